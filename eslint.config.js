@@ -1,0 +1,24 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'test-results/**', '.opsbook/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-explicit-any': 'error',
+      'no-console': 'off',
+    },
+  },
+  {
+    // Domains never import the transports; see README "Architecture".
+    files: ['src/{config,runbooks,executions,import,checks,alerts,incidents,oncall,notify,identity,store,lib}/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['**/http/**', '**/cli/**', '**/daemon/**'], message: 'domains must not import http/, cli/ or daemon/' },
+      ] }],
+    },
+  },
+);

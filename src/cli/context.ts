@@ -1,0 +1,22 @@
+import type { Command } from 'commander';
+
+/** What every command module gets: where to write, and how to end with an exit code. */
+export interface CliIO {
+  out: (line: string) => void;
+  err: (line: string) => void;
+  env: NodeJS.ProcessEnv;
+  /** True when stdout is a terminal: commands may then colour and prompt. */
+  tty: boolean;
+}
+
+/** A command module adds its commands to the program; actions set `process.exitCode`. */
+export type RegisterCommands = (program: Command, io: CliIO) => void;
+
+export function processIO(): CliIO {
+  return {
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => process.stderr.write(`${line}\n`),
+    env: process.env,
+    tty: Boolean(process.stdout.isTTY),
+  };
+}

@@ -1,0 +1,32 @@
+import { Command, CommanderError } from 'commander';
+import { isOpsbookError } from '../lib/errors/index.js';
+import { COMMAND_MODULES } from './commands/index.js';
+import { processIO, type CliIO } from './context.js';
+
+export function buildProgram(io: CliIO): Command {
+  const program = new Command('opsbook')
+    .description('Operations runbooks and ops-as-code, run: checks, alerts, incidents, on-call, safe runbook execution.')
+    .version('0.1.0')
+    .showHelpAfterError()
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+  for (const register of COMMAND_MODULES) register(program, io);
+  return program;
+}
+
+export async function main(argv: string[], io: CliIO = processIO()): Promise<void> {
+  const program = buildProgram(io).exitOverride();
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      process.exitCode = e.exitCode;
+      return;
+    }
+    if (isOpsbookError(e)) {
+      io.err(`✖ ${e.describe()} [${e.code}]`);
+      process.exitCode = e.kind === 'invalid' ? 2 : 1;
+      return;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,4 @@
+import { reservedList } from './reserved.js';
+
+/** Placeholder until the on-call domain defines this section. */
+export const schedulesSection = reservedList;

@@ -1,0 +1,129 @@
+/**
+ * Time is injected, never read directly in domain code, so every state machine can run on a
+ * simulated clock in tests and in `opsbook test`. Instants are epoch milliseconds.
+ */
+export interface Clock {
+  /** Current instant in epoch milliseconds. */
+  now(): number;
+  /** Calls `fn` once at (or as soon as possible after) instant `at`. Returns a cancel function. */
+  at(at: number, fn: () => void): () => void;
+  /** Resolves at instant `at` (immediately when it has passed). */
+  sleepUntil(at: number, signal?: AbortSignal): Promise<void>;
+}
+
+// Node's setTimeout overflows past 2^31-1 ms; long waits are chained.
+const MAX_TIMEOUT = 2_147_483_647;
+
+export class SystemClock implements Clock {
+  now(): number {
+    return Date.now();
+  }
+
+  at(at: number, fn: () => void): () => void {
+    let handle: NodeJS.Timeout | undefined;
+    let cancelled = false;
+    const arm = (): void => {
+      if (cancelled) return;
+      const wait = at - Date.now();
+      if (wait <= 0) {
+        fn();
+        return;
+      }
+      handle = setTimeout(arm, Math.min(wait, MAX_TIMEOUT));
+      handle.unref?.();
+    };
+    arm();
+    return () => {
+      cancelled = true;
+      if (handle) clearTimeout(handle);
+    };
+  }
+
+  sleepUntil(at: number, signal?: AbortSignal): Promise<void> {
+    return sleepWith(this, at, signal);
+  }
+}
+
+interface Timer {
+  at: number;
+  seq: number;
+  fn: () => void;
+}
+
+/**
+ * A clock that only moves when told to. `advance` fires every timer that falls due, in time order,
+ * with `now()` equal to each timer's instant while it runs.
+ */
+export class SimulatedClock implements Clock {
+  private current: number;
+  private timers: Timer[] = [];
+  private seq = 0;
+
+  constructor(start: number | Date | string = Date.UTC(2026, 0, 1)) {
+    this.current = typeof start === 'number' ? start : new Date(start).getTime();
+  }
+
+  now(): number {
+    return this.current;
+  }
+
+  at(at: number, fn: () => void): () => void {
+    const timer: Timer = { at, seq: this.seq++, fn };
+    this.timers.push(timer);
+    return () => {
+      this.timers = this.timers.filter((t) => t !== timer);
+    };
+  }
+
+  sleepUntil(at: number, signal?: AbortSignal): Promise<void> {
+    return sleepWith(this, at, signal);
+  }
+
+  /** Moves time forward by `ms`, firing due timers in order. Awaits microtasks between timers. */
+  async advance(ms: number): Promise<void> {
+    await this.advanceTo(this.current + ms);
+  }
+
+  async advanceTo(target: number): Promise<void> {
+    for (;;) {
+      await flushMicrotasks();
+      const due = this.timers
+        .filter((t) => t.at <= target)
+        .sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
+      if (!due) break;
+      this.timers = this.timers.filter((t) => t !== due);
+      this.current = Math.max(this.current, due.at);
+      due.fn();
+    }
+    this.current = Math.max(this.current, target);
+    await flushMicrotasks();
+  }
+
+  /** Number of timers waiting; useful to assert a component cleaned up. */
+  pendingTimers(): number {
+    return this.timers.length;
+  }
+}
+
+function sleepWith(clock: Clock, at: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const cancel = clock.at(at, () => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    });
+    const onAbort = (): void => {
+      cancel();
+      reject(signal?.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+async function flushMicrotasks(): Promise<void> {
+  for (let i = 0; i < 10; i++) await Promise.resolve();
+  await new Promise<void>((resolve) => setImmediate(resolve));
+}

@@ -1,0 +1,54 @@
+/**
+ * Every error opsbook reports has a stable code from this catalogue. The README's "Error codes"
+ * table is kept in sync with it by a test (test/docs-sync.test.ts). Codes are never renamed or
+ * reused; a retired code stays here marked `retired: true`.
+ *
+ * `kind` says what went wrong in transport-neutral words; the HTTP edge maps kinds to statuses.
+ */
+export type ErrorKind =
+  | 'invalid' // the input is wrong: config, markdown, API body, CLI flag
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'unavailable' // a dependency (store, probe target) cannot be reached
+  | 'internal';
+
+export interface ErrorSpec {
+  kind: ErrorKind;
+  /** One line for the README table. */
+  summary: string;
+  retired?: boolean;
+}
+
+export const ERROR_CATALOGUE = {
+  // config/
+  OPSBOOK_E_CONFIG_READ: { kind: 'invalid', summary: 'A config file or directory cannot be read.' },
+  OPSBOOK_E_CONFIG_YAML: { kind: 'invalid', summary: 'A config file is not valid YAML.' },
+  OPSBOOK_E_CONFIG_UNKNOWN_KEY: { kind: 'invalid', summary: 'A key the schema does not know (often a typo).' },
+  OPSBOOK_E_CONFIG_INVALID: { kind: 'invalid', summary: 'A value has the wrong type or is out of range.' },
+  OPSBOOK_E_CONFIG_DURATION: { kind: 'invalid', summary: 'A duration is malformed or outside its allowed range.' },
+  OPSBOOK_E_CONFIG_ENV_MISSING: { kind: 'invalid', summary: 'A `${VAR}` names an environment variable that is not set.' },
+  OPSBOOK_E_CONFIG_DUPLICATE_ID: { kind: 'invalid', summary: 'The same id is defined twice (both places are named).' },
+  OPSBOOK_E_CONFIG_REFERENCE: { kind: 'invalid', summary: 'A reference names something that does not exist.' },
+
+  // store/
+  OPSBOOK_E_STORE_UNAVAILABLE: { kind: 'unavailable', summary: 'The store cannot be opened or reached.' },
+  OPSBOOK_E_STORE_MIGRATION: { kind: 'internal', summary: 'A migration failed; the store is left at the last good version.' },
+  OPSBOOK_E_STORE_URL: { kind: 'invalid', summary: '`storage.url` is neither a file path nor a postgres:// URL.' },
+
+  // identity/
+  OPSBOOK_E_AUTH_REQUIRED: { kind: 'unauthenticated', summary: 'No credentials were given.' },
+  OPSBOOK_E_AUTH_INVALID: { kind: 'unauthenticated', summary: 'The token is unknown, revoked or expired.' },
+  OPSBOOK_E_FORBIDDEN: { kind: 'forbidden', summary: 'The actor’s role does not allow this action.' },
+  OPSBOOK_E_USER_UNKNOWN: { kind: 'not_found', summary: 'No user with that name is configured.' },
+  OPSBOOK_E_TOKEN_UNKNOWN: { kind: 'not_found', summary: 'No token with that id exists.' },
+
+  // cli/ and http/
+  OPSBOOK_E_USAGE: { kind: 'invalid', summary: 'A command-line flag or argument is missing or malformed.' },
+  OPSBOOK_E_REQUEST_INVALID: { kind: 'invalid', summary: 'An API request body or query does not match its schema.' },
+  OPSBOOK_E_NOT_FOUND: { kind: 'not_found', summary: 'The requested object does not exist.' },
+  OPSBOOK_E_INTERNAL: { kind: 'internal', summary: 'An unexpected failure; the log has the details.' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -1,0 +1,75 @@
+/**
+ * Real PostgreSQL and Redis for tests. Where a service is missing the tests that need it skip with a
+ * one-line reason, except under OPSBOOK_REQUIRE_SERVICES=1 (set by .ci/run), where they fail.
+ */
+import net from 'node:net';
+import pg from 'pg';
+import { randomBytes } from 'node:crypto';
+
+export const PG_ADMIN_URL = process.env.OPSBOOK_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const REDIS_URL = process.env.OPSBOOK_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+const required = process.env.OPSBOOK_REQUIRE_SERVICES === '1';
+
+function portOpen(host: string, port: number, timeoutMs = 500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const done = (ok: boolean): void => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+async function availability(name: string, url: string, defaultPort: number): Promise<{ ok: boolean; reason: string }> {
+  const u = new URL(url);
+  const ok = await portOpen(u.hostname, Number(u.port || defaultPort));
+  const reason = `${name} not reachable at ${u.host}`;
+  if (!ok && required) throw new Error(`${reason} and OPSBOOK_REQUIRE_SERVICES=1`);
+  if (!ok) console.warn(`skipping: ${reason}`);
+  return { ok, reason };
+}
+
+/** Whether the shared PostgreSQL is up; use with `describe.skipIf(!pgUp)`. */
+export async function postgresUp(): Promise<boolean> {
+  return (await availability('PostgreSQL', PG_ADMIN_URL, 5432)).ok;
+}
+
+export async function redisUp(): Promise<boolean> {
+  return (await availability('Redis', REDIS_URL, 6379)).ok;
+}
+
+/** A fresh database for one test file; `drop()` removes it. Each run gets its own name. */
+export async function createTestDatabase(prefix = 'opsbook_t'): Promise<{ url: string; name: string; drop: () => Promise<void> }> {
+  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(PG_ADMIN_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    name,
+    drop: async () => {
+      const c = new pg.Client({ connectionString: PG_ADMIN_URL });
+      await c.connect();
+      try {
+        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}
+
+/** A key prefix private to one test, so tests never touch each other's Redis keys. */
+export function redisTestPrefix(name: string): string {
+  return `opsbook-test:${name}:${randomBytes(4).toString('hex')}:`;
+}
