@@ -1,0 +1,6 @@
+export type { Database } from './database.js';
+export type { Store, StoreDialect, MigrationReport } from './store.js';
+export { knownMigrations } from './store.js';
+export { openStore, isPostgresUrl, redactUrl, type OpenStoreOptions } from './open.js';
+export * from './repos/tokens.js';
+export * from './repos/audit.js';

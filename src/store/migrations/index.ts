@@ -1,0 +1,14 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import * as m000001 from './000001-core.js';
+
+/**
+ * Every migration, by number. Numbers are zero-padded so their names sort in order; a released
+ * migration is never edited. Add one line per new migration.
+ */
+export const MIGRATIONS: Record<string, Migration> = {
+  '000001-core': m000001,
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => MIGRATIONS,
+};

@@ -1,0 +1,80 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import pg from 'pg';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import type { Database } from './database.js';
+import { KyselyStore, type Store } from './store.js';
+import { OpsbookError } from '../lib/errors/index.js';
+
+export interface OpenStoreOptions {
+  /**
+   * `postgres://…` / `postgresql://…` for PostgreSQL; anything else is a SQLite file path (relative
+   * paths resolve against `baseDir`). `:memory:` gives a throwaway SQLite database.
+   */
+  url: string;
+  baseDir?: string;
+  /** PostgreSQL pool size. */
+  poolSize?: number;
+}
+
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(url);
+}
+
+export async function openStore(options: OpenStoreOptions): Promise<Store> {
+  const store = isPostgresUrl(options.url) ? await openPostgres(options) : openSqlite(options);
+  try {
+    await store.ping();
+  } catch (e) {
+    await store.close().catch(() => {});
+    throw new OpsbookError('OPSBOOK_E_STORE_UNAVAILABLE', `store ${store.location} does not answer: ${(e as Error).message}`, { cause: e });
+  }
+  return store;
+}
+
+function openSqlite(options: OpenStoreOptions): Store {
+  const file = options.url === ':memory:' ? ':memory:' : path.resolve(options.baseDir ?? process.cwd(), options.url.replace(/^sqlite:(\/\/)?/, ''));
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  let sqlite: SqliteDatabase.Database;
+  try {
+    sqlite = new SqliteDatabase(file);
+  } catch (e) {
+    throw new OpsbookError('OPSBOOK_E_STORE_UNAVAILABLE', `cannot open SQLite database ${file}: ${(e as Error).message}`, { cause: e });
+  }
+  // WAL lets readers run beside the writer. synchronous=NORMAL is durable across a process crash
+  // (kill -9); only an OS crash or power loss can drop the last transactions.
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('foreign_keys = ON');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return new KyselyStore('sqlite', db, file);
+}
+
+async function openPostgres(options: OpenStoreOptions): Promise<Store> {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? 10,
+    // Instants are bigint epoch ms; they fit in a JS number, so read int8 as number, not string.
+    types: {
+      getTypeParser: (oid: number, format?: string) =>
+        oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text'),
+    },
+  });
+  pool.on('error', () => {
+    // An idle client lost its connection; the pool replaces it on next use.
+  });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return new KyselyStore('postgres', db, redactUrl(options.url));
+}
+
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return url;
+  }
+}

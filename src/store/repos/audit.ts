@@ -1,0 +1,62 @@
+import { createHash } from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../database.js';
+import type { AuditLogTable } from '../tables/core.js';
+import type { StoreDialect } from '../store.js';
+
+export type AuditEntry = AuditLogTable;
+
+export interface AuditInput {
+  at: number;
+  actor: string;
+  action: string;
+  subject: string;
+  details?: Record<string, unknown>;
+}
+
+/** The hash the chain starts from, before any entry. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+export function entryHash(prevHash: string, e: Omit<AuditEntry, 'hash' | 'prev_hash'>): string {
+  const canonical = JSON.stringify([e.seq, e.at, e.actor, e.action, e.subject, e.details]);
+  return createHash('sha256').update(prevHash).update('\n').update(canonical).digest('hex');
+}
+
+/**
+ * Appends one entry to the hash chain. The read of the previous entry and the insert happen in one
+ * transaction; on PostgreSQL an advisory lock serialises appenders across processes.
+ */
+export async function appendAudit(db: Kysely<Database>, dialect: StoreDialect, input: AuditInput): Promise<AuditEntry> {
+  return db.transaction().execute(async (trx) => {
+    if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(7410001)`.execute(trx);
+    const last = await trx.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+    const base = {
+      seq: (last ? Number(last.seq) : 0) + 1,
+      at: input.at,
+      actor: input.actor,
+      action: input.action,
+      subject: input.subject,
+      details: JSON.stringify(input.details ?? {}),
+    };
+    const prev = last?.hash ?? GENESIS_HASH;
+    const entry: AuditEntry = { ...base, prev_hash: prev, hash: entryHash(prev, base) };
+    await trx.insertInto('audit_log').values(entry).execute();
+    return entry;
+  });
+}
+
+export async function listAudit(
+  db: Kysely<Database>,
+  filter: { subject?: string; afterSeq?: number; limit?: number } = {},
+): Promise<AuditEntry[]> {
+  let q = db.selectFrom('audit_log').selectAll().orderBy('seq', 'asc');
+  if (filter.subject) q = q.where('subject', '=', filter.subject);
+  if (filter.afterSeq !== undefined) q = q.where('seq', '>', filter.afterSeq);
+  if (filter.limit) q = q.limit(filter.limit);
+  return q.execute();
+}
+
+export async function auditHead(db: Kysely<Database>): Promise<{ seq: number; hash: string }> {
+  const last = await db.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+  return last ? { seq: Number(last.seq), hash: last.hash } : { seq: 0, hash: GENESIS_HASH };
+}
