@@ -13,6 +13,10 @@ export async function findTokenByHash(db: Kysely<Database>, hash: string): Promi
   return db.selectFrom('api_tokens').selectAll().where('token_hash', '=', hash).executeTakeFirst();
 }
 
+export async function findTokenById(db: Kysely<Database>, id: string): Promise<ApiTokenRow | undefined> {
+  return db.selectFrom('api_tokens').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
 export async function listTokens(db: Kysely<Database>, filter: { user?: string } = {}): Promise<ApiTokenRow[]> {
   let q = db.selectFrom('api_tokens').selectAll().orderBy('created_at', 'asc').orderBy('id', 'asc');
   if (filter.user) q = q.where('user_name', '=', filter.user);
