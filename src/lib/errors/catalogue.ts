@@ -44,6 +44,12 @@ export const ERROR_CATALOGUE = {
   OPSBOOK_E_USER_UNKNOWN: { kind: 'not_found', summary: 'No user with that name is configured.' },
   OPSBOOK_E_TOKEN_UNKNOWN: { kind: 'not_found', summary: 'No token with that id exists.' },
 
+  // checks/
+  OPSBOOK_E_CHECK_CONDITION: { kind: 'invalid', summary: 'A check condition does not parse (the column is named).' },
+  OPSBOOK_E_CHECK_PLACEHOLDER: { kind: 'invalid', summary: 'A condition names a placeholder its check kind does not fill.' },
+  OPSBOOK_E_CHECK_UNKNOWN: { kind: 'not_found', summary: 'No check with that id is configured.' },
+  OPSBOOK_E_HEARTBEAT_UNKNOWN: { kind: 'not_found', summary: 'No heartbeat check has that URL token.' },
+
   // cli/ and http/
   OPSBOOK_E_USAGE: { kind: 'invalid', summary: 'A command-line flag or argument is missing or malformed.' },
   OPSBOOK_E_REQUEST_INVALID: { kind: 'invalid', summary: 'An API request body or query does not match its schema.' },
