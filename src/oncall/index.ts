@@ -1,0 +1,30 @@
+export type {
+  EscalationPolicy,
+  EscalationStep,
+  EscalationTarget,
+  Layer,
+  OnCall,
+  Override,
+  Restriction,
+  Rotation,
+  Schedule,
+  Shift,
+  Weekday,
+} from './types.js';
+export { layerOnCall, layerOnCallAt, layerShiftsBetween, onCallPerLayer, shiftsBetween, whoIsOnCall } from './schedule.js';
+export { rotationShiftAt, rotationShiftsBetween, type RotationShift } from './rotation.js';
+export { resolveStepTargets, type Recipient } from './targets.js';
+export {
+  acknowledgeEscalation,
+  onTimer,
+  resolveEscalation,
+  startEscalation,
+  type EscalationAction,
+  type EscalationIncident,
+  type EscalationReason,
+  type EscalationResult,
+  type EscalationState,
+  type EscalationStatus,
+} from './escalation.js';
+export { checkOncallReferences, type ReferenceIssue } from './references.js';
+export { canonicalTimeZone, formatInZone, parseInstant } from './zoned-time.js';
