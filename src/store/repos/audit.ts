@@ -60,3 +60,30 @@ export async function auditHead(db: Kysely<Database>): Promise<{ seq: number; ha
   const last = await db.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
   return last ? { seq: Number(last.seq), hash: last.hash } : { seq: 0, hash: GENESIS_HASH };
 }
+
+export interface ChainProblem {
+  seq: number;
+  problem: 'edited' | 'gap' | 'relinked' | 'head_mismatch';
+}
+
+/**
+ * Walks the chain from the start: every entry must follow its predecessor (seq + 1, prev_hash
+ * equal to the predecessor's hash) and hash to what it claims. With `head`, the last entry must be
+ * that published hash, which also catches entries removed from the end.
+ */
+export function verifyAuditChain(entries: readonly AuditEntry[], head?: string): ChainProblem[] {
+  const problems: ChainProblem[] = [];
+  let prev = GENESIS_HASH;
+  let expectedSeq = 1;
+  for (const e of entries) {
+    const seq = Number(e.seq);
+    if (seq !== expectedSeq) problems.push({ seq, problem: 'gap' });
+    if (e.prev_hash !== prev) problems.push({ seq, problem: 'relinked' });
+    const { hash: _h, prev_hash: _p, ...rest } = e;
+    if (entryHash(e.prev_hash, { ...rest, seq }) !== e.hash) problems.push({ seq, problem: 'edited' });
+    prev = e.hash;
+    expectedSeq = seq + 1;
+  }
+  if (head !== undefined && head !== prev) problems.push({ seq: expectedSeq - 1, problem: 'head_mismatch' });
+  return problems;
+}

@@ -1,0 +1,96 @@
+/**
+ * A fixed-rate HTTP load driver for loopback benchmarks. Latency is measured from each request's
+ * planned send time, so a stalled server cannot hide queueing delay (no coordinated omission).
+ */
+import http from 'node:http';
+
+export interface LoadResult {
+  planned: number;
+  completed: number;
+  errors: number;
+  seconds: number;
+  achievedRate: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+export async function fixedRate(options: {
+  url: string;
+  rate: number;
+  seconds: number;
+  connections?: number;
+  method?: string;
+  headers?: Record<string, string>;
+  body?: () => string;
+}): Promise<LoadResult> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: options.connections ?? 32 });
+  const target = new URL(options.url);
+  const latencies: number[] = [];
+  let errors = 0;
+  let completed = 0;
+  const total = Math.round(options.rate * options.seconds);
+  const interval = 1000 / options.rate;
+  const start = performance.now();
+  const inflight: Promise<void>[] = [];
+
+  const send = (planned: number): Promise<void> =>
+    new Promise((resolve) => {
+      const body = options.body?.();
+      const req = http.request(
+        {
+          agent,
+          host: target.hostname,
+          port: target.port,
+          path: target.pathname + target.search,
+          method: options.method ?? 'GET',
+          headers: { ...(options.headers ?? {}), ...(body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {}) },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => {
+            if ((res.statusCode ?? 500) >= 400) errors++;
+            completed++;
+            latencies.push(performance.now() - planned);
+            resolve();
+          });
+        },
+      );
+      req.on('error', () => {
+        errors++;
+        resolve();
+      });
+      if (body) req.write(body);
+      req.end();
+    });
+
+  let sent = 0;
+  while (sent < total) {
+    const now = performance.now();
+    const due = Math.min(total, Math.floor((now - start) / interval) + 1);
+    for (; sent < due; sent++) inflight.push(send(start + sent * interval));
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  await Promise.all(inflight);
+  const seconds = (performance.now() - start) / 1000;
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  const q = (p: number): number => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN;
+  return {
+    planned: total,
+    completed,
+    errors,
+    seconds,
+    achievedRate: completed / seconds,
+    p50: q(0.5),
+    p90: q(0.9),
+    p99: q(0.99),
+    max: latencies[latencies.length - 1] ?? NaN,
+  };
+}
+
+export function formatLoad(name: string, r: LoadResult): string {
+  const ms = (v: number): string => `${v.toFixed(3)} ms`;
+  return `${name.padEnd(28)} rate ${r.achievedRate.toFixed(0).padStart(5)}/s  p50 ${ms(r.p50)}  p90 ${ms(r.p90)}  p99 ${ms(r.p99)}  max ${ms(r.max)}  errors ${r.errors}`;
+}
