@@ -6,7 +6,7 @@ const target = z.union([
   z.strictObject({ user: id().describe('A person from users:.') }),
   z.strictObject({ schedule: id().describe('A schedule id: whoever is on call when the step fires.') }),
   z.strictObject({ channel: id().describe('A channel id: a Slack channel, webhook, mailing list …') }),
-]);
+], { error: 'must be one of { user: NAME }, { schedule: ID } or { channel: ID }' });
 
 const step = z.strictObject({
   targets: z

@@ -1,0 +1,138 @@
+import { describe, expect, it } from 'vitest';
+import { SimulatedClock } from '../lib/clock.js';
+import { acknowledgeEscalation, onTimer, resolveEscalation, startEscalation, type EscalationAction, type EscalationState } from './escalation.js';
+import { resolveStepTargets } from './targets.js';
+import { HOUR, MINUTE, at, policyFromConfig, scheduleFromConfig } from './test-support.js';
+import type { EscalationPolicy } from './types.js';
+
+// Seed 000: L1 on-call engineer 15 min, L2 backend team lead 1 hour, L3 CTO 4 hours.
+const policy = policyFromConfig({
+  steps: [
+    { targets: [{ schedule: 'primary' }], timeout: '15m' },
+    { targets: [{ user: 'lead' }], timeout: '1h' },
+    { targets: [{ user: 'cto' }, { channel: 'eng-leads' }], timeout: '4h' },
+  ],
+});
+
+const notified = (actions: EscalationAction[]) =>
+  actions.map((a) => (a.type === 'notify' ? `r${a.round}s${a.stepIndex}:${a.reason}@${a.at}` : `${a.type}@${a.at}`));
+
+/**
+ * Drives one escalation on a simulated clock the way the daemon will: after each transition the
+ * state goes through JSON (the saved row) and a timer is armed at `nextAt`.
+ */
+function drive(p: EscalationPolicy, clock: SimulatedClock, first: { state: EscalationState; actions: EscalationAction[] }) {
+  const log: EscalationAction[] = [...first.actions];
+  let row = JSON.stringify(first.state);
+  const arm = (): void => {
+    const s = JSON.parse(row) as EscalationState;
+    if (s.nextAt === null) return;
+    clock.at(s.nextAt, () => {
+      const r = onTimer(p, JSON.parse(row) as EscalationState, clock.now());
+      row = JSON.stringify(r.state);
+      log.push(...r.actions);
+      arm();
+    });
+  };
+  arm();
+  return { log, state: () => JSON.parse(row) as EscalationState, save: (s: EscalationState) => (row = JSON.stringify(s)) };
+}
+
+describe('escalation', () => {
+  it('notifies step 1 at once and step 2 at minute 15 when nobody acknowledges', async () => {
+    const clock = new SimulatedClock(0);
+    const run = drive(policy, clock, startEscalation(policy, { id: 'inc-1' }, clock.now()));
+    await clock.advance(15 * MINUTE - 1);
+    expect(notified(run.log)).toEqual(['r0s0:start@0']);
+    await clock.advance(1);
+    expect(notified(run.log)).toEqual(['r0s0:start@0', `r0s1:timeout@${15 * MINUTE}`]);
+    await clock.advance(HOUR);
+    await clock.advance(4 * HOUR);
+    expect(notified(run.log)).toEqual([
+      'r0s0:start@0',
+      `r0s1:timeout@${15 * MINUTE}`,
+      `r0s2:timeout@${75 * MINUTE}`,
+      `exhausted@${315 * MINUTE}`,
+    ]);
+    expect(run.state().status).toBe('exhausted');
+    expect(clock.pendingTimers()).toBe(0);
+  });
+
+  it('an acknowledgement stops it: no further step is notified', async () => {
+    const clock = new SimulatedClock(0);
+    const run = drive(policy, clock, startEscalation(policy, { id: 'inc-2' }, clock.now()));
+    await clock.advance(20 * MINUTE);
+    run.save(acknowledgeEscalation(run.state(), clock.now(), 'lead'));
+    await clock.advance(10 * HOUR);
+    expect(notified(run.log)).toEqual(['r0s0:start@0', `r0s1:timeout@${15 * MINUTE}`]);
+    expect(run.state()).toMatchObject({ status: 'acknowledged', stoppedBy: 'lead', stoppedAt: 20 * MINUTE, nextAt: null });
+    expect(acknowledgeEscalation(run.state(), clock.now(), 'cto').stoppedBy).toBe('lead');
+    expect(resolveEscalation(run.state(), clock.now()).status).toBe('acknowledged');
+  });
+
+  it('repeats the steps N more rounds, then is exhausted', async () => {
+    const p = policyFromConfig({ steps: [{ targets: [{ user: 'a' }], timeout: '5m' }, { targets: [{ user: 'b' }], timeout: '5m' }], repeat: 2 });
+    const clock = new SimulatedClock(0);
+    const run = drive(p, clock, startEscalation(p, { id: 'inc-3' }, 0));
+    await clock.advance(HOUR);
+    expect(notified(run.log).map((x) => x.split('@')[0])).toEqual([
+      'r0s0:start', 'r0s1:timeout', 'r1s0:timeout', 'r1s1:timeout', 'r2s0:timeout', 'r2s1:timeout', 'exhausted',
+    ]);
+    expect(new Set(run.log.filter((a) => a.type === 'notify').map((a) => a.type === 'notify' && a.key)).size).toBe(6);
+  });
+
+  it('escalates early when the severity response target passes unacknowledged', async () => {
+    // Seed 002: "VP Engineering: P1 > 1 hour" — with a 10-minute response target, step 2 comes at minute 10.
+    const clock = new SimulatedClock(0);
+    const run = drive(policy, clock, startEscalation(policy, { id: 'inc-4', openedAt: 0, responseTargetMs: 10 * MINUTE }, 0));
+    await clock.advance(10 * MINUTE);
+    expect(notified(run.log)).toEqual(['r0s0:start@0', `r0s1:response_target@${10 * MINUTE}`]);
+    // Step 2's own 1-hour timeout counts from the early escalation; the target fires only once.
+    await clock.advance(HOUR);
+    expect(notified(run.log).at(-1)).toBe(`r0s2:timeout@${70 * MINUTE}`);
+  });
+
+  it('ignores the response target when turned off, or when it comes after the timeout', () => {
+    const off = { ...policy, escalateOnResponseTarget: false };
+    const s = startEscalation(off, { id: 'inc-5', responseTargetMs: MINUTE }, 0).state;
+    expect(s.nextAt).toBe(15 * MINUTE);
+    const late = startEscalation(policy, { id: 'inc-6', responseTargetMs: 2 * HOUR }, 0);
+    const r = onTimer(policy, late.state, 15 * MINUTE);
+    expect(notified(r.actions)).toEqual([`r0s1:timeout@${15 * MINUTE}`]);
+    expect(r.state.nextAt).toBe(75 * MINUTE);
+  });
+
+  it('resumes after a restart from the saved row, catching up on missed steps in order', async () => {
+    const started = startEscalation(policy, { id: 'inc-7' }, at('2026-03-08T06:50:00Z'));
+    const row = JSON.stringify(started.state);
+    // The process was down from minute 1 to minute 80: a new process loads the row and runs it.
+    const clock = new SimulatedClock(at('2026-03-08T08:10:00Z'));
+    const resumed = onTimer(policy, JSON.parse(row) as EscalationState, clock.now());
+    expect(resumed.actions.map((a) => a.type === 'notify' && [a.stepIndex, new Date(a.at).toISOString()])).toEqual([
+      [1, '2026-03-08T07:05:00.000Z'],
+      [2, '2026-03-08T08:05:00.000Z'],
+    ]);
+    const run = drive(policy, clock, { state: resumed.state, actions: [] });
+    await clock.advance(4 * HOUR);
+    expect(notified(run.log)).toEqual([`exhausted@${at('2026-03-08T12:05:00Z')}`]);
+  });
+
+  it('resolves step targets at the instant: schedules to their on-call person, duplicates once', () => {
+    const primary = scheduleFromConfig({
+      time_zone: 'America/New_York',
+      layers: [{ users: ['ann', 'lead'], rotation: { length: '1d', handoff: '09:00', start: '2026-03-01' } }],
+    });
+    const step = { targets: [{ schedule: 'primary' }, { user: 'lead' }, { channel: 'ops' }, { schedule: 'gone' }], timeoutMs: MINUTE };
+    expect(resolveStepTargets(step, at('2026-03-01T10:00:00-05:00'), [primary])).toEqual([
+      { kind: 'user', user: 'ann', schedule: 'primary' },
+      { kind: 'user', user: 'lead' },
+      { kind: 'channel', channel: 'ops' },
+      { kind: 'nobody', schedule: 'gone' },
+    ]);
+    expect(resolveStepTargets(step, at('2026-03-02T10:00:00-05:00'), [primary])).toEqual([
+      { kind: 'user', user: 'lead', schedule: 'primary' },
+      { kind: 'channel', channel: 'ops' },
+      { kind: 'nobody', schedule: 'gone' },
+    ]);
+  });
+});
