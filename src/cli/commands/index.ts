@@ -1,4 +1,9 @@
 import type { RegisterCommands } from '../context.js';
+import { registerValidate } from './validate.js';
+import { registerSchema } from './schema.js';
 
 /** Every command module, in the order `opsbook --help` lists them. One line per module. */
-export const COMMAND_MODULES: RegisterCommands[] = [];
+export const COMMAND_MODULES: RegisterCommands[] = [
+  registerValidate,
+  registerSchema,
+];

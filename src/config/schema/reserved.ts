@@ -1,7 +1,10 @@
 import { z } from 'zod';
+import { id } from './common.js';
 
 /**
- * Sections reserved for later domains (rules, severities, escalation policies, schedules, channels,
- * maintenance, SLOs). Each is a list of objects with an `id` until its domain defines it.
+ * Sections reserved for later domains (rules, severities, channels, maintenance, SLOs). Each is a
+ * list of objects with an `id` until its domain defines it; other keys pass through unchecked.
  */
-export const reservedList = z.array(z.object({ id: z.string() }).catchall(z.unknown())).default([]);
+export const reservedList = z
+  .array(z.object({ id: id().describe('Id of the entry.') }).catchall(z.unknown()))
+  .default([]);

@@ -31,6 +31,8 @@ export const ERROR_CATALOGUE = {
   OPSBOOK_E_CONFIG_ENV_MISSING: { kind: 'invalid', summary: 'A `${VAR}` names an environment variable that is not set.' },
   OPSBOOK_E_CONFIG_DUPLICATE_ID: { kind: 'invalid', summary: 'The same id is defined twice (both places are named).' },
   OPSBOOK_E_CONFIG_REFERENCE: { kind: 'invalid', summary: 'A reference names something that does not exist.' },
+  OPSBOOK_E_CONFIG_DUPLICATE_SECTION: { kind: 'invalid', summary: 'A one-object section (server, storage) is set in two files (both are named).' },
+  OPSBOOK_E_CONFIG_ENV_SYNTAX: { kind: 'invalid', summary: 'A `${` is not a well-formed variable reference; write `$${` for a literal `${`.' },
 
   // store/
   OPSBOOK_E_STORE_UNAVAILABLE: { kind: 'unavailable', summary: 'The store cannot be opened or reached.' },

@@ -1,0 +1,12 @@
+import { configJsonSchema } from '../../config/index.js';
+import type { RegisterCommands } from '../context.js';
+
+/** `opsbook schema`: the JSON Schema of ops.yaml, for editors (yaml-language-server) and CI. */
+export const registerSchema: RegisterCommands = (program, io) => {
+  program
+    .command('schema')
+    .description('Print the JSON Schema (draft 2020-12) of ops.yaml.')
+    .action(() => {
+      io.out(JSON.stringify(configJsonSchema(), null, 2));
+    });
+};

@@ -1,0 +1,19 @@
+/** Ops-as-code: the `ops.yaml` schema, loading (file or directory, `${VAR}`), validation with locations. */
+export { loadConfig, type ConfigLoadResult, type ConfigLoaded, type ConfigRejected, type LoadOptions } from './load.js';
+export { formatIssue, type ConfigIssue } from './issues.js';
+export type { SourceLocation } from './merge.js';
+export { validateSemantics, BUILTIN_VALIDATORS, type ConfigValidator, type SemanticIssue } from './semantics.js';
+export { RAW_TEXT_FIELDS, isRawTextField } from './raw-fields.js';
+export { expandEnv } from './env.js';
+export { formatPath, parsePath } from './paths.js';
+export { resolveStorage, type StorageTarget } from './storage.js';
+export { configJsonSchema } from './json-schema.js';
+export {
+  opsConfigSchema,
+  duration,
+  id,
+  labels,
+  type OpsConfig,
+  type OpsConfigInput,
+  type DurationBounds,
+} from './schema/index.js';

@@ -1,0 +1,161 @@
+import type { z } from 'zod';
+import { formatLocation, type ErrorCode } from '../lib/errors/index.js';
+import { ISSUE_CODE_PARAM } from './schema/common.js';
+import { formatPath } from './paths.js';
+
+/** One problem with the config, located by config path and, when known, file:line. */
+export interface ConfigIssue {
+  code: ErrorCode;
+  message: string;
+  /** Path into the merged config, e.g. `checks[3].interval`; empty for whole-file problems. */
+  path: string;
+  file?: string;
+  line?: number;
+}
+
+/** `✖ interval must be at least 1s → checks[3].interval (ops.yaml:41)` */
+export function formatIssue(issue: ConfigIssue): string {
+  return `✖ ${issue.message}${formatLocation({ path: issue.path || undefined, file: issue.file, line: issue.line })}`;
+}
+
+/** The word a message starts with: the field's key (`interval`, `aliases[2]`), or `config` at the top. */
+export function fieldName(segments: readonly PropertyKey[]): string {
+  const last = segments.at(-1);
+  if (last === undefined) return 'config';
+  if (typeof last === 'number') {
+    const prev = segments.at(-2);
+    return prev === undefined ? `entry ${last}` : `${String(prev)}[${last}]`;
+  }
+  return String(last);
+}
+
+/** Turns zod's issues into config issues (not yet located). One issue per unknown key. */
+export function fromZodIssues(issues: readonly z.core.$ZodIssue[]): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  for (const iss of issues) {
+    if (iss.code === 'unrecognized_keys') {
+      const lines = iss.message.split('\n');
+      iss.keys.forEach((key, i) => {
+        out.push({
+          code: 'OPSBOOK_E_CONFIG_UNKNOWN_KEY',
+          message: lines.length === iss.keys.length ? lines[i]! : `unknown key "${key}"`,
+          path: formatPath([...iss.path, key]),
+        });
+      });
+      continue;
+    }
+    if (iss.code === 'invalid_key') {
+      // A record key is wrong: point at the key itself.
+      const inner = iss.issues[0]?.message ?? 'is not allowed';
+      out.push({ code: 'OPSBOOK_E_CONFIG_INVALID', message: `key "${String(iss.path.at(-1))}" ${inner}`, path: formatPath(iss.path) });
+      continue;
+    }
+    const code = (iss.code === 'custom' && (iss.params?.[ISSUE_CODE_PARAM] as ErrorCode | undefined)) || 'OPSBOOK_E_CONFIG_INVALID';
+    out.push({ code, message: `${fieldName(iss.path)} ${iss.message}`, path: formatPath(iss.path) });
+  }
+  return out;
+}
+
+/**
+ * Error map for parsing config: short messages that read after the field name
+ * (`interval` + `must be at least 1s`). Schema-level messages take precedence over these.
+ */
+export const configErrorMap: z.core.$ZodErrorMap = (iss) => {
+  switch (iss.code) {
+    case 'invalid_type':
+      if (iss.input === undefined) return 'is required';
+      return `must be ${typeWord(iss.expected)} (got ${describe(iss.input)})`;
+    case 'unrecognized_keys': {
+      const known = Object.keys((iss.inst?._zod.def as { shape?: object } | undefined)?.shape ?? {});
+      return iss.keys.map((k) => `unknown key "${k}"${suggest(k, known)}`).join('\n');
+    }
+    case 'too_small':
+      return bound('at least', 'more than', iss.origin, iss.minimum, iss.inclusive);
+    case 'too_big':
+      return bound('at most', 'less than', iss.origin, iss.maximum, iss.inclusive);
+    case 'invalid_value':
+      return iss.values.length === 1
+        ? `must be ${JSON.stringify(iss.values[0])} (got ${describe(iss.input)})`
+        : `must be one of ${iss.values.map(String).join(', ')} (got ${describe(iss.input)})`;
+    case 'invalid_format':
+      return iss.format === 'regex' ? `must match ${iss.pattern ?? 'its pattern'}` : `must be a valid ${iss.format}`;
+    case 'invalid_union': {
+      const u = iss as typeof iss & { discriminator?: string; options?: unknown[] };
+      if (u.discriminator && u.options) {
+        const got = isRecord(iss.input) ? iss.input[u.discriminator] : undefined;
+        return got === undefined
+          ? `is required (one of ${u.options.map(String).join(', ')})`
+          : `must be one of ${u.options.map(String).join(', ')} (got ${describe(got)})`;
+      }
+      return 'does not match any allowed form';
+    }
+    case 'not_multiple_of':
+      return `must be a multiple of ${String(iss.divisor)}`;
+    default:
+      return undefined;
+  }
+};
+
+function bound(incl: string, excl: string, origin: string, limit: number | bigint, inclusive?: boolean): string {
+  const rel = inclusive === false ? excl : incl;
+  if (origin === 'string') return Number(limit) === 1 && rel === 'at least' ? 'must not be empty' : `must be ${rel} ${limit} characters`;
+  if (origin === 'array' || origin === 'set') return `must have ${rel} ${limit} entries`;
+  return `must be ${rel} ${limit}`;
+}
+
+function typeWord(expected: string): string {
+  switch (expected) {
+    case 'object':
+      return 'a mapping';
+    case 'array':
+      return 'a list';
+    case 'string':
+      return 'text';
+    case 'int':
+      return 'a whole number';
+    case 'number':
+      return 'a number';
+    case 'boolean':
+      return 'true or false';
+    default:
+      return `a ${expected}`;
+  }
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
+  return String(v);
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function suggest(key: string, known: string[]): string {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const k of known) {
+    const d = editDistance(key.toLowerCase(), k.toLowerCase());
+    if (d < bestDistance) [best, bestDistance] = [k, d];
+  }
+  if (best !== undefined && bestDistance <= Math.max(1, Math.floor(best.length / 3))) return ` (did you mean "${best}"?)`;
+  return known.length > 0 && known.length <= 12 ? ` (expected one of ${known.join(', ')})` : '';
+}
+
+/** Edit distance where swapping two neighbours counts as one edit (`prot` → `port`). */
+function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 0; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = v;
+    }
+  }
+  return d[a.length]![b.length]!;
+}

@@ -1,0 +1,83 @@
+import { dirname, resolve } from 'node:path';
+import { configErrorMap, fromZodIssues, type ConfigIssue } from './issues.js';
+import { isBeneath, mergeFiles, type SourceLocation } from './merge.js';
+import { RAW_TEXT_FIELDS } from './raw-fields.js';
+import { opsConfigSchema, type OpsConfig } from './schema/index.js';
+import { BUILTIN_VALIDATORS, validateSemantics, type ConfigValidator } from './semantics.js';
+import { listConfigFiles, parseConfigFile } from './source.js';
+
+export interface LoadOptions {
+  /** Variables for `${VAR}`; defaults to process.env. */
+  env?: Record<string, string | undefined>;
+  /** Validators run after the built-in ones, once the schema accepts the config. */
+  validators?: readonly ConfigValidator[];
+  /** Fields never expanded; defaults to RAW_TEXT_FIELDS. */
+  rawTextFields?: readonly string[];
+}
+
+export interface ConfigLoaded {
+  ok: true;
+  config: OpsConfig;
+  /** The files read, in merge order, named as the user would name them. */
+  files: string[];
+  /** Absolute directory relative paths in the config resolve against. */
+  baseDir: string;
+  /** Where a config path (e.g. `checks[3].interval`) was written. */
+  locate: (path: string) => SourceLocation | undefined;
+}
+
+export interface ConfigRejected {
+  ok: false;
+  /** Every problem found, in file and line order. */
+  issues: ConfigIssue[];
+  files: string[];
+}
+
+export type ConfigLoadResult = ConfigLoaded | ConfigRejected;
+
+/**
+ * Loads `ops.yaml`, or every `*.yaml`/`*.yml` of a directory merged in name order. Never throws for
+ * bad input: it collects every problem (read, YAML, env, duplicates, schema, references) and
+ * returns them together.
+ */
+export async function loadConfig(path: string, options: LoadOptions = {}): Promise<ConfigLoadResult> {
+  const listed = await listConfigFiles(path);
+  if ('error' in listed) {
+    return { ok: false, files: [], issues: [{ code: 'OPSBOOK_E_CONFIG_READ', message: listed.error, path: '', file: path }] };
+  }
+  const env = options.env ?? process.env;
+  const rawTextFields = options.rawTextFields ?? RAW_TEXT_FIELDS;
+  const parsed = await Promise.all(listed.files.map((f) => parseConfigFile(f, { env, rawTextFields })));
+  const merged = mergeFiles(parsed);
+  const issues = [...merged.issues];
+
+  const result = opsConfigSchema.safeParse(merged.data, { error: configErrorMap });
+  if (!result.success) {
+    for (const issue of fromZodIssues(result.error.issues)) {
+      // A value built from a missing variable is already reported by name.
+      if (merged.envMissing.some((p) => issue.path === p || isBeneath(issue.path, p))) continue;
+      issues.push({ ...issue, ...(merged.locate(issue.path) ?? {}) });
+    }
+  }
+  const files = listed.files;
+  if (issues.length > 0 || !result.success) return { ok: false, files, issues: sortIssues(issues, files) };
+
+  const loaded: ConfigLoaded = {
+    ok: true,
+    config: result.data,
+    files,
+    baseDir: resolve(listed.isDirectory ? path : dirname(path)),
+    locate: merged.locate,
+  };
+  const semantic = validateSemantics(loaded, [...BUILTIN_VALIDATORS, ...(options.validators ?? [])]);
+  return semantic.length > 0 ? { ok: false, files, issues: sortIssues(semantic, files) } : loaded;
+}
+
+/** File order, then line order, so the list reads top to bottom. */
+function sortIssues(issues: ConfigIssue[], files: string[]): ConfigIssue[] {
+  const rank = (i: ConfigIssue): number => (i.file === undefined ? -1 : files.indexOf(i.file));
+  return issues
+    .map((issue, n) => ({ issue, n }))
+    .sort((a, b) => rank(a.issue) - rank(b.issue) || (a.issue.line ?? 0) - (b.issue.line ?? 0) || a.n - b.n)
+    .map((x) => x.issue);
+}

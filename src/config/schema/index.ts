@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import { checksSection } from './checks.js';
+import { escalationPoliciesSection } from './escalation-policies.js';
+import { proceduresSection } from './procedures.js';
+import { reservedList } from './reserved.js';
+import { runbooksSection } from './runbooks.js';
+import { schedulesSection } from './schedules.js';
+import { serverSection } from './server.js';
+import { servicesSection } from './services.js';
+import { storageSection } from './storage.js';
+import { usersSection } from './users.js';
+
+/**
+ * The whole `ops.yaml`: every section optional with defaults, so an empty file is a valid config,
+ * and strict objects everywhere, so a misspelt key is reported rather than ignored.
+ */
+export const opsConfigSchema = z
+  .strictObject({
+    server: serverSection,
+    storage: storageSection,
+    users: usersSection,
+    services: servicesSection,
+    checks: checksSection.describe('Probes run on a schedule (http, tcp, postgres, …).'),
+    rules: reservedList.describe('Alert rules over check results (reserved).'),
+    severities: reservedList.describe('Severity levels and their response times (reserved).'),
+    escalation_policies: escalationPoliciesSection.describe('Who is paged, in which order, after how long.'),
+    schedules: schedulesSection.describe('On-call rotations.'),
+    channels: reservedList.describe('Notification channels: webhook, Slack, email (reserved).'),
+    maintenance: reservedList.describe('Maintenance windows that silence alerts (reserved).'),
+    runbooks: runbooksSection,
+    procedures: proceduresSection,
+    slos: reservedList.describe('Service level objectives (reserved).'),
+  })
+  .describe('opsbook configuration (ops.yaml).');
+
+/** The config as written (before defaults). */
+export type OpsConfigInput = z.input<typeof opsConfigSchema>;
+/** The config after validation: defaults filled, durations in milliseconds. */
+export type OpsConfig = z.output<typeof opsConfigSchema>;
+
+/** Top-level sections that hold one object; setting one in two files is an error. */
+export const SINGLETON_SECTIONS = ['server', 'storage'] as const;
+
+/** Top-level sections that are lists, and the field that identifies an entry in each. */
+export const ID_FIELDS: Record<string, string> = {
+  users: 'name',
+  services: 'id',
+  checks: 'id',
+  rules: 'id',
+  severities: 'id',
+  escalation_policies: 'id',
+  schedules: 'id',
+  channels: 'id',
+  maintenance: 'id',
+  slos: 'id',
+};
+
+/** Top-level sections keyed by name (merged key by key across files). */
+export const KEYED_SECTIONS = ['procedures'] as const;
+
+export { duration, id, labels, durationInfo, pushIssue, ISSUE_CODE_PARAM, DURATION_PATTERN, ID_PATTERN } from './common.js';
+export type { DurationBounds } from './common.js';

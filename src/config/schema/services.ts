@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { id, labels } from './common.js';
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** `services:` — the systems opsbook watches; checks, runbooks and incidents point at them by id. */
+export const servicesSection = z
+  .array(
+    z.strictObject({
+      id: id().describe('Service id; checks and runbooks refer to it.'),
+      name: z.string().min(1).optional().describe('Display name; defaults to the id.'),
+      description: z.string().optional().describe('One line on what the service does.'),
+      labels: labels().describe('Labels copied onto its checks, alerts and incidents.'),
+      base_url: z.url({ error: 'must be a URL such as https://api.example.com' }).optional().describe('Base URL; relative URLs in its checks and runbooks resolve against it.'),
+      aliases: z
+        .array(z.string().min(1))
+        .default([])
+        .describe('Host names that mean this service in runbook URLs (e.g. api.example.com).'),
+      postgres: z
+        .strictObject({ url: z.string().min(1).describe('postgres:// URL runbook SQL steps connect with.') })
+        .optional()
+        .describe('The service’s PostgreSQL database, for SQL steps and checks.'),
+      redis: z
+        .strictObject({ url: z.string().min(1).describe('redis:// URL runbook Redis steps connect with.') })
+        .optional()
+        .describe('The service’s Redis, for Redis steps and checks.'),
+      shell: z
+        .strictObject({
+          cwd: z.string().optional().describe('Working directory for shell steps, relative to the config directory.'),
+          env: z
+            .record(z.string().regex(ENV_NAME, { error: 'must be an environment variable name' }), z.string())
+            .default({})
+            .describe('Environment variables given to shell steps.'),
+          allow: z
+            .array(z.string().min(1))
+            .default([])
+            .describe('Program names shell steps may run (e.g. psql, kubectl); empty allows none.'),
+        })
+        .optional()
+        .describe('How runbook shell steps run for this service.'),
+    }),
+  )
+  .default([])
+  .describe('Services opsbook watches.');

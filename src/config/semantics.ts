@@ -1,0 +1,72 @@
+import type { ErrorCode } from '../lib/errors/index.js';
+import type { ConfigIssue } from './issues.js';
+import type { SourceLocation } from './merge.js';
+import type { OpsConfig } from './schema/index.js';
+
+/** A problem a validator finds in a schema-valid config; `message` is complete (names the field). */
+export interface SemanticIssue {
+  code: ErrorCode;
+  message: string;
+  /** Config path, e.g. `checks[2].service`. */
+  path: string;
+}
+
+/** Cross-reference checks that a schema cannot express. Domains contribute their own. */
+export type ConfigValidator = (config: OpsConfig) => SemanticIssue[];
+
+/** Runs validators and locates what they find. */
+export function validateSemantics(
+  result: { config: OpsConfig; locate: (path: string) => SourceLocation | undefined },
+  validators: readonly ConfigValidator[],
+): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  for (const validate of validators) {
+    for (const issue of validate(result.config)) out.push({ ...issue, ...(result.locate(issue.path) ?? {}) });
+  }
+  return out;
+}
+
+/** A check's `service` must name a service. */
+export const checkServicesExist: ConfigValidator = (config) => {
+  const known = new Set(config.services.map((s) => s.id));
+  const issues: SemanticIssue[] = [];
+  config.checks.forEach((check, i) => {
+    const service = (check as { service?: unknown }).service;
+    if (typeof service === 'string' && !known.has(service)) {
+      issues.push({
+        code: 'OPSBOOK_E_CONFIG_REFERENCE',
+        message: `service "${service}" is not defined in services${nearest(service, known)}`,
+        path: `checks[${i}].service`,
+      });
+    }
+  });
+  return issues;
+};
+
+/** A host name in `aliases` may mean one service only, or runbook URLs would be ambiguous. */
+export const aliasesUnique: ConfigValidator = (config) => {
+  const owner = new Map<string, string>();
+  const issues: SemanticIssue[] = [];
+  config.services.forEach((service, i) => {
+    service.aliases.forEach((alias, j) => {
+      const host = alias.toLowerCase();
+      const other = owner.get(host);
+      if (other !== undefined && other !== service.id) {
+        issues.push({
+          code: 'OPSBOOK_E_CONFIG_DUPLICATE_ID',
+          message: `alias "${alias}" already means service "${other}"`,
+          path: `services[${i}].aliases[${j}]`,
+        });
+      } else owner.set(host, service.id);
+    });
+  });
+  return issues;
+};
+
+/** Validators every load runs. */
+export const BUILTIN_VALIDATORS: readonly ConfigValidator[] = [checkServicesExist, aliasesUnique];
+
+function nearest(name: string, known: Set<string>): string {
+  const close = [...known].find((k) => k.startsWith(name) || name.startsWith(k));
+  return close ? ` (did you mean "${close}"?)` : '';
+}
