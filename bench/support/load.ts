@@ -10,10 +10,13 @@ export interface LoadResult {
   errors: number;
   seconds: number;
   achievedRate: number;
+  /** Latency from the actual send: what the server and loopback cost. */
   p50: number;
   p90: number;
   p99: number;
   max: number;
+  /** Latency from the planned send time: includes any queueing the driver's timer adds. */
+  plannedP99: number;
 }
 
 export async function fixedRate(options: {
@@ -28,6 +31,7 @@ export async function fixedRate(options: {
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.connections ?? 32 });
   const target = new URL(options.url);
   const latencies: number[] = [];
+  const fromPlan: number[] = [];
   let errors = 0;
   let completed = 0;
   const total = Math.round(options.rate * options.seconds);
@@ -38,6 +42,7 @@ export async function fixedRate(options: {
   const send = (planned: number): Promise<void> =>
     new Promise((resolve) => {
       const body = options.body?.();
+      const sentAt = performance.now();
       const req = http.request(
         {
           agent,
@@ -52,7 +57,9 @@ export async function fixedRate(options: {
           res.on('end', () => {
             if ((res.statusCode ?? 500) >= 400) errors++;
             completed++;
-            latencies.push(performance.now() - planned);
+            const end = performance.now();
+            latencies.push(end - sentAt);
+            fromPlan.push(end - planned);
             resolve();
           });
         },
@@ -76,7 +83,8 @@ export async function fixedRate(options: {
   const seconds = (performance.now() - start) / 1000;
   agent.destroy();
   latencies.sort((a, b) => a - b);
-  const q = (p: number): number => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN;
+  fromPlan.sort((a, b) => a - b);
+  const q = (p: number, xs = latencies): number => xs[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? NaN;
   return {
     planned: total,
     completed,
@@ -87,10 +95,11 @@ export async function fixedRate(options: {
     p90: q(0.9),
     p99: q(0.99),
     max: latencies[latencies.length - 1] ?? NaN,
+    plannedP99: q(0.99, fromPlan),
   };
 }
 
 export function formatLoad(name: string, r: LoadResult): string {
   const ms = (v: number): string => `${v.toFixed(3)} ms`;
-  return `${name.padEnd(28)} rate ${r.achievedRate.toFixed(0).padStart(5)}/s  p50 ${ms(r.p50)}  p90 ${ms(r.p90)}  p99 ${ms(r.p99)}  max ${ms(r.max)}  errors ${r.errors}`;
+  return `${name.padEnd(28)} rate ${r.achievedRate.toFixed(0).padStart(5)}/s  p50 ${ms(r.p50)}  p90 ${ms(r.p90)}  p99 ${ms(r.p99)}  max ${ms(r.max)}  (p99 from planned send ${ms(r.plannedP99)})  errors ${r.errors}`;
 }

@@ -1,9 +1,15 @@
 import type { RegisterCommands } from '../context.js';
+import { registerServe } from './serve.js';
+import { registerMigrate } from './migrate.js';
+import { registerToken } from './token.js';
 import { registerValidate } from './validate.js';
 import { registerSchema } from './schema.js';
 
 /** Every command module, in the order `opsbook --help` lists them. One line per module. */
 export const COMMAND_MODULES: RegisterCommands[] = [
+  registerServe,
+  registerMigrate,
+  registerToken,
   registerValidate,
   registerSchema,
 ];

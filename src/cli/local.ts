@@ -1,0 +1,59 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { SystemClock } from '../lib/clock.js';
+import { OpsbookError } from '../lib/errors/index.js';
+import { loadConfig, formatIssue, type OpsConfig } from '../config/index.js';
+import type { Store } from '../store/index.js';
+import { openConfiguredStore } from '../daemon/index.js';
+import { resolveCliActor, type Actor } from '../identity/index.js';
+
+/**
+ * The config a command uses: `--config`, else OPSBOOK_CONFIG, else ./ops.yaml, else ./ops/.
+ */
+export function resolveConfigPath(flag: string | undefined, env: NodeJS.ProcessEnv): string {
+  if (flag) return flag;
+  if (env.OPSBOOK_CONFIG) return env.OPSBOOK_CONFIG;
+  if (fs.existsSync('ops.yaml')) return 'ops.yaml';
+  if (fs.existsSync('ops') && fs.statSync('ops').isDirectory()) return 'ops';
+  return 'ops.yaml';
+}
+
+export interface LocalContext {
+  config: OpsConfig;
+  store: Store;
+  clock: SystemClock;
+  close: () => Promise<void>;
+}
+
+/** Loads the config and opens its store (migrated unless told not to) for a one-shot local command. */
+export async function openLocal(configFlag: string | undefined, env: NodeJS.ProcessEnv, options: { migrate?: boolean } = {}): Promise<LocalContext> {
+  const configPath = resolveConfigPath(configFlag, env);
+  const loaded = await loadConfig(configPath, { env });
+  if (!loaded.ok) {
+    throw new OpsbookError('OPSBOOK_E_CONFIG_INVALID', `config ${configPath} has ${loaded.issues.length} problem(s):\n${loaded.issues.map(formatIssue).join('\n')}`);
+  }
+  const store = await openConfiguredStore(loaded.config, loaded.baseDir);
+  if (options.migrate !== false) {
+    try {
+      await store.migrate();
+    } catch (e) {
+      await store.close();
+      throw e;
+    }
+  }
+  return { config: loaded.config, store, clock: new SystemClock(), close: () => store.close() };
+}
+
+/** The acting user for a local command; `fallback` names who acts when neither --as nor OPSBOOK_USER is set. */
+export function cliActor(config: OpsConfig, as: string | undefined, env: NodeJS.ProcessEnv, fallback?: string): Actor {
+  const actor = resolveCliActor(config.users, as ?? (env.OPSBOOK_USER ? undefined : fallback), env);
+  if (!actor) {
+    throw new OpsbookError('OPSBOOK_E_AUTH_REQUIRED', 'say who is acting with --as NAME or OPSBOOK_USER=NAME (a user from users:)');
+  }
+  return actor;
+}
+
+export function relativeToCwd(p: string): string {
+  const rel = path.relative(process.cwd(), p);
+  return rel.startsWith('..') ? p : rel || '.';
+}

@@ -1,0 +1,180 @@
+import { SystemClock, type Clock } from '../lib/clock.js';
+import type { Store } from '../store/index.js';
+import { loadConfig, formatIssue, type OpsConfig } from '../config/index.js';
+import { openConfiguredStore } from './store.js';
+import { OpsbookError } from '../lib/errors/index.js';
+import { createDaemonMetrics, type DaemonMetrics } from './metrics.js';
+import { createLogger, type Logger } from './logger.js';
+import { VERSION } from './version.js';
+
+export interface DaemonOptions {
+  configPath: string;
+  clock?: Clock;
+  logger?: Logger;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** A long-running part of opsbook (scheduler, escalation timers, outbox worker…). */
+export interface Component {
+  name: string;
+  start(): Promise<void> | void;
+  /** Finish in-flight work, giving up at `deadline` (epoch ms). */
+  stop(deadline: number): Promise<void> | void;
+  /** A new config was accepted; pick up what changed. */
+  reload?(config: OpsConfig): Promise<void> | void;
+}
+
+export interface ReadinessCheck {
+  status: 'ok' | 'failing';
+  detail?: string;
+  latency_ms?: number;
+}
+
+export interface Readiness {
+  status: 'ready' | 'not_ready';
+  checks: { config: ReadinessCheck; store: ReadinessCheck; migrations: ReadinessCheck };
+}
+
+/**
+ * The running opsbook: config, store, clock, log, metrics and the components that do the work.
+ * Transports (HTTP, CLI) sit on top of it; it never imports them.
+ */
+export class Daemon {
+  readonly metrics: DaemonMetrics;
+  private components: Component[] = [];
+  private closers: Array<{ name: string; close: () => Promise<void> }> = [];
+  private stopping = false;
+  private reloading: Promise<boolean> | undefined;
+
+  private constructor(
+    readonly options: DaemonOptions,
+    public config: OpsConfig,
+    public configFiles: string[],
+    readonly store: Store,
+    readonly clock: Clock,
+    readonly logger: Logger,
+  ) {
+    this.metrics = createDaemonMetrics(VERSION);
+    this.metrics.configLoadedAt.set(clock.now() / 1000);
+    this.metrics.up.set(1);
+  }
+
+  /** Loads and validates the config, opens the store and applies migrations. */
+  static async start(options: DaemonOptions): Promise<Daemon> {
+    const clock = options.clock ?? new SystemClock();
+    const loaded = await loadConfig(options.configPath, { env: options.env ?? process.env });
+    if (!loaded.ok) {
+      const lines = loaded.issues.map(formatIssue).join('\n');
+      throw new OpsbookError('OPSBOOK_E_CONFIG_INVALID', `config ${options.configPath} has ${loaded.issues.length} problem(s):\n${lines}`);
+    }
+    const logger = options.logger ?? createLogger({ level: loaded.config.server.log_level });
+    const store = await openConfiguredStore(loaded.config, loaded.baseDir);
+    try {
+      const report = await store.migrate();
+      if (report.applied.length > 0) logger.info({ applied: report.applied, store: store.location }, 'migrations applied');
+    } catch (e) {
+      await store.close();
+      throw e;
+    }
+    logger.info({ config: loaded.files, store: store.location, dialect: store.dialect }, 'opsbook started');
+    return new Daemon(options, loaded.config, loaded.files, store, clock, logger);
+  }
+
+  /** Adds and starts a component; it is stopped in reverse order on close. */
+  async addComponent(component: Component): Promise<void> {
+    await component.start();
+    this.components.push(component);
+  }
+
+  /** Something to close before the components stop (the HTTP server: stop accepting first). */
+  addCloser(name: string, close: () => Promise<void>): void {
+    this.closers.push({ name, close });
+  }
+
+  get isStopping(): boolean {
+    return this.stopping;
+  }
+
+  async readiness(): Promise<Readiness> {
+    const config: ReadinessCheck = { status: 'ok', detail: this.configFiles.join(', ') };
+    let store: ReadinessCheck;
+    let migrations: ReadinessCheck;
+    const t0 = performance.now();
+    try {
+      await this.store.ping();
+      store = { status: 'ok', latency_ms: round(performance.now() - t0) };
+      const status = await this.store.migrationStatus();
+      migrations = status.pending.length === 0
+        ? { status: 'ok', detail: `${status.applied.length} applied` }
+        : { status: 'failing', detail: `pending: ${status.pending.join(', ')}` };
+    } catch (e) {
+      store = { status: 'failing', detail: (e as Error).message, latency_ms: round(performance.now() - t0) };
+      migrations = { status: 'failing', detail: 'store unreachable' };
+    }
+    const ok = !this.stopping && [config, store, migrations].every((c) => c.status === 'ok');
+    return { status: ok ? 'ready' : 'not_ready', checks: { config, store, migrations } };
+  }
+
+  /**
+   * Re-reads the config. A config that fails validation is rejected with its errors logged and the
+   * running one kept. Concurrent calls share one reload.
+   */
+  reload(): Promise<boolean> {
+    this.reloading ??= this.doReload().finally(() => {
+      this.reloading = undefined;
+    });
+    return this.reloading;
+  }
+
+  private async doReload(): Promise<boolean> {
+    const loaded = await loadConfig(this.options.configPath, { env: this.options.env ?? process.env });
+    if (!loaded.ok) {
+      this.metrics.configReloads.inc({ result: 'rejected' });
+      this.logger.error({ issues: loaded.issues.map(formatIssue) }, 'config reload rejected; keeping the running config');
+      return false;
+    }
+    if (JSON.stringify(loaded.config.storage) !== JSON.stringify(this.config.storage)) {
+      this.logger.warn('storage settings changed; they take effect on restart');
+    }
+    this.config = loaded.config;
+    this.configFiles = loaded.files;
+    for (const c of this.components) await c.reload?.(loaded.config);
+    this.metrics.configReloads.inc({ result: 'applied' });
+    this.metrics.configLoadedAt.set(this.clock.now() / 1000);
+    this.logger.info({ config: loaded.files }, 'config reloaded');
+    return true;
+  }
+
+  /**
+   * Stops accepting work, lets in-flight work finish until the shutdown deadline, then closes the
+   * store. Safe to call more than once.
+   */
+  async close(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.metrics.up.set(0);
+    const deadline = Date.now() + this.config.server.shutdown_timeout;
+    this.logger.info({ deadline_ms: this.config.server.shutdown_timeout }, 'shutting down');
+    for (const c of this.closers) await withDeadline(c.close(), deadline, () => this.logger.warn({ part: c.name }, 'gave up waiting'));
+    for (const c of [...this.components].reverse()) {
+      await withDeadline(Promise.resolve(c.stop(deadline)), deadline, () => this.logger.warn({ part: c.name }, 'gave up waiting'));
+    }
+    await this.store.close();
+    this.logger.info('stopped');
+    this.logger.flush?.();
+  }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}
+
+async function withDeadline(work: Promise<void>, deadline: number, onTimeout: () => void): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), Math.max(0, deadline - Date.now()));
+  });
+  const outcome = await Promise.race([work.then(() => 'done' as const, () => 'done' as const), timeout]);
+  clearTimeout(timer);
+  if (outcome === 'timeout') onTimeout();
+}

@@ -1,0 +1,5 @@
+export { Daemon, type Component, type DaemonOptions, type Readiness, type ReadinessCheck } from './daemon.js';
+export { installSignalHandlers, watchConfigFiles } from './signals.js';
+export { createLogger, type Logger } from './logger.js';
+export { VERSION } from './version.js';
+export { openConfiguredStore } from './store.js';

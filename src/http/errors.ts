@@ -1,0 +1,40 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { isOpsbookError, type ErrorKind } from '../lib/errors/index.js';
+
+/** The one place error kinds become HTTP statuses. */
+export const STATUS_BY_KIND: Record<ErrorKind, number> = {
+  invalid: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  unavailable: 503,
+  internal: 500,
+};
+
+export interface ErrorBody {
+  error: { code: string; message: string; path?: string };
+}
+
+export function errorHandler(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void {
+  if (isOpsbookError(error)) {
+    const body: ErrorBody = { error: { code: error.code, message: error.message } };
+    if (error.location?.path) body.error.path = error.location.path;
+    void reply.status(STATUS_BY_KIND[error.kind]).send(body);
+    return;
+  }
+  const fe = error as FastifyError;
+  if (fe.validation) {
+    const first = fe.validation[0];
+    void reply.status(400).send({
+      error: { code: 'OPSBOOK_E_REQUEST_INVALID', message: fe.message, path: first?.instancePath || undefined },
+    } satisfies ErrorBody);
+    return;
+  }
+  if (fe.statusCode && fe.statusCode < 500) {
+    void reply.status(fe.statusCode).send({ error: { code: 'OPSBOOK_E_REQUEST_INVALID', message: fe.message } } satisfies ErrorBody);
+    return;
+  }
+  request.log.error({ err: error }, 'request failed');
+  void reply.status(500).send({ error: { code: 'OPSBOOK_E_INTERNAL', message: 'internal error; see the opsbook log' } } satisfies ErrorBody);
+}

@@ -1,0 +1,20 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Daemon } from '../daemon/index.js';
+import { errorHandler } from './errors.js';
+import { registerHealthRoutes } from './routes/health.js';
+import { registerMetricsRoute } from './routes/metrics.js';
+
+/** Builds the HTTP app for a daemon. Tests call it in-process with `app.inject`. */
+export function buildServer(daemon: Daemon): FastifyInstance {
+  const app = Fastify({
+    // The daemon logs what matters; per-request lines would drown the log at probe rates.
+    logger: false,
+    // In-flight requests finish on close; idle keep-alive sockets are closed straight away.
+    forceCloseConnections: 'idle',
+    bodyLimit: 1024 * 1024,
+  });
+  app.setErrorHandler(errorHandler);
+  registerHealthRoutes(app, daemon);
+  registerMetricsRoute(app, daemon);
+  return app;
+}
