@@ -2,10 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { SystemClock } from '../lib/clock.js';
 import { OpsbookError } from '../lib/errors/index.js';
-import { loadConfig, formatIssue, type OpsConfig } from '../config/index.js';
+import type { OpsConfig } from '../config/index.js';
 import type { Store } from '../store/index.js';
-import { openConfiguredStore } from '../daemon/index.js';
-import { resolveCliActor, type Actor } from '../identity/index.js';
+import type { Actor } from '../identity/index.js';
 
 /**
  * The config a command uses: `--config`, else OPSBOOK_CONFIG, else ./ops.yaml, else ./ops/.
@@ -27,6 +26,8 @@ export interface LocalContext {
 
 /** Loads the config and opens its store (migrated unless told not to) for a one-shot local command. */
 export async function openLocal(configFlag: string | undefined, env: NodeJS.ProcessEnv, options: { migrate?: boolean } = {}): Promise<LocalContext> {
+  const { loadConfig, formatIssue } = await import('../config/index.js');
+  const { openConfiguredStore } = await import('../daemon/index.js');
   const configPath = resolveConfigPath(configFlag, env);
   const loaded = await loadConfig(configPath, { env });
   if (!loaded.ok) {
@@ -45,7 +46,8 @@ export async function openLocal(configFlag: string | undefined, env: NodeJS.Proc
 }
 
 /** The acting user for a local command; `fallback` names who acts when neither --as nor OPSBOOK_USER is set. */
-export function cliActor(config: OpsConfig, as: string | undefined, env: NodeJS.ProcessEnv, fallback?: string): Actor {
+export async function cliActor(config: OpsConfig, as: string | undefined, env: NodeJS.ProcessEnv, fallback?: string): Promise<Actor> {
+  const { resolveCliActor } = await import('../identity/index.js');
   const actor = resolveCliActor(config.users, as ?? (env.OPSBOOK_USER ? undefined : fallback), env);
   if (!actor) {
     throw new OpsbookError('OPSBOOK_E_AUTH_REQUIRED', 'say who is acting with --as NAME or OPSBOOK_USER=NAME (a user from users:)');

@@ -3,6 +3,13 @@ import type { Daemon } from '../daemon/index.js';
 import { errorHandler } from './errors.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerMetricsRoute } from './routes/metrics.js';
+import { identityRoutes } from './routes/identity.js';
+import { registerRouteTable, type RouteTable } from './routes.js';
+
+/** The API's routes, each with its declared access. */
+export function apiRoutes(daemon: Daemon): RouteTable {
+  return [...identityRoutes(daemon)];
+}
 
 /** Builds the HTTP app for a daemon. Tests call it in-process with `app.inject`. */
 export function buildServer(daemon: Daemon): FastifyInstance {
@@ -16,5 +23,6 @@ export function buildServer(daemon: Daemon): FastifyInstance {
   app.setErrorHandler(errorHandler);
   registerHealthRoutes(app, daemon);
   registerMetricsRoute(app, daemon);
+  registerRouteTable(app, daemon, apiRoutes(daemon));
   return app;
 }

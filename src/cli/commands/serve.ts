@@ -1,8 +1,8 @@
-import { Daemon, installSignalHandlers, watchConfigFiles } from '../../daemon/index.js';
-import { buildServer } from '../../http/index.js';
 import { OpsbookError } from '../../lib/errors/index.js';
 import type { RegisterCommands } from '../context.js';
 import { resolveConfigPath } from '../local.js';
+
+// Heavy modules load inside actions so `opsbook --help` and quick commands start fast.
 
 export const registerServe: RegisterCommands = (program, io) => {
   program
@@ -17,6 +17,8 @@ export const registerServe: RegisterCommands = (program, io) => {
       if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65_535)) {
         throw new OpsbookError('OPSBOOK_E_USAGE', `--port must be an integer 0–65535 (got "${opts.port}")`, { location: { path: '--port' } });
       }
+      const { Daemon, installSignalHandlers, watchConfigFiles } = await import('../../daemon/index.js');
+      const { buildServer } = await import('../../http/index.js');
       const daemon = await Daemon.start({ configPath: resolveConfigPath(opts.config, io.env), env: io.env });
       const app = buildServer(daemon);
       daemon.addCloser('http', () => app.close());

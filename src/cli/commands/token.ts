@@ -1,4 +1,3 @@
-import { createToken, listTokenInfo, revokeTokenById } from '../../identity/index.js';
 import type { RegisterCommands } from '../context.js';
 import { cliActor, openLocal } from '../local.js';
 
@@ -19,7 +18,8 @@ export const registerToken: RegisterCommands = (program, io) => {
     .action(async (opts: { user: string; name: string; as?: string; config?: string }) => {
       const local = await openLocal(opts.config, io.env);
       try {
-        const actor = cliActor(local.config, opts.as, io.env, opts.user);
+        const actor = await cliActor(local.config, opts.as, io.env, opts.user);
+        const { createToken } = await import('../../identity/index.js');
         const created = await createToken({ ...local, users: local.config.users }, actor, opts.user, opts.name);
         io.out(created.token);
         io.err(`token ${created.id} for ${created.user} (${created.name}); it is shown only now`);
@@ -38,7 +38,8 @@ export const registerToken: RegisterCommands = (program, io) => {
     .action(async (opts: { user?: string; as?: string; json?: boolean; config?: string }) => {
       const local = await openLocal(opts.config, io.env);
       try {
-        const actor = cliActor(local.config, opts.as, io.env);
+        const actor = await cliActor(local.config, opts.as, io.env);
+        const { listTokenInfo } = await import('../../identity/index.js');
         const rows = await listTokenInfo({ ...local, users: local.config.users }, actor, opts.user);
         if (opts.json) {
           io.out(JSON.stringify(rows, null, 2));
@@ -61,7 +62,8 @@ export const registerToken: RegisterCommands = (program, io) => {
     .action(async (id: string, opts: { as?: string; config?: string }) => {
       const local = await openLocal(opts.config, io.env);
       try {
-        const actor = cliActor(local.config, opts.as, io.env);
+        const actor = await cliActor(local.config, opts.as, io.env);
+        const { revokeTokenById } = await import('../../identity/index.js');
         await revokeTokenById({ ...local, users: local.config.users }, actor, id);
         io.out(`revoked ${id}`);
       } finally {

@@ -1,0 +1,71 @@
+/**
+ * A token created by the CLI authenticates against a running daemon; once revoked by the CLI it is
+ * refused; the database holds it only as a hash.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, startCli, waitForExit } from '../support/cli.js';
+import { freePort, waitForHttp } from '../support/net.js';
+
+describe('API tokens end to end', () => {
+  let dir: string;
+  let config: string;
+  let base: string;
+  let server: ReturnType<typeof startCli>;
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opsbook-tokens-e2e-'));
+    config = path.join(dir, 'ops.yaml');
+    fs.writeFileSync(config, 'users:\n  - name: ana\n    role: admin\n  - name: bo\n    role: responder\n');
+    const port = await freePort();
+    server = startCli(['serve', '--config', config, '--port', String(port), '--no-watch']);
+    base = `http://127.0.0.1:${port}`;
+    await waitForHttp(`${base}/_health/ready`);
+  });
+  afterAll(async () => {
+    server.child.kill('SIGTERM');
+    await waitForExit(server.child);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const whoami = (token?: string) => fetch(`${base}/api/whoami`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+
+  it('authenticates a CLI-created token, refuses it once revoked, and never stores it in clear', async () => {
+    const created = await runCli(['token', 'create', '--user', 'bo', '--as', 'ana', '--name', 'pager', '--config', config]);
+    expect(created.code, created.stderr).toBe(0);
+    const token = created.stdout.trim();
+    expect(token).toMatch(/^opsb_/);
+
+    const ok = await whoami(token);
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ name: 'bo', role: 'responder' });
+
+    const listed = await runCli(['token', 'list', '--json', '--as', 'ana', '--config', config]);
+    const rows = JSON.parse(listed.stdout) as Array<{ id: string; user_name: string }>;
+    const id = rows.find((r) => r.user_name === 'bo')!.id;
+
+    const dbBytes = fs.readdirSync(path.join(dir, '.opsbook')).map((f) => fs.readFileSync(path.join(dir, '.opsbook', f)).toString('latin1')).join('');
+    expect(dbBytes).not.toContain(token);
+
+    const revoked = await runCli(['token', 'revoke', id, '--as', 'ana', '--config', config]);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    const refused = await whoami(token);
+    expect(refused.status).toBe(401);
+    expect(await refused.json()).toMatchObject({ error: { code: 'OPSBOOK_E_AUTH_INVALID' } });
+  });
+
+  it('asks for credentials when none are sent', async () => {
+    const r = await whoami();
+    expect(r.status).toBe(401);
+    expect(await r.json()).toMatchObject({ error: { code: 'OPSBOOK_E_AUTH_REQUIRED' } });
+  });
+
+  it('refuses a viewer acting on someone else’s token from the CLI', async () => {
+    fs.appendFileSync(config, '  - name: cy\n    role: viewer\n');
+    const r = await runCli(['token', 'create', '--user', 'bo', '--as', 'cy', '--config', config]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('OPSBOOK_E_FORBIDDEN');
+  });
+});
