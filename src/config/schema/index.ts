@@ -2,7 +2,11 @@ import { z } from 'zod';
 import { checksSection } from './checks.js';
 import { escalationPoliciesSection } from './escalation-policies.js';
 import { proceduresSection } from './procedures.js';
-import { reservedList } from './reserved.js';
+import { channelsSection } from './channels.js';
+import { maintenanceSection } from './maintenance.js';
+import { rulesSection } from './rules.js';
+import { severitiesSection } from './severities.js';
+import { slosSection } from './slos.js';
 import { runbooksSection } from './runbooks.js';
 import { schedulesSection } from './schedules.js';
 import { serverSection } from './server.js';
@@ -21,15 +25,15 @@ export const opsConfigSchema = z
     users: usersSection,
     services: servicesSection,
     checks: checksSection.describe('Probes run on a schedule (http, tcp, postgres, …).'),
-    rules: reservedList.describe('Alert rules over check results (reserved).'),
-    severities: reservedList.describe('Severity levels and their response times (reserved).'),
+    rules: rulesSection,
+    severities: severitiesSection,
     escalation_policies: escalationPoliciesSection.describe('Who is paged, in which order, after how long.'),
     schedules: schedulesSection.describe('On-call rotations.'),
-    channels: reservedList.describe('Notification channels: webhook, Slack, email (reserved).'),
-    maintenance: reservedList.describe('Maintenance windows that silence alerts (reserved).'),
+    channels: channelsSection,
+    maintenance: maintenanceSection,
     runbooks: runbooksSection,
     procedures: proceduresSection,
-    slos: reservedList.describe('Service level objectives (reserved).'),
+    slos: slosSection,
   })
   .describe('opsbook configuration (ops.yaml).');
 
