@@ -174,11 +174,11 @@ describe('loadConfig', () => {
 
   it('reports a check naming an unknown service as a located reference error', async () => {
     const { result } = await load(
-      { 'ops.yaml': 'services:\n  - id: api\nchecks:\n  - id: api-up\n    kind: http\n    service: apii\n' },
+      { 'ops.yaml': 'services:\n  - id: api\nchecks:\n  - id: api-up\n    kind: http\n    url: http://127.0.0.1:4100/\n    service: apii\n' },
       'ops.yaml',
     );
     const issues = issuesOf(result).filter((i) => i.code === 'OPSBOOK_E_CONFIG_REFERENCE');
-    expect(issues.map((i) => [i.path, i.line])).toEqual([['checks[0].service', 6]]);
+    expect(issues.map((i) => [i.path, i.line])).toEqual([['checks[0].service', 7]]);
     expect(issues[0]!.message).toBe('service "apii" is not defined in services (did you mean "api"?)');
   });
 

@@ -34,8 +34,13 @@ export const DURATION_PATTERN = '^(0|(\\d+(\\.\\d+)?(ms|s|m|h|d|w))+)$';
 const durationDefs = new WeakMap<object, { min?: number; max?: number }>();
 
 /** Bounds of a schema made by `duration()`, or undefined when it is not one (used by the docs). */
-export function durationInfo(schema: z.ZodType): { min?: number; max?: number } | undefined {
-  return durationDefs.get(schema._zod.def);
+export function durationInfo(schema: z.core.$ZodType): { min?: number; max?: number } | undefined {
+  // .refine()/.check() clone with a new def but remember the schema they came from.
+  for (let s: z.core.$ZodType | undefined = schema, n = 0; s && n < 20; s = s._zod.parent, n++) {
+    const info = durationDefs.get(s._zod.def);
+    if (info) return info;
+  }
+  return undefined;
 }
 
 function toMs(v: number | string | undefined, what: string): number | undefined {
@@ -95,7 +100,10 @@ export const LABEL_NAME_PATTERN = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 export const labels = () =>
   z
     .record(
-      z.string().regex(LABEL_NAME_PATTERN, { error: 'label names use letters, digits and _ (not starting with a digit)' }),
-      z.string(),
+      z
+        .string()
+        .regex(LABEL_NAME_PATTERN, { error: 'label names use letters, digits and _ (not starting with a digit)' })
+        .meta({ title: 'label' }),
+      z.string().describe('Label value.'),
     )
     .default({});

@@ -9,7 +9,10 @@ export const PROCEDURE_REF_PATTERN = /^[^#\s]+#[a-z0-9][a-z0-9_.-]*$/;
  */
 export const proceduresSection = z
   .record(
-    z.string().regex(PROCEDURE_REF_PATTERN, { error: 'must be a procedure reference FILE#ID, e.g. runbooks/db.md#restore' }),
+    z
+      .string()
+      .regex(PROCEDURE_REF_PATTERN, { error: 'must be a procedure reference FILE#ID, e.g. runbooks/db.md#restore' })
+      .meta({ title: 'FILE#ID' }),
     z.looseObject({}).describe('Settings for one procedure.'),
   )
   .default({})

@@ -28,7 +28,10 @@ export const servicesSection = z
         .strictObject({
           cwd: z.string().optional().describe('Working directory for shell steps, relative to the config directory.'),
           env: z
-            .record(z.string().regex(ENV_NAME, { error: 'must be an environment variable name' }), z.string())
+            .record(
+              z.string().regex(ENV_NAME, { error: 'must be an environment variable name' }).meta({ title: 'NAME' }),
+              z.string().describe('Value of the variable (${VAR} expands from opsbook’s environment).'),
+            )
             .default({})
             .describe('Environment variables given to shell steps.'),
           allow: z

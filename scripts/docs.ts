@@ -1,0 +1,17 @@
+/**
+ * `npm run docs`: regenerates the README regions built from code (config reference, error codes).
+ * Run it after adding a config key or an error code; test/docs-sync.test.ts checks it was run.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { renderReadme } from '../src/config/readme-regions.js';
+
+const readmePath = fileURLToPath(new URL('../README.md', import.meta.url));
+const before = await readFile(readmePath, 'utf8');
+const after = renderReadme(before);
+if (after === before) {
+  console.log('README.md is up to date');
+} else {
+  await writeFile(readmePath, after);
+  console.log('README.md regenerated: config-reference, error-codes');
+}

@@ -1,0 +1,63 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { runCli } from '../../../test/support/cli.js';
+import { configDir } from '../../config/test-support.js';
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0)) await c();
+});
+
+async function dirWith(files: Record<string, string>): Promise<string> {
+  const { dir, cleanup } = await configDir(files);
+  cleanups.push(cleanup);
+  return dir;
+}
+
+describe('opsbook validate', () => {
+  it('exits 0 and summarises a valid config found as ./ops.yaml', async () => {
+    const dir = await dirWith({ 'ops.yaml': 'services:\n  - id: api\n  - id: db\nusers:\n  - name: ana\n' });
+    const run = await runCli(['validate'], { cwd: dir });
+    expect(run.stderr).toBe('');
+    expect(run.stdout.trim()).toBe('✔ ops.yaml is valid (2 services, 0 checks, 1 user)');
+    expect(run.code).toBe(0);
+  });
+
+  it('exits 1 listing three located problems for a config with three mistakes', async () => {
+    const dir = await dirWith({
+      'ops/10-server.yaml': 'server:\n  shutdown_timeout: 10 minutes\nstorage:\n  url: ${OPSBOOK_TEST_NEVER_SET}\n',
+      'ops/20-services.yaml': 'services:\n  - id: api\n    base_urll: https://api.example.com\n',
+    });
+    const run = await runCli(['validate'], { cwd: dir });
+    expect(run.code).toBe(1);
+    expect(run.stdout.trim().split('\n')).toEqual([
+      '✖ shutdown_timeout must be a duration such as 30s, 5m or 1h30m (got "10 minutes") → server.shutdown_timeout (ops/10-server.yaml:2)',
+      '✖ environment variable OPSBOOK_TEST_NEVER_SET is not set → storage.url (ops/10-server.yaml:4)',
+      '✖ unknown key "base_urll" (did you mean "base_url"?) → services[0].base_urll (ops/20-services.yaml:3)',
+      '3 problems in ops',
+    ]);
+  });
+
+  it('prints JSON with --json and exits 1 on a missing path', async () => {
+    const dir = await dirWith({ 'x.yaml': 'server: {port: 1}' });
+    const ok = await runCli(['validate', 'x.yaml', '--json'], { cwd: dir });
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ valid: true, files: ['x.yaml'], issues: [] });
+    const missing = await runCli(['validate', 'nope.yaml', '--json'], { cwd: dir });
+    expect(missing.code).toBe(1);
+    expect(JSON.parse(missing.stdout)).toMatchObject({ valid: false, issues: [{ code: 'OPSBOOK_E_CONFIG_READ', file: 'nope.yaml' }] });
+  });
+});
+
+describe('opsbook schema', () => {
+  it('prints a draft 2020-12 JSON Schema with every section, strict about unknown keys', async () => {
+    const run = await runCli(['schema']);
+    expect(run.code).toBe(0);
+    const schema = JSON.parse(run.stdout) as { $schema: string; properties: Record<string, unknown>; additionalProperties: boolean };
+    expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
+    expect(schema.additionalProperties).toBe(false);
+    expect(Object.keys(schema.properties).sort()).toEqual(
+      ['channels', 'checks', 'escalation_policies', 'maintenance', 'procedures', 'rules', 'runbooks', 'schedules', 'server', 'services', 'severities', 'slos', 'storage', 'users'].sort(),
+    );
+    expect(schema.properties.server).toMatchObject({ properties: { port: { default: 4100 }, shutdown_timeout: { default: '10s', type: 'string' } } });
+  });
+});
