@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { ConditionScope, evaluateCondition, parseCondition } from './index.js';
+import { OpsbookError } from '../../lib/errors/index.js';
+
+function check(text: string, values: Record<string, unknown>) {
+  return evaluateCondition(parseCondition(text), new ConditionScope(values));
+}
+
+describe('conditions in Gatus syntax', () => {
+  const body = JSON.stringify({ status: 'healthy', items: [{ id: 7 }, { id: 8 }], cache: { hit_rate: 0.72 }, name: 'John Doe' });
+
+  it.each([
+    ['[STATUS] == 200', { STATUS: 200 }, true, '200'],
+    ['[STATUS] == 200', { STATUS: 503 }, false, '503'],
+    ['[STATUS] < 400', { STATUS: 302 }, true, '302'],
+    ['[RESPONSE_TIME] < 300', { RESPONSE_TIME: 301 }, false, '301'],
+    ['[BODY].status == healthy', { BODY: body }, true, 'healthy'],
+    ['[BODY].items[1].id == 8', { BODY: body }, true, '8'],
+    ['len([BODY].items) > 0', { BODY: body }, true, '2'],
+    ['len([BODY].missing) > 0', { BODY: body }, false, '(missing)'],
+    ['has([BODY].cache) == true', { BODY: body }, true, 'true'],
+    ['has([BODY].errors) == false', { BODY: body }, true, 'false'],
+    ['[BODY].status == pat(heal*)', { BODY: body }, true, 'healthy'],
+    ['[BODY].status != pat(*sick*)', { BODY: body }, true, 'healthy'],
+    ['[BODY].status == any(ok, healthy)', { BODY: body }, true, 'healthy'],
+    ['[BODY].name == John Doe', { BODY: body }, true, 'John Doe'],
+    ['[BODY].cache.hit_rate > 70%', { BODY: body }, true, '72%'],
+    ['[CERTIFICATE_EXPIRATION] > 720h', { CERTIFICATE_EXPIRATION: 240 * 3_600_000 }, false, '10d'],
+    ['[CERTIFICATE_EXPIRATION] > 48h', { CERTIFICATE_EXPIRATION: 240 * 3_600_000 }, true, '10d'],
+    ['[AGE] < 25h', { AGE: 3_600_000 }, true, '1h'],
+    ['[SIZE] >= 1KiB', { SIZE: 1024 }, true, '1024'],
+    ['[STDOUT] == "a b"', { STDOUT: 'a b' }, true, 'a b'],
+    ['[CONNECTED] == true', { CONNECTED: true }, true, 'true'],
+    ['[VALUE] > 80%', { VALUE: 0.81 }, true, '81%'],
+    ['[VALUE] > 80', { VALUE: 0.81 }, false, '0.81'],
+    ['[DNS_RCODE] == NOERROR', { DNS_RCODE: 'NOERROR' }, true, 'NOERROR'],
+    ['[STATUS] == 200 && [RESPONSE_TIME] < 300', { STATUS: 200, RESPONSE_TIME: 100 }, true, '200, 100'],
+    ['[STATUS] == 500 || ([STATUS] == 200 && ![CONNECTED])', { STATUS: 200, CONNECTED: false }, true, '200, 200, false'],
+    ['[VALUE] > 10', {}, false, '(missing)'],
+    ['[VALUE] != 10', {}, false, '(missing)'],
+  ])('%s with %j → %s', (text, values, ok, actual) => {
+    expect(check(text, values)).toEqual({ ok, actual });
+  });
+
+  it('reports parse errors with their column', () => {
+    const cases: [string, number][] = [
+      ['[STATUS] == ', 13],
+      ['[status] == 200', 1],
+      ['[STATUS] === 200', 12],
+      ['len([BODY].items > 0', 18],
+      ['pat(*x*) == [BODY]', 1],
+      ['[BODY] > any(a, b)', 8],
+      ['[STATUS] == "200', 13],
+      ['[STATUS] == 200 )', 17],
+    ];
+    for (const [text, column] of cases) {
+      let err: unknown;
+      try {
+        parseCondition(text);
+      } catch (e) {
+        err = e;
+      }
+      expect(err, text).toBeInstanceOf(OpsbookError);
+      expect((err as OpsbookError).code).toBe('OPSBOOK_E_CHECK_CONDITION');
+      expect({ text, column: (err as OpsbookError).location?.column }).toEqual({ text, column });
+    }
+  });
+
+  it('lists the placeholders a condition reads', () => {
+    expect(parseCondition('len([BODY].items) > 0 && [STATUS] == 200 && [BODY].x == 1').placeholders).toEqual(['BODY', 'STATUS']);
+  });
+
+  it('orders numbers exactly as JavaScript does, for any pair', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -1e9, max: 1e9 }), fc.integer({ min: -1e9, max: 1e9 }), fc.constantFrom('<', '<=', '>', '>=', '==', '!='), (a, b, op) => {
+        const expected = { '<': a < b, '<=': a <= b, '>': a > b, '>=': a >= b, '==': a === b, '!=': a !== b }[op];
+        expect(check(`[VALUE] ${op} ${b}`, { VALUE: a }).ok).toBe(expected);
+      }),
+      { numRuns: 10_000 },
+    );
+  });
+
+  it('never fails with anything but a located condition error on arbitrary text', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 40 }), (text) => {
+        try {
+          parseCondition(text);
+        } catch (e) {
+          expect(e).toBeInstanceOf(OpsbookError);
+          expect((e as OpsbookError).location?.column).toBeGreaterThan(0);
+        }
+      }),
+      { numRuns: 10_000 },
+    );
+  });
+});

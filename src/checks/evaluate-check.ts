@@ -1,0 +1,44 @@
+import { ConditionScope, evaluateCondition, type ParsedCondition } from './conditions/index.js';
+import type { CheckLevel, CheckResult, ConditionOutcome, Observation } from './types.js';
+
+/** The condition lists of one check, parsed. */
+export interface CheckConditions {
+  id: string;
+  kind: string;
+  conditions: ParsedCondition[];
+  warning: ParsedCondition[];
+  critical: ParsedCondition[];
+}
+
+/**
+ * Turns one observation into a result. Status: up when the run had no error and every `conditions:`
+ * entry holds (Gatus semantics). Level: critical when down or when any `critical:` entry holds,
+ * else warning when any `warning:` entry holds, else ok.
+ */
+export function evaluateCheck(
+  check: CheckConditions,
+  observation: Observation,
+  timing: { at: number; latencyMs: number },
+): CheckResult {
+  const base = { checkId: check.id, kind: check.kind, at: timing.at, latencyMs: Math.max(0, Math.round(timing.latencyMs)) };
+  if (observation.pending) {
+    return { ...base, status: 'up', level: 'ok', pending: observation.pending, conditions: [] };
+  }
+  const scope = new ConditionScope(observation.values);
+  const outcomes: ConditionOutcome[] = [];
+  const run = (list: ConditionOutcome['list'], conds: ParsedCondition[]): boolean[] =>
+    conds.map((c) => {
+      const v = evaluateCondition(c, scope);
+      outcomes.push({ list, text: c.text, ok: v.ok, actual: v.actual });
+      return v.ok;
+    });
+  const healthy = run('conditions', check.conditions).every(Boolean);
+  const warning = run('warning', check.warning).some(Boolean);
+  const critical = run('critical', check.critical).some(Boolean);
+  const status = healthy && observation.error === undefined ? 'up' : 'down';
+  const level: CheckLevel = status === 'down' || critical ? 'critical' : warning ? 'warning' : 'ok';
+  const result: CheckResult = { ...base, status, level, conditions: outcomes };
+  if (observation.value !== undefined && Number.isFinite(observation.value)) result.value = observation.value;
+  if (observation.error !== undefined) result.error = observation.error;
+  return result;
+}

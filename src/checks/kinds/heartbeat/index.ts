@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import { duration } from '../../../config/schema/common.js';
+import type { CheckKind, Observation } from '../../types.js';
+
+export const heartbeatOptions = z.object({
+  period: duration({ min: '1s' }).describe('How often the job beats (its schedule), e.g. 1h for an hourly backup.'),
+  grace: duration().prefault('5m').describe('How late a beat may be before the check fails (default 5m).'),
+});
+export type HeartbeatOptions = z.output<typeof heartbeatOptions>;
+
+/**
+ * Passive: a job calls `POST /api/heartbeats/<token>` (with `?failed=1` or `{"failed":true}` when it
+ * failed). `[AGE]` is the time since the last beat — or since the check was first registered, so a
+ * new check does not fail before its first period has passed; `[FAILED]` is the last beat's flag.
+ */
+export const heartbeatKind: CheckKind<HeartbeatOptions> = {
+  kind: 'heartbeat',
+  options: heartbeatOptions,
+  placeholders: ['AGE', 'FAILED'],
+  defaultConditions: (c) => [`[AGE] <= ${c.period + c.grace}ms`, '[FAILED] == false'],
+  run: async (_config, ctx): Promise<Observation> => {
+    if (!ctx.heartbeats) return { values: {}, error: 'heartbeats need a store' };
+    const beat = await ctx.heartbeats.lastBeat(ctx.checkId);
+    const now = ctx.clock.now();
+    if (!beat) return { values: {}, error: 'heartbeat not registered' };
+    const age = Math.max(0, now - (beat.at ?? beat.since));
+    return { values: { AGE: age, FAILED: beat.failed }, value: Math.round(age / 1000) };
+  },
+};

@@ -1,0 +1,35 @@
+import type { CheckKind } from '../types.js';
+import { commandKind } from './command/index.js';
+import { dnsKind } from './dns/index.js';
+import { fileKind } from './file/index.js';
+import { heartbeatKind } from './heartbeat/index.js';
+// The http check kind, not the http/ transport the lint rule guards against.
+// eslint-disable-next-line no-restricted-imports
+import { httpKind } from './http/index.js';
+import { jsonKind } from './json/index.js';
+import { metricsKind } from './metrics/index.js';
+import { postgresKind } from './postgres/index.js';
+import { redisKind } from './redis/index.js';
+import { tcpKind } from './tcp/index.js';
+import { tlsKind } from './tls/index.js';
+
+/** Every check kind, by name. Adding a kind: one folder, one line here. */
+export const CHECK_KINDS = {
+  http: httpKind,
+  tcp: tcpKind,
+  tls: tlsKind,
+  dns: dnsKind,
+  postgres: postgresKind,
+  redis: redisKind,
+  json: jsonKind,
+  metrics: metricsKind,
+  command: commandKind,
+  file: fileKind,
+  heartbeat: heartbeatKind,
+} as const;
+
+export type CheckKindName = keyof typeof CHECK_KINDS;
+
+export function checkKind(name: string): CheckKind<Record<string, unknown>> | undefined {
+  return (CHECK_KINDS as Record<string, unknown>)[name] as CheckKind<Record<string, unknown>> | undefined;
+}

@@ -1,0 +1,65 @@
+import pg from 'pg';
+import { performance } from 'node:perf_hooks';
+import { z } from 'zod';
+import type { CheckKind, Observation } from '../../types.js';
+import { errorText } from '../shared/observe-http.js';
+
+export const postgresOptions = z.object({
+  url: z.string().regex(/^postgres(ql)?:\/\//, { error: 'must be a postgres:// URL' }).describe('postgres:// URL to connect to.'),
+  query: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Read-only query whose first column of the first row becomes [VALUE] (default SELECT 1).'),
+});
+export type PostgresOptions = z.output<typeof postgresOptions>;
+
+function asValue(v: unknown): unknown {
+  // numeric and bigint arrive as text from pg; conditions compare them as numbers.
+  if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
+  if (v instanceof Date) return v.getTime();
+  return v;
+}
+
+/**
+ * Connects and runs `SELECT 1`, or the configured query, inside `BEGIN READ ONLY` with
+ * `SET LOCAL statement_timeout` at the check's timeout, so a probe can neither write nor hold the
+ * database longer than one interval. Examples: replication lag in seconds, connections / max_connections.
+ */
+export const postgresKind: CheckKind<PostgresOptions> = {
+  kind: 'postgres',
+  options: postgresOptions,
+  placeholders: ['CONNECTED', 'VALUE', 'ROWS', 'RESPONSE_TIME'],
+  defaultConditions: () => ['[CONNECTED] == true'],
+  run: async (config, ctx): Promise<Observation> => {
+    const started = performance.now();
+    const client = new pg.Client({
+      connectionString: config.url,
+      connectionTimeoutMillis: ctx.timeoutMs,
+      application_name: 'opsbook-check',
+    });
+    client.on('error', () => {
+      // A connection lost mid-query surfaces as the query's rejection.
+    });
+    const onAbort = (): void => void client.end().catch(() => {});
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    let connected = false;
+    try {
+      await client.connect();
+      connected = true;
+      await client.query('BEGIN READ ONLY');
+      await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(ctx.timeoutMs))}`);
+      const r = await client.query({ text: config.query ?? 'SELECT 1', rowMode: 'array' });
+      await client.query('ROLLBACK');
+      const first = asValue((r.rows[0] as unknown[] | undefined)?.[0]);
+      const values: Observation['values'] = { CONNECTED: true, ROWS: r.rows.length, RESPONSE_TIME: Math.round(performance.now() - started) };
+      if (first !== undefined) values.VALUE = first;
+      return { values, ...(typeof first === 'number' ? { value: first } : {}) };
+    } catch (e) {
+      return { values: { CONNECTED: connected }, error: errorText(e) };
+    } finally {
+      ctx.signal.removeEventListener('abort', onAbort);
+      await client.end().catch(() => {});
+    }
+  },
+};

@@ -1,0 +1,88 @@
+import { Redis } from 'ioredis';
+import { performance } from 'node:perf_hooks';
+import { z } from 'zod';
+import type { CheckKind, Observation } from '../../types.js';
+import { errorText } from '../shared/observe-http.js';
+import { bullmqCounts, keyLengths, parseInfo, scanKeys } from './lengths.js';
+
+export const redisOptions = z.object({
+  url: z.string().regex(/^rediss?:\/\//, { error: 'must be a redis:// or rediss:// URL' }).describe('redis:// URL.'),
+  info: z.string().min(1).optional().describe('An INFO field (used_memory, connected_clients) read into [VALUE].'),
+  key: z.string().min(1).optional().describe('A key whose length, whatever its type, becomes [LENGTH] (e.g. nova:email:waiting, celery).'),
+  pattern: z.string().min(1).optional().describe('A glob; [LENGTH] is the summed length of matching keys, [KEYS] their number.'),
+  bullmq: z
+    .strictObject({
+      queue: z.string().min(1).describe('BullMQ queue name.'),
+      prefix: z.string().min(1).default('bull').describe('BullMQ key prefix (default bull).'),
+    })
+    .optional()
+    .describe('Read a BullMQ queue’s counts: [WAITING], [ACTIVE], [DELAYED], [FAILED], …'),
+});
+export type RedisOptions = z.output<typeof redisOptions>;
+
+/**
+ * PING, plus optionally an INFO field, a key's or pattern's length, or BullMQ counts. One short
+ * connection per run: checks are minutes apart for Redis, and a pooled connection would hide
+ * exactly the connection failures the check is for.
+ */
+export const redisKind: CheckKind<RedisOptions> = {
+  kind: 'redis',
+  options: redisOptions,
+  placeholders: [
+    'CONNECTED', 'RESPONSE_TIME', 'INFO', 'VALUE', 'LENGTH', 'KEYS', 'TYPE',
+    'WAITING', 'PAUSED', 'ACTIVE', 'DELAYED', 'FAILED', 'COMPLETED', 'PRIORITIZED', 'WAITING_CHILDREN',
+  ],
+  defaultConditions: () => ['[CONNECTED] == true'],
+  run: async (config, ctx): Promise<Observation> => {
+    const started = performance.now();
+    const redis = new Redis(config.url, {
+      lazyConnect: true,
+      connectTimeout: ctx.timeoutMs,
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+      retryStrategy: () => null,
+    });
+    redis.on('error', () => {
+      // Reported through the command that failed.
+    });
+    const onAbort = (): void => redis.disconnect();
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    const values: Observation['values'] = { CONNECTED: false };
+    let value: number | undefined;
+    try {
+      await redis.connect();
+      await redis.ping();
+      values.CONNECTED = true;
+      if (config.info) {
+        const info = parseInfo(await redis.info());
+        values.INFO = info;
+        if (config.info in info) values.VALUE = info[config.info];
+        if (typeof values.VALUE === 'number') value = values.VALUE;
+      }
+      if (config.key) {
+        const [k] = await keyLengths(redis, [config.key]);
+        values.LENGTH = k!.length;
+        values.TYPE = k!.type;
+        value = k!.length;
+      }
+      if (config.pattern) {
+        const lengths = await keyLengths(redis, await scanKeys(redis, config.pattern));
+        values.LENGTH = lengths.reduce((s, k) => s + k.length, 0);
+        values.KEYS = lengths.length;
+        value = values.LENGTH as number;
+      }
+      if (config.bullmq) {
+        const counts = await bullmqCounts(redis, config.bullmq.prefix, config.bullmq.queue);
+        Object.assign(values, counts, { LENGTH: counts.WAITING });
+        value = counts.WAITING;
+      }
+      values.RESPONSE_TIME = Math.round(performance.now() - started);
+      return { values, ...(value !== undefined ? { value } : {}) };
+    } catch (e) {
+      return { values, error: errorText(e) };
+    } finally {
+      ctx.signal.removeEventListener('abort', onAbort);
+      redis.disconnect();
+    }
+  },
+};

@@ -1,0 +1,78 @@
+import { LEVEL_RANK, type CheckLevel, type CheckResult, type CheckStatus } from './types.js';
+
+export interface ProbeThresholds {
+  /** Consecutive worse results before the settled state gets worse (Kubernetes failureThreshold). */
+  failureThreshold: number;
+  /** Consecutive better results before it recovers (Kubernetes successThreshold). */
+  successThreshold: number;
+}
+
+export interface ProbeSnapshot {
+  /** `unknown` until the first threshold is reached. */
+  status: CheckStatus | 'unknown';
+  level: CheckLevel;
+  /** Consecutive results worse than the settled level, and the least bad of them. */
+  worseStreak: number;
+  /** Consecutive results better than the settled level. */
+  betterStreak: number;
+  downStreak: number;
+  upStreak: number;
+}
+
+const LEVELS: CheckLevel[] = ['ok', 'warning', 'critical'];
+
+/**
+ * Kubernetes probe semantics over check results: one failed run does not page. The settled level
+ * rises only after `failureThreshold` consecutive results above it (to the least severe level among
+ * them), and falls only after `successThreshold` consecutive results below it (to the most severe
+ * among them). Status settles the same way. Pending results (a first counter scrape) do not count.
+ */
+export class ProbeState {
+  private s: ProbeSnapshot = { status: 'unknown', level: 'ok', worseStreak: 0, betterStreak: 0, downStreak: 0, upStreak: 0 };
+  private worseMin = 2;
+  private betterMax = 0;
+
+  constructor(private readonly thresholds: ProbeThresholds) {}
+
+  get snapshot(): ProbeSnapshot {
+    return { ...this.s };
+  }
+
+  /** Feeds one result; returns true when the settled status or level changed. */
+  observe(result: Pick<CheckResult, 'status' | 'level' | 'pending'>): boolean {
+    if (result.pending) return false;
+    const before = `${this.s.status}/${this.s.level}`;
+    const rank = LEVEL_RANK[result.level];
+    const settled = LEVEL_RANK[this.s.level];
+    if (rank > settled) {
+      this.worseMin = this.s.worseStreak === 0 ? rank : Math.min(this.worseMin, rank);
+      this.s.worseStreak++;
+      this.s.betterStreak = 0;
+      if (this.s.worseStreak >= this.thresholds.failureThreshold) this.settleLevel(this.worseMin);
+    } else if (rank < settled) {
+      this.betterMax = this.s.betterStreak === 0 ? rank : Math.max(this.betterMax, rank);
+      this.s.betterStreak++;
+      this.s.worseStreak = 0;
+      if (this.s.betterStreak >= this.thresholds.successThreshold) this.settleLevel(this.betterMax);
+    } else {
+      this.s.worseStreak = 0;
+      this.s.betterStreak = 0;
+    }
+    if (result.status === 'down') {
+      this.s.downStreak++;
+      this.s.upStreak = 0;
+      if (this.s.downStreak >= this.thresholds.failureThreshold) this.s.status = 'down';
+    } else {
+      this.s.upStreak++;
+      this.s.downStreak = 0;
+      if (this.s.upStreak >= this.thresholds.successThreshold) this.s.status = 'up';
+    }
+    return before !== `${this.s.status}/${this.s.level}`;
+  }
+
+  private settleLevel(rank: number): void {
+    this.s.level = LEVELS[rank]!;
+    this.s.worseStreak = 0;
+    this.s.betterStreak = 0;
+  }
+}

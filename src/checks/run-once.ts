@@ -1,0 +1,63 @@
+import { performance } from 'node:perf_hooks';
+import { formatDuration } from '../lib/duration.js';
+import type { Clock } from '../lib/clock.js';
+import type { CompiledCheck } from './compile.js';
+import { evaluateCheck } from './evaluate-check.js';
+import type { CheckResult, HeartbeatReader, Observation } from './types.js';
+
+export interface RunOnceOptions {
+  clock: Clock;
+  /** Per-check state kept between runs (counter rates); a fresh object when omitted. */
+  state?: Record<string, unknown>;
+  heartbeats?: HeartbeatReader;
+  /** Stops the run early (runner shutdown). The check's own timeout is added to it. */
+  signal?: AbortSignal;
+  /** Instant the run counts as started (its planned time); default now. */
+  at?: number;
+}
+
+/**
+ * Runs one check once: the kind probes under an AbortSignal that fires at the check's timeout,
+ * then the conditions are evaluated. A kind that ignores the signal still yields a timeout result
+ * at the deadline; its late answer is dropped.
+ */
+export async function runCheckOnce(check: CompiledCheck, opts: RunOnceOptions): Promise<CheckResult> {
+  const { clock } = opts;
+  const at = opts.at ?? clock.now();
+  const controller = new AbortController();
+  const onOuterAbort = (): void => controller.abort(opts.signal?.reason);
+  opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  let timedOut = false;
+  let cancelTimer: () => void = () => {};
+  const deadline = new Promise<Observation>((resolve) => {
+    cancelTimer = clock.at(clock.now() + check.timeoutMs, () => {
+      timedOut = true;
+      controller.abort(new Error('timeout'));
+      resolve({ values: {}, error: `timeout after ${formatDuration(check.timeoutMs)}` });
+    });
+  });
+  const started = performance.now();
+  let observation: Observation;
+  try {
+    observation = await Promise.race([
+      check.impl
+        .run(check.config, {
+          signal: controller.signal,
+          clock,
+          timeoutMs: check.timeoutMs,
+          checkId: check.id,
+          state: opts.state ?? {},
+          ...(opts.heartbeats ? { heartbeats: opts.heartbeats } : {}),
+        })
+        .catch((e: unknown): Observation => ({ values: {}, error: (e as Error)?.message ?? String(e) })),
+      deadline,
+    ]);
+  } finally {
+    cancelTimer();
+    opts.signal?.removeEventListener('abort', onOuterAbort);
+  }
+  if (timedOut && !observation.error?.startsWith('timeout')) {
+    observation = { values: observation.values, error: `timeout after ${formatDuration(check.timeoutMs)}` };
+  }
+  return evaluateCheck(check, observation, { at, latencyMs: performance.now() - started });
+}

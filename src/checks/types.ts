@@ -1,0 +1,85 @@
+import type { z } from 'zod';
+import type { Clock } from '../lib/clock.js';
+
+/** Values a check kind observed, by placeholder name without brackets (`STATUS`, `BODY`, `VALUE`, …). */
+export type Placeholders = Record<string, unknown>;
+
+/** What one run of a check kind saw. Conditions are evaluated against `values`. */
+export interface Observation {
+  values: Placeholders;
+  /** Why the probe could not observe (connection refused, timeout). A run with an error is down. */
+  error?: string;
+  /** The number history keeps for this run (queue length, lag, utilisation …), when the kind has one. */
+  value?: number;
+  /**
+   * Set when this run cannot give a verdict yet, e.g. a counter rate needs a second scrape. Such a
+   * run is reported but neither stored nor counted by the probe state.
+   */
+  pending?: string;
+}
+
+/** What a kind gets for one run. */
+export interface CheckContext {
+  /** Aborted when the check's timeout passes or the runner stops. Kinds must honour it. */
+  signal: AbortSignal;
+  clock: Clock;
+  /** Timeout of this run in ms, for kinds that pass it on (statement_timeout). */
+  timeoutMs: number;
+  /** The check's id. */
+  checkId: string;
+  /**
+   * State a kind keeps between runs of one check (the previous scrape for counter rates). The runner
+   * keeps one object per check for as long as the check exists.
+   */
+  state: Record<string, unknown>;
+  /** Reads heartbeats; given by the runner when a store is wired. */
+  heartbeats?: HeartbeatReader;
+}
+
+export interface HeartbeatReader {
+  /** The latest beat of a heartbeat check, or undefined; `since` is when the heartbeat was registered. */
+  lastBeat(checkId: string): Promise<{ at?: number; failed: boolean; since: number } | undefined>;
+}
+
+/** One check kind: its own options, the placeholders it fills, and how it probes. */
+export interface CheckKind<C = Record<string, unknown>> {
+  kind: string;
+  /** zod object of the kind's own keys (without the common keys). */
+  options: z.ZodObject;
+  /** Rules across the kind's keys that zod fields cannot say alone; returns the problem, if any. */
+  validate?(config: C): string | undefined;
+  /** Placeholders the kind fills, without brackets. Conditions naming others fail at load. */
+  placeholders: readonly string[];
+  /** Conditions used when the check lists none (like a Kubernetes probe's built-in success rule). */
+  defaultConditions(config: C): string[];
+  run(config: C, ctx: CheckContext): Promise<Observation>;
+}
+
+export type CheckStatus = 'up' | 'down';
+export type CheckLevel = 'ok' | 'warning' | 'critical';
+
+export interface ConditionOutcome {
+  /** Which list it came from. */
+  list: 'conditions' | 'warning' | 'critical';
+  text: string;
+  ok: boolean;
+  /** The observed value(s) the condition compared, as text. */
+  actual: string;
+}
+
+export interface CheckResult {
+  checkId: string;
+  kind: string;
+  /** When the run was started (epoch ms). */
+  at: number;
+  status: CheckStatus;
+  level: CheckLevel;
+  latencyMs: number;
+  value?: number;
+  error?: string;
+  /** See Observation.pending. */
+  pending?: string;
+  conditions: ConditionOutcome[];
+}
+
+export const LEVEL_RANK: Record<CheckLevel, number> = { ok: 0, warning: 1, critical: 2 };
