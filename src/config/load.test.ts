@@ -190,3 +190,35 @@ describe('loadConfig', () => {
     expect(issuesOf(result).map((i) => [i.code, i.path, i.line])).toEqual([['OPSBOOK_E_CONFIG_DUPLICATE_ID', 'services[1].aliases[1]', 5]]);
   });
 });
+
+describe('loadConfig semantic validators', () => {
+  it('runs the domain validators: an escalation step naming an unknown user is located', async () => {
+    const { result } = await load(
+      {
+        'ops.yaml': [
+          'users:',
+          '  - name: ana',
+          'escalation_policies:',
+          '  - id: default',
+          '    steps:',
+          '      - targets: [{user: bob}]',
+          '        timeout: 5m',
+        ].join('\n'),
+      },
+      'ops.yaml',
+    );
+    const issues = issuesOf(result);
+    expect(issues.map((i) => [i.code, i.line])).toEqual([['OPSBOOK_E_CONFIG_REFERENCE', 6]]);
+    expect(issues[0]!.message).toContain('bob');
+  });
+
+  it('runs validators passed by the caller, located like the rest', async () => {
+    const { dir, cleanup } = await configDir({ 'ops.yaml': 'services:\n  - id: api\n  - id: web\n' });
+    cleanups.push(cleanup);
+    const result = await loadConfig(join(dir, 'ops.yaml'), {
+      env: {},
+      validators: [(c) => c.services.filter((s) => !s.description).map((s, i) => ({ code: 'OPSBOOK_E_CONFIG_INVALID' as const, message: `service ${s.id} needs a description`, path: `services[${i}]` }))],
+    });
+    expect(issuesOf(result).map((i) => [i.path, i.line])).toEqual([['services[0]', 2], ['services[1]', 3]]);
+  });
+});
