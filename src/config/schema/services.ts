@@ -17,11 +17,21 @@ export const servicesSection = z
         .default([])
         .describe('Host names that mean this service in runbook URLs (e.g. api.example.com).'),
       postgres: z
-        .strictObject({ url: z.string().min(1).describe('postgres:// URL runbook SQL steps connect with.') })
+        .strictObject({
+          url: z
+            .string()
+            .regex(/^postgres(ql)?:\/\//, { error: 'must be a postgres:// URL' })
+            .describe('postgres:// URL runbook SQL steps connect with.'),
+        })
         .optional()
         .describe('The service’s PostgreSQL database, for SQL steps and checks.'),
       redis: z
-        .strictObject({ url: z.string().min(1).describe('redis:// URL runbook Redis steps connect with.') })
+        .strictObject({
+          url: z
+            .string()
+            .regex(/^rediss?:\/\//, { error: 'must be a redis:// or rediss:// URL' })
+            .describe('redis:// URL runbook Redis steps connect with.'),
+        })
         .optional()
         .describe('The service’s Redis, for Redis steps and checks.'),
       shell: z
