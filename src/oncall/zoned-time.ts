@@ -22,8 +22,37 @@ export function canonicalTimeZone(name: string): string | undefined {
 
 /** The local wall clock in `timeZone` at instant `at`. */
 export function instantToWall(at: number, timeZone: string): WallMs {
+  return at + offsetPeriod(at, timeZone).offsetMs;
+}
+
+/** A stretch of real time between two of a zone's transitions, over which its UTC offset is fixed. */
+interface OffsetPeriod {
+  start: number;
+  end: number;
+  offsetMs: number;
+}
+
+// Asking Temporal for an offset costs ~20 µs; a zone keeps one offset for months, so the periods
+// between transitions that Temporal reports are kept and searched first (a few per zone in use).
+const periodCache = new Map<string, OffsetPeriod[]>();
+const PERIODS_PER_ZONE = 64;
+
+function offsetPeriod(at: number, timeZone: string): OffsetPeriod {
+  let periods = periodCache.get(timeZone);
+  if (!periods) periodCache.set(timeZone, (periods = []));
+  for (const p of periods) if (p.start <= at && at < p.end) return p;
   const zdt = Temporal.Instant.fromEpochMilliseconds(at).toZonedDateTimeISO(timeZone);
-  return at + zdt.offsetNanoseconds / 1e6;
+  // `previous` is strictly before its argument, so ask from just after `at`: a transition at `at` counts.
+  const prev = Temporal.Instant.fromEpochMilliseconds(at + 1).toZonedDateTimeISO(timeZone).getTimeZoneTransition('previous');
+  const next = zdt.getTimeZoneTransition('next');
+  const period = {
+    start: prev ? prev.epochMilliseconds : -Infinity,
+    end: next ? next.epochMilliseconds : Infinity,
+    offsetMs: zdt.offsetNanoseconds / 1e6,
+  };
+  if (periods.length >= PERIODS_PER_ZONE) periods.length = 0;
+  periods.push(period);
+  return period;
 }
 
 /**
@@ -35,6 +64,21 @@ export function instantToWall(at: number, timeZone: string): WallMs {
  * shift boundaries derived from it never cross and every instant lies in exactly one shift.
  */
 export function wallToInstant(wall: WallMs, timeZone: string): number {
+  const key = `${timeZone} ${wall}`;
+  const hit = boundaryCache.get(key);
+  if (hit !== undefined) return hit;
+  if (boundaryCache.size >= BOUNDARY_CACHE_SIZE) boundaryCache.clear();
+  const at = resolveWall(wall, timeZone);
+  boundaryCache.set(key, at);
+  return at;
+}
+
+// Shift lookups resolve the same few handoff times again and again (the rotation's first handoff,
+// the shifts either side of now); a Temporal conversion costs tens of microseconds, a lookup far less.
+const BOUNDARY_CACHE_SIZE = 8192;
+const boundaryCache = new Map<string, number>();
+
+function resolveWall(wall: WallMs, timeZone: string): number {
   const pdt = wallToPlain(wall);
   const earlier = pdt.toZonedDateTime(timeZone, { disambiguation: 'earlier' });
   if (Temporal.PlainDateTime.compare(earlier.toPlainDateTime(), pdt) === 0) return earlier.epochMilliseconds;
@@ -56,10 +100,11 @@ export function wallToPlain(wall: WallMs): Temporal.PlainDateTime {
   );
 }
 
-/** `YYYY-MM-DD` + minutes after midnight → wall ms. Throws on a malformed date. */
+/** A validated `YYYY-MM-DD` (see isIsoDate) + minutes after midnight → wall ms. */
 export function dateToWall(date: string, minutes = 0): WallMs {
-  const d = Temporal.PlainDate.from(date);
-  return Date.UTC(d.year, d.month - 1, d.day) + minutes * 60_000;
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  const wall = new Date(0).setUTCFullYear(y, m - 1, d);
+  return wall + minutes * 60_000;
 }
 
 /** Start of the local calendar day that `wall` falls in. */
