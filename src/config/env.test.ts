@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { expandEnv } from './env.js';
 import { loadConfig, formatIssue } from './index.js';
@@ -19,6 +20,17 @@ describe('expandEnv', () => {
     // Read left to right: a lone `$`, then the `$${` escape.
     expect(expandEnv('$$${HOST}', env).value).toBe('$${HOST}');
     expect(expandEnv('$${HOST}', {}).missing).toEqual([]);
+  });
+
+  it('gives back any text whose every ${ was written $${ (property)', () => {
+    const text = fc.string({ unit: fc.constantFrom('$', '{', '}', 'a', '_', ' '), maxLength: 24 });
+    fc.assert(
+      fc.property(text, (s) => {
+        const r = expandEnv(s.replaceAll('${', () => '$${'), {});
+        expect(r).toEqual({ value: s, missing: [], malformed: [] });
+      }),
+      { numRuns: 10_000 },
+    );
   });
 
   it('names every missing variable once', () => {
