@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/index.js';
-import { oncallReferencesValidator } from './config-validator.js';
 import { HOUR, MINUTE } from './test-support.js';
 
 let dir: string;
@@ -17,7 +16,8 @@ afterAll(async () => {
 async function load(name: string, yaml: string) {
   const file = join(dir, name);
   await writeFile(file, yaml);
-  return loadConfig(file, { env: {}, validators: [oncallReferencesValidator] });
+  // The on-call reference checks run on every load (src/config/validators.ts).
+  return loadConfig(file, { env: {} });
 }
 
 const USERS = `users:
