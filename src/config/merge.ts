@@ -80,9 +80,10 @@ export function mergeFiles(files: readonly ParsedFile[]): MergedConfig {
       const offset = offsets.get(String(segs[0]));
       return offset !== undefined && typeof segs[1] === 'number' ? [segs[0]!, segs[1] + offset, ...segs.slice(2)] : segs;
     };
+    const skippedPaths = [...skipped];
     for (const [segs, line] of parsed.lines) {
       const path = formatPath(rewrite(segs));
-      if ([...skipped].some((s) => path === s || isBeneath(path, s))) continue;
+      if (skippedPaths.length > 0 && skippedPaths.some((s) => path === s || isBeneath(path, s))) continue;
       if (!lines.has(path)) lines.set(path, { file: parsed.file, line });
     }
     for (const { segments, ...issue } of parsed.issues) issues.push({ ...issue, path: formatPath(rewrite(segments)) });
@@ -123,8 +124,8 @@ function duplicateIds(data: Record<string, unknown>, locate: (path: string) => S
 }
 
 function lineIn(parsed: ParsedFile, segs: PathSegment[]): SourceLocation {
-  const key = formatPath(segs);
-  const hit = parsed.lines.find(([s]) => formatPath(s) === key);
+  // Top-level keys and their children come first in document order; stop at the first match.
+  const hit = parsed.lines.find(([s]) => s.length === segs.length && s.every((x, i) => x === segs[i]));
   return { file: parsed.file, line: hit?.[1] ?? 1 };
 }
 
