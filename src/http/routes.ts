@@ -1,28 +1,73 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
 import type { Daemon } from '../daemon/index.js';
+import type { Actor } from '../identity/index.js';
 import { requireRole, type RouteAccess } from './auth.js';
+import { parseRequestPart } from './validate.js';
+
+/** What a handler gets: the request parts already validated by the route's schemas. */
+export interface RouteContext<B, Q, P> {
+  request: FastifyRequest;
+  reply: FastifyReply;
+  body: B;
+  query: Q;
+  params: P;
+  /** The authenticated caller; undefined only on public routes. */
+  actor: Actor | undefined;
+}
 
 /**
- * Every API route declares who may call it. Routes are registered only through this table, so a
- * test can walk every route × role and no route can exist without a declaration.
+ * Every API route declares who may call it and the schemas of what it accepts and returns.
+ * Routes are registered only through this table, so the OpenAPI document and the route × role test
+ * see every one of them, and a route cannot exist without an access declaration.
  */
-export interface RouteSpec {
+export interface RouteSpec<B = unknown, Q = unknown, P = unknown> {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   url: string;
   access: RouteAccess;
   summary: string;
-  handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown> | unknown;
+  tags?: string[];
+  body?: z.ZodType<B>;
+  query?: z.ZodType<Q>;
+  params?: z.ZodType<P>;
+  /** Schema of a successful response, for the OpenAPI document. */
+  response?: z.ZodType;
+  /** Status of a successful response (default 200). */
+  status?: number;
+  handler: (ctx: RouteContext<B, Q, P>) => Promise<unknown> | unknown;
 }
 
-export type RouteTable = RouteSpec[];
+// Handlers are checked against their own schemas where they are written (see `route`); the table
+// itself holds routes of many shapes.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyRoute = RouteSpec<any, any, any>;
+export type RouteTable = AnyRoute[];
+
+/** Declares a route with its types inferred from its schemas. */
+export function route<B = undefined, Q = undefined, P = undefined>(spec: RouteSpec<B, Q, P>): RouteSpec<B, Q, P> {
+  return spec;
+}
 
 export function registerRouteTable(app: FastifyInstance, daemon: Daemon, table: RouteTable): void {
-  for (const route of table) {
+  for (const spec of table) {
     app.route({
-      method: route.method,
-      url: route.url,
-      ...(route.access === 'public' ? {} : { preHandler: requireRole(daemon, route.access) }),
-      handler: route.handler,
+      method: spec.method,
+      url: spec.url,
+      config: { access: spec.access },
+      ...(spec.access === 'public' ? {} : { preHandler: requireRole(daemon, spec.access) }),
+      handler: async (request, reply) => {
+        const ctx: RouteContext<unknown, unknown, unknown> = {
+          request,
+          reply,
+          body: spec.body ? parseRequestPart(spec.body, request.body ?? {}, 'body') : undefined,
+          query: spec.query ? parseRequestPart(spec.query, request.query ?? {}, 'query') : undefined,
+          params: spec.params ? parseRequestPart(spec.params, request.params ?? {}, 'params') : undefined,
+          actor: request.actor,
+        };
+        const result = await spec.handler(ctx);
+        if (spec.status) void reply.status(spec.status);
+        return result;
+      },
     });
   }
 }

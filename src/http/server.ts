@@ -8,10 +8,25 @@ import { registerRouteTable, type RouteTable } from './routes.js';
 
 /** The API's routes, each with its declared access. */
 export function apiRoutes(daemon: Daemon): RouteTable {
-  return [...identityRoutes(daemon)];
+  const table: RouteTable = [];
+  table.push(...identityRoutes(daemon, () => table));
+  return table;
 }
 
 /** Builds the HTTP app for a daemon. Tests call it in-process with `app.inject`. */
+/** Every route the server registered, with its declared access (undefined = undeclared, a bug). */
+export interface RouteInventoryEntry {
+  method: string;
+  url: string;
+  access: string | undefined;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    routeInventory: RouteInventoryEntry[];
+  }
+}
+
 export function buildServer(daemon: Daemon): FastifyInstance {
   const app = Fastify({
     // The daemon logs what matters; per-request lines would drown the log at probe rates.
@@ -21,6 +36,15 @@ export function buildServer(daemon: Daemon): FastifyInstance {
     bodyLimit: 1024 * 1024,
   });
   app.setErrorHandler(errorHandler);
+  const inventory: RouteInventoryEntry[] = [];
+  app.decorate('routeInventory', inventory);
+  app.addHook('onRoute', (opts) => {
+    const methods = Array.isArray(opts.method) ? opts.method : [opts.method];
+    for (const method of methods) {
+      if (method === 'HEAD') continue;
+      inventory.push({ method, url: opts.url, access: (opts.config as { access?: string } | undefined)?.access });
+    }
+  });
   registerHealthRoutes(app, daemon);
   registerMetricsRoute(app, daemon);
   registerRouteTable(app, daemon, apiRoutes(daemon));

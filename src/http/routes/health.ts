@@ -7,11 +7,11 @@ import type { Daemon } from '../../daemon/index.js';
  */
 export function registerHealthRoutes(app: FastifyInstance, daemon: Daemon): void {
   const live = JSON.stringify({ status: 'live' });
-  app.get('/_health/live', (_req, reply) => {
+  app.get('/_health/live', { config: { access: 'public' } }, (_req, reply) => {
     void reply.header('content-type', 'application/json; charset=utf-8').header('cache-control', 'no-store').send(live);
   });
 
-  app.get('/_health/ready', async (_req, reply) => {
+  app.get('/_health/ready', { config: { access: 'public' } }, async (_req, reply) => {
     const readiness = await daemon.readiness();
     return reply
       .status(readiness.status === 'ready' ? 200 : 503)

@@ -3,7 +3,7 @@ import type { Daemon } from '../../daemon/index.js';
 
 /** Prometheus text format: process metrics plus opsbook's own. */
 export function registerMetricsRoute(app: FastifyInstance, daemon: Daemon): void {
-  app.get('/metrics', async (_req, reply) => {
+  app.get('/metrics', { config: { access: 'public' } }, async (_req, reply) => {
     const registry = daemon.metrics.registry;
     return reply.header('content-type', registry.contentType).send(await registry.metrics());
   });
