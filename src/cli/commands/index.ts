@@ -4,6 +4,7 @@ import { registerMigrate } from './migrate.js';
 import { registerToken } from './token.js';
 import { registerValidate } from './validate.js';
 import { registerSchema } from './schema.js';
+import { registerOncall } from './oncall.js';
 
 /** Every command module, in the order `opsbook --help` lists them. One line per module. */
 export const COMMAND_MODULES: RegisterCommands[] = [
@@ -12,4 +13,5 @@ export const COMMAND_MODULES: RegisterCommands[] = [
   registerToken,
   registerValidate,
   registerSchema,
+  registerOncall,
 ];

@@ -1,0 +1,131 @@
+import { Temporal } from 'temporal-polyfill';
+import { formatIssue, loadConfig } from '../../config/index.js';
+import { parseDuration } from '../../lib/duration.js';
+import { SystemClock } from '../../lib/clock.js';
+import { OpsbookError } from '../../lib/errors/index.js';
+import {
+  canonicalTimeZone,
+  formatInZone,
+  layerShiftsBetween,
+  parseInstant,
+  shiftsBetween,
+  type Schedule,
+  type Shift,
+} from '../../oncall/index.js';
+import type { RegisterCommands } from '../context.js';
+import { resolveConfigPath } from '../local.js';
+
+// How far ahead to look for the end of the current stretch ("until …"); longer rotations say "until later".
+const HORIZON_MS = 90 * 86_400_000;
+
+interface NowOptions {
+  at?: string;
+  tz?: string;
+  config?: string;
+  schedule?: string[];
+  json?: boolean;
+}
+
+/** `opsbook oncall now`: who is on call in each schedule (and each layer) at an instant. */
+export const registerOncall: RegisterCommands = (program, io) => {
+  const oncall = program.command('oncall').description('On-call schedules: who is on call, and until when.');
+  oncall
+    .command('now')
+    .description('Who is on call in each schedule and layer, now or at --at.')
+    .option('--at <time>', 'instant: 2026-03-08T09:00 (read in --tz), with an offset (…+01:00, …Z), or relative (+8h, -30m)')
+    .option('--tz <zone>', 'IANA time zone for --at without an offset (default: this machine’s)')
+    .option('--config <path>', 'ops.yaml or a directory of YAML files (default: $OPSBOOK_CONFIG, ./ops.yaml, ./ops/)')
+    .option('--schedule <id...>', 'only these schedules')
+    .option('--json', 'print the result as JSON')
+    .action(async (opts: NowOptions) => {
+      const now = new SystemClock().now();
+      const at = resolveAt(opts, now);
+      const path = resolveConfigPath(opts.config, io.env);
+      const loaded = await loadConfig(path, { env: io.env });
+      if (!loaded.ok) {
+        throw new OpsbookError('OPSBOOK_E_CONFIG_INVALID', `config ${path} has ${loaded.issues.length} problem(s):\n${loaded.issues.map(formatIssue).join('\n')}`);
+      }
+      let schedules = loaded.config.schedules;
+      if (opts.schedule) {
+        const unknown = opts.schedule.filter((id) => !schedules.some((s) => s.id === id));
+        if (unknown.length > 0) {
+          throw new OpsbookError('OPSBOOK_E_NOT_FOUND', `no schedule ${unknown.join(', ')} in ${path} (have: ${schedules.map((s) => s.id).join(', ') || 'none'})`, { location: { path: '--schedule' } });
+        }
+        schedules = schedules.filter((s) => opts.schedule!.includes(s.id));
+      }
+      const report = schedules.map((s) => describeSchedule(s, at));
+      if (opts.json) {
+        io.out(JSON.stringify({ at: new Date(at).toISOString(), schedules: report }, null, 2));
+      } else if (report.length === 0) {
+        io.out(`no schedules in ${path}`);
+      } else {
+        report.forEach((r, i) => {
+          if (i > 0) io.out('');
+          io.out(`${r.id}${r.name ? ` (${r.name})` : ''} — ${formatInZone(at, r.time_zone)} ${r.time_zone}`);
+          io.out(`  on call: ${line(r.on_call, r.time_zone)}`);
+          for (const l of r.layers) io.out(`  ${l.name}: ${line(l, r.time_zone)}`);
+        });
+      }
+      process.exitCode = 0;
+    });
+};
+
+function resolveAt(opts: NowOptions, now: number): number {
+  if (opts.at === undefined) return now;
+  const text = opts.at.trim();
+  const relative = /^([+-])(.+)$/.exec(text);
+  if (relative) {
+    const ms = parseDuration(relative[2]!);
+    if (ms !== undefined) return relative[1] === '-' ? now - ms : now + ms;
+  }
+  const tz = opts.tz === undefined ? Temporal.Now.timeZoneId() : canonicalTimeZone(opts.tz);
+  if (!tz) throw new OpsbookError('OPSBOOK_E_USAGE', `--tz must be an IANA time zone such as Europe/Berlin (got "${opts.tz}")`, { location: { path: '--tz' } });
+  const at = parseInstant(text, tz);
+  if (at === undefined) {
+    throw new OpsbookError('OPSBOOK_E_USAGE', `--at must be a date-time such as 2026-03-08T09:00, 2026-03-08T09:00Z or +8h (got "${opts.at}")`, { location: { path: '--at' } });
+  }
+  return at;
+}
+
+interface Slot {
+  user: string | null;
+  override?: number;
+  /** When this person's stretch ends (or, for nobody, when someone comes on). Null beyond the horizon. */
+  until: string | null;
+}
+
+function slot(stretches: Shift[], at: number, horizonEnd: number): Slot & { layer?: number } {
+  const current = stretches.find((s) => s.start <= at && at < s.end);
+  const next = stretches.find((s) => s.start > at);
+  const untilMs = current ? current.end : next?.start;
+  const until = untilMs === undefined || untilMs >= horizonEnd ? null : new Date(untilMs).toISOString();
+  if (!current) return { user: null, until };
+  return {
+    user: current.user,
+    ...(current.layer !== undefined ? { layer: current.layer } : {}),
+    ...(current.override !== undefined ? { override: current.override } : {}),
+    until,
+  };
+}
+
+function describeSchedule(schedule: Schedule, at: number) {
+  const end = at + HORIZON_MS;
+  const final = slot(shiftsBetween(schedule, at, end), at, end);
+  return {
+    id: schedule.id,
+    ...(schedule.name ? { name: schedule.name } : {}),
+    time_zone: schedule.timeZone,
+    on_call: { ...final, ...(final.layer !== undefined ? { layer_name: schedule.layers[final.layer]!.name } : {}) },
+    layers: schedule.layers.map((layer, i) => {
+      const { layer: _layer, ...s } = slot(layerShiftsBetween(schedule, i, at, end), at, end);
+      return { name: layer.name, ...s };
+    }),
+  };
+}
+
+function line(s: Slot & { layer_name?: string }, timeZone: string): string {
+  const until = s.until ? formatInZone(Date.parse(s.until), timeZone) : 'later';
+  if (s.user === null) return s.until ? `nobody until ${until}` : 'nobody';
+  const why = s.override !== undefined ? ', override' : s.layer_name ? `, ${s.layer_name}` : '';
+  return `${s.user} (until ${until}${why})`;
+}
