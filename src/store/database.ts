@@ -1,7 +1,8 @@
 import type { ApiTokensTable, AuditLogTable } from './tables/core.js';
+import type { CheckTables } from './tables/checks.js';
 
 /** Every table opsbook keeps, by name. Each domain's tables live in `tables/<domain>.ts`. */
-export interface Database {
+export interface Database extends CheckTables {
   api_tokens: ApiTokensTable;
   audit_log: AuditLogTable;
 }

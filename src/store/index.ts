@@ -4,3 +4,4 @@ export { knownMigrations } from './store.js';
 export { openStore, isPostgresUrl, redactUrl, type OpenStoreOptions } from './open.js';
 export * from './repos/tokens.js';
 export * from './repos/audit.js';
+export * from './repos/check-history.js';

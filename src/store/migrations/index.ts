@@ -7,6 +7,7 @@ import * as m000001 from './000001-core.js';
  */
 export const MIGRATIONS: Record<string, Migration> = {
   '000001-core': m000001,
+  '000002-check-history': await import('./000002-check-history.js'),
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,116 @@
+import type { Store } from '../../store/index.js';
+import {
+  LATENCY_BUCKETS_MS,
+  RESOLUTION,
+  RESOLUTION_MS,
+  checkKeyOf,
+  latencyBucket,
+  listResults,
+  rollupMarks,
+  sumRollups,
+  type RollupSums,
+} from '../../store/repos/check-history.js';
+
+export interface WindowStats {
+  count: number;
+  failures: number;
+  /** Share of runs that were up, 0..1; undefined when nothing ran in the window. */
+  uptime: number | undefined;
+  /** Latency percentiles in ms, interpolated inside LATENCY_BUCKETS_MS buckets. */
+  latency: Record<string, number | undefined>;
+  valueMin: number | null;
+  valueMax: number | null;
+}
+
+interface Piece {
+  resolution: 1 | 2 | 3;
+  from: number;
+  to: number;
+}
+
+/**
+ * Covers [from, to) with the coarsest rollups available: whole days from day rows, the hours
+ * around them from hour rows, the minutes at the edges from minute rows — each only as far as it
+ * has been rolled. What is after the minute mark (the last couple of minutes) is read raw.
+ */
+function cover(from: number, to: number, marks: Map<number, number>, level: 1 | 2 | 3 = 3): Piece[] {
+  if (to <= from) return [];
+  if (level === 1) {
+    const size = RESOLUTION_MS[1]!;
+    const end = Math.min(to, marks.get(1) ?? -Infinity);
+    return end > from ? [{ resolution: 1, from: Math.ceil(from / size) * size, to: end }] : [];
+  }
+  const size = RESOLUTION_MS[level]!;
+  const s = Math.ceil(from / size) * size;
+  const e = Math.floor(Math.min(to, marks.get(level) ?? -Infinity) / size) * size;
+  if (s >= e) return cover(from, to, marks, (level - 1) as 1 | 2);
+  return [...cover(from, s, marks, (level - 1) as 1 | 2), { resolution: level, from: s, to: e }, ...cover(e, to, marks, (level - 1) as 1 | 2)];
+}
+
+/** Uptime, failures and latency percentiles of one check over any window, from rollups. */
+export async function windowStats(store: Store, checkId: string, from: number, to: number, quantiles: number[] = [0.5, 0.95, 0.99]): Promise<WindowStats> {
+  const key = await checkKeyOf(store.db, checkId);
+  const total: RollupSums = { count: 0, failures: 0, warnings: 0, criticals: 0, latency_sum: 0, buckets: LATENCY_BUCKETS_MS.map(() => 0), value_min: null, value_max: null };
+  if (key !== undefined) {
+    const marks = await rollupMarks(store.db);
+    for (const p of cover(from, to, marks)) add(total, await sumRollups(store.db, key, RESOLUTION[p.resolution === 1 ? 'minute' : p.resolution === 2 ? 'hour' : 'day'], p.from, p.to));
+    const rawFrom = Math.max(from, marks.get(1) ?? from);
+    if (rawFrom < to) {
+      for (const r of await listResults(store.db, checkId, { from: rawFrom, to, limit: 100_000 })) {
+        total.count++;
+        if (r.down) total.failures++;
+        total.buckets[latencyBucket(r.latencyMs)]!++;
+        if (r.value !== null) {
+          total.value_min = total.value_min === null ? r.value : Math.min(total.value_min, r.value);
+          total.value_max = total.value_max === null ? r.value : Math.max(total.value_max, r.value);
+        }
+      }
+    }
+  }
+  return {
+    count: total.count,
+    failures: total.failures,
+    uptime: total.count > 0 ? (total.count - total.failures) / total.count : undefined,
+    latency: Object.fromEntries(quantiles.map((q) => [`p${Math.round(q * 100)}`, bucketQuantile(q, total.buckets)])),
+    valueMin: total.value_min,
+    valueMax: total.value_max,
+  };
+}
+
+function add(into: RollupSums, s: RollupSums): void {
+  into.count += s.count;
+  into.failures += s.failures;
+  into.warnings += s.warnings;
+  into.criticals += s.criticals;
+  into.latency_sum += s.latency_sum;
+  s.buckets.forEach((b, i) => (into.buckets[i]! += b));
+  if (s.value_min !== null) into.value_min = into.value_min === null ? s.value_min : Math.min(into.value_min, s.value_min);
+  if (s.value_max !== null) into.value_max = into.value_max === null ? s.value_max : Math.max(into.value_max, s.value_max);
+}
+
+/** Quantile from bucket counts, linear inside the bucket; the open last bucket reports its lower bound. */
+export function bucketQuantile(q: number, counts: number[]): number | undefined {
+  const total = counts.reduce((a, b) => a + b, 0);
+  if (total === 0) return undefined;
+  const rank = q * total;
+  let seen = 0;
+  for (let i = 0; i < counts.length; i++) {
+    const c = counts[i]!;
+    const lower = i === 0 ? 0 : LATENCY_BUCKETS_MS[i - 1]!;
+    const upper = LATENCY_BUCKETS_MS[i]!;
+    if (c > 0 && seen + c >= rank) {
+      if (!Number.isFinite(upper)) return lower;
+      return lower + (upper - lower) * ((rank - seen) / c);
+    }
+    seen += c;
+  }
+  return LATENCY_BUCKETS_MS[LATENCY_BUCKETS_MS.length - 2];
+}
+
+export async function uptime(store: Store, checkId: string, from: number, to: number): Promise<number | undefined> {
+  return (await windowStats(store, checkId, from, to, [])).uptime;
+}
+
+export async function latencyPercentiles(store: Store, checkId: string, from: number, to: number, quantiles = [0.5, 0.95, 0.99]): Promise<Record<string, number | undefined>> {
+  return (await windowStats(store, checkId, from, to, quantiles)).latency;
+}

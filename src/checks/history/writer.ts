@@ -1,0 +1,68 @@
+import type { Store } from '../../store/index.js';
+import { insertResults, type StoredResult } from '../../store/repos/check-history.js';
+import type { Clock } from '../../lib/clock.js';
+import { LEVEL_RANK, type CheckResult } from '../types.js';
+
+export interface HistoryWriterOptions {
+  store: Store;
+  clock: Clock;
+  /** Results are written at most this often, in one transaction (default 1s). */
+  flushEveryMs?: number;
+  /** A batch this large is written at once (default 2000). */
+  maxBatch?: number;
+  onError?: (e: unknown) => void;
+}
+
+/**
+ * Buffers results and writes them in batches: one transaction per second instead of one per
+ * result keeps 1,000 results a second cheap on SQLite. Pending results (a first counter scrape)
+ * are not stored.
+ */
+export class HistoryWriter {
+  private buffer: StoredResult[] = [];
+  private cancel: (() => void) | undefined;
+  private writing: Promise<void> = Promise.resolve();
+  private readonly flushEveryMs: number;
+  private readonly maxBatch: number;
+
+  constructor(private readonly opts: HistoryWriterOptions) {
+    this.flushEveryMs = opts.flushEveryMs ?? 1000;
+    this.maxBatch = opts.maxBatch ?? 2000;
+  }
+
+  record(r: CheckResult): void {
+    if (r.pending) return;
+    this.buffer.push({
+      checkId: r.checkId,
+      at: r.at,
+      down: r.status === 'down',
+      level: LEVEL_RANK[r.level] as 0 | 1 | 2,
+      latencyMs: r.latencyMs,
+      value: r.value ?? null,
+      error: r.error ?? null,
+    });
+    if (this.buffer.length >= this.maxBatch) void this.flush();
+    else if (!this.cancel) this.cancel = this.opts.clock.at(this.opts.clock.now() + this.flushEveryMs, () => void this.flush());
+  }
+
+  /** Writes what is buffered; resolves when it (and any earlier write) is stored. */
+  flush(): Promise<void> {
+    this.cancel?.();
+    this.cancel = undefined;
+    const batch = this.buffer;
+    this.buffer = [];
+    this.writing = this.writing.then(async () => {
+      if (batch.length === 0) return;
+      try {
+        await insertResults(this.opts.store.db, batch, this.opts.clock.now());
+      } catch (e) {
+        this.opts.onError?.(e);
+      }
+    });
+    return this.writing;
+  }
+
+  get buffered(): number {
+    return this.buffer.length;
+  }
+}

@@ -1,0 +1,254 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../database.js';
+import type { CheckRollupsTable } from '../tables/checks.js';
+
+/** Upper bounds (ms, inclusive) of the latency buckets rollups count; the last is +Inf. */
+export const LATENCY_BUCKETS_MS = [10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000, Infinity] as const;
+
+export const RESOLUTION = { minute: 1, hour: 2, day: 3 } as const;
+export const RESOLUTION_MS: Record<number, number> = { 1: 60_000, 2: 3_600_000, 3: 86_400_000 };
+
+/** One stored result as the history repository takes it. */
+export interface StoredResult {
+  checkId: string;
+  at: number;
+  down: boolean;
+  level: 0 | 1 | 2;
+  latencyMs: number;
+  value?: number | null;
+  error?: string | null;
+}
+
+export function encodeState(down: boolean, level: number): number {
+  return level * 2 + (down ? 1 : 0);
+}
+
+export function latencyBucket(ms: number): number {
+  return LATENCY_BUCKETS_MS.findIndex((b) => ms <= b);
+}
+
+type Db = Kysely<Database>;
+
+/** Small integer keys for check ids, created on first use and cached by the caller. */
+export async function checkKeys(db: Db, ids: readonly string[], at: number): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  if (ids.length === 0) return out;
+  const unique = [...new Set(ids)];
+  for (let i = 0; i < unique.length; i += 500) {
+    const chunk = unique.slice(i, i + 500);
+    await db
+      .insertInto('check_keys')
+      .values(chunk.map((check_id) => ({ check_id, created_at: at })))
+      .onConflict((oc) => oc.column('check_id').doNothing())
+      .execute();
+    const rows = await db.selectFrom('check_keys').select(['key', 'check_id']).where('check_id', 'in', chunk).execute();
+    for (const r of rows) out.set(r.check_id, Number(r.key));
+  }
+  return out;
+}
+
+export async function errorIds(db: Db, texts: readonly string[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  const unique = [...new Set(texts)];
+  if (unique.length === 0) return out;
+  await db
+    .insertInto('check_errors')
+    .values(unique.map((text) => ({ text })))
+    .onConflict((oc) => oc.column('text').doNothing())
+    .execute();
+  const rows = await db.selectFrom('check_errors').select(['id', 'text']).where('text', 'in', unique).execute();
+  for (const r of rows) out.set(r.text, Number(r.id));
+  return out;
+}
+
+/** Inserts rows whose keys are resolved; chunked under SQLite's bound-parameter limit. */
+export async function insertResultRows(
+  db: Db,
+  rows: { check_key: number; at: number; state: number; latency_ms: number; value: number | null; error_id: number | null }[],
+): Promise<void> {
+  for (let i = 0; i < rows.length; i += 1000) {
+    await db
+      .insertInto('check_results')
+      .values(rows.slice(i, i + 1000))
+      .onConflict((oc) => oc.columns(['check_key', 'at']).doNothing())
+      .execute();
+  }
+}
+
+/** Writes a batch of results in one transaction. */
+export async function insertResults(db: Db, results: readonly StoredResult[], at: number): Promise<void> {
+  if (results.length === 0) return;
+  await db.transaction().execute(async (trx) => {
+    const keys = await checkKeys(trx, results.map((r) => r.checkId), at);
+    const errors = await errorIds(trx, results.flatMap((r) => (r.error ? [r.error.slice(0, 500)] : [])));
+    await insertResultRows(
+      trx,
+      results.map((r) => ({
+        check_key: keys.get(r.checkId)!,
+        at: r.at,
+        state: encodeState(r.down, r.level),
+        latency_ms: Math.max(0, Math.round(r.latencyMs)),
+        value: r.value ?? null,
+        error_id: r.error ? errors.get(r.error.slice(0, 500))! : null,
+      })),
+    );
+  });
+}
+
+export interface RawResultRow {
+  at: number;
+  down: boolean;
+  level: number;
+  latencyMs: number;
+  value: number | null;
+  error: string | null;
+}
+
+export async function listResults(db: Db, checkId: string, opts: { from?: number; to?: number; limit?: number } = {}): Promise<RawResultRow[]> {
+  let q = db
+    .selectFrom('check_results as r')
+    .innerJoin('check_keys as k', 'k.key', 'r.check_key')
+    .leftJoin('check_errors as e', 'e.id', 'r.error_id')
+    .select(['r.at', 'r.state', 'r.latency_ms', 'r.value', 'e.text'])
+    .where('k.check_id', '=', checkId)
+    .orderBy('r.at', 'desc');
+  if (opts.from !== undefined) q = q.where('r.at', '>=', opts.from);
+  if (opts.to !== undefined) q = q.where('r.at', '<', opts.to);
+  const rows = await q.limit(opts.limit ?? 100).execute();
+  return rows.map((r) => ({
+    at: Number(r.at),
+    down: Number(r.state) % 2 === 1,
+    level: Math.floor(Number(r.state) / 2),
+    latencyMs: Number(r.latency_ms),
+    value: r.value === null ? null : Number(r.value),
+    error: r.text ?? null,
+  }));
+}
+
+const BUCKET_SUMS = LATENCY_BUCKETS_MS.map((_, i) => `l${i}`);
+
+/**
+ * Aggregates rows of the finer level into `resolution` rows for [from, to). Minutes come from raw
+ * results, hours from minutes, days from hours. Idempotent: existing rows are left as they are.
+ */
+export async function rollupRange(db: Db, resolution: 1 | 2 | 3, from: number, to: number): Promise<void> {
+  // Inlined, not bound: PostgreSQL matches the GROUP BY expression textually ($1 ≠ $3).
+  const size = sql.raw(String(RESOLUTION_MS[resolution]!));
+  if (resolution === 1) {
+    const buckets = LATENCY_BUCKETS_MS.map((b, i) => {
+      const lower = i === 0 ? sql`` : sql`latency_ms > ${LATENCY_BUCKETS_MS[i - 1]} and `;
+      const cond = Number.isFinite(b) ? sql`${lower}latency_ms <= ${b}` : sql`latency_ms > ${LATENCY_BUCKETS_MS[i - 1]}`;
+      return sql`sum(case when ${cond} then 1 else 0 end)`;
+    });
+    await sql`
+      insert into check_rollups (check_key, resolution, start, count, failures, warnings, criticals, latency_sum,
+        ${sql.raw(BUCKET_SUMS.join(', '))}, value_min, value_max)
+      select check_key, 1, at - (at % ${size}), count(*),
+        sum(state % 2), sum(case when state / 2 = 1 then 1 else 0 end), sum(case when state / 2 = 2 then 1 else 0 end),
+        sum(latency_ms), ${sql.join(buckets)}, min(value), max(value)
+      from check_results where at >= ${from} and at < ${to}
+      group by check_key, at - (at % ${size})
+      on conflict (check_key, resolution, start) do nothing`.execute(db);
+    return;
+  }
+  const finer = resolution - 1;
+  const sums = ['count', 'failures', 'warnings', 'criticals', 'latency_sum', ...BUCKET_SUMS].map((c) => `sum(${c})`).join(', ');
+  await sql`
+    insert into check_rollups (check_key, resolution, start, count, failures, warnings, criticals, latency_sum,
+      ${sql.raw(BUCKET_SUMS.join(', '))}, value_min, value_max)
+    select check_key, ${resolution}, start - (start % ${size}), ${sql.raw(sums)}, min(value_min), max(value_max)
+    from check_rollups where resolution = ${finer} and start >= ${from} and start < ${to}
+    group by check_key, start - (start % ${size})
+    on conflict (check_key, resolution, start) do nothing`.execute(db);
+}
+
+export async function rollupMarks(db: Db): Promise<Map<number, number>> {
+  const rows = await db.selectFrom('check_rollup_marks').selectAll().execute();
+  return new Map(rows.map((r) => [Number(r.resolution), Number(r.rolled_to)]));
+}
+
+export async function setRollupMark(db: Db, resolution: number, rolledTo: number): Promise<void> {
+  await db
+    .insertInto('check_rollup_marks')
+    .values({ resolution, rolled_to: rolledTo })
+    .onConflict((oc) => oc.column('resolution').doUpdateSet({ rolled_to: rolledTo }))
+    .execute();
+}
+
+export async function oldestResultAt(db: Db): Promise<number | undefined> {
+  const r = await db.selectFrom('check_results').select((eb) => eb.fn.min('at').as('at')).executeTakeFirst();
+  return r?.at === null || r?.at === undefined ? undefined : Number(r.at);
+}
+
+export type RollupSums = Pick<CheckRollupsTable, 'count' | 'failures' | 'warnings' | 'criticals' | 'latency_sum'> & {
+  buckets: number[];
+  value_min: number | null;
+  value_max: number | null;
+};
+
+/** Sums rollup rows of one check and resolution with start in [from, to). */
+export async function sumRollups(db: Db, checkKey: number, resolution: number, from: number, to: number): Promise<RollupSums> {
+  const cols = ['count', 'failures', 'warnings', 'criticals', 'latency_sum', ...BUCKET_SUMS];
+  const row = (await sql<Record<string, unknown>>`
+    select ${sql.raw(cols.map((c) => `coalesce(sum(${c}), 0) as ${c}`).join(', '))}, min(value_min) as value_min, max(value_max) as value_max
+    from check_rollups where check_key = ${checkKey} and resolution = ${resolution} and start >= ${from} and start < ${to}`.execute(db)).rows[0] ?? {};
+  const n = (c: string): number => Number(row[c] ?? 0);
+  return {
+    count: n('count'),
+    failures: n('failures'),
+    warnings: n('warnings'),
+    criticals: n('criticals'),
+    latency_sum: n('latency_sum'),
+    buckets: BUCKET_SUMS.map(n),
+    value_min: row.value_min === null || row.value_min === undefined ? null : Number(row.value_min),
+    value_max: row.value_max === null || row.value_max === undefined ? null : Number(row.value_max),
+  };
+}
+
+export async function checkKeyOf(db: Db, checkId: string): Promise<number | undefined> {
+  const r = await db.selectFrom('check_keys').select('key').where('check_id', '=', checkId).executeTakeFirst();
+  return r ? Number(r.key) : undefined;
+}
+
+/** Deletes raw results before `before`, check by check so each delete walks its own key range. */
+export async function deleteResultsBefore(db: Db, before: number): Promise<number> {
+  const keys = await db.selectFrom('check_keys').select('key').execute();
+  let deleted = 0;
+  for (const { key } of keys) {
+    const r = await db.deleteFrom('check_results').where('check_key', '=', key).where('at', '<', before).executeTakeFirst();
+    deleted += Number(r.numDeletedRows);
+  }
+  return deleted;
+}
+
+export async function deleteRollupsBefore(db: Db, resolution: number, before: number): Promise<number> {
+  const r = await db.deleteFrom('check_rollups').where('resolution', '=', resolution).where('start', '<', before).executeTakeFirst();
+  return Number(r.numDeletedRows);
+}
+
+// Heartbeats ---------------------------------------------------------------------------------
+
+/** The heartbeat row of a check, created with a fresh secret token on first use. */
+export async function ensureHeartbeat(db: Db, checkId: string, at: number, newToken: () => string): Promise<{ token: string; created_at: number }> {
+  await db
+    .insertInto('check_heartbeats')
+    .values({ check_id: checkId, token: newToken(), created_at: at, last_beat_at: null, last_failed: 0 })
+    .onConflict((oc) => oc.column('check_id').doNothing())
+    .execute();
+  const row = await db.selectFrom('check_heartbeats').select(['token', 'created_at']).where('check_id', '=', checkId).executeTakeFirstOrThrow();
+  return { token: row.token, created_at: Number(row.created_at) };
+}
+
+/** Records a beat by URL token; returns the check id, or undefined for an unknown token. */
+export async function beatHeartbeat(db: Db, token: string, at: number, failed: boolean): Promise<string | undefined> {
+  const row = await db.selectFrom('check_heartbeats').select('check_id').where('token', '=', token).executeTakeFirst();
+  if (!row) return undefined;
+  await db.updateTable('check_heartbeats').set({ last_beat_at: at, last_failed: failed ? 1 : 0 }).where('token', '=', token).execute();
+  return row.check_id;
+}
+
+export async function readHeartbeat(db: Db, checkId: string): Promise<{ at?: number; failed: boolean; since: number } | undefined> {
+  const row = await db.selectFrom('check_heartbeats').selectAll().where('check_id', '=', checkId).executeTakeFirst();
+  if (!row) return undefined;
+  return { ...(row.last_beat_at !== null ? { at: Number(row.last_beat_at) } : {}), failed: Number(row.last_failed) === 1, since: Number(row.created_at) };
+}
