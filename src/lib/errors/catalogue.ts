@@ -52,6 +52,22 @@ export const ERROR_CATALOGUE = {
   OPSBOOK_E_CHECK_UNKNOWN: { kind: 'not_found', summary: 'No check with that id is configured.' },
   OPSBOOK_E_HEARTBEAT_UNKNOWN: { kind: 'not_found', summary: 'No heartbeat check has that URL token.' },
 
+  // runbooks/
+  OPSBOOK_E_RUNBOOK_READ: { kind: 'invalid', summary: 'A runbook file cannot be read (missing, a directory, no permission).' },
+  OPSBOOK_E_PROCEDURE_NOT_FOUND: { kind: 'not_found', summary: 'A `FILE#ID` procedure reference names no procedure.' },
+
+  // notify/
+  OPSBOOK_E_CHANNEL_UNKNOWN: { kind: 'not_found', summary: 'No notification channel with that id is configured.' },
+  OPSBOOK_E_OUTBOX_UNKNOWN: { kind: 'not_found', summary: 'No outbox message with that id exists.' },
+  OPSBOOK_E_OUTBOX_NOT_DEAD: { kind: 'conflict', summary: 'Only a dead-lettered message can be re-driven.' },
+
+  // incidents/ and alerts/
+  OPSBOOK_E_INCIDENT_UNKNOWN: { kind: 'not_found', summary: 'No incident with that id exists.' },
+  OPSBOOK_E_INCIDENT_TRANSITION: { kind: 'conflict', summary: 'The incident cannot move to that state from its current one (the allowed moves are named).' },
+  OPSBOOK_E_INCIDENT_INVALID: { kind: 'invalid', summary: 'A manual incident, note or change event is malformed (empty title, unknown severity or kind).' },
+  OPSBOOK_E_SILENCE_INVALID: { kind: 'invalid', summary: 'A silence has no matchers, a bad regex, or ends before it starts.' },
+  OPSBOOK_E_SILENCE_UNKNOWN: { kind: 'not_found', summary: 'No live silence with that id exists.' },
+
   // cli/ and http/
   OPSBOOK_E_USAGE: { kind: 'invalid', summary: 'A command-line flag or argument is missing or malformed.' },
   OPSBOOK_E_REQUEST_INVALID: { kind: 'invalid', summary: 'An API request body or query does not match its schema.' },

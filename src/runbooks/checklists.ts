@@ -1,0 +1,34 @@
+import { lineOf, plainText, type Token } from './markdown.js';
+import type { Checklist } from './model.js';
+
+const BOX = /^\[([ xX])\]\s+/;
+
+/** Lists whose items are `- [ ]` / `- [x]` boxes; the title is the nearest label or heading before. */
+export function readChecklists(tokens: Token[], sectionAt: (line: number) => string): Checklist[] {
+  const out: Checklist[] = [];
+  let lastLabel: { text: string; index: number } | undefined;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (t.type === 'inline' && tokens[i - 1]?.type === 'paragraph_open' && t.level <= 1) lastLabel = { text: plainText(t).replace(/:$/, ''), index: i };
+    if (t.type !== 'bullet_list_open') continue;
+    const items: Checklist['items'] = [];
+    const depth = t.level;
+    let j = i + 1;
+    for (; j < tokens.length && !(tokens[j]!.type === 'bullet_list_close' && tokens[j]!.level === depth); j++) {
+      const it = tokens[j]!;
+      if (it.type === 'list_item_open' && it.level === depth + 1) {
+        const inline = tokens[j + 2];
+        const text = plainText(inline);
+        const m = BOX.exec(text);
+        if (m) items.push({ text: text.slice(m[0].length), checked: m[1] !== ' ', line: lineOf(it) });
+      }
+    }
+    if (items.length > 0) {
+      const line = items[0]!.line;
+      const title = lastLabel && lastLabel.index > i - 4 ? lastLabel.text : sectionAt(line);
+      out.push({ title, line, items });
+      i = j;
+    }
+  }
+  return out;
+}

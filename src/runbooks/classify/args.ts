@@ -1,0 +1,44 @@
+/** Small helpers for reading a program's argument list. */
+
+/** Arguments that are not options, skipping the values of options in `valueOptions`. */
+export function positionals(args: string[], valueOptions: ReadonlySet<string> = new Set()): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] ?? '';
+    if (a === '--') {
+      out.push(...args.slice(i + 1));
+      break;
+    }
+    if (a.startsWith('-') && a.length > 1) {
+      if (valueOptions.has(a)) i++;
+      continue;
+    }
+    out.push(a);
+  }
+  return out;
+}
+
+/** True when any of the flags is present, as a separate word or inside a bundle (`-rf` has `-r` and `-f`). */
+export function hasFlag(args: string[], ...flags: string[]): boolean {
+  for (const a of args) {
+    if (a === '--') return false;
+    for (const f of flags) {
+      if (a === f || a.startsWith(`${f}=`)) return true;
+      if (f.length === 2 && f[0] === '-' && /^-[A-Za-z]+$/.test(a) && a.includes(f[1]!)) return true;
+    }
+  }
+  return false;
+}
+
+/** The value of an option (`-X POST`, `--request=POST`), or undefined. */
+export function optionValue(args: string[], ...names: string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] ?? '';
+    for (const n of names) {
+      if (a === n) return args[i + 1];
+      if (a.startsWith(`${n}=`)) return a.slice(n.length + 1);
+      if (n.length === 2 && a.startsWith(n) && !n.startsWith('--') && a.length > 2) return a.slice(2);
+    }
+  }
+  return undefined;
+}

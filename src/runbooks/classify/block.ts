@@ -1,0 +1,214 @@
+import type { Command, Effect, Target } from '../model.js';
+import { familyOf, type LanguageFamily } from '../language.js';
+import { anglePlaceholders, textPlaceholders, unique, variablePlaceholders } from '../placeholders.js';
+import { combine, verdict, worst, type Verdict } from './effect.js';
+import { mongoCodeVerdict } from './mongo.js';
+import { promqlVerdict } from './promql.js';
+import { pythonCodeVerdict } from './python.js';
+import { readRedisCli, redisVerdict } from './redis.js';
+import { classifyStatement } from './shell.js';
+import { parseShell, ShellSyntaxError } from './shell-parse.js';
+import { classifySql } from './sql.js';
+
+export interface BlockClassification {
+  target: Target;
+  effect: Effect;
+  reasons: string[];
+  placeholders: string[];
+  commands: Command[];
+}
+
+/** SQL written straight into a shell block (no psql around it) starts with an upper-case keyword. */
+const SQL_LINE = /^\s*(SELECT|WITH|SHOW|EXPLAIN|UPDATE|INSERT INTO|DELETE FROM|DROP|TRUNCATE|VACUUM|ANALYZE|REINDEX|CREATE|ALTER TABLE|GRANT|REVOKE)\b/;
+const REDIS_PROMPT = /^(\s*)((?:[\w.-]+:\d+)?>\s+)(\S.*)$/;
+/** Angle placeholders become `@name@`, a plain shell word of the same length, so `<pod-name>` is not read as redirections. */
+const PROTECT = /<([A-Za-z][\w.-]*)>/g;
+const UNPROTECT = /@([A-Za-z][\w.-]*)@/g;
+
+function command(text: string, line: number, v: Verdict, placeholders: string[]): Command {
+  return { text, line, target: v.target, effect: v.effect, reasons: v.reasons, placeholders };
+}
+
+/**
+ * Classify a code block command by command. `firstLine` is the file line of the block's first
+ * code line. The block's effect is the most dangerous of its commands.
+ */
+export function classifyBlock(code: string, language: string, firstLine: number): BlockClassification {
+  let family: LanguageFamily = familyOf(language);
+  if (family === 'shell' && /^\s*\$ \S/m.test(code) && code.split('\n').some((l) => /^\s*\$ /.test(l))) family = 'console';
+  const commands = commandsOf(code, family, firstLine);
+  if (commands.length === 0) return emptyBlock(family, code);
+  const placeholders = unique(commands.flatMap((c) => c.placeholders));
+  const v = combine(commands.map((c) => ({ effect: c.effect, reasons: c.reasons, target: c.target })), defaultTarget(family));
+  const effect = worst(commands.map((c) => c.effect));
+  // The block's reasons are those of its most dangerous commands.
+  const reasons = unique(commands.filter((c) => c.effect === effect).flatMap((c) => c.reasons));
+  return { target: v.target, effect, reasons, placeholders, commands };
+}
+
+function defaultTarget(family: LanguageFamily): Target {
+  switch (family) {
+    case 'sql': return 'sql';
+    case 'redis': return 'redis';
+    case 'promql': return 'promql';
+    case 'python': return 'python';
+    case 'javascript': return 'mongo';
+    case 'config': return 'config';
+    case 'text': return 'text';
+    default: return 'shell';
+  }
+}
+
+function emptyBlock(family: LanguageFamily, code: string): BlockClassification {
+  const placeholders = textPlaceholders(code, { braces: false, dollars: family === 'config' });
+  if (family === 'config') return { target: 'config', effect: 'unknown', reasons: ['configuration, not a command: applying it changes the system'], placeholders, commands: [] };
+  if (family === 'text') return { target: 'text', effect: 'read', reasons: ['not a command (text or diagram)'], placeholders: [], commands: [] };
+  if (family === 'other') return { target: 'shell', effect: 'unknown', reasons: ['a language opsbook does not classify'], placeholders, commands: [] };
+  return { target: defaultTarget(family), effect: 'read', reasons: ['no commands'], placeholders, commands: [] };
+}
+
+function commandsOf(code: string, family: LanguageFamily, firstLine: number): Command[] {
+  switch (family) {
+    case 'shell':
+      return shellCommands(code, firstLine);
+    case 'console':
+      return shellCommands(consoleToShell(code), firstLine);
+    case 'sql':
+      return classifySql(code).map((s) => command(s.text, firstLine + s.lineOffset, s.verdict, textPlaceholders(s.text, { braces: false, dollars: false })));
+    case 'redis':
+      return redisLines(code.split('\n'), firstLine, /^\s*(?:[\w.-]+:\d+>\s*)?(\S.*)$/);
+    case 'promql':
+      return promqlCommands(code, firstLine);
+    case 'python': {
+      const v = /^\s*#\s*(in\s+)?[\w./-]+\.(py|cfg|env|ini)\b/i.test(code) || /^\s*#\s*(update|edit|in)\b/i.test(code)
+        ? verdict('write', 'shows a change to make in a file or a live process', 'python')
+        : pythonCodeVerdict(code);
+      return wholeBlock(code, firstLine, v);
+    }
+    case 'javascript':
+      return wholeBlock(code, firstLine, mongoCodeVerdict(code));
+    default:
+      return [];
+  }
+}
+
+function wholeBlock(code: string, firstLine: number, v: Verdict): Command[] {
+  const lead = code.match(/^\s*\n/)?.[0].split('\n').length ?? 1;
+  return code.trim() ? [command(code.trim(), firstLine + lead - 1, v, textPlaceholders(code, { braces: false, dollars: false }))] : [];
+}
+
+function promqlCommands(code: string, firstLine: number): Command[] {
+  const out: Command[] = [];
+  code.split('\n').forEach((l, i) => {
+    if (l.trim() && !l.trim().startsWith('#')) out.push(command(l.trim(), firstLine + i, promqlVerdict(l.trim()), []));
+  });
+  return out;
+}
+
+/** Output lines are dropped; `$ ` prompts are removed but columns and lines kept. */
+function consoleToShell(code: string): string {
+  let continued = false;
+  return code
+    .split('\n')
+    .map((l) => {
+      const m = /^(\s*)\$ (.*)$/.exec(l);
+      if (m) {
+        continued = m[2]!.endsWith('\\');
+        return `${m[1]}  ${m[2]}`;
+      }
+      if (continued) {
+        continued = l.endsWith('\\');
+        return l;
+      }
+      return '';
+    })
+    .join('\n');
+}
+
+function redisLines(lines: string[], firstLine: number, pattern: RegExp): Command[] {
+  const out: Command[] = [];
+  lines.forEach((raw, i) => {
+    const m = pattern.exec(raw);
+    if (!m || raw.trim().startsWith('#')) return;
+    const text = m[m.length - 1]!.trim();
+    let words: string[];
+    try {
+      words = parseShell(text).flatMap((s) => s.calls.flatMap((c) => c.words.map((w) => w.value)));
+    } catch {
+      words = text.split(/\s+/);
+    }
+    out.push(command(text, firstLine + i, redisVerdict(words), anglePlaceholders(text)));
+  });
+  return out;
+}
+
+/**
+ * A shell block. SQL written without psql and the `> CMD` lines of a redis-cli session are taken
+ * out first (their lines blanked, so line numbers hold), then the rest is parsed as bash.
+ */
+function shellCommands(code: string, firstLine: number): Command[] {
+  const lines = code.split('\n');
+  const extra: Command[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i]!;
+    if (/^\s*(sudo\s+)?redis-cli\b[^|;&>]*$/.test(l) && readRedisCli(l.trim().split(/\s+/).slice(l.trim().startsWith('sudo') ? 2 : 1)).command.length === 0) {
+      let j = i + 1;
+      while (j < lines.length && REDIS_PROMPT.test(lines[j]!)) j++;
+      if (j > i + 1) {
+        extra.push(...redisLines(lines.slice(i + 1, j), firstLine + i + 1, REDIS_PROMPT).map((c) => ({ ...c, reasons: c.reasons.map((r) => `in the redis-cli session: ${r}`) })));
+        for (let k = i + 1; k < j; k++) lines[k] = '';
+        i = j - 1;
+      }
+      continue;
+    }
+    if (SQL_LINE.test(l)) {
+      let j = i;
+      while (j < lines.length && lines[j]!.trim() !== '' && !/;\s*$/.test(lines[j]!) && !/^\s*#/.test(lines[j + 1] ?? '#')) j++;
+      const end = Math.min(j, lines.length - 1);
+      const sql = lines.slice(i, end + 1).join('\n');
+      for (const s of classifySql(sql)) {
+        extra.push(command(s.text, firstLine + i + s.lineOffset, { ...s.verdict, reasons: [...s.verdict.reasons, 'SQL written in a shell block: run it with psql'] }, anglePlaceholders(s.text)));
+      }
+      for (let k = i; k <= end; k++) lines[k] = '';
+      i = end;
+    }
+  }
+  const shell = lines.join('\n').replace(PROTECT, '@$1@');
+  const out = [...parseShellCommands(shell, firstLine), ...extra];
+  return out.sort((a, b) => a.line - b.line);
+}
+
+function parseShellCommands(shell: string, firstLine: number, wholeBlock = true): Command[] {
+  try {
+    const stmts = parseShell(shell, firstLine - 1);
+    const assigned = new Set(stmts.flatMap((s) => s.assigned));
+    return stmts.map((st) => {
+      const text = st.text.replace(UNPROTECT, '<$1>');
+      const v = classifyStatement(st);
+      const placeholders = unique([...variablePlaceholders(st.params, assigned), ...anglePlaceholders(text), ...st.braceWords]);
+      return command(text, st.line, { ...v, reasons: v.reasons.map((r) => r.replace(UNPROTECT, '<$1>')) }, placeholders);
+    });
+  } catch (e) {
+    if (!(e instanceof ShellSyntaxError)) throw e;
+    if (wholeBlock) return paragraphs(shell, firstLine);
+    const lines = shell.split('\n');
+    const first = lines.findIndex((l) => l.trim() && !l.trim().startsWith('#'));
+    const text = shell.trim().replace(UNPROTECT, '<$1>');
+    return [command(text, firstLine + Math.max(first, 0), verdict('unknown', `shell does not parse (line ${e.line}): ${e.message}`, 'shell'), anglePlaceholders(text))];
+  }
+}
+
+/** When the whole block does not parse, parse it paragraph by paragraph so one bad part stays contained. */
+function paragraphs(shell: string, firstLine: number): Command[] {
+  const lines = shell.split('\n');
+  const out: Command[] = [];
+  let start = 0;
+  for (let i = 0; i <= lines.length; i++) {
+    if (i < lines.length && lines[i]!.trim() !== '') continue;
+    const chunk = lines.slice(start, i).join('\n');
+    // Leading newlines keep the paragraph's line numbers.
+    if (chunk.trim()) out.push(...parseShellCommands(`${'\n'.repeat(start)}${chunk}`, firstLine, false));
+    start = i + 1;
+  }
+  return out;
+}

@@ -1,0 +1,39 @@
+import type { Effect, Target } from '../model.js';
+
+const RANK: Record<Effect, number> = { read: 0, unknown: 1, write: 2, destructive: 3 };
+
+/**
+ * The more dangerous of two effects. `unknown` ranks between read and write: it is handled like a
+ * write by the executor, but a known write says more than "we could not tell".
+ */
+export function worse(a: Effect, b: Effect): Effect {
+  return RANK[b] > RANK[a] ? b : a;
+}
+
+export function worst(effects: Iterable<Effect>, empty: Effect = 'read'): Effect {
+  let out: Effect | undefined;
+  for (const e of effects) out = out === undefined ? e : worse(out, e);
+  return out ?? empty;
+}
+
+/** The result of classifying one command or one program invocation. */
+export interface Verdict {
+  effect: Effect;
+  reasons: string[];
+  target: Target;
+}
+
+export function verdict(effect: Effect, reason: string, target: Target): Verdict {
+  return { effect, reasons: [reason], target };
+}
+
+/** Combine verdicts of the parts of one command (pipeline members, loop bodies…). */
+export function combine(parts: Verdict[], target: Target): Verdict {
+  if (parts.length === 0) return { effect: 'read', reasons: [], target };
+  const effect = worst(parts.map((p) => p.effect));
+  const reasons: string[] = [];
+  for (const p of parts) for (const r of p.reasons) if (!reasons.includes(r)) reasons.push(r);
+  const targets = new Set(parts.map((p) => p.target));
+  const only = targets.size === 1 ? [...targets][0] : undefined;
+  return { effect, reasons, target: only ?? target };
+}

@@ -1,0 +1,153 @@
+import type { Target } from '../model.js';
+import { optionValue, positionals } from './args.js';
+import { awsVerdict, mcVerdict } from './cloud.js';
+import { combine, verdict, type Verdict } from './effect.js';
+import { curlVerdict, httpieVerdict, wgetVerdict } from './http.js';
+import { kubectlVerdict } from './kubectl.js';
+import { mongodumpVerdict, mongorestoreVerdict, mongoshVerdict } from './mongo.js';
+import { findRule, isReader, simpleRule } from './programs.js';
+import { celeryVerdict, manageVerdict, pythonVerdict } from './python.js';
+import { readRedisCli, redisVerdict } from './redis.js';
+import { parseShell, ShellSyntaxError, type ShCall, type ShStatement } from './shell-parse.js';
+import { sqlVerdict } from './sql.js';
+
+/** Redirections that do not write anything worth a confirmation. */
+const HARMLESS_TARGETS = /^(\/dev\/null|\/dev\/stdout|\/dev\/stderr|&?[0-9]|-)$/;
+
+/** Classify a program invocation given as plain words (`['kubectl', 'get', 'pods']`). */
+export function classifyWords(words: string[], piped = false): Verdict {
+  const [first = '', ...args] = words;
+  const program = first.replace(/^.*\//, '');
+  if (!program) return verdict('read', 'no command', 'shell');
+  switch (program) {
+    case 'sudo': {
+      const rest = positionals(args, new Set(['-u', '--user', '-g', '--group', '-C', '-h', '-p']));
+      const inner = classifyWords(args.slice(args.indexOf(rest[0] ?? '')), piped);
+      return rest.length ? inner : verdict('unknown', 'sudo with no command', 'shell');
+    }
+    case 'env':
+    case 'nohup':
+    case 'time':
+    case 'nice':
+    case 'ionice':
+    case 'stdbuf':
+    case 'command':
+    case 'exec': {
+      const rest = args.filter((a) => !/^-/.test(a) && !/^[A-Za-z_]\w*=/.test(a));
+      return rest.length ? classifyWords(args.slice(args.indexOf(rest[0]!)), piped) : verdict('read', `${program} only prints`, 'shell');
+    }
+    case 'timeout':
+      return classifyWords(positionals(args, new Set(['-s', '--signal', '-k', '--kill-after'])).slice(1), piped);
+    case 'watch': {
+      const rest = positionals(args, new Set(['-n', '--interval', '-d']));
+      const v = classifyText(rest.join(' '));
+      return { ...v, reasons: v.reasons.map((r) => `watch repeats: ${r}`) };
+    }
+    case 'xargs': {
+      const rest = positionals(args, new Set(['-I', '-n', '-P', '-d', '-L', '-s', '-E']));
+      const v = classifyWords(args.slice(args.indexOf(rest[0] ?? '')), true);
+      return rest.length ? { ...v, reasons: v.reasons.map((r) => `xargs runs: ${r}`) } : verdict('read', 'xargs echo only prints', 'shell');
+    }
+    case 'ssh': {
+      const rest = positionals(args, new Set(['-i', '-p', '-l', '-o', '-F', '-J', '-L', '-R', '-D']));
+      if (rest.length < 2) return verdict('unknown', 'ssh opens an interactive session', 'shell');
+      const v = classifyText(rest.slice(1).join(' '));
+      return { ...v, reasons: v.reasons.map((r) => `on ${rest[0]}: ${r}`) };
+    }
+    case 'bash':
+    case 'sh':
+    case 'zsh': {
+      const code = optionValue(args, '-c');
+      return code === undefined ? verdict('unknown', `${program} runs a script opsbook cannot see into`, 'shell') : classifyText(code);
+    }
+    case 'kubectl':
+    case 'oc':
+      return kubectlVerdict(args, (inner) => classifyWords(inner));
+    case 'curl':
+      return curlVerdict(args);
+    case 'wget':
+      return wgetVerdict(args);
+    case 'http':
+    case 'https':
+      return httpieVerdict(args);
+    case 'redis-cli': {
+      const call = readRedisCli(args);
+      if (call.mode) return call.mode;
+      if (call.command.length === 0) {
+        return piped ? verdict('unknown', 'redis-cli runs commands from its input', 'redis') : verdict('read', 'redis-cli opens a session', 'redis');
+      }
+      return redisVerdict(call.command);
+    }
+    case 'psql': {
+      const sql = optionValue(args, '-c', '--command');
+      if (sql !== undefined) return sqlVerdict(sql);
+      if (optionValue(args, '-f', '--file')) return verdict('unknown', `psql runs SQL from ${optionValue(args, '-f', '--file')}, which opsbook cannot see`, 'sql');
+      if (args.includes('-l') || args.includes('--list')) return verdict('read', 'psql -l only lists databases', 'sql');
+      return piped ? verdict('unknown', 'psql runs SQL from its input, which opsbook cannot see', 'sql') : verdict('unknown', 'psql opens an interactive session', 'sql');
+    }
+    case 'mongosh':
+    case 'mongo':
+      return mongoshVerdict(args);
+    case 'mongodump':
+      return mongodumpVerdict(args);
+    case 'mongorestore':
+      return mongorestoreVerdict(args);
+    case 'python':
+    case 'python3':
+      return pythonVerdict(args);
+    case 'manage.py':
+      return manageVerdict(args);
+    case 'celery':
+      return celeryVerdict(args);
+    case 'aws':
+      return awsVerdict(args);
+    case 'mc':
+      return mcVerdict(args, (text) => classifyText(text.replace(/\{\}/g, 'OBJECT')));
+    case 'find':
+      return findRule(args, (inner) => classifyWords(inner.map((w) => (w === '{}' ? 'FILE' : w))));
+    default: {
+      const rule = simpleRule(program);
+      if (rule) return rule(args);
+      if (isReader(program)) return verdict('read', `${program} only reads`, targetOf(program));
+      return verdict('unknown', `${program} is not a program opsbook knows`, 'shell');
+    }
+  }
+}
+
+function targetOf(_program: string): Target {
+  return 'shell';
+}
+
+/** Classify one simple command with its redirections. */
+export function classifyCall(call: ShCall): Verdict {
+  const parts: Verdict[] = [];
+  if (call.words.length > 0) parts.push(classifyWords(call.words.map((w) => w.value), call.piped));
+  else if (call.assigns.length > 0) parts.push(verdict('read', `sets shell variable ${call.assigns.join(', ')}`, 'shell'));
+  for (const r of call.redirects) {
+    if ((r.op === '>' || r.op === '>>' || r.op === '&>' || r.op === '&>>' || r.op === '>|' || r.op === '<>') && !HARMLESS_TARGETS.test(r.target)) {
+      parts.push(verdict('write', `${r.op} writes to ${r.target}`, 'shell'));
+    }
+  }
+  return combine(parts, 'shell');
+}
+
+/** The verdict of a statement: the most dangerous of its commands; the target of its main program. */
+export function classifyStatement(st: ShStatement): Verdict {
+  const verdicts = st.calls.map(classifyCall);
+  const out = combine(verdicts, 'shell');
+  const main = verdicts.find((v) => v.target !== 'shell');
+  out.target = main?.target ?? 'shell';
+  if (out.effect !== 'read') out.reasons = out.reasons.filter((r) => !/ only (reads|prints|lists)/.test(r) && !r.startsWith('sets shell variable'));
+  return out;
+}
+
+/** Parse and classify shell text given inline (the argument of `watch`, `ssh host '…'`). */
+export function classifyText(text: string): Verdict {
+  try {
+    const stmts = parseShell(text);
+    return combine(stmts.map(classifyStatement), 'shell');
+  } catch (e) {
+    if (e instanceof ShellSyntaxError) return verdict('unknown', `shell does not parse: ${e.message}`, 'shell');
+    throw e;
+  }
+}

@@ -1,0 +1,25 @@
+/** The runbook reader: markdown runbooks as structured, classified procedures. */
+export type {
+  Checklist,
+  ChecklistItem,
+  CodeBlock,
+  Command,
+  Effect,
+  Link,
+  Phase,
+  PhaseKind,
+  Procedure,
+  Runbook,
+  RunbookWarning,
+  Section,
+  Step,
+  Table,
+  TableKind,
+  Target,
+} from './model.js';
+export { parseRunbook, type ParseOptions } from './parse.js';
+export { readRunbook } from './read.js';
+export { findProcedure, type ProcedureMatch } from './find.js';
+export { classifyBlock, classifyCommand, worse, worst } from './classify/index.js';
+export { lintRunbook, type LintFinding } from './lint.js';
+export { runbookToJson, type RunbookJson, type BlockJson } from './json.js';

@@ -1,0 +1,56 @@
+import type { Runbook, RunbookWarning, Section } from './model.js';
+import { placeholderName } from './placeholders.js';
+
+export type LintFinding = RunbookWarning;
+
+/**
+ * Warnings a reviewer would raise: a procedure with no diagnosis, a destructive step with no
+ * verification after it, a placeholder nothing explains, a block with no language, a broken link
+ * inside the document, an empty section.
+ */
+export function lintRunbook(rb: Runbook): LintFinding[] {
+  const out: LintFinding[] = [];
+  for (const p of rb.procedures) {
+    if (!p.phases.some((ph) => ph.kind === 'diagnosis')) {
+      out.push({ code: 'no-diagnosis', line: p.line, message: `procedure ${p.id} ("${p.title}") has no diagnosis steps` });
+    }
+    const steps = p.phases.flatMap((ph) => ph.steps.map((s) => ({ step: s, phase: ph.kind })));
+    steps.forEach(({ step }, i) => {
+      const destructive = step.blocks.find((b) => b.effect === 'destructive');
+      if (!destructive) return;
+      const later = steps.slice(i + 1);
+      const verified = later.some((l) => l.phase === 'verification' || /\b(verify|confirm|check|validate)\b/i.test(l.step.text));
+      if (!verified) {
+        out.push({ code: 'destructive-unverified', line: destructive.line, message: `destructive step in ${p.id} (${destructive.reasons[0] ?? 'destructive'}) has no verification after it` });
+      }
+    });
+  }
+  const prose = rb.prose.toLowerCase();
+  const tableText = rb.tables.flatMap((t) => t.rows.map((r) => r.join(' '))).join('\n').toLowerCase();
+  const reported = new Set<string>();
+  for (const b of rb.blocks) {
+    for (const ph of b.placeholders) {
+      const name = placeholderName(ph).toLowerCase();
+      if (reported.has(ph) || prose.includes(name) || tableText.includes(name)) continue;
+      reported.add(ph);
+      out.push({ code: 'placeholder-unexplained', line: b.line, message: `placeholder ${ph} is not explained anywhere in the runbook` });
+    }
+    if (b.languageInferred) out.push({ code: 'block-no-language', line: b.line, message: `code block has no language (read as ${b.language})` });
+  }
+  const anchors = new Set<string>();
+  const collect = (ss: Section[]): void => ss.forEach((s) => { anchors.add(s.anchor); collect(s.children); });
+  collect(rb.sections);
+  for (const l of rb.links) {
+    if (l.href.startsWith('#') && !anchors.has(decodeURIComponent(l.href.slice(1)).toLowerCase())) {
+      out.push({ code: 'broken-link', line: l.line, message: `link to ${l.href} points to no heading in this document` });
+    }
+  }
+  const empty = (ss: Section[]): void => {
+    for (const s of ss) {
+      if (s.empty) out.push({ code: 'empty-section', line: s.line, message: `section "${s.title}" is empty` });
+      empty(s.children);
+    }
+  };
+  empty(rb.sections);
+  return out.sort((a, b) => a.line - b.line);
+}

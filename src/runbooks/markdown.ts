@@ -1,0 +1,71 @@
+import MarkdownIt from 'markdown-it';
+import type { Token } from 'markdown-it';
+
+export type { Token };
+
+// Raw HTML stays text: runbooks are read, never rendered here.
+const md = new MarkdownIt({ html: false, linkify: false });
+
+export function tokenize(text: string): Token[] {
+  return md.parse(text, {});
+}
+
+/** Plain text of an inline token: emphasis and links dropped, inline code kept. */
+export function plainText(inline: Token | undefined): string {
+  if (!inline) return '';
+  if (!inline.children) return inline.content.trim();
+  let out = '';
+  for (const c of inline.children) {
+    if (c.type === 'text' || c.type === 'code_inline' || c.type === 'html_inline') out += c.content;
+    else if (c.type === 'softbreak' || c.type === 'hardbreak') out += ' ';
+    else if (c.type === 'image') out += c.content;
+  }
+  return out.replace(/\s+/g, ' ').trim();
+}
+
+/** A paragraph that opens with bold text: `**Symptoms:**`, `**Severity**: P2`. */
+export interface BoldLabel {
+  label: string;
+  /** Text after the label and its colon. */
+  rest: string;
+}
+
+export function boldLabel(inline: Token | undefined): BoldLabel | undefined {
+  // markdown-it may put an empty text token before the emphasis.
+  const kids = inline?.children?.filter((k, i) => !(i === 0 && k.type === 'text' && k.content === ''));
+  if (!kids || kids[0]?.type !== 'strong_open') return undefined;
+  let i = 1;
+  let label = '';
+  for (; i < kids.length && kids[i]!.type !== 'strong_close'; i++) label += kids[i]!.content;
+  if (i >= kids.length) return undefined;
+  let rest = '';
+  for (let j = i + 1; j < kids.length; j++) {
+    const k = kids[j]!;
+    if (k.type === 'softbreak' || k.type === 'hardbreak') {
+      // A second label on the next line starts a new key: only the first line belongs to this one.
+      if (kids[j + 1]?.type === 'strong_open') break;
+      rest += ' ';
+    } else if (k.type === 'text' || k.type === 'code_inline') rest += k.content;
+  }
+  rest = rest.trim();
+  const colon = label.trim().endsWith(':') || rest.startsWith(':');
+  label = label.trim().replace(/:$/, '').trim();
+  rest = rest.replace(/^:/, '').trim();
+  // "**Important** text goes on" is emphasis, not a label.
+  if (!colon && rest && !/^\(.*\):?$/.test(rest)) return undefined;
+  return { label, rest: rest.replace(/^\(.*\):?$/, '').trim() };
+}
+
+/** 1-based first line of a block token. */
+export function lineOf(t: Token): number {
+  return (t.map?.[0] ?? 0) + 1;
+}
+
+/** GitHub-style anchor of a heading: lower case, punctuation dropped, spaces to hyphens. */
+export function anchorOf(title: string): string {
+  return title
+    .toLowerCase()
+    .trim()
+    .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+    .replace(/\s/g, '-');
+}

@@ -1,0 +1,97 @@
+import { readBlocks } from './blocks.js';
+import { readChecklists } from './checklists.js';
+import { splitFrontMatter } from './front-matter.js';
+import { lineOf, plainText, tokenize, type Token } from './markdown.js';
+import type { CodeBlock, Link, Procedure, Runbook, RunbookWarning } from './model.js';
+import { findProcedureSections, slug, titleWithoutId } from './procedures.js';
+import { buildSections, publicSections, walkSections, type SectionNode } from './sections.js';
+import { readPhases } from './steps.js';
+import { readTables } from './tables.js';
+
+export interface ParseOptions {
+  /** The path the runbook is known by (used in `FILE#ID` references). */
+  file?: string;
+}
+
+/**
+ * Read a markdown runbook into the Runbook model. Never throws on odd input: what cannot be
+ * understood becomes a warning with its line.
+ */
+export function parseRunbook(text: string, options: ParseOptions = {}): Runbook {
+  const file = options.file ?? '';
+  const source = text.replace(/\r\n?/g, '\n');
+  const lines = source.split('\n');
+  const front = splitFrontMatter(source);
+  const warnings: RunbookWarning[] = [...front.warnings];
+  const tokens = tokenize(front.body);
+  const roots = buildSections(tokens, lines.length);
+  const all = [...walkSections(roots)];
+  const sectionAt = (line: number): string => {
+    let title = '';
+    for (const s of all) if (s.line <= line && line <= s.endLine) title = s.title;
+    return title;
+  };
+  const blocks = readBlocks(tokens, lines, warnings);
+  const byLine = new Map(blocks.map((b) => [b.line, b]));
+  const procedures = readProcedures(tokens, roots, (l) => byLine.get(l));
+  const title = typeof front.data.title === 'string' ? front.data.title : (all.find((s) => s.level === 1)?.title ?? all[0]?.title ?? fileTitle(file));
+  return {
+    file,
+    title,
+    frontMatter: front.data,
+    sections: publicSections(roots),
+    procedures,
+    blocks,
+    tables: readTables(tokens, sectionAt),
+    checklists: readChecklists(tokens, sectionAt),
+    links: readLinks(tokens),
+    prose: readProse(tokens),
+    lineCount: lines.length,
+    warnings,
+  };
+}
+
+function readProcedures(tokens: Token[], roots: SectionNode[], blockAt: (line: number) => CodeBlock | undefined): Procedure[] {
+  const used = new Map<string, number>();
+  return findProcedureSections(tokens, roots).map(({ section, ownId }) => {
+    let id = ownId ?? slug(titleWithoutId(section.title));
+    const seen = used.get(id.toLowerCase()) ?? 0;
+    used.set(id.toLowerCase(), seen + 1);
+    if (seen > 0) id = `${id}-${seen + 1}`;
+    return {
+      id,
+      title: ownId ? titleWithoutId(section.title) : section.title,
+      line: section.line,
+      endLine: section.endLine,
+      phases: readPhases(tokens, section, blockAt),
+    };
+  });
+}
+
+function fileTitle(file: string): string {
+  return file.replace(/^.*[\\/]/, '').replace(/\.[^.]*$/, '') || 'untitled';
+}
+
+function readLinks(tokens: Token[]): Link[] {
+  const out: Link[] = [];
+  for (const t of tokens) {
+    if (t.type !== 'inline' || !t.children) continue;
+    let line = lineOf(t);
+    for (let i = 0; i < t.children.length; i++) {
+      const c = t.children[i]!;
+      if (c.type === 'softbreak' || c.type === 'hardbreak') line++;
+      if (c.type !== 'link_open') continue;
+      let text = '';
+      for (let j = i + 1; j < t.children.length && t.children[j]!.type !== 'link_close'; j++) text += t.children[j]!.content;
+      out.push({ href: String(c.attrGet('href') ?? ''), text, line });
+    }
+  }
+  return out;
+}
+
+/** Prose outside code: what a placeholder may be explained in. */
+function readProse(tokens: Token[]): string {
+  const parts: string[] = [];
+  for (const t of tokens) if (t.type === 'inline') parts.push(plainText(t));
+  return parts.join('\n');
+}

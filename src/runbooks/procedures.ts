@@ -1,0 +1,85 @@
+import { boldLabel, type Token } from './markdown.js';
+import { phaseOf } from './phases.js';
+import { walkSections, type SectionNode } from './sections.js';
+
+/** Headings that group situations: each sub-section with steps is a procedure of its own. */
+const CONTAINER = /\b(troubleshoot(ing)?|incidents?|incident (response|scenarios)|emergenc(y|ies)|runbooks?|playbooks?|scenarios|common (issues|problems|tasks)|known issues|disaster|alerts|failure (modes|scenarios))\b/i;
+/** Words that group procedures only in a top-level section ("## Maintenance Procedures"); deeper, "### Restore Procedures" is one procedure. */
+const TOP_CONTAINER = /\b(operations|tasks|procedures)\b/i;
+/** Titles that name a procedure by what it does. */
+const PROCEDURE_TITLE = /\b(restore|rollback|roll back|failover|fail over|recovery|recover|drill|restart|upgrade|migration|migrate|backups?|shutdown|startup|procedures?|steps|runbook)\b/i;
+/** The runbook's own id at the start of a heading: `RB-001: High Projection Lag`. */
+const OWN_ID = /^([A-Z][A-Z0-9]{0,9}-\d+[A-Z0-9]*)\s*[:.—–-]?\s*/;
+const NUMBERED = /^(scenario|runbook|playbook|procedure|incident|case)\s+#?\d+\b/i;
+
+export interface ProcedureSection {
+  section: SectionNode;
+  ownId: string | undefined;
+}
+
+function ownBody(tokens: Token[], s: SectionNode): Token[] {
+  return tokens.slice(s.bodyStart, s.ownEnd);
+}
+
+/** A bold label at the section's top level that opens a phase. */
+function hasPhaseLabel(tokens: Token[], s: SectionNode): boolean {
+  const body = ownBody(tokens, s);
+  return body.some((t, i) => t.type === 'inline' && t.level === 1 && body[i - 1]?.type === 'paragraph_open' && phaseOf(boldLabel(t)?.label ?? '') !== undefined);
+}
+
+function hasPhaseChildren(s: SectionNode): boolean {
+  const phases = s.children.filter((c) => phaseOf(c.title) !== undefined).length;
+  return phases >= 2 && phases * 2 >= s.children.length;
+}
+
+function hasSteps(tokens: Token[], s: SectionNode): boolean {
+  return tokens.slice(s.bodyStart, s.end).some((t) => t.type === 'fence' || t.type === 'ordered_list_open');
+}
+
+function isContainer(s: SectionNode): boolean {
+  if (s.level < 2 || OWN_ID.test(s.title) || NUMBERED.test(s.title)) return false;
+  return CONTAINER.test(s.title) || (s.level === 2 && TOP_CONTAINER.test(s.title));
+}
+
+/**
+ * Which sections are procedures. Strong signs: the runbook's own id or a numbered scenario in
+ * the heading, phase labels (`**Symptoms:**`, `**Diagnosis:**`) or phase sub-headings (Meaning /
+ * Impact / Diagnosis / Mitigation). Weaker signs, used only where no strong one is found in the
+ * subtree: sitting under a heading that groups situations (Troubleshooting, Emergency
+ * Procedures…), or a title that names a procedure (Restore, Rollback, Failover…), with steps.
+ * A procedure's sub-sections are its phases or steps, never procedures of their own.
+ */
+export function findProcedureSections(tokens: Token[], roots: SectionNode[]): ProcedureSection[] {
+  const strong = new Set<SectionNode>();
+  const weak = new Set<SectionNode>();
+  for (const s of walkSections(roots)) {
+    if (OWN_ID.test(s.title) || NUMBERED.test(s.title) || hasPhaseLabel(tokens, s) || hasPhaseChildren(s)) strong.add(s);
+    else if (hasSteps(tokens, s) && !isContainer(s) && ((s.parent && isContainer(s.parent)) || (s.level >= 3 && PROCEDURE_TITLE.test(s.title)))) weak.add(s);
+  }
+  const hasStrongBelow = (s: SectionNode): boolean => s.children.some((c) => strong.has(c) || hasStrongBelow(c));
+  const out: ProcedureSection[] = [];
+  const visit = (nodes: SectionNode[]): void => {
+    for (const s of nodes) {
+      if (strong.has(s) || (weak.has(s) && !hasStrongBelow(s))) {
+        out.push({ section: s, ownId: OWN_ID.exec(s.title)?.[1] });
+        continue;
+      }
+      visit(s.children);
+    }
+  };
+  visit(roots);
+  return out;
+}
+
+/** The title without the runbook's own id prefix. */
+export function titleWithoutId(title: string): string {
+  return title.replace(OWN_ID, '').trim() || title;
+}
+
+export function slug(text: string): string {
+  return text
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[^\p{L}\p{N}]+/gu, '-')
+    .replace(/^-+|-+$/g, '') || 'procedure';
+}
