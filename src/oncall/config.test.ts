@@ -25,7 +25,7 @@ const USERS = `users:
   - { name: bob }
   - { name: lead }
 channels:
-  - { id: eng-leads }
+  - { id: eng-leads, kind: slack, webhook_url: "https://hooks.example.com/eng-leads" }
 `;
 
 describe('schedules: and escalation_policies: in ops.yaml', () => {
