@@ -1,0 +1,56 @@
+/**
+ * NovaPulse (seed 001) stand-in: `/api/v1/health`, `/api/v1/queue/stats` and `/api/v1/metrics`,
+ * with the BullMQ-style queues as Redis lists under the seed's own names (`nova:email:waiting`,
+ * `nova:email:failed`, …). Faults: `email_backlog` (1,200 waiting > 1,000), `failed_jobs`
+ * (600 failed > 500). Stopping its Redis is the "Redis outage" game day.
+ */
+import { Redis } from 'ioredis';
+import { promText, runAsProcess, startStandin, type Faults, type Standin } from '../support/standin.js';
+
+const QUEUES = ['email', 'webhook', 'workflow', 'report'];
+
+export async function startNovapulse(env: NodeJS.ProcessEnv = process.env): Promise<Standin> {
+  const redis = new Redis(env.STANDIN_REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 1, lazyConnect: false });
+  redis.on('error', () => {});
+  const faults: Faults = { email_backlog: false, failed_jobs: false };
+  const fill = async (key: string, n: number): Promise<void> => {
+    await redis.del(key);
+    for (let i = 0; i < n; i += 500) await redis.rpush(key, ...Array.from({ length: Math.min(500, n - i) }, (_, j) => `job-${i + j}`));
+  };
+  const stats = async (): Promise<Record<string, { waiting: number; failed: number }>> => {
+    const out: Record<string, { waiting: number; failed: number }> = {};
+    for (const q of QUEUES) out[q] = { waiting: await redis.llen(`nova:${q}:waiting`), failed: await redis.llen(`nova:${q}:failed`) };
+    return out;
+  };
+  await fill('nova:email:waiting', 20);
+  await fill('nova:email:failed', 3);
+  return startStandin({
+    name: 'novapulse',
+    port: Number(env.STANDIN_PORT ?? 0),
+    faults,
+    onClose: () => void redis.quit().catch(() => {}),
+    onFaults: async (f) => {
+      await fill('nova:email:waiting', f.email_backlog ? 1200 : 20);
+      await fill('nova:email:failed', f.failed_jobs ? 600 : 3);
+    },
+    routes: {
+      '/api/v1/health': async () => {
+        const redisOk = await redis.ping().then(() => true, () => false);
+        return { status: redisOk ? 200 : 503, json: { status: redisOk ? 'ok' : 'degraded', redis: redisOk ? 'up' : 'down' } };
+      },
+      '/api/v1/queue/stats': async () => ({ json: await stats() }),
+      '/api/v1/metrics': async () => {
+        const s = await stats();
+        return {
+          text: promText([
+            { name: 'queue_size', help: 'Jobs waiting per queue.', type: 'gauge', samples: QUEUES.map((q) => ({ labels: { queue: q }, value: s[q]!.waiting })) },
+            { name: 'http_request_errors', help: 'Failed requests.', type: 'counter', samples: [{ value: 0 }] },
+            { name: 'db_connection_pool', help: 'MongoDB pool in use.', type: 'gauge', samples: [{ value: 4 }] },
+          ]),
+        };
+      },
+    },
+  });
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await runAsProcess(() => startNovapulse());

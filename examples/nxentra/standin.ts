@@ -1,0 +1,53 @@
+/**
+ * Nxentra (seed 000) stand-in: Django-style health endpoints, Prometheus metrics with
+ * `nxentra_projection_lag`, the `events_eventbookmark` table the RB-001 diagnosis queries, and the
+ * Celery broker list in Redis.
+ * Faults: `projection_lag` (lag 1,500 > 1,000), `paused_projection` (a bookmark paused with errors).
+ */
+import pg from 'pg';
+import { histogramSamples, promText, runAsProcess, startStandin, type Faults, type Standin } from '../support/standin.js';
+
+export async function startNxentra(env: NodeJS.ProcessEnv = process.env): Promise<Standin> {
+  const db = new pg.Pool({ connectionString: env.STANDIN_PG_URL, max: 2 });
+  // An idle connection the server drops is replaced on next use; the next query reports real trouble.
+  db.on('error', () => {});
+  await db.query(`CREATE TABLE IF NOT EXISTS events_eventbookmark (
+    consumer_name text NOT NULL, company_id int NOT NULL, is_paused boolean NOT NULL DEFAULT false,
+    error_count int NOT NULL DEFAULT 0, last_error text NOT NULL DEFAULT '', PRIMARY KEY (consumer_name, company_id))`);
+  await db.query(`INSERT INTO events_eventbookmark (consumer_name, company_id) VALUES ('ledger', 1), ('dashboard', 1), ('ledger', 2)
+    ON CONFLICT DO NOTHING`);
+  const faults: Faults = { projection_lag: false, paused_projection: false };
+  let requests = 0;
+  const lag = (): number => (faults.projection_lag ? 1500 : 12);
+  return startStandin({
+    name: 'nxentra',
+    port: Number(env.STANDIN_PORT ?? 0),
+    faults,
+    onClose: () => db.end(),
+    onFaults: async (f) => {
+      await db.query(`UPDATE events_eventbookmark SET is_paused = $1, error_count = $2, last_error = $3 WHERE consumer_name = 'dashboard'`, [
+        f.paused_projection, f.paused_projection ? 7 : 0, f.paused_projection ? 'IntegrityError: duplicate key' : '',
+      ]);
+    },
+    routes: {
+      '/_health/live': () => ({ json: { status: 'ok' } }),
+      '/_health/ready': async () => {
+        await db.query('SELECT 1');
+        return { json: { status: 'ready' } };
+      },
+      '/_health/full': async () => ({ json: { status: 'ok', database: 'ok', projection_lag: lag() } }),
+      '/_metrics/': () => {
+        requests += 1;
+        return {
+          text: promText([
+            { name: 'nxentra_projection_lag', help: 'Events pending processing.', type: 'gauge', samples: [{ labels: { company_slug: 'acme-corp' }, value: lag() }] },
+            { name: 'nxentra_active_requests', help: 'Requests in flight.', type: 'gauge', samples: [{ value: 3 }] },
+            { name: 'nxentra_request_duration_seconds', help: 'API latency.', type: 'histogram', samples: histogramSamples([0.05, 0.1, 0.5, 1, 2, 5], requests * 10, 0.04, { status: '2xx' }) },
+          ]),
+        };
+      },
+    },
+  });
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await runAsProcess(() => startNxentra());

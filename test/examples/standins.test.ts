@@ -1,0 +1,90 @@
+/**
+ * The seed systems' stand-ins answer on their own endpoints, use the real PostgreSQL and Redis, and
+ * move their figures when a fault is switched on.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { startNxentra } from '../../examples/nxentra/standin.js';
+import { startNovapulse } from '../../examples/novapulse/standin.js';
+import { startDjangoFinance } from '../../examples/django-finance/standin.js';
+import { startLibrary } from '../../examples/library/standin.js';
+import { startApex } from '../../examples/apex/standin.js';
+import type { Standin } from '../../examples/support/standin.js';
+import { createTestDatabase, postgresUp } from '../support/services.js';
+import { startPrivateRedis, type PrivateRedis } from '../support/private-redis.js';
+
+const pgAvailable = await postgresUp();
+
+describe.skipIf(!pgAvailable)('seed stand-ins', () => {
+  let redis: PrivateRedis;
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  const running: Standin[] = [];
+  let env: NodeJS.ProcessEnv;
+
+  beforeAll(async () => {
+    redis = await startPrivateRedis();
+    db = await createTestDatabase('opsbook_standin');
+    env = { STANDIN_PG_URL: db.url, STANDIN_REDIS_URL: redis.url };
+  });
+  afterAll(async () => {
+    for (const s of running) await s.close();
+    await redis.stop();
+    await db.drop();
+  });
+
+  const fault = (s: Standin, change: Record<string, boolean>) =>
+    fetch(`${s.url}/_gameday/faults`, { method: 'POST', body: JSON.stringify(change) }).then((r) => r.json());
+
+  it('nxentra exposes projection lag that crosses 1,000 under its fault', async () => {
+    const s = await startNxentra(env);
+    running.push(s);
+    expect((await fetch(`${s.url}/_health/ready`)).status).toBe(200);
+    const before = await (await fetch(`${s.url}/_metrics/`)).text();
+    expect(before).toMatch(/nxentra_projection_lag\{company_slug="acme-corp"\} 12/);
+    await fault(s, { projection_lag: true });
+    expect(await (await fetch(`${s.url}/_metrics/`)).text()).toMatch(/nxentra_projection_lag\{company_slug="acme-corp"\} 1500/);
+  });
+
+  it('novapulse keeps its queues under the seed’s own Redis keys', async () => {
+    const s = await startNovapulse(env);
+    running.push(s);
+    await fault(s, { email_backlog: true, failed_jobs: true });
+    const client = new Redis(redis.url);
+    try {
+      expect(await client.llen('nova:email:waiting')).toBe(1200);
+      expect(await client.llen('nova:email:failed')).toBe(600);
+    } finally {
+      client.disconnect();
+    }
+    const stats = (await (await fetch(`${s.url}/api/v1/queue/stats`)).json()) as Record<string, { waiting: number }>;
+    expect(stats.email?.waiting).toBe(1200);
+  });
+
+  it('django-finance counts 5xx responses so the error ratio rises under its fault', async () => {
+    const s = await startDjangoFinance(env);
+    running.push(s);
+    await fault(s, { error_rate: true });
+    const text = await (await fetch(`${s.url}/metrics`)).text();
+    expect(text).toMatch(/http_requests_total\{status="500"\} 20/);
+    expect((await fetch(`${s.url}/health/`)).status).toBe(200);
+  });
+
+  it('library reports pool, cache and replication figures as JSON', async () => {
+    const s = await startLibrary(env);
+    running.push(s);
+    await fault(s, { pool_exhausted: true, replication_lag: true, cache_misses: true });
+    const m = (await (await fetch(`${s.url}/metrics/json`)).json()) as { connection_pool: { utilization: number }; cache: { hit_rate: number }; database: { replication_lag_seconds: number } };
+    expect(m.connection_pool.utilization).toBeGreaterThan(0.95);
+    expect(m.cache.hit_rate).toBeLessThan(0.7);
+    expect(m.database.replication_lag_seconds).toBeGreaterThan(5);
+  });
+
+  it('apex exposes its pool gauge and refuses unknown faults', async () => {
+    const s = await startApex(env);
+    running.push(s);
+    expect(await (await fetch(`${s.url}/metrics`)).text()).toMatch(/apex_pg_pool_used 9/);
+    const r = await fetch(`${s.url}/_gameday/faults`, { method: 'POST', body: JSON.stringify({ meteor: true }) });
+    expect(r.status).toBe(500);
+    expect(((await r.json()) as { error: string }).error).toContain('unknown fault "meteor"');
+  });
+});
