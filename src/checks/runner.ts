@@ -1,0 +1,104 @@
+import type { Registry } from 'prom-client';
+import type { Clock } from '../lib/clock.js';
+import type { Store } from '../store/index.js';
+import type { CheckConfig } from '../config/schema/checks.js';
+import { compileCheck, type CompiledCheck } from './compile.js';
+import { runCheckOnce } from './run-once.js';
+import { ProbeState, type ProbeSnapshot } from './probe-state.js';
+import { CheckScheduler } from './scheduler/scheduler.js';
+import { createCheckMetrics } from './scheduler/metrics.js';
+import { HistoryWriter, heartbeatReader, registerHeartbeat, rollupAndRetain, type RetentionOptions } from './history/index.js';
+import type { CheckResult } from './types.js';
+
+export interface CheckRunnerOptions {
+  /** Validated `checks:` entries, or checks already compiled. */
+  checks: readonly (CheckConfig | CompiledCheck)[];
+  clock: Clock;
+  /** When given, every result is stored (batched), rolled up and pruned, and heartbeats work. */
+  store?: Store;
+  /** Registry for the check metrics; none are registered without it. */
+  registry?: Registry;
+  logger?: { warn(obj: unknown, msg?: string): void };
+  /** Every result, with the check's settled probe state after it. */
+  onResult?: (result: CheckResult, probe: ProbeSnapshot, changed: boolean) => void;
+  /** Most checks in flight at once (default 256). */
+  concurrency?: number;
+  retention?: RetentionOptions;
+  /** How often rollups and retention run (default 1 min). */
+  rollupEveryMs?: number;
+}
+
+export interface CheckRunner {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Settled probe state of a check. */
+  probe(checkId: string): ProbeSnapshot | undefined;
+  readonly scheduler: CheckScheduler<CompiledCheck>;
+}
+
+function isCompiled(c: CheckConfig | CompiledCheck): c is CompiledCheck {
+  return typeof (c as CompiledCheck).impl === 'object' && (c as CompiledCheck).config !== undefined;
+}
+
+/** Wires compiled checks to the scheduler, probe states, history and metrics. */
+export function createCheckRunner(opts: CheckRunnerOptions): CheckRunner {
+  const compiled: CompiledCheck[] = opts.checks.map((c) => (isCompiled(c) ? c : compileCheck(c)));
+  const metrics = opts.registry ? createCheckMetrics(opts.registry) : undefined;
+  const probes = new Map(compiled.map((c) => [c.id, new ProbeState({ failureThreshold: c.failureThreshold, successThreshold: c.successThreshold })]));
+  const states = new Map(compiled.map((c) => [c.id, {} as Record<string, unknown>]));
+  const history = opts.store
+    ? new HistoryWriter({ store: opts.store, clock: opts.clock, onError: (e) => opts.logger?.warn({ err: e }, 'check history write failed') })
+    : undefined;
+  const heartbeats = opts.store ? heartbeatReader(opts.store) : undefined;
+  let cancelRollup: (() => void) | undefined;
+
+  const scheduler = new CheckScheduler<CompiledCheck>(compiled, {
+    clock: opts.clock,
+    ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
+    ...(metrics ? { metrics } : {}),
+    run: async (check, plannedAt, signal) => {
+      const result = await runCheckOnce(check, {
+        clock: opts.clock,
+        at: plannedAt,
+        signal,
+        state: states.get(check.id)!,
+        ...(heartbeats ? { heartbeats } : {}),
+      });
+      if (signal.aborted) return; // stopped mid-run: not a result about the service
+      metrics?.runs.inc({ kind: check.kind });
+      if (result.status === 'down') metrics?.failures.inc({ kind: check.kind });
+      const probe = probes.get(check.id)!;
+      const changed = probe.observe(result);
+      history?.record(result);
+      opts.onResult?.(result, probe.snapshot, changed);
+    },
+  });
+
+  const scheduleRollup = (): void => {
+    if (!opts.store) return;
+    const every = opts.rollupEveryMs ?? 60_000;
+    cancelRollup = opts.clock.at(opts.clock.now() + every, () => {
+      void rollupAndRetain(opts.store!, opts.clock.now(), opts.retention)
+        .catch((e) => opts.logger?.warn({ err: e }, 'check rollup failed'))
+        .finally(() => cancelRollup && scheduleRollup());
+    });
+  };
+
+  return {
+    scheduler,
+    async start() {
+      if (opts.store) {
+        for (const c of compiled) if (c.kind === 'heartbeat') await registerHeartbeat(opts.store, c.id, opts.clock.now());
+      }
+      scheduler.start();
+      scheduleRollup();
+    },
+    async stop() {
+      cancelRollup?.();
+      cancelRollup = undefined;
+      await scheduler.stop();
+      await history?.flush();
+    },
+    probe: (id) => probes.get(id)?.snapshot,
+  };
+}

@@ -1,0 +1,161 @@
+import { describe, expect, it } from 'vitest';
+import { Registry } from 'prom-client';
+import { SimulatedClock } from '../../lib/clock.js';
+import { CheckScheduler, type SchedulableCheck } from './scheduler.js';
+import { createCheckMetrics } from './metrics.js';
+import { nextSlot, phaseOf } from './plan.js';
+import { runCheckOnce } from '../run-once.js';
+import { parseCondition } from '../conditions/index.js';
+import type { CompiledCheck } from '../compile.js';
+import type { CheckKind, CheckResult } from '../types.js';
+
+const T0 = Date.UTC(2026, 0, 1, 12);
+const S = 1000;
+
+function checks(n: number, intervalMs = 10 * S, initialDelayMs = 0): SchedulableCheck[] {
+  return Array.from({ length: n }, (_, i) => ({ id: `check-${i}`, kind: 'http', intervalMs, initialDelayMs }));
+}
+
+/** A scheduler whose runs take `durationMs` of simulated time; records every start. */
+function harness(list: SchedulableCheck[], clock: SimulatedClock, durationMs: number, concurrency?: number) {
+  const starts: { id: string; at: number; planned: number }[] = [];
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const registry = new Registry();
+  const scheduler = new CheckScheduler(list, {
+    clock,
+    ...(concurrency ? { concurrency } : {}),
+    metrics: createCheckMetrics(registry),
+    run: async (check, planned, signal) => {
+      starts.push({ id: check.id, at: clock.now(), planned });
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      await clock.sleepUntil(clock.now() + durationMs, signal).catch(() => {});
+      inFlight--;
+    },
+  });
+  return { scheduler, starts, registry, max: () => maxInFlight };
+}
+
+describe('check scheduler on a simulated clock', () => {
+  it('derives each phase from the id alone and plans on phase + k × interval', () => {
+    expect(phaseOf('api-health', 10 * S)).toBe(phaseOf('api-health', 10 * S));
+    const phase = phaseOf('api-health', 10 * S);
+    const slot = nextSlot(T0 + 1, phase, 10 * S);
+    expect((slot - phase) % (10 * S)).toBe(0);
+    expect(slot).toBeGreaterThanOrEqual(T0 + 1);
+    expect(slot).toBeLessThan(T0 + 1 + 10 * S);
+  });
+
+  it('spreads 1,000 checks over the interval: every check once in the first interval, no burst', async () => {
+    const clock = new SimulatedClock(T0);
+    const h = harness(checks(1000), clock, 50);
+    h.scheduler.start();
+    await clock.advance(10 * S - 1);
+    expect(new Set(h.starts.map((s) => s.id)).size).toBe(1000);
+    const perSecond = new Array(10).fill(0);
+    for (const s of h.starts) perSecond[Math.floor((s.at - T0) / S)]++;
+    expect(Math.max(...perSecond)).toBeLessThan(150); // an even spread is 100 a second
+    await h.scheduler.stop();
+  });
+
+  it('runs at a fixed rate from the plan: lag zero, slow runs do not drift it', async () => {
+    const clock = new SimulatedClock(T0);
+    const h = harness(checks(3), clock, 3 * S);
+    h.scheduler.start();
+    await clock.advance(60 * S);
+    for (const id of ['check-0', 'check-1', 'check-2']) {
+      const mine = h.starts.filter((s) => s.id === id);
+      expect(mine.length).toBe(6);
+      mine.forEach((s, i) => {
+        expect(s.at).toBe(s.planned);
+        if (i > 0) expect(s.at - mine[i - 1]!.at).toBe(10 * S);
+      });
+    }
+    const lag = await h.registry.getSingleMetric('opsbook_check_lag_seconds')!.get();
+    expect(lag.values.find((v) => v.metricName === 'opsbook_check_lag_seconds_count')?.value).toBe(18);
+    await h.scheduler.stop();
+  });
+
+  it('never overlaps a check with itself: due runs while it is busy are missed', async () => {
+    const clock = new SimulatedClock(T0);
+    const h = harness(checks(1), clock, 25 * S);
+    h.scheduler.start();
+    await clock.advance(61 * S);
+    const gaps = h.starts.slice(1).map((s, i) => s.at - h.starts[i]!.at);
+    expect(gaps.every((g) => g === 30 * S)).toBe(true);
+    expect(h.scheduler.stats.missed).toBeGreaterThanOrEqual(2 * (h.starts.length - 1));
+    await h.scheduler.stop();
+  });
+
+  it('holds the global concurrency limit, starting waiting runs in plan order', async () => {
+    const clock = new SimulatedClock(T0);
+    const h = harness(checks(50, 10 * S), clock, 5 * S, 10);
+    h.scheduler.start();
+    await clock.advance(30 * S);
+    expect(h.max()).toBe(10);
+    const late = h.starts.filter((s) => s.at > s.planned);
+    expect(late.length).toBeGreaterThan(0);
+    for (let i = 1; i < h.starts.length; i++) expect(h.starts[i]!.planned >= h.starts[i - 1]!.planned || h.starts[i]!.at > h.starts[i - 1]!.at).toBe(true);
+    await h.scheduler.stop();
+  });
+
+  it('resumes the plan after a restart without a burst', async () => {
+    const clock = new SimulatedClock(T0);
+    const list = checks(200);
+    const first = harness(list, clock, 100);
+    first.scheduler.start();
+    await clock.advance(35 * S);
+    await first.scheduler.stop();
+    await clock.advance(3 * S); // the process is down for 3 s
+    const second = harness(list, clock, 100);
+    second.scheduler.start();
+    await clock.advance(40 * S);
+    await second.scheduler.stop();
+    for (const c of list) {
+      const times = [...first.starts, ...second.starts].filter((s) => s.id === c.id).map((s) => s.at);
+      const gaps = times.slice(1).map((t, i) => t - times[i]!);
+      // Every gap is a whole number of intervals (the grid), never shorter than one.
+      expect(gaps.every((g) => g >= 10 * S && g % (10 * S) === 0)).toBe(true);
+    }
+    // Nothing fired at the restart instant beyond the ~1-in-10 whose slot falls in that second.
+    const restartAt = T0 + 38 * S;
+    expect(second.starts.filter((s) => s.at < restartAt + S).length).toBeLessThan(40);
+  });
+
+  it('times a hanging check out at its own deadline without delaying others', async () => {
+    const clock = new SimulatedClock(T0);
+    const hang: CheckKind = {
+      kind: 'hang',
+      options: undefined as never,
+      placeholders: [],
+      defaultConditions: () => [],
+      run: (_c, ctx) => new Promise((resolve) => ctx.signal.addEventListener('abort', () => resolve({ values: {}, error: 'aborted' }))),
+    };
+    const quick: CheckKind = { ...hang, kind: 'quick', run: async () => ({ values: { STATUS: 200 } }) };
+    const compiled = (id: string, impl: CheckKind): CompiledCheck => ({
+      id, kind: impl.kind, impl: impl as CompiledCheck['impl'], config: { id } as CompiledCheck['config'],
+      conditions: [parseCondition('[STATUS] == 200')], warning: [], critical: [],
+      intervalMs: 10 * S, timeoutMs: 4 * S, initialDelayMs: 0, failureThreshold: 1, successThreshold: 1, defaultConditions: false,
+    });
+    const list = [compiled('stuck', hang), ...Array.from({ length: 5 }, (_, i) => compiled(`ok-${i}`, quick))];
+    const results: CheckResult[] = [];
+    const starts: { id: string; lag: number }[] = [];
+    const scheduler = new CheckScheduler(list, {
+      clock,
+      concurrency: 2,
+      onLag: (lag, c) => starts.push({ id: c.id, lag }),
+      run: async (check, at, signal) => void results.push(await runCheckOnce(check, { clock, at, signal })),
+    });
+    scheduler.start();
+    await clock.advance(30 * S);
+    await scheduler.stop();
+    const stuck = results.filter((r) => r.checkId === 'stuck');
+    expect(stuck.length).toBe(3);
+    expect(stuck.every((r) => r.status === 'down' && r.error === 'timeout after 4s')).toBe(true);
+    expect(results.filter((r) => r.checkId !== 'stuck').every((r) => r.status === 'up')).toBe(true);
+    expect(results.filter((r) => r.checkId !== 'stuck').length).toBe(15);
+    // With one slot held by the hanging check, the others still start on time.
+    expect(Math.max(...starts.filter((s) => s.id !== 'stuck').map((s) => s.lag))).toBe(0);
+  });
+});

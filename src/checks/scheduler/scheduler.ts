@@ -1,0 +1,163 @@
+import type { Clock } from '../../lib/clock.js';
+import type { CheckMetrics } from './metrics.js';
+import { PlanHeap, nextSlot, phaseOf } from './plan.js';
+
+export interface SchedulableCheck {
+  id: string;
+  kind: string;
+  intervalMs: number;
+  initialDelayMs: number;
+}
+
+export interface SchedulerOptions<C extends SchedulableCheck> {
+  clock: Clock;
+  /** Most runs in flight at once, across all checks (default 256). */
+  concurrency?: number;
+  /** Runs one check; must settle by the check's timeout (runCheckOnce does). */
+  run: (check: C, plannedAt: number, signal: AbortSignal) => Promise<void>;
+  metrics?: CheckMetrics;
+  /** Called with each run's lag in ms (planned → started); the bench reads it. */
+  onLag?: (lagMs: number, check: C) => void;
+}
+
+interface Entry<C> {
+  check: C;
+  due: number;
+  seq: number;
+  phase: number;
+  /** Running or waiting for a concurrency slot: a due run then is skipped, never overlapped. */
+  busy: boolean;
+}
+
+/**
+ * Fixed-rate scheduler. Each check runs on its own grid, phase + k × interval, with the phase
+ * derived from its id: starts spread evenly, and after a restart the plan resumes on the same grid
+ * without a burst. The next run is planned from the previous plan, not from when a run finished,
+ * so slow runs do not drift the schedule. A check never overlaps itself (a due run while the last
+ * is still going is counted as missed), and a global limit caps runs in flight; runs past the limit
+ * wait in order of their planned time.
+ */
+export class CheckScheduler<C extends SchedulableCheck> {
+  private heap = new PlanHeap<Entry<C>>();
+  private waiting: { entry: Entry<C>; plannedAt: number }[] = [];
+  private waitingHead = 0;
+  private active = 0;
+  private seq = 0;
+  private cancelTimer: (() => void) | undefined;
+  private armedFor = Infinity;
+  private running = new Set<Promise<void>>();
+  private controller = new AbortController();
+  private started = false;
+  private readonly concurrency: number;
+  readonly stats = { runs: 0, missed: 0 };
+
+  constructor(
+    private readonly checks: readonly C[],
+    private readonly opts: SchedulerOptions<C>,
+  ) {
+    this.concurrency = opts.concurrency ?? 256;
+  }
+
+  /** Plans every check's first run: its first grid slot after now + initial_delay. */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    const now = this.opts.clock.now();
+    for (const check of this.checks) {
+      const phase = phaseOf(check.id, check.intervalMs);
+      this.heap.push({ check, phase, due: nextSlot(now + check.initialDelayMs, phase, check.intervalMs), seq: this.seq++, busy: false });
+    }
+    this.arm();
+  }
+
+  /** Stops planning, aborts runs in flight and waits for them to settle. */
+  async stop(): Promise<void> {
+    this.started = false;
+    this.cancelTimer?.();
+    this.cancelTimer = undefined;
+    this.heap.clear();
+    this.waiting = [];
+    this.waitingHead = 0;
+    this.controller.abort(new Error('scheduler stopped'));
+    await Promise.allSettled([...this.running]);
+  }
+
+  /** Runs in flight now. */
+  get inFlight(): number {
+    return this.active;
+  }
+
+  private arm(): void {
+    const top = this.heap.peek();
+    if (!this.started || !top || top.due >= this.armedFor) return;
+    this.cancelTimer?.();
+    this.armedFor = top.due;
+    this.cancelTimer = this.opts.clock.at(top.due, () => this.fire());
+  }
+
+  private fire(): void {
+    this.cancelTimer = undefined;
+    this.armedFor = Infinity;
+    if (!this.started) return;
+    const now = this.opts.clock.now();
+    for (let top = this.heap.peek(); top && top.due <= now; top = this.heap.peek()) {
+      const entry = this.heap.pop()!;
+      const plannedAt = entry.due;
+      if (entry.busy) {
+        this.stats.missed++;
+        this.opts.metrics?.missed.inc({ kind: entry.check.kind });
+      } else if (this.active < this.concurrency) {
+        this.launch(entry, plannedAt);
+      } else {
+        entry.busy = true;
+        this.waiting.push({ entry, plannedAt });
+      }
+      // Fixed rate: plan from the plan. If far behind, skip whole intervals rather than burst.
+      let next = plannedAt + entry.check.intervalMs;
+      if (next <= now - entry.check.intervalMs) {
+        const skipped = Math.floor((now - next) / entry.check.intervalMs);
+        next += skipped * entry.check.intervalMs;
+        this.stats.missed += skipped;
+        this.opts.metrics?.missed.inc({ kind: entry.check.kind }, skipped);
+      }
+      entry.due = next;
+      entry.seq = this.seq++;
+      this.heap.push(entry);
+    }
+    this.arm();
+  }
+
+  private launch(entry: Entry<C>, plannedAt: number): void {
+    const startedAt = this.opts.clock.now();
+    entry.busy = true;
+    this.active++;
+    this.stats.runs++;
+    const lag = Math.max(0, startedAt - plannedAt);
+    this.opts.metrics?.lag.observe({ kind: entry.check.kind }, lag / 1000);
+    this.opts.onLag?.(lag, entry.check);
+    const p: Promise<void> = this.opts
+      .run(entry.check, plannedAt, this.controller.signal)
+      .catch(() => {
+        // run() reports its own failures as results; nothing escapes to stop the scheduler.
+      })
+      .finally(() => {
+        this.running.delete(p);
+        entry.busy = false;
+        this.active--;
+        this.drain();
+      });
+    this.running.add(p);
+  }
+
+  private drain(): void {
+    while (this.started && this.active < this.concurrency && this.waitingHead < this.waiting.length) {
+      const { entry, plannedAt } = this.waiting[this.waitingHead++]!;
+      entry.busy = false;
+      this.launch(entry, plannedAt);
+    }
+    if (this.waitingHead > 1024 && this.waitingHead * 2 > this.waiting.length) {
+      this.waiting = this.waiting.slice(this.waitingHead);
+      this.waitingHead = 0;
+    }
+  }
+}
