@@ -1,8 +1,9 @@
 import type { ApiTokensTable, AuditLogTable } from './tables/core.js';
+import type { IncidentTables } from './tables/incidents.js';
 import type { CheckTables } from './tables/checks.js';
 
 /** Every table opsbook keeps, by name. Each domain's tables live in `tables/<domain>.ts`. */
-export interface Database extends CheckTables {
+export interface Database extends CheckTables, IncidentTables {
   api_tokens: ApiTokensTable;
   audit_log: AuditLogTable;
 }

@@ -5,3 +5,4 @@ export { openStore, isPostgresUrl, redactUrl, type OpenStoreOptions } from './op
 export * from './repos/tokens.js';
 export * from './repos/audit.js';
 export * from './repos/check-history.js';
+export * from './repos/incidents.js';

@@ -3,9 +3,9 @@ import { checksSection } from './checks.js';
 import { escalationPoliciesSection } from './escalation-policies.js';
 import { proceduresSection } from './procedures.js';
 import { channelsSection } from './channels.js';
-import { maintenanceSection } from './maintenance.js';
+import { maintenanceSection, silencesSection } from './maintenance.js';
 import { rulesSection } from './rules.js';
-import { severitiesSection } from './severities.js';
+import { businessHoursSection, severitiesSection } from './severities.js';
 import { slosSection } from './slos.js';
 import { runbooksSection } from './runbooks.js';
 import { schedulesSection } from './schedules.js';
@@ -31,6 +31,8 @@ export const opsConfigSchema = z
     schedules: schedulesSection.describe('On-call rotations.'),
     channels: channelsSection,
     maintenance: maintenanceSection,
+    silences: silencesSection,
+    business_hours: businessHoursSection,
     runbooks: runbooksSection,
     procedures: proceduresSection,
     slos: slosSection,
@@ -56,6 +58,8 @@ export const ID_FIELDS: Record<string, string> = {
   schedules: 'id',
   channels: 'id',
   maintenance: 'id',
+  silences: 'id',
+  business_hours: 'id',
   slos: 'id',
 };
 

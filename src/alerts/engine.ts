@@ -1,0 +1,68 @@
+import type { CheckResult } from '../checks/types.js';
+import type { Clock } from '../lib/clock.js';
+import { deleteAlertSeries, loadAlertSeries, saveAlertSeries, type Store } from '../store/index.js';
+import { RuleEvaluator } from './evaluator.js';
+import type { AlertEvent, AlertRule, CheckInfo, SeriesState } from './types.js';
+
+/**
+ * The rule evaluator with its state in the store: every call persists the series it changed before
+ * returning the events, so a restarted process resumes pending `for:` waits and `keep_firing_for`
+ * windows where they stood. One engine per process; calls are serialised.
+ */
+export class AlertEngine {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    private readonly store: Store,
+    private evaluator: RuleEvaluator,
+    private readonly clock: Clock,
+  ) {}
+
+  static async open(store: Store, clock: Clock, rules: readonly AlertRule[], checks: ReadonlyMap<string, CheckInfo>): Promise<AlertEngine> {
+    const saved = (await loadAlertSeries(store.db)).map((r) => JSON.parse(r.data) as SeriesState);
+    const evaluator = new RuleEvaluator(rules, clock, checks, saved);
+    await deleteAlertSeries(store.db, evaluator.removedSeries());
+    return new AlertEngine(store, evaluator, clock);
+  }
+
+  /** Swaps in reloaded rules, keeping the state of series whose rule still exists. */
+  reload(rules: readonly AlertRule[], checks: ReadonlyMap<string, CheckInfo>): Promise<void> {
+    return this.serial(async () => {
+      const evaluator = new RuleEvaluator(rules, this.clock, checks, this.evaluator.states());
+      await deleteAlertSeries(this.store.db, evaluator.removedSeries());
+      this.evaluator = evaluator;
+    });
+  }
+
+  onCheckResult(result: CheckResult): Promise<AlertEvent[]> {
+    return this.serial(async () => this.persist(this.evaluator.onCheckResult(result)));
+  }
+
+  /** Runs due timers; call at `nextDueAt()`. */
+  tick(): Promise<AlertEvent[]> {
+    return this.serial(async () => this.persist(this.evaluator.tick()));
+  }
+
+  nextDueAt(): number | undefined {
+    return this.evaluator.nextDueAt();
+  }
+
+  states(): SeriesState[] {
+    return this.evaluator.states();
+  }
+
+  private async persist(events: AlertEvent[]): Promise<AlertEvent[]> {
+    const changed = this.evaluator.takeChanged();
+    await saveAlertSeries(
+      this.store.db,
+      changed.map((s) => ({ series_key: s.seriesKey, rule_id: s.ruleId, state: s.state, data: JSON.stringify(s), updated_at: s.updatedAt })),
+    );
+    return events;
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn, fn);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+}

@@ -1,0 +1,170 @@
+import type { CheckResult } from '../checks/types.js';
+import type { Clock } from '../lib/clock.js';
+import { ruleConditionHolds } from './condition.js';
+import { seriesKey } from './series.js';
+import { advance, dueAt, initialSeries, observe, type SeriesInput, type Transition } from './state-machine.js';
+import { renderTemplate } from './template.js';
+import { DEFAULT_SEVERITY_MAP, type AlertEvent, type AlertRule, type CheckInfo, type Labels, type SeriesState } from './types.js';
+
+/**
+ * Holds the state of every rule × series and turns check results into AlertEvents. It does no I/O:
+ * `takeChanged()` hands the states to persist, and a restarted evaluator is built from them
+ * (see AlertEngine for the store-backed form).
+ */
+export class RuleEvaluator {
+  private readonly byCheck = new Map<string, AlertRule[]>();
+  private readonly rules = new Map<string, AlertRule>();
+  private readonly series = new Map<string, SeriesState>();
+  private readonly changed = new Set<string>();
+
+  constructor(
+    rules: readonly AlertRule[],
+    private readonly clock: Clock,
+    private readonly checks: ReadonlyMap<string, CheckInfo> = new Map(),
+    saved: readonly SeriesState[] = [],
+  ) {
+    for (const rule of rules) {
+      this.rules.set(rule.id, rule);
+      const list = this.byCheck.get(rule.checkId) ?? [];
+      list.push(rule);
+      this.byCheck.set(rule.checkId, list);
+    }
+    // States of rules that no longer exist are dropped (and reported by `removedSeries`).
+    for (const s of saved) if (this.rules.has(s.ruleId)) this.series.set(s.seriesKey, s);
+    this.removed = saved.filter((s) => !this.rules.has(s.ruleId)).map((s) => s.seriesKey);
+  }
+
+  private removed: string[];
+
+  /** Series keys of saved states whose rule is gone; delete them from the store. */
+  removedSeries(): string[] {
+    return [...this.removed];
+  }
+
+  /** Feeds one check result to every rule on that check. Results still pending a verdict are ignored. */
+  onCheckResult(result: CheckResult): AlertEvent[] {
+    if (result.pending !== undefined) return [];
+    const events: AlertEvent[] = [];
+    for (const rule of this.byCheck.get(result.checkId) ?? []) {
+      const active = rule.condition
+        ? ruleConditionHolds(rule.condition, {
+            ...(result.value !== undefined ? { value: result.value } : {}),
+            latencyMs: result.latencyMs,
+            level: result.level,
+            status: result.status,
+          })
+        : result.level !== 'ok';
+      if (active === undefined) continue;
+      const input: SeriesInput = { at: result.at, active, ...(result.value !== undefined ? { value: result.value } : {}), level: result.level };
+      events.push(...this.apply(rule, this.labelsFor(rule), input));
+    }
+    return events;
+  }
+
+  /** Runs timers that fell due (`for:` elapsed, `keep_firing_for` ran out) up to now. */
+  tick(): AlertEvent[] {
+    const now = this.clock.now();
+    const events: AlertEvent[] = [];
+    for (const s of [...this.series.values()]) {
+      const rule = this.rules.get(s.ruleId)!;
+      const { state, transition } = advance(s, now, rule);
+      if (state !== s) this.save(state);
+      events.push(...this.eventsFor(rule, state, [transition], s));
+    }
+    return events;
+  }
+
+  /** The earliest instant a series changes by itself; arm a timer for it and call `tick`. */
+  nextDueAt(): number | undefined {
+    let next: number | undefined;
+    for (const s of this.series.values()) {
+      const due = dueAt(s, this.rules.get(s.ruleId)!);
+      if (due !== undefined && (next === undefined || due < next)) next = due;
+    }
+    return next;
+  }
+
+  /** States changed since the last call, to persist. */
+  takeChanged(): SeriesState[] {
+    const out = [...this.changed].map((k) => this.series.get(k)!);
+    this.changed.clear();
+    return out;
+  }
+
+  states(): SeriesState[] {
+    return [...this.series.values()];
+  }
+
+  private labelsFor(rule: AlertRule): Labels {
+    const check = this.checks.get(rule.checkId);
+    return {
+      ...(check?.labels ?? {}),
+      ...(check?.service ? { service: check.service } : {}),
+      check: rule.checkId,
+      ...rule.labels,
+    };
+  }
+
+  private apply(rule: AlertRule, labels: Labels, input: SeriesInput): AlertEvent[] {
+    const key = seriesKey(rule.id, labels);
+    const before = this.series.get(key) ?? initialSeries(key, rule.id, labels, input.at);
+    const { state, transitions } = observe(before, input, rule);
+    this.save(state);
+    return this.eventsFor(rule, state, transitions, before);
+  }
+
+  private save(s: SeriesState): void {
+    this.series.set(s.seriesKey, s);
+    this.changed.add(s.seriesKey);
+  }
+
+  /**
+   * Events for the transitions made, plus a repeated `firing` when a firing series' severity
+   * changed (a warning turning critical), so the incident can be raised.
+   */
+  private eventsFor(rule: AlertRule, state: SeriesState, transitions: Transition[], before: SeriesState): AlertEvent[] {
+    const events: AlertEvent[] = [];
+    let firedSeverity = before.firedSeverity;
+    for (const t of transitions) {
+      if (!t) continue;
+      const severity = t.to === 'resolved' ? (firedSeverity ?? severityOf(rule, before)) : severityOf(rule, state);
+      events.push(this.event(rule, state, t.to, t.at, severity));
+      firedSeverity = t.to === 'firing' ? severity : null;
+    }
+    // While keep_firing_for runs the level is ok; the alert keeps the severity it fired with.
+    if (state.state === 'firing' && state.lastActive) {
+      const severity = severityOf(rule, state);
+      if (firedSeverity !== null && severity !== firedSeverity) events.push(this.event(rule, state, 'firing', state.updatedAt, severity));
+      firedSeverity = severity;
+    }
+    if (firedSeverity !== state.firedSeverity) this.save({ ...state, firedSeverity });
+    return events;
+  }
+
+  private event(rule: AlertRule, s: SeriesState, kind: 'firing' | 'resolved', at: number, severity: string): AlertEvent {
+    const check = this.checks.get(rule.checkId);
+    const context = { labels: s.labels, ...(s.lastValue !== null ? { value: s.lastValue } : {}) };
+    const annotations: Record<string, string> = {};
+    for (const [name, template] of Object.entries(rule.annotations)) annotations[name] = renderTemplate(template, context);
+    annotations.summary ??= defaultSummary(rule, check, s);
+    const runbook = rule.runbook ?? check?.runbook;
+    return {
+      kind, ruleId: rule.id, dedupKey: s.seriesKey, labels: s.labels, annotations, severity, at,
+      ...(runbook ? { runbook } : {}),
+      ...(s.lastValue !== null ? { value: s.lastValue } : {}),
+    };
+  }
+}
+
+/** The severity a firing series carries: by the check level behind it, through the rule's map. */
+export function severityOf(rule: AlertRule, s: Pick<SeriesState, 'lastLevel'>): string {
+  if (rule.condition) return rule.severity.critical ?? DEFAULT_SEVERITY_MAP.critical;
+  const level = s.lastLevel === 'warning' ? 'warning' : 'critical';
+  return rule.severity[level] ?? DEFAULT_SEVERITY_MAP[level];
+}
+
+function defaultSummary(rule: AlertRule, check: CheckInfo | undefined, s: SeriesState): string {
+  const name = check?.name ?? rule.checkId;
+  if (rule.condition) return `${name}: ${rule.condition.text}`;
+  return `${name} is ${s.lastLevel === 'warning' ? 'warning' : 'critical'}`;
+}

@@ -1,0 +1,23 @@
+/**
+ * Incidents: lifecycle, dedup and grouping, severity ladder, maintenance windows and silences,
+ * timeline.
+ *
+ * - `new IncidentService(store, clock, { severities, businessHours, maintenance, silences })`
+ *   (from `config.severities`, `config.business_hours`, `config.maintenance`, `config.silences`).
+ *   `onAlert(event)` opens / joins / re-opens / resolves; `create`, `acknowledge`, `investigate`,
+ *   `mitigate`, `resolve`, `review` for people (invalid moves throw OPSBOOK_E_INCIDENT_TRANSITION);
+ *   `addNote`, `addTimelineEntry` (notifications, deliveries, escalation steps written by others),
+ *   `recordChange` (POST /api/changes), `list`, `get`, `timeline`, `alerts`.
+ * - Every call returns `IncidentEffect`s; nothing is sent here. The daemon turns `notify` into
+ *   outbox rows (skip delivery when `suppressedBy` is set: a window or silence held it),
+ *   `start_escalation` / `stop_escalation` into escalation state.
+ * - Windows and silences end on their own: arm a timer at `nextReleaseAt()` and call
+ *   `releaseHeld()`; it returns the notifications released then (`on_end: notify_if_firing`).
+ */
+export * from './types.js';
+export { IncidentService, CHANGE_LOOKBACK_MS, type ChangeInput, type IncidentConfig, type ManualIncidentInput } from './service.js';
+export type { SilenceInput } from './silences.js';
+export { ALLOWED_TRANSITIONS, canTransition } from './lifecycle.js';
+export { DEFAULT_SEVERITIES, SeverityLadder } from './severity.js';
+export { addBusinessTime, DEFAULT_BUSINESS_HOURS, nextBusinessDayStart, responseDueAt } from './business-hours.js';
+export { activeOccurrence, findSuppression, matcherMatches, matchersMatch } from './suppression.js';

@@ -1,0 +1,569 @@
+import { sql } from 'kysely';
+import type { Transaction } from 'kysely';
+import type { AlertEvent } from '../alerts/types.js';
+import { systemActor, type Actor } from '../identity/index.js';
+import type { Clock } from '../lib/clock.js';
+import { formatDuration } from '../lib/duration.js';
+import { OpsbookError } from '../lib/errors/index.js';
+import { newId } from '../lib/ids.js';
+import {
+  appendAudit,
+  appendTimelineRow,
+  findIncident,
+  findIncidentAlert,
+  findLatestIncidentByDedupKey,
+  findOpenIncidentByDedupKey,
+  findOpenIncidentForService,
+  insertChangeEvent,
+  insertIncident,
+  listChangeEventsBetween,
+  listHeldIncidents,
+  listIncidentAlerts,
+  listIncidents,
+  listIncidentsOpenedBetween,
+  listTimeline,
+  updateIncident,
+  upsertIncidentAlert,
+  type Database,
+  type IncidentListFilter,
+  type Store,
+} from '../store/index.js';
+import { responseDueAt } from './business-hours.js';
+import { assertTransition } from './lifecycle.js';
+import { alertFromRow, changeFromRow, incidentFromRow, incidentToRow, timelineFromRow } from './rows.js';
+import { SeverityLadder } from './severity.js';
+import { SilenceBook, type SilenceInput } from './silences.js';
+import { describeSuppression, findSuppression } from './suppression.js';
+import type {
+  BusinessHours,
+  ChangeEvent,
+  Incident,
+  IncidentAlert,
+  IncidentEffect,
+  IncidentResult,
+  IncidentState,
+  MaintenanceWindow,
+  Severity,
+  Silence,
+  Suppression,
+  TimelineEntry,
+  TimelineKind,
+} from './types.js';
+import { OPEN_STATES } from './types.js';
+
+/** Changes this long before an incident opens appear on its timeline. */
+export const CHANGE_LOOKBACK_MS = 2 * 3_600_000;
+
+export interface IncidentConfig {
+  severities?: readonly Severity[];
+  businessHours?: readonly BusinessHours[];
+  maintenance?: readonly MaintenanceWindow[];
+  /** Silences from ops.yaml; runtime silences live in the store. */
+  silences?: readonly Silence[];
+}
+
+export interface ManualIncidentInput {
+  title: string;
+  severity: string;
+  service?: string;
+  labels?: Record<string, string>;
+  runbook?: string;
+  /** First note on the timeline. */
+  description?: string;
+}
+
+export interface ChangeInput {
+  kind: ChangeEvent['kind'];
+  summary: string;
+  service?: string;
+  /** When the change happened; defaults to now. */
+  at?: number;
+  data?: Record<string, unknown>;
+}
+
+type Trx = Transaction<Database>;
+const ALERTS_ACTOR = systemActor('alerts');
+const INCIDENTS_ACTOR = systemActor('incidents');
+const CHANGE_KINDS: readonly ChangeEvent['kind'][] = ['deploy', 'rollback', 'config', 'other'];
+
+/**
+ * The incident engine over the store and a clock. It opens, joins, re-opens and resolves incidents
+ * from alert events, runs the lifecycle for people, keeps each incident's timeline and writes every
+ * action to the audit log. It never sends anything: each call returns the `IncidentEffect`s the
+ * daemon turns into outbox rows and escalation timers. Calls are serialised (and, on PostgreSQL,
+ * locked across processes), so one alert can never open two incidents.
+ */
+export class IncidentService {
+  private ladder: SeverityLadder;
+  private calendars: Map<string, BusinessHours>;
+  private windows: readonly MaintenanceWindow[];
+  readonly silences: SilenceBook;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    config: IncidentConfig = {},
+  ) {
+    this.ladder = new SeverityLadder(config.severities);
+    this.calendars = new Map((config.businessHours ?? []).map((b) => [b.id, b]));
+    this.windows = config.maintenance ?? [];
+    this.silences = new SilenceBook(store, clock, config.silences ?? []);
+  }
+
+  /** Takes a reloaded config; open incidents keep their severity and due times. */
+  configure(config: IncidentConfig): void {
+    this.ladder = new SeverityLadder(config.severities);
+    this.calendars = new Map((config.businessHours ?? []).map((b) => [b.id, b]));
+    this.windows = config.maintenance ?? [];
+    this.silences.setConfigured(config.silences ?? []);
+  }
+
+  get severityLadder(): SeverityLadder {
+    return this.ladder;
+  }
+
+  // ---- reads ---------------------------------------------------------------------------------
+
+  async get(id: string): Promise<Incident> {
+    const row = await findIncident(this.store.db, id);
+    if (!row) throw new OpsbookError('OPSBOOK_E_INCIDENT_UNKNOWN', `no incident with id ${id}`, { details: { id } });
+    return incidentFromRow(row);
+  }
+
+  /** Newest first; pass the last id of a page as `before` for the next. */
+  async list(filter: IncidentListFilter = {}): Promise<Incident[]> {
+    return (await listIncidents(this.store.db, filter)).map(incidentFromRow);
+  }
+
+  async timeline(id: string): Promise<TimelineEntry[]> {
+    await this.get(id);
+    return (await listTimeline(this.store.db, id)).map(timelineFromRow);
+  }
+
+  async alerts(id: string): Promise<IncidentAlert[]> {
+    return (await listIncidentAlerts(this.store.db, id)).map(alertFromRow);
+  }
+
+  // ---- alerts --------------------------------------------------------------------------------
+
+  /**
+   * A firing alert joins the open incident that already has its dedup key, else re-opens its last
+   * incident when that resolved within the severity's `reopen_within`, else joins an open incident
+   * of the same service opened within `group_within`, else opens a new incident. A resolved alert
+   * marks its alert resolved and may auto-resolve the incident. Returns undefined when a resolved
+   * alert belongs to no open incident.
+   */
+  onAlert(event: AlertEvent): Promise<IncidentResult | undefined> {
+    return this.write(async (trx) => (event.kind === 'firing' ? this.firing(trx, event) : this.resolved(trx, event)), (r) =>
+      r ? { actor: ALERTS_ACTOR, action: `incident.alert_${event.kind}`, incidentId: r.incident.id, details: { dedupKey: event.dedupKey, severity: event.severity } } : undefined,
+    );
+  }
+
+  private async firing(trx: Trx, event: AlertEvent): Promise<IncidentResult> {
+    const now = this.clock.now();
+    const open = await findOpenIncidentByDedupKey(trx, event.dedupKey);
+    if (open) return this.joinIncident(trx, incidentFromRow(open), event, 'refire');
+
+    const latest = await findLatestIncidentByDedupKey(trx, event.dedupKey);
+    if (latest && latest.state === 'resolved' && latest.resolved_at !== null) {
+      const incident = incidentFromRow(latest);
+      if (now - incident.resolvedAt! <= this.ladder.get(incident.severity).reopenWithinMs) return this.reopen(trx, incident, event);
+    }
+
+    const service = event.labels.service;
+    if (service) {
+      const since = now - this.ladder.get(event.severity).groupWithinMs;
+      const group = await findOpenIncidentForService(trx, service, since);
+      if (group) return this.joinIncident(trx, incidentFromRow(group), event, 'group');
+    }
+    return this.openIncident(trx, {
+      title: event.annotations.summary ?? event.ruleId,
+      severity: event.severity,
+      ...(service ? { service } : {}),
+      labels: event.labels,
+      ...(event.runbook ? { runbook: event.runbook } : {}),
+      source: 'alert',
+      createdBy: ALERTS_ACTOR.name,
+    }, event);
+  }
+
+  private async openIncident(
+    trx: Trx,
+    input: Pick<Incident, 'title' | 'severity' | 'labels' | 'source' | 'createdBy'> & Partial<Pick<Incident, 'service' | 'runbook'>>,
+    event?: AlertEvent,
+  ): Promise<IncidentResult> {
+    const now = this.clock.now();
+    const due = responseDueAt(this.ladder.get(input.severity).response, now, this.calendars);
+    const incident: Incident = {
+      id: newId('inc', now),
+      ...input,
+      state: 'triggered',
+      openedAt: now,
+      updatedAt: now,
+      ...(due !== undefined ? { responseDueAt: due } : {}),
+      reopened: 0,
+    };
+    await insertIncident(trx, incidentToRow(incident));
+    const by = input.source === 'alert' ? ALERTS_ACTOR.name : input.createdBy;
+    const dueText = due !== undefined ? `; response due ${new Date(due).toISOString()}` : '';
+    await this.note(trx, incident.id, now, 'status', by, `triggered (${input.severity})${dueText}`, { to: 'triggered', severity: input.severity, responseDueAt: due ?? null });
+    if (event) await this.recordAlert(trx, incident.id, event, 'opened');
+    for (const change of await listChangeEventsBetween(trx, now - CHANGE_LOOKBACK_MS, now)) {
+      await this.attachChange(trx, incident.id, changeFromRow(change));
+    }
+    const effects = await this.announce(trx, incident, 'opened');
+    return { incident: await this.reload(trx, incident.id), effects };
+  }
+
+  private async joinIncident(trx: Trx, incident: Incident, event: AlertEvent, how: 'refire' | 'group'): Promise<IncidentResult> {
+    const now = this.clock.now();
+    const before = await findIncidentAlert(trx, incident.id, event.dedupKey);
+    const wasFiring = before?.state === 'firing';
+    await this.recordAlert(trx, incident.id, event, how === 'group' ? 'grouped' : wasFiring ? 'updated' : 'refired');
+    const effects: IncidentEffect[] = [];
+    const worse = this.ladder.worse(incident.severity, event.severity);
+    if (worse !== incident.severity) {
+      const due = responseDueAt(this.ladder.get(worse).response, incident.openedAt, this.calendars);
+      await updateIncident(trx, incident.id, { severity: worse, response_due_at: due ?? null, updated_at: now });
+      await this.note(trx, incident.id, now, 'status', ALERTS_ACTOR.name, `severity raised ${incident.severity} → ${worse}`, { from: incident.severity, to: worse });
+      effects.push(this.notify({ ...incident, severity: worse }, 'severity_raised', this.suppression(incident)));
+    } else await updateIncident(trx, incident.id, { updated_at: now });
+    return { incident: await this.reload(trx, incident.id), effects };
+  }
+
+  private async reopen(trx: Trx, incident: Incident, event: AlertEvent): Promise<IncidentResult> {
+    const now = this.clock.now();
+    const severity = this.ladder.worse(incident.severity, event.severity);
+    const due = responseDueAt(this.ladder.get(severity).response, now, this.calendars);
+    await updateIncident(trx, incident.id, {
+      state: 'triggered', severity, resolved_at: null, acknowledged_at: null, response_due_at: due ?? null,
+      reopened: incident.reopened + 1, updated_at: now,
+    });
+    const since = formatDuration(now - incident.resolvedAt!);
+    await this.note(trx, incident.id, now, 'status', ALERTS_ACTOR.name, `re-opened: ${event.ruleId} fired again ${since} after resolution`, { from: 'resolved', to: 'triggered', dedupKey: event.dedupKey });
+    await this.recordAlert(trx, incident.id, event, 'refired');
+    const reopened = await this.reload(trx, incident.id);
+    const effects = await this.announce(trx, reopened, 'reopened');
+    return { incident: await this.reload(trx, incident.id), effects };
+  }
+
+  private async resolved(trx: Trx, event: AlertEvent): Promise<IncidentResult | undefined> {
+    const row = await findOpenIncidentByDedupKey(trx, event.dedupKey);
+    if (!row) return undefined;
+    const incident = incidentFromRow(row);
+    const now = this.clock.now();
+    const alert = await findIncidentAlert(trx, incident.id, event.dedupKey);
+    if (!alert || alert.state === 'resolved') return { incident, effects: [] };
+    await upsertIncidentAlert(trx, { ...alert, state: 'resolved', resolved_at: event.at });
+    await this.note(trx, incident.id, event.at, 'alert', ALERTS_ACTOR.name, `alert resolved: ${event.annotations.summary ?? event.ruleId}`, alertData(event));
+    const alerts = await listIncidentAlerts(trx, incident.id);
+    const effects: IncidentEffect[] = [];
+    if (alerts.every((a) => a.state === 'resolved') && this.ladder.get(incident.severity).autoResolve) {
+      effects.push(...(await this.transition(trx, incident, 'resolved', INCIDENTS_ACTOR, 'auto-resolved: all alerts resolved')));
+    } else await updateIncident(trx, incident.id, { updated_at: now });
+    return { incident: await this.reload(trx, incident.id), effects };
+  }
+
+  private async recordAlert(trx: Trx, incidentId: string, event: AlertEvent, how: 'opened' | 'grouped' | 'refired' | 'updated'): Promise<void> {
+    const before = await findIncidentAlert(trx, incidentId, event.dedupKey);
+    await upsertIncidentAlert(trx, {
+      incident_id: incidentId,
+      dedup_key: event.dedupKey,
+      rule_id: event.ruleId,
+      state: 'firing',
+      severity: event.severity,
+      labels: JSON.stringify(event.labels),
+      annotations: JSON.stringify(event.annotations),
+      runbook: event.runbook ?? null,
+      value: event.value ?? null,
+      first_fired_at: before ? Number(before.first_fired_at) : event.at,
+      last_fired_at: event.at,
+      resolved_at: null,
+    });
+    // A series that keeps firing only updates its alert row; the timeline records changes.
+    if (how === 'updated' && before?.severity === event.severity) return;
+    const what = { opened: 'alert firing', grouped: 'alert joined (same service)', refired: 'alert firing again', updated: `alert now ${event.severity}` }[how];
+    await this.note(trx, incidentId, event.at, 'alert', ALERTS_ACTOR.name, `${what}: ${event.annotations.summary ?? event.ruleId}`, alertData(event));
+  }
+
+  // ---- people --------------------------------------------------------------------------------
+
+  /** Opens an incident by hand (a user report, a customer ticket). */
+  async create(input: ManualIncidentInput, actor: Actor): Promise<IncidentResult> {
+    if (input.title.trim() === '') throw new OpsbookError('OPSBOOK_E_INCIDENT_INVALID', 'an incident needs a title', { location: { path: 'title' } });
+    if (!this.ladder.has(input.severity)) {
+      const known = this.ladder.severities.map((s) => s.id).join(', ');
+      throw new OpsbookError('OPSBOOK_E_INCIDENT_INVALID', `severity "${input.severity}" is not on the ladder (${known})`, { location: { path: 'severity' } });
+    }
+    const labels = { ...(input.labels ?? {}), ...(input.service ? { service: input.service } : {}) };
+    return this.write(async (trx) => {
+      const r = await this.openIncident(trx, {
+        title: input.title.trim(), severity: input.severity, labels, source: 'manual', createdBy: actor.name,
+        ...(input.service ? { service: input.service } : {}),
+        ...(input.runbook ? { runbook: input.runbook } : {}),
+      });
+      if (input.description) await this.note(trx, r.incident.id, this.clock.now(), 'note', actor.name, input.description, {});
+      return r;
+    }, (r) => ({ actor, action: 'incident.create', incidentId: r.incident.id, details: { title: input.title, severity: input.severity } }));
+  }
+
+  acknowledge(id: string, actor: Actor, note?: string): Promise<IncidentResult> {
+    return this.move(id, 'acknowledged', actor, note);
+  }
+
+  investigate(id: string, actor: Actor, note?: string): Promise<IncidentResult> {
+    return this.move(id, 'investigating', actor, note);
+  }
+
+  mitigate(id: string, actor: Actor, note?: string): Promise<IncidentResult> {
+    return this.move(id, 'mitigated', actor, note);
+  }
+
+  resolve(id: string, actor: Actor, note?: string): Promise<IncidentResult> {
+    return this.move(id, 'resolved', actor, note);
+  }
+
+  review(id: string, actor: Actor, note?: string): Promise<IncidentResult> {
+    return this.move(id, 'reviewed', actor, note);
+  }
+
+  private move(id: string, to: IncidentState, actor: Actor, note?: string): Promise<IncidentResult> {
+    return this.write(async (trx) => {
+      const incident = await this.mustGet(trx, id);
+      const effects = await this.transition(trx, incident, to, actor, note);
+      return { incident: await this.reload(trx, id), effects };
+    }, (r) => ({ actor, action: `incident.${to}`, incidentId: r.incident.id, details: note ? { note } : {} }));
+  }
+
+  private async transition(trx: Trx, incident: Incident, to: IncidentState, actor: Actor, note?: string): Promise<IncidentEffect[]> {
+    assertTransition(incident.id, incident.state, to);
+    const now = this.clock.now();
+    const effects: IncidentEffect[] = [];
+    await updateIncident(trx, incident.id, {
+      state: to,
+      updated_at: now,
+      ...(incident.acknowledgedAt === undefined && to !== 'reviewed' ? { acknowledged_at: now } : {}),
+      ...(to === 'resolved' ? { resolved_at: now } : {}),
+    });
+    await this.note(trx, incident.id, now, 'status', actor.name, `${incident.state} → ${to}${note ? `: ${note}` : ''}`, { from: incident.state, to, ...(note ? { note } : {}) });
+    if (OPEN_STATES.includes(to) && incident.state === 'triggered') {
+      effects.push({ kind: 'stop_escalation', incidentId: incident.id, reason: 'acknowledged', by: actor.name });
+    }
+    if (to === 'resolved') {
+      effects.push({ kind: 'stop_escalation', incidentId: incident.id, reason: 'resolved', by: actor.name });
+      const held = incident.heldBy;
+      if (held) {
+        await updateIncident(trx, incident.id, { held_notification: null });
+        await this.note(trx, incident.id, now, 'suppressed', INCIDENTS_ACTOR.name, `resolved while ${describeSuppression(held)} held its notification: nothing to send at its end`, { ...held });
+      }
+      effects.push(this.notify(incident, 'resolved', held ?? this.suppression(incident)));
+    }
+    return effects;
+  }
+
+  /** Adds a note to the timeline. */
+  async addNote(id: string, actor: Actor, text: string): Promise<TimelineEntry> {
+    if (text.trim() === '') throw new OpsbookError('OPSBOOK_E_INCIDENT_INVALID', 'a note needs text', { location: { path: 'text' } });
+    return this.write(async (trx) => {
+      await this.mustGet(trx, id);
+      return this.note(trx, id, this.clock.now(), 'note', actor.name, text, {});
+    }, () => ({ actor, action: 'incident.note', incidentId: id, details: {} }));
+  }
+
+  /**
+   * Adds an entry written by another component: a notification queued, a delivery made or failed,
+   * an escalation step. Not audited (the component audits its own actions).
+   */
+  addTimelineEntry(id: string, entry: { kind: TimelineKind; actor: string; text: string; data?: Record<string, unknown>; at?: number }): Promise<TimelineEntry> {
+    return this.write(async (trx) => {
+      await this.mustGet(trx, id);
+      return this.note(trx, id, entry.at ?? this.clock.now(), entry.kind, entry.actor, entry.text, entry.data ?? {});
+    }, () => undefined);
+  }
+
+  // ---- changes -------------------------------------------------------------------------------
+
+  /**
+   * Stores a deploy, rollback or config change and puts it on the timeline of every incident that
+   * opened within two hours after it (incidents opened later pick it up when they open).
+   */
+  async recordChange(input: ChangeInput, actor: Actor): Promise<{ change: ChangeEvent; attachedTo: string[] }> {
+    if (!CHANGE_KINDS.includes(input.kind)) {
+      throw new OpsbookError('OPSBOOK_E_INCIDENT_INVALID', `change kind "${String(input.kind)}" is not one of ${CHANGE_KINDS.join(', ')}`, { location: { path: 'kind' } });
+    }
+    if (input.summary.trim() === '') throw new OpsbookError('OPSBOOK_E_INCIDENT_INVALID', 'a change needs a summary', { location: { path: 'summary' } });
+    const at = input.at ?? this.clock.now();
+    const change: ChangeEvent = {
+      id: newId('chg', at), at, kind: input.kind, summary: input.summary, actor: actor.name, data: input.data ?? {},
+      ...(input.service ? { service: input.service } : {}),
+    };
+    return this.write(async (trx) => {
+      await insertChangeEvent(trx, { id: change.id, at, kind: change.kind, service: change.service ?? null, summary: change.summary, actor: change.actor, data: JSON.stringify(change.data) });
+      const attachedTo: string[] = [];
+      for (const row of await listIncidentsOpenedBetween(trx, at, at + CHANGE_LOOKBACK_MS)) {
+        await this.attachChange(trx, row.id, change);
+        attachedTo.push(row.id);
+      }
+      return { change, attachedTo };
+    }, (r) => ({ actor, action: 'change.record', subject: `change:${r.change.id}`, details: { kind: change.kind, service: change.service ?? null, attachedTo: r.attachedTo } }));
+  }
+
+  private async attachChange(trx: Trx, incidentId: string, change: ChangeEvent): Promise<void> {
+    const service = change.service ? ` (${change.service})` : '';
+    await this.note(trx, incidentId, change.at, 'change', change.actor, `${change.kind}${service}: ${change.summary}`, { changeId: change.id, ...change.data });
+  }
+
+  // ---- maintenance and silences --------------------------------------------------------------
+
+  /** Creates a runtime silence; it holds back notifications of incidents that open while it lasts. */
+  async createSilence(input: SilenceInput, actor: Actor): Promise<Silence> {
+    const silence = await this.silences.create(input, actor);
+    await appendAudit(this.store.db, this.store.dialect, {
+      at: this.clock.now(), actor: actor.name, action: 'silence.create', subject: `silence:${silence.id}`,
+      details: { matchers: silence.matchers, startsAt: silence.startsAt, endsAt: silence.endsAt, comment: silence.comment },
+    });
+    return silence;
+  }
+
+  /** Ends a runtime silence now and runs the end of it for the incidents it held (see releaseHeld). */
+  async expireSilence(id: string, actor: Actor): Promise<IncidentEffect[]> {
+    await this.silences.expire(id);
+    await appendAudit(this.store.db, this.store.dialect, { at: this.clock.now(), actor: actor.name, action: 'silence.expire', subject: `silence:${id}`, details: {} });
+    return this.releaseHeld();
+  }
+
+  /** The window or silence that would hold back a notification for these labels now. */
+  async suppressionFor(labels: Record<string, string>, at = this.clock.now()): Promise<Suppression | undefined> {
+    return findSuppression(labels, at, this.windows, await this.silences.live(at));
+  }
+
+  private suppression(incident: Incident): Suppression | undefined {
+    return incident.heldBy && incident.heldBy.until > this.clock.now() ? incident.heldBy : undefined;
+  }
+
+  /**
+   * The notification for an opening (or re-opening): sent with escalation, or held when a window or
+   * silence matches, in which case the timeline says what held it and until when.
+   */
+  private async announce(trx: Trx, incident: Incident, event: 'opened' | 'reopened'): Promise<IncidentEffect[]> {
+    const now = this.clock.now();
+    const held = findSuppression({ ...incident.labels, severity: incident.severity }, now, this.windows, await this.silences.live(now, trx));
+    if (held) {
+      await updateIncident(trx, incident.id, { held_notification: JSON.stringify(held) });
+      await this.note(trx, incident.id, now, 'suppressed', INCIDENTS_ACTOR.name,
+        `notification held by ${describeSuppression(held)} until ${new Date(held.until).toISOString()} (at its end: ${held.onEnd})`, { ...held });
+      return [this.notify(incident, event, held)];
+    }
+    return [this.notify(incident, event), this.escalate(incident)];
+  }
+
+  /**
+   * Runs the end of windows and silences: every held incident whose suppressor has ended is either
+   * notified now (`on_end: notify_if_firing`, while the incident is open and has a firing alert or
+   * was opened by hand), or has its notification dropped (`on_end: drop`). If another window or
+   * silence still matches, the notification stays held under that one. Call at `nextReleaseAt()`.
+   */
+  releaseHeld(): Promise<IncidentEffect[]> {
+    return this.write(async (trx) => {
+      const now = this.clock.now();
+      const effects: IncidentEffect[] = [];
+      const live = await this.silences.live(now, trx);
+      for (const row of await listHeldIncidents(trx)) {
+        const incident = incidentFromRow(row);
+        const held = incident.heldBy!;
+        const endedEarly = held.kind === 'silence' && !live.some((s) => s.id === held.id);
+        if (held.until > now && !endedEarly) continue;
+        const next = findSuppression({ ...incident.labels, severity: incident.severity }, now, this.windows, live);
+        if (next) {
+          await updateIncident(trx, incident.id, { held_notification: JSON.stringify(next) });
+          await this.note(trx, incident.id, now, 'suppressed', INCIDENTS_ACTOR.name, `${describeSuppression(held)} ended; still held by ${describeSuppression(next)}`, { ...next });
+          continue;
+        }
+        await updateIncident(trx, incident.id, { held_notification: null });
+        const firing = incident.source === 'manual' || (await listIncidentAlerts(trx, incident.id)).some((a) => a.state === 'firing');
+        if (held.onEnd === 'notify_if_firing' && OPEN_STATES.includes(incident.state) && firing) {
+          await this.note(trx, incident.id, now, 'suppressed', INCIDENTS_ACTOR.name, `${describeSuppression(held)} ended with the incident still open: notifying now`, { ...held, released: true });
+          effects.push(this.notify(incident, 'released'), this.escalate(incident));
+        } else {
+          const why = held.onEnd === 'drop' ? 'on_end: drop' : 'no alert is firing';
+          await this.note(trx, incident.id, now, 'suppressed', INCIDENTS_ACTOR.name, `${describeSuppression(held)} ended: held notification dropped (${why})`, { ...held, released: false });
+        }
+      }
+      return effects;
+    }, () => undefined);
+  }
+
+  /** When the next held notification falls due for `releaseHeld` (a window or silence ends). */
+  async nextReleaseAt(): Promise<number | undefined> {
+    const held = (await listHeldIncidents(this.store.db)).map((r) => incidentFromRow(r).heldBy!.until);
+    return held.length ? Math.min(...held) : undefined;
+  }
+
+  // ---- internals -----------------------------------------------------------------------------
+
+  private notify(incident: Incident, event: Extract<IncidentEffect, { kind: 'notify' }>['event'], suppressedBy?: Suppression): IncidentEffect {
+    return { kind: 'notify', incidentId: incident.id, event, severity: incident.severity, ...(suppressedBy ? { suppressedBy } : {}) };
+  }
+
+  private escalate(incident: Incident): IncidentEffect {
+    return {
+      kind: 'start_escalation', incidentId: incident.id, severity: incident.severity, openedAt: incident.openedAt,
+      ...(incident.responseDueAt !== undefined ? { responseDueAt: incident.responseDueAt } : {}),
+    };
+  }
+
+  private async note(trx: Trx, incidentId: string, at: number, kind: TimelineKind, actor: string, text: string, data: Record<string, unknown>): Promise<TimelineEntry> {
+    const row = await appendTimelineRow(trx, { id: newId('tl', at), incident_id: incidentId, at, kind, actor, text, data: JSON.stringify(data) });
+    return timelineFromRow(row);
+  }
+
+  private async mustGet(trx: Trx, id: string): Promise<Incident> {
+    const row = await findIncident(trx, id);
+    if (!row) throw new OpsbookError('OPSBOOK_E_INCIDENT_UNKNOWN', `no incident with id ${id}`, { details: { id } });
+    return incidentFromRow(row);
+  }
+
+  private async reload(trx: Trx, id: string): Promise<Incident> {
+    return this.mustGet(trx, id);
+  }
+
+  /**
+   * Runs `work` in one transaction, one call at a time in this process and under an advisory lock
+   * on PostgreSQL, then appends the audit entry `audit` describes (after commit: the audit log has
+   * its own chain transaction).
+   */
+  private write<T>(
+    work: (trx: Trx) => Promise<T>,
+    audit: (result: T) => { actor: Actor; action: string; incidentId?: string; subject?: string; details: Record<string, unknown> } | undefined,
+  ): Promise<T> {
+    const run = async (): Promise<T> => {
+      const result = await this.store.db.transaction().execute(async (trx) => {
+        if (this.store.dialect === 'postgres') await sql`select pg_advisory_xact_lock(7410004)`.execute(trx);
+        return work(trx);
+      });
+      const entry = audit(result);
+      if (entry) {
+        await appendAudit(this.store.db, this.store.dialect, {
+          at: this.clock.now(),
+          actor: entry.actor.name,
+          action: entry.action,
+          subject: entry.subject ?? `incident:${entry.incidentId}`,
+          details: entry.details,
+        });
+      }
+      return result;
+    };
+    const next = this.queue.then(run, run);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+}
+
+function alertData(event: AlertEvent): Record<string, unknown> {
+  return {
+    dedupKey: event.dedupKey, ruleId: event.ruleId, severity: event.severity, labels: event.labels, annotations: event.annotations,
+    ...(event.value !== undefined ? { value: event.value } : {}),
+    ...(event.runbook ? { runbook: event.runbook } : {}),
+  };
+}

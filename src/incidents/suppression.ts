@@ -1,0 +1,93 @@
+import { Cron } from 'croner';
+import type { Labels } from '../alerts/types.js';
+import type { MaintenanceWindow, Matcher, Silence, Suppression } from './types.js';
+
+const regexCache = new Map<string, RegExp>();
+
+function anchored(pattern: string): RegExp {
+  let re = regexCache.get(pattern);
+  if (!re) {
+    // Alertmanager anchors matcher regexes: `db-.*` must match the whole value.
+    re = new RegExp(`^(?:${pattern})$`);
+    if (regexCache.size > 1000) regexCache.clear();
+    regexCache.set(pattern, re);
+  }
+  return re;
+}
+
+/** A missing label reads as the empty string, as in Alertmanager. */
+export function matcherMatches(m: Matcher, labels: Labels): boolean {
+  const v = labels[m.label] ?? '';
+  switch (m.op) {
+    case '=':
+      return v === m.value;
+    case '!=':
+      return v !== m.value;
+    case '=~':
+      return anchored(m.value).test(v);
+    case '!~':
+      return !anchored(m.value).test(v);
+  }
+}
+
+export function matchersMatch(matchers: readonly Matcher[], labels: Labels): boolean {
+  return matchers.every((m) => matcherMatches(m, labels));
+}
+
+/** The occurrence of a window that covers `at`, as [start, end), if one does. */
+export function activeOccurrence(w: MaintenanceWindow, at: number): { start: number; end: number } | undefined {
+  if (w.cron !== undefined && w.durationMs !== undefined) {
+    // The first occurrence after `at - duration` is the only one whose window can still cover `at`.
+    const next = cronFor(w).nextRun(new Date(at - w.durationMs));
+    if (!next) return undefined;
+    const start = next.getTime();
+    return start <= at ? { start, end: start + w.durationMs } : undefined;
+  }
+  if (w.start !== undefined && w.end !== undefined && w.start <= at && at < w.end) return { start: w.start, end: w.end };
+  return undefined;
+}
+
+const cronCache = new Map<string, Cron>();
+function cronFor(w: MaintenanceWindow): Cron {
+  const key = `${w.timeZone} ${w.cron}`;
+  let c = cronCache.get(key);
+  if (!c) {
+    c = new Cron(w.cron!, { timezone: w.timeZone, paused: true });
+    cronCache.set(key, c);
+  }
+  return c;
+}
+
+/** Whether a window's scope (services and matchers) takes in an alert with these labels. */
+export function windowCovers(w: MaintenanceWindow, labels: Labels): boolean {
+  if (w.services.length > 0 && !w.services.includes(labels.service ?? '')) return false;
+  return matchersMatch(w.matchers, labels);
+}
+
+/**
+ * The window or silence holding back notifications for these labels at `at`: maintenance windows
+ * first, then silences, each in the order given. Suppression only affects notifications: the
+ * incident opens and its timeline says what held the notification back.
+ */
+export function findSuppression(
+  labels: Labels,
+  at: number,
+  windows: readonly MaintenanceWindow[],
+  silences: readonly Silence[],
+): Suppression | undefined {
+  for (const w of windows) {
+    if (!windowCovers(w, labels)) continue;
+    const occ = activeOccurrence(w, at);
+    if (occ) return { kind: 'maintenance', id: w.id, until: occ.end, onEnd: w.onEnd, ...(w.comment ? { comment: w.comment } : {}) };
+  }
+  for (const s of silences) {
+    if (s.startsAt <= at && at < s.endsAt && matchersMatch(s.matchers, labels)) {
+      return { kind: 'silence', id: s.id, until: s.endsAt, onEnd: s.onEnd, ...(s.comment ? { comment: s.comment } : {}) };
+    }
+  }
+  return undefined;
+}
+
+export function describeSuppression(s: Suppression): string {
+  return `${s.kind === 'maintenance' ? 'maintenance window' : 'silence'} ${s.id}`;
+}

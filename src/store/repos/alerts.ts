@@ -1,0 +1,28 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../database.js';
+import type { AlertSeriesTable } from '../tables/alerts.js';
+
+export type AlertSeriesRow = AlertSeriesTable;
+
+export async function loadAlertSeries(db: Kysely<Database>): Promise<AlertSeriesRow[]> {
+  return db.selectFrom('alert_series').selectAll().orderBy('series_key').execute();
+}
+
+/** Writes each series' latest state (insert or replace), in one transaction. */
+export async function saveAlertSeries(db: Kysely<Database>, rows: readonly AlertSeriesRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  await db.transaction().execute(async (trx) => {
+    for (const row of rows) {
+      await trx
+        .insertInto('alert_series')
+        .values(row)
+        .onConflict((oc) => oc.column('series_key').doUpdateSet({ rule_id: row.rule_id, state: row.state, data: row.data, updated_at: row.updated_at }))
+        .execute();
+    }
+  });
+}
+
+export async function deleteAlertSeries(db: Kysely<Database>, keys: readonly string[]): Promise<void> {
+  if (keys.length === 0) return;
+  await db.deleteFrom('alert_series').where('series_key', 'in', [...keys]).execute();
+}

@@ -1,0 +1,178 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from '../database.js';
+import type {
+  ChangeEventsTable,
+  IncidentAlertsTable,
+  IncidentsTable,
+  IncidentTimelineTable,
+  SilencesTable,
+} from '../tables/incidents.js';
+
+export type IncidentRow = IncidentsTable;
+export type IncidentAlertRow = IncidentAlertsTable;
+export type TimelineRow = IncidentTimelineTable;
+export type ChangeEventRow = ChangeEventsTable;
+export type SilenceRow = SilencesTable;
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+/** States in which an incident is still open. */
+export const OPEN_INCIDENT_STATES = ['triggered', 'acknowledged', 'investigating', 'mitigated'] as const;
+
+export async function insertIncident(db: Db, row: IncidentRow): Promise<void> {
+  await db.insertInto('incidents').values(row).execute();
+}
+
+export async function updateIncident(db: Db, id: string, patch: Partial<Omit<IncidentRow, 'id'>>): Promise<void> {
+  await db.updateTable('incidents').set(patch).where('id', '=', id).execute();
+}
+
+export async function findIncident(db: Db, id: string): Promise<IncidentRow | undefined> {
+  return db.selectFrom('incidents').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export interface IncidentListFilter {
+  state?: string | readonly string[];
+  severity?: string;
+  /** Only incidents with an id below this one (ids sort by opening time): the next page. */
+  before?: string;
+  limit?: number;
+}
+
+/**
+ * Newest first, keyset-paginated on the id: the first page and every later page read only `limit`
+ * rows through the primary key, or through (state, id) / (severity, id) when filtered.
+ */
+export function listIncidentsQuery(db: Db, filter: IncidentListFilter = {}) {
+  let q = db.selectFrom('incidents').selectAll();
+  const states = filter.state === undefined ? [] : typeof filter.state === 'string' ? [filter.state] : [...filter.state];
+  if (states.length === 1) q = q.where('state', '=', states[0]!);
+  else if (states.length > 1) q = q.where('state', 'in', states);
+  if (filter.severity !== undefined) q = q.where('severity', '=', filter.severity);
+  if (filter.before !== undefined) q = q.where('id', '<', filter.before);
+  return q.orderBy('id', 'desc').limit(Math.min(Math.max(filter.limit ?? 50, 1), 500));
+}
+
+export async function listIncidents(db: Db, filter: IncidentListFilter = {}): Promise<IncidentRow[]> {
+  return listIncidentsQuery(db, filter).execute();
+}
+
+/** The open incident an alert with this dedup key already belongs to, if any. */
+export async function findOpenIncidentByDedupKey(db: Db, dedupKey: string): Promise<IncidentRow | undefined> {
+  return db
+    .selectFrom('incident_alerts')
+    .innerJoin('incidents', 'incidents.id', 'incident_alerts.incident_id')
+    .selectAll('incidents')
+    .where('incident_alerts.dedup_key', '=', dedupKey)
+    .where('incidents.state', 'in', [...OPEN_INCIDENT_STATES])
+    .orderBy('incidents.id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+/** The latest incident (any state) an alert with this dedup key belonged to. */
+export async function findLatestIncidentByDedupKey(db: Db, dedupKey: string): Promise<IncidentRow | undefined> {
+  return db
+    .selectFrom('incident_alerts')
+    .innerJoin('incidents', 'incidents.id', 'incident_alerts.incident_id')
+    .selectAll('incidents')
+    .where('incident_alerts.dedup_key', '=', dedupKey)
+    .orderBy('incident_alerts.last_fired_at', 'desc')
+    .orderBy('incidents.id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+/** The newest open incident of a service opened at or after `since` (grouping). */
+export async function findOpenIncidentForService(db: Db, service: string, since: number): Promise<IncidentRow | undefined> {
+  return db
+    .selectFrom('incidents')
+    .selectAll()
+    .where('service', '=', service)
+    .where('opened_at', '>=', since)
+    .where('state', 'in', [...OPEN_INCIDENT_STATES])
+    .orderBy('opened_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+export async function listIncidentsOpenedBetween(db: Db, from: number, to: number): Promise<IncidentRow[]> {
+  return db.selectFrom('incidents').selectAll().where('opened_at', '>=', from).where('opened_at', '<=', to).orderBy('opened_at').execute();
+}
+
+/** Incidents whose notification a window or silence is holding back. */
+export async function listHeldIncidents(db: Db): Promise<IncidentRow[]> {
+  return db.selectFrom('incidents').selectAll().where('held_notification', 'is not', null).execute();
+}
+
+export async function upsertIncidentAlert(db: Db, row: IncidentAlertRow): Promise<void> {
+  const { incident_id: _i, dedup_key: _d, first_fired_at: _f, ...rest } = row;
+  await db
+    .insertInto('incident_alerts')
+    .values(row)
+    .onConflict((oc) => oc.columns(['incident_id', 'dedup_key']).doUpdateSet(rest))
+    .execute();
+}
+
+export async function findIncidentAlert(db: Db, incidentId: string, dedupKey: string): Promise<IncidentAlertRow | undefined> {
+  return db.selectFrom('incident_alerts').selectAll().where('incident_id', '=', incidentId).where('dedup_key', '=', dedupKey).executeTakeFirst();
+}
+
+export async function listIncidentAlerts(db: Db, incidentId: string): Promise<IncidentAlertRow[]> {
+  return db.selectFrom('incident_alerts').selectAll().where('incident_id', '=', incidentId).orderBy('first_fired_at').execute();
+}
+
+/** Appends a timeline entry; `seq` orders entries of one incident in the order they were written. */
+export async function appendTimelineRow(db: Db, row: Omit<TimelineRow, 'seq'>): Promise<TimelineRow> {
+  const last = await db
+    .selectFrom('incident_timeline')
+    .select('seq')
+    .where('incident_id', '=', row.incident_id)
+    .orderBy('seq', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  const full = { ...row, seq: (last ? Number(last.seq) : 0) + 1 };
+  await db.insertInto('incident_timeline').values(full).execute();
+  return full;
+}
+
+/** An incident's timeline in time order (entries at the same instant in the order written). */
+export async function listTimeline(db: Db, incidentId: string): Promise<TimelineRow[]> {
+  return db.selectFrom('incident_timeline').selectAll().where('incident_id', '=', incidentId).orderBy('at').orderBy('seq').execute();
+}
+
+export async function insertChangeEvent(db: Db, row: ChangeEventRow): Promise<void> {
+  await db.insertInto('change_events').values(row).execute();
+}
+
+export async function listChangeEventsBetween(db: Db, from: number, to: number): Promise<ChangeEventRow[]> {
+  return db.selectFrom('change_events').selectAll().where('at', '>=', from).where('at', '<=', to).orderBy('at').execute();
+}
+
+export async function insertSilence(db: Db, row: SilenceRow): Promise<void> {
+  await db.insertInto('silences').values(row).execute();
+}
+
+/** Silences not yet ended or expired at `at` (including ones that start later). */
+export async function listLiveSilences(db: Db, at: number): Promise<SilenceRow[]> {
+  return db.selectFrom('silences').selectAll().where('ends_at', '>', at).where('expired_at', 'is', null).orderBy('starts_at').execute();
+}
+
+export async function findSilence(db: Db, id: string): Promise<SilenceRow | undefined> {
+  return db.selectFrom('silences').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Ends a silence early; false when it had already ended or been expired. */
+export async function expireSilence(db: Db, id: string, at: number): Promise<boolean> {
+  const r = await db
+    .updateTable('silences')
+    .set({ expired_at: at })
+    .where('id', '=', id)
+    .where('expired_at', 'is', null)
+    .where('ends_at', '>', at)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+// The alert rule state repository travels with the incidents domain's.
+export * from './alerts.js';
