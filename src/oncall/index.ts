@@ -28,3 +28,4 @@ export {
 } from './escalation.js';
 export { checkOncallReferences, type ReferenceIssue } from './references.js';
 export { canonicalTimeZone, formatInZone, parseInstant } from './zoned-time.js';
+export { EscalationDriver, type EscalationDriverOptions, type EscalationNotice } from './escalation-driver.js';

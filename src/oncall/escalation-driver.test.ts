@@ -1,0 +1,93 @@
+/**
+ * The escalation driver on a real SQLite store: pages step by step on a simulated clock, survives
+ * a restart (a new driver on the same store catches up on what fell due while it was down), and
+ * stops on acknowledgement.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SimulatedClock } from '../lib/clock.js';
+import { openStore, type Store } from '../store/index.js';
+import { EscalationDriver, type EscalationNotice } from './escalation-driver.js';
+import { MINUTE, at, policyFromConfig, scheduleFromConfig } from './test-support.js';
+
+const policy = policyFromConfig({
+  steps: [
+    { targets: [{ schedule: 'primary' }], timeout: '15m' },
+    { targets: [{ user: 'lead' }], timeout: '1h' },
+  ],
+});
+const primary = scheduleFromConfig({
+  time_zone: 'UTC',
+  layers: [{ users: ['ann', 'bob'], rotation: { length: '1d', handoff: '09:00', start: '2026-03-01' } }],
+});
+
+describe('EscalationDriver', () => {
+  let dir: string;
+  let store: Store;
+  let clock: SimulatedClock;
+  const notices: Array<EscalationNotice & { seenAt: number }> = [];
+
+  const driver = () =>
+    new EscalationDriver({
+      store,
+      clock,
+      policies: [policy],
+      schedules: [primary],
+      onNotice: async (n) => {
+        notices.push({ ...n, seenAt: clock.now() });
+      },
+    });
+
+  beforeEach(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opsbook-esc-'));
+    store = await openStore({ url: path.join(dir, 'opsbook.db') });
+    await store.migrate();
+    clock = new SimulatedClock(at('2026-03-02T10:00:00Z'));
+    notices.length = 0;
+  });
+  afterEach(async () => {
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('pages the on-call person now and the next step after the first timeout', async () => {
+    const d = driver();
+    await store.db.transaction().execute((trx) => d.start({ id: 'inc-1', openedAt: clock.now() }, 'default', trx));
+    expect(notices.map((n) => [n.stepIndex, n.recipients])).toEqual([[0, [{ kind: 'user', user: 'bob', schedule: 'primary' }]]]);
+    await clock.advance(14 * MINUTE);
+    expect(notices).toHaveLength(1);
+    await clock.advance(1 * MINUTE);
+    expect(notices.map((n) => [n.stepIndex, n.reason, n.seenAt - at('2026-03-02T10:00:00Z')])).toEqual([
+      [0, 'start', 0],
+      [1, 'timeout', 15 * MINUTE],
+    ]);
+    await d.close();
+  });
+
+  it('resumes after a restart and sends what fell due while it was down, in order', async () => {
+    const first = driver();
+    await store.db.transaction().execute((trx) => first.start({ id: 'inc-2', openedAt: clock.now() }, 'default', trx));
+    await first.close();
+    await clock.advance(20 * MINUTE); // down for 20 minutes: step 2 fell due at minute 15
+    const second = driver();
+    await second.resume();
+    expect(notices.map((n) => [n.stepIndex, n.at - at('2026-03-02T10:00:00Z')])).toEqual([
+      [0, 0],
+      [1, 15 * MINUTE],
+    ]);
+    await second.close();
+  });
+
+  it('stops on acknowledgement: no later step is paged', async () => {
+    const d = driver();
+    await store.db.transaction().execute((trx) => d.start({ id: 'inc-3', openedAt: clock.now() }, 'default', trx));
+    await clock.advance(5 * MINUTE);
+    expect(await d.stop('inc-3', 'acknowledged', 'bob', store.db)).toBe(true);
+    await clock.advance(2 * 60 * MINUTE);
+    expect(notices).toHaveLength(1);
+    expect((await d.state('inc-3'))?.status).toBe('acknowledged');
+    await d.close();
+  });
+});

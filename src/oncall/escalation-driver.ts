@@ -1,0 +1,187 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Clock } from '../lib/clock.js';
+import { dueEscalations, getEscalation, nextEscalationAt, saveEscalation, type Database, type Store } from '../store/index.js';
+import {
+  acknowledgeEscalation,
+  onTimer,
+  resolveEscalation,
+  startEscalation,
+  type EscalationAction,
+  type EscalationState,
+} from './escalation.js';
+import { resolveStepTargets, type Recipient } from './targets.js';
+import type { EscalationPolicy, Schedule } from './types.js';
+
+/** One step's page, with its targets resolved to people and channels at the instant it fell due. */
+export interface EscalationNotice {
+  incidentId: string;
+  policyId: string;
+  /** Stable per incident, policy, round and step. */
+  key: string;
+  stepIndex: number;
+  round: number;
+  reason: 'start' | 'timeout' | 'response_target';
+  at: number;
+  recipients: Recipient[];
+}
+
+export interface EscalationDriverOptions {
+  store: Store;
+  clock: Clock;
+  policies: readonly EscalationPolicy[];
+  schedules: readonly Schedule[];
+  /**
+   * Called inside the transaction that saves the new state, so a page is enqueued exactly when
+   * its step is recorded (a crash loses neither, and never sends one without the other).
+   */
+  onNotice: (notice: EscalationNotice, trx: Transaction<Database>) => Promise<void>;
+  onExhausted?: (incidentId: string, policyId: string, trx: Transaction<Database>) => Promise<void>;
+  logger?: { warn(obj: unknown, msg?: string): void };
+}
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+/**
+ * Runs escalations against the store: each incident's state is one row whose `next_at` is its only
+ * timer, so a restarted daemon finds what fell due while it was down and catches up in order.
+ */
+export class EscalationDriver {
+  private policies = new Map<string, EscalationPolicy>();
+  private schedules = new Map<string, Schedule>();
+  private cancelTimer: (() => void) | undefined;
+  private armedAt: number | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(private readonly opts: EscalationDriverOptions) {
+    this.configure(opts.policies, opts.schedules);
+  }
+
+  configure(policies: readonly EscalationPolicy[], schedules: readonly Schedule[]): void {
+    this.policies = new Map(policies.map((p) => [p.id, p]));
+    this.schedules = new Map(schedules.map((s) => [s.id, s]));
+  }
+
+  hasPolicy(id: string): boolean {
+    return this.policies.has(id);
+  }
+
+  /** Starts paging for an incident (no-op when one already runs for it). */
+  async start(incident: { id: string; openedAt: number; responseTargetMs?: number }, policyId: string, trx: Transaction<Database>): Promise<void> {
+    const policy = this.policies.get(policyId);
+    if (!policy) throw new Error(`unknown escalation policy ${policyId}`);
+    const existing = await getEscalation(trx, incident.id);
+    if (existing && existing.status === 'active') return;
+    const now = this.opts.clock.now();
+    const r = startEscalation(policy, incident, now);
+    await this.persist(trx, r.state, r.actions, policy);
+    this.wake(r.state.nextAt ?? undefined);
+  }
+
+  /** Stops paging: an acknowledgement or resolution ends the escalation. */
+  async stop(incidentId: string, reason: 'acknowledged' | 'resolved', by: string, db: Db): Promise<boolean> {
+    const row = await getEscalation(db, incidentId);
+    if (!row || row.status !== 'active') return false;
+    const state = JSON.parse(row.state) as EscalationState;
+    const now = this.opts.clock.now();
+    const next = reason === 'acknowledged' ? acknowledgeEscalation(state, now, by) : resolveEscalation(state, now, by);
+    await saveEscalation(db, this.row(next));
+    return true;
+  }
+
+  async state(incidentId: string): Promise<EscalationState | undefined> {
+    const row = await getEscalation(this.opts.store.db, incidentId);
+    return row ? (JSON.parse(row.state) as EscalationState) : undefined;
+  }
+
+  /** Advances every due escalation; re-arms the timer for the next one. */
+  tick(): Promise<void> {
+    this.running ??= this.runDue().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  /** Arms the timer from the store's earliest pending escalation (call once on start). */
+  async resume(): Promise<void> {
+    await this.tick();
+  }
+
+  async close(): Promise<void> {
+    this.stopped = true;
+    this.cancelTimer?.();
+    await this.running;
+  }
+
+  private async runDue(): Promise<void> {
+    const now = this.opts.clock.now();
+    for (;;) {
+      const due = await dueEscalations(this.opts.store.db, now, 50);
+      if (due.length === 0) break;
+      for (const row of due) {
+        const policy = this.policies.get(row.policy_id);
+        if (!policy) {
+          this.opts.logger?.warn({ incident: row.incident_id, policy: row.policy_id }, 'escalation policy no longer configured; escalation paused');
+          await saveEscalation(this.opts.store.db, { ...row, next_at: null, updated_at: now });
+          continue;
+        }
+        await this.opts.store.db.transaction().execute(async (trx) => {
+          // Another process may have advanced it since the read: only the writer that still sees
+          // the same version proceeds.
+          const fresh = await getEscalation(trx, row.incident_id);
+          if (!fresh || fresh.updated_at !== row.updated_at || fresh.next_at !== row.next_at) return;
+          const r = onTimer(policy, JSON.parse(fresh.state) as EscalationState, now);
+          await this.persist(trx, r.state, r.actions, policy);
+        });
+      }
+    }
+    this.wake(await nextEscalationAt(this.opts.store.db));
+  }
+
+  private async persist(trx: Transaction<Database>, state: EscalationState, actions: EscalationAction[], policy: EscalationPolicy): Promise<void> {
+    await saveEscalation(trx, this.row(state));
+    for (const action of actions) {
+      if (action.type === 'exhausted') {
+        await this.opts.onExhausted?.(action.incidentId, action.policyId, trx);
+        continue;
+      }
+      const step = policy.steps[action.stepIndex]!;
+      await this.opts.onNotice(
+        {
+          incidentId: action.incidentId,
+          policyId: action.policyId,
+          key: action.key,
+          stepIndex: action.stepIndex,
+          round: action.round,
+          reason: action.reason,
+          at: action.at,
+          recipients: resolveStepTargets(step, action.at, this.schedules),
+        },
+        trx,
+      );
+    }
+  }
+
+  private row(state: EscalationState) {
+    return {
+      incident_id: state.incidentId,
+      policy_id: state.policyId,
+      status: state.status,
+      next_at: state.nextAt,
+      state: JSON.stringify(state),
+      updated_at: this.opts.clock.now(),
+    };
+  }
+
+  private wake(at: number | undefined): void {
+    if (this.stopped || at === undefined) return;
+    if (this.armedAt !== undefined && this.armedAt <= at) return;
+    this.cancelTimer?.();
+    this.armedAt = at;
+    this.cancelTimer = this.opts.clock.at(at, () => {
+      this.armedAt = undefined;
+      this.cancelTimer = undefined;
+      void this.tick();
+    });
+  }
+}
