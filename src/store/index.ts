@@ -6,3 +6,4 @@ export * from './repos/tokens.js';
 export * from './repos/audit.js';
 export * from './repos/check-history.js';
 export * from './repos/incidents.js';
+export * from './repos/outbox.js';

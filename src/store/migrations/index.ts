@@ -8,6 +8,7 @@ import * as m000001 from './000001-core.js';
 export const MIGRATIONS: Record<string, Migration> = {
   '000001-core': m000001,
   '000002-check-history': await import('./000002-check-history.js'),
+  '000003-notify': await import('./000003-notify.js'),
   '000004-incidents': await import('./000004-incidents.js'),
 };
 

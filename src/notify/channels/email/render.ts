@@ -1,0 +1,53 @@
+import type { OutboundMessage } from '../../types.js';
+import { eventHeadline } from '../shared/wording.js';
+
+export interface RenderedEmail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+const esc = (s: string): string =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+
+/** Plain text and HTML bodies carrying the same facts and the same links. */
+export function renderEmail(m: OutboundMessage): RenderedEmail {
+  const n = m.notification;
+  const inc = n.incident;
+  const subject = eventHeadline(n);
+  const facts: Array<[string, string]> = inc
+    ? [
+        ['Incident', inc.id],
+        ['Severity', inc.severity],
+        ['Status', inc.status],
+        ...(inc.service ? ([['Service', inc.service]] as Array<[string, string]>) : []),
+      ]
+    : [];
+  const links: Array<[string, string]> = [
+    ...(inc ? ([['Open the incident', inc.url]] as Array<[string, string]>) : []),
+    ...(m.links.acknowledge ? ([['Acknowledge', m.links.acknowledge]] as Array<[string, string]>) : []),
+    ...(m.links.resolve ? ([['Resolve', m.links.resolve]] as Array<[string, string]>) : []),
+  ];
+
+  const text = [
+    subject,
+    '',
+    ...facts.map(([k, v]) => `${k}: ${v}`),
+    ...(inc?.summary ? ['', inc.summary] : []),
+    ...(links.length ? ['', ...links.map(([k, v]) => `${k}: ${v}`)] : []),
+    '',
+    n.event === 'test' ? 'This is a test message from opsbook; the channel works.' : 'The acknowledge and resolve links work without signing in and expire.',
+    `Message ${m.id}`,
+  ].join('\n');
+
+  const html = [
+    '<!doctype html><html><body style="font-family:sans-serif">',
+    `<h2>${esc(subject)}</h2>`,
+    facts.length ? `<table>${facts.map(([k, v]) => `<tr><th align="left">${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table>` : '',
+    inc?.summary ? `<p>${esc(inc.summary)}</p>` : '',
+    links.length ? `<p>${links.map(([k, v]) => `<a href="${esc(v)}">${esc(k)}</a>`).join(' &middot; ')}</p>` : '',
+    `<p style="color:#666;font-size:small">Message ${esc(m.id)}</p>`,
+    '</body></html>',
+  ].join('\n');
+  return { subject, text, html };
+}

@@ -1,0 +1,23 @@
+import type { ChannelConfig } from '../../config/schema/channels.js';
+import type { ChannelKind, DeliveryOutcome, OutboundMessage, SendContext } from '../types.js';
+import { emailChannel } from './email/index.js';
+import { slackChannel } from './slack/index.js';
+import { webhookChannel } from './webhook/index.js';
+
+/** Every channel kind by name. A new kind is a folder here and one line in this map. */
+export const CHANNEL_KINDS: { [K in ChannelConfig['kind']]: ChannelKind<Extract<ChannelConfig, { kind: K }>> } = {
+  webhook: webhookChannel,
+  slack: slackChannel,
+  email: emailChannel,
+};
+
+/** Sends one message through the channel's kind. */
+export function sendThroughChannel(message: OutboundMessage, channel: ChannelConfig, ctx: SendContext): Promise<DeliveryOutcome> {
+  const kind = CHANNEL_KINDS[channel.kind] as ChannelKind;
+  return kind.send(message, channel, ctx);
+}
+
+export { signWebhook } from './webhook/index.js';
+export { renderWebhookBody } from './webhook/render.js';
+export { renderSlackPayload } from './slack/render.js';
+export { renderEmail } from './email/render.js';

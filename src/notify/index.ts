@@ -1,0 +1,32 @@
+/** Notifications: a durable outbox delivered at least once through webhook, Slack and email channels. */
+export type {
+  Notification,
+  NotificationEvent,
+  NotificationIncident,
+  OutboundMessage,
+  DeliveryOutcome,
+  SendContext,
+  ChannelKind,
+  ActionLinks,
+  NotifyLogger,
+} from './types.js';
+export { enqueueNotification, signalOutbox, onOutboxSignal, notificationOf } from './enqueue.js';
+export { OutboxWorker, type OutboxWorkerOptions, type SettledAttempt } from './worker.js';
+export { listDeadLetters, redriveDeadLetter } from './dead-letters.js';
+export { backoffCeiling, nextRetry, type RetryPolicy } from './backoff.js';
+export {
+  createActionToken,
+  verifyActionToken,
+  actionUrl,
+  loadActionKey,
+  ActionLinkSigner,
+  ACTION_KEY_NAME,
+  DEFAULT_ACTION_LINK_TTL_MS,
+  type ActionClaims,
+  type ActionName,
+  type ActionTokenCheck,
+} from './action-links.js';
+export { CHANNEL_KINDS, sendThroughChannel, signWebhook, renderWebhookBody, renderSlackPayload, renderEmail } from './channels/index.js';
+export { sendTestNotification, testNotification } from './test-send.js';
+export type { ChannelConfig, ChannelKind as ChannelKindName } from '../config/schema/channels.js';
+export { listDeliveries, listOutbox, countOutbox, getOutbox, type OutboxRow, type DeliveryRow } from '../store/repos/outbox.js';

@@ -1,0 +1,76 @@
+import type { Clock } from '../lib/clock.js';
+import type { ChannelConfig } from '../config/schema/channels.js';
+
+export type NotificationEvent =
+  | 'incident.triggered'
+  | 'incident.escalated'
+  | 'incident.acknowledged'
+  | 'incident.resolved'
+  | 'incident.reopened'
+  | 'test';
+
+/** The incident as a notification shows it; `url` is its page on `server.public_url`. */
+export interface NotificationIncident {
+  id: string;
+  title: string;
+  severity: string;
+  status: string;
+  url: string;
+  service?: string;
+  summary?: string;
+}
+
+/** What the incident and escalation engines hand to the outbox. */
+export interface Notification {
+  channelId: string;
+  event: NotificationEvent | (string & {});
+  incident?: NotificationIncident;
+  /** The person paged, when a step targets someone: their name and address on this channel. */
+  recipient?: { user: string; address: string };
+  /** Enqueueing the same key twice on one channel keeps one message (safe to call again after a crash). */
+  dedupKey?: string;
+}
+
+/** Acknowledge / resolve links signed for the incident; they work without logging in. */
+export interface ActionLinks {
+  acknowledge?: string;
+  resolve?: string;
+}
+
+/** One message as a channel sends it: the outbox id is the stable id every retry carries. */
+export interface OutboundMessage {
+  /** `msg_…`: the outbox row id, sent as `webhook-id` (and Message-ID for email). */
+  id: string;
+  /** When the message was enqueued (epoch ms); the webhook body's timestamp. */
+  createdAt: number;
+  /** 1 for the first attempt. */
+  attempt: number;
+  notification: Notification;
+  links: ActionLinks;
+}
+
+export type DeliveryOutcome =
+  | { ok: true; status?: number; detail?: string }
+  | { ok: false; retryable: boolean; status?: number; error: string; retryAfterMs?: number; detail?: string };
+
+export interface SendContext {
+  /** Aborted when the worker stops past its deadline. */
+  signal: AbortSignal;
+  clock: Clock;
+}
+
+/** One channel kind: renders and sends a message. Each kind lives in `channels/<kind>/`. */
+export interface ChannelKind<C extends ChannelConfig = ChannelConfig> {
+  kind: C['kind'];
+  send(message: OutboundMessage, channel: C, ctx: SendContext): Promise<DeliveryOutcome>;
+}
+
+/** The subset of a pino logger the outbox uses. */
+export interface NotifyLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export const silentLogger: NotifyLogger = { debug() {}, info() {}, warn() {}, error() {} };

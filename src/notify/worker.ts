@@ -1,0 +1,263 @@
+import { performance } from 'node:perf_hooks';
+import type { ChannelConfig } from '../config/schema/channels.js';
+import type { Clock } from '../lib/clock.js';
+import { newId } from '../lib/ids.js';
+import type { Store } from '../store/index.js';
+import { claimDueOutbox, nextOutboxDueAt, recordOutboxAttempt, type AttemptResult, type OutboxRow } from '../store/repos/outbox.js';
+import type { ActionLinkSigner } from './action-links.js';
+import { nextRetry } from './backoff.js';
+import { sendThroughChannel } from './channels/index.js';
+import { listDeadLetters, redriveDeadLetter } from './dead-letters.js';
+import { notificationOf, onOutboxSignal } from './enqueue.js';
+import { silentLogger, type DeliveryOutcome, type NotifyLogger, type OutboundMessage } from './types.js';
+
+export interface OutboxWorkerOptions {
+  store: Store;
+  clock: Clock;
+  /** The `channels:` section (validated); replace it on config reload with `setChannels`. */
+  channels: readonly ChannelConfig[];
+  logger?: NotifyLogger;
+  /** Messages sent at the same time (default 8). */
+  concurrency?: number;
+  /** Signs acknowledge/resolve links; without it messages carry none. */
+  linkSigner?: ActionLinkSigner;
+  /** Longest wait between two looks at the outbox when nothing wakes the worker (default 1s). */
+  pollIntervalMs?: number;
+  /** How long a claimed message is this worker's before another may take it (default: longest channel timeout + 30s). */
+  leaseMs?: number;
+  /** Source of jitter, [0, 1) (default Math.random). */
+  random?: () => number;
+  /** Called after every attempt is recorded (metrics, benchmarks). */
+  onSettled?: (e: SettledAttempt) => void;
+}
+
+export interface SettledAttempt {
+  id: string;
+  channelId: string;
+  attempt: number;
+  outcome: DeliveryOutcome;
+  result: AttemptResult;
+  /** False when the lease had passed to another worker: the attempt was only logged. */
+  moved: boolean;
+}
+
+const DETAIL_LIMIT = 500;
+const clip = (s: string | undefined): string | null => (s === undefined ? null : s.length > DETAIL_LIMIT ? `${s.slice(0, DETAIL_LIMIT - 1)}…` : s);
+
+/**
+ * Delivers the outbox: claims due messages under a lease, sends each through its channel, then
+ * records delivered / retry (exponential backoff, full jitter) / dead, with every attempt in the
+ * delivery log. A worker that dies mid-send leaves its rows `delivering`; when the lease runs out any
+ * worker takes them again, with the same id: at-least-once, never lost.
+ */
+export class OutboxWorker {
+  readonly id = newId('wrk');
+  private channels = new Map<string, ChannelConfig>();
+  private leaseMs = 0;
+  private running = false;
+  private pumping: Promise<void> | undefined;
+  private again = false;
+  private readonly inFlight = new Set<Promise<void>>();
+  private cancelTimer: (() => void) | undefined;
+  private unsubscribe: (() => void) | undefined;
+  private readonly abort = new AbortController();
+  private readonly log: NotifyLogger;
+  private readonly concurrency: number;
+  private readonly pollIntervalMs: number;
+  private readonly random: () => number;
+
+  constructor(private readonly o: OutboxWorkerOptions) {
+    this.log = o.logger ?? silentLogger;
+    this.concurrency = Math.max(1, o.concurrency ?? 8);
+    this.pollIntervalMs = o.pollIntervalMs ?? 1000;
+    this.random = o.random ?? Math.random;
+    this.setChannels(o.channels);
+  }
+
+  setChannels(channels: readonly ChannelConfig[]): void {
+    this.channels = new Map(channels.map((c) => [c.id, c]));
+    const longest = Math.max(0, ...channels.map((c) => c.timeout));
+    // A lease shorter than a send would hand a message to a second worker while the first still sends.
+    this.leaseMs = Math.max(this.o.leaseMs ?? longest + 30_000, longest + 1000);
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.unsubscribe = onOutboxSignal(() => this.wake());
+    this.wake();
+  }
+
+  /** Looks for due messages now (called on enqueue in this process, and by the poll timer). */
+  wake(): void {
+    if (!this.running) return;
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    this.pumping = this.pump().finally(() => (this.pumping = undefined));
+  }
+
+  private async pump(): Promise<void> {
+    const { store, clock } = this.o;
+    try {
+      let lookedAgain = false;
+      do {
+        this.again = false;
+        const free = this.concurrency - this.inFlight.size;
+        if (free <= 0) return; // a finishing send wakes the worker
+        const rows = await claimDueOutbox(store.db, store.dialect, { now: clock.now(), owner: this.id, leaseMs: this.leaseMs, limit: free });
+        for (const row of rows) this.track(this.deliver(row));
+        if (rows.length === free) this.again = true;
+        else if ((await this.armTimer()) && !lookedAgain) {
+          // Something fell due while claiming (time moved on): one more look, not a spin.
+          lookedAgain = true;
+          this.again = true;
+        }
+      } while (this.again && this.running);
+    } catch (e) {
+      this.log.error({ err: e }, 'outbox: claiming failed; trying again at the next poll');
+      void this.armTimer(clock.now() + this.pollIntervalMs);
+    }
+  }
+
+  private track(p: Promise<void>): void {
+    this.inFlight.add(p);
+    void p.finally(() => {
+      this.inFlight.delete(p);
+      this.wake();
+    });
+  }
+
+  /** Wakes at the next retry or lease expiry, and at least every poll interval (other processes enqueue too). */
+  /** Returns true when a row is already due (the caller may look once more before waiting). */
+  private async armTimer(at?: number): Promise<boolean> {
+    if (!this.running) return false;
+    let when = at ?? this.o.clock.now() + this.pollIntervalMs;
+    let dueNow = false;
+    if (at === undefined) {
+      const next = await nextOutboxDueAt(this.o.store.db);
+      const now = this.o.clock.now();
+      dueNow = next !== undefined && next <= now;
+      // A row due but not claimed may be held by another process's claim: look again shortly.
+      if (next !== undefined) when = Math.min(when, next > now ? next : now + 5);
+    }
+    this.cancelTimer?.();
+    this.cancelTimer = this.o.clock.at(when, () => this.wake());
+    return dueNow;
+  }
+
+  private async deliver(row: OutboxRow): Promise<void> {
+    const { clock, store } = this.o;
+    const channel = this.channels.get(row.channel_id);
+    const started = performance.now(); // elapsed time only; instants come from the clock
+    let outcome: DeliveryOutcome;
+    if (!channel) {
+      outcome = { ok: false, retryable: false, error: `channel ${row.channel_id} is not configured` };
+    } else {
+      try {
+        const notification = notificationOf(row);
+        const message: OutboundMessage = {
+          id: row.id,
+          createdAt: row.created_at,
+          attempt: row.attempts,
+          notification,
+          links: this.o.linkSigner?.linksFor(notification, row.retry_from) ?? {},
+        };
+        outcome = await sendThroughChannel(message, channel, { signal: this.abort.signal, clock });
+      } catch (e) {
+        outcome = { ok: false, retryable: true, error: `${channel.kind} channel failed: ${(e as Error).message}` };
+      }
+    }
+    const durationMs = performance.now() - started;
+    const now = clock.now();
+    const result = this.decide(row, channel, outcome, now);
+    let moved = false;
+    try {
+      moved = await recordOutboxAttempt(store.db, {
+        row,
+        owner: this.id,
+        result,
+        delivery: {
+          id: newId('dlv', now),
+          statusCode: outcome.status ?? null,
+          error: outcome.ok ? null : clip(outcome.error),
+          detail: clip(outcome.detail),
+          durationMs,
+        },
+      });
+    } catch (e) {
+      // The row stays `delivering`; when the lease runs out it is sent again with the same id.
+      this.log.error({ err: e, id: row.id }, 'outbox: recording an attempt failed');
+      return;
+    }
+    this.o.onSettled?.({ id: row.id, channelId: row.channel_id, attempt: row.attempts, outcome, result, moved });
+    const fields = { id: row.id, channel: row.channel_id, attempt: row.attempts, status: outcome.status, error: outcome.ok ? undefined : outcome.error };
+    if (result.state === 'delivered') this.log.debug(fields, 'notification delivered');
+    else if (result.state === 'retry') this.log.warn({ ...fields, retryAt: new Date(result.dueAt).toISOString() }, 'notification failed; will retry');
+    else this.log.error(fields, 'notification dead-lettered');
+  }
+
+  private decide(row: OutboxRow, channel: ChannelConfig | undefined, outcome: DeliveryOutcome, now: number): AttemptResult {
+    if (outcome.ok) return { state: 'delivered', at: now };
+    // Stopping: the message is due again at once for whichever worker runs next.
+    if (this.abort.signal.aborted) return { state: 'retry', at: now, dueAt: now };
+    if (!outcome.retryable || !channel) return { state: 'dead', at: now };
+    const decision = nextRetry(
+      { initialMs: channel.retry.initial, maxIntervalMs: channel.retry.max_interval, maxAgeMs: channel.retry.max_age },
+      {
+        now,
+        windowStart: row.retry_from,
+        retry: row.attempts - row.retry_from_attempt,
+        random: this.random,
+        ...(outcome.retryAfterMs !== undefined ? { retryAfterMs: outcome.retryAfterMs } : {}),
+      },
+    );
+    if (!decision.retry) {
+      // Said in the dead letter's reason: why it was given up, then what went wrong last.
+      outcome.error = `${decision.reason}; last error: ${outcome.error}`;
+      return { state: 'dead', at: now };
+    }
+    return { state: 'retry', at: now, dueAt: decision.at };
+  }
+
+  /** Resolves when no claim and no send is running (tests step a simulated clock between these). */
+  async idle(): Promise<void> {
+    for (let i = 0; i < 1000 && (this.pumping || this.inFlight.size > 0); i++) {
+      await this.pumping;
+      await Promise.all([...this.inFlight]);
+    }
+  }
+
+  /**
+   * Stops claiming, lets sends in flight finish until `deadline` (epoch ms on the clock), then
+   * aborts the rest; aborted messages are recorded as due again at once.
+   */
+  async stop(deadline?: number): Promise<void> {
+    this.running = false;
+    this.unsubscribe?.();
+    this.cancelTimer?.();
+    this.cancelTimer = undefined;
+    const settled = (async () => {
+      await this.pumping;
+      await Promise.all([...this.inFlight]);
+    })();
+    if (deadline !== undefined) {
+      const timer = new AbortController();
+      await Promise.race([settled, this.o.clock.sleepUntil(deadline, timer.signal).catch(() => {})]);
+      timer.abort();
+      this.abort.abort(new Error('outbox worker stopped'));
+    }
+    await settled;
+  }
+
+  listDeadLetters(limit?: number): Promise<OutboxRow[]> {
+    return listDeadLetters(this.o.store, limit);
+  }
+
+  /** Moves a dead message back to pending and sends it now. */
+  async redrive(id: string): Promise<void> {
+    await redriveDeadLetter(this.o.store, this.o.clock, id);
+    this.wake();
+  }
+}

@@ -1,0 +1,188 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../database.js';
+import type { DeliveriesTable, OutboxTable } from '../tables/notify.js';
+import type { StoreDialect } from '../store.js';
+
+export type OutboxRow = OutboxTable;
+export type DeliveryRow = DeliveriesTable;
+
+/**
+ * Inserts an outbox row. With a dedup key already used on the same channel nothing is written and
+ * the existing row's id comes back with `created: false`, so a caller that retries after a crash
+ * does not page twice.
+ */
+export async function insertOutbox(db: Kysely<Database>, row: OutboxRow): Promise<{ id: string; created: boolean }> {
+  const r = await db
+    .insertInto('outbox')
+    .values(row)
+    .onConflict((oc) => oc.columns(['channel_id', 'dedup_key']).doNothing())
+    .executeTakeFirst();
+  if (Number(r.numInsertedOrUpdatedRows ?? 0n) > 0 || row.dedup_key === null) return { id: row.id, created: true };
+  const existing = await db
+    .selectFrom('outbox')
+    .select('id')
+    .where('channel_id', '=', row.channel_id)
+    .where('dedup_key', '=', row.dedup_key)
+    .executeTakeFirstOrThrow();
+  return { id: existing.id, created: false };
+}
+
+export interface ClaimOptions {
+  now: number;
+  /** Who takes the lease; recorded so only this worker may settle the attempt. */
+  owner: string;
+  leaseMs: number;
+  limit: number;
+}
+
+/**
+ * Takes up to `limit` due rows in one statement: pending rows whose attempt is due, and delivering
+ * rows whose lease has run out (their worker died). Each claim starts a new attempt. On PostgreSQL
+ * `FOR UPDATE SKIP LOCKED` lets several processes claim side by side without taking the same row;
+ * SQLite runs one writer at a time, so the statement is atomic there by itself.
+ */
+export async function claimDueOutbox(db: Kysely<Database>, dialect: StoreDialect, o: ClaimOptions): Promise<OutboxRow[]> {
+  let due = db
+    .selectFrom('outbox')
+    .select('id')
+    .where('due_at', '<=', o.now)
+    .orderBy('due_at')
+    .limit(o.limit);
+  if (dialect === 'postgres') due = due.forUpdate().skipLocked();
+  return db
+    .updateTable('outbox')
+    .set((eb) => ({
+      status: 'delivering' as const,
+      lease_owner: o.owner,
+      due_at: o.now + o.leaseMs,
+      attempts: eb('attempts', '+', 1),
+    }))
+    .where('id', 'in', due)
+    // Re-checked on the row itself: under READ COMMITTED another claimer may have moved it meanwhile.
+    .where('due_at', '<=', o.now)
+    .returningAll()
+    .execute();
+}
+
+/** The earliest instant any row falls due (a retry or a lease running out), if any. */
+export async function nextOutboxDueAt(db: Kysely<Database>): Promise<number | undefined> {
+  const r = await db.selectFrom('outbox').select((eb) => eb.fn.min('due_at').as('next')).executeTakeFirst();
+  return r?.next === null || r?.next === undefined ? undefined : Number(r.next);
+}
+
+export type AttemptResult =
+  | { state: 'delivered'; at: number }
+  | { state: 'retry'; at: number; dueAt: number }
+  | { state: 'dead'; at: number };
+
+export interface AttemptRecord {
+  row: Pick<OutboxRow, 'id' | 'channel_id' | 'incident_id' | 'attempts'>;
+  owner: string;
+  result: AttemptResult;
+  delivery: { id: string; statusCode: number | null; error: string | null; detail: string | null; durationMs: number };
+}
+
+/**
+ * Settles one attempt: logs it in `deliveries` and moves the row on, in one transaction. The row
+ * only moves if this worker still holds that attempt's lease; otherwise the attempt is logged as
+ * `superseded` and the row is left to whoever holds it now. Returns whether the row moved.
+ */
+export async function recordOutboxAttempt(db: Kysely<Database>, rec: AttemptRecord): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const { result, row } = rec;
+    const base = trx
+      .updateTable('outbox')
+      .where('id', '=', row.id)
+      .where('status', '=', 'delivering')
+      .where('lease_owner', '=', rec.owner)
+      .where('attempts', '=', row.attempts);
+    const common = { last_status: rec.delivery.statusCode, last_error: rec.delivery.error, lease_owner: null };
+    const update =
+      result.state === 'delivered'
+        ? base.set({ ...common, status: 'delivered', due_at: null, delivered_at: result.at })
+        : result.state === 'retry'
+          ? base.set({ ...common, status: 'pending', due_at: result.dueAt })
+          : base.set({ ...common, status: 'dead', due_at: null, dead_at: result.at });
+    const moved = Number((await update.executeTakeFirst()).numUpdatedRows) > 0;
+    await trx
+      .insertInto('deliveries')
+      .values({
+        id: rec.delivery.id,
+        outbox_id: row.id,
+        channel_id: row.channel_id,
+        incident_id: row.incident_id,
+        attempt: row.attempts,
+        at: result.at,
+        outcome: moved ? result.state : 'superseded',
+        status_code: rec.delivery.statusCode,
+        error: rec.delivery.error,
+        detail: rec.delivery.detail,
+        duration_ms: Math.round(rec.delivery.durationMs),
+      })
+      .execute();
+    return moved;
+  });
+}
+
+export async function getOutbox(db: Kysely<Database>, id: string): Promise<OutboxRow | undefined> {
+  return db.selectFrom('outbox').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function listOutbox(
+  db: Kysely<Database>,
+  filter: { status?: OutboxRow['status']; incidentId?: string; channelId?: string; limit?: number } = {},
+): Promise<OutboxRow[]> {
+  let q = db.selectFrom('outbox').selectAll().orderBy('created_at', 'asc').orderBy('id', 'asc');
+  if (filter.status) q = q.where('status', '=', filter.status);
+  if (filter.incidentId) q = q.where('incident_id', '=', filter.incidentId);
+  if (filter.channelId) q = q.where('channel_id', '=', filter.channelId);
+  if (filter.limit) q = q.limit(filter.limit);
+  return q.execute();
+}
+
+/** Counts of rows per status, for metrics and `opsbook notify status`. */
+export async function countOutbox(db: Kysely<Database>): Promise<Record<OutboxRow['status'], number>> {
+  const rows = await db.selectFrom('outbox').select((eb) => ['status', eb.fn.countAll().as('n')]).groupBy('status').execute();
+  const out = { pending: 0, delivering: 0, delivered: 0, dead: 0 };
+  for (const r of rows) out[r.status] = Number(r.n);
+  return out;
+}
+
+/**
+ * Puts a dead row back in line: pending, due now, with a fresh retry window. Returns false when
+ * the row does not exist or is not dead.
+ */
+export async function redriveOutbox(db: Kysely<Database>, id: string, now: number): Promise<boolean> {
+  const r = await db
+    .updateTable('outbox')
+    .set((eb) => ({ status: 'pending' as const, due_at: now, dead_at: null, retry_from: now, retry_from_attempt: eb.ref('attempts') }))
+    .where('id', '=', id)
+    .where('status', '=', 'dead')
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+/** The delivery log: every attempt, oldest first, for one incident or one outbox row. */
+export async function listDeliveries(db: Kysely<Database>, filter: { incidentId?: string; outboxId?: string; limit?: number }): Promise<DeliveryRow[]> {
+  let q = db.selectFrom('deliveries').selectAll().orderBy('at', 'asc').orderBy('attempt', 'asc').orderBy('id', 'asc');
+  if (filter.incidentId) q = q.where('incident_id', '=', filter.incidentId);
+  if (filter.outboxId) q = q.where('outbox_id', '=', filter.outboxId);
+  if (filter.limit) q = q.limit(filter.limit);
+  return q.execute();
+}
+
+/**
+ * Reads a generated key by name, creating it with `make()` on first use. Two processes racing to
+ * create it both end up with the one that was written first.
+ */
+export async function getOrCreateNotifyKey(db: Kysely<Database>, name: string, make: () => string, now: number): Promise<string> {
+  const found = await db.selectFrom('notify_keys').select('secret').where('name', '=', name).executeTakeFirst();
+  if (found) return found.secret;
+  await db
+    .insertInto('notify_keys')
+    .values({ name, secret: make(), created_at: now })
+    .onConflict((oc) => oc.column('name').doNothing())
+    .execute();
+  const row = await db.selectFrom('notify_keys').select('secret').where('name', '=', name).executeTakeFirstOrThrow();
+  return row.secret;
+}
