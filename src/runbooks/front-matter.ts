@@ -20,11 +20,12 @@ export function splitFrontMatter(text: string): FrontMatter {
     const data: unknown = parseYaml(yamlText);
     if (data === null || data === undefined) return { data: {}, body, warnings: [] };
     if (typeof data !== 'object' || Array.isArray(data)) {
-      return { data: {}, body, warnings: [{ code: 'front-matter-invalid', line: 2, message: 'front matter is not a YAML mapping' }] };
+      return { data: {}, body: text, warnings: [{ code: 'front-matter-invalid', line: 2, message: 'front matter is not a YAML mapping; read as markdown' }] };
     }
     return { data: data as Record<string, unknown>, body, warnings: [] };
   } catch (e) {
     const line = (e as { linePos?: { line: number }[] }).linePos?.[0]?.line;
-    return { data: {}, body, warnings: [{ code: 'front-matter-invalid', line: (line ?? 1) + 1, message: `front matter is not valid YAML: ${(e as Error).message.split('\n')[0]}` }] };
+    // Like GitHub, text between --- lines that is not YAML is read as markdown.
+    return { data: {}, body: text, warnings: [{ code: 'front-matter-invalid', line: (line ?? 1) + 1, message: `front matter is not valid YAML, read as markdown: ${(e as Error).message.split('\n')[0]}` }] };
   }
 }

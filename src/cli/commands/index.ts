@@ -1,4 +1,5 @@
 import type { RegisterCommands } from '../context.js';
+import { registerRunbook } from './runbook.js';
 import { registerServe } from './serve.js';
 import { registerMigrate } from './migrate.js';
 import { registerToken } from './token.js';
@@ -14,4 +15,5 @@ export const COMMAND_MODULES: RegisterCommands[] = [
   registerValidate,
   registerSchema,
   registerOncall,
+  registerRunbook,
 ];

@@ -7,7 +7,8 @@ import { promqlVerdict } from './promql.js';
 import { pythonCodeVerdict } from './python.js';
 import { readRedisCli, redisVerdict } from './redis.js';
 import { classifyStatement } from './shell.js';
-import { parseShell, ShellSyntaxError } from './shell-parse.js';
+import { parseShell, ShellSyntaxError, type ShStatement } from './shell-parse.js';
+import { isPlain, parsePlain } from './shell-plain.js';
 import { classifySql } from './sql.js';
 
 export interface BlockClassification {
@@ -178,9 +179,46 @@ function shellCommands(code: string, firstLine: number): Command[] {
   return out.sort((a, b) => a.line - b.line);
 }
 
+/**
+ * Paragraphs (runs of lines between blank lines) parsed once each: plain ones by word splitting,
+ * the others by mvdan-sh, with a bounded cache because runbooks repeat the same commands. When a
+ * paragraph does not parse alone (a quote or loop spans a blank line) the block is parsed whole.
+ */
+const PARAGRAPH_CACHE_LIMIT = 5000;
+const paragraphCache = new Map<string, ShStatement[]>();
+
+function paragraphStatements(text: string, lineBase: number): ShStatement[] {
+  let stmts = paragraphCache.get(text);
+  if (!stmts) {
+    const lines = text.split('\n');
+    stmts = isPlain(lines) ? parsePlain(lines, 0) : parseShell(text, 0);
+    if (paragraphCache.size >= PARAGRAPH_CACHE_LIMIT) paragraphCache.delete(paragraphCache.keys().next().value!);
+    paragraphCache.set(text, stmts);
+  }
+  return lineBase === 0 ? stmts : stmts.map((s) => ({ ...s, line: s.line + lineBase, calls: s.calls.map((c) => ({ ...c, line: c.line + lineBase })) }));
+}
+
+function byParagraph(shell: string, firstLine: number): ShStatement[] {
+  const lines = shell.split('\n');
+  const out: ShStatement[] = [];
+  let start = 0;
+  for (let i = 0; i <= lines.length; i++) {
+    if (i < lines.length && lines[i]!.trim() !== '' && !/^\s*#/.test(lines[i]!)) continue;
+    if (i > start) out.push(...paragraphStatements(lines.slice(start, i).join('\n'), firstLine - 1 + start));
+    start = i + 1;
+  }
+  return out;
+}
+
 function parseShellCommands(shell: string, firstLine: number, wholeBlock = true): Command[] {
   try {
-    const stmts = parseShell(shell, firstLine - 1);
+    let stmts: ShStatement[];
+    try {
+      stmts = wholeBlock ? byParagraph(shell, firstLine) : parseShell(shell, firstLine - 1);
+    } catch (e) {
+      if (!(e instanceof ShellSyntaxError)) throw e;
+      stmts = parseShell(shell, firstLine - 1);
+    }
     const assigned = new Set(stmts.flatMap((s) => s.assigned));
     return stmts.map((st) => {
       const text = st.text.replace(UNPROTECT, '<$1>');

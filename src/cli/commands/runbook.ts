@@ -1,0 +1,103 @@
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { isOpsbookError } from '../../lib/errors/index.js';
+import type { CliIO, RegisterCommands } from '../context.js';
+// Loaded on use: the runbook reader starts the SQL parser's WASM module, which other commands do not need.
+type RunbooksModule = typeof import('../../runbooks/index.js');
+type Runbook = import('../../runbooks/index.js').Runbook;
+type Effect = import('../../runbooks/index.js').Effect;
+
+const BADGE: Record<Effect, string> = { read: '[read]', write: '[write]', destructive: '[DESTRUCTIVE]', unknown: '[unknown]' };
+
+/** Files named on the command line; directories contribute every file inside them (any extension). */
+async function expand(paths: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const p of paths) {
+    let isDir = false;
+    try {
+      isDir = (await stat(p)).isDirectory();
+    } catch {
+      // Reported by readRunbook with the path.
+    }
+    if (!isDir) {
+      out.push(p);
+      continue;
+    }
+    const entries = await readdir(p, { withFileTypes: true, recursive: true });
+    for (const e of entries) if (e.isFile() && !e.name.startsWith('.')) out.push(path.join(e.parentPath, e.name));
+  }
+  return out.sort();
+}
+
+async function readAll(mod: RunbooksModule, paths: string[], io: CliIO): Promise<Runbook[]> {
+  const out: Runbook[] = [];
+  for (const file of await expand(paths)) {
+    try {
+      out.push(await mod.readRunbook(file));
+    } catch (e) {
+      if (!isOpsbookError(e)) throw e;
+      io.err(`✖ ${e.describe()} [${e.code}]`);
+      process.exitCode = 1;
+    }
+  }
+  return out;
+}
+
+function outline(rb: Runbook, io: CliIO): void {
+  io.out(`${rb.file} — ${rb.title}`);
+  io.out(`  ${rb.procedures.length} procedures, ${rb.blocks.length} code blocks, ${rb.tables.length} tables, ${rb.checklists.length} checklists`);
+  for (const p of rb.procedures) {
+    io.out('');
+    io.out(`  ${p.id}  ${p.title}  (line ${p.line})`);
+    for (const ph of p.phases) {
+      io.out(`    ${ph.kind}${ph.label ? ` — ${ph.label}` : ''}`);
+      for (const s of ph.steps) {
+        io.out(`      - ${s.text || '(code)'}  :${s.line}`);
+        for (const b of s.blocks) {
+          io.out(`          ${BADGE[b.effect]} ${b.target} block :${b.line}${b.reasons[0] ? ` — ${b.reasons[0]}` : ''}`);
+          for (const ph2 of b.placeholders) io.out(`              needs ${ph2}`);
+        }
+      }
+    }
+  }
+  for (const w of rb.warnings) io.out(`  ⚠ ${rb.file}:${w.line} ${w.message}`);
+}
+
+/** `opsbook runbook show` and `opsbook runbook lint`. */
+export const registerRunbook: RegisterCommands = (program, io) => {
+  const runbook = program.command('runbook').description('Runbooks: read them as procedures, lint them.');
+  runbook
+    .command('show')
+    .description('Outline of each runbook: procedures, phases, steps, with effect badges; or the JSON model.')
+    .argument('<files...>', 'runbook files (any extension) or directories')
+    .option('--json', 'print the documented JSON (one object per file; an array for several)')
+    .action(async (files: string[], opts: { json?: boolean }) => {
+      const mod = await import('../../runbooks/index.js');
+      const rbs = await readAll(mod, files, io);
+      if (opts.json) {
+        const json = rbs.map((rb) => mod.runbookToJson(rb));
+        io.out(JSON.stringify(json.length === 1 && files.length === 1 ? json[0] : json, null, 2));
+        return;
+      }
+      rbs.forEach((rb, i) => {
+        if (i > 0) io.out('');
+        outline(rb, io);
+      });
+    });
+  runbook
+    .command('lint')
+    .description('Warn about gaps: no diagnosis, unverified destructive steps, unexplained placeholders, blocks without language, broken links, empty sections. Exit 1 only when a file cannot be read.')
+    .argument('<paths...>', 'runbook files (any extension) or directories')
+    .action(async (paths: string[]) => {
+      const mod = await import('../../runbooks/index.js');
+      const rbs = await readAll(mod, paths, io);
+      let count = 0;
+      for (const rb of rbs) {
+        for (const w of [...rb.warnings, ...mod.lintRunbook(rb)].sort((a, b) => a.line - b.line)) {
+          io.out(`${rb.file}:${w.line}: warning: ${w.message} (${w.code})`);
+          count++;
+        }
+      }
+      io.err(`${rbs.length} runbook${rbs.length === 1 ? '' : 's'} checked, ${count} warning${count === 1 ? '' : 's'}`);
+    });
+};
