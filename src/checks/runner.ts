@@ -26,6 +26,8 @@ export interface CheckRunnerOptions {
   retention?: RetentionOptions;
   /** How often rollups and retention run (default 1 min). */
   rollupEveryMs?: number;
+  /** Each run's scheduling lag in ms (the bench reads it). */
+  onLag?: (lagMs: number, check: CompiledCheck) => void;
 }
 
 export interface CheckRunner {
@@ -56,6 +58,7 @@ export function createCheckRunner(opts: CheckRunnerOptions): CheckRunner {
     clock: opts.clock,
     ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
     ...(metrics ? { metrics } : {}),
+    ...(opts.onLag ? { onLag: opts.onLag } : {}),
     run: async (check, plannedAt, signal) => {
       const result = await runCheckOnce(check, {
         clock: opts.clock,

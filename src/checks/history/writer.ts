@@ -1,5 +1,5 @@
 import type { Store } from '../../store/index.js';
-import { insertResults, type StoredResult } from '../../store/repos/check-history.js';
+import { insertResults, type HistoryKeyCache, type StoredResult } from '../../store/repos/check-history.js';
 import type { Clock } from '../../lib/clock.js';
 import { LEVEL_RANK, type CheckResult } from '../types.js';
 
@@ -24,6 +24,7 @@ export class HistoryWriter {
   private writing: Promise<void> = Promise.resolve();
   private readonly flushEveryMs: number;
   private readonly maxBatch: number;
+  private readonly cache: HistoryKeyCache = { checks: new Map(), errors: new Map() };
 
   constructor(private readonly opts: HistoryWriterOptions) {
     this.flushEveryMs = opts.flushEveryMs ?? 1000;
@@ -54,7 +55,7 @@ export class HistoryWriter {
     this.writing = this.writing.then(async () => {
       if (batch.length === 0) return;
       try {
-        await insertResults(this.opts.store.db, batch, this.opts.clock.now());
+        await insertResults(this.opts.store.db, batch, this.opts.clock.now(), this.cache);
       } catch (e) {
         this.opts.onError?.(e);
       }

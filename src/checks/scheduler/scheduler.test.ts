@@ -73,7 +73,7 @@ describe('check scheduler on a simulated clock', () => {
       });
     }
     const lag = await h.registry.getSingleMetric('opsbook_check_lag_seconds')!.get();
-    expect(lag.values.find((v) => v.metricName === 'opsbook_check_lag_seconds_count')?.value).toBe(18);
+    expect(lag.values.find((v) => (v as { metricName?: string }).metricName === 'opsbook_check_lag_seconds_count')?.value).toBe(18);
     await h.scheduler.stop();
   });
 

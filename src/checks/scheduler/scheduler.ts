@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Clock } from '../../lib/clock.js';
 import type { CheckMetrics } from './metrics.js';
 import { PlanHeap, nextSlot, phaseOf } from './plan.js';
@@ -56,6 +57,8 @@ export class CheckScheduler<C extends SchedulableCheck> {
     private readonly opts: SchedulerOptions<C>,
   ) {
     this.concurrency = opts.concurrency ?? 256;
+    // Every run in flight listens for the stop signal; thousands at once is the normal case.
+    setMaxListeners(0, this.controller.signal);
   }
 
   /** Plans every check's first run: its first grid slot after now + initial_delay. */

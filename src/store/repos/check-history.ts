@@ -75,12 +75,24 @@ export async function insertResultRows(
   }
 }
 
+/** Keys already resolved, kept by a long-lived writer so a batch does not look them up again. */
+export interface HistoryKeyCache {
+  checks: Map<string, number>;
+  errors: Map<string, number>;
+}
+
 /** Writes a batch of results in one transaction. */
-export async function insertResults(db: Db, results: readonly StoredResult[], at: number): Promise<void> {
+export async function insertResults(db: Db, results: readonly StoredResult[], at: number, cache?: HistoryKeyCache): Promise<void> {
   if (results.length === 0) return;
+  const keys = cache?.checks ?? new Map<string, number>();
+  const errors = cache?.errors ?? new Map<string, number>();
   await db.transaction().execute(async (trx) => {
-    const keys = await checkKeys(trx, results.map((r) => r.checkId), at);
-    const errors = await errorIds(trx, results.flatMap((r) => (r.error ? [r.error.slice(0, 500)] : [])));
+    const newIds = results.map((r) => r.checkId).filter((id) => !keys.has(id));
+    for (const [id, key] of await checkKeys(trx, newIds, at)) keys.set(id, key);
+    // Bounded: a flood of distinct error texts must not grow the cache without limit.
+    if (errors.size > 10_000) errors.clear();
+    const newErrors = results.flatMap((r) => (r.error && !errors.has(r.error.slice(0, 500)) ? [r.error.slice(0, 500)] : []));
+    for (const [text, id] of await errorIds(trx, newErrors)) errors.set(text, id);
     await insertResultRows(
       trx,
       results.map((r) => ({
