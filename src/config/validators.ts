@@ -10,4 +10,5 @@ export const CONFIG_VALIDATORS: readonly ConfigValidator[] = [
   ...BUILTIN_VALIDATORS,
   validateCheckConditions,
   oncallReferencesValidator,
+  (await import('../incidents/config-validator.js')).incidentsReferencesValidator,
 ];

@@ -23,9 +23,12 @@ export const severityMap = z
   ])
   .describe('Severity: one id (P2), or per level ({ warning: P3, critical: P1 }).');
 
-const annotation = z.string().superRefine((text, ctx) => {
-  for (const problem of templateProblems(text)) pushIssue(ctx, 'OPSBOOK_E_CONFIG_INVALID', problem, text);
-});
+const annotation = z
+  .string()
+  .superRefine((text, ctx) => {
+    for (const problem of templateProblems(text)) pushIssue(ctx, 'OPSBOOK_E_CONFIG_INVALID', problem, text);
+  })
+  .describe('Annotation text; {{ value }} and {{ labels.NAME }} are filled in when the alert fires.');
 
 const rule = z
   .strictObject({

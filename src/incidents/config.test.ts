@@ -1,0 +1,79 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../config/index.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'opsbook-incidents-config-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function load(name: string, yaml: string) {
+  const file = join(dir, name);
+  await writeFile(file, yaml);
+  return loadConfig(file, { env: {} });
+}
+
+// The incidents validator is one of CONFIG_VALIDATORS, which every load runs.
+describe('rules:, severities:, maintenance:, silences: in ops.yaml', () => {
+  it('loads a P0–P3 ladder, rules, windows and silences into the engine model', async () => {
+    const r = await load('ok.yaml', `
+services:
+  - { id: api }
+checks:
+  - { id: queue, kind: tcp, host: 127.0.0.1, port: 6379, service: api }
+rules:
+  - { id: backlog, check: queue, condition: "value > 1000", for: 5m, severity: P1 }
+severities:
+  - { id: P0, response: 15m }
+  - { id: P1, response: 1h }
+  - { id: P3, response: next_business_day, business_hours: office }
+business_hours:
+  - { id: office, time_zone: europe/berlin }
+maintenance:
+  - { id: weekly, cron: "0 2 * * 0", duration: 30m, time_zone: Europe/Berlin, services: [api] }
+silences:
+  - { id: s1, matchers: [{ label: check, value: queue }], starts: "2026-03-04T00:00:00Z", ends: "2026-03-05T00:00:00Z", created_by: ana, comment: flaky }
+`);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.config.rules[0]).toMatchObject({ id: 'backlog', checkId: 'queue', forMs: 300_000, severity: { critical: 'P1' } });
+    expect(r.config.severities.map((s) => s.id)).toEqual(['P0', 'P1', 'P3']);
+    expect(r.config.business_hours[0]).toMatchObject({ timeZone: 'Europe/Berlin', startMinutes: 540, endMinutes: 1020 });
+    expect(r.config.maintenance[0]).toMatchObject({ cron: '0 2 * * 0', durationMs: 1_800_000, onEnd: 'notify_if_firing' });
+    expect(r.config.silences[0]).toMatchObject({ startsAt: Date.parse('2026-03-04T00:00:00Z'), origin: 'config' });
+  });
+
+  it('names the place of a dangling reference or a malformed window', async () => {
+    const r = await load('bad.yaml', `
+rules:
+  - { id: backlog, check: nope, severity: P9 }
+severities:
+  - { id: P1, response: next_business_day, business_hours: office }
+maintenance:
+  - { id: half, cron: "0 2 * * 0" }
+`);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    const found = r.issues.map((i) => `${i.path}: ${i.message}`).join('\n');
+    expect(found).toMatch(/maintenance\[0\].*cron and duration/);
+    const refs = await load('refs.yaml', `
+rules:
+  - { id: backlog, check: nope, severity: P9 }
+severities:
+  - { id: P1, response: next_business_day, business_hours: office }
+`);
+    expect(refs.ok).toBe(false);
+    if (refs.ok) return;
+    expect(refs.issues.map((i) => [i.path, i.code])).toEqual([
+      ['rules[0].check', 'OPSBOOK_E_CONFIG_REFERENCE'],
+      ['rules[0].severity', 'OPSBOOK_E_CONFIG_REFERENCE'],
+      ['severities[0].business_hours', 'OPSBOOK_E_CONFIG_REFERENCE'],
+    ]);
+    expect(refs.issues[0]!.line).toBe(3);
+  });
+});
