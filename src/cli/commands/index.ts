@@ -16,4 +16,5 @@ export const COMMAND_MODULES: RegisterCommands[] = [
   registerSchema,
   registerOncall,
   registerRunbook,
+  (await import('./check.js')).registerCheck,
 ];

@@ -1,0 +1,126 @@
+import { formatIssue, loadConfig, type OpsConfig } from '../../config/index.js';
+import type { CheckConfig } from '../../config/schema/checks.js';
+import { SystemClock } from '../../lib/clock.js';
+import { formatDuration } from '../../lib/duration.js';
+import { OpsbookError } from '../../lib/errors/index.js';
+import { closeHttpAgents, compileCheck, heartbeatReader, registerHeartbeat, runCheckOnce, type CheckResult } from '../../checks/index.js';
+import type { RegisterCommands } from '../context.js';
+import { openLocal, resolveConfigPath } from '../local.js';
+
+const CONFIG_HELP = 'ops.yaml or a directory of YAML files (default: $OPSBOOK_CONFIG, ./ops.yaml, ./ops/)';
+
+async function load(flag: string | undefined, env: NodeJS.ProcessEnv): Promise<{ config: OpsConfig; path: string }> {
+  const path = resolveConfigPath(flag, env);
+  const loaded = await loadConfig(path, { env });
+  if (!loaded.ok) {
+    throw new OpsbookError('OPSBOOK_E_CONFIG_INVALID', `config ${path} has ${loaded.issues.length} problem(s):\n${loaded.issues.map(formatIssue).join('\n')}`);
+  }
+  return { config: loaded.config, path };
+}
+
+function describeTarget(c: CheckConfig): string {
+  const o = c as Record<string, unknown>;
+  if (typeof o.url === 'string') return o.url.replace(/\/\/[^/@]*@/, '//***@');
+  if (typeof o.host === 'string') return `${o.host}:${o.port ?? ''}`;
+  if (c.kind === 'dns') return `${o.type} ${o.name}`;
+  if (c.kind === 'command') return Array.isArray(o.command) ? o.command.join(' ') : String(o.command);
+  if (c.kind === 'file') return String(o.path);
+  return '';
+}
+
+function printResult(out: (l: string) => void, r: CheckResult): void {
+  const mark = r.status === 'up' ? '✔' : '✖';
+  out(`${mark} ${r.checkId} (${r.kind}): ${r.status}, level ${r.level}, ${r.latencyMs} ms${r.value !== undefined ? `, value ${r.value}` : ''}`);
+  if (r.error) out(`  error: ${r.error}`);
+  if (r.pending) out(`  pending: ${r.pending}`);
+  for (const c of r.conditions) {
+    const tag = c.list === 'conditions' ? '' : `${c.list}: `;
+    const ok = c.list === 'conditions' ? (c.ok ? '✔' : '✖') : c.ok ? '▲' : '·';
+    out(`  ${ok} ${tag}${c.text}   (actual: ${c.actual})`);
+  }
+}
+
+/** `opsbook check list` and `opsbook check run ID`. */
+export const registerCheck: RegisterCommands = (program, io) => {
+  const check = program.command('check').description('Checks: list them, or run one once and see every condition.');
+
+  check
+    .command('list')
+    .description('Every configured check: kind, target, interval, conditions; heartbeat URLs.')
+    .option('-c, --config <path>', CONFIG_HELP)
+    .option('--json', 'print as JSON')
+    .action(async (opts: { config?: string; json?: boolean }) => {
+      const { config } = await load(opts.config, io.env);
+      const heartbeatUrls = new Map<string, string>();
+      if (config.checks.some((c) => c.kind === 'heartbeat')) {
+        const local = await openLocal(opts.config, io.env);
+        try {
+          for (const c of config.checks.filter((c) => c.kind === 'heartbeat')) {
+            heartbeatUrls.set(c.id, `/api/heartbeats/${await registerHeartbeat(local.store, c.id, local.clock.now())}`);
+          }
+        } finally {
+          await local.close();
+        }
+      }
+      const rows = config.checks.map((c) => {
+        const compiled = compileCheck(c as CheckConfig);
+        return {
+          id: c.id,
+          kind: c.kind,
+          target: heartbeatUrls.get(c.id) ?? describeTarget(c as CheckConfig),
+          interval: formatDuration(c.interval),
+          service: c.service ?? null,
+          conditions: compiled.conditions.map((p) => p.text),
+          warning: compiled.warning.map((p) => p.text),
+          critical: compiled.critical.map((p) => p.text),
+        };
+      });
+      if (opts.json) io.out(JSON.stringify(rows, null, 2));
+      else if (rows.length === 0) io.out('no checks configured');
+      else {
+        const w = Math.max(...rows.map((r) => r.id.length));
+        for (const r of rows) {
+          const levels = [...r.warning.map((t) => `warning ${t}`), ...r.critical.map((t) => `critical ${t}`)].join('; ');
+          io.out(`${r.id.padEnd(w)}  ${r.kind.padEnd(9)} every ${r.interval.padEnd(5)} ${r.target}${levels ? `  [${levels}]` : ''}`);
+        }
+      }
+      process.exitCode = 0;
+    });
+
+  check
+    .command('run')
+    .description('Run one check once; print the result and every condition with pass/fail and the actual value.')
+    .argument('<id>', 'check id')
+    .option('-c, --config <path>', CONFIG_HELP)
+    .option('--json', 'print the result as JSON')
+    .action(async (id: string, opts: { config?: string; json?: boolean }) => {
+      const { config, path } = await load(opts.config, io.env);
+      const found = config.checks.find((c) => c.id === id);
+      if (!found) {
+        throw new OpsbookError('OPSBOOK_E_CHECK_UNKNOWN', `no check "${id}" in ${path} (have: ${config.checks.map((c) => c.id).join(', ') || 'none'})`, {
+          location: { path: 'checks' },
+        });
+      }
+      const compiled = compileCheck(found as CheckConfig);
+      const clock = new SystemClock();
+      const local = found.kind === 'heartbeat' ? await openLocal(opts.config, io.env) : undefined;
+      let result: CheckResult;
+      try {
+        const state: Record<string, unknown> = {};
+        const heartbeats = local ? heartbeatReader(local.store) : undefined;
+        if (local) await registerHeartbeat(local.store, id, clock.now());
+        result = await runCheckOnce(compiled, { clock, state, ...(heartbeats ? { heartbeats } : {}) });
+        // A counter rate needs two scrapes: take the second one second later.
+        if (result.pending) {
+          await new Promise((r) => setTimeout(r, 1000));
+          result = await runCheckOnce(compiled, { clock, state, ...(heartbeats ? { heartbeats } : {}) });
+        }
+      } finally {
+        await local?.close();
+        closeHttpAgents();
+      }
+      if (opts.json) io.out(JSON.stringify(result, null, 2));
+      else printResult(io.out, result);
+      process.exitCode = result.status === 'up' ? 0 : 1;
+    });
+};
