@@ -6,9 +6,12 @@ import { OpsbookError } from '../lib/errors/index.js';
 import { createDaemonMetrics, type DaemonMetrics } from './metrics.js';
 import { createLogger, type Logger } from './logger.js';
 import { VERSION } from './version.js';
+import { Operations } from './operations/index.js';
 
 export interface DaemonOptions {
   configPath: string;
+  /** Run the operations pipeline (checks, alerts, incidents, escalation, outbox). Default true. */
+  operations?: boolean;
   clock?: Clock;
   logger?: Logger;
   env?: NodeJS.ProcessEnv;
@@ -44,6 +47,8 @@ export class Daemon {
   private components: Component[] = [];
   private closers: Array<{ name: string; close: () => Promise<void> }> = [];
   private stopping = false;
+  /** The running pipeline; absent when started with `operations: false`. */
+  operations: Operations | undefined;
   private reloading: Promise<boolean> | undefined;
 
   private constructor(
@@ -76,8 +81,18 @@ export class Daemon {
       await store.close();
       throw e;
     }
+    const daemon = new Daemon(options, loaded.config, loaded.files, store, clock, logger);
+    if (options.operations !== false) {
+      try {
+        daemon.operations = await Operations.create(daemon);
+        await daemon.addComponent(daemon.operations);
+      } catch (e) {
+        await store.close();
+        throw e;
+      }
+    }
     logger.info({ config: loaded.files, store: store.location, dialect: store.dialect }, 'opsbook started');
-    return new Daemon(options, loaded.config, loaded.files, store, clock, logger);
+    return daemon;
   }
 
   /** Adds and starts a component; it is stopped in reverse order on close. */

@@ -36,6 +36,8 @@ export interface EscalationDriverOptions {
    */
   onNotice: (notice: EscalationNotice, trx: Transaction<Database>) => Promise<void>;
   onExhausted?: (incidentId: string, policyId: string, trx: Transaction<Database>) => Promise<void>;
+  /** Called after a timer run commits, for work that must not hold the transaction (timelines, wake-ups). */
+  onCommitted?: () => Promise<void> | void;
   logger?: { warn(obj: unknown, msg?: string): void };
 }
 
@@ -133,6 +135,7 @@ export class EscalationDriver {
           const r = onTimer(policy, JSON.parse(fresh.state) as EscalationState, now);
           await this.persist(trx, r.state, r.actions, policy);
         });
+        await this.opts.onCommitted?.();
       }
     }
     this.wake(await nextEscalationAt(this.opts.store.db));

@@ -1,0 +1,2 @@
+export { Operations, type OperationsEvent } from './operations.js';
+export { incidentUrl, notificationIncident, policyFor } from './paging.js';

@@ -1,0 +1,285 @@
+import type { OpsConfig } from '../../config/index.js';
+import { AlertEngine, buildRules, checkInfoFromConfig, type AlertEvent } from '../../alerts/index.js';
+import { createCheckRunner, type CheckResult, type CheckRunner } from '../../checks/index.js';
+import { IncidentService, type Incident, type IncidentEffect, type IncidentResult } from '../../incidents/index.js';
+import { ActionLinkSigner, enqueueNotification, getOutbox, OutboxWorker, signalOutbox, type SettledAttempt } from '../../notify/index.js';
+import { EscalationDriver } from '../../oncall/index.js';
+import type { Actor } from '../../identity/index.js';
+import type { Daemon } from '../daemon.js';
+import { enqueueNotice, notificationIncident, policyChannels, policyFor, type TimelineNote } from './paging.js';
+
+/** Listeners for what happened, e.g. the UI's live updates. */
+export type OperationsEvent =
+  | { type: 'check'; result: CheckResult }
+  | { type: 'incident'; incident: Incident };
+
+function incidentConfig(config: OpsConfig) {
+  return { severities: config.severities, businessHours: config.business_hours, maintenance: config.maintenance, silences: config.silences };
+}
+
+/**
+ * The operations pipeline, wired: check results → rules → incidents → escalation → outbox →
+ * channels. Each stage is a domain; this class only connects them and owns their timers. Every
+ * result flows through one queue so incidents see alerts in the order checks produced them.
+ */
+export class Operations {
+  readonly name = 'operations';
+  private checks: CheckRunner | undefined;
+  private queue: Promise<void> = Promise.resolve();
+  private cancelAlertTimer: (() => void) | undefined;
+  private cancelReleaseTimer: (() => void) | undefined;
+  private pendingNotes: TimelineNote[] = [];
+  private listeners = new Set<(e: OperationsEvent) => void>();
+  private stopping = false;
+
+  private constructor(
+    private readonly daemon: Daemon,
+    readonly alerts: AlertEngine,
+    readonly incidents: IncidentService,
+    readonly escalations: EscalationDriver,
+    readonly outbox: OutboxWorker,
+  ) {}
+
+  static async create(daemon: Daemon): Promise<Operations> {
+    const { store, clock, config, logger } = daemon;
+    const alerts = await AlertEngine.open(store, clock, buildRules([...checkInfoFromConfig(config.checks).values()], config.rules), checkInfoFromConfig(config.checks));
+    const incidents = new IncidentService(store, clock, incidentConfig(config));
+    const signer = await ActionLinkSigner.fromStore(store.db, clock, config.server.public_url);
+    let ops: Operations | undefined;
+    const escalations = new EscalationDriver({
+      store,
+      clock,
+      policies: config.escalation_policies,
+      schedules: config.schedules,
+      logger,
+      onNotice: async (notice, trx) => {
+        const incident = await incidents.get(notice.incidentId).catch(() => undefined);
+        if (!incident) return;
+        ops!.pendingNotes.push(...(await enqueueNotice(trx, clock, ops!.daemon.config, incident, notice)));
+      },
+      onCommitted: () => ops!.afterCommit(),
+    });
+    const outbox = new OutboxWorker({
+      store,
+      clock,
+      channels: config.channels,
+      logger,
+      linkSigner: signer,
+      onSettled: (e) => void ops!.recordDelivery(e),
+    });
+    ops = new Operations(daemon, alerts, incidents, escalations, outbox);
+    return ops;
+  }
+
+  on(listener: (e: OperationsEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async start(): Promise<void> {
+    const { config, store, clock, logger, metrics } = this.daemon;
+    this.outbox.start();
+    await this.escalations.resume();
+    await this.reconcileEscalations();
+    this.checks = createCheckRunner({
+      checks: config.checks,
+      clock,
+      store,
+      registry: metrics.registry,
+      logger,
+      onResult: (result) => this.enqueue(() => this.onCheckResult(result)),
+    });
+    await this.checks.start();
+    this.armAlertTimer();
+    await this.armReleaseTimer();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.cancelAlertTimer?.();
+    this.cancelReleaseTimer?.();
+    await this.checks?.stop();
+    await this.queue;
+    await this.escalations.close();
+    await this.outbox.stop();
+  }
+
+  async reload(config: OpsConfig): Promise<void> {
+    await this.enqueue(async () => {
+      await this.alerts.reload(buildRules([...checkInfoFromConfig(config.checks).values()], config.rules), checkInfoFromConfig(config.checks));
+      this.incidents.configure(incidentConfig(config));
+      this.escalations.configure(config.escalation_policies, config.schedules);
+      this.outbox.setChannels(config.channels);
+    });
+    // Checks are rebuilt: the scheduler keeps each check's phase (derived from its id), so a reload causes no burst.
+    await this.checks?.stop();
+    this.checks = createCheckRunner({
+      checks: config.checks,
+      clock: this.daemon.clock,
+      store: this.daemon.store,
+      logger: this.daemon.logger,
+      onResult: (result) => this.enqueue(() => this.onCheckResult(result)),
+    });
+    await this.checks.start();
+  }
+
+  /** An alert from outside (Alertmanager, the events API) enters the same pipeline as checks' alerts. */
+  ingest(event: AlertEvent): Promise<IncidentResult | undefined> {
+    return this.enqueue(() => this.onAlertEvent(event));
+  }
+
+  /** A person moves an incident along; the effects (escalation stop, status notifications) follow. */
+  async act(id: string, action: 'acknowledge' | 'investigate' | 'mitigate' | 'resolve' | 'review', actor: Actor, note?: string): Promise<Incident> {
+    const result = await this.incidents[action](id, actor, note);
+    await this.applyEffects(result);
+    return result.incident;
+  }
+
+  async createIncident(input: Parameters<IncidentService['create']>[0], actor: Actor): Promise<Incident> {
+    const result = await this.incidents.create(input, actor);
+    await this.applyEffects(result);
+    return result.incident;
+  }
+
+  private enqueue<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work);
+    this.queue = run.then(
+      () => undefined,
+      (e: unknown) => this.daemon.logger.error({ err: e }, 'operations pipeline step failed'),
+    );
+    return run;
+  }
+
+  private async onCheckResult(result: CheckResult): Promise<void> {
+    this.emit({ type: 'check', result });
+    for (const event of await this.alerts.onCheckResult(result)) await this.onAlertEvent(event);
+    this.armAlertTimer();
+  }
+
+  private async onAlertEvent(event: AlertEvent): Promise<IncidentResult | undefined> {
+    const result = await this.incidents.onAlert(event);
+    if (result) await this.applyEffects(result);
+    return result;
+  }
+
+  private armAlertTimer(): void {
+    const due = this.alerts.nextDueAt();
+    this.cancelAlertTimer?.();
+    if (due === undefined || this.stopping) return;
+    this.cancelAlertTimer = this.daemon.clock.at(due, () => {
+      void this.enqueue(async () => {
+        for (const event of await this.alerts.tick()) await this.onAlertEvent(event);
+        this.armAlertTimer();
+      });
+    });
+  }
+
+  private async armReleaseTimer(): Promise<void> {
+    const due = await this.incidents.nextReleaseAt();
+    this.cancelReleaseTimer?.();
+    if (due === undefined || this.stopping) return;
+    this.cancelReleaseTimer = this.daemon.clock.at(due, () => {
+      void this.enqueue(async () => {
+        const effects = await this.incidents.releaseHeld();
+        for (const e of effects) await this.applyEffect(e);
+        await this.armReleaseTimer();
+      });
+    });
+  }
+
+  private async applyEffects(result: IncidentResult): Promise<void> {
+    this.emit({ type: 'incident', incident: result.incident });
+    for (const effect of result.effects) await this.applyEffect(effect);
+    if (result.incident.heldBy) await this.armReleaseTimer();
+  }
+
+  private async applyEffect(effect: IncidentEffect): Promise<void> {
+    const { config, store } = this.daemon;
+    const incident = await this.incidents.get(effect.incidentId);
+    const policyId = policyFor(config, incident);
+    switch (effect.kind) {
+      case 'start_escalation': {
+        if (!policyId) {
+          // No policy configured: every channel hears about it, so nothing opens in silence.
+          await this.toChannels(config.channels.map((c) => c.id), incident, 'incident.triggered');
+          return;
+        }
+        const responseTargetMs = effect.responseDueAt !== undefined ? effect.responseDueAt - effect.openedAt : undefined;
+        await store.db.transaction().execute((trx) =>
+          this.escalations.start({ id: incident.id, openedAt: effect.openedAt, ...(responseTargetMs !== undefined ? { responseTargetMs } : {}) }, policyId, trx),
+        );
+        await this.afterCommit();
+        return;
+      }
+      case 'stop_escalation': {
+        await this.escalations.stop(incident.id, effect.reason, effect.by, store.db);
+        await this.toChannels(policyChannels(config, policyId), incident, effect.reason === 'acknowledged' ? 'incident.acknowledged' : 'incident.resolved');
+        return;
+      }
+      case 'notify': {
+        if (effect.suppressedBy) return; // held: the timeline says by what; released later or dropped
+        if (effect.event === 'resolved') await this.toChannels(policyChannels(config, policyId), incident, 'incident.resolved');
+        if (effect.event === 'reopened') await this.toChannels(policyChannels(config, policyId), incident, 'incident.reopened');
+        return;
+      }
+    }
+  }
+
+  private async toChannels(channelIds: string[], incident: Incident, event: 'incident.triggered' | 'incident.acknowledged' | 'incident.resolved' | 'incident.reopened'): Promise<void> {
+    if (channelIds.length === 0) return;
+    const { store, clock, config } = this.daemon;
+    await store.db.transaction().execute(async (trx) => {
+      for (const channelId of channelIds) {
+        await enqueueNotification(trx, clock, {
+          channelId,
+          event,
+          incident: notificationIncident(config, incident),
+          dedupKey: `${incident.id}/${event}/${incident.updatedAt}/${channelId}`,
+        });
+      }
+    });
+    signalOutbox();
+    for (const channelId of channelIds) {
+      await this.incidents.addTimelineEntry(incident.id, { kind: 'notification', actor: 'system:notify', text: `${event.replace('incident.', '')} update sent to channel ${channelId}`, data: { channel: channelId, event } });
+    }
+  }
+
+  /** Work that must not run inside a transaction: timeline lines for pages, waking the outbox. */
+  private async afterCommit(): Promise<void> {
+    signalOutbox();
+    const notes = this.pendingNotes.splice(0);
+    for (const n of notes) {
+      await this.incidents.addTimelineEntry(n.incidentId, { kind: n.kind, actor: 'system:escalation', text: n.text, data: n.data }).catch(() => {});
+    }
+  }
+
+  private async recordDelivery(e: SettledAttempt): Promise<void> {
+    const row = await getOutbox(this.daemon.store.db, e.id);
+    if (!row?.incident_id) return;
+    const what = e.outcome.ok ? 'delivered' : e.result.state === 'dead' ? 'failed for good (dead letter)' : 'failed, will retry';
+    const status = 'status' in e.outcome && e.outcome.status !== undefined ? ` (HTTP ${e.outcome.status})` : '';
+    await this.incidents
+      .addTimelineEntry(row.incident_id, {
+        kind: 'delivery',
+        actor: 'system:notify',
+        text: `${row.event} to ${e.channelId}: attempt ${e.attempt} ${what}${status}`,
+        data: { outbox_id: e.id, channel: e.channelId, attempt: e.attempt, result: e.result.state },
+      })
+      .catch(() => {});
+  }
+
+  /** Open incidents whose escalation never started (a crash between the incident and its escalation). */
+  private async reconcileEscalations(): Promise<void> {
+    const open = await this.incidents.list({ state: ['triggered'], limit: 500 });
+    for (const incident of open) {
+      if (incident.heldBy) continue;
+      const policyId = policyFor(this.daemon.config, incident);
+      if (!policyId || (await this.escalations.state(incident.id))) continue;
+      await this.applyEffect({ kind: 'start_escalation', incidentId: incident.id, severity: incident.severity, openedAt: incident.openedAt, ...(incident.responseDueAt ? { responseDueAt: incident.responseDueAt } : {}) });
+    }
+  }
+
+  private emit(e: OperationsEvent): void {
+    for (const l of this.listeners) l(e);
+  }
+}

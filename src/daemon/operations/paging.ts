@@ -1,0 +1,102 @@
+import type { Transaction } from 'kysely';
+import type { Clock } from '../../lib/clock.js';
+import type { OpsConfig } from '../../config/index.js';
+import type { Incident } from '../../incidents/index.js';
+import { enqueueNotification, type Notification, type NotificationIncident } from '../../notify/index.js';
+import type { EscalationNotice } from '../../oncall/index.js';
+import type { Database } from '../../store/index.js';
+
+/** A line for an incident's timeline, written after the transaction that caused it commits. */
+export interface TimelineNote {
+  incidentId: string;
+  kind: 'notification' | 'escalation';
+  text: string;
+  data: Record<string, unknown>;
+}
+
+export function incidentUrl(config: OpsConfig, id: string): string {
+  return `${config.server.public_url}/incidents/${encodeURIComponent(id)}`;
+}
+
+export function notificationIncident(config: OpsConfig, incident: Incident): NotificationIncident {
+  return {
+    id: incident.id,
+    title: incident.title,
+    severity: incident.severity,
+    status: incident.state,
+    url: incidentUrl(config, incident.id),
+    ...(incident.service ? { service: incident.service } : {}),
+  };
+}
+
+const CONTACT_CHANNEL_KIND: Record<string, string> = { email: 'email', slack: 'slack' };
+
+/**
+ * Turns one escalation step into outbox rows, inside the step's transaction. A person is reached
+ * through the first configured channel of each of their contact kinds (an email contact through the
+ * first `email` channel, to their address); a channel target is sent to as is. Whoever cannot be
+ * reached is named on the timeline rather than dropped in silence.
+ */
+export async function enqueueNotice(
+  trx: Transaction<Database>,
+  clock: Clock,
+  config: OpsConfig,
+  incident: Incident,
+  notice: EscalationNotice,
+): Promise<TimelineNote[]> {
+  const notes: TimelineNote[] = [];
+  const event = notice.reason === 'start' ? 'incident.triggered' : 'incident.escalated';
+  const base = { event, incident: notificationIncident(config, incident) } satisfies Omit<Notification, 'channelId'>;
+  const step = `step ${notice.stepIndex + 1}${notice.round > 0 ? ` (round ${notice.round + 1})` : ''}`;
+  for (const r of notice.recipients) {
+    if (r.kind === 'nobody') {
+      notes.push({ incidentId: incident.id, kind: 'escalation', text: `${step}: nobody is on call in schedule ${r.schedule}`, data: { ...notice } });
+      continue;
+    }
+    if (r.kind === 'channel') {
+      await enqueueNotification(trx, clock, { ...base, channelId: r.channel, dedupKey: `${notice.key}/channel:${r.channel}` });
+      notes.push({ incidentId: incident.id, kind: 'notification', text: `${step}: paged channel ${r.channel}`, data: { key: notice.key, channel: r.channel, reason: notice.reason } });
+      continue;
+    }
+    const user = config.users.find((u) => u.name === r.user);
+    const contacts = user ? [...user.contact, ...(user.email ? [{ kind: 'email' as const, address: user.email }] : [])] : [];
+    let reached = false;
+    const seen = new Set<string>();
+    for (const contact of contacts) {
+      const channel = config.channels.find((c) => c.kind === CONTACT_CHANNEL_KIND[contact.kind]);
+      const dedupKey = `${notice.key}/user:${r.user}/${contact.kind}`;
+      if (!channel || seen.has(dedupKey)) continue;
+      seen.add(dedupKey);
+      await enqueueNotification(trx, clock, { ...base, channelId: channel.id, recipient: { user: r.user, address: contact.address }, dedupKey });
+      reached = true;
+    }
+    notes.push({
+      incidentId: incident.id,
+      kind: reached ? 'notification' : 'escalation',
+      text: reached
+        ? `${step}: paged ${r.user}${r.schedule ? ` (on call in ${r.schedule})` : ''}`
+        : `${step}: cannot page ${r.user}: no channel serves their contact methods`,
+      data: { key: notice.key, user: r.user, reason: notice.reason },
+    });
+  }
+  return notes;
+}
+
+/** Status updates (acknowledged, resolved, re-opened) go to every channel the policy names. */
+export function policyChannels(config: OpsConfig, policyId: string | undefined): string[] {
+  const policy = config.escalation_policies.find((p) => p.id === policyId);
+  if (!policy) return [];
+  const ids = new Set<string>();
+  for (const step of policy.steps) for (const t of step.targets) if ('channel' in t) ids.add(t.channel);
+  return [...ids];
+}
+
+/**
+ * The policy that pages for an incident: the one its alert names with the label
+ * `escalation_policy`, else the policy with id `default`, else the first one configured.
+ */
+export function policyFor(config: OpsConfig, incident: Incident): string | undefined {
+  const named = incident.labels.escalation_policy;
+  if (named && config.escalation_policies.some((p) => p.id === named)) return named;
+  return (config.escalation_policies.find((p) => p.id === 'default') ?? config.escalation_policies[0])?.id;
+}
