@@ -1,10 +1,11 @@
 import type { ApiTokensTable, AuditLogTable } from './tables/core.js';
 import type { NotifyTables } from './tables/notify.js';
+import type { ExecutionTables } from './tables/executions.js';
 import type { IncidentTables } from './tables/incidents.js';
 import type { CheckTables } from './tables/checks.js';
 
 /** Every table opsbook keeps, by name. Each domain's tables live in `tables/<domain>.ts`. */
-export interface Database extends CheckTables, IncidentTables, NotifyTables {
+export interface Database extends CheckTables, IncidentTables, NotifyTables, ExecutionTables {
   api_tokens: ApiTokensTable;
   audit_log: AuditLogTable;
 }

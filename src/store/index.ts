@@ -5,5 +5,6 @@ export { openStore, isPostgresUrl, redactUrl, type OpenStoreOptions } from './op
 export * from './repos/tokens.js';
 export * from './repos/audit.js';
 export * from './repos/check-history.js';
+export * from './repos/executions.js';
 export * from './repos/incidents.js';
 export * from './repos/outbox.js';

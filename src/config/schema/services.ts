@@ -31,12 +31,13 @@ export const servicesSection = z
             .string()
             .regex(/^rediss?:\/\//, { error: 'must be a redis:// or rediss:// URL' })
             .describe('redis:// URL runbook Redis steps connect with.'),
+          key_prefix: z.string().min(1).optional().describe('Prefix put before every key a Redis step names (as ioredis keyPrefix), e.g. staging:.'),
         })
         .optional()
         .describe('The service’s Redis, for Redis steps and checks.'),
       shell: z
         .strictObject({
-          cwd: z.string().optional().describe('Working directory for shell steps, relative to the config directory.'),
+          cwd: z.string().optional().describe('Working directory for shell steps, relative to the config directory (default .opsbook/work/<service> beside the config).'),
           env: z
             .record(
               z.string().regex(ENV_NAME, { error: 'must be an environment variable name' }).meta({ title: 'NAME' }),
@@ -46,8 +47,8 @@ export const servicesSection = z
             .describe('Environment variables given to shell steps.'),
           allow: z
             .array(z.string().min(1))
-            .default([])
-            .describe('Program names shell steps may run (e.g. psql, kubectl); empty allows none.'),
+            .optional()
+            .describe('When set, the only program names shell steps may run (e.g. kubectl, jq); unset allows any installed program.'),
         })
         .optional()
         .describe('How runbook shell steps run for this service.'),

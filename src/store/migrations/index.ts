@@ -10,6 +10,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '000002-check-history': await import('./000002-check-history.js'),
   '000003-notify': await import('./000003-notify.js'),
   '000004-incidents': await import('./000004-incidents.js'),
+  '000005-executions': await import('./000005-executions.js'),
 };
 
 export const migrationProvider: MigrationProvider = {

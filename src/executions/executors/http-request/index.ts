@@ -1,0 +1,121 @@
+import { mkdir } from 'node:fs/promises';
+import type { Command } from '../../../runbooks/index.js';
+import { paramKey } from '../../params.js';
+import { parseShell, shellQuote, ShellSyntaxError, type ShCall } from '../../shell-syntax.js';
+import { runInProcessGroup } from '../shell/process.js';
+import { programProblem, programsOf } from '../shell/programs.js';
+import { shellCwd, shellEnv } from '../shell/index.js';
+import { substitute, type Executor, type ExecutorOutcome, type NotRunnable, type PrepareContext, type PreparedCommand, type RunOptions } from '../types.js';
+import { readCurl, rewriteUrl, type CurlRequest } from './curl.js';
+
+export { readCurl, rewriteUrl, type CurlRequest } from './curl.js';
+
+async function send(req: CurlRequest, options: RunOptions): Promise<ExecutorOutcome & { body: string }> {
+  const controller = new AbortController();
+  let ended: 'timeout' | 'cancelled' | undefined;
+  const timer = setTimeout(() => {
+    ended = 'timeout';
+    controller.abort();
+  }, options.timeoutMs);
+  const onAbort = (): void => {
+    ended ??= 'cancelled';
+    controller.abort();
+  };
+  options.signal.addEventListener('abort', onAbort, { once: true });
+  if (options.signal.aborted) onAbort();
+  try {
+    const res = await fetch(req.url, {
+      method: req.method,
+      headers: req.headers,
+      ...(req.body !== undefined ? { body: req.body } : {}),
+      redirect: req.followRedirects ? 'follow' : 'manual',
+      signal: controller.signal,
+    });
+    const body = req.method === 'HEAD' ? '' : await res.text();
+    const head = `HTTP/1.1 ${res.status} ${res.statusText}\n${[...res.headers].map(([k, v]) => `${k}: ${v}`).join('\n')}\n\n`;
+    let stdout = req.headOnly ? head : `${req.include ? head : ''}${req.discardBody ? '' : body}`;
+    if (req.writeOut !== undefined) stdout += req.writeOut.replace(/%\{http_code\}/g, String(res.status)).replace(/\\n/g, '\n');
+    // curl -f's exit code: an HTTP error status is a failed step, whatever the flags.
+    const ok = res.status < 400;
+    return { status: ok ? 'ok' : 'failed', exitCode: ok ? 0 : 22, stdout, stderr: ok ? '' : `HTTP ${res.status} ${res.statusText}\n`, body, data: { url: req.url, method: req.method, httpStatus: res.status } };
+  } catch (e) {
+    return { status: ended ?? 'failed', exitCode: ended ? null : 7, stdout: '', stderr: `${(e as Error).message}${(e as { cause?: Error }).cause ? `: ${(e as { cause: Error }).cause.message}` : ''}\n`, body: '', data: { url: req.url, method: req.method } };
+  } finally {
+    clearTimeout(timer);
+    options.signal.removeEventListener('abort', onAbort);
+  }
+}
+
+function wordsOf(call: ShCall): string[] {
+  return call.words.map((w) => w.value.replace(/@([A-Za-z][\w.-]*)@/g, '<$1>'));
+}
+
+/**
+ * HTTP steps: curl read into a native fetch (method, headers, body); the URL goes to the
+ * service's base_url. A pipe after curl (`| jq .`) runs as a shell step fed with the body.
+ */
+export const httpExecutor: Executor = {
+  name: 'http',
+  prepare(command: Command, ctx: PrepareContext): PreparedCommand | NotRunnable {
+    let calls: ShCall[];
+    try {
+      const statements = parseShell(command.text.replace(/<([A-Za-z][\w.-]*)>/g, '@$1@'));
+      if (statements.length !== 1) return { executor: 'http', why: 'more than one statement around curl: run it in a terminal' };
+      calls = statements[0]!.calls;
+    } catch (e) {
+      if (e instanceof ShellSyntaxError) return { executor: 'http', why: `the command is not valid shell: ${e.message}` };
+      throw e;
+    }
+    const first = calls[0];
+    const program = first?.words[0]?.value.replace(/^.*\//, '');
+    if (!first || program !== 'curl') return { executor: 'http', why: `${program ?? 'this'} is not curl: opsbook sends HTTP requests written as curl` };
+    if (calls.slice(1).some((c) => !c.piped)) return { executor: 'http', why: 'curl with other commands around it: run it in a terminal' };
+    for (const w of first.words) if (!w.literal && /\$\(|`/.test(w.value)) return { executor: 'http', why: 'curl with a command substitution, which opsbook does not run' };
+    const parsed = readCurl(wordsOf(first).slice(1));
+    if ('why' in parsed) return { executor: 'http', why: parsed.why };
+    const service = ctx.service;
+    if (!service) return { executor: 'http', why: 'no service for this procedure: set procedures["FILE#ID"].service or pass --service' };
+    if (!service.base_url) return { executor: 'http', why: `no base_url for service ${service.id}: set services[].base_url` };
+    // Values in the URL are path segments or query values: encoded so they cannot add segments or parameters.
+    const rawUrl = substitute(parsed.url, ctx.params, paramKey, encodeURIComponent);
+    const target = rewriteUrl(rawUrl, service.base_url, service.aliases, service.id);
+    if ('why' in target) return { executor: 'http', why: target.why };
+    const req: CurlRequest = {
+      ...parsed,
+      url: target.url,
+      headers: parsed.headers.map(([k, v]) => [k, substitute(v, ctx.params, paramKey)]),
+      ...(parsed.body !== undefined ? { body: substitute(parsed.body, ctx.params, paramKey) } : {}),
+    };
+    if (req.headers.some(([, v]) => /[\r\n]/.test(v))) return { executor: 'http', why: 'a header value has a line break' };
+    const shown = `curl -X ${req.method} ${shellQuote(req.url)}${req.headers.map(([k, v]) => ` -H ${shellQuote(`${k}: ${v}`)}`).join('')}${req.body !== undefined ? ` -d ${shellQuote(req.body)}` : ''}`;
+    const piped = calls.slice(1);
+    let script: string | undefined;
+    if (piped.length > 0) {
+      if (!service.shell) return { executor: 'http', why: `curl is piped into ${piped[0]!.words[0]?.value ?? 'a command'}, which needs a shell: set services[].shell` };
+      if (piped.some((c) => c.words.some((w) => !w.literal))) return { executor: 'http', why: 'the commands after curl use expansions: run it in a terminal' };
+      const cwd = shellCwd(service, ctx);
+      const env = shellEnv(command, service, ctx.params);
+      for (const use of programsOf(piped)) {
+        const base = use.name?.replace(/^.*\//, '') ?? '';
+        if (service.shell.allow && !service.shell.allow.includes(base)) return { executor: 'http', why: `${base} is not in services[].shell.allow of ${service.id}` };
+        const problem = programProblem(use, env, cwd);
+        if (problem) return { executor: 'http', why: `not runnable here: ${problem}` };
+      }
+      script = piped.map((c) => c.words.map((w) => shellQuote(w.value)).join(' ')).join(' | ');
+    }
+    const confirmation = new URL(req.url).pathname;
+    return {
+      executor: 'http',
+      display: script ? `${shown} | ${script}` : shown,
+      confirmation,
+      run: async (options) => {
+        const response = await send(req, options);
+        const { body: _body, ...outcome } = response;
+        if (!script || response.status !== 'ok') return outcome;
+        if (!service.shell?.cwd) await mkdir(shellCwd(service, ctx), { recursive: true });
+        const piped = await runInProcessGroup({ ...options, script, cwd: shellCwd(service, ctx), env: shellEnv(command, service, ctx.params), stdin: response.stdout });
+        return { ...piped, data: { ...outcome.data, pipe: script } };
+      },
+    };
+  },
+};

@@ -1,0 +1,150 @@
+import pg from 'pg';
+import type { Command } from '../../../runbooks/index.js';
+import { paramKey, type ParamValues } from '../../params.js';
+import { parseShell, ShellSyntaxError } from '../../shell-syntax.js';
+import type { Executor, ExecutorOutcome, NotRunnable, PrepareContext, PreparedCommand, RunOptions } from '../types.js';
+import { formatRows } from './format.js';
+
+/** `'<name>'` or `<name>` in SQL: a value the person gives, sent as a bind parameter. */
+const SQL_PLACEHOLDER = /'<([A-Za-z][\w.-]*)>'|<([A-Za-z][\w.-]*)>/g;
+
+export interface BoundSql {
+  text: string;
+  values: string[];
+  /** The statement with values shown in place, for the transcript. */
+  display: string;
+  missing: string[];
+}
+
+/** Turns placeholders into `$1, $2 …`; values are never part of the SQL text. */
+export function bindSql(sql: string, params: ParamValues): BoundSql {
+  const values: string[] = [];
+  const index = new Map<string, number>();
+  const missing: string[] = [];
+  const quote = (v: string): string => `'${v.replace(/'/g, "''")}'`;
+  let display = sql;
+  const text = sql.replace(SQL_PLACEHOLDER, (whole, a: string | undefined, b: string | undefined) => {
+    const name = (a ?? b)!;
+    const v = params.get(paramKey(name));
+    if (!v) {
+      missing.push(`<${name}>`);
+      return whole;
+    }
+    let n = index.get(paramKey(name));
+    if (n === undefined) {
+      values.push(v.value);
+      n = values.length;
+      index.set(paramKey(name), n);
+    }
+    return `$${n}`;
+  });
+  display = sql.replace(SQL_PLACEHOLDER, (whole, a: string | undefined, b: string | undefined) => {
+    const v = params.get(paramKey((a ?? b)!));
+    return v ? quote(v.value) : whole;
+  });
+  return { text, values, display, missing };
+}
+
+/** The SQL of a command: the statement itself, or the `-c` of a `psql -c "…"` line. */
+export function sqlOf(command: Command): { sql: string } | { why: string } {
+  const text = command.text.trim();
+  if (!/^(sudo\s+(-u\s+\S+\s+)?)?psql\b/.test(text)) return /^\\/.test(text) ? { why: `${text.split(/\s/)[0]} is a psql meta-command: run it in psql` } : { sql: text };
+  let words: string[];
+  try {
+    const statements = parseShell(text.replace(/<([A-Za-z][\w.-]*)>/g, '@$1@'));
+    if (statements.length !== 1 || statements[0]!.calls.length !== 1) return { why: 'psql inside a pipeline or with other commands: run it in a terminal' };
+    words = statements[0]!.calls[0]!.words.map((w) => w.value.replace(/@([A-Za-z][\w.-]*)@/g, '<$1>'));
+  } catch (e) {
+    if (e instanceof ShellSyntaxError) return { why: `the psql line is not valid shell: ${e.message}` };
+    throw e;
+  }
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!;
+    if (w === '-c' || w === '--command') return words[i + 1] !== undefined ? { sql: words[i + 1]! } : { why: 'psql -c without SQL' };
+    if (w.startsWith('--command=')) return { sql: w.slice('--command='.length) };
+    if (w === '-f' || w === '--file') return { why: `psql runs SQL from ${words[i + 1] ?? 'a file'}, which opsbook cannot see` };
+  }
+  return { why: 'psql without -c opens an interactive session: run it in a terminal' };
+}
+
+async function cancelBackend(url: string, pid: number): Promise<void> {
+  const c = new pg.Client({ connectionString: url, application_name: 'opsbook-cancel', connectionTimeoutMillis: 5000 });
+  try {
+    await c.connect();
+    await c.query('SELECT pg_cancel_backend($1)', [pid]);
+  } catch {
+    // The statement timeout on the server ends it anyway.
+  } finally {
+    await c.end().catch(() => {});
+  }
+}
+
+/**
+ * Runs one statement. `read` statements run inside `BEGIN READ ONLY` (rolled back) so a
+ * misclassified statement fails instead of writing; every statement has a server-side
+ * statement_timeout; a cancel or timeout also asks the server to cancel it.
+ */
+export async function runSql(url: string, bound: BoundSql, readOnly: boolean, options: RunOptions): Promise<ExecutorOutcome> {
+  const client = new pg.Client({ connectionString: url, application_name: 'opsbook', connectionTimeoutMillis: Math.min(options.timeoutMs, 30_000) });
+  let ended: 'timeout' | 'cancelled' | undefined;
+  let pid: number | undefined;
+  const stop = (why: 'timeout' | 'cancelled'): void => {
+    if (ended) return;
+    ended = why;
+    if (pid !== undefined) void cancelBackend(url, pid);
+  };
+  const timer = setTimeout(() => stop('timeout'), options.timeoutMs);
+  const onAbort = (): void => stop('cancelled');
+  options.signal.addEventListener('abort', onAbort, { once: true });
+  if (options.signal.aborted) onAbort();
+  try {
+    await client.connect();
+    pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid;
+    if (ended) throw new Error(`${ended} before the statement started`);
+    const limit = `SET ${readOnly ? 'LOCAL ' : ''}statement_timeout = ${Math.max(1, Math.floor(options.timeoutMs))}`;
+    if (readOnly) await client.query('BEGIN READ ONLY');
+    await client.query(limit);
+    const result = await client.query({ text: bound.text, values: bound.values });
+    if (readOnly) await client.query('ROLLBACK');
+    const results = Array.isArray(result) ? (result as pg.QueryResult[]) : [result];
+    const stdout = results
+      .map((r) => (r.fields.length > 0 ? formatRows(r.fields.map((f) => f.name), r.rows as Record<string, unknown>[]) : `${r.command ?? ''}${r.rowCount !== null && r.command !== 'SHOW' ? ` ${r.rowCount}` : ''}\n`))
+      .join('\n');
+    const last = results[results.length - 1]!;
+    return { status: 'ok', exitCode: 0, stdout, stderr: '', data: { rowCount: last.rowCount, command: last.command, rows: last.rows.slice(0, 100) } };
+  } catch (e) {
+    const err = e as Error & { code?: string; position?: string };
+    const status = ended ?? 'failed';
+    return { status, exitCode: 1, stdout: '', stderr: `ERROR: ${err.message}${err.code ? ` (SQLSTATE ${err.code})` : ''}\n`, data: { sqlstate: err.code } };
+  } finally {
+    clearTimeout(timer);
+    options.signal.removeEventListener('abort', onAbort);
+    await client.end().catch(() => {});
+  }
+}
+
+/** SQL steps against the service's PostgreSQL, with bind parameters. */
+export const sqlExecutor: Executor = {
+  name: 'sql',
+  prepare(command: Command, ctx: PrepareContext): PreparedCommand | NotRunnable {
+    const sql = sqlOf(command);
+    if ('why' in sql) return { executor: 'sql', why: sql.why };
+    const service = ctx.service;
+    if (!service) return { executor: 'sql', why: 'no service for this procedure: set procedures["FILE#ID"].service or pass --service' };
+    const url = service.postgres?.url;
+    if (!url) return { executor: 'sql', why: `no postgres url for service ${service.id}: set services[].postgres.url` };
+    const bound = bindSql(sql.sql, ctx.params);
+    let database = service.id;
+    try {
+      database = decodeURIComponent(new URL(url).pathname.replace(/^\//, '')) || service.id;
+    } catch {
+      // Keep the service id as what a confirmation names.
+    }
+    return {
+      executor: 'sql',
+      display: bound.display,
+      confirmation: database,
+      run: (options) => runSql(url, bound, command.effect === 'read', options),
+    };
+  },
+};

@@ -1,0 +1,125 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../database.js';
+import type {
+  ExecutionEntriesTable,
+  ExecutionLocksTable,
+  ExecutionsTable,
+  RecoveryTestsTable,
+} from '../tables/executions.js';
+
+export type ExecutionRow = ExecutionsTable;
+export type ExecutionEntryRow = ExecutionEntriesTable;
+export type ExecutionLockRow = ExecutionLocksTable;
+export type RecoveryTestRow = RecoveryTestsTable;
+
+type Db = Kysely<Database>;
+
+export async function insertExecution(db: Db, row: ExecutionRow): Promise<void> {
+  await db.insertInto('executions').values(row).execute();
+}
+
+export async function updateExecution(db: Db, id: string, patch: Partial<Omit<ExecutionRow, 'id'>>): Promise<void> {
+  await db.updateTable('executions').set(patch).where('id', '=', id).execute();
+}
+
+export async function findExecution(db: Db, id: string): Promise<ExecutionRow | undefined> {
+  return db.selectFrom('executions').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export interface ExecutionListFilter {
+  incidentId?: string;
+  procedure?: string;
+  state?: string;
+  limit?: number;
+}
+
+/** Newest first (ids sort by start time). */
+export async function listExecutionRows(db: Db, filter: ExecutionListFilter = {}): Promise<ExecutionRow[]> {
+  let q = db.selectFrom('executions').selectAll().orderBy('id', 'desc');
+  if (filter.incidentId) q = q.where('incident_id', '=', filter.incidentId);
+  if (filter.procedure) q = q.where('procedure', '=', filter.procedure);
+  if (filter.state) q = q.where('state', '=', filter.state);
+  return q.limit(filter.limit ?? 100).execute();
+}
+
+/**
+ * Appends an entry with the next `seq` of its execution and, when given, the full outputs. The
+ * unique (execution_id, seq) constraint makes a concurrent append fail rather than interleave.
+ */
+export async function appendExecutionEntry(
+  db: Db,
+  row: Omit<ExecutionEntryRow, 'seq'>,
+  full: { stdout?: string; stderr?: string } = {},
+): Promise<ExecutionEntryRow> {
+  return db.transaction().execute(async (trx) => {
+    const last = await trx
+      .selectFrom('execution_entries')
+      .select('seq')
+      .where('execution_id', '=', row.execution_id)
+      .orderBy('seq', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    const entry: ExecutionEntryRow = { ...row, seq: (last ? Number(last.seq) : 0) + 1 };
+    await trx.insertInto('execution_entries').values(entry).execute();
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const content = full[stream];
+      if (content !== undefined) await trx.insertInto('execution_outputs').values({ entry_id: entry.id, stream, content }).execute();
+    }
+    return entry;
+  });
+}
+
+export async function listExecutionEntries(db: Db, executionId: string): Promise<ExecutionEntryRow[]> {
+  return db.selectFrom('execution_entries').selectAll().where('execution_id', '=', executionId).orderBy('seq', 'asc').execute();
+}
+
+/** The full output of an entry's stream, or undefined when it fit in the transcript row. */
+export async function findExecutionOutput(db: Db, entryId: string, stream: 'stdout' | 'stderr'): Promise<string | undefined> {
+  const row = await db.selectFrom('execution_outputs').select('content').where('entry_id', '=', entryId).where('stream', '=', stream).executeTakeFirst();
+  return row?.content;
+}
+
+/**
+ * Takes (or renews) the lease on `service` for `executionId` until `expiresAt`. Returns the row
+ * that holds the lease afterwards: ours when taken, another execution's when it is held.
+ */
+export async function acquireExecutionLock(db: Db, lock: ExecutionLockRow): Promise<ExecutionLockRow> {
+  return db.transaction().execute(async (trx) => {
+    await trx.deleteFrom('execution_locks').where('service', '=', lock.service).where('expires_at', '<=', lock.acquired_at).execute();
+    const held = await trx.selectFrom('execution_locks').selectAll().where('service', '=', lock.service).executeTakeFirst();
+    if (held && held.execution_id !== lock.execution_id) return held;
+    if (held) {
+      await trx.updateTable('execution_locks').set({ expires_at: lock.expires_at, holder: lock.holder }).where('service', '=', lock.service).execute();
+      return { ...held, expires_at: lock.expires_at, holder: lock.holder };
+    }
+    try {
+      await trx.insertInto('execution_locks').values(lock).execute();
+    } catch (e) {
+      // Another process inserted between our read and insert: the primary key refused ours.
+      const winner = await db.selectFrom('execution_locks').selectAll().where('service', '=', lock.service).executeTakeFirst();
+      if (winner) return winner;
+      throw e;
+    }
+    return lock;
+  });
+}
+
+export async function releaseExecutionLocks(db: Db, executionId: string): Promise<void> {
+  await db.deleteFrom('execution_locks').where('execution_id', '=', executionId).execute();
+}
+
+export async function findExecutionLock(db: Db, service: string): Promise<ExecutionLockRow | undefined> {
+  return db.selectFrom('execution_locks').selectAll().where('service', '=', service).executeTakeFirst();
+}
+
+export async function upsertRecoveryTest(db: Db, row: RecoveryTestRow): Promise<void> {
+  await db.deleteFrom('recovery_tests').where('execution_id', '=', row.execution_id).execute();
+  await db.insertInto('recovery_tests').values(row).execute();
+}
+
+/** Recovery-test history of one procedure, oldest first. */
+export async function listRecoveryTests(db: Db, procedure?: string, limit = 500): Promise<RecoveryTestRow[]> {
+  let q = db.selectFrom('recovery_tests').selectAll().orderBy('started_at', 'asc');
+  if (procedure) q = q.where('procedure', '=', procedure);
+  return q.limit(limit).execute();
+}

@@ -1,0 +1,96 @@
+/** Row types of the executions domain. Instants are epoch milliseconds; JSON is stored as text. */
+
+/** One run of a runbook procedure: its plan, who started it, how it ended. */
+export interface ExecutionsTable {
+  /** Sortable id (`exe_…`). */
+  id: string;
+  /** The procedure reference `FILE#ID` as resolved (the runbook's path and the reader's id). */
+  procedure: string;
+  title: string;
+  service: string | null;
+  incident_id: string | null;
+  /** running | passed | failed | incomplete | cancelled. */
+  state: string;
+  /** manual | cron. */
+  trigger: string;
+  started_by: string;
+  started_at: number;
+  finished_at: number | null;
+  updated_at: number;
+  /** The plan as JSON: steps, commands, parameters (secret values never stored). */
+  plan: string;
+}
+
+/** One transcript entry: a command run (or refused, or not runnable), a manual step ticked, a note. */
+export interface ExecutionEntriesTable {
+  /** Sortable id (`xen_…`). */
+  id: string;
+  execution_id: string;
+  seq: number;
+  /** 1-based step number in the plan. */
+  step: number;
+  /** 1-based command number in the step; 0 for a manual step or a note. */
+  command: number;
+  /** command | tick | note. */
+  kind: string;
+  actor: string;
+  at: number;
+  duration_ms: number | null;
+  target: string | null;
+  effect: string | null;
+  /** The command as it ran, parameters bound, secrets masked. */
+  text: string;
+  /** ok | failed | timeout | cancelled | refused | not_runnable | ticked | noted. */
+  status: string;
+  exit_code: number | null;
+  /** How the run was allowed: read | pre_approved | confirmed | yes (JSON with who, or null). */
+  approval: string | null;
+  /** First bytes of stdout/stderr (the cap); the full text is in execution_outputs when cut. */
+  stdout: string;
+  stderr: string;
+  stdout_bytes: number;
+  stderr_bytes: number;
+  truncated: number;
+  /** Extra facts as JSON (reason not runnable, rows, the exact script). */
+  data: string;
+}
+
+/** Full output of an entry whose stdout/stderr passed the transcript cap. */
+export interface ExecutionOutputsTable {
+  entry_id: string;
+  /** stdout | stderr. */
+  stream: string;
+  content: string;
+}
+
+/** A lease: one destructive execution per service at a time, across processes. */
+export interface ExecutionLocksTable {
+  service: string;
+  execution_id: string;
+  holder: string;
+  acquired_at: number;
+  expires_at: number;
+}
+
+/** Achieved recovery figures of a procedure with `recovery_test`, one row per run. */
+export interface RecoveryTestsTable {
+  execution_id: string;
+  procedure: string;
+  started_at: number;
+  /** When the verification step finished; null when the run never reached it. */
+  verified_at: number | null;
+  achieved_rto_ms: number | null;
+  target_rto_ms: number;
+  target_rpo_ms: number;
+  /** 1 when verified within the RTO target. */
+  met: number;
+}
+
+/** The executions domain's tables, by name (merged into `Database`). */
+export interface ExecutionTables {
+  executions: ExecutionsTable;
+  execution_entries: ExecutionEntriesTable;
+  execution_outputs: ExecutionOutputsTable;
+  execution_locks: ExecutionLocksTable;
+  recovery_tests: RecoveryTestsTable;
+}
