@@ -9,7 +9,7 @@ import type { ShCall, ShStatement } from './shell-parse.js';
  */
 const PLAIN_LINE = /^[ \t]*[A-Za-z0-9_./:=,@%+^*?~-][A-Za-z0-9_./:=,@%+^*?~\- \t|&;]*$/;
 const RESERVED = new Set(['if', 'then', 'else', 'elif', 'fi', 'for', 'while', 'until', 'do', 'done', 'case', 'esac', 'function', 'select', 'time', 'coproc', 'in', '!', '{', '}', '[[', ']]']);
-const ASSIGN = /^[A-Za-z_][A-Za-z0-9_]*=/;
+const ASSIGN = /^[A-Za-z_][A-Za-z0-9_]*\+?=/;
 
 /** True when every line is plain words and operators (`|`, `&&`, `||`, `;`). */
 export function isPlain(lines: string[]): boolean {
@@ -42,7 +42,7 @@ export function parsePlain(lines: string[], lineBase: number): ShStatement[] {
         if (part === '|') { piped = true; continue; }
         const words = part.trim().split(/[ \t]+/).filter(Boolean);
         const assigns: string[] = [];
-        while (words.length && ASSIGN.test(words[0]!)) assigns.push(words.shift()!.split('=')[0]!);
+        while (words.length && ASSIGN.test(words[0]!)) assigns.push(words.shift()!.split(/\+?=/)[0]!);
         assigned.push(...assigns);
         calls.push({ words: words.map((value) => ({ value, literal: true })), assigns, redirects: [], piped, line });
       }

@@ -1,0 +1,56 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const repoRoot = path.resolve(import.meta.dirname, '../../..');
+const bin = path.join(repoRoot, 'bin/opsbook.js');
+
+async function opsbook(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { cwd: repoRoot });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+describe('opsbook runbook', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'opsbook-runbook-'));
+    await writeFile(path.join(dir, 'cache.runbook'), '# Cache\n\n## Emergency Procedures\n\n### Cache Flush\n\n**When**: data is corrupt\n\n**Procedure**:\n```bash\nredis-cli FLUSHALL\n```\n');
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('show prints procedures, phases and steps with effect badges', async () => {
+    const r = await opsbook('runbook', 'show', path.join(dir, 'cache.runbook'));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('cache-flush  Cache Flush');
+    expect(r.stdout).toContain('[DESTRUCTIVE] redis block :10 — FLUSHALL deletes every key in every database');
+  });
+
+  it('show --json prints the documented JSON', async () => {
+    const r = await opsbook('runbook', 'show', '--json', path.join(dir, 'cache.runbook'));
+    const json = JSON.parse(r.stdout) as { title: string; blocks: { line: number; effect: string; target: string }[] };
+    expect(json.title).toBe('Cache');
+    expect(json.blocks).toEqual([expect.objectContaining({ line: 10, effect: 'destructive', target: 'redis' })]);
+  });
+
+  it('lint warns with exit 0', async () => {
+    const ok = await opsbook('runbook', 'lint', dir);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('cache.runbook:5: warning: procedure cache-flush ("Cache Flush") has no diagnosis steps (no-diagnosis)');
+  });
+
+  it('lint exits 1 naming a file it cannot read', async () => {
+    const missing = path.join(dir, 'missing.md');
+    const bad = await opsbook('runbook', 'lint', dir, missing);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain(`cannot read runbook: no such file (${missing}) [OPSBOOK_E_RUNBOOK_READ]`);
+  });
+});
