@@ -1,6 +1,7 @@
 import type { ApiTokensTable, AuditLogTable } from './tables/core.js';
 import type { NotifyTables } from './tables/notify.js';
 import type { ExecutionTables } from './tables/executions.js';
+import type { EscalationTables } from './tables/escalations.js';
 import type { IncidentTables } from './tables/incidents.js';
 import type { CheckTables } from './tables/checks.js';
 

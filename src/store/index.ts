@@ -8,3 +8,4 @@ export * from './repos/check-history.js';
 export * from './repos/executions.js';
 export * from './repos/incidents.js';
 export * from './repos/outbox.js';
+export * from './repos/escalations.js';
