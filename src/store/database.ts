@@ -6,7 +6,7 @@ import type { IncidentTables } from './tables/incidents.js';
 import type { CheckTables } from './tables/checks.js';
 
 /** Every table opsbook keeps, by name. Each domain's tables live in `tables/<domain>.ts`. */
-export interface Database extends CheckTables, IncidentTables, NotifyTables, ExecutionTables {
+export interface Database extends CheckTables, IncidentTables, NotifyTables, ExecutionTables, EscalationTables {
   api_tokens: ApiTokensTable;
   audit_log: AuditLogTable;
 }
