@@ -55,9 +55,9 @@ export class Operations {
       onNotice: async (notice, trx) => {
         const incident = await incidents.get(notice.incidentId).catch(() => undefined);
         if (!incident) return;
-        ops!.pendingNotes.push(...(await enqueueNotice(trx, clock, ops!.daemon.config, incident, notice)));
+        holder.ops!.pendingNotes.push(...(await enqueueNotice(trx, clock, holder.ops!.daemon.config, incident, notice)));
       },
-      onCommitted: () => ops!.afterCommit(),
+      onCommitted: () => holder.ops!.afterCommit(),
     });
     const outbox = new OutboxWorker({
       store,
@@ -65,10 +65,11 @@ export class Operations {
       channels: config.channels,
       logger,
       linkSigner: signer,
-      onSettled: (e) => void ops!.recordDelivery(e),
+      onSettled: (e) => void holder.ops!.recordDelivery(e),
     });
-    ops = new Operations(daemon, alerts, incidents, escalations, outbox);
-    return ops;
+    // The callbacks above reach the instance through `holder`: they run only after it exists.
+    holder.ops = new Operations(daemon, alerts, incidents, escalations, outbox);
+    return holder.ops;
   }
 
   on(listener: (e: OperationsEvent) => void): () => void {
