@@ -1,0 +1,214 @@
+import { sql } from 'kysely';
+import type { Transaction } from 'kysely';
+import type { AlertEvent } from '../alerts/types.js';
+import { systemActor, type Actor } from '../identity/index.js';
+import type { Clock } from '../lib/clock.js';
+import { OpsbookError } from '../lib/errors/index.js';
+import { newId } from '../lib/ids.js';
+import {
+  appendAudit,
+  appendTimelineRow,
+  findIncident,
+  listHeldIncidents,
+  listIncidentAlerts,
+  updateIncident,
+  type Database,
+  type Store,
+} from '../store/index.js';
+import { incidentFromRow, timelineFromRow } from './rows.js';
+import { SeverityLadder } from './severity.js';
+import { SilenceBook,  } from './silences.js';
+import { describeSuppression, findSuppression } from './suppression.js';
+import type {
+  BusinessHours,
+  Incident,
+  IncidentEffect,
+  MaintenanceWindow,
+  Severity,
+  Silence,
+  Suppression,
+  TimelineEntry,
+  TimelineKind,
+} from './types.js';
+import { OPEN_STATES } from './types.js';
+
+
+export type Trx = Transaction<Database>;
+export const ALERTS_ACTOR = systemActor('alerts');
+export const INCIDENTS_ACTOR = systemActor('incidents');
+
+export interface IncidentConfig {
+  severities?: readonly Severity[];
+  businessHours?: readonly BusinessHours[];
+  maintenance?: readonly MaintenanceWindow[];
+  /** Silences from ops.yaml; runtime silences live in the store. */
+  silences?: readonly Silence[];
+}
+
+/**
+ * What every incident action shares: the ladder, calendars, windows and silences; the timeline
+ * writer; the held-notification logic; and `write`, which serialises actions, runs each in one
+ * transaction and audits it. IncidentService adds the actions themselves.
+ */
+export abstract class IncidentCore {
+  protected ladder: SeverityLadder;
+  protected calendars: Map<string, BusinessHours>;
+  protected windows: readonly MaintenanceWindow[];
+  readonly silences: SilenceBook;
+  protected queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    protected readonly store: Store,
+    protected readonly clock: Clock,
+    config: IncidentConfig = {},
+  ) {
+    this.ladder = new SeverityLadder(config.severities);
+    this.calendars = new Map((config.businessHours ?? []).map((b) => [b.id, b]));
+    this.windows = config.maintenance ?? [];
+    this.silences = new SilenceBook(store, clock, config.silences ?? []);
+  }
+
+  /** Takes a reloaded config; open incidents keep their severity and due times. */
+  configure(config: IncidentConfig): void {
+    this.ladder = new SeverityLadder(config.severities);
+    this.calendars = new Map((config.businessHours ?? []).map((b) => [b.id, b]));
+    this.windows = config.maintenance ?? [];
+    this.silences.setConfigured(config.silences ?? []);
+  }
+
+  get severityLadder(): SeverityLadder {
+    return this.ladder;
+  }
+  async suppressionFor(labels: Record<string, string>, at = this.clock.now()): Promise<Suppression | undefined> {
+    return findSuppression(labels, at, this.windows, await this.silences.live(at));
+  }
+
+  protected suppression(incident: Incident): Suppression | undefined {
+    return incident.heldBy && incident.heldBy.until > this.clock.now() ? incident.heldBy : undefined;
+  }
+
+  /**
+   * The notification for an opening (or re-opening): sent with escalation, or held when a window or
+   * silence matches, in which case the timeline says what held it and until when.
+   */
+  protected async announce(trx: Trx, incident: Incident, event: 'opened' | 'reopened'): Promise<IncidentEffect[]> {
+    const now = this.clock.now();
+    const held = findSuppression({ ...incident.labels, severity: incident.severity }, now, this.windows, await this.silences.live(now, trx));
+    if (held) {
+      await updateIncident(trx, incident.id, { held_notification: JSON.stringify(held) });
+      await this.note(trx, incident.id, now, 'suppressed', INCIDENTS_ACTOR.name,
+        `notification held by ${describeSuppression(held)} until ${new Date(held.until).toISOString()} (at its end: ${held.onEnd})`, { ...held });
+      return [this.notify(incident, event, held)];
+    }
+    return [this.notify(incident, event), this.escalate(incident)];
+  }
+
+  /**
+   * Runs the end of windows and silences: every held incident whose suppressor has ended is either
+   * notified now (`on_end: notify_if_firing`, while the incident is open and has a firing alert or
+   * was opened by hand), or has its notification dropped (`on_end: drop`). If another window or
+   * silence still matches, the notification stays held under that one. Call at `nextReleaseAt()`.
+   */
+  releaseHeld(): Promise<IncidentEffect[]> {
+    return this.write(async (trx) => {
+      const now = this.clock.now();
+      const effects: IncidentEffect[] = [];
+      const live = await this.silences.live(now, trx);
+      for (const row of await listHeldIncidents(trx)) {
+        const incident = incidentFromRow(row);
+        const held = incident.heldBy!;
+        const endedEarly = held.kind === 'silence' && !live.some((s) => s.id === held.id);
+        if (held.until > now && !endedEarly) continue;
+        const next = findSuppression({ ...incident.labels, severity: incident.severity }, now, this.windows, live);
+        if (next) {
+          await updateIncident(trx, incident.id, { held_notification: JSON.stringify(next) });
+          await this.note(trx, incident.id, now, 'suppressed', INCIDENTS_ACTOR.name, `${describeSuppression(held)} ended; still held by ${describeSuppression(next)}`, { ...next });
+          continue;
+        }
+        await updateIncident(trx, incident.id, { held_notification: null });
+        const firing = incident.source === 'manual' || (await listIncidentAlerts(trx, incident.id)).some((a) => a.state === 'firing');
+        if (held.onEnd === 'notify_if_firing' && OPEN_STATES.includes(incident.state) && firing) {
+          await this.note(trx, incident.id, now, 'suppressed', INCIDENTS_ACTOR.name, `${describeSuppression(held)} ended with the incident still open: notifying now`, { ...held, released: true });
+          effects.push(this.notify(incident, 'released'), this.escalate(incident));
+        } else {
+          const why = held.onEnd === 'drop' ? 'on_end: drop' : 'no alert is firing';
+          await this.note(trx, incident.id, now, 'suppressed', INCIDENTS_ACTOR.name, `${describeSuppression(held)} ended: held notification dropped (${why})`, { ...held, released: false });
+        }
+      }
+      return effects;
+    }, () => undefined);
+  }
+
+  /** When the next held notification falls due for `releaseHeld` (a window or silence ends). */
+  async nextReleaseAt(): Promise<number | undefined> {
+    const held = (await listHeldIncidents(this.store.db)).map((r) => incidentFromRow(r).heldBy!.until);
+    return held.length ? Math.min(...held) : undefined;
+  }
+
+  // ---- internals -----------------------------------------------------------------------------
+
+  protected notify(incident: Incident, event: Extract<IncidentEffect, { kind: 'notify' }>['event'], suppressedBy?: Suppression): IncidentEffect {
+    return { kind: 'notify', incidentId: incident.id, event, severity: incident.severity, ...(suppressedBy ? { suppressedBy } : {}) };
+  }
+
+  protected escalate(incident: Incident): IncidentEffect {
+    return {
+      kind: 'start_escalation', incidentId: incident.id, severity: incident.severity, openedAt: incident.openedAt,
+      ...(incident.responseDueAt !== undefined ? { responseDueAt: incident.responseDueAt } : {}),
+    };
+  }
+
+  protected async note(trx: Trx, incidentId: string, at: number, kind: TimelineKind, actor: string, text: string, data: Record<string, unknown>): Promise<TimelineEntry> {
+    const row = await appendTimelineRow(trx, { id: newId('tl', at), incident_id: incidentId, at, kind, actor, text, data: JSON.stringify(data) });
+    return timelineFromRow(row);
+  }
+
+  protected async mustGet(trx: Trx, id: string): Promise<Incident> {
+    const row = await findIncident(trx, id);
+    if (!row) throw new OpsbookError('OPSBOOK_E_INCIDENT_UNKNOWN', `no incident with id ${id}`, { details: { id } });
+    return incidentFromRow(row);
+  }
+
+  protected async reload(trx: Trx, id: string): Promise<Incident> {
+    return this.mustGet(trx, id);
+  }
+
+  /**
+   * Runs `work` in one transaction, one call at a time in this process and under an advisory lock
+   * on PostgreSQL, then appends the audit entry `audit` describes (after commit: the audit log has
+   * its own chain transaction).
+   */
+  protected write<T>(
+    work: (trx: Trx) => Promise<T>,
+    audit: (result: T) => { actor: Actor; action: string; incidentId?: string; subject?: string; details: Record<string, unknown> } | undefined,
+  ): Promise<T> {
+    const run = async (): Promise<T> => {
+      const result = await this.store.db.transaction().execute(async (trx) => {
+        if (this.store.dialect === 'postgres') await sql`select pg_advisory_xact_lock(7410004)`.execute(trx);
+        return work(trx);
+      });
+      const entry = audit(result);
+      if (entry) {
+        await appendAudit(this.store.db, this.store.dialect, {
+          at: this.clock.now(),
+          actor: entry.actor.name,
+          action: entry.action,
+          subject: entry.subject ?? `incident:${entry.incidentId}`,
+          details: entry.details,
+        });
+      }
+      return result;
+    };
+    const next = this.queue.then(run, run);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+}
+
+export function alertData(event: AlertEvent): Record<string, unknown> {
+  return {
+    dedupKey: event.dedupKey, ruleId: event.ruleId, severity: event.severity, labels: event.labels, annotations: event.annotations,
+    ...(event.value !== undefined ? { value: event.value } : {}),
+    ...(event.runbook ? { runbook: event.runbook } : {}),
+  };
+}
