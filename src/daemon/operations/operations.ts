@@ -45,7 +45,7 @@ export class Operations {
     const alerts = await AlertEngine.open(store, clock, buildRules([...checkInfoFromConfig(config.checks).values()], config.rules), checkInfoFromConfig(config.checks));
     const incidents = new IncidentService(store, clock, incidentConfig(config));
     const signer = await ActionLinkSigner.fromStore(store.db, clock, config.server.public_url);
-    let ops: Operations | undefined;
+    const holder: { ops?: Operations } = {};
     const escalations = new EscalationDriver({
       store,
       clock,
