@@ -5,6 +5,7 @@ import { registerHealthRoutes } from './routes/health.js';
 import { registerMetricsRoute } from './routes/metrics.js';
 import { identityRoutes } from './routes/identity.js';
 import { registerRouteTable, type RouteTable } from './routes.js';
+import { registerUi } from './routes/ui.js';
 
 /** The API's routes, each with its declared access. */
 export function apiRoutes(daemon: Daemon): RouteTable {
@@ -48,5 +49,6 @@ export function buildServer(daemon: Daemon): FastifyInstance {
   registerHealthRoutes(app, daemon);
   registerMetricsRoute(app, daemon);
   registerRouteTable(app, daemon, apiRoutes(daemon));
+  registerUi(app, daemon);
   return app;
 }

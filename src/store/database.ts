@@ -1,4 +1,5 @@
 import type { ApiTokensTable, AuditLogTable } from './tables/core.js';
+import type { SessionTables } from './tables/sessions.js';
 import type { NotifyTables } from './tables/notify.js';
 import type { ExecutionTables } from './tables/executions.js';
 import type { EscalationTables } from './tables/escalations.js';
@@ -6,7 +7,7 @@ import type { IncidentTables } from './tables/incidents.js';
 import type { CheckTables } from './tables/checks.js';
 
 /** Every table opsbook keeps, by name. Each domain's tables live in `tables/<domain>.ts`. */
-export interface Database extends CheckTables, IncidentTables, NotifyTables, ExecutionTables, EscalationTables {
+export interface Database extends CheckTables, IncidentTables, NotifyTables, ExecutionTables, EscalationTables, SessionTables {
   api_tokens: ApiTokensTable;
   audit_log: AuditLogTable;
 }

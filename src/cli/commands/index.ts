@@ -6,6 +6,7 @@ import { registerToken } from './token.js';
 import { registerValidate } from './validate.js';
 import { registerSchema } from './schema.js';
 import { registerOncall } from './oncall.js';
+import { registerUser } from './user.js';
 
 /** Every command module, in the order `opsbook --help` lists them. One line per module. */
 export const COMMAND_MODULES: RegisterCommands[] = [
@@ -17,4 +18,5 @@ export const COMMAND_MODULES: RegisterCommands[] = [
   registerOncall,
   registerRunbook,
   (await import('./check.js')).registerCheck,
+  registerUser,
 ];

@@ -11,6 +11,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '000003-notify': await import('./000003-notify.js'),
   '000004-incidents': await import('./000004-incidents.js'),
   '000005-executions': await import('./000005-executions.js'),
+  '000006-sessions': await import('./000006-sessions.js'),
   '000007-escalations': await import('./000007-escalations.js'),
 };
 

@@ -1,0 +1,102 @@
+import type { Daemon } from '../../../daemon/index.js';
+import type { CheckConfig } from '../../../config/schema/checks.js';
+import { listResults, type RawResultRow } from '../../../store/index.js';
+import { windowStats, type WindowStats } from '../../../checks/index.js';
+import type { State } from '../components.js';
+
+export interface CheckSummary {
+  id: string;
+  name: string;
+  kind: string;
+  service: string | undefined;
+  state: State;
+  /** Newest last, for the sparkline. */
+  recent: RawResultRow[];
+  lastAt: number | undefined;
+  lastError: string | null;
+}
+
+const LEVEL_STATE: Record<number, State> = { 0: 'up', 1: 'warning', 2: 'critical' };
+
+/** What the check's latest stored run saw: down, or its level when up. */
+export function stateOf(latest: RawResultRow | undefined): State {
+  if (!latest) return 'unknown';
+  return latest.down ? 'down' : (LEVEL_STATE[latest.level] ?? 'up');
+}
+
+const RANK: Record<State, number> = { unknown: 0, up: 1, maintenance: 1, warning: 2, critical: 3, down: 4 };
+
+export function worstState(states: State[]): State {
+  return states.reduce<State>((a, b) => (RANK[b] > RANK[a] ? b : a), states.length ? 'up' : 'unknown');
+}
+
+export function findCheck(daemon: Daemon, id: string): CheckConfig | undefined {
+  return daemon.config.checks.find((c) => c.id === id) as CheckConfig | undefined;
+}
+
+export async function summarizeCheck(daemon: Daemon, check: CheckConfig, runs = 30): Promise<CheckSummary> {
+  const rows = await listResults(daemon.store.db, check.id, { limit: runs });
+  const recent = rows.reverse();
+  const latest = recent[recent.length - 1];
+  return {
+    id: check.id,
+    name: (check.name as string | undefined) ?? check.id,
+    kind: check.kind,
+    service: check.service as string | undefined,
+    state: stateOf(latest),
+    recent,
+    lastAt: latest?.at,
+    lastError: latest?.error ?? null,
+  };
+}
+
+export async function summarizeChecks(daemon: Daemon): Promise<CheckSummary[]> {
+  const out: CheckSummary[] = [];
+  for (const c of daemon.config.checks) out.push(await summarizeCheck(daemon, c as CheckConfig));
+  return out;
+}
+
+export const WINDOWS = [
+  { key: '24h', label: '24 hours', ms: 86_400_000 },
+  { key: '7d', label: '7 days', ms: 7 * 86_400_000 },
+  { key: '30d', label: '30 days', ms: 30 * 86_400_000 },
+] as const;
+
+export async function checkWindows(daemon: Daemon, checkId: string): Promise<Array<{ key: string; label: string; stats: WindowStats }>> {
+  const now = daemon.clock.now();
+  const out = [];
+  for (const w of WINDOWS) out.push({ key: w.key, label: w.label, stats: await windowStats(daemon.store, checkId, now - w.ms, now) });
+  return out;
+}
+
+/**
+ * Latency percentiles per bucket over a window, from the rollups: hourly over a day, daily over
+ * 30 days. Buckets with no runs have no value (a gap in the line).
+ */
+export async function latencySeries(daemon: Daemon, checkId: string, windowMs: number, bucketMs: number): Promise<Array<{ at: number; latency: Record<string, number | undefined> }>> {
+  const now = daemon.clock.now();
+  const end = Math.ceil(now / bucketMs) * bucketMs;
+  const out = [];
+  for (let from = end - windowMs; from < end; from += bucketMs) {
+    const stats = await windowStats(daemon.store, checkId, from, Math.min(from + bucketMs, now));
+    out.push({ at: from, latency: stats.latency });
+  }
+  return out;
+}
+
+/** Uptime of each UTC day, oldest first, ending today. */
+export async function dailyUptime(daemon: Daemon, checkIds: string[], days: number): Promise<Array<{ day: number; uptime: number | undefined }>> {
+  const now = daemon.clock.now();
+  const today = Math.floor(now / 86_400_000) * 86_400_000;
+  const out = [];
+  for (let i = days - 1; i >= 0; i--) {
+    const day = today - i * 86_400_000;
+    let worst: number | undefined;
+    for (const id of checkIds) {
+      const s = await windowStats(daemon.store, id, day, Math.min(day + 86_400_000, now), []);
+      if (s.uptime !== undefined) worst = worst === undefined ? s.uptime : Math.min(worst, s.uptime);
+    }
+    out.push({ day, uptime: worst });
+  }
+  return out;
+}

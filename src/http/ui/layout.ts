@@ -1,0 +1,66 @@
+import type { Daemon } from '../../daemon/index.js';
+import type { Session } from '../sessions/index.js';
+import { html, type Html, type HtmlValue } from './html.js';
+
+export type NavKey = 'overview' | 'incidents' | 'checks' | 'oncall' | 'runbooks' | 'maintenance' | 'none';
+
+const NAV: Array<{ key: NavKey; href: string; label: string }> = [
+  { key: 'overview', href: '/', label: 'Overview' },
+  { key: 'incidents', href: '/incidents', label: 'Incidents' },
+  { key: 'oncall', href: '/oncall', label: 'On call' },
+  { key: 'runbooks', href: '/runbooks', label: 'Runbooks' },
+  { key: 'maintenance', href: '/maintenance', label: 'Maintenance & silences' },
+];
+
+export interface PageOptions {
+  title: string;
+  session: Session | undefined;
+  nav?: NavKey;
+  body: HtmlValue;
+  /** Subscribe the page to live updates (server-sent events). */
+  live?: boolean;
+}
+
+/** The hidden field every state-changing form carries. */
+export function csrfField(session: Session | undefined): Html {
+  return html`<input type="hidden" name="_csrf" value="${session?.csrf ?? ''}">`;
+}
+
+/** A whole page for a signed-in person: skip link, navigation, who they are, sign-out. */
+export function page(daemon: Daemon, opts: PageOptions): Html {
+  const s = opts.session;
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${opts.title} · opsbook</title>
+<link rel="stylesheet" href="/ui/static/opsbook.css">
+${s ? html`<meta name="csrf-token" content="${s.csrf}">` : ''}
+${opts.live ? html`<script src="/ui/static/live.js" defer></script>` : ''}
+</head>
+<body>
+<a class="skip" href="#main">Skip to content</a>
+<header class="top">
+  <a class="brand" href="/">opsbook</a>
+  ${s
+    ? html`<nav aria-label="Main"><ul>${NAV.map(
+        (n) => html`<li><a href="${n.href}"${n.key === opts.nav ? html` aria-current="page"` : ''}>${n.label}</a></li>`,
+      )}</ul></nav>
+  <form class="who" method="post" action="/logout">
+    <span>${s.actor.name} <span class="role">(${s.actor.role})</span></span>
+    ${csrfField(s)}
+    <button type="submit">Sign out</button>
+  </form>`
+    : ''}
+</header>
+<main id="main" tabindex="-1">
+<h1>${opts.title}</h1>
+${opts.live ? html`<p class="live-status" role="status" aria-live="polite" data-live-status>Live updates: connecting…</p>` : ''}
+${opts.body}
+</main>
+<footer><p>${daemon.config.server.public_url}</p></footer>
+</body>
+</html>
+`;
+}

@@ -1,0 +1,123 @@
+import type { Daemon } from '../../daemon/index.js';
+import { summarizeCheck } from './data/checks.js';
+import type { CheckConfig } from '../../config/schema/checks.js';
+import { stateBadge } from './components.js';
+import { formatSse, uiEvents, type UiEvent } from './events.js';
+import { checkRow, incidentsBySeverity } from './pages/overview.js';
+import { openIncidents } from './data/incidents.js';
+import type { UiRoute } from './route.js';
+
+// How often open pages' checks are compared with the store while someone is watching.
+const WATCH_EVERY_MS = 1000;
+const KEEPALIVE_MS = 25_000;
+
+/**
+ * Publishes a check's fresh row whenever its latest stored run changes. It reads the store, so it
+ * sees results whichever process ran the check; it runs only while a browser is subscribed.
+ */
+class CheckWatcher {
+  private timer: NodeJS.Timeout | undefined;
+  private seen = new Map<string, string>();
+  private busy = false;
+
+  constructor(private readonly daemon: Daemon) {}
+
+  ensureRunning(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.tick(), WATCH_EVERY_MS);
+    this.timer.unref();
+  }
+
+  stopIfIdle(): void {
+    if (uiEvents(this.daemon).size > 0 || !this.timer) return;
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Compares every check's latest run with what was last published. The first look only records. */
+  async tick(): Promise<void> {
+    if (this.busy || this.daemon.isStopping) return;
+    this.busy = true;
+    try {
+      for (const check of this.daemon.config.checks) {
+        const s = await summarizeCheck(this.daemon, check as CheckConfig);
+        const mark = `${s.lastAt ?? ''}:${s.state}`;
+        const before = this.seen.get(s.id);
+        this.seen.set(s.id, mark);
+        if (before === undefined || before === mark) continue;
+        const bus = uiEvents(this.daemon);
+        bus.publish({ type: 'check', id: s.id, html: checkRow(s).value, data: { state: s.state } });
+        bus.publish({ type: 'checkstate', id: s.id, html: stateBadge(s.state).value, data: { state: s.state } });
+      }
+      const open = await openIncidents(this.daemon);
+      const mark = open.map((i) => `${i.id}=${i.state}`).join(',');
+      const before = this.seen.get('incidents:open');
+      this.seen.set('incidents:open', mark);
+      if (before !== undefined && before !== mark) {
+        uiEvents(this.daemon).publish({ type: 'incidents', id: 'open', html: incidentsBySeverity(this.daemon, open).value });
+      }
+    } catch (e) {
+      this.daemon.logger.warn({ err: e }, 'live check watcher failed');
+    } finally {
+      this.busy = false;
+    }
+  }
+}
+
+const watchers = new WeakMap<Daemon, CheckWatcher>();
+const streams = new WeakMap<Daemon, Set<() => void>>();
+
+/** Ends every open event stream (before the server closes: they never go idle on their own). */
+export function closeLiveStreams(daemon: Daemon): void {
+  for (const end of [...(streams.get(daemon) ?? [])]) end();
+}
+
+function watcherFor(daemon: Daemon): CheckWatcher {
+  let w = watchers.get(daemon);
+  if (!w) {
+    w = new CheckWatcher(daemon);
+    watchers.set(daemon, w);
+  }
+  return w;
+}
+
+export function liveRoutes(): UiRoute[] {
+  return [
+    {
+      method: 'GET',
+      url: '/ui/events',
+      access: 'viewer',
+      summary: 'Server-sent events: live updates for open pages.',
+      handler: async ({ daemon, request, reply }) => {
+        const watcher = watcherFor(daemon);
+        await watcher.tick(); // records the current state, so only later changes are sent
+        reply.hijack();
+        const res = reply.raw;
+        res.writeHead(200, {
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-store',
+          connection: 'keep-alive',
+          'x-accel-buffering': 'no',
+        });
+        res.write('retry: 3000\n\n: connected\n\n');
+        const send = (e: UiEvent) => res.write(formatSse(e));
+        const unsubscribe = uiEvents(daemon).subscribe(send);
+        const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
+        keepalive.unref();
+        watcher.ensureRunning();
+        let open = streams.get(daemon);
+        if (!open) streams.set(daemon, (open = new Set()));
+        const end = () => {
+          if (!open.delete(end)) return;
+          clearInterval(keepalive);
+          unsubscribe();
+          watcher.stopIfIdle();
+          res.end();
+        };
+        open.add(end);
+        request.raw.on('close', end);
+        return undefined;
+      },
+    },
+  ];
+}

@@ -1,0 +1,123 @@
+import type { Daemon } from '../../../daemon/index.js';
+import type { Effect, Step } from '../../../runbooks/index.js';
+import type { PlannedStep } from '../../../executions/index.js';
+import { effectBadge, when } from '../components.js';
+import { executionsFor } from '../data/executions.js';
+import { html, type Html } from '../html.js';
+import { csrfField, page } from '../layout.js';
+import type { Session } from '../../sessions/index.js';
+import type { UiContext, UiResult, UiRoute } from '../route.js';
+
+const RANK: Record<Effect, number> = { read: 0, unknown: 1, write: 2, destructive: 3 };
+
+function stepEffect(step: Step): Effect {
+  return step.blocks.reduce<Effect>((a, b) => (RANK[b.effect] > RANK[a] ? b.effect : a), 'read');
+}
+
+function runUrl(incidentId: string): string {
+  return `/incidents/${encodeURIComponent(incidentId)}/run`;
+}
+
+/**
+ * A read step runs at once; anything else first opens a confirmation page (works without
+ * JavaScript) where the person types `yes`, or the target's name for a destructive step.
+ */
+export function runButton(incidentId: string, procedure: string, step: Step, n: number, session: Session | undefined): Html {
+  const effect = stepEffect(step);
+  if (effect === 'read') {
+    return html`<form class="run" method="post" action="${runUrl(incidentId)}">${csrfField(session)}
+<input type="hidden" name="procedure" value="${procedure}"><input type="hidden" name="step" value="${n}">
+<button type="submit" aria-label="Run step ${n} (read-only)">Run step ${n}</button></form>`;
+  }
+  return html`<p class="run"><a class="button button-${effect}" href="${runUrl(incidentId)}?procedure=${encodeURIComponent(procedure)}&amp;step=${n}">Run step ${n}… ${effectBadge(effect)}</a></p>`;
+}
+
+function confirmPage(daemon: Daemon, ctx: UiContext, incidentId: string, procedure: string, planned: PlannedStep, problem?: string): Html {
+  const destructive = planned.effect === 'destructive';
+  const expected = destructive ? planned.commands.filter((c) => c.runnable && !c.skip).map((c) => c.confirmation).filter(Boolean).join(' ') : 'yes';
+  return page(daemon, {
+    title: `Confirm step ${planned.number}`,
+    session: ctx.session,
+    nav: 'incidents',
+    body: html`
+${problem ? html`<p class="notice error" role="alert" id="confirm-problem">${problem}</p>` : ''}
+<p>${effectBadge(planned.effect)} ${planned.text}</p>
+<p>These commands will run:</p>
+<pre><code>${planned.commands.filter((c) => !c.skip).map((c) => `${c.display}\n`)}</code></pre>
+<form method="post" action="${runUrl(incidentId)}" class="confirm">${csrfField(ctx.session)}
+<input type="hidden" name="procedure" value="${procedure}"><input type="hidden" name="step" value="${planned.number}">
+<p><label for="confirm">${destructive ? html`This step is <strong>DESTRUCTIVE</strong>. Type <code>${expected}</code> to confirm` : html`This step changes the system. Type <code>yes</code> to confirm`}</label>
+<input id="confirm" name="confirm" required autocomplete="off"${problem ? html` aria-describedby="confirm-problem"` : ''}></p>
+<p><button type="submit" class="button-${planned.effect}">Run step ${planned.number}</button> <a href="/incidents/${encodeURIComponent(incidentId)}">Cancel</a></p>
+</form>`,
+  });
+}
+
+async function currentExecution(daemon: Daemon, incidentId: string, procedure: string, ctx: UiContext): Promise<string> {
+  const svc = await executionsFor(daemon);
+  const running = (await svc.listExecutions({ incidentId })).find((e) => e.state === 'running' && e.procedure.toLowerCase() === procedure.toLowerCase());
+  if (running) return running.id;
+  return (await svc.start(procedure, ctx.actor!, { incidentId })).id;
+}
+
+async function postRun(ctx: UiContext): Promise<UiResult> {
+  const { daemon, params, form } = ctx;
+  const incidentId = params.id ?? '';
+  const procedure = form.procedure ?? '';
+  const step = Number(form.step);
+  const svc = await executionsFor(daemon);
+  const id = await currentExecution(daemon, incidentId, procedure, ctx);
+  const result = await svc.runStep(id, step, ctx.actor!, form.confirm !== undefined ? { confirm: form.confirm } : {});
+  if (result.status === 'refused') {
+    const plan = await svc.plan(procedure, { incidentId });
+    const planned = plan.steps.find((s) => s.number === step);
+    if (planned) {
+      void ctx.reply.status(409);
+      return confirmPage(daemon, ctx, incidentId, procedure, planned, result.reason ?? 'refused');
+    }
+  }
+  return { redirect: `/incidents/${encodeURIComponent(incidentId)}#exec-${id}` };
+}
+
+/** The incident's executions with their transcripts inline. */
+export async function executionPanel(daemon: Daemon, incidentId: string): Promise<Html> {
+  const svc = await executionsFor(daemon).catch(() => undefined);
+  if (!svc) return html``;
+  const executions = await svc.listExecutions({ incidentId });
+  if (executions.length === 0) return html``;
+  const parts: Html[] = [];
+  for (const e of executions) {
+    const entries = await svc.transcript(e.id);
+    parts.push(html`<article class="execution" id="exec-${e.id}" aria-label="Execution ${e.id}">
+<h3>${e.title} <span class="muted">${e.procedure} · ${e.state} · started by ${e.startedBy} ${when(e.startedAt)}</span></h3>
+<ol class="transcript">${entries.map(
+      (t) => html`<li class="entry entry-${t.status}" data-step="${t.step}">
+<p>Step ${t.step}.${t.command} ${t.effect ? effectBadge(t.effect as Effect) : ''} <code>${t.text}</code> — <strong>${t.status}</strong>${t.exitCode !== null ? ` (exit ${t.exitCode})` : ''} by ${t.actor} ${when(t.at)}${t.durationMs !== null ? ` in ${t.durationMs} ms` : ''}</p>
+${t.stdout ? html`<pre class="stdout" aria-label="Output of step ${t.step}"><code>${t.stdout}</code></pre>` : ''}
+${t.stderr ? html`<pre class="stderr" aria-label="Errors of step ${t.step}"><code>${t.stderr}</code></pre>` : ''}
+${t.truncated ? html`<p class="muted">Output shortened in the transcript.</p>` : ''}
+</li>`,
+    )}</ol>
+</article>`);
+  }
+  return html`<section class="card" aria-labelledby="h-executions"><h2 id="h-executions">Runbook executions</h2>${parts}</section>`;
+}
+
+export function executionRoutes(): UiRoute[] {
+  return [
+    {
+      method: 'GET',
+      url: '/incidents/:id/run',
+      access: 'responder',
+      summary: 'Confirmation page before running a step that writes or destroys.',
+      handler: async (ctx) => {
+        const svc = await executionsFor(ctx.daemon);
+        const plan = await svc.plan(ctx.query.procedure ?? '', { incidentId: ctx.params.id ?? '' });
+        const planned = plan.steps.find((s) => s.number === Number(ctx.query.step));
+        if (!planned) return { redirect: `/incidents/${encodeURIComponent(ctx.params.id ?? '')}` };
+        return confirmPage(ctx.daemon, ctx, ctx.params.id ?? '', ctx.query.procedure ?? '', planned);
+      },
+    },
+    { method: 'POST', url: '/incidents/:id/run', access: 'responder', summary: 'Run one runbook step for an incident (form; writes need a typed confirmation).', handler: postRun },
+  ];
+}

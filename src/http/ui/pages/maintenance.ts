@@ -1,0 +1,92 @@
+import { activeOccurrence, type Matcher } from '../../../incidents/index.js';
+import { listLiveSilences } from '../../../store/index.js';
+import { when } from '../components.js';
+import { incidentReader } from '../data/incidents.js';
+import { html, type Html } from '../html.js';
+import { csrfField, page } from '../layout.js';
+import type { UiRoute } from '../route.js';
+
+function matchers(ms: Matcher[]): Html {
+  return html`${ms.map((m, i) => html`${i ? ', ' : ''}<code>${m.label}${m.op}${m.value}</code>`)}`;
+}
+
+export function maintenanceRoutes(): UiRoute[] {
+  return [
+    {
+      method: 'GET',
+      url: '/maintenance',
+      access: 'viewer',
+      summary: 'Maintenance windows (open now or next) and silences, configured and created at runtime.',
+      handler: async ({ daemon, session, actor }) => {
+        const now = daemon.clock.now();
+        const windows = daemon.config.maintenance;
+        const runtime = (await listLiveSilences(daemon.store.db, now)).map((r) => ({
+          id: r.id, matchers: JSON.parse(r.matchers) as Matcher[], startsAt: Number(r.starts_at), endsAt: Number(r.ends_at), createdBy: r.created_by, comment: r.comment, origin: 'runtime' as const,
+        }));
+        const configured = daemon.config.silences.filter((s) => s.endsAt > now).map((s) => ({ ...s, origin: 'config' as const }));
+        const silences = [...configured, ...runtime];
+        const canChange = actor!.role !== 'viewer';
+        return page(daemon, {
+          title: 'Maintenance & silences',
+          session,
+          nav: 'maintenance',
+          body: html`
+<section class="card" aria-labelledby="h-windows"><h2 id="h-windows">Maintenance windows</h2>
+<p class="muted">Windows hold back notifications; incidents still open.</p>
+${windows.length
+  ? html`<table><thead><tr><th scope="col">Window</th><th scope="col">When</th><th scope="col">Now</th><th scope="col">Covers</th><th scope="col">Why</th></tr></thead>
+<tbody>${windows.map((w) => {
+    const open = activeOccurrence(w, now);
+    return html`<tr><th scope="row">${w.id}</th><td>${w.cron ? html`<code>${w.cron}</code> (${w.timeZone}) for ${Math.round((w.durationMs ?? 0) / 60_000)} min` : html`${when(w.start)} – ${when(w.end)}`}</td>
+<td>${open ? html`<strong>open</strong> until ${when(open.end)}` : 'closed'}</td>
+<td>${w.services.length ? w.services.join(', ') : 'all services'}${w.matchers.length ? html`; ${matchers(w.matchers)}` : ''}</td><td>${w.comment ?? ''}</td></tr>`;
+  })}</tbody></table>`
+  : html`<p>No maintenance windows configured.</p>`}
+</section>
+<section class="card" aria-labelledby="h-silences"><h2 id="h-silences">Silences</h2>
+${silences.length
+  ? html`<table><thead><tr><th scope="col">Matchers</th><th scope="col">From</th><th scope="col">Until</th><th scope="col">By</th><th scope="col">Why</th><th scope="col">Origin</th>${canChange ? html`<th scope="col">Action</th>` : ''}</tr></thead>
+<tbody>${silences.map((s) => html`<tr><td>${matchers(s.matchers)}</td><td>${when(s.startsAt)}</td><td>${when(s.endsAt)}</td><td>${s.createdBy}</td><td>${s.comment}</td><td>${s.origin === 'config' ? 'ops.yaml' : 'runtime'}</td>
+${canChange ? html`<td>${s.origin === 'runtime' ? html`<form method="post" action="/maintenance/silences/${encodeURIComponent(s.id)}/expire">${csrfField(session)}<button type="submit" aria-label="Expire silence ${s.id}">Expire</button></form>` : html`<span class="muted">edit ops.yaml</span>`}</td>` : ''}</tr>`)}</tbody></table>`
+  : html`<p>No live silences.</p>`}
+${canChange
+  ? html`<h3>New silence</h3>
+<form method="post" action="/maintenance/silences" class="stack">${csrfField(session)}
+<p><label for="s-label">Label</label> <input id="s-label" name="label" required pattern="[A-Za-z_][A-Za-z0-9_]*" value="service"></p>
+<p><label for="s-value">Equals</label> <input id="s-value" name="value" required></p>
+<p><label for="s-hours">For (hours)</label> <input id="s-hours" name="hours" type="number" min="0.25" max="720" step="0.25" value="2" required></p>
+<p><label for="s-comment">Why</label> <input id="s-comment" name="comment" required maxlength="500"></p>
+<p><button type="submit">Create silence</button></p>
+</form>`
+  : ''}
+</section>`,
+        });
+      },
+    },
+    {
+      method: 'POST',
+      url: '/maintenance/silences',
+      access: 'responder',
+      summary: 'Create a silence for a label value (form).',
+      handler: async ({ daemon, form, actor }) => {
+        const hours = Number(form.hours);
+        const now = daemon.clock.now();
+        await incidentReader(daemon).createSilence(
+          { matchers: [{ label: form.label ?? '', op: '=', value: form.value ?? '' }], startsAt: now, endsAt: now + (Number.isFinite(hours) ? hours : 0) * 3_600_000, comment: form.comment ?? '' },
+          actor!,
+        );
+        return { redirect: '/maintenance#h-silences' };
+      },
+    },
+    {
+      method: 'POST',
+      url: '/maintenance/silences/:id/expire',
+      access: 'responder',
+      summary: 'End a runtime silence early (form).',
+      handler: async ({ daemon, params, actor }) => {
+        await incidentReader(daemon).expireSilence(params.id ?? '', actor!);
+        return { redirect: '/maintenance#h-silences' };
+      },
+    },
+  ];
+}

@@ -1,0 +1,88 @@
+import type { Daemon } from '../../../daemon/index.js';
+import { formatInZone, layerShiftsBetween, shiftsBetween, type Schedule, type Shift } from '../../../oncall/index.js';
+import { html, type Html } from '../html.js';
+import { page } from '../layout.js';
+import type { UiRoute } from '../route.js';
+
+const HORIZON_MS = 14 * 86_400_000;
+
+function local(at: number, tz: string): Html {
+  return html`<time datetime="${new Date(at).toISOString()}">${formatInZone(at, tz).replace('T', ' ')}</time>`;
+}
+
+function reason(schedule: Schedule, s: Shift): string {
+  if (s.override !== undefined) return 'override';
+  return s.layer !== undefined ? (schedule.layers[s.layer]?.name ?? '') : '';
+}
+
+/** Who is on call now in one schedule, each layer's person, the next handoffs and the overrides. */
+export function scheduleSection(schedule: Schedule, now: number): Html {
+  const tz = schedule.timeZone;
+  const shifts = shiftsBetween(schedule, now, now + HORIZON_MS, 200);
+  const current = shifts.find((s) => s.start <= now && now < s.end);
+  const upcoming = shifts.filter((s) => s.start > now).slice(0, 8);
+  const overrides = schedule.overrides.map((o, i) => ({ ...o, i })).filter((o) => o.end > now);
+  return html`<section class="card schedule" aria-labelledby="sched-${schedule.id}">
+<h2 id="sched-${schedule.id}">${schedule.name ?? schedule.id}</h2>
+<p class="muted">Schedule ${schedule.id} · times in ${tz}</p>
+<p class="now-oncall">On call now: ${current
+    ? html`<strong data-oncall="${schedule.id}">${current.user}</strong> until ${local(current.end, tz)}${reason(schedule, current) ? html` <span class="muted">(${reason(schedule, current)})</span>` : ''}`
+    : html`<strong>nobody</strong>`}</p>
+<table>
+<caption>Layers (later layers win where they have someone)</caption>
+<thead><tr><th scope="col">Layer</th><th scope="col">Now</th><th scope="col">Until</th></tr></thead>
+<tbody>${schedule.layers.map((layer, i) => {
+    const ls = layerShiftsBetween(schedule, i, now, now + HORIZON_MS, 200);
+    const c = ls.find((s) => s.start <= now && now < s.end);
+    return html`<tr><th scope="row">${layer.name}</th><td>${c ? c.user : html`<span class="muted">nobody</span>`}</td><td>${c ? local(c.end, tz) : '—'}</td></tr>`;
+  })}</tbody>
+</table>
+<table>
+<caption>Next handoffs (14 days)</caption>
+<thead><tr><th scope="col">From</th><th scope="col">Until</th><th scope="col">Who</th><th scope="col">Why</th></tr></thead>
+<tbody>${upcoming.length
+    ? upcoming.map((s) => html`<tr><td>${local(s.start, tz)}</td><td>${local(s.end, tz)}</td><td>${s.user}</td><td>${reason(schedule, s)}</td></tr>`)
+    : html`<tr><td colspan="4">No handoff in the next 14 days.</td></tr>`}</tbody>
+</table>
+<table>
+<caption>Overrides</caption>
+<thead><tr><th scope="col">Who</th><th scope="col">From</th><th scope="col">Until</th><th scope="col">Covers</th></tr></thead>
+<tbody>${overrides.length
+    ? overrides.map((o) => html`<tr><td>${o.user}</td><td>${local(o.start, tz)}</td><td>${local(o.end, tz)}</td><td>${o.layer === undefined ? 'whole schedule' : (schedule.layers[o.layer]?.name ?? `layer ${o.layer}`)}</td></tr>`)
+    : html`<tr><td colspan="4">No current or upcoming override.</td></tr>`}</tbody>
+</table>
+</section>`;
+}
+
+/** One line per schedule for the overview: who is on call now. */
+export function whoIsOnCallList(daemon: Daemon): Html {
+  const now = daemon.clock.now();
+  const schedules = daemon.config.schedules;
+  if (schedules.length === 0) return html`<p class="muted">No schedules configured.</p>`;
+  return html`<ul class="oncall-now">${schedules.map((s) => {
+    const cur = shiftsBetween(s, now, now + 1, 10).find((x) => x.start <= now && now < x.end);
+    return html`<li><a href="/oncall#sched-${s.id}">${s.name ?? s.id}</a>: ${cur ? html`<strong>${cur.user}</strong>` : 'nobody'}</li>`;
+  })}</ul>`;
+}
+
+export function oncallRoutes(): UiRoute[] {
+  return [
+    {
+      method: 'GET',
+      url: '/oncall',
+      access: 'viewer',
+      summary: 'Who is on call now, the next handoffs and the overrides, per schedule.',
+      handler: ({ daemon, session }) => {
+        const now = daemon.clock.now();
+        const policies = daemon.config.escalation_policies;
+        return page(daemon, {
+          title: 'On call',
+          session,
+          nav: 'oncall',
+          body: html`${daemon.config.schedules.length === 0 ? html`<p>No schedules configured.</p>` : daemon.config.schedules.map((s) => scheduleSection(s, now))}
+${policies.length ? html`<section class="card"><h2>Escalation policies</h2>${policies.map((p) => html`<h3>${p.name ?? p.id}</h3><ol>${p.steps.map((st) => html`<li>${st.targets.map((t, i) => html`${i ? ', ' : ''}${'user' in t ? `user ${t.user}` : 'schedule' in t ? `schedule ${t.schedule}` : `channel ${t.channel}`}`)} — then after ${Math.round(st.timeoutMs / 60_000)} min the next step</li>`)}</ol>${p.repeat ? html`<p>Repeats ${p.repeat} more time(s).</p>` : ''}`)}</section>` : ''}`,
+        });
+      },
+    },
+  ];
+}

@@ -1,0 +1,109 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Daemon } from '../../daemon/index.js';
+import type { Actor } from '../../identity/index.js';
+import { checkUiAccess, type RouteAccess } from '../auth.js';
+import type { Session } from '../sessions/index.js';
+import { Html } from './html.js';
+import { errorPage } from './pages/error.js';
+import { isOpsbookError } from '../../lib/errors/index.js';
+import { STATUS_BY_KIND } from '../errors.js';
+
+/** What a page handler gets. */
+export interface UiContext {
+  daemon: Daemon;
+  request: FastifyRequest;
+  reply: FastifyReply;
+  /** The signed-in person; undefined only on public pages. */
+  actor: Actor | undefined;
+  session: Session | undefined;
+  params: Record<string, string>;
+  query: Record<string, string>;
+  /** Form fields of a POST (application/x-www-form-urlencoded). */
+  form: Record<string, string>;
+}
+
+/** A page or form action: an HTML page, a redirect (POST → 303 → GET), or nothing when the handler replied itself. */
+export type UiResult = Html | { redirect: string } | undefined;
+
+/**
+ * A web UI route. Like API routes, each declares who may use it, and registration passes the
+ * declaration to Fastify's route config, so the route × role walk sees every page and action.
+ */
+export interface UiRoute {
+  method: 'GET' | 'POST';
+  url: string;
+  access: RouteAccess;
+  summary: string;
+  handler: (ctx: UiContext) => Promise<UiResult> | UiResult;
+}
+
+function strings(value: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) if (typeof v === 'string') out[k] = v;
+  }
+  return out;
+}
+
+/** Only same-site paths: `next=` must not send a signed-in person elsewhere. */
+export function localPath(next: string | undefined, fallback = '/'): string {
+  return next && /^\/(?![/\\])/.test(next) ? next : fallback;
+}
+
+export function registerUiRoutes(app: FastifyInstance, daemon: Daemon, routes: readonly UiRoute[]): void {
+  for (const spec of routes) {
+    app.route({
+      method: spec.method,
+      url: spec.url,
+      config: { access: spec.access },
+      handler: async (request, reply) => {
+        if (spec.access !== 'public') {
+          const denial = await checkUiAccess(daemon, request, spec.access);
+          if (denial === 'signin') {
+            if (request.method === 'GET') return reply.redirect(`/login?next=${encodeURIComponent(request.url)}`, 303);
+            return sendPage(reply, 401, errorPage(daemon, undefined, 401, 'Sign in first', 'Your session has ended. Sign in again and repeat the action.'));
+          }
+          if (denial === 'csrf') {
+            return sendPage(reply, 403, errorPage(daemon, request.session, 403, 'Form expired', 'This form does not carry your session’s token. Reload the page and try again.'));
+          }
+          if (denial === 'forbidden') {
+            return sendPage(reply, 403, errorPage(daemon, request.session, 403, 'Not allowed', `Your role (${request.actor!.role}) cannot do this; it needs ${spec.access}.`));
+          }
+        }
+        let result: UiResult;
+        try {
+          result = await spec.handler({
+          daemon,
+          request,
+          reply,
+          actor: request.actor,
+          session: request.session,
+          params: strings(request.params),
+          query: strings(request.query),
+          form: strings(request.body),
+          });
+        } catch (e) {
+          // Errors people can act on become a page; anything else goes to the shared handler and the log.
+          if (!isOpsbookError(e) || reply.sent) throw e;
+          const status = STATUS_BY_KIND[e.kind];
+          return sendPage(reply, status, errorPage(daemon, request.session, status, 'That did not work', e.message));
+        }
+        if (result === undefined) return reply;
+        if (result instanceof Html) return sendPage(reply, reply.statusCode, result);
+        return reply.redirect(result.redirect, 303);
+      },
+    });
+  }
+}
+
+export function sendPage(reply: FastifyReply, status: number, page: Html): FastifyReply {
+  return reply
+    .status(status)
+    .header('content-type', 'text/html; charset=utf-8')
+    .header('cache-control', 'no-store')
+    .header('x-content-type-options', 'nosniff')
+    .header('referrer-policy', 'same-origin')
+    .header('x-frame-options', 'DENY')
+    .header('content-security-policy', "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+    .send(page.value);
+}

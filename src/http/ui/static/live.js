@@ -1,0 +1,33 @@
+/* global window, document, EventSource, CSS */
+// Live updates for opsbook pages: every page works without this script; with it, parts marked
+// data-live="TYPE:ID" are replaced when the server sends a fresher copy over server-sent events.
+(function () {
+  'use strict';
+  if (!('EventSource' in window)) return;
+  var status = document.querySelector('[data-live-status]');
+  function say(text) { if (status) status.textContent = text; }
+  var source = new EventSource('/ui/events');
+  source.onopen = function () { say('Live updates: on'); };
+  source.onerror = function () { say('Live updates: reconnecting…'); };
+  function apply(e) {
+    var event;
+    try { event = JSON.parse(e.data); } catch { return; }
+    var key = event.type + ':' + event.id;
+    var targets = document.querySelectorAll('[data-live="' + CSS.escape(key) + '"]');
+    if (event.html === undefined) {
+      if (targets.length) say('Live updates: ' + event.type + ' ' + event.id + ' changed — reload to see it');
+      return;
+    }
+    for (var i = 0; i < targets.length; i++) {
+      var el = targets[i];
+      if (el.contains(document.activeElement)) continue; // never yank the control someone is using
+      var holder = document.createElement(el.tagName === 'TR' ? 'tbody' : 'div');
+      holder.innerHTML = event.html;
+      var fresh = holder.firstElementChild;
+      if (fresh) el.replaceWith(fresh);
+    }
+  }
+  ['check', 'checkstate', 'incident', 'incidents', 'execution', 'oncall'].forEach(function (type) {
+    source.addEventListener(type, apply);
+  });
+})();
