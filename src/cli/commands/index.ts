@@ -18,5 +18,8 @@ export const COMMAND_MODULES: RegisterCommands[] = [
   registerOncall,
   registerRunbook,
   (await import('./check.js')).registerCheck,
+  (await import('./run.js')).registerRun,
+  (await import('./execution.js')).registerExecution,
+  (await import('./audit.js')).registerAudit,
   registerUser,
 ];

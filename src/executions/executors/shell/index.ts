@@ -11,7 +11,7 @@ export { runInProcessGroup, MAX_OUTPUT_BYTES, KILL_GRACE_MS } from './process.js
 export { which, programsOf, programProblem } from './programs.js';
 
 /** Variables of opsbook's own environment a step gets; everything else must be set in `services[].shell.env`. */
-const PASSED_ENV = ['PATH', 'HOME', 'USER', 'LOGNAME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR'];
+const PASSED_ENV = ['PATH', 'HOME', 'USER', 'LOGNAME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'SHLVL'];
 
 /** Angle placeholders become a plain word for parsing, as the reader does, so `<pod-name>` is not a redirection. */
 function protect(text: string): string {

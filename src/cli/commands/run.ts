@@ -1,0 +1,207 @@
+import { statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { Command } from 'commander';
+import type { CliIO, RegisterCommands } from '../context.js';
+import { cliActor, openLocal, resolveConfigPath, type LocalContext } from '../local.js';
+import type { ExecutionService, Plan, PlannedStep, StepRunResult, TranscriptEntry } from '../../executions/index.js';
+
+export interface ExecutionsContext {
+  local: LocalContext;
+  service: ExecutionService;
+  /** The latest audit head this command appended, for the closing log line. */
+  lastHead: () => { seq: number; hash: string } | undefined;
+  close: () => Promise<void>;
+}
+
+/** Opens the config, its store and runbooks, and an execution service over them. */
+export async function openExecutions(configFlag: string | undefined, io: CliIO): Promise<ExecutionsContext> {
+  const local = await openLocal(configFlag, io.env);
+  try {
+    const { ExecutionService, loadConfiguredRunbooks, storeIncidentLink } = await import('../../executions/index.js');
+    const path = resolve(resolveConfigPath(configFlag, io.env));
+    const baseDir = statSync(path).isDirectory() ? path : dirname(path);
+    const runbooks = await loadConfiguredRunbooks(local.config, baseDir);
+    let head: { seq: number; hash: string } | undefined;
+    const service = new ExecutionService({
+      store: local.store,
+      clock: local.clock,
+      config: local.config,
+      baseDir,
+      runbooks,
+      incidents: storeIncidentLink(local.store),
+      env: io.env,
+      logger: { info: (obj) => (head = typeof obj.audit_head === 'string' ? { seq: Number(obj.audit_seq), hash: obj.audit_head } : head) },
+    });
+    return {
+      local,
+      service,
+      lastHead: () => head,
+      close: async () => {
+        // Publish the head where the person (and any log collector) sees it.
+        if (head) io.err(`audit head ${head.seq} ${head.hash}`);
+        await local.close();
+      },
+    };
+  } catch (e) {
+    await local.close();
+    throw e;
+  }
+}
+
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** A plan as text: every step, its effect and exactly what would run. */
+export function formatPlan(plan: Plan): string[] {
+  const out = [`${plan.procedure} — ${plan.title}`, `service: ${plan.service ?? '(none)'}${plan.incidentId ? `, incident: ${plan.incidentId}` : ''}, timeout per command: ${plan.timeoutMs / 1000}s`];
+  if (plan.parameters.length > 0) out.push(`parameters: ${plan.parameters.map((p) => `${p.name}=${p.shown} (${p.source})`).join(', ')}`);
+  if (plan.missing.length > 0) out.push(`missing: ${plan.missing.join(', ')} (pass --param NAME=VALUE)`);
+  for (const p of plan.problems) out.push(`problem: ${p}`);
+  for (const r of plan.unknownRequired) out.push(`problem: required item "${r}" matches no manual step`);
+  for (const step of plan.steps) out.push('', ...formatStep(step));
+  return out;
+}
+
+export function formatStep(step: PlannedStep): string[] {
+  const flags = [step.phase, step.manual ? 'manual' : step.effect, step.required ? 'required' : '', step.preApproved ? 'pre-approved' : ''].filter(Boolean).join(', ');
+  const out = [`${step.number}. ${step.text || '(untitled step)'} [${flags}]`];
+  for (const c of step.commands) {
+    const where = c.skip ? 'skipped' : c.runnable ? `${c.executor}, ${c.effect}` : `not runnable: ${c.why ?? ''}`;
+    out.push(`   ${step.number}.${c.number} $ ${c.display.replace(/\n/g, '\n     ')}`, `       (${where})`);
+  }
+  return out;
+}
+
+export function formatEntry(e: TranscriptEntry): string[] {
+  const head = `   → ${e.step}.${e.command} ${e.status}${e.exitCode !== null ? ` (exit ${e.exitCode}` + (e.durationMs !== null ? `, ${e.durationMs} ms)` : ')') : ''}${e.data.why ? `: ${String(e.data.why)}` : ''}`;
+  const out = [head];
+  const body = (s: string): string[] => s.replace(/\n$/, '').split('\n').map((l) => `     ${l}`);
+  if (e.stdout) out.push(...body(e.stdout));
+  if (e.stderr) out.push(...body(e.stderr));
+  if (e.truncated) out.push(`     [output cut at 64 KiB; the whole of it: opsbook execution export ${e.executionId}]`);
+  return out;
+}
+
+interface RunOpts {
+  step?: string;
+  param: string[];
+  secret: string[];
+  dryRun?: boolean;
+  yes?: boolean;
+  incident?: string;
+  service?: string;
+  execution?: string;
+  keepOpen?: boolean;
+  as?: string;
+  config?: string;
+}
+
+async function ask(question: string): Promise<string> {
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return (await rl.question(question)).trim();
+  } finally {
+    rl.close();
+  }
+}
+
+export const registerRun: RegisterCommands = (program: Command, io) => {
+  program
+    .command('run <procedure>')
+    .description('Run a runbook procedure (FILE#ID): read steps on request, confirmations for the rest, every command recorded.')
+    .option('--step <n>', 'run only step N (or N.M: its M-th command)')
+    .option('--param <name=value>', 'a placeholder’s value (repeatable)', collect, [])
+    .option('--secret <name>', 'mask this parameter everywhere (repeatable)', collect, [])
+    .option('--dry-run', 'print exactly what would run, parameters bound and secrets masked; run nothing')
+    .option('--yes', 'confirm every step (destructive ones need the responder role)')
+    .option('--incident <id>', 'run inside an incident: its labels bind parameters, the transcript lands on its timeline')
+    .option('--service <id>', 'the service whose targets the steps talk to')
+    .option('--execution <id>', 'continue this execution instead of starting one')
+    .option('--keep-open', 'leave the execution running (for ticks and later steps) instead of finishing it')
+    .option('--as <name>', 'who is running it (default: OPSBOOK_USER)')
+    .option('-c, --config <path>', 'ops.yaml or a directory of YAML files')
+    .action(async (reference: string, opts: RunOpts) => {
+      const ctx = await openExecutions(opts.config, io);
+      try {
+        const { parseParamFlags, computeOutcome } = await import('../../executions/index.js');
+        const { OpsbookError } = await import('../../lib/errors/index.js');
+        const params = parseParamFlags(opts.param);
+        const planOptions = { params, secretNames: opts.secret, ...(opts.incident ? { incidentId: opts.incident } : {}), ...(opts.service ? { service: opts.service } : {}) };
+        const [stepText, commandText] = (opts.step ?? '').split('.');
+        const only = opts.step ? Number(stepText) : undefined;
+        const command = commandText ? Number(commandText) : undefined;
+        if (opts.step && (!Number.isInteger(only) || (commandText !== undefined && !Number.isInteger(command)))) {
+          throw new OpsbookError('OPSBOOK_E_USAGE', `--step ${opts.step}: expected N or N.M`);
+        }
+        if (opts.dryRun) {
+          const plan = await ctx.service.plan(reference, planOptions);
+          const steps = only ? plan.steps.filter((s) => s.number === only) : plan.steps;
+          for (const line of formatPlan({ ...plan, steps })) io.out(line);
+          return;
+        }
+        const actor = await cliActor(ctx.local.config, opts.as, io.env);
+        const interactive = io.tty && Boolean(process.stdin.isTTY);
+        const { id, plan } = opts.execution ? { id: opts.execution, plan: (await ctx.service.get(opts.execution)).plan } : await ctx.service.start(reference, actor, planOptions);
+        io.out(`execution ${id}: ${plan.procedure} — ${plan.title}`);
+        const controller = new AbortController();
+        const onSigint = (): void => controller.abort();
+        process.once('SIGINT', onSigint);
+        let stopped = false;
+        try {
+          for (const step of plan.steps) {
+            if (only !== undefined && step.number !== only) continue;
+            if (controller.signal.aborted) break;
+            io.out('');
+            for (const line of formatStep(step)) io.out(line);
+            if (step.manual) {
+              if (interactive && /^y(es)?$/i.test(await ask(`   done? tick it [y/N] `))) await ctx.service.tick(id, step.number, actor);
+              else io.out(`   manual step: tick it with opsbook execution tick ${id} ${step.number}`);
+              continue;
+            }
+            let confirm: string | undefined;
+            const runnable = step.commands.filter((c) => c.runnable && (command === undefined || c.number === command));
+            const effect = runnable.some((c) => c.effect === 'destructive') ? 'destructive' : step.effect;
+            if (runnable.length > 0 && effect !== 'read' && !opts.yes && !step.preApproved && interactive) {
+              const target = [...new Set(runnable.filter((c) => c.effect === 'destructive').map((c) => c.confirmation))].join(' ');
+              confirm = effect === 'destructive' ? await ask(`   destructive: type "${target}" to run it: `) : await ask(`   ${effect}: run it? type yes: `);
+            }
+            const result: StepRunResult = await ctx.service.runStep(id, step.number, actor, {
+              ...(command !== undefined ? { command } : {}),
+              ...(confirm !== undefined ? { confirm } : {}),
+              yes: Boolean(opts.yes),
+              params,
+              secretNames: opts.secret,
+              signal: controller.signal,
+            });
+            for (const e of result.entries) for (const line of formatEntry(e)) io.out(line);
+            if (result.status === 'failed' || result.status === 'timeout' || result.status === 'cancelled') {
+              stopped = true;
+              break;
+            }
+          }
+        } finally {
+          process.removeListener('SIGINT', onSigint);
+        }
+        if (controller.signal.aborted) {
+          await ctx.service.cancel(id, actor);
+          io.out(`execution ${id} cancelled`);
+          process.exitCode = 1;
+          return;
+        }
+        if (opts.keepOpen) {
+          const outcome = computeOutcome(plan, await ctx.service.transcript(id));
+          io.out(`execution ${id} left open (${outcome.state} so far); finish it with opsbook execution finish ${id}`);
+          process.exitCode = outcome.state === 'failed' || stopped ? 1 : 0;
+          return;
+        }
+        const done = await ctx.service.finish(id, actor);
+        io.out('');
+        io.out(`execution ${id} ${done.outcome.state}${done.outcome.reasons.length ? `:\n  ${done.outcome.reasons.join('\n  ')}` : ''}`);
+        process.exitCode = done.outcome.state === 'passed' ? 0 : 1;
+      } finally {
+        await ctx.close();
+      }
+    });
+};
