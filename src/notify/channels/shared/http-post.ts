@@ -1,7 +1,16 @@
+import http from 'node:http';
+import https from 'node:https';
 import { formatDuration } from '../../../lib/duration.js';
 import type { DeliveryOutcome, SendContext } from '../../types.js';
 
 const DETAIL_LIMIT = 300;
+
+// Keep-alive connections: a receiver that gets a burst of pages pays for one TCP/TLS handshake, not
+// one per message. node:http rather than fetch: measured several times faster per request on loopback.
+const agents = {
+  'http:': new http.Agent({ keepAlive: true, maxSockets: 64 }),
+  'https:': new https.Agent({ keepAlive: true, maxSockets: 64 }),
+};
 
 export interface PostOptions {
   url: string;
@@ -10,46 +19,91 @@ export interface PostOptions {
   timeoutMs: number;
 }
 
+interface RawAnswer {
+  status: number;
+  retryAfter: string | undefined;
+  text: string;
+}
+
+type Failure = { kind: 'timeout' } | { kind: 'stopped' } | { kind: 'network'; code: string };
+
+function post(o: PostOptions, signal: AbortSignal): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    const url = new URL(o.url);
+    const transport = url.protocol === 'https:' ? https : http;
+    let failure: Failure | undefined;
+    const req = transport.request(url, {
+      method: 'POST',
+      agent: agents[url.protocol as 'http:' | 'https:'],
+      headers: { ...o.headers, 'content-length': String(Buffer.byteLength(o.body)) },
+    });
+    // One deadline for the whole exchange, answer included, not per socket read.
+    const timer = setTimeout(() => {
+      failure = { kind: 'timeout' };
+      req.destroy();
+    }, o.timeoutMs);
+    const onAbort = (): void => {
+      failure = { kind: 'stopped' };
+      req.destroy();
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+    };
+    req.on('error', (e: NodeJS.ErrnoException) => {
+      done();
+      reject(failure ?? { kind: 'network', code: e.code ?? e.message });
+    });
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        if (size < DETAIL_LIMIT) chunks.push(c);
+        size += c.length;
+      });
+      res.on('end', () => {
+        done();
+        const retryAfter = res.headers['retry-after'];
+        resolve({ status: res.statusCode ?? 0, retryAfter, text: Buffer.concat(chunks).toString('utf8').slice(0, DETAIL_LIMIT) });
+      });
+      res.on('error', (e: NodeJS.ErrnoException) => {
+        done();
+        reject(failure ?? { kind: 'network', code: e.code ?? e.message });
+      });
+    });
+    if (signal.aborted) onAbort();
+    req.end(o.body);
+  });
+}
+
 /**
  * POSTs a body and sorts the answer the way every HTTP channel does: 2xx delivered; 5xx, 408, 429,
  * timeouts and network errors retried (429 and 503 with their Retry-After); any other status is
  * permanent. Redirects are not followed: a receiver that moved must be reconfigured, not guessed.
  */
 export async function postAndClassify(o: PostOptions, ctx: SendContext): Promise<DeliveryOutcome> {
-  const timeout = AbortSignal.timeout(o.timeoutMs);
-  let response: Response;
+  let answer: RawAnswer;
   try {
-    response = await fetch(o.url, {
-      method: 'POST',
-      body: o.body,
-      headers: o.headers,
-      redirect: 'manual',
-      signal: AbortSignal.any([ctx.signal, timeout]),
-    });
+    answer = await post(o, ctx.signal);
   } catch (e) {
-    if (timeout.aborted) return { ok: false, retryable: true, error: `timed out after ${formatDuration(o.timeoutMs)}` };
-    if (ctx.signal.aborted) return { ok: false, retryable: true, error: 'stopped before the receiver answered' };
-    const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-    return { ok: false, retryable: true, error: `network error: ${cause?.code ?? cause?.message ?? (e as Error).message}` };
+    const f = e as Failure;
+    if (f.kind === 'timeout') return { ok: false, retryable: true, error: `timed out after ${formatDuration(o.timeoutMs)}` };
+    if (f.kind === 'stopped') return { ok: false, retryable: true, error: 'stopped before the receiver answered' };
+    return { ok: false, retryable: true, error: `network error: ${f.kind === 'network' ? f.code : String(e)}` };
   }
-  let text = '';
-  try {
-    text = (await response.text()).slice(0, DETAIL_LIMIT);
-  } catch {
-    // The body is only for the log; a receiver that cuts it short still gave its status.
-  }
-  const status = response.status;
+  const { status, text } = answer;
   if (status >= 200 && status < 300) return { ok: true, status, ...(text ? { detail: text } : {}) };
   const error = `HTTP ${status}${text ? `: ${text.replace(/\s+/g, ' ').trim()}` : ''}`;
   if (status >= 500 || status === 429 || status === 408) {
-    const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), ctx.clock.now());
+    const retryAfterMs = parseRetryAfter(answer.retryAfter, ctx.clock.now());
     return { ok: false, retryable: true, status, error, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
   }
   return { ok: false, retryable: false, status, error: status >= 300 && status < 400 ? `${error} (redirects are not followed)` : error };
 }
 
 /** Retry-After is either delay-seconds or an HTTP date (RFC 9110 §10.2.3). */
-export function parseRetryAfter(value: string | null, now: number): number | undefined {
+export function parseRetryAfter(value: string | undefined | null, now: number): number | undefined {
   if (!value) return undefined;
   const v = value.trim();
   if (/^\d+$/.test(v)) return Number(v) * 1000;
