@@ -22,4 +22,5 @@ export const COMMAND_MODULES: RegisterCommands[] = [
   (await import('./execution.js')).registerExecution,
   (await import('./audit.js')).registerAudit,
   registerUser,
+  (await import('./notify.js')).registerNotify,
 ];
