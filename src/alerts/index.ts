@@ -20,3 +20,4 @@ export { seriesKey } from './series.js';
 export { RuleEvaluator, severityOf } from './evaluator.js';
 export { AlertEngine } from './engine.js';
 export { buildRules, checkInfoFromConfig, implicitRuleId, severityMapOf } from './rules.js';
+export * from './ingest/index.js';

@@ -3,6 +3,7 @@ import { checksSection } from './checks.js';
 import { escalationPoliciesSection } from './escalation-policies.js';
 import { proceduresSection } from './procedures.js';
 import { channelsSection } from './channels.js';
+import { integrationsSection } from './integrations.js';
 import { maintenanceSection, silencesSection } from './maintenance.js';
 import { rulesSection } from './rules.js';
 import { businessHoursSection, severitiesSection } from './severities.js';
@@ -30,6 +31,7 @@ export const opsConfigSchema = z
     escalation_policies: escalationPoliciesSection.describe('Who is paged, in which order, after how long.'),
     schedules: schedulesSection.describe('On-call rotations.'),
     channels: channelsSection,
+    integrations: integrationsSection,
     maintenance: maintenanceSection,
     silences: silencesSection,
     business_hours: businessHoursSection,
@@ -57,6 +59,7 @@ export const ID_FIELDS: Record<string, string> = {
   escalation_policies: 'id',
   schedules: 'id',
   channels: 'id',
+  integrations: 'id',
   maintenance: 'id',
   silences: 'id',
   business_hours: 'id',

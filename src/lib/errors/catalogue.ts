@@ -86,6 +86,9 @@ export const ERROR_CATALOGUE = {
   OPSBOOK_E_REQUEST_INVALID: { kind: 'invalid', summary: 'An API request body or query does not match its schema.' },
   OPSBOOK_E_NOT_FOUND: { kind: 'not_found', summary: 'The requested object does not exist.' },
   OPSBOOK_E_INTERNAL: { kind: 'internal', summary: 'An unexpected failure; the log has the details.' },
+  OPSBOOK_E_PIPELINE_OFF: { kind: 'unavailable', summary: 'This process runs without the operations pipeline (checks, incidents, notifications).' },
+  OPSBOOK_E_INTEGRATION_KEY: { kind: 'unauthenticated', summary: 'An ingest request carries no integration key, or one no integration has.' },
+  OPSBOOK_E_ACTION_LINK: { kind: 'unauthenticated', summary: 'An acknowledge/resolve link is malformed, tampered with or expired.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
