@@ -4,17 +4,20 @@ import { errorHandler } from './errors.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerMetricsRoute } from './routes/metrics.js';
 import { identityRoutes } from './routes/identity.js';
+import { incidentRoutes } from './routes/incidents.js';
+import { checkRoutes } from './routes/checks.js';
+import { ingestRoutes } from './routes/ingest.js';
+import { actionLinkRoutes } from './routes/action-links.js';
 import { registerRouteTable, type RouteTable } from './routes.js';
 import { registerUi } from './routes/ui.js';
 
 /** The API's routes, each with its declared access. */
 export function apiRoutes(daemon: Daemon): RouteTable {
   const table: RouteTable = [];
-  table.push(...identityRoutes(daemon, () => table));
+  table.push(...identityRoutes(daemon, () => table), ...checkRoutes(daemon), ...incidentRoutes(daemon), ...ingestRoutes(daemon), ...actionLinkRoutes(daemon));
   return table;
 }
 
-/** Builds the HTTP app for a daemon. Tests call it in-process with `app.inject`. */
 /** Every route the server registered, with its declared access (undefined = undeclared, a bug). */
 export interface RouteInventoryEntry {
   method: string;
@@ -28,6 +31,7 @@ declare module 'fastify' {
   }
 }
 
+/** Builds the HTTP app for a daemon. Tests call it in-process with `app.inject`. */
 export function buildServer(daemon: Daemon): FastifyInstance {
   const app = Fastify({
     // The daemon logs what matters; per-request lines would drown the log at probe rates.

@@ -1,17 +1,34 @@
 import type { OpsConfig } from '../../config/index.js';
 import { AlertEngine, buildRules, checkInfoFromConfig, type AlertEvent } from '../../alerts/index.js';
-import { createCheckRunner, type CheckResult, type CheckRunner } from '../../checks/index.js';
+import { createCheckRunner, type CheckResult, type CheckRunner, type ProbeSnapshot } from '../../checks/index.js';
 import { IncidentService, type Incident, type IncidentEffect, type IncidentResult } from '../../incidents/index.js';
-import { ActionLinkSigner, enqueueNotification, getOutbox, OutboxWorker, signalOutbox, type SettledAttempt } from '../../notify/index.js';
+import { ActionLinkSigner, enqueueNotification, getOutbox, loadActionKey, OutboxWorker, signalOutbox, type SettledAttempt } from '../../notify/index.js';
 import { EscalationDriver } from '../../oncall/index.js';
 import type { Actor } from '../../identity/index.js';
 import type { Daemon } from '../daemon.js';
+import type { DaemonMetrics } from '../metrics.js';
 import { enqueueNotice, notificationIncident, policyChannels, policyFor, type TimelineNote } from './paging.js';
+
+/** A check's latest result and its settled probe state. */
+export interface CheckState {
+  result: CheckResult;
+  probe: ProbeSnapshot;
+}
 
 /** Listeners for what happened, e.g. the UI's live updates. */
 export type OperationsEvent =
   | { type: 'check'; result: CheckResult }
   | { type: 'incident'; incident: Incident };
+
+/** What the pipeline needs of its daemon; `opsbook test` supplies its own on a simulated clock. */
+export type OperationsHost = Pick<Daemon, 'store' | 'clock' | 'config' | 'logger'> & { metrics: Pick<DaemonMetrics, 'registry'> };
+
+export interface OperationsOptions {
+  /** Run the checks on their schedule (default true). Off, results come only from `injectCheckResult`. */
+  probes?: boolean;
+  /** Deliver the outbox through the channels (default true). Off, rows stay pending for the caller to read. */
+  delivery?: boolean;
+}
 
 function incidentConfig(config: OpsConfig) {
   return { severities: config.severities, businessHours: config.business_hours, maintenance: config.maintenance, silences: config.silences };
@@ -31,16 +48,25 @@ export class Operations {
   private pendingNotes: TimelineNote[] = [];
   private listeners = new Set<(e: OperationsEvent) => void>();
   private stopping = false;
+  private readonly latest = new Map<string, CheckState>();
 
   private constructor(
-    private readonly daemon: Daemon,
+    private readonly daemon: OperationsHost,
+    private readonly options: OperationsOptions,
     readonly alerts: AlertEngine,
     readonly incidents: IncidentService,
     readonly escalations: EscalationDriver,
     readonly outbox: OutboxWorker,
+    /** Verifies acknowledge/resolve links. */
+    readonly actionKey: Uint8Array,
   ) {}
 
-  static async create(daemon: Daemon): Promise<Operations> {
+  /** Latest result and probe state of a check; undefined until it has run. */
+  checkState(checkId: string): CheckState | undefined {
+    return this.latest.get(checkId);
+  }
+
+  static async create(daemon: OperationsHost, options: OperationsOptions = {}): Promise<Operations> {
     const { store, clock, config, logger } = daemon;
     const alerts = await AlertEngine.open(store, clock, buildRules([...checkInfoFromConfig(config.checks).values()], config.rules), checkInfoFromConfig(config.checks));
     const incidents = new IncidentService(store, clock, incidentConfig(config));
@@ -68,7 +94,7 @@ export class Operations {
       onSettled: (e) => void holder.ops!.recordDelivery(e),
     });
     // The callbacks above reach the instance through `holder`: they run only after it exists.
-    holder.ops = new Operations(daemon, alerts, incidents, escalations, outbox);
+    holder.ops = new Operations(daemon, options, alerts, incidents, escalations, outbox, await loadActionKey(store.db, clock));
     return holder.ops;
   }
 
@@ -79,16 +105,21 @@ export class Operations {
 
   async start(): Promise<void> {
     const { config, store, clock, logger, metrics } = this.daemon;
-    this.outbox.start();
+    if (this.options.delivery !== false) this.outbox.start();
     await this.escalations.resume();
     await this.reconcileEscalations();
+    if (this.options.probes === false) {
+      this.armAlertTimer();
+      await this.armReleaseTimer();
+      return;
+    }
     this.checks = createCheckRunner({
       checks: config.checks,
       clock,
       store,
       registry: metrics.registry,
       logger,
-      onResult: (result) => this.enqueue(() => this.onCheckResult(result)),
+      onResult: (result, probe) => this.onResult(result, probe),
     });
     await this.checks.start();
     this.armAlertTimer();
@@ -112,6 +143,7 @@ export class Operations {
       this.escalations.configure(config.escalation_policies, config.schedules);
       this.outbox.setChannels(config.channels);
     });
+    if (this.options.probes === false) return;
     // Checks are rebuilt: the scheduler keeps each check's phase (derived from its id), so a reload causes no burst.
     await this.checks?.stop();
     this.checks = createCheckRunner({
@@ -119,9 +151,28 @@ export class Operations {
       clock: this.daemon.clock,
       store: this.daemon.store,
       logger: this.daemon.logger,
-      onResult: (result) => this.enqueue(() => this.onCheckResult(result)),
+      onResult: (result, probe) => this.onResult(result, probe),
     });
     await this.checks.start();
+  }
+
+  private onResult(result: CheckResult, probe: ProbeSnapshot): void {
+    this.latest.set(result.checkId, { result, probe: { ...probe } });
+    // Rules see the probe's settled level: one failure under failure_threshold is not an alert.
+    void this.enqueue(() => this.onCheckResult({ ...result, level: probe.level }));
+  }
+
+  /** A result produced elsewhere (`opsbook test`'s series) enters exactly where a probe's would. */
+  injectCheckResult(result: CheckResult): Promise<void> {
+    return this.enqueue(() => this.onCheckResult(result));
+  }
+
+  /** Resolves once every result, alert and timer callback queued so far has been handled. */
+  async idle(): Promise<void> {
+    for (let seen = undefined as Promise<void> | undefined; seen !== this.queue; ) {
+      seen = this.queue;
+      await seen;
+    }
   }
 
   /** An alert from outside (Alertmanager, the events API) enters the same pipeline as checks' alerts. */

@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import type { Daemon } from '../../daemon/index.js';
+import { verifyActionToken } from '../../notify/index.js';
+import { OpsbookError } from '../../lib/errors/index.js';
+import { route, type RouteTable } from '../routes.js';
+import { operationsOf } from './operations.js';
+
+const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/**
+ * Acknowledge and resolve links from notifications. The link's token is signed and expires, so it
+ * works without logging in. Opening the link (GET) only shows a button: mail scanners and link
+ * previews fetch links, and must not acknowledge an incident by doing so. The button POSTs.
+ */
+export function actionLinkRoutes(daemon: Daemon): RouteTable {
+  const claims = (token: string) => {
+    const checked = verifyActionToken(token, operationsOf(daemon).actionKey, daemon.clock);
+    if (!checked.ok) throw new OpsbookError('OPSBOOK_E_ACTION_LINK', `this link does not work: ${checked.reason.replace('_', ' ')}`);
+    return checked.claims;
+  };
+  const params = z.object({ token: z.string().min(10).max(4096) });
+  return [
+    route({
+      method: 'GET',
+      url: '/a/:token',
+      access: 'public',
+      summary: 'A signed acknowledge/resolve link: shows what it will do and a button to do it.',
+      tags: ['incidents'],
+      params,
+      handler: async ({ params: p, reply }) => {
+        const c = claims(p.token);
+        const incident = await operationsOf(daemon).incidents.get(c.incidentId);
+        const verb = c.action === 'acknowledge' ? 'Acknowledge' : 'Resolve';
+        void reply.type('text/html; charset=utf-8');
+        return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${verb} ${esc(incident.title)}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body style="font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem">
+<h1>${verb} incident</h1><p><strong>${esc(incident.severity)}</strong> ${esc(incident.title)} — now <em>${esc(incident.state)}</em></p>
+<form method="post"><button type="submit" style="font-size:1.2rem;padding:.6rem 1.2rem">${verb}</button></form></body></html>`;
+      },
+    }),
+    route({
+      method: 'POST',
+      url: '/a/:token',
+      access: 'public',
+      summary: 'Carry out a signed acknowledge/resolve link (the signed token is the credential).',
+      tags: ['incidents'],
+      params,
+      handler: async ({ params: p, request, reply }) => {
+        const c = claims(p.token);
+        const actor = { name: c.user ?? 'link', role: 'responder' as const, via: 'link' as const };
+        const ops = operationsOf(daemon);
+        const current = await ops.incidents.get(c.incidentId);
+        const done = c.action === 'acknowledge' ? current.state !== 'triggered' : current.state === 'resolved' || current.state === 'reviewed';
+        const incident = done ? current : await ops.act(c.incidentId, c.action, actor, 'via notification link');
+        if ((request.headers.accept ?? '').includes('text/html')) {
+          void reply.type('text/html; charset=utf-8');
+          return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Done</title></head><body style="font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto">
+<h1>${esc(incident.title)}</h1><p>The incident is now <strong>${esc(incident.state)}</strong>.</p></body></html>`;
+        }
+        return { incident: incident.id, state: incident.state, already: done };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,153 @@
+import { z } from 'zod';
+import type { Daemon } from '../../daemon/index.js';
+import { INCIDENT_STATES } from '../../incidents/index.js';
+import { listDeliveries } from '../../notify/index.js';
+import { route, type RouteTable } from '../routes.js';
+import { operationsOf } from './operations.js';
+
+const idParams = z.object({ id: z.string().min(1) });
+const noteBody = z.object({ note: z.string().max(10_000).optional() }).default({});
+
+const ACTIONS = ['acknowledge', 'investigate', 'mitigate', 'resolve', 'review'] as const;
+
+/** Incidents: list, read, move through the lifecycle, notes, deliveries; changes; silences. */
+export function incidentRoutes(daemon: Daemon): RouteTable {
+  const ops = () => operationsOf(daemon);
+  return [
+    route({
+      method: 'GET',
+      url: '/api/incidents',
+      access: 'viewer',
+      summary: 'Incidents, newest first (one page).',
+      tags: ['incidents'],
+      query: z.object({
+        state: z.union([z.enum(INCIDENT_STATES), z.literal('open')]).optional().describe('A lifecycle state, or `open` for every unresolved one.'),
+        severity: z.string().optional(),
+        limit: z.coerce.number().int().min(1).max(500).default(50),
+        before: z.string().optional().describe('Id of the last incident of the previous page.'),
+      }),
+      handler: async ({ query }) => {
+        const state = query.state === 'open' ? ['triggered', 'acknowledged', 'investigating', 'mitigated'] : query.state;
+        const incidents = await ops().incidents.list({
+          ...(state ? { state } : {}),
+          ...(query.severity ? { severity: query.severity } : {}),
+          limit: query.limit,
+          ...(query.before ? { before: query.before } : {}),
+        });
+        return { incidents, next: incidents.length === query.limit ? incidents[incidents.length - 1]?.id : undefined };
+      },
+    }),
+    route({
+      method: 'POST',
+      url: '/api/incidents',
+      access: 'responder',
+      summary: 'Open an incident by hand.',
+      tags: ['incidents'],
+      status: 201,
+      body: z.object({
+        title: z.string().min(1).max(500),
+        severity: z.string().min(1),
+        service: z.string().optional(),
+        labels: z.record(z.string(), z.string()).optional(),
+        runbook: z.string().optional(),
+        note: z.string().optional(),
+      }),
+      handler: ({ body, actor }) => ops().createIncident(body, actor!),
+    }),
+    route({
+      method: 'GET',
+      url: '/api/incidents/:id',
+      access: 'viewer',
+      summary: 'One incident with its alerts.',
+      tags: ['incidents'],
+      params: idParams,
+      handler: async ({ params }) => ({ ...(await ops().incidents.get(params.id)), alerts: await ops().incidents.alerts(params.id) }),
+    }),
+    route({
+      method: 'GET',
+      url: '/api/incidents/:id/timeline',
+      access: 'viewer',
+      summary: 'The incident timeline: alerts, status changes, notes, notifications, deliveries, changes.',
+      tags: ['incidents'],
+      params: idParams,
+      handler: async ({ params }) => ({ timeline: await ops().incidents.timeline(params.id) }),
+    }),
+    route({
+      method: 'GET',
+      url: '/api/incidents/:id/deliveries',
+      access: 'viewer',
+      summary: 'Every delivery attempt of the incident’s notifications.',
+      tags: ['incidents'],
+      params: idParams,
+      handler: async ({ params }) => ({ deliveries: await listDeliveries(daemon.store.db, { incidentId: params.id }) }),
+    }),
+    ...ACTIONS.map((action) =>
+      route({
+        method: 'POST',
+        url: `/api/incidents/:id/${action}`,
+        access: 'responder',
+        summary: `${action[0]!.toUpperCase()}${action.slice(1)} the incident.`,
+        tags: ['incidents'],
+        params: idParams,
+        body: noteBody,
+        handler: ({ params, body, actor }) => ops().act(params.id, action, actor!, body.note),
+      }),
+    ),
+    route({
+      method: 'POST',
+      url: '/api/incidents/:id/notes',
+      access: 'responder',
+      summary: 'Add a note to the timeline.',
+      tags: ['incidents'],
+      status: 201,
+      params: idParams,
+      body: z.object({ text: z.string().min(1).max(10_000) }),
+      handler: ({ params, body, actor }) => ops().incidents.addNote(params.id, actor!, body.text),
+    }),
+    route({
+      method: 'POST',
+      url: '/api/changes',
+      access: 'responder',
+      summary: 'Record a deploy, rollback or config change; incidents that start within 2 h show it.',
+      tags: ['changes'],
+      status: 201,
+      body: z.object({
+        kind: z.enum(['deploy', 'rollback', 'config', 'other']),
+        summary: z.string().min(1).max(1000),
+        service: z.string().optional(),
+        at: z.coerce.number().int().optional().describe('Epoch ms; defaults to now.'),
+        data: z.record(z.string(), z.unknown()).optional(),
+      }),
+      handler: ({ body, actor }) => ops().incidents.recordChange(body, actor!),
+    }),
+    route({
+      method: 'POST',
+      url: '/api/silences',
+      access: 'responder',
+      summary: 'Silence notifications of alerts matching labels for a time (detection goes on).',
+      tags: ['silences'],
+      status: 201,
+      body: z.object({
+        matchers: z.array(z.object({ label: z.string().min(1), op: z.enum(['=', '!=', '=~', '!~']).default('='), value: z.string() })).min(1),
+        starts_at: z.coerce.number().int().optional(),
+        ends_at: z.coerce.number().int(),
+        comment: z.string().min(1),
+        on_end: z.enum(['notify_if_firing', 'drop']).default('notify_if_firing'),
+      }),
+      handler: ({ body, actor }) =>
+        ops().incidents.createSilence(
+          { matchers: body.matchers, startsAt: body.starts_at ?? daemon.clock.now(), endsAt: body.ends_at, comment: body.comment, onEnd: body.on_end },
+          actor!,
+        ),
+    }),
+    route({
+      method: 'DELETE',
+      url: '/api/silences/:id',
+      access: 'responder',
+      summary: 'End a silence now; what it held is released or dropped as it says.',
+      tags: ['silences'],
+      params: idParams,
+      handler: async ({ params, actor }) => ({ effects: await ops().incidents.expireSilence(params.id, actor!) }),
+    }),
+  ];
+}

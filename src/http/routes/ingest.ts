@@ -1,0 +1,76 @@
+import { timingSafeEqual } from 'node:crypto';
+
+import type { Daemon } from '../../daemon/index.js';
+import { alertFromEvent, alertmanagerPayload, eventDedupKey, eventPayload, eventsFromAlertmanager } from '../../alerts/index.js';
+import { SeverityLadder } from '../../incidents/index.js';
+import { findOpenIncidentByDedupKey } from '../../store/index.js';
+import { OpsbookError } from '../../lib/errors/index.js';
+import { route, type RouteTable } from '../routes.js';
+import { operationsOf } from './operations.js';
+
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+function integrationFor(daemon: Daemon, kind: 'alertmanager' | 'events', key: string | undefined) {
+  const found = key ? daemon.config.integrations.find((i) => i.kind === kind && sameSecret(i.key, key)) : undefined;
+  if (!found) throw new OpsbookError('OPSBOOK_E_INTEGRATION_KEY', `send the ${kind} integration key${kind === 'events' ? ' as routing_key' : ' as "Authorization: Bearer KEY"'}`);
+  return found;
+}
+
+/** Alerts from outside: the Alertmanager webhook and the events API, each with its own integration key. */
+export function ingestRoutes(daemon: Daemon): RouteTable {
+  const ladder = () => new SeverityLadder(daemon.config.severities.length ? daemon.config.severities : undefined).severities.map((s) => s.id);
+  return [
+    route({
+      method: 'POST',
+      url: '/api/ingest/alertmanager',
+      access: 'public',
+      summary: 'Alertmanager webhook receiver (payload version 4); authenticated by the integration key as a Bearer token.',
+      tags: ['ingest'],
+      body: alertmanagerPayload,
+      handler: async ({ request, body }) => {
+        const key = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+        const integration = integrationFor(daemon, 'alertmanager', key);
+        const events = eventsFromAlertmanager(body, daemon.clock.now(), { ladder: ladder(), labels: integration.labels });
+        const ops = operationsOf(daemon);
+        const incidents = [];
+        for (const e of events) {
+          const r = await ops.ingest(e);
+          if (r) incidents.push(r.incident.id);
+        }
+        return { accepted: events.length, incidents: [...new Set(incidents)] };
+      },
+    }),
+    route({
+      method: 'POST',
+      url: '/api/events',
+      access: 'public',
+      summary: 'Trigger, acknowledge or resolve by dedup_key (PagerDuty Events v2 shape); routing_key is the integration key.',
+      tags: ['ingest'],
+      status: 202,
+      body: eventPayload,
+      handler: async ({ body }) => {
+        const integration = integrationFor(daemon, 'events', body.routing_key);
+        if (body.event_action === 'trigger' && !body.payload) {
+          throw new OpsbookError('OPSBOOK_E_REQUEST_INVALID', 'a trigger needs payload.summary, payload.source and payload.severity', { location: { path: 'body.payload' } });
+        }
+        if (body.event_action !== 'trigger' && !body.dedup_key) {
+          throw new OpsbookError('OPSBOOK_E_REQUEST_INVALID', `${body.event_action} needs the dedup_key of the trigger`, { location: { path: 'body.dedup_key' } });
+        }
+        const dedupKey = body.dedup_key ?? `evt-${daemon.clock.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+        const ops = operationsOf(daemon);
+        if (body.event_action === 'acknowledge') {
+          const row = await findOpenIncidentByDedupKey(daemon.store.db, eventDedupKey(integration.id, dedupKey));
+          if (row) await ops.act(row.id, 'acknowledge', { name: `integration:${integration.id}`, role: 'responder', via: 'token' }).catch(() => undefined);
+          return { status: 'success', message: row ? 'Event processed' : 'No open incident for this dedup_key', dedup_key: dedupKey };
+        }
+        await ops.ingest(alertFromEvent(integration.id, { ...body, dedup_key: dedupKey }, daemon.clock.now(), { ladder: ladder(), labels: integration.labels }));
+        return { status: 'success', message: 'Event processed', dedup_key: dedupKey };
+      },
+    }),
+  ];
+}
+
