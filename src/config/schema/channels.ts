@@ -41,7 +41,10 @@ const webhook = z.strictObject({
     .array(webhookSecret)
     .min(1, { error: 'needs at least one signing secret' })
     .describe('Signing secrets (whsec_…); the first signs, all are sent while a key is being rotated.'),
-  headers: z.record(z.string(), z.string()).default({}).describe('Extra request headers (e.g. Authorization).'),
+  headers: z
+    .record(z.string(), z.string().describe('Header value; write ${VAR} for a token.'))
+    .default({})
+    .describe('Extra request headers (e.g. Authorization).'),
 });
 
 const slack = z.strictObject({
