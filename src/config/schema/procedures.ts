@@ -23,7 +23,8 @@ const parameter = z
     const sources = [p.value, p.env, p.file].filter((v) => v !== undefined).length;
     if (sources > 1) pushIssue(ctx, 'OPSBOOK_E_CONFIG_INVALID', 'give at most one of value, env and file', p);
     if (p.secret && p.value !== undefined) pushIssue(ctx, 'OPSBOOK_E_CONFIG_INVALID', 'a secret comes from env or file, never a value written in the config', p.value, ['value']);
-  });
+  })
+  .describe('Where one parameter’s value comes from: value, env or file.');
 
 const stepSelector = z
   .union([z.number().int().min(1), z.string().min(1)])
