@@ -8,19 +8,32 @@ import { loadConfig } from '../config/index.js';
 import { configDir } from '../config/test-support.js';
 import { parseRunbook } from '../runbooks/index.js';
 import { procedureSettingsValidator } from './config-validator.js';
+import { createTestDatabase, postgresUp } from '../../test/support/services.js';
 import { harness, responder, seed, type Harness } from './test-support.js';
 
-describe('one destructive execution per service at a time', () => {
+const pgOk = await postgresUp();
+
+describe.each([
+  ['SQLite', false],
+  ['PostgreSQL', true],
+])('one destructive execution per service at a time (%s store)', (_name, onPostgres) => {
   let h: Harness;
+  let db: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
   beforeAll(async () => {
+    if (onPostgres && !pgOk) return;
+    db = onPostgres ? await createTestDatabase('opsbook_exec_store') : undefined;
     h = await harness({
       config: { services: [{ id: 'files', shell: { cwd: '.' } }] },
       runbooks: [{ file: 'f.md', text: '# F\n\n## RB-3: Purge\n\n**Resolution:**\n```bash\nrm -rf cache\n```\n' }],
+      ...(db ? { storeUrl: db.url } : {}),
     });
   });
-  afterAll(async () => h?.cleanup());
+  afterAll(async () => {
+    await h?.cleanup();
+    await db?.drop();
+  });
 
-  it('refuses a second execution’s destructive step while the first holds the lease, then lets it run', async () => {
+  it.skipIf(onPostgres && !pgOk)('refuses a second execution’s destructive step while the first holds the lease, then lets it run', async () => {
     const a = await h.service.start('f.md#RB-3', responder);
     const b = await h.service.start('f.md#RB-3', { ...responder, name: 'bo' });
     expect(a.plan.steps[0]!.commands[0]).toMatchObject({ effect: 'destructive', confirmation: 'files' });
@@ -30,6 +43,7 @@ describe('one destructive execution per service at a time', () => {
     expect(blocked.reason).toMatch(new RegExp(`locked by execution ${a.id} \\(ana\\)`));
     await h.service.finish(a.id, responder);
     expect((await h.service.runStep(b.id, 1, { ...responder, name: 'bo' }, { confirm: 'files' })).status).toBe('ok');
+    expect((await h.service.transcript(b.id)).map((e) => [e.seq, e.status])).toEqual([[1, 'refused'], [2, 'ok']]);
   });
 });
 

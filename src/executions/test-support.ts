@@ -45,9 +45,11 @@ export async function harness(options: {
   runbooks: ({ file: string; path: string } | { file: string; text: string })[];
   clock?: Clock | 'system';
   env?: Record<string, string | undefined>;
+  /** A postgres:// URL to run on PostgreSQL instead of a SQLite file. */
+  storeUrl?: string;
 }): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'opsbook-exec-'));
-  const store = await openStore({ url: join(dir, 'opsbook.db') });
+  const store = await openStore({ url: options.storeUrl ?? join(dir, 'opsbook.db') });
   await store.migrate();
   const config = opsConfigSchema.parse(options.config);
   const runbooks: Runbook[] = [];
