@@ -138,6 +138,7 @@ export class OutboxWorker {
     if (at === undefined) {
       const next = await nextOutboxDueAt(this.o.store.db);
       const now = this.o.clock.now();
+      if (!this.running) return false; // stopped while reading: arm nothing
       dueNow = next !== undefined && next <= now;
       // A row due but not claimed may be held by another process's claim: look again shortly.
       if (next !== undefined) when = Math.min(when, next > now ? next : now + 5);
