@@ -52,7 +52,7 @@ describe('passwords', () => {
     h.app = buildServer(h.daemon);
     expect((await login(h.app, 'viewer-user', secret)).statusCode).toBe(303);
     expect((await login(h.app, 'viewer-user', PASSWORD)).statusCode).toBe(401);
-  }, 30_000);
+  }, 90_000);
 });
 
 describe('sessions', () => {

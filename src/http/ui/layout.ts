@@ -1,4 +1,4 @@
-import type { Daemon } from '../../daemon/index.js';
+import { VERSION, type Daemon } from '../../daemon/index.js';
 import type { Session } from '../sessions/index.js';
 import { html, type Html, type HtmlValue } from './html.js';
 
@@ -59,7 +59,7 @@ ${opts.live ? html`<script src="/ui/static/live.js" defer></script>` : ''}
 ${opts.live ? html`<p class="live-status" role="status" aria-live="polite" data-live-status>Live updates: connecting…</p>` : ''}
 ${opts.body}
 </main>
-<footer><p>${daemon.config.server.public_url}</p></footer>
+<footer><p>opsbook ${VERSION}</p></footer>
 </body>
 </html>
 `;

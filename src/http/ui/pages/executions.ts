@@ -92,7 +92,7 @@ export async function executionPanel(daemon: Daemon, incidentId: string): Promis
 <h3>${e.title} <span class="muted">${e.procedure} · ${e.state} · started by ${e.startedBy} ${when(e.startedAt)}</span></h3>
 <ol class="transcript">${entries.map(
       (t) => html`<li class="entry entry-${t.status}" data-step="${t.step}">
-<p>Step ${t.step}.${t.command} ${t.effect ? effectBadge(t.effect as Effect) : ''} <code>${t.text}</code> — <strong>${t.status}</strong>${t.exitCode !== null ? ` (exit ${t.exitCode})` : ''} by ${t.actor} ${when(t.at)}${t.durationMs !== null ? ` in ${t.durationMs} ms` : ''}</p>
+<p>Step ${t.step}.${t.command} ${t.effect ? effectBadge(t.effect as Effect) : ''} <code>${t.text}</code> — <strong>${t.status}</strong>${t.exitCode !== null ? ` (exit ${t.exitCode})` : ''} by ${t.actor} ${when(t.at)}${t.durationMs !== null ? ` in ${t.durationMs} ms` : ''}${typeof t.data.why === 'string' && t.data.why ? html`<br><span class="reason">${t.data.why}</span>` : ''}</p>
 ${t.stdout ? html`<pre class="stdout" aria-label="Output of step ${t.step}"><code>${t.stdout}</code></pre>` : ''}
 ${t.stderr ? html`<pre class="stderr" aria-label="Errors of step ${t.step}"><code>${t.stderr}</code></pre>` : ''}
 ${t.truncated ? html`<p class="muted">Output shortened in the transcript.</p>` : ''}

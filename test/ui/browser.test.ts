@@ -1,0 +1,159 @@
+/**
+ * The web UI in a real browser (Debian's Chromium through playwright-core): sign in, watch a check
+ * turn red without reloading, open the incident it raised, run a read-only diagnosis step and see
+ * its output, acknowledge, resolve. A screenshot of each page goes to test-results/.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Daemon, createLogger } from '../../src/daemon/index.js';
+import { buildServer } from '../../src/http/index.js';
+import { setUserPassword } from '../../src/http/sessions/index.js';
+import { REPO_ROOT } from '../support/cli.js';
+import { PASSWORD, TEST_COST } from './support.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const present = fs.existsSync(CHROMIUM);
+if (!present && process.env.OPSBOOK_REQUIRE_SERVICES === '1') throw new Error(`${CHROMIUM} is missing and OPSBOOK_REQUIRE_SERVICES=1 (apt-get install -y chromium)`);
+if (!present) console.warn(`skipping the browser test: ${CHROMIUM} is not installed (apt-get install -y chromium)`);
+
+const SHOTS = path.join(REPO_ROOT, 'test-results', 'ui');
+
+let dir: string;
+let daemon: Daemon;
+let app: FastifyInstance;
+let stub: http.Server;
+let failing = false;
+let base: string;
+let browser: Browser;
+let page: Page;
+
+async function shot(name: string): Promise<void> {
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+describe.skipIf(!present)('web UI in Chromium', () => {
+  beforeAll(async () => {
+    fs.mkdirSync(SHOTS, { recursive: true });
+    stub = http.createServer((_req, res) => {
+      res.writeHead(failing ? 503 : 200, { 'content-type': 'text/plain' }).end(failing ? 'unavailable' : 'ok');
+    });
+    await new Promise<void>((resolve) => stub.listen(0, '127.0.0.1', resolve));
+    const stubPort = (stub.address() as AddressInfo).port;
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opsbook-browser-'));
+    fs.mkdirSync(path.join(dir, 'runbooks'));
+    fs.writeFileSync(
+      path.join(dir, 'runbooks', 'orders.md'),
+      '# Orders API\n\n## RB-001: Orders API down\n\n**Diagnosis:**\n\n1. Check what the service answers\n\n```bash\necho diagnosis-output-ok\n```\n\n**Resolution:**\n\n2. Restart the worker\n\n```bash\nsystemctl restart orders-worker\n```\n',
+    );
+    fs.writeFileSync(
+      path.join(dir, 'ops.yaml'),
+      `users:
+  - name: ana
+    role: admin
+services:
+  - id: orders
+    name: Orders API
+    shell: { allow: [echo, systemctl] }
+checks:
+  - kind: http
+    id: orders-health
+    name: Orders health
+    service: orders
+    url: http://127.0.0.1:${stubPort}/health
+    interval: 1s
+    timeout: 500ms
+    failure_threshold: 1
+    runbook: runbooks/orders.md#RB-001
+schedules:
+  - id: primary
+    time_zone: Europe/Paris
+    layers:
+      - name: weekly
+        users: [ana]
+        rotation: { length: 1w, start: "2026-01-05" }
+runbooks: [runbooks/*.md]
+`,
+    );
+    daemon = await Daemon.start({ configPath: path.join(dir, 'ops.yaml'), logger: createLogger({ level: 'silent', pretty: false }) });
+    await setUserPassword({ store: daemon.store, clock: daemon.clock, users: daemon.config.users }, { name: 'ana', role: 'admin', via: 'cli' }, 'ana', PASSWORD, TEST_COST);
+    app = buildServer(daemon);
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+    page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+    await daemon?.close();
+    await new Promise((resolve) => stub?.close(resolve));
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('signs in, sees a check turn red live, runs a read-only step on its incident, acknowledges and resolves', async () => {
+    await page.goto(`${base}/`);
+    expect(page.url()).toContain('/login');
+    await shot('login');
+    await page.getByLabel('User name').fill('ana');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${base}/`);
+    const row = page.locator('tr[data-live="check:orders-health"]');
+    await expect.poll(() => row.getAttribute('data-state'), { timeout: 15_000 }).toBe('up');
+    await page.locator('[data-live-status]').getByText('Live updates: on').waitFor();
+    await shot('overview');
+
+    failing = true; // the page is not reloaded from here on
+    await page.locator('tr[data-live="check:orders-health"][data-state="down"]').waitFor({ timeout: 15_000 });
+    expect(await page.locator('tr[data-live="check:orders-health"] .state').textContent()).toBe('Down');
+    const incidentLink = page.locator('[data-live="incidents:open"] a').first();
+    await incidentLink.waitFor({ timeout: 15_000 });
+    await shot('overview-failing');
+
+    await incidentLink.click();
+    await page.waitForURL(/\/incidents\/inc/);
+    await page.getByRole('heading', { name: /Orders API down/ }).waitFor();
+    await shot('incident');
+
+    await page.getByRole('button', { name: 'Run step 1 (read-only)' }).click();
+    await page.locator('.transcript .stdout').getByText('diagnosis-output-ok').waitFor();
+    await page.getByRole('link', { name: /Run step 2/ }).waitFor(); // the write step asks first
+    await shot('incident-step-run');
+
+    await page.getByRole('button', { name: 'Acknowledge' }).click();
+    await expect.poll(() => page.locator('[data-incident-state]').textContent()).toBe('acknowledged');
+    failing = false;
+    await page.getByRole('button', { name: 'Resolve' }).click();
+    await expect.poll(() => page.locator('[data-incident-state]').textContent()).toBe('resolved');
+    expect(await page.locator('.timeline').textContent()).toMatch(/acknowledged[\s\S]*resolved/);
+    await shot('incident-resolved');
+  }, 90_000);
+
+  it('renders every other page (screenshots kept)', async () => {
+    for (const [name, url] of [
+      ['check', '/checks/orders-health'],
+      ['oncall', '/oncall'],
+      ['runbooks', '/runbooks'],
+      ['runbook', '/runbooks/view?file=runbooks%2Forders.md'],
+      ['maintenance', '/maintenance'],
+      ['incidents', '/incidents'],
+      ['status', '/status'],
+    ] as const) {
+      const res = await page.goto(`${base}${url}`);
+      expect(res?.status(), url).toBe(200);
+      await shot(name);
+    }
+    await page.goto(`${base}/oncall`);
+    expect(await page.locator('[data-oncall="primary"]').textContent()).toBe('ana');
+  }, 60_000);
+});
