@@ -3,11 +3,12 @@ import type { SessionTables } from './tables/sessions.js';
 import type { NotifyTables } from './tables/notify.js';
 import type { ExecutionTables } from './tables/executions.js';
 import type { EscalationTables } from './tables/escalations.js';
+import type { SloTables } from './tables/slos.js';
 import type { IncidentTables } from './tables/incidents.js';
 import type { CheckTables } from './tables/checks.js';
 
 /** Every table opsbook keeps, by name. Each domain's tables live in `tables/<domain>.ts`. */
-export interface Database extends CheckTables, IncidentTables, NotifyTables, ExecutionTables, EscalationTables, SessionTables {
+export interface Database extends CheckTables, IncidentTables, NotifyTables, ExecutionTables, EscalationTables, SessionTables, SloTables {
   api_tokens: ApiTokensTable;
   audit_log: AuditLogTable;
 }

@@ -13,6 +13,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '000005-executions': await import('./000005-executions.js'),
   '000006-sessions': await import('./000006-sessions.js'),
   '000007-escalations': await import('./000007-escalations.js'),
+  '000008-slos': await import('./000008-slos.js'),
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,30 @@
+import type { OpsConfig } from '../config/index.js';
+import type { RecoveryPointObjective, Slo } from './types.js';
+
+/** Turns `slos:` into measured objectives and recovery-point objectives. */
+export function slosFromConfig(config: Pick<OpsConfig, 'slos'>): { slos: Slo[]; recoveryPoints: RecoveryPointObjective[] } {
+  const slos: Slo[] = [];
+  const recoveryPoints: RecoveryPointObjective[] = [];
+  for (const s of config.slos) {
+    const base = { id: s.id, name: s.name ?? s.id, ...(s.service ? { service: s.service } : {}) };
+    if (s.kind === 'recovery_point') {
+      recoveryPoints.push({ ...base, check: s.check, targetMs: s.target });
+      continue;
+    }
+    const objective = s.kind === 'latency' ? (s.objective ?? Number(s.percentile!.slice(1)) / 100) : s.objective;
+    slos.push({
+      ...base,
+      ...(s.description ? { description: s.description } : {}),
+      kind: s.kind,
+      checks: s.kind === 'error_ratio' ? [s.check] : s.checks,
+      objective,
+      ...(s.kind === 'latency' ? { thresholdMs: s.threshold } : {}),
+      window: typeof s.window === 'number' ? { kind: 'rolling', ms: s.window } : { kind: 'calendar', unit: s.window, timeZone: s.time_zone },
+      alerts: s.alerts === false ? [] : s.alerts.map((a) => ({ urgency: a.urgency, longMs: a.long, shortMs: a.short, burnRate: a.burn_rate })),
+      severity: { page: s.severity.page, ticket: s.severity.ticket },
+      labels: s.labels,
+      ...(s.runbook ? { runbook: s.runbook } : {}),
+    });
+  }
+  return { slos, recoveryPoints };
+}

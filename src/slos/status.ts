@@ -1,0 +1,82 @@
+import type { Store } from '../store/index.js';
+import type { BurnReading } from './evaluator.js';
+import { attainment, burnRate, readEvents } from './sli.js';
+import type { EventCounts, Slo } from './types.js';
+import { DAY, floorMinute, windowAt } from './windows.js';
+
+/** Where an SLO stands over its own window. */
+export interface SloStatus {
+  id: string;
+  name: string;
+  kind: Slo['kind'];
+  objective: number;
+  from: number;
+  to: number;
+  events: EventCounts;
+  /** Share of good events; undefined when nothing was measured. */
+  attainment: number | undefined;
+  met: boolean | undefined;
+  budget: ErrorBudget;
+  burn: BurnReading[];
+}
+
+export interface ErrorBudget {
+  /** Bad events the objective allows over the events seen. */
+  allowedBad: number;
+  bad: number;
+  /** 1 = untouched, 0 = spent, below 0 = overspent. */
+  remaining: number;
+}
+
+export function errorBudget(e: EventCounts, objective: number): ErrorBudget {
+  const allowedBad = (1 - objective) * e.total;
+  const bad = e.total - e.good;
+  return { allowedBad, bad, remaining: allowedBad > 0 ? 1 - bad / allowedBad : 1 };
+}
+
+/** Attainment, budget and current burn rates of an SLO over its window ending at `now`. */
+export async function sloStatus(store: Store, slo: Slo, now: number): Promise<SloStatus> {
+  const { from, to } = windowAt(slo.window, now);
+  const events = await readEvents(store, slo, from, to);
+  const a = attainment(events);
+  const burn: BurnReading[] = [];
+  for (const alert of slo.alerts) {
+    const long = burnRate(await readEvents(store, slo, to - alert.longMs, to), slo.objective);
+    const short = burnRate(await readEvents(store, slo, to - alert.shortMs, to), slo.objective);
+    burn.push({ urgency: alert.urgency, longMs: alert.longMs, shortMs: alert.shortMs, threshold: alert.burnRate, long, short, holds: long > alert.burnRate && short > alert.burnRate });
+  }
+  return { id: slo.id, name: slo.name, kind: slo.kind, objective: slo.objective, from, to, events, attainment: a, met: a === undefined ? undefined : a >= slo.objective, budget: errorBudget(events, slo.objective), burn };
+}
+
+/** One point of a budget burn-down: the share of the period's budget left at `at`. */
+export interface BudgetPoint {
+  at: number;
+  remaining: number;
+}
+
+/**
+ * The error budget of [from, to) burning down: the budget is what the objective allows over all
+ * events of the period, and each point subtracts the bad events up to it. Steps are hours for a
+ * period up to 8 days, days beyond.
+ */
+export async function budgetBurndown(store: Store, slo: Slo, from: number, to: number): Promise<{ points: BudgetPoint[]; events: EventCounts }> {
+  from = floorMinute(from);
+  to = floorMinute(to);
+  const step = to - from <= 8 * DAY ? DAY / 24 : DAY;
+  const steps: EventCounts[] = [];
+  const bounds: number[] = [];
+  for (let t = from; t < to && steps.length < 1000; t += step) {
+    const end = Math.min(to, t + step);
+    steps.push(await readEvents(store, slo, t, end));
+    bounds.push(end);
+  }
+  const events = steps.reduce((a, b) => ({ good: a.good + b.good, total: a.total + b.total }), { good: 0, total: 0 });
+  const allowed = (1 - slo.objective) * events.total;
+  const points: BudgetPoint[] = [{ at: from, remaining: 1 }];
+  let bad = 0;
+  steps.forEach((s, i) => {
+    bad += s.total - s.good;
+    points.push({ at: bounds[i]!, remaining: allowed > 0 ? 1 - bad / allowed : 1 });
+  });
+  return { points, events };
+}
