@@ -1,4 +1,3 @@
-import nodemailer from 'nodemailer';
 import type { EmailChannelConfig } from '../../../config/schema/channels.js';
 import { formatDuration } from '../../../lib/duration.js';
 import type { ChannelKind, DeliveryOutcome } from '../../types.js';
@@ -34,6 +33,8 @@ export const emailChannel: ChannelKind<EmailChannelConfig> = {
     const to = message.notification.recipient ? [message.notification.recipient.address] : channel.to;
     if (to.length === 0) return { ok: false, retryable: false, error: 'no recipient: the notification names nobody and the channel has no `to`' };
     const { smtp } = channel;
+    // Loaded on first use: processes that never send mail (and the CLI) skip nodemailer's start-up cost.
+    const { default: nodemailer } = await import('nodemailer');
     const transport = nodemailer.createTransport({
       host: smtp.host,
       port: smtp.port,
