@@ -23,7 +23,8 @@ touch restarted.flag
 - [ ] Dashboard looked at
 `;
 
-describe('opsbook run, execution and audit', () => {
+// Each test starts several opsbook processes; on a loaded 2-core machine one can take seconds.
+describe('opsbook run, execution and audit', { timeout: 180_000 }, () => {
   let dir: string;
   const env = { OPSBOOK_USER: 'ana' };
   beforeAll(async () => {
