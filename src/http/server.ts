@@ -39,6 +39,8 @@ export function buildServer(daemon: Daemon): FastifyInstance {
     // In-flight requests finish on close; idle keep-alive sockets are closed straight away.
     forceCloseConnections: 'idle',
     bodyLimit: 1024 * 1024,
+    // Signed action-link tokens travel in the path and are longer than Fastify's default 100.
+    maxParamLength: 2048,
   });
   app.setErrorHandler(errorHandler);
   const inventory: RouteInventoryEntry[] = [];
