@@ -18,3 +18,5 @@ export { attainment, burnRate, countUnder, readEvents } from './sli.js';
 export { sloStatus, budgetBurndown, errorBudget, type SloStatus, type ErrorBudget, type BudgetPoint } from './status.js';
 export { rollErrorRatioValues } from './values.js';
 export { windowAt, periodBounds, nominalWindowMs, calendarStart, type ReportPeriod } from './windows.js';
+export { recoveryPointStatus, recoveryTimeStatus, type RecoveryPointStatus, type RecoveryTimeStatus } from './recovery.js';
+export { buildReport, renderReportMarkdown, renderReportHtml, budgetChartSvg, type OperationsReport } from './report/index.js';

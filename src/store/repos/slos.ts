@@ -86,3 +86,33 @@ export async function setSloMark(db: Db, name: string, rolledTo: number): Promis
     .onConflict((oc) => oc.column('name').doUpdateSet({ rolled_to: rolledTo }))
     .execute();
 }
+
+// Operations report: read-only counts over other domains' tables ------------------------------
+
+/** Alerts that opened or joined incidents in [from, to), per rule, most first. */
+export async function alertCountsByRule(db: Db, from: number, to: number, limit = 10): Promise<{ ruleId: string; alerts: number; incidents: number }[]> {
+  const rows = await db
+    .selectFrom('incident_alerts')
+    .select(['rule_id', (eb) => eb.fn.countAll<number>().as('alerts'), (eb) => eb.fn.count<number>('incident_id').distinct().as('incidents')])
+    .where('first_fired_at', '>=', from)
+    .where('first_fired_at', '<', to)
+    .groupBy('rule_id')
+    .orderBy('alerts', 'desc')
+    .orderBy('rule_id')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ ruleId: r.rule_id, alerts: Number(r.alerts), incidents: Number(r.incidents) }));
+}
+
+/** Pages sent to people in [from, to): the escalation's `paged USER` timeline lines. */
+export async function pageTimelineRows(db: Db, from: number, to: number): Promise<{ incidentId: string; at: number; data: string }[]> {
+  const rows = await db
+    .selectFrom('incident_timeline')
+    .select(['incident_id', 'at', 'data'])
+    .where('kind', '=', 'notification')
+    .where('at', '>=', from)
+    .where('at', '<', to)
+    .where('data', 'like', '%"user":%')
+    .execute();
+  return rows.map((r) => ({ incidentId: r.incident_id, at: Number(r.at), data: r.data }));
+}

@@ -1,0 +1,133 @@
+import type { OpsConfig } from '../../config/index.js';
+import { windowStats } from '../../checks/index.js';
+import { alertCountsByRule, listIncidentsOpenedBetween, pageTimelineRows, type Store } from '../../store/index.js';
+import { slosFromConfig } from '../model.js';
+import { recoveryPointStatus, recoveryTimeStatus, type RecoveryPointStatus, type RecoveryTimeStatus } from '../recovery.js';
+import { attainment } from '../sli.js';
+import { budgetBurndown, errorBudget, sloStatus, type BudgetPoint, type ErrorBudget, type SloStatus } from '../status.js';
+import type { EventCounts } from '../types.js';
+import { periodBounds, type ReportPeriod } from '../windows.js';
+import { maintenanceTime } from './maintenance-time.js';
+
+export interface ReportSlo {
+  id: string;
+  name: string;
+  kind: string;
+  objective: number;
+  /** Over the report period. */
+  events: EventCounts;
+  attainment: number | undefined;
+  met: boolean | undefined;
+  budget: ErrorBudget;
+  burndown: BudgetPoint[];
+  /** Over the SLO's own window, ending now. */
+  current: SloStatus;
+}
+
+export interface SeverityFigures {
+  severity: string;
+  name: string;
+  /** The severity's response target in ms, when it is a duration. */
+  responseTargetMs: number | null;
+  incidents: number;
+  acknowledged: number;
+  /** Acknowledged by the response due time. */
+  acknowledgedInTarget: number;
+  /** Past its response due time without acknowledgement (or acknowledged late). */
+  missedTarget: number;
+  resolved: number;
+  ackP50Ms: number | null;
+  ackP90Ms: number | null;
+  resolveP50Ms: number | null;
+  resolveP90Ms: number | null;
+}
+
+export interface OperationsReport {
+  period: { name: ReportPeriod; from: number; to: number };
+  generatedAt: number;
+  slos: ReportSlo[];
+  incidents: { total: number; bySeverity: SeverityFigures[] };
+  noisiestRules: { ruleId: string; alerts: number; incidents: number }[];
+  failingChecks: { checkId: string; failures: number; results: number; uptime: number | null }[];
+  pagesPerPerson: { user: string; pages: number; incidents: number }[];
+  maintenance: { totalMs: number; windows: { id: string; ms: number; occurrences: number; services: string[] }[] };
+  recoveryPoints: RecoveryPointStatus[];
+  recoveryTimes: RecoveryTimeStatus[];
+}
+
+function quantile(values: number[], q: number): number | null {
+  if (values.length === 0) return null;
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.max(0, Math.ceil(q * s.length) - 1)]!;
+}
+
+/** Everything `opsbook report` shows for a period ending at `now`, from the store and the config. */
+export async function buildReport(store: Store, config: OpsConfig, period: ReportPeriod, now: number): Promise<OperationsReport> {
+  const { from, to } = periodBounds(period, now);
+  const { slos, recoveryPoints } = slosFromConfig(config);
+
+  const reportSlos: ReportSlo[] = [];
+  for (const slo of slos) {
+    const { points, events } = await budgetBurndown(store, slo, from, to);
+    const a = attainment(events);
+    reportSlos.push({ id: slo.id, name: slo.name, kind: slo.kind, objective: slo.objective, events, attainment: a, met: a === undefined ? undefined : a >= slo.objective, budget: errorBudget(events, slo.objective), burndown: points, current: await sloStatus(store, slo, now) });
+  }
+
+  const incidents = await listIncidentsOpenedBetween(store.db, from, to - 1);
+  const bySeverity: SeverityFigures[] = [];
+  for (const sev of config.severities) {
+    const rows = incidents.filter((i) => i.severity === sev.id);
+    const ack = rows.filter((i) => i.acknowledged_at !== null).map((i) => Number(i.acknowledged_at) - Number(i.opened_at));
+    const res = rows.filter((i) => i.resolved_at !== null).map((i) => Number(i.resolved_at) - Number(i.opened_at));
+    const inTarget = rows.filter((i) => i.acknowledged_at !== null && (i.response_due_at === null || Number(i.acknowledged_at) <= Number(i.response_due_at))).length;
+    const missed = rows.filter((i) => i.response_due_at !== null && (i.acknowledged_at === null ? Number(i.response_due_at) < now : Number(i.acknowledged_at) > Number(i.response_due_at))).length;
+    bySeverity.push({
+      severity: sev.id,
+      name: sev.name,
+      responseTargetMs: sev.response.kind === 'duration' ? sev.response.ms : null,
+      incidents: rows.length,
+      acknowledged: ack.length,
+      acknowledgedInTarget: inTarget,
+      missedTarget: missed,
+      resolved: res.length,
+      ackP50Ms: quantile(ack, 0.5),
+      ackP90Ms: quantile(ack, 0.9),
+      resolveP50Ms: quantile(res, 0.5),
+      resolveP90Ms: quantile(res, 0.9),
+    });
+  }
+
+  const failingChecks: OperationsReport['failingChecks'] = [];
+  for (const check of config.checks) {
+    const s = await windowStats(store, check.id, from, to, []);
+    if (s.failures > 0) failingChecks.push({ checkId: check.id, failures: s.failures, results: s.count, uptime: s.uptime ?? null });
+  }
+  failingChecks.sort((a, b) => b.failures - a.failures || a.checkId.localeCompare(b.checkId));
+
+  const pages = new Map<string, { pages: number; incidents: Set<string> }>();
+  for (const row of await pageTimelineRows(store.db, from, to)) {
+    const user = (JSON.parse(row.data) as { user?: unknown }).user;
+    if (typeof user !== 'string') continue;
+    const p = pages.get(user) ?? { pages: 0, incidents: new Set<string>() };
+    p.pages++;
+    p.incidents.add(row.incidentId);
+    pages.set(user, p);
+  }
+
+  const windows = maintenanceTime(config.maintenance, from, to).filter((w) => w.ms > 0);
+  const recoveryPointsStatus: RecoveryPointStatus[] = [];
+  for (const rpo of recoveryPoints) recoveryPointsStatus.push(await recoveryPointStatus(store, rpo, now, from));
+
+  return {
+    period: { name: period, from, to },
+    generatedAt: now,
+    slos: reportSlos,
+    incidents: { total: incidents.length, bySeverity },
+    noisiestRules: await alertCountsByRule(store.db, from, to),
+    failingChecks: failingChecks.slice(0, 10),
+    pagesPerPerson: [...pages].map(([user, p]) => ({ user, pages: p.pages, incidents: p.incidents.size })).sort((a, b) => b.pages - a.pages || a.user.localeCompare(b.user)),
+    maintenance: { totalMs: windows.reduce((a, w) => a + w.ms, 0), windows },
+    recoveryPoints: recoveryPointsStatus,
+    recoveryTimes: await recoveryTimeStatus(store, from, to),
+  };
+}

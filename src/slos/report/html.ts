@@ -1,0 +1,31 @@
+import type { OperationsReport } from './build.js';
+import { escapeXml } from './format.js';
+import { budgetChartSvg } from './svg.js';
+import { reportHeading, reportTables, type ReportTable } from './tables.js';
+
+const STYLE = `
+body{font-family:system-ui,sans-serif;margin:24px;color:#222;max-width:1100px}
+h1{font-size:22px}h2{font-size:17px;margin-top:28px;border-bottom:1px solid #ddd;padding-bottom:4px}
+table{border-collapse:collapse;font-size:13px;margin:8px 0}th,td{border:1px solid #ddd;padding:4px 8px;text-align:left}
+th{background:#f5f5f5}tr.missed td{background:#fdecea}.charts{display:flex;flex-wrap:wrap;gap:12px}.empty{color:#666}`;
+
+function table(t: ReportTable): string {
+  if (t.rows.length === 0) return `<p class="empty">${escapeXml(t.empty)}</p>`;
+  const head = `<tr>${t.headers.map((h) => `<th>${escapeXml(h)}</th>`).join('')}</tr>`;
+  const body = t.rows.map((row, i) => `<tr${t.missed?.[i] ? ' class="missed"' : ''}>${row.map((c) => `<td>${escapeXml(c)}</td>`).join('')}</tr>`).join('');
+  return `<table>${head}${body}</table>`;
+}
+
+/**
+ * The report as one self-contained HTML page: inline CSS and SVG, no scripts, no external assets,
+ * so it can be mailed, archived, or served as a UI page as it is.
+ */
+export function renderReportHtml(r: OperationsReport): string {
+  const tables = reportTables(r);
+  const sections = tables.map((t, i) => {
+    const charts = i === 0 && r.slos.length > 0 ? `<div class="charts">${r.slos.map((s) => budgetChartSvg(s.burndown, s.name)).join('')}</div>` : '';
+    return `<section><h2>${escapeXml(t.title)}</h2>${charts}${table(t)}</section>`;
+  });
+  const heading = escapeXml(reportHeading(r));
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${heading}</title><style>${STYLE}</style></head><body><h1>${heading}</h1>${sections.join('')}</body></html>`;
+}

@@ -1,0 +1,5 @@
+/** The operations report: data (`buildReport`), Markdown, self-contained HTML, SVG budget charts. */
+export { buildReport, type OperationsReport, type ReportSlo, type SeverityFigures } from './build.js';
+export { renderReportMarkdown } from './markdown.js';
+export { renderReportHtml } from './html.js';
+export { budgetChartSvg } from './svg.js';
