@@ -1,0 +1,81 @@
+import { envPart, type FileContext } from '../context.js';
+import type { Source } from '../model.js';
+import { responseOf } from './severities.js';
+
+interface Level {
+  who: string;
+  label: string;
+  line: number;
+  /** How long this level has to answer before the next is paged, when the runbook says. */
+  timeout?: string;
+  said: string;
+}
+
+function minutes(d: string): number {
+  const n = Number(d.slice(0, -1));
+  return d.endsWith('h') ? n * 60 : d.endsWith('d') ? n * 1440 : n;
+}
+
+/** "After 30 min", "P1 > 1 hour": when the NEXT level is paged, counted from the start. */
+function elapsedOf(text: string | undefined): string | undefined {
+  if (!text || !/after|>|\bif\b|\bwithin\b|\d/.test(text)) return undefined;
+  const d = responseOf(text);
+  return d === 'next_business_day' ? undefined : d;
+}
+
+function fromTables(ctx: FileContext): Level[][] {
+  return ctx.runbook.tables
+    .filter((t) => t.kind === 'contacts')
+    .map((table) => {
+      const rows = table.records.map((r, i) => ({ r, line: ctx.rowLine(table, i) }));
+      return rows.map(({ r, line }, i): Level => {
+        const own = r.responseTime ? responseOf(r.responseTime) : undefined;
+        let timeout = own && own !== 'next_business_day' ? own : undefined;
+        if (!timeout) {
+          const next = elapsedOf(rows[i + 1]?.r.escalation);
+          const prev = elapsedOf(r.escalation) ?? '0m';
+          if (next && minutes(next) > minutes(prev)) timeout = `${minutes(next) - minutes(prev)}m`;
+        }
+        return { who: r.contact || r.level || `level ${i + 1}`, label: r.level ?? `level ${i + 1}`, line, ...(timeout ? { timeout } : {}), said: Object.values(r).join(' | ') };
+      });
+    });
+}
+
+/** "1. **Level 1**: On-call engineer", "- **Primary**: …" under an escalation or on-call heading. */
+function fromBullets(ctx: FileContext): Level[][] {
+  const groups = new Map<string, Level[]>();
+  for (const item of ctx.listItems) {
+    if (!/escalat|on-?call|contact/i.test(`${item.heading} ${item.label}`)) continue;
+    if (!/^(level\s*\d+|l\d|tier\s*\d+|primary|secondary|tertiary|escalation)$/i.test(item.ownLabel)) continue;
+    const key = `${item.heading}\u0000${item.label}`;
+    const list = groups.get(key) ?? [];
+    list.push({ who: item.rest || item.ownLabel, label: item.ownLabel, line: item.line, said: item.text });
+    groups.set(key, list);
+  }
+  return [...groups.values()].filter((g) => g.length >= 2);
+}
+
+/**
+ * Escalation policies from contact tables ("L1 | On-call engineer | 15 min") and escalation lists.
+ * Each level is a step paging a user whose name is a TODO (the runbook names roles, not people);
+ * the step waits the level's response time, or until the next level's "After 30 min".
+ */
+export function extractEscalation(ctx: FileContext): void {
+  for (const levels of [...fromTables(ctx), ...fromBullets(ctx)]) {
+    if (levels.length === 0) continue;
+    const policyId = ctx.state.uniqueId('escalation_policies', `${ctx.service}-escalation`);
+    const sources: Source[] = levels.map((l) => ctx.src(l.line));
+    const steps = levels.map((l, i) => {
+      // The runbook names roles, not people: one user per role, its address a TODO.
+      const role = /[[\]<>]/.test(l.who) || !/[a-z]/i.test(l.who) ? l.label : l.who;
+      const user = ctx.state.uniqueId('users', `${ctx.service}-${role}`);
+      const email = ctx.todo(`${user.slice(ctx.service.length + 1)}_email`, `email address of whoever is "${l.who}" (${l.label})`);
+      ctx.add({ section: 'users', id: user, body: { name: user, email, role: 'responder' }, sources: [ctx.src(l.line)], notes: [`"${l.who}": a role the runbook names; rename it to the person, or page a schedule instead`] });
+      const timeout = l.timeout ?? ctx.todo(`${policyId.slice(ctx.service.length + 1)}_${envPart(l.label)}_timeout`, `how long "${l.who}" has to acknowledge before the next step (e.g. 15m)`);
+      ctx.found('escalation', `step ${i + 1}: ${l.who} (user ${user}) — timeout ${l.timeout ?? 'TODO'}`, l.line);
+      return { targets: [{ user }], timeout };
+    });
+    const notes = levels.map((l, i) => `step ${i + 1}: "${l.said}" (line ${l.line})${l.timeout ? '' : ' — no response time given'}`);
+    ctx.add({ section: 'escalation_policies', id: policyId, body: { id: policyId, steps }, sources, notes });
+  }
+}

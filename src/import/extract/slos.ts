@@ -1,0 +1,90 @@
+import type { Table } from '../../runbooks/index.js';
+import { slug, type FileContext } from '../context.js';
+import type { Item } from '../model.js';
+import { parseThreshold } from '../threshold.js';
+import { durationText } from '../threshold.js';
+
+function windowOf(text: string | undefined): string | undefined {
+  if (!text) return undefined;
+  if (/month/i.test(text)) return 'month';
+  if (/week/i.test(text)) return 'week';
+  const m = /(\d+)\s*(days?|d|hours?|h)\b/i.exec(text);
+  return m ? durationText(Number(m[1]), m[2]!) : undefined;
+}
+
+/** Health checks of this service, for objectives the runbook states about health checks. */
+function healthChecks(ctx: FileContext): string[] {
+  return ctx.state.items
+    .filter((i) => i.section === 'checks' && i.body.service === ctx.service && (i.body.kind === 'http' || i.body.kind === 'json') && ctx.baseUrl !== undefined && String(i.body.url).startsWith(ctx.baseUrl) && /health/i.test(String(i.body.url)))
+    .map((i) => i.id);
+}
+
+function checksFor(ctx: FileContext, subject: string): { checks: string[]; note: string } {
+  const health = /health/i.test(subject) ? healthChecks(ctx) : [];
+  if (health.length > 0) return { checks: health, note: `measured by the health checks (${health.join(', ')})` };
+  return { checks: [ctx.todo(`${subject}_check`, `id of the check whose results measure "${subject}"`)], note: `the runbook does not say which check measures "${subject}"` };
+}
+
+function add(ctx: FileContext, base: string, body: Record<string, unknown>, line: number, notes: string[], summary: string): Item {
+  const item = ctx.add({ section: 'slos', body: { ...body }, sources: [ctx.src(line)], notes }, `${ctx.service}-${base}`);
+  ctx.found('slo', `${item.id}: ${summary}`, line);
+  return item;
+}
+
+function fromTable(ctx: FileContext, table: Table): void {
+  const latency = table.headers.some((h) => /^p\d+/i.test(h.trim()));
+  table.rows.forEach((row, i) => {
+    const line = ctx.rowLine(table, i);
+    const subject = (row[0] ?? '').replace(/[`*]/g, '').trim();
+    if (!subject) return;
+    if (latency) {
+      table.headers.forEach((h, col) => {
+        const pct = /^p(\d+(?:\.\d+)?)$/i.exec(h.trim())?.[1];
+        const threshold = parseThreshold(`< ${row[col] ?? ''}`);
+        if (!pct || threshold?.unit !== 'duration' || threshold.seconds === undefined) return;
+        const ms = Math.round(threshold.seconds * 1000);
+        const { checks, note } = checksFor(ctx, subject);
+        add(ctx, `${slug(subject)}-p${pct}-latency`, { kind: 'latency', service: ctx.service, checks, percentile: `p${pct}`, threshold: `${ms}ms`, alerts: false }, line, [`"${subject}" p${pct} ${row[col]} (line ${line})`, note, 'burn-rate alerts off until the objective is agreed'], `${subject} p${pct} ≤ ${row[col]}`);
+      });
+      return;
+    }
+    const target = row[1] ?? '';
+    const th = parseThreshold(target) ?? (/^\s*\d+(\.\d+)?\s*%\s*$/.test(target) ? { op: '>=', value: Number.parseFloat(target), unit: 'percent' as const } : undefined);
+    if (!th || th.unit !== 'percent') {
+      ctx.found('slo', `${subject}: ${target} — not an objective opsbook measures (no percentage)`, line);
+      return;
+    }
+    const window = windowOf(row[2]);
+    const windowNote = row[2] && !window ? [`measurement "${row[2]}" is not a window: the default 30d applies`] : [];
+    if (th.op === '<' || th.op === '<=') {
+      const objective = `${Number((100 - th.value).toFixed(6))}%`;
+      const check = ctx.todo(`${subject}_check`, `id of a metrics check whose value is the "${subject}" ratio (ratio: {of, over})`);
+      add(ctx, slug(subject), { kind: 'error_ratio', service: ctx.service, check, objective, ...(window ? { window } : {}) }, line, [`"${subject} ${target}" (line ${line}): an error ratio below ${th.value}% is an objective of ${objective}`, ...windowNote], `${subject} ${target} → error_ratio ${objective}`);
+      return;
+    }
+    const { checks, note } = checksFor(ctx, subject);
+    add(ctx, slug(subject), { kind: 'availability', service: ctx.service, checks, objective: `${th.value}%`, ...(window ? { window } : {}) }, line, [`"${subject} ${target}${row[2] ? ` ${row[2]}` : ''}" (line ${line})`, note, ...windowNote], `${subject} ${th.value}%${window ? ` per ${window}` : ''}`);
+  });
+}
+
+/**
+ * SLOs from SLO tables (availability and error-rate targets, p50/p95/p99 latency tables) and a
+ * recovery-point objective from an RPO section. Which check measures each one is a TODO unless the
+ * row itself names health checks.
+ */
+export function extractSlos(ctx: FileContext): void {
+  for (const table of ctx.runbook.tables) if (table.kind === 'slos') fromTable(ctx, table);
+  for (let l = 1; l <= ctx.lines.length; l++) {
+    if (!/^#{1,6}\s.*(recovery point objective|\bRPO\b)/i.test(ctx.lineText(l))) continue;
+    for (let k = l + 1; k <= Math.min(ctx.lines.length, l + 6); k++) {
+      const m = /\*\*Target\*\*\s*:?\s*(.+)$/i.exec(ctx.lineText(k));
+      const target = m ? /(\d+(?:\.\d+)?)\s*(minutes?|mins?|hours?|h|days?|d)\b/i.exec(m[1]!) : undefined;
+      if (!target) continue;
+      const d = durationText(Number(target[1]), target[2]!);
+      if (!d) continue;
+      const check = ctx.todo('rpo_check', 'id of the file check (newest backup) or heartbeat check that shows the recovery point');
+      add(ctx, 'recovery-point', { kind: 'recovery_point', service: ctx.service, check, target: d }, k, [`RPO target ${m![1]!.trim()} (line ${k})`], `recovery point ≤ ${d}`);
+      break;
+    }
+  }
+}

@@ -1,0 +1,205 @@
+import type { Procedure, Table } from '../../runbooks/index.js';
+import { slug, type FileContext } from '../context.js';
+import type { Item } from '../model.js';
+import { condition, parseThreshold, type Threshold } from '../threshold.js';
+import { words, type Linker } from '../link.js';
+
+type Level = 'warning' | 'critical';
+
+interface Found {
+  th: Threshold;
+  line: number;
+  /** warning / critical: a check level; alert: a rule; expected: the healthy value (warning outside it). */
+  mode: Level | 'alert' | 'expected';
+  procedure?: Procedure;
+  alert?: string;
+  severity?: { id: string; line: number };
+  said: string;
+}
+
+const PROMETHEUS_NAME = /^[a-z_:][a-z0-9_:]*_[a-z0-9_:]*$/;
+/** Words that say how a queue is measured, not which queue it is. */
+const QUEUE_WORDS = new Set(['queue', 'queues', 'jobs', 'job', 'size', 'depth', 'length', 'backlog', 'tasks', 'messages']);
+
+function subjectKey(subject: string): string {
+  return subject
+    .toLowerCase()
+    .replace(/[`*]/g, '')
+    .replace(/^(high|low)\s+/, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+function levelOf(text: string, label: string): Level | undefined {
+  const own = /[:\s-]\s*(warning|critical)\s*\)?\s*$/i.exec(text)?.[1];
+  if (own) return own.toLowerCase() as Level;
+  const l = /^(critical|warning)\b/i.exec(label.trim())?.[1];
+  return l ? (l.toLowerCase() as Level) : undefined;
+}
+
+/** Thresholds from typed tables: Warning/Critical columns are levels, a lone "Alert Threshold" an alert. */
+function fromTables(ctx: FileContext, table: Table): Found[] {
+  const out: Found[] = [];
+  table.records.forEach((r, i) => {
+    const line = ctx.rowLine(table, i);
+    const subject = (r.metric ?? '').replace(/[`*]/g, '').trim();
+    if (!subject) return;
+    const levels: [Found['mode'], string | undefined][] = table.headers.some((h) => /warn/i.test(h))
+      ? [['warning', r.warning], ['critical', r.critical]]
+      : [['alert', r.critical]];
+    for (const [mode, cell] of levels) {
+      const th = cell ? parseThreshold(cell) : undefined;
+      if (th) out.push({ th: { ...th, subject }, line, mode, said: `${subject} ${cell}` });
+    }
+  });
+  return out;
+}
+
+function alertNameIn(procedure: Procedure | undefined): string | undefined {
+  for (const ph of procedure?.phases ?? []) {
+    if (ph.kind !== 'symptoms') continue;
+    for (const s of ph.steps) {
+      const m = /\balert\s*:\s*["“`]?([A-Za-z][A-Za-z0-9_]+)/i.exec(s.text) ?? /\balert\s+["“`]([A-Za-z][A-Za-z0-9_]+)["”`]/i.exec(s.text);
+      if (m) return m[1];
+    }
+  }
+  return undefined;
+}
+
+/** Thresholds from bullets, read by what introduces them (levels, symptoms, expected results, "alert at"). */
+function fromBullets(ctx: FileContext): Found[] {
+  const out: Found[] = [];
+  for (const item of ctx.listItems) {
+    const th = parseThreshold(item.text);
+    if (!th || !th.subject || /certificate|\bcert\b|ssl|tls/i.test(th.subject)) continue;
+    const phase = ctx.phaseAt(item.line);
+    const procedure = ctx.procedureAt(item.line);
+    const level = levelOf(item.text, item.label);
+    const explicitSeverity = /\((P\d|SEV\d)\b[^)]*\)/i.exec(item.text)?.[1]?.toUpperCase();
+    let mode: Found['mode'] | undefined;
+    if (level) mode = level;
+    else if (phase?.kind === 'symptoms') mode = 'alert';
+    else if (/expected|normal|healthy/i.test(`${item.label} ${phase?.label ?? ''}`)) mode = 'expected';
+    else if (/\balert (at|if)\b/i.test(item.text) || /alert|threshold/i.test(item.label)) mode = 'alert';
+    if (!mode) continue;
+    const severity = explicitSeverity ? { id: explicitSeverity, line: item.line } : mode === 'alert' && procedure ? ctx.procedureSeverity(procedure) : undefined;
+    out.push({
+      th,
+      line: item.line,
+      mode,
+      ...(procedure && mode === 'alert' && phase?.kind === 'symptoms' ? { procedure, alert: alertNameIn(procedure) } : {}),
+      ...(severity ? { severity } : {}),
+      said: item.text,
+    });
+  }
+  return out;
+}
+
+export interface QueueCheck {
+  key: string;
+  item: Item;
+}
+
+/**
+ * Checks and rules from thresholds. Thresholds on the same measurement share one check: its levels
+ * from Warning/Critical, its healthy range from expected results, and a rule per alert (symptoms,
+ * "alert at"). The measurement is named by the runbook when it can be (a Prometheus metric name, a
+ * queue read with LLEN); otherwise its source is a TODO, never guessed.
+ */
+export function extractThresholds(ctx: FileContext, linker: Linker, queues: QueueCheck[]): void {
+  const found = [...ctx.runbook.tables.filter((t) => t.kind === 'alert-thresholds').flatMap((t) => fromTables(ctx, t)), ...fromBullets(ctx)];
+  found.sort((a, b) => a.line - b.line);
+  const checks = new Map<string, { item: Item; placeholder: string; domain: 'seconds' }>();
+  const ladder = ctx.state.ladder ?? ['P1', 'P2', 'P3', 'P4'];
+
+  for (const f of found) {
+    const key = subjectKey(f.th.subject);
+    let check = checks.get(key);
+    if (!check) {
+      const queue = queueFor(key, queues);
+      if (queue) {
+        check = { item: queue.item, placeholder: '[LENGTH]', domain: 'seconds' };
+      } else {
+        const base = slug(key).startsWith(`${ctx.service}-`) ? slug(key) : `${ctx.service}-${slug(key)}`;
+        const item = ctx.add({ section: 'checks', body: measureBody(ctx, f.th), sources: [ctx.src(f.line)], notes: measureNotes(ctx, f.th) }, base);
+        check = { item, placeholder: '[VALUE]', domain: 'seconds' };
+        const runbook = f.procedure ? ctx.reference(f.procedure) : linker.find([f.th.subject, key], ctx);
+        if (runbook) item.body.runbook = runbook;
+      }
+      checks.set(key, check);
+    }
+    const { item } = check;
+    if (!item.sources.some((s) => s.line === f.line)) item.sources.push(ctx.src(f.line));
+    if (f.mode === 'warning' || f.mode === 'critical' || f.mode === 'expected') {
+      const level: Level = f.mode === 'expected' ? 'warning' : f.mode;
+      const cond = condition(check.placeholder, f.th, { negate: f.mode === 'expected', domain: check.domain });
+      const list = ((item.body[level] as string[] | undefined) ?? []);
+      if (!list.includes(cond)) item.body[level] = [...list, cond];
+      item.notes.push(`${level}: "${f.said}" (line ${f.line})${f.mode === 'expected' ? ' is the healthy value; outside it is a warning' : ''}`);
+      ctx.found('check', `${item.id}: ${level} ${cond}`, f.line);
+    }
+    const wantsRule = f.mode === 'alert' || f.th.for !== undefined;
+    if (!wantsRule) continue;
+    const terms = [f.th.subject, ...(f.alert ? [f.alert] : [])];
+    const runbook = f.procedure ? ctx.reference(f.procedure) : linker.find(terms, ctx);
+    const ruleCondition = condition('value', f.th, { domain: check.domain }).replace(/\[LENGTH\]/g, 'value');
+    const same = ctx.state.items.find((i) => i.section === 'rules' && i.body.check === item.id && i.body.condition === ruleCondition && i.body.for === f.th.for);
+    if (same) {
+      // The same alert said twice (a table and a procedure's symptoms): one rule, both lines.
+      same.sources.push(ctx.src(f.line));
+      same.notes.push(`also "${f.said}" (line ${f.line})`);
+      if (runbook && same.body.runbook === undefined) same.body.runbook = runbook;
+      if (f.severity && same.body.severity === undefined && ladder.includes(f.severity.id)) same.body.severity = f.severity.id;
+      ctx.found('rule', `${same.id}: ${item.id} ${ruleCondition} (said again)`, f.line);
+      continue;
+    }
+    const body: Record<string, unknown> = { check: item.id, condition: ruleCondition };
+    if (f.th.for) body.for = f.th.for;
+    const notes = [`"${f.said}" (line ${f.line})`];
+    if (f.severity) {
+      if (ladder.includes(f.severity.id)) body.severity = f.severity.id;
+      else notes.push(`the runbook says ${f.severity.id} (line ${f.severity.line}), which is not on the severity ladder`);
+    }
+    if (f.mode !== 'alert' && f.mode !== 'expected') body.labels = { level: f.mode };
+    if (runbook) body.runbook = runbook;
+    const sources = [ctx.src(f.line), ...(f.severity && f.severity.line !== f.line ? [ctx.src(f.severity.line)] : [])];
+    const rule = ctx.add({ section: 'rules', body, sources, notes }, f.alert ? slug(words(f.alert)) : `${item.id}-${f.mode === 'alert' ? 'alert' : f.mode}`);
+    ctx.found('rule', `${rule.id}: ${item.id} ${ruleCondition}${f.th.for ? ` for ${f.th.for}` : ''}${body.severity ? ` → ${String(body.severity)}` : ''}`, f.line);
+    if (runbook) ctx.found('runbook link', `${rule.id} → ${runbook}`, f.line);
+  }
+}
+
+function queueFor(key: string, queues: QueueCheck[]): QueueCheck | undefined {
+  const wanted = key.split(/[^a-z0-9]+/).filter((w) => w.length >= 3 && !QUEUE_WORDS.has(w));
+  if (wanted.length === 0) return undefined;
+  return queues.find((q) => {
+    const parts = q.key.toLowerCase().split(/[^a-z0-9]+/);
+    return wanted.every((w) => parts.includes(w));
+  });
+}
+
+/** A metrics check: on the named Prometheus metric when there is one, else on a TODO selector. */
+function measureBody(ctx: FileContext, th: Threshold): Record<string, unknown> {
+  const name = th.subject.replace(/[`*]/g, '').trim();
+  const url = ctx.metricsPath && ctx.baseUrl ? `${ctx.baseUrl}${ctx.metricsPath.path}` : ctx.todo(`metrics_url`, 'URL of the Prometheus metrics endpoint that exposes the measurements');
+  const body: Record<string, unknown> = { kind: 'metrics', service: ctx.service, url };
+  if (PROMETHEUS_NAME.test(name)) {
+    if (th.quantile !== undefined) body.quantile = { q: th.quantile, histogram: name.replace(/_bucket$/, '') };
+    else body.gauge = name;
+  } else if (th.quantile !== undefined) {
+    body.quantile = { q: th.quantile, histogram: ctx.todo(`${name}_histogram`, `histogram (without _bucket) that measures "${name}"`) };
+  } else {
+    body.gauge = ctx.todo(`${name}_selector`, `metric selector that measures "${name}"`);
+  }
+  return body;
+}
+
+function measureNotes(ctx: FileContext, th: Threshold): string[] {
+  const notes: string[] = [];
+  const name = th.subject.replace(/[`*]/g, '').trim();
+  if (!PROMETHEUS_NAME.test(name)) notes.push(`the runbook does not say where "${name}" is measured: fill the selector (or change the kind)`);
+  if (th.unit === 'duration') notes.push('durations compare in seconds, the Prometheus base unit');
+  if (th.unit === 'percent') notes.push('percentages compare as fractions (80% = 0.8)');
+  if (ctx.metricsPath) notes.push(`metrics endpoint ${ctx.metricsPath.path} (line ${ctx.metricsPath.line})`);
+  return notes;
+}

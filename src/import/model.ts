@@ -1,0 +1,65 @@
+/**
+ * The proposal `opsbook import` builds from runbooks: config items, each with the lines of the
+ * runbook it came from. Nothing here is a fact the runbook did not state; what it leaves open is a
+ * `${TODO_…}` variable, named in `todos`.
+ */
+
+/** Where an item was read: the runbook file (as the config refers to it) and a 1-based line. */
+export interface Source {
+  file: string;
+  line: number;
+}
+
+export type Section = 'services' | 'checks' | 'rules' | 'severities' | 'escalation_policies' | 'users' | 'slos';
+
+/** One proposed config entry: the keys as ops.yaml spells them, where it came from, and why. */
+export interface Item {
+  section: Section;
+  id: string;
+  /** The entry as written into ops.yaml (real schema keys only). */
+  body: Record<string, unknown>;
+  sources: Source[];
+  /** Short notes shown as YAML comments above the entry: what the runbook said, what is left to decide. */
+  notes: string[];
+}
+
+/** What the README table and `--json` list per runbook: each finding with its line. */
+export interface Finding {
+  what: 'service' | 'check' | 'rule' | 'severity' | 'escalation' | 'slo' | 'backup' | 'runbook link' | 'prometheus rule (verbatim)';
+  /** One line: what was found, e.g. `email-queue: [LENGTH] > 500 warning`. */
+  text: string;
+  source: Source;
+}
+
+/** A Prometheus alerting rule kept as written, because no opsbook check measures its expression. */
+export interface VerbatimRule {
+  group: string;
+  alert: string;
+  /** The rule as written (alert, expr, for, labels, annotations). */
+  rule: Record<string, unknown>;
+  source: Source;
+  reason: string;
+}
+
+/** A `${TODO_…}` variable with what to put in it. */
+export interface Todo {
+  name: string;
+  hint: string;
+}
+
+export interface Proposal {
+  /** Runbook paths as written into `runbooks:` (relative to the output directory when there is one). */
+  runbooks: string[];
+  items: Item[];
+  verbatim: VerbatimRule[];
+  findings: Finding[];
+  todos: Todo[];
+}
+
+export function at(file: string, line: number): Source {
+  return { file, line };
+}
+
+export function formatSource(s: Source): string {
+  return `${s.file}:${s.line}`;
+}
