@@ -1,10 +1,11 @@
 import type { OpsConfig } from '../../config/index.js';
 import { AlertEngine, buildRules, checkInfoFromConfig, type AlertEvent } from '../../alerts/index.js';
 import { createCheckRunner, type CheckResult, type CheckRunner, type ProbeSnapshot } from '../../checks/index.js';
-import { IncidentService, type Incident, type IncidentEffect, type IncidentResult } from '../../incidents/index.js';
+import { IncidentService, incidentFromRow, type Incident, type IncidentEffect, type IncidentResult } from '../../incidents/index.js';
 import { ActionLinkSigner, enqueueNotification, getOutbox, loadActionKey, OutboxWorker, signalOutbox, type SettledAttempt } from '../../notify/index.js';
 import { EscalationDriver } from '../../oncall/index.js';
 import type { Actor } from '../../identity/index.js';
+import { findIncident } from '../../store/index.js';
 import type { Daemon } from '../daemon.js';
 import type { DaemonMetrics } from '../metrics.js';
 import { enqueueNotice, notificationIncident, policyChannels, policyFor, type TimelineNote } from './paging.js';
@@ -79,8 +80,10 @@ export class Operations {
       schedules: config.schedules,
       logger,
       onNotice: async (notice, trx) => {
-        const incident = await incidents.get(notice.incidentId).catch(() => undefined);
-        if (!incident) return;
+        // Read through the step's transaction: on SQLite (one connection) a read outside it would wait forever.
+        const row = await findIncident(trx, notice.incidentId);
+        if (!row) return;
+        const incident = incidentFromRow(row);
         holder.ops!.pendingNotes.push(...(await enqueueNotice(trx, clock, holder.ops!.daemon.config, incident, notice)));
       },
       onCommitted: () => holder.ops!.afterCommit(),
@@ -162,9 +165,13 @@ export class Operations {
     void this.enqueue(() => this.onCheckResult({ ...result, level: probe.level }));
   }
 
-  /** A result produced elsewhere (`opsbook test`'s series) enters exactly where a probe's would. */
-  injectCheckResult(result: CheckResult): Promise<void> {
-    return this.enqueue(() => this.onCheckResult(result));
+  /**
+   * A result produced elsewhere (`opsbook test`'s series), with the probe state the caller settled it
+   * to, enters exactly where a probe's would; resolves once the pipeline has handled it.
+   */
+  async injectCheckResult(result: CheckResult, probe: ProbeSnapshot): Promise<void> {
+    this.onResult(result, probe);
+    await this.idle();
   }
 
   /** Resolves once every result, alert and timer callback queued so far has been handled. */
