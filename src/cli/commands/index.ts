@@ -23,4 +23,5 @@ export const COMMAND_MODULES: RegisterCommands[] = [
   (await import('./audit.js')).registerAudit,
   registerUser,
   (await import('./notify.js')).registerNotify,
+  (await import('./import.js')).registerImport,
 ];
