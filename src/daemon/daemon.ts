@@ -7,6 +7,7 @@ import { createDaemonMetrics, type DaemonMetrics } from './metrics.js';
 import { createLogger, type Logger } from './logger.js';
 import { VERSION } from './version.js';
 import { Operations } from './operations/index.js';
+import type { ExecutionService } from '../executions/index.js';
 
 export interface DaemonOptions {
   configPath: string;
@@ -55,6 +56,8 @@ export class Daemon {
     readonly options: DaemonOptions,
     public config: OpsConfig,
     public configFiles: string[],
+    /** Directory relative paths in the config (runbooks, data_dir) resolve against. */
+    readonly baseDir: string,
     readonly store: Store,
     readonly clock: Clock,
     readonly logger: Logger,
@@ -81,7 +84,7 @@ export class Daemon {
       await store.close();
       throw e;
     }
-    const daemon = new Daemon(options, loaded.config, loaded.files, store, clock, logger);
+    const daemon = new Daemon(options, loaded.config, loaded.files, loaded.baseDir, store, clock, logger);
     if (options.operations !== false) {
       try {
         daemon.operations = await Operations.create(daemon);
@@ -93,6 +96,11 @@ export class Daemon {
     }
     logger.info({ config: loaded.files, store: store.location, dialect: store.dialect }, 'opsbook started');
     return daemon;
+  }
+
+  /** The runbook execution service of the running pipeline. */
+  get executions(): ExecutionService | undefined {
+    return this.operations?.executions;
   }
 
   /** Adds and starts a component; it is stopped in reverse order on close. */

@@ -65,6 +65,12 @@ async function openPostgres(options: OpenStoreOptions): Promise<Store> {
   pool.on('error', () => {
     // An idle client lost its connection; the pool replaces it on next use.
   });
+  // A client checked out between two statements has no listener of the pool's: when the server
+  // ends its session (restart, failover, dropped database) the error must not crash the process.
+  // The statement in flight fails and reports it; readiness then shows the store failing.
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return new KyselyStore('postgres', db, redactUrl(options.url));
 }

@@ -5,6 +5,8 @@ import { IncidentService, incidentFromRow, type Incident, type IncidentEffect, t
 import { ActionLinkSigner, enqueueNotification, getOutbox, loadActionKey, OutboxWorker, signalOutbox, type SettledAttempt } from '../../notify/index.js';
 import { EscalationDriver } from '../../oncall/index.js';
 import type { Actor } from '../../identity/index.js';
+import { ExecutionService, loadConfiguredRunbooks, ProcedureScheduler, storeIncidentLink, type UnattendedRun } from '../../executions/index.js';
+import { SeverityLadder } from '../../incidents/index.js';
 import { findIncident } from '../../store/index.js';
 import type { Daemon } from '../daemon.js';
 import type { DaemonMetrics } from '../metrics.js';
@@ -22,7 +24,11 @@ export type OperationsEvent =
   | { type: 'incident'; incident: Incident };
 
 /** What the pipeline needs of its daemon; `opsbook test` supplies its own on a simulated clock. */
-export type OperationsHost = Pick<Daemon, 'store' | 'clock' | 'config' | 'logger'> & { metrics: Pick<DaemonMetrics, 'registry'> };
+export type OperationsHost = Pick<Daemon, 'store' | 'clock' | 'config' | 'logger'> & {
+  metrics: Pick<DaemonMetrics, 'registry'>;
+  /** The config directory; without it runbooks are not read and nothing runs procedures. */
+  baseDir?: string;
+};
 
 export interface OperationsOptions {
   /** Run the checks on their schedule (default true). Off, results come only from `injectCheckResult`. */
@@ -50,6 +56,9 @@ export class Operations {
   private listeners = new Set<(e: OperationsEvent) => void>();
   private stopping = false;
   private readonly latest = new Map<string, CheckState>();
+  private procedures: ProcedureScheduler | undefined;
+  /** Runs runbook steps; built on start, when the runbooks have been read. */
+  executions: ExecutionService | undefined;
 
   private constructor(
     private readonly daemon: OperationsHost,
@@ -127,6 +136,45 @@ export class Operations {
     await this.checks.start();
     this.armAlertTimer();
     await this.armReleaseTimer();
+    await this.startExecutions(config);
+  }
+
+  /** Reads the runbooks, builds the execution service and starts procedures that run by `cron`. */
+  private async startExecutions(config: OpsConfig): Promise<void> {
+    const { store, clock, logger, baseDir } = this.daemon;
+    if (baseDir === undefined) return;
+    this.executions = new ExecutionService({
+      store,
+      clock,
+      config,
+      baseDir,
+      runbooks: await loadConfiguredRunbooks(config, baseDir),
+      logger,
+      incidents: storeIncidentLink(store),
+    });
+    this.procedures = new ProcedureScheduler({
+      clock,
+      config,
+      service: this.executions,
+      onFailure: (run) => this.enqueue(() => this.procedureFailed(run)).then(() => undefined),
+      onError: (reference, error) => logger.error({ err: error, procedure: reference }, 'scheduled procedure could not run'),
+    });
+    this.procedures.start();
+  }
+
+  /** A procedure run by `cron` that did not pass opens an incident (restore test, DR drill, morning checks). */
+  private async procedureFailed(run: UnattendedRun): Promise<void> {
+    const ladder = new SeverityLadder(this.daemon.config.severities.length ? this.daemon.config.severities : undefined).severities;
+    const severity = ladder[Math.min(2, ladder.length - 1)]!.id;
+    await this.createIncident(
+      {
+        title: `Scheduled procedure ${run.procedure} did not pass`,
+        severity,
+        labels: { procedure: run.procedure, execution: run.id },
+        runbook: run.procedure,
+      },
+      { name: 'system:scheduler', role: 'admin', via: 'system' },
+    );
   }
 
   async stop(): Promise<void> {
@@ -134,6 +182,7 @@ export class Operations {
     this.cancelAlertTimer?.();
     this.cancelReleaseTimer?.();
     await this.checks?.stop();
+    await this.procedures?.stop();
     await this.queue;
     await this.escalations.close();
     await this.outbox.stop();
@@ -147,6 +196,8 @@ export class Operations {
       this.outbox.setChannels(config.channels);
     });
     if (this.options.probes === false) return;
+    await this.procedures?.stop();
+    await this.startExecutions(config);
     // Checks are rebuilt: the scheduler keeps each check's phase (derived from its id), so a reload causes no burst.
     await this.checks?.stop();
     this.checks = createCheckRunner({
