@@ -1,0 +1,57 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const repoRoot = path.resolve(import.meta.dirname, '../../..');
+const bin = path.join(repoRoot, 'bin/opsbook.js');
+
+async function opsbook(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { cwd: repoRoot });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+describe('opsbook import', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'opsbook-import-cli-'));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('--out writes ops.yaml referring to the runbooks from there, and the verbatim rules beside it', async () => {
+    const out = path.join(dir, 'proposal');
+    const r = await opsbook('import', 'test/fixtures/import/payments-api.md', 'test/fixtures/import/payments-alerts.rules.yml', '--out', out);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/wrote .*ops\.yaml, .*prometheus\/rules\.yaml: \d+ checks/);
+    const config = await readFile(path.join(out, 'ops.yaml'), 'utf8');
+    const ref = path.relative(out, path.join(repoRoot, 'test/fixtures/import/payments-api.md')).split(path.sep).join('/');
+    expect(config).toContain(`  - ${ref}\n`);
+    expect(config).toContain(`# source: ${ref}:10`);
+    expect((await stat(path.join(out, 'prometheus/rules.yaml'))).isFile()).toBe(true);
+    const check = await opsbook('validate', path.join(out, 'ops.yaml'));
+    expect(check.code).not.toBe(0);
+    expect(check.stdout + check.stderr).toContain('TODO_PAYMENTS_API_BASE_URL');
+  });
+
+  it('prints YAML to stdout, or the proposal as --json', async () => {
+    const yaml = await opsbook('import', 'test/fixtures/import/payments-api.md');
+    expect(yaml.stdout).toContain('url: ${TODO_PAYMENTS_API_BASE_URL}/healthz');
+    const json = await opsbook('import', '--json', 'test/fixtures/import/payments-api.md');
+    const proposal = JSON.parse(json.stdout) as { todos: { name: string }[]; findings: unknown[] };
+    expect(proposal.todos.map((t) => t.name)).toContain('TODO_PAYMENTS_API_BASE_URL');
+  });
+
+  it('exits 1 naming a file it cannot read', async () => {
+    const r = await opsbook('import', 'no/such/runbook.md');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('no/such/runbook.md: error: cannot read runbook: no such file (OPSBOOK_E_RUNBOOK_READ)');
+  });
+});

@@ -1,0 +1,79 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { loadConfig } from '../config/index.js';
+import { emit, propose, type ImportInput } from './index.js';
+import { fillTodos } from './test-support.js';
+
+const fixtures = path.resolve(import.meta.dirname, '../../test/fixtures/import');
+const read = async (name: string): Promise<ImportInput> => ({ text: await readFile(path.join(fixtures, name), 'utf8'), ref: name });
+
+/** Runbooks in layouts other than the seeds': import degrades to TODOs, never to errors. */
+describe('import on other runbook layouts', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'opsbook-import-layouts-'));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  async function validates(inputs: ImportInput[]): Promise<string[]> {
+    const proposal = propose(inputs);
+    const file = path.join(dir, `${inputs.map((i) => i.ref).join('+')}.yaml`);
+    await writeFile(file, emit(proposal).config);
+    const r = await loadConfig(file, { env: fillTodos(proposal) });
+    return r.ok ? [] : r.issues.map((i) => `${i.path}: ${i.message}`);
+  }
+
+  it('a Meaning / Impact / Diagnosis / Mitigation one-alert page: a service, nothing invented, valid', async () => {
+    const page = await read('KubePodCrashLooping.md');
+    const proposal = propose([page]);
+    expect(proposal.items.map((i) => i.section)).toEqual(['services']);
+    expect(await validates([page])).toEqual([]);
+  });
+
+  it('a Prometheus rules file: fitting expressions become checks and rules, the rest stays verbatim with its line', async () => {
+    const rules = await read('payments-alerts.rules.yml');
+    const proposal = propose([rules]);
+    const ruleIds = proposal.items.filter((i) => i.section === 'rules').map((i) => i.id);
+    expect(ruleIds).toEqual(['payments-high-error-rate', 'payments-slow-requests']);
+    const error = proposal.items.find((i) => i.id === 'payments-high-error-rate' && i.section === 'rules')!;
+    expect(error.body).toMatchObject({ condition: 'value > 0.05', for: '10m', annotations: { summary: 'Payments API error rate is {{ value }}', description: 'More than 5% of requests to {{ labels.instance }} fail.' } });
+    expect(error.sources).toEqual([{ file: 'payments-alerts.rules.yml', line: 4 }]);
+    expect(proposal.items.find((i) => i.id === 'payments-slow-requests' && i.section === 'checks')?.body).toMatchObject({ quantile: { q: 0.99, histogram: 'payments_request_duration_seconds' } });
+    expect(proposal.verbatim.map((v) => [v.alert, v.source.line])).toEqual([['PaymentsQueueStuck', 22], ['KubePodCrashLooping', 30]]);
+    const emitted = emit(proposal, { prometheusRulesFile: 'prometheus/rules.yaml' });
+    const file = parse(emitted.prometheusRules!) as { groups: { name: string; rules: { alert: string; expr: string }[] }[] };
+    expect(file.groups[0]!.rules.map((r) => r.alert)).toEqual(['PaymentsQueueStuck', 'KubePodCrashLooping']);
+    expect(emitted.prometheusRules).toContain('# source: payments-alerts.rules.yml:22');
+    expect(await validates([rules])).toEqual([]);
+  });
+
+  it('runbook_url links a rule to the imported runbook it names', async () => {
+    const proposal = propose([await read('payments-alerts.rules.yml'), await read('payments-api.md'), await read('KubePodCrashLooping.md')]);
+    const rule = proposal.items.find((i) => i.section === 'rules' && i.id === 'payments-high-error-rate')!;
+    expect(String(rule.body.runbook)).toMatch(/^payments-api\.md#/);
+  });
+
+  it('an Overview / Troubleshooting / Possible Resolutions / Escalation page: health table, symptoms, escalation', async () => {
+    const page = await read('payments-api.md');
+    const proposal = propose([page]);
+    expect(proposal.items.find((i) => i.id === 'payments-api-readyz')?.body).toMatchObject({ kind: 'http', url: '${TODO_PAYMENTS_API_BASE_URL}/readyz' });
+    expect(proposal.items.find((i) => i.section === 'escalation_policies')?.body.steps).toEqual([
+      { targets: [{ user: 'payments-api-payments-on-call' }], timeout: '10m' },
+      { targets: [{ user: 'payments-api-payments-lead' }], timeout: '30m' },
+    ]);
+    expect(await validates([page])).toEqual([]);
+  });
+
+  it('odd input degrades: an empty file, prose only, a broken table, YAML that is not a rules file', async () => {
+    const odd: ImportInput[] = [
+      { ref: 'empty.md', text: '' },
+      { ref: 'prose.md', text: 'Just call Sam if the site is down.\n' },
+      { ref: 'broken.md', text: '# X\n\n| Severity | Response Time |\n|---|---|\n| | |\n| P9 - ??? | whenever |\n\n- Queue > lots: Warning\n' },
+      { ref: 'values.yaml', text: 'replicas: 3\nimage: app:1.2\n' },
+    ];
+    for (const input of odd) expect(await validates([input]), input.ref).toEqual([]);
+  });
+});
