@@ -123,6 +123,9 @@ export function extractThresholds(ctx: FileContext, linker: Linker, queues: Queu
         const base = slug(key).startsWith(`${ctx.service}-`) ? slug(key) : `${ctx.service}-${slug(key)}`;
         const item = ctx.add({ section: 'checks', body: measureBody(ctx, f.th), sources: [ctx.src(f.line)], notes: measureNotes(ctx, f.th) }, base);
         check = { item, placeholder: '[VALUE]', domain: 'seconds' };
+        const measured = ['gauge', 'quantile'].map((k) => item.body[k]).find((v) => v !== undefined);
+        const what = typeof measured === 'string' && !measured.startsWith('${') ? `gauge ${measured}` : measured && typeof measured === 'object' && !String((measured as { histogram: string }).histogram).startsWith('${') ? `p${String((measured as { q: number }).q).slice(2)} of ${(measured as { histogram: string }).histogram}` : 'source TODO';
+        ctx.found('check', `${item.id}: metrics (${what}) for "${f.th.subject}"`, f.line);
         const runbook = f.procedure ? ctx.reference(f.procedure) : linker.find([f.th.subject, key], ctx);
         if (runbook) item.body.runbook = runbook;
       }

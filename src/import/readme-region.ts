@@ -1,0 +1,30 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseRunbook } from '../runbooks/index.js';
+import { propose } from './propose.js';
+import { importReadme } from './readme.js';
+
+/** The README's import section, built by importing each seed runbook on its own. */
+export async function importReadmeRegion(seedsDir: string): Promise<string> {
+  const runbooks = [];
+  for (const name of (await readdir(seedsDir)).sort()) {
+    const text = await readFile(path.join(seedsDir, name), 'utf8');
+    const title = `Seed ${name.slice(0, 3)}: ${parseRunbook(text, { file: name }).title}`;
+    runbooks.push({ title, file: name, proposal: propose([{ text, ref: name }]) });
+  }
+  return [
+    '## Import: an ops config proposed from runbooks',
+    '',
+    '`opsbook import FILE... [--out DIR] [--json]` reads markdown runbooks (and Prometheus rule files) and proposes',
+    'services, checks, rules, severities, escalation policies and SLOs. Every entry carries `# source: FILE:LINE`; what',
+    'a runbook does not say is a `${TODO_…}` variable listed at the top of `ops.yaml`, so the proposal fails `opsbook',
+    'validate` only by naming those variables, and validates once they are set (tested for every seed). Prometheus rules',
+    'whose expression a metrics check computes (a gauge, a rate, a ratio of rates, `histogram_quantile`) become a',
+    'metrics check and a rule; others are kept verbatim in `DIR/prometheus/rules.yaml` (a subdirectory, so that',
+    '`opsbook validate DIR` does not read it as config). Backups: `max_age` is one period plus a twelfth (Daily → 26h).',
+    '',
+    'What import finds in each seed runbook (generated; `src/import/readme.test.ts` keeps it in step):',
+    '',
+    importReadme(runbooks),
+  ].join('\n');
+}
