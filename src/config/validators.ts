@@ -11,4 +11,5 @@ export const CONFIG_VALIDATORS: readonly ConfigValidator[] = [
   validateCheckConditions,
   oncallReferencesValidator,
   (await import('../incidents/config-validator.js')).incidentsReferencesValidator,
+  (await import('../slos/config-validator.js')).slosReferencesValidator,
 ];

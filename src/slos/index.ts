@@ -20,3 +20,4 @@ export { rollErrorRatioValues } from './values.js';
 export { windowAt, periodBounds, nominalWindowMs, calendarStart, type ReportPeriod } from './windows.js';
 export { recoveryPointStatus, recoveryTimeStatus, type RecoveryPointStatus, type RecoveryTimeStatus } from './recovery.js';
 export { buildReport, renderReportMarkdown, renderReportHtml, budgetChartSvg, type OperationsReport } from './report/index.js';
+export { slosReferencesValidator } from './config-validator.js';

@@ -23,5 +23,7 @@ export const COMMAND_MODULES: RegisterCommands[] = [
   (await import('./audit.js')).registerAudit,
   registerUser,
   (await import('./notify.js')).registerNotify,
+  (await import('./report.js')).registerReport,
+  (await import('./slo.js')).registerSlo,
   (await import('./import.js')).registerImport,
 ];

@@ -20,7 +20,7 @@ const objective = () =>
         pushIssue(ctx, 'OPSBOOK_E_CONFIG_INVALID', `must be a percentage between 0 and 100 such as 99.9% (got "${text}")`, v);
         return z.NEVER;
       }
-      return pct / 100;
+      return Number((pct / 100).toPrecision(12)); // 99.9 / 100 is 0.9990000000000001
     })
     .describe('Target share of good events, e.g. 99.9% (a percentage).');
 
