@@ -26,4 +26,5 @@ export const COMMAND_MODULES: RegisterCommands[] = [
   (await import('./report.js')).registerReport,
   (await import('./slo.js')).registerSlo,
   (await import('./import.js')).registerImport,
+  (await import('./incident.js')).registerIncident,
 ];
