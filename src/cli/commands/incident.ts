@@ -1,0 +1,174 @@
+import type { Command } from 'commander';
+import type { Incident, TimelineEntry } from '../../incidents/index.js';
+import type { Actor } from '../../identity/index.js';
+import type { RegisterCommands, CliIO } from '../context.js';
+import { cliActor, openLocal } from '../local.js';
+import { callApi, remoteFrom, type Remote } from '../remote.js';
+
+interface Common {
+  config?: string;
+  as?: string;
+  server?: string;
+  token?: string;
+  json?: boolean;
+}
+
+const MOVES = ['ack', 'investigate', 'mitigate', 'resolve'] as const;
+const ACTION_OF = { ack: 'acknowledge', investigate: 'investigate', mitigate: 'mitigate', resolve: 'resolve' } as const;
+
+function withCommon(cmd: Command): Command {
+  return cmd
+    .option('-c, --config <path>', 'ops.yaml or a directory of YAML files (local mode)')
+    .option('--as <name>', 'acting user (local mode; default OPSBOOK_USER)')
+    .option('--server <url>', 'a running opsbook to act through (default OPSBOOK_SERVER)')
+    .option('--token <token>', 'API token for --server (default OPSBOOK_TOKEN)')
+    .option('--json', 'print JSON');
+}
+
+/**
+ * Runs `work` against a running daemon's API when --server is given, else against the local store
+ * with the same domain code the daemon runs (an acknowledgement also stops the escalation, and the
+ * daemon's outbox delivers what it enqueues).
+ */
+async function withIncidents<T>(
+  opts: Common,
+  io: CliIO,
+  remote: (r: Remote) => Promise<T>,
+  local: (ctx: {
+    ops: import('../../daemon/operations/index.js').Operations;
+    actor: () => Promise<Actor>;
+    store: import('../../store/index.js').Store;
+    config: import('../../config/index.js').OpsConfig;
+  }) => Promise<T>,
+): Promise<T> {
+  const r = remoteFrom(opts, io.env);
+  if (r) return remote(r);
+  const ctx = await openLocal(opts.config, io.env);
+  try {
+    const { Operations } = await import('../../daemon/operations/index.js');
+    const { Registry } = await import('prom-client');
+    const { createLogger } = await import('../../daemon/index.js');
+    const ops = await Operations.create({ store: ctx.store, clock: ctx.clock, config: ctx.config, logger: createLogger({ level: 'warn', pretty: false, destination: process.stderr }), metrics: { registry: new Registry() } });
+    return await local({ ops, actor: () => cliActor(ctx.config, opts.as, io.env), store: ctx.store, config: ctx.config });
+  } finally {
+    await ctx.close();
+  }
+}
+
+function line(i: Incident): string {
+  const when = new Date(i.openedAt).toISOString().replace('.000Z', 'Z');
+  return [i.id, i.severity, i.state.padEnd(13), when, i.service ?? '-', i.title].join('  ');
+}
+
+export const registerIncident: RegisterCommands = (program, io) => {
+  const incident = program.command('incident').description('List, show, acknowledge, resolve and annotate incidents; write the review.');
+
+  withCommon(incident.command('list'))
+    .description('Incidents, newest first.')
+    .option('--state <state>', 'triggered, acknowledged, investigating, mitigated, resolved, reviewed, or open')
+    .option('--severity <id>', 'only this severity')
+    .option('--limit <n>', 'how many', '50')
+    .action(async (opts: Common & { state?: string; severity?: string; limit: string }) => {
+      const limit = Number(opts.limit);
+      const list = await withIncidents(
+        opts,
+        io,
+        async (r) => {
+          const q = new URLSearchParams({ limit: String(limit), ...(opts.state ? { state: opts.state } : {}), ...(opts.severity ? { severity: opts.severity } : {}) });
+          return (await callApi<{ incidents: Incident[] }>(r, 'GET', `/api/incidents?${q}`)).incidents;
+        },
+        async ({ ops }) => {
+          const state = opts.state === 'open' ? ['triggered', 'acknowledged', 'investigating', 'mitigated'] : opts.state;
+          return ops.incidents.list({ ...(state ? { state } : {}), ...(opts.severity ? { severity: opts.severity } : {}), limit });
+        },
+      );
+      if (opts.json) return io.out(JSON.stringify(list, null, 2));
+      if (list.length === 0) return io.out('no incidents');
+      for (const i of list) io.out(line(i));
+    });
+
+  withCommon(incident.command('show <id>'))
+    .description('One incident with its timeline.')
+    .action(async (id: string, opts: Common) => {
+      const { incident: i, timeline } = await withIncidents(
+        opts,
+        io,
+        async (r) => ({
+          incident: await callApi<Incident>(r, 'GET', `/api/incidents/${encodeURIComponent(id)}`),
+          timeline: (await callApi<{ timeline: TimelineEntry[] }>(r, 'GET', `/api/incidents/${encodeURIComponent(id)}/timeline`)).timeline,
+        }),
+        async ({ ops }) => ({ incident: await ops.incidents.get(id), timeline: await ops.incidents.timeline(id) }),
+      );
+      if (opts.json) return io.out(JSON.stringify({ incident: i, timeline }, null, 2));
+      io.out(line(i));
+      if (i.runbook) io.out(`runbook: ${i.runbook}`);
+      for (const t of timeline) io.out(`  ${new Date(t.at).toISOString()}  ${t.kind.padEnd(12)} ${t.actor}: ${t.text}`);
+    });
+
+  for (const move of MOVES) {
+    withCommon(incident.command(`${move} <id>`))
+      .description(`${ACTION_OF[move][0]!.toUpperCase()}${ACTION_OF[move].slice(1)} an incident.`)
+      .option('-m, --note <text>', 'a note for the timeline')
+      .action(async (id: string, opts: Common & { note?: string }) => {
+        const i = await withIncidents(
+          opts,
+          io,
+          (r) => callApi<Incident>(r, 'POST', `/api/incidents/${encodeURIComponent(id)}/${ACTION_OF[move]}`, opts.note ? { note: opts.note } : {}),
+          async ({ ops, actor }) => ops.act(id, ACTION_OF[move], await actor(), opts.note),
+        );
+        if (opts.json) return io.out(JSON.stringify(i, null, 2));
+        io.out(`${i.id} is now ${i.state}`);
+      });
+  }
+
+  withCommon(incident.command('note <id> <text>'))
+    .description('Add a note to an incident’s timeline ("follow-up: …" notes become review follow-ups).')
+    .action(async (id: string, text: string, opts: Common) => {
+      const entry = await withIncidents(
+        opts,
+        io,
+        (r) => callApi<TimelineEntry>(r, 'POST', `/api/incidents/${encodeURIComponent(id)}/notes`, { text }),
+        async ({ ops, actor }) => ops.incidents.addNote(id, await actor(), text),
+      );
+      io.out(opts.json ? JSON.stringify(entry, null, 2) : `noted on ${id}`);
+    });
+
+  withCommon(incident.command('review <id>'))
+    .description('Write the post-incident review as markdown (timeline, response times against target, steps run, follow-ups).')
+    .option('-o, --out <file>', 'write to a file instead of stdout')
+    .action(async (id: string, opts: Common & { out?: string }) => {
+      const markdown = await withIncidents(
+        opts,
+        io,
+        async () => {
+          throw new (await import('../../lib/errors/index.js')).OpsbookError('OPSBOOK_E_USAGE', 'incident review reads the store directly; run it where the config is (without --server)');
+        },
+        async ({ ops, store, config }) => {
+          const { renderReview, SeverityLadder } = await import('../../incidents/index.js');
+          const { listExecutions, listTranscript } = await import('../../executions/index.js');
+          const i = await ops.incidents.get(id);
+          const ladder = new SeverityLadder(config.severities.length ? config.severities : undefined);
+          const severity = ladder.has(i.severity) ? ladder.get(i.severity) : undefined;
+          const steps = [];
+          for (const e of await listExecutions(store, { incidentId: id })) {
+            for (const t of await listTranscript(store, e.id)) {
+              if (t.kind !== 'command') continue;
+              steps.push({ procedure: e.procedure, step: `step ${t.step}.${t.command}`, command: t.text, actor: t.actor, at: t.at, status: t.status, output: [t.stdout, t.stderr].filter(Boolean).join('\n') });
+            }
+          }
+          return renderReview({
+            incident: i,
+            severity,
+            alerts: await ops.incidents.alerts(id),
+            timeline: await ops.incidents.timeline(id),
+            steps,
+            ...(severity?.response.kind === 'duration' ? { responseTargetMs: severity.response.ms } : {}),
+          });
+        },
+      );
+      if (opts.out) {
+        (await import('node:fs')).writeFileSync(opts.out, markdown);
+        io.err(`review written to ${opts.out}`);
+      } else io.out(markdown);
+    });
+};

@@ -1,0 +1,51 @@
+import { OpsbookError, type ErrorCode } from '../lib/errors/index.js';
+
+/** A running daemon to talk to instead of the local store: `--server URL --token T` or OPSBOOK_SERVER / OPSBOOK_TOKEN. */
+export interface Remote {
+  url: string;
+  token: string;
+}
+
+export function remoteFrom(opts: { server?: string; token?: string }, env: NodeJS.ProcessEnv): Remote | undefined {
+  const url = opts.server ?? env.OPSBOOK_SERVER;
+  if (!url) return undefined;
+  const token = opts.token ?? env.OPSBOOK_TOKEN;
+  if (!token) throw new OpsbookError('OPSBOOK_E_USAGE', 'talking to a server needs a token: --token T or OPSBOOK_TOKEN', { location: { path: '--token' } });
+  if (!/^https?:\/\//.test(url)) throw new OpsbookError('OPSBOOK_E_USAGE', `--server must be an http(s) URL (got "${url}")`, { location: { path: '--server' } });
+  return { url: url.replace(/\/+$/, ''), token };
+}
+
+/** Calls the daemon's API; an error answer becomes the same OpsbookError the daemon raised. */
+export async function callApi<T>(remote: Remote, method: string, path: string, body?: unknown): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(`${remote.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${remote.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  } catch (e) {
+    throw new OpsbookError('OPSBOOK_E_STORE_UNAVAILABLE', `cannot reach ${remote.url}: ${(e as Error).message}`, { cause: e });
+  }
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  if (!res.ok) {
+    const err = (json as { error?: { code?: string; message?: string; path?: string } } | undefined)?.error;
+    const code = (err?.code ?? 'OPSBOOK_E_INTERNAL') as ErrorCode;
+    throw new OpsbookError(code, `${remote.url} answered ${res.status}: ${err?.message ?? text.slice(0, 200)}`, err?.path ? { location: { path: err.path } } : {});
+  }
+  return json as T;
+}
+
+/** The options every command that reads or changes state accepts. */
+export function remoteOptionsHelp(): Array<[string, string]> {
+  return [
+    ['--server <url>', 'a running opsbook to act through (default: OPSBOOK_SERVER; else the local store)'],
+    ['--token <token>', 'API token for --server (default: OPSBOOK_TOKEN)'],
+  ];
+}

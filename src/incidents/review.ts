@@ -1,0 +1,96 @@
+import type { Incident, IncidentAlert, Severity, TimelineEntry } from './types.js';
+
+/** A command a responder ran, as the post-incident review shows it. */
+export interface ReviewStep {
+  procedure: string;
+  step: string;
+  command: string;
+  actor: string;
+  at: number;
+  status: string;
+  output: string;
+}
+
+export interface ReviewInput {
+  incident: Incident;
+  severity: Severity | undefined;
+  alerts: IncidentAlert[];
+  timeline: TimelineEntry[];
+  steps: ReviewStep[];
+  /** Response targets for the incident's severity, in ms, when it has a duration target. */
+  responseTargetMs?: number;
+}
+
+function iso(ms: number | undefined): string {
+  return ms === undefined ? '—' : new Date(ms).toISOString().replace('.000Z', 'Z');
+}
+
+function span(ms: number | undefined): string {
+  if (ms === undefined) return '—';
+  const m = Math.round(ms / 60_000);
+  return m < 60 ? `${m} min` : `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
+const fence = (text: string): string => {
+  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  const f = '`'.repeat(longest + 1);
+  return `${f}\n${text.trimEnd()}\n${f}`;
+};
+
+/**
+ * The post-incident review as markdown: summary, severity, impact window, the times to
+ * acknowledge / mitigate / resolve against the severity's target, the timeline, the steps run
+ * with their outputs, and the follow-ups still open (notes marked `TODO:` or `follow-up:`).
+ */
+export function renderReview(r: ReviewInput): string {
+  const { incident } = r;
+  const firstStatus = (to: string) => r.timeline.find((t) => t.kind === 'status' && t.data.to === to)?.at;
+  const acknowledgedAt = incident.acknowledgedAt ?? firstStatus('acknowledged');
+  const mitigatedAt = firstStatus('mitigated');
+  const resolvedAt = incident.resolvedAt ?? firstStatus('resolved');
+  const impactStart = Math.min(incident.openedAt, ...r.alerts.map((a) => a.firstFiredAt));
+  const impactEnd = resolvedAt ?? Math.max(...r.alerts.map((a) => a.resolvedAt ?? a.lastFiredAt), incident.updatedAt);
+  const target = r.responseTargetMs;
+  const ackDelay = acknowledgedAt === undefined ? undefined : acknowledgedAt - incident.openedAt;
+  const verdict = (ms: number | undefined) => (ms === undefined || target === undefined ? '' : ms <= target ? ' (within target)' : ' (**missed target**)');
+  const followUps = r.timeline.filter((t) => t.kind === 'note' && /^(todo|follow-?up)\s*:/i.test(t.text));
+
+  const lines = [
+    `# Post-incident review: ${incident.title}`,
+    '',
+    `- **Incident:** ${incident.id} (${incident.state})`,
+    `- **Severity:** ${incident.severity}${r.severity ? ` — ${r.severity.name}` : ''}`,
+    `- **Service:** ${incident.service ?? '—'}`,
+    `- **Impact window:** ${iso(impactStart)} → ${iso(impactEnd)} (${span(impactEnd - impactStart)})`,
+    `- **Runbook:** ${incident.runbook ?? '—'}`,
+    '',
+    '## Summary',
+    '',
+    r.alerts.length
+      ? r.alerts.map((a) => `- ${a.annotations.summary ?? a.ruleId} (${a.ruleId}; fired ${iso(a.firstFiredAt)}${a.resolvedAt ? `, resolved ${iso(a.resolvedAt)}` : ''})`).join('\n')
+      : '- Opened by hand.',
+    '',
+    '## Response times',
+    '',
+    '| measure | time | against target |',
+    '|---|---|---|',
+    `| time to acknowledge | ${span(ackDelay)} | ${target === undefined ? '—' : `${span(target)}${verdict(ackDelay)}`} |`,
+    `| time to mitigate | ${span(mitigatedAt === undefined ? undefined : mitigatedAt - incident.openedAt)} | — |`,
+    `| time to resolve | ${span(resolvedAt === undefined ? undefined : resolvedAt - incident.openedAt)} | — |`,
+    '',
+    '## Timeline',
+    '',
+    ...r.timeline.map((t) => `- ${iso(t.at)} **${t.kind}** ${t.actor}: ${t.text.replace(/\n/g, ' ')}`),
+    '',
+    '## Steps run',
+    '',
+    ...(r.steps.length
+      ? r.steps.flatMap((s) => [`### ${s.procedure} — ${s.step}`, '', `${s.actor} at ${iso(s.at)}: ${s.status}`, '', fence(s.command), '', fence(s.output || '(no output)'), ''])
+      : ['No runbook steps were run through opsbook.', '']),
+    '## Follow-ups',
+    '',
+    ...(followUps.length ? followUps.map((f) => `- [ ] ${f.text.replace(/^(todo|follow-?up)\s*:\s*/i, '')} (${f.actor}, ${iso(f.at)})`) : ['- [ ] None recorded yet: add notes starting with "follow-up:".']),
+    '',
+  ];
+  return lines.join('\n');
+}
