@@ -18,6 +18,7 @@ export const COMMAND_MODULES: RegisterCommands[] = [
   registerOncall,
   registerRunbook,
   (await import('./check.js')).registerCheck,
+  (await import('./test.js')).registerTest,
   (await import('./run.js')).registerRun,
   (await import('./execution.js')).registerExecution,
   (await import('./audit.js')).registerAudit,

@@ -77,6 +77,9 @@ export const ERROR_CATALOGUE = {
   OPSBOOK_E_SILENCE_INVALID: { kind: 'invalid', summary: 'A silence has no matchers, a bad regex, or ends before it starts.' },
   OPSBOOK_E_SILENCE_UNKNOWN: { kind: 'not_found', summary: 'No live silence with that id exists.' },
 
+  // config-tests/ (opsbook test)
+  OPSBOOK_E_TEST_FILE_INVALID: { kind: 'invalid', summary: 'An `opsbook test` file is malformed or names a check, user, severity or incident the config lacks (file:line given).' },
+
   // http/ sign-in and web UI
   OPSBOOK_E_PASSWORD_WEAK: { kind: 'invalid', summary: 'A new UI password is too short (at least 12 characters) or too long.' },
   OPSBOOK_E_CSRF_INVALID: { kind: 'forbidden', summary: 'A request with a session cookie lacks the session’s CSRF token (form field _csrf or X-CSRF-Token header).' },
