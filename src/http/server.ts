@@ -40,7 +40,7 @@ export function buildServer(daemon: Daemon): FastifyInstance {
     forceCloseConnections: 'idle',
     bodyLimit: 1024 * 1024,
     // Signed action-link tokens travel in the path and are longer than Fastify's default 100.
-    maxParamLength: 2048,
+    routerOptions: { maxParamLength: 2048 },
   });
   app.setErrorHandler(errorHandler);
   const inventory: RouteInventoryEntry[] = [];

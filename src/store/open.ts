@@ -48,8 +48,31 @@ function openSqlite(options: OpenStoreOptions): Store {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachedStatements(sqlite) }) });
   return new KyselyStore('sqlite', db, file);
+}
+
+/**
+ * Kysely prepares every query afresh; preparing costs more than running most of opsbook's small
+ * statements. The same SQL text reuses its prepared statement (a bounded cache). Reuse is safe:
+ * better-sqlite3 runs statements synchronously and Kysely uses the connection one query at a time.
+ */
+function cachedStatements(sqlite: SqliteDatabase.Database, max = 512) {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare: (sql: string) => {
+      let stmt = cache.get(sql);
+      if (stmt) {
+        cache.delete(sql);
+      } else {
+        stmt = sqlite.prepare(sql);
+        if (cache.size >= max) cache.delete(cache.keys().next().value!);
+      }
+      cache.set(sql, stmt);
+      return stmt;
+    },
+  };
 }
 
 async function openPostgres(options: OpenStoreOptions): Promise<Store> {

@@ -7,6 +7,7 @@ import { EscalationDriver } from '../../oncall/index.js';
 import type { Actor } from '../../identity/index.js';
 import { ExecutionService, loadConfiguredRunbooks, ProcedureScheduler, storeIncidentLink, type UnattendedRun } from '../../executions/index.js';
 import { SeverityLadder } from '../../incidents/index.js';
+import { SloEvaluator, slosFromConfig } from '../../slos/index.js';
 import { findIncident } from '../../store/index.js';
 import type { Daemon } from '../daemon.js';
 import type { DaemonMetrics } from '../metrics.js';
@@ -57,6 +58,8 @@ export class Operations {
   private stopping = false;
   private readonly latest = new Map<string, CheckState>();
   private procedures: ProcedureScheduler | undefined;
+  private slos: SloEvaluator | undefined;
+  private cancelSloTimer: (() => void) | undefined;
   /** Runs runbook steps; built on start, when the runbooks have been read. */
   executions: ExecutionService | undefined;
 
@@ -136,7 +139,22 @@ export class Operations {
     await this.checks.start();
     this.armAlertTimer();
     await this.armReleaseTimer();
+    this.slos = await SloEvaluator.open(store, clock, slosFromConfig(config).slos);
+    this.armSloTimer();
     await this.startExecutions(config);
+  }
+
+  /** Burn-rate alerts enter the pipeline like any other alert, once a minute as rollups close. */
+  private armSloTimer(): void {
+    this.cancelSloTimer?.();
+    const due = this.slos?.nextDueAt();
+    if (due === undefined || this.stopping) return;
+    this.cancelSloTimer = this.daemon.clock.at(due, () => {
+      void this.enqueue(async () => {
+        for (const event of (await this.slos?.tick()) ?? []) await this.onAlertEvent(event);
+        this.armSloTimer();
+      });
+    });
   }
 
   /** Reads the runbooks, builds the execution service and starts procedures that run by `cron`. */
@@ -181,6 +199,7 @@ export class Operations {
     this.stopping = true;
     this.cancelAlertTimer?.();
     this.cancelReleaseTimer?.();
+    this.cancelSloTimer?.();
     await this.checks?.stop();
     await this.procedures?.stop();
     await this.queue;
@@ -194,6 +213,8 @@ export class Operations {
       this.incidents.configure(incidentConfig(config));
       this.escalations.configure(config.escalation_policies, config.schedules);
       this.outbox.setChannels(config.channels);
+      this.slos?.reload(slosFromConfig(config).slos);
+      this.armSloTimer();
     });
     if (this.options.probes === false) return;
     await this.procedures?.stop();
@@ -291,7 +312,13 @@ export class Operations {
     this.cancelReleaseTimer = this.daemon.clock.at(due, () => {
       void this.enqueue(async () => {
         const effects = await this.incidents.releaseHeld();
-        for (const e of effects) await this.applyEffect(e);
+        // A page held back by a window starts its response clock when it goes out, not when the
+        // incident opened: otherwise the first step and the response-target escalation would
+        // fire in the same minute.
+        const released = new Set(effects.filter((e) => e.kind === 'notify' && e.event === 'released').map((e) => e.incidentId));
+        for (const e of effects) {
+          await this.applyEffect(e.kind === 'start_escalation' && released.has(e.incidentId) ? this.restartedAt(e) : e);
+        }
         await this.armReleaseTimer();
       });
     });
@@ -301,6 +328,13 @@ export class Operations {
     this.emit({ type: 'incident', incident: result.incident });
     for (const effect of result.effects) await this.applyEffect(effect);
     if (result.incident.heldBy) await this.armReleaseTimer();
+  }
+
+  /** A start_escalation whose response clock starts now (same target length). */
+  private restartedAt(e: Extract<IncidentEffect, { kind: 'start_escalation' }>): IncidentEffect {
+    const now = this.daemon.clock.now();
+    const { responseDueAt, ...rest } = e;
+    return { ...rest, openedAt: now, ...(responseDueAt !== undefined ? { responseDueAt: now + (responseDueAt - e.openedAt) } : {}) };
   }
 
   private async applyEffect(effect: IncidentEffect): Promise<void> {
@@ -322,13 +356,18 @@ export class Operations {
         return;
       }
       case 'stop_escalation': {
-        await this.escalations.stop(incident.id, effect.reason, effect.by, store.db);
-        await this.toChannels(policyChannels(config, policyId), incident, effect.reason === 'acknowledged' ? 'incident.acknowledged' : 'incident.resolved');
+        // Status updates go only where someone was paged: an incident whose page a window held
+        // back and that resolved inside it stays quiet.
+        if (await this.escalations.stop(incident.id, effect.reason, effect.by, store.db)) {
+          await this.toChannels(policyChannels(config, policyId), incident, effect.reason === 'acknowledged' ? 'incident.acknowledged' : 'incident.resolved');
+        }
         return;
       }
       case 'notify': {
         if (effect.suppressedBy) return; // held: the timeline says by what; released later or dropped
-        if (effect.event === 'resolved') await this.toChannels(policyChannels(config, policyId), incident, 'incident.resolved');
+        if (effect.event === 'resolved' && (await this.escalations.state(incident.id))) {
+          await this.toChannels(policyChannels(config, policyId), incident, 'incident.resolved');
+        }
         if (effect.event === 'reopened') await this.toChannels(policyChannels(config, policyId), incident, 'incident.reopened');
         return;
       }
