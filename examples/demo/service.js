@@ -39,6 +39,11 @@ const server = http.createServer((req, res) => {
         '',
       ].join('\n'), 'text/plain; version=0.0.4');
     }
+    if (url.pathname === '/_slack' && req.method === 'POST') {
+      // Stands in for a Slack incoming webhook so the demo's pages land somewhere.
+      req.resume();
+      return send(res, 200, 'ok', 'text/plain');
+    }
     if (url.pathname === '/_control' && req.method === 'POST') {
       let body = '';
       req.on('data', (c) => (body += c));

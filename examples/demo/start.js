@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
 const service = spawn(process.execPath, [path.join(here, 'service.js')], { stdio: 'inherit' });
-const opsbook = spawn(process.execPath, [path.join(root, 'bin/opsbook.js'), 'serve', '--config', path.join(here, 'ops.yaml'), ...process.argv.slice(2)], {
+const opsbook = spawn(process.execPath, [path.join(root, 'bin/opsbook.js'), 'serve', '--config', here, ...process.argv.slice(2)], {
   stdio: 'inherit',
 });
 
