@@ -18,7 +18,7 @@ describe('opsbook validate', () => {
     const dir = await dirWith({ 'ops.yaml': 'services:\n  - id: api\n  - id: db\nusers:\n  - name: ana\n' });
     const run = await runCli(['validate'], { cwd: dir });
     expect(run.stderr).toBe('');
-    expect(run.stdout.trim()).toBe('✔ ops.yaml is valid (2 services, 0 checks, 1 user)');
+    expect(run.stdout.trim()).toBe('✔ ops.yaml is valid (2 services, 0 checks, 1 user, 4 severities)');
     expect(run.code).toBe(0);
   });
 
@@ -56,7 +56,10 @@ describe('opsbook schema', () => {
     expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
     expect(schema.additionalProperties).toBe(false);
     expect(Object.keys(schema.properties).sort()).toEqual(
-      ['channels', 'checks', 'escalation_policies', 'maintenance', 'procedures', 'rules', 'runbooks', 'schedules', 'server', 'services', 'severities', 'slos', 'storage', 'users'].sort(),
+      [
+        'business_hours', 'channels', 'checks', 'escalation_policies', 'integrations', 'maintenance', 'procedures', 'rules', 'runbooks',
+        'schedules', 'server', 'services', 'severities', 'silences', 'slos', 'storage', 'users',
+      ].sort(),
     );
     expect(schema.properties.server).toMatchObject({ properties: { port: { default: 4100 }, shutdown_timeout: { default: '10s', type: 'string' } } });
   });
