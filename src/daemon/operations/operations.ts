@@ -6,12 +6,15 @@ import { ActionLinkSigner, enqueueNotification, getOutbox, loadActionKey, Outbox
 import { EscalationDriver } from '../../oncall/index.js';
 import type { Actor } from '../../identity/index.js';
 import { ExecutionService, loadConfiguredRunbooks, ProcedureScheduler, storeIncidentLink, type UnattendedRun } from '../../executions/index.js';
-import { SeverityLadder } from '../../incidents/index.js';
+import { OPEN_STATES, SeverityLadder } from '../../incidents/index.js';
 import { SloEvaluator, slosFromConfig } from '../../slos/index.js';
 import { findIncident } from '../../store/index.js';
 import type { Daemon } from '../daemon.js';
 import type { DaemonMetrics } from '../metrics.js';
 import { enqueueNotice, notificationIncident, policyChannels, policyFor, type TimelineNote } from './paging.js';
+
+/** How long a repeat of a firing alert is answered from memory (see `firingAlerts`). */
+const DEDUP_WINDOW_MS = 60_000;
 
 /** A check's latest result and its settled probe state. */
 export interface CheckState {
@@ -57,6 +60,13 @@ export class Operations {
   private listeners = new Set<(e: OperationsEvent) => void>();
   private stopping = false;
   private readonly latest = new Map<string, CheckState>();
+  /**
+   * Alerts known to be firing in an open incident, by dedup key. Senders repeat a firing alert
+   * (Alertmanager every group_interval, event sources on every evaluation); a repeat with the same
+   * severity within DEDUP_WINDOW_MS changes nothing and skips the store. Any change to the incident
+   * through this process drops its entries; other processes' changes are seen within the window.
+   */
+  private readonly firingAlerts = new Map<string, { incidentId: string; severity: string; at: number }>();
   private procedures: ProcedureScheduler | undefined;
   private slos: SloEvaluator | undefined;
   private cancelSloTimer: (() => void) | undefined;
@@ -262,6 +272,7 @@ export class Operations {
   /** A person moves an incident along; the effects (escalation stop, status notifications) follow. */
   async act(id: string, action: 'acknowledge' | 'investigate' | 'mitigate' | 'resolve' | 'review', actor: Actor, note?: string): Promise<Incident> {
     const result = await this.incidents[action](id, actor, note);
+    this.forgetIncident(id);
     await this.applyEffects(result);
     return result.incident;
   }
@@ -288,9 +299,24 @@ export class Operations {
   }
 
   private async onAlertEvent(event: AlertEvent): Promise<IncidentResult | undefined> {
+    const now = this.daemon.clock.now();
+    if (event.kind === 'firing') {
+      const known = this.firingAlerts.get(event.dedupKey);
+      if (known && known.severity === event.severity && now - known.at < DEDUP_WINDOW_MS) return undefined;
+    }
     const result = await this.incidents.onAlert(event);
-    if (result) await this.applyEffects(result);
+    if (result) {
+      this.forgetIncident(result.incident.id);
+      if (event.kind === 'firing' && OPEN_STATES.includes(result.incident.state)) {
+        this.firingAlerts.set(event.dedupKey, { incidentId: result.incident.id, severity: event.severity, at: now });
+      }
+      await this.applyEffects(result);
+    } else this.firingAlerts.delete(event.dedupKey);
     return result;
+  }
+
+  private forgetIncident(incidentId: string): void {
+    for (const [key, v] of this.firingAlerts) if (v.incidentId === incidentId) this.firingAlerts.delete(key);
   }
 
   private armAlertTimer(): void {
