@@ -3,9 +3,6 @@
  * expiry handing a message to another worker, fencing of the late worker, dedup keys, re-drive,
  * and two workers on two connections sharing one outbox without sending anything twice.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedClock, SystemClock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
@@ -19,7 +16,8 @@ import {
   recordOutboxAttempt,
   redriveOutbox,
 } from '../store/repos/outbox.js';
-import { createTestDatabase, postgresUp } from '../../test/support/services.js';
+import { postgresUp } from '../../test/support/services.js';
+import { storeTargets } from '../../test/support/store-targets.js';
 import { enqueueNotification } from './enqueue.js';
 import { channel, startReceiver, testSecret } from './test-support.js';
 import { OutboxWorker } from './worker.js';
@@ -27,22 +25,7 @@ import type { Notification } from './types.js';
 
 const pgAvailable = await postgresUp();
 
-const targets = [
-  {
-    name: 'sqlite',
-    open: async () => {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opsbook-outbox-'));
-      return { url: path.join(dir, 'opsbook.db'), cleanup: async () => fs.rmSync(dir, { recursive: true, force: true }) };
-    },
-  },
-  {
-    name: 'postgres',
-    open: async () => {
-      const tdb = await createTestDatabase('opsbook_outbox');
-      return { url: tdb.url, cleanup: tdb.drop };
-    },
-  },
-];
+const targets = storeTargets('opsbook-outbox');
 
 const note = (incidentId: string, over: Partial<Notification> = {}): Notification => ({
   channelId: 'hook',

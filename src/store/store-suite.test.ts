@@ -1,39 +1,17 @@
 /**
  * The same store suite on SQLite and on PostgreSQL (a fresh database per run on the real server).
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { openStore, type Store, knownMigrations } from './index.js';
 import { appendAudit, auditHead, entryHash, GENESIS_HASH, listAudit } from './repos/audit.js';
 import { findTokenByHash, insertToken, listTokens, revokeToken } from './repos/tokens.js';
-import { createTestDatabase, postgresUp } from '../../test/support/services.js';
+import { postgresUp } from '../../test/support/services.js';
+import { storeTargets } from '../../test/support/store-targets.js';
 
 const pgAvailable = await postgresUp();
 
-interface Target {
-  name: string;
-  open: () => Promise<{ url: string; cleanup: () => Promise<void> }>;
-}
-
-const targets: Target[] = [
-  {
-    name: 'sqlite',
-    open: async () => {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opsbook-store-'));
-      return { url: path.join(dir, 'opsbook.db'), cleanup: async () => fs.rmSync(dir, { recursive: true, force: true }) };
-    },
-  },
-  {
-    name: 'postgres',
-    open: async () => {
-      const tdb = await createTestDatabase('opsbook_store');
-      return { url: tdb.url, cleanup: tdb.drop };
-    },
-  },
-];
+const targets = storeTargets('opsbook-store');
 
 for (const target of targets) {
   describe.skipIf(target.name === 'postgres' && !pgAvailable)(`store on ${target.name}`, () => {
