@@ -12,6 +12,7 @@ import { runbookRoutes } from '../ui/pages/runbooks.js';
 import { incidentRoutes } from '../ui/pages/incidents.js';
 import { executionRoutes } from '../ui/pages/executions.js';
 import { maintenanceRoutes } from '../ui/pages/maintenance.js';
+import { reportRoutes } from '../ui/pages/report.js';
 import { closeLiveStreams, liveRoutes } from '../ui/live.js';
 import { statusRoutes } from './status.js';
 
@@ -27,6 +28,7 @@ export function uiRoutes(): UiRoute[] {
     ...oncallRoutes(),
     ...runbookRoutes(),
     ...maintenanceRoutes(),
+    ...reportRoutes(),
     ...liveRoutes(),
     ...statusRoutes(),
   ];
