@@ -8,6 +8,13 @@ import { incidentRoutes } from './routes/incidents.js';
 import { checkRoutes } from './routes/checks.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { actionLinkRoutes } from './routes/action-links.js';
+import { runbookRoutes } from './routes/runbooks.js';
+import { executionRoutes } from './routes/executions.js';
+import { oncallRoutes } from './routes/oncall.js';
+import { maintenanceRoutes } from './routes/maintenance.js';
+import { channelRoutes } from './routes/channels.js';
+import { auditRoutes } from './routes/audit.js';
+import { alertRoutes } from './routes/alerts.js';
 import { registerRouteTable, type RouteTable } from './routes.js';
 import { registerUi } from './routes/ui.js';
 
@@ -15,6 +22,7 @@ import { registerUi } from './routes/ui.js';
 export function apiRoutes(daemon: Daemon): RouteTable {
   const table: RouteTable = [];
   table.push(...identityRoutes(daemon, () => table), ...checkRoutes(daemon), ...incidentRoutes(daemon), ...ingestRoutes(daemon), ...actionLinkRoutes(daemon));
+  table.push(...runbookRoutes(daemon), ...executionRoutes(daemon), ...oncallRoutes(daemon), ...maintenanceRoutes(daemon), ...channelRoutes(daemon), ...auditRoutes(daemon), ...alertRoutes(daemon));
   return table;
 }
 

@@ -108,7 +108,7 @@ function slot(stretches: Shift[], at: number, horizonEnd: number): Slot & { laye
   };
 }
 
-function describeSchedule(schedule: Schedule, at: number) {
+export function describeSchedule(schedule: Schedule, at: number) {
   const end = at + HORIZON_MS;
   const final = slot(shiftsBetween(schedule, at, end), at, end);
   return {

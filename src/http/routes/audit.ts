@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import type { Daemon } from '../../daemon/index.js';
+import { auditHead, listAudit } from '../../store/index.js';
+import { route, type RouteTable } from '../routes.js';
+
+/** The hash-chained audit log: pages of entries in order, and the head to publish or compare. */
+export function auditRoutes(daemon: Daemon): RouteTable {
+  return [
+    route({
+      method: 'GET',
+      url: '/api/audit',
+      access: 'admin',
+      summary: 'Audit entries in chain order after sequence number `after` (one page); `next` is the cursor for the next.',
+      tags: ['audit'],
+      query: z.object({
+        after: z.coerce.number().int().min(0).default(0),
+        limit: z.coerce.number().int().min(1).max(5000).default(500),
+        subject: z.string().optional(),
+      }),
+      handler: async ({ query }) => {
+        const entries = await listAudit(daemon.store.db, { afterSeq: query.after, limit: query.limit, ...(query.subject ? { subject: query.subject } : {}) });
+        return { entries, next: entries.length === query.limit ? Number(entries[entries.length - 1]!.seq) : undefined };
+      },
+    }),
+    route({
+      method: 'GET',
+      url: '/api/audit/head',
+      access: 'viewer',
+      summary: 'The audit chain’s head: last sequence number and hash.',
+      tags: ['audit'],
+      handler: () => auditHead(daemon.store.db),
+    }),
+  ];
+}

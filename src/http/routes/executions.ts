@@ -1,0 +1,111 @@
+import { z } from 'zod';
+import type { Daemon } from '../../daemon/index.js';
+import type { ExecutionService } from '../../executions/index.js';
+import { OpsbookError } from '../../lib/errors/index.js';
+import { route, type RouteTable } from '../routes.js';
+
+/** The execution service, or a clear error when this daemon read no runbooks (no config directory). */
+export function executionsOf(daemon: Daemon): ExecutionService {
+  const service = daemon.executions;
+  if (!service) throw new OpsbookError('OPSBOOK_E_PIPELINE_OFF', 'this opsbook process does not run runbook procedures');
+  return service;
+}
+
+const idParams = z.object({ id: z.string().min(1) });
+const stepParams = z.object({ id: z.string().min(1), step: z.coerce.number().int().min(1) });
+
+/** Runbook executions: start, read with transcript, run or tick steps behind the safety gate, cancel, finish. */
+export function executionRoutes(daemon: Daemon): RouteTable {
+  const svc = () => executionsOf(daemon);
+  return [
+    route({
+      method: 'GET',
+      url: '/api/executions',
+      access: 'viewer',
+      summary: 'Executions, newest first; `incident` narrows to one incident’s.',
+      tags: ['executions'],
+      query: z.object({ incident: z.string().optional(), limit: z.coerce.number().int().min(1).max(500).default(50) }),
+      handler: async ({ query }) => ({ executions: (await svc().listExecutions(query.incident ? { incidentId: query.incident } : {})).slice(0, query.limit) }),
+    }),
+    route({
+      method: 'POST',
+      url: '/api/executions',
+      access: 'responder',
+      summary: 'Start a procedure (`FILE#ID`), optionally for an incident; nothing runs until a step is run.',
+      tags: ['executions'],
+      status: 201,
+      body: z.object({
+        procedure: z.string().min(1),
+        incident: z.string().optional(),
+        service: z.string().optional(),
+        params: z.record(z.string(), z.string()).optional(),
+      }),
+      handler: ({ body, actor }) =>
+        svc().start(body.procedure, actor!, {
+          ...(body.incident ? { incidentId: body.incident } : {}),
+          ...(body.service ? { service: body.service } : {}),
+          ...(body.params ? { params: body.params } : {}),
+        }),
+    }),
+    route({
+      method: 'GET',
+      url: '/api/executions/:id',
+      access: 'viewer',
+      summary: 'One execution with its plan and transcript.',
+      tags: ['executions'],
+      params: idParams,
+      handler: async ({ params }) => ({ ...(await svc().get(params.id)), transcript: await svc().transcript(params.id) }),
+    }),
+    route({
+      method: 'POST',
+      url: '/api/executions/:id/steps/:step/run',
+      access: 'responder',
+      summary: 'Run a step behind the safety gate: `yes` for writes, `confirm` naming the target for destructive steps.',
+      tags: ['executions'],
+      params: stepParams,
+      body: z
+        .object({
+          confirm: z.string().optional(),
+          yes: z.boolean().optional(),
+          command: z.number().int().min(1).optional(),
+          params: z.record(z.string(), z.string()).optional(),
+        })
+        .default({}),
+      handler: ({ params, body, actor }) =>
+        svc().runStep(params.id, params.step, actor!, {
+          ...(body.confirm !== undefined ? { confirm: body.confirm } : {}),
+          ...(body.yes !== undefined ? { yes: body.yes } : {}),
+          ...(body.command !== undefined ? { command: body.command } : {}),
+          ...(body.params ? { params: body.params } : {}),
+        }),
+    }),
+    route({
+      method: 'POST',
+      url: '/api/executions/:id/steps/:step/tick',
+      access: 'responder',
+      summary: 'Mark a step done by hand (a checklist item, a manual step).',
+      tags: ['executions'],
+      params: stepParams,
+      body: z.object({ note: z.string().max(10_000).optional() }).default({}),
+      handler: ({ params, body, actor }) => svc().tick(params.id, params.step, actor!, body.note ?? ''),
+    }),
+    route({
+      method: 'POST',
+      url: '/api/executions/:id/cancel',
+      access: 'responder',
+      summary: 'Cancel a running execution (what runs is stopped).',
+      tags: ['executions'],
+      params: idParams,
+      handler: ({ params, actor }) => svc().cancel(params.id, actor!),
+    }),
+    route({
+      method: 'POST',
+      url: '/api/executions/:id/finish',
+      access: 'responder',
+      summary: 'End an execution: passed, failed or incomplete, with the reasons.',
+      tags: ['executions'],
+      params: idParams,
+      handler: ({ params, actor }) => svc().finish(params.id, actor!),
+    }),
+  ];
+}
