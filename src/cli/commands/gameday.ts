@@ -1,0 +1,28 @@
+import type { RegisterCommands } from '../context.js';
+
+/** `opsbook gameday DIR`: a seed system's game day — faults injected into its stand-in world, the response checked. */
+export const registerGameday: RegisterCommands = (program, io) => {
+  program
+    .command('gameday')
+    .description('Run a game day: build DIR’s stand-in world, inject each scenario’s fault, check the alert, severity, runbook, diagnosis, signed page and resolution; exit 1 on any failed expectation.')
+    .argument('<dir>', 'a system directory with ops.yaml, gameday.yaml and its stand-in (e.g. examples/nxentra)')
+    .option('--json', 'print the result as JSON (progress goes to stderr)')
+    .option('--pg-url <url>', 'PostgreSQL to create the game day’s database in (default OPSBOOK_GAMEDAY_PG_URL, else postgres://postgres@127.0.0.1:5432/test)')
+    .action(async (dir: string, opts: { json?: boolean; pgUrl?: string }) => {
+      const { runGameDay, formatGameDay } = await import('../../gameday/index.js');
+      const say = opts.json ? io.err : io.out;
+      const pgAdminUrl = opts.pgUrl ?? io.env.OPSBOOK_GAMEDAY_PG_URL;
+      const result = await runGameDay(dir, {
+        ...(pgAdminUrl ? { pgAdminUrl } : {}),
+        onEvent: (e) => {
+          if (e.kind === 'scenario') say(`▶ ${e.scenario}: ${e.text}`);
+          else if (e.kind === 'step') say(`    ${e.text}`);
+          else if (e.kind === 'scenario-done') say(`  ${e.passed ? '✔' : '✘'} ${e.scenario} ${e.text}`);
+          else say(e.text);
+        },
+      });
+      if (opts.json) io.out(JSON.stringify(result, null, 2));
+      else for (const line of ['', ...formatGameDay(result)]) io.out(line);
+      process.exitCode = result.failed === 0 ? 0 : 1;
+    });
+};

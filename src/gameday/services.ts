@@ -1,0 +1,105 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import net from 'node:net';
+import pg from 'pg';
+import { Redis } from 'ioredis';
+import { OpsbookError } from '../lib/errors/index.js';
+
+/** The PostgreSQL a game day makes its database in (trust auth on loopback, as in CI). */
+export const DEFAULT_PG_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/test';
+
+/** A free loopback port, found by binding to port 0. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+export interface GameDayDatabase {
+  url: string;
+  name: string;
+  drop(): Promise<void>;
+}
+
+/** A fresh database for one game day; `drop()` removes it (connections and all). */
+export async function createDatabase(adminUrl: string, system: string): Promise<GameDayDatabase> {
+  const name = `opsbook_gameday_${system.replace(/[^a-z0-9]/g, '_')}_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 5000 });
+  try {
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+  } catch (e) {
+    throw new OpsbookError('OPSBOOK_E_GAMEDAY_WORLD', `cannot create a database on ${new URL(adminUrl).host}: ${(e as Error).message}`);
+  } finally {
+    await admin.end().catch(() => {});
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    name,
+    drop: async () => {
+      const c = new pg.Client({ connectionString: adminUrl });
+      await c.connect();
+      try {
+        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}
+
+export interface RedisServer {
+  url: string;
+  port: number;
+  /** The outage: the server stops (SIGKILL, nothing saved). */
+  stop(): Promise<void>;
+  /** Back on the same port, empty. */
+  start(): Promise<void>;
+}
+
+/**
+ * A private redis-server on a free loopback port: the seeds' key names are safe in it, and stopping
+ * it is the "Redis down" scenario without touching anyone else's Redis.
+ */
+export async function startRedisServer(): Promise<RedisServer> {
+  const port = await freePort();
+  let child: ChildProcess | undefined;
+  const start = async (): Promise<void> => {
+    const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'], { stdio: 'ignore' });
+    child = proc;
+    const spawned = await new Promise<Error | undefined>((resolve) => {
+      proc.once('spawn', () => resolve(undefined));
+      proc.once('error', (e) => resolve(e));
+    });
+    if (spawned) throw new OpsbookError('OPSBOOK_E_GAMEDAY_WORLD', `cannot start redis-server: ${spawned.message}`);
+    const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    client.on('error', () => {});
+    for (let i = 0; i < 100; i++) {
+      try {
+        await client.connect();
+        await client.ping();
+        client.disconnect();
+        return;
+      } catch {
+        client.disconnect();
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+    throw new OpsbookError('OPSBOOK_E_GAMEDAY_WORLD', `redis-server on port ${port} did not answer within 5 s`);
+  };
+  const stop = (): Promise<void> =>
+    new Promise((resolve) => {
+      if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGKILL');
+    });
+  await start();
+  return { url: `redis://127.0.0.1:${port}`, port, start, stop };
+}

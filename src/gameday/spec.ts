@@ -1,0 +1,97 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isMap, LineCounter, parseDocument, type Document } from 'yaml';
+import { z } from 'zod';
+import { OpsbookError } from '../lib/errors/index.js';
+
+/** How a scenario breaks the world, and how the world is mended again. */
+const inject = z.union([
+  z.strictObject({ faults: z.record(z.string(), z.literal(true)).refine((f) => Object.keys(f).length > 0, 'name at least one fault') })
+    .describe('Switch the stand-in’s faults on (POST /_gameday/faults); off again afterwards.'),
+  z.strictObject({ redis: z.literal('down') }).describe('Stop the private redis-server; start it again afterwards.'),
+  z.strictObject({ backup: z.literal('stale'), age: z.string().regex(/^\d+h$/).default('48h') })
+    .describe('Make the newest backup this old (default two days); a fresh one is written afterwards.'),
+]);
+
+const commandExpectation = z.strictObject({
+  /** A piece of the command's text as the runbook writes it. */
+  command: z.string().min(1),
+  /** How it must end: ok (default), or failed when the fault itself makes it fail (Redis down). */
+  status: z.enum(['ok', 'failed']).default('ok'),
+  /** A regular expression its output (stdout, else stderr) must match. */
+  output: z.string().optional(),
+  /** A piece of the reason it cannot run here. */
+  why: z.string().optional(),
+});
+
+const scenario = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
+  title: z.string().min(1),
+  inject,
+  expect: z.strictObject({
+    /** The rule whose alert must fire (`check:ID` for a check's implicit rule). */
+    alert: z.string().min(1),
+    severity: z.string().min(1),
+    /** Where the severity comes from: a runbook line (FILE:LINE) or `configured`. */
+    severity_source: z.string().min(1),
+    /** The runbook's own procedure, FILE#ID. */
+    runbook: z.string().regex(/^[^#\s]+#[^#\s]+$/),
+    /** How long (simulated) the alert may take to fire, and the incident to resolve. Default 15m. */
+    within_minutes: z.number().int().min(1).max(240).default(15),
+    /** Phases whose read commands the game day runs (default diagnosis). */
+    phases: z.array(z.string()).default(['diagnosis']),
+    ran: z.array(commandExpectation).default([]),
+    not_runnable: z.array(commandExpectation).default([]),
+  }),
+});
+
+export const gameDaySpecSchema = z.strictObject({
+  system: z.string().min(1),
+  seed: z.string().min(1),
+  /** The stand-in program, relative to the directory; run as its own process with STANDIN_* env. */
+  standin: z.string().default('standin.ts'),
+  /** Serve HTTPS with certificates the game day makes (a healthy one, and one expiring in 10 days). */
+  tls: z.boolean().default(false),
+  /** Backup files written into GAMEDAY_BACKUP_DIR, fresh, before the daemon starts. */
+  backups: z.array(z.string().regex(/^[^/\\]+$/, 'a file name, no directories')).default([]),
+  scenarios: z.array(scenario).min(1),
+});
+
+export type GameDaySpec = z.output<typeof gameDaySpecSchema>;
+export type Scenario = GameDaySpec['scenarios'][number];
+export type CommandExpectation = z.output<typeof commandExpectation>;
+
+export const SPEC_FILE = 'gameday.yaml';
+
+/** Reads `<dir>/gameday.yaml`; a malformed file is an error naming the file, line and path. */
+export async function loadGameDaySpec(dir: string): Promise<GameDaySpec> {
+  const file = join(dir, SPEC_FILE);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new OpsbookError('OPSBOOK_E_GAMEDAY_INVALID', `cannot read ${file}: ${(e as Error).message}`, { location: { file } });
+  }
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines });
+  if (doc.errors.length > 0) {
+    const err = doc.errors[0]!;
+    throw new OpsbookError('OPSBOOK_E_GAMEDAY_INVALID', `${file} is not valid YAML: ${err.message}`, { location: { file, line: err.linePos?.[0]?.line } });
+  }
+  const parsed = gameDaySpecSchema.safeParse(doc.toJS());
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+    throw new OpsbookError('OPSBOOK_E_GAMEDAY_INVALID', `${issue.message} → at ${path}`, { location: { file, path, line: lineOf(doc, lines, issue.path) } });
+  }
+  return parsed.data;
+}
+
+function lineOf(doc: Document, lines: LineCounter, path: readonly PropertyKey[]): number | undefined {
+  for (let n = path.length; n >= 0; n--) {
+    const node = doc.getIn(path.slice(0, n) as unknown[], true) as { range?: [number, number, number] } | undefined;
+    if (node && typeof node === 'object' && node.range) return lines.linePos(node.range[0]).line;
+    if (n === 0 && isMap(doc.contents) && doc.contents.range) return lines.linePos(doc.contents.range[0]).line;
+  }
+  return undefined;
+}

@@ -1,0 +1,81 @@
+/**
+ * Game days through the real runner: the seed system's stand-in world on loopback (fresh database,
+ * private redis-server, stand-in process, webhook receiver), the real daemon on a simulated clock,
+ * faults injected and the runbook's expectations checked.
+ */
+import { mkdtemp, readFile, rm, writeFile, cp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { formatGameDay, loadGameDaySpec, runGameDay, type GameDayResult } from '../../src/gameday/index.js';
+import { isOpsbookError } from '../../src/lib/errors/index.js';
+import { PG_ADMIN_URL, postgresUp } from '../support/services.js';
+
+const pgOk = await postgresUp();
+
+describe.skipIf(!pgOk)('opsbook gameday', () => {
+  const dirs: string[] = [];
+  afterAll(async () => {
+    for (const d of dirs) await rm(d, { recursive: true, force: true });
+  });
+
+  it('novapulse: email backlog, failed jobs and Redis down each page, diagnose read-only and resolve', async () => {
+    const result = await runGameDay('examples/novapulse', { pgAdminUrl: PG_ADMIN_URL });
+    expect(result.failed, formatGameDay(result).join('\n')).toBe(0);
+    expect(result.baseline).toEqual([]);
+    expect(result.rejectedWebhooks).toEqual([]);
+    const byId = Object.fromEntries(result.scenarios.map((s) => [s.id, s]));
+    expect(byId['email-backlog']!.incident).toMatchObject({ severity: 'P2', runbook: 'runbooks/novapulse.md#queue-jobs-not-processing' });
+    expect(byId['redis-down']!.incident).toMatchObject({ severity: 'P1', runbook: 'runbooks/novapulse.md#redis-outage' });
+    for (const s of result.scenarios) {
+      expect(s.notification?.type).toBe('incident.triggered');
+      expect(s.resolvedAfterMinutes).toBeGreaterThanOrEqual(0);
+      // Nothing but reads ran; kubectl steps came back not runnable with their reason.
+      for (const c of s.diagnosis!.commands) {
+        if (c.outcome === 'ok' || c.outcome === 'failed') expect(c.effect).toBe('read');
+        if (c.text.startsWith('kubectl')) expect(c).toMatchObject({ outcome: 'not_runnable', why: expect.stringMatching(/kubectl/) });
+      }
+    }
+    const stats = byId['email-backlog']!.diagnosis!.commands.find((c) => c.text.includes('queue/stats'))!;
+    expect(stats.output).toContain('"waiting":1200');
+    const ping = byId['redis-down']!.diagnosis!.commands.find((c) => c.text.includes('ping'))!;
+    expect(ping.outcome).toBe('failed');
+  }, 120_000);
+
+  it('fails with the reason when the runbook says another severity than the incident gets', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'opsbook-gameday-test-'));
+    dirs.push(dir);
+    await cp('examples/nxentra', dir, { recursive: true, filter: (src) => !src.includes('.opsbook') });
+    const spec = await readFile(join(dir, 'gameday.yaml'), 'utf8');
+    // The copy keeps the system's own stand-in program; only the expected severity is changed.
+    const standin = fileURLToPath(new URL('../../examples/nxentra/standin.ts', import.meta.url));
+    await writeFile(join(dir, 'gameday.yaml'), `${spec.replace('severity: P2', 'severity: P1')}\nstandin: ${standin}\n`);
+    const result: GameDayResult = await runGameDay(dir, { pgAdminUrl: PG_ADMIN_URL });
+    expect(result.failed).toBe(1);
+    expect(result.scenarios[0]!.failures).toEqual([expect.stringMatching(/incident severity P2, expected P1/)]);
+  }, 120_000);
+});
+
+describe('gameday.yaml', () => {
+  it('names the file and path of a malformed scenario', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'opsbook-gameday-spec-'));
+    try {
+      await writeFile(join(dir, 'gameday.yaml'), 'system: x\nseed: "9"\nscenarios:\n  - id: a\n    title: A\n    inject: { meteor: true }\n    expect: { alert: r, severity: P1, severity_source: configured, runbook: r.md#x }\n');
+      const err = await loadGameDaySpec(dir).then(() => undefined, (e: unknown) => e);
+      expect(isOpsbookError(err) && err.code).toBe('OPSBOOK_E_GAMEDAY_INVALID');
+      expect((err as Error).message).toContain('scenarios[0].inject');
+      expect(isOpsbookError(err) && err.location).toMatchObject({ file: join(dir, 'gameday.yaml'), line: 6 });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('every seed system has a game day whose scenarios name the seed runbook’s own procedures', async () => {
+    for (const system of ['nxentra', 'novapulse', 'django-finance', 'library', 'apex']) {
+      const spec = await loadGameDaySpec(`examples/${system}`);
+      expect(spec.system).toBe(system);
+      for (const s of spec.scenarios) expect(s.expect.runbook).toMatch(new RegExp(`^runbooks/${system}\\.md#`));
+    }
+  });
+});
