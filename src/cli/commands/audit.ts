@@ -1,5 +1,21 @@
 import type { RegisterCommands } from '../context.js';
 import { openLocal } from '../local.js';
+import { callApi, remoteFrom } from '../remote.js';
+import type { AuditEntry } from '../../store/index.js';
+
+/** Every entry of a daemon's audit log, page by page in chain order (bounded by the head). */
+async function fetchAudit(remote: NonNullable<ReturnType<typeof remoteFrom>>): Promise<AuditEntry[]> {
+  const head = await callApi<{ seq: number }>(remote, 'GET', '/api/audit/head');
+  const entries: AuditEntry[] = [];
+  let after = 0;
+  while (entries.length < head.seq) {
+    const page = await callApi<{ entries: AuditEntry[]; next?: number }>(remote, 'GET', `/api/audit?after=${after}&limit=5000`);
+    entries.push(...page.entries);
+    if (page.next === undefined) break;
+    after = page.next;
+  }
+  return entries;
+}
 
 const PROBLEM_TEXT: Record<string, string> = {
   edited: 'was edited (its hash does not match its content)',
@@ -15,7 +31,15 @@ export const registerAudit: RegisterCommands = (program, io) => {
     .command('head')
     .description('Print the latest entry’s sequence number and hash (publish it: verify --head then detects removals from the end).')
     .option('-c, --config <path>', 'ops.yaml or a directory of YAML files')
-    .action(async (opts: { config?: string }) => {
+    .option('--server <url>', 'a running opsbook to ask (default OPSBOOK_SERVER)')
+    .option('--token <token>', 'API token for --server (default OPSBOOK_TOKEN)')
+    .action(async (opts: { config?: string; server?: string; token?: string }) => {
+      const remote = remoteFrom(opts, io.env);
+      if (remote) {
+        const head = await callApi<{ seq: number; hash: string }>(remote, 'GET', '/api/audit/head');
+        io.out(`${head.seq} ${head.hash}`);
+        return;
+      }
       const local = await openLocal(opts.config, io.env);
       try {
         const { auditHead } = await import('../../store/index.js');
@@ -31,11 +55,15 @@ export const registerAudit: RegisterCommands = (program, io) => {
     .description('Walk the whole chain; exit 1 naming every edited, inserted or deleted entry.')
     .option('--head <hash>', 'the head hash published earlier (catches entries removed from the end)')
     .option('-c, --config <path>', 'ops.yaml or a directory of YAML files')
-    .action(async (opts: { head?: string; config?: string }) => {
-      const local = await openLocal(opts.config, io.env);
+    .option('--server <url>', 'a running opsbook to ask (default OPSBOOK_SERVER)')
+    .option('--token <token>', 'API token for --server (default OPSBOOK_TOKEN)')
+    .action(async (opts: { head?: string; config?: string; server?: string; token?: string }) => {
+      const remote = remoteFrom(opts, io.env);
+      // Remotely the entries are fetched and verified here: trusting the daemon's own verdict would prove nothing.
+      const local = remote ? undefined : await openLocal(opts.config, io.env);
       try {
         const { listAudit, verifyAuditChain } = await import('../../store/index.js');
-        const entries = await listAudit(local.store.db);
+        const entries = remote ? await fetchAudit(remote) : await listAudit(local!.store.db);
         const problems = verifyAuditChain(entries, opts.head);
         if (problems.length === 0) {
           io.out(`ok: ${entries.length} entries, head ${entries.at(-1)?.hash ?? '(empty)'}`);
@@ -45,7 +73,7 @@ export const registerAudit: RegisterCommands = (program, io) => {
         io.err(`audit log fails verification: ${problems.length} problem(s) in ${entries.length} entries`);
         process.exitCode = 1;
       } finally {
-        await local.close();
+        await local?.close();
       }
     });
 };

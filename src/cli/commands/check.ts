@@ -6,6 +6,7 @@ import { OpsbookError } from '../../lib/errors/index.js';
 import { closeHttpAgents, compileCheck, heartbeatReader, registerHeartbeat, runCheckOnce, type CheckResult } from '../../checks/index.js';
 import type { RegisterCommands } from '../context.js';
 import { openLocal, resolveConfigPath } from '../local.js';
+import { callApi, remoteFrom } from '../remote.js';
 
 const CONFIG_HELP = 'ops.yaml or a directory of YAML files (default: $OPSBOOK_CONFIG, ./ops.yaml, ./ops/)';
 
@@ -49,7 +50,22 @@ export const registerCheck: RegisterCommands = (program, io) => {
     .description('Every configured check: kind, target, interval, conditions; heartbeat URLs.')
     .option('-c, --config <path>', CONFIG_HELP)
     .option('--json', 'print as JSON')
-    .action(async (opts: { config?: string; json?: boolean }) => {
+    .option('--server <url>', 'a running opsbook to ask (default OPSBOOK_SERVER)')
+    .option('--token <token>', 'API token for --server (default OPSBOOK_TOKEN)')
+    .action(async (opts: { config?: string; json?: boolean; server?: string; token?: string }) => {
+      const remote = remoteFrom(opts, io.env);
+      if (remote) {
+        // The daemon's view: what it runs, with each check's settled state now.
+        const { checks } = await callApi<{ checks: Array<{ id: string; kind: string; service?: string; interval_ms: number; status: string; level: string; last?: { at: number; latency_ms?: number; error?: string } }> }>(remote, 'GET', '/api/checks');
+        if (opts.json) io.out(JSON.stringify(checks, null, 2));
+        else if (checks.length === 0) io.out('no checks configured');
+        else {
+          const w = Math.max(...checks.map((c) => c.id.length));
+          for (const c of checks) io.out(`${c.id.padEnd(w)}  ${c.kind.padEnd(9)} every ${formatDuration(c.interval_ms).padEnd(5)} ${c.status}${c.level !== 'ok' ? ` (${c.level})` : ''}${c.last?.error ? `  ${c.last.error}` : ''}`);
+        }
+        process.exitCode = 0;
+        return;
+      }
       const { config } = await load(opts.config, io.env);
       const heartbeatUrls = new Map<string, string>();
       if (config.checks.some((c) => c.kind === 'heartbeat')) {

@@ -1,6 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import type { RegisterCommands } from '../context.js';
 import { cliActor } from '../local.js';
+import { callApi, remoteFrom } from '../remote.js';
+import type { ExecutionSummary, Plan, TranscriptEntry } from '../../executions/index.js';
 import { formatEntry, formatPlan, openExecutions } from './run.js';
 
 function iso(ms: number | null): string {
@@ -18,15 +20,20 @@ export const registerExecution: RegisterCommands = (program, io) => {
     .option('--procedure <ref>', 'only runs of this FILE#ID')
     .option('--json', 'print JSON')
     .option(...configOption)
-    .action(async (opts: { incident?: string; procedure?: string; json?: boolean; config?: string }) => {
-      const ctx = await openExecutions(opts.config, io);
+    .option('--server <url>', 'a running opsbook to ask (default OPSBOOK_SERVER)')
+    .option('--token <token>', 'API token for --server (default OPSBOOK_TOKEN)')
+    .action(async (opts: { incident?: string; procedure?: string; json?: boolean; config?: string; server?: string; token?: string }) => {
+      const remote = remoteFrom(opts, io.env);
+      const ctx = remote ? undefined : await openExecutions(opts.config, io);
       try {
-        const rows = await ctx.service.listExecutions({ ...(opts.incident ? { incidentId: opts.incident } : {}), ...(opts.procedure ? { procedure: opts.procedure } : {}) });
+        const rows = remote
+          ? (await callApi<{ executions: ExecutionSummary[] }>(remote, 'GET', `/api/executions?limit=500${opts.incident ? `&incident=${encodeURIComponent(opts.incident)}` : ''}`)).executions.filter((e) => !opts.procedure || e.procedure === opts.procedure)
+          : await ctx!.service.listExecutions({ ...(opts.incident ? { incidentId: opts.incident } : {}), ...(opts.procedure ? { procedure: opts.procedure } : {}) });
         if (opts.json) return io.out(JSON.stringify(rows, null, 2));
         io.out(['ID', 'STATE', 'PROCEDURE', 'BY', 'STARTED', 'INCIDENT'].join('\t'));
         for (const r of rows) io.out([r.id, r.state, r.procedure, r.startedBy, iso(r.startedAt), r.incidentId ?? '-'].join('\t'));
       } finally {
-        await ctx.close();
+        await ctx?.close();
       }
     });
 
@@ -35,11 +42,15 @@ export const registerExecution: RegisterCommands = (program, io) => {
     .description('An execution’s plan and transcript.')
     .option('--json', 'print JSON')
     .option(...configOption)
-    .action(async (id: string, opts: { json?: boolean; config?: string }) => {
-      const ctx = await openExecutions(opts.config, io);
+    .option('--server <url>', 'a running opsbook to ask (default OPSBOOK_SERVER)')
+    .option('--token <token>', 'API token for --server (default OPSBOOK_TOKEN)')
+    .action(async (id: string, opts: { json?: boolean; config?: string; server?: string; token?: string }) => {
+      const remote = remoteFrom(opts, io.env);
+      const ctx = remote ? undefined : await openExecutions(opts.config, io);
       try {
-        const exe = await ctx.service.get(id);
-        const entries = await ctx.service.transcript(id);
+        const { transcript: entries, ...exe } = remote
+          ? await callApi<ExecutionSummary & { plan: Plan; transcript: TranscriptEntry[] }>(remote, 'GET', `/api/executions/${encodeURIComponent(id)}`)
+          : { ...(await ctx!.service.get(id)), transcript: await ctx!.service.transcript(id) };
         if (opts.json) return io.out(JSON.stringify({ ...exe, transcript: entries }, null, 2));
         io.out(`${exe.id} ${exe.state} — started ${iso(exe.startedAt)} by ${exe.startedBy}, finished ${iso(exe.finishedAt)}`);
         for (const line of formatPlan(exe.plan)) io.out(line);
@@ -50,7 +61,7 @@ export const registerExecution: RegisterCommands = (program, io) => {
           for (const line of formatEntry(e)) io.out(line);
         }
       } finally {
-        await ctx.close();
+        await ctx?.close();
       }
     });
 
@@ -59,17 +70,25 @@ export const registerExecution: RegisterCommands = (program, io) => {
     .description('The runbook as markdown with each step’s output inline (whole outputs, not the 64 KiB cut).')
     .option('-o, --output <file>', 'write to a file instead of stdout')
     .option(...configOption)
-    .action(async (id: string, opts: { output?: string; config?: string }) => {
-      const ctx = await openExecutions(opts.config, io);
+    .option('--server <url>', 'a running opsbook to ask (default OPSBOOK_SERVER)')
+    .option('--token <token>', 'API token for --server (default OPSBOOK_TOKEN)')
+    .action(async (id: string, opts: { output?: string; config?: string; server?: string; token?: string }) => {
+      const remote = remoteFrom(opts, io.env);
+      const ctx = remote ? undefined : await openExecutions(opts.config, io);
       try {
         const { exportMarkdown } = await import('../../executions/index.js');
-        const md = await exportMarkdown(await ctx.service.get(id), await ctx.service.transcript(id), (e, s) => ctx.service.fullOutput(e, s));
+        let md: string;
+        if (remote) {
+          // Through the API the transcript carries outputs as stored (cut at 64 KiB).
+          const { transcript, ...exe } = await callApi<ExecutionSummary & { plan: Plan; transcript: TranscriptEntry[] }>(remote, 'GET', `/api/executions/${encodeURIComponent(id)}`);
+          md = await exportMarkdown(exe, transcript, (e, stream) => Promise.resolve(e[stream]));
+        } else md = await exportMarkdown(await ctx!.service.get(id), await ctx!.service.transcript(id), (e, s) => ctx!.service.fullOutput(e, s));
         if (opts.output) {
           await writeFile(opts.output, md);
           io.err(`wrote ${opts.output}`);
         } else io.out(md.trimEnd());
       } finally {
-        await ctx.close();
+        await ctx?.close();
       }
     });
 

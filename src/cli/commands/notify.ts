@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { OpsbookError } from '../../lib/errors/index.js';
 import type { RegisterCommands } from '../context.js';
 import { openLocal, resolveConfigPath } from '../local.js';
+import { callApi, remoteFrom } from '../remote.js';
 
 const iso = (ms: number | null): string => (ms === null ? '-' : new Date(ms).toISOString());
 
@@ -52,7 +53,17 @@ export const registerNotify: RegisterCommands = (program, io) => {
     .description('List dead letters: notifications given up on, with the reason.')
     .option('--json', 'print JSON')
     .option('-c, --config <path>', 'ops.yaml or a directory of YAML files')
-    .action(async (opts: { json?: boolean; config?: string }) => {
+    .option('--server <url>', 'a running opsbook to ask (default OPSBOOK_SERVER)')
+    .option('--token <token>', 'API token for --server (default OPSBOOK_TOKEN)')
+    .action(async (opts: { json?: boolean; config?: string; server?: string; token?: string }) => {
+      const remote = remoteFrom(opts, io.env);
+      if (remote) {
+        const { dead } = await callApi<{ dead: Array<{ id: string; channel: string; event: string; incident: string | null; attempts: number; dead_at: number | null; last_error: string | null }> }>(remote, 'GET', '/api/deliveries/dead');
+        if (opts.json) return io.out(JSON.stringify(dead, null, 2));
+        io.out(['ID', 'CHANNEL', 'EVENT', 'INCIDENT', 'ATTEMPTS', 'DEAD SINCE', 'REASON'].join('\t'));
+        for (const r of dead) io.out([r.id, r.channel, r.event, r.incident ?? '-', r.attempts, iso(r.dead_at), r.last_error ?? '-'].join('\t'));
+        return;
+      }
       const local = await openLocal(opts.config, io.env);
       try {
         const { listDeadLetters } = await import('../../notify/index.js');
@@ -73,7 +84,15 @@ export const registerNotify: RegisterCommands = (program, io) => {
     .description('Put a dead letter back in the outbox, same id, fresh retry window; the daemon sends it at its next poll.')
     .argument('<id>', 'outbox message id (msg_…)')
     .option('-c, --config <path>', 'ops.yaml or a directory of YAML files')
-    .action(async (id: string, opts: { config?: string }) => {
+    .option('--server <url>', 'a running opsbook to ask (default OPSBOOK_SERVER)')
+    .option('--token <token>', 'API token for --server (default OPSBOOK_TOKEN)')
+    .action(async (id: string, opts: { config?: string; server?: string; token?: string }) => {
+      const remote = remoteFrom(opts, io.env);
+      if (remote) {
+        await callApi(remote, 'POST', `/api/deliveries/${encodeURIComponent(id)}/redrive`);
+        io.out(`re-driven ${id}`);
+        return;
+      }
       const local = await openLocal(opts.config, io.env);
       try {
         const { redriveDeadLetter } = await import('../../notify/index.js');

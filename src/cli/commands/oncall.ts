@@ -12,7 +12,8 @@ import {
   type Schedule,
   type Shift,
 } from '../../oncall/index.js';
-import type { RegisterCommands } from '../context.js';
+import type { CliIO, RegisterCommands } from '../context.js';
+import { callApi, remoteFrom } from '../remote.js';
 import { resolveConfigPath } from '../local.js';
 
 // How far ahead to look for the end of the current stretch ("until …"); longer rotations say "until later".
@@ -24,6 +25,8 @@ interface NowOptions {
   config?: string;
   schedule?: string[];
   json?: boolean;
+  server?: string;
+  token?: string;
 }
 
 /** `opsbook oncall now`: who is on call in each schedule (and each layer) at an instant. */
@@ -37,9 +40,19 @@ export const registerOncall: RegisterCommands = (program, io) => {
     .option('--config <path>', 'ops.yaml or a directory of YAML files (default: $OPSBOOK_CONFIG, ./ops.yaml, ./ops/)')
     .option('--schedule <id...>', 'only these schedules')
     .option('--json', 'print the result as JSON')
+    .option('--server <url>', 'a running opsbook to ask (default OPSBOOK_SERVER)')
+    .option('--token <token>', 'API token for --server (default OPSBOOK_TOKEN)')
     .action(async (opts: NowOptions) => {
       const now = new SystemClock().now();
       const at = resolveAt(opts, now);
+      const remote = remoteFrom(opts, io.env);
+      if (remote) {
+        const answer = await callApi<{ schedules: Array<ReturnType<typeof describeSchedule>> }>(remote, 'GET', `/api/oncall/now?at=${at}`);
+        const unknown = (opts.schedule ?? []).filter((id) => !answer.schedules.some((s) => s.id === id));
+        if (unknown.length > 0) throw new OpsbookError('OPSBOOK_E_NOT_FOUND', `no schedule ${unknown.join(', ')} on ${remote.url}`, { location: { path: '--schedule' } });
+        printReport(io, at, answer.schedules.filter((s) => !opts.schedule || opts.schedule.includes(s.id)), !!opts.json, remote.url);
+        return;
+      }
       const path = resolveConfigPath(opts.config, io.env);
       const loaded = await loadConfig(path, { env: io.env });
       if (!loaded.ok) {
@@ -53,22 +66,25 @@ export const registerOncall: RegisterCommands = (program, io) => {
         }
         schedules = schedules.filter((s) => opts.schedule!.includes(s.id));
       }
-      const report = schedules.map((s) => describeSchedule(s, at));
-      if (opts.json) {
-        io.out(JSON.stringify({ at: new Date(at).toISOString(), schedules: report }, null, 2));
-      } else if (report.length === 0) {
-        io.out(`no schedules in ${path}`);
-      } else {
-        report.forEach((r, i) => {
-          if (i > 0) io.out('');
-          io.out(`${r.id}${r.name ? ` (${r.name})` : ''} — ${formatInZone(at, r.time_zone)} ${r.time_zone}`);
-          io.out(`  on call: ${line(r.on_call, r.time_zone)}`);
-          for (const l of r.layers) io.out(`  ${l.name}: ${line(l, r.time_zone)}`);
-        });
-      }
-      process.exitCode = 0;
+      printReport(io, at, schedules.map((s) => describeSchedule(s, at)), !!opts.json, path);
     });
 };
+
+function printReport(io: CliIO, at: number, report: Array<ReturnType<typeof describeSchedule>>, json: boolean, source: string): void {
+  if (json) {
+    io.out(JSON.stringify({ at: new Date(at).toISOString(), schedules: report }, null, 2));
+  } else if (report.length === 0) {
+    io.out(`no schedules in ${source}`);
+  } else {
+    report.forEach((r, i) => {
+      if (i > 0) io.out('');
+      io.out(`${r.id}${r.name ? ` (${r.name})` : ''} — ${formatInZone(at, r.time_zone)} ${r.time_zone}`);
+      io.out(`  on call: ${line(r.on_call, r.time_zone)}`);
+      for (const l of r.layers) io.out(`  ${l.name}: ${line(l, r.time_zone)}`);
+    });
+  }
+  process.exitCode = 0;
+}
 
 function resolveAt(opts: NowOptions, now: number): number {
   if (opts.at === undefined) return now;

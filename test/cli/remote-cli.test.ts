@@ -1,0 +1,82 @@
+/**
+ * `--server/--token` (and OPSBOOK_SERVER / OPSBOOK_TOKEN) on the commands beyond `incident`:
+ * real child processes against a running `opsbook serve`, no config file on the client side.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, startCli, waitForExit } from '../support/cli.js';
+import { freePort, waitForHttp } from '../support/net.js';
+
+describe('remote CLI', () => {
+  let dir: string;
+  let config: string;
+  let base: string;
+  let admin: string;
+  let viewer: string;
+  let server: ReturnType<typeof startCli>;
+  const clientDir = fs.mkdtempSync(path.join(os.tmpdir(), 'opsbook-remote-client-'));
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opsbook-remote-cli-'));
+    config = path.join(dir, 'ops.yaml');
+    fs.writeFileSync(
+      config,
+      `users:
+  - { name: adm, role: admin }
+  - { name: vic, role: viewer }
+checks:
+  - { id: nothing-listens, kind: tcp, host: 127.0.0.1, port: 9, interval: 1h }
+schedules:
+  - id: primary
+    time_zone: UTC
+    layers:
+      - name: Weekly
+        users: [adm, vic]
+        rotation: { length: 1w, handoff: "09:00", start: 2026-03-02 }
+`,
+    );
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    server = startCli(['serve', '--config', config, '--port', String(port), '--no-watch']);
+    await waitForHttp(`${base}/_health/ready`, 30_000);
+    admin = (await runCli(['token', 'create', '--user', 'adm', '--config', config])).stdout.trim();
+    viewer = (await runCli(['token', 'create', '--user', 'vic', '--config', config])).stdout.trim();
+  }, 90_000);
+
+  afterAll(async () => {
+    server.child.kill('SIGTERM');
+    await waitForExit(server.child);
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(clientDir, { recursive: true, force: true });
+  });
+
+  it('asks the daemon who is on call and which checks it runs', async () => {
+    const env = { OPSBOOK_SERVER: base, OPSBOOK_TOKEN: viewer };
+    const oncall = await runCli(['oncall', 'now', '--at', '2026-03-10T12:00Z', '--json'], { cwd: clientDir, env });
+    expect(oncall.code, oncall.stderr).toBe(0);
+    const report = JSON.parse(oncall.stdout) as { at: string; schedules: Array<{ id: string; on_call: { user: string } }> };
+    expect(report.at).toBe('2026-03-10T12:00:00.000Z');
+    expect(report.schedules.map((s) => [s.id, s.on_call.user])).toEqual([['primary', 'vic']]);
+    const checks = await runCli(['check', 'list', '--server', base, '--token', viewer, '--json'], { cwd: clientDir });
+    expect(checks.code, checks.stderr).toBe(0);
+    expect((JSON.parse(checks.stdout) as Array<{ id: string; kind: string }>).map((c) => [c.id, c.kind])).toEqual([['nothing-listens', 'tcp']]);
+  }, 60_000);
+
+  it('verifies the daemon’s audit chain locally, reads its head, and lists dead letters', async () => {
+    const head = await runCli(['audit', 'head', '--server', base, '--token', viewer], { cwd: clientDir });
+    expect(head.code, head.stderr).toBe(0);
+    const [seq, hash] = head.stdout.trim().split(' ');
+    expect(Number(seq)).toBeGreaterThan(0);
+    const verify = await runCli(['audit', 'verify', '--head', hash!, '--server', base, '--token', admin], { cwd: clientDir });
+    expect(verify.code, verify.stderr).toBe(0);
+    expect(verify.stdout).toContain(`ok: ${seq} entries, head ${hash}`);
+    const refused = await runCli(['audit', 'verify', '--server', base, '--token', viewer], { cwd: clientDir });
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('OPSBOOK_E_FORBIDDEN');
+    const dead = await runCli(['notify', 'dead', '--json', '--server', base, '--token', viewer], { cwd: clientDir });
+    expect(dead.code, dead.stderr).toBe(0);
+    expect(JSON.parse(dead.stdout)).toEqual([]);
+  }, 60_000);
+});
