@@ -35,8 +35,12 @@ schedules:
       - name: Weekly
         users: [adm, vic]
         rotation: { length: 1w, handoff: "09:00", start: 2026-03-02 }
+runbooks:
+  - runbooks/*.md
 `,
     );
+    fs.mkdirSync(path.join(dir, 'runbooks'));
+    fs.writeFileSync(path.join(dir, 'runbooks', 'web.md'), '# Web\n\n## RB-1: Tell the customer\n\n- [ ] Told the customer\n');
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     server = startCli(['serve', '--config', config, '--port', String(port), '--no-watch']);
@@ -78,5 +82,26 @@ schedules:
     const dead = await runCli(['notify', 'dead', '--json', '--server', base, '--token', viewer], { cwd: clientDir });
     expect(dead.code, dead.stderr).toBe(0);
     expect(JSON.parse(dead.stdout)).toEqual([]);
+  }, 60_000);
+
+  it('ticks, shows and cancels an execution started through the API', async () => {
+    const started = await fetch(`${base}/api/executions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ procedure: 'runbooks/web.md#RB-1' }),
+    });
+    expect(started.status).toBe(201);
+    const { id } = (await started.json()) as { id: string };
+    const env = { OPSBOOK_SERVER: base, OPSBOOK_TOKEN: admin };
+    const tick = await runCli(['execution', 'tick', id, '1', '--note', 'called them'], { cwd: clientDir, env });
+    expect(tick.code, tick.stderr).toBe(0);
+    expect(tick.stdout).toContain('ticked step 1 by adm');
+    const show = await runCli(['execution', 'show', id, '--json'], { cwd: clientDir, env });
+    expect(show.code, show.stderr).toBe(0);
+    expect((JSON.parse(show.stdout) as { transcript: Array<{ kind: string; actor: string }> }).transcript.map((t) => [t.kind, t.actor])).toEqual([['tick', 'adm']]);
+    const cancel = await runCli(['execution', 'cancel', id], { cwd: clientDir, env });
+    expect(cancel.code, cancel.stderr).toBe(0);
+    const list = await runCli(['execution', 'list', '--json'], { cwd: clientDir, env });
+    expect((JSON.parse(list.stdout) as Array<{ id: string; state: string }>).map((e) => [e.id, e.state])).toEqual([[id, 'cancelled']]);
   }, 60_000);
 });

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import type { RegisterCommands } from '../context.js';
 import { cliActor } from '../local.js';
 import { callApi, remoteFrom } from '../remote.js';
-import type { ExecutionSummary, Plan, TranscriptEntry } from '../../executions/index.js';
+import type { ExecutionOutcome, ExecutionSummary, Plan, TranscriptEntry } from '../../executions/index.js';
 import { formatEntry, formatPlan, openExecutions } from './run.js';
 
 function iso(ms: number | null): string {
@@ -98,7 +98,15 @@ export const registerExecution: RegisterCommands = (program, io) => {
     .option('--note <text>', 'what was done')
     .option('--as <name>', 'who ticks it (default: OPSBOOK_USER)')
     .option(...configOption)
-    .action(async (id: string, step: string, opts: { note?: string; as?: string; config?: string }) => {
+    .option('--server <url>', 'a running opsbook to act through (default OPSBOOK_SERVER)')
+    .option('--token <token>', 'API token for --server (default OPSBOOK_TOKEN)')
+    .action(async (id: string, step: string, opts: { note?: string; as?: string; config?: string; server?: string; token?: string }) => {
+      const remote = remoteFrom(opts, io.env);
+      if (remote) {
+        const entry = await callApi<TranscriptEntry>(remote, 'POST', `/api/executions/${encodeURIComponent(id)}/steps/${encodeURIComponent(step)}/tick`, opts.note ? { note: opts.note } : {});
+        io.out(`ticked step ${entry.step} by ${entry.actor} at ${iso(entry.at)}`);
+        return;
+      }
       const ctx = await openExecutions(opts.config, io);
       try {
         const actor = await cliActor(ctx.local.config, opts.as, io.env);
@@ -115,20 +123,25 @@ export const registerExecution: RegisterCommands = (program, io) => {
       .description(what)
       .option('--as <name>', 'who does it (default: OPSBOOK_USER)')
       .option(...configOption)
-      .action(async (id: string, opts: { as?: string; config?: string }) => {
-        const ctx = await openExecutions(opts.config, io);
+      .option('--server <url>', 'a running opsbook to act through (default OPSBOOK_SERVER)')
+      .option('--token <token>', 'API token for --server (default OPSBOOK_TOKEN)')
+      .action(async (id: string, opts: { as?: string; config?: string; server?: string; token?: string }) => {
+        const remote = remoteFrom(opts, io.env);
+        const ctx = remote ? undefined : await openExecutions(opts.config, io);
         try {
-          const actor = await cliActor(ctx.local.config, opts.as, io.env);
+          const actor = ctx ? await cliActor(ctx.local.config, opts.as, io.env) : undefined;
+          const path = `/api/executions/${encodeURIComponent(id)}/${name}`;
           if (name === 'cancel') {
-            await ctx.service.cancel(id, actor);
+            if (remote) await callApi(remote, 'POST', path);
+            else await ctx!.service.cancel(id, actor!);
             io.out(`execution ${id} cancelled`);
             return;
           }
-          const done = await ctx.service.finish(id, actor);
+          const done = remote ? await callApi<{ outcome: ExecutionOutcome }>(remote, 'POST', path) : await ctx!.service.finish(id, actor!);
           io.out(`execution ${id} ${done.outcome.state}${done.outcome.reasons.length ? `:\n  ${done.outcome.reasons.join('\n  ')}` : ''}`);
           process.exitCode = done.outcome.state === 'passed' ? 0 : 1;
         } finally {
-          await ctx.close();
+          await ctx?.close();
         }
       });
   }
