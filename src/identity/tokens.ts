@@ -19,6 +19,9 @@ import { findUser, type UserRecord } from './users.js';
 /** Tokens carry a recognisable prefix so secret scanners can find leaked ones. */
 export const TOKEN_PREFIX = 'opsb_';
 
+/** How stale `last_used_at` may get: a token's use is written at most this often. */
+const TOUCH_EVERY_MS = 60_000;
+
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
@@ -70,7 +73,9 @@ export async function authenticateToken(deps: TokenDeps, presented: string): Pro
   }
   const user = deps.users.find((u) => u.name === row.user_name);
   if (!user) throw new OpsbookError('OPSBOOK_E_AUTH_INVALID', `token belongs to "${row.user_name}", who is no longer configured`);
-  await touchToken(deps.store.db, row.id, deps.clock.now());
+  const now = deps.clock.now();
+  // Recording use is a write; once a minute per token is enough to answer "is it still used?".
+  if (row.last_used_at === null || now - row.last_used_at >= TOUCH_EVERY_MS) await touchToken(deps.store.db, row.id, now);
   return { name: user.name, role: user.role, via: 'token' };
 }
 
