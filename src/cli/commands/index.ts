@@ -28,4 +28,5 @@ export const COMMAND_MODULES: RegisterCommands[] = [
   (await import('./slo.js')).registerSlo,
   (await import('./import.js')).registerImport,
   (await import('./incident.js')).registerIncident,
+  (await import('./gameday.js')).registerGameday,
 ];
