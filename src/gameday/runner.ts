@@ -103,6 +103,7 @@ async function runScenario(spec: GameDaySpec, scenario: Scenario, ctx: ScenarioC
     expected: { alert: expect.alert, severity: expect.severity, severitySource: expect.severity_source, runbook: expect.runbook },
   };
   const limit = expect.within_minutes * MINUTE;
+  let faultOn = true;
   await inject(world, scenario, true);
   step(`fault on: ${describeInjection(scenario)}`);
   try {
@@ -132,6 +133,7 @@ async function runScenario(spec: GameDaySpec, scenario: Scenario, ctx: ScenarioC
       step(`signed ${page.type} verified at ${page.path}`);
     } else failures.push(`no signed incident.triggered notification for ${incident.id} reached the receiver`);
 
+    faultOn = false;
     await inject(world, scenario, false);
     step('fault off');
     const faultOffAt = driver.now();
@@ -151,7 +153,7 @@ async function runScenario(spec: GameDaySpec, scenario: Scenario, ctx: ScenarioC
     return result;
   } finally {
     // Mend the world even after a failed expectation, so later scenarios are not polluted.
-    await inject(world, scenario, false).catch(() => {});
+    if (faultOn) await inject(world, scenario, false).catch(() => {});
     result.passed = failures.length === 0;
     result.seconds = (performance.now() - t0) / 1000;
   }

@@ -71,7 +71,10 @@ export interface RedisServer {
 export async function startRedisServer(): Promise<RedisServer> {
   const port = await freePort();
   let child: ChildProcess | undefined;
+  const running = (): boolean => child !== undefined && child.exitCode === null && child.signalCode === null;
   const start = async (): Promise<void> => {
+    // A second server on the same port would die on bind while the first answered the ping.
+    if (running()) return;
     const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'], { stdio: 'ignore' });
     child = proc;
     const spawned = await new Promise<Error | undefined>((resolve) => {
@@ -96,9 +99,9 @@ export async function startRedisServer(): Promise<RedisServer> {
   };
   const stop = (): Promise<void> =>
     new Promise((resolve) => {
-      if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGKILL');
+      if (!running()) return resolve();
+      child!.once('exit', () => resolve());
+      child!.kill('SIGKILL');
     });
   await start();
   return { url: `redis://127.0.0.1:${port}`, port, start, stop };
