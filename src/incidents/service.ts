@@ -177,7 +177,8 @@ export class IncidentService extends IncidentCore {
     const worse = this.ladder.worse(incident.severity, event.severity);
     if (worse !== incident.severity) {
       const due = responseDueAt(this.ladder.get(worse).response, incident.openedAt, this.calendars);
-      await updateIncident(trx, incident.id, { severity: worse, response_due_at: due ?? null, updated_at: now });
+      // The procedure in front of the responder follows the most severe alert.
+      await updateIncident(trx, incident.id, { severity: worse, response_due_at: due ?? null, updated_at: now, ...(event.runbook ? { runbook: event.runbook } : {}) });
       await this.note(trx, incident.id, now, 'status', ALERTS_ACTOR.name, `severity raised ${incident.severity} → ${worse}`, { from: incident.severity, to: worse });
       effects.push(this.notify({ ...incident, severity: worse }, 'severity_raised', this.suppression(incident)));
     } else await updateIncident(trx, incident.id, { updated_at: now });
