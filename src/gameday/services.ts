@@ -1,24 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { OpsbookError } from '../lib/errors/index.js';
+import { freePort } from '../lib/net.js';
+
+export { freePort } from '../lib/net.js';
 
 /** The PostgreSQL a game day makes its database in (trust auth on loopback, as in CI). */
 export const DEFAULT_PG_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/test';
-
-/** A free loopback port, found by binding to port 0. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 export interface GameDayDatabase {
   url: string;
