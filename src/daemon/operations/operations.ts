@@ -5,6 +5,7 @@ import { IncidentService, incidentFromRow, type Incident, type IncidentEffect, t
 import { ActionLinkSigner, enqueueNotification, getOutbox, loadActionKey, OutboxWorker, signalOutbox, type SettledAttempt } from '../../notify/index.js';
 import { EscalationDriver } from '../../oncall/index.js';
 import type { Actor } from '../../identity/index.js';
+import { isOpsbookError } from '../../lib/errors/index.js';
 import { ExecutionService, loadConfiguredRunbooks, ProcedureScheduler, storeIncidentLink, type UnattendedRun } from '../../executions/index.js';
 import { OPEN_STATES, SeverityLadder } from '../../incidents/index.js';
 import { SloEvaluator, slosFromConfig } from '../../slos/index.js';
@@ -12,6 +13,15 @@ import { findIncident } from '../../store/index.js';
 import type { Daemon } from '../daemon.js';
 import type { DaemonMetrics } from '../metrics.js';
 import { enqueueNotice, notificationIncident, policyChannels, policyFor, type TimelineNote } from './paging.js';
+
+/** States in which an action has nothing left to do. */
+const ALREADY: Record<'acknowledge' | 'investigate' | 'mitigate' | 'resolve' | 'review', readonly string[]> = {
+  acknowledge: ['acknowledged', 'investigating', 'mitigated'],
+  investigate: ['investigating'],
+  mitigate: ['mitigated'],
+  resolve: ['resolved', 'reviewed'],
+  review: ['reviewed'],
+};
 
 /** How long a repeat of a firing alert is answered from memory (see `firingAlerts`). */
 const DEDUP_WINDOW_MS = 60_000;
@@ -270,11 +280,21 @@ export class Operations {
   }
 
   /** A person moves an incident along; the effects (escalation stop, status notifications) follow. */
-  async act(id: string, action: 'acknowledge' | 'investigate' | 'mitigate' | 'resolve' | 'review', actor: Actor, note?: string): Promise<Incident> {
-    const result = await this.incidents[action](id, actor, note);
-    this.forgetIncident(id);
-    await this.applyEffects(result);
-    return result.incident;
+  /**
+   * Runs in the pipeline's queue, so a person's action and the alerts' own effects (an
+   * auto-resolve) never interleave. Asking for a state the incident has already reached — two
+   * responders pressing Resolve, or Resolve just after the alerts resolved it — is answered with
+   * the incident as it is, not an error.
+   */
+  act(id: string, action: 'acknowledge' | 'investigate' | 'mitigate' | 'resolve' | 'review', actor: Actor, note?: string): Promise<Incident> {
+    return this.enqueue(async () => {
+      const current = await this.incidents.get(id);
+      if (ALREADY[action].includes(current.state)) return current;
+      const result = await this.incidents[action](id, actor, note);
+      this.forgetIncident(id);
+      await this.applyEffects(result);
+      return result.incident;
+    });
   }
 
   async createIncident(input: Parameters<IncidentService['create']>[0], actor: Actor): Promise<Incident> {
@@ -287,7 +307,10 @@ export class Operations {
     const run = this.queue.then(work);
     this.queue = run.then(
       () => undefined,
-      (e: unknown) => this.daemon.logger.error({ err: e }, 'operations pipeline step failed'),
+      // A person's refused action (a bad transition) is answered to them, not logged as a failure.
+      (e: unknown) => {
+        if (!isOpsbookError(e) || e.kind === 'internal' || e.kind === 'unavailable') this.daemon.logger.error({ err: e }, 'operations pipeline step failed');
+      },
     );
     return run;
   }
