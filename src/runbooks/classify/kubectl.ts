@@ -1,6 +1,7 @@
 import type { Effect } from '../model.js';
 import { positionals } from './args.js';
 import { verdict, worse, type Verdict } from './effect.js';
+import { own as ownKey } from './lookup.js';
 
 const GLOBAL_VALUE_OPTIONS = new Set([
   '-n', '--namespace', '--context', '--kubeconfig', '--cluster', '--user', '-s', '--server', '--token', '-l', '--selector',
@@ -70,7 +71,7 @@ export function kubectlVerdict(args: string[], inner: (words: string[]) => Verdi
     return { effect: worse('write', v.effect), reasons: [...base.reasons, ...v.reasons], target: 'kubectl' };
   }
   if (verb === 'rollout') {
-    const sub = ROLLOUT[pos[1] ?? ''];
+    const sub = ownKey(ROLLOUT, pos[1] ?? '');
     return sub ? verdict(sub[0], sub[1], 'kubectl') : verdict('unknown', `kubectl rollout ${pos[1] ?? ''} is not known`, 'kubectl');
   }
   if (verb === 'config') {
@@ -78,7 +79,7 @@ export function kubectlVerdict(args: string[], inner: (words: string[]) => Verdi
     return /^(view|get-|current-context)/.test(sub) ? verdict('read', `kubectl config ${sub} only reads`, 'kubectl') : verdict('write', `kubectl config ${sub} changes the local kubeconfig`, 'kubectl');
   }
   if (verb === 'replace' && own.includes('--force')) return verdict('destructive', 'kubectl replace --force deletes and recreates objects', 'kubectl');
-  const known = VERBS[verb];
+  const known = ownKey(VERBS, verb);
   if (known) return verdict(known[0], known[1], 'kubectl');
   return verdict('unknown', verb ? `kubectl ${verb} is not a verb opsbook knows` : 'kubectl with no verb', 'kubectl');
 }

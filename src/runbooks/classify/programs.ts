@@ -1,6 +1,7 @@
 import type { Effect, Target } from '../model.js';
 import { hasFlag, optionValue, positionals } from './args.js';
 import { verdict, type Verdict } from './effect.js';
+import { own } from './lookup.js';
 
 /**
  * Programs whose effect follows from their name and a sub-command or a flag. Each entry reads the
@@ -49,7 +50,7 @@ function docker(program: string): Rule {
     if (/^(system|container|image|volume|network|builder)$/.test(verb)) verb = pos[1] === 'prune' ? 'prune' : pos[1] === 'rm' ? 'rm' : pos[1] ?? '';
     const name = rest === args ? program : 'docker compose';
     if (verb === 'down' && hasFlag(rest, '-v', '--volumes')) return verdict('destructive', `${name} down -v removes volumes`, 'docker');
-    const effect = DOCKER_VERBS[verb];
+    const effect = own(DOCKER_VERBS, verb);
     if (!effect) return verdict('unknown', `${name} ${verb} is not a sub-command opsbook knows`, 'docker');
     const reason = effect === 'read' ? `${name} ${verb} only reads` : effect === 'destructive' ? `${name} ${verb} removes containers or data` : `${name} ${verb} changes running containers`;
     return verdict(effect, reason, 'docker');
@@ -191,7 +192,7 @@ const READERS = new Set(
 );
 
 export function simpleRule(program: string): Rule | undefined {
-  return SIMPLE[program];
+  return own(SIMPLE, program);
 }
 
 export function isReader(program: string): boolean {

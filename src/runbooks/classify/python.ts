@@ -3,6 +3,7 @@ import { hasFlag, optionValue, positionals } from './args.js';
 import { classifyCalls, PYTHON_CALLS } from './code-calls.js';
 import { verdict, type Verdict } from './effect.js';
 import { sqlVerdict } from './sql.js';
+import { own } from './lookup.js';
 
 /** Python code: a Django shell one-liner, a script snippet. */
 export function pythonCodeVerdict(code: string): Verdict {
@@ -42,7 +43,7 @@ export function manageVerdict(args: string[]): Verdict {
   }
   if (command === 'migrate' && hasFlag(args, '--check', '--plan')) return verdict('read', 'manage.py migrate --check only reads', 'python');
   if (hasFlag(args, '--dry-run')) return verdict('read', `manage.py ${command} --dry-run changes nothing`, 'python');
-  const known = MANAGE[command];
+  const known = own(MANAGE, command);
   if (known) return verdict(known[0], known[1], 'python');
   return verdict('unknown', `manage.py ${command} is a project command opsbook cannot see into`, 'python');
 }
@@ -85,7 +86,7 @@ export function celeryVerdict(args: string[]): Verdict {
     if (/^(shutdown|shutdown_beat)$/.test(action)) return verdict('write', `celery control ${action} stops workers`, 'celery');
     return verdict('write', `celery control ${action} changes running workers`, 'celery');
   }
-  const known = CELERY[sub];
+  const known = own(CELERY, sub);
   if (known) return verdict(known[0], known[1], 'celery');
   return verdict('unknown', `celery ${sub} is not a sub-command opsbook knows`, 'celery');
 }

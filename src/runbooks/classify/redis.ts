@@ -1,5 +1,6 @@
 import type { Effect } from '../model.js';
 import { verdict, type Verdict } from './effect.js';
+import { own } from './lookup.js';
 
 /**
  * Redis commands by what they do, after the Redis command table's flags: `readonly` commands read,
@@ -82,14 +83,14 @@ export function redisVerdict(words: string[]): Verdict {
   const name = (words[0] ?? '').toLowerCase();
   const display = name.toUpperCase();
   if (!name) return verdict('read', 'no command', 'redis');
-  const subs = SUBCOMMANDS[name];
+  const subs = own(SUBCOMMANDS, name);
   if (subs) {
     const sub = (words[1] ?? '').toLowerCase();
-    const known = subs[sub];
+    const known = own(subs, sub);
     if (known) return verdict(known[0], known[1], 'redis');
     return verdict('unknown', `${display} ${sub.toUpperCase()} is not a Redis sub-command opsbook knows`, 'redis');
   }
-  const destructive = DESTRUCTIVE[name];
+  const destructive = own(DESTRUCTIVE, name);
   if (destructive) return verdict('destructive', destructive, 'redis');
   if (READ.has(name)) return verdict('read', `${display} only reads`, 'redis');
   if (WRITE.has(name)) return verdict('write', `${display} changes data`, 'redis');
@@ -125,7 +126,7 @@ export function readRedisCli(args: string[]): RedisCliCall {
     const a = args[i] ?? '';
     if (a === '--cluster') {
       const sub = (args[i + 1] ?? '').toLowerCase();
-      const m = CLUSTER_MODES[sub];
+      const m = own(CLUSTER_MODES, sub);
       return { command: [], mode: m ? verdict(m[0], m[1], 'redis') : verdict('unknown', `redis-cli --cluster ${sub} is not known`, 'redis') };
     }
     if (a === '--rdb' || a === '--functions-rdb') return { command: [], mode: verdict('write', `redis-cli ${a} writes a snapshot to ${args[i + 1] ?? 'a file'}`, 'redis') };

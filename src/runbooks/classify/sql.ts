@@ -1,6 +1,7 @@
 import { loadModule, parseSync } from 'libpg-query';
 import type { Effect } from '../model.js';
 import { combine, verdict, worse, type Verdict } from './effect.js';
+import { own } from './lookup.js';
 
 // The WASM module loads once per process; afterwards every parse is synchronous (about 0.1 ms).
 await loadModule();
@@ -53,7 +54,7 @@ function functionNames(node: Json, out: string[] = []): string[] {
 function selectVerdict(stmt: Record<string, Json>, keyword: string): Verdict {
   const parts: Verdict[] = [verdict('read', `${keyword} only reads`, 'sql')];
   for (const fn of new Set(functionNames(stmt))) {
-    const danger = DANGEROUS_FUNCTIONS[fn];
+    const danger = own(DANGEROUS_FUNCTIONS, fn);
     if (danger) parts.push(verdict(danger[0], danger[1], 'sql'));
   }
   if (stmt.intoClause) parts.push(verdict('write', 'SELECT INTO creates a table', 'sql'));
