@@ -16,6 +16,8 @@ const MINUTE = 60_000;
 const STEP_MS = 15_000;
 /** Real time given to in-flight probes and deliveries after each step. */
 const SETTLE_MS = 40;
+/** Real time a step waits for probes in flight (loopback peers answer in milliseconds). */
+const PROBE_WAIT_MS = 2_000;
 /** A healthy world stays quiet this long before any fault. */
 const BASELINE_MS = 4 * MINUTE;
 
@@ -116,7 +118,10 @@ async function runScenario(spec: GameDaySpec, scenario: Scenario, ctx: ScenarioC
     result.incident = { id: incident.id, title: incident.title, severity: incident.severity, ...(incident.runbook ? { runbook: incident.runbook } : {}) };
     result.alert = { rule: alert.ruleId, severity: alert.severity, ...(alert.runbook ? { runbook: alert.runbook } : {}) };
     step(`alert ${alert.ruleId} fired → incident ${incident.id} ${incident.severity} "${incident.title}"`);
-    if (incident.severity !== expect.severity) failures.push(`incident severity ${incident.severity}, expected ${expect.severity} (${expect.severity_source})`);
+    if (incident.severity !== expect.severity) {
+      const alerts = (await ops.incidents.alerts(incident.id)).map((a) => `${a.ruleId} ${a.severity} ${a.state}`);
+      failures.push(`incident severity ${incident.severity}, expected ${expect.severity} (${expect.severity_source}); its alerts: ${alerts.join(', ')}`);
+    }
     if (!sameProcedure(alert.runbook, expect.runbook)) failures.push(`alert links ${alert.runbook ?? 'no procedure'}, expected ${expect.runbook}`);
     // An alert may join an incident another alert of the same service opened (grouping): the
     // incident then carries both alerts, each with its own procedure, and the responder runs the
@@ -197,7 +202,12 @@ class Driver {
   }
 
   async tick(): Promise<void> {
-    await this.clock.advance(STEP_MS);
+    // A probe still talking to its peer when the clock jumps past its timeout would time out on
+    // simulated time: a failure of the game day, not of the system. After every timer, probes in
+    // flight get to finish (loopback peers answer in milliseconds) before time moves on.
+    const settle = (): Promise<void> => this.ops.settle(PROBE_WAIT_MS);
+    await settle();
+    await this.clock.advance(STEP_MS, settle);
     await new Promise((r) => setTimeout(r, SETTLE_MS));
     await this.ops.idle();
   }

@@ -79,12 +79,16 @@ export class SimulatedClock implements Clock {
     return sleepWith(this, at, signal);
   }
 
-  /** Moves time forward by `ms`, firing due timers in order. Awaits microtasks between timers. */
-  async advance(ms: number): Promise<void> {
-    await this.advanceTo(this.current + ms);
+  /**
+   * Moves time forward by `ms`, firing due timers in order. Awaits microtasks between timers, and
+   * `between` after each timer when given: real work a timer started (a probe talking to a peer)
+   * can finish before time moves past its own timeout.
+   */
+  async advance(ms: number, between?: () => Promise<void>): Promise<void> {
+    await this.advanceTo(this.current + ms, between);
   }
 
-  async advanceTo(target: number): Promise<void> {
+  async advanceTo(target: number, between?: () => Promise<void>): Promise<void> {
     for (;;) {
       await flushMicrotasks();
       const due = this.timers
@@ -94,6 +98,7 @@ export class SimulatedClock implements Clock {
       this.timers = this.timers.filter((t) => t !== due);
       this.current = Math.max(this.current, due.at);
       due.fn();
+      if (between) await between();
     }
     this.current = Math.max(this.current, target);
     await flushMicrotasks();

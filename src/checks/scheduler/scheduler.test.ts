@@ -159,3 +159,52 @@ describe('check scheduler on a simulated clock', () => {
     expect(Math.max(...starts.filter((s) => s.id !== 'stuck').map((s) => s.lag))).toBe(0);
   });
 });
+
+describe('probes doing real work while a simulated clock moves', () => {
+  /** Each run answers after `realMs` of real time, or times out at 5 simulated seconds. */
+  function realWork(clock: SimulatedClock, realMs: number) {
+    const outcomes: string[] = [];
+    const scheduler = new CheckScheduler(checks(5), {
+      clock,
+      run: async (check, _planned, signal) => {
+        const answer = new Promise<string>((r) => setTimeout(() => r('answered'), realMs));
+        const timeout = clock.sleepUntil(clock.now() + 5 * S, signal).then(() => 'timed out', () => 'stopped');
+        outcomes.push(`${check.id} ${await Promise.race([answer, timeout])}`);
+      },
+    });
+    return { scheduler, outcomes };
+  }
+
+  it('a jump of the clock past the timeout times out a run still talking to its peer', async () => {
+    const clock = new SimulatedClock(T0);
+    const { scheduler, outcomes } = realWork(clock, 30);
+    scheduler.start();
+    await clock.advance(15 * S);
+    expect(outcomes.filter((o) => o.endsWith('timed out')).length).toBe(5);
+    await scheduler.stop();
+  });
+
+  it('settling after every timer lets each run answer before time moves past its timeout', async () => {
+    const clock = new SimulatedClock(T0);
+    const { scheduler, outcomes } = realWork(clock, 30);
+    scheduler.start();
+    await clock.advance(15 * S, async () => {
+      expect(await scheduler.settled(2000)).toBe(true);
+    });
+    expect(new Set(outcomes.map((o) => o.split(' ')[0])).size).toBe(5);
+    expect(outcomes.every((o) => o.endsWith('answered'))).toBe(true);
+    expect(scheduler.inFlight).toBe(0);
+    await scheduler.stop();
+  });
+
+  it('settled gives up after its real-time cap when a run outlasts it', async () => {
+    const clock = new SimulatedClock(T0);
+    const { scheduler } = realWork(clock, 500);
+    scheduler.start();
+    await clock.advance(10 * S - 1);
+    expect(scheduler.inFlight).toBeGreaterThan(0);
+    expect(await scheduler.settled(20)).toBe(false);
+    expect(await scheduler.settled(2000)).toBe(true);
+    await scheduler.stop();
+  });
+});

@@ -90,6 +90,27 @@ export class CheckScheduler<C extends SchedulableCheck> {
     return this.active;
   }
 
+  /**
+   * Resolves once no run is in flight, or after `maxMs` of real time, whichever comes first; true
+   * when every run settled. A simulated clock uses it before moving time, so a probe still talking
+   * to its peer is not timed out by a jump of the clock.
+   */
+  async settled(maxMs: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const cap = new Promise<false>((r) => (timer = setTimeout(() => r(false), maxMs)));
+    try {
+      while (this.running.size > 0 || this.waitingHead < this.waiting.length) {
+        const all = Promise.allSettled([...this.running]).then(() => true);
+        if (!(await Promise.race([all, cap]))) return false;
+        // Runs that finished released waiting ones; loop until none are left.
+        await new Promise((r) => setImmediate(r));
+      }
+      return true;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   private arm(): void {
     const top = this.heap.peek();
     if (!this.started || !top || top.due >= this.armedFor) return;

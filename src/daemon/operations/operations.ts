@@ -274,6 +274,15 @@ export class Operations {
     }
   }
 
+  /**
+   * Resolves once the probes in flight have finished (waiting at most `maxMs` of real time) and the
+   * pipeline has handled their results. A simulated clock calls it between its steps.
+   */
+  async settle(maxMs: number): Promise<void> {
+    await this.checks?.scheduler.settled(maxMs);
+    await this.idle();
+  }
+
   /** An alert from outside (Alertmanager, the events API) enters the same pipeline as checks' alerts. */
   ingest(event: AlertEvent): Promise<IncidentResult | undefined> {
     return this.enqueue(() => this.onAlertEvent(event));
