@@ -16,11 +16,12 @@ export function remoteFrom(opts: { server?: string; token?: string }, env: NodeJ
 }
 
 /** Calls the daemon's API; an error answer becomes the same OpsbookError the daemon raised. */
-export async function callApi<T>(remote: Remote, method: string, path: string, body?: unknown): Promise<T> {
+export async function callApi<T>(remote: Remote, method: string, path: string, body?: unknown, options: { signal?: AbortSignal } = {}): Promise<T> {
   let res: Response;
   try {
     res = await fetch(`${remote.url}${path}`, {
       method,
+      ...(options.signal ? { signal: options.signal } : {}),
       headers: { authorization: `Bearer ${remote.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });

@@ -15,6 +15,7 @@ import { maintenanceRoutes } from './routes/maintenance.js';
 import { channelRoutes } from './routes/channels.js';
 import { auditRoutes } from './routes/audit.js';
 import { alertRoutes } from './routes/alerts.js';
+import { sloRoutes } from './routes/slos.js';
 import { registerRouteTable, type RouteTable } from './routes.js';
 import { registerUi } from './routes/ui.js';
 
@@ -22,7 +23,7 @@ import { registerUi } from './routes/ui.js';
 export function apiRoutes(daemon: Daemon): RouteTable {
   const table: RouteTable = [];
   table.push(...identityRoutes(daemon, () => table), ...checkRoutes(daemon), ...incidentRoutes(daemon), ...ingestRoutes(daemon), ...actionLinkRoutes(daemon));
-  table.push(...runbookRoutes(daemon), ...executionRoutes(daemon), ...oncallRoutes(daemon), ...maintenanceRoutes(daemon), ...channelRoutes(daemon), ...auditRoutes(daemon), ...alertRoutes(daemon));
+  table.push(...runbookRoutes(daemon), ...executionRoutes(daemon), ...oncallRoutes(daemon), ...maintenanceRoutes(daemon), ...channelRoutes(daemon), ...auditRoutes(daemon), ...alertRoutes(daemon), ...sloRoutes(daemon));
   return table;
 }
 

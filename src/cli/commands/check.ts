@@ -109,7 +109,18 @@ export const registerCheck: RegisterCommands = (program, io) => {
     .argument('<id>', 'check id')
     .option('-c, --config <path>', CONFIG_HELP)
     .option('--json', 'print the result as JSON')
-    .action(async (id: string, opts: { config?: string; json?: boolean }) => {
+    .option('--server <url>', 'a running opsbook to run it from, with a responder token (default OPSBOOK_SERVER)')
+    .option('--token <token>', 'API token for --server (default OPSBOOK_TOKEN)')
+    .action(async (id: string, opts: { config?: string; json?: boolean; server?: string; token?: string }) => {
+      const remote = remoteFrom(opts, io.env);
+      if (remote) {
+        // Probed from where the daemon runs, which is what its alerts see.
+        const result = await callApi<CheckResult>(remote, 'POST', `/api/checks/${encodeURIComponent(id)}/run`);
+        if (opts.json) io.out(JSON.stringify(result, null, 2));
+        else printResult(io.out, result);
+        process.exitCode = result.status === 'up' ? 0 : 1;
+        return;
+      }
       const { config, path } = await load(opts.config, io.env);
       const found = config.checks.find((c) => c.id === id);
       if (!found) {

@@ -4,7 +4,7 @@ import type { RegisterCommands } from '../context.js';
 export const registerGameday: RegisterCommands = (program, io) => {
   program
     .command('gameday')
-    .description('Run a game day: build DIR’s stand-in world, inject each scenario’s fault, check the alert, severity, runbook, diagnosis, signed page and resolution; exit 1 on any failed expectation.')
+    .description('Run a game day: build DIR’s stand-in world, inject each scenario’s fault, check the alert, severity, runbook, diagnosis, signed page and resolution; exit 1 on any failed expectation. Local by nature: it builds its own world and daemon on loopback.')
     .argument('<dir>', 'a system directory with ops.yaml, gameday.yaml and its stand-in (e.g. examples/nxentra)')
     .option('--json', 'print the result as JSON (progress goes to stderr)')
     .option('--pg-url <url>', 'PostgreSQL to create the game day’s database in (default OPSBOOK_GAMEDAY_PG_URL, else postgres://postgres@127.0.0.1:5432/test)')

@@ -3,7 +3,7 @@ import type { RegisterCommands } from '../context.js';
 export const registerImport: RegisterCommands = (program, io) => {
   program
     .command('import <files...>')
-    .description('Propose an ops config from runbooks (and Prometheus rule files): every item with its source line, unknowns as ${TODO_…}.')
+    .description('Propose an ops config from runbooks (and Prometheus rule files): every item with its source line, unknowns as ${TODO_…}. Local by nature: it reads files and writes a proposal.')
     .option('-o, --out <dir>', 'write DIR/ops.yaml (and DIR/prometheus/rules.yaml for rules kept verbatim) instead of printing')
     .option('--json', 'print the proposal as JSON (items, sources, findings, TODO variables)')
     .action(async (files: string[], opts: { out?: string; json?: boolean }) => {

@@ -4,7 +4,7 @@ import { openLocal } from '../local.js';
 export const registerMigrate: RegisterCommands = (program, io) => {
   program
     .command('migrate')
-    .description('Apply pending store migrations (the daemon also applies them on start).')
+    .description('Apply pending store migrations (the daemon also applies them on start). Local by nature: it acts on the config’s own store, never through --server.')
     .option('-c, --config <path>', 'ops.yaml or a directory of YAML files')
     .action(async (opts: { config?: string }) => {
       const local = await openLocal(opts.config, io.env, { migrate: false });

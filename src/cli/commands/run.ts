@@ -1,52 +1,10 @@
-import { statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { CliIO, RegisterCommands } from '../context.js';
-import { cliActor, openLocal, resolveConfigPath, type LocalContext } from '../local.js';
-import type { ExecutionService, Plan, PlannedStep, StepRunResult, TranscriptEntry } from '../../executions/index.js';
+import type { RegisterCommands } from '../context.js';
+import { remoteFrom } from '../remote.js';
+import type { Plan, PlannedStep, StepRunResult, TranscriptEntry } from '../../executions/index.js';
+import { localRunClient, remoteRunClient } from './run-client.js';
 
-export interface ExecutionsContext {
-  local: LocalContext;
-  service: ExecutionService;
-  /** The latest audit head this command appended, for the closing log line. */
-  lastHead: () => { seq: number; hash: string } | undefined;
-  close: () => Promise<void>;
-}
-
-/** Opens the config, its store and runbooks, and an execution service over them. */
-export async function openExecutions(configFlag: string | undefined, io: CliIO): Promise<ExecutionsContext> {
-  const local = await openLocal(configFlag, io.env);
-  try {
-    const { ExecutionService, loadConfiguredRunbooks, storeIncidentLink } = await import('../../executions/index.js');
-    const path = resolve(resolveConfigPath(configFlag, io.env));
-    const baseDir = statSync(path).isDirectory() ? path : dirname(path);
-    const runbooks = await loadConfiguredRunbooks(local.config, baseDir);
-    let head: { seq: number; hash: string } | undefined;
-    const service = new ExecutionService({
-      store: local.store,
-      clock: local.clock,
-      config: local.config,
-      baseDir,
-      runbooks,
-      incidents: storeIncidentLink(local.store),
-      env: io.env,
-      logger: { info: (obj) => (head = typeof obj.audit_head === 'string' ? { seq: Number(obj.audit_seq), hash: obj.audit_head } : head) },
-    });
-    return {
-      local,
-      service,
-      lastHead: () => head,
-      close: async () => {
-        // Publish the head where the person (and any log collector) sees it.
-        if (head) io.err(`audit head ${head.seq} ${head.hash}`);
-        await local.close();
-      },
-    };
-  } catch (e) {
-    await local.close();
-    throw e;
-  }
-}
+export { openExecutions, type ExecutionsContext } from './run-client.js';
 
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -95,6 +53,8 @@ interface RunOpts {
   keepOpen?: boolean;
   as?: string;
   config?: string;
+  server?: string;
+  token?: string;
 }
 
 async function ask(question: string): Promise<string> {
@@ -110,7 +70,7 @@ async function ask(question: string): Promise<string> {
 export const registerRun: RegisterCommands = (program: Command, io) => {
   program
     .command('run <procedure>')
-    .description('Run a runbook procedure (FILE#ID): read steps on request, confirmations for the rest, every command recorded.')
+    .description('Run a runbook procedure (FILE#ID): read steps on request, confirmations for the rest, every command recorded. With --server the daemon runs the commands, as the token’s user.')
     .option('--step <n>', 'run only step N (or N.M: its M-th command)')
     .option('--param <name=value>', 'a placeholder’s value (repeatable)', collect, [])
     .option('--secret <name>', 'mask this parameter everywhere (repeatable)', collect, [])
@@ -122,8 +82,11 @@ export const registerRun: RegisterCommands = (program: Command, io) => {
     .option('--keep-open', 'leave the execution running (for ticks and later steps) instead of finishing it')
     .option('--as <name>', 'who is running it (default: OPSBOOK_USER)')
     .option('-c, --config <path>', 'ops.yaml or a directory of YAML files')
+    .option('--server <url>', 'a running opsbook to run it through (default: OPSBOOK_SERVER; else here, on the local store)')
+    .option('--token <token>', 'API token for --server (default: OPSBOOK_TOKEN)')
     .action(async (reference: string, opts: RunOpts) => {
-      const ctx = await openExecutions(opts.config, io);
+      const remote = remoteFrom(opts, io.env);
+      const client = remote ? remoteRunClient(remote) : await localRunClient(opts.config, opts.as, io);
       try {
         const { parseParamFlags, computeOutcome } = await import('../../executions/index.js');
         const { OpsbookError } = await import('../../lib/errors/index.js');
@@ -136,14 +99,13 @@ export const registerRun: RegisterCommands = (program: Command, io) => {
           throw new OpsbookError('OPSBOOK_E_USAGE', `--step ${opts.step}: expected N or N.M`);
         }
         if (opts.dryRun) {
-          const plan = await ctx.service.plan(reference, planOptions);
+          const plan = await client.plan(reference, planOptions);
           const steps = only ? plan.steps.filter((s) => s.number === only) : plan.steps;
           for (const line of formatPlan({ ...plan, steps })) io.out(line);
           return;
         }
-        const actor = await cliActor(ctx.local.config, opts.as, io.env);
         const interactive = io.tty && Boolean(process.stdin.isTTY);
-        const { id, plan } = opts.execution ? { id: opts.execution, plan: (await ctx.service.get(opts.execution)).plan } : await ctx.service.start(reference, actor, planOptions);
+        const { id, plan } = opts.execution ? { id: opts.execution, plan: (await client.get(opts.execution)).plan } : await client.start(reference, planOptions);
         io.out(`execution ${id}: ${plan.procedure} — ${plan.title}`);
         const controller = new AbortController();
         const onSigint = (): void => controller.abort();
@@ -156,7 +118,7 @@ export const registerRun: RegisterCommands = (program: Command, io) => {
             io.out('');
             for (const line of formatStep(step)) io.out(line);
             if (step.manual) {
-              if (interactive && /^y(es)?$/i.test(await ask(`   done? tick it [y/N] `))) await ctx.service.tick(id, step.number, actor);
+              if (interactive && /^y(es)?$/i.test(await ask(`   done? tick it [y/N] `))) await client.tick(id, step.number);
               else io.out(`   manual step: tick it with opsbook execution tick ${id} ${step.number}`);
               continue;
             }
@@ -167,7 +129,7 @@ export const registerRun: RegisterCommands = (program: Command, io) => {
               const target = [...new Set(runnable.filter((c) => c.effect === 'destructive').map((c) => c.confirmation))].join(' ');
               confirm = effect === 'destructive' ? await ask(`   destructive: type "${target}" to run it: `) : await ask(`   ${effect}: run it? type yes: `);
             }
-            const result: StepRunResult = await ctx.service.runStep(id, step.number, actor, {
+            const result: StepRunResult = await client.runStep(id, step.number, {
               ...(command !== undefined ? { command } : {}),
               ...(confirm !== undefined ? { confirm } : {}),
               yes: Boolean(opts.yes),
@@ -185,23 +147,23 @@ export const registerRun: RegisterCommands = (program: Command, io) => {
           process.removeListener('SIGINT', onSigint);
         }
         if (controller.signal.aborted) {
-          await ctx.service.cancel(id, actor);
+          await client.cancel(id);
           io.out(`execution ${id} cancelled`);
           process.exitCode = 1;
           return;
         }
         if (opts.keepOpen) {
-          const outcome = computeOutcome(plan, await ctx.service.transcript(id));
+          const outcome = computeOutcome(plan, (await client.get(id)).transcript);
           io.out(`execution ${id} left open (${outcome.state} so far); finish it with opsbook execution finish ${id}`);
           process.exitCode = outcome.state === 'failed' || stopped ? 1 : 0;
           return;
         }
-        const done = await ctx.service.finish(id, actor);
+        const done = await client.finish(id);
         io.out('');
         io.out(`execution ${id} ${done.outcome.state}${done.outcome.reasons.length ? `:\n  ${done.outcome.reasons.join('\n  ')}` : ''}`);
         process.exitCode = done.outcome.state === 'passed' ? 0 : 1;
       } finally {
-        await ctx.close();
+        await client.close();
       }
     });
 };

@@ -65,7 +65,7 @@ function outline(rb: Runbook, io: CliIO): void {
 
 /** `opsbook runbook show` and `opsbook runbook lint`. */
 export const registerRunbook: RegisterCommands = (program, io) => {
-  const runbook = program.command('runbook').description('Runbooks: read them as procedures, lint them.');
+  const runbook = program.command('runbook').description('Runbooks: read them as procedures, lint them. Local by nature: they read the files named (a daemon’s runbooks: GET /api/runbooks).');
   runbook
     .command('show')
     .description('Outline of each runbook: procedures, phases, steps, with effect badges; or the JSON model.')

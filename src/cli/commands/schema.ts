@@ -5,7 +5,7 @@ import type { RegisterCommands } from '../context.js';
 export const registerSchema: RegisterCommands = (program, io) => {
   program
     .command('schema')
-    .description('Print the JSON Schema (draft 2020-12) of ops.yaml.')
+    .description('Print the JSON Schema (draft 2020-12) of ops.yaml. Local by nature: no state is read.')
     .action(() => {
       io.out(JSON.stringify(configJsonSchema(), null, 2));
     });

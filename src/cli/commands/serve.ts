@@ -7,7 +7,7 @@ import { resolveConfigPath } from '../local.js';
 export const registerServe: RegisterCommands = (program, io) => {
   program
     .command('serve')
-    .description('Run the opsbook daemon: HTTP API, health endpoints, metrics and the configured work.')
+    .description('Run the opsbook daemon: HTTP API, health endpoints, metrics and the configured work. Local by nature: this is the daemon that --server talks to.')
     .option('-c, --config <path>', 'ops.yaml or a directory of YAML files')
     .option('-p, --port <n>', 'port to listen on (overrides server.port)')
     .option('--host <addr>', 'address to bind (overrides server.host)')

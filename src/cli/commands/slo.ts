@@ -1,6 +1,32 @@
 import { formatDuration } from '../../lib/duration.js';
 import type { RegisterCommands } from '../context.js';
 import { openLocal } from '../local.js';
+import { callApi, remoteFrom } from '../remote.js';
+import type { RecoveryPointStatus, SloStatus } from '../../slos/index.js';
+
+type PointNow = Omit<RecoveryPointStatus, 'history'>;
+
+/** Where the SLOs stand now: from the local store, or from the daemon given by `--server`. */
+async function readStatus(opts: { config?: string; server?: string; token?: string }, env: NodeJS.ProcessEnv): Promise<{ slos: SloStatus[]; recoveryPoints: PointNow[] }> {
+  const remote = remoteFrom(opts, env);
+  if (remote) return callApi(remote, 'GET', '/api/slos');
+  const { slosFromConfig, sloStatus, recoveryPointStatus } = await import('../../slos/index.js');
+  const local = await openLocal(opts.config, env);
+  try {
+    const now = local.clock.now();
+    const { slos, recoveryPoints } = slosFromConfig(local.config);
+    const statuses = [];
+    for (const s of slos) statuses.push(await sloStatus(local.store, s, now));
+    const points = [];
+    for (const r of recoveryPoints) {
+      const { history: _h, ...p } = await recoveryPointStatus(local.store, r, now, now);
+      points.push(p);
+    }
+    return { slos: statuses, recoveryPoints: points };
+  } finally {
+    await local.close();
+  }
+}
 
 const pct = (v: number | undefined) => (v === undefined ? '–' : `${(v * 100).toFixed(3).replace(/\.?0+$/, '')}%`);
 
@@ -12,34 +38,25 @@ export const registerSlo: RegisterCommands = (program, io) => {
     .description('Each SLO over its window: attainment, error budget left, burn rate per alert window; each recovery point now.')
     .option('-c, --config <path>', 'ops.yaml or a directory of YAML files (default: $OPSBOOK_CONFIG, ./ops.yaml, ./ops/)')
     .option('--json', 'print as JSON')
-    .action(async (opts: { config?: string; json?: boolean }) => {
-      const { slosFromConfig, sloStatus, recoveryPointStatus } = await import('../../slos/index.js');
-      const local = await openLocal(opts.config, io.env);
-      try {
-        const now = local.clock.now();
-        const { slos, recoveryPoints } = slosFromConfig(local.config);
-        const statuses = [];
-        for (const s of slos) statuses.push(await sloStatus(local.store, s, now));
-        const points = [];
-        for (const r of recoveryPoints) points.push(await recoveryPointStatus(local.store, r, now, now));
-        if (opts.json) {
-          io.out(JSON.stringify({ slos: statuses, recoveryPoints: points.map(({ history: _h, ...p }) => p) }, null, 2));
-        } else if (statuses.length + points.length === 0) {
-          io.out('no SLOs configured (slos: in ops.yaml)');
-        } else {
-          for (const s of statuses) {
-            const mark = s.met === undefined ? '·' : s.met ? '✔' : '✖';
-            io.out(`${mark} ${s.id}  ${s.kind}  objective ${pct(s.objective)}  attained ${pct(s.attainment)} over ${formatDuration(s.to - s.from)}  budget left ${pct(s.budget.remaining)}`);
-            for (const b of s.burn) {
-              io.out(`    ${b.urgency.padEnd(6)} ${b.long.toFixed(2)}× over ${formatDuration(b.longMs)}, ${b.short.toFixed(2)}× over ${formatDuration(b.shortMs)} (alert at ${b.threshold}×)${b.holds ? '  FIRING' : ''}`);
-            }
-          }
-          for (const p of points) {
-            io.out(`${p.met ? '✔' : '✖'} ${p.id}  recovery point ${p.achievedMs === null ? 'no backup found' : formatDuration(Math.round(p.achievedMs / 1000) * 1000)} (target ${formatDuration(p.targetMs)}, check ${p.check})`);
+    .option('--server <url>', 'a running opsbook to ask (default: OPSBOOK_SERVER; else the local store)')
+    .option('--token <token>', 'API token for --server (default: OPSBOOK_TOKEN)')
+    .action(async (opts: { config?: string; json?: boolean; server?: string; token?: string }) => {
+      const { slos: statuses, recoveryPoints: points } = await readStatus(opts, io.env);
+      if (opts.json) {
+        io.out(JSON.stringify({ slos: statuses, recoveryPoints: points }, null, 2));
+      } else if (statuses.length + points.length === 0) {
+        io.out('no SLOs configured (slos: in ops.yaml)');
+      } else {
+        for (const s of statuses) {
+          const mark = s.met === undefined ? '·' : s.met ? '✔' : '✖';
+          io.out(`${mark} ${s.id}  ${s.kind}  objective ${pct(s.objective)}  attained ${pct(s.attainment)} over ${formatDuration(s.to - s.from)}  budget left ${pct(s.budget.remaining)}`);
+          for (const b of s.burn) {
+            io.out(`    ${b.urgency.padEnd(6)} ${b.long.toFixed(2)}× over ${formatDuration(b.longMs)}, ${b.short.toFixed(2)}× over ${formatDuration(b.shortMs)} (alert at ${b.threshold}×)${b.holds ? '  FIRING' : ''}`);
           }
         }
-      } finally {
-        await local.close();
+        for (const p of points) {
+          io.out(`${p.met ? '✔' : '✖'} ${p.id}  recovery point ${p.achievedMs === null ? 'no backup found' : formatDuration(Math.round(p.achievedMs / 1000) * 1000)} (target ${formatDuration(p.targetMs)}, check ${p.check})`);
+        }
       }
       process.exitCode = 0;
     });

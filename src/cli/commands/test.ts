@@ -8,7 +8,7 @@ import { OpsbookError } from '../../lib/errors/index.js';
 export const registerTest: RegisterCommands = (program, io) => {
   program
     .command('test')
-    .description('Run test files against a config on a simulated clock (alerts, incidents, who is paged when); exit 1 on any failure.')
+    .description('Run test files against a config on a simulated clock (alerts, incidents, who is paged when); exit 1 on any failure. Local by nature: each test runs on a store and clock of its own.')
     .argument('<files...>', 'test files (YAML; see README "Testing a config")')
     .option('--run <regex>', 'run only the tests whose name matches')
     .option('--json', 'print the outcomes as JSON')

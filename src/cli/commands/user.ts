@@ -1,6 +1,7 @@
 import { OpsbookError } from '../../lib/errors/index.js';
 import type { RegisterCommands } from '../context.js';
 import { cliActor, openLocal } from '../local.js';
+import { callApi, remoteFrom } from '../remote.js';
 
 /** Reads a password without echoing it: twice from a terminal, else the first line of stdin. */
 async function readPassword(prompt: (text: string) => void): Promise<string> {
@@ -55,7 +56,17 @@ export const registerUser: RegisterCommands = (program, io) => {
     .argument('<name>', 'a user from users:')
     .option('--as <name>', 'who is setting it (default: OPSBOOK_USER, else NAME itself)')
     .option('-c, --config <path>', 'ops.yaml or a directory of YAML files')
-    .action(async (name: string, opts: { as?: string; config?: string }) => {
+    .option('--server <url>', 'a running opsbook to act through, with an admin token (default: OPSBOOK_SERVER; else the local store)')
+    .option('--token <token>', 'API token for --server (default: OPSBOOK_TOKEN)')
+    .action(async (name: string, opts: { as?: string; config?: string; server?: string; token?: string }) => {
+      const remote = remoteFrom(opts, io.env);
+      if (remote) {
+        const password = await readPassword((text) => process.stderr.write(text));
+        const set = await callApi<{ user: string; ended_sessions: number }>(remote, 'POST', `/api/users/${encodeURIComponent(name)}/password`, { password });
+        io.out(`password set for ${set.user}${set.ended_sessions ? `; ended ${set.ended_sessions} open session(s)` : ''}`);
+        process.exitCode = 0;
+        return;
+      }
       const local = await openLocal(opts.config, io.env);
       try {
         const actor = await cliActor(local.config, opts.as, io.env, name);

@@ -6,7 +6,7 @@ import type { RegisterCommands } from '../context.js';
 export const registerValidate: RegisterCommands = (program, io) => {
   program
     .command('validate')
-    .description('Check ops.yaml (or a directory of YAML files): lists every problem with file:line; exit 1 on any.')
+    .description('Check ops.yaml (or a directory of YAML files): lists every problem with file:line; exit 1 on any. Local by nature: it reads files only.')
     .argument('[path]', 'ops.yaml or a directory of YAML files (default: ./ops.yaml, else ./ops/)')
     .option('--json', 'print the result as JSON')
     .action(async (pathArg: string | undefined, opts: { json?: boolean }) => {

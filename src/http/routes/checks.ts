@@ -1,13 +1,51 @@
 import { z } from 'zod';
 import type { Daemon } from '../../daemon/index.js';
-import { recordHeartbeat, windowStats } from '../../checks/index.js';
+import { compileCheck, heartbeatReader, recordHeartbeat, runCheckOnce, windowStats } from '../../checks/index.js';
+import type { CheckConfig } from '../../config/schema/checks.js';
 import { OpsbookError } from '../../lib/errors/index.js';
 import { route, type RouteTable } from '../routes.js';
 
 const DAY = 86_400_000;
 
+const status = z.enum(['up', 'down']);
+const level = z.enum(['ok', 'warning', 'critical']);
+const checkSummary = z.object({
+  id: z.string(),
+  name: z.string(),
+  kind: z.string(),
+  service: z.string().optional(),
+  interval_ms: z.number(),
+  status: z.enum(['up', 'down', 'unknown']),
+  level,
+  last: z.object({ at: z.number(), status, level, latency_ms: z.number(), value: z.number().optional(), error: z.string().optional() }).optional(),
+});
+const windowFigures = z.object({
+  count: z.number().int(),
+  failures: z.number().int(),
+  uptime: z.number().optional().describe('Share of runs up; absent when nothing ran'),
+  latency_ms: z.record(z.string(), z.number().nullable().optional()).describe('p50, p95, p99'),
+});
+/** One run of a check, as `opsbook check run` prints it. */
+export const checkResultSchema = z.object({
+  checkId: z.string(),
+  kind: z.string(),
+  at: z.number(),
+  status,
+  level,
+  latencyMs: z.number(),
+  value: z.number().optional(),
+  error: z.string().optional(),
+  pending: z.string().optional(),
+  conditions: z.array(z.object({ list: z.enum(['conditions', 'warning', 'critical']), text: z.string(), ok: z.boolean(), actual: z.string() })),
+});
+
 /** Checks with their current state, one check's history from the rollups, and heartbeats. */
 export function checkRoutes(daemon: Daemon): RouteTable {
+  const find = (id: string) => {
+    const check = daemon.config.checks.find((c) => c.id === id);
+    if (!check) throw new OpsbookError('OPSBOOK_E_NOT_FOUND', `no check with id ${id}`, { location: { path: 'params.id' } });
+    return check;
+  };
   const summary = (c: Daemon['config']['checks'][number]) => {
     const state = daemon.operations?.checkState(c.id);
     return {
@@ -30,6 +68,7 @@ export function checkRoutes(daemon: Daemon): RouteTable {
       access: 'viewer',
       summary: 'Every configured check with its settled state and last result (from memory: no store read).',
       tags: ['checks'],
+      response: z.object({ checks: z.array(checkSummary) }),
       handler: () => ({ checks: daemon.config.checks.map(summary) }),
     }),
     route({
@@ -39,16 +78,37 @@ export function checkRoutes(daemon: Daemon): RouteTable {
       summary: 'One check with uptime and latency percentiles over 24 h, 7 d and 30 d, from the rollups.',
       tags: ['checks'],
       params: z.object({ id: z.string() }),
+      response: checkSummary.extend({ windows: z.object({ '24h': windowFigures, '7d': windowFigures, '30d': windowFigures }) }),
       handler: async ({ params }) => {
-        const check = daemon.config.checks.find((c) => c.id === params.id);
-        if (!check) throw new OpsbookError('OPSBOOK_E_NOT_FOUND', `no check with id ${params.id}`, { location: { path: 'params.id' } });
+        const check = find(params.id);
         const now = daemon.clock.now();
-        const windows: Record<string, unknown> = {};
+        const windows: Record<string, z.infer<typeof windowFigures>> = {};
         for (const [name, ms] of [['24h', DAY], ['7d', 7 * DAY], ['30d', 30 * DAY]] as const) {
           const s = await windowStats(daemon.store, check.id, now - ms, now);
           windows[name] = { count: s.count, failures: s.failures, uptime: s.uptime, latency_ms: s.latency };
         }
-        return { ...summary(check), windows };
+        return { ...summary(check), windows: windows as Record<'24h' | '7d' | '30d', z.infer<typeof windowFigures>> };
+      },
+    }),
+    route({
+      method: 'POST',
+      url: '/api/checks/:id/run',
+      access: 'responder',
+      summary: 'Run one check once from the daemon, now; the answer has every condition with its actual value. The result is not recorded.',
+      tags: ['checks'],
+      params: z.object({ id: z.string() }),
+      response: checkResultSchema,
+      handler: async ({ params }) => {
+        const compiled = compileCheck(find(params.id) as CheckConfig);
+        const state: Record<string, unknown> = {};
+        const options = { clock: daemon.clock, state, heartbeats: heartbeatReader(daemon.store) };
+        let result = await runCheckOnce(compiled, options);
+        // A counter rate needs two scrapes: take the second one second later.
+        if (result.pending) {
+          await new Promise((r) => setTimeout(r, 1000));
+          result = await runCheckOnce(compiled, options);
+        }
+        return result;
       },
     }),
     route({
@@ -59,6 +119,7 @@ export function checkRoutes(daemon: Daemon): RouteTable {
       tags: ['checks'],
       params: z.object({ token: z.string().min(16) }),
       query: z.object({ fail: z.enum(['0', '1', 'true', 'false']).optional() }),
+      response: z.object({ check: z.string(), failed: z.boolean() }),
       handler: async ({ params, query }) => {
         const failed = query.fail === '1' || query.fail === 'true';
         const checkId = await recordHeartbeat(daemon.store, params.token, daemon.clock.now(), failed);

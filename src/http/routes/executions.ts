@@ -3,6 +3,7 @@ import type { Daemon } from '../../daemon/index.js';
 import type { ExecutionService } from '../../executions/index.js';
 import { OpsbookError } from '../../lib/errors/index.js';
 import { route, type RouteTable } from '../routes.js';
+import { executionSummary, outcome, plan, stepRunResult, transcriptEntry } from '../schemas/executions.js';
 
 /** The execution service, or a clear error when this daemon read no runbooks (no config directory). */
 export function executionsOf(daemon: Daemon): ExecutionService {
@@ -13,6 +14,7 @@ export function executionsOf(daemon: Daemon): ExecutionService {
 
 const idParams = z.object({ id: z.string().min(1) });
 const stepParams = z.object({ id: z.string().min(1), step: z.coerce.number().int().min(1) });
+const secrets = z.array(z.string()).optional().describe('Names of params to mask everywhere, besides those configured secret');
 
 /** Runbook executions: start, read with transcript, run or tick steps behind the safety gate, cancel, finish. */
 export function executionRoutes(daemon: Daemon): RouteTable {
@@ -25,6 +27,7 @@ export function executionRoutes(daemon: Daemon): RouteTable {
       summary: 'Executions, newest first; `incident` narrows to one incident’s.',
       tags: ['executions'],
       query: z.object({ incident: z.string().optional(), limit: z.coerce.number().int().min(1).max(500).default(50) }),
+      response: z.object({ executions: z.array(executionSummary) }),
       handler: async ({ query }) => ({ executions: (await svc().listExecutions(query.incident ? { incidentId: query.incident } : {})).slice(0, query.limit) }),
     }),
     route({
@@ -39,12 +42,15 @@ export function executionRoutes(daemon: Daemon): RouteTable {
         incident: z.string().optional(),
         service: z.string().optional(),
         params: z.record(z.string(), z.string()).optional(),
+        secrets,
       }),
+      response: z.object({ id: z.string(), plan }),
       handler: ({ body, actor }) =>
         svc().start(body.procedure, actor!, {
           ...(body.incident ? { incidentId: body.incident } : {}),
           ...(body.service ? { service: body.service } : {}),
           ...(body.params ? { params: body.params } : {}),
+          ...(body.secrets ? { secretNames: body.secrets } : {}),
         }),
     }),
     route({
@@ -54,6 +60,7 @@ export function executionRoutes(daemon: Daemon): RouteTable {
       summary: 'One execution with its plan and transcript.',
       tags: ['executions'],
       params: idParams,
+      response: executionSummary.extend({ plan, transcript: z.array(transcriptEntry) }),
       handler: async ({ params }) => ({ ...(await svc().get(params.id)), transcript: await svc().transcript(params.id) }),
     }),
     route({
@@ -69,14 +76,17 @@ export function executionRoutes(daemon: Daemon): RouteTable {
           yes: z.boolean().optional(),
           command: z.number().int().min(1).optional(),
           params: z.record(z.string(), z.string()).optional(),
+          secrets,
         })
         .default({}),
+      response: stepRunResult,
       handler: ({ params, body, actor }) =>
         svc().runStep(params.id, params.step, actor!, {
           ...(body.confirm !== undefined ? { confirm: body.confirm } : {}),
           ...(body.yes !== undefined ? { yes: body.yes } : {}),
           ...(body.command !== undefined ? { command: body.command } : {}),
           ...(body.params ? { params: body.params } : {}),
+          ...(body.secrets ? { secretNames: body.secrets } : {}),
         }),
     }),
     route({
@@ -87,6 +97,7 @@ export function executionRoutes(daemon: Daemon): RouteTable {
       tags: ['executions'],
       params: stepParams,
       body: z.object({ note: z.string().max(10_000).optional() }).default({}),
+      response: transcriptEntry,
       handler: ({ params, body, actor }) => svc().tick(params.id, params.step, actor!, body.note ?? ''),
     }),
     route({
@@ -96,6 +107,7 @@ export function executionRoutes(daemon: Daemon): RouteTable {
       summary: 'Cancel a running execution (what runs is stopped).',
       tags: ['executions'],
       params: idParams,
+      response: executionSummary,
       handler: ({ params, actor }) => svc().cancel(params.id, actor!),
     }),
     route({
@@ -105,6 +117,7 @@ export function executionRoutes(daemon: Daemon): RouteTable {
       summary: 'End an execution: passed, failed or incomplete, with the reasons.',
       tags: ['executions'],
       params: idParams,
+      response: executionSummary.extend({ outcome }),
       handler: ({ params, actor }) => svc().finish(params.id, actor!),
     }),
   ];

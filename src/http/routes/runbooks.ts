@@ -3,6 +3,27 @@ import type { Daemon } from '../../daemon/index.js';
 import { resolveProcedure } from '../../executions/index.js';
 import { route, type RouteTable } from '../routes.js';
 import { executionsOf } from './executions.js';
+import { plan } from '../schemas/executions.js';
+
+const refParams = z.object({ ref: z.string().min(1) });
+const runbookList = z.object({
+  runbooks: z.array(
+    z.object({
+      file: z.string(),
+      title: z.string(),
+      procedures: z.array(z.object({ ref: z.string().describe('FILE#ID'), id: z.string(), title: z.string(), line: z.number().int(), steps: z.number().int() })),
+      warnings: z.number().int(),
+    }),
+  ),
+});
+const procedureDetail = z.object({
+  ref: z.string(),
+  file: z.string(),
+  id: z.string(),
+  title: z.string(),
+  phases: z.array(z.object({ kind: z.string(), label: z.string(), steps: z.array(z.object({ text: z.string(), line: z.number().int() })) })),
+  plan,
+});
 
 /** The runbooks the daemon read, their procedures, and one procedure's steps with what they would do here. */
 export function runbookRoutes(daemon: Daemon): RouteTable {
@@ -13,6 +34,7 @@ export function runbookRoutes(daemon: Daemon): RouteTable {
       access: 'viewer',
       summary: 'Runbook files and their procedures (`FILE#ID` refs).',
       tags: ['runbooks'],
+      response: runbookList,
       handler: () => ({
         runbooks: executionsOf(daemon).deps.runbooks.map((r) => ({
           file: r.file,
@@ -28,7 +50,8 @@ export function runbookRoutes(daemon: Daemon): RouteTable {
       access: 'viewer',
       summary: 'One procedure (`FILE#ID`, URL-encoded): its phases and the plan of what each step would run here.',
       tags: ['runbooks'],
-      params: z.object({ ref: z.string().min(1) }),
+      params: refParams,
+      response: procedureDetail,
       handler: async ({ params }) => {
         const service = executionsOf(daemon);
         const { runbook, procedure } = resolveProcedure(service.deps.runbooks, params.ref);
@@ -41,6 +64,30 @@ export function runbookRoutes(daemon: Daemon): RouteTable {
           plan: await service.plan(`${runbook.file}#${procedure.id}`),
         };
       },
+    }),
+    route({
+      method: 'POST',
+      url: '/api/runbooks/procedures/:ref/plan',
+      access: 'responder',
+      summary: 'What running the procedure would do here with these parameters (a dry run): nothing runs and nothing is stored.',
+      tags: ['runbooks'],
+      params: refParams,
+      body: z
+        .object({
+          incident: z.string().optional(),
+          service: z.string().optional(),
+          params: z.record(z.string(), z.string()).optional(),
+          secrets: z.array(z.string()).optional().describe('Names of params to mask'),
+        })
+        .default({}),
+      response: plan,
+      handler: ({ params, body }) =>
+        executionsOf(daemon).plan(params.ref, {
+          ...(body.incident ? { incidentId: body.incident } : {}),
+          ...(body.service ? { service: body.service } : {}),
+          ...(body.params ? { params: body.params } : {}),
+          ...(body.secrets ? { secretNames: body.secrets } : {}),
+        }),
     }),
   ];
 }

@@ -1,0 +1,158 @@
+/**
+ * `--server/--token` on `token`, `check run`, `slo status`, `report`, `user passwd` and `run`:
+ * real child processes against a running `opsbook serve` on loopback, no config on the client side.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, startCli, waitForExit } from '../support/cli.js';
+import { freePort, waitForHttp } from '../support/net.js';
+
+const RUNBOOK = '# Web\n\n## RB-1: Look at web\n\n**Diagnosis:**\n```bash\necho "looking at web"\n```\n\n- [ ] Told the customer\n';
+
+describe('remote CLI: tokens, checks, SLOs, report, passwords, runs', () => {
+  let dir: string;
+  let base: string;
+  let target: http.Server;
+  const tokens: Record<string, string> = {};
+  let server: ReturnType<typeof startCli>;
+  const clientDir = fs.mkdtempSync(path.join(os.tmpdir(), 'opsbook-remote-state-client-'));
+  const as = (user: string) => ({ cwd: clientDir, env: { OPSBOOK_SERVER: base, OPSBOOK_TOKEN: tokens[user]! } });
+  const whoami = (token: string) => fetch(`${base}/api/whoami`, { headers: { authorization: `Bearer ${token}` } });
+
+  beforeAll(async () => {
+    target = http.createServer((_req, res) => res.end('ok'));
+    await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opsbook-remote-state-'));
+    const config = path.join(dir, 'ops.yaml');
+    fs.writeFileSync(
+      config,
+      `users:
+  - { name: adm, role: admin }
+  - { name: res, role: responder }
+  - { name: vic, role: viewer }
+services:
+  - { id: web, shell: { cwd: . } }
+checks:
+  - { id: web-up, kind: http, url: "http://127.0.0.1:${(target.address() as AddressInfo).port}/", service: web, interval: 1h, conditions: ["[STATUS] == 200"] }
+  - { id: nothing-listens, kind: tcp, host: 127.0.0.1, port: 9, interval: 1h }
+slos:
+  - { id: web-available, kind: availability, checks: [web-up], objective: 99.9%, window: 7d }
+runbooks:
+  - runbooks/*.md
+`,
+    );
+    fs.mkdirSync(path.join(dir, 'runbooks'));
+    fs.writeFileSync(path.join(dir, 'runbooks', 'web.md'), RUNBOOK);
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    server = startCli(['serve', '--config', config, '--port', String(port), '--no-watch']);
+    await waitForHttp(`${base}/_health/ready`, 30_000);
+    for (const user of ['adm', 'res', 'vic']) tokens[user] = (await runCli(['token', 'create', '--user', user, '--name', 'setup', '--config', config])).stdout.trim();
+  }, 90_000);
+
+  afterAll(async () => {
+    server.child.kill('SIGTERM');
+    await waitForExit(server.child);
+    target.closeAllConnections();
+    await new Promise((r) => target.close(r));
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(clientDir, { recursive: true, force: true });
+  });
+
+  it('creates, lists and revokes tokens through the daemon with an admin token only', async () => {
+    const created = await runCli(['token', 'create', '--user', 'vic', '--name', 'grafana'], as('adm'));
+    expect(created.code, created.stderr).toBe(0);
+    const secret = created.stdout.trim();
+    expect(created.stderr).toMatch(/^token (tok_\S+) for vic \(grafana\); it is shown only now/);
+    const id = /token (tok_\S+)/.exec(created.stderr)![1]!;
+    expect(await (await whoami(secret)).json()).toEqual({ name: 'vic', role: 'viewer' });
+
+    const list = await runCli(['token', 'list', '--user', 'vic', '--json'], as('adm'));
+    expect(list.code, list.stderr).toBe(0);
+    const rows = JSON.parse(list.stdout) as Array<{ id: string; name: string; user_name: string; revoked_at: number | null }>;
+    expect(rows.map((r) => [r.name, r.user_name, r.revoked_at])).toEqual([['setup', 'vic', null], ['grafana', 'vic', null]]);
+    expect(list.stdout).not.toContain(secret);
+
+    const refused = await runCli(['token', 'list', '--server', base, '--token', tokens.res!], { cwd: clientDir });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('OPSBOOK_E_FORBIDDEN');
+
+    const revoked = await runCli(['token', 'revoke', id], as('adm'));
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect(revoked.stdout.trim()).toBe(`revoked ${id}`);
+    expect((await whoami(secret)).status).toBe(401);
+  }, 60_000);
+
+  it('runs a check once from the daemon, with every condition and the exit code of its status', async () => {
+    const up = await runCli(['check', 'run', 'web-up'], as('res'));
+    expect(up.code, up.stderr).toBe(0);
+    expect(up.stdout).toMatch(/^✔ web-up \(http\): up, level ok, \d+ ms\n {2}✔ \[STATUS\] == 200 {3}\(actual: 200\)/);
+    const down = await runCli(['check', 'run', 'nothing-listens', '--json'], as('res'));
+    expect(down.code).toBe(1);
+    expect(JSON.parse(down.stdout)).toMatchObject({ checkId: 'nothing-listens', kind: 'tcp', status: 'down' });
+    const unknown = await runCli(['check', 'run', 'nope'], as('res'));
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('no check with id nope');
+    const viewer = await runCli(['check', 'run', 'web-up'], as('vic'));
+    expect(viewer.stderr).toContain('OPSBOOK_E_FORBIDDEN');
+  }, 60_000);
+
+  it('reads SLO status and the operations report from the daemon', async () => {
+    const status = await runCli(['slo', 'status', '--json'], as('vic'));
+    expect(status.code, status.stderr).toBe(0);
+    const json = JSON.parse(status.stdout) as { slos: Array<{ id: string; objective: number; to: number }>; recoveryPoints: unknown[] };
+    expect(json.slos.map((s) => [s.id, s.objective])).toEqual([['web-available', 0.999]]);
+    expect(Math.abs(json.slos[0]!.to - Date.now())).toBeLessThan(120_000);
+    const text = await runCli(['slo', 'status'], as('vic'));
+    expect(text.stdout).toMatch(/web-available {2}availability {2}objective 99\.9%/);
+
+    const md = await runCli(['report', '--period', '30d', '--at', '2026-04-30T23:59Z'], as('vic'));
+    expect(md.code, md.stderr).toBe(0);
+    expect(md.stdout).toContain('SLO attainment');
+    expect(md.stdout).toContain('web-available');
+    const report = await runCli(['report', '--period', 'month', '--format', 'json', '--at', '2026-04-30T23:59Z'], as('vic'));
+    const period = (JSON.parse(report.stdout) as { period: { name: string; from: number } }).period;
+    expect(period).toMatchObject({ name: 'month', from: Date.UTC(2026, 3, 1) });
+    const html = await runCli(['report', '--format', 'html'], as('vic'));
+    expect(html.stdout).toMatch(/^<!doctype html>/i);
+  }, 60_000);
+
+  it('sets a password through the daemon (admin only), and the UI then accepts it', async () => {
+    const password = 'correct horse battery';
+    const refused = await runCli(['user', 'passwd', 'res'], { ...as('res'), input: `${password}\n` });
+    expect(refused.stderr).toContain('OPSBOOK_E_FORBIDDEN');
+    const set = await runCli(['user', 'passwd', 'res'], { ...as('adm'), input: `${password}\n` });
+    expect(set.code, set.stderr).toBe(0);
+    expect(set.stdout.trim()).toBe('password set for res');
+    const login = await fetch(`${base}/login`, { method: 'POST', redirect: 'manual', body: new URLSearchParams({ username: 'res', password }) });
+    expect(login.status).toBe(303);
+  }, 60_000);
+
+  it('runs a procedure through the daemon as the token’s user: dry run, steps, outcome', async () => {
+    const dry = await runCli(['run', 'runbooks/web.md#RB-1', '--dry-run'], as('res'));
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain('runbooks/web.md#RB-1 — Look at web');
+    expect(dry.stdout).toContain('1.1 $ echo "looking at web"');
+    const run = await runCli(['run', 'runbooks/web.md#RB-1'], as('res'));
+    // The manual step is not required: left unticked, it does not hold the execution back.
+    expect(run.code, run.stderr).toBe(0);
+    const id = /^execution (exe_\S+): /m.exec(run.stdout)![1]!;
+    expect(run.stdout).toContain('→ 1.1 ok (exit 0');
+    expect(run.stdout).toContain('     looking at web');
+    expect(run.stdout).toContain(`manual step: tick it with opsbook execution tick ${id} 2`);
+    expect(run.stdout).toContain(`execution ${id} passed`);
+    const show = await fetch(`${base}/api/executions/${id}`, { headers: { authorization: `Bearer ${tokens.vic}` } });
+    expect(await show.json()).toMatchObject({ startedBy: 'res', state: 'passed', transcript: [{ actor: 'res', status: 'ok' }] });
+
+    const open = await runCli(['run', 'runbooks/web.md#RB-1', '--step', '1', '--keep-open'], as('res'));
+    expect(open.code, open.stderr).toBe(0);
+    expect(open.stdout).toMatch(/execution exe_\S+ left open/);
+    const viewer = await runCli(['run', 'runbooks/web.md#RB-1'], as('vic'));
+    expect(viewer.code).toBe(1);
+    expect(viewer.stderr).toContain('OPSBOOK_E_FORBIDDEN');
+  }, 60_000);
+});
