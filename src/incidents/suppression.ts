@@ -1,38 +1,11 @@
 import { Cron } from 'croner';
 import type { Labels } from '../alerts/types.js';
+import { labelMatches, labelsMatch } from '../lib/labels.js';
 import type { MaintenanceWindow, Matcher, Silence, Suppression } from './types.js';
 
-const regexCache = new Map<string, RegExp>();
-
-function anchored(pattern: string): RegExp {
-  let re = regexCache.get(pattern);
-  if (!re) {
-    // Alertmanager anchors matcher regexes: `db-.*` must match the whole value.
-    re = new RegExp(`^(?:${pattern})$`);
-    if (regexCache.size > 1000) regexCache.clear();
-    regexCache.set(pattern, re);
-  }
-  return re;
-}
-
 /** A missing label reads as the empty string, as in Alertmanager. */
-export function matcherMatches(m: Matcher, labels: Labels): boolean {
-  const v = labels[m.label] ?? '';
-  switch (m.op) {
-    case '=':
-      return v === m.value;
-    case '!=':
-      return v !== m.value;
-    case '=~':
-      return anchored(m.value).test(v);
-    case '!~':
-      return !anchored(m.value).test(v);
-  }
-}
-
-export function matchersMatch(matchers: readonly Matcher[], labels: Labels): boolean {
-  return matchers.every((m) => matcherMatches(m, labels));
-}
+export const matcherMatches: (m: Matcher, labels: Labels) => boolean = labelMatches;
+export const matchersMatch: (matchers: readonly Matcher[], labels: Labels) => boolean = labelsMatch;
 
 /** The occurrence of a window that covers `at`, as [start, end), if one does. */
 export function activeOccurrence(w: MaintenanceWindow, at: number): { start: number; end: number } | undefined {

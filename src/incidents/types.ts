@@ -1,3 +1,4 @@
+import type { LabelMatcher } from '../lib/labels.js';
 import type { AlertEvent, Labels } from '../alerts/types.js';
 import type { Weekday } from '../oncall/types.js';
 
@@ -39,14 +40,10 @@ export interface BusinessHours {
   holidays: string[];
 }
 
-export type MatchOp = '=' | '!=' | '=~' | '!~';
+export type { MatchOp } from '../lib/labels.js';
 
 /** A label matcher as Alertmanager writes it; regexes are anchored at both ends. */
-export interface Matcher {
-  label: string;
-  op: MatchOp;
-  value: string;
-}
+export type Matcher = LabelMatcher;
 
 /** What happens to notifications held back by a window or silence when it ends. */
 export type OnEnd = 'notify_if_firing' | 'drop';

@@ -1,11 +1,7 @@
+import { anchoredRegex, labelsMatch, type LabelMatcher } from '../../../lib/labels.js';
 import type { Sample } from './exposition.js';
 
-export interface Matcher {
-  label: string;
-  op: '=' | '!=' | '=~' | '!~';
-  value: string;
-  re?: RegExp;
-}
+export type Matcher = LabelMatcher;
 
 /** A PromQL instant-vector selector: `name{label="v", status=~"5..", path!="/health"}`. */
 export interface Selector {
@@ -26,15 +22,14 @@ export function parseSelector(text: string): Selector | undefined {
     if (!mm) return undefined;
     const value = mm[3]!.replace(/\\(.)/g, '$1');
     const op = mm[2] as Matcher['op'];
-    let rx: RegExp | undefined;
     if (op === '=~' || op === '!~') {
       try {
-        rx = new RegExp(`^(?:${value})$`); // PromQL regexes are fully anchored
+        anchoredRegex(value); // PromQL regexes are fully anchored; an invalid one is no selector
       } catch {
         return undefined;
       }
     }
-    matchers.push({ label: mm[1]!, op, value, ...(rx ? { re: rx } : {}) });
+    matchers.push({ label: mm[1]!, op, value });
     pos = re.lastIndex;
     if (mm[4] === '') break;
   }
@@ -42,18 +37,5 @@ export function parseSelector(text: string): Selector | undefined {
 }
 
 export function matches(sel: Selector, s: Sample, name = sel.name): boolean {
-  if (s.name !== name) return false;
-  return sel.matchers.every((m) => {
-    const v = s.labels[m.label] ?? '';
-    switch (m.op) {
-      case '=':
-        return v === m.value;
-      case '!=':
-        return v !== m.value;
-      case '=~':
-        return m.re!.test(v);
-      default:
-        return !m.re!.test(v);
-    }
-  });
+  return s.name === name && labelsMatch(sel.matchers, s.labels);
 }
