@@ -13,6 +13,7 @@ import { findIncident } from '../../store/index.js';
 import type { Daemon } from '../daemon.js';
 import type { DaemonMetrics } from '../metrics.js';
 import { enqueueNotice, notificationIncident, policyChannels, policyFor, type TimelineNote } from './paging.js';
+import { FiringAlerts } from './firing-alerts.js';
 
 /** States in which an action has nothing left to do. */
 const ALREADY: Record<'acknowledge' | 'investigate' | 'mitigate' | 'resolve' | 'review', readonly string[]> = {
@@ -76,7 +77,7 @@ export class Operations {
    * severity within DEDUP_WINDOW_MS changes nothing and skips the store. Any change to the incident
    * through this process drops its entries; other processes' changes are seen within the window.
    */
-  private readonly firingAlerts = new Map<string, { incidentId: string; severity: string; at: number }>();
+  private readonly firingAlerts = new FiringAlerts(DEDUP_WINDOW_MS);
   private procedures: ProcedureScheduler | undefined;
   private slos: SloEvaluator | undefined;
   private cancelSloTimer: (() => void) | undefined;
@@ -300,7 +301,7 @@ export class Operations {
       const current = await this.incidents.get(id);
       if (ALREADY[action].includes(current.state)) return current;
       const result = await this.incidents[action](id, actor, note);
-      this.forgetIncident(id);
+      this.firingAlerts.forgetIncident(id);
       await this.applyEffects(result);
       return result.incident;
     });
@@ -333,22 +334,17 @@ export class Operations {
   private async onAlertEvent(event: AlertEvent): Promise<IncidentResult | undefined> {
     const now = this.daemon.clock.now();
     if (event.kind === 'firing') {
-      const known = this.firingAlerts.get(event.dedupKey);
-      if (known && known.severity === event.severity && now - known.at < DEDUP_WINDOW_MS) return undefined;
+      if (this.firingAlerts.isKnown(event.dedupKey, event.severity, now)) return undefined;
     }
     const result = await this.incidents.onAlert(event);
     if (result) {
-      this.forgetIncident(result.incident.id);
+      this.firingAlerts.forgetIncident(result.incident.id);
       if (event.kind === 'firing' && OPEN_STATES.includes(result.incident.state)) {
-        this.firingAlerts.set(event.dedupKey, { incidentId: result.incident.id, severity: event.severity, at: now });
+        this.firingAlerts.remember(event.dedupKey, result.incident.id, event.severity, now);
       }
       await this.applyEffects(result);
-    } else this.firingAlerts.delete(event.dedupKey);
+    } else this.firingAlerts.forgetKey(event.dedupKey);
     return result;
-  }
-
-  private forgetIncident(incidentId: string): void {
-    for (const [key, v] of this.firingAlerts) if (v.incidentId === incidentId) this.firingAlerts.delete(key);
   }
 
   private armAlertTimer(): void {
