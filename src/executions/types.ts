@@ -1,20 +1,12 @@
-import type { Effect, PhaseKind, Target } from '../runbooks/index.js';
+import type { Command, Effect, PhaseKind } from '../runbooks/index.js';
 
 /** The executors opsbook has; every runnable command goes to one of them. */
 export type ExecutorName = 'shell' | 'sql' | 'redis' | 'http';
 
-/** How one command of a plan would run here. */
-export interface PlannedCommand {
+/** How one command of a plan would run here: the runbook's command (text, line, target, effect, reasons, placeholders) and more. */
+export interface PlannedCommand extends Command {
   /** 1-based within its step. */
   number: number;
-  /** The command as the runbook writes it. */
-  text: string;
-  line: number;
-  target: Target;
-  effect: Effect;
-  reasons: string[];
-  /** Placeholders as the runbook writes them (`<pod-name>`, `$TOKEN`, `{webhookId}`). */
-  placeholders: string[];
   /** Placeholder names still without a value. */
   missing: string[];
   executor: ExecutorName | null;
