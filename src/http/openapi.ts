@@ -18,11 +18,30 @@ function openApiPath(url: string): string {
   return url.replace(/:([A-Za-z_][A-Za-z0-9_]*)/g, '{$1}');
 }
 
+export type OpenApiDocument = {
+  openapi: '3.1.0';
+  info: { title: string; version: string; description: string };
+  servers: Array<{ url: string }>;
+  components: JsonObject;
+  security: JsonObject[];
+  paths: Record<string, JsonObject>;
+};
+
+/** The content of a successful answer: JSON by the route's response schema, or an HTML page. */
+function successContent(r: RouteTable[number]): JsonObject | undefined {
+  const content: JsonObject = {};
+  for (const type of r.produces ?? ['application/json']) {
+    if (type === 'text/html') content[type] = { schema: { type: 'string' } };
+    else if (r.response) content[type] = { schema: schemaOf(r.response, 'output') };
+  }
+  return Object.keys(content).length > 0 ? content : undefined;
+}
+
 /**
- * The OpenAPI 3.1 document, generated from the same zod schemas that validate requests, so the
- * document cannot drift from what the server accepts.
+ * The OpenAPI 3.1 document, generated from the same zod schemas that validate requests and type
+ * the handlers' answers, so the document cannot drift from what the server accepts and returns.
  */
-export function buildOpenApi(routes: RouteTable, serverUrl: string): JsonObject {
+export function buildOpenApi(routes: RouteTable, serverUrl: string): OpenApiDocument {
   const paths: Record<string, JsonObject> = {};
   for (const r of routes) {
     const parameters: JsonObject[] = [];
@@ -33,11 +52,9 @@ export function buildOpenApi(routes: RouteTable, serverUrl: string): JsonObject 
         parameters.push({ name, in: where, required: where === 'path' || (js.required ?? []).includes(name), schema: prop });
       }
     }
+    const content = successContent(r);
     const responses: JsonObject = {
-      [String(r.status ?? 200)]: {
-        description: 'Success',
-        ...(r.response ? { content: { 'application/json': { schema: schemaOf(r.response, 'output') } } } : {}),
-      },
+      [String(r.status ?? 200)]: { description: 'Success', ...(content ? { content } : {}) },
       '400': { description: 'Invalid request', content: { 'application/json': { schema: schemaOf(errorSchema, 'output') } } },
     };
     if (r.access !== 'public') {

@@ -21,7 +21,17 @@ export interface RouteContext<B, Q, P> {
  * Routes are registered only through this table, so the OpenAPI document and the route × role test
  * see every one of them, and a route cannot exist without an access declaration.
  */
-export interface RouteSpec<B = unknown, Q = unknown, P = unknown> {
+/** A page a route answers with instead of JSON (see `produces`). */
+export type HtmlPage = string & { readonly __html: true };
+
+export function htmlPage(text: string): HtmlPage {
+  return text as HtmlPage;
+}
+
+/** Media types a route answers with. */
+export type Produces = 'application/json' | 'text/html';
+
+export interface RouteSpec<B = unknown, Q = unknown, P = unknown, R = unknown> {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   url: string;
   access: RouteAccess;
@@ -30,21 +40,26 @@ export interface RouteSpec<B = unknown, Q = unknown, P = unknown> {
   body?: z.ZodType<B>;
   query?: z.ZodType<Q>;
   params?: z.ZodType<P>;
-  /** Schema of a successful response, for the OpenAPI document. */
-  response?: z.ZodType;
+  /**
+   * Schema of a successful JSON response: the OpenAPI document is generated from it, and the
+   * handler's return type is checked against it. Every JSON route has one.
+   */
+  response?: z.ZodType<R>;
+  /** What a successful response is (default JSON only); an HTML answer is an `htmlPage`. */
+  produces?: readonly Produces[];
   /** Status of a successful response (default 200). */
   status?: number;
-  handler: (ctx: RouteContext<B, Q, P>) => Promise<unknown> | unknown;
+  handler: (ctx: RouteContext<B, Q, P>) => Promise<NoInfer<R> | HtmlPage> | NoInfer<R> | HtmlPage;
 }
 
 // Handlers are checked against their own schemas where they are written (see `route`); the table
 // itself holds routes of many shapes.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyRoute = RouteSpec<any, any, any>;
+export type AnyRoute = RouteSpec<any, any, any, any>;
 export type RouteTable = AnyRoute[];
 
 /** Declares a route with its types inferred from its schemas. */
-export function route<B = undefined, Q = undefined, P = undefined>(spec: RouteSpec<B, Q, P>): RouteSpec<B, Q, P> {
+export function route<B = undefined, Q = undefined, P = undefined, R = unknown>(spec: RouteSpec<B, Q, P, R>): RouteSpec<B, Q, P, R> {
   return spec;
 }
 

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import type { Daemon } from '../../daemon/index.js';
 import { verifyActionToken } from '../../notify/index.js';
 import { OpsbookError } from '../../lib/errors/index.js';
-import { route, type RouteTable } from '../routes.js';
+import { INCIDENT_STATES } from '../../incidents/index.js';
+import { htmlPage, route, type RouteTable } from '../routes.js';
 import { operationsOf } from './operations.js';
 
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -26,26 +27,29 @@ export function actionLinkRoutes(daemon: Daemon): RouteTable {
       access: 'public',
       summary: 'A signed acknowledge/resolve link: shows what it will do and a button to do it.',
       tags: ['incidents'],
+      produces: ['text/html'],
       params,
       handler: async ({ params: p, reply }) => {
         const c = claims(p.token);
         const incident = await operationsOf(daemon).incidents.get(c.incidentId);
         const verb = c.action === 'acknowledge' ? 'Acknowledge' : 'Resolve';
         void reply.type('text/html; charset=utf-8');
-        return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${verb} ${esc(incident.title)}</title>
+        return htmlPage(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${verb} ${esc(incident.title)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"></head>
 <body style="font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem">
 <h1>${verb} incident</h1><p><strong>${esc(incident.severity)}</strong> ${esc(incident.title)} — now <em>${esc(incident.state)}</em></p>
-<form method="post"><button type="submit" style="font-size:1.2rem;padding:.6rem 1.2rem">${verb}</button></form></body></html>`;
+<form method="post"><button type="submit" style="font-size:1.2rem;padding:.6rem 1.2rem">${verb}</button></form></body></html>`);
       },
     }),
     route({
       method: 'POST',
       url: '/a/:token',
       access: 'public',
-      summary: 'Carry out a signed acknowledge/resolve link (the signed token is the credential).',
+      summary: 'Carry out a signed acknowledge/resolve link (the signed token is the credential). A page for `Accept: text/html`, else JSON.',
       tags: ['incidents'],
+      produces: ['application/json', 'text/html'],
       params,
+      response: z.object({ incident: z.string(), state: z.enum(INCIDENT_STATES), already: z.boolean().describe('The incident was already there') }),
       handler: async ({ params: p, request, reply }) => {
         const c = claims(p.token);
         const actor = { name: c.user ?? 'link', role: 'responder' as const, via: 'link' as const };
@@ -55,8 +59,8 @@ export function actionLinkRoutes(daemon: Daemon): RouteTable {
         const incident = done ? current : await ops.act(c.incidentId, c.action, actor, 'via notification link');
         if ((request.headers.accept ?? '').includes('text/html')) {
           void reply.type('text/html; charset=utf-8');
-          return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Done</title></head><body style="font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto">
-<h1>${esc(incident.title)}</h1><p>The incident is now <strong>${esc(incident.state)}</strong>.</p></body></html>`;
+          return htmlPage(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Done</title></head><body style="font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto">
+<h1>${esc(incident.title)}</h1><p>The incident is now <strong>${esc(incident.state)}</strong>.</p></body></html>`);
         }
         return { incident: incident.id, state: incident.state, already: done };
       },

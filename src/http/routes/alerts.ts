@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { Daemon } from '../../daemon/index.js';
 import { route, type RouteTable } from '../routes.js';
 import { operationsOf } from './operations.js';
@@ -11,6 +12,7 @@ export function alertRoutes(daemon: Daemon): RouteTable {
       access: 'viewer',
       summary: 'Configured services with the ids of their checks.',
       tags: ['services'],
+      response: z.object({ services: z.array(z.object({ id: z.string(), name: z.string(), description: z.string().optional(), checks: z.array(z.string()) })) }),
       handler: () => ({
         services: daemon.config.services.map((s) => ({
           id: s.id,
@@ -26,6 +28,20 @@ export function alertRoutes(daemon: Daemon): RouteTable {
       access: 'viewer',
       summary: 'Current alert series (pending, firing, and inactive ones the rules still track), from memory.',
       tags: ['alerts'],
+      response: z.object({
+        alerts: z.array(
+          z.object({
+            series: z.string(),
+            rule: z.string(),
+            labels: z.record(z.string(), z.string()),
+            state: z.enum(['inactive', 'pending', 'firing', 'resolved']),
+            active_since: z.number().nullable(),
+            firing_since: z.number().nullable(),
+            keep_firing_until: z.number().nullable(),
+            last_value: z.number().nullable(),
+          }),
+        ),
+      }),
       handler: () => ({
         alerts: operationsOf(daemon)
           .alerts.states()

@@ -17,6 +17,12 @@ export function auditRoutes(daemon: Daemon): RouteTable {
         limit: z.coerce.number().int().min(1).max(5000).default(500),
         subject: z.string().optional(),
       }),
+      response: z.object({
+        entries: z.array(
+          z.object({ seq: z.number().int(), at: z.number(), actor: z.string(), action: z.string(), subject: z.string(), details: z.string().describe('JSON text, as hashed'), prev_hash: z.string(), hash: z.string() }),
+        ),
+        next: z.number().int().optional().describe('`after` of the next page'),
+      }),
       handler: async ({ query }) => {
         const entries = await listAudit(daemon.store.db, { afterSeq: query.after, limit: query.limit, ...(query.subject ? { subject: query.subject } : {}) });
         return { entries, next: entries.length === query.limit ? Number(entries[entries.length - 1]!.seq) : undefined };
@@ -28,6 +34,7 @@ export function auditRoutes(daemon: Daemon): RouteTable {
       access: 'viewer',
       summary: 'The audit chain’s head: last sequence number and hash.',
       tags: ['audit'],
+      response: z.object({ seq: z.number().int(), hash: z.string() }),
       handler: () => auditHead(daemon.store.db),
     }),
   ];

@@ -17,6 +17,7 @@ export function channelRoutes(daemon: Daemon): RouteTable {
       access: 'viewer',
       summary: 'Configured notification channels: ids and kinds only (URLs and secrets stay in the config).',
       tags: ['notify'],
+      response: z.object({ channels: z.array(z.object({ id: z.string(), kind: z.string() })) }),
       handler: () => ({ channels: daemon.config.channels.map((c) => ({ id: c.id, kind: c.kind })) }),
     }),
     route({
@@ -26,6 +27,21 @@ export function channelRoutes(daemon: Daemon): RouteTable {
       summary: 'Notifications given up on (dead letters), oldest first.',
       tags: ['notify'],
       query: z.object({ limit: z.coerce.number().int().min(1).max(1000).optional() }),
+      response: z.object({
+        dead: z.array(
+          z.object({
+            id: z.string(),
+            channel: z.string(),
+            event: z.string(),
+            incident: z.string().nullable(),
+            created_at: z.number(),
+            attempts: z.number().int(),
+            dead_at: z.number().nullable(),
+            last_status: z.number().int().nullable(),
+            last_error: z.string().nullable(),
+          }),
+        ),
+      }),
       handler: async ({ query }) => ({ dead: (await listDeadLetters(daemon.store, query.limit)).map(deadLetter) }),
     }),
     route({
@@ -35,9 +51,10 @@ export function channelRoutes(daemon: Daemon): RouteTable {
       summary: 'Send a dead letter again (same id, fresh retry window).',
       tags: ['notify'],
       params: z.object({ id: z.string().min(1) }),
+      response: z.object({ id: z.string(), status: z.literal('pending') }),
       handler: async ({ params }) => {
         await redriveDeadLetter(daemon.store, daemon.clock, params.id);
-        return { id: params.id, status: 'pending' };
+        return { id: params.id, status: 'pending' as const };
       },
     }),
   ];

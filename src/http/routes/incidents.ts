@@ -4,6 +4,7 @@ import { INCIDENT_STATES } from '../../incidents/index.js';
 import { listDeliveries } from '../../notify/index.js';
 import { route, type RouteTable } from '../routes.js';
 import { operationsOf } from './operations.js';
+import { change, delivery, incident, incidentAlert, incidentEffect, silence, timelineEntry } from '../schemas/incidents.js';
 
 const idParams = z.object({ id: z.string().min(1) });
 const noteBody = z.object({ note: z.string().max(10_000).optional() }).default({});
@@ -26,6 +27,7 @@ export function incidentRoutes(daemon: Daemon): RouteTable {
         limit: z.coerce.number().int().min(1).max(500).default(50),
         before: z.string().optional().describe('Id of the last incident of the previous page.'),
       }),
+      response: z.object({ incidents: z.array(incident), next: z.string().optional().describe('`before` of the next page') }),
       handler: async ({ query }) => {
         const state = query.state === 'open' ? ['triggered', 'acknowledged', 'investigating', 'mitigated'] : query.state;
         const incidents = await ops().incidents.list({
@@ -52,6 +54,7 @@ export function incidentRoutes(daemon: Daemon): RouteTable {
         runbook: z.string().optional(),
         note: z.string().optional(),
       }),
+      response: incident,
       handler: ({ body, actor }) => ops().createIncident(body, actor!),
     }),
     route({
@@ -61,6 +64,7 @@ export function incidentRoutes(daemon: Daemon): RouteTable {
       summary: 'One incident with its alerts.',
       tags: ['incidents'],
       params: idParams,
+      response: incident.extend({ alerts: z.array(incidentAlert) }),
       handler: async ({ params }) => ({ ...(await ops().incidents.get(params.id)), alerts: await ops().incidents.alerts(params.id) }),
     }),
     route({
@@ -70,6 +74,7 @@ export function incidentRoutes(daemon: Daemon): RouteTable {
       summary: 'The incident timeline: alerts, status changes, notes, notifications, deliveries, changes.',
       tags: ['incidents'],
       params: idParams,
+      response: z.object({ timeline: z.array(timelineEntry) }),
       handler: async ({ params }) => ({ timeline: await ops().incidents.timeline(params.id) }),
     }),
     route({
@@ -79,6 +84,7 @@ export function incidentRoutes(daemon: Daemon): RouteTable {
       summary: 'Every delivery attempt of the incident’s notifications.',
       tags: ['incidents'],
       params: idParams,
+      response: z.object({ deliveries: z.array(delivery) }),
       handler: async ({ params }) => ({ deliveries: await listDeliveries(daemon.store.db, { incidentId: params.id }) }),
     }),
     ...ACTIONS.map((action) =>
@@ -90,6 +96,7 @@ export function incidentRoutes(daemon: Daemon): RouteTable {
         tags: ['incidents'],
         params: idParams,
         body: noteBody,
+        response: incident,
         handler: ({ params, body, actor }) => ops().act(params.id, action, actor!, body.note),
       }),
     ),
@@ -102,6 +109,7 @@ export function incidentRoutes(daemon: Daemon): RouteTable {
       status: 201,
       params: idParams,
       body: z.object({ text: z.string().min(1).max(10_000) }),
+      response: timelineEntry,
       handler: ({ params, body, actor }) => ops().incidents.addNote(params.id, actor!, body.text),
     }),
     route({
@@ -118,6 +126,7 @@ export function incidentRoutes(daemon: Daemon): RouteTable {
         at: z.coerce.number().int().optional().describe('Epoch ms; defaults to now.'),
         data: z.record(z.string(), z.unknown()).optional(),
       }),
+      response: z.object({ change, attachedTo: z.array(z.string()).describe('Ids of the incidents it was shown on') }),
       handler: ({ body, actor }) => ops().incidents.recordChange(body, actor!),
     }),
     route({
@@ -134,6 +143,7 @@ export function incidentRoutes(daemon: Daemon): RouteTable {
         comment: z.string().min(1),
         on_end: z.enum(['notify_if_firing', 'drop']).default('notify_if_firing'),
       }),
+      response: silence,
       handler: ({ body, actor }) =>
         ops().incidents.createSilence(
           { matchers: body.matchers, startsAt: body.starts_at ?? daemon.clock.now(), endsAt: body.ends_at, comment: body.comment, onEnd: body.on_end },
@@ -147,6 +157,7 @@ export function incidentRoutes(daemon: Daemon): RouteTable {
       summary: 'End a silence now; what it held is released or dropped as it says.',
       tags: ['silences'],
       params: idParams,
+      response: z.object({ effects: z.array(incidentEffect) }),
       handler: async ({ params, actor }) => ({ effects: await ops().incidents.expireSilence(params.id, actor!) }),
     }),
   ];

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { timingSafeEqual } from 'node:crypto';
 
 import type { Daemon } from '../../daemon/index.js';
@@ -31,6 +32,7 @@ export function ingestRoutes(daemon: Daemon): RouteTable {
       summary: 'Alertmanager webhook receiver (payload version 4); authenticated by the integration key as a Bearer token.',
       tags: ['ingest'],
       body: alertmanagerPayload,
+      response: z.object({ accepted: z.number().int().describe('Alerts read from the payload'), incidents: z.array(z.string()).describe('Incidents they opened or joined') }),
       handler: async ({ request, body }) => {
         const key = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
         const integration = integrationFor(daemon, 'alertmanager', key);
@@ -52,6 +54,7 @@ export function ingestRoutes(daemon: Daemon): RouteTable {
       tags: ['ingest'],
       status: 202,
       body: eventPayload,
+      response: z.object({ status: z.literal('success'), message: z.string(), dedup_key: z.string() }),
       handler: async ({ body }) => {
         const integration = integrationFor(daemon, 'events', body.routing_key);
         if (body.event_action === 'trigger' && !body.payload) {
@@ -65,10 +68,10 @@ export function ingestRoutes(daemon: Daemon): RouteTable {
         if (body.event_action === 'acknowledge') {
           const row = await findOpenIncidentByDedupKey(daemon.store.db, eventDedupKey(integration.id, dedupKey));
           if (row) await ops.act(row.id, 'acknowledge', { name: `integration:${integration.id}`, role: 'responder', via: 'token' }).catch(() => undefined);
-          return { status: 'success', message: row ? 'Event processed' : 'No open incident for this dedup_key', dedup_key: dedupKey };
+          return { status: 'success' as const, message: row ? 'Event processed' : 'No open incident for this dedup_key', dedup_key: dedupKey };
         }
         await ops.ingest(alertFromEvent(integration.id, { ...body, dedup_key: dedupKey }, daemon.clock.now(), { ladder: ladder(), labels: integration.labels }));
-        return { status: 'success', message: 'Event processed', dedup_key: dedupKey };
+        return { status: 'success' as const, message: 'Event processed', dedup_key: dedupKey };
       },
     }),
   ];

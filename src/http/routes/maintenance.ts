@@ -1,7 +1,9 @@
+import { z } from 'zod';
 import type { Daemon } from '../../daemon/index.js';
 import { activeOccurrence } from '../../incidents/index.js';
 import { route, type RouteTable } from '../routes.js';
 import { operationsOf } from './operations.js';
+import { maintenanceWindow, silence } from '../schemas/incidents.js';
 
 /** Maintenance windows from the config (active now or not) and the silences in force. */
 export function maintenanceRoutes(daemon: Daemon): RouteTable {
@@ -12,6 +14,7 @@ export function maintenanceRoutes(daemon: Daemon): RouteTable {
       access: 'viewer',
       summary: 'Maintenance windows from the config, each with whether it holds back notifications now.',
       tags: ['silences'],
+      response: z.object({ windows: z.array(maintenanceWindow) }),
       handler: () => {
         const now = daemon.clock.now();
         return {
@@ -28,6 +31,7 @@ export function maintenanceRoutes(daemon: Daemon): RouteTable {
       access: 'viewer',
       summary: 'Silences in force now, from the config and created at runtime.',
       tags: ['silences'],
+      response: z.object({ silences: z.array(silence) }),
       handler: async () => ({ silences: await operationsOf(daemon).incidents.silences.live(daemon.clock.now()) }),
     }),
   ];

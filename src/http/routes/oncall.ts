@@ -4,6 +4,9 @@ import { describeSchedule } from '../../cli/commands/oncall.js';
 import { OpsbookError } from '../../lib/errors/index.js';
 import { route, type RouteTable } from '../routes.js';
 
+/** One person's stretch: who, until when (null beyond the horizon), and the override that put them there. */
+const slot = z.object({ user: z.string().nullable(), override: z.number().int().optional(), until: z.string().nullable() });
+
 /** Who is on call, in the same shape `opsbook oncall now --json` prints. */
 export function oncallRoutes(daemon: Daemon): RouteTable {
   return [
@@ -14,6 +17,18 @@ export function oncallRoutes(daemon: Daemon): RouteTable {
       summary: 'Who is on call in each schedule and layer, now or at `at` (epoch ms or an ISO instant), and until when.',
       tags: ['oncall'],
       query: z.object({ at: z.string().optional(), schedule: z.string().optional().describe('Only this schedule.') }),
+      response: z.object({
+        at: z.string().describe('ISO instant'),
+        schedules: z.array(
+          z.object({
+            id: z.string(),
+            name: z.string().optional(),
+            time_zone: z.string(),
+            on_call: slot.extend({ layer: z.number().int().optional(), layer_name: z.string().optional() }),
+            layers: z.array(slot.extend({ name: z.string() })),
+          }),
+        ),
+      }),
       handler: ({ query }) => {
         let at = daemon.clock.now();
         if (query.at !== undefined) {
