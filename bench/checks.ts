@@ -152,7 +152,7 @@ if (flag('child')) {
 } else if (flag('step')) {
   const here = fileURLToPath(import.meta.url);
   const seconds = option('seconds', 25);
-  for (const n of [1000, 2000, 5000, 10_000, 20_000, 40_000, 80_000]) {
+  for (const n of [1000, 2000, 5000, 10_000, 15_000, 20_000, 30_000, 40_000, 80_000]) {
     const r = spawnSync(process.execPath, ['--import', 'tsx', here, '--child', '--n', String(n), '--seconds', String(seconds)], { encoding: 'utf8' });
     const line = r.stdout.trim().split('\n').at(-1) ?? '';
     let f: Figures;

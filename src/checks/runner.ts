@@ -92,6 +92,7 @@ export function createCheckRunner(opts: CheckRunnerOptions): CheckRunner {
     async start() {
       if (opts.store) {
         for (const c of compiled) if (c.kind === 'heartbeat') await registerHeartbeat(opts.store, c.id, opts.clock.now());
+        await history?.prepare(compiled.map((c) => c.id)).catch((e: unknown) => opts.logger?.warn({ err: e }, 'check history keys could not be prepared'));
       }
       scheduler.start();
       scheduleRollup();

@@ -67,6 +67,20 @@ for (const target of targets) {
       expect((await listResults(store.db, 'api', { to: T0 + 30_000 })).map((r) => r.at)).toEqual([T0]);
     });
 
+    it('prepares the keys of checks before their first results, once, and writes through them', async () => {
+      const writer = new HistoryWriter({ store, clock });
+      const ids = Array.from({ length: 1200 }, (_, i) => `prepared-${i}`);
+      await writer.prepare(ids);
+      const count = async (): Promise<number> => Number((await store.db.selectFrom('check_keys').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+      const before = await count();
+      await writer.prepare(ids);
+      expect(await count()).toBe(before);
+      writer.record({ checkId: 'prepared-7', kind: 'http', at: T0 + 7, status: 'up', level: 'ok', latencyMs: 3, conditions: [] });
+      await writer.flush();
+      expect(await count()).toBe(before);
+      expect((await listResults(store.db, 'prepared-7')).map((r) => r.at)).toEqual([T0 + 7]);
+    });
+
     it('rolls up minutes, hours and days, and answers windows from rollups alone', async () => {
       const { rolled } = await rollupAndRetain(store, clock.now(), { rawMs: 400 * 86_400_000 });
       expect(rolled).toMatchObject({ minute: 26 * 60 + 3, hour: 26, day: 1 }); // up to 2 min before now

@@ -1,5 +1,5 @@
 import type { Store } from '../../store/index.js';
-import { insertResults, type HistoryKeyCache, type StoredResult } from '../../store/repos/check-history.js';
+import { checkKeys, insertResults, type HistoryKeyCache, type StoredResult } from '../../store/repos/check-history.js';
 import type { Clock } from '../../lib/clock.js';
 import { LEVEL_RANK, type CheckResult } from '../types.js';
 
@@ -29,6 +29,17 @@ export class HistoryWriter {
   constructor(private readonly opts: HistoryWriterOptions) {
     this.flushEveryMs = opts.flushEveryMs ?? 1000;
     this.maxBatch = opts.maxBatch ?? 2000;
+  }
+
+  /**
+   * Creates the stored keys of these checks now, in one transaction, so the first round of results
+   * (every check at once after a start) is written as cheaply as every later one.
+   */
+  async prepare(checkIds: readonly string[]): Promise<void> {
+    const missing = checkIds.filter((id) => !this.cache.checks.has(id));
+    if (missing.length === 0) return;
+    const keys = await this.opts.store.db.transaction().execute((trx) => checkKeys(trx, missing, this.opts.clock.now()));
+    for (const [id, key] of keys) this.cache.checks.set(id, key);
   }
 
   record(r: CheckResult): void {
