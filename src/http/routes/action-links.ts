@@ -36,9 +36,9 @@ export function actionLinkRoutes(daemon: Daemon): RouteTable {
         void reply.type('text/html; charset=utf-8');
         return htmlPage(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${verb} ${esc(incident.title)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"></head>
-<body style="font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem">
+<body style="font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem"><main>
 <h1>${verb} incident</h1><p><strong>${esc(incident.severity)}</strong> ${esc(incident.title)} — now <em>${esc(incident.state)}</em></p>
-<form method="post"><button type="submit" style="font-size:1.2rem;padding:.6rem 1.2rem">${verb}</button></form></body></html>`);
+<form method="post"><button type="submit" style="font-size:1.2rem;padding:.6rem 1.2rem">${verb}</button></form></main></body></html>`);
       },
     }),
     route({
@@ -60,7 +60,7 @@ export function actionLinkRoutes(daemon: Daemon): RouteTable {
         if ((request.headers.accept ?? '').includes('text/html')) {
           void reply.type('text/html; charset=utf-8');
           return htmlPage(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Done</title></head><body style="font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto">
-<h1>${esc(incident.title)}</h1><p>The incident is now <strong>${esc(incident.state)}</strong>.</p></body></html>`);
+<main><h1>${esc(incident.title)}</h1><p>The incident is now <strong>${esc(incident.state)}</strong>.</p></main></body></html>`);
         }
         return { incident: incident.id, state: incident.state, already: done };
       },

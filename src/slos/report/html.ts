@@ -27,5 +27,5 @@ export function renderReportHtml(r: OperationsReport): string {
     return `<section><h2>${escapeXml(t.title)}</h2>${charts}${table(t)}</section>`;
   });
   const heading = escapeXml(reportHeading(r));
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${heading}</title><style>${STYLE}</style></head><body><h1>${heading}</h1>${sections.join('')}</body></html>`;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${heading}</title><style>${STYLE}</style></head><body><main><h1>${heading}</h1>${sections.join('')}</main></body></html>`;
 }

@@ -33,7 +33,7 @@ function actionForms(incident: Incident, session: Session | undefined): Html {
 <div class="actions">${available.map(
     (a) => html`<form method="post" action="/incidents/${encodeURIComponent(incident.id)}/${a.action}">
 ${csrfField(session)}
-<label for="note-${a.action}">Note (optional)</label>
+<label for="note-${a.action}">Note (optional)<span class="visually-hidden"> for ${a.label}</span></label>
 <input id="note-${a.action}" name="note" maxlength="2000">
 <button type="submit" class="btn-${a.action}">${a.label}</button>
 </form>`,
@@ -63,9 +63,9 @@ async function incidentPage(ctx: UiContext): Promise<UiResult> {
  · opened ${when(incident.openedAt)}${incident.acknowledgedAt ? html` · acknowledged ${when(incident.acknowledgedAt)}` : ''}${incident.resolvedAt ? html` · resolved ${when(incident.resolvedAt)}` : ''}${incident.service ? html` · service ${incident.service}` : ''}</p>
 ${canRespond ? actionForms(incident, session) : ''}
 ${linked
-  ? html`<section class="card runbook" aria-labelledby="proc-${linked.procedure.id}-title">
+  ? html`<div class="card runbook">
 ${renderProcedure(linked.runbook, linked.procedure, { level: 2, actions: canRespond ? (step, n) => runButton(incident.id, incident.runbook!, step, n, session) : undefined })}
-</section>`
+</div>`
   : incident.runbook ? html`<p class="notice">Runbook ${incident.runbook} is not among the configured runbooks.</p>` : ''}
 ${await executionPanel(daemon, incident.id)}
 <section class="card" aria-labelledby="h-timeline"><h2 id="h-timeline">Timeline</h2>

@@ -1,0 +1,192 @@
+/**
+ * An accessibility audit of every web UI page in Debian's Chromium: axe-core (WCAG 2.1 A/AA and
+ * best practices) injected into each page, failing on any violation of impact serious or critical;
+ * and the keyboard: a skip link first, every control reachable with Tab and showing where focus is.
+ * A screenshot of each audited page goes to test-results/ui/.
+ */
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Daemon, createLogger } from '../../src/daemon/index.js';
+import { buildServer } from '../../src/http/index.js';
+import { setUserPassword } from '../../src/http/sessions/index.js';
+import { createActionToken, loadActionKey } from '../../src/notify/index.js';
+import { REPO_ROOT } from '../support/cli.js';
+import { PASSWORD, TEST_COST } from './support.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const present = fs.existsSync(CHROMIUM);
+if (!present && process.env.OPSBOOK_REQUIRE_SERVICES === '1') throw new Error(`${CHROMIUM} is missing and OPSBOOK_REQUIRE_SERVICES=1 (apt-get install -y chromium)`);
+if (!present) console.warn(`skipping the accessibility audit: ${CHROMIUM} is not installed (apt-get install -y chromium)`);
+
+const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const SHOTS = path.join(REPO_ROOT, 'test-results', 'ui');
+
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: Array<{ target: string[]; failureSummary?: string }>;
+}
+
+// What the code evaluated in the page uses of the browser's globals (the project compiles without the DOM lib).
+interface PageElement {
+  textContent: string | null;
+  tagName: string;
+  id: string;
+  getAttribute(name: string): string | null;
+}
+declare const document: { activeElement: PageElement | null; body: PageElement; querySelectorAll(selector: string): { length: number } };
+declare const window: Record<string, unknown>;
+declare function getComputedStyle(el: PageElement): { outlineStyle: string; outlineWidth: string; boxShadow: string };
+
+let dir: string;
+let daemon: Daemon;
+let app: FastifyInstance;
+let base: string;
+let browser: Browser;
+let page: Page;
+
+/** Serious and critical violations on the page now, one line per element. */
+async function audit(): Promise<string[]> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: AXE });
+  const violations = await page.evaluate(async () => {
+    const axe = window.axe as { run: (ctx: unknown, opts: unknown) => Promise<{ violations: AxeViolation[] }> };
+    const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } });
+    return result.violations;
+  });
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .flatMap((v) => v.nodes.map((n) => `${v.id} (${v.impact}): ${v.help} at ${n.target.join(' ')}${n.failureSummary ? ` — ${n.failureSummary.replace(/\s+/g, ' ')}` : ''}`));
+}
+
+describe.skipIf(!present)('accessibility of the web UI', () => {
+  let incidentId: string;
+
+  beforeAll(async () => {
+    fs.mkdirSync(SHOTS, { recursive: true });
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opsbook-a11y-'));
+    fs.mkdirSync(path.join(dir, 'runbooks'));
+    fs.writeFileSync(
+      path.join(dir, 'runbooks', 'orders.md'),
+      '# Orders API\n\n## RB-001: Orders API down\n\n**Diagnosis:**\n\n1. Check what the service answers\n\n```bash\necho diagnosis-output-ok\n```\n\n**Resolution:**\n\n2. Restart the worker\n\n```bash\nsystemctl restart orders-worker\n```\n\n- [ ] Tell support\n',
+    );
+    fs.writeFileSync(
+      path.join(dir, 'ops.yaml'),
+      `users:
+  - { name: ana, role: admin }
+services:
+  - { id: orders, name: Orders API, shell: { allow: [echo, systemctl] } }
+checks:
+  - { kind: tcp, id: orders-port, name: Orders port, service: orders, host: 127.0.0.1, port: 9, interval: 1s, timeout: 500ms, failure_threshold: 1, runbook: "runbooks/orders.md#RB-001" }
+schedules:
+  - id: primary
+    time_zone: Europe/Paris
+    layers:
+      - { name: weekly, users: [ana], rotation: { length: 1w, start: "2026-01-05" } }
+maintenance:
+  - { id: nightly, cron: "0 2 * * *", duration: 1h, time_zone: UTC, services: [orders], comment: backups }
+slos:
+  - { id: orders-available, kind: availability, checks: [orders-port], objective: 99.9%, window: 7d }
+runbooks: [runbooks/*.md]
+`,
+    );
+    daemon = await Daemon.start({ configPath: path.join(dir, 'ops.yaml'), logger: createLogger({ level: 'silent', pretty: false }) });
+    await setUserPassword({ store: daemon.store, clock: daemon.clock, users: daemon.config.users }, { name: 'ana', role: 'admin', via: 'cli' }, 'ana', PASSWORD, TEST_COST);
+    app = buildServer(daemon);
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+    // The UI's Content-Security-Policy forbids inline scripts; the audit's own script is let in.
+    page = await browser.newPage({ viewport: { width: 1200, height: 900 }, bypassCSP: true });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+    await daemon?.close();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('finds no serious or critical violation on any page', async () => {
+    const found: Record<string, string[]> = {};
+    const check = async (name: string, url?: string, status = 200) => {
+      if (url) {
+        const res = await page.goto(`${base}${url}`);
+        expect(res?.status(), url).toBe(status);
+      }
+      await page.screenshot({ path: path.join(SHOTS, `a11y-${name}.png`), fullPage: true });
+      const problems = await audit();
+      if (problems.length) found[name] = problems;
+    };
+
+    await check('login', '/login');
+    await page.getByLabel('User name').fill('ana');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${base}/`);
+    await page.locator('[data-live="incidents:open"] a').first().waitFor({ timeout: 20_000 });
+    await check('overview');
+
+    await page.locator('[data-live="incidents:open"] a').first().click();
+    await page.waitForURL(/\/incidents\/inc/);
+    incidentId = decodeURIComponent(new URL(page.url()).pathname.split('/')[2]!);
+    await page.getByRole('button', { name: 'Run step 1 (read-only)' }).click();
+    await page.locator('.transcript .stdout').getByText('diagnosis-output-ok').waitFor();
+    await check('incident');
+    await page.getByRole('link', { name: /Run step 2/ }).click();
+    await page.waitForURL(/\/run\?/);
+    await check('incident-run-confirm');
+
+    await check('incidents', '/incidents');
+    await check('check', '/checks/orders-port');
+    await check('oncall', '/oncall');
+    await check('runbooks', '/runbooks');
+    await check('runbook', '/runbooks/view?file=runbooks%2Forders.md');
+    await check('maintenance', '/maintenance');
+    await check('report', '/report');
+    await check('not-found', '/checks/no-such-check', 404);
+    await check('status', '/status');
+    const link = createActionToken({ incidentId, action: 'resolve', expiresAt: Date.now() + 3_600_000, user: 'ana' }, await loadActionKey(daemon.store.db, daemon.clock));
+    await check('action-link', `/a/${link}`);
+
+    expect(found).toEqual({});
+  }, 120_000);
+
+  it('reaches every control with the keyboard, skip link first, focus always visible', async () => {
+    for (const url of ['/', `/incidents/${encodeURIComponent(incidentId)}`, '/maintenance']) {
+      await page.goto(`${base}${url}`);
+      await page.keyboard.press('Tab');
+      const first = await page.evaluate(() => ({ text: document.activeElement?.textContent?.trim(), href: document.activeElement?.getAttribute('href') }));
+      expect(first, url).toEqual({ text: 'Skip to content', href: '#main' });
+      const controls = await page.evaluate(() => document.querySelectorAll('a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), select, textarea, summary').length);
+      const seen = new Set<string>();
+      const unseen: string[] = [];
+      for (let i = 0; i < controls + 5; i++) {
+        const focus = await page.evaluate(() => {
+          const el = document.activeElement;
+          if (!el || el === document.body) return undefined;
+          const style = getComputedStyle(el);
+          const shown = (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0) || style.boxShadow !== 'none';
+          const path = [el.tagName, el.id, el.getAttribute('name'), el.getAttribute('href'), el.textContent?.trim().slice(0, 40)].join('|');
+          return { path, shown };
+        });
+        if (focus) {
+          seen.add(focus.path);
+          if (!focus.shown) unseen.push(focus.path);
+        }
+        await page.keyboard.press('Tab');
+      }
+      expect(unseen, `${url}: focus not visible on`).toEqual([]);
+      expect(seen.size, `${url}: controls reached with Tab`).toBeGreaterThanOrEqual(controls);
+    }
+  }, 60_000);
+});
