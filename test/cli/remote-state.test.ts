@@ -1,5 +1,6 @@
 /**
- * `--server/--token` on `token`, `check run`, `slo status`, `report`, `user passwd` and `run`:
+ * `--server/--token` on `token`, `check run`, `slo status`, `report`, `user passwd`, `run` and
+ * `notify test|log`:
  * real child processes against a running `opsbook serve` on loopback, no config on the client side.
  */
 import fs from 'node:fs';
@@ -39,6 +40,8 @@ services:
 checks:
   - { id: web-up, kind: http, url: "http://127.0.0.1:${(target.address() as AddressInfo).port}/", service: web, interval: 1h, conditions: ["[STATUS] == 200"] }
   - { id: nothing-listens, kind: tcp, host: 127.0.0.1, port: 9, interval: 1h }
+channels:
+  - { id: hook, kind: webhook, url: "http://127.0.0.1:${(target.address() as AddressInfo).port}/hook", secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"] }
 slos:
   - { id: web-available, kind: availability, checks: [web-up], objective: 99.9%, window: 7d }
 runbooks:
@@ -154,5 +157,28 @@ runbooks:
     const viewer = await runCli(['run', 'runbooks/web.md#RB-1'], as('vic'));
     expect(viewer.code).toBe(1);
     expect(viewer.stderr).toContain('OPSBOOK_E_FORBIDDEN');
+  }, 60_000);
+
+  it('sends a channel test from the daemon and reads an incident’s delivery log through it', async () => {
+    const sent = await runCli(['notify', 'test', 'hook'], as('adm'));
+    expect(sent.code, sent.stderr).toBe(0);
+    expect(sent.stdout).toMatch(/^✔ hook \(webhook\) accepted test message msg_\S+ \(HTTP 200\)/);
+    expect((await runCli(['notify', 'test', 'hook'], as('res'))).stderr).toContain('OPSBOOK_E_FORBIDDEN');
+    const unknown = await runCli(['notify', 'test', 'nope'], as('adm'));
+    expect(unknown.stderr).toContain('OPSBOOK_E_CHANNEL_UNKNOWN');
+
+    const opened = await fetch(`${base}/api/incidents`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokens.res}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ title: 'Checkout slow', severity: 'P1', service: 'web' }),
+    });
+    const { id } = (await opened.json()) as { id: string };
+    const deliveries = async () => ((await (await fetch(`${base}/api/incidents/${id}/deliveries`, { headers: { authorization: `Bearer ${tokens.vic}` } })).json()) as { deliveries: unknown[] }).deliveries;
+    await expect.poll(async () => (await deliveries()).length, { timeout: 15_000 }).toBeGreaterThan(0);
+    const log = await runCli(['notify', 'log', id, '--json'], as('vic'));
+    expect(log.code, log.stderr).toBe(0);
+    expect(JSON.parse(log.stdout)).toEqual(await deliveries());
+    const text = await runCli(['notify', 'log', id], as('vic'));
+    expect(text.stdout).toMatch(/^AT\tMESSAGE\tCHANNEL\tATTEMPT\tOUTCOME.*\n\S+\tmsg_\S+\thook\t1\tdelivered\t200\t/);
   }, 60_000);
 });

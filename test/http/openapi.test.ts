@@ -171,6 +171,7 @@ describe('OpenAPI response schemas', () => {
     await call('adm', 'GET', '/api/tokens');
     await call('adm', 'POST', `/api/tokens/${created.id}/revoke`);
     await call('adm', 'POST', '/api/users/ana/password', { password: 'a long enough password' });
+    await call('adm', 'POST', '/api/channels/hook/test');
     await call('adm', 'GET', '/api/audit?limit=20');
 
     expect(problems).toEqual([]);

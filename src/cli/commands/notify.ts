@@ -6,8 +6,38 @@ import { callApi, remoteFrom } from '../remote.js';
 
 const iso = (ms: number | null): string => (ms === null ? '-' : new Date(ms).toISOString());
 
+interface TestSent {
+  channel: { id: string; kind: string };
+  message: string;
+  outcome: { ok: boolean; retryable?: boolean; status?: number; error?: string; detail?: string };
+}
+
 /** `opsbook notify …`: test a channel, see and re-drive dead letters, read an incident's delivery log. */
 export const registerNotify: RegisterCommands = (program, io) => {
+  /** Sends the test message from the daemon given by `--server`, else from here with the local config. */
+  async function testThrough(channelId: string, opts: { config?: string; server?: string; token?: string }): Promise<TestSent> {
+    const remote = remoteFrom(opts, io.env);
+    if (remote) {
+      const sent = await callApi<{ channel: string; kind: string; message: string; outcome: TestSent['outcome'] }>(remote, 'POST', `/api/channels/${encodeURIComponent(channelId)}/test`);
+      return { channel: { id: sent.channel, kind: sent.kind }, message: sent.message, outcome: sent.outcome };
+    }
+    const { loadConfig, formatIssue } = await import('../../config/index.js');
+    const configPath = resolveConfigPath(opts.config, io.env);
+    const loaded = await loadConfig(configPath, { env: io.env });
+    if (!loaded.ok) {
+      throw new OpsbookError('OPSBOOK_E_CONFIG_INVALID', `config ${configPath} has ${loaded.issues.length} problem(s):\n${loaded.issues.map(formatIssue).join('\n')}`);
+    }
+    const channel = loaded.config.channels.find((c) => c.id === channelId);
+    if (!channel) {
+      const known = loaded.config.channels.map((c) => c.id).join(', ') || 'none';
+      throw new OpsbookError('OPSBOOK_E_CHANNEL_UNKNOWN', `no channel ${channelId} in ${configPath} (configured: ${known})`, { location: { path: 'channels' } });
+    }
+    const { sendTestNotification } = await import('../../notify/index.js');
+    const { SystemClock } = await import('../../lib/clock.js');
+    const { message, outcome } = await sendTestNotification(channel, { clock: new SystemClock(), publicUrl: loaded.config.server.public_url });
+    return { channel, message: message.id, outcome };
+  }
+
   const notify = program.command('notify').description('Notification channels, dead letters and the delivery log.');
 
   notify
@@ -15,26 +45,15 @@ export const registerNotify: RegisterCommands = (program, io) => {
     .description('Send a test notification straight through a channel (not via the outbox) and print the outcome; exit 1 on failure.')
     .argument('<channel>', 'channel id from channels:')
     .option('-c, --config <path>', 'ops.yaml or a directory of YAML files')
-    .action(async (channelId: string, opts: { config?: string }) => {
-      const { loadConfig, formatIssue } = await import('../../config/index.js');
-      const configPath = resolveConfigPath(opts.config, io.env);
-      const loaded = await loadConfig(configPath, { env: io.env });
-      if (!loaded.ok) {
-        throw new OpsbookError('OPSBOOK_E_CONFIG_INVALID', `config ${configPath} has ${loaded.issues.length} problem(s):\n${loaded.issues.map(formatIssue).join('\n')}`);
-      }
-      const channel = loaded.config.channels.find((c) => c.id === channelId);
-      if (!channel) {
-        const known = loaded.config.channels.map((c) => c.id).join(', ') || 'none';
-        throw new OpsbookError('OPSBOOK_E_CHANNEL_UNKNOWN', `no channel ${channelId} in ${configPath} (configured: ${known})`, { location: { path: 'channels' } });
-      }
-      const { sendTestNotification } = await import('../../notify/index.js');
-      const { SystemClock } = await import('../../lib/clock.js');
-      const { message, outcome } = await sendTestNotification(channel, { clock: new SystemClock(), publicUrl: loaded.config.server.public_url });
+    .option('--server <url>', 'a running opsbook to send it from, with an admin token (default OPSBOOK_SERVER)')
+    .option('--token <token>', 'API token for --server (default OPSBOOK_TOKEN)')
+    .action(async (channelId: string, opts: { config?: string; server?: string; token?: string }) => {
+      const { channel, message, outcome } = await testThrough(channelId, opts);
       const status = outcome.status !== undefined ? ` (${channel.kind === 'email' ? 'SMTP' : 'HTTP'} ${outcome.status})` : '';
       if (outcome.ok) {
-        io.out(`✔ ${channel.id} (${channel.kind}) accepted test message ${message.id}${status}`);
+        io.out(`✔ ${channel.id} (${channel.kind}) accepted test message ${message}${status}`);
       } else {
-        io.out(`✖ ${channel.id} (${channel.kind}) refused test message ${message.id}: ${outcome.error}`);
+        io.out(`✖ ${channel.id} (${channel.kind}) refused test message ${message}: ${outcome.error}`);
         io.out(outcome.retryable ? '  the outbox would retry this (5xx, 429, timeout or network error)' : '  the outbox would dead-letter this at once (permanent failure)');
       }
       if (outcome.detail) io.out(`  ${channel.kind === 'email' ? 'SMTP response: ' : ''}${outcome.detail}`);
@@ -109,11 +128,16 @@ export const registerNotify: RegisterCommands = (program, io) => {
     .argument('<incident>', 'incident id')
     .option('--json', 'print JSON')
     .option('-c, --config <path>', 'ops.yaml or a directory of YAML files')
-    .action(async (incidentId: string, opts: { json?: boolean; config?: string }) => {
-      const local = await openLocal(opts.config, io.env);
+    .option('--server <url>', 'a running opsbook to ask (default OPSBOOK_SERVER)')
+    .option('--token <token>', 'API token for --server (default OPSBOOK_TOKEN)')
+    .action(async (incidentId: string, opts: { json?: boolean; config?: string; server?: string; token?: string }) => {
+      const remote = remoteFrom(opts, io.env);
+      const local = remote ? undefined : await openLocal(opts.config, io.env);
       try {
         const { listDeliveries } = await import('../../notify/index.js');
-        const rows = await listDeliveries(local.store.db, { incidentId });
+        const rows = remote
+          ? (await callApi<{ deliveries: Awaited<ReturnType<typeof listDeliveries>> }>(remote, 'GET', `/api/incidents/${encodeURIComponent(incidentId)}/deliveries`)).deliveries
+          : await listDeliveries(local!.store.db, { incidentId });
         if (opts.json) {
           io.out(JSON.stringify(rows, null, 2));
           return;
@@ -121,7 +145,7 @@ export const registerNotify: RegisterCommands = (program, io) => {
         io.out(['AT', 'MESSAGE', 'CHANNEL', 'ATTEMPT', 'OUTCOME', 'STATUS', 'MS', 'ERROR'].join('\t'));
         for (const r of rows) io.out([iso(r.at), r.outbox_id, r.channel_id, r.attempt, r.outcome, r.status_code ?? '-', r.duration_ms, r.error ?? ''].join('\t'));
       } finally {
-        await local.close();
+        await local?.close();
       }
     });
 };

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { Daemon } from '../../daemon/index.js';
-import { listDeadLetters, redriveDeadLetter, type OutboxRow } from '../../notify/index.js';
+import { listDeadLetters, redriveDeadLetter, sendTestNotification, type OutboxRow } from '../../notify/index.js';
 import { route, type RouteTable } from '../routes.js';
+import { OpsbookError } from '../../lib/errors/index.js';
 
 /** A dead letter as people read it: the payload (which may carry links) is left out. */
 function deadLetter(r: OutboxRow) {
@@ -55,6 +56,30 @@ export function channelRoutes(daemon: Daemon): RouteTable {
       handler: async ({ params }) => {
         await redriveDeadLetter(daemon.store, daemon.clock, params.id);
         return { id: params.id, status: 'pending' as const };
+      },
+    }),
+    route({
+      method: 'POST',
+      url: '/api/channels/:id/test',
+      access: 'admin',
+      summary: 'Send a test notification straight through a channel from the daemon (not via the outbox); the answer is the outcome.',
+      tags: ['notify'],
+      params: z.object({ id: z.string().min(1) }),
+      response: z.object({
+        channel: z.string(),
+        kind: z.string(),
+        message: z.string().describe('Id of the test message'),
+        outcome: z.object({ ok: z.boolean(), retryable: z.boolean().optional(), status: z.number().int().optional(), error: z.string().optional(), detail: z.string().optional() }),
+      }),
+      handler: async ({ params }) => {
+        const channel = daemon.config.channels.find((c) => c.id === params.id);
+        if (!channel) {
+          const known = daemon.config.channels.map((c) => c.id).join(', ') || 'none';
+          throw new OpsbookError('OPSBOOK_E_CHANNEL_UNKNOWN', `no channel ${params.id} (configured: ${known})`, { location: { path: 'params.id' } });
+        }
+        const { message, outcome } = await sendTestNotification(channel, { clock: daemon.clock, publicUrl: daemon.config.server.public_url });
+        const { retryAfterMs: _wait, ...shown } = outcome as typeof outcome & { retryAfterMs?: number };
+        return { channel: channel.id, kind: channel.kind, message: message.id, outcome: shown };
       },
     }),
   ];
