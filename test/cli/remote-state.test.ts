@@ -50,6 +50,7 @@ runbooks:
     );
     fs.mkdirSync(path.join(dir, 'runbooks'));
     fs.writeFileSync(path.join(dir, 'runbooks', 'web.md'), RUNBOOK);
+    fs.writeFileSync(path.join(dir, 'runbooks', 'wait.md'), '# Wait\n\n## RB-2: Wait a while\n\n**Diagnosis:**\n```bash\nsleep 30\n```\n');
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     server = startCli(['serve', '--config', config, '--port', String(port), '--no-watch']);
@@ -157,6 +158,25 @@ runbooks:
     const viewer = await runCli(['run', 'runbooks/web.md#RB-1'], as('vic'));
     expect(viewer.code).toBe(1);
     expect(viewer.stderr).toContain('OPSBOOK_E_FORBIDDEN');
+  }, 60_000);
+
+  it('cancels the execution on the daemon when a remote run is interrupted, stopping what runs', async () => {
+    const t0 = Date.now();
+    const run = startCli(['run', 'runbooks/wait.md#RB-2'], as('res'));
+    await expect.poll(() => run.output(), { timeout: 20_000 }).toContain('1.1 $ sleep 30');
+    await new Promise((r) => setTimeout(r, 1000)); // the step is running on the daemon now
+    run.child.kill('SIGINT');
+    const exit = await waitForExit(run.child);
+    expect(exit.code, run.output()).toBe(1);
+    expect(Date.now() - t0).toBeLessThan(25_000);
+    const id = /^execution (exe_\S+): /m.exec(run.output())![1]!;
+    expect(run.output()).toContain(`execution ${id} cancelled`);
+    const show = await fetch(`${base}/api/executions/${id}`, { headers: { authorization: `Bearer ${tokens.vic}` } });
+    const exe = (await show.json()) as { state: string; transcript: Array<{ step: number; status: string }> };
+    expect(exe.state).toBe('cancelled');
+    await expect
+      .poll(async () => ((await (await fetch(`${base}/api/executions/${id}`, { headers: { authorization: `Bearer ${tokens.vic}` } })).json()) as typeof exe).transcript.map((e) => [e.step, e.status]), { timeout: 10_000 })
+      .toEqual([[1, 'cancelled']]);
   }, 60_000);
 
   it('sends a channel test from the daemon and reads an incident’s delivery log through it', async () => {
