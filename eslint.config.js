@@ -16,10 +16,19 @@ export default tseslint.config(
   },
   {
     // Domains never import the transports; see README "Architecture".
-    files: ['src/{config,runbooks,executions,import,checks,alerts,incidents,oncall,notify,identity,store,lib}/**/*.ts'],
+    files: ['src/{config,runbooks,executions,import,checks,alerts,incidents,oncall,notify,identity,slos,store,lib}/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [
         { group: ['**/http/**', '**/cli/**', '**/daemon/**'], message: 'domains must not import http/, cli/ or daemon/' },
+      ] }],
+    },
+  },
+  {
+    // The daemon wires domains; the HTTP server is a transport beside the CLI, never below it.
+    files: ['src/{daemon,http}/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['**/cli/**', '**/gameday/**', '**/config-tests/**'], message: 'daemon/ and http/ must not import cli/, gameday/ or config-tests/' },
       ] }],
     },
   },

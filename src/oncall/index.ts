@@ -29,3 +29,4 @@ export {
 export { checkOncallReferences, type ReferenceIssue } from './references.js';
 export { canonicalTimeZone, formatInZone, parseInstant } from './zoned-time.js';
 export { EscalationDriver, type EscalationDriverOptions, type EscalationNotice } from './escalation-driver.js';
+export { describeSchedule, type OnCallSlot } from './report.js';

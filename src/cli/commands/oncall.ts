@@ -3,21 +3,10 @@ import { formatIssue, loadConfig } from '../../config/index.js';
 import { parseDuration } from '../../lib/duration.js';
 import { SystemClock } from '../../lib/clock.js';
 import { OpsbookError } from '../../lib/errors/index.js';
-import {
-  canonicalTimeZone,
-  formatInZone,
-  layerShiftsBetween,
-  parseInstant,
-  shiftsBetween,
-  type Schedule,
-  type Shift,
-} from '../../oncall/index.js';
+import { canonicalTimeZone, describeSchedule, formatInZone, parseInstant, type OnCallSlot } from '../../oncall/index.js';
 import type { CliIO, RegisterCommands } from '../context.js';
 import { callApi, remoteFrom } from '../remote.js';
 import { resolveConfigPath } from '../local.js';
-
-// How far ahead to look for the end of the current stretch ("until …"); longer rotations say "until later".
-const HORIZON_MS = 90 * 86_400_000;
 
 interface NowOptions {
   at?: string;
@@ -103,43 +92,7 @@ function resolveAt(opts: NowOptions, now: number): number {
   return at;
 }
 
-interface Slot {
-  user: string | null;
-  override?: number;
-  /** When this person's stretch ends (or, for nobody, when someone comes on). Null beyond the horizon. */
-  until: string | null;
-}
-
-function slot(stretches: Shift[], at: number, horizonEnd: number): Slot & { layer?: number } {
-  const current = stretches.find((s) => s.start <= at && at < s.end);
-  const next = stretches.find((s) => s.start > at);
-  const untilMs = current ? current.end : next?.start;
-  const until = untilMs === undefined || untilMs >= horizonEnd ? null : new Date(untilMs).toISOString();
-  if (!current) return { user: null, until };
-  return {
-    user: current.user,
-    ...(current.layer !== undefined ? { layer: current.layer } : {}),
-    ...(current.override !== undefined ? { override: current.override } : {}),
-    until,
-  };
-}
-
-export function describeSchedule(schedule: Schedule, at: number) {
-  const end = at + HORIZON_MS;
-  const final = slot(shiftsBetween(schedule, at, end), at, end);
-  return {
-    id: schedule.id,
-    ...(schedule.name ? { name: schedule.name } : {}),
-    time_zone: schedule.timeZone,
-    on_call: { ...final, ...(final.layer !== undefined ? { layer_name: schedule.layers[final.layer]!.name } : {}) },
-    layers: schedule.layers.map((layer, i) => {
-      const { layer: _layer, ...s } = slot(layerShiftsBetween(schedule, i, at, end), at, end);
-      return { name: layer.name, ...s };
-    }),
-  };
-}
-
-function line(s: Slot & { layer_name?: string }, timeZone: string): string {
+function line(s: OnCallSlot & { layer_name?: string }, timeZone: string): string {
   const until = s.until ? formatInZone(Date.parse(s.until), timeZone) : 'later';
   if (s.user === null) return s.until ? `nobody until ${until}` : 'nobody';
   const why = s.override !== undefined ? ', override' : s.layer_name ? `, ${s.layer_name}` : '';

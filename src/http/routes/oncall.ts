@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Daemon } from '../../daemon/index.js';
-import { describeSchedule } from '../../cli/commands/oncall.js';
 import { OpsbookError } from '../../lib/errors/index.js';
+import { describeSchedule } from '../../oncall/index.js';
 import { route, type RouteTable } from '../routes.js';
 
 /** One person's stretch: who, until when (null beyond the horizon), and the override that put them there. */
