@@ -3,37 +3,28 @@
  * (anonymous, viewer, responder, admin) expects 401 without a token on non-public routes, 403 below
  * the declared role, and neither at or above it. A viewer gets 403 on every state-changing route.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Daemon, createLogger } from '../../src/daemon/index.js';
-import { apiRoutes, buildServer } from '../../src/http/index.js';
+import type { Daemon } from '../../src/daemon/index.js';
+import { apiRoutes } from '../../src/http/index.js';
 import { uiRoutes } from '../../src/http/routes/ui.js';
-import { createToken, ROLES, type Role } from '../../src/identity/index.js';
+import { ROLES, type Role } from '../../src/identity/index.js';
+import { apiTokens, startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
 
-let dir: string;
+let server: DaemonApp;
 let daemon: Daemon;
 let app: FastifyInstance;
 const tokens = {} as Record<Role, string>;
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opsbook-access-'));
   const users = ROLES.map((r) => `  - name: ${r}-user\n    role: ${r}\n`).join('');
-  fs.writeFileSync(path.join(dir, 'ops.yaml'), `users:\n${users}`);
-  daemon = await Daemon.start({ configPath: path.join(dir, 'ops.yaml'), logger: createLogger({ level: 'silent', pretty: false }) });
-  app = buildServer(daemon);
-  await app.ready();
-  for (const role of ROLES) {
-    const admin = { name: 'admin-user', role: 'admin' as const, via: 'cli' as const };
-    tokens[role] = (await createToken({ store: daemon.store, clock: daemon.clock, users: daemon.config.users }, admin, `${role}-user`)).token;
-  }
+  server = await startDaemonApp('access', { 'ops.yaml': `users:\n${users}` });
+  ({ daemon, app } = server);
+  const byUser = await apiTokens(daemon, 'admin-user', ROLES.map((r) => `${r}-user`));
+  for (const role of ROLES) tokens[role] = byUser[`${role}-user`]!;
 });
 afterAll(async () => {
-  await app.close();
-  await daemon.close();
-  fs.rmSync(dir, { recursive: true, force: true });
+  await server?.close();
 });
 
 const INFRASTRUCTURE = new Set(['GET /_health/live', 'GET /_health/ready', 'GET /metrics']);

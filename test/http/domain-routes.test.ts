@@ -3,20 +3,16 @@
  * dir): services, alerts, runbooks, executions (start, run a step, tick, finish, cancel), on-call,
  * maintenance and silences, channels and dead letters, the audit log.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Daemon, createLogger } from '../../src/daemon/index.js';
-import { buildServer } from '../../src/http/index.js';
-import { createToken } from '../../src/identity/index.js';
+import type { Daemon } from '../../src/daemon/index.js';
 import { GENESIS_HASH, verifyAuditChain, type AuditEntry } from '../../src/store/index.js';
+import { apiTokens, startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
 
-let dir: string;
+let server: DaemonApp;
 let daemon: Daemon;
 let app: FastifyInstance;
-const token: Record<string, string> = {};
+let token: Record<string, string>;
 
 const CONFIG = `users:
   - { name: ana, role: responder }
@@ -50,20 +46,12 @@ runbooks:
 const RUNBOOK = '# Web\n\n## RB-1: Restart web\n\n**Diagnosis:**\n```bash\necho "looking at web"\n```\n\n- [ ] Told the customer\n';
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opsbook-domain-routes-'));
-  fs.mkdirSync(path.join(dir, 'runbooks'));
-  fs.writeFileSync(path.join(dir, 'runbooks', 'web.md'), RUNBOOK);
-  fs.writeFileSync(path.join(dir, 'ops.yaml'), CONFIG);
-  daemon = await Daemon.start({ configPath: path.join(dir, 'ops.yaml'), logger: createLogger({ level: 'silent', pretty: false }) });
-  app = buildServer(daemon);
-  await app.ready();
-  const admin = { name: 'adm', role: 'admin' as const, via: 'cli' as const };
-  for (const user of ['ana', 'vic', 'adm']) token[user] = (await createToken({ store: daemon.store, clock: daemon.clock, users: daemon.config.users }, admin, user)).token;
+  server = await startDaemonApp('domain-routes', { 'ops.yaml': CONFIG, 'runbooks/web.md': RUNBOOK });
+  ({ daemon, app } = server);
+  token = await apiTokens(daemon, 'adm', ['ana', 'vic', 'adm']);
 }, 60_000);
 afterAll(async () => {
-  await app?.close();
-  await daemon?.close();
-  fs.rmSync(dir, { recursive: true, force: true });
+  await server?.close();
 });
 
 async function call<T = Record<string, unknown>>(user: string, method: 'GET' | 'POST', url: string, body?: unknown): Promise<{ status: number; json: T }> {

@@ -3,17 +3,14 @@
  * fits it: real answers from a daemon with state in it are validated against the document's JSON
  * Schemas (with Ajv, as a client would) and against the routes' own zod schemas.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Daemon, createLogger } from '../../src/daemon/index.js';
-import { apiRoutes, buildServer } from '../../src/http/index.js';
+import type { Daemon } from '../../src/daemon/index.js';
+import { apiRoutes } from '../../src/http/index.js';
 import { buildOpenApi } from '../../src/http/openapi.js';
 import { route } from '../../src/http/routes.js';
-import { createToken } from '../../src/identity/index.js';
+import { apiTokens, startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
 
 interface Operation {
   responses: Record<string, { content?: Record<string, { schema?: Record<string, unknown> }> }>;
@@ -62,28 +59,20 @@ runbooks:
 `;
 const RUNBOOK = '# Web\n\n## RB-1: Restart web\n\n**Diagnosis:**\n```bash\necho "looking at web"\n```\n\n- [ ] Told the customer\n';
 
-let dir: string;
+let server: DaemonApp;
 let daemon: Daemon;
 let app: FastifyInstance;
 let doc: Doc;
-const token: Record<string, string> = {};
+let token: Record<string, string>;
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opsbook-openapi-'));
-  fs.mkdirSync(path.join(dir, 'runbooks'));
-  fs.writeFileSync(path.join(dir, 'runbooks', 'web.md'), RUNBOOK);
-  fs.writeFileSync(path.join(dir, 'ops.yaml'), CONFIG);
-  daemon = await Daemon.start({ configPath: path.join(dir, 'ops.yaml'), logger: createLogger({ level: 'silent', pretty: false }) });
-  app = buildServer(daemon);
-  await app.ready();
-  const admin = { name: 'adm', role: 'admin' as const, via: 'cli' as const };
-  for (const user of ['ana', 'adm']) token[user] = (await createToken({ store: daemon.store, clock: daemon.clock, users: daemon.config.users }, admin, user)).token;
+  server = await startDaemonApp('openapi', { 'ops.yaml': CONFIG, 'runbooks/web.md': RUNBOOK });
+  ({ daemon, app } = server);
+  token = await apiTokens(daemon, 'adm', ['ana', 'adm']);
   doc = (await app.inject({ url: '/api/openapi.json' })).json() as Doc;
 }, 60_000);
 afterAll(async () => {
-  await app?.close();
-  await daemon?.close();
-  fs.rmSync(dir, { recursive: true, force: true });
+  await server?.close();
 });
 
 describe('OpenAPI response schemas', () => {

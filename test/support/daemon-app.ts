@@ -1,0 +1,71 @@
+/**
+ * A real daemon and its HTTP app over a config written to a temp folder, for tests that talk to the
+ * server (in-process with `app.inject`, or over loopback with `listenOnLoopback`).
+ */
+import fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { Daemon, createLogger, type DaemonOptions } from '../../src/daemon/index.js';
+import { buildServer } from '../../src/http/index.js';
+import { createToken } from '../../src/identity/index.js';
+
+export interface DaemonApp {
+  dir: string;
+  daemon: Daemon;
+  app: FastifyInstance;
+  /** Stops the app and the daemon and removes the folder. */
+  close(): Promise<void>;
+}
+
+export interface DaemonAppOptions extends Omit<DaemonOptions, 'configPath' | 'logger'> {
+  /** Runs between the daemon's start and building the app (for settings the app reads once). */
+  beforeServer?: (daemon: Daemon) => unknown;
+}
+
+/** A temp folder holding `files` (relative path → text; ops.yaml among them), the daemon for its ops.yaml, logging nothing, and its app, ready. */
+export async function startDaemonApp(prefix: string, files: Record<string, string>, options: DaemonAppOptions = {}): Promise<DaemonApp> {
+  const { beforeServer, ...daemonOptions } = options;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `opsbook-${prefix}-`));
+  let daemon: Daemon | undefined;
+  try {
+    for (const [file, text] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+      fs.writeFileSync(path.join(dir, file), text);
+    }
+    daemon = await Daemon.start({ ...daemonOptions, configPath: path.join(dir, 'ops.yaml'), logger: createLogger({ level: 'silent', pretty: false }) });
+    await beforeServer?.(daemon);
+    const app = buildServer(daemon);
+    await app.ready();
+    const started = daemon;
+    return {
+      dir,
+      daemon: started,
+      app,
+      async close() {
+        await app.close();
+        await started.close();
+        fs.rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (e) {
+    await daemon?.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+/** Serves the app on a free loopback port; answers its base URL (no trailing slash). */
+export async function listenOnLoopback(app: FastifyInstance): Promise<string> {
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  return `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+}
+
+/** An API token for each of `users`, issued by the admin `admin` (a user in the config). */
+export async function apiTokens(daemon: Daemon, admin: string, users: readonly string[]): Promise<Record<string, string>> {
+  const issuer = { name: admin, role: 'admin' as const, via: 'cli' as const };
+  const tokens: Record<string, string> = {};
+  for (const user of users) tokens[user] = (await createToken({ store: daemon.store, clock: daemon.clock, users: daemon.config.users }, issuer, user)).token;
+  return tokens;
+}
