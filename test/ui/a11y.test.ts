@@ -6,23 +6,15 @@
  */
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Daemon, createLogger } from '../../src/daemon/index.js';
-import { buildServer } from '../../src/http/index.js';
-import { setUserPassword } from '../../src/http/sessions/index.js';
 import { createActionToken, loadActionKey } from '../../src/notify/index.js';
+import { chromiumPresent, launchChromium, signInOnPage } from '../support/browser.js';
 import { REPO_ROOT } from '../support/cli.js';
-import { PASSWORD, TEST_COST } from './support.js';
+import { PASSWORD, serveUi, type ServedUi } from './support.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const present = fs.existsSync(CHROMIUM);
-if (!present && process.env.OPSBOOK_REQUIRE_SERVICES === '1') throw new Error(`${CHROMIUM} is missing and OPSBOOK_REQUIRE_SERVICES=1 (apt-get install -y chromium)`);
-if (!present) console.warn(`skipping the accessibility audit: ${CHROMIUM} is not installed (apt-get install -y chromium)`);
+const present = chromiumPresent('the accessibility audit');
 
 const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const SHOTS = path.join(REPO_ROOT, 'test-results', 'ui');
@@ -45,9 +37,7 @@ declare const document: { activeElement: PageElement | null; body: PageElement; 
 declare const window: Record<string, unknown>;
 declare function getComputedStyle(el: PageElement): { outlineStyle: string; outlineWidth: string; boxShadow: string };
 
-let dir: string;
-let daemon: Daemon;
-let app: FastifyInstance;
+let ui: ServedUi;
 let base: string;
 let browser: Browser;
 let page: Page;
@@ -70,15 +60,10 @@ describe.skipIf(!present)('accessibility of the web UI', () => {
 
   beforeAll(async () => {
     fs.mkdirSync(SHOTS, { recursive: true });
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opsbook-a11y-'));
-    fs.mkdirSync(path.join(dir, 'runbooks'));
-    fs.writeFileSync(
-      path.join(dir, 'runbooks', 'orders.md'),
-      '# Orders API\n\n## RB-001: Orders API down\n\n**Diagnosis:**\n\n1. Check what the service answers\n\n```bash\necho diagnosis-output-ok\n```\n\n**Resolution:**\n\n2. Restart the worker\n\n```bash\nsystemctl restart orders-worker\n```\n\n- [ ] Tell support\n',
-    );
-    fs.writeFileSync(
-      path.join(dir, 'ops.yaml'),
-      `users:
+    ui = await serveUi('a11y', {
+      'runbooks/orders.md':
+        '# Orders API\n\n## RB-001: Orders API down\n\n**Diagnosis:**\n\n1. Check what the service answers\n\n```bash\necho diagnosis-output-ok\n```\n\n**Resolution:**\n\n2. Restart the worker\n\n```bash\nsystemctl restart orders-worker\n```\n\n- [ ] Tell support\n',
+      'ops.yaml': `users:
   - { name: ana, role: admin }
 services:
   - { id: orders, name: Orders API, shell: { allow: [echo, systemctl] } }
@@ -95,25 +80,16 @@ slos:
   - { id: orders-available, kind: availability, checks: [orders-port], objective: 99.9%, window: 7d }
 runbooks: [runbooks/*.md]
 `,
-    );
-    daemon = await Daemon.start({ configPath: path.join(dir, 'ops.yaml'), logger: createLogger({ level: 'silent', pretty: false }) });
-    await setUserPassword({ store: daemon.store, clock: daemon.clock, users: daemon.config.users }, { name: 'ana', role: 'admin', via: 'cli' }, 'ana', PASSWORD, TEST_COST);
-    app = buildServer(daemon);
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    }, 'ana');
+    base = ui.base;
+    browser = await launchChromium();
     // The UI's Content-Security-Policy forbids inline scripts; the audit's own script is let in.
     page = await browser.newPage({ viewport: { width: 1200, height: 900 }, bypassCSP: true });
   }, 60_000);
 
   afterAll(async () => {
     await browser?.close();
-    await app?.close();
-    await daemon?.close();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    await ui?.close();
   });
 
   it('finds no serious or critical violation on any page', async () => {
@@ -129,10 +105,7 @@ runbooks: [runbooks/*.md]
     };
 
     await check('login', '/login');
-    await page.getByLabel('User name').fill('ana');
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`${base}/`);
+    await signInOnPage(page, base, 'ana', PASSWORD);
     await page.locator('[data-live="incidents:open"] a').first().waitFor({ timeout: 20_000 });
     await check('overview');
 
@@ -155,7 +128,7 @@ runbooks: [runbooks/*.md]
     await check('report', '/report');
     await check('not-found', '/checks/no-such-check', 404);
     await check('status', '/status');
-    const link = createActionToken({ incidentId, action: 'resolve', expiresAt: Date.now() + 3_600_000, user: 'ana' }, await loadActionKey(daemon.store.db, daemon.clock));
+    const link = createActionToken({ incidentId, action: 'resolve', expiresAt: Date.now() + 3_600_000, user: 'ana' }, await loadActionKey(ui.daemon.store.db, ui.daemon.clock));
     await check('action-link', `/a/${link}`);
 
     expect(found).toEqual({});

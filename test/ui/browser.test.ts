@@ -6,27 +6,17 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Daemon, createLogger } from '../../src/daemon/index.js';
-import { buildServer } from '../../src/http/index.js';
-import { setUserPassword } from '../../src/http/sessions/index.js';
+import { chromiumPresent, launchChromium, signInOnPage } from '../support/browser.js';
 import { REPO_ROOT } from '../support/cli.js';
-import { PASSWORD, TEST_COST } from './support.js';
+import { PASSWORD, serveUi, type ServedUi } from './support.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const present = fs.existsSync(CHROMIUM);
-if (!present && process.env.OPSBOOK_REQUIRE_SERVICES === '1') throw new Error(`${CHROMIUM} is missing and OPSBOOK_REQUIRE_SERVICES=1 (apt-get install -y chromium)`);
-if (!present) console.warn(`skipping the browser test: ${CHROMIUM} is not installed (apt-get install -y chromium)`);
-
+const present = chromiumPresent('the browser test');
 const SHOTS = path.join(REPO_ROOT, 'test-results', 'ui');
 
-let dir: string;
-let daemon: Daemon;
-let app: FastifyInstance;
+let ui: ServedUi;
 let stub: http.Server;
 let failing = false;
 let base: string;
@@ -45,15 +35,10 @@ describe.skipIf(!present)('web UI in Chromium', () => {
     });
     await new Promise<void>((resolve) => stub.listen(0, '127.0.0.1', resolve));
     const stubPort = (stub.address() as AddressInfo).port;
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opsbook-browser-'));
-    fs.mkdirSync(path.join(dir, 'runbooks'));
-    fs.writeFileSync(
-      path.join(dir, 'runbooks', 'orders.md'),
-      '# Orders API\n\n## RB-001: Orders API down\n\n**Diagnosis:**\n\n1. Check what the service answers\n\n```bash\necho diagnosis-output-ok\n```\n\n**Resolution:**\n\n2. Restart the worker\n\n```bash\nsystemctl restart orders-worker\n```\n',
-    );
-    fs.writeFileSync(
-      path.join(dir, 'ops.yaml'),
-      `users:
+    ui = await serveUi('browser', {
+      'runbooks/orders.md':
+        '# Orders API\n\n## RB-001: Orders API down\n\n**Diagnosis:**\n\n1. Check what the service answers\n\n```bash\necho diagnosis-output-ok\n```\n\n**Resolution:**\n\n2. Restart the worker\n\n```bash\nsystemctl restart orders-worker\n```\n',
+      'ops.yaml': `users:
   - name: ana
     role: admin
 services:
@@ -79,35 +64,23 @@ schedules:
         rotation: { length: 1w, start: "2026-01-05" }
 runbooks: [runbooks/*.md]
 `,
-    );
-    daemon = await Daemon.start({ configPath: path.join(dir, 'ops.yaml'), logger: createLogger({ level: 'silent', pretty: false }) });
-    await setUserPassword({ store: daemon.store, clock: daemon.clock, users: daemon.config.users }, { name: 'ana', role: 'admin', via: 'cli' }, 'ana', PASSWORD, TEST_COST);
-    app = buildServer(daemon);
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    }, 'ana');
+    base = ui.base;
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
   }, 60_000);
 
   afterAll(async () => {
     await browser?.close();
-    await app?.close();
-    await daemon?.close();
+    await ui?.close();
     await new Promise((resolve) => stub?.close(resolve));
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('signs in, sees a check turn red live, runs a read-only step on its incident, acknowledges and resolves', async () => {
     await page.goto(`${base}/`);
     expect(page.url()).toContain('/login');
     await shot('login');
-    await page.getByLabel('User name').fill('ana');
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`${base}/`);
+    await signInOnPage(page, base, 'ana', PASSWORD);
     const row = page.locator('tr[data-live="check:orders-health"]');
     await expect.poll(() => row.getAttribute('data-state'), { timeout: 15_000 }).toBe('up');
     await page.locator('[data-live-status]').getByText('Live updates: on').waitFor();

@@ -1,50 +1,47 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { Daemon, createLogger } from '../../src/daemon/index.js';
-import { buildServer } from '../../src/http/index.js';
+import type { Daemon } from '../../src/daemon/index.js';
 import { setUserPassword, webAuthFor, type LoginLimits, type SessionLimits } from '../../src/http/sessions/index.js';
 import { ROLES } from '../../src/identity/index.js';
 import type { Clock } from '../../src/lib/clock.js';
+import { listenOnLoopback, startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
 
 /** Cheap scrypt for tests: the cost is stored in each hash, so verification uses it too. */
 export const TEST_COST = { N: 1024, r: 8, p: 1 };
 export const PASSWORD = 'correct horse battery';
 
-export interface UiHarness {
-  dir: string;
-  daemon: Daemon;
-  app: FastifyInstance;
-  close(): Promise<void>;
-}
+export type UiHarness = DaemonApp;
 
 /** A daemon (pipeline off) with one user per role, each with PASSWORD, and its HTTP app. */
 export async function startUi(options: { yaml?: string; clock?: Clock; session?: SessionLimits; login?: LoginLimits } = {}): Promise<UiHarness> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opsbook-ui-'));
   const users = ROLES.map((r) => `  - name: ${r}-user\n    role: ${r}\n`).join('');
-  fs.writeFileSync(path.join(dir, 'ops.yaml'), `users:\n${users}${options.yaml ?? ''}`);
-  const daemon = await Daemon.start({
-    configPath: path.join(dir, 'ops.yaml'),
+  const ui = await startDaemonApp('ui', { 'ops.yaml': `users:\n${users}${options.yaml ?? ''}` }, {
     operations: false,
-    logger: createLogger({ level: 'silent', pretty: false }),
     ...(options.clock ? { clock: options.clock } : {}),
+    beforeServer: (daemon) => webAuthFor(daemon, { ...(options.session ? { session: options.session } : {}), ...(options.login ? { login: options.login } : {}) }),
   });
-  webAuthFor(daemon, { ...(options.session ? { session: options.session } : {}), ...(options.login ? { login: options.login } : {}) });
-  const admin = { name: 'admin-user', role: 'admin' as const, via: 'cli' as const };
-  for (const r of ROLES) await setUserPassword({ store: daemon.store, clock: daemon.clock, users: daemon.config.users }, admin, `${r}-user`, PASSWORD, TEST_COST);
-  const app = buildServer(daemon);
-  await app.ready();
-  return {
-    dir,
-    daemon,
-    app,
-    async close() {
-      await app.close();
-      await daemon.close();
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  for (const r of ROLES) await setPassword(ui.daemon, 'admin-user', `${r}-user`);
+  return ui;
+}
+
+export type ServedUi = DaemonApp & { base: string };
+
+/**
+ * The daemon over `files` (ops.yaml and what it names) with its pipeline running, its app on a
+ * loopback port at `base`, for a browser; `user`, an admin in the config, has PASSWORD.
+ */
+export async function serveUi(prefix: string, files: Record<string, string>, user: string): Promise<ServedUi> {
+  const ui = await startDaemonApp(prefix, files);
+  try {
+    await setPassword(ui.daemon, user, user);
+    return { ...ui, base: await listenOnLoopback(ui.app) };
+  } catch (e) {
+    await ui.close();
+    throw e;
+  }
+}
+
+async function setPassword(daemon: Daemon, admin: string, user: string): Promise<void> {
+  await setUserPassword({ store: daemon.store, clock: daemon.clock, users: daemon.config.users }, { name: admin, role: 'admin', via: 'cli' }, user, PASSWORD, TEST_COST);
 }
 
 export interface SignedIn {

@@ -7,7 +7,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../store/open.js';
 import { upsertRecoveryTest, type Store } from '../../store/index.js';
@@ -16,6 +15,7 @@ import { HistoryWriter, compileCheck, rollupAndRetain, runCheckOnce } from '../.
 import { opsConfigSchema } from '../../config/index.js';
 import { IncidentService } from '../../incidents/index.js';
 import { alert, ana } from '../../incidents/test-support.js';
+import { chromiumPresent, launchChromium } from '../../../test/support/browser.js';
 import { buildReport, renderReportHtml, renderReportMarkdown, type OperationsReport } from './index.js';
 
 const MIN = 60_000;
@@ -23,7 +23,6 @@ const HOUR = 3_600_000;
 const DAY = 86_400_000;
 const T0 = Date.UTC(2026, 5, 1); // Monday 1 June 2026
 const NOW = T0 + 7 * DAY;
-const CHROMIUM = '/usr/bin/chromium';
 const REPO = path.resolve(import.meta.dirname, '../../..');
 
 let dir: string;
@@ -172,16 +171,8 @@ describe('operations report', () => {
   it('renders self-contained HTML that Chromium displays, budget chart included', async () => {
     const html = renderReportHtml(report);
     expect(html).not.toMatch(/<script|<link|src="http|href="http/);
-    const present = fs.existsSync(CHROMIUM);
-    if (!present && process.env.OPSBOOK_REQUIRE_SERVICES === '1') throw new Error(`${CHROMIUM} is missing and OPSBOOK_REQUIRE_SERVICES=1`);
-    if (!present) {
-      console.warn(`skipping the Chromium render: ${CHROMIUM} is not installed (apt-get install -y chromium)`);
-      return;
-    }
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    if (!chromiumPresent('the Chromium render')) return;
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
       const requests: string[] = [];

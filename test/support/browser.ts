@@ -1,0 +1,32 @@
+/**
+ * Debian's Chromium for tests that look at pages as a person would (through playwright-core, which
+ * downloads no browser of its own). Where it is missing the tests that need it skip with a one-line
+ * reason, except under OPSBOOK_REQUIRE_SERVICES=1 (set by .ci/run), where they fail.
+ */
+import fs from 'node:fs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+export const CHROMIUM = '/usr/bin/chromium';
+
+// No sandbox: tests run as root in a container. The rest keeps the browser off the network and quiet.
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+/** Whether Chromium is installed; when not, warns that `what` is skipped (or throws under OPSBOOK_REQUIRE_SERVICES=1). */
+export function chromiumPresent(what: string): boolean {
+  const present = fs.existsSync(CHROMIUM);
+  if (!present && process.env.OPSBOOK_REQUIRE_SERVICES === '1') throw new Error(`${CHROMIUM} is missing and OPSBOOK_REQUIRE_SERVICES=1 (apt-get install -y chromium)`);
+  if (!present) console.warn(`skipping ${what}: ${CHROMIUM} is not installed (apt-get install -y chromium)`);
+  return present;
+}
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+}
+
+/** Fills in and sends the sign-in form the page shows, then waits for the overview at `base`/. */
+export async function signInOnPage(page: Page, base: string, user: string, password: string): Promise<void> {
+  await page.getByLabel('User name').fill(user);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(`${base}/`);
+}
