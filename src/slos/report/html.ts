@@ -11,21 +11,29 @@ th{background:#f5f5f5}tr.missed td{background:#fdecea}.charts{display:flex;flex-
 
 function table(t: ReportTable): string {
   if (t.rows.length === 0) return `<p class="empty">${escapeXml(t.empty)}</p>`;
-  const head = `<tr>${t.headers.map((h) => `<th>${escapeXml(h)}</th>`).join('')}</tr>`;
+  const head = `<tr>${t.headers.map((h) => `<th scope="col">${escapeXml(h)}</th>`).join('')}</tr>`;
   const body = t.rows.map((row, i) => `<tr${t.missed?.[i] ? ' class="missed"' : ''}>${row.map((c) => `<td>${escapeXml(c)}</td>`).join('')}</tr>`).join('');
-  return `<table>${head}${body}</table>`;
+  return `<table><thead>${head}</thead><tbody>${body}</tbody></table>`;
+}
+
+/**
+ * The report's sections (tables, budget charts as inline SVG) as markup to place under a heading:
+ * every value escaped, no scripts, no styles of its own. The web UI puts it in its own page.
+ */
+export function renderReportSections(r: OperationsReport): string {
+  return reportTables(r)
+    .map((t, i) => {
+      const charts = i === 0 && r.slos.length > 0 ? `<div class="charts">${r.slos.map((s) => budgetChartSvg(s.burndown, s.name)).join('')}</div>` : '';
+      return `<section><h2>${escapeXml(t.title)}</h2>${charts}${table(t)}</section>`;
+    })
+    .join('');
 }
 
 /**
  * The report as one self-contained HTML page: inline CSS and SVG, no scripts, no external assets,
- * so it can be mailed, archived, or served as a UI page as it is.
+ * so it can be mailed or archived as it is.
  */
 export function renderReportHtml(r: OperationsReport): string {
-  const tables = reportTables(r);
-  const sections = tables.map((t, i) => {
-    const charts = i === 0 && r.slos.length > 0 ? `<div class="charts">${r.slos.map((s) => budgetChartSvg(s.burndown, s.name)).join('')}</div>` : '';
-    return `<section><h2>${escapeXml(t.title)}</h2>${charts}${table(t)}</section>`;
-  });
   const heading = escapeXml(reportHeading(r));
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${heading}</title><style>${STYLE}</style></head><body><main><h1>${heading}</h1>${sections.join('')}</main></body></html>`;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${heading}</title><style>${STYLE}</style></head><body><main><h1>${heading}</h1>${renderReportSections(r)}</main></body></html>`;
 }
