@@ -135,7 +135,7 @@ runbooks: [runbooks/*.md]
   }, 120_000);
 
   it('reaches every control with the keyboard, skip link first, focus always visible', async () => {
-    for (const url of ['/', `/incidents/${encodeURIComponent(incidentId)}`, '/maintenance']) {
+    for (const url of ['/', `/incidents/${encodeURIComponent(incidentId)}`, '/maintenance', '/report']) {
       await page.goto(`${base}${url}`);
       await page.keyboard.press('Tab');
       const first = await page.evaluate(() => ({ text: document.activeElement?.textContent?.trim(), href: document.activeElement?.getAttribute('href') }));
