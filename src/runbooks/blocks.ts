@@ -2,24 +2,28 @@ import { classifyBlock, type BlockClassification } from './classify/index.js';
 import { inferLanguage } from './language.js';
 import { lineOf, type Token } from './markdown.js';
 import type { CodeBlock, RunbookWarning } from './model.js';
+import { speedups, TextCache } from './speedups.js';
 
 /**
  * Classifications by block text. Runbooks repeat the same blocks (a health check, a restart)
  * across sections and files; a bounded cache keeps those from being parsed again. Lines are
  * stored relative to the block and shifted on the way out.
  */
-const CACHE_LIMIT = 4000;
-const cache = new Map<string, BlockClassification>();
+const cache = new TextCache<BlockClassification>(4000);
 
 function classifyCached(code: string, language: string, firstLine: number): BlockClassification {
   const key = `${language}\u0000${code}`;
+  const shift = firstLine - 1;
   let c = cache.get(key);
   if (!c) {
     c = classifyBlock(code, language, 1);
-    if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!);
+    if (!speedups().caches) {
+      // Kept nowhere: its lines can be shifted in place.
+      for (const cmd of c.commands) cmd.line += shift;
+      return c;
+    }
     cache.set(key, c);
   }
-  const shift = firstLine - 1;
   if (shift === 0) return c;
   return { ...c, commands: c.commands.map((cmd) => ({ ...cmd, line: cmd.line + shift, reasons: [...cmd.reasons], placeholders: [...cmd.placeholders] })) };
 }

@@ -6,10 +6,11 @@ const BOX = /^\[([ xX])\]\s+/;
 /** Lists whose items are `- [ ]` / `- [x]` boxes; the title is the nearest label or heading before. */
 export function readChecklists(tokens: Token[], sectionAt: (line: number) => string): Checklist[] {
   const out: Checklist[] = [];
-  let lastLabel: { text: string; index: number } | undefined;
+  // The index of the last top-level paragraph; its text is read only when a checklist follows it.
+  let lastLabel = -1;
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
-    if (t.type === 'inline' && tokens[i - 1]?.type === 'paragraph_open' && t.level <= 1) lastLabel = { text: plainText(t).replace(/:$/, ''), index: i };
+    if (t.type === 'inline' && tokens[i - 1]?.type === 'paragraph_open' && t.level <= 1) lastLabel = i;
     if (t.type !== 'bullet_list_open') continue;
     const items: Checklist['items'] = [];
     const depth = t.level;
@@ -25,7 +26,7 @@ export function readChecklists(tokens: Token[], sectionAt: (line: number) => str
     }
     if (items.length > 0) {
       const line = items[0]!.line;
-      const title = lastLabel && lastLabel.index > i - 4 ? lastLabel.text : sectionAt(line);
+      const title = lastLabel >= 0 && lastLabel > i - 4 ? plainText(tokens[lastLabel]).replace(/:$/, '') : sectionAt(line);
       out.push({ title, line, items });
       i = j;
     }

@@ -10,8 +10,10 @@ export interface FrontMatter {
 
 /** Optional YAML front matter between `---` lines at the very top. */
 export function splitFrontMatter(text: string): FrontMatter {
+  // Most runbooks have none: look at the first line before splitting the whole text.
+  const firstEnd = text.indexOf('\n');
+  if (!/^---\s*$/.test(firstEnd < 0 ? text : text.slice(0, firstEnd))) return { data: {}, body: text, warnings: [] };
   const lines = text.split('\n');
-  if (!/^---\s*$/.test(lines[0] ?? '')) return { data: {}, body: text, warnings: [] };
   const end = lines.findIndex((l, i) => i > 0 && /^(---|\.\.\.)\s*$/.test(l));
   if (end < 0) return { data: {}, body: text, warnings: [{ code: 'front-matter-unclosed', line: 1, message: 'front matter opened with --- is never closed; read as markdown' }] };
   const yamlText = lines.slice(1, end).join('\n');

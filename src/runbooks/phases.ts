@@ -40,10 +40,17 @@ export function normaliseLabel(label: string): string {
     .trim();
 }
 
+/** Words of a normalised label (single spaces): `split(' ').length` without the array. */
+function wordCount(l: string): number {
+  let n = 1;
+  for (let i = l.indexOf(' '); i >= 0; i = l.indexOf(' ', i + 1)) n++;
+  return n;
+}
+
 /** The phase a heading or bold label opens, or undefined when it names none. */
 export function phaseOf(label: string): PhaseLabel | undefined {
   const l = normaliseLabel(label);
-  if (!l || l.split(' ').length > 5) return undefined;
+  if (!l || wordCount(l) > 5) return undefined;
   for (const [kind, re] of GENERIC) if (re.test(l)) return { kind, generic: true };
   for (const [kind, re] of RULES) if (re.test(l)) return { kind, generic: false };
   return undefined;
@@ -58,7 +65,7 @@ const LOOKING = /^(check|verify|review|inspect|identify|assess|look|find|list|vi
  */
 export function stepKind(step: Step, fallback: PhaseKind): PhaseKind {
   const text = normaliseLabel(step.text);
-  const words = text.split(' ').length;
+  const words = wordCount(text);
   const named = words <= 4 ? phaseOf(text) : undefined;
   // "Verify" or "Verify Recovery" names a verification; "Verify network connectivity" in a list of checks is a check.
   if (named && !(named.kind === 'verification' && words > 2)) return named.generic ? (named.kind === 'steps' ? fallback : named.kind) : named.kind;

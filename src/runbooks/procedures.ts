@@ -17,14 +17,13 @@ export interface ProcedureSection {
   ownId: string | undefined;
 }
 
-function ownBody(tokens: Token[], s: SectionNode): Token[] {
-  return tokens.slice(s.bodyStart, s.ownEnd);
-}
-
 /** A bold label at the section's top level that opens a phase. */
 function hasPhaseLabel(tokens: Token[], s: SectionNode): boolean {
-  const body = ownBody(tokens, s);
-  return body.some((t, i) => t.type === 'inline' && t.level === 1 && body[i - 1]?.type === 'paragraph_open' && phaseOf(boldLabel(t)?.label ?? '') !== undefined);
+  for (let i = s.bodyStart + 1; i < s.ownEnd; i++) {
+    const t = tokens[i]!;
+    if (t.type === 'inline' && t.level === 1 && tokens[i - 1]!.type === 'paragraph_open' && phaseOf(boldLabel(t)?.label ?? '') !== undefined) return true;
+  }
+  return false;
 }
 
 function hasPhaseChildren(s: SectionNode): boolean {
@@ -33,7 +32,8 @@ function hasPhaseChildren(s: SectionNode): boolean {
 }
 
 function hasSteps(tokens: Token[], s: SectionNode): boolean {
-  return tokens.slice(s.bodyStart, s.end).some((t) => t.type === 'fence' || t.type === 'ordered_list_open');
+  for (let i = s.bodyStart; i < s.end; i++) if (tokens[i]!.type === 'fence' || tokens[i]!.type === 'ordered_list_open') return true;
+  return false;
 }
 
 function isContainer(s: SectionNode): boolean {

@@ -42,8 +42,14 @@ export function buildSections(tokens: Token[], lineCount: number): SectionNode[]
     stack.push(node);
   }
   while (stack.length) close(stack.pop()!, tokens.length, lineCount);
-  for (const n of walkSections(roots)) n.empty = n.children.length === 0 && tokens.slice(n.bodyStart, n.ownEnd).every((t) => t.type === 'hr');
+  for (const n of walkSections(roots)) n.empty = n.children.length === 0 && onlyRules(tokens, n.bodyStart, n.ownEnd);
   return roots;
+}
+
+/** True when the tokens from `start` to `end` are all horizontal rules (or there are none). */
+function onlyRules(tokens: Token[], start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (tokens[i]!.type !== 'hr') return false;
+  return true;
 }
 
 function close(node: SectionNode, end: number, endLine: number): void {

@@ -7,8 +7,9 @@ import { promqlVerdict } from './promql.js';
 import { pythonCodeVerdict } from './python.js';
 import { readRedisCli, redisVerdict } from './redis.js';
 import { classifyStatement } from './shell.js';
-import { parseShell, ShellSyntaxError, type ShStatement } from './shell-parse.js';
-import { isPlain, parsePlain } from './shell-plain.js';
+import { ShellSyntaxError, type ShStatement } from './shell-parse.js';
+import { readShell } from './shell-plain.js';
+import { TextCache } from '../speedups.js';
 import { classifySql } from './sql.js';
 
 export interface BlockClassification {
@@ -134,7 +135,7 @@ function redisLines(lines: string[], firstLine: number, pattern: RegExp): Comman
     const text = m[m.length - 1]!.trim();
     let words: string[];
     try {
-      words = parseShell(text).flatMap((s) => s.calls.flatMap((c) => c.words.map((w) => w.value)));
+      words = readShell(text).flatMap((s) => s.calls.flatMap((c) => c.words.map((w) => w.value)));
     } catch {
       words = text.split(/\s+/);
     }
@@ -180,21 +181,25 @@ function shellCommands(code: string, firstLine: number): Command[] {
 }
 
 /**
- * Paragraphs (runs of lines between blank lines) parsed once each: plain ones by word splitting,
- * the others by mvdan-sh, with a bounded cache because runbooks repeat the same commands. When a
- * paragraph does not parse alone (a quote or loop spans a blank line) the block is parsed whole.
+ * Paragraphs (runs of lines between blank lines) parsed once each, with a bounded cache because
+ * runbooks repeat the same commands. When a paragraph does not parse alone (a quote or loop spans
+ * a blank line) the block is parsed whole.
  */
-const PARAGRAPH_CACHE_LIMIT = 5000;
-const paragraphCache = new Map<string, ShStatement[]>();
+const paragraphCache = new TextCache<ShStatement[] | ShellSyntaxError>(5000);
 
 function paragraphStatements(text: string, lineBase: number): ShStatement[] {
   let stmts = paragraphCache.get(text);
   if (!stmts) {
-    const lines = text.split('\n');
-    stmts = isPlain(lines) ? parsePlain(lines, 0) : parseShell(text, 0);
-    if (paragraphCache.size >= PARAGRAPH_CACHE_LIMIT) paragraphCache.delete(paragraphCache.keys().next().value!);
+    try {
+      // Only whether a paragraph fails matters here: on failure the block is parsed whole.
+      stmts = readShell(text, 0, { quickFailure: true });
+    } catch (e) {
+      if (e instanceof ShellSyntaxError) paragraphCache.set(text, e);
+      throw e;
+    }
     paragraphCache.set(text, stmts);
   }
+  if (stmts instanceof ShellSyntaxError) throw stmts;
   return lineBase === 0 ? stmts : stmts.map((s) => ({ ...s, line: s.line + lineBase, calls: s.calls.map((c) => ({ ...c, line: c.line + lineBase })) }));
 }
 
@@ -214,10 +219,10 @@ function parseShellCommands(shell: string, firstLine: number, wholeBlock = true)
   try {
     let stmts: ShStatement[];
     try {
-      stmts = wholeBlock ? byParagraph(shell, firstLine) : parseShell(shell, firstLine - 1);
+      stmts = wholeBlock ? byParagraph(shell, firstLine) : readShell(shell, firstLine - 1);
     } catch (e) {
       if (!(e instanceof ShellSyntaxError)) throw e;
-      stmts = parseShell(shell, firstLine - 1);
+      stmts = readShell(shell, firstLine - 1);
     }
     const assigned = new Set(stmts.flatMap((s) => s.assigned));
     return stmts.map((st) => {
@@ -228,16 +233,23 @@ function parseShellCommands(shell: string, firstLine: number, wholeBlock = true)
     });
   } catch (e) {
     if (!(e instanceof ShellSyntaxError)) throw e;
-    if (wholeBlock) return paragraphs(shell, firstLine);
-    const lines = shell.split('\n');
-    const first = lines.findIndex((l) => l.trim() && !l.trim().startsWith('#'));
-    const text = shell.trim().replace(UNPROTECT, '<$1>');
-    return [command(text, firstLine + Math.max(first, 0), verdict('unknown', `shell does not parse (line ${e.line}): ${e.message}`, 'shell'), anglePlaceholders(text))];
+    return wholeBlock ? paragraphs(shell, firstLine, e) : unparsable(shell, firstLine, e);
   }
 }
 
-/** When the whole block does not parse, parse it paragraph by paragraph so one bad part stays contained. */
-function paragraphs(shell: string, firstLine: number): Command[] {
+/** Shell text that does not parse: one `unknown` command naming the parser's complaint. */
+function unparsable(shell: string, firstLine: number, e: ShellSyntaxError): Command[] {
+  const lines = shell.split('\n');
+  const first = lines.findIndex((l) => l.trim() && !l.trim().startsWith('#'));
+  const text = shell.trim().replace(UNPROTECT, '<$1>');
+  return [command(text, firstLine + Math.max(first, 0), verdict('unknown', `shell does not parse (line ${e.line}): ${e.message}`, 'shell'), anglePlaceholders(text))];
+}
+
+/**
+ * When the whole block does not parse (`failure`), parse it paragraph by paragraph so one bad part
+ * stays contained.
+ */
+function paragraphs(shell: string, firstLine: number, failure: ShellSyntaxError): Command[] {
   const lines = shell.split('\n');
   const out: Command[] = [];
   let start = 0;
@@ -245,7 +257,9 @@ function paragraphs(shell: string, firstLine: number): Command[] {
     if (i < lines.length && lines[i]!.trim() !== '') continue;
     const chunk = lines.slice(start, i).join('\n');
     // Leading newlines keep the paragraph's line numbers.
-    if (chunk.trim()) out.push(...parseShellCommands(`${'\n'.repeat(start)}${chunk}`, firstLine, false));
+    const text = `${'\n'.repeat(start)}${chunk}`;
+    // A block without blank lines is one paragraph: the text just parsed whole, and it failed.
+    if (chunk.trim()) out.push(...(text === shell ? unparsable(shell, firstLine, failure) : parseShellCommands(text, firstLine, false)));
     start = i + 1;
   }
   return out;

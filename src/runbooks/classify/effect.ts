@@ -30,10 +30,14 @@ export function verdict(effect: Effect, reason: string, target: Target): Verdict
 /** Combine verdicts of the parts of one command (pipeline members, loop bodies…). */
 export function combine(parts: Verdict[], target: Target): Verdict {
   if (parts.length === 0) return { effect: 'read', reasons: [], target };
-  const effect = worst(parts.map((p) => p.effect));
+  let effect = parts[0]!.effect;
+  // The parts' target when they all share one.
+  let only: Target | undefined = parts[0]!.target;
   const reasons: string[] = [];
-  for (const p of parts) for (const r of p.reasons) if (!reasons.includes(r)) reasons.push(r);
-  const targets = new Set(parts.map((p) => p.target));
-  const only = targets.size === 1 ? [...targets][0] : undefined;
+  for (const p of parts) {
+    effect = worse(effect, p.effect);
+    if (p.target !== only) only = undefined;
+    for (const r of p.reasons) if (!reasons.includes(r)) reasons.push(r);
+  }
   return { effect, reasons, target: only ?? target };
 }

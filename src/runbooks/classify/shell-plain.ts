@@ -1,53 +1,292 @@
-import type { ShCall, ShStatement } from './shell-parse.js';
+import { speedups } from '../speedups.js';
+import { parseShell, ShellSyntaxError, type ShRedirect, type ShStatement, type ShWord } from './shell-parse.js';
+import { GIVE_UP, NOT_SHELL, pour, sink, WordReader, type Sink } from './shell-plain-words.js';
 
 /**
- * Most runbook command lines are plain words: `kubectl get pods -n apex`. For text made only of
- * such words (no quotes, expansions, globs with brackets, redirections or keywords) the shell's
- * own word splitting is splitting on blanks, so these lines are read without starting the
- * GopherJS parser, which costs about 0.1 ms a line. `shell-plain.test.ts` checks, on generated
- * lines, that this gives exactly what mvdan-sh gives.
+ * Most runbook command lines are simple: words, quoted strings, `$VAR`, `${VAR}` and `$(…)`,
+ * redirections, joined by `|`, `&&`, `||`, `;` and newlines, and `if`, `for NAME in`, `while` and
+ * `until` made of such commands. Such text is read here without the GopherJS parser (mvdan-sh),
+ * which costs about 0.1 ms a line and was most of the reader's time. Anything else — backquotes,
+ * subshells, `case`, functions, `&`, here-documents, `${X/a/b}`, a line continuation inside a
+ * word — makes this reader give up (`undefined`), and the caller hands the text to mvdan-sh. Some
+ * text it can tell is not shell at all (`'not shell'`): `x = enqueue(payload)` in a shell block, or
+ * a paragraph that ends inside a quote or a loop. `shell-plain.test.ts` checks, on generated text,
+ * that whatever this reader accepts it reads exactly as `parseShell` does, down to mvdan-sh's own
+ * quirks, and that mvdan-sh rejects whatever it calls not shell.
  */
-const PLAIN_LINE = /^[ \t]*[A-Za-z0-9_./:=,@%+^*?~-][A-Za-z0-9_./:=,@%+^*?~\- \t|&;]*$/;
-const RESERVED = new Set(['if', 'then', 'else', 'elif', 'fi', 'for', 'while', 'until', 'do', 'done', 'case', 'esac', 'function', 'select', 'time', 'coproc', 'in', '!', '{', '}', '[[', ']]']);
-const ASSIGN = /^[A-Za-z_][A-Za-z0-9_]*\+?=/;
 
-/** True when every line is plain words and operators (`|`, `&&`, `||`, `;`). */
-export function isPlain(lines: string[]): boolean {
-  for (const l of lines) {
-    if (l.trim() === '') continue;
-    if (!PLAIN_LINE.test(l)) return false;
-    // A lone `&` (background), `;;`, `|&` or an operator at the edge of a line need the real parser.
-    if (/(^|[^&])&([^&]|$)|;;|\|&|\|\|\||&&&|^\s*(\||&&|;)|(\||&&|\|\|)\s*$/.test(l)) return false;
-    if (/(^|[\s|;&])~[^\s/]/.test(l)) return false;
-    for (const segment of l.split(/&&|\|\||[|;]/)) {
-      const first = segment.trim().split(/\s+/)[0] ?? '';
-      if (segment.trim() === '' || RESERVED.has(first)) return false;
+/** Words that mean something else than a program name where a command starts, and declarations (their words are read differently). */
+const NOT_A_PROGRAM = new Set([
+  'if', 'then', 'else', 'elif', 'fi', 'for', 'while', 'until', 'do', 'done', 'case', 'esac', 'function', 'select', 'time', 'coproc', 'in', '!', '[[', ']]',
+  'declare', 'local', 'export', 'readonly', 'typeset', 'nameref', 'let',
+]);
+const ASSIGNMENT = /([A-Za-z_][A-Za-z0-9_]*)\+?=/y;
+/** `a[` where a command starts: mvdan-sh reads it as an array element being assigned. */
+const NAME_AND_INDEX = /^[\p{L}_][\p{L}\p{N}_]*\[/u;
+/** Keywords that open a compound command this reader takes. */
+const OPENING = ['if', 'for', 'while', 'until'];
+/** What may follow a keyword for it to be one. */
+const KEYWORD_END = ' \t\n;|&<>)';
+/** A file descriptor right before a redirection: `2>`. */
+const FD = /([0-9]+)[<>]/y;
+const REDIRECTIONS: ShRedirect['op'][] = ['&>>', '&>', '>>', '>&', '>|', '>', '<&', '<>', '<'];
+/** The variable of a `for` loop. */
+const LOOP_NAME = /[A-Za-z_][A-Za-z0-9_]*/y;
+
+class SimpleReader extends WordReader {
+  statements(): ShStatement[] {
+    const out: ShStatement[] = [];
+    const src = this.src;
+    for (;;) {
+      this.skipSpace();
+      if (this.i >= src.length) return out;
+      const start = this.i;
+      const line = this.line + this.lineBase;
+      this.maxEnd = 0;
+      const parts = sink();
+      this.andOr(parts);
+      out.push({
+        text: src.slice(start, Math.max(this.maxEnd, start)).trim(),
+        line,
+        calls: parts.calls,
+        params: [...new Set(parts.params)],
+        assigned: [...new Set(parts.assigned)],
+        braceWords: [...new Set(parts.braceWords)],
+      });
+      if (!this.separator()) return out;
     }
   }
-  return true;
+
+  protected separator(): boolean {
+    const src = this.src;
+    this.skipBlanks();
+    if (this.i >= src.length) return false;
+    const c = src[this.i];
+    if (c === ';') {
+      this.i++;
+      if (src[this.i] === ';' || src[this.i] === '&') throw GIVE_UP;
+    } else if (c !== '\n' && c !== '#' && !(c === ')' && this.depth > 0)) throw GIVE_UP;
+    return true;
+  }
+
+  protected andOr(into: Sink): void {
+    const src = this.src;
+    let piped = false;
+    for (;;) {
+      const c = src[this.i];
+      // At the end of the text after `&&`, `||` or `|`: a command is missing.
+      if (c === undefined) throw NOT_SHELL;
+      if (c === ';' || c === '|' || c === '&' || c === '\n' || c === '#' || c === ')') throw GIVE_UP;
+      const opening = this.keyword(OPENING);
+      if (opening) this.compound(opening, piped, into);
+      else this.call(piped, into);
+      this.skipBlanks();
+      const op = src[this.i];
+      const next = src[this.i + 1];
+      if ((op === '&' && next === '&') || (op === '|' && next === '|')) {
+        this.i += 2;
+        piped = false;
+      } else if (op === '|') {
+        if (next === '&') throw GIVE_UP;
+        this.i += 1;
+        piped = true;
+      } else if (op === '&') {
+        throw GIVE_UP;
+      } else return;
+      this.skipSpace();
+    }
+  }
+
+  /** The keyword at the current position, when one of `words` stands there as a word of its own. */
+  private keyword(words: readonly string[]): string | undefined {
+    const src = this.src;
+    for (const w of words) {
+      if (!src.startsWith(w, this.i)) continue;
+      const after = src[this.i + w.length];
+      if (after === undefined || KEYWORD_END.includes(after)) return w;
+    }
+    return undefined;
+  }
+
+  /** Statements up to one of the keywords in `ends` (which is returned, consumed). The list may not be empty. */
+  private list(ends: readonly string[], into: Sink): string {
+    let empty = true;
+    for (;;) {
+      this.skipSpace();
+      const end = this.keyword(ends);
+      if (end) {
+        if (empty) throw GIVE_UP;
+        this.i += end.length;
+        return end;
+      }
+      if (this.i >= this.src.length) throw NOT_SHELL;
+      this.andOr(into);
+      empty = false;
+      if (!this.separator()) throw NOT_SHELL;
+      if (this.src[this.i] === ')') throw GIVE_UP;
+    }
+  }
+
+  /**
+   * `if`, `for NAME in …`, `while` and `until`, with redirections after their closing keyword. As
+   * in mvdan-sh's tree, the commands inside are the statement's calls; redirections of the whole
+   * make a call of their own, after them.
+   */
+  private compound(opening: string, piped: boolean, into: Sink): void {
+    const src = this.src;
+    const line = this.line + this.lineBase;
+    const body = sink();
+    this.i += opening.length;
+    if (opening === 'if') {
+      let end = 'elif';
+      while (end === 'elif') {
+        this.list(['then'], body);
+        end = this.list(['elif', 'else', 'fi'], body);
+      }
+      if (end === 'else') this.list(['fi'], body);
+    } else if (opening === 'for') {
+      this.skipBlanks();
+      LOOP_NAME.lastIndex = this.i;
+      const m = LOOP_NAME.exec(src);
+      if (!m) throw GIVE_UP;
+      this.i += m[0].length;
+      body.assigned.push(m[0]);
+      this.skipBlanks();
+      if (this.i >= src.length) throw NOT_SHELL;
+      if (!this.keyword(['in'])) throw GIVE_UP;
+      this.i += 2;
+      for (;;) {
+        this.skipBlanks();
+        const c = src[this.i];
+        if (c === undefined || c === ';' || c === '\n' || c === '#') break;
+        if (c === '|' || c === '&' || c === '<' || c === '>' || c === ')') throw GIVE_UP;
+        this.word(body);
+      }
+      if (!this.separator()) throw NOT_SHELL;
+      this.skipSpace();
+      if (this.i >= src.length) throw NOT_SHELL;
+      if (!this.keyword(['do'])) throw GIVE_UP;
+      this.i += 2;
+      this.list(['done'], body);
+    } else {
+      this.list(['do'], body);
+      this.list(['done'], body);
+    }
+    this.maxEnd = this.i;
+    const redirects: ShRedirect[] = [];
+    const redirected = sink();
+    for (;;) {
+      this.skipBlanks();
+      const c = src[this.i];
+      if (c === '<' || c === '>' || (c === '&' && src[this.i + 1] === '>')) {
+        redirects.push(this.redirect('', redirected));
+        continue;
+      }
+      FD.lastIndex = this.i;
+      const fd = FD.exec(src);
+      if (!fd) break;
+      this.i += fd[1]!.length;
+      redirects.push(this.redirect(fd[1]!, redirected));
+    }
+    pour(redirected, into);
+    pour(body, into);
+    if (redirects.length) into.calls.push({ words: [], assigns: [], redirects, piped, line });
+  }
+
+  private call(piped: boolean, into: Sink): void {
+    const src = this.src;
+    const line = this.line + this.lineBase;
+    const words: ShWord[] = [];
+    const assigns: string[] = [];
+    const redirects: ShRedirect[] = [];
+    // Assignments and words write into `into` as they come; what redirections add goes before
+    // them at the end, where mvdan-sh's tree has it.
+    const marks = [into.calls.length, into.params.length, into.assigned.length, into.braceWords.length] as const;
+    let redirected: Sink | undefined;
+    for (;;) {
+      this.skipBlanks();
+      const c = src.charCodeAt(this.i);
+      if (Number.isNaN(c) || c === 10 || c === 59 || c === 124 || c === 35 || (c === 41 && this.depth > 0)) break; // \n ; | # )
+      if (c === 38 && src.charCodeAt(this.i + 1) !== 62) break; // & not &>
+      if (c === 38 || c === 60 || c === 62) { // &> < >
+        redirects.push(this.redirect('', (redirected ??= sink())));
+        continue;
+      }
+      FD.lastIndex = this.i;
+      const fd = FD.exec(src);
+      if (fd) {
+        this.i += fd[1]!.length;
+        redirects.push(this.redirect(fd[1]!, (redirected ??= sink())));
+        continue;
+      }
+      const start = this.i;
+      if (words.length === 0) {
+        ASSIGNMENT.lastIndex = start;
+        const assignment = ASSIGNMENT.exec(src);
+        if (assignment) {
+          assigns.push(assignment[1]!);
+          into.assigned.push(assignment[1]!);
+          this.i += assignment[0].length;
+          this.word(into);
+          this.noDigitBeforeRedirection();
+          continue;
+        }
+      }
+      this.argument = words.length > 0;
+      const word = this.word(into);
+      this.argument = false;
+      this.noDigitBeforeRedirection();
+      if (words.length === 0) {
+        const raw = src.slice(start, this.i);
+        // What else looks like an assignment (`é=x`: mvdan-sh takes Unicode names) is left to mvdan-sh.
+        if (raw.includes('=') || NAME_AND_INDEX.test(raw) || NOT_A_PROGRAM.has(raw) || raw[0] === '{' || raw[0] === '}') throw GIVE_UP;
+      }
+      words.push(word);
+    }
+    if (words.length === 0 && assigns.length === 0) throw GIVE_UP;
+    if (redirected) {
+      into.calls.splice(marks[0], 0, ...redirected.calls);
+      into.params.splice(marks[1], 0, ...redirected.params);
+      into.assigned.splice(marks[2], 0, ...redirected.assigned);
+      into.braceWords.splice(marks[3], 0, ...redirected.braceWords);
+    }
+    into.calls.push({ words, assigns, redirects, piped, line });
+  }
+
+  private redirect(fd: string, into: Sink): ShRedirect {
+    const src = this.src;
+    if (src.startsWith('<<', this.i)) throw GIVE_UP;
+    const op = REDIRECTIONS.find((o) => src.startsWith(o, this.i));
+    if (!op) throw GIVE_UP;
+    this.i += op.length;
+    this.skipBlanks();
+    const c = src[this.i];
+    if (c === undefined) throw NOT_SHELL;
+    if ('\n;|&<>()#'.includes(c)) throw GIVE_UP;
+    return { op, fd, target: this.word(into).value };
+  }
 }
 
-/** Statements of plain lines (see `isPlain`); `lineBase` as for `parseShell`. */
-export function parsePlain(lines: string[], lineBase: number): ShStatement[] {
-  const out: ShStatement[] = [];
-  lines.forEach((l, i) => {
-    const line = lineBase + i + 1;
-    for (const text of l.split(';')) {
-      if (text.trim() === '') continue;
-      const calls: ShCall[] = [];
-      const assigned: string[] = [];
-      let piped = false;
-      for (const part of text.split(/(&&|\|\||\|)/)) {
-        if (part === '&&' || part === '||') { piped = false; continue; }
-        if (part === '|') { piped = true; continue; }
-        const words = part.trim().split(/[ \t]+/).filter(Boolean);
-        const assigns: string[] = [];
-        while (words.length && ASSIGN.test(words[0]!)) assigns.push(words.shift()!.split(/\+?=/)[0]!);
-        assigned.push(...assigns);
-        calls.push({ words: words.map((value) => ({ value, literal: true })), assigns, redirects: [], piped, line });
-      }
-      out.push({ text: text.trim(), line, calls, params: [], assigned, braceWords: [] });
-    }
-  });
-  return out;
+/**
+ * The statements of simple shell text, as `parseShell` would give them, or undefined when the
+ * text needs the real parser. `lineBase` as for `parseShell`.
+ */
+export function readSimpleShell(source: string, lineBase = 0): ShStatement[] | 'not shell' | undefined {
+  try {
+    return new SimpleReader(source, lineBase).statements();
+  } catch (e) {
+    if (e === GIVE_UP) return undefined;
+    if (e === NOT_SHELL) return 'not shell';
+    throw e;
+  }
+}
+
+/** Shell text into statements: simple text by `readSimpleShell`, the rest by mvdan-sh. Throws `ShellSyntaxError` as `parseShell` does. */
+export function readShell(source: string, lineBase = 0, options: { quickFailure?: boolean } = {}): ShStatement[] {
+  const simple = speedups().simpleShell ? readSimpleShell(source, lineBase) : undefined;
+  if (Array.isArray(simple)) return simple;
+  // Text that is not shell goes to mvdan-sh for its own words about what is wrong, unless the
+  // caller only needs to know that it fails (`quickFailure`): then the message is this reader's.
+  if (simple === 'not shell' && options.quickFailure) throw new ShellSyntaxError('not shell: a ( inside an argument', lineBase + 1);
+  return parseShell(source, lineBase);
 }

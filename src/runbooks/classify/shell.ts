@@ -8,7 +8,8 @@ import { mongodumpVerdict, mongorestoreVerdict, mongoshVerdict } from './mongo.j
 import { findRule, isReader, simpleRule } from './programs.js';
 import { celeryVerdict, manageVerdict, pythonVerdict } from './python.js';
 import { readRedisCli, redisVerdict } from './redis.js';
-import { parseShell, ShellSyntaxError, type ShCall, type ShStatement } from './shell-parse.js';
+import { ShellSyntaxError, type ShCall, type ShStatement } from './shell-parse.js';
+import { readShell } from './shell-plain.js';
 import { sqlVerdict } from './sql.js';
 
 /** Redirections that do not write anything worth a confirmation. */
@@ -144,7 +145,7 @@ export function classifyStatement(st: ShStatement): Verdict {
 /** Parse and classify shell text given inline (the argument of `watch`, `ssh host '…'`). */
 export function classifyText(text: string): Verdict {
   try {
-    const stmts = parseShell(text);
+    const stmts = readShell(text);
     return combine(stmts.map(classifyStatement), 'shell');
   } catch (e) {
     if (e instanceof ShellSyntaxError) return verdict('unknown', `shell does not parse: ${e.message}`, 'shell');

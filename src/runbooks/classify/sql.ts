@@ -154,9 +154,9 @@ export function classifySql(sql: string): SqlStatement[] {
       : [];
   }
   const out: SqlStatement[] = [];
+  // Locations are byte offsets into the UTF-8 text.
+  const bytes = Buffer.from(sql, 'utf8');
   for (const s of tree.stmts ?? []) {
-    // Locations are byte offsets into the UTF-8 text.
-    const bytes = Buffer.from(sql, 'utf8');
     const start = s.stmt_location ?? 0;
     const end = s.stmt_len ? start + s.stmt_len : bytes.length;
     const raw = bytes.subarray(start, end).toString('utf8');

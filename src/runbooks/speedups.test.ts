@@ -1,0 +1,47 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseRunbook, type Runbook } from './index.js';
+import { cacheStats, setSpeedups } from './speedups.js';
+
+const seedDir = path.resolve(import.meta.dirname, '../../test/fixtures/runbooks/seeds');
+const seeds = readdirSync(seedDir).sort().map((f) => readFileSync(path.join(seedDir, f), 'utf8'));
+
+/**
+ * The seeds, then their sections shuffled into other files: the same blocks and commands at other
+ * lines, as a team's runbooks repeat them, so cached results are reused with their lines shifted.
+ */
+function documents(): string[] {
+  const sections = seeds.flatMap((s) => s.split(/\n(?=## )/).slice(1));
+  const mixed = [0, 1, 2, 3].map((k) => ['# Mixed runbook', ...sections.filter((_, i) => i % 4 === k).reverse()].join('\n'));
+  return [...seeds, ...mixed, ...seeds];
+}
+
+function parseAll(): Runbook[] {
+  return documents().map((text, i) => parseRunbook(text, { file: `runbooks/${i}.md` }));
+}
+
+describe('speed-ups never change what the reader gives', () => {
+  afterEach(() => setSpeedups({ caches: true, simpleShell: true }));
+
+  it('reads the seeds and their mixes the same with caches and the simple-shell reader as with mvdan-sh alone and no cache', () => {
+    setSpeedups({ caches: false, simpleShell: false });
+    const plain = parseAll();
+    setSpeedups({ caches: true, simpleShell: true });
+    const fast = parseAll();
+    expect(cacheStats().hits).toBeGreaterThan(0);
+    expect(fast).toEqual(plain);
+  }, 120_000);
+
+  it('gives each caller its own objects: changing one result does not change the next', () => {
+    setSpeedups({ caches: true, simpleShell: true });
+    const first = parseRunbook(seeds[0]!, { file: 'a.md' });
+    const before = JSON.stringify(parseRunbook(seeds[0]!, { file: 'a.md' }));
+    for (const b of first.blocks) {
+      b.reasons.push('changed');
+      b.placeholders.push('changed');
+      for (const c of b.commands) c.reasons.push('changed');
+    }
+    expect(JSON.stringify(parseRunbook(seeds[0]!, { file: 'a.md' }))).toBe(before);
+  });
+});

@@ -1,0 +1,77 @@
+/**
+ * Shortcuts the reader takes for speed, none of which may change a result: caches of work by
+ * text (runbooks repeat the same blocks and commands), and the simple-shell reader that stands in
+ * for mvdan-sh on plain command lines. Tests turn them off to check that results stay the same;
+ * `bench:runbooks` turns the caches off to measure without them.
+ */
+export interface Speedups {
+  /** Keep parse and classification results by text, and reuse them for the same text. */
+  caches: boolean;
+  /** Read simple shell text without mvdan-sh (see `classify/shell-plain.ts`). */
+  simpleShell: boolean;
+}
+
+const current: Speedups = { caches: true, simpleShell: true };
+const caches: TextCache<unknown>[] = [];
+
+export function speedups(): Readonly<Speedups> {
+  return current;
+}
+
+/** Turn speed-ups on or off; every cache is emptied, so a run after this starts cold. */
+export function setSpeedups(change: Partial<Speedups>): void {
+  Object.assign(current, change);
+  for (const c of caches) c.clear();
+}
+
+export interface CacheStats {
+  hits: number;
+  misses: number;
+  entries: number;
+}
+
+/** Hits and misses of every cache since the last `setSpeedups`. */
+export function cacheStats(): CacheStats {
+  const out: CacheStats = { hits: 0, misses: 0, entries: 0 };
+  for (const c of caches) {
+    out.hits += c.hits;
+    out.misses += c.misses;
+    out.entries += c.size;
+  }
+  return out;
+}
+
+/** A bounded cache keyed by text; the oldest entry goes first. Does nothing while caches are off. */
+export class TextCache<T> {
+  hits = 0;
+  misses = 0;
+  private readonly map = new Map<string, T>();
+
+  constructor(private readonly limit: number) {
+    caches.push(this as TextCache<unknown>);
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  get(key: string): T | undefined {
+    if (!current.caches) return undefined;
+    const v = this.map.get(key);
+    if (v === undefined) this.misses++;
+    else this.hits++;
+    return v;
+  }
+
+  set(key: string, value: T): void {
+    if (!current.caches) return;
+    if (this.map.size >= this.limit) this.map.delete(this.map.keys().next().value!);
+    this.map.set(key, value);
+  }
+
+  clear(): void {
+    this.map.clear();
+    this.hits = 0;
+    this.misses = 0;
+  }
+}
