@@ -44,7 +44,7 @@ function shellText(kind: 'realistic' | 'simple' | 'odd'): fc.Arbitrary<string> {
       { weight: 1, arbitrary: fc.constantFrom('$1', '$0', '$10', '$?', '$#', '$@', '$*', '$$', '$!', '$-', '${1}', '${10}', '${#X}', '${X:-y}', '${X-}', '${X:=/tmp}', '${X:?missing}', '${X:+set}', '${X%.gz}', '${X%%.*}', '${X#*/}', '${X##*/}', '${X:-a b}', '${1:-http://localhost:8000/health/}') },
       { weight: 1, arbitrary: fc.constantFrom('\\ ', '\\x', '\\"', "\\'", '\\$', '\\|', '\\{') },
     ),
-    fc.constantFrom('$', '\\\n', '\\', '$(date', '$( (a) )', '$(a &)', '$(a) b)', '`id`', "$'a'", '$"a"', '${X/a/b}', '${X:-"y"}', '${X:-$Y}', '${!X}', '${X[@]}', '${X:0:2}', '${X^^}', '$((1+2))', '(', ')', 'f(x)', 'enqueue(payload)', 'g()', 'h( )', '@(a|b)', '+(x)', 'a=(1 2)', '"open', "'open", '"$(open"', '\u0007'),
+    fc.constantFrom('$', '\\\n', '\\', '$(date', '$( (a) )', '$(a &)', '$(a) b)', '`id`', "$'a'", '$"a"', '${X/a/b}', '${X:-"y"}', '${X:-$Y}', '${!X}', '${X[@]}', '${X:0:2}', '${X^^}', '$((1+2))', '(', ')', 'f(x)', 'enqueue(payload)', 'g()', 'h( )', '@(a|b)', '+(x)', 'a=(1 2)', '"open', "'open", '"$(open"', '<0<x', '>2>&1', '\u0007'),
   );
   const runbookWord = fc.constantFrom('kubectl', 'get', 'pods', '-n', 'apex', '"$NS"', "'{.items[*].name}'", '$(date +%Y%m%d)', '${DB_HOST}', '$TOKEN', '/var/log/app.log', 'x=1', '"a b"', '{id}', 'https://x/{webhookId}/logs', '-H', '"Authorization: Bearer $TOKEN"', 'backup_$(date +%F).dump', '"$(ls -t /b | head -1)"', 'echo', 'ok');
   const word = kind === 'realistic' ? runbookWord : fc.array(wordPart, { minLength: 1, maxLength: 3 }).map((ps) => ps.join(''));

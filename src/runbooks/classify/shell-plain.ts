@@ -263,7 +263,10 @@ class SimpleReader extends WordReader {
     const c = src[this.i];
     if (c === undefined) throw NOT_SHELL;
     if ('\n;|&<>()#'.includes(c)) throw GIVE_UP;
-    return { op, fd, target: this.word(into).value };
+    const target = this.word(into).value;
+    // `<0<f`: mvdan-sh reads the 0 as the next redirection's descriptor, leaving this one without a word.
+    this.noDigitBeforeRedirection();
+    return { op, fd, target };
   }
 }
 
