@@ -2,27 +2,17 @@ import { formatDuration } from '../../lib/duration.js';
 import type { RegisterCommands } from '../context.js';
 import { openLocal } from '../local.js';
 import { callApi, remoteFrom } from '../remote.js';
-import type { RecoveryPointStatus, SloStatus } from '../../slos/index.js';
+import type { RecoveryPointNow, SloStatus } from '../../slos/index.js';
 
-type PointNow = Omit<RecoveryPointStatus, 'history'>;
 
 /** Where the SLOs stand now: from the local store, or from the daemon given by `--server`. */
-async function readStatus(opts: { config?: string; server?: string; token?: string }, env: NodeJS.ProcessEnv): Promise<{ slos: SloStatus[]; recoveryPoints: PointNow[] }> {
+async function readStatus(opts: { config?: string; server?: string; token?: string }, env: NodeJS.ProcessEnv): Promise<{ slos: SloStatus[]; recoveryPoints: RecoveryPointNow[] }> {
   const remote = remoteFrom(opts, env);
   if (remote) return callApi(remote, 'GET', '/api/slos');
-  const { slosFromConfig, sloStatus, recoveryPointStatus } = await import('../../slos/index.js');
+  const { slosNow } = await import('../../slos/index.js');
   const local = await openLocal(opts.config, env);
   try {
-    const now = local.clock.now();
-    const { slos, recoveryPoints } = slosFromConfig(local.config);
-    const statuses = [];
-    for (const s of slos) statuses.push(await sloStatus(local.store, s, now));
-    const points = [];
-    for (const r of recoveryPoints) {
-      const { history: _h, ...p } = await recoveryPointStatus(local.store, r, now, now);
-      points.push(p);
-    }
-    return { slos: statuses, recoveryPoints: points };
+    return await slosNow(local.store, local.config, local.clock.now());
   } finally {
     await local.close();
   }

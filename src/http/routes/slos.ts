@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Daemon } from '../../daemon/index.js';
-import { buildReport, recoveryPointStatus, sloStatus, slosFromConfig } from '../../slos/index.js';
+import { buildReport, slosNow } from '../../slos/index.js';
 import { route, type RouteTable } from '../routes.js';
 
 const events = z.object({ good: z.number(), total: z.number() });
@@ -69,18 +69,7 @@ export function sloRoutes(daemon: Daemon): RouteTable {
       summary: 'Each SLO over its own window (attainment, error budget, burn rate per alert window) and each recovery point now.',
       tags: ['slos'],
       response: z.object({ slos: z.array(sloStatusSchema), recoveryPoints: z.array(recoveryPoint) }),
-      handler: async () => {
-        const now = daemon.clock.now();
-        const { slos, recoveryPoints } = slosFromConfig(daemon.config);
-        const statuses = [];
-        for (const s of slos) statuses.push(await sloStatus(daemon.store, s, now));
-        const points = [];
-        for (const r of recoveryPoints) {
-          const { history: _history, ...point } = await recoveryPointStatus(daemon.store, r, now, now);
-          points.push(point);
-        }
-        return { slos: statuses, recoveryPoints: points };
-      },
+      handler: () => slosNow(daemon.store, daemon.config, daemon.clock.now()),
     }),
     route({
       method: 'GET',
