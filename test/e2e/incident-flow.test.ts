@@ -143,11 +143,15 @@ escalation_policies:
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  /** Moves simulated time in check-interval steps, letting each real probe and delivery land. */
+  /**
+   * Moves simulated time in check-interval steps, letting each real probe and delivery land: after
+   * every timer, probes in flight finish (real time) before simulated time passes their timeout.
+   */
   async function advance(ms: number): Promise<void> {
     const stepMs = 30_000;
+    const settle = (): Promise<void> => daemon.operations!.settle(2_000);
     for (let done = 0; done < ms; done += stepMs) {
-      await clock.advance(Math.min(stepMs, ms - done));
+      await clock.advance(Math.min(stepMs, ms - done), settle);
       await new Promise((r) => setTimeout(r, 60));
     }
   }
