@@ -15,7 +15,9 @@ export interface DaemonApp {
   dir: string;
   daemon: Daemon;
   app: FastifyInstance;
-  /** Stops the app and the daemon and removes the folder. */
+  /** Stops the app and the daemon, runs `whileStopped` (e.g. a CLI on the same SQLite file), then starts both again over the folder. */
+  restart(whileStopped?: () => unknown): Promise<void>;
+  /** Stops the app and the daemon and removes the folder, even when stopping fails. */
   close(): Promise<void>;
 }
 
@@ -28,41 +30,57 @@ export interface DaemonAppOptions extends Omit<DaemonOptions, 'configPath' | 'lo
 export async function startDaemonApp(prefix: string, files: Record<string, string>, options: DaemonAppOptions = {}): Promise<DaemonApp> {
   const { beforeServer, ...daemonOptions } = options;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `opsbook-${prefix}-`));
-  let daemon: Daemon | undefined;
+  const stop = async (running: { app: FastifyInstance; daemon: Daemon }) => {
+    await running.app.close();
+    await running.daemon.close();
+  };
+  const start = async (): Promise<{ daemon: Daemon; app: FastifyInstance }> => {
+    const daemon = await Daemon.start({ ...daemonOptions, configPath: path.join(dir, 'ops.yaml'), logger: createLogger({ level: 'silent', pretty: false }) });
+    try {
+      await beforeServer?.(daemon);
+      const app = buildServer(daemon);
+      await app.ready();
+      return { daemon, app };
+    } catch (e) {
+      await daemon.close();
+      throw e;
+    }
+  };
   try {
     for (const [file, text] of Object.entries(files)) {
       fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
       fs.writeFileSync(path.join(dir, file), text);
     }
-    daemon = await Daemon.start({ ...daemonOptions, configPath: path.join(dir, 'ops.yaml'), logger: createLogger({ level: 'silent', pretty: false }) });
-    await beforeServer?.(daemon);
-    const app = buildServer(daemon);
-    await app.ready();
-    const started = daemon;
-    return {
+    const harness: DaemonApp = {
       dir,
-      daemon: started,
-      app,
+      ...(await start()),
+      async restart(whileStopped) {
+        await stop(harness);
+        await whileStopped?.();
+        Object.assign(harness, await start());
+      },
       async close() {
-        await app.close();
-        await started.close();
-        fs.rmSync(dir, { recursive: true, force: true });
+        try {
+          await stop(harness);
+        } finally {
+          fs.rmSync(dir, { recursive: true, force: true });
+        }
       },
     };
+    return harness;
   } catch (e) {
-    await daemon?.close();
     fs.rmSync(dir, { recursive: true, force: true });
     throw e;
   }
 }
 
-/** Serves the app on a free loopback port; answers its base URL (no trailing slash). */
-export async function listenOnLoopback(app: FastifyInstance): Promise<string> {
-  await app.listen({ host: '127.0.0.1', port: 0 });
+/** Serves the app on loopback at `port` (a free one by default, or the one its config's public_url names); answers its base URL (no trailing slash). */
+export async function listenOnLoopback(app: FastifyInstance, port = 0): Promise<string> {
+  await app.listen({ host: '127.0.0.1', port });
   return `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
 }
 
-/** An API token for each of `users`, issued by the admin `admin` (a user in the config). */
+/** An API token for each of `users`, issued by `admin`, a user in the config (an admin; or one of `users`, for a token of its own). */
 export async function apiTokens(daemon: Daemon, admin: string, users: readonly string[]): Promise<Record<string, string>> {
   const issuer = { name: admin, role: 'admin' as const, via: 'cli' as const };
   const tokens: Record<string, string> = {};

@@ -35,21 +35,20 @@ describe('passwords', () => {
 
   it('opsbook user passwd reads the password from stdin and stores only its hash', async () => {
     h = await startUi();
-    await h.daemon.close(); // the CLI opens the same SQLite file
+    const { dir } = h;
     const secret = 'a very particular passphrase 42';
-    const run = await runCli(['user', 'passwd', 'viewer-user', '--config', path.join(h.dir, 'ops.yaml')], { input: `${secret}\n`, env: { OPSBOOK_USER: 'admin-user' } });
-    expect(run.stderr).toBe('');
-    expect(run.stdout).toContain('password set for viewer-user');
-    expect(run.code).toBe(0);
-    const bytes = fs.readdirSync(path.join(h.dir, '.opsbook')).map((f) => fs.readFileSync(path.join(h!.dir, '.opsbook', f)).toString('latin1')).join('');
-    expect(bytes).not.toContain(secret);
-    const short = await runCli(['user', 'passwd', 'viewer-user', '--config', path.join(h.dir, 'ops.yaml')], { input: 'short\n' });
-    expect(short.code).not.toBe(0);
-    expect(short.stderr).toContain('OPSBOOK_E_PASSWORD_WEAK');
-    h.daemon = await (await import('../../src/daemon/index.js')).Daemon.start({ configPath: path.join(h.dir, 'ops.yaml'), operations: false, logger: (await import('../../src/daemon/index.js')).createLogger({ level: 'silent', pretty: false }) });
-    const { buildServer } = await import('../../src/http/index.js');
-    await h.app.close();
-    h.app = buildServer(h.daemon);
+    // The CLI opens the same SQLite file, so the daemon is stopped while it runs.
+    await h.restart(async () => {
+      const run = await runCli(['user', 'passwd', 'viewer-user', '--config', path.join(dir, 'ops.yaml')], { input: `${secret}\n`, env: { OPSBOOK_USER: 'admin-user' } });
+      expect(run.stderr).toBe('');
+      expect(run.stdout).toContain('password set for viewer-user');
+      expect(run.code).toBe(0);
+      const bytes = fs.readdirSync(path.join(dir, '.opsbook')).map((f) => fs.readFileSync(path.join(dir, '.opsbook', f)).toString('latin1')).join('');
+      expect(bytes).not.toContain(secret);
+      const short = await runCli(['user', 'passwd', 'viewer-user', '--config', path.join(dir, 'ops.yaml')], { input: 'short\n' });
+      expect(short.code).not.toBe(0);
+      expect(short.stderr).toContain('OPSBOOK_E_PASSWORD_WEAK');
+    });
     expect((await login(h.app, 'viewer-user', secret)).statusCode).toBe(303);
     expect((await login(h.app, 'viewer-user', PASSWORD)).statusCode).toBe(401);
   }, 90_000);
