@@ -5,13 +5,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Daemon, createLogger } from '../../src/daemon/index.js';
-import { buildServer } from '../../src/http/index.js';
+import type { Daemon } from '../../src/daemon/index.js';
+import { listenOnLoopback, startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
 import { freePort, waitForHttp } from '../support/net.js';
 
 const BIN = ['/usr/bin/prometheus-alertmanager', '/usr/bin/alertmanager'].find((b) => fs.existsSync(b));
@@ -30,7 +29,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
 }
 
 describe.skipIf(!BIN)('Alertmanager → opsbook', () => {
-  let dir: string;
+  let server: DaemonApp;
   let daemon: Daemon;
   let app: FastifyInstance;
   let am: ChildProcess;
@@ -38,12 +37,10 @@ describe.skipIf(!BIN)('Alertmanager → opsbook', () => {
   const key = randomBytes(24).toString('hex');
 
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opsbook-am-'));
-    const port = await freePort();
-    fs.writeFileSync(path.join(dir, 'ops.yaml'), `integrations:\n  - id: prom\n    kind: alertmanager\n    key: ${key}\n    labels:\n      source: prometheus\n`);
-    daemon = await Daemon.start({ configPath: path.join(dir, 'ops.yaml'), logger: createLogger({ level: 'silent', pretty: false }) });
-    app = buildServer(daemon);
-    await app.listen({ port, host: '127.0.0.1' });
+    server = await startDaemonApp('am', { 'ops.yaml': `integrations:\n  - id: prom\n    kind: alertmanager\n    key: ${key}\n    labels:\n      source: prometheus\n` });
+    ({ daemon, app } = server);
+    const base = await listenOnLoopback(app);
+    const { dir } = server;
 
     const amPort = await freePort();
     amUrl = `http://127.0.0.1:${amPort}`;
@@ -58,7 +55,7 @@ describe.skipIf(!BIN)('Alertmanager → opsbook', () => {
 receivers:
   - name: opsbook
     webhook_configs:
-      - url: http://127.0.0.1:${port}/api/ingest/alertmanager
+      - url: ${base}/api/ingest/alertmanager
         send_resolved: true
         http_config:
           authorization:
@@ -74,9 +71,7 @@ receivers:
 
   afterAll(async () => {
     am?.kill('SIGTERM');
-    await app?.close();
-    await daemon?.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+    await server?.close();
   });
 
   const postAlert = (endsAt?: string) =>
