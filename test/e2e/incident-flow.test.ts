@@ -5,19 +5,14 @@
  * minutes → step 2 is paged → acknowledging through the link stops the escalation → resolve; and
  * every event is on the timeline.
  */
-import fs from 'node:fs';
 import http from 'node:http';
-import os from 'node:os';
-import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../../src/lib/clock.js';
-import { Daemon, createLogger } from '../../src/daemon/index.js';
-import { buildServer } from '../../src/http/index.js';
-import { createToken } from '../../src/identity/index.js';
+import type { Daemon } from '../../src/daemon/index.js';
+import { apiTokens, listenOnLoopback, startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
 import { freePort } from '../support/net.js';
 
 interface Received {
@@ -41,10 +36,9 @@ async function until<T>(what: string, probe: () => Promise<T | undefined> | T | 
 }
 
 describe('incident workflow end to end', () => {
-  let dir: string;
+  let server: DaemonApp;
   let clock: SimulatedClock;
   let daemon: Daemon;
-  let app: FastifyInstance;
   let api: http.Server;
   let receiver: http.Server;
   let apiHealthy = true;
@@ -54,7 +48,6 @@ describe('incident workflow end to end', () => {
   let base: string;
 
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opsbook-e2e-'));
     api = http.createServer((_q, s) => {
       s.writeHead(apiHealthy ? 200 : 500, { 'content-type': 'application/json' });
       s.end(JSON.stringify({ status: apiHealthy ? 'healthy' : 'error' }));
@@ -85,9 +78,7 @@ describe('incident workflow end to end', () => {
     const rport = (receiver.address() as AddressInfo).port;
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    fs.writeFileSync(
-      path.join(dir, 'ops.yaml'),
-      `server:
+    const config = `server:
   port: ${port}
   public_url: ${base}
 users:
@@ -126,21 +117,19 @@ escalation_policies:
         timeout: 15m
       - targets: [{ channel: lead-hook }]
         timeout: 1h
-`,
-    );
+`;
     clock = new SimulatedClock(Math.floor(Date.now() / MINUTE) * MINUTE);
-    daemon = await Daemon.start({ configPath: path.join(dir, 'ops.yaml'), clock, logger: createLogger({ level: 'silent', pretty: false }) });
-    app = buildServer(daemon);
-    await app.listen({ port, host: '127.0.0.1' });
-    token = (await createToken({ store: daemon.store, clock, users: daemon.config.users }, { name: 'ana', role: 'responder', via: 'cli' }, 'ana')).token;
+    server = await startDaemonApp('e2e', { 'ops.yaml': config }, { clock });
+    ({ daemon } = server);
+    // The config's public_url names this port: the links in the pages point at it.
+    await listenOnLoopback(server.app, port);
+    token = (await apiTokens(daemon, 'ana', ['ana'])).ana!;
   });
 
   afterAll(async () => {
-    await app?.close();
-    await daemon?.close();
+    await server?.close();
     api?.close();
     receiver?.close();
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   /**
