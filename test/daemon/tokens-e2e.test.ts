@@ -3,31 +3,22 @@
  * refused; the database holds it only as a hash.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, startCli, waitForExit } from '../support/cli.js';
-import { freePort, waitForHttp } from '../support/net.js';
+import { runCli, serveCli, type ServedCli } from '../support/cli.js';
 
 describe('API tokens end to end', () => {
   let dir: string;
   let config: string;
   let base: string;
-  let server: ReturnType<typeof startCli>;
+  let server: ServedCli | undefined;
 
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opsbook-tokens-e2e-'));
-    config = path.join(dir, 'ops.yaml');
-    fs.writeFileSync(config, 'users:\n  - name: ana\n    role: admin\n  - name: bo\n    role: responder\n');
-    const port = await freePort();
-    server = startCli(['serve', '--config', config, '--port', String(port), '--no-watch']);
-    base = `http://127.0.0.1:${port}`;
-    await waitForHttp(`${base}/_health/ready`);
+    server = await serveCli('tokens-e2e', { 'ops.yaml': 'users:\n  - name: ana\n    role: admin\n  - name: bo\n    role: responder\n' });
+    ({ dir, config, url: base } = server);
   });
   afterAll(async () => {
-    server.child.kill('SIGTERM');
-    await waitForExit(server.child);
-    fs.rmSync(dir, { recursive: true, force: true });
+    await server?.close();
   });
 
   const whoami = (token?: string) => fetch(`${base}/api/whoami`, token ? { headers: { authorization: `Bearer ${token}` } } : {});

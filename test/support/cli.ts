@@ -1,6 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort, waitForHttp } from './net.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const OPSBOOK_BIN = path.join(REPO_ROOT, 'bin/opsbook.js');
@@ -51,4 +54,82 @@ export function waitForExit(child: ChildProcess, since = Date.now()): Promise<{ 
     }
     child.once('exit', (code, signal) => resolve({ code, signal, ms: Date.now() - since }));
   });
+}
+
+export interface ServedCli {
+  /** The daemon's base URL on loopback (no trailing slash). */
+  url: string;
+  /** The temp folder holding the files. */
+  dir: string;
+  /** Its ops.yaml, for CLI runs on the daemon's own store (`--config`). */
+  config: string;
+  child: ChildProcess;
+  /** What the daemon has printed so far, stdout and stderr. */
+  output: () => string;
+  /** Milliseconds from the start until /_health/ready answered 200. */
+  readyAfter: number;
+  /** Stops the daemon (SIGTERM; SIGKILL and an error when it is still running 10 s later) and removes the folder, even when stopping fails. */
+  close(): Promise<void>;
+}
+
+export interface ServeCliOptions {
+  /** Let the daemon watch its config files (default: off, `--no-watch`). */
+  watch?: boolean;
+  /** How long to wait for /_health/ready (default 30 s). */
+  readyTimeoutMs?: number;
+}
+
+/** `opsbook serve` as a real child process on a free loopback port, over a temp folder holding `files` (relative path → text; ops.yaml among them), ready. */
+export async function serveCli(prefix: string, files: Record<string, string>, options: ServeCliOptions = {}): Promise<ServedCli> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `opsbook-${prefix}-`));
+  const config = path.join(dir, 'ops.yaml');
+  let run: ReturnType<typeof startCli> | undefined;
+  try {
+    for (const [file, text] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+      fs.writeFileSync(path.join(dir, file), text);
+    }
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    run = startCli(['serve', '--config', config, '--port', String(port), ...(options.watch ? [] : ['--no-watch'])]);
+    const { child, output } = run;
+    const readyAfter = await waitForHttp(`${url}/_health/ready`, options.readyTimeoutMs ?? 30_000).catch((e: Error) => {
+      throw new Error(`${e.message}\n${output()}`);
+    });
+    return {
+      url,
+      dir,
+      config,
+      child,
+      output,
+      readyAfter,
+      async close() {
+        try {
+          await stopServe(child, output);
+        } finally {
+          fs.rmSync(dir, { recursive: true, force: true });
+        }
+      },
+    };
+  } catch (e) {
+    if (run) {
+      run.child.kill('SIGKILL');
+      await waitForExit(run.child);
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+async function stopServe(child: ChildProcess, output: () => string, timeoutMs = 10_000): Promise<void> {
+  const exited = waitForExit(child);
+  child.kill('SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
+  const stopped = await Promise.race([exited.then(() => true), new Promise<false>((r) => (timer = setTimeout(() => r(false), timeoutMs)))]);
+  clearTimeout(timer);
+  if (!stopped) {
+    child.kill('SIGKILL');
+    await exited;
+    throw new Error(`opsbook serve was still running ${timeoutMs} ms after SIGTERM\n${output()}`);
+  }
 }
