@@ -3,29 +3,19 @@
  * OPSBOOK_TOKEN) and against the local store, and `opsbook incident review` writing the
  * post-incident review.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, startCli, waitForExit } from '../support/cli.js';
-import { freePort, waitForHttp } from '../support/net.js';
+import { runCli, serveCli, type ServedCli } from '../support/cli.js';
 
 describe('opsbook incident', () => {
-  let dir: string;
   let config: string;
   let base: string;
   let token: string;
-  let server: ReturnType<typeof startCli>;
+  let server: ServedCli | undefined;
   let incidentId: string;
 
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opsbook-incident-cli-'));
-    config = path.join(dir, 'ops.yaml');
-    fs.writeFileSync(config, 'users:\n  - name: ana\n    role: responder\n  - name: vic\n    role: viewer\n');
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    server = startCli(['serve', '--config', config, '--port', String(port), '--no-watch']);
-    await waitForHttp(`${base}/_health/ready`, 30_000);
+    server = await serveCli('incident-cli', { 'ops.yaml': 'users:\n  - name: ana\n    role: responder\n  - name: vic\n    role: viewer\n' });
+    ({ config, url: base } = server);
     token = (await runCli(['token', 'create', '--user', 'ana', '--config', config])).stdout.trim();
     const created = await fetch(`${base}/api/incidents`, {
       method: 'POST',
@@ -37,9 +27,7 @@ describe('opsbook incident', () => {
   }, 90_000);
 
   afterAll(async () => {
-    server.child.kill('SIGTERM');
-    await waitForExit(server.child);
-    fs.rmSync(dir, { recursive: true, force: true });
+    await server?.close();
   });
 
   it('lists and acknowledges through a running daemon with --server and --token', async () => {
