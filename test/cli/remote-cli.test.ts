@@ -6,24 +6,18 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, startCli, waitForExit } from '../support/cli.js';
-import { freePort, waitForHttp } from '../support/net.js';
+import { runCli, serveCli, type ServedCli } from '../support/cli.js';
 
 describe('remote CLI', () => {
-  let dir: string;
-  let config: string;
   let base: string;
   let admin: string;
   let viewer: string;
-  let server: ReturnType<typeof startCli>;
+  let server: ServedCli | undefined;
   const clientDir = fs.mkdtempSync(path.join(os.tmpdir(), 'opsbook-remote-client-'));
 
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opsbook-remote-cli-'));
-    config = path.join(dir, 'ops.yaml');
-    fs.writeFileSync(
-      config,
-      `users:
+    server = await serveCli('remote-cli', {
+      'ops.yaml': `users:
   - { name: adm, role: admin }
   - { name: vic, role: viewer }
 checks:
@@ -38,22 +32,20 @@ schedules:
 runbooks:
   - runbooks/*.md
 `,
-    );
-    fs.mkdirSync(path.join(dir, 'runbooks'));
-    fs.writeFileSync(path.join(dir, 'runbooks', 'web.md'), '# Web\n\n## RB-1: Tell the customer\n\n- [ ] Told the customer\n');
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    server = startCli(['serve', '--config', config, '--port', String(port), '--no-watch']);
-    await waitForHttp(`${base}/_health/ready`, 30_000);
+      'runbooks/web.md': '# Web\n\n## RB-1: Tell the customer\n\n- [ ] Told the customer\n',
+    });
+    const { config } = server;
+    base = server.url;
     admin = (await runCli(['token', 'create', '--user', 'adm', '--config', config])).stdout.trim();
     viewer = (await runCli(['token', 'create', '--user', 'vic', '--config', config])).stdout.trim();
   }, 90_000);
 
   afterAll(async () => {
-    server.child.kill('SIGTERM');
-    await waitForExit(server.child);
-    fs.rmSync(dir, { recursive: true, force: true });
-    fs.rmSync(clientDir, { recursive: true, force: true });
+    try {
+      await server?.close();
+    } finally {
+      fs.rmSync(clientDir, { recursive: true, force: true });
+    }
   });
 
   it('asks the daemon who is on call and which checks it runs', async () => {
