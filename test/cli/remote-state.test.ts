@@ -9,17 +9,15 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, startCli, waitForExit } from '../support/cli.js';
-import { freePort, waitForHttp } from '../support/net.js';
+import { runCli, serveCli, startCli, waitForExit, type ServedCli } from '../support/cli.js';
 
 const RUNBOOK = '# Web\n\n## RB-1: Look at web\n\n**Diagnosis:**\n```bash\necho "looking at web"\n```\n\n- [ ] Told the customer\n';
 
 describe('remote CLI: tokens, checks, SLOs, report, passwords, runs', () => {
-  let dir: string;
   let base: string;
   let target: http.Server;
   const tokens: Record<string, string> = {};
-  let server: ReturnType<typeof startCli>;
+  let server: ServedCli | undefined;
   const clientDir = fs.mkdtempSync(path.join(os.tmpdir(), 'opsbook-remote-state-client-'));
   const as = (user: string) => ({ cwd: clientDir, env: { OPSBOOK_SERVER: base, OPSBOOK_TOKEN: tokens[user]! } });
   const whoami = (token: string) => fetch(`${base}/api/whoami`, { headers: { authorization: `Bearer ${token}` } });
@@ -27,11 +25,8 @@ describe('remote CLI: tokens, checks, SLOs, report, passwords, runs', () => {
   beforeAll(async () => {
     target = http.createServer((_req, res) => res.end('ok'));
     await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opsbook-remote-state-'));
-    const config = path.join(dir, 'ops.yaml');
-    fs.writeFileSync(
-      config,
-      `users:
+    server = await serveCli('remote-state', {
+      'ops.yaml': `users:
   - { name: adm, role: admin }
   - { name: res, role: responder }
   - { name: vic, role: viewer }
@@ -47,24 +42,22 @@ slos:
 runbooks:
   - runbooks/*.md
 `,
-    );
-    fs.mkdirSync(path.join(dir, 'runbooks'));
-    fs.writeFileSync(path.join(dir, 'runbooks', 'web.md'), RUNBOOK);
-    fs.writeFileSync(path.join(dir, 'runbooks', 'wait.md'), '# Wait\n\n## RB-2: Wait a while\n\n**Diagnosis:**\n```bash\nsleep 30\n```\n');
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    server = startCli(['serve', '--config', config, '--port', String(port), '--no-watch']);
-    await waitForHttp(`${base}/_health/ready`, 30_000);
+      'runbooks/web.md': RUNBOOK,
+      'runbooks/wait.md': '# Wait\n\n## RB-2: Wait a while\n\n**Diagnosis:**\n```bash\nsleep 30\n```\n',
+    });
+    const { config } = server;
+    base = server.url;
     for (const user of ['adm', 'res', 'vic']) tokens[user] = (await runCli(['token', 'create', '--user', user, '--name', 'setup', '--config', config])).stdout.trim();
   }, 90_000);
 
   afterAll(async () => {
-    server.child.kill('SIGTERM');
-    await waitForExit(server.child);
-    target.closeAllConnections();
-    await new Promise((r) => target.close(r));
-    fs.rmSync(dir, { recursive: true, force: true });
-    fs.rmSync(clientDir, { recursive: true, force: true });
+    try {
+      await server?.close();
+    } finally {
+      target.closeAllConnections();
+      await new Promise((r) => target.close(r));
+      fs.rmSync(clientDir, { recursive: true, force: true });
+    }
   });
 
   it('creates, lists and revokes tokens through the daemon with an admin token only', async () => {
