@@ -1,22 +1,7 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../config/index.js';
+import { describe, expect, it } from 'vitest';
+import { configLoader } from '../../test/support/config.js';
 
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'opsbook-incidents-config-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
-
-async function load(name: string, yaml: string) {
-  const file = join(dir, name);
-  await writeFile(file, yaml);
-  return loadConfig(file, { env: {} });
-}
+const load = configLoader('opsbook-incidents-config');
 
 // The incidents validator is one of CONFIG_VALIDATORS, which every load runs.
 describe('rules:, severities:, maintenance:, silences: in ops.yaml', () => {

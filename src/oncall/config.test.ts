@@ -1,24 +1,9 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../config/index.js';
+import { describe, expect, it } from 'vitest';
+import { configLoader } from '../../test/support/config.js';
 import { HOUR, MINUTE } from './test-support.js';
 
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'opsbook-oncall-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
-
-async function load(name: string, yaml: string) {
-  const file = join(dir, name);
-  await writeFile(file, yaml);
-  // The on-call reference checks run on every load (src/config/validators.ts).
-  return loadConfig(file, { env: {} });
-}
+// The on-call reference checks run on every load (src/config/validators.ts).
+const load = configLoader('opsbook-oncall');
 
 const USERS = `users:
   - { name: ann }
