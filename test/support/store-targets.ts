@@ -5,7 +5,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createTestDatabase } from './services.js';
+import { afterAll, beforeAll, describe } from 'vitest';
+import { openStore, type Store } from '../../src/store/index.js';
+import { createTestDatabase, postgresUp } from './services.js';
 
 export interface StoreTarget {
   name: 'sqlite' | 'postgres';
@@ -29,4 +31,57 @@ export function storeTargets(prefix: string): StoreTarget[] {
       },
     },
   ];
+}
+
+/** A target with the store a suite runs on. */
+export interface OpenTarget {
+  name: StoreTarget['name'];
+  /** The database's URL, for more connections to it. */
+  readonly url: string;
+  /** The store opened before the suite's tests (the latest one after `reopen`). */
+  readonly store: Store;
+  /** Closes the store and opens it again over the same database. */
+  reopen(): Promise<Store>;
+}
+
+/**
+ * `suite` once per target, as `${title} on sqlite|postgres` (PostgreSQL skipped when it is down), with a
+ * store opened before its tests (and migrated, with `migrate`) and closed, its database removed, after them.
+ */
+export async function describeOnStores(prefix: string, title: string, options: { migrate?: boolean }, suite: (target: OpenTarget) => void): Promise<void> {
+  const pgAvailable = await postgresUp();
+  for (const target of storeTargets(prefix)) {
+    describe.skipIf(target.name === 'postgres' && !pgAvailable)(`${title} on ${target.name}`, () => {
+      let opened: { url: string; cleanup: () => Promise<void> } | undefined;
+      let store: Store | undefined;
+      const open: OpenTarget = {
+        name: target.name,
+        get url() {
+          return opened!.url;
+        },
+        get store() {
+          return store!;
+        },
+        async reopen() {
+          await store!.close();
+          store = undefined;
+          store = await openStore({ url: opened!.url });
+          return store;
+        },
+      };
+      beforeAll(async () => {
+        opened = await target.open();
+        store = await openStore({ url: opened.url });
+        if (options.migrate) await store.migrate();
+      });
+      afterAll(async () => {
+        try {
+          await store?.close();
+        } finally {
+          await opened?.cleanup();
+        }
+      });
+      suite(open);
+    });
+  }
 }
