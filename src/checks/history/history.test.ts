@@ -1,30 +1,13 @@
 /** Check history on SQLite and on PostgreSQL: batched writes, rollups, windows, retention, heartbeats. */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore } from '../../store/open.js';
-import type { Store } from '../../store/store.js';
+import { beforeAll, expect, it } from 'vitest';
 import { listResults } from '../../store/repos/check-history.js';
 import { SimulatedClock } from '../../lib/clock.js';
-import { createTestDatabase, postgresUp } from '../../../test/support/services.js';
+import { describeOnStores } from '../../../test/support/store-targets.js';
 import { HistoryWriter, heartbeatReader, latencyPercentiles, recordHeartbeat, registerHeartbeat, rollupAndRetain, uptime, windowStats } from './index.js';
 import type { CheckResult } from '../types.js';
 
-const pgAvailable = await postgresUp();
 const T0 = Date.UTC(2026, 0, 1);
 const H = 3_600_000;
-
-const targets = [
-  { name: 'sqlite', open: async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opsbook-hist-'));
-    return { url: path.join(dir, 'h.db'), cleanup: async () => fs.rmSync(dir, { recursive: true, force: true }) };
-  } },
-  { name: 'postgres', open: async () => {
-    const t = await createTestDatabase('opsbook_hist');
-    return { url: t.url, cleanup: t.drop };
-  } },
-];
 
 /** A run every 30 s for 26 h: down for the whole of hour 5, 10% of runs slow (400 ms). */
 function timeline(checkId: string): CheckResult[] {
@@ -37,86 +20,74 @@ function timeline(checkId: string): CheckResult[] {
   return out;
 }
 
-for (const target of targets) {
-  describe.skipIf(target.name === 'postgres' && !pgAvailable)(`check history on ${target.name}`, () => {
-    let store: Store;
-    let cleanup: () => Promise<void>;
-    const clock = new SimulatedClock(T0 + 26 * H + 5 * 60_000);
+await describeOnStores('opsbook-hist', 'check history', { migrate: true }, (target) => {
+  const clock = new SimulatedClock(T0 + 26 * H + 5 * 60_000);
 
-    beforeAll(async () => {
-      const t = await target.open();
-      cleanup = t.cleanup;
-      store = await openStore({ url: t.url });
-      await store.migrate();
-      const writer = new HistoryWriter({ store, clock, maxBatch: 1000 });
-      for (const r of [...timeline('api'), ...timeline('db')]) writer.record(r);
-      writer.record({ checkId: 'api', kind: 'metrics', at: T0 + 1, status: 'up', level: 'ok', latencyMs: 1, pending: 'first scrape', conditions: [] });
-      await writer.flush();
-    });
-    afterAll(async () => {
-      await store?.close();
-      await cleanup?.();
-    });
-
-    it('stores every result with status, level, latency, value and error text', async () => {
-      const rows = await listResults(store.db, 'api', { from: T0 + 5 * H, to: T0 + 5 * H + 60_000 });
-      expect(rows).toEqual([
-        { at: T0 + 5 * H + 30_000, down: true, level: 2, latencyMs: 20, value: 1, error: 'connect ECONNREFUSED 10.0.0.1:443' },
-        { at: T0 + 5 * H, down: true, level: 2, latencyMs: 400, value: 0, error: 'connect ECONNREFUSED 10.0.0.1:443' },
-      ]);
-      expect((await listResults(store.db, 'api', { to: T0 + 30_000 })).map((r) => r.at)).toEqual([T0]);
-    });
-
-    it('prepares the keys of checks before their first results, once, and writes through them', async () => {
-      const writer = new HistoryWriter({ store, clock });
-      const ids = Array.from({ length: 1200 }, (_, i) => `prepared-${i}`);
-      await writer.prepare(ids);
-      const count = async (): Promise<number> => Number((await store.db.selectFrom('check_keys').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
-      const before = await count();
-      await writer.prepare(ids);
-      expect(await count()).toBe(before);
-      writer.record({ checkId: 'prepared-7', kind: 'http', at: T0 + 7, status: 'up', level: 'ok', latencyMs: 3, conditions: [] });
-      await writer.flush();
-      expect(await count()).toBe(before);
-      expect((await listResults(store.db, 'prepared-7')).map((r) => r.at)).toEqual([T0 + 7]);
-    });
-
-    it('rolls up minutes, hours and days, and answers windows from rollups alone', async () => {
-      const { rolled } = await rollupAndRetain(store, clock.now(), { rawMs: 400 * 86_400_000 });
-      expect(rolled).toMatchObject({ minute: 26 * 60 + 3, hour: 26, day: 1 }); // up to 2 min before now
-      // Drop the raw rows the rollups cover: the answers below must come from rollups.
-      await store.db.deleteFrom('check_results').where('at', '<', T0 + 26 * H).execute();
-      expect(await uptime(store, 'api', T0, T0 + 26 * H)).toBeCloseTo(25 / 26, 10);
-      expect(await uptime(store, 'api', T0 + 4 * H + 30 * 60_000, T0 + 6 * H + 30 * 60_000)).toBeCloseTo(0.5, 10);
-      const stats = await windowStats(store, 'db', T0, T0 + 26 * H);
-      expect(stats).toMatchObject({ count: 26 * 120, failures: 120, valueMin: 0, valueMax: 99 });
-      const p = await latencyPercentiles(store, 'api', T0, T0 + 26 * H);
-      expect(p.p50).toBeGreaterThan(10);
-      expect(p.p50).toBeLessThanOrEqual(25);
-      expect(p.p95).toBeGreaterThan(250);
-      expect(p.p95).toBeLessThanOrEqual(500);
-      expect(await uptime(store, 'unknown', T0, T0 + H)).toBeUndefined();
-    });
-
-    it('resumes from its marks and deletes what is past retention', async () => {
-      const again = await rollupAndRetain(store, clock.now(), { rawMs: 400 * 86_400_000 });
-      expect(again.rolled).toEqual({});
-      const later = clock.now() + 410 * 86_400_000;
-      const { deleted } = await rollupAndRetain(store, later);
-      expect(deleted).toBeGreaterThan(0);
-      const left = await store.db.selectFrom('check_rollups').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
-      expect(Number(left.n)).toBe(0);
-    });
-
-    it('keeps a secret token per heartbeat check and records beats by it', async () => {
-      const token = await registerHeartbeat(store, 'backup-cron', T0);
-      expect(token).toMatch(/^[A-Za-z0-9_-]{32}$/);
-      expect(await registerHeartbeat(store, 'backup-cron', T0 + 5)).toBe(token);
-      const reader = heartbeatReader(store);
-      expect(await reader.lastBeat('backup-cron')).toEqual({ failed: false, since: T0 });
-      expect(await recordHeartbeat(store, token, T0 + H, true)).toBe('backup-cron');
-      expect(await reader.lastBeat('backup-cron')).toEqual({ at: T0 + H, failed: true, since: T0 });
-      await expect(recordHeartbeat(store, 'guess', T0)).rejects.toMatchObject({ code: 'OPSBOOK_E_HEARTBEAT_UNKNOWN' });
-    });
+  beforeAll(async () => {
+    const writer = new HistoryWriter({ store: target.store, clock, maxBatch: 1000 });
+    for (const r of [...timeline('api'), ...timeline('db')]) writer.record(r);
+    writer.record({ checkId: 'api', kind: 'metrics', at: T0 + 1, status: 'up', level: 'ok', latencyMs: 1, pending: 'first scrape', conditions: [] });
+    await writer.flush();
   });
-}
+
+  it('stores every result with status, level, latency, value and error text', async () => {
+    const rows = await listResults(target.store.db, 'api', { from: T0 + 5 * H, to: T0 + 5 * H + 60_000 });
+    expect(rows).toEqual([
+      { at: T0 + 5 * H + 30_000, down: true, level: 2, latencyMs: 20, value: 1, error: 'connect ECONNREFUSED 10.0.0.1:443' },
+      { at: T0 + 5 * H, down: true, level: 2, latencyMs: 400, value: 0, error: 'connect ECONNREFUSED 10.0.0.1:443' },
+    ]);
+    expect((await listResults(target.store.db, 'api', { to: T0 + 30_000 })).map((r) => r.at)).toEqual([T0]);
+  });
+
+  it('prepares the keys of checks before their first results, once, and writes through them', async () => {
+    const writer = new HistoryWriter({ store: target.store, clock });
+    const ids = Array.from({ length: 1200 }, (_, i) => `prepared-${i}`);
+    await writer.prepare(ids);
+    const count = async (): Promise<number> => Number((await target.store.db.selectFrom('check_keys').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    const before = await count();
+    await writer.prepare(ids);
+    expect(await count()).toBe(before);
+    writer.record({ checkId: 'prepared-7', kind: 'http', at: T0 + 7, status: 'up', level: 'ok', latencyMs: 3, conditions: [] });
+    await writer.flush();
+    expect(await count()).toBe(before);
+    expect((await listResults(target.store.db, 'prepared-7')).map((r) => r.at)).toEqual([T0 + 7]);
+  });
+
+  it('rolls up minutes, hours and days, and answers windows from rollups alone', async () => {
+    const { rolled } = await rollupAndRetain(target.store, clock.now(), { rawMs: 400 * 86_400_000 });
+    expect(rolled).toMatchObject({ minute: 26 * 60 + 3, hour: 26, day: 1 }); // up to 2 min before now
+    // Drop the raw rows the rollups cover: the answers below must come from rollups.
+    await target.store.db.deleteFrom('check_results').where('at', '<', T0 + 26 * H).execute();
+    expect(await uptime(target.store, 'api', T0, T0 + 26 * H)).toBeCloseTo(25 / 26, 10);
+    expect(await uptime(target.store, 'api', T0 + 4 * H + 30 * 60_000, T0 + 6 * H + 30 * 60_000)).toBeCloseTo(0.5, 10);
+    const stats = await windowStats(target.store, 'db', T0, T0 + 26 * H);
+    expect(stats).toMatchObject({ count: 26 * 120, failures: 120, valueMin: 0, valueMax: 99 });
+    const p = await latencyPercentiles(target.store, 'api', T0, T0 + 26 * H);
+    expect(p.p50).toBeGreaterThan(10);
+    expect(p.p50).toBeLessThanOrEqual(25);
+    expect(p.p95).toBeGreaterThan(250);
+    expect(p.p95).toBeLessThanOrEqual(500);
+    expect(await uptime(target.store, 'unknown', T0, T0 + H)).toBeUndefined();
+  });
+
+  it('resumes from its marks and deletes what is past retention', async () => {
+    const again = await rollupAndRetain(target.store, clock.now(), { rawMs: 400 * 86_400_000 });
+    expect(again.rolled).toEqual({});
+    const later = clock.now() + 410 * 86_400_000;
+    const { deleted } = await rollupAndRetain(target.store, later);
+    expect(deleted).toBeGreaterThan(0);
+    const left = await target.store.db.selectFrom('check_rollups').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    expect(Number(left.n)).toBe(0);
+  });
+
+  it('keeps a secret token per heartbeat check and records beats by it', async () => {
+    const token = await registerHeartbeat(target.store, 'backup-cron', T0);
+    expect(token).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    expect(await registerHeartbeat(target.store, 'backup-cron', T0 + 5)).toBe(token);
+    const reader = heartbeatReader(target.store);
+    expect(await reader.lastBeat('backup-cron')).toEqual({ failed: false, since: T0 });
+    expect(await recordHeartbeat(target.store, token, T0 + H, true)).toBe('backup-cron');
+    expect(await reader.lastBeat('backup-cron')).toEqual({ at: T0 + H, failed: true, since: T0 });
+    await expect(recordHeartbeat(target.store, 'guess', T0)).rejects.toMatchObject({ code: 'OPSBOOK_E_HEARTBEAT_UNKNOWN' });
+  });
+});
