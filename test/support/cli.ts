@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, waitForHttp } from './net.js';
+import { writeFiles } from './files.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const OPSBOOK_BIN = path.join(REPO_ROOT, 'bin/opsbook.js');
@@ -85,10 +86,7 @@ export async function serveCli(prefix: string, files: Record<string, string>, op
   const config = path.join(dir, 'ops.yaml');
   let run: ReturnType<typeof startCli> | undefined;
   try {
-    for (const [file, text] of Object.entries(files)) {
-      fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-      fs.writeFileSync(path.join(dir, file), text);
-    }
+    writeFiles(dir, files);
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     run = startCli(['serve', '--config', config, '--port', String(port), ...(options.watch ? [] : ['--no-watch'])]);

@@ -10,6 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { Daemon, createLogger, type DaemonOptions } from '../../src/daemon/index.js';
 import { buildServer } from '../../src/http/index.js';
 import { createToken } from '../../src/identity/index.js';
+import { writeFiles } from './files.js';
 
 export interface DaemonApp {
   dir: string;
@@ -47,10 +48,7 @@ export async function startDaemonApp(prefix: string, files: Record<string, strin
     }
   };
   try {
-    for (const [file, text] of Object.entries(files)) {
-      fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-      fs.writeFileSync(path.join(dir, file), text);
-    }
+    writeFiles(dir, files);
     const harness: DaemonApp = {
       dir,
       ...(await start()),
