@@ -4,3 +4,4 @@ export { loadGameDaySpec, gameDaySpecSchema, SPEC_FILE, type GameDaySpec, type S
 export { formatGameDay, formatSummary } from './report.js';
 export type { GameDayEvent, GameDayResult, ScenarioResult } from './result.js';
 export type { CommandReport, CommandOutcome } from './diagnosis.js';
+export type { GameDayStore } from './world.js';

@@ -2,7 +2,7 @@ import type { GameDayResult } from './result.js';
 
 /** A finished game day as text: one block per scenario, what ran, and the verdict. */
 export function formatGameDay(r: GameDayResult): string[] {
-  const out = [`game day ${r.system} (seed ${r.seed}): ${r.passed}/${r.scenarios.length} scenarios passed in ${r.seconds.toFixed(1)} s`];
+  const out = [`game day ${r.system} (seed ${r.seed}, store ${r.store}): ${r.passed}/${r.scenarios.length} scenarios passed in ${r.seconds.toFixed(1)} s`];
   for (const b of r.baseline) out.push(`  baseline: ${b}`);
   for (const s of r.scenarios) {
     out.push(`  ${s.passed ? '✔' : '✘'} ${s.id} — ${s.title}`);
@@ -21,10 +21,10 @@ export function formatGameDay(r: GameDayResult): string[] {
 
 /** The summary table of several game days. */
 export function formatSummary(results: readonly GameDayResult[]): string[] {
-  const rows = results.map((r) => [r.system, String(r.scenarios.length), String(r.passed), String(r.failed), r.seconds.toFixed(1)]);
-  const head = ['system', 'scenarios', 'passed', 'failed', 'seconds'];
+  const rows = results.map((r) => [r.system, r.store, String(r.scenarios.length), String(r.passed), String(r.failed), r.seconds.toFixed(1)]);
+  const head = ['system', 'store', 'scenarios', 'passed', 'failed', 'seconds'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const line = (cells: string[]): string => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
 }
 

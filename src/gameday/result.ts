@@ -29,6 +29,8 @@ export interface GameDayResult {
   system: string;
   seed: string;
   dir: string;
+  /** Where the daemon under test kept its state. */
+  store: 'sqlite' | 'postgres';
   /** Incidents open before any fault (a world that is not healthy to begin with). */
   baseline: string[];
   scenarios: ScenarioResult[];

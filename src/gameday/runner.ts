@@ -37,7 +37,7 @@ export async function runGameDay(dir: string, options: GameDayOptions = {}): Pro
   const emit = (e: GameDayEvent): void => options.onEvent?.(e);
   // Simulated time starts at the wall clock's minute: certificates and backups carry real dates.
   const clock = new SimulatedClock(Math.floor(new SystemClock().now() / MINUTE) * MINUTE);
-  emit({ kind: 'world', system: spec.system, text: `building the ${spec.system} world (database, redis-server, stand-in${spec.tls ? ', certificates' : ''}, webhook receiver)` });
+  emit({ kind: 'world', system: spec.system, text: `building the ${spec.system} world (database, redis-server, stand-in${spec.tls ? ', certificates' : ''}, webhook receiver; opsbook's store on ${options.store === 'postgres' ? 'PostgreSQL' : 'SQLite'})` });
   const world = await buildWorld(spec, systemDir, clock, options);
   let daemon: Daemon | undefined;
   try {
@@ -69,6 +69,8 @@ export async function runGameDay(dir: string, options: GameDayOptions = {}): Pro
       system: spec.system,
       seed: spec.seed,
       dir: systemDir,
+      // The dialect the daemon actually opened, not the option asked for.
+      store: daemon.store.dialect,
       baseline,
       scenarios,
       passed,

@@ -10,9 +10,16 @@ import { startStandinProcess, type StandinProcess } from './standin-process.js';
 
 const HOUR = 3_600_000;
 
+export type GameDayStore = 'sqlite' | 'postgres';
+
 export interface WorldOptions {
   /** PostgreSQL to create the game day's database in (default postgres://postgres@127.0.0.1:5432/test). */
   pgAdminUrl?: string;
+  /**
+   * Where the daemon under test keeps its own state (`${GAMEDAY_STORE_URL}`): SQLite in the world's
+   * data directory (default), or a second fresh database on the same PostgreSQL.
+   */
+  store?: GameDayStore;
 }
 
 /**
@@ -44,8 +51,15 @@ export async function buildWorld(spec: GameDaySpec, systemDir: string, clock: Cl
     const dataDir = join(dir, 'data');
     const backupDir = join(dir, 'backups');
     await mkdir(backupDir, { recursive: true });
-    const database = await createDatabase(options.pgAdminUrl ?? DEFAULT_PG_ADMIN_URL, spec.system);
+    const pgAdminUrl = options.pgAdminUrl ?? DEFAULT_PG_ADMIN_URL;
+    const database = await createDatabase(pgAdminUrl, spec.system);
     closers.push(() => database.drop());
+    let storeUrl = join(dataDir, 'opsbook.db');
+    if (options.store === 'postgres') {
+      const storeDb = await createDatabase(pgAdminUrl, `${spec.system}_store`);
+      closers.push(() => storeDb.drop());
+      storeUrl = storeDb.url;
+    }
     const redis = await startRedisServer();
     closers.push(() => redis.stop());
     const receiver = await startReceiver(clock);
@@ -54,6 +68,7 @@ export async function buildWorld(spec: GameDaySpec, systemDir: string, clock: Cl
     const standinEnv: Record<string, string> = { STANDIN_PG_URL: database.url, STANDIN_REDIS_URL: redis.url, STANDIN_PORT: String(port) };
     const env: Record<string, string> = {
       GAMEDAY_DATA_DIR: dataDir,
+      GAMEDAY_STORE_URL: storeUrl,
       GAMEDAY_PG_URL: database.url,
       GAMEDAY_REDIS_URL: redis.url,
       GAMEDAY_WEBHOOK_URL: receiver.url,

@@ -8,6 +8,7 @@ import { mkdtemp, readFile, rm, writeFile, cp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { formatGameDay, loadGameDaySpec, runGameDay, type GameDayResult } from '../../src/gameday/index.js';
 import { isOpsbookError } from '../../src/lib/errors/index.js';
@@ -46,6 +47,23 @@ describe.skipIf(!pgOk || !redisServerOk)('opsbook gameday', () => {
     expect(stats.output).toContain('"waiting":1200');
     const ping = byId['redis-down']!.diagnosis!.commands.find((c) => c.text.includes('ping'))!;
     expect(ping.outcome).toBe('failed');
+  }, 120_000);
+
+  it('runs with opsbook’s own store on PostgreSQL, and leaves no database behind', async () => {
+    const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+    await admin.connect();
+    const gamedayDatabases = async (): Promise<string[]> =>
+      (await admin.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'opsbook_gameday_nxentra%'")).rows.map((r) => r.datname);
+    try {
+      const before = await gamedayDatabases();
+      const result = await runGameDay('examples/nxentra', { pgAdminUrl: PG_ADMIN_URL, store: 'postgres' });
+      expect(result.failed, formatGameDay(result).join('\n')).toBe(0);
+      expect(result.store).toBe('postgres');
+      expect(result.scenarios[0]!.incident).toMatchObject({ severity: 'P2' });
+      expect(await gamedayDatabases()).toEqual(before);
+    } finally {
+      await admin.end();
+    }
   }, 120_000);
 
   it('fails with the reason when the runbook says another severity than the incident gets', async () => {
