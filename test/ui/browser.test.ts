@@ -84,11 +84,14 @@ runbooks: [runbooks/*.md]
     const row = page.locator('tr[data-live="check:orders-health"]');
     await expect.poll(() => row.getAttribute('data-state'), { timeout: 15_000 }).toBe('up');
     await page.locator('[data-live-status]').getByText('Live updates: on').waitFor();
+    expect(await page.locator('[data-live="servicestate:orders"] .state').textContent()).toBe('Up');
     await shot('overview');
 
     failing = true; // the page is not reloaded from here on
     await page.locator('tr[data-live="check:orders-health"][data-state="down"]').waitFor({ timeout: 15_000 });
     expect(await page.locator('tr[data-live="check:orders-health"] .state').textContent()).toBe('Down');
+    // The service's badge is the worst of its checks': it turns with them, never "Up" beside a red check.
+    await expect.poll(() => page.locator('[data-live="servicestate:orders"] .state').textContent(), { timeout: 15_000 }).toBe('Down');
     const incidentLink = page.locator('[data-live="incidents:open"] a').first();
     await incidentLink.waitFor({ timeout: 15_000 });
     await shot('overview-failing');

@@ -1,9 +1,9 @@
 import type { Daemon } from '../../daemon/index.js';
-import { summarizeCheck } from './data/checks.js';
+import { summarizeCheck, worstState, type CheckSummary } from './data/checks.js';
 import type { CheckConfig } from '../../config/schema/checks.js';
 import { stateBadge } from './components.js';
 import { formatSse, uiEvents, type UiEvent } from './events.js';
-import { checkRow, incidentsBySeverity } from './pages/overview.js';
+import { checkRow, incidentsBySeverity, serviceBadge } from './pages/overview.js';
 import { openIncidents } from './data/incidents.js';
 import type { UiRoute } from './route.js';
 
@@ -39,15 +39,25 @@ class CheckWatcher {
     if (this.busy || this.daemon.isStopping) return;
     this.busy = true;
     try {
+      const bus = uiEvents(this.daemon);
+      const byService = new Map<string, CheckSummary['state'][]>();
       for (const check of this.daemon.config.checks) {
         const s = await summarizeCheck(this.daemon, check as CheckConfig);
+        if (s.service) byService.set(s.service, [...(byService.get(s.service) ?? []), s.state]);
         const mark = `${s.lastAt ?? ''}:${s.state}`;
         const before = this.seen.get(s.id);
         this.seen.set(s.id, mark);
         if (before === undefined || before === mark) continue;
-        const bus = uiEvents(this.daemon);
         bus.publish({ type: 'check', id: s.id, html: checkRow(s).value, data: { state: s.state } });
         bus.publish({ type: 'checkstate', id: s.id, html: stateBadge(s.state).value, data: { state: s.state } });
+      }
+      // A service's badge is the worst of its checks' states: it changes with them, never stays "up" beside a red check.
+      for (const service of this.daemon.config.services) {
+        const state = worstState(byService.get(service.id) ?? []);
+        const before = this.seen.get(`service:${service.id}`);
+        this.seen.set(`service:${service.id}`, state);
+        if (before === undefined || before === state) continue;
+        bus.publish({ type: 'servicestate', id: service.id, html: serviceBadge(service.id, state).value, data: { state } });
       }
       const open = await openIncidents(this.daemon);
       const mark = open.map((i) => `${i.id}=${i.state}`).join(',');

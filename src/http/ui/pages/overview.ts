@@ -40,6 +40,11 @@ export function incidentsBySeverity(daemon: Daemon, incidents: Incident[]): Html
   )}</div>`;
 }
 
+/** A service's state, the worst of its checks'; replaced live when that changes. */
+export function serviceBadge(serviceId: string, state: CheckSummary['state']): Html {
+  return html`<span data-live="servicestate:${serviceId}">${stateBadge(state)}</span>`;
+}
+
 export function overviewRoutes(): UiRoute[] {
   return [
     {
@@ -66,7 +71,7 @@ export function overviewRoutes(): UiRoute[] {
 ${services.map((s) => {
   const own = checks.filter((c) => c.service === s.id);
   return html`<section class="card service" aria-labelledby="svc-${s.id}">
-<h3 id="svc-${s.id}">${s.name ?? s.id} ${stateBadge(worstState(own.map((c) => c.state)))}</h3>
+<h3 id="svc-${s.id}">${s.name ?? s.id} ${serviceBadge(s.id, worstState(own.map((c) => c.state)))}</h3>
 ${s.description ? html`<p>${s.description}</p>` : ''}
 ${own.length ? checksTable(`Checks of ${s.name ?? s.id}`, own) : html`<p class="muted">No checks.</p>`}
 </section>`;

@@ -27,7 +27,7 @@
       if (fresh) el.replaceWith(fresh);
     }
   }
-  ['check', 'checkstate', 'incident', 'incidents', 'execution', 'oncall'].forEach(function (type) {
+  ['check', 'checkstate', 'servicestate', 'incident', 'incidents', 'execution', 'oncall'].forEach(function (type) {
     source.addEventListener(type, apply);
   });
 })();
