@@ -89,16 +89,15 @@ export function lineChart(series: Series[], title: string, unit = 'ms'): Html {
   const y = (v: number) => h - pad.b - (v / max) * (h - pad.t - pad.b);
   const lines = series.map((s) => {
     let d = '';
-    let pen = false;
-    for (const p of s.points) {
-      if (p.value === undefined) {
-        pen = false;
-        continue;
-      }
-      d += `${pen ? 'L' : 'M'}${num(x(p.at))} ${num(y(p.value))} `;
-      pen = true;
-    }
-    return `<path d="${d.trim()}" class="chart-line ${s.className}"/>`;
+    const dots: string[] = [];
+    s.points.forEach((p, i) => {
+      if (p.value === undefined) return;
+      const joined = s.points[i - 1]?.value !== undefined;
+      d += `${joined ? 'L' : 'M'}${num(x(p.at))} ${num(y(p.value))} `;
+      // A point with no neighbour draws no line: mark it, so one hour of data is not an empty chart.
+      if (!joined && s.points[i + 1]?.value === undefined) dots.push(`<circle cx="${num(x(p.at))}" cy="${num(y(p.value))}" r="3" class="chart-dot ${s.className}"/>`);
+    });
+    return `<path d="${d.trim()}" class="chart-line ${s.className}"/>${dots.join('')}`;
   });
   const ticks = [0, max / 2, max].map((v) => `<text x="${pad.l - 4}" y="${num(y(v) + 4)}" class="chart-axis" text-anchor="end">${Math.round(v)}</text>`);
   const xTicks = [from, to].map((at, i) => `<text x="${num(x(at))}" y="${h - 6}" class="chart-axis" text-anchor="${i === 0 ? 'start' : 'end'}">${new Date(at).toISOString().slice(5, 16).replace('T', ' ')}</text>`);
