@@ -53,6 +53,23 @@ await describeOnStores('opsbook-hist', 'check history', { migrate: true }, (targ
     expect((await listResults(target.store.db, 'prepared-7')).map((r) => r.at)).toEqual([T0 + 7]);
   });
 
+  it('records why a run without an error was down: the conditions that did not hold, as written', async () => {
+    const writer = new HistoryWriter({ store: target.store, clock });
+    const conditions = [
+      { list: 'conditions' as const, text: '[STATUS] == 200', ok: false, actual: '500' },
+      { list: 'conditions' as const, text: '[RESPONSE_TIME] < 300', ok: true, actual: '12' },
+      { list: 'critical' as const, text: '[BODY].queue > 10', ok: false, actual: '3' },
+    ];
+    writer.record({ checkId: 'conditions-only', kind: 'http', at: T0 + 1, status: 'down', level: 'critical', latencyMs: 12, conditions });
+    writer.record({ checkId: 'conditions-only', kind: 'http', at: T0 + 2, status: 'up', level: 'ok', latencyMs: 12, conditions: [{ ...conditions[0]!, ok: true }] });
+    await writer.flush();
+    const rows = await listResults(target.store.db, 'conditions-only');
+    expect(rows.map((r) => [r.at, r.down, r.error])).toEqual([
+      [T0 + 2, false, null],
+      [T0 + 1, true, 'failed: [STATUS] == 200'],
+    ]);
+  });
+
   it('rolls up minutes, hours and days, and answers windows from rollups alone', async () => {
     const { rolled } = await rollupAndRetain(target.store, clock.now(), { rawMs: 400 * 86_400_000 });
     expect(rolled).toMatchObject({ minute: 26 * 60 + 3, hour: 26, day: 1 }); // up to 2 min before now

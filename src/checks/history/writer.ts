@@ -51,7 +51,7 @@ export class HistoryWriter {
       level: LEVEL_RANK[r.level] as 0 | 1 | 2,
       latencyMs: r.latencyMs,
       value: r.value ?? null,
-      error: r.error ?? null,
+      error: r.error ?? (r.status === 'down' ? failedConditions(r) : null),
     });
     if (this.buffer.length >= this.maxBatch) void this.flush();
     else if (!this.cancel) this.cancel = this.opts.clock.at(this.opts.clock.now() + this.flushEveryMs, () => void this.flush());
@@ -77,4 +77,13 @@ export class HistoryWriter {
   get buffered(): number {
     return this.buffer.length;
   }
+}
+
+/**
+ * Why a run that raised no error was down: the conditions that did not hold, as written (without
+ * the observed values, which differ run to run and would make every stored text a new one).
+ */
+function failedConditions(r: CheckResult): string | null {
+  const failed = r.conditions.filter((c) => c.list === 'conditions' && !c.ok).map((c) => c.text);
+  return failed.length > 0 ? `failed: ${failed.join('; ')}` : null;
 }
