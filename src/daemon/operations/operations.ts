@@ -1,18 +1,17 @@
 import type { OpsConfig } from '../../config/index.js';
 import { AlertEngine, buildRules, checkInfoFromConfig, type AlertEvent } from '../../alerts/index.js';
 import { createCheckRunner, type CheckResult, type CheckRunner, type ProbeSnapshot } from '../../checks/index.js';
-import { IncidentService, incidentFromRow, type Incident, type IncidentEffect, type IncidentResult } from '../../incidents/index.js';
-import { ActionLinkSigner, enqueueNotification, getOutbox, loadActionKey, OutboxWorker, signalOutbox, type SettledAttempt } from '../../notify/index.js';
+import { IncidentService, type Incident, type IncidentEffect, type IncidentResult } from '../../incidents/index.js';
+import { ActionLinkSigner, loadActionKey, OutboxWorker } from '../../notify/index.js';
 import { EscalationDriver } from '../../oncall/index.js';
 import type { Actor } from '../../identity/index.js';
 import { isOpsbookError } from '../../lib/errors/index.js';
 import { ExecutionService, loadConfiguredRunbooks, ProcedureScheduler, storeIncidentLink, type UnattendedRun } from '../../executions/index.js';
 import { OPEN_STATES, SeverityLadder } from '../../incidents/index.js';
 import { SloEvaluator, slosFromConfig } from '../../slos/index.js';
-import { findIncident } from '../../store/index.js';
 import type { Daemon } from '../daemon.js';
 import type { DaemonMetrics } from '../metrics.js';
-import { enqueueNotice, notificationIncident, policyChannels, policyFor, type TimelineNote } from './paging.js';
+import { IncidentEffects } from './effects.js';
 import { FiringAlerts } from './firing-alerts.js';
 
 /** States in which an action has nothing left to do. */
@@ -67,7 +66,6 @@ export class Operations {
   private queue: Promise<void> = Promise.resolve();
   private cancelAlertTimer: (() => void) | undefined;
   private cancelReleaseTimer: (() => void) | undefined;
-  private pendingNotes: TimelineNote[] = [];
   private listeners = new Set<(e: OperationsEvent) => void>();
   private stopping = false;
   private readonly latest = new Map<string, CheckState>();
@@ -91,6 +89,7 @@ export class Operations {
     readonly incidents: IncidentService,
     readonly escalations: EscalationDriver,
     readonly outbox: OutboxWorker,
+    private readonly effects: IncidentEffects,
     /** Verifies acknowledge/resolve links. */
     readonly actionKey: Uint8Array,
   ) {}
@@ -105,21 +104,16 @@ export class Operations {
     const alerts = await AlertEngine.open(store, clock, buildRules([...checkInfoFromConfig(config.checks).values()], config.rules), checkInfoFromConfig(config.checks));
     const incidents = new IncidentService(store, clock, incidentConfig(config));
     const signer = await ActionLinkSigner.fromStore(store.db, clock, config.server.public_url);
-    const holder: { ops?: Operations } = {};
+    // The driver's and the worker's callbacks reach the effects through `holder`: they run only after it exists.
+    const holder: { effects?: IncidentEffects } = {};
     const escalations = new EscalationDriver({
       store,
       clock,
       policies: config.escalation_policies,
       schedules: config.schedules,
       logger,
-      onNotice: async (notice, trx) => {
-        // Read through the step's transaction: on SQLite (one connection) a read outside it would wait forever.
-        const row = await findIncident(trx, notice.incidentId);
-        if (!row) return;
-        const incident = incidentFromRow(row);
-        holder.ops!.pendingNotes.push(...(await enqueueNotice(trx, clock, holder.ops!.daemon.config, incident, notice)));
-      },
-      onCommitted: () => holder.ops!.afterCommit(),
+      onNotice: (notice, trx) => holder.effects!.onNotice(notice, trx),
+      onCommitted: () => holder.effects!.afterCommit(),
     });
     const outbox = new OutboxWorker({
       store,
@@ -127,11 +121,10 @@ export class Operations {
       channels: config.channels,
       logger,
       linkSigner: signer,
-      onSettled: (e) => void holder.ops!.recordDelivery(e),
+      onSettled: (e) => void holder.effects!.recordDelivery(e),
     });
-    // The callbacks above reach the instance through `holder`: they run only after it exists.
-    holder.ops = new Operations(daemon, options, alerts, incidents, escalations, outbox, await loadActionKey(store.db, clock));
-    return holder.ops;
+    holder.effects = new IncidentEffects(daemon, incidents, escalations);
+    return new Operations(daemon, options, alerts, incidents, escalations, outbox, holder.effects, await loadActionKey(store.db, clock));
   }
 
   on(listener: (e: OperationsEvent) => void): () => void {
@@ -143,7 +136,7 @@ export class Operations {
     const { config, store, clock, logger, metrics } = this.daemon;
     if (this.options.delivery !== false) this.outbox.start();
     await this.escalations.resume();
-    await this.reconcileEscalations();
+    await this.effects.reconcileEscalations();
     if (this.options.probes === false) {
       this.armAlertTimer();
       await this.armReleaseTimer();
@@ -371,7 +364,7 @@ export class Operations {
         // fire in the same minute.
         const released = new Set(effects.filter((e) => e.kind === 'notify' && e.event === 'released').map((e) => e.incidentId));
         for (const e of effects) {
-          await this.applyEffect(e.kind === 'start_escalation' && released.has(e.incidentId) ? this.restartedAt(e) : e);
+          await this.effects.apply(e.kind === 'start_escalation' && released.has(e.incidentId) ? this.restartedAt(e) : e);
         }
         await this.armReleaseTimer();
       });
@@ -380,7 +373,7 @@ export class Operations {
 
   private async applyEffects(result: IncidentResult): Promise<void> {
     this.emit({ type: 'incident', incident: result.incident });
-    for (const effect of result.effects) await this.applyEffect(effect);
+    for (const effect of result.effects) await this.effects.apply(effect);
     if (result.incident.heldBy) await this.armReleaseTimer();
   }
 
@@ -391,96 +384,6 @@ export class Operations {
     return { ...rest, openedAt: now, ...(responseDueAt !== undefined ? { responseDueAt: now + (responseDueAt - e.openedAt) } : {}) };
   }
 
-  private async applyEffect(effect: IncidentEffect): Promise<void> {
-    const { config, store } = this.daemon;
-    const incident = await this.incidents.get(effect.incidentId);
-    const policyId = policyFor(config, incident);
-    switch (effect.kind) {
-      case 'start_escalation': {
-        if (!policyId) {
-          // No policy configured: every channel hears about it, so nothing opens in silence.
-          await this.toChannels(config.channels.map((c) => c.id), incident, 'incident.triggered');
-          return;
-        }
-        const responseTargetMs = effect.responseDueAt !== undefined ? effect.responseDueAt - effect.openedAt : undefined;
-        await store.db.transaction().execute((trx) =>
-          this.escalations.start({ id: incident.id, openedAt: effect.openedAt, ...(responseTargetMs !== undefined ? { responseTargetMs } : {}) }, policyId, trx),
-        );
-        await this.afterCommit();
-        return;
-      }
-      case 'stop_escalation': {
-        // Status updates go only where someone was paged: an incident whose page a window held
-        // back and that resolved inside it stays quiet.
-        if (await this.escalations.stop(incident.id, effect.reason, effect.by, store.db)) {
-          await this.toChannels(policyChannels(config, policyId), incident, effect.reason === 'acknowledged' ? 'incident.acknowledged' : 'incident.resolved');
-        }
-        return;
-      }
-      case 'notify': {
-        if (effect.suppressedBy) return; // held: the timeline says by what; released later or dropped
-        if (effect.event === 'resolved' && (await this.escalations.state(incident.id))) {
-          await this.toChannels(policyChannels(config, policyId), incident, 'incident.resolved');
-        }
-        if (effect.event === 'reopened') await this.toChannels(policyChannels(config, policyId), incident, 'incident.reopened');
-        return;
-      }
-    }
-  }
-
-  private async toChannels(channelIds: string[], incident: Incident, event: 'incident.triggered' | 'incident.acknowledged' | 'incident.resolved' | 'incident.reopened'): Promise<void> {
-    if (channelIds.length === 0) return;
-    const { store, clock, config } = this.daemon;
-    await store.db.transaction().execute(async (trx) => {
-      for (const channelId of channelIds) {
-        await enqueueNotification(trx, clock, {
-          channelId,
-          event,
-          incident: notificationIncident(config, incident),
-          dedupKey: `${incident.id}/${event}/${incident.updatedAt}/${channelId}`,
-        });
-      }
-    });
-    signalOutbox();
-    for (const channelId of channelIds) {
-      await this.incidents.addTimelineEntry(incident.id, { kind: 'notification', actor: 'system:notify', text: `${event.replace('incident.', '')} update sent to channel ${channelId}`, data: { channel: channelId, event } });
-    }
-  }
-
-  /** Work that must not run inside a transaction: timeline lines for pages, waking the outbox. */
-  private async afterCommit(): Promise<void> {
-    signalOutbox();
-    const notes = this.pendingNotes.splice(0);
-    for (const n of notes) {
-      await this.incidents.addTimelineEntry(n.incidentId, { kind: n.kind, actor: 'system:escalation', text: n.text, data: n.data }).catch(() => {});
-    }
-  }
-
-  private async recordDelivery(e: SettledAttempt): Promise<void> {
-    const row = await getOutbox(this.daemon.store.db, e.id);
-    if (!row?.incident_id) return;
-    const what = e.outcome.ok ? 'delivered' : e.result.state === 'dead' ? 'failed for good (dead letter)' : 'failed, will retry';
-    const status = 'status' in e.outcome && e.outcome.status !== undefined ? ` (HTTP ${e.outcome.status})` : '';
-    await this.incidents
-      .addTimelineEntry(row.incident_id, {
-        kind: 'delivery',
-        actor: 'system:notify',
-        text: `${row.event} to ${e.channelId}: attempt ${e.attempt} ${what}${status}`,
-        data: { outbox_id: e.id, channel: e.channelId, attempt: e.attempt, result: e.result.state },
-      })
-      .catch(() => {});
-  }
-
-  /** Open incidents whose escalation never started (a crash between the incident and its escalation). */
-  private async reconcileEscalations(): Promise<void> {
-    const open = await this.incidents.list({ state: ['triggered'], limit: 500 });
-    for (const incident of open) {
-      if (incident.heldBy) continue;
-      const policyId = policyFor(this.daemon.config, incident);
-      if (!policyId || (await this.escalations.state(incident.id))) continue;
-      await this.applyEffect({ kind: 'start_escalation', incidentId: incident.id, severity: incident.severity, openedAt: incident.openedAt, ...(incident.responseDueAt ? { responseDueAt: incident.responseDueAt } : {}) });
-    }
-  }
 
   private emit(e: OperationsEvent): void {
     for (const l of this.listeners) l(e);
