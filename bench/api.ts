@@ -15,14 +15,13 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { openLocal } from '../src/cli/local.js';
 import { createToken } from '../src/identity/index.js';
 import { newId } from '../src/lib/ids.js';
 import { freePort, waitForHttp } from '../test/support/net.js';
 import { fixedRate, formatLoad } from './support/load.js';
-import { spawnNode, stop } from './support/process.js';
+import { spawnJsonServer, spawnNode, stop } from './support/process.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const incidents = Number(process.env.BENCH_INCIDENTS ?? 100_000);
@@ -39,11 +38,7 @@ const q = (sorted: number[], p: number): number => sorted[Math.min(sorted.length
 const ms = (v: number): string => `${v.toFixed(2)} ms`;
 
 const targetPort = await freePort();
-const target = spawn(
-  process.execPath,
-  ['-e', `const s=require('http').createServer((q,r)=>{r.writeHead(200,{'content-type':'application/json'});r.end('{"status":"ok"}')});s.keepAliveTimeout=60000;s.listen(${targetPort},'127.0.0.1')`],
-  { stdio: 'ignore' },
-);
+const target = spawnJsonServer(targetPort, '{"status":"ok"}');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opsbook-bench-api-'));
 const config = path.join(dir, 'ops.yaml');
 const checks = Array.from({ length: CHECKS }, (_, i) => `  - id: web-${i}\n    kind: http\n    url: http://127.0.0.1:${targetPort}/health/${i}\n    interval: 30s\n    service: ${SERVICES[i % SERVICES.length]}\n`).join('');

@@ -12,7 +12,7 @@
  *   npm run bench:checks -- --n 5000 --seconds 30
  *   npm run bench:checks -- --step          # 1k, 2k, 5k, 10k, 20k, 40k… until lag p99 passes 1 s
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,6 +23,7 @@ import { openStore } from '../src/store/open.js';
 import { checkSchema } from '../src/config/schema/checks.js';
 import { closeHttpAgents, compileCheck, createCheckRunner } from '../src/checks/index.js';
 import { freePort, waitForHttp } from '../test/support/net.js';
+import { spawnJsonServer } from './support/process.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string): boolean => args.includes(`--${name}`);
@@ -54,11 +55,7 @@ function quantile(sorted: number[], q: number): number {
 
 async function runOnce(n: number, seconds: number): Promise<Figures> {
   const port = await freePort();
-  const server = spawn(
-    process.execPath,
-    ['-e', `const s=require('http').createServer((q,r)=>{r.writeHead(200,{'content-type':'application/json'});r.end('{"status":"ok"}')});s.keepAliveTimeout=60000;s.listen(${port},'127.0.0.1')`],
-    { stdio: 'ignore' },
-  );
+  const server = spawnJsonServer(port, '{"status":"ok"}');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opsbook-bench-checks-'));
   try {
     await waitForHttp(`http://127.0.0.1:${port}/`);

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fixedRate, formatLoad } from './support/load.js';
 import { freePort, waitForHttp } from '../test/support/net.js';
-import { spawnNode, stop } from './support/process.js';
+import { spawnJsonServer, spawnNode, stop } from './support/process.js';
 import { formatWrk, wrkAvailable, wrkFixedRate } from './support/wrk.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -26,10 +26,7 @@ fs.writeFileSync(path.join(dir, 'ops.yaml'), 'server:\n  log_level: warn\n');
 const opsPort = await freePort();
 const ops = spawnNode([path.join(root, 'bin/opsbook.js'), 'serve', '--config', path.join(dir, 'ops.yaml'), '--port', String(opsPort), '--no-watch']);
 const basePort = await freePort();
-const base = spawnNode([
-  '-e',
-  `require('http').createServer((q,s)=>{s.writeHead(200,{'content-type':'application/json; charset=utf-8','cache-control':'no-store'});s.end('{"status":"live"}')}).listen(${basePort},'127.0.0.1')`,
-]);
+const base = spawnJsonServer(basePort, '{"status":"live"}', { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
 
 try {
   await waitForHttp(`http://127.0.0.1:${opsPort}/_health/ready`);

@@ -11,3 +11,12 @@ export function stop(child: ChildProcess): Promise<void> {
     child.kill('SIGTERM');
   });
 }
+
+/**
+ * A bare node:http server in its own process answering every request with `body` (JSON) and
+ * `headers`: the peer checks probe, or the floor a benchmark compares opsbook with.
+ */
+export function spawnJsonServer(port: number, body: string, headers: Record<string, string> = { 'content-type': 'application/json' }): ChildProcess {
+  const code = `const s=require('http').createServer((q,r)=>{r.writeHead(200,${JSON.stringify(headers)});r.end(${JSON.stringify(body)})});s.keepAliveTimeout=60000;s.listen(${port},'127.0.0.1')`;
+  return spawnNode(['-e', code]);
+}
