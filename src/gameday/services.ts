@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { Redis } from 'ioredis';
 import { OpsbookError } from '../lib/errors/index.js';
+import { createScratchDatabase, type ScratchDatabase } from '../store/index.js';
 import { freePort } from '../lib/net.js';
 
 export { freePort } from '../lib/net.js';
@@ -10,39 +10,16 @@ export { freePort } from '../lib/net.js';
 /** The PostgreSQL a game day makes its database in (trust auth on loopback, as in CI). */
 export const DEFAULT_PG_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/test';
 
-export interface GameDayDatabase {
-  url: string;
-  name: string;
-  drop(): Promise<void>;
-}
+export type GameDayDatabase = ScratchDatabase;
 
 /** A fresh database for one game day; `drop()` removes it (connections and all). */
 export async function createDatabase(adminUrl: string, system: string): Promise<GameDayDatabase> {
   const name = `opsbook_gameday_${system.replace(/[^a-z0-9]/g, '_')}_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 5000 });
   try {
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
+    return await createScratchDatabase(adminUrl, name);
   } catch (e) {
     throw new OpsbookError('OPSBOOK_E_GAMEDAY_WORLD', `cannot create a database on ${new URL(adminUrl).host}: ${(e as Error).message}`);
-  } finally {
-    await admin.end().catch(() => {});
   }
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    name,
-    drop: async () => {
-      const c = new pg.Client({ connectionString: adminUrl });
-      await c.connect();
-      try {
-        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      } finally {
-        await c.end();
-      }
-    },
-  };
 }
 
 export interface RedisServer {

@@ -3,8 +3,8 @@
  * one-line reason, except under OPSBOOK_REQUIRE_SERVICES=1 (set by .ci/run), where they fail.
  */
 import net from 'node:net';
-import pg from 'pg';
 import { randomBytes } from 'node:crypto';
+import { createScratchDatabase, type ScratchDatabase } from '../../src/store/index.js';
 
 export const PG_ADMIN_URL = process.env.OPSBOOK_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const REDIS_URL = process.env.OPSBOOK_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -43,30 +43,8 @@ export async function redisUp(): Promise<boolean> {
 }
 
 /** A fresh database for one test file; `drop()` removes it. Each run gets its own name. */
-export async function createTestDatabase(prefix = 'opsbook_t'): Promise<{ url: string; name: string; drop: () => Promise<void> }> {
-  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(PG_ADMIN_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    name,
-    drop: async () => {
-      const c = new pg.Client({ connectionString: PG_ADMIN_URL });
-      await c.connect();
-      try {
-        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      } finally {
-        await c.end();
-      }
-    },
-  };
+export function createTestDatabase(prefix = 'opsbook_t'): Promise<ScratchDatabase> {
+  return createScratchDatabase(PG_ADMIN_URL, `${prefix}_${randomBytes(6).toString('hex')}`);
 }
 
 /** A key prefix private to one test, so tests never touch each other's Redis keys. */
