@@ -43,7 +43,11 @@ class CheckWatcher {
       const byService = new Map<string, CheckSummary['state'][]>();
       for (const check of this.daemon.config.checks) {
         const s = await summarizeCheck(this.daemon, check as CheckConfig);
-        if (s.service) byService.set(s.service, [...(byService.get(s.service) ?? []), s.state]);
+        if (s.service) {
+          const states = byService.get(s.service);
+          if (states) states.push(s.state);
+          else byService.set(s.service, [s.state]);
+        }
         const mark = `${s.lastAt ?? ''}:${s.state}`;
         const before = this.seen.get(s.id);
         this.seen.set(s.id, mark);
