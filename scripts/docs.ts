@@ -1,17 +1,21 @@
 /**
- * `npm run docs`: regenerates the README regions built from code (config reference, error codes).
- * Run it after adding a config key or an error code; test/docs-sync.test.ts checks it was run.
+ * `npm run docs`: regenerates the documentation regions built from code (config reference in
+ * docs/configuration.md, error codes in docs/errors.md). Run it after adding a config key or an
+ * error code; test/docs-sync.test.ts checks it was run.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { renderReadme } from '../src/config/readme-regions.js';
+import { GENERATED_REGIONS, renderDoc } from '../src/config/doc-regions.js';
 
-const readmePath = fileURLToPath(new URL('../README.md', import.meta.url));
-const before = await readFile(readmePath, 'utf8');
-const after = renderReadme(before);
-if (after === before) {
-  console.log('README.md is up to date');
-} else {
-  await writeFile(readmePath, after);
-  console.log('README.md regenerated: config-reference, error-codes');
+const root = fileURLToPath(new URL('..', import.meta.url));
+const files = [...new Set(Object.values(GENERATED_REGIONS).map((r) => r.file))];
+for (const file of files) {
+  const before = await readFile(`${root}${file}`, 'utf8');
+  const after = renderDoc(file, before);
+  if (after === before) {
+    console.log(`${file} is up to date`);
+  } else {
+    await writeFile(`${root}${file}`, after);
+    console.log(`${file} regenerated`);
+  }
 }

@@ -138,8 +138,8 @@ describe('opsbook test runner', () => {
     }
   });
 
-  it("the README's example file passes against the demo config", async () => {
-    const readme = readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
+  it("docs/testing.md's example file passes against the demo config", async () => {
+    const readme = readFileSync(fileURLToPath(new URL('../../docs/testing.md', import.meta.url)), 'utf8');
     const region = readme.slice(readme.indexOf('<!-- config-tests:start -->'));
     const example = /```yaml\n([\s\S]*?)```/.exec(region)![1]!;
     const demo = fileURLToPath(new URL('../../examples/demo', import.meta.url));

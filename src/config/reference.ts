@@ -5,7 +5,7 @@ import { opsConfigSchema } from './schema/index.js';
 
 /**
  * The config reference: one row per key path (`server.port`, `checks[].interval`,
- * `checks[kind=http].url`), read from the schema itself so the README table cannot drift from it.
+ * `checks[kind=http].url`), read from the schema itself so the docs/configuration.md table cannot drift from it.
  */
 export interface ReferenceRow {
   key: string;

@@ -23,7 +23,7 @@ export interface Item {
   notes: string[];
 }
 
-/** What the README table and `--json` list per runbook: each finding with its line. */
+/** What the docs/import.md table and `--json` list per runbook: each finding with its line. */
 export interface Finding {
   what: 'service' | 'check' | 'rule' | 'severity' | 'escalation' | 'slo' | 'backup' | 'runbook link' | 'prometheus rule (verbatim)';
   /** One line: what was found, e.g. `email-queue: [LENGTH] > 500 warning`. */

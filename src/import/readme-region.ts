@@ -4,7 +4,7 @@ import { parseRunbook } from '../runbooks/index.js';
 import { propose } from './propose.js';
 import { importReadme } from './readme.js';
 
-/** The README's import section, built by importing each seed runbook on its own. */
+/** The import section of docs/import.md, built by importing each seed runbook on its own. */
 export async function importReadmeRegion(seedsDir: string): Promise<string> {
   const runbooks = [];
   for (const name of (await readdir(seedsDir)).sort()) {

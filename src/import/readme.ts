@@ -7,8 +7,8 @@ function cell(text: string): string {
 }
 
 /**
- * The README section: per runbook, a table of what import found, each with its line. Generated from
- * the proposals themselves, so the README cannot claim what import does not do.
+ * The docs/import.md section: per runbook, a table of what import found, each with its line. Generated from
+ * the proposals themselves, so the docs cannot claim what import does not do.
  */
 export function importReadme(runbooks: { title: string; file: string; proposal: Proposal }[]): string {
   const out: string[] = [];

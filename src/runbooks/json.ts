@@ -21,7 +21,7 @@ export interface BlockJson {
   commands: CommandJson[];
 }
 
-/** The stable JSON of `opsbook runbook show --json`, documented in the README. */
+/** The stable JSON of `opsbook runbook show --json`, documented in docs/runbooks.md. */
 export interface RunbookJson {
   file: string;
   title: string;

@@ -9,7 +9,7 @@ export const registerTest: RegisterCommands = (program, io) => {
   program
     .command('test')
     .description('Run test files against a config on a simulated clock (alerts, incidents, who is paged when); exit 1 on any failure. Local by nature: each test runs on a store and clock of its own.')
-    .argument('<files...>', 'test files (YAML; see README "Testing a config")')
+    .argument('<files...>', 'test files (YAML; see docs/testing.md)')
     .option('--run <regex>', 'run only the tests whose name matches')
     .option('--json', 'print the outcomes as JSON')
     .action(async (files: string[], opts: { run?: string; json?: boolean }) => {

@@ -1,5 +1,5 @@
 /**
- * Every error opsbook reports has a stable code from this catalogue. The README's "Error codes"
+ * Every error opsbook reports has a stable code from this catalogue. docs/errors.md's "Error codes"
  * table is kept in sync with it by a test (test/docs-sync.test.ts). Codes are never renamed or
  * reused; a retired code stays here marked `retired: true`.
  *
@@ -16,7 +16,7 @@ export type ErrorKind =
 
 export interface ErrorSpec {
   kind: ErrorKind;
-  /** One line for the README table. */
+  /** One line for the docs/errors.md table. */
   summary: string;
   retired?: boolean;
 }

@@ -58,9 +58,9 @@ describe('classification works from structure, not whole strings', () => {
   });
 });
 
-describe('README command-effects table', () => {
+describe('docs/runbooks.md command-effects table', () => {
   it('lists every seed command with its effect', () => {
-    const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+    const readme = readFileSync(path.join(repoRoot, 'docs/runbooks.md'), 'utf8');
     const region = readme.slice(readme.indexOf('<!-- command-effects:start -->'), readme.indexOf('<!-- command-effects:end -->'));
     const rows = region.split('\n').filter((l) => l.startsWith('| `'));
     expect(rows.length).toBe(COMMAND_EFFECTS.length + SQL_EFFECTS.length);
@@ -70,7 +70,7 @@ describe('README command-effects table', () => {
   });
 });
 
-/** How a command appears in the README table: one line, backticks, pipes escaped. */
+/** How a command appears in the docs/runbooks.md table: one line, backticks, pipes escaped. */
 export function codeCell(command: string): string {
   return `\`${command.replace(/\\\n\s*/g, '').replace(/\n/g, ' ⏎ ').replace(/\|/g, '\\|')}\``;
 }

@@ -2,9 +2,9 @@ import { ERROR_CATALOGUE, type ErrorSpec } from '../lib/errors/index.js';
 import { configReferenceMarkdown } from './reference.js';
 
 /**
- * The README regions generated from code: the config reference (from the schema) and the error
- * codes (from the catalogue). `npm run docs` writes them; test/docs-sync.test.ts fails when the
- * README and the code disagree.
+ * The documentation regions generated from code: the config reference (from the schema, in
+ * docs/configuration.md) and the error codes (from the catalogue, in docs/errors.md). `npm run docs`
+ * writes them; test/docs-sync.test.ts fails when the docs and the code disagree.
  */
 
 export function configReferenceRegion(): string {
@@ -36,34 +36,42 @@ export function errorCodesRegion(): string {
   return lines.join('\n');
 }
 
+/** A generated region: the file under the repository root that holds it, and what it renders. */
+export interface GeneratedRegion {
+  file: string;
+  render: () => string;
+}
+
 /** The regions this module owns, by marker name. */
-export const GENERATED_REGIONS: Record<string, () => string> = {
-  'config-reference': configReferenceRegion,
-  'error-codes': errorCodesRegion,
+export const GENERATED_REGIONS: Record<string, GeneratedRegion> = {
+  'config-reference': { file: 'docs/configuration.md', render: configReferenceRegion },
+  'error-codes': { file: 'docs/errors.md', render: errorCodesRegion },
 };
 
 /** Text between `<!-- NAME:start -->` and `<!-- NAME:end -->`, trimmed; undefined when the markers are missing. */
-export function readRegion(readme: string, name: string): string | undefined {
+export function readRegion(doc: string, name: string): string | undefined {
   const start = `<!-- ${name}:start -->`;
   const end = `<!-- ${name}:end -->`;
-  const a = readme.indexOf(start);
-  const b = readme.indexOf(end, a + start.length);
+  const a = doc.indexOf(start);
+  const b = doc.indexOf(end, a + start.length);
   if (a === -1 || b === -1) return undefined;
-  return readme.slice(a + start.length, b).trim();
+  return doc.slice(a + start.length, b).trim();
 }
 
-export function replaceRegion(readme: string, name: string, content: string): string {
+export function replaceRegion(doc: string, name: string, content: string): string {
   const start = `<!-- ${name}:start -->`;
   const end = `<!-- ${name}:end -->`;
-  const a = readme.indexOf(start);
-  const b = readme.indexOf(end, a + start.length);
-  if (a === -1 || b === -1) throw new Error(`README has no ${start} … ${end} markers`);
-  return `${readme.slice(0, a + start.length)}\n${content}\n${readme.slice(b)}`;
+  const a = doc.indexOf(start);
+  const b = doc.indexOf(end, a + start.length);
+  if (a === -1 || b === -1) throw new Error(`the document has no ${start} … ${end} markers`);
+  return `${doc.slice(0, a + start.length)}\n${content}\n${doc.slice(b)}`;
 }
 
-/** The README with every generated region brought up to date. */
-export function renderReadme(readme: string): string {
-  let out = readme;
-  for (const [name, render] of Object.entries(GENERATED_REGIONS)) out = replaceRegion(out, name, render());
+/** `doc` (the text of `file`) with every generated region that lives in `file` brought up to date. */
+export function renderDoc(file: string, doc: string): string {
+  let out = doc;
+  for (const [name, region] of Object.entries(GENERATED_REGIONS)) {
+    if (region.file === file) out = replaceRegion(out, name, region.render());
+  }
   return out;
 }
