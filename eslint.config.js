@@ -15,11 +15,21 @@ export default tseslint.config(
     },
   },
   {
-    // Domains never import the transports; see README "Architecture".
+    // Domains never import the transports; see docs/architecture.md.
     files: ['src/{config,runbooks,executions,import,checks,alerts,incidents,oncall,notify,identity,slos,store,lib}/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [
         { group: ['**/http/**', '**/cli/**', '**/daemon/**'], message: 'domains must not import http/, cli/ or daemon/' },
+      ] }],
+    },
+  },
+  {
+    // PromQL sits below alerts/ and checks/: it reads only lib/ and its own files.
+    files: ['src/promql/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['**/http/**', '**/cli/**', '**/daemon/**', '**/alerts/**', '**/checks/**', '**/incidents/**', '**/store/**', '**/config/**', '**/slos/**'],
+          message: 'promql/ is a domain below alerts/ and checks/: it may import only lib/' },
       ] }],
     },
   },
