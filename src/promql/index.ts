@@ -7,3 +7,4 @@ export { MemorySeriesSource, type SeriesSource, type StoredSample, type StoredSe
 export type { Matcher } from './matchers.js';
 export { parseDurationMs } from './literals.js';
 export { almostEqual } from './math.js';
+export { parseSeriesDesc } from './series-notation.js';

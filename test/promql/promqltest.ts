@@ -5,6 +5,7 @@
  */
 import { almostEqual, Engine, labelsKey, MemorySeriesSource, parseExpr, type Labels, type Series } from '../../src/promql/index.js';
 import { parseNumber } from '../../src/promql/literals.js';
+import { parseSeriesDesc } from '../../src/promql/index.js';
 
 const EPSILON = 0.000001;
 
@@ -35,75 +36,6 @@ export function parseTestDuration(text: string): number {
   if (!m || text === '') throw new Error(`invalid duration "${text}"`);
   const units = [31_536_000_000, 604_800_000, 86_400_000, 3_600_000, 60_000, 1000, 1];
   return units.reduce((sum, u, i) => sum + Number(m[i + 1] ?? 0) * u, 0);
-}
-
-/** A series description: `name{a="b"} 1 2+3x4 _ stale`. Values of `undefined` are omitted; `null` is a staleness marker. */
-export function parseSeriesDesc(line: string): { labels: Labels; values: (number | null | undefined)[] } {
-  let i = 0;
-  const labels: Record<string, string> = {};
-  const name = /^[a-zA-Z_:][a-zA-Z0-9_:]*/.exec(line);
-  if (name) {
-    labels.__name__ = name[0];
-    i = name[0].length;
-  }
-  if (line[i] === '{') {
-    i++;
-    for (;;) {
-      while (line[i] === ' ' || line[i] === ',') i++;
-      if (line[i] === '}') {
-        i++;
-        break;
-      }
-      let label: string;
-      if (line[i] === '"') {
-        const q = readQuoted(line, i);
-        label = q.value;
-        i = q.end;
-      } else {
-        const m = /^[a-zA-Z_][a-zA-Z0-9_]*/.exec(line.slice(i));
-        if (!m) throw new Error(`bad label at ${i} in ${line}`);
-        label = m[0];
-        i += m[0].length;
-      }
-      while (line[i] === ' ') i++;
-      if (line[i] !== '=') {
-        labels.__name__ = label;
-        continue;
-      }
-      i++;
-      while (line[i] === ' ') i++;
-      const q = readQuoted(line, i);
-      labels[label] = q.value;
-      i = q.end;
-    }
-  }
-  const rest = line.slice(i).trim();
-  if (rest.includes('{{')) throw new Error('native histogram series are not supported');
-  const values: (number | null | undefined)[] = [];
-  for (const item of rest.split(/\s+/).filter(Boolean)) values.push(...expandItem(item));
-  return { labels, values };
-}
-
-function readQuoted(line: string, i: number): { value: string; end: number } {
-  const quote = line[i]!;
-  let j = i + 1;
-  while (j < line.length && line[j] !== quote) j += line[j] === '\\' ? 2 : 1;
-  return { value: JSON.parse(`"${line.slice(i + 1, j).replace(/\\'/g, "'")}"`) as string, end: j + 1 };
-}
-
-function expandItem(item: string): (number | null | undefined)[] {
-  if (item === '_') return [undefined];
-  if (item === 'stale') return [null];
-  const blank = /^_x(\d+)$/.exec(item);
-  if (blank) return Array.from({ length: Number(blank[1]) }, () => undefined);
-  const seq = /^(.+?)([+-][^x]+)?x(\d+)$/.exec(item);
-  if (seq && !/^[+-]?(inf|nan)$/i.test(item)) {
-    const start = parseNumber(seq[1]!);
-    const step = seq[2] ? parseNumber(seq[2]) : 0;
-    const n = Number(seq[3]);
-    return Array.from({ length: n + 1 }, (_, k) => start + k * step);
-  }
-  return [parseNumber(item)];
 }
 
 /** Runs one script; each `eval` is one case, identified as `file:line`. */

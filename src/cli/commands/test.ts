@@ -8,18 +8,36 @@ import { OpsbookError } from '../../lib/errors/index.js';
 export const registerTest: RegisterCommands = (program, io) => {
   program
     .command('test')
-    .description('Run test files against a config on a simulated clock (alerts, incidents, who is paged when); exit 1 on any failure. Local by nature: each test runs on a store and clock of its own.')
-    .argument('<files...>', 'test files (YAML; see docs/testing.md)')
-    .option('--run <regex>', 'run only the tests whose name matches')
+    .description(
+      'Run test files against a config on a simulated clock (alerts, incidents, who is paged when); exit 1 on any failure. ' +
+        '`opsbook test rules FILE…` runs promtool-style unit tests of Prometheus rule files instead. Local by nature: each test runs on a store and clock of its own.',
+    )
+    .argument('<files...>', 'test files (YAML; see docs/testing.md), or `rules` followed by promtool unit-test files')
+    .option('--run <regex>', 'run only the tests whose name matches (repeatable: any of them)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--ignore-unknown-fields', 'test rules: accept rule-file keys Prometheus does not know')
     .option('--json', 'print the outcomes as JSON')
-    .action(async (files: string[], opts: { run?: string; json?: boolean }) => {
+    .action(async (files: string[], opts: { run: string[]; json?: boolean; ignoreUnknownFields?: boolean }) => {
       let filter: RegExp | undefined;
       try {
-        filter = opts.run !== undefined ? new RegExp(opts.run) : undefined;
+        filter = opts.run.length > 0 ? new RegExp(opts.run.join('|')) : undefined;
       } catch (e) {
         const err = new OpsbookError('OPSBOOK_E_USAGE', `--run is not a regular expression: ${(e as Error).message}`);
         io.err(`✖ ${err.code} ${err.describe()}`);
         process.exitCode = 1;
+        return;
+      }
+      if (files[0] === 'rules') {
+        if (files.length < 2) {
+          io.err('✖ OPSBOOK_E_USAGE opsbook test rules needs at least one unit-test file');
+          process.exitCode = 1;
+          return;
+        }
+        const { runRulesTestFile, formatRulesTestResults } = await import('../../config-tests/rules/index.js');
+        const results = files.slice(1).map((f) => runRulesTestFile(f, { run: filter, ignoreUnknownFields: opts.ignoreUnknownFields }));
+        const printed = formatRulesTestResults(results);
+        for (const line of printed.err) io.err(line);
+        for (const line of printed.out) io.out(line);
+        process.exitCode = printed.exitCode;
         return;
       }
       const { runTestFile, formatOutcomes } = await import('../../config-tests/index.js');
