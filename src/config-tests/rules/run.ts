@@ -28,9 +28,9 @@ export function runRulesTestFile(file: string, options: RulesTestOptions = {}): 
     order.set(name, i);
   }
   const errors: string[] = [];
-  spec.tests.forEach((group, i) => {
+  spec.tests.forEach((group) => {
     if (options.run && !options.run.test(group.name ?? '')) return;
-    errors.push(...runGroup(group, spec, order, options, group.name ?? `unnamed#${i}`));
+    errors.push(...runGroup(group, spec, order, options));
   });
   return { file, errors };
 }
@@ -41,7 +41,7 @@ function loadGroups(spec: RulesTestFile, options: LoadOptions, order: Map<string
   return groups.map((g, i) => ({ g, i })).sort((a, b) => (order.get(a.g.name) ?? 0) - (order.get(b.g.name) ?? 0) || a.i - b.i).map((x) => x.g);
 }
 
-function runGroup(tg: RulesTestGroup, spec: RulesTestFile, order: Map<string, number>, options: LoadOptions, testName: string): string[] {
+function runGroup(tg: RulesTestGroup, spec: RulesTestFile, order: Map<string, number>, options: LoadOptions): string[] {
   const interval = tg.interval ?? spec.evaluationInterval;
   const evalInterval = spec.evaluationInterval;
   // Input samples in time order, loaded as evaluation reaches them so rules never see the future.
