@@ -11,8 +11,10 @@ import { metricsKind } from './metrics/index.js';
 import { mqttKind } from './mqtt/index.js';
 import { postgresKind } from './postgres/index.js';
 import { redisKind } from './redis/index.js';
+import { smtpKind } from './smtp/index.js';
 import { tcpKind } from './tcp/index.js';
 import { tlsKind } from './tls/index.js';
+import { websocketKind } from './websocket/index.js';
 
 /** Every check kind, by name. Adding a kind: one folder, one line here. */
 export const CHECK_KINDS = {
@@ -28,6 +30,8 @@ export const CHECK_KINDS = {
   file: fileKind,
   heartbeat: heartbeatKind,
   mqtt: mqttKind,
+  smtp: smtpKind,
+  websocket: websocketKind,
 } as const;
 
 export type CheckKindName = keyof typeof CHECK_KINDS;
