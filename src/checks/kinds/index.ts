@@ -2,6 +2,7 @@ import type { CheckKind } from '../types.js';
 import { commandKind } from './command/index.js';
 import { dnsKind } from './dns/index.js';
 import { fileKind } from './file/index.js';
+import { grpcKind } from './grpc/index.js';
 import { heartbeatKind } from './heartbeat/index.js';
 // The http check kind, not the http/ transport the lint rule guards against.
 // eslint-disable-next-line no-restricted-imports
@@ -32,6 +33,7 @@ export const CHECK_KINDS = {
   mqtt: mqttKind,
   smtp: smtpKind,
   websocket: websocketKind,
+  grpc: grpcKind,
 } as const;
 
 export type CheckKindName = keyof typeof CHECK_KINDS;
