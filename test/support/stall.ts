@@ -8,6 +8,8 @@ export interface StallServer {
   port: number;
   /** Connections accepted so far. */
   accepted(): number;
+  /** Connections still open (a client that gave up closes its end). */
+  open(): number;
   close(): Promise<void>;
 }
 
@@ -26,6 +28,7 @@ export async function startStallServer(): Promise<StallServer> {
   return {
     port: (server.address() as net.AddressInfo).port,
     accepted: () => count,
+    open: () => sockets.size,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();

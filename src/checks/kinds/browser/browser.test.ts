@@ -6,6 +6,7 @@ import { chromiumPresent } from '../../../../test/support/browser.js';
 import { configLoader } from '../../../../test/support/config.js';
 import { freePort } from '../../../../test/support/net.js';
 import { startStallServer, type StallServer } from '../../../../test/support/stall.js';
+import { SimulatedClock } from '../../../lib/clock.js';
 import { runConfig } from '../../testing/index.js';
 import { BROWSER_CONCURRENCY, browserSlotsBusy, takeBrowserSlot } from './slots.js';
 
@@ -97,16 +98,31 @@ describe.skipIf(!present)('browser kind', () => {
 describe('browser slots', () => {
   it(`runs at most ${BROWSER_CONCURRENCY} at once; a run finding none free in time is told so`, async () => {
     const signal = new AbortController().signal;
-    const held = await Promise.all(Array.from({ length: BROWSER_CONCURRENCY }, () => takeBrowserSlot(10, signal)));
+    const clock = new SimulatedClock();
+    const held = await Promise.all(Array.from({ length: BROWSER_CONCURRENCY }, () => takeBrowserSlot(10, signal, clock)));
     expect(browserSlotsBusy()).toBe(BROWSER_CONCURRENCY);
-    expect(await takeBrowserSlot(10, signal)).toBeUndefined();
-    const next = takeBrowserSlot(60_000, signal);
+    const refused = takeBrowserSlot(10, signal, clock);
+    await clock.advance(10);
+    expect(await refused).toBeUndefined();
+    const next = takeBrowserSlot(60_000, signal, clock);
     held[0]!();
     const granted = await next;
     expect(granted).toBeTypeOf('function');
     granted!();
     held[1]!();
     expect(browserSlotsBusy()).toBe(0);
+  });
+
+  it('reports a run that finds every slot busy as pending, not down', async () => {
+    const signal = new AbortController().signal;
+    const held = await Promise.all(Array.from({ length: BROWSER_CONCURRENCY }, () => takeBrowserSlot(10, signal, new SimulatedClock())));
+    try {
+      // Half of the 2s timeout is spent waiting for a slot; the page is never loaded.
+      const r = await runConfig({ kind: 'browser', url: 'http://127.0.0.1:1/', timeout: '2s' });
+      expect(r).toMatchObject({ status: 'up', pending: `all ${BROWSER_CONCURRENCY} browser slots busy`, conditions: [] });
+    } finally {
+      for (const release of held) release!();
+    }
   });
 
   it('rejects bad options with their place in the file', async () => {

@@ -59,7 +59,7 @@ export const browserKind: CheckKind<BrowserOptions> = {
   defaultConditions: (c) => ['[STATUS] < 400', ...(c.selector ? ['[SELECTOR] == true'] : [])],
   run: async (config, ctx): Promise<Observation> => {
     const started = performance.now();
-    const release = await takeBrowserSlot(ctx.timeoutMs / 2, ctx.signal);
+    const release = await takeBrowserSlot(ctx.timeoutMs / 2, ctx.signal, ctx.clock);
     if (!release) return { values: {}, pending: `all ${BROWSER_CONCURRENCY} browser slots busy` };
     // Loaded on first use: playwright-core is large and most opsbook commands never open a page.
     const { chromium } = await import('playwright-core');

@@ -1,3 +1,5 @@
+import type { Clock } from '../../../lib/clock.js';
+
 /**
  * How many Chromium instances browser checks run at once, in this process. Each page load starts
  * its own browser (a crash or a hung page never touches another check), which costs a few hundred
@@ -13,7 +15,7 @@ let busy = 0;
  * function, or undefined when no slot freed in time (the caller reports the run as pending, not
  * down: a busy monitor is not an outage of what it watches).
  */
-export function takeBrowserSlot(waitMs: number, signal: AbortSignal): Promise<(() => void) | undefined> {
+export function takeBrowserSlot(waitMs: number, signal: AbortSignal, clock: Clock): Promise<(() => void) | undefined> {
   const release = (): void => {
     busy--;
     waiting.shift()?.();
@@ -24,19 +26,19 @@ export function takeBrowserSlot(waitMs: number, signal: AbortSignal): Promise<((
   }
   return new Promise((resolve) => {
     const grant = (): void => {
-      clearTimeout(timer);
+      cancelTimer();
       signal.removeEventListener('abort', giveUp);
       busy++;
       resolve(once(release));
     };
     const giveUp = (): void => {
-      clearTimeout(timer);
+      cancelTimer();
       signal.removeEventListener('abort', giveUp);
       const i = waiting.indexOf(grant);
       if (i >= 0) waiting.splice(i, 1);
       resolve(undefined);
     };
-    const timer = setTimeout(giveUp, waitMs);
+    const cancelTimer = clock.at(clock.now() + waitMs, giveUp);
     signal.addEventListener('abort', giveUp, { once: true });
     waiting.push(grant);
   });

@@ -11,6 +11,12 @@ import { decodeHealthResponse, encodeHealthRequest } from './health-messages.js'
 
 const load = configLoader('opsbook-grpc');
 
+/** Waits (generously) until the stalling peer has seen every client connection closed. */
+async function closedByClient(stall: StallServer): Promise<number> {
+  for (let i = 0; i < 200 && stall.open() > 0; i++) await new Promise((r) => setTimeout(r, 50));
+  return stall.open();
+}
+
 async function startServer(credentials: grpc.ServerCredentials, setup: (s: grpc.Server) => void, options: grpc.ServerOptions = {}): Promise<{ port: number; server: grpc.Server }> {
   const server = new grpc.Server(options);
   setup(server);
@@ -109,6 +115,7 @@ describe('grpc kind', () => {
   it('times out on a peer that accepts and never speaks HTTP/2', async () => {
     const r = await runConfig({ kind: 'grpc', target: `127.0.0.1:${stall.port}`, timeout: '300ms' });
     expect(r).toMatchObject({ status: 'down', error: 'timeout after 300ms' });
+    expect(await closedByClient(stall)).toBe(0);
   });
 
   it('rejects bad options with their place in the file', async () => {

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import type { Client, ServiceError } from '@grpc/grpc-js';
+import type { Socket } from 'node:net';
+import type { ChannelCredentials, Client, ServiceError } from '@grpc/grpc-js';
 import { z } from 'zod';
 import type { CheckKind, Observation } from '../../types.js';
 import { errorText } from '../shared/observe-http.js';
@@ -26,6 +27,30 @@ const UNIMPLEMENTED = 12;
 const UNAVAILABLE = 14;
 
 /**
+ * The same credentials, remembering every socket the channel opens. grpc-js never abandons a
+ * connection attempt that is still waiting for the server's HTTP/2 settings — not even when the
+ * client is closed — so against a stalled server each run would leave a socket behind. The probe
+ * destroys its sockets itself when the run ends.
+ */
+function trackSockets(credentials: ChannelCredentials): { credentials: ChannelCredentials; destroy: () => void } {
+  const sockets = new Set<Socket>();
+  const tracked = Object.create(credentials) as ChannelCredentials;
+  tracked._createSecureConnector = (...args) => {
+    const connector = credentials._createSecureConnector(...args);
+    return {
+      connect: (socket) => {
+        sockets.add(socket);
+        return connector.connect(socket);
+      },
+      waitForReady: () => connector.waitForReady(),
+      getCallCredentials: () => connector.getCallCredentials(),
+      destroy: () => connector.destroy(),
+    };
+  };
+  return { credentials: tracked, destroy: () => sockets.forEach((s) => s.destroy()) };
+}
+
+/**
  * Calls the standard grpc.health.v1 Health/Check, which Kubernetes' grpc probe and most gRPC
  * frameworks serve, and reports the serving status of the server or of one service. The two tiny
  * messages are encoded here, so no .proto file is loaded at run time.
@@ -39,10 +64,13 @@ export const grpcKind: CheckKind<GrpcOptions> = {
     // Loaded on first use: most opsbook commands never speak gRPC.
     const grpc = await import('@grpc/grpc-js');
     const started = performance.now();
-    const credentials = config.tls
-      ? grpc.credentials.createSsl(config.ca_file ? fs.readFileSync(config.ca_file) : null)
-      : grpc.credentials.createInsecure();
+    const { credentials, destroy } = trackSockets(
+      config.tls ? grpc.credentials.createSsl(config.ca_file ? fs.readFileSync(config.ca_file) : null) : grpc.credentials.createInsecure(),
+    );
     const client: Client = new grpc.Client(config.target, credentials, {
+      // Its own connection, never one from the shared pool: a reused healthy connection would hide
+      // exactly the connection failures a probe is for.
+      'grpc.use_local_subchannel_pool': 1,
       ...(config.servername ? { 'grpc.ssl_target_name_override': config.servername } : {}),
     });
     const metadata = new grpc.Metadata();
@@ -70,6 +98,7 @@ export const grpcKind: CheckKind<GrpcOptions> = {
       }
     } finally {
       client.close();
+      destroy();
     }
     values.RESPONSE_TIME = Math.round(performance.now() - started);
     return { values };

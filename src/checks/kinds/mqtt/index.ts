@@ -34,7 +34,7 @@ export type MqttOptions = z.output<typeof mqttOptions>;
 function firstMessage(client: MqttClient, topic: string, accept: (payload: string) => boolean, waitMs: number, ctx: CheckContext): Promise<string | undefined> {
   return new Promise((resolve) => {
     const done = (v: string | undefined): void => {
-      clearTimeout(timer);
+      cancelTimer();
       client.off('message', onMessage);
       ctx.signal.removeEventListener('abort', onAbort);
       resolve(v);
@@ -43,9 +43,29 @@ function firstMessage(client: MqttClient, topic: string, accept: (payload: strin
       if (t === topic && accept(payload.toString('utf8'))) done(payload.toString('utf8'));
     };
     const onAbort = (): void => done(undefined);
-    const timer = setTimeout(() => done(undefined), waitMs);
+    // On the check's clock, so a simulated run waits simulated time.
+    const cancelTimer = ctx.clock.at(ctx.clock.now() + waitMs, () => done(undefined));
     client.on('message', onMessage);
     ctx.signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Resolves on CONNACK; a refusal, an error or a connection closed first rejects. */
+function connected(client: MqttClient): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const settle = (e?: Error): void => {
+      client.off('connect', onConnect);
+      client.off('error', onError);
+      client.off('close', onClose);
+      if (e) reject(e);
+      else resolve();
+    };
+    const onConnect = (): void => settle();
+    const onError = (e: Error): void => settle(e);
+    const onClose = (): void => settle(new Error('connection closed before the broker accepted it'));
+    client.on('connect', onConnect);
+    client.on('error', onError);
+    client.on('close', onClose);
   });
 }
 
@@ -61,14 +81,14 @@ export const mqttKind: CheckKind<MqttOptions> = {
   defaultConditions: (c) => ['[CONNECTED] == true', ...(c.round_trip ? ['[RECEIVED] == true'] : []), ...(c.read ? ['has([MESSAGE]) == true'] : [])],
   run: async (config, ctx): Promise<Observation> => {
     // Loaded on first use: most opsbook commands never open an MQTT connection.
-    const { connectAsync } = await import('mqtt');
+    const { connect } = await import('mqtt');
     const started = performance.now();
     const values: Observation['values'] = { CONNECTED: false, ...(config.round_trip ? { RECEIVED: false } : {}) };
     let client: MqttClient | undefined;
     const onAbort = (): void => void client?.end(true);
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     try {
-      client = await connectAsync(config.url, {
+      client = connect(config.url, {
         clientId: `opsbook-${randomBytes(6).toString('hex')}`,
         ...(config.username ? { username: config.username } : {}),
         ...(config.password !== undefined ? { password: config.password } : {}),
@@ -76,6 +96,7 @@ export const mqttKind: CheckKind<MqttOptions> = {
         reconnectPeriod: 0,
         clean: true,
       });
+      await connected(client);
       values.CONNECTED = true;
       values.CONNECT_TIME = Math.round(performance.now() - started);
       let value = values.CONNECT_TIME as number;

@@ -9,6 +9,12 @@ import { runConfig } from '../../testing/index.js';
 const mosquittoAvailable = await serviceUp('Mosquitto', new URL(MQTT_URL).hostname, Number(new URL(MQTT_URL).port || 1883));
 const load = configLoader('opsbook-mqtt');
 
+/** Waits (generously) until the stalling peer has seen every client connection closed. */
+async function closedByClient(stall: StallServer): Promise<number> {
+  for (let i = 0; i < 200 && stall.open() > 0; i++) await new Promise((r) => setTimeout(r, 50));
+  return stall.open();
+}
+
 describe.skipIf(!mosquittoAvailable)('mqtt kind', () => {
   it('is up when a published message comes back through the shared broker', async () => {
     const r = await runConfig({ kind: 'mqtt', url: MQTT_URL });
@@ -82,6 +88,7 @@ describe('mqtt kind against private brokers', () => {
     const r = await runConfig({ kind: 'mqtt', url: `mqtt://127.0.0.1:${stall.port}`, timeout: '300ms' });
     expect(r.status).toBe('down');
     expect(r.error).toBe('timeout after 300ms');
+    expect(await closedByClient(stall)).toBe(0);
     expect(stall.accepted()).toBeGreaterThan(0);
   });
 });

@@ -36,12 +36,23 @@ function connect(config: SmtpOptions, tlsOptions: tls.ConnectionOptions, signal:
     const socket =
       config.tls === 'implicit'
         ? tls.connect({ host: config.host, port: config.port, ...tlsOptions })
-        : net.connect({ host: config.host, port: config.port, signal });
+        : net.connect({ host: config.host, port: config.port });
+    // A peer that accepts and never completes the handshake must not keep the socket past the timeout.
+    const onAbort = (): void => {
+      socket.destroy();
+      reject(new Error('aborted'));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    const onError = (e: Error): void => {
+      signal.removeEventListener('abort', onAbort);
+      reject(e);
+    };
     socket.once(config.tls === 'implicit' ? 'secureConnect' : 'connect', () => {
-      socket.off('error', reject);
+      signal.removeEventListener('abort', onAbort);
+      socket.off('error', onError);
       resolve(socket);
     });
-    socket.once('error', reject);
+    socket.once('error', onError);
   });
 }
 

@@ -10,6 +10,12 @@ import { makeCertificate, runConfig, type TestCertificate } from '../../testing/
 
 const load = configLoader('opsbook-smtp');
 
+/** Waits (generously) until the stalling peer has seen every client connection closed. */
+async function closedByClient(stall: StallServer): Promise<number> {
+  for (let i = 0; i < 200 && stall.open() > 0; i++) await new Promise((r) => setTimeout(r, 50));
+  return stall.open();
+}
+
 async function startSmtp(options: SMTPServerOptions): Promise<{ port: number; close: () => Promise<void> }> {
   const server = new SMTPServer({ disabledCommands: ['AUTH'], logger: false, name: 'mx.example.test', ...options });
   server.on('error', () => undefined);
@@ -81,9 +87,12 @@ describe('smtp kind', () => {
     expect(r.conditions[0]).toMatchObject({ text: '[CODE] == 220', ok: false });
   });
 
-  it('times out on a server that accepts and never sends its banner', async () => {
+  it('times out on a server that accepts and never sends its banner, or never finishes the TLS handshake', async () => {
     const r = await runConfig({ kind: 'smtp', host: '127.0.0.1', port: stall.port, timeout: '300ms' });
     expect(r).toMatchObject({ status: 'down', error: 'timeout after 300ms' });
+    const tls = await runConfig({ kind: 'smtp', host: '127.0.0.1', port: stall.port, tls: 'implicit', timeout: '300ms' });
+    expect(tls).toMatchObject({ status: 'down', error: 'timeout after 300ms' });
+    expect(await closedByClient(stall)).toBe(0);
   });
 
   it('rejects bad options with their place in the file', async () => {

@@ -10,6 +10,12 @@ import { runConfig } from '../../testing/index.js';
 
 const load = configLoader('opsbook-websocket');
 
+/** Waits (generously) until the stalling peer has seen every client connection closed. */
+async function closedByClient(stall: StallServer): Promise<number> {
+  for (let i = 0; i < 200 && stall.open() > 0; i++) await new Promise((r) => setTimeout(r, 50));
+  return stall.open();
+}
+
 describe('websocket kind', () => {
   let server: http.Server;
   let base: string;
@@ -67,6 +73,7 @@ describe('websocket kind', () => {
   it('times out on a server that accepts and never answers the upgrade', async () => {
     const r = await runConfig({ kind: 'websocket', url: `ws://127.0.0.1:${stall.port}/`, timeout: '300ms' });
     expect(r).toMatchObject({ status: 'down', error: 'timeout after 300ms' });
+    expect(await closedByClient(stall)).toBe(0);
   });
 
   it('times out waiting for a reply that never comes', async () => {
