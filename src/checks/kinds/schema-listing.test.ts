@@ -1,5 +1,6 @@
 /** `opsbook schema` prints configJsonSchema(): every kind of this folder is in it with its options and defaults. */
 import { describe, expect, it } from 'vitest';
+import { runCli } from '../../../test/support/cli.js';
 import { configJsonSchema } from '../../config/index.js';
 
 interface KindSchema {
@@ -25,6 +26,15 @@ describe('opsbook schema', () => {
       expect(prop!.description, `${kind}.${key}`).toMatch(/\w/);
       if (def !== undefined) expect(prop!.default, `${kind}.${key}`).toEqual(def);
     }
+  });
+
+  it('the opsbook schema command prints the same list of kinds', async () => {
+    const run = await runCli(['schema']);
+    expect(run.code).toBe(0);
+    const printed = JSON.parse(run.stdout) as { properties: { checks: { items: { oneOf: KindSchema[] } } } };
+    const kinds = printed.properties.checks.items.oneOf.map((k) => k.properties.kind!.const);
+    expect(kinds).toEqual([...byKind.keys()]);
+    expect(kinds).toEqual(expect.arrayContaining(['mqtt', 'smtp', 'websocket', 'grpc', 'browser']));
   });
 
   it('lists gauge_ratio among the metrics kind’s options', () => {
