@@ -22,7 +22,8 @@ const PAGES: Record<string, [number, string]> = {
   '/private': [200, '<title>Dashboard</title><main id="dash">welcome</main>'],
 };
 
-describe.skipIf(!present)('browser kind', () => {
+// Each test starts Chromium once or twice; on a loaded machine that alone can take many seconds.
+describe.skipIf(!present)('browser kind', { timeout: 180_000 }, () => {
   let server: http.Server;
   let base: string;
   let stall: StallServer;
