@@ -1,17 +1,22 @@
 import type { CheckKind } from '../types.js';
+import { browserKind } from './browser/index.js';
 import { commandKind } from './command/index.js';
 import { dnsKind } from './dns/index.js';
 import { fileKind } from './file/index.js';
+import { grpcKind } from './grpc/index.js';
 import { heartbeatKind } from './heartbeat/index.js';
 // The http check kind, not the http/ transport the lint rule guards against.
 // eslint-disable-next-line no-restricted-imports
 import { httpKind } from './http/index.js';
 import { jsonKind } from './json/index.js';
 import { metricsKind } from './metrics/index.js';
+import { mqttKind } from './mqtt/index.js';
 import { postgresKind } from './postgres/index.js';
 import { redisKind } from './redis/index.js';
+import { smtpKind } from './smtp/index.js';
 import { tcpKind } from './tcp/index.js';
 import { tlsKind } from './tls/index.js';
+import { websocketKind } from './websocket/index.js';
 
 /** Every check kind, by name. Adding a kind: one folder, one line here. */
 export const CHECK_KINDS = {
@@ -26,6 +31,11 @@ export const CHECK_KINDS = {
   command: commandKind,
   file: fileKind,
   heartbeat: heartbeatKind,
+  mqtt: mqttKind,
+  smtp: smtpKind,
+  websocket: websocketKind,
+  grpc: grpcKind,
+  browser: browserKind,
 } as const;
 
 export type CheckKindName = keyof typeof CHECK_KINDS;

@@ -19,6 +19,10 @@ export const metricsOptions = z
       .strictObject({ of: selector.describe('Numerator counters.'), over: selector.describe('Denominator counters.') })
       .optional()
       .describe('rate(of) / rate(over) between scrapes → [VALUE] (e.g. the 5xx share of http_requests_total).'),
+    gauge_ratio: z
+      .strictObject({ of: selector.describe('Numerator gauges.'), over: selector.describe('Denominator gauges.') })
+      .optional()
+      .describe('sum(of) / sum(over) of gauges now → [VALUE] (e.g. MemAvailable over MemTotal, free over size).'),
     quantile: z
       .strictObject({
         q: z.number().min(0).max(1).describe('Quantile, e.g. 0.99.'),
@@ -52,6 +56,11 @@ function compute(config: MetricsOptions, samples: Sample[], ctx: CheckContext): 
     const s = pick(samples, parseSelector(config.rate)!);
     const before = remember('rate', s);
     out = before && seconds > 0 ? { value: increase(before, s) / seconds, series: s.size } : { series: s.size, pending: 'a rate needs a second scrape' };
+  } else if (config.gauge_ratio) {
+    const over = sum(pick(samples, parseSelector(config.gauge_ratio.over)!));
+    const of = pick(samples, parseSelector(config.gauge_ratio.of)!);
+    // No denominator series, or a zero one, has no ratio: [VALUE] stays unset and has([VALUE]) fails.
+    out = over !== 0 && of.size > 0 ? { value: sum(of) / over, series: of.size } : { series: of.size };
   } else if (config.ratio) {
     const of = pick(samples, parseSelector(config.ratio.of)!);
     const over = pick(samples, parseSelector(config.ratio.over)!);
@@ -85,9 +94,9 @@ export const metricsKind: CheckKind<MetricsOptions> = {
   kind: 'metrics',
   options: metricsOptions,
   validate: (c) =>
-    [c.gauge, c.rate, c.ratio, c.quantile].filter((x) => x !== undefined).length === 1
+    [c.gauge, c.gauge_ratio, c.rate, c.ratio, c.quantile].filter((x) => x !== undefined).length === 1
       ? undefined
-      : 'set exactly one of gauge, rate, ratio, quantile',
+      : 'set exactly one of gauge, gauge_ratio, rate, ratio, quantile',
   placeholders: [...HTTP_PLACEHOLDERS.filter((p) => p !== 'BODY'), 'VALUE', 'SERIES'],
   defaultConditions: () => ['[STATUS] < 400', 'has([VALUE]) == true'],
   run: async (config, ctx): Promise<Observation> => {

@@ -44,6 +44,14 @@ describe('metrics kind', () => {
     expect(samples).toEqual([{ name: 'm', labels: { a: 'x"y', b: '1' }, value: 2.5 }, { name: 'n', labels: {}, value: 3 }]);
   });
 
+  it('divides two gauges now with gauge_ratio, and has no value without a denominator', async () => {
+    const r = await runConfig({ kind: 'metrics', url, gauge_ratio: { of: 'nxentra_projection_lag{company_slug="acme"}', over: 'nxentra_projection_lag' }, warning: '[VALUE] >= 50%' });
+    expect(r).toMatchObject({ status: 'up', level: 'warning', value: 0.5 });
+    const none = await runConfig({ kind: 'metrics', url, gauge_ratio: { of: 'nxentra_projection_lag', over: 'absent_metric' } });
+    expect(none.status).toBe('down');
+    expect(none.conditions.at(-1)).toMatchObject({ text: 'has([VALUE]) == true', ok: false });
+  });
+
   it('sums a gauge across selected series', async () => {
     const r = await runConfig({ kind: 'metrics', url, gauge: 'nxentra_projection_lag', critical: '[VALUE] > 1000' });
     expect(r).toMatchObject({ status: 'up', level: 'critical', value: 1200 });
