@@ -358,17 +358,30 @@ export class Operations {
     if (due === undefined || this.stopping) return;
     this.cancelReleaseTimer = this.daemon.clock.at(due, () => {
       void this.enqueue(async () => {
-        const effects = await this.incidents.releaseHeld();
-        // A page held back by a window starts its response clock when it goes out, not when the
-        // incident opened: otherwise the first step and the response-target escalation would
-        // fire in the same minute.
-        const released = new Set(effects.filter((e) => e.kind === 'notify' && e.event === 'released').map((e) => e.incidentId));
-        for (const e of effects) {
-          await this.effects.apply(e.kind === 'start_escalation' && released.has(e.incidentId) ? this.restartedAt(e) : e);
-        }
+        await this.applyReleased(await this.incidents.releaseHeld());
         await this.armReleaseTimer();
       });
     });
+  }
+
+  /** Ends a runtime silence now; the pages it held go out (or are dropped) as its `on_end` says. */
+  expireSilence(id: string, actor: Actor): Promise<IncidentEffect[]> {
+    return this.enqueue(async () => {
+      const effects = await this.incidents.expireSilence(id, actor);
+      await this.applyReleased(effects);
+      await this.armReleaseTimer();
+      return effects;
+    });
+  }
+
+  private async applyReleased(effects: IncidentEffect[]): Promise<void> {
+    // A page held back by a window starts its response clock when it goes out, not when the
+    // incident opened: otherwise the first step and the response-target escalation would
+    // fire in the same minute.
+    const released = new Set(effects.filter((e) => e.kind === 'notify' && e.event === 'released').map((e) => e.incidentId));
+    for (const e of effects) {
+      await this.effects.apply(e.kind === 'start_escalation' && released.has(e.incidentId) ? this.restartedAt(e) : e);
+    }
   }
 
   private async applyEffects(result: IncidentResult): Promise<void> {

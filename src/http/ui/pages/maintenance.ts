@@ -80,7 +80,9 @@ ${canChange
       access: 'responder',
       summary: 'End a runtime silence early (form).',
       handler: async ({ daemon, params, actor }) => {
-        await incidentReader(daemon).expireSilence(params.id ?? '', actor!);
+        // Through the pipeline when it runs, so the pages the silence held go out.
+        if (daemon.operations) await daemon.operations.expireSilence(params.id ?? '', actor!);
+        else await incidentReader(daemon).expireSilence(params.id ?? '', actor!);
         return { redirect: '/maintenance#h-silences' };
       },
     },
