@@ -16,7 +16,7 @@ export class IncidentEffects {
   private pendingNotes: TimelineNote[] = [];
 
   constructor(
-    private readonly host: Pick<OperationsHost, 'store' | 'clock' | 'config'>,
+    private readonly host: Pick<OperationsHost, 'store' | 'clock' | 'config' | 'logger'>,
     private readonly incidents: IncidentService,
     private readonly escalations: EscalationDriver,
   ) {}
@@ -91,7 +91,9 @@ export class IncidentEffects {
     signalOutbox();
     const notes = this.pendingNotes.splice(0);
     for (const n of notes) {
-      await this.incidents.addTimelineEntry(n.incidentId, { kind: n.kind, actor: 'system:escalation', text: n.text, data: n.data }).catch(() => {});
+      await this.incidents
+        .addTimelineEntry(n.incidentId, { kind: n.kind, actor: 'system:escalation', text: n.text, data: n.data })
+        .catch((err: unknown) => this.host.logger.error({ err, incident: n.incidentId }, 'timeline line for a page could not be written'));
     }
   }
 
@@ -108,7 +110,7 @@ export class IncidentEffects {
         text: `${row.event} to ${e.channelId}: attempt ${e.attempt} ${what}${status}`,
         data: { outbox_id: e.id, channel: e.channelId, attempt: e.attempt, result: e.result.state },
       })
-      .catch(() => {});
+      .catch((err: unknown) => this.host.logger.error({ err, incident: row.incident_id }, 'timeline line for a delivery could not be written'));
   }
 
   /** Open incidents whose escalation never started (a crash between the incident and its escalation). */
