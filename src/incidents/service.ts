@@ -296,7 +296,9 @@ export class IncidentService extends IncidentCore {
     await updateIncident(trx, incident.id, {
       state: to,
       updated_at: now,
-      ...(incident.acknowledgedAt === undefined && to !== 'reviewed' ? { acknowledged_at: now } : {}),
+      // A person's first move counts as their acknowledgement; opsbook's own (an auto-resolve) does not,
+      // or time-to-acknowledge would read as the time the alerts took to clear.
+      ...(incident.acknowledgedAt === undefined && to !== 'reviewed' && actor.via !== 'system' ? { acknowledged_at: now } : {}),
       ...(to === 'resolved' ? { resolved_at: now } : {}),
     });
     await this.note(trx, incident.id, now, 'status', actor.name, `${incident.state} → ${to}${note ? `: ${note}` : ''}`, { from: incident.state, to, ...(note ? { note } : {}) });
