@@ -1,6 +1,7 @@
 import { SystemClock, type Clock } from '../lib/clock.js';
 import type { Store } from '../store/index.js';
-import { loadConfig, formatIssue, type OpsConfig } from '../config/index.js';
+import { formatIssue, type OpsConfig } from '../config/index.js';
+import { loadOpsConfig } from './config.js';
 import { openConfiguredStore } from './store.js';
 import { OpsbookError } from '../lib/errors/index.js';
 import { createDaemonMetrics, type DaemonMetrics } from './metrics.js';
@@ -95,7 +96,7 @@ export class Daemon {
   /** Loads and validates the config, opens the store and applies migrations. */
   static async start(options: DaemonOptions): Promise<Daemon> {
     const clock = options.clock ?? new SystemClock();
-    const loaded = await loadConfig(options.configPath, { env: options.env ?? process.env });
+    const loaded = await loadOpsConfig(options.configPath, { env: options.env ?? process.env });
     if (!loaded.ok) {
       const lines = loaded.issues.map(formatIssue).join('\n');
       throw new OpsbookError('OPSBOOK_E_CONFIG_INVALID', `config ${options.configPath} has ${loaded.issues.length} problem(s):\n${lines}`);
@@ -192,7 +193,7 @@ export class Daemon {
   }
 
   private async doReload(): Promise<boolean> {
-    const loaded = await loadConfig(this.options.configPath, { env: this.options.env ?? process.env });
+    const loaded = await loadOpsConfig(this.options.configPath, { env: this.options.env ?? process.env });
     if (!loaded.ok) {
       this.metrics.configReloads.inc({ result: 'rejected' });
       this.logger.error({ issues: loaded.issues.map(formatIssue) }, 'config reload rejected; keeping the running config');

@@ -3,7 +3,7 @@ import { incidentFromRow, type Incident, type IncidentEffect, type IncidentServi
 import { cancelPages, enqueueNotification, getOutbox, signalOutbox, type OutboxRow, type SettledAttempt } from '../../notify/index.js';
 import type { EscalationDriver, EscalationNotice } from '../../oncall/index.js';
 import { findIncident, type Database } from '../../store/index.js';
-import type { OperationsHost } from './operations.js';
+import type { OperationsHost } from './host.js';
 import { enqueueNotice, notificationIncident, policyChannels, policyFor, type TimelineNote } from './paging.js';
 
 /**

@@ -9,8 +9,7 @@ import { isOpsbookError } from '../../lib/errors/index.js';
 import { ExecutionService, loadConfiguredRunbooks, ProcedureScheduler, storeIncidentLink, type UnattendedRun } from '../../executions/index.js';
 import { OPEN_STATES, SeverityLadder } from '../../incidents/index.js';
 import { SloEvaluator, slosFromConfig } from '../../slos/index.js';
-import type { Daemon } from '../daemon.js';
-import type { DaemonMetrics } from '../metrics.js';
+import type { OperationsHost } from './host.js';
 import { IncidentEffects } from './effects.js';
 import { FiringAlerts } from './firing-alerts.js';
 
@@ -37,12 +36,6 @@ export type OperationsEvent =
   | { type: 'check'; result: CheckResult }
   | { type: 'incident'; incident: Incident };
 
-/** What the pipeline needs of its daemon; `opsbook test` supplies its own on a simulated clock. */
-export type OperationsHost = Pick<Daemon, 'store' | 'clock' | 'config' | 'logger'> & {
-  metrics: Pick<DaemonMetrics, 'registry'>;
-  /** The config directory; without it runbooks are not read and nothing runs procedures. */
-  baseDir?: string;
-};
 
 export interface OperationsOptions {
   /** Run the checks on their schedule (default true). Off, results come only from `injectCheckResult`. */
