@@ -26,10 +26,11 @@ export interface LocalContext {
 
 /** Loads the config and opens its store (migrated unless told not to) for a one-shot local command. */
 export async function openLocal(configFlag: string | undefined, env: NodeJS.ProcessEnv, options: { migrate?: boolean } = {}): Promise<LocalContext> {
-  const { loadConfig, formatIssue } = await import('../config/index.js');
+  const { formatIssue } = await import('../config/index.js');
+  const { loadOpsConfig } = await import('../daemon/config.js');
   const { openConfiguredStore } = await import('../daemon/index.js');
   const configPath = resolveConfigPath(configFlag, env);
-  const loaded = await loadConfig(configPath, { env });
+  const loaded = await loadOpsConfig(configPath, { env });
   if (!loaded.ok) {
     throw new OpsbookError('OPSBOOK_E_CONFIG_INVALID', `config ${configPath} has ${loaded.issues.length} problem(s):\n${loaded.issues.map(formatIssue).join('\n')}`);
   }

@@ -27,6 +27,10 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<voi
       process.exitCode = e.kind === 'invalid' ? 2 : 1;
       return;
     }
-    throw e;
+    // A failure opsbook did not foresee: one line, the stack only on request.
+    io.err(`✖ ${(e as Error)?.message ?? String(e)} [OPSBOOK_E_INTERNAL]`);
+    if (io.env.OPSBOOK_DEBUG) io.err((e as Error)?.stack ?? '');
+    else io.err('  (set OPSBOOK_DEBUG=1 to see where it failed)');
+    process.exitCode = 1;
   }
 }

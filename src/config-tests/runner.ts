@@ -1,5 +1,6 @@
 import { buildRules, checkInfoFromConfig, seriesKey } from '../alerts/index.js';
-import { formatIssue, loadConfig, type OpsConfig } from '../config/index.js';
+import { formatIssue, type OpsConfig } from '../config/index.js';
+import { loadOpsConfig } from '../daemon/config.js';
 import { isOpsbookError, OpsbookError } from '../lib/errors/index.js';
 import { checkAlerts, checkIncidents, checkNotifications, formatOffset } from './expectations.js';
 import { invalid, readTestFile, type IncidentAction, type PathSegment, type TestCase, type TestFile } from './format.js';
@@ -46,7 +47,7 @@ const MAX_GRID_POINTS = 2000;
 export async function runTestFile(file: string, options: RunOptions = {}): Promise<FileOutcome> {
   try {
     const tf = await readTestFile(file);
-    const loaded = await loadConfig(tf.configPath, { env: options.env ?? process.env });
+    const loaded = await loadOpsConfig(tf.configPath, { env: options.env ?? process.env });
     if (!loaded.ok) {
       const lines = loaded.issues.map((i) => `  ${formatIssue(i)}`).join('\n');
       throw new OpsbookError('OPSBOOK_E_CONFIG_INVALID', `the config under test (${tf.data.config}) has ${loaded.issues.length} problem(s):\n${lines}`, {

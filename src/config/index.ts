@@ -3,7 +3,7 @@ export { loadConfig, type ConfigLoadResult, type ConfigLoaded, type ConfigReject
 export { formatIssue, type ConfigIssue } from './issues.js';
 export type { SourceLocation } from './merge.js';
 export { validateSemantics, BUILTIN_VALIDATORS, type ConfigValidator, type SemanticIssue } from './semantics.js';
-export { CONFIG_VALIDATORS } from './validators.js';
+export { configValidators, registerConfigValidators } from './validators.js';
 export { RAW_TEXT_FIELDS, isRawTextField } from './raw-fields.js';
 export { expandEnv } from './env.js';
 export { formatPath, parsePath } from './paths.js';

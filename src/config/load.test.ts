@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { formatIssue, loadConfig, type ConfigIssue, type ConfigLoadResult } from './index.js';
+import { formatIssue, loadConfig, registerConfigValidators, type ConfigIssue, type ConfigLoadResult } from './index.js';
 import { configDir } from './test-support.js';
+import { oncallReferencesValidator } from '../oncall/config-validator.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -192,7 +193,8 @@ describe('loadConfig', () => {
 });
 
 describe('loadConfig semantic validators', () => {
-  it('runs the domain validators: an escalation step naming an unknown user is located', async () => {
+  it('runs the validators the domains registered: an escalation step naming an unknown user is located', async () => {
+    registerConfigValidators(oncallReferencesValidator);
     const { result } = await load(
       {
         'ops.yaml': [

@@ -5,12 +5,12 @@ import { RAW_TEXT_FIELDS } from './raw-fields.js';
 import { opsConfigSchema, type OpsConfig } from './schema/index.js';
 import { validateSemantics, type ConfigValidator } from './semantics.js';
 import { listConfigFiles, parseConfigFile } from './source.js';
-import { CONFIG_VALIDATORS } from './validators.js';
+import { configValidators } from './validators.js';
 
 export interface LoadOptions {
   /** Variables for `${VAR}`; defaults to process.env. */
   env?: Record<string, string | undefined>;
-  /** Validators run after CONFIG_VALIDATORS, once the schema accepts the config. */
+  /** Validators run after the registered ones (configValidators()), once the schema accepts the config. */
   validators?: readonly ConfigValidator[];
   /** Fields never expanded; defaults to RAW_TEXT_FIELDS. */
   rawTextFields?: readonly string[];
@@ -70,7 +70,7 @@ export async function loadConfig(path: string, options: LoadOptions = {}): Promi
     baseDir: resolve(listed.isDirectory ? path : dirname(path)),
     locate: merged.locate,
   };
-  const semantic = validateSemantics(loaded, [...CONFIG_VALIDATORS, ...(options.validators ?? [])]);
+  const semantic = validateSemantics(loaded, [...configValidators(), ...(options.validators ?? [])]);
   return semantic.length > 0 ? { ok: false, files, issues: sortIssues(semantic, files) } : loaded;
 }
 

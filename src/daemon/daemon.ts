@@ -1,6 +1,7 @@
 import { SystemClock, type Clock } from '../lib/clock.js';
 import type { Store } from '../store/index.js';
-import { loadConfig, formatIssue, type OpsConfig } from '../config/index.js';
+import { formatIssue, type OpsConfig } from '../config/index.js';
+import { loadOpsConfig } from './config.js';
 import { openConfiguredStore } from './store.js';
 import { OpsbookError } from '../lib/errors/index.js';
 import { createDaemonMetrics, type DaemonMetrics } from './metrics.js';
@@ -11,11 +12,34 @@ import type { ExecutionService } from '../executions/index.js';
 
 export interface DaemonOptions {
   configPath: string;
-  /** Run the operations pipeline (checks, alerts, incidents, escalation, outbox). Default true. */
-  operations?: boolean;
+  /**
+   * Run the operations pipeline (checks, alerts, incidents, escalation, outbox). Default true;
+   * `deferred`: the caller starts it with `startOperations()` (serve binds its port first).
+   */
+  operations?: boolean | 'deferred';
+  /** `serve --port/--host`: they win over `server:` at every load, and a default public_url follows them. */
+  server?: ServerOverrides;
   clock?: Clock;
   logger?: Logger;
   env?: NodeJS.ProcessEnv;
+}
+
+export interface ServerOverrides {
+  port?: number;
+  host?: string;
+}
+
+/** The config with `serve`'s flags applied; a public_url the config did not set names the flags' port and host. */
+export function withServerOverrides(config: OpsConfig, o: ServerOverrides | undefined): OpsConfig {
+  if (!o || (o.port === undefined && o.host === undefined)) return config;
+  const s = config.server;
+  const defaulted = s.public_url === defaultPublicUrl(s.host, s.port);
+  const server = { ...s, ...(o.port !== undefined ? { port: o.port } : {}), ...(o.host !== undefined ? { host: o.host } : {}) };
+  return { ...config, server: { ...server, public_url: defaulted ? defaultPublicUrl(server.host, server.port) : s.public_url } };
+}
+
+function defaultPublicUrl(host: string, port: number): string {
+  return `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`;
 }
 
 /** A long-running part of opsbook (scheduler, escalation timers, outbox worker…). */
@@ -51,6 +75,7 @@ export class Daemon {
   /** The running pipeline; absent when started with `operations: false`. */
   operations: Operations | undefined;
   private reloading: Promise<boolean> | undefined;
+  private serverOverrides: ServerOverrides | undefined;
 
   private constructor(
     readonly options: DaemonOptions,
@@ -62,6 +87,7 @@ export class Daemon {
     readonly clock: Clock,
     readonly logger: Logger,
   ) {
+    this.serverOverrides = options.server;
     this.metrics = createDaemonMetrics(VERSION);
     this.metrics.configLoadedAt.set(clock.now() / 1000);
     this.metrics.up.set(1);
@@ -70,7 +96,7 @@ export class Daemon {
   /** Loads and validates the config, opens the store and applies migrations. */
   static async start(options: DaemonOptions): Promise<Daemon> {
     const clock = options.clock ?? new SystemClock();
-    const loaded = await loadConfig(options.configPath, { env: options.env ?? process.env });
+    const loaded = await loadOpsConfig(options.configPath, { env: options.env ?? process.env });
     if (!loaded.ok) {
       const lines = loaded.issues.map(formatIssue).join('\n');
       throw new OpsbookError('OPSBOOK_E_CONFIG_INVALID', `config ${options.configPath} has ${loaded.issues.length} problem(s):\n${lines}`);
@@ -84,18 +110,35 @@ export class Daemon {
       await store.close();
       throw e;
     }
-    const daemon = new Daemon(options, loaded.config, loaded.files, loaded.baseDir, store, clock, logger);
+    const daemon = new Daemon(options, withServerOverrides(loaded.config, options.server), loaded.files, loaded.baseDir, store, clock, logger);
+    if (options.operations === 'deferred') return daemon;
     if (options.operations !== false) {
       try {
-        daemon.operations = await Operations.create(daemon);
-        await daemon.addComponent(daemon.operations);
+        await daemon.startOperations();
       } catch (e) {
         await store.close();
         throw e;
       }
-    }
-    logger.info({ config: loaded.files, store: store.location, dialect: store.dialect }, 'opsbook started');
+    } else daemon.logStarted();
     return daemon;
+  }
+
+  /** Starts the operations pipeline (once); `Daemon.start` does it unless told `operations: 'deferred'`. */
+  async startOperations(): Promise<void> {
+    if (this.operations) return;
+    this.operations = await Operations.create(this);
+    await this.addComponent(this.operations);
+    this.logStarted();
+  }
+
+  /** Serve's port changed after the start (`--port 0` bound a free one): the config and links follow. */
+  setServerOverrides(o: ServerOverrides): void {
+    this.serverOverrides = o;
+    this.config = withServerOverrides(this.config, o);
+  }
+
+  private logStarted(): void {
+    this.logger.info({ config: this.configFiles, store: this.store.location, dialect: this.store.dialect }, 'opsbook started');
   }
 
   /** The runbook execution service of the running pipeline. */
@@ -150,7 +193,7 @@ export class Daemon {
   }
 
   private async doReload(): Promise<boolean> {
-    const loaded = await loadConfig(this.options.configPath, { env: this.options.env ?? process.env });
+    const loaded = await loadOpsConfig(this.options.configPath, { env: this.options.env ?? process.env });
     if (!loaded.ok) {
       this.metrics.configReloads.inc({ result: 'rejected' });
       this.logger.error({ issues: loaded.issues.map(formatIssue) }, 'config reload rejected; keeping the running config');
@@ -159,9 +202,9 @@ export class Daemon {
     if (JSON.stringify(loaded.config.storage) !== JSON.stringify(this.config.storage)) {
       this.logger.warn('storage settings changed; they take effect on restart');
     }
-    this.config = loaded.config;
+    this.config = withServerOverrides(loaded.config, this.serverOverrides);
     this.configFiles = loaded.files;
-    for (const c of this.components) await c.reload?.(loaded.config);
+    for (const c of this.components) await c.reload?.(this.config);
     this.metrics.configReloads.inc({ result: 'applied' });
     this.metrics.configLoadedAt.set(this.clock.now() / 1000);
     this.logger.info({ config: loaded.files }, 'config reloaded');

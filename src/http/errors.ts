@@ -13,14 +13,21 @@ export const STATUS_BY_KIND: Record<ErrorKind, number> = {
 };
 
 export interface ErrorBody {
-  error: { code: string; message: string; path?: string };
+  /** `request_id` (internal errors only) names the log line holding the error's stack. */
+  error: { code: string; message: string; path?: string; request_id?: string };
 }
 
 export function errorHandler(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void {
   if (isOpsbookError(error)) {
     const body: ErrorBody = { error: { code: error.code, message: error.message } };
     if (error.location?.path) body.error.path = error.location.path;
-    void reply.status(STATUS_BY_KIND[error.kind]).send(body);
+    const status = STATUS_BY_KIND[error.kind];
+    if (status >= 500) {
+      // A coded failure on opsbook's side (store down, a broken invariant) is logged like any other.
+      request.log.error({ err: error }, 'request failed');
+      body.error.request_id = request.id;
+    }
+    void reply.status(status).send(body);
     return;
   }
   const fe = error as FastifyError;
@@ -36,5 +43,7 @@ export function errorHandler(error: FastifyError | Error, request: FastifyReques
     return;
   }
   request.log.error({ err: error }, 'request failed');
-  void reply.status(500).send({ error: { code: 'OPSBOOK_E_INTERNAL', message: 'internal error; see the opsbook log' } } satisfies ErrorBody);
+  void reply
+    .status(500)
+    .send({ error: { code: 'OPSBOOK_E_INTERNAL', message: `internal error; see the opsbook log for request ${request.id}`, request_id: request.id } } satisfies ErrorBody);
 }

@@ -5,7 +5,12 @@ import { VERSION } from '../daemon/index.js';
 type JsonObject = Record<string, unknown>;
 
 const errorSchema = z.object({
-  error: z.object({ code: z.string().describe('Stable code from the error catalogue'), message: z.string(), path: z.string().optional() }),
+  error: z.object({
+    code: z.string().describe('Stable code from the error catalogue'),
+    message: z.string(),
+    path: z.string().optional(),
+    request_id: z.string().optional().describe('Internal errors: the request id under which the opsbook log holds the error'),
+  }),
 });
 
 function schemaOf(s: z.ZodType, io: 'input' | 'output'): JsonObject {

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Daemon } from '../daemon/index.js';
 import { errorHandler } from './errors.js';
 import { registerHealthRoutes } from './routes/health.js';
@@ -43,8 +43,9 @@ declare module 'fastify' {
 /** Builds the HTTP app for a daemon. Tests call it in-process with `app.inject`. */
 export function buildServer(daemon: Daemon): FastifyInstance {
   const app = Fastify({
-    // The daemon logs what matters; per-request lines would drown the log at probe rates.
-    logger: false,
+    // The daemon's logger, so failed requests reach its log; per-request lines would drown it at probe rates.
+    loggerInstance: daemon.logger as FastifyBaseLogger,
+    disableRequestLogging: true,
     // In-flight requests finish on close; idle keep-alive sockets are closed straight away.
     forceCloseConnections: 'idle',
     bodyLimit: 1024 * 1024,

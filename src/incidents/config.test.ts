@@ -3,7 +3,7 @@ import { configLoader } from '../../test/support/config.js';
 
 const load = configLoader('opsbook-incidents-config');
 
-// The incidents validator is one of CONFIG_VALIDATORS, which every load runs.
+// The incidents validator is registered for every load through daemon/config.ts (test/support/config.ts loads that way).
 describe('rules:, severities:, maintenance:, silences: in ops.yaml', () => {
   it('loads a P0–P3 ladder, rules, windows and silences into the engine model', async () => {
     const r = await load('ok.yaml', `

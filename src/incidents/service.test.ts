@@ -139,6 +139,21 @@ describe('lifecycle', () => {
     expect(after.incident.state).toBe('triggered');
   });
 
+  it('an auto-resolved incident nobody touched is not recorded as acknowledged; a person resolving it is', async () => {
+    const auto = (await svc.onAlert(alert('firing', 'check:api-health', api, T0)))!;
+    await clock.advance(5 * MINUTE);
+    const resolved = (await svc.onAlert(alert('resolved', 'check:api-health', api, clock.now())))!;
+    expect(resolved.incident.state).toBe('resolved');
+    expect(resolved.incident.resolvedAt).toBe(clock.now());
+    expect(resolved.incident.acknowledgedAt).toBeUndefined();
+    expect((await svc.get(auto.incident.id)).acknowledgedAt).toBeUndefined();
+
+    const byHand = (await svc.onAlert(alert('firing', 'check:db-pool', db, clock.now())))!;
+    await clock.advance(3 * MINUTE);
+    const closed = await svc.resolve(byHand.incident.id, ana, 'restarted the pool');
+    expect(closed.incident.acknowledgedAt).toBe(clock.now());
+  });
+
   it('re-opens on recurrence within the window, and opens a new incident after it', async () => {
     const r = (await svc.onAlert(alert('firing', 'check:api-health', api, T0)))!;
     await svc.onAlert(alert('resolved', 'check:api-health', api, T0 + MINUTE));

@@ -17,6 +17,7 @@ import {
   listIncidents,
   listIncidentsOpenedBetween,
   listTimeline,
+  updateTimelineRow,
   updateIncident,
   upsertIncidentAlert,
   type IncidentListFilter,
@@ -296,7 +297,9 @@ export class IncidentService extends IncidentCore {
     await updateIncident(trx, incident.id, {
       state: to,
       updated_at: now,
-      ...(incident.acknowledgedAt === undefined && to !== 'reviewed' ? { acknowledged_at: now } : {}),
+      // A person's first move counts as their acknowledgement; opsbook's own (an auto-resolve) does not,
+      // or time-to-acknowledge would read as the time the alerts took to clear.
+      ...(incident.acknowledgedAt === undefined && to !== 'reviewed' && actor.via !== 'system' ? { acknowledged_at: now } : {}),
       ...(to === 'resolved' ? { resolved_at: now } : {}),
     });
     await this.note(trx, incident.id, now, 'status', actor.name, `${incident.state} → ${to}${note ? `: ${note}` : ''}`, { from: incident.state, to, ...(note ? { note } : {}) });
@@ -332,6 +335,21 @@ export class IncidentService extends IncidentCore {
     return this.write(async (trx) => {
       await this.mustGet(trx, id);
       return this.note(trx, id, entry.at ?? this.clock.now(), entry.kind, entry.actor, entry.text, entry.data ?? {});
+    }, () => undefined);
+  }
+
+  /**
+   * Writes the one timeline line of something that goes on happening (a delivery and its retries):
+   * the first call appends it, later calls with the same `line` key rewrite its text and data.
+   */
+  putTimelineEntry(id: string, line: string, entry: { kind: TimelineKind; actor: string; text: string; data?: Record<string, unknown> }): Promise<TimelineEntry> {
+    return this.write(async (trx) => {
+      await this.mustGet(trx, id);
+      const data = { ...(entry.data ?? {}), line };
+      const existing = (await listTimeline(trx, id)).find((r) => r.kind === entry.kind && (JSON.parse(r.data) as { line?: unknown }).line === line);
+      if (!existing) return this.note(trx, id, this.clock.now(), entry.kind, entry.actor, entry.text, data);
+      await updateTimelineRow(trx, existing.id, { text: entry.text, data: JSON.stringify(data) });
+      return timelineFromRow({ ...existing, text: entry.text, data: JSON.stringify(data) });
     }, () => undefined);
   }
 

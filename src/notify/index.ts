@@ -13,6 +13,7 @@ export type {
 export { enqueueNotification, signalOutbox, onOutboxSignal, notificationOf } from './enqueue.js';
 export { OutboxWorker, type OutboxWorkerOptions, type SettledAttempt } from './worker.js';
 export { listDeadLetters, redriveDeadLetter } from './dead-letters.js';
+export { cancelPages, PAGE_EVENTS } from './cancel.js';
 export { backoffCeiling, nextRetry, type RetryPolicy } from './backoff.js';
 export {
   createActionToken,

@@ -1,7 +1,10 @@
 /** `slos:` in ops.yaml: defaults, objectives, windows, and located reference errors. */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../config/index.js';
+import { loadConfig, registerConfigValidators } from '../config/index.js';
+import { slosReferencesValidator } from './config-validator.js';
+
+registerConfigValidators(slosReferencesValidator);
 import { configDir } from '../config/test-support.js';
 import { slosFromConfig } from './index.js';
 

@@ -97,7 +97,7 @@ describe('outbox under kill -9', () => {
 
       const rows = await listOutbox(store.db);
       expect(rows).toHaveLength(TOTAL);
-      expect(await countOutbox(store.db)).toEqual({ pending: 0, delivering: 0, delivered: TOTAL, dead: 0 });
+      expect(await countOutbox(store.db)).toEqual({ pending: 0, delivering: 0, delivered: TOTAL, dead: 0, cancelled: 0 });
 
       // Every request is signed; an accepted one is a delivery.
       const wh = new Webhook(secret);

@@ -3,7 +3,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
-import { loadConfig, type ConfigLoadResult } from '../../src/config/index.js';
+import type { ConfigLoadResult } from '../../src/config/index.js';
+import { loadOpsConfig } from '../../src/daemon/config.js';
 
 /**
  * `load(name, yaml)`: writes `yaml` as `name` in a temp folder (made before the suite's tests,
@@ -20,6 +21,6 @@ export function configLoader(prefix: string): (name: string, yaml: string) => Pr
   return async (name, yaml) => {
     const file = join(dir!, name);
     await writeFile(file, yaml);
-    return loadConfig(file, { env: {} });
+    return loadOpsConfig(file, { env: {} });
   };
 }

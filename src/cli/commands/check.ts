@@ -1,4 +1,5 @@
-import { formatIssue, loadConfig, type OpsConfig } from '../../config/index.js';
+import { formatIssue, type OpsConfig } from '../../config/index.js';
+import { loadOpsConfig } from '../../daemon/config.js';
 import type { CheckConfig } from '../../config/schema/checks.js';
 import { SystemClock } from '../../lib/clock.js';
 import { formatDuration } from '../../lib/duration.js';
@@ -12,7 +13,7 @@ const CONFIG_HELP = 'ops.yaml or a directory of YAML files (default: $OPSBOOK_CO
 
 async function load(flag: string | undefined, env: NodeJS.ProcessEnv): Promise<{ config: OpsConfig; path: string }> {
   const path = resolveConfigPath(flag, env);
-  const loaded = await loadConfig(path, { env });
+  const loaded = await loadOpsConfig(path, { env });
   if (!loaded.ok) {
     throw new OpsbookError('OPSBOOK_E_CONFIG_INVALID', `config ${path} has ${loaded.issues.length} problem(s):\n${loaded.issues.map(formatIssue).join('\n')}`);
   }

@@ -1,5 +1,6 @@
 import { Temporal } from 'temporal-polyfill';
-import { formatIssue, loadConfig } from '../../config/index.js';
+import { formatIssue } from '../../config/index.js';
+import { loadOpsConfig } from '../../daemon/config.js';
 import { parseDuration } from '../../lib/duration.js';
 import { SystemClock } from '../../lib/clock.js';
 import { OpsbookError } from '../../lib/errors/index.js';
@@ -43,7 +44,7 @@ export const registerOncall: RegisterCommands = (program, io) => {
         return;
       }
       const path = resolveConfigPath(opts.config, io.env);
-      const loaded = await loadConfig(path, { env: io.env });
+      const loaded = await loadOpsConfig(path, { env: io.env });
       if (!loaded.ok) {
         throw new OpsbookError('OPSBOOK_E_CONFIG_INVALID', `config ${path} has ${loaded.issues.length} problem(s):\n${loaded.issues.map(formatIssue).join('\n')}`);
       }

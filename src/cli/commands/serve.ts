@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import { OpsbookError } from '../../lib/errors/index.js';
 import type { RegisterCommands } from '../context.js';
 import { resolveConfigPath } from '../local.js';
@@ -19,16 +20,40 @@ export const registerServe: RegisterCommands = (program, io) => {
       }
       const { Daemon, installSignalHandlers, watchConfigFiles } = await import('../../daemon/index.js');
       const { buildServer } = await import('../../http/index.js');
-      const daemon = await Daemon.start({ configPath: resolveConfigPath(opts.config, io.env), env: io.env });
+      const server = { ...(port !== undefined ? { port } : {}), ...(opts.host !== undefined ? { host: opts.host } : {}) };
+      // The port is bound before anything runs: a taken port stops the start with nothing probed or sent.
+      const daemon = await Daemon.start({ configPath: resolveConfigPath(opts.config, io.env), env: io.env, operations: 'deferred', server });
       const app = buildServer(daemon);
+      const { host, port: wanted } = daemon.config.server;
+      let address: string;
+      try {
+        address = await app.listen({ port: wanted, host });
+      } catch (e) {
+        await app.close().catch(() => undefined);
+        await daemon.close();
+        throw listenError(e, host, wanted);
+      }
+      const bound = (app.server.address() as AddressInfo).port;
+      // `--port 0` takes a free port: links in notifications name the one taken.
+      if (bound !== wanted) daemon.setServerOverrides({ ...server, port: bound });
       daemon.addCloser('http', () => app.close());
+      try {
+        await daemon.startOperations();
+      } catch (e) {
+        await daemon.close();
+        throw e;
+      }
       installSignalHandlers(daemon);
       if (opts.watch) {
         const unwatch = watchConfigFiles(daemon);
         daemon.addCloser('config-watch', async () => unwatch());
       }
-      const host = opts.host ?? daemon.config.server.host;
-      const address = await app.listen({ port: port ?? daemon.config.server.port, host });
       daemon.logger.info({ address, public_url: daemon.config.server.public_url }, 'listening');
     });
 };
+
+function listenError(e: unknown, host: string, port: number): OpsbookError {
+  const code = (e as NodeJS.ErrnoException).code;
+  const why = code === 'EADDRINUSE' ? 'the port is already in use' : code === 'EACCES' ? 'permission denied' : code === 'EADDRNOTAVAIL' ? 'no such address on this machine' : (e as Error).message;
+  return new OpsbookError('OPSBOOK_E_LISTEN', `cannot listen on ${host}:${port}: ${why} (choose another with server.port or --port)`);
+}

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
-import { formatIssue, loadConfig, type OpsConfig } from '../../config/index.js';
+import { formatIssue, type OpsConfig } from '../../config/index.js';
+import { loadOpsConfig } from '../../daemon/config.js';
 import type { RegisterCommands } from '../context.js';
 
 /** `opsbook validate [PATH]`: every problem at once, each with its file:line and config path. */
@@ -11,7 +12,7 @@ export const registerValidate: RegisterCommands = (program, io) => {
     .option('--json', 'print the result as JSON')
     .action(async (pathArg: string | undefined, opts: { json?: boolean }) => {
       const path = pathArg ?? defaultConfigPath();
-      const result = await loadConfig(path, { env: io.env });
+      const result = await loadOpsConfig(path, { env: io.env });
       if (opts.json) {
         io.out(
           JSON.stringify(

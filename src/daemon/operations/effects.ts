@@ -1,9 +1,9 @@
 import type { Transaction } from 'kysely';
 import { incidentFromRow, type Incident, type IncidentEffect, type IncidentService } from '../../incidents/index.js';
-import { enqueueNotification, getOutbox, signalOutbox, type SettledAttempt } from '../../notify/index.js';
+import { cancelPages, enqueueNotification, getOutbox, signalOutbox, type OutboxRow, type SettledAttempt } from '../../notify/index.js';
 import type { EscalationDriver, EscalationNotice } from '../../oncall/index.js';
 import { findIncident, type Database } from '../../store/index.js';
-import type { OperationsHost } from './operations.js';
+import type { OperationsHost } from './host.js';
 import { enqueueNotice, notificationIncident, policyChannels, policyFor, type TimelineNote } from './paging.js';
 
 /**
@@ -16,7 +16,7 @@ export class IncidentEffects {
   private pendingNotes: TimelineNote[] = [];
 
   constructor(
-    private readonly host: Pick<OperationsHost, 'store' | 'clock' | 'config'>,
+    private readonly host: Pick<OperationsHost, 'store' | 'clock' | 'config' | 'logger'>,
     private readonly incidents: IncidentService,
     private readonly escalations: EscalationDriver,
   ) {}
@@ -49,6 +49,8 @@ export class IncidentEffects {
         return;
       }
       case 'stop_escalation': {
+        // Someone answered: pages still retrying would reach on-call stale once the channel recovers.
+        await this.cancelStalePages(incident.id, `incident ${effect.reason}`);
         // Status updates go only where someone was paged: an incident whose page a window held
         // back and that resolved inside it stays quiet.
         if (await this.escalations.stop(incident.id, effect.reason, effect.by, store.db)) {
@@ -70,20 +72,43 @@ export class IncidentEffects {
   private async toChannels(channelIds: string[], incident: Incident, event: 'incident.triggered' | 'incident.acknowledged' | 'incident.resolved' | 'incident.reopened'): Promise<void> {
     if (channelIds.length === 0) return;
     const { store, clock, config } = this.host;
+    const created: string[] = [];
     await store.db.transaction().execute(async (trx) => {
       for (const channelId of channelIds) {
-        await enqueueNotification(trx, clock, {
+        const row = await enqueueNotification(trx, clock, {
           channelId,
           event,
           incident: notificationIncident(config, incident),
           dedupKey: `${incident.id}/${event}/${incident.updatedAt}/${channelId}`,
         });
+        if (row.created) created.push(channelId);
       }
     });
     signalOutbox();
-    for (const channelId of channelIds) {
+    // One line per outbox row: a second call for the same update (the resolve's stop and its
+    // notify both ask) finds the row there and says nothing more.
+    for (const channelId of created) {
       await this.incidents.addTimelineEntry(incident.id, { kind: 'notification', actor: 'system:notify', text: `${event.replace('incident.', '')} update sent to channel ${channelId}`, data: { channel: channelId, event } });
     }
+  }
+
+  private async cancelStalePages(incidentId: string, reason: string): Promise<void> {
+    for (const row of await cancelPages(this.host.store, this.host.clock, incidentId, reason)) {
+      await this.deliveryLine(row, `cancelled after ${attempts(row.attempts)} (${reason})`, { attempts: row.attempts, result: 'cancelled' });
+    }
+  }
+
+  /** The one timeline line of a delivery, rewritten as its attempts go on. */
+  private async deliveryLine(row: Pick<OutboxRow, 'id' | 'incident_id' | 'event' | 'channel_id'>, what: string, data: Record<string, unknown>): Promise<void> {
+    if (!row.incident_id) return;
+    await this.incidents
+      .putTimelineEntry(row.incident_id, `delivery:${row.id}`, {
+        kind: 'delivery',
+        actor: 'system:notify',
+        text: `${row.event} to ${row.channel_id}: ${what}`,
+        data: { outbox_id: row.id, channel: row.channel_id, ...data },
+      })
+      .catch((err: unknown) => this.host.logger.error({ err, incident: row.incident_id }, 'timeline line for a delivery could not be written'));
   }
 
   /** Work that must not run inside a transaction: timeline lines for pages, waking the outbox. */
@@ -91,24 +116,25 @@ export class IncidentEffects {
     signalOutbox();
     const notes = this.pendingNotes.splice(0);
     for (const n of notes) {
-      await this.incidents.addTimelineEntry(n.incidentId, { kind: n.kind, actor: 'system:escalation', text: n.text, data: n.data }).catch(() => {});
+      await this.incidents
+        .addTimelineEntry(n.incidentId, { kind: n.kind, actor: 'system:escalation', text: n.text, data: n.data })
+        .catch((err: unknown) => this.host.logger.error({ err, incident: n.incidentId }, 'timeline line for a page could not be written'));
     }
   }
 
-  /** A delivery attempt settled: its outcome goes on the incident's timeline. */
+  /** A delivery attempt settled: its delivery's one timeline line says how it stands, with the count. */
   async recordDelivery(e: SettledAttempt): Promise<void> {
+    // An attempt that no longer held its row (cancelled meanwhile, or taken over) changes nothing.
+    if (!e.moved) return;
     const row = await getOutbox(this.host.store.db, e.id);
     if (!row?.incident_id) return;
-    const what = e.outcome.ok ? 'delivered' : e.result.state === 'dead' ? 'failed for good (dead letter)' : 'failed, will retry';
     const status = 'status' in e.outcome && e.outcome.status !== undefined ? ` (HTTP ${e.outcome.status})` : '';
-    await this.incidents
-      .addTimelineEntry(row.incident_id, {
-        kind: 'delivery',
-        actor: 'system:notify',
-        text: `${row.event} to ${e.channelId}: attempt ${e.attempt} ${what}${status}`,
-        data: { outbox_id: e.id, channel: e.channelId, attempt: e.attempt, result: e.result.state },
-      })
-      .catch(() => {});
+    const what = e.outcome.ok
+      ? `delivered${e.attempt > 1 ? ` after ${attempts(e.attempt)}` : ''}${status}`
+      : e.result.state === 'dead'
+        ? `failed for good after ${attempts(e.attempt)} (dead letter)${status}`
+        : `${attempts(e.attempt)}, failing, will retry${status}`;
+    await this.deliveryLine(row, what, { attempts: e.attempt, result: e.result.state });
   }
 
   /** Open incidents whose escalation never started (a crash between the incident and its escalation). */
@@ -121,4 +147,8 @@ export class IncidentEffects {
       await this.apply({ kind: 'start_escalation', incidentId: incident.id, severity: incident.severity, openedAt: incident.openedAt, ...(incident.responseDueAt ? { responseDueAt: incident.responseDueAt } : {}) });
     }
   }
+}
+
+function attempts(n: number): string {
+  return n === 1 ? '1 attempt' : `${n} attempts`;
 }

@@ -1,2 +1,3 @@
 export { Operations, type OperationsEvent } from './operations.js';
+export type { OperationsHost } from './host.js';
 export { incidentUrl, notificationIncident, policyFor } from './paging.js';

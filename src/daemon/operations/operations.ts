@@ -9,8 +9,7 @@ import { isOpsbookError } from '../../lib/errors/index.js';
 import { ExecutionService, loadConfiguredRunbooks, ProcedureScheduler, storeIncidentLink, type UnattendedRun } from '../../executions/index.js';
 import { OPEN_STATES, SeverityLadder } from '../../incidents/index.js';
 import { SloEvaluator, slosFromConfig } from '../../slos/index.js';
-import type { Daemon } from '../daemon.js';
-import type { DaemonMetrics } from '../metrics.js';
+import type { OperationsHost } from './host.js';
 import { IncidentEffects } from './effects.js';
 import { FiringAlerts } from './firing-alerts.js';
 
@@ -37,12 +36,6 @@ export type OperationsEvent =
   | { type: 'check'; result: CheckResult }
   | { type: 'incident'; incident: Incident };
 
-/** What the pipeline needs of its daemon; `opsbook test` supplies its own on a simulated clock. */
-export type OperationsHost = Pick<Daemon, 'store' | 'clock' | 'config' | 'logger'> & {
-  metrics: Pick<DaemonMetrics, 'registry'>;
-  /** The config directory; without it runbooks are not read and nothing runs procedures. */
-  baseDir?: string;
-};
 
 export interface OperationsOptions {
   /** Run the checks on their schedule (default true). Off, results come only from `injectCheckResult`. */
@@ -358,17 +351,30 @@ export class Operations {
     if (due === undefined || this.stopping) return;
     this.cancelReleaseTimer = this.daemon.clock.at(due, () => {
       void this.enqueue(async () => {
-        const effects = await this.incidents.releaseHeld();
-        // A page held back by a window starts its response clock when it goes out, not when the
-        // incident opened: otherwise the first step and the response-target escalation would
-        // fire in the same minute.
-        const released = new Set(effects.filter((e) => e.kind === 'notify' && e.event === 'released').map((e) => e.incidentId));
-        for (const e of effects) {
-          await this.effects.apply(e.kind === 'start_escalation' && released.has(e.incidentId) ? this.restartedAt(e) : e);
-        }
+        await this.applyReleased(await this.incidents.releaseHeld());
         await this.armReleaseTimer();
       });
     });
+  }
+
+  /** Ends a runtime silence now; the pages it held go out (or are dropped) as its `on_end` says. */
+  expireSilence(id: string, actor: Actor): Promise<IncidentEffect[]> {
+    return this.enqueue(async () => {
+      const effects = await this.incidents.expireSilence(id, actor);
+      await this.applyReleased(effects);
+      await this.armReleaseTimer();
+      return effects;
+    });
+  }
+
+  private async applyReleased(effects: IncidentEffect[]): Promise<void> {
+    // A page held back by a window starts its response clock when it goes out, not when the
+    // incident opened: otherwise the first step and the response-target escalation would
+    // fire in the same minute.
+    const released = new Set(effects.filter((e) => e.kind === 'notify' && e.event === 'released').map((e) => e.incidentId));
+    for (const e of effects) {
+      await this.effects.apply(e.kind === 'start_escalation' && released.has(e.incidentId) ? this.restartedAt(e) : e);
+    }
   }
 
   private async applyEffects(result: IncidentResult): Promise<void> {

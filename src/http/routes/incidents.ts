@@ -158,7 +158,7 @@ export function incidentRoutes(daemon: Daemon): RouteTable {
       tags: ['silences'],
       params: idParams,
       response: z.object({ effects: z.array(incidentEffect) }),
-      handler: async ({ params, actor }) => ({ effects: await ops().incidents.expireSilence(params.id, actor!) }),
+      handler: async ({ params, actor }) => ({ effects: await ops().expireSilence(params.id, actor!) }),
     }),
   ];
 }

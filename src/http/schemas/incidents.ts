@@ -66,7 +66,7 @@ export const delivery = z.object({
   incident_id: z.string().nullable(),
   attempt: z.number().int(),
   at: z.number(),
-  outcome: z.string().describe('delivered | retry | dead | superseded'),
+  outcome: z.string().describe('delivered | retry | dead | superseded | cancelled'),
   status_code: z.number().int().nullable(),
   error: z.string().nullable(),
   detail: z.string().nullable(),

@@ -85,6 +85,7 @@ export const ERROR_CATALOGUE = {
   OPSBOOK_E_CSRF_INVALID: { kind: 'forbidden', summary: 'A request with a session cookie lacks the session’s CSRF token (form field _csrf or X-CSRF-Token header).' },
 
   // cli/ and http/
+  OPSBOOK_E_LISTEN: { kind: 'unavailable', summary: '`opsbook serve` cannot bind its HTTP port: already in use, not permitted, or no such address.' },
   OPSBOOK_E_USAGE: { kind: 'invalid', summary: 'A command-line flag or argument is missing or malformed.' },
   OPSBOOK_E_REQUEST_INVALID: { kind: 'invalid', summary: 'An API request body or query does not match its schema.' },
   OPSBOOK_E_NOT_FOUND: { kind: 'not_found', summary: 'The requested object does not exist.' },

@@ -80,7 +80,11 @@ export async function buildReport(store: Store, config: OpsConfig, period: Repor
     const ack = rows.filter((i) => i.acknowledged_at !== null).map((i) => Number(i.acknowledged_at) - Number(i.opened_at));
     const res = rows.filter((i) => i.resolved_at !== null).map((i) => Number(i.resolved_at) - Number(i.opened_at));
     const inTarget = rows.filter((i) => i.acknowledged_at !== null && (i.response_due_at === null || Number(i.acknowledged_at) <= Number(i.response_due_at))).length;
-    const missed = rows.filter((i) => i.response_due_at !== null && (i.acknowledged_at === null ? Number(i.response_due_at) < now : Number(i.acknowledged_at) > Number(i.response_due_at))).length;
+    // Unacknowledged, an incident missed its target only if it was still open when the target passed
+    // (one that resolved by itself earlier needed nobody).
+    const missed = rows.filter(
+      (i) => i.response_due_at !== null && (i.acknowledged_at === null ? Number(i.response_due_at) < Number(i.resolved_at ?? now) : Number(i.acknowledged_at) > Number(i.response_due_at)),
+    ).length;
     bySeverity.push({
       severity: sev.id,
       name: sev.name,

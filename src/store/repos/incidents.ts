@@ -136,6 +136,11 @@ export async function appendTimelineRow(db: Db, row: Omit<TimelineRow, 'seq'>): 
   return full;
 }
 
+/** Rewrites a timeline entry's text and data in place (its time and place in the order stay). */
+export async function updateTimelineRow(db: Db, id: string, change: Pick<TimelineRow, 'text' | 'data'>): Promise<void> {
+  await db.updateTable('incident_timeline').set(change).where('id', '=', id).execute();
+}
+
 /** An incident's timeline in time order (entries at the same instant in the order written). */
 export async function listTimeline(db: Db, incidentId: string): Promise<TimelineRow[]> {
   return db.selectFrom('incident_timeline').selectAll().where('incident_id', '=', incidentId).orderBy('at').orderBy('seq').execute();

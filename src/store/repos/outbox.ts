@@ -143,9 +143,65 @@ export async function listOutbox(
 /** Counts of rows per status, for metrics and `opsbook notify status`. */
 export async function countOutbox(db: Kysely<Database>): Promise<Record<OutboxRow['status'], number>> {
   const rows = await db.selectFrom('outbox').select((eb) => ['status', eb.fn.countAll().as('n')]).groupBy('status').execute();
-  const out = { pending: 0, delivering: 0, delivered: 0, dead: 0 };
+  const out = { pending: 0, delivering: 0, delivered: 0, dead: 0, cancelled: 0 };
   for (const r of rows) out[r.status] = Number(r.n);
   return out;
+}
+
+export interface CancelOutbox {
+  incidentId: string;
+  /** Only rows of these events (the pages) are cancelled; status updates go on. */
+  events: readonly string[];
+  at: number;
+  reason: string;
+  /** Ids for the delivery-log lines, one per cancelled row. */
+  newDeliveryId: () => string;
+}
+
+/**
+ * Calls off an incident's rows of `events` not yet through (pending, or delivering: an attempt in
+ * flight then settles as `superseded`), in one transaction, logging a `cancelled` line for each in
+ * the delivery log. Returns the rows as they were before.
+ */
+export async function cancelIncidentOutbox(db: Kysely<Database>, c: CancelOutbox): Promise<OutboxRow[]> {
+  if (c.events.length === 0) return [];
+  return db.transaction().execute(async (trx) => {
+    const rows = await trx
+      .selectFrom('outbox')
+      .selectAll()
+      .where('incident_id', '=', c.incidentId)
+      .where('event', 'in', [...c.events])
+      .where('status', 'in', ['pending', 'delivering'])
+      .execute();
+    const cancelled: OutboxRow[] = [];
+    for (const row of rows) {
+      const r = await trx
+        .updateTable('outbox')
+        .set({ status: 'cancelled', due_at: null, lease_owner: null, last_error: c.reason })
+        .where('id', '=', row.id)
+        .where('status', '=', row.status)
+        .executeTakeFirst();
+      if (Number(r.numUpdatedRows) === 0) continue;
+      cancelled.push(row);
+      await trx
+        .insertInto('deliveries')
+        .values({
+          id: c.newDeliveryId(),
+          outbox_id: row.id,
+          channel_id: row.channel_id,
+          incident_id: row.incident_id,
+          attempt: row.attempts,
+          at: c.at,
+          outcome: 'cancelled',
+          status_code: null,
+          error: c.reason,
+          detail: null,
+          duration_ms: 0,
+        })
+        .execute();
+    }
+    return cancelled;
+  });
 }
 
 /**

@@ -1,6 +1,7 @@
 /** Row types of the notification outbox. Instants are epoch milliseconds; JSON is stored as text. */
 
-export type OutboxStatus = 'pending' | 'delivering' | 'delivered' | 'dead';
+/** `cancelled`: a page no longer needed (its incident was acknowledged or resolved) before it got through. */
+export type OutboxStatus = 'pending' | 'delivering' | 'delivered' | 'dead' | 'cancelled';
 
 /**
  * One notification to one channel. The row id (`msg_…`) is the `webhook-id` receivers dedupe on;
@@ -42,7 +43,7 @@ export interface DeliveriesTable {
   incident_id: string | null;
   attempt: number;
   at: number;
-  /** delivered | retry | dead | superseded (the lease had passed to another worker). */
+  /** delivered | retry | dead | superseded (the lease had passed to another worker) | cancelled (no attempt: the page was called off). */
   outcome: string;
   status_code: number | null;
   error: string | null;

@@ -1,5 +1,4 @@
 import { activeOccurrence, type Matcher } from '../../../incidents/index.js';
-import { listLiveSilences } from '../../../store/index.js';
 import { when } from '../components.js';
 import { incidentReader } from '../data/incidents.js';
 import { html, type Html } from '../html.js';
@@ -20,11 +19,8 @@ export function maintenanceRoutes(): UiRoute[] {
       handler: async ({ daemon, session, actor }) => {
         const now = daemon.clock.now();
         const windows = daemon.config.maintenance;
-        const runtime = (await listLiveSilences(daemon.store.db, now)).map((r) => ({
-          id: r.id, matchers: JSON.parse(r.matchers) as Matcher[], startsAt: Number(r.starts_at), endsAt: Number(r.ends_at), createdBy: r.created_by, comment: r.comment, origin: 'runtime' as const,
-        }));
-        const configured = daemon.config.silences.filter((s) => s.endsAt > now).map((s) => ({ ...s, origin: 'config' as const }));
-        const silences = [...configured, ...runtime];
+        // The silence book reads the stored rows (their matchers column holds more than the list).
+        const silences = await incidentReader(daemon).silences.live(now);
         const canChange = actor!.role !== 'viewer';
         return page(daemon, {
           title: 'Maintenance & silences',
@@ -84,7 +80,9 @@ ${canChange
       access: 'responder',
       summary: 'End a runtime silence early (form).',
       handler: async ({ daemon, params, actor }) => {
-        await incidentReader(daemon).expireSilence(params.id ?? '', actor!);
+        // Through the pipeline when it runs, so the pages the silence held go out.
+        if (daemon.operations) await daemon.operations.expireSilence(params.id ?? '', actor!);
+        else await incidentReader(daemon).expireSilence(params.id ?? '', actor!);
         return { redirect: '/maintenance#h-silences' };
       },
     },

@@ -1,0 +1,20 @@
+import type { OpsConfig } from '../../config/index.js';
+import type { Clock } from '../../lib/clock.js';
+import type { Store } from '../../store/index.js';
+import type { Logger } from '../logger.js';
+import type { DaemonMetrics } from '../metrics.js';
+
+/**
+ * What the pipeline needs of the process it runs in: the daemon supplies it, and `opsbook test`
+ * its own on a simulated clock. An interface, so the pipeline never imports the daemon.
+ */
+export interface OperationsHost {
+  readonly store: Store;
+  readonly clock: Clock;
+  /** The running config; a reload replaces it. */
+  readonly config: OpsConfig;
+  readonly logger: Logger;
+  readonly metrics: Pick<DaemonMetrics, 'registry'>;
+  /** The config directory; without it runbooks are not read and nothing runs procedures. */
+  readonly baseDir?: string;
+}

@@ -1,0 +1,27 @@
+/**
+ * Imports in src/ point one way (cli/http → daemon → domains → store/lib): no module reaches itself
+ * through its imports, type-only imports included.
+ */
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../support/cli.js';
+import { importCycles, importGraph } from './import-graph.js';
+
+const SRC = path.join(REPO_ROOT, 'src');
+
+describe('the import graph of src/', () => {
+  it('has no cycle', () => {
+    const cycles = importCycles(importGraph(SRC)).map((group) => group.map((f) => path.relative(SRC, f)).join(' ↔ '));
+    expect(cycles).toEqual([]);
+  });
+
+  it('is read from every kind of import (the check sees a cycle when there is one)', () => {
+    const a = path.join(SRC, 'a.ts');
+    const b = path.join(SRC, 'b.ts');
+    expect(importCycles(new Map([[a, [b]], [b, [a]]]))).toEqual([[a, b]]);
+    const graph = importGraph(SRC);
+    // A type-only import, a re-export and a dynamic import all count as edges.
+    expect(graph.get(path.join(SRC, 'daemon/index.ts'))).toContain(path.join(SRC, 'daemon/daemon.ts'));
+    expect(graph.get(path.join(SRC, 'cli/commands/serve.ts'))).toContain(path.join(SRC, 'daemon/index.ts'));
+  });
+});

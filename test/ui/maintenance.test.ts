@@ -1,0 +1,44 @@
+/**
+ * The Maintenance page after a silence is created from its own form: the page still answers, and
+ * lists the silence with its matcher; expiring it from the page takes it off the list.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { form, signIn, startUi, type SignedIn, type UiHarness } from './support.js';
+
+let h: UiHarness;
+let responder: SignedIn;
+
+beforeAll(async () => {
+  h = await startUi();
+  responder = await signIn(h.app, 'responder-user');
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+describe('the Maintenance page with a runtime silence', () => {
+  it('lists a silence created from its form, and expiring it removes it', async () => {
+    const created = await h.app.inject({
+      method: 'POST',
+      url: '/maintenance/silences',
+      ...form({ label: 'check', value: 'opsbook-ready', hours: '2', comment: 'x', _csrf: responder.csrf }),
+      headers: { ...form({}).headers, cookie: responder.cookie, 'x-csrf-token': responder.csrf },
+    });
+    expect(created.statusCode).toBe(303);
+    const page = await h.app.inject({ url: '/maintenance', headers: { cookie: responder.cookie } });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('<code>check=opsbook-ready</code>');
+    const id = /action="\/maintenance\/silences\/([^/"]+)\/expire"/.exec(page.body)?.[1];
+    expect(id).toBeDefined();
+    const expired = await h.app.inject({
+      method: 'POST',
+      url: `/maintenance/silences/${id}/expire`,
+      ...form({ _csrf: responder.csrf }),
+      headers: { ...form({}).headers, cookie: responder.cookie, 'x-csrf-token': responder.csrf },
+    });
+    expect(expired.statusCode).toBe(303);
+    const after = await h.app.inject({ url: '/maintenance', headers: { cookie: responder.cookie } });
+    expect(after.statusCode).toBe(200);
+    expect(after.body).not.toContain('check=opsbook-ready');
+  });
+});
