@@ -8,6 +8,7 @@ import { heartbeatKind } from './heartbeat/index.js';
 import { httpKind } from './http/index.js';
 import { jsonKind } from './json/index.js';
 import { metricsKind } from './metrics/index.js';
+import { mysqlKind } from './mysql/index.js';
 import { postgresKind } from './postgres/index.js';
 import { redisKind } from './redis/index.js';
 import { tcpKind } from './tcp/index.js';
@@ -26,6 +27,7 @@ export const CHECK_KINDS = {
   command: commandKind,
   file: fileKind,
   heartbeat: heartbeatKind,
+  mysql: mysqlKind,
 } as const;
 
 export type CheckKindName = keyof typeof CHECK_KINDS;
