@@ -10,6 +10,7 @@ import { jsonKind } from './json/index.js';
 import { metricsKind } from './metrics/index.js';
 import { mysqlKind } from './mysql/index.js';
 import { postgresKind } from './postgres/index.js';
+import { rabbitmqKind } from './rabbitmq/index.js';
 import { redisKind } from './redis/index.js';
 import { tcpKind } from './tcp/index.js';
 import { tlsKind } from './tls/index.js';
@@ -28,6 +29,7 @@ export const CHECK_KINDS = {
   file: fileKind,
   heartbeat: heartbeatKind,
   mysql: mysqlKind,
+  rabbitmq: rabbitmqKind,
 } as const;
 
 export type CheckKindName = keyof typeof CHECK_KINDS;
