@@ -9,6 +9,7 @@ import { httpKind } from './http/index.js';
 import { jsonKind } from './json/index.js';
 import { metricsKind } from './metrics/index.js';
 import { mysqlKind } from './mysql/index.js';
+import { natsKind } from './nats/index.js';
 import { postgresKind } from './postgres/index.js';
 import { rabbitmqKind } from './rabbitmq/index.js';
 import { redisKind } from './redis/index.js';
@@ -30,6 +31,7 @@ export const CHECK_KINDS = {
   heartbeat: heartbeatKind,
   mysql: mysqlKind,
   rabbitmq: rabbitmqKind,
+  nats: natsKind,
 } as const;
 
 export type CheckKindName = keyof typeof CHECK_KINDS;
