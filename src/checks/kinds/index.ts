@@ -8,6 +8,7 @@ import { heartbeatKind } from './heartbeat/index.js';
 import { httpKind } from './http/index.js';
 import { jsonKind } from './json/index.js';
 import { metricsKind } from './metrics/index.js';
+import { mongodbKind } from './mongodb/index.js';
 import { mysqlKind } from './mysql/index.js';
 import { natsKind } from './nats/index.js';
 import { postgresKind } from './postgres/index.js';
@@ -32,6 +33,7 @@ export const CHECK_KINDS = {
   mysql: mysqlKind,
   rabbitmq: rabbitmqKind,
   nats: natsKind,
+  mongodb: mongodbKind,
 } as const;
 
 export type CheckKindName = keyof typeof CHECK_KINDS;
