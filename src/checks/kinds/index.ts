@@ -1,4 +1,5 @@
 import type { CheckKind } from '../types.js';
+import { celeryKind } from './celery/index.js';
 import { commandKind } from './command/index.js';
 import { dnsKind } from './dns/index.js';
 import { fileKind } from './file/index.js';
@@ -34,6 +35,7 @@ export const CHECK_KINDS = {
   rabbitmq: rabbitmqKind,
   nats: natsKind,
   mongodb: mongodbKind,
+  celery: celeryKind,
 } as const;
 
 export type CheckKindName = keyof typeof CHECK_KINDS;
