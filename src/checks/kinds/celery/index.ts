@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import { duration } from '../../../config/schema/common.js';
@@ -60,8 +60,10 @@ export const celeryKind: CheckKind<CeleryOptions> = {
     const url = new URL(config.broker);
     const db = Number(url.pathname.replace('/', '') || 0);
     const options = { lazyConnect: true, connectTimeout: ctx.timeoutMs, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null };
-    const redis = new Redis(config.broker, options);
-    const subscriber = config.beat_window > 0 ? new Redis(config.broker, options) : undefined;
+    // ioredis is loaded on the first run, not when the config loads.
+    const { Redis } = await import('ioredis');
+    const redis: Redis = new Redis(config.broker, options);
+    const subscriber: Redis | undefined = config.beat_window > 0 ? new Redis(config.broker, options) : undefined;
     for (const r of [redis, subscriber]) r?.on('error', () => {});
     const onAbort = (): void => {
       redis.disconnect();

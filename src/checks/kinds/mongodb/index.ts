@@ -1,4 +1,4 @@
-import { MongoClient, type Document } from 'mongodb';
+import type { Document, MongoClient } from 'mongodb';
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import type { CheckKind, Observation } from '../../types.js';
@@ -61,22 +61,26 @@ export const mongodbKind: CheckKind<MongodbOptions> = {
   run: async (config, ctx): Promise<Observation> => {
     const started = performance.now();
     const values: Observation['values'] = { CONNECTED: false };
-    const client = new MongoClient(config.url, {
-      appName: `opsbook check ${ctx.checkId}`,
-      // Below the check timeout, so the driver's own reason (refused, reset) is reported rather than a bare timeout.
-      serverSelectionTimeoutMS: Math.max(1, Math.floor(ctx.timeoutMs * 0.8)),
-      connectTimeoutMS: ctx.timeoutMs,
-      socketTimeoutMS: ctx.timeoutMs,
-      heartbeatFrequencyMS: 3_600_000,
-      maxPoolSize: 1,
-      retryReads: false,
-      retryWrites: false,
-    });
-    const onAbort = (): void => void client.close(true).catch(() => {});
+    let client: MongoClient | undefined;
+    const onAbort = (): void => void client?.close(true).catch(() => {});
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     try {
-      await step('connect', () => client.connect());
-      const admin = client.db('admin');
+      // The driver is loaded on the first run, not when the config loads: commands that never probe stay fast to start.
+      const { MongoClient } = await import('mongodb');
+      client = new MongoClient(config.url, {
+        appName: `opsbook check ${ctx.checkId}`,
+        // Below the check timeout, so the driver's own reason (refused, reset) is reported rather than a bare timeout.
+        serverSelectionTimeoutMS: Math.max(1, Math.floor(ctx.timeoutMs * 0.8)),
+        connectTimeoutMS: ctx.timeoutMs,
+        socketTimeoutMS: ctx.timeoutMs,
+        heartbeatFrequencyMS: 3_600_000,
+        maxPoolSize: 1,
+        retryReads: false,
+        retryWrites: false,
+      });
+      const connected = client;
+      await step('connect', () => connected.connect());
+      const admin = connected.db('admin');
       await step('ping', () => admin.command({ ping: 1 }));
       values.CONNECTED = true;
       const hello: Document = await step('hello', () => admin.command({ hello: 1 }));
@@ -102,7 +106,7 @@ export const mongodbKind: CheckKind<MongodbOptions> = {
       return { values, error: errorText(e) };
     } finally {
       ctx.signal.removeEventListener('abort', onAbort);
-      await client.close(true).catch(() => {});
+      await client?.close(true).catch(() => {});
     }
   },
 };

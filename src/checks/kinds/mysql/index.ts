@@ -1,4 +1,4 @@
-import mysql from 'mysql2/promise';
+import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import type { CheckKind, Observation } from '../../types.js';
@@ -39,16 +39,18 @@ export const mysqlKind: CheckKind<MysqlOptions> = {
   defaultConditions: () => ['[CONNECTED] == true'],
   run: async (config, ctx): Promise<Observation> => {
     const started = performance.now();
-    let conn: mysql.Connection | undefined;
+    let conn: Connection | undefined;
     const onAbort = (): void => conn?.destroy();
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     const url = config.url.replace(/^mariadb:/, 'mysql:');
     const values: Observation['values'] = { CONNECTED: false };
     try {
+      // The driver is loaded on the first run, not when the config loads: commands that never probe stay fast to start.
+      const mysql = (await import('mysql2/promise')).default;
       conn = await mysql.createConnection({ uri: url, connectTimeout: ctx.timeoutMs, supportBigNumbers: true });
       if (ctx.signal.aborted) conn.destroy();
       values.CONNECTED = true;
-      const [info] = await conn.query<mysql.RowDataPacket[]>(
+      const [info] = await conn.query<RowDataPacket[]>(
         "SELECT VERSION() AS version, @@max_connections AS max_connections, (SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'THREADS_CONNECTED') AS connections",
       );
       const version = String(info[0]?.version ?? '');
@@ -62,7 +64,7 @@ export const mysqlKind: CheckKind<MysqlOptions> = {
           : `SET SESSION max_execution_time = ${Math.max(1, Math.floor(ctx.timeoutMs))}`,
       );
       if (config.status) {
-        const [rows] = await conn.query<mysql.RowDataPacket[]>('SHOW GLOBAL STATUS');
+        const [rows] = await conn.query<RowDataPacket[]>('SHOW GLOBAL STATUS');
         values.STATUS = Object.fromEntries(rows.map((r) => [String(r.Variable_name), asValue(r.Value)]));
       }
       // Session-wide, not only this transaction: DDL commits implicitly and would otherwise run in

@@ -1,4 +1,4 @@
-import { connect, type NatsConnection } from 'nats';
+import type { NatsConnection } from 'nats';
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import type { CheckKind, Observation } from '../../types.js';
@@ -43,6 +43,8 @@ export const natsKind: CheckKind<NatsOptions> = {
     const onAbort = (): void => void nc?.close().catch(() => {});
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     try {
+      // The driver is loaded on the first run, not when the config loads: commands that never probe stay fast to start.
+      const { connect } = await import('nats');
       nc = await connect({
         servers: config.url,
         timeout: ctx.timeoutMs,

@@ -1,4 +1,4 @@
-import amqp from 'amqplib';
+import type { ChannelModel } from 'amqplib';
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import type { CheckKind, Observation } from '../../types.js';
@@ -26,10 +26,12 @@ export const rabbitmqKind: CheckKind<RabbitmqOptions> = {
   run: async (config, ctx): Promise<Observation> => {
     const started = performance.now();
     const values: Observation['values'] = { CONNECTED: false };
-    let conn: amqp.ChannelModel | undefined;
+    let conn: ChannelModel | undefined;
     const onAbort = (): void => void conn?.close().catch(() => {});
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     try {
+      // The driver is loaded on the first run, not when the config loads: commands that never probe stay fast to start.
+      const amqp = (await import('amqplib')).default;
       conn = await amqp.connect(config.url, { timeout: ctx.timeoutMs, clientProperties: { connection_name: `opsbook check ${ctx.checkId}` } });
       conn.on('error', () => {
         // Reported through the operation that failed.
