@@ -42,7 +42,7 @@ describe.skipIf(!installed)('celery kind against real workers and beat', () => {
     proxy = await startTcpProxy({ host: '127.0.0.1', port: redis.port });
     celery.worker('w1', ['celery', 'projections']);
     w2 = celery.worker('w2', ['celery']);
-    const r = await until({ kind: 'celery', broker }, alive(2), 240);
+    const r = await until({ kind: 'celery', broker }, alive(2), 80);
     expect(r.value).toBe(2);
   }, 120_000);
   afterAll(async () => {
@@ -80,7 +80,7 @@ describe.skipIf(!installed)('celery kind against real workers and beat', () => {
     const all = await runConfig({ kind: 'celery', broker, queues: ['projections'], conditions: ['[ACTIVE] >= 0', '[RESERVED] >= 0', '[LENGTH] >= 0'] });
     const n = all.conditions.map((c) => Number(c.actual));
     expect(n[0]! + n[1]! + n[2]!).toBe(3);
-  });
+  }, 60_000);
 
   it('does not count a SIGSTOPped worker as alive, and counts it again after SIGCONT', async () => {
     w2.kill('SIGSTOP');
@@ -93,7 +93,7 @@ describe.skipIf(!installed)('celery kind against real workers and beat', () => {
       w2.kill('SIGCONT');
     }
     expect((await until({ kind: 'celery', broker }, alive(2))).value).toBe(2);
-  });
+  }, 60_000);
 
   it('counts two beats as two instances from their task-sent events, then one after a beat is killed', async () => {
     const b1 = celery.beat();
@@ -105,14 +105,14 @@ describe.skipIf(!installed)('celery kind against real workers and beat', () => {
     b1.kill('SIGKILL');
     const one = await until({ ...watch, conditions: ['[BEAT_INSTANCES] == 1', `[LAST_SENT:${TICK}] < 1m`, `[PERIODIC_SENT:${TICK}] >= 1`] }, (r) => r.status === 'up', 40);
     expect(Object.values(verdicts(one))).toEqual([true, true, true]);
-  });
+  }, 180_000);
 
   it('is down when a worker is killed (one fewer alive)', async () => {
     w2.kill('SIGKILL');
     const r = await until({ kind: 'celery', broker, conditions: ['[WORKERS_ALIVE] == 2'] }, (x) => x.conditions[0]?.actual === '1');
     expect(r.status).toBe('down');
     expect(r.conditions[0]).toMatchObject({ ok: false, actual: '1' });
-  });
+  }, 60_000);
 
   it('is down when the broker closes the connection, and times out when it stalls', async () => {
     proxy.setMode('close');
