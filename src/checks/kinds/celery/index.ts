@@ -88,7 +88,6 @@ export const celeryKind: CheckKind<CeleryOptions> = {
         db,
         methods: ['ping', 'active_queues', 'active', 'reserved'],
         windowMs: config.reply_window,
-        now: () => ctx.clock.now(),
         signal: ctx.signal,
       });
       const alive = Object.keys(replies.ping!).sort();

@@ -16,7 +16,7 @@ export type PidboxReplies = Record<string, Record<string, unknown>>;
 
 export async function broadcast(
   redis: Redis,
-  opts: { db: number; methods: string[]; windowMs: number; now: () => number; signal: AbortSignal },
+  opts: { db: number; methods: string[]; windowMs: number; signal: AbortSignal },
 ): Promise<PidboxReplies> {
   const oid = randomUUID();
   const replyQueue = `${oid}.${REPLY_EXCHANGE}`;
@@ -25,7 +25,10 @@ export async function broadcast(
   const replies: PidboxReplies = Object.fromEntries(opts.methods.map((m) => [m, {}]));
   await redis.sadd(bindingKey(REPLY_EXCHANGE), member);
   try {
-    const expires = opts.now() / 1000 + opts.windowMs / 1000;
+    // Workers drop a broadcast whose `expires` (their wall clock, in seconds) has passed, so a worker
+    // resumed after SIGCONT does not answer stale ones. It is compared on their machine, so it is
+    // wall-clock time, never a simulated clock.
+    const expires = Date.now() / 1000 + opts.windowMs / 1000;
     for (const [ticket, method] of tickets) {
       const body = { method, arguments: {}, destination: null, pattern: null, matcher: null, ticket, reply_to: { exchange: REPLY_EXCHANGE, routing_key: oid } };
       await redis.publish(fanoutChannel(opts.db, EXCHANGE), encodeMessage(body, EXCHANGE, '', { clock: 1, expires }));
