@@ -24,7 +24,7 @@ function portOpen(host: string, port: number, timeoutMs = 500): Promise<boolean>
   });
 }
 
-async function availability(name: string, url: string, defaultPort: number): Promise<{ ok: boolean; reason: string }> {
+export async function availability(name: string, url: string, defaultPort: number): Promise<{ ok: boolean; reason: string }> {
   const u = new URL(url);
   const ok = await portOpen(u.hostname, Number(u.port || defaultPort));
   const reason = `${name} not reachable at ${u.host}`;

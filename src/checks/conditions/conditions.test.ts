@@ -71,6 +71,15 @@ describe('conditions in Gatus syntax', () => {
     expect(parseCondition('len([BODY].items) > 0 && [STATUS] == 200 && [BODY].x == 1').placeholders).toEqual(['BODY', 'STATUS']);
   });
 
+  it('reads [NAME:entry] as one entry of a per-name placeholder', () => {
+    const workers = { WORKERS: { projections: 2, 'celery.default': 0 } };
+    expect(check('[WORKERS:projections] >= 1', workers)).toMatchObject({ ok: true, actual: '2' });
+    expect(check('[WORKERS:celery.default] >= 1', workers)).toMatchObject({ ok: false, actual: '0' });
+    expect(check('[WORKERS:reports] >= 1', workers).ok).toBe(false);
+    expect(parseCondition('[WORKERS:projections] >= 1').placeholders).toEqual(['WORKERS']);
+    expect(() => parseCondition('[WORKERS:] >= 1')).toThrow(/name after the colon/);
+  });
+
   it('orders numbers exactly as JavaScript does, for any pair', () => {
     fc.assert(
       fc.property(fc.integer({ min: -1e9, max: 1e9 }), fc.integer({ min: -1e9, max: 1e9 }), fc.constantFrom('<', '<=', '>', '>=', '==', '!='), (a, b, op) => {

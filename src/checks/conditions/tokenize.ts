@@ -37,10 +37,18 @@ export function tokenize(text: string): Token[] {
     const start = i;
     if (c === '[' ) {
       const close = text.indexOf(']', i);
-      const name = close > 0 ? text.slice(i + 1, close) : '';
+      const inside = close > 0 ? text.slice(i + 1, close) : '';
+      // `[WORKERS:projections]` names one entry of a per-name placeholder; it reads as [WORKERS].projections.
+      const colon = inside.indexOf(':');
+      const name = colon < 0 ? inside : inside.slice(0, colon);
       if (!/^[A-Z][A-Z0-9_]*$/.test(name)) throw conditionError(text, i, 'expected a placeholder like [STATUS]');
-      i = close + 1;
       const path: PathSegment[] = [];
+      if (colon >= 0) {
+        const arg = inside.slice(colon + 1);
+        if (!/^[^\s[\]]+$/.test(arg)) throw conditionError(text, i, 'expected a name after the colon, like [WORKERS:celery]');
+        path.push({ key: arg });
+      }
+      i = close + 1;
       for (;;) {
         if (text[i] === '.' && PATH_KEY.test(text[i + 1] ?? '')) {
           let j = i + 1;

@@ -1,5 +1,6 @@
 import type { CheckKind } from '../types.js';
 import { browserKind } from './browser/index.js';
+import { celeryKind } from './celery/index.js';
 import { commandKind } from './command/index.js';
 import { dnsKind } from './dns/index.js';
 import { fileKind } from './file/index.js';
@@ -11,7 +12,11 @@ import { httpKind } from './http/index.js';
 import { jsonKind } from './json/index.js';
 import { metricsKind } from './metrics/index.js';
 import { mqttKind } from './mqtt/index.js';
+import { mongodbKind } from './mongodb/index.js';
+import { mysqlKind } from './mysql/index.js';
+import { natsKind } from './nats/index.js';
 import { postgresKind } from './postgres/index.js';
+import { rabbitmqKind } from './rabbitmq/index.js';
 import { redisKind } from './redis/index.js';
 import { smtpKind } from './smtp/index.js';
 import { tcpKind } from './tcp/index.js';
@@ -36,6 +41,11 @@ export const CHECK_KINDS = {
   websocket: websocketKind,
   grpc: grpcKind,
   browser: browserKind,
+  mysql: mysqlKind,
+  rabbitmq: rabbitmqKind,
+  nats: natsKind,
+  mongodb: mongodbKind,
+  celery: celeryKind,
 } as const;
 
 export type CheckKindName = keyof typeof CHECK_KINDS;

@@ -1,0 +1,159 @@
+/**
+ * celery kind against real Celery workers and beats (Debian's python3-celery) on a private
+ * redis-server: workers started, SIGSTOPped and killed here, two beats counted, outages through a
+ * loopback proxy in front of the broker.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ChildProcess } from 'node:child_process';
+import { celeryInstalled, celeryProcesses, type CeleryProcesses } from '../../../../test/support/celery-processes.js';
+import { configLoader } from '../../../../test/support/config.js';
+import { startPrivateRedis, type PrivateRedis } from '../../../../test/support/private-redis.js';
+import { startTcpProxy, type TcpProxy } from '../../../../test/support/tcp-proxy.js';
+import type { CheckResult } from '../../types.js';
+import { runConfig, verdicts } from '../../testing/index.js';
+
+const installed = await celeryInstalled();
+if (!installed) console.warn('skipping: python3-celery / python3-redis not installed (apt-get install python3-celery python3-redis)');
+const load = configLoader('opsbook-celery-kind');
+const TICK = 'opsbook_celery_app.tick';
+
+/** Runs the check until `done` holds; the bound is generous, the loop ends as soon as it holds. */
+async function until(config: Record<string, unknown>, done: (r: CheckResult) => boolean, tries = 60): Promise<CheckResult> {
+  let r = await runConfig(config);
+  for (let i = 0; i < tries && !done(r); i++) {
+    await new Promise((res) => setTimeout(res, 250));
+    r = await runConfig(config);
+  }
+  return r;
+}
+
+describe.skipIf(!installed)('celery kind against real workers and beat', () => {
+  let redis: PrivateRedis;
+  let celery: CeleryProcesses;
+  let proxy: TcpProxy;
+  let broker: string;
+  let w2: ChildProcess;
+  const alive = (n: number) => (r: CheckResult) => r.conditions.some((c) => c.text === '[WORKERS_ALIVE] >= 1') && (r.value ?? -1) === n;
+
+  beforeAll(async () => {
+    redis = await startPrivateRedis();
+    broker = `${redis.url}/0`;
+    celery = celeryProcesses(broker);
+    proxy = await startTcpProxy({ host: '127.0.0.1', port: redis.port });
+    celery.worker('w1', ['celery', 'projections']);
+    w2 = celery.worker('w2', ['celery']);
+    const r = await until({ kind: 'celery', broker }, alive(2), 80);
+    expect(r.value).toBe(2);
+  }, 120_000);
+  afterAll(async () => {
+    await celery?.stopAll();
+    await proxy?.close();
+    await redis?.stop();
+  });
+
+  it('counts live workers per queue they consume', async () => {
+    const r = await runConfig({
+      kind: 'celery',
+      broker,
+      queues: ['projections', 'reports'],
+      conditions: ['[WORKERS_ALIVE] == 2', '[WORKERS:projections] >= 1', '[WORKERS:celery] == 2', '[WORKERS:reports] == 0', '[WORKER_NAMES][0] == w1@opsbook-test'],
+      warning: '[WORKERS:projections] < 2',
+    });
+    expect(verdicts(r)).toEqual({
+      '[WORKERS_ALIVE] == 2': true, '[WORKERS:projections] >= 1': true, '[WORKERS:celery] == 2': true, '[WORKERS:reports] == 0': true,
+      '[WORKER_NAMES][0] == w1@opsbook-test': true, '[WORKERS:projections] < 2': true,
+    });
+    expect(r).toMatchObject({ status: 'up', level: 'warning', value: 2 });
+  });
+
+  it('fails for a queue nobody consumes, showing the count it saw', async () => {
+    const r = await runConfig({ kind: 'celery', broker, queues: ['reports'], conditions: ['[WORKERS:reports] >= 1'] });
+    expect(r.status).toBe('down');
+    expect(r.conditions[0]).toMatchObject({ ok: false, actual: '0' });
+  });
+
+  it('reads active and reserved tasks and the waiting messages of a queue', async () => {
+    await celery.python("from opsbook_celery_app import project\nfor _ in range(3): project.delay(60)");
+    const r = await until({ kind: 'celery', broker, queues: ['projections'], conditions: ['[ACTIVE] == 1'] }, (x) => x.status === 'up');
+    expect(r.conditions[0]).toMatchObject({ ok: true, actual: '1' });
+    // Every one of the three tasks is somewhere: running, prefetched by the worker, or waiting in the list.
+    const all = await runConfig({ kind: 'celery', broker, queues: ['projections'], conditions: ['[ACTIVE] >= 0', '[RESERVED] >= 0', '[LENGTH] >= 0'] });
+    const n = all.conditions.map((c) => Number(c.actual));
+    expect(n[0]! + n[1]! + n[2]!).toBe(3);
+  }, 60_000);
+
+  it('does not count a SIGSTOPped worker as alive, and counts it again after SIGCONT', async () => {
+    w2.kill('SIGSTOP');
+    try {
+      const r = await runConfig({ kind: 'celery', broker, queues: ['celery'], conditions: ['[WORKERS_ALIVE] == 2', '[WORKERS:celery] >= 2'] });
+      expect(r.status).toBe('down');
+      expect(r.conditions.map((c) => c.actual)).toEqual(['1', '1']);
+      expect(r.value).toBe(1);
+    } finally {
+      w2.kill('SIGCONT');
+    }
+    expect((await until({ kind: 'celery', broker }, alive(2))).value).toBe(2);
+  }, 60_000);
+
+  it('counts two beats as two instances from their task-sent events, then one after a beat is killed', async () => {
+    const b1 = celery.beat();
+    celery.beat();
+    const watch = { kind: 'celery', broker, beat_tasks: [TICK], beat_window: '2500ms', timeout: '15s', conditions: ['[BEAT_INSTANCES] == 1'] };
+    const two = await until(watch, (r) => r.conditions[0]?.actual === '2', 40);
+    expect(two.status).toBe('down');
+    expect(two.conditions[0]).toMatchObject({ ok: false, actual: '2' });
+    b1.kill('SIGKILL');
+    const one = await until({ ...watch, conditions: ['[BEAT_INSTANCES] == 1', `[LAST_SENT:${TICK}] < 1m`, `[PERIODIC_SENT:${TICK}] >= 1`] }, (r) => r.status === 'up', 40);
+    expect(Object.values(verdicts(one))).toEqual([true, true, true]);
+  }, 180_000);
+
+  it('is down when a worker is killed (one fewer alive)', async () => {
+    w2.kill('SIGKILL');
+    const r = await until({ kind: 'celery', broker, conditions: ['[WORKERS_ALIVE] == 2'] }, (x) => x.conditions[0]?.actual === '1');
+    expect(r.status).toBe('down');
+    expect(r.conditions[0]).toMatchObject({ ok: false, actual: '1' });
+  }, 60_000);
+
+  it('is down when the broker closes the connection, and times out when it stalls', async () => {
+    proxy.setMode('close');
+    const closed = await runConfig({ kind: 'celery', broker: `redis://${proxy.address}/0` });
+    proxy.setMode('stall');
+    const stalled = await runConfig({ kind: 'celery', broker: `redis://${proxy.address}/0`, timeout: '500ms', reply_window: '100ms' });
+    proxy.setMode('forward');
+    expect(closed).toMatchObject({ status: 'down', conditions: [{ ok: false, actual: 'false' }, { ok: false }] });
+    expect(closed.error).toBeTruthy();
+    expect(stalled).toMatchObject({ status: 'down', error: 'timeout after 500ms' });
+    expect((await runConfig({ kind: 'celery', broker: `redis://${proxy.address}/0` })).value).toBe(1);
+  });
+});
+
+describe('celery kind options', () => {
+  it('rejects a non-Redis broker and windows longer than the timeout, with their place', async () => {
+    const r = await load('ops.yaml', `
+checks:
+  - { id: workers, kind: celery, broker: "amqp://guest@127.0.0.1//" }
+`);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.issues[0]).toMatchObject({ path: 'checks[0].broker', line: 3, message: expect.stringMatching(/redis:\/\/ .*broker URL/) });
+    const r2 = await load('ops2.yaml', `
+checks:
+  - id: beat
+    kind: celery
+    broker: redis://127.0.0.1:6379/0
+    beat_tasks: [ledger.tasks.close_day]
+    beat_window: 70s
+    timeout: 30s
+`);
+    expect(r2.ok).toBe(false);
+    if (r2.ok) return;
+    expect(r2.issues[0]).toMatchObject({ path: 'checks[0]', line: 3, message: expect.stringMatching(/timeout must be longer than reply_window \+ beat_window/) });
+    const r3 = await load('ops3.yaml', `
+checks:
+  - { id: beat, kind: celery, broker: "redis://127.0.0.1:6379/0", beat_tasks: [x.y] }
+`);
+    expect(r3.ok).toBe(false);
+    if (r3.ok) return;
+    expect(r3.issues[0]!.message).toMatch(/beat_tasks and beat_window go together/);
+  });
+});

@@ -1,0 +1,124 @@
+import type { Redis } from 'ioredis';
+import { performance } from 'node:perf_hooks';
+import { z } from 'zod';
+import { duration } from '../../../config/schema/common.js';
+import type { CheckKind, Observation } from '../../types.js';
+import { errorText } from '../shared/observe-http.js';
+import { watchBeat } from './beat.js';
+import { PRIORITY_STEPS, SEP } from './kombu.js';
+import { broadcast } from './pidbox.js';
+
+export const celeryOptions = z.object({
+  broker: z.string().regex(/^rediss?:\/\//, { error: 'must be a redis:// or rediss:// broker URL (the Redis transport)' }).describe('The Celery broker URL, redis://host:port/db.'),
+  queues: z
+    .array(z.string().min(1))
+    .default([])
+    .describe('Queues whose waiting messages become [MESSAGES:name] and whose [WORKERS:name] is 0, not missing, when nobody consumes them.'),
+  reply_window: duration({ min: '50ms', max: '1m' })
+    .prefault('1s')
+    .describe('How long workers have to answer the broadcast; a worker silent this long is not alive (default 1s, as celery inspect).'),
+  beat_tasks: z
+    .array(z.string().min(1))
+    .default([])
+    .describe('Periodic task names whose task-sent events count beat instances; needs task_send_sent_event = True where beat runs.'),
+  beat_window: duration({ max: '10m' })
+    .prefault('0')
+    .describe('How long to listen for those events: at least the shortest period of beat_tasks (default 0, beat not watched).'),
+});
+export type CeleryOptions = z.output<typeof celeryOptions>;
+
+type Config = CeleryOptions & { timeout?: number };
+
+function validate(c: Config): string | undefined {
+  if ((c.beat_tasks.length > 0) !== (c.beat_window > 0)) return 'beat_tasks and beat_window go together';
+  const needed = c.reply_window + c.beat_window;
+  if (c.timeout !== undefined && needed >= c.timeout) return `timeout must be longer than reply_window + beat_window (${needed} ms)`;
+  return undefined;
+}
+
+function countLists(replies: Record<string, unknown>): number {
+  return Object.values(replies).reduce<number>((s, r) => s + (Array.isArray(r) ? r.length : 0), 0);
+}
+
+/**
+ * Celery over its Redis broker, speaking kombu's pidbox protocol itself (no Python here):
+ * broadcasts `ping`, `active_queues`, `active` and `reserved`, and counts the workers that answer
+ * within reply_window, per queue they consume. Optionally listens beat_window long to task-sent
+ * events to count beat instances and when each periodic task was last sent.
+ */
+export const celeryKind: CheckKind<CeleryOptions> = {
+  kind: 'celery',
+  options: celeryOptions,
+  validate: (c) => validate(c as Config),
+  placeholders: [
+    'CONNECTED', 'RESPONSE_TIME', 'WORKERS_ALIVE', 'WORKER_NAMES', 'WORKERS', 'ACTIVE', 'RESERVED', 'MESSAGES', 'LENGTH',
+    'BEAT_INSTANCES', 'BEAT_SENDERS', 'PERIODIC_SENT', 'LAST_SENT',
+  ],
+  defaultConditions: () => ['[CONNECTED] == true', '[WORKERS_ALIVE] >= 1'],
+  run: async (config, ctx): Promise<Observation> => {
+    const started = performance.now();
+    const url = new URL(config.broker);
+    const db = Number(url.pathname.replace('/', '') || 0);
+    const options = { lazyConnect: true, connectTimeout: ctx.timeoutMs, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null };
+    // ioredis is loaded on the first run, not when the config loads.
+    const { Redis } = await import('ioredis');
+    const redis: Redis = new Redis(config.broker, options);
+    const subscriber: Redis | undefined = config.beat_window > 0 ? new Redis(config.broker, options) : undefined;
+    for (const r of [redis, subscriber]) r?.on('error', () => {});
+    const onAbort = (): void => {
+      redis.disconnect();
+      subscriber?.disconnect();
+    };
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    const values: Observation['values'] = { CONNECTED: false };
+    try {
+      await redis.connect();
+      await redis.ping();
+      values.CONNECTED = true;
+      const messages: Record<string, number> = {};
+      for (const q of config.queues) {
+        const lengths = await Promise.all(PRIORITY_STEPS.map((p) => redis.llen(p === 0 ? q : `${q}${SEP}${p}`)));
+        messages[q] = lengths.reduce((s, n) => s + n, 0);
+      }
+      values.MESSAGES = messages;
+      values.LENGTH = Object.values(messages).reduce((s, n) => s + n, 0);
+      await subscriber?.connect();
+      const beat = subscriber ? watchBeat(subscriber, { db, tasks: config.beat_tasks, windowMs: config.beat_window, signal: ctx.signal }) : undefined;
+      const replies = await broadcast(redis, {
+        db,
+        methods: ['ping', 'active_queues', 'active', 'reserved'],
+        windowMs: config.reply_window,
+        signal: ctx.signal,
+      });
+      const alive = Object.keys(replies.ping!).sort();
+      values.WORKERS_ALIVE = alive.length;
+      values.WORKER_NAMES = alive;
+      const workers: Record<string, number> = Object.fromEntries(config.queues.map((q) => [q, 0]));
+      for (const [worker, queues] of Object.entries(replies.active_queues!)) {
+        if (!alive.includes(worker) || !Array.isArray(queues)) continue;
+        for (const q of queues as { name?: string }[]) if (q.name) workers[q.name] = (workers[q.name] ?? 0) + 1;
+      }
+      values.WORKERS = workers;
+      values.ACTIVE = countLists(replies.active!);
+      values.RESERVED = countLists(replies.reserved!);
+      if (beat) {
+        const seen = await beat;
+        const last = (ctx.state.lastSent ??= {}) as Record<string, number>;
+        Object.assign(last, seen.lastSent);
+        values.BEAT_INSTANCES = seen.instances;
+        values.BEAT_SENDERS = seen.senders;
+        values.PERIODIC_SENT = seen.sent;
+        // Age of each task's latest send, remembered across runs of this check.
+        values.LAST_SENT = Object.fromEntries(Object.entries(last).map(([t, at]) => [t, Math.max(0, ctx.clock.now() - at)]));
+      }
+      values.RESPONSE_TIME = Math.round(performance.now() - started);
+      return { values, value: alive.length };
+    } catch (e) {
+      return { values, error: errorText(e) };
+    } finally {
+      ctx.signal.removeEventListener('abort', onAbort);
+      redis.disconnect();
+      subscriber?.disconnect();
+    }
+  },
+};

@@ -1,0 +1,112 @@
+import type { Document, MongoClient } from 'mongodb';
+import { performance } from 'node:perf_hooks';
+import { z } from 'zod';
+import type { CheckKind, Observation } from '../../types.js';
+import { errorText } from '../shared/observe-http.js';
+import { plain, replicaSetValues } from './replica-set.js';
+
+export const mongodbOptions = z.object({
+  url: z
+    .string()
+    .regex(/^mongodb(\+srv)?:\/\//, { error: 'must be a mongodb:// or mongodb+srv:// URL' })
+    .describe('mongodb:// connection string (credentials, authSource, replicaSet, directConnection as the driver reads them).'),
+  server_status: z
+    .boolean()
+    .default(false)
+    .describe('Run serverStatus (needs the clusterMonitor role): [CONNECTIONS_CURRENT], [CONNECTIONS_AVAILABLE], [VERSION], [SERVER_STATUS].<field> (default false).'),
+  replica_set: z
+    .boolean()
+    .default(false)
+    .describe('Run replSetGetStatus: [PRIMARY], [MEMBERS], [HEALTHY_MEMBERS], [SECONDARIES], [REPLICATION_LAG] (default false).'),
+});
+export type MongodbOptions = z.output<typeof mongodbOptions>;
+
+const NEEDS: Record<string, 'server_status' | 'replica_set'> = {
+  CONNECTIONS_CURRENT: 'server_status', CONNECTIONS_AVAILABLE: 'server_status', VERSION: 'server_status', SERVER_STATUS: 'server_status',
+  REPLICA_SET: 'replica_set', MEMBERS: 'replica_set', PRIMARY: 'replica_set', HEALTHY_MEMBERS: 'replica_set',
+  UNHEALTHY_MEMBERS: 'replica_set', SECONDARIES: 'replica_set', REPLICATION_LAG: 'replica_set',
+};
+
+/** A condition naming a placeholder whose command is switched off would never hold: say so at load. */
+function validate(config: MongodbOptions & { conditions?: string[]; warning?: string[]; critical?: string[] }): string | undefined {
+  const texts = [...(config.conditions ?? []), ...(config.warning ?? []), ...(config.critical ?? [])];
+  for (const text of texts) {
+    for (const m of text.matchAll(/\[([A-Z_]+)[\]:.]/g)) {
+      const option = NEEDS[m[1]!];
+      if (option && !config[option]) return `[${m[1]}] in "${text}" needs ${option}: true`;
+    }
+  }
+  return undefined;
+}
+
+async function step<T>(name: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (e) {
+    throw new Error(`${name}: ${errorText(e)}`, { cause: e });
+  }
+}
+
+/**
+ * The official driver: connect (handshake and authentication), `ping`, `hello`, then optionally
+ * `serverStatus` and `replSetGetStatus` on the admin database. One client per run, pool of one,
+ * every driver timeout at the check's timeout; an error names the step that failed.
+ */
+export const mongodbKind: CheckKind<MongodbOptions> = {
+  kind: 'mongodb',
+  options: mongodbOptions,
+  validate,
+  placeholders: ['CONNECTED', 'RESPONSE_TIME', 'WRITABLE_PRIMARY', ...Object.keys(NEEDS)],
+  defaultConditions: () => ['[CONNECTED] == true'],
+  run: async (config, ctx): Promise<Observation> => {
+    const started = performance.now();
+    const values: Observation['values'] = { CONNECTED: false };
+    let client: MongoClient | undefined;
+    const onAbort = (): void => void client?.close(true).catch(() => {});
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      // The driver is loaded on the first run, not when the config loads: commands that never probe stay fast to start.
+      const { MongoClient } = await import('mongodb');
+      client = new MongoClient(config.url, {
+        appName: `opsbook check ${ctx.checkId}`,
+        // Below the check timeout, so the driver's own reason (refused, reset) is reported rather than a bare timeout.
+        serverSelectionTimeoutMS: Math.max(1, Math.floor(ctx.timeoutMs * 0.8)),
+        connectTimeoutMS: ctx.timeoutMs,
+        socketTimeoutMS: ctx.timeoutMs,
+        heartbeatFrequencyMS: 3_600_000,
+        maxPoolSize: 1,
+        retryReads: false,
+        retryWrites: false,
+      });
+      const connected = client;
+      await step('connect', () => connected.connect());
+      const admin = connected.db('admin');
+      await step('ping', () => admin.command({ ping: 1 }));
+      values.CONNECTED = true;
+      const hello: Document = await step('hello', () => admin.command({ hello: 1 }));
+      values.WRITABLE_PRIMARY = hello.isWritablePrimary === true;
+      let value: number | undefined;
+      if (config.server_status) {
+        const status = plain(await step('serverStatus', () => admin.command({ serverStatus: 1 }))) as Record<string, unknown>;
+        const connections = (status.connections ?? {}) as Record<string, unknown>;
+        values.SERVER_STATUS = status;
+        values.VERSION = String(status.version ?? '');
+        values.CONNECTIONS_CURRENT = connections.current;
+        values.CONNECTIONS_AVAILABLE = connections.available;
+        if (typeof connections.current === 'number') value = connections.current;
+      }
+      if (config.replica_set) {
+        const rs = await step('replSetGetStatus', () => admin.command({ replSetGetStatus: 1 }));
+        Object.assign(values, replicaSetValues(rs));
+        if (typeof values.REPLICATION_LAG === 'number') value = values.REPLICATION_LAG;
+      }
+      values.RESPONSE_TIME = Math.round(performance.now() - started);
+      return { values, ...(value !== undefined ? { value } : {}) };
+    } catch (e) {
+      return { values, error: errorText(e) };
+    } finally {
+      ctx.signal.removeEventListener('abort', onAbort);
+      await client?.close(true).catch(() => {});
+    }
+  },
+};
