@@ -109,6 +109,11 @@ export class EscalationDriver {
     await this.tick();
   }
 
+  /** Resolves once no run is in progress (a run that starts meanwhile is awaited too). */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
   async close(): Promise<void> {
     this.stopped = true;
     this.cancelTimer?.();
