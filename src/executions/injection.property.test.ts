@@ -106,7 +106,7 @@ describe('parsed commands never change shape (property)', () => {
         expect(args).toEqual([label, pod, `/hooks/${hook}`, `--since=${pod}`]);
         expect(existsSync(canary)).toBe(false);
       }),
-      { numRuns: 60 },
+      { numRuns: 40 },
     );
     expect(shapes.size).toBe(1);
   });
@@ -136,7 +136,7 @@ describe('parsed commands never change shape (property)', () => {
           ['team', 'ops'],
         ]);
       }),
-      { numRuns: 60 },
+      { numRuns: 40 },
     );
   });
 

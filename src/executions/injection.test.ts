@@ -110,9 +110,9 @@ describe('injection through parameters', () => {
 
   it('a parameter declared with a pattern refuses values that do not match it', () => {
     const config = { procedures: { 'inj.md#RB-1': { params: { pod: { pattern: '[a-z0-9-]+' }, count: { type: 'integer' as const } } } } };
-    const bad = plan('kubectl logs <pod> --tail <count>', { params: { pod: 'api;1', count: '10' }, config });
+    const bad = plan('echo logs <pod> --tail <count>', { params: { pod: 'api;1', count: '10' }, config });
     expect(bad.plan.steps[0]!.commands[0]!).toMatchObject({ runnable: false, why: expect.stringMatching(/pod.*does not match \[a-z0-9-\]\+/) });
-    const badCount = plan('kubectl logs <pod> --tail <count>', { params: { pod: 'api-1', count: '10 20' }, config });
+    const badCount = plan('echo logs <pod> --tail <count>', { params: { pod: 'api-1', count: '10 20' }, config });
     expect(badCount.plan.steps[0]!.commands[0]!).toMatchObject({ runnable: false, why: expect.stringMatching(/count.*not an integer/) });
   });
 

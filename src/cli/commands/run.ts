@@ -13,7 +13,9 @@ export function collect(value: string, previous: string[] = []): string[] {
 /** A plan as text: every step, its effect and exactly what would run. */
 export function formatPlan(plan: Plan): string[] {
   const out = [`${plan.procedure} — ${plan.title}`, `service: ${plan.service ?? '(none)'}${plan.incidentId ? `, incident: ${plan.incidentId}` : ''}, timeout per command: ${plan.timeoutMs / 1000}s`];
-  if (plan.parameters.length > 0) out.push(`parameters: ${plan.parameters.map((p) => `${p.name}=${p.shown} (${p.source})`).join(', ')}`);
+  if (plan.parameters.length > 0) out.push(`parameters: ${plan.parameters.map((p) => `${p.name}=${p.shown} (${p.source}${p.untrusted ? ', untrusted' : ''})`).join(', ')}`);
+  const untrusted = plan.parameters.filter((p) => p.untrusted);
+  if (untrusted.length > 0) out.push(`untrusted: ${untrusted.map((p) => p.name).join(', ')} — chosen by no user (alert labels, earlier output); check them before running`);
   if (plan.missing.length > 0) out.push(`missing: ${plan.missing.join(', ')} (pass --param NAME=VALUE)`);
   for (const p of plan.problems) out.push(`problem: ${p}`);
   for (const r of plan.unknownRequired) out.push(`problem: required item "${r}" matches no manual step`);
