@@ -56,7 +56,7 @@ describe('opsbook run, execution and audit', { timeout: 180_000 }, () => {
     expect(existsSync(canary)).toBe(false);
     const dry = await runCli(['run', 'runbooks/viewer.md#RB-2', '--as', 'vic', '--dry-run'], { cwd: dir, env: {} });
     expect(dry.code).toBe(0);
-    expect(dry.stdout).toContain('(shell, read)');
+    expect(dry.stdout).toContain('1.1 $ find . -name ops.yaml');
   });
 
   it('a destructive step: --yes is not enough, --confirm with the target runs it', async () => {

@@ -49,6 +49,7 @@ interface RunOpts {
   secret: string[];
   dryRun?: boolean;
   yes?: boolean;
+  confirm?: string;
   incident?: string;
   service?: string;
   execution?: string;
@@ -77,7 +78,8 @@ export const registerRun: RegisterCommands = (program: Command, io) => {
     .option('--param <name=value>', 'a placeholder’s value (repeatable)', collect, [])
     .option('--secret <name>', 'mask this parameter everywhere (repeatable)', collect, [])
     .option('--dry-run', 'print exactly what would run, parameters bound and secrets masked; run nothing')
-    .option('--yes', 'confirm every step (destructive ones need the responder role)')
+    .option('--yes', 'confirm write and unknown steps (a destructive step needs --confirm with its target)')
+    .option('--confirm <target>', 'confirm a destructive step by naming its target (the service, key, database or path the plan shows)')
     .option('--incident <id>', 'run inside an incident: its labels bind parameters, the transcript lands on its timeline')
     .option('--service <id>', 'the service whose targets the steps talk to')
     .option('--execution <id>', 'continue this execution instead of starting one')
@@ -124,10 +126,11 @@ export const registerRun: RegisterCommands = (program: Command, io) => {
               else io.out(`   manual step: tick it with opsbook execution tick ${id} ${step.number}`);
               continue;
             }
-            let confirm: string | undefined;
+            let confirm: string | undefined = opts.confirm;
             const runnable = step.commands.filter((c) => c.runnable && (command === undefined || c.number === command));
             const effect = runnable.some((c) => c.effect === 'destructive') ? 'destructive' : step.effect;
-            if (runnable.length > 0 && effect !== 'read' && !opts.yes && !step.preApproved && interactive) {
+            const confirmed = effect === 'destructive' ? opts.confirm !== undefined : Boolean(opts.yes);
+            if (runnable.length > 0 && effect !== 'read' && !confirmed && !step.preApproved && interactive) {
               const target = [...new Set(runnable.filter((c) => c.effect === 'destructive').map((c) => c.confirmation))].join(' ');
               confirm = effect === 'destructive' ? await ask(`   destructive: type "${target}" to run it: `) : await ask(`   ${effect}: run it? type yes: `);
             }
