@@ -21,6 +21,8 @@ export interface ActionClaims {
   expiresAt: number;
   /** Who the link was sent to; the incident timeline credits them. */
   user?: string;
+  /** How many times the incident had been re-opened when the link was made: it acts on that opening only. */
+  epoch?: number;
 }
 
 export type ActionTokenCheck =
