@@ -65,7 +65,7 @@ describe('action links', () => {
     expect((await incident(id)).state).toBe('triggered');
     const again = await post(links.resolve);
     expect(again.statusCode).toBe(409);
-    expect(again.json()).toMatchObject({ error: { code: 'OPSBOOK_E_ACTION_LINK' } });
+    expect(again.json()).toMatchObject({ error: { code: 'OPSBOOK_E_ACTION_LINK_STALE' } });
     expect((await incident(id)).state).toBe('triggered');
     // A link sent for the new opening works.
     expect((await post((await linksNow(id)).acknowledge)).json()).toMatchObject({ state: 'acknowledged', already: false });

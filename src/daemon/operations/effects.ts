@@ -76,6 +76,7 @@ export class IncidentEffects {
           channelId,
           event,
           incident: notificationIncident(config, incident),
+          incidentEpoch: incident.reopened,
           dedupKey: `${incident.id}/${event}/${incident.updatedAt}/${channelId}`,
         });
       }

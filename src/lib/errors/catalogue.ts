@@ -91,7 +91,8 @@ export const ERROR_CATALOGUE = {
   OPSBOOK_E_INTERNAL: { kind: 'internal', summary: 'An unexpected failure; the log has the details.' },
   OPSBOOK_E_PIPELINE_OFF: { kind: 'unavailable', summary: 'This process runs without the operations pipeline (checks, incidents, notifications).' },
   OPSBOOK_E_INTEGRATION_KEY: { kind: 'unauthenticated', summary: 'An ingest request carries no integration key, or one no integration has.' },
-  OPSBOOK_E_ACTION_LINK: { kind: 'unauthenticated', summary: 'An acknowledge/resolve link is malformed, tampered with or expired.' },
+  OPSBOOK_E_ACTION_LINK: { kind: 'unauthenticated', summary: 'An acknowledge/resolve link is malformed, tampered with, expired, or names someone not in users:.' },
+  OPSBOOK_E_ACTION_LINK_STALE: { kind: 'conflict', summary: 'An acknowledge/resolve link was sent for an earlier opening of an incident that has re-opened since.' },
   // gameday/
   OPSBOOK_E_GAMEDAY_INVALID: { kind: 'invalid', summary: 'A game-day file (gameday.yaml) is malformed or names a fault, check or procedure the system lacks (file and path given).' },
   OPSBOOK_E_GAMEDAY_WORLD: { kind: 'unavailable', summary: 'The game-day world cannot be built: PostgreSQL, redis-server, openssl or the stand-in is missing or did not start.' },
