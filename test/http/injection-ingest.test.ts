@@ -9,7 +9,9 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Daemon } from '../../src/daemon/index.js';
+import { setUserPassword, webAuthFor } from '../../src/http/sessions/index.js';
 import { apiTokens, startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
+import { form, PASSWORD, signIn, TEST_COST } from '../ui/support.js';
 
 const KEY = 'k'.repeat(40);
 const CONFIG = `users:
@@ -32,9 +34,10 @@ let app: FastifyInstance;
 let token: Record<string, string>;
 
 beforeAll(async () => {
-  server = await startDaemonApp('inj-ingest', { 'ops.yaml': CONFIG, 'runbooks/logs.md': RUNBOOK, 'work/logs/app.log': 'x\n' });
+  server = await startDaemonApp('inj-ingest', { 'ops.yaml': CONFIG, 'runbooks/logs.md': RUNBOOK, 'work/logs/app.log': 'x\n' }, { beforeServer: (d) => webAuthFor(d) });
   ({ daemon, app } = server);
   token = await apiTokens(daemon, 'ana', ['ana']);
+  await setUserPassword({ store: daemon.store, clock: daemon.clock, users: daemon.config.users }, { name: 'ana', role: 'admin', via: 'cli' }, 'ana', PASSWORD, TEST_COST);
 }, 60_000);
 afterAll(async () => {
   await server?.close();
@@ -45,7 +48,35 @@ async function call<T = Record<string, unknown>>(method: 'GET' | 'POST', url: st
   return { status: res.statusCode, json: res.json() as T };
 }
 
+async function ingest(logDir: string, fingerprint: string): Promise<string> {
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/ingest/alertmanager',
+    headers: { authorization: `Bearer ${KEY}` },
+    payload: { version: '4', groupKey: fingerprint, receiver: 'opsbook', status: 'firing', alerts: [{ status: 'firing', labels: { alertname: `Disk-${fingerprint}`, severity: 'critical', service: 'web', log_dir: logDir }, annotations: {}, startsAt: new Date().toISOString(), fingerprint }] },
+  });
+  expect(res.statusCode).toBe(200);
+  return (res.json() as { incidents: string[] }).incidents[0]!;
+}
+
 describe('an alert label bound to a step parameter', () => {
+  it('the UI shows the untrusted value on a confirmation page before a read step runs', async () => {
+    const canary = path.join(server.dir, 'work', 'PWNED-UI');
+    const value = `logs -exec touch ${canary} ;`;
+    const incidentId = await ingest(value, 'ui');
+    const { cookie, csrf } = await signIn(app, 'ana');
+    const fields = { _csrf: csrf, procedure: 'runbooks/logs.md#RB-1', step: '1' };
+    const shown = await app.inject({ method: 'POST', url: `/incidents/${incidentId}/run`, headers: { cookie, ...form(fields).headers }, payload: form(fields).payload });
+    expect(shown.statusCode).toBe(200);
+    expect(shown.body).toContain('Untrusted values');
+    expect(shown.body).toContain(`<code>log_dir</code> = <code>logs -exec touch`);
+    expect(fs.existsSync(canary)).toBe(false);
+    const confirmed = { ...fields, confirm: 'yes' };
+    const ran = await app.inject({ method: 'POST', url: `/incidents/${incidentId}/run`, headers: { cookie, ...form(confirmed).headers }, payload: form(confirmed).payload });
+    expect(ran.statusCode).toBe(303);
+    expect(fs.existsSync(canary)).toBe(false);
+  });
+
   it('is shown as untrusted in the plan and runs as one quoted argument: find -exec never runs', async () => {
     const canary = path.join(server.dir, 'work', 'PWNED');
     const ingest = await app.inject({
