@@ -130,7 +130,7 @@ describe('procedure settings validation', () => {
     try {
       await writeFile(join(h.dir, 'token.txt'), 'file-secret-9\n');
       const plan = await h.service.plan('p.md#RB-5');
-      expect(plan.parameters).toEqual([{ name: 'api_token', shown: '********', secret: true, source: 'config' }]);
+      expect(plan.parameters).toEqual([{ name: 'api_token', shown: '********', secret: true, source: 'config', untrusted: false }]);
       expect(existsSync(join(h.dir, 'seen.txt'))).toBe(false);
     } finally {
       await h.cleanup();

@@ -123,12 +123,20 @@ export function maskSecrets(text: string, secrets: readonly string[]): string {
   return out;
 }
 
+/**
+ * Values nobody in `users:` chose: an incident's labels come from whoever holds an integration key,
+ * an earlier step's output from the system being repaired. They are shown as such before a step runs.
+ */
+export function isUntrusted(source: ParameterSource): boolean {
+  return source === 'incident' || source === 'output';
+}
+
 /** The parameters a plan shows: used ones only, secrets masked. */
 export function shownParameters(values: ParamValues, used: ReadonlySet<string>): PlanParameter[] {
   const out: PlanParameter[] = [];
   for (const [name, v] of values) {
     if (!used.has(name)) continue;
-    out.push({ name, shown: v.secret ? MASK : v.value, secret: v.secret, source: v.source });
+    out.push({ name, shown: v.secret ? MASK : v.value, secret: v.secret, source: v.source, untrusted: isUntrusted(v.source) });
   }
   return out.sort((a, b) => a.name.localeCompare(b.name));
 }

@@ -2,6 +2,7 @@ import type { OpsConfig } from '../config/index.js';
 import type { Command, Effect, Procedure, Runbook } from '../runbooks/index.js';
 import { worst } from '../runbooks/index.js';
 import { executorSet, isPrepared, substitute, type PreparedCommand } from './executors/index.js';
+import { commandValueProblem, paramRules } from './param-checks.js';
 import { bindParameters, maskSecrets, paramKey, secretValues, shownParameters, type ParamValues, type ProcedureSettings, type Service } from './params.js';
 import type { Plan, PlannedCommand, PlannedStep } from './types.js';
 
@@ -86,7 +87,8 @@ export function buildPlan(input: PlanInput): BuiltPlan {
     const block = blockOf.get(c) ?? [];
     return block.slice(0, block.indexOf(c));
   });
-  const ctx = { service, params: values, baseDir: input.baseDir, defaultCwd: input.defaultCwd(service?.id ?? 'default') };
+  const rules = paramRules(settings);
+  const ctx = { service, params: values, baseDir: input.baseDir, defaultCwd: input.defaultCwd(service?.id ?? 'default'), rules };
   const prepared = new Map<string, PreparedCommand>();
   const used = new Set<string>();
   const missingAll = new Set<string>();
@@ -116,6 +118,8 @@ export function buildPlan(input: PlanInput): BuiltPlan {
         const names = missing.map((m) => m.replace(/^\$\{?|^[<{]|[>}]$/g, ''));
         return { ...base, executor: p.executor, runnable: false, why: `missing parameter ${missing.join(', ')}: pass ${names.map((n) => `--param ${n}=VALUE`).join(' ')}`, display: maskSecrets(p.display, secrets) };
       }
+      const invalid = commandValueProblem(command.placeholders, values, rules);
+      if (invalid) return { ...base, executor: p.executor, runnable: false, why: invalid, display: maskSecrets(p.display, secrets) };
       prepared.set(`${number}.${j + 1}`, p);
       return { ...base, executor: p.executor, runnable: true, display: maskSecrets(p.display, secrets), confirmation: maskSecrets(p.confirmation, secrets) };
     });

@@ -7,7 +7,7 @@ import type { Approval } from './types.js';
 export interface Confirmation {
   /** Typed at the prompt: `yes` for a write, the target's name (key, database, path, service) for a destructive step. */
   confirm?: string;
-  /** `--yes` on the command line. */
+  /** `--yes` on the command line: confirms write and unknown steps, never a destructive one. */
   yes?: boolean;
 }
 
@@ -23,24 +23,24 @@ export type Decision =
   | { allowed: false; code: 'OPSBOOK_E_FORBIDDEN' | 'OPSBOOK_E_EXECUTION_CONFIRM'; reason: string };
 
 /**
- * The safety gate, as a pure function. `read` runs on request (any role); `write` and `unknown`
- * need a responder's confirmation (`yes`, or `--yes`); `destructive` needs a responder who types
- * the target's name, or `--yes`. A pre-approved step needs no confirmation but still a responder,
- * except for opsbook's own unattended runs (system actors hold the admin role).
+ * The safety gate, as a pure function (docs/security.md has the matrix). A viewer runs nothing.
+ * A responder or admin runs `read` steps on request; confirms `write` and `unknown` ones with `yes`
+ * (or `--yes`); types the target's name for a `destructive` one — `--yes` is not enough there,
+ * so no flag in a script or shell history can destroy by itself. A pre-approved step needs no
+ * confirmation but still a responder; opsbook's own unattended runs act as a system admin.
  */
 export function authorise(effect: Effect, actor: Actor, confirmation: Confirmation, settings: GateSettings): Decision {
   const approval = (how: Approval['how']): Decision => ({ allowed: true, approval: { how, by: actor.name, role: actor.role } });
-  if (effect === 'read') return approval('read');
   if (!roleAllows(actor.role, 'responder')) {
-    return { allowed: false, code: 'OPSBOOK_E_FORBIDDEN', reason: `${actor.name} (${actor.role}) may run only read steps; a ${effect} step needs the responder role` };
+    return { allowed: false, code: 'OPSBOOK_E_FORBIDDEN', reason: `${actor.name} (${actor.role}) may run no step: running a ${effect} step needs the responder role` };
   }
+  if (effect === 'read') return approval('read');
   if (settings.preApproved) return approval('pre_approved');
   const typed = confirmation.confirm?.trim();
   if (effect === 'destructive') {
-    if (confirmation.yes) return approval('yes');
     if (typed !== undefined && typed === settings.expected.trim()) return approval('confirmed');
-    const said = typed ? ` (got "${typed}")` : '';
-    return { allowed: false, code: 'OPSBOOK_E_EXECUTION_CONFIRM', reason: `destructive step: confirm by typing its target "${settings.expected}", or pass --yes${said}` };
+    const said = typed ? ` (got "${typed}")` : confirmation.yes ? ' (--yes does not confirm a destructive step)' : '';
+    return { allowed: false, code: 'OPSBOOK_E_EXECUTION_CONFIRM', reason: `destructive step: type its target "${settings.expected}" to confirm (--confirm on the command line); --yes is not enough${said}` };
   }
   if (confirmation.yes) return approval('yes');
   if (typed !== undefined && (/^(y|yes)$/i.test(typed) || typed === settings.expected.trim())) return approval('confirmed');

@@ -39,9 +39,9 @@ describe.skipIf(!pgOk)('seed 000 RB-002 against the real PostgreSQL', () => {
   });
 
   it('runs the diagnosis SQL; its rows land in the transcript', async () => {
-    const { id, plan } = await h.service.start('seeds/nxentra.md#RB-002', viewer);
+    const { id, plan } = await h.service.start('seeds/nxentra.md#RB-002', responder);
     const diagnosis = plan.steps.find((s) => s.phase === 'diagnosis')!;
-    const result = await h.service.runStep(id, diagnosis.number, viewer);
+    const result = await h.service.runStep(id, diagnosis.number, responder);
     expect(result.status).toBe('ok');
     const [activity, maxConn] = result.entries;
     expect(activity!.stdout).toMatch(/count \| state/);
@@ -53,7 +53,7 @@ describe.skipIf(!pgOk)('seed 000 RB-002 against the real PostgreSQL', () => {
     const expected = (await c.query('SHOW max_connections')).rows[0].max_connections as string;
     await c.end();
     expect(maxConn!.stdout).toContain(expected);
-    expect(maxConn!.approval).toMatchObject({ how: 'read', by: 'vic' });
+    expect(maxConn!.approval).toMatchObject({ how: 'read', by: 'ana' });
     const transcript = await h.service.transcript(id);
     expect(transcript.map((e) => e.status)).toEqual(['ok', 'ok']);
   });
@@ -65,8 +65,8 @@ describe.skipIf(!pgOk)('seed 000 RB-002 against the real PostgreSQL', () => {
       runbooks: [{ file: 'x.md', text: '# X\n\n## RB-9: x\n\n**Diagnosis:**\n```sql\nSELECT 1;\n```\n' }],
     });
     try {
-      const { id } = await h2.service.start('x.md#RB-9', viewer);
-      const built = await h2.service.runStep(id, 1, viewer);
+      const { id } = await h2.service.start('x.md#RB-9', responder);
+      const built = await h2.service.runStep(id, 1, responder);
       expect(built.status).toBe('ok');
       const { runSql } = await import('./executors/sql/index.js');
       const out = await runSql(db.url, { text: 'CREATE TABLE should_not_exist (x int)', values: [], display: '', missing: [] }, true, { timeoutMs: 5000, signal: new AbortController().signal });
@@ -100,11 +100,11 @@ describe.skipIf(!redisOk)('seed 001 Redis steps against the real Redis', () => {
   });
 
   it('runs LLEN nova:email:waiting from the redis-cli session', async () => {
-    const { id, plan } = await h.service.start('seeds/novapulse.md#monitoring-queue-health', viewer);
+    const { id, plan } = await h.service.start('seeds/novapulse.md#monitoring-queue-health', responder);
     const step = plan.steps.find((s) => s.commands.some((c) => c.text === 'LLEN nova:email:waiting'))!;
     const llen = step.commands.find((c) => c.text === 'LLEN nova:email:waiting')!;
     expect(step.commands.find((c) => c.text === 'redis-cli')).toMatchObject({ skip: true, runnable: false });
-    const result = await h.service.runStep(id, step.number, viewer, { command: llen.number });
+    const result = await h.service.runStep(id, step.number, responder, { command: llen.number });
     expect(result.status).toBe('ok');
     expect(result.entries[0]!.stdout).toBe('(integer) 3\n');
   });

@@ -1,3 +1,4 @@
+import { unquotedExpansions } from '../runbooks/classify/shell-parse.js';
 import { paramKey } from './params.js';
 
 /**
@@ -47,6 +48,37 @@ export function rewritePlaceholders(script: string, placeholders: readonly strin
     else if (c === '"') state = 'double';
   }
   return out;
+}
+
+/** Angle placeholders become a plain word of the same length for parsing, so `<pod-name>` is not a redirection. */
+export function protectAngles(text: string): string {
+  return text.replace(/<([A-Za-z][\w.-]*)>/g, '@$1@');
+}
+
+/**
+ * Double-quotes every unquoted `$NAME` / `${NAME…}` expansion of a bound parameter, found in the
+ * mvdan-sh tree (heredocs, `[[ ]]` and arithmetic are left alone: bash does not split there). A
+ * value then reaches its program as exactly one argument: no word splitting, no globbing.
+ */
+export function quoteExpansions(script: string, placeholders: readonly string[]): string {
+  const names = new Set(placeholders.filter((p) => p.startsWith('$')).map((p) => p.replace(/^\$\{?|\}$/g, '')));
+  if (names.size === 0) return script;
+  const bytes = Buffer.from(protectAngles(script), 'utf8');
+  const original = Buffer.from(script, 'utf8');
+  const parts: Buffer[] = [];
+  let at = 0;
+  for (const e of unquotedExpansions(bytes.toString('utf8'))) {
+    if (!names.has(e.name) || e.start < at) continue;
+    parts.push(original.subarray(at, e.start), Buffer.from('"'), original.subarray(e.start, e.end), Buffer.from('"'));
+    at = e.end;
+  }
+  parts.push(original.subarray(at));
+  return Buffer.concat(parts).toString('utf8');
+}
+
+/** The script a shell step runs: parameters only as quoted references to environment variables. */
+export function scriptOf(text: string, placeholders: readonly string[]): string {
+  return rewritePlaceholders(quoteExpansions(text, placeholders), placeholders);
 }
 
 /** Quotes a word for bash so it is read back exactly. */

@@ -44,6 +44,8 @@ export interface PlanParameter {
   shown: string;
   secret: boolean;
   source: ParameterSource;
+  /** Chosen by no user: an incident label (anyone with an integration key) or an earlier step's output. */
+  untrusted: boolean;
 }
 
 export type ParameterSource = 'person' | 'config' | 'incident' | 'service' | 'output';

@@ -5,7 +5,11 @@
 export interface Clock {
   /** Current instant in epoch milliseconds. */
   now(): number;
-  /** Calls `fn` once at (or as soon as possible after) instant `at`. Returns a cancel function. */
+  /**
+   * Calls `fn` once at (or as soon as possible after) instant `at`. Returns a cancel function.
+   * `fn` never runs inside this call, even when `at` has passed: a loop that re-arms its own timer
+   * at the end of a run (and guards against re-entry) would otherwise lose the wake-up.
+   */
   at(at: number, fn: () => void): () => void;
   /** Resolves at instant `at` (immediately when it has passed). */
   sleepUntil(at: number, signal?: AbortSignal): Promise<void>;
@@ -29,10 +33,13 @@ export class SystemClock implements Clock {
         fn();
         return;
       }
-      handle = setTimeout(arm, Math.min(wait, MAX_TIMEOUT));
+      schedule(wait);
+    };
+    const schedule = (wait: number): void => {
+      handle = setTimeout(arm, Math.min(Math.max(wait, 0), MAX_TIMEOUT));
       handle.unref?.();
     };
-    arm();
+    schedule(at - Date.now());
     return () => {
       cancelled = true;
       if (handle) clearTimeout(handle);

@@ -21,6 +21,8 @@ export interface ActionClaims {
   expiresAt: number;
   /** Who the link was sent to; the incident timeline credits them. */
   user?: string;
+  /** How many times the incident had been re-opened when the link was made: it acts on that opening only. */
+  epoch?: number;
 }
 
 export type ActionTokenCheck =
@@ -35,7 +37,7 @@ export const DEFAULT_ACTION_LINK_TTL_MS = 7 * 24 * 3_600_000;
 const mac = (payload: string, key: Uint8Array): Buffer => createHmac('sha256', key).update(payload).digest();
 
 export function createActionToken(claims: ActionClaims, key: Uint8Array): string {
-  const compact = { i: claims.incidentId, a: claims.action, e: claims.expiresAt, ...(claims.user ? { u: claims.user } : {}) };
+  const compact = { i: claims.incidentId, a: claims.action, e: claims.expiresAt, ...(claims.user ? { u: claims.user } : {}), ...(claims.epoch !== undefined ? { r: claims.epoch } : {}) };
   const payload = Buffer.from(JSON.stringify(compact)).toString('base64url');
   return `${payload}.${mac(payload, key).toString('base64url')}`;
 }
@@ -54,12 +56,13 @@ export function verifyActionToken(token: string, key: Uint8Array, clock: Clock):
   } catch {
     return { ok: false, reason: 'malformed' };
   }
-  const c = raw as { i?: unknown; a?: unknown; e?: unknown; u?: unknown };
+  const c = raw as { i?: unknown; a?: unknown; e?: unknown; u?: unknown; r?: unknown };
   if (typeof c.i !== 'string' || (c.a !== 'acknowledge' && c.a !== 'resolve') || typeof c.e !== 'number' || (c.u !== undefined && typeof c.u !== 'string')) {
     return { ok: false, reason: 'malformed' };
   }
+  if (c.r !== undefined && !(typeof c.r === 'number' && Number.isInteger(c.r) && c.r >= 0)) return { ok: false, reason: 'malformed' };
   if (clock.now() >= c.e) return { ok: false, reason: 'expired' };
-  return { ok: true, claims: { incidentId: c.i, action: c.a, expiresAt: c.e, ...(c.u ? { user: c.u } : {}) } };
+  return { ok: true, claims: { incidentId: c.i, action: c.a, expiresAt: c.e, ...(c.u ? { user: c.u } : {}), ...(c.r !== undefined ? { epoch: c.r } : {}) } };
 }
 
 /** `${public_url}/a/<token>`: the route that consumes it lives in http/. */
@@ -102,7 +105,13 @@ export class ActionLinkSigner {
     const links: ActionLinks = {};
     for (const action of ACTIONS_AFTER[n.event] ?? []) {
       const token = createActionToken(
-        { incidentId: n.incident.id, action, expiresAt: issuedAt + this.ttlMs, ...(n.recipient ? { user: n.recipient.user } : {}) },
+        {
+          incidentId: n.incident.id,
+          action,
+          expiresAt: issuedAt + this.ttlMs,
+          ...(n.recipient ? { user: n.recipient.user } : {}),
+          ...(n.incidentEpoch !== undefined ? { epoch: n.incidentEpoch } : {}),
+        },
         this.key,
       );
       links[action] = actionUrl(this.publicUrl, token);

@@ -53,6 +53,8 @@ export class EscalationDriver {
   private cancelTimer: (() => void) | undefined;
   private armedAt: number | undefined;
   private running: Promise<void> | undefined;
+  /** A tick arrived during a run. */
+  private again = false;
   private stopped = false;
 
   constructor(private readonly opts: EscalationDriverOptions) {
@@ -96,17 +98,36 @@ export class EscalationDriver {
     return row ? (JSON.parse(row.state) as EscalationState) : undefined;
   }
 
-  /** Advances every due escalation; re-arms the timer for the next one. */
+  /**
+   * Advances every due escalation; re-arms the timer for the next one. A tick that arrives while a
+   * run is in progress is not dropped: the run looks again before it ends, with the time of then.
+   */
   tick(): Promise<void> {
-    this.running ??= this.runDue().finally(() => {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = this.runUntilQuiet().finally(() => {
       this.running = undefined;
     });
     return this.running;
   }
 
+  private async runUntilQuiet(): Promise<void> {
+    do {
+      this.again = false;
+      await this.runDue();
+    } while (this.again && !this.stopped);
+  }
+
   /** Arms the timer from the store's earliest pending escalation (call once on start). */
   async resume(): Promise<void> {
     await this.tick();
+  }
+
+  /** Resolves once no run is in progress (a run that starts meanwhile is awaited too). */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
   }
 
   async close(): Promise<void> {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import SqliteDatabase from 'better-sqlite3';
 import { runCli } from '../../../test/support/cli.js';
 
@@ -45,6 +46,27 @@ describe('opsbook run, execution and audit', { timeout: 180_000 }, () => {
     expect(r.stdout).toContain('(shell, read)');
     expect(r.stdout).toContain('2.1 $ touch restarted.flag');
     expect(r.stdout).toMatch(/3\. Dashboard looked at \[verification, manual\]/);
+  });
+
+  it('a viewer acting with --as runs nothing, not even a read step; --dry-run still shows the plan', async () => {
+    const canary = join(dir, 'viewer-ran');
+    await writeFile(join(dir, 'runbooks', 'viewer.md'), `# V\n\n## RB-2: Look\n\n**Diagnosis:**\n\`\`\`bash\nfind . -name ops.yaml -exec touch ${canary} \\;\n\`\`\`\n`);
+    const r = await runCli(['run', 'runbooks/viewer.md#RB-2', '--as', 'vic'], { cwd: dir, env: {} });
+    expect(r.stdout).toMatch(/1\.1 refused: vic \(viewer\) may run no step/);
+    expect(existsSync(canary)).toBe(false);
+    const dry = await runCli(['run', 'runbooks/viewer.md#RB-2', '--as', 'vic', '--dry-run'], { cwd: dir, env: {} });
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain('1.1 $ find . -name ops.yaml');
+  });
+
+  it('a destructive step: --yes is not enough, --confirm with the target runs it', async () => {
+    await writeFile(join(dir, 'runbooks', 'purge.md'), '# P\n\n## RB-3: Purge\n\n**Resolution:**\n```bash\nrm -rf cache\n```\n');
+    await mkdir(join(dir, 'cache'), { recursive: true });
+    const yes = await runCli(['run', 'runbooks/purge.md#RB-3', '--service', 'web', '--yes'], { cwd: dir, env });
+    expect(yes.stdout).toMatch(/1\.1 refused: destructive step: type its target "web"/);
+    const typed = await runCli(['run', 'runbooks/purge.md#RB-3', '--service', 'web', '--confirm', 'web'], { cwd: dir, env });
+    expect(typed.stdout).not.toMatch(/refused/);
+    expect(typed.code).toBe(0);
   });
 
   it('runs read steps, refuses an unconfirmed write when not on a terminal, and exports the transcript', async () => {

@@ -13,7 +13,9 @@ export function collect(value: string, previous: string[] = []): string[] {
 /** A plan as text: every step, its effect and exactly what would run. */
 export function formatPlan(plan: Plan): string[] {
   const out = [`${plan.procedure} — ${plan.title}`, `service: ${plan.service ?? '(none)'}${plan.incidentId ? `, incident: ${plan.incidentId}` : ''}, timeout per command: ${plan.timeoutMs / 1000}s`];
-  if (plan.parameters.length > 0) out.push(`parameters: ${plan.parameters.map((p) => `${p.name}=${p.shown} (${p.source})`).join(', ')}`);
+  if (plan.parameters.length > 0) out.push(`parameters: ${plan.parameters.map((p) => `${p.name}=${p.shown} (${p.source}${p.untrusted ? ', untrusted' : ''})`).join(', ')}`);
+  const untrusted = plan.parameters.filter((p) => p.untrusted);
+  if (untrusted.length > 0) out.push(`untrusted: ${untrusted.map((p) => p.name).join(', ')} — chosen by no user (alert labels, earlier output); check them before running`);
   if (plan.missing.length > 0) out.push(`missing: ${plan.missing.join(', ')} (pass --param NAME=VALUE)`);
   for (const p of plan.problems) out.push(`problem: ${p}`);
   for (const r of plan.unknownRequired) out.push(`problem: required item "${r}" matches no manual step`);
@@ -47,6 +49,7 @@ interface RunOpts {
   secret: string[];
   dryRun?: boolean;
   yes?: boolean;
+  confirm?: string;
   incident?: string;
   service?: string;
   execution?: string;
@@ -75,7 +78,8 @@ export const registerRun: RegisterCommands = (program: Command, io) => {
     .option('--param <name=value>', 'a placeholder’s value (repeatable)', collect, [])
     .option('--secret <name>', 'mask this parameter everywhere (repeatable)', collect, [])
     .option('--dry-run', 'print exactly what would run, parameters bound and secrets masked; run nothing')
-    .option('--yes', 'confirm every step (destructive ones need the responder role)')
+    .option('--yes', 'confirm write and unknown steps (a destructive step needs --confirm with its target)')
+    .option('--confirm <target>', 'confirm a destructive step by naming its target (the service, key, database or path the plan shows)')
     .option('--incident <id>', 'run inside an incident: its labels bind parameters, the transcript lands on its timeline')
     .option('--service <id>', 'the service whose targets the steps talk to')
     .option('--execution <id>', 'continue this execution instead of starting one')
@@ -122,10 +126,11 @@ export const registerRun: RegisterCommands = (program: Command, io) => {
               else io.out(`   manual step: tick it with opsbook execution tick ${id} ${step.number}`);
               continue;
             }
-            let confirm: string | undefined;
+            let confirm: string | undefined = opts.confirm;
             const runnable = step.commands.filter((c) => c.runnable && (command === undefined || c.number === command));
             const effect = runnable.some((c) => c.effect === 'destructive') ? 'destructive' : step.effect;
-            if (runnable.length > 0 && effect !== 'read' && !opts.yes && !step.preApproved && interactive) {
+            const confirmed = effect === 'destructive' ? opts.confirm !== undefined : Boolean(opts.yes);
+            if (runnable.length > 0 && effect !== 'read' && !confirmed && !step.preApproved && interactive) {
               const target = [...new Set(runnable.filter((c) => c.effect === 'destructive').map((c) => c.confirmation))].join(' ');
               confirm = effect === 'destructive' ? await ask(`   destructive: type "${target}" to run it: `) : await ask(`   ${effect}: run it? type yes: `);
             }

@@ -18,10 +18,20 @@ const parameter = z
     env: z.string().regex(ENV_NAME, { error: 'must be an environment variable name' }).optional().describe('Environment variable of the opsbook process that holds the value.'),
     file: z.string().min(1).optional().describe('File whose content (trailing newline removed) is the value, relative to the config directory.'),
     secret: z.boolean().default(false).describe('Mask the value in plans, transcripts, exports and the audit log.'),
+    type: z.enum(['string', 'integer', 'number', 'name']).optional().describe('What a value must look like: integer, number, name (letters, digits, `._:@-`, not starting with `-`), or any string.'),
+    pattern: z.string().min(1).optional().describe('A regular expression the whole value must match (checked before a step runs).'),
+    option: z.boolean().default(false).describe('The value may begin with `-` where it stands as a shell argument (it is meant to be an option).'),
   })
   .superRefine((p, ctx) => {
     const sources = [p.value, p.env, p.file].filter((v) => v !== undefined).length;
     if (sources > 1) pushIssue(ctx, 'OPSBOOK_E_CONFIG_INVALID', 'give at most one of value, env and file', p);
+    if (p.pattern !== undefined) {
+      try {
+        new RegExp(p.pattern, 'u');
+      } catch (e) {
+        pushIssue(ctx, 'OPSBOOK_E_CONFIG_INVALID', `is not a regular expression: ${(e as Error).message}`, p.pattern, ['pattern']);
+      }
+    }
     if (p.secret && p.value !== undefined) pushIssue(ctx, 'OPSBOOK_E_CONFIG_INVALID', 'a secret comes from env or file, never a value written in the config', p.value, ['value']);
   })
   .describe('Where one parameter’s value comes from: value, env or file.');

@@ -18,7 +18,7 @@ export const usersSection = z
       role: z
         .enum(ROLES)
         .prefault('viewer')
-        .describe('viewer reads; responder acknowledges and runs read-only steps; admin also confirms writes.'),
+        .describe('viewer reads (plans and dry-runs too) and runs no step; responder acknowledges and runs steps (read on request, write confirmed with yes, destructive by typing its target); admin can do everything a responder can, plus administration.'),
       contact: z.array(contact).default([]).describe('Ways to page this person, tried in order.'),
       time_zone: z
         .string()

@@ -79,6 +79,7 @@ export class IncidentEffects {
           channelId,
           event,
           incident: notificationIncident(config, incident),
+          incidentEpoch: incident.reopened,
           dedupKey: `${incident.id}/${event}/${incident.updatedAt}/${channelId}`,
         });
         if (row.created) created.push(channelId);

@@ -46,7 +46,7 @@ export async function enqueueNotice(
 ): Promise<TimelineNote[]> {
   const notes: TimelineNote[] = [];
   const event = notice.reason === 'start' ? 'incident.triggered' : 'incident.escalated';
-  const base = { event, incident: notificationIncident(config, incident) } satisfies Omit<Notification, 'channelId'>;
+  const base = { event, incident: notificationIncident(config, incident), incidentEpoch: incident.reopened } satisfies Omit<Notification, 'channelId'>;
   const step = `step ${notice.stepIndex + 1}${notice.round > 0 ? ` (round ${notice.round + 1})` : ''}`;
   for (const r of notice.recipients) {
     if (r.kind === 'nobody') {

@@ -1,4 +1,5 @@
 import type { Command } from '../../runbooks/index.js';
+import type { ParamRules } from '../param-checks.js';
 import type { ParamValues, Service } from '../params.js';
 import type { ExecutorName } from '../types.js';
 
@@ -10,6 +11,8 @@ export interface PrepareContext {
   baseDir: string;
   /** Where shell steps run when the service names no cwd. */
   defaultCwd: string;
+  /** What `procedures[…].params` declare of each parameter (type, pattern, option). */
+  rules?: ParamRules;
 }
 
 /** What running a command produced. Output is complete here; the transcript caps it. */

@@ -2,9 +2,22 @@ import { z } from 'zod';
 import type { Daemon } from '../../daemon/index.js';
 import { verifyActionToken } from '../../notify/index.js';
 import { OpsbookError } from '../../lib/errors/index.js';
+import { roleAllows, type Actor } from '../../identity/index.js';
 import { INCIDENT_STATES } from '../../incidents/index.js';
 import { htmlPage, route, type RouteTable } from '../routes.js';
 import { operationsOf } from './operations.js';
+
+/**
+ * Who acts through a link: the person it was sent to, who must still be in `users:` with a role
+ * that may respond. A link sent to a channel (no person) acts as `link` with the responder role.
+ */
+function linkActor(daemon: Daemon, user: string | undefined): Actor {
+  if (user === undefined) return { name: 'link', role: 'responder', via: 'link' };
+  const known = daemon.config.users.find((u) => u.name === user);
+  if (!known) throw new OpsbookError('OPSBOOK_E_ACTION_LINK', `this link does not work: it names ${user}, who is not in users:`);
+  if (!roleAllows(known.role, 'responder')) throw new OpsbookError('OPSBOOK_E_FORBIDDEN', `${user} (${known.role}) may not acknowledge or resolve incidents`);
+  return { name: user, role: known.role, via: 'link' };
+}
 
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -52,9 +65,13 @@ export function actionLinkRoutes(daemon: Daemon): RouteTable {
       response: z.object({ incident: z.string(), state: z.enum(INCIDENT_STATES), already: z.boolean().describe('The incident was already there') }),
       handler: async ({ params: p, request, reply }) => {
         const c = claims(p.token);
-        const actor = { name: c.user ?? 'link', role: 'responder' as const, via: 'link' as const };
+        const actor = linkActor(daemon, c.user);
         const ops = operationsOf(daemon);
         const current = await ops.incidents.get(c.incidentId);
+        // A link acts on the opening of the incident it was sent for (links made before epochs count as the first).
+        if ((c.epoch ?? 0) !== current.reopened) {
+          throw new OpsbookError('OPSBOOK_E_ACTION_LINK_STALE', `this link was sent before incident ${current.id} re-opened; it is now ${current.state}: open the incident to act on it`);
+        }
         const done = c.action === 'acknowledge' ? current.state !== 'triggered' : current.state === 'resolved' || current.state === 'reviewed';
         const incident = done ? current : await ops.act(c.incidentId, c.action, actor, 'via notification link');
         if ((request.headers.accept ?? '').includes('text/html')) {

@@ -43,7 +43,7 @@ export async function login(deps: LoginDeps, attempt: LoginAttempt): Promise<Log
     await appendAudit(deps.store.db, deps.store.dialect, { at: now, actor: `anonymous@${attempt.ip}`, action: 'session.login_failed', subject: `user:${username.slice(0, 100)}`, details: { ip: attempt.ip } });
     return { ok: false, reason: 'invalid' };
   }
-  await deps.throttle.succeeded(user.name);
+  await deps.throttle.succeeded(user.name, attempt.ip);
   const created = await deps.sessions.create(user.name, { ip: attempt.ip, userAgent: attempt.userAgent });
   await appendAudit(deps.store.db, deps.store.dialect, { at: now, actor: user.name, action: 'session.login', subject: `user:${user.name}`, details: { ip: attempt.ip } });
   return { ok: true, ...created };

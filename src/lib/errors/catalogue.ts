@@ -60,7 +60,7 @@ export const ERROR_CATALOGUE = {
   OPSBOOK_E_EXECUTION_NOT_FOUND: { kind: 'not_found', summary: 'No execution with that id exists.' },
   OPSBOOK_E_EXECUTION_STEP: { kind: 'invalid', summary: 'The step does not exist, is manual, or cannot run here (the reason is named).' },
   OPSBOOK_E_EXECUTION_PARAM: { kind: 'invalid', summary: 'A placeholder has no value: pass --param NAME=VALUE or set procedures[…].params.' },
-  OPSBOOK_E_EXECUTION_CONFIRM: { kind: 'forbidden', summary: 'A write, unknown or destructive step was not confirmed (destructive: type its target, or --yes).' },
+  OPSBOOK_E_EXECUTION_CONFIRM: { kind: 'forbidden', summary: 'A write, unknown or destructive step was not confirmed (destructive: type its target; --yes is not enough).' },
   OPSBOOK_E_EXECUTION_LOCKED: { kind: 'conflict', summary: 'Another execution holds the service’s destructive-step lock.' },
   OPSBOOK_E_EXECUTION_STATE: { kind: 'conflict', summary: 'The execution has already finished or been cancelled.' },
   OPSBOOK_E_EXECUTION_CRON: { kind: 'invalid', summary: 'A procedure with `cron` has steps that are neither read nor pre_approved.' },
@@ -92,7 +92,8 @@ export const ERROR_CATALOGUE = {
   OPSBOOK_E_INTERNAL: { kind: 'internal', summary: 'An unexpected failure; the log has the details.' },
   OPSBOOK_E_PIPELINE_OFF: { kind: 'unavailable', summary: 'This process runs without the operations pipeline (checks, incidents, notifications).' },
   OPSBOOK_E_INTEGRATION_KEY: { kind: 'unauthenticated', summary: 'An ingest request carries no integration key, or one no integration has.' },
-  OPSBOOK_E_ACTION_LINK: { kind: 'unauthenticated', summary: 'An acknowledge/resolve link is malformed, tampered with or expired.' },
+  OPSBOOK_E_ACTION_LINK: { kind: 'unauthenticated', summary: 'An acknowledge/resolve link is malformed, tampered with, expired, or names someone not in users:.' },
+  OPSBOOK_E_ACTION_LINK_STALE: { kind: 'conflict', summary: 'An acknowledge/resolve link was sent for an earlier opening of an incident that has re-opened since.' },
   // gameday/
   OPSBOOK_E_GAMEDAY_INVALID: { kind: 'invalid', summary: 'A game-day file (gameday.yaml) is malformed or names a fault, check or procedure the system lacks (file and path given).' },
   OPSBOOK_E_GAMEDAY_WORLD: { kind: 'unavailable', summary: 'The game-day world cannot be built: PostgreSQL, redis-server, openssl or the stand-in is missing or did not start.' },

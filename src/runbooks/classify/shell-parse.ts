@@ -64,6 +64,16 @@ export interface ShStatement {
   braceWords: string[];
 }
 
+/**
+ * A `$NAME` / `${NAME…}` expansion standing outside any quotes in a word (split and globbed by
+ * bash), as UTF-8 byte offsets into the parsed source. Heredocs, `[[ ]]` and arithmetic excluded.
+ */
+export interface UnquotedExpansion {
+  name: string;
+  start: number;
+  end: number;
+}
+
 export class ShellSyntaxError extends Error {
   constructor(message: string, readonly line: number) {
     super(message);
@@ -106,6 +116,7 @@ class Reader {
   params: string[] = [];
   assigned: string[] = [];
   braceWords: string[] = [];
+  unquoted: UnquotedExpansion[] = [];
   maxEnd = 0;
 
   constructor(private readonly bytes: Buffer, private readonly lineBase: number) {}
@@ -256,6 +267,10 @@ class Reader {
         const name = isNil(p.Param) ? '' : str((p.Param as GoNode).Value);
         this.end((p.Param as GoNode)?.ValueEnd);
         if (name) this.params.push(name);
+        if (name && !inDouble && !isNil(p.Dollar)) {
+          const end = p.Short ? (p.Param as GoNode).ValueEnd : p.Rbrace;
+          if (!isNil(end)) this.unquoted.push({ name, start: (p.Dollar as GoPos).offs, end: (end as GoPos).offs + (p.Short ? 0 : 1) });
+        }
         return { value: p.Short ? `$${name}` : `\${${name}}`, literal: false };
       }
       case '*syntax.CmdSubst':
@@ -305,6 +320,19 @@ export function parseShell(source: string, lineBase = 0): ShStatement[] {
     });
   }
   return out;
+}
+
+/** Every unquoted parameter expansion of the source, in order (throws `ShellSyntaxError` like `parseShell`). */
+export function unquotedExpansions(source: string): UnquotedExpansion[] {
+  let file: GoNode;
+  try {
+    file = parser.Parse(source, 'block').__internal_object__;
+  } catch (e) {
+    throw new ShellSyntaxError(errorText(e), 1);
+  }
+  const r = new Reader(Buffer.from(source, 'utf8'), 0);
+  r.stmts(file.Stmts);
+  return r.unquoted.sort((a, b) => a.start - b.start);
 }
 
 function errorText(e: unknown): string {

@@ -7,6 +7,7 @@ import { programProblem, programsOf } from '../shell/programs.js';
 import { shellCwd, shellEnv } from '../shell/index.js';
 import { substitute, type Executor, type ExecutorOutcome, type NotRunnable, type PrepareContext, type PreparedCommand, type RunOptions } from '../types.js';
 import { readCurl, rewriteUrl, type CurlRequest } from './curl.js';
+import { bindBody, bindUrl } from './bind.js';
 
 export { readCurl, rewriteUrl, type CurlRequest } from './curl.js';
 
@@ -77,15 +78,14 @@ export const httpExecutor: Executor = {
     if (!service) return { executor: 'http', why: 'no service for this procedure: set procedures["FILE#ID"].service or pass --service' };
     if (!service.base_url) return { executor: 'http', why: `no base_url for service ${service.id}: set services[].base_url` };
     // Values in the URL are path segments or query values: encoded so they cannot add segments or parameters.
-    const rawUrl = substitute(parsed.url, ctx.params, paramKey, encodeURIComponent);
-    const target = rewriteUrl(rawUrl, service.base_url, service.aliases, service.id);
+    const rawUrl = bindUrl(parsed.url, ctx.params);
+    if ('why' in rawUrl) return { executor: 'http', why: rawUrl.why };
+    const target = rewriteUrl(rawUrl.url, service.base_url, service.aliases, service.id);
     if ('why' in target) return { executor: 'http', why: target.why };
-    const req: CurlRequest = {
-      ...parsed,
-      url: target.url,
-      headers: parsed.headers.map(([k, v]) => [k, substitute(v, ctx.params, paramKey)]),
-      ...(parsed.body !== undefined ? { body: substitute(parsed.body, ctx.params, paramKey) } : {}),
-    };
+    const headers = parsed.headers.map(([k, v]): [string, string] => [k, substitute(v, ctx.params, paramKey)]);
+    const body = parsed.body === undefined ? undefined : bindBody(parsed.body, parsed.headers, ctx.params);
+    if (body && 'why' in body) return { executor: 'http', why: body.why };
+    const req: CurlRequest = { ...parsed, url: target.url, headers, ...(body ? { body: body.body } : {}) };
     if (req.headers.some(([, v]) => /[\r\n]/.test(v))) return { executor: 'http', why: 'a header value has a line break' };
     const shown = `curl -X ${req.method} ${shellQuote(req.url)}${req.headers.map(([k, v]) => ` -H ${shellQuote(`${k}: ${v}`)}`).join('')}${req.body !== undefined ? ` -d ${shellQuote(req.body)}` : ''}`;
     const piped = calls.slice(1);

@@ -2,7 +2,8 @@ import { mkdir } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import type { Command } from '../../../runbooks/index.js';
 import { paramKey, type ParamValues, type Service } from '../../params.js';
-import { envNameOf, parseShell, rewritePlaceholders, ShellSyntaxError, type ShStatement } from '../../shell-syntax.js';
+import { optionParams } from '../../param-checks.js';
+import { envNameOf, parseShell, protectAngles, scriptOf, ShellSyntaxError, type ShStatement } from '../../shell-syntax.js';
 import { substitute, type Executor, type NotRunnable, type PrepareContext, type PreparedCommand } from '../types.js';
 import { runInProcessGroup } from './process.js';
 import { programProblem, programsOf } from './programs.js';
@@ -13,9 +14,32 @@ export { which, programsOf, programProblem } from './programs.js';
 /** Variables of opsbook's own environment a step gets; everything else must be set in `services[].shell.env`. */
 const PASSED_ENV = ['PATH', 'HOME', 'USER', 'LOGNAME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'SHLVL'];
 
-/** Angle placeholders become a plain word for parsing, as the reader does, so `<pod-name>` is not a redirection. */
-function protect(text: string): string {
-  return text.replace(/<([A-Za-z][\w.-]*)>/g, '@$1@');
+const protect = protectAngles;
+
+/** A word that begins with a placeholder: `$NAME`, `${NAME}`, `@name@` (an angle one, protected) or `{name}`. */
+const LEADING_PLACEHOLDER = /^(?:\$\{?([A-Za-z_]\w*)\}?|@([A-Za-z][\w.-]*)@|\{([A-Za-z_][\w-]*)\})/;
+
+/**
+ * A value that begins with `-` where its placeholder starts an argument would be read as an option
+ * (`find -delete`, `git log --output=FILE`). Refused unless the parameter is declared an option, or
+ * the argument follows `--`.
+ */
+export function leadingDashProblem(statements: readonly ShStatement[], params: ParamValues, options: ReadonlySet<string>): string | undefined {
+  for (const call of statements.flatMap((s) => s.calls)) {
+    let afterDashes = false;
+    for (const [i, word] of call.words.entries()) {
+      if (i > 0 && word.literal && word.value === '--') afterDashes = true;
+      const m = LEADING_PLACEHOLDER.exec(word.value);
+      if (!m || afterDashes) continue;
+      const name = (m[1] ?? m[2] ?? m[3])!;
+      const shown = m[1] ? `$${name}` : m[2] ? `<${name}>` : `{${name}}`;
+      const v = params.get(paramKey(name));
+      if (!v?.value.startsWith('-') || options.has(paramKey(name))) continue;
+      const program = i === 0 ? 'the command name' : `an argument of ${call.words[0]?.value ?? 'the command'}`;
+      return `parameter ${shown} begins with "-" where it stands as ${program}, so it would be read as an option: declare it one (procedures[…].params.${name}.option: true) or give a value that does not begin with "-"`;
+    }
+  }
+  return undefined;
 }
 
 export function shellCwd(service: Service | undefined, ctx: Pick<PrepareContext, 'baseDir' | 'defaultCwd'>): string {
@@ -61,6 +85,8 @@ export function shellExecutor(previous: (command: Command) => Command[] = () => 
         if (e instanceof ShellSyntaxError) return { executor: 'shell', why: `the command is not valid bash: ${e.message}` };
         throw e;
       }
+      const dash = leadingDashProblem(statements, ctx.params, optionParams(ctx.rules ?? new Map()));
+      if (dash) return { executor: 'shell', why: dash };
       const cwd = shellCwd(service, ctx);
       const env = shellEnv(command, service, ctx.params);
       const uses = programsOf(statements.flatMap((s) => s.calls));
@@ -83,8 +109,8 @@ export function shellExecutor(previous: (command: Command) => Command[] = () => 
             return false;
           }
         })
-        .map((c) => rewritePlaceholders(c.text, c.placeholders));
-      const script = [...prelude, rewritePlaceholders(command.text, command.placeholders)].join('\n');
+        .map((c) => scriptOf(c.text, c.placeholders));
+      const script = [...prelude, scriptOf(command.text, command.placeholders)].join('\n');
       return {
         executor: 'shell',
         display: substitute(command.text, ctx.params, paramKey),

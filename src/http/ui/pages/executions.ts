@@ -1,6 +1,6 @@
 import type { Daemon } from '../../../daemon/index.js';
 import type { Effect, Step } from '../../../runbooks/index.js';
-import type { PlannedStep } from '../../../executions/index.js';
+import { paramKey, type Plan, type PlannedStep } from '../../../executions/index.js';
 import { effectBadge, when } from '../components.js';
 import { executionsFor } from '../data/executions.js';
 import { html, type Html } from '../html.js';
@@ -32,7 +32,13 @@ export function runButton(incidentId: string, procedure: string, step: Step, n: 
   return html`<p class="run"><a class="button button-${effect}" href="${runUrl(incidentId)}?procedure=${encodeURIComponent(procedure)}&amp;step=${n}">Run step ${n}… ${effectBadge(effect)}</a></p>`;
 }
 
-function confirmPage(daemon: Daemon, ctx: UiContext, incidentId: string, procedure: string, planned: PlannedStep, problem?: string): Html {
+/** Parameters of the step's commands that no user chose (alert labels, earlier output). */
+function untrustedOf(plan: Plan, planned: PlannedStep): Plan['parameters'] {
+  const used = new Set(planned.commands.flatMap((c) => c.placeholders.map(paramKey)));
+  return plan.parameters.filter((p) => p.untrusted && used.has(p.name));
+}
+
+function confirmPage(daemon: Daemon, ctx: UiContext, incidentId: string, procedure: string, planned: PlannedStep, problem?: string, untrusted: Plan['parameters'] = []): Html {
   const destructive = planned.effect === 'destructive';
   const expected = destructive ? planned.commands.filter((c) => c.runnable && !c.skip).map((c) => c.confirmation).filter(Boolean).join(' ') : 'yes';
   return page(daemon, {
@@ -44,9 +50,11 @@ ${problem ? html`<p class="notice error" role="alert" id="confirm-problem">${pro
 <p>${effectBadge(planned.effect)} ${planned.text}</p>
 <p>These commands will run:</p>
 <pre><code>${planned.commands.filter((c) => !c.skip).map((c) => `${c.display}\n`)}</code></pre>
+${untrusted.length > 0 ? html`<div class="notice warning" role="note" id="untrusted"><p>Untrusted values — chosen by no user here (an alert's labels, an earlier step's output). Check them before running:</p>
+<ul>${untrusted.map((p) => html`<li><code>${p.name}</code> = <code>${p.shown}</code> <span class="muted">(${p.source})</span></li>`)}</ul></div>` : ''}
 <form method="post" action="${runUrl(incidentId)}" class="confirm">${csrfField(ctx.session)}
 <input type="hidden" name="procedure" value="${procedure}"><input type="hidden" name="step" value="${planned.number}">
-<p><label for="confirm">${destructive ? html`This step is <strong>DESTRUCTIVE</strong>. Type <code>${expected}</code> to confirm` : html`This step changes the system. Type <code>yes</code> to confirm`}</label>
+<p><label for="confirm">${destructive ? html`This step is <strong>DESTRUCTIVE</strong>. Type <code>${expected}</code> to confirm` : planned.effect === 'read' ? html`This step only reads. Type <code>yes</code> to run it with the values above` : html`This step changes the system. Type <code>yes</code> to confirm`}</label>
 <input id="confirm" name="confirm" required autocomplete="off"${problem ? html` aria-describedby="confirm-problem"` : ''}></p>
 <p><button type="submit" class="button-${planned.effect}">Run step ${planned.number}</button> <a href="/incidents/${encodeURIComponent(incidentId)}">Cancel</a></p>
 </form>`,
@@ -66,6 +74,13 @@ async function postRun(ctx: UiContext): Promise<UiResult> {
   const procedure = form.procedure ?? '';
   const step = Number(form.step);
   const svc = await executionsFor(daemon);
+  if (form.confirm === undefined) {
+    // A step that uses values nobody chose shows them first, even when it only reads.
+    const plan = await svc.plan(procedure, { incidentId });
+    const planned = plan.steps.find((s) => s.number === step);
+    const untrusted = planned ? untrustedOf(plan, planned) : [];
+    if (planned && untrusted.length > 0) return confirmPage(daemon, ctx, incidentId, procedure, planned, undefined, untrusted);
+  }
   const id = await currentExecution(daemon, incidentId, procedure, ctx);
   const result = await svc.runStep(id, step, ctx.actor!, form.confirm !== undefined ? { confirm: form.confirm } : {});
   if (result.status === 'refused') {
@@ -115,7 +130,7 @@ export function executionRoutes(): UiRoute[] {
         const plan = await svc.plan(ctx.query.procedure ?? '', { incidentId: ctx.params.id ?? '' });
         const planned = plan.steps.find((s) => s.number === Number(ctx.query.step));
         if (!planned) return { redirect: `/incidents/${encodeURIComponent(ctx.params.id ?? '')}` };
-        return confirmPage(ctx.daemon, ctx, ctx.params.id ?? '', ctx.query.procedure ?? '', planned);
+        return confirmPage(ctx.daemon, ctx, ctx.params.id ?? '', ctx.query.procedure ?? '', planned, undefined, untrustedOf(plan, planned));
       },
     },
     { method: 'POST', url: '/incidents/:id/run', access: 'responder', summary: 'Run one runbook step for an incident (form; writes need a typed confirmation).', handler: postRun },
