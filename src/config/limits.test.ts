@@ -59,7 +59,7 @@ describe('config limits', () => {
     const { dir, cleanup } = await configDir({});
     cleanups.push(cleanup);
     const file = join(dir, 'ops.yaml');
-    await writeFile(file, `config:\n  max_bytes: 100\n# ${'x'.repeat(200)}\n`);
+    await writeFile(file, `config:\n  max_bytes: 2048\n# ${'x'.repeat(3000)}\n`);
     const issues = issuesOf(await loadConfig(file, { env: {} }));
     expect(issues[0]).toMatchObject({ code: 'OPSBOOK_E_CONFIG_TOO_LARGE', file, path: 'config.max_bytes' });
   });

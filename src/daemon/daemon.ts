@@ -1,6 +1,7 @@
 import { SystemClock, type Clock } from '../lib/clock.js';
 import type { Store } from '../store/index.js';
-import { loadConfig, formatIssue, type OpsConfig } from '../config/index.js';
+import { loadConfig, formatIssue, type ConfigLoadResult, type OpsConfig } from '../config/index.js';
+import { basename } from 'node:path';
 import { openConfiguredStore } from './store.js';
 import { OpsbookError } from '../lib/errors/index.js';
 import { createDaemonMetrics, type DaemonMetrics } from './metrics.js';
@@ -119,7 +120,8 @@ export class Daemon {
   }
 
   async readiness(): Promise<Readiness> {
-    const config: ReadinessCheck = { status: 'ok', detail: this.configFiles.join(', ') };
+    // File names only: the probe is public, and an absolute path tells a stranger about the host.
+    const config: ReadinessCheck = { status: 'ok', detail: this.configFiles.map((f) => basename(f)).join(', ') };
     let store: ReadinessCheck;
     let migrations: ReadinessCheck;
     const t0 = performance.now();
@@ -150,7 +152,15 @@ export class Daemon {
   }
 
   private async doReload(): Promise<boolean> {
-    const loaded = await loadConfig(this.options.configPath, { env: this.options.env ?? process.env });
+    let loaded: ConfigLoadResult;
+    try {
+      loaded = await loadConfig(this.options.configPath, { env: this.options.env ?? process.env, maxBytes: this.config.config.max_bytes });
+    } catch (e) {
+      // loadConfig reports bad input as issues; whatever else goes wrong must not stop the daemon.
+      this.metrics.configReloads.inc({ result: 'rejected' });
+      this.logger.error({ err: e }, 'config reload failed; keeping the running config');
+      return false;
+    }
     if (!loaded.ok) {
       this.metrics.configReloads.inc({ result: 'rejected' });
       this.logger.error({ issues: loaded.issues.map(formatIssue) }, 'config reload rejected; keeping the running config');

@@ -32,6 +32,7 @@ export const ERROR_CATALOGUE = {
   OPSBOOK_E_CONFIG_DUPLICATE_ID: { kind: 'invalid', summary: 'The same id is defined twice (both places are named).' },
   OPSBOOK_E_CONFIG_REFERENCE: { kind: 'invalid', summary: 'A reference names something that does not exist.' },
   OPSBOOK_E_CONFIG_DUPLICATE_SECTION: { kind: 'invalid', summary: 'A one-object section (server, storage) is set in two files (both are named).' },
+  OPSBOOK_E_CONFIG_TOO_LARGE: { kind: 'invalid', summary: 'A config file is larger than `config.max_bytes` (default 5 MB); it is refused before parsing.' },
   OPSBOOK_E_CONFIG_ENV_SYNTAX: { kind: 'invalid', summary: 'A `${` is not a well-formed variable reference; write `$${` for a literal `${`.' },
 
   // store/
