@@ -1,6 +1,6 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar, visit as visitYaml, type Document, type Node } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar, visit as visitYaml, type Document, type Node } from 'yaml';
 import { expandEnv } from './env.js';
 import type { ConfigIssue } from './issues.js';
 import type { PathSegment } from './paths.js';
