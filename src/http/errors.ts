@@ -16,6 +16,11 @@ export interface ErrorBody {
   error: { code: string; message: string; path?: string };
 }
 
+/** Fastify's answer for a URL no route serves, in the same shape as every other error. */
+export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): void {
+  void reply.status(404).send({ error: { code: 'OPSBOOK_E_NOT_FOUND', message: `no route for ${request.method} ${request.url.split('?')[0]}` } } satisfies ErrorBody);
+}
+
 export function errorHandler(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void {
   if (isOpsbookError(error)) {
     const body: ErrorBody = { error: { code: error.code, message: error.message } };
@@ -32,7 +37,7 @@ export function errorHandler(error: FastifyError | Error, request: FastifyReques
     return;
   }
   if (fe.statusCode && fe.statusCode < 500) {
-    void reply.status(fe.statusCode).send({ error: { code: 'OPSBOOK_E_REQUEST_INVALID', message: fe.message } } satisfies ErrorBody);
+    void reply.status(fe.statusCode).send({ error: { code: fe.statusCode === 413 ? 'OPSBOOK_E_REQUEST_TOO_LARGE' : 'OPSBOOK_E_REQUEST_INVALID', message: fe.message } } satisfies ErrorBody);
     return;
   }
   request.log.error({ err: error }, 'request failed');

@@ -9,6 +9,9 @@ import { OpsbookError } from '../../lib/errors/index.js';
 import { route, type RouteTable } from '../routes.js';
 import { operationsOf } from './operations.js';
 
+/** Largest ingest request body (32 MB): a big Alertmanager group fits, an unbounded one does not. */
+export const INGEST_BODY_LIMIT = 32 * 1024 * 1024;
+
 function sameSecret(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
@@ -29,6 +32,8 @@ export function ingestRoutes(daemon: Daemon): RouteTable {
       method: 'POST',
       url: '/api/ingest/alertmanager',
       access: 'public',
+      // Alertmanager sends a whole group in one request: 8,000 alerts are about 4 MB.
+      bodyLimit: INGEST_BODY_LIMIT,
       summary: 'Alertmanager webhook receiver (payload version 4); authenticated by the integration key as a Bearer token.',
       tags: ['ingest'],
       body: alertmanagerPayload,

@@ -55,6 +55,7 @@ export const ERROR_CATALOGUE = {
 
   // runbooks/
   OPSBOOK_E_RUNBOOK_READ: { kind: 'invalid', summary: 'A runbook file cannot be read (missing, a directory, no permission).' },
+  OPSBOOK_E_RUNBOOK_TOO_LARGE: { kind: 'invalid', summary: 'A runbook file is over 2 MB; it is refused before it is read.' },
   OPSBOOK_E_PROCEDURE_NOT_FOUND: { kind: 'not_found', summary: 'A `FILE#ID` procedure reference names no procedure.' },
 
   // executions/
@@ -87,6 +88,7 @@ export const ERROR_CATALOGUE = {
 
   // cli/ and http/
   OPSBOOK_E_USAGE: { kind: 'invalid', summary: 'A command-line flag or argument is missing or malformed.' },
+  OPSBOOK_E_REQUEST_TOO_LARGE: { kind: 'invalid', summary: 'A request body is over the route’s limit (1 MB; 32 MB for ingest).' },
   OPSBOOK_E_REQUEST_INVALID: { kind: 'invalid', summary: 'An API request body or query does not match its schema.' },
   OPSBOOK_E_NOT_FOUND: { kind: 'not_found', summary: 'The requested object does not exist.' },
   OPSBOOK_E_INTERNAL: { kind: 'internal', summary: 'An unexpected failure; the log has the details.' },
