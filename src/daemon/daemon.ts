@@ -7,6 +7,7 @@ import { OpsbookError } from '../lib/errors/index.js';
 import { createDaemonMetrics, type DaemonMetrics } from './metrics.js';
 import { createLogger, type Logger } from './logger.js';
 import { VERSION } from './version.js';
+import { publishAuditHead } from './audit-head.js';
 import { Operations } from './operations/index.js';
 import type { ExecutionService } from '../executions/index.js';
 
@@ -52,6 +53,7 @@ export class Daemon {
   /** The running pipeline; absent when started with `operations: false`. */
   operations: Operations | undefined;
   private reloading: Promise<boolean> | undefined;
+  private unpublishAuditHead: (() => void) | undefined;
 
   private constructor(
     readonly options: DaemonOptions,
@@ -86,6 +88,7 @@ export class Daemon {
       throw e;
     }
     const daemon = new Daemon(options, loaded.config, loaded.files, loaded.baseDir, store, clock, logger);
+    daemon.unpublishAuditHead = await publishAuditHead(store, loaded.config, loaded.baseDir, logger);
     if (options.operations !== false) {
       try {
         daemon.operations = await Operations.create(daemon);
@@ -192,6 +195,7 @@ export class Daemon {
     for (const c of [...this.components].reverse()) {
       await withDeadline(Promise.resolve(c.stop(deadline)), deadline, () => this.logger.warn({ part: c.name }, 'gave up waiting'));
     }
+    this.unpublishAuditHead?.();
     await this.store.close();
     this.logger.info('stopped');
     this.logger.flush?.();

@@ -17,7 +17,7 @@ const boss = { name: 'boss', role: 'admin' as const, via: 'cli' as const };
 
 beforeAll(async () => {
   server = await startDaemonApp('audit-head', {
-    'ops.yaml': 'users:\n  - name: boss\n    role: admin\nseverities:\n  - id: P1\naudit:\n  head_file: audit.head\n',
+    'ops.yaml': 'users:\n  - name: boss\n    role: admin\naudit:\n  head_file: audit.head\n',
   });
 });
 afterAll(async () => {

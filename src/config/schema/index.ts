@@ -14,6 +14,7 @@ import { serverSection } from './server.js';
 import { servicesSection } from './services.js';
 import { storageSection } from './storage.js';
 import { configSection } from './limits.js';
+import { auditSection } from './audit.js';
 import { usersSection } from './users.js';
 
 /**
@@ -40,6 +41,7 @@ export const opsConfigSchema = z
     procedures: proceduresSection,
     slos: slosSection,
     config: configSection,
+    audit: auditSection,
   })
   .describe('opsbook configuration (ops.yaml).');
 
@@ -49,7 +51,7 @@ export type OpsConfigInput = z.input<typeof opsConfigSchema>;
 export type OpsConfig = z.output<typeof opsConfigSchema>;
 
 /** Top-level sections that hold one object; setting one in two files is an error. */
-export const SINGLETON_SECTIONS = ['server', 'storage', 'config'] as const;
+export const SINGLETON_SECTIONS = ['server', 'storage', 'config', 'audit'] as const;
 
 /** Top-level sections that are lists, and the field that identifies an entry in each. */
 export const ID_FIELDS: Record<string, string> = {
