@@ -12,6 +12,7 @@ export type ErrorKind =
   | 'not_found'
   | 'conflict'
   | 'unavailable' // a dependency (store, probe target) cannot be reached
+  | 'overloaded' // too much work queued: retry later
   | 'internal';
 
 export interface ErrorSpec {
@@ -88,6 +89,7 @@ export const ERROR_CATALOGUE = {
 
   // cli/ and http/
   OPSBOOK_E_USAGE: { kind: 'invalid', summary: 'A command-line flag or argument is missing or malformed.' },
+  OPSBOOK_E_INGEST_OVERLOADED: { kind: 'overloaded', summary: 'More alerts are waiting than `server.ingest_queue` allows; retry after the Retry-After seconds.' },
   OPSBOOK_E_REQUEST_TOO_LARGE: { kind: 'invalid', summary: 'A request body is over the route’s limit (1 MB; 32 MB for ingest).' },
   OPSBOOK_E_REQUEST_INVALID: { kind: 'invalid', summary: 'An API request body or query does not match its schema.' },
   OPSBOOK_E_NOT_FOUND: { kind: 'not_found', summary: 'The requested object does not exist.' },
