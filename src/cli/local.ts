@@ -19,6 +19,8 @@ export function resolveConfigPath(flag: string | undefined, env: NodeJS.ProcessE
 
 export interface LocalContext {
   config: OpsConfig;
+  /** Directory relative paths in the config resolve against. */
+  baseDir: string;
   store: Store;
   clock: SystemClock;
   close: () => Promise<void>;
@@ -43,7 +45,7 @@ export async function openLocal(configFlag: string | undefined, env: NodeJS.Proc
       throw e;
     }
   }
-  return { config: loaded.config, store, clock: new SystemClock(), close: () => store.close() };
+  return { config: loaded.config, baseDir: loaded.baseDir, store, clock: new SystemClock(), close: () => store.close() };
 }
 
 /** The acting user for a local command; `fallback` names who acts when neither --as nor OPSBOOK_USER is set. */

@@ -11,6 +11,7 @@ export { resolveStorage, type StorageTarget } from './storage.js';
 export { configJsonSchema } from './json-schema.js';
 export {
   opsConfigSchema,
+  DEFAULT_CONFIG_MAX_BYTES,
   duration,
   id,
   labels,

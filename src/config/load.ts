@@ -2,7 +2,7 @@ import { dirname, resolve } from 'node:path';
 import { configErrorMap, fromZodIssues, type ConfigIssue } from './issues.js';
 import { isBeneath, mergeFiles, type SourceLocation } from './merge.js';
 import { RAW_TEXT_FIELDS } from './raw-fields.js';
-import { opsConfigSchema, type OpsConfig } from './schema/index.js';
+import { DEFAULT_CONFIG_MAX_BYTES, opsConfigSchema, type OpsConfig } from './schema/index.js';
 import { validateSemantics, type ConfigValidator } from './semantics.js';
 import { listConfigFiles, parseConfigFile } from './source.js';
 import { configValidators } from './validators.js';
@@ -14,6 +14,11 @@ export interface LoadOptions {
   validators?: readonly ConfigValidator[];
   /** Fields never expanded; defaults to RAW_TEXT_FIELDS. */
   rawTextFields?: readonly string[];
+  /**
+   * Files larger than this are refused before parsing. Defaults to OPSBOOK_CONFIG_MAX_BYTES from
+   * `env`, else 5 MB; a reload passes the running config's `config.max_bytes`.
+   */
+  maxBytes?: number;
 }
 
 export interface ConfigLoaded {
@@ -48,7 +53,8 @@ export async function loadConfig(path: string, options: LoadOptions = {}): Promi
   }
   const env = options.env ?? process.env;
   const rawTextFields = options.rawTextFields ?? RAW_TEXT_FIELDS;
-  const parsed = await Promise.all(listed.files.map((f) => parseConfigFile(f, { env, rawTextFields })));
+  const maxBytes = options.maxBytes ?? (Number(env.OPSBOOK_CONFIG_MAX_BYTES) || DEFAULT_CONFIG_MAX_BYTES);
+  const parsed = await Promise.all(listed.files.map((f) => parseConfigFile(f, { env, rawTextFields, maxBytes })));
   const merged = mergeFiles(parsed);
   const issues = [...merged.issues];
 
@@ -61,6 +67,13 @@ export async function loadConfig(path: string, options: LoadOptions = {}): Promi
     }
   }
   const files = listed.files;
+  if (result.success) {
+    // The config may lower its own limit: a file over it is refused as on the next reload.
+    const limit = result.data.config.max_bytes;
+    for (const p of parsed) {
+      if (p.bytes > limit) issues.push({ code: 'OPSBOOK_E_CONFIG_TOO_LARGE', message: `${p.file} is ${p.bytes} bytes, over config.max_bytes (${limit})`, path: 'config.max_bytes', ...(merged.locate('config.max_bytes') ?? { file: p.file }) });
+    }
+  }
   if (issues.length > 0 || !result.success) return { ok: false, files, issues: sortIssues(issues, files) };
 
   const loaded: ConfigLoaded = {

@@ -1,6 +1,6 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar, type Node } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar, visit as visitYaml, type Document, type Node } from 'yaml';
 import { expandEnv } from './env.js';
 import type { ConfigIssue } from './issues.js';
 import type { PathSegment } from './paths.js';
@@ -18,7 +18,12 @@ export interface ParsedFile {
   issues: Array<Omit<ConfigIssue, 'path'> & { segments: PathSegment[] }>;
   /** Fields whose value used a missing variable: their schema errors would only repeat the cause. */
   envMissing: PathSegment[][];
+  /** Size of the file in bytes. */
+  bytes: number;
 }
+
+/** Aliases expanded at most this many times over (yaml's maxAliasCount): an alias bomb stops here. */
+export const MAX_ALIAS_COUNT = 1000;
 
 /** The files a config path stands for: the file itself, or a directory's `*.yaml`/`*.yml` in name order. */
 export async function listConfigFiles(path: string): Promise<{ files: string[]; isDirectory: boolean } | { error: string }> {
@@ -37,12 +42,19 @@ export async function listConfigFiles(path: string): Promise<{ files: string[]; 
 export interface ParseOptions {
   env: Record<string, string | undefined>;
   rawTextFields: readonly string[];
+  /** Files larger than this are refused before they are read. */
+  maxBytes: number;
 }
 
 export async function parseConfigFile(file: string, options: ParseOptions): Promise<ParsedFile> {
-  const out: ParsedFile = { file, data: undefined, lines: [], issues: [], envMissing: [] };
+  const out: ParsedFile = { file, data: undefined, lines: [], issues: [], envMissing: [], bytes: 0 };
   let text: string;
   try {
+    out.bytes = (await stat(file)).size;
+    if (out.bytes > options.maxBytes) {
+      out.issues.push({ code: 'OPSBOOK_E_CONFIG_TOO_LARGE', message: `file is ${out.bytes} bytes, over the limit of ${options.maxBytes} (config.max_bytes)`, file, line: 1, segments: [] });
+      return out;
+    }
     text = await readFile(file, 'utf8');
   } catch (e) {
     out.issues.push({ code: 'OPSBOOK_E_CONFIG_READ', message: `cannot read file: ${(e as Error).message}`, file, segments: [] });
@@ -103,8 +115,47 @@ export async function parseConfigFile(file: string, options: ParseOptions): Prom
   };
 
   visit(doc.contents, []);
-  out.data = doc.contents === null ? {} : doc.toJS({ maxAliasCount: 1000 });
+  const unresolved = unresolvedAlias(doc);
+  if (unresolved) {
+    out.issues.push({ code: 'OPSBOOK_E_CONFIG_YAML', message: `not valid YAML: alias *${unresolved.source} names no anchor defined before it`, file, line: lineOf(unresolved), segments: [] });
+    return out;
+  }
+  try {
+    out.data = doc.contents === null ? {} : doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (e) {
+    // yaml throws for an alias bomb (too many expansions); point at the first alias.
+    const first = firstAlias(doc);
+    out.issues.push({ code: 'OPSBOOK_E_CONFIG_YAML', message: `not valid YAML: ${firstLine((e as Error).message)} (aliases expand to more than ${MAX_ALIAS_COUNT}× the document)`, file, line: lineOf(first) ?? 1, segments: [] });
+  }
   return out;
+}
+
+type AliasNode = Node & { source: string; resolve(doc: Document): unknown };
+
+/** The first alias whose anchor is not defined before it (yaml would throw a ReferenceError). */
+function unresolvedAlias(doc: Document): AliasNode | undefined {
+  let found: AliasNode | undefined;
+  visitYaml(doc, {
+    Alias(_key, node) {
+      if (node.resolve(doc) === undefined) {
+        found = node as unknown as AliasNode;
+        return visitYaml.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return found;
+}
+
+function firstAlias(doc: Document): AliasNode | undefined {
+  let found: AliasNode | undefined;
+  visitYaml(doc, {
+    Alias(_key, node) {
+      found = node as unknown as AliasNode;
+      return visitYaml.BREAK;
+    },
+  });
+  return found;
 }
 
 /** An unquoted `${PORT}` should read as a number once expanded, as if it had been written in place. */

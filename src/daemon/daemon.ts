@@ -1,12 +1,14 @@
 import { SystemClock, type Clock } from '../lib/clock.js';
 import type { Store } from '../store/index.js';
-import { formatIssue, type OpsConfig } from '../config/index.js';
+import { formatIssue, type ConfigLoadResult, type OpsConfig } from '../config/index.js';
+import { basename } from 'node:path';
 import { loadOpsConfig } from './config.js';
 import { openConfiguredStore } from './store.js';
 import { OpsbookError } from '../lib/errors/index.js';
 import { createDaemonMetrics, type DaemonMetrics } from './metrics.js';
 import { createLogger, type Logger } from './logger.js';
 import { VERSION } from './version.js';
+import { publishAuditHead } from './audit-head.js';
 import { Operations } from './operations/index.js';
 import type { ExecutionService } from '../executions/index.js';
 
@@ -76,6 +78,7 @@ export class Daemon {
   operations: Operations | undefined;
   private reloading: Promise<boolean> | undefined;
   private serverOverrides: ServerOverrides | undefined;
+  private unpublishAuditHead: (() => void) | undefined;
 
   private constructor(
     readonly options: DaemonOptions,
@@ -111,6 +114,7 @@ export class Daemon {
       throw e;
     }
     const daemon = new Daemon(options, withServerOverrides(loaded.config, options.server), loaded.files, loaded.baseDir, store, clock, logger);
+    daemon.unpublishAuditHead = await publishAuditHead(store, loaded.config, loaded.baseDir, logger);
     if (options.operations === 'deferred') return daemon;
     if (options.operations !== false) {
       try {
@@ -162,7 +166,8 @@ export class Daemon {
   }
 
   async readiness(): Promise<Readiness> {
-    const config: ReadinessCheck = { status: 'ok', detail: this.configFiles.join(', ') };
+    // File names only: the probe is public, and an absolute path tells a stranger about the host.
+    const config: ReadinessCheck = { status: 'ok', detail: this.configFiles.map((f) => basename(f)).join(', ') };
     let store: ReadinessCheck;
     let migrations: ReadinessCheck;
     const t0 = performance.now();
@@ -193,7 +198,15 @@ export class Daemon {
   }
 
   private async doReload(): Promise<boolean> {
-    const loaded = await loadOpsConfig(this.options.configPath, { env: this.options.env ?? process.env });
+    let loaded: ConfigLoadResult;
+    try {
+      loaded = await loadOpsConfig(this.options.configPath, { env: this.options.env ?? process.env, maxBytes: this.config.config.max_bytes });
+    } catch (e) {
+      // loadConfig reports bad input as issues; whatever else goes wrong must not stop the daemon.
+      this.metrics.configReloads.inc({ result: 'rejected' });
+      this.logger.error({ err: e }, 'config reload failed; keeping the running config');
+      return false;
+    }
     if (!loaded.ok) {
       this.metrics.configReloads.inc({ result: 'rejected' });
       this.logger.error({ issues: loaded.issues.map(formatIssue) }, 'config reload rejected; keeping the running config');
@@ -225,6 +238,7 @@ export class Daemon {
     for (const c of [...this.components].reverse()) {
       await withDeadline(Promise.resolve(c.stop(deadline)), deadline, () => this.logger.warn({ part: c.name }, 'gave up waiting'));
     }
+    this.unpublishAuditHead?.();
     await this.store.close();
     this.logger.info('stopped');
     this.logger.flush?.();

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { authenticateToken, roleAllows, type Actor, type Role } from '../identity/index.js';
 import { OpsbookError } from '../lib/errors/index.js';
+import { appendAudit } from '../store/index.js';
 import type { Daemon } from '../daemon/index.js';
 import { csrfMatches, sessionCookieName, webAuthFor, type Session } from './sessions/index.js';
 
@@ -34,10 +35,23 @@ export async function sessionOf(daemon: Daemon, request: FastifyRequest): Promis
   return session;
 }
 
-function enforce(actor: Actor, role: Role): void {
-  if (!roleAllows(actor.role, role)) {
-    throw new OpsbookError('OPSBOOK_E_FORBIDDEN', `${actor.name} has role ${actor.role}; this needs ${role}`);
-  }
+/** Refuses an actor below `role`; the refusal is audited, so probing for rights leaves a trace. */
+async function enforce(daemon: Daemon, request: FastifyRequest, actor: Actor, role: Role): Promise<void> {
+  if (roleAllows(actor.role, role)) return;
+  await auditDenied(daemon, request, actor, role);
+  throw new OpsbookError('OPSBOOK_E_FORBIDDEN', `${actor.name} has role ${actor.role}; this needs ${role}`);
+}
+
+/** An `access.denied` audit entry naming the route; a failure to write it never hides the 403. */
+export async function auditDenied(daemon: Daemon, request: FastifyRequest, actor: Actor, role: Role): Promise<void> {
+  const route = request.routeOptions.url ?? request.url.split('?')[0];
+  await appendAudit(daemon.store.db, daemon.store.dialect, {
+    at: daemon.clock.now(),
+    actor: actor.name,
+    action: 'access.denied',
+    subject: `route:${request.method} ${route}`,
+    details: { role: actor.role, needed: role, via: actor.via },
+  }).catch((e: unknown) => daemon.logger.warn({ err: e }, 'could not audit a refused request'));
 }
 
 /**
@@ -49,7 +63,7 @@ export function requireRole(daemon: Daemon, role: Role) {
     const token = bearer(request);
     if (token) {
       const actor = await authenticateToken({ store: daemon.store, clock: daemon.clock, users: daemon.config.users }, token);
-      enforce(actor, role);
+      await enforce(daemon, request, actor, role);
       request.actor = actor;
       return;
     }
@@ -58,7 +72,7 @@ export function requireRole(daemon: Daemon, role: Role) {
     if (!csrfMatches(session.csrf, request.headers[CSRF_HEADER])) {
       throw new OpsbookError('OPSBOOK_E_CSRF_INVALID', `a session cookie on the API needs the session's CSRF token in the ${CSRF_HEADER} header`);
     }
-    enforce(session.actor, role);
+    await enforce(daemon, request, session.actor, role);
     request.actor = session.actor;
   };
 }
@@ -81,6 +95,9 @@ export async function checkUiAccess(daemon: Daemon, request: FastifyRequest, rol
     const field = (request.body as Record<string, unknown> | undefined)?._csrf;
     if (!csrfMatches(session.csrf, field ?? request.headers[CSRF_HEADER])) return 'csrf';
   }
-  if (!roleAllows(session.actor.role, role)) return 'forbidden';
+  if (!roleAllows(session.actor.role, role)) {
+    await auditDenied(daemon, request, session.actor, role);
+    return 'forbidden';
+  }
   return undefined;
 }

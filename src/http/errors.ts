@@ -9,12 +9,18 @@ export const STATUS_BY_KIND: Record<ErrorKind, number> = {
   not_found: 404,
   conflict: 409,
   unavailable: 503,
+  overloaded: 429,
   internal: 500,
 };
 
 export interface ErrorBody {
   /** `request_id` (internal errors only) names the log line holding the error's stack. */
   error: { code: string; message: string; path?: string; request_id?: string };
+}
+
+/** Fastify's answer for a URL no route serves, in the same shape as every other error. */
+export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): void {
+  void reply.status(404).send({ error: { code: 'OPSBOOK_E_NOT_FOUND', message: `no route for ${request.method} ${request.url.split('?')[0]}` } } satisfies ErrorBody);
 }
 
 export function errorHandler(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void {
@@ -39,7 +45,7 @@ export function errorHandler(error: FastifyError | Error, request: FastifyReques
     return;
   }
   if (fe.statusCode && fe.statusCode < 500) {
-    void reply.status(fe.statusCode).send({ error: { code: 'OPSBOOK_E_REQUEST_INVALID', message: fe.message } } satisfies ErrorBody);
+    void reply.status(fe.statusCode).send({ error: { code: fe.statusCode === 413 ? 'OPSBOOK_E_REQUEST_TOO_LARGE' : 'OPSBOOK_E_REQUEST_INVALID', message: fe.message } } satisfies ErrorBody);
     return;
   }
   request.log.error({ err: error }, 'request failed');

@@ -49,6 +49,8 @@ export interface RouteSpec<B = unknown, Q = unknown, P = unknown, R = unknown> {
   produces?: readonly Produces[];
   /** Status of a successful response (default 200). */
   status?: number;
+  /** Largest request body accepted, in bytes (default: the server's 1 MB). */
+  bodyLimit?: number;
   handler: (ctx: RouteContext<B, Q, P>) => Promise<NoInfer<R> | HtmlPage> | NoInfer<R> | HtmlPage;
 }
 
@@ -69,6 +71,7 @@ export function registerRouteTable(app: FastifyInstance, daemon: Daemon, table: 
       method: spec.method,
       url: spec.url,
       config: { access: spec.access },
+      ...(spec.bodyLimit ? { bodyLimit: spec.bodyLimit } : {}),
       ...(spec.access === 'public' ? {} : { preHandler: requireRole(daemon, spec.access) }),
       handler: async (request, reply) => {
         const ctx: RouteContext<unknown, unknown, unknown> = {

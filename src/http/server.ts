@@ -1,6 +1,6 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Daemon } from '../daemon/index.js';
-import { errorHandler } from './errors.js';
+import { errorHandler, notFoundHandler } from './errors.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerMetricsRoute } from './routes/metrics.js';
 import { identityRoutes } from './routes/identity.js';
@@ -53,6 +53,7 @@ export function buildServer(daemon: Daemon): FastifyInstance {
     routerOptions: { maxParamLength: 2048 },
   });
   app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(notFoundHandler);
   const inventory: RouteInventoryEntry[] = [];
   app.decorate('routeInventory', inventory);
   app.addHook('onRoute', (opts) => {

@@ -6,7 +6,9 @@ import type { Clock } from '../lib/clock.js';
 import { OpsbookError } from '../lib/errors/index.js';
 import { newId } from '../lib/ids.js';
 import {
-  appendAudit,
+  appendAuditIn,
+  auditCommitted,
+  type AuditEntry,
   appendTimelineRow,
   findIncident,
   listHeldIncidents,
@@ -175,28 +177,31 @@ export abstract class IncidentCore {
 
   /**
    * Runs `work` in one transaction, one call at a time in this process and under an advisory lock
-   * on PostgreSQL, then appends the audit entry `audit` describes (after commit: the audit log has
-   * its own chain transaction).
+   * on PostgreSQL, with the audit entry `audit` describes appended in the same transaction.
    */
   protected write<T>(
     work: (trx: Trx) => Promise<T>,
     audit: (result: T) => { actor: Actor; action: string; incidentId?: string; subject?: string; details: Record<string, unknown> } | undefined,
   ): Promise<T> {
     const run = async (): Promise<T> => {
+      let appended: AuditEntry | undefined;
       const result = await this.store.db.transaction().execute(async (trx) => {
         if (this.store.dialect === 'postgres') await sql`select pg_advisory_xact_lock(7410004)`.execute(trx);
-        return work(trx);
+        const r = await work(trx);
+        // In the action's transaction: a crash keeps both or neither.
+        const entry = audit(r);
+        if (entry) {
+          appended = await appendAuditIn(trx, this.store.dialect, {
+            at: this.clock.now(),
+            actor: entry.actor.name,
+            action: entry.action,
+            subject: entry.subject ?? `incident:${entry.incidentId}`,
+            details: entry.details,
+          });
+        }
+        return r;
       });
-      const entry = audit(result);
-      if (entry) {
-        await appendAudit(this.store.db, this.store.dialect, {
-          at: this.clock.now(),
-          actor: entry.actor.name,
-          action: entry.action,
-          subject: entry.subject ?? `incident:${entry.incidentId}`,
-          details: entry.details,
-        });
-      }
+      if (appended) auditCommitted(this.store.db, appended);
       return result;
     };
     const next = this.queue.then(run, run);

@@ -10,6 +10,7 @@ import {
   findLatestIncidentByDedupKey,
   findOpenIncidentByDedupKey,
   findOpenIncidentForService,
+  findOpenIncidentForRule,
   insertChangeEvent,
   insertIncident,
   listChangeEventsBetween,
@@ -124,12 +125,12 @@ export class IncidentService extends IncidentCore {
       if (now - incident.resolvedAt! <= this.ladder.get(incident.severity).reopenWithinMs) return this.reopen(trx, incident, event);
     }
 
+    // Group a storm: alerts of one service, or with no service of one rule, join the incident
+    // opened within the window, so a thousand unique alerts page once.
     const service = event.labels.service;
-    if (service) {
-      const since = now - this.ladder.get(event.severity).groupWithinMs;
-      const group = await findOpenIncidentForService(trx, service, since);
-      if (group) return this.joinIncident(trx, incidentFromRow(group), event, 'group');
-    }
+    const since = now - this.ladder.get(event.severity).groupWithinMs;
+    const group = service ? await findOpenIncidentForService(trx, service, since) : await findOpenIncidentForRule(trx, event.ruleId, since);
+    if (group) return this.joinIncident(trx, incidentFromRow(group), event, 'group');
     return this.openIncident(trx, {
       title: event.annotations.summary ?? event.ruleId,
       severity: event.severity,
@@ -237,7 +238,7 @@ export class IncidentService extends IncidentCore {
     });
     // A series that keeps firing only updates its alert row; the timeline records changes.
     if (how === 'updated' && before?.severity === event.severity) return;
-    const what = { opened: 'alert firing', grouped: 'alert joined (same service)', refired: 'alert firing again', updated: `alert now ${event.severity}` }[how];
+    const what = { opened: 'alert firing', grouped: event.labels.service ? 'alert joined (same service)' : 'alert joined (same rule)', refired: 'alert firing again', updated: `alert now ${event.severity}` }[how];
     await this.note(trx, incidentId, event.at, 'alert', ALERTS_ACTOR.name, `${what}: ${event.annotations.summary ?? event.ruleId}`, alertData(event));
   }
 

@@ -2,6 +2,7 @@ import type { Actor } from '../identity/index.js';
 import type { Clock } from '../lib/clock.js';
 import { OpsbookError } from '../lib/errors/index.js';
 import { newId } from '../lib/ids.js';
+import { patternProblem } from '../lib/pattern.js';
 import { expireSilence, findSilence, insertSilence, listLiveSilences, type Database, type Store } from '../store/index.js';
 import type { Kysely, Transaction } from 'kysely';
 import { silenceFromRow } from './rows.js';
@@ -81,11 +82,8 @@ function validate(input: SilenceInput, now: number): void {
     if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(m.label)) fail(`matchers[${i}].label`, `"${m.label}" is not a label name`);
     if (!OPS.has(m.op)) fail(`matchers[${i}].op`, `"${m.op}" is not one of =, !=, =~, !~`);
     if (m.op === '=~' || m.op === '!~') {
-      try {
-        new RegExp(m.value);
-      } catch (e) {
-        fail(`matchers[${i}].value`, `is not a regular expression: ${(e as Error).message}`);
-      }
+      const problem = patternProblem(m.value);
+      if (problem) fail(`matchers[${i}].value`, `is not a regular expression opsbook can match in linear time: ${problem}`);
     }
   });
   const starts = input.startsAt ?? now;

@@ -3,6 +3,8 @@
  * metric selectors, maintenance windows and silences alike. A missing label reads as the empty
  * string; regexes are anchored at both ends.
  */
+import { compilePattern, type Pattern } from './pattern.js';
+
 export type MatchOp = '=' | '!=' | '=~' | '!~';
 
 export interface LabelMatcher {
@@ -11,18 +13,12 @@ export interface LabelMatcher {
   value: string;
 }
 
-const regexCache = new Map<string, RegExp>();
-
-/** The pattern as a fully anchored RegExp (`db-.*` must match the whole value); throws when invalid. */
-export function anchoredRegex(pattern: string): RegExp {
-  let re = regexCache.get(pattern);
-  if (!re) {
-    re = new RegExp(`^(?:${pattern})$`);
-    // Bounded: patterns come from config and API bodies, not from every sample.
-    if (regexCache.size > 1000) regexCache.clear();
-    regexCache.set(pattern, re);
-  }
-  return re;
+/**
+ * The pattern fully anchored (`db-.*` must match the whole value), matched in linear time (RE2);
+ * throws when invalid or when it needs backtracking (backreferences, lookaround).
+ */
+export function anchoredRegex(pattern: string): Pattern {
+  return compilePattern(pattern, { anchored: true });
 }
 
 export function labelMatches(m: LabelMatcher, labels: Readonly<Record<string, string | undefined>>): boolean {

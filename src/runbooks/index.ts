@@ -18,7 +18,7 @@ export type {
   Target,
 } from './model.js';
 export { parseRunbook, type ParseOptions } from './parse.js';
-export { readRunbook } from './read.js';
+export { readRunbook, MAX_RUNBOOK_BYTES } from './read.js';
 export { findProcedure, type ProcedureMatch } from './find.js';
 export { classifyBlock, classifyCommand, worse, worst } from './classify/index.js';
 export { lintRunbook, type LintFinding } from './lint.js';

@@ -15,7 +15,9 @@ import { SystemClock } from '../../src/lib/clock.js';
 import { enqueueNotification } from '../../src/notify/index.js';
 import { startReceiver, testSecret } from '../../src/notify/test-support.js';
 import { countOutbox, listOutbox, openStore } from '../../src/store/index.js';
-import { REPO_ROOT } from '../support/cli.js';
+import { IncidentService } from '../../src/incidents/index.js';
+import { REPO_ROOT, startCli, waitForExit } from '../support/cli.js';
+import { freePort, waitForHttp } from '../support/net.js';
 
 const TOTAL = 1000;
 const secret = testSecret(42);
@@ -131,4 +133,89 @@ describe('outbox under kill -9', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   }, 180_000); // about 40 s on a quiet 2-core machine; the bound allows for a loaded one
+});
+
+/**
+ * A page lost between the incident and its fan-out: with no escalation policy, every channel hears
+ * about a new incident. `opsbook serve` takes a burst of alerts (each of its own service, so none
+ * groups) and is killed with SIGKILL mid-burst; after a restart every incident has outbox rows for
+ * the channel, and the receiver hears about each one (with one webhook-id per incident).
+ */
+describe('pages without an escalation policy under kill -9', () => {
+  it('reaches every channel for every incident committed before the crash', async () => {
+    const receiver = await startReceiver(() => ({ status: 200 }));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opsbook-page-crash-'));
+    const config = path.join(dir, 'ops.yaml');
+    const dbFile = path.join(dir, '.opsbook', 'opsbook.db');
+    const key = 'crash-key-0123456789abcdef0123';
+    fs.writeFileSync(config, `channels:\n  - id: hook\n    kind: webhook\n    url: ${receiver.url}\n    secrets: [${secret}]\n    retry:\n      initial: 50ms\n      max_interval: 500ms\nintegrations:\n  - id: prom\n    kind: alertmanager\n    key: ${key}\n`);
+    let served: ReturnType<typeof startCli> | undefined;
+    const start = async (): Promise<string> => {
+      const port = await freePort();
+      served = startCli(['serve', '--config', config, '--port', String(port), '--no-watch']);
+      const url = `http://127.0.0.1:${port}`;
+      await waitForHttp(`${url}/_health/ready`, 30_000);
+      return url;
+    };
+    try {
+      let sent = 0;
+      for (let round = 0; round < 2; round++) {
+        const url = await start();
+        const sender = async () => {
+          for (;;) {
+            const i = sent++;
+            const body = { version: '4', groupKey: `g${i}`, status: 'firing', receiver: 'opsbook', alerts: [{ status: 'firing', labels: { alertname: 'Down', service: `svc-${i}` }, startsAt: new Date().toISOString() }] };
+            const r = await fetch(`${url}/api/ingest/alertmanager`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify(body) }).catch(() => undefined);
+            if (!r) return;
+            await r.arrayBuffer();
+          }
+        };
+        const burst = Promise.all([sender(), sender(), sender(), sender()]);
+        await sleep(500 + Math.random() * 1000);
+        served!.child.kill('SIGKILL');
+        await waitForExit(served!.child);
+        await burst;
+      }
+      // The exact state a kill -9 between the incident's commit and its fan-out leaves: the
+      // incident (and its audit entry) committed, its effects never applied.
+      const crashed = await openStore({ url: dbFile });
+      const orphan = await new IncidentService(crashed, new SystemClock(), {}).onAlert({
+        kind: 'firing', ruleId: 'alertmanager:Down', dedupKey: 'orphan', labels: { alertname: 'Down', service: 'orphan' }, annotations: { summary: 'committed, never paged' }, severity: 'P2', at: Date.now(),
+      });
+      await crashed.close();
+
+      await start();
+      const store = await openStore({ url: dbFile });
+      try {
+        const unpaged = async () => {
+          const rows = await store.db
+            .selectFrom('incidents')
+            .select('id')
+            .where((eb) => eb.not(eb.exists(eb.selectFrom('outbox').select('outbox.id').whereRef('outbox.incident_id', '=', 'incidents.id'))))
+            .execute();
+          return rows.map((r) => r.id);
+        };
+        await expect.poll(unpaged, { timeout: 30_000, interval: 200 }).toEqual([]);
+        const incidents = await store.db.selectFrom('incidents').select('id').execute();
+        expect(incidents.map((i) => i.id)).toContain(orphan!.incident.id);
+        const heard = new Set<string>();
+        await expect
+          .poll(() => {
+            for (const req of receiver.requests) heard.add((JSON.parse(req.body) as { data: { incident: { id: string } } }).data.incident.id);
+            return incidents.filter((i) => !heard.has(i.id)).length;
+          }, { timeout: 60_000, interval: 250 })
+          .toBe(0);
+        console.log(`${sent} alerts sent over 2 kills; ${incidents.length} incidents, every one paged`);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      if (served && served.child.exitCode === null && served.child.signalCode === null) {
+        served.child.kill('SIGTERM');
+        await waitForExit(served.child);
+      }
+      await receiver.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 240_000);
 });

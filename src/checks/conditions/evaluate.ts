@@ -1,3 +1,4 @@
+import { compilePattern, type Pattern } from '../../lib/pattern.js';
 import { formatDuration } from '../../lib/duration.js';
 import type { Placeholders } from '../types.js';
 import type { PathSegment } from './tokenize.js';
@@ -178,9 +179,10 @@ function compare(op: string, a: unknown, b: unknown): boolean {
 }
 
 /** Gatus' pat(): `*` any run of characters, everything else literal, whole-string match. */
-function globToRegExp(pattern: string): RegExp {
-  const body = pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[\\s\\S]*');
-  return new RegExp(`^${body}$`);
+function globToRegExp(pattern: string): Pattern {
+  // RE2 (linear time): `*a*a*…*c` against a long body would backtrack polynomially in a RegExp.
+  const body = pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\*]/g, '\\$&')).join('.*');
+  return compilePattern(body, { anchored: true, dotAll: true });
 }
 
 function render(v: unknown, hint: Literal['unit']): string {

@@ -53,7 +53,7 @@ export const registerAudit: RegisterCommands = (program, io) => {
   audit
     .command('verify')
     .description('Walk the whole chain; exit 1 naming every edited, inserted or deleted entry.')
-    .option('--head <hash>', 'the head hash published earlier (catches entries removed from the end)')
+    .option('--head <hash>', 'the head hash published earlier (default: the audit.head_file beside the config)')
     .option('-c, --config <path>', 'ops.yaml or a directory of YAML files')
     .option('--server <url>', 'a running opsbook to ask (default OPSBOOK_SERVER)')
     .option('--token <token>', 'API token for --server (default OPSBOOK_TOKEN)')
@@ -64,9 +64,21 @@ export const registerAudit: RegisterCommands = (program, io) => {
       try {
         const { listAudit, verifyAuditChain } = await import('../../store/index.js');
         const entries = remote ? await fetchAudit(remote) : await listAudit(local!.store.db);
-        const problems = verifyAuditChain(entries, opts.head);
+        // By default the head published outside the store: the store alone cannot vouch for itself.
+        let head: string | { seq: number; hash: string } | undefined = opts.head;
+        let against = opts.head ? 'the given head' : 'no published head (pass --head)';
+        if (!head && local) {
+          const { auditHeadPath, readPublishedHead } = await import('../../daemon/index.js');
+          const file = auditHeadPath(local.config, local.baseDir);
+          const published = readPublishedHead(file);
+          if (published) {
+            head = published;
+            against = `the published head in ${file} (entry ${published.seq})`;
+          } else against = `no published head (${file} does not exist)`;
+        }
+        const problems = verifyAuditChain(entries, head);
         if (problems.length === 0) {
-          io.out(`ok: ${entries.length} entries, head ${entries.at(-1)?.hash ?? '(empty)'}`);
+          io.out(`ok: ${entries.length} entries, head ${entries.at(-1)?.hash ?? '(empty)'}, checked against ${against}`);
           return;
         }
         for (const p of problems) io.err(`✖ entry ${p.seq} ${PROBLEM_TEXT[p.problem] ?? p.problem} [${p.problem}]`);

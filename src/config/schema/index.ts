@@ -13,6 +13,8 @@ import { schedulesSection } from './schedules.js';
 import { serverSection } from './server.js';
 import { servicesSection } from './services.js';
 import { storageSection } from './storage.js';
+import { configSection } from './limits.js';
+import { auditSection } from './audit.js';
 import { usersSection } from './users.js';
 
 /**
@@ -38,6 +40,8 @@ export const opsConfigSchema = z
     runbooks: runbooksSection,
     procedures: proceduresSection,
     slos: slosSection,
+    config: configSection,
+    audit: auditSection,
   })
   .describe('opsbook configuration (ops.yaml).');
 
@@ -47,7 +51,7 @@ export type OpsConfigInput = z.input<typeof opsConfigSchema>;
 export type OpsConfig = z.output<typeof opsConfigSchema>;
 
 /** Top-level sections that hold one object; setting one in two files is an error. */
-export const SINGLETON_SECTIONS = ['server', 'storage'] as const;
+export const SINGLETON_SECTIONS = ['server', 'storage', 'config', 'audit'] as const;
 
 /** Top-level sections that are lists, and the field that identifies an entry in each. */
 export const ID_FIELDS: Record<string, string> = {
@@ -71,3 +75,4 @@ export const KEYED_SECTIONS = ['procedures'] as const;
 
 export { duration, id, labels, durationInfo, pushIssue, ISSUE_CODE_PARAM, DURATION_PATTERN, ID_PATTERN } from './common.js';
 export type { DurationBounds } from './common.js';
+export { DEFAULT_CONFIG_MAX_BYTES } from './limits.js';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { patternProblem } from '../../lib/pattern.js';
 import { Cron } from 'croner';
 import type { MaintenanceWindow, Matcher, Silence } from '../../incidents/types.js';
 import { parseInstant } from '../../oncall/zoned-time.js';
@@ -13,11 +14,8 @@ const matcher = z
   })
   .superRefine((m, ctx) => {
     if (m.op !== '=~' && m.op !== '!~') return;
-    try {
-      new RegExp(m.value);
-    } catch (e) {
-      pushIssue(ctx, 'OPSBOOK_E_CONFIG_INVALID', `is not a regular expression: ${(e as Error).message}`, m.value, ['value']);
-    }
+    const problem = patternProblem(m.value);
+    if (problem) pushIssue(ctx, 'OPSBOOK_E_CONFIG_INVALID', `is not a regular expression opsbook can match in linear time: ${problem}`, m.value, ['value']);
   })
   .transform((m): Matcher => m);
 

@@ -13,6 +13,13 @@ export const serverSection = z
     shutdown_timeout: duration({ min: '0s', max: '10m' })
       .prefault('10s')
       .describe('How long a stopping daemon waits for running work before it exits.'),
+    ingest_queue: z
+      .number()
+      .int()
+      .min(1)
+      .max(1_000_000)
+      .prefault(2000)
+      .describe('Alerts from outside (webhooks, events API) that may wait in the pipeline; past it ingest answers 429 with Retry-After.'),
     log_level: z
       .enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal'])
       .prefault('info')

@@ -2,7 +2,7 @@ import type { Transaction } from 'kysely';
 import { incidentFromRow, type Incident, type IncidentEffect, type IncidentService } from '../../incidents/index.js';
 import { cancelPages, enqueueNotification, getOutbox, signalOutbox, type OutboxRow, type SettledAttempt } from '../../notify/index.js';
 import type { EscalationDriver, EscalationNotice } from '../../oncall/index.js';
-import { findIncident, type Database } from '../../store/index.js';
+import { findIncident, listOutbox, type Database } from '../../store/index.js';
 import type { OperationsHost } from './host.js';
 import { enqueueNotice, notificationIncident, policyChannels, policyFor, type TimelineNote } from './paging.js';
 
@@ -138,13 +138,23 @@ export class IncidentEffects {
     await this.deliveryLine(row, what, { attempts: e.attempt, result: e.result.state });
   }
 
-  /** Open incidents whose escalation never started (a crash between the incident and its escalation). */
+  /**
+   * Open incidents whose page never went out (a crash between the incident's commit and its
+   * effects): with a policy, its escalation starts; without one, every channel hears about it
+   * unless the outbox already holds a notification for it.
+   */
   async reconcileEscalations(): Promise<void> {
     const open = await this.incidents.list({ state: ['triggered'], limit: 500 });
     for (const incident of open) {
       if (incident.heldBy) continue;
       const policyId = policyFor(this.host.config, incident);
-      if (!policyId || (await this.escalations.state(incident.id))) continue;
+      if (!policyId) {
+        if ((await listOutbox(this.host.store.db, { incidentId: incident.id, limit: 1 })).length === 0) {
+          await this.apply({ kind: 'start_escalation', incidentId: incident.id, severity: incident.severity, openedAt: incident.openedAt });
+        }
+        continue;
+      }
+      if (await this.escalations.state(incident.id)) continue;
       await this.apply({ kind: 'start_escalation', incidentId: incident.id, severity: incident.severity, openedAt: incident.openedAt, ...(incident.responseDueAt ? { responseDueAt: incident.responseDueAt } : {}) });
     }
   }

@@ -12,6 +12,7 @@ import { SloEvaluator, slosFromConfig } from '../../slos/index.js';
 import type { OperationsHost } from './host.js';
 import { IncidentEffects } from './effects.js';
 import { FiringAlerts } from './firing-alerts.js';
+import { WorkQueue } from './work-queue.js';
 
 /** States in which an action has nothing left to do. */
 const ALREADY: Record<'acknowledge' | 'investigate' | 'mitigate' | 'resolve' | 'review', readonly string[]> = {
@@ -56,7 +57,7 @@ function incidentConfig(config: OpsConfig) {
 export class Operations {
   readonly name = 'operations';
   private checks: CheckRunner | undefined;
-  private queue: Promise<void> = Promise.resolve();
+  private readonly work = new WorkQueue();
   private cancelAlertTimer: (() => void) | undefined;
   private cancelReleaseTimer: (() => void) | undefined;
   private listeners = new Set<(e: OperationsEvent) => void>();
@@ -209,7 +210,7 @@ export class Operations {
     this.cancelSloTimer?.();
     await this.checks?.stop();
     await this.procedures?.stop();
-    await this.queue;
+    await this.work.idle();
     await this.escalations.close();
     await this.outbox.stop();
   }
@@ -255,10 +256,7 @@ export class Operations {
 
   /** Resolves once every result, alert and timer callback queued so far has been handled. */
   async idle(): Promise<void> {
-    for (let seen = undefined as Promise<void> | undefined; seen !== this.queue; ) {
-      seen = this.queue;
-      await seen;
-    }
+    await this.work.idle();
   }
 
   /**
@@ -272,7 +270,15 @@ export class Operations {
 
   /** An alert from outside (Alertmanager, the events API) enters the same pipeline as checks' alerts. */
   ingest(event: AlertEvent): Promise<IncidentResult | undefined> {
-    return this.enqueue(() => this.onAlertEvent(event));
+    this.work.backlog++;
+    return this.enqueue(() => this.onAlertEvent(event)).finally(() => {
+      this.work.backlog--;
+    });
+  }
+
+  /** Alerts from outside waiting in the pipeline or being handled: ingest refuses more past its bound. */
+  get ingestBacklog(): number {
+    return this.work.backlog;
   }
 
   /** A person moves an incident along; the effects (escalation stop, status notifications) follow. */
@@ -290,7 +296,7 @@ export class Operations {
       this.firingAlerts.forgetIncident(id);
       await this.applyEffects(result);
       return result.incident;
-    });
+    }, { urgent: true });
   }
 
   async createIncident(input: Parameters<IncidentService['create']>[0], actor: Actor): Promise<Incident> {
@@ -299,9 +305,9 @@ export class Operations {
     return result.incident;
   }
 
-  private enqueue<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(work);
-    this.queue = run.then(
+  private enqueue<T>(work: () => Promise<T>, options: { urgent?: boolean } = {}): Promise<T> {
+    const run = this.work.push(work, options);
+    void run.then(
       () => undefined,
       // A person's refused action (a bad transition) is answered to them, not logged as a failure.
       (e: unknown) => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { FastifyReply } from 'fastify';
 import { timingSafeEqual } from 'node:crypto';
 
 import type { Daemon } from '../../daemon/index.js';
@@ -8,6 +9,9 @@ import { findOpenIncidentByDedupKey } from '../../store/index.js';
 import { OpsbookError } from '../../lib/errors/index.js';
 import { route, type RouteTable } from '../routes.js';
 import { operationsOf } from './operations.js';
+
+/** Largest ingest request body (32 MB): a big Alertmanager group fits, an unbounded one does not. */
+export const INGEST_BODY_LIMIT = 32 * 1024 * 1024;
 
 function sameSecret(a: string, b: string): boolean {
   const x = Buffer.from(a);
@@ -21,6 +25,21 @@ function integrationFor(daemon: Daemon, kind: 'alertmanager' | 'events', key: st
   return found;
 }
 
+/**
+ * Admits `count` alerts into the pipeline, or refuses them with 429 and a Retry-After sized to the
+ * backlog. A request is always admitted into an empty pipeline, however many alerts it carries
+ * (its body is already bounded), so one big Alertmanager group is never refused forever.
+ */
+function admit(daemon: Daemon, reply: FastifyReply, count: number): void {
+  const backlog = operationsOf(daemon).ingestBacklog;
+  const limit = daemon.config.server.ingest_queue;
+  if (backlog === 0 || backlog + count <= limit) return;
+  // About 100 alerts a second drain on a busy 2-core machine; a sender waits at least a second.
+  const seconds = Math.min(60, Math.max(1, Math.ceil(backlog / 100)));
+  void reply.header('retry-after', String(seconds));
+  throw new OpsbookError('OPSBOOK_E_INGEST_OVERLOADED', `${backlog} alerts are waiting (server.ingest_queue ${limit}); retry in ${seconds} s`);
+}
+
 /** Alerts from outside: the Alertmanager webhook and the events API, each with its own integration key. */
 export function ingestRoutes(daemon: Daemon): RouteTable {
   const ladder = () => new SeverityLadder(daemon.config.severities.length ? daemon.config.severities : undefined).severities.map((s) => s.id);
@@ -29,14 +48,17 @@ export function ingestRoutes(daemon: Daemon): RouteTable {
       method: 'POST',
       url: '/api/ingest/alertmanager',
       access: 'public',
+      // Alertmanager sends a whole group in one request: 8,000 alerts are about 4 MB.
+      bodyLimit: INGEST_BODY_LIMIT,
       summary: 'Alertmanager webhook receiver (payload version 4); authenticated by the integration key as a Bearer token.',
       tags: ['ingest'],
       body: alertmanagerPayload,
       response: z.object({ accepted: z.number().int().describe('Alerts read from the payload'), incidents: z.array(z.string()).describe('Incidents they opened or joined') }),
-      handler: async ({ request, body }) => {
+      handler: async ({ request, reply, body }) => {
         const key = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
         const integration = integrationFor(daemon, 'alertmanager', key);
         const events = eventsFromAlertmanager(body, daemon.clock.now(), { ladder: ladder(), labels: integration.labels });
+        admit(daemon, reply, events.length);
         const ops = operationsOf(daemon);
         const incidents = [];
         for (const e of events) {
@@ -55,8 +77,9 @@ export function ingestRoutes(daemon: Daemon): RouteTable {
       status: 202,
       body: eventPayload,
       response: z.object({ status: z.literal('success'), message: z.string(), dedup_key: z.string() }),
-      handler: async ({ body }) => {
+      handler: async ({ body, reply }) => {
         const integration = integrationFor(daemon, 'events', body.routing_key);
+        if (body.event_action !== 'acknowledge') admit(daemon, reply, 1);
         if (body.event_action === 'trigger' && !body.payload) {
           throw new OpsbookError('OPSBOOK_E_REQUEST_INVALID', 'a trigger needs payload.summary, payload.source and payload.severity', { location: { path: 'body.payload' } });
         }

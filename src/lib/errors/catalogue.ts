@@ -12,6 +12,7 @@ export type ErrorKind =
   | 'not_found'
   | 'conflict'
   | 'unavailable' // a dependency (store, probe target) cannot be reached
+  | 'overloaded' // too much work queued: retry later
   | 'internal';
 
 export interface ErrorSpec {
@@ -32,6 +33,7 @@ export const ERROR_CATALOGUE = {
   OPSBOOK_E_CONFIG_DUPLICATE_ID: { kind: 'invalid', summary: 'The same id is defined twice (both places are named).' },
   OPSBOOK_E_CONFIG_REFERENCE: { kind: 'invalid', summary: 'A reference names something that does not exist.' },
   OPSBOOK_E_CONFIG_DUPLICATE_SECTION: { kind: 'invalid', summary: 'A one-object section (server, storage) is set in two files (both are named).' },
+  OPSBOOK_E_CONFIG_TOO_LARGE: { kind: 'invalid', summary: 'A config file is larger than `config.max_bytes` (default 5 MB); it is refused before parsing.' },
   OPSBOOK_E_CONFIG_ENV_SYNTAX: { kind: 'invalid', summary: 'A `${` is not a well-formed variable reference; write `$${` for a literal `${`.' },
 
   // store/
@@ -54,6 +56,7 @@ export const ERROR_CATALOGUE = {
 
   // runbooks/
   OPSBOOK_E_RUNBOOK_READ: { kind: 'invalid', summary: 'A runbook file cannot be read (missing, a directory, no permission).' },
+  OPSBOOK_E_RUNBOOK_TOO_LARGE: { kind: 'invalid', summary: 'A runbook file is over 2 MB; it is refused before it is read.' },
   OPSBOOK_E_PROCEDURE_NOT_FOUND: { kind: 'not_found', summary: 'A `FILE#ID` procedure reference names no procedure.' },
 
   // executions/
@@ -87,6 +90,8 @@ export const ERROR_CATALOGUE = {
   // cli/ and http/
   OPSBOOK_E_LISTEN: { kind: 'unavailable', summary: '`opsbook serve` cannot bind its HTTP port: already in use, not permitted, or no such address.' },
   OPSBOOK_E_USAGE: { kind: 'invalid', summary: 'A command-line flag or argument is missing or malformed.' },
+  OPSBOOK_E_INGEST_OVERLOADED: { kind: 'overloaded', summary: 'More alerts are waiting than `server.ingest_queue` allows; retry after the Retry-After seconds.' },
+  OPSBOOK_E_REQUEST_TOO_LARGE: { kind: 'invalid', summary: 'A request body is over the route’s limit (1 MB; 32 MB for ingest).' },
   OPSBOOK_E_REQUEST_INVALID: { kind: 'invalid', summary: 'An API request body or query does not match its schema.' },
   OPSBOOK_E_NOT_FOUND: { kind: 'not_found', summary: 'The requested object does not exist.' },
   OPSBOOK_E_INTERNAL: { kind: 'internal', summary: 'An unexpected failure; the log has the details.' },

@@ -22,12 +22,36 @@ export function entryHash(prevHash: string, e: Omit<AuditEntry, 'hash' | 'prev_h
   return createHash('sha256').update(prevHash).update('\n').update(canonical).digest('hex');
 }
 
+type AuditHeadListener = (head: { seq: number; hash: string }) => void;
+const headListeners = new WeakMap<Kysely<Database>, AuditHeadListener>();
+
+/** Calls `listener` with every entry appended through `db` once it is committed (to publish the head outside the store). */
+export function onAuditHead(db: Kysely<Database>, listener: AuditHeadListener | undefined): void {
+  if (listener) headListeners.set(db, listener);
+  else headListeners.delete(db);
+}
+
+/** Tells `db`'s head listener about an entry committed inside a caller's transaction (see appendAuditIn). */
+export function auditCommitted(db: Kysely<Database>, entry: AuditEntry): void {
+  headListeners.get(db)?.({ seq: Number(entry.seq), hash: entry.hash });
+}
+
 /**
- * Appends one entry to the hash chain. The read of the previous entry and the insert happen in one
- * transaction; on PostgreSQL an advisory lock serialises appenders across processes.
+ * Appends one entry to the hash chain in its own transaction; on PostgreSQL an advisory lock
+ * serialises appenders across processes.
  */
 export async function appendAudit(db: Kysely<Database>, dialect: StoreDialect, input: AuditInput): Promise<AuditEntry> {
-  return db.transaction().execute(async (trx) => {
+  const entry = await db.transaction().execute((trx) => appendAuditIn(trx, dialect, input));
+  auditCommitted(db, entry);
+  return entry;
+}
+
+/**
+ * Appends one entry inside the caller's transaction, so the action and its audit entry commit or
+ * vanish together. The caller calls `auditCommitted` after the commit.
+ */
+export async function appendAuditIn(trx: Kysely<Database>, dialect: StoreDialect, input: AuditInput): Promise<AuditEntry> {
+  {
     if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(7410001)`.execute(trx);
     const last = await trx.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
     const base = {
@@ -42,7 +66,7 @@ export async function appendAudit(db: Kysely<Database>, dialect: StoreDialect, i
     const entry: AuditEntry = { ...base, prev_hash: prev, hash: entryHash(prev, base) };
     await trx.insertInto('audit_log').values(entry).execute();
     return entry;
-  });
+  }
 }
 
 export async function listAudit(
@@ -71,7 +95,7 @@ export interface ChainProblem {
  * equal to the predecessor's hash) and hash to what it claims. With `head`, the last entry must be
  * that published hash, which also catches entries removed from the end.
  */
-export function verifyAuditChain(entries: readonly AuditEntry[], head?: string): ChainProblem[] {
+export function verifyAuditChain(entries: readonly AuditEntry[], head?: string | { seq: number; hash: string }): ChainProblem[] {
   const problems: ChainProblem[] = [];
   let prev = GENESIS_HASH;
   let expectedSeq = 1;
@@ -84,6 +108,8 @@ export function verifyAuditChain(entries: readonly AuditEntry[], head?: string):
     prev = e.hash;
     expectedSeq = seq + 1;
   }
-  if (head !== undefined && head !== prev) problems.push({ seq: expectedSeq - 1, problem: 'head_mismatch' });
+  const headHash = typeof head === 'string' ? head : head?.hash;
+  const headSeq = typeof head === 'string' ? undefined : head?.seq;
+  if (headHash !== undefined && (headHash !== prev || (headSeq !== undefined && headSeq !== expectedSeq - 1))) problems.push({ seq: expectedSeq - 1, problem: 'head_mismatch' });
   return problems;
 }

@@ -96,6 +96,20 @@ export async function findOpenIncidentForService(db: Db, service: string, since:
     .executeTakeFirst();
 }
 
+/** The latest open incident without a service opened since `since` that holds an alert of rule `ruleId`. */
+export async function findOpenIncidentForRule(db: Db, ruleId: string, since: number): Promise<IncidentRow | undefined> {
+  return db
+    .selectFrom('incidents')
+    .selectAll('incidents')
+    .where('incidents.service', 'is', null)
+    .where('incidents.opened_at', '>=', since)
+    .where('incidents.state', 'in', [...OPEN_INCIDENT_STATES])
+    .where((eb) => eb.exists(eb.selectFrom('incident_alerts').select('incident_alerts.incident_id').whereRef('incident_alerts.incident_id', '=', 'incidents.id').where('incident_alerts.rule_id', '=', ruleId)))
+    .orderBy('incidents.opened_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
 export async function listIncidentsOpenedBetween(db: Db, from: number, to: number): Promise<IncidentRow[]> {
   return db.selectFrom('incidents').selectAll().where('opened_at', '>=', from).where('opened_at', '<=', to).orderBy('opened_at').execute();
 }

@@ -1,0 +1,82 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { OpsConfig } from '../config/index.js';
+import { auditHead, onAuditHead, type Store } from '../store/index.js';
+import type { Logger } from './logger.js';
+
+export interface PublishedHead {
+  seq: number;
+  hash: string;
+}
+
+/** The head file's path: `audit.head_file` against the config directory. */
+export function auditHeadPath(config: OpsConfig, baseDir: string): string {
+  return path.resolve(baseDir, config.audit.head_file);
+}
+
+/** The head a file holds (`SEQ HASH`), or undefined when there is none. Throws on a malformed file. */
+export function readPublishedHead(file: string): PublishedHead | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+  const m = /^(\d+) ([0-9a-f]{64})\s*$/.exec(text);
+  if (!m) throw new Error(`${file} is not an audit head ("SEQ HASH")`);
+  return { seq: Number(m[1]), hash: m[2]! };
+}
+
+function writeHead(file: string, head: PublishedHead): void {
+  // Write then rename: a crash leaves the old head or the new one, never half a line.
+  const tmp = `${file}.tmp`;
+  fs.writeFileSync(tmp, `${head.seq} ${head.hash}\n`);
+  fs.renameSync(tmp, file);
+}
+
+/**
+ * Publishes the audit chain's head to a file outside the store after every committed entry, so
+ * removing entries from the end or rewriting the chain is caught by `opsbook audit verify`. At
+ * start the store is compared with the file: a store behind or beside it is logged as an error and
+ * the old file kept (renamed) as evidence; a store ahead of it (a crash between commit and publish)
+ * is published.
+ */
+export async function publishAuditHead(store: Store, config: OpsConfig, baseDir: string, logger: Logger): Promise<() => void> {
+  const file = auditHeadPath(config, baseDir);
+  const current = await auditHead(store.db);
+  let published: PublishedHead | undefined;
+  try {
+    published = readPublishedHead(file);
+  } catch (e) {
+    logger.error({ err: e, file }, 'audit head file unreadable');
+  }
+  if (published) {
+    const at = await store.db.selectFrom('audit_log').select('hash').where('seq', '=', published.seq).executeTakeFirst();
+    if (at?.hash !== published.hash) {
+      const kept = `${file}.mismatch-${Date.now()}`;
+      logger.error({ file, kept, published, store: current }, 'the audit log does not hold the published head: entries were removed or rewritten; run opsbook audit verify');
+      fs.renameSync(file, kept);
+    } else if (current.seq > published.seq) {
+      logger.info({ from: published.seq, to: current.seq }, 'audit head published after a restart');
+    }
+  }
+  let last = current.seq;
+  const publish = (head: PublishedHead): void => {
+    // Appenders may commit out of order; the file only moves forward.
+    if (head.seq <= last) return;
+    last = head.seq;
+    try {
+      writeHead(file, head);
+    } catch (e) {
+      logger.warn({ err: e, file }, 'could not publish the audit head');
+    }
+  };
+  try {
+    writeHead(file, current);
+  } catch (e) {
+    logger.warn({ err: e, file }, 'could not publish the audit head');
+  }
+  onAuditHead(store.db, publish);
+  return () => onAuditHead(store.db, undefined);
+}

@@ -1,0 +1,46 @@
+/**
+ * The pipeline's queue: one job at a time, in order within a lane, a person's action (`urgent`)
+ * before queued alerts and probe results. A storm of alerts then delays an acknowledgement by at
+ * most the job in progress, not by the whole backlog.
+ */
+export class WorkQueue {
+  private readonly urgent: Array<() => Promise<void>> = [];
+  private readonly normal: Array<() => Promise<void>> = [];
+  private running: Promise<void> | undefined;
+  /** Alert events (ingest) waiting or in progress: what ingest admission bounds. */
+  backlog = 0;
+
+  push<T>(work: () => Promise<T>, options: { urgent?: boolean } = {}): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      (options.urgent ? this.urgent : this.normal).push(() => work().then(resolve, reject));
+      this.running ??= this.drain();
+    });
+  }
+
+  /** Jobs waiting (not counting the one in progress). */
+  get waiting(): number {
+    return this.urgent.length + this.normal.length;
+  }
+
+  /** Resolves once every job queued so far, and any they queue, has run. */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      for (let job = this.next(); job; job = this.next()) {
+        await job();
+        // On SQLite a job may run start to end in microtasks; yielding to the event loop between
+        // jobs lets waiting requests be read (and an acknowledgement be queued ahead) meanwhile.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+    } finally {
+      this.running = undefined;
+    }
+  }
+
+  private next(): (() => Promise<void>) | undefined {
+    return this.urgent.shift() ?? this.normal.shift();
+  }
+}
