@@ -180,15 +180,16 @@ export abstract class IncidentCore {
    */
   protected write<T>(
     work: (trx: Trx) => Promise<T>,
-    audit: (result: T) => { actor: Actor; action: string; incidentId?: string; subject?: string; details: Record<string, unknown> } | undefined,
+    audit: (result: T) => AuditNote | readonly (AuditNote | undefined)[] | undefined,
   ): Promise<T> {
     const run = async (): Promise<T> => {
       const result = await this.store.db.transaction().execute(async (trx) => {
         if (this.store.dialect === 'postgres') await sql`select pg_advisory_xact_lock(7410004)`.execute(trx);
         return work(trx);
       });
-      const entry = audit(result);
-      if (entry) {
+      const noted = audit(result);
+      for (const entry of Array.isArray(noted) ? noted : [noted]) {
+        if (!entry) continue;
         await appendAudit(this.store.db, this.store.dialect, {
           at: this.clock.now(),
           actor: entry.actor.name,
@@ -203,6 +204,15 @@ export abstract class IncidentCore {
     this.queue = next.catch(() => undefined);
     return next;
   }
+}
+
+/** The audit entry a write appends after its commit. */
+export interface AuditNote {
+  actor: Actor;
+  action: string;
+  incidentId?: string;
+  subject?: string;
+  details: Record<string, unknown>;
 }
 
 export function alertData(event: AlertEvent): Record<string, unknown> {

@@ -282,6 +282,20 @@ export class Operations {
     return this.enqueue(() => this.onAlertEvent(event));
   }
 
+  /**
+   * Alerts that arrived together (one Alertmanager notification): repeats the cache knows are
+   * dropped, the rest go through the incident engine in one transaction, then each result's effects.
+   */
+  ingestBatch(events: readonly AlertEvent[]): Promise<(IncidentResult | undefined)[]> {
+    return this.enqueue(async () => {
+      const now = this.daemon.clock.now();
+      const fresh = events.filter((e) => e.kind !== 'firing' || !this.firingAlerts.isKnown(e.dedupKey, e.severity, now));
+      const results = fresh.length > 0 ? await this.incidents.onAlerts(fresh) : [];
+      for (const [i, result] of results.entries()) await this.afterAlert(fresh[i]!, result, now);
+      return results;
+    });
+  }
+
   /** A person moves an incident along; the effects (escalation stop, status notifications) follow. */
   /**
    * Runs in the pipeline's queue, so a person's action and the alerts' own effects (an
@@ -330,6 +344,12 @@ export class Operations {
       if (this.firingAlerts.isKnown(event.dedupKey, event.severity, now)) return undefined;
     }
     const result = await this.incidents.onAlert(event);
+    await this.afterAlert(event, result, now);
+    return result;
+  }
+
+  /** The repeat cache learns what an alert did; its effects go out. */
+  private async afterAlert(event: AlertEvent, result: IncidentResult | undefined, now: number): Promise<void> {
     if (result) {
       this.firingAlerts.forgetIncident(result.incident.id);
       if (event.kind === 'firing' && OPEN_STATES.includes(result.incident.state)) {
@@ -337,7 +357,6 @@ export class Operations {
       }
       await this.applyEffects(result);
     } else this.firingAlerts.forgetKey(event.dedupKey);
-    return result;
   }
 
   private armAlertTimer(): void {
