@@ -13,6 +13,7 @@ import type { Daemon } from '../daemon.js';
 import type { DaemonMetrics } from '../metrics.js';
 import { IncidentEffects } from './effects.js';
 import { FiringAlerts } from './firing-alerts.js';
+import { overloadAlert } from './overload.js';
 
 /** States in which an action has nothing left to do. */
 const ALREADY: Record<'acknowledge' | 'investigate' | 'mitigate' | 'resolve' | 'review', readonly string[]> = {
@@ -247,6 +248,12 @@ export class Operations {
 
   private onResult(result: CheckResult, probe: ProbeSnapshot): void {
     this.latest.set(result.checkId, { result, probe: { ...probe } });
+    if (result.status === 'unknown') {
+      // opsbook was too slow to time this run: no verdict about the target, one incident about opsbook.
+      this.emit({ type: 'check', result });
+      void this.enqueue(() => this.onAlertEvent(overloadAlert(result, this.daemon.config, this.daemon.clock.now())));
+      return;
+    }
     // Rules see the probe's settled level: one failure under failure_threshold is not an alert.
     void this.enqueue(() => this.onCheckResult({ ...result, level: probe.level }));
   }
