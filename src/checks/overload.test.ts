@@ -82,6 +82,33 @@ describe('HTTP phases from socket events', () => {
   });
 });
 
+describe('a pooled connection the server has dropped', () => {
+  it('is retried once on a new connection, so the idle-timeout race is not a down', async () => {
+    let opened = 0;
+    const served = new WeakMap<object, number>();
+    // Closes a connection, unanswered, when a second request arrives on it: a server that timed the socket out.
+    const dropping = http.createServer((q, s) => {
+      const n = (served.get(q.socket) ?? 0) + 1;
+      served.set(q.socket, n);
+      if (n > 1) q.socket.destroy();
+      else s.writeHead(200).end('ok');
+    });
+    dropping.on('connection', () => opened++);
+    await new Promise<void>((r) => dropping.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(dropping.address() as AddressInfo).port}/`;
+      expect((await runConfig({ kind: 'http', url, connection: 'reuse' })).status).toBe('up');
+      const second = await runConfig({ kind: 'http', url, connection: 'reuse' });
+      expect(second).toMatchObject({ status: 'up' });
+      expect(opened).toBe(2);
+    } finally {
+      closeHttpAgents();
+      dropping.closeAllConnections();
+      await new Promise((r) => dropping.close(r));
+    }
+  });
+});
+
 describe('verdicts while opsbook itself is late', () => {
   const monitor = new LoopDelayMonitor(20);
   beforeAll(() => monitor.acquire());

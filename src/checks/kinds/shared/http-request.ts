@@ -71,6 +71,8 @@ export function closeHttpAgents(): void {
   agents.clear();
 }
 
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+
 /** One HTTP exchange with redirects followed by hand, so the count and final URL are known. */
 export async function httpRequest(opts: HttpRequestOptions): Promise<HttpResponse> {
   const started = performance.now();
@@ -78,7 +80,14 @@ export async function httpRequest(opts: HttpRequestOptions): Promise<HttpRespons
   let method = opts.method;
   let body = opts.body;
   for (let redirects = 0; ; redirects++) {
-    const r = await once(url, method, body, opts);
+    const r = await once(url, method, body, opts).catch((e: unknown) => {
+      // The pooled-connection race: the server closed an idle socket just as this request went out
+      // on it. Nothing was answered, so an idempotent request is sent once more on a new connection.
+      if ((e as { reusedSocket?: boolean }).reusedSocket && IDEMPOTENT.has(method) && !opts.signal.aborted) {
+        return once(url, method, body, { ...opts, connection: 'new' });
+      }
+      throw e;
+    });
     const location = r.headers.location;
     if (opts.followRedirects && r.status >= 300 && r.status < 400 && location && redirects < opts.maxRedirects) {
       url = new URL(location, url);
@@ -153,7 +162,7 @@ function once(
       }
       socket.once('data', () => (firstByteAt = performance.now()));
     });
-    req.on('error', reject);
+    req.on('error', (e: Error) => reject(Object.assign(e, { reusedSocket: req.reusedSocket && firstByteAt === undefined })));
     req.end(body);
   });
 }
