@@ -6,7 +6,16 @@
  *   npm run gamedays -- --store postgres      # the same with opsbook's store on PostgreSQL
  *   npm run gamedays -- nxentra apex          # some
  */
-import { formatGameDay, formatSummary, runGameDay, type GameDayResult } from '../src/gameday/index.js';
+import type { GameDayResult } from '../src/gameday/index.js';
+import { distProblem } from '../bin/dist.js';
+
+// The game days run the compiled dist/, the code that ships.
+const problem = distProblem();
+if (problem) {
+  process.stderr.write(`✖ ${problem}\n`);
+  process.exit(2);
+}
+const { formatGameDay, formatSummary, runGameDay } = (await import('../dist/gameday/index.js')) as typeof import('../src/gameday/index.js');
 
 const SYSTEMS = ['nxentra', 'novapulse', 'django-finance', 'library', 'apex'];
 const args = process.argv.slice(2);

@@ -16,7 +16,18 @@ export function stop(child: ChildProcess): Promise<void> {
  * A bare node:http server in its own process answering every request with `body` (JSON) and
  * `headers`: the peer checks probe, or the floor a benchmark compares opsbook with.
  */
-export function spawnJsonServer(port: number, body: string, headers: Record<string, string> = { 'content-type': 'application/json' }): ChildProcess {
-  const code = `const s=require('http').createServer((q,r)=>{r.writeHead(200,${JSON.stringify(headers)});r.end(${JSON.stringify(body)})});s.keepAliveTimeout=60000;s.listen(${port},'127.0.0.1')`;
+export function spawnJsonServer(
+  port: number,
+  body: string,
+  headers: Record<string, string> = { 'content-type': 'application/json' },
+  /** How long an idle keep-alive connection stays open (default 60 s; Node's own default is 5 s). */
+  keepAliveTimeoutMs = 60_000,
+): ChildProcess {
+  const code = `const s=require('http').createServer((q,r)=>{r.writeHead(200,${JSON.stringify(headers)});r.end(${JSON.stringify(body)})});s.keepAliveTimeout=${keepAliveTimeoutMs};s.listen(${port},'127.0.0.1')`;
   return spawnNode(['-e', code]);
+}
+
+/** `n` processes that each keep one core busy: contention beside a benchmark (`--cpu-load N`). */
+export function spawnCpuLoad(n: number): ChildProcess[] {
+  return Array.from({ length: n }, () => spawnNode(['-e', 'for (;;) {}']));
 }

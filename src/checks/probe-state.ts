@@ -25,7 +25,8 @@ const LEVELS: CheckLevel[] = ['ok', 'warning', 'critical'];
  * Kubernetes probe semantics over check results: one failed run does not page. The settled level
  * rises only after `failureThreshold` consecutive results above it (to the least severe level among
  * them), and falls only after `successThreshold` consecutive results below it (to the most severe
- * among them). Status settles the same way. Pending results (a first counter scrape) do not count.
+ * among them). Status settles the same way. Pending results (a first counter scrape) and unknown
+ * ones (opsbook overloaded) do not count.
  */
 export class ProbeState {
   private s: ProbeSnapshot = { status: 'unknown', level: 'ok', worseStreak: 0, betterStreak: 0, downStreak: 0, upStreak: 0 };
@@ -40,7 +41,8 @@ export class ProbeState {
 
   /** Feeds one result; returns true when the settled status or level changed. */
   observe(result: Pick<CheckResult, 'status' | 'level' | 'pending'>): boolean {
-    if (result.pending) return false;
+    // A withheld verdict (opsbook was too slow to time the run) counts neither way.
+    if (result.pending || result.status === 'unknown') return false;
     const before = `${this.s.status}/${this.s.level}`;
     const rank = LEVEL_RANK[result.level];
     const settled = LEVEL_RANK[this.s.level];

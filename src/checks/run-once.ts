@@ -3,6 +3,8 @@ import { formatDuration } from '../lib/duration.js';
 import type { Clock } from '../lib/clock.js';
 import type { CompiledCheck } from './compile.js';
 import { evaluateCheck } from './evaluate-check.js';
+import type { LoopDelayMonitor } from './loop-delay.js';
+import { withholdUnderOverload } from './overload.js';
 import type { CheckResult, HeartbeatReader, Observation } from './types.js';
 
 export interface RunOnceOptions {
@@ -14,6 +16,11 @@ export interface RunOnceOptions {
   signal?: AbortSignal;
   /** Instant the run counts as started (its planned time); default now. */
   at?: number;
+  /**
+   * opsbook's own event-loop delay: a run during which the loop was later than `boundMs` has a
+   * verdict that depends only on time withheld (`unknown`) instead of reported `down`.
+   */
+  loopDelay?: { monitor: LoopDelayMonitor; boundMs: number };
 }
 
 /**
@@ -59,5 +66,7 @@ export async function runCheckOnce(check: CompiledCheck, opts: RunOnceOptions): 
   if (timedOut && !observation.error?.startsWith('timeout')) {
     observation = { values: observation.values, error: `timeout after ${formatDuration(check.timeoutMs)}` };
   }
-  return evaluateCheck(check, observation, { at, latencyMs: performance.now() - started });
+  const result = evaluateCheck(check, observation, { at, latencyMs: performance.now() - started });
+  if (!opts.loopDelay || result.status !== 'down') return result;
+  return withholdUnderOverload(result, opts.loopDelay.monitor.worstSince(started), opts.loopDelay.boundMs);
 }

@@ -9,6 +9,8 @@ import { CheckScheduler } from './scheduler/scheduler.js';
 import { createCheckMetrics } from './scheduler/metrics.js';
 import { HistoryWriter, heartbeatReader, registerHeartbeat, rollupAndRetain, type RetentionOptions } from './history/index.js';
 import type { CheckResult } from './types.js';
+import { loopDelayMonitor } from './loop-delay.js';
+import { DEFAULT_LOOP_DELAY_BOUND_MS } from './overload.js';
 
 export interface CheckRunnerOptions {
   /** Validated `checks:` entries, or checks already compiled. */
@@ -28,6 +30,11 @@ export interface CheckRunnerOptions {
   rollupEveryMs?: number;
   /** Each run's scheduling lag in ms (the bench reads it). */
   onLag?: (lagMs: number, check: CompiledCheck) => void;
+  /**
+   * opsbook's own event-loop delay (ms) past which a run's timing-dependent `down` (a timeout, a
+   * RESPONSE_TIME/TTFB condition) is reported `unknown` instead (default 100).
+   */
+  loopDelayBoundMs?: number;
 }
 
 export interface CheckRunner {
@@ -53,6 +60,8 @@ export function createCheckRunner(opts: CheckRunnerOptions): CheckRunner {
     : undefined;
   const heartbeats = opts.store ? heartbeatReader(opts.store) : undefined;
   let cancelRollup: (() => void) | undefined;
+  const loopDelay = { monitor: loopDelayMonitor(), boundMs: opts.loopDelayBoundMs ?? DEFAULT_LOOP_DELAY_BOUND_MS };
+  let monitoring = false;
 
   const scheduler = new CheckScheduler<CompiledCheck>(compiled, {
     clock: opts.clock,
@@ -66,6 +75,7 @@ export function createCheckRunner(opts: CheckRunnerOptions): CheckRunner {
         signal,
         state: states.get(check.id)!,
         ...(heartbeats ? { heartbeats } : {}),
+        loopDelay,
       });
       if (signal.aborted) return; // stopped mid-run: not a result about the service
       metrics?.runs.inc({ kind: check.kind });
@@ -94,6 +104,8 @@ export function createCheckRunner(opts: CheckRunnerOptions): CheckRunner {
         for (const c of compiled) if (c.kind === 'heartbeat') await registerHeartbeat(opts.store, c.id, opts.clock.now());
         await history?.prepare(compiled.map((c) => c.id)).catch((e: unknown) => opts.logger?.warn({ err: e }, 'check history keys could not be prepared'));
       }
+      if (!monitoring) loopDelay.monitor.acquire();
+      monitoring = true;
       scheduler.start();
       scheduleRollup();
     },
@@ -101,6 +113,8 @@ export function createCheckRunner(opts: CheckRunnerOptions): CheckRunner {
       cancelRollup?.();
       cancelRollup = undefined;
       await scheduler.stop();
+      if (monitoring) loopDelay.monitor.release();
+      monitoring = false;
       await history?.flush();
     },
     probe: (id) => probes.get(id)?.snapshot,

@@ -55,7 +55,8 @@ export interface CheckKind<C = Record<string, unknown>> {
   run(config: C, ctx: CheckContext): Promise<Observation>;
 }
 
-export type CheckStatus = 'up' | 'down';
+/** `unknown`: a verdict withheld because opsbook itself was too slow to time the probe (see overload.ts). */
+export type CheckStatus = 'up' | 'down' | 'unknown';
 export type CheckLevel = 'ok' | 'warning' | 'critical';
 
 export interface ConditionOutcome {
@@ -79,6 +80,8 @@ export interface CheckResult {
   error?: string;
   /** See Observation.pending. */
   pending?: string;
+  /** Set on an `unknown` result: how late opsbook's event loop was during the run (ms). */
+  loopDelayMs?: number;
   conditions: ConditionOutcome[];
 }
 

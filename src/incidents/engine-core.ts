@@ -181,7 +181,7 @@ export abstract class IncidentCore {
    */
   protected write<T>(
     work: (trx: Trx) => Promise<T>,
-    audit: (result: T) => { actor: Actor; action: string; incidentId?: string; subject?: string; details: Record<string, unknown> } | undefined,
+    audit: (result: T) => AuditNote | readonly (AuditNote | undefined)[] | undefined,
   ): Promise<T> {
     const run = async (): Promise<T> => {
       let appended: AuditEntry | undefined;
@@ -189,8 +189,9 @@ export abstract class IncidentCore {
         if (this.store.dialect === 'postgres') await sql`select pg_advisory_xact_lock(7410004)`.execute(trx);
         const r = await work(trx);
         // In the action's transaction: a crash keeps both or neither.
-        const entry = audit(r);
-        if (entry) {
+        const noted = audit(r);
+        for (const entry of Array.isArray(noted) ? noted : [noted]) {
+          if (!entry) continue;
           appended = await appendAuditIn(trx, this.store.dialect, {
             at: this.clock.now(),
             actor: entry.actor.name,
@@ -208,6 +209,15 @@ export abstract class IncidentCore {
     this.queue = next.catch(() => undefined);
     return next;
   }
+}
+
+/** The audit entry a write appends after its commit. */
+export interface AuditNote {
+  actor: Actor;
+  action: string;
+  incidentId?: string;
+  subject?: string;
+  details: Record<string, unknown>;
 }
 
 export function alertData(event: AlertEvent): Record<string, unknown> {

@@ -27,7 +27,7 @@ import { responseDueAt } from './business-hours.js';
 import { assertTransition } from './lifecycle.js';
 import { alertFromRow, changeFromRow, incidentFromRow, incidentToRow, timelineFromRow } from './rows.js';
 import type { SilenceInput } from './silences.js';
-import { alertData, ALERTS_ACTOR, IncidentCore, INCIDENTS_ACTOR, type Trx } from './engine-core.js';
+import { alertData, ALERTS_ACTOR, IncidentCore, INCIDENTS_ACTOR, type AuditNote, type Trx } from './engine-core.js';
 import { describeSuppression } from './suppression.js';
 import type {
   ChangeEvent,
@@ -109,8 +109,21 @@ export class IncidentService extends IncidentCore {
    * alert belongs to no open incident.
    */
   onAlert(event: AlertEvent): Promise<IncidentResult | undefined> {
-    return this.write(async (trx) => (event.kind === 'firing' ? this.firing(trx, event) : this.resolved(trx, event)), (r) =>
-      r ? { actor: ALERTS_ACTOR, action: `incident.alert_${event.kind}`, incidentId: r.incident.id, details: { dedupKey: event.dedupKey, severity: event.severity } } : undefined,
+    return this.write(async (trx) => (event.kind === 'firing' ? this.firing(trx, event) : this.resolved(trx, event)), (r) => (r ? alertAudit(event, r) : undefined));
+  }
+
+  /**
+   * A batch of alerts (one Alertmanager notification) in one transaction, each handled as `onAlert`
+   * would, in order; one result per event.
+   */
+  onAlerts(events: readonly AlertEvent[]): Promise<(IncidentResult | undefined)[]> {
+    return this.write(
+      async (trx) => {
+        const results: (IncidentResult | undefined)[] = [];
+        for (const event of events) results.push(event.kind === 'firing' ? await this.firing(trx, event) : await this.resolved(trx, event));
+        return results;
+      },
+      (rs) => rs.map((r, i) => (r ? alertAudit(events[i]!, r) : undefined)),
     );
   }
 
@@ -406,4 +419,8 @@ export class IncidentService extends IncidentCore {
   }
 
   /** The window or silence that would hold back a notification for these labels now. */
+}
+
+function alertAudit(event: AlertEvent, r: IncidentResult): AuditNote {
+  return { actor: ALERTS_ACTOR, action: `incident.alert_${event.kind}`, incidentId: r.incident.id, details: { dedupKey: event.dedupKey, severity: event.severity } };
 }

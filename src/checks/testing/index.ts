@@ -7,11 +7,12 @@ import { SystemClock, type Clock } from '../../lib/clock.js';
 import { checkSchema, type CheckConfigInput } from '../../config/schema/checks.js';
 import { compileCheck } from '../compile.js';
 import { runCheckOnce } from '../run-once.js';
+import type { LoopDelayMonitor } from '../loop-delay.js';
 import type { CheckResult, HeartbeatReader } from '../types.js';
 
 export async function runConfig(
   raw: Record<string, unknown>,
-  opts: { clock?: Clock; state?: Record<string, unknown>; heartbeats?: HeartbeatReader } = {},
+  opts: { clock?: Clock; state?: Record<string, unknown>; heartbeats?: HeartbeatReader; loopDelay?: { monitor: LoopDelayMonitor; boundMs: number } } = {},
 ): Promise<CheckResult> {
   const config = checkSchema.parse({ id: 'under-test', ...raw } as CheckConfigInput);
   return runCheckOnce(compileCheck(config), { clock: opts.clock ?? new SystemClock(), ...opts });

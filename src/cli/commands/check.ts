@@ -1,10 +1,8 @@
-import { formatIssue, type OpsConfig } from '../../config/index.js';
-import { loadOpsConfig } from '../../daemon/config.js';
+import type { OpsConfig } from '../../config/index.js';
 import type { CheckConfig } from '../../config/schema/checks.js';
-import { SystemClock } from '../../lib/clock.js';
 import { formatDuration } from '../../lib/duration.js';
 import { OpsbookError } from '../../lib/errors/index.js';
-import { closeHttpAgents, compileCheck, heartbeatReader, registerHeartbeat, runCheckOnce, type CheckResult } from '../../checks/index.js';
+import type { CheckResult } from '../../checks/index.js';
 import type { RegisterCommands } from '../context.js';
 import { openLocal, resolveConfigPath } from '../local.js';
 import { callApi, remoteFrom } from '../remote.js';
@@ -12,6 +10,7 @@ import { callApi, remoteFrom } from '../remote.js';
 const CONFIG_HELP = 'ops.yaml or a directory of YAML files (default: $OPSBOOK_CONFIG, ./ops.yaml, ./ops/)';
 
 async function load(flag: string | undefined, env: NodeJS.ProcessEnv): Promise<{ config: OpsConfig; path: string }> {
+  const [{ formatIssue }, { loadOpsConfig }] = await Promise.all([import('../../config/index.js'), import('../../daemon/config.js')]);
   const path = resolveConfigPath(flag, env);
   const loaded = await loadOpsConfig(path, { env });
   if (!loaded.ok) {
@@ -68,6 +67,7 @@ export const registerCheck: RegisterCommands = (program, io) => {
         return;
       }
       const { config } = await load(opts.config, io.env);
+      const { compileCheck, registerHeartbeat } = await import('../../checks/index.js');
       const heartbeatUrls = new Map<string, string>();
       if (config.checks.some((c) => c.kind === 'heartbeat')) {
         const local = await openLocal(opts.config, io.env);
@@ -129,6 +129,8 @@ export const registerCheck: RegisterCommands = (program, io) => {
           location: { path: 'checks' },
         });
       }
+      const { closeHttpAgents, compileCheck, heartbeatReader, registerHeartbeat, runCheckOnce } = await import('../../checks/index.js');
+      const { SystemClock } = await import('../../lib/clock.js');
       const compiled = compileCheck(found as CheckConfig);
       const clock = new SystemClock();
       const local = found.kind === 'heartbeat' ? await openLocal(opts.config, io.env) : undefined;

@@ -1,15 +1,6 @@
-import { Temporal } from 'temporal-polyfill';
-import { formatIssue } from '../../config/index.js';
-import { loadOpsConfig } from '../../daemon/config.js';
-import { parseDuration } from '../../lib/duration.js';
-import { SystemClock } from '../../lib/clock.js';
-import { OpsbookError } from '../../lib/errors/index.js';
-import { canonicalTimeZone, describeSchedule, formatInZone, parseInstant, type OnCallSlot } from '../../oncall/index.js';
-import type { CliIO, RegisterCommands } from '../context.js';
-import { callApi, remoteFrom } from '../remote.js';
-import { resolveConfigPath } from '../local.js';
+import type { RegisterCommands } from '../context.js';
 
-interface NowOptions {
+export interface NowOptions {
   at?: string;
   tz?: string;
   config?: string;
@@ -33,69 +24,7 @@ export const registerOncall: RegisterCommands = (program, io) => {
     .option('--server <url>', 'a running opsbook to ask (default OPSBOOK_SERVER)')
     .option('--token <token>', 'API token for --server (default OPSBOOK_TOKEN)')
     .action(async (opts: NowOptions) => {
-      const now = new SystemClock().now();
-      const at = resolveAt(opts, now);
-      const remote = remoteFrom(opts, io.env);
-      if (remote) {
-        const answer = await callApi<{ schedules: Array<ReturnType<typeof describeSchedule>> }>(remote, 'GET', `/api/oncall/now?at=${at}`);
-        const unknown = (opts.schedule ?? []).filter((id) => !answer.schedules.some((s) => s.id === id));
-        if (unknown.length > 0) throw new OpsbookError('OPSBOOK_E_NOT_FOUND', `no schedule ${unknown.join(', ')} on ${remote.url}`, { location: { path: '--schedule' } });
-        printReport(io, at, answer.schedules.filter((s) => !opts.schedule || opts.schedule.includes(s.id)), !!opts.json, remote.url);
-        return;
-      }
-      const path = resolveConfigPath(opts.config, io.env);
-      const loaded = await loadOpsConfig(path, { env: io.env });
-      if (!loaded.ok) {
-        throw new OpsbookError('OPSBOOK_E_CONFIG_INVALID', `config ${path} has ${loaded.issues.length} problem(s):\n${loaded.issues.map(formatIssue).join('\n')}`);
-      }
-      let schedules = loaded.config.schedules;
-      if (opts.schedule) {
-        const unknown = opts.schedule.filter((id) => !schedules.some((s) => s.id === id));
-        if (unknown.length > 0) {
-          throw new OpsbookError('OPSBOOK_E_NOT_FOUND', `no schedule ${unknown.join(', ')} in ${path} (have: ${schedules.map((s) => s.id).join(', ') || 'none'})`, { location: { path: '--schedule' } });
-        }
-        schedules = schedules.filter((s) => opts.schedule!.includes(s.id));
-      }
-      printReport(io, at, schedules.map((s) => describeSchedule(s, at)), !!opts.json, path);
+      const { oncallNow } = await import('./oncall-now.js');
+      await oncallNow(io, opts);
     });
 };
-
-function printReport(io: CliIO, at: number, report: Array<ReturnType<typeof describeSchedule>>, json: boolean, source: string): void {
-  if (json) {
-    io.out(JSON.stringify({ at: new Date(at).toISOString(), schedules: report }, null, 2));
-  } else if (report.length === 0) {
-    io.out(`no schedules in ${source}`);
-  } else {
-    report.forEach((r, i) => {
-      if (i > 0) io.out('');
-      io.out(`${r.id}${r.name ? ` (${r.name})` : ''} — ${formatInZone(at, r.time_zone)} ${r.time_zone}`);
-      io.out(`  on call: ${line(r.on_call, r.time_zone)}`);
-      for (const l of r.layers) io.out(`  ${l.name}: ${line(l, r.time_zone)}`);
-    });
-  }
-  process.exitCode = 0;
-}
-
-function resolveAt(opts: NowOptions, now: number): number {
-  if (opts.at === undefined) return now;
-  const text = opts.at.trim();
-  const relative = /^([+-])(.+)$/.exec(text);
-  if (relative) {
-    const ms = parseDuration(relative[2]!);
-    if (ms !== undefined) return relative[1] === '-' ? now - ms : now + ms;
-  }
-  const tz = opts.tz === undefined ? Temporal.Now.timeZoneId() : canonicalTimeZone(opts.tz);
-  if (!tz) throw new OpsbookError('OPSBOOK_E_USAGE', `--tz must be an IANA time zone such as Europe/Berlin (got "${opts.tz}")`, { location: { path: '--tz' } });
-  const at = parseInstant(text, tz);
-  if (at === undefined) {
-    throw new OpsbookError('OPSBOOK_E_USAGE', `--at must be a date-time such as 2026-03-08T09:00, 2026-03-08T09:00Z or +8h (got "${opts.at}")`, { location: { path: '--at' } });
-  }
-  return at;
-}
-
-function line(s: OnCallSlot & { layer_name?: string }, timeZone: string): string {
-  const until = s.until ? formatInZone(Date.parse(s.until), timeZone) : 'later';
-  if (s.user === null) return s.until ? `nobody until ${until}` : 'nobody';
-  const why = s.override !== undefined ? ', override' : s.layer_name ? `, ${s.layer_name}` : '';
-  return `${s.user} (until ${until}${why})`;
-}

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
-import { formatIssue, type OpsConfig } from '../../config/index.js';
-import { loadOpsConfig } from '../../daemon/config.js';
+import type { OpsConfig } from '../../config/index.js';
 import type { RegisterCommands } from '../context.js';
 
 /** `opsbook validate [PATH]`: every problem at once, each with its file:line and config path. */
@@ -11,6 +10,7 @@ export const registerValidate: RegisterCommands = (program, io) => {
     .argument('[path]', 'ops.yaml or a directory of YAML files (default: ./ops.yaml, else ./ops/)')
     .option('--json', 'print the result as JSON')
     .action(async (pathArg: string | undefined, opts: { json?: boolean }) => {
+      const [{ formatIssue }, { loadOpsConfig }] = await Promise.all([import('../../config/index.js'), import('../../daemon/config.js')]);
       const path = pathArg ?? defaultConfigPath();
       const result = await loadOpsConfig(path, { env: io.env });
       if (opts.json) {

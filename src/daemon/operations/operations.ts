@@ -13,6 +13,7 @@ import type { OperationsHost } from './host.js';
 import { IncidentEffects } from './effects.js';
 import { FiringAlerts } from './firing-alerts.js';
 import { WorkQueue } from './work-queue.js';
+import { overloadAlert } from './overload.js';
 
 /** States in which an action has nothing left to do. */
 const ALREADY: Record<'acknowledge' | 'investigate' | 'mitigate' | 'resolve' | 'review', readonly string[]> = {
@@ -241,6 +242,12 @@ export class Operations {
 
   private onResult(result: CheckResult, probe: ProbeSnapshot): void {
     this.latest.set(result.checkId, { result, probe: { ...probe } });
+    if (result.status === 'unknown') {
+      // opsbook was too slow to time this run: no verdict about the target, one incident about opsbook.
+      this.emit({ type: 'check', result });
+      void this.enqueue(() => this.onAlertEvent(overloadAlert(result, this.daemon.config, this.daemon.clock.now())));
+      return;
+    }
     // Rules see the probe's settled level: one failure under failure_threshold is not an alert.
     void this.enqueue(() => this.onCheckResult({ ...result, level: probe.level }));
   }
@@ -279,6 +286,20 @@ export class Operations {
   /** Alerts from outside waiting in the pipeline or being handled: ingest refuses more past its bound. */
   get ingestBacklog(): number {
     return this.work.backlog;
+  }
+
+  /**
+   * Alerts that arrived together (one Alertmanager notification): repeats the cache knows are
+   * dropped, the rest go through the incident engine in one transaction, then each result's effects.
+   */
+  ingestBatch(events: readonly AlertEvent[]): Promise<(IncidentResult | undefined)[]> {
+    return this.enqueue(async () => {
+      const now = this.daemon.clock.now();
+      const fresh = events.filter((e) => e.kind !== 'firing' || !this.firingAlerts.isKnown(e.dedupKey, e.severity, now));
+      const results = fresh.length > 0 ? await this.incidents.onAlerts(fresh) : [];
+      for (const [i, result] of results.entries()) await this.afterAlert(fresh[i]!, result, now);
+      return results;
+    });
   }
 
   /** A person moves an incident along; the effects (escalation stop, status notifications) follow. */
@@ -329,6 +350,12 @@ export class Operations {
       if (this.firingAlerts.isKnown(event.dedupKey, event.severity, now)) return undefined;
     }
     const result = await this.incidents.onAlert(event);
+    await this.afterAlert(event, result, now);
+    return result;
+  }
+
+  /** The repeat cache learns what an alert did; its effects go out. */
+  private async afterAlert(event: AlertEvent, result: IncidentResult | undefined, now: number): Promise<void> {
     if (result) {
       this.firingAlerts.forgetIncident(result.incident.id);
       if (event.kind === 'firing' && OPEN_STATES.includes(result.incident.state)) {
@@ -336,7 +363,6 @@ export class Operations {
       }
       await this.applyEffects(result);
     } else this.firingAlerts.forgetKey(event.dedupKey);
-    return result;
   }
 
   private armAlertTimer(): void {

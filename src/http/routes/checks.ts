@@ -7,7 +7,7 @@ import { route, type RouteTable } from '../routes.js';
 
 const DAY = 86_400_000;
 
-const status = z.enum(['up', 'down']);
+const status = z.enum(['up', 'down', 'unknown']).describe('unknown: a timing verdict withheld because opsbook itself was overloaded');
 const level = z.enum(['ok', 'warning', 'critical']);
 const checkSummary = z.object({
   id: z.string(),
@@ -36,6 +36,7 @@ export const checkResultSchema = z.object({
   value: z.number().optional(),
   error: z.string().optional(),
   pending: z.string().optional(),
+  loopDelayMs: z.number().optional().describe('On an unknown result: how late opsbook\'s event loop was during the run'),
   conditions: z.array(z.object({ list: z.enum(['conditions', 'warning', 'critical']), text: z.string(), ok: z.boolean(), actual: z.string() })),
 });
 

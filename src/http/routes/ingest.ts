@@ -60,11 +60,9 @@ export function ingestRoutes(daemon: Daemon): RouteTable {
         const events = eventsFromAlertmanager(body, daemon.clock.now(), { ladder: ladder(), labels: integration.labels });
         admit(daemon, reply, events.length);
         const ops = operationsOf(daemon);
-        const incidents = [];
-        for (const e of events) {
-          const r = await ops.ingest(e);
-          if (r) incidents.push(r.incident.id);
-        }
+        // One notification, one transaction: its alerts open or join their incidents together.
+        const results = await ops.ingestBatch(events);
+        const incidents = results.flatMap((r) => (r ? [r.incident.id] : []));
         return { accepted: events.length, incidents: [...new Set(incidents)] };
       },
     }),

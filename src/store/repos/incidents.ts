@@ -57,17 +57,26 @@ export async function listIncidents(db: Db, filter: IncidentListFilter = {}): Pr
   return listIncidentsQuery(db, filter).execute();
 }
 
-/** The open incident an alert with this dedup key already belongs to, if any. */
-export async function findOpenIncidentByDedupKey(db: Db, dedupKey: string): Promise<IncidentRow | undefined> {
+/**
+ * The open incident an alert with this dedup key already belongs to, if any (the one it fired in
+ * last). A cross join keeps incident_alerts the outer table on SQLite, so the lookup walks
+ * incident_alerts_dedup backwards and probes incidents by primary key instead of walking every open
+ * incident through incidents_state_id; PostgreSQL plans it the same way.
+ */
+export function openIncidentByDedupKeyQuery(db: Db, dedupKey: string) {
   return db
     .selectFrom('incident_alerts')
-    .innerJoin('incidents', 'incidents.id', 'incident_alerts.incident_id')
+    .crossJoin('incidents')
     .selectAll('incidents')
+    .whereRef('incidents.id', '=', 'incident_alerts.incident_id')
     .where('incident_alerts.dedup_key', '=', dedupKey)
     .where('incidents.state', 'in', [...OPEN_INCIDENT_STATES])
-    .orderBy('incidents.id', 'desc')
-    .limit(1)
-    .executeTakeFirst();
+    .orderBy('incident_alerts.last_fired_at', 'desc')
+    .limit(1);
+}
+
+export async function findOpenIncidentByDedupKey(db: Db, dedupKey: string): Promise<IncidentRow | undefined> {
+  return openIncidentByDedupKeyQuery(db, dedupKey).executeTakeFirst();
 }
 
 /** The latest incident (any state) an alert with this dedup key belonged to. */

@@ -1,4 +1,3 @@
-import pg from 'pg';
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import type { CheckKind, Observation } from '../../types.js';
@@ -32,6 +31,8 @@ export const postgresKind: CheckKind<PostgresOptions> = {
   placeholders: ['CONNECTED', 'VALUE', 'ROWS', 'RESPONSE_TIME'],
   defaultConditions: () => ['[CONNECTED] == true'],
   run: async (config, ctx): Promise<Observation> => {
+    // Loaded on the first run: validating a config or starting the CLI needs no driver.
+    const { default: pg } = await import('pg');
     const started = performance.now();
     const client = new pg.Client({
       connectionString: config.url,

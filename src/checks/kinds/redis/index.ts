@@ -1,4 +1,3 @@
-import { Redis } from 'ioredis';
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import type { CheckKind, Observation } from '../../types.js';
@@ -34,6 +33,8 @@ export const redisKind: CheckKind<RedisOptions> = {
   ],
   defaultConditions: () => ['[CONNECTED] == true'],
   run: async (config, ctx): Promise<Observation> => {
+    // Loaded on the first run: validating a config or starting the CLI needs no driver.
+    const { Redis } = await import('ioredis');
     const started = performance.now();
     const redis = new Redis(config.url, {
       lazyConnect: true,

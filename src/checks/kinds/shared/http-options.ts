@@ -18,9 +18,15 @@ export const httpRequestOptions = {
     })
     .optional()
     .describe('TLS settings for https:// URLs.'),
+  connection: z
+    .enum(['new', 'reuse'])
+    .default('new')
+    .describe('new: a fresh connection per run (default, as blackbox_exporter and Kubernetes probes); reuse: a pooled keep-alive connection, cheaper, but a run can race the server closing an idle connection.'),
 };
 
 export const httpOptions = z.object(httpRequestOptions);
 export type HttpOptions = z.output<typeof httpOptions>;
 
-export const HTTP_PLACEHOLDERS = ['STATUS', 'RESPONSE_TIME', 'BODY', 'HEADERS', 'CERTIFICATE_EXPIRATION', 'CONNECTED', 'URL', 'REDIRECTS'] as const;
+export const HTTP_PLACEHOLDERS = [
+  'STATUS', 'RESPONSE_TIME', 'DNS_TIME', 'CONNECT_TIME', 'TLS_TIME', 'TTFB', 'BODY', 'HEADERS', 'CERTIFICATE_EXPIRATION', 'CONNECTED', 'URL', 'REDIRECTS',
+] as const;

@@ -14,12 +14,17 @@ export async function observeHttp(config: HttpOptions, ctx: CheckContext): Promi
       maxRedirects: config.max_redirects,
       maxBodyBytes: config.max_body,
       ...(config.tls ? { tls: config.tls } : {}),
+      connection: config.connection,
       signal: ctx.signal,
     });
     const values: Observation['values'] = {
       CONNECTED: true,
       STATUS: r.status,
       RESPONSE_TIME: Math.round(r.responseTimeMs),
+      DNS_TIME: Math.round(r.phases.dnsMs),
+      CONNECT_TIME: Math.round(r.phases.connectMs),
+      TLS_TIME: Math.round(r.phases.tlsMs),
+      TTFB: Math.round(r.phases.ttfbMs),
       BODY: r.body,
       HEADERS: r.headers,
       URL: r.finalUrl,

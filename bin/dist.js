@@ -1,0 +1,38 @@
+// Whether dist/ (the compiled JavaScript opsbook runs from) is there and no older than src/.
+// Plain JavaScript with no imports beyond node: so it costs nothing at start-up.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The newest modification time (ms) of any file under dir, or 0 when dir is absent. */
+function newestUnder(dir) {
+  let newest = 0;
+  let entries;
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return 0;
+  }
+  for (const entry of entries) {
+    const full = path.join(dir, entry.name);
+    const t = entry.isDirectory() ? newestUnder(full) : fs.statSync(full).mtimeMs;
+    if (t > newest) newest = t;
+  }
+  return newest;
+}
+
+/** Why root's dist/ cannot be run (missing, or older than src/), or undefined when it is current. */
+export function distProblem(root = ROOT) {
+  let built;
+  try {
+    built = fs.statSync(path.join(root, 'dist', '.built')).mtimeMs;
+  } catch {
+    return 'opsbook has not been built: dist/ is missing. Run `npm run build` (npm install does it too).';
+  }
+  // An installed package without src/ has nothing to compare with.
+  const changed = newestUnder(path.join(root, 'src'));
+  if (changed > built) return 'opsbook\'s dist/ is older than src/: run `npm run build` (or OPSBOOK_FROM_SOURCE=1 to run the TypeScript sources through tsx).';
+  return undefined;
+}

@@ -1,0 +1,56 @@
+/**
+ * The lookup every firing alert makes, the open incident of its dedup key, goes through the dedup
+ * index on both stores (not through every open incident), with many open incidents in the table.
+ */
+import { CompiledQuery, sql } from 'kysely';
+import { expect, it } from 'vitest';
+import { describeOnStores } from '../../../test/support/store-targets.js';
+import { findOpenIncidentByDedupKey, openIncidentByDedupKeyQuery, type IncidentAlertRow, type IncidentRow } from './incidents.js';
+
+await describeOnStores('opsbook-dedup-plan', 'open incident by dedup key', { migrate: true }, (target) => {
+  it('is found through incident_alerts_dedup with incidents probed by primary key', async () => {
+    const db = target.store.db;
+    // 4,000 incidents, two per dedup key: the older resolved, the newer open unless i is a multiple of 5.
+    const N = 4000;
+    const incidents: IncidentRow[] = [];
+    const alerts: IncidentAlertRow[] = [];
+    for (let i = 0; i < N; i++) {
+      const id = `inc_${String(i).padStart(5, '0')}`;
+      const state = i < N / 2 || i % 5 === 0 ? 'resolved' : 'triggered';
+      incidents.push({
+        id, title: `t${i}`, state, severity: 'sev2', service: null, source: 'alert', opened_at: i, updated_at: i,
+        acknowledged_at: null, resolved_at: state === 'resolved' ? i : null, response_due_at: null, labels: '{}', runbook: null,
+        created_by: 'alerts', reopened: 0, held_notification: null,
+      });
+      alerts.push({
+        incident_id: id, dedup_key: `key-${i % (N / 2)}`, rule_id: 'r', state: 'firing', severity: 'sev2', labels: '{}', annotations: '{}',
+        runbook: null, value: null, first_fired_at: i, last_fired_at: i, resolved_at: null,
+      });
+    }
+    for (let i = 0; i < N; i += 500) {
+      await db.insertInto('incidents').values(incidents.slice(i, i + 500)).execute();
+      await db.insertInto('incident_alerts').values(alerts.slice(i, i + 500)).execute();
+    }
+    if (target.name === 'postgres') await sql`ANALYZE incidents, incident_alerts`.execute(db);
+    // key-3 fired in inc_00003 (resolved) and inc_02003 (open); key-0 only in resolved ones.
+    expect((await findOpenIncidentByDedupKey(db, 'key-3'))?.id).toBe('inc_02003');
+    expect(await findOpenIncidentByDedupKey(db, 'key-0')).toBeUndefined();
+    expect(await findOpenIncidentByDedupKey(db, 'never-fired')).toBeUndefined();
+
+    const query = openIncidentByDedupKeyQuery(db, 'key-3').compile();
+    const explain = target.name === 'sqlite' ? 'EXPLAIN QUERY PLAN ' : 'EXPLAIN ';
+    const rows = (await db.executeQuery(CompiledQuery.raw(explain + query.sql, [...query.parameters]))).rows as Record<string, unknown>[];
+    const plan = rows.map((r) => String(r.detail ?? r['QUERY PLAN'])).join('\n');
+    if (target.name === 'sqlite') {
+      // The outer loop is the dedup index; no step walks incidents by state alone, none sorts.
+      expect(plan.split('\n')[0]).toMatch(/SEARCH incident_alerts USING (COVERING )?INDEX incident_alerts_dedup \(dedup_key=\?\)/);
+      expect(plan).toMatch(/SEARCH incidents USING INDEX \S+ \((state=\? AND )?id=\?\)/);
+      expect(plan).not.toMatch(/TEMP B-TREE|SCAN incidents/);
+    } else {
+      // The dedup index (plain or bitmap scan) finds the key's few rows; incidents by primary key; nothing scanned whole.
+      expect(plan).toMatch(/Index Scan( Backward)? (using|on) incident_alerts_dedup/);
+      expect(plan).toMatch(/Index Scan using incidents_pkey on incidents/);
+      expect(plan).not.toMatch(/Seq Scan|incidents_state_id/);
+    }
+  });
+});

@@ -1,0 +1,44 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { REPO_ROOT, runCli } from '../support/cli.js';
+
+const { distProblem } = (await import(path.join(REPO_ROOT, 'bin/dist.js'))) as { distProblem: (root?: string) => string | undefined };
+
+let dir: string | undefined;
+afterEach(() => {
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  dir = undefined;
+});
+
+/** A checkout-shaped folder: src/ with one file and, when built, dist/.built; times in seconds since the epoch. */
+function checkout(sourceAt: number, builtAt?: number): string {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opsbook-dist-'));
+  fs.mkdirSync(path.join(dir, 'src/cli'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'src/cli/main.ts'), '');
+  fs.utimesSync(path.join(dir, 'src/cli/main.ts'), sourceAt, sourceAt);
+  if (builtAt !== undefined) {
+    fs.mkdirSync(path.join(dir, 'dist'));
+    fs.writeFileSync(path.join(dir, 'dist/.built'), '');
+    fs.utimesSync(path.join(dir, 'dist/.built'), builtAt, builtAt);
+  }
+  return dir;
+}
+
+describe('the compiled dist/ the command runs from', () => {
+  it('is refused with a message to rebuild when missing or older than src/, accepted when newer', () => {
+    expect(distProblem(checkout(1_000))).toMatch(/dist\/ is missing\. Run `npm run build`/);
+    expect(distProblem(checkout(2_000, 1_000))).toMatch(/older than src\/: run `npm run build`/);
+    expect(distProblem(checkout(1_000, 2_000))).toBeUndefined();
+  });
+
+  it('is what bin/opsbook.js runs, with the UI files beside it', async () => {
+    expect(distProblem()).toBeUndefined();
+    expect(fs.existsSync(path.join(REPO_ROOT, 'dist/cli/main.js'))).toBe(true);
+    expect(fs.existsSync(path.join(REPO_ROOT, 'dist/http/ui/static/opsbook.css'))).toBe(true);
+    const help = await runCli(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('validate');
+  });
+});
