@@ -12,4 +12,5 @@ export const CONFIG_VALIDATORS: readonly ConfigValidator[] = [
   oncallReferencesValidator,
   (await import('../incidents/config-validator.js')).incidentsReferencesValidator,
   (await import('../slos/config-validator.js')).slosReferencesValidator,
+  (await import('../notify/config-validator.js')).pagingContactsValidator,
 ];

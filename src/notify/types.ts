@@ -26,7 +26,7 @@ export interface Notification {
   event: NotificationEvent | (string & {});
   incident?: NotificationIncident;
   /** The person paged, when a step targets someone: their name and address on this channel. */
-  recipient?: { user: string; address: string };
+  recipient?: { user: string; address: string; contact?: string };
   /** Enqueueing the same key twice on one channel keeps one message (safe to call again after a crash). */
   dedupKey?: string;
 }

@@ -43,7 +43,7 @@ export class IncidentEffects {
         }
         const responseTargetMs = effect.responseDueAt !== undefined ? effect.responseDueAt - effect.openedAt : undefined;
         await store.db.transaction().execute((trx) =>
-          this.escalations.start({ id: incident.id, openedAt: effect.openedAt, ...(responseTargetMs !== undefined ? { responseTargetMs } : {}) }, policyId, trx),
+          this.escalations.start({ id: incident.id, openedAt: effect.openedAt, severity: incident.severity, ...(responseTargetMs !== undefined ? { responseTargetMs } : {}) }, policyId, trx),
         );
         await this.afterCommit();
         return;

@@ -13,6 +13,7 @@ import type { Daemon } from '../daemon.js';
 import type { DaemonMetrics } from '../metrics.js';
 import { IncidentEffects } from './effects.js';
 import { FiringAlerts } from './firing-alerts.js';
+import { personalRules } from './paging.js';
 
 /** States in which an action has nothing left to do. */
 const ALREADY: Record<'acknowledge' | 'investigate' | 'mitigate' | 'resolve' | 'review', readonly string[]> = {
@@ -112,6 +113,7 @@ export class Operations {
       policies: config.escalation_policies,
       schedules: config.schedules,
       logger,
+      rules: (user, severity) => personalRules(daemon.config, user, severity),
       onNotice: (notice, trx) => holder.effects!.onNotice(notice, trx),
       onCommitted: () => holder.effects!.afterCommit(),
     });
