@@ -14,6 +14,7 @@ import { serverSection } from './server.js';
 import { servicesSection } from './services.js';
 import { storageSection } from './storage.js';
 import { usersSection } from './users.js';
+import { pagingSection } from './paging.js';
 
 /**
  * The whole `ops.yaml`: every section optional with defaults, so an empty file is a valid config,
@@ -31,6 +32,7 @@ export const opsConfigSchema = z
     escalation_policies: escalationPoliciesSection.describe('Who is paged, in which order, after how long.'),
     schedules: schedulesSection.describe('On-call rotations.'),
     channels: channelsSection,
+    paging: pagingSection,
     integrations: integrationsSection,
     maintenance: maintenanceSection,
     silences: silencesSection,
@@ -47,7 +49,7 @@ export type OpsConfigInput = z.input<typeof opsConfigSchema>;
 export type OpsConfig = z.output<typeof opsConfigSchema>;
 
 /** Top-level sections that hold one object; setting one in two files is an error. */
-export const SINGLETON_SECTIONS = ['server', 'storage'] as const;
+export const SINGLETON_SECTIONS = ['server', 'storage', 'paging'] as const;
 
 /** Top-level sections that are lists, and the field that identifies an entry in each. */
 export const ID_FIELDS: Record<string, string> = {

@@ -4,7 +4,8 @@ import { enqueueNotification, getOutbox, signalOutbox, type SettledAttempt } fro
 import type { EscalationDriver, EscalationNotice } from '../../oncall/index.js';
 import { findIncident, type Database } from '../../store/index.js';
 import type { OperationsHost } from './operations.js';
-import { enqueueNotice, notificationIncident, policyChannels, policyFor, type TimelineNote } from './paging.js';
+import { broadcastChannels, enqueueNotice, notificationIncident, policyChannels, policyFor, type TimelineNote } from './paging.js';
+import { FAILING_CHANNEL_LABEL } from './paging-watch.js';
 
 /**
  * What an incident's change sets off, applied: escalations started and stopped, status updates to
@@ -36,8 +37,13 @@ export class IncidentEffects {
     const policyId = policyFor(config, incident);
     switch (effect.kind) {
       case 'start_escalation': {
+        if (incident.labels[FAILING_CHANNEL_LABEL]) {
+          // A failing channel's incident goes to every other channel too: its policy may page only through the failing one.
+          await this.toChannels(config.channels.map((c) => c.id), incident, 'incident.triggered');
+        }
         if (!policyId) {
           // No policy configured: every channel hears about it, so nothing opens in silence.
+          if (incident.labels[FAILING_CHANNEL_LABEL]) return;
           await this.toChannels(config.channels.map((c) => c.id), incident, 'incident.triggered');
           return;
         }
@@ -68,8 +74,9 @@ export class IncidentEffects {
   }
 
   private async toChannels(channelIds: string[], incident: Incident, event: 'incident.triggered' | 'incident.acknowledged' | 'incident.resolved' | 'incident.reopened'): Promise<void> {
-    if (channelIds.length === 0) return;
     const { store, clock, config } = this.host;
+    channelIds = broadcastChannels(config, channelIds, incident.labels[FAILING_CHANNEL_LABEL]);
+    if (channelIds.length === 0) return;
     await store.db.transaction().execute(async (trx) => {
       for (const channelId of channelIds) {
         await enqueueNotification(trx, clock, {

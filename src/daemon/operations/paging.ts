@@ -6,6 +6,15 @@ import { CONTACT_PROVIDER, enqueueNotification, expandVia, type Notification, ty
 import type { EscalationNotice, PersonalRule } from '../../oncall/index.js';
 import { pushSubscriptionsOf, type Database } from '../../store/index.js';
 import { formatDuration } from '../../lib/duration.js';
+import { FAILING_CHANNEL_LABEL } from './paging-watch.js';
+
+/** Channel kinds that send only to a person's address (they cannot take a status update alone). */
+const PERSON_ONLY = new Set(['twilio', 'ntfy', 'webpush']);
+
+/** The channels a status update or an unrouted incident may go to: not person-only kinds, not `avoid`. */
+export function broadcastChannels(config: OpsConfig, ids: readonly string[], avoid?: string): string[] {
+  return ids.filter((id) => id !== avoid && !PERSON_ONLY.has(config.channels.find((c) => c.id === id)?.kind ?? ''));
+}
 
 /** A line for an incident's timeline, written after the transaction that caused it commits. */
 export interface TimelineNote {
@@ -69,6 +78,8 @@ export async function enqueueNotice(
   notice: EscalationNotice,
 ): Promise<TimelineNote[]> {
   const notes: TimelineNote[] = [];
+  // A failing channel's own incident is paged only through the other channels.
+  const avoid = incident.labels[FAILING_CHANNEL_LABEL];
   const event = notice.reason === 'start' ? 'incident.triggered' : 'incident.escalated';
   const base = { event, incident: notificationIncident(config, incident) } satisfies Omit<Notification, 'channelId'>;
   const step = `step ${notice.stepIndex + 1}${notice.round > 0 ? ` (round ${notice.round + 1})` : ''}${notice.reason === 'after_open' ? ' (open too long)' : ''}${notice.rule ? `, rule ${notice.rule.index + 1} (after ${formatDuration(notice.rule.afterMs)})` : ''}`;
@@ -78,6 +89,10 @@ export async function enqueueNotice(
       continue;
     }
     if (r.kind === 'channel') {
+      if (r.channel === avoid) {
+        notes.push({ incidentId: incident.id, kind: 'escalation', text: `${step}: skipped channel ${r.channel}: it is the failing channel`, data: { key: notice.key, channel: r.channel } });
+        continue;
+      }
       await enqueueNotification(trx, clock, { ...base, channelId: r.channel, dedupKey: `${notice.key}/channel:${r.channel}` });
       notes.push({ incidentId: incident.id, kind: 'notification', text: `${step}: paged channel ${r.channel}`, data: { key: notice.key, channel: r.channel, reason: notice.reason } });
       continue;
@@ -86,7 +101,7 @@ export async function enqueueNotice(
     const seen = new Set<string>();
     const kinds: string[] = [];
     for (const contact of await contactAddresses(trx, config, r.user, r.via)) {
-      const channel = config.channels.find((c) => c.kind === contact.channelKind);
+      const channel = config.channels.find((c) => c.kind === contact.channelKind && c.id !== avoid);
       const dedupKey = `${notice.key}/user:${r.user}/${contact.kind}${contact.kind === 'webpush' ? `/${contact.address}` : ''}`;
       if (!channel || seen.has(dedupKey)) continue;
       seen.add(dedupKey);
