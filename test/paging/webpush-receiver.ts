@@ -20,6 +20,8 @@ export interface PushReceiver {
   subscription: { endpoint: string; keys: { p256dh: string; auth: string } };
   delivered: PushDelivery[];
   refused: string[];
+  /** Requests to an endpoint ending in `/gone`, answered 410 like a push service whose browser unsubscribed. */
+  gone: string[];
   close(): Promise<void>;
 }
 
@@ -71,10 +73,16 @@ export async function startPushReceiver(): Promise<PushReceiver> {
   const auth = crypto.randomBytes(16);
   const delivered: PushDelivery[] = [];
   const refused: string[] = [];
+  const gone: string[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      if (req.url?.endsWith('/gone')) {
+        gone.push(req.url);
+        res.writeHead(410).end('push subscription has unsubscribed or expired');
+        return;
+      }
       try {
         if (req.headers['content-encoding'] !== 'aes128gcm') throw new Error(`content-encoding ${req.headers['content-encoding']}`);
         const { claims, key } = verifyVapid(req.headers.authorization, origin, Date.now());
@@ -94,6 +102,7 @@ export async function startPushReceiver(): Promise<PushReceiver> {
     subscription: { endpoint: `${origin}/push/sub-1`, keys: { p256dh: ua.getPublicKey().toString('base64url'), auth: auth.toString('base64url') } },
     delivered,
     refused,
+    gone,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -6,6 +6,7 @@
  */
 import webpush from 'web-push';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pushSubscriptionsOf } from '../../src/store/index.js';
 import { apiTokens, startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
 import { startPushReceiver, type PushReceiver } from './webpush-receiver.js';
 
@@ -51,6 +52,8 @@ escalation_policies:
     expect(bad.json().error.path).toMatch(/^body\.endpoint|^endpoint/);
     const saved = await server.app.inject({ method: 'POST', url: '/api/push/subscriptions', headers: auth, payload: receiver.subscription });
     expect(saved.statusCode).toBe(201);
+    const goneEndpoint = `${receiver.origin}/push/gone`;
+    await server.app.inject({ method: 'POST', url: '/api/push/subscriptions', headers: auth, payload: { ...receiver.subscription, endpoint: goneEndpoint } });
 
     const ops = server.daemon.operations!;
     const incident = await ops.createIncident({ title: 'Disk full on db-1', severity: 'P2' }, { name: 'ann', role: 'responder', via: 'token' });
@@ -68,6 +71,17 @@ escalation_policies:
     expect(payload.tag).toBe(incident.id);
     expect(payload.actions.map((a) => a.action)).toEqual(['acknowledge', 'resolve']);
     expect(payload.actions[0]!.url).toMatch(new RegExp(`^${PUBLIC}/a/`));
+
+    // The unsubscribed browser's 410 removes its subscription and does not count against the channel.
+    while (receiver.gone.length === 0 && Date.now() - t0 < 15_000) await new Promise((r) => setTimeout(r, 25));
+    expect(receiver.gone).toEqual(['/push/gone']);
+    let left: string[] = [];
+    for (const t1 = Date.now(); Date.now() - t1 < 15_000; await new Promise((r) => setTimeout(r, 25))) {
+      left = (await pushSubscriptionsOf(server.daemon.store.db, 'ann')).map((r) => r.endpoint);
+      if (left.length === 1) break;
+    }
+    expect(left).toEqual([receiver.subscription.endpoint]);
+    expect(server.daemon.operations!.pagingWatch.isFailing('browser')).toBe(false);
 
     const sw = await server.app.inject({ method: 'GET', url: '/ui/static/sw.js' });
     expect(sw.statusCode).toBe(200);

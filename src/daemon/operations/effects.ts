@@ -1,11 +1,11 @@
 import type { Transaction } from 'kysely';
 import { incidentFromRow, type Incident, type IncidentEffect, type IncidentService } from '../../incidents/index.js';
-import { enqueueNotification, getOutbox, signalOutbox, type SettledAttempt } from '../../notify/index.js';
+import { enqueueNotification, getOutbox, notificationOf, signalOutbox, type SettledAttempt } from '../../notify/index.js';
 import type { EscalationDriver, EscalationNotice } from '../../oncall/index.js';
-import { findIncident, type Database } from '../../store/index.js';
+import { deletePushSubscription, findIncident, type Database } from '../../store/index.js';
 import type { OperationsHost } from './operations.js';
 import { broadcastChannels, enqueueNotice, notificationIncident, policyChannels, policyFor, type TimelineNote } from './paging.js';
-import { FAILING_CHANNEL_LABEL } from './paging-watch.js';
+import { FAILING_CHANNEL_LABEL, isGoneSubscription } from './paging-watch.js';
 
 /**
  * What an incident's change sets off, applied: escalations started and stopped, status updates to
@@ -105,6 +105,11 @@ export class IncidentEffects {
   /** A delivery attempt settled: its outcome goes on the incident's timeline. */
   async recordDelivery(e: SettledAttempt): Promise<void> {
     const row = await getOutbox(this.host.store.db, e.id);
+    if (row && isGoneSubscription(this.host.config, e)) {
+      // The browser unsubscribed (404/410 from its push service): forget it so it is not paged again.
+      const n = notificationOf(row);
+      if (n.recipient) await deletePushSubscription(this.host.store.db, JSON.parse(n.recipient.address).endpoint as string, n.recipient.user).catch(() => false);
+    }
     if (!row?.incident_id) return;
     const what = e.outcome.ok ? 'delivered' : e.result.state === 'dead' ? 'failed for good (dead letter)' : 'failed, will retry';
     const status = 'status' in e.outcome && e.outcome.status !== undefined ? ` (HTTP ${e.outcome.status})` : '';

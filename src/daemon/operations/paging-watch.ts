@@ -9,6 +9,11 @@ import type { Clock } from '../../lib/clock.js';
 /** The label that marks a failing channel's own incident; its pages avoid that channel. */
 export const FAILING_CHANNEL_LABEL = 'opsbook_failing_channel';
 
+/** A Web Push answer saying the browser's subscription is gone (404/410): the person's doing, not the channel failing. */
+export function isGoneSubscription(config: OpsConfig, e: SettledAttempt): boolean {
+  return !e.outcome.ok && (e.outcome.status === 404 || e.outcome.status === 410) && config.channels.find((c) => c.id === e.channelId)?.kind === 'webpush';
+}
+
 const SYSTEM: Actor = { name: 'system:paging', role: 'admin', via: 'system' };
 
 export interface PagingWatchHost {
@@ -100,7 +105,7 @@ export class PagingWatch {
   /** Called for every settled delivery attempt. */
   onSettled(e: SettledAttempt): void {
     this.attempts.inc({ channel: e.channelId });
-    if (e.outcome.ok) {
+    if (e.outcome.ok || isGoneSubscription(this.host.config(), e)) {
       this.consecutive.set(e.channelId, 0);
       if (this.failing.has(e.channelId)) this.serially(() => this.recovered(e.channelId));
       return;
