@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../lib/clock.js';
 import { openStore, type Store } from '../store/index.js';
 import { EscalationDriver, type EscalationNotice } from './escalation-driver.js';
-import { MINUTE, at, policyFromConfig } from './test-support.js';
+import { MINUTE, at, policyFromConfig, scheduleFromConfig } from './test-support.js';
 import type { PersonalRule } from './types.js';
 
 const T0 = at('2026-03-02T10:00:00Z');
@@ -21,6 +21,12 @@ const policy = policyFromConfig({
     { targets: [{ user: 'lead' }], timeout: '30m', severities: ['P1'] },
     { targets: [{ user: 'vp' }], after_open: '1h', severities: ['P1'] },
   ],
+});
+// The same rules reach whoever a schedule has on call.
+const viaSchedule = { ...policyFromConfig({ steps: [{ targets: [{ schedule: 'primary' }], timeout: '30m' }] }), id: 'on-call' };
+const primary = scheduleFromConfig({
+  time_zone: 'UTC',
+  layers: [{ users: ['ann', 'bob'], rotation: { length: '1d', handoff: '09:00', start: '2026-03-02' } }],
 });
 const RULES: Record<string, PersonalRule[]> = {
   ann: [
@@ -41,8 +47,8 @@ describe('personal notification rules and conditional steps', () => {
     const d = new EscalationDriver({
       store,
       clock,
-      policies: [policy],
-      schedules: [],
+      policies: [policy, viaSchedule],
+      schedules: [primary],
       rules: (user) => RULES[user],
       onNotice: async (n: EscalationNotice) => {
         for (const r of n.recipients) {
@@ -83,6 +89,22 @@ describe('personal notification rules and conditional steps', () => {
     await clock.advance(3 * 60 * MINUTE);
     expect(pages).toEqual(['12m inc-2 ann push (start)', '17m inc-2 ann sms (rule)']);
     expect((await d.state('inc-2'))?.nextAt).toBeNull();
+  });
+
+  it("applies the on-call person's rules when a step pages a schedule, and a timed step outlives a restart", async () => {
+    const d = driver();
+    await store.db.transaction().execute((trx) => d.start({ id: 'sched', openedAt: clock.now(), severity: 'P3' }, 'on-call', trx));
+    await clock.advance(6 * MINUTE);
+    expect(pages).toEqual(['0m sched ann push (start)', '5m sched ann sms (rule)']);
+    await d.stop('sched', 'acknowledged', 'ann', store.db);
+
+    pages.length = 0;
+    await start(d, 'p1-restart', 'P1');
+    await d.stop('p1-restart', 'acknowledged', 'ann', store.db);
+    await d.close();
+    await clock.advance(70 * MINUTE); // down when the timed step fell due
+    await driver().resume();
+    expect(pages).toEqual(['6m p1-restart ann push (start)', '76m p1-restart vp all (after_open)']);
   });
 
   it('keeps rule timers across a restart and sends what fell due while down, at its instant', async () => {
