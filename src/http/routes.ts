@@ -29,7 +29,7 @@ export function htmlPage(text: string): HtmlPage {
 }
 
 /** Media types a route answers with. */
-export type Produces = 'application/json' | 'text/html';
+export type Produces = 'application/json' | 'text/html' | 'text/xml';
 
 export interface RouteSpec<B = unknown, Q = unknown, P = unknown, R = unknown> {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';

@@ -8,6 +8,8 @@ import { incidentRoutes } from './routes/incidents.js';
 import { checkRoutes } from './routes/checks.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { actionLinkRoutes } from './routes/action-links.js';
+import { voiceCallbackRoutes } from './routes/voice-callback.js';
+import { pushRoutes } from './routes/push.js';
 import { runbookRoutes } from './routes/runbooks.js';
 import { executionRoutes } from './routes/executions.js';
 import { oncallRoutes } from './routes/oncall.js';
@@ -22,7 +24,7 @@ import { registerUi } from './routes/ui.js';
 /** The API's routes, each with its declared access. */
 export function apiRoutes(daemon: Daemon): RouteTable {
   const table: RouteTable = [];
-  table.push(...identityRoutes(daemon, () => table), ...checkRoutes(daemon), ...incidentRoutes(daemon), ...ingestRoutes(daemon), ...actionLinkRoutes(daemon));
+  table.push(...identityRoutes(daemon, () => table), ...checkRoutes(daemon), ...incidentRoutes(daemon), ...ingestRoutes(daemon), ...actionLinkRoutes(daemon), ...voiceCallbackRoutes(daemon), ...pushRoutes(daemon));
   table.push(...runbookRoutes(daemon), ...executionRoutes(daemon), ...oncallRoutes(daemon), ...maintenanceRoutes(daemon), ...channelRoutes(daemon), ...auditRoutes(daemon), ...alertRoutes(daemon), ...sloRoutes(daemon));
   return table;
 }

@@ -20,6 +20,8 @@ export interface Severity {
   name: string;
   description?: string;
   response: ResponseTarget;
+  /** Which of a person's notification rules apply; high when absent. */
+  urgency?: 'low';
   /** Resolve the incident when all its alerts resolve. */
   autoResolve: boolean;
   /** A recurrence of the same alert within this long after resolution re-opens the incident. */

@@ -27,7 +27,9 @@ export {
   type ActionName,
   type ActionTokenCheck,
 } from './action-links.js';
+export { twilioSignature, verifyTwilioSignature, voiceCallbackUrl, renderNtfy, renderPushPayload } from './channels/index.js';
 export { CHANNEL_KINDS, sendThroughChannel, signWebhook, renderWebhookBody, renderSlackPayload, renderEmail } from './channels/index.js';
 export { sendTestNotification, testNotification } from './test-send.js';
 export type { ChannelConfig, ChannelKind as ChannelKindName } from '../config/schema/channels.js';
 export { listDeliveries, listOutbox, countOutbox, getOutbox, type OutboxRow, type DeliveryRow } from '../store/repos/outbox.js';
+export { CONTACT_PROVIDER, expandVia } from './contacts.js';

@@ -26,7 +26,7 @@ export interface Notification {
   event: NotificationEvent | (string & {});
   incident?: NotificationIncident;
   /** The person paged, when a step targets someone: their name and address on this channel. */
-  recipient?: { user: string; address: string };
+  recipient?: { user: string; address: string; contact?: string };
   /** The incident's re-open count when this was enqueued; its action links act on that opening only. */
   incidentEpoch?: number;
   /** Enqueueing the same key twice on one channel keeps one message (safe to call again after a crash). */

@@ -5,12 +5,14 @@ import {
   acknowledgeEscalation,
   onTimer,
   resolveEscalation,
+  schedulePages,
   startEscalation,
   type EscalationAction,
   type EscalationState,
+  type PendingPage,
 } from './escalation.js';
 import { resolveStepTargets, type Recipient } from './targets.js';
-import type { EscalationPolicy, Schedule } from './types.js';
+import type { EscalationPolicy, PersonalRule, Schedule } from './types.js';
 
 /** One step's page, with its targets resolved to people and channels at the instant it fell due. */
 export interface EscalationNotice {
@@ -20,9 +22,11 @@ export interface EscalationNotice {
   key: string;
   stepIndex: number;
   round: number;
-  reason: 'start' | 'timeout' | 'response_target';
+  reason: 'start' | 'timeout' | 'response_target' | 'after_open' | 'rule';
   at: number;
   recipients: Recipient[];
+  /** For a person's later rule: its index in their rules and how long after the step it fires. */
+  rule?: { index: number; afterMs: number };
 }
 
 export interface EscalationDriverOptions {
@@ -30,6 +34,11 @@ export interface EscalationDriverOptions {
   clock: Clock;
   policies: readonly EscalationPolicy[];
   schedules: readonly Schedule[];
+  /**
+   * A paged person's notification rules for an incident of this severity, earliest first; undefined
+   * when they have none (every contact at once).
+   */
+  rules?: (user: string, severity: string | undefined) => readonly PersonalRule[] | undefined;
   /**
    * Called inside the transaction that saves the new state, so a page is enqueued exactly when
    * its step is recorded (a crash loses neither, and never sends one without the other).
@@ -71,26 +80,27 @@ export class EscalationDriver {
   }
 
   /** Starts paging for an incident (no-op when one already runs for it). */
-  async start(incident: { id: string; openedAt: number; responseTargetMs?: number }, policyId: string, trx: Transaction<Database>): Promise<void> {
+  async start(incident: { id: string; openedAt: number; responseTargetMs?: number; severity?: string }, policyId: string, trx: Transaction<Database>): Promise<void> {
     const policy = this.policies.get(policyId);
     if (!policy) throw new Error(`unknown escalation policy ${policyId}`);
     const existing = await getEscalation(trx, incident.id);
     if (existing && existing.status === 'active') return;
     const now = this.opts.clock.now();
     const r = startEscalation(policy, incident, now);
-    await this.persist(trx, r.state, r.actions, policy);
-    this.wake(r.state.nextAt ?? undefined);
+    const state = await this.persist(trx, r.state, r.actions, policy, now);
+    this.wake(state.nextAt ?? undefined);
   }
 
   /** Stops paging: an acknowledgement or resolution ends the escalation. */
   async stop(incidentId: string, reason: 'acknowledged' | 'resolved', by: string, db: Db): Promise<boolean> {
     const row = await getEscalation(db, incidentId);
-    if (!row || row.status !== 'active') return false;
+    if (!row) return false;
     const state = JSON.parse(row.state) as EscalationState;
     const now = this.opts.clock.now();
     const next = reason === 'acknowledged' ? acknowledgeEscalation(state, now, by) : resolveEscalation(state, now, by);
-    await saveEscalation(db, this.row(next));
-    return true;
+    if (next !== state) await saveEscalation(db, this.row(next));
+    // Only a stop of the running chain is news for the policy's channels.
+    return row.status === 'active';
   }
 
   async state(incidentId: string): Promise<EscalationState | undefined> {
@@ -154,7 +164,7 @@ export class EscalationDriver {
           const fresh = await getEscalation(trx, row.incident_id);
           if (!fresh || fresh.updated_at !== row.updated_at || fresh.next_at !== row.next_at) return;
           const r = onTimer(policy, JSON.parse(fresh.state) as EscalationState, now);
-          await this.persist(trx, r.state, r.actions, policy);
+          await this.persist(trx, r.state, r.actions, policy, now);
         });
         await this.opts.onCommitted?.();
       }
@@ -162,28 +172,62 @@ export class EscalationDriver {
     this.wake(await nextEscalationAt(this.opts.store.db));
   }
 
-  private async persist(trx: Transaction<Database>, state: EscalationState, actions: EscalationAction[], policy: EscalationPolicy): Promise<void> {
-    await saveEscalation(trx, this.row(state));
-    for (const action of actions) {
-      if (action.type === 'exhausted') {
-        await this.opts.onExhausted?.(action.incidentId, action.policyId, trx);
+  /**
+   * Saves the state and sends its actions. People a step reaches with rules get their immediate
+   * rules in the step's notice and their later ones as pending pages in the state; pages already
+   * due (catching up after a restart) are sent before the save.
+   */
+  private async persist(trx: Transaction<Database>, state: EscalationState, actions: EscalationAction[], policy: EscalationPolicy, now: number): Promise<EscalationState> {
+    let s = state;
+    let todo = actions;
+    for (let guard = 0; todo.length > 0 && guard < 10; guard++) {
+      const pages: PendingPage[] = [];
+      for (const action of todo) await this.send(trx, action, policy, s, pages);
+      s = schedulePages(s, pages);
+      const caughtUp = onTimer(policy, s, now);
+      s = caughtUp.state;
+      todo = caughtUp.actions;
+    }
+    await saveEscalation(trx, this.row(s));
+    return s;
+  }
+
+  private async send(trx: Transaction<Database>, action: EscalationAction, policy: EscalationPolicy, state: EscalationState, pages: PendingPage[]): Promise<void> {
+    if (action.type === 'exhausted') {
+      await this.opts.onExhausted?.(action.incidentId, action.policyId, trx);
+      return;
+    }
+    const base = { incidentId: action.incidentId, policyId: action.policyId, stepIndex: action.stepIndex, round: action.round, at: action.at };
+    if (action.type === 'page') {
+      const recipient: Recipient = { kind: 'user', user: action.user, ...(action.schedule ? { schedule: action.schedule } : {}), ...(action.via ? { via: action.via } : {}) };
+      const rule = this.opts.rules?.(action.user, state.severity)?.[action.rule];
+      await this.opts.onNotice({ ...base, key: action.key, reason: 'rule', recipients: [recipient], rule: { index: action.rule, afterMs: rule?.afterMs ?? 0 } }, trx);
+      return;
+    }
+    const recipients: Recipient[] = [];
+    for (const r of resolveStepTargets(policy.steps[action.stepIndex]!, action.at, this.schedules)) {
+      const rules = r.kind === 'user' ? this.opts.rules?.(r.user, state.severity) : undefined;
+      if (r.kind !== 'user' || !rules || rules.length === 0) {
+        recipients.push(r);
         continue;
       }
-      const step = policy.steps[action.stepIndex]!;
-      await this.opts.onNotice(
-        {
-          incidentId: action.incidentId,
-          policyId: action.policyId,
-          key: action.key,
-          stepIndex: action.stepIndex,
-          round: action.round,
-          reason: action.reason,
-          at: action.at,
-          recipients: resolveStepTargets(step, action.at, this.schedules),
-        },
-        trx,
-      );
+      rules.forEach((rule, index) => {
+        if (rule.afterMs <= 0) recipients.push({ ...r, ...(rule.via ? { via: rule.via } : {}) });
+        else
+          pages.push({
+            key: `${action.key}/user:${r.user}/rule${index}`,
+            stepIndex: action.stepIndex,
+            round: action.round,
+            user: r.user,
+            ...(r.schedule ? { schedule: r.schedule } : {}),
+            ...(rule.via ? { via: rule.via } : {}),
+            dueAt: action.at + rule.afterMs,
+            rule: index,
+            untilResolved: action.reason === 'after_open',
+          });
+      });
     }
+    await this.opts.onNotice({ ...base, key: action.key, reason: action.reason, recipients }, trx);
   }
 
   private row(state: EscalationState) {

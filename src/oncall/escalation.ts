@@ -1,20 +1,44 @@
-import type { EscalationPolicy, EscalationTarget } from './types.js';
+import type { EscalationPolicy, EscalationStep, EscalationTarget } from './types.js';
 
 /**
  * The escalation of one incident as a pure state machine: each function takes the saved state and
  * a clock instant and returns the new state plus the notifications to send. The state is plain
- * JSON meant to be saved as one row; `nextAt` is the only timer, so a restarted process finds due
- * escalations with `nextAt <= now` and calls `onTimer`, which catches up on everything missed.
+ * JSON meant to be saved as one row; `nextAt` is its only timer (the earliest of the step timeout,
+ * the response target, the timed steps and the paged people's later rules), so a restarted process
+ * finds due escalations with `nextAt <= now` and calls `onTimer`, which catches up on everything missed.
  */
 
 export type EscalationStatus = 'active' | 'acknowledged' | 'resolved' | 'exhausted';
+
+/** A timed step (`after_open`) waiting for its instant. */
+export interface PendingTimedStep {
+  stepIndex: number;
+  dueAt: number;
+}
+
+/** A paged person's later notification rule ("after 5 min unacknowledged: SMS"), waiting for its instant. */
+export interface PendingPage {
+  /** Stable: the step's key, the person and the rule. */
+  key: string;
+  stepIndex: number;
+  round: number;
+  user: string;
+  schedule?: string;
+  /** Contact kinds this rule uses; all of the person's when absent. */
+  via?: string[];
+  dueAt: number;
+  /** Index of the rule in the person's list (for the timeline). */
+  rule: number;
+  /** Paged by a timed step: acknowledgement does not stop it, only resolution. */
+  untilResolved: boolean;
+}
 
 export interface EscalationState {
   version: 1;
   policyId: string;
   incidentId: string;
   status: EscalationStatus;
-  /** Step last notified (0-based). */
+  /** Step last notified (0-based); -1 when no step of the chain applies to the incident's severity. */
   stepIndex: number;
   /** Round through the steps (0-based; a policy with `repeat: N` runs rounds 0…N). */
   round: number;
@@ -25,21 +49,28 @@ export interface EscalationState {
   stepDeadline: number | null;
   /** When the severity's response target passes; null when there is none or it has fired. */
   responseDeadline: number | null;
-  /** The earlier of the two deadlines: when `onTimer` must next run. Null when nothing is pending. */
+  /** The earliest pending deadline: when `onTimer` must next run. Null when nothing is pending. */
   nextAt: number | null;
   stoppedAt: number | null;
   stoppedBy: string | null;
+  /** The incident's severity when escalation started (steps with `severities` are filtered by it). */
+  severity?: string;
+  /** Timed steps not yet due; they survive acknowledgement and end at resolution. */
+  timed?: PendingTimedStep[];
+  /** Later notification rules of paged people, not yet due. */
+  pages?: PendingPage[];
 }
 
 export interface EscalationIncident {
   id: string;
-  /** When the incident opened; the response target counts from here (defaults to the start instant). */
+  /** When the incident opened; the response target and timed steps count from here (defaults to the start instant). */
   openedAt?: number;
   /** The severity's response target (e.g. P1: 1 hour), if it has one. */
   responseTargetMs?: number;
+  severity?: string;
 }
 
-export type EscalationReason = 'start' | 'timeout' | 'response_target';
+export type EscalationReason = 'start' | 'timeout' | 'response_target' | 'after_open';
 
 export type EscalationAction =
   | {
@@ -55,6 +86,7 @@ export type EscalationAction =
       /** The instant the notification fell due (earlier than `now` when catching up after a restart). */
       at: number;
     }
+  | ({ type: 'page'; incidentId: string; policyId: string; at: number } & Omit<PendingPage, 'dueAt'>)
   | { type: 'exhausted'; incidentId: string; policyId: string; at: number };
 
 export interface EscalationResult {
@@ -63,29 +95,45 @@ export interface EscalationResult {
 }
 
 function withNextAt(s: EscalationState): EscalationState {
-  const pending = [s.stepDeadline, s.responseDeadline].filter((t): t is number => t !== null);
+  const pending = [s.stepDeadline, s.responseDeadline, ...(s.timed ?? []).map((t) => t.dueAt), ...(s.pages ?? []).map((p) => p.dueAt)].filter(
+    (t): t is number => t !== null,
+  );
   return { ...s, nextAt: pending.length ? Math.min(...pending) : null };
 }
 
-function notify(policy: EscalationPolicy, s: EscalationState, reason: EscalationReason, at: number): EscalationAction {
+/** Whether a step applies to an incident of this severity (every step does when it is unknown). */
+export function stepApplies(step: EscalationStep, severity: string | undefined): boolean {
+  return !step.severities || severity === undefined || step.severities.includes(severity);
+}
+
+const inChain = (step: EscalationStep, severity: string | undefined): boolean => step.afterOpenMs === undefined && stepApplies(step, severity);
+
+function notify(policy: EscalationPolicy, s: EscalationState, reason: EscalationReason, at: number, stepIndex = s.stepIndex, round = s.round): EscalationAction {
   return {
     type: 'notify',
-    key: `${s.incidentId}/${s.policyId}/r${s.round}/s${s.stepIndex}`,
+    key: reason === 'after_open' ? `${s.incidentId}/${s.policyId}/open/s${stepIndex}` : `${s.incidentId}/${s.policyId}/r${round}/s${stepIndex}`,
     incidentId: s.incidentId,
     policyId: s.policyId,
-    stepIndex: s.stepIndex,
-    round: s.round,
-    targets: policy.steps[s.stepIndex]!.targets,
+    stepIndex,
+    round,
+    targets: policy.steps[stepIndex]!.targets,
     reason,
     at,
   };
 }
 
-/** The step after the current one, wrapping into the next round; undefined after the last. */
-function nextPosition(policy: EscalationPolicy, s: EscalationState): { stepIndex: number; round: number } | undefined {
-  if (s.stepIndex + 1 < policy.steps.length) return { stepIndex: s.stepIndex + 1, round: s.round };
-  if (s.round < policy.repeat) return { stepIndex: 0, round: s.round + 1 };
-  return undefined;
+/** The chain step after position (stepIndex, round), wrapping into the next round; undefined after the last. */
+function nextPosition(policy: EscalationPolicy, s: Pick<EscalationState, 'stepIndex' | 'round' | 'severity'>): { stepIndex: number; round: number } | undefined {
+  let { stepIndex, round } = s;
+  for (;;) {
+    stepIndex++;
+    if (stepIndex >= policy.steps.length) {
+      if (round >= policy.repeat) return undefined;
+      stepIndex = 0;
+      round++;
+    }
+    if (inChain(policy.steps[stepIndex]!, s.severity)) return { stepIndex, round };
+  }
 }
 
 function checkPolicy(policy: EscalationPolicy, state: { policyId: string }): void {
@@ -93,80 +141,116 @@ function checkPolicy(policy: EscalationPolicy, state: { policyId: string }): voi
   if (policy.steps.length === 0) throw new Error(`escalation policy ${policy.id} has no steps`);
 }
 
-/** Opens an escalation: notifies the first step now and arms its timeout and the response target. */
+/** Opens an escalation: notifies the first applicable step now, arms its timeout, the response target and the timed steps. */
 export function startEscalation(policy: EscalationPolicy, incident: EscalationIncident, now: number): EscalationResult {
   checkPolicy(policy, { policyId: policy.id });
+  const severity = incident.severity;
+  const openedAt = incident.openedAt ?? now;
+  const first = nextPosition(policy, { stepIndex: -1, round: 0, ...(severity !== undefined ? { severity } : {}) });
   const responseDeadline =
-    policy.escalateOnResponseTarget && incident.responseTargetMs !== undefined
-      ? (incident.openedAt ?? now) + incident.responseTargetMs
-      : null;
+    first && policy.escalateOnResponseTarget && incident.responseTargetMs !== undefined ? openedAt + incident.responseTargetMs : null;
+  const timed = policy.steps.flatMap((step, stepIndex) =>
+    step.afterOpenMs !== undefined && stepApplies(step, severity) ? [{ stepIndex, dueAt: openedAt + step.afterOpenMs }] : [],
+  );
   const state = withNextAt({
     version: 1,
     policyId: policy.id,
     incidentId: incident.id,
     status: 'active',
-    stepIndex: 0,
+    stepIndex: first?.stepIndex ?? -1,
     round: 0,
     startedAt: now,
     stepStartedAt: now,
-    stepDeadline: now + policy.steps[0]!.timeoutMs,
+    stepDeadline: first ? now + policy.steps[first.stepIndex]!.timeoutMs : null,
     responseDeadline,
     nextAt: null,
     stoppedAt: null,
     stoppedBy: null,
+    ...(severity !== undefined ? { severity } : {}),
+    timed,
+    pages: [],
   });
-  const first = notify(policy, state, 'start', now);
-  // A response target that had already passed when escalation began fires at once.
+  const actions = first ? [notify(policy, state, 'start', now)] : [];
+  // A response target or timed step that had already passed when escalation began fires at once.
   const caughtUp = onTimer(policy, state, now);
-  return { state: caughtUp.state, actions: [first, ...caughtUp.actions] };
+  return { state: caughtUp.state, actions: [...actions, ...caughtUp.actions] };
+}
+
+/** Adds paged people's later rules to the state (the driver resolves who was paged and their rules). */
+export function schedulePages(state: EscalationState, pages: PendingPage[]): EscalationState {
+  if (pages.length === 0 || state.status === 'resolved') return state;
+  const known = new Set((state.pages ?? []).map((p) => p.key));
+  return withNextAt({ ...state, pages: [...(state.pages ?? []), ...pages.filter((p) => !known.has(p.key))] });
 }
 
 /**
  * Runs every deadline due at or before `now`, in time order. A step timeout moves to the next step
  * (or the next round); the response target passing moves to the next step at once, and is ignored
  * when there is no next step (the last step keeps its own timeout). After the last step of the
- * last round times out, the escalation is exhausted.
+ * last round times out, the chain is exhausted. Timed steps and people's later rules fire at their
+ * instants, until acknowledgement (rules of chain steps) or resolution (timed steps and their rules).
  */
 export function onTimer(policy: EscalationPolicy, state: EscalationState, now: number): EscalationResult {
   checkPolicy(policy, state);
-  if (state.status !== 'active') return { state, actions: [] };
+  if (state.status === 'resolved' || state.nextAt === null) return { state, actions: [] };
   const actions: EscalationAction[] = [];
   let s = state;
-  const bound = policy.steps.length * (policy.repeat + 1) + 2;
+  const bound = policy.steps.length * (policy.repeat + 1) + 2 + (s.timed?.length ?? 0) + (s.pages?.length ?? 0);
   for (let i = 0; i < bound && s.nextAt !== null && s.nextAt <= now; i++) {
     const due = s.nextAt;
-    const reason: EscalationReason =
-      s.responseDeadline !== null && s.responseDeadline === due ? 'response_target' : 'timeout';
-    const next = nextPosition(policy, s);
-    if (reason === 'response_target') {
-      s = { ...s, responseDeadline: null };
-      if (!next) {
-        s = withNextAt(s);
-        continue;
-      }
+    if (s.stepDeadline === due || s.responseDeadline === due) {
+      s = advanceChain(policy, s, due, actions);
+      continue;
     }
-    if (!next) {
-      s = withNextAt({ ...s, status: 'exhausted', stepDeadline: null, responseDeadline: null, stoppedAt: due });
-      actions.push({ type: 'exhausted', incidentId: s.incidentId, policyId: s.policyId, at: due });
-      break;
+    const timed = s.timed?.find((t) => t.dueAt === due);
+    if (timed) {
+      s = withNextAt({ ...s, timed: s.timed!.filter((t) => t !== timed) });
+      actions.push(notify(policy, s, 'after_open', due, timed.stepIndex, 0));
+      continue;
     }
-    s = withNextAt({ ...s, ...next, stepStartedAt: due, stepDeadline: due + policy.steps[next.stepIndex]!.timeoutMs });
-    actions.push(notify(policy, s, reason, due));
+    const page = s.pages?.find((p) => p.dueAt === due);
+    if (!page) break;
+    s = withNextAt({ ...s, pages: s.pages!.filter((p) => p !== page) });
+    const { dueAt: _, ...rest } = page;
+    actions.push({ type: 'page', incidentId: s.incidentId, policyId: s.policyId, at: due, ...rest });
   }
   return { state: s, actions };
 }
 
-function stop(state: EscalationState, status: 'acknowledged' | 'resolved', now: number, by?: string): EscalationState {
-  if (state.status !== 'active') return state;
-  return { ...state, status, stepDeadline: null, responseDeadline: null, nextAt: null, stoppedAt: now, stoppedBy: by ?? null };
+function advanceChain(policy: EscalationPolicy, state: EscalationState, due: number, actions: EscalationAction[]): EscalationState {
+  let s = state;
+  const reason: EscalationReason = s.responseDeadline !== null && s.responseDeadline === due ? 'response_target' : 'timeout';
+  const next = nextPosition(policy, s);
+  if (reason === 'response_target') {
+    s = { ...s, responseDeadline: null };
+    if (!next) return withNextAt(s);
+  }
+  if (!next) {
+    actions.push({ type: 'exhausted', incidentId: s.incidentId, policyId: s.policyId, at: due });
+    return withNextAt({ ...s, status: 'exhausted', stepDeadline: null, responseDeadline: null, stoppedAt: due });
+  }
+  s = withNextAt({ ...s, ...next, stepStartedAt: due, stepDeadline: due + policy.steps[next.stepIndex]!.timeoutMs });
+  actions.push(notify(policy, s, reason, due));
+  return s;
 }
 
-/** An acknowledgement stops the escalation: no further steps are notified. */
+/**
+ * An acknowledgement stops the chain: no further step is notified, and paged people's later rules
+ * are dropped. Timed steps (and the rules of people they paged) go on until resolution.
+ */
 export function acknowledgeEscalation(state: EscalationState, now: number, by?: string): EscalationState {
-  return stop(state, 'acknowledged', now, by);
+  if (state.status === 'resolved' || state.status === 'acknowledged') return state;
+  const pages = (state.pages ?? []).filter((p) => p.untilResolved);
+  if (state.status === 'exhausted') return withNextAt({ ...state, pages });
+  return withNextAt({ ...state, status: 'acknowledged', stepDeadline: null, responseDeadline: null, pages, stoppedAt: now, stoppedBy: by ?? null });
 }
 
-/** Resolving the incident stops its escalation too. */
+/**
+ * Resolving the incident stops everything, timed steps included. An escalation already stopped
+ * (acknowledged, exhausted) keeps its status and loses only what was still pending.
+ */
 export function resolveEscalation(state: EscalationState, now: number, by?: string): EscalationState {
-  return stop(state, 'resolved', now, by);
+  const cleared = { ...state, stepDeadline: null, responseDeadline: null, nextAt: null, timed: [], pages: [] };
+  if (state.status !== 'active') return state.nextAt === null ? state : cleared;
+  return { ...cleared, status: 'resolved', stoppedAt: now, stoppedBy: by ?? null };
 }

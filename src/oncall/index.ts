@@ -2,6 +2,7 @@ export type {
   EscalationPolicy,
   EscalationStep,
   EscalationTarget,
+  PersonalRule,
   Layer,
   OnCall,
   Override,
@@ -18,13 +19,17 @@ export {
   acknowledgeEscalation,
   onTimer,
   resolveEscalation,
+  schedulePages,
   startEscalation,
+  stepApplies,
   type EscalationAction,
   type EscalationIncident,
   type EscalationReason,
   type EscalationResult,
   type EscalationState,
   type EscalationStatus,
+  type PendingPage,
+  type PendingTimedStep,
 } from './escalation.js';
 export { checkOncallReferences, type ReferenceIssue } from './references.js';
 export { canonicalTimeZone, formatInZone, parseInstant } from './zoned-time.js';

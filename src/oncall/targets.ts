@@ -3,7 +3,7 @@ import type { EscalationStep, Schedule } from './types.js';
 
 /** A step target resolved at an instant: a person, a channel, or a schedule with nobody on call. */
 export type Recipient =
-  | { kind: 'user'; user: string; schedule?: string }
+  | { kind: 'user'; user: string; schedule?: string; via?: string[] }
   | { kind: 'channel'; channel: string }
   | { kind: 'nobody'; schedule: string };
 

@@ -72,6 +72,19 @@ export interface EscalationStep {
   targets: EscalationTarget[];
   /** How long this step waits for an acknowledgement before the next step is notified. */
   timeoutMs: number;
+  /** Severities this step applies to; absent means every severity. Other incidents skip it. */
+  severities?: string[];
+  /**
+   * A timed step: notified once the incident has been open this long and is still unresolved,
+   * acknowledged or not ("P1 unresolved > 1 h → VP"). It stands outside the step-by-step chain.
+   */
+  afterOpenMs?: number;
+}
+
+/** When a paged person is reached, and through which of their contact kinds (all when absent). */
+export interface PersonalRule {
+  afterMs: number;
+  via?: string[];
 }
 
 export interface EscalationPolicy {

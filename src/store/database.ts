@@ -6,9 +6,10 @@ import type { EscalationTables } from './tables/escalations.js';
 import type { SloTables } from './tables/slos.js';
 import type { IncidentTables } from './tables/incidents.js';
 import type { CheckTables } from './tables/checks.js';
+import type { PushTables } from './tables/push.js';
 
 /** Every table opsbook keeps, by name. Each domain's tables live in `tables/<domain>.ts`. */
-export interface Database extends CheckTables, IncidentTables, NotifyTables, ExecutionTables, EscalationTables, SessionTables, SloTables {
+export interface Database extends CheckTables, IncidentTables, NotifyTables, ExecutionTables, EscalationTables, SessionTables, SloTables, PushTables {
   api_tokens: ApiTokensTable;
   audit_log: AuditLogTable;
 }

@@ -10,5 +10,6 @@ export * from './repos/executions.js';
 export * from './repos/incidents.js';
 export * from './repos/outbox.js';
 export * from './repos/escalations.js';
+export * from './repos/push.js';
 export * from './repos/slos.js';
 export * from './repos/sessions.js';

@@ -72,10 +72,45 @@ const email = z.strictObject({
     .describe('Recipients when a notification names nobody; a paged person’s own address wins.'),
 });
 
-export const channelSchema = z.discriminatedUnion('kind', [webhook, slack, email]);
+const twilio = z.strictObject({
+  kind: z.literal('twilio').describe('Channel kind: twilio (SMS and voice calls through a Twilio-compatible REST API).'),
+  ...common,
+  base_url: httpUrl.default('https://api.twilio.com').describe('API base URL (default https://api.twilio.com); any compatible provider or gateway.'),
+  account_sid: z.string().min(1).describe('Account SID: the basic-auth user and the /Accounts/{sid}/ path segment.'),
+  auth_token: z.string().min(1).describe('Auth token: the basic-auth password and the key of the voice callback signature; write ${VAR}.'),
+  from: z.string().min(1).describe('Sending phone number (E.164, e.g. +15005550006).'),
+});
 
-/** `channels:` — notification channels: webhook, Slack, email. */
-export const channelsSection = z.array(channelSchema).default([]).describe('Notification channels: webhook, Slack, email.');
+const ntfy = z.strictObject({
+  kind: z.literal('ntfy').describe('Channel kind: ntfy (push to phones through a self-hostable ntfy server).'),
+  ...common,
+  server: httpUrl.default('https://ntfy.sh').describe('ntfy server (default https://ntfy.sh); a person’s ntfy contact names the topic.'),
+  token: z.string().optional().describe('Access token sent as Authorization: Bearer; write ${VAR}.'),
+  priorities: z
+    .record(z.string(), z.int().min(1).max(5))
+    .default({ P1: 5, P2: 4, P3: 3, P4: 2 })
+    .describe('ntfy priority (1–5) per severity id (default P1 5, P2 4, P3 3, P4 2; others 3).'),
+});
+
+const webpush = z.strictObject({
+  kind: z.literal('webpush').describe('Channel kind: webpush (Web Push with VAPID to browsers signed in to the UI).'),
+  ...common,
+  vapid: z
+    .strictObject({
+      subject: z.string().regex(/^(mailto:|https:\/\/)/, { error: 'must be a mailto: or https:// URL' }).describe('Contact for push services: mailto:… or https://….'),
+      public_key: z.string().min(1).describe('VAPID public key (base64url; npx web-push generate-vapid-keys).'),
+      private_key: z.string().min(1).describe('VAPID private key (base64url); write ${VAR}.'),
+    })
+    .describe('The VAPID key pair that identifies this opsbook to push services.'),
+});
+
+export const channelSchema = z.discriminatedUnion('kind', [webhook, slack, email, twilio, ntfy, webpush]);
+
+/** `channels:` — notification channels: webhook, Slack, email, Twilio SMS/voice, ntfy, Web Push. */
+export const channelsSection = z
+  .array(channelSchema)
+  .default([])
+  .describe('Notification channels: webhook, Slack, email, twilio (SMS and voice), ntfy, webpush.');
 
 export type ChannelConfigInput = z.input<typeof channelSchema>;
 /** A channel after validation: defaults filled, durations in milliseconds. */
@@ -83,4 +118,7 @@ export type ChannelConfig = z.output<typeof channelSchema>;
 export type WebhookChannelConfig = z.output<typeof webhook>;
 export type SlackChannelConfig = z.output<typeof slack>;
 export type EmailChannelConfig = z.output<typeof email>;
+export type TwilioChannelConfig = z.output<typeof twilio>;
+export type NtfyChannelConfig = z.output<typeof ntfy>;
+export type WebPushChannelConfig = z.output<typeof webpush>;
 export type ChannelKind = ChannelConfig['kind'];

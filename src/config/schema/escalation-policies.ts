@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { EscalationPolicy, EscalationTarget } from '../../oncall/types.js';
-import { duration, id } from './common.js';
+import { duration, id, pushIssue } from './common.js';
+import { severityId } from './rules.js';
 
 const target = z.union([
   z.strictObject({ user: id().describe('A person from users:.') }),
@@ -8,13 +9,22 @@ const target = z.union([
   z.strictObject({ channel: id().describe('A channel id: a Slack channel, webhook, mailing list …') }),
 ], { error: 'must be one of { user: NAME }, { schedule: ID } or { channel: ID }' });
 
-const step = z.strictObject({
-  targets: z
-    .array(target)
-    .min(1)
-    .describe('Who this step notifies: { user: NAME }, { schedule: ID } or { channel: ID }.'),
-  timeout: duration({ min: '1m', max: '7d' }).describe('How long to wait for an acknowledgement before the next step.'),
-});
+const step = z
+  .strictObject({
+    targets: z
+      .array(target)
+      .min(1)
+      .describe('Who this step notifies: { user: NAME }, { schedule: ID } or { channel: ID }.'),
+    timeout: duration({ min: '1m', max: '7d' }).optional().describe('How long to wait for an acknowledgement before the next step (not for after_open steps).'),
+    severities: z.array(severityId()).min(1).optional().describe('Only incidents of these severities take this step (default: all).'),
+    after_open: duration({ min: '1m', max: '30d' })
+      .optional()
+      .describe('A timed step: notified once the incident has been open this long and is unresolved, even when acknowledged.'),
+  })
+  .superRefine((s, ctx) => {
+    if (s.timeout === undefined && s.after_open === undefined) pushIssue(ctx, 'OPSBOOK_E_CONFIG_INVALID', 'is required (or after_open for a timed step)', s, ['timeout']);
+    if (s.timeout !== undefined && s.after_open !== undefined) pushIssue(ctx, 'OPSBOOK_E_CONFIG_INVALID', 'is not taken by a timed step (after_open)', s, ['timeout']);
+  });
 
 const policy = z
   .strictObject({
@@ -31,7 +41,12 @@ const policy = z
     (p): EscalationPolicy => ({
       id: p.id,
       ...(p.name ? { name: p.name } : {}),
-      steps: p.steps.map((s) => ({ targets: s.targets as EscalationTarget[], timeoutMs: s.timeout })),
+      steps: p.steps.map((s) => ({
+        targets: s.targets as EscalationTarget[],
+        timeoutMs: s.timeout ?? 0,
+        ...(s.severities ? { severities: s.severities } : {}),
+        ...(s.after_open !== undefined ? { afterOpenMs: s.after_open } : {}),
+      })),
       repeat: p.repeat,
       escalateOnResponseTarget: p.escalate_on_response_target,
     }),

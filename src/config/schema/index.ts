@@ -16,6 +16,7 @@ import { storageSection } from './storage.js';
 import { configSection } from './limits.js';
 import { auditSection } from './audit.js';
 import { usersSection } from './users.js';
+import { pagingSection } from './paging.js';
 
 /**
  * The whole `ops.yaml`: every section optional with defaults, so an empty file is a valid config,
@@ -33,6 +34,7 @@ export const opsConfigSchema = z
     escalation_policies: escalationPoliciesSection.describe('Who is paged, in which order, after how long.'),
     schedules: schedulesSection.describe('On-call rotations.'),
     channels: channelsSection,
+    paging: pagingSection,
     integrations: integrationsSection,
     maintenance: maintenanceSection,
     silences: silencesSection,
@@ -51,7 +53,7 @@ export type OpsConfigInput = z.input<typeof opsConfigSchema>;
 export type OpsConfig = z.output<typeof opsConfigSchema>;
 
 /** Top-level sections that hold one object; setting one in two files is an error. */
-export const SINGLETON_SECTIONS = ['server', 'storage', 'config', 'audit'] as const;
+export const SINGLETON_SECTIONS = ['server', 'storage', 'config', 'audit', 'paging'] as const;
 
 /** Top-level sections that are lists, and the field that identifies an entry in each. */
 export const ID_FIELDS: Record<string, string> = {

@@ -20,6 +20,7 @@ const severity = z
     business_hours: id()
       .optional()
       .describe('Calendar from business_hours: for next_business_day, or to count a duration in business time only.'),
+    urgency: z.enum(['high', 'low']).default('high').describe("Which of a person's notification rules apply: high (default) or low."),
     auto_resolve: z.boolean().default(true).describe('Resolve the incident when all its alerts resolve (default true).'),
     reopen_within: duration({ max: '30d' })
       .prefault('1h')
@@ -37,6 +38,7 @@ const severity = z
         s.response === 'next_business_day'
           ? { kind: 'next_business_day', ...(s.business_hours ? { businessHours: s.business_hours } : {}) }
           : { kind: 'duration', ms: s.response, ...(s.business_hours ? { businessHours: s.business_hours } : {}) },
+      ...(s.urgency === 'low' ? { urgency: 'low' as const } : {}),
       autoResolve: s.auto_resolve,
       reopenWithinMs: s.reopen_within,
       groupWithinMs: s.group_within,

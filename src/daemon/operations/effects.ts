@@ -1,10 +1,11 @@
 import type { Transaction } from 'kysely';
 import { incidentFromRow, type Incident, type IncidentEffect, type IncidentService } from '../../incidents/index.js';
-import { cancelPages, enqueueNotification, getOutbox, signalOutbox, type OutboxRow, type SettledAttempt } from '../../notify/index.js';
+import { cancelPages, enqueueNotification, getOutbox, notificationOf, signalOutbox, type OutboxRow, type SettledAttempt } from '../../notify/index.js';
 import type { EscalationDriver, EscalationNotice } from '../../oncall/index.js';
-import { findIncident, listOutbox, type Database } from '../../store/index.js';
+import { deletePushSubscription, findIncident, listOutbox, type Database } from '../../store/index.js';
 import type { OperationsHost } from './host.js';
-import { enqueueNotice, notificationIncident, policyChannels, policyFor, type TimelineNote } from './paging.js';
+import { broadcastChannels, enqueueNotice, notificationIncident, policyChannels, policyFor, type TimelineNote } from './paging.js';
+import { FAILING_CHANNEL_LABEL, isGoneSubscription } from './paging-watch.js';
 
 /**
  * What an incident's change sets off, applied: escalations started and stopped, status updates to
@@ -36,14 +37,19 @@ export class IncidentEffects {
     const policyId = policyFor(config, incident);
     switch (effect.kind) {
       case 'start_escalation': {
+        if (incident.labels[FAILING_CHANNEL_LABEL]) {
+          // A failing channel's incident goes to every other channel too: its policy may page only through the failing one.
+          await this.toChannels(config.channels.map((c) => c.id), incident, 'incident.triggered');
+        }
         if (!policyId) {
           // No policy configured: every channel hears about it, so nothing opens in silence.
+          if (incident.labels[FAILING_CHANNEL_LABEL]) return;
           await this.toChannels(config.channels.map((c) => c.id), incident, 'incident.triggered');
           return;
         }
         const responseTargetMs = effect.responseDueAt !== undefined ? effect.responseDueAt - effect.openedAt : undefined;
         await store.db.transaction().execute((trx) =>
-          this.escalations.start({ id: incident.id, openedAt: effect.openedAt, ...(responseTargetMs !== undefined ? { responseTargetMs } : {}) }, policyId, trx),
+          this.escalations.start({ id: incident.id, openedAt: effect.openedAt, severity: incident.severity, ...(responseTargetMs !== undefined ? { responseTargetMs } : {}) }, policyId, trx),
         );
         await this.afterCommit();
         return;
@@ -70,9 +76,10 @@ export class IncidentEffects {
   }
 
   private async toChannels(channelIds: string[], incident: Incident, event: 'incident.triggered' | 'incident.acknowledged' | 'incident.resolved' | 'incident.reopened'): Promise<void> {
-    if (channelIds.length === 0) return;
     const { store, clock, config } = this.host;
     const created: string[] = [];
+    channelIds = broadcastChannels(config, channelIds, incident.labels[FAILING_CHANNEL_LABEL]);
+    if (channelIds.length === 0) return;
     await store.db.transaction().execute(async (trx) => {
       for (const channelId of channelIds) {
         const row = await enqueueNotification(trx, clock, {
@@ -128,6 +135,11 @@ export class IncidentEffects {
     // An attempt that no longer held its row (cancelled meanwhile, or taken over) changes nothing.
     if (!e.moved) return;
     const row = await getOutbox(this.host.store.db, e.id);
+    if (row && isGoneSubscription(this.host.config, e)) {
+      // The browser unsubscribed (404/410 from its push service): forget it so it is not paged again.
+      const n = notificationOf(row);
+      if (n.recipient) await deletePushSubscription(this.host.store.db, JSON.parse(n.recipient.address).endpoint as string, n.recipient.user).catch(() => false);
+    }
     if (!row?.incident_id) return;
     const status = 'status' in e.outcome && e.outcome.status !== undefined ? ` (HTTP ${e.outcome.status})` : '';
     const what = e.outcome.ok

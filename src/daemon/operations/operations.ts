@@ -14,6 +14,9 @@ import { IncidentEffects } from './effects.js';
 import { FiringAlerts } from './firing-alerts.js';
 import { WorkQueue } from './work-queue.js';
 import { overloadAlert } from './overload.js';
+import { personalRules } from './paging.js';
+import { PagingWatch } from './paging-watch.js';
+import { DeadmanSwitch } from './deadman.js';
 
 /** States in which an action has nothing left to do. */
 const ALREADY: Record<'acknowledge' | 'investigate' | 'mitigate' | 'resolve' | 'review', readonly string[]> = {
@@ -72,6 +75,7 @@ export class Operations {
    */
   private readonly firingAlerts = new FiringAlerts(DEDUP_WINDOW_MS);
   private procedures: ProcedureScheduler | undefined;
+  private readonly deadman: DeadmanSwitch;
   private slos: SloEvaluator | undefined;
   private cancelSloTimer: (() => void) | undefined;
   /** Runs runbook steps; built on start, when the runbooks have been read. */
@@ -87,7 +91,11 @@ export class Operations {
     private readonly effects: IncidentEffects,
     /** Verifies acknowledge/resolve links. */
     readonly actionKey: Uint8Array,
-  ) {}
+    /** Delivery metrics and failing channels. */
+    readonly pagingWatch: PagingWatch,
+  ) {
+    this.deadman = new DeadmanSwitch(() => daemon.config, daemon.clock, daemon.logger);
+  }
 
   /** Latest result and probe state of a check; undefined until it has run. */
   checkState(checkId: string): CheckState | undefined {
@@ -100,13 +108,14 @@ export class Operations {
     const incidents = new IncidentService(store, clock, incidentConfig(config));
     const signer = await ActionLinkSigner.fromStore(store.db, clock, config.server.public_url);
     // The driver's and the worker's callbacks reach the effects through `holder`: they run only after it exists.
-    const holder: { effects?: IncidentEffects } = {};
+    const holder: { effects?: IncidentEffects; watch?: PagingWatch; ops?: Operations } = {};
     const escalations = new EscalationDriver({
       store,
       clock,
       policies: config.escalation_policies,
       schedules: config.schedules,
       logger,
+      rules: (user, severity) => personalRules(daemon.config, user, severity),
       onNotice: (notice, trx) => holder.effects!.onNotice(notice, trx),
       onCommitted: () => holder.effects!.afterCommit(),
     });
@@ -116,10 +125,27 @@ export class Operations {
       channels: config.channels,
       logger,
       linkSigner: signer,
-      onSettled: (e) => void holder.effects!.recordDelivery(e),
+      onSettled: (e) => {
+        holder.watch?.onSettled(e);
+        void holder.effects!.recordDelivery(e);
+      },
     });
     holder.effects = new IncidentEffects(daemon, incidents, escalations);
-    return new Operations(daemon, options, alerts, incidents, escalations, outbox, holder.effects, await loadActionKey(store.db, clock));
+    holder.watch = new PagingWatch(
+      {
+        store,
+        clock,
+        config: () => daemon.config,
+        logger,
+        open: (input, actor) => holder.ops!.createIncident(input, actor),
+        resolve: async (id, actor, note) => {
+          await holder.ops!.act(id, 'resolve', actor, note);
+        },
+      },
+      daemon.metrics.registry,
+    );
+    holder.ops = new Operations(daemon, options, alerts, incidents, escalations, outbox, holder.effects, await loadActionKey(store.db, clock), holder.watch);
+    return holder.ops;
   }
 
   on(listener: (e: OperationsEvent) => void): () => void {
@@ -129,7 +155,10 @@ export class Operations {
 
   async start(): Promise<void> {
     const { config, store, clock, logger, metrics } = this.daemon;
-    if (this.options.delivery !== false) this.outbox.start();
+    if (this.options.delivery !== false) {
+      this.outbox.start();
+      this.deadman.start();
+    }
     await this.escalations.resume();
     await this.effects.reconcileEscalations();
     if (this.options.probes === false) {
@@ -212,6 +241,7 @@ export class Operations {
     await this.checks?.stop();
     await this.procedures?.stop();
     await this.work.idle();
+    await this.deadman.stop();
     await this.escalations.close();
     await this.outbox.stop();
   }

@@ -2,9 +2,19 @@ import type { Transaction } from 'kysely';
 import type { Clock } from '../../lib/clock.js';
 import type { OpsConfig } from '../../config/index.js';
 import type { Incident } from '../../incidents/index.js';
-import { enqueueNotification, type Notification, type NotificationIncident } from '../../notify/index.js';
-import type { EscalationNotice } from '../../oncall/index.js';
-import type { Database } from '../../store/index.js';
+import { CONTACT_PROVIDER, enqueueNotification, expandVia, type Notification, type NotificationIncident } from '../../notify/index.js';
+import type { EscalationNotice, PersonalRule } from '../../oncall/index.js';
+import { pushSubscriptionsOf, type Database } from '../../store/index.js';
+import { formatDuration } from '../../lib/duration.js';
+import { FAILING_CHANNEL_LABEL } from './paging-watch.js';
+
+/** Channel kinds that send only to a person's address (they cannot take a status update alone). */
+const PERSON_ONLY = new Set(['twilio', 'ntfy', 'webpush']);
+
+/** The channels a status update or an unrouted incident may go to: not person-only kinds, not `avoid`. */
+export function broadcastChannels(config: OpsConfig, ids: readonly string[], avoid?: string): string[] {
+  return ids.filter((id) => id !== avoid && !PERSON_ONLY.has(config.channels.find((c) => c.id === id)?.kind ?? ''));
+}
 
 /** A line for an incident's timeline, written after the transaction that caused it commits. */
 export interface TimelineNote {
@@ -29,7 +39,30 @@ export function notificationIncident(config: OpsConfig, incident: Incident): Not
   };
 }
 
-const CONTACT_CHANNEL_KIND: Record<string, string> = { email: 'email', slack: 'slack' };
+/** A person's notification rules for an incident of this severity (undefined: every contact at once). */
+export function personalRules(config: OpsConfig, user: string, severity: string | undefined): PersonalRule[] | undefined {
+  const rules = config.users.find((u) => u.name === user)?.notification_rules;
+  if (!rules) return undefined;
+  const low = config.severities.find((s) => s.id === severity)?.urgency === 'low';
+  const chosen = (low ? (rules.low ?? rules.high) : (rules.high ?? rules.low)) ?? [];
+  return chosen.map((r) => ({ afterMs: r.after, via: r.via }));
+}
+
+/** A person's contacts (their sign-in email last) as outbox addresses: one per Web Push subscription. */
+async function contactAddresses(trx: Transaction<Database>, config: OpsConfig, user: string, via: string[] | undefined) {
+  const u = config.users.find((x) => x.name === user);
+  if (!u) return [];
+  const wanted = via ? expandVia(via) : undefined;
+  const contacts = [...u.contact, ...(u.email ? [{ kind: 'email' as const, address: u.email }] : [])].filter((c) => !wanted || wanted.has(c.kind));
+  const out: Array<{ kind: string; address: string; channelKind: string }> = [];
+  for (const c of contacts) {
+    const channelKind = CONTACT_PROVIDER[c.kind];
+    if (c.kind === 'webpush') {
+      for (const sub of await pushSubscriptionsOf(trx, user)) out.push({ kind: c.kind, channelKind, address: JSON.stringify({ endpoint: sub.endpoint, keys: { p256dh: sub.p256dh, auth: sub.auth } }) });
+    } else if (c.address !== undefined) out.push({ kind: c.kind === 'phone' ? 'voice' : c.kind, address: c.address, channelKind });
+  }
+  return out;
+}
 
 /**
  * Turns one escalation step into outbox rows, inside the step's transaction. A person is reached
@@ -45,38 +78,44 @@ export async function enqueueNotice(
   notice: EscalationNotice,
 ): Promise<TimelineNote[]> {
   const notes: TimelineNote[] = [];
+  // A failing channel's own incident is paged only through the other channels.
+  const avoid = incident.labels[FAILING_CHANNEL_LABEL];
   const event = notice.reason === 'start' ? 'incident.triggered' : 'incident.escalated';
   const base = { event, incident: notificationIncident(config, incident), incidentEpoch: incident.reopened } satisfies Omit<Notification, 'channelId'>;
-  const step = `step ${notice.stepIndex + 1}${notice.round > 0 ? ` (round ${notice.round + 1})` : ''}`;
+  const step = `step ${notice.stepIndex + 1}${notice.round > 0 ? ` (round ${notice.round + 1})` : ''}${notice.reason === 'after_open' ? ' (open too long)' : ''}${notice.rule ? `, rule ${notice.rule.index + 1} (after ${formatDuration(notice.rule.afterMs)})` : ''}`;
   for (const r of notice.recipients) {
     if (r.kind === 'nobody') {
       notes.push({ incidentId: incident.id, kind: 'escalation', text: `${step}: nobody is on call in schedule ${r.schedule}`, data: { ...notice } });
       continue;
     }
     if (r.kind === 'channel') {
+      if (r.channel === avoid) {
+        notes.push({ incidentId: incident.id, kind: 'escalation', text: `${step}: skipped channel ${r.channel}: it is the failing channel`, data: { key: notice.key, channel: r.channel } });
+        continue;
+      }
       await enqueueNotification(trx, clock, { ...base, channelId: r.channel, dedupKey: `${notice.key}/channel:${r.channel}` });
       notes.push({ incidentId: incident.id, kind: 'notification', text: `${step}: paged channel ${r.channel}`, data: { key: notice.key, channel: r.channel, reason: notice.reason } });
       continue;
     }
-    const user = config.users.find((u) => u.name === r.user);
-    const contacts = user ? [...user.contact, ...(user.email ? [{ kind: 'email' as const, address: user.email }] : [])] : [];
     let reached = false;
     const seen = new Set<string>();
-    for (const contact of contacts) {
-      const channel = config.channels.find((c) => c.kind === CONTACT_CHANNEL_KIND[contact.kind]);
-      const dedupKey = `${notice.key}/user:${r.user}/${contact.kind}`;
+    const kinds: string[] = [];
+    for (const contact of await contactAddresses(trx, config, r.user, r.via)) {
+      const channel = config.channels.find((c) => c.kind === contact.channelKind && c.id !== avoid);
+      const dedupKey = `${notice.key}/user:${r.user}/${contact.kind}${contact.kind === 'webpush' ? `/${contact.address}` : ''}`;
       if (!channel || seen.has(dedupKey)) continue;
       seen.add(dedupKey);
-      await enqueueNotification(trx, clock, { ...base, channelId: channel.id, recipient: { user: r.user, address: contact.address }, dedupKey });
+      await enqueueNotification(trx, clock, { ...base, channelId: channel.id, recipient: { user: r.user, address: contact.address, contact: contact.kind }, dedupKey });
+      if (!kinds.includes(contact.kind)) kinds.push(contact.kind);
       reached = true;
     }
     notes.push({
       incidentId: incident.id,
       kind: reached ? 'notification' : 'escalation',
       text: reached
-        ? `${step}: paged ${r.user}${r.schedule ? ` (on call in ${r.schedule})` : ''}`
+        ? `${step}: paged ${r.user}${r.schedule ? ` (on call in ${r.schedule})` : ''} by ${kinds.join(', ')}`
         : `${step}: cannot page ${r.user}: no channel serves their contact methods`,
-      data: { key: notice.key, user: r.user, reason: notice.reason },
+      data: { key: notice.key, user: r.user, reason: notice.reason, via: kinds },
     });
   }
   return notes;

@@ -39,6 +39,7 @@ export function page(daemon: Daemon, opts: PageOptions): Html {
 <link rel="stylesheet" href="/ui/static/opsbook.css">
 ${s ? html`<meta name="csrf-token" content="${s.csrf}">` : ''}
 ${opts.live ? html`<script src="/ui/static/live.js" defer></script>` : ''}
+${s && daemon.config.channels.some((c) => c.kind === 'webpush') ? html`<script src="/ui/static/push.js" defer></script>` : ''}
 </head>
 <body>
 <a class="skip" href="#main">Skip to content</a>
@@ -48,6 +49,7 @@ ${opts.live ? html`<script src="/ui/static/live.js" defer></script>` : ''}
     ? html`<nav aria-label="Main"><ul>${NAV.map(
         (n) => html`<li><a href="${n.href}"${n.key === opts.nav ? html` aria-current="page"` : ''}>${n.label}</a></li>`,
       )}</ul></nav>
+  ${daemon.config.channels.some((c) => c.kind === 'webpush') ? html`<button type="button" class="push" data-push-subscribe hidden>Page me in this browser</button>` : ''}
   <form class="who" method="post" action="/logout">
     <span>${s.actor.name} <span class="role">(${s.actor.role})</span></span>
     ${csrfField(s)}

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import type { UiRoute } from './route.js';
 
 const TYPES: Record<string, string> = { css: 'text/css; charset=utf-8', js: 'text/javascript; charset=utf-8' };
-const FILES = ['opsbook.css', 'live.js'] as const;
+const FILES = ['opsbook.css', 'live.js', 'sw.js', 'push.js'] as const;
 
-/** The UI's one stylesheet and one script, read once; no build step. */
+/** The UI's stylesheet and scripts, read once; no build step. */
 export function staticRoutes(): UiRoute[] {
   const files = new Map(FILES.map((name) => [name as string, readFileSync(new URL(`./static/${name}`, import.meta.url))]));
   return [
@@ -12,7 +12,7 @@ export function staticRoutes(): UiRoute[] {
       method: 'GET',
       url: '/ui/static/:file',
       access: 'public',
-      summary: 'The UI stylesheet and live-update script.',
+      summary: 'The UI stylesheet, live-update script, push subscription script and service worker.',
       handler: ({ params, reply }) => {
         const body = files.get(params.file ?? '');
         if (!body) {

@@ -99,6 +99,7 @@ export const ERROR_CATALOGUE = {
   OPSBOOK_E_INTEGRATION_KEY: { kind: 'unauthenticated', summary: 'An ingest request carries no integration key, or one no integration has.' },
   OPSBOOK_E_ACTION_LINK: { kind: 'unauthenticated', summary: 'An acknowledge/resolve link is malformed, tampered with, expired, or names someone not in users:.' },
   OPSBOOK_E_ACTION_LINK_STALE: { kind: 'conflict', summary: 'An acknowledge/resolve link was sent for an earlier opening of an incident that has re-opened since.' },
+  OPSBOOK_E_CALLBACK_SIGNATURE: { kind: 'unauthenticated', summary: 'A provider callback (voice key press) lacks a valid request signature, or names no such channel.' },
   // gameday/
   OPSBOOK_E_GAMEDAY_INVALID: { kind: 'invalid', summary: 'A game-day file (gameday.yaml) is malformed or names a fault, check or procedure the system lacks (file and path given).' },
   OPSBOOK_E_GAMEDAY_WORLD: { kind: 'unavailable', summary: 'The game-day world cannot be built: PostgreSQL, redis-server, openssl or the stand-in is missing or did not start.' },

@@ -3,12 +3,18 @@ import type { ChannelKind, DeliveryOutcome, OutboundMessage, SendContext } from 
 import { emailChannel } from './email/index.js';
 import { slackChannel } from './slack/index.js';
 import { webhookChannel } from './webhook/index.js';
+import { twilioChannel } from './twilio/index.js';
+import { ntfyChannel } from './ntfy/index.js';
+import { webPushChannel } from './webpush/index.js';
 
 /** Every channel kind by name. A new kind is a folder here and one line in this map. */
 export const CHANNEL_KINDS: { [K in ChannelConfig['kind']]: ChannelKind<Extract<ChannelConfig, { kind: K }>> } = {
   webhook: webhookChannel,
   slack: slackChannel,
   email: emailChannel,
+  twilio: twilioChannel,
+  ntfy: ntfyChannel,
+  webpush: webPushChannel,
 };
 
 /** Sends one message through the channel's kind. */
@@ -21,3 +27,6 @@ export { signWebhook } from './webhook/index.js';
 export { renderWebhookBody } from './webhook/render.js';
 export { renderSlackPayload } from './slack/render.js';
 export { renderEmail } from './email/render.js';
+export { twilioSignature, verifyTwilioSignature, renderSms, renderVoiceTwiml, voiceCallbackUrl } from './twilio/index.js';
+export { renderNtfy, ntfyActions } from './ntfy/index.js';
+export { renderPushPayload } from './webpush/index.js';

@@ -14,6 +14,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '000006-sessions': await import('./000006-sessions.js'),
   '000007-escalations': await import('./000007-escalations.js'),
   '000008-slos': await import('./000008-slos.js'),
+  '000009-push-subscriptions': await import('./000009-push-subscriptions.js'),
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -204,3 +204,9 @@ export async function expireSilence(db: Db, id: string, at: number): Promise<boo
 
 // The alert rule state repository travels with the incidents domain's.
 export * from './alerts.js';
+
+/** Incidents in the given (open) states, counted per severity. */
+export async function countIncidentsBySeverity(db: Db, states: readonly string[]): Promise<Record<string, number>> {
+  const rows = await db.selectFrom('incidents').select((eb) => ['severity', eb.fn.countAll().as('n')]).where('state', 'in', [...states]).groupBy('severity').execute();
+  return Object.fromEntries(rows.map((r) => [r.severity, Number(r.n)]));
+}

@@ -242,3 +242,9 @@ export async function getOrCreateNotifyKey(db: Kysely<Database>, name: string, m
   const row = await db.selectFrom('notify_keys').select('secret').where('name', '=', name).executeTakeFirstOrThrow();
   return row.secret;
 }
+
+/** When the oldest message still waiting (pending or delivering) was enqueued; undefined when none waits. */
+export async function oldestWaitingOutboxAt(db: Kysely<Database>): Promise<number | undefined> {
+  const row = await db.selectFrom('outbox').select((eb) => eb.fn.min('created_at').as('at')).where('status', 'in', ['pending', 'delivering']).executeTakeFirst();
+  return row?.at === null || row?.at === undefined ? undefined : Number(row.at);
+}

@@ -80,7 +80,7 @@ export function oncallRoutes(): UiRoute[] {
           session,
           nav: 'oncall',
           body: html`${daemon.config.schedules.length === 0 ? html`<p>No schedules configured.</p>` : daemon.config.schedules.map((s) => scheduleSection(s, now))}
-${policies.length ? html`<section class="card"><h2>Escalation policies</h2>${policies.map((p) => html`<h3>${p.name ?? p.id}</h3><ol>${p.steps.map((st) => html`<li>${st.targets.map((t, i) => html`${i ? ', ' : ''}${'user' in t ? `user ${t.user}` : 'schedule' in t ? `schedule ${t.schedule}` : `channel ${t.channel}`}`)} — then after ${Math.round(st.timeoutMs / 60_000)} min the next step</li>`)}</ol>${p.repeat ? html`<p>Repeats ${p.repeat} more time(s).</p>` : ''}`)}</section>` : ''}`,
+${policies.length ? html`<section class="card"><h2>Escalation policies</h2>${policies.map((p) => html`<h3>${p.name ?? p.id}</h3><ol>${p.steps.map((st) => html`<li>${st.targets.map((t, i) => html`${i ? ', ' : ''}${'user' in t ? `user ${t.user}` : 'schedule' in t ? `schedule ${t.schedule}` : `channel ${t.channel}`}`)}${st.severities ? ` (${st.severities.join(', ')} only)` : ''} — ${st.afterOpenMs !== undefined ? `when unresolved after ${Math.round(st.afterOpenMs / 60_000)} min, even if acknowledged` : `then after ${Math.round(st.timeoutMs / 60_000)} min the next step`}</li>`)}</ol>${p.repeat ? html`<p>Repeats ${p.repeat} more time(s).</p>` : ''}`)}</section>` : ''}`,
         });
       },
     },

@@ -14,7 +14,7 @@ const agents = {
 
 export interface PostOptions {
   url: string;
-  body: string;
+  body: string | Buffer;
   headers: Record<string, string>;
   timeoutMs: number;
 }

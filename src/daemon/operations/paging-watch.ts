@@ -1,0 +1,149 @@
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { OpsConfig } from '../../config/index.js';
+import type { Actor } from '../../identity/index.js';
+import { OPEN_STATES } from '../../incidents/index.js';
+import type { SettledAttempt } from '../../notify/index.js';
+import { countIncidentsBySeverity, countOutbox, oldestWaitingOutboxAt, type Store } from '../../store/index.js';
+import type { Clock } from '../../lib/clock.js';
+
+/** The label that marks a failing channel's own incident; its pages avoid that channel. */
+export const FAILING_CHANNEL_LABEL = 'opsbook_failing_channel';
+
+/** A Web Push answer saying the browser's subscription is gone (404/410): the person's doing, not the channel failing. */
+export function isGoneSubscription(config: OpsConfig, e: SettledAttempt): boolean {
+  return !e.outcome.ok && (e.outcome.status === 404 || e.outcome.status === 410) && config.channels.find((c) => c.id === e.channelId)?.kind === 'webpush';
+}
+
+const SYSTEM: Actor = { name: 'system:paging', role: 'admin', via: 'system' };
+
+export interface PagingWatchHost {
+  store: Store;
+  clock: Clock;
+  config: () => OpsConfig;
+  logger: { warn(obj: object, msg?: string): void };
+  /** Opens the failing channel's incident; answers its id. */
+  open(input: { title: string; severity: string; labels: Record<string, string>; note: string }, actor: Actor): Promise<{ id: string }>;
+  /** Resolves it once the channel delivers again. */
+  resolve(incidentId: string, actor: Actor, note: string): Promise<void>;
+}
+
+/**
+ * Paging watched: delivery attempts and failures per channel, outbox depth and age, dead letters
+ * and open incidents in `/metrics`; a channel with a dead letter or `paging.failing_after` failed
+ * attempts in a row is failing and opens its own incident (paged through the other channels),
+ * resolved when the channel delivers again. The failing state lives in memory: after a restart a
+ * channel is failing again after its next failures.
+ */
+export class PagingWatch {
+  private readonly consecutive = new Map<string, number>();
+  private readonly failing = new Map<string, { incidentId?: string }>();
+  private readonly attempts: Counter<'channel'>;
+  private readonly failures: Counter<'channel'>;
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(private readonly host: PagingWatchHost, registry: Registry) {
+    for (const name of ['opsbook_delivery_attempts_total', 'opsbook_delivery_failures_total', 'opsbook_outbox_messages', 'opsbook_outbox_dead_letters', 'opsbook_outbox_oldest_waiting_age_seconds', 'opsbook_incidents_open', 'opsbook_channel_failing']) {
+      registry.removeSingleMetric(name);
+    }
+    this.attempts = new Counter({ name: 'opsbook_delivery_attempts_total', help: 'Delivery attempts by channel.', labelNames: ['channel'], registers: [registry] });
+    this.failures = new Counter({ name: 'opsbook_delivery_failures_total', help: 'Failed delivery attempts by channel.', labelNames: ['channel'], registers: [registry] });
+    const { store, clock } = host;
+    new Gauge({
+      name: 'opsbook_outbox_messages',
+      help: 'Outbox messages by state (pending, delivering, delivered, dead).',
+      labelNames: ['state'],
+      registers: [registry],
+      async collect() {
+        for (const [state, n] of Object.entries(await countOutbox(store.db))) this.set({ state }, n);
+      },
+    });
+    new Gauge({
+      name: 'opsbook_outbox_dead_letters',
+      help: 'Messages that failed for good (dead letters), waiting to be redriven.',
+      registers: [registry],
+      async collect() {
+        this.set((await countOutbox(store.db)).dead);
+      },
+    });
+    new Gauge({
+      name: 'opsbook_outbox_oldest_waiting_age_seconds',
+      help: 'Age of the oldest message not yet delivered (pending or delivering); 0 when none waits.',
+      registers: [registry],
+      async collect() {
+        const at = await oldestWaitingOutboxAt(store.db);
+        this.set(at === undefined ? 0 : Math.max(0, (clock.now() - at) / 1000));
+      },
+    });
+    new Gauge({
+      name: 'opsbook_incidents_open',
+      help: 'Open incidents by severity.',
+      labelNames: ['severity'],
+      registers: [registry],
+      async collect() {
+        this.reset();
+        const counts = await countIncidentsBySeverity(store.db, OPEN_STATES);
+        for (const s of host.config().severities) this.set({ severity: s.id }, counts[s.id] ?? 0);
+      },
+    });
+    const failing = this.failing;
+    new Gauge({
+      name: 'opsbook_channel_failing',
+      help: '1 while a channel is failing (a dead letter or too many failed attempts in a row).',
+      labelNames: ['channel'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const c of host.config().channels) this.set({ channel: c.id }, failing.has(c.id) ? 1 : 0);
+      },
+    });
+  }
+
+  isFailing(channelId: string): boolean {
+    return this.failing.has(channelId);
+  }
+
+  /** Called for every settled delivery attempt. */
+  onSettled(e: SettledAttempt): void {
+    this.attempts.inc({ channel: e.channelId });
+    if (e.outcome.ok || isGoneSubscription(this.host.config(), e)) {
+      this.consecutive.set(e.channelId, 0);
+      if (this.failing.has(e.channelId)) this.serially(() => this.recovered(e.channelId));
+      return;
+    }
+    this.failures.inc({ channel: e.channelId });
+    const n = (this.consecutive.get(e.channelId) ?? 0) + 1;
+    this.consecutive.set(e.channelId, n);
+    const dead = e.result.state === 'dead';
+    if ((dead || n >= this.host.config().paging.failing_after) && !this.failing.has(e.channelId)) {
+      this.failing.set(e.channelId, {});
+      const why = dead ? `a message failed for good (${e.outcome.error})` : `${n} attempts in a row failed (last: ${e.outcome.error})`;
+      this.serially(() => this.raise(e.channelId, why));
+    }
+  }
+
+  private serially(work: () => Promise<void>): void {
+    this.queue = this.queue.then(work).catch((err: unknown) => this.host.logger.warn({ err }, 'paging watch: could not open or resolve a failing channel incident'));
+  }
+
+  private async raise(channelId: string, why: string): Promise<void> {
+    const config = this.host.config();
+    const severity = config.paging.failing_severity ?? config.severities[0]?.id ?? 'P1';
+    const incident = await this.host.open(
+      { title: `Notification channel ${channelId} is failing`, severity, labels: { [FAILING_CHANNEL_LABEL]: channelId }, note: why },
+      SYSTEM,
+    );
+    const entry = this.failing.get(channelId);
+    if (entry) entry.incidentId = incident.id;
+  }
+
+  private async recovered(channelId: string): Promise<void> {
+    const entry = this.failing.get(channelId);
+    this.failing.delete(channelId);
+    if (entry?.incidentId) await this.host.resolve(entry.incidentId, SYSTEM, `channel ${channelId} delivers again`);
+  }
+
+  /** Waits for incidents being opened or resolved (tests, shutdown). */
+  settled(): Promise<void> {
+    return this.queue;
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * Paging watched. A channel whose receiver keeps failing is failing after `paging.failing_after`
+ * attempts in a row: /metrics shows it (with attempts, failures, outbox depth and open incidents),
+ * and its own incident arrives through another channel, never through it; it resolves when the
+ * channel delivers again. The dead-man's switch: a real `opsbook serve` pings a receiver, which
+ * flags "missed" after two silent intervals once the daemon is stopped.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startReceiver, type Receiver } from '../../src/notify/test-support.js';
+import { serveCli } from '../support/cli.js';
+import { startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
+
+const secret = () => `whsec_${randomBytes(24).toString('base64')}`;
+
+async function until<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const metric = (text: string, name: string): number | undefined => {
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  return line === undefined ? undefined : Number(line.slice(name.length + 1));
+};
+const titleOf = (body: string): string | undefined => (JSON.parse(body) as { data?: { incident?: { title?: string } } }).data?.incident?.title;
+
+describe('a failing channel', () => {
+  let server: DaemonApp;
+  let bad: Receiver;
+  let good: Receiver;
+  let badHealthy = false;
+
+  beforeAll(async () => {
+    bad = await startReceiver(() => ({ status: badHealthy ? 200 : 503 }));
+    good = await startReceiver();
+    server = await startDaemonApp('watched', {
+      'ops.yaml': `paging: { failing_after: 3 }
+channels:
+  - { id: bad, kind: webhook, url: "${bad.url}", secrets: ["${secret()}"], retry: { initial: 20ms, max_interval: 100ms, max_age: 1h } }
+  - { id: good, kind: webhook, url: "${good.url}", secrets: ["${secret()}"] }
+escalation_policies:
+  - id: default
+    steps: [{ targets: [{ channel: bad }], timeout: 15m }]
+`,
+    });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await bad?.close();
+    await good?.close();
+  });
+
+  const metrics = async () => (await server.app.inject({ method: 'GET', url: '/metrics' })).body;
+
+  it('is failing after 3 failures in /metrics, and its incident arrives through the other channel only', async () => {
+    const ops = server.daemon.operations!;
+    await ops.createIncident({ title: 'Checkout slow', severity: 'P2' }, { name: 'system:test', role: 'admin', via: 'system' });
+    await bad.waitFor(3, 30_000);
+    const failingIncident = await until('the failing channel incident', async () =>
+      (await ops.incidents.list({ limit: 10 })).find((i) => i.title === 'Notification channel bad is failing'),
+    );
+    expect(failingIncident.severity).toBe('P1');
+    await until('its page on the good channel', () => good.requests.some((r) => titleOf(r.body) === 'Notification channel bad is failing'));
+
+    const text = await metrics();
+    expect(metric(text, 'opsbook_channel_failing{channel="bad"}')).toBe(1);
+    expect(metric(text, 'opsbook_channel_failing{channel="good"}')).toBe(0);
+    expect(metric(text, 'opsbook_delivery_failures_total{channel="bad"}')).toBeGreaterThanOrEqual(3);
+    expect(metric(text, 'opsbook_delivery_attempts_total{channel="good"}')).toBeGreaterThanOrEqual(1);
+    expect(metric(text, 'opsbook_incidents_open{severity="P1"}')).toBe(1);
+    expect(metric(text, 'opsbook_incidents_open{severity="P2"}')).toBe(1);
+    expect(metric(text, 'opsbook_outbox_messages{state="pending"}')! + metric(text, 'opsbook_outbox_messages{state="delivering"}')!).toBeGreaterThanOrEqual(1);
+    expect(metric(text, 'opsbook_outbox_oldest_waiting_age_seconds')).toBeGreaterThan(0);
+    expect(metric(text, 'opsbook_outbox_dead_letters')).toBe(0);
+    // Never through the failing channel itself.
+    expect(bad.requests.map((r) => titleOf(r.body)).filter((t) => t !== 'Checkout slow')).toEqual([]);
+
+    badHealthy = true;
+    await until('the channel incident resolved once bad delivers again', async () => (await ops.incidents.get(failingIncident.id)).state === 'resolved');
+    expect(metric(await metrics(), 'opsbook_channel_failing{channel="bad"}')).toBe(0);
+  });
+});
+
+describe("the dead-man's switch", () => {
+  it('pings while opsbook runs; the receiver flags "missed" after 2 silent intervals once it is stopped', async () => {
+    const INTERVAL = 1000;
+    const pings: number[] = [];
+    let missedAt: number | undefined;
+    const receiver = await startReceiver(() => {
+      pings.push(Date.now());
+      return { status: 200 };
+    });
+    // The receiver's own watch: silence longer than two intervals after a first ping is "missed".
+    const watch = setInterval(() => {
+      const last = pings.at(-1);
+      if (last !== undefined && missedAt === undefined && Date.now() - last > 2 * INTERVAL) missedAt = Date.now();
+    }, 100);
+    const served = await serveCli('deadman', { 'ops.yaml': `paging:\n  deadman: { url: "${receiver.url}", interval: 1s }\n` });
+    try {
+      await until('3 pings', () => pings.length >= 3, 30_000);
+      expect(missedAt).toBeUndefined();
+      const body = JSON.parse(receiver.requests[0]!.body) as { status: string; seq: number };
+      expect(body).toMatchObject({ status: 'up', seq: 1 });
+    } finally {
+      await served.close();
+    }
+    const seenWhileUp = pings.length;
+    try {
+      await until('"missed"', () => missedAt !== undefined, 30_000);
+      expect(seenWhileUp).toBeGreaterThanOrEqual(3);
+      expect(missedAt! - pings.at(-1)!).toBeGreaterThan(2 * INTERVAL);
+    } finally {
+      clearInterval(watch);
+      await receiver.close();
+    }
+  });
+});
