@@ -10,12 +10,19 @@ export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
+/** The parameters no user chose (alert labels, earlier output), named before anything runs. */
+export function untrustedLine(plan: Plan): string | undefined {
+  const untrusted = (plan.parameters ?? []).filter((p) => p.untrusted);
+  if (untrusted.length === 0) return undefined;
+  return `untrusted: ${untrusted.map((p) => `${p.name}=${JSON.stringify(p.shown)} (${p.source})`).join(', ')} — chosen by no user; check them before running`;
+}
+
 /** A plan as text: every step, its effect and exactly what would run. */
 export function formatPlan(plan: Plan): string[] {
   const out = [`${plan.procedure} — ${plan.title}`, `service: ${plan.service ?? '(none)'}${plan.incidentId ? `, incident: ${plan.incidentId}` : ''}, timeout per command: ${plan.timeoutMs / 1000}s`];
   if (plan.parameters.length > 0) out.push(`parameters: ${plan.parameters.map((p) => `${p.name}=${p.shown} (${p.source}${p.untrusted ? ', untrusted' : ''})`).join(', ')}`);
-  const untrusted = plan.parameters.filter((p) => p.untrusted);
-  if (untrusted.length > 0) out.push(`untrusted: ${untrusted.map((p) => p.name).join(', ')} — chosen by no user (alert labels, earlier output); check them before running`);
+  const untrusted = untrustedLine(plan);
+  if (untrusted) out.push(untrusted);
   if (plan.missing.length > 0) out.push(`missing: ${plan.missing.join(', ')} (pass --param NAME=VALUE)`);
   for (const p of plan.problems) out.push(`problem: ${p}`);
   for (const r of plan.unknownRequired) out.push(`problem: required item "${r}" matches no manual step`);
@@ -111,6 +118,8 @@ export const registerRun: RegisterCommands = (program: Command, io) => {
         const interactive = io.tty && Boolean(process.stdin.isTTY);
         const { id, plan } = opts.execution ? { id: opts.execution, plan: (await client.get(opts.execution)).plan } : await client.start(reference, planOptions);
         io.out(`execution ${id}: ${plan.procedure} — ${plan.title}`);
+        const untrusted = untrustedLine(plan);
+        if (untrusted) io.out(untrusted);
         const controller = new AbortController();
         const onSigint = (): void => controller.abort();
         process.once('SIGINT', onSigint);
