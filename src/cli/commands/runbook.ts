@@ -48,11 +48,13 @@ function outline(rb: Runbook, io: CliIO): void {
   io.out(`  ${rb.procedures.length} procedures, ${rb.blocks.length} code blocks, ${rb.tables.length} tables, ${rb.checklists.length} checklists`);
   for (const p of rb.procedures) {
     io.out('');
-    io.out(`  ${p.id}  ${p.title}  (line ${p.line})`);
+    io.out(`  ${p.id}  ${p.title}  (line ${p.line})  run: opsbook run ${rb.file}#${p.id} [--step N]`);
+    // Numbered through the phases in document order, as `opsbook run --step N` counts them.
+    let number = 0;
     for (const ph of p.phases) {
       io.out(`    ${ph.kind}${ph.label ? ` — ${ph.label}` : ''}`);
       for (const s of ph.steps) {
-        io.out(`      - ${s.text || '(code)'}  :${s.line}`);
+        io.out(`      ${++number}. ${s.text || '(code)'}  :${s.line}`);
         for (const b of s.blocks) {
           io.out(`          ${BADGE[b.effect]} ${b.target} block :${b.line}${b.reasons[0] ? ` — ${b.reasons[0]}` : ''}`);
           for (const ph2 of b.placeholders) io.out(`              needs ${ph2}`);
