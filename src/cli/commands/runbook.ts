@@ -46,9 +46,11 @@ async function readAll(mod: RunbooksModule, paths: string[], io: CliIO): Promise
 function outline(rb: Runbook, io: CliIO): void {
   io.out(`${rb.file} — ${rb.title}`);
   io.out(`  ${rb.procedures.length} procedures, ${rb.blocks.length} code blocks, ${rb.tables.length} tables, ${rb.checklists.length} checklists`);
+  // The file as the config's `runbooks:` names it makes the reference: `opsbook run runbooks/x.md#ID`.
+  if (rb.procedures.length > 0) io.out(`  steps are numbered as \`opsbook run FILE#${rb.procedures[0]!.id} --step N\` takes them`);
   for (const p of rb.procedures) {
     io.out('');
-    io.out(`  ${p.id}  ${p.title}  (line ${p.line})  run: opsbook run ${rb.file}#${p.id} [--step N]`);
+    io.out(`  ${p.id}  ${p.title}  (line ${p.line})`);
     // Numbered through the phases in document order, as `opsbook run --step N` counts them.
     let number = 0;
     for (const ph of p.phases) {
