@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Daemon } from '../daemon/index.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { registerHealthRoutes } from './routes/health.js';
@@ -47,7 +47,7 @@ export function buildServer(daemon: Daemon): FastifyInstance {
   const app = Fastify({
     // The daemon's logger, so failed requests reach its log; per-request lines would drown it at probe rates.
     loggerInstance: daemon.logger as FastifyBaseLogger,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     // In-flight requests finish on close; idle keep-alive sockets are closed straight away.
     forceCloseConnections: 'idle',
     bodyLimit: 1024 * 1024,

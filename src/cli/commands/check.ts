@@ -19,14 +19,37 @@ async function load(flag: string | undefined, env: NodeJS.ProcessEnv): Promise<{
   return { config: loaded.config, path };
 }
 
-function describeTarget(c: CheckConfig): string {
-  const o = c as Record<string, unknown>;
-  if (typeof o.url === 'string') return o.url.replace(/\/\/[^/@]*@/, '//***@');
-  if (typeof o.host === 'string') return `${o.host}:${o.port ?? ''}`;
-  if (c.kind === 'dns') return `${o.type} ${o.name}`;
-  if (c.kind === 'command') return Array.isArray(o.command) ? o.command.join(' ') : String(o.command);
-  if (c.kind === 'file') return String(o.path);
-  return '';
+/** One row of `check list`, the same whether the config or a daemon answers. */
+interface CheckRow {
+  id: string;
+  kind: string;
+  interval_ms: number;
+  target: string;
+  conditions: string[];
+  warning: string[];
+  critical: string[];
+  /** A daemon's settled state; locally nothing runs the checks. */
+  state: string;
+}
+
+function printCheckTable(out: (l: string) => void, rows: CheckRow[]): void {
+  if (rows.length === 0) {
+    out('no checks configured');
+    return;
+  }
+  const table = [
+    ['ID', 'KIND', 'EVERY', 'TARGET', 'THRESHOLDS', 'STATE'],
+    ...rows.map((r) => [
+      r.id,
+      r.kind,
+      formatDuration(r.interval_ms),
+      r.target || '-',
+      [...r.warning.map((t) => `warning ${t}`), ...r.critical.map((t) => `critical ${t}`)].join('; ') || '-',
+      r.state,
+    ]),
+  ];
+  const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
+  for (const row of table) out(row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd());
 }
 
 function printResult(out: (l: string) => void, r: CheckResult): void {
@@ -55,19 +78,16 @@ export const registerCheck: RegisterCommands = (program, io) => {
     .action(async (opts: { config?: string; json?: boolean; server?: string; token?: string }) => {
       const remote = remoteFrom(opts, io.env);
       if (remote) {
-        // The daemon's view: what it runs, with each check's settled state now.
-        const { checks } = await callApi<{ checks: Array<{ id: string; kind: string; service?: string; interval_ms: number; status: string; level: string; last?: { at: number; latency_ms?: number; error?: string } }> }>(remote, 'GET', '/api/checks');
+        // The daemon's view: the same columns, with each check's settled state now.
+        type Summary = Omit<CheckRow, 'state'> & { status: string; level: string; last?: { at: number; latency_ms?: number; error?: string } };
+        const { checks } = await callApi<{ checks: Summary[] }>(remote, 'GET', '/api/checks');
         if (opts.json) io.out(JSON.stringify(checks, null, 2));
-        else if (checks.length === 0) io.out('no checks configured');
-        else {
-          const w = Math.max(...checks.map((c) => c.id.length));
-          for (const c of checks) io.out(`${c.id.padEnd(w)}  ${c.kind.padEnd(9)} every ${formatDuration(c.interval_ms).padEnd(5)} ${c.status}${c.level !== 'ok' ? ` (${c.level})` : ''}${c.last?.error ? `  ${c.last.error}` : ''}`);
-        }
+        else printCheckTable(io.out, checks.map((c) => ({ ...c, state: `${c.status}${c.level !== 'ok' ? ` (${c.level})` : ''}${c.last?.error ? `: ${c.last.error}` : ''}` })));
         process.exitCode = 0;
         return;
       }
       const { config } = await load(opts.config, io.env);
-      const { compileCheck, registerHeartbeat } = await import('../../checks/index.js');
+      const { checkThresholds, compileCheck, describeCheckTarget, registerHeartbeat } = await import('../../checks/index.js');
       const heartbeatUrls = new Map<string, string>();
       if (config.checks.some((c) => c.kind === 'heartbeat')) {
         const local = await openLocal(opts.config, io.env);
@@ -79,28 +99,17 @@ export const registerCheck: RegisterCommands = (program, io) => {
           await local.close();
         }
       }
-      const rows = config.checks.map((c) => {
-        const compiled = compileCheck(c as CheckConfig);
-        return {
-          id: c.id,
-          kind: c.kind,
-          target: heartbeatUrls.get(c.id) ?? describeTarget(c as CheckConfig),
-          interval: formatDuration(c.interval),
-          service: c.service ?? null,
-          conditions: compiled.conditions.map((p) => p.text),
-          warning: compiled.warning.map((p) => p.text),
-          critical: compiled.critical.map((p) => p.text),
-        };
-      });
+      const rows = config.checks.map((c) => ({
+        id: c.id,
+        kind: c.kind,
+        interval_ms: c.interval,
+        target: heartbeatUrls.get(c.id) ?? describeCheckTarget(c as CheckConfig),
+        service: c.service ?? null,
+        ...checkThresholds(c as CheckConfig),
+        state: 'not running here',
+      }));
       if (opts.json) io.out(JSON.stringify(rows, null, 2));
-      else if (rows.length === 0) io.out('no checks configured');
-      else {
-        const w = Math.max(...rows.map((r) => r.id.length));
-        for (const r of rows) {
-          const levels = [...r.warning.map((t) => `warning ${t}`), ...r.critical.map((t) => `critical ${t}`)].join('; ');
-          io.out(`${r.id.padEnd(w)}  ${r.kind.padEnd(9)} every ${r.interval.padEnd(5)} ${r.target}${levels ? `  [${levels}]` : ''}`);
-        }
-      }
+      else printCheckTable(io.out, rows);
       process.exitCode = 0;
     });
 

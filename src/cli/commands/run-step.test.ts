@@ -36,10 +36,10 @@ describe('runbook show and run --step', { timeout: 180_000 }, () => {
   });
   afterAll(async () => rm(dir, { recursive: true, force: true }));
 
-  it('show prints the step numbers run --step takes, and the reference to run', async () => {
+  it('show prints the step numbers run --step takes, and says so', async () => {
     const show = await runCli(['runbook', 'show', 'runbooks/checks.md'], { cwd: dir, env });
     expect(show.code, show.stderr).toBe(0);
-    expect(show.stdout).toContain('runbooks/checks.md#RB-1');
+    expect(show.stdout).toContain('opsbook run FILE#RB-1 --step N');
     expect(show.stdout).toMatch(/^\s+1\. Look at the disk/m);
     expect(show.stdout).toMatch(/^\s+2\. Look at the load/m);
     expect(show.stdout).toMatch(/^\s+3\. \(code\)/m);

@@ -124,6 +124,8 @@ export const registerRun: RegisterCommands = (program: Command, io) => {
         const onSigint = (): void => controller.abort();
         process.once('SIGINT', onSigint);
         let stopped = false;
+        /** With --step: whether every step run did all it was asked (a refusal or a step left to tick is not). */
+        let allDone = true;
         try {
           for (const step of plan.steps) {
             if (only !== undefined && step.number !== only) continue;
@@ -132,7 +134,10 @@ export const registerRun: RegisterCommands = (program: Command, io) => {
             for (const line of formatStep(step)) io.out(line);
             if (step.manual) {
               if (interactive && /^y(es)?$/i.test(await ask(`   done? tick it [y/N] `))) await client.tick(id, step.number);
-              else io.out(`   manual step: tick it with opsbook execution tick ${id} ${step.number}`);
+              else {
+                io.out(`   manual step: tick it with opsbook execution tick ${id} ${step.number}`);
+                allDone = false;
+              }
               continue;
             }
             let confirm: string | undefined = opts.confirm;
@@ -152,6 +157,7 @@ export const registerRun: RegisterCommands = (program: Command, io) => {
               signal: controller.signal,
             });
             for (const e of result.entries) for (const line of formatEntry(e)) io.out(line);
+            if (result.status !== 'ok') allDone = false;
             if (result.status === 'failed' || result.status === 'timeout' || result.status === 'cancelled') {
               stopped = true;
               break;
@@ -174,6 +180,12 @@ export const registerRun: RegisterCommands = (program: Command, io) => {
         }
         const done = await client.finish(id);
         io.out('');
+        if (only !== undefined) {
+          // One step was asked for: its result is the answer; the execution as a whole stays incomplete.
+          io.out(`step ${opts.step} ${allDone ? 'completed' : 'did not complete'}; execution ${id} ${done.outcome.state} (only step ${opts.step} was run)`);
+          process.exitCode = allDone ? 0 : 1;
+          return;
+        }
         io.out(`execution ${id} ${done.outcome.state}${done.outcome.reasons.length ? `:\n  ${done.outcome.reasons.join('\n  ')}` : ''}`);
         process.exitCode = done.outcome.state === 'passed' ? 0 : 1;
       } finally {

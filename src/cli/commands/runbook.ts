@@ -46,13 +46,17 @@ async function readAll(mod: RunbooksModule, paths: string[], io: CliIO): Promise
 function outline(rb: Runbook, io: CliIO): void {
   io.out(`${rb.file} — ${rb.title}`);
   io.out(`  ${rb.procedures.length} procedures, ${rb.blocks.length} code blocks, ${rb.tables.length} tables, ${rb.checklists.length} checklists`);
+  // The file as the config's `runbooks:` names it makes the reference: `opsbook run runbooks/x.md#ID`.
+  if (rb.procedures.length > 0) io.out(`  steps are numbered as \`opsbook run FILE#${rb.procedures[0]!.id} --step N\` takes them`);
   for (const p of rb.procedures) {
     io.out('');
     io.out(`  ${p.id}  ${p.title}  (line ${p.line})`);
+    // Numbered through the phases in document order, as `opsbook run --step N` counts them.
+    let number = 0;
     for (const ph of p.phases) {
       io.out(`    ${ph.kind}${ph.label ? ` — ${ph.label}` : ''}`);
       for (const s of ph.steps) {
-        io.out(`      - ${s.text || '(code)'}  :${s.line}`);
+        io.out(`      ${++number}. ${s.text || '(code)'}  :${s.line}`);
         for (const b of s.blocks) {
           io.out(`          ${BADGE[b.effect]} ${b.target} block :${b.line}${b.reasons[0] ? ` — ${b.reasons[0]}` : ''}`);
           for (const ph2 of b.placeholders) io.out(`              needs ${ph2}`);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Daemon } from '../../daemon/index.js';
-import { compileCheck, heartbeatReader, recordHeartbeat, runCheckOnce, windowStats } from '../../checks/index.js';
+import { checkThresholds, compileCheck, describeCheckTarget, heartbeatReader, recordHeartbeat, runCheckOnce, windowStats } from '../../checks/index.js';
 import type { CheckConfig } from '../../config/schema/checks.js';
 import { OpsbookError } from '../../lib/errors/index.js';
 import { route, type RouteTable } from '../routes.js';
@@ -15,6 +15,10 @@ const checkSummary = z.object({
   kind: z.string(),
   service: z.string().optional(),
   interval_ms: z.number(),
+  target: z.string().describe('What it probes (credentials masked)'),
+  conditions: z.array(z.string()),
+  warning: z.array(z.string()),
+  critical: z.array(z.string()),
   status: z.enum(['up', 'down', 'unknown']),
   level,
   last: z.object({ at: z.number(), status, level, latency_ms: z.number(), value: z.number().optional(), error: z.string().optional() }).optional(),
@@ -55,6 +59,8 @@ export function checkRoutes(daemon: Daemon): RouteTable {
       kind: c.kind,
       service: c.service,
       interval_ms: c.interval,
+      target: describeCheckTarget(c as CheckConfig),
+      ...checkThresholds(c as CheckConfig),
       status: state?.probe.status ?? 'unknown',
       level: state?.probe.level ?? 'ok',
       last: state

@@ -1,0 +1,19 @@
+import type { CheckConfig } from '../config/schema/checks.js';
+import { compileCheck } from './compile.js';
+
+/** What a check probes, as one line (credentials in URLs masked): the TARGET of `check list`. */
+export function describeCheckTarget(c: CheckConfig): string {
+  const o = c as Record<string, unknown>;
+  if (typeof o.url === 'string') return o.url.replace(/\/\/[^/@]*@/, '//***@');
+  if (typeof o.host === 'string') return `${o.host}:${o.port ?? ''}`;
+  if (c.kind === 'dns') return `${o.type} ${o.name}`;
+  if (c.kind === 'command') return Array.isArray(o.command) ? o.command.join(' ') : String(o.command);
+  if (c.kind === 'file') return String(o.path);
+  return '';
+}
+
+/** A check's condition lists as written: what must hold, and what raises warning or critical. */
+export function checkThresholds(c: CheckConfig): { conditions: string[]; warning: string[]; critical: string[] } {
+  const compiled = compileCheck(c);
+  return { conditions: compiled.conditions.map((p) => p.text), warning: compiled.warning.map((p) => p.text), critical: compiled.critical.map((p) => p.text) };
+}

@@ -1,0 +1,50 @@
+/**
+ * `opsbook check list` shows the same columns locally and through `--server`: id, kind, interval,
+ * target and thresholds from the config, then the state — which only a running daemon knows.
+ */
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { runCli, serveCli } from '../support/cli.js';
+
+const CONFIG = `users:
+  - { name: adm, role: admin }
+checks:
+  - id: api-port
+    kind: tcp
+    host: 127.0.0.1
+    port: 9
+    interval: 1h
+  - id: api-health
+    kind: http
+    url: http://127.0.0.1:9/health
+    interval: 30m
+    conditions: ["[STATUS] == 200"]
+    warning: ["[RESPONSE_TIME] > 500"]
+`;
+
+function columns(out: string): string[][] {
+  return out.trim().split('\n').map((line) => line.split(/\s{2,}/).map((c) => c.trim()));
+}
+
+describe('opsbook check list', { timeout: 120_000 }, () => {
+  it('prints the same columns locally and through --server', async () => {
+    const s = await serveCli('check-list', { 'ops.yaml': CONFIG });
+    onTestFinished(() => s.close());
+    const local = await runCli(['check', 'list', '--config', s.config]);
+    expect(local.code, local.stderr).toBe(0);
+    const token = await runCli(['token', 'create', '--user', 'adm', '--as', 'adm', '--config', s.config]);
+    const secret = token.stdout.trim();
+    expect(secret, token.stderr).toMatch(/^opsb_/);
+    const remote = await runCli(['check', 'list', '--server', s.url, '--token', secret!]);
+    expect(remote.code, remote.stderr).toBe(0);
+    const l = columns(local.stdout);
+    const r = columns(remote.stdout);
+    expect(l[0]).toEqual(['ID', 'KIND', 'EVERY', 'TARGET', 'THRESHOLDS', 'STATE']);
+    expect(r[0]).toEqual(l[0]);
+    // Everything but the state is the config's, the same both ways.
+    expect(r.map((row) => row.slice(0, 5))).toEqual(l.map((row) => row.slice(0, 5)));
+    expect(l[1]!.slice(0, 4)).toEqual(['api-port', 'tcp', '1h', '127.0.0.1:9']);
+    expect(l[2]![4]).toContain('warning [RESPONSE_TIME] > 500');
+    expect(l[1]![5]).toBe('not running here');
+    expect(['up', 'down', 'unknown']).toContain(r[1]![5]!.split(' ')[0]);
+  });
+});
