@@ -4,7 +4,8 @@ import { formatDuration } from '../lib/duration.js';
 import { OpsbookError } from '../lib/errors/index.js';
 import { newId } from '../lib/ids.js';
 import {
-  appendAudit,
+  appendAuditIn,
+  auditCommitted,
   findIncident,
   findIncidentAlert,
   findLatestIncidentByDedupKey,
@@ -403,18 +404,26 @@ export class IncidentService extends IncidentCore {
 
   /** Creates a runtime silence; it holds back notifications of incidents that open while it lasts. */
   async createSilence(input: SilenceInput, actor: Actor): Promise<Silence> {
-    const silence = await this.silences.create(input, actor);
-    await appendAudit(this.store.db, this.store.dialect, {
-      at: this.clock.now(), actor: actor.name, action: 'silence.create', subject: `silence:${silence.id}`,
-      details: { matchers: silence.matchers, startsAt: silence.startsAt, endsAt: silence.endsAt, comment: silence.comment },
+    // The silence and its audit entry commit together.
+    const { silence, entry } = await this.store.db.transaction().execute(async (trx) => {
+      const created = await this.silences.create(input, actor, trx);
+      const audited = await appendAuditIn(trx, this.store.dialect, {
+        at: this.clock.now(), actor: actor.name, action: 'silence.create', subject: `silence:${created.id}`,
+        details: { matchers: created.matchers, startsAt: created.startsAt, endsAt: created.endsAt, comment: created.comment },
+      });
+      return { silence: created, entry: audited };
     });
+    auditCommitted(this.store.db, entry);
     return silence;
   }
 
   /** Ends a runtime silence now and runs the end of it for the incidents it held (see releaseHeld). */
   async expireSilence(id: string, actor: Actor): Promise<IncidentEffect[]> {
-    await this.silences.expire(id);
-    await appendAudit(this.store.db, this.store.dialect, { at: this.clock.now(), actor: actor.name, action: 'silence.expire', subject: `silence:${id}`, details: {} });
+    const entry = await this.store.db.transaction().execute(async (trx) => {
+      await this.silences.expire(id, trx);
+      return appendAuditIn(trx, this.store.dialect, { at: this.clock.now(), actor: actor.name, action: 'silence.expire', subject: `silence:${id}`, details: {} });
+    });
+    auditCommitted(this.store.db, entry);
     return this.releaseHeld();
   }
 

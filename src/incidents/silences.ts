@@ -37,7 +37,8 @@ export class SilenceBook {
     return [...this.configured.filter((s) => s.endsAt > at), ...runtime];
   }
 
-  async create(input: SilenceInput, actor: Actor): Promise<Silence> {
+  /** Stores a runtime silence through `db` (a caller's transaction, so its audit entry commits with it). */
+  async create(input: SilenceInput, actor: Actor, db: Kysely<Database> = this.store.db): Promise<Silence> {
     const now = this.clock.now();
     validate(input, now);
     const silence: Silence = {
@@ -50,7 +51,7 @@ export class SilenceBook {
       onEnd: input.onEnd ?? 'notify_if_firing',
       origin: 'runtime',
     };
-    await insertSilence(this.store.db, {
+    await insertSilence(db, {
       id: silence.id,
       // The column keeps what the matchers need to be re-read: the matchers and what to do at the end.
       matchers: JSON.stringify({ matchers: silence.matchers, onEnd: silence.onEnd }),
@@ -64,10 +65,10 @@ export class SilenceBook {
     return silence;
   }
 
-  async expire(id: string): Promise<void> {
-    const ok = await expireSilence(this.store.db, id, this.clock.now());
+  async expire(id: string, db: Kysely<Database> = this.store.db): Promise<void> {
+    const ok = await expireSilence(db, id, this.clock.now());
     if (!ok) {
-      const exists = await findSilence(this.store.db, id);
+      const exists = await findSilence(db, id);
       throw new OpsbookError('OPSBOOK_E_SILENCE_UNKNOWN', exists ? `silence ${id} has already ended` : `no silence with id ${id}`, { details: { id } });
     }
   }

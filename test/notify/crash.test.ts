@@ -5,7 +5,7 @@
  * message was delivered (answered 200) at least once, none was lost, every request carried a valid
  * Standard Webhooks signature, and duplicates share their webhook-id and bytes.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,29 +16,14 @@ import { enqueueNotification } from '../../src/notify/index.js';
 import { startReceiver, testSecret } from '../../src/notify/test-support.js';
 import { countOutbox, listOutbox, openStore } from '../../src/store/index.js';
 import { IncidentService } from '../../src/incidents/index.js';
-import { REPO_ROOT, startCli, waitForExit } from '../support/cli.js';
+import { startCli, waitForExit } from '../support/cli.js';
+import { exited, sleep, startChild } from '../support/crash.js';
 import { freePort, waitForHttp } from '../support/net.js';
 
 const TOTAL = 1000;
 const secret = testSecret(42);
 
-function startChild(file: string, configPath: string): Promise<ChildProcess> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'test/notify/outbox-worker-child.ts'), file, configPath], {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    child.stdout!.on('data', (c: Buffer) => {
-      if (c.toString().includes('ready')) resolve(child);
-    });
-    child.on('error', reject);
-    child.on('exit', (code, signal) => reject(new Error(`worker exited before ready (${code ?? signal})`)));
-  });
-}
-
-const exited = (child: ChildProcess): Promise<void> =>
-  child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', () => resolve()));
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const startWorker = (file: string, configPath: string): Promise<ChildProcess> => startChild('test/notify/outbox-worker-child.ts', [file, configPath]);
 
 describe('outbox under kill -9', () => {
   it('delivers every one of 1,000 notifications at least once across random crashes, duplicates under one webhook-id', async () => {
@@ -79,7 +64,7 @@ describe('outbox under kill -9', () => {
 
       const kills = 5 + Math.floor(Math.random() * 4);
       for (let k = 0; k < kills; k++) {
-        child = await startChild(file, configPath);
+        child = await startWorker(file, configPath);
         await sleep(150 + Math.random() * 750);
         expect(child.exitCode).toBeNull(); // still running when killed
         child.kill('SIGKILL');
@@ -87,7 +72,7 @@ describe('outbox under kill -9', () => {
       }
       await enqueueing;
 
-      child = await startChild(file, configPath);
+      child = await startWorker(file, configPath);
       for (let i = 0; i < 1200; i++) {
         const c = await countOutbox(store.db);
         if (c.delivered === TOTAL || child.exitCode !== null) break;

@@ -3,7 +3,6 @@
  * every write the writer saw committed is there with its hash chain intact, and migrations are
  * idempotent on the reopened store.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,36 +10,15 @@ import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/index.js';
 import { listAudit, verifyAuditChain } from '../../src/store/repos/audit.js';
-import { REPO_ROOT } from '../support/cli.js';
+import { kill9, sleep, startChild } from '../support/crash.js';
 
-function burstThenKill(file: string, killAfterMs: number): Promise<number[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'test/store/audit-writer.ts'), file], {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let buffer = '';
-    const committed: number[] = [];
-    let armed = false;
-    child.stdout.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      const lines = buffer.split('\n');
-      buffer = lines.pop()!;
-      for (const line of lines) {
-        if (line === 'ready') {
-          if (!armed) {
-            armed = true;
-            setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-          }
-        } else if (line) committed.push(Number(line));
-      }
-    });
-    child.on('error', reject);
-    child.on('exit', (_code, signal) => {
-      if (signal !== 'SIGKILL') reject(new Error(`writer ended by itself (${signal}); raise the loop bound`));
-      else resolve(committed);
-    });
-  });
+/** Runs the audit writer until `killAfterMs` after it is ready, then SIGKILL; answers the seqs it saw committed. */
+async function burstThenKill(file: string, killAfterMs: number): Promise<number[]> {
+  const committed: number[] = [];
+  const child = await startChild('test/store/audit-writer.ts', [file], (line) => committed.push(Number(line)));
+  await sleep(killAfterMs);
+  if (!(await kill9(child))) throw new Error('writer ended by itself; raise the loop bound');
+  return committed;
 }
 
 describe('SQLite store under kill -9', () => {

@@ -1,0 +1,25 @@
+import type { TortureCase } from './case.js';
+import { deliveriesCase } from './deliveries.js';
+import { heavyWritesCase } from './heavy-writes.js';
+import { injectionCase } from './injection.js';
+import { bodiesCase, configCase, regexCase, runbooksCase } from './inputs.js';
+
+/** Every case of `npm run torture`, in the order they run; `missing` names the ones not written yet. */
+export function tortureCases(): { cases: TortureCase[]; missing: string[] } {
+  const cases = [
+    deliveriesCase('sqlite'),
+    deliveriesCase('postgres'),
+    heavyWritesCase('sqlite'),
+    heavyWritesCase('postgres'),
+    bodiesCase,
+    configCase,
+    runbooksCase,
+    regexCase,
+    ...(injectionCase ? [injectionCase] : []),
+  ];
+  const missing = [
+    ...(injectionCase ? [] : ['injection corpus over API, CLI and alert labels (test/torture/injection.ts)']),
+    'kill -9 mid-escalation and bursts of 50 concurrent incidents',
+  ];
+  return { cases, missing };
+}
