@@ -37,7 +37,7 @@ export function slug(text: string): string {
     .replace(/^-+|-+$/g, '');
 }
 
-/** `nxentra` → `NXENTRA`, `sign-x` → `SIGN_X`: the part of a variable name that says whose it is. */
+/** `billing` → `BILLING`, `order-api` → `ORDER_API`: the part of a variable name that says whose it is. */
 export function envPart(text: string): string {
   return slug(text).replace(/-/g, '_').toUpperCase();
 }
