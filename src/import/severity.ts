@@ -24,7 +24,7 @@ export interface Chosen {
   source?: Source;
 }
 
-function significant(subject: string): string[] {
+export function significant(subject: string): string[] {
   return [...new Set(subject.toLowerCase().split(/[^a-z]+/).filter((w) => w.length >= 3 && !VAGUE.has(w)))];
 }
 

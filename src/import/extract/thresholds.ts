@@ -4,6 +4,7 @@ import type { Item } from '../model.js';
 import { condition, parseThreshold, type Threshold } from '../threshold.js';
 import { words, type Linker } from '../link.js';
 import { chooseSeverity, DEFAULT_LADDER } from '../severity.js';
+import { inUnit, unitNamed } from '../units.js';
 
 type Level = 'warning' | 'critical';
 
@@ -133,11 +134,19 @@ export function extractThresholds(ctx: FileContext, linker: Linker, queues: Queu
       checks.set(key, check);
     }
     const { item } = check;
+    const unit = f.th.unit === 'duration' ? unitNamed(ctx, f.th.subject, f.line, f.procedure) : undefined;
+    const th = unit ? inUnit(f.th, unit) : f.th;
+    const unitNote = unit ? `compared in ${unit.unit}: the runbook reads ${unit.name} (line ${unit.line})` : undefined;
+    if (unitNote && !item.notes.includes(unitNote)) {
+      const seconds = item.notes.findIndex((n) => n.startsWith('durations compare in seconds'));
+      if (seconds >= 0 && unit?.unit !== 'seconds') item.notes.splice(seconds, 1);
+      item.notes.push(unitNote);
+    }
     if (!item.sources.some((s) => s.line === f.line)) item.sources.push(ctx.src(f.line));
     // A level fires on the first result; a threshold that must hold a while is a rule with for: only.
     if ((f.mode === 'warning' || f.mode === 'critical' || f.mode === 'expected') && f.th.for === undefined) {
       const level: Level = f.mode === 'expected' ? 'warning' : f.mode;
-      const cond = condition(check.placeholder, f.th, { negate: f.mode === 'expected', domain: check.domain });
+      const cond = condition(check.placeholder, th, { negate: f.mode === 'expected', domain: check.domain });
       const list = ((item.body[level] as string[] | undefined) ?? []);
       if (!list.includes(cond)) item.body[level] = [...list, cond];
       item.notes.push(`${level}: "${f.said}" (line ${f.line})${f.mode === 'expected' ? ' is the healthy value; outside it is a warning' : ''}`);
@@ -147,7 +156,7 @@ export function extractThresholds(ctx: FileContext, linker: Linker, queues: Queu
     if (!wantsRule) continue;
     const terms = [f.th.subject, ...(f.alert ? [f.alert] : [])];
     const runbook = f.procedure ? ctx.reference(f.procedure) : linker.find(terms, ctx);
-    const ruleCondition = condition('value', f.th, { domain: check.domain }).replace(/\[LENGTH\]/g, 'value');
+    const ruleCondition = condition('value', th, { domain: check.domain }).replace(/\[LENGTH\]/g, 'value');
     const same = ctx.state.items.find((i) => i.section === 'rules' && i.body.check === item.id && i.body.condition === ruleCondition && i.body.for === f.th.for);
     if (same) {
       // The same alert said twice (a table and a procedure's symptoms): one rule, both lines.
