@@ -12,7 +12,7 @@ const SUFFIX: [RegExp, number, string][] = [
 const IDENTIFIER = /\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b/g;
 
 export interface NamedUnit {
-  /** The identifier the runbook reads ("avg_latency_ms"). */
+  /** The identifier the runbook reads ("queue_wait_ms"). */
   name: string;
   line: number;
   /** Seconds per unit of the value it holds. */
@@ -36,8 +36,8 @@ function scan(lineText: (line: number) => string, subject: string, from: number,
 }
 
 /**
- * The unit the runbook reads a duration in, from the name of what it reads: `avg_latency_ms` holds
- * milliseconds, `request_duration_seconds` seconds. Looked for in the subject itself, then in the
+ * The unit the runbook reads a duration in, from the name of what it reads: `queue_wait_ms` holds
+ * milliseconds, `job_runtime_seconds` seconds. Looked for in the subject itself, then in the
  * procedure the threshold belongs to, then anywhere in the runbook; undefined when nothing says.
  */
 export function unitNamed(ctx: FileContext, subject: string, line: number, procedure?: Procedure): NamedUnit | undefined {
