@@ -1,4 +1,5 @@
 import type { Phase, Procedure, Runbook, Table } from '../runbooks/index.js';
+import type { LadderRow } from './severity.js';
 import { readListItems, type ListItem } from './list-items.js';
 import { at, type Finding, type Item, type Section, type Source, type Todo, type VerbatimRule } from './model.js';
 
@@ -13,6 +14,8 @@ export class ProposalState {
   readonly aliases = new Map<string, string>();
   /** The severity ids on the proposed ladder, once a table gave one. */
   ladder: string[] | undefined;
+  /** The rows of the runbook's severity table, to match alerts against their descriptions. */
+  readonly ladderRows: LadderRow[] = [];
 
   uniqueId(section: Section, base: string): string {
     const used = this.ids.get(section) ?? new Set<string>();
@@ -37,7 +40,7 @@ export function slug(text: string): string {
     .replace(/^-+|-+$/g, '');
 }
 
-/** `nxentra` → `NXENTRA`, `sign-x` → `SIGN_X`: the part of a variable name that says whose it is. */
+/** `billing` → `BILLING`, `order-api` → `ORDER_API`: the part of a variable name that says whose it is. */
 export function envPart(text: string): string {
   return slug(text).replace(/-/g, '_').toUpperCase();
 }

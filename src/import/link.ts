@@ -1,7 +1,7 @@
 import type { Procedure } from '../runbooks/index.js';
 import type { FileContext } from './context.js';
 
-/** `HighReplicationLag` → `high replication lag`; `nxentra_projection_lag` stays as it is. */
+/** `HighDiskUsage` → `high disk usage`; `orders_pending_total` stays as it is. */
 export function words(term: string): string {
   return term
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
@@ -29,8 +29,8 @@ function symptomText(p: Procedure): string {
 
 /**
  * Finds the procedure a check or rule belongs to: the one whose symptoms name its metric, alert or
- * key phrase; failing that, one whose title is the alert's name in words ("HighErrorRate" → "High
- * Error Rate"). No match, no link: a wrong runbook in front of a responder is worse than none.
+ * key phrase; failing that, one whose title is the alert's name in words ("HighDiskUsage" → "High
+ * Disk Usage"). No match, no link: a wrong runbook in front of a responder is worse than none.
  */
 export class Linker {
   constructor(private readonly files: FileContext[]) {}

@@ -13,6 +13,7 @@ import { extractThresholds } from './extract/thresholds.js';
 import { extractTls } from './extract/tls.js';
 import { Linker } from './link.js';
 import type { Proposal } from './model.js';
+import { addLevelRules } from './severity.js';
 
 export interface ImportInput {
   /** The file's text. */
@@ -64,6 +65,16 @@ export function propose(inputs: ImportInput[]): Proposal {
     extractEscalation(ctx);
     extractSlos(ctx);
   }
+  addLevelRules(
+    state,
+    (item, base) => {
+      const id = state.uniqueId(item.section, base);
+      const full = { ...item, id, body: { id, ...item.body } };
+      state.items.push(full);
+      return full;
+    },
+    (text, check) => state.findings.push({ what: 'rule', text, source: check.sources[0]! }),
+  );
   for (const item of state.items) {
     if (typeof item.body.runbook !== 'string' || item.section !== 'checks') continue;
     const text = `${item.id} → ${item.body.runbook}`;

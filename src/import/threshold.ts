@@ -7,7 +7,7 @@ export type Op = '>' | '>=' | '<' | '<=';
 export type Unit = 'percent' | 'duration' | 'count';
 
 export interface Threshold {
-  /** What is measured, as the runbook names it ("Email queue", "`nxentra_projection_lag`"); may be empty. */
+  /** What is measured, as the runbook names it ("Email queue", "`orders_pending_total`"); may be empty. */
   subject: string;
   op: Op;
   value: number;

@@ -43,4 +43,16 @@ describe('opsbook import', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('no/such/runbook.md: error: cannot read runbook: no such file (OPSBOOK_E_RUNBOOK_READ)');
   });
+
+  it('--compare DIR prints the share of the example’s items found with correct numbers, per kind', async () => {
+    const r = await opsbook('import', '--compare', 'examples/novapulse');
+    expect(r.code).toBe(0);
+    const m = /^novapulse: (\d+)\/(\d+) items found with correct numbers \((\d+)%\)$/m.exec(r.stdout);
+    expect(m, r.stdout).not.toBeNull();
+    expect(Number(m![1])).toBeLessThanOrEqual(Number(m![2]));
+    expect(r.stdout).toMatch(/^ {2}checks: \d+\/\d+$/m);
+    const none = await opsbook('import', '--compare', 'no/such/example');
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain('no/such/example/ops.yaml: error: cannot read the example config: no such file');
+  });
 });

@@ -1,12 +1,22 @@
-import type { RegisterCommands } from '../context.js';
+import type { CliIO, RegisterCommands } from '../context.js';
 
 export const registerImport: RegisterCommands = (program, io) => {
   program
-    .command('import <files...>')
+    .command('import [files...]')
     .description('Propose an ops config from runbooks (and Prometheus rule files): every item with its source line, unknowns as ${TODO_…}. Local by nature: it reads files and writes a proposal.')
     .option('-o, --out <dir>', 'write DIR/ops.yaml (and DIR/prometheus/rules.yaml for rules kept verbatim) instead of printing')
     .option('--json', 'print the proposal as JSON (items, sources, findings, TODO variables)')
-    .action(async (files: string[], opts: { out?: string; json?: boolean }) => {
+    .option('--compare <dir>', "import DIR/ops.yaml's runbooks and print how many of its items import finds with correct numbers")
+    .action(async (files: string[], opts: { out?: string; json?: boolean; compare?: string }) => {
+      if (opts.compare) {
+        process.exitCode = await compareExample(opts.compare, io);
+        return;
+      }
+      if (files.length === 0) {
+        io.err('error: import needs runbook files, or --compare DIR (OPSBOOK_E_USAGE)');
+        process.exitCode = 2;
+        return;
+      }
       const path = await import('node:path');
       const { mkdir, readFile, writeFile } = await import('node:fs/promises');
       const { emit, propose } = await import('../../import/index.js');
@@ -50,3 +60,32 @@ export const registerImport: RegisterCommands = (program, io) => {
       if (proposal.todos.length > 0) io.err(`${proposal.todos.length} TODO variables to set (listed at the top of ops.yaml), then: opsbook validate ${path.join(opts.out!, 'ops.yaml')}`);
     });
 };
+
+/** `opsbook import --compare DIR`: the match figure of DIR/ops.yaml against what import proposes from its runbooks. */
+async function compareExample(dir: string, io: CliIO): Promise<number> {
+  const path = await import('node:path');
+  const { readFile, readdir } = await import('node:fs/promises');
+  const { parse } = await import('yaml');
+  const { propose, compare, formatComparison } = await import('../../import/index.js');
+  const configFile = path.join(dir, 'ops.yaml');
+  let example: Record<string, unknown>;
+  try {
+    example = (parse(await readFile(configFile, 'utf8')) ?? {}) as Record<string, unknown>;
+  } catch (e) {
+    io.err(`${configFile}: error: cannot read the example config: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message} (OPSBOOK_E_CONFIG_READ)`);
+    return 1;
+  }
+  const inputs = [];
+  for (const ref of Array.isArray(example.runbooks) ? example.runbooks.map(String) : []) {
+    const names = ref.includes('*') ? (await readdir(path.join(dir, path.dirname(ref)))).filter((n) => new RegExp(`^${path.basename(ref).replace(/[.]/g, '\\.').replace(/\*/g, '.*')}$`).test(n)).sort().map((n) => `${path.dirname(ref)}/${n}`) : [ref];
+    for (const name of names) inputs.push({ text: await readFile(path.join(dir, name), 'utf8'), ref: name });
+  }
+  if (inputs.length === 0) {
+    io.err(`${configFile}: error: runbooks: lists no runbook to import (OPSBOOK_E_CONFIG_INVALID)`);
+    return 1;
+  }
+  const result = compare(propose(inputs), example);
+  io.out(formatComparison(path.basename(path.resolve(dir)), result));
+  for (const m of result.missing) io.out(`  not found: ${m}`);
+  return 0;
+}

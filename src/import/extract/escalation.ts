@@ -4,12 +4,17 @@ import { responseOf } from './severities.js';
 
 interface Level {
   who: string;
+  /** How the runbook reaches them ("PagerDuty", "Slack #leads", "Phone"), when it names a channel, not a person. */
+  via?: string;
   label: string;
   line: number;
   /** How long this level has to answer before the next is paged, when the runbook says. */
   timeout?: string;
   said: string;
 }
+
+/** A way to reach someone (a paging service, a chat channel, a phone), not someone. */
+const CHANNEL = /^\W*(pager\s*duty|ops\s*genie|victor\s*ops|pager|phone|telephone|call|sms|text|e-?mail|mail|slack|teams|discord|chat|irc|webhook)\b|^\s*#[\w-]+\s*$|^\s*[\w.+-]+@[\w.-]+\s*$|^\s*\+?[\d\s()-]{7,}$/i;
 
 function minutes(d: string): number {
   const n = Number(d.slice(0, -1));
@@ -36,7 +41,9 @@ function fromTables(ctx: FileContext): Level[][] {
           const prev = elapsedOf(r.escalation) ?? '0m';
           if (next && minutes(next) > minutes(prev)) timeout = `${minutes(next) - minutes(prev)}m`;
         }
-        return { who: r.contact || r.level || `level ${i + 1}`, label: r.level ?? `level ${i + 1}`, line, ...(timeout ? { timeout } : {}), said: Object.values(r).join(' | ') };
+        const via = r.contact && CHANNEL.test(r.contact) ? r.contact : undefined;
+        const who = (via ? r.level : r.contact) || r.level || `level ${i + 1}`;
+        return { who, label: r.level ?? `level ${i + 1}`, line, ...(via ? { via } : {}), ...(timeout ? { timeout } : {}), said: Object.values(r).join(' | ') };
       });
     });
 }
@@ -70,9 +77,11 @@ export function extractEscalation(ctx: FileContext): void {
       const role = /[[\]<>]/.test(l.who) || !/[a-z]/i.test(l.who) ? l.label : l.who;
       const user = ctx.state.uniqueId('users', `${ctx.service}-${role}`);
       const email = ctx.todo(`${user.slice(ctx.service.length + 1)}_email`, `email address of whoever is "${l.who}" (${l.label})`);
-      ctx.add({ section: 'users', id: user, body: { name: user, email, role: 'responder' }, sources: [ctx.src(l.line)], notes: [`"${l.who}": a role the runbook names; rename it to the person, or page a schedule instead`] });
+      const notes = [`"${l.who}": a role the runbook names; rename it to the person, or page a schedule instead`];
+      if (l.via) notes.push(`the runbook reaches them by ${l.via} (line ${l.line}): add it as a contact or a channel`);
+      ctx.add({ section: 'users', id: user, body: { name: user, email, role: 'responder' }, sources: [ctx.src(l.line)], notes });
       const timeout = l.timeout ?? ctx.todo(`${policyId.slice(ctx.service.length + 1)}_${envPart(l.label)}_timeout`, `how long "${l.who}" has to acknowledge before the next step (e.g. 15m)`);
-      ctx.found('escalation', `step ${i + 1}: ${l.who} (user ${user}) — timeout ${l.timeout ?? 'TODO'}`, l.line);
+      ctx.found('escalation', `step ${i + 1}: ${l.who}${l.via ? ` via ${l.via}` : ''} (user ${user}) — timeout ${l.timeout ?? 'TODO'}`, l.line);
       return { targets: [{ user }], timeout };
     });
     const notes = levels.map((l, i) => `step ${i + 1}: "${l.said}" (line ${l.line})${l.timeout ? '' : ' — no response time given'}`);

@@ -3,6 +3,7 @@ import { isMap, isSeq, LineCounter, parseDocument, type YAMLMap } from 'yaml';
 import { templateProblems } from '../../alerts/index.js';
 import { slug, type FileContext } from '../context.js';
 import { words, type Linker } from '../link.js';
+import { chooseSeverity } from '../severity.js';
 
 type SyntaxNode = ReturnType<typeof parser.parse>['topNode'];
 
@@ -141,7 +142,10 @@ function translate(ctx: FileContext, r: YAMLMap, group: string, line: number, li
   if (rule.for) body.for = String(rule.for);
   if (Object.keys(labels).length > 0) body.labels = labels;
   if (Object.keys(kept).length > 0) body.annotations = kept;
-  if (severity) body.severity = severity;
+  const labelled = typeof rule.labels?.severity === 'string' ? rule.labels.severity.toLowerCase() : '';
+  const chosen = severity ? undefined : chooseSeverity(ctx.state, words(alert), labelled === 'warning' || labelled === 'info' ? 'warning' : 'critical');
+  body.severity = severity ?? chosen!.id;
+  if (chosen) notes.push(`severity ${chosen.why}`);
   if (runbook) body.runbook = runbook;
   const item = ctx.add({ section: 'rules', body, sources: [ctx.src(line)], notes }, slug(words(alert)));
   ctx.found('rule', `${item.id}: ${check.id} value ${m.op} ${m.threshold}${rule.for ? ` for ${String(rule.for)}` : ''} (Prometheus ${alert})`, line);

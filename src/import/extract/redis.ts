@@ -2,7 +2,7 @@ import type { FileContext } from '../context.js';
 import type { QueueCheck } from './thresholds.js';
 
 /**
- * Queue-length checks from `LLEN key` lines (`redis-cli -h prod-redis LLEN celery`, or LLEN typed
+ * Queue-length checks from `LLEN key` lines (`redis-cli -h prod-redis LLEN jobs`, or LLEN typed
  * at a redis-cli prompt). The Redis URL is a TODO; the host the runbook names goes in a note.
  */
 export function extractQueueChecks(ctx: FileContext, linkFor: (terms: string[]) => string | undefined): QueueCheck[] {

@@ -22,7 +22,7 @@ function fromTitle(ctx: FileContext): Named | undefined {
   return rest && /[a-z]/i.test(rest) ? { name: rest, line: heading.line, how: 'title' } : undefined;
 }
 
-/** "procedures for Django Finance in production." → Django Finance (capitalised words after for/of). */
+/** "procedures for Order Service in production." → Order Service (capitalised words after for/of). */
 function fromIntro(ctx: FileContext): Named | undefined {
   // The opening paragraphs: before the second heading, or under an Overview heading near the top.
   const limit = Math.min(ctx.lines.length, 15);

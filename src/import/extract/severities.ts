@@ -35,6 +35,7 @@ export function extractSeverities(ctx: FileContext): void {
     if (!r.responseTime) notes.push('the table gives no response time');
     ctx.add({ section: 'severities', id, body, sources: [ctx.src(line)], notes });
     ladder.push(id);
+    ctx.state.ladderRows.push({ id, file: ctx.ref, line, text: [label, r.description, r.examples].filter(Boolean).join(' ').toLowerCase() });
     ctx.found('severity', `${id}: ${String(body.name)} — response ${response ?? 'TODO'}`, line);
   });
   if (ladder.length > 0) ctx.state.ladder = ladder;

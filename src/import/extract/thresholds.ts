@@ -3,6 +3,8 @@ import { slug, type FileContext } from '../context.js';
 import type { Item } from '../model.js';
 import { condition, parseThreshold, type Threshold } from '../threshold.js';
 import { words, type Linker } from '../link.js';
+import { chooseSeverity, DEFAULT_LADDER } from '../severity.js';
+import { inUnit, unitNamed } from '../units.js';
 
 type Level = 'warning' | 'critical';
 
@@ -110,7 +112,7 @@ export function extractThresholds(ctx: FileContext, linker: Linker, queues: Queu
   const found = [...ctx.runbook.tables.filter((t) => t.kind === 'alert-thresholds').flatMap((t) => fromTables(ctx, t)), ...fromBullets(ctx)];
   found.sort((a, b) => a.line - b.line);
   const checks = new Map<string, { item: Item; placeholder: string; domain: 'seconds' }>();
-  const ladder = ctx.state.ladder ?? ['P1', 'P2', 'P3', 'P4'];
+  const ladder = ctx.state.ladder ?? DEFAULT_LADDER;
 
   for (const f of found) {
     const key = subjectKey(f.th.subject);
@@ -132,10 +134,19 @@ export function extractThresholds(ctx: FileContext, linker: Linker, queues: Queu
       checks.set(key, check);
     }
     const { item } = check;
+    const unit = f.th.unit === 'duration' ? unitNamed(ctx, f.th.subject, f.line, f.procedure) : undefined;
+    const th = unit ? inUnit(f.th, unit) : f.th;
+    const unitNote = unit ? `compared in ${unit.unit}: the runbook reads ${unit.name} (line ${unit.line})` : undefined;
+    if (unitNote && !item.notes.includes(unitNote)) {
+      const seconds = item.notes.findIndex((n) => n.startsWith('durations compare in seconds'));
+      if (seconds >= 0 && unit?.unit !== 'seconds') item.notes.splice(seconds, 1);
+      item.notes.push(unitNote);
+    }
     if (!item.sources.some((s) => s.line === f.line)) item.sources.push(ctx.src(f.line));
-    if (f.mode === 'warning' || f.mode === 'critical' || f.mode === 'expected') {
+    // A level fires on the first result; a threshold that must hold a while is a rule with for: only.
+    if ((f.mode === 'warning' || f.mode === 'critical' || f.mode === 'expected') && f.th.for === undefined) {
       const level: Level = f.mode === 'expected' ? 'warning' : f.mode;
-      const cond = condition(check.placeholder, f.th, { negate: f.mode === 'expected', domain: check.domain });
+      const cond = condition(check.placeholder, th, { negate: f.mode === 'expected', domain: check.domain });
       const list = ((item.body[level] as string[] | undefined) ?? []);
       if (!list.includes(cond)) item.body[level] = [...list, cond];
       item.notes.push(`${level}: "${f.said}" (line ${f.line})${f.mode === 'expected' ? ' is the healthy value; outside it is a warning' : ''}`);
@@ -145,27 +156,26 @@ export function extractThresholds(ctx: FileContext, linker: Linker, queues: Queu
     if (!wantsRule) continue;
     const terms = [f.th.subject, ...(f.alert ? [f.alert] : [])];
     const runbook = f.procedure ? ctx.reference(f.procedure) : linker.find(terms, ctx);
-    const ruleCondition = condition('value', f.th, { domain: check.domain }).replace(/\[LENGTH\]/g, 'value');
+    const ruleCondition = condition('value', th, { domain: check.domain }).replace(/\[LENGTH\]/g, 'value');
     const same = ctx.state.items.find((i) => i.section === 'rules' && i.body.check === item.id && i.body.condition === ruleCondition && i.body.for === f.th.for);
     if (same) {
       // The same alert said twice (a table and a procedure's symptoms): one rule, both lines.
       same.sources.push(ctx.src(f.line));
       same.notes.push(`also "${f.said}" (line ${f.line})`);
       if (runbook && same.body.runbook === undefined) same.body.runbook = runbook;
-      if (f.severity && same.body.severity === undefined && ladder.includes(f.severity.id)) same.body.severity = f.severity.id;
+      if (f.severity && ladder.includes(f.severity.id)) same.body.severity = f.severity.id;
       ctx.found('rule', `${same.id}: ${item.id} ${ruleCondition} (said again)`, f.line);
       continue;
     }
     const body: Record<string, unknown> = { check: item.id, condition: ruleCondition };
     if (f.th.for) body.for = f.th.for;
     const notes = [`"${f.said}" (line ${f.line})`];
-    if (f.severity) {
-      if (ladder.includes(f.severity.id)) body.severity = f.severity.id;
-      else notes.push(`the runbook says ${f.severity.id} (line ${f.severity.line}), which is not on the severity ladder`);
-    }
+    const chosen = chooseSeverity(ctx.state, f.th.subject, f.mode === 'warning' ? 'warning' : 'critical', f.severity);
+    body.severity = chosen.id;
+    notes.push(`severity ${chosen.why}`);
     if (f.mode !== 'alert' && f.mode !== 'expected') body.labels = { level: f.mode };
     if (runbook) body.runbook = runbook;
-    const sources = [ctx.src(f.line), ...(f.severity && f.severity.line !== f.line ? [ctx.src(f.severity.line)] : [])];
+    const sources = [ctx.src(f.line), ...(f.severity && f.severity.line !== f.line ? [ctx.src(f.severity.line)] : []), ...(chosen.source ? [chosen.source] : [])];
     const rule = ctx.add({ section: 'rules', body, sources, notes }, f.alert ? slug(words(f.alert)) : `${item.id}-${f.mode === 'alert' ? 'alert' : f.mode}`);
     ctx.found('rule', `${rule.id}: ${item.id} ${ruleCondition}${f.th.for ? ` for ${f.th.for}` : ''}${body.severity ? ` → ${String(body.severity)}` : ''}`, f.line);
     if (runbook) ctx.found('runbook link', `${rule.id} → ${runbook}`, f.line);

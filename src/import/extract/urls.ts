@@ -11,9 +11,26 @@ export interface RunbookUrl {
 
 const URL_RE = /https?:\/\/[^\s'"|)\\<>]+/;
 
+/** A host that exists while a release is rolled out or rehearsed: blue/green, canary, staging, preview. */
+const DEPLOY_HOST = /(^|[.-])(blue|green|canary|staging|stage|preview|review|sandbox|qa|uat)(\d*)([.-]|$)/i;
+/** Sections about rolling out, rolling back or rehearsing: what they call is not there for good. */
+const DEPLOY_TITLE = /deploy|release|rollout|roll back|rollback|blue.?green|canary|cutover|migrat|drill|restore|staging/i;
+
+/** Whether the line lies in a section (or a parent) about a deploy, a rollback or a restore drill. */
+function deploySection(ctx: FileContext, line: number): boolean {
+  let sections = ctx.runbook.sections;
+  for (;;) {
+    const s = sections.find((x) => x.line <= line && line <= x.endLine);
+    if (!s) return false;
+    if (DEPLOY_TITLE.test(s.title)) return true;
+    sections = s.children;
+  }
+}
+
 /**
  * The URLs of read-only curl commands (GET, no body, no placeholder to fill): the requests a
- * runbook makes to see whether something is healthy. Writes and templated URLs are not probes.
+ * runbook makes to see whether something is healthy. Writes and templated URLs are not probes, nor are
+ * deploy-time hosts (blue/green, canary, staging) or the URLs a deploy, rollback or restore drill calls.
  */
 export function readUrls(ctx: FileContext): RunbookUrl[] {
   const out: RunbookUrl[] = [];
@@ -29,6 +46,7 @@ export function readUrls(ctx: FileContext): RunbookUrl[] {
       } catch {
         continue;
       }
+      if (DEPLOY_HOST.test(u.hostname) || deploySection(ctx, command.line)) continue;
       // The line of the URL itself (a curl split over lines with \ names it on a later line).
       const offset = command.text.slice(0, m.index).split('\n').length - 1;
       out.push({ url: m[0], host: u.host, path: `${u.pathname}${u.search}`, line: command.line + offset, command });

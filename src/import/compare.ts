@@ -1,0 +1,131 @@
+import type { Item, Proposal } from './model.js';
+
+/**
+ * How much of a hand-finished config import finds by itself. An item is one thing a person had to
+ * decide with a number in it: a check (its kind, what it reads and its level thresholds), a rule
+ * (its check, condition and for:), a rule's severity, a severity (id and response target), an
+ * escalation step (its place and timeout), a backup (a file check's max_age) and an SLO (kind,
+ * objective or threshold, window). An item is found when the proposal has one with the same numbers;
+ * a value the example fills from its environment (`${…}`) is not a number and matches anything.
+ */
+export interface Comparison {
+  found: number;
+  total: number;
+  byKind: Record<string, { found: number; total: number }>;
+  /** Example items the proposal does not have, as `kind: what`. */
+  missing: string[];
+}
+
+type Entry = Record<string, unknown>;
+
+const isVar = (v: unknown): boolean => typeof v === 'string' && v.includes('${');
+const norm = (v: unknown): string => (Array.isArray(v) ? v.map(norm).join(' ; ') : String(v ?? '')).replace(/\s+/g, ' ').replace(/\[LENGTH\]|\[VALUE\]|\bvalue\b/gi, 'X').trim();
+/** The part of a URL a runbook decides: its path (the host is the environment's). */
+const pathOf = (url: unknown): string => String(url ?? '').replace(/^\$\{[^}]+\}/, '').replace(/^[a-z]+:\/\/[^/]+/i, '').replace(/\/$/, '');
+const durationMs = (d: unknown): number | undefined => {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(String(d ?? '0'));
+  if (String(d ?? '0') === '0') return 0;
+  return m ? Number(m[1]) * { ms: 1, s: 1e3, m: 6e4, h: 3.6e6, d: 8.64e7 }[m[2] as 'ms'] : undefined;
+};
+const sameDuration = (a: unknown, b: unknown): boolean => isVar(a) || durationMs(a) === durationMs(b);
+
+function target(c: Entry): string {
+  switch (c.kind) {
+    case 'http':
+    case 'json':
+      return `http ${pathOf(c.url)}`;
+    case 'redis':
+      return `redis ${String(c.key ?? c.pattern ?? '')}`;
+    case 'file':
+      return `file`;
+    case 'metrics':
+      return `metrics ${JSON.stringify(c.gauge ?? c.quantile ?? c.ratio ?? '')}`;
+    default:
+      return String(c.kind);
+  }
+}
+
+function sameLevels(e: Entry, p: Entry): boolean {
+  return (['warning', 'critical'] as const).every((l) => e[l] === undefined || isVar(e[l]) || norm([e[l]].flat()) === norm([p[l] ?? []].flat()));
+}
+
+/** Compares a proposal with an example config (its ops.yaml, parsed). */
+export function compare(proposal: Proposal, example: Entry): Comparison {
+  const of = (s: string): Item[] => proposal.items.filter((i) => i.section === s);
+  const list = (k: string): Entry[] => (Array.isArray(example[k]) ? (example[k] as Entry[]) : []);
+  const out: Comparison = { found: 0, total: 0, byKind: {}, missing: [] };
+  const count = (kind: string, ok: boolean, what: string): void => {
+    const k = (out.byKind[kind] ??= { found: 0, total: 0 });
+    k.total++;
+    out.total++;
+    if (ok) {
+      k.found++;
+      out.found++;
+    } else out.missing.push(`${kind}: ${what}`);
+  };
+
+  // Checks (file checks are backups), and which proposed check each example check is.
+  const checkFor = new Map<string, Item>();
+  for (const c of list('checks')) {
+    const id = String(c.id);
+    if (c.kind === 'file') {
+      const hit = of('checks').find((p) => p.body.kind === 'file' && sameDuration(c.max_age, p.body.max_age) && !checkFor.has(id) && ![...checkFor.values()].includes(p));
+      if (hit) checkFor.set(id, hit);
+      count('backups', hit !== undefined, `${id} max_age ${String(c.max_age)}`);
+      continue;
+    }
+    const same = of('checks').filter((p) => target(p.body) === target(c) || (c.kind === 'json' && target({ ...p.body, kind: 'http' }) === target({ ...c, kind: 'http' })));
+    const hit = same.find((p) => sameLevels(c, p.body)) ?? same[0];
+    if (hit) checkFor.set(id, hit);
+    count('checks', hit !== undefined && sameLevels(c, hit.body), `${id} (${target(c)})`);
+  }
+
+  // Rules on those checks: condition and for:; then their severities.
+  for (const r of list('rules')) {
+    const check = checkFor.get(String(r.check));
+    const rules = of('rules').filter((p) => check && p.body.check === check.id);
+    const hit = rules.find((p) => (r.condition === undefined ? p.body.condition === undefined : norm(p.body.condition) === norm(r.condition)) && sameDuration(r.for ?? '0', p.body.for ?? '0'));
+    count('rules', hit !== undefined, `${String(r.id)} ${String(r.condition ?? 'level')}${r.for ? ` for ${String(r.for)}` : ''}`);
+    if (r.severity !== undefined) count('rule severities', hit !== undefined && JSON.stringify(severityMap(hit.body.severity)) === JSON.stringify(severityMap(r.severity)), `${String(r.id)} ${JSON.stringify(r.severity)}`);
+  }
+
+  for (const s of list('severities')) {
+    const hit = of('severities').find((p) => p.body.id === s.id);
+    count('severities', hit !== undefined && (isVar(s.response) || String(hit.body.response) === String(s.response) || sameDuration(s.response, hit.body.response)), `${String(s.id)} response ${String(s.response)}`);
+  }
+
+  for (const policy of list('escalation_policies')) {
+    const steps = Array.isArray(policy.steps) ? (policy.steps as Entry[]) : [];
+    steps.forEach((step, i) => {
+      const hit = of('escalation_policies').some((p) => {
+        const ps = (p.body.steps as Entry[] | undefined)?.[i];
+        return ps !== undefined && sameDuration(step.timeout, ps.timeout);
+      });
+      count('escalation steps', hit, `${String(policy.id)} step ${i + 1} timeout ${String(step.timeout)}`);
+    });
+  }
+
+  for (const s of list('slos')) {
+    const numbers = (b: Entry): string => [b.kind, b.objective, b.threshold, b.percentile, b.target, b.window].map((v) => (isVar(v) ? '*' : String(v ?? ''))).join(' ');
+    const hit = of('slos').some((p) => {
+      const want = numbers(s).split(' ');
+      const have = numbers(p.body).split(' ');
+      return want.every((w, i) => w === '*' || w === have[i] || (i === 5 && w === ''));
+    });
+    count('slos', hit, `${String(s.id)} ${numbers(s)}`);
+  }
+  return out;
+}
+
+function severityMap(s: unknown): { warning?: string; critical?: string } {
+  if (typeof s === 'string') return { warning: s, critical: s };
+  return (s as { warning?: string; critical?: string } | undefined) ?? {};
+}
+
+/** `found/total (pct%)`, then one line per kind. */
+export function formatComparison(name: string, c: Comparison): string {
+  const pct = (f: number, t: number): string => (t === 0 ? '—' : `${Math.round((f / t) * 100)}%`);
+  const lines = [`${name}: ${c.found}/${c.total} items found with correct numbers (${pct(c.found, c.total)})`];
+  for (const [kind, k] of Object.entries(c.byKind)) lines.push(`  ${kind}: ${k.found}/${k.total}`);
+  return lines.join('\n');
+}
