@@ -3,8 +3,9 @@ import type { Token } from 'markdown-it';
 
 export type { Token };
 
-// Raw HTML stays text: runbooks are read, never rendered here.
-const md = new MarkdownIt({ html: false, linkify: false });
+// HTML blocks are recognised as CommonMark defines them (so the code blocks found are the ones any
+// CommonMark reader finds); they are never rendered here.
+const md = new MarkdownIt({ html: true, linkify: false });
 
 export function tokenize(text: string): Token[] {
   return md.parse(text, {});

@@ -35,11 +35,13 @@ export interface Command {
   placeholders: string[];
 }
 
-/** A fenced code block, with its opening fence line. */
+/** A code block: fenced (known by its opening fence line) or indented (by its first code line). */
 export interface CodeBlock {
   line: number;
   /** Last line of the block (the closing fence, or the last line when the fence is never closed). */
   endLine: number;
+  /** False for an indented (4-space) block, which has no fence and so no language of its own. */
+  fenced: boolean;
   /** The fence's language, or one inferred from the code when the fence has none. */
   language: string;
   /** True when `language` was inferred rather than written on the fence. */

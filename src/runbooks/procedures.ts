@@ -1,3 +1,4 @@
+import { isCodeToken } from './blocks.js';
 import { boldLabel, type Token } from './markdown.js';
 import { phaseOf } from './phases.js';
 import { walkSections, type SectionNode } from './sections.js';
@@ -32,7 +33,7 @@ function hasPhaseChildren(s: SectionNode): boolean {
 }
 
 function hasSteps(tokens: Token[], s: SectionNode): boolean {
-  for (let i = s.bodyStart; i < s.end; i++) if (tokens[i]!.type === 'fence' || tokens[i]!.type === 'ordered_list_open') return true;
+  for (let i = s.bodyStart; i < s.end; i++) if (isCodeToken(tokens[i]!) || tokens[i]!.type === 'ordered_list_open') return true;
   return false;
 }
 

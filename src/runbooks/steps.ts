@@ -79,7 +79,8 @@ export function readPhases(tokens: Token[], section: SectionNode, blockAt: (line
         }
         break;
       }
-      case 'fence': {
+      case 'fence':
+      case 'code_block': {
         const block = blockAt(lineOf(t));
         if (!block) break;
         if (!step || (!itemOpen && listDepth === 0 && step.blocks.length > 0 && pending)) openStep(pending, lineOf(t));
