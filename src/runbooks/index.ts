@@ -19,6 +19,7 @@ export type {
 } from './model.js';
 export { parseRunbook, type ParseOptions } from './parse.js';
 export { readRunbook } from './read.js';
+export { PhaseReader, phaseIs, type PhaseVocabulary } from './phases.js';
 export { findProcedure, type ProcedureMatch } from './find.js';
 export { classifyBlock, classifyCommand, worse, worst } from './classify/index.js';
 export { lintRunbook, type LintFinding } from './lint.js';

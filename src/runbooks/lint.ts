@@ -1,4 +1,5 @@
 import type { Runbook, RunbookWarning, Section } from './model.js';
+import { phaseIs } from './phases.js';
 import { placeholderName } from './placeholders.js';
 
 export type LintFinding = RunbookWarning;
@@ -11,7 +12,7 @@ export type LintFinding = RunbookWarning;
 export function lintRunbook(rb: Runbook): LintFinding[] {
   const out: LintFinding[] = [];
   for (const p of rb.procedures) {
-    if (!p.phases.some((ph) => ph.kind === 'diagnosis')) {
+    if (!p.phases.some((ph) => phaseIs(ph, 'diagnosis'))) {
       out.push({ code: 'no-diagnosis', line: p.line, message: `procedure ${p.id} ("${p.title}") has no diagnosis steps` });
     }
     const steps = p.phases.flatMap((ph) => ph.steps.map((s) => ({ step: s, phase: ph.kind })));

@@ -77,6 +77,8 @@ export interface Phase {
   kind: PhaseKind;
   /** The heading or bold label the phase was recognised from; empty when inferred. */
   label: string;
+  /** Other phases the same label names ("Diagnosis and mitigation"); absent when it names one. */
+  also?: PhaseKind[];
   line: number;
   steps: Step[];
 }

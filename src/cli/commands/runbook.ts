@@ -50,7 +50,7 @@ function outline(rb: Runbook, io: CliIO): void {
     io.out('');
     io.out(`  ${p.id}  ${p.title}  (line ${p.line})`);
     for (const ph of p.phases) {
-      io.out(`    ${ph.kind}${ph.label ? ` — ${ph.label}` : ''}`);
+      io.out(`    ${[ph.kind, ...(ph.also ?? [])].join(' + ')}${ph.label ? ` — ${ph.label}` : ''}`);
       for (const s of ph.steps) {
         io.out(`      - ${s.text || '(code)'}  :${s.line}`);
         for (const b of s.blocks) {
