@@ -33,6 +33,10 @@ export interface Command {
   effect: Effect;
   reasons: string[];
   placeholders: string[];
+  /** The database a restore loads into: destructive, unless the same procedure created it (a scratch database). */
+  restoresInto?: string;
+  /** The database this command creates (`createdb`, `CREATE DATABASE`). */
+  createsDatabase?: string;
 }
 
 /** A code block: fenced (known by its opening fence line) or indented (by its first code line). */

@@ -6,6 +6,7 @@ import type { CodeBlock, Link, Procedure, Runbook, RunbookWarning } from './mode
 import { DEFAULT_PHASES, PhaseReader, type PhaseVocabulary } from './phases.js';
 import { findProcedureSections, slug, titleWithoutId, wholeDocumentProcedure } from './procedures.js';
 import { buildSections, publicSections, walkSections, type SectionNode } from './sections.js';
+import { scratchRestores } from './restores.js';
 import { readPhases } from './steps.js';
 import { readTables } from './tables.js';
 
@@ -40,6 +41,7 @@ export function parseRunbook(text: string, options: ParseOptions = {}): Runbook 
   const frontTitle = typeof front.data.title === 'string' && front.data.title.trim() ? front.data.title.trim() : undefined;
   const title = all.find((s) => s.level === 1)?.title ?? frontTitle ?? fileTitle(file);
   const procedures = readProcedures(tokens, roots, (l) => byLine.get(l), reader, title, lines.length);
+  scratchRestores(procedures);
   return {
     file,
     title,

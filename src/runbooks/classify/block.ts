@@ -28,7 +28,10 @@ const PROTECT = /<([A-Za-z][\w.-]*)>/g;
 const UNPROTECT = /@([A-Za-z][\w.-]*)@/g;
 
 function command(text: string, line: number, v: Verdict, placeholders: string[]): Command {
-  return { text, line, target: v.target, effect: v.effect, reasons: v.reasons, placeholders };
+  const out: Command = { text, line, target: v.target, effect: v.effect, reasons: v.reasons, placeholders };
+  if (v.restoresInto !== undefined) out.restoresInto = v.restoresInto;
+  if (v.createsDatabase !== undefined) out.createsDatabase = v.createsDatabase;
+  return out;
 }
 
 /**
