@@ -1,6 +1,6 @@
 import { classifyBlock, type BlockClassification } from './classify/index.js';
 import { inferLanguage } from './language.js';
-import { lineOf, type Token } from './markdown.js';
+import { isCodeToken, lineOf, type Token } from './markdown.js';
 import type { CodeBlock, RunbookWarning } from './model.js';
 import { speedups, TextCache } from './speedups.js';
 
@@ -26,11 +26,6 @@ function classifyCached(code: string, language: string, firstLine: number): Bloc
   }
   if (shift === 0) return c;
   return { ...c, commands: c.commands.map((cmd) => ({ ...cmd, line: cmd.line + shift, reasons: [...cmd.reasons], placeholders: [...cmd.placeholders] })) };
-}
-
-/** Token types markdown-it gives the two kinds of CommonMark code block. */
-export function isCodeToken(t: Token): boolean {
-  return t.type === 'fence' || t.type === 'code_block';
 }
 
 /** A line with the blockquote markers and indentation of its containers removed. */

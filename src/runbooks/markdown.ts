@@ -70,3 +70,8 @@ export function anchorOf(title: string): string {
     .replace(/[^\p{L}\p{N}\s_-]/gu, '')
     .replace(/\s/g, '-');
 }
+
+/** Token types markdown-it gives the two kinds of CommonMark code block. */
+export function isCodeToken(t: Token): boolean {
+  return t.type === 'fence' || t.type === 'code_block';
+}

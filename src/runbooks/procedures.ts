@@ -1,5 +1,4 @@
-import { isCodeToken } from './blocks.js';
-import { boldLabel, type Token } from './markdown.js';
+import { boldLabel, isCodeToken, type Token } from './markdown.js';
 import { DEFAULT_PHASES, type PhaseReader } from './phases.js';
 import { walkSections, type SectionNode } from './sections.js';
 

@@ -4,6 +4,8 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Daemon } from '../../daemon/index.js';
 import { alertFromEvent, alertmanagerPayload, eventDedupKey, eventPayload, eventsFromAlertmanager } from '../../alerts/index.js';
 import { SeverityLadder } from '../../incidents/index.js';
+// The link resolver alone: the runbook reader (and its SQL parser) is loaded by the executions.
+import { resolveRunbookLink } from '../../runbooks/links.js';
 import { findOpenIncidentByDedupKey } from '../../store/index.js';
 import { OpsbookError } from '../../lib/errors/index.js';
 import { route, type RouteTable } from '../routes.js';
@@ -36,7 +38,10 @@ export function ingestRoutes(daemon: Daemon): RouteTable {
       handler: async ({ request, body }) => {
         const key = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
         const integration = integrationFor(daemon, 'alertmanager', key);
-        const events = eventsFromAlertmanager(body, daemon.clock.now(), { ladder: ladder(), labels: integration.labels });
+        const runbooks = daemon.executions?.deps.runbooks ?? [];
+        const urlPrefixes = daemon.config.runbooks.url_prefixes;
+        const resolveRunbook = (link: string, labels: Readonly<Record<string, string>>) => resolveRunbookLink(runbooks, link, { urlPrefixes, ...(labels.alertname ? { alertName: labels.alertname } : {}) });
+        const events = eventsFromAlertmanager(body, daemon.clock.now(), { ladder: ladder(), labels: integration.labels, resolveRunbook });
         const ops = operationsOf(daemon);
         const incidents = [];
         for (const e of events) {
