@@ -60,6 +60,26 @@ describe('loadConfig', () => {
     expect(result.config.services[0]).toMatchObject({ id: 'api', labels: {}, aliases: [], shell: { env: {}, allow: ['psql'] } });
   });
 
+  it('reads runbooks: as a list of files or as files, phases and url_prefixes, merged across files', async () => {
+    const { result } = await load({
+      '10-a.yaml': 'runbooks: [runbooks/api.md]\n',
+      '20-b.yaml': 'runbooks:\n  files: [runbooks/web.md]\n  phases: {diagnosis: [Checks to run], notes: [War stories]}\n  url_prefixes: [https://runbooks.example.org/runbooks/]\n',
+      '30-c.yaml': 'runbooks:\n  phases: {diagnosis: [What we look at]}\n',
+    });
+    if (!result.ok) throw new Error(result.issues.map(formatIssue).join('\n'));
+    expect(result.config.runbooks).toEqual({
+      files: ['runbooks/api.md', 'runbooks/web.md'],
+      phases: { diagnosis: ['Checks to run', 'What we look at'], notes: ['War stories'] },
+      url_prefixes: ['https://runbooks.example.org/runbooks/'],
+    });
+  });
+
+  it('reports a runbooks phase that does not exist with its path', async () => {
+    const { result } = await load({ 'ops.yaml': 'runbooks:\n  phases: {diagnosys: [x]}\n' }, 'ops.yaml');
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.issues.map((i) => i.path).join(' ')).toContain('runbooks.phases');
+  });
+
   it('derives public_url from host and port', async () => {
     const { result } = await load({ 'ops.yaml': 'server: {host: 0.0.0.0, port: 9000}' }, 'ops.yaml');
     expect(result.ok && result.config.server.public_url).toBe('http://0.0.0.0:9000');
@@ -74,7 +94,7 @@ describe('loadConfig', () => {
     if (!result.ok) throw new Error(result.issues.map(formatIssue).join('\n'));
     expect(result.files).toEqual([join(dir, '10-base.yaml'), join(dir, '20-more.yaml')]);
     expect(result.config.services.map((s) => s.id)).toEqual(['api', 'db', 'web']);
-    expect(result.config.runbooks).toEqual(['runbooks/api.md', 'runbooks/web.md']);
+    expect(result.config.runbooks.files).toEqual(['runbooks/api.md', 'runbooks/web.md']);
     expect(result.config.server.port).toBe(4200);
     expect(result.locate('services[2].id')).toEqual({ file: join(dir, '20-more.yaml'), line: 2 });
     expect(result.locate('services[1]')).toEqual({ file: join(dir, '10-base.yaml'), line: 5 });

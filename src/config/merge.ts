@@ -52,6 +52,8 @@ export function mergeFiles(files: readonly ParsedFile[]): MergedConfig {
       } else if (Array.isArray(existing) && Array.isArray(value)) {
         offsets.set(section, existing.length);
         existing.push(...(value as unknown[]));
+      } else if (section === 'runbooks' && (isPlainObject(existing) || isPlainObject(value))) {
+        data[section] = mergeRunbooks(existing, value);
       } else if ((KEYED_SECTIONS as readonly string[]).includes(section) && isPlainObject(existing) && isPlainObject(value)) {
         for (const [key, entry] of Object.entries(value)) {
           if (key in existing) {
@@ -135,4 +137,23 @@ export function isBeneath(path: string, parent: string): boolean {
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * `runbooks:` in two files, either as a list of files or as an object: files and URL prefixes
+ * concatenate, phase words add up per phase.
+ */
+function mergeRunbooks(a: unknown, b: unknown): Record<string, unknown> {
+  const norm = (v: unknown): Record<string, unknown> => (Array.isArray(v) ? { files: v } : isPlainObject(v) ? v : {});
+  const x = norm(a);
+  const y = norm(b);
+  const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+  const out: Record<string, unknown> = { ...x, ...y, files: [...list(x.files), ...list(y.files)] };
+  if (x.url_prefixes !== undefined || y.url_prefixes !== undefined) out.url_prefixes = [...list(x.url_prefixes), ...list(y.url_prefixes)];
+  if (isPlainObject(x.phases) || isPlainObject(y.phases)) {
+    const phases: Record<string, unknown[]> = {};
+    for (const p of [x.phases, y.phases]) if (isPlainObject(p)) for (const [k, v] of Object.entries(p)) phases[k] = [...(phases[k] ?? []), ...list(v)];
+    out.phases = phases;
+  }
+  return out;
 }

@@ -2,7 +2,7 @@ import { relative } from 'node:path';
 import { glob } from 'tinyglobby';
 import type { OpsConfig } from '../config/index.js';
 import { OpsbookError } from '../lib/errors/index.js';
-import { findProcedure, readRunbook, type ProcedureMatch, type Runbook } from '../runbooks/index.js';
+import { findProcedure, PhaseReader, readRunbook, type ProcedureMatch, type Runbook } from '../runbooks/index.js';
 
 /**
  * The runbooks `runbooks:` names: paths or globs relative to the config directory. Each runbook
@@ -10,7 +10,7 @@ import { findProcedure, readRunbook, type ProcedureMatch, type Runbook } from '.
  */
 export async function loadConfiguredRunbooks(config: Pick<OpsConfig, 'runbooks'>, baseDir: string): Promise<Runbook[]> {
   const files = new Set<string>();
-  for (const pattern of config.runbooks) {
+  for (const pattern of config.runbooks.files) {
     const found = await glob(pattern, { cwd: baseDir, absolute: true, onlyFiles: true, expandDirectories: false });
     if (found.length === 0 && !/[*?[{]/.test(pattern)) {
       throw new OpsbookError('OPSBOOK_E_RUNBOOK_READ', `runbook ${pattern} does not exist`, { location: { path: 'runbooks' } });
@@ -18,7 +18,8 @@ export async function loadConfiguredRunbooks(config: Pick<OpsConfig, 'runbooks'>
     for (const f of found.sort()) files.add(f);
   }
   const out: Runbook[] = [];
-  for (const f of files) out.push(await readRunbook(f, { file: relative(baseDir, f).split('\\').join('/') }));
+  const phases = new PhaseReader(config.runbooks.phases);
+  for (const f of files) out.push(await readRunbook(f, { file: relative(baseDir, f).split('\\').join('/'), phases }));
   return out;
 }
 

@@ -26,10 +26,11 @@ describe('import on other runbook layouts', () => {
     return r.ok ? [] : r.issues.map((i) => `${i.path}: ${i.message}`);
   }
 
-  it('a Meaning / Impact / Diagnosis / Mitigation one-alert page: a service, nothing invented, valid', async () => {
+  it('a Meaning / Impact / Diagnosis / Mitigation one-alert page: not a service, nothing invented, valid', async () => {
     const page = await read('KubePodCrashLooping.md');
     const proposal = propose([page]);
-    expect(proposal.items.map((i) => i.section)).toEqual(['services']);
+    expect(proposal.items.map((i) => i.section)).toEqual([]);
+    expect(proposal.findings.map((f) => f.what)).toContain('alert runbook');
     expect(await validates([page])).toEqual([]);
   });
 
@@ -75,5 +76,39 @@ describe('import on other runbook layouts', () => {
       { ref: 'values.yaml', text: 'replicas: 3\nimage: app:1.2\n' },
     ];
     for (const input of odd) expect(await validates([input]), input.ref).toEqual([]);
+  });
+});
+
+describe('import links rules to runbooks the way rules in the wild do', () => {
+  const crashloop = `---\ntitle: KubePodCrashLooping\n---\n\n## Meaning\n\nA container restarts again and again.\n\n## Diagnosis\n\n\`\`\`bash\nkubectl -n shop describe pod <pod-name>\n\`\`\`\n\n## Mitigation\n\n\`\`\`bash\nkubectl -n shop rollout undo deploy/web\n\`\`\`\n`;
+  const rules = [
+    'groups:',
+    '  - name: kubernetes-apps',
+    '    rules:',
+    '      - alert: KubePodCrashLooping',
+    '        expr: max_over_time(kube_pod_container_status_waiting_reason{reason="CrashLoopBackOff"}[5m]) >= 1',
+    '        for: 15m',
+    '        labels: {severity: warning}',
+    '        annotations:',
+    '          summary: Pod is crash looping.',
+    '          runbook_url: https://runbooks.example.org/runbooks/kubernetes/kubepodcrashlooping/',
+    '      - alert: KubeletDown',
+    '        expr: absent(up{job="kubelet"} == 1)',
+    '        annotations:',
+    '          runbook_url: https://runbooks.example.org/runbooks/kubernetes/kubeletdown/',
+    '',
+  ].join('\n');
+
+  it('adds the runbook link to a rule it keeps verbatim, and leaves one whose runbook is not here as it was', () => {
+    const proposal = propose([{ ref: 'runbooks/kubernetes/KubePodCrashLooping.md', text: crashloop }, { ref: 'prometheus/kubernetes.rules.yml', text: rules }]);
+    const kept = Object.fromEntries(proposal.verbatim.map((v) => [v.alert, v.rule as { annotations?: Record<string, string> }]));
+    expect(kept.KubePodCrashLooping?.annotations).toEqual({
+      summary: 'Pod is crash looping.',
+      runbook_url: 'https://runbooks.example.org/runbooks/kubernetes/kubepodcrashlooping/',
+      runbook: 'runbooks/kubernetes/KubePodCrashLooping.md#kubepodcrashlooping',
+    });
+    expect(kept.KubeletDown?.annotations).toEqual({ runbook_url: 'https://runbooks.example.org/runbooks/kubernetes/kubeletdown/' });
+    // The alert's page is not a service.
+    expect(proposal.items.filter((i) => i.section === 'services')).toEqual([]);
   });
 });

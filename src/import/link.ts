@@ -1,4 +1,4 @@
-import type { Procedure } from '../runbooks/index.js';
+import { resolveRunbookLink, type Procedure } from '../runbooks/index.js';
 import type { FileContext } from './context.js';
 
 /** `HighDiskUsage` → `high disk usage`; `orders_pending_total` stays as it is. */
@@ -54,22 +54,11 @@ export class Linker {
     return undefined;
   }
 
-  /** The procedure a `runbook_url` names, when it points at one of the imported runbooks. */
-  fromUrl(url: string): string | undefined {
-    const [path = '', anchor = ''] = url.split('#');
-    const base = path.replace(/^.*\//, '').toLowerCase();
-    if (!base) return undefined;
-    for (const f of this.files) {
-      const fileBase = f.ref.replace(/^.*[\\/]/, '').toLowerCase();
-      if (fileBase !== base && fileBase.replace(/\.[^.]*$/, '') !== base.replace(/\.[^.]*$/, '')) continue;
-      const byAnchor = anchor ? f.runbook.procedures.find((p) => p.id.toLowerCase() === anchor.toLowerCase() || slugOf(p.title) === anchor.toLowerCase()) : undefined;
-      const p = byAnchor ?? (f.runbook.procedures.length === 1 ? f.runbook.procedures[0] : undefined);
-      if (p) return f.reference(p);
-    }
-    return undefined;
+  /**
+   * The procedure a `runbook_url`, `runbook` or `playbook` annotation names, when it points at one
+   * of the imported runbooks: the URL's path under any prefix, matched as ingest matches it.
+   */
+  fromUrl(url: string, alertName?: string): string | undefined {
+    return resolveRunbookLink(this.files.map((f) => f.runbook), url, { anyPrefix: true, ...(alertName ? { alertName } : {}) });
   }
-}
-
-function slugOf(title: string): string {
-  return title.toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').trim().replace(/\s/g, '-');
 }

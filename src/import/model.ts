@@ -25,7 +25,7 @@ export interface Item {
 
 /** What the docs/import.md table and `--json` list per runbook: each finding with its line. */
 export interface Finding {
-  what: 'service' | 'check' | 'rule' | 'severity' | 'escalation' | 'slo' | 'backup' | 'runbook link' | 'prometheus rule (verbatim)';
+  what: 'service' | 'check' | 'rule' | 'severity' | 'escalation' | 'slo' | 'backup' | 'runbook link' | 'prometheus rule (verbatim)' | 'alert runbook';
   /** One line: what was found, e.g. `email-queue: [LENGTH] > 500 warning`. */
   text: string;
   source: Source;

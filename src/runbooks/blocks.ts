@@ -1,6 +1,6 @@
 import { classifyBlock, type BlockClassification } from './classify/index.js';
 import { inferLanguage } from './language.js';
-import { lineOf, type Token } from './markdown.js';
+import { isCodeToken, lineOf, type Token } from './markdown.js';
 import type { CodeBlock, RunbookWarning } from './model.js';
 import { speedups, TextCache } from './speedups.js';
 
@@ -28,24 +28,34 @@ function classifyCached(code: string, language: string, firstLine: number): Bloc
   return { ...c, commands: c.commands.map((cmd) => ({ ...cmd, line: cmd.line + shift, reasons: [...cmd.reasons], placeholders: [...cmd.placeholders] })) };
 }
 
-/** Every fenced block, with its opening fence line, language (inferred when missing) and effect. */
+/** A line with the blockquote markers and indentation of its containers removed. */
+function unquoted(line: string): string {
+  return line.replace(/^[\s>]*/, '');
+}
+
+/**
+ * Every code block CommonMark knows: fenced or indented, at the top level or inside list items and
+ * blockquotes. A fenced block is known by its opening fence line; an indented one by its first code
+ * line. The language is the fence's, or inferred from the code.
+ */
 export function readBlocks(tokens: Token[], lines: string[], warnings: RunbookWarning[]): CodeBlock[] {
   const lineCount = lines.length;
   const out: CodeBlock[] = [];
   for (const t of tokens) {
-    if (t.type !== 'fence') continue;
+    if (!isCodeToken(t)) continue;
+    const fenced = t.type === 'fence';
     const line = lineOf(t);
-    const written = t.info.trim().split(/\s+/)[0]?.replace(/^\{\.?|\}$/g, '') ?? '';
+    const written = fenced ? (t.info.trim().split(/\s+/)[0]?.replace(/^\{\.?|\}$/g, '') ?? '') : '';
     const code = t.content.replace(/\n$/, '');
     const language = written || inferLanguage(code);
-    const endLine = Math.min(t.map?.[1] ?? line, lineCount);
-    const last = (lines[endLine - 1] ?? '').trim();
-    const closed = endLine > line && last.startsWith(t.markup) && /^(`+|~+)$/.test(last);
-    if (!closed) {
-      warnings.push({ code: 'fence-unclosed', line, message: `code block opened with ${t.markup} is never closed` });
+    const endLine = Math.max(line, Math.min(t.map?.[1] ?? line, lineCount));
+    if (fenced) {
+      const last = unquoted(lines[endLine - 1] ?? '').trim();
+      const closed = endLine > line && last.startsWith(t.markup) && /^(`+|~+)$/.test(last);
+      if (!closed) warnings.push({ code: 'fence-unclosed', line, message: `code block opened with ${t.markup} is never closed` });
     }
-    const c = classifyCached(code, language, line + 1);
-    out.push({ line, endLine, language, languageInferred: !written, target: c.target, code, effect: c.effect, reasons: [...c.reasons], placeholders: [...c.placeholders], commands: c.commands });
+    const c = classifyCached(code, language, fenced ? line + 1 : line);
+    out.push({ line, endLine, fenced, language, languageInferred: !written, target: c.target, code, effect: c.effect, reasons: [...c.reasons], placeholders: [...c.placeholders], commands: c.commands });
   }
   return out;
 }

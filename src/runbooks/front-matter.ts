@@ -1,4 +1,4 @@
-import { parse as parseYaml } from 'yaml';
+import { isMap, isScalar, parseDocument } from 'yaml';
 import type { RunbookWarning } from './model.js';
 
 export interface FrontMatter {
@@ -18,16 +18,43 @@ export function splitFrontMatter(text: string): FrontMatter {
   if (end < 0) return { data: {}, body: text, warnings: [{ code: 'front-matter-unclosed', line: 1, message: 'front matter opened with --- is never closed; read as markdown' }] };
   const yamlText = lines.slice(1, end).join('\n');
   const body = [...lines.slice(0, end + 1).map(() => ''), ...lines.slice(end + 1)].join('\n');
-  try {
-    const data: unknown = parseYaml(yamlText);
-    if (data === null || data === undefined) return { data: {}, body, warnings: [] };
-    if (typeof data !== 'object' || Array.isArray(data)) {
-      return { data: {}, body: text, warnings: [{ code: 'front-matter-invalid', line: 2, message: 'front matter is not a YAML mapping; read as markdown' }] };
-    }
-    return { data: data as Record<string, unknown>, body, warnings: [] };
-  } catch (e) {
-    const line = (e as { linePos?: { line: number }[] }).linePos?.[0]?.line;
+  // Lenient as the static site generators that own these pages are: a key given twice keeps its
+  // last value, with a warning, instead of the whole front matter being rejected.
+  const doc = parseDocument(yamlText, { uniqueKeys: false, prettyErrors: true });
+  const error = doc.errors[0];
+  if (error) {
+    const line = error.linePos?.[0]?.line;
     // Like GitHub, text between --- lines that is not YAML is read as markdown.
-    return { data: {}, body: text, warnings: [{ code: 'front-matter-invalid', line: (line ?? 1) + 1, message: `front matter is not valid YAML, read as markdown: ${(e as Error).message.split('\n')[0]}` }] };
+    return { data: {}, body: text, warnings: [{ code: 'front-matter-invalid', line: (line ?? 1) + 1, message: `front matter is not valid YAML, read as markdown: ${error.message.split('\n')[0]}` }] };
   }
+  const data: unknown = doc.toJS();
+  if (data === null || data === undefined) return { data: {}, body, warnings: [] };
+  if (typeof data !== 'object' || Array.isArray(data)) {
+    return { data: {}, body: text, warnings: [{ code: 'front-matter-invalid', line: 2, message: 'front matter is not a YAML mapping; read as markdown' }] };
+  }
+  return { data: data as Record<string, unknown>, body, warnings: duplicateKeys(doc.contents, yamlText) };
+}
+
+/** Top-level keys given more than once, each reported at its later line (front matter starts on line 2). */
+function duplicateKeys(contents: unknown, yamlText: string): RunbookWarning[] {
+  if (!isMap(contents)) return [];
+  const seen = new Set<string>();
+  const out: RunbookWarning[] = [];
+  for (const item of contents.items) {
+    const key = isScalar(item.key) ? String(item.key.value) : undefined;
+    if (key === undefined) continue;
+    if (seen.has(key)) {
+      const offset = isScalar(item.key) ? (item.key.range?.[0] ?? 0) : 0;
+      const line = 2 + countNewlines(yamlText, offset);
+      out.push({ code: 'front-matter-duplicate-key', line, message: `front matter key "${key}" is given more than once; the last value is used` });
+    }
+    seen.add(key);
+  }
+  return out;
+}
+
+function countNewlines(text: string, upTo: number): number {
+  let n = 0;
+  for (let i = 0; i < upTo && i < text.length; i++) if (text.charCodeAt(i) === 10) n++;
+  return n;
 }

@@ -19,7 +19,9 @@ export type {
 } from './model.js';
 export { parseRunbook, type ParseOptions } from './parse.js';
 export { readRunbook, MAX_RUNBOOK_BYTES } from './read.js';
+export { PhaseReader, phaseIs, type PhaseVocabulary } from './phases.js';
 export { findProcedure, type ProcedureMatch } from './find.js';
 export { classifyBlock, classifyCommand, worse, worst } from './classify/index.js';
 export { lintRunbook, type LintFinding } from './lint.js';
 export { runbookToJson, type RunbookJson, type BlockJson } from './json.js';
+export { resolveRunbookLink, runbookLinkOf, RUNBOOK_ANNOTATIONS, type LinkOptions } from './links.js';

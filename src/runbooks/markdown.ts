@@ -3,8 +3,9 @@ import type { Token } from 'markdown-it';
 
 export type { Token };
 
-// Raw HTML stays text: runbooks are read, never rendered here.
-const md = new MarkdownIt({ html: false, linkify: false });
+// HTML blocks are recognised as CommonMark defines them (so the code blocks found are the ones any
+// CommonMark reader finds); they are never rendered here.
+const md = new MarkdownIt({ html: true, linkify: false });
 
 export function tokenize(text: string): Token[] {
   return md.parse(text, {});
@@ -68,4 +69,9 @@ export function anchorOf(title: string): string {
     .trim()
     .replace(/[^\p{L}\p{N}\s_-]/gu, '')
     .replace(/\s/g, '-');
+}
+
+/** Token types markdown-it gives the two kinds of CommonMark code block. */
+export function isCodeToken(t: Token): boolean {
+  return t.type === 'fence' || t.type === 'code_block';
 }

@@ -33,13 +33,19 @@ export interface Command {
   effect: Effect;
   reasons: string[];
   placeholders: string[];
+  /** The database a restore loads into: destructive, unless the same procedure created it (a scratch database). */
+  restoresInto?: string;
+  /** The database this command creates (`createdb`, `CREATE DATABASE`). */
+  createsDatabase?: string;
 }
 
-/** A fenced code block, with its opening fence line. */
+/** A code block: fenced (known by its opening fence line) or indented (by its first code line). */
 export interface CodeBlock {
   line: number;
   /** Last line of the block (the closing fence, or the last line when the fence is never closed). */
   endLine: number;
+  /** False for an indented (4-space) block, which has no fence and so no language of its own. */
+  fenced: boolean;
   /** The fence's language, or one inferred from the code when the fence has none. */
   language: string;
   /** True when `language` was inferred rather than written on the fence. */
@@ -75,6 +81,8 @@ export interface Phase {
   kind: PhaseKind;
   /** The heading or bold label the phase was recognised from; empty when inferred. */
   label: string;
+  /** Other phases the same label names ("Diagnosis and mitigation"); absent when it names one. */
+  also?: PhaseKind[];
   line: number;
   steps: Step[];
 }

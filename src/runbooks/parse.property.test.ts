@@ -31,7 +31,7 @@ describe('parseRunbook on generated documents', () => {
     fc.assert(
       fc.property(doc, ({ before, fences, frontMatter, crlf }) => {
         // Text lines must not open or close fences themselves: the fences we place are the ones to find.
-        const safe = (l: string): string => (/^\s*(`{3,}|~{3,})/.test(l) || /^ {4}/.test(l) || /^[>|]/.test(l) || /^\s*([-*]|\d+\.)\s/.test(l) ? `x ${l}` : l).replace(/[\r\n]/g, ' ');
+        const safe = (l: string): string => (/^\s*(`{3,}|~{3,})/.test(l) || /^ {4}/.test(l) || /^\s*[>|<]/.test(l) || /^\s*([-*]|\d+\.)\s/.test(l) ? `x ${l}` : l).replace(/[\r\n]/g, ' ');
         const parts = [...before.map(safe), ''];
         const fenceLines: number[] = [];
         for (const [f, after] of fences) {

@@ -168,9 +168,11 @@ describe('model and JSON', () => {
     expect(Object.keys(json.procedures[0]!.phases[0]!)).toEqual(['kind', 'line', 'steps']);
     expect(Object.keys(json.tables[0]!)).toEqual(['kind', 'line', 'headers', 'rows']);
   });
-  it('reads front matter and keeps file line numbers', () => {
-    const rb = parseRunbook('---\ntitle: Payments on-call\nowner: team-pay\n---\n# Ignored title\n\n```sql\nSELECT 1;\n```\n', { file: 'p.md' });
-    expect(rb.title).toBe('Payments on-call');
+  it('reads front matter and keeps file line numbers; the H1 is the title, front matter title the fallback', () => {
+    const rb = parseRunbook('---\ntitle: Payments on-call\nowner: team-pay\n---\n# Payments\n\n```sql\nSELECT 1;\n```\n', { file: 'p.md' });
+    expect(rb.title).toBe('Payments');
+    expect(parseRunbook('---\ntitle: Payments on-call\n---\n## Notes\n', { file: 'p.md' }).title).toBe('Payments on-call');
+    expect(parseRunbook('## Notes\n', { file: 'runbooks/pay-ledger.md' }).title).toBe('pay-ledger');
     expect(rb.frontMatter).toEqual({ title: 'Payments on-call', owner: 'team-pay' });
     expect(rb.blocks[0]).toMatchObject({ line: 7, effect: 'read', language: 'sql' });
     expect(rb.blocks[0]!.commands[0]!.line).toBe(8);

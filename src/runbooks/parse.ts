@@ -3,14 +3,18 @@ import { readChecklists } from './checklists.js';
 import { splitFrontMatter } from './front-matter.js';
 import { lineOf, plainText, tokenize, type Token } from './markdown.js';
 import type { CodeBlock, Link, Procedure, Runbook, RunbookWarning } from './model.js';
-import { findProcedureSections, slug, titleWithoutId } from './procedures.js';
+import { DEFAULT_PHASES, PhaseReader, type PhaseVocabulary } from './phases.js';
+import { findProcedureSections, slug, titleWithoutId, wholeDocumentProcedure } from './procedures.js';
 import { buildSections, publicSections, walkSections, type SectionNode } from './sections.js';
+import { scratchRestores } from './restores.js';
 import { readPhases } from './steps.js';
 import { readTables } from './tables.js';
 
 export interface ParseOptions {
   /** The path the runbook is known by (used in `FILE#ID` references). */
   file?: string;
+  /** Headings and labels to read as phases besides the built-in ones (config `runbooks.phases`). */
+  phases?: PhaseVocabulary | PhaseReader;
 }
 
 /**
@@ -33,8 +37,11 @@ export function parseRunbook(text: string, options: ParseOptions = {}): Runbook 
   };
   const blocks = readBlocks(tokens, lines, warnings);
   const byLine = new Map(blocks.map((b) => [b.line, b]));
-  const procedures = readProcedures(tokens, roots, (l) => byLine.get(l));
-  const title = typeof front.data.title === 'string' ? front.data.title : (all.find((s) => s.level === 1)?.title ?? all[0]?.title ?? fileTitle(file));
+  const reader = options.phases instanceof PhaseReader ? options.phases : options.phases ? new PhaseReader(options.phases) : DEFAULT_PHASES;
+  const frontTitle = typeof front.data.title === 'string' && front.data.title.trim() ? front.data.title.trim() : undefined;
+  const title = all.find((s) => s.level === 1)?.title ?? frontTitle ?? fileTitle(file);
+  const procedures = readProcedures(tokens, roots, (l) => byLine.get(l), reader, title, lines.length);
+  scratchRestores(procedures);
   return {
     file,
     title,
@@ -51,9 +58,14 @@ export function parseRunbook(text: string, options: ParseOptions = {}): Runbook 
   };
 }
 
-function readProcedures(tokens: Token[], roots: SectionNode[], blockAt: (line: number) => CodeBlock | undefined): Procedure[] {
+function readProcedures(tokens: Token[], roots: SectionNode[], blockAt: (line: number) => CodeBlock | undefined, reader: PhaseReader, title: string, lineCount: number): Procedure[] {
   const used = new Map<string, number>();
-  return findProcedureSections(tokens, roots).map(({ section, ownId }) => {
+  let found = findProcedureSections(tokens, roots, reader);
+  if (found.length === 0) {
+    const whole = wholeDocumentProcedure(tokens, roots, title, lineCount, reader);
+    if (whole) found = [{ section: whole, ownId: undefined }];
+  }
+  return found.map(({ section, ownId }) => {
     let id = ownId ?? slug(titleWithoutId(section.title));
     const seen = used.get(id.toLowerCase()) ?? 0;
     used.set(id.toLowerCase(), seen + 1);
@@ -63,7 +75,7 @@ function readProcedures(tokens: Token[], roots: SectionNode[], blockAt: (line: n
       title: ownId ? titleWithoutId(section.title) : section.title,
       line: section.line,
       endLine: section.endLine,
-      phases: readPhases(tokens, section, blockAt),
+      phases: readPhases(tokens, section, blockAt, reader),
     };
   });
 }

@@ -3,6 +3,8 @@ import type { PhaseKind, Step } from './model.js';
 /** What a heading or bold label says about the phase it opens. */
 export interface PhaseLabel {
   kind: PhaseKind;
+  /** Further phases the label names ("Diagnosis and mitigation" → diagnosis, also resolution). */
+  also: PhaseKind[];
   /**
    * True for labels that name a list of steps without saying what kind ("Procedure:",
    * "Immediate Actions:"): their steps are sorted into phases by what each one does.
@@ -10,12 +12,19 @@ export interface PhaseLabel {
   generic: boolean;
 }
 
+/**
+ * Extra words for the phases, from the config (`runbooks.phases`): each key a phase kind or
+ * `notes`, each value headings or labels (matched whole, case-insensitively, after numbering and
+ * punctuation are dropped).
+ */
+export type PhaseVocabulary = Partial<Record<PhaseKind | 'notes', readonly string[]>>;
+
 const RULES: [PhaseKind, RegExp][] = [
-  ['symptoms', /^(symptoms?( observed)?|signs?( and symptoms)?|meaning|when|triggers?|trigger conditions?|overview|description|what (it|this) means|what you see|indicators?|alert description)$/],
+  ['symptoms', /^(symptoms?( observed)?|signs?( and symptoms)?|meaning|when|triggers?|trigger conditions?|overview|description|what (it|this) means|what you see|indicators?|alert description|summary)$/],
   ['impact', /^((business|user|customer|service) )?impact$/],
-  ['diagnosis', /^(diagnos[ei]s( steps)?|diagnostics?|investigat(e|ion)( steps)?|troubleshoot(ing)?( steps)?|triage|root cause( analysis)?|debug(ging)?|detection|(identify|check|assess|review|inspect|investigate|determine|find) .+)$/],
-  ['resolution', /^(resolution( steps)?|resolve|solutions?|fix(es)?|remediation( steps)?|recovery( steps| procedure)?|recover|mitigation( steps)?|mitigate|workarounds?|possible (resolutions?|solutions?|fixes)|common (issues|causes|fixes)|known issues|corrective actions?|how to fix)$/],
-  ['verification', /(^|\s)(verif(y|ication)|validat(e|ion)|confirm(ation)?|expected results?|smoke tests?)(\s|$)/],
+  ['diagnosis', /^(diagnos[ei]s( steps)?|diagnostics?|investigat(e|ion|ing)( steps)?|troubleshoot(ing)?( steps)?|triage|root cause( analysis)?|debug(ging)?|detection|(identify|check|assess|review|inspect|investigate|determine|find) .+)$/],
+  ['resolution', /^(resolution( steps)?|resol(ve|ving)|solutions?|fix(es|ing)?|remediat(e|ing|ion)( steps)?|recovery( steps| procedure)?|recover(ing)?|mitigat(e|ing|ion)( steps)?|workarounds?|(possible|potential|suggested|recommended) (resolutions?|solutions?|fixes|remediations?|mitigations?|actions?)( steps)?|common (issues|causes|fixes)|known issues|corrective actions?|how to (fix|resolve|mitigate))$/],
+  ['verification', /(^|\s)(verif(y|ying|ication)|validat(e|ion)|confirm(ation)?|expected results?|smoke tests?)(\s|$)/],
   ['rollback', /^(roll ?back|revert|undo|back ?out)( .*)?$/],
   ['prevention', /^(prevention|preventive measures|prevent( .+)?|follow[- ]?ups?|long[- ]term( fix(es)?)?|lessons learned|action items)$/],
   ['post-incident', /^(post[- ]?incident( review| actions| steps)?|post[- ]?mortem|after the incident|retrospective|incident review)$/],
@@ -26,6 +35,54 @@ const GENERIC: [PhaseKind, RegExp][] = [
   ['resolution', /^(immediate (actions?|steps|response)|actions?( to take)?|first steps|response actions?)$/],
   ['steps', /^(procedure|response procedure|procedure steps|steps|instructions|what to do|runbook|(maintenance|migration|restore|deployment|upgrade) (steps|procedure)|how to)$/],
 ];
+
+/** Headings whose content is reference, not steps. */
+const NOTES = /^(notes?|additional (resources|information|notes|context|reading)|related( (alerts?|runbooks?|links|dashboards?|docs|documentation))?|references?|see also|links|resources|useful links|further reading|dashboards?|background|faq|context|owners?|ownership|changelog|history)$/;
+
+/** "Diagnosis and mitigation", "Investigation & Triage", "Symptoms / Impact". */
+const JOINED = /\s*(?:\band\b|&|\/|\+|,)\s*/;
+
+/** The phase vocabulary: the built-in words and those the config adds. */
+export class PhaseReader {
+  private readonly extra = new Map<string, PhaseKind | 'notes'>();
+
+  constructor(vocabulary: PhaseVocabulary = {}) {
+    for (const [kind, labels] of Object.entries(vocabulary) as [PhaseKind | 'notes', readonly string[]][]) {
+      for (const l of labels) this.extra.set(normaliseLabel(l), kind);
+    }
+  }
+
+  /** The phase (or phases) a heading or bold label opens, or undefined when it names none. */
+  of(label: string): PhaseLabel | undefined {
+    const l = normaliseLabel(label);
+    if (!l || wordCount(l) > 6) return undefined;
+    const one = this.single(l);
+    if (one || !JOINED.test(l)) return one;
+    const parts = l.split(JOINED).filter((p) => p !== '').map((p) => this.single(p));
+    if (parts.length < 2 || parts.some((p) => !p || p.generic)) return undefined;
+    const kinds = [...new Set(parts.map((p) => p!.kind))];
+    return { kind: kinds[0]!, also: kinds.slice(1), generic: false };
+  }
+
+  /** True for headings that hold notes, links or references rather than steps. */
+  isNote(label: string): boolean {
+    const l = normaliseLabel(label);
+    return this.extra.get(l) === 'notes' || (!this.extra.has(l) && NOTES.test(l));
+  }
+
+  private single(l: string): PhaseLabel | undefined {
+    const extra = this.extra.get(l);
+    if (extra === 'notes') return undefined;
+    if (extra) return { kind: extra, also: [], generic: extra === 'steps' };
+    if (wordCount(l) > 5) return undefined;
+    for (const [kind, re] of GENERIC) if (re.test(l)) return { kind, also: [], generic: true };
+    for (const [kind, re] of RULES) if (re.test(l)) return { kind, also: [], generic: false };
+    return undefined;
+  }
+}
+
+/** The built-in vocabulary. */
+export const DEFAULT_PHASES = new PhaseReader();
 
 /** Lower case, numbering and parentheticals dropped: `**2. Diagnosis Steps (quick):**` → `diagnosis steps`. */
 export function normaliseLabel(label: string): string {
@@ -47,13 +104,14 @@ function wordCount(l: string): number {
   return n;
 }
 
-/** The phase a heading or bold label opens, or undefined when it names none. */
+/** The phase a heading or bold label opens in the built-in vocabulary, or undefined when it names none. */
 export function phaseOf(label: string): PhaseLabel | undefined {
-  const l = normaliseLabel(label);
-  if (!l || wordCount(l) > 5) return undefined;
-  for (const [kind, re] of GENERIC) if (re.test(l)) return { kind, generic: true };
-  for (const [kind, re] of RULES) if (re.test(l)) return { kind, generic: false };
-  return undefined;
+  return DEFAULT_PHASES.of(label);
+}
+
+/** Whether a phase is of a kind, counting the further kinds its label names. */
+export function phaseIs(phase: { kind: PhaseKind; also?: PhaseKind[] }, kind: PhaseKind): boolean {
+  return phase.kind === kind || (phase.also?.includes(kind) ?? false);
 }
 
 /** Verbs that start a step which only looks: "Check worker logs", "Review recent deployments". */
@@ -63,10 +121,10 @@ const LOOKING = /^(check|verify|review|inspect|identify|assess|look|find|list|vi
  * The phase a step of a generic list belongs to: a label that names a phase, a verb that only
  * looks, or blocks that only read; otherwise the list's own kind.
  */
-export function stepKind(step: Step, fallback: PhaseKind): PhaseKind {
+export function stepKind(step: Step, fallback: PhaseKind, phases: PhaseReader = DEFAULT_PHASES): PhaseKind {
   const text = normaliseLabel(step.text);
   const words = wordCount(text);
-  const named = words <= 4 ? phaseOf(text) : undefined;
+  const named = words <= 4 ? phases.of(text) : undefined;
   // "Verify" or "Verify Recovery" names a verification; "Verify network connectivity" in a list of checks is a check.
   if (named && !(named.kind === 'verification' && words > 2)) return named.generic ? (named.kind === 'steps' ? fallback : named.kind) : named.kind;
   if (LOOKING.test(text)) return 'diagnosis';

@@ -1,5 +1,5 @@
-import { boldLabel, type Token } from './markdown.js';
-import { phaseOf } from './phases.js';
+import { boldLabel, isCodeToken, type Token } from './markdown.js';
+import { DEFAULT_PHASES, type PhaseReader } from './phases.js';
 import { walkSections, type SectionNode } from './sections.js';
 
 /** Headings that group situations: each sub-section with steps is a procedure of its own. */
@@ -18,21 +18,23 @@ export interface ProcedureSection {
 }
 
 /** A bold label at the section's top level that opens a phase. */
-function hasPhaseLabel(tokens: Token[], s: SectionNode): boolean {
+function hasPhaseLabel(tokens: Token[], s: SectionNode, reader: PhaseReader): boolean {
   for (let i = s.bodyStart + 1; i < s.ownEnd; i++) {
     const t = tokens[i]!;
-    if (t.type === 'inline' && t.level === 1 && tokens[i - 1]!.type === 'paragraph_open' && phaseOf(boldLabel(t)?.label ?? '') !== undefined) return true;
+    if (t.type === 'inline' && t.level === 1 && tokens[i - 1]!.type === 'paragraph_open' && reader.of(boldLabel(t)?.label ?? '') !== undefined) return true;
   }
   return false;
 }
 
-function hasPhaseChildren(s: SectionNode): boolean {
-  const phases = s.children.filter((c) => phaseOf(c.title) !== undefined).length;
-  return phases >= 2 && phases * 2 >= s.children.length;
+/** Sub-sections that are mostly phases (notes such as "Related alerts" not counted). */
+function hasPhaseChildren(s: SectionNode, reader: PhaseReader): boolean {
+  const phases = s.children.filter((c) => reader.of(c.title) !== undefined).length;
+  const notes = s.children.filter((c) => reader.isNote(c.title)).length;
+  return phases >= 2 && phases * 2 >= s.children.length - notes;
 }
 
 function hasSteps(tokens: Token[], s: SectionNode): boolean {
-  for (let i = s.bodyStart; i < s.end; i++) if (tokens[i]!.type === 'fence' || tokens[i]!.type === 'ordered_list_open') return true;
+  for (let i = s.bodyStart; i < s.end; i++) if (isCodeToken(tokens[i]!) || tokens[i]!.type === 'ordered_list_open') return true;
   return false;
 }
 
@@ -49,11 +51,11 @@ function isContainer(s: SectionNode): boolean {
  * Procedures…), or a title that names a procedure (Restore, Rollback, Failover…), with steps.
  * A procedure's sub-sections are its phases or steps, never procedures of their own.
  */
-export function findProcedureSections(tokens: Token[], roots: SectionNode[]): ProcedureSection[] {
+export function findProcedureSections(tokens: Token[], roots: SectionNode[], reader: PhaseReader = DEFAULT_PHASES): ProcedureSection[] {
   const strong = new Set<SectionNode>();
   const weak = new Set<SectionNode>();
   for (const s of walkSections(roots)) {
-    if (OWN_ID.test(s.title) || NUMBERED.test(s.title) || hasPhaseLabel(tokens, s) || hasPhaseChildren(s)) strong.add(s);
+    if (OWN_ID.test(s.title) || NUMBERED.test(s.title) || hasPhaseLabel(tokens, s, reader) || hasPhaseChildren(s, reader)) strong.add(s);
     else if (hasSteps(tokens, s) && !isContainer(s) && ((s.parent && isContainer(s.parent)) || (s.level >= 3 && PROCEDURE_TITLE.test(s.title)))) weak.add(s);
   }
   const hasStrongBelow = (s: SectionNode): boolean => s.children.some((c) => strong.has(c) || hasStrongBelow(c));
@@ -69,6 +71,18 @@ export function findProcedureSections(tokens: Token[], roots: SectionNode[]): Pr
   };
   visit(roots);
   return out;
+}
+
+/**
+ * A page that is one procedure with no heading above its phases: the title in front matter, or
+ * no H1, and Meaning / Diagnosis / Mitigation as top-level headings or labels. The whole document
+ * is the procedure then, known by `title`.
+ */
+export function wholeDocumentProcedure(tokens: Token[], roots: SectionNode[], title: string, lineCount: number, reader: PhaseReader = DEFAULT_PHASES): SectionNode | undefined {
+  const first = roots[0]?.start ?? tokens.length;
+  const line = (tokens.find((t) => t.map)?.map?.[0] ?? 0) + 1;
+  const doc: SectionNode = { title, level: 0, line, endLine: lineCount, anchor: '', empty: false, children: roots, parent: undefined, start: 0, bodyStart: 0, end: tokens.length, ownEnd: first };
+  return hasPhaseChildren(doc, reader) || hasPhaseLabel(tokens, doc, reader) ? doc : undefined;
 }
 
 /** The title without the runbook's own id prefix. */

@@ -1,13 +1,13 @@
 import { readFile, stat } from 'node:fs/promises';
 import { OpsbookError } from '../lib/errors/index.js';
 import type { Runbook } from './model.js';
-import { parseRunbook } from './parse.js';
+import { parseRunbook, type ParseOptions } from './parse.js';
 
 /** The largest runbook read (2 MB; the seeds are under 100 kB): parsing is linear but memory is about 100× the text. */
 export const MAX_RUNBOOK_BYTES = 2 * 1024 * 1024;
 
 /** Read and parse a runbook file (any extension). Unreadable files throw OPSBOOK_E_RUNBOOK_READ naming the path. */
-export async function readRunbook(path: string, options: { file?: string } = {}): Promise<Runbook> {
+export async function readRunbook(path: string, options: ParseOptions = {}): Promise<Runbook> {
   let text: string;
   try {
     const { size } = await stat(path);
@@ -20,5 +20,5 @@ export async function readRunbook(path: string, options: { file?: string } = {})
     const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as NodeJS.ErrnoException).code === 'EISDIR' ? 'is a directory' : (e as Error).message;
     throw new OpsbookError('OPSBOOK_E_RUNBOOK_READ', `cannot read runbook: ${reason}`, { location: { file: path }, cause: e });
   }
-  return parseRunbook(text, { file: options.file ?? path });
+  return parseRunbook(text, { ...options, file: options.file ?? path });
 }

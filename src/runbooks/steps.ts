@@ -1,33 +1,41 @@
 import { boldLabel, lineOf, plainText, type Token } from './markdown.js';
 import type { CodeBlock, Phase, PhaseKind, Step } from './model.js';
-import { phaseOf, stepKind } from './phases.js';
+import { DEFAULT_PHASES, stepKind, type PhaseLabel, type PhaseReader } from './phases.js';
 import type { SectionNode } from './sections.js';
 
 interface Draft extends Phase {
   generic: boolean;
+  /** Every kind the label names, when it names more than one. */
+  kinds: PhaseKind[];
 }
 
 /**
  * Phases and steps of one procedure, read in document order. Phase labels and phase headings
  * open phases; list items at the top of a phase, sub-headings and stand-alone bold labels open
  * steps; a code block belongs to the step it follows (or sits in), or to a step of its own.
+ * A heading that names no phase is a note, not a step, when it sits at the level of the phase
+ * headings or its title says so ("Notes", "Related alerts"): what it holds is left out.
  */
-export function readPhases(tokens: Token[], section: SectionNode, blockAt: (line: number) => CodeBlock | undefined): Phase[] {
+export function readPhases(tokens: Token[], section: SectionNode, blockAt: (line: number) => CodeBlock | undefined, reader: PhaseReader = DEFAULT_PHASES): Phase[] {
   const phases: Draft[] = [];
   let phase: Draft | undefined;
   let step: Step | undefined;
   let pending = '';
   let listDepth = 0;
   let itemOpen = false;
+  /** Level of the heading that opened the current phase (undefined for a bold label). */
+  let phaseLevel: number | undefined;
+  /** Level of the note heading being skipped. */
+  let noteLevel: number | undefined;
 
-  const openPhase = (kind: PhaseKind, label: string, line: number, generic: boolean): void => {
-    phase = { kind, label, line, steps: [], generic };
+  const openPhase = (p: PhaseLabel | { kind: PhaseKind; also: PhaseKind[]; generic: boolean }, label: string, line: number): void => {
+    phase = { kind: p.kind, label, line, steps: [], generic: p.generic || p.also.length > 0, kinds: [p.kind, ...p.also] };
     phases.push(phase);
     step = undefined;
     pending = '';
   };
   const openStep = (text: string, line: number): Step => {
-    if (!phase) openPhase('steps', '', line, true);
+    if (!phase) openPhase({ kind: 'steps', also: [], generic: true }, '', line);
     step = { text, line, blocks: [] };
     phase!.steps.push(step);
     return step;
@@ -35,12 +43,21 @@ export function readPhases(tokens: Token[], section: SectionNode, blockAt: (line
 
   for (let i = section.bodyStart; i < section.end; i++) {
     const t = tokens[i]!;
+    const level = t.type === 'heading_open' ? Number(t.tag.slice(1)) : 0;
+    if (noteLevel !== undefined && !(level > 0 && level <= noteLevel)) continue;
     switch (t.type) {
       case 'heading_open': {
         const title = plainText(tokens[i + 1]);
-        const p = phaseOf(title);
-        if (p) openPhase(p.kind, title, lineOf(t), p.generic);
-        else openStep(title, lineOf(t));
+        const p = reader.of(title);
+        noteLevel = undefined;
+        if (p) {
+          openPhase(p, title, lineOf(t));
+          phaseLevel = level;
+        } else if (reader.isNote(title) || (phaseLevel !== undefined && level <= phaseLevel)) {
+          noteLevel = level;
+          phase = undefined;
+          step = undefined;
+        } else openStep(title, lineOf(t));
         i += 2;
         break;
       }
@@ -66,20 +83,22 @@ export function readPhases(tokens: Token[], section: SectionNode, blockAt: (line
         if (listDepth > 0) break;
         const inline = tokens[i + 1];
         const label = boldLabel(inline);
-        const p = label ? phaseOf(label.label) : undefined;
+        const p = label ? reader.of(label.label) : undefined;
         if (label && p) {
-          openPhase(p.kind, label.label, lineOf(t), p.generic);
+          openPhase(p, label.label, lineOf(t));
+          phaseLevel = undefined;
           if (label.rest) openStep(label.rest, lineOf(t));
         } else if (label && !label.rest) {
           openStep(label.label, lineOf(t));
-        } else if (!label) {
-          // Prose between steps introduces the next block.
+        } else {
+          // Prose between steps (a "**Careful:** …" note included) introduces the next block.
           step = undefined;
           pending = plainText(inline);
         }
         break;
       }
-      case 'fence': {
+      case 'fence':
+      case 'code_block': {
         const block = blockAt(lineOf(t));
         if (!block) break;
         if (!step || (!itemOpen && listDepth === 0 && step.blocks.length > 0 && pending)) openStep(pending, lineOf(t));
@@ -91,22 +110,34 @@ export function readPhases(tokens: Token[], section: SectionNode, blockAt: (line
         break;
     }
   }
-  return sortGeneric(phases.filter((p) => p.steps.length > 0 || !p.generic));
+  return sortGeneric(phases.filter((p) => p.steps.length > 0 || !p.generic), reader);
 }
 
-/** Steps of a generic phase ("Procedure:") regrouped into the phases their contents show. */
-function sortGeneric(drafts: Draft[]): Phase[] {
+/**
+ * Steps of a generic phase ("Procedure:") regrouped into the phases their contents show. A label
+ * that names several phases ("Diagnosis and mitigation") sorts its steps the same way among the
+ * phases it names: a step that only looks is diagnosis, the others the label's other phase.
+ */
+function sortGeneric(drafts: Draft[], reader: PhaseReader): Phase[] {
   const out: Phase[] = [];
   for (const d of drafts) {
     if (!d.generic) {
       out.push({ kind: d.kind, label: d.label, line: d.line, steps: d.steps });
       continue;
     }
+    const mixed = d.kinds.length > 1;
+    const fallback = mixed ? (d.kinds.find((k) => k !== 'diagnosis') ?? d.kind) : d.kind;
+    if (mixed && d.steps.length === 0) {
+      out.push({ kind: d.kind, label: d.label, also: d.kinds.slice(1), line: d.line, steps: [] });
+      continue;
+    }
     let current: Phase | undefined;
     for (const s of d.steps) {
-      const kind = stepKind(s, d.kind);
+      let kind = stepKind(s, fallback, reader);
+      if (mixed && !d.kinds.includes(kind)) kind = fallback;
       if (!current || current.kind !== kind) {
-        current = { kind, label: current ? '' : d.label, line: current ? s.line : d.line, steps: [] };
+        current = { kind, label: current && !mixed ? '' : d.label, line: current ? s.line : d.line, steps: [] };
+        if (mixed) current.also = d.kinds.filter((k) => k !== kind);
         out.push(current);
       }
       current.steps.push(s);

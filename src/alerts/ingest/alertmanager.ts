@@ -33,6 +33,27 @@ export interface IngestDefaults {
   ladder: readonly string[];
   /** Labels added to every alert from this integration (e.g. `service`). */
   labels?: Record<string, string>;
+  /**
+   * The local procedure (`FILE#ID`) an alert's runbook link names, or undefined when none does;
+   * given by the daemon, which holds the runbooks.
+   */
+  resolveRunbook?: (link: string, labels: Readonly<Record<string, string>>) => string | undefined;
+}
+
+/** Annotations that carry a runbook link, in the order they are tried. */
+const RUNBOOK_ANNOTATIONS = ['runbook', 'runbook_url', 'playbook', 'playbook_url'];
+
+/**
+ * The runbook an alert links: the procedure its `runbook`, `runbook_url` or `playbook` annotation
+ * resolves to; else a `FILE#ID` or http(s) link as written, so the responder still sees it.
+ */
+function runbookOf(annotations: Record<string, string>, labels: Record<string, string>, defaults: IngestDefaults): string | undefined {
+  const links = RUNBOOK_ANNOTATIONS.map((k) => annotations[k]?.trim()).filter((v): v is string => !!v);
+  for (const link of links) {
+    const found = defaults.resolveRunbook?.(link, labels);
+    if (found) return found;
+  }
+  return links.find((l) => l.includes('#') && !/^[a-z][a-z0-9+.-]*:/i.test(l)) ?? links.find((l) => /^https?:\/\//i.test(l));
 }
 
 /**
@@ -56,14 +77,14 @@ function parseTime(text: string | undefined, fallback: number): number {
 /**
  * Each alert of a webhook as an `AlertEvent`. The rule id is `alertmanager:<alertname>` and the dedup
  * key covers every label, so the same Prometheus series always joins the same incident.
- * `annotations.runbook` (a `FILE#ID` reference) links the procedure.
+ * `annotations.runbook`, `runbook_url` or `playbook` links the procedure (see `runbookOf`).
  */
 export function eventsFromAlertmanager(payload: AlertmanagerPayload, now: number, defaults: IngestDefaults): AlertEvent[] {
   return payload.alerts.map((a) => {
     const labels = { ...(defaults.labels ?? {}), ...a.labels };
     const ruleId = `alertmanager:${labels.alertname ?? 'unnamed'}`;
     const firing = a.status === 'firing';
-    const runbook = a.annotations.runbook;
+    const runbook = runbookOf(a.annotations, labels, defaults);
     return {
       kind: firing ? 'firing' : 'resolved',
       ruleId,
@@ -71,7 +92,7 @@ export function eventsFromAlertmanager(payload: AlertmanagerPayload, now: number
       labels,
       annotations: { ...a.annotations, ...(a.annotations.summary ? {} : { summary: labels.alertname ?? 'Alertmanager alert' }) },
       severity: severityFromLabel(labels.severity, defaults.ladder),
-      ...(runbook && runbook.includes('#') ? { runbook } : {}),
+      ...(runbook ? { runbook } : {}),
       at: firing ? parseTime(a.startsAt, now) : parseTime(a.endsAt, now),
     } satisfies AlertEvent;
   });

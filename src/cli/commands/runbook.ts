@@ -54,7 +54,7 @@ function outline(rb: Runbook, io: CliIO): void {
     // Numbered through the phases in document order, as `opsbook run --step N` counts them.
     let number = 0;
     for (const ph of p.phases) {
-      io.out(`    ${ph.kind}${ph.label ? ` — ${ph.label}` : ''}`);
+      io.out(`    ${[ph.kind, ...(ph.also ?? [])].join(' + ')}${ph.label ? ` — ${ph.label}` : ''}`);
       for (const s of ph.steps) {
         io.out(`      ${++number}. ${s.text || '(code)'}  :${s.line}`);
         for (const b of s.blocks) {

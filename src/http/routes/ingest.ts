@@ -5,6 +5,8 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Daemon } from '../../daemon/index.js';
 import { alertFromEvent, alertmanagerPayload, eventDedupKey, eventPayload, eventsFromAlertmanager } from '../../alerts/index.js';
 import { SeverityLadder } from '../../incidents/index.js';
+// The link resolver alone: the runbook reader (and its SQL parser) is loaded by the executions.
+import { resolveRunbookLink } from '../../runbooks/links.js';
 import { findOpenIncidentByDedupKey } from '../../store/index.js';
 import { OpsbookError } from '../../lib/errors/index.js';
 import { route, type RouteTable } from '../routes.js';
@@ -57,7 +59,10 @@ export function ingestRoutes(daemon: Daemon): RouteTable {
       handler: async ({ request, reply, body }) => {
         const key = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
         const integration = integrationFor(daemon, 'alertmanager', key);
-        const events = eventsFromAlertmanager(body, daemon.clock.now(), { ladder: ladder(), labels: integration.labels });
+        const runbooks = daemon.executions?.deps.runbooks ?? [];
+        const urlPrefixes = daemon.config.runbooks.url_prefixes;
+        const resolveRunbook = (link: string, labels: Readonly<Record<string, string>>) => resolveRunbookLink(runbooks, link, { urlPrefixes, ...(labels.alertname ? { alertName: labels.alertname } : {}) });
+        const events = eventsFromAlertmanager(body, daemon.clock.now(), { ladder: ladder(), labels: integration.labels, resolveRunbook });
         admit(daemon, reply, events.length);
         const ops = operationsOf(daemon);
         // One notification, one transaction: its alerts open or join their incidents together.

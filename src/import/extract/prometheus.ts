@@ -1,6 +1,7 @@
 import { parser } from '@prometheus-io/lezer-promql';
 import { isMap, isSeq, LineCounter, parseDocument, type YAMLMap } from 'yaml';
 import { templateProblems } from '../../alerts/index.js';
+import { runbookLinkOf } from '../../runbooks/index.js';
 import { slug, type FileContext } from '../context.js';
 import { words, type Linker } from '../link.js';
 import { chooseSeverity } from '../severity.js';
@@ -113,11 +114,15 @@ function translate(ctx: FileContext, r: YAMLMap, group: string, line: number, li
   const expr = String(rule.expr ?? '');
   const m = measureOf(expr);
   const annotations = Object.fromEntries(Object.entries(rule.annotations ?? {}).map(([k, v]) => [k, String(v)]));
-  const runbookUrl = annotations.runbook_url;
-  const runbook = (runbookUrl ? linker.fromUrl(runbookUrl) : undefined) ?? linker.find([alert, ...metricNames(expr)], ctx);
+  const link = runbookLinkOf(annotations);
+  const runbook = (link ? linker.fromUrl(link, alert) : undefined) ?? linker.find([alert, ...metricNames(expr)], ctx);
   if ('why' in m) {
-    ctx.state.verbatim.push({ group, alert, rule: r.toJSON() as Record<string, unknown>, source: ctx.src(line), reason: m.why });
+    const kept = r.toJSON() as Record<string, unknown>;
+    // Prometheus passes the annotation on; opsbook's ingest attaches the procedure it names.
+    if (runbook && annotations.runbook === undefined) kept.annotations = { ...(rule.annotations ?? {}), runbook };
+    ctx.state.verbatim.push({ group, alert, rule: kept, source: ctx.src(line), reason: m.why });
     ctx.found('prometheus rule (verbatim)', `${alert}: ${expr} — ${m.why}`, line);
+    if (runbook) ctx.found('runbook link', `${alert} (verbatim) → ${runbook}`, line);
     return;
   }
   const url = ctx.metricsPath && ctx.baseUrl ? `${ctx.baseUrl}${ctx.metricsPath.path}` : ctx.todo('metrics_url', 'URL of the Prometheus metrics endpoint that exposes the measurements');

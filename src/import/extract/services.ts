@@ -43,6 +43,17 @@ function fromHost(host: string | undefined, line: number): Named | undefined {
   return { name: labels[labels.length - 2] ?? name, line, how: `host ${name}` };
 }
 
+/** Alert names as alert rules spell them: `KubePodCrashLooping`, `TargetDown`. */
+const ALERT_NAME = /^[A-Z][a-z0-9]+(?:[A-Z][A-Za-z0-9]*)+$/;
+
+/** One procedure named like an alert, as the whole page: a runbook for one alert. */
+function isAlertPage(ctx: FileContext): boolean {
+  const rb = ctx.runbook;
+  if (typeof rb.frontMatter.service === 'string' || rb.procedures.length !== 1) return false;
+  const title = rb.procedures[0]!.title.trim();
+  return ALERT_NAME.test(title) && title === rb.title.trim();
+}
+
 /**
  * The service a runbook is about: named by front matter, its title, its introduction, or the host
  * its commands call; the file name when it says none of these. Its base URL is always a TODO: the
@@ -50,6 +61,13 @@ function fromHost(host: string | undefined, line: number): Named | undefined {
  */
 export function extractService(ctx: FileContext): void {
   const urls = readUrls(ctx);
+  const hasHttp = urls.length > 0 || ctx.runbook.tables.some((t) => t.kind === 'health-endpoints');
+  if (!hasHttp && isAlertPage(ctx)) {
+    // A page per alert (KubePodCrashLooping.md) is about an alert, not a service: rules link to it.
+    ctx.service = slug(ctx.runbook.title) || 'alert';
+    ctx.found('alert runbook', `${ctx.runbook.title} (no service: rules whose alert or runbook_url names it link to it)`, ctx.runbook.procedures[0]!.line);
+    return;
+  }
   const host = primaryHost(urls);
   const hostLine = urls.find((u) => u.host === host)?.line ?? 1;
   const named = fromTitle(ctx) ?? fromIntro(ctx) ?? fromHost(host, hostLine);
@@ -57,7 +75,6 @@ export function extractService(ctx: FileContext): void {
   const name = named?.name ?? stem;
   ctx.service = ctx.state.uniqueId('services', slug(name) || 'service');
   ctx.hasService = true;
-  const hasHttp = urls.length > 0 || ctx.runbook.tables.some((t) => t.kind === 'health-endpoints');
   const notes: string[] = [named ? `named from the ${named.how}` : 'the runbook names no service: named after the file, rename freely'];
   const body: Record<string, unknown> = { id: ctx.service, name };
   if (hasHttp) {

@@ -42,3 +42,19 @@ export function optionValue(args: string[], ...names: string[]): string | undefi
   }
   return undefined;
 }
+
+/** The words after the first `n` positionals (options and their values skipped): a command's own arguments kept whole. */
+export function afterPositionals(args: string[], n: number, valueOptions: ReadonlySet<string>): string[] {
+  let seen = 0;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--') return args.slice(i + 1);
+    if (seen === n) return args.slice(i);
+    if (a.startsWith('-') && a.length > 1) {
+      if (valueOptions.has(a)) i++;
+      continue;
+    }
+    seen++;
+  }
+  return [];
+}

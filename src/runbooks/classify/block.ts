@@ -28,7 +28,10 @@ const PROTECT = /<([A-Za-z][\w.-]*)>/g;
 const UNPROTECT = /@([A-Za-z][\w.-]*)@/g;
 
 function command(text: string, line: number, v: Verdict, placeholders: string[]): Command {
-  return { text, line, target: v.target, effect: v.effect, reasons: v.reasons, placeholders };
+  const out: Command = { text, line, target: v.target, effect: v.effect, reasons: v.reasons, placeholders };
+  if (v.restoresInto !== undefined) out.restoresInto = v.restoresInto;
+  if (v.createsDatabase !== undefined) out.createsDatabase = v.createsDatabase;
+  return out;
 }
 
 /**
@@ -99,11 +102,29 @@ function wholeBlock(code: string, firstLine: number, v: Verdict): Command[] {
   return code.trim() ? [command(code.trim(), firstLine + lead - 1, v, textPlaceholders(code, { braces: false, dollars: false }))] : [];
 }
 
+/**
+ * A PromQL block is one query when it parses whole (a query spread over lines); otherwise each
+ * paragraph, and failing that each line, is a query of its own (a list of queries).
+ */
 function promqlCommands(code: string, firstLine: number): Command[] {
+  const lines = code.split('\n').map((l) => (l.trim().startsWith('#') ? '' : l));
   const out: Command[] = [];
-  code.split('\n').forEach((l, i) => {
-    if (l.trim() && !l.trim().startsWith('#')) out.push(command(l.trim(), firstLine + i, promqlVerdict(l.trim()), []));
-  });
+  const take = (from: number, to: number): void => {
+    const text = lines.slice(from, to).join('\n').trim();
+    if (!text) return;
+    const lead = lines.slice(from, to).findIndex((l) => l.trim() !== '');
+    const v = promqlVerdict(text);
+    if (v.effect === 'unknown' && to - from > 1) {
+      const blank = lines.slice(from, to).findIndex((l, i) => i > lead && l.trim() === '');
+      if (blank > 0) {
+        take(from, from + blank);
+        take(from + blank + 1, to);
+      } else for (let i = from; i < to; i++) take(i, i + 1);
+      return;
+    }
+    out.push(command(text, firstLine + from + lead, v, []));
+  };
+  take(0, lines.length);
   return out;
 }
 

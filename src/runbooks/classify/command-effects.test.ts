@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { codeCell } from '../../../test/fixtures/runbooks/command-effects-cell.js';
 import { COMMAND_EFFECTS, SQL_EFFECTS, type CommandEffectCase } from '../../../test/fixtures/runbooks/command-effects.js';
 import { classifyCommand } from './index.js';
 
@@ -58,7 +59,7 @@ describe('classification works from structure, not whole strings', () => {
   });
 });
 
-describe('docs/runbooks.md command-effects table', () => {
+describe('docs/runbooks.md command-effects table (npm run docs writes it)', () => {
   it('lists every seed command with its effect', () => {
     const readme = readFileSync(path.join(repoRoot, 'docs/runbooks.md'), 'utf8');
     const region = readme.slice(readme.indexOf('<!-- command-effects:start -->'), readme.indexOf('<!-- command-effects:end -->'));
@@ -69,8 +70,3 @@ describe('docs/runbooks.md command-effects table', () => {
     }
   });
 });
-
-/** How a command appears in the docs/runbooks.md table: one line, backticks, pipes escaped. */
-export function codeCell(command: string): string {
-  return `\`${command.replace(/\\\n\s*/g, '').replace(/\n/g, ' ⏎ ').replace(/\|/g, '\\|')}\``;
-}

@@ -21,6 +21,10 @@ export interface Verdict {
   effect: Effect;
   reasons: string[];
   target: Target;
+  /** The database a restore writes into (a dump loaded with psql or pg_restore). */
+  restoresInto?: string;
+  /** The database the command creates (createdb, CREATE DATABASE). */
+  createsDatabase?: string;
 }
 
 export function verdict(effect: Effect, reason: string, target: Target): Verdict {
@@ -39,5 +43,10 @@ export function combine(parts: Verdict[], target: Target): Verdict {
     if (p.target !== only) only = undefined;
     for (const r of p.reasons) if (!reasons.includes(r)) reasons.push(r);
   }
-  return { effect, reasons, target: only ?? target };
+  const out: Verdict = { effect, reasons, target: only ?? target };
+  const restore = parts.find((p) => p.restoresInto !== undefined)?.restoresInto;
+  const created = parts.find((p) => p.createsDatabase !== undefined)?.createsDatabase;
+  if (restore !== undefined) out.restoresInto = restore;
+  if (created !== undefined) out.createsDatabase = created;
+  return out;
 }

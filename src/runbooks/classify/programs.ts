@@ -82,7 +82,12 @@ function sed(args: string[]): Verdict {
 }
 
 function gzip(name: string): Rule {
-  return (args) => (hasFlag(args, '-c', '--stdout', '-l', '--list', '-t', '--test') ? verdict('read', `${name} -c only reads`, 'shell') : verdict('write', `${name} replaces files`, 'shell'));
+  return (args) => {
+    if (hasFlag(args, '-c', '--stdout', '-l', '--list', '-t', '--test')) return verdict('read', `${name} -c only reads`, 'shell');
+    // No file named: it reads its input and prints (`gunzip < dump.gz | psql`).
+    if (positionals(args, new Set(['-S', '--suffix'])).length === 0) return verdict('read', `${name} of its input only prints`, 'shell');
+    return verdict('write', `${name} replaces files`, 'shell');
+  };
 }
 
 function kill(name: string): Rule {
@@ -94,11 +99,72 @@ function kill(name: string): Rule {
   };
 }
 
+/** Options of the PostgreSQL client programs that take a value. */
+export const PG_VALUE_OPTIONS = new Set(['-h', '--host', '-p', '--port', '-U', '--username', '-d', '--dbname', '-f', '--file', '-F', '--format', '-j', '--jobs', '-n', '--schema', '-t', '--table', '-O', '--owner', '-T', '--template', '-E', '--encoding', '-D', '--tablespace', '-l', '--locale', '-c', '--command', '-v', '--set', '-L', '--log-file', '-S', '--superuser', '-I', '--index', '-P', '--function']);
+
+/**
+ * pg_restore into a database: a restore lands on what is there, so it is destructive, unless the
+ * procedure created that database itself (a scratch database for a restore test; see
+ * `restoresInto`).
+ */
 function pgRestore(args: string[]): Verdict {
   if (hasFlag(args, '-l', '--list')) return verdict('read', 'pg_restore --list only reads the archive', 'shell');
-  if (hasFlag(args, '-c', '--clean')) return verdict('destructive', 'pg_restore --clean drops objects before restoring', 'shell');
-  if (optionValue(args, '-d', '--dbname')) return verdict('write', 'pg_restore writes into the database', 'shell');
-  return verdict('read', 'pg_restore without -d only prints SQL', 'shell');
+  const db = optionValue(args, '-d', '--dbname');
+  const clean = hasFlag(args, '-c', '--clean');
+  if (!db) return clean ? verdict('destructive', 'pg_restore --clean drops objects before restoring', 'shell') : verdict('read', 'pg_restore without -d only prints SQL', 'shell');
+  const reason = clean ? `pg_restore --clean drops objects in ${db} before restoring` : `pg_restore loads a dump into database ${db}, over what is there`;
+  return { ...verdict('destructive', reason, 'shell'), restoresInto: db };
+}
+
+function createdb(args: string[]): Verdict {
+  const name = positionals(args, PG_VALUE_OPTIONS)[0];
+  return { ...verdict('write', 'createdb adds a database', 'shell'), ...(name ? { createsDatabase: name } : {}) };
+}
+
+/** alembic: `downgrade` undoes migrations, dropping what they added. */
+const ALEMBIC_VERBS: Record<string, Effect> = { current: 'read', history: 'read', heads: 'read', branches: 'read', show: 'read', check: 'read', upgrade: 'write', downgrade: 'destructive', stamp: 'write', revision: 'write', merge: 'write' };
+
+function alembic(args: string[]): Verdict {
+  const verb = positionals(args, new Set(['-c', '--config', '-n', '--name', '-x']))[0] ?? '';
+  const effect = own(ALEMBIC_VERBS, verb);
+  if (!effect) return verdict('unknown', `alembic ${verb} is not a sub-command opsbook knows`, 'python');
+  if (verb === 'downgrade') return verdict('destructive', 'alembic downgrade is a backward migration: it drops what the later migrations added', 'python');
+  if (hasFlag(args, '--sql')) return verdict('read', `alembic ${verb} --sql only prints SQL`, 'python');
+  return verdict(effect, effect === 'read' ? `alembic ${verb} only reads` : `alembic ${verb} changes the database schema`, 'python');
+}
+
+/** etcd: reads, then writes to the store, then what removes keys, members or history. */
+function etcdctl(args: string[]): Verdict {
+  const pos = positionals(args, new Set(['--endpoints', '--cacert', '--cert', '--key', '--user', '--password', '--command-timeout', '--dial-timeout', '-w', '--write-out', '--prefix-range']));
+  const [verb = '', sub = ''] = pos;
+  const say = (effect: Effect, reason: string): Verdict => verdict(effect, reason, 'shell');
+  if (/^(get|version|watch|check)$/.test(verb)) return say('read', `etcdctl ${verb} only reads`);
+  if (verb === 'endpoint' || (verb === 'member' && sub === 'list') || (verb === 'alarm' && sub === 'list') || (verb === 'snapshot' && sub === 'status') || (verb === 'user' && sub === 'list') || (verb === 'role' && sub === 'list')) return say('read', `etcdctl ${verb} ${sub} only reads`);
+  if (verb === 'snapshot' && sub === 'save') return say('write', 'etcdctl snapshot save writes a snapshot file');
+  if (verb === 'snapshot' && sub === 'restore') return say('destructive', 'etcdctl snapshot restore builds a data directory that replaces the cluster state');
+  if (verb === 'defrag') return say('destructive', 'etcdctl defrag rewrites the store and blocks the member while it runs (run it one member at a time)');
+  if (verb === 'compact' || verb === 'compaction') return say('destructive', 'etcdctl compact discards the key history before a revision');
+  if (verb === 'del') return say('destructive', 'etcdctl del deletes keys');
+  if (verb === 'member' && sub === 'remove') return say('destructive', 'etcdctl member remove takes a member out of the cluster');
+  if (verb === 'move-leader') return say('destructive', 'etcdctl move-leader forces a leader election');
+  if (/^(put|txn|lease|lock|elect|member|alarm|user|role|auth)$/.test(verb)) return say('destructive', `etcdctl ${verb} ${sub} changes the cluster store kubernetes runs on`);
+  return say('unknown', `etcdctl ${verb} is not a sub-command opsbook knows`);
+}
+
+/** Ceph: status and listings read; flags and settings write; removing OSDs, pools or data destroys. */
+function ceph(args: string[]): Verdict {
+  const pos = positionals(args, new Set(['-c', '--conf', '-n', '--name', '-k', '--keyring', '--cluster', '-f', '--format', '-i', '-o']));
+  if (pos.length === 0) return hasFlag(args, '-s', '--status', '-w', '--watch') ? verdict('read', 'ceph -s only reads the cluster status', 'shell') : verdict('unknown', 'ceph opens an interactive shell', 'shell');
+  const words = pos.join(' ');
+  const say = (effect: Effect, reason: string): Verdict => verdict(effect, reason, 'shell');
+  if (/\b(purge|destroy|rm|delete|remove|lost|zap|force-create-pg|mark_unfound_lost)\b/.test(words)) return say('destructive', `ceph ${pos.slice(0, 3).join(' ')} removes OSDs, pools or data`);
+  if (/^(status|health|df|versions|version|quorum_status|mon_status|report|features|time-sync-status)\b/.test(words) || /\b(ls|list|tree|stat|dump|get|query|df|detail|status|find|metadata|perf|ls-by-pool|map)\b$/.test(words) || /^(osd|pg|mon|mgr|fs|mds|auth|config) (tree|stat|dump|ls|df|get|query|metadata|status|map|find|blocked-by|perf|versions|show|crush (tree|rule ls|dump))\b/.test(words)) {
+    return say('read', `ceph ${pos.slice(0, 2).join(' ')} only reads`);
+  }
+  if (/^osd (set|unset|out|in|down|reweight|pause|unpause|primary-affinity|pool set|crush reweight)\b/.test(words) || /^(config set|tell|pg repair|pg scrub|pg deep-scrub|osd scrub|osd deep-scrub|mgr module|balancer|orch)\b/.test(words)) {
+    return say('write', `ceph ${pos.slice(0, 3).join(' ')} changes the cluster`);
+  }
+  return say('unknown', `ceph ${pos.slice(0, 2).join(' ')} is not a command opsbook knows`);
 }
 
 function pgDump(args: string[]): Verdict {
@@ -151,7 +217,9 @@ const SIMPLE: Record<string, Rule> = {
   pg_ctl: pgCtl,
   pg_basebackup: write('pg_basebackup copies a data directory'),
   pg_isready: read('pg_isready'),
-  createdb: write('createdb adds a database'),
+  createdb,
+  etcdctl,
+  ceph,
   createuser: write('createuser adds a role'),
   mv: write('mv moves files'),
   cp: write('cp copies files'),
@@ -168,7 +236,7 @@ const SIMPLE: Record<string, Rule> = {
   npm: (args) => (/^(ls|list|view|outdated|audit)$/.test(args[0] ?? '') ? verdict('read', `npm ${args[0]} only reads`, 'shell') : verdict('write', `npm ${args[0] ?? ''} changes installed packages`, 'shell')),
   'apt-get': (args) => (/^(install|upgrade|dist-upgrade|update)$/.test(positionals(args)[0] ?? '') ? verdict('write', 'apt-get changes installed packages', 'shell') : verdict('destructive', 'apt-get removes packages', 'shell')),
   apt: (args) => (/^(list|show|search|policy)$/.test(positionals(args)[0] ?? '') ? verdict('read', 'apt only reads', 'shell') : verdict('write', 'apt changes installed packages', 'shell')),
-  alembic: byVerb('alembic', 'python', { current: 'read', history: 'read', heads: 'read', show: 'read', check: 'read', upgrade: 'write', downgrade: 'write', stamp: 'write', revision: 'write' }, ['-c', '--config', '-n', '--name', '-x']),
+  alembic,
   daphne: write('daphne starts a server'),
   gunicorn: write('gunicorn starts a server'),
   uvicorn: write('uvicorn starts a server'),

@@ -42,6 +42,8 @@ export function manageVerdict(args: string[]): Verdict {
     return sql === undefined ? verdict('unknown', 'manage.py dbshell opens an interactive SQL shell', 'sql') : sqlVerdict(sql);
   }
   if (command === 'migrate' && hasFlag(args, '--check', '--plan')) return verdict('read', 'manage.py migrate --check only reads', 'python');
+  // `migrate APP 0005` / `migrate APP zero` moves an app to a named migration: backwards when later ones are applied.
+  if (command === 'migrate' && pos[2] !== undefined) return verdict('destructive', `manage.py migrate ${pos[1]} ${pos[2]} is a backward migration: it unapplies the later migrations, dropping what they added`, 'python');
   if (hasFlag(args, '--dry-run')) return verdict('read', `manage.py ${command} --dry-run changes nothing`, 'python');
   const known = own(MANAGE, command);
   if (known) return verdict(known[0], known[1], 'python');

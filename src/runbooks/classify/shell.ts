@@ -1,11 +1,11 @@
 import type { Target } from '../model.js';
-import { optionValue, positionals } from './args.js';
+import { afterPositionals, optionValue, positionals } from './args.js';
 import { awsVerdict, mcVerdict } from './cloud.js';
 import { combine, verdict, type Verdict } from './effect.js';
 import { curlVerdict, httpieVerdict, wgetVerdict } from './http.js';
 import { kubectlVerdict } from './kubectl.js';
 import { mongodumpVerdict, mongorestoreVerdict, mongoshVerdict } from './mongo.js';
-import { findRule, isReader, simpleRule } from './programs.js';
+import { findRule, isReader, PG_VALUE_OPTIONS, simpleRule } from './programs.js';
 import { celeryVerdict, manageVerdict, pythonVerdict } from './python.js';
 import { readRedisCli, redisVerdict } from './redis.js';
 import { ShellSyntaxError, type ShCall, type ShStatement } from './shell-parse.js';
@@ -63,7 +63,7 @@ export function classifyWords(words: string[], piped = false): Verdict {
     }
     case 'kubectl':
     case 'oc':
-      return kubectlVerdict(args, (inner) => classifyWords(inner));
+      return kubectlVerdict(args, (inner) => classifyWords(inner), program);
     case 'curl':
       return curlVerdict(args);
     case 'wget':
@@ -82,6 +82,11 @@ export function classifyWords(words: string[], piped = false): Verdict {
     case 'psql': {
       const sql = optionValue(args, '-c', '--command');
       if (sql !== undefined) return sqlVerdict(sql);
+      if (piped && !optionValue(args, '-f', '--file')) {
+        const db = optionValue(args, '-d', '--dbname') ?? positionals(args, PG_VALUE_OPTIONS)[0];
+        // `gunzip < dump | psql DB`: a dump loaded onto a database lands on what is there.
+        if (db) return { ...verdict('destructive', `psql loads SQL from its input into database ${db}, over what is there (a restore)`, 'sql'), restoresInto: db };
+      }
       if (optionValue(args, '-f', '--file')) return verdict('unknown', `psql runs SQL from ${optionValue(args, '-f', '--file')}, which opsbook cannot see`, 'sql');
       if (args.includes('-l') || args.includes('--list')) return verdict('read', 'psql -l only lists databases', 'sql');
       return piped ? verdict('unknown', 'psql runs SQL from its input, which opsbook cannot see', 'sql') : verdict('unknown', 'psql opens an interactive session', 'sql');
@@ -106,13 +111,49 @@ export function classifyWords(words: string[], piped = false): Verdict {
       return mcVerdict(args, (text) => classifyText(text.replace(/\{\}/g, 'OBJECT')));
     case 'find':
       return findRule(args, (inner) => classifyWords(inner.map((w) => (w === '{}' ? 'FILE' : w))));
-    default: {
-      const rule = simpleRule(program);
-      if (rule) return rule(args);
-      if (isReader(program)) return verdict('read', `${program} only reads`, targetOf(program));
-      return verdict('unknown', `${program} is not a program opsbook knows`, 'shell');
+    case 'docker':
+    case 'docker-compose':
+    case 'podman': {
+      const exec = dockerExec(program, args);
+      if (exec) return exec;
+      break;
     }
+    default:
+      break;
   }
+  return byProgramName(program, args, piped);
+}
+
+/** Programs with no case of their own: a known rule, a reader, a wrapper of another command. */
+function byProgramName(program: string, args: string[], piped: boolean): Verdict {
+  const rule = simpleRule(program);
+  if (rule) return rule(args);
+  if (isReader(program)) return verdict('read', `${program} only reads`, targetOf(program));
+  // A wrapper (`ENV-TOOL aws ROLE -- kubectl get …`) runs the command after `--`.
+  const dashdash = args.indexOf('--');
+  if (dashdash >= 0 && dashdash < args.length - 1) {
+    const v = classifyWords(args.slice(dashdash + 1), piped);
+    return { ...v, reasons: [`${program} runs the command after --`, ...v.reasons] };
+  }
+  return verdict('unknown', `${program} is not a program opsbook knows`, 'shell');
+}
+
+const DOCKER_EXEC_OPTIONS = new Set(['-e', '--env', '--env-file', '-u', '--user', '-w', '--workdir', '--detach-keys', '--index', '-H', '--host', '--context', '-f', '--file', '-p', '--project-name']);
+
+/** `docker exec CONTAINER CMD…` and `docker compose exec SERVICE CMD…`: as dangerous as CMD. */
+function dockerExec(program: string, args: string[]): Verdict | undefined {
+  let rest = args;
+  const first = positionals(args, DOCKER_EXEC_OPTIONS)[0];
+  if (first === 'compose') rest = args.slice(args.indexOf('compose') + 1);
+  if (first === 'container') rest = args.slice(args.indexOf('container') + 1);
+  const pos = positionals(rest, DOCKER_EXEC_OPTIONS);
+  if (pos[0] !== 'exec') return undefined;
+  const inner = afterPositionals(rest, 2, DOCKER_EXEC_OPTIONS);
+  const name = `${program}${rest === args ? '' : ` ${first}`} exec`;
+  if (inner.length === 0) return verdict('unknown', `${name} with no command`, 'docker');
+  const v = classifyWords(inner);
+  if (/^(ba|z|k)?sh$/.test(inner[0]!) && inner.length === 1) return verdict('unknown', `${name} opens an interactive shell`, 'docker');
+  return { ...v, reasons: [`${name} runs a command inside a container`, ...v.reasons.map((r) => `inside: ${r}`)], target: 'docker' };
 }
 
 function targetOf(_program: string): Target {
@@ -122,7 +163,8 @@ function targetOf(_program: string): Target {
 /** Classify one simple command with its redirections. */
 export function classifyCall(call: ShCall): Verdict {
   const parts: Verdict[] = [];
-  if (call.words.length > 0) parts.push(classifyWords(call.words.map((w) => w.value), call.piped));
+  // Input redirected from a file (`psql db < dump.sql`) is input like a pipe.
+  if (call.words.length > 0) parts.push(classifyWords(call.words.map((w) => w.value), call.piped || call.redirects.some((r) => r.op === '<')));
   else if (call.assigns.length > 0) parts.push(verdict('read', `sets shell variable ${call.assigns.join(', ')}`, 'shell'));
   for (const r of call.redirects) {
     if ((r.op === '>' || r.op === '>>' || r.op === '&>' || r.op === '&>>' || r.op === '>|' || r.op === '<>') && !HARMLESS_TARGETS.test(r.target)) {
@@ -152,3 +194,4 @@ export function classifyText(text: string): Verdict {
     throw e;
   }
 }
+

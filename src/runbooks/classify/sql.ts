@@ -117,6 +117,10 @@ function statementVerdict(node: Record<string, Json>): Verdict {
     case 'DoStmt':
     case 'CallStmt':
       return verdict('unknown', `${type === 'DoStmt' ? 'DO' : 'CALL'} runs procedural code opsbook cannot see into`, 'sql');
+    case 'CreatedbStmt': {
+      const name = typeof stmt.dbname === 'string' ? stmt.dbname : '';
+      return { ...verdict('write', 'CREATE DATABASE adds a database', 'sql'), ...(name ? { createsDatabase: name } : {}) };
+    }
     default:
       if (/^Drop/.test(type)) return verdict('destructive', `${sqlKeyword(type)} removes an object`, 'sql');
       if (/^(Create|Alter|Grant|Rename|Comment|Refresh|Reassign|Sec)/.test(type)) return verdict('write', `${sqlKeyword(type)} changes the schema`, 'sql');

@@ -20,20 +20,20 @@ export function loadRunbooks(daemon: Daemon): Promise<LoadedRunbooks> {
   const config = daemon.config;
   let loaded = cache.get(config);
   if (!loaded) {
-    loaded = read(configDir(daemon), config.runbooks);
+    loaded = read(configDir(daemon), config.runbooks.files, config.runbooks.phases);
     cache.set(config, loaded);
   }
   return loaded;
 }
 
-async function read(base: string, patterns: string[]): Promise<LoadedRunbooks> {
+async function read(base: string, patterns: string[], phases: OpsConfig['runbooks']['phases']): Promise<LoadedRunbooks> {
   // Loaded on use: the reader starts the SQL parser's WASM module.
   const { readRunbook } = await import('../../../runbooks/index.js');
   const files = patterns.length ? (await glob(patterns, { cwd: base, onlyFiles: true })).sort() : [];
   const out: LoadedRunbooks = { runbooks: [], problems: [] };
   for (const file of files) {
     try {
-      out.runbooks.push(await readRunbook(path.join(base, file), { file }));
+      out.runbooks.push(await readRunbook(path.join(base, file), { file, phases }));
     } catch (e) {
       out.problems.push({ file, message: (e as Error).message });
     }

@@ -66,7 +66,9 @@ ${linked
   ? html`<div class="card runbook">
 ${renderProcedure(linked.runbook, linked.procedure, { level: 2, actions: canRespond ? (step, n) => runButton(incident.id, incident.runbook!, step, n, session) : undefined })}
 </div>`
-  : incident.runbook ? html`<p class="notice">Runbook ${incident.runbook} is not among the configured runbooks.</p>` : ''}
+  : incident.runbook && /^https?:\/\//i.test(incident.runbook)
+    ? html`<p class="notice">Runbook: <a href="${incident.runbook}" rel="noopener noreferrer">${incident.runbook}</a> (no local runbook matches this link; see runbooks.url_prefixes)</p>`
+    : incident.runbook ? html`<p class="notice">Runbook ${incident.runbook} is not among the configured runbooks.</p>` : ''}
 ${await executionPanel(daemon, incident.id)}
 <section class="card" aria-labelledby="h-timeline"><h2 id="h-timeline">Timeline</h2>
 <ol class="timeline">${timeline.map((e) => html`<li class="tl tl-${e.kind}">${when(e.at)} <span class="tl-kind">${e.kind}</span> <span class="tl-actor">${e.actor}</span> — ${e.text}</li>`)}</ol>
