@@ -85,6 +85,7 @@ export class Operations {
     private readonly effects: IncidentEffects,
     /** Verifies acknowledge/resolve links. */
     readonly actionKey: Uint8Array,
+    private readonly signer: ActionLinkSigner,
   ) {}
 
   /** Latest result and probe state of a check; undefined until it has run. */
@@ -117,7 +118,7 @@ export class Operations {
       onSettled: (e) => void holder.effects!.recordDelivery(e),
     });
     holder.effects = new IncidentEffects(daemon, incidents, escalations);
-    return new Operations(daemon, options, alerts, incidents, escalations, outbox, holder.effects, await loadActionKey(store.db, clock));
+    return new Operations(daemon, options, alerts, incidents, escalations, outbox, holder.effects, await loadActionKey(store.db, clock), signer);
   }
 
   on(listener: (e: OperationsEvent) => void): () => void {
@@ -220,6 +221,7 @@ export class Operations {
       this.incidents.configure(incidentConfig(config));
       this.escalations.configure(config.escalation_policies, config.schedules);
       this.outbox.setChannels(config.channels);
+      this.signer.setPublicUrl(config.server.public_url);
       this.slos?.reload(slosFromConfig(config).slos);
       this.armSloTimer();
     });
