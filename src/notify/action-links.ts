@@ -88,9 +88,15 @@ const ACTIONS_AFTER: Record<string, ActionName[]> = {
 export class ActionLinkSigner {
   constructor(
     private readonly key: Uint8Array,
-    readonly publicUrl: string,
+    /** Where links point; a config reload may move it (`setPublicUrl`). */
+    private publicUrl: string,
     readonly ttlMs: number = DEFAULT_ACTION_LINK_TTL_MS,
   ) {}
+
+  /** Links made from now on point at `url` (a reload changed `server.public_url`). */
+  setPublicUrl(url: string): void {
+    this.publicUrl = url;
+  }
 
   static async fromStore(db: Kysely<Database>, clock: Clock, publicUrl: string, ttlMs?: number): Promise<ActionLinkSigner> {
     return new ActionLinkSigner(await loadActionKey(db, clock), publicUrl, ttlMs);

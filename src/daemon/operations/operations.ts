@@ -93,6 +93,7 @@ export class Operations {
     readonly actionKey: Uint8Array,
     /** Delivery metrics and failing channels. */
     readonly pagingWatch: PagingWatch,
+    private readonly signer: ActionLinkSigner,
   ) {
     this.deadman = new DeadmanSwitch(() => daemon.config, daemon.clock, daemon.logger);
   }
@@ -144,7 +145,7 @@ export class Operations {
       },
       daemon.metrics.registry,
     );
-    holder.ops = new Operations(daemon, options, alerts, incidents, escalations, outbox, holder.effects, await loadActionKey(store.db, clock), holder.watch);
+    holder.ops = new Operations(daemon, options, alerts, incidents, escalations, outbox, holder.effects, await loadActionKey(store.db, clock), holder.watch, signer);
     return holder.ops;
   }
 
@@ -252,6 +253,7 @@ export class Operations {
       this.incidents.configure(incidentConfig(config));
       this.escalations.configure(config.escalation_policies, config.schedules);
       this.outbox.setChannels(config.channels);
+      this.signer.setPublicUrl(config.server.public_url);
       this.slos?.reload(slosFromConfig(config).slos);
       this.armSloTimer();
     });
