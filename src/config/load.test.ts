@@ -32,6 +32,7 @@ describe('loadConfig', () => {
       public_url: 'http://127.0.0.1:4100',
       shutdown_timeout: 10_000,
       log_level: 'info',
+      ingest_queue: 2000,
     });
     expect(result.config.storage).toEqual({ data_dir: '.opsbook' });
     expect(result.config.services).toEqual([]);
