@@ -4,8 +4,11 @@ import type { Actor } from '../identity/index.js';
 /** Executors whose targets the game-day world provides (the stand-in's database, Redis and HTTP API). */
 const WORLD_EXECUTORS = new Set(['sql', 'redis', 'http']);
 
-/** The game day reads and never changes: a viewer may run read steps and nothing else. */
-export const GAMEDAY_ACTOR: Actor = { name: 'gameday', role: 'viewer', via: 'cli' };
+/**
+ * The game day acts as a responder (viewers run no step at all), and runs only read commands:
+ * `classify` leaves every write, unknown or destructive command for a person.
+ */
+export const GAMEDAY_ACTOR: Actor = { name: 'gameday', role: 'responder', via: 'cli' };
 
 export type CommandOutcome =
   | 'ok'

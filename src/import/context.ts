@@ -1,7 +1,6 @@
 import type { Phase, Procedure, Runbook, Table } from '../runbooks/index.js';
-import type { LadderRow } from './severity.js';
 import { readListItems, type ListItem } from './list-items.js';
-import { at, type Finding, type Item, type Section, type Source, type Todo, type VerbatimRule } from './model.js';
+import { at, type Finding, type Item, type LadderRow, type Section, type Source, type Todo, type VerbatimRule } from './model.js';
 
 /** What every file's extraction adds to: ids stay unique and TODO names are shared across files. */
 export class ProposalState {

@@ -63,3 +63,12 @@ export function at(file: string, line: number): Source {
 export function formatSource(s: Source): string {
   return `${s.file}:${s.line}`;
 }
+
+/** A row of the runbook's own severity table, as import matches alerts against it. */
+export interface LadderRow {
+  id: string;
+  file: string;
+  line: number;
+  /** Name, description and examples, lower case. */
+  text: string;
+}

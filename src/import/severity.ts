@@ -1,15 +1,9 @@
 import type { ProposalState } from './context.js';
-import { at, type Item, type Source } from './model.js';
+import { at, type Item, type LadderRow, type Source } from './model.js';
+
+export type { LadderRow } from './model.js';
 
 /** One row of the runbook's own severity table: its id, line and the words that say when it applies. */
-export interface LadderRow {
-  id: string;
-  file: string;
-  line: number;
-  /** Name, description and examples, lower case. */
-  text: string;
-}
-
 /** The ladder opsbook uses when the runbook has no severity table. */
 export const DEFAULT_LADDER = ['P1', 'P2', 'P3', 'P4'];
 

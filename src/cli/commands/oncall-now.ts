@@ -8,9 +8,18 @@ import { canonicalTimeZone, describeSchedule, formatInZone, parseInstant, type O
 import type { CliIO } from '../context.js';
 import { callApi, remoteFrom } from '../remote.js';
 import { resolveConfigPath } from '../local.js';
-import type { NowOptions } from './oncall.js';
 
 /** What `opsbook oncall now` does; loaded only when that command runs. */
+export interface NowOptions {
+  at?: string;
+  tz?: string;
+  config?: string;
+  schedule?: string[];
+  json?: boolean;
+  server?: string;
+  token?: string;
+}
+
 export async function oncallNow(io: CliIO, opts: NowOptions): Promise<void> {
   const now = new SystemClock().now();
   const at = resolveAt(opts, now);

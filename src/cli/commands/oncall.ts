@@ -1,14 +1,5 @@
 import type { RegisterCommands } from '../context.js';
-
-export interface NowOptions {
-  at?: string;
-  tz?: string;
-  config?: string;
-  schedule?: string[];
-  json?: boolean;
-  server?: string;
-  token?: string;
-}
+import type { NowOptions } from './oncall-now.js';
 
 /** `opsbook oncall now`: who is on call in each schedule (and each layer) at an instant. */
 export const registerOncall: RegisterCommands = (program, io) => {

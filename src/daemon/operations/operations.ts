@@ -325,12 +325,16 @@ export class Operations {
    * dropped, the rest go through the incident engine in one transaction, then each result's effects.
    */
   ingestBatch(events: readonly AlertEvent[]): Promise<(IncidentResult | undefined)[]> {
+    // Counted in the ingest backlog like single alerts, so load shedding sees batches too.
+    this.work.backlog += events.length;
     return this.enqueue(async () => {
       const now = this.daemon.clock.now();
       const fresh = events.filter((e) => e.kind !== 'firing' || !this.firingAlerts.isKnown(e.dedupKey, e.severity, now));
       const results = fresh.length > 0 ? await this.incidents.onAlerts(fresh) : [];
       for (const [i, result] of results.entries()) await this.afterAlert(fresh[i]!, result, now);
       return results;
+    }).finally(() => {
+      this.work.backlog -= events.length;
     });
   }
 
