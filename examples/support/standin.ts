@@ -14,6 +14,7 @@ export interface StandinRequest {
   method: string;
   path: string;
   query: URLSearchParams;
+  headers: http.IncomingHttpHeaders;
   body: string;
 }
 
@@ -71,7 +72,7 @@ export async function startStandin(options: StandinOptions): Promise<Standin> {
       }
       const handler = options.routes[url.pathname];
       if (!handler) return send(res, { status: 404, json: { error: `no route ${url.pathname}` } });
-      send(res, await handler({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, body }));
+      send(res, await handler({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body }));
     } catch (e) {
       send(res, { status: 500, json: { error: (e as Error).message } });
     }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -65,7 +66,11 @@ export async function buildWorld(spec: GameDaySpec, systemDir: string, clock: Cl
     const receiver = await startReceiver(clock);
     closers.push(() => receiver.close());
     const port = await freePort();
-    const standinEnv: Record<string, string> = { STANDIN_PG_URL: database.url, STANDIN_REDIS_URL: redis.url, STANDIN_PORT: String(port) };
+    // The password of a read-only `monitor` user that stand-ins of authenticated peers (OpenSearch) ask for.
+    const monitorPassword = randomBytes(9).toString('base64url');
+    const standinEnv: Record<string, string> = {
+      STANDIN_PG_URL: database.url, STANDIN_REDIS_URL: redis.url, STANDIN_PORT: String(port), STANDIN_MONITOR_PASSWORD: monitorPassword,
+    };
     const env: Record<string, string> = {
       GAMEDAY_DATA_DIR: dataDir,
       GAMEDAY_STORE_URL: storeUrl,
@@ -75,6 +80,7 @@ export async function buildWorld(spec: GameDaySpec, systemDir: string, clock: Cl
       GAMEDAY_WEBHOOK_SECRET: receiver.secret,
       GAMEDAY_BACKUP_DIR: backupDir,
       GAMEDAY_STANDIN_PORT: String(port),
+      GAMEDAY_MONITOR_BASIC_AUTH: Buffer.from(`monitor:${monitorPassword}`).toString('base64'),
     };
     if (spec.tls) {
       const certs = await makeCertificates(dir);
