@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Clock } from '../lib/clock.js';
+import { startCelery } from './celery.js';
 import { makeCertificates } from './certificates.js';
 import { createDatabase, DEFAULT_PG_ADMIN_URL, freePort, startRedisServer, type GameDayDatabase, type RedisServer } from './services.js';
 import type { GameDaySpec } from './spec.js';
@@ -91,6 +92,15 @@ export async function buildWorld(spec: GameDaySpec, systemDir: string, clock: Cl
         STANDIN_TLS_EXPIRING_KEY: certs.expiring.key,
       });
       env.GAMEDAY_TLS_CA = certs.caFile;
+    }
+    if (spec.celery) {
+      const { beat_period: period, ...rest } = spec.celery;
+      const beatPeriodMs = period.endsWith('ms') ? Number.parseInt(period, 10) : Number.parseInt(period, 10) * 1000;
+      const broker = `${redis.url}/0`;
+      const celery = await startCelery({ ...rest, beat_period_ms: beatPeriodMs }, broker);
+      closers.push(() => celery.stop());
+      env.GAMEDAY_CELERY_BROKER = broker;
+      env.GAMEDAY_CELERY_BEAT_WINDOW = `${celery.beatWindowMs}ms`;
     }
     const standin = await startStandinProcess(resolve(systemDir, spec.standin), standinEnv, spec.tls);
     closers.push(() => standin.stop());
