@@ -62,6 +62,8 @@ export const gameDaySpecSchema = z.strictObject({
     beat_tasks: z.array(z.string().min(1)).default([]),
     beat_period: z.string().regex(/^\d+(ms|s)$/).default('1s'),
   }).optional(),
+  /** A MongoDB replica-set primary played by a loopback wire-protocol responder (`${GAMEDAY_MONGO_URL}`). */
+  mongodb: z.boolean().default(false),
   scenarios: z.array(scenario).min(1),
 });
 

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import type { Clock } from '../lib/clock.js';
 import { startCelery } from './celery.js';
 import { makeCertificates } from './certificates.js';
+import { startWorldMongo } from './mongo/index.js';
 import { createDatabase, DEFAULT_PG_ADMIN_URL, freePort, startRedisServer, type GameDayDatabase, type RedisServer } from './services.js';
 import type { GameDaySpec } from './spec.js';
 import { startReceiver, type WebhookReceiver } from './receiver.js';
@@ -101,6 +102,11 @@ export async function buildWorld(spec: GameDaySpec, systemDir: string, clock: Cl
       closers.push(() => celery.stop());
       env.GAMEDAY_CELERY_BROKER = broker;
       env.GAMEDAY_CELERY_BEAT_WINDOW = `${celery.beatWindowMs}ms`;
+    }
+    if (spec.mongodb) {
+      const mongo = await startWorldMongo(monitorPassword);
+      closers.push(() => mongo.responder.close());
+      env.GAMEDAY_MONGO_URL = mongo.url;
     }
     const standin = await startStandinProcess(resolve(systemDir, spec.standin), standinEnv, spec.tls);
     closers.push(() => standin.stop());
