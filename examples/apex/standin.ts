@@ -3,7 +3,10 @@
  * pool gauge `apex_pg_pool_used` and `http_requests_total`, the Celery list `celery` in Redis.
  * Faults: `error_rate` (8 % 5xx > the seed's 5 % P0 threshold), `pool_exhausted` (pool at its
  * limit), `certificate_expiring` (serves a certificate that expires in 10 days; needs
- * STANDIN_TLS_EXPIRING_CERT/KEY).
+ * STANDIN_TLS_EXPIRING_CERT/KEY), `opensearch_red` (the search cluster in red; HTTP still 200).
+ * Also stand-ins (no real server here) for the seed's OpenSearch `_cluster/health`, behind Basic
+ * auth as a `cluster_monitor` user (`monitor:STANDIN_MONITOR_PASSWORD`), and MinIO's unauthenticated
+ * `/minio/health/live` and `/minio/health/cluster`, with the documented reply shapes.
  */
 import { Redis } from 'ioredis';
 import { promText, readEnvTls, runAsProcess, startStandin, type Faults, type Standin } from '../support/standin.js';
@@ -13,7 +16,8 @@ export async function startApex(env: NodeJS.ProcessEnv = process.env): Promise<S
   redis.on('error', () => {});
   const healthy = readEnvTls();
   const expiring = readEnvTls('STANDIN_TLS_EXPIRING');
-  const faults: Faults = { error_rate: false, pool_exhausted: false, certificate_expiring: false };
+  const faults: Faults = { error_rate: false, pool_exhausted: false, certificate_expiring: false, opensearch_red: false };
+  const basic = `Basic ${Buffer.from(`monitor:${env.STANDIN_MONITOR_PASSWORD ?? ''}`).toString('base64')}`;
   const totals = { ok: 0, error: 0 };
   // onFaults runs only after start, so the closure never sees `standin` uninitialised.
   const standin: Standin = await startStandin({
@@ -32,6 +36,23 @@ export async function startApex(env: NodeJS.ProcessEnv = process.env): Promise<S
         const redisOk = await redis.ping().then(() => true, () => false);
         return { status: redisOk ? 200 : 503, json: { ready: redisOk } };
       },
+      // OpenSearch's reply shape; a red cluster answers 200 too, only the body says so.
+      '/_cluster/health': (req) => {
+        if (!env.STANDIN_MONITOR_PASSWORD || req.headers.authorization !== basic) {
+          return { status: 401, json: { error: { type: 'security_exception', reason: 'missing authentication credentials for REST request [/_cluster/health]' }, status: 401 } };
+        }
+        const red = faults.opensearch_red;
+        return {
+          json: {
+            cluster_name: 'apex-search', status: red ? 'red' : 'green', timed_out: false, number_of_nodes: red ? 2 : 3, number_of_data_nodes: red ? 2 : 3,
+            active_primary_shards: red ? 4 : 5, active_shards: red ? 8 : 10, relocating_shards: 0, initializing_shards: 0,
+            unassigned_shards: red ? 2 : 0, delayed_unassigned_shards: 0, number_of_pending_tasks: 0, active_shards_percent_as_number: red ? 80 : 100,
+          },
+        };
+      },
+      // MinIO answers these without credentials, with an empty body: 200, or 503 without write quorum.
+      '/minio/health/live': () => ({ text: '' }),
+      '/minio/health/cluster': () => ({ text: '' }),
       '/metrics': () => {
         const errors = faults.error_rate ? 80 : 1;
         totals.ok += 1000 - errors;

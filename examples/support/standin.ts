@@ -7,6 +7,7 @@ import http from 'node:http';
 import https from 'node:https';
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 
 export type Faults = Record<string, boolean>;
 
@@ -14,6 +15,7 @@ export interface StandinRequest {
   method: string;
   path: string;
   query: URLSearchParams;
+  headers: http.IncomingHttpHeaders;
   body: string;
 }
 
@@ -36,6 +38,8 @@ export interface StandinOptions {
   tls?: { cert: string; key: string };
   /** Releases the stand-in's own connections when it stops. */
   onClose?: () => Promise<void> | void;
+  /** Takes HTTP upgrades (WebSocket endpoints); without it an upgrade is refused. */
+  onUpgrade?: (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void;
 }
 
 export interface Standin {
@@ -71,7 +75,7 @@ export async function startStandin(options: StandinOptions): Promise<Standin> {
       }
       const handler = options.routes[url.pathname];
       if (!handler) return send(res, { status: 404, json: { error: `no route ${url.pathname}` } });
-      send(res, await handler({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, body }));
+      send(res, await handler({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body }));
     } catch (e) {
       send(res, { status: 500, json: { error: (e as Error).message } });
     }
@@ -79,6 +83,10 @@ export async function startStandin(options: StandinOptions): Promise<Standin> {
   const server = options.tls
     ? https.createServer({ cert: options.tls.cert, key: options.tls.key }, (q, s) => void listener(q, s))
     : http.createServer((q, s) => void listener(q, s));
+  server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (options.onUpgrade) options.onUpgrade(req, socket, head);
+    else socket.destroy();
+  });
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   return {

@@ -54,6 +54,16 @@ export const gameDaySpecSchema = z.strictObject({
   tls: z.boolean().default(false),
   /** Backup files written into GAMEDAY_BACKUP_DIR, fresh, before the daemon starts. */
   backups: z.array(z.string().regex(/^[^/\\]+$/, 'a file name, no directories')).default([]),
+  /** Real Celery workers and one beat on the world's Redis (`${GAMEDAY_CELERY_BROKER}`). */
+  celery: z.strictObject({
+    default_queue: z.string().min(1).default('celery'),
+    workers: z.array(z.strictObject({ name: z.string().regex(/^[a-z0-9-]+$/), queues: z.array(z.string().min(1)).min(1) })).min(1),
+    /** The seed's periodic task names; beat sends each every `beat_period` of real time. */
+    beat_tasks: z.array(z.string().min(1)).default([]),
+    beat_period: z.string().regex(/^\d+(ms|s)$/).default('1s'),
+  }).optional(),
+  /** A MongoDB replica-set primary played by a loopback wire-protocol responder (`${GAMEDAY_MONGO_URL}`). */
+  mongodb: z.boolean().default(false),
   scenarios: z.array(scenario).min(1),
 });
 

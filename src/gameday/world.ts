@@ -1,8 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Clock } from '../lib/clock.js';
+import { startCelery } from './celery.js';
 import { makeCertificates } from './certificates.js';
+import { startWorldMongo } from './mongo/index.js';
 import { createDatabase, DEFAULT_PG_ADMIN_URL, freePort, startRedisServer, type GameDayDatabase, type RedisServer } from './services.js';
 import type { GameDaySpec } from './spec.js';
 import { startReceiver, type WebhookReceiver } from './receiver.js';
@@ -65,7 +68,11 @@ export async function buildWorld(spec: GameDaySpec, systemDir: string, clock: Cl
     const receiver = await startReceiver(clock);
     closers.push(() => receiver.close());
     const port = await freePort();
-    const standinEnv: Record<string, string> = { STANDIN_PG_URL: database.url, STANDIN_REDIS_URL: redis.url, STANDIN_PORT: String(port) };
+    // The password of a read-only `monitor` user that stand-ins of authenticated peers (OpenSearch) ask for.
+    const monitorPassword = randomBytes(9).toString('base64url');
+    const standinEnv: Record<string, string> = {
+      STANDIN_PG_URL: database.url, STANDIN_REDIS_URL: redis.url, STANDIN_PORT: String(port), STANDIN_MONITOR_PASSWORD: monitorPassword,
+    };
     const env: Record<string, string> = {
       GAMEDAY_DATA_DIR: dataDir,
       GAMEDAY_STORE_URL: storeUrl,
@@ -75,6 +82,7 @@ export async function buildWorld(spec: GameDaySpec, systemDir: string, clock: Cl
       GAMEDAY_WEBHOOK_SECRET: receiver.secret,
       GAMEDAY_BACKUP_DIR: backupDir,
       GAMEDAY_STANDIN_PORT: String(port),
+      GAMEDAY_MONITOR_BASIC_AUTH: Buffer.from(`monitor:${monitorPassword}`).toString('base64'),
     };
     if (spec.tls) {
       const certs = await makeCertificates(dir);
@@ -85,6 +93,20 @@ export async function buildWorld(spec: GameDaySpec, systemDir: string, clock: Cl
         STANDIN_TLS_EXPIRING_KEY: certs.expiring.key,
       });
       env.GAMEDAY_TLS_CA = certs.caFile;
+    }
+    if (spec.celery) {
+      const { beat_period: period, ...rest } = spec.celery;
+      const beatPeriodMs = period.endsWith('ms') ? Number.parseInt(period, 10) : Number.parseInt(period, 10) * 1000;
+      const broker = `${redis.url}/0`;
+      const celery = await startCelery({ ...rest, beat_period_ms: beatPeriodMs }, broker);
+      closers.push(() => celery.stop());
+      env.GAMEDAY_CELERY_BROKER = broker;
+      env.GAMEDAY_CELERY_BEAT_WINDOW = `${celery.beatWindowMs}ms`;
+    }
+    if (spec.mongodb) {
+      const mongo = await startWorldMongo(monitorPassword);
+      closers.push(() => mongo.responder.close());
+      env.GAMEDAY_MONGO_URL = mongo.url;
     }
     const standin = await startStandinProcess(resolve(systemDir, spec.standin), standinEnv, spec.tls);
     closers.push(() => standin.stop());

@@ -94,6 +94,18 @@ describe('gameday.yaml', () => {
     }
   });
 
+  it('names the place of a Celery worker without queues in the world section', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'opsbook-gameday-spec-'));
+    try {
+      await writeFile(join(dir, 'gameday.yaml'), 'system: x\nseed: "9"\ncelery:\n  workers:\n    - { name: w1, queues: [] }\nscenarios:\n  - id: a\n    title: A\n    inject: { redis: down }\n    expect: { alert: r, severity: P1, severity_source: configured, runbook: r.md#x }\n');
+      const err = await loadGameDaySpec(dir).then(() => undefined, (e: unknown) => e);
+      expect((err as Error).message).toContain('celery.workers[0].queues');
+      expect(isOpsbookError(err) && err.location).toMatchObject({ file: join(dir, 'gameday.yaml'), line: 5 });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('every seed system has a game day whose scenarios name the seed runbook’s own procedures', async () => {
     for (const system of ['nxentra', 'novapulse', 'django-finance', 'library', 'apex']) {
       const spec = await loadGameDaySpec(`examples/${system}`);

@@ -6,8 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configLoader } from '../../../../test/support/config.js';
 import { freePort } from '../../../../test/support/net.js';
-import { helloPrimary, helloStandalone, ping, replSetGetStatus, serverStatus } from '../../../../test/support/mongo-replies.js';
-import { startMongoResponder, type MongoResponder } from '../../../../test/support/mongo-responder.js';
+import { helloPrimary, helloStandalone, ping, replSetGetStatus, serverStatus } from '../../../gameday/mongo/replies.js';
+import { startMongoResponder, type MongoResponder } from '../../../gameday/mongo/responder.js';
 import { startTcpProxy, type TcpProxy } from '../../../../test/support/tcp-proxy.js';
 import { runConfig, verdicts } from '../../testing/index.js';
 

@@ -1,13 +1,13 @@
 /**
  * A loopback MongoDB wire-protocol responder for the mongodb check kind, built on `bson`: it
  * answers the driver's first legacy hello (OP_QUERY → OP_REPLY) and every later command (OP_MSG)
- * from a table of replies, such as the documented ones in mongo-replies.ts. With `users` it runs
+ * from a table of replies, such as the documented ones in replies.ts. With `users` it runs
  * real SCRAM-SHA-256 (RFC 7677), so a right password passes and a wrong one fails as a server would.
  * MongoDB itself is not packaged for this machine.
  */
 import { BSON, type Document } from 'bson';
 import net from 'node:net';
-import { scramServer } from './mongo-scram.js';
+import { scramServer } from './scram.js';
 
 const OP_REPLY = 1;
 const OP_QUERY = 2004;

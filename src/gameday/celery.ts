@@ -1,0 +1,85 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { compileCheck } from '../checks/compile.js';
+import { runCheckOnce } from '../checks/run-once.js';
+import { checkSchema } from '../config/schema/checks.js';
+import { SystemClock } from '../lib/clock.js';
+import { OpsbookError } from '../lib/errors/index.js';
+
+const PYTHON = '/usr/bin/python3';
+const APP_DIR = fileURLToPath(new URL('./celery/', import.meta.url));
+
+export interface CeleryWorldSpec {
+  /** Queue a task goes to when no route names one (`task_default_queue`). */
+  default_queue: string;
+  workers: Array<{ name: string; queues: string[] }>;
+  /** Periodic task names one beat sends, each every `beat_period_ms` (real time). */
+  beat_tasks: string[];
+  beat_period_ms: number;
+}
+
+export interface CeleryWorld {
+  /** ms a beat check's `beat_window` needs in this world: one compressed period and a half. */
+  beatWindowMs: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Real Celery workers and one beat (Debian's python3-celery and python3-redis under /usr/bin/python3)
+ * on the world's private Redis; ready once every worker answers a ping and beat has sent.
+ */
+export async function startCelery(spec: CeleryWorldSpec, broker: string): Promise<CeleryWorld> {
+  const missing = await new Promise<string | undefined>((resolve) => {
+    execFile(PYTHON, ['-c', 'import celery, redis'], (err) => resolve(err ? err.message.split('\n').at(-2) ?? err.message : undefined));
+  });
+  if (missing) throw new OpsbookError('OPSBOOK_E_GAMEDAY_WORLD', `the game day runs real Celery workers: ${missing} (apt-get install python3-celery python3-redis)`);
+  const dir = await mkdtemp(join(tmpdir(), 'opsbook-gameday-celery-'));
+  const env = {
+    PATH: process.env.PATH ?? '', HOME: dir, PYTHONPATH: APP_DIR, PYTHONDONTWRITEBYTECODE: '1',
+    OPSBOOK_CELERY_BROKER: broker, OPSBOOK_CELERY_DEFAULT_QUEUE: spec.default_queue,
+    OPSBOOK_CELERY_BEAT_TASKS: spec.beat_tasks.join(','), OPSBOOK_CELERY_BEAT_PERIOD: String(spec.beat_period_ms / 1000),
+  };
+  const children: ChildProcess[] = [];
+  const start = (args: string[]): void => {
+    const child = spawn(PYTHON, ['-m', 'celery', '-A', 'opsbook_gameday_celery', ...args], { cwd: dir, env, stdio: 'ignore' });
+    child.on('error', () => {});
+    children.push(child);
+  };
+  const stop = async (): Promise<void> => {
+    await Promise.all(children.map((c) => new Promise<void>((resolve) => {
+      if (c.exitCode !== null || c.signalCode !== null) return resolve();
+      c.once('exit', () => resolve());
+      c.kill('SIGKILL');
+    })));
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    for (const w of spec.workers) {
+      start(['worker', '-n', `${w.name}@gameday`, '-Q', w.queues.join(','), '--pool', 'threads', '-c', '1', '--without-gossip', '--without-mingle', '--without-heartbeat', '-l', 'warning']);
+    }
+    if (spec.beat_tasks.length > 0) start(['beat', '-s', join(dir, 'schedule'), '--pidfile', join(dir, 'beat.pid'), '-l', 'warning']);
+    const beatWindowMs = Math.ceil(spec.beat_period_ms * 1.5);
+    const ready = checkSchema.parse({
+      id: 'gameday-celery-ready', kind: 'celery', broker, timeout: '10s',
+      ...(spec.beat_tasks.length > 0 ? { beat_tasks: spec.beat_tasks, beat_window: `${beatWindowMs}ms` } : {}),
+      conditions: [`[WORKERS_ALIVE] == ${spec.workers.length}`, ...(spec.beat_tasks.length > 0 ? ['[BEAT_INSTANCES] == 1'] : [])],
+    });
+    const check = compileCheck(ready);
+    const clock = new SystemClock();
+    // Python imports are slow on a busy machine: a generous bound, left as soon as all answer.
+    let last = '';
+    for (let i = 0; i < 60; i++) {
+      const r = await runCheckOnce(check, { clock });
+      if (r.status === 'up') return { beatWindowMs, stop };
+      last = r.conditions.map((c) => `${c.text} (saw ${c.actual ?? '?'})`).join(', ');
+      await new Promise((res) => setTimeout(res, 1000));
+    }
+    throw new OpsbookError('OPSBOOK_E_GAMEDAY_WORLD', `Celery workers and beat did not come up within 60 s: ${last}`);
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
