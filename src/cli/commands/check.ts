@@ -87,7 +87,7 @@ export const registerCheck: RegisterCommands = (program, io) => {
         return;
       }
       const { config } = await load(opts.config, io.env);
-      const { checkThresholds, compileCheck, describeCheckTarget, registerHeartbeat } = await import('../../checks/index.js');
+      const { checkThresholds, describeCheckTarget, registerHeartbeat } = await import('../../checks/index.js');
       const heartbeatUrls = new Map<string, string>();
       if (config.checks.some((c) => c.kind === 'heartbeat')) {
         const local = await openLocal(opts.config, io.env);
