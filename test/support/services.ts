@@ -2,27 +2,15 @@
  * Real PostgreSQL and Redis for tests. Where a service is missing the tests that need it skip with a
  * one-line reason, except under OPSBOOK_REQUIRE_SERVICES=1 (set by .ci/run), where they fail.
  */
-import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { createScratchDatabase, type ScratchDatabase } from '../../src/store/index.js';
+import { portOpen } from './stall.js';
 
 export const PG_ADMIN_URL = process.env.OPSBOOK_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const REDIS_URL = process.env.OPSBOOK_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 const required = process.env.OPSBOOK_REQUIRE_SERVICES === '1';
 
-function portOpen(host: string, port: number, timeoutMs = 500): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port });
-    const done = (ok: boolean): void => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}
 
 export async function availability(name: string, url: string, defaultPort: number): Promise<{ ok: boolean; reason: string }> {
   const u = new URL(url);
