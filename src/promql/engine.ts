@@ -3,7 +3,7 @@ import { evalAggregate } from './aggregate.js';
 import { evalBinary } from './binary.js';
 import type { EvalContext } from './context.js';
 import { callFunction } from './functions.js';
-import { dropLabels, labelsKey, METRIC_NAME, PromQLError, type Sample, type Series, type Value } from './model.js';
+import { dropLabels, labelsKey, METRIC_NAME, PromQLError, type Labels, type Sample, type Series, type Value } from './model.js';
 import { parseExpr } from './parse.js';
 import type { SeriesSource } from './storage.js';
 
@@ -80,10 +80,10 @@ function add(byKey: Map<string, Series>, s: Sample, t: number): void {
   series.points.push({ t, v: s.value });
 }
 
-/** Drops the names that were to be dropped, and refuses two samples with one label set. */
-export function finishVector(samples: Sample[]): Sample[] {
+/** Drops the names that were to be dropped, and refuses two samples (or series) with one label set. */
+function finish<T extends { metric: Labels; dropName: boolean }>(items: T[]): T[] {
   const seen = new Set<string>();
-  return samples.map((s) => {
+  return items.map((s) => {
     const metric = s.dropName ? dropLabels(s.metric, [METRIC_NAME]) : s.metric;
     const key = labelsKey(metric);
     if (seen.has(key)) throw new PromQLError('vector cannot contain metrics with the same labelset');
@@ -92,16 +92,8 @@ export function finishVector(samples: Sample[]): Sample[] {
   });
 }
 
-function finishSeries(series: Series[]): Series[] {
-  const seen = new Set<string>();
-  return series.map((s) => {
-    const metric = s.dropName ? dropLabels(s.metric, [METRIC_NAME]) : s.metric;
-    const key = labelsKey(metric);
-    if (seen.has(key)) throw new PromQLError('vector cannot contain metrics with the same labelset');
-    seen.add(key);
-    return { ...s, metric, dropName: false };
-  });
-}
+export const finishVector = (samples: Sample[]): Sample[] => finish(samples);
+const finishSeries = (series: Series[]): Series[] => finish(series);
 
 /** The time a selector or subquery reads at, for evaluation time `t`. */
 function referenceTime(ctx: EvalContext, t: number, offset: number, at: AtModifier | undefined): number {
