@@ -42,7 +42,24 @@ export class KyselyStore implements Store {
     return new Migrator({ db: this.db, provider: migrationProvider });
   }
 
+  /**
+   * Refuses a store whose schema is newer than this binary: a migration recorded in the store that
+   * the code does not know means a newer opsbook wrote it, and running on it would misread tables.
+   */
+  private async assertKnownSchema(): Promise<void> {
+    const recorded = await recordedMigrations(this.db);
+    const known = new Set(Object.keys(MIGRATIONS));
+    const unknown = recorded.filter((name) => !known.has(name));
+    if (unknown.length === 0) return;
+    const newest = [...recorded].sort().at(-1)!;
+    throw new OpsbookError(
+      'OPSBOOK_E_STORE_NEWER',
+      `the store ${this.location} is at schema ${newest}, newer than this opsbook knows (its latest is ${knownMigrations().at(-1)}; unknown: ${unknown.join(', ')}). Run the opsbook that wrote it, or restore a backup taken by this version.`,
+    );
+  }
+
   async migrate(): Promise<MigrationReport> {
+    await this.assertKnownSchema();
     const { error, results } = await this.migrator().migrateToLatest();
     const applied = (results ?? []).filter((r: MigrationResult) => r.status === 'Success').map((r) => r.migrationName);
     if (error) {
@@ -56,6 +73,7 @@ export class KyselyStore implements Store {
   }
 
   async migrationStatus(): Promise<{ applied: string[]; pending: string[] }> {
+    await this.assertKnownSchema();
     const all = await this.migrator().getMigrations();
     return {
       applied: all.filter((m) => m.executedAt !== undefined).map((m) => m.name),
@@ -73,6 +91,14 @@ export class KyselyStore implements Store {
     await this.db.destroy();
     await this.onClose();
   }
+}
+
+/** Migrations recorded in the store (none when it was never migrated). */
+async function recordedMigrations(db: Kysely<Database>): Promise<string[]> {
+  const tables = await db.introspection.getTables({ withInternalKyselyTables: true });
+  if (!tables.some((t) => t.name === 'kysely_migration')) return [];
+  const rows = await sql<{ name: string }>`select name from kysely_migration`.execute(db);
+  return rows.rows.map((r) => r.name);
 }
 
 /** Names of every migration the code knows, in order. */

@@ -39,6 +39,7 @@ export const ERROR_CATALOGUE = {
   // store/
   OPSBOOK_E_STORE_UNAVAILABLE: { kind: 'unavailable', summary: 'The store cannot be opened or reached.' },
   OPSBOOK_E_STORE_MIGRATION: { kind: 'internal', summary: 'A migration failed; the store is left at the last good version.' },
+  OPSBOOK_E_STORE_NEWER: { kind: 'unavailable', summary: 'The store was written by a newer opsbook (a schema this binary does not know); it refuses rather than misread it.' },
   OPSBOOK_E_STORE_URL: { kind: 'invalid', summary: '`storage.url` is neither a file path nor a postgres:// URL.' },
 
   // identity/
