@@ -49,7 +49,13 @@ function openSqlite(options: OpenStoreOptions): Store {
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachedStatements(sqlite) }) });
-  return new KyselyStore('sqlite', db, file);
+  // One step (all pages at once) keeps the copy consistent: the backup API restarts a stepwise copy
+  // whenever another connection writes, which under steady writes could never finish.
+  const backup = async (dest: string) => {
+    const progress = await sqlite.backup(dest, { progress: () => 0x7fffffff });
+    return { pages: progress.totalPages };
+  };
+  return new KyselyStore('sqlite', db, file, undefined, file === ':memory:' ? undefined : backup);
 }
 
 /**

@@ -23,6 +23,11 @@ export interface Store {
   readonly location: string;
   migrate(): Promise<MigrationReport>;
   migrationStatus(): Promise<{ applied: string[]; pending: string[] }>;
+  /**
+   * SQLite only: an online, consistent copy of the database into `dest` through SQLite's backup
+   * API, taken in one step so writers never restart it. Undefined on PostgreSQL (use pg_dump).
+   */
+  readonly backup?: (dest: string) => Promise<{ pages: number }>;
   /** Cheap round trip to prove the store answers. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -36,6 +41,7 @@ export class KyselyStore implements Store {
     readonly db: Kysely<Database>,
     readonly location: string,
     private readonly onClose: () => Promise<void> = async () => {},
+    readonly backup?: (dest: string) => Promise<{ pages: number }>,
   ) {}
 
   private migrator(): Migrator {

@@ -12,6 +12,7 @@ import { registerUser } from './user.js';
 export const COMMAND_MODULES: RegisterCommands[] = [
   registerServe,
   registerMigrate,
+  (await import('./backup.js')).registerBackup,
   registerToken,
   registerValidate,
   registerSchema,

@@ -40,6 +40,10 @@ export const ERROR_CATALOGUE = {
   OPSBOOK_E_STORE_UNAVAILABLE: { kind: 'unavailable', summary: 'The store cannot be opened or reached.' },
   OPSBOOK_E_STORE_MIGRATION: { kind: 'internal', summary: 'A migration failed; the store is left at the last good version.' },
   OPSBOOK_E_STORE_NEWER: { kind: 'unavailable', summary: 'The store was written by a newer opsbook (a schema this binary does not know); it refuses rather than misread it.' },
+  OPSBOOK_E_BACKUP_TARGET: { kind: 'conflict', summary: 'The backup file already exists; opsbook never overwrites a backup.' },
+  OPSBOOK_E_BACKUP_FAILED: { kind: 'unavailable', summary: 'The backup could not be taken or does not hold the store’s tables (pg_dump missing or failing, disk full).' },
+  OPSBOOK_E_RESTORE_SOURCE: { kind: 'invalid', summary: 'The file given to `opsbook restore` is not a backup of an opsbook store, or is damaged.' },
+  OPSBOOK_E_RESTORE_NOT_EMPTY: { kind: 'conflict', summary: '`opsbook restore` only restores into an empty store; the configured one holds data.' },
   OPSBOOK_E_STORE_URL: { kind: 'invalid', summary: '`storage.url` is neither a file path nor a postgres:// URL.' },
 
   // identity/
