@@ -4,6 +4,7 @@ import { formatIssue, type ConfigLoadResult, type OpsConfig } from '../config/in
 import { basename } from 'node:path';
 import { loadOpsConfig } from './config.js';
 import { openConfiguredStore } from './store.js';
+import { Housekeeping } from './housekeeping.js';
 import { OpsbookError } from '../lib/errors/index.js';
 import { createDaemonMetrics, type DaemonMetrics } from './metrics.js';
 import { createLogger, type Logger } from './logger.js';
@@ -132,6 +133,7 @@ export class Daemon {
     if (this.operations) return;
     this.operations = await Operations.create(this);
     await this.addComponent(this.operations);
+    await this.addComponent(new Housekeeping(this));
     this.logStarted();
   }
 

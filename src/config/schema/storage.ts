@@ -1,7 +1,29 @@
 import { z } from 'zod';
-import { pushIssue } from './common.js';
+import { duration, pushIssue } from './common.js';
 
 const SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i;
+
+/** `storage.retention:` — how long each kind of history is kept. The audit log is never pruned. */
+const retentionSection = z
+  .strictObject({
+    check_results: duration({ min: '1h', max: '3650d' })
+      .prefault('7d')
+      .describe('Raw check results (one row per run) and their minute rollups.'),
+    check_rollups: duration({ min: '1d', max: '3650d' })
+      .prefault('400d')
+      .describe('Hour and day rollups of check results (uptime, latency percentiles, SLO history).'),
+    deliveries: duration({ min: '1d', max: '3650d' })
+      .prefault('90d')
+      .describe('Delivery attempts, and outbox rows that were delivered, dead or cancelled. Pending pages are never pruned.'),
+    transcripts: duration({ min: '1d', max: '3650d' })
+      .prefault('400d')
+      .describe('Transcripts (commands, outputs) of executions that finished; the execution record itself stays.'),
+    every: duration({ min: '1m', max: '1d' })
+      .prefault('1h')
+      .describe('How often the retention job runs.'),
+  })
+  .prefault({})
+  .describe('How long history is kept, per kind. Samples have their own window; the audit log is never pruned.');
 
 /**
  * `storage:` — absent `url` means SQLite at `<data_dir>/opsbook.db`; a `postgres://` or
@@ -26,6 +48,10 @@ export const storageSection = z
       .min(1)
       .prefault('.opsbook')
       .describe('Directory for opsbook state (SQLite file, transcripts), relative to the config directory.'),
+    retention: retentionSection,
+    checkpoint_every: duration({ min: '10s', max: '1d' })
+      .prefault('5m')
+      .describe('SQLite: how often the write-ahead log is checkpointed into the database and truncated. Ignored on PostgreSQL.'),
   })
   .prefault({})
   .describe('Where opsbook keeps its state.');
