@@ -15,6 +15,7 @@ import { servicesSection } from './services.js';
 import { storageSection } from './storage.js';
 import { configSection } from './limits.js';
 import { auditSection } from './audit.js';
+import { authSection } from './auth.js';
 import { usersSection } from './users.js';
 import { pagingSection } from './paging.js';
 
@@ -44,6 +45,7 @@ export const opsConfigSchema = z
     slos: slosSection,
     config: configSection,
     audit: auditSection,
+    auth: authSection,
   })
   .describe('opsbook configuration (ops.yaml).');
 
@@ -53,7 +55,7 @@ export type OpsConfigInput = z.input<typeof opsConfigSchema>;
 export type OpsConfig = z.output<typeof opsConfigSchema>;
 
 /** Top-level sections that hold one object; setting one in two files is an error. */
-export const SINGLETON_SECTIONS = ['server', 'storage', 'config', 'audit', 'paging'] as const;
+export const SINGLETON_SECTIONS = ['server', 'storage', 'config', 'audit', 'paging', 'auth'] as const;
 
 /** Top-level sections that are lists, and the field that identifies an entry in each. */
 export const ID_FIELDS: Record<string, string> = {

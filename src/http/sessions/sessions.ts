@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../../lib/clock.js';
 import { randomSecret } from '../../lib/ids.js';
-import type { Actor, UserRecord } from '../../identity/index.js';
+import type { Actor, Role, UserRecord } from '../../identity/index.js';
 import {
   deleteUiSession,
   deleteUiSessionsBefore,
@@ -59,7 +59,11 @@ export class SessionManager {
     readonly limits: SessionLimits = DEFAULT_SESSION_LIMITS,
   ) {}
 
-  async create(user: string, meta: { ip: string; userAgent: string }): Promise<{ id: string; session: Session }> {
+  /**
+   * Opens a session for `user`. A password session takes its role from the config at every
+   * request; a single-sign-on session carries `sso.role`, the role its groups gave at sign-in.
+   */
+  async create(user: string, meta: { ip: string; userAgent: string }, sso?: { role: Role }): Promise<{ id: string; session: Session }> {
     const now = this.clock.now();
     const id = randomSecret(32);
     await insertUiSession(this.store.db, {
@@ -70,11 +74,13 @@ export class SessionManager {
       expires_at: now + this.limits.absoluteMs,
       ip: meta.ip,
       user_agent: meta.userAgent.slice(0, 300),
+      role: sso?.role ?? null,
+      via: sso ? 'oidc' : 'password',
     });
     // Sessions past their time are swept when new ones start, so the table stays small.
     await deleteUiSessionsBefore(this.store.db, now - this.limits.idleMs, now);
-    const record = this.users().find((u) => u.name === user)!;
-    return { id, session: { actor: { name: user, role: record.role, via: 'session' }, csrf: csrfTokenFor(id), createdAt: now, expiresAt: now + this.limits.absoluteMs } };
+    const role = sso?.role ?? this.users().find((u) => u.name === user)!.role;
+    return { id, session: { actor: { name: user, role, via: 'session' }, csrf: csrfTokenFor(id), createdAt: now, expiresAt: now + this.limits.absoluteMs } };
   }
 
   /** The live session for a cookie value, or undefined (unknown, expired, or its user removed). */
@@ -85,12 +91,14 @@ export class SessionManager {
     if (!row) return undefined;
     const now = this.clock.now();
     const user = this.users().find((u) => u.name === row.user_name);
-    if (!user || now >= row.expires_at || now - row.last_seen_at >= this.limits.idleMs) {
+    // A password session ends when its user leaves the config; a single-sign-on one carries its role.
+    const role = (row.role as Role | null | undefined) ?? user?.role;
+    if (!role || now >= row.expires_at || now - row.last_seen_at >= this.limits.idleMs) {
       await deleteUiSession(this.store.db, hash);
       return undefined;
     }
     if (now - row.last_seen_at >= TOUCH_EVERY_MS) await touchUiSession(this.store.db, hash, now);
-    return { actor: { name: user.name, role: user.role, via: 'session' }, csrf: csrfTokenFor(id), createdAt: row.created_at, expiresAt: row.expires_at };
+    return { actor: { name: row.user_name, role, via: 'session' }, csrf: csrfTokenFor(id), createdAt: row.created_at, expiresAt: row.expires_at };
   }
 
   async destroy(id: string | undefined): Promise<void> {

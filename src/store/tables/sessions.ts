@@ -18,6 +18,10 @@ export interface UiSessionsTable {
   expires_at: number;
   ip: string;
   user_agent: string;
+  /** Single sign-on: the role the person's groups gave at sign-in; null for password sessions (role from the config). */
+  role?: string | null;
+  /** How the session was opened: `password` (null in older rows) or `oidc`. */
+  via?: string | null;
 }
 
 /** One failed login, counted against `user:NAME` and `ip:ADDRESS` subjects by the rate limit. */

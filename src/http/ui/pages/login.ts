@@ -2,15 +2,24 @@ import type { Daemon } from '../../../daemon/index.js';
 import { login, sessionCookieName, sessionCookieOptions, webAuthFor } from '../../sessions/index.js';
 import { html, type Html } from '../html.js';
 import { page } from '../layout.js';
+import { oidcRoutes } from './login-oidc.js';
 import { localPath, sendPage, type UiContext, type UiResult, type UiRoute } from '../route.js';
 
 function loginPage(daemon: Daemon, next: string, problem?: string, username = ''): Html {
+  const { oidc, passwords } = daemon.config.auth;
+  const sso = oidc ? html`<p><a class="button" href="/login/oidc?next=${encodeURIComponent(next)}">Sign in with ${oidc.label}</a></p>` : '';
   return page(daemon, {
     title: 'Sign in',
     session: undefined,
     body: html`
 ${problem ? html`<p class="notice error" role="alert" id="login-problem">${problem}</p>` : ''}
-<form class="login" method="post" action="/login"${problem ? html` aria-describedby="login-problem"` : ''}>
+${sso}
+${passwords ? passwordForm(next, problem, username) : ''}`,
+  });
+}
+
+function passwordForm(next: string, problem: string | undefined, username: string): Html {
+  return html`<form class="login" method="post" action="/login"${problem ? html` aria-describedby="login-problem"` : ''}>
   <input type="hidden" name="next" value="${next}">
   <p><label for="username">User name</label>
   <input id="username" name="username" autocomplete="username" required value="${username}" autofocus></p>
@@ -18,8 +27,7 @@ ${problem ? html`<p class="notice error" role="alert" id="login-problem">${probl
   <input id="password" name="password" type="password" autocomplete="current-password" required></p>
   <p><button type="submit">Sign in</button></p>
 </form>
-<p class="hint">No password yet? An admin runs <code>opsbook user passwd NAME</code>.</p>`,
-  });
+<p class="hint">No password yet? An admin sets one for you.</p>`;
 }
 
 /**
@@ -42,6 +50,7 @@ async function postLogin(ctx: UiContext): Promise<UiResult> {
   const { daemon, form, reply } = ctx;
   const next = localPath(form.next);
   if (!sameOrigin(ctx)) return sendPage(reply, 403, loginPage(daemon, next, 'This sign-in form came from another site.'));
+  if (!daemon.config.auth.passwords) return sendPage(reply, 403, loginPage(daemon, next, 'Password sign-in is turned off here; use single sign-on.'));
   const outcome = await login(webAuthFor(daemon), {
     username: form.username ?? '',
     password: form.password ?? '',
@@ -60,6 +69,7 @@ async function postLogin(ctx: UiContext): Promise<UiResult> {
 
 export function loginRoutes(): UiRoute[] {
   return [
+    ...oidcRoutes(),
     {
       method: 'GET',
       url: '/login',
