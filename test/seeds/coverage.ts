@@ -1,0 +1,237 @@
+/**
+ * A seed's coverage table (docs/seeds/<system>.md) checked against the requirements list
+ * (docs/seeds/requirements.md) and the example it describes (examples/<system>/): every row of the
+ * seed has a line, every config key resolves in the example's parsed config, every proof exists.
+ * Generic over the system and the seed number: `describeSeedCoverage({ system: 'nxentra', seed: '000' })`.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { loadOpsConfig } from '../../src/daemon/config.js';
+
+export const REPO = join(import.meta.dirname, '..', '..');
+export const REQUIREMENTS = 'docs/seeds/requirements.md';
+export const TABLE_HEADER = '| Row | Seed line | Config key | Proof |';
+
+export interface SeedCoverageOptions {
+  /** Folder name under examples/ and file name under docs/seeds/, e.g. `nxentra`. */
+  system: string;
+  /** The seed's number in the requirements list, e.g. `000`. */
+  seed: string;
+}
+
+export interface CoverageLine {
+  row: string;
+  seedLine: string;
+  configKey: string;
+  proof: string;
+  /** 1-based line in the table's file, for messages. */
+  line: number;
+}
+
+/** The row ids (`000-R1` …) the requirements list gives a seed; `R5-R8` stands for four rows. */
+export function requirementRows(markdown: string, seed: string): { rows: string[]; announced: number } {
+  const lines = markdown.split('\n');
+  const start = lines.findIndex((l) => l.startsWith(`## ${seed} `));
+  if (start === -1) throw new Error(`${REQUIREMENTS} has no section "## ${seed} …"`);
+  const announced = Number(/\((\d+)\)/.exec(lines[start]!)?.[1] ?? Number.NaN);
+  const rows: string[] = [];
+  for (const line of lines.slice(start + 1)) {
+    if (line.startsWith('## ')) break;
+    // A line may carry several rows ("R1 C … R2 C …"); a row id is followed by its mark C, P or N.
+    for (const m of line.matchAll(/(?:^|\s)R(\d+)(?:-R(\d+))?\s+[CPN]\s/g)) {
+      const from = Number(m[1]);
+      const to = m[2] === undefined ? from : Number(m[2]);
+      for (let n = from; n <= to; n++) rows.push(`${seed}-R${n}`);
+    }
+  }
+  return { rows, announced };
+}
+
+/** The lines of the coverage table: the first table whose header is exactly TABLE_HEADER. */
+export function coverageLines(markdown: string): CoverageLine[] {
+  const lines = markdown.split('\n');
+  const header = lines.findIndex((l) => l.trim() === TABLE_HEADER);
+  if (header === -1) throw new Error(`no table with the header ${TABLE_HEADER}`);
+  const out: CoverageLine[] = [];
+  for (let i = header + 2; i < lines.length && lines[i]!.trim().startsWith('|'); i++) {
+    const cells = splitRow(lines[i]!);
+    if (cells.length !== 4) throw new Error(`line ${i + 1}: ${cells.length} cells, expected 4`);
+    const [row, seedLine, configKey, proof] = cells as [string, string, string, string];
+    out.push({ row, seedLine, configKey, proof, line: i + 1 });
+  }
+  return out;
+}
+
+/** Cells of a markdown table row; `\|` is a literal bar, bars inside backticks stay too. */
+function splitRow(line: string): string[] {
+  const body = line.trim().replace(/^\|/, '').replace(/\|$/, '');
+  const cells: string[] = [];
+  let cell = '';
+  let code = false;
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i]!;
+    if (c === '\\' && body[i + 1] === '|') {
+      cell += '|';
+      i++;
+    } else if (c === '`') {
+      code = !code;
+      cell += c;
+    } else if (c === '|' && !code) {
+      cells.push(cell.trim());
+      cell = '';
+    } else cell += c;
+  }
+  cells.push(cell.trim());
+  return cells;
+}
+
+const unquote = (s: string) => s.trim().replace(/^`(.*)`$/, '$1').trim();
+
+/** Several items in one cell are separated by `;` outside backticks and brackets. */
+export function splitItems(cell: string): string[] {
+  const items: string[] = [];
+  let item = '';
+  let depth = 0;
+  let code = false;
+  for (const c of cell) {
+    if (c === '`') code = !code;
+    else if (c === '[' && !code) depth++;
+    else if (c === ']' && !code) depth--;
+    if (c === ';' && depth === 0 && !code) {
+      items.push(item);
+      item = '';
+    } else item += c;
+  }
+  items.push(item);
+  return items.map(unquote).filter((s) => s.length > 0);
+}
+
+/**
+ * Resolves `checks[id=nxentra-live].sla` in a parsed config: dotted keys, `[key=value]` picks the list
+ * element whose `key` is `value`, `[n]` an index. Undefined when any step does not exist.
+ */
+export function resolveKey(root: unknown, key: string): unknown {
+  let value: unknown = root;
+  const re = /([^.[\]]+)|\[([^\]=]+)=([^\]]*)\]|\[(\d+)\]|(\.)/gy;
+  let m: RegExpExecArray | null;
+  let consumed = 0;
+  while ((m = re.exec(key)) !== null) {
+    consumed = re.lastIndex;
+    if (m[5]) continue;
+    if (value === null || value === undefined) return undefined;
+    if (m[1] !== undefined) {
+      if (typeof value !== 'object' || Array.isArray(value)) return undefined;
+      value = (value as Record<string, unknown>)[m[1]];
+    } else if (m[2] !== undefined) {
+      if (!Array.isArray(value)) return undefined;
+      const [k, v] = [m[2].trim(), m[3]!.trim()];
+      value = value.find((e) => e && typeof e === 'object' && String((e as Record<string, unknown>)[k]) === v);
+    } else if (m[4] !== undefined) {
+      if (!Array.isArray(value)) return undefined;
+      value = value[Number(m[4])];
+    }
+  }
+  if (consumed !== key.length) return undefined;
+  return value;
+}
+
+/** Placeholder values for the `${VAR}`s an example's ops.yaml reads (the game-day world fills them for real). */
+export function placeholderEnv(yamlText: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const m of yamlText.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g)) {
+    const name = m[1]!;
+    env[name] = placeholderFor(name);
+  }
+  return env;
+}
+
+function placeholderFor(name: string): string {
+  const n = name.toUpperCase();
+  if (n.endsWith('STORE_URL')) return join(REPO, '.seed-coverage', 'opsbook.db');
+  if (n.includes('PG_URL') || n.includes('POSTGRES')) return 'postgres://postgres@127.0.0.1:5432/test';
+  if (n.includes('MONGO')) return 'mongodb://127.0.0.1:27017/?replicaSet=rs0';
+  if (n.includes('REDIS') || n.includes('BROKER')) return 'redis://127.0.0.1:6379/0';
+  if (n.endsWith('_URL')) return 'http://127.0.0.1:9';
+  if (n.endsWith('_DIR')) return join(REPO, '.seed-coverage');
+  if (n.endsWith('_PORT')) return '9';
+  if (n.includes('WINDOW')) return '65s';
+  if (n.endsWith('_CA')) return join(REPO, '.seed-coverage', 'ca.pem');
+  return 'seed-coverage-placeholder-0123456789abcdef';
+}
+
+/** What a proof names, and why it does not hold (undefined when it does). */
+export function proofProblem(proof: string, system: string): string | undefined {
+  const test = /^test:\s*(\S+)\s*›\s*(.+)$/.exec(proof);
+  if (test) {
+    const [file, name] = [test[1]!, test[2]!.trim()];
+    const path = join(REPO, file);
+    if (!existsSync(path)) return `test file ${file} does not exist`;
+    const text = readFileSync(path, 'utf8');
+    const declared = [`'${name}'`, `"${name}"`, `\`${name}\``].some((q) => text.includes(q));
+    return declared ? undefined : `${file} declares no test named "${name}"`;
+  }
+  const gameday = /^gameday:\s*([\w-]+)\/([\w.-]+)$/.exec(proof);
+  if (gameday) {
+    const [sys, id] = [gameday[1]!, gameday[2]!];
+    const file = join(REPO, 'examples', sys, 'gameday.yaml');
+    if (!existsSync(file)) return `examples/${sys}/gameday.yaml does not exist`;
+    if (sys !== system) return `game day ${sys} is not ${system}'s`;
+    const spec = parseYaml(readFileSync(file, 'utf8')) as { scenarios?: { id?: string }[] };
+    return (spec.scenarios ?? []).some((s) => s.id === id) ? undefined : `examples/${sys}/gameday.yaml has no scenario "${id}"`;
+  }
+  const reason = /^reason:\s*(.*)$/.exec(proof);
+  if (reason) return reason[1]!.trim().length >= 10 ? undefined : 'a reason must say why (10 characters at least)';
+  return 'a proof is "test: FILE › NAME", "gameday: SYSTEM/SCENARIO" or "reason: WHY"';
+}
+
+/** The suite: one test per kind of failure, naming every offending line at once. */
+export function describeSeedCoverage({ system, seed }: SeedCoverageOptions): void {
+  const tableFile = `docs/seeds/${system}.md`;
+  describe(`seed ${seed} (${system}) coverage table`, () => {
+    const requirements = readFileSync(join(REPO, REQUIREMENTS), 'utf8');
+    const { rows, announced } = requirementRows(requirements, seed);
+    const table = coverageLines(readFileSync(join(REPO, tableFile), 'utf8'));
+
+    it(`reads as many rows of seed ${seed} as the requirements list announces`, () => {
+      expect(rows.length).toBe(announced);
+      expect(new Set(rows).size).toBe(rows.length);
+    });
+
+    it('has one line for every row of the seed and none for rows that do not exist', () => {
+      const listed = table.map((l) => l.row);
+      expect(rows.filter((r) => !listed.includes(r)), `rows missing from ${tableFile}`).toEqual([]);
+      expect(listed.filter((r) => !rows.includes(r)), `lines in ${tableFile} for rows not in ${REQUIREMENTS}`).toEqual([]);
+      expect(listed.filter((r, i) => listed.indexOf(r) !== i), `rows listed twice in ${tableFile}`).toEqual([]);
+      expect(table.filter((l) => l.seedLine.length === 0).map((l) => l.row), 'rows without the seed line').toEqual([]);
+    });
+
+    it(`names only config keys that exist in examples/${system}/ops.yaml as loaded`, async () => {
+      const file = join(REPO, 'examples', system, 'ops.yaml');
+      const loaded = await loadOpsConfig(file, { env: placeholderEnv(readFileSync(file, 'utf8')) });
+      if (!loaded.ok) throw new Error(`examples/${system}/ops.yaml does not load: ${loaded.issues.map((i) => `${i.message} → ${i.path}`).join('; ')}`);
+      const missing: string[] = [];
+      for (const line of table) {
+        if (unquote(line.configKey) === '—') continue;
+        const keys = splitItems(line.configKey);
+        if (keys.length === 0) missing.push(`${tableFile}:${line.line} ${line.row}: no config key (write — when there is none)`);
+        for (const key of keys) if (resolveKey(loaded.config, key) === undefined) missing.push(`${tableFile}:${line.line} ${line.row}: ${key}`);
+      }
+      expect(missing, 'config keys that do not resolve').toEqual([]);
+    });
+
+    it('names proofs that exist: a declared test, a scenario of the game day, or a reason', () => {
+      const problems: string[] = [];
+      for (const line of table) {
+        const proofs = splitItems(line.proof);
+        if (proofs.length === 0) problems.push(`${tableFile}:${line.line} ${line.row}: no proof`);
+        for (const proof of proofs) {
+          const problem = proofProblem(proof, system);
+          if (problem) problems.push(`${tableFile}:${line.line} ${line.row}: ${problem}`);
+        }
+      }
+      expect(problems, 'proofs that do not hold').toEqual([]);
+    });
+  });
+}
