@@ -4,10 +4,11 @@
  * seed has a line, every config key resolves in the example's parsed config, every proof exists.
  * Generic over the system and the seed number: `describeSeedCoverage({ system: 'nxentra', seed: '000' })`.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { runTestFile } from '../../src/config-tests/index.js';
 import { loadOpsConfig } from '../../src/daemon/config.js';
 
 export const REPO = join(import.meta.dirname, '..', '..');
@@ -169,6 +170,12 @@ export function proofProblem(proof: string, system: string): string | undefined 
     const path = join(REPO, file);
     if (!existsSync(path)) return `test file ${file} does not exist`;
     const text = readFileSync(path, 'utf8');
+    if (/\.ya?ml$/.test(file)) {
+      // An `opsbook test` file (docs/testing.md): describeSeedCoverage runs examples/<system>/tests/*.yaml.
+      if (!file.startsWith(`examples/${system}/tests/`)) return `${file} is not one of examples/${system}/tests/*.yaml, which the coverage suite runs`;
+      const spec = parseYaml(text) as { tests?: { name?: string }[] };
+      return (spec.tests ?? []).some((t) => t.name === name) ? undefined : `${file} has no test named "${name}"`;
+    }
     const declared = [`'${name}'`, `"${name}"`, `\`${name}\``].some((q) => text.includes(q));
     return declared ? undefined : `${file} declares no test named "${name}"`;
   }
@@ -233,5 +240,18 @@ export function describeSeedCoverage({ system, seed }: SeedCoverageOptions): voi
       }
       expect(problems, 'proofs that do not hold').toEqual([]);
     });
+
+    // The `opsbook test` files the table may name as proofs run here, so a named proof is one that ran.
+    const testsDir = join(REPO, 'examples', system, 'tests');
+    const testFiles = existsSync(testsDir) ? readdirSync(testsDir).filter((f) => /\.ya?ml$/.test(f)).sort() : [];
+    for (const name of testFiles) {
+      it(`passes every opsbook test of examples/${system}/tests/${name}`, async () => {
+        const ops = join(REPO, 'examples', system, 'ops.yaml');
+        const outcome = await runTestFile(join(testsDir, name), { env: placeholderEnv(readFileSync(ops, 'utf8')) });
+        expect(outcome.error?.message, 'the test file runs').toBeUndefined();
+        expect(outcome.tests.length, 'tests run').toBeGreaterThan(0);
+        expect(outcome.tests.filter((t) => t.failures.length > 0).map((t) => `${t.name}: ${t.failures.join('; ')}`)).toEqual([]);
+      });
+    }
   });
 }
