@@ -24,6 +24,8 @@ describe('seed coverage checker', () => {
     const config = { checks: [{ id: 'a.b', sla: { latency: '10ms' } }, { id: 'c', tags: ['x'] }], severities: [{ id: 'P1' }] };
     expect(resolveKey(config, 'checks[id=a.b].sla.latency')).toBe('10ms');
     expect(resolveKey(config, 'checks[id=c].tags[0]')).toBe('x');
+    expect(resolveKey({ procedures: { 'runbooks/a.md#RB-1': { rto: '4h' } } }, 'procedures["runbooks/a.md#RB-1"].rto')).toBe('4h');
+    expect(resolveKey({ procedures: { 'runbooks/a.md#RB-1': { rto: '4h' } } }, 'procedures["runbooks/a.md#RB-2"].rto')).toBeUndefined();
     expect(resolveKey(config, 'severities[id=P1]')).toEqual({ id: 'P1' });
     expect(resolveKey(config, 'checks[id=missing].sla')).toBeUndefined();
     expect(resolveKey(config, 'checks[id=c].sla')).toBeUndefined();
@@ -33,6 +35,12 @@ describe('seed coverage checker', () => {
 
   it('splits several keys or proofs on ; outside backticks and brackets', () => {
     expect(splitItems('`a[x=1;2]`; b ; `c;d`')).toEqual(['a[x=1;2]', 'b', 'c;d']);
+  });
+
+  it('accepts an opsbook test of the system as a proof, by name', () => {
+    expect(proofProblem('test: examples/nxentra/tests/seed.yaml › database connections over 80 percent open a P2', 'nxentra')).toBeUndefined();
+    expect(proofProblem('test: examples/nxentra/tests/seed.yaml › nobody wrote this', 'nxentra')).toMatch(/no test named/);
+    expect(proofProblem('test: examples/nxentra/tests/seed.yaml › database connections over 80 percent open a P2', 'novapulse')).toMatch(/not one of/);
   });
 
   it('refuses proofs that name a missing test file, an undeclared test, an unknown scenario or no reason', () => {

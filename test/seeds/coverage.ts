@@ -110,28 +110,30 @@ export function splitItems(cell: string): string[] {
 }
 
 /**
- * Resolves `checks[id=nxentra-live].sla` in a parsed config: dotted keys, `[key=value]` picks the list
- * element whose `key` is `value`, `[n]` an index. Undefined when any step does not exist.
+ * Resolves `checks[id=nxentra-live].interval` in a parsed config: dotted keys, `["a.b#c"]` a map key
+ * with dots in it, `[key=value]` picks the list element whose `key` is `value`, `[n]` an index.
+ * Undefined when any step does not exist.
  */
 export function resolveKey(root: unknown, key: string): unknown {
   let value: unknown = root;
-  const re = /([^.[\]]+)|\[([^\]=]+)=([^\]]*)\]|\[(\d+)\]|(\.)/gy;
+  const re = /([^.[\]]+)|\["([^"]*)"\]|\[([^\]=]+)=([^\]]*)\]|\[(\d+)\]|(\.)/gy;
   let m: RegExpExecArray | null;
   let consumed = 0;
   while ((m = re.exec(key)) !== null) {
     consumed = re.lastIndex;
-    if (m[5]) continue;
+    if (m[6]) continue;
     if (value === null || value === undefined) return undefined;
-    if (m[1] !== undefined) {
+    const name = m[1] ?? m[2];
+    if (name !== undefined) {
       if (typeof value !== 'object' || Array.isArray(value)) return undefined;
-      value = (value as Record<string, unknown>)[m[1]];
-    } else if (m[2] !== undefined) {
+      value = (value as Record<string, unknown>)[name];
+    } else if (m[3] !== undefined) {
       if (!Array.isArray(value)) return undefined;
-      const [k, v] = [m[2].trim(), m[3]!.trim()];
+      const [k, v] = [m[3].trim(), m[4]!.trim()];
       value = value.find((e) => e && typeof e === 'object' && String((e as Record<string, unknown>)[k]) === v);
-    } else if (m[4] !== undefined) {
+    } else if (m[5] !== undefined) {
       if (!Array.isArray(value)) return undefined;
-      value = value[Number(m[4])];
+      value = value[Number(m[5])];
     }
   }
   if (consumed !== key.length) return undefined;
@@ -150,6 +152,8 @@ export function placeholderEnv(yamlText: string): Record<string, string> {
 
 function placeholderFor(name: string): string {
   const n = name.toUpperCase();
+  // A Standard Webhooks secret: whsec_ and base64 of 32 bytes.
+  if (n.includes('SECRET')) return `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
   if (n.endsWith('STORE_URL')) return join(REPO, '.seed-coverage', 'opsbook.db');
   if (n.includes('PG_URL') || n.includes('POSTGRES')) return 'postgres://postgres@127.0.0.1:5432/test';
   if (n.includes('MONGO')) return 'mongodb://127.0.0.1:27017/?replicaSet=rs0';
