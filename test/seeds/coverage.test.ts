@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { coverageLines, proofProblem, REPO, REQUIREMENTS, requirementRows, resolveKey, splitItems } from './coverage.js';
+import { coverageLines, proofProblem, REPO, REQUIREMENTS, requirementRows, resolveKey, splitItems, splitProofs } from './coverage.js';
 
 describe('seed coverage checker', () => {
   it('reads every row of every seed, ranges and several rows on one line included', () => {
@@ -35,6 +35,8 @@ describe('seed coverage checker', () => {
 
   it('splits several keys or proofs on ; outside backticks and brackets', () => {
     expect(splitItems('`a[x=1;2]`; b ; `c;d`')).toEqual(['a[x=1;2]', 'b', 'c;d']);
+    expect(splitProofs('gameday: x/y; reason: one; two')).toEqual(['gameday: x/y', 'reason: one; two']);
+    expect(splitProofs('reason: a; b')).toEqual(['reason: a; b']);
   });
 
   it('accepts an opsbook test of the system as a proof, by name', () => {

@@ -109,6 +109,14 @@ export function splitItems(cell: string): string[] {
   return items.map(unquote).filter((s) => s.length > 0);
 }
 
+/** Proofs of a cell: a `reason:` is the last one and runs to the end of the cell, semicolons and all. */
+export function splitProofs(cell: string): string[] {
+  const at = cell.search(/(^|;)\s*reason:/);
+  if (at === -1) return splitItems(cell);
+  const reason = cell.slice(at).replace(/^;/, '').trim();
+  return [...splitItems(cell.slice(0, at)), reason];
+}
+
 /**
  * Resolves `checks[id=nxentra-live].interval` in a parsed config: dotted keys, `["a.b#c"]` a map key
  * with dots in it, `[key=value]` picks the list element whose `key` is `value`, `[n]` an index.
@@ -161,7 +169,7 @@ function placeholderFor(name: string): string {
   if (n.endsWith('_URL')) return 'http://127.0.0.1:9';
   if (n.endsWith('_DIR')) return join(REPO, '.seed-coverage');
   if (n.endsWith('_PORT')) return '9';
-  if (n.includes('WINDOW')) return '65s';
+  if (n.includes('WINDOW')) return '1s';
   if (n.endsWith('_CA')) return join(REPO, '.seed-coverage', 'ca.pem');
   return 'seed-coverage-placeholder-0123456789abcdef';
 }
@@ -235,7 +243,7 @@ export function describeSeedCoverage({ system, seed }: SeedCoverageOptions): voi
     it('names proofs that exist: a declared test, a scenario of the game day, or a reason', () => {
       const problems: string[] = [];
       for (const line of table) {
-        const proofs = splitItems(line.proof);
+        const proofs = splitProofs(line.proof);
         if (proofs.length === 0) problems.push(`${tableFile}:${line.line} ${line.row}: no proof`);
         for (const proof of proofs) {
           const problem = proofProblem(proof, system);
