@@ -8,8 +8,11 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import type { ConfigLoaded } from '../../src/config/index.js';
 import { runTestFile } from '../../src/config-tests/index.js';
 import { loadOpsConfig } from '../../src/daemon/config.js';
+import { loadConfiguredRunbooks } from '../../src/executions/index.js';
+import { findProcedure } from '../../src/runbooks/index.js';
 
 export const REPO = join(import.meta.dirname, '..', '..');
 export const REQUIREMENTS = 'docs/seeds/requirements.md';
@@ -226,10 +229,15 @@ export function describeSeedCoverage({ system, seed }: SeedCoverageOptions): voi
       expect(table.filter((l) => l.seedLine.length === 0).map((l) => l.row), 'rows without the seed line').toEqual([]);
     });
 
-    it(`names only config keys that exist in examples/${system}/ops.yaml as loaded`, async () => {
+    const loadExample = async (): Promise<ConfigLoaded> => {
       const file = join(REPO, 'examples', system, 'ops.yaml');
       const loaded = await loadOpsConfig(file, { env: placeholderEnv(readFileSync(file, 'utf8')) });
       if (!loaded.ok) throw new Error(`examples/${system}/ops.yaml does not load: ${loaded.issues.map((i) => `${i.message} → ${i.path}`).join('; ')}`);
+      return loaded;
+    };
+
+    it(`names only config keys that exist in examples/${system}/ops.yaml as loaded`, async () => {
+      const loaded = await loadExample();
       const missing: string[] = [];
       for (const line of table) {
         if (unquote(line.configKey) === '—') continue;
@@ -251,6 +259,21 @@ export function describeSeedCoverage({ system, seed }: SeedCoverageOptions): voi
         }
       }
       expect(problems, 'proofs that do not hold').toEqual([]);
+    });
+
+    it('links only procedures that exist, and every procedure from a check or rule unless the table says why not', async () => {
+      const { config, baseDir } = await loadExample();
+      const runbooks = await loadConfiguredRunbooks(config, baseDir);
+      const links = [...config.checks, ...config.rules].flatMap((x) => {
+        const link = (x as { runbook?: string }).runbook;
+        return link ? [{ id: x.id, link }] : [];
+      });
+      expect(links.filter((l) => !findProcedure(runbooks, l.link)).map((l) => `${l.id} → ${l.link}`), 'links to no procedure').toEqual([]);
+      const linked = new Set(links.map((l) => findProcedure(runbooks, l.link)?.procedure));
+      const explained = (title: string) =>
+        table.some((l) => l.seedLine.toLowerCase().includes(title.toLowerCase()) && splitProofs(l.proof).some((p) => p.startsWith('reason:')));
+      const unlinked = runbooks.flatMap((r) => r.procedures.filter((p) => !linked.has(p) && !explained(p.title)).map((p) => `${r.file}#${p.id} (${p.title})`));
+      expect(unlinked, 'procedures no check or rule links, and no table line with a reason names').toEqual([]);
     });
 
     // The `opsbook test` files the table may name as proofs run here, so a named proof is one that ran.
