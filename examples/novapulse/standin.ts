@@ -2,7 +2,8 @@
  * NovaPulse (seed 001) stand-in: `/api/v1/health`, `/api/v1/queue/stats` and `/api/v1/metrics`,
  * with the BullMQ-style queues as Redis lists under the seed's own names (`nova:email:waiting`,
  * `nova:email:failed`, …). Faults: `email_backlog` (1,200 waiting > 1,000), `failed_jobs`
- * (600 failed > 500). Stopping its Redis is the "Redis outage" game day.
+ * (600 failed > 500). Stopping its Redis is the "Redis outage" game day. The metrics carry the request
+ * and error counters the error-rate alerts divide, and the process's own memory and CPU.
  */
 import { Redis } from 'ioredis';
 import { promText, runAsProcess, startStandin, type Faults, type Standin } from '../support/standin.js';
@@ -22,6 +23,9 @@ export async function startNovapulse(env: NodeJS.ProcessEnv = process.env): Prom
     for (const q of QUEUES) out[q] = { waiting: await redis.llen(`nova:${q}:waiting`), failed: await redis.llen(`nova:${q}:failed`) };
     return out;
   };
+  let served = 0;
+  // The process's own memory against a 512 MiB container limit, and its CPU time, as a Node exporter reports them.
+  const MEMORY_LIMIT = 512 * 1024 * 1024;
   await fill('nova:email:waiting', 20);
   await fill('nova:email:failed', 3);
   return startStandin({
@@ -35,16 +39,26 @@ export async function startNovapulse(env: NodeJS.ProcessEnv = process.env): Prom
     },
     routes: {
       '/api/v1/health': async () => {
+        served += 1;
         const redisOk = await redis.ping().then(() => true, () => false);
         return { status: redisOk ? 200 : 503, json: { status: redisOk ? 'ok' : 'degraded', redis: redisOk ? 'up' : 'down' } };
       },
-      '/api/v1/queue/stats': async () => ({ json: await stats() }),
+      '/api/v1/queue/stats': async () => {
+        served += 1;
+        return { json: await stats() };
+      },
       '/api/v1/metrics': async () => {
+        served += 1;
         const s = await stats();
+        const cpu = process.cpuUsage();
         return {
           text: promText([
             { name: 'queue_size', help: 'Jobs waiting per queue.', type: 'gauge', samples: QUEUES.map((q) => ({ labels: { queue: q }, value: s[q]!.waiting })) },
             { name: 'http_request_errors', help: 'Failed requests.', type: 'counter', samples: [{ value: 0 }] },
+            { name: 'http_requests_total', help: 'Requests served.', type: 'counter', samples: [{ value: served }] },
+            { name: 'process_resident_memory_bytes', help: 'Resident memory.', type: 'gauge', samples: [{ value: process.memoryUsage().rss }] },
+            { name: 'container_spec_memory_limit_bytes', help: 'Memory limit.', type: 'gauge', samples: [{ value: MEMORY_LIMIT }] },
+            { name: 'process_cpu_seconds_total', help: 'CPU time.', type: 'counter', samples: [{ value: (cpu.user + cpu.system) / 1e6 }] },
             { name: 'db_connection_pool', help: 'MongoDB pool in use.', type: 'gauge', samples: [{ value: 4 }] },
           ]),
         };

@@ -1,7 +1,8 @@
 /**
  * Nxentra (seed 000) stand-in: Django-style health endpoints, Prometheus metrics with
  * `nxentra_projection_lag`, the `events_eventbookmark` table the RB-001 diagnosis queries, and the
- * Celery broker list in Redis.
+ * Celery broker list in Redis; the event store (`events_businessevent`) and `tenant_migration_log` the
+ * RB-004 and migration-failure checks query.
  * Faults: `projection_lag` (lag 1,500 > 1,000), `paused_projection` (a bookmark paused with errors).
  */
 import pg from 'pg';
@@ -16,6 +17,14 @@ export async function startNxentra(env: NodeJS.ProcessEnv = process.env): Promis
     error_count int NOT NULL DEFAULT 0, last_error text NOT NULL DEFAULT '', PRIMARY KEY (consumer_name, company_id))`);
   await db.query(`INSERT INTO events_eventbookmark (consumer_name, company_id) VALUES ('ledger', 1), ('dashboard', 1), ('ledger', 2)
     ON CONFLICT DO NOTHING`);
+  // The event store RB-004's gap query reads (sequences without gaps) and the tenant migration log.
+  await db.query(`CREATE TABLE IF NOT EXISTS events_businessevent (
+    id serial PRIMARY KEY, company_id int NOT NULL, company_sequence int NOT NULL, event_type text NOT NULL, idempotency_key text NOT NULL)`);
+  await db.query(`INSERT INTO events_businessevent (company_id, company_sequence, event_type, idempotency_key)
+    SELECT c, n, 'JournalEntryPosted', c || '-' || n FROM generate_series(1, 2) c, generate_series(1, 5) n
+    WHERE NOT EXISTS (SELECT 1 FROM events_businessevent)`);
+  await db.query(`CREATE TABLE IF NOT EXISTS tenant_migration_log (
+    id serial PRIMARY KEY, tenant_id int NOT NULL, status text NOT NULL, started_at timestamptz NOT NULL DEFAULT now(), error text NOT NULL DEFAULT '')`);
   const faults: Faults = { projection_lag: false, paused_projection: false };
   let requests = 0;
   const lag = (): number => (faults.projection_lag ? 1500 : 12);
