@@ -17,10 +17,8 @@ export function tortureCases(): { cases: TortureCase[]; missing: string[] } {
     configCase,
     runbooksCase,
     regexCase,
-    ...(injectionCase ? [injectionCase] : []),
+    injectionCase,
   ];
-  const missing = [
-    ...(injectionCase ? [] : ['injection corpus over API, CLI and alert labels (test/torture/injection.ts)']),
-  ];
+  const missing: string[] = [];
   return { cases, missing };
 }
