@@ -5,26 +5,16 @@
  * transcript entry, a cancel and a finish leave the execution running. On a SQLite file and on
  * PostgreSQL.
  */
-import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { findExecution, listAudit, listExecutionEntries } from '../store/index.js';
+import { allowAudit, refuseAudit as refuse } from '../../test/support/audit-refusal.js';
 import { createTestDatabase, postgresUp } from '../../test/support/services.js';
 import { harness, responder, type Harness } from './test-support.js';
 
+const refuseAudit = (h: Harness, action: string) => refuse(h.store, action);
+
 const RUNBOOK = '# Svc\n\n## RB-1: Look\n\n**Diagnosis:**\n1. Say hello:\n   ```bash\n   echo hello\n   ```\n2. Restart it:\n   ```bash\n   systemctl restart web\n   ```\n3. Check the dashboard by hand.\n';
 const viewerActor = { name: 'vic', role: 'viewer' as const, via: 'cli' as const };
-
-/** Makes every insert of an audit entry with `action` fail inside the database. */
-async function refuseAudit(h: Harness, action: string): Promise<void> {
-  if (h.store.dialect === 'postgres') {
-    await sql.raw(`CREATE OR REPLACE FUNCTION refuse_audit() RETURNS trigger AS $$ BEGIN IF NEW.action = '${action}' THEN RAISE EXCEPTION 'audit refused'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql`).execute(h.store.db);
-    await sql.raw('DROP TRIGGER IF EXISTS refuse_audit ON audit_log').execute(h.store.db);
-    await sql.raw('CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION refuse_audit()').execute(h.store.db);
-  } else {
-    await sql.raw('DROP TRIGGER IF EXISTS refuse_audit').execute(h.store.db);
-    await sql.raw(`CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log WHEN NEW.action = '${action}' BEGIN SELECT RAISE(ABORT, 'audit refused'); END`).execute(h.store.db);
-  }
-}
 
 const pg = await postgresUp();
 for (const dialect of ['sqlite', 'postgres'] as const) {
@@ -56,7 +46,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       await refuseAudit(h, 'execution.command');
       await expect(h.service.runStep(id, 1, responder)).rejects.toThrow(/audit refused/);
       expect(await listExecutionEntries(h.store.db, id)).toEqual([]);
-      await sql.raw(dialect === 'postgres' ? 'DROP TRIGGER refuse_audit ON audit_log' : 'DROP TRIGGER refuse_audit').execute(h.store.db);
+      await allowAudit(h.store);
       const ran = await h.service.runStep(id, 1, responder);
       expect(ran.status).toBe('ok');
       expect((await listExecutionEntries(h.store.db, id)).map((e) => e.status)).toEqual(['ok']);
