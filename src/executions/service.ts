@@ -19,7 +19,7 @@ import {
   type ExecutionRow,
   type Store,
 } from '../store/index.js';
-import { audit, type ExecutionLogger } from './audit.js';
+import { withAudit, type ExecutionLogger } from './audit.js';
 import type { IncidentLink } from './incident-link.js';
 import { computeOutcome, recoveryTime } from './outcome.js';
 import { paramKey } from './params.js';
@@ -125,7 +125,8 @@ export class ExecutionService {
         secretNames: [...(options.secretNames ?? []), ...Object.keys(secret)],
       },
     };
-    await insertExecution(this.deps.store.db, {
+    await withAudit(this.deps.store, this.deps.logger, async (trx, audit) => {
+      await insertExecution(trx, {
       id,
       procedure: built.plan.procedure,
       title: built.plan.title,
@@ -138,13 +139,14 @@ export class ExecutionService {
       finished_at: null,
       updated_at: now,
       plan: JSON.stringify(stored),
-    });
-    await audit(this.deps.store, this.deps.logger, {
+      });
+      await audit({
       at: now,
       actor: actor.name,
       action: 'execution.start',
       subject: `execution:${id}`,
       details: { procedure: built.plan.procedure, service: built.plan.service ?? null, incident: options.incidentId ?? null, trigger: options.trigger ?? 'manual', parameters: built.plan.parameters },
+      });
     });
     if (options.incidentId) {
       await this.deps.incidents?.addToTimeline(options.incidentId, { at: now, actor: actor.name, text: `started runbook ${built.plan.procedure} (${built.plan.title}) as execution ${id}`, data: { executionId: id } });
@@ -236,16 +238,19 @@ export class ExecutionService {
     const { row, stored } = await this.running(id);
     const planned = stored.plan.steps[step - 1];
     if (!planned) throw new OpsbookError('OPSBOOK_E_EXECUTION_STEP', `no step ${step}: the procedure has ${stored.plan.steps.length} steps`);
-    const entry = await recordEntry({ ...this.deps, row, onEntry: async () => {} }, {
-      step,
-      command: 0,
-      kind: 'tick',
-      actor: actor.name,
-      at: this.deps.clock.now(),
-      text: note ? `${planned.text} — ${note}` : planned.text,
-      status: 'ticked',
-    });
-    await audit(this.deps.store, this.deps.logger, { at: entry.at, actor: actor.name, action: 'execution.tick', subject: `execution:${id}`, details: { step, text: planned.text, required: planned.required, note } });
+    const entry = await recordEntry(
+      { ...this.deps, row, onEntry: async () => {} },
+      {
+        step,
+        command: 0,
+        kind: 'tick',
+        actor: actor.name,
+        at: this.deps.clock.now(),
+        text: note ? `${planned.text} — ${note}` : planned.text,
+        status: 'ticked',
+      },
+      (ticked) => ({ at: ticked.at, actor: actor.name, action: 'execution.tick', subject: `execution:${id}`, details: { step, text: planned.text, required: planned.required, note } }),
+    );
     if (row.incident_id) await this.deps.incidents?.addToTimeline(row.incident_id, { at: entry.at, actor: actor.name, text: describeEntry(entry), data: { executionId: id, entryId: entry.id } });
     return entry;
   }
@@ -256,11 +261,13 @@ export class ExecutionService {
     const row = await this.row(id);
     if (row.state !== 'running') throw new OpsbookError('OPSBOOK_E_EXECUTION_STATE', `execution ${id} is ${row.state}`);
     const now = this.deps.clock.now();
-    await updateExecution(this.deps.store.db, id, { state: 'cancelled', finished_at: now, updated_at: now });
+    await withAudit(this.deps.store, this.deps.logger, async (trx, audit) => {
+      await updateExecution(trx, id, { state: 'cancelled', finished_at: now, updated_at: now });
+      await releaseExecutionLocks(trx, id);
+      await audit({ at: now, actor: actor.name, action: 'execution.cancel', subject: `execution:${id}`, details: {} });
+    });
     for (const c of this.controllers.get(id) ?? []) c.abort();
-    await releaseExecutionLocks(this.deps.store.db, id);
     this.secretParams.delete(id);
-    await audit(this.deps.store, this.deps.logger, { at: now, actor: actor.name, action: 'execution.cancel', subject: `execution:${id}`, details: {} });
     if (row.incident_id) await this.deps.incidents?.addToTimeline(row.incident_id, { at: now, actor: actor.name, text: `cancelled execution ${id} of ${row.procedure}`, data: { executionId: id } });
     return toSummary({ ...row, state: 'cancelled', finished_at: now });
   }
@@ -271,33 +278,34 @@ export class ExecutionService {
     const entries = await this.transcript(id);
     const outcome = computeOutcome(stored.plan, entries);
     const now = this.deps.clock.now();
-    await updateExecution(this.deps.store.db, id, { state: outcome.state, finished_at: now, updated_at: now });
-    await releaseExecutionLocks(this.deps.store.db, id);
-    this.secretParams.delete(id);
     const runbook = this.deps.runbooks.find((r) => stored.plan.file === r.file);
     const procedure = runbook?.procedures.find((p) => p.id === stored.plan.procedureId);
     const recovery = runbook && procedure ? settingsFor(this.deps.config, runbook, procedure)?.settings.recovery_test : undefined;
-    let achieved: number | undefined;
-    if (recovery) {
-      achieved = recoveryTime(stored.plan, entries, Number(row.started_at), now, outcome.state === 'passed');
-      await upsertRecoveryTest(this.deps.store.db, {
-        execution_id: id,
-        procedure: stored.plan.procedure,
-        started_at: Number(row.started_at),
-        verified_at: achieved === undefined ? null : Number(row.started_at) + achieved,
-        achieved_rto_ms: achieved ?? null,
-        target_rto_ms: recovery.rto,
-        target_rpo_ms: recovery.rpo,
-        met: achieved !== undefined && achieved <= recovery.rto ? 1 : 0,
+    const achieved = recovery ? recoveryTime(stored.plan, entries, Number(row.started_at), now, outcome.state === 'passed') : undefined;
+    await withAudit(this.deps.store, this.deps.logger, async (trx, audit) => {
+      await updateExecution(trx, id, { state: outcome.state, finished_at: now, updated_at: now });
+      await releaseExecutionLocks(trx, id);
+      if (recovery) {
+        await upsertRecoveryTest(trx, {
+          execution_id: id,
+          procedure: stored.plan.procedure,
+          started_at: Number(row.started_at),
+          verified_at: achieved === undefined ? null : Number(row.started_at) + achieved,
+          achieved_rto_ms: achieved ?? null,
+          target_rto_ms: recovery.rto,
+          target_rpo_ms: recovery.rpo,
+          met: achieved !== undefined && achieved <= recovery.rto ? 1 : 0,
+        });
+      }
+      await audit({
+        at: now,
+        actor: actor.name,
+        action: 'execution.finish',
+        subject: `execution:${id}`,
+        details: { state: outcome.state, reasons: outcome.reasons, ...(achieved !== undefined ? { achievedRtoMs: achieved } : {}) },
       });
-    }
-    await audit(this.deps.store, this.deps.logger, {
-      at: now,
-      actor: actor.name,
-      action: 'execution.finish',
-      subject: `execution:${id}`,
-      details: { state: outcome.state, reasons: outcome.reasons, ...(achieved !== undefined ? { achievedRtoMs: achieved } : {}) },
     });
+    this.secretParams.delete(id);
     if (row.incident_id) {
       await this.deps.incidents?.addToTimeline(row.incident_id, { at: now, actor: actor.name, text: `execution ${id} of ${row.procedure} ${outcome.state}${outcome.reasons.length ? `: ${outcome.reasons.join('; ')}` : ''}`, data: { executionId: id, state: outcome.state } });
     }

@@ -2,8 +2,9 @@ import type { Actor } from '../identity/index.js';
 import type { Clock } from '../lib/clock.js';
 import { OpsbookError } from '../lib/errors/index.js';
 import { newId } from '../lib/ids.js';
-import { acquireExecutionLock, appendExecutionEntry, type ExecutionRow, type Store } from '../store/index.js';
-import { audit, type ExecutionLogger } from './audit.js';
+import type { Transaction } from 'kysely';
+import { acquireExecutionLock, appendExecutionEntryIn, type AuditInput, type Database, type ExecutionRow, type Store } from '../store/index.js';
+import { audit, withAudit, type ExecutionLogger } from './audit.js';
 import type { ExecutorOutcome } from './executors/index.js';
 import { maskSecrets, secretValues } from './params.js';
 import type { BuiltPlan } from './plan.js';
@@ -54,12 +55,25 @@ export interface EntryInput {
   data?: Record<string, unknown>;
 }
 
-/** Writes one transcript entry, capping each stream and keeping the full text aside when cut. */
-export async function recordEntry(ctx: EntryContext, e: EntryInput): Promise<TranscriptEntry> {
+/**
+ * Writes one transcript entry, capping each stream and keeping the full text aside when cut; with
+ * `audited`, the entry's audit entry is written in the same transaction.
+ */
+export async function recordEntry(ctx: EntryContext, e: EntryInput, audited?: (entry: TranscriptEntry) => AuditInput): Promise<TranscriptEntry> {
+  const entry = await withAudit(ctx.store, ctx.logger, async (trx, append) => {
+    const written = await insertEntry(trx, ctx, e);
+    if (audited) await append(audited(written));
+    return written;
+  });
+  await ctx.onEntry(entry);
+  return entry;
+}
+
+async function insertEntry(trx: Transaction<Database>, ctx: EntryContext, e: EntryInput): Promise<TranscriptEntry> {
   const out = capText(e.stdout ?? '');
   const err = capText(e.stderr ?? '');
-  const row = await appendExecutionEntry(
-    ctx.store.db,
+  const row = await appendExecutionEntryIn(
+    trx,
     {
       id: newId('xen', e.at),
       execution_id: ctx.row.id,
@@ -84,9 +98,7 @@ export async function recordEntry(ctx: EntryContext, e: EntryInput): Promise<Tra
     },
     { ...(out.cut ? { stdout: e.stdout } : {}), ...(err.cut ? { stderr: e.stderr } : {}) },
   );
-  const entry = toEntry(row);
-  await ctx.onEntry(entry);
-  return entry;
+  return toEntry(row);
 }
 
 function maskData(data: Record<string, unknown> | undefined, secrets: readonly string[]): Record<string, unknown> {
@@ -127,8 +139,16 @@ export async function runStep(ctx: StepContext, stepNumber: number, actor: Actor
   const decision = authorise(effect, actor, options, { preApproved: step.preApproved, expected });
   const refuse = async (reason: string, action: string): Promise<StepRunResult> => {
     const at = ctx.clock.now();
-    for (const c of runnable) entries.push(await recordEntry(ctx, { ...base(c, at), status: 'refused', data: { why: reason } }));
-    await audit(ctx.store, ctx.logger, { at, actor: actor.name, action, subject: `execution:${executionId}`, details: { step: stepNumber, effect, reason } });
+    const refused = await withAudit(ctx.store, ctx.logger, async (trx, append) => {
+      const written: TranscriptEntry[] = [];
+      for (const c of runnable) written.push(await insertEntry(trx, ctx, { ...base(c, at), status: 'refused', data: { why: reason } }));
+      await append({ at, actor: actor.name, action, subject: `execution:${executionId}`, details: { step: stepNumber, effect, reason } });
+      return written;
+    });
+    for (const entry of refused) {
+      await ctx.onEntry(entry);
+      entries.push(entry);
+    }
     return result('refused', entries, reason);
   };
   if (!decision.allowed) return refuse(decision.reason, 'execution.refuse');
@@ -168,24 +188,27 @@ export async function runStep(ctx: StepContext, stepNumber: number, actor: Actor
     } catch (e) {
       outcome = { status: 'failed', exitCode: null, stdout: '', stderr: `opsbook: ${(e as Error).message}\n` };
     }
-    const entry = await recordEntry(ctx, {
-      ...base(c, started),
-      durationMs: ctx.clock.now() - started,
-      status: outcome.status,
-      exitCode: outcome.exitCode,
-      approval: decision.approval,
-      stdout: maskSecrets(outcome.stdout, secrets),
-      stderr: maskSecrets(outcome.stderr, secrets),
-      data: maskData(outcome.data, secrets),
-    });
+    const entry = await recordEntry(
+      ctx,
+      {
+        ...base(c, started),
+        durationMs: ctx.clock.now() - started,
+        status: outcome.status,
+        exitCode: outcome.exitCode,
+        approval: decision.approval,
+        stdout: maskSecrets(outcome.stdout, secrets),
+        stderr: maskSecrets(outcome.stderr, secrets),
+        data: maskData(outcome.data, secrets),
+      },
+      () => ({
+        at: ctx.clock.now(),
+        actor: actor.name,
+        action: 'execution.command',
+        subject: `execution:${executionId}`,
+        details: { step: stepNumber, command: c.number, text: c.display, effect: c.effect, status: outcome.status, exitCode: outcome.exitCode, approval: decision.approval.how },
+      }),
+    );
     entries.push(entry);
-    await audit(ctx.store, ctx.logger, {
-      at: ctx.clock.now(),
-      actor: actor.name,
-      action: 'execution.command',
-      subject: `execution:${executionId}`,
-      details: { step: stepNumber, command: c.number, text: c.display, effect: c.effect, status: outcome.status, exitCode: outcome.exitCode, approval: decision.approval.how },
-    });
     if (outcome.status !== 'ok') {
       status = outcome.status;
       break;

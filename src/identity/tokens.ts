@@ -3,7 +3,7 @@ import type { Clock } from '../lib/clock.js';
 import { OpsbookError } from '../lib/errors/index.js';
 import { newId, randomSecret } from '../lib/ids.js';
 import {
-  appendAudit,
+  withAuditEntry,
   findTokenByHash,
   findTokenById,
   insertToken,
@@ -49,7 +49,11 @@ export async function createToken(deps: TokenDeps, actor: Actor, user: string, n
   const now = deps.clock.now();
   const id = newId('tok', now);
   const token = `${TOKEN_PREFIX}${randomSecret(32)}`;
-  await insertToken(deps.store.db, {
+  await withAuditEntry(
+    deps.store.db,
+    deps.store.dialect,
+    (trx) =>
+      insertToken(trx, {
     id,
     user_name: user,
     name,
@@ -58,9 +62,10 @@ export async function createToken(deps: TokenDeps, actor: Actor, user: string, n
     created_by: actor.name,
     last_used_at: null,
     revoked_at: null,
-    revoked_by: null,
-  });
-  await appendAudit(deps.store.db, deps.store.dialect, { at: now, actor: actor.name, action: 'token.create', subject: `token:${id}`, details: { user, name } });
+        revoked_by: null,
+      }),
+    { at: now, actor: actor.name, action: 'token.create', subject: `token:${id}`, details: { user, name } },
+  );
   return { id, token, user, name };
 }
 
@@ -94,8 +99,12 @@ export async function revokeTokenById(deps: TokenDeps, actor: Actor, id: string)
     throw new OpsbookError('OPSBOOK_E_FORBIDDEN', `${actor.name} (${actor.role}) may revoke only their own tokens`);
   }
   const now = deps.clock.now();
-  if (!(await revokeToken(deps.store.db, id, now, actor.name))) {
-    throw new OpsbookError('OPSBOOK_E_TOKEN_UNKNOWN', `token ${id} is already revoked`);
-  }
-  await appendAudit(deps.store.db, deps.store.dialect, { at: now, actor: actor.name, action: 'token.revoke', subject: `token:${id}`, details: { user: row.user_name } });
+  await withAuditEntry(
+    deps.store.db,
+    deps.store.dialect,
+    async (trx) => {
+      if (!(await revokeToken(trx, id, now, actor.name))) throw new OpsbookError('OPSBOOK_E_TOKEN_UNKNOWN', `token ${id} is already revoked`);
+    },
+    { at: now, actor: actor.name, action: 'token.revoke', subject: `token:${id}`, details: { user: row.user_name } },
+  );
 }

@@ -17,7 +17,7 @@ export const commonCheckKeys = {
   timeout: duration({ min: '10ms', max: '10m' }).prefault('10s').describe('A run taking longer fails (default 10s).'),
   initial_delay: duration({ max: '1d' }).prefault('0').describe('No run before this long after start (initialDelaySeconds; default 0).'),
   failure_threshold: z.int().min(1).max(100).default(3).describe('Consecutive worse results before the level rises (default 3).'),
-  success_threshold: z.int().min(1).max(100).default(1).describe('Consecutive better results before it recovers (default 1).'),
+  success_threshold: z.int().min(1).max(100).default(2).describe('Consecutive better results before it recovers (default 2: one good run between failures neither resolves nor re-opens).'),
   conditions: conditionList('All must hold for the check to be up (Gatus syntax); default per kind.').optional(),
   warning: conditionList('Any holding raises the level to warning, e.g. "[LENGTH] > 500".').default([]),
   critical: conditionList('Any holding raises the level to critical, e.g. "[LENGTH] > 1000".').default([]),

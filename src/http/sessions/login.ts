@@ -1,7 +1,7 @@
 import type { Clock } from '../../lib/clock.js';
 import { OpsbookError } from '../../lib/errors/index.js';
 import { findUser, type Actor, type UserRecord } from '../../identity/index.js';
-import { appendAudit, deleteUiSessionsOf, readPasswordHash, writePasswordHash, type Store } from '../../store/index.js';
+import { appendAudit, deleteUiSessionsOf, readPasswordHash, withAuditEntry, writePasswordHash, type Store } from '../../store/index.js';
 import { burnVerification, checkPasswordStrength, hashPassword, verifyPassword, type ScryptCost } from './passwords.js';
 import { LoginThrottle } from './rate-limit.js';
 import type { Session, SessionManager } from './sessions.js';
@@ -67,8 +67,14 @@ export async function setUserPassword(deps: PasswordDeps, actor: Actor, userName
   checkPasswordStrength(password);
   const hash = await hashPassword(password, cost);
   const now = deps.clock.now();
-  await writePasswordHash(deps.store.db, { user_name: user.name, hash, updated_at: now, updated_by: actor.name });
-  const endedSessions = await deleteUiSessionsOf(deps.store.db, user.name);
-  await appendAudit(deps.store.db, deps.store.dialect, { at: now, actor: actor.name, action: 'user.password_set', subject: `user:${user.name}`, details: { ended_sessions: endedSessions } });
+  const endedSessions = await withAuditEntry(
+    deps.store.db,
+    deps.store.dialect,
+    async (trx) => {
+      await writePasswordHash(trx, { user_name: user.name, hash, updated_at: now, updated_by: actor.name });
+      return deleteUiSessionsOf(trx, user.name);
+    },
+    (ended) => ({ at: now, actor: actor.name, action: 'user.password_set', subject: `user:${user.name}`, details: { ended_sessions: ended } }),
+  );
   return { endedSessions };
 }

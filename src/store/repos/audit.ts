@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../database.js';
 import type { AuditLogTable } from '../tables/core.js';
 import type { StoreDialect } from '../store.js';
@@ -44,6 +44,19 @@ export async function appendAudit(db: Kysely<Database>, dialect: StoreDialect, i
   const entry = await db.transaction().execute((trx) => appendAuditIn(trx, dialect, input));
   auditCommitted(db, entry);
   return entry;
+}
+
+/**
+ * Runs an action's writes and appends its audit entry in one transaction (they commit or vanish
+ * together), then tells the head listener. `input` may depend on what the action returned.
+ */
+export async function withAuditEntry<T>(db: Kysely<Database>, dialect: StoreDialect, action: (trx: Transaction<Database>) => Promise<T>, input: AuditInput | ((result: T) => AuditInput)): Promise<T> {
+  const { result, entry } = await db.transaction().execute(async (trx) => {
+    const result = await action(trx);
+    return { result, entry: await appendAuditIn(trx, dialect, typeof input === 'function' ? input(result) : input) };
+  });
+  auditCommitted(db, entry);
+  return result;
 }
 
 /**

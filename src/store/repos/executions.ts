@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../database.js';
 import type {
   ExecutionEntriesTable,
@@ -51,22 +51,29 @@ export async function appendExecutionEntry(
   row: Omit<ExecutionEntryRow, 'seq'>,
   full: { stdout?: string; stderr?: string } = {},
 ): Promise<ExecutionEntryRow> {
-  return db.transaction().execute(async (trx) => {
-    const last = await trx
-      .selectFrom('execution_entries')
-      .select('seq')
-      .where('execution_id', '=', row.execution_id)
-      .orderBy('seq', 'desc')
-      .limit(1)
-      .executeTakeFirst();
-    const entry: ExecutionEntryRow = { ...row, seq: (last ? Number(last.seq) : 0) + 1 };
-    await trx.insertInto('execution_entries').values(entry).execute();
-    for (const stream of ['stdout', 'stderr'] as const) {
-      const content = full[stream];
-      if (content !== undefined) await trx.insertInto('execution_outputs').values({ entry_id: entry.id, stream, content }).execute();
-    }
-    return entry;
-  });
+  return db.transaction().execute((trx) => appendExecutionEntryIn(trx, row, full));
+}
+
+/** Appends one transcript entry inside the caller's transaction (e.g. with its audit entry). */
+export async function appendExecutionEntryIn(
+  trx: Transaction<Database>,
+  row: Omit<ExecutionEntryRow, 'seq'>,
+  full: { stdout?: string; stderr?: string } = {},
+): Promise<ExecutionEntryRow> {
+  const last = await trx
+    .selectFrom('execution_entries')
+    .select('seq')
+    .where('execution_id', '=', row.execution_id)
+    .orderBy('seq', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  const entry: ExecutionEntryRow = { ...row, seq: (last ? Number(last.seq) : 0) + 1 };
+  await trx.insertInto('execution_entries').values(entry).execute();
+  for (const stream of ['stdout', 'stderr'] as const) {
+    const content = full[stream];
+    if (content !== undefined) await trx.insertInto('execution_outputs').values({ entry_id: entry.id, stream, content }).execute();
+  }
+  return entry;
 }
 
 export async function listExecutionEntries(db: Db, executionId: string): Promise<ExecutionEntryRow[]> {

@@ -10,12 +10,13 @@ export async function readPasswordHash(db: Db, user: string): Promise<UserPasswo
   return db.selectFrom('user_passwords').selectAll().where('user_name', '=', user).executeTakeFirst();
 }
 
-/** Sets (or replaces) a user's password hash. */
+/** Sets (or replaces) a user's password hash; inside the caller's transaction when given one. */
 export async function writePasswordHash(db: Db, row: UserPasswordRow): Promise<void> {
-  await db.transaction().execute(async (tx) => {
+  const write = async (tx: Db): Promise<void> => {
     await tx.deleteFrom('user_passwords').where('user_name', '=', row.user_name).execute();
     await tx.insertInto('user_passwords').values(row).execute();
-  });
+  };
+  await (db.isTransaction ? write(db) : db.transaction().execute(write));
 }
 
 export async function insertUiSession(db: Db, row: UiSessionRow): Promise<void> {
