@@ -17,6 +17,7 @@ import { configSection } from './limits.js';
 import { auditSection } from './audit.js';
 import { usersSection } from './users.js';
 import { pagingSection } from './paging.js';
+import { samplesSection, scrapeSection } from './scrape.js';
 
 /**
  * The whole `ops.yaml`: every section optional with defaults, so an empty file is a valid config,
@@ -42,6 +43,8 @@ export const opsConfigSchema = z
     runbooks: runbooksSection,
     procedures: proceduresSection,
     slos: slosSection,
+    scrape: scrapeSection,
+    samples: samplesSection,
     config: configSection,
     audit: auditSection,
   })
@@ -53,7 +56,7 @@ export type OpsConfigInput = z.input<typeof opsConfigSchema>;
 export type OpsConfig = z.output<typeof opsConfigSchema>;
 
 /** Top-level sections that hold one object; setting one in two files is an error. */
-export const SINGLETON_SECTIONS = ['server', 'storage', 'config', 'audit', 'paging'] as const;
+export const SINGLETON_SECTIONS = ['server', 'storage', 'config', 'audit', 'paging', 'samples'] as const;
 
 /** Top-level sections that are lists, and the field that identifies an entry in each. */
 export const ID_FIELDS: Record<string, string> = {
@@ -70,6 +73,7 @@ export const ID_FIELDS: Record<string, string> = {
   silences: 'id',
   business_hours: 'id',
   slos: 'id',
+  scrape: 'job',
 };
 
 /** Top-level sections keyed by name (merged key by key across files). */
