@@ -173,6 +173,7 @@ export class Operations {
       store,
       registry: metrics.registry,
       logger,
+      ...(this.daemon.samples ? { samples: this.daemon.samples } : {}),
       onResult: (result, probe) => this.onResult(result, probe),
     });
     await this.checks.start();
@@ -267,6 +268,7 @@ export class Operations {
       clock: this.daemon.clock,
       store: this.daemon.store,
       logger: this.daemon.logger,
+      ...(this.daemon.samples ? { samples: this.daemon.samples } : {}),
       onResult: (result, probe) => this.onResult(result, probe),
     });
     await this.checks.start();
