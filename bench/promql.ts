@@ -7,7 +7,7 @@
  * persistence.
  */
 import { performance } from 'node:perf_hooks';
-import { pick, sum, increase, snapshot, histogramQuantile, bucketsByLe } from '../src/checks/kinds/metrics/compute.js';
+import { pick, sum, increase, snapshot, histogramQuantile, bucketsByLe } from './metrics-hand-written.js';
 import type { Sample as ExpositionSample } from '../src/checks/kinds/metrics/exposition.js';
 import { parseSelector } from '../src/checks/kinds/metrics/selector.js';
 import { Engine, MemorySeriesSource, parseExpr, type Expr } from '../src/promql/index.js';

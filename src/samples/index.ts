@@ -6,3 +6,5 @@ export { Scraper, type ScraperOptions } from './scrape/scraper.js';
 export { jobTargets, type ScrapeTarget } from './scrape/targets.js';
 export { scrapeTarget, type ScrapeOutcome } from './scrape/scrape-once.js';
 export { relabel } from './scrape/relabel.js';
+export { withTargetLabels } from './scrape/scrape-once.js';
+export { scopedSource } from './scoped.js';

@@ -44,7 +44,7 @@ export async function scrapeTarget(samples: SampleStore, target: ScrapeTarget, t
     const parsed = parseExposition(body).samples;
     scraped = parsed.length;
     for (const s of parsed) {
-      const labels = relabel(withTargetLabels(s, target), target.metricRelabel);
+      const labels = relabel(withTargetLabels(s, target.labels, target.honorLabels), target.metricRelabel);
       if (labels && labels.__name__) series.push({ labels, value: s.value });
     }
   }
@@ -59,13 +59,13 @@ export async function scrapeTarget(samples: SampleStore, target: ScrapeTarget, t
   return { up: body !== undefined, ...(error !== undefined ? { error } : {}), scraped, stored: series.length - 4, durationSeconds };
 }
 
-/** Target labels win over scraped ones, which are kept as `exported_<name>` (unless honor_labels). */
-function withTargetLabels(s: Sample, target: ScrapeTarget): LabelSet {
+/** A scraped sample's labels with the target's: target labels win, scraped ones are kept as `exported_<name>` (unless honor_labels). */
+export function withTargetLabels(s: Sample, targetLabels: LabelSet, honorLabels = false): LabelSet {
   const out: LabelSet = { ...s.labels, __name__: s.name };
-  for (const [name, value] of Object.entries(target.labels)) {
+  for (const [name, value] of Object.entries(targetLabels)) {
     const scraped = out[name];
     if (scraped !== undefined && scraped !== '') {
-      if (target.honorLabels) continue;
+      if (honorLabels) continue;
       let exported = `exported_${name}`;
       while (out[exported] !== undefined) exported = `exported_${exported}`;
       out[exported] = scraped;
