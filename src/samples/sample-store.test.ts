@@ -74,3 +74,13 @@ it('writes a staleness marker for a series that vanishes from a scrape, and for 
   expect(vector(samples, 'lag or up', T0 + 31_000)).toEqual({});
   expect(samples.knownTargets()).toEqual([]);
 });
+
+it('takes a second sample at the same instant as the newer reading, and refuses an older one', () => {
+  const clock = new SimulatedClock(T0);
+  const samples = SampleStore.inMemory(clock);
+  expect(samples.append({ __name__: 'free_ratio' }, T0, 0.64)).toBe(true);
+  expect(samples.append({ __name__: 'free_ratio' }, T0, 0.04)).toBe(true);
+  expect(samples.append({ __name__: 'free_ratio' }, T0 - 1, 0.5)).toBe(false);
+  expect(vector(samples, 'free_ratio', T0)).toEqual({ 'free_ratio{}': 0.04 });
+  expect(samples.counts).toEqual({ appended: 1, outOfOrder: 1 });
+});

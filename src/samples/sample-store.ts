@@ -99,7 +99,11 @@ export class SampleStore {
     return { select: (matchers, mint, maxt) => this.select(matchers, mint, maxt) };
   }
 
-  /** Appends one sample; false when it is not after the series' last sample (out of order or a repeat). */
+  /**
+   * Appends one sample; false when it is before the series' last sample (out of order). A sample at the
+   * instant of the last one replaces it: a second scrape in the same millisecond (a check run twice on a
+   * clock that did not move) is the newer reading.
+   */
   append(labels: Labels, t: number, v: number, stale = false): boolean {
     return this.appendTo(this.entry(labels), t, v, stale);
   }
@@ -159,6 +163,11 @@ export class SampleStore {
   }
 
   private appendTo(e: Entry, t: number, v: number, stale: boolean): boolean {
+    if (t === e.lastT && e.head.length > 0) {
+      e.head[e.head.length - 1] = stale ? { t, v: Number.NaN, stale: true } : { t, v };
+      this.dirty.add(e);
+      return true;
+    }
     if (t <= e.lastT) {
       this.counts.outOfOrder++;
       return false;

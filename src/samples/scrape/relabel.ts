@@ -1,5 +1,5 @@
 import { anchoredRegex } from '../../promql/index.js';
-import type { RelabelConfig } from '../../config/index.js';
+import type { RelabelConfig } from '../../config/schema/scrape.js';
 
 export type LabelSet = Record<string, string>;
 

@@ -1,4 +1,4 @@
-import type { ScrapeJob } from '../../config/index.js';
+import type { ScrapeJob } from '../../config/schema/scrape.js';
 import type { Clock } from '../../lib/clock.js';
 import type { SampleStore } from '../sample-store.js';
 import { scrapeTarget, type ScrapeOutcome } from './scrape-once.js';

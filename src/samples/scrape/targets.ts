@@ -1,4 +1,4 @@
-import type { ScrapeJob } from '../../config/index.js';
+import type { ScrapeJob } from '../../config/schema/scrape.js';
 import { relabel, type LabelSet } from './relabel.js';
 
 /** One target of a scrape job after target relabelling: where to scrape and the labels its series carry. */
