@@ -24,11 +24,21 @@ export default tseslint.config(
     },
   },
   {
+    // Samples sit below alerts/ and checks/ and above promql/, which they reach only through its public surface.
+    files: ['src/samples/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['**/http/**', '**/cli/**', '**/daemon/**', '**/alerts/**', '**/checks/**', '**/incidents/**', '**/slos/**', '**/promql/*', '!**/promql/index.js'],
+          message: 'samples/ is a domain below alerts/ and checks/: it may import lib/, store/, config/ and promql/index.js' },
+      ] }],
+    },
+  },
+  {
     // PromQL sits below alerts/ and checks/: it reads only lib/ and its own files.
     files: ['src/promql/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [
-        { group: ['**/http/**', '**/cli/**', '**/daemon/**', '**/alerts/**', '**/checks/**', '**/incidents/**', '**/store/**', '**/config/**', '**/slos/**'],
+        { group: ['**/http/**', '**/cli/**', '**/daemon/**', '**/alerts/**', '**/checks/**', '**/incidents/**', '**/store/**', '**/config/**', '**/slos/**', '**/samples/**'],
           message: 'promql/ is a domain below alerts/ and checks/: it may import only lib/' },
       ] }],
     },

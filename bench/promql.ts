@@ -3,14 +3,15 @@
  * minutes) with opsbook's PromQL evaluator, beside the hand-written computations of the `metrics` check kind on the
  * same data (which see only the current scrape and the one before, so they answer the rate and quantile rules
  * from two snapshots, not from a 5-minute window). Also prints the rate at which samples are appended to the
- * in-memory series source. Left out: scraping and parsing the exposition text (the same for both paths), and
- * persistence.
+ * in-memory series source. Then the samples/s ingested into the sample store, persisting chunks included,
+ * on SQLite and PostgreSQL (bench/samples-ingest.ts). Left out: scraping and parsing the exposition text.
  */
 import { performance } from 'node:perf_hooks';
-import { pick, sum, increase, snapshot, histogramQuantile, bucketsByLe } from '../src/checks/kinds/metrics/compute.js';
+import { pick, sum, increase, snapshot, histogramQuantile, bucketsByLe } from './metrics-hand-written.js';
 import type { Sample as ExpositionSample } from '../src/checks/kinds/metrics/exposition.js';
 import { parseSelector } from '../src/checks/kinds/metrics/selector.js';
 import { Engine, MemorySeriesSource, parseExpr, type Expr } from '../src/promql/index.js';
+import { sampleIngestLines } from './samples-ingest.js';
 
 const METRICS = 40;
 const JOBS = 10;
@@ -128,3 +129,4 @@ console.log(`parse 1,000 rule expressions: ${fmt(parseMs)} ms`);
 console.log(`PromQL evaluator, 1,000 rules at one instant: ${fmt(evalMs)} ms (${fmt((evalMs * 1000) / rules.length)} µs a rule), ${firing} firing`);
 console.log(`hand-written metrics computation, same rules from the last two scrapes: ${fmt(handMs)} ms, ${handFiring} firing`);
 console.log(`ratio evaluator / hand-written: ${(evalMs / handMs).toFixed(1)}× (the evaluator reads 5-minute windows of stored samples; the hand-written path two scrapes)`);
+for (const line of await sampleIngestLines()) console.log(line);

@@ -6,12 +6,14 @@ import { evaluateCheck } from './evaluate-check.js';
 import type { LoopDelayMonitor } from './loop-delay.js';
 import { withholdUnderOverload } from './overload.js';
 import type { CheckResult, HeartbeatReader, Observation } from './types.js';
+import type { SampleStore } from '../samples/index.js';
 
 export interface RunOnceOptions {
   clock: Clock;
   /** Per-check state kept between runs (counter rates); a fresh object when omitted. */
   state?: Record<string, unknown>;
   heartbeats?: HeartbeatReader;
+  samples?: SampleStore;
   /** Stops the run early (runner shutdown). The check's own timeout is added to it. */
   signal?: AbortSignal;
   /** Instant the run counts as started (its planned time); default now. */
@@ -55,6 +57,7 @@ export async function runCheckOnce(check: CompiledCheck, opts: RunOnceOptions): 
           checkId: check.id,
           state: opts.state ?? {},
           ...(opts.heartbeats ? { heartbeats: opts.heartbeats } : {}),
+          ...(opts.samples ? { samples: opts.samples } : {}),
         })
         .catch((e: unknown): Observation => ({ values: {}, error: (e as Error)?.message ?? String(e) })),
       deadline,

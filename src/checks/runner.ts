@@ -11,6 +11,7 @@ import { HistoryWriter, heartbeatReader, registerHeartbeat, rollupAndRetain, typ
 import type { CheckResult } from './types.js';
 import { loopDelayMonitor } from './loop-delay.js';
 import { DEFAULT_LOOP_DELAY_BOUND_MS } from './overload.js';
+import type { SampleStore } from '../samples/index.js';
 
 export interface CheckRunnerOptions {
   /** Validated `checks:` entries, or checks already compiled. */
@@ -18,6 +19,8 @@ export interface CheckRunnerOptions {
   clock: Clock;
   /** When given, every result is stored (batched), rolled up and pruned, and heartbeats work. */
   store?: Store;
+  /** Where metrics checks append what they scrape (the daemon's sample store). */
+  samples?: SampleStore;
   /** Registry for the check metrics; none are registered without it. */
   registry?: Registry;
   logger?: { warn(obj: unknown, msg?: string): void };
@@ -75,6 +78,7 @@ export function createCheckRunner(opts: CheckRunnerOptions): CheckRunner {
         signal,
         state: states.get(check.id)!,
         ...(heartbeats ? { heartbeats } : {}),
+        ...(opts.samples ? { samples: opts.samples } : {}),
         loopDelay,
       });
       if (signal.aborted) return; // stopped mid-run: not a result about the service

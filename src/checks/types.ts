@@ -1,3 +1,4 @@
+import type { SampleStore } from '../samples/index.js';
 import type { z } from 'zod';
 import type { Clock } from '../lib/clock.js';
 
@@ -34,6 +35,8 @@ export interface CheckContext {
   state: Record<string, unknown>;
   /** Reads heartbeats; given by the runner when a store is wired. */
   heartbeats?: HeartbeatReader;
+  /** The sample store scrapes append to (the daemon's); a metrics check keeps its own in `state` without it. */
+  samples?: SampleStore;
 }
 
 export interface HeartbeatReader {

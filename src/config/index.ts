@@ -19,3 +19,4 @@ export {
   type OpsConfigInput,
   type DurationBounds,
 } from './schema/index.js';
+export type { ScrapeJob, RelabelConfig } from './schema/scrape.js';

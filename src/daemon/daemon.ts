@@ -12,6 +12,7 @@ import { VERSION } from './version.js';
 import { publishAuditHead } from './audit-head.js';
 import { Operations } from './operations/index.js';
 import type { ExecutionService } from '../executions/index.js';
+import { SampleStore, Scraper } from '../samples/index.js';
 
 export interface DaemonOptions {
   configPath: string;
@@ -75,6 +76,8 @@ export class Daemon {
   private components: Component[] = [];
   private closers: Array<{ name: string; close: () => Promise<void> }> = [];
   private stopping = false;
+  /** Scrapes the `scrape:` jobs into `samples`; runs with the operations pipeline. */
+  scraper: Scraper | undefined;
   /** The running pipeline; absent when started with `operations: false`. */
   operations: Operations | undefined;
   private reloading: Promise<boolean> | undefined;
@@ -90,6 +93,11 @@ export class Daemon {
     readonly store: Store,
     readonly clock: Clock,
     readonly logger: Logger,
+    /**
+     * Scraped samples over `samples.retention` (the `scrape:` jobs and metrics checks append to it);
+     * `samples.series()` is the SeriesSource PromQL rules read.
+     */
+    readonly samples: SampleStore,
   ) {
     this.serverOverrides = options.server;
     this.metrics = createDaemonMetrics(VERSION);
@@ -114,7 +122,14 @@ export class Daemon {
       await store.close();
       throw e;
     }
-    const daemon = new Daemon(options, withServerOverrides(loaded.config, options.server), loaded.files, loaded.baseDir, store, clock, logger);
+    let samples: SampleStore;
+    try {
+      samples = await SampleStore.open(store, clock, { retentionMs: loaded.config.samples.retention, flushMs: loaded.config.samples.flush_interval });
+    } catch (e) {
+      await store.close();
+      throw e;
+    }
+    const daemon = new Daemon(options, withServerOverrides(loaded.config, options.server), loaded.files, loaded.baseDir, store, clock, logger, samples);
     daemon.unpublishAuditHead = await publishAuditHead(store, loaded.config, loaded.baseDir, logger);
     if (options.operations === 'deferred') return daemon;
     if (options.operations !== false) {
@@ -131,6 +146,16 @@ export class Daemon {
   /** Starts the operations pipeline (once); `Daemon.start` does it unless told `operations: 'deferred'`. */
   async startOperations(): Promise<void> {
     if (this.operations) return;
+    await this.addComponent({ name: 'samples', start: () => this.samples.start(), stop: () => this.samples.stop() });
+    const scraper = (this.scraper = new Scraper({
+      samples: this.samples,
+      clock: this.clock,
+      jobs: this.config.scrape,
+      onScrape: (target, outcome) => {
+        if (outcome.error) this.logger.warn({ job: target.job, url: target.url, error: outcome.error }, 'scrape failed');
+      },
+    }));
+    await this.addComponent({ name: 'scraper', start: () => scraper.start(), stop: () => scraper.stop(), reload: (config) => scraper.reload(config.scrape) });
     this.operations = await Operations.create(this);
     await this.addComponent(this.operations);
     await this.addComponent(new Housekeeping(this));
@@ -241,6 +266,8 @@ export class Daemon {
       await withDeadline(Promise.resolve(c.stop(deadline)), deadline, () => this.logger.warn({ part: c.name }, 'gave up waiting'));
     }
     this.unpublishAuditHead?.();
+    // What was appended since the last flush (the scrapes of the last seconds) is kept for the restart.
+    await withDeadline(this.samples.stop().catch((e: unknown) => this.logger.error({ err: e }, 'samples could not be written')), deadline, () => this.logger.warn({ part: 'samples' }, 'gave up waiting'));
     await this.store.close();
     this.logger.info('stopped');
     this.logger.flush?.();

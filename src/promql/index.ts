@@ -4,7 +4,7 @@ export { Engine, type EngineOptions, type InstantResult, type RangeResult } from
 export { parseExpr, typeOf } from './parse.js';
 export { formatLabels, labelsKey, METRIC_NAME, PromQLError, type Labels, type Sample, type Series, type Value } from './model.js';
 export { MemorySeriesSource, type SeriesSource, type StoredSample, type StoredSeries } from './storage.js';
-export type { Matcher } from './matchers.js';
+export { anchoredRegex, compileMatcher, type Matcher } from './matchers.js';
 export { parseDurationMs } from './literals.js';
 export { almostEqual } from './math.js';
 export { parseSeriesDesc } from './series-notation.js';

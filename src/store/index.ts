@@ -14,3 +14,4 @@ export * from './repos/push.js';
 export * from './repos/slos.js';
 export * from './repos/sessions.js';
 export * from './repos/retention.js';
+export * from './repos/samples.js';

@@ -9,10 +9,11 @@ import { compileCheck } from '../compile.js';
 import { runCheckOnce } from '../run-once.js';
 import type { LoopDelayMonitor } from '../loop-delay.js';
 import type { CheckResult, HeartbeatReader } from '../types.js';
+import type { SampleStore } from '../../samples/index.js';
 
 export async function runConfig(
   raw: Record<string, unknown>,
-  opts: { clock?: Clock; state?: Record<string, unknown>; heartbeats?: HeartbeatReader; loopDelay?: { monitor: LoopDelayMonitor; boundMs: number } } = {},
+  opts: { clock?: Clock; state?: Record<string, unknown>; heartbeats?: HeartbeatReader; samples?: SampleStore; loopDelay?: { monitor: LoopDelayMonitor; boundMs: number } } = {},
 ): Promise<CheckResult> {
   const config = checkSchema.parse({ id: 'under-test', ...raw } as CheckConfigInput);
   return runCheckOnce(compileCheck(config), { clock: opts.clock ?? new SystemClock(), ...opts });

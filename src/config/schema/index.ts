@@ -18,6 +18,7 @@ import { auditSection } from './audit.js';
 import { authSection } from './auth.js';
 import { usersSection } from './users.js';
 import { pagingSection } from './paging.js';
+import { samplesSection, scrapeSection } from './scrape.js';
 
 /**
  * The whole `ops.yaml`: every section optional with defaults, so an empty file is a valid config,
@@ -43,6 +44,8 @@ export const opsConfigSchema = z
     runbooks: runbooksSection,
     procedures: proceduresSection,
     slos: slosSection,
+    scrape: scrapeSection,
+    samples: samplesSection,
     config: configSection,
     audit: auditSection,
     auth: authSection,
@@ -55,7 +58,7 @@ export type OpsConfigInput = z.input<typeof opsConfigSchema>;
 export type OpsConfig = z.output<typeof opsConfigSchema>;
 
 /** Top-level sections that hold one object; setting one in two files is an error. */
-export const SINGLETON_SECTIONS = ['server', 'storage', 'config', 'audit', 'paging', 'auth'] as const;
+export const SINGLETON_SECTIONS = ['server', 'storage', 'config', 'audit', 'paging', 'auth', 'samples'] as const;
 
 /** Top-level sections that are lists, and the field that identifies an entry in each. */
 export const ID_FIELDS: Record<string, string> = {
@@ -72,6 +75,7 @@ export const ID_FIELDS: Record<string, string> = {
   silences: 'id',
   business_hours: 'id',
   slos: 'id',
+  scrape: 'job',
 };
 
 /** Top-level sections keyed by name (merged key by key across files). */

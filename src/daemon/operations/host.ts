@@ -2,6 +2,7 @@ import type { OpsConfig } from '../../config/index.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Store } from '../../store/index.js';
 import type { Logger } from '../logger.js';
+import type { SampleStore } from '../../samples/index.js';
 import type { DaemonMetrics } from '../metrics.js';
 
 /**
@@ -17,4 +18,6 @@ export interface OperationsHost {
   readonly metrics: Pick<DaemonMetrics, 'registry'>;
   /** The config directory; without it runbooks are not read and nothing runs procedures. */
   readonly baseDir?: string;
+  /** Where metrics checks append their scrapes; without it each check keeps its own samples. */
+  readonly samples?: SampleStore;
 }

@@ -174,6 +174,7 @@ export class Operations {
       registry: metrics.registry,
       logger,
       retention: { rawMs: config.storage.retention.check_results, rollupsMs: config.storage.retention.check_rollups },
+      ...(this.daemon.samples ? { samples: this.daemon.samples } : {}),
       onResult: (result, probe) => this.onResult(result, probe),
     });
     await this.checks.start();
@@ -269,6 +270,7 @@ export class Operations {
       store: this.daemon.store,
       logger: this.daemon.logger,
       retention: { rawMs: config.storage.retention.check_results, rollupsMs: config.storage.retention.check_rollups },
+      ...(this.daemon.samples ? { samples: this.daemon.samples } : {}),
       onResult: (result, probe) => this.onResult(result, probe),
     });
     await this.checks.start();

@@ -3,8 +3,10 @@ import type { CheckContext, CheckKind, Observation } from '../../types.js';
 import { HTTP_PLACEHOLDERS, httpRequestOptions } from '../shared/http-options.js';
 import { observeHttp } from '../shared/observe-http.js';
 import { parseExposition, type Sample } from './exposition.js';
-import { parseSelector, type Selector } from './selector.js';
-import { bucketsByLe, histogramQuantile, increase, pick, snapshot, sum } from './compute.js';
+import { parseSelector } from './selector.js';
+import { Engine, parseExpr, typeOf, type Value } from '../../../promql/index.js';
+import { SampleStore, scopedSource, withTargetLabels } from '../../../samples/index.js';
+import { sugarQuery, type MetricsQuery } from './sugar.js';
 
 const selector = z.string().refine((s) => parseSelector(s) !== undefined, {
   error: 'must be a selector such as http_requests_total{status=~"5.."}',
@@ -30,73 +32,87 @@ export const metricsOptions = z
       })
       .optional()
       .describe('Quantile from `_bucket` series, over the observations since the previous scrape → [VALUE].'),
+    query: z
+      .string()
+      .superRefine((text, ctx) => {
+        try {
+          const type = typeOf(parseExpr(text));
+          if (type !== 'vector' && type !== 'scalar') ctx.addIssue({ code: 'custom', message: `must be a PromQL expression giving an instant vector or a scalar (this one gives a ${type === 'matrix' ? 'range vector' : type})` });
+        } catch (e) {
+          ctx.addIssue({ code: 'custom', message: `is not valid PromQL: ${(e as Error).message}` });
+        }
+      })
+      .optional()
+      .describe('PromQL over the series this check scrapes (job = the check id) → [VALUE] (the largest value when several series answer) and [SERIES] (how many).'),
   });
 export type MetricsOptions = z.output<typeof metricsOptions>;
 
 interface MetricsState {
-  at?: number;
-  series?: Record<string, Record<string, number>>;
+  /** The check's own samples when no sample store is wired (a run outside the daemon). */
+  samples?: SampleStore;
+  /** Scrapes stored so far, to tell "needs a second scrape" from "no value". */
+  scrapes?: number;
 }
 
-function compute(config: MetricsOptions, samples: Sample[], ctx: CheckContext): { value?: number; series: number; pending?: string } {
-  const state = ctx.state as MetricsState;
-  const now = ctx.clock.now();
-  const prev = state.series;
-  const seconds = state.at !== undefined ? (now - state.at) / 1000 : 0;
-  const next: Record<string, Record<string, number>> = {};
-  const remember = (tag: string, s: Map<string, Sample>): Record<string, number> | undefined => {
-    next[tag] = snapshot(s);
-    return prev?.[tag];
-  };
-  let out: { value?: number; series: number; pending?: string };
-  if (config.gauge) {
-    const s = pick(samples, parseSelector(config.gauge)!);
-    out = { value: sum(s), series: s.size };
-  } else if (config.rate) {
-    const s = pick(samples, parseSelector(config.rate)!);
-    const before = remember('rate', s);
-    out = before && seconds > 0 ? { value: increase(before, s) / seconds, series: s.size } : { series: s.size, pending: 'a rate needs a second scrape' };
-  } else if (config.gauge_ratio) {
-    const over = sum(pick(samples, parseSelector(config.gauge_ratio.over)!));
-    const of = pick(samples, parseSelector(config.gauge_ratio.of)!);
-    // No denominator series, or a zero one, has no ratio: [VALUE] stays unset and has([VALUE]) fails.
-    out = over !== 0 && of.size > 0 ? { value: sum(of) / over, series: of.size } : { series: of.size };
-  } else if (config.ratio) {
-    const of = pick(samples, parseSelector(config.ratio.of)!);
-    const over = pick(samples, parseSelector(config.ratio.over)!);
-    const b1 = remember('of', of);
-    const b2 = remember('over', over);
-    if (b1 && b2) {
-      const denominator = increase(b2, over);
-      out = { value: denominator > 0 ? increase(b1, of) / denominator : 0, series: of.size };
-    } else out = { series: of.size, pending: 'a ratio of rates needs a second scrape' };
-  } else {
-    const sel: Selector = parseSelector(config.quantile!.histogram)!;
-    const s = pick(samples, sel, `${sel.name}_bucket`);
-    const before = remember('buckets', s);
-    // Since the previous scrape when anything was observed in between, else over the process lifetime.
-    let buckets = bucketsByLe(s, before ?? {});
-    if (!before || (buckets.find((b) => b.le === Infinity)?.count ?? 0) <= 0) buckets = bucketsByLe(s);
-    const v = histogramQuantile(config.quantile!.q, buckets);
-    out = { ...(v !== undefined ? { value: v } : {}), series: s.size };
-  }
-  state.at = now;
-  state.series = next;
-  return out;
+/** The PromQL this check evaluates: its `query:`, or the hand-written form compiled to PromQL. */
+function metricsQuery(config: MetricsOptions, windowMs: number): MetricsQuery {
+  if (config.query !== undefined) return { value: config.query, series: '', needsTwoScrapes: false };
+  const sel = (t: string) => parseSelector(t)!;
+  return sugarQuery(
+    {
+      ...(config.gauge ? { gauge: sel(config.gauge) } : {}),
+      ...(config.rate ? { rate: sel(config.rate) } : {}),
+      ...(config.ratio ? { ratio: { of: sel(config.ratio.of), over: sel(config.ratio.over) } } : {}),
+      ...(config.gauge_ratio ? { gauge_ratio: { of: sel(config.gauge_ratio.of), over: sel(config.gauge_ratio.over) } } : {}),
+      ...(config.quantile ? { quantile: { q: config.quantile.q, histogram: sel(config.quantile.histogram) } } : {}),
+    },
+    windowMs,
+  );
+}
+
+/** The values of an instant result: a scalar's, or each sample's of a vector. */
+function valuesOf(v: Value): number[] {
+  if (v.kind === 'scalar') return [v.value];
+  if (v.kind === 'vector') return v.samples.map((s) => s.value);
+  return [];
 }
 
 /**
- * Scrapes a Prometheus /metrics endpoint. Gauges are read as they are; counters become per-second
- * rates between this scrape and the previous one (so the first run of a rate is pending);
- * histograms give quantiles from their buckets.
+ * Appends this scrape to the sample store (the daemon's, else the check's own) as series of job
+ * `<check id>` and instance `<host:port>`, then evaluates the check's PromQL over that job's series.
+ */
+function compute(config: MetricsOptions, samples: Sample[], ctx: CheckContext): { value?: number; series: number; pending?: string } {
+  const state = ctx.state as MetricsState;
+  const store = ctx.samples ?? (state.samples ??= SampleStore.inMemory(ctx.clock));
+  const t = ctx.clock.now();
+  const target = { job: ctx.checkId, instance: new URL(config.url).host };
+  store.appendScrape(`check\u0000${ctx.checkId}`, t, samples.map((s) => ({ labels: withTargetLabels(s, target), value: s.value })));
+  if (!ctx.samples) void store.prune();
+  state.scrapes = (state.scrapes ?? 0) + 1;
+  const query = metricsQuery(config, store.retentionMs);
+  const engine = new Engine(scopedSource(store.series(), [{ name: 'job', type: '=', value: ctx.checkId }]));
+  const values = valuesOf(engine.instant(query.value, t)).filter((v) => !Number.isNaN(v));
+  const series = query.series ? (valuesOf(engine.instant(query.series, t))[0] ?? 0) : values.length;
+  if (state.scrapes < 2 && query.needsTwoScrapes) return { series, pending: 'a rate needs a second scrape' };
+  // A query of rates has no value at the first scrape either: pending rather than down.
+  if (state.scrapes < 2 && values.length === 0 && config.query !== undefined) return { series, pending: 'the query has no value yet; it may need a second scrape' };
+  // Several series: the largest, so a threshold on [VALUE] holds when any series crosses it.
+  return values.length > 0 ? { value: Math.max(...values), series } : { series };
+}
+
+/**
+ * Scrapes a Prometheus /metrics endpoint into the sample store and evaluates PromQL over it: the
+ * check's `query:`, or a hand-written form (gauge, rate, ratio, gauge_ratio, quantile) compiled to
+ * PromQL (sugar.ts). Rates are per second between this scrape and the previous one, so the first
+ * run of a rate is pending.
  */
 export const metricsKind: CheckKind<MetricsOptions> = {
   kind: 'metrics',
   options: metricsOptions,
   validate: (c) =>
-    [c.gauge, c.gauge_ratio, c.rate, c.ratio, c.quantile].filter((x) => x !== undefined).length === 1
+    [c.gauge, c.gauge_ratio, c.rate, c.ratio, c.quantile, c.query].filter((x) => x !== undefined).length === 1
       ? undefined
-      : 'set exactly one of gauge, gauge_ratio, rate, ratio, quantile',
+      : 'set exactly one of query, gauge, gauge_ratio, rate, ratio, quantile',
   placeholders: [...HTTP_PLACEHOLDERS.filter((p) => p !== 'BODY'), 'VALUE', 'SERIES'],
   defaultConditions: () => ['[STATUS] < 400', 'has([VALUE]) == true'],
   run: async (config, ctx): Promise<Observation> => {

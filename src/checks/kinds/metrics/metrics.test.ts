@@ -5,6 +5,9 @@ import { SimulatedClock } from '../../../lib/clock.js';
 import { runConfig } from '../../testing/index.js';
 import { closeHttpAgents } from '../shared/http-request.js';
 import { parseExposition } from './exposition.js';
+import { checkSchema } from '../../../config/schema/checks.js';
+import { SampleStore } from '../../../samples/index.js';
+import { Engine } from '../../../promql/index.js';
 
 /** A /metrics endpoint whose counters the test moves between scrapes. */
 const state = { lag: 1200, ok: 1000, err: 0, buckets: [0, 0, 0] };
@@ -69,7 +72,8 @@ describe('metrics kind', () => {
     state.err += 10;
     await clock.advance(15_000);
     const second = await runConfig(check, { clock, state: kept });
-    expect(second).toMatchObject({ status: 'up', level: 'warning', value: 0.01 });
+    expect(second).toMatchObject({ status: 'up', level: 'warning' });
+    expect(second.value).toBeCloseTo(0.01, 12); // irate(of) / irate(over): 10/15 ÷ 1000/15 in floating point
     state.ok += 100;
     state.err += 0;
     await clock.advance(15_000);
@@ -90,5 +94,54 @@ describe('metrics kind', () => {
     state.buckets = [90, 189, 200]; // 100 new observations: 0 ≤ 0.1, 90 in (0.1, 0.5], 10 above
     const p99 = await runConfig({ ...check, quantile: { q: 0.99, histogram: 'http_request_duration_seconds' } }, { state: kept });
     expect(p99.value).toBe(0.5);
+  });
+
+  it('evaluates a PromQL query: over the scrapes of this check, pending until a rate has two scrapes', async () => {
+    const clock = new SimulatedClock();
+    const check = {
+      kind: 'metrics',
+      url,
+      query: 'sum(rate(http_requests_total{status=~"5.."}[5m])) / sum(rate(http_requests_total[5m]))',
+      critical: '[VALUE] > 1%',
+    };
+    const kept = {};
+    const first = await runConfig(check, { clock, state: kept });
+    expect(first.pending).toMatch(/second scrape/);
+    for (let i = 0; i < 4; i++) {
+      state.ok += 970;
+      state.err += 30;
+      await clock.advance(15_000);
+      await runConfig(check, { clock, state: kept });
+    }
+    const r = await runConfig(check, { clock, state: kept });
+    expect(r).toMatchObject({ status: 'up', level: 'critical' });
+    // 3% of requests failed; rate() extrapolates each series to the window's edges, the 5xx one less (it stops at zero).
+    expect(r.value).toBeGreaterThan(0.028);
+    expect(r.value).toBeLessThanOrEqual(0.03);
+  });
+
+  it('appends to a shared sample store as job <check id>, instance host:port, and reads only its own job', async () => {
+    const clock = new SimulatedClock();
+    const samples = SampleStore.inMemory(clock);
+    samples.append({ __name__: 'nxentra_projection_lag', job: 'elsewhere', company_slug: 'acme' }, clock.now(), 1e9);
+    const r = await runConfig({ kind: 'metrics', url, query: 'max(nxentra_projection_lag)' }, { clock, samples });
+    expect(r.value).toBe(state.lag / 2);
+    const port = new URL(url).port;
+    const stored = new Engine(samples.series()).instant('count by (job, instance) (nxentra_projection_lag)', clock.now());
+    expect(stored.kind === 'vector' && stored.samples.map((s) => [s.metric, s.value])).toEqual(
+      expect.arrayContaining([[{ job: 'under-test', instance: `127.0.0.1:${port}` }, 2]]),
+    );
+    // The sugar forms read the same store the same way.
+    expect((await runConfig({ kind: 'metrics', url, gauge: 'nxentra_projection_lag' }, { clock, samples })).value).toBe(state.lag);
+  });
+
+  it('refuses a query that is not PromQL, or gives a range vector, at load', () => {
+    const bad = checkSchema.safeParse({ id: 'x', kind: 'metrics', url, query: 'rate(x[5m]' });
+    expect(bad.success).toBe(false);
+    expect(bad.error!.issues[0]).toMatchObject({ path: ['query'], message: expect.stringMatching(/^is not valid PromQL/) });
+    const range = checkSchema.safeParse({ id: 'x', kind: 'metrics', url, query: 'x[5m]' });
+    expect(range.error!.issues[0]!.message).toMatch(/range vector/);
+    const two = checkSchema.safeParse({ id: 'x', kind: 'metrics', url, query: 'x', gauge: 'x' });
+    expect(two.error!.issues[0]!.message).toMatch(/exactly one of query/);
   });
 });

@@ -1,5 +1,6 @@
-import type { Sample } from './exposition.js';
-import { matches, type Selector } from './selector.js';
+/** The metrics check kind's computations before it read PromQL over the sample store, kept for `npm run bench:promql` to compare against. */
+import type { Sample } from '../src/samples/index.js';
+import { matches, type Selector } from '../src/checks/kinds/metrics/selector.js';
 
 function seriesKey(s: Sample): string {
   return `${s.name}${JSON.stringify(Object.entries(s.labels).sort())}`;
