@@ -13,3 +13,4 @@ export * from './repos/escalations.js';
 export * from './repos/push.js';
 export * from './repos/slos.js';
 export * from './repos/sessions.js';
+export * from './repos/rule-files.js';

@@ -15,6 +15,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '000007-escalations': await import('./000007-escalations.js'),
   '000008-slos': await import('./000008-slos.js'),
   '000009-push-subscriptions': await import('./000009-push-subscriptions.js'),
+  '000011-rule-state': await import('./000011-rule-state.js'),
 };
 
 export const migrationProvider: MigrationProvider = {
