@@ -11,6 +11,7 @@ import { VERSION } from './version.js';
 import { publishAuditHead } from './audit-head.js';
 import { Operations } from './operations/index.js';
 import type { ExecutionService } from '../executions/index.js';
+import { MemorySeriesSource, type SeriesSource } from '../promql/index.js';
 
 export interface DaemonOptions {
   configPath: string;
@@ -24,6 +25,11 @@ export interface DaemonOptions {
   clock?: Clock;
   logger?: Logger;
   env?: NodeJS.ProcessEnv;
+  /**
+   * The samples `rule_files:` rules read (a SeriesSource; when it is also a SeriesSink, recording
+   * rules write to it). Default: an empty in-memory source.
+   */
+  series?: SeriesSource;
 }
 
 export interface ServerOverrides {
@@ -79,6 +85,8 @@ export class Daemon {
   private reloading: Promise<boolean> | undefined;
   private serverOverrides: ServerOverrides | undefined;
   private unpublishAuditHead: (() => void) | undefined;
+  /** The samples rule files read (`DaemonOptions.series`, else an empty in-memory source). */
+  readonly series: SeriesSource;
 
   private constructor(
     readonly options: DaemonOptions,
@@ -91,6 +99,7 @@ export class Daemon {
     readonly logger: Logger,
   ) {
     this.serverOverrides = options.server;
+    this.series = options.series ?? new MemorySeriesSource();
     this.metrics = createDaemonMetrics(VERSION);
     this.metrics.configLoadedAt.set(clock.now() / 1000);
     this.metrics.up.set(1);

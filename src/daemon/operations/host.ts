@@ -1,6 +1,7 @@
 import type { OpsConfig } from '../../config/index.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Store } from '../../store/index.js';
+import type { SeriesSource } from '../../promql/index.js';
 import type { Logger } from '../logger.js';
 import type { DaemonMetrics } from '../metrics.js';
 
@@ -17,4 +18,9 @@ export interface OperationsHost {
   readonly metrics: Pick<DaemonMetrics, 'registry'>;
   /** The config directory; without it runbooks are not read and nothing runs procedures. */
   readonly baseDir?: string;
+  /**
+   * The samples `rule_files:` rules read; when it is also a SeriesSink, recording rules write back
+   * to it. Absent: an empty in-memory source (rules see no series).
+   */
+  readonly series?: SeriesSource;
 }
