@@ -21,6 +21,7 @@ const RULES = `groups:
         annotations:
           summary: "{{ $labels.queue }} holds {{ $value }} jobs"
           runbook_url: https://runbooks.example.org/queue/
+          board: "{{ $externalURL }}/queues"
       - record: queue:depth:max
         expr: max(queue_depth)
 `;
@@ -51,7 +52,7 @@ await describeOnStores('opsbook-rule-state', 'rule-file alerts with persisted fo
   it('a rule pending for 3 of its 5 for: minutes fires 2 minutes after a restart, not 5', async () => {
     const clock = new SimulatedClock(T0);
     const source = deepQueue();
-    const open = () => RuleFileEngine.open({ store: target.store, clock, source, groups: groups(), defaultInterval: MINUTE, ladder: () => LADDER, resolveRunbook: (link) => (link.includes('/queue/') ? 'runbooks/queue.md#RB-7' : undefined) });
+    const open = () => RuleFileEngine.open({ store: target.store, clock, source, groups: groups(), defaultInterval: MINUTE, ladder: () => LADDER, externalURL: () => 'https://ops.example.org', resolveRunbook: (link) => (link.includes('/queue/') ? 'runbooks/queue.md#RB-7' : undefined) });
     const events: AlertEvent[] = [];
     let engine = await open();
     await run(engine, clock, T0 + 3 * MINUTE, events);
@@ -71,7 +72,7 @@ await describeOnStores('opsbook-rule-state', 'rule-file alerts with persisted fo
       severity: 'P3',
       runbook: 'runbooks/queue.md#RB-7',
       labels: { alertname: 'QueueBacklog', queue: 'emails', severity: 'warning' },
-      annotations: { summary: 'emails holds 500 jobs' },
+      annotations: { summary: 'emails holds 500 jobs', board: 'https://ops.example.org/queues' },
     });
     // The recording rule wrote back into the source it read.
     expect([...source.select([{ type: '=', name: '__name__', value: 'queue:depth:max' }], T0, T0 + 10 * MINUTE)]).toHaveLength(1);

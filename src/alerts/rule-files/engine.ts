@@ -20,6 +20,8 @@ export interface RuleFileEngineOptions {
   ladder: () => readonly string[];
   /** The local procedure (`FILE#ID`) a runbook annotation names, as the Alertmanager ingest resolves it. */
   resolveRunbook?: (link: string, labels: Readonly<Record<string, string>>) => string | undefined;
+  /** `$externalURL` in templates (the daemon's public URL). */
+  externalURL?: () => string;
   /** A group whose evaluation failed (the others go on). */
   onError?: (group: RuleGroupSpec, error: Error) => void;
 }
@@ -76,7 +78,8 @@ export class RuleFileEngine {
         g.due = ts + g.interval;
         const before = firingKeys(g.runner);
         try {
-          g.runner.evaluate({ engine: this.engine, sink: this.sink }, ts);
+          const externalURL = this.options.externalURL?.();
+          g.runner.evaluate({ engine: this.engine, sink: this.sink, ...(externalURL !== undefined ? { externalURL } : {}) }, ts);
         } catch (err) {
           this.options.onError?.(g.runner.group, err as Error);
         }

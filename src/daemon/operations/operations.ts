@@ -210,6 +210,7 @@ export class Operations {
       groups: ruleGroupsOf(config, baseDir),
       defaultInterval: config.rule_files.evaluation_interval,
       ladder: () => ladderOf(this.daemon.config),
+      externalURL: () => this.daemon.config.server.public_url,
       // Runbook annotations resolve as the Alertmanager ingest resolves them, against the runbooks read at start.
       resolveRunbook: (link, labels) =>
         resolveRunbookLink(this.executions?.deps.runbooks ?? [], link, { urlPrefixes: this.daemon.config.runbooks.url_prefixes, ...(labels.alertname ? { alertName: labels.alertname } : {}) }),
