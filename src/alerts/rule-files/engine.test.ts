@@ -1,4 +1,4 @@
-import { expect, it } from 'vitest';
+import { beforeEach, expect, it } from 'vitest';
 import { SimulatedClock } from '../../lib/clock.js';
 import { MemorySeriesSource } from '../../promql/index.js';
 import { describeOnStores } from '../../../test/support/store-targets.js';
@@ -49,6 +49,10 @@ async function run(engine: RuleFileEngine, clock: SimulatedClock, until: number,
 }
 
 await describeOnStores('opsbook-rule-state', 'rule-file alerts with persisted for: state', { migrate: true }, (target) => {
+  // Each test starts with no stored alerts: an earlier test's firing alert would be resolved as orphaned.
+  beforeEach(async () => {
+    await target.store.db.deleteFrom('rule_alerts').execute();
+  });
   it('a rule pending for 3 of its 5 for: minutes fires 2 minutes after a restart, not 5', async () => {
     const clock = new SimulatedClock(T0);
     const source = deepQueue();
@@ -108,5 +112,21 @@ await describeOnStores('opsbook-rule-state', 'rule-file alerts with persisted fo
     const resolved = await engine.reload(groups(RULES.replace('queue_depth > 100', 'queue_depth > 50'), 'c.yml'), MINUTE);
     expect(resolved.map((e) => [e.kind, e.dedupKey])).toEqual([['resolved', events[0]!.dedupKey]]);
     expect(engine.alerts()).toEqual([]);
+  });
+
+  it('resolves, at the first evaluation after a restart, an alert stored as firing whose rule was removed meanwhile', async () => {
+    const clock = new SimulatedClock(T0 + 300 * MINUTE);
+    const source = new MemorySeriesSource();
+    const start = clock.now();
+    for (let t = start - 10 * MINUTE; t <= start + 12 * MINUTE; t += 15_000) source.add({ __name__: 'queue_depth', queue: 'fax' }, t, 500);
+    const events: AlertEvent[] = [];
+    const first = await RuleFileEngine.open({ store: target.store, clock, source, groups: groups(RULES, 'd.yml'), defaultInterval: MINUTE, ladder: () => LADDER });
+    await run(first, clock, start + 6 * MINUTE, events);
+    expect(events.map((e) => e.kind)).toEqual(['firing']);
+    await target.reopen();
+    const other = 'groups:\n  - name: queue\n    rules:\n      - record: x\n        expr: vector(1)\n';
+    const second = await RuleFileEngine.open({ store: target.store, clock, source, groups: groups(other, 'd.yml'), defaultInterval: MINUTE, ladder: () => LADDER });
+    await run(second, clock, start + 7 * MINUTE, events);
+    expect(events.map((e) => [e.kind, e.dedupKey])).toEqual([['firing', events[0]!.dedupKey], ['resolved', events[0]!.dedupKey]]);
   });
 });

@@ -47,6 +47,8 @@ export class RuleFileEngine {
   private readonly engine: Engine;
   private readonly sink: SeriesSink;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Resolutions of alerts stored as firing whose rule is no longer configured, handed out by the first tick. */
+  private orphaned: AlertEvent[] = [];
 
   private constructor(private readonly options: RuleFileEngineOptions) {
     this.engine = new Engine(options.source);
@@ -58,6 +60,13 @@ export class RuleFileEngine {
     engine.groups = engine.schedule(options.groups, options.defaultInterval, new Map());
     const rows = await loadRuleAlerts(options.store.db);
     for (const g of engine.groups) restore(g.runner, rows.filter((r) => r.group_key === g.key));
+    // A rule removed while the process was down leaves no evaluation to resolve its firing alerts: resolve them now.
+    const known = new Set(engine.groups.flatMap((g) => [...g.runner.active.keys()].map((r) => `${g.key}\u0000${r.name}`)));
+    for (const row of rows) {
+      if (row.state !== 'firing' || known.has(`${row.group_key}\u0000${row.rule}`)) continue;
+      const alert = { labels: JSON.parse(row.labels) as Record<string, string>, annotations: JSON.parse(row.annotations) as Record<string, string>, state: 'inactive' as const, activeAt: Number(row.active_at), value: row.value ?? Number.NaN };
+      engine.orphaned.push(engine.event('resolved', { name: row.rule }, alert, options.clock.now()));
+    }
     await deleteRuleAlertsExcept(options.store.db, engine.groups.map((g) => g.key));
     return engine;
   }
@@ -71,7 +80,7 @@ export class RuleFileEngine {
   tick(): Promise<AlertEvent[]> {
     return this.serial(async () => {
       const now = this.options.clock.now();
-      const events: AlertEvent[] = [];
+      const events: AlertEvent[] = this.orphaned.splice(0);
       for (const g of this.groups) {
         if (g.due > now) continue;
         const ts = g.due + Math.floor((now - g.due) / g.interval) * g.interval;
@@ -155,7 +164,7 @@ export class RuleFileEngine {
     return events;
   }
 
-  private event(kind: 'firing' | 'resolved', rule: AlertingRuleSpec, a: RuleAlert, at: number): AlertEvent {
+  private event(kind: 'firing' | 'resolved', rule: Pick<AlertingRuleSpec, 'name'>, a: RuleAlert, at: number): AlertEvent {
     const id = ruleId(rule);
     const runbook = runbookOf(a.annotations, a.labels, { ...(this.options.resolveRunbook ? { resolveRunbook: this.options.resolveRunbook } : {}) });
     return {
