@@ -13,6 +13,7 @@ import { publishAuditHead } from './audit-head.js';
 import { Operations } from './operations/index.js';
 import type { ExecutionService } from '../executions/index.js';
 import { SampleStore, Scraper } from '../samples/index.js';
+import type { SeriesSource } from '../promql/index.js';
 
 export interface DaemonOptions {
   configPath: string;
@@ -26,6 +27,11 @@ export interface DaemonOptions {
   clock?: Clock;
   logger?: Logger;
   env?: NodeJS.ProcessEnv;
+  /**
+   * The samples `rule_files:` rules read (a SeriesSource; when it is also a SeriesSink, recording
+   * rules write to it). Default: the daemon's sample store (`scrape:` jobs and metrics checks).
+   */
+  series?: SeriesSource;
 }
 
 export interface ServerOverrides {
@@ -83,6 +89,8 @@ export class Daemon {
   private reloading: Promise<boolean> | undefined;
   private serverOverrides: ServerOverrides | undefined;
   private unpublishAuditHead: (() => void) | undefined;
+  /** The samples rule files read (`DaemonOptions.series`, else the sample store's series). */
+  readonly series: SeriesSource;
 
   private constructor(
     readonly options: DaemonOptions,
@@ -100,6 +108,7 @@ export class Daemon {
     readonly samples: SampleStore,
   ) {
     this.serverOverrides = options.server;
+    this.series = options.series ?? samples.series();
     this.metrics = createDaemonMetrics(VERSION);
     this.metrics.configLoadedAt.set(clock.now() / 1000);
     this.metrics.up.set(1);

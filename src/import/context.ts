@@ -1,12 +1,12 @@
 import type { Phase, Procedure, Runbook, Table } from '../runbooks/index.js';
 import { readListItems, type ListItem } from './list-items.js';
-import { at, type Finding, type Item, type LadderRow, type Section, type Source, type Todo, type VerbatimRule } from './model.js';
+import { at, type Finding, type Item, type LadderRow, type Section, type Source, type Todo, type PrometheusRule } from './model.js';
 
 /** What every file's extraction adds to: ids stay unique and TODO names are shared across files. */
 export class ProposalState {
   readonly items: Item[] = [];
   readonly findings: Finding[] = [];
-  readonly verbatim: VerbatimRule[] = [];
+  readonly prometheusRules: PrometheusRule[] = [];
   readonly todos = new Map<string, string>();
   private readonly ids = new Map<Section, Set<string>>();
   /** Host names already given to a service as aliases (one service per host). */

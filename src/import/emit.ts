@@ -16,14 +16,14 @@ function itemComment(item: Item): string {
 }
 
 export interface EmitOptions {
-  /** Where the verbatim Prometheus rules are written, relative to ops.yaml; absent: they go in a comment. */
+  /** Where the Prometheus rule file is written, relative to ops.yaml (`rule_files:` names it); absent: the rules go in a comment. */
   prometheusRulesFile?: string;
 }
 
 export interface Emitted {
   /** ops.yaml */
   config: string;
-  /** The Prometheus rules kept as written, as a rules file; absent when there are none. */
+  /** The Prometheus rule file; absent when there are no rules (or no file was asked for). */
   prometheusRules?: string;
 }
 
@@ -56,34 +56,48 @@ export function emit(proposal: Proposal, options: EmitOptions = {}): Emitted {
     }
     doc.set(section, seq);
   }
-  if (proposal.verbatim.length > 0) {
-    const where = options.prometheusRulesFile;
-    const lines = where
-      ? [`${proposal.verbatim.length} Prometheus alerting rule(s) have no opsbook equivalent and are kept as written in ${where}.`]
-      : ['Prometheus alerting rules with no opsbook equivalent, kept as written (prometheus_rules):', ...verbatimText(proposal).split('\n')];
-    doc.comment = comment(lines);
+  const file = options.prometheusRulesFile;
+  const kept = proposal.prometheusRules.filter((r) => r.leftOut === undefined);
+  if (file && kept.length > 0) {
+    doc.set('rule_files', doc.createNode([file]));
+    const node = doc.get('rule_files', true) as Node | undefined;
+    if (node) (node as Node & { commentBefore?: string }).commentBefore = comment([`${kept.length} Prometheus rule(s) from the runbooks, evaluated by opsbook as written (see docs/rule-files.md).`]);
+  }
+  if (proposal.prometheusRules.length > 0 && !file) {
+    doc.comment = comment(['Prometheus rules from the runbooks; with --out they are written to a rule file that rule_files: names:', ...ruleFileText(proposal).split('\n')]);
   }
   const config = doc.toString(STRING_OPTIONS);
-  return { config, ...(proposal.verbatim.length > 0 && options.prometheusRulesFile ? { prometheusRules: verbatimText(proposal) } : {}) };
+  return { config, ...(proposal.prometheusRules.length > 0 && file ? { prometheusRules: ruleFileText(proposal) } : {}) };
 }
 
-/** A Prometheus rules file holding the verbatim rules, grouped as they were, each with its source. */
-function verbatimText(proposal: Proposal): string {
+/**
+ * The rule file: the rules grouped as they were, each with its source and import's notes; rules
+ * opsbook would refuse are listed in a comment at the end with the reason.
+ */
+function ruleFileText(proposal: Proposal): string {
   const out = new Document({});
-  const names = [...new Set(proposal.verbatim.map((v) => v.group))];
-  const seq = out.createNode(names.map((name) => ({ name, rules: proposal.verbatim.filter((v) => v.group === name).map((v) => v.rule) })));
+  const kept = proposal.prometheusRules.filter((r) => r.leftOut === undefined);
+  const names = [...new Set(kept.map((v) => v.group))];
+  const seq = out.createNode(names.map((name) => ({ name, ...kept.find((v) => v.group === name)!.groupOptions, rules: kept.filter((v) => v.group === name).map((v) => v.rule) })));
   if (isSeq(seq)) {
     seq.items.forEach((g, n) => {
       const rules = isMap(g) ? g.get('rules', true) : undefined;
       if (!isSeq(rules)) return;
-      proposal.verbatim
+      kept
         .filter((v) => v.group === names[n])
         .forEach((v, i) => {
           const node = rules.items[i];
-          if (isMap(node)) node.commentBefore = comment([`source: ${formatSource(v.source)}`, `kept verbatim: ${v.reason}`]);
+          if (isMap(node)) node.commentBefore = comment([`source: ${formatSource(v.source)}`, ...v.notes]);
         });
     });
   }
+  out.commentBefore = comment(['opsbook import: Prometheus rules found in the runbooks, evaluated by opsbook (rule_files: in ops.yaml).', 'A `runbook: FILE#ID` annotation links the procedure import matched; review before relying on it.']);
   out.set('groups', seq);
+  const left = proposal.prometheusRules.filter((r) => r.leftOut !== undefined);
+  if (left.length > 0) {
+    const lines = ['Left out: opsbook refuses these as written.'];
+    for (const r of left) lines.push(`${r.name} (${formatSource(r.source)}): ${r.leftOut}`);
+    out.comment = comment(lines);
+  }
   return out.toString(STRING_OPTIONS);
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadConfig } from '../config/index.js';
+import { parseRuleFile } from '../alerts/rule-files/index.js';
 import { emit, propose, type ImportInput } from './index.js';
 import { fillTodos } from './test-support.js';
 
@@ -34,27 +35,31 @@ describe('import on other runbook layouts', () => {
     expect(await validates([page])).toEqual([]);
   });
 
-  it('a Prometheus rules file: fitting expressions become checks and rules, the rest stays verbatim with its line', async () => {
+  it('a Prometheus rules file: every rule goes to the rule file rule_files: names, as written, with its line', async () => {
     const rules = await read('payments-alerts.rules.yml');
     const proposal = propose([rules]);
-    const ruleIds = proposal.items.filter((i) => i.section === 'rules').map((i) => i.id);
-    expect(ruleIds).toEqual(['payments-high-error-rate', 'payments-slow-requests']);
-    const error = proposal.items.find((i) => i.id === 'payments-high-error-rate' && i.section === 'rules')!;
-    expect(error.body).toMatchObject({ condition: 'value > 0.05', for: '10m', annotations: { summary: 'Payments API error rate is {{ value }}', description: 'More than 5% of requests to {{ labels.instance }} fail.' } });
-    expect(error.sources).toEqual([{ file: 'payments-alerts.rules.yml', line: 4 }]);
-    expect(proposal.items.find((i) => i.id === 'payments-slow-requests' && i.section === 'checks')?.body).toMatchObject({ quantile: { q: 0.99, histogram: 'payments_request_duration_seconds' } });
-    expect(proposal.verbatim.map((v) => [v.alert, v.source.line])).toEqual([['PaymentsQueueStuck', 22], ['KubePodCrashLooping', 30]]);
+    expect(proposal.items.filter((i) => i.section === 'rules' || i.section === 'checks')).toEqual([]);
+    expect(proposal.prometheusRules.map((v) => [v.name, v.source.line, v.leftOut])).toEqual([
+      ['PaymentsHighErrorRate', 4, undefined],
+      ['PaymentsSlowRequests', 14, undefined],
+      ['PaymentsQueueStuck', 22, undefined],
+      ['KubePodCrashLooping', 30, undefined],
+    ]);
     const emitted = emit(proposal, { prometheusRulesFile: 'prometheus/rules.yaml' });
-    const file = parse(emitted.prometheusRules!) as { groups: { name: string; rules: { alert: string; expr: string }[] }[] };
-    expect(file.groups[0]!.rules.map((r) => r.alert)).toEqual(['PaymentsQueueStuck', 'KubePodCrashLooping']);
+    expect(parse(emitted.config)).toMatchObject({ rule_files: ['prometheus/rules.yaml'] });
+    const file = parse(emitted.prometheusRules!) as { groups: { name: string; rules: { alert: string; expr: string; annotations: Record<string, string> }[] }[] };
+    expect(file.groups.map((g) => g.name)).toEqual(['payments.rules']);
+    expect(file.groups[0]!.rules[0]!.annotations.summary).toBe('Payments API error rate is {{ $value }}');
     expect(emitted.prometheusRules).toContain('# source: payments-alerts.rules.yml:22');
+    // opsbook's own loader takes the file as written.
+    expect(() => parseRuleFile('prometheus/rules.yaml', emitted.prometheusRules!)).not.toThrow();
     expect(await validates([rules])).toEqual([]);
   });
 
   it('runbook_url links a rule to the imported runbook it names', async () => {
     const proposal = propose([await read('payments-alerts.rules.yml'), await read('payments-api.md'), await read('KubePodCrashLooping.md')]);
-    const rule = proposal.items.find((i) => i.section === 'rules' && i.id === 'payments-high-error-rate')!;
-    expect(String(rule.body.runbook)).toMatch(/^payments-api\.md#/);
+    const rule = proposal.prometheusRules.find((r) => r.name === 'PaymentsHighErrorRate')!;
+    expect(String((rule.rule.annotations as Record<string, string>).runbook)).toMatch(/^payments-api\.md#/);
   });
 
   it('an Overview / Troubleshooting / Possible Resolutions / Escalation page: health table, symptoms, escalation', async () => {
@@ -99,9 +104,9 @@ describe('import links rules to runbooks the way rules in the wild do', () => {
     '',
   ].join('\n');
 
-  it('adds the runbook link to a rule it keeps verbatim, and leaves one whose runbook is not here as it was', () => {
+  it('adds the runbook link to a rule it keeps for the rule file, and leaves one whose runbook is not here as it was', () => {
     const proposal = propose([{ ref: 'runbooks/kubernetes/KubePodCrashLooping.md', text: crashloop }, { ref: 'prometheus/kubernetes.rules.yml', text: rules }]);
-    const kept = Object.fromEntries(proposal.verbatim.map((v) => [v.alert, v.rule as { annotations?: Record<string, string> }]));
+    const kept = Object.fromEntries(proposal.prometheusRules.map((v) => [v.name, v.rule as { annotations?: Record<string, string> }]));
     expect(kept.KubePodCrashLooping?.annotations).toEqual({
       summary: 'Pod is crash looping.',
       runbook_url: 'https://runbooks.example.org/runbooks/kubernetes/kubepodcrashlooping/',

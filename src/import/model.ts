@@ -25,20 +25,29 @@ export interface Item {
 
 /** What the docs/import.md table and `--json` list per runbook: each finding with its line. */
 export interface Finding {
-  what: 'service' | 'check' | 'rule' | 'severity' | 'escalation' | 'slo' | 'backup' | 'runbook link' | 'prometheus rule (verbatim)' | 'alert runbook';
+  what: 'service' | 'check' | 'rule' | 'severity' | 'escalation' | 'slo' | 'backup' | 'runbook link' | 'prometheus rule' | 'alert runbook';
   /** One line: what was found, e.g. `email-queue: [LENGTH] > 500 warning`. */
   text: string;
   source: Source;
 }
 
-/** A Prometheus alerting rule kept as written, because no opsbook check measures its expression. */
-export interface VerbatimRule {
+/**
+ * A Prometheus rule (alerting or recording) for the rule file `rule_files:` names: evaluated by
+ * opsbook as written, with its procedure linked and its severity placed on the ladder.
+ */
+export interface PrometheusRule {
   group: string;
-  alert: string;
-  /** The rule as written (alert, expr, for, labels, annotations). */
+  /** The group's other keys as written (interval, labels, query_offset, limit). */
+  groupOptions: Record<string, unknown>;
+  /** The alert's (or recording rule's) name. */
+  name: string;
+  /** The rule as written, plus `runbook: FILE#ID` when a procedure matches. */
   rule: Record<string, unknown>;
   source: Source;
-  reason: string;
+  /** What import changed or decided, shown as comments above the rule. */
+  notes: string[];
+  /** Why opsbook's loader refuses the rule: it is listed in a comment instead of the file's groups. */
+  leftOut?: string;
 }
 
 /** A `${TODO_…}` variable with what to put in it. */
@@ -51,7 +60,8 @@ export interface Proposal {
   /** Runbook paths as written into `runbooks:` (relative to the output directory when there is one). */
   runbooks: string[];
   items: Item[];
-  verbatim: VerbatimRule[];
+  /** Prometheus rules for the rule file beside ops.yaml. */
+  prometheusRules: PrometheusRule[];
   findings: Finding[];
   todos: Todo[];
 }

@@ -26,6 +26,9 @@ function opens(p: Proposal): { what: string; severity: string }[] {
     const s = r.body.severity;
     out.push({ what: `rule ${r.id}`, severity: typeof s === 'string' ? s : ((s as { critical?: string } | undefined)?.critical ?? 'P1') });
   }
+  for (const r of p.prometheusRules) {
+    if (r.rule.alert !== undefined) out.push({ what: `prometheus rule ${r.name}`, severity: String((r.rule.labels as Record<string, unknown> | undefined)?.severity ?? 'P1') });
+  }
   for (const c of checks(p)) {
     const levelRule = rules(p).find((r) => r.body.check === c.id && r.body.condition === undefined);
     const map = (levelRule?.body.severity ?? {}) as string | { warning?: string; critical?: string };
@@ -66,7 +69,7 @@ describe('import never over-pages: severities', () => {
     const { proposal } = await seed(2);
     const found = opens(proposal);
     expect(found.find((o) => o.what === 'check django-finance-error-rate-5xx critical')?.severity).toBe('P2');
-    expect(found.find((o) => o.what === 'rule high-error-rate')?.severity).toBe('P2');
+    expect(found.find((o) => o.what === 'prometheus rule HighErrorRate')?.severity).toBe('P2');
     expect(found.filter((o) => o.severity === 'P1')).toEqual([]);
   });
 

@@ -83,7 +83,7 @@ export function propose(inputs: ImportInput[]): Proposal {
   return {
     runbooks: markdown.map((c) => c.ref),
     items: state.items,
-    verbatim: state.verbatim,
+    prometheusRules: state.prometheusRules,
     findings: state.findings,
     todos: state.todoList(),
   };

@@ -1,6 +1,6 @@
 import type { Finding, Proposal } from './model.js';
 
-const ORDER: Finding['what'][] = ['service', 'check', 'rule', 'severity', 'escalation', 'slo', 'backup', 'runbook link', 'prometheus rule (verbatim)', 'alert runbook'];
+const ORDER: Finding['what'][] = ['service', 'check', 'rule', 'severity', 'escalation', 'slo', 'backup', 'runbook link', 'prometheus rule', 'alert runbook'];
 
 function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');

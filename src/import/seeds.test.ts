@@ -77,10 +77,19 @@ describe('opsbook import on the seed runbooks', () => {
     expect(item(1, 'rules', 'novapulse-api-error-rate-critical')?.body).toMatchObject({ condition: 'value > 5%', for: '5m' });
   });
 
-  it('Django Finance: Prometheus rules become metrics checks and rules, SLO tables become SLOs', () => {
-    expect(item(2, 'checks', 'django-finance-high-error-rate')?.body).toMatchObject({ kind: 'metrics', ratio: { of: 'http_requests_total{status=~"5.."}', over: 'http_requests_total' } });
-    expect(item(2, 'rules', 'high-error-rate')?.body).toMatchObject({ condition: 'value > 0.01', for: '5m', labels: { severity: 'critical' }, runbook: '002_2df39a6cbf760328.txt#high-error-rate' });
-    expect(item(2, 'checks', 'django-finance-high-latency')?.body).toMatchObject({ quantile: { q: 0.99, histogram: 'http_request_duration_seconds' } });
+  it('Django Finance: Prometheus rules go to the rule file as written, linked to their procedures; SLO tables become SLOs', () => {
+    const rules = seeds[2]!.proposal.prometheusRules;
+    expect(rules.map((r) => [r.group, r.name, r.source.line, r.leftOut])).toEqual([['django-finance', 'HighErrorRate', 468, undefined], ['django-finance', 'HighLatency', 476, undefined]]);
+    expect(rules[0]!.rule).toEqual({
+      alert: 'HighErrorRate',
+      expr: 'rate(http_requests_total{status=~"5.."}[5m]) / rate(http_requests_total[5m]) > 0.01',
+      for: '5m',
+      labels: { severity: 'P2' },
+      annotations: { summary: 'High error rate detected', runbook: '002_2df39a6cbf760328.txt#high-error-rate' },
+    });
+    expect(rules[1]!.rule).toMatchObject({ labels: { severity: 'P4' }, annotations: { runbook: '002_2df39a6cbf760328.txt#high-latency' } });
+    // They are rule-file rules now, not metrics checks and opsbook rules.
+    expect(item(2, 'rules', 'high-error-rate')).toBeUndefined();
     expect(item(2, 'slos', 'django-finance-health-check-success')?.body).toMatchObject({ kind: 'availability', objective: '99.99%', checks: ['django-finance-health', 'django-finance-health-ready'] });
     expect(item(2, 'slos', 'django-finance-5xx-errors')?.body).toMatchObject({ kind: 'error_ratio', objective: '99.9%' });
     expect(item(2, 'severities', 'P4')?.body).toMatchObject({ response: '24h' });

@@ -3,7 +3,7 @@ export type { Expr, ExprType } from './ast.js';
 export { Engine, type EngineOptions, type InstantResult, type RangeResult } from './engine.js';
 export { parseExpr, typeOf } from './parse.js';
 export { formatLabels, labelsKey, METRIC_NAME, PromQLError, type Labels, type Sample, type Series, type Value } from './model.js';
-export { MemorySeriesSource, type SeriesSource, type StoredSample, type StoredSeries } from './storage.js';
+export { isSeriesSink, MemorySeriesSource, type SeriesSink, type SeriesSource, type StoredSample, type StoredSeries } from './storage.js';
 export { anchoredRegex, compileMatcher, type Matcher } from './matchers.js';
 export { parseDurationMs } from './literals.js';
 export { almostEqual } from './math.js';

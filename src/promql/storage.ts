@@ -19,8 +19,22 @@ export interface SeriesSource {
   select(matchers: readonly Matcher[], mint: number, maxt: number): Iterable<StoredSeries>;
 }
 
+/**
+ * Where samples are written: recording rules' outputs and the ALERTS series. A store that is both a
+ * source and a sink lets later rules read what earlier rules recorded.
+ */
+export interface SeriesSink {
+  /** Appends (or replaces) the sample of `labels` at `t`; `stale` writes a staleness marker. */
+  add(labels: Labels, t: number, v: number, stale?: boolean): void;
+}
+
+/** Whether a source also takes samples (the daemon hands rule outputs to it when it does). */
+export function isSeriesSink(source: unknown): source is SeriesSink {
+  return typeof (source as Partial<SeriesSink> | null)?.add === 'function';
+}
+
 /** A series source in memory: for tests, `opsbook test rules` and as the head of a time-series store. */
-export class MemorySeriesSource implements SeriesSource {
+export class MemorySeriesSource implements SeriesSource, SeriesSink {
   private readonly series = new Map<string, { labels: Labels; samples: StoredSample[] }>();
   private readonly byName = new Map<string, Set<string>>();
 

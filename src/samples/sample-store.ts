@@ -1,4 +1,4 @@
-import { compileMatcher, labelsKey, METRIC_NAME, type Labels, type Matcher, type SeriesSource, type StoredSample, type StoredSeries } from '../promql/index.js';
+import { compileMatcher, labelsKey, METRIC_NAME, type Labels, type Matcher, type SeriesSink, type SeriesSource, type StoredSample, type StoredSeries } from '../promql/index.js';
 import type { Clock } from '../lib/clock.js';
 import { loadSampleChunks, pruneSampleChunks, sampleSeriesIds, upsertSampleChunks, type SampleChunkRow, type Store } from '../store/index.js';
 import { decodeChunk, encodeChunk } from './chunk.js';
@@ -94,9 +94,15 @@ export class SampleStore {
     return this.entries.size;
   }
 
-  /** What PromQL reads: every series held, with its samples in (mint, maxt]. */
-  series(): SeriesSource {
-    return { select: (matchers, mint, maxt) => this.select(matchers, mint, maxt) };
+  /**
+   * What PromQL reads: every series held, with its samples in (mint, maxt]. It is also a sink:
+   * recording rules and the ALERTS series of rule files write back into the store through `add`.
+   */
+  series(): SeriesSource & SeriesSink {
+    return {
+      select: (matchers, mint, maxt) => this.select(matchers, mint, maxt),
+      add: (labels, t, v, stale) => void this.append(labels, t, v, stale),
+    };
   }
 
   /**

@@ -8,9 +8,10 @@ import type { IncidentTables } from './tables/incidents.js';
 import type { CheckTables } from './tables/checks.js';
 import type { PushTables } from './tables/push.js';
 import type { SampleTables } from './tables/samples.js';
+import type { RuleFileTables } from './tables/rule-files.js';
 
 /** Every table opsbook keeps, by name. Each domain's tables live in `tables/<domain>.ts`. */
-export interface Database extends CheckTables, IncidentTables, NotifyTables, ExecutionTables, EscalationTables, SessionTables, SloTables, PushTables, SampleTables {
+export interface Database extends CheckTables, IncidentTables, NotifyTables, ExecutionTables, EscalationTables, SessionTables, SloTables, PushTables, SampleTables, RuleFileTables {
   api_tokens: ApiTokensTable;
   audit_log: AuditLogTable;
 }

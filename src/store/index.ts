@@ -15,3 +15,4 @@ export * from './repos/slos.js';
 export * from './repos/sessions.js';
 export * from './repos/retention.js';
 export * from './repos/samples.js';
+export * from './repos/rule-files.js';

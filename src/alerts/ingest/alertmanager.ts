@@ -47,7 +47,7 @@ const RUNBOOK_ANNOTATIONS = ['runbook', 'runbook_url', 'playbook', 'playbook_url
  * The runbook an alert links: the procedure its `runbook`, `runbook_url` or `playbook` annotation
  * resolves to; else a `FILE#ID` or http(s) link as written, so the responder still sees it.
  */
-function runbookOf(annotations: Record<string, string>, labels: Record<string, string>, defaults: IngestDefaults): string | undefined {
+export function runbookOf(annotations: Record<string, string>, labels: Record<string, string>, defaults: Pick<IngestDefaults, 'resolveRunbook'>): string | undefined {
   const links = RUNBOOK_ANNOTATIONS.map((k) => annotations[k]?.trim()).filter((v): v is string => !!v);
   for (const link of links) {
     const found = defaults.resolveRunbook?.(link, labels);

@@ -1,2 +1,2 @@
-export { alertmanagerPayload, eventsFromAlertmanager, severityFromLabel, type AlertmanagerPayload, type IngestDefaults } from './alertmanager.js';
+export { alertmanagerPayload, eventsFromAlertmanager, runbookOf, severityFromLabel, type AlertmanagerPayload, type IngestDefaults } from './alertmanager.js';
 export { alertFromEvent, eventDedupKey, eventPayload, eventRuleId, type EventPayload } from './events.js';

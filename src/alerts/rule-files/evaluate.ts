@@ -1,4 +1,4 @@
-import { labelsKey, METRIC_NAME, PromQLError, type Engine, type Labels, type MemorySeriesSource } from '../../promql/index.js';
+import { labelsKey, METRIC_NAME, PromQLError, type Engine, type Labels, type SeriesSink } from '../../promql/index.js';
 import type { AlertingRuleSpec, RecordingRuleSpec, RuleGroupSpec } from './model.js';
 
 export type RuleAlertState = 'pending' | 'firing';
@@ -19,7 +19,7 @@ export interface RuleAlert {
 export interface RuleContext {
   engine: Engine;
   /** Recording rules, ALERTS and ALERTS_FOR_STATE are appended here, with staleness markers for series that end. */
-  sink: MemorySeriesSource;
+  sink: SeriesSink;
   externalLabels?: Record<string, string>;
   externalURL?: string;
 }

@@ -15,7 +15,7 @@ describe('opsbook import', () => {
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
-  it('--out writes ops.yaml referring to the runbooks from there, and the verbatim rules beside it', async () => {
+  it('--out writes ops.yaml referring to the runbooks from there, and the rule file rule_files: names', async () => {
     const out = path.join(dir, 'proposal');
     const r = await opsbook('import', 'test/fixtures/import/payments-api.md', 'test/fixtures/import/payments-alerts.rules.yml', '--out', out);
     expect(r.code).toBe(0);
@@ -25,6 +25,7 @@ describe('opsbook import', () => {
     expect(config).toContain(`  - ${ref}\n`);
     expect(config).toContain(`# source: ${ref}:10`);
     expect((await stat(path.join(out, 'prometheus/rules.yaml'))).isFile()).toBe(true);
+    expect(config).toMatch(/\nrule_files:\n( {2}#.*\n)* {2}- prometheus\/rules\.yaml\n/);
     const check = await opsbook('validate', path.join(out, 'ops.yaml'));
     expect(check.code).not.toBe(0);
     expect(check.stdout + check.stderr).toContain('TODO_PAYMENTS_API_BASE_URL');

@@ -4,7 +4,7 @@ export const registerImport: RegisterCommands = (program, io) => {
   program
     .command('import [files...]')
     .description('Propose an ops config from runbooks (and Prometheus rule files): every item with its source line, unknowns as ${TODO_…}. Local by nature: it reads files and writes a proposal.')
-    .option('-o, --out <dir>', 'write DIR/ops.yaml (and DIR/prometheus/rules.yaml for rules kept verbatim) instead of printing')
+    .option('-o, --out <dir>', 'write DIR/ops.yaml (and DIR/prometheus/rules.yaml, the Prometheus rules rule_files: names) instead of printing')
     .option('--json', 'print the proposal as JSON (items, sources, findings, TODO variables)')
     .option('--compare <dir>', "import DIR/ops.yaml's runbooks and print how many of its items import finds with correct numbers")
     .action(async (files: string[], opts: { out?: string; json?: boolean; compare?: string }) => {
@@ -50,13 +50,13 @@ export const registerImport: RegisterCommands = (program, io) => {
       await writeFile(path.join(outDir, 'ops.yaml'), emitted.config);
       const written = [path.join(opts.out!, 'ops.yaml')];
       if (emitted.prometheusRules) {
-        // A subdirectory: `opsbook validate DIR` reads DIR/*.yaml, and a rules file is not ops config.
+        // A subdirectory: `opsbook validate DIR` reads DIR/*.yaml, and a rule file is not ops config.
         await mkdir(path.join(outDir, 'prometheus'), { recursive: true });
         await writeFile(path.join(outDir, rulesFile), emitted.prometheusRules);
         written.push(path.join(opts.out!, rulesFile));
       }
       const count = (section: string): number => proposal.items.filter((i) => i.section === section).length;
-      io.err(`wrote ${written.join(', ')}: ${count('checks')} checks, ${count('rules')} rules, ${count('severities')} severities, ${count('escalation_policies')} escalation policies, ${count('slos')} SLOs`);
+      io.err(`wrote ${written.join(', ')}: ${count('checks')} checks, ${count('rules')} rules, ${count('severities')} severities, ${count('escalation_policies')} escalation policies, ${count('slos')} SLOs${emitted.prometheusRules ? `, ${proposal.prometheusRules.filter((r) => r.leftOut === undefined).length} Prometheus rules` : ''}`);
       if (proposal.todos.length > 0) io.err(`${proposal.todos.length} TODO variables to set (listed at the top of ops.yaml), then: opsbook validate ${path.join(opts.out!, 'ops.yaml')}`);
     });
 };

@@ -57,7 +57,7 @@ describe('opsbook schema', () => {
     expect(schema.additionalProperties).toBe(false);
     expect(Object.keys(schema.properties).sort()).toEqual(
       [
-        'audit', 'business_hours', 'channels', 'checks', 'config', 'escalation_policies', 'integrations', 'maintenance', 'paging', 'procedures', 'rules', 'runbooks',
+        'audit', 'business_hours', 'channels', 'checks', 'config', 'escalation_policies', 'integrations', 'maintenance', 'paging', 'procedures', 'rule_files', 'rules', 'runbooks',
         'schedules', 'server', 'services', 'severities', 'silences', 'slos', 'storage', 'users',
       ].sort(),
     );

@@ -9,6 +9,7 @@ import { rulesSection } from './rules.js';
 import { businessHoursSection, severitiesSection } from './severities.js';
 import { slosSection } from './slos.js';
 import { runbooksSection } from './runbooks.js';
+import { ruleFilesSection } from './rule-files.js';
 import { schedulesSection } from './schedules.js';
 import { serverSection } from './server.js';
 import { servicesSection } from './services.js';
@@ -32,6 +33,7 @@ export const opsConfigSchema = z
     services: servicesSection,
     checks: checksSection.describe('Probes run on a schedule (http, tcp, postgres, …).'),
     rules: rulesSection,
+    rule_files: ruleFilesSection,
     severities: severitiesSection,
     escalation_policies: escalationPoliciesSection.describe('Who is paged, in which order, after how long.'),
     schedules: schedulesSection.describe('On-call rotations.'),

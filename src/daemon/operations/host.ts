@@ -1,6 +1,7 @@
 import type { OpsConfig } from '../../config/index.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Store } from '../../store/index.js';
+import type { SeriesSource } from '../../promql/index.js';
 import type { Logger } from '../logger.js';
 import type { SampleStore } from '../../samples/index.js';
 import type { DaemonMetrics } from '../metrics.js';
@@ -20,4 +21,9 @@ export interface OperationsHost {
   readonly baseDir?: string;
   /** Where metrics checks append their scrapes; without it each check keeps its own samples. */
   readonly samples?: SampleStore;
+  /**
+   * The samples `rule_files:` rules read; when it is also a SeriesSink, recording rules write back
+   * to it. Absent: an empty in-memory source (rules see no series).
+   */
+  readonly series?: SeriesSource;
 }

@@ -1,5 +1,8 @@
 import type { OpsConfig } from '../../config/index.js';
 import { AlertEngine, buildRules, checkInfoFromConfig, type AlertEvent } from '../../alerts/index.js';
+import { loadConfiguredRuleFiles, RuleFileEngine } from '../../alerts/rule-files/index.js';
+import { MemorySeriesSource } from '../../promql/index.js';
+import { resolveRunbookLink } from '../../runbooks/index.js';
 import { createCheckRunner, type CheckResult, type CheckRunner, type ProbeSnapshot } from '../../checks/index.js';
 import { IncidentService, type Incident, type IncidentEffect, type IncidentResult } from '../../incidents/index.js';
 import { ActionLinkSigner, loadActionKey, OutboxWorker } from '../../notify/index.js';
@@ -49,6 +52,16 @@ export interface OperationsOptions {
   delivery?: boolean;
 }
 
+/** The severity ids of the configured ladder (or the default one), most severe first. */
+function ladderOf(config: OpsConfig): string[] {
+  return new SeverityLadder(config.severities.length ? config.severities : undefined).severities.map((s) => s.id);
+}
+
+/** The groups of `rule_files:`; the config load has already refused files with problems. */
+function ruleGroupsOf(config: OpsConfig, baseDir: string) {
+  return loadConfiguredRuleFiles(config.rule_files.files, baseDir).groups;
+}
+
 function incidentConfig(config: OpsConfig) {
   return { severities: config.severities, businessHours: config.business_hours, maintenance: config.maintenance, silences: config.silences };
 }
@@ -78,6 +91,8 @@ export class Operations {
   private readonly deadman: DeadmanSwitch;
   private slos: SloEvaluator | undefined;
   private cancelSloTimer: (() => void) | undefined;
+  private ruleFiles: RuleFileEngine | undefined;
+  private cancelRuleFileTimer: (() => void) | undefined;
   /** Runs runbook steps; built on start, when the runbooks have been read. */
   executions: ExecutionService | undefined;
 
@@ -183,6 +198,40 @@ export class Operations {
     this.slos = await SloEvaluator.open(store, clock, slosFromConfig(config).slos);
     this.armSloTimer();
     await this.startExecutions(config);
+    await this.startRuleFiles(config);
+  }
+
+  /** Prometheus rule files (`rule_files:`): their groups run on the daemon's clock over the host's series. */
+  private async startRuleFiles(config: OpsConfig): Promise<void> {
+    const { store, clock, logger, baseDir } = this.daemon;
+    if (baseDir === undefined) return;
+    this.ruleFiles = await RuleFileEngine.open({
+      store,
+      clock,
+      source: this.daemon.series ?? new MemorySeriesSource(),
+      groups: ruleGroupsOf(config, baseDir),
+      defaultInterval: config.rule_files.evaluation_interval,
+      ladder: () => ladderOf(this.daemon.config),
+      externalURL: () => this.daemon.config.server.public_url,
+      // Runbook annotations resolve as the Alertmanager ingest resolves them, against the runbooks read at start.
+      resolveRunbook: (link, labels) =>
+        resolveRunbookLink(this.executions?.deps.runbooks ?? [], link, { urlPrefixes: this.daemon.config.runbooks.url_prefixes, ...(labels.alertname ? { alertName: labels.alertname } : {}) }),
+      onError: (group, err) => logger.warn({ err, group: group.name, file: group.file }, 'rule group evaluation failed'),
+    });
+    this.armRuleFileTimer();
+  }
+
+  /** Rule-file alerts enter the pipeline like any other alert, as each group's evaluation finds them. */
+  private armRuleFileTimer(): void {
+    this.cancelRuleFileTimer?.();
+    const due = this.ruleFiles?.nextDueAt();
+    if (due === undefined || this.stopping) return;
+    this.cancelRuleFileTimer = this.daemon.clock.at(due, () => {
+      void this.enqueue(async () => {
+        for (const event of (await this.ruleFiles?.tick()) ?? []) await this.onAlertEvent(event);
+        this.armRuleFileTimer();
+      });
+    });
   }
 
   /** Burn-rate alerts enter the pipeline like any other alert, once a minute as rollups close. */
@@ -241,6 +290,7 @@ export class Operations {
     this.cancelAlertTimer?.();
     this.cancelReleaseTimer?.();
     this.cancelSloTimer?.();
+    this.cancelRuleFileTimer?.();
     await this.checks?.stop();
     await this.procedures?.stop();
     await this.work.idle();
@@ -258,6 +308,10 @@ export class Operations {
       this.signer.setPublicUrl(config.server.public_url);
       this.slos?.reload(slosFromConfig(config).slos);
       this.armSloTimer();
+      if (this.ruleFiles && this.daemon.baseDir !== undefined) {
+        for (const event of await this.ruleFiles.reload(ruleGroupsOf(config, this.daemon.baseDir), config.rule_files.evaluation_interval)) await this.onAlertEvent(event);
+        this.armRuleFileTimer();
+      }
     });
     if (this.options.probes === false) return;
     await this.procedures?.stop();

@@ -59,6 +59,9 @@ export const ERROR_CATALOGUE = {
   OPSBOOK_E_CHECK_UNKNOWN: { kind: 'not_found', summary: 'No check with that id is configured.' },
   OPSBOOK_E_HEARTBEAT_UNKNOWN: { kind: 'not_found', summary: 'No heartbeat check has that URL token.' },
 
+  // alerts/
+  OPSBOOK_E_RULE_FILE_INVALID: { kind: 'invalid', summary: 'A Prometheus rule file named by `rule_files:` is missing or wrong (file:line given).' },
+
   // runbooks/
   OPSBOOK_E_RUNBOOK_READ: { kind: 'invalid', summary: 'A runbook file cannot be read (missing, a directory, no permission).' },
   OPSBOOK_E_RUNBOOK_TOO_LARGE: { kind: 'invalid', summary: 'A runbook file is over 2 MB; it is refused before it is read.' },

@@ -16,6 +16,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '000008-slos': await import('./000008-slos.js'),
   '000009-push-subscriptions': await import('./000009-push-subscriptions.js'),
   '000010-samples': await import('./000010-samples.js'),
+  '000011-rule-state': await import('./000011-rule-state.js'),
   '000012-session-role': await import('./000012-session-role.js'),
 };
 

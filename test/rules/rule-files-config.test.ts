@@ -1,0 +1,51 @@
+/** `rule_files:` in ops.yaml: globs relative to the config, and a bad rule file refuses the config with its file:line. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { formatIssue } from '../../src/config/index.js';
+import { loadOpsConfig } from '../../src/daemon/config.js';
+import { writeFiles } from '../support/files.js';
+
+const dirs: string[] = [];
+function folder(files: Record<string, string>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opsbook-rule-files-config-'));
+  dirs.push(dir);
+  writeFiles(dir, files);
+  return dir;
+}
+afterAll(() => {
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
+
+const GOOD = 'groups:\n  - name: a\n    rules:\n      - alert: Up\n        expr: up == 0\n';
+
+describe('rule_files: in ops.yaml', () => {
+  it('takes a list of globs (the short form) or files with an evaluation_interval; the default interval is 1m', async () => {
+    const dir = folder({ 'ops.yaml': 'rule_files: [rules/*.yml]\n', 'rules/a.yml': GOOD });
+    const short = await loadOpsConfig(path.join(dir, 'ops.yaml'), { env: {} });
+    expect(short.ok && short.config.rule_files).toEqual({ files: ['rules/*.yml'], evaluation_interval: 60_000 });
+    fs.writeFileSync(path.join(dir, 'ops.yaml'), 'rule_files:\n  files: [rules/a.yml]\n  evaluation_interval: 30s\n');
+    const long = await loadOpsConfig(path.join(dir, 'ops.yaml'), { env: {} });
+    expect(long.ok && long.config.rule_files).toEqual({ files: ['rules/a.yml'], evaluation_interval: 30_000 });
+  });
+
+  it('refuses a rule file with a problem, naming the rule file and its line', async () => {
+    const bad = 'groups:\n  - name: a\n    rules:\n      - alert: Up\n        expr: up ==\n      - alert: Tpl\n        expr: up\n        annotations:\n          summary: "{{ query \\"up\\" }}"\n';
+    const dir = folder({ 'ops.yaml': 'rule_files: [rules/*.yml]\n', 'rules/bad.yml': bad });
+    const result = await loadOpsConfig(path.join(dir, 'ops.yaml'), { env: {} });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.issues.map((i) => [i.code, path.relative(dir, i.file ?? ''), i.line])).toEqual([
+      ['OPSBOOK_E_RULE_FILE_INVALID', 'rules/bad.yml', 5],
+      ['OPSBOOK_E_RULE_FILE_INVALID', 'rules/bad.yml', 9],
+    ]);
+    expect(formatIssue(result.issues[1]!)).toMatch(/function "query" not defined/);
+  });
+
+  it('refuses a named rule file that does not exist', async () => {
+    const dir = folder({ 'ops.yaml': 'rule_files: [rules/missing.yml]\n' });
+    const result = await loadOpsConfig(path.join(dir, 'ops.yaml'), { env: {} });
+    expect(!result.ok && result.issues.map((i) => i.message)).toEqual([expect.stringMatching(/rule file does not exist.*ops\.yaml:1/)]);
+  });
+});
