@@ -1,6 +1,6 @@
 import type { OpsConfig } from '../../config/index.js';
 import { AlertEngine, buildRules, checkInfoFromConfig, type AlertEvent } from '../../alerts/index.js';
-import { createCheckRunner, type CheckResult, type CheckRunner, type ProbeSnapshot } from '../../checks/index.js';
+import { createCheckRunner, DEFAULT_LOOP_DELAY_BOUND_MS, loopDelayMonitor, type CheckResult, type CheckRunner, type ProbeSnapshot } from '../../checks/index.js';
 import { IncidentService, type Incident, type IncidentEffect, type IncidentResult } from '../../incidents/index.js';
 import { ActionLinkSigner, loadActionKey, OutboxWorker } from '../../notify/index.js';
 import { EscalationDriver } from '../../oncall/index.js';
@@ -13,7 +13,7 @@ import type { OperationsHost } from './host.js';
 import { IncidentEffects } from './effects.js';
 import { FiringAlerts } from './firing-alerts.js';
 import { WorkQueue } from './work-queue.js';
-import { overloadAlert } from './overload.js';
+import { overloadAlert, overloadResolved, OverloadWatch, type LoopLateness } from './overload.js';
 import { personalRules } from './paging.js';
 import { PagingWatch } from './paging-watch.js';
 import { DeadmanSwitch } from './deadman.js';
@@ -47,6 +47,8 @@ export interface OperationsOptions {
   probes?: boolean;
   /** Deliver the outbox through the channels (default true). Off, rows stay pending for the caller to read. */
   delivery?: boolean;
+  /** Where the overload watch reads opsbook's event-loop delay (default: the process's monitor). */
+  loopDelay?: LoopLateness;
 }
 
 function incidentConfig(config: OpsConfig) {
@@ -76,6 +78,8 @@ export class Operations {
   private readonly firingAlerts = new FiringAlerts(DEDUP_WINDOW_MS);
   private procedures: ProcedureScheduler | undefined;
   private readonly deadman: DeadmanSwitch;
+  /** Resolves the overload incident once the event loop has stayed under the bound long enough. */
+  private readonly overload: OverloadWatch;
   private slos: SloEvaluator | undefined;
   private cancelSloTimer: (() => void) | undefined;
   /** Runs runbook steps; built on start, when the runbooks have been read. */
@@ -96,6 +100,12 @@ export class Operations {
     private readonly signer: ActionLinkSigner,
   ) {
     this.deadman = new DeadmanSwitch(() => daemon.config, daemon.clock, daemon.logger);
+    this.overload = new OverloadWatch({
+      clock: daemon.clock,
+      loop: options.loopDelay ?? loopDelayMonitor(),
+      boundMs: DEFAULT_LOOP_DELAY_BOUND_MS,
+      onQuiet: (at, quietMs) => void this.enqueue(() => this.onAlertEvent(overloadResolved(this.daemon.config, at, quietMs))),
+    });
   }
 
   /** Latest result and probe state of a check; undefined until it has run. */
@@ -239,6 +249,7 @@ export class Operations {
     this.cancelAlertTimer?.();
     this.cancelReleaseTimer?.();
     this.cancelSloTimer?.();
+    this.overload.stop();
     await this.checks?.stop();
     await this.procedures?.stop();
     await this.work.idle();
@@ -277,6 +288,7 @@ export class Operations {
     if (result.status === 'unknown') {
       // opsbook was too slow to time this run: no verdict about the target, one incident about opsbook.
       this.emit({ type: 'check', result });
+      this.overload.late(this.daemon.clock.now());
       void this.enqueue(() => this.onAlertEvent(overloadAlert(result, this.daemon.config, this.daemon.clock.now())));
       return;
     }
