@@ -69,6 +69,14 @@ integrations:
     kind: events
     key: ${groupedKey}
     labels: { service: bench-group }
+# Alerts of one integration with no service group by rule within group_within; P1 (the bench's
+# new incidents, severity critical) turns grouping off so every new dedup key opens its own incident (the grouping
+# query still runs); P2 (the grouped figure, severity error) keeps the default 5m window.
+severities:
+  - { id: P1, response: 15m, group_within: 0s }
+  - { id: P2, response: 1h }
+  - { id: P3, response: 4h }
+  - { id: P4, response: 24h }
 channels:
   - id: hook
     kind: webhook
@@ -100,7 +108,7 @@ const trigger = (dedup: string, summary: string, key = routingKey) => ({
   routing_key: key,
   event_action: 'trigger',
   dedup_key: dedup,
-  payload: { summary, source: 'bench', severity: 'critical' },
+  payload: { summary, source: 'bench', severity: key === groupedKey ? 'error' : 'critical' },
 });
 
 try {
