@@ -89,7 +89,9 @@ escalation_policies:
         timeout: 1h
 `,
 );
-const daemon = spawnNode([path.join(root, 'bin/opsbook.js'), 'serve', '--config', path.join(dir, 'ops.yaml'), '--port', String(port), '--no-watch']);
+// BENCH_CPU_PROF=DIR writes the daemon's CPU profile there (node --cpu-prof) when it stops.
+const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROF)}`] : [];
+const daemon = spawnNode([...profile, path.join(root, 'bin/opsbook.js'), 'serve', '--config', path.join(dir, 'ops.yaml'), '--port', String(port), '--no-watch']);
 const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
 
 function post(body: unknown): Promise<number> {
