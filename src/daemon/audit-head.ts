@@ -36,7 +36,7 @@ function writeHead(file: string, head: PublishedHead): void {
 }
 
 /** The shortest time between two writes of the head file (see `publishAuditHead`). */
-export const HEAD_WRITE_INTERVAL_MS = 50;
+export const HEAD_WRITE_INTERVAL_MS = 250;
 
 /**
  * Publishes the audit chain's head to a file outside the store after every committed entry (within

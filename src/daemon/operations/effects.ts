@@ -15,6 +15,8 @@ import { FAILING_CHANNEL_LABEL, isGoneSubscription } from './paging-watch.js';
 export class IncidentEffects {
   /** Timeline lines an escalation step produced inside its transaction, written once it commits. */
   private pendingNotes: TimelineNote[] = [];
+  /** The incident whose escalation `apply` is starting, for `onNotice` inside that transaction. */
+  private starting: Incident | undefined;
 
   constructor(
     private readonly host: Pick<OperationsHost, 'store' | 'clock' | 'config' | 'logger'>,
@@ -25,15 +27,23 @@ export class IncidentEffects {
   /** An escalation step reached people: outbox rows in the step's transaction, timeline lines after. */
   async onNotice(notice: EscalationNotice, trx: Transaction<Database>): Promise<void> {
     // Read through the step's transaction: on SQLite (one connection) a read outside it would wait forever.
-    const row = await findIncident(trx, notice.incidentId);
-    if (!row) return;
-    this.pendingNotes.push(...(await enqueueNotice(trx, this.host.clock, this.host.config, incidentFromRow(row), notice)));
+    // The incident whose escalation `apply` is starting is known already; any other is read.
+    let incident = this.starting?.id === notice.incidentId ? this.starting : undefined;
+    if (!incident) {
+      const row = await findIncident(trx, notice.incidentId);
+      if (!row) return;
+      incident = incidentFromRow(row);
+    }
+    this.pendingNotes.push(...(await enqueueNotice(trx, this.host.clock, this.host.config, incident, notice)));
   }
 
-  /** Applies one effect of an incident's change. */
-  async apply(effect: IncidentEffect): Promise<void> {
+  /**
+   * Applies one effect of an incident's change. `known` is the incident as the change that produced
+   * the effect committed it (saves reading it again); without it the incident is read.
+   */
+  async apply(effect: IncidentEffect, known?: Incident): Promise<void> {
     const { config, store } = this.host;
-    const incident = await this.incidents.get(effect.incidentId);
+    const incident = known?.id === effect.incidentId ? known : await this.incidents.get(effect.incidentId);
     const policyId = policyFor(config, incident);
     switch (effect.kind) {
       case 'start_escalation': {
@@ -48,9 +58,14 @@ export class IncidentEffects {
           return;
         }
         const responseTargetMs = effect.responseDueAt !== undefined ? effect.responseDueAt - effect.openedAt : undefined;
-        await store.db.transaction().execute((trx) =>
-          this.escalations.start({ id: incident.id, openedAt: effect.openedAt, severity: incident.severity, ...(responseTargetMs !== undefined ? { responseTargetMs } : {}) }, policyId, trx),
-        );
+        this.starting = incident;
+        try {
+          await store.db.transaction().execute((trx) =>
+            this.escalations.start({ id: incident.id, openedAt: effect.openedAt, severity: incident.severity, ...(responseTargetMs !== undefined ? { responseTargetMs } : {}) }, policyId, trx),
+          );
+        } finally {
+          this.starting = undefined;
+        }
         await this.afterCommit();
         return;
       }

@@ -459,7 +459,7 @@ export class Operations {
 
   private async applyEffects(result: IncidentResult): Promise<void> {
     this.emit({ type: 'incident', incident: result.incident });
-    for (const effect of result.effects) await this.effects.apply(effect);
+    for (const effect of result.effects) await this.effects.apply(effect, result.incident);
     if (result.incident.heldBy) await this.armReleaseTimer();
   }
 
