@@ -38,7 +38,7 @@ function rehash(db: Database.Database, from: number): void {
 }
 
 describe('published audit head', () => {
-  it('is written beside the config after every action (coalesced within 50 ms) and used by audit verify by default', async () => {
+  it('is written beside the config after every action (coalesced within 250 ms) and used by audit verify by default', async () => {
     const ops = server.daemon.operations!;
     for (let i = 0; i < 3; i++) await ops.createIncident({ title: `incident ${i}`, severity: 'P1' }, boss);
     const headFile = path.join(server.dir, 'audit.head');
