@@ -1,8 +1,10 @@
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import { incidentFromRow, type Incident, type IncidentEffect, type IncidentService } from '../../incidents/index.js';
 import { cancelPages, enqueueNotification, getOutbox, notificationOf, signalOutbox, type OutboxRow, type SettledAttempt } from '../../notify/index.js';
 import type { EscalationDriver, EscalationNotice } from '../../oncall/index.js';
-import { deletePushSubscription, findIncident, listOutbox, type Database } from '../../store/index.js';
+import { appendTimelineRow, deletePushSubscription, findIncident, listOutbox, type Database } from '../../store/index.js';
+import { newId } from '../../lib/ids.js';
+import { INCIDENT_WRITE_LOCK } from '../../incidents/index.js';
 import type { OperationsHost } from './host.js';
 import { broadcastChannels, enqueueNotice, notificationIncident, policyChannels, policyFor, type TimelineNote } from './paging.js';
 import { FAILING_CHANNEL_LABEL, isGoneSubscription } from './paging-watch.js';
@@ -34,7 +36,20 @@ export class IncidentEffects {
       if (!row) return;
       incident = incidentFromRow(row);
     }
-    this.pendingNotes.push(...(await enqueueNotice(trx, this.host.clock, this.host.config, incident, notice)));
+    const notes = await enqueueNotice(trx, this.host.clock, this.host.config, incident, notice);
+    if (incident !== this.starting) {
+      this.pendingNotes.push(...notes);
+      return;
+    }
+    // The first page of an escalation `apply` starts: its timeline lines commit with it, one
+    // transaction instead of two. On PostgreSQL under the incident writers' lock, which orders
+    // timeline numbering across processes.
+    if (notes.length === 0) return;
+    if (this.host.store.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${INCIDENT_WRITE_LOCK})`.execute(trx);
+    const at = this.host.clock.now();
+    for (const n of notes) {
+      await appendTimelineRow(trx, { id: newId('tl', at), incident_id: n.incidentId, at, kind: n.kind, actor: 'system:escalation', text: n.text, data: JSON.stringify(n.data) });
+    }
   }
 
   /**
