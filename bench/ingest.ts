@@ -69,6 +69,14 @@ integrations:
     kind: events
     key: ${groupedKey}
     labels: { service: bench-group }
+# Alerts of one integration with no service group by rule within group_within; P1 (the bench's
+# new incidents, severity critical) turns grouping off so every new dedup key opens its own incident (the grouping
+# query still runs); P2 (the grouped figure, severity error) keeps the default 5m window.
+severities:
+  - { id: P1, response: 15m, group_within: 0s }
+  - { id: P2, response: 1h }
+  - { id: P3, response: 4h }
+  - { id: P4, response: 24h }
 channels:
   - id: hook
     kind: webhook
@@ -81,7 +89,9 @@ escalation_policies:
         timeout: 1h
 `,
 );
-const daemon = spawnNode([path.join(root, 'bin/opsbook.js'), 'serve', '--config', path.join(dir, 'ops.yaml'), '--port', String(port), '--no-watch']);
+// BENCH_CPU_PROF=DIR writes the daemon's CPU profile there (node --cpu-prof) when it stops.
+const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROF)}`] : [];
+const daemon = spawnNode([...profile, path.join(root, 'bin/opsbook.js'), 'serve', '--config', path.join(dir, 'ops.yaml'), '--port', String(port), '--no-watch']);
 const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
 
 function post(body: unknown): Promise<number> {
@@ -100,7 +110,7 @@ const trigger = (dedup: string, summary: string, key = routingKey) => ({
   routing_key: key,
   event_action: 'trigger',
   dedup_key: dedup,
-  payload: { summary, source: 'bench', severity: 'critical' },
+  payload: { summary, source: 'bench', severity: key === groupedKey ? 'error' : 'critical' },
 });
 
 try {

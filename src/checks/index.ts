@@ -25,3 +25,5 @@ export {
   type RetentionOptions,
 } from './history/index.js';
 export { closeHttpAgents } from './kinds/shared/http-request.js';
+export { loopDelayMonitor, type LoopDelayMonitor } from './loop-delay.js';
+export { DEFAULT_LOOP_DELAY_BOUND_MS } from './overload.js';

@@ -35,8 +35,12 @@ function writeHead(file: string, head: PublishedHead): void {
   fs.renameSync(tmp, file);
 }
 
+/** The shortest time between two writes of the head file (see `publishAuditHead`). */
+export const HEAD_WRITE_INTERVAL_MS = 250;
+
 /**
- * Publishes the audit chain's head to a file outside the store after every committed entry, so
+ * Publishes the audit chain's head to a file outside the store after every committed entry (within
+ * HEAD_WRITE_INTERVAL_MS), so
  * removing entries from the end or rewriting the chain is caught by `opsbook audit verify`. At
  * start the store is compared with the file: a store behind or beside it is logged as an error and
  * the old file kept (renamed) as evidence; a store ahead of it (a crash between commit and publish)
@@ -62,21 +66,43 @@ export async function publishAuditHead(store: Store, config: OpsConfig, baseDir:
     }
   }
   let last = current.seq;
-  const publish = (head: PublishedHead): void => {
-    // Appenders may commit out of order; the file only moves forward.
-    if (head.seq <= last) return;
-    last = head.seq;
+  // A storm commits hundreds of entries a second and each write is a file write and a rename: the
+  // head is written at once when none was written in the last HEAD_WRITE_INTERVAL_MS, else once at
+  // the end of that interval with the newest head. A crash in between leaves the store ahead of the
+  // file, which the next start publishes (above).
+  let pending: PublishedHead | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let lastWriteAt = -Infinity;
+  const write = (head: PublishedHead): void => {
     try {
       writeHead(file, head);
     } catch (e) {
       logger.warn({ err: e, file }, 'could not publish the audit head');
     }
   };
-  try {
-    writeHead(file, current);
-  } catch (e) {
-    logger.warn({ err: e, file }, 'could not publish the audit head');
-  }
+  const flush = (): void => {
+    timer = undefined;
+    if (!pending) return;
+    const head = pending;
+    pending = undefined;
+    lastWriteAt = performance.now();
+    write(head);
+  };
+  const publish = (head: PublishedHead): void => {
+    // Appenders may commit out of order; the file only moves forward.
+    if (head.seq <= last) return;
+    last = head.seq;
+    pending = head;
+    if (timer) return;
+    const wait = lastWriteAt + HEAD_WRITE_INTERVAL_MS - performance.now();
+    if (wait <= 0) flush();
+    else timer = setTimeout(flush, wait);
+  };
+  write(current);
   onAuditHead(store.db, publish);
-  return () => onAuditHead(store.db, undefined);
+  return () => {
+    onAuditHead(store.db, undefined);
+    clearTimeout(timer);
+    flush();
+  };
 }

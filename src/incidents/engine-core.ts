@@ -186,7 +186,7 @@ export abstract class IncidentCore {
     const run = async (): Promise<T> => {
       let appended: AuditEntry | undefined;
       const result = await this.store.db.transaction().execute(async (trx) => {
-        if (this.store.dialect === 'postgres') await sql`select pg_advisory_xact_lock(7410004)`.execute(trx);
+        if (this.store.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${INCIDENT_WRITE_LOCK})`.execute(trx);
         const r = await work(trx);
         // In the action's transaction: a crash keeps both or neither.
         const noted = audit(r);
@@ -210,6 +210,12 @@ export abstract class IncidentCore {
     return next;
   }
 }
+
+/**
+ * The PostgreSQL advisory lock incident writers hold in their transaction (timeline numbering);
+ * another writer of incident rows takes it too.
+ */
+export const INCIDENT_WRITE_LOCK = 7410004;
 
 /** The audit entry a write appends after its commit. */
 export interface AuditNote {

@@ -13,7 +13,9 @@ import {
   findOpenIncidentForService,
   findOpenIncidentForRule,
   insertChangeEvent,
+  insertFirstTimelineRows,
   insertIncident,
+  insertIncidentAlert,
   listChangeEventsBetween,
   listIncidentAlerts,
   listIncidents,
@@ -22,6 +24,8 @@ import {
   updateTimelineRow,
   updateIncident,
   upsertIncidentAlert,
+  type IncidentAlertRow,
+  type TimelineRow,
   type IncidentListFilter,
 } from '../store/index.js';
 import { responseDueAt } from './business-hours.js';
@@ -172,16 +176,25 @@ export class IncidentService extends IncidentCore {
       ...(due !== undefined ? { responseDueAt: due } : {}),
       reopened: 0,
     };
-    await insertIncident(trx, incidentToRow(incident));
+    const row = incidentToRow(incident);
+    await insertIncident(trx, row);
     const by = input.source === 'alert' ? ALERTS_ACTOR.name : input.createdBy;
     const dueText = due !== undefined ? `; response due ${new Date(due).toISOString()}` : '';
-    await this.note(trx, incident.id, now, 'status', by, `triggered (${input.severity})${dueText}`, { to: 'triggered', severity: input.severity, responseDueAt: due ?? null });
-    if (event) await this.recordAlert(trx, incident.id, event, 'opened');
+    // The incident is new: its alert row is inserted without looking for one, and its first
+    // timeline entries (status, then the alert) go in one statement numbered from 1.
+    const lines: Omit<TimelineRow, 'seq'>[] = [{ id: newId('tl', now), incident_id: incident.id, at: now, kind: 'status', actor: by, text: `triggered (${input.severity})${dueText}`, data: JSON.stringify({ to: 'triggered', severity: input.severity, responseDueAt: due ?? null }) }];
+    if (event) {
+      await insertIncidentAlert(trx, this.alertRow(incident.id, event, event.at));
+      lines.push({ id: newId('tl', event.at), incident_id: incident.id, at: event.at, kind: 'alert', actor: ALERTS_ACTOR.name, text: `alert firing: ${event.annotations.summary ?? event.ruleId}`, data: JSON.stringify(alertData(event)) });
+    }
+    await insertFirstTimelineRows(trx, lines);
     for (const change of await listChangeEventsBetween(trx, now - CHANGE_LOOKBACK_MS, now)) {
       await this.attachChange(trx, incident.id, changeFromRow(change));
     }
     const effects = await this.announce(trx, incident, 'opened');
-    return { incident: await this.reload(trx, incident.id), effects };
+    // Read back only when announce changed the row (a held notification); else the row as written.
+    const held = effects.some((e) => e.kind === 'notify' && e.suppressedBy);
+    return { incident: held ? await this.reload(trx, incident.id) : incidentFromRow(row), effects };
   }
 
   private async joinIncident(trx: Trx, incident: Incident, event: AlertEvent, how: 'refire' | 'group'): Promise<IncidentResult> {
@@ -236,7 +249,15 @@ export class IncidentService extends IncidentCore {
 
   private async recordAlert(trx: Trx, incidentId: string, event: AlertEvent, how: 'opened' | 'grouped' | 'refired' | 'updated'): Promise<void> {
     const before = await findIncidentAlert(trx, incidentId, event.dedupKey);
-    await upsertIncidentAlert(trx, {
+    await upsertIncidentAlert(trx, this.alertRow(incidentId, event, before ? Number(before.first_fired_at) : event.at));
+    // A series that keeps firing only updates its alert row; the timeline records changes.
+    if (how === 'updated' && before?.severity === event.severity) return;
+    const what = { opened: 'alert firing', grouped: event.labels.service ? 'alert joined (same service)' : 'alert joined (same rule)', refired: 'alert firing again', updated: `alert now ${event.severity}` }[how];
+    await this.note(trx, incidentId, event.at, 'alert', ALERTS_ACTOR.name, `${what}: ${event.annotations.summary ?? event.ruleId}`, alertData(event));
+  }
+
+  private alertRow(incidentId: string, event: AlertEvent, firstFiredAt: number): IncidentAlertRow {
+    return {
       incident_id: incidentId,
       dedup_key: event.dedupKey,
       rule_id: event.ruleId,
@@ -246,14 +267,10 @@ export class IncidentService extends IncidentCore {
       annotations: JSON.stringify(event.annotations),
       runbook: event.runbook ?? null,
       value: event.value ?? null,
-      first_fired_at: before ? Number(before.first_fired_at) : event.at,
+      first_fired_at: firstFiredAt,
       last_fired_at: event.at,
       resolved_at: null,
-    });
-    // A series that keeps firing only updates its alert row; the timeline records changes.
-    if (how === 'updated' && before?.severity === event.severity) return;
-    const what = { opened: 'alert firing', grouped: event.labels.service ? 'alert joined (same service)' : 'alert joined (same rule)', refired: 'alert firing again', updated: `alert now ${event.severity}` }[how];
-    await this.note(trx, incidentId, event.at, 'alert', ALERTS_ACTOR.name, `${what}: ${event.annotations.summary ?? event.ruleId}`, alertData(event));
+    };
   }
 
   // ---- people --------------------------------------------------------------------------------

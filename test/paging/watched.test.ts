@@ -67,7 +67,11 @@ escalation_policies:
     expect(failingIncident.severity).toBe('P1');
     await until('its page on the good channel', () => good.requests.some((r) => titleOf(r.body) === 'Notification channel bad is failing'));
 
-    const text = await metrics();
+    // The receiver has the page before the worker has settled the attempt and counted it.
+    const text = await until('the good channel\'s attempt counted', async () => {
+      const t = await metrics();
+      return metric(t, 'opsbook_delivery_attempts_total{channel="good"}') !== undefined && t;
+    });
     expect(metric(text, 'opsbook_channel_failing{channel="bad"}')).toBe(1);
     expect(metric(text, 'opsbook_channel_failing{channel="good"}')).toBe(0);
     expect(metric(text, 'opsbook_delivery_failures_total{channel="bad"}')).toBeGreaterThanOrEqual(3);

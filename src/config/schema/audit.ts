@@ -7,7 +7,7 @@ export const auditSection = z
       .string()
       .min(1)
       .prefault('opsbook-audit.head')
-      .describe('File the latest audit entry (`SEQ HASH`) is written to after every action, relative to the config directory; `audit verify` checks the chain against it.'),
+      .describe('File the latest audit entry (`SEQ HASH`) is written to after every action (at most every 250 ms during a burst), relative to the config directory; `audit verify` checks the chain against it.'),
   })
   .prefault({})
   .describe('The audit log’s published head.');

@@ -1,8 +1,10 @@
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import { incidentFromRow, type Incident, type IncidentEffect, type IncidentService } from '../../incidents/index.js';
 import { cancelPages, enqueueNotification, getOutbox, notificationOf, signalOutbox, type OutboxRow, type SettledAttempt } from '../../notify/index.js';
 import type { EscalationDriver, EscalationNotice } from '../../oncall/index.js';
-import { deletePushSubscription, findIncident, listOutbox, type Database } from '../../store/index.js';
+import { appendTimelineRow, deletePushSubscription, findIncident, listOutbox, type Database } from '../../store/index.js';
+import { newId } from '../../lib/ids.js';
+import { INCIDENT_WRITE_LOCK } from '../../incidents/index.js';
 import type { OperationsHost } from './host.js';
 import { broadcastChannels, enqueueNotice, notificationIncident, policyChannels, policyFor, type TimelineNote } from './paging.js';
 import { FAILING_CHANNEL_LABEL, isGoneSubscription } from './paging-watch.js';
@@ -15,6 +17,8 @@ import { FAILING_CHANNEL_LABEL, isGoneSubscription } from './paging-watch.js';
 export class IncidentEffects {
   /** Timeline lines an escalation step produced inside its transaction, written once it commits. */
   private pendingNotes: TimelineNote[] = [];
+  /** The incident whose escalation `apply` is starting, for `onNotice` inside that transaction. */
+  private starting: Incident | undefined;
 
   constructor(
     private readonly host: Pick<OperationsHost, 'store' | 'clock' | 'config' | 'logger'>,
@@ -25,15 +29,36 @@ export class IncidentEffects {
   /** An escalation step reached people: outbox rows in the step's transaction, timeline lines after. */
   async onNotice(notice: EscalationNotice, trx: Transaction<Database>): Promise<void> {
     // Read through the step's transaction: on SQLite (one connection) a read outside it would wait forever.
-    const row = await findIncident(trx, notice.incidentId);
-    if (!row) return;
-    this.pendingNotes.push(...(await enqueueNotice(trx, this.host.clock, this.host.config, incidentFromRow(row), notice)));
+    // The incident whose escalation `apply` is starting is known already; any other is read.
+    let incident = this.starting?.id === notice.incidentId ? this.starting : undefined;
+    if (!incident) {
+      const row = await findIncident(trx, notice.incidentId);
+      if (!row) return;
+      incident = incidentFromRow(row);
+    }
+    const notes = await enqueueNotice(trx, this.host.clock, this.host.config, incident, notice);
+    if (incident !== this.starting) {
+      this.pendingNotes.push(...notes);
+      return;
+    }
+    // The first page of an escalation `apply` starts: its timeline lines commit with it, one
+    // transaction instead of two. On PostgreSQL under the incident writers' lock, which orders
+    // timeline numbering across processes.
+    if (notes.length === 0) return;
+    if (this.host.store.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${INCIDENT_WRITE_LOCK})`.execute(trx);
+    const at = this.host.clock.now();
+    for (const n of notes) {
+      await appendTimelineRow(trx, { id: newId('tl', at), incident_id: n.incidentId, at, kind: n.kind, actor: 'system:escalation', text: n.text, data: JSON.stringify(n.data) });
+    }
   }
 
-  /** Applies one effect of an incident's change. */
-  async apply(effect: IncidentEffect): Promise<void> {
+  /**
+   * Applies one effect of an incident's change. `known` is the incident as the change that produced
+   * the effect committed it (saves reading it again); without it the incident is read.
+   */
+  async apply(effect: IncidentEffect, known?: Incident): Promise<void> {
     const { config, store } = this.host;
-    const incident = await this.incidents.get(effect.incidentId);
+    const incident = known?.id === effect.incidentId ? known : await this.incidents.get(effect.incidentId);
     const policyId = policyFor(config, incident);
     switch (effect.kind) {
       case 'start_escalation': {
@@ -48,9 +73,14 @@ export class IncidentEffects {
           return;
         }
         const responseTargetMs = effect.responseDueAt !== undefined ? effect.responseDueAt - effect.openedAt : undefined;
-        await store.db.transaction().execute((trx) =>
-          this.escalations.start({ id: incident.id, openedAt: effect.openedAt, severity: incident.severity, ...(responseTargetMs !== undefined ? { responseTargetMs } : {}) }, policyId, trx),
-        );
+        this.starting = incident;
+        try {
+          await store.db.transaction().execute((trx) =>
+            this.escalations.start({ id: incident.id, openedAt: effect.openedAt, severity: incident.severity, ...(responseTargetMs !== undefined ? { responseTargetMs } : {}) }, policyId, trx),
+          );
+        } finally {
+          this.starting = undefined;
+        }
         await this.afterCommit();
         return;
       }

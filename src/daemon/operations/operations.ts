@@ -3,7 +3,7 @@ import { AlertEngine, buildRules, checkInfoFromConfig, type AlertEvent } from '.
 import { loadConfiguredRuleFiles, RuleFileEngine } from '../../alerts/rule-files/index.js';
 import { MemorySeriesSource } from '../../promql/index.js';
 import { resolveRunbookLink } from '../../runbooks/index.js';
-import { createCheckRunner, type CheckResult, type CheckRunner, type ProbeSnapshot } from '../../checks/index.js';
+import { createCheckRunner, DEFAULT_LOOP_DELAY_BOUND_MS, loopDelayMonitor, type CheckResult, type CheckRunner, type ProbeSnapshot } from '../../checks/index.js';
 import { IncidentService, type Incident, type IncidentEffect, type IncidentResult } from '../../incidents/index.js';
 import { ActionLinkSigner, loadActionKey, OutboxWorker } from '../../notify/index.js';
 import { EscalationDriver } from '../../oncall/index.js';
@@ -16,7 +16,7 @@ import type { OperationsHost } from './host.js';
 import { IncidentEffects } from './effects.js';
 import { FiringAlerts } from './firing-alerts.js';
 import { WorkQueue } from './work-queue.js';
-import { overloadAlert } from './overload.js';
+import { overloadAlert, overloadResolved, OverloadWatch, type LoopLateness } from './overload.js';
 import { personalRules } from './paging.js';
 import { PagingWatch } from './paging-watch.js';
 import { DeadmanSwitch } from './deadman.js';
@@ -50,6 +50,8 @@ export interface OperationsOptions {
   probes?: boolean;
   /** Deliver the outbox through the channels (default true). Off, rows stay pending for the caller to read. */
   delivery?: boolean;
+  /** Where the overload watch reads opsbook's event-loop delay (default: the process's monitor). */
+  loopDelay?: LoopLateness;
 }
 
 /** The severity ids of the configured ladder (or the default one), most severe first. */
@@ -89,6 +91,8 @@ export class Operations {
   private readonly firingAlerts = new FiringAlerts(DEDUP_WINDOW_MS);
   private procedures: ProcedureScheduler | undefined;
   private readonly deadman: DeadmanSwitch;
+  /** Resolves the overload incident once the event loop has stayed under the bound long enough. */
+  private readonly overload: OverloadWatch;
   private slos: SloEvaluator | undefined;
   private cancelSloTimer: (() => void) | undefined;
   private ruleFiles: RuleFileEngine | undefined;
@@ -111,6 +115,12 @@ export class Operations {
     private readonly signer: ActionLinkSigner,
   ) {
     this.deadman = new DeadmanSwitch(() => daemon.config, daemon.clock, daemon.logger);
+    this.overload = new OverloadWatch({
+      clock: daemon.clock,
+      loop: options.loopDelay ?? loopDelayMonitor(),
+      boundMs: DEFAULT_LOOP_DELAY_BOUND_MS,
+      onQuiet: (at, quietMs) => void this.enqueue(() => this.onAlertEvent(overloadResolved(this.daemon.config, at, quietMs))),
+    });
   }
 
   /** Latest result and probe state of a check; undefined until it has run. */
@@ -291,6 +301,7 @@ export class Operations {
     this.cancelReleaseTimer?.();
     this.cancelSloTimer?.();
     this.cancelRuleFileTimer?.();
+    this.overload.stop();
     await this.checks?.stop();
     await this.procedures?.stop();
     await this.work.idle();
@@ -335,6 +346,7 @@ export class Operations {
     if (result.status === 'unknown') {
       // opsbook was too slow to time this run: no verdict about the target, one incident about opsbook.
       this.emit({ type: 'check', result });
+      this.overload.late(this.daemon.clock.now());
       void this.enqueue(() => this.onAlertEvent(overloadAlert(result, this.daemon.config, this.daemon.clock.now())));
       return;
     }
@@ -505,7 +517,7 @@ export class Operations {
 
   private async applyEffects(result: IncidentResult): Promise<void> {
     this.emit({ type: 'incident', incident: result.incident });
-    for (const effect of result.effects) await this.effects.apply(effect);
+    for (const effect of result.effects) await this.effects.apply(effect, result.incident);
     if (result.incident.heldBy) await this.armReleaseTimer();
   }
 

@@ -128,6 +128,11 @@ export async function listHeldIncidents(db: Db): Promise<IncidentRow[]> {
   return db.selectFrom('incidents').selectAll().where('held_notification', 'is not', null).execute();
 }
 
+/** The first row of an alert in an incident created in the same transaction. */
+export async function insertIncidentAlert(db: Db, row: IncidentAlertRow): Promise<void> {
+  await db.insertInto('incident_alerts').values(row).execute();
+}
+
 export async function upsertIncidentAlert(db: Db, row: IncidentAlertRow): Promise<void> {
   const { incident_id: _i, dedup_key: _d, first_fired_at: _f, ...rest } = row;
   await db
@@ -156,6 +161,16 @@ export async function appendTimelineRow(db: Db, row: Omit<TimelineRow, 'seq'>): 
     .executeTakeFirst();
   const full = { ...row, seq: (last ? Number(last.seq) : 0) + 1 };
   await db.insertInto('incident_timeline').values(full).execute();
+  return full;
+}
+
+/**
+ * The first timeline entries of an incident created in the same transaction (it has none yet):
+ * numbered 1, 2, … and written in one multi-row insert.
+ */
+export async function insertFirstTimelineRows(db: Db, rows: readonly Omit<TimelineRow, 'seq'>[]): Promise<TimelineRow[]> {
+  const full = rows.map((r, i) => ({ ...r, seq: i + 1 }));
+  if (full.length > 0) await db.insertInto('incident_timeline').values(full).execute();
   return full;
 }
 
