@@ -11,7 +11,7 @@ import { parse as parseYaml } from 'yaml';
 import type { ConfigLoaded } from '../../src/config/index.js';
 import { runTestFile } from '../../src/config-tests/index.js';
 import { loadOpsConfig } from '../../src/daemon/config.js';
-import { loadConfiguredRunbooks } from '../../src/executions/index.js';
+import { checkProcedureSettings, loadConfiguredRunbooks } from '../../src/executions/index.js';
 import { findProcedure } from '../../src/runbooks/index.js';
 
 export const REPO = join(import.meta.dirname, '..', '..');
@@ -274,6 +274,8 @@ export function describeSeedCoverage({ system, seed }: SeedCoverageOptions): voi
         table.some((l) => l.seedLine.toLowerCase().includes(title.toLowerCase()) && splitProofs(l.proof).some((p) => p.startsWith('reason:')));
       const unlinked = runbooks.flatMap((r) => r.procedures.filter((p) => !linked.has(p) && !explained(p.title)).map((p) => `${r.file}#${p.id} (${p.title})`));
       expect(unlinked, 'procedures no check or rule links, and no table line with a reason names').toEqual([]);
+      // What the daemon checks once it has read the runbooks: procedures settings name real procedures and items.
+      expect(checkProcedureSettings(config, runbooks).map((i) => `${i.path}: ${i.message}`), 'procedures settings').toEqual([]);
     });
 
     // The `opsbook test` files the table may name as proofs run here, so a named proof is one that ran.
