@@ -6,7 +6,13 @@
  * STANDIN_TLS_EXPIRING_CERT/KEY), `opensearch_red` (the search cluster in red; HTTP still 200).
  * Also stand-ins (no real server here) for the seed's OpenSearch `_cluster/health`, behind Basic
  * auth as a `cluster_monitor` user (`monitor:STANDIN_MONITOR_PASSWORD`), and MinIO's unauthenticated
- * `/minio/health/live` and `/minio/health/cluster`, with the documented reply shapes.
+ * `/minio/health/live` and `/minio/health/cluster`, with the documented reply shapes; MinIO's cluster
+ * capacity gauges (`/minio/v2/metrics/cluster`, bearer token as `mc admin prometheus generate` gives),
+ * kube-state-metrics' deployment replicas (`/kube-state-metrics/metrics`), the derive endpoint
+ * (`POST /signage/common/cabinets/derive`) and the search fallback counters the runbook greps for.
+ * More faults: `minio_full` (storage 100 % used), `minio_filling` (85 % used > 80 %), `derive_timeout`
+ * (the derive endpoint answers 504 as the ingress does after its read timeout), `search_fallback`
+ * (30 % of searches fall back to the database > 20 %), `api_pods_down` (1 of 3 API replicas available).
  */
 import { Redis } from 'ioredis';
 import { promText, readEnvTls, runAsProcess, startStandin, type Faults, type Standin } from '../support/standin.js';
@@ -16,7 +22,14 @@ export async function startApex(env: NodeJS.ProcessEnv = process.env): Promise<S
   redis.on('error', () => {});
   const healthy = readEnvTls();
   const expiring = readEnvTls('STANDIN_TLS_EXPIRING');
-  const faults: Faults = { error_rate: false, pool_exhausted: false, certificate_expiring: false, opensearch_red: false };
+  const faults: Faults = {
+    error_rate: false, pool_exhausted: false, certificate_expiring: false, opensearch_red: false,
+    minio_full: false, minio_filling: false, derive_timeout: false, search_fallback: false, api_pods_down: false,
+  };
+  // The game day's monitor credential doubles as MinIO's Prometheus bearer token.
+  const minioToken = `Bearer ${Buffer.from(`monitor:${env.STANDIN_MONITOR_PASSWORD ?? ''}`).toString('base64')}`;
+  const search = { requests: 0, fallback: 0 };
+  const TIB = 1024 ** 4;
   const basic = `Basic ${Buffer.from(`monitor:${env.STANDIN_MONITOR_PASSWORD ?? ''}`).toString('base64')}`;
   const totals = { ok: 0, error: 0 };
   // onFaults runs only after start, so the closure never sees `standin` uninitialised.
@@ -53,10 +66,42 @@ export async function startApex(env: NodeJS.ProcessEnv = process.env): Promise<S
       // MinIO answers these without credentials, with an empty body: 200, or 503 without write quorum.
       '/minio/health/live': () => ({ text: '' }),
       '/minio/health/cluster': () => ({ text: '' }),
+      // MinIO's cluster metrics (v2), behind the bearer token a real server asks for.
+      '/minio/v2/metrics/cluster': (req) => {
+        if (!env.STANDIN_MONITOR_PASSWORD || req.headers.authorization !== minioToken) return { status: 403, text: 'Access Denied.' };
+        const used = faults.minio_full ? 1 : faults.minio_filling ? 0.85 : 0.4;
+        return {
+          text: promText([
+            { name: 'minio_cluster_capacity_usable_total_bytes', help: 'Total cluster usable storage capacity in bytes.', type: 'gauge', samples: [{ value: 2 * TIB }] },
+            { name: 'minio_cluster_capacity_usable_free_bytes', help: 'Total cluster usable storage free in bytes.', type: 'gauge', samples: [{ value: 2 * TIB * (1 - used) }] },
+          ]),
+        };
+      },
+      // kube-state-metrics: the API deployment (HPA 3–10) and the worker (KEDA 2–10).
+      '/kube-state-metrics/metrics': () => ({
+        text: promText([
+          {
+            name: 'kube_deployment_spec_replicas', help: 'Number of desired pods for a deployment.', type: 'gauge',
+            samples: [{ labels: { namespace: 'apex', deployment: 'apex-api' }, value: 3 }, { labels: { namespace: 'apex', deployment: 'apex-worker' }, value: 2 }],
+          },
+          {
+            name: 'kube_deployment_status_replicas_available', help: 'The number of available replicas per deployment.', type: 'gauge',
+            samples: [{ labels: { namespace: 'apex', deployment: 'apex-api' }, value: faults.api_pods_down ? 1 : 3 }, { labels: { namespace: 'apex', deployment: 'apex-worker' }, value: 2 }],
+          },
+        ]),
+      }),
+      // The solver's endpoint (runbooks/apex.md:190): an envelope, or the ingress's 504 after its read timeout.
+      '/signage/common/cabinets/derive': (req) => {
+        if (req.method !== 'POST') return { status: 405, json: { detail: 'Method Not Allowed' } };
+        if (faults.derive_timeout) return { status: 504, contentType: 'text/html', text: '<html><head><title>504 Gateway Time-out</title></head><body><center><h1>504 Gateway Time-out</h1></center><hr><center>nginx</center></body></html>' };
+        return { json: { result: { cabinets: [] }, assumptions: [], confidence: 0.95 } };
+      },
       '/metrics': () => {
         const errors = faults.error_rate ? 80 : 1;
         totals.ok += 1000 - errors;
         totals.error += errors;
+        search.requests += 100;
+        search.fallback += faults.search_fallback ? 30 : 1;
         return {
           text: promText([
             { name: 'apex_pg_pool_used', help: 'Database connections in use.', type: 'gauge', samples: [{ value: faults.pool_exhausted ? 30 : 9 }] },
@@ -65,6 +110,8 @@ export async function startApex(env: NodeJS.ProcessEnv = process.env): Promise<S
               name: 'http_requests_total', help: 'Requests by status.', type: 'counter',
               samples: [{ labels: { status: '200' }, value: totals.ok }, { labels: { status: '500' }, value: totals.error }],
             },
+            { name: 'search_requests_total', help: 'Search requests.', type: 'counter', samples: [{ value: search.requests }] },
+            { name: 'search_fallback_total', help: 'Searches answered from the database (search_fallback: true).', type: 'counter', samples: [{ value: search.fallback }] },
           ]),
         };
       },

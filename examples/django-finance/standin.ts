@@ -4,7 +4,12 @@
  * written over them), the Celery queue as the Redis list `celery`.
  * A WebSocket endpoint `/ws/` as Daphne would serve through Channels: it checks `Origin` and answers
  * `{"type": "ping"}` with `{"type": "pong"}`.
- * Faults: `error_rate` (2 % of requests answer 5xx > 1 %), `slow` (p99 3 s > 2 s).
+ * One endpoint of each class the runbook's latency table names (API read, API write, dashboard,
+ * reports: the runbook names no paths, these stand for them), 4xx and failed-transaction counters for
+ * its error-rate objectives, and node_exporter's host series at `/node-exporter/metrics` (CPU, memory,
+ * root file system) for its CPU/memory/disk thresholds.
+ * Faults: `error_rate` (2 % of requests answer 5xx > 1 %), `slow` (p99 3 s > 2 s), `cpu_high` (CPU
+ * busy 95 % > 90 %), `memory_high` (97 % in use > 95 %), `disk_full` (92 % used > 90 %).
  */
 import { Redis } from 'ioredis';
 import { WebSocketServer } from 'ws';
@@ -13,15 +18,21 @@ import { histogramSamples, promText, runAsProcess, startStandin, type Faults, ty
 export async function startDjangoFinance(env: NodeJS.ProcessEnv = process.env): Promise<Standin> {
   const redis = new Redis(env.STANDIN_REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
   redis.on('error', () => {});
-  const faults: Faults = { error_rate: false, slow: false };
+  const faults: Faults = { error_rate: false, slow: false, cpu_high: false, memory_high: false, disk_full: false };
   // Traffic is simulated: every scrape accounts for 1,000 more requests, so rates move between scrapes.
-  const totals = { ok: 0, error: 0, count: 0 };
+  // 2 in 1,000 answer 4xx (0.2 % < 1 %); 10,000 transactions commit per scrape, none fails.
+  const totals = { ok: 0, clientError: 0, error: 0, count: 0, committed: 0, failed: 0 };
   const tick = (): void => {
     const errors = faults.error_rate ? 20 : 0;
-    totals.ok += 1000 - errors;
+    totals.ok += 1000 - errors - 2;
+    totals.clientError += 2;
     totals.error += errors;
     totals.count += 1000;
+    totals.committed += 10_000;
   };
+  // node_exporter's CPU seconds advance 30 per host scrape, 35 % of them busy (95 % under cpu_high).
+  const cpu = { idle: 0, busy: 0 };
+  const GIB = 1024 ** 3;
   const port = Number(env.STANDIN_PORT ?? 0);
   const wss = new WebSocketServer({ noServer: true });
   wss.on('connection', (ws) => {
@@ -55,6 +66,31 @@ export async function startDjangoFinance(env: NodeJS.ProcessEnv = process.env): 
     },
     routes: {
       '/health/': () => ({ json: { status: 'healthy' } }),
+      // One endpoint per class of the latency table (runbooks/django-finance.md:22-25).
+      '/api/accounts/': () => ({ json: { count: 2, results: [{ id: 1, name: 'Operating' }, { id: 2, name: 'Reserve' }] } }),
+      '/api/transactions/': (req) =>
+        req.method === 'POST' ? { status: 201, json: { id: 'probe', status: 'validated', dry_run: true } } : { status: 405, json: { detail: 'Method not allowed' } },
+      '/dashboard/': () => ({ contentType: 'text/html; charset=utf-8', text: '<!doctype html><title>Dashboard</title><h1>Dashboard</h1>' }),
+      '/api/reports/monthly/': () => ({ json: { period: 'month', income: 125000, expenses: 98000 } }),
+      '/node-exporter/metrics': () => {
+        const busyShare = faults.cpu_high ? 0.95 : 0.35;
+        cpu.busy += 30 * busyShare;
+        cpu.idle += 30 * (1 - busyShare);
+        const total = 16 * GIB;
+        const size = 100 * GIB;
+        return {
+          text: promText([
+            {
+              name: 'node_cpu_seconds_total', help: 'Seconds the CPUs spent in each mode.', type: 'counter',
+              samples: [{ labels: { cpu: '0', mode: 'idle' }, value: cpu.idle }, { labels: { cpu: '0', mode: 'user' }, value: cpu.busy }],
+            },
+            { name: 'node_memory_MemTotal_bytes', help: 'Memory information field MemTotal_bytes.', type: 'gauge', samples: [{ value: total }] },
+            { name: 'node_memory_MemAvailable_bytes', help: 'Memory information field MemAvailable_bytes.', type: 'gauge', samples: [{ value: total * (faults.memory_high ? 0.03 : 0.4) }] },
+            { name: 'node_filesystem_size_bytes', help: 'Filesystem size in bytes.', type: 'gauge', samples: [{ labels: { mountpoint: '/' }, value: size }] },
+            { name: 'node_filesystem_avail_bytes', help: 'Filesystem space available to non-root users in bytes.', type: 'gauge', samples: [{ labels: { mountpoint: '/' }, value: size * (faults.disk_full ? 0.08 : 0.5) }] },
+          ]),
+        };
+      },
       '/health/ready/': async () => {
         const redisOk = await redis.ping().then(() => true, () => false);
         return { status: redisOk ? 200 : 503, json: { status: redisOk ? 'ready' : 'not_ready', checks: { redis: redisOk } } };
@@ -66,7 +102,15 @@ export async function startDjangoFinance(env: NodeJS.ProcessEnv = process.env): 
           text: promText([
             {
               name: 'http_requests_total', help: 'Requests by status.', type: 'counter',
-              samples: [{ labels: { status: '200' }, value: totals.ok }, { labels: { status: '500' }, value: totals.error }],
+              samples: [
+                { labels: { status: '200' }, value: totals.ok },
+                { labels: { status: '404' }, value: totals.clientError },
+                { labels: { status: '500' }, value: totals.error },
+              ],
+            },
+            {
+              name: 'finance_transactions_total', help: 'Financial transactions by outcome.', type: 'counter',
+              samples: [{ labels: { outcome: 'committed' }, value: totals.committed }, { labels: { outcome: 'failed' }, value: totals.failed }],
             },
             { name: 'http_request_duration_seconds', help: 'Request latency.', type: 'histogram', samples: histogramSamples([0.05, 0.1, 0.25, 0.5, 1, 2, 5], totals.count, latency) },
           ]),

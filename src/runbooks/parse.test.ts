@@ -134,6 +134,14 @@ describe('seeds 001–003: troubleshooting, incident and emergency sections', ()
   }
 });
 
+describe('a heading that groups nothing', () => {
+  it('2: emergency-shutdown, a section with steps and no sections under it, is a procedure, not a group', () => {
+    const p = seed(2).procedures.find((x) => x.id === 'emergency-shutdown');
+    expect(p, `procedures: ${seed(2).procedures.map((x) => x.id).join(', ')}`).toBeDefined();
+    expect(p!.phases.flatMap((ph) => ph.steps).flatMap((st) => st.blocks).flatMap((b) => b.commands).map((c) => c.effect)).toEqual(['destructive', 'destructive']);
+  });
+});
+
 describe('placeholders', () => {
   const all = (rb: Runbook): Map<string, number[]> => {
     const m = new Map<string, number[]>();

@@ -39,7 +39,8 @@ function hasSteps(tokens: Token[], s: SectionNode): boolean {
 }
 
 function isContainer(s: SectionNode): boolean {
-  if (s.level < 2 || OWN_ID.test(s.title) || NUMBERED.test(s.title)) return false;
+  // A heading with no sections under it groups nothing: "### Emergency Shutdown" with a block is a procedure.
+  if (s.level < 2 || s.children.length === 0 || OWN_ID.test(s.title) || NUMBERED.test(s.title)) return false;
   return CONTAINER.test(s.title) || (s.level === 2 && TOP_CONTAINER.test(s.title));
 }
 

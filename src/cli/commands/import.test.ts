@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,6 +52,14 @@ describe('opsbook import', () => {
     expect(m, r.stdout).not.toBeNull();
     expect(Number(m![1])).toBeLessThanOrEqual(Number(m![2]));
     expect(r.stdout).toMatch(/^ {2}checks: \d+\/\d+$/m);
+    // `runbooks:` in its object form (files with phases) names the runbooks as the list form does.
+    const example = path.join(dir, 'object-form');
+    await mkdir(path.join(example, 'runbooks'), { recursive: true });
+    await copyFile(path.join(repoRoot, 'examples/novapulse/runbooks/novapulse.md'), path.join(example, 'runbooks/novapulse.md'));
+    await writeFile(path.join(example, 'ops.yaml'), 'runbooks:\n  files: [runbooks/novapulse.md]\n  phases: { steps: ["Test in Staging"] }\n');
+    const objectForm = await opsbook('import', '--compare', example);
+    expect(objectForm.stderr).toBe('');
+    expect(objectForm.stdout).toMatch(/^object-form: \d+\/\d+ items found/m);
     const none = await opsbook('import', '--compare', 'no/such/example');
     expect(none.code).toBe(1);
     expect(none.stderr).toContain('no/such/example/ops.yaml: error: cannot read the example config: no such file');

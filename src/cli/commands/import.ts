@@ -76,7 +76,9 @@ async function compareExample(dir: string, io: CliIO): Promise<number> {
     return 1;
   }
   const inputs = [];
-  for (const ref of Array.isArray(example.runbooks) ? example.runbooks.map(String) : []) {
+  // `runbooks:` is a list of files, or an object whose `files` is that list (with phases, url_prefixes).
+  const listed = example.runbooks && typeof example.runbooks === 'object' && !Array.isArray(example.runbooks) ? (example.runbooks as { files?: unknown }).files : example.runbooks;
+  for (const ref of Array.isArray(listed) ? listed.map(String) : []) {
     const names = ref.includes('*') ? (await readdir(path.join(dir, path.dirname(ref)))).filter((n) => new RegExp(`^${path.basename(ref).replace(/[.]/g, '\\.').replace(/\*/g, '.*')}$`).test(n)).sort().map((n) => `${path.dirname(ref)}/${n}`) : [ref];
     for (const name of names) inputs.push({ text: await readFile(path.join(dir, name), 'utf8'), ref: name });
   }

@@ -1,0 +1,117 @@
+/**
+ * Seed 002 (Django Finance): every row of the requirements list has a line in docs/seeds/django-finance.md
+ * that holds; and what the example promises of its runbook, its Prometheus rules and its recovery tests.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { loadOpsConfig } from '../../src/daemon/config.js';
+import { loadConfiguredRunbooks, resolveProcedure } from '../../src/executions/index.js';
+import { describeSeedCoverage, placeholderEnv, REPO } from './coverage.js';
+
+describeSeedCoverage({ system: 'django-finance', seed: '002' });
+
+const DIR = join(REPO, 'examples/django-finance');
+
+async function djangoFinance() {
+  const file = join(DIR, 'ops.yaml');
+  const loaded = await loadOpsConfig(file, { env: placeholderEnv(readFileSync(file, 'utf8')) });
+  if (!loaded.ok) throw new Error(loaded.issues.map((i) => `${i.message} → ${i.path}`).join('; '));
+  return { config: loaded.config, runbooks: await loadConfiguredRunbooks(loaded.config, loaded.baseDir) };
+}
+
+describe('seed 002 as opsbook carries it', () => {
+  it('002-R15: both health checks time out at 5 s, as the health check script (TIMEOUT=5)', async () => {
+    const { config } = await djangoFinance();
+    const health = config.checks.filter((c) => c.id === 'django-finance-health' || c.id === 'django-finance-health-ready');
+    expect(health.map((c) => c.timeout)).toEqual([5000, 5000]);
+  });
+
+  it('002-R19: the emergency shutdown is a procedure whose pkill -9 commands are destructive', async () => {
+    const { runbooks } = await djangoFinance();
+    const { procedure } = resolveProcedure(runbooks, 'runbooks/django-finance.md#emergency-shutdown');
+    const commands = procedure.phases.flatMap((p) => p.steps).flatMap((s) => s.blocks).flatMap((b) => b.commands);
+    expect(commands.map((c) => [c.text, c.effect])).toEqual([
+      ['pkill -9 daphne', 'destructive'],
+      ['pkill -9 celery', 'destructive'],
+    ]);
+  });
+
+  it('002-R47, 002-R48: the Prometheus rule file kept beside the config has the thresholds and durations of the rules stated in it', async () => {
+    const { config } = await djangoFinance();
+    const file = parseYaml(readFileSync(join(DIR, 'prometheus/alerts.yml'), 'utf8')) as { groups: { rules: { alert: string; expr: string; for: string }[] }[] };
+    const prom = Object.fromEntries(file.groups.flatMap((g) => g.rules).map((r) => [r.alert, r]));
+    const rule = (id: string) => config.rules.find((r) => r.id === id)!;
+    expect(prom.HighErrorRate!.expr).toMatch(/> 0\.01$/);
+    expect(prom.HighErrorRate!.for).toBe('5m');
+    expect(rule('high-error-rate').condition?.text).toBe('value > 0.01');
+    expect(rule('high-error-rate').forMs).toBe(5 * 60_000);
+    expect(prom.HighLatency!.expr).toMatch(/^histogram_quantile\(0\.99, .*\) > 2$/);
+    expect(prom.HighLatency!.for).toBe('5m');
+    expect(rule('high-latency').condition?.text).toBe('value > 2');
+    expect(rule('high-latency').forMs).toBe(5 * 60_000);
+    const check = config.checks.find((c) => c.id === rule('high-latency').checkId) as { quantile?: { q: number } };
+    expect(check.quantile?.q).toBe(0.99);
+  });
+
+  it('002-R30: the monthly restore test runs on the 1st at 10:00 and is measured against RPO 1 h and RTO 4 h', async () => {
+    const { config, runbooks } = await djangoFinance();
+    const settings = config.procedures['runbooks/django-finance.md#restore-test-monthly']!;
+    expect(settings.cron).toBe('0 10 1 * *');
+    expect(settings.recovery_test).toEqual({ rpo: 3_600_000, rto: 4 * 3_600_000 });
+    // The one step it pre-approves drops only the scratch database it created.
+    const { procedure } = resolveProcedure(runbooks, 'runbooks/django-finance.md#restore-test-monthly');
+    const commands = procedure.phases.flatMap((p) => p.steps).flatMap((s) => s.blocks).flatMap((b) => b.commands);
+    expect(commands.filter((c) => c.effect === 'destructive').map((c) => c.text)).toEqual(['dropdb -h $DB_HOST -U $DB_USER django_finance_restore_test']);
+  });
+
+  it('002-R1 to 002-R11: the SLO tables as objectives with their windows, per endpoint class', async () => {
+    const { config } = await djangoFinance();
+    const slo = (id: string) => config.slos.find((s) => s.id === id) as unknown as Record<string, unknown> | undefined;
+    expect([slo('django-finance-uptime')?.objective, slo('django-finance-uptime')?.window]).toEqual([0.999, 'month']);
+    expect(slo('django-finance-health-check-success')?.objective).toBe(0.9999);
+    expect([slo('django-finance-api-availability')?.objective, slo('django-finance-api-availability')?.window]).toEqual([0.999, 'month']);
+    const latency = Object.fromEntries(
+      config.slos.filter((s) => s.kind === 'latency').map((s) => [s.id, [(s as unknown as { percentile: string }).percentile, (s as unknown as { threshold: number }).threshold]]),
+    );
+    // runbooks/django-finance.md:19-25, p50 / p95 / p99 in ms
+    const table: Record<string, [number, number, number]> = {
+      health: [50, 100, 200],
+      'api-read': [200, 500, 1000],
+      'api-write': [500, 1000, 2000],
+      dashboard: [300, 700, 1500],
+      reports: [1000, 2000, 5000],
+    };
+    for (const [cls, [p50, p95, p99]] of Object.entries(table)) {
+      expect(latency[`${cls}-latency-p50`], cls).toEqual(['p50', p50]);
+      expect(latency[`${cls}-latency-p95`], cls).toEqual(['p95', p95]);
+      expect(latency[`${cls}-latency-p99`], cls).toEqual(['p99', p99]);
+    }
+    expect(slo('django-finance-5xx-errors')?.objective).toBe(0.999);
+    expect(slo('django-finance-4xx-errors')?.objective).toBe(0.99);
+    expect(slo('django-finance-failed-transactions')?.objective).toBe(0.9999);
+  });
+
+  it('002-R31: the severity ladder P1 15 min, P2 1 h, P3 4 h, P4 24 h', async () => {
+    const { config } = await djangoFinance();
+    expect(config.severities.map((s) => [s.id, s.response])).toEqual([
+      ['P1', { kind: 'duration', ms: 15 * 60_000 }],
+      ['P2', { kind: 'duration', ms: 3_600_000 }],
+      ['P3', { kind: 'duration', ms: 4 * 3_600_000 }],
+      ['P4', { kind: 'duration', ms: 24 * 3_600_000 }],
+    ]);
+  });
+
+  it('002-R38: each disaster scenario is a recovery test with its own recovery time', async () => {
+    const { config, runbooks } = await djangoFinance();
+    const rto = (id: string) => {
+      resolveProcedure(runbooks, `runbooks/django-finance.md#${id}`);
+      return config.procedures[`runbooks/django-finance.md#${id}`]?.recovery_test?.rto;
+    };
+    expect(rto('single-instance-failure')).toBe(5 * 60_000);
+    expect(rto('database-failure')).toBe(3_600_000);
+    expect(rto('full-region-failure')).toBe(4 * 3_600_000);
+    expect(rto('dr-test-quarterly')).toBe(4 * 3_600_000);
+  });
+});
