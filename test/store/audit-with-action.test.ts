@@ -4,7 +4,7 @@
  * trigger, the action leaves nothing behind. On a SQLite file and on PostgreSQL.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { setUserPassword } from '../../src/http/sessions/index.js';
+import { DEFAULT_LOGIN_LIMITS, LoginThrottle, SessionManager, login, setUserPassword } from '../../src/http/sessions/index.js';
 import { createToken, revokeTokenById } from '../../src/identity/index.js';
 import { SimulatedClock } from '../../src/lib/clock.js';
 import { listAudit, openStore, readPasswordHash, type Store } from '../../src/store/index.js';
@@ -50,6 +50,21 @@ for (const target of storeTargets('opsbook-audit-action')) {
       await refuseAudit(store, 'user.password_set');
       await expect(setUserPassword(deps, admin, 'ben', 'a long enough password 42', { N: 1024, r: 8, p: 1 })).rejects.toThrow(/audit refused/);
       expect(await readPasswordHash(store.db, 'ben')).toBeUndefined();
+    });
+
+    it('a sign-in whose audit entry fails opens no session', async () => {
+      const deps = await open();
+      await setUserPassword(deps, admin, 'ben', 'a long enough password 42', { N: 1024, r: 8, p: 1 });
+      const sessions = new SessionManager(store, deps.clock, () => users);
+      const auth = { store, clock: deps.clock, users: () => users, sessions, throttle: new LoginThrottle(store, deps.clock, DEFAULT_LOGIN_LIMITS) };
+      await refuseAudit(store, 'session.login');
+      await expect(login(auth, { username: 'ben', password: 'a long enough password 42', ip: '127.0.0.1', userAgent: 't' })).rejects.toThrow(/audit refused/);
+      expect(await store.db.selectFrom('ui_sessions').select('user_name').execute()).toEqual([]);
+      await allowAudit(store);
+      const ok = await login(auth, { username: 'ben', password: 'a long enough password 42', ip: '127.0.0.1', userAgent: 't' });
+      expect(ok.ok).toBe(true);
+      expect(await store.db.selectFrom('ui_sessions').select('user_name').execute()).toEqual([{ user_name: 'ben' }]);
+      expect((await listAudit(store.db)).map((e) => e.action)).toEqual(['user.password_set', 'session.login']);
     });
   });
 }

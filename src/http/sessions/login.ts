@@ -44,8 +44,13 @@ export async function login(deps: LoginDeps, attempt: LoginAttempt): Promise<Log
     return { ok: false, reason: 'invalid' };
   }
   await deps.throttle.succeeded(user.name, attempt.ip);
-  const created = await deps.sessions.create(user.name, { ip: attempt.ip, userAgent: attempt.userAgent });
-  await appendAudit(deps.store.db, deps.store.dialect, { at: now, actor: user.name, action: 'session.login', subject: `user:${user.name}`, details: { ip: attempt.ip } });
+  const created = await deps.sessions.create(user.name, { ip: attempt.ip, userAgent: attempt.userAgent }, undefined, {
+    at: now,
+    actor: user.name,
+    action: 'session.login',
+    subject: `user:${user.name}`,
+    details: { ip: attempt.ip },
+  });
   return { ok: true, ...created };
 }
 

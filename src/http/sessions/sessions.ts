@@ -2,12 +2,17 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../../lib/clock.js';
 import { randomSecret } from '../../lib/ids.js';
 import type { Actor, Role, UserRecord } from '../../identity/index.js';
+import type { Kysely } from 'kysely';
 import {
+  appendAuditIn,
+  auditCommitted,
   deleteUiSession,
   deleteUiSessionsBefore,
   findUiSession,
   insertUiSession,
   touchUiSession,
+  type AuditInput,
+  type Database,
   type Store,
 } from '../../store/index.js';
 
@@ -63,10 +68,23 @@ export class SessionManager {
    * Opens a session for `user`. A password session takes its role from the config at every
    * request; a single-sign-on session carries `sso.role`, the role its groups gave at sign-in.
    */
-  async create(user: string, meta: { ip: string; userAgent: string }, sso?: { role: Role }): Promise<{ id: string; session: Session }> {
+  async create(user: string, meta: { ip: string; userAgent: string }, sso?: { role: Role }, audit?: AuditInput): Promise<{ id: string; session: Session }> {
     const now = this.clock.now();
     const id = randomSecret(32);
-    await insertUiSession(this.store.db, {
+    // The session and its audit entry commit together: no session that the audit log does not show.
+    const entry = await this.store.db.transaction().execute(async (trx) => {
+      await this.insert(trx, id, user, now, meta, sso);
+      return audit ? appendAuditIn(trx, this.store.dialect, audit) : undefined;
+    });
+    if (entry) auditCommitted(this.store.db, entry);
+    // Sessions past their time are swept when new ones start, so the table stays small.
+    await deleteUiSessionsBefore(this.store.db, now - this.limits.idleMs, now);
+    const role = sso?.role ?? this.users().find((u) => u.name === user)!.role;
+    return { id, session: { actor: { name: user, role, via: 'session' }, csrf: csrfTokenFor(id), createdAt: now, expiresAt: now + this.limits.absoluteMs } };
+  }
+
+  private async insert(db: Kysely<Database>, id: string, user: string, now: number, meta: { ip: string; userAgent: string }, sso?: { role: Role }): Promise<void> {
+    await insertUiSession(db, {
       id_hash: sha256(id),
       user_name: user,
       created_at: now,
@@ -77,10 +95,6 @@ export class SessionManager {
       role: sso?.role ?? null,
       via: sso ? 'oidc' : 'password',
     });
-    // Sessions past their time are swept when new ones start, so the table stays small.
-    await deleteUiSessionsBefore(this.store.db, now - this.limits.idleMs, now);
-    const role = sso?.role ?? this.users().find((u) => u.name === user)!.role;
-    return { id, session: { actor: { name: user, role, via: 'session' }, csrf: csrfTokenFor(id), createdAt: now, expiresAt: now + this.limits.absoluteMs } };
   }
 
   /** The live session for a cookie value, or undefined (unknown, expired, or its user removed). */

@@ -56,8 +56,12 @@ async function callback(ctx: UiContext): Promise<UiResult> {
     await appendAudit(daemon.store.db, daemon.store.dialect, { at, actor: `anonymous@${request.ip}`, action: 'session.login_refused', subject: `user:${outcome.name}`, details: { ip: request.ip, via: 'oidc', groups: outcome.groups } });
     return sendPage(reply, 403, errorPage(daemon, undefined, 403, 'Not allowed', `${outcome.name} signed in, but is in none of the groups that may use opsbook (${Object.keys(oidc.roles).join(', ')}). Ask an admin to add you to one.`));
   }
-  const created = await webAuthFor(daemon).sessions.create(outcome.name, { ip: request.ip, userAgent: request.headers['user-agent'] ?? '' }, { role: outcome.role });
-  await appendAudit(daemon.store.db, daemon.store.dialect, { at, actor: outcome.name, action: 'session.login', subject: `user:${outcome.name}`, details: { ip: request.ip, via: 'oidc', role: outcome.role, groups: outcome.groups } });
+  const created = await webAuthFor(daemon).sessions.create(
+    outcome.name,
+    { ip: request.ip, userAgent: request.headers['user-agent'] ?? '' },
+    { role: outcome.role },
+    { at, actor: outcome.name, action: 'session.login', subject: `user:${outcome.name}`, details: { ip: request.ip, via: 'oidc', role: outcome.role, groups: outcome.groups } },
+  );
   void reply.setCookie(sessionCookieName(daemon), created.id, sessionCookieOptions(daemon, created.session.expiresAt - daemon.clock.now()));
   return { redirect: pending.next };
 }
