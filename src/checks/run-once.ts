@@ -54,6 +54,7 @@ export async function runCheckOnce(check: CompiledCheck, opts: RunOnceOptions): 
           timeoutMs: check.timeoutMs,
           checkId: check.id,
           state: opts.state ?? {},
+          ...(check.reads ? { reads: check.reads } : {}),
           ...(opts.heartbeats ? { heartbeats: opts.heartbeats } : {}),
         })
         .catch((e: unknown): Observation => ({ values: {}, error: (e as Error)?.message ?? String(e) })),

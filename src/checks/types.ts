@@ -34,6 +34,11 @@ export interface CheckContext {
   state: Record<string, unknown>;
   /** Reads heartbeats; given by the runner when a store is wired. */
   heartbeats?: HeartbeatReader;
+  /**
+   * Placeholders the check's conditions read. A kind may skip copying what nobody reads (response
+   * headers, body); when absent, it fills every placeholder.
+   */
+  reads?: ReadonlySet<string>;
 }
 
 export interface HeartbeatReader {

@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import type { Clock } from '../../lib/clock.js';
 import type { CheckMetrics } from './metrics.js';
-import { PlanHeap, nextSlot, phaseOf } from './plan.js';
+import { PlanHeap, nextSlot, phaseOf, tickAt } from './plan.js';
 
 export interface SchedulableCheck {
   id: string;
@@ -14,6 +14,11 @@ export interface SchedulerOptions<C extends SchedulableCheck> {
   clock: Clock;
   /** Most runs in flight at once, across all checks (default 256). */
   concurrency?: number;
+  /**
+   * The scheduler wakes on this tick (ms, default 50) and launches every run due by then: one timer
+   * for all checks, however many. Phases fall on ticks, so a run is late by less than one tick.
+   */
+  tickMs?: number;
   /** Runs one check; must settle by the check's timeout (runCheckOnce does). */
   run: (check: C, plannedAt: number, signal: AbortSignal) => Promise<void>;
   metrics?: CheckMetrics;
@@ -32,7 +37,8 @@ interface Entry<C> {
 
 /**
  * Fixed-rate scheduler. Each check runs on its own grid, phase + k × interval, with the phase
- * derived from its id: starts spread evenly, and after a restart the plan resumes on the same grid
+ * derived from its id and rounded to the scheduler's tick: starts spread evenly over the ticks of
+ * an interval, one timer (armed for the next tick that has work) launches them all, and after a restart the plan resumes on the same grid
  * without a burst. The next run is planned from the previous plan, not from when a run finished,
  * so slow runs do not drift the schedule. A check never overlaps itself (a due run while the last
  * is still going is counted as missed), and a global limit caps runs in flight; runs past the limit
@@ -50,6 +56,7 @@ export class CheckScheduler<C extends SchedulableCheck> {
   private controller = new AbortController();
   private started = false;
   private readonly concurrency: number;
+  private readonly tickMs: number;
   readonly stats = { runs: 0, missed: 0 };
 
   constructor(
@@ -57,6 +64,7 @@ export class CheckScheduler<C extends SchedulableCheck> {
     private readonly opts: SchedulerOptions<C>,
   ) {
     this.concurrency = opts.concurrency ?? 256;
+    this.tickMs = Math.max(1, opts.tickMs ?? 50);
     // Every run in flight listens for the stop signal; thousands at once is the normal case.
     setMaxListeners(0, this.controller.signal);
   }
@@ -67,7 +75,7 @@ export class CheckScheduler<C extends SchedulableCheck> {
     this.started = true;
     const now = this.opts.clock.now();
     for (const check of this.checks) {
-      const phase = phaseOf(check.id, check.intervalMs);
+      const phase = phaseOf(check.id, check.intervalMs, this.tickMs);
       this.heap.push({ check, phase, due: nextSlot(now + check.initialDelayMs, phase, check.intervalMs), seq: this.seq++, busy: false });
     }
     this.arm();
@@ -113,10 +121,12 @@ export class CheckScheduler<C extends SchedulableCheck> {
 
   private arm(): void {
     const top = this.heap.peek();
-    if (!this.started || !top || top.due >= this.armedFor) return;
+    if (!this.started || !top) return;
+    const tick = tickAt(top.due, this.tickMs);
+    if (tick >= this.armedFor) return;
     this.cancelTimer?.();
-    this.armedFor = top.due;
-    this.cancelTimer = this.opts.clock.at(top.due, () => this.fire());
+    this.armedFor = tick;
+    this.cancelTimer = this.opts.clock.at(tick, () => this.fire());
   }
 
   private fire(): void {
