@@ -1,4 +1,3 @@
-import { setMaxListeners } from 'node:events';
 import type { Clock } from '../../lib/clock.js';
 import type { CheckMetrics } from './metrics.js';
 import { PlanHeap, nextSlot, phaseOf, tickAt } from './plan.js';
@@ -19,7 +18,10 @@ export interface SchedulerOptions<C extends SchedulableCheck> {
    * for all checks, however many. Phases fall on ticks, so a run is late by less than one tick.
    */
   tickMs?: number;
-  /** Runs one check; must settle by the check's timeout (runCheckOnce does). */
+  /**
+   * Runs one check; must settle by the check's timeout (runCheckOnce does). `signal` is the run's
+   * own, aborted when the scheduler stops.
+   */
   run: (check: C, plannedAt: number, signal: AbortSignal) => Promise<void>;
   metrics?: CheckMetrics;
   /** Called with each run's lag in ms (planned → started); the bench reads it. */
@@ -53,7 +55,8 @@ export class CheckScheduler<C extends SchedulableCheck> {
   private cancelTimer: (() => void) | undefined;
   private armedFor = Infinity;
   private running = new Set<Promise<void>>();
-  private controller = new AbortController();
+  /** One per run in flight: a stop aborts each, and no signal collects thousands of listeners. */
+  private aborts = new Set<AbortController>();
   private started = false;
   private readonly concurrency: number;
   private readonly tickMs: number;
@@ -65,8 +68,6 @@ export class CheckScheduler<C extends SchedulableCheck> {
   ) {
     this.concurrency = opts.concurrency ?? 256;
     this.tickMs = Math.max(1, opts.tickMs ?? 50);
-    // Every run in flight listens for the stop signal; thousands at once is the normal case.
-    setMaxListeners(0, this.controller.signal);
   }
 
   /** Plans every check's first run: its first grid slot after now + initial_delay. */
@@ -89,7 +90,8 @@ export class CheckScheduler<C extends SchedulableCheck> {
     this.heap.clear();
     this.waiting = [];
     this.waitingHead = 0;
-    this.controller.abort(new Error('scheduler stopped'));
+    const reason = new Error('scheduler stopped');
+    for (const a of this.aborts) a.abort(reason);
     await Promise.allSettled([...this.running]);
   }
 
@@ -169,13 +171,16 @@ export class CheckScheduler<C extends SchedulableCheck> {
     const lag = Math.max(0, startedAt - plannedAt);
     this.opts.metrics?.lag.observe({ kind: entry.check.kind }, lag / 1000);
     this.opts.onLag?.(lag, entry.check);
+    const abort = new AbortController();
+    this.aborts.add(abort);
     const p: Promise<void> = this.opts
-      .run(entry.check, plannedAt, this.controller.signal)
+      .run(entry.check, plannedAt, abort.signal)
       .catch(() => {
         // run() reports its own failures as results; nothing escapes to stop the scheduler.
       })
       .finally(() => {
         this.running.delete(p);
+        this.aborts.delete(abort);
         entry.busy = false;
         this.active--;
         this.drain();
