@@ -13,7 +13,7 @@ const BOMB = ['a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]', ...Array.
 
 describe('config attacks on a running daemon', () => {
   it('keeps running and logs a located error when the watched config gains a bad alias, then a bomb', async () => {
-    const s = await serveCli('cfg-attack', { 'ops.yaml': 'server:\n  log_level: info\n' }, { watch: true, readyTimeoutMs: 15_000 });
+    const s = await serveCli('cfg-attack', { 'ops.yaml': 'server:\n  log_level: info\n' }, { watch: true });
     onTestFinished(() => s.close());
     const rejected = async (): Promise<number> => {
       const text = await (await fetch(`${s.url}/metrics`)).text();
