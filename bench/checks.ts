@@ -119,6 +119,12 @@ async function runOnce(n: number, seconds: number, connection: Connection, rollu
   const port = await freePort();
   // Node's default keep-alive timeout: pooled connections race the server closing them when idle.
   const server = spawnJsonServer(port, '{"status":"ok"}', undefined, 5000);
+  // A stopped bench takes its target with it.
+  const onSignal = (): void => {
+    server.kill();
+    process.exit(1);
+  };
+  process.once('SIGTERM', onSignal);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opsbook-bench-checks-'));
   try {
     await waitForHttp(`http://127.0.0.1:${port}/`);
@@ -171,14 +177,16 @@ async function runOnce(n: number, seconds: number, connection: Connection, rollu
     const cpu0 = process.cpuUsage();
     await runner.start();
     // The rollup pass, halfway through the window, timed; lags of runs planned during it are kept.
-    let rolled: Figures['rollup'];
+    let rolled: Promise<Figures['rollup']> | undefined;
     const rollupTimer = rollup
       ? setTimeout(() => {
           const t0 = performance.now();
           const from = lags.length;
-          void rollupAndRetain(store, clock.now()).then(() => {
+          rolled = rollupAndRetain(store, clock.now()).then(async () => {
             const ms = performance.now() - t0;
-            setTimeout(() => (rolled = { ms: Math.round(ms), rows: seeded, worstLagAfterMs: Math.max(0, ...lags.slice(from)) }), 1000);
+            // The runs planned while it ran, and for a second after, show what it cost them.
+            await new Promise((r) => setTimeout(r, 1000));
+            return { ms: Math.round(ms), rows: seeded, worstLagAfterMs: lags.slice(from).reduce((a, b) => Math.max(a, b), 0) };
           });
         }, (seconds * 1000) / 2)
       : undefined;
@@ -194,9 +202,11 @@ async function runOnce(n: number, seconds: number, connection: Connection, rollu
     const measured = results;
     const steadyResults = results - results1;
     const steadyLags = lags.slice(lagFrom).sort((a, b) => a - b);
+    clearTimeout(rollupTimer);
+    // A pass still going at the end of the window is waited for (the figures above exclude the wait).
+    const rollupFigures = rolled ? await rolled : undefined;
     await runner.stop();
     clearInterval(sampler);
-    clearTimeout(rollupTimer);
     await store.close();
     closeHttpAgents();
     lags.sort((a, b) => a - b);
@@ -204,7 +214,7 @@ async function runOnce(n: number, seconds: number, connection: Connection, rollu
     return {
       n,
       due: Math.round(n / INTERVAL_S),
-      ...(rolled ? { rollup: rolled } : {}),
+      ...(rollupFigures ? { rollup: rollupFigures } : {}),
       seconds: Math.round(elapsed),
       checksPerSecond: Math.round(measured / elapsed),
       lagP50: quantile(lags, 0.5),
@@ -221,6 +231,7 @@ async function runOnce(n: number, seconds: number, connection: Connection, rollu
       downReasons: [...reasons].sort((a, b) => b[1] - a[1]),
     };
   } finally {
+    process.off('SIGTERM', onSignal);
     server.kill();
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -229,7 +240,7 @@ async function runOnce(n: number, seconds: number, connection: Connection, rollu
 function print(f: Figures): void {
   const share = (k: number) => `${((100 * k) / Math.max(1, f.results)).toFixed(2)} %`;
   console.log(
-    `N=${f.n} connection: ${f.connection.padEnd(5)} rollup: ${f.rollup ? `${f.rollup.ms} ms for ${f.rollup.rows} rows (worst lag after it ${f.rollup.worstLagAfterMs} ms)` : 'none'}\n` +
+    `N=${f.n} connection: ${f.connection.padEnd(5)} rollup pass: ${f.rollup ? `${f.rollup.ms} ms over ${f.rollup.rows} seeded rows (worst lag of runs from its start to 1 s after it: ${f.rollup.worstLagAfterMs} ms)` : 'none'}\n` +
       `    ${f.checksPerSecond} checks/s of ${f.due} due (${((100 * f.checksPerSecond) / f.due).toFixed(0)} %) over ${f.seconds}s  lag p50 ${f.lagP50} ms  p99 ${f.lagP99} ms  ` +
       `CPU ${f.cpuMsPerCheck.toFixed(3)} ms/check (steady ${f.steadyCpuMsPerCheck.toFixed(3)}, lag p99 ${f.steadyLagP99} ms)  RSS ${f.rssMb} MB  every check ran within ${INTERVAL_S}s: ${f.allRanWithinInterval ? 'yes' : 'NO'}\n` +
       `    healthy target: down ${share(f.down)}  unknown ${share(f.unknown)} of ${f.results} runs`,
