@@ -8,16 +8,19 @@
  * the share of runs against the (healthy) target recorded down and unknown (a timing verdict withheld
  * because opsbook's own loop was late). The target keeps Node's default 5 s keep-alive timeout, and
  * both connection modes run (`connection: new`, then `reuse`) unless --connection names one.
- * Targets: 10,000 checks (1,000/s), lag p99 < 100 ms, ≤ 0.5 ms CPU per check, RSS < 300 MB.
+ * Each configuration runs in a fresh process (its own RSS, its own JIT), one after the other: both
+ * connection modes, each without and with a rollup pass inside the window (the runner's
+ * rollupAndRetain over one minute of every check's results, seeded before the window, as the 60 s
+ * rollup job would find them). Target: 30,000 checks at 10 s (3,000/s) with lag p99 < 100 ms.
  *
- *   npm run bench:checks                    # N=10000 for 25 s, both connection modes
- *   npm run bench:checks -- --cpu-load 4    # with 4 busy-loop processes beside it
- *   npm run bench:checks -- --connection reuse
- *   npm run bench:checks -- --quick         # N=1000 for 12 s (CI-safe)
- *   npm run bench:checks -- --n 5000 --seconds 30
- *   npm run bench:checks -- --step          # 1k, 2k, 5k, 10k, 20k, 40k… until lag p99 passes 1 s
+ *   npm run bench:checks                                   # 10,000 checks for 25 s, 4 configurations
+ *   npm run bench:checks -- --checks 30000 --interval 10s  # the one-process target
+ *   npm run bench:checks -- --cpu-load 4                   # with 4 busy-loop processes beside it
+ *   npm run bench:checks -- --connection reuse --rollup off
+ *   npm run bench:checks -- --quick                        # 1,000 checks for 12 s, no rollup (CI-safe)
+ *   npm run bench:checks -- --step                         # 1k, 2k, 5k, 10k… until lag p99 passes 1 s
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,7 +29,9 @@ import { Registry } from 'prom-client';
 import { SystemClock } from '../src/lib/clock.js';
 import { openStore } from '../src/store/open.js';
 import { checkSchema } from '../src/config/schema/checks.js';
-import { closeHttpAgents, compileCheck, createCheckRunner } from '../src/checks/index.js';
+import { closeHttpAgents, compileCheck, createCheckRunner, rollupAndRetain } from '../src/checks/index.js';
+import { insertResults, type HistoryKeyCache } from '../src/store/repos/check-history.js';
+import { parseDuration } from '../src/lib/duration.js';
 import { freePort, waitForHttp } from '../test/support/net.js';
 import { spawnCpuLoad, spawnJsonServer, stop } from './support/process.js';
 
@@ -36,8 +41,22 @@ const option = (name: string, fallback: number): number => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? Number(args[i + 1]) : fallback;
 };
+const text = (name: string): string | undefined => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+};
 const quick = flag('quick') || process.env.CI === 'true';
-const INTERVAL_S = 10;
+const INTERVAL_MS = parseDuration(text('interval') ?? '10s') ?? NaN;
+if (!(INTERVAL_MS >= 1000)) throw new Error(`--interval must be a duration of at least 1s (got "${text('interval')}")`);
+const INTERVAL_S = INTERVAL_MS / 1000;
+const CHECKS = option('checks', option('n', quick ? 1000 : 10_000));
+const SECONDS = option('seconds', quick ? 12 : 25);
+function rollupArg(): boolean[] {
+  const v = text('rollup') ?? (quick ? 'off' : 'both');
+  if (v === 'both') return [false, true];
+  if (v === 'on' || v === 'off') return [v === 'on'];
+  throw new Error(`--rollup must be on, off or both (got "${v}")`);
+}
 function connectionArg(): Connection | undefined {
   const i = args.indexOf('--connection');
   if (i < 0) return undefined;
@@ -48,6 +67,10 @@ function connectionArg(): Connection | undefined {
 
 interface Figures {
   n: number;
+  /** Runs due per second: n / interval. */
+  due: number;
+  /** The rollup pass inside the window, when there was one: its wall time and the rows it rolled. */
+  rollup?: { ms: number; rows: number; worstLagAfterMs: number };
   seconds: number;
   checksPerSecond: number;
   lagP50: number;
@@ -72,10 +95,36 @@ function quantile(sorted: number[], q: number): number {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! : NaN;
 }
 
-async function runOnce(n: number, seconds: number, connection: Connection): Promise<Figures> {
+/**
+ * One minute of results for every check, ending more than the rollups' settle time (2 min) before
+ * now: what the runner's 60 s rollup job finds to roll up when the daemon has run for a while.
+ */
+async function seedMinute(store: Awaited<ReturnType<typeof openStore>>, ids: string[], now: number): Promise<number> {
+  const minute = Math.floor((now - 180_000) / 60_000) * 60_000;
+  const cache: HistoryKeyCache = { checks: new Map(), errors: new Map() };
+  let rows = 0;
+  for (let at = minute; at < minute + 60_000; at += INTERVAL_MS) {
+    for (let i = 0; i < ids.length; i += 10_000) {
+      const batch = ids.slice(i, i + 10_000).map((checkId, k) => ({
+        checkId, at: at + ((i + k) % INTERVAL_MS), down: false, level: 0 as const, latencyMs: 3, value: null, error: null,
+      }));
+      await insertResults(store.db, batch, now, cache);
+      rows += batch.length;
+    }
+  }
+  return rows;
+}
+
+async function runOnce(n: number, seconds: number, connection: Connection, rollup: boolean): Promise<Figures> {
   const port = await freePort();
   // Node's default keep-alive timeout: pooled connections race the server closing them when idle.
   const server = spawnJsonServer(port, '{"status":"ok"}', undefined, 5000);
+  // A stopped bench takes its target with it.
+  const onSignal = (): void => {
+    server.kill();
+    process.exit(1);
+  };
+  process.once('SIGTERM', onSignal);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opsbook-bench-checks-'));
   try {
     await waitForHttp(`http://127.0.0.1:${port}/`);
@@ -87,7 +136,7 @@ async function runOnce(n: number, seconds: number, connection: Connection): Prom
           id: `bench-${i}`,
           kind: 'http',
           url: `http://127.0.0.1:${port}/health/${i}`,
-          interval: `${INTERVAL_S}s`,
+          interval: `${INTERVAL_MS}ms`,
           timeout: '5s',
           connection,
           conditions: ['[STATUS] == 200', '[BODY].status == ok', '[RESPONSE_TIME] < 1000'],
@@ -121,11 +170,26 @@ async function runOnce(n: number, seconds: number, connection: Connection): Prom
         else if (r.status === 'unknown') unknown++;
       },
     });
+    const seeded = rollup ? await seedMinute(store, checks.map((c) => c.id), clock.now()) : 0;
     let rss = process.memoryUsage().rss;
     const sampler = setInterval(() => (rss = Math.max(rss, process.memoryUsage().rss)), 250);
     const startedAt = clock.now();
     const cpu0 = process.cpuUsage();
     await runner.start();
+    // The rollup pass, halfway through the window, timed; lags of runs planned during it are kept.
+    let rolled: Promise<Figures['rollup']> | undefined;
+    const rollupTimer = rollup
+      ? setTimeout(() => {
+          const t0 = performance.now();
+          const from = lags.length;
+          rolled = rollupAndRetain(store, clock.now()).then(async () => {
+            const ms = performance.now() - t0;
+            // The runs planned while it ran, and for a second after, show what it cost them.
+            await new Promise((r) => setTimeout(r, 1000));
+            return { ms: Math.round(ms), rows: seeded, worstLagAfterMs: lags.slice(from).reduce((a, b) => Math.max(a, b), 0) };
+          });
+        }, (seconds * 1000) / 2)
+      : undefined;
     // Steady state: after the first interval (JIT warm, connections open), to the end.
     await new Promise((r) => setTimeout(r, INTERVAL_S * 1000));
     const cpu1 = process.cpuUsage();
@@ -138,6 +202,9 @@ async function runOnce(n: number, seconds: number, connection: Connection): Prom
     const measured = results;
     const steadyResults = results - results1;
     const steadyLags = lags.slice(lagFrom).sort((a, b) => a - b);
+    clearTimeout(rollupTimer);
+    // A pass still going at the end of the window is waited for (the figures above exclude the wait).
+    const rollupFigures = rolled ? await rolled : undefined;
     await runner.stop();
     clearInterval(sampler);
     await store.close();
@@ -146,6 +213,8 @@ async function runOnce(n: number, seconds: number, connection: Connection): Prom
     const deadline = startedAt + INTERVAL_S * 1000;
     return {
       n,
+      due: Math.round(n / INTERVAL_S),
+      ...(rollupFigures ? { rollup: rollupFigures } : {}),
       seconds: Math.round(elapsed),
       checksPerSecond: Math.round(measured / elapsed),
       lagP50: quantile(lags, 0.5),
@@ -162,6 +231,7 @@ async function runOnce(n: number, seconds: number, connection: Connection): Prom
       downReasons: [...reasons].sort((a, b) => b[1] - a[1]),
     };
   } finally {
+    process.off('SIGTERM', onSignal);
     server.kill();
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -170,20 +240,40 @@ async function runOnce(n: number, seconds: number, connection: Connection): Prom
 function print(f: Figures): void {
   const share = (k: number) => `${((100 * k) / Math.max(1, f.results)).toFixed(2)} %`;
   console.log(
-    `N=${f.n} connection: ${f.connection}  down ${share(f.down)}  unknown ${share(f.unknown)} of ${f.results} runs (healthy target)  ${f.checksPerSecond} checks/s over ${f.seconds}s  lag p50 ${f.lagP50} ms  p99 ${f.lagP99} ms  ` +
-      `CPU ${f.cpuMsPerCheck.toFixed(3)} ms/check (steady ${f.steadyCpuMsPerCheck.toFixed(3)}, lag p99 ${f.steadyLagP99} ms)  RSS ${f.rssMb} MB  every check ran within ${INTERVAL_S}s: ${f.allRanWithinInterval ? 'yes' : 'NO'}`,
+    `N=${f.n} connection: ${f.connection.padEnd(5)} rollup pass: ${f.rollup ? `${f.rollup.ms} ms over ${f.rollup.rows} seeded rows (worst lag of runs from its start to 1 s after it: ${f.rollup.worstLagAfterMs} ms)` : 'none'}\n` +
+      `    ${f.checksPerSecond} checks/s of ${f.due} due (${((100 * f.checksPerSecond) / f.due).toFixed(0)} %) over ${f.seconds}s  lag p50 ${f.lagP50} ms  p99 ${f.lagP99} ms  ` +
+      `CPU ${f.cpuMsPerCheck.toFixed(3)} ms/check (steady ${f.steadyCpuMsPerCheck.toFixed(3)}, lag p99 ${f.steadyLagP99} ms)  RSS ${f.rssMb} MB  every check ran within ${INTERVAL_S}s: ${f.allRanWithinInterval ? 'yes' : 'NO'}\n` +
+      `    healthy target: down ${share(f.down)}  unknown ${share(f.unknown)} of ${f.results} runs`,
   );
   for (const [why, count] of f.downReasons.slice(0, 3)) console.log(`    down ${count}×: ${why}`);
 }
 
+const here = fileURLToPath(import.meta.url);
+
+/** One configuration in a fresh process; its last stdout line is the figures. */
+function child(n: number, connection: Connection, rollup: boolean): Promise<Figures | string> {
+  const argv = ['--import', 'tsx', here, '--child', '--checks', String(n), '--seconds', String(SECONDS), '--interval', `${INTERVAL_MS}ms`, '--connection', connection, '--rollup', rollup ? 'on' : 'off'];
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    p.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    p.on('exit', () => {
+      try {
+        resolve(JSON.parse(out.trim().split('\n').at(-1) ?? '') as Figures);
+      } catch {
+        resolve(err.trim().split('\n').at(-1) ?? 'no output');
+      }
+    });
+  });
+}
+
 if (flag('child')) {
-  // One measurement in a fresh process, for --step.
-  console.log(JSON.stringify(await runOnce(option('n', 1000), option('seconds', 25), connectionArg() ?? 'new')));
+  console.log(JSON.stringify(await runOnce(CHECKS, SECONDS, connectionArg() ?? 'new', rollupArg()[0] ?? false)));
 } else if (flag('step')) {
-  const here = fileURLToPath(import.meta.url);
-  const seconds = option('seconds', 25);
   for (const n of [1000, 2000, 5000, 10_000, 15_000, 20_000, 30_000, 40_000, 80_000]) {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', here, '--child', '--n', String(n), '--seconds', String(seconds), '--connection', connectionArg() ?? 'new'], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', here, '--child', '--checks', String(n), '--seconds', String(SECONDS), '--interval', `${INTERVAL_MS}ms`, '--rollup', 'off', '--connection', connectionArg() ?? 'new'], { encoding: 'utf8' });
     const line = r.stdout.trim().split('\n').at(-1) ?? '';
     let f: Figures;
     try {
@@ -199,14 +289,18 @@ if (flag('child')) {
     }
   }
 } else {
-  const n = option('n', quick ? 1000 : 10_000);
   const cpuLoad = option('cpu-load', 0);
   const load = spawnCpuLoad(cpuLoad);
   try {
-    console.log(`${n} HTTP checks every ${INTERVAL_S}s, ${os.cpus().length} cores, ${cpuLoad} busy-loop processes beside (load ${os.loadavg()[0]!.toFixed(1)})`);
+    console.log(`${CHECKS} HTTP checks every ${INTERVAL_S}s, ${os.cpus().length} cores, ${cpuLoad} busy-loop processes beside (load ${os.loadavg()[0]!.toFixed(1)}), ${SECONDS}s per configuration, each in a fresh process`);
     for (const connection of connectionArg() ? [connectionArg()!] : (['new', 'reuse'] as const)) {
-      print(await runOnce(n, option('seconds', quick ? 12 : 25), connection));
+      for (const rollup of rollupArg()) {
+        const f = await child(CHECKS, connection, rollup);
+        if (typeof f === 'string') console.log(`N=${CHECKS} connection: ${connection} rollup: ${rollup}: no figures (${f})`);
+        else print(f);
+      }
     }
+    console.log(`load average at the end: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   } finally {
     await Promise.all(load.map((p) => stop(p)));
   }

@@ -17,6 +17,8 @@ export interface CompiledCheck extends CheckConditions {
   successThreshold: number;
   /** True when `conditions:` was not written and the kind's defaults apply. */
   defaultConditions: boolean;
+  /** Placeholders the check's conditions (all three lists) read. */
+  reads: ReadonlySet<string>;
 }
 
 type ListName = 'conditions' | 'warning' | 'critical';
@@ -84,5 +86,6 @@ export function compileCheck(config: CheckConfig, path = `checks.${config.id}`):
     failureThreshold: config.failure_threshold,
     successThreshold: config.success_threshold,
     defaultConditions: usedDefaults,
+    reads: new Set([...lists.conditions, ...lists.warning, ...lists.critical].flatMap((c) => c.placeholders)),
   };
 }

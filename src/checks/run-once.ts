@@ -56,6 +56,7 @@ export async function runCheckOnce(check: CompiledCheck, opts: RunOnceOptions): 
           timeoutMs: check.timeoutMs,
           checkId: check.id,
           state: opts.state ?? {},
+          ...(check.reads ? { reads: check.reads } : {}),
           ...(opts.heartbeats ? { heartbeats: opts.heartbeats } : {}),
           ...(opts.samples ? { samples: opts.samples } : {}),
         })

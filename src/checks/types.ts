@@ -37,6 +37,11 @@ export interface CheckContext {
   heartbeats?: HeartbeatReader;
   /** The sample store scrapes append to (the daemon's); a metrics check keeps its own in `state` without it. */
   samples?: SampleStore;
+  /**
+   * Placeholders the check's conditions read. A kind may skip copying what nobody reads (response
+   * headers, body); when absent, it fills every placeholder.
+   */
+  reads?: ReadonlySet<string>;
 }
 
 export interface HeartbeatReader {

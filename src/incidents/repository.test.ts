@@ -107,7 +107,7 @@ describe('listing 100,000 incidents (SQLite)', () => {
       }
     });
     await sql`analyze`.execute(store.db);
-  }, 120_000);
+  });
   afterAll(async () => {
     await cleanup?.();
   });

@@ -48,7 +48,8 @@ export async function startReceiver(reply: ReplyFn = () => ({ status: 200 })): P
   return {
     url: `http://127.0.0.1:${port}/hook`,
     requests,
-    waitFor: (n, timeoutMs = 10_000) =>
+    // A bound, not a speed: generous so a loaded machine's slow loopback round still arrives.
+    waitFor: (n, timeoutMs = 60_000) =>
       requests.length >= n
         ? Promise.resolve()
         : new Promise<void>((resolve, reject) => {

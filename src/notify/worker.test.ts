@@ -10,6 +10,8 @@ import { enqueueNotification, signalOutbox } from './enqueue.js';
 import { channel, startReceiver, testSecret, type Receiver, type ReplyFn } from './test-support.js';
 import { OutboxWorker, type SettledAttempt } from './worker.js';
 import type { Notification } from './types.js';
+import { formatDuration } from '../lib/duration.js';
+import { scaled } from '../../test/support/timing.js';
 
 let store: Store;
 let receiver: Receiver | undefined;
@@ -47,14 +49,17 @@ async function setup(reply: ReplyFn, clock: Clock, opts: { timeout?: string; ret
 describe('outbox worker', () => {
   it('retries 5xx, 429 and timeouts with growing delays, under one webhook-id, until delivered', async () => {
     const clock = new SimulatedClock(Date.UTC(2026, 0, 1));
+    // The send timeout is real time: long enough that a loaded machine's loopback answers well within
+    // it, and the fourth answer comes long after it.
+    const timeoutMs = scaled(2000);
     const answers: Array<ReturnType<ReplyFn>> = [
       { status: 500 },
       { status: 502 },
       { status: 429, headers: { 'retry-after': '30' } },
-      { status: 200, delayMs: 1000 }, // answers after the 200ms timeout
+      { status: 200, delayMs: 10 * timeoutMs }, // answers long after the timeout
       { status: 200 },
     ];
-    const { settled, worker: w } = await setup((_r, i) => answers[i]!, clock, { timeout: '200ms' });
+    const { settled, worker: w } = await setup((_r, i) => answers[i]!, clock, { timeout: `${timeoutMs}ms` });
     const { id } = await enqueueNotification(store, clock, note());
 
     for (let attempt = 1; attempt <= 5; attempt++) {
@@ -83,7 +88,7 @@ describe('outbox worker', () => {
       [4, 'retry', null],
       [5, 'delivered', 200],
     ]);
-    expect(log[3]!.error).toBe('timed out after 200ms');
+    expect(log[3]!.error).toBe(`timed out after ${formatDuration(timeoutMs)}`);
   });
 
   it('dead-letters a 404 at once with the reason, and re-drives it under the same id', async () => {

@@ -31,7 +31,7 @@ describe('speed-ups never change what the reader gives', () => {
     const fast = parseAll();
     expect(cacheStats().hits).toBeGreaterThan(0);
     expect(fast).toEqual(plain);
-  }, 120_000);
+  });
 
   it('gives each caller its own objects: changing one result does not change the next', () => {
     setSpeedups({ caches: true, simpleShell: true });

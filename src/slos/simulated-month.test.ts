@@ -127,7 +127,7 @@ describe('a simulated month of results', () => {
     await rollupAndRetain(store, T0 + DAYS * DAY + 3 * MIN, { rawMs: 400 * DAY });
     // The SLIs below must come from rollups alone.
     await store.db.deleteFrom('check_results').execute();
-  }, 120_000);
+  });
   afterAll(async () => {
     await store?.close();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -187,7 +187,7 @@ describe('a simulated month of results', () => {
     const first = events[0]!;
     expect(first).toMatchObject({ kind: 'firing', ruleId: 'slo:api-availability', dedupKey: 'slo:api-availability{service="api",slo="api-availability",urgency="page"}', severity: 'P2' });
     expect(first.annotations.summary).toMatch(/error budget burning/);
-  }, 120_000);
+  });
 
   it('draws the month’s budget burning down from 1 to what is left', async () => {
     const { points, events } = await budgetBurndown(store, availability, T0, T0 + DAYS * DAY);

@@ -54,7 +54,10 @@ describe.skipIf(!present)('wrkFixedRate against a loopback server', () => {
     // Unpaced, wrk sends thousands a second here; paced, about 200/s.
     expect(r.achievedRate).toBeGreaterThan(150);
     expect(r.achievedRate).toBeLessThan(250);
-    expect(served).toBe(r.requests);
+    // wrk counts what completed inside its window; a request still in flight at its end is served
+    // but not counted (seen on a loaded machine: 431 served, 430 counted).
+    expect(served).toBeGreaterThanOrEqual(r.requests);
+    expect(served).toBeLessThanOrEqual(r.requests * 1.05 + 2);
     expect(r.errors).toBe(0);
     expect(r.p50).toBeLessThanOrEqual(r.p99);
   });

@@ -81,5 +81,5 @@ describe('published audit head', () => {
     expect(results['last row deleted']!.out).toContain('head_mismatch');
     expect(results['edited and rehashed']!.code, results['edited and rehashed']!.out).toBe(1);
     expect(results['edited and rehashed']!.out).toContain('head_mismatch');
-  }, 120_000);
+  });
 });

@@ -24,7 +24,7 @@ describe('opsbook incident', () => {
     });
     expect(created.status).toBe(201);
     incidentId = ((await created.json()) as { id: string }).id;
-  }, 90_000);
+  });
 
   afterAll(async () => {
     await server?.close();
@@ -37,14 +37,14 @@ describe('opsbook incident', () => {
     const ack = await runCli(['incident', 'ack', incidentId, '--note', 'looking'], { env: { OPSBOOK_SERVER: base, OPSBOOK_TOKEN: token } });
     expect(ack.code, ack.stderr).toBe(0);
     expect(ack.stdout).toContain('acknowledged');
-  }, 60_000);
+  });
 
   it('reports the daemon’s own error code and refuses a viewer acting', async () => {
     const viewer = (await runCli(['token', 'create', '--user', 'vic', '--config', config])).stdout.trim();
     const r = await runCli(['incident', 'resolve', incidentId, '--server', base, '--token', viewer]);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain('OPSBOOK_E_FORBIDDEN');
-  }, 60_000);
+  });
 
   it('notes and resolves on the local store, then writes the review', async () => {
     const note = await runCli(['incident', 'note', incidentId, 'follow-up: alert on queue growth rate', '--config', config, '--as', 'ana']);
@@ -57,5 +57,5 @@ describe('opsbook incident', () => {
     expect(review.stdout).toMatch(/time to acknowledge \| \d+ min \| 1 h 0 min \(within target\)/);
     expect(review.stdout).toContain('- [ ] alert on queue growth rate');
     expect(review.stdout).toMatch(/\*\*status\*\* ana: acknowledged/);
-  }, 60_000);
+  });
 });

@@ -38,7 +38,7 @@ runbooks:
     base = server.url;
     admin = (await runCli(['token', 'create', '--user', 'adm', '--config', config])).stdout.trim();
     viewer = (await runCli(['token', 'create', '--user', 'vic', '--config', config])).stdout.trim();
-  }, 90_000);
+  });
 
   afterAll(async () => {
     try {
@@ -58,7 +58,7 @@ runbooks:
     const checks = await runCli(['check', 'list', '--server', base, '--token', viewer, '--json'], { cwd: clientDir });
     expect(checks.code, checks.stderr).toBe(0);
     expect((JSON.parse(checks.stdout) as Array<{ id: string; kind: string }>).map((c) => [c.id, c.kind])).toEqual([['nothing-listens', 'tcp']]);
-  }, 60_000);
+  });
 
   it('verifies the daemon’s audit chain locally, reads its head, and lists dead letters', async () => {
     const head = await runCli(['audit', 'head', '--server', base, '--token', viewer], { cwd: clientDir });
@@ -74,7 +74,7 @@ runbooks:
     const dead = await runCli(['notify', 'dead', '--json', '--server', base, '--token', viewer], { cwd: clientDir });
     expect(dead.code, dead.stderr).toBe(0);
     expect(JSON.parse(dead.stdout)).toEqual([]);
-  }, 60_000);
+  });
 
   it('ticks, shows and cancels an execution started through the API', async () => {
     const started = await fetch(`${base}/api/executions`, {
@@ -95,5 +95,5 @@ runbooks:
     expect(cancel.code, cancel.stderr).toBe(0);
     const list = await runCli(['execution', 'list', '--json'], { cwd: clientDir, env });
     expect((JSON.parse(list.stdout) as Array<{ id: string; state: string }>).map((e) => [e.id, e.state])).toEqual([[id, 'cancelled']]);
-  }, 60_000);
+  });
 });

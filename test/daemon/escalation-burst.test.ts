@@ -38,7 +38,7 @@ escalation_policies:
     clock = new SimulatedClock(Math.floor(Date.now() / MINUTE) * MINUTE);
     server = await startDaemonApp('esc-burst', { 'ops.yaml': config }, { clock });
     ({ daemon } = server);
-  }, 60_000);
+  });
   afterAll(async () => {
     await server?.close();
     await new Promise<void>((r) => receiver.close(() => r()));
@@ -88,5 +88,5 @@ escalation_policies:
     }
     const states = await daemon.store.db.selectFrom('escalations').select('status').execute();
     expect(states.map((s) => s.status)).toEqual(Array(COUNT).fill('exhausted'));
-  }, 120_000);
+  });
 });

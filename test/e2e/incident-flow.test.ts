@@ -201,5 +201,5 @@ escalation_policies:
     expect(statusTexts).toMatch(/resolved/);
     expect(timeline.timeline.some((t) => t.kind === 'notification' && /step 2/.test(t.text))).toBe(true);
     expect(rejected).toEqual([]);
-  }, 120_000);
+  });
 });

@@ -72,7 +72,7 @@ escalation_policies:
   server.daemon.operations!.on((e) => {
     if (e.type === 'check') results.push(e.result);
   });
-}, 60_000);
+});
 
 afterAll(async () => {
   clearInterval(blocker);
@@ -105,4 +105,4 @@ it('keeps a healthy target out of down and pages for the stopped one while the l
   const incidents = await server.daemon.operations!['incidents'].list();
   expect(incidents.filter((i) => i.title.includes('overloaded'))).toHaveLength(1);
   expect(incidents.some((i) => i.title.includes('healthy-timed'))).toBe(false);
-}, 120_000);
+});

@@ -48,7 +48,7 @@ function run(world: World, id: string): Promise<CheckResult> {
 
 const actual = (r: CheckResult, text: string): string | undefined => r.conditions.find((c) => c.text === text)?.actual;
 
-describe('examples/exporters/ops.yaml', { timeout: 120_000 }, () => {
+describe('examples/exporters/ops.yaml', { timeout: 180_000 }, () => {
   let peers: ExporterPeers;
   let exporter: ChildProcess | undefined;
   let exporterUrl = 'http://127.0.0.1:1';

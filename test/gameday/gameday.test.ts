@@ -47,7 +47,7 @@ describe.skipIf(!pgOk || !redisServerOk)('opsbook gameday', () => {
     expect(stats.output).toContain('"waiting":1200');
     const ping = byId['redis-down']!.diagnosis!.commands.find((c) => c.text.includes('ping'))!;
     expect(ping.outcome).toBe('failed');
-  }, 120_000);
+  });
 
   it('runs with opsbook’s own store on PostgreSQL, and leaves no database behind', async () => {
     const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
@@ -64,7 +64,7 @@ describe.skipIf(!pgOk || !redisServerOk)('opsbook gameday', () => {
     } finally {
       await admin.end();
     }
-  }, 120_000);
+  });
 
   it('fails with the reason when the runbook says another severity than the incident gets', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'opsbook-gameday-test-'));
@@ -77,7 +77,7 @@ describe.skipIf(!pgOk || !redisServerOk)('opsbook gameday', () => {
     const result: GameDayResult = await runGameDay(dir, { pgAdminUrl: PG_ADMIN_URL });
     expect(result.failed).toBe(1);
     expect(result.scenarios[0]!.failures).toEqual([expect.stringMatching(/incident severity P2, expected P1/)]);
-  }, 120_000);
+  });
 });
 
 describe('gameday.yaml', () => {

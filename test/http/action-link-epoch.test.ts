@@ -26,7 +26,7 @@ beforeAll(async () => {
   server = await startDaemonApp('action-epoch', { 'ops.yaml': CONFIG });
   ({ daemon, app } = server);
   signer = new ActionLinkSigner(await loadActionKey(daemon.store.db, daemon.clock), 'http://opsbook.test');
-}, 60_000);
+});
 afterAll(async () => {
   await server?.close();
 });

@@ -49,7 +49,7 @@ beforeAll(async () => {
   server = await startDaemonApp('domain-routes', { 'ops.yaml': CONFIG, 'runbooks/web.md': RUNBOOK });
   ({ daemon, app } = server);
   token = await apiTokens(daemon, 'adm', ['ana', 'vic', 'adm']);
-}, 60_000);
+});
 afterAll(async () => {
   await server?.close();
 });

@@ -64,7 +64,7 @@ describe('ingest links runbook_url to the local runbook', () => {
       ].join('\n'),
       'runbooks/KubePodCrashLooping.md': CRASHLOOP,
     });
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await server?.close();

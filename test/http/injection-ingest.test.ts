@@ -38,7 +38,7 @@ beforeAll(async () => {
   ({ daemon, app } = server);
   token = await apiTokens(daemon, 'ana', ['ana']);
   await setUserPassword({ store: daemon.store, clock: daemon.clock, users: daemon.config.users }, { name: 'ana', role: 'admin', via: 'cli' }, 'ana', PASSWORD, TEST_COST);
-}, 60_000);
+});
 afterAll(async () => {
   await server?.close();
 });

@@ -25,7 +25,7 @@ beforeAll(async () => {
   server = await startDaemonApp('silence-release', { 'ops.yaml': CONFIG });
   ({ daemon, app } = server);
   token = await apiTokens(daemon, 'adm', ['ana', 'adm']);
-}, 60_000);
+});
 afterAll(async () => {
   await server?.close();
 });

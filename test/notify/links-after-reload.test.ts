@@ -36,7 +36,7 @@ channels:
 `;
   server = await startDaemonApp('links-reload', { 'ops.yaml': config('https://before.example.com') });
   token = (await apiTokens(server.daemon, 'ana', ['ana'])).ana!;
-}, 60_000);
+});
 afterAll(async () => {
   await server?.close();
   receiver?.close();

@@ -50,7 +50,7 @@ escalation_policies:
   server = await startDaemonApp('stale-pages', { 'ops.yaml': config }, { clock });
   ({ daemon } = server);
   token = (await apiTokens(daemon, 'ana', ['ana'])).ana!;
-}, 60_000);
+});
 afterAll(async () => {
   await server?.close();
   receiver?.close();

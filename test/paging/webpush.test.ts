@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pushSubscriptionsOf } from '../../src/store/index.js';
 import { apiTokens, startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
 import { startPushReceiver, type PushReceiver } from './webpush-receiver.js';
+import { scaled } from '../support/timing.js';
 
 const PUBLIC = 'http://opsbook.test:8080';
 
@@ -58,7 +59,7 @@ escalation_policies:
     const ops = server.daemon.operations!;
     const incident = await ops.createIncident({ title: 'Disk full on db-1', severity: 'P2' }, { name: 'ann', role: 'responder', via: 'token' });
     const t0 = Date.now();
-    while (receiver.delivered.length === 0 && receiver.refused.length === 0 && Date.now() - t0 < 15_000) await new Promise((r) => setTimeout(r, 25));
+    while (receiver.delivered.length === 0 && receiver.refused.length === 0 && Date.now() - t0 < scaled(15_000)) await new Promise((r) => setTimeout(r, 25));
     expect(receiver.refused).toEqual([]);
     expect(receiver.delivered).toHaveLength(1);
     const push = receiver.delivered[0]!;
@@ -73,10 +74,10 @@ escalation_policies:
     expect(payload.actions[0]!.url).toMatch(new RegExp(`^${PUBLIC}/a/`));
 
     // The unsubscribed browser's 410 removes its subscription and does not count against the channel.
-    while (receiver.gone.length === 0 && Date.now() - t0 < 15_000) await new Promise((r) => setTimeout(r, 25));
+    while (receiver.gone.length === 0 && Date.now() - t0 < scaled(15_000)) await new Promise((r) => setTimeout(r, 25));
     expect(receiver.gone).toEqual(['/push/gone']);
     let left: string[] = [];
-    for (const t1 = Date.now(); Date.now() - t1 < 15_000; await new Promise((r) => setTimeout(r, 25))) {
+    for (const t1 = Date.now(); Date.now() - t1 < scaled(15_000); await new Promise((r) => setTimeout(r, 25))) {
       left = (await pushSubscriptionsOf(server.daemon.store.db, 'ann')).map((r) => r.endpoint);
       if (left.length === 1) break;
     }

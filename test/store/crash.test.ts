@@ -50,5 +50,5 @@ describe('SQLite store under kill -9', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
-  }, 60_000);
+  });
 });

@@ -76,7 +76,7 @@ export interface ServedCli {
 export interface ServeCliOptions {
   /** Let the daemon watch its config files (default: off, `--no-watch`). */
   watch?: boolean;
-  /** How long to wait for /_health/ready (default 30 s). */
+  /** How long to wait for /_health/ready on a quiet machine (default 30 s; scaled to the load here). */
   readyTimeoutMs?: number;
 }
 

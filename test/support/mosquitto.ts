@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../src/lib/net.js';
 import { portOpen } from './stall.js';
+import { scaled } from './timing.js';
 
 export const MQTT_URL = process.env.OPSBOOK_TEST_MQTT_URL ?? 'mqtt://127.0.0.1:1883';
 
@@ -32,7 +33,7 @@ export async function startPrivateMosquitto(opts: { users?: Record<string, strin
   } else lines.push('allow_anonymous true');
   fs.writeFileSync(path.join(dir, 'mosquitto.conf'), `${lines.join('\n')}\n`);
   const child: ChildProcess = spawn('mosquitto', ['-c', path.join(dir, 'mosquitto.conf')], { stdio: 'ignore' });
-  for (let i = 0; i < 200 && !(await portOpen('127.0.0.1', port)); i++) await new Promise((r) => setTimeout(r, 50));
+  for (const t0 = Date.now(); Date.now() - t0 < scaled(10_000) && !(await portOpen('127.0.0.1', port)); ) await new Promise((r) => setTimeout(r, 50));
   return {
     port,
     url: `mqtt://127.0.0.1:${port}`,

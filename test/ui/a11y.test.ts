@@ -85,7 +85,7 @@ runbooks: [runbooks/*.md]
     browser = await launchChromium();
     // The UI's Content-Security-Policy forbids inline scripts; the audit's own script is let in.
     page = await browser.newPage({ viewport: { width: 1200, height: 900 }, bypassCSP: true });
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await browser?.close();
@@ -132,7 +132,7 @@ runbooks: [runbooks/*.md]
     await check('action-link', `/a/${link}`);
 
     expect(found).toEqual({});
-  }, 120_000);
+  });
 
   it('reaches every control with the keyboard, skip link first, focus always visible', async () => {
     for (const url of ['/', `/incidents/${encodeURIComponent(incidentId)}`, '/maintenance', '/report']) {
@@ -161,5 +161,5 @@ runbooks: [runbooks/*.md]
       expect(unseen, `${url}: focus not visible on`).toEqual([]);
       expect(seen.size, `${url}: controls reached with Tab`).toBeGreaterThanOrEqual(controls);
     }
-  }, 60_000);
+  });
 });

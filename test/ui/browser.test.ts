@@ -68,7 +68,7 @@ runbooks: [runbooks/*.md]
     base = ui.base;
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await browser?.close();
@@ -113,7 +113,7 @@ runbooks: [runbooks/*.md]
     await expect.poll(() => page.locator('[data-incident-state]').textContent()).toBe('resolved');
     expect(await page.locator('.timeline').textContent()).toMatch(/acknowledged[\s\S]*resolved/);
     await shot('incident-resolved');
-  }, 90_000);
+  });
 
   it('renders every other page (screenshots kept)', async () => {
     for (const [name, url] of [
@@ -131,5 +131,5 @@ runbooks: [runbooks/*.md]
     }
     await page.goto(`${base}/oncall`);
     expect(await page.locator('[data-oncall="primary"]').textContent()).toBe('ana');
-  }, 60_000);
+  });
 });

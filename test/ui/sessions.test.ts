@@ -51,7 +51,7 @@ describe('passwords', () => {
     });
     expect((await login(h.app, 'viewer-user', secret)).statusCode).toBe(303);
     expect((await login(h.app, 'viewer-user', PASSWORD)).statusCode).toBe(401);
-  }, 90_000);
+  });
 });
 
 describe('sessions', () => {

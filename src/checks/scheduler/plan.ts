@@ -3,12 +3,19 @@ import { createHash } from 'node:crypto';
 /**
  * A check's phase inside its interval, from its id alone: the same id always runs at the same
  * offset, ids spread evenly, and a restart lands on the same grid, so nothing bursts at start and
- * no state has to be kept to resume the plan.
+ * no state has to be kept to resume the plan. The phase falls on a multiple of `slotMs` (the
+ * scheduler's tick), so a check whose interval is a whole number of ticks is due exactly on a tick.
  */
-export function phaseOf(id: string, intervalMs: number): number {
+export function phaseOf(id: string, intervalMs: number, slotMs = 1): number {
   const h = createHash('sha1').update(id).digest();
   // 48 bits: uniform enough for any interval up to days at ms resolution.
-  return h.readUIntBE(0, 6) % intervalMs;
+  const slots = Math.max(1, Math.floor(intervalMs / slotMs));
+  return (h.readUIntBE(0, 6) % slots) * slotMs;
+}
+
+/** The first tick (a multiple of `tickMs` since the epoch) at or after `at`. */
+export function tickAt(at: number, tickMs: number): number {
+  return Math.ceil(at / tickMs) * tickMs;
 }
 
 /** The first planned instant at or after `notBefore` on the check's grid (phase + k × interval). */

@@ -59,6 +59,30 @@ describe('check scheduler on a simulated clock', () => {
     await h.scheduler.stop();
   });
 
+  it('launches due checks on a short tick, not a timer per check: phases fall on tick slots spread by id', async () => {
+    const clock = new SimulatedClock(T0);
+    let wakes = 0;
+    const counting = Object.assign(Object.create(clock) as SimulatedClock, {
+      at: (at: number, fn: () => void) => clock.at(at, () => (wakes++, fn())),
+    });
+    const starts: number[] = [];
+    const scheduler = new CheckScheduler(checks(3000), { clock: counting, tickMs: 50, run: async () => void starts.push(clock.now()) });
+    scheduler.start();
+    await clock.advance(20 * S - 1);
+    expect(starts.length).toBe(6000);
+    // One wake per 50 ms slot at most (400 in 20 s), however many checks fall due.
+    expect(wakes).toBeLessThanOrEqual(400);
+    expect(starts.every((t) => t % 50 === 0)).toBe(true);
+    // Still spread: no slot holds more than a few times its even share (3000 checks / 200 slots).
+    const perSlot = new Map<number, number>();
+    for (const t of starts) perSlot.set(t, (perSlot.get(t) ?? 0) + 1);
+    expect(perSlot.size).toBeGreaterThan(300);
+    expect(Math.max(...perSlot.values())).toBeLessThan(60);
+    expect(phaseOf('api-health', 10 * S, 50) % 50).toBe(0);
+    expect(phaseOf('api-health', 10 * S, 50)).toBe(phaseOf('api-health', 10 * S, 50));
+    await scheduler.stop();
+  });
+
   it('runs at a fixed rate from the plan: lag zero, slow runs do not drift it', async () => {
     const clock = new SimulatedClock(T0);
     const h = harness(checks(3), clock, 3 * S);
@@ -136,7 +160,7 @@ describe('check scheduler on a simulated clock', () => {
     const compiled = (id: string, impl: CheckKind): CompiledCheck => ({
       id, kind: impl.kind, impl: impl as CompiledCheck['impl'], config: { id } as CompiledCheck['config'],
       conditions: [parseCondition('[STATUS] == 200')], warning: [], critical: [],
-      intervalMs: 10 * S, timeoutMs: 4 * S, initialDelayMs: 0, failureThreshold: 1, successThreshold: 1, defaultConditions: false,
+      intervalMs: 10 * S, timeoutMs: 4 * S, initialDelayMs: 0, failureThreshold: 1, successThreshold: 1, defaultConditions: false, reads: new Set(['STATUS']),
     });
     const list = [compiled('stuck', hang), ...Array.from({ length: 5 }, (_, i) => compiled(`ok-${i}`, quick))];
     const results: CheckResult[] = [];

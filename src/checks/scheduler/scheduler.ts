@@ -1,7 +1,6 @@
-import { setMaxListeners } from 'node:events';
 import type { Clock } from '../../lib/clock.js';
 import type { CheckMetrics } from './metrics.js';
-import { PlanHeap, nextSlot, phaseOf } from './plan.js';
+import { PlanHeap, nextSlot, phaseOf, tickAt } from './plan.js';
 
 export interface SchedulableCheck {
   id: string;
@@ -14,7 +13,15 @@ export interface SchedulerOptions<C extends SchedulableCheck> {
   clock: Clock;
   /** Most runs in flight at once, across all checks (default 256). */
   concurrency?: number;
-  /** Runs one check; must settle by the check's timeout (runCheckOnce does). */
+  /**
+   * The scheduler wakes on this tick (ms, default 50) and launches every run due by then: one timer
+   * for all checks, however many. Phases fall on ticks, so a run is late by less than one tick.
+   */
+  tickMs?: number;
+  /**
+   * Runs one check; must settle by the check's timeout (runCheckOnce does). `signal` is the run's
+   * own, aborted when the scheduler stops.
+   */
   run: (check: C, plannedAt: number, signal: AbortSignal) => Promise<void>;
   metrics?: CheckMetrics;
   /** Called with each run's lag in ms (planned → started); the bench reads it. */
@@ -32,7 +39,8 @@ interface Entry<C> {
 
 /**
  * Fixed-rate scheduler. Each check runs on its own grid, phase + k × interval, with the phase
- * derived from its id: starts spread evenly, and after a restart the plan resumes on the same grid
+ * derived from its id and rounded to the scheduler's tick: starts spread evenly over the ticks of
+ * an interval, one timer (armed for the next tick that has work) launches them all, and after a restart the plan resumes on the same grid
  * without a burst. The next run is planned from the previous plan, not from when a run finished,
  * so slow runs do not drift the schedule. A check never overlaps itself (a due run while the last
  * is still going is counted as missed), and a global limit caps runs in flight; runs past the limit
@@ -47,9 +55,11 @@ export class CheckScheduler<C extends SchedulableCheck> {
   private cancelTimer: (() => void) | undefined;
   private armedFor = Infinity;
   private running = new Set<Promise<void>>();
-  private controller = new AbortController();
+  /** One per run in flight: a stop aborts each, and no signal collects thousands of listeners. */
+  private aborts = new Set<AbortController>();
   private started = false;
   private readonly concurrency: number;
+  private readonly tickMs: number;
   readonly stats = { runs: 0, missed: 0 };
 
   constructor(
@@ -57,8 +67,7 @@ export class CheckScheduler<C extends SchedulableCheck> {
     private readonly opts: SchedulerOptions<C>,
   ) {
     this.concurrency = opts.concurrency ?? 256;
-    // Every run in flight listens for the stop signal; thousands at once is the normal case.
-    setMaxListeners(0, this.controller.signal);
+    this.tickMs = Math.max(1, opts.tickMs ?? 50);
   }
 
   /** Plans every check's first run: its first grid slot after now + initial_delay. */
@@ -67,7 +76,7 @@ export class CheckScheduler<C extends SchedulableCheck> {
     this.started = true;
     const now = this.opts.clock.now();
     for (const check of this.checks) {
-      const phase = phaseOf(check.id, check.intervalMs);
+      const phase = phaseOf(check.id, check.intervalMs, this.tickMs);
       this.heap.push({ check, phase, due: nextSlot(now + check.initialDelayMs, phase, check.intervalMs), seq: this.seq++, busy: false });
     }
     this.arm();
@@ -81,7 +90,8 @@ export class CheckScheduler<C extends SchedulableCheck> {
     this.heap.clear();
     this.waiting = [];
     this.waitingHead = 0;
-    this.controller.abort(new Error('scheduler stopped'));
+    const reason = new Error('scheduler stopped');
+    for (const a of this.aborts) a.abort(reason);
     await Promise.allSettled([...this.running]);
   }
 
@@ -113,10 +123,12 @@ export class CheckScheduler<C extends SchedulableCheck> {
 
   private arm(): void {
     const top = this.heap.peek();
-    if (!this.started || !top || top.due >= this.armedFor) return;
+    if (!this.started || !top) return;
+    const tick = tickAt(top.due, this.tickMs);
+    if (tick >= this.armedFor) return;
     this.cancelTimer?.();
-    this.armedFor = top.due;
-    this.cancelTimer = this.opts.clock.at(top.due, () => this.fire());
+    this.armedFor = tick;
+    this.cancelTimer = this.opts.clock.at(tick, () => this.fire());
   }
 
   private fire(): void {
@@ -159,13 +171,16 @@ export class CheckScheduler<C extends SchedulableCheck> {
     const lag = Math.max(0, startedAt - plannedAt);
     this.opts.metrics?.lag.observe({ kind: entry.check.kind }, lag / 1000);
     this.opts.onLag?.(lag, entry.check);
+    const abort = new AbortController();
+    this.aborts.add(abort);
     const p: Promise<void> = this.opts
-      .run(entry.check, plannedAt, this.controller.signal)
+      .run(entry.check, plannedAt, abort.signal)
       .catch(() => {
         // run() reports its own failures as results; nothing escapes to stop the scheduler.
       })
       .finally(() => {
         this.running.delete(p);
+        this.aborts.delete(abort);
         entry.busy = false;
         this.active--;
         this.drain();

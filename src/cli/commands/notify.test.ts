@@ -82,7 +82,7 @@ describe('opsbook notify', () => {
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('no channel nope');
     expect(unknown.stderr).toContain('[OPSBOOK_E_CHANNEL_UNKNOWN]');
-  }, 60_000);
+  });
 
   it('lists dead letters, re-drives one, and shows the incident’s delivery log', async () => {
     const store = await openStore({ url: path.join(dir, '.opsbook/opsbook.db') });
@@ -107,7 +107,7 @@ describe('opsbook notify', () => {
     const reopened = await openStore({ url: path.join(dir, '.opsbook/opsbook.db') });
     expect((await getOutbox(reopened.db, id))!.status).toBe('pending');
     await reopened.close();
-  }, 90_000);
+  });
 
   it('secret prints a key the webhook schema accepts', async () => {
     const r = await runCli(['notify', 'secret']);

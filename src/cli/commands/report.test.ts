@@ -35,7 +35,7 @@ beforeAll(async () => {
   await writer.flush();
   await rollupAndRetain(store, T0 + 1440 * MIN + 2 * MIN, { rawMs: 400 * 86_400_000 });
   await store.close();
-}, 60_000);
+});
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('opsbook report', () => {

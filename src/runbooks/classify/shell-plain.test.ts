@@ -111,7 +111,7 @@ describe('the simple-shell reader', () => {
     expect(accepted).toBeGreaterThan(2_000);
     expect(rejected).toBeGreaterThan(2_000);
     expect(notShell).toBeGreaterThan(20);
-  }, 120_000);
+  });
 
   it('takes the command lines runbooks are made of', () => {
     for (const src of [

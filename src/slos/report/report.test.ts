@@ -104,7 +104,7 @@ beforeAll(async () => {
   await open(T0 + 4 * DAY, 'queue-depth', 'worker', 'P3');
 
   report = await buildReport(store, config, '7d', NOW);
-}, 120_000);
+});
 
 afterAll(async () => {
   await store?.close();
@@ -192,5 +192,5 @@ describe('operations report', () => {
     } finally {
       await browser.close();
     }
-  }, 60_000);
+  });
 });

@@ -139,11 +139,30 @@ export async function listResults(db: Db, checkId: string, opts: { from?: number
 
 const BUCKET_SUMS = LATENCY_BUCKETS_MS.map((_, i) => `l${i}`);
 
+/** Check keys in [from, to): a chunk of the checks a rollup or retention statement covers. */
+export interface KeyRange {
+  from: number;
+  to: number;
+}
+
+/** The highest check key (0 when there is none): chunks of KeyRange cover [1, max]. */
+export async function maxCheckKey(db: Db): Promise<number> {
+  const r = await db.selectFrom('check_keys').select((eb) => eb.fn.max('key').as('key')).executeTakeFirst();
+  return r?.key === null || r?.key === undefined ? 0 : Number(r.key);
+}
+
+// `check_key in (keys of the chunk)`: each key is then a seek on the (check_key, at|start) primary
+// key, so a statement reads only the rows of its window, never the whole history.
+function inKeys(keys: KeyRange | undefined) {
+  return keys ? sql`and check_key in (select key from check_keys where key >= ${keys.from} and key < ${keys.to})` : sql``;
+}
+
 /**
- * Aggregates rows of the finer level into `resolution` rows for [from, to). Minutes come from raw
- * results, hours from minutes, days from hours. Idempotent: existing rows are left as they are.
+ * Aggregates rows of the finer level into `resolution` rows for [from, to), for the checks in
+ * `keys` (all when absent). Minutes come from raw results, hours from minutes, days from hours.
+ * Idempotent: existing rows are left as they are.
  */
-export async function rollupRange(db: Db, resolution: 1 | 2 | 3, from: number, to: number): Promise<void> {
+export async function rollupRange(db: Db, resolution: 1 | 2 | 3, from: number, to: number, keys?: KeyRange): Promise<void> {
   // Inlined, not bound: PostgreSQL matches the GROUP BY expression textually ($1 ≠ $3).
   const size = sql.raw(String(RESOLUTION_MS[resolution]!));
   if (resolution === 1) {
@@ -158,7 +177,7 @@ export async function rollupRange(db: Db, resolution: 1 | 2 | 3, from: number, t
       select check_key, 1, at - (at % ${size}), count(*),
         sum(state % 2), sum(case when state / 2 = 1 then 1 else 0 end), sum(case when state / 2 = 2 then 1 else 0 end),
         sum(latency_ms), ${sql.join(buckets)}, min(value), max(value)
-      from check_results where at >= ${from} and at < ${to}
+      from check_results where at >= ${from} and at < ${to} ${inKeys(keys)}
       group by check_key, at - (at % ${size})
       on conflict (check_key, resolution, start) do nothing`.execute(db);
     return;
@@ -169,7 +188,7 @@ export async function rollupRange(db: Db, resolution: 1 | 2 | 3, from: number, t
     insert into check_rollups (check_key, resolution, start, count, failures, warnings, criticals, latency_sum,
       ${sql.raw(BUCKET_SUMS.join(', '))}, value_min, value_max)
     select check_key, ${resolution}, start - (start % ${size}), ${sql.raw(sums)}, min(value_min), max(value_max)
-    from check_rollups where resolution = ${finer} and start >= ${from} and start < ${to}
+    from check_rollups where resolution = ${finer} and start >= ${from} and start < ${to} ${inKeys(keys)}
     group by check_key, start - (start % ${size})
     on conflict (check_key, resolution, start) do nothing`.execute(db);
 }
@@ -223,19 +242,16 @@ export async function checkKeyOf(db: Db, checkId: string): Promise<number | unde
 }
 
 /** Deletes raw results before `before`, check by check so each delete walks its own key range. */
-export async function deleteResultsBefore(db: Db, before: number): Promise<number> {
-  const keys = await db.selectFrom('check_keys').select('key').execute();
-  let deleted = 0;
-  for (const { key } of keys) {
-    const r = await db.deleteFrom('check_results').where('check_key', '=', key).where('at', '<', before).executeTakeFirst();
-    deleted += Number(r.numDeletedRows);
-  }
-  return deleted;
+/** Deletes raw results older than `before` of the checks in `keys` (all when absent). */
+export async function deleteResultsBefore(db: Db, before: number, keys?: KeyRange): Promise<number> {
+  const r = await sql`delete from check_results where at < ${before} ${inKeys(keys)}`.execute(db);
+  return Number(r.numAffectedRows ?? 0);
 }
 
-export async function deleteRollupsBefore(db: Db, resolution: number, before: number): Promise<number> {
-  const r = await db.deleteFrom('check_rollups').where('resolution', '=', resolution).where('start', '<', before).executeTakeFirst();
-  return Number(r.numDeletedRows);
+/** Deletes rollups of one resolution older than `before` of the checks in `keys` (all when absent). */
+export async function deleteRollupsBefore(db: Db, resolution: number, before: number, keys?: KeyRange): Promise<number> {
+  const r = await sql`delete from check_rollups where resolution = ${resolution} and start < ${before} ${inKeys(keys)}`.execute(db);
+  return Number(r.numAffectedRows ?? 0);
 }
 
 // Heartbeats ---------------------------------------------------------------------------------

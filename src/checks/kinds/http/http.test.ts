@@ -4,7 +4,13 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeCertificate, runConfig, verdicts, type TestCertificate } from '../../testing/index.js';
-import { closeHttpAgents } from '../shared/http-request.js';
+import { SystemClock } from '../../../lib/clock.js';
+import { checkSchema } from '../../../config/schema/checks.js';
+import { compileCheck } from '../../compile.js';
+import type { CheckContext } from '../../types.js';
+import { closeHttpAgents, preparedRequest } from '../shared/http-request.js';
+import { httpKind } from './index.js';
+import { jsonKind } from '../json/index.js';
 
 const handler: http.RequestListener = (req, res) => {
   if (req.url === '/health') {
@@ -113,5 +119,24 @@ describe('http kind against a loopback HTTP(S) server', () => {
   it('json kind reads a value by path into [VALUE]', async () => {
     const r = await runConfig({ kind: 'json', url: `${base}/health`, path: '.connection_pool.utilization', warning: '[VALUE] > 80%', critical: '[VALUE] > 95%' });
     expect(r).toMatchObject({ status: 'up', level: 'warning', value: 0.83 });
+  });
+
+  it('copies headers and body only when a condition reads them, and builds the request once per check', async () => {
+    const ctx = (reads: string[]): CheckContext => ({ signal: new AbortController().signal, clock: new SystemClock(), timeoutMs: 5000, checkId: 'c', state: {}, reads: new Set(reads) });
+    const config = checkSchema.parse({ id: 'c', kind: 'http', url: `${base}/health` }) as never;
+    const lean = await httpKind.run(config, ctx(['STATUS']));
+    expect(lean.values.STATUS).toBe(200);
+    expect(lean.values).not.toHaveProperty('BODY');
+    expect(lean.values).not.toHaveProperty('HEADERS');
+    const full = await httpKind.run(config, ctx(['STATUS', 'BODY', 'HEADERS']));
+    expect(JSON.parse(full.values.BODY as string)).toMatchObject({ status: 'healthy' });
+    expect((full.values.HEADERS as Record<string, string>)['content-type']).toBe('application/json');
+    // A kind that reads the body itself gets it whatever the conditions read.
+    const json = await jsonKind.run(checkSchema.parse({ id: 'j', kind: 'json', url: `${base}/health`, path: '.status' }) as never, ctx(['STATUS']));
+    expect(json.values.VALUE).toBe('healthy');
+    expect(preparedRequest(config)).toBe(preparedRequest(config));
+    // The compiled check names what its conditions read.
+    const compiled = compileCheck(checkSchema.parse({ id: 'r', kind: 'http', url: `${base}/health`, conditions: ['[STATUS] == 200', '[BODY].status == ok'] }));
+    expect([...compiled.reads].sort()).toEqual(['BODY', 'STATUS']);
   });
 });

@@ -39,7 +39,7 @@ export const jsonKind: CheckKind<JsonOptions> = {
   placeholders: [...HTTP_PLACEHOLDERS, 'VALUE'],
   defaultConditions: () => ['[STATUS] < 400'],
   run: async (config, ctx): Promise<Observation> => {
-    const obs = await observeHttp(config, ctx);
+    const obs = await observeHttp(config, ctx, true);
     if (obs.error || typeof obs.values.BODY !== 'string') return obs;
     let doc: unknown;
     try {

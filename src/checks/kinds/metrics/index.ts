@@ -116,7 +116,7 @@ export const metricsKind: CheckKind<MetricsOptions> = {
   placeholders: [...HTTP_PLACEHOLDERS.filter((p) => p !== 'BODY'), 'VALUE', 'SERIES'],
   defaultConditions: () => ['[STATUS] < 400', 'has([VALUE]) == true'],
   run: async (config, ctx): Promise<Observation> => {
-    const obs = await observeHttp(config, ctx);
+    const obs = await observeHttp(config, ctx, true);
     if (obs.error || typeof obs.values.BODY !== 'string') return obs;
     const { samples } = parseExposition(obs.values.BODY);
     const r = compute(config, samples, ctx);

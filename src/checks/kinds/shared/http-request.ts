@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import type { Socket } from 'node:net';
+import net, { type Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { performance } from 'node:perf_hooks';
 
@@ -16,7 +16,12 @@ export interface HttpRequestOptions {
   tls?: { insecure?: boolean; ca_file?: string };
   /** `new`: a fresh connection per request (default); `reuse`: a pooled keep-alive connection. */
   connection?: 'new' | 'reuse';
-  signal: AbortSignal;
+}
+
+/** What of the response the caller keeps: each is copied only when something reads it. */
+export interface HttpKeep {
+  body: boolean;
+  headers: boolean;
 }
 
 /**
@@ -34,7 +39,9 @@ export interface HttpPhases {
 
 export interface HttpResponse {
   status: number;
+  /** Empty unless kept (HttpKeep.headers). */
   headers: Record<string, string>;
+  /** Empty unless kept (HttpKeep.body). */
   body: string;
   /** Milliseconds from the first request to the last byte of the final response. */
   responseTimeMs: number;
@@ -51,6 +58,8 @@ export interface HttpResponse {
 // and Kubernetes probes do) opens a fresh connection each time. One agent per mode and TLS setting,
 // since agents pool by their TLS options.
 const agents = new Map<string, http.Agent>();
+/** Bumped by closeHttpAgents: prepared requests then look their agent up again. */
+let agentGeneration = 0;
 function agentFor(protocol: string, tls: HttpRequestOptions['tls'], connection: 'new' | 'reuse'): http.Agent {
   const key = `${protocol}|${connection}|${tls?.insecure ? 1 : 0}|${tls?.ca_file ?? ''}`;
   let agent = agents.get(key);
@@ -69,77 +78,139 @@ function agentFor(protocol: string, tls: HttpRequestOptions['tls'], connection: 
 export function closeHttpAgents(): void {
   for (const a of agents.values()) a.destroy();
   agents.clear();
+  agentGeneration++;
 }
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 
+/**
+ * A check's request, built once: the parsed URL, the headers with the user agent and length, and
+ * how it connects. Every run of the check sends it as is; only redirects build new ones.
+ */
+export interface PreparedRequest {
+  readonly opts: HttpRequestOptions;
+  readonly url: URL;
+  readonly method: string;
+  readonly headers: Record<string, string>;
+  readonly body: string | undefined;
+  /** Node request options without the agent (looked up per agent generation). */
+  readonly base: http.RequestOptions;
+  agent?: http.Agent;
+  generation: number;
+}
+
+function prepare(opts: HttpRequestOptions, url: URL, method: string, body: string | undefined): PreparedRequest {
+  const headers: Record<string, string> = { 'user-agent': 'opsbook-check', ...opts.headers };
+  if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
+  const base: http.RequestOptions = {
+    protocol: url.protocol,
+    hostname: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
+    port: url.port || (url.protocol === 'https:' ? 443 : 80),
+    path: `${url.pathname}${url.search}`,
+    method,
+    headers,
+    ...(url.username || url.password ? { auth: `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}` } : {}),
+  };
+  // A fresh plain-HTTP connection needs no pool: the request opens its own socket, which skips the
+  // agent's bookkeeping on every run. HTTPS keeps its agent (it carries the TLS settings).
+  if (url.protocol === 'http:' && (opts.connection ?? 'new') === 'new') base.createConnection = (o) => net.connect(o as net.NetConnectOpts);
+  return { opts, url, method, headers, body, base, generation: -1 };
+}
+
+const prepared = new WeakMap<object, PreparedRequest>();
+
+/**
+ * The prepared request of a check, built on first use and kept as long as `key` (the check's
+ * config object) lives; `build` gives the options the first time.
+ */
+export function preparedRequest(key: object, build?: () => HttpRequestOptions): PreparedRequest {
+  let p = prepared.get(key);
+  if (!p) {
+    const opts = build ? build() : (key as HttpRequestOptions);
+    p = prepare(opts, new URL(opts.url), opts.method, opts.body);
+    prepared.set(key, p);
+  }
+  return p;
+}
+
+function requestOptions(p: PreparedRequest, signal: AbortSignal, connection: 'new' | 'reuse'): http.RequestOptions {
+  if (p.base.createConnection && connection === 'new') return { ...p.base, signal };
+  if (p.generation !== agentGeneration || !p.agent) {
+    p.agent = agentFor(p.url.protocol, p.opts.tls, connection);
+    p.generation = agentGeneration;
+  }
+  const { createConnection: _none, ...rest } = p.base;
+  return { ...rest, agent: connection === (p.opts.connection ?? 'new') ? p.agent : agentFor(p.url.protocol, p.opts.tls, connection), signal };
+}
+
 /** One HTTP exchange with redirects followed by hand, so the count and final URL are known. */
-export async function httpRequest(opts: HttpRequestOptions): Promise<HttpResponse> {
+export async function httpRequest(request: PreparedRequest | HttpRequestOptions, signal: AbortSignal, keep: HttpKeep = { body: true, headers: true }): Promise<HttpResponse> {
   const started = performance.now();
-  let url = new URL(opts.url);
-  let method = opts.method;
-  let body = opts.body;
+  let p = 'base' in request ? request : preparedRequest(request);
+  const opts = p.opts;
   for (let redirects = 0; ; redirects++) {
-    const r = await once(url, method, body, opts).catch((e: unknown) => {
+    const current = p;
+    const r = await once(current, signal, keep, opts.connection ?? 'new').catch((e: unknown) => {
       // The pooled-connection race: the server closed an idle socket just as this request went out
       // on it. Nothing was answered, so an idempotent request is sent once more on a new connection.
-      if ((e as { reusedSocket?: boolean }).reusedSocket && IDEMPOTENT.has(method) && !opts.signal.aborted) {
-        return once(url, method, body, { ...opts, connection: 'new' });
+      if ((e as { reusedSocket?: boolean }).reusedSocket && IDEMPOTENT.has(current.method) && !signal.aborted) {
+        return once(current, signal, keep, 'new');
       }
       throw e;
     });
-    const location = r.headers.location;
+    const location = r.location;
     if (opts.followRedirects && r.status >= 300 && r.status < 400 && location && redirects < opts.maxRedirects) {
-      url = new URL(location, url);
+      const url = new URL(location, p.url);
+      let { method, body } = p;
       // 303, and 301/302 after a POST, turn into GET as browsers and curl -L do.
       if (r.status === 303 || ((r.status === 301 || r.status === 302) && method === 'POST')) {
         method = 'GET';
         body = undefined;
       }
+      p = prepare(opts, url, method, body);
       continue;
     }
-    return { ...r, responseTimeMs: performance.now() - started, finalUrl: url.toString(), redirects };
+    const { location: _l, ...rest } = r;
+    return { ...rest, responseTimeMs: performance.now() - started, finalUrl: p.url.toString(), redirects };
   }
 }
 
-function once(
-  url: URL,
-  method: string,
-  body: string | undefined,
-  opts: HttpRequestOptions,
-): Promise<Omit<HttpResponse, 'responseTimeMs' | 'finalUrl' | 'redirects'>> {
+type Exchange = Omit<HttpResponse, 'responseTimeMs' | 'finalUrl' | 'redirects'> & { location: string | undefined };
+
+function once(p: PreparedRequest, signal: AbortSignal, keep: HttpKeep, connection: 'new' | 'reuse'): Promise<Exchange> {
   return new Promise((resolve, reject) => {
-    const mod = url.protocol === 'https:' ? https : http;
-    const headers: Record<string, string> = { 'user-agent': 'opsbook-check', ...opts.headers };
-    if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
+    const mod = p.url.protocol === 'https:' ? https : http;
+    const maxBody = keep.body ? p.opts.maxBodyBytes : 0;
     const start = performance.now();
     let lookupAt: number | undefined;
     let connectAt: number | undefined;
     let secureAt: number | undefined;
     let firstByteAt: number | undefined;
     let reused = false;
-    const req = mod.request(url, { method, headers, agent: agentFor(url.protocol, opts.tls, opts.connection ?? 'new'), signal: opts.signal }, (res) => {
+    const req = mod.request(requestOptions(p, signal, connection), (res) => {
       let certificateNotAfter: number | undefined;
-      if (url.protocol === 'https:') {
+      if (p.url.protocol === 'https:') {
         const cert = (res.socket as TLSSocket).getPeerCertificate?.();
         if (cert && cert.valid_to) certificateNotAfter = Date.parse(cert.valid_to);
       }
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (c: Buffer) => {
-        // Past the cap the rest is read and dropped, so the connection stays reusable.
-        if (size < opts.maxBodyBytes) chunks.push(c.subarray(0, opts.maxBodyBytes - size));
+        // Past the cap (or when nothing reads the body) the rest is read and dropped, so the
+        // connection stays reusable.
+        if (size < maxBody) chunks.push(c.subarray(0, maxBody - size));
         size += c.length;
       });
       res.on('end', () => {
         const out: Record<string, string> = {};
-        for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
+        if (keep.headers) for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
         const ttfbAt = firstByteAt ?? performance.now();
         const connected = connectAt ?? start;
         resolve({
           status: res.statusCode ?? 0,
           headers: out,
-          body: Buffer.concat(chunks).toString('utf8'),
+          location: res.headers.location,
+          body: chunks.length === 0 ? '' : chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8'),
           ...(certificateNotAfter !== undefined ? { certificateNotAfter } : {}),
           phases: {
             dnsMs: lookupAt !== undefined ? lookupAt - start : 0,
@@ -158,11 +229,11 @@ function once(
       if (!reused) {
         socket.once('lookup', () => (lookupAt = performance.now()));
         socket.once('connect', () => (connectAt = performance.now()));
-        socket.once('secureConnect', () => (secureAt = performance.now()));
+        if (p.url.protocol === 'https:') socket.once('secureConnect', () => (secureAt = performance.now()));
       }
       socket.once('data', () => (firstByteAt = performance.now()));
     });
     req.on('error', (e: Error) => reject(Object.assign(e, { reusedSocket: req.reusedSocket && firstByteAt === undefined })));
-    req.end(body);
+    req.end(p.body);
   });
 }

@@ -1,22 +1,30 @@
 import type { CheckContext, Observation } from '../../types.js';
-import { httpRequest } from './http-request.js';
+import { httpRequest, preparedRequest, type HttpRequestOptions } from './http-request.js';
 import type { HttpOptions } from './http-options.js';
 
-/** Runs the request and fills the HTTP placeholders; used by the json and metrics kinds too. */
-export async function observeHttp(config: HttpOptions, ctx: CheckContext): Promise<Observation> {
+function requestOf(config: HttpOptions): HttpRequestOptions {
+  return {
+    url: config.url,
+    method: config.method,
+    headers: config.headers,
+    ...(config.body !== undefined ? { body: config.body } : {}),
+    followRedirects: config.follow_redirects,
+    maxRedirects: config.max_redirects,
+    maxBodyBytes: config.max_body,
+    ...(config.tls ? { tls: config.tls } : {}),
+    connection: config.connection,
+  };
+}
+
+/**
+ * Runs the request and fills the HTTP placeholders; used by the json and metrics kinds too, which
+ * read the body themselves (`needBody`). The request is built once per check (keyed by its config
+ * object); headers and body are copied only when a condition reads them (`ctx.reads`).
+ */
+export async function observeHttp(config: HttpOptions, ctx: CheckContext, needBody = false): Promise<Observation> {
+  const keep = { body: needBody || !ctx.reads || ctx.reads.has('BODY'), headers: !ctx.reads || ctx.reads.has('HEADERS') };
   try {
-    const r = await httpRequest({
-      url: config.url,
-      method: config.method,
-      headers: config.headers,
-      ...(config.body !== undefined ? { body: config.body } : {}),
-      followRedirects: config.follow_redirects,
-      maxRedirects: config.max_redirects,
-      maxBodyBytes: config.max_body,
-      ...(config.tls ? { tls: config.tls } : {}),
-      connection: config.connection,
-      signal: ctx.signal,
-    });
+    const r = await httpRequest(preparedRequest(config, () => requestOf(config)), ctx.signal, keep);
     const values: Observation['values'] = {
       CONNECTED: true,
       STATUS: r.status,
@@ -25,11 +33,11 @@ export async function observeHttp(config: HttpOptions, ctx: CheckContext): Promi
       CONNECT_TIME: Math.round(r.phases.connectMs),
       TLS_TIME: Math.round(r.phases.tlsMs),
       TTFB: Math.round(r.phases.ttfbMs),
-      BODY: r.body,
-      HEADERS: r.headers,
       URL: r.finalUrl,
       REDIRECTS: r.redirects,
     };
+    if (keep.body) values.BODY = r.body;
+    if (keep.headers) values.HEADERS = r.headers;
     // The leaf certificate of the connection the final response came on (after redirects).
     if (r.certificateNotAfter !== undefined) values.CERTIFICATE_EXPIRATION = r.certificateNotAfter - ctx.clock.now();
     return { values };

@@ -15,7 +15,7 @@ if (!present) {
   console.warn(`skipping Daphne websocket tests: ${reason}`);
 }
 
-describe.skipIf(!present)('websocket kind against Daphne', { timeout: 60_000 }, () => {
+describe.skipIf(!present)('websocket kind against Daphne', { timeout: 180_000 }, () => {
   let daphne: ChildProcess;
   let base: string;
   const auth = { headers: { Origin: 'https://app.example.test', Cookie: 'sessionid=good' } };

@@ -1,0 +1,18 @@
+import os from 'node:os';
+
+/**
+ * How much longer than on a quiet machine a wait may take here: the load average per core (at least
+ * 1, at most 10), times OPSBOOK_TEST_TIME_SCALE when set. Waits in tests are upper bounds that only
+ * matter when something is broken; scaling them keeps a loaded machine from failing a test that
+ * would pass, without making any test slower when it passes.
+ */
+export function loadFactor(): number {
+  const perCore = os.loadavg()[0]! / Math.max(1, os.cpus().length);
+  const env = Number(process.env.OPSBOOK_TEST_TIME_SCALE);
+  return Math.min(10, Math.max(1, perCore)) * (Number.isFinite(env) && env > 0 ? env : 1);
+}
+
+/** `ms` of a quiet machine, scaled to this one's load now (see loadFactor). */
+export function scaled(ms: number): number {
+  return Math.round(ms * loadFactor());
+}
