@@ -109,7 +109,7 @@ describe('examples/exporters/ops.yaml', { timeout: 180_000 }, () => {
   it('computes the CPU busy share between two real scrapes', async () => {
     if (!nodeExporterPresent) return;
     const first = await run(world, 'host-cpu');
-    expect(first.pending).toBe('a ratio of rates needs a second scrape');
+    expect(first.pending).toBe('a rate needs a second scrape');
     // CPU seconds advance with real time; wait until the exporter shows some, however slowly.
     let second: CheckResult;
     let tries = 0;
