@@ -57,8 +57,8 @@ describe('opsbook schema', () => {
     expect(schema.additionalProperties).toBe(false);
     expect(Object.keys(schema.properties).sort()).toEqual(
       [
-        'audit', 'business_hours', 'channels', 'checks', 'config', 'escalation_policies', 'integrations', 'maintenance', 'paging', 'procedures', 'rule_files', 'rules', 'runbooks',
-        'schedules', 'server', 'services', 'severities', 'silences', 'slos', 'storage', 'users',
+        'audit', 'auth', 'business_hours', 'channels', 'checks', 'config', 'escalation_policies', 'integrations', 'maintenance', 'paging', 'procedures', 'rule_files', 'rules', 'runbooks',
+        'samples', 'schedules', 'scrape', 'server', 'services', 'severities', 'silences', 'slos', 'storage', 'users',
       ].sort(),
     );
     expect(schema.properties.server).toMatchObject({ properties: { port: { default: 4100 }, shutdown_timeout: { default: '10s', type: 'string' } } });
