@@ -234,25 +234,26 @@ export class Operations {
   /** Rule-file alerts enter the pipeline like any other alert, as each group's evaluation finds them. */
   private armRuleFileTimer(): void {
     this.cancelRuleFileTimer?.();
-    const due = this.ruleFiles?.nextDueAt();
-    if (due === undefined || this.stopping) return;
-    this.cancelRuleFileTimer = this.daemon.clock.at(due, () => {
-      void this.enqueue(async () => {
-        for (const event of (await this.ruleFiles?.tick()) ?? []) await this.onAlertEvent(event);
-        this.armRuleFileTimer();
-      });
-    });
+    this.cancelRuleFileTimer = this.armEvaluator(this.ruleFiles, () => this.armRuleFileTimer());
   }
 
   /** Burn-rate alerts enter the pipeline like any other alert, once a minute as rollups close. */
   private armSloTimer(): void {
     this.cancelSloTimer?.();
-    const due = this.slos?.nextDueAt();
-    if (due === undefined || this.stopping) return;
-    this.cancelSloTimer = this.daemon.clock.at(due, () => {
+    this.cancelSloTimer = this.armEvaluator(this.slos, () => this.armSloTimer());
+  }
+
+  /**
+   * Sets a timer for an evaluator's next due instant; when it fires, its alert events go through the
+   * pipeline's queue and `rearm` sets the next one. Answers the timer's cancel, or undefined.
+   */
+  private armEvaluator(evaluator: { nextDueAt(): number | undefined; tick(): Promise<AlertEvent[]> } | undefined, rearm: () => void): (() => void) | undefined {
+    const due = evaluator?.nextDueAt();
+    if (due === undefined || this.stopping) return undefined;
+    return this.daemon.clock.at(due, () => {
       void this.enqueue(async () => {
-        for (const event of (await this.slos?.tick()) ?? []) await this.onAlertEvent(event);
-        this.armSloTimer();
+        for (const event of await evaluator!.tick()) await this.onAlertEvent(event);
+        rearm();
       });
     });
   }
