@@ -17,6 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { freePort, waitForHttp } from '../test/support/net.js';
 import { spawnNode, stop } from './support/process.js';
+import { webhookPagingYaml } from './support/paging-config.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
@@ -72,22 +73,7 @@ integrations:
 # Alerts of one integration with no service group by rule within group_within; P1 (the bench's
 # new incidents, severity critical) turns grouping off so every new dedup key opens its own incident (the grouping
 # query still runs); P2 (the grouped figure, severity error) keeps the default 5m window.
-severities:
-  - { id: P1, response: 15m, group_within: 0s }
-  - { id: P2, response: 1h }
-  - { id: P3, response: 4h }
-  - { id: P4, response: 24h }
-channels:
-  - id: hook
-    kind: webhook
-    url: http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook
-    secrets: ["whsec_${randomBytes(24).toString('base64')}"]
-escalation_policies:
-  - id: default
-    steps:
-      - targets: [{ channel: hook }]
-        timeout: 1h
-`,
+${webhookPagingYaml(`http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`)}`,
 );
 // BENCH_CPU_PROF=DIR writes the daemon's CPU profile there (node --cpu-prof) when it stops.
 const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROF)}`] : [];

@@ -29,6 +29,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { freePort, waitForHttp } from '../test/support/net.js';
 import { spawnNode, stop } from './support/process.js';
+import { webhookPagingYaml } from './support/paging-config.js';
 import { wrkAvailable, wrkFixedRate } from './support/wrk.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -245,22 +246,7 @@ async function opsbookAlerts(): Promise<AlertFigures> {
   log_level: warn
 integrations:
   - { id: bench, kind: events, key: ${key} }
-severities:
-  - { id: P1, response: 15m, group_within: 0s }
-  - { id: P2, response: 1h }
-  - { id: P3, response: 4h }
-  - { id: P4, response: 24h }
-channels:
-  - id: hook
-    kind: webhook
-    url: ${receiver.url}
-    secrets: ["whsec_${randomBytes(24).toString('base64')}"]
-escalation_policies:
-  - id: default
-    steps:
-      - targets: [{ channel: hook }]
-        timeout: 1h
-`);
+${webhookPagingYaml(receiver.url)}`);
   const trigger = (dedup: string) => post(port, '/api/events', { routing_key: key, event_action: 'trigger', dedup_key: dedup, payload: { summary: dedup, source: 'bench', severity: 'critical' } });
   try {
     await waitForHttp(`http://127.0.0.1:${port}/_health/ready`, 60_000);
