@@ -7,6 +7,7 @@ import { OPEN_STATES, type Incident, type IncidentAlert } from '../incidents/ind
 import { SimulatedClock, SystemClock } from '../lib/clock.js';
 import { changesRun, runDiagnosis } from './diagnosis.js';
 import { checkDiagnosis } from './expectations.js';
+import { applyFault, describeFault } from './faults/index.js';
 import type { GameDayEvent, GameDayResult, ScenarioResult } from './result.js';
 import { loadGameDaySpec, type GameDaySpec, type Scenario } from './spec.js';
 import { buildWorld, type World, type WorldOptions } from './world.js';
@@ -108,8 +109,8 @@ async function runScenario(spec: GameDaySpec, scenario: Scenario, ctx: ScenarioC
   };
   const limit = expect.within_minutes * MINUTE;
   let faultOn = true;
-  await inject(world, scenario, true);
-  step(`fault on: ${describeInjection(scenario)}`);
+  await applyFault(world, scenario.inject, true);
+  step(`fault on: ${describeFault(scenario.inject)}`);
   try {
     const found = await driver.until(limit, () => driver.incidentWith(expect.alert));
     if (!found) {
@@ -145,7 +146,7 @@ async function runScenario(spec: GameDaySpec, scenario: Scenario, ctx: ScenarioC
     } else failures.push(`no signed incident.triggered notification for ${incident.id} reached the receiver`);
 
     faultOn = false;
-    await inject(world, scenario, false);
+    await applyFault(world, scenario.inject, false);
     step('fault off');
     const faultOffAt = driver.now();
     const resolved = await driver.until(limit, async () => ((await ops.incidents.get(incident.id)).state === 'resolved' ? true : undefined));
@@ -164,24 +165,10 @@ async function runScenario(spec: GameDaySpec, scenario: Scenario, ctx: ScenarioC
     return result;
   } finally {
     // Mend the world even after a failed expectation, so later scenarios are not polluted.
-    if (faultOn) await inject(world, scenario, false).catch(() => {});
+    if (faultOn) await applyFault(world, scenario.inject, false).catch(() => {});
     result.passed = failures.length === 0;
     result.seconds = (performance.now() - t0) / 1000;
   }
-}
-
-async function inject(world: World, scenario: Scenario, on: boolean): Promise<void> {
-  const i = scenario.inject;
-  if ('faults' in i) await world.standin.setFaults(Object.fromEntries(Object.keys(i.faults).map((k) => [k, on])));
-  else if ('redis' in i) await (on ? world.redis.stop() : world.redis.start());
-  else await world.ageBackups(on ? Number.parseInt(i.age, 10) * 3_600_000 : 0);
-}
-
-function describeInjection(scenario: Scenario): string {
-  const i = scenario.inject;
-  if ('faults' in i) return `stand-in faults ${Object.keys(i.faults).join(', ')}`;
-  if ('redis' in i) return 'private redis-server stopped';
-  return `newest backup ${i.age} old`;
 }
 
 /** FILE#ID references name the same procedure when their ids match (case-insensitively) and one file ends the other. */

@@ -3,15 +3,8 @@ import { join } from 'node:path';
 import { isMap, LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import { OpsbookError } from '../lib/errors/index.js';
+import { faultSchema } from './faults/index.js';
 
-/** How a scenario breaks the world, and how the world is mended again. */
-const inject = z.union([
-  z.strictObject({ faults: z.record(z.string(), z.literal(true)).refine((f) => Object.keys(f).length > 0, 'name at least one fault') })
-    .describe('Switch the stand-in’s faults on (POST /_gameday/faults); off again afterwards.'),
-  z.strictObject({ redis: z.literal('down') }).describe('Stop the private redis-server; start it again afterwards.'),
-  z.strictObject({ backup: z.literal('stale'), age: z.string().regex(/^\d+h$/).default('48h') })
-    .describe('Make the newest backup this old (default two days); a fresh one is written afterwards.'),
-]);
 
 const commandExpectation = z.strictObject({
   /** A piece of the command's text as the runbook writes it. */
@@ -27,7 +20,7 @@ const commandExpectation = z.strictObject({
 const scenario = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
   title: z.string().min(1),
-  inject,
+  inject: faultSchema,
   expect: z.strictObject({
     /** The rule whose alert must fire (`check:ID` for a check's implicit rule). */
     alert: z.string().min(1),
