@@ -101,6 +101,16 @@ describe('loadConfig', () => {
     expect(result.locate('services[1]')).toEqual({ file: join(dir, '10-base.yaml'), line: 5 });
   });
 
+  it('leaves out the other documents opsbook reads from a config directory (gameday.yaml)', async () => {
+    const { result, dir } = await load({
+      'ops.yaml': 'services:\n  - id: api\n',
+      'gameday.yaml': 'system: api\nseed: "000"\nscenarios: []\n',
+    });
+    if (!result.ok) throw new Error(result.issues.map(formatIssue).join('\n'));
+    expect(result.files).toEqual([join(dir, 'ops.yaml')]);
+    expect(result.config.services.map((s) => s.id)).toEqual(['api']);
+  });
+
   it('names both places when the same id is defined in two files', async () => {
     const { result, dir } = await load({
       'a.yaml': 'services:\n  - id: api\n  - id: db\n',

@@ -25,7 +25,13 @@ export interface ParsedFile {
 /** Aliases expanded at most this many times over (yaml's maxAliasCount): an alias bomb stops here. */
 export const MAX_ALIAS_COUNT = 1000;
 
-/** The files a config path stands for: the file itself, or a directory's `*.yaml`/`*.yml` in name order. */
+/**
+ * Files of a config directory that are other opsbook documents, not config: a system directory keeps
+ * its game-day spec (`opsbook gameday DIR`) beside its ops.yaml.
+ */
+export const NOT_CONFIG_FILES: readonly string[] = ['gameday.yaml'];
+
+/** The files a config path stands for: the file itself, or a directory's `*.yaml`/`*.yml` in name order (other opsbook documents left out). */
 export async function listConfigFiles(path: string): Promise<{ files: string[]; isDirectory: boolean } | { error: string }> {
   let info;
   try {
@@ -34,7 +40,7 @@ export async function listConfigFiles(path: string): Promise<{ files: string[]; 
     return { error: `cannot read ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}` };
   }
   if (!info.isDirectory()) return { files: [path], isDirectory: false };
-  const names = (await readdir(path)).filter((n) => /\.ya?ml$/i.test(n) && !n.startsWith('.')).sort();
+  const names = (await readdir(path)).filter((n) => /\.ya?ml$/i.test(n) && !n.startsWith('.') && !NOT_CONFIG_FILES.includes(n)).sort();
   if (names.length === 0) return { error: `${path} holds no .yaml or .yml files` };
   return { files: names.map((n) => join(path, n)), isDirectory: true };
 }
