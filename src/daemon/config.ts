@@ -5,11 +5,12 @@ import { incidentsReferencesValidator } from '../incidents/config-validator.js';
 import { oncallReferencesValidator } from '../oncall/config-validator.js';
 import { slosReferencesValidator } from '../slos/config-validator.js';
 import { pagingContactsValidator } from '../notify/config-validator.js';
+import { statusPageReferencesValidator } from '../statuspage/config-validator.js';
 import { loadConfiguredRuleFiles } from '../alerts/rule-files/index.js';
 
 /** The domains' config checks, registered with config/ (which imports no domain). Domains add theirs here, one line each. */
 export function registerDomainConfigValidators(): void {
-  registerConfigValidators(validateCheckConditions, oncallReferencesValidator, incidentsReferencesValidator, slosReferencesValidator, pagingContactsValidator);
+  registerConfigValidators(validateCheckConditions, oncallReferencesValidator, incidentsReferencesValidator, slosReferencesValidator, pagingContactsValidator, statusPageReferencesValidator);
 }
 
 /** Loads and validates a config with every domain's cross-reference checks: what the daemon and every command use. */

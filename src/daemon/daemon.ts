@@ -5,6 +5,7 @@ import { basename } from 'node:path';
 import { loadOpsConfig } from './config.js';
 import { openConfiguredStore } from './store.js';
 import { Housekeeping } from './housekeeping.js';
+import { StatusPublisher } from './status-publisher.js';
 import { OpsbookError } from '../lib/errors/index.js';
 import { createDaemonMetrics, type DaemonMetrics } from './metrics.js';
 import { createLogger, type Logger } from './logger.js';
@@ -168,6 +169,7 @@ export class Daemon {
     this.operations = await Operations.create(this);
     await this.addComponent(this.operations);
     await this.addComponent(new Housekeeping(this));
+    await this.addComponent(new StatusPublisher(this));
     this.logStarted();
   }
 

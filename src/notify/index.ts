@@ -3,6 +3,7 @@ export type {
   Notification,
   NotificationEvent,
   NotificationIncident,
+  Letter,
   OutboundMessage,
   DeliveryOutcome,
   SendContext,

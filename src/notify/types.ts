@@ -31,6 +31,18 @@ export interface Notification {
   incidentEpoch?: number;
   /** Enqueueing the same key twice on one channel keeps one message (safe to call again after a crash). */
   dedupKey?: string;
+  /**
+   * A message to someone outside the team (a status-page subscriber): sent as written, with its own
+   * links and no incident facts or action links.
+   */
+  letter?: Letter;
+}
+
+/** A plain message with a subject, a body and links, for people outside the team. */
+export interface Letter {
+  subject: string;
+  text: string;
+  links: Array<{ label: string; url: string }>;
 }
 
 /** Acknowledge / resolve links signed for the incident; they work without logging in. */

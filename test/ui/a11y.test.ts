@@ -128,6 +128,7 @@ runbooks: [runbooks/*.md]
     await check('report', '/report');
     await check('not-found', '/checks/no-such-check', 404);
     await check('status', '/status');
+    await check('status-publish', '/status/publish');
     const link = createActionToken({ incidentId, action: 'resolve', expiresAt: Date.now() + 3_600_000, user: 'ana' }, await loadActionKey(ui.daemon.store.db, ui.daemon.clock));
     await check('action-link', `/a/${link}`);
 

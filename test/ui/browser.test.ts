@@ -124,6 +124,7 @@ runbooks: [runbooks/*.md]
       ['maintenance', '/maintenance'],
       ['incidents', '/incidents'],
       ['status', '/status'],
+      ['status-publish', '/status/publish'],
     ] as const) {
       const res = await page.goto(`${base}${url}`);
       expect(res?.status(), url).toBe(200);

@@ -1,6 +1,6 @@
 /**
- * The public status page shows components, their state, active incidents with fixed-wording
- * updates and 90-day uptime — and nothing internal. The config, a runbook, the check results and
+ * The public status page shows components, their state, published incidents with the words people
+ * wrote for the public, and 90-day bars — and nothing internal. The config, a runbook, the check results and
  * an incident are seeded with marker strings; none of them may appear on /status.
  */
 import fs from 'node:fs';
@@ -10,6 +10,7 @@ import { insertResults } from '../../src/store/index.js';
 import { SimulatedClock } from '../../src/lib/clock.js';
 import { incidentReader } from '../../src/http/ui/data/incidents.js';
 import { startUi, type UiHarness } from './support.js';
+import { StatusPage } from '../../src/statuspage/index.js';
 
 const SECRETS = {
   label: 'LABEL-team-zebra-7731',
@@ -73,6 +74,7 @@ runbooks: [runbooks/*.md]
   await clock.advance(5 * 60_000);
   await reader.acknowledge(created.incident.id, admin, SECRETS.note);
   await reader.addNote(created.incident.id, admin, SECRETS.note);
+  await new StatusPage(h.daemon).publish(created.incident.id, { title: 'Payments are failing', body: 'Some payments fail; we are on it.' }, admin);
   const res = await h.app.inject({ url: '/status' });
   expect(res.statusCode).toBe(200);
   body = res.body;
@@ -91,10 +93,10 @@ describe('public status page', () => {
     expect(body).toMatch(/aria-label="Search: 90-day uptime 100\.00%"/);
   });
 
-  it('lists the active incident with its public updates in fixed words', () => {
+  it('lists the published incident with the title and update a person wrote for the public', () => {
     expect(body).toContain('Active incidents');
-    expect(body).toContain('Investigating — we are looking into a problem.');
-    expect(body).toContain('Investigating — our team is on it.');
+    expect(body).toContain('<h3>Payments are failing</h3>');
+    expect(body).toContain('Some payments fail; we are on it.');
   });
 
   it('leaks nothing internal: labels, hosts, URLs, check names and errors, runbook text, incident titles and notes', () => {

@@ -20,6 +20,7 @@ import { authSection } from './auth.js';
 import { usersSection } from './users.js';
 import { pagingSection } from './paging.js';
 import { samplesSection, scrapeSection } from './scrape.js';
+import { statusPageSection } from './status-page.js';
 
 /**
  * The whole `ops.yaml`: every section optional with defaults, so an empty file is a valid config,
@@ -51,6 +52,7 @@ export const opsConfigSchema = z
     config: configSection,
     audit: auditSection,
     auth: authSection,
+    status_page: statusPageSection,
   })
   .describe('opsbook configuration (ops.yaml).');
 
@@ -60,7 +62,7 @@ export type OpsConfigInput = z.input<typeof opsConfigSchema>;
 export type OpsConfig = z.output<typeof opsConfigSchema>;
 
 /** Top-level sections that hold one object; setting one in two files is an error. */
-export const SINGLETON_SECTIONS = ['server', 'storage', 'config', 'audit', 'paging', 'auth', 'samples'] as const;
+export const SINGLETON_SECTIONS = ['server', 'storage', 'config', 'audit', 'paging', 'auth', 'samples', 'status_page'] as const;
 
 /** Top-level sections that are lists, and the field that identifies an entry in each. */
 export const ID_FIELDS: Record<string, string> = {

@@ -1,16 +1,18 @@
 import type { Daemon } from '../../daemon/index.js';
-import { activeOccurrence, type Incident } from '../../incidents/index.js';
-import { uptimeBars, when, type DayUptime, type State } from '../ui/components.js';
-import { dailyUptime, summarizeChecks, worstState } from '../ui/data/checks.js';
-import { incidentReader, openIncidents } from '../ui/data/incidents.js';
-import { html, type Html } from '../ui/html.js';
+import { activeOccurrence } from '../../incidents/index.js';
+import { StatusPage, DAY_MS, type PublicIncident, type StatusDay } from '../../statuspage/index.js';
+import { when, type State } from '../ui/components.js';
+import { summarizeChecks, worstState } from '../ui/data/checks.js';
+import { html, type Html, type HtmlValue } from '../ui/html.js';
 import type { UiRoute } from '../ui/route.js';
+import { statusAtom } from './status-feed.js';
 
 /**
- * The public status page. It is built only from what may be public: a service's display name, a
- * state word, fixed sentences for incident updates, times and uptime figures. Never labels,
- * hosts, URLs, check names or errors, incident titles, runbook text or timeline notes — a test
- * (test/ui/status-leak.test.ts) plants such values in a config and looks for them in the page.
+ * The public status page. It is built only from what may be public: a public service's public name,
+ * a state word, incidents a person published with the title and updates people wrote for the
+ * public, times and daily bars. Never labels, hosts, URLs, check names or errors, incident titles,
+ * runbook text or timeline notes — a test (test/ui/status-leak.test.ts) plants such values in a
+ * config and looks for them in the page.
  */
 
 const PUBLIC_STATE: Record<State, string> = {
@@ -22,52 +24,58 @@ const PUBLIC_STATE: Record<State, string> = {
   maintenance: 'Under maintenance',
 };
 
-// Incident updates in fixed words, keyed by the state the incident moved to.
-const PUBLIC_UPDATE: Record<string, string> = {
-  triggered: 'Investigating — we are looking into a problem.',
-  acknowledged: 'Investigating — our team is on it.',
-  investigating: 'Identified — we are working on the cause.',
-  mitigated: 'Monitoring — a fix is in place and we are watching it.',
-  resolved: 'Resolved — this incident is over.',
-};
-
-const DAYS = 90;
 const CACHE_MS = 60_000;
-const cache = new WeakMap<Daemon, { at: number; bars: Map<string, DayUptime[]> }>();
+const cache = new WeakMap<Daemon, { at: number; days: Map<string, StatusDay[]> }>();
 
-async function uptimeByService(daemon: Daemon): Promise<Map<string, DayUptime[]>> {
+/** The daily bars, computed at most once a minute (90 days × checks of reading). */
+async function cachedDays(daemon: Daemon, model: StatusPage): Promise<Map<string, StatusDay[]>> {
   const now = daemon.clock.now();
   const hit = cache.get(daemon);
-  if (hit && now - hit.at < CACHE_MS) return hit.bars;
-  const bars = new Map<string, DayUptime[]>();
-  for (const s of daemon.config.services) {
-    const ids = daemon.config.checks.filter((c) => c.service === s.id).map((c) => c.id);
-    bars.set(s.id, await dailyUptime(daemon, ids, DAYS));
-  }
-  cache.set(daemon, { at: now, bars });
-  return bars;
+  if (hit && now - hit.at < CACHE_MS && Math.floor(hit.at / DAY_MS) === Math.floor(now / DAY_MS)) return hit.days;
+  const days = await model.days();
+  cache.set(daemon, { at: now, days });
+  return days;
 }
 
-async function publicUpdates(daemon: Daemon, incident: Incident): Promise<Array<{ at: number; text: string }>> {
-  const timeline = await incidentReader(daemon).timeline(incident.id);
-  return timeline
-    .filter((e) => e.kind === 'status' && typeof e.data.to === 'string' && PUBLIC_UPDATE[e.data.to])
-    .map((e) => ({ at: e.at, text: PUBLIC_UPDATE[e.data.to as string]! }))
-    .reverse();
+/** Forgets the cached bars: a publication changes today's bar at once. */
+export function forgetStatusBars(daemon: Daemon): void {
+  cache.delete(daemon);
 }
 
-function shell(body: Html, overall: string): Html {
+const DAY_WORDS: Record<StatusDay['state'], string> = { ok: 'no downtime', minor: 'disruption', major: 'major outage', none: 'no data' };
+
+function dayBars(days: StatusDay[], label: string): Html {
+  const w = 4;
+  const gap = 1;
+  const h = 28;
+  const rects = days.map((d, i) => {
+    const text = `${new Date(d.day).toISOString().slice(0, 10)}: ${DAY_WORDS[d.state]}${d.downMs > 0 ? `, ${Math.round(d.downMs / 60_000)} min down` : ''}${d.incidents ? `, ${d.incidents} incident${d.incidents > 1 ? 's' : ''}` : ''}`;
+    return html`<rect x="${i * (w + gap)}" y="0" width="${w}" height="${h}" class="bar-${d.state}" data-day="${new Date(d.day).toISOString().slice(0, 10)}" data-state="${d.state}"><title>${text}</title></rect>`;
+  });
+  const known = days.filter((d) => d.uptime !== undefined);
+  const overall = known.length ? known.reduce((a, d) => a + d.uptime!, 0) / known.length : undefined;
+  const pct = overall === undefined ? 'no data' : `${(overall * 100).toFixed(2)}%`;
+  return html`<svg class="bars" viewBox="0 0 ${days.length * (w + gap)} ${h}" preserveAspectRatio="none" role="img" aria-label="${label}: ${days.length}-day uptime ${pct}">${rects}</svg>`;
+}
+
+function updates(i: PublicIncident): Html {
+  return html`<ol class="updates">${i.updates.map((u) => html`<li><strong>${u.state.charAt(0).toUpperCase()}${u.state.slice(1)}</strong> — ${u.body} <span class="muted">${when(u.at)}</span></li>`)}</ol>`;
+}
+
+function shell(daemon: Daemon, body: HtmlValue, overall: string): Html {
+  const title = daemon.config.status_page.title;
   return html`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Status · ${overall}</title>
+<title>${title} · ${overall}</title>
 <link rel="stylesheet" href="/ui/static/opsbook.css">
+<link rel="alternate" type="application/atom+xml" title="${title}" href="/status/feed.atom">
 </head>
 <body class="status-page">
 <main id="main">
-<h1>System status</h1>
+<h1>${title}</h1>
 ${body}
 </main>
 </body>
@@ -77,46 +85,70 @@ ${body}
 
 export async function renderStatusPage(daemon: Daemon): Promise<Html> {
   const now = daemon.clock.now();
+  const model = new StatusPage(daemon);
   const checks = await summarizeChecks(daemon);
-  const incidents = await openIncidents(daemon);
-  const bars = await uptimeByService(daemon);
-  const components = daemon.config.services.map((s) => {
+  const { active, history } = await model.incidents();
+  const days = await cachedDays(daemon, model);
+  const components = model.publicServices().map((s) => {
     const inMaintenance = daemon.config.maintenance.some((w) => (w.services.length === 0 || w.services.includes(s.id)) && w.matchers.length === 0 && activeOccurrence(w, now));
     const measured = worstState(checks.filter((c) => c.service === s.id).map((c) => c.state));
-    const state: State = inMaintenance && measured !== 'up' ? 'maintenance' : measured;
-    return { id: s.id, name: s.name ?? s.id, state, incidents: incidents.filter((i) => i.service === s.id) };
+    const published = active.filter((i) => i.service?.id === s.id);
+    // A published incident degrades the component even while its checks answer.
+    const base: State = published.length > 0 && (measured === 'up' || measured === 'unknown') ? 'warning' : measured;
+    const state: State = inMaintenance && base !== 'up' ? 'maintenance' : base;
+    return { ...s, state };
   });
   const worst = worstState(components.map((c) => (c.state === 'maintenance' ? 'up' : c.state)));
   const overall = worst === 'up' || worst === 'unknown' ? 'All systems operational' : PUBLIC_STATE[worst];
-  const affected = components.filter((c) => c.incidents.length > 0);
-  const updates = new Map<string, Array<{ at: number; text: string }>>();
-  for (const c of affected) for (const i of c.incidents) updates.set(i.id, await publicUpdates(daemon, i));
+  const sub = daemon.config.status_page.subscribers;
   return shell(
+    daemon,
     html`<p class="overall overall-${worst}" role="status">${overall}</p>
-${affected.length
-  ? html`<section aria-labelledby="h-active"><h2 id="h-active">Active incidents</h2>${affected.flatMap((c) =>
-      c.incidents.map(
-        (i, n) => html`<article class="card incident-public">
-<h3>${c.name}: ${PUBLIC_STATE[c.state === 'up' ? 'warning' : c.state]}${c.incidents.length > 1 ? ` (${n + 1})` : ''}</h3>
-<p class="muted">Since ${when(i.openedAt)}</p>
-<ol class="updates">${(updates.get(i.id) ?? []).map((u) => html`<li>${when(u.at)} — ${u.text}</li>`)}</ol>
+${active.length
+  ? html`<section aria-labelledby="h-active"><h2 id="h-active">Active incidents</h2>${active.map(
+      (i) => html`<article class="card incident-public" data-incident="${i.incidentId}">
+<h3>${i.title}</h3>
+<p class="muted">${i.service ? html`${i.service.name} · ` : ''}since ${when(i.publishedAt)}</p>
+${updates(i)}
 </article>`,
-      ),
     )}</section>`
   : ''}
 <section aria-labelledby="h-components"><h2 id="h-components">Components</h2>
 ${components.length === 0 ? html`<p>No components.</p>` : ''}
 <ul class="components">${components.map(
-  (c) => html`<li class="component">
+  (c) => html`<li class="component" data-service="${c.id}">
 <p><strong>${c.name}</strong> <span class="state state-${c.state}">${PUBLIC_STATE[c.state]}</span></p>
-${uptimeBars(bars.get(c.id) ?? [], c.name)}
-<p class="muted bars-legend"><span>${DAYS} days ago</span><span>today</span></p>
+${dayBars(days.get(c.id) ?? [], c.name)}
+<p class="muted bars-legend"><span>${daemon.config.status_page.history_days} days ago</span><span>today</span></p>
 </li>`,
 )}</ul>
 </section>
+<section aria-labelledby="h-history"><h2 id="h-history">Past incidents</h2>
+${history.length
+  ? history.map(
+      (i) => html`<article class="card incident-public incident-resolved" data-incident="${i.incidentId}">
+<h3>${i.title}</h3>
+<p class="muted">${i.service ? html`${i.service.name} · ` : ''}${when(i.publishedAt)} – ${when(i.resolvedAt)}</p>
+${updates(i)}
+</article>`,
+    )
+  : html`<p>No incidents in the last ${daemon.config.status_page.history_days} days.</p>`}
+</section>
+${sub
+  ? html`<section aria-labelledby="h-subscribe"><h2 id="h-subscribe">Get updates</h2>
+<form method="post" action="/status/subscribe" class="stack">
+<p><label for="sub-email">Email</label> <input id="sub-email" name="email" type="email" required maxlength="254" autocomplete="email"> <button type="submit">Subscribe</button></p>
+</form>
+<p class="muted">Or follow the <a href="/status/feed.atom">Atom feed</a>.</p>
+</section>`
+  : html`<p class="muted">Follow the <a href="/status/feed.atom">Atom feed</a>.</p>`}
 <p class="muted">Updated ${when(now)}</p>`,
     overall,
   );
+}
+
+function notice(daemon: Daemon, heading: string, text: HtmlValue): Html {
+  return shell(daemon, html`<section class="card"><h2>${heading}</h2><p>${text}</p><p><a href="/status">Back to the status page</a></p></section>`, heading);
 }
 
 export function statusRoutes(): UiRoute[] {
@@ -125,8 +157,68 @@ export function statusRoutes(): UiRoute[] {
       method: 'GET',
       url: '/status',
       access: 'public',
-      summary: 'The public status page: components, their state, active incidents, 90-day uptime.',
+      summary: 'The public status page: public services, incidents people published, past incidents, daily bars.',
       handler: ({ daemon }) => renderStatusPage(daemon),
+    },
+    {
+      method: 'GET',
+      url: '/status/feed.atom',
+      access: 'public',
+      summary: 'The status page as an Atom feed: one entry per update people published.',
+      handler: async ({ daemon, reply }) => {
+        const body = await statusAtom(daemon, new StatusPage(daemon));
+        await reply.status(200).header('content-type', 'application/atom+xml; charset=utf-8').header('cache-control', 'no-store').send(body);
+        return undefined;
+      },
+    },
+    {
+      method: 'POST',
+      url: '/status/subscribe',
+      access: 'public',
+      summary: 'Ask for email updates: a confirmation link is mailed first (form).',
+      handler: async ({ daemon, form, reply }) => {
+        await new StatusPage(daemon).subscribe(form.email ?? '');
+        reply.status(202);
+        return notice(daemon, 'Check your mail', 'We sent a link to that address. Updates start once you open it.');
+      },
+    },
+    {
+      method: 'GET',
+      url: '/status/confirm',
+      access: 'public',
+      summary: 'The confirmation link: a button that confirms (mail scanners that open links confirm nothing).',
+      handler: ({ daemon, query }) =>
+        notice(daemon, 'Confirm your subscription', html`<form method="post" action="/status/confirm"><input type="hidden" name="token" value="${query.token ?? ''}"><button type="submit">Confirm</button></form>`),
+    },
+    {
+      method: 'POST',
+      url: '/status/confirm',
+      access: 'public',
+      summary: 'Confirm a subscription (form).',
+      handler: async ({ daemon, form, reply }) => {
+        if (await new StatusPage(daemon).confirm(form.token ?? '')) return notice(daemon, 'Subscribed', 'You will get an email with every update.');
+        reply.status(404);
+        return notice(daemon, 'Unknown link', 'This link is not (or no longer) valid. Subscribe again from the status page.');
+      },
+    },
+    {
+      method: 'GET',
+      url: '/status/unsubscribe',
+      access: 'public',
+      summary: 'The unsubscribe link: a button that unsubscribes.',
+      handler: ({ daemon, query }) =>
+        notice(daemon, 'Unsubscribe', html`<form method="post" action="/status/unsubscribe"><input type="hidden" name="token" value="${query.token ?? ''}"><button type="submit">Unsubscribe</button></form>`),
+    },
+    {
+      method: 'POST',
+      url: '/status/unsubscribe',
+      access: 'public',
+      summary: 'End a subscription (form).',
+      handler: async ({ daemon, form }) => {
+        await new StatusPage(daemon).unsubscribe(form.token ?? '');
+        // The same answer whether the address was subscribed or not: the page tells nobody who is.
+        return notice(daemon, 'Unsubscribed', 'No more mail will be sent to this address.');
+      },
     },
   ];
 }

@@ -15,6 +15,7 @@ import { maintenanceRoutes } from '../ui/pages/maintenance.js';
 import { reportRoutes } from '../ui/pages/report.js';
 import { closeLiveStreams, liveRoutes } from '../ui/live.js';
 import { statusRoutes } from './status.js';
+import { statusPublishRoutes } from '../ui/pages/status-publish.js';
 
 /** Every web UI route (pages, form actions, live events, static files) and the public status page. */
 export function uiRoutes(): UiRoute[] {
@@ -31,6 +32,7 @@ export function uiRoutes(): UiRoute[] {
     ...reportRoutes(),
     ...liveRoutes(),
     ...statusRoutes(),
+    ...statusPublishRoutes(),
   ];
 }
 

@@ -2,7 +2,7 @@ import { VERSION, type Daemon } from '../../daemon/index.js';
 import type { Session } from '../sessions/index.js';
 import { html, type Html, type HtmlValue } from './html.js';
 
-export type NavKey = 'overview' | 'incidents' | 'checks' | 'oncall' | 'runbooks' | 'maintenance' | 'report' | 'none';
+export type NavKey = 'overview' | 'incidents' | 'checks' | 'oncall' | 'runbooks' | 'maintenance' | 'status' | 'report' | 'none';
 
 const NAV: Array<{ key: NavKey; href: string; label: string }> = [
   { key: 'overview', href: '/', label: 'Overview' },
@@ -10,6 +10,7 @@ const NAV: Array<{ key: NavKey; href: string; label: string }> = [
   { key: 'oncall', href: '/oncall', label: 'On call' },
   { key: 'runbooks', href: '/runbooks', label: 'Runbooks' },
   { key: 'maintenance', href: '/maintenance', label: 'Maintenance & silences' },
+  { key: 'status', href: '/status/publish', label: 'Status page' },
   { key: 'report', href: '/report', label: 'Report' },
 ];
 

@@ -108,6 +108,9 @@ export const ERROR_CATALOGUE = {
   OPSBOOK_E_ACTION_LINK: { kind: 'unauthenticated', summary: 'An acknowledge/resolve link is malformed, tampered with, expired, or names someone not in users:.' },
   OPSBOOK_E_ACTION_LINK_STALE: { kind: 'conflict', summary: 'An acknowledge/resolve link was sent for an earlier opening of an incident that has re-opened since.' },
   OPSBOOK_E_CALLBACK_SIGNATURE: { kind: 'unauthenticated', summary: 'A provider callback (voice key press) lacks a valid request signature, or names no such channel.' },
+  // statuspage/
+  OPSBOOK_E_STATUS_PAGE: { kind: 'invalid', summary: 'A status-page action cannot be done: the incident’s service is not public, the incident is not published yet, an update is empty or too long, or an email address is malformed.' },
+  OPSBOOK_E_STATUS_SUBSCRIBERS_FULL: { kind: 'conflict', summary: 'The status page has as many subscribers as `status_page.subscribers.max` allows.' },
   // gameday/
   OPSBOOK_E_GAMEDAY_INVALID: { kind: 'invalid', summary: 'A game-day file (gameday.yaml) is malformed or names a fault, check or procedure the system lacks (file and path given).' },
   OPSBOOK_E_GAMEDAY_WORLD: { kind: 'unavailable', summary: 'The game-day world cannot be built: PostgreSQL, redis-server, openssl or the stand-in is missing or did not start.' },

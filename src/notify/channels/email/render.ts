@@ -13,6 +13,7 @@ const esc = (s: string): string =>
 /** Plain text and HTML bodies carrying the same facts and the same links. */
 export function renderEmail(m: OutboundMessage): RenderedEmail {
   const n = m.notification;
+  if (n.letter) return renderLetter(n.letter);
   const inc = n.incident;
   const subject = eventHeadline(n);
   const facts: Array<[string, string]> = inc
@@ -50,4 +51,16 @@ export function renderEmail(m: OutboundMessage): RenderedEmail {
     '</body></html>',
   ].join('\n');
   return { subject, text, html };
+}
+
+/** A letter to someone outside the team: its words and links only. */
+function renderLetter(letter: NonNullable<OutboundMessage['notification']['letter']>): RenderedEmail {
+  const text = [letter.text, '', ...letter.links.map((l) => `${l.label}: ${l.url}`)].join('\n');
+  const html = [
+    '<!doctype html><html><body style="font-family:sans-serif">',
+    ...letter.text.split(/\n{2,}/).map((p) => `<p>${esc(p).replace(/\n/g, '<br>')}</p>`),
+    letter.links.length ? `<p>${letter.links.map((l) => `<a href="${esc(l.url)}">${esc(l.label)}</a>`).join(' &middot; ')}</p>` : '',
+    '</body></html>',
+  ].join('\n');
+  return { subject: letter.subject, text, html };
 }
