@@ -135,6 +135,35 @@ runbooks: [runbooks/*.md]
     expect(found).toEqual({});
   });
 
+  it('in dark mode (the system setting) finds no serious or critical violation either, at 1366 and 390 px', async () => {
+    const screens = path.join(REPO_ROOT, 'test-results', 'screens');
+    fs.mkdirSync(screens, { recursive: true });
+    const found: Record<string, string[]> = {};
+    const pages = [['overview', '/'], ['incident', `/incidents/${encodeURIComponent(incidentId)}`], ['maintenance', '/maintenance'], ['report', '/report'], ['status', '/status'], ['status-publish', '/status/publish']] as const;
+    try {
+      for (const scheme of ['light', 'dark'] as const) {
+        await page.emulateMedia({ colorScheme: scheme });
+        for (const width of [1366, 390]) {
+          await page.setViewportSize({ width, height: 900 });
+          for (const [name, url] of pages) {
+            const res = await page.goto(`${base}${url}`);
+            expect(res?.status(), url).toBe(200);
+            expect(await page.evaluate(() => (globalThis as unknown as { matchMedia(q: string): { matches: boolean } }).matchMedia('(prefers-color-scheme: dark)').matches)).toBe(scheme === 'dark');
+            await page.screenshot({ path: path.join(screens, `${name}-${scheme}-${width}.png`), fullPage: true });
+            if (scheme === 'dark') {
+              const problems = await audit();
+              if (problems.length) found[`${name} ${width}px`] = problems;
+            }
+          }
+        }
+      }
+    } finally {
+      await page.emulateMedia({ colorScheme: 'light' });
+      await page.setViewportSize({ width: 1200, height: 900 });
+    }
+    expect(found).toEqual({});
+  });
+
   it('reaches every control with the keyboard, skip link first, focus always visible', async () => {
     for (const url of ['/', `/incidents/${encodeURIComponent(incidentId)}`, '/maintenance', '/report']) {
       await page.goto(`${base}${url}`);

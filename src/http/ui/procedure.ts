@@ -27,7 +27,7 @@ function block(b: CodeBlock): Html {
   <p class="block-meta">${effectBadge(b.effect)} <span class="target">target: ${b.target}</span>
   ${b.placeholders.length ? html`<span class="placeholders">needs ${b.placeholders.map((p, i) => html`${i ? ', ' : ''}<code>${p}</code>`)}</span>` : ''}</p>
   ${b.reasons.length ? html`<p class="reasons">${b.reasons.join('; ')}</p>` : ''}
-  <pre><code>${b.code}</code></pre>
+  <pre tabindex="0"><code>${b.code}</code></pre>
 </div>`;
 }
 

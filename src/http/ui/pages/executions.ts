@@ -49,7 +49,7 @@ function confirmPage(daemon: Daemon, ctx: UiContext, incidentId: string, procedu
 ${problem ? html`<p class="notice error" role="alert" id="confirm-problem">${problem}</p>` : ''}
 <p>${effectBadge(planned.effect)} ${planned.text}</p>
 <p>These commands will run:</p>
-<pre><code>${planned.commands.filter((c) => !c.skip).map((c) => `${c.display}\n`)}</code></pre>
+<pre tabindex="0"><code>${planned.commands.filter((c) => !c.skip).map((c) => `${c.display}\n`)}</code></pre>
 ${untrusted.length > 0 ? html`<div class="notice warning" role="note" id="untrusted"><p>Untrusted values — chosen by no user here (an alert's labels, an earlier step's output). Check them before running:</p>
 <ul>${untrusted.map((p) => html`<li><code>${p.name}</code> = <code>${p.shown}</code> <span class="muted">(${p.source})</span></li>`)}</ul></div>` : ''}
 <form method="post" action="${runUrl(incidentId)}" class="confirm">${csrfField(ctx.session)}
@@ -108,8 +108,8 @@ export async function executionPanel(daemon: Daemon, incidentId: string): Promis
 <ol class="transcript">${entries.map(
       (t) => html`<li class="entry entry-${t.status}" data-step="${t.step}">
 <p>Step ${t.step}.${t.command} ${t.effect ? effectBadge(t.effect as Effect) : ''} <code>${t.text}</code> — <strong>${t.status}</strong>${t.exitCode !== null ? ` (exit ${t.exitCode})` : ''} by ${t.actor} ${when(t.at)}${t.durationMs !== null ? ` in ${t.durationMs} ms` : ''}${typeof t.data.why === 'string' && t.data.why ? html`<br><span class="reason">${t.data.why}</span>` : ''}</p>
-${t.stdout ? html`<pre class="stdout" aria-label="Output of step ${t.step}"><code>${t.stdout}</code></pre>` : ''}
-${t.stderr ? html`<pre class="stderr" aria-label="Errors of step ${t.step}"><code>${t.stderr}</code></pre>` : ''}
+${t.stdout ? html`<pre class="stdout" tabindex="0" aria-label="Output of step ${t.step}"><code>${t.stdout}</code></pre>` : ''}
+${t.stderr ? html`<pre class="stderr" tabindex="0" aria-label="Errors of step ${t.step}"><code>${t.stderr}</code></pre>` : ''}
 ${t.truncated ? html`<p class="muted">Output shortened in the transcript.</p>` : ''}
 </li>`,
     )}</ol>
