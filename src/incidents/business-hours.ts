@@ -32,6 +32,14 @@ export function nextBusinessDayStart(at: number, bh: BusinessHours): number {
   throw new Error(`business hours ${bh.id} have no business day within ${MAX_DAYS} days`);
 }
 
+/** Whether `at` falls inside the calendar's business hours (a business day, between opening and closing). */
+export function isBusinessTime(at: number, bh: BusinessHours): boolean {
+  const local = Temporal.Instant.fromEpochMilliseconds(at).toZonedDateTimeISO(bh.timeZone);
+  if (!isBusinessDay(local.toPlainDate(), bh)) return false;
+  const minutes = local.hour * 60 + local.minute;
+  return minutes >= bh.startMinutes && minutes < bh.endMinutes;
+}
+
 /** `at` plus `ms` of business time: the clock only runs inside business hours. */
 export function addBusinessTime(at: number, ms: number, bh: BusinessHours): number {
   let remaining = ms;

@@ -21,6 +21,6 @@ export { incidentFromRow } from './rows.js';
 export { INCIDENT_WRITE_LOCK } from './engine-core.js';
 export { ALLOWED_TRANSITIONS, canTransition } from './lifecycle.js';
 export { DEFAULT_SEVERITIES, SeverityLadder } from './severity.js';
-export { addBusinessTime, DEFAULT_BUSINESS_HOURS, nextBusinessDayStart, responseDueAt } from './business-hours.js';
+export { addBusinessTime, DEFAULT_BUSINESS_HOURS, isBusinessTime, nextBusinessDayStart, responseDueAt } from './business-hours.js';
 export { activeOccurrence, findSuppression, matcherMatches, matchersMatch } from './suppression.js';
 export { renderReview, type ReviewInput, type ReviewStep } from './review.js';

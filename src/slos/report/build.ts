@@ -1,6 +1,7 @@
 import type { OpsConfig } from '../../config/index.js';
 import { windowStats } from '../../checks/index.js';
 import { alertCountsByRule, listIncidentsOpenedBetween, pageTimelineRows, type Store } from '../../store/index.js';
+import { DEFAULT_BUSINESS_HOURS, isBusinessTime } from '../../incidents/index.js';
 import { slosFromConfig } from '../model.js';
 import { recoveryPointStatus, recoveryTimeStatus, type RecoveryPointStatus, type RecoveryTimeStatus } from '../recovery.js';
 import { attainment } from '../sli.js';
@@ -40,19 +41,40 @@ export interface SeverityFigures {
   ackP90Ms: number | null;
   resolveP50Ms: number | null;
   resolveP90Ms: number | null;
+  mttaMs: number | null;
+  mttrMs: number | null;
+}
+
+/** Mean time to acknowledge and to resolve for one service; only acknowledgements by people count. */
+export interface ServiceFigures {
+  service: string;
+  incidents: number;
+  /** Acknowledged by a person (opsbook's own actions never acknowledge). */
+  acknowledged: number;
+  /** Resolved without anyone acknowledging (by itself, or by opsbook). */
+  unacknowledged: number;
+  resolved: number;
+  mttaMs: number | null;
+  mttrMs: number | null;
 }
 
 export interface OperationsReport {
   period: { name: ReportPeriod; from: number; to: number };
   generatedAt: number;
   slos: ReportSlo[];
-  incidents: { total: number; bySeverity: SeverityFigures[] };
+  incidents: { total: number; bySeverity: SeverityFigures[]; byService: ServiceFigures[] };
   noisiestRules: { ruleId: string; alerts: number; incidents: number }[];
   failingChecks: { checkId: string; failures: number; results: number; uptime: number | null }[];
-  pagesPerPerson: { user: string; pages: number; incidents: number }[];
+  /** `offHours`: pages outside `businessHours` (the `default` calendar, else the first, else Mon–Fri 09–17 UTC). */
+  pagesPerPerson: { user: string; pages: number; incidents: number; offHours: number }[];
+  businessHours: string;
   maintenance: { totalMs: number; windows: { id: string; ms: number; occurrences: number; services: string[] }[] };
   recoveryPoints: RecoveryPointStatus[];
   recoveryTimes: RecoveryTimeStatus[];
+}
+
+function mean(values: number[]): number | null {
+  return values.length === 0 ? null : values.reduce((a, v) => a + v, 0) / values.length;
 }
 
 function quantile(values: number[], q: number): number | null {
@@ -98,6 +120,23 @@ export async function buildReport(store: Store, config: OpsConfig, period: Repor
       ackP90Ms: quantile(ack, 0.9),
       resolveP50Ms: quantile(res, 0.5),
       resolveP90Ms: quantile(res, 0.9),
+      mttaMs: mean(ack),
+      mttrMs: mean(res),
+    });
+  }
+  const byService: ServiceFigures[] = [];
+  for (const service of [...new Set(incidents.map((i) => i.service ?? '(none)'))].sort()) {
+    const rows = incidents.filter((i) => (i.service ?? '(none)') === service);
+    const ack = rows.filter((i) => i.acknowledged_at !== null).map((i) => Number(i.acknowledged_at) - Number(i.opened_at));
+    const res = rows.filter((i) => i.resolved_at !== null).map((i) => Number(i.resolved_at) - Number(i.opened_at));
+    byService.push({
+      service,
+      incidents: rows.length,
+      acknowledged: ack.length,
+      unacknowledged: rows.filter((i) => i.resolved_at !== null && i.acknowledged_at === null).length,
+      resolved: res.length,
+      mttaMs: mean(ack),
+      mttrMs: mean(res),
     });
   }
 
@@ -108,12 +147,14 @@ export async function buildReport(store: Store, config: OpsConfig, period: Repor
   }
   failingChecks.sort((a, b) => b.failures - a.failures || a.checkId.localeCompare(b.checkId));
 
-  const pages = new Map<string, { pages: number; incidents: Set<string> }>();
+  const calendar = config.business_hours.find((b) => b.id === 'default') ?? config.business_hours[0] ?? DEFAULT_BUSINESS_HOURS;
+  const pages = new Map<string, { pages: number; incidents: Set<string>; offHours: number }>();
   for (const row of await pageTimelineRows(store.db, from, to)) {
     const user = (JSON.parse(row.data) as { user?: unknown }).user;
     if (typeof user !== 'string') continue;
-    const p = pages.get(user) ?? { pages: 0, incidents: new Set<string>() };
+    const p = pages.get(user) ?? { pages: 0, incidents: new Set<string>(), offHours: 0 };
     p.pages++;
+    if (!isBusinessTime(Number(row.at), calendar)) p.offHours++;
     p.incidents.add(row.incidentId);
     pages.set(user, p);
   }
@@ -126,10 +167,11 @@ export async function buildReport(store: Store, config: OpsConfig, period: Repor
     period: { name: period, from, to },
     generatedAt: now,
     slos: reportSlos,
-    incidents: { total: incidents.length, bySeverity },
+    incidents: { total: incidents.length, bySeverity, byService },
     noisiestRules: await alertCountsByRule(store.db, from, to),
     failingChecks: failingChecks.slice(0, 10),
-    pagesPerPerson: [...pages].map(([user, p]) => ({ user, pages: p.pages, incidents: p.incidents.size })).sort((a, b) => b.pages - a.pages || a.user.localeCompare(b.user)),
+    businessHours: calendar === DEFAULT_BUSINESS_HOURS && !config.business_hours.some((b) => b.id === 'default') ? 'Mon–Fri 09:00–17:00 UTC' : calendar.id,
+    pagesPerPerson: [...pages].map(([user, p]) => ({ user, pages: p.pages, incidents: p.incidents.size, offHours: p.offHours })).sort((a, b) => b.pages - a.pages || a.user.localeCompare(b.user)),
     maintenance: { totalMs: windows.reduce((a, w) => a + w.ms, 0), windows },
     recoveryPoints: recoveryPointsStatus,
     recoveryTimes: await recoveryTimeStatus(store, from, to),

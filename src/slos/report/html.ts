@@ -1,6 +1,7 @@
 import type { OperationsReport } from './build.js';
 import { escapeXml } from './format.js';
-import { budgetChartSvg } from './svg.js';
+import { dur } from './format.js';
+import { barChartSvg, budgetChartSvg } from './svg.js';
 import { reportHeading, reportTables, type ReportTable } from './tables.js';
 
 const STYLE = `
@@ -16,6 +17,17 @@ function table(t: ReportTable): string {
   return `<table><thead>${head}</thead><tbody>${body}</tbody></table>`;
 }
 
+/** The bar chart of a section that has one (MTTA/MTTR per service, pages per person), when it has rows. */
+function chartOf(r: OperationsReport, t: ReportTable): string {
+  if (t.chart === 'services' && r.incidents.byService.length > 0) {
+    return `<div class="charts">${barChartSvg('Mean time to acknowledge and to resolve, per service', [{ name: 'MTTA', colour: '#1f4fbf' }, { name: 'MTTR', colour: '#8a4b00' }], r.incidents.byService.map((s) => ({ label: s.service, values: [s.mttaMs, s.mttrMs] })), (v) => dur(v))}</div>`;
+  }
+  if (t.chart === 'pages' && r.pagesPerPerson.length > 0) {
+    return `<div class="charts">${barChartSvg('Pages per person, in and out of business hours', [{ name: 'business hours', colour: '#1f8a47' }, { name: 'off hours', colour: '#a4001d' }], r.pagesPerPerson.map((p) => ({ label: p.user, values: [p.pages - p.offHours, p.offHours] })), (v) => String(v))}</div>`;
+  }
+  return '';
+}
+
 /**
  * The report's sections (tables, budget charts as inline SVG) as markup to place under a heading:
  * every value escaped, no scripts, no styles of its own. The web UI puts it in its own page.
@@ -23,7 +35,7 @@ function table(t: ReportTable): string {
 export function renderReportSections(r: OperationsReport): string {
   return reportTables(r)
     .map((t, i) => {
-      const charts = i === 0 && r.slos.length > 0 ? `<div class="charts">${r.slos.map((s) => budgetChartSvg(s.burndown, s.name)).join('')}</div>` : '';
+      const charts = i === 0 && r.slos.length > 0 ? `<div class="charts">${r.slos.map((s) => budgetChartSvg(s.burndown, s.name)).join('')}</div>` : chartOf(r, t);
       return `<section><h2>${escapeXml(t.title)}</h2>${charts}${table(t)}</section>`;
     })
     .join('');

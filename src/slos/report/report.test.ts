@@ -102,6 +102,10 @@ beforeAll(async () => {
   await iclock.advanceTo(b.openedAt + 25 * MIN);
   await incidents.acknowledge(b.id, ana);
   await open(T0 + 4 * DAY, 'queue-depth', 'worker', 'P3');
+  // Resolved by its alert 20 minutes later, nobody acknowledging: counts as unacknowledged.
+  const d = await open(T0 + 4 * DAY + 2 * HOUR, 'disk-full', 'worker', 'P4');
+  await iclock.advanceTo(d.openedAt + 20 * MIN);
+  await incidents.onAlert(alert('resolved', 'disk-full', { service: 'worker' }, iclock.now(), { severity: 'P4' }));
 
   report = await buildReport(store, config, '7d', NOW);
 });
@@ -151,12 +155,25 @@ describe('operations report', () => {
     const p1 = report.incidents.bySeverity.find((s) => s.severity === 'P1')!;
     expect(p1).toMatchObject({ responseTargetMs: 15 * MIN, incidents: 2, acknowledged: 2, acknowledgedInTarget: 1, missedTarget: 1, resolved: 1, ackP50Ms: 10 * MIN, ackP90Ms: 25 * MIN, resolveP50Ms: 50 * MIN });
     expect(report.incidents.bySeverity.find((s) => s.severity === 'P3')).toMatchObject({ incidents: 1, acknowledged: 0, missedTarget: 1 });
-    expect(report.incidents.total).toBe(3);
-    expect(report.pagesPerPerson).toEqual([{ user: 'alice', pages: 3, incidents: 2 }, { user: 'bob', pages: 1, incidents: 1 }]);
+    expect(report.incidents.total).toBe(4);
+    // Alice was paged twice on Wednesday 09:10 and once on Thursday 00:00 (off hours), Bob on Thursday 00:00.
+    expect(report.businessHours).toBe('Mon–Fri 09:00–17:00 UTC');
+    expect(report.pagesPerPerson).toEqual([{ user: 'alice', pages: 3, incidents: 2, offHours: 1 }, { user: 'bob', pages: 1, incidents: 1, offHours: 1 }]);
     expect(report.noisiestRules[0]).toEqual({ ruleId: 'check:api', alerts: 2, incidents: 2 });
     expect(report.failingChecks.map((c) => [c.checkId, c.failures])).toEqual([['api', 30], ['db-backup', 0]].filter(([, f]) => (f as number) > 0));
     // One Sunday 02:00–04:00 in the week from Monday 1 June.
     expect(report.maintenance).toEqual({ totalMs: 2 * HOUR, windows: [{ id: 'sunday-patching', ms: 2 * HOUR, occurrences: 1, services: ['api'] }] });
+  });
+
+  it('gives MTTA and MTTR per service, counting only acknowledgements by people', () => {
+    expect(report.incidents.byService).toEqual([
+      { service: 'api', incidents: 1, acknowledged: 1, unacknowledged: 0, resolved: 1, mttaMs: 10 * MIN, mttrMs: 50 * MIN },
+      { service: 'web', incidents: 1, acknowledged: 1, unacknowledged: 0, resolved: 0, mttaMs: 25 * MIN, mttrMs: null },
+      // The auto-resolved P4 has no acknowledgement: it adds to MTTR, never to MTTA.
+      { service: 'worker', incidents: 2, acknowledged: 0, unacknowledged: 1, resolved: 1, mttaMs: null, mttrMs: 20 * MIN },
+    ]);
+    const p1 = report.incidents.bySeverity.find((s) => s.severity === 'P1')!;
+    expect(p1).toMatchObject({ mttaMs: 17.5 * MIN, mttrMs: 50 * MIN });
   });
 
   it('renders Markdown tables', () => {
@@ -165,13 +182,16 @@ describe('operations report', () => {
     expect(md).toContain('| API availability | availability | 99.9% | 99.702% | 10080 |');
     expect(md).toContain('| Database RPO | db-backup | 1h | 30m | 3h15m | 6 / 7 | ✔ met |');
     expect(md).toContain('| runbooks/db.md#restore-test | 4h | 2 | 1 / 2 | 2026-06-06 00:00Z | 5h | ✖ missed |');
-    expect(md).toContain('| alice | 3 | 2 |');
+    expect(md).toContain('| alice | 3 | 1 | 2 |');
+    expect(md).toContain('| worker | 2 | 0 | 1 | 1 | – | 20m |');
   });
 
   it('renders self-contained HTML that Chromium displays, budget chart included', async () => {
     const html = renderReportHtml(report);
     expect(html).not.toMatch(/<script|<link|src="http|href="http/);
     expect(html).not.toMatch(/<nav|href="\//); // a file to mail or archive: none of the UI's links
+    expect(html).toContain('aria-label="Mean time to acknowledge and to resolve, per service"');
+    expect(html).toContain('aria-label="Pages per person, in and out of business hours"');
     if (!chromiumPresent('the Chromium render')) return;
     const browser = await launchChromium();
     try {

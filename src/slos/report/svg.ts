@@ -40,3 +40,42 @@ export function budgetChartSvg(points: readonly BudgetPoint[], title: string, wi
     .filter(Boolean)
     .join('');
 }
+
+export interface BarSeries {
+  name: string;
+  colour: string;
+}
+
+/**
+ * Grouped horizontal bars, one group per row (a service, a person), one bar per series, each with
+ * its figure written beside it, so the chart reads without colour too.
+ */
+export function barChartSvg(title: string, series: readonly BarSeries[], rows: ReadonlyArray<{ label: string; values: ReadonlyArray<number | null> }>, format: (v: number) => string, width = 480): string {
+  const labelW = 140;
+  const bar = 12;
+  const group = series.length * (bar + 2) + 8;
+  const top = 36;
+  const height = top + rows.length * group + 8;
+  const max = Math.max(1, ...rows.flatMap((r) => r.values.map((v) => v ?? 0)));
+  const w = width - labelW - 70;
+  const legend = series.map((s, i) => `<rect x="${labelW + i * 110}" y="20" width="10" height="10" fill="${s.colour}"/><text x="${labelW + i * 110 + 14}" y="29" font-family="sans-serif" font-size="10" fill="#333">${escapeXml(s.name)}</text>`).join('');
+  const bars = rows.map((r, ri) => {
+    const y0 = top + ri * group;
+    const label = `<text x="${labelW - 6}" y="${y0 + bar}" text-anchor="end" font-family="sans-serif" font-size="11" fill="#222">${escapeXml(r.label)}</text>`;
+    const parts = r.values.map((v, si) => {
+      const y = y0 + si * (bar + 2);
+      const len = v === null ? 0 : Math.max(1, (v / max) * w);
+      return `<rect x="${labelW}" y="${y}" width="${len.toFixed(1)}" height="${bar}" fill="${series[si]!.colour}"/><text x="${labelW + len + 4}" y="${y + bar - 2}" font-family="sans-serif" font-size="10" fill="#333">${escapeXml(v === null ? '–' : format(v))}</text>`;
+    });
+    return label + parts.join('');
+  });
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${escapeXml(title)}">`,
+    `<title>${escapeXml(title)}</title>`,
+    `<rect x="0" y="0" width="${width}" height="${height}" fill="#fff"/>`,
+    `<text x="4" y="14" font-family="sans-serif" font-size="12" fill="#222">${escapeXml(title)}</text>`,
+    legend,
+    ...bars,
+    '</svg>',
+  ].join('');
+}

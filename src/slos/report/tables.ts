@@ -10,6 +10,8 @@ export interface ReportTable {
   rows: string[][];
   /** Rows flagged as a miss (target not met), highlighted in HTML. */
   missed?: boolean[];
+  /** The section's chart in HTML, drawn from the report (see html.ts). */
+  chart?: 'services' | 'pages';
 }
 
 const mark = (met: boolean | undefined | null) => (met === undefined || met === null ? '–' : met ? '✔ met' : '✖ missed');
@@ -32,7 +34,7 @@ export function reportTables(r: OperationsReport): ReportTable[] {
   const incidents: ReportTable = {
     title: `Incidents by severity (${r.incidents.total} opened)`,
     empty: 'No severities.',
-    headers: ['severity', 'response target', 'incidents', 'acknowledged in target', 'missed target', 'ack p50 / p90', 'resolved', 'resolve p50 / p90'],
+    headers: ['severity', 'response target', 'incidents', 'acknowledged in target', 'missed target', 'ack p50 / p90', 'resolved', 'resolve p50 / p90', 'MTTA / MTTR'],
     rows: r.incidents.bySeverity.map((s) => [
       `${s.severity} ${s.name !== s.severity ? s.name : ''}`.trim(),
       s.responseTargetMs === null ? 'next business day' : dur(s.responseTargetMs),
@@ -42,6 +44,7 @@ export function reportTables(r: OperationsReport): ReportTable[] {
       `${dur(s.ackP50Ms)} / ${dur(s.ackP90Ms)}`,
       String(s.resolved),
       `${dur(s.resolveP50Ms)} / ${dur(s.resolveP90Ms)}`,
+      `${dur(s.mttaMs)} / ${dur(s.mttrMs)}`,
     ]),
     missed: r.incidents.bySeverity.map((s) => s.missedTarget > 0),
   };
@@ -52,7 +55,20 @@ export function reportTables(r: OperationsReport): ReportTable[] {
     headers: ['check', 'failures', 'results', 'uptime'],
     rows: r.failingChecks.map((c) => [c.checkId, String(c.failures), String(c.results), pct(c.uptime)]),
   };
-  const pages: ReportTable = { title: 'Pages per person on call', empty: 'Nobody was paged.', headers: ['person', 'pages', 'incidents'], rows: r.pagesPerPerson.map((p) => [p.user, String(p.pages), String(p.incidents)]) };
+  const services: ReportTable = {
+    title: 'Incidents by service (MTTA counts acknowledgements by people only)',
+    empty: 'No incident in the period.',
+    headers: ['service', 'incidents', 'acknowledged by a person', 'resolved unacknowledged', 'resolved', 'MTTA', 'MTTR'],
+    rows: r.incidents.byService.map((s) => [s.service, String(s.incidents), String(s.acknowledged), String(s.unacknowledged), String(s.resolved), dur(s.mttaMs), dur(s.mttrMs)]),
+    chart: 'services',
+  };
+  const pages: ReportTable = {
+    title: `Pages per person on call (off hours: outside ${r.businessHours})`,
+    empty: 'Nobody was paged.',
+    headers: ['person', 'pages', 'off hours', 'incidents'],
+    rows: r.pagesPerPerson.map((p) => [p.user, String(p.pages), String(p.offHours), String(p.incidents)]),
+    chart: 'pages',
+  };
   const maintenance: ReportTable = {
     title: `Time in maintenance (${dur(r.maintenance.totalMs)})`,
     empty: 'No maintenance window was open in the period.',
@@ -85,7 +101,7 @@ export function reportTables(r: OperationsReport): ReportTable[] {
     ]),
     missed: r.recoveryTimes.map((t) => t.latest?.met === false),
   };
-  return [slos, burning, incidents, rules, checks, pages, maintenance, rpo, rto];
+  return [slos, burning, incidents, services, rules, checks, pages, maintenance, rpo, rto];
 }
 
 export function reportHeading(r: OperationsReport): string {
