@@ -78,7 +78,8 @@ function shellText(kind: 'realistic' | 'simple' | 'odd'): fc.Arbitrary<string> {
       fc.option(fc.tuple(fc.constantFrom(' ', ''), redirect)),
     )
     .map(([c, r]) => (r ? c + r[0] + r[1] : c));
-  const unit = fc.oneof({ weight: 4, arbitrary: command }, { weight: 1, arbitrary: compound });
+  const timed = fc.tuple(fc.constantFrom('time ', 'time -p ', 'time  ', 'time\t', 'time \\\n  '), fc.oneof(command, compound)).map(([t, c]) => t + c);
+  const unit = fc.oneof({ weight: 4, arbitrary: command }, { weight: 1, arbitrary: compound }, { weight: 1, arbitrary: timed });
   return fc
     .tuple(unit, fc.array(fc.tuple(operator, unit), { maxLength: 3 }), some(fc.constantFrom('', '\n', ';', ' '), fc.constantFrom(' |', ' \\')))
     .map(([first, rest, end]) => first + rest.map(([o, c]) => o + c).join('') + end);
@@ -129,6 +130,7 @@ describe('the simple-shell reader', () => {
       'RECOVERY_TIME=$1  # Format: 2025-01-27 14:30:00',
       'if [ -f "$BACKUP_FILE" ]; then\n    echo "ok: $BACKUP_FILE"\nelse\n    echo "failed!" | mail -s "Backup Failed" ops@example.com\nfi',
       'for db in app tenant_a; do\n  pg_dump -Fc $db > backup_${db}_$(date +%Y%m%d).dump\ndone 2>&1 | tee log',
+      'time curl -X POST http://x/derive \\\n  -H "Content-Type: application/json" \\\n  -d \'{"height": 8.5}\'',
     ]) {
       expect(readSimpleShell(src, 0), src).toEqual(parseShell(src, 0));
     }

@@ -5,7 +5,7 @@ import { GIVE_UP, NOT_SHELL, pour, sink, WordReader, type Sink } from './shell-p
 /**
  * Most runbook command lines are simple: words, quoted strings, `$VAR`, `${VAR}` and `$(…)`,
  * redirections, joined by `|`, `&&`, `||`, `;` and newlines, and `if`, `for NAME in`, `while` and
- * `until` made of such commands. Such text is read here without the GopherJS parser (mvdan-sh),
+ * `until` made of such commands, any of them `time`d. Such text is read here without the GopherJS parser (mvdan-sh),
  * which costs about 0.1 ms a line and was most of the reader's time. Anything else — backquotes,
  * subshells, `case`, functions, `&`, here-documents, `${X/a/b}`, a line continuation inside a
  * word — makes this reader give up (`undefined`), and the caller hands the text to mvdan-sh. Some
@@ -77,6 +77,7 @@ class SimpleReader extends WordReader {
       // At the end of the text after `&&`, `||` or `|`: a command is missing.
       if (c === undefined) throw NOT_SHELL;
       if (c === ';' || c === '|' || c === '&' || c === '\n' || c === '#' || c === ')') throw GIVE_UP;
+      if (src.startsWith('time', this.i) && (src[this.i + 4] === ' ' || src[this.i + 4] === '\t')) this.timeKeyword();
       const opening = this.keyword(OPENING);
       if (opening) this.compound(opening, piped, into);
       else this.call(piped, into);
@@ -95,6 +96,23 @@ class SimpleReader extends WordReader {
       } else return;
       this.skipSpace();
     }
+  }
+
+  /**
+   * `time` or `time -p` before a command: mvdan-sh's tree holds the timed pipeline as if the
+   * keyword were not there, and the statement's text starts at the keyword.
+   */
+  private timeKeyword(): void {
+    const src = this.src;
+    this.i += 4;
+    this.skipBlanks();
+    if (src.startsWith('-p', this.i) && (src[this.i + 2] === ' ' || src[this.i + 2] === '\t')) {
+      this.i += 2;
+      this.skipBlanks();
+    }
+    const c = src[this.i];
+    // Nothing timed, an option, another keyword or an operator: left to mvdan-sh.
+    if (c === undefined || '-;|&\n#()!{}'.includes(c) || NOT_A_PROGRAM.has(/^\S*/.exec(src.slice(this.i, this.i + 12))![0])) throw GIVE_UP;
   }
 
   /** The keyword at the current position, when one of `words` stands there as a word of its own. */
