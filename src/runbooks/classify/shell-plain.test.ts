@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseShell, ShellSyntaxError, type ShStatement } from './shell-parse.js';
-import { readSimpleShell } from './shell-plain.js';
+import { readSimpleShell, simpleShellError } from './shell-plain.js';
 
 /** What mvdan-sh makes of the text: its statements, or the fact that it does not parse. */
 function mvdan(text: string, lineBase: number): ShStatement[] | 'syntax error' {
@@ -10,6 +10,16 @@ function mvdan(text: string, lineBase: number): ShStatement[] | 'syntax error' {
     return parseShell(text, lineBase);
   } catch {
     return 'syntax error';
+  }
+}
+
+/** The message and line of mvdan-sh's syntax error for the text. */
+function mvdanError(text: string, lineBase: number): { message: string; line: number } | undefined {
+  try {
+    parseShell(text, lineBase);
+    return undefined;
+  } catch (e) {
+    return e instanceof ShellSyntaxError ? { message: e.message, line: e.line } : undefined;
   }
 }
 
@@ -91,6 +101,7 @@ describe('the simple-shell reader', () => {
     let accepted = 0;
     let rejected = 0;
     let notShell = 0;
+    let worded = 0;
     fc.assert(
       fc.property(text, fc.nat(50), (src, lineBase) => {
         const ours = readSimpleShell(src, lineBase);
@@ -101,6 +112,12 @@ describe('the simple-shell reader', () => {
         if (ours === 'not shell') {
           notShell++;
           expect(mvdan(src, lineBase)).toBe('syntax error');
+          // Where this reader words the error itself, it must be mvdan-sh's message and line.
+          const said = simpleShellError(src, lineBase);
+          if (said) {
+            worded++;
+            expect(mvdanError(src, lineBase)).toEqual({ message: said.message, line: said.line });
+          }
           return;
         }
         accepted++;
@@ -112,6 +129,7 @@ describe('the simple-shell reader', () => {
     expect(accepted).toBeGreaterThan(2_000);
     expect(rejected).toBeGreaterThan(2_000);
     expect(notShell).toBeGreaterThan(20);
+    expect(worded).toBeGreaterThan(5);
   });
 
   it('takes the command lines runbooks are made of', () => {

@@ -293,21 +293,39 @@ class SimpleReader extends WordReader {
  * text needs the real parser. `lineBase` as for `parseShell`.
  */
 export function readSimpleShell(source: string, lineBase = 0): ShStatement[] | 'not shell' | undefined {
+  const read = simpleRead(source, lineBase);
+  return read instanceof ShellSyntaxError ? 'not shell' : read;
+}
+
+/**
+ * The error `parseShell` throws for text this reader calls not shell, when the reader can word it
+ * as mvdan-sh does (a `(` inside an argument: `x = enqueue(payload)`); otherwise undefined.
+ */
+export function simpleShellError(source: string, lineBase = 0): ShellSyntaxError | undefined {
+  const read = simpleRead(source, lineBase);
+  return read instanceof ShellSyntaxError && read.message !== NOT_SHELL_MESSAGE ? read : undefined;
+}
+
+const NOT_SHELL_MESSAGE = 'not shell';
+
+function simpleRead(source: string, lineBase: number): ShStatement[] | ShellSyntaxError | undefined {
+  const reader = new SimpleReader(source, lineBase);
   try {
-    return new SimpleReader(source, lineBase).statements();
+    return reader.statements();
   } catch (e) {
     if (e === GIVE_UP) return undefined;
-    if (e === NOT_SHELL) return 'not shell';
+    if (e === NOT_SHELL) return reader.failure ? new ShellSyntaxError(reader.failure.message, reader.failure.line) : new ShellSyntaxError(NOT_SHELL_MESSAGE, lineBase + 1);
     throw e;
   }
 }
 
 /** Shell text into statements: simple text by `readSimpleShell`, the rest by mvdan-sh. Throws `ShellSyntaxError` as `parseShell` does. */
 export function readShell(source: string, lineBase = 0, options: { quickFailure?: boolean } = {}): ShStatement[] {
-  const simple = speedups().simpleShell ? readSimpleShell(source, lineBase) : undefined;
+  const simple = speedups().simpleShell ? simpleRead(source, lineBase) : undefined;
   if (Array.isArray(simple)) return simple;
-  // Text that is not shell goes to mvdan-sh for its own words about what is wrong, unless the
-  // caller only needs to know that it fails (`quickFailure`): then the message is this reader's.
-  if (simple === 'not shell' && options.quickFailure) throw new ShellSyntaxError('not shell: a ( inside an argument', lineBase + 1);
+  // Text that is not shell goes to mvdan-sh for its own words about what is wrong, unless this
+  // reader words it as mvdan-sh would, or the caller only needs to know that it fails
+  // (`quickFailure`): then the message is this reader's.
+  if (simple instanceof ShellSyntaxError && (options.quickFailure || simple.message !== NOT_SHELL_MESSAGE)) throw simple;
   return parseShell(source, lineBase);
 }
