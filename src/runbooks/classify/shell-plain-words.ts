@@ -161,7 +161,8 @@ export abstract class WordReader {
           return { value, literal };
         case 40: // (
           if (this.argument && this.lit !== '' && !EXTGLOB.includes(this.lit[this.lit.length - 1]!) && !/^[ \t]*\)/.test(src.slice(this.i + 1, this.i + 40))) {
-            this.failure = { message: 'a command can only contain words and redirects; encountered (', line: this.line + this.lineBase };
+            // mvdan-sh reads `((` as one token, with other words for it.
+            if (src[this.i + 1] !== '(') this.failure = { message: 'a command can only contain words and redirects; encountered (', line: this.line + this.lineBase };
             throw NOT_SHELL;
           }
           throw GIVE_UP;

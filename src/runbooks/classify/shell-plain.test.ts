@@ -89,7 +89,16 @@ function shellText(kind: 'realistic' | 'simple' | 'odd'): fc.Arbitrary<string> {
     )
     .map(([c, r]) => (r ? c + r[0] + r[1] : c));
   const timed = fc.tuple(fc.constantFrom('time ', 'time -p ', 'time  ', 'time\t', 'time \\\n  '), fc.oneof(command, compound)).map(([t, c]) => t + c);
-  const unit = fc.oneof({ weight: 4, arbitrary: command }, { weight: 1, arbitrary: compound }, { weight: 1, arbitrary: timed });
+  const hereDoc = fc
+    .tuple(
+      fc.constantFrom('cat', 'cat > /tmp/x.conf', 'psql app', 'a $Z', 'X=1 cat'),
+      some(fc.constantFrom(' <<EOF', " <<'EOF'", ' << EOF', '<<EOF'), fc.constantFrom(' <<-EOF', ' <<"EOF"', ' 0<<EOF', ' <<E\\OF', ' <<EOF <<X')),
+      some(fc.constantFrom('', ' > f', ' 2>&1', ' >> /tmp/log'), fc.constantFrom(' | grep x', '; echo', ' # c', ' "$Q"', ' && b')),
+      fc.array(some(fc.constantFrom("restore_command = 'cp %f %p'", 'x ${A} $B {c}', '$Y', "it's", '"q"', '', 'EOFX', ' EOF', 'a $B_1c'), fc.constantFrom('a $(date) b', 'a \\$x', '`id`', '$1', 'a $', '${A:-b}')), { maxLength: 3 }),
+      some(fc.constantFrom('EOF', 'EOF\n'), fc.constantFrom(' EOF', '', 'EOF ')),
+    )
+    .map(([cmd, op, rest, body, close]) => `${cmd}${op}${rest}\n${body.map((l) => `${l}\n`).join('')}${close}`);
+  const unit = fc.oneof({ weight: 4, arbitrary: command }, { weight: 1, arbitrary: compound }, { weight: 1, arbitrary: timed }, { weight: 1, arbitrary: hereDoc });
   return fc
     .tuple(unit, fc.array(fc.tuple(operator, unit), { maxLength: 3 }), some(fc.constantFrom('', '\n', ';', ' '), fc.constantFrom(' |', ' \\')))
     .map(([first, rest, end]) => first + rest.map(([o, c]) => o + c).join('') + end);
@@ -148,6 +157,7 @@ describe('the simple-shell reader', () => {
       'RECOVERY_TIME=$1  # Format: 2025-01-27 14:30:00',
       'if [ -f "$BACKUP_FILE" ]; then\n    echo "ok: $BACKUP_FILE"\nelse\n    echo "failed!" | mail -s "Backup Failed" ops@example.com\nfi',
       'for db in app tenant_a; do\n  pg_dump -Fc $db > backup_${db}_$(date +%Y%m%d).dump\ndone 2>&1 | tee log',
+      "cat > /tmp/recovery.conf <<EOF\nrestore_command = 'cp /backups/wal/%f %p'\nrecovery_target_time = '$RECOVERY_TIME'\nEOF",
       'time curl -X POST http://x/derive \\\n  -H "Content-Type: application/json" \\\n  -d \'{"height": 8.5}\'',
     ]) {
       expect(readSimpleShell(src, 0), src).toEqual(parseShell(src, 0));
@@ -162,8 +172,8 @@ describe('the simple-shell reader', () => {
     for (const src of ['deploy() { x; }', 'ls @(a|b)', 'a=(1 2)']) expect(readSimpleShell(src, 0), src).not.toBe('not shell');
   });
 
-  it('leaves arithmetic, backquotes, case, C-style for, background jobs and here-documents to mvdan-sh', () => {
-    for (const src of ['x=$((1 + 2))', 'echo `id`', 'for ((i = 0; i < 3; i++)); do b; done', 'case $x in a) b;; esac', 'cmd &', 'cat <<EOF\nx\nEOF', 'echo ${X/a/b}', 'echo ${X:-$(date)}', 'export X=1', '(cd /tmp && ls)', '{ a; b; }', "echo $'x'", 'ab\\\ncd']) {
+  it('leaves arithmetic, backquotes, case, C-style for, background jobs and here-documents beyond plain ones to mvdan-sh', () => {
+    for (const src of ['x=$((1 + 2))', 'echo `id`', 'for ((i = 0; i < 3; i++)); do b; done', 'case $x in a) b;; esac', 'cmd &', 'cat <<-EOF\n\tx\nEOF', 'cat <<EOF | grep x\n$(date)\nEOF', 'echo ${X/a/b}', 'echo ${X:-$(date)}', 'export X=1', '(cd /tmp && ls)', '{ a; b; }', "echo $'x'", 'ab\\\ncd']) {
       expect(readSimpleShell(src, 0), src).toBeUndefined();
     }
   });

@@ -33,7 +33,18 @@ const REDIRECTIONS: ShRedirect['op'][] = ['&>>', '&>', '>>', '>&', '>|', '>', '<
 /** The variable of a `for` loop. */
 const LOOP_NAME = /[A-Za-z_][A-Za-z0-9_]*/y;
 
+/** A here-document's delimiter: a plain name, bare or in single quotes, ending its word. */
+const HERE_DELIMITER = /(')?([A-Za-z_][A-Za-z0-9_]*)\1(?=[ \t\n])/y;
+/** What may follow a here-document's delimiter on its line: simple redirections of plain words. */
+const REST_OF_HERE_LINE = /^(?:[ \t]+(?:[12]?>>?[ \t]*[A-Za-z0-9_./-]+|[12]?>&[12]))*[ \t]*$/;
+/** An expansion in a here-document's body: `$NAME` or `${NAME}`. */
+const HERE_PARAM = /\$(?:([A-Za-z_][A-Za-z0-9_]*)|\{([A-Za-z_][A-Za-z0-9_]*)\})/y;
+
 class SimpleReader extends WordReader {
+  /** The here-document of the statement being read: where its line ends, where its closing line ends, and its lines. */
+  private hereDoc: { lineEnd: number; end: number; bodyLines: number } | undefined;
+  /** How many `if`/`for`/`while` are open. */
+  private nesting = 0;
   statements(): ShStatement[] {
     const out: ShStatement[] = [];
     const src = this.src;
@@ -45,6 +56,8 @@ class SimpleReader extends WordReader {
       this.maxEnd = 0;
       const parts = sink();
       this.andOr(parts);
+      // A here-document's text is part of its statement, as far as its closing line.
+      if (this.hereDoc?.bodyLines) this.maxEnd = Math.max(this.maxEnd, this.hereDoc.end);
       out.push({
         text: src.slice(start, Math.max(this.maxEnd, start)).trim(),
         line,
@@ -60,6 +73,13 @@ class SimpleReader extends WordReader {
   protected separator(): boolean {
     const src = this.src;
     this.skipBlanks();
+    if (this.hereDoc) {
+      // The statement ends its line: the here-document's lines follow, then its closing line.
+      if (this.i !== this.hereDoc.lineEnd) throw GIVE_UP;
+      this.i = this.hereDoc.end;
+      this.line += this.hereDoc.bodyLines + 1;
+      this.hereDoc = undefined;
+    }
     if (this.i >= src.length) return false;
     const c = src[this.i];
     if (c === ';') {
@@ -152,6 +172,7 @@ class SimpleReader extends WordReader {
    */
   private compound(opening: string, piped: boolean, into: Sink): void {
     const src = this.src;
+    this.nesting++;
     const line = this.line + this.lineBase;
     const body = sink();
     this.i += opening.length;
@@ -208,6 +229,7 @@ class SimpleReader extends WordReader {
     }
     pour(redirected, into);
     pour(body, into);
+    this.nesting--;
     if (redirects.length) into.calls.push({ words: [], assigns: [], redirects, piped, line });
   }
 
@@ -271,9 +293,51 @@ class SimpleReader extends WordReader {
     into.calls.push({ words, assigns, redirects, piped, line });
   }
 
+  /**
+   * `<<EOF` or `<<'EOF'`, at the top level, with nothing but simple redirections after it on its
+   * line, and a body of plain text, `$NAME` and `${NAME}` (any text after a quoted delimiter),
+   * closed by its delimiter alone on a line. The body's expansions count as the statement's, read
+   * where mvdan-sh's tree has them: right after the redirection's own word.
+   */
+  private hereDocument(fd: string, into: Sink): ShRedirect {
+    const src = this.src;
+    this.i += 2;
+    if (src[this.i] === '<' || src[this.i] === '-' || this.depth > 0 || this.nesting > 0 || this.hereDoc) throw GIVE_UP;
+    this.skipBlanks();
+    HERE_DELIMITER.lastIndex = this.i;
+    const m = HERE_DELIMITER.exec(src);
+    if (!m) throw GIVE_UP;
+    const quoted = m[1] !== undefined;
+    const delimiter = m[2]!;
+    const lineEnd = src.indexOf('\n', this.i);
+    if (lineEnd < 0 || !REST_OF_HERE_LINE.test(src.slice(this.i + m[0].length, lineEnd))) throw GIVE_UP;
+    const target = this.word(into).value;
+    let pos = lineEnd + 1;
+    let bodyLines = 0;
+    for (;;) {
+      const nl = src.indexOf('\n', pos);
+      if (src.slice(pos, nl < 0 ? src.length : nl) === delimiter) break;
+      if (nl < 0) throw GIVE_UP;
+      pos = nl + 1;
+      bodyLines++;
+    }
+    if (!quoted) {
+      const body = src.slice(lineEnd + 1, pos);
+      if (body.includes('\\') || body.includes('`')) throw GIVE_UP;
+      for (let k = body.indexOf('$'); k >= 0; k = body.indexOf('$', k + 1)) {
+        HERE_PARAM.lastIndex = k;
+        const p = HERE_PARAM.exec(body);
+        if (!p) throw GIVE_UP;
+        into.params.push(p[1] ?? p[2]!);
+      }
+    }
+    this.hereDoc = { lineEnd, end: pos + delimiter.length, bodyLines };
+    return { op: '<<', fd, target };
+  }
+
   private redirect(fd: string, into: Sink): ShRedirect {
     const src = this.src;
-    if (src.startsWith('<<', this.i)) throw GIVE_UP;
+    if (src.startsWith('<<', this.i)) return this.hereDocument(fd, into);
     const op = REDIRECTIONS.find((o) => src.startsWith(o, this.i));
     if (!op) throw GIVE_UP;
     this.i += op.length;
