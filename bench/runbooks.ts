@@ -2,49 +2,12 @@
  * `npm run bench:runbooks`: parse a corpus of 1,000 runbook files, classification included, and
  * print MB/s and the p99 time per file: first with the reader's caches off (the figure held
  * against the target), then with them on, starting empty, so a cache is never what makes the
- * figure. The corpus is built from the seed runbooks: each file takes sections from several
- * seeds, renames the services, namespaces, hosts and numbers in them, so files differ the way a
- * team's runbooks differ, while keeping the shapes real runbooks have.
+ * figure. The corpus (`support/runbook-corpus.ts`) is built from the seed runbooks.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import MarkdownIt from 'markdown-it';
 import { parseRunbook } from '../src/runbooks/index.js';
 import { cacheStats, setSpeedups } from '../src/runbooks/speedups.js';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const seedDir = path.resolve(here, '../test/fixtures/runbooks/seeds');
-const seeds = readdirSync(seedDir).sort().map((f) => readFileSync(path.join(seedDir, f), 'utf8'));
-
-/** A small deterministic generator, so every run measures the same corpus. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
-const SERVICES = ['billing', 'ledger', 'orders', 'search', 'gateway', 'payments', 'catalog', 'identity', 'reports', 'notify', 'ingest', 'media'];
-const WORDS = /\b(novapulse|nxentra|apex|muejam|django-finance|acme|prod-redis|prod-db|tenant_acme)\b/g;
-
-function sectionsOf(text: string): string[] {
-  return text.split(/\n(?=## )/);
-}
-
-function corpusFile(i: number): string {
-  const r = rng(i + 1);
-  const pick = <T>(xs: T[]): T => xs[Math.floor(r() * xs.length)]!;
-  const service = `${pick(SERVICES)}-${Math.floor(r() * 90) + 10}`;
-  const parts: string[] = [`# ${service} operations runbook\n`];
-  const count = 3 + Math.floor(r() * 5);
-  for (let k = 0; k < count; k++) parts.push(pick(sectionsOf(pick(seeds)).slice(1)));
-  return parts
-    .join('\n')
-    .replace(WORDS, () => service)
-    .replace(/\b(\d{2,4})\b/g, (m) => String((Number(m) + i) % 10 ** m.length));
-}
+import { corpusFile } from './support/runbook-corpus.js';
 
 const files = Array.from({ length: Number(process.env.BENCH_FILES ?? 1000) }, (_, i) => corpusFile(i));
 const bytes = files.reduce((n, f) => n + Buffer.byteLength(f), 0);

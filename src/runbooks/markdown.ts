@@ -11,6 +11,9 @@ export function tokenize(text: string): Token[] {
   return md.parse(text, {});
 }
 
+/** Whitespace that `\s+ → ' '` would change: a run of two, or any but a plain space. */
+const SPACE_TO_SQUEEZE = /\s\s|[^\S ]/;
+
 /** Plain text of an inline token: emphasis and links dropped, inline code kept. */
 export function plainText(inline: Token | undefined): string {
   if (!inline) return '';
@@ -21,7 +24,7 @@ export function plainText(inline: Token | undefined): string {
     else if (c.type === 'softbreak' || c.type === 'hardbreak') out += ' ';
     else if (c.type === 'image') out += c.content;
   }
-  return out.replace(/\s+/g, ' ').trim();
+  return (SPACE_TO_SQUEEZE.test(out) ? out.replace(/\s+/g, ' ') : out).trim();
 }
 
 /** A paragraph that opens with bold text: `**Symptoms:**`, `**Severity**: P2`. */
@@ -33,8 +36,10 @@ export interface BoldLabel {
 
 export function boldLabel(inline: Token | undefined): BoldLabel | undefined {
   // markdown-it may put an empty text token before the emphasis.
-  const kids = inline?.children?.filter((k, i) => !(i === 0 && k.type === 'text' && k.content === ''));
-  if (!kids || kids[0]?.type !== 'strong_open') return undefined;
+  const all = inline?.children;
+  const emptyFirst = all?.[0]?.type === 'text' && all[0].content === '';
+  if (!all || all[emptyFirst ? 1 : 0]?.type !== 'strong_open') return undefined;
+  const kids = emptyFirst ? all.slice(1) : all;
   let i = 1;
   let label = '';
   for (; i < kids.length && kids[i]!.type !== 'strong_close'; i++) label += kids[i]!.content;

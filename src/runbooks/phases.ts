@@ -86,16 +86,21 @@ export const DEFAULT_PHASES = new PhaseReader();
 
 /** Lower case, numbering and parentheticals dropped: `**2. Diagnosis Steps (quick):**` → `diagnosis steps`. */
 export function normaliseLabel(label: string): string {
-  return label
-    .toLowerCase()
-    .replace(/\(.*?\)/g, ' ')
-    .replace(/^\s*(step\s*)?\d+[.):]?\s*/, '')
-    .replace(/^\s*\[\d+\/\d+\]\s*/, '')
-    .replace(/[:.!]+\s*$/, '')
-    .replace(/[*_`]/g, '')
-    .replace(/\s+/g, ' ')
-    .trim();
+  if (label === '') return '';
+  // Each step runs only where its pattern can match: labels are read for every heading and paragraph.
+  let l = label.toLowerCase();
+  if (l.includes('(')) l = l.replace(/\(.*?\)/g, ' ');
+  if (DIGIT.test(l)) l = l.replace(/^\s*(step\s*)?\d+[.):]?\s*/, '').replace(/^\s*\[\d+\/\d+\]\s*/, '');
+  l = l.replace(/[:.!]+\s*$/, '');
+  if (MARKUP.test(l)) l = l.replace(/[*_`]/g, '');
+  if (SPACE_TO_SQUEEZE.test(l)) l = l.replace(/\s+/g, ' ');
+  return l.trim();
 }
+
+const DIGIT = /\d/;
+const MARKUP = /[*_`]/;
+/** Whitespace that `\s+ → ' '` would change: a run of two, or any but a plain space. */
+const SPACE_TO_SQUEEZE = /\s\s|[^\S ]/;
 
 /** Words of a normalised label (single spaces): `split(' ').length` without the array. */
 function wordCount(l: string): number {

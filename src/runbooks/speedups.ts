@@ -1,7 +1,7 @@
 /**
  * Shortcuts the reader takes for speed, none of which may change a result: caches of work by
- * text (runbooks repeat the same blocks and commands), and the simple-shell reader that stands in
- * for mvdan-sh on plain command lines. Tests turn them off to check that results stay the same;
+ * text (runbooks repeat the same blocks and commands), the simple-shell reader that stands in
+ * for mvdan-sh on plain command lines, and the plain-SQL reader that stands in for libpg-query. Tests turn them off to check that results stay the same;
  * `bench:runbooks` turns the caches off to measure without them.
  */
 export interface Speedups {
@@ -9,9 +9,11 @@ export interface Speedups {
   caches: boolean;
   /** Read simple shell text without mvdan-sh (see `classify/shell-plain.ts`). */
   simpleShell: boolean;
+  /** Read plain SQL without libpg-query (see `classify/sql-plain.ts`). */
+  plainSql: boolean;
 }
 
-const current: Speedups = { caches: true, simpleShell: true };
+const current: Speedups = { caches: true, simpleShell: true, plainSql: true };
 const caches: TextCache<unknown>[] = [];
 
 export function speedups(): Readonly<Speedups> {

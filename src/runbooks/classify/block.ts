@@ -9,7 +9,7 @@ import { readRedisCli, redisVerdict } from './redis.js';
 import { classifyStatement } from './shell.js';
 import { ShellSyntaxError, type ShStatement } from './shell-parse.js';
 import { readShell } from './shell-plain.js';
-import { TextCache } from '../speedups.js';
+import { speedups, TextCache } from '../speedups.js';
 import { classifySql } from './sql.js';
 
 export interface BlockClassification {
@@ -209,6 +209,8 @@ function shellCommands(code: string, firstLine: number): Command[] {
 const paragraphCache = new TextCache<ShStatement[] | ShellSyntaxError>(5000);
 
 function paragraphStatements(text: string, lineBase: number): ShStatement[] {
+  // Read where it stands when nothing is kept: no copy to shift.
+  if (!speedups().caches) return readShell(text, lineBase, { quickFailure: true });
   let stmts = paragraphCache.get(text);
   if (!stmts) {
     try {
@@ -247,10 +249,12 @@ function parseShellCommands(shell: string, firstLine: number, wholeBlock = true)
     }
     const assigned = new Set(stmts.flatMap((s) => s.assigned));
     return stmts.map((st) => {
-      const text = st.text.replace(UNPROTECT, '<$1>');
+      // `@name@` stands for `<name>` only where the block had one.
+      const protectedWords = st.text.includes('@');
+      const text = protectedWords ? st.text.replace(UNPROTECT, '<$1>') : st.text;
       const v = classifyStatement(st);
-      const placeholders = unique([...variablePlaceholders(st.params, assigned), ...anglePlaceholders(text), ...st.braceWords]);
-      return command(text, st.line, { ...v, reasons: v.reasons.map((r) => r.replace(UNPROTECT, '<$1>')) }, placeholders);
+      const placeholders = unique([...variablePlaceholders(st.params, assigned), ...(protectedWords ? anglePlaceholders(text) : []), ...st.braceWords]);
+      return command(text, st.line, protectedWords ? { ...v, reasons: v.reasons.map((r) => r.replace(UNPROTECT, '<$1>')) } : v, placeholders);
     });
   } catch (e) {
     if (!(e instanceof ShellSyntaxError)) throw e;

@@ -82,6 +82,8 @@ export abstract class WordReader {
   protected argument = false;
   /** The unquoted text of the current word since its last quote or expansion: mvdan-sh's `Lit`, where `{name}` words are looked for. */
   protected lit = '';
+  /** Where the text stopped being shell, in mvdan-sh's words, when this reader can say it as mvdan-sh does. */
+  failure: { message: string; line: number } | undefined;
 
   constructor(protected readonly src: string, protected readonly lineBase: number) {}
 
@@ -158,7 +160,11 @@ export abstract class WordReader {
           this.flush(into);
           return { value, literal };
         case 40: // (
-          if (this.argument && this.lit !== '' && !EXTGLOB.includes(this.lit[this.lit.length - 1]!) && !/^[ \t]*\)/.test(src.slice(this.i + 1, this.i + 40))) throw NOT_SHELL;
+          if (this.argument && this.lit !== '' && !EXTGLOB.includes(this.lit[this.lit.length - 1]!) && !/^[ \t]*\)/.test(src.slice(this.i + 1, this.i + 40))) {
+            // mvdan-sh reads `((` as one token, with other words for it.
+            if (src[this.i + 1] !== '(') this.failure = { message: 'a command can only contain words and redirects; encountered (', line: this.line + this.lineBase };
+            throw NOT_SHELL;
+          }
           throw GIVE_UP;
         case 96: // `
           throw GIVE_UP;

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseShell, ShellSyntaxError, type ShStatement } from './shell-parse.js';
-import { readSimpleShell } from './shell-plain.js';
+import { readSimpleShell, simpleShellError } from './shell-plain.js';
 
 /** What mvdan-sh makes of the text: its statements, or the fact that it does not parse. */
 function mvdan(text: string, lineBase: number): ShStatement[] | 'syntax error' {
@@ -10,6 +10,16 @@ function mvdan(text: string, lineBase: number): ShStatement[] | 'syntax error' {
     return parseShell(text, lineBase);
   } catch {
     return 'syntax error';
+  }
+}
+
+/** The message and line of mvdan-sh's syntax error for the text. */
+function mvdanError(text: string, lineBase: number): { message: string; line: number } | undefined {
+  try {
+    parseShell(text, lineBase);
+    return undefined;
+  } catch (e) {
+    return e instanceof ShellSyntaxError ? { message: e.message, line: e.line } : undefined;
   }
 }
 
@@ -78,7 +88,17 @@ function shellText(kind: 'realistic' | 'simple' | 'odd'): fc.Arbitrary<string> {
       fc.option(fc.tuple(fc.constantFrom(' ', ''), redirect)),
     )
     .map(([c, r]) => (r ? c + r[0] + r[1] : c));
-  const unit = fc.oneof({ weight: 4, arbitrary: command }, { weight: 1, arbitrary: compound });
+  const timed = fc.tuple(fc.constantFrom('time ', 'time -p ', 'time  ', 'time\t', 'time \\\n  '), fc.oneof(command, compound)).map(([t, c]) => t + c);
+  const hereDoc = fc
+    .tuple(
+      fc.constantFrom('cat', 'cat > /tmp/x.conf', 'psql app', 'a $Z', 'X=1 cat'),
+      some(fc.constantFrom(' <<EOF', " <<'EOF'", ' << EOF', '<<EOF'), fc.constantFrom(' <<-EOF', ' <<"EOF"', ' 0<<EOF', ' <<E\\OF', ' <<EOF <<X')),
+      some(fc.constantFrom('', ' > f', ' 2>&1', ' >> /tmp/log'), fc.constantFrom(' | grep x', '; echo', ' # c', ' "$Q"', ' && b')),
+      fc.array(some(fc.constantFrom("restore_command = 'cp %f %p'", 'x ${A} $B {c}', '$Y', "it's", '"q"', '', 'EOFX', ' EOF', 'a $B_1c'), fc.constantFrom('a $(date) b', 'a \\$x', '`id`', '$1', 'a $', '${A:-b}')), { maxLength: 3 }),
+      some(fc.constantFrom('EOF', 'EOF\n'), fc.constantFrom(' EOF', '', 'EOF ')),
+    )
+    .map(([cmd, op, rest, body, close]) => `${cmd}${op}${rest}\n${body.map((l) => `${l}\n`).join('')}${close}`);
+  const unit = fc.oneof({ weight: 4, arbitrary: command }, { weight: 1, arbitrary: compound }, { weight: 1, arbitrary: timed }, { weight: 1, arbitrary: hereDoc });
   return fc
     .tuple(unit, fc.array(fc.tuple(operator, unit), { maxLength: 3 }), some(fc.constantFrom('', '\n', ';', ' '), fc.constantFrom(' |', ' \\')))
     .map(([first, rest, end]) => first + rest.map(([o, c]) => o + c).join('') + end);
@@ -90,6 +110,7 @@ describe('the simple-shell reader', () => {
     let accepted = 0;
     let rejected = 0;
     let notShell = 0;
+    let worded = 0;
     fc.assert(
       fc.property(text, fc.nat(50), (src, lineBase) => {
         const ours = readSimpleShell(src, lineBase);
@@ -100,6 +121,12 @@ describe('the simple-shell reader', () => {
         if (ours === 'not shell') {
           notShell++;
           expect(mvdan(src, lineBase)).toBe('syntax error');
+          // Where this reader words the error itself, it must be mvdan-sh's message and line.
+          const said = simpleShellError(src, lineBase);
+          if (said) {
+            worded++;
+            expect(mvdanError(src, lineBase)).toEqual({ message: said.message, line: said.line });
+          }
           return;
         }
         accepted++;
@@ -111,6 +138,7 @@ describe('the simple-shell reader', () => {
     expect(accepted).toBeGreaterThan(2_000);
     expect(rejected).toBeGreaterThan(2_000);
     expect(notShell).toBeGreaterThan(20);
+    expect(worded).toBeGreaterThan(5);
   });
 
   it('takes the command lines runbooks are made of', () => {
@@ -129,6 +157,8 @@ describe('the simple-shell reader', () => {
       'RECOVERY_TIME=$1  # Format: 2025-01-27 14:30:00',
       'if [ -f "$BACKUP_FILE" ]; then\n    echo "ok: $BACKUP_FILE"\nelse\n    echo "failed!" | mail -s "Backup Failed" ops@example.com\nfi',
       'for db in app tenant_a; do\n  pg_dump -Fc $db > backup_${db}_$(date +%Y%m%d).dump\ndone 2>&1 | tee log',
+      "cat > /tmp/recovery.conf <<EOF\nrestore_command = 'cp /backups/wal/%f %p'\nrecovery_target_time = '$RECOVERY_TIME'\nEOF",
+      'time curl -X POST http://x/derive \\\n  -H "Content-Type: application/json" \\\n  -d \'{"height": 8.5}\'',
     ]) {
       expect(readSimpleShell(src, 0), src).toEqual(parseShell(src, 0));
     }
@@ -142,8 +172,8 @@ describe('the simple-shell reader', () => {
     for (const src of ['deploy() { x; }', 'ls @(a|b)', 'a=(1 2)']) expect(readSimpleShell(src, 0), src).not.toBe('not shell');
   });
 
-  it('leaves arithmetic, backquotes, case, C-style for, background jobs and here-documents to mvdan-sh', () => {
-    for (const src of ['x=$((1 + 2))', 'echo `id`', 'for ((i = 0; i < 3; i++)); do b; done', 'case $x in a) b;; esac', 'cmd &', 'cat <<EOF\nx\nEOF', 'echo ${X/a/b}', 'echo ${X:-$(date)}', 'export X=1', '(cd /tmp && ls)', '{ a; b; }', "echo $'x'", 'ab\\\ncd']) {
+  it('leaves arithmetic, backquotes, case, C-style for, background jobs and here-documents beyond plain ones to mvdan-sh', () => {
+    for (const src of ['x=$((1 + 2))', 'echo `id`', 'for ((i = 0; i < 3; i++)); do b; done', 'case $x in a) b;; esac', 'cmd &', 'cat <<-EOF\n\tx\nEOF', 'cat <<EOF | grep x\n$(date)\nEOF', 'echo ${X/a/b}', 'echo ${X:-$(date)}', 'export X=1', '(cd /tmp && ls)', '{ a; b; }', "echo $'x'", 'ab\\\ncd']) {
       expect(readSimpleShell(src, 0), src).toBeUndefined();
     }
   });

@@ -5,7 +5,7 @@ import { GIVE_UP, NOT_SHELL, pour, sink, WordReader, type Sink } from './shell-p
 /**
  * Most runbook command lines are simple: words, quoted strings, `$VAR`, `${VAR}` and `$(…)`,
  * redirections, joined by `|`, `&&`, `||`, `;` and newlines, and `if`, `for NAME in`, `while` and
- * `until` made of such commands. Such text is read here without the GopherJS parser (mvdan-sh),
+ * `until` made of such commands, any of them `time`d. Such text is read here without the GopherJS parser (mvdan-sh),
  * which costs about 0.1 ms a line and was most of the reader's time. Anything else — backquotes,
  * subshells, `case`, functions, `&`, here-documents, `${X/a/b}`, a line continuation inside a
  * word — makes this reader give up (`undefined`), and the caller hands the text to mvdan-sh. Some
@@ -33,7 +33,18 @@ const REDIRECTIONS: ShRedirect['op'][] = ['&>>', '&>', '>>', '>&', '>|', '>', '<
 /** The variable of a `for` loop. */
 const LOOP_NAME = /[A-Za-z_][A-Za-z0-9_]*/y;
 
+/** A here-document's delimiter: a plain name, bare or in single quotes, ending its word. */
+const HERE_DELIMITER = /(')?([A-Za-z_][A-Za-z0-9_]*)\1(?=[ \t\n])/y;
+/** What may follow a here-document's delimiter on its line: simple redirections of plain words. */
+const REST_OF_HERE_LINE = /^(?:[ \t]+(?:[12]?>>?[ \t]*[A-Za-z0-9_./-]+|[12]?>&[12]))*[ \t]*$/;
+/** An expansion in a here-document's body: `$NAME` or `${NAME}`. */
+const HERE_PARAM = /\$(?:([A-Za-z_][A-Za-z0-9_]*)|\{([A-Za-z_][A-Za-z0-9_]*)\})/y;
+
 class SimpleReader extends WordReader {
+  /** The here-document of the statement being read: where its line ends, where its closing line ends, and its lines. */
+  private hereDoc: { lineEnd: number; end: number; bodyLines: number } | undefined;
+  /** How many `if`/`for`/`while` are open. */
+  private nesting = 0;
   statements(): ShStatement[] {
     const out: ShStatement[] = [];
     const src = this.src;
@@ -45,6 +56,8 @@ class SimpleReader extends WordReader {
       this.maxEnd = 0;
       const parts = sink();
       this.andOr(parts);
+      // A here-document's text is part of its statement, as far as its closing line.
+      if (this.hereDoc?.bodyLines) this.maxEnd = Math.max(this.maxEnd, this.hereDoc.end);
       out.push({
         text: src.slice(start, Math.max(this.maxEnd, start)).trim(),
         line,
@@ -60,6 +73,13 @@ class SimpleReader extends WordReader {
   protected separator(): boolean {
     const src = this.src;
     this.skipBlanks();
+    if (this.hereDoc) {
+      // The statement ends its line: the here-document's lines follow, then its closing line.
+      if (this.i !== this.hereDoc.lineEnd) throw GIVE_UP;
+      this.i = this.hereDoc.end;
+      this.line += this.hereDoc.bodyLines + 1;
+      this.hereDoc = undefined;
+    }
     if (this.i >= src.length) return false;
     const c = src[this.i];
     if (c === ';') {
@@ -77,6 +97,7 @@ class SimpleReader extends WordReader {
       // At the end of the text after `&&`, `||` or `|`: a command is missing.
       if (c === undefined) throw NOT_SHELL;
       if (c === ';' || c === '|' || c === '&' || c === '\n' || c === '#' || c === ')') throw GIVE_UP;
+      if (src.startsWith('time', this.i) && (src[this.i + 4] === ' ' || src[this.i + 4] === '\t')) this.timeKeyword();
       const opening = this.keyword(OPENING);
       if (opening) this.compound(opening, piped, into);
       else this.call(piped, into);
@@ -95,6 +116,23 @@ class SimpleReader extends WordReader {
       } else return;
       this.skipSpace();
     }
+  }
+
+  /**
+   * `time` or `time -p` before a command: mvdan-sh's tree holds the timed pipeline as if the
+   * keyword were not there, and the statement's text starts at the keyword.
+   */
+  private timeKeyword(): void {
+    const src = this.src;
+    this.i += 4;
+    this.skipBlanks();
+    if (src.startsWith('-p', this.i) && (src[this.i + 2] === ' ' || src[this.i + 2] === '\t')) {
+      this.i += 2;
+      this.skipBlanks();
+    }
+    const c = src[this.i];
+    // Nothing timed, an option, another keyword or an operator: left to mvdan-sh.
+    if (c === undefined || '-;|&\n#()!{}'.includes(c) || NOT_A_PROGRAM.has(/^\S*/.exec(src.slice(this.i, this.i + 12))![0])) throw GIVE_UP;
   }
 
   /** The keyword at the current position, when one of `words` stands there as a word of its own. */
@@ -134,6 +172,7 @@ class SimpleReader extends WordReader {
    */
   private compound(opening: string, piped: boolean, into: Sink): void {
     const src = this.src;
+    this.nesting++;
     const line = this.line + this.lineBase;
     const body = sink();
     this.i += opening.length;
@@ -190,6 +229,7 @@ class SimpleReader extends WordReader {
     }
     pour(redirected, into);
     pour(body, into);
+    this.nesting--;
     if (redirects.length) into.calls.push({ words: [], assigns: [], redirects, piped, line });
   }
 
@@ -253,9 +293,51 @@ class SimpleReader extends WordReader {
     into.calls.push({ words, assigns, redirects, piped, line });
   }
 
+  /**
+   * `<<EOF` or `<<'EOF'`, at the top level, with nothing but simple redirections after it on its
+   * line, and a body of plain text, `$NAME` and `${NAME}` (any text after a quoted delimiter),
+   * closed by its delimiter alone on a line. The body's expansions count as the statement's, read
+   * where mvdan-sh's tree has them: right after the redirection's own word.
+   */
+  private hereDocument(fd: string, into: Sink): ShRedirect {
+    const src = this.src;
+    this.i += 2;
+    if (src[this.i] === '<' || src[this.i] === '-' || this.depth > 0 || this.nesting > 0 || this.hereDoc) throw GIVE_UP;
+    this.skipBlanks();
+    HERE_DELIMITER.lastIndex = this.i;
+    const m = HERE_DELIMITER.exec(src);
+    if (!m) throw GIVE_UP;
+    const quoted = m[1] !== undefined;
+    const delimiter = m[2]!;
+    const lineEnd = src.indexOf('\n', this.i);
+    if (lineEnd < 0 || !REST_OF_HERE_LINE.test(src.slice(this.i + m[0].length, lineEnd))) throw GIVE_UP;
+    const target = this.word(into).value;
+    let pos = lineEnd + 1;
+    let bodyLines = 0;
+    for (;;) {
+      const nl = src.indexOf('\n', pos);
+      if (src.slice(pos, nl < 0 ? src.length : nl) === delimiter) break;
+      if (nl < 0) throw GIVE_UP;
+      pos = nl + 1;
+      bodyLines++;
+    }
+    if (!quoted) {
+      const body = src.slice(lineEnd + 1, pos);
+      if (body.includes('\\') || body.includes('`')) throw GIVE_UP;
+      for (let k = body.indexOf('$'); k >= 0; k = body.indexOf('$', k + 1)) {
+        HERE_PARAM.lastIndex = k;
+        const p = HERE_PARAM.exec(body);
+        if (!p) throw GIVE_UP;
+        into.params.push(p[1] ?? p[2]!);
+      }
+    }
+    this.hereDoc = { lineEnd, end: pos + delimiter.length, bodyLines };
+    return { op: '<<', fd, target };
+  }
+
   private redirect(fd: string, into: Sink): ShRedirect {
     const src = this.src;
-    if (src.startsWith('<<', this.i)) throw GIVE_UP;
+    if (src.startsWith('<<', this.i)) return this.hereDocument(fd, into);
     const op = REDIRECTIONS.find((o) => src.startsWith(o, this.i));
     if (!op) throw GIVE_UP;
     this.i += op.length;
@@ -275,21 +357,39 @@ class SimpleReader extends WordReader {
  * text needs the real parser. `lineBase` as for `parseShell`.
  */
 export function readSimpleShell(source: string, lineBase = 0): ShStatement[] | 'not shell' | undefined {
+  const read = simpleRead(source, lineBase);
+  return read instanceof ShellSyntaxError ? 'not shell' : read;
+}
+
+/**
+ * The error `parseShell` throws for text this reader calls not shell, when the reader can word it
+ * as mvdan-sh does (a `(` inside an argument: `x = enqueue(payload)`); otherwise undefined.
+ */
+export function simpleShellError(source: string, lineBase = 0): ShellSyntaxError | undefined {
+  const read = simpleRead(source, lineBase);
+  return read instanceof ShellSyntaxError && read.message !== NOT_SHELL_MESSAGE ? read : undefined;
+}
+
+const NOT_SHELL_MESSAGE = 'not shell';
+
+function simpleRead(source: string, lineBase: number): ShStatement[] | ShellSyntaxError | undefined {
+  const reader = new SimpleReader(source, lineBase);
   try {
-    return new SimpleReader(source, lineBase).statements();
+    return reader.statements();
   } catch (e) {
     if (e === GIVE_UP) return undefined;
-    if (e === NOT_SHELL) return 'not shell';
+    if (e === NOT_SHELL) return reader.failure ? new ShellSyntaxError(reader.failure.message, reader.failure.line) : new ShellSyntaxError(NOT_SHELL_MESSAGE, lineBase + 1);
     throw e;
   }
 }
 
 /** Shell text into statements: simple text by `readSimpleShell`, the rest by mvdan-sh. Throws `ShellSyntaxError` as `parseShell` does. */
 export function readShell(source: string, lineBase = 0, options: { quickFailure?: boolean } = {}): ShStatement[] {
-  const simple = speedups().simpleShell ? readSimpleShell(source, lineBase) : undefined;
+  const simple = speedups().simpleShell ? simpleRead(source, lineBase) : undefined;
   if (Array.isArray(simple)) return simple;
-  // Text that is not shell goes to mvdan-sh for its own words about what is wrong, unless the
-  // caller only needs to know that it fails (`quickFailure`): then the message is this reader's.
-  if (simple === 'not shell' && options.quickFailure) throw new ShellSyntaxError('not shell: a ( inside an argument', lineBase + 1);
+  // Text that is not shell goes to mvdan-sh for its own words about what is wrong, unless this
+  // reader words it as mvdan-sh would, or the caller only needs to know that it fails
+  // (`quickFailure`): then the message is this reader's.
+  if (simple instanceof ShellSyntaxError && (options.quickFailure || simple.message !== NOT_SHELL_MESSAGE)) throw simple;
   return parseShell(source, lineBase);
 }

@@ -2,6 +2,8 @@ import { loadModule, parseSync } from 'libpg-query';
 import type { Effect } from '../model.js';
 import { combine, verdict, worse, type Verdict } from './effect.js';
 import { own } from './lookup.js';
+import { readPlainSql, type PlainSqlStatement } from './sql-plain.js';
+import { speedups } from '../speedups.js';
 
 // The WASM module loads once per process; afterwards every parse is synchronous (about 0.1 ms).
 await loadModule();
@@ -146,6 +148,8 @@ export interface SqlStatement {
  * parse yields one `unknown` statement naming the parser's complaint.
  */
 export function classifySql(sql: string): SqlStatement[] {
+  const plain = speedups().plainSql ? plainStatements(sql) : undefined;
+  if (plain) return plain;
   let tree: { stmts?: { stmt: Record<string, Json>; stmt_location?: number; stmt_len?: number }[] };
   try {
     tree = parseSync(sql) as typeof tree;
@@ -169,6 +173,34 @@ export function classifySql(sql: string): SqlStatement[] {
     out.push({ text: raw.trim(), lineOffset: countLines(prefix + raw.slice(0, lead), prefix.length + lead), verdict: statementVerdict(s.stmt) });
   }
   return out;
+}
+
+/** The tree nodes the verdict reads, for a statement `readPlainSql` understood. */
+function plainNode(s: PlainSqlStatement): Record<string, Json> {
+  switch (s.kind) {
+    case 'select':
+      return { SelectStmt: { targetList: s.functions.map((f) => ({ FuncCall: { funcname: [{ String: { sval: f } }] } })) } };
+    case 'create-index':
+      return { IndexStmt: {} };
+    case 'vacuum':
+      return { VacuumStmt: { is_vacuumcmd: true } };
+    case 'analyze':
+      return { VacuumStmt: {} };
+    case 'reindex':
+      return { ReindexStmt: {} };
+    case 'show':
+      return { VariableShowStmt: {} };
+  }
+}
+
+/**
+ * Plain SQL classified without libpg-query (see `sql-plain.ts`), or undefined. A statement calling
+ * two dangerous functions is left to the parser: the order of their reasons is the tree's.
+ */
+function plainStatements(sql: string): SqlStatement[] | undefined {
+  const stmts = readPlainSql(sql);
+  if (!stmts || stmts.some((s) => new Set(s.functions.filter((f) => own(DANGEROUS_FUNCTIONS, f))).size > 1)) return undefined;
+  return stmts.map((s) => ({ text: s.text, lineOffset: s.lineOffset, verdict: statementVerdict(plainNode(s)) }));
 }
 
 function countLines(text: string, upTo: number): number {
