@@ -12,6 +12,7 @@ export type {
   Shift,
   Weekday,
 } from './types.js';
+export { dailyRoster, type RosterDay } from './roster.js';
 export { layerOnCall, layerOnCallAt, layerShiftsBetween, onCallPerLayer, shiftsBetween, whoIsOnCall } from './schedule.js';
 export { rotationShiftAt, rotationShiftsBetween, type RotationShift } from './rotation.js';
 export { resolveStepTargets, type Recipient } from './targets.js';

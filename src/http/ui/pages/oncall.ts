@@ -1,5 +1,5 @@
 import type { Daemon } from '../../../daemon/index.js';
-import { formatInZone, layerShiftsBetween, shiftsBetween, type Schedule, type Shift } from '../../../oncall/index.js';
+import { dailyRoster, formatInZone, layerShiftsBetween, shiftsBetween, type Schedule, type Shift } from '../../../oncall/index.js';
 import { html, type Html } from '../html.js';
 import { page } from '../layout.js';
 import type { UiRoute } from '../route.js';
@@ -8,6 +8,14 @@ const HORIZON_MS = 14 * 86_400_000;
 
 function local(at: number, tz: string): Html {
   return html`<time datetime="${new Date(at).toISOString()}">${formatInZone(at, tz).replace('T', ' ')}</time>`;
+}
+
+function hhmm(at: number, tz: string): string {
+  return formatInZone(at, tz).slice(11, 16);
+}
+
+function weekday(date: string): string {
+  return ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'][(new Date(`${date}T12:00:00Z`).getUTCDay() + 6) % 7]!;
 }
 
 function reason(schedule: Schedule, s: Shift): string {
@@ -43,6 +51,13 @@ export function scheduleSection(schedule: Schedule, now: number): Html {
 <tbody>${upcoming.length
     ? upcoming.map((s) => html`<tr><td>${local(s.start, tz)}</td><td>${local(s.end, tz)}</td><td>${s.user}</td><td>${reason(schedule, s)}</td></tr>`)
     : html`<tr><td colspan="4">No handoff in the next 14 days.</td></tr>`}</tbody>
+</table>
+<table class="roster">
+<caption>Calendar (next 14 days, ${tz})</caption>
+<thead><tr><th scope="col">Day</th><th scope="col">On call</th></tr></thead>
+<tbody>${dailyRoster(schedule, now, 14).map((d) => html`<tr data-day="${d.date}"><th scope="row">${weekday(d.date)} ${d.date}</th><td>${d.shifts.length
+    ? d.shifts.map((s, i) => html`${i ? ' · ' : ''}<span${s.override !== undefined ? html` class="override"` : ''}>${hhmm(s.start, tz)}–${s.end === d.end ? '24:00' : hhmm(s.end, tz)} <strong>${s.user}</strong>${s.override !== undefined ? ' (override)' : ''}</span>`)
+    : html`<span class="muted">nobody</span>`}</td></tr>`)}</tbody>
 </table>
 <table>
 <caption>Overrides</caption>

@@ -1,0 +1,42 @@
+/** The on-call page's calendar: who is on call each local day of the next two weeks, overrides marked. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SimulatedClock } from '../../src/lib/clock.js';
+import { signIn, startUi, type UiHarness } from './support.js';
+
+let h: UiHarness;
+let body: string;
+
+beforeAll(async () => {
+  h = await startUi({
+    clock: new SimulatedClock('2026-03-27T15:00:00+01:00'),
+    yaml: `  - { name: ann, role: responder }
+  - { name: bob, role: responder }
+  - { name: eve, role: responder }
+schedules:
+  - id: primary
+    time_zone: Europe/Berlin
+    layers:
+      - { name: Primary, users: [ann, bob], rotation: { length: 1d, handoff: "09:00", start: "2026-03-23" } }
+    overrides:
+      - { user: eve, start: "2026-03-30T12:00", end: "2026-03-30T14:00" }
+`,
+  });
+  const { cookie } = await signIn(h.app, 'viewer-user');
+  const res = await h.app.inject({ url: '/oncall', headers: { cookie } });
+  expect(res.statusCode).toBe(200);
+  body = res.body;
+});
+afterAll(async () => h.close());
+
+describe('on-call calendar', () => {
+  it('lists 14 local days from today, each with who is on call and when', () => {
+    const days = [...body.matchAll(/<tr data-day="(\d{4}-\d\d-\d\d)">/g)].map((m) => m[1]);
+    expect(days).toHaveLength(14);
+    expect(days[0]).toBe('2026-03-27');
+    expect(days[13]).toBe('2026-04-09');
+    const row = (date: string): string => new RegExp(`<tr data-day="${date}">(.*?)</tr>`, 's').exec(body)![1]!;
+    // Daily handoff at 09:00 local: one person until 09:00, the other after.
+    expect(row('2026-03-28')).toMatch(/00:00–09:00 <strong>(ann|bob)<\/strong>.*09:00–24:00 <strong>(ann|bob)<\/strong>/s);
+    expect(row('2026-03-30')).toContain('12:00–14:00 <strong>eve</strong> (override)');
+  });
+});
