@@ -135,7 +135,12 @@ export function policyChannels(config: OpsConfig, policyId: string | undefined):
  * `escalation_policy`, else the policy with id `default`, else the first one configured.
  */
 export function policyFor(config: OpsConfig, incident: Incident): string | undefined {
-  const named = incident.labels.escalation_policy;
+  return policyForLabels(config, incident.labels);
+}
+
+/** The policy for an incident with these labels (see `policyFor`); an alert's labels route the same way. */
+export function policyForLabels(config: OpsConfig, labels: Readonly<Record<string, string>>): string | undefined {
+  const named = labels.escalation_policy;
   if (named && config.escalation_policies.some((p) => p.id === named)) return named;
   return (config.escalation_policies.find((p) => p.id === 'default') ?? config.escalation_policies[0])?.id;
 }
