@@ -1,6 +1,6 @@
 import type { CheckResult } from '../checks/types.js';
 import type { Clock } from '../lib/clock.js';
-import { deleteAlertSeries, loadAlertSeries, saveAlertSeries, type Store } from '../store/index.js';
+import { deleteAlertSeries, isStoreFull, loadAlertSeries, saveAlertSeries, type Store } from '../store/index.js';
 import { RuleEvaluator } from './evaluator.js';
 import type { AlertEvent, AlertRule, CheckInfo, SeriesState } from './types.js';
 
@@ -11,6 +11,8 @@ import type { AlertEvent, AlertRule, CheckInfo, SeriesState } from './types.js';
  */
 export class AlertEngine {
   private queue: Promise<unknown> = Promise.resolve();
+  /** Series changed while the store could not write (disk full), saved with the next call that can. */
+  private unsaved = new Map<string, SeriesState>();
 
   private constructor(
     private readonly store: Store,
@@ -51,13 +53,34 @@ export class AlertEngine {
     return this.evaluator.states();
   }
 
+  /**
+   * Saves the changed series, then answers the events. A store that cannot write for lack of space
+   * does not swallow the events: pages matter more than history, so the state stays in memory and
+   * is saved by the first call after space returns (`flush`).
+   */
   private async persist(events: AlertEvent[]): Promise<AlertEvent[]> {
-    const changed = this.evaluator.takeChanged();
+    for (const s of this.evaluator.takeChanged()) this.unsaved.set(s.seriesKey, s);
+    try {
+      await this.save();
+    } catch (e) {
+      if (!isStoreFull(e)) throw e;
+    }
+    return events;
+  }
+
+  /** Writes the series state not saved yet (a store that was full); throws when it still cannot. */
+  flush(): Promise<void> {
+    return this.serial(() => this.save());
+  }
+
+  private async save(): Promise<void> {
+    if (this.unsaved.size === 0) return;
+    const changed = [...this.unsaved.values()];
     await saveAlertSeries(
       this.store.db,
       changed.map((s) => ({ series_key: s.seriesKey, rule_id: s.ruleId, state: s.state, data: JSON.stringify(s), updated_at: s.updatedAt })),
     );
-    return events;
+    for (const s of changed) if (this.unsaved.get(s.seriesKey) === s) this.unsaved.delete(s.seriesKey);
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {

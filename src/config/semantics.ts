@@ -63,8 +63,37 @@ export const aliasesUnique: ConfigValidator = (config) => {
   return issues;
 };
 
+/** A team's members, services, schedules and policy exist; a service has one owning team at most. */
+export const teamReferences: ConfigValidator = (config) => {
+  const issues: SemanticIssue[] = [];
+  const known = {
+    members: new Set(config.users.map((u) => u.name)),
+    services: new Set(config.services.map((s) => s.id)),
+    schedules: new Set(config.schedules.map((s) => s.id)),
+  };
+  const what = { members: 'users', services: 'services', schedules: 'schedules' } as const;
+  const owner = new Map<string, string>();
+  config.teams.forEach((team, i) => {
+    for (const field of ['members', 'services', 'schedules'] as const) {
+      team[field].forEach((name, j) => {
+        if (!known[field].has(name)) issues.push({ code: 'OPSBOOK_E_CONFIG_REFERENCE', message: `"${name}" is not defined in ${what[field]}${nearest(name, known[field])}`, path: `teams[${i}].${field}[${j}]` });
+      });
+    }
+    team.services.forEach((service, j) => {
+      const other = owner.get(service);
+      if (other !== undefined && other !== team.id) issues.push({ code: 'OPSBOOK_E_CONFIG_DUPLICATE_ID', message: `service "${service}" is already owned by team "${other}"`, path: `teams[${i}].services[${j}]` });
+      else owner.set(service, team.id);
+    });
+    const policies = new Set(config.escalation_policies.map((p) => p.id));
+    if (team.escalation_policy !== undefined && !policies.has(team.escalation_policy)) {
+      issues.push({ code: 'OPSBOOK_E_CONFIG_REFERENCE', message: `escalation policy "${team.escalation_policy}" is not defined in escalation_policies${nearest(team.escalation_policy, policies)}`, path: `teams[${i}].escalation_policy` });
+    }
+  });
+  return issues;
+};
+
 /** Validators every load runs. */
-export const BUILTIN_VALIDATORS: readonly ConfigValidator[] = [checkServicesExist, aliasesUnique];
+export const BUILTIN_VALIDATORS: readonly ConfigValidator[] = [checkServicesExist, aliasesUnique, teamReferences];
 
 function nearest(name: string, known: Set<string>): string {
   const close = [...known].find((k) => k.startsWith(name) || name.startsWith(k));

@@ -28,7 +28,8 @@ export function readPublishedHead(file: string): PublishedHead | undefined {
   return { seq: Number(m[1]), hash: m[2]! };
 }
 
-function writeHead(file: string, head: PublishedHead): void {
+/** Writes the head file (a one-shot command that appended an entry publishes it as the daemon would). */
+export function writeHead(file: string, head: PublishedHead): void {
   // Write then rename: a crash leaves the old head or the new one, never half a line.
   const tmp = `${file}.tmp`;
   fs.writeFileSync(tmp, `${head.seq} ${head.hash}\n`);

@@ -71,7 +71,8 @@ export interface ReadinessCheck {
 
 export interface Readiness {
   status: 'ready' | 'not_ready';
-  checks: { config: ReadinessCheck; store: ReadinessCheck; migrations: ReadinessCheck };
+  /** `writes`: failing while the store refuses writes for lack of space (pages go out from memory). */
+  checks: { config: ReadinessCheck; store: ReadinessCheck; migrations: ReadinessCheck; writes: ReadinessCheck };
 }
 
 /**
@@ -220,8 +221,12 @@ export class Daemon {
       store = { status: 'failing', detail: (e as Error).message, latency_ms: round(performance.now() - t0) };
       migrations = { status: 'failing', detail: 'store unreachable' };
     }
-    const ok = !this.stopping && [config, store, migrations].every((c) => c.status === 'ok');
-    return { status: ok ? 'ready' : 'not_ready', checks: { config, store, migrations } };
+    const full = this.operations?.storeFull.status;
+    const writes: ReadinessCheck = full
+      ? { status: 'failing', detail: `disk full since ${new Date(full.since).toISOString()}: ${full.reason}; ${full.held} alert(s) paged from memory, not yet recorded` }
+      : { status: 'ok' };
+    const ok = !this.stopping && [config, store, migrations, writes].every((c) => c.status === 'ok');
+    return { status: ok ? 'ready' : 'not_ready', checks: { config, store, migrations, writes } };
   }
 
   /**

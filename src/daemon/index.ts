@@ -3,4 +3,4 @@ export { installSignalHandlers, watchConfigFiles } from './signals.js';
 export { createLogger, type Logger } from './logger.js';
 export { VERSION } from './version.js';
 export { openConfiguredStore } from './store.js';
-export { auditHeadPath, readPublishedHead, type PublishedHead } from './audit-head.js';
+export { auditHeadPath, readPublishedHead, writeHead, type PublishedHead } from './audit-head.js';

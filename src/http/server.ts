@@ -16,6 +16,7 @@ import { oncallRoutes } from './routes/oncall.js';
 import { maintenanceRoutes } from './routes/maintenance.js';
 import { statusPageRoutes } from './routes/status-api.js';
 import { channelRoutes } from './routes/channels.js';
+import { teamRoutes } from './routes/teams.js';
 import { auditRoutes } from './routes/audit.js';
 import { alertRoutes } from './routes/alerts.js';
 import { sloRoutes } from './routes/slos.js';
@@ -26,7 +27,7 @@ import { registerUi } from './routes/ui.js';
 export function apiRoutes(daemon: Daemon): RouteTable {
   const table: RouteTable = [];
   table.push(...identityRoutes(daemon, () => table), ...checkRoutes(daemon), ...incidentRoutes(daemon), ...ingestRoutes(daemon), ...actionLinkRoutes(daemon), ...voiceCallbackRoutes(daemon), ...pushRoutes(daemon));
-  table.push(...runbookRoutes(daemon), ...executionRoutes(daemon), ...oncallRoutes(daemon), ...maintenanceRoutes(daemon), ...channelRoutes(daemon), ...auditRoutes(daemon), ...alertRoutes(daemon), ...sloRoutes(daemon), ...statusPageRoutes(daemon));
+  table.push(...runbookRoutes(daemon), ...executionRoutes(daemon), ...oncallRoutes(daemon), ...maintenanceRoutes(daemon), ...channelRoutes(daemon), ...auditRoutes(daemon), ...alertRoutes(daemon), ...sloRoutes(daemon), ...statusPageRoutes(daemon), ...teamRoutes(daemon));
   return table;
 }
 

@@ -1,4 +1,4 @@
-import type { ApiTokensTable, AuditLogTable } from './tables/core.js';
+import type { ApiTokensTable, AuditArchivesTable, AuditLogTable } from './tables/core.js';
 import type { SessionTables } from './tables/sessions.js';
 import type { NotifyTables } from './tables/notify.js';
 import type { ExecutionTables } from './tables/executions.js';
@@ -15,4 +15,5 @@ import type { StatusTables } from './tables/status.js';
 export interface Database extends CheckTables, IncidentTables, NotifyTables, ExecutionTables, EscalationTables, SessionTables, SloTables, PushTables, SampleTables, RuleFileTables, StatusTables {
   api_tokens: ApiTokensTable;
   audit_log: AuditLogTable;
+  audit_archives: AuditArchivesTable;
 }

@@ -17,3 +17,5 @@ export * from './repos/retention.js';
 export * from './repos/samples.js';
 export * from './repos/rule-files.js';
 export * from './repos/status.js';
+export * from './repos/audit-archive.js';
+export { isStoreFull } from './full.js';

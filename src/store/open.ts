@@ -58,6 +58,9 @@ function openSqlite(options: OpenStoreOptions): Store {
   return new KyselyStore('sqlite', db, file, undefined, file === ':memory:' ? undefined : backup);
 }
 
+/** Stands in for a ROLLBACK SQLite already did (see `cachedStatements`). */
+const ALREADY_ROLLED_BACK = { reader: false, run: () => ({ changes: 0, lastInsertRowid: 0 }) };
+
 /**
  * Kysely prepares every query afresh; preparing costs more than running most of opsbook's small
  * statements. The same SQL text reuses its prepared statement (a bounded cache). Reuse is safe:
@@ -68,6 +71,10 @@ function cachedStatements(sqlite: SqliteDatabase.Database, max = 512) {
   return {
     close: () => sqlite.close(),
     prepare: (sql: string) => {
+      // SQLite rolls a transaction back by itself when a write meets a full disk (SQLITE_FULL) or
+      // an I/O error; Kysely's ROLLBACK would then fail with "no transaction is active" and hide
+      // the real error. Nothing is left to roll back, so the ROLLBACK does nothing.
+      if (sql === 'rollback' && !sqlite.inTransaction) return ALREADY_ROLLED_BACK as unknown as SqliteDatabase.Statement;
       let stmt = cache.get(sql);
       if (stmt) {
         cache.delete(sql);

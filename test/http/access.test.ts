@@ -2,6 +2,10 @@
  * Every route declares its access, and the declaration is enforced: a walk over every route × role
  * (anonymous, viewer, responder, admin) expects 401 without a token on non-public routes, 403 below
  * the declared role, and neither at or above it. A viewer gets 403 on every state-changing route.
+ *
+ * Teams: a walk over every incident write route × role × team (member of the owning team, of
+ * another team, of none) on incidents of a team that restricts writes, of one that does not, and of
+ * no team; lists filtered to the caller's teams by default; alerts routed service → team → policy.
  */
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +14,10 @@ import { apiRoutes } from '../../src/http/index.js';
 import { uiRoutes } from '../../src/http/routes/ui.js';
 import { ROLES, type Role } from '../../src/identity/index.js';
 import { apiTokens, startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
+import { startReceiver, type Receiver } from '../../src/notify/test-support.js';
+import { listAudit } from '../../src/store/index.js';
+import { setUserPassword } from '../../src/http/sessions/index.js';
+import { form, signIn, PASSWORD, TEST_COST } from '../ui/support.js';
 
 let server: DaemonApp;
 let daemon: Daemon;
@@ -95,5 +103,119 @@ describe('route access', () => {
       const p = r.url.replace(/:([A-Za-z_]+)/g, '{$1}');
       expect(doc.paths[p]?.[r.method.toLowerCase()]?.['x-opsbook-access'], `${r.method} ${r.url}`).toBe(r.access);
     }
+  });
+});
+
+describe('route × role × team', () => {
+  let teamServer: DaemonApp;
+  let receiver: Receiver;
+  const people = ['ana', 'val', 'bob', 'carl', 'adm'] as const;
+  type Person = (typeof people)[number];
+  let tok: Record<string, string>;
+  const incidents = {} as Record<'pay' | 'search' | 'misc' | 'named', string>;
+
+  beforeAll(async () => {
+    receiver = await startReceiver(() => ({ status: 200 }));
+    const hook = (id: string) => `  - { id: ${id}, kind: webhook, url: "${receiver.url}", secrets: [whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw] }\n`;
+    const policy = (id: string, channel: string) => `  - id: ${id}\n    steps:\n      - { targets: [{ channel: ${channel} }], timeout: 30m }\n`;
+    teamServer = await startDaemonApp('team-access', {
+      'ops.yaml':
+        'users:\n  - { name: ana, role: responder }\n  - { name: val, role: viewer }\n  - { name: bob, role: responder }\n  - { name: carl, role: responder }\n  - { name: adm, role: admin }\n' +
+        'services:\n  - { id: pay }\n  - { id: search }\n  - { id: misc }\n' +
+        `channels:\n${hook('hook-default')}${hook('hook-pay')}${hook('hook-search')}` +
+        `escalation_policies:\n${policy('default', 'hook-default')}${policy('pay-policy', 'hook-pay')}${policy('search-policy', 'hook-search')}` +
+        'teams:\n' +
+        '  - { id: payments, members: [ana, val], services: [pay], escalation_policy: pay-policy, restrict_writes: true }\n' +
+        '  - { id: search, members: [bob], services: [search], escalation_policy: search-policy }\n',
+    });
+    tok = await apiTokens(teamServer.daemon, 'adm', people);
+    const ops = teamServer.daemon.operations!;
+    const system = { name: 'system:test', role: 'admin' as const, via: 'system' as const };
+    incidents.pay = (await ops.createIncident({ title: 'payments down', severity: 'P2', service: 'pay' }, system)).id;
+    incidents.search = (await ops.createIncident({ title: 'search slow', severity: 'P2', service: 'search' }, system)).id;
+    incidents.misc = (await ops.createIncident({ title: 'misc broken', severity: 'P2', service: 'misc' }, system)).id;
+    incidents.named = (await ops.createIncident({ title: 'payments, routed by label', severity: 'P2', service: 'pay', labels: { escalation_policy: 'default' } }, system)).id;
+  });
+  afterAll(async () => {
+    await teamServer?.close();
+    await receiver?.close();
+  });
+
+  const call = (who: Person, method: 'GET' | 'POST', url: string, payload?: object) =>
+    teamServer.app.inject({ method, url, headers: { authorization: `Bearer ${tok[who]}` }, ...(method === 'POST' ? { payload: payload ?? {} } : {}) });
+
+  it('routes an alert by its service → team → policy; a policy named by label wins', async () => {
+    const policyOf = async (id: string) => (await teamServer.daemon.operations!.escalations.state(id))?.policyId;
+    expect(await policyOf(incidents.pay)).toBe('pay-policy');
+    expect(await policyOf(incidents.search)).toBe('search-policy');
+    expect(await policyOf(incidents.misc)).toBe('default');
+    expect(await policyOf(incidents.named)).toBe('default');
+  });
+
+  it('lists the caller’s teams’ incidents (and unowned ones) by default, every one with ?team=all', async () => {
+    const titles = async (who: Person, query = '') => {
+      const res = await call(who, 'GET', `/api/incidents${query}`);
+      expect(res.statusCode, `${who} ${query}`).toBe(200);
+      return new Set((res.json() as { incidents: Array<{ service?: string }> }).incidents.map((i) => i.service));
+    };
+    expect(await titles('ana')).toEqual(new Set(['pay', 'misc']));
+    expect(await titles('val')).toEqual(new Set(['pay', 'misc']));
+    expect(await titles('bob')).toEqual(new Set(['search', 'misc']));
+    expect(await titles('carl')).toEqual(new Set(['pay', 'search', 'misc'])); // in no team: everything
+    expect(await titles('adm')).toEqual(new Set(['pay', 'search', 'misc']));
+    expect(await titles('ana', '?team=all')).toEqual(new Set(['pay', 'search', 'misc']));
+    expect(await titles('ana', '?team=search')).toEqual(new Set(['search', 'misc']));
+    const unknown = await call('ana', 'GET', '/api/incidents?team=nope');
+    expect(unknown.statusCode).toBe(400);
+    expect((unknown.json() as { error: { message: string; path: string } }).error).toMatchObject({ message: 'no team "nope" (known: all, payments, search)', path: 'query.team' });
+    const teams = (await call('bob', 'GET', '/api/teams')).json() as { teams: Array<{ id: string; member: boolean }> };
+    expect(teams.teams.map((t) => [t.id, t.member])).toEqual([['payments', false], ['search', true]]);
+  });
+
+  it('enforces team write restrictions on every incident write route, for every role and team', async () => {
+    const writes = apiRoutes(teamServer.daemon).filter((r) => r.method === 'POST' && r.url.startsWith('/api/incidents/:id/'));
+    expect(writes.map((r) => r.url)).toContain('/api/incidents/:id/notes');
+    const failures: string[] = [];
+    const rows: string[] = [];
+    for (const r of writes) {
+      for (const target of ['pay', 'search', 'misc'] as const) {
+        for (const who of people) {
+          const res = await call(who, 'POST', r.url.replace(':id', incidents[target]), r.url.endsWith('/notes') ? { text: `note by ${who}` } : {});
+          // val is a viewer: the role gate refuses first. carl and bob are outside payments, which restricts writes.
+          const expected = who === 'val' || (target === 'pay' && (who === 'bob' || who === 'carl')) ? 403 : 'allowed';
+          const got = res.statusCode === 401 || res.statusCode === 403 ? res.statusCode : 'allowed';
+          rows.push(`${r.url} ${target} ${who} ${got}`);
+          if (got !== expected) failures.push(`${r.method} ${r.url} on ${target} as ${who}: expected ${expected}, got ${res.statusCode} ${res.body.slice(0, 200)}`);
+          if (res.statusCode >= 500) failures.push(`${r.method} ${r.url} on ${target} as ${who}: ${res.statusCode}`);
+        }
+      }
+    }
+    expect(failures).toEqual([]);
+    expect(rows.length).toBe(writes.length * 3 * people.length);
+    // Refusals by team are audited, naming the team (the web UI's are added by the next test).
+    const denied = (await listAudit(teamServer.daemon.store.db)).filter((e) => e.action === 'access.denied' && JSON.parse(e.details).team === 'payments');
+    expect(denied.length).toBe(writes.length * 2);
+  });
+
+  it('does the same in the web UI: the list shows the caller’s teams with a link to all, and a form write outside the team is refused', async () => {
+    const { daemon, app } = teamServer;
+    for (const who of ['ana', 'carl']) await setUserPassword({ store: daemon.store, clock: daemon.clock, users: daemon.config.users }, { name: 'adm', role: 'admin', via: 'cli' }, who, PASSWORD, TEST_COST);
+    const ana = await signIn(app, 'ana');
+    const mine = await app.inject({ url: '/incidents', headers: { cookie: ana.cookie } });
+    expect(mine.statusCode).toBe(200);
+    expect(mine.body).toContain('payments down');
+    expect(mine.body).toContain('misc broken');
+    expect(mine.body).not.toContain('search slow');
+    expect(mine.body).toMatch(/Your teams \(payments\)[\s\S]*href="\/incidents\?team=all"/);
+    const all = await app.inject({ url: '/incidents?team=all', headers: { cookie: ana.cookie } });
+    expect(all.body).toContain('search slow');
+    const carl = await signIn(app, 'carl');
+    const refused = await app.inject({ method: 'POST', url: `/incidents/${incidents.pay}/notes`, ...form({ text: 'not my team', _csrf: carl.csrf }), headers: { ...form({}).headers, cookie: carl.cookie } });
+    expect(refused.statusCode).toBe(403);
+    const allowed = await app.inject({ method: 'POST', url: `/incidents/${incidents.pay}/notes`, ...form({ text: 'mine', _csrf: ana.csrf }), headers: { ...form({}).headers, cookie: ana.cookie } });
+    expect(allowed.statusCode).toBe(303);
+    // The incident page offers no buttons to someone outside a team that restricts writes.
+    const page = await app.inject({ url: `/incidents/${incidents.pay}`, headers: { cookie: carl.cookie } });
+    expect(page.body).not.toContain('Add a note');
   });
 });

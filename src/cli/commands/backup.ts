@@ -56,10 +56,11 @@ export const registerBackup: RegisterCommands = (program, io) => {
       }
       const local = await openLocal(opts.config, io.env);
       try {
-        const { listAudit, verifyAuditChain, appendAudit } = await import('../../store/index.js');
+        const { listAudit, verifyAuditChain, appendAudit, auditAnchor } = await import('../../store/index.js');
         const { auditHeadPath } = await import('../../daemon/index.js');
         const entries = await listAudit(local.store.db);
-        const problems = verifyAuditChain(entries);
+        // An archived prefix is verified with its files (`audit verify --archive`); here from its anchor on.
+        const problems = verifyAuditChain(entries, undefined, await auditAnchor(local.store.db));
         if (problems.length > 0) {
           throw new OpsbookError('OPSBOOK_E_RESTORE_SOURCE', `restored, but the audit chain does not verify (${problems.length} problem(s), first at entry ${problems[0]!.seq}); keep the backup and investigate before serving`);
         }

@@ -58,7 +58,7 @@ describe('opsbook schema', () => {
     expect(Object.keys(schema.properties).sort()).toEqual(
       [
         'audit', 'auth', 'business_hours', 'channels', 'checks', 'config', 'escalation_policies', 'integrations', 'maintenance', 'paging', 'procedures', 'rule_files', 'rules', 'runbooks',
-        'samples', 'schedules', 'scrape', 'server', 'services', 'severities', 'silences', 'slos', 'status_page', 'storage', 'users',
+        'samples', 'schedules', 'scrape', 'server', 'services', 'severities', 'silences', 'slos', 'status_page', 'storage', 'teams', 'users',
       ].sort(),
     );
     expect(schema.properties.server).toMatchObject({ properties: { port: { default: 4100 }, shutdown_timeout: { default: '10s', type: 'string' } } });

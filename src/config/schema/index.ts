@@ -13,6 +13,7 @@ import { ruleFilesSection } from './rule-files.js';
 import { schedulesSection } from './schedules.js';
 import { serverSection } from './server.js';
 import { servicesSection } from './services.js';
+import { teamsSection } from './teams.js';
 import { storageSection } from './storage.js';
 import { configSection } from './limits.js';
 import { auditSection } from './audit.js';
@@ -32,6 +33,7 @@ export const opsConfigSchema = z
     storage: storageSection,
     users: usersSection,
     services: servicesSection,
+    teams: teamsSection,
     checks: checksSection.describe('Probes run on a schedule (http, tcp, postgres, …).'),
     rules: rulesSection,
     rule_files: ruleFilesSection,
@@ -68,6 +70,7 @@ export const SINGLETON_SECTIONS = ['server', 'storage', 'config', 'audit', 'pagi
 export const ID_FIELDS: Record<string, string> = {
   users: 'name',
   services: 'id',
+  teams: 'id',
   checks: 'id',
   rules: 'id',
   severities: 'id',

@@ -52,6 +52,9 @@ export const storageSection = z
     checkpoint_every: duration({ min: '10s', max: '1d' })
       .prefault('5m')
       .describe('SQLite: how often the write-ahead log is checkpointed into the database and truncated. Ignored on PostgreSQL.'),
+    full_retry: duration({ min: '1s', max: '1h' })
+      .prefault('10s')
+      .describe('While the store cannot write for lack of space (disk full), how often opsbook tries a write again; pages go out from memory meanwhile.'),
   })
   .prefault({})
   .describe('Where opsbook keeps its state.');

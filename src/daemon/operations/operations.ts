@@ -20,6 +20,8 @@ import { overloadAlert, overloadResolved, OverloadWatch, type LoopLateness } fro
 import { personalRules } from './paging.js';
 import { PagingWatch } from './paging-watch.js';
 import { DeadmanSwitch } from './deadman.js';
+import { StoreFullMode } from './store-full.js';
+import { appendAudit, isStoreFull } from '../../store/index.js';
 
 /** States in which an action has nothing left to do. */
 const ALREADY: Record<'acknowledge' | 'investigate' | 'mitigate' | 'resolve' | 'review', readonly string[]> = {
@@ -99,6 +101,8 @@ export class Operations {
   private cancelRuleFileTimer: (() => void) | undefined;
   /** Runs runbook steps; built on start, when the runbooks have been read. */
   executions: ExecutionService | undefined;
+  /** Pages from memory while the store cannot write for lack of space (see StoreFullMode). */
+  readonly storeFull: StoreFullMode;
 
   private constructor(
     private readonly daemon: OperationsHost,
@@ -115,6 +119,22 @@ export class Operations {
     private readonly signer: ActionLinkSigner,
   ) {
     this.deadman = new DeadmanSwitch(() => daemon.config, daemon.clock, daemon.logger);
+    this.storeFull = new StoreFullMode({
+      config: () => daemon.config,
+      clock: daemon.clock,
+      logger: daemon.logger,
+      // The proof of space is a real write, and a useful one: the audit log records the episode.
+      probe: async (since, held) => {
+        await appendAudit(daemon.store.db, daemon.store.dialect, { at: daemon.clock.now(), actor: 'system:store', action: 'store.writable', subject: 'store', details: { full_since: since, held } });
+        await this.alerts.flush();
+      },
+      replay: (events) =>
+        this.enqueue(async () => {
+          for (const event of events) await this.onAlertEvent(event);
+          // An incident recorded before its escalation could be: its page goes out now.
+          await this.effects.reconcileEscalations();
+        }),
+    });
     this.overload = new OverloadWatch({
       clock: daemon.clock,
       loop: options.loopDelay ?? loopDelayMonitor(),
@@ -306,6 +326,7 @@ export class Operations {
     await this.checks?.stop();
     await this.procedures?.stop();
     await this.work.idle();
+    await this.storeFull.stop();
     await this.deadman.stop();
     await this.escalations.close();
     await this.outbox.stop();
@@ -401,7 +422,14 @@ export class Operations {
     return this.enqueue(async () => {
       const now = this.daemon.clock.now();
       const fresh = events.filter((e) => e.kind !== 'firing' || !this.firingAlerts.isKnown(e.dedupKey, e.severity, now));
-      const results = fresh.length > 0 ? await this.incidents.onAlerts(fresh) : [];
+      let results: (IncidentResult | undefined)[] = [];
+      try {
+        results = fresh.length > 0 ? await this.incidents.onAlerts(fresh) : [];
+      } catch (e) {
+        if (!isStoreFull(e)) throw e;
+        for (const event of fresh) this.storeFull.onFull(e, event);
+        return fresh.map(() => undefined);
+      }
       for (const [i, result] of results.entries()) await this.afterAlert(fresh[i]!, result, now);
       return results;
     }).finally(() => {
@@ -456,7 +484,15 @@ export class Operations {
     if (event.kind === 'firing') {
       if (this.firingAlerts.isKnown(event.dedupKey, event.severity, now)) return undefined;
     }
-    const result = await this.incidents.onAlert(event);
+    let result: IncidentResult | undefined;
+    try {
+      result = await this.incidents.onAlert(event);
+    } catch (e) {
+      // Pages matter more than history: an alert the store cannot record is paged from memory.
+      if (!isStoreFull(e)) throw e;
+      this.storeFull.onFull(e, event);
+      return undefined;
+    }
     await this.afterAlert(event, result, now);
     return result;
   }
@@ -468,7 +504,14 @@ export class Operations {
       if (event.kind === 'firing' && OPEN_STATES.includes(result.incident.state)) {
         this.firingAlerts.remember(event.dedupKey, result.incident.id, event.severity, now);
       }
-      await this.applyEffects(result);
+      try {
+        await this.applyEffects(result);
+      } catch (e) {
+        // The incident was recorded but its page could not be: page from memory; the escalation starts on recovery.
+        if (!isStoreFull(e)) throw e;
+        this.firingAlerts.forgetIncident(result.incident.id);
+        this.storeFull.onFull(e, result.effects.some((x) => x.kind === 'start_escalation') ? event : undefined);
+      }
     } else this.firingAlerts.forgetKey(event.dedupKey);
   }
 

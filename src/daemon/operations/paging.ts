@@ -7,6 +7,7 @@ import type { EscalationNotice, PersonalRule } from '../../oncall/index.js';
 import { pushSubscriptionsOf, type Database } from '../../store/index.js';
 import { formatDuration } from '../../lib/duration.js';
 import { FAILING_CHANNEL_LABEL } from './paging-watch.js';
+import { owningTeam } from '../../identity/index.js';
 
 /** Channel kinds that send only to a person's address (they cannot take a status update alone). */
 const PERSON_ONLY = new Set(['twilio', 'ntfy', 'webpush']);
@@ -132,10 +133,21 @@ export function policyChannels(config: OpsConfig, policyId: string | undefined):
 
 /**
  * The policy that pages for an incident: the one its alert names with the label
- * `escalation_policy`, else the policy with id `default`, else the first one configured.
+ * `escalation_policy`, else its service's team's policy, else the policy with id `default`, else
+ * the first one configured.
  */
 export function policyFor(config: OpsConfig, incident: Incident): string | undefined {
-  const named = incident.labels.escalation_policy;
+  return policyForLabels(config, incident.labels, incident.service ?? incident.labels.service);
+}
+
+/**
+ * The policy for an incident with these labels (see `policyFor`); an alert's labels route the same
+ * way. Between the named policy and the default: the policy of the team owning the `service`.
+ */
+export function policyForLabels(config: OpsConfig, labels: Readonly<Record<string, string>>, service = labels.service): string | undefined {
+  const named = labels.escalation_policy;
   if (named && config.escalation_policies.some((p) => p.id === named)) return named;
+  const team = owningTeam(config.teams, service);
+  if (team?.escalation_policy) return team.escalation_policy;
   return (config.escalation_policies.find((p) => p.id === 'default') ?? config.escalation_policies[0])?.id;
 }

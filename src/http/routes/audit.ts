@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Daemon } from '../../daemon/index.js';
-import { auditHead, listAudit } from '../../store/index.js';
+import { auditAnchor, auditHead, listAudit } from '../../store/index.js';
 import { route, type RouteTable } from '../routes.js';
 
 /** The hash-chained audit log: pages of entries in order, and the head to publish or compare. */
@@ -32,10 +32,13 @@ export function auditRoutes(daemon: Daemon): RouteTable {
       method: 'GET',
       url: '/api/audit/head',
       access: 'viewer',
-      summary: 'The audit chain’s head: last sequence number and hash.',
+      summary: 'The audit chain’s head: last sequence number and hash; `archived` is the last archived entry the store’s part continues from.',
       tags: ['audit'],
-      response: z.object({ seq: z.number().int(), hash: z.string() }),
-      handler: () => auditHead(daemon.store.db),
+      response: z.object({ seq: z.number().int(), hash: z.string(), archived: z.object({ seq: z.number().int(), hash: z.string() }).optional() }),
+      handler: async () => {
+        const archived = await auditAnchor(daemon.store.db);
+        return { ...(await auditHead(daemon.store.db)), ...(archived ? { archived } : {}) };
+      },
     }),
   ];
 }

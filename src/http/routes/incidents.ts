@@ -3,6 +3,7 @@ import type { Daemon } from '../../daemon/index.js';
 import { INCIDENT_STATES } from '../../incidents/index.js';
 import { listDeliveries } from '../../notify/index.js';
 import { route, type RouteTable } from '../routes.js';
+import { teamView, enforceTeamWrite } from '../teams.js';
 import { operationsOf } from './operations.js';
 import { change, delivery, incident, incidentAlert, incidentEffect, silence, timelineEntry } from '../schemas/incidents.js';
 
@@ -26,15 +27,18 @@ export function incidentRoutes(daemon: Daemon): RouteTable {
         severity: z.string().optional(),
         limit: z.coerce.number().int().min(1).max(500).default(50),
         before: z.string().optional().describe('Id of the last incident of the previous page.'),
+        team: z.string().optional().describe('`all` for every team’s incidents, or a team id; default: the caller’s teams (and incidents no team owns).'),
       }),
       response: z.object({ incidents: z.array(incident), next: z.string().optional().describe('`before` of the next page') }),
-      handler: async ({ query }) => {
+      handler: async ({ query, actor }) => {
+        const view = teamView(daemon, actor!, query.team);
         const state = query.state === 'open' ? ['triggered', 'acknowledged', 'investigating', 'mitigated'] : query.state;
         const incidents = await ops().incidents.list({
           ...(state ? { state } : {}),
           ...(query.severity ? { severity: query.severity } : {}),
           limit: query.limit,
           ...(query.before ? { before: query.before } : {}),
+          ...(view ? { services: view } : {}),
         });
         return { incidents, next: incidents.length === query.limit ? incidents[incidents.length - 1]?.id : undefined };
       },
@@ -97,7 +101,10 @@ export function incidentRoutes(daemon: Daemon): RouteTable {
         params: idParams,
         body: noteBody,
         response: incident,
-        handler: ({ params, body, actor }) => ops().act(params.id, action, actor!, body.note),
+        handler: async ({ params, body, actor, request }) => {
+          await enforceTeamWrite(daemon, request, actor!, (await ops().incidents.get(params.id)).service);
+          return ops().act(params.id, action, actor!, body.note);
+        },
       }),
     ),
     route({
@@ -110,7 +117,10 @@ export function incidentRoutes(daemon: Daemon): RouteTable {
       params: idParams,
       body: z.object({ text: z.string().min(1).max(10_000) }),
       response: timelineEntry,
-      handler: ({ params, body, actor }) => ops().incidents.addNote(params.id, actor!, body.text),
+      handler: async ({ params, body, actor, request }) => {
+        await enforceTeamWrite(daemon, request, actor!, (await ops().incidents.get(params.id)).service);
+        return ops().incidents.addNote(params.id, actor!, body.text);
+      },
     }),
     route({
       method: 'POST',

@@ -18,6 +18,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '000010-samples': await import('./000010-samples.js'),
   '000011-rule-state': await import('./000011-rule-state.js'),
   '000012-session-role': await import('./000012-session-role.js'),
+  '000013-audit-archives': await import('./000013-audit-archives.js'),
   '000020-status-page': await import('./000020-status-page.js'),
 };
 

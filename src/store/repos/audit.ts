@@ -103,15 +103,21 @@ export interface ChainProblem {
   problem: 'edited' | 'gap' | 'relinked' | 'head_mismatch';
 }
 
+/** Where a chain's part starts: the entry before it (seq 0 and GENESIS_HASH for the whole chain). */
+export interface AuditAnchor {
+  seq: number;
+  hash: string;
+}
+
 /**
- * Walks the chain from the start: every entry must follow its predecessor (seq + 1, prev_hash
+ * Walks the chain from the start (or from `start`, the last archived entry): every entry must follow its predecessor (seq + 1, prev_hash
  * equal to the predecessor's hash) and hash to what it claims. With `head`, the last entry must be
  * that published hash, which also catches entries removed from the end.
  */
-export function verifyAuditChain(entries: readonly AuditEntry[], head?: string | { seq: number; hash: string }): ChainProblem[] {
+export function verifyAuditChain(entries: readonly AuditEntry[], head?: string | { seq: number; hash: string }, start?: AuditAnchor): ChainProblem[] {
   const problems: ChainProblem[] = [];
-  let prev = GENESIS_HASH;
-  let expectedSeq = 1;
+  let prev = start?.hash ?? GENESIS_HASH;
+  let expectedSeq = (start?.seq ?? 0) + 1;
   for (const e of entries) {
     const seq = Number(e.seq);
     if (seq !== expectedSeq) problems.push({ seq, problem: 'gap' });

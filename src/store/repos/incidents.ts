@@ -37,6 +37,11 @@ export interface IncidentListFilter {
   /** Only incidents with an id below this one (ids sort by opening time): the next page. */
   before?: string;
   limit?: number;
+  /**
+   * Team view: incidents of the `visible` services, and of services no team owns (not in `owned`)
+   * or with no service at all.
+   */
+  services?: { visible: readonly string[]; owned: readonly string[] };
 }
 
 /**
@@ -50,6 +55,16 @@ export function listIncidentsQuery(db: Db, filter: IncidentListFilter = {}) {
   else if (states.length > 1) q = q.where('state', 'in', states);
   if (filter.severity !== undefined) q = q.where('severity', '=', filter.severity);
   if (filter.before !== undefined) q = q.where('id', '<', filter.before);
+  const view = filter.services;
+  if (view) {
+    q = q.where((eb) =>
+      eb.or([
+        eb('service', 'is', null),
+        ...(view.visible.length > 0 ? [eb('service', 'in', [...view.visible])] : []),
+        ...(view.owned.length > 0 ? [eb('service', 'not in', [...view.owned])] : [eb.lit(true)]),
+      ]),
+    );
+  }
   return q.orderBy('id', 'desc').limit(Math.min(Math.max(filter.limit ?? 50, 1), 500));
 }
 

@@ -28,3 +28,13 @@ export interface AuditLogTable {
   prev_hash: string;
   hash: string;
 }
+
+/** One archive of the audit chain's prefix: entries from_seq..to_seq moved to `file`; `hash` is to_seq's hash. */
+export interface AuditArchivesTable {
+  to_seq: number;
+  from_seq: number;
+  hash: string;
+  file: string;
+  archived_at: number;
+  archived_by: string;
+}

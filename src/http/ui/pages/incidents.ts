@@ -2,7 +2,8 @@ import type { Daemon } from '../../../daemon/index.js';
 import type { Incident } from '../../../incidents/index.js';
 import { ALLOWED_TRANSITIONS } from '../../../incidents/index.js';
 import { listDeliveries } from '../../../store/index.js';
-import type { Actor } from '../../../identity/index.js';
+import { mayWriteFor, teamsOf, type Actor } from '../../../identity/index.js';
+import { enforceTeamWrite, teamView } from '../../teams.js';
 import { severityBadge, when } from '../components.js';
 import { incidentReader } from '../data/incidents.js';
 import { loadRunbooks } from '../data/runbooks.js';
@@ -52,7 +53,8 @@ async function incidentPage(ctx: UiContext): Promise<UiResult> {
   const deliveries = await listDeliveries(daemon.store.db, { incidentId: incident.id, limit: 100 });
   const { runbooks } = await loadRunbooks(daemon);
   const linked = incident.runbook ? findProcedureIn(runbooks, incident.runbook) : undefined;
-  const canRespond = ctx.actor!.role !== 'viewer';
+  // A team that restricts writes shows its incidents' buttons only to its members (and admins).
+  const canRespond = ctx.actor!.role !== 'viewer' && mayWriteFor(daemon.config.teams, ctx.actor!, incident.service).ok;
   return page(daemon, {
     title: incident.title,
     session,
@@ -94,6 +96,17 @@ async function act(daemon: Daemon, id: string, action: (typeof ACTIONS)[number][
   else await incidentReader(daemon)[action](id, actor, note);
 }
 
+/** Which teams' incidents the list shows, and links to the others: a person in teams sees theirs first. */
+function teamLinks(daemon: Daemon, actor: Actor, team: string | undefined) {
+  const teams = daemon.config.teams;
+  if (teams.length === 0) return '';
+  const mine = teamsOf(teams, actor.name).map((t) => t.id);
+  const current = team ?? (mine.length > 0 ? 'mine' : 'all');
+  const link = (value: string, label: string) =>
+    current === value ? html`<strong aria-current="page">${label}</strong>` : html`<a href="/incidents${value === 'mine' ? '' : `?team=${encodeURIComponent(value)}`}">${label}</a>`;
+  return html`<p class="team-view">Showing: ${mine.length > 0 ? html`${link('mine', `Your teams (${mine.join(', ')})`)} · ` : ''}${link('all', 'All teams')}${teams.map((t) => html` · ${link(t.id, t.name ?? t.id)}`)}</p>`;
+}
+
 export function incidentRoutes(): UiRoute[] {
   return [
     {
@@ -101,16 +114,17 @@ export function incidentRoutes(): UiRoute[] {
       url: '/incidents',
       access: 'viewer',
       summary: 'Incidents, newest first.',
-      handler: async ({ daemon, session }) => {
-        const list = await incidentReader(daemon).list({ limit: 100 });
+      handler: async ({ daemon, session, actor, query }) => {
+        const view = teamView(daemon, actor!, query.team);
+        const list = await incidentReader(daemon).list({ limit: 100, ...(view ? { services: view } : {}) });
         return page(daemon, {
           title: 'Incidents',
           session,
           nav: 'incidents',
-          body: list.length
+          body: html`${teamLinks(daemon, actor!, query.team)}${list.length
             ? html`<table><thead><tr><th scope="col">Incident</th><th scope="col">Severity</th><th scope="col">State</th><th scope="col">Opened</th><th scope="col">Service</th></tr></thead>
 <tbody>${list.map((i) => html`<tr><th scope="row"><a href="/incidents/${encodeURIComponent(i.id)}">${i.title}</a></th><td>${severityBadge(i.severity)}</td><td>${i.state}</td><td>${when(i.openedAt)}</td><td>${i.service ?? ''}</td></tr>`)}</tbody></table>`
-            : html`<p>No incidents.</p>`,
+            : html`<p>No incidents.</p>`}`,
         });
       },
     },
@@ -121,7 +135,8 @@ export function incidentRoutes(): UiRoute[] {
         url: `/incidents/:id/${a.action}`,
         access: 'responder',
         summary: `${a.label} an incident (form).`,
-        handler: async ({ daemon, params, form, actor }) => {
+        handler: async ({ daemon, params, form, actor, request }) => {
+          await enforceTeamWrite(daemon, request, actor!, (await incidentReader(daemon).get(params.id ?? '')).service);
           await act(daemon, params.id ?? '', a.action, actor!, form.note?.trim() || undefined);
           return { redirect: `/incidents/${encodeURIComponent(params.id ?? '')}` };
         },
@@ -132,7 +147,8 @@ export function incidentRoutes(): UiRoute[] {
       url: '/incidents/:id/notes',
       access: 'responder',
       summary: 'Add a note to an incident’s timeline (form).',
-      handler: async ({ daemon, params, form, actor }) => {
+      handler: async ({ daemon, params, form, actor, request }) => {
+        await enforceTeamWrite(daemon, request, actor!, (await incidentReader(daemon).get(params.id ?? '')).service);
         await incidentReader(daemon).addNote(params.id ?? '', actor!, form.text ?? '');
         return { redirect: `/incidents/${encodeURIComponent(params.id ?? '')}#h-timeline` };
       },

@@ -1,0 +1,178 @@
+import { createHash } from 'node:crypto';
+import type { AlertEvent } from '../../alerts/index.js';
+import type { OpsConfig } from '../../config/index.js';
+import type { Clock } from '../../lib/clock.js';
+import { newId } from '../../lib/ids.js';
+import { sendThroughChannel, type Notification, type NotificationIncident, type OutboundMessage } from '../../notify/index.js';
+import type { Logger } from '../logger.js';
+import { broadcastChannels, policyChannels, policyForLabels } from './paging.js';
+
+/** The incident opsbook raises about itself while its store cannot write; one id for its page and its all-clear. */
+export const STORE_FULL_INCIDENT = 'opsbook-store-full';
+
+/** Attempts of one page sent from memory (the outbox, which would retry for days, cannot be written). */
+const MEMORY_ATTEMPTS = 5;
+
+export interface StoreFullHost {
+  config: () => OpsConfig;
+  clock: Clock;
+  logger: Pick<Logger, 'info' | 'warn' | 'error'>;
+  /** One write that proves the store takes writes again; throws while it cannot. */
+  probe: (since: number, held: number) => Promise<void>;
+  /** Space is back: the alerts held in memory enter the pipeline, to be recorded as incidents. */
+  replay: (events: AlertEvent[]) => Promise<void>;
+}
+
+export interface StoreFullStatus {
+  since: number;
+  reason: string;
+  /** Alerts paged from memory, waiting to be written. */
+  held: number;
+}
+
+/**
+ * What opsbook does while its store cannot write for lack of space: pages matter more than history.
+ * An alert the incident engine could not record is paged at once from memory, straight through the
+ * channels of the policy it routes to (or every channel that takes a broadcast); opsbook raises an
+ * incident about itself the same way and reports not ready. Every `storage.full_retry` it tries a
+ * write; once one succeeds, the held alerts go through the pipeline (incidents, escalation, outbox,
+ * as usual), the all-clear goes out and readiness returns. Nothing is written half: each store
+ * transaction that met the full disk rolled back whole.
+ */
+export class StoreFullMode {
+  private state: StoreFullStatus | undefined;
+  private readonly held = new Map<string, AlertEvent>();
+  private cancelProbe: (() => void) | undefined;
+  private readonly sends = new Set<Promise<void>>();
+  /** Retry waits in progress; stop ends them at once. */
+  private readonly waits = new Set<() => void>();
+  private stopped = false;
+
+  constructor(private readonly host: StoreFullHost) {}
+
+  get status(): StoreFullStatus | undefined {
+    return this.state && { ...this.state, held: this.held.size };
+  }
+
+  /** The store refused a write for lack of space; `event`, when given, is an alert it could not record. */
+  onFull(error: unknown, event?: AlertEvent): void {
+    const now = this.host.clock.now();
+    if (!this.state) {
+      const reason = (error as Error)?.message ?? String(error);
+      this.state = { since: now, reason, held: 0 };
+      this.host.logger.error({ err: error }, 'the store cannot write (disk full): paging from memory until space returns');
+      this.broadcast('incident.triggered', this.selfIncident('triggered', `The store refused a write: ${reason}. New alerts are paged from memory and recorded when space returns; /_health/ready reports not ready.`));
+      this.armProbe();
+    }
+    if (event) this.hold(event);
+  }
+
+  private hold(event: AlertEvent): void {
+    if (event.kind !== 'firing') {
+      // A resolve of an alert paged from memory ends its wait here; any other is applied on replay.
+      this.held.delete(event.dedupKey);
+      return;
+    }
+    if (this.held.has(event.dedupKey)) return;
+    this.held.set(event.dedupKey, event);
+    const config = this.host.config();
+    const policy = config.escalation_policies.find((p) => p.id === policyForLabels(config, event.labels));
+    const routed = broadcastChannels(config, policyChannels(config, policy?.id));
+    const channels = routed.length > 0 ? routed : broadcastChannels(config, config.channels.map((c) => c.id));
+    const incident: NotificationIncident = {
+      id: `mem-${createHash('sha256').update(event.dedupKey).digest('hex').slice(0, 16)}`,
+      title: event.annotations.summary ?? event.ruleId,
+      severity: event.severity,
+      status: 'triggered',
+      url: config.server.public_url,
+      ...(event.labels.service ? { service: event.labels.service } : {}),
+      summary: 'Paged from memory: opsbook cannot write its store (disk full). No incident is recorded yet, so there is nothing to acknowledge by link; it is recorded when space returns.',
+    };
+    for (const channelId of channels) this.send({ channelId, event: 'incident.triggered', incident, dedupKey: `${incident.id}/${channelId}` });
+  }
+
+  private selfIncident(status: string, summary: string): NotificationIncident {
+    const config = this.host.config();
+    const ladder = config.severities.map((s) => s.id);
+    return {
+      id: STORE_FULL_INCIDENT,
+      title: 'opsbook cannot write its store: disk full',
+      severity: ladder[Math.min(1, ladder.length - 1)] ?? 'P2',
+      status,
+      url: `${config.server.public_url}/_health/ready`,
+      service: 'opsbook',
+      summary,
+    };
+  }
+
+  private broadcast(event: 'incident.triggered' | 'incident.resolved', incident: NotificationIncident): void {
+    const config = this.host.config();
+    for (const channelId of broadcastChannels(config, config.channels.map((c) => c.id))) this.send({ channelId, event, incident, dedupKey: `${incident.id}/${event}/${this.state?.since}/${channelId}` });
+  }
+
+  /** One notification straight through its channel, retried in memory with a doubling wait. */
+  private send(notification: Notification): void {
+    const channel = this.host.config().channels.find((c) => c.id === notification.channelId);
+    if (!channel) return;
+    const clock = this.host.clock;
+    const id = newId('msg', clock.now());
+    const createdAt = clock.now();
+    const attempt = async (n: number): Promise<void> => {
+      const message: OutboundMessage = { id, createdAt, attempt: n, notification, links: {} };
+      const outcome = await sendThroughChannel(message, channel, { clock, signal: AbortSignal.timeout(30_000) }).catch((e: unknown) => ({ ok: false as const, retryable: true, error: (e as Error).message }));
+      if (outcome.ok) {
+        this.host.logger.info({ channel: channel.id, event: notification.event, incident: notification.incident?.id }, 'page sent from memory');
+        return;
+      }
+      this.host.logger.warn({ channel: channel.id, attempt: n, error: outcome.error }, 'page from memory failed');
+      if (!outcome.retryable || n >= MEMORY_ATTEMPTS || this.stopped) return;
+      await new Promise<void>((resolve) => {
+        const end = (): void => {
+          this.waits.delete(end);
+          cancel();
+          resolve();
+        };
+        const cancel = clock.at(clock.now() + 1000 * 2 ** (n - 1), end);
+        this.waits.add(end);
+      });
+      if (!this.stopped) await attempt(n + 1);
+    };
+    const p = attempt(1).finally(() => this.sends.delete(p));
+    this.sends.add(p);
+  }
+
+  private armProbe(): void {
+    this.cancelProbe?.();
+    if (this.stopped) return;
+    const { clock, config } = this.host;
+    this.cancelProbe = clock.at(clock.now() + config().storage.full_retry, () => void this.tryRecover());
+  }
+
+  /** Tries one write now; on success replays the held alerts and sends the all-clear. */
+  async tryRecover(): Promise<boolean> {
+    const state = this.state;
+    if (!state || this.stopped) return state === undefined;
+    try {
+      await this.host.probe(state.since, this.held.size);
+    } catch (e) {
+      this.host.logger.warn({ err: e }, 'the store still cannot write');
+      this.armProbe();
+      return false;
+    }
+    const events = [...this.held.values()];
+    this.held.clear();
+    this.state = undefined;
+    this.cancelProbe?.();
+    this.host.logger.info({ fullForMs: this.host.clock.now() - state.since, held: events.length }, 'the store writes again; alerts paged from memory are being recorded');
+    this.broadcast('incident.resolved', this.selfIncident('resolved', `The store writes again after ${Math.round((this.host.clock.now() - state.since) / 1000)} s. ${events.length} alert(s) paged from memory are now recorded as incidents.`));
+    await this.host.replay(events);
+    return true;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.cancelProbe?.();
+    for (const end of [...this.waits]) end();
+    await Promise.allSettled([...this.sends]);
+  }
+}
