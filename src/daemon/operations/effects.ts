@@ -17,8 +17,8 @@ import { FAILING_CHANNEL_LABEL, isGoneSubscription } from './paging-watch.js';
 export class IncidentEffects {
   /** Timeline lines an escalation step produced inside its transaction, written once it commits. */
   private pendingNotes: TimelineNote[] = [];
-  /** The incident whose escalation `apply` is starting, for `onNotice` inside that transaction. */
-  private starting: Incident | undefined;
+  /** The incidents whose escalations `apply` is starting, for `onNotice` inside that transaction. */
+  private readonly starting = new Map<string, Incident>();
 
   constructor(
     private readonly host: Pick<OperationsHost, 'store' | 'clock' | 'config' | 'logger'>,
@@ -30,14 +30,15 @@ export class IncidentEffects {
   async onNotice(notice: EscalationNotice, trx: Transaction<Database>): Promise<void> {
     // Read through the step's transaction: on SQLite (one connection) a read outside it would wait forever.
     // The incident whose escalation `apply` is starting is known already; any other is read.
-    let incident = this.starting?.id === notice.incidentId ? this.starting : undefined;
+    const starting = this.starting.get(notice.incidentId);
+    let incident = starting;
     if (!incident) {
       const row = await findIncident(trx, notice.incidentId);
       if (!row) return;
       incident = incidentFromRow(row);
     }
     const notes = await enqueueNotice(trx, this.host.clock, this.host.config, incident, notice);
-    if (incident !== this.starting) {
+    if (incident !== starting) {
       this.pendingNotes.push(...notes);
       return;
     }
@@ -72,16 +73,7 @@ export class IncidentEffects {
           await this.toChannels(config.channels.map((c) => c.id), incident, 'incident.triggered');
           return;
         }
-        const responseTargetMs = effect.responseDueAt !== undefined ? effect.responseDueAt - effect.openedAt : undefined;
-        this.starting = incident;
-        try {
-          await store.db.transaction().execute((trx) =>
-            this.escalations.start({ id: incident.id, openedAt: effect.openedAt, severity: incident.severity, ...(responseTargetMs !== undefined ? { responseTargetMs } : {}) }, policyId, trx),
-          );
-        } finally {
-          this.starting = undefined;
-        }
-        await this.afterCommit();
+        await this.startEscalations([{ effect, incident, policyId }]);
         return;
       }
       case 'stop_escalation': {
@@ -103,6 +95,59 @@ export class IncidentEffects {
         return;
       }
     }
+  }
+
+  /**
+   * Applies effects in order; escalation starts that follow each other (an alert group's new
+   * incidents) start in one transaction. Notifications that send nothing (an opening's) do not
+   * separate them.
+   */
+  async applyAll(items: ReadonlyArray<{ effect: IncidentEffect; incident: Incident }>): Promise<void> {
+    const run: StartingEscalation[] = [];
+    const flush = async () => {
+      if (run.length > 0) await this.startEscalations(run.splice(0));
+    };
+    for (const { effect, incident } of items) {
+      const policyId = effect.kind === 'start_escalation' && !incident.labels[FAILING_CHANNEL_LABEL] ? policyFor(this.host.config, incident) : undefined;
+      if (effect.kind === 'start_escalation' && policyId) {
+        run.push({ effect, incident, policyId });
+        continue;
+      }
+      if (effect.kind === 'notify' && (effect.suppressedBy || (effect.event !== 'resolved' && effect.event !== 'reopened'))) continue;
+      await flush();
+      await this.apply(effect, incident);
+    }
+    await flush();
+  }
+
+  /** Starts escalations in one transaction; their first pages' outbox rows and timeline lines commit with them. */
+  private async startEscalations(starts: readonly StartingEscalation[]): Promise<void> {
+    if (starts.length > 1) {
+      // One start that cannot be written (a policy gone in a reload) must not hold back the others' pages.
+      const ok = await this.startEscalationsTogether(starts).then(() => true, () => false);
+      if (!ok) {
+        for (const s of starts) {
+          await this.startEscalationsTogether([s]).catch((err: unknown) => this.host.logger.error({ err, incident: s.incident.id }, 'escalation could not start'));
+        }
+      }
+      return;
+    }
+    await this.startEscalationsTogether(starts);
+  }
+
+  private async startEscalationsTogether(starts: readonly StartingEscalation[]): Promise<void> {
+    for (const s of starts) this.starting.set(s.incident.id, s.incident);
+    try {
+      await this.host.store.db.transaction().execute(async (trx) => {
+        for (const { effect, incident, policyId } of starts) {
+          const responseTargetMs = effect.responseDueAt !== undefined ? effect.responseDueAt - effect.openedAt : undefined;
+          await this.escalations.start({ id: incident.id, openedAt: effect.openedAt, severity: incident.severity, ...(responseTargetMs !== undefined ? { responseTargetMs } : {}) }, policyId, trx);
+        }
+      });
+    } finally {
+      for (const s of starts) this.starting.delete(s.incident.id);
+    }
+    await this.afterCommit();
   }
 
   private async toChannels(channelIds: string[], incident: Incident, event: 'incident.triggered' | 'incident.acknowledged' | 'incident.resolved' | 'incident.reopened'): Promise<void> {
@@ -200,6 +245,12 @@ export class IncidentEffects {
       await this.apply({ kind: 'start_escalation', incidentId: incident.id, severity: incident.severity, openedAt: incident.openedAt, ...(incident.responseDueAt ? { responseDueAt: incident.responseDueAt } : {}) });
     }
   }
+}
+
+interface StartingEscalation {
+  effect: Extract<IncidentEffect, { kind: 'start_escalation' }>;
+  incident: Incident;
+  policyId: string;
 }
 
 function attempts(n: number): string {
