@@ -377,12 +377,13 @@ export class IncidentService extends IncidentCore {
   /**
    * Writes the one timeline line of something that goes on happening (a delivery and its retries):
    * the first call appends it, later calls with the same `line` key rewrite its text and data.
+   * `first`: the caller knows no line with this key exists yet (it is appended without a look).
    */
-  putTimelineEntry(id: string, line: string, entry: { kind: TimelineKind; actor: string; text: string; data?: Record<string, unknown> }): Promise<TimelineEntry> {
+  putTimelineEntry(id: string, line: string, entry: { kind: TimelineKind; actor: string; text: string; data?: Record<string, unknown> }, first = false): Promise<TimelineEntry> {
     return this.write(async (trx) => {
       await this.mustGet(trx, id);
       const data = { ...(entry.data ?? {}), line };
-      const existing = (await listTimeline(trx, id)).find((r) => r.kind === entry.kind && (JSON.parse(r.data) as { line?: unknown }).line === line);
+      const existing = first ? undefined : (await listTimeline(trx, id)).find((r) => r.kind === entry.kind && (JSON.parse(r.data) as { line?: unknown }).line === line);
       if (!existing) return this.note(trx, id, this.clock.now(), entry.kind, entry.actor, entry.text, data);
       await updateTimelineRow(trx, existing.id, { text: entry.text, data: JSON.stringify(data) });
       return timelineFromRow({ ...existing, text: entry.text, data: JSON.stringify(data) });

@@ -1,6 +1,6 @@
 import { sql, type Transaction } from 'kysely';
 import { incidentFromRow, type Incident, type IncidentEffect, type IncidentService } from '../../incidents/index.js';
-import { cancelPages, enqueueNotification, getOutbox, notificationOf, signalOutbox, type OutboxRow, type SettledAttempt } from '../../notify/index.js';
+import { cancelPages, enqueueNotification, notificationOf, signalOutbox, type OutboxRow, type SettledAttempt } from '../../notify/index.js';
 import type { EscalationDriver, EscalationNotice } from '../../oncall/index.js';
 import { appendTimelineRow, deletePushSubscription, findIncident, listOutbox, type Database } from '../../store/index.js';
 import { newId } from '../../lib/ids.js';
@@ -182,15 +182,15 @@ export class IncidentEffects {
   }
 
   /** The one timeline line of a delivery, rewritten as its attempts go on. */
-  private async deliveryLine(row: Pick<OutboxRow, 'id' | 'incident_id' | 'event' | 'channel_id'>, what: string, data: Record<string, unknown>): Promise<void> {
+  private async deliveryLine(row: Pick<OutboxRow, 'id' | 'incident_id' | 'event' | 'channel_id'>, what: string, data: Record<string, unknown>, first = false): Promise<void> {
     if (!row.incident_id) return;
     await this.incidents
-      .putTimelineEntry(row.incident_id, `delivery:${row.id}`, {
-        kind: 'delivery',
-        actor: 'system:notify',
-        text: `${row.event} to ${row.channel_id}: ${what}`,
-        data: { outbox_id: row.id, channel: row.channel_id, ...data },
-      })
+      .putTimelineEntry(
+        row.incident_id,
+        `delivery:${row.id}`,
+        { kind: 'delivery', actor: 'system:notify', text: `${row.event} to ${row.channel_id}: ${what}`, data: { outbox_id: row.id, channel: row.channel_id, ...data } },
+        first,
+      )
       .catch((err: unknown) => this.host.logger.error({ err, incident: row.incident_id }, 'timeline line for a delivery could not be written'));
   }
 
@@ -209,20 +209,22 @@ export class IncidentEffects {
   async recordDelivery(e: SettledAttempt): Promise<void> {
     // An attempt that no longer held its row (cancelled meanwhile, or taken over) changes nothing.
     if (!e.moved) return;
-    const row = await getOutbox(this.host.store.db, e.id);
-    if (row && isGoneSubscription(this.host.config, e)) {
+    // The row as claimed: what is read from it (incident, channel, event, payload) a claim does not change.
+    const row = e.row;
+    if (isGoneSubscription(this.host.config, e)) {
       // The browser unsubscribed (404/410 from its push service): forget it so it is not paged again.
       const n = notificationOf(row);
       if (n.recipient) await deletePushSubscription(this.host.store.db, JSON.parse(n.recipient.address).endpoint as string, n.recipient.user).catch(() => false);
     }
-    if (!row?.incident_id) return;
+    if (!row.incident_id) return;
     const status = 'status' in e.outcome && e.outcome.status !== undefined ? ` (HTTP ${e.outcome.status})` : '';
     const what = e.outcome.ok
       ? `delivered${e.attempt > 1 ? ` after ${attempts(e.attempt)}` : ''}${status}`
       : e.result.state === 'dead'
         ? `failed for good after ${attempts(e.attempt)} (dead letter)${status}`
         : `${attempts(e.attempt)}, failing, will retry${status}`;
-    await this.deliveryLine(row, what, { attempts: e.attempt, result: e.result.state });
+    // The first attempt that moved its row writes the delivery's line: nothing wrote one before it.
+    await this.deliveryLine(row, what, { attempts: e.attempt, result: e.result.state }, e.attempt === 1);
   }
 
   /**
