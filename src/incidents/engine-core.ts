@@ -6,7 +6,7 @@ import type { Clock } from '../lib/clock.js';
 import { OpsbookError } from '../lib/errors/index.js';
 import { newId } from '../lib/ids.js';
 import {
-  appendAuditIn,
+  appendAuditEntriesIn,
   auditCommitted,
   type AuditEntry,
   appendTimelineRow,
@@ -58,6 +58,11 @@ export abstract class IncidentCore {
   protected windows: readonly MaintenanceWindow[];
   readonly silences: SilenceBook;
   protected queue: Promise<unknown> = Promise.resolve();
+  /**
+   * Reads that every alert of a batch makes alike (live silences, recent changes), once per
+   * transaction and instant: nothing in an alert batch writes them.
+   */
+  private readonly sameInTransaction = new WeakMap<Trx, Map<string, Promise<unknown>>>();
 
   constructor(
     protected readonly store: Store,
@@ -85,6 +90,15 @@ export abstract class IncidentCore {
     return findSuppression(labels, at, this.windows, await this.silences.live(at));
   }
 
+  /** `load` once per transaction and `key` (see sameInTransaction). */
+  protected once<T>(trx: Trx, key: string, load: () => Promise<T>): Promise<T> {
+    let reads = this.sameInTransaction.get(trx);
+    if (!reads) this.sameInTransaction.set(trx, (reads = new Map()));
+    let read = reads.get(key) as Promise<T> | undefined;
+    if (!read) reads.set(key, (read = load()));
+    return read;
+  }
+
   protected suppression(incident: Incident): Suppression | undefined {
     return incident.heldBy && incident.heldBy.until > this.clock.now() ? incident.heldBy : undefined;
   }
@@ -95,7 +109,7 @@ export abstract class IncidentCore {
    */
   protected async announce(trx: Trx, incident: Incident, event: 'opened' | 'reopened'): Promise<IncidentEffect[]> {
     const now = this.clock.now();
-    const held = findSuppression({ ...incident.labels, severity: incident.severity }, now, this.windows, await this.silences.live(now, trx));
+    const held = findSuppression({ ...incident.labels, severity: incident.severity }, now, this.windows, await this.once(trx, `silences@${now}`, () => this.silences.live(now, trx)));
     if (held) {
       await updateIncident(trx, incident.id, { held_notification: JSON.stringify(held) });
       await this.note(trx, incident.id, now, 'suppressed', INCIDENTS_ACTOR.name,
@@ -190,16 +204,15 @@ export abstract class IncidentCore {
         const r = await work(trx);
         // In the action's transaction: a crash keeps both or neither.
         const noted = audit(r);
-        for (const entry of Array.isArray(noted) ? noted : [noted]) {
-          if (!entry) continue;
-          appended = await appendAuditIn(trx, this.store.dialect, {
-            at: this.clock.now(),
-            actor: entry.actor.name,
-            action: entry.action,
-            subject: entry.subject ?? `incident:${entry.incidentId}`,
-            details: entry.details,
-          });
-        }
+        const at = this.clock.now();
+        const inputs = (Array.isArray(noted) ? noted : [noted]).filter((e): e is AuditNote => e !== undefined).map((entry) => ({
+          at,
+          actor: entry.actor.name,
+          action: entry.action,
+          subject: entry.subject ?? `incident:${entry.incidentId}`,
+          details: entry.details,
+        }));
+        appended = (await appendAuditEntriesIn(trx, this.store.dialect, inputs)).at(-1);
         return r;
       });
       if (appended) auditCommitted(this.store.db, appended);

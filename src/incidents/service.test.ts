@@ -67,6 +67,15 @@ describe('opening, dedup and grouping', () => {
     expect(other.incident.id).not.toBe(later.incident.id);
   });
 
+  it('group_within 0s turns grouping off: alerts of one service at the same instant open one incident each', async () => {
+    const ladder = severitiesSection.parse([{ id: 'P1', response: '15m', group_within: '0s' }]);
+    const off = await service({ severities: ladder });
+    const [a, b] = await off.onAlerts([alert('firing', 'check:api-health', api, T0), alert('firing', 'check:db-pool', db, T0)]);
+    expect(a!.incident.id).not.toBe(b!.incident.id);
+    const [c, d] = await off.onAlerts([alert('firing', 'rule:x', {}, T0, { dedupKey: 'x1' }), alert('firing', 'rule:x', {}, T0, { dedupKey: 'x2' })]);
+    expect(c!.incident.id).not.toBe(d!.incident.id);
+  });
+
   it('raises the severity when a worse alert joins, and recomputes the response target from the opening', async () => {
     const r = (await svc.onAlert(alert('firing', 'check:db-pool', db, T0, { severity: 'P3' })))!;
     expect(r.incident.responseDueAt).toBe(T0 + 4 * HOUR);

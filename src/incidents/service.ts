@@ -134,20 +134,24 @@ export class IncidentService extends IncidentCore {
 
   private async firing(trx: Trx, event: AlertEvent): Promise<IncidentResult> {
     const now = this.clock.now();
-    const open = await findOpenIncidentByDedupKey(trx, event.dedupKey);
+    // The latest incident of the key, when open, is the open one; a new key costs one lookup.
+    const latest = await findLatestIncidentByDedupKey(trx, event.dedupKey);
+    if (latest && (OPEN_STATES as readonly string[]).includes(latest.state)) return this.joinIncident(trx, incidentFromRow(latest), event, 'refire');
+    const open = latest ? await findOpenIncidentByDedupKey(trx, event.dedupKey) : undefined;
     if (open) return this.joinIncident(trx, incidentFromRow(open), event, 'refire');
 
-    const latest = await findLatestIncidentByDedupKey(trx, event.dedupKey);
     if (latest && latest.state === 'resolved' && latest.resolved_at !== null) {
       const incident = incidentFromRow(latest);
       if (now - incident.resolvedAt! <= this.ladder.get(incident.severity).reopenWithinMs) return this.reopen(trx, incident, event);
     }
 
     // Group a storm: alerts of one service, or with no service of one rule, join the incident
-    // opened within the window, so a thousand unique alerts page once.
+    // opened within the window, so a thousand unique alerts page once. A window of 0 turns
+    // grouping off (alerts handled together share one instant, which a 0 window would still match).
     const service = event.labels.service;
-    const since = now - this.ladder.get(event.severity).groupWithinMs;
-    const group = service ? await findOpenIncidentForService(trx, service, since) : await findOpenIncidentForRule(trx, event.ruleId, since);
+    const groupWithinMs = this.ladder.get(event.severity).groupWithinMs;
+    const since = now - groupWithinMs;
+    const group = groupWithinMs <= 0 ? undefined : service ? await findOpenIncidentForService(trx, service, since) : await findOpenIncidentForRule(trx, event.ruleId, since);
     if (group) return this.joinIncident(trx, incidentFromRow(group), event, 'group');
     return this.openIncident(trx, {
       title: event.annotations.summary ?? event.ruleId,
@@ -188,7 +192,7 @@ export class IncidentService extends IncidentCore {
       lines.push({ id: newId('tl', event.at), incident_id: incident.id, at: event.at, kind: 'alert', actor: ALERTS_ACTOR.name, text: `alert firing: ${event.annotations.summary ?? event.ruleId}`, data: JSON.stringify(alertData(event)) });
     }
     await insertFirstTimelineRows(trx, lines);
-    for (const change of await listChangeEventsBetween(trx, now - CHANGE_LOOKBACK_MS, now)) {
+    for (const change of await this.once(trx, `changes@${now}`, () => listChangeEventsBetween(trx, now - CHANGE_LOOKBACK_MS, now))) {
       await this.attachChange(trx, incident.id, changeFromRow(change));
     }
     const effects = await this.announce(trx, incident, 'opened');
@@ -373,12 +377,13 @@ export class IncidentService extends IncidentCore {
   /**
    * Writes the one timeline line of something that goes on happening (a delivery and its retries):
    * the first call appends it, later calls with the same `line` key rewrite its text and data.
+   * `first`: the caller knows no line with this key exists yet (it is appended without a look).
    */
-  putTimelineEntry(id: string, line: string, entry: { kind: TimelineKind; actor: string; text: string; data?: Record<string, unknown> }): Promise<TimelineEntry> {
+  putTimelineEntry(id: string, line: string, entry: { kind: TimelineKind; actor: string; text: string; data?: Record<string, unknown> }, first = false): Promise<TimelineEntry> {
     return this.write(async (trx) => {
       await this.mustGet(trx, id);
       const data = { ...(entry.data ?? {}), line };
-      const existing = (await listTimeline(trx, id)).find((r) => r.kind === entry.kind && (JSON.parse(r.data) as { line?: unknown }).line === line);
+      const existing = first ? undefined : (await listTimeline(trx, id)).find((r) => r.kind === entry.kind && (JSON.parse(r.data) as { line?: unknown }).line === line);
       if (!existing) return this.note(trx, id, this.clock.now(), entry.kind, entry.actor, entry.text, data);
       await updateTimelineRow(trx, existing.id, { text: entry.text, data: JSON.stringify(data) });
       return timelineFromRow({ ...existing, text: entry.text, data: JSON.stringify(data) });

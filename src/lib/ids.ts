@@ -1,4 +1,8 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomFillSync } from 'node:crypto';
+
+/** Random bytes drawn in blocks: one system call per 256 ids instead of one per id. */
+const pool = Buffer.alloc(4096);
+let poolUsed = pool.length;
 
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 
@@ -13,9 +17,13 @@ export function newId(prefix: string, at: number = Date.now()): string {
     time = ALPHABET[t % 32]! + time;
     t = Math.floor(t / 32);
   }
-  const bytes = randomBytes(16);
+  if (poolUsed + 16 > pool.length) {
+    randomFillSync(pool);
+    poolUsed = 0;
+  }
   let rand = '';
-  for (const b of bytes) rand += ALPHABET[b % 32];
+  for (let i = poolUsed; i < poolUsed + 16; i++) rand += ALPHABET[pool[i]! % 32];
+  poolUsed += 16;
   return `${prefix}_${time}${rand}`;
 }
 

@@ -39,6 +39,8 @@ export interface SettledAttempt {
   result: AttemptResult;
   /** False when the lease had passed to another worker: the attempt was only logged. */
   moved: boolean;
+  /** The row as this attempt claimed it (its status and lease are those of the claim). */
+  row: OutboxRow;
 }
 
 const DETAIL_LIMIT = 500;
@@ -192,7 +194,7 @@ export class OutboxWorker {
       this.log.error({ err: e, id: row.id }, 'outbox: recording an attempt failed');
       return;
     }
-    this.o.onSettled?.({ id: row.id, channelId: row.channel_id, attempt: row.attempts, outcome, result, moved });
+    this.o.onSettled?.({ id: row.id, channelId: row.channel_id, attempt: row.attempts, outcome, result, moved, row });
     const fields = { id: row.id, channel: row.channel_id, attempt: row.attempts, status: outcome.status, error: outcome.ok ? undefined : outcome.error };
     if (result.state === 'delivered') this.log.debug(fields, 'notification delivered');
     else if (result.state === 'retry') this.log.warn({ ...fields, retryAt: new Date(result.dueAt).toISOString() }, 'notification failed; will retry');

@@ -27,7 +27,7 @@ const severity = z
       .describe('A recurrence of the same alert this soon after resolution re-opens the incident (default 1h).'),
     group_within: duration({ max: '1d' })
       .prefault('5m')
-      .describe("A new alert of the same service joins an open incident opened this recently (default 5m)."),
+      .describe("A new alert of the same service joins an open incident opened this recently (default 5m); 0s turns grouping off."),
   })
   .transform(
     (s): Severity => ({

@@ -1,6 +1,6 @@
 import { sql, type Transaction } from 'kysely';
 import { incidentFromRow, type Incident, type IncidentEffect, type IncidentService } from '../../incidents/index.js';
-import { cancelPages, enqueueNotification, getOutbox, notificationOf, signalOutbox, type OutboxRow, type SettledAttempt } from '../../notify/index.js';
+import { cancelPages, enqueueNotification, notificationOf, signalOutbox, type OutboxRow, type SettledAttempt } from '../../notify/index.js';
 import type { EscalationDriver, EscalationNotice } from '../../oncall/index.js';
 import { appendTimelineRow, deletePushSubscription, findIncident, listOutbox, type Database } from '../../store/index.js';
 import { newId } from '../../lib/ids.js';
@@ -17,8 +17,8 @@ import { FAILING_CHANNEL_LABEL, isGoneSubscription } from './paging-watch.js';
 export class IncidentEffects {
   /** Timeline lines an escalation step produced inside its transaction, written once it commits. */
   private pendingNotes: TimelineNote[] = [];
-  /** The incident whose escalation `apply` is starting, for `onNotice` inside that transaction. */
-  private starting: Incident | undefined;
+  /** The incidents whose escalations `apply` is starting, for `onNotice` inside that transaction. */
+  private readonly starting = new Map<string, Incident>();
 
   constructor(
     private readonly host: Pick<OperationsHost, 'store' | 'clock' | 'config' | 'logger'>,
@@ -30,14 +30,15 @@ export class IncidentEffects {
   async onNotice(notice: EscalationNotice, trx: Transaction<Database>): Promise<void> {
     // Read through the step's transaction: on SQLite (one connection) a read outside it would wait forever.
     // The incident whose escalation `apply` is starting is known already; any other is read.
-    let incident = this.starting?.id === notice.incidentId ? this.starting : undefined;
+    const starting = this.starting.get(notice.incidentId);
+    let incident = starting;
     if (!incident) {
       const row = await findIncident(trx, notice.incidentId);
       if (!row) return;
       incident = incidentFromRow(row);
     }
     const notes = await enqueueNotice(trx, this.host.clock, this.host.config, incident, notice);
-    if (incident !== this.starting) {
+    if (incident !== starting) {
       this.pendingNotes.push(...notes);
       return;
     }
@@ -72,16 +73,7 @@ export class IncidentEffects {
           await this.toChannels(config.channels.map((c) => c.id), incident, 'incident.triggered');
           return;
         }
-        const responseTargetMs = effect.responseDueAt !== undefined ? effect.responseDueAt - effect.openedAt : undefined;
-        this.starting = incident;
-        try {
-          await store.db.transaction().execute((trx) =>
-            this.escalations.start({ id: incident.id, openedAt: effect.openedAt, severity: incident.severity, ...(responseTargetMs !== undefined ? { responseTargetMs } : {}) }, policyId, trx),
-          );
-        } finally {
-          this.starting = undefined;
-        }
-        await this.afterCommit();
+        await this.startEscalations([{ effect, incident, policyId }]);
         return;
       }
       case 'stop_escalation': {
@@ -103,6 +95,59 @@ export class IncidentEffects {
         return;
       }
     }
+  }
+
+  /**
+   * Applies effects in order; escalation starts that follow each other (an alert group's new
+   * incidents) start in one transaction. Notifications that send nothing (an opening's) do not
+   * separate them.
+   */
+  async applyAll(items: ReadonlyArray<{ effect: IncidentEffect; incident: Incident }>): Promise<void> {
+    const run: StartingEscalation[] = [];
+    const flush = async () => {
+      if (run.length > 0) await this.startEscalations(run.splice(0));
+    };
+    for (const { effect, incident } of items) {
+      const policyId = effect.kind === 'start_escalation' && !incident.labels[FAILING_CHANNEL_LABEL] ? policyFor(this.host.config, incident) : undefined;
+      if (effect.kind === 'start_escalation' && policyId) {
+        run.push({ effect, incident, policyId });
+        continue;
+      }
+      if (effect.kind === 'notify' && (effect.suppressedBy || (effect.event !== 'resolved' && effect.event !== 'reopened'))) continue;
+      await flush();
+      await this.apply(effect, incident);
+    }
+    await flush();
+  }
+
+  /** Starts escalations in one transaction; their first pages' outbox rows and timeline lines commit with them. */
+  private async startEscalations(starts: readonly StartingEscalation[]): Promise<void> {
+    if (starts.length > 1) {
+      // One start that cannot be written (a policy gone in a reload) must not hold back the others' pages.
+      const ok = await this.startEscalationsTogether(starts).then(() => true, () => false);
+      if (!ok) {
+        for (const s of starts) {
+          await this.startEscalationsTogether([s]).catch((err: unknown) => this.host.logger.error({ err, incident: s.incident.id }, 'escalation could not start'));
+        }
+      }
+      return;
+    }
+    await this.startEscalationsTogether(starts);
+  }
+
+  private async startEscalationsTogether(starts: readonly StartingEscalation[]): Promise<void> {
+    for (const s of starts) this.starting.set(s.incident.id, s.incident);
+    try {
+      await this.host.store.db.transaction().execute(async (trx) => {
+        for (const { effect, incident, policyId } of starts) {
+          const responseTargetMs = effect.responseDueAt !== undefined ? effect.responseDueAt - effect.openedAt : undefined;
+          await this.escalations.start({ id: incident.id, openedAt: effect.openedAt, severity: incident.severity, ...(responseTargetMs !== undefined ? { responseTargetMs } : {}) }, policyId, trx);
+        }
+      });
+    } finally {
+      for (const s of starts) this.starting.delete(s.incident.id);
+    }
+    await this.afterCommit();
   }
 
   private async toChannels(channelIds: string[], incident: Incident, event: 'incident.triggered' | 'incident.acknowledged' | 'incident.resolved' | 'incident.reopened'): Promise<void> {
@@ -137,15 +182,15 @@ export class IncidentEffects {
   }
 
   /** The one timeline line of a delivery, rewritten as its attempts go on. */
-  private async deliveryLine(row: Pick<OutboxRow, 'id' | 'incident_id' | 'event' | 'channel_id'>, what: string, data: Record<string, unknown>): Promise<void> {
+  private async deliveryLine(row: Pick<OutboxRow, 'id' | 'incident_id' | 'event' | 'channel_id'>, what: string, data: Record<string, unknown>, first = false): Promise<void> {
     if (!row.incident_id) return;
     await this.incidents
-      .putTimelineEntry(row.incident_id, `delivery:${row.id}`, {
-        kind: 'delivery',
-        actor: 'system:notify',
-        text: `${row.event} to ${row.channel_id}: ${what}`,
-        data: { outbox_id: row.id, channel: row.channel_id, ...data },
-      })
+      .putTimelineEntry(
+        row.incident_id,
+        `delivery:${row.id}`,
+        { kind: 'delivery', actor: 'system:notify', text: `${row.event} to ${row.channel_id}: ${what}`, data: { outbox_id: row.id, channel: row.channel_id, ...data } },
+        first,
+      )
       .catch((err: unknown) => this.host.logger.error({ err, incident: row.incident_id }, 'timeline line for a delivery could not be written'));
   }
 
@@ -164,20 +209,22 @@ export class IncidentEffects {
   async recordDelivery(e: SettledAttempt): Promise<void> {
     // An attempt that no longer held its row (cancelled meanwhile, or taken over) changes nothing.
     if (!e.moved) return;
-    const row = await getOutbox(this.host.store.db, e.id);
-    if (row && isGoneSubscription(this.host.config, e)) {
+    // The row as claimed: what is read from it (incident, channel, event, payload) a claim does not change.
+    const row = e.row;
+    if (isGoneSubscription(this.host.config, e)) {
       // The browser unsubscribed (404/410 from its push service): forget it so it is not paged again.
       const n = notificationOf(row);
       if (n.recipient) await deletePushSubscription(this.host.store.db, JSON.parse(n.recipient.address).endpoint as string, n.recipient.user).catch(() => false);
     }
-    if (!row?.incident_id) return;
+    if (!row.incident_id) return;
     const status = 'status' in e.outcome && e.outcome.status !== undefined ? ` (HTTP ${e.outcome.status})` : '';
     const what = e.outcome.ok
       ? `delivered${e.attempt > 1 ? ` after ${attempts(e.attempt)}` : ''}${status}`
       : e.result.state === 'dead'
         ? `failed for good after ${attempts(e.attempt)} (dead letter)${status}`
         : `${attempts(e.attempt)}, failing, will retry${status}`;
-    await this.deliveryLine(row, what, { attempts: e.attempt, result: e.result.state });
+    // The first attempt that moved its row writes the delivery's line: nothing wrote one before it.
+    await this.deliveryLine(row, what, { attempts: e.attempt, result: e.result.state }, e.attempt === 1);
   }
 
   /**
@@ -200,6 +247,12 @@ export class IncidentEffects {
       await this.apply({ kind: 'start_escalation', incidentId: incident.id, severity: incident.severity, openedAt: incident.openedAt, ...(incident.responseDueAt ? { responseDueAt: incident.responseDueAt } : {}) });
     }
   }
+}
+
+interface StartingEscalation {
+  effect: Extract<IncidentEffect, { kind: 'start_escalation' }>;
+  incident: Incident;
+  policyId: string;
 }
 
 function attempts(n: number): string {

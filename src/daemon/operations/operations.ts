@@ -16,6 +16,7 @@ import type { OperationsHost } from './host.js';
 import { IncidentEffects } from './effects.js';
 import { FiringAlerts } from './firing-alerts.js';
 import { WorkQueue } from './work-queue.js';
+import { IngestGroup } from './ingest-batch.js';
 import { overloadAlert, overloadResolved, OverloadWatch, type LoopLateness } from './overload.js';
 import { personalRules } from './paging.js';
 import { PagingWatch } from './paging-watch.js';
@@ -79,6 +80,12 @@ export class Operations {
   readonly name = 'operations';
   private checks: CheckRunner | undefined;
   private readonly work = new WorkQueue();
+  /** Alerts from the events API waiting to be committed together. */
+  private readonly ingestGroup = new IngestGroup(
+    (job) => void this.enqueue(job),
+    (events) => this.onAlertEvents(events),
+    (event) => this.onAlertEvent(event),
+  );
   private cancelAlertTimer: (() => void) | undefined;
   private cancelReleaseTimer: (() => void) | undefined;
   private listeners = new Set<(e: OperationsEvent) => void>();
@@ -399,10 +406,13 @@ export class Operations {
     await this.idle();
   }
 
-  /** An alert from outside (Alertmanager, the events API) enters the same pipeline as checks' alerts. */
+  /**
+   * An alert from outside (the events API) enters the same pipeline as checks' alerts. Alerts that
+   * arrive while the pipeline is busy are handled together, one transaction for all (group commit).
+   */
   ingest(event: AlertEvent): Promise<IncidentResult | undefined> {
     this.work.backlog++;
-    return this.enqueue(() => this.onAlertEvent(event)).finally(() => {
+    return this.ingestGroup.add(event).finally(() => {
       this.work.backlog--;
     });
   }
@@ -415,26 +425,53 @@ export class Operations {
   /**
    * Alerts that arrived together (one Alertmanager notification): repeats the cache knows are
    * dropped, the rest go through the incident engine in one transaction, then each result's effects.
+   * One result per event (undefined for a repeat).
    */
   ingestBatch(events: readonly AlertEvent[]): Promise<(IncidentResult | undefined)[]> {
     // Counted in the ingest backlog like single alerts, so load shedding sees batches too.
     this.work.backlog += events.length;
-    return this.enqueue(async () => {
-      const now = this.daemon.clock.now();
-      const fresh = events.filter((e) => e.kind !== 'firing' || !this.firingAlerts.isKnown(e.dedupKey, e.severity, now));
-      let results: (IncidentResult | undefined)[] = [];
-      try {
-        results = fresh.length > 0 ? await this.incidents.onAlerts(fresh) : [];
-      } catch (e) {
-        if (!isStoreFull(e)) throw e;
-        for (const event of fresh) this.storeFull.onFull(e, event);
-        return fresh.map(() => undefined);
-      }
-      for (const [i, result] of results.entries()) await this.afterAlert(fresh[i]!, result, now);
-      return results;
-    }).finally(() => {
+    return this.enqueue(() => this.onAlertEvents(events)).finally(() => {
       this.work.backlog -= events.length;
     });
+  }
+
+  /** Alerts in one transaction, then their effects (escalation starts together, in one more). */
+  private async onAlertEvents(events: readonly AlertEvent[]): Promise<(IncidentResult | undefined)[]> {
+    const now = this.daemon.clock.now();
+    const fresh: number[] = [];
+    events.forEach((e, i) => {
+      if (e.kind !== 'firing' || !this.firingAlerts.isKnown(e.dedupKey, e.severity, now)) fresh.push(i);
+    });
+    const out: (IncidentResult | undefined)[] = events.map(() => undefined);
+    if (fresh.length === 0) return out;
+    let results: (IncidentResult | undefined)[];
+    try {
+      results = await this.incidents.onAlerts(fresh.map((i) => events[i]!));
+    } catch (e) {
+      // Pages matter more than history: alerts the store cannot record are paged from memory.
+      if (!isStoreFull(e)) throw e;
+      for (const i of fresh) this.storeFull.onFull(e, events[i]!);
+      return out;
+    }
+    const done: Array<{ event: AlertEvent; result: IncidentResult }> = [];
+    for (const [j, result] of results.entries()) {
+      const event = events[fresh[j]!]!;
+      out[fresh[j]!] = result;
+      this.learn(event, result, now);
+      if (result) done.push({ event, result });
+    }
+    // The alerts are committed: their effects go out however the effects fare (a lost escalation
+    // start is found by the reconciliation at the next start).
+    await this.applyAllEffects(done.map((d) => d.result)).catch((err: unknown) => {
+      if (!isStoreFull(err)) return this.daemon.logger.error({ err }, 'effects of an alert group failed');
+      // Recorded, but their pages could not be: paged from memory; the escalations start on recovery.
+      for (const { event, result } of done) {
+        if (!result.effects.some((x) => x.kind === 'start_escalation')) continue;
+        this.firingAlerts.forgetIncident(result.incident.id);
+        this.storeFull.onFull(err, event);
+      }
+    });
+    return out;
   }
 
   /** A person moves an incident along; the effects (escalation stop, status notifications) follow. */
@@ -499,18 +536,23 @@ export class Operations {
 
   /** The repeat cache learns what an alert did; its effects go out. */
   private async afterAlert(event: AlertEvent, result: IncidentResult | undefined, now: number): Promise<void> {
+    this.learn(event, result, now);
+    if (!result) return;
+    try {
+      await this.applyEffects(result);
+    } catch (e) {
+      // The incident was recorded but its page could not be: page from memory; the escalation starts on recovery.
+      if (!isStoreFull(e)) throw e;
+      this.firingAlerts.forgetIncident(result.incident.id);
+      this.storeFull.onFull(e, result.effects.some((x) => x.kind === 'start_escalation') ? event : undefined);
+    }
+  }
+
+  private learn(event: AlertEvent, result: IncidentResult | undefined, now: number): void {
     if (result) {
       this.firingAlerts.forgetIncident(result.incident.id);
       if (event.kind === 'firing' && OPEN_STATES.includes(result.incident.state)) {
         this.firingAlerts.remember(event.dedupKey, result.incident.id, event.severity, now);
-      }
-      try {
-        await this.applyEffects(result);
-      } catch (e) {
-        // The incident was recorded but its page could not be: page from memory; the escalation starts on recovery.
-        if (!isStoreFull(e)) throw e;
-        this.firingAlerts.forgetIncident(result.incident.id);
-        this.storeFull.onFull(e, result.effects.some((x) => x.kind === 'start_escalation') ? event : undefined);
       }
     } else this.firingAlerts.forgetKey(event.dedupKey);
   }
@@ -563,6 +605,13 @@ export class Operations {
     this.emit({ type: 'incident', incident: result.incident });
     for (const effect of result.effects) await this.effects.apply(effect, result.incident);
     if (result.incident.heldBy) await this.armReleaseTimer();
+  }
+
+  /** The effects of several results, in order; escalation starts next to each other share a transaction. */
+  private async applyAllEffects(results: readonly IncidentResult[]): Promise<void> {
+    for (const r of results) this.emit({ type: 'incident', incident: r.incident });
+    await this.effects.applyAll(results.flatMap((r) => r.effects.map((effect) => ({ effect, incident: r.incident }))));
+    if (results.some((r) => r.incident.heldBy)) await this.armReleaseTimer();
   }
 
   /** A start_escalation whose response clock starts now (same target length). */

@@ -3,6 +3,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../database.js';
 import type { AuditLogTable } from '../tables/core.js';
 import type { StoreDialect } from '../store.js';
+import { precompiled } from './precompiled.js';
 
 export type AuditEntry = AuditLogTable;
 
@@ -59,27 +60,36 @@ export async function withAuditEntry<T>(db: Kysely<Database>, dialect: StoreDial
   return result;
 }
 
+const headQ = precompiled([], (db) => db.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1));
+const insertEntryQ = precompiled(['seq', 'at', 'actor', 'action', 'subject', 'details', 'prev_hash', 'hash'], (db, row) => db.insertInto('audit_log').values(row));
+
 /**
  * Appends one entry inside the caller's transaction, so the action and its audit entry commit or
  * vanish together. The caller calls `auditCommitted` after the commit.
  */
 export async function appendAuditIn(trx: Kysely<Database>, dialect: StoreDialect, input: AuditInput): Promise<AuditEntry> {
-  {
-    if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(7410001)`.execute(trx);
-    const last = await trx.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
-    const base = {
-      seq: (last ? Number(last.seq) : 0) + 1,
-      at: input.at,
-      actor: input.actor,
-      action: input.action,
-      subject: input.subject,
-      details: JSON.stringify(input.details ?? {}),
-    };
-    const prev = last?.hash ?? GENESIS_HASH;
+  return (await appendAuditEntriesIn(trx, dialect, [input]))[0]!;
+}
+
+/**
+ * Appends several entries in order inside the caller's transaction (the chain's head read once);
+ * the caller calls `auditCommitted` with the last after the commit.
+ */
+export async function appendAuditEntriesIn(trx: Kysely<Database>, dialect: StoreDialect, inputs: readonly AuditInput[]): Promise<AuditEntry[]> {
+  if (inputs.length === 0) return [];
+  if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(7410001)`.execute(trx);
+  const last = (await headQ(trx, {})).rows[0] as { seq: number; hash: string } | undefined;
+  let seq = last ? Number(last.seq) : 0;
+  let prev = last?.hash ?? GENESIS_HASH;
+  const out: AuditEntry[] = [];
+  for (const input of inputs) {
+    const base = { seq: ++seq, at: input.at, actor: input.actor, action: input.action, subject: input.subject, details: JSON.stringify(input.details ?? {}) };
     const entry: AuditEntry = { ...base, prev_hash: prev, hash: entryHash(prev, base) };
-    await trx.insertInto('audit_log').values(entry).execute();
-    return entry;
+    await insertEntryQ(trx, entry);
+    out.push(entry);
+    prev = entry.hash;
   }
+  return out;
 }
 
 export async function listAudit(

@@ -1,20 +1,26 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../database.js';
 import type { EscalationsTable } from '../tables/escalations.js';
+import { precompiled } from './precompiled.js';
 
 export type EscalationRow = EscalationsTable;
 type Db = Kysely<Database> | Transaction<Database>;
 
-export async function saveEscalation(db: Db, row: EscalationRow): Promise<void> {
-  await db
+const ESCALATION_COLUMNS = ['incident_id', 'policy_id', 'status', 'next_at', 'state', 'updated_at'] as const satisfies ReadonlyArray<keyof EscalationRow>;
+const saveQ = precompiled(ESCALATION_COLUMNS, (db, row) =>
+  db
     .insertInto('escalations')
     .values(row)
-    .onConflict((oc) => oc.column('incident_id').doUpdateSet({ policy_id: row.policy_id, status: row.status, next_at: row.next_at, state: row.state, updated_at: row.updated_at }))
-    .execute();
+    .onConflict((oc) => oc.column('incident_id').doUpdateSet({ policy_id: row.policy_id, status: row.status, next_at: row.next_at, state: row.state, updated_at: row.updated_at })),
+);
+const getQ = precompiled(['incidentId'], (db, p) => db.selectFrom('escalations').selectAll().where('incident_id', '=', p.incidentId));
+
+export async function saveEscalation(db: Db, row: EscalationRow): Promise<void> {
+  await saveQ(db, row);
 }
 
 export async function getEscalation(db: Db, incidentId: string): Promise<EscalationRow | undefined> {
-  return db.selectFrom('escalations').selectAll().where('incident_id', '=', incidentId).executeTakeFirst();
+  return (await getQ(db, { incidentId })).rows[0];
 }
 
 /** Escalations whose timer is due at `now`, earliest first. */

@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../database.js';
+import { precompiled } from './precompiled.js';
 import type {
   ChangeEventsTable,
   IncidentAlertsTable,
@@ -16,11 +17,39 @@ export type SilenceRow = SilencesTable;
 
 type Db = Kysely<Database> | Transaction<Database>;
 
+/** Every column of a table, listed by an object the compiler checks for completeness. */
+function columns<T>(all: Record<keyof T, true>): Array<keyof T & string> {
+  return Object.keys(all) as Array<keyof T & string>;
+}
+
+const INCIDENT_COLUMNS = columns<IncidentRow>({
+  id: true, title: true, state: true, severity: true, service: true, source: true, opened_at: true, updated_at: true, acknowledged_at: true,
+  resolved_at: true, response_due_at: true, labels: true, runbook: true, created_by: true, reopened: true, held_notification: true,
+});
+const ALERT_COLUMNS = columns<IncidentAlertRow>({
+  incident_id: true, dedup_key: true, rule_id: true, state: true, severity: true, labels: true, annotations: true, runbook: true, value: true,
+  first_fired_at: true, last_fired_at: true, resolved_at: true,
+});
+const TIMELINE_COLUMNS = columns<TimelineRow>({ id: true, incident_id: true, seq: true, at: true, kind: true, actor: true, text: true, data: true });
+
+// The statements of the new-incident path, compiled once (see precompiled).
+const insertIncidentQ = precompiled(INCIDENT_COLUMNS, (db, row) => db.insertInto('incidents').values(row));
+const findIncidentQ = precompiled(['id'], (db, p) => db.selectFrom('incidents').selectAll().where('id', '=', p.id));
+const insertAlertQ = precompiled(ALERT_COLUMNS, (db, row) => db.insertInto('incident_alerts').values(row));
+const insertTimelineQ = precompiled(TIMELINE_COLUMNS, (db, row) => db.insertInto('incident_timeline').values(row));
+const insertTwoTimelineQ = precompiled(
+  [...TIMELINE_COLUMNS.map((c) => `a_${c}` as const), ...TIMELINE_COLUMNS.map((c) => `b_${c}` as const)],
+  (db, p) => db.insertInto('incident_timeline').values([0, 1].map((i) => Object.fromEntries(TIMELINE_COLUMNS.map((c) => [c, p[`${i ? 'b' : 'a'}_${c}`]])) as unknown as TimelineRow)),
+);
+const lastTimelineSeqQ = precompiled(['incidentId'], (db, p) =>
+  db.selectFrom('incident_timeline').select('seq').where('incident_id', '=', p.incidentId).orderBy('seq', 'desc').limit(1),
+);
+
 /** States in which an incident is still open. */
 export const OPEN_INCIDENT_STATES = ['triggered', 'acknowledged', 'investigating', 'mitigated'] as const;
 
 export async function insertIncident(db: Db, row: IncidentRow): Promise<void> {
-  await db.insertInto('incidents').values(row).execute();
+  await insertIncidentQ(db, row);
 }
 
 export async function updateIncident(db: Db, id: string, patch: Partial<Omit<IncidentRow, 'id'>>): Promise<void> {
@@ -28,7 +57,7 @@ export async function updateIncident(db: Db, id: string, patch: Partial<Omit<Inc
 }
 
 export async function findIncident(db: Db, id: string): Promise<IncidentRow | undefined> {
-  return db.selectFrom('incidents').selectAll().where('id', '=', id).executeTakeFirst();
+  return (await findIncidentQ(db, { id })).rows[0];
 }
 
 export interface IncidentListFilter {
@@ -90,48 +119,59 @@ export function openIncidentByDedupKeyQuery(db: Db, dedupKey: string) {
     .limit(1);
 }
 
+const openByDedupKeyQ = precompiled(['dedupKey'], (db, p) => openIncidentByDedupKeyQuery(db, p.dedupKey));
+
 export async function findOpenIncidentByDedupKey(db: Db, dedupKey: string): Promise<IncidentRow | undefined> {
-  return openIncidentByDedupKeyQuery(db, dedupKey).executeTakeFirst();
+  return (await openByDedupKeyQ(db, { dedupKey })).rows[0];
 }
 
 /** The latest incident (any state) an alert with this dedup key belonged to. */
-export async function findLatestIncidentByDedupKey(db: Db, dedupKey: string): Promise<IncidentRow | undefined> {
-  return db
+const latestByDedupKeyQ = precompiled(['dedupKey'], (db, p) =>
+  db
     .selectFrom('incident_alerts')
     .innerJoin('incidents', 'incidents.id', 'incident_alerts.incident_id')
     .selectAll('incidents')
-    .where('incident_alerts.dedup_key', '=', dedupKey)
+    .where('incident_alerts.dedup_key', '=', p.dedupKey)
     .orderBy('incident_alerts.last_fired_at', 'desc')
     .orderBy('incidents.id', 'desc')
-    .limit(1)
-    .executeTakeFirst();
+    .limit(1),
+);
+
+export async function findLatestIncidentByDedupKey(db: Db, dedupKey: string): Promise<IncidentRow | undefined> {
+  return (await latestByDedupKeyQ(db, { dedupKey })).rows[0];
 }
+
+const openForServiceQ = precompiled(['service', 'since'], (db, p) =>
+  db
+    .selectFrom('incidents')
+    .selectAll()
+    .where('service', '=', p.service)
+    .where('opened_at', '>=', p.since)
+    .where('state', 'in', [...OPEN_INCIDENT_STATES])
+    .orderBy('opened_at', 'desc')
+    .limit(1),
+);
 
 /** The newest open incident of a service opened at or after `since` (grouping). */
 export async function findOpenIncidentForService(db: Db, service: string, since: number): Promise<IncidentRow | undefined> {
-  return db
-    .selectFrom('incidents')
-    .selectAll()
-    .where('service', '=', service)
-    .where('opened_at', '>=', since)
-    .where('state', 'in', [...OPEN_INCIDENT_STATES])
-    .orderBy('opened_at', 'desc')
-    .limit(1)
-    .executeTakeFirst();
+  return (await openForServiceQ(db, { service, since })).rows[0];
 }
 
-/** The latest open incident without a service opened since `since` that holds an alert of rule `ruleId`. */
-export async function findOpenIncidentForRule(db: Db, ruleId: string, since: number): Promise<IncidentRow | undefined> {
-  return db
+const openForRuleQ = precompiled(['ruleId', 'since'], (db, p) =>
+  db
     .selectFrom('incidents')
     .selectAll('incidents')
     .where('incidents.service', 'is', null)
-    .where('incidents.opened_at', '>=', since)
+    .where('incidents.opened_at', '>=', p.since)
     .where('incidents.state', 'in', [...OPEN_INCIDENT_STATES])
-    .where((eb) => eb.exists(eb.selectFrom('incident_alerts').select('incident_alerts.incident_id').whereRef('incident_alerts.incident_id', '=', 'incidents.id').where('incident_alerts.rule_id', '=', ruleId)))
+    .where((eb) => eb.exists(eb.selectFrom('incident_alerts').select('incident_alerts.incident_id').whereRef('incident_alerts.incident_id', '=', 'incidents.id').where('incident_alerts.rule_id', '=', p.ruleId)))
     .orderBy('incidents.opened_at', 'desc')
-    .limit(1)
-    .executeTakeFirst();
+    .limit(1),
+);
+
+/** The latest open incident without a service opened since `since` that holds an alert of rule `ruleId`. */
+export async function findOpenIncidentForRule(db: Db, ruleId: string, since: number): Promise<IncidentRow | undefined> {
+  return (await openForRuleQ(db, { ruleId, since })).rows[0];
 }
 
 export async function listIncidentsOpenedBetween(db: Db, from: number, to: number): Promise<IncidentRow[]> {
@@ -145,7 +185,7 @@ export async function listHeldIncidents(db: Db): Promise<IncidentRow[]> {
 
 /** The first row of an alert in an incident created in the same transaction. */
 export async function insertIncidentAlert(db: Db, row: IncidentAlertRow): Promise<void> {
-  await db.insertInto('incident_alerts').values(row).execute();
+  await insertAlertQ(db, row);
 }
 
 export async function upsertIncidentAlert(db: Db, row: IncidentAlertRow): Promise<void> {
@@ -167,15 +207,9 @@ export async function listIncidentAlerts(db: Db, incidentId: string): Promise<In
 
 /** Appends a timeline entry; `seq` orders entries of one incident in the order they were written. */
 export async function appendTimelineRow(db: Db, row: Omit<TimelineRow, 'seq'>): Promise<TimelineRow> {
-  const last = await db
-    .selectFrom('incident_timeline')
-    .select('seq')
-    .where('incident_id', '=', row.incident_id)
-    .orderBy('seq', 'desc')
-    .limit(1)
-    .executeTakeFirst();
+  const last = (await lastTimelineSeqQ(db, { incidentId: row.incident_id })).rows[0];
   const full = { ...row, seq: (last ? Number(last.seq) : 0) + 1 };
-  await db.insertInto('incident_timeline').values(full).execute();
+  await insertTimelineQ(db, full);
   return full;
 }
 
@@ -185,7 +219,11 @@ export async function appendTimelineRow(db: Db, row: Omit<TimelineRow, 'seq'>): 
  */
 export async function insertFirstTimelineRows(db: Db, rows: readonly Omit<TimelineRow, 'seq'>[]): Promise<TimelineRow[]> {
   const full = rows.map((r, i) => ({ ...r, seq: i + 1 }));
-  if (full.length > 0) await db.insertInto('incident_timeline').values(full).execute();
+  if (full.length === 1) await insertTimelineQ(db, full[0]!);
+  else if (full.length === 2) {
+    const [a, b] = full as [TimelineRow, TimelineRow];
+    await insertTwoTimelineQ(db, Object.fromEntries(TIMELINE_COLUMNS.flatMap((c) => [[`a_${c}`, a[c]], [`b_${c}`, b[c]]])) as Record<`a_${keyof TimelineRow}` | `b_${keyof TimelineRow}`, unknown>);
+  } else if (full.length > 0) await db.insertInto('incident_timeline').values(full).execute();
   return full;
 }
 
@@ -195,16 +233,20 @@ export async function updateTimelineRow(db: Db, id: string, change: Pick<Timelin
 }
 
 /** An incident's timeline in time order (entries at the same instant in the order written). */
+const timelineQ = precompiled(['incidentId'], (db, p) => db.selectFrom('incident_timeline').selectAll().where('incident_id', '=', p.incidentId).orderBy('at').orderBy('seq'));
+
 export async function listTimeline(db: Db, incidentId: string): Promise<TimelineRow[]> {
-  return db.selectFrom('incident_timeline').selectAll().where('incident_id', '=', incidentId).orderBy('at').orderBy('seq').execute();
+  return (await timelineQ(db, { incidentId })).rows;
 }
 
 export async function insertChangeEvent(db: Db, row: ChangeEventRow): Promise<void> {
   await db.insertInto('change_events').values(row).execute();
 }
 
+const changesBetweenQ = precompiled(['from', 'to'], (db, p) => db.selectFrom('change_events').selectAll().where('at', '>=', p.from).where('at', '<=', p.to).orderBy('at'));
+
 export async function listChangeEventsBetween(db: Db, from: number, to: number): Promise<ChangeEventRow[]> {
-  return db.selectFrom('change_events').selectAll().where('at', '>=', from).where('at', '<=', to).orderBy('at').execute();
+  return (await changesBetweenQ(db, { from, to })).rows;
 }
 
 export async function insertSilence(db: Db, row: SilenceRow): Promise<void> {
@@ -212,8 +254,10 @@ export async function insertSilence(db: Db, row: SilenceRow): Promise<void> {
 }
 
 /** Silences not yet ended or expired at `at` (including ones that start later). */
+const liveSilencesQ = precompiled(['at'], (db, p) => db.selectFrom('silences').selectAll().where('ends_at', '>', p.at).where('expired_at', 'is', null).orderBy('starts_at'));
+
 export async function listLiveSilences(db: Db, at: number): Promise<SilenceRow[]> {
-  return db.selectFrom('silences').selectAll().where('ends_at', '>', at).where('expired_at', 'is', null).orderBy('starts_at').execute();
+  return (await liveSilencesQ(db, { at })).rows;
 }
 
 export async function findSilence(db: Db, id: string): Promise<SilenceRow | undefined> {

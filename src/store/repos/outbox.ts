@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../database.js';
 import type { DeliveriesTable, OutboxTable } from '../tables/notify.js';
 import type { StoreDialect } from '../store.js';
+import { precompiled } from './precompiled.js';
 
 export type OutboxRow = OutboxTable;
 export type DeliveryRow = DeliveriesTable;
@@ -11,13 +12,15 @@ export type DeliveryRow = DeliveriesTable;
  * the existing row's id comes back with `created: false`, so a caller that retries after a crash
  * does not page twice.
  */
+const OUTBOX_COLUMNS = [
+  'id', 'channel_id', 'event', 'incident_id', 'dedup_key', 'payload', 'status', 'created_at', 'due_at', 'attempts', 'retry_from', 'retry_from_attempt',
+  'lease_owner', 'delivered_at', 'dead_at', 'last_status', 'last_error',
+] as const satisfies ReadonlyArray<keyof OutboxRow>;
+const insertOutboxQ = precompiled(OUTBOX_COLUMNS, (db, row) => db.insertInto('outbox').values(row).onConflict((oc) => oc.columns(['channel_id', 'dedup_key']).doNothing()));
+
 export async function insertOutbox(db: Kysely<Database>, row: OutboxRow): Promise<{ id: string; created: boolean }> {
-  const r = await db
-    .insertInto('outbox')
-    .values(row)
-    .onConflict((oc) => oc.columns(['channel_id', 'dedup_key']).doNothing())
-    .executeTakeFirst();
-  if (Number(r.numInsertedOrUpdatedRows ?? 0n) > 0 || row.dedup_key === null) return { id: row.id, created: true };
+  const r = await insertOutboxQ(db, row);
+  if (Number(r.numAffectedRows ?? 0n) > 0 || row.dedup_key === null) return { id: row.id, created: true };
   const existing = await db
     .selectFrom('outbox')
     .select('id')
@@ -87,45 +90,61 @@ export interface AttemptRecord {
  * only moves if this worker still holds that attempt's lease; otherwise the attempt is logged as
  * `superseded` and the row is left to whoever holds it now. Returns whether the row moved.
  */
+const SETTLE_FIELDS = ['id', 'owner', 'attempts', 'last_status', 'last_error', 'at', 'due_at'] as const;
+/** The three ways an attempt moves its row, each compiled once: only the holder of that attempt's lease moves it. */
+const settleQ = {
+  delivered: precompiled(SETTLE_FIELDS, (db, p) =>
+    db.updateTable('outbox').set({ last_status: p.last_status, last_error: p.last_error, lease_owner: null, status: 'delivered', due_at: null, delivered_at: p.at })
+      .where('id', '=', p.id).where('status', '=', 'delivering').where('lease_owner', '=', p.owner).where('attempts', '=', p.attempts),
+  ),
+  retry: precompiled(SETTLE_FIELDS, (db, p) =>
+    db.updateTable('outbox').set({ last_status: p.last_status, last_error: p.last_error, lease_owner: null, status: 'pending', due_at: p.due_at })
+      .where('id', '=', p.id).where('status', '=', 'delivering').where('lease_owner', '=', p.owner).where('attempts', '=', p.attempts),
+  ),
+  dead: precompiled(SETTLE_FIELDS, (db, p) =>
+    db.updateTable('outbox').set({ last_status: p.last_status, last_error: p.last_error, lease_owner: null, status: 'dead', due_at: null, dead_at: p.at })
+      .where('id', '=', p.id).where('status', '=', 'delivering').where('lease_owner', '=', p.owner).where('attempts', '=', p.attempts),
+  ),
+};
+const insertDeliveryQ = precompiled(
+  ['id', 'outbox_id', 'channel_id', 'incident_id', 'attempt', 'at', 'outcome', 'status_code', 'error', 'detail', 'duration_ms'] as const satisfies ReadonlyArray<keyof DeliveryRow>,
+  (db, row) => db.insertInto('deliveries').values(row),
+);
+
 export async function recordOutboxAttempt(db: Kysely<Database>, rec: AttemptRecord): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
     const { result, row } = rec;
-    const base = trx
-      .updateTable('outbox')
-      .where('id', '=', row.id)
-      .where('status', '=', 'delivering')
-      .where('lease_owner', '=', rec.owner)
-      .where('attempts', '=', row.attempts);
-    const common = { last_status: rec.delivery.statusCode, last_error: rec.delivery.error, lease_owner: null };
-    const update =
-      result.state === 'delivered'
-        ? base.set({ ...common, status: 'delivered', due_at: null, delivered_at: result.at })
-        : result.state === 'retry'
-          ? base.set({ ...common, status: 'pending', due_at: result.dueAt })
-          : base.set({ ...common, status: 'dead', due_at: null, dead_at: result.at });
-    const moved = Number((await update.executeTakeFirst()).numUpdatedRows) > 0;
-    await trx
-      .insertInto('deliveries')
-      .values({
-        id: rec.delivery.id,
-        outbox_id: row.id,
-        channel_id: row.channel_id,
-        incident_id: row.incident_id,
-        attempt: row.attempts,
-        at: result.at,
-        outcome: moved ? result.state : 'superseded',
-        status_code: rec.delivery.statusCode,
-        error: rec.delivery.error,
-        detail: rec.delivery.detail,
-        duration_ms: Math.round(rec.delivery.durationMs),
-      })
-      .execute();
+    const r = await settleQ[result.state](trx, {
+      id: row.id,
+      owner: rec.owner,
+      attempts: row.attempts,
+      last_status: rec.delivery.statusCode,
+      last_error: rec.delivery.error,
+      at: result.at,
+      due_at: result.state === 'retry' ? result.dueAt : null,
+    });
+    const moved = Number(r.numAffectedRows ?? 0n) > 0;
+    await insertDeliveryQ(trx, {
+      id: rec.delivery.id,
+      outbox_id: row.id,
+      channel_id: row.channel_id,
+      incident_id: row.incident_id,
+      attempt: row.attempts,
+      at: result.at,
+      outcome: moved ? result.state : 'superseded',
+      status_code: rec.delivery.statusCode,
+      error: rec.delivery.error,
+      detail: rec.delivery.detail,
+      duration_ms: Math.round(rec.delivery.durationMs),
+    });
     return moved;
   });
 }
 
+const getOutboxQ = precompiled(['id'], (db, p) => db.selectFrom('outbox').selectAll().where('id', '=', p.id));
+
 export async function getOutbox(db: Kysely<Database>, id: string): Promise<OutboxRow | undefined> {
-  return db.selectFrom('outbox').selectAll().where('id', '=', id).executeTakeFirst();
+  return (await getOutboxQ(db, { id })).rows[0];
 }
 
 export async function listOutbox(
