@@ -30,7 +30,7 @@ export function htmlPage(text: string): HtmlPage {
 }
 
 /** Media types a route answers with. */
-export type Produces = 'application/json' | 'text/html' | 'text/xml';
+export type Produces = 'application/json' | 'text/html' | 'text/xml' | 'text/calendar';
 
 export interface RouteSpec<B = unknown, Q = unknown, P = unknown, R = unknown> {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
