@@ -36,7 +36,7 @@ export type OpenApiDocument = {
 function successContent(r: RouteTable[number]): JsonObject | undefined {
   const content: JsonObject = {};
   for (const type of r.produces ?? ['application/json']) {
-    if (type === 'text/html' || type === 'text/xml') content[type] = { schema: { type: 'string' } };
+    if (type === 'text/html' || type === 'text/xml' || type === 'text/calendar') content[type] = { schema: { type: 'string' } };
     else if (r.response) content[type] = { schema: schemaOf(r.response, 'output') };
   }
   return Object.keys(content).length > 0 ? content : undefined;

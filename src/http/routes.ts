@@ -4,6 +4,7 @@ import type { Daemon } from '../daemon/index.js';
 import type { Actor } from '../identity/index.js';
 import { requireRole, type RouteAccess } from './auth.js';
 import { parseRequestPart } from './validate.js';
+import { keepRawBody, DEFAULT_BODY_LIMIT } from './raw-body.js';
 
 /** What a handler gets: the request parts already validated by the route's schemas. */
 export interface RouteContext<B, Q, P> {
@@ -29,7 +30,7 @@ export function htmlPage(text: string): HtmlPage {
 }
 
 /** Media types a route answers with. */
-export type Produces = 'application/json' | 'text/html' | 'text/xml';
+export type Produces = 'application/json' | 'text/html' | 'text/xml' | 'text/calendar';
 
 export interface RouteSpec<B = unknown, Q = unknown, P = unknown, R = unknown> {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -51,6 +52,8 @@ export interface RouteSpec<B = unknown, Q = unknown, P = unknown, R = unknown> {
   status?: number;
   /** Largest request body accepted, in bytes (default: the server's 1 MB). */
   bodyLimit?: number;
+  /** Keep the body's exact bytes as `request.rawBody` (for senders that sign them: Slack, PagerDuty). */
+  rawBody?: boolean;
   handler: (ctx: RouteContext<B, Q, P>) => Promise<NoInfer<R> | HtmlPage> | NoInfer<R> | HtmlPage;
 }
 
@@ -73,6 +76,7 @@ export function registerRouteTable(app: FastifyInstance, daemon: Daemon, table: 
       config: { access: spec.access },
       ...(spec.bodyLimit ? { bodyLimit: spec.bodyLimit } : {}),
       ...(spec.access === 'public' ? {} : { preHandler: requireRole(daemon, spec.access) }),
+      ...(spec.rawBody ? { preParsing: keepRawBody(spec.bodyLimit ?? DEFAULT_BODY_LIMIT) } : {}),
       handler: async (request, reply) => {
         const ctx: RouteContext<unknown, unknown, unknown> = {
           request,

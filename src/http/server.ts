@@ -22,12 +22,17 @@ import { alertRoutes } from './routes/alerts.js';
 import { sloRoutes } from './routes/slos.js';
 import { registerRouteTable, type RouteTable } from './routes.js';
 import { registerUi } from './routes/ui.js';
+import { pagerDutyRoutes } from './routes/pagerduty.js';
+import { slackRoutes } from './routes/slack.js';
+import { alertmanagerSilenceRoutes } from './routes/alertmanager-silences.js';
+import { calendarRoutes } from './routes/calendars.js';
 
 /** The API's routes, each with its declared access. */
 export function apiRoutes(daemon: Daemon): RouteTable {
   const table: RouteTable = [];
   table.push(...identityRoutes(daemon, () => table), ...checkRoutes(daemon), ...incidentRoutes(daemon), ...ingestRoutes(daemon), ...actionLinkRoutes(daemon), ...voiceCallbackRoutes(daemon), ...pushRoutes(daemon));
   table.push(...runbookRoutes(daemon), ...executionRoutes(daemon), ...oncallRoutes(daemon), ...maintenanceRoutes(daemon), ...channelRoutes(daemon), ...auditRoutes(daemon), ...alertRoutes(daemon), ...sloRoutes(daemon), ...statusPageRoutes(daemon), ...teamRoutes(daemon));
+  table.push(...pagerDutyRoutes(daemon), ...slackRoutes(daemon), ...alertmanagerSilenceRoutes(daemon), ...calendarRoutes(daemon));
   return table;
 }
 

@@ -163,7 +163,7 @@ export abstract class IncidentCore {
 
   // ---- internals -----------------------------------------------------------------------------
 
-  protected notify(incident: Incident, event: Extract<IncidentEffect, { kind: 'notify' }>['event'], suppressedBy?: Suppression): IncidentEffect {
+  protected notify(incident: Incident, event: Extract<IncidentEffect, { kind: 'notify' }>['event'], suppressedBy?: Suppression): Extract<IncidentEffect, { kind: 'notify' }> {
     return { kind: 'notify', incidentId: incident.id, event, severity: incident.severity, ...(suppressedBy ? { suppressedBy } : {}) };
   }
 

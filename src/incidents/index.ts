@@ -17,7 +17,7 @@
 export * from './types.js';
 export { IncidentService, CHANGE_LOOKBACK_MS, type ChangeInput, type IncidentConfig, type ManualIncidentInput } from './service.js';
 export type { SilenceInput } from './silences.js';
-export { incidentFromRow } from './rows.js';
+export { incidentFromRow, silenceFromRow } from './rows.js';
 export { INCIDENT_WRITE_LOCK } from './engine-core.js';
 export { ALLOWED_TRANSITIONS, canTransition } from './lifecycle.js';
 export { DEFAULT_SEVERITIES, SeverityLadder } from './severity.js';

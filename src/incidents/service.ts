@@ -349,7 +349,7 @@ export class IncidentService extends IncidentCore {
         await updateIncident(trx, incident.id, { held_notification: null });
         await this.note(trx, incident.id, now, 'suppressed', INCIDENTS_ACTOR.name, `resolved while ${describeSuppression(held)} held its notification: nothing to send at its end`, { ...held });
       }
-      effects.push(this.notify(incident, 'resolved', held ?? this.suppression(incident)));
+      effects.push({ ...this.notify(incident, 'resolved', held ?? this.suppression(incident)), by: actor.name });
     }
     return effects;
   }

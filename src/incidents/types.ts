@@ -162,6 +162,8 @@ export type IncidentEffect =
       severity: string;
       /** Set when a maintenance window or silence holds this notification back: do not deliver it. */
       suppressedBy?: Suppression;
+      /** The actor whose action caused it, when a person or an integration did. */
+      by?: string;
     }
   | { kind: 'start_escalation'; incidentId: string; severity: string; openedAt: number; responseDueAt?: number }
   | { kind: 'stop_escalation'; incidentId: string; reason: 'acknowledged' | 'resolved'; by: string };

@@ -29,7 +29,9 @@ export {
   type ActionTokenCheck,
 } from './action-links.js';
 export { twilioSignature, verifyTwilioSignature, voiceCallbackUrl, renderNtfy, renderPushPayload } from './channels/index.js';
-export { CHANNEL_KINDS, sendThroughChannel, signWebhook, renderWebhookBody, renderSlackPayload, renderEmail } from './channels/index.js';
+export { CHANNEL_KINDS, sendThroughChannel, signWebhook, renderWebhookBody, renderSlackPayload, renderEmail, renderTeamsCard } from './channels/index.js';
+export { slackSignature, verifySlackRequest, readSlackInteraction, SLACK_MAX_AGE_S, postAndClassify, type SlackInteraction, type SlackRequestCheck } from './channels/index.js';
+export { renderPagerDutyEvent, pagerDutyDedupKey, pagerDutySignature, verifyPagerDutySignature, readPagerDutyWebhook, pagerDutyActorName, type PagerDutyWebhookEvent } from './channels/index.js';
 export { sendTestNotification, testNotification } from './test-send.js';
 export type { ChannelConfig, ChannelKind as ChannelKindName } from '../config/schema/channels.js';
 export { listDeliveries, listOutbox, countOutbox, getOutbox, type OutboxRow, type DeliveryRow } from '../store/repos/outbox.js';

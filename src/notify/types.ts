@@ -18,6 +18,8 @@ export interface NotificationIncident {
   url: string;
   service?: string;
   summary?: string;
+  /** The procedure (`FILE#ID`) the incident links, when it links one. */
+  runbook?: string;
 }
 
 /** What the incident and escalation engines hand to the outbox. */

@@ -36,3 +36,4 @@ export { checkOncallReferences, type ReferenceIssue } from './references.js';
 export { canonicalTimeZone, formatInZone, parseInstant } from './zoned-time.js';
 export { EscalationDriver, type EscalationDriverOptions, type EscalationNotice } from './escalation-driver.js';
 export { describeSchedule, type OnCallSlot } from './report.js';
+export { shiftCalendar, FEED_AHEAD_MS, FEED_PAST_MS, type FeedOptions } from './calendar.js';

@@ -51,6 +51,11 @@ const slack = z.strictObject({
   kind: z.literal('slack').describe('Channel kind: slack.'),
   ...common,
   webhook_url: httpUrl.describe('Slack incoming webhook URL (https://hooks.slack.com/services/…).'),
+  signing_secret: z
+    .string()
+    .min(8)
+    .optional()
+    .describe('The Slack app’s signing secret; write ${VAR}. Set, the buttons act in place (the app’s Interactivity Request URL is /api/integrations/slack/ID); unset, they are signed links.'),
 });
 
 const email = z.strictObject({
@@ -104,13 +109,35 @@ const webpush = z.strictObject({
     .describe('The VAPID key pair that identifies this opsbook to push services.'),
 });
 
-export const channelSchema = z.discriminatedUnion('kind', [webhook, slack, email, twilio, ntfy, webpush]);
+const pagerduty = z.strictObject({
+  kind: z.literal('pagerduty').describe('Channel kind: pagerduty (Events API v2 out; V3 webhooks back in).'),
+  ...common,
+  routing_key: z.string().min(1).describe('Integration key (routing_key) of the PagerDuty service’s Events API v2 integration; write ${VAR}.'),
+  events_url: httpUrl.default('https://events.pagerduty.com/v2/enqueue').describe('Events API v2 endpoint (default https://events.pagerduty.com/v2/enqueue; EU accounts use events.eu.pagerduty.com).'),
+  source: z.string().min(1).default('opsbook').describe('`payload.source` of the events sent (default opsbook).'),
+  severities: z
+    .record(z.string(), z.enum(['critical', 'error', 'warning', 'info']))
+    .default({ P1: 'critical', P2: 'error', P3: 'warning', P4: 'info' })
+    .describe('PagerDuty severity per severity id (default P1 critical, P2 error, P3 warning, P4 info; others critical).'),
+  webhook_secrets: z
+    .array(z.string().min(8))
+    .default([])
+    .describe('Secrets of the V3 webhook subscriptions that POST to /api/integrations/pagerduty/ID; a request must carry a valid X-PagerDuty-Signature for one of them. Empty: incoming webhooks are refused.'),
+});
 
-/** `channels:` — notification channels: webhook, Slack, email, Twilio SMS/voice, ntfy, Web Push. */
+const teams = z.strictObject({
+  kind: z.literal('teams').describe('Channel kind: teams (Microsoft Teams workflow webhook, Adaptive Card).'),
+  ...common,
+  webhook_url: httpUrl.describe('The Teams workflow’s “When a Teams webhook request is received” URL; write ${VAR}.'),
+});
+
+export const channelSchema = z.discriminatedUnion('kind', [webhook, slack, email, twilio, ntfy, webpush, pagerduty, teams]);
+
+/** `channels:` — notification channels: webhook, Slack, email, Twilio SMS/voice, ntfy, Web Push, PagerDuty, Teams. */
 export const channelsSection = z
   .array(channelSchema)
   .default([])
-  .describe('Notification channels: webhook, Slack, email, twilio (SMS and voice), ntfy, webpush.');
+  .describe('Notification channels: webhook, Slack, email, twilio (SMS and voice), ntfy, webpush, pagerduty, teams.');
 
 export type ChannelConfigInput = z.input<typeof channelSchema>;
 /** A channel after validation: defaults filled, durations in milliseconds. */
@@ -121,4 +148,6 @@ export type EmailChannelConfig = z.output<typeof email>;
 export type TwilioChannelConfig = z.output<typeof twilio>;
 export type NtfyChannelConfig = z.output<typeof ntfy>;
 export type WebPushChannelConfig = z.output<typeof webpush>;
+export type PagerDutyChannelConfig = z.output<typeof pagerduty>;
+export type TeamsChannelConfig = z.output<typeof teams>;
 export type ChannelKind = ChannelConfig['kind'];

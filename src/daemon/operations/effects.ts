@@ -1,6 +1,6 @@
 import { sql, type Transaction } from 'kysely';
 import { incidentFromRow, type Incident, type IncidentEffect, type IncidentService } from '../../incidents/index.js';
-import { cancelPages, enqueueNotification, notificationOf, signalOutbox, type OutboxRow, type SettledAttempt } from '../../notify/index.js';
+import { cancelPages, enqueueNotification, notificationOf, pagerDutyActorName, signalOutbox, type OutboxRow, type SettledAttempt } from '../../notify/index.js';
 import type { EscalationDriver, EscalationNotice } from '../../oncall/index.js';
 import { appendTimelineRow, deletePushSubscription, findIncident, listOutbox, type Database } from '../../store/index.js';
 import { newId } from '../../lib/ids.js';
@@ -82,14 +82,14 @@ export class IncidentEffects {
         // Status updates go only where someone was paged: an incident whose page a window held
         // back and that resolved inside it stays quiet.
         if (await this.escalations.stop(incident.id, effect.reason, effect.by, store.db)) {
-          await this.toChannels(policyChannels(config, policyId), incident, effect.reason === 'acknowledged' ? 'incident.acknowledged' : 'incident.resolved');
+          await this.toChannels(policyChannels(config, policyId), incident, effect.reason === 'acknowledged' ? 'incident.acknowledged' : 'incident.resolved', effect.by);
         }
         return;
       }
       case 'notify': {
         if (effect.suppressedBy) return; // held: the timeline says by what; released later or dropped
         if (effect.event === 'resolved' && (await this.escalations.state(incident.id))) {
-          await this.toChannels(policyChannels(config, policyId), incident, 'incident.resolved');
+          await this.toChannels(policyChannels(config, policyId), incident, 'incident.resolved', effect.by);
         }
         if (effect.event === 'reopened') await this.toChannels(policyChannels(config, policyId), incident, 'incident.reopened');
         return;
@@ -150,10 +150,11 @@ export class IncidentEffects {
     await this.afterCommit();
   }
 
-  private async toChannels(channelIds: string[], incident: Incident, event: 'incident.triggered' | 'incident.acknowledged' | 'incident.resolved' | 'incident.reopened'): Promise<void> {
+  /** `by`: who caused the update; a channel the update came in through (PagerDuty) is not told again. */
+  private async toChannels(channelIds: string[], incident: Incident, event: 'incident.triggered' | 'incident.acknowledged' | 'incident.resolved' | 'incident.reopened', by?: string): Promise<void> {
     const { store, clock, config } = this.host;
     const created: string[] = [];
-    channelIds = broadcastChannels(config, channelIds, incident.labels[FAILING_CHANNEL_LABEL]);
+    channelIds = broadcastChannels(config, channelIds, incident.labels[FAILING_CHANNEL_LABEL]).filter((id) => by === undefined || by !== pagerDutyActorName(id));
     if (channelIds.length === 0) return;
     await store.db.transaction().execute(async (trx) => {
       for (const channelId of channelIds) {

@@ -37,6 +37,7 @@ export function notificationIncident(config: OpsConfig, incident: Incident): Not
     status: incident.state,
     url: incidentUrl(config, incident.id),
     ...(incident.service ? { service: incident.service } : {}),
+    ...(incident.runbook ? { runbook: incident.runbook } : {}),
   };
 }
 

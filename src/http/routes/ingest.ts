@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { timingSafeEqual } from 'node:crypto';
 
 import type { Daemon } from '../../daemon/index.js';
-import { alertFromEvent, alertmanagerPayload, eventDedupKey, eventPayload, eventsFromAlertmanager } from '../../alerts/index.js';
+import { alertFromEvent, alertmanagerPayload, eventDedupKey, eventPayload, eventsFromAlertmanager, eventsFromGrafana, eventsFromJson, grafanaPayload, type AlertEvent } from '../../alerts/index.js';
 import { SeverityLadder } from '../../incidents/index.js';
 // The link resolver alone: the runbook reader (and its SQL parser) is loaded by the executions.
 import { resolveRunbookLink } from '../../runbooks/links.js';
@@ -21,8 +21,8 @@ function sameSecret(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-function integrationFor(daemon: Daemon, kind: 'alertmanager' | 'events', key: string | undefined) {
-  const found = key ? daemon.config.integrations.find((i) => i.kind === kind && sameSecret(i.key, key)) : undefined;
+function integrationFor(daemon: Daemon, kind: 'alertmanager' | 'events' | 'grafana' | 'json', key: string | undefined, id?: string) {
+  const found = key ? daemon.config.integrations.find((i) => i.kind === kind && (id === undefined || i.id === id) && sameSecret(i.key, key)) : undefined;
   if (!found) throw new OpsbookError('OPSBOOK_E_INTEGRATION_KEY', `send the ${kind} integration key${kind === 'events' ? ' as routing_key' : ' as "Authorization: Bearer KEY"'}`);
   return found;
 }
@@ -45,7 +45,45 @@ function admit(daemon: Daemon, reply: FastifyReply, count: number): void {
 /** Alerts from outside: the Alertmanager webhook and the events API, each with its own integration key. */
 export function ingestRoutes(daemon: Daemon): RouteTable {
   const ladder = () => new SeverityLadder(daemon.config.severities.length ? daemon.config.severities : undefined).severities.map((s) => s.id);
+  const resolveRunbook = (link: string, labels: Readonly<Record<string, string>>) =>
+    resolveRunbookLink(daemon.executions?.deps.runbooks ?? [], link, { urlPrefixes: daemon.config.runbooks.url_prefixes, ...(labels.alertname ? { alertName: labels.alertname } : {}) });
+  const bearer = (request: FastifyRequest) => /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+  const take = async (reply: FastifyReply, events: AlertEvent[]) => {
+    admit(daemon, reply, events.length);
+    const results = await operationsOf(daemon).ingestBatch(events);
+    return { accepted: events.length, incidents: [...new Set(results.flatMap((r) => (r ? [r.incident.id] : [])))] };
+  };
+  const accepted = z.object({ accepted: z.number().int().describe('Alerts read from the payload'), incidents: z.array(z.string()).describe('Incidents they opened or joined') });
   return [
+    route({
+      method: 'POST',
+      url: '/api/ingest/grafana',
+      access: 'public',
+      bodyLimit: INGEST_BODY_LIMIT,
+      summary: 'Grafana-managed alerting webhook contact point; authenticated by the integration key as a Bearer token (Authorization header, scheme Bearer).',
+      tags: ['ingest'],
+      body: grafanaPayload,
+      response: accepted,
+      handler: async ({ request, reply, body }) => {
+        const integration = integrationFor(daemon, 'grafana', bearer(request));
+        return take(reply, eventsFromGrafana(body, daemon.clock.now(), { ladder: ladder(), labels: integration.labels, resolveRunbook }));
+      },
+    }),
+    route({
+      method: 'POST',
+      url: '/api/ingest/json/:integration',
+      access: 'public',
+      bodyLimit: INGEST_BODY_LIMIT,
+      summary: 'Any JSON sender: the integration’s mapping (JSON paths) reads title, dedup key, severity, status and labels; Bearer integration key.',
+      tags: ['ingest'],
+      params: z.object({ integration: z.string().min(1).max(200) }),
+      body: z.unknown(),
+      response: accepted,
+      handler: async ({ request, reply, body, params }) => {
+        const integration = integrationFor(daemon, 'json', bearer(request), params.integration);
+        return take(reply, eventsFromJson(integration.id, integration.mapping!, body, daemon.clock.now(), { ladder: ladder(), labels: integration.labels }));
+      },
+    }),
     route({
       method: 'POST',
       url: '/api/ingest/alertmanager',

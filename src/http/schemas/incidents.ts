@@ -95,7 +95,7 @@ export const silence = z.object({
 });
 
 export const incidentEffect = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('notify'), incidentId: z.string(), event: z.enum(['opened', 'reopened', 'severity_raised', 'resolved', 'released']), severity: z.string(), suppressedBy: suppression.optional() }),
+  z.object({ kind: z.literal('notify'), incidentId: z.string(), event: z.enum(['opened', 'reopened', 'severity_raised', 'resolved', 'released']), severity: z.string(), suppressedBy: suppression.optional(), by: z.string().optional() }),
   z.object({ kind: z.literal('start_escalation'), incidentId: z.string(), severity: z.string(), openedAt: z.number(), responseDueAt: z.number().optional() }),
   z.object({ kind: z.literal('stop_escalation'), incidentId: z.string(), reason: z.enum(['acknowledged', 'resolved']), by: z.string() }),
 ]);

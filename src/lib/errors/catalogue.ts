@@ -111,6 +111,8 @@ export const ERROR_CATALOGUE = {
   OPSBOOK_E_INTEGRATION_KEY: { kind: 'unauthenticated', summary: 'An ingest request carries no integration key, or one no integration has.' },
   OPSBOOK_E_ACTION_LINK: { kind: 'unauthenticated', summary: 'An acknowledge/resolve link is malformed, tampered with, expired, or names someone not in users:.' },
   OPSBOOK_E_ACTION_LINK_STALE: { kind: 'conflict', summary: 'An acknowledge/resolve link was sent for an earlier opening of an incident that has re-opened since.' },
+  OPSBOOK_E_WEBHOOK_SIGNATURE: { kind: 'unauthenticated', summary: 'A signed request from Slack or PagerDuty has no valid signature, a stale timestamp, or names no such channel.' },
+  OPSBOOK_E_SLACK_USER: { kind: 'forbidden', summary: 'A Slack user acted on a message but no user in users: has that Slack member id as a slack contact (or may not respond).' },
   OPSBOOK_E_CALLBACK_SIGNATURE: { kind: 'unauthenticated', summary: 'A provider callback (voice key press) lacks a valid request signature, or names no such channel.' },
   // statuspage/
   OPSBOOK_E_STATUS_PAGE: { kind: 'invalid', summary: 'A status-page action cannot be done: the incident’s service is not public, the incident is not published yet, an update is empty or too long, or an email address is malformed.' },

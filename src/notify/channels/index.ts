@@ -6,6 +6,8 @@ import { webhookChannel } from './webhook/index.js';
 import { twilioChannel } from './twilio/index.js';
 import { ntfyChannel } from './ntfy/index.js';
 import { webPushChannel } from './webpush/index.js';
+import { pagerDutyChannel } from './pagerduty/index.js';
+import { teamsChannel } from './teams/index.js';
 
 /** Every channel kind by name. A new kind is a folder here and one line in this map. */
 export const CHANNEL_KINDS: { [K in ChannelConfig['kind']]: ChannelKind<Extract<ChannelConfig, { kind: K }>> } = {
@@ -15,6 +17,8 @@ export const CHANNEL_KINDS: { [K in ChannelConfig['kind']]: ChannelKind<Extract<
   twilio: twilioChannel,
   ntfy: ntfyChannel,
   webpush: webPushChannel,
+  pagerduty: pagerDutyChannel,
+  teams: teamsChannel,
 };
 
 /** Sends one message through the channel's kind. */
@@ -26,7 +30,11 @@ export function sendThroughChannel(message: OutboundMessage, channel: ChannelCon
 export { signWebhook } from './webhook/index.js';
 export { renderWebhookBody } from './webhook/render.js';
 export { renderSlackPayload } from './slack/render.js';
+export { slackSignature, verifySlackRequest, readSlackInteraction, SLACK_MAX_AGE_S, type SlackInteraction, type SlackRequestCheck } from './slack/index.js';
+export { postAndClassify } from './shared/http-post.js';
 export { renderEmail } from './email/render.js';
 export { twilioSignature, verifyTwilioSignature, renderSms, renderVoiceTwiml, voiceCallbackUrl } from './twilio/index.js';
 export { renderNtfy, ntfyActions } from './ntfy/index.js';
 export { renderPushPayload } from './webpush/index.js';
+export { renderPagerDutyEvent, pagerDutyDedupKey, pagerDutySignature, verifyPagerDutySignature, readPagerDutyWebhook, pagerDutyActorName, type PagerDutyWebhookEvent } from './pagerduty/index.js';
+export { renderTeamsCard } from './teams/index.js';

@@ -267,3 +267,9 @@ export async function oldestWaitingOutboxAt(db: Kysely<Database>): Promise<numbe
   const row = await db.selectFrom('outbox').select((eb) => eb.fn.min('created_at').as('at')).where('status', 'in', ['pending', 'delivering']).executeTakeFirst();
   return row?.at === null || row?.at === undefined ? undefined : Number(row.at);
 }
+
+/** Replaces a key with a new secret: whatever was signed with the old one stops verifying. */
+export async function replaceNotifyKey(db: Kysely<Database>, name: string, secret: string, now: number): Promise<void> {
+  await db.deleteFrom('notify_keys').where('name', '=', name).execute();
+  await db.insertInto('notify_keys').values({ name, secret, created_at: now }).execute();
+}

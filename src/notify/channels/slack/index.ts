@@ -13,7 +13,7 @@ export const slackChannel: ChannelKind<SlackChannelConfig> = {
     return postAndClassify(
       {
         url: channel.webhook_url,
-        body: JSON.stringify(renderSlackPayload(message)),
+        body: JSON.stringify(renderSlackPayload(message, { interactive: channel.signing_secret !== undefined })),
         timeoutMs: channel.timeout,
         headers: { 'content-type': 'application/json', 'user-agent': 'opsbook' },
       },
@@ -21,3 +21,6 @@ export const slackChannel: ChannelKind<SlackChannelConfig> = {
     );
   },
 };
+
+export { renderSlackPayload, slackEscape, type SlackRenderOptions } from './render.js';
+export { slackSignature, verifySlackRequest, readSlackInteraction, SLACK_MAX_AGE_S, type SlackInteraction, type SlackRequestCheck } from './interaction.js';

@@ -6,6 +6,13 @@ export function slackEscape(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+export interface SlackRenderOptions {
+  /** Buttons that post back to opsbook's interaction route instead of opening signed links. */
+  interactive?: boolean;
+  /** Context lines under the fields, e.g. who acknowledged from Slack. */
+  notes?: string[];
+}
+
 const truncate = (s: string, n: number): string => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
 /** A Slack member id (U…/W…) is mentioned; any other address is shown as written. */
@@ -18,7 +25,7 @@ function mention(recipient: { user: string; address: string }): string {
  * acknowledge or resolve (signed links that work without logging in) and to open the incident.
  * `text` is the fallback shown in notifications and by clients without blocks.
  */
-export function renderSlackPayload(m: OutboundMessage): Record<string, unknown> {
+export function renderSlackPayload(m: OutboundMessage, options: SlackRenderOptions = {}): Record<string, unknown> {
   const n = m.notification;
   const inc = n.incident;
   const headline = eventHeadline(n);
@@ -34,11 +41,17 @@ export function renderSlackPayload(m: OutboundMessage): Record<string, unknown> 
     if (inc.summary) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(slackEscape(inc.summary), 2900) } });
   }
   if (n.recipient) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Paging ${mention(n.recipient)}` }] });
+  for (const line of options.notes ?? []) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: slackEscape(line) }] });
   const buttons: Array<Record<string, unknown>> = [];
-  if (m.links.acknowledge) {
-    buttons.push({ type: 'button', action_id: 'acknowledge', style: 'primary', text: { type: 'plain_text', text: 'Acknowledge' }, url: m.links.acknowledge });
-  }
-  if (m.links.resolve) buttons.push({ type: 'button', action_id: 'resolve', text: { type: 'plain_text', text: 'Resolve' }, url: m.links.resolve });
+  // Interactive: the buttons post back to opsbook (signed by Slack) and carry the incident and its opening.
+  const value = inc ? JSON.stringify({ i: inc.id, r: n.incidentEpoch ?? 0 }) : '';
+  const button = (action: string, text: string, url: string | undefined, style?: string) =>
+    options.interactive && inc
+      ? { type: 'button', action_id: action, ...(style ? { style } : {}), text: { type: 'plain_text', text }, value }
+      : { type: 'button', action_id: action, ...(style ? { style } : {}), text: { type: 'plain_text', text }, url };
+  if (m.links.acknowledge) buttons.push(button('acknowledge', 'Acknowledge', m.links.acknowledge, 'primary'));
+  if (m.links.resolve) buttons.push(button('resolve', 'Resolve', m.links.resolve));
+  if (options.interactive && inc?.runbook && m.links.acknowledge) buttons.push(button('diagnose', 'Run diagnosis', undefined));
   if (inc) buttons.push({ type: 'button', action_id: 'open', text: { type: 'plain_text', text: 'Open incident' }, url: inc.url });
   if (buttons.length > 0) blocks.push({ type: 'actions', elements: buttons });
   const fallback = inc ? `${headline} — ${inc.url}` : headline;
