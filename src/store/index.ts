@@ -2,6 +2,7 @@ export type { Database } from './database.js';
 export type { Store, StoreDialect, MigrationReport } from './store.js';
 export { knownMigrations } from './store.js';
 export { openStore, isPostgresUrl, redactUrl, type OpenStoreOptions } from './open.js';
+export { CHANGE_CHANNEL, type ChangeFeed, type StoreChange } from './change-feed.js';
 export { createScratchDatabase, type ScratchDatabase } from './scratch.js';
 export * from './repos/tokens.js';
 export * from './repos/audit.js';

@@ -18,6 +18,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '000010-samples': await import('./000010-samples.js'),
   '000011-rule-state': await import('./000011-rule-state.js'),
   '000012-session-role': await import('./000012-session-role.js'),
+  '000014-change-feed': await import('./000014-change-feed.js'),
 };
 
 export const migrationProvider: MigrationProvider = {
