@@ -9,7 +9,7 @@ import { ActionLinkSigner, loadActionKey, OutboxWorker } from '../../notify/inde
 import { EscalationDriver } from '../../oncall/index.js';
 import type { Actor } from '../../identity/index.js';
 import { isOpsbookError } from '../../lib/errors/index.js';
-import { ExecutionService, loadConfiguredRunbooks, ProcedureScheduler, storeIncidentLink, type UnattendedRun } from '../../executions/index.js';
+import { closeExecutionsOfIncident, ExecutionService, loadConfiguredRunbooks, ProcedureScheduler, storeIncidentLink, type UnattendedRun } from '../../executions/index.js';
 import { OPEN_STATES, SeverityLadder } from '../../incidents/index.js';
 import { SloEvaluator, slosFromConfig } from '../../slos/index.js';
 import type { OperationsHost } from './host.js';
@@ -520,6 +520,18 @@ export class Operations {
     this.emit({ type: 'incident', incident: result.incident });
     for (const effect of result.effects) await this.effects.apply(effect, result.incident);
     if (result.incident.heldBy) await this.armReleaseTimer();
+    if (result.incident.state === 'resolved') await this.closeExecutions(result.incident.id);
+  }
+
+  /** A resolved incident's runbook executions end with it (in a CLI, which has no execution service, from the store). */
+  private async closeExecutions(incidentId: string): Promise<void> {
+    const { store, clock, logger } = this.daemon;
+    try {
+      if (this.executions) await this.executions.closeForIncident(incidentId);
+      else await closeExecutionsOfIncident({ store, clock, logger }, incidentId);
+    } catch (e) {
+      logger.error({ err: e, incident: incidentId }, 'could not close the executions of a resolved incident');
+    }
   }
 
   /** A start_escalation whose response clock starts now (same target length). */
