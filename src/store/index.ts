@@ -17,3 +17,4 @@ export * from './repos/sessions.js';
 export * from './repos/retention.js';
 export * from './repos/samples.js';
 export * from './repos/rule-files.js';
+export * from './repos/incident-roles.js';

@@ -134,7 +134,7 @@ export const registerIncident: RegisterCommands = (program, io) => {
     });
 
   withCommon(incident.command('review <id>'))
-    .description('Write the post-incident review as markdown (timeline, response times against target, steps run, follow-ups).')
+    .description('Print the post-incident review as markdown: the latest version saved in the web editor, else the generated draft (timeline, response times against target, steps run, action items).')
     .option('-o, --out <file>', 'write to a file instead of stdout')
     .action(async (id: string, opts: Common & { out?: string }) => {
       const markdown = await withIncidents(
@@ -144,26 +144,8 @@ export const registerIncident: RegisterCommands = (program, io) => {
           throw new (await import('../../lib/errors/index.js')).OpsbookError('OPSBOOK_E_USAGE', 'incident review reads the store directly; run it where the config is (without --server)');
         },
         async ({ ops, store, config }) => {
-          const { renderReview, SeverityLadder } = await import('../../incidents/index.js');
-          const { listExecutions, listTranscript } = await import('../../executions/index.js');
-          const i = await ops.incidents.get(id);
-          const ladder = new SeverityLadder(config.severities.length ? config.severities : undefined);
-          const severity = ladder.has(i.severity) ? ladder.get(i.severity) : undefined;
-          const steps = [];
-          for (const e of await listExecutions(store, { incidentId: id })) {
-            for (const t of await listTranscript(store, e.id)) {
-              if (t.kind !== 'command') continue;
-              steps.push({ procedure: e.procedure, step: `step ${t.step}.${t.command}`, command: t.text, actor: t.actor, at: t.at, status: t.status, output: [t.stdout, t.stderr].filter(Boolean).join('\n') });
-            }
-          }
-          return renderReview({
-            incident: i,
-            severity,
-            alerts: await ops.incidents.alerts(id),
-            timeline: await ops.incidents.timeline(id),
-            steps,
-            ...(severity?.response.kind === 'duration' ? { responseTargetMs: severity.response.ms } : {}),
-          });
+          const { reviewDocument } = await import('../../daemon/operations/index.js');
+          return (await reviewDocument(store, config, ops.incidents, id)).markdown;
         },
       );
       if (opts.out) {
