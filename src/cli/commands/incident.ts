@@ -121,6 +121,46 @@ export const registerIncident: RegisterCommands = (program, io) => {
       });
   }
 
+  withCommon(incident.command('declare <title>'))
+    .description('Declare an incident by hand: its severity, service and response roles.')
+    .requiredOption('--severity <id>', 'a severity of the ladder (e.g. P2)')
+    .option('--service <id>', 'the service affected')
+    .option('--commander <user>', 'incident commander')
+    .option('--comms <user>', 'communications lead')
+    .option('--responder <user...>', 'more responders')
+    .option('-m, --note <text>', 'what is happening (first note on the timeline)')
+    .action(async (title: string, opts: Common & { severity: string; service?: string; commander?: string; comms?: string; responder?: string[]; note?: string }) => {
+      const body = {
+        title,
+        severity: opts.severity,
+        ...(opts.service ? { service: opts.service } : {}),
+        ...(opts.note ? { note: opts.note } : {}),
+        ...(opts.commander ? { commander: opts.commander } : {}),
+        ...(opts.comms ? { communications: opts.comms } : {}),
+        ...(opts.responder?.length ? { responders: opts.responder } : {}),
+      };
+      const i = await withIncidents(
+        opts,
+        io,
+        (r) => callApi<Incident>(r, 'POST', '/api/incidents', body),
+        async ({ ops, actor, config }) => {
+          const roles = [
+            ...(opts.commander ? [{ role: 'commander' as const, person: opts.commander }] : []),
+            ...(opts.comms ? [{ role: 'communications' as const, person: opts.comms }] : []),
+            ...(opts.responder ?? []).map((person) => ({ role: 'responder' as const, person })),
+          ];
+          for (const r of roles) {
+            if (!config.users.some((u) => u.name === r.person)) {
+              throw new (await import('../../lib/errors/index.js')).OpsbookError('OPSBOOK_E_USAGE', `${r.person} (--${r.role === 'communications' ? 'comms' : r.role}) is not one of the configured users`);
+            }
+          }
+          return ops.declare({ title, severity: opts.severity, ...(opts.service ? { service: opts.service } : {}), ...(opts.note ? { description: opts.note } : {}), roles }, await actor());
+        },
+      );
+      if (opts.json) return io.out(JSON.stringify(i, null, 2));
+      io.out(`${i.id} declared (${i.severity}): ${i.title}`);
+    });
+
   withCommon(incident.command('note <id> <text>'))
     .description('Add a note to an incident’s timeline ("follow-up: …" notes become review follow-ups).')
     .action(async (id: string, text: string, opts: Common) => {

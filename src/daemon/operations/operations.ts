@@ -4,7 +4,7 @@ import { loadConfiguredRuleFiles, RuleFileEngine } from '../../alerts/rule-files
 import { MemorySeriesSource } from '../../promql/index.js';
 import { resolveRunbookLink } from '../../runbooks/index.js';
 import { createCheckRunner, DEFAULT_LOOP_DELAY_BOUND_MS, loopDelayMonitor, type CheckResult, type CheckRunner, type ProbeSnapshot } from '../../checks/index.js';
-import { IncidentService, type Incident, type IncidentEffect, type IncidentResult } from '../../incidents/index.js';
+import { IncidentService, type Incident, type IncidentEffect, type IncidentResult, type IncidentRole } from '../../incidents/index.js';
 import { ActionLinkSigner, loadActionKey, OutboxWorker } from '../../notify/index.js';
 import { EscalationDriver } from '../../oncall/index.js';
 import type { Actor } from '../../identity/index.js';
@@ -425,6 +425,14 @@ export class Operations {
       await this.applyEffects(result);
       return result.incident;
     }, { urgent: true });
+  }
+
+  /** Opens an incident by hand with its response roles given at once (commander, communications, responders). */
+  async declare(input: Parameters<IncidentService['create']>[0] & { roles?: Array<{ role: IncidentRole; person: string }> }, actor: Actor): Promise<Incident> {
+    const { roles = [], ...rest } = input;
+    const incident = await this.createIncident(rest, actor);
+    for (const r of roles) if (r.person) await this.incidents.assignRole(incident.id, r.role, r.person, actor);
+    return incident;
   }
 
   async createIncident(input: Parameters<IncidentService['create']>[0], actor: Actor): Promise<Incident> {
