@@ -408,7 +408,9 @@ export class IncidentService extends IncidentCore {
   }
 
   /** Saves the review's text as a new version; `publish` publishes that version too. */
-  async saveReview(id: string, body: string, actor: Actor, options: { publish?: boolean } = {}): Promise<ReviewVersion> {
+  async saveReview(id: string, text: string, actor: Actor, options: { publish?: boolean } = {}): Promise<ReviewVersion> {
+    // Browsers send a textarea's lines with CRLF; the document keeps the LF the CLI prints.
+    const body = text.replace(/\r\n?/g, '\n');
     if (body.trim() === '') throw new OpsbookError('OPSBOOK_E_INCIDENT_INVALID', 'a review needs text', { location: { path: 'body' } });
     return this.write(async (trx) => {
       await this.mustGet(trx, id);

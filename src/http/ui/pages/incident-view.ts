@@ -120,7 +120,7 @@ function collapse(entries: TimelineEntry[]): Array<{ entry: TimelineEntry; more:
 
 export async function timelinePanel(daemon: Daemon, incidentId: string): Promise<Html> {
   const timeline = await incidentReader(daemon).timeline(incidentId);
-  return html`<section class="card timeline-panel" aria-labelledby="h-timeline" data-live="incidenttimeline:${incidentId}">
+  return html`<section class="card timeline-panel" aria-labelledby="h-timeline" data-live="incidenttimeline:${incidentId}" tabindex="0">
 <h2 id="h-timeline">Timeline</h2>
 <ol class="timeline" reversed>${collapse(timeline).reverse().map(({ entry: e, more }) => html`<li class="tl tl-${e.kind}">${when(e.at)} <span class="tl-kind">${e.kind}</span> <span class="tl-actor">${e.actor}</span> — ${e.text}${more.length
     ? html`<details><summary>${more.length} more like it, the last ${when(more.at(-1)!.at)}</summary><ul>${more.map((m) => html`<li>${when(m.at)} ${m.text}</li>`)}</ul></details>`

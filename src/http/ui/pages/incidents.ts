@@ -41,7 +41,7 @@ ${await timelinePanel(daemon, incident.id)}
 <div class="cockpit-work">
 ${await executionPanel(daemon, incident.id, canRespond ? { session } : undefined)}
 ${linked
-  ? html`<div class="card runbook">
+  ? html`<div class="card runbook" tabindex="0" role="region" aria-label="Runbook ${linked.procedure.id}">
 ${renderProcedure(linked.runbook, linked.procedure, { level: 2, actions: canRespond ? (step, n) => runButton(incident.id, incident.runbook!, step, n, session) : undefined })}
 </div>`
   : incident.runbook && /^https?:\/\//i.test(incident.runbook)
@@ -91,8 +91,10 @@ async function act(ctx: UiContext): Promise<UiResult> {
   return { redirect: `/incidents/${encodeURIComponent(id)}` };
 }
 
-function declarePage(ctx: UiContext): UiResult {
+async function declarePage(ctx: UiContext): Promise<UiResult> {
   const { daemon, session } = ctx;
+  const { runbooks } = await loadRunbooks(daemon);
+  const procedures = runbooks.flatMap((r) => r.procedures.map((p) => ({ ref: `${r.file}#${p.id}`, title: p.title })));
   const ladder = new SeverityLadder(daemon.config.severities.length ? daemon.config.severities : undefined);
   const people = daemon.config.users.map((u) => u.name);
   const person = (id: string, label: string, self: boolean) => html`<p><label for="${id}">${label}</label>
@@ -105,6 +107,7 @@ function declarePage(ctx: UiContext): UiResult {
 <p><label for="title">Title</label><input id="title" name="title" required maxlength="500" autofocus></p>
 <p><label for="severity">Severity</label><select id="severity" name="severity">${ladder.severities.map((s) => html`<option value="${s.id}">${s.id} — ${s.name}</option>`)}</select></p>
 <p><label for="service">Service</label><select id="service" name="service"><option value="">— none —</option>${daemon.config.services.map((s) => html`<option value="${s.id}">${s.name ?? s.id}</option>`)}</select></p>
+<p><label for="runbook">Runbook</label><select id="runbook" name="runbook"><option value="">— none —</option>${procedures.map((p) => html`<option value="${p.ref}">${p.ref} — ${p.title}</option>`)}</select></p>
 ${person('commander', 'Incident commander', true)}
 ${person('communications', 'Communications lead', false)}
 <p><label for="description">What is happening</label><textarea id="description" name="description" rows="3" maxlength="10000"></textarea></p>
@@ -121,6 +124,7 @@ async function declare(ctx: UiContext): Promise<UiResult> {
     title: form.title ?? '',
     severity: form.severity ?? '',
     ...(form.service ? { service: form.service } : {}),
+    ...(form.runbook ? { runbook: form.runbook } : {}),
     ...(form.description?.trim() ? { description: form.description.trim() } : {}),
     roles,
   };
