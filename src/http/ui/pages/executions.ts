@@ -8,6 +8,7 @@ import { csrfField, page } from '../layout.js';
 import type { Session } from '../../sessions/index.js';
 import type { UiContext, UiResult, UiRoute } from '../route.js';
 import { OpsbookError } from '../../../lib/errors/index.js';
+import { forTheWeb } from '../web-words.js';
 
 const RANK: Record<Effect, number> = { read: 0, unknown: 1, write: 2, destructive: 3 };
 
@@ -47,7 +48,7 @@ function confirmPage(daemon: Daemon, ctx: UiContext, incidentId: string, procedu
     session: ctx.session,
     nav: 'incidents',
     body: html`
-${problem ? html`<p class="notice error" role="alert" id="confirm-problem">${problem}</p>` : ''}
+${problem ? html`<p class="notice error" role="alert" id="confirm-problem">${forTheWeb(problem)}</p>` : ''}
 <p>${effectBadge(planned.effect)} ${planned.text}</p>
 <p>These commands will run:</p>
 <pre><code>${planned.commands.filter((c) => !c.skip).map((c) => `${c.display}\n`)}</code></pre>
@@ -111,7 +112,7 @@ ${controls && e.state === 'running'
   : ''}
 <ol class="transcript">${entries.map(
       (t) => html`<li class="entry entry-${t.status}" data-step="${t.step}">
-<p>Step ${t.step}.${t.command} ${t.effect ? effectBadge(t.effect as Effect) : ''} <code>${t.text}</code> — <strong>${t.status}</strong>${t.exitCode !== null ? ` (exit ${t.exitCode})` : ''} by ${t.actor} ${when(t.at)}${t.durationMs !== null ? ` in ${t.durationMs} ms` : ''}${typeof t.data.why === 'string' && t.data.why ? html`<br><span class="reason">${t.data.why}</span>` : ''}</p>
+<p>Step ${t.step}.${t.command} ${t.effect ? effectBadge(t.effect as Effect) : ''} <code>${t.text}</code> — <strong>${t.status}</strong>${t.exitCode !== null ? ` (exit ${t.exitCode})` : ''} by ${t.actor} ${when(t.at)}${t.durationMs !== null ? ` in ${t.durationMs} ms` : ''}${typeof t.data.why === 'string' && t.data.why ? html`<br><span class="reason">${forTheWeb(t.data.why)}</span>` : ''}</p>
 ${t.stdout ? html`<pre class="stdout" aria-label="Output of step ${t.step}"><code>${t.stdout}</code></pre>` : ''}
 ${t.stderr ? html`<pre class="stderr" aria-label="Errors of step ${t.step}"><code>${t.stderr}</code></pre>` : ''}
 ${t.truncated ? html`<p class="muted">Output shortened in the transcript.</p>` : ''}
