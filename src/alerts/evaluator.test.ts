@@ -113,6 +113,15 @@ describe('implicit rules and severities', () => {
     ]);
   });
 
+  it('says what the failing run observed against its condition (the status received, not only the rule)', () => {
+    const { ev } = evaluator([]);
+    const down = { ...result('queue', T0, 'critical'), conditions: [{ list: 'conditions' as const, text: '[STATUS] < 400', ok: false, actual: '503' }] };
+    expect(ev.onCheckResult(down)).toMatchObject([{ kind: 'firing', annotations: { summary: 'Celery queue is critical', observed: '[STATUS] < 400, observed 503' } }]);
+    const [resolved] = ev.onCheckResult(result('queue', T0 + MINUTE, 'ok'));
+    expect(resolved).toMatchObject({ kind: 'resolved' });
+    expect(resolved!.annotations.observed).toBeUndefined();
+  });
+
   it('templates annotations with the value and labels, and carries the runbook', () => {
     const { ev } = evaluator([
       {

@@ -35,6 +35,8 @@ export class RuleEvaluator {
   }
 
   private removed: string[];
+  /** What the latest run of each check observed against its failing conditions (not persisted: shown, never decided on). */
+  private readonly observed = new Map<string, string>();
 
   /** Series keys of saved states whose rule is gone; delete them from the store. */
   removedSeries(): string[] {
@@ -44,6 +46,9 @@ export class RuleEvaluator {
   /** Feeds one check result to every rule on that check. Results still pending a verdict are ignored. */
   onCheckResult(result: CheckResult): AlertEvent[] {
     if (result.pending !== undefined) return [];
+    const observed = observedOf(result);
+    if (observed) this.observed.set(result.checkId, observed);
+    else this.observed.delete(result.checkId);
     const events: AlertEvent[] = [];
     for (const rule of this.byCheck.get(result.checkId) ?? []) {
       const active = rule.condition
@@ -147,6 +152,8 @@ export class RuleEvaluator {
     const annotations: Record<string, string> = {};
     for (const [name, template] of Object.entries(rule.annotations)) annotations[name] = renderTemplate(template, context);
     annotations.summary ??= defaultSummary(rule, check, s);
+    const observed = this.observed.get(rule.checkId);
+    if (kind === 'firing' && observed) annotations.observed ??= observed;
     const runbook = rule.runbook ?? check?.runbook;
     return {
       kind, ruleId: rule.id, dedupKey: s.seriesKey, labels: s.labels, annotations, severity, at,
@@ -161,6 +168,15 @@ export function severityOf(rule: AlertRule, s: Pick<SeriesState, 'lastLevel'>): 
   if (rule.condition) return rule.severity.critical ?? DEFAULT_SEVERITY_MAP.critical;
   const level = s.lastLevel === 'warning' ? 'warning' : 'critical';
   return rule.severity[level] ?? DEFAULT_SEVERITY_MAP[level];
+}
+
+/** The conditions a run failed with what it observed (`[STATUS] < 400, observed 503`), or its error. */
+function observedOf(result: CheckResult): string | undefined {
+  const failed = result.conditions.filter((c) => !c.ok && c.list === 'conditions');
+  if (failed.length > 0) return failed.map((c) => `${c.text}, observed ${c.actual}`).join('; ');
+  const levels = result.conditions.filter((c) => c.ok && c.list !== 'conditions');
+  if (result.level !== 'ok' && levels.length > 0) return levels.map((c) => `${c.list}: ${c.text}, observed ${c.actual}`).join('; ');
+  return result.status !== 'up' && result.error ? result.error : undefined;
 }
 
 function defaultSummary(rule: AlertRule, check: CheckInfo | undefined, s: SeriesState): string {

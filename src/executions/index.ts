@@ -28,5 +28,6 @@ export { recoveryTestHistory, type RecoveryTestResult } from './recovery.js';
 export { ProcedureScheduler, runUnattended, type SchedulerOptions, type UnattendedRun } from './scheduler.js';
 export { checkProcedureSettings, procedureSettingsValidator, unattendedProblems } from './config-validator.js';
 export { loadConfiguredRunbooks, resolveProcedure } from './runbooks.js';
+export { closeExecutionsOfIncident, type CloseDeps } from './close-with-incident.js';
 export { storeIncidentLink, type IncidentLink } from './incident-link.js';
 export { audit, type ExecutionLogger } from './audit.js';

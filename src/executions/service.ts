@@ -22,6 +22,7 @@ import {
 import { withAudit, type ExecutionLogger } from './audit.js';
 import type { IncidentLink } from './incident-link.js';
 import { computeOutcome, recoveryTime } from './outcome.js';
+import { closeExecutionsOfIncident } from './close-with-incident.js';
 import { paramKey } from './params.js';
 import { buildPlan, settingsFor, type BuiltPlan } from './plan.js';
 import { resolveProcedure } from './runbooks.js';
@@ -310,6 +311,16 @@ export class ExecutionService {
       await this.deps.incidents?.addToTimeline(row.incident_id, { at: now, actor: actor.name, text: `execution ${id} of ${row.procedure} ${outcome.state}${outcome.reasons.length ? `: ${outcome.reasons.join('; ')}` : ''}`, data: { executionId: id, state: outcome.state } });
     }
     return { ...toSummary({ ...row, state: outcome.state, finished_at: now }), outcome };
+  }
+
+  /** Closes the incident's running executions (it resolved) and stops what they run in this process. */
+  async closeForIncident(incidentId: string): Promise<ExecutionSummary[]> {
+    const closed = await closeExecutionsOfIncident(this.deps, incidentId);
+    for (const e of closed) {
+      for (const c of this.controllers.get(e.id) ?? []) c.abort();
+      this.secretParams.delete(e.id);
+    }
+    return closed;
   }
 
   async get(id: string): Promise<ExecutionSummary & { plan: Plan }> {

@@ -40,7 +40,8 @@ const fence = (text: string): string => {
 /**
  * The post-incident review as markdown: summary, severity, impact window, the times to
  * acknowledge / mitigate / resolve against the severity's target, the timeline, the steps run
- * with their outputs, and the follow-ups still open (notes marked `TODO:` or `follow-up:`).
+ * with their outputs, what went well and badly, and action items with owners and due dates
+ * (seeded from notes marked `TODO:` or `follow-up:`).
  */
 export function renderReview(r: ReviewInput): string {
   const { incident } = r;
@@ -87,9 +88,21 @@ export function renderReview(r: ReviewInput): string {
     ...(r.steps.length
       ? r.steps.flatMap((s) => [`### ${s.procedure} — ${s.step}`, '', `${s.actor} at ${iso(s.at)}: ${s.status}`, '', fence(s.command), '', fence(s.output || '(no output)'), ''])
       : ['No runbook steps were run through opsbook.', '']),
-    '## Follow-ups',
+    '## What went well',
     '',
-    ...(followUps.length ? followUps.map((f) => `- [ ] ${f.text.replace(/^(todo|follow-?up)\s*:\s*/i, '')} (${f.actor}, ${iso(f.at)})`) : ['- [ ] None recorded yet: add notes starting with "follow-up:".']),
+    '- ',
+    '',
+    '## What went badly',
+    '',
+    '- ',
+    '',
+    '## Action items',
+    '',
+    '| action | owner | due |',
+    '|---|---|---|',
+    ...(followUps.length
+      ? followUps.map((f) => `| ${f.text.replace(/^(todo|follow-?up)\s*:\s*/i, '').replace(/\|/g, '\\|')} | ${f.actor} | YYYY-MM-DD |`)
+      : ['| (notes starting with "follow-up:" are listed here) | | |']),
     '',
   ];
   return lines.join('\n');

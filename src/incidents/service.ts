@@ -27,6 +27,11 @@ import {
   type IncidentAlertRow,
   type TimelineRow,
   type IncidentListFilter,
+  listIncidentRoles,
+  putIncidentRole,
+  listIncidentReviews,
+  insertIncidentReview,
+  publishIncidentReview,
 } from '../store/index.js';
 import { responseDueAt } from './business-hours.js';
 import { assertTransition } from './lifecycle.js';
@@ -45,7 +50,7 @@ import type {
   TimelineEntry,
   TimelineKind,
 } from './types.js';
-import { OPEN_STATES } from './types.js';
+import { OPEN_STATES, INCIDENT_ROLES, ROLE_NAMES, type IncidentRole, type IncidentRoleHolder, type ReviewVersion } from './types.js';
 
 export type { IncidentConfig } from './engine-core.js';
 
@@ -361,6 +366,68 @@ export class IncidentService extends IncidentCore {
       await this.mustGet(trx, id);
       return this.note(trx, id, this.clock.now(), 'note', actor.name, text, {});
     }, () => ({ actor, action: 'incident.note', incidentId: id, details: {} }));
+  }
+
+  // ---- roles, severity, review ----------------------------------------------------------------
+
+  /** Response roles held on the incident (commander and communications have one holder each). */
+  async roles(id: string): Promise<IncidentRoleHolder[]> {
+    return (await listIncidentRoles(this.store.db, id)).map((r) => ({ role: r.role as IncidentRole, person: r.person, assignedAt: Number(r.assigned_at), assignedBy: r.assigned_by }));
+  }
+
+  /** Gives `person` a response role; the timeline says who gave it. */
+  async assignRole(id: string, role: IncidentRole, person: string, actor: Actor): Promise<TimelineEntry> {
+    if (!INCIDENT_ROLES.includes(role)) throw new OpsbookError('OPSBOOK_E_INCIDENT_INVALID', `role "${String(role)}" is not one of ${INCIDENT_ROLES.join(', ')}`, { location: { path: 'role' } });
+    if (person.trim() === '') throw new OpsbookError('OPSBOOK_E_INCIDENT_INVALID', 'a role needs a person', { location: { path: 'person' } });
+    return this.write(async (trx) => {
+      await this.mustGet(trx, id);
+      const now = this.clock.now();
+      await putIncidentRole(trx, { incident_id: id, role, person, assigned_at: now, assigned_by: actor.name }, role !== 'responder');
+      const text = role === 'responder' ? `${person} joined as a responder` : `${person} is now ${ROLE_NAMES[role]}`;
+      return this.note(trx, id, now, 'note', actor.name, text, { role, person });
+    }, () => ({ actor, action: 'incident.role', incidentId: id, details: { role, person } }));
+  }
+
+  /** Moves the incident to another rung of the severity ladder. */
+  async changeSeverity(id: string, severity: string, actor: Actor, note?: string): Promise<Incident> {
+    if (!this.ladder.has(severity)) {
+      throw new OpsbookError('OPSBOOK_E_INCIDENT_INVALID', `severity "${severity}" is not on the ladder (${this.ladder.severities.map((s) => s.id).join(', ')})`, { location: { path: 'severity' } });
+    }
+    return this.write(async (trx) => {
+      const incident = await this.mustGet(trx, id);
+      if (incident.severity === severity) return incident;
+      const now = this.clock.now();
+      await updateIncident(trx, id, { severity, updated_at: now });
+      await this.note(trx, id, now, 'status', actor.name, `severity ${incident.severity} → ${severity}${note ? `: ${note}` : ''}`, { fromSeverity: incident.severity, toSeverity: severity });
+      return this.reload(trx, id);
+    }, () => ({ actor, action: 'incident.severity', incidentId: id, details: { severity } }));
+  }
+
+  /** Saved versions of the review, newest first. */
+  async reviews(id: string): Promise<ReviewVersion[]> {
+    return (await listIncidentReviews(this.store.db, id)).map((r) => ({
+      version: Number(r.version), body: r.body, savedAt: Number(r.saved_at), savedBy: r.saved_by,
+      ...(r.published_at !== null ? { publishedAt: Number(r.published_at), publishedBy: r.published_by ?? '' } : {}),
+    }));
+  }
+
+  /** Saves the review's text as a new version; `publish` publishes that version too. */
+  async saveReview(id: string, text: string, actor: Actor, options: { publish?: boolean } = {}): Promise<ReviewVersion> {
+    // Browsers send a textarea's lines with CRLF; the document keeps the LF the CLI prints.
+    const body = text.replace(/\r\n?/g, '\n');
+    if (body.trim() === '') throw new OpsbookError('OPSBOOK_E_INCIDENT_INVALID', 'a review needs text', { location: { path: 'body' } });
+    return this.write(async (trx) => {
+      await this.mustGet(trx, id);
+      const now = this.clock.now();
+      const latest = (await listIncidentReviews(trx, id))[0];
+      const version = (latest ? Number(latest.version) : 0) + 1;
+      await insertIncidentReview(trx, { incident_id: id, version, body, saved_at: now, saved_by: actor.name, published_at: null, published_by: null });
+      if (options.publish) {
+        await publishIncidentReview(trx, id, version, now, actor.name);
+        await this.note(trx, id, now, 'note', actor.name, `published the review (version ${version})`, { reviewVersion: version });
+      }
+      return { version, body, savedAt: now, savedBy: actor.name, ...(options.publish ? { publishedAt: now, publishedBy: actor.name } : {}) };
+    }, (r) => ({ actor, action: options.publish ? 'incident.review.publish' : 'incident.review.save', incidentId: id, details: { version: r.version } }));
   }
 
   /**

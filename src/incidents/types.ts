@@ -174,3 +174,25 @@ export interface IncidentResult {
 }
 
 export type { AlertEvent };
+
+/** Response roles on an incident: one commander, one communications lead, any number of responders. */
+export const INCIDENT_ROLES = ['commander', 'communications', 'responder'] as const;
+export type IncidentRole = (typeof INCIDENT_ROLES)[number];
+export const ROLE_NAMES: Record<IncidentRole, string> = { commander: 'incident commander', communications: 'communications lead', responder: 'responder' };
+
+export interface IncidentRoleHolder {
+  role: IncidentRole;
+  person: string;
+  assignedAt: number;
+  assignedBy: string;
+}
+
+/** One saved version of a post-incident review (markdown). */
+export interface ReviewVersion {
+  version: number;
+  body: string;
+  savedAt: number;
+  savedBy: string;
+  publishedAt?: number;
+  publishedBy?: string;
+}

@@ -5,6 +5,7 @@ import pg from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import type { Database } from './database.js';
 import { KyselyStore, type Store } from './store.js';
+import { ListeningChangeFeed } from './change-feed.js';
 import { OpsbookError } from '../lib/errors/index.js';
 
 export interface OpenStoreOptions {
@@ -108,7 +109,7 @@ async function openPostgres(options: OpenStoreOptions): Promise<Store> {
     client.on('error', () => {});
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return new KyselyStore('postgres', db, redactUrl(options.url));
+  return new KyselyStore('postgres', db, redactUrl(options.url), undefined, undefined, new ListeningChangeFeed(options.url));
 }
 
 export function redactUrl(url: string): string {

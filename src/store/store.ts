@@ -2,6 +2,7 @@ import { Kysely, Migrator, sql, type MigrationResult } from 'kysely';
 import type { Database } from './database.js';
 import { migrationProvider, MIGRATIONS } from './migrations/index.js';
 import { OpsbookError } from '../lib/errors/index.js';
+import { PollingChangeFeed, type ChangeFeed } from './change-feed.js';
 
 export type StoreDialect = 'sqlite' | 'postgres';
 
@@ -28,6 +29,8 @@ export interface Store {
    * API, taken in one step so writers never restart it. Undefined on PostgreSQL (use pg_dump).
    */
   readonly backup?: (dest: string) => Promise<{ pages: number }>;
+  /** Changes committed by any process (triggers record them), for live views. */
+  readonly changes: ChangeFeed;
   /** Cheap round trip to prove the store answers. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -42,6 +45,7 @@ export class KyselyStore implements Store {
     readonly location: string,
     private readonly onClose: () => Promise<void> = async () => {},
     readonly backup?: (dest: string) => Promise<{ pages: number }>,
+    readonly changes: ChangeFeed = new PollingChangeFeed(db),
   ) {}
 
   private migrator(): Migrator {
@@ -94,6 +98,7 @@ export class KyselyStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.changes.close();
     await this.db.destroy();
     await this.onClose();
   }

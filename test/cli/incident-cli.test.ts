@@ -55,7 +55,7 @@ describe('opsbook incident', () => {
     expect(review.code, review.stderr).toBe(0);
     expect(review.stdout).toContain('# Post-incident review: Email queue over 1000');
     expect(review.stdout).toMatch(/time to acknowledge \| \d+ min \| 1 h 0 min \(within target\)/);
-    expect(review.stdout).toContain('- [ ] alert on queue growth rate');
+    expect(review.stdout).toMatch(/^\| alert on queue growth rate \| \w+ \| YYYY-MM-DD \|$/m); // an action item with its owner and a due date to fill
     expect(review.stdout).toMatch(/\*\*status\*\* ana: acknowledged/);
   });
 });

@@ -111,7 +111,7 @@ runbooks: [runbooks/*.md]
     failing = false;
     await page.getByRole('button', { name: 'Resolve' }).click();
     await expect.poll(() => page.locator('[data-incident-state]').textContent()).toBe('resolved');
-    expect(await page.locator('.timeline').textContent()).toMatch(/acknowledged[\s\S]*resolved/);
+    expect(await page.locator('.timeline').textContent()).toMatch(/acknowledged → resolved[\s\S]*triggered → acknowledged/); // newest first
     await shot('incident-resolved');
   });
 

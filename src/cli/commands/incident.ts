@@ -121,6 +121,46 @@ export const registerIncident: RegisterCommands = (program, io) => {
       });
   }
 
+  withCommon(incident.command('declare <title>'))
+    .description('Declare an incident by hand: its severity, service and response roles.')
+    .requiredOption('--severity <id>', 'a severity of the ladder (e.g. P2)')
+    .option('--service <id>', 'the service affected')
+    .option('--commander <user>', 'incident commander')
+    .option('--comms <user>', 'communications lead')
+    .option('--responder <user...>', 'more responders')
+    .option('-m, --note <text>', 'what is happening (first note on the timeline)')
+    .action(async (title: string, opts: Common & { severity: string; service?: string; commander?: string; comms?: string; responder?: string[]; note?: string }) => {
+      const body = {
+        title,
+        severity: opts.severity,
+        ...(opts.service ? { service: opts.service } : {}),
+        ...(opts.note ? { note: opts.note } : {}),
+        ...(opts.commander ? { commander: opts.commander } : {}),
+        ...(opts.comms ? { communications: opts.comms } : {}),
+        ...(opts.responder?.length ? { responders: opts.responder } : {}),
+      };
+      const i = await withIncidents(
+        opts,
+        io,
+        (r) => callApi<Incident>(r, 'POST', '/api/incidents', body),
+        async ({ ops, actor, config }) => {
+          const roles = [
+            ...(opts.commander ? [{ role: 'commander' as const, person: opts.commander }] : []),
+            ...(opts.comms ? [{ role: 'communications' as const, person: opts.comms }] : []),
+            ...(opts.responder ?? []).map((person) => ({ role: 'responder' as const, person })),
+          ];
+          for (const r of roles) {
+            if (!config.users.some((u) => u.name === r.person)) {
+              throw new (await import('../../lib/errors/index.js')).OpsbookError('OPSBOOK_E_USAGE', `${r.person} (--${r.role === 'communications' ? 'comms' : r.role}) is not one of the configured users`);
+            }
+          }
+          return ops.declare({ title, severity: opts.severity, ...(opts.service ? { service: opts.service } : {}), ...(opts.note ? { description: opts.note } : {}), roles }, await actor());
+        },
+      );
+      if (opts.json) return io.out(JSON.stringify(i, null, 2));
+      io.out(`${i.id} declared (${i.severity}): ${i.title}`);
+    });
+
   withCommon(incident.command('note <id> <text>'))
     .description('Add a note to an incident’s timeline ("follow-up: …" notes become review follow-ups).')
     .action(async (id: string, text: string, opts: Common) => {
@@ -134,7 +174,7 @@ export const registerIncident: RegisterCommands = (program, io) => {
     });
 
   withCommon(incident.command('review <id>'))
-    .description('Write the post-incident review as markdown (timeline, response times against target, steps run, follow-ups).')
+    .description('Print the post-incident review as markdown: the latest version saved in the web editor, else the generated draft (timeline, response times against target, steps run, action items).')
     .option('-o, --out <file>', 'write to a file instead of stdout')
     .action(async (id: string, opts: Common & { out?: string }) => {
       const markdown = await withIncidents(
@@ -144,26 +184,8 @@ export const registerIncident: RegisterCommands = (program, io) => {
           throw new (await import('../../lib/errors/index.js')).OpsbookError('OPSBOOK_E_USAGE', 'incident review reads the store directly; run it where the config is (without --server)');
         },
         async ({ ops, store, config }) => {
-          const { renderReview, SeverityLadder } = await import('../../incidents/index.js');
-          const { listExecutions, listTranscript } = await import('../../executions/index.js');
-          const i = await ops.incidents.get(id);
-          const ladder = new SeverityLadder(config.severities.length ? config.severities : undefined);
-          const severity = ladder.has(i.severity) ? ladder.get(i.severity) : undefined;
-          const steps = [];
-          for (const e of await listExecutions(store, { incidentId: id })) {
-            for (const t of await listTranscript(store, e.id)) {
-              if (t.kind !== 'command') continue;
-              steps.push({ procedure: e.procedure, step: `step ${t.step}.${t.command}`, command: t.text, actor: t.actor, at: t.at, status: t.status, output: [t.stdout, t.stderr].filter(Boolean).join('\n') });
-            }
-          }
-          return renderReview({
-            incident: i,
-            severity,
-            alerts: await ops.incidents.alerts(id),
-            timeline: await ops.incidents.timeline(id),
-            steps,
-            ...(severity?.response.kind === 'duration' ? { responseTargetMs: severity.response.ms } : {}),
-          });
+          const { reviewDocument } = await import('../../daemon/operations/index.js');
+          return (await reviewDocument(store, config, ops.incidents, id)).markdown;
         },
       );
       if (opts.out) {

@@ -4,12 +4,12 @@ import { loadConfiguredRuleFiles, RuleFileEngine } from '../../alerts/rule-files
 import { MemorySeriesSource } from '../../promql/index.js';
 import { resolveRunbookLink } from '../../runbooks/index.js';
 import { createCheckRunner, DEFAULT_LOOP_DELAY_BOUND_MS, loopDelayMonitor, type CheckResult, type CheckRunner, type ProbeSnapshot } from '../../checks/index.js';
-import { IncidentService, type Incident, type IncidentEffect, type IncidentResult } from '../../incidents/index.js';
+import { IncidentService, type Incident, type IncidentEffect, type IncidentResult, type IncidentRole } from '../../incidents/index.js';
 import { ActionLinkSigner, loadActionKey, OutboxWorker } from '../../notify/index.js';
 import { EscalationDriver } from '../../oncall/index.js';
 import type { Actor } from '../../identity/index.js';
 import { isOpsbookError } from '../../lib/errors/index.js';
-import { ExecutionService, loadConfiguredRunbooks, ProcedureScheduler, storeIncidentLink, type UnattendedRun } from '../../executions/index.js';
+import { closeExecutionsOfIncident, ExecutionService, loadConfiguredRunbooks, ProcedureScheduler, storeIncidentLink, type UnattendedRun } from '../../executions/index.js';
 import { OPEN_STATES, SeverityLadder } from '../../incidents/index.js';
 import { SloEvaluator, slosFromConfig } from '../../slos/index.js';
 import type { OperationsHost } from './host.js';
@@ -492,6 +492,14 @@ export class Operations {
     }, { urgent: true });
   }
 
+  /** Opens an incident by hand with its response roles given at once (commander, communications, responders). */
+  async declare(input: Parameters<IncidentService['create']>[0] & { roles?: Array<{ role: IncidentRole; person: string }> }, actor: Actor): Promise<Incident> {
+    const { roles = [], ...rest } = input;
+    const incident = await this.createIncident(rest, actor);
+    for (const r of roles) if (r.person) await this.incidents.assignRole(incident.id, r.role, r.person, actor);
+    return incident;
+  }
+
   async createIncident(input: Parameters<IncidentService['create']>[0], actor: Actor): Promise<Incident> {
     const result = await this.incidents.create(input, actor);
     await this.applyEffects(result);
@@ -605,6 +613,18 @@ export class Operations {
     this.emit({ type: 'incident', incident: result.incident });
     for (const effect of result.effects) await this.effects.apply(effect, result.incident);
     if (result.incident.heldBy) await this.armReleaseTimer();
+    if (result.incident.state === 'resolved') await this.closeExecutions(result.incident.id);
+  }
+
+  /** A resolved incident's runbook executions end with it (in a CLI, which has no execution service, from the store). */
+  private async closeExecutions(incidentId: string): Promise<void> {
+    const { store, clock, logger } = this.daemon;
+    try {
+      if (this.executions) await this.executions.closeForIncident(incidentId);
+      else await closeExecutionsOfIncident({ store, clock, logger }, incidentId);
+    } catch (e) {
+      logger.error({ err: e, incident: incidentId }, 'could not close the executions of a resolved incident');
+    }
   }
 
   /** The effects of several results, in order; escalation starts next to each other share a transaction. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Daemon } from '../../daemon/index.js';
 import { INCIDENT_STATES } from '../../incidents/index.js';
+import { OpsbookError } from '../../lib/errors/index.js';
 import { listDeliveries } from '../../notify/index.js';
 import { route, type RouteTable } from '../routes.js';
 import { teamView, enforceTeamWrite } from '../teams.js';
@@ -57,9 +58,25 @@ export function incidentRoutes(daemon: Daemon): RouteTable {
         labels: z.record(z.string(), z.string()).optional(),
         runbook: z.string().optional(),
         note: z.string().optional(),
+        commander: z.string().optional().describe('Incident commander (a configured user)'),
+        communications: z.string().optional().describe('Communications lead (a configured user)'),
+        responders: z.array(z.string()).optional(),
       }),
       response: incident,
-      handler: ({ body, actor }) => ops().createIncident(body, actor!),
+      handler: ({ body, actor }) => {
+        const { commander, communications, responders = [], note, ...rest } = body;
+        const roles = [
+          ...(commander ? [{ role: 'commander' as const, person: commander }] : []),
+          ...(communications ? [{ role: 'communications' as const, person: communications }] : []),
+          ...responders.map((person) => ({ role: 'responder' as const, person })),
+        ];
+        for (const [i, r] of roles.entries()) {
+          if (!daemon.config.users.some((u) => u.name === r.person)) {
+            throw new OpsbookError('OPSBOOK_E_INCIDENT_INVALID', `${r.person} is not one of the configured users`, { location: { path: r.role === 'responder' ? `responders[${i - (roles.length - responders.length)}]` : r.role } });
+          }
+        }
+        return ops().declare({ ...rest, ...(note ? { description: note } : {}), roles }, actor!);
+      },
     }),
     route({
       method: 'GET',

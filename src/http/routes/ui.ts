@@ -11,6 +11,8 @@ import { oncallRoutes } from '../ui/pages/oncall.js';
 import { runbookRoutes } from '../ui/pages/runbooks.js';
 import { incidentRoutes } from '../ui/pages/incidents.js';
 import { executionRoutes } from '../ui/pages/executions.js';
+import { incidentReviewRoutes } from '../ui/pages/incident-review.js';
+import { tokenRoutes } from '../ui/pages/tokens.js';
 import { maintenanceRoutes } from '../ui/pages/maintenance.js';
 import { reportRoutes } from '../ui/pages/report.js';
 import { closeLiveStreams, liveRoutes } from '../ui/live.js';
@@ -26,6 +28,8 @@ export function uiRoutes(): UiRoute[] {
     ...checkRoutes(),
     ...incidentRoutes(),
     ...executionRoutes(),
+    ...incidentReviewRoutes(),
+    ...tokenRoutes(),
     ...oncallRoutes(),
     ...runbookRoutes(),
     ...maintenanceRoutes(),

@@ -9,6 +9,8 @@ export interface UiEvent {
   type: 'check' | 'incident' | 'execution' | 'oncall' | (string & {});
   id: string;
   html?: string;
+  /** What a page without the right to act shows instead of `html` (no forms). */
+  readOnlyHtml?: string;
   /** Small facts for the script (a check's state), never secrets: every signed-in viewer receives them. */
   data?: Record<string, unknown>;
 }

@@ -2,7 +2,7 @@ import { VERSION, type Daemon } from '../../daemon/index.js';
 import type { Session } from '../sessions/index.js';
 import { html, type Html, type HtmlValue } from './html.js';
 
-export type NavKey = 'overview' | 'incidents' | 'checks' | 'oncall' | 'runbooks' | 'maintenance' | 'status' | 'report' | 'none';
+export type NavKey = 'overview' | 'incidents' | 'checks' | 'oncall' | 'runbooks' | 'maintenance' | 'status' | 'report' | 'tokens' | 'none';
 
 const NAV: Array<{ key: NavKey; href: string; label: string }> = [
   { key: 'overview', href: '/', label: 'Overview' },
@@ -21,6 +21,8 @@ export interface PageOptions {
   body: HtmlValue;
   /** Subscribe the page to live updates (server-sent events). */
   live?: boolean;
+  /** More scripts of /ui/static the page uses (deferred). */
+  scripts?: string[];
 }
 
 /** The hidden field every state-changing form carries. */
@@ -40,6 +42,7 @@ export function page(daemon: Daemon, opts: PageOptions): Html {
 <link rel="stylesheet" href="/ui/static/opsbook.css">
 ${s ? html`<meta name="csrf-token" content="${s.csrf}">` : ''}
 ${opts.live ? html`<script src="/ui/static/live.js" defer></script>` : ''}
+${(opts.scripts ?? []).map((src) => html`<script src="${src}" defer></script>`)}
 ${s && daemon.config.channels.some((c) => c.kind === 'webpush') ? html`<script src="/ui/static/push.js" defer></script>` : ''}
 </head>
 <body>
@@ -49,7 +52,7 @@ ${s && daemon.config.channels.some((c) => c.kind === 'webpush') ? html`<script s
   ${s
     ? html`<nav aria-label="Main"><ul>${NAV.map(
         (n) => html`<li><a href="${n.href}"${n.key === opts.nav ? html` aria-current="page"` : ''}>${n.label}</a></li>`,
-      )}</ul></nav>
+      )}${s.actor.role === 'admin' ? html`<li><a href="/tokens"${opts.nav === 'tokens' ? html` aria-current="page"` : ''}>API tokens</a></li>` : ''}</ul></nav>
   ${daemon.config.channels.some((c) => c.kind === 'webpush') ? html`<button type="button" class="push" data-push-subscribe hidden>Page me in this browser</button>` : ''}
   <form class="who" method="post" action="/logout">
     <span>${s.actor.name} <span class="role">(${s.actor.role})</span></span>

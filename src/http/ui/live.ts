@@ -6,6 +6,7 @@ import { formatSse, uiEvents, type UiEvent } from './events.js';
 import { checkRow, incidentsBySeverity, serviceBadge } from './pages/overview.js';
 import { openIncidents } from './data/incidents.js';
 import type { UiRoute } from './route.js';
+import { IncidentFeed } from './incident-feed.js';
 
 // How often open pages' checks are compared with the store while someone is watching.
 const WATCH_EVERY_MS = 1000;
@@ -20,7 +21,9 @@ class CheckWatcher {
   private seen = new Map<string, string>();
   private busy = false;
 
-  constructor(private readonly daemon: Daemon) {}
+  constructor(private readonly daemon: Daemon) {
+    this.incidents = new IncidentFeed(daemon);
+  }
 
   ensureRunning(): void {
     if (this.timer) return;
@@ -28,8 +31,17 @@ class CheckWatcher {
     this.timer.unref();
   }
 
+  private readonly incidents: IncidentFeed;
+
+  ensureIncidentFeed(): Promise<void> {
+    this.incidents.start();
+    return this.incidents.ready();
+  }
+
   stopIfIdle(): void {
-    if (uiEvents(this.daemon).size > 0 || !this.timer) return;
+    if (uiEvents(this.daemon).size > 0) return;
+    this.incidents.stop();
+    if (!this.timer) return;
     clearInterval(this.timer);
     this.timer = undefined;
   }
@@ -105,6 +117,7 @@ export function liveRoutes(): UiRoute[] {
       handler: async ({ daemon, request, reply }) => {
         const watcher = watcherFor(daemon);
         await watcher.tick(); // records the current state, so only later changes are sent
+        await watcher.ensureIncidentFeed();
         reply.hijack();
         const res = reply.raw;
         res.writeHead(200, {

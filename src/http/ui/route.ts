@@ -7,6 +7,7 @@ import { Html } from './html.js';
 import { errorPage } from './pages/error.js';
 import { isOpsbookError } from '../../lib/errors/index.js';
 import { STATUS_BY_KIND } from '../errors.js';
+import { forTheWeb } from './web-words.js';
 
 /** What a page handler gets. */
 export interface UiContext {
@@ -86,7 +87,7 @@ export function registerUiRoutes(app: FastifyInstance, daemon: Daemon, routes: r
           // Errors people can act on become a page; anything else goes to the shared handler and the log.
           if (!isOpsbookError(e) || reply.sent) throw e;
           const status = STATUS_BY_KIND[e.kind];
-          return sendPage(reply, status, errorPage(daemon, request.session, status, 'That did not work', e.message));
+          return sendPage(reply, status, errorPage(daemon, request.session, status, 'That did not work', forTheWeb(e.message)));
         }
         if (result === undefined) return reply;
         if (result instanceof Html) return sendPage(reply, reply.statusCode, result);

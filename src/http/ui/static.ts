@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { UiRoute } from './route.js';
 
 const TYPES: Record<string, string> = { css: 'text/css; charset=utf-8', js: 'text/javascript; charset=utf-8' };
-const FILES = ['opsbook.css', 'live.js', 'sw.js', 'push.js'] as const;
+const FILES = ['opsbook.css', 'live.js', 'incident.js', 'sw.js', 'push.js'] as const;
 
 /** The UI's stylesheet and scripts, read once; no build step. */
 export function staticRoutes(): UiRoute[] {

@@ -95,4 +95,35 @@ export interface IncidentTables {
   change_events: ChangeEventsTable;
   silences: SilencesTable;
   alert_series: AlertSeriesTable;
+  incident_roles: IncidentRolesTable;
+  incident_reviews: IncidentReviewsTable;
+  store_changes: StoreChangesTable;
+}
+
+/** Who holds a response role on an incident: commander and communications have one holder each. */
+export interface IncidentRolesTable {
+  incident_id: string;
+  /** commander | communications | responder. */
+  role: string;
+  person: string;
+  assigned_at: number;
+  assigned_by: string;
+}
+
+/** One saved version of an incident's review (markdown); a published version has published_at. */
+export interface IncidentReviewsTable {
+  incident_id: string;
+  version: number;
+  body: string;
+  saved_at: number;
+  saved_by: string;
+  published_at: number | null;
+  published_by: string | null;
+}
+
+/** SQLite only: changes recorded by triggers, read in seq order by the change feed. */
+export interface StoreChangesTable {
+  seq: number;
+  topic: string;
+  key: string;
 }

@@ -7,6 +7,8 @@ import { html, type Html } from '../html.js';
 import { csrfField, page } from '../layout.js';
 import type { Session } from '../../sessions/index.js';
 import type { UiContext, UiResult, UiRoute } from '../route.js';
+import { OpsbookError } from '../../../lib/errors/index.js';
+import { forTheWeb } from '../web-words.js';
 
 const RANK: Record<Effect, number> = { read: 0, unknown: 1, write: 2, destructive: 3 };
 
@@ -46,7 +48,7 @@ function confirmPage(daemon: Daemon, ctx: UiContext, incidentId: string, procedu
     session: ctx.session,
     nav: 'incidents',
     body: html`
-${problem ? html`<p class="notice error" role="alert" id="confirm-problem">${problem}</p>` : ''}
+${problem ? html`<p class="notice error" role="alert" id="confirm-problem">${forTheWeb(problem)}</p>` : ''}
 <p>${effectBadge(planned.effect)} ${planned.text}</p>
 <p>These commands will run:</p>
 <pre tabindex="0"><code>${planned.commands.filter((c) => !c.skip).map((c) => `${c.display}\n`)}</code></pre>
@@ -95,19 +97,22 @@ async function postRun(ctx: UiContext): Promise<UiResult> {
 }
 
 /** The incident's executions with their transcripts inline. */
-export async function executionPanel(daemon: Daemon, incidentId: string): Promise<Html> {
+export async function executionPanel(daemon: Daemon, incidentId: string, controls: { session: Session | undefined } | undefined): Promise<Html> {
   const svc = await executionsFor(daemon).catch(() => undefined);
-  if (!svc) return html``;
-  const executions = await svc.listExecutions({ incidentId });
-  if (executions.length === 0) return html``;
+  const executions = svc ? await svc.listExecutions({ incidentId }) : [];
+  if (!svc || executions.length === 0) return html`<div data-live="incidentexec:${incidentId}"></div>`;
   const parts: Html[] = [];
   for (const e of executions) {
     const entries = await svc.transcript(e.id);
     parts.push(html`<article class="execution" id="exec-${e.id}" aria-label="Execution ${e.id}">
-<h3>${e.title} <span class="muted">${e.procedure} · ${e.state} · started by ${e.startedBy} ${when(e.startedAt)}</span></h3>
+<h3>${e.title} <span class="muted">${e.procedure} · <span data-execution-state="${e.state}">${e.state}</span> · started by ${e.startedBy} ${when(e.startedAt)}</span></h3>
+${controls && e.state === 'running'
+  ? html`<form class="exec-controls" method="post" action="/incidents/${encodeURIComponent(incidentId)}/executions/${encodeURIComponent(e.id)}">${csrfField(controls.session)}
+<button type="submit" name="action" value="finish">Finish execution</button> <button type="submit" name="action" value="cancel" class="btn-cancel">Cancel execution</button></form>`
+  : ''}
 <ol class="transcript">${entries.map(
       (t) => html`<li class="entry entry-${t.status}" data-step="${t.step}">
-<p>Step ${t.step}.${t.command} ${t.effect ? effectBadge(t.effect as Effect) : ''} <code>${t.text}</code> — <strong>${t.status}</strong>${t.exitCode !== null ? ` (exit ${t.exitCode})` : ''} by ${t.actor} ${when(t.at)}${t.durationMs !== null ? ` in ${t.durationMs} ms` : ''}${typeof t.data.why === 'string' && t.data.why ? html`<br><span class="reason">${t.data.why}</span>` : ''}</p>
+<p>Step ${t.step}.${t.command} ${t.effect ? effectBadge(t.effect as Effect) : ''} <code>${t.text}</code> — <strong>${t.status}</strong>${t.exitCode !== null ? ` (exit ${t.exitCode})` : ''} by ${t.actor} ${when(t.at)}${t.durationMs !== null ? ` in ${t.durationMs} ms` : ''}${typeof t.data.why === 'string' && t.data.why ? html`<br><span class="reason">${forTheWeb(t.data.why)}</span>` : ''}</p>
 ${t.stdout ? html`<pre class="stdout" tabindex="0" aria-label="Output of step ${t.step}"><code>${t.stdout}</code></pre>` : ''}
 ${t.stderr ? html`<pre class="stderr" tabindex="0" aria-label="Errors of step ${t.step}"><code>${t.stderr}</code></pre>` : ''}
 ${t.truncated ? html`<p class="muted">Output shortened in the transcript.</p>` : ''}
@@ -115,7 +120,7 @@ ${t.truncated ? html`<p class="muted">Output shortened in the transcript.</p>` :
     )}</ol>
 </article>`);
   }
-  return html`<section class="card" aria-labelledby="h-executions"><h2 id="h-executions">Runbook executions</h2>${parts}</section>`;
+  return html`<section class="card" aria-labelledby="h-executions" data-live="incidentexec:${incidentId}"><h2 id="h-executions">Runbook executions</h2>${parts}</section>`;
 }
 
 export function executionRoutes(): UiRoute[] {
@@ -131,6 +136,20 @@ export function executionRoutes(): UiRoute[] {
         const planned = plan.steps.find((s) => s.number === Number(ctx.query.step));
         if (!planned) return { redirect: `/incidents/${encodeURIComponent(ctx.params.id ?? '')}` };
         return confirmPage(ctx.daemon, ctx, ctx.params.id ?? '', ctx.query.procedure ?? '', planned, undefined, untrustedOf(plan, planned));
+      },
+    },
+    {
+      method: 'POST',
+      url: '/incidents/:id/executions/:execution',
+      access: 'responder',
+      summary: 'Finish or cancel one of the incident’s runbook executions (form).',
+      handler: async ({ daemon, params, form, actor }) => {
+        const svc = await executionsFor(daemon);
+        const id = params.execution ?? '';
+        if (form.action === 'cancel') await svc.cancel(id, actor!);
+        else if (form.action === 'finish') await svc.finish(id, actor!);
+        else throw new OpsbookError('OPSBOOK_E_USAGE', 'choose Finish or Cancel', { location: { path: 'action' } });
+        return { redirect: `/incidents/${encodeURIComponent(params.id ?? '')}#exec-${encodeURIComponent(id)}` };
       },
     },
     { method: 'POST', url: '/incidents/:id/run', access: 'responder', summary: 'Run one runbook step for an incident (form; writes need a typed confirmation).', handler: postRun },

@@ -1,45 +1,19 @@
 import type { Daemon } from '../../../daemon/index.js';
-import type { Incident } from '../../../incidents/index.js';
-import { ALLOWED_TRANSITIONS } from '../../../incidents/index.js';
+import { INCIDENT_ROLES, SeverityLadder, type IncidentRole } from '../../../incidents/index.js';
 import { listDeliveries } from '../../../store/index.js';
 import { mayWriteFor, teamsOf, type Actor } from '../../../identity/index.js';
 import { enforceTeamWrite, teamView } from '../../teams.js';
+import { OpsbookError } from '../../../lib/errors/index.js';
 import { severityBadge, when } from '../components.js';
 import { incidentReader } from '../data/incidents.js';
 import { loadRunbooks } from '../data/runbooks.js';
-import { html, type Html } from '../html.js';
+import { html } from '../html.js';
 import { csrfField, page } from '../layout.js';
-import type { Session } from '../../sessions/index.js';
 import type { UiContext, UiResult, UiRoute } from '../route.js';
 import { executionPanel, runButton } from './executions.js';
 import { renderProcedure } from '../procedure.js';
 import { findProcedureIn } from './procedure-ref.js';
-
-const ACTIONS = [
-  { action: 'acknowledge', label: 'Acknowledge', to: 'acknowledged' },
-  { action: 'investigate', label: 'Investigating', to: 'investigating' },
-  { action: 'mitigate', label: 'Mitigated', to: 'mitigated' },
-  { action: 'resolve', label: 'Resolve', to: 'resolved' },
-] as const;
-
-function allowedFrom(incident: Incident): Set<string> {
-  return new Set((ALLOWED_TRANSITIONS as Record<string, readonly string[]>)[incident.state] ?? []);
-}
-
-function actionForms(incident: Incident, session: Session | undefined): Html {
-  const allowed = allowedFrom(incident);
-  const available = ACTIONS.filter((a) => allowed.has(a.to));
-  if (available.length === 0) return html``;
-  return html`<section class="card" aria-labelledby="h-actions"><h2 id="h-actions">Respond</h2>
-<div class="actions">${available.map(
-    (a) => html`<form method="post" action="/incidents/${encodeURIComponent(incident.id)}/${a.action}">
-${csrfField(session)}
-<label for="note-${a.action}">Note (optional)<span class="visually-hidden"> for ${a.label}</span></label>
-<input id="note-${a.action}" name="note" maxlength="2000">
-<button type="submit" class="btn-${a.action}">${a.label}</button>
-</form>`,
-  )}</div></section>`;
-}
+import { actionBar, incidentHeader, MOVES, timelinePanel, type Move } from './incident-view.js';
 
 async function incidentPage(ctx: UiContext): Promise<UiResult> {
   const { daemon, session, params, reply } = ctx;
@@ -49,7 +23,6 @@ async function incidentPage(ctx: UiContext): Promise<UiResult> {
     void reply.status(404);
     return page(daemon, { title: 'Incident not found', session, nav: 'incidents', body: html`<p>No incident <code>${params.id ?? ''}</code>. <a href="/incidents">All incidents</a></p>` });
   }
-  const timeline = await reader.timeline(incident.id);
   const deliveries = await listDeliveries(daemon.store.db, { incidentId: incident.id, limit: 100 });
   const { runbooks } = await loadRunbooks(daemon);
   const linked = incident.runbook ? findProcedureIn(runbooks, incident.runbook) : undefined;
@@ -60,40 +33,116 @@ async function incidentPage(ctx: UiContext): Promise<UiResult> {
     session,
     nav: 'incidents',
     live: true,
-    body: html`
-<p class="incident-head" data-live="incident:${incident.id}">${severityBadge(incident.severity)} <span class="istate istate-${incident.state}" data-incident-state="${incident.state}">${incident.state}</span>
- · opened ${when(incident.openedAt)}${incident.acknowledgedAt ? html` · acknowledged ${when(incident.acknowledgedAt)}` : ''}${incident.resolvedAt ? html` · resolved ${when(incident.resolvedAt)}` : ''}${incident.service ? html` · service ${incident.service}` : ''}</p>
-${canRespond ? actionForms(incident, session) : ''}
+    scripts: canRespond ? ['/ui/static/incident.js'] : [],
+    body: html`<div class="cockpit"${canRespond ? '' : html` data-read-only`}>
+${await incidentHeader(daemon, incident)}
+${canRespond ? actionBar(daemon, incident, session) : ''}
+<p class="cockpit-links"><a href="/incidents/${encodeURIComponent(incident.id)}/review">Post-incident review</a>${canRespond ? html` · <span class="muted">Keys: <kbd>a</kbd> acknowledge, <kbd>i</kbd> investigating, <kbd>m</kbd> mitigated, <kbd>r</kbd> resolve, <kbd>n</kbd> note</span>` : ''}</p>
+<div class="cockpit-grid">
+${await timelinePanel(daemon, incident.id)}
+<div class="cockpit-work">
+${await executionPanel(daemon, incident.id, canRespond ? { session } : undefined)}
 ${linked
-  ? html`<div class="card runbook">
+  ? html`<div class="card runbook" tabindex="0" role="region" aria-label="Runbook ${linked.procedure.id}">
 ${renderProcedure(linked.runbook, linked.procedure, { level: 2, actions: canRespond ? (step, n) => runButton(incident.id, incident.runbook!, step, n, session) : undefined })}
 </div>`
   : incident.runbook && /^https?:\/\//i.test(incident.runbook)
-    ? html`<p class="notice">Runbook: <a href="${incident.runbook}" rel="noopener noreferrer">${incident.runbook}</a> (no local runbook matches this link; see runbooks.url_prefixes)</p>`
+    ? html`<p class="notice">Runbook: <a href="${incident.runbook}" rel="noopener noreferrer">${incident.runbook}</a> (no local runbook matches this link; the runbooks settings' url_prefixes map links to files)</p>`
     : incident.runbook ? html`<p class="notice">Runbook ${incident.runbook} is not among the configured runbooks.</p>` : ''}
-${await executionPanel(daemon, incident.id)}
-<section class="card" aria-labelledby="h-timeline"><h2 id="h-timeline">Timeline</h2>
-<ol class="timeline">${timeline.map((e) => html`<li class="tl tl-${e.kind}">${when(e.at)} <span class="tl-kind">${e.kind}</span> <span class="tl-actor">${e.actor}</span> — ${e.text}</li>`)}</ol>
-${canRespond
-  ? html`<form method="post" action="/incidents/${encodeURIComponent(incident.id)}/notes">${csrfField(session)}
-<label for="note-text">Add a note</label>
-<textarea id="note-text" name="text" rows="3" required maxlength="10000"></textarea>
-<button type="submit">Add note</button></form>`
-  : ''}
-</section>
-<section class="card" aria-labelledby="h-deliveries"><h2 id="h-deliveries">Deliveries</h2>
+</div>
+</div>
+<details class="card"><summary><h2 id="h-deliveries">Deliveries (${deliveries.length})</h2></summary>
 ${deliveries.length
   ? html`<table><thead><tr><th scope="col">At</th><th scope="col">Channel</th><th scope="col">Attempt</th><th scope="col">Outcome</th><th scope="col">Detail</th></tr></thead>
 <tbody>${deliveries.map((d) => html`<tr><td>${when(Number(d.at))}</td><td>${d.channel_id}</td><td>${d.attempt}</td><td>${d.outcome}</td><td>${d.status_code ?? ''} ${d.error ?? d.detail ?? ''}</td></tr>`)}</tbody></table>`
   : html`<p class="muted">No delivery attempts yet.</p>`}
-</section>`,
+</details>
+</div>`,
   });
 }
 
 /** Moves an incident through the daemon's pipeline (so escalation stops and notifications follow). */
-async function act(daemon: Daemon, id: string, action: (typeof ACTIONS)[number]['action'], actor: Actor, note: string | undefined): Promise<void> {
+async function move(daemon: Daemon, id: string, action: Move, actor: Actor, note: string | undefined): Promise<void> {
   if (daemon.operations) await daemon.operations.act(id, action, actor, note);
   else await incidentReader(daemon)[action](id, actor, note);
+}
+
+function knownPerson(daemon: Daemon, person: string, path: string): string {
+  if (!daemon.config.users.some((u) => u.name === person)) throw new OpsbookError('OPSBOOK_E_INCIDENT_INVALID', `${person || 'nobody'} is not one of the configured users`, { location: { path } });
+  return person;
+}
+
+/** The action bar's one form: the button pressed names the action, the note goes with it. */
+async function act(ctx: UiContext): Promise<UiResult> {
+  const { daemon, params, form, actor, request } = ctx;
+  const id = params.id ?? '';
+  await enforceTeamWrite(daemon, request, actor!, (await incidentReader(daemon).get(id)).service);
+  const note = form.note?.trim() || undefined;
+  const reader = incidentReader(daemon);
+  const action = form.action ?? '';
+  const m = MOVES.find((x) => x.action === action);
+  if (m) await move(daemon, id, m.action, actor!, note);
+  else if (action === 'note') {
+    if (!note) throw new OpsbookError('OPSBOOK_E_INCIDENT_INVALID', 'write the note first', { location: { path: 'note' } });
+    await reader.addNote(id, actor!, note);
+  } else if (action === 'severity') {
+    await reader.changeSeverity(id, form.severity ?? '', actor!, note);
+  } else if (action === 'role') {
+    await reader.assignRole(id, (form.role ?? '') as IncidentRole, knownPerson(daemon, form.person ?? '', 'person'), actor!);
+    if (note) await reader.addNote(id, actor!, note);
+  } else throw new OpsbookError('OPSBOOK_E_INCIDENT_INVALID', `unknown action "${action}"`, { location: { path: 'action' } });
+  return { redirect: `/incidents/${encodeURIComponent(id)}` };
+}
+
+async function declarePage(ctx: UiContext): Promise<UiResult> {
+  const { daemon, session } = ctx;
+  const { runbooks } = await loadRunbooks(daemon);
+  const procedures = runbooks.flatMap((r) => r.procedures.map((p) => ({ ref: `${r.file}#${p.id}`, title: p.title })));
+  const ladder = new SeverityLadder(daemon.config.severities.length ? daemon.config.severities : undefined);
+  const people = daemon.config.users.map((u) => u.name);
+  const person = (id: string, label: string, self: boolean) => html`<p><label for="${id}">${label}</label>
+<select id="${id}" name="${id}"><option value="">— nobody yet —</option>${people.map((p) => html`<option${self && p === ctx.actor!.name ? ' selected' : ''}>${p}</option>`)}</select></p>`;
+  return page(daemon, {
+    title: 'Declare an incident',
+    session,
+    nav: 'incidents',
+    body: html`<form method="post" action="/incidents" class="card declare">${csrfField(session)}
+<p><label for="title">Title</label><input id="title" name="title" required maxlength="500" autofocus></p>
+<p><label for="severity">Severity</label><select id="severity" name="severity">${ladder.severities.map((s) => html`<option value="${s.id}">${s.id} — ${s.name}</option>`)}</select></p>
+<p><label for="service">Service</label><select id="service" name="service"><option value="">— none —</option>${daemon.config.services.map((s) => html`<option value="${s.id}">${s.name ?? s.id}</option>`)}</select></p>
+<p><label for="runbook">Runbook</label><select id="runbook" name="runbook"><option value="">— none —</option>${procedures.map((p) => html`<option value="${p.ref}">${p.ref} — ${p.title}</option>`)}</select></p>
+${person('commander', 'Incident commander', true)}
+${person('communications', 'Communications lead', false)}
+<p><label for="description">What is happening</label><textarea id="description" name="description" rows="3" maxlength="10000"></textarea></p>
+<p><button type="submit">Declare incident</button> <a href="/incidents">Cancel</a></p>
+</form>`,
+  });
+}
+
+async function declare(ctx: UiContext): Promise<UiResult> {
+  const { daemon, form, actor } = ctx;
+  const roles: Array<{ role: IncidentRole; person: string }> = [];
+  for (const role of INCIDENT_ROLES) if (form[role]) roles.push({ role, person: knownPerson(daemon, form[role]!, role) });
+  const input = {
+    title: form.title ?? '',
+    severity: form.severity ?? '',
+    ...(form.service ? { service: form.service } : {}),
+    ...(form.runbook ? { runbook: form.runbook } : {}),
+    ...(form.description?.trim() ? { description: form.description.trim() } : {}),
+    roles,
+  };
+  if (input.service && !daemon.config.services.some((s) => s.id === input.service)) {
+    throw new OpsbookError('OPSBOOK_E_INCIDENT_INVALID', `service "${input.service}" is not configured`, { location: { path: 'service' } });
+  }
+  const reader = incidentReader(daemon);
+  let id: string;
+  if (daemon.operations) id = (await daemon.operations.declare(input, actor!)).id;
+  else {
+    const { roles: given, ...rest } = input;
+    id = (await reader.create(rest, actor!)).incident.id;
+    for (const r of given) await reader.assignRole(id, r.role, r.person, actor!);
+  }
+  return { redirect: `/incidents/${encodeURIComponent(id)}` };
 }
 
 /** Which teams' incidents the list shows, and links to the others: a person in teams sees theirs first. */
@@ -121,15 +170,20 @@ export function incidentRoutes(): UiRoute[] {
           title: 'Incidents',
           session,
           nav: 'incidents',
-          body: html`${teamLinks(daemon, actor!, query.team)}${list.length
-            ? html`<table><thead><tr><th scope="col">Incident</th><th scope="col">Severity</th><th scope="col">State</th><th scope="col">Opened</th><th scope="col">Service</th></tr></thead>
+          body: html`${actor!.role !== 'viewer' ? html`<p><a class="button" href="/incidents/new">Declare an incident</a></p>` : ''}
+${teamLinks(daemon, actor!, query.team)}
+${list.length
+  ? html`<table><thead><tr><th scope="col">Incident</th><th scope="col">Severity</th><th scope="col">State</th><th scope="col">Opened</th><th scope="col">Service</th></tr></thead>
 <tbody>${list.map((i) => html`<tr><th scope="row"><a href="/incidents/${encodeURIComponent(i.id)}">${i.title}</a></th><td>${severityBadge(i.severity)}</td><td>${i.state}</td><td>${when(i.openedAt)}</td><td>${i.service ?? ''}</td></tr>`)}</tbody></table>`
-            : html`<p>No incidents.</p>`}`,
+  : html`<p>No incidents.</p>`}`,
         });
       },
     },
-    { method: 'GET', url: '/incidents/:id', access: 'viewer', summary: 'One incident: state, actions, runbook with Run buttons, executions, timeline, deliveries.', handler: incidentPage },
-    ...ACTIONS.map(
+    { method: 'GET', url: '/incidents/new', access: 'responder', summary: 'Form to declare an incident by hand.', handler: declarePage },
+    { method: 'POST', url: '/incidents', access: 'responder', summary: 'Declare an incident: title, severity, service, commander and communications lead (form).', handler: declare },
+    { method: 'GET', url: '/incidents/:id', access: 'viewer', summary: 'One incident: header, action bar, timeline beside the runbook with Run buttons, executions, deliveries.', handler: incidentPage },
+    { method: 'POST', url: '/incidents/:id/act', access: 'responder', summary: 'The action bar: move the incident, add a note, change severity or assign a role (form).', handler: act },
+    ...MOVES.map(
       (a): UiRoute => ({
         method: 'POST',
         url: `/incidents/:id/${a.action}`,
@@ -137,7 +191,7 @@ export function incidentRoutes(): UiRoute[] {
         summary: `${a.label} an incident (form).`,
         handler: async ({ daemon, params, form, actor, request }) => {
           await enforceTeamWrite(daemon, request, actor!, (await incidentReader(daemon).get(params.id ?? '')).service);
-          await act(daemon, params.id ?? '', a.action, actor!, form.note?.trim() || undefined);
+          await move(daemon, params.id ?? '', a.action, actor!, form.note?.trim() || undefined);
           return { redirect: `/incidents/${encodeURIComponent(params.id ?? '')}` };
         },
       }),

@@ -7,6 +7,9 @@
   var status = document.querySelector('[data-live-status]');
   function say(text) { if (status) status.textContent = text; }
   var source = new EventSource('/ui/events');
+  var csrf = document.querySelector('meta[name="csrf-token"]');
+  // Shared renderings carry no session: forms get this page's token; a read-only page takes the read-only copy.
+  var readOnly = !!document.querySelector('[data-read-only]');
   source.onopen = function () { say('Live updates: on'); };
   source.onerror = function () { say('Live updates: reconnecting…'); };
   function apply(e) {
@@ -14,7 +17,8 @@
     try { event = JSON.parse(e.data); } catch { return; }
     var key = event.type + ':' + event.id;
     var targets = document.querySelectorAll('[data-live="' + CSS.escape(key) + '"]');
-    if (event.html === undefined) {
+    var markup = readOnly && event.readOnlyHtml !== undefined ? event.readOnlyHtml : event.html;
+    if (markup === undefined) {
       if (targets.length) say('Live updates: ' + event.type + ' ' + event.id + ' changed — reload to see it');
       return;
     }
@@ -22,12 +26,19 @@
       var el = targets[i];
       if (el.contains(document.activeElement)) continue; // never yank the control someone is using
       var holder = document.createElement(el.tagName === 'TR' ? 'tbody' : 'div');
-      holder.innerHTML = event.html;
+      holder.innerHTML = markup;
       var fresh = holder.firstElementChild;
-      if (fresh) el.replaceWith(fresh);
+      if (!fresh) continue;
+      // A note typed but not sent survives the refresh of the form around it.
+      el.querySelectorAll('textarea').forEach(function (old) {
+        var kept = old.name && fresh.querySelector('textarea[name="' + CSS.escape(old.name) + '"]');
+        if (kept && old.value) kept.value = old.value;
+      });
+      if (csrf) fresh.querySelectorAll('input[name="_csrf"]').forEach(function (input) { input.value = csrf.content; });
+      el.replaceWith(fresh);
     }
   }
-  ['check', 'checkstate', 'servicestate', 'incident', 'incidents', 'execution', 'oncall'].forEach(function (type) {
+  ['check', 'checkstate', 'servicestate', 'incident', 'incidents', 'incidentactions', 'incidenttimeline', 'incidentexec', 'execution', 'oncall'].forEach(function (type) {
     source.addEventListener(type, apply);
   });
 })();

@@ -1,0 +1,129 @@
+import type { Daemon } from '../../../daemon/index.js';
+import { ALLOWED_TRANSITIONS, INCIDENT_ROLES, ROLE_NAMES, SeverityLadder, type Incident, type IncidentAlert, type IncidentRoleHolder, type TimelineEntry } from '../../../incidents/index.js';
+import { duration, severityBadge, when } from '../components.js';
+import { incidentReader } from '../data/incidents.js';
+import { html, type Html } from '../html.js';
+import { csrfField } from '../layout.js';
+import type { Session } from '../../sessions/index.js';
+
+/**
+ * The parts of the incident page that change while it is open. Rendered without a session they are
+ * the same for every viewer of a role (forms carry an empty CSRF field the page's script fills in),
+ * so one rendering goes to every open page through the live-update stream.
+ */
+
+export const MOVES = [
+  { action: 'acknowledge', label: 'Acknowledge', to: 'acknowledged', key: 'a' },
+  { action: 'investigate', label: 'Investigating', to: 'investigating', key: 'i' },
+  { action: 'mitigate', label: 'Mitigated', to: 'mitigated', key: 'm' },
+  { action: 'resolve', label: 'Resolve', to: 'resolved', key: 'r' },
+] as const;
+
+export type Move = (typeof MOVES)[number]['action'];
+
+export function allowedMoves(incident: Incident): Array<(typeof MOVES)[number]> {
+  const allowed = new Set((ALLOWED_TRANSITIONS as Record<string, readonly string[]>)[incident.state] ?? []);
+  return MOVES.filter((m) => allowed.has(m.to));
+}
+
+
+function runbookHref(reference: string): string {
+  const hash = reference.lastIndexOf('#');
+  const file = hash < 0 ? reference : reference.slice(0, hash);
+  return `/runbooks/view?file=${encodeURIComponent(file)}${hash < 0 ? '' : `#proc-${encodeURIComponent(reference.slice(hash + 1))}`}`;
+}
+
+/** The response clock: time left before the severity's target, or how it went. */
+function responseClock(incident: Incident, now: number): Html {
+  const due = incident.responseDueAt;
+  if (due === undefined) return html``;
+  const target = due - incident.openedAt;
+  if (incident.acknowledgedAt !== undefined) {
+    const took = incident.acknowledgedAt - incident.openedAt;
+    return html`<li>Response <strong>${took <= target ? 'within' : 'past'}</strong> target: acknowledged after ${duration(took)} (target ${duration(target)})</li>`;
+  }
+  return due >= now
+    ? html`<li class="due">Response due in <strong data-until="${due}">${duration(due - now)}</strong> (target ${duration(target)})</li>`
+    : html`<li class="due overdue">Response target <strong>missed</strong> by <span data-since="${due}">${duration(now - due)}</span></li>`;
+}
+
+/** What tripped: the first alert's summary, what its check observed, its value; links to the check. */
+function trigger(incident: Incident, alerts: IncidentAlert[]): Html {
+  const first = alerts[0];
+  if (!first) return html`<li>Declared by ${incident.createdBy}</li>`;
+  const check = first.labels.check;
+  return html`<li class="trigger">Triggered by ${check ? html`<a href="/checks/${encodeURIComponent(check)}">${first.annotations.summary ?? check}</a>` : first.annotations.summary ?? first.ruleId}
+${first.annotations.observed ? html` — <span class="observed">${first.annotations.observed}</span>` : first.value !== undefined ? html` — value <span class="observed">${first.value}</span>` : ''}
+${alerts.length > 1 ? html` <span class="muted">(+${alerts.length - 1} more alerts)</span>` : ''} <span class="muted">rule ${first.ruleId}</span></li>`;
+}
+
+function rolesLine(roles: IncidentRoleHolder[]): Html {
+  const holders = (role: string) => roles.filter((r) => r.role === role).map((r) => r.person);
+  return html`<li class="roles">${INCIDENT_ROLES.map((role, i) => {
+    const who = holders(role);
+    const name = role === 'responder' ? 'Responders' : ROLE_NAMES[role][0]!.toUpperCase() + ROLE_NAMES[role].slice(1);
+    return html`${i ? ' · ' : ''}${name}: <strong data-role="${role}">${who.length ? who.join(', ') : '—'}</strong>`;
+  })}</li>`;
+}
+
+export async function incidentHeader(daemon: Daemon, incident: Incident): Promise<Html> {
+  const reader = incidentReader(daemon);
+  const [alerts, roles] = await Promise.all([reader.alerts(incident.id), reader.roles(incident.id)]);
+  const now = daemon.clock.now();
+  const open = incident.resolvedAt === undefined;
+  return html`<div class="incident-head card" data-live="incident:${incident.id}">
+<p class="head-line">${severityBadge(incident.severity)} <span class="istate istate-${incident.state}" data-incident-state="${incident.state}">${incident.state}</span>
+ <span class="age">${open ? html`open for <span data-since="${incident.openedAt}">${duration(now - incident.openedAt)}</span>` : html`lasted ${duration(incident.resolvedAt! - incident.openedAt)}`}</span>
+ · opened ${when(incident.openedAt)}${incident.service ? html` · service <strong>${incident.service}</strong>` : ''}</p>
+<ul class="facts">
+${trigger(incident, alerts)}
+${open ? responseClock(incident, now) : html`<li>Resolved ${when(incident.resolvedAt)}</li>`}
+${incident.runbook ? html`<li>Runbook: <a href="${/^https?:\/\//i.test(incident.runbook) ? incident.runbook : runbookHref(incident.runbook)}">${incident.runbook}</a></li>` : ''}
+${rolesLine(roles)}
+</ul>
+</div>`;
+}
+
+/** The one action bar: a note field shared by every action, moves allowed from the current state, severity and roles. */
+export function actionBar(daemon: Daemon, incident: Incident, session: Session | undefined): Html {
+  const moves = allowedMoves(incident);
+  const ladder = new SeverityLadder(daemon.config.severities.length ? daemon.config.severities : undefined);
+  const people = daemon.config.users.map((u) => u.name);
+  return html`<form class="actionbar card" method="post" action="/incidents/${encodeURIComponent(incident.id)}/act" data-live="incidentactions:${incident.id}" aria-labelledby="h-actions">
+<h2 id="h-actions">Respond</h2>
+${csrfField(session)}
+<p><label for="incident-note">Note for the timeline <span class="muted">(goes with any action below; <kbd>n</kbd>)</span></label>
+<textarea id="incident-note" name="note" rows="2" maxlength="10000" aria-keyshortcuts="n"></textarea></p>
+<p class="buttons">${moves.map((m) => html`<button type="submit" name="action" value="${m.action}" class="btn-${m.action}" data-key="${m.key}" aria-keyshortcuts="${m.key}">${m.label} <kbd>${m.key}</kbd></button> `)}
+<button type="submit" name="action" value="note" data-key="Enter" class="btn-note">Add note</button></p>
+<div class="row">
+<p><label for="incident-severity">Severity</label> <select id="incident-severity" name="severity">${ladder.severities.map((s) => html`<option value="${s.id}"${s.id === incident.severity ? ' selected' : ''}>${s.id} — ${s.name}</option>`)}</select>
+<button type="submit" name="action" value="severity">Change severity</button></p>
+<p><label for="incident-role">Role</label> <select id="incident-role" name="role">${INCIDENT_ROLES.map((r) => html`<option value="${r}">${ROLE_NAMES[r]}</option>`)}</select>
+<label for="incident-person">Person</label> <select id="incident-person" name="person">${people.map((p) => html`<option>${p}</option>`)}</select>
+<button type="submit" name="action" value="role">Assign role</button></p>
+</div>
+</form>`;
+}
+
+/** Consecutive entries that differ only in their numbers (retries, repeated deliveries) shown as one. */
+function collapse(entries: TimelineEntry[]): Array<{ entry: TimelineEntry; more: TimelineEntry[] }> {
+  const out: Array<{ entry: TimelineEntry; more: TimelineEntry[] }> = [];
+  const shape = (e: TimelineEntry) => `${e.kind}|${e.actor}|${e.text.replace(/\d+/g, '#')}`;
+  for (const e of entries) {
+    const last = out.at(-1);
+    if (last && e.kind !== 'status' && e.kind !== 'note' && shape(last.entry) === shape(e)) last.more.push(e);
+    else out.push({ entry: e, more: [] });
+  }
+  return out;
+}
+
+export async function timelinePanel(daemon: Daemon, incidentId: string): Promise<Html> {
+  const timeline = await incidentReader(daemon).timeline(incidentId);
+  return html`<section class="card timeline-panel" aria-labelledby="h-timeline" data-live="incidenttimeline:${incidentId}" tabindex="0">
+<h2 id="h-timeline">Timeline</h2>
+<ol class="timeline" reversed>${collapse(timeline).reverse().map(({ entry: e, more }) => html`<li class="tl tl-${e.kind}">${when(e.at)} <span class="tl-kind">${e.kind}</span> <span class="tl-actor">${e.actor}</span> — ${e.text}${more.length
+    ? html`<details><summary>${more.length} more like it, the last ${when(more.at(-1)!.at)}</summary><ul>${more.map((m) => html`<li>${when(m.at)} ${m.text}</li>`)}</ul></details>`
+    : ''}</li>`)}</ol>
+</section>`;
+}

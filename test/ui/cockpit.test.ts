@@ -1,0 +1,162 @@
+/**
+ * The incident page as a responder's cockpit, in Debian's Chromium: declare an incident, make
+ * someone commander, run a diagnosis step, acknowledge from a CLI in local mode (another process
+ * writing the store) and see the open page show it with no reload, resolve, then write and publish
+ * the review, which `opsbook incident review` prints. The axe audit runs on each page; screenshots
+ * of each, light and dark, 1366 and 390 px wide, go to test-results/screens/.
+ */
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumPresent, launchChromium, signInOnPage } from '../support/browser.js';
+import { REPO_ROOT, runCli } from '../support/cli.js';
+import { scaled } from '../support/timing.js';
+import { PASSWORD, serveUi, type ServedUi } from './support.js';
+
+const present = chromiumPresent('the incident cockpit browser test');
+const SHOTS = path.join(REPO_ROOT, 'test-results', 'screens');
+const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+declare const window: Record<string, unknown>;
+declare const document: unknown;
+
+let ui: ServedUi;
+let browser: Browser;
+let page: Page;
+
+async function audit(p: Page): Promise<string[]> {
+  if (!(await p.evaluate(() => 'axe' in window))) await p.addScriptTag({ content: AXE });
+  const violations = await p.evaluate(async () => {
+    const axe = window.axe as { run: (ctx: unknown, opts: unknown) => Promise<{ violations: Array<{ id: string; impact: string | null; nodes: Array<{ target: string[] }> }> }> };
+    return (await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } })).violations;
+  });
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').flatMap((v) => v.nodes.map((n) => `${v.id} (${v.impact}) at ${n.target.join(' ')}`));
+}
+
+/** The page now, at both widths and in both schemes, each audited; the main page's viewport is restored. */
+async function shots(name: string): Promise<void> {
+  const url = page.url();
+  const cookies = await page.context().cookies();
+  for (const scheme of ['light', 'dark'] as const) {
+    for (const width of [1366, 390]) {
+      const ctx = await browser.newContext({ viewport: { width, height: 900 }, colorScheme: scheme, bypassCSP: true });
+      try {
+        await ctx.addCookies(cookies);
+        const p = await ctx.newPage();
+        await p.goto(url);
+        await p.screenshot({ path: path.join(SHOTS, `${name}-${scheme}-${width}.png`), fullPage: true });
+        expect(await audit(p), `${name} ${scheme} ${width}`).toEqual([]);
+      } finally {
+        await ctx.close();
+      }
+    }
+  }
+}
+
+describe.skipIf(!present)('the incident cockpit in Chromium', () => {
+  beforeAll(async () => {
+    fs.mkdirSync(SHOTS, { recursive: true });
+    ui = await serveUi('cockpit', {
+      'runbooks/orders.md':
+        '# Orders API\n\n## RB-001: Orders API down\n\n**Diagnosis:**\n\n1. Check what the service answers\n\n```bash\necho diagnosis-output-ok\n```\n\n**Resolution:**\n\n2. Restart the worker\n\n```bash\nsystemctl restart orders-worker\n```\n',
+      'ops.yaml': `users:
+  - { name: ana, role: admin }
+  - { name: bo, role: responder }
+services:
+  - { id: orders, name: Orders API, shell: { allow: [echo, systemctl] } }
+runbooks: [runbooks/*.md]
+`,
+    }, 'ana');
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await ui?.close();
+  });
+
+  it('declare → commander → diagnosis step → acknowledge from the CLI, seen live → resolve → review published', async () => {
+    const base = ui.base;
+    await page.goto(`${base}/`);
+    await signInOnPage(page, base, 'ana', PASSWORD);
+    await page.goto(`${base}/incidents/new`);
+    await page.getByLabel('Title').fill('Orders API down');
+    await page.getByLabel('Severity').selectOption({ index: 1 });
+    await page.getByLabel('Service').selectOption('orders');
+    await page.getByLabel('Runbook').selectOption('runbooks/orders.md#RB-001');
+    await shots('declare');
+    await page.getByRole('button', { name: 'Declare incident' }).click();
+    await page.waitForURL(/\/incidents\/inc_/);
+    const incidentId = page.url().split('/').pop()!;
+    expect(await page.locator('[data-role="commander"]').textContent()).toBe('ana');
+
+    // Roles: bo becomes communications lead from the action bar.
+    await page.getByLabel('Role').selectOption('communications');
+    await page.getByLabel('Person').selectOption('bo');
+    await page.getByRole('button', { name: 'Assign role' }).click();
+    await expect.poll(() => page.locator('[data-role="communications"]').textContent()).toBe('bo');
+
+    // A diagnosis step runs from the page, its output inline.
+    await page.getByRole('button', { name: 'Run step 1 (read-only)' }).click();
+    await page.locator('.transcript .stdout').getByText('diagnosis-output-ok').waitFor();
+    expect(await page.locator('[data-execution-state]').textContent()).toBe('running');
+
+    // The CLI declares too.
+    const declared = await runCli(['incident', 'declare', 'Orders API slow', '--severity', 'P2', '--service', 'orders', '--commander', 'ana', '--config', path.join(ui.dir, 'ops.yaml'), '--as', 'ana']);
+    expect(declared.code, declared.stderr).toBe(0);
+    expect(declared.stdout).toMatch(/declared \(P2\): Orders API slow/);
+    await page.goto(`${base}/incidents/${incidentId}`);
+    await page.locator('[data-live-status]').getByText('Live updates: on').waitFor();
+    await shots('incident');
+
+    // Acknowledge from the CLI in local mode: another process writes the store; the page is not reloaded.
+    const before = await page.evaluate(() => (window as { performance: { timeOrigin: number } }).performance.timeOrigin);
+    const ack = await runCli(['incident', 'ack', incidentId, '--note', 'from the terminal', '--config', path.join(ui.dir, 'ops.yaml'), '--as', 'bo']);
+    expect(ack.code, ack.stderr).toBe(0);
+    await expect.poll(() => page.locator('[data-incident-state]').textContent(), { timeout: scaled(20_000) }).toBe('acknowledged');
+    await expect.poll(() => page.locator('.timeline').textContent(), { timeout: scaled(20_000) }).toMatch(/from the terminal/);
+    expect(await page.evaluate(() => (window as { performance: { timeOrigin: number } }).performance.timeOrigin)).toBe(before); // same document: no reload
+    await shots('incident-acknowledged');
+
+    // Keyboard: "r" resolves (the note field is empty and not focused).
+    await page.locator('h1').click();
+    await page.keyboard.press('r');
+    await page.waitForLoadState('load');
+    await expect.poll(() => page.locator('[data-incident-state]').textContent(), { timeout: scaled(20_000) }).toBe('resolved');
+    // The execution left running closed with the incident, and the timeline says so.
+    expect(await page.locator('[data-execution-state]').textContent()).toBe('incomplete');
+    expect(await page.locator('.timeline').textContent()).toMatch(/closed as the incident resolved/);
+    await shots('incident-resolved');
+
+    // The review: seeded with the draft, saved, published; the CLI prints the same document.
+    await page.getByRole('link', { name: 'Post-incident review' }).click();
+    await page.waitForURL(/\/review$/);
+    const draft = await page.getByLabel('Review (markdown)').inputValue();
+    expect(draft).toMatch(/# Post-incident review: Orders API down/);
+    expect(draft).toMatch(/## Action items/);
+    await shots('review-draft');
+    const written = draft.replace('## What went well\n\n- ', '## What went well\n\n- The page showed the acknowledgement at once');
+    await page.getByLabel('Review (markdown)').fill(written);
+    await page.getByRole('button', { name: 'Save and publish' }).click();
+    await page.waitForURL(/version=1/);
+    expect(await page.locator('main').textContent()).toMatch(/published/);
+    await shots('review-published');
+    const printed = await runCli(['incident', 'review', incidentId, '--config', path.join(ui.dir, 'ops.yaml')]);
+    expect(printed.code, printed.stderr).toBe(0);
+    expect(printed.stdout.trim()).toBe(written.replace(/\r\n/g, '\n').trim());
+
+    // API tokens: created (shown once) and revoked.
+    await page.goto(`${base}/tokens`);
+    await page.getByLabel('Name').fill('grafana');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    expect(await page.locator('#new-token').textContent()).toMatch(/^opsb_/);
+    await shots('tokens-created');
+    await page.getByRole('button', { name: 'Revoke grafana of ana' }).click();
+    await page.waitForURL(`${base}/tokens`);
+    expect(await page.locator('tr[data-token]').first().textContent()).toMatch(/revoked/);
+    expect(await page.locator('#new-token').count()).toBe(0);
+  });
+});
