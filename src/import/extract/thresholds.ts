@@ -5,6 +5,7 @@ import { condition, parseThreshold, type Threshold } from '../threshold.js';
 import { words, type Linker } from '../link.js';
 import { chooseSeverity, DEFAULT_LADDER } from '../severity.js';
 import { inUnit, unitNamed } from '../units.js';
+import { jsonFigure } from './json-figures.js';
 
 type Level = 'warning' | 'critical';
 
@@ -123,11 +124,12 @@ export function extractThresholds(ctx: FileContext, linker: Linker, queues: Queu
         check = { item: queue.item, placeholder: '[LENGTH]', domain: 'seconds' };
       } else {
         const base = slug(key).startsWith(`${ctx.service}-`) ? slug(key) : `${ctx.service}-${slug(key)}`;
-        const item = ctx.add({ section: 'checks', body: measureBody(ctx, f.th), sources: [ctx.src(f.line)], notes: measureNotes(ctx, f.th) }, base);
+        const measured = measureBody(ctx, f.th, f.procedure ?? ctx.procedureAt(f.line));
+        const item = ctx.add({ section: 'checks', body: measured.body, sources: [ctx.src(f.line)], notes: measured.notes }, base);
         check = { item, placeholder: '[VALUE]', domain: 'seconds' };
-        const measured = ['gauge', 'quantile'].map((k) => item.body[k]).find((v) => v !== undefined);
-        const what = typeof measured === 'string' && !measured.startsWith('${') ? `gauge ${measured}` : measured && typeof measured === 'object' && !String((measured as { histogram: string }).histogram).startsWith('${') ? `p${String((measured as { q: number }).q).slice(2)} of ${(measured as { histogram: string }).histogram}` : 'source TODO';
-        ctx.found('check', `${item.id}: metrics (${what}) for "${f.th.subject}"`, f.line);
+        const reads = ['gauge', 'quantile'].map((k) => item.body[k]).find((v) => v !== undefined);
+        const what = item.body.kind === 'json' ? `json ${String(item.body.path)}` : typeof reads === 'string' && !reads.startsWith('${') ? `gauge ${reads}` : reads && typeof reads === 'object' && !String((reads as { histogram: string }).histogram).startsWith('${') ? `p${String((reads as { q: number }).q).slice(2)} of ${(reads as { histogram: string }).histogram}` : 'source TODO';
+        ctx.found('check', `${item.id}: ${String(item.body.kind)} (${what}) for "${f.th.subject}"`, f.line);
         const runbook = f.procedure ? ctx.reference(f.procedure) : linker.find([f.th.subject, key], ctx);
         if (runbook) item.body.runbook = runbook;
       }
@@ -191,9 +193,24 @@ function queueFor(key: string, queues: QueueCheck[]): QueueCheck | undefined {
   });
 }
 
-/** A metrics check: on the named Prometheus metric when there is one, else on a TODO selector. */
-function measureBody(ctx: FileContext, th: Threshold): Record<string, unknown> {
+/**
+ * A metrics check on the named Prometheus metric when there is one; a json check where the runbook
+ * reads the figure from a JSON endpoint with jq; else a metrics check on a TODO selector.
+ */
+function measureBody(ctx: FileContext, th: Threshold, procedure: Procedure | undefined): { body: Record<string, unknown>; notes: string[] } {
   const name = th.subject.replace(/[`*]/g, '').trim();
+  const figure = PROMETHEUS_NAME.test(name) ? undefined : jsonFigure(ctx, name, procedure);
+  const mapped = figure ? ctx.urlFor(figure.read.url) : undefined;
+  if (figure && mapped) {
+    const path = figure.path ?? ctx.todo(`${name}_json_path`, `jq path (.a.b) of "${name}" in the JSON of ${figure.read.url} (the runbook reads ${figure.read.path} there, line ${figure.read.line})`);
+    const notes = [figure.path ? `read as the runbook reads it: ${figure.read.url} | jq '${figure.path}' (line ${figure.read.line})` : `the runbook reads its figures from ${figure.read.url} with jq (${figure.read.path}, line ${figure.read.line}); which key holds "${name}" it does not say`];
+    if (th.unit === 'percent') notes.push('percentages compare as fractions (80% = 0.8)');
+    return { body: { kind: 'json', service: ctx.service, url: mapped.url, path }, notes };
+  }
+  return { body: metricsBody(ctx, th, name), notes: measureNotes(ctx, th) };
+}
+
+function metricsBody(ctx: FileContext, th: Threshold, name: string): Record<string, unknown> {
   const url = ctx.metricsPath && ctx.baseUrl ? `${ctx.baseUrl}${ctx.metricsPath.path}` : ctx.todo(`metrics_url`, 'URL of the Prometheus metrics endpoint that exposes the measurements');
   const body: Record<string, unknown> = { kind: 'metrics', service: ctx.service, url };
   if (PROMETHEUS_NAME.test(name)) {
