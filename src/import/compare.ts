@@ -57,7 +57,7 @@ function target(c: Entry): string {
     case 'file':
       return `file`;
     case 'metrics':
-      return `metrics ${JSON.stringify(c.gauge ?? c.quantile ?? c.ratio ?? '')}`;
+      return `metrics ${JSON.stringify(c.gauge ?? c.quantile ?? c.ratio ?? c.gauge_ratio ?? '')}`;
     default:
       return String(c.kind);
   }

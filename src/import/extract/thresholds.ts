@@ -6,6 +6,7 @@ import { words, type Linker } from '../link.js';
 import { chooseSeverity, DEFAULT_LADDER } from '../severity.js';
 import { inUnit, unitNamed } from '../units.js';
 import { jsonFigure } from './json-figures.js';
+import { metricFor, metricReads } from './metric-reads.js';
 
 type Level = 'warning' | 'critical';
 
@@ -127,8 +128,7 @@ export function extractThresholds(ctx: FileContext, linker: Linker, queues: Queu
         const measured = measureBody(ctx, f.th, f.procedure ?? ctx.procedureAt(f.line));
         const item = ctx.add({ section: 'checks', body: measured.body, sources: [ctx.src(f.line)], notes: measured.notes }, base);
         check = { item, placeholder: '[VALUE]', domain: 'seconds' };
-        const reads = ['gauge', 'quantile'].map((k) => item.body[k]).find((v) => v !== undefined);
-        const what = item.body.kind === 'json' ? `json ${String(item.body.path)}` : typeof reads === 'string' && !reads.startsWith('${') ? `gauge ${reads}` : reads && typeof reads === 'object' && !String((reads as { histogram: string }).histogram).startsWith('${') ? `p${String((reads as { q: number }).q).slice(2)} of ${(reads as { histogram: string }).histogram}` : 'source TODO';
+        const what = measuredText(item.body);
         ctx.found('check', `${item.id}: ${String(item.body.kind)} (${what}) for "${f.th.subject}"`, f.line);
         const runbook = f.procedure ? ctx.reference(f.procedure) : linker.find([f.th.subject, key], ctx);
         if (runbook) item.body.runbook = runbook;
@@ -199,6 +199,12 @@ function queueFor(key: string, queues: QueueCheck[]): QueueCheck | undefined {
  */
 function measureBody(ctx: FileContext, th: Threshold, procedure: Procedure | undefined): { body: Record<string, unknown>; notes: string[] } {
   const name = th.subject.replace(/[`*]/g, '').trim();
+  const quantile = th.quantile ?? quantileNamed(name);
+  const read = PROMETHEUS_NAME.test(name) ? undefined : metricFor(metricReads(ctx), name, th.unit, quantile);
+  if (read) {
+    const notes = [`read as the runbook reads it: ${read.said} (line ${read.line})`, ...measureNotes(ctx, th).filter((n) => !n.startsWith('the runbook does not say'))];
+    return { body: { kind: 'metrics', service: ctx.service, url: metricsUrl(ctx), ...read.measure }, notes };
+  }
   const figure = PROMETHEUS_NAME.test(name) ? undefined : jsonFigure(ctx, name, procedure);
   const mapped = figure ? ctx.urlFor(figure.read.url) : undefined;
   if (figure && mapped) {
@@ -210,8 +216,30 @@ function measureBody(ctx: FileContext, th: Threshold, procedure: Procedure | und
   return { body: metricsBody(ctx, th, name), notes: measureNotes(ctx, th) };
 }
 
+/** What a proposed check reads, for the findings list: `gauge x`, `p99 of h`, `x / y`, `.a.b`, or `source TODO`. */
+function measuredText(body: Record<string, unknown>): string {
+  const open = (v: unknown): boolean => typeof v !== 'string' || v.includes('${');
+  const q = body.quantile as { q: number; histogram: string } | undefined;
+  const r = body.ratio as { of: string; over: string } | undefined;
+  if (body.kind === 'json') return open(body.path) ? `${String(body.url).replace(/^\$\{[^}]+\}/, '')}, key TODO` : String(body.path);
+  if (typeof body.gauge === 'string' && !open(body.gauge)) return `gauge ${body.gauge}`;
+  if (q && !open(q.histogram)) return `p${String(q.q).slice(2)} of ${q.histogram}`;
+  if (r) return `${r.of} / ${r.over}`;
+  return 'source TODO';
+}
+
+/** "Latency p99" names the 0.99 quantile. */
+function quantileNamed(subject: string): number | undefined {
+  const p = /\bp(\d{2,3}(?:\.\d+)?)\b/i.exec(subject)?.[1];
+  return p ? Number(`0.${p.replace('.', '')}`) : undefined;
+}
+
+function metricsUrl(ctx: FileContext): string {
+  return ctx.metricsPath && ctx.baseUrl ? `${ctx.baseUrl}${ctx.metricsPath.path}` : ctx.todo(`metrics_url`, 'URL of the Prometheus metrics endpoint that exposes the measurements');
+}
+
 function metricsBody(ctx: FileContext, th: Threshold, name: string): Record<string, unknown> {
-  const url = ctx.metricsPath && ctx.baseUrl ? `${ctx.baseUrl}${ctx.metricsPath.path}` : ctx.todo(`metrics_url`, 'URL of the Prometheus metrics endpoint that exposes the measurements');
+  const url = metricsUrl(ctx);
   const body: Record<string, unknown> = { kind: 'metrics', service: ctx.service, url };
   if (PROMETHEUS_NAME.test(name)) {
     if (th.quantile !== undefined) body.quantile = { q: th.quantile, histogram: name.replace(/_bucket$/, '') };
