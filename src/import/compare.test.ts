@@ -24,14 +24,16 @@ rules:
   - { id: error-rate-fast, check: errors, condition: "value > 5%", for: 1m }
 `) as Record<string, unknown>;
     const c = compare(propose([{ text: runbook, ref: 'shop.md' }]), example);
+    // The metric the example fills from its environment is any metric: the rule on it is found, the
+    // rule waiting 1m is not (the runbook says 5 minutes).
     expect(c.byKind).toEqual({
       severities: { found: 1, total: 2 },
-      checks: { found: 1, total: 2 },
-      rules: { found: 0, total: 2 },
-      'rule severities': { found: 0, total: 1 },
+      checks: { found: 2, total: 2 },
+      rules: { found: 1, total: 2 },
+      'rule severities': { found: 1, total: 1 },
     });
-    expect(c.missing).toContain('severities: SEV2 response 2h');
-    expect(formatComparison('shop', c).split('\n')[0]).toBe('shop: 2/7 items found with correct numbers (29%)');
+    expect(c.missing).toEqual(['rules: error-rate-fast value > 5% for 1m', 'severities: SEV2 response 2h']);
+    expect(formatComparison('shop', c).split('\n')[0]).toBe('shop: 5/7 items found with correct numbers (71%)');
   });
 
   it('counts a severity or a paging time only when the runbook writes it, and lists the others apart', () => {
@@ -62,7 +64,17 @@ rules:
     expect(formatComparison('shop', c)).toContain('not counted (a severity or a paging time the runbook does not write): 4');
     // A severity written outside its definition row ("page SEV2 at once") counts.
     const said = `${runbook}\nPage SEV2 at once when the error rate is high.\n`;
-    expect(compare(propose([{ text: said, ref: 'shop.md' }]), example, [said]).byKind['rule severities']).toEqual({ found: 0, total: 1 });
+    expect(compare(propose([{ text: said, ref: 'shop.md' }]), example, [said]).byKind['rule severities']?.total).toBe(1);
+  });
+
+  it('reads a percentage in a condition as the fraction opsbook compares', () => {
+    const example = parse(`
+checks:
+  - { id: errors, kind: metrics, url: "\${WORLD_URL}/metrics", gauge: "\${ERRORS}" }
+rules:
+  - { id: error-rate, check: errors, condition: "value > 0.05", for: 5m }
+`) as Record<string, unknown>;
+    expect(compare(propose([{ text: runbook, ref: 'shop.md' }]), example, [runbook]).byKind.rules).toEqual({ found: 1, total: 1 });
   });
 
   it('compares SLO numbers in their units, an absent window as the default 30d', () => {

@@ -28,7 +28,13 @@ export interface Comparison {
 type Entry = Record<string, unknown>;
 
 const isVar = (v: unknown): boolean => typeof v === 'string' && v.includes('${');
-const norm = (v: unknown): string => (Array.isArray(v) ? v.map(norm).join(' ; ') : String(v ?? '')).replace(/\s+/g, ' ').replace(/\[LENGTH\]|\[VALUE\]|\bvalue\b/gi, 'X').trim();
+/** A condition as compared: placeholders alike, a percentage as the fraction opsbook compares (5% = 0.05). */
+const norm = (v: unknown): string =>
+  (Array.isArray(v) ? v.map(norm).join(' ; ') : String(v ?? ''))
+    .replace(/\s+/g, ' ')
+    .replace(/\[LENGTH\]|\[VALUE\]|\bvalue\b/gi, 'X')
+    .replace(/(\d+(?:\.\d+)?)%/g, (_, n: string) => String(Number((Number(n) / 100).toFixed(10))))
+    .trim();
 /** The part of a URL a runbook decides: its path (the host is the environment's). */
 const pathOf = (url: unknown): string => String(url ?? '').replace(/^\$\{[^}]+\}/, '').replace(/^[a-z]+:\/\/[^/]+/i, '').replace(/\/$/, '');
 const durationMs = (d: unknown): number | undefined => {
@@ -95,7 +101,9 @@ export function compare(proposal: Proposal, example: Entry, runbooks?: string[])
       count('backups', hit !== undefined, `${id} max_age ${String(c.max_age)}`);
       continue;
     }
-    const same = of('checks').filter((p) => target(p.body) === target(c) || (c.kind === 'json' && target({ ...p.body, kind: 'http' }) === target({ ...c, kind: 'http' })));
+    // A metric the example fills from its environment (`gauge: ${…}`) is any metric.
+    const anyMetric = c.kind === 'metrics' && isVar(c.gauge ?? c.quantile ?? c.ratio ?? c.gauge_ratio);
+    const same = of('checks').filter((p) => target(p.body) === target(c) || (anyMetric && p.body.kind === 'metrics') || (c.kind === 'json' && target({ ...p.body, kind: 'http' }) === target({ ...c, kind: 'http' })));
     // Several checks on one endpoint (JSON figures of /metrics/json): the one reading the same key
     // with the same levels, else one not yet paired.
     const taken = new Set(checkFor.values());
