@@ -24,14 +24,83 @@ rules:
   - { id: error-rate-fast, check: errors, condition: "value > 5%", for: 1m }
 `) as Record<string, unknown>;
     const c = compare(propose([{ text: runbook, ref: 'shop.md' }]), example);
+    // The metric the example fills from its environment is any metric: the rule on it is found, the
+    // rule waiting 1m is not (the runbook says 5 minutes).
     expect(c.byKind).toEqual({
       severities: { found: 1, total: 2 },
-      checks: { found: 1, total: 2 },
-      rules: { found: 0, total: 2 },
-      'rule severities': { found: 0, total: 1 },
+      checks: { found: 2, total: 2 },
+      rules: { found: 1, total: 2 },
+      'rule severities': { found: 1, total: 1 },
     });
-    expect(c.missing).toContain('severities: SEV2 response 2h');
-    expect(formatComparison('shop', c).split('\n')[0]).toBe('shop: 2/7 items found with correct numbers (29%)');
+    expect(c.missing).toEqual(['rules: error-rate-fast value > 5% for 1m', 'severities: SEV2 response 2h']);
+    expect(formatComparison('shop', c).split('\n')[0]).toBe('shop: 5/7 items found with correct numbers (71%)');
+  });
+
+  it('counts a severity or a paging time only when the runbook writes it, and lists the others apart', () => {
+    const example = parse(`
+severities:
+  - { id: SEV1, response: 15m }
+  - { id: SEV2, response: 1d }
+escalation_policies:
+  - id: shop
+    steps: [{ targets: [{ user: a }], timeout: 1h }, { targets: [{ user: b }], timeout: 45m }, { targets: [{ user: c }] }]
+checks:
+  - { id: errors, kind: metrics, url: "\${WORLD_URL}/metrics", gauge: "\${ERRORS}" }
+rules:
+  - { id: error-rate, check: errors, condition: "value > 5%", for: 5m, severity: SEV2 }
+  - { id: error-rate-page, check: errors, condition: "value > 5%", for: 5m, severity: { warning: SEV2, critical: SEV1 } }
+`) as Record<string, unknown>;
+    // SEV1 and SEV2 are written only in the rows that define them; "1 hour" is written, 1d and 45m are not.
+    const c = compare(propose([{ text: runbook, ref: 'shop.md' }]), example, [runbook]);
+    expect(c.notCounted).toEqual([
+      'rule severities: error-rate "SEV2"',
+      'rule severities: error-rate-page {"warning":"SEV2","critical":"SEV1"}',
+      'severities: SEV2 response 1d',
+      'escalation steps: shop step 2 timeout 45m',
+    ]);
+    expect(c.byKind.severities).toEqual({ found: 1, total: 1 });
+    expect(c.byKind['escalation steps']).toEqual({ found: 0, total: 1 });
+    expect(c.byKind['rule severities']).toBeUndefined();
+    expect(formatComparison('shop', c)).toContain('not counted (a severity or a paging time the runbook does not write): 4');
+    // A severity written outside its definition row ("page SEV2 at once") counts.
+    const said = `${runbook}\nPage SEV2 at once when the error rate is high.\n`;
+    expect(compare(propose([{ text: said, ref: 'shop.md' }]), example, [said]).byKind['rule severities']?.total).toBe(1);
+  });
+
+  it('reads a percentage in a condition as the fraction opsbook compares', () => {
+    const example = parse(`
+checks:
+  - { id: errors, kind: metrics, url: "\${WORLD_URL}/metrics", gauge: "\${ERRORS}" }
+rules:
+  - { id: error-rate, check: errors, condition: "value > 0.05", for: 5m }
+`) as Record<string, unknown>;
+    expect(compare(propose([{ text: runbook, ref: 'shop.md' }]), example, [runbook]).byKind.rules).toEqual({ found: 1, total: 1 });
+  });
+
+  it('compares SLO numbers in their units, an absent window as the default 30d', () => {
+    const text = ['# Api', '', '## SLOs', '', '| Endpoint | p50 | p99 |', '|---|---|---|', '| Search | 1.5s | 2s |', ''].join('\n');
+    const example = parse(`
+slos:
+  - { id: a, kind: latency, checks: [x], percentile: p50, threshold: 1500ms, window: 30d }
+  - { id: b, kind: latency, checks: [x], percentile: p99, threshold: 2s }
+  - { id: c, kind: latency, checks: [x], percentile: p99, threshold: 2s, window: 7d }
+`) as Record<string, unknown>;
+    const c = compare(propose([{ text, ref: 'api.md' }]), example, [text]);
+    expect(c.byKind.slos).toEqual({ found: 2, total: 3 });
+    expect(c.missing).toEqual(['slos: c latency 2s p99 7d']);
+  });
+
+  it('pairs checks on one JSON endpoint by the key they read', () => {
+    const text = ['# Inv', '', '```bash', "curl http://inv.test/stats | jq '.db.pool_ratio'", "curl http://inv.test/stats | jq '.cache.hit_rate'", '```', '', '**Alert Thresholds**:', '- Cache hit rate < 60%: Warning', '- Pool ratio > 90%: Critical', ''].join('\n');
+    const example = parse(`
+checks:
+  - { id: stats, kind: http, url: "\${U}/stats" }
+  - { id: pool, kind: json, url: "\${U}/stats", path: .db.pool_ratio, critical: "[VALUE] > 90%" }
+  - { id: hits, kind: json, url: "\${U}/stats", path: .cache.hit_rate, warning: "[VALUE] < 60%" }
+`) as Record<string, unknown>;
+    const c = compare(propose([{ text, ref: 'inv.md' }]), example, [text]);
+    expect(c.missing).toEqual([]);
+    expect(c.byKind.checks).toEqual({ found: 3, total: 3 });
   });
 
   it('runs on the example of a seed and finds some of it', async () => {

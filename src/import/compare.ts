@@ -1,4 +1,5 @@
 import type { Item, Proposal } from './model.js';
+import { written, type Written } from './written.js';
 
 /**
  * How much of a hand-finished config import finds by itself. An item is one thing a person had to
@@ -7,6 +8,12 @@ import type { Item, Proposal } from './model.js';
  * escalation step (its place and timeout), a backup (a file check's max_age) and an SLO (kind,
  * objective or threshold, window). An item is found when the proposal has one with the same numbers;
  * a value the example fills from its environment (`${…}`) is not a number and matches anything.
+ *
+ * Given the runbooks' text, the values that decide who is woken and when — a rule's severity, a
+ * severity's response target, an escalation step's timeout — count only when the runbook writes
+ * them: a severity id written somewhere other than the ladder row that defines it, a duration in
+ * any spelling. The others are choices made after the runbook, listed in `notCounted`; import
+ * cannot read them, and must not guess a severity that pages.
  */
 export interface Comparison {
   found: number;
@@ -14,12 +21,20 @@ export interface Comparison {
   byKind: Record<string, { found: number; total: number }>;
   /** Example items the proposal does not have, as `kind: what`. */
   missing: string[];
+  /** Example items holding a value the runbook does not write, as `kind: what`: not in the totals. */
+  notCounted: string[];
 }
 
 type Entry = Record<string, unknown>;
 
 const isVar = (v: unknown): boolean => typeof v === 'string' && v.includes('${');
-const norm = (v: unknown): string => (Array.isArray(v) ? v.map(norm).join(' ; ') : String(v ?? '')).replace(/\s+/g, ' ').replace(/\[LENGTH\]|\[VALUE\]|\bvalue\b/gi, 'X').trim();
+/** A condition as compared: placeholders alike, a percentage as the fraction opsbook compares (5% = 0.05). */
+const norm = (v: unknown): string =>
+  (Array.isArray(v) ? v.map(norm).join(' ; ') : String(v ?? ''))
+    .replace(/\s+/g, ' ')
+    .replace(/\[LENGTH\]|\[VALUE\]|\bvalue\b/gi, 'X')
+    .replace(/(\d+(?:\.\d+)?)%/g, (_, n: string) => String(Number((Number(n) / 100).toFixed(10))))
+    .trim();
 /** The part of a URL a runbook decides: its path (the host is the environment's). */
 const pathOf = (url: unknown): string => String(url ?? '').replace(/^\$\{[^}]+\}/, '').replace(/^[a-z]+:\/\/[^/]+/i, '').replace(/\/$/, '');
 const durationMs = (d: unknown): number | undefined => {
@@ -28,6 +43,15 @@ const durationMs = (d: unknown): number | undefined => {
   return m ? Number(m[1]) * { ms: 1, s: 1e3, m: 6e4, h: 3.6e6, d: 8.64e7 }[m[2] as 'ms'] : undefined;
 };
 const sameDuration = (a: unknown, b: unknown): boolean => isVar(a) || durationMs(a) === durationMs(b);
+/** Two SLO values: the same duration ("1s" = "1000ms"), the same percentage ("99.90%" = "99.9%"), or the same text. */
+const sameValue = (a: unknown, b: unknown): boolean => {
+  if (isVar(a) || String(a ?? '') === String(b ?? '')) return true;
+  const pct = (v: unknown): number | undefined => (/^\d+(\.\d+)?%$/.test(String(v ?? '')) ? Number.parseFloat(String(v)) : undefined);
+  if (pct(a) !== undefined) return pct(a) === pct(b);
+  return durationMs(a) !== undefined && durationMs(a) === durationMs(b);
+};
+/** An SLO's window when it names none: the schema's default. */
+const SLO_WINDOW = '30d';
 
 function target(c: Entry): string {
   switch (c.kind) {
@@ -39,7 +63,7 @@ function target(c: Entry): string {
     case 'file':
       return `file`;
     case 'metrics':
-      return `metrics ${JSON.stringify(c.gauge ?? c.quantile ?? c.ratio ?? '')}`;
+      return `metrics ${JSON.stringify(c.gauge ?? c.quantile ?? c.ratio ?? c.gauge_ratio ?? '')}`;
     default:
       return String(c.kind);
   }
@@ -50,10 +74,13 @@ function sameLevels(e: Entry, p: Entry): boolean {
 }
 
 /** Compares a proposal with an example config (its ops.yaml, parsed). */
-export function compare(proposal: Proposal, example: Entry): Comparison {
+export function compare(proposal: Proposal, example: Entry, runbooks?: string[]): Comparison {
+  const text: Written | undefined = runbooks ? written(runbooks) : undefined;
+  const severityWritten = (s: unknown): boolean => !text || Object.values(severityMap(s)).every((id) => id === undefined || isVar(id) || text.namesSeverity(String(id)));
+  const durationWritten = (d: unknown): boolean => !text || isVar(d) || d === 'next_business_day' || (durationMs(d) !== undefined && text.durations.has(durationMs(d)!));
   const of = (s: string): Item[] => proposal.items.filter((i) => i.section === s);
   const list = (k: string): Entry[] => (Array.isArray(example[k]) ? (example[k] as Entry[]) : []);
-  const out: Comparison = { found: 0, total: 0, byKind: {}, missing: [] };
+  const out: Comparison = { found: 0, total: 0, byKind: {}, missing: [], notCounted: [] };
   const count = (kind: string, ok: boolean, what: string): void => {
     const k = (out.byKind[kind] ??= { found: 0, total: 0 });
     k.total++;
@@ -74,8 +101,14 @@ export function compare(proposal: Proposal, example: Entry): Comparison {
       count('backups', hit !== undefined, `${id} max_age ${String(c.max_age)}`);
       continue;
     }
-    const same = of('checks').filter((p) => target(p.body) === target(c) || (c.kind === 'json' && target({ ...p.body, kind: 'http' }) === target({ ...c, kind: 'http' })));
-    const hit = same.find((p) => sameLevels(c, p.body)) ?? same[0];
+    // A metric the example fills from its environment (`gauge: ${…}`) is any metric.
+    const anyMetric = c.kind === 'metrics' && isVar(c.gauge ?? c.quantile ?? c.ratio ?? c.gauge_ratio);
+    const same = of('checks').filter((p) => target(p.body) === target(c) || (anyMetric && p.body.kind === 'metrics') || (c.kind === 'json' && target({ ...p.body, kind: 'http' }) === target({ ...c, kind: 'http' })));
+    // Several checks on one endpoint (JSON figures of /metrics/json): the one reading the same key
+    // with the same levels, else one not yet paired.
+    const taken = new Set(checkFor.values());
+    const score = (p: Item): number => (sameLevels(c, p.body) ? 8 : 0) + (c.path !== undefined && p.body.path === c.path ? 4 : 0) + (c.path !== undefined && isVar(p.body.path) ? 2 : 0) + (taken.has(p) ? 0 : 1);
+    const hit = [...same].sort((a, b) => score(b) - score(a))[0];
     if (hit) checkFor.set(id, hit);
     count('checks', hit !== undefined && sameLevels(c, hit.body), `${id} (${target(c)})`);
   }
@@ -86,17 +119,28 @@ export function compare(proposal: Proposal, example: Entry): Comparison {
     const rules = of('rules').filter((p) => check && p.body.check === check.id);
     const hit = rules.find((p) => (r.condition === undefined ? p.body.condition === undefined : norm(p.body.condition) === norm(r.condition)) && sameDuration(r.for ?? '0', p.body.for ?? '0'));
     count('rules', hit !== undefined, `${String(r.id)} ${String(r.condition ?? 'level')}${r.for ? ` for ${String(r.for)}` : ''}`);
-    if (r.severity !== undefined) count('rule severities', hit !== undefined && JSON.stringify(severityMap(hit.body.severity)) === JSON.stringify(severityMap(r.severity)), `${String(r.id)} ${JSON.stringify(r.severity)}`);
+    if (r.severity !== undefined && !severityWritten(r.severity)) out.notCounted.push(`rule severities: ${String(r.id)} ${JSON.stringify(r.severity)}`);
+    else if (r.severity !== undefined) count('rule severities', hit !== undefined && JSON.stringify(severityMap(hit.body.severity)) === JSON.stringify(severityMap(r.severity)), `${String(r.id)} ${JSON.stringify(r.severity)}`);
   }
 
   for (const s of list('severities')) {
     const hit = of('severities').find((p) => p.body.id === s.id);
+    if (!durationWritten(s.response)) {
+      out.notCounted.push(`severities: ${String(s.id)} response ${String(s.response)}`);
+      continue;
+    }
     count('severities', hit !== undefined && (isVar(s.response) || String(hit.body.response) === String(s.response) || sameDuration(s.response, hit.body.response)), `${String(s.id)} response ${String(s.response)}`);
   }
 
   for (const policy of list('escalation_policies')) {
     const steps = Array.isArray(policy.steps) ? (policy.steps as Entry[]) : [];
     steps.forEach((step, i) => {
+      // A step with no timeout is the last one: nothing timed to compare.
+      if (step.timeout === undefined) return;
+      if (!durationWritten(step.timeout)) {
+        out.notCounted.push(`escalation steps: ${String(policy.id)} step ${i + 1} timeout ${String(step.timeout)}`);
+        return;
+      }
       const hit = of('escalation_policies').some((p) => {
         const ps = (p.body.steps as Entry[] | undefined)?.[i];
         return ps !== undefined && sameDuration(step.timeout, ps.timeout);
@@ -106,13 +150,12 @@ export function compare(proposal: Proposal, example: Entry): Comparison {
   }
 
   for (const s of list('slos')) {
-    const numbers = (b: Entry): string => [b.kind, b.objective, b.threshold, b.percentile, b.target, b.window].map((v) => (isVar(v) ? '*' : String(v ?? ''))).join(' ');
+    const numbers = (b: Entry): unknown[] => [b.kind, b.objective, b.threshold, b.percentile, b.target, b.window ?? SLO_WINDOW];
     const hit = of('slos').some((p) => {
-      const want = numbers(s).split(' ');
-      const have = numbers(p.body).split(' ');
-      return want.every((w, i) => w === '*' || w === have[i] || (i === 5 && w === ''));
+      const have = numbers(p.body);
+      return numbers(s).every((w, i) => sameValue(w, have[i]));
     });
-    count('slos', hit, `${String(s.id)} ${numbers(s)}`);
+    count('slos', hit, `${String(s.id)} ${numbers(s).filter((v) => v !== undefined && v !== '').map(String).join(' ')}`);
   }
   return out;
 }
@@ -127,5 +170,6 @@ export function formatComparison(name: string, c: Comparison): string {
   const pct = (f: number, t: number): string => (t === 0 ? '—' : `${Math.round((f / t) * 100)}%`);
   const lines = [`${name}: ${c.found}/${c.total} items found with correct numbers (${pct(c.found, c.total)})`];
   for (const [kind, k] of Object.entries(c.byKind)) lines.push(`  ${kind}: ${k.found}/${k.total}`);
+  if (c.notCounted.length > 0) lines.push(`  not counted (a severity or a paging time the runbook does not write): ${c.notCounted.length}`);
   return lines.join('\n');
 }

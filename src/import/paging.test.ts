@@ -34,7 +34,8 @@ function opens(p: Proposal): { what: string; severity: string }[] {
     const map = (levelRule?.body.severity ?? {}) as string | { warning?: string; critical?: string };
     const of = (level: 'warning' | 'critical'): string => (typeof map === 'string' ? map : (map[level] ?? (level === 'warning' ? 'P3' : 'P1')));
     if (((c.body.warning as string[] | undefined) ?? []).length > 0) out.push({ what: `check ${c.id} warning`, severity: of('warning') });
-    if (((c.body.critical as string[] | undefined) ?? []).length > 0) out.push({ what: `check ${c.id} critical`, severity: of('critical') });
+    // A check that fails (down, stale, conditions false) is critical whether or not it has levels.
+    out.push({ what: `check ${c.id} critical`, severity: of('critical') });
   }
   return out;
 }
@@ -65,6 +66,19 @@ describe('import never over-pages: severities', () => {
     }
   });
 
+  it('a check without levels (a health endpoint, a backup, a queue) that fails opens a stated severity or the lowest, never the implicit P1', async () => {
+    for (const n of [0, 1, 2, 3, 4]) {
+      const { proposal } = await seed(n);
+      for (const c of checks(proposal)) {
+        expect(rules(proposal).find((r) => r.body.check === c.id && r.body.condition === undefined)?.body.severity, `${n} ${c.id}`).toBeDefined();
+      }
+    }
+    const p = one(['# Billing', '', '| Severity | Description | Response Time |', '|---|---|---|', '| SEV1 | Outage | 15 min |', '| SEV2 | Degraded | 1 hour |', '', '## Backups', '', '| Component | Method | Frequency | Retention |', '|---|---|---|---|', '| Ledger DB | pg_dump | Daily | 30 days |', '', '```bash', 'curl https://billing.example.org/healthz', '```', ''].join('\n'));
+    const down = opens(p).filter((o) => o.what.startsWith('check '));
+    expect(down.length).toBeGreaterThanOrEqual(2);
+    for (const o of down) expect(o, o.what).toMatchObject({ severity: 'SEV2' });
+  });
+
   it('severities come from the runbook’s own table: seed 002’s "High error rate" example is P2, nothing there opens P1', async () => {
     const { proposal } = await seed(2);
     const found = opens(proposal);
@@ -92,7 +106,7 @@ describe('import never over-pages: a check’s levels respect the rule’s for:'
     const { proposal } = await seed(1);
     const check = checks(proposal).find((c) => c.id === 'novapulse-api-error-rate')!;
     expect(levels(check)).toEqual([]);
-    expect(rules(proposal).filter((r) => r.body.check === check.id).map((r) => [r.body.condition, r.body.for])).toEqual([
+    expect(rules(proposal).filter((r) => r.body.check === check.id && r.body.condition !== undefined).map((r) => [r.body.condition, r.body.for])).toEqual([
       ['value > 5%', '5m'],
       ['value > 1%', '10m'],
     ]);

@@ -4,6 +4,7 @@ import { FileContext, ProposalState, slug } from './context.js';
 import { extractBackups } from './extract/backups.js';
 import { extractEscalation } from './extract/escalation.js';
 import { extractHttpChecks } from './extract/http.js';
+import { extractProbes } from './extract/probes.js';
 import { extractPrometheusRules } from './extract/prometheus.js';
 import { extractQueueChecks } from './extract/redis.js';
 import { extractService } from './extract/services.js';
@@ -55,6 +56,7 @@ export function propose(inputs: ImportInput[]): Proposal {
     }
     const linkFor = (terms: string[]): string | undefined => linker.find(terms, ctx);
     extractHttpChecks(ctx, linkFor);
+    extractProbes(ctx);
     const queues = extractQueueChecks(ctx, linkFor);
     for (const block of ctx.runbook.blocks) {
       if (YAML_LANGUAGES.has(block.language.toLowerCase()) && /^\s*groups\s*:/m.test(block.code)) extractPrometheusRules(ctx, block.code, block.line + 1, linker);

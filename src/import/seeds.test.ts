@@ -62,7 +62,7 @@ describe('opsbook import on the seed runbooks', () => {
   it('Nxentra: health endpoints with SLA warnings, the severity ladder with TODO responses, escalation from the contact table', () => {
     expect(item(0, 'checks', 'nxentra-health-ready')?.body).toMatchObject({ kind: 'http', url: '${TODO_NXENTRA_BASE_URL}/_health/ready', warning: ['[RESPONSE_TIME] >= 100ms'] });
     expect(item(0, 'checks', 'nxentra-projection-lag')?.body).toMatchObject({ kind: 'metrics', url: '${TODO_NXENTRA_BASE_URL}/_metrics/', gauge: 'nxentra_projection_lag', runbook: '000_a7f4e4757f99016a.txt#RB-001' });
-    const lag = seeds[0]!.proposal.items.filter((i) => i.section === 'rules' && i.body.check === 'nxentra-projection-lag');
+    const lag = seeds[0]!.proposal.items.filter((i) => i.section === 'rules' && i.body.check === 'nxentra-projection-lag' && i.body.condition !== undefined);
     expect(lag).toHaveLength(1);
     expect(lag[0]!.sources.map((s) => s.line)).toEqual([104, 363]);
     expect(item(0, 'severities', 'P1')?.body).toMatchObject({ name: 'Service down', response: '${TODO_NXENTRA_SEVERITY_P1_RESPONSE}' });

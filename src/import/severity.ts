@@ -65,15 +65,26 @@ function subjectOf(check: Item): string {
 }
 
 /**
- * Every check with warning or critical levels gets a condition-less rule, which replaces the check's
- * implicit level rule and its default severities (warning P3, critical P1) with chosen ones.
+ * Every check gets a condition-less rule, which replaces the check's implicit level rule and its
+ * default severities (warning P3, critical P1) with chosen ones: a map for a check with levels, one
+ * id for a check that can only fail.
  */
 export function addLevelRules(state: ProposalState, add: (item: Omit<Item, 'id'>, base: string) => Item, found: (text: string, check: Item) => void): void {
   for (const check of state.items.filter((i) => i.section === 'checks')) {
     const has = (level: 'warning' | 'critical'): boolean => ((check.body[level] as unknown[] | undefined) ?? []).length > 0;
-    if (!has('warning') && !has('critical')) continue;
     if (state.items.some((i) => i.section === 'rules' && i.body.check === check.id && i.body.condition === undefined)) continue;
     const subject = subjectOf(check);
+    if (!has('warning') && !has('critical')) {
+      // A check with no levels still fails (down, stale, a condition false): that is its critical
+      // level, and without a rule of its own it would open the implicit rule's P1.
+      const down = chooseSeverity(state, subject, 'critical');
+      const rule = add(
+        { section: 'rules', body: { check: check.id, severity: down.id }, sources: [check.sources[0]!, ...(down.source ? [down.source] : [])], notes: [`${check.id} failing: severity ${down.why}`] },
+        `${check.id}-down`,
+      );
+      found(`${rule.id}: ${check.id} failing → ${down.id}`, check);
+      continue;
+    }
     const warning = chooseSeverity(state, subject, 'warning');
     const critical = chooseSeverity(state, subject, 'critical');
     const rule = add(

@@ -86,8 +86,9 @@ async function compareExample(dir: string, io: CliIO): Promise<number> {
     io.err(`${configFile}: error: runbooks: lists no runbook to import (OPSBOOK_E_CONFIG_INVALID)`);
     return 1;
   }
-  const result = compare(propose(inputs), example);
+  const result = compare(propose(inputs), example, inputs.map((i) => i.text));
   io.out(formatComparison(path.basename(path.resolve(dir)), result));
   for (const m of result.missing) io.out(`  not found: ${m}`);
+  for (const m of result.notCounted) io.out(`  not counted: ${m}`);
   return 0;
 }

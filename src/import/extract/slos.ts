@@ -74,6 +74,24 @@ function fromTable(ctx: FileContext, table: Table): void {
  */
 export function extractSlos(ctx: FileContext): void {
   for (const table of ctx.runbook.tables) if (table.kind === 'slos') fromTable(ctx, table);
+  const stated = ctx.state.items.length;
+  statedRecoveryPoint(ctx);
+  if (ctx.state.items.length === stated) scheduledRecoveryPoints(ctx);
+}
+
+/**
+ * With no RPO stated, each scheduled backup is the recovery point it promises: a restore loses at
+ * most what was written since the newest backup, whose age the backup's file check bounds.
+ */
+function scheduledRecoveryPoints(ctx: FileContext): void {
+  for (const check of ctx.state.items.filter((i) => i.section === 'checks' && i.body.kind === 'file' && i.body.service === ctx.service && typeof i.body.max_age === 'string')) {
+    const line = check.sources[0]!.line;
+    const target = String(check.body.max_age);
+    add(ctx, `rpo-${check.id.replace(`${ctx.service}-`, '').replace(/^backup-/, '')}`, { kind: 'recovery_point', service: ctx.service, check: check.id, target }, line, [`the runbook states no RPO; the backup ${check.id} (line ${line}) runs on a schedule, so a restore loses at most ${target} of data`], `recovery point ≤ ${target} (${check.id})`);
+  }
+}
+
+function statedRecoveryPoint(ctx: FileContext): void {
   for (let l = 1; l <= ctx.lines.length; l++) {
     if (!/^#{1,6}\s.*(recovery point objective|\bRPO\b)/i.test(ctx.lineText(l))) continue;
     for (let k = l + 1; k <= Math.min(ctx.lines.length, l + 6); k++) {

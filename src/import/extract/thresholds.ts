@@ -5,6 +5,8 @@ import { condition, parseThreshold, type Threshold } from '../threshold.js';
 import { words, type Linker } from '../link.js';
 import { chooseSeverity, DEFAULT_LADDER } from '../severity.js';
 import { inUnit, unitNamed } from '../units.js';
+import { jsonFigure } from './json-figures.js';
+import { metricFor, metricReads } from './metric-reads.js';
 
 type Level = 'warning' | 'critical';
 
@@ -123,11 +125,11 @@ export function extractThresholds(ctx: FileContext, linker: Linker, queues: Queu
         check = { item: queue.item, placeholder: '[LENGTH]', domain: 'seconds' };
       } else {
         const base = slug(key).startsWith(`${ctx.service}-`) ? slug(key) : `${ctx.service}-${slug(key)}`;
-        const item = ctx.add({ section: 'checks', body: measureBody(ctx, f.th), sources: [ctx.src(f.line)], notes: measureNotes(ctx, f.th) }, base);
+        const measured = measureBody(ctx, f.th, f.procedure ?? ctx.procedureAt(f.line));
+        const item = ctx.add({ section: 'checks', body: measured.body, sources: [ctx.src(f.line)], notes: measured.notes }, base);
         check = { item, placeholder: '[VALUE]', domain: 'seconds' };
-        const measured = ['gauge', 'quantile'].map((k) => item.body[k]).find((v) => v !== undefined);
-        const what = typeof measured === 'string' && !measured.startsWith('${') ? `gauge ${measured}` : measured && typeof measured === 'object' && !String((measured as { histogram: string }).histogram).startsWith('${') ? `p${String((measured as { q: number }).q).slice(2)} of ${(measured as { histogram: string }).histogram}` : 'source TODO';
-        ctx.found('check', `${item.id}: metrics (${what}) for "${f.th.subject}"`, f.line);
+        const what = measuredText(item.body);
+        ctx.found('check', `${item.id}: ${String(item.body.kind)} (${what}) for "${f.th.subject}"`, f.line);
         const runbook = f.procedure ? ctx.reference(f.procedure) : linker.find([f.th.subject, key], ctx);
         if (runbook) item.body.runbook = runbook;
       }
@@ -191,10 +193,53 @@ function queueFor(key: string, queues: QueueCheck[]): QueueCheck | undefined {
   });
 }
 
-/** A metrics check: on the named Prometheus metric when there is one, else on a TODO selector. */
-function measureBody(ctx: FileContext, th: Threshold): Record<string, unknown> {
+/**
+ * A metrics check on the named Prometheus metric when there is one; a json check where the runbook
+ * reads the figure from a JSON endpoint with jq; else a metrics check on a TODO selector.
+ */
+function measureBody(ctx: FileContext, th: Threshold, procedure: Procedure | undefined): { body: Record<string, unknown>; notes: string[] } {
   const name = th.subject.replace(/[`*]/g, '').trim();
-  const url = ctx.metricsPath && ctx.baseUrl ? `${ctx.baseUrl}${ctx.metricsPath.path}` : ctx.todo(`metrics_url`, 'URL of the Prometheus metrics endpoint that exposes the measurements');
+  const quantile = th.quantile ?? quantileNamed(name);
+  const read = PROMETHEUS_NAME.test(name) ? undefined : metricFor(metricReads(ctx), name, th.unit, quantile);
+  if (read) {
+    const notes = [`read as the runbook reads it: ${read.said} (line ${read.line})`, ...measureNotes(ctx, th).filter((n) => !n.startsWith('the runbook does not say'))];
+    return { body: { kind: 'metrics', service: ctx.service, url: metricsUrl(ctx), ...read.measure }, notes };
+  }
+  const figure = PROMETHEUS_NAME.test(name) ? undefined : jsonFigure(ctx, name, procedure);
+  const mapped = figure ? ctx.urlFor(figure.read.url) : undefined;
+  if (figure && mapped) {
+    const path = figure.path ?? ctx.todo(`${name}_json_path`, `jq path (.a.b) of "${name}" in the JSON of ${figure.read.url} (the runbook reads ${figure.read.path} there, line ${figure.read.line})`);
+    const notes = [figure.path ? `read as the runbook reads it: ${figure.read.url} | jq '${figure.path}' (line ${figure.read.line})` : `the runbook reads its figures from ${figure.read.url} with jq (${figure.read.path}, line ${figure.read.line}); which key holds "${name}" it does not say`];
+    if (th.unit === 'percent') notes.push('percentages compare as fractions (80% = 0.8)');
+    return { body: { kind: 'json', service: ctx.service, url: mapped.url, path }, notes };
+  }
+  return { body: metricsBody(ctx, th, name), notes: measureNotes(ctx, th) };
+}
+
+/** What a proposed check reads, for the findings list: `gauge x`, `p99 of h`, `x / y`, `.a.b`, or `source TODO`. */
+function measuredText(body: Record<string, unknown>): string {
+  const open = (v: unknown): boolean => typeof v !== 'string' || v.includes('${');
+  const q = body.quantile as { q: number; histogram: string } | undefined;
+  const r = body.ratio as { of: string; over: string } | undefined;
+  if (body.kind === 'json') return open(body.path) ? `${String(body.url).replace(/^\$\{[^}]+\}/, '')}, key TODO` : String(body.path);
+  if (typeof body.gauge === 'string' && !open(body.gauge)) return `gauge ${body.gauge}`;
+  if (q && !open(q.histogram)) return `p${String(q.q).slice(2)} of ${q.histogram}`;
+  if (r) return `${r.of} / ${r.over}`;
+  return 'source TODO';
+}
+
+/** "Latency p99" names the 0.99 quantile. */
+function quantileNamed(subject: string): number | undefined {
+  const p = /\bp(\d{2,3}(?:\.\d+)?)\b/i.exec(subject)?.[1];
+  return p ? Number(`0.${p.replace('.', '')}`) : undefined;
+}
+
+function metricsUrl(ctx: FileContext): string {
+  return ctx.metricsPath && ctx.baseUrl ? `${ctx.baseUrl}${ctx.metricsPath.path}` : ctx.todo(`metrics_url`, 'URL of the Prometheus metrics endpoint that exposes the measurements');
+}
+
+function metricsBody(ctx: FileContext, th: Threshold, name: string): Record<string, unknown> {
+  const url = metricsUrl(ctx);
   const body: Record<string, unknown> = { kind: 'metrics', service: ctx.service, url };
   if (PROMETHEUS_NAME.test(name)) {
     if (th.quantile !== undefined) body.quantile = { q: th.quantile, histogram: name.replace(/_bucket$/, '') };
