@@ -38,12 +38,14 @@ const reportSchema = z.object({
   incidents: z.object({
     total: z.number().int(),
     bySeverity: z.array(
-      z.object({ severity: z.string(), name: z.string(), responseTargetMs: ms, incidents: z.number(), acknowledged: z.number(), acknowledgedInTarget: z.number(), missedTarget: z.number(), resolved: z.number(), ackP50Ms: ms, ackP90Ms: ms, resolveP50Ms: ms, resolveP90Ms: ms }),
+      z.object({ severity: z.string(), name: z.string(), responseTargetMs: ms, incidents: z.number(), acknowledged: z.number(), acknowledgedInTarget: z.number(), missedTarget: z.number(), resolved: z.number(), ackP50Ms: ms, ackP90Ms: ms, resolveP50Ms: ms, resolveP90Ms: ms, mttaMs: ms, mttrMs: ms }),
     ),
+    byService: z.array(z.object({ service: z.string(), incidents: z.number(), acknowledged: z.number(), unacknowledged: z.number(), resolved: z.number(), mttaMs: ms, mttrMs: ms })),
   }),
   noisiestRules: z.array(z.object({ ruleId: z.string(), alerts: z.number(), incidents: z.number() })),
   failingChecks: z.array(z.object({ checkId: z.string(), failures: z.number(), results: z.number(), uptime: z.number().nullable() })),
-  pagesPerPerson: z.array(z.object({ user: z.string(), pages: z.number(), incidents: z.number() })),
+  pagesPerPerson: z.array(z.object({ user: z.string(), pages: z.number(), incidents: z.number(), offHours: z.number() })),
+  businessHours: z.string(),
   maintenance: z.object({ totalMs: z.number(), windows: z.array(z.object({ id: z.string(), ms: z.number(), occurrences: z.number(), services: z.array(z.string()) })) }),
   recoveryPoints: z.array(recoveryPoint.extend({ history: z.array(z.object({ day: z.number(), worstMs: ms, met: z.boolean().nullable() })) })),
   recoveryTimes: z.array(

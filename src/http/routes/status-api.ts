@@ -2,6 +2,8 @@ import { z } from 'zod';
 import type { Daemon } from '../../daemon/index.js';
 import { StatusPage, PUBLIC_STATES, MAX_TITLE_CHARS, MAX_UPDATE_CHARS, type PublicIncident } from '../../statuspage/index.js';
 import { route, type RouteTable } from '../routes.js';
+import { findIncident } from '../../store/index.js';
+import { enforceTeamWrite } from '../teams.js';
 import { forgetStatusBars } from './status.js';
 
 const idParams = z.object({ id: z.string().min(1) });
@@ -31,6 +33,11 @@ function wire(i: PublicIncident): z.infer<typeof publicIncident> {
 /** The status page through the API: what it shows, publishing an incident, posting updates. */
 export function statusPageRoutes(daemon: Daemon): RouteTable {
   const model = (): StatusPage => new StatusPage(daemon);
+  // Telling the public about an incident is a write on it: a team that restricts writes keeps it to its members.
+  const teamWrite = async (request: Parameters<typeof enforceTeamWrite>[1], actor: Parameters<typeof enforceTeamWrite>[2], id: string): Promise<void> => {
+    const incident = await findIncident(daemon.store.db, id);
+    if (incident) await enforceTeamWrite(daemon, request, actor, incident.service ?? undefined);
+  };
   return [
     route({
       method: 'GET',
@@ -54,7 +61,8 @@ export function statusPageRoutes(daemon: Daemon): RouteTable {
       params: idParams,
       body: z.object({ title: z.string().min(1).max(MAX_TITLE_CHARS), body: z.string().min(1).max(MAX_UPDATE_CHARS), state: z.enum(PUBLIC_STATES).optional() }),
       response: publicIncident,
-      handler: async ({ params, body, actor }) => {
+      handler: async ({ params, body, actor, request }) => {
+        await teamWrite(request, actor!, params.id);
         const out = wire(await model().publish(params.id, body, actor!));
         forgetStatusBars(daemon);
         return out;
@@ -70,7 +78,8 @@ export function statusPageRoutes(daemon: Daemon): RouteTable {
       params: idParams,
       body: z.object({ state: z.enum(PUBLIC_STATES), body: z.string().min(1).max(MAX_UPDATE_CHARS) }),
       response: publicIncident,
-      handler: async ({ params, body, actor }) => {
+      handler: async ({ params, body, actor, request }) => {
+        await teamWrite(request, actor!, params.id);
         const out = wire(await model().postUpdate(params.id, body, actor!));
         forgetStatusBars(daemon);
         return out;

@@ -1,5 +1,7 @@
 import { StatusPage, PUBLIC_STATES, MAX_TITLE_CHARS, MAX_UPDATE_CHARS, type PublicIncident } from '../../../statuspage/index.js';
 import { forgetStatusBars } from '../../routes/status.js';
+import { enforceTeamWrite } from '../../teams.js';
+import { findIncident } from '../../../store/index.js';
 import { when } from '../components.js';
 import { openIncidents } from '../data/incidents.js';
 import { html, type Html } from '../html.js';
@@ -63,7 +65,8 @@ ${canAct ? updateForm(session, i) : ''}</li>`)}</ul>`
       url: '/status/publish/:id',
       access: 'responder',
       summary: 'Publish an incident on the status page with a public title and a first update (form).',
-      handler: async ({ daemon, params, form, actor }) => {
+      handler: async ({ daemon, params, form, actor, request }) => {
+        await enforceTeamWrite(daemon, request, actor!, (await findIncident(daemon.store.db, params.id ?? ''))?.service ?? undefined);
         await new StatusPage(daemon).publish(params.id ?? '', { title: form.title ?? '', body: form.body ?? '' }, actor!);
         forgetStatusBars(daemon);
         return { redirect: '/status/publish#h-published' };
@@ -74,7 +77,8 @@ ${canAct ? updateForm(session, i) : ''}</li>`)}</ul>`
       url: '/status/updates/:id',
       access: 'responder',
       summary: 'Post an update about a published incident (form).',
-      handler: async ({ daemon, params, form, actor }) => {
+      handler: async ({ daemon, params, form, actor, request }) => {
+        await enforceTeamWrite(daemon, request, actor!, (await findIncident(daemon.store.db, params.id ?? ''))?.service ?? undefined);
         await new StatusPage(daemon).postUpdate(params.id ?? '', { state: (form.state ?? '') as never, body: form.body ?? '' }, actor!);
         forgetStatusBars(daemon);
         return { redirect: '/status/publish#h-published' };
