@@ -95,13 +95,14 @@ export async function buildWorld(spec: GameDaySpec, systemDir: string, clock: Cl
       env.GAMEDAY_TLS_CA = certs.caFile;
     }
     if (spec.celery) {
-      const { beat_period: period, ...rest } = spec.celery;
+      const { beat_period: period, reply_window: replyWindow, ...rest } = spec.celery;
       const beatPeriodMs = period.endsWith('ms') ? Number.parseInt(period, 10) : Number.parseInt(period, 10) * 1000;
       const broker = `${redis.url}/0`;
       const celery = await startCelery({ ...rest, beat_period_ms: beatPeriodMs }, broker);
       closers.push(() => celery.stop());
       env.GAMEDAY_CELERY_BROKER = broker;
       env.GAMEDAY_CELERY_BEAT_WINDOW = `${celery.beatWindowMs}ms`;
+      env.GAMEDAY_CELERY_REPLY_WINDOW = replyWindow;
     }
     if (spec.mongodb) {
       const mongo = await startWorldMongo(monitorPassword);

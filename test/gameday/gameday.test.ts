@@ -35,7 +35,10 @@ describe.skipIf(!pgOk || !redisServerOk)('opsbook gameday', () => {
     expect(byId['email-backlog']!.incident).toMatchObject({ severity: 'P2', runbook: 'runbooks/novapulse.md#queue-jobs-not-processing' });
     expect(byId['redis-down']!.incident).toMatchObject({ severity: 'P1', runbook: 'runbooks/novapulse.md#redis-outage' });
     for (const s of result.scenarios) {
-      expect(s.notification?.type).toBe('incident.triggered');
+      expect(s.page?.path).toBe('/novapulse/level-1');
+      expect(s.escalation).toMatchObject({ to: '/novapulse/level-2', expectedMinute: 15 });
+      expect(s.acknowledged).toMatchObject({ status: 200, state: 'acknowledged' });
+      expect(s.negativeControl).toMatchObject({ ran: true, held: true });
       expect(s.resolvedAfterMinutes).toBeGreaterThanOrEqual(0);
       // Nothing but reads ran; kubectl steps came back not runnable with their reason.
       for (const c of s.diagnosis!.commands) {
