@@ -5,6 +5,7 @@ nothing. Beat's period is compressed to OPSBOOK_CELERY_BEAT_PERIOD seconds so a 
 wait a real minute for each periodic send.
 """
 import os
+import time
 
 from celery import Celery
 
@@ -29,3 +30,10 @@ def _noop():
 
 for _name in BEAT_TASKS:
     app.task(name=_name)(_noop)
+
+
+@app.task(name='opsbook_gameday.job')
+def job(seconds=0):
+    """A job a game day enqueues to make a queue's depth real; it works for `seconds`."""
+    time.sleep(float(seconds))
+
