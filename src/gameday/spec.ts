@@ -132,6 +132,12 @@ export const gameDaySpecSchema = z.strictObject({
      */
     reply_window: z.string().regex(/^\d+(ms|s)$/).default('300ms'),
   }).optional(),
+  /**
+   * The world's database on a private PostgreSQL cluster (own loopback port, small max_connections,
+   * so connection faults exhaust it), with a pg_basebackup streaming replica (`${GAMEDAY_PG_REPLICA_URL}`)
+   * when asked. Without it the database is made on the shared server.
+   */
+  postgres: z.strictObject({ max_connections: z.number().int().min(8).max(500).default(20), replica: z.boolean().default(false) }).optional(),
   /** A MongoDB replica-set primary played by a loopback wire-protocol responder (`${GAMEDAY_MONGO_URL}`). */
   mongodb: z.boolean().default(false),
   scenarios: z.array(scenario).min(1),
