@@ -5,6 +5,7 @@ import type { MaintenanceWindow } from '../incidents/index.js';
 import { MINUTE, type Driver } from './driver.js';
 import { applyFault, describeFault } from './faults/index.js';
 import { actorFor } from './resolution.js';
+import { closeOutsideChannelIncidents, keepBackupsFresh } from './scenario.js';
 import type { DrillResult } from './result.js';
 import type { Drill, GameDaySpec, Scenario } from './spec.js';
 import type { World } from './world.js';
@@ -34,6 +35,7 @@ export async function maintenanceDrill(spec: GameDaySpec, drill: Drill, ctx: Dri
   ops.incidents.configure(incidentConfig(ctx.config, [...ctx.config.maintenance, window]));
   let text = '';
   let drillIncident: string | undefined;
+  await keepBackupsFresh(world);
   await applyFault(world, scenario.inject, true);
   try {
     const found = await driver.until(scenario.expect.within_minutes * MINUTE, () => driver.incidentWith(scenario.expect.alert));
@@ -80,6 +82,7 @@ export async function silenceDrill(spec: GameDaySpec, drill: Drill, ctx: DrillCo
   const silence = await ops.incidents.createSilence({ matchers, endsAt: driver.now() + drill.minutes * MINUTE, comment: 'game day: a silence over a fault', onEnd: 'drop' }, actor);
   let text = '';
   let drillIncident: string | undefined;
+  await keepBackupsFresh(world);
   await applyFault(world, scenario.inject, true);
   try {
     const found = await driver.until(scenario.expect.within_minutes * MINUTE, () => driver.incidentWith(scenario.expect.alert));
@@ -120,6 +123,7 @@ function incidentConfig(config: OpsConfig, maintenance: MaintenanceWindow[]) {
 /** The world mended and quiet again; the drill's incident reviewed, so a later fault opens a new one rather than re-opening it. */
 async function mendAndSettle(ctx: DrillContext, scenario: Scenario, failures: string[], incidentId: string | undefined): Promise<void> {
   await applyFault(ctx.world, scenario.inject, false).catch(() => {});
+  await closeOutsideChannelIncidents(ctx.ops, ctx.config);
   const quiet = await ctx.driver.until(scenario.expect.within_minutes * MINUTE, async () => ((await ctx.driver.openIncidents()).length === 0 ? true : undefined));
   if (!quiet) {
     failures.push(`incidents still open after the drill${await ctx.driver.openSummary()}`);

@@ -2,7 +2,8 @@ import { performance } from 'node:perf_hooks';
 import type { OpsConfig } from '../config/index.js';
 import type { Operations } from '../daemon/operations/index.js';
 import type { ExecutionService } from '../executions/index.js';
-import type { Incident } from '../incidents/index.js';
+import { OPEN_STATES, type Incident } from '../incidents/index.js';
+import { FAILING_CHANNEL_LABEL } from '../daemon/operations/paging-watch.js';
 import type { Store } from '../store/index.js';
 import { changesRun, runDiagnosis } from './diagnosis.js';
 import { MINUTE, type Driver } from './driver.js';
@@ -62,6 +63,7 @@ export async function runScenario(spec: GameDaySpec, scenario: Scenario, ctx: Sc
     negativeControl: { ran: false, held: false, text: 'not reached' },
   };
   const limit = expect.within_minutes * MINUTE;
+  await keepBackupsFresh(world);
   await applyFault(world, scenario.inject, true);
   step(`fault on: ${describeFault(scenario.inject)}`);
   try {
@@ -95,23 +97,35 @@ export async function runScenario(spec: GameDaySpec, scenario: Scenario, ctx: Sc
     result.page = { path: page.path, minute: minutesBetween(incident.openedAt, page.at) };
     step(`signed page at ${page.path}, ${result.page.minute} min after the incident opened`);
     const esc = scenario.escalation;
-    const escalated = await driver.until((esc.after_minutes + 5) * MINUTE, async () => {
-      if (esc.path) return received((r) => r.path === esc.path && r.at > page.at)();
-      const entry = (await ops.incidents.timeline(incident.id)).find((t) => t.kind === 'escalation' && t.at > page.at && t.text.includes(esc.to!));
-      return entry ? { at: entry.at, path: entry.text } : undefined;
+    if (esc.none) {
+      // No further step for this severity: the window passes and nobody but the first level hears of it.
+      await driver.pass(esc.after_minutes * MINUTE);
+      const later = (await ops.incidents.timeline(incident.id)).filter((t) => t.kind === 'notification' && t.at > page.at && /^step [2-9]/.test(t.text));
+      if (later.length > 0) failures.push(`nobody should be paged past step 1 for ${incident.severity} (${esc.source}), yet: ${later.map((t) => t.text).join('; ')}`);
+      result.escalation = { to: `no further step for ${incident.severity}`, minute: esc.after_minutes, expectedMinute: esc.after_minutes };
+      step(`nobody acknowledged: no further step for ${incident.severity} within ${esc.after_minutes} min (${esc.source})`);
+    }
+    // The next level as the timeline records it: `step N: paged USER …` (or `cannot page USER`), and
+    // the message on its channel's receiver path when it has one.
+    const stepEntry = async () =>
+      (await ops.incidents.timeline(incident.id)).find((t) => (t.kind === 'notification' || t.kind === 'escalation') && t.at > page.at && t.text.startsWith(`step ${esc.step}`) && (!esc.to || t.text.includes(esc.to)));
+    const escalated = esc.none ? { at: page.at + esc.after_minutes * MINUTE, text: 'none' } : await driver.until((esc.after_minutes + 5) * MINUTE, async () => {
+      const entry = await stepEntry();
+      if (!entry) return undefined;
+      if (!esc.path) return { at: entry.at, text: entry.text };
+      const message = received((r) => r.path === esc.path && r.at > page.at)();
+      return message ? { at: message.at, text: entry.text } : undefined;
     });
     if (!escalated) {
-      failures.push(`nobody acknowledged, and the next level (${esc.path ?? esc.to}) was not paged within ${esc.after_minutes + 5} min of the first page (${esc.source})`);
+      failures.push(`nobody acknowledged, and step ${esc.step} (${[esc.to, esc.path].filter(Boolean).join(', ')}) did not page within ${esc.after_minutes + 5} min of the first page (${esc.source})`);
       return result;
     }
     const escMinute = minutesBetween(page.at, escalated.at);
-    result.escalation = { to: esc.path ?? esc.to!, minute: escMinute, expectedMinute: esc.after_minutes };
-    if (Math.abs(escMinute - esc.after_minutes) > ESCALATION_SLACK_MIN) failures.push(`the next level (${esc.path ?? esc.to}) was paged ${escMinute} min after the first page, configured ${esc.after_minutes} (${esc.source})`);
-    if (esc.to && esc.path) {
-      const named = (await ops.incidents.timeline(incident.id)).some((t) => t.kind === 'escalation' && t.text.includes(esc.to!));
-      if (!named) failures.push(`the timeline names no escalation to ${esc.to}`);
-    }
-    step(`nobody acknowledged: ${esc.path ?? esc.to} paged ${escMinute} min after the first page (configured ${esc.after_minutes}, ${esc.source})`);
+    if (!esc.none) result.escalation = { to: `step ${esc.step}: ${escalated.text.replace(/^step \d+[^:]*: /, '')}${esc.path ? ` → ${esc.path}` : ''}`, minute: escMinute, expectedMinute: esc.after_minutes };
+    if (!esc.none && Math.abs(escMinute - esc.after_minutes) > ESCALATION_SLACK_MIN) failures.push(`step ${esc.step} paged ${escMinute} min after the first page, configured ${esc.after_minutes} (${esc.source})`);
+    const stateNow = (await ops.incidents.get(incident.id)).state;
+    if (stateNow !== 'triggered') failures.push(`the incident is ${stateNow} before anyone acknowledged`);
+    if (!esc.none) step(`nobody acknowledged: ${result.escalation!.to} ${escMinute} min after the first page (configured ${esc.after_minutes}, ${esc.source})`);
 
     // Acknowledgement through the signed link the page carries, on the daemon's real HTTP route.
     const ackUrl = page.links?.acknowledge;
@@ -184,14 +198,13 @@ export async function runScenario(spec: GameDaySpec, scenario: Scenario, ctx: Sc
     const review = await writeReview(ops, ctx.store, ctx.config, incident.id, actorFor(ctx.config, 'responder'), world.dir);
     result.review = { file: review.file, entries: review.timeline.length };
     if (review.missing.length > 0) failures.push(`the review lacks timeline entries: ${review.missing.join('; ')}`);
-    for (const kind of ['escalation', 'status'] as const) {
-      if (!review.timeline.some((t) => t.kind === kind)) failures.push(`the timeline has no ${kind} entry`);
-    }
+    if (!review.timeline.some((t) => t.kind === 'status' && t.data.to === 'acknowledged')) failures.push('the timeline has no acknowledgement');
     step(`review written: ${review.file} (${review.timeline.length} timeline entries)`);
     return result;
   } finally {
     // Mend the world even after a failed expectation, so later scenarios are not polluted.
     await applyFault(world, scenario.inject, false).catch(() => {});
+    result.outsideChannels = await closeOutsideChannelIncidents(ops, ctx.config);
     if (!(await driver.until(limit, async () => ((await driver.openIncidents()).length === 0 ? true : undefined)))) {
       failures.push(`incidents still open after the world was mended${await driver.openSummary()}`);
       for (const i of await driver.openIncidents()) await ops.act(i.id, 'resolve', actorFor(ctx.config, 'responder'), 'game day: closing before the next scenario').catch(() => undefined);
@@ -204,4 +217,28 @@ export async function runScenario(spec: GameDaySpec, scenario: Scenario, ctx: Sc
 async function stillOpen(ops: Operations, incident: Incident): Promise<boolean> {
   const state = (await ops.incidents.get(incident.id)).state;
   return state !== 'resolved' && state !== 'reviewed';
+}
+
+/**
+ * The system's backup job goes on writing while the game day runs hours of simulated time: each
+ * scenario starts with backups an hour old, as a healthy schedule leaves them (a backup fault then ages them).
+ */
+export async function keepBackupsFresh(world: World): Promise<void> {
+  await world.backups.age(MINUTE);
+}
+
+/**
+ * Pages to channels outside the loopback world (SMTP relays, Slack, Twilio placeholders) fail, and
+ * opsbook opens an incident about each failing channel, as it must. They are reported with the
+ * scenario and closed; they are not the scenario's incident.
+ */
+export async function closeOutsideChannelIncidents(ops: Operations, config: OpsConfig): Promise<string[]> {
+  const out: string[] = [];
+  for (const i of await ops.incidents.list({ state: OPEN_STATES, limit: 100 })) {
+    const channel = i.labels[FAILING_CHANNEL_LABEL];
+    if (!channel) continue;
+    out.push(channel);
+    await ops.act(i.id, 'resolve', actorFor(config, 'responder'), `game day: channel ${channel} leaves the loopback world`).catch(() => undefined);
+  }
+  return out;
 }

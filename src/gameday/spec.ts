@@ -84,6 +84,10 @@ const scenario = z.strictObject({
   page: z.strictObject({ path: z.string().regex(/^\//) }),
   /** Nobody acknowledges: the policy's next level pages at this minute after the first page. */
   escalation: z.strictObject({
+    /** The policy step that pages next (as the timeline numbers it: `step 2: paged …`). */
+    step: z.number().int().min(2).optional(),
+    /** The policy has no further step for this severity: nobody else may be paged within `after_minutes`. */
+    none: z.boolean().default(false),
     after_minutes: z.number().min(0),
     /** The receiver path the next level's channel reaches, when it has one. */
     path: z.string().regex(/^\//).optional(),
@@ -91,7 +95,7 @@ const scenario = z.strictObject({
     to: z.string().min(1).optional(),
     /** Where the minute comes from (FILE:LINE). */
     source: z.string().min(1),
-  }).refine((e) => e.path !== undefined || e.to !== undefined, 'name the path or the person the next level pages'),
+  }).refine((e) => e.none ? e.step === undefined : e.step !== undefined && (e.path !== undefined || e.to !== undefined), 'name the step and the path or person it pages, or say none: true'),
   resolution,
   /**
    * The verification window (simulated minutes): with the resolution skipped the incident must stay
