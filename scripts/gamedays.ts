@@ -1,11 +1,14 @@
 /**
- * `npm run gamedays`: every seed system's game day in turn, with progress as it goes and a summary
- * table at the end. Exit 1 when any scenario of any system failed.
+ * `npm run gamedays`: every seed system's game day, the five worlds at once (each its own database,
+ * redis-server, stand-in, daemon and simulated clock), then per scenario ✔/✘ with its negative
+ * control, per system the drills and recovery test, and the time of each. Exit 1 when anything failed.
  *
  *   npm run gamedays                          # all five, opsbook's store on SQLite
  *   npm run gamedays -- --store postgres      # the same with opsbook's store on PostgreSQL
  *   npm run gamedays -- nxentra apex          # some
+ *   npm run gamedays -- --serial              # one system after the other
  */
+import { performance } from 'node:perf_hooks';
 import type { GameDayResult } from '../src/gameday/index.js';
 import { distProblem } from '../bin/dist.js';
 
@@ -15,7 +18,7 @@ if (problem) {
   process.stderr.write(`✖ ${problem}\n`);
   process.exit(2);
 }
-const { formatGameDay, formatSummary, runGameDay } = (await import('../dist/gameday/index.js')) as typeof import('../src/gameday/index.js');
+const { formatGameDay, formatScenarioLines, formatSummary, runGameDay } = (await import('../dist/gameday/index.js')) as typeof import('../src/gameday/index.js');
 
 const SYSTEMS = ['nxentra', 'novapulse', 'django-finance', 'library', 'apex'];
 const args = process.argv.slice(2);
@@ -25,6 +28,10 @@ if (store !== 'sqlite' && store !== 'postgres') {
   process.stderr.write(`--store must be sqlite or postgres (got "${store ?? ''}")\n`);
   process.exit(2);
 }
+const serialAt = args.indexOf('--serial');
+const serial = serialAt >= 0 && args.splice(serialAt, 1).length > 0;
+const verboseAt = args.indexOf('--verbose');
+const verbose = verboseAt >= 0 && args.splice(verboseAt, 1).length > 0;
 const only = args;
 const unknown = only.filter((s) => !SYSTEMS.includes(s));
 if (unknown.length > 0) {
@@ -32,32 +39,54 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 const systems = only.length > 0 ? SYSTEMS.filter((s) => only.includes(s)) : SYSTEMS;
-const tty = Boolean(process.stdout.isTTY);
-const results: GameDayResult[] = [];
-let broken = 0;
+const started = performance.now();
+const clock = (): string => `${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s`;
 
-for (const [n, system] of systems.entries()) {
-  process.stdout.write(`\n[${n + 1}/${systems.length}] ${system}\n`);
+async function one(system: string): Promise<GameDayResult | Error> {
   try {
-    const result = await runGameDay(`examples/${system}`, {
+    return await runGameDay(`examples/${system}`, {
       store,
       ...(process.env.OPSBOOK_GAMEDAY_PG_URL ? { pgAdminUrl: process.env.OPSBOOK_GAMEDAY_PG_URL } : {}),
       onEvent: (e) => {
-        if (e.kind === 'scenario') process.stdout.write(`  ▶ ${e.scenario} … ${tty ? '' : '\n'}`);
-        else if (e.kind === 'scenario-done') process.stdout.write(`${tty ? '' : `  ${e.scenario} `}${e.passed ? '✔' : '✘'} ${e.text}\n`);
-        else if (e.kind !== 'step') process.stdout.write(`  ${e.text}\n`);
+        // Progress lines carry the system: the worlds run side by side.
+        if (e.kind === 'scenario-done') process.stdout.write(`${clock()}  ${system}: ${e.passed ? '✔' : '✘'} ${e.scenario} ${e.text}\n`);
+        else if (e.kind === 'drill' || e.kind === 'baseline' || (verbose && e.kind === 'step')) process.stdout.write(`${clock()}  ${system}: ${e.scenario ? `${e.scenario}: ` : ''}${e.text}\n`);
       },
     });
-    results.push(result);
-    if (result.failed > 0) process.stdout.write(`${formatGameDay(result).join('\n')}\n`);
   } catch (e) {
-    broken += 1;
-    process.stdout.write(`  ✘ ${system}: ${(e as Error).message}\n`);
+    return e as Error;
   }
 }
 
+const outcomes: (GameDayResult | Error)[] = [];
+if (serial) for (const s of systems) outcomes.push(await one(s));
+else outcomes.push(...(await Promise.all(systems.map(one))));
+
+const results: GameDayResult[] = [];
+let broken = 0;
+for (const [i, o] of outcomes.entries()) {
+  process.stdout.write('\n');
+  if (o instanceof Error) {
+    broken += 1;
+    process.stdout.write(`✘ ${systems[i]}: ${o.message}\n`);
+    continue;
+  }
+  results.push(o);
+  if (o.failed > 0 || verbose) process.stdout.write(`${formatGameDay(o).join('\n')}\n`);
+  else {
+    process.stdout.write(`game day ${o.system} (store ${o.store}) in ${o.seconds.toFixed(1)} s\n`);
+    for (const s of o.scenarios) process.stdout.write(`${formatScenarioLines(s).join('\n')}\n`);
+    for (const d of o.drills) process.stdout.write(`  ${d.passed ? '✔' : '✘'} ${d.kind}: ${d.text}\n`);
+    if (o.recovery) process.stdout.write(`  ${o.recovery.passed ? '✔' : '✘'} recovery test ${o.recovery.procedure}\n`);
+  }
+}
+
+const total = (performance.now() - started) / 1000;
 process.stdout.write(`\n${formatSummary(results).join('\n')}\n`);
-const failed = results.reduce((n, r) => n + r.failed, 0) + broken;
 const scenarios = results.reduce((n, r) => n + r.scenarios.length, 0);
-process.stdout.write(`\ngame days (opsbook's store on ${store === 'postgres' ? 'PostgreSQL' : 'SQLite'}): ${scenarios - results.reduce((n, r) => n + r.scenarios.filter((s) => !s.passed).length, 0)} scenarios passed, ${failed} failed\n`);
+const passedScenarios = results.reduce((n, r) => n + r.scenarios.filter((s) => s.passed).length, 0);
+const failed = results.reduce((n, r) => n + r.failed, 0) + broken;
+const otherFailures = failed - (scenarios - passedScenarios);
+process.stdout.write(`\ngame days (opsbook's store on ${store === 'postgres' ? 'PostgreSQL' : 'SQLite'}, ${serial ? 'one after the other' : 'side by side'}): ${total.toFixed(1)} s in all\n`);
+process.stdout.write(`${passedScenarios} scenarios passed, ${scenarios - passedScenarios} failed${otherFailures > 0 ? `; ${otherFailures} drills, recovery tests or worlds failed` : ''}\n`);
 process.exitCode = failed === 0 ? 0 : 1;

@@ -19,6 +19,11 @@ import { promText, readEnvTls, runAsProcess, startStandin, type Faults, type Sta
 
 export async function startApex(env: NodeJS.ProcessEnv = process.env): Promise<Standin> {
   const redis = new Redis(env.STANDIN_REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
+  // Once connected, a command while Redis is down fails at once (as the app's health code would see
+  // it) instead of waiting in ioredis' offline queue for reconnects that back off to seconds.
+  redis.once('ready', () => {
+    redis.options.enableOfflineQueue = false;
+  });
   redis.on('error', () => {});
   const healthy = readEnvTls();
   const expiring = readEnvTls('STANDIN_TLS_EXPIRING');

@@ -17,6 +17,11 @@ import { histogramSamples, promText, runAsProcess, startStandin, type Faults, ty
 
 export async function startDjangoFinance(env: NodeJS.ProcessEnv = process.env): Promise<Standin> {
   const redis = new Redis(env.STANDIN_REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
+  // Once connected, a command while Redis is down fails at once (as the app's health code would see
+  // it) instead of waiting in ioredis' offline queue for reconnects that back off to seconds.
+  redis.once('ready', () => {
+    redis.options.enableOfflineQueue = false;
+  });
   redis.on('error', () => {});
   const faults: Faults = { error_rate: false, slow: false, cpu_high: false, memory_high: false, disk_full: false };
   // Traffic is simulated: every scrape accounts for 1,000 more requests, so rates move between scrapes.

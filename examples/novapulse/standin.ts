@@ -12,6 +12,11 @@ const QUEUES = ['email', 'webhook', 'workflow', 'report'];
 
 export async function startNovapulse(env: NodeJS.ProcessEnv = process.env): Promise<Standin> {
   const redis = new Redis(env.STANDIN_REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 1, lazyConnect: false });
+  // Once connected, a command while Redis is down fails at once (as the app's health code would see
+  // it) instead of waiting in ioredis' offline queue for reconnects that back off to seconds.
+  redis.once('ready', () => {
+    redis.options.enableOfflineQueue = false;
+  });
   redis.on('error', () => {});
   const faults: Faults = { email_backlog: false, failed_jobs: false };
   const fill = async (key: string, n: number): Promise<void> => {

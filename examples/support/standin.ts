@@ -73,6 +73,13 @@ export async function startStandin(options: StandinOptions): Promise<Standin> {
         }
         return send(res, { json: options.faults });
       }
+      // The game day swaps the serving certificate (PEM cert and key) as a renewal or an expiry would.
+      if (url.pathname === '/_gameday/certificate' && req.method === 'POST') {
+        const pair = JSON.parse(body || '{}') as { cert?: string; key?: string };
+        if (!(server instanceof https.Server) || !pair.cert || !pair.key) return send(res, { status: 400, json: { error: 'an https stand-in takes { cert, key } (PEM)' } });
+        server.setSecureContext({ cert: pair.cert, key: pair.key });
+        return send(res, { json: { swapped: true } });
+      }
       const handler = options.routes[url.pathname];
       if (!handler) return send(res, { status: 404, json: { error: `no route ${url.pathname}` } });
       send(res, await handler({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body }));

@@ -1,4 +1,4 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import { runCheckOnce } from '../checks/run-once.js';
 import { checkSchema } from '../config/schema/checks.js';
 import { SystemClock } from '../lib/clock.js';
 import { OpsbookError } from '../lib/errors/index.js';
+import { running, spawnTracked, stopProcess } from './faults/processes.js';
 
 const PYTHON = '/usr/bin/python3';
 const APP_DIR = fileURLToPath(new URL('./celery/', import.meta.url));
@@ -21,9 +22,23 @@ export interface CeleryWorldSpec {
   beat_period_ms: number;
 }
 
+export interface CeleryWorker {
+  name: string;
+  queues: string[];
+  /** running, frozen (SIGSTOP: the process is there and answers nothing) or stopped (exited). */
+  state(): 'running' | 'frozen' | 'stopped';
+  /** SIGSTOP; thaw() sends SIGCONT. */
+  freeze(): void;
+  thaw(): void;
+  /** Warm shutdown (SIGTERM, SIGKILL past 10 s); start() runs it again and waits until it answers. */
+  stop(): Promise<void>;
+  start(): Promise<void>;
+}
+
 export interface CeleryWorld {
   /** ms a beat check's `beat_window` needs in this world: one compressed period and a half. */
   beatWindowMs: number;
+  workers: CeleryWorker[];
   stop(): Promise<void>;
 }
 
@@ -42,44 +57,79 @@ export async function startCelery(spec: CeleryWorldSpec, broker: string): Promis
     OPSBOOK_CELERY_BROKER: broker, OPSBOOK_CELERY_DEFAULT_QUEUE: spec.default_queue,
     OPSBOOK_CELERY_BEAT_TASKS: spec.beat_tasks.join(','), OPSBOOK_CELERY_BEAT_PERIOD: String(spec.beat_period_ms / 1000),
   };
-  const children: ChildProcess[] = [];
-  const start = (args: string[]): void => {
-    const child = spawn(PYTHON, ['-m', 'celery', '-A', 'opsbook_gameday_celery', ...args], { cwd: dir, env, stdio: 'ignore' });
-    child.on('error', () => {});
-    children.push(child);
+  const children = new Set<ChildProcess>();
+  const start = (args: string[]): ChildProcess => {
+    const child = spawnTracked(PYTHON, ['-m', 'celery', '-A', 'opsbook_gameday_celery', ...args], { cwd: dir, env, stdio: 'ignore' });
+    children.add(child);
+    child.once('exit', () => children.delete(child));
+    return child;
   };
   const stop = async (): Promise<void> => {
-    await Promise.all(children.map((c) => new Promise<void>((resolve) => {
-      if (c.exitCode !== null || c.signalCode !== null) return resolve();
-      c.once('exit', () => resolve());
-      c.kill('SIGKILL');
-    })));
+    await Promise.all([...children].map((c) => stopProcess(c)));
     await rm(dir, { recursive: true, force: true });
   };
+  const workers = spec.workers.map((w): CeleryWorker => {
+    let child: ChildProcess | undefined;
+    let frozen = false;
+    const state = (): 'running' | 'frozen' | 'stopped' => (!running(child) ? 'stopped' : frozen ? 'frozen' : 'running');
+    const spawnWorker = (): void => {
+      frozen = false;
+      child = start(['worker', '-n', `${w.name}@gameday`, '-Q', w.queues.join(','), '--pool', 'threads', '-c', '1', '--without-gossip', '--without-mingle', '--without-heartbeat', '-l', 'warning']);
+    };
+    const worker: CeleryWorker = {
+      name: w.name,
+      queues: w.queues,
+      state,
+      freeze: () => {
+        if (state() !== 'running') return;
+        child!.kill('SIGSTOP');
+        frozen = true;
+      },
+      thaw: () => {
+        if (state() !== 'frozen') return;
+        child!.kill('SIGCONT');
+        frozen = false;
+      },
+      stop: async () => {
+        await stopProcess(child, 'SIGTERM', 10_000);
+        frozen = false;
+      },
+      start: async () => {
+        if (state() === 'frozen') worker.thaw();
+        if (state() === 'stopped') spawnWorker();
+        await waitReady(broker, workers.filter((x) => x.state() === 'running').length, [], 0);
+      },
+    };
+    spawnWorker();
+    return worker;
+  });
   try {
-    for (const w of spec.workers) {
-      start(['worker', '-n', `${w.name}@gameday`, '-Q', w.queues.join(','), '--pool', 'threads', '-c', '1', '--without-gossip', '--without-mingle', '--without-heartbeat', '-l', 'warning']);
-    }
     if (spec.beat_tasks.length > 0) start(['beat', '-s', join(dir, 'schedule'), '--pidfile', join(dir, 'beat.pid'), '-l', 'warning']);
     const beatWindowMs = Math.ceil(spec.beat_period_ms * 1.5);
-    const ready = checkSchema.parse({
-      id: 'gameday-celery-ready', kind: 'celery', broker, timeout: '10s',
-      ...(spec.beat_tasks.length > 0 ? { beat_tasks: spec.beat_tasks, beat_window: `${beatWindowMs}ms` } : {}),
-      conditions: [`[WORKERS_ALIVE] == ${spec.workers.length}`, ...(spec.beat_tasks.length > 0 ? ['[BEAT_INSTANCES] == 1'] : [])],
-    });
-    const check = compileCheck(ready);
-    const clock = new SystemClock();
-    // Python imports are slow on a busy machine: a generous bound, left as soon as all answer.
-    let last = '';
-    for (let i = 0; i < 60; i++) {
-      const r = await runCheckOnce(check, { clock });
-      if (r.status === 'up') return { beatWindowMs, stop };
-      last = r.conditions.map((c) => `${c.text} (saw ${c.actual ?? '?'})`).join(', ');
-      await new Promise((res) => setTimeout(res, 1000));
-    }
-    throw new OpsbookError('OPSBOOK_E_GAMEDAY_WORLD', `Celery workers and beat did not come up within 60 s: ${last}`);
+    await waitReady(broker, spec.workers.length, spec.beat_tasks, beatWindowMs);
+    return { beatWindowMs, workers, stop };
   } catch (e) {
     await stop();
     throw e;
   }
+}
+
+/** Waits until exactly `workers` workers answer a ping (and beat sends, when it has tasks). */
+async function waitReady(broker: string, workers: number, beatTasks: string[], beatWindowMs: number): Promise<void> {
+  const ready = checkSchema.parse({
+    id: 'gameday-celery-ready', kind: 'celery', broker, timeout: '10s',
+    ...(beatTasks.length > 0 ? { beat_tasks: beatTasks, beat_window: `${beatWindowMs}ms` } : {}),
+    conditions: [`[WORKERS_ALIVE] == ${workers}`, ...(beatTasks.length > 0 ? ['[BEAT_INSTANCES] == 1'] : [])],
+  });
+  const check = compileCheck(ready);
+  const clock = new SystemClock();
+  // Python imports are slow on a busy machine: a generous bound, left as soon as all answer.
+  let last = '';
+  for (let i = 0; i < 60; i++) {
+    const r = await runCheckOnce(check, { clock });
+    if (r.status === 'up') return;
+    last = r.conditions.map((c) => `${c.text} (saw ${c.actual ?? '?'})`).join(', ');
+    await new Promise((res) => setTimeout(res, 1000));
+  }
+  throw new OpsbookError('OPSBOOK_E_GAMEDAY_WORLD', `Celery workers${beatTasks.length > 0 ? ' and beat' : ''} did not come up within 60 s: ${last}`);
 }

@@ -1,7 +1,7 @@
 /** Game days: a seed system's stand-in world on loopback, faults injected, the real daemon observed. */
 export { runGameDay, type GameDayOptions } from './runner.js';
 export { loadGameDaySpec, gameDaySpecSchema, SPEC_FILE, type GameDaySpec, type Scenario } from './spec.js';
-export { formatGameDay, formatSummary } from './report.js';
-export type { GameDayEvent, GameDayResult, ScenarioResult } from './result.js';
+export { formatGameDay, formatRecovery, formatScenarioLines, formatSummary } from './report.js';
+export type { DrillResult, GameDayEvent, GameDayResult, RecoveryResult, ScenarioResult } from './result.js';
 export type { CommandReport, CommandOutcome } from './diagnosis.js';
 export type { GameDayStore } from './world.js';

@@ -13,6 +13,10 @@ export interface ReceivedNotification {
   type: string;
   incidentId?: string;
   severity?: string;
+  /** The person the message pages, when the step targets someone. */
+  recipient?: string;
+  /** The signed acknowledge / resolve links the message carries. */
+  links?: { acknowledge?: string; resolve?: string };
   at: number;
 }
 
@@ -62,13 +66,15 @@ export async function startReceiver(clock: Clock): Promise<WebhookReceiver> {
         return;
       }
       try {
-        const body = JSON.parse(raw) as { type?: string; data?: { incident?: { id?: string; severity?: string } } };
+        const body = JSON.parse(raw) as { type?: string; data?: { incident?: { id?: string; severity?: string }; recipient?: { user?: string }; links?: { acknowledge?: string; resolve?: string } } };
         received.push({
           path: req.url ?? '',
           id: String(req.headers['webhook-id']),
           type: body.type ?? '',
           ...(body.data?.incident?.id ? { incidentId: body.data.incident.id } : {}),
           ...(body.data?.incident?.severity ? { severity: body.data.incident.severity } : {}),
+          ...(body.data?.recipient?.user ? { recipient: body.data.recipient.user } : {}),
+          ...(body.data?.links ? { links: body.data.links } : {}),
           at: clock.now(),
         });
         res.writeHead(204).end();

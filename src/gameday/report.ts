@@ -1,22 +1,52 @@
-import type { GameDayResult } from './result.js';
+import type { GameDayResult, RecoveryResult, ScenarioResult } from './result.js';
+
+/** A scenario's verdict and its negative control's, on one line each. */
+export function formatScenarioLines(s: ScenarioResult): string[] {
+  const nc = s.negativeControl;
+  return [
+    `  ${s.passed ? '✔' : '✘'} ${s.id} — ${s.title}`,
+    `      negative control ${!nc.ran ? '– not reached' : nc.held ? '✔ failed as it must' : '✘ passed: proves nothing'} (${nc.text})`,
+  ];
+}
 
 /** A finished game day as text: one block per scenario, what ran, and the verdict. */
 export function formatGameDay(r: GameDayResult): string[] {
-  const out = [`game day ${r.system} (seed ${r.seed}, store ${r.store}): ${r.passed}/${r.scenarios.length} scenarios passed in ${r.seconds.toFixed(1)} s`];
+  const out = [`game day ${r.system} (seed ${r.seed}, store ${r.store}): ${r.passed}/${r.scenarios.length} scenarios passed in ${r.seconds.toFixed(1)} s (${formatTimings(r.timings)})`];
   for (const b of r.baseline) out.push(`  baseline: ${b}`);
   for (const s of r.scenarios) {
-    out.push(`  ${s.passed ? '✔' : '✘'} ${s.id} — ${s.title}`);
+    out.push(...formatScenarioLines(s));
     if (s.incident) out.push(`      incident ${s.incident.severity} (expected ${s.expected.severity}, ${s.expected.severitySource}) via ${s.alert?.rule ?? '?'} → ${s.incident.runbook ?? 'no procedure'}`);
+    if (s.page) out.push(`      paged ${s.page.path} at minute ${s.page.minute}`);
+    if (s.escalation) out.push(`      nobody acknowledged: ${s.escalation.to} paged at minute ${s.escalation.minute} (configured ${s.escalation.expectedMinute})`);
+    if (s.acknowledged) out.push(`      signed acknowledge link → HTTP ${s.acknowledged.status}, ${s.acknowledged.state} by ${s.acknowledged.by}`);
     for (const c of s.diagnosis?.commands ?? []) {
-      const what = c.outcome === 'ok' ? 'ran' : c.outcome === 'failed' ? 'ran, failed' : c.outcome === 'not_runnable' ? `not runnable: ${c.why ?? ''}` : c.outcome === 'left:shell' ? 'left for a person (shell: outside the stand-in world)' : `left for a person (${c.effect})`;
-      out.push(`      ${c.step}.${c.command} ${oneLine(c.text)} — ${what}`);
+      const what = c.outcome === 'ok' ? `ran: ${firstLine(c.output ?? '') || '(nothing)'}` : c.outcome === 'failed' ? `ran, failed: ${firstLine(c.output ?? '')}` : c.outcome === 'not_runnable' ? `not runnable: ${c.why ?? ''}` : c.outcome === 'left:shell' ? 'left for a person (shell: outside the stand-in world)' : `left for a person (${c.effect})`;
+      out.push(`      ${c.step}.${c.command} ${oneLine(c.text)} — ${oneLine(what, 90)}`);
     }
-    if (s.notification) out.push(`      signed ${s.notification.type} → ${s.notification.path}`);
-    if (s.resolvedAfterMinutes !== undefined) out.push(`      resolved ${s.resolvedAfterMinutes} min after the fault was removed`);
+    if (s.resolution) out.push(`      resolution (${s.resolution.by}) ${oneLine(s.resolution.text, 100)} by ${s.resolution.actor}${s.resolution.why ? ` — ${oneLine(s.resolution.why, 90)}` : ''}`);
+    if (s.resolvedAfterMinutes !== undefined) out.push(`      resolved ${s.resolvedAfterMinutes} min after the resolution; ${s.verification ?? ''}`);
+    if (s.review) out.push(`      review: ${s.review.entries} timeline entries`);
+    if (s.outsideChannels?.length) out.push(`      channels outside the loopback world reported failing (and closed): ${s.outsideChannels.join(', ')}`);
     for (const f of s.failures) out.push(`      ✘ ${f}`);
+  }
+  for (const d of r.drills) {
+    out.push(`  ${d.passed ? '✔' : '✘'} ${d.kind} (${d.scenario}): ${d.text}`);
+    for (const f of d.failures) out.push(`      ✘ ${f}`);
+  }
+  if (r.recovery) {
+    out.push(`  ${r.recovery.passed ? '✔' : '✘'} recovery test ${r.recovery.procedure}: ${formatRecovery(r.recovery)}`);
+    for (const f of r.recovery.failures) out.push(`      ✘ ${f}`);
   }
   for (const w of r.rejectedWebhooks) out.push(`  ✘ receiver refused: ${w}`);
   return out;
+}
+
+export function formatRecovery(r: RecoveryResult): string {
+  return `pg_dump ${(r.backupBytes / 1024).toFixed(0)} KiB restored into a scratch database (${r.tables} tables, ${r.rows} rows verified): RTO ${r.achievedRtoSeconds.toFixed(1)} s (objective ${r.objective.rtoMinutes} min), RPO ${r.achievedRpoMinutes} min (objective ${r.objective.rpoMinutes} min)`;
+}
+
+function formatTimings(t: Record<string, number>): string {
+  return Object.entries(t).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ');
 }
 
 /** The summary table of several game days. */
@@ -28,7 +58,11 @@ export function formatSummary(results: readonly GameDayResult[]): string[] {
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
 }
 
-function oneLine(text: string): string {
+function firstLine(s: string): string {
+  return s.split('\n').find((l) => l.trim()) ?? '';
+}
+
+function oneLine(text: string, max = 70): string {
   const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > 70 ? `${flat.slice(0, 69)}…` : flat;
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }

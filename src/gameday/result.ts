@@ -2,7 +2,7 @@ import type { CommandReport } from './diagnosis.js';
 
 /** Progress of a game day, as it happens. */
 export interface GameDayEvent {
-  kind: 'world' | 'baseline' | 'scenario' | 'step' | 'scenario-done';
+  kind: 'world' | 'baseline' | 'scenario' | 'step' | 'scenario-done' | 'drill';
   system: string;
   scenario?: string;
   text: string;
@@ -20,9 +20,50 @@ export interface ScenarioResult {
   incident?: { id: string; title: string; severity: string; runbook?: string };
   alert?: { rule: string; severity: string; runbook?: string };
   diagnosis?: { executionId: string; procedure: string; commands: CommandReport[] };
-  notification?: { path: string; type: string; id: string };
-  /** Simulated minutes from the fault's removal to the incident's resolution. */
+  /** The first page: where it reached and how many simulated minutes after the incident opened. */
+  page?: { path: string; minute: number };
+  /** Nobody acknowledged: who the next level paged, at which minute after the first page (and the configured one). */
+  escalation?: { to: string; minute: number; expectedMinute: number };
+  /** The signed acknowledge link's answer and the incident's state after it. */
+  acknowledged?: { status: number; state: string; by: string };
+  /**
+   * The same scenario with its resolution skipped: `held` when the incident stayed open with its
+   * alert firing over the verification window (as it must); otherwise the scenario proves nothing.
+   */
+  negativeControl: { ran: boolean; held: boolean; text: string };
+  resolution?: { by: 'runbook' | 'mend'; text: string; actor: string; output: string; why?: string };
+  /** Simulated minutes from the resolution to the incident's resolution. */
   resolvedAfterMinutes?: number;
+  verification?: string;
+  review?: { file: string; entries: number };
+  /** Channels outside the loopback world (SMTP, Slack, Twilio placeholders) opsbook reported failing while paging. */
+  outsideChannels?: string[];
+}
+
+/** A maintenance window or silence drill: the page held while it lasts, then released (window) or never sent (silence). */
+export interface DrillResult {
+  kind: 'maintenance' | 'silence';
+  scenario: string;
+  passed: boolean;
+  failures: string[];
+  text: string;
+  seconds: number;
+}
+
+/** A real backup restored into a scratch database, measured against the procedure's objective. */
+export interface RecoveryResult {
+  procedure: string;
+  passed: boolean;
+  failures: string[];
+  backupBytes: number;
+  tables: number;
+  rows: number;
+  /** Real seconds from the start of the restore to the verified database. */
+  achievedRtoSeconds: number;
+  /** Simulated minutes of writes the restore does not have (the newest write lost). */
+  achievedRpoMinutes: number;
+  objective: { rpoMinutes: number; rtoMinutes: number };
+  seconds: number;
 }
 
 export interface GameDayResult {
@@ -34,6 +75,10 @@ export interface GameDayResult {
   /** Incidents open before any fault (a world that is not healthy to begin with). */
   baseline: string[];
   scenarios: ScenarioResult[];
+  drills: DrillResult[];
+  recovery?: RecoveryResult;
+  /** Real seconds spent on each part: world, baseline, scenarios, drills, recovery. */
+  timings: Record<string, number>;
   passed: number;
   failed: number;
   /** Notifications the receiver refused (bad signature, stale timestamp). */

@@ -1,9 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { OpsbookError } from '../lib/errors/index.js';
 import { createScratchDatabase, type ScratchDatabase } from '../store/index.js';
 import { freePort } from '../lib/net.js';
+import { running, spawnTracked, stopProcess } from './faults/processes.js';
 
 export { freePort } from '../lib/net.js';
 
@@ -29,6 +30,10 @@ export interface RedisServer {
   stop(): Promise<void>;
   /** Back on the same port, empty. */
   start(): Promise<void>;
+  /** The stall: SIGSTOP, so connections are accepted and nothing is answered. */
+  freeze(): Promise<void>;
+  /** SIGCONT: it answers again, its data intact. */
+  thaw(): Promise<void>;
 }
 
 /**
@@ -38,15 +43,16 @@ export interface RedisServer {
 export async function startRedisServer(): Promise<RedisServer> {
   const port = await freePort();
   let child: ChildProcess | undefined;
-  const running = (): boolean => child !== undefined && child.exitCode === null && child.signalCode === null;
+  let frozen = false;
   const start = async (): Promise<void> => {
     // A second server on the same port would die on bind while the first answered the ping.
-    if (running()) return;
-    const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'], { stdio: 'ignore' });
+    if (running(child)) return;
+    frozen = false;
+    const proc = spawnTracked('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'], { stdio: 'ignore' });
     child = proc;
     const spawned = await new Promise<Error | undefined>((resolve) => {
       proc.once('spawn', () => resolve(undefined));
-      proc.once('error', (e) => resolve(e));
+      proc.once('error', (e: Error) => resolve(e));
     });
     if (spawned) throw new OpsbookError('OPSBOOK_E_GAMEDAY_WORLD', `cannot start redis-server: ${spawned.message}`);
     const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
@@ -64,12 +70,20 @@ export async function startRedisServer(): Promise<RedisServer> {
     }
     throw new OpsbookError('OPSBOOK_E_GAMEDAY_WORLD', `redis-server on port ${port} did not answer within 5 s`);
   };
-  const stop = (): Promise<void> =>
-    new Promise((resolve) => {
-      if (!running()) return resolve();
-      child!.once('exit', () => resolve());
-      child!.kill('SIGKILL');
-    });
+  const stop = async (): Promise<void> => {
+    await stopProcess(child);
+    frozen = false;
+  };
+  const freeze = async (): Promise<void> => {
+    if (!running(child) || frozen) return;
+    child!.kill('SIGSTOP');
+    frozen = true;
+  };
+  const thaw = async (): Promise<void> => {
+    if (!running(child) || !frozen) return;
+    child!.kill('SIGCONT');
+    frozen = false;
+  };
   await start();
-  return { url: `redis://127.0.0.1:${port}`, port, start, stop };
+  return { url: `redis://127.0.0.1:${port}`, port, start, stop, freeze, thaw };
 }

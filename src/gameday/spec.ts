@@ -11,11 +11,53 @@ const commandExpectation = z.strictObject({
   command: z.string().min(1),
   /** How it must end: ok (default), or failed when the fault itself makes it fail (Redis down). */
   status: z.enum(['ok', 'failed']).default('ok'),
-  /** A regular expression its output (stdout, else stderr) must match. */
-  output: z.string().optional(),
+  /** A regular expression its output (stdout, else stderr) must match: a value the fault produced. */
+  output: z.string().min(1),
+  /**
+   * The output is evidence of the fault (default): once the world is mended the same command runs
+   * again and must no longer match. `false` for context that holds either way (say why in a comment).
+   */
+  evidence: z.boolean().default(true),
+});
+
+const notRunnable = z.strictObject({
+  command: z.string().min(1),
   /** A piece of the reason it cannot run here. */
   why: z.string().optional(),
 });
+
+/** A read command that ran and printed nothing, or failed, without that being its evidence: allowed only with the reason. */
+const quietCommand = z.strictObject({
+  command: z.string().min(1),
+  why: z.string().min(1),
+});
+
+/**
+ * How the responder ends the fault: a step of the runbook's own procedure run through the execution
+ * service with the confirmation and role it needs, or — where the runbook's resolution cannot act on
+ * this world — a `mend` the game day runs in its place, with the reason.
+ */
+const resolution = z.union([
+  z.strictObject({
+    /** The step's number in the procedure the incident links (as `opsbook run` numbers it). */
+    step: z.number().int().min(1),
+    /** One command of the step (1-based); default all. */
+    command: z.number().int().min(1).optional(),
+    /** Who runs it: a responder, or an admin where the runbook reserves it. */
+    as: z.enum(['responder', 'admin']).default('responder'),
+    /** What is typed at the confirmation: `yes` for a write, the target's name for a destructive step. */
+    confirm: z.string().min(1).optional(),
+    params: z.record(z.string(), z.string()).default({}),
+    /** A regular expression the step's output must match. */
+    output: z.string().optional(),
+  }),
+  z.strictObject({
+    /** A shell command run with the world's GAMEDAY_* environment (curl to the stand-in's admin endpoint, pg_dump …), or `undo` for the fault's own undo. */
+    mend: z.string().min(1),
+    /** Why the runbook's own resolution cannot act on this world. */
+    why: z.string().min(1),
+  }),
+]);
 
 const scenario = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
@@ -29,13 +71,46 @@ const scenario = z.strictObject({
     severity_source: z.string().min(1),
     /** The runbook's own procedure, FILE#ID. */
     runbook: z.string().regex(/^[^#\s]+#[^#\s]+$/),
-    /** How long (simulated) the alert may take to fire, and the incident to resolve. Default 15m. */
+    /** How long (simulated) the alert may take to fire, and the incident to resolve once mended. Default 15m. */
     within_minutes: z.number().int().min(1).max(240).default(15),
     /** Phases whose read commands the game day runs (default diagnosis). */
     phases: z.array(z.string()).default(['diagnosis']),
     ran: z.array(commandExpectation).default([]),
-    not_runnable: z.array(commandExpectation).default([]),
+    not_runnable: z.array(notRunnable).default([]),
+    /** Read commands allowed to fail or print nothing, each with the reason. */
+    quiet: z.array(quietCommand).default([]),
   }),
+  /** The first page: the channel path it reaches on the receiver. */
+  page: z.strictObject({ path: z.string().regex(/^\//) }),
+  /** Nobody acknowledges: the policy's next level pages at this minute after the first page. */
+  escalation: z.strictObject({
+    /** The policy step that pages next (as the timeline numbers it: `step 2: paged …`). */
+    step: z.number().int().min(2).optional(),
+    /** The policy has no further step for this severity: nobody else may be paged within `after_minutes`. */
+    none: z.boolean().default(false),
+    after_minutes: z.number().min(0),
+    /** The receiver path the next level's channel reaches, when it has one. */
+    path: z.string().regex(/^\//).optional(),
+    /** The person the next level pages, as the incident's timeline names them. */
+    to: z.string().min(1).optional(),
+    /** Where the minute comes from (FILE:LINE). */
+    source: z.string().min(1),
+  }).refine((e) => e.none ? e.step === undefined : e.step !== undefined && (e.path !== undefined || e.to !== undefined), 'name the step and the path or person it pages, or say none: true'),
+  resolution,
+  /**
+   * The verification window (simulated minutes): with the resolution skipped the incident must stay
+   * open all through it (the negative control); after the resolution it must resolve within it.
+   */
+  verify_minutes: z.number().int().min(1).max(240).default(5),
+});
+
+const drill = z.strictObject({
+  /** The scenario whose fault and alert the drill uses. */
+  scenario: z.string().min(1),
+  /** How long the window or silence lasts (simulated minutes). */
+  minutes: z.number().int().min(1).max(240).default(5),
+  /** Label matchers of the silence (default service = the system). */
+  matchers: z.array(z.strictObject({ label: z.string().min(1), value: z.string().min(1) })).optional(),
 });
 
 export const gameDaySpecSchema = z.strictObject({
@@ -54,15 +129,40 @@ export const gameDaySpecSchema = z.strictObject({
     /** The seed's periodic task names; beat sends each every `beat_period` of real time. */
     beat_tasks: z.array(z.string().min(1)).default([]),
     beat_period: z.string().regex(/^\d+(ms|s)$/).default('1s'),
+    /**
+     * How long the world's loopback workers get to answer an inspect broadcast
+     * (`${GAMEDAY_CELERY_REPLY_WINDOW}`); they answer in milliseconds, and every check run waits
+     * the whole window in real time.
+     */
+    reply_window: z.string().regex(/^\d+(ms|s)$/).default('300ms'),
   }).optional(),
+  /**
+   * The world's database on a private PostgreSQL cluster (own loopback port, small max_connections,
+   * so connection faults exhaust it), with a pg_basebackup streaming replica (`${GAMEDAY_PG_REPLICA_URL}`)
+   * when asked. Without it the database is made on the shared server.
+   */
+  postgres: z.strictObject({ max_connections: z.number().int().min(8).max(500).default(20), replica: z.boolean().default(false) }).optional(),
   /** A MongoDB replica-set primary played by a loopback wire-protocol responder (`${GAMEDAY_MONGO_URL}`). */
   mongodb: z.boolean().default(false),
   scenarios: z.array(scenario).min(1),
+  /** A maintenance window opened while a scenario's fault is on: the page waits for its end. */
+  maintenance: drill,
+  /** A silence over a scenario's fault: no page at all while it lasts. */
+  silence: drill,
+  /** A real backup of the world's database (pg_dump) restored into a scratch database, against the objective. */
+  recovery: z.strictObject({
+    /** The procedure whose `recovery_test` objective (ops.yaml) the restore is measured against. */
+    procedure: z.string().regex(/^[^#\s]+#[^#\s]+$/),
+    /** Simulated minutes of writes between the backup and the loss (what the restore cannot have). */
+    writes_for_minutes: z.number().int().min(1).max(1440).default(3),
+  }),
 });
 
 export type GameDaySpec = z.output<typeof gameDaySpecSchema>;
 export type Scenario = GameDaySpec['scenarios'][number];
 export type CommandExpectation = z.output<typeof commandExpectation>;
+export type Resolution = z.output<typeof resolution>;
+export type Drill = z.output<typeof drill>;
 
 export const SPEC_FILE = 'gameday.yaml';
 

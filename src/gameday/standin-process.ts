@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +12,8 @@ export interface StandinProcess {
   url: string;
   /** Switches faults on or off through the stand-in's own switchboard. */
   setFaults(change: Record<string, boolean>): Promise<void>;
+  /** Makes an https stand-in serve this certificate (PEM files) from its next handshake on. */
+  setCertificate(pair: { cert: string; key: string }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -46,22 +49,31 @@ export async function startStandinProcess(file: string, env: Record<string, stri
     throw new OpsbookError('OPSBOOK_E_GAMEDAY_WORLD', `stand-in ${file} did not start: ${e.message}\n${stderr}`);
   });
   // The switchboard is on the stand-in itself; a self-signed HTTPS stand-in is reached with node:https.
-  const setFaults = async (change: Record<string, boolean>): Promise<void> => {
-    const body = JSON.stringify(change);
+  const post = async (path: string, body: string): Promise<number> => {
     const request = url.startsWith('https') ? https.request : http.request;
     const status = await new Promise<number>((resolve, reject) => {
-      const req = request(`${url}/_gameday/faults`, { method: 'POST', rejectUnauthorized: !insecureTls, headers: { 'content-type': 'application/json' } }, (res: http.IncomingMessage) => {
+      const req = request(`${url}${path}`, { method: 'POST', rejectUnauthorized: !insecureTls, headers: { 'content-type': 'application/json' } }, (res: http.IncomingMessage) => {
         res.resume();
         res.on('end', () => resolve(res.statusCode ?? 0));
       });
       req.on('error', reject);
       req.end(body);
     });
+    return status;
+  };
+  const setFaults = async (change: Record<string, boolean>): Promise<void> => {
+    const body = JSON.stringify(change);
+    const status = await post('/_gameday/faults', body);
     if (status !== 200) throw new OpsbookError('OPSBOOK_E_GAMEDAY_INVALID', `stand-in refused faults ${body} (HTTP ${status})`);
+  };
+  const setCertificate = async (pair: { cert: string; key: string }): Promise<void> => {
+    const status = await post('/_gameday/certificate', JSON.stringify({ cert: await readFile(pair.cert, 'utf8'), key: await readFile(pair.key, 'utf8') }));
+    if (status !== 200) throw new OpsbookError('OPSBOOK_E_GAMEDAY_INVALID', `stand-in ${file} cannot swap its certificate (HTTP ${status}): it serves HTTPS only with tls: true`);
   };
   return {
     url,
     setFaults,
+    setCertificate,
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();

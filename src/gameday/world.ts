@@ -1,10 +1,20 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Redis } from 'ioredis';
 import type { Clock } from '../lib/clock.js';
-import { startCelery } from './celery.js';
-import { makeCertificates } from './certificates.js';
+import { createScratchDatabase } from '../store/index.js';
+import { startCelery, type CeleryWorld } from './celery.js';
+import { makeCertificates, type GameDayCertificates } from './certificates.js';
+import { deleteBackups, emptyBackups, setBackupAge, writeBackups } from './faults/backups.js';
+import { connectionHold } from './faults/connections.js';
+import { addBullJobs, enqueueCeleryJobs, removeBullJobs } from './faults/jobs.js';
+import { recordDatabase, recordDir, sweepLeftovers } from './faults/leftovers.js';
+import { startPrivatePostgres, type PrivatePostgres } from './faults/postgres-cluster.js';
+import { replicationLag } from './faults/replication-lag.js';
+import { startTcpProxy, type ProxyMode } from './faults/socket-proxy.js';
+import type { FaultTarget } from './faults/index.js';
 import { startWorldMongo } from './mongo/index.js';
 import { createDatabase, DEFAULT_PG_ADMIN_URL, freePort, startRedisServer, type GameDayDatabase, type RedisServer } from './services.js';
 import type { GameDaySpec } from './spec.js';
@@ -26,48 +36,83 @@ export interface WorldOptions {
 }
 
 /**
- * Everything one game day runs against, on loopback: a fresh database, a private redis-server, the
- * stand-in, a backup directory, a webhook receiver and, for HTTPS systems, certificates. `env` is
- * what the system's ops.yaml reads through `${GAMEDAY_…}`.
+ * Everything one game day runs against, on loopback: a fresh database (on a private cluster with a
+ * streaming replica when the spec asks), a private redis-server, the stand-in behind a TCP proxy,
+ * real backups, a webhook receiver and, for HTTPS systems, a certificate authority. `env` is what the
+ * system's ops.yaml reads through `${GAMEDAY_…}`. It is the FaultTarget every fault acts on.
  */
-export interface World {
+export interface World extends FaultTarget {
   dir: string;
   dataDir: string;
   backupDir: string;
   env: Record<string, string>;
   database: GameDayDatabase;
-  redis: RedisServer;
+  redis: RedisServer & FaultTarget['redis'];
   standin: StandinProcess;
   receiver: WebhookReceiver;
   /** Writes the backups with a given age (ms) as of the clock's now: fresh, or stale for a scenario. */
   ageBackups(ageMs: number): Promise<void>;
+  /** Mends whatever faults are on and stops every part: no process, cluster, directory or database stays. */
   close(): Promise<void>;
 }
 
 export async function buildWorld(spec: GameDaySpec, systemDir: string, clock: Clock, options: WorldOptions = {}): Promise<World> {
+  await sweepLeftovers();
   const dir = await mkdtemp(join(tmpdir(), `opsbook-gameday-${spec.system}-`));
-  const closers: Array<() => Promise<void>> = [async () => rm(dir, { recursive: true, force: true })];
+  const forgetDir = recordDir(dir);
+  const closers: Array<() => Promise<void>> = [async () => {
+    await rm(dir, { recursive: true, force: true });
+    forgetDir();
+  }];
   const close = async (): Promise<void> => {
-    for (const c of closers.reverse()) await c().catch(() => {});
+    for (const c of closers.splice(0).reverse()) await c().catch(() => {});
   };
   try {
     const dataDir = join(dir, 'data');
     const backupDir = join(dir, 'backups');
     await mkdir(backupDir, { recursive: true });
     const pgAdminUrl = options.pgAdminUrl ?? DEFAULT_PG_ADMIN_URL;
-    const database = await createDatabase(pgAdminUrl, spec.system);
-    closers.push(() => database.drop());
+    // The slow parts (a private cluster, Celery's Python) start at once and are awaited when needed.
+    const clusterStarting: Promise<PrivatePostgres> | undefined = spec.postgres
+      ? startPrivatePostgres({ maxConnections: spec.postgres.max_connections, replica: spec.postgres.replica })
+      : undefined;
+    clusterStarting?.catch(() => {});
+    closers.push(async () => (await clusterStarting?.catch(() => undefined))?.close());
     let storeUrl = join(dataDir, 'opsbook.db');
     if (options.store === 'postgres') {
       const storeDb = await createDatabase(pgAdminUrl, `${spec.system}_store`);
-      closers.push(() => storeDb.drop());
+      const forget = recordDatabase(pgAdminUrl, storeDb.name);
+      closers.push(async () => {
+        await storeDb.drop();
+        forget();
+      });
       storeUrl = storeDb.url;
     }
     const redis = await startRedisServer();
     closers.push(() => redis.stop());
+    const broker = `${redis.url}/0`;
+    const celeryStarting = spec.celery ? startCelery(celeryWorldSpec(spec.celery), broker) : undefined;
+    celeryStarting?.catch(() => {});
+    closers.push(async () => (await celeryStarting?.catch(() => undefined))?.stop());
     const receiver = await startReceiver(clock);
     closers.push(() => receiver.close());
+    const cluster = await clusterStarting;
+    let database: GameDayDatabase;
+    if (cluster) {
+      database = await createScratchDatabase(cluster.url(), `opsbook_gameday_${spec.system.replace(/[^a-z0-9]/g, '_')}`);
+    } else {
+      database = await createDatabase(pgAdminUrl, spec.system);
+      const forget = recordDatabase(pgAdminUrl, database.name);
+      const db = database;
+      closers.push(async () => {
+        await db.drop();
+        forget();
+      });
+    }
     const port = await freePort();
+    // Every client of the stand-in goes through this proxy: the socket faults act here.
+    const proxy = await startTcpProxy({ host: '127.0.0.1', port });
+    closers.push(() => proxy.close());
     // The password of a read-only `monitor` user that stand-ins of authenticated peers (OpenSearch) ask for.
     const monitorPassword = randomBytes(9).toString('base64url');
     const standinEnv: Record<string, string> = {
@@ -81,11 +126,13 @@ export async function buildWorld(spec: GameDaySpec, systemDir: string, clock: Cl
       GAMEDAY_WEBHOOK_URL: receiver.url,
       GAMEDAY_WEBHOOK_SECRET: receiver.secret,
       GAMEDAY_BACKUP_DIR: backupDir,
-      GAMEDAY_STANDIN_PORT: String(port),
+      GAMEDAY_STANDIN_PORT: String(proxy.port),
       GAMEDAY_MONITOR_BASIC_AUTH: Buffer.from(`monitor:${monitorPassword}`).toString('base64'),
     };
+    if (cluster?.replica) env.GAMEDAY_PG_REPLICA_URL = cluster.replica.url(database.name);
+    let certs: GameDayCertificates | undefined;
     if (spec.tls) {
-      const certs = await makeCertificates(dir);
+      certs = await makeCertificates(dir, clock.now());
       Object.assign(standinEnv, {
         STANDIN_TLS_CERT: certs.healthy.cert,
         STANDIN_TLS_KEY: certs.healthy.key,
@@ -94,15 +141,6 @@ export async function buildWorld(spec: GameDaySpec, systemDir: string, clock: Cl
       });
       env.GAMEDAY_TLS_CA = certs.caFile;
     }
-    if (spec.celery) {
-      const { beat_period: period, ...rest } = spec.celery;
-      const beatPeriodMs = period.endsWith('ms') ? Number.parseInt(period, 10) : Number.parseInt(period, 10) * 1000;
-      const broker = `${redis.url}/0`;
-      const celery = await startCelery({ ...rest, beat_period_ms: beatPeriodMs }, broker);
-      closers.push(() => celery.stop());
-      env.GAMEDAY_CELERY_BROKER = broker;
-      env.GAMEDAY_CELERY_BEAT_WINDOW = `${celery.beatWindowMs}ms`;
-    }
     if (spec.mongodb) {
       const mongo = await startWorldMongo(monitorPassword);
       closers.push(() => mongo.responder.close());
@@ -110,19 +148,97 @@ export async function buildWorld(spec: GameDaySpec, systemDir: string, clock: Cl
     }
     const standin = await startStandinProcess(resolve(systemDir, spec.standin), standinEnv, spec.tls);
     closers.push(() => standin.stop());
-    env.GAMEDAY_STANDIN_URL = standin.url;
-    const ageBackups = async (ageMs: number): Promise<void> => {
-      const at = (clock.now() - ageMs) / 1000;
-      for (const name of spec.backups) {
-        const file = join(backupDir, name);
-        await writeFile(file, `-- ${spec.system} backup written by the game day\n`);
-        await utimes(file, at, at);
+    env.GAMEDAY_STANDIN_URL = standin.url.replace(`:${port}`, `:${proxy.port}`);
+    const celery: CeleryWorld | undefined = await celeryStarting;
+    if (celery) {
+      env.GAMEDAY_CELERY_BROKER = broker;
+      env.GAMEDAY_CELERY_BEAT_WINDOW = `${celery.beatWindowMs}ms`;
+      env.GAMEDAY_CELERY_REPLY_WINDOW = spec.celery!.reply_window;
+    }
+
+    const withRedis = async <T>(f: (r: Redis) => Promise<T>): Promise<T> => {
+      const r = new Redis(redis.url, { maxRetriesPerRequest: 1, retryStrategy: () => null });
+      r.on('error', () => {});
+      try {
+        return await f(r);
+      } finally {
+        r.disconnect();
       }
     };
-    await ageBackups(HOUR);
-    return { dir, dataDir, backupDir, env, database, redis, standin, receiver, ageBackups, close };
+    const backups = {
+      fresh: () => writeBackups(database.url, backupDir, spec.backups, clock.now() - HOUR),
+      age: async (ageMs?: number): Promise<void> => {
+        const present = await Promise.all(spec.backups.map((n) => access(join(backupDir, n)).then(() => true, () => false)));
+        if (present.includes(false)) await backups.fresh();
+        await setBackupAge(backupDir, spec.backups, clock.now() - (ageMs ?? HOUR));
+      },
+      remove: () => deleteBackups(backupDir, spec.backups),
+      empty: () => emptyBackups(backupDir, spec.backups),
+    };
+    await backups.fresh();
+
+    const postgres = cluster ? { connections: connectionHold(database.url), ...(cluster.replica ? { replicationLag: replicationLag(cluster.url(), cluster.replica.url()) } : {}) } : undefined;
+    if (postgres) {
+      // Before the cluster stops (closers run in reverse): held connections closed, replay resumed.
+      closers.push(() => postgres.connections.release());
+      if (postgres.replicationLag) closers.push(() => postgres.replicationLag!.close());
+    }
+    const bullJobs = new Map<string, string[]>();
+    const redisJobs: FaultTarget['redisJobs'] = {
+      add: async (key, jobs) => {
+        const ids = await withRedis((r) => addBullJobs(r, key, jobs, clock.now()));
+        bullJobs.set(key, [...(bullJobs.get(key) ?? []), ...ids]);
+      },
+      remove: async (key) => {
+        const ids = bullJobs.get(key) ?? [];
+        await withRedis((r) => removeBullJobs(r, key, ids));
+        bullJobs.delete(key);
+      },
+    };
+    const celeryTarget: FaultTarget['celery'] = celery && {
+      workers: celery.workers,
+      backlog: async (queue, jobs) => {
+        for (const w of celery!.workers.filter((x) => x.queues.includes(queue))) w.freeze();
+        await withRedis((r) => enqueueCeleryJobs(r, queue, jobs));
+      },
+      drain: async (queue) => {
+        for (const w of celery!.workers.filter((x) => x.queues.includes(queue))) w.thaw();
+        await withRedis(async (r) => {
+          for (let i = 0; i < 1200 && (await r.llen(queue)) > 0; i++) await new Promise((res) => setTimeout(res, 100));
+        });
+      },
+    };
+    const certificates: FaultTarget['certificates'] = certs && {
+      serve: async (inMs) => {
+        const notAfter = clock.now() + inMs;
+        const pair = await certs!.issue(`served-${randomBytes(3).toString('hex')}`, Math.min(clock.now(), notAfter) - 30 * 24 * HOUR, notAfter);
+        await standin.setCertificate(pair);
+      },
+      serveHealthy: () => standin.setCertificate(certs!.healthy),
+    };
+    const http = {
+      setMode: async (mode: ProxyMode): Promise<void> => {
+        await proxy.setMode(mode);
+        // Kept-alive connections of the probes would bypass the new mode.
+        proxy.dropConnections();
+      },
+    };
+    const ageBackups = (ageMs: number): Promise<void> => backups.age(ageMs);
+    return {
+      dir, dataDir, backupDir, env, database, redis, standin, receiver, ageBackups, close,
+      backups, redisJobs, http,
+      ...(postgres ? { postgres } : {}),
+      ...(celeryTarget ? { celery: celeryTarget } : {}),
+      ...(certificates ? { certificates } : {}),
+    };
   } catch (e) {
     await close();
     throw e;
   }
+}
+
+function celeryWorldSpec(c: NonNullable<GameDaySpec['celery']>): Parameters<typeof startCelery>[0] {
+  const { beat_period: period, reply_window: _replyWindow, ...rest } = c;
+  const beatPeriodMs = period.endsWith('ms') ? Number.parseInt(period, 10) : Number.parseInt(period, 10) * 1000;
+  return { ...rest, beat_period_ms: beatPeriodMs };
 }

@@ -111,6 +111,13 @@ export class SimulatedClock implements Clock {
     await flushMicrotasks();
   }
 
+  /** The instant of the earliest timer waiting, or undefined when none is: a driver can jump straight to it. */
+  nextTimerAt(): number | undefined {
+    let next: number | undefined;
+    for (const t of this.timers) if (next === undefined || t.at < next) next = t.at;
+    return next;
+  }
+
   /** Number of timers waiting; useful to assert a component cleaned up. */
   pendingTimers(): number {
     return this.timers.length;

@@ -35,7 +35,10 @@ describe.skipIf(!pgOk || !redisServerOk)('opsbook gameday', () => {
     expect(byId['email-backlog']!.incident).toMatchObject({ severity: 'P2', runbook: 'runbooks/novapulse.md#queue-jobs-not-processing' });
     expect(byId['redis-down']!.incident).toMatchObject({ severity: 'P1', runbook: 'runbooks/novapulse.md#redis-outage' });
     for (const s of result.scenarios) {
-      expect(s.notification?.type).toBe('incident.triggered');
+      expect(s.page?.path).toBe('/novapulse/level-1');
+      expect(s.escalation).toMatchObject({ to: '/novapulse/level-2', expectedMinute: 15 });
+      expect(s.acknowledged).toMatchObject({ status: 200, state: 'acknowledged' });
+      expect(s.negativeControl).toMatchObject({ ran: true, held: true });
       expect(s.resolvedAfterMinutes).toBeGreaterThanOrEqual(0);
       // Nothing but reads ran; kubectl steps came back not runnable with their reason.
       for (const c of s.diagnosis!.commands) {
@@ -77,6 +80,32 @@ describe.skipIf(!pgOk || !redisServerOk)('opsbook gameday', () => {
     const result: GameDayResult = await runGameDay(dir, { pgAdminUrl: PG_ADMIN_URL });
     expect(result.failed).toBe(1);
     expect(result.scenarios[0]!.failures).toEqual([expect.stringMatching(/incident severity P2, expected P1/)]);
+  });
+});
+
+describe.skipIf(!pgOk || !redisServerOk)('opsbook gameday: what proves nothing fails', () => {
+  const copies: string[] = [];
+  afterAll(async () => {
+    for (const d of copies) await rm(d, { recursive: true, force: true });
+  });
+  /** novapulse with one scenario whose gameday.yaml is edited by `edit`; the stand-in is the system's own. */
+  const novapulseWith = async (edit: (spec: string) => string): Promise<string> => {
+    const dir = await mkdtemp(join(tmpdir(), 'opsbook-gameday-test-'));
+    copies.push(dir);
+    await cp('examples/novapulse', dir, { recursive: true, filter: (src) => !src.includes('.opsbook') });
+    const standin = fileURLToPath(new URL('../../examples/novapulse/standin.ts', import.meta.url));
+    await writeFile(join(dir, 'gameday.yaml'), `${edit(await readFile(join(dir, 'gameday.yaml'), 'utf8'))}\nstandin: ${standin}\n`);
+    return dir;
+  };
+
+  it('reports a scenario whose resolution does not mend the world as failing', async () => {
+    // The email-backlog scenario's mend becomes a command that changes nothing.
+    const dir = await novapulseWith((spec) => spec.replace(/mend: >-\n\s+curl[^\n]*\n[^\n]*email_backlog[^\n]*\n/, 'mend: "true"\n'));
+    const result = await runGameDay(dir, { pgAdminUrl: PG_ADMIN_URL });
+    const s = result.scenarios.find((x) => x.id === 'email-backlog')!;
+    expect(s.passed, formatGameDay(result).join('\n')).toBe(false);
+    expect(s.negativeControl.held).toBe(true);
+    expect(s.failures).toContainEqual(expect.stringMatching(/the resolution did not mend the world/));
   });
 });
 

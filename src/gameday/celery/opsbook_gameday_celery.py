@@ -5,6 +5,7 @@ nothing. Beat's period is compressed to OPSBOOK_CELERY_BEAT_PERIOD seconds so a 
 wait a real minute for each periodic send.
 """
 import os
+import time
 
 from celery import Celery
 
@@ -14,7 +15,9 @@ app.conf.update(
     # Every task message is announced with a task-sent event: how opsbook counts beat instances.
     task_send_sent_event=True,
     task_default_queue=os.environ.get('OPSBOOK_CELERY_DEFAULT_QUEUE', 'celery'),
-    worker_prefetch_multiplier=1,
+    # With a prefetch of 1, kombu's Redis transport asks for the next message only about every 10 s
+    # on a one-thread worker: a backlog of jobs would drain at 0.1 a second.
+    worker_prefetch_multiplier=50,
     beat_schedule={
         name: {'task': name, 'schedule': float(os.environ.get('OPSBOOK_CELERY_BEAT_PERIOD', '1'))}
         for name in BEAT_TASKS
@@ -29,3 +32,10 @@ def _noop():
 
 for _name in BEAT_TASKS:
     app.task(name=_name)(_noop)
+
+
+@app.task(name='opsbook_gameday.job')
+def job(seconds=0):
+    """A job a game day enqueues to make a queue's depth real; it works for `seconds`."""
+    time.sleep(float(seconds))
+

@@ -1,37 +1,136 @@
 import { z } from 'zod';
+import { duration } from '../../config/schema/common.js';
+import { formatDuration } from '../../lib/duration.js';
+import { OpsbookError } from '../../lib/errors/index.js';
+import type { FaultTarget } from './target.js';
+
+export type { FaultTarget } from './target.js';
+export { restoreBackup, type RestoreTimings } from './backups.js';
+
+const percent = z.string().regex(/^\d{1,2}(\.\d+)?%$/, 'a share of max_connections such as 85%');
 
 /**
  * How a scenario breaks the world, and how the world is mended again. Every fault kind has a schema
  * entry here, a line in `describeFault` and a branch in `applyFault`; the runner knows none of them.
+ * Each acts on a real thing of the world (a process, a server, a file, a socket) except `faults`,
+ * which switches a stand-in's own figures: those are marked `stand-in` in the game day's output.
  */
 export const faultSchema = z.union([
   z.strictObject({ faults: z.record(z.string(), z.literal(true)).refine((f) => Object.keys(f).length > 0, 'name at least one fault') })
-    .describe('Switch the stand-in’s faults on (POST /_gameday/faults); off again afterwards.'),
-  z.strictObject({ redis: z.literal('down') }).describe('Stop the private redis-server; start it again afterwards.'),
-  z.strictObject({ backup: z.literal('stale'), age: z.string().regex(/^\d+h$/).default('48h') })
-    .describe('Make the newest backup this old (default two days); a fresh one is written afterwards.'),
+    .describe('stand-in: switch the stand-in’s own faults on (POST /_gameday/faults); off again afterwards. For peers with no server here (MongoDB, MinIO, OpenSearch, Kubernetes).'),
+  z.strictObject({ redis: z.enum(['down', 'stalled']) })
+    .describe('The private redis-server: `down` kills it (connection refused), started again empty on the same port; `stalled` SIGSTOPs it (connections accepted, nothing answered), SIGCONT mends it.'),
+  z.strictObject({ backup: z.literal('stale'), age: duration({ min: '1m' }).prefault('48h') })
+    .describe('Make the world’s backup files this old (default two days); mended by dating them an hour back.'),
+  z.strictObject({ backup: z.enum(['missing', 'empty']) })
+    .describe('Delete the world’s backup files, or replace them by what a failed dump leaves (gzip of nothing, or 0 bytes); mended by a fresh real pg_dump.'),
+  z.strictObject({ postgres: z.literal('replication_lag'), lag: duration({ min: '1s', max: '5m' }).prefault('6s') })
+    .describe('Pause replay on the private replica (pg_wal_replay_pause()) while the primary writes, until the lag is at least `lag`; pg_wal_replay_resume() mends it. Needs `postgres: { replica: true }`.'),
+  z.strictObject({ postgres: z.literal('connections'), hold: z.union([z.literal('all'), percent]).default('all') })
+    .describe('Hold real connections to the world’s database until max_connections is exhausted (`all`, the default) or the share given is used; closing them mends it. Needs `postgres:` (a private cluster).'),
+  z.strictObject({ celery: z.enum(['frozen', 'stopped']), worker: z.string().regex(/^[a-z0-9-]+$/).optional() })
+    .describe('SIGSTOP (`frozen`) or stop (`stopped`) the named Celery worker, or every worker; SIGCONT or a restart mends it. Needs `celery:`.'),
+  z.strictObject({ celery: z.literal('backlog'), queue: z.string().min(1).default('celery'), jobs: z.number().int().min(1).max(100_000) })
+    .describe('Freeze the workers consuming `queue` and enqueue `jobs` real Celery jobs onto it; mended when the thawed workers have worked the queue off. Needs `celery:`.'),
+  z.strictObject({ bullmq: z.string().regex(/^[^:\s]+(:[^:\s]+)*:(wait|waiting|paused|active|failed|completed|delayed)$/, 'a queue state key such as nova:email:waiting or bull:email:wait'), jobs: z.number().int().min(1).max(100_000) })
+    .describe('Add `jobs` BullMQ-shaped jobs (a hash per job, its id on the state’s list or sorted set) under the key the system reads; mended by taking exactly those away.'),
+  z.strictObject({ certificate: z.literal('expiring'), in: duration({ min: '1m', max: '3650d' }).prefault('10d') })
+    .describe('Issue a certificate that expires `in` from now (default 10 days) and make the https stand-in serve it; the healthy certificate is served again afterwards. Needs `tls: true`.'),
+  z.strictObject({ certificate: z.literal('expired'), ago: duration({ min: '1m', max: '3650d' }).prefault('1d') })
+    .describe('Issue a certificate that expired `ago` (default a day) and serve it; mended as `expiring`. Needs `tls: true`.'),
+  z.strictObject({ http: z.literal('slow'), delay: duration({ min: '1ms', max: '10m' }) })
+    .describe('The socket in front of the stand-in holds the first byte of every reply back `delay` (real time).'),
+  z.strictObject({ http: z.enum(['reset', 'stall', 'refuse', 'close']) })
+    .describe('The socket in front of the stand-in answers a TCP reset, accepts and never answers, refuses connections, or hangs up at once; forwarding again mends it.'),
 ]);
 
 export type Fault = z.output<typeof faultSchema>;
 
-/** The parts of the game-day world faults act on (the world implements it). */
-export interface FaultTarget {
-  standin: { setFaults(faults: Record<string, boolean>): Promise<void> };
-  redis: { stop(): Promise<void>; start(): Promise<void> };
-  /** Writes the backups with a given age (ms) as of the clock's now. */
-  ageBackups(ageMs: number): Promise<void>;
+/** Whether the fault only changes a stand-in's own figures (no server of that kind exists here). */
+export function isStandIn(fault: Fault): boolean {
+  return 'faults' in fault;
 }
 
-/** Puts the fault into the world (`on`), or mends the world again. */
+/** A stable key per fault, so applying one twice, or mending it twice, acts once. */
+const active = new WeakMap<FaultTarget, Set<string>>();
+
+/** Puts the fault into the world (`on`), or mends the world again. Idempotent both ways. */
 export async function applyFault(world: FaultTarget, fault: Fault, on: boolean): Promise<void> {
-  if ('faults' in fault) await world.standin.setFaults(Object.fromEntries(Object.keys(fault.faults).map((k) => [k, on])));
-  else if ('redis' in fault) await (on ? world.redis.stop() : world.redis.start());
-  else await world.ageBackups(on ? Number.parseInt(fault.age, 10) * 3_600_000 : 0);
+  const key = JSON.stringify(fault);
+  const set = active.get(world) ?? new Set<string>();
+  active.set(world, set);
+  if (on === set.has(key)) return;
+  await act(world, fault, on);
+  if (on) set.add(key);
+  else set.delete(key);
 }
 
-/** One line saying what the fault does, for the game day's output. */
+function needs<T>(part: T | undefined, what: string, fault: Fault): T {
+  if (part === undefined) throw new OpsbookError('OPSBOOK_E_GAMEDAY_INVALID', `fault ${describeFault(fault)} needs ${what} in gameday.yaml`);
+  return part;
+}
+
+async function act(world: FaultTarget, fault: Fault, on: boolean): Promise<void> {
+  if ('faults' in fault) return world.standin.setFaults(Object.fromEntries(Object.keys(fault.faults).map((k) => [k, on])));
+  if ('redis' in fault) {
+    if (fault.redis === 'down') return on ? world.redis.stop() : world.redis.start();
+    return on ? world.redis.freeze() : world.redis.thaw();
+  }
+  if ('backup' in fault) {
+    if (fault.backup === 'stale') return world.backups.age(on ? fault.age : undefined);
+    if (!on) return world.backups.fresh();
+    return fault.backup === 'missing' ? world.backups.remove() : world.backups.empty();
+  }
+  if ('postgres' in fault) {
+    const pgWorld = needs(world.postgres, '`postgres:` (a private PostgreSQL cluster)', fault);
+    if (fault.postgres === 'replication_lag') {
+      const lag = needs(pgWorld.replicationLag, '`postgres: { replica: true }`', fault);
+      return on ? lag.on(fault.lag) : lag.off();
+    }
+    if (!on) return pgWorld.connections.release();
+    await pgWorld.connections.hold(fault.hold === 'all' ? 'all' : Number.parseFloat(fault.hold) / 100);
+    return;
+  }
+  if ('celery' in fault) {
+    const celery = needs(world.celery, '`celery:`', fault);
+    if (fault.celery === 'backlog') return on ? celery.backlog(fault.queue, fault.jobs) : celery.drain(fault.queue);
+    const workers = celery.workers.filter((w) => !fault.worker || w.name === fault.worker);
+    if (workers.length === 0) throw new OpsbookError('OPSBOOK_E_GAMEDAY_INVALID', `no Celery worker "${fault.worker}" (workers: ${celery.workers.map((w) => w.name).join(', ')})`);
+    if (fault.celery === 'frozen') return workers.forEach((w) => (on ? w.freeze() : w.thaw()));
+    if (on) await Promise.all(workers.map((w) => w.stop()));
+    else for (const w of workers) await w.start();
+    return;
+  }
+  if ('bullmq' in fault) return on ? world.redisJobs.add(fault.bullmq, fault.jobs) : world.redisJobs.remove(fault.bullmq);
+  if ('certificate' in fault) {
+    const certs = needs(world.certificates, '`tls: true`', fault);
+    if (!on) return certs.serveHealthy();
+    return fault.certificate === 'expiring' ? certs.serve(fault.in) : certs.serve(-fault.ago);
+  }
+  if (!on) return world.http.setMode('forward');
+  return world.http.setMode(fault.http === 'slow' ? { slow: fault.delay } : fault.http);
+}
+
+/** One line saying what the fault does, for the game day's output; stand-in faults say so. */
 export function describeFault(fault: Fault): string {
-  if ('faults' in fault) return `stand-in faults ${Object.keys(fault.faults).join(', ')}`;
-  if ('redis' in fault) return 'private redis-server stopped';
-  return `newest backup ${fault.age} old`;
+  if ('faults' in fault) return `stand-in: faults ${Object.keys(fault.faults).join(', ')}`;
+  if ('redis' in fault) return fault.redis === 'down' ? 'private redis-server stopped' : 'private redis-server stalled (SIGSTOP)';
+  if ('backup' in fault) {
+    if (fault.backup === 'stale') return `backups ${formatDuration(fault.age)} old`;
+    return fault.backup === 'missing' ? 'backups deleted' : 'backups empty (a failed dump)';
+  }
+  if ('postgres' in fault) {
+    return fault.postgres === 'replication_lag'
+      ? `replica replay paused (pg_wal_replay_pause) until lag ≥ ${formatDuration(fault.lag)}`
+      : `connections held until ${fault.hold === 'all' ? 'max_connections is exhausted' : `${fault.hold} of max_connections is used`}`;
+  }
+  if ('celery' in fault) {
+    if (fault.celery === 'backlog') return `${fault.jobs} Celery jobs on ${fault.queue}, its workers frozen`;
+    return `Celery worker ${fault.worker ?? '(every one)'} ${fault.celery === 'frozen' ? 'frozen (SIGSTOP)' : 'stopped'}`;
+  }
+  if ('bullmq' in fault) return `${fault.jobs} BullMQ jobs on ${fault.bullmq}`;
+  if ('certificate' in fault) {
+    return fault.certificate === 'expiring' ? `serving a certificate that expires in ${formatDuration(fault.in)}` : `serving a certificate expired ${formatDuration(fault.ago)} ago`;
+  }
+  return fault.http === 'slow' ? `stand-in socket delays its replies ${formatDuration(fault.delay)}` : `stand-in socket: ${fault.http}`;
 }

@@ -1,0 +1,132 @@
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { chown, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { freePort } from '../../lib/net.js';
+import { OpsbookError } from '../../lib/errors/index.js';
+import { recordDir } from './leftovers.js';
+import { postgresUser, runProgram, spawnTracked, stopProcess } from './processes.js';
+
+/** The newest PostgreSQL server programs installed (Debian: /usr/lib/postgresql/<major>/bin). */
+export function postgresBin(): string {
+  const root = '/usr/lib/postgresql';
+  const majors = existsSync(root) ? readdirSync(root).filter((d) => /^\d+$/.test(d) && existsSync(join(root, d, 'bin', 'initdb'))) : [];
+  if (majors.length === 0) throw new OpsbookError('OPSBOOK_E_GAMEDAY_WORLD', 'no PostgreSQL server programs under /usr/lib/postgresql/*/bin (apt-get install postgresql)');
+  return join(root, majors.sort((a, b) => Number(b) - Number(a))[0]!, 'bin');
+}
+
+export interface PrivatePostgresOptions {
+  /** The server's max_connections: small, so holding connections exhausts it quickly. */
+  maxConnections: number;
+  /** A streaming replica made with pg_basebackup from the primary. */
+  replica: boolean;
+}
+
+export interface PostgresServer {
+  port: number;
+  /** postgres://postgres@127.0.0.1:PORT/<database> */
+  url(database?: string): string;
+}
+
+export interface PrivatePostgres extends PostgresServer {
+  maxConnections: number;
+  replica?: PostgresServer;
+  /** Stops both servers and removes their data directories. */
+  close(): Promise<void>;
+}
+
+/** Settings that make a throwaway cluster quick; durability is not the point of a game-day world. */
+const QUICK = ['-c', 'fsync=off', '-c', 'full_page_writes=off', '-c', 'shared_buffers=16MB', '-c', 'unix_socket_directories='];
+
+/**
+ * A private PostgreSQL cluster on loopback ports for one game-day world: initdb into a temp dir,
+ * wal_level=replica, a small max_connections; with `replica`, a second cluster made by
+ * pg_basebackup that streams from it (hot standby, status every second so the primary's
+ * pg_stat_replication follows replay closely). Never touches the shared server's configuration.
+ */
+export async function startPrivatePostgres(options: PrivatePostgresOptions): Promise<PrivatePostgres> {
+  const bin = postgresBin();
+  const user = postgresUser();
+  const dir = await mkdtemp(join(tmpdir(), 'opsbook-gameday-pg-'));
+  const forget = recordDir(dir);
+  const servers: ChildProcess[] = [];
+  const close = async (): Promise<void> => {
+    // Replica first, so the primary's walsender does not wait on it; SIGINT is PostgreSQL's fast shutdown.
+    for (const s of servers.splice(0).reverse()) await stopProcess(s, 'SIGINT', 5000);
+    await rm(dir, { recursive: true, force: true });
+    forget();
+  };
+  try {
+    if (user) await chown(dir, user.uid, user.gid);
+    const primaryDir = join(dir, 'primary');
+    await runProgram(join(bin, 'initdb'), ['-D', primaryDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-sync', '--no-instructions', '--locale=C'], { user });
+    const port = await freePort();
+    servers.push(await startServer(bin, primaryDir, port, user, [
+      '-c', 'wal_level=replica', '-c', `max_connections=${options.maxConnections}`, '-c', 'max_wal_senders=4',
+    ]));
+    const primary = server(port);
+    let replica: PostgresServer | undefined;
+    if (options.replica) {
+      const replicaDir = join(dir, 'replica');
+      await runProgram(join(bin, 'pg_basebackup'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-D', replicaDir, '-R', '-X', 'stream', '-c', 'fast', '--no-sync'], { user });
+      const replicaPort = await freePort();
+      servers.push(await startServer(bin, replicaDir, replicaPort, user, [
+        '-c', 'hot_standby=on', '-c', 'wal_receiver_status_interval=1s', '-c', `max_connections=${options.maxConnections}`,
+      ]));
+      replica = server(replicaPort);
+      await waitStreaming(primary.url());
+    }
+    return { ...primary, maxConnections: options.maxConnections, ...(replica ? { replica } : {}), close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
+function server(port: number): PostgresServer {
+  return { port, url: (database = 'postgres') => `postgres://postgres@127.0.0.1:${port}/${database}` };
+}
+
+async function startServer(bin: string, dataDir: string, port: number, user: { uid: number; gid: number } | undefined, extra: string[]): Promise<ChildProcess> {
+  let log = '';
+  const child = spawnTracked(join(bin, 'postgres'), ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', ...QUICK, ...extra], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    ...(user ? { uid: user.uid, gid: user.gid } : {}),
+  });
+  child.stderr?.on('data', (c: Buffer) => (log = (log + c.toString()).slice(-2000)));
+  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  // Start-up is crash recovery on a replica: a generous bound, left as soon as it answers.
+  for (let i = 0; i < 300; i++) {
+    if (child.exitCode !== null) break;
+    const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+    c.on('error', () => {});
+    try {
+      await c.connect();
+      await c.query('select 1');
+      await c.end();
+      return child;
+    } catch {
+      await c.end().catch(() => {});
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  await stopProcess(child);
+  throw new OpsbookError('OPSBOOK_E_GAMEDAY_WORLD', `private PostgreSQL on port ${port} did not start: ${log.trim().split('\n').slice(-3).join(' ')}`);
+}
+
+async function waitStreaming(primaryUrl: string): Promise<void> {
+  const c = new pg.Client({ connectionString: primaryUrl });
+  await c.connect();
+  try {
+    for (let i = 0; i < 300; i++) {
+      const r = await c.query<{ n: string }>("select count(*) as n from pg_stat_replication where state = 'streaming'");
+      if (Number(r.rows[0]!.n) > 0) return;
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    throw new OpsbookError('OPSBOOK_E_GAMEDAY_WORLD', 'the private replica did not start streaming within 30 s');
+  } finally {
+    await c.end();
+  }
+}

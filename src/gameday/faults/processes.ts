@@ -1,0 +1,90 @@
+import { execFile, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { OpsbookError } from '../../lib/errors/index.js';
+import { recordProcess } from './leftovers.js';
+
+const execFileP = promisify(execFile);
+
+/** Child processes of game-day worlds still running, killed when this process exits for any reason. */
+const live = new Set<ChildProcess>();
+let hooked = false;
+
+function hookExit(): void {
+  if (hooked) return;
+  hooked = true;
+  // 'exit' runs on a normal end, process.exit() and an uncaught exception: a world closed by nobody
+  // (a crash mid-scenario) still leaves no server behind. SIGKILL of the Node process itself is
+  // covered by the leftovers sweep at the next world build.
+  process.once('exit', () => {
+    for (const c of live) {
+      try {
+        if (c.pid) process.kill(c.pid, 'SIGCONT');
+        c.kill('SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  });
+}
+
+/** Spawns a world process that is killed when this process exits, if nobody stopped it before. */
+export function spawnTracked(command: string, args: string[], options: SpawnOptions): ChildProcess {
+  hookExit();
+  const child = spawn(command, args, options);
+  child.on('error', () => {});
+  live.add(child);
+  const forget = recordProcess(child.pid, command);
+  child.once('exit', () => {
+    live.delete(child);
+    forget();
+  });
+  return child;
+}
+
+export function running(child: ChildProcess | undefined): boolean {
+  return child !== undefined && child.exitCode === null && child.signalCode === null;
+}
+
+/** Sends `signal`, and SIGKILL if the process has not exited within `graceMs`; resolves on exit. */
+export function stopProcess(child: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGKILL', graceMs = 5000): Promise<void> {
+  return new Promise((resolve) => {
+    if (!child || !running(child)) return resolve();
+    const kill = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    // A stopped (SIGSTOP) process handles no signal but SIGKILL until it is continued.
+    child.kill('SIGCONT');
+    child.kill(signal);
+  });
+}
+
+/**
+ * The uid/gid PostgreSQL's own programs run as: initdb and postgres refuse to run as root, so as
+ * root they run as the `postgres` system user; otherwise as ourselves.
+ */
+export function postgresUser(): { uid: number; gid: number } | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith('postgres:'));
+  if (!line) throw new OpsbookError('OPSBOOK_E_GAMEDAY_WORLD', 'running as root, and there is no `postgres` user to run a private PostgreSQL as');
+  const [, , uid, gid] = line.split(':');
+  return { uid: Number(uid), gid: Number(gid) };
+}
+
+/** Runs a program to completion (as `user` when given); its stderr is in the error. */
+export async function runProgram(file: string, args: string[], opts: { user?: { uid: number; gid: number } | undefined; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
+  try {
+    const { stdout } = await execFileP(file, args, {
+      timeout: opts.timeoutMs ?? 120_000,
+      maxBuffer: 64 * 1024 * 1024,
+      ...(opts.user ? { uid: opts.user.uid, gid: opts.user.gid } : {}),
+      ...(opts.env ? { env: opts.env } : {}),
+    });
+    return stdout;
+  } catch (e) {
+    const err = e as Error & { stderr?: string };
+    throw new OpsbookError('OPSBOOK_E_GAMEDAY_WORLD', `${file.split('/').at(-1)} failed: ${(err.stderr || err.message).trim().split('\n').slice(-3).join(' ')}`);
+  }
+}

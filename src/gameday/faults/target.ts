@@ -1,0 +1,44 @@
+import type { ConnectionHold } from './connections.js';
+import type { ReplicationLag } from './replication-lag.js';
+import type { ProxyMode } from './socket-proxy.js';
+
+/** A Celery worker of the world, as a fault stops and starts it. */
+export interface FaultWorker {
+  name: string;
+  freeze(): void;
+  thaw(): void;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+}
+
+/** The parts of the game-day world faults act on (the world implements it; absent parts were not asked for). */
+export interface FaultTarget {
+  standin: { setFaults(faults: Record<string, boolean>): Promise<void> };
+  redis: { stop(): Promise<void>; start(): Promise<void>; freeze(): Promise<void>; thaw(): Promise<void> };
+  backups: {
+    /** Dates the backup files `ageMs` back from the clock's now; without it, an hour back (healthy). */
+    age(ageMs?: number): Promise<void>;
+    remove(): Promise<void>;
+    empty(): Promise<void>;
+    /** A fresh real pg_dump under every name, dated an hour back. */
+    fresh(): Promise<void>;
+  };
+  /** The private PostgreSQL cluster, when the spec asks for one. */
+  postgres?: { connections: ConnectionHold; replicationLag?: ReplicationLag };
+  celery?: {
+    workers: FaultWorker[];
+    /** Freezes the queue's consumers and enqueues `jobs` real jobs. */
+    backlog(queue: string, jobs: number): Promise<void>;
+    /** Thaws them and waits until the queue is empty. */
+    drain(queue: string): Promise<void>;
+  };
+  /** BullMQ-shaped jobs in the world's Redis, added and taken away again. */
+  redisJobs: { add(stateKey: string, jobs: number): Promise<void>; remove(stateKey: string): Promise<void> };
+  certificates?: {
+    /** Issues a certificate expiring `inMs` from the clock's now (negative: expired) and serves it. */
+    serve(inMs: number): Promise<void>;
+    serveHealthy(): Promise<void>;
+  };
+  /** The TCP proxy every client of the stand-in goes through. */
+  http: { setMode(mode: ProxyMode): Promise<void> };
+}

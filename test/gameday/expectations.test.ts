@@ -1,0 +1,59 @@
+/**
+ * What a scenario's diagnosis must show, and how a negative control that passes is reported: pure
+ * functions, no world.
+ */
+import { describe, expect, it } from 'vitest';
+import type { CommandReport } from '../../src/gameday/diagnosis.js';
+import { checkDiagnosis, checkEvidenceGone } from '../../src/gameday/expectations.js';
+import { formatScenarioLines } from '../../src/gameday/report.js';
+import type { ScenarioResult } from '../../src/gameday/result.js';
+import type { Scenario } from '../../src/gameday/spec.js';
+
+const expectOf = (over: Partial<Scenario['expect']> = {}): Scenario['expect'] => ({
+  alert: 'a', severity: 'P2', severity_source: 'configured', runbook: 'r.md#x', within_minutes: 15, phases: ['diagnosis'], ran: [], not_runnable: [], quiet: [], ...over,
+});
+const command = (text: string, outcome: CommandReport['outcome'], output?: string): CommandReport => ({
+  step: 1, command: 1, phase: 'diagnosis', text, executor: 'sql', effect: 'read', outcome, ...(output !== undefined ? { output } : {}),
+});
+
+describe('checkDiagnosis', () => {
+  it('fails a read step that printed nothing, asserted or not', () => {
+    const asserted = checkDiagnosis(expectOf({ ran: [{ command: 'FROM queue', status: 'ok', output: '.*', evidence: true }] }), [command('SELECT * FROM queue', 'ok', '')]);
+    expect(asserted).toEqual([expect.stringMatching(/printed nothing: no evidence/)]);
+    const unasserted = checkDiagnosis(expectOf(), [command('SELECT * FROM replicas', 'ok', '  ')]);
+    expect(unasserted).toEqual([expect.stringMatching(/printed nothing/)]);
+  });
+
+  it('fails a read step that errored unless the scenario lists it as quiet with the reason', () => {
+    const failed = command('SELECT * FROM stories', 'failed', 'ERROR: relation "stories" does not exist');
+    expect(checkDiagnosis(expectOf(), [failed])).toEqual([expect.stringMatching(/failed: ERROR: relation "stories"/)]);
+    expect(checkDiagnosis(expectOf({ quiet: [{ command: 'FROM stories', why: 'no seed tables here' }] }), [failed])).toEqual([]);
+  });
+
+  it('passes evidence the output carries', () => {
+    const ran = [{ command: 'is_paused', status: 'ok' as const, output: 'dashboard', evidence: true }];
+    expect(checkDiagnosis(expectOf({ ran }), [command('WHERE is_paused = true', 'ok', 'consumer_name\ndashboard | 1')])).toEqual([]);
+  });
+});
+
+describe('checkEvidenceGone', () => {
+  it('rejects evidence that outlives the fault (a header is not evidence)', () => {
+    const ran = [{ command: 'pg_stat_replication', status: 'ok' as const, output: 'lag_seconds', evidence: true }];
+    const after = [command('SELECT … FROM pg_stat_replication', 'ok', ' client_addr | lag_seconds\n(0 rows)')];
+    expect(checkEvidenceGone(expectOf({ ran }), after)).toEqual([expect.stringMatching(/still prints \/lag_seconds\/ after the world was mended/)]);
+    expect(checkEvidenceGone(expectOf({ ran: [{ ...ran[0]!, evidence: false }] }), after)).toEqual([]);
+  });
+});
+
+describe('negative control in the output', () => {
+  it('says a scenario whose negative control passed proves nothing', () => {
+    const s: ScenarioResult = {
+      id: 'x', title: 'X', passed: false, failures: ['negative control: resolution skipped: the incident resolved anyway after 2 min — the scenario proves nothing'], seconds: 1,
+      expected: { alert: 'a', severity: 'P2', severitySource: 'configured', runbook: 'r.md#x' },
+      negativeControl: { ran: true, held: false, text: 'resolution skipped: the incident resolved anyway after 2 min — the scenario proves nothing' },
+    };
+    const lines = formatScenarioLines(s);
+    expect(lines[0]).toMatch(/✘ x/);
+    expect(lines[1]).toMatch(/negative control ✘ passed: proves nothing/);
+  });
+});

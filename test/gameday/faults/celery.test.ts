@@ -1,0 +1,72 @@
+/**
+ * The Celery faults on real workers (Debian's python3-celery) on a private redis-server: a worker
+ * frozen with SIGSTOP, stopped and started again, and a backlog of real jobs on a queue whose
+ * workers are frozen. The celery and redis check kinds see each, and see it mended: the thawed
+ * worker really works the jobs off.
+ */
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runConfig } from '../../../src/checks/testing/index.js';
+import { startCelery, type CeleryWorld } from '../../../src/gameday/celery.js';
+import { enqueueCeleryJobs } from '../../../src/gameday/faults/jobs.js';
+import { startRedisServer, type RedisServer } from '../../../src/gameday/services.js';
+import { celeryInstalledHere, programInstalled } from './available.js';
+
+const installed = programInstalled('redis-server') && celeryInstalledHere();
+
+describe.skipIf(!installed)('Celery faults on real workers', () => {
+  let redis: RedisServer;
+  let celery: CeleryWorld;
+  let client: Redis;
+  let broker: string;
+  const workersProbe = (): Record<string, unknown> => ({ kind: 'celery', broker, queues: ['celery'], conditions: ['[WORKERS:celery] >= 1'] });
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    broker = `${redis.url}/0`;
+    client = new Redis(broker);
+    client.on('error', () => {});
+    celery = await startCelery({ default_queue: 'celery', workers: [{ name: 'worker', queues: ['celery'] }], beat_tasks: [], beat_period_ms: 1000 }, broker);
+  }, 120_000);
+  afterAll(async () => {
+    client?.disconnect();
+    await celery?.stop();
+    await redis?.stop();
+  });
+
+  it('frozen: the worker process is there but answers no ping; SIGCONT mends it', async () => {
+    const worker = celery.workers[0]!;
+    expect((await runConfig(workersProbe())).status).toBe('up');
+    worker.freeze();
+    worker.freeze();
+    expect(worker.state()).toBe('frozen');
+    const frozen = await runConfig(workersProbe());
+    expect(frozen.status).toBe('down');
+    worker.thaw();
+    expect((await runConfig(workersProbe())).status).toBe('up');
+  }, 60_000);
+
+  it('stopped: no worker consumes the queue; start runs it again and waits until it answers', async () => {
+    const worker = celery.workers[0]!;
+    await worker.stop();
+    expect(worker.state()).toBe('stopped');
+    expect((await runConfig(workersProbe())).status).toBe('down');
+    await worker.start();
+    await worker.start();
+    expect((await runConfig(workersProbe())).status).toBe('up');
+  }, 120_000);
+
+  it('backlog: real jobs on the queue of a frozen worker make its depth; thawed, the worker works them off', async () => {
+    const worker = celery.workers[0]!;
+    const depth = { kind: 'redis', url: redis.url, key: 'celery', conditions: ['[LENGTH] <= 100'] };
+    worker.freeze();
+    await enqueueCeleryJobs(client, 'celery', 150);
+    const busy = await runConfig(depth);
+    expect(busy.status).toBe('down');
+    expect(busy.value).toBeGreaterThanOrEqual(149); // one may already sit prefetched in the frozen worker
+    const messages = await runConfig({ kind: 'celery', broker, queues: ['celery'], conditions: ['[MESSAGES:celery] <= 100'] });
+    expect(messages.status).toBe('down');
+    worker.thaw();
+    for (let i = 0; i < 600 && (await client.llen('celery')) > 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect((await runConfig(depth)).value).toBe(0);
+  }, 120_000);
+});
