@@ -4,6 +4,7 @@
  * clock: a 15-minute outage shows as red bars with their time and error in each tooltip.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { incidentReader } from '../../src/http/ui/data/incidents.js';
 import { SimulatedClock } from '../../src/lib/clock.js';
 import { insertResults, type StoredResult } from '../../src/store/index.js';
 import { signIn, startUi, type SignedIn, type UiHarness } from './support.js';
@@ -36,6 +37,8 @@ checks:
   // Billing: up, then its two latest runs failed, one short of its threshold of 3.
   const billing: StoredResult[] = [0, 1, 2, 3].map((i) => ({ checkId: 'billing-web', at: START + 86 * 60_000 + i * 60_000, down: i >= 2, level: i >= 2 ? 2 : 0, latencyMs: 30, value: i >= 2 ? 503 : 200, error: i >= 2 ? '[STATUS] == 200 failed: got 503' : null }));
   await insertResults(h.daemon.store.db, billing, START);
+  await clock.advanceTo(START + 42 * 60_000);
+  await incidentReader(h.daemon).create({ title: 'Orders refusing connections', severity: 'P1', service: 'orders' }, { name: 'admin-user', role: 'admin', via: 'cli' });
   await clock.advanceTo(START + 90 * 60_000);
   viewer = await signIn(h.app, 'viewer-user');
 });
@@ -98,6 +101,33 @@ describe('the overview', () => {
     expect(pending).toContain('<a href="/checks/billing-web">Billing web</a> — fires in 0s');
     expect(pending).toContain('2 of 3 failed runs; 1 more to fire');
     expect(pending).not.toContain('Orders port');
+  });
+});
+
+describe('the check page', () => {
+  it('draws the 15-minute outage and the incident on the state chart, not only latency', async () => {
+    const { status, body } = await get('/checks/orders-port');
+    expect(status).toBe(200);
+    expect(body).toContain('<a href="/checks" aria-current="page">Checks</a>');
+    const chart = /<svg viewBox="0 0 600 180" role="img" aria-label="State and latency, last 24 hours: ([^"]*)">([\s\S]*?)<\/svg>/.exec(body);
+    expect(chart?.[1]).toBe('90 runs, 1 outage totalling 15m, 1 incident; the tables below have the details');
+    const band = /<rect x="([\d.]+)" y="14" width="([\d.]+)" height="144" class="outage" data-outage="\d+"><title>Outage 10:40–10:55 UTC \(15m, 15 failed runs\): connect ECONNREFUSED 127.0.0.1:9<\/title>/.exec(chart?.[2] ?? '');
+    expect(band).not.toBeNull();
+    // 15 minutes of the chart's 24 hours over its 544-unit plot width: about 5.7 units, wide enough to see.
+    expect(Number(band![2])).toBeGreaterThan(5);
+    expect(chart?.[2]).toMatch(/<g data-incident="[^"]+"><title>Incident [^ ]+ \(P1\) Orders refusing connections, opened 10:42 UTC, open<\/title>/);
+    expect(body).toMatch(/<caption>Outages, last 24 hours<\/caption>[\s\S]*?<td>15m<\/td><td>15<\/td><td>connect ECONNREFUSED 127.0.0.1:9<\/td>/);
+    expect(body).toContain('aria-label="History of Orders port: last 90 results, 15 failed, latest up"');
+  });
+
+  it('shows p50/p95/p99 and the last runs with observed values and the condition that failed', async () => {
+    const orders = (await get('/checks/orders-port')).body;
+    expect(orders).toMatch(/<th scope="row">24 hours<\/th><td>83\.333%<\/td><td>90<\/td><td>15<\/td><td>\d+ ms<\/td><td>\d+ ms<\/td><td>\d+ ms<\/td>/);
+    const billing = (await get('/checks/billing-web')).body;
+    const runs = /<h2 id="h-runs">Last 30 runs<\/h2>([\s\S]*?)<\/table>/.exec(billing)?.[1] ?? '';
+    expect(runs.match(/<tr data-state=/g)).toHaveLength(4);
+    expect(runs).toContain('<td class="num">503</td><td><code>[STATUS] == 200 failed: got 503</code></td>');
+    expect(runs).toContain('<td class="num">200</td><td></td>');
   });
 });
 
