@@ -3,7 +3,7 @@
  * and started again shows its failed runs as red bars (tooltip with time and error) on /checks and
  * an outage band on the check's chart. Fifteen minutes of earlier results written with
  * insertResults (a 15-minute outage) show on the same bar and chart. Screenshots of /checks, the
- * check, the overview and /executions, light and dark, at 1366 and 390 px, go to test-results/screens/.
+ * check and the overview, light and dark, at 1366 and 390 px, go to test-results/screens/outage-*.
  */
 import fs from 'node:fs';
 import net from 'node:net';
@@ -107,7 +107,7 @@ checks:
       await page.emulateMedia({ colorScheme: scheme });
       for (const width of [1366, 390]) {
         await page.setViewportSize({ width, height: 900 });
-        for (const [name, url] of [['checks', '/checks'], ['check', '/checks/orders-port'], ['overview-list', '/'], ['executions', '/executions']] as const) {
+        for (const [name, url] of [['outage-checks', '/checks'], ['outage-check', '/checks/orders-port'], ['outage-overview', '/']] as const) {
           await page.goto(`${ui.base}${url}`);
           await page.screenshot({ path: path.join(SCREENS, `${name}-${scheme}-${width}.png`), fullPage: true });
         }

@@ -37,7 +37,7 @@ export function outagesOf(results: readonly RawResultRow[]): Outage[] {
 }
 
 /**
- * A check's raw results over [from, to), oldest first, its outages, and the incidents of its service
+ * A check's raw results over the window (or since its first run, when younger), oldest first, its outages, and the incidents of its service
  * that were open at some point in the window.
  */
 export async function checkTimeline(daemon: Daemon, check: CheckConfig, windowMs: number): Promise<CheckTimeline> {
@@ -48,5 +48,8 @@ export async function checkTimeline(daemon: Daemon, check: CheckConfig, windowMs
   const incidents = service
     ? (await incidentReader(daemon).list({ limit: 200 })).filter((i) => i.service === service && i.openedAt < to && (i.resolvedAt ?? to) >= from)
     : [];
-  return { from, to, results, outages: outagesOf(results), incidents };
+  // A young check's chart spans its own runs, not a day of nothing with its history squeezed at the edge.
+  const first = results[0]?.at;
+  const shown = first !== undefined && first > from ? Math.max(from, first - Math.max(60_000, (to - first) * 0.05)) : from;
+  return { from: shown, to, results, outages: outagesOf(results), incidents };
 }
