@@ -8,7 +8,7 @@ const STATES = ['running', 'passed', 'failed', 'incomplete', 'cancelled'];
 
 /** Where an execution is read: on its incident's page, else its record in the API. */
 function executionHref(e: ExecutionSummary): string {
-  return e.incidentId ? `/incidents/${encodeURIComponent(e.incidentId)}#execution-${encodeURIComponent(e.id)}` : `/api/executions/${encodeURIComponent(e.id)}`;
+  return e.incidentId ? `/incidents/${encodeURIComponent(e.incidentId)}#exec-${encodeURIComponent(e.id)}` : `/api/executions/${encodeURIComponent(e.id)}`;
 }
 
 function executionRow(e: ExecutionSummary): Html {
