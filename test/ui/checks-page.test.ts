@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { incidentReader } from '../../src/http/ui/data/incidents.js';
 import { SimulatedClock } from '../../src/lib/clock.js';
-import { insertResults, type StoredResult } from '../../src/store/index.js';
+import { insertResults, saveAlertSeries, type StoredResult } from '../../src/store/index.js';
 import { signIn, startUi, type SignedIn, type UiHarness } from './support.js';
 
 const START = Date.UTC(2026, 5, 1, 10, 0);
@@ -31,6 +31,8 @@ beforeAll(async () => {
 checks:
   - { kind: tcp, id: orders-port, name: Orders port, service: orders, host: 127.0.0.1, port: 9, interval: 1m }
   - { kind: http, id: billing-web, name: Billing web, service: billing, url: "http://127.0.0.1:9/", interval: 1m, failure_threshold: 3 }
+rules:
+  - { id: slow-billing, check: billing-web, condition: "latency > 10", for: 5m }
 `,
   });
   await insertResults(h.daemon.store.db, outageResults('orders-port', START), START);
@@ -41,6 +43,10 @@ checks:
   await incidentReader(h.daemon).create({ title: 'Orders refusing connections', severity: 'P1', service: 'orders' }, { name: 'admin-user', role: 'admin', via: 'cli' });
   await clock.advanceTo(START + 90 * 60_000);
   viewer = await signIn(h.app, 'viewer-user');
+  // The rule's condition has held for 2 of its 5 minutes.
+  const activeSince = START + 88 * 60_000;
+  const series = { seriesKey: 'slow-billing{}', ruleId: 'slow-billing', labels: {}, state: 'pending', activeSince, firingSince: null, keepFiringUntil: null, lastValue: 30, lastActive: true };
+  await saveAlertSeries(h.daemon.store.db, [{ series_key: series.seriesKey, rule_id: series.ruleId, state: 'pending', data: JSON.stringify(series), updated_at: activeSince }]);
 });
 afterAll(async () => {
   await h?.close();
@@ -101,6 +107,7 @@ describe('the overview', () => {
     expect(pending).toContain('<a href="/checks/billing-web">Billing web</a> — fires in 0s');
     expect(pending).toContain('2 of 3 failed runs; 1 more to fire');
     expect(pending).not.toContain('Orders port');
+    expect(pending).toContain('<a href="/checks/billing-web">slow-billing</a> — fires in 3m <span class="muted">(condition holding since 11:28:00 UTC, for 300 s)</span>');
   });
 });
 

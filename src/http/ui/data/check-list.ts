@@ -86,7 +86,7 @@ export async function pendingAlerts(daemon: Daemon, rows: readonly CheckSummary[
     out.push({
       kind: 'rule',
       id: s.seriesKey,
-      name: s.seriesKey,
+      name: Object.keys(s.labels ?? {}).length ? s.seriesKey : s.ruleId,
       href: rule.checkId ? `/checks/${encodeURIComponent(rule.checkId)}` : undefined,
       state: 'warning',
       needs: `condition holding since ${new Date(s.activeSince).toISOString().slice(11, 19)} UTC, for ${Math.round(rule.forMs / 1000)} s`,
