@@ -120,7 +120,10 @@ runbooks: [runbooks/*.md]
     await check('incident-run-confirm');
 
     await check('incidents', '/incidents');
+    await check('checks', '/checks');
+    await check('checks-filtered', '/checks?service=orders&state=down&kind=tcp');
     await check('check', '/checks/orders-port');
+    await check('executions', '/executions');
     await check('oncall', '/oncall');
     await check('runbooks', '/runbooks');
     await check('runbook', '/runbooks/view?file=runbooks%2Forders.md');
@@ -139,7 +142,7 @@ runbooks: [runbooks/*.md]
     const screens = path.join(REPO_ROOT, 'test-results', 'screens');
     fs.mkdirSync(screens, { recursive: true });
     const found: Record<string, string[]> = {};
-    const pages = [['overview', '/'], ['incident', `/incidents/${encodeURIComponent(incidentId)}`], ['maintenance', '/maintenance'], ['report', '/report'], ['status', '/status'], ['status-publish', '/status/publish']] as const;
+    const pages = [['overview', '/'], ['incident', `/incidents/${encodeURIComponent(incidentId)}`], ['checks', '/checks'], ['check', '/checks/orders-port'], ['executions', '/executions'], ['maintenance', '/maintenance'], ['report', '/report'], ['status', '/status'], ['status-publish', '/status/publish']] as const;
     try {
       for (const scheme of ['light', 'dark'] as const) {
         await page.emulateMedia({ colorScheme: scheme });
@@ -165,7 +168,7 @@ runbooks: [runbooks/*.md]
   });
 
   it('reaches every control with the keyboard, skip link first, focus always visible', async () => {
-    for (const url of ['/', `/incidents/${encodeURIComponent(incidentId)}`, '/maintenance', '/report']) {
+    for (const url of ['/', '/checks', `/incidents/${encodeURIComponent(incidentId)}`, '/maintenance', '/report']) {
       await page.goto(`${base}${url}`);
       await page.keyboard.press('Tab');
       const first = await page.evaluate(() => ({ text: document.activeElement?.textContent?.trim(), href: document.activeElement?.getAttribute('href') }));

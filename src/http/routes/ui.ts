@@ -7,6 +7,8 @@ import { staticRoutes } from '../ui/static.js';
 import { loginRoutes } from '../ui/pages/login.js';
 import { overviewRoutes } from '../ui/pages/overview.js';
 import { checkRoutes } from '../ui/pages/check.js';
+import { checksRoutes } from '../ui/pages/checks.js';
+import { executionListRoutes } from '../ui/pages/execution-list.js';
 import { oncallRoutes } from '../ui/pages/oncall.js';
 import { runbookRoutes } from '../ui/pages/runbooks.js';
 import { incidentRoutes } from '../ui/pages/incidents.js';
@@ -25,11 +27,13 @@ export function uiRoutes(): UiRoute[] {
     ...staticRoutes(),
     ...loginRoutes(),
     ...overviewRoutes(),
+    ...checksRoutes(),
     ...checkRoutes(),
     ...incidentRoutes(),
     ...executionRoutes(),
     ...incidentReviewRoutes(),
     ...tokenRoutes(),
+    ...executionListRoutes(),
     ...oncallRoutes(),
     ...runbookRoutes(),
     ...maintenanceRoutes(),

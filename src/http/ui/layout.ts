@@ -2,11 +2,13 @@ import { VERSION, type Daemon } from '../../daemon/index.js';
 import type { Session } from '../sessions/index.js';
 import { html, type Html, type HtmlValue } from './html.js';
 
-export type NavKey = 'overview' | 'incidents' | 'checks' | 'oncall' | 'runbooks' | 'maintenance' | 'status' | 'report' | 'tokens' | 'none';
+export type NavKey = 'overview' | 'incidents' | 'checks' | 'executions' | 'oncall' | 'runbooks' | 'maintenance' | 'status' | 'report' | 'tokens' | 'none';
 
 const NAV: Array<{ key: NavKey; href: string; label: string }> = [
   { key: 'overview', href: '/', label: 'Overview' },
   { key: 'incidents', href: '/incidents', label: 'Incidents' },
+  { key: 'checks', href: '/checks', label: 'Checks' },
+  { key: 'executions', href: '/executions', label: 'Executions' },
   { key: 'oncall', href: '/oncall', label: 'On call' },
   { key: 'runbooks', href: '/runbooks', label: 'Runbooks' },
   { key: 'maintenance', href: '/maintenance', label: 'Maintenance & silences' },

@@ -3,7 +3,9 @@ import { summarizeCheck, worstState, type CheckSummary } from './data/checks.js'
 import type { CheckConfig } from '../../config/schema/checks.js';
 import { stateBadge } from './components.js';
 import { formatSse, uiEvents, type UiEvent } from './events.js';
-import { checkRow, incidentsBySeverity, serviceBadge } from './pages/overview.js';
+import { incidentsBySeverity, serviceBadge } from './pages/overview.js';
+import { checkListRow } from './pages/checks.js';
+import { checkRowData } from './data/check-list.js';
 import { openIncidents } from './data/incidents.js';
 import type { UiRoute } from './route.js';
 import { IncidentFeed } from './incident-feed.js';
@@ -54,7 +56,7 @@ class CheckWatcher {
       const bus = uiEvents(this.daemon);
       const byService = new Map<string, CheckSummary['state'][]>();
       for (const check of this.daemon.config.checks) {
-        const s = await summarizeCheck(this.daemon, check as CheckConfig);
+        const s = await summarizeCheck(this.daemon, check as CheckConfig, 1);
         if (s.service) {
           const states = byService.get(s.service);
           if (states) states.push(s.state);
@@ -64,7 +66,7 @@ class CheckWatcher {
         const before = this.seen.get(s.id);
         this.seen.set(s.id, mark);
         if (before === undefined || before === mark) continue;
-        bus.publish({ type: 'check', id: s.id, html: checkRow(s).value, data: { state: s.state } });
+        bus.publish({ type: 'check', id: s.id, html: checkListRow(await checkRowData(this.daemon, check as CheckConfig)).value, data: { state: s.state } });
         bus.publish({ type: 'checkstate', id: s.id, html: stateBadge(s.state).value, data: { state: s.state } });
       }
       // A service's badge is the worst of its checks' states: it changes with them, never stays "up" beside a red check.

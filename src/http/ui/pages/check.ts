@@ -1,4 +1,10 @@
-import { lineChart, percent, sparkline, stateBadge, when, type Series } from '../components.js';
+import type { CheckConfig } from '../../../config/schema/checks.js';
+import type { RawResultRow } from '../../../store/index.js';
+import { duration, lineChart, percent, stateBadge, when, type Series, type State } from '../components.js';
+import { BAR_RESULTS } from '../data/check-list.js';
+import { checkTimeline, type CheckTimeline } from '../data/check-timeline.js';
+import { historyBar } from '../history-bar.js';
+import { stateChart } from '../state-chart.js';
 import { checkWindows, findCheck, latencySeries, summarizeCheck } from '../data/checks.js';
 import { html, type Html } from '../html.js';
 import { page } from '../layout.js';
@@ -25,27 +31,58 @@ ${lineChart(series, title)}
 </section>`;
 }
 
+const RECENT_RUNS = 30;
+
+function resultState(r: RawResultRow): State {
+  return r.down ? 'down' : r.level === 2 ? 'critical' : r.level === 1 ? 'warning' : 'up';
+}
+
+function conditionList(list: unknown): string {
+  return Array.isArray(list) ? list.map(String).join(', ') : '';
+}
+
+/** What failed: the stored error (a down run without one stores the conditions that did not hold), else the level's conditions. */
+function whyFailed(check: CheckConfig, r: RawResultRow): Html | string {
+  if (r.error) return html`<code>${r.error}</code>`;
+  if (r.level === 2 && conditionList(check.critical)) return html`critical: <code>${conditionList(check.critical)}</code>`;
+  if (r.level === 1 && conditionList(check.warning)) return html`warning: <code>${conditionList(check.warning)}</code>`;
+  return '';
+}
+
+function outagesTable(t: CheckTimeline): Html {
+  if (t.outages.length === 0 && t.incidents.length === 0) return html`<p>No outages or incidents in the last 24 hours.</p>`;
+  return html`${t.outages.length
+    ? html`<table class="dense"><caption>Outages, last 24 hours</caption><thead><tr><th scope="col">From</th><th scope="col">To</th><th scope="col">Lasted</th><th scope="col">Failed runs</th><th scope="col">Error</th></tr></thead>
+<tbody>${t.outages.map((o) => html`<tr data-outage="${o.from}"><td>${when(o.from)}</td><td>${o.to ? when(o.to) : 'ongoing'}</td><td>${duration((o.to ?? t.to) - o.from)}</td><td>${o.runs}</td><td>${o.error ?? ''}</td></tr>`)}</tbody></table>`
+    : html`<p>No outages in the last 24 hours.</p>`}
+${t.incidents.length
+  ? html`<table class="dense"><caption>Incidents of this check’s service, last 24 hours</caption><thead><tr><th scope="col">Incident</th><th scope="col">Severity</th><th scope="col">Opened</th><th scope="col">Resolved</th></tr></thead>
+<tbody>${t.incidents.map((i) => html`<tr><th scope="row"><a href="/incidents/${encodeURIComponent(i.id)}">${i.title}</a></th><td>${i.severity}</td><td>${when(i.openedAt)}</td><td>${when(i.resolvedAt)}</td></tr>`)}</tbody></table>`
+  : ''}`;
+}
+
 export function checkRoutes(): UiRoute[] {
   return [
     {
       method: 'GET',
       url: '/checks/:id',
       access: 'viewer',
-      summary: 'One check: state, uptime over 24 h / 7 d / 30 d, latency percentiles from the rollups, recent runs.',
+      summary: 'One check: state history with outages and incidents, uptime over 24 h / 7 d / 30 d, latency p50/p95/p99 from the rollups, the last runs with values and what failed.',
       handler: async ({ daemon, session, params, reply }) => {
         const check = findCheck(daemon, params.id ?? '');
         if (!check) {
           void reply.status(404);
           return page(daemon, { title: 'Check not found', session, body: html`<p>No check <code>${params.id ?? ''}</code> is configured. <a href="/">Overview</a></p>` });
         }
-        const summary = await summarizeCheck(daemon, check, 50);
+        const summary = await summarizeCheck(daemon, check, BAR_RESULTS);
+        const timeline = await checkTimeline(daemon, check, 86_400_000);
         const windows = await checkWindows(daemon, check.id);
         const day = await latencySeries(daemon, check.id, 86_400_000, 3_600_000);
         const month = await latencySeries(daemon, check.id, 30 * 86_400_000, 86_400_000);
         return page(daemon, {
           title: summary.name,
           session,
-          nav: 'overview',
+          nav: 'checks',
           live: true,
           body: html`
 <p>State: <span data-live="checkstate:${check.id}">${stateBadge(summary.state)}</span> · kind ${check.kind}${summary.service ? html` · service ${summary.service}` : ''} · every ${Math.round(Number(check.interval) / 1000)} s</p>
@@ -54,12 +91,16 @@ ${summary.lastError ? html`<p class="notice error">Last error: ${summary.lastErr
 <table class="uptime"><thead><tr><th scope="col">Window</th><th scope="col">Uptime</th><th scope="col">Runs</th><th scope="col">Failures</th><th scope="col">p50</th><th scope="col">p95</th><th scope="col">p99</th></tr></thead>
 <tbody>${windows.map((w) => html`<tr><th scope="row">${w.label}</th><td>${percent(w.stats.uptime, 3)}</td><td>${w.stats.count}</td><td>${w.stats.failures}</td><td>${ms(w.stats.latency.p50)}</td><td>${ms(w.stats.latency.p95)}</td><td>${ms(w.stats.latency.p99)}</td></tr>`)}</tbody></table>
 </section>
+<section class="card" aria-labelledby="h-history"><h2 id="h-history">State history</h2>
+<p>${historyBar(summary.recent, BAR_RESULTS, `History of ${summary.name}`)}</p>
+${stateChart(timeline, 'State and latency, last 24 hours')}
+${outagesTable(timeline)}
+</section>
 ${latencyChart('Latency, last 24 hours (hourly)', day)}
 ${latencyChart('Latency, last 30 days (daily)', month)}
-<section class="card"><h2>Recent runs</h2>
-<p>${sparkline(summary.recent, `Latency of ${summary.name}`)}</p>
-<table><thead><tr><th scope="col">At</th><th scope="col">Result</th><th scope="col">Latency</th><th scope="col">Error</th></tr></thead>
-<tbody>${[...summary.recent].reverse().slice(0, 20).map((r) => html`<tr><td>${when(r.at)}</td><td>${stateBadge(r.down ? 'down' : r.level === 2 ? 'critical' : r.level === 1 ? 'warning' : 'up')}</td><td>${Math.round(r.latencyMs)} ms</td><td>${r.error ?? ''}</td></tr>`)}</tbody></table>
+<section class="card" aria-labelledby="h-runs"><h2 id="h-runs">Last ${RECENT_RUNS} runs</h2>
+<div class="table-scroll" tabindex="0" role="region" aria-label="Last runs"><table class="dense"><thead><tr><th scope="col">At</th><th scope="col">Result</th><th scope="col">Latency</th><th scope="col">Value</th><th scope="col">Error or failed condition</th></tr></thead>
+<tbody>${[...summary.recent].reverse().slice(0, RECENT_RUNS).map((r) => html`<tr data-state="${resultState(r)}"><td>${when(r.at)}</td><td>${stateBadge(resultState(r))}</td><td class="num">${Math.round(r.latencyMs)} ms</td><td class="num">${r.value ?? '—'}</td><td>${whyFailed(check, r)}</td></tr>`)}</tbody></table></div>
 </section>`,
         });
       },

@@ -1,29 +1,21 @@
 import type { Daemon } from '../../../daemon/index.js';
 import type { Incident } from '../../../incidents/index.js';
-import { severityBadge, sparkline, stateBadge, when } from '../components.js';
-import { summarizeChecks, worstState, type CheckSummary } from '../data/checks.js';
+import { duration, severityBadge, stateBadge, when } from '../components.js';
+import { worstState, type CheckSummary } from '../data/checks.js';
+import { checkRows, pendingAlerts, type PendingAlert } from '../data/check-list.js';
+import { checkList } from './checks.js';
 import { openIncidents } from '../data/incidents.js';
 import { html, type Html } from '../html.js';
 import { page } from '../layout.js';
 import type { UiRoute } from '../route.js';
 import { whoIsOnCallList } from './oncall.js';
 
-/** One check's row; the live feed sends a fresh copy whenever the check's latest run changes. */
-export function checkRow(c: CheckSummary): Html {
-  return html`<tr data-live="check:${c.id}" data-state="${c.state}">
-<th scope="row"><a href="/checks/${encodeURIComponent(c.id)}">${c.name}</a> <span class="muted">${c.kind}</span></th>
-<td>${stateBadge(c.state)}</td>
-<td>${sparkline(c.recent, `Latency of ${c.name}`)}</td>
-<td>${when(c.lastAt)}${c.lastError ? html`<br><span class="error-text">${c.lastError}</span>` : ''}</td>
-</tr>`;
-}
-
-function checksTable(caption: string, checks: CheckSummary[]): Html {
-  return html`<table class="checks">
-<caption>${caption}</caption>
-<thead><tr><th scope="col">Check</th><th scope="col">State</th><th scope="col">Latency</th><th scope="col">Last run</th></tr></thead>
-<tbody>${checks.map(checkRow)}</tbody>
-</table>`;
+/** Failing checks and rules not yet past their threshold or `for`, soonest first. */
+export function pendingList(pending: readonly PendingAlert[], now: number): Html {
+  if (pending.length === 0) return html`<p>Nothing pending.</p>`;
+  return html`<ul class="pending">${pending.map(
+    (p) => html`<li data-pending="${p.id}">${stateBadge(p.state)} ${p.href ? html`<a href="${p.href}">${p.name}</a>` : p.name} — fires in ${duration(Math.max(0, p.firesAt - now))} <span class="muted">(${p.needs})</span></li>`,
+  )}</ul>`;
 }
 
 /** Open incidents grouped by severity, most severe first (the order of `severities:`). */
@@ -51,9 +43,10 @@ export function overviewRoutes(): UiRoute[] {
       method: 'GET',
       url: '/',
       access: 'viewer',
-      summary: 'Overview: services and checks with state and latency, open incidents, who is on call.',
+      summary: 'Overview: services and their checks (history bar, uptime, p95), pending alerts, open incidents, who is on call.',
       handler: async ({ daemon, session }) => {
-        const checks = await summarizeChecks(daemon);
+        const checks = await checkRows(daemon);
+        const pending = await pendingAlerts(daemon, checks);
         const incidents = await openIncidents(daemon);
         const services = daemon.config.services;
         const unassigned = checks.filter((c) => !c.service || !services.some((s) => s.id === c.service));
@@ -66,6 +59,7 @@ export function overviewRoutes(): UiRoute[] {
 <div class="grid">
 <section class="card" aria-labelledby="h-incidents"><h2 id="h-incidents">Open incidents</h2>${incidentsBySeverity(daemon, incidents)}</section>
 <section class="card" aria-labelledby="h-oncall"><h2 id="h-oncall">On call now</h2>${whoIsOnCallList(daemon)}</section>
+<section class="card" aria-labelledby="h-pending"><h2 id="h-pending">Pending alerts</h2>${pendingList(pending, daemon.clock.now())}</section>
 </div>
 <section aria-labelledby="h-services"><h2 id="h-services">Services</h2>
 ${services.map((s) => {
@@ -73,10 +67,10 @@ ${services.map((s) => {
   return html`<section class="card service" aria-labelledby="svc-${s.id}">
 <h3 id="svc-${s.id}">${s.name ?? s.id} ${serviceBadge(s.id, worstState(own.map((c) => c.state)))}</h3>
 ${s.description ? html`<p>${s.description}</p>` : ''}
-${own.length ? checksTable(`Checks of ${s.name ?? s.id}`, own) : html`<p class="muted">No checks.</p>`}
+${own.length ? checkList(`Checks of ${s.name ?? s.id}`, own, false) : html`<p class="muted">No checks.</p>`}
 </section>`;
 })}
-${unassigned.length ? html`<section class="card service"><h3>Other checks</h3>${checksTable('Checks without a service', unassigned)}</section>` : ''}
+${unassigned.length ? html`<section class="card service"><h3>Other checks</h3>${checkList('Checks without a service', unassigned)}</section>` : ''}
 ${services.length === 0 && checks.length === 0 ? html`<p>No services or checks configured yet.</p>` : ''}
 </section>`,
         });

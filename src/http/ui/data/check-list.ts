@@ -1,0 +1,97 @@
+import type { Daemon } from '../../../daemon/index.js';
+import type { CheckConfig } from '../../../config/schema/checks.js';
+import { loadAlertSeries } from '../../../store/index.js';
+import { windowStats } from '../../../checks/index.js';
+import type { SeriesState } from '../../../alerts/types.js';
+import type { State } from '../components.js';
+import { summarizeCheck, type CheckSummary } from './checks.js';
+
+/** Results in a row's history bar. */
+export const BAR_RESULTS = 90;
+
+/** A check's row in the dense list: its last BAR_RESULTS results and its last 24 hours. */
+export interface CheckRowData extends CheckSummary {
+  uptime: number | undefined;
+  p95: number | undefined;
+}
+
+export async function checkRowData(daemon: Daemon, check: CheckConfig): Promise<CheckRowData> {
+  const summary = await summarizeCheck(daemon, check, BAR_RESULTS);
+  const now = daemon.clock.now();
+  const day = await windowStats(daemon.store, check.id, now - 86_400_000, now + 1, [0.95]);
+  return { ...summary, uptime: day.uptime, p95: day.latency.p95 };
+}
+
+export interface CheckFilter {
+  service?: string;
+  state?: string;
+  kind?: string;
+}
+
+/** Rows of every configured check that passes the filter (empty fields pass everything). */
+export async function checkRows(daemon: Daemon, filter: CheckFilter = {}): Promise<CheckRowData[]> {
+  const out: CheckRowData[] = [];
+  for (const c of daemon.config.checks as CheckConfig[]) {
+    if (filter.service && (c.service as string | undefined) !== filter.service) continue;
+    if (filter.kind && c.kind !== filter.kind) continue;
+    const row = await checkRowData(daemon, c);
+    if (filter.state && row.state !== filter.state) continue;
+    out.push(row);
+  }
+  return out;
+}
+
+/** Something failing that has not yet raised an alert, and when it will if it keeps failing. */
+export interface PendingAlert {
+  kind: 'check' | 'rule';
+  id: string;
+  name: string;
+  href: string | undefined;
+  state: State;
+  /** What is still needed: "2 more failed runs" or the rest of `for`. */
+  needs: string;
+  firesAt: number;
+}
+
+/**
+ * Checks whose latest runs failed fewer times in a row than their failure_threshold, and rule
+ * series waiting out their `for`. A check's time to fire assumes it keeps failing at its interval.
+ */
+export async function pendingAlerts(daemon: Daemon, rows: readonly CheckSummary[]): Promise<PendingAlert[]> {
+  const out: PendingAlert[] = [];
+  for (const row of rows) {
+    const check = daemon.config.checks.find((c) => c.id === row.id) as CheckConfig | undefined;
+    if (!check || row.lastAt === undefined) continue;
+    const threshold = Number(check.failure_threshold ?? 1);
+    let failing = 0;
+    for (let i = row.recent.length - 1; i >= 0 && (row.recent[i]!.down || row.recent[i]!.level > 0); i--) failing++;
+    if (failing === 0 || failing >= threshold) continue;
+    const left = threshold - failing;
+    out.push({
+      kind: 'check',
+      id: row.id,
+      name: row.name,
+      href: `/checks/${encodeURIComponent(row.id)}`,
+      state: row.state,
+      needs: `${failing} of ${threshold} failed runs; ${left} more to fire`,
+      firesAt: row.lastAt + left * Number(check.interval),
+    });
+  }
+  const rules = new Map(daemon.config.rules.map((r) => [r.id, r]));
+  for (const saved of await loadAlertSeries(daemon.store.db)) {
+    if (saved.state !== 'pending') continue;
+    const s = JSON.parse(saved.data) as SeriesState;
+    const rule = rules.get(s.ruleId);
+    if (!rule || s.activeSince === null) continue;
+    out.push({
+      kind: 'rule',
+      id: s.seriesKey,
+      name: Object.keys(s.labels ?? {}).length ? s.seriesKey : s.ruleId,
+      href: rule.checkId ? `/checks/${encodeURIComponent(rule.checkId)}` : undefined,
+      state: 'warning',
+      needs: `condition holding since ${new Date(s.activeSince).toISOString().slice(11, 19)} UTC, for ${Math.round(rule.forMs / 1000)} s`,
+      firesAt: s.activeSince + rule.forMs,
+    });
+  }
+  return out.sort((a, b) => a.firesAt - b.firesAt);
+}
