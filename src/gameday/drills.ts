@@ -45,7 +45,9 @@ export async function maintenanceDrill(spec: GameDaySpec, drill: Drill, ctx: Dri
     }
     const { incident } = found;
     drillIncident = incident.id;
-    if (incident.heldBy?.id !== WINDOW_ID) failures.push(`incident ${incident.id} is not held by the window (held by ${incident.heldBy?.id ?? 'nothing'})`);
+    // The incident may have been opened by another alert of the service and held before this alert
+    // joined it (after its own `for:`): what counts is that the window held its notification.
+    if (!(await heldBy(ops, incident.id, WINDOW_ID))) failures.push(`incident ${incident.id} is not held by the window (held by ${incident.heldBy?.id ?? 'nothing'}; timeline: ${await timelineSummary(ops, incident.id)})`);
     const pagesOf = () => world.receiver.received.filter((r) => r.incidentId === incident.id && r.type === 'incident.triggered');
     // Through the window's end: nothing may reach anyone before it.
     const early = await driver.until(end - driver.now() - 1, () => pagesOf().find((r) => r.at < end));
@@ -92,7 +94,7 @@ export async function silenceDrill(spec: GameDaySpec, drill: Drill, ctx: DrillCo
     }
     const { incident } = found;
     drillIncident = incident.id;
-    if (incident.heldBy?.id !== silence.id) failures.push(`incident ${incident.id} is not held by the silence (held by ${incident.heldBy?.id ?? 'nothing'})`);
+    if (!(await heldBy(ops, incident.id, silence.id))) failures.push(`incident ${incident.id} is not held by the silence (held by ${incident.heldBy?.id ?? 'nothing'}; timeline: ${await timelineSummary(ops, incident.id)})`);
     await applyFault(world, scenario.inject, false);
     const resolved = await driver.until(scenario.verify_minutes * MINUTE, async () => ((await ops.incidents.get(incident.id)).state === 'resolved' ? true : undefined));
     if (!resolved) failures.push(`incident ${incident.id} did not resolve within ${scenario.verify_minutes} min once the fault was undone`);
@@ -130,4 +132,16 @@ async function mendAndSettle(ctx: DrillContext, scenario: Scenario, failures: st
     for (const i of await ctx.driver.openIncidents()) await ctx.ops.act(i.id, 'resolve', actorFor(ctx.config, 'responder'), 'game day: closing after a drill').catch(() => undefined);
   }
   if (incidentId) await ctx.ops.act(incidentId, 'review', actorFor(ctx.config, 'responder'), 'game day drill done').catch(() => undefined);
+}
+
+/** Whether a window or silence held the incident's notification: now, or by a `suppressed` line on its timeline. */
+async function heldBy(ops: Operations, id: string, suppressor: string): Promise<boolean> {
+  const incident = await ops.incidents.get(id);
+  if (incident.heldBy?.id === suppressor) return true;
+  return (await ops.incidents.timeline(id)).some((e) => e.kind === 'suppressed' && e.data.id === suppressor && /held by/.test(e.text));
+}
+
+/** The incident's timeline in one line, for a failure that needs explaining. */
+async function timelineSummary(ops: Operations, id: string): Promise<string> {
+  return (await ops.incidents.timeline(id)).map((e) => `${e.kind}: ${e.text.slice(0, 80)}`).join(' | ');
 }
