@@ -6,7 +6,7 @@
  * opt-in through a real SMTP peer.
  */
 import net, { type AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
+import { startSmtpPeer, unQuotedPrintable, type ReceivedMail, type SmtpPeer } from '../support/smtp-peer.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { incidentReader } from '../../src/http/ui/data/incidents.js';
 import { SimulatedClock } from '../../src/lib/clock.js';
@@ -20,15 +20,7 @@ const admin = { name: 'ada', role: 'admin' as const, via: 'cli' as const };
 const MIN = 60_000;
 const DAY = 86_400_000;
 
-interface Mail {
-  to: string[];
-  raw: string;
-}
-
-/** Undoes quoted-printable soft breaks and escapes, so links read as sent. */
-function plain(raw: string): string {
-  return raw.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(Number.parseInt(h, 16)));
-}
+type Mail = ReceivedMail;
 
 async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, boundMs = scaled(20_000)): Promise<T> {
   const end = Date.now() + boundMs;
@@ -40,33 +32,20 @@ async function until<T>(what: string, probe: () => T | undefined | Promise<T | u
   }
 }
 
-let smtp: SMTPServer;
-const mails: Mail[] = [];
+let smtp: SmtpPeer;
+const mails = (): Mail[] => smtp.mails.map((m) => ({ ...m, raw: unQuotedPrintable(m.raw) }));
 let target: net.Server;
 let targetPort: number;
 
 beforeAll(async () => {
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        mails.push({ to: session.envelope.rcptTo.map((r) => r.address), raw: plain(Buffer.concat(chunks).toString('utf8')) });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
+  smtp = await startSmtpPeer();
   // A listening port the service's check probes: the check stays up unless the test writes failures.
   target = net.createServer((s) => s.end());
   await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
   targetPort = (target.address() as AddressInfo).port;
 });
 afterAll(async () => {
-  await new Promise<void>((resolve) => smtp.close(() => resolve()));
+  await smtp.close();
   await new Promise<void>((resolve) => target.close(() => resolve()));
 });
 
@@ -84,7 +63,7 @@ checks:
 channels:
   - kind: email
     id: public-mail
-    smtp: { host: 127.0.0.1, port: ${(smtp.server.address() as AddressInfo).port} }
+    smtp: { host: 127.0.0.1, port: ${smtp.port} }
     from: "Shop status <status@example.org>"
 status_page:
 ${statusPage}
@@ -245,7 +224,7 @@ describe('status page: subscribers and feed', () => {
     const h = await startPage(`  services: [{ service: web, name: Web shop }]
   subscribers: { channel: public-mail }`, clock);
     const address = 'reader@example.net';
-    const to = (): Mail[] => mails.filter((m) => m.to.includes(address));
+    const to = (): Mail[] => mails().filter((m) => m.to.includes(address));
     try {
       const bad = await h.app.app.inject({ method: 'POST', url: '/status/subscribe', ...form({ email: 'not an address' }) });
       expect(bad.statusCode).toBe(400);

@@ -1,46 +1,20 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
-import type { AddressInfo } from 'node:net';
+import type { SMTPServerOptions } from 'smtp-server';
+import { startSmtpPeer, unQuotedPrintable, type SmtpPeer } from '../../../../test/support/smtp-peer.js';
 import { SystemClock } from '../../../lib/clock.js';
 import type { OutboundMessage } from '../../types.js';
 import { channel } from '../../test-support.js';
 import { emailChannel } from './index.js';
 
-interface Received {
-  from: string;
-  to: string[];
-  raw: string;
-}
-
-let server: SMTPServer | undefined;
+let peer: SmtpPeer | undefined;
 afterEach(async () => {
-  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-  server = undefined;
+  await peer?.close();
+  peer = undefined;
 });
 
-/** A real SMTP peer on loopback (no TLS offered), collecting messages. */
-async function smtpPeer(options: Partial<SMTPServerOptions> = {}): Promise<{ port: number; mails: Received[] }> {
-  const mails: Received[] = [];
-  server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        mails.push({
-          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-          to: session.envelope.rcptTo.map((r) => r.address),
-          raw: Buffer.concat(chunks).toString('utf8'),
-        });
-        callback();
-      });
-    },
-    ...options,
-  });
-  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
-  return { port: (server!.server.address() as AddressInfo).port, mails };
+async function smtpPeer(options: Partial<SMTPServerOptions> = {}): Promise<SmtpPeer> {
+  peer = await startSmtpPeer(options);
+  return peer;
 }
 
 const incidentUrl = 'https://ops.example.com/incidents/inc_42';
@@ -57,8 +31,7 @@ const message: OutboundMessage = {
 };
 const ctx = { clock: new SystemClock(), signal: new AbortController().signal };
 
-/** Undoes quoted-printable soft line breaks and escapes so the test reads the bodies as sent. */
-const unQp = (s: string): string => s.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
+const unQp = unQuotedPrintable;
 
 describe('email channel', () => {
   it('delivers text and HTML with the incident link to a real SMTP peer', async () => {
@@ -107,8 +80,7 @@ describe('email channel', () => {
 
   it('retries when the SMTP server cannot be reached', async () => {
     const peer = await smtpPeer();
-    await new Promise<void>((resolve) => server!.close(() => resolve()));
-    server = undefined;
+    await peer.close();
     const ch = channel({ id: 'ops-mail', kind: 'email', smtp: { host: '127.0.0.1', port: peer.port }, from: 'ops@example.com', to: ['x@example.com'], timeout: '2s' });
     expect(await emailChannel.send(message, ch, ctx)).toMatchObject({ ok: false, retryable: true });
   });
