@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
+import { startSmtpPeer, type SmtpPeer } from '../../../test/support/smtp-peer.js';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../../lib/clock.js';
@@ -13,25 +12,14 @@ import { runCli } from '../../../test/support/cli.js';
 
 let dir: string;
 let receiver: Receiver;
-let smtp: SMTPServer;
-const mails: string[] = [];
+let smtp: SmtpPeer;
 const secret = testSecret(11);
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opsbook-cli-notify-'));
   receiver = await startReceiver((r) => (r.headers['x-fail'] ? { status: 404, body: 'gone' } : { status: 204 }));
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, _s, cb) {
-      let raw = '';
-      stream.on('data', (c: Buffer) => (raw += c.toString()));
-      stream.on('end', () => (mails.push(raw), cb()));
-    },
-  });
-  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-  const smtpPort = (smtp.server.address() as AddressInfo).port;
+  smtp = await startSmtpPeer();
+  const smtpPort = smtp.port;
   fs.writeFileSync(
     path.join(dir, 'ops.yaml'),
     [
@@ -47,7 +35,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await receiver.close();
-  await new Promise<void>((resolve) => smtp.close(() => resolve()));
+  await smtp.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -70,7 +58,7 @@ describe('opsbook notify', () => {
     const mail = await cli(['notify', 'test', 'mail']);
     expect(mail.code).toBe(0);
     expect(mail.stdout).toMatch(/SMTP response: 250 /);
-    expect(mails.at(-1)).toContain('https://ops.example.com');
+    expect(smtp.mails.at(-1)?.raw).toContain('https://ops.example.com');
 
     const broken = await cli(['notify', 'test', 'broken']);
     expect(broken.code).toBe(1);
