@@ -38,19 +38,22 @@ export async function sessionOf(daemon: Daemon, request: FastifyRequest): Promis
 /** Refuses an actor below `role`; the refusal is audited, so probing for rights leaves a trace. */
 async function enforce(daemon: Daemon, request: FastifyRequest, actor: Actor, role: Role): Promise<void> {
   if (roleAllows(actor.role, role)) return;
-  await auditDenied(daemon, request, actor, role);
+  await auditDenied(daemon, request, actor, { needed: role });
   throw new OpsbookError('OPSBOOK_E_FORBIDDEN', `${actor.name} has role ${actor.role}; this needs ${role}`);
 }
 
-/** An `access.denied` audit entry naming the route; a failure to write it never hides the 403. */
-export async function auditDenied(daemon: Daemon, request: FastifyRequest, actor: Actor, role: Role): Promise<void> {
+/**
+ * An `access.denied` audit entry naming the route and why (the role needed, or the team that
+ * restricts writes); a failure to write it never hides the 403.
+ */
+export async function auditDenied(daemon: Daemon, request: FastifyRequest, actor: Actor, why: { needed: Role } | { team: string; service: string | undefined }): Promise<void> {
   const route = request.routeOptions.url ?? request.url.split('?')[0];
   await appendAudit(daemon.store.db, daemon.store.dialect, {
     at: daemon.clock.now(),
     actor: actor.name,
     action: 'access.denied',
     subject: `route:${request.method} ${route}`,
-    details: { role: actor.role, needed: role, via: actor.via },
+    details: { role: actor.role, ...why, via: actor.via },
   }).catch((e: unknown) => daemon.logger.warn({ err: e }, 'could not audit a refused request'));
 }
 
@@ -96,7 +99,7 @@ export async function checkUiAccess(daemon: Daemon, request: FastifyRequest, rol
     if (!csrfMatches(session.csrf, field ?? request.headers[CSRF_HEADER])) return 'csrf';
   }
   if (!roleAllows(session.actor.role, role)) {
-    await auditDenied(daemon, request, session.actor, role);
+    await auditDenied(daemon, request, session.actor, { needed: role });
     return 'forbidden';
   }
   return undefined;

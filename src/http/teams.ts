@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Daemon } from '../daemon/index.js';
 import { mayWriteFor, serviceView, type Actor } from '../identity/index.js';
 import { OpsbookError } from '../lib/errors/index.js';
-import { appendAudit } from '../store/index.js';
+import { auditDenied } from './auth.js';
 
 /**
  * The services a list shows the caller (see `serviceView`): `team` is the `?team=` of the request.
@@ -23,13 +23,6 @@ export function teamView(daemon: Daemon, actor: Actor, team: string | undefined)
 export async function enforceTeamWrite(daemon: Daemon, request: FastifyRequest, actor: Actor, service: string | undefined): Promise<void> {
   const verdict = mayWriteFor(daemon.config.teams, actor, service);
   if (verdict.ok) return;
-  const route = request.routeOptions.url ?? request.url.split('?')[0];
-  await appendAudit(daemon.store.db, daemon.store.dialect, {
-    at: daemon.clock.now(),
-    actor: actor.name,
-    action: 'access.denied',
-    subject: `route:${request.method} ${route}`,
-    details: { role: actor.role, team: verdict.team, service, via: actor.via },
-  }).catch((e: unknown) => daemon.logger.warn({ err: e }, 'could not audit a refused request'));
+  await auditDenied(daemon, request, actor, { team: verdict.team, service });
   throw new OpsbookError('OPSBOOK_E_FORBIDDEN', `service ${service} belongs to team ${verdict.team}, which restricts changes to its members; ${actor.name} is not one`);
 }
