@@ -34,6 +34,33 @@ describe('paging config', () => {
     ]);
   });
 
+  it('names a person an escalation step pages, directly or through a schedule, who has no way to be reached', async () => {
+    const r = await load(
+      'unreachable.yaml',
+      `${CHANNELS}users:
+  - { name: ann, contact: [{ kind: sms, address: "+15551230001" }] }
+  - { name: bob }
+  - { name: cy }
+  - { name: dee, email: dee@example.com }
+schedules:
+  - id: primary
+    layers:
+      - { users: [ann, cy], rotation: { length: 1w, start: 2026-01-05 } }
+escalation_policies:
+  - id: default
+    steps:
+      - { targets: [{ schedule: primary }], timeout: 15m }
+      - { targets: [{ user: bob }, { user: dee }], timeout: 15m }
+`,
+    );
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.issues.map((i) => `${i.path}:${i.line} ${i.code} ${i.message}`)).toEqual([
+      'escalation_policies[0].steps[0].targets[0].schedule:16 OPSBOOK_E_CONFIG_REFERENCE schedule primary pages cy, who has no email and no contact: methods, so a page on their shift would reach nobody',
+      'escalation_policies[0].steps[1].targets[0].user:17 OPSBOOK_E_CONFIG_REFERENCE bob is paged here but has no email and no contact: methods, so the page would reach nobody',
+    ]);
+  });
+
   it('names rules that use a contact the person does not have, and unknown step severities', async () => {
     const r = await load(
       'rules.yaml',
@@ -91,7 +118,7 @@ escalation_policies:
         - { via: [push] }
         - { after: 5m, via: [sms] }
         - { after: 10m, via: [voice] }
-  - { name: vp }
+  - { name: vp, email: vp@example.com }
 escalation_policies:
   - id: default
     steps:

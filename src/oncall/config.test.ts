@@ -6,9 +6,9 @@ import { HOUR, MINUTE } from './test-support.js';
 const load = configLoader('opsbook-oncall');
 
 const USERS = `users:
-  - { name: ann }
-  - { name: bob }
-  - { name: lead }
+  - { name: ann, email: ann@example.com }
+  - { name: bob, email: bob@example.com }
+  - { name: lead, email: lead@example.com }
 channels:
   - { id: eng-leads, kind: slack, webhook_url: "https://hooks.example.com/eng-leads" }
 `;
