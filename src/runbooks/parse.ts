@@ -3,10 +3,11 @@ import { readChecklists } from './checklists.js';
 import { splitFrontMatter } from './front-matter.js';
 import { lineOf, plainText, tokenize, type Token } from './markdown.js';
 import type { CodeBlock, Link, Procedure, Runbook, RunbookWarning } from './model.js';
-import { DEFAULT_PHASES, PhaseReader, type PhaseVocabulary } from './phases.js';
+import { DEFAULT_PHASES, DocumentPhases, PhaseReader, type PhaseVocabulary } from './phases.js';
 import { findProcedureSections, slug, titleWithoutId, wholeDocumentProcedure } from './procedures.js';
 import { buildSections, publicSections, walkSections, type SectionNode } from './sections.js';
 import { scratchRestores } from './restores.js';
+import { speedups } from './speedups.js';
 import { readPhases } from './steps.js';
 import { readTables } from './tables.js';
 
@@ -37,7 +38,8 @@ export function parseRunbook(text: string, options: ParseOptions = {}): Runbook 
   };
   const blocks = readBlocks(tokens, lines, warnings);
   const byLine = new Map(blocks.map((b) => [b.line, b]));
-  const reader = options.phases instanceof PhaseReader ? options.phases : options.phases ? new PhaseReader(options.phases) : DEFAULT_PHASES;
+  const vocabulary = options.phases instanceof PhaseReader ? options.phases : options.phases ? new PhaseReader(options.phases) : DEFAULT_PHASES;
+  const reader = speedups().prechecks ? new DocumentPhases(vocabulary) : vocabulary;
   const frontTitle = typeof front.data.title === 'string' && front.data.title.trim() ? front.data.title.trim() : undefined;
   const title = all.find((s) => s.level === 1)?.title ?? frontTitle ?? fileTitle(file);
   const procedures = readProcedures(tokens, roots, (l) => byLine.get(l), reader, title, lines.length);

@@ -44,9 +44,15 @@ const JOINED = /\s*(?:\band\b|&|\/|\+|,)\s*/;
 
 /** The phase vocabulary: the built-in words and those the config adds. */
 export class PhaseReader {
-  private readonly extra = new Map<string, PhaseKind | 'notes'>();
+  private readonly extra: Map<string, PhaseKind | 'notes'>;
 
-  constructor(vocabulary: PhaseVocabulary = {}) {
+  /** The built-in words and `vocabulary`'s, or the same words as another reader. */
+  constructor(vocabulary: PhaseVocabulary | PhaseReader = {}) {
+    if (vocabulary instanceof PhaseReader) {
+      this.extra = vocabulary.extra;
+      return;
+    }
+    this.extra = new Map();
     for (const [kind, labels] of Object.entries(vocabulary) as [PhaseKind | 'notes', readonly string[]][]) {
       for (const l of labels) this.extra.set(normaliseLabel(l), kind);
     }
@@ -83,6 +89,34 @@ export class PhaseReader {
 
 /** The built-in vocabulary. */
 export const DEFAULT_PHASES = new PhaseReader();
+
+/**
+ * A reader's vocabulary for one document: a heading or label is asked about several times while
+ * its procedures and phases are found (is it a phase, a note, under which parent), so each answer
+ * is kept for the rest of the document, and for nothing after it.
+ */
+export class DocumentPhases extends PhaseReader {
+  private readonly phases = new Map<string, PhaseLabel | undefined>();
+  private readonly notes = new Map<string, boolean>();
+
+  override of(label: string): PhaseLabel | undefined {
+    let p = this.phases.get(label);
+    if (p === undefined && !this.phases.has(label)) {
+      p = super.of(label);
+      this.phases.set(label, p);
+    }
+    return p;
+  }
+
+  override isNote(label: string): boolean {
+    let n = this.notes.get(label);
+    if (n === undefined) {
+      n = super.isNote(label);
+      this.notes.set(label, n);
+    }
+    return n;
+  }
+}
 
 /** Lower case, numbering and parentheticals dropped: `**2. Diagnosis Steps (quick):**` → `diagnosis steps`. */
 export function normaliseLabel(label: string): string {
