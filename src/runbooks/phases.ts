@@ -1,4 +1,5 @@
 import type { PhaseKind, Step } from './model.js';
+import { speedups } from './speedups.js';
 
 /** What a heading or bold label says about the phase it opens. */
 export interface PhaseLabel {
@@ -35,6 +36,9 @@ const GENERIC: [PhaseKind, RegExp][] = [
   ['resolution', /^(immediate (actions?|steps|response)|actions?( to take)?|first steps|response actions?)$/],
   ['steps', /^(procedure|response procedure|procedure steps|steps|instructions|what to do|runbook|(maintenance|migration|restore|deployment|upgrade) (steps|procedure)|how to)$/],
 ];
+
+/** Any of the rules above: most labels name no phase, and one look tells so. */
+const ANY_RULE = new RegExp([...GENERIC, ...RULES].map(([, re]) => `(?:${re.source})`).join('|'));
 
 /** Headings whose content is reference, not steps. */
 const NOTES = /^(notes?|additional (resources|information|notes|context|reading)|related( (alerts?|runbooks?|links|dashboards?|docs|documentation))?|references?|see also|links|resources|useful links|further reading|dashboards?|background|faq|context|owners?|ownership|changelog|history)$/;
@@ -81,6 +85,7 @@ export class PhaseReader {
     if (extra === 'notes') return undefined;
     if (extra) return { kind: extra, also: [], generic: extra === 'steps' };
     if (wordCount(l) > 5) return undefined;
+    if (speedups().prechecks && !ANY_RULE.test(l)) return undefined;
     for (const [kind, re] of GENERIC) if (re.test(l)) return { kind, also: [], generic: true };
     for (const [kind, re] of RULES) if (re.test(l)) return { kind, also: [], generic: false };
     return undefined;

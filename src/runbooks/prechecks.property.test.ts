@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { classifyBlock } from './classify/index.js';
 import { parseRunbook, PhaseReader } from './index.js';
+import { DEFAULT_PHASES } from './phases.js';
 import { setSpeedups } from './speedups.js';
 
 /**
@@ -41,8 +42,25 @@ const docLine = fc.oneof(
   fc.string({ maxLength: 16 }),
 );
 
+/** Words the phase rules are made of, so generated labels hit and nearly hit them. */
+const labelWord = fc.oneof(
+  { weight: 6, arbitrary: fc.constantFrom('diagnosis', 'steps', 'check', 'the', 'queue', 'verify', 'verification', 'roll', 'back', 'rollback', 'post-incident', 'review', 'if', 'this', 'fails', 'how', 'to', 'fix', 'possible', 'resolutions', 'immediate', 'actions', 'and', '&', '/', 'impact', 'business', 'symptoms', 'observed', 'notes', 'related', 'alerts', 'follow-up', 'long-term', 'escalation', 'path', 'smoke', 'tests', 'what', 'it', 'means', '1.', '**', '(quick)', ':') },
+  { weight: 1, arbitrary: fc.string({ maxLength: 6 }) },
+);
+
 describe('prechecks change no result', () => {
   afterEach(() => setSpeedups({ prechecks: true }));
+
+  it('reads generated headings and labels as the same phases with and without the one look at all rules', () => {
+    fc.assert(
+      fc.property(fc.array(labelWord, { minLength: 1, maxLength: 6 }), fc.constantFrom(' ', '  ', '\t'), (words, space) => {
+        const label = words.join(space);
+        const { plain, fast } = both(() => DEFAULT_PHASES.of(label));
+        expect(fast).toEqual(plain);
+      }),
+      { numRuns: 20_000 },
+    );
+  });
 
   it('classifies generated shell blocks the same with and without the look at the whole block', () => {
     fc.assert(
