@@ -1,4 +1,4 @@
-import { readBlocks } from './blocks.js';
+import { Lines, readBlocks } from './blocks.js';
 import { readChecklists } from './checklists.js';
 import { splitFrontMatter } from './front-matter.js';
 import { lineOf, plainText, tokenize, type Token } from './markdown.js';
@@ -25,11 +25,11 @@ export interface ParseOptions {
 export function parseRunbook(text: string, options: ParseOptions = {}): Runbook {
   const file = options.file ?? '';
   const source = text.replace(/\r\n?/g, '\n');
-  const lines = source.split('\n');
+  const lines = new Lines(source);
   const front = splitFrontMatter(source);
   const warnings: RunbookWarning[] = [...front.warnings];
   const tokens = tokenize(front.body);
-  const roots = buildSections(tokens, lines.length);
+  const roots = buildSections(tokens, lines.count);
   const all = [...walkSections(roots)];
   const sectionAt = (line: number): string => {
     let title = '';
@@ -42,7 +42,7 @@ export function parseRunbook(text: string, options: ParseOptions = {}): Runbook 
   const reader = speedups().prechecks ? new DocumentPhases(vocabulary) : vocabulary;
   const frontTitle = typeof front.data.title === 'string' && front.data.title.trim() ? front.data.title.trim() : undefined;
   const title = all.find((s) => s.level === 1)?.title ?? frontTitle ?? fileTitle(file);
-  const procedures = readProcedures(tokens, roots, (l) => byLine.get(l), reader, title, lines.length);
+  const procedures = readProcedures(tokens, roots, (l) => byLine.get(l), reader, title, lines.count);
   scratchRestores(procedures);
   return {
     file,
@@ -55,7 +55,7 @@ export function parseRunbook(text: string, options: ParseOptions = {}): Runbook 
     checklists: readChecklists(tokens, sectionAt),
     links: readLinks(tokens),
     prose: readProse(tokens),
-    lineCount: lines.length,
+    lineCount: lines.count,
     warnings,
   };
 }
