@@ -28,6 +28,26 @@ function classifyCached(code: string, language: string, firstLine: number): Bloc
   return { ...c, commands: c.commands.map((cmd) => ({ ...cmd, line: cmd.line + shift, reasons: [...cmd.reasons], placeholders: [...cmd.placeholders] })) };
 }
 
+/** The lines of a text, found where they start instead of cut out one by one: the reader looks at few of them. */
+export class Lines {
+  private readonly starts = [0];
+
+  constructor(private readonly text: string) {
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) this.starts.push(i + 1);
+  }
+
+  /** How many lines: one more than the newlines. */
+  get count(): number {
+    return this.starts.length;
+  }
+
+  /** Line `n` (1-based) without its newline, or undefined past the end. */
+  at(n: number): string | undefined {
+    if (!(n >= 1 && n <= this.starts.length)) return undefined;
+    return this.text.slice(this.starts[n - 1], n < this.starts.length ? this.starts[n]! - 1 : this.text.length);
+  }
+}
+
 /** A line with the blockquote markers and indentation of its containers removed. */
 function unquoted(line: string): string {
   return line.replace(/^[\s>]*/, '');
@@ -38,19 +58,21 @@ function unquoted(line: string): string {
  * blockquotes. A fenced block is known by its opening fence line; an indented one by its first code
  * line. The language is the fence's, or inferred from the code.
  */
-export function readBlocks(tokens: Token[], lines: string[], warnings: RunbookWarning[]): CodeBlock[] {
-  const lineCount = lines.length;
+export function readBlocks(tokens: Token[], lines: Lines, warnings: RunbookWarning[]): CodeBlock[] {
+  const lineCount = lines.count;
   const out: CodeBlock[] = [];
   for (const t of tokens) {
     if (!isCodeToken(t)) continue;
     const fenced = t.type === 'fence';
     const line = lineOf(t);
-    const written = fenced ? (t.info.trim().split(/\s+/)[0]?.replace(/^\{\.?|\}$/g, '') ?? '') : '';
-    const code = t.content.replace(/\n$/, '');
+    const info = fenced ? t.info.trim() : '';
+    // Most info strings are one plain word: the language as it stands.
+    const written = /[\s{}]/.test(info) ? (info.split(/\s+/)[0]?.replace(/^\{\.?|\}$/g, '') ?? '') : info;
+    const code = t.content.endsWith('\n') ? t.content.slice(0, -1) : t.content;
     const language = written || inferLanguage(code);
     const endLine = Math.max(line, Math.min(t.map?.[1] ?? line, lineCount));
     if (fenced) {
-      const last = unquoted(lines[endLine - 1] ?? '').trim();
+      const last = unquoted(lines.at(endLine) ?? '').trim();
       const closed = endLine > line && last.startsWith(t.markup) && /^(`+|~+)$/.test(last);
       if (!closed) warnings.push({ code: 'fence-unclosed', line, message: `code block opened with ${t.markup} is never closed` });
     }

@@ -1,12 +1,13 @@
-import { readBlocks } from './blocks.js';
+import { Lines, readBlocks } from './blocks.js';
 import { readChecklists } from './checklists.js';
 import { splitFrontMatter } from './front-matter.js';
 import { lineOf, plainText, tokenize, type Token } from './markdown.js';
 import type { CodeBlock, Link, Procedure, Runbook, RunbookWarning } from './model.js';
-import { DEFAULT_PHASES, PhaseReader, type PhaseVocabulary } from './phases.js';
+import { DEFAULT_PHASES, DocumentPhases, PhaseReader, type PhaseVocabulary } from './phases.js';
 import { findProcedureSections, slug, titleWithoutId, wholeDocumentProcedure } from './procedures.js';
 import { buildSections, publicSections, walkSections, type SectionNode } from './sections.js';
 import { scratchRestores } from './restores.js';
+import { speedups } from './speedups.js';
 import { readPhases } from './steps.js';
 import { readTables } from './tables.js';
 
@@ -24,11 +25,11 @@ export interface ParseOptions {
 export function parseRunbook(text: string, options: ParseOptions = {}): Runbook {
   const file = options.file ?? '';
   const source = text.replace(/\r\n?/g, '\n');
-  const lines = source.split('\n');
+  const lines = new Lines(source);
   const front = splitFrontMatter(source);
   const warnings: RunbookWarning[] = [...front.warnings];
   const tokens = tokenize(front.body);
-  const roots = buildSections(tokens, lines.length);
+  const roots = buildSections(tokens, lines.count);
   const all = [...walkSections(roots)];
   const sectionAt = (line: number): string => {
     let title = '';
@@ -37,10 +38,11 @@ export function parseRunbook(text: string, options: ParseOptions = {}): Runbook 
   };
   const blocks = readBlocks(tokens, lines, warnings);
   const byLine = new Map(blocks.map((b) => [b.line, b]));
-  const reader = options.phases instanceof PhaseReader ? options.phases : options.phases ? new PhaseReader(options.phases) : DEFAULT_PHASES;
+  const vocabulary = options.phases instanceof PhaseReader ? options.phases : options.phases ? new PhaseReader(options.phases) : DEFAULT_PHASES;
+  const reader = speedups().prechecks ? new DocumentPhases(vocabulary) : vocabulary;
   const frontTitle = typeof front.data.title === 'string' && front.data.title.trim() ? front.data.title.trim() : undefined;
   const title = all.find((s) => s.level === 1)?.title ?? frontTitle ?? fileTitle(file);
-  const procedures = readProcedures(tokens, roots, (l) => byLine.get(l), reader, title, lines.length);
+  const procedures = readProcedures(tokens, roots, (l) => byLine.get(l), reader, title, lines.count);
   scratchRestores(procedures);
   return {
     file,
@@ -53,7 +55,7 @@ export function parseRunbook(text: string, options: ParseOptions = {}): Runbook 
     checklists: readChecklists(tokens, sectionAt),
     links: readLinks(tokens),
     prose: readProse(tokens),
-    lineCount: lines.length,
+    lineCount: lines.count,
     warnings,
   };
 }

@@ -1,4 +1,5 @@
 import type { PhaseKind, Step } from './model.js';
+import { speedups } from './speedups.js';
 
 /** What a heading or bold label says about the phase it opens. */
 export interface PhaseLabel {
@@ -36,6 +37,9 @@ const GENERIC: [PhaseKind, RegExp][] = [
   ['steps', /^(procedure|response procedure|procedure steps|steps|instructions|what to do|runbook|(maintenance|migration|restore|deployment|upgrade) (steps|procedure)|how to)$/],
 ];
 
+/** Any of the rules above: most labels name no phase, and one look tells so. */
+const ANY_RULE = new RegExp([...GENERIC, ...RULES].map(([, re]) => `(?:${re.source})`).join('|'));
+
 /** Headings whose content is reference, not steps. */
 const NOTES = /^(notes?|additional (resources|information|notes|context|reading)|related( (alerts?|runbooks?|links|dashboards?|docs|documentation))?|references?|see also|links|resources|useful links|further reading|dashboards?|background|faq|context|owners?|ownership|changelog|history)$/;
 
@@ -44,9 +48,15 @@ const JOINED = /\s*(?:\band\b|&|\/|\+|,)\s*/;
 
 /** The phase vocabulary: the built-in words and those the config adds. */
 export class PhaseReader {
-  private readonly extra = new Map<string, PhaseKind | 'notes'>();
+  private readonly extra: Map<string, PhaseKind | 'notes'>;
 
-  constructor(vocabulary: PhaseVocabulary = {}) {
+  /** The built-in words and `vocabulary`'s, or the same words as another reader. */
+  constructor(vocabulary: PhaseVocabulary | PhaseReader = {}) {
+    if (vocabulary instanceof PhaseReader) {
+      this.extra = vocabulary.extra;
+      return;
+    }
+    this.extra = new Map();
     for (const [kind, labels] of Object.entries(vocabulary) as [PhaseKind | 'notes', readonly string[]][]) {
       for (const l of labels) this.extra.set(normaliseLabel(l), kind);
     }
@@ -75,6 +85,7 @@ export class PhaseReader {
     if (extra === 'notes') return undefined;
     if (extra) return { kind: extra, also: [], generic: extra === 'steps' };
     if (wordCount(l) > 5) return undefined;
+    if (speedups().prechecks && !ANY_RULE.test(l)) return undefined;
     for (const [kind, re] of GENERIC) if (re.test(l)) return { kind, also: [], generic: true };
     for (const [kind, re] of RULES) if (re.test(l)) return { kind, also: [], generic: false };
     return undefined;
@@ -83,6 +94,34 @@ export class PhaseReader {
 
 /** The built-in vocabulary. */
 export const DEFAULT_PHASES = new PhaseReader();
+
+/**
+ * A reader's vocabulary for one document: a heading or label is asked about several times while
+ * its procedures and phases are found (is it a phase, a note, under which parent), so each answer
+ * is kept for the rest of the document, and for nothing after it.
+ */
+export class DocumentPhases extends PhaseReader {
+  private readonly phases = new Map<string, PhaseLabel | undefined>();
+  private readonly notes = new Map<string, boolean>();
+
+  override of(label: string): PhaseLabel | undefined {
+    let p = this.phases.get(label);
+    if (p === undefined && !this.phases.has(label)) {
+      p = super.of(label);
+      this.phases.set(label, p);
+    }
+    return p;
+  }
+
+  override isNote(label: string): boolean {
+    let n = this.notes.get(label);
+    if (n === undefined) {
+      n = super.isNote(label);
+      this.notes.set(label, n);
+    }
+    return n;
+  }
+}
 
 /** Lower case, numbering and parentheticals dropped: `**2. Diagnosis Steps (quick):**` → `diagnosis steps`. */
 export function normaliseLabel(label: string): string {

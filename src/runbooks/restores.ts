@@ -18,6 +18,8 @@ export function scratchRestores(procedures: Procedure[]): void {
 }
 
 function relabel(block: CodeBlock, created: Set<string>): void {
+  // Most blocks neither create a database nor restore one: nothing to copy then.
+  if (!block.commands.some((c) => c.createsDatabase || c.restoresInto !== undefined)) return;
   let changed = false;
   const commands = block.commands.map((c): Command => {
     const into = c.restoresInto;

@@ -1,7 +1,8 @@
 /**
  * Shortcuts the reader takes for speed, none of which may change a result: caches of work by
  * text (runbooks repeat the same blocks and commands), the simple-shell reader that stands in
- * for mvdan-sh on plain command lines, and the plain-SQL reader that stands in for libpg-query. Tests turn them off to check that results stay the same;
+ * for mvdan-sh on plain command lines, the plain-SQL reader that stands in for libpg-query, and
+ * cheap looks that spare work within one document. Tests turn them off to check that results stay the same;
  * `bench:runbooks` turns the caches off to measure without them.
  */
 export interface Speedups {
@@ -11,9 +12,15 @@ export interface Speedups {
   simpleShell: boolean;
   /** Read plain SQL without libpg-query (see `classify/sql-plain.ts`). */
   plainSql: boolean;
+  /**
+   * Look once where that spares many looks, within one document only: a shell block's whole text
+   * for SQL, redis-cli sessions and `$ ` prompts before each of its lines; each heading and label
+   * of a document read as a phase once, however often procedures and phases ask.
+   */
+  prechecks: boolean;
 }
 
-const current: Speedups = { caches: true, simpleShell: true, plainSql: true };
+const current: Speedups = { caches: true, simpleShell: true, plainSql: true, prechecks: true };
 const caches: TextCache<unknown>[] = [];
 
 export function speedups(): Readonly<Speedups> {

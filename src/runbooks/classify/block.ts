@@ -22,6 +22,8 @@ export interface BlockClassification {
 
 /** SQL written straight into a shell block (no psql around it) starts with an upper-case keyword. */
 const SQL_LINE = /^\s*(SELECT|WITH|SHOW|EXPLAIN|UPDATE|INSERT INTO|DELETE FROM|DROP|TRUNCATE|VACUUM|ANALYZE|REINDEX|CREATE|ALTER TABLE|GRANT|REVOKE)\b/;
+/** `SQL_LINE` at the start of any line of a text. */
+const SQL_IN_TEXT = new RegExp(SQL_LINE.source, 'm');
 const REDIS_PROMPT = /^(\s*)((?:[\w.-]+:\d+)?>\s+)(\S.*)$/;
 /** Angle placeholders become `@name@`, a plain shell word of the same length, so `<pod-name>` is not read as redirections. */
 const PROTECT = /<([A-Za-z][\w.-]*)>/g;
@@ -40,7 +42,7 @@ function command(text: string, line: number, v: Verdict, placeholders: string[])
  */
 export function classifyBlock(code: string, language: string, firstLine: number): BlockClassification {
   let family: LanguageFamily = familyOf(language);
-  if (family === 'shell' && /^\s*\$ \S/m.test(code) && code.split('\n').some((l) => /^\s*\$ /.test(l))) family = 'console';
+  if (family === 'shell' && (!speedups().prechecks || code.includes('$ ')) && /^\s*\$ \S/m.test(code) && code.split('\n').some((l) => /^\s*\$ /.test(l))) family = 'console';
   const commands = commandsOf(code, family, firstLine);
   if (commands.length === 0) return emptyBlock(family, code);
   const placeholders = unique(commands.flatMap((c) => c.placeholders));
@@ -170,6 +172,8 @@ function redisLines(lines: string[], firstLine: number, pattern: RegExp): Comman
  * out first (their lines blanked, so line numbers hold), then the rest is parsed as bash.
  */
 function shellCommands(code: string, firstLine: number): Command[] {
+  // Most blocks hold neither: one look at the whole text spares a look at each line.
+  if (speedups().prechecks && !code.includes('redis-cli') && !SQL_IN_TEXT.test(code)) return parseShellCommands(code.includes('<') ? code.replace(PROTECT, '@$1@') : code, firstLine).sort((a, b) => a.line - b.line);
   const lines = code.split('\n');
   const extra: Command[] = [];
   for (let i = 0; i < lines.length; i++) {

@@ -80,6 +80,21 @@ export class ShellSyntaxError extends Error {
   }
 }
 
+/**
+ * A `ShellSyntaxError` without a stack trace, for the reader's own failures: thrown and caught
+ * inside the reader (a paragraph that does not parse alone is read again with the rest of its
+ * block), where taking the stack was most of what a failure cost.
+ */
+export function shellSyntaxError(message: string, line: number): ShellSyntaxError {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new ShellSyntaxError(message, line);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 const REDIRECT_OPS: Record<number, ShRedirect['op']> = {
   54: '>', 55: '>>', 56: '<', 57: '<>', 58: '<&', 59: '>&', 60: '>|', 61: '<<', 62: '<<', 63: '<<<', 64: '&>', 65: '&>>',
 };

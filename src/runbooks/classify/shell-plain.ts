@@ -1,5 +1,5 @@
 import { speedups } from '../speedups.js';
-import { parseShell, ShellSyntaxError, type ShRedirect, type ShStatement, type ShWord } from './shell-parse.js';
+import { parseShell, ShellSyntaxError, shellSyntaxError, type ShRedirect, type ShStatement, type ShWord } from './shell-parse.js';
 import { GIVE_UP, NOT_SHELL, pour, sink, WordReader, type Sink } from './shell-plain-words.js';
 
 /**
@@ -378,7 +378,7 @@ function simpleRead(source: string, lineBase: number): ShStatement[] | ShellSynt
     return reader.statements();
   } catch (e) {
     if (e === GIVE_UP) return undefined;
-    if (e === NOT_SHELL) return reader.failure ? new ShellSyntaxError(reader.failure.message, reader.failure.line) : new ShellSyntaxError(NOT_SHELL_MESSAGE, lineBase + 1);
+    if (e === NOT_SHELL) return reader.failure ? shellSyntaxError(reader.failure.message, reader.failure.line) : shellSyntaxError(NOT_SHELL_MESSAGE, lineBase + 1);
     throw e;
   }
 }

@@ -1,0 +1,87 @@
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+import { classifyBlock } from './classify/index.js';
+import { parseRunbook, PhaseReader } from './index.js';
+import { DEFAULT_PHASES } from './phases.js';
+import { setSpeedups } from './speedups.js';
+
+/**
+ * `speedups.prechecks` looks at a whole shell block once before looking at each of its lines, and
+ * reads each heading and label of a document as a phase once. Whatever the text, the results must
+ * be those of the reader without them.
+ */
+function both<T>(read: () => T): { plain: T; fast: T } {
+  setSpeedups({ prechecks: false });
+  const plain = read();
+  setSpeedups({ prechecks: true });
+  return { plain, fast: read() };
+}
+
+/** Shell lines, with SQL, redis-cli sessions and prompts where the per-line reading finds them, and their look-alikes where it must not. */
+const shellLine = fc.oneof(
+  fc.constantFrom(
+    'kubectl get pods -n <namespace>', 'rm -rf /tmp/x', 'echo "a  b" | grep a', 'X=1 && echo $X', 'for i in 1 2; do echo $i; done', '# comment',
+    'SELECT 1;', '  select 1;', 'SELECT * FROM t', '\tUPDATE t SET a = 1;', 'DELETE FROM t WHERE id = <id>;', 'VACUUM ANALYZE t;', 'ALTER TABLE t ADD c int;', 'CREATE INDEX i ON t (a);',
+    'echo SELECT', 'SELECTED=1', 'WITHOUT=1 echo', 'x SELECT 1', 'SELECT\r', '\u2028SELECT 1', 'GRANT',
+    'redis-cli', 'redis-cli -h prod-redis', 'sudo redis-cli -n 2', 'redis-cli GET k', 'redis-cli | cat', 'echo redis-cli', '# redis-cli KEYS *',
+    '> DEL a:b', '127.0.0.1:6379> KEYS *', 'prod-redis:6379> GET k', '>  INFO',
+    '$ kubectl get pods', '  $ ls -la', '$ ', 'echo $ HOME', 'cost=$ 5', '',
+  ),
+  fc.string({ maxLength: 16 }),
+);
+
+/** Document lines whose headings and labels repeat, in the built-in vocabulary and a configured one. */
+const docLine = fc.oneof(
+  fc.constantFrom(
+    '# Runbook', '## Troubleshooting', '## RB-001: Queue backlog', '### Diagnosis', '### Diagnosis and mitigation', '### Mitigating', '### Notes', '### Related alerts', '### Verification',
+    '### Check the queue', '### Restore procedure', '## Emergency procedures', '### Triage', '#### Steps',
+    '**Symptoms:**', '**Diagnosis:**', '**Resolution Steps:**', '**Procedure:**', '**Careful:** do not run twice', '**Check worker logs**', '**Triage**',
+    '1. Check worker logs', '2. **Restart the workers**', '- Verify', '- Verify recovery', '- [ ] notify users', 'Some prose.', '',
+    '```bash\nkubectl get pods\n```', '```bash\nkubectl delete pod x\n```', '```sql\nSELECT 1;\n```', '```bash\nredis-cli\n> KEYS *\n```',
+  ),
+  fc.string({ maxLength: 16 }),
+);
+
+/** Words the phase rules are made of, so generated labels hit and nearly hit them. */
+const labelWord = fc.oneof(
+  { weight: 6, arbitrary: fc.constantFrom('diagnosis', 'steps', 'check', 'the', 'queue', 'verify', 'verification', 'roll', 'back', 'rollback', 'post-incident', 'review', 'if', 'this', 'fails', 'how', 'to', 'fix', 'possible', 'resolutions', 'immediate', 'actions', 'and', '&', '/', 'impact', 'business', 'symptoms', 'observed', 'notes', 'related', 'alerts', 'follow-up', 'long-term', 'escalation', 'path', 'smoke', 'tests', 'what', 'it', 'means', '1.', '**', '(quick)', ':') },
+  { weight: 1, arbitrary: fc.string({ maxLength: 6 }) },
+);
+
+describe('prechecks change no result', () => {
+  afterEach(() => setSpeedups({ prechecks: true }));
+
+  it('reads generated headings and labels as the same phases with and without the one look at all rules', () => {
+    fc.assert(
+      fc.property(fc.array(labelWord, { minLength: 1, maxLength: 6 }), fc.constantFrom(' ', '  ', '\t'), (words, space) => {
+        const label = words.join(space);
+        const { plain, fast } = both(() => DEFAULT_PHASES.of(label));
+        expect(fast).toEqual(plain);
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+
+  it('classifies generated shell blocks the same with and without the look at the whole block', () => {
+    fc.assert(
+      fc.property(fc.array(shellLine, { maxLength: 8 }), fc.constantFrom('bash', 'sh', 'shell', 'console'), fc.integer({ min: 1, max: 50 }), (lines, language, first) => {
+        const code = lines.join('\n');
+        const { plain, fast } = both(() => classifyBlock(code, language, first));
+        expect(fast).toEqual(plain);
+      }),
+      { numRuns: 3000 },
+    );
+  }, 600_000);
+
+  it('reads generated documents the same with and without reading each label once per document', () => {
+    const configured = new PhaseReader({ diagnosis: ['Check the queue'], notes: ['Triage'], steps: ['Steps'] });
+    fc.assert(
+      fc.property(fc.array(docLine, { maxLength: 24 }), fc.boolean(), (lines, custom) => {
+        const text = lines.join('\n\n');
+        const { plain, fast } = both(() => parseRunbook(text, { file: 'gen.md', ...(custom ? { phases: configured } : {}) }));
+        expect(fast).toEqual(plain);
+      }),
+      { numRuns: 1500 },
+    );
+  }, 600_000);
+});
