@@ -436,11 +436,17 @@ export class Operations {
    * escalations follow.
    */
   moveWork(): Promise<void> {
-    this.moving = this.moving.then(() => this.doMoveWork()).catch((err: unknown) => this.daemon.logger.error({ err }, 'could not move work after a lease change'));
+    // Changes that arrive while a move waits are taken by it: it reads the leases when it runs.
+    this.nextMove ??= this.moving.then(() => {
+      this.nextMove = undefined;
+      return this.doMoveWork();
+    });
+    this.moving = this.nextMove.catch((err: unknown) => this.daemon.logger.error({ err }, 'could not move work after a lease change'));
     return this.moving;
   }
 
   private moving: Promise<void> = Promise.resolve();
+  private nextMove: Promise<void> | undefined;
 
   private async doMoveWork(): Promise<void> {
     if (this.stopping || this.options.probes === false || !this.checks) return;
@@ -453,7 +459,8 @@ export class Operations {
       this.checks = this.buildCheckRunner(config);
       await this.checks.start();
       this.armAlertTimer();
-    });
+      this.daemon.logger.info({ leases: [...(cluster?.leases.keys() ?? [])], checks: this.checks.scheduler.size }, 'cluster: checks moved to the leases held now');
+    }, { urgent: true });
     void this.escalations.tick().catch(() => undefined);
   }
 

@@ -69,8 +69,10 @@ export async function listLeases(db: Db): Promise<Array<ClusterLeaseRow & { now:
  * cannot write.
  */
 export async function renewLeases(db: Db, member: string, ttlMs: number): Promise<Array<LeaseToken & { expiresAt: number }>> {
+  // Rows locked in name order, as fencing locks them: the two never deadlock.
   const r = await sql<{ name: string; epoch: number; expires_at: number }>`update cluster_leases set expires_at = ${NOW} + ${ttlMs}
-where holder = ${member} and expires_at > ${NOW} returning name, epoch, expires_at`.execute(db);
+where name in (select name from cluster_leases where holder = ${member} and expires_at > ${NOW} order by name for update)
+returning name, epoch, expires_at`.execute(db);
   return r.rows.map((x) => ({ lease: x.name, epoch: Number(x.epoch), expiresAt: Number(x.expires_at) }));
 }
 
@@ -103,7 +105,7 @@ export async function heldTokens(trx: Transaction<Database>, member: string, tok
   if (tokens.length === 0) return new Set();
   const names = [...new Set(tokens.map((t) => t.lease))];
   const rows = await sql<{ name: string; epoch: number }>`select name, epoch from cluster_leases
-where name in (${sql.join(names)}) and holder = ${member} and expires_at > ${NOW} for share`.execute(trx);
+where name in (${sql.join(names.sort())}) and holder = ${member} and expires_at > ${NOW} order by name for share`.execute(trx);
   const held = new Set(rows.rows.map((r) => `${r.name}@${Number(r.epoch)}`));
   return new Set(tokens.filter((t) => held.has(`${t.lease}@${t.epoch}`)).map((t) => `${t.lease}@${t.epoch}`));
 }
