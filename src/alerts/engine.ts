@@ -1,6 +1,7 @@
 import type { CheckResult } from '../checks/types.js';
 import type { Clock } from '../lib/clock.js';
-import { deleteAlertSeries, isStoreFull, loadAlertSeries, saveAlertSeries, type Store } from '../store/index.js';
+import type { Transaction } from 'kysely';
+import { deleteAlertSeries, isStoreFull, loadAlertSeries, saveAlertSeries, type Database, type Store } from '../store/index.js';
 import { RuleEvaluator } from './evaluator.js';
 import type { AlertEvent, AlertRule, CheckInfo, SeriesState } from './types.js';
 
@@ -9,6 +10,16 @@ import type { AlertEvent, AlertRule, CheckInfo, SeriesState } from './types.js';
  * returning the events, so a restarted process resumes pending `for:` waits and `keep_firing_for`
  * windows where they stood. One engine per process; calls are serialised.
  */
+export interface AlertEngineOptions {
+  /**
+   * Delete the stored state of series whose rule is gone (default true). A process that runs only
+   * some checks' rules (several processes on one PostgreSQL) keeps the others' state.
+   */
+  prune?: boolean;
+  /** Called in the transaction that saves series state, before it writes (fencing). */
+  fence?: (trx: Transaction<Database>) => Promise<void>;
+}
+
 export class AlertEngine {
   private queue: Promise<unknown> = Promise.resolve();
   /** Series changed while the store could not write (disk full), saved with the next call that can. */
@@ -18,20 +29,21 @@ export class AlertEngine {
     private readonly store: Store,
     private evaluator: RuleEvaluator,
     private readonly clock: Clock,
+    private readonly options: AlertEngineOptions = {},
   ) {}
 
-  static async open(store: Store, clock: Clock, rules: readonly AlertRule[], checks: ReadonlyMap<string, CheckInfo>): Promise<AlertEngine> {
+  static async open(store: Store, clock: Clock, rules: readonly AlertRule[], checks: ReadonlyMap<string, CheckInfo>, options: AlertEngineOptions = {}): Promise<AlertEngine> {
     const saved = (await loadAlertSeries(store.db)).map((r) => JSON.parse(r.data) as SeriesState);
     const evaluator = new RuleEvaluator(rules, clock, checks, saved);
-    await deleteAlertSeries(store.db, evaluator.removedSeries());
-    return new AlertEngine(store, evaluator, clock);
+    if (options.prune !== false) await deleteAlertSeries(store.db, evaluator.removedSeries());
+    return new AlertEngine(store, evaluator, clock, options);
   }
 
   /** Swaps in reloaded rules, keeping the state of series whose rule still exists. */
   reload(rules: readonly AlertRule[], checks: ReadonlyMap<string, CheckInfo>): Promise<void> {
     return this.serial(async () => {
       const evaluator = new RuleEvaluator(rules, this.clock, checks, this.evaluator.states());
-      await deleteAlertSeries(this.store.db, evaluator.removedSeries());
+      if (this.options.prune !== false) await deleteAlertSeries(this.store.db, evaluator.removedSeries());
       this.evaluator = evaluator;
     });
   }
@@ -79,6 +91,7 @@ export class AlertEngine {
     await saveAlertSeries(
       this.store.db,
       changed.map((s) => ({ series_key: s.seriesKey, rule_id: s.ruleId, state: s.state, data: JSON.stringify(s), updated_at: s.updatedAt })),
+      this.options.fence,
     );
     for (const s of changed) if (this.unsaved.get(s.seriesKey) === s) this.unsaved.delete(s.seriesKey);
   }

@@ -12,6 +12,7 @@ import type { CheckResult } from './types.js';
 import { loopDelayMonitor } from './loop-delay.js';
 import { DEFAULT_LOOP_DELAY_BOUND_MS } from './overload.js';
 import type { SampleStore } from '../samples/index.js';
+import type { AdmitResults } from '../store/repos/check-history.js';
 
 export interface CheckRunnerOptions {
   /** Validated `checks:` entries, or checks already compiled. */
@@ -38,6 +39,8 @@ export interface CheckRunnerOptions {
    * RESPONSE_TIME/TTFB condition) is reported `unknown` instead (default 100).
    */
   loopDelayBoundMs?: number;
+  /** Fencing for the history: which checks' results a batch may write (several processes on one PostgreSQL). */
+  admitResults?: AdmitResults;
 }
 
 export interface CheckRunner {
@@ -59,7 +62,12 @@ export function createCheckRunner(opts: CheckRunnerOptions): CheckRunner {
   const probes = new Map(compiled.map((c) => [c.id, new ProbeState({ failureThreshold: c.failureThreshold, successThreshold: c.successThreshold })]));
   const states = new Map(compiled.map((c) => [c.id, {} as Record<string, unknown>]));
   const history = opts.store
-    ? new HistoryWriter({ store: opts.store, clock: opts.clock, onError: (e) => opts.logger?.warn({ err: e }, 'check history write failed') })
+    ? new HistoryWriter({
+        store: opts.store,
+        clock: opts.clock,
+        onError: (e) => opts.logger?.warn({ err: e }, 'check history write failed'),
+        ...(opts.admitResults ? { admit: opts.admitResults } : {}),
+      })
     : undefined;
   const heartbeats = opts.store ? heartbeatReader(opts.store) : undefined;
   let cancelRollup: (() => void) | undefined;

@@ -15,6 +15,7 @@ import { Operations } from './operations/index.js';
 import type { ExecutionService } from '../executions/index.js';
 import { SampleStore, Scraper } from '../samples/index.js';
 import type { SeriesSource } from '../promql/index.js';
+import { ClusterCoordinator } from '../cluster/index.js';
 
 export interface DaemonOptions {
   configPath: string;
@@ -72,7 +73,7 @@ export interface ReadinessCheck {
 export interface Readiness {
   status: 'ready' | 'not_ready';
   /** `writes`: failing while the store refuses writes for lack of space (pages go out from memory). */
-  checks: { config: ReadinessCheck; store: ReadinessCheck; migrations: ReadinessCheck; writes: ReadinessCheck };
+  checks: { config: ReadinessCheck; store: ReadinessCheck; migrations: ReadinessCheck; writes: ReadinessCheck; cluster?: ReadinessCheck };
 }
 
 /**
@@ -88,6 +89,8 @@ export class Daemon {
   scraper: Scraper | undefined;
   /** The running pipeline; absent when started with `operations: false`. */
   operations: Operations | undefined;
+  /** On PostgreSQL, with the pipeline running: this process's share of the work (docs/cluster.md). */
+  cluster: ClusterCoordinator | undefined;
   private reloading: Promise<boolean> | undefined;
   private serverOverrides: ServerOverrides | undefined;
   private unpublishAuditHead: (() => void) | undefined;
@@ -167,6 +170,21 @@ export class Daemon {
       },
     }));
     await this.addComponent({ name: 'scraper', start: () => scraper.start(), stop: () => scraper.stop(), reload: (config) => scraper.reload(config.scrape) });
+    if (this.store.dialect === 'postgres') {
+      const cluster = (this.cluster = new ClusterCoordinator({
+        store: this.store,
+        leaseMs: this.config.storage.cluster.lease,
+        partitions: this.config.storage.cluster.partitions,
+        url: this.config.server.public_url,
+        // Off only to show the chaos harness catches stale writes (docs/cluster.md).
+        fencing: (this.options.env ?? process.env).OPSBOOK_CLUSTER_FENCING !== 'off',
+        logger: this.logger,
+        registry: this.metrics.registry,
+        onChange: () => void this.operations?.moveWork(),
+      }));
+      // Stopped after the pipeline (components stop in reverse): its leases are given back last.
+      await this.addComponent({ name: 'cluster', start: () => cluster.start(), stop: () => cluster.stop() });
+    }
     this.operations = await Operations.create(this);
     await this.addComponent(this.operations);
     await this.addComponent(new Housekeeping(this));
@@ -225,8 +243,14 @@ export class Daemon {
     const writes: ReadinessCheck = full
       ? { status: 'failing', detail: `disk full since ${new Date(full.since).toISOString()}: ${full.reason}; ${full.held} alert(s) paged from memory, not yet recorded` }
       : { status: 'ok' };
-    const ok = !this.stopping && [config, store, migrations, writes].every((c) => c.status === 'ok');
-    return { status: ok ? 'ready' : 'not_ready', checks: { config, store, migrations, writes } };
+    const health = this.cluster?.status;
+    const cluster: ReadinessCheck | undefined = health
+      ? health.ok
+        ? { status: 'ok', detail: `${this.cluster!.leases.size} lease(s) held` }
+        : { status: 'failing', detail: `holds no lease, runs no check and sends no page: ${health.reason}` }
+      : undefined;
+    const ok = !this.stopping && [config, store, migrations, writes, ...(cluster ? [cluster] : [])].every((c) => c.status === 'ok');
+    return { status: ok ? 'ready' : 'not_ready', checks: { config, store, migrations, writes, ...(cluster ? { cluster } : {}) } };
   }
 
   /**

@@ -20,6 +20,7 @@ import { teamRoutes } from './routes/teams.js';
 import { auditRoutes } from './routes/audit.js';
 import { alertRoutes } from './routes/alerts.js';
 import { sloRoutes } from './routes/slos.js';
+import { clusterRoutes } from './routes/cluster.js';
 import { registerRouteTable, type RouteTable } from './routes.js';
 import { registerUi } from './routes/ui.js';
 import { pagerDutyRoutes } from './routes/pagerduty.js';
@@ -31,7 +32,7 @@ import { calendarRoutes } from './routes/calendars.js';
 export function apiRoutes(daemon: Daemon): RouteTable {
   const table: RouteTable = [];
   table.push(...identityRoutes(daemon, () => table), ...checkRoutes(daemon), ...incidentRoutes(daemon), ...ingestRoutes(daemon), ...actionLinkRoutes(daemon), ...voiceCallbackRoutes(daemon), ...pushRoutes(daemon));
-  table.push(...runbookRoutes(daemon), ...executionRoutes(daemon), ...oncallRoutes(daemon), ...maintenanceRoutes(daemon), ...channelRoutes(daemon), ...auditRoutes(daemon), ...alertRoutes(daemon), ...sloRoutes(daemon), ...statusPageRoutes(daemon), ...teamRoutes(daemon));
+  table.push(...runbookRoutes(daemon), ...executionRoutes(daemon), ...oncallRoutes(daemon), ...maintenanceRoutes(daemon), ...channelRoutes(daemon), ...auditRoutes(daemon), ...alertRoutes(daemon), ...sloRoutes(daemon), ...clusterRoutes(daemon), ...statusPageRoutes(daemon), ...teamRoutes(daemon));
   table.push(...pagerDutyRoutes(daemon), ...slackRoutes(daemon), ...alertmanagerSilenceRoutes(daemon), ...calendarRoutes(daemon));
   return table;
 }

@@ -58,6 +58,8 @@ export abstract class IncidentCore {
   protected windows: readonly MaintenanceWindow[];
   readonly silences: SilenceBook;
   protected queue: Promise<unknown> = Promise.resolve();
+  /** Called in every write's transaction before it writes: fencing, when several processes share the store. */
+  fence: ((trx: Trx) => Promise<void>) | undefined;
   /**
    * Reads that every alert of a batch makes alike (live silences, recent changes), once per
    * transaction and instant: nothing in an alert batch writes them.
@@ -201,6 +203,7 @@ export abstract class IncidentCore {
       let appended: AuditEntry | undefined;
       const result = await this.store.db.transaction().execute(async (trx) => {
         if (this.store.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${INCIDENT_WRITE_LOCK})`.execute(trx);
+        await this.fence?.(trx);
         const r = await work(trx);
         // In the action's transaction: a crash keeps both or neither.
         const noted = audit(r);

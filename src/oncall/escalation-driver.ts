@@ -12,6 +12,7 @@ import {
   type PendingPage,
 } from './escalation.js';
 import { resolveStepTargets, type Recipient } from './targets.js';
+import { isOpsbookError } from '../lib/errors/index.js';
 import type { EscalationPolicy, PersonalRule, Schedule } from './types.js';
 
 /** One step's page, with its targets resolved to people and channels at the instant it fell due. */
@@ -48,6 +49,14 @@ export interface EscalationDriverOptions {
   /** Called after a timer run commits, for work that must not hold the transaction (timelines, wake-ups). */
   onCommitted?: () => Promise<void> | void;
   logger?: { warn(obj: unknown, msg?: string): void };
+  /**
+   * Several processes on one PostgreSQL: whether this process advances an incident's escalation
+   * (its partition's lease is held here), and the fencing check in the transaction that advances it.
+   */
+  owns?: (incidentId: string) => boolean;
+  fence?: (incidentId: string, trx: Transaction<Database>) => Promise<void>;
+  /** With `owns`: look for escalations other processes started at least this often (ms). */
+  pollMs?: number;
 }
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -148,9 +157,13 @@ export class EscalationDriver {
 
   private async runDue(): Promise<void> {
     const now = this.opts.clock.now();
-    for (;;) {
-      const due = await dueEscalations(this.opts.store.db, now, 50);
-      if (due.length === 0) break;
+    const owns = this.opts.owns;
+    for (let offset = 0; ; ) {
+      const batch = await dueEscalations(this.opts.store.db, now, 50, offset);
+      if (batch.length === 0) break;
+      // Rows another process advances stay due for it: step past them.
+      const due = owns ? batch.filter((r) => owns(r.incident_id)) : batch;
+      offset += batch.length - due.length;
       for (const row of due) {
         const policy = this.policies.get(row.policy_id);
         if (!policy) {
@@ -158,18 +171,27 @@ export class EscalationDriver {
           await saveEscalation(this.opts.store.db, { ...row, next_at: null, updated_at: now });
           continue;
         }
-        await this.opts.store.db.transaction().execute(async (trx) => {
-          // Another process may have advanced it since the read: only the writer that still sees
-          // the same version proceeds.
-          const fresh = await getEscalation(trx, row.incident_id);
-          if (!fresh || fresh.updated_at !== row.updated_at || fresh.next_at !== row.next_at) return;
-          const r = onTimer(policy, JSON.parse(fresh.state) as EscalationState, now);
-          await this.persist(trx, r.state, r.actions, policy, now);
-        });
+        try {
+          await this.opts.store.db.transaction().execute(async (trx) => {
+            await this.opts.fence?.(row.incident_id, trx);
+            // Another process may have advanced it since the read: only the writer that still sees
+            // the same version proceeds.
+            const fresh = await getEscalation(trx, row.incident_id);
+            if (!fresh || fresh.updated_at !== row.updated_at || fresh.next_at !== row.next_at) return;
+            const r = onTimer(policy, JSON.parse(fresh.state) as EscalationState, now);
+            await this.persist(trx, r.state, r.actions, policy, now);
+          });
+        } catch (e) {
+          // The partition passed to another process meanwhile: that process advances the rest.
+          if (isOpsbookError(e) && e.code === 'OPSBOOK_E_FENCED') return;
+          throw e;
+        }
         await this.opts.onCommitted?.();
       }
     }
-    this.wake(await nextEscalationAt(this.opts.store.db));
+    const next = await nextEscalationAt(this.opts.store.db);
+    // Shared: others' rows are not this timer's, and others start escalations this process must see.
+    this.wake(owns ? Math.max(now + 100, Math.min(next ?? Infinity, now + (this.opts.pollMs ?? 1000))) : next);
   }
 
   /**
@@ -249,7 +271,11 @@ export class EscalationDriver {
     this.cancelTimer = this.opts.clock.at(at, () => {
       this.armedAt = undefined;
       this.cancelTimer = undefined;
-      void this.tick();
+      void this.tick().catch((err: unknown) => {
+        this.opts.logger?.warn({ err }, 'escalation timers could not run; trying again');
+        // The store may be back soon; the rows keep every timer, so nothing is lost meanwhile.
+        this.wake(this.opts.clock.now() + (this.opts.pollMs ?? 5000));
+      });
     });
   }
 }

@@ -21,3 +21,4 @@ export * from './repos/status.js';
 export * from './repos/audit-archive.js';
 export { isStoreFull } from './full.js';
 export * from './repos/incident-roles.js';
+export * from './repos/cluster.js';

@@ -17,6 +17,8 @@ export interface OpenStoreOptions {
   baseDir?: string;
   /** PostgreSQL pool size. */
   poolSize?: number;
+  /** PostgreSQL: the server ends a session left idle inside a transaction this long (ms). */
+  idleInTransactionTimeoutMs?: number;
 }
 
 export function isPostgresUrl(url: string): boolean {
@@ -93,6 +95,7 @@ async function openPostgres(options: OpenStoreOptions): Promise<Store> {
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.poolSize ?? 10,
+    ...(options.idleInTransactionTimeoutMs ? { options: `-c idle_in_transaction_session_timeout=${Math.round(options.idleInTransactionTimeoutMs)}` } : {}),
     // Instants are bigint epoch ms; they fit in a JS number, so read int8 as number, not string.
     types: {
       getTypeParser: (oid: number, format?: string) =>

@@ -1,5 +1,5 @@
 import type { Store } from '../../store/index.js';
-import { checkKeys, insertResults, type HistoryKeyCache, type StoredResult } from '../../store/repos/check-history.js';
+import { checkKeys, insertResults, type AdmitResults, type HistoryKeyCache, type StoredResult } from '../../store/repos/check-history.js';
 import type { Clock } from '../../lib/clock.js';
 import { LEVEL_RANK, type CheckResult } from '../types.js';
 
@@ -11,6 +11,8 @@ export interface HistoryWriterOptions {
   /** A batch this large is written at once (default 2000). */
   maxBatch?: number;
   onError?: (e: unknown) => void;
+  /** Fencing: which checks' results a batch may write, asked in its transaction. */
+  admit?: AdmitResults;
 }
 
 /**
@@ -66,7 +68,7 @@ export class HistoryWriter {
     this.writing = this.writing.then(async () => {
       if (batch.length === 0) return;
       try {
-        await insertResults(this.opts.store.db, batch, this.opts.clock.now(), this.cache);
+        await insertResults(this.opts.store.db, batch, this.opts.clock.now(), this.cache, this.opts.admit);
       } catch (e) {
         this.opts.onError?.(e);
       }

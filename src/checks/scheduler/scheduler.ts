@@ -95,6 +95,11 @@ export class CheckScheduler<C extends SchedulableCheck> {
     await Promise.allSettled([...this.running]);
   }
 
+  /** Checks it runs. */
+  get size(): number {
+    return this.checks.length;
+  }
+
   /** Runs in flight now. */
   get inFlight(): number {
     return this.active;

@@ -27,6 +27,7 @@ export const COMMAND_MODULES: RegisterCommands[] = [
   (await import('./notify.js')).registerNotify,
   (await import('./report.js')).registerReport,
   (await import('./slo.js')).registerSlo,
+  (await import('./cluster.js')).registerCluster,
   (await import('./import.js')).registerImport,
   (await import('./incident.js')).registerIncident,
   (await import('./gameday.js')).registerGameday,

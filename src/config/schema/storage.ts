@@ -25,6 +25,23 @@ const retentionSection = z
   .prefault({})
   .describe('How long history is kept, per kind. Samples have their own window; the audit log is never pruned.');
 
+/** `storage.cluster:` — several processes on one PostgreSQL (docs/cluster.md). */
+const clusterSection = z
+  .strictObject({
+    lease: duration({ min: '2s', max: '5m' })
+      .prefault('10s')
+      .describe('PostgreSQL: how long a process holds its checks without renewing; a process that died or lost the database is replaced after at most this long.'),
+    partitions: z
+      .number()
+      .int()
+      .min(1)
+      .max(1024)
+      .prefault(32)
+      .describe('PostgreSQL: how many leases the checks and escalations are split into; each is run by one process at a time. Every process must use the same number.'),
+  })
+  .prefault({})
+  .describe('PostgreSQL: how processes sharing one database split the work. Ignored on SQLite (one process).');
+
 /**
  * `storage:` — absent `url` means SQLite at `<data_dir>/opsbook.db`; a `postgres://` or
  * `postgresql://` URL means PostgreSQL; any other text is a SQLite file path relative to the
@@ -55,6 +72,7 @@ export const storageSection = z
     full_retry: duration({ min: '1s', max: '1h' })
       .prefault('10s')
       .describe('While the store cannot write for lack of space (disk full), how often opsbook tries a write again; pages go out from memory meanwhile.'),
+    cluster: clusterSection,
   })
   .prefault({})
   .describe('Where opsbook keeps its state.');

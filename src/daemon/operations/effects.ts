@@ -21,7 +21,7 @@ export class IncidentEffects {
   private readonly starting = new Map<string, Incident>();
 
   constructor(
-    private readonly host: Pick<OperationsHost, 'store' | 'clock' | 'config' | 'logger'>,
+    private readonly host: Pick<OperationsHost, 'store' | 'clock' | 'config' | 'logger' | 'cluster'>,
     private readonly incidents: IncidentService,
     private readonly escalations: EscalationDriver,
   ) {}
@@ -139,6 +139,7 @@ export class IncidentEffects {
     for (const s of starts) this.starting.set(s.incident.id, s.incident);
     try {
       await this.host.store.db.transaction().execute(async (trx) => {
+        await this.host.cluster?.fence(trx, 'escalation start');
         for (const { effect, incident, policyId } of starts) {
           const responseTargetMs = effect.responseDueAt !== undefined ? effect.responseDueAt - effect.openedAt : undefined;
           await this.escalations.start({ id: incident.id, openedAt: effect.openedAt, severity: incident.severity, ...(responseTargetMs !== undefined ? { responseTargetMs } : {}) }, policyId, trx);
@@ -157,6 +158,7 @@ export class IncidentEffects {
     channelIds = broadcastChannels(config, channelIds, incident.labels[FAILING_CHANNEL_LABEL]).filter((id) => by === undefined || by !== pagerDutyActorName(id));
     if (channelIds.length === 0) return;
     await store.db.transaction().execute(async (trx) => {
+      await this.host.cluster?.fence(trx, 'status notification');
       for (const channelId of channelIds) {
         const row = await enqueueNotification(trx, clock, {
           channelId,

@@ -5,6 +5,7 @@ import type { SeriesSource } from '../../promql/index.js';
 import type { Logger } from '../logger.js';
 import type { SampleStore } from '../../samples/index.js';
 import type { DaemonMetrics } from '../metrics.js';
+import type { ClusterCoordinator } from '../../cluster/index.js';
 
 /**
  * What the pipeline needs of the process it runs in: the daemon supplies it, and `opsbook test`
@@ -26,4 +27,9 @@ export interface OperationsHost {
    * to it. Absent: an empty in-memory source (rules see no series).
    */
   readonly series?: SeriesSource;
+  /**
+   * Several processes on one PostgreSQL: the leases this process holds decide which checks and
+   * escalations it runs, and fence its writes. Absent: this process does everything (SQLite).
+   */
+  readonly cluster?: ClusterCoordinator;
 }

@@ -22,7 +22,9 @@ import { personalRules } from './paging.js';
 import { PagingWatch } from './paging-watch.js';
 import { DeadmanSwitch } from './deadman.js';
 import { StoreFullMode } from './store-full.js';
-import { appendAudit, isStoreFull } from '../../store/index.js';
+import { appendAudit, isStoreFull, type LeaseToken } from '../../store/index.js';
+import { leaseOf, runUnderLease, type ClusterCoordinator } from '../../cluster/index.js';
+import type { AlertEngineOptions } from '../../alerts/engine.js';
 
 /** States in which an action has nothing left to do. */
 const ALREADY: Record<'acknowledge' | 'investigate' | 'mitigate' | 'resolve' | 'review', readonly string[]> = {
@@ -65,6 +67,29 @@ function ladderOf(config: OpsConfig): string[] {
 /** The groups of `rule_files:`; the config load has already refused files with problems. */
 function ruleGroupsOf(config: OpsConfig, baseDir: string) {
   return loadConfiguredRuleFiles(config.rule_files.files, baseDir).groups;
+}
+
+/** The checks this process runs (all of them, unless several processes share the store), with the lease each runs under. */
+function ownedChecks(config: OpsConfig, cluster: ClusterCoordinator | undefined): { checks: OpsConfig['checks']; tokens: Map<string, LeaseToken> } {
+  const tokens = new Map<string, LeaseToken>();
+  if (!cluster) return { checks: config.checks, tokens };
+  const checks = config.checks.filter((c) => {
+    const t = cluster.tokenFor(c.id);
+    if (t) tokens.set(c.id, t);
+    return t !== undefined;
+  });
+  return { checks, tokens };
+}
+
+/** The rules of the checks this process runs: a check and the rules that read it have one owner. */
+function ownedRules(config: OpsConfig, cluster: ClusterCoordinator | undefined) {
+  const info = checkInfoFromConfig(config.checks);
+  const rules = buildRules([...info.values()], config.rules);
+  return { rules: cluster ? rules.filter((r) => cluster.tokenFor(r.checkId) !== undefined) : rules, info };
+}
+
+function alertEngineOptions(cluster: ClusterCoordinator | undefined): AlertEngineOptions {
+  return cluster ? { prune: false, fence: (trx) => cluster.fence(trx, 'rule state') } : {};
 }
 
 function incidentConfig(config: OpsConfig) {
@@ -114,7 +139,7 @@ export class Operations {
   private constructor(
     private readonly daemon: OperationsHost,
     private readonly options: OperationsOptions,
-    readonly alerts: AlertEngine,
+    public alerts: AlertEngine,
     readonly incidents: IncidentService,
     readonly escalations: EscalationDriver,
     readonly outbox: OutboxWorker,
@@ -157,8 +182,11 @@ export class Operations {
 
   static async create(daemon: OperationsHost, options: OperationsOptions = {}): Promise<Operations> {
     const { store, clock, config, logger } = daemon;
-    const alerts = await AlertEngine.open(store, clock, buildRules([...checkInfoFromConfig(config.checks).values()], config.rules), checkInfoFromConfig(config.checks));
+    const cluster = daemon.cluster;
+    const owned = ownedRules(config, cluster);
+    const alerts = await AlertEngine.open(store, clock, owned.rules, owned.info, alertEngineOptions(cluster));
     const incidents = new IncidentService(store, clock, incidentConfig(config));
+    if (cluster) incidents.fence = (trx) => cluster.fence(trx, 'incident write');
     const signer = await ActionLinkSigner.fromStore(store.db, clock, config.server.public_url);
     // The driver's and the worker's callbacks reach the effects through `holder`: they run only after it exists.
     const holder: { effects?: IncidentEffects; watch?: PagingWatch; ops?: Operations } = {};
@@ -171,6 +199,14 @@ export class Operations {
       rules: (user, severity) => personalRules(daemon.config, user, severity),
       onNotice: (notice, trx) => holder.effects!.onNotice(notice, trx),
       onCommitted: () => holder.effects!.afterCommit(),
+      ...(cluster
+        ? {
+            owns: (incidentId: string) => cluster.tokenFor(incidentId) !== undefined,
+            // Not held any more: a token no lease has, so fencing refuses it.
+            fence: (incidentId: string, trx) => cluster.fence(trx, 'escalation step', cluster.tokenFor(incidentId) ?? { lease: leaseOf(incidentId, config.storage.cluster.partitions), epoch: -1 }),
+            pollMs: Math.max(200, Math.floor(config.storage.cluster.lease / 3)),
+          }
+        : {}),
     });
     const outbox = new OutboxWorker({
       store,
@@ -207,7 +243,7 @@ export class Operations {
   }
 
   async start(): Promise<void> {
-    const { config, store, clock, logger, metrics } = this.daemon;
+    const { config, store, clock, metrics } = this.daemon;
     if (this.options.delivery !== false) {
       this.outbox.start();
       this.deadman.start();
@@ -219,16 +255,7 @@ export class Operations {
       await this.armReleaseTimer();
       return;
     }
-    this.checks = createCheckRunner({
-      checks: config.checks,
-      clock,
-      store,
-      registry: metrics.registry,
-      logger,
-      retention: { rawMs: config.storage.retention.check_results, rollupsMs: config.storage.retention.check_rollups },
-      ...(this.daemon.samples ? { samples: this.daemon.samples } : {}),
-      onResult: (result, probe) => this.onResult(result, probe),
-    });
+    this.checks = this.buildCheckRunner(config, metrics.registry);
     await this.checks.start();
     this.armAlertTimer();
     await this.armReleaseTimer();
@@ -259,27 +286,38 @@ export class Operations {
   }
 
   /** Rule-file alerts enter the pipeline like any other alert, as each group's evaluation finds them. */
-  private armRuleFileTimer(): void {
+  private armRuleFileTimer(notBefore?: number): void {
     this.cancelRuleFileTimer?.();
-    this.cancelRuleFileTimer = this.armEvaluator(this.ruleFiles, () => this.armRuleFileTimer());
+    this.cancelRuleFileTimer = this.armEvaluator(this.ruleFiles, (later) => this.armRuleFileTimer(later), notBefore);
   }
 
   /** Burn-rate alerts enter the pipeline like any other alert, once a minute as rollups close. */
-  private armSloTimer(): void {
+  private armSloTimer(notBefore?: number): void {
     this.cancelSloTimer?.();
-    this.cancelSloTimer = this.armEvaluator(this.slos, () => this.armSloTimer());
+    this.cancelSloTimer = this.armEvaluator(this.slos, (later) => this.armSloTimer(later), notBefore);
   }
 
   /**
    * Sets a timer for an evaluator's next due instant; when it fires, its alert events go through the
    * pipeline's queue and `rearm` sets the next one. Answers the timer's cancel, or undefined.
    */
-  private armEvaluator(evaluator: { nextDueAt(): number | undefined; tick(): Promise<AlertEvent[]> } | undefined, rearm: () => void): (() => void) | undefined {
-    const due = evaluator?.nextDueAt();
+  private armEvaluator(
+    evaluator: { nextDueAt(): number | undefined; tick(): Promise<AlertEvent[]> } | undefined,
+    rearm: (notBefore?: number) => void,
+    notBefore = -Infinity,
+  ): (() => void) | undefined {
+    const next = evaluator?.nextDueAt();
+    const due = next === undefined ? undefined : Math.max(next, notBefore);
     if (due === undefined || this.stopping) return undefined;
     return this.daemon.clock.at(due, () => {
       void this.enqueue(async () => {
-        for (const event of await evaluator!.tick()) await this.onAlertEvent(event);
+        // Shared store: one process (the holder of the singletons lease) evaluates rule files and SLOs.
+        const cluster = this.daemon.cluster;
+        const lease = cluster?.singletons;
+        if (cluster && !lease) return rearm(this.daemon.clock.now() + Math.max(200, Math.floor(this.daemon.config.storage.cluster.lease / 3)));
+        await runUnderLease(lease, async () => {
+          for (const event of await evaluator!.tick()) await this.onAlertEvent(event);
+        });
         rearm();
       });
     });
@@ -341,7 +379,8 @@ export class Operations {
 
   async reload(config: OpsConfig): Promise<void> {
     await this.enqueue(async () => {
-      await this.alerts.reload(buildRules([...checkInfoFromConfig(config.checks).values()], config.rules), checkInfoFromConfig(config.checks));
+      const owned = ownedRules(config, this.daemon.cluster);
+      await this.alerts.reload(owned.rules, owned.info);
       this.incidents.configure(incidentConfig(config));
       this.escalations.configure(config.escalation_policies, config.schedules);
       this.outbox.setChannels(config.channels);
@@ -358,29 +397,84 @@ export class Operations {
     await this.startExecutions(config);
     // Checks are rebuilt: the scheduler keeps each check's phase (derived from its id), so a reload causes no burst.
     await this.checks?.stop();
-    this.checks = createCheckRunner({
-      checks: config.checks,
-      clock: this.daemon.clock,
-      store: this.daemon.store,
-      logger: this.daemon.logger,
-      retention: { rawMs: config.storage.retention.check_results, rollupsMs: config.storage.retention.check_rollups },
-      ...(this.daemon.samples ? { samples: this.daemon.samples } : {}),
-      onResult: (result, probe) => this.onResult(result, probe),
-    });
+    this.checks = this.buildCheckRunner(config);
     await this.checks.start();
   }
 
-  private onResult(result: CheckResult, probe: ProbeSnapshot): void {
+  /**
+   * The checks this process runs: all of them, or (several processes on one PostgreSQL) those of
+   * the partitions it holds. Each result and the writes it causes carry the lease its check ran
+   * under, so a result produced after the lease passed on cannot be written.
+   */
+  private buildCheckRunner(config: OpsConfig, registry?: OperationsHost['metrics']['registry']): CheckRunner {
+    const cluster = this.daemon.cluster;
+    const { checks, tokens } = ownedChecks(config, cluster);
+    cluster?.setChecksOwned(checks.length);
+    return createCheckRunner({
+      checks,
+      clock: this.daemon.clock,
+      store: this.daemon.store,
+      ...(registry ? { registry } : {}),
+      logger: this.daemon.logger,
+      retention: { rawMs: config.storage.retention.check_results, rollupsMs: config.storage.retention.check_rollups },
+      ...(this.daemon.samples ? { samples: this.daemon.samples } : {}),
+      onResult: (result, probe) => this.onResult(result, probe, tokens.get(result.checkId)),
+      ...(cluster
+        ? {
+            admitResults: async (trx, ids) => {
+              const held = await cluster.admit(trx, ids.flatMap((id) => tokens.get(id) ?? []), 'check results');
+              return new Set(ids.filter((id) => held.has(`${tokens.get(id)?.lease}@${tokens.get(id)?.epoch}`)));
+            },
+          }
+        : {}),
+    });
+  }
+
+  /**
+   * The leases this process holds changed (a process joined, died or this one lost the database):
+   * the checks, their rules' state (read back from the store, where the last owner left it) and the
+   * escalations follow.
+   */
+  moveWork(): Promise<void> {
+    // Changes that arrive while a move waits are taken by it: it reads the leases when it runs.
+    this.nextMove ??= this.moving.then(() => {
+      this.nextMove = undefined;
+      return this.doMoveWork();
+    });
+    this.moving = this.nextMove.catch((err: unknown) => this.daemon.logger.error({ err }, 'could not move work after a lease change'));
+    return this.moving;
+  }
+
+  private moving: Promise<void> = Promise.resolve();
+  private nextMove: Promise<void> | undefined;
+
+  private async doMoveWork(): Promise<void> {
+    if (this.stopping || this.options.probes === false || !this.checks) return;
+    const { store, clock, config, cluster } = this.daemon;
+    await this.enqueue(async () => {
+      await this.checks?.stop();
+      const owned = ownedRules(config, cluster);
+      this.alerts = await AlertEngine.open(store, clock, owned.rules, owned.info, alertEngineOptions(cluster));
+      if (this.stopping) return;
+      this.checks = this.buildCheckRunner(config);
+      await this.checks.start();
+      this.armAlertTimer();
+      this.daemon.logger.info({ leases: [...(cluster?.leases.keys() ?? [])], checks: this.checks.scheduler.size }, 'cluster: checks moved to the leases held now');
+    }, { urgent: true });
+    void this.escalations.tick().catch(() => undefined);
+  }
+
+  private onResult(result: CheckResult, probe: ProbeSnapshot, lease?: LeaseToken): void {
     this.latest.set(result.checkId, { result, probe: { ...probe } });
     if (result.status === 'unknown') {
       // opsbook was too slow to time this run: no verdict about the target, one incident about opsbook.
       this.emit({ type: 'check', result });
       this.overload.late(this.daemon.clock.now());
-      void this.enqueue(() => this.onAlertEvent(overloadAlert(result, this.daemon.config, this.daemon.clock.now())));
+      void this.enqueue(() => runUnderLease(lease, () => this.onAlertEvent(overloadAlert(result, this.daemon.config, this.daemon.clock.now()))));
       return;
     }
     // Rules see the probe's settled level: one failure under failure_threshold is not an alert.
-    void this.enqueue(() => this.onCheckResult({ ...result, level: probe.level }));
+    void this.enqueue(() => runUnderLease(lease, () => this.onCheckResult({ ...result, level: probe.level })));
   }
 
   /**

@@ -38,6 +38,7 @@ export const ERROR_CATALOGUE = {
 
   // store/
   OPSBOOK_E_STORE_UNAVAILABLE: { kind: 'unavailable', summary: 'The store cannot be opened or reached.' },
+  OPSBOOK_E_FENCED: { kind: 'conflict', summary: 'A write was refused: the lease it was made under has passed to another process (docs/cluster.md).' },
   OPSBOOK_E_STORE_MIGRATION: { kind: 'internal', summary: 'A migration failed; the store is left at the last good version.' },
   OPSBOOK_E_STORE_NEWER: { kind: 'unavailable', summary: 'The store was written by a newer opsbook (a schema this binary does not know); it refuses rather than misread it.' },
   OPSBOOK_E_BACKUP_TARGET: { kind: 'conflict', summary: 'The backup file already exists; opsbook never overwrites a backup.' },

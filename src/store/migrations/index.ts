@@ -21,6 +21,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '000013-audit-archives': await import('./000013-audit-archives.js'),
   '000014-change-feed': await import('./000014-change-feed.js'),
   '000020-status-page': await import('./000020-status-page.js'),
+  '000021-cluster': await import('./000021-cluster.js'),
 };
 
 export const migrationProvider: MigrationProvider = {

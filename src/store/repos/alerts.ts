@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../database.js';
 import type { AlertSeriesTable } from '../tables/alerts.js';
 
@@ -9,9 +9,10 @@ export async function loadAlertSeries(db: Kysely<Database>): Promise<AlertSeries
 }
 
 /** Writes each series' latest state (insert or replace), in one transaction. */
-export async function saveAlertSeries(db: Kysely<Database>, rows: readonly AlertSeriesRow[]): Promise<void> {
+export async function saveAlertSeries(db: Kysely<Database>, rows: readonly AlertSeriesRow[], fence?: (trx: Transaction<Database>) => Promise<void>): Promise<void> {
   if (rows.length === 0) return;
   await db.transaction().execute(async (trx) => {
+    await fence?.(trx);
     for (const row of rows) {
       await trx
         .insertInto('alert_series')

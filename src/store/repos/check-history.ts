@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../database.js';
 import type { CheckRollupsTable } from '../tables/checks.js';
 
@@ -81,12 +81,23 @@ export interface HistoryKeyCache {
   errors: Map<string, number>;
 }
 
+/**
+ * In the batch's transaction, before it writes: the checks whose results may be written (fencing,
+ * when several processes share the store); the others' are dropped.
+ */
+export type AdmitResults = (trx: Transaction<Database>, checkIds: readonly string[]) => Promise<ReadonlySet<string>>;
+
 /** Writes a batch of results in one transaction. */
-export async function insertResults(db: Db, results: readonly StoredResult[], at: number, cache?: HistoryKeyCache): Promise<void> {
+export async function insertResults(db: Db, results: readonly StoredResult[], at: number, cache?: HistoryKeyCache, admit?: AdmitResults): Promise<void> {
   if (results.length === 0) return;
   const keys = cache?.checks ?? new Map<string, number>();
   const errors = cache?.errors ?? new Map<string, number>();
   await db.transaction().execute(async (trx) => {
+    if (admit) {
+      const allowed = await admit(trx, [...new Set(results.map((r) => r.checkId))]);
+      results = results.filter((r) => allowed.has(r.checkId));
+      if (results.length === 0) return;
+    }
     const newIds = results.map((r) => r.checkId).filter((id) => !keys.has(id));
     for (const [id, key] of await checkKeys(trx, newIds, at)) keys.set(id, key);
     // Bounded: a flood of distinct error texts must not grow the cache without limit.

@@ -23,9 +23,11 @@ export async function getEscalation(db: Db, incidentId: string): Promise<Escalat
   return (await getQ(db, { incidentId })).rows[0];
 }
 
-/** Escalations whose timer is due at `now`, earliest first. */
-export async function dueEscalations(db: Db, now: number, limit = 100): Promise<EscalationRow[]> {
-  return db.selectFrom('escalations').selectAll().where('next_at', 'is not', null).where('next_at', '<=', now).orderBy('next_at').limit(limit).execute();
+/** Escalations whose timer is due at `now`, earliest first (`offset`: skip that many). */
+export async function dueEscalations(db: Db, now: number, limit = 100, offset = 0): Promise<EscalationRow[]> {
+  let q = db.selectFrom('escalations').selectAll().where('next_at', 'is not', null).where('next_at', '<=', now).orderBy('next_at').orderBy('incident_id').limit(limit);
+  if (offset > 0) q = q.offset(offset);
+  return q.execute();
 }
 
 /** The earliest pending timer, for arming the next wake-up. */

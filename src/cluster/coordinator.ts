@@ -1,0 +1,274 @@
+import { hostname } from 'node:os';
+import type { Transaction } from 'kysely';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import {
+  acquireLease, ensureLeases, heartbeatMember, heldTokens, leaveCluster, listLeases, liveMembers, pruneMembers, recordFencing, releaseLease, renewLeases,
+  type Database, type LeaseToken, type Store,
+} from '../store/index.js';
+import { newId } from '../lib/ids.js';
+import { OpsbookError } from '../lib/errors/index.js';
+import { allLeases, fairShare, leaseOf, SINGLETONS_LEASE } from './partitions.js';
+import { currentLease } from './fence-context.js';
+
+export interface ClusterOptions {
+  /** A PostgreSQL store; the cluster judges leases by its clock. */
+  store: Store;
+  /** How long a lease lasts without renewal (`storage.cluster.lease`). */
+  leaseMs: number;
+  partitions: number;
+  /** This process's HTTP address, shown to operators. */
+  url: string;
+  /** Off only to prove the chaos harness catches stale writes: they are then let through and recorded. */
+  fencing?: boolean;
+  logger: { info(obj: unknown, msg?: string): void; warn(obj: unknown, msg?: string): void; error(obj: unknown, msg?: string): void };
+  registry?: Registry;
+  /** The leases this process holds changed (lease → epoch); the caller moves its work. */
+  onChange?: (owned: ReadonlyMap<string, number>) => void;
+}
+
+export interface ClusterHealth {
+  ok: boolean;
+  /** Why this process holds nothing (cannot reach PostgreSQL since …). */
+  reason?: string;
+}
+
+/**
+ * This process's membership of a cluster on one PostgreSQL: a heartbeat row, and leases on the
+ * partitions of the work, each granted under a fencing epoch that only ever grows. Every
+ * `leaseMs / 3` it renews what it holds, then takes or gives back leases so each live member holds
+ * an even share. When it cannot renew, it drops everything once its leases may have run out (by its
+ * own clock, measured from before the last successful renewal was sent), so it stops running checks
+ * and sending pages before anyone else starts them; writes begun earlier are refused by fencing.
+ */
+export class ClusterCoordinator {
+  readonly id: string;
+  private owned = new Map<string, number>();
+  /** When (performance.now) the last successful round was sent: the leases it renewed end no earlier than that plus a lease. */
+  private renewedSentAt = -Infinity;
+  private timer: NodeJS.Timeout | undefined;
+  private deadline: NodeJS.Timeout | undefined;
+  private round: Promise<void> | undefined;
+  private stopped = false;
+  private readonly startedAt = Date.now();
+  private acquiredAt = new Map<string, number>();
+  private health: ClusterHealth = { ok: false, reason: 'not started' };
+  private readonly metrics: { rejections: Counter; owned: Gauge; checks: Gauge; healthy: Gauge; age: Gauge<'lease'> } | undefined;
+  readonly fencing: boolean;
+
+  constructor(private readonly o: ClusterOptions) {
+    this.id = newId('member');
+    this.fencing = o.fencing !== false;
+    if (o.registry) {
+      const registers = [o.registry];
+      this.metrics = {
+        rejections: new Counter({ name: 'opsbook_cluster_fencing_rejections_total', help: 'Writes refused because the lease they were made under had passed on.', registers }),
+        owned: new Gauge({ name: 'opsbook_cluster_leases_owned', help: 'Leases this process holds.', registers }),
+        checks: new Gauge({ name: 'opsbook_cluster_checks_owned', help: 'Checks this process runs (those of the partitions it holds).', registers }),
+        healthy: new Gauge({ name: 'opsbook_cluster_healthy', help: '1 while this process renews its leases; 0 when it cannot reach PostgreSQL and holds nothing.', registers }),
+        age: new Gauge({
+          name: 'opsbook_cluster_lease_age_seconds',
+          help: 'Per lease this process holds: seconds since it was granted.',
+          labelNames: ['lease'],
+          registers,
+          collect: () => this.collectAges(),
+        }),
+      };
+    }
+  }
+
+  /** Joins: records the heartbeat and takes a first share of the leases. */
+  async start(): Promise<void> {
+    await ensureLeases(this.o.store.db, allLeases(this.o.partitions));
+    await this.tick();
+    this.schedule();
+  }
+
+  /** Leaves cleanly: the leases are free for the others at once. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    clearTimeout(this.deadline);
+    await this.round;
+    this.setOwned(new Map());
+    await leaveCluster(this.o.store.db, this.id).catch((e: unknown) => this.o.logger.warn({ err: e }, 'could not leave the cluster; the leases run out by themselves'));
+  }
+
+  get status(): ClusterHealth {
+    return this.health;
+  }
+
+  /** Leases held now, lease → epoch. */
+  get leases(): ReadonlyMap<string, number> {
+    return this.owned;
+  }
+
+  /** The token a check (by id) or an incident's escalation (by incident id) runs under here; undefined when another process runs it. */
+  tokenFor(id: string): LeaseToken | undefined {
+    return this.tokenOf(leaseOf(id, this.o.partitions));
+  }
+
+  tokenOf(lease: string): LeaseToken | undefined {
+    const epoch = this.owned.get(lease);
+    return epoch === undefined ? undefined : { lease, epoch };
+  }
+
+  get singletons(): LeaseToken | undefined {
+    return this.tokenOf(SINGLETONS_LEASE);
+  }
+
+  setChecksOwned(n: number): void {
+    this.metrics?.checks.set(n);
+  }
+
+  /** Looks again now (a write was refused: this process learns what it lost). */
+  poke(): void {
+    if (this.stopped) return;
+    clearTimeout(this.timer);
+    void this.tick().finally(() => this.schedule());
+  }
+
+  /**
+   * Fencing inside the writer's transaction: the tokens still held under the same epoch (as
+   * `lease@epoch`). A stale one is recorded as refused; with fencing off it is let through and
+   * recorded, in the same transaction, as a stale write accepted.
+   */
+  async admit(trx: Transaction<Database>, tokens: readonly LeaseToken[], what: string): Promise<Set<string>> {
+    const held = await heldTokens(trx, this.id, tokens);
+    const stale = dedupe(tokens.filter((t) => !held.has(`${t.lease}@${t.epoch}`)));
+    if (stale.length === 0) return held;
+    const rows = stale.map((t) => ({ id: newId('fence'), at: Date.now(), member: this.id, lease: t.lease, epoch: t.epoch, what }));
+    if (!this.fencing) {
+      await recordFencing(trx, rows.map((r) => ({ ...r, outcome: 'accepted_stale' as const })));
+      return new Set(tokens.map((t) => `${t.lease}@${t.epoch}`));
+    }
+    this.metrics?.rejections.inc(stale.length);
+    this.o.logger.warn({ member: this.id, stale, what }, 'write refused by fencing: the lease passed to another process');
+    // Outside the refused transaction, so the record survives its rollback.
+    void recordFencing(this.o.store.db, rows.map((r) => ({ ...r, outcome: 'rejected' as const }))).catch(() => {});
+    this.poke();
+    return held;
+  }
+
+  /**
+   * Fencing for one write made under the running work's lease (see fence-context); work no lease
+   * covers (a person's action through the API) is not fenced. Throws OPSBOOK_E_FENCED when stale.
+   */
+  async fence(trx: Transaction<Database>, what: string, token: LeaseToken | undefined = currentLease()): Promise<void> {
+    if (!token) return;
+    const held = await this.admit(trx, [token], what);
+    if (!held.has(`${token.lease}@${token.epoch}`)) {
+      throw new OpsbookError('OPSBOOK_E_FENCED', `${what} refused: lease ${token.lease} epoch ${token.epoch} is no longer held by this process`, { details: { ...token } });
+    }
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      void this.tick().finally(() => this.schedule());
+    }, Math.max(200, Math.floor(this.o.leaseMs / 3)));
+    this.timer.unref?.();
+  }
+
+  private tick(): Promise<void> {
+    this.round ??= this.renewAndBalance().finally(() => {
+      this.round = undefined;
+    });
+    return this.round;
+  }
+
+  private async renewAndBalance(): Promise<void> {
+    const { store, leaseMs, partitions } = this.o;
+    const db = store.db;
+    const sentAt = performance.now();
+    try {
+      await heartbeatMember(db, { id: this.id, host: hostname(), pid: process.pid, url: this.o.url, started_at: this.startedAt }, leaseMs);
+      const held = new Map((await renewLeases(db, this.id, leaseMs)).map((t) => [t.lease, t.epoch]));
+      const members = await liveMembers(db);
+      const leases = await listLeases(db);
+      const target = fairShare(partitions, members.length);
+      const isPartition = (name: string) => name !== SINGLETONS_LEASE;
+      const mine = [...held.keys()].filter(isPartition);
+      if (mine.length > target) {
+        // A member joined: give back the surplus (the newest-numbered first) for it to take.
+        for (const lease of mine.sort().slice(target)) {
+          await releaseLease(db, { lease, epoch: held.get(lease)! }, this.id);
+          held.delete(lease);
+        }
+      }
+      const free = shuffle(leases.filter((l) => !held.has(l.name) && (l.holder === null || l.expires_at <= l.now)).map((l) => l.name));
+      let want = target - [...held.keys()].filter(isPartition).length;
+      for (const lease of free) {
+        if (lease === SINGLETONS_LEASE || want > 0) {
+          const got = await acquireLease(db, lease, this.id, leaseMs).catch(() => undefined);
+          if (got) {
+            held.set(lease, got.epoch);
+            this.acquiredAt.set(lease, Date.now());
+            if (lease !== SINGLETONS_LEASE) want--;
+          }
+        }
+      }
+      await pruneMembers(db, leaseMs * 10);
+      if (this.stopped) return;
+      this.renewedSentAt = sentAt;
+      if (!this.health.ok) this.o.logger.info({ member: this.id, leases: held.size, members: members.length }, 'cluster: renewing leases');
+      this.health = { ok: true };
+      this.metrics?.healthy.set(1);
+      this.setOwned(held);
+      this.armDeadline();
+    } catch (e) {
+      this.lostContact(e as Error);
+    }
+  }
+
+  /** Drops everything once the last renewal's leases may have run out: `leaseMs` after it was sent. */
+  private armDeadline(): void {
+    clearTimeout(this.deadline);
+    const left = this.renewedSentAt + this.o.leaseMs - performance.now();
+    this.deadline = setTimeout(() => this.expired('no lease renewal for one lease period'), Math.max(0, left));
+    this.deadline.unref?.();
+  }
+
+  private lostContact(e: Error): void {
+    if (this.stopped) return;
+    this.o.logger.warn({ member: this.id, err: e.message }, 'cluster: lease renewal failed');
+    if (performance.now() - this.renewedSentAt >= this.o.leaseMs) this.expired(`cannot reach PostgreSQL: ${e.message}`);
+    else this.health = { ok: this.health.ok, reason: `renewal failing: ${e.message}` };
+  }
+
+  private expired(why: string): void {
+    if (this.stopped || performance.now() - this.renewedSentAt < this.o.leaseMs) return;
+    if (this.owned.size > 0 || this.health.ok) this.o.logger.error({ member: this.id, leases: this.owned.size }, `cluster: leases given up, checks and pages stopped (${why})`);
+    this.health = { ok: false, reason: why };
+    this.metrics?.healthy.set(0);
+    this.setOwned(new Map());
+  }
+
+  private setOwned(next: Map<string, number>): void {
+    const same = next.size === this.owned.size && [...next].every(([k, v]) => this.owned.get(k) === v);
+    for (const k of this.acquiredAt.keys()) if (!next.has(k)) this.acquiredAt.delete(k);
+    for (const k of next.keys()) if (!this.acquiredAt.has(k)) this.acquiredAt.set(k, Date.now());
+    this.owned = next;
+    this.metrics?.owned.set(next.size);
+    if (!same) this.o.onChange?.(next);
+  }
+
+  private collectAges(): void {
+    if (!this.metrics) return;
+    this.metrics.age.reset();
+    const now = Date.now();
+    for (const lease of this.owned.keys()) this.metrics.age.set({ lease }, (now - (this.acquiredAt.get(lease) ?? now)) / 1000);
+  }
+}
+
+function dedupe(tokens: readonly LeaseToken[]): LeaseToken[] {
+  const seen = new Map(tokens.map((t) => [`${t.lease}@${t.epoch}`, t]));
+  return [...seen.values()];
+}
+
+function shuffle<T>(xs: T[]): T[] {
+  for (let i = xs.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [xs[i], xs[j]] = [xs[j]!, xs[i]!];
+  }
+  return xs;
+}

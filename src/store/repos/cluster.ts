@@ -1,0 +1,124 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Database } from '../database.js';
+import type { ClusterFencingTable, ClusterLeasesTable, ClusterMembersTable } from '../tables/cluster.js';
+
+// PostgreSQL only: leases and heartbeats are judged by the database's clock, never a process's, so
+// processes whose clocks disagree (or one that was paused) still agree on who holds what.
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export type ClusterMemberRow = ClusterMembersTable;
+export type ClusterLeaseRow = ClusterLeasesTable;
+export type ClusterFencingRow = ClusterFencingTable;
+
+/** The database's clock, epoch ms. */
+const NOW = sql<number>`(extract(epoch from clock_timestamp()) * 1000)::bigint`;
+
+/** A lease name and the epoch a write was made under. */
+export interface LeaseToken {
+  lease: string;
+  epoch: number;
+}
+
+/** Records (or refreshes) a member's heartbeat; answers the database's time. */
+export async function heartbeatMember(db: Db, m: Omit<ClusterMemberRow, 'heartbeat_at' | 'expires_at'>, ttlMs: number): Promise<number> {
+  const r = await sql<{ now: number }>`insert into cluster_members (id, host, pid, url, started_at, heartbeat_at, expires_at)
+values (${m.id}, ${m.host}, ${m.pid}, ${m.url}, ${m.started_at}, ${NOW}, ${NOW} + ${ttlMs})
+on conflict (id) do update set heartbeat_at = excluded.heartbeat_at, expires_at = excluded.expires_at, url = excluded.url
+returning heartbeat_at as now`.execute(db);
+  return Number(r.rows[0]!.now);
+}
+
+/** Members whose heartbeat has not run out, oldest first. */
+export async function liveMembers(db: Db): Promise<ClusterMemberRow[]> {
+  return db.selectFrom('cluster_members').selectAll().where('expires_at', '>', NOW).orderBy('started_at').orderBy('id').execute();
+}
+
+export async function listMembers(db: Db): Promise<ClusterMemberRow[]> {
+  return db.selectFrom('cluster_members').selectAll().orderBy('started_at').orderBy('id').execute();
+}
+
+/** A member leaving cleanly: its row goes and its leases are free at once (no wait for expiry). */
+export async function leaveCluster(db: Db, member: string): Promise<void> {
+  await db.updateTable('cluster_leases').set({ holder: null, expires_at: 0 }).where('holder', '=', member).execute();
+  await db.deleteFrom('cluster_members').where('id', '=', member).execute();
+}
+
+/** Forgets members whose heartbeat ran out more than `graceMs` ago. */
+export async function pruneMembers(db: Db, graceMs: number): Promise<void> {
+  await db.deleteFrom('cluster_members').where('expires_at', '<', sql<number>`${NOW} - ${graceMs}`).execute();
+}
+
+/** Creates the named leases that do not exist yet (unheld, epoch 0). */
+export async function ensureLeases(db: Db, names: readonly string[]): Promise<void> {
+  if (names.length === 0) return;
+  await db
+    .insertInto('cluster_leases')
+    .values(names.map((name) => ({ name, holder: null, epoch: 0, acquired_at: 0, expires_at: 0 })))
+    .onConflict((oc) => oc.column('name').doNothing())
+    .execute();
+}
+
+export async function listLeases(db: Db): Promise<Array<ClusterLeaseRow & { now: number }>> {
+  return db.selectFrom('cluster_leases').selectAll().select(NOW.as('now')).orderBy('name').execute();
+}
+
+/**
+ * Extends the leases `member` holds that have not run out. An expired lease is not renewed even
+ * when nobody took it: it is granted again under a new epoch, so work begun before it ran out
+ * cannot write.
+ */
+export async function renewLeases(db: Db, member: string, ttlMs: number): Promise<Array<LeaseToken & { expiresAt: number }>> {
+  // Rows locked in name order, as fencing locks them: the two never deadlock.
+  const r = await sql<{ name: string; epoch: number; expires_at: number }>`update cluster_leases set expires_at = ${NOW} + ${ttlMs}
+where name in (select name from cluster_leases where holder = ${member} and expires_at > ${NOW} order by name for update)
+returning name, epoch, expires_at`.execute(db);
+  return r.rows.map((x) => ({ lease: x.name, epoch: Number(x.epoch), expiresAt: Number(x.expires_at) }));
+}
+
+/**
+ * Takes a lease that is free or has run out, raising its epoch; undefined when another member
+ * holds it. Waits at most `lockTimeoutMs` for a writer fencing under the old epoch to commit.
+ */
+export async function acquireLease(db: Kysely<Database>, name: string, member: string, ttlMs: number, lockTimeoutMs = 2000): Promise<(LeaseToken & { expiresAt: number }) | undefined> {
+  return db.transaction().execute(async (trx) => {
+    await sql`select set_config('lock_timeout', ${`${lockTimeoutMs}ms`}, true)`.execute(trx);
+    const r = await sql<{ epoch: number; expires_at: number }>`update cluster_leases
+set holder = ${member}, epoch = epoch + 1, acquired_at = ${NOW}, expires_at = ${NOW} + ${ttlMs}
+where name = ${name} and (holder is null or expires_at <= ${NOW}) returning epoch, expires_at`.execute(trx);
+    const row = r.rows[0];
+    return row ? { lease: name, epoch: Number(row.epoch), expiresAt: Number(row.expires_at) } : undefined;
+  });
+}
+
+/** Gives a lease back (a member joined and takes its share); only under the epoch it was held. */
+export async function releaseLease(db: Db, token: LeaseToken, member: string): Promise<void> {
+  await db.updateTable('cluster_leases').set({ holder: null, expires_at: 0 }).where('name', '=', token.lease).where('holder', '=', member).where('epoch', '=', token.epoch).execute();
+}
+
+/**
+ * Fencing, inside the writer's transaction: which of `tokens` `member` still holds, unexpired,
+ * under the same epoch. The rows are locked FOR SHARE, so a takeover (an UPDATE of the row) waits
+ * until this transaction ends: a write admitted here commits before the next epoch begins.
+ */
+export async function heldTokens(trx: Transaction<Database>, member: string, tokens: readonly LeaseToken[]): Promise<Set<string>> {
+  if (tokens.length === 0) return new Set();
+  const names = [...new Set(tokens.map((t) => t.lease))];
+  const rows = await sql<{ name: string; epoch: number }>`select name, epoch from cluster_leases
+where name in (${sql.join(names.sort())}) and holder = ${member} and expires_at > ${NOW} order by name for share`.execute(trx);
+  const held = new Set(rows.rows.map((r) => `${r.name}@${Number(r.epoch)}`));
+  return new Set(tokens.filter((t) => held.has(`${t.lease}@${t.epoch}`)).map((t) => `${t.lease}@${t.epoch}`));
+}
+
+export async function recordFencing(db: Db, rows: readonly ClusterFencingRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  await db.insertInto('cluster_fencing').values([...rows]).execute();
+}
+
+/** Fencing outcomes so far, by outcome. */
+export async function fencingCounts(db: Db): Promise<{ rejected: number; accepted_stale: number }> {
+  const rows = await db.selectFrom('cluster_fencing').select(['outcome', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('outcome').execute();
+  const out = { rejected: 0, accepted_stale: 0 };
+  for (const r of rows) out[r.outcome] = Number(r.n);
+  return out;
+}

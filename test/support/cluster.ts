@@ -1,0 +1,58 @@
+/**
+ * Several real `opsbook serve` processes (the compiled dist/) on one PostgreSQL database: shared by
+ * the cluster tests and `npm run chaos`.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { freePort, waitForHttp } from './net.js';
+import { startCli, waitForExit } from './cli.js';
+import { openStore, type Store } from '../../src/store/index.js';
+import { clusterStatus, type ClusterStatus } from '../../src/cluster/index.js';
+
+export interface ClusterMemberProcess {
+  name: string;
+  url: string;
+  child: ChildProcess;
+  output: () => string;
+}
+
+/** Starts `opsbook serve` on `config` with OPSBOOK_NODE=`name`; resolves once it answers /_health/live. */
+export async function startMember(config: string, name: string, env: NodeJS.ProcessEnv = {}): Promise<ClusterMemberProcess> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const run = startCli(['serve', '--config', config, '--port', String(port), '--no-watch'], { env: { OPSBOOK_NODE: name, ...env } });
+  try {
+    await waitForHttp(`${url}/_health/live`, 60_000);
+  } catch (e) {
+    run.child.kill('SIGKILL');
+    throw new Error(`${(e as Error).message}\n${run.output()}`);
+  }
+  return { name, url, child: run.child, output: run.output };
+}
+
+/** SIGTERM, then SIGKILL if it has not left after `timeoutMs`. */
+export async function stopMember(m: ClusterMemberProcess, timeoutMs = 15_000): Promise<void> {
+  if (m.child.exitCode !== null || m.child.signalCode !== null) return;
+  m.child.kill('SIGCONT');
+  const exited = waitForExit(m.child);
+  m.child.kill('SIGTERM');
+  const timer = setTimeout(() => m.child.kill('SIGKILL'), timeoutMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Reads who runs what from the database, as `opsbook cluster status` does. */
+export class ClusterWatch {
+  private constructor(readonly store: Store, private readonly checkIds: string[], private readonly partitions: number) {}
+
+  static async open(url: string, checkIds: string[], partitions: number): Promise<ClusterWatch> {
+    return new ClusterWatch(await openStore({ url, poolSize: 2 }), checkIds, partitions);
+  }
+
+  status(): Promise<ClusterStatus> {
+    return clusterStatus(this.store, this.checkIds, this.partitions);
+  }
+
+  close(): Promise<void> {
+    return this.store.close();
+  }
+}
