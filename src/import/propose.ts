@@ -10,6 +10,7 @@ import { extractQueueChecks } from './extract/redis.js';
 import { extractService } from './extract/services.js';
 import { extractSeverities } from './extract/severities.js';
 import { extractSlos } from './extract/slos.js';
+import { extractStoreChecks } from './extract/stores.js';
 import { extractThresholds } from './extract/thresholds.js';
 import { extractTls } from './extract/tls.js';
 import { Linker } from './link.js';
@@ -58,6 +59,7 @@ export function propose(inputs: ImportInput[]): Proposal {
     extractHttpChecks(ctx, linkFor);
     extractProbes(ctx);
     const queues = extractQueueChecks(ctx, linkFor);
+    extractStoreChecks(ctx);
     for (const block of ctx.runbook.blocks) {
       if (YAML_LANGUAGES.has(block.language.toLowerCase()) && /^\s*groups\s*:/m.test(block.code)) extractPrometheusRules(ctx, block.code, block.line + 1, linker);
     }

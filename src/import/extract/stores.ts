@@ -1,0 +1,84 @@
+import type { Procedure } from '../../runbooks/index.js';
+import type { FileContext } from '../context.js';
+import type { Item } from '../model.js';
+import { chooseSeverity } from '../severity.js';
+
+/** A data store a command talks to, and the check that watches it. */
+interface Store {
+  /** Which check, by what it adds to a plain connection (one check per key). */
+  key: string;
+  test: (text: string, target: string) => boolean;
+  base: string;
+  body: (ctx: FileContext) => Record<string, unknown>;
+  what: string;
+}
+
+const pgUrl = (ctx: FileContext): string => ctx.todo('postgres_url', 'postgres:// URL of the PostgreSQL the runbook queries (a monitoring role is enough)');
+const mongoUrl = (ctx: FileContext): string => ctx.todo('mongodb_url', 'mongodb:// URL of the MongoDB the runbook connects to');
+
+const STORES: Store[] = [
+  {
+    key: 'redis',
+    test: (t) => /\bredis-cli\b(?:.*\s)?ping\b/i.test(t),
+    base: 'redis',
+    body: (ctx) => ({ kind: 'redis', service: ctx.service, url: ctx.todo('redis_url', 'redis:// URL of the Redis the runbook pings') }),
+    what: 'redis PING',
+  },
+  {
+    key: 'mongodb',
+    test: (t) => /\bmongo(?:sh)?\b.*\bping\b/i.test(t),
+    base: 'mongodb',
+    body: (ctx) => ({ kind: 'mongodb', service: ctx.service, url: mongoUrl(ctx), server_status: true }),
+    what: 'mongodb ping and serverStatus',
+  },
+  {
+    key: 'mongodb-replica-set',
+    test: (t) => /\bmongo(?:sh)?\b.*\brs\.status\(\)/i.test(t),
+    base: 'mongodb-replica-set',
+    body: (ctx) => ({
+      kind: 'mongodb',
+      service: ctx.service,
+      url: mongoUrl(ctx),
+      replica_set: true,
+      conditions: ['[CONNECTED] == true', '[PRIMARY] != ""', '[UNHEALTHY_MEMBERS] == 0'],
+    }),
+    what: 'mongodb replica set: a primary, no unhealthy member',
+  },
+  {
+    key: 'postgres',
+    test: (t) => /(^|[\s;(|&])(psql|pg_isready)\b/.test(t),
+    base: 'postgres',
+    body: (ctx) => ({ kind: 'postgres', service: ctx.service, url: pgUrl(ctx) }),
+    what: 'postgres connect',
+  },
+];
+
+/**
+ * Reachability checks on the data stores a runbook's own commands talk to: `redis-cli … ping`
+ * gives a redis check, `mongosh … ping` a mongodb check and `rs.status()` one on its replica set,
+ * `psql`/`pg_isready` a postgres check. Each is linked to the procedure that runs the command and
+ * gets a `…-down` rule with that procedure's stated severity (else the least urgent one).
+ */
+export function extractStoreChecks(ctx: FileContext): void {
+  for (const store of STORES) {
+    const command = ctx.runbook.blocks.flatMap((b) => b.commands).find((c) => store.test(c.text, c.target));
+    if (!command) continue;
+    const procedure = ctx.procedureAt(command.line);
+    const body = store.body(ctx);
+    if (procedure) body.runbook = ctx.reference(procedure);
+    const item = ctx.add({ section: 'checks', body, sources: [ctx.src(command.line)], notes: [`the runbook runs: ${command.text.trim()} (line ${command.line})`] }, `${ctx.service}-${store.base}`);
+    ctx.found('check', `${item.id}: ${store.what}`, command.line);
+    addDownRule(ctx, item, store.base.replace(/-/g, ' '), procedure);
+  }
+}
+
+/** A check that can only fail: one rule, the severity its procedure states, else the least urgent. */
+export function addDownRule(ctx: FileContext, check: Item, subject: string, procedure: Procedure | undefined): Item {
+  const stated = procedure ? ctx.procedureSeverity(procedure) : undefined;
+  const chosen = chooseSeverity(ctx.state, subject, 'critical', stated);
+  const body: Record<string, unknown> = { check: check.id, severity: chosen.id };
+  if (typeof check.body.runbook === 'string') body.runbook = check.body.runbook;
+  const rule = ctx.add({ section: 'rules', body, sources: [...check.sources, ...(stated ? [ctx.src(stated.line)] : []), ...(chosen.source ? [chosen.source] : [])], notes: [`${check.id} failing: severity ${chosen.why}`] }, `${check.id}-down`);
+  ctx.found('rule', `${rule.id}: ${check.id} failing → ${chosen.id}`, check.sources[0]!.line);
+  return rule;
+}
