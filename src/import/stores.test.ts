@@ -35,4 +35,28 @@ describe('import: the data stores a runbook\'s commands talk to are checked', ()
     expect(check(items, 'catalog-service-mongodb-replica-set')).toMatchObject({ replica_set: true });
     expect(rulesOn(items, 'catalog-service-mongodb-replica-set')).toEqual([expect.objectContaining({ severity: 'SEV3' })]);
   });
+
+  it('seed 002: "DB connections > 80% / > 95%" is read from pg_stat_activity as its diagnosis does; "Continuous WAL archiving" is watched', async () => {
+    const items = await itemsOf('examples/django-finance/runbooks/django-finance.md');
+    expect(check(items, 'django-finance-db-connections')).toMatchObject({ kind: 'postgres', query: expect.stringMatching(/from pg_stat_activity/), warning: ['[VALUE] > 80%'], critical: ['[VALUE] > 95%'] });
+    expect(check(items, 'django-finance-wal-archiving')).toMatchObject({ kind: 'postgres', query: expect.stringMatching(/from pg_stat_archiver/), conditions: ['[VALUE] == 0'] });
+    expect(rulesOn(items, 'django-finance-wal-archiving')).toHaveLength(1);
+  });
+
+  it('seed 004: an archive_command is WAL archiving to watch', async () => {
+    const items = await itemsOf('examples/apex/runbooks/apex.md');
+    expect(items.filter((i) => i.section === 'checks' && /pg_stat_archiver/.test(String(i.body.query)))).toHaveLength(1);
+  });
+
+  it('a runbook of another shape: "PostgreSQL connections" in a bullet, pg_stat_activity in an sql block, archive_command in a conf block', async () => {
+    const items = await itemsOf('test/fixtures/import/catalog-stores.md');
+    const connections = items.find((i) => i.section === 'checks' && /pg_stat_activity/.test(String(i.body.query)));
+    expect(connections?.body).toMatchObject({ kind: 'postgres', critical: ['[VALUE] > 90%'] });
+    expect(check(items, 'catalog-service-wal-archiving')).toMatchObject({ kind: 'postgres' });
+    // Without a read of pg_stat_activity the runbook does not say where connections are counted.
+    const text = ['# Shop', '', '**Alert Thresholds**:', '- DB connections > 80%: Warning', ''].join('\n');
+    const bare = propose([{ text, ref: 'shop.md' }]).items.find((i) => i.section === 'checks');
+    expect(bare?.body).toMatchObject({ kind: 'metrics', gauge: expect.stringMatching(/^\$\{TODO_/) });
+  });
 });
+

@@ -70,6 +70,50 @@ export function extractStoreChecks(ctx: FileContext): void {
     ctx.found('check', `${item.id}: ${store.what}`, command.line);
     addDownRule(ctx, item, store.base.replace(/-/g, ' '), procedure);
   }
+  extractWalArchiving(ctx);
+}
+
+/** Whether the runbook's own code reads a relation (a query, a `psql -c`). */
+function readsRelation(ctx: FileContext, relation: string): boolean {
+  return ctx.runbook.blocks.some((b) => new RegExp(`\\b${relation}\\b`, 'i').test(b.code));
+}
+
+/**
+ * "Database connections > 80%" in a runbook whose own diagnosis reads pg_stat_activity: the share
+ * of max_connections the database's sessions use, as a fraction (80% = 0.8).
+ */
+export function postgresFigure(ctx: FileContext, subject: string): { body: Record<string, unknown>; notes: string[] } | undefined {
+  if (!/\b(db|database|postgres(ql)?)\s+connections?\b/i.test(subject) || !readsRelation(ctx, 'pg_stat_activity')) return undefined;
+  return {
+    body: {
+      kind: 'postgres',
+      service: ctx.service,
+      url: pgUrl(ctx),
+      query: "select count(*)::float / current_setting('max_connections')::float from pg_stat_activity where datname = current_database()",
+    },
+    notes: [`"${subject}": the share of max_connections in use, read from pg_stat_activity as the runbook's own diagnosis does`, 'percentages compare as fractions (80% = 0.8)'],
+  };
+}
+
+/**
+ * WAL archiving the runbook relies on ("Continuous WAL archiving", an `archive_command`): a check
+ * that the archiver's last failure is not newer than its last success.
+ */
+function extractWalArchiving(ctx: FileContext): void {
+  const line = ctx.lines.findIndex((l) => /\bWAL archiving\b|^\s*archive_command\s*=/i.test(l)) + 1;
+  if (line === 0) return;
+  const body: Record<string, unknown> = {
+    kind: 'postgres',
+    service: ctx.service,
+    url: pgUrl(ctx),
+    query: "select count(*) from pg_stat_archiver where last_failed_time > coalesce(last_archived_time, '-infinity')",
+    conditions: ['[VALUE] == 0'],
+  };
+  const procedure = ctx.procedureAt(line);
+  if (procedure) body.runbook = ctx.reference(procedure);
+  const item = ctx.add({ section: 'checks', body, sources: [ctx.src(line)], notes: [`"${ctx.lineText(line).trim()}" (line ${line}): the archiver's last attempt failed is a failing check`] }, `${ctx.service}-wal-archiving`);
+  ctx.found('check', `${item.id}: postgres pg_stat_archiver, last archive attempt succeeded`, line);
+  addDownRule(ctx, item, 'wal archiving', procedure);
 }
 
 /** A check that can only fail: one rule, the severity its procedure states, else the least urgent. */
