@@ -2,6 +2,7 @@ import { isMap, parseDocument } from 'yaml';
 import { parseRunbook } from '../runbooks/index.js';
 import { FileContext, ProposalState, slug } from './context.js';
 import { extractBackups } from './extract/backups.js';
+import { extractCelery } from './extract/celery.js';
 import { extractEscalation } from './extract/escalation.js';
 import { extractHttpChecks } from './extract/http.js';
 import { extractProbes } from './extract/probes.js';
@@ -60,6 +61,7 @@ export function propose(inputs: ImportInput[]): Proposal {
     extractProbes(ctx);
     const queues = extractQueueChecks(ctx, linkFor);
     extractStoreChecks(ctx);
+    extractCelery(ctx);
     for (const block of ctx.runbook.blocks) {
       if (YAML_LANGUAGES.has(block.language.toLowerCase()) && /^\s*groups\s*:/m.test(block.code)) extractPrometheusRules(ctx, block.code, block.line + 1, linker);
     }
