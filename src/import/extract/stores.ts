@@ -3,6 +3,8 @@ import type { FileContext } from '../context.js';
 import type { Item } from '../model.js';
 import { chooseSeverity } from '../severity.js';
 
+const OUTAGE = /\b(down|fail(ure|over|ed|s)?|outage|unavailable|unreachable|crash(ed)?)\b/i;
+
 /** A data store a command talks to, and the check that watches it. */
 interface Store {
   /** Which check, by what it adds to a plain connection (one check per key). */
@@ -68,7 +70,9 @@ export function extractStoreChecks(ctx: FileContext): void {
     if (procedure) body.runbook = ctx.reference(procedure);
     const item = ctx.add({ section: 'checks', body, sources: [ctx.src(command.line)], notes: [`the runbook runs: ${command.text.trim()} (line ${command.line})`] }, `${ctx.service}-${store.base}`);
     ctx.found('check', `${item.id}: ${store.what}`, command.line);
-    addDownRule(ctx, item, store.base.replace(/-/g, ' '), procedure);
+    // The procedure's severity is the store's being down only when the procedure is about that
+    // ("Cache Failure"), not about something its diagnosis merely queries ("Connection Pool Exhaustion").
+    addDownRule(ctx, item, store.base.replace(/-/g, ' '), procedure && OUTAGE.test(procedure.title) ? procedure : undefined);
   }
   extractWalArchiving(ctx);
 }
