@@ -103,6 +103,20 @@ checks:
     expect(c.byKind.checks).toEqual({ found: 3, total: 3 });
   });
 
+  it('pairs one proposed check with one example check; a postgres check by the relations its query reads', () => {
+    const text = ['# Stock', '', '## Database down', '', '```bash', 'pg_isready -h db.test', '```', ''].join('\n');
+    const example = parse(`
+checks:
+  - { id: up, kind: postgres, url: "\${PG}" }
+  - { id: up-again, kind: postgres, url: "\${PG}" }
+  - { id: locks, kind: postgres, url: "\${PG}", query: "select count(*) from pg_locks l join pg_stat_activity a on a.pid = l.pid" }
+  - { id: any, kind: postgres, url: "\${PG}", query: "\${QUERY}" }
+`) as Record<string, unknown>;
+    const c = compare(propose([{ text, ref: 'stock.md' }]), example, [text]);
+    // The one connection check the runbook gives is `up`; it is not also `up-again`, and reads no pg_locks.
+    expect(c.missing).toEqual(['checks: up-again (postgres connect)', 'checks: locks (postgres pg_locks,pg_stat_activity)', 'checks: any (postgres ${…})']);
+  });
+
   it('runs on the example of a seed and finds some of it', async () => {
     const dir = path.resolve(import.meta.dirname, '../../examples/novapulse');
     const example = parse(await readFile(path.join(dir, 'ops.yaml'), 'utf8')) as Record<string, unknown>;

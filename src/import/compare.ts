@@ -64,9 +64,27 @@ function target(c: Entry): string {
       return `file`;
     case 'metrics':
       return `metrics ${JSON.stringify(c.gauge ?? c.quantile ?? c.ratio ?? c.gauge_ratio ?? '')}`;
+    case 'postgres':
+    case 'mysql':
+      return `${String(c.kind)} ${relations(c.query)}`;
+    case 'celery':
+      return `celery queues ${sorted(c.queues)} beat ${sorted(c.beat_tasks)}`;
+    case 'heartbeat':
+      return `heartbeat every ${String(durationMs(c.period) ?? c.period)}`;
+    case 'websocket':
+      return `websocket ${pathOf(c.url)}`;
     default:
       return String(c.kind);
   }
+}
+
+const sorted = (v: unknown): string => (Array.isArray(v) ? v.map(String).sort().join(',') : '');
+/** What a query reads: the tables and views after FROM and JOIN, or `connect` for a bare connection check. */
+function relations(query: unknown): string {
+  if (query === undefined) return 'connect';
+  if (isVar(query)) return '${…}';
+  const names = [...String(query).replace(/\bextract\s*\([^()]*\)/gi, '').matchAll(/\b(?:from|join)\s+([A-Za-z_][\w.]*)/gi)].map((m) => m[1]!.toLowerCase());
+  return [...new Set(names)].sort().join(',');
 }
 
 function sameLevels(e: Entry, p: Entry): boolean {
@@ -103,11 +121,18 @@ export function compare(proposal: Proposal, example: Entry, runbooks?: string[])
     }
     // A metric the example fills from its environment (`gauge: ${…}`) is any metric.
     const anyMetric = c.kind === 'metrics' && isVar(c.gauge ?? c.quantile ?? c.ratio ?? c.gauge_ratio);
-    const same = of('checks').filter((p) => target(p.body) === target(c) || (anyMetric && p.body.kind === 'metrics') || (c.kind === 'json' && target({ ...p.body, kind: 'http' }) === target({ ...c, kind: 'http' })));
+    // A query the example fills from its environment is any query of that kind.
+    const anyQuery = (c.kind === 'postgres' || c.kind === 'mysql') && isVar(c.query);
+    // One proposed check stands for one example check.
+    const paired = new Set(checkFor.values());
+    const same = of('checks').filter(
+      (p) =>
+        !paired.has(p) &&
+        (target(p.body) === target(c) || (anyMetric && p.body.kind === 'metrics') || (anyQuery && p.body.kind === c.kind) || (c.kind === 'json' && target({ ...p.body, kind: 'http' }) === target({ ...c, kind: 'http' }))),
+    );
     // Several checks on one endpoint (JSON figures of /metrics/json): the one reading the same key
-    // with the same levels, else one not yet paired.
-    const taken = new Set(checkFor.values());
-    const score = (p: Item): number => (sameLevels(c, p.body) ? 8 : 0) + (c.path !== undefined && p.body.path === c.path ? 4 : 0) + (c.path !== undefined && isVar(p.body.path) ? 2 : 0) + (taken.has(p) ? 0 : 1);
+    // with the same levels.
+    const score = (p: Item): number => (sameLevels(c, p.body) ? 8 : 0) + (c.path !== undefined && p.body.path === c.path ? 4 : 0) + (c.path !== undefined && isVar(p.body.path) ? 2 : 0);
     const hit = [...same].sort((a, b) => score(b) - score(a))[0];
     if (hit) checkFor.set(id, hit);
     count('checks', hit !== undefined && sameLevels(c, hit.body), `${id} (${target(c)})`);

@@ -14,7 +14,9 @@ const SEED_STRINGS = [
   'nxentra', 'novapulse', 'nova:', 'django', 'finance', 'muejam', 'apex', 'sign x', 'sign-x', 'signx',
   'api.novapulse.com', 'staging.example', 'http://green', 'http://app/', 'eng-leads',
   'projection_lag', 'request_duration_seconds', 'active_requests', 'avg_latency_ms', 'pg_pool_used',
-  'email:waiting', 'webhook:waiting', 'http_requests_total', 'celery',
+  'email:waiting', 'webhook:waiting', 'http_requests_total',
+  // The seeds' queue key (Celery the tool is not theirs: import reads its commands in any runbook).
+  'llen celery', 'listname: celery',
   'highquerylatency', 'apex_full',
 ];
 

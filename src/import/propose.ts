@@ -2,6 +2,7 @@ import { isMap, parseDocument } from 'yaml';
 import { parseRunbook } from '../runbooks/index.js';
 import { FileContext, ProposalState, slug } from './context.js';
 import { extractBackups } from './extract/backups.js';
+import { extractCelery } from './extract/celery.js';
 import { extractEscalation } from './extract/escalation.js';
 import { extractHttpChecks } from './extract/http.js';
 import { extractProbes } from './extract/probes.js';
@@ -10,6 +11,7 @@ import { extractQueueChecks } from './extract/redis.js';
 import { extractService } from './extract/services.js';
 import { extractSeverities } from './extract/severities.js';
 import { extractSlos } from './extract/slos.js';
+import { extractStoreChecks } from './extract/stores.js';
 import { extractThresholds } from './extract/thresholds.js';
 import { extractTls } from './extract/tls.js';
 import { Linker } from './link.js';
@@ -58,6 +60,8 @@ export function propose(inputs: ImportInput[]): Proposal {
     extractHttpChecks(ctx, linkFor);
     extractProbes(ctx);
     const queues = extractQueueChecks(ctx, linkFor);
+    extractStoreChecks(ctx);
+    extractCelery(ctx);
     for (const block of ctx.runbook.blocks) {
       if (YAML_LANGUAGES.has(block.language.toLowerCase()) && /^\s*groups\s*:/m.test(block.code)) extractPrometheusRules(ctx, block.code, block.line + 1, linker);
     }

@@ -14,6 +14,8 @@ export function fillTodos(proposal: Proposal): Record<string, string> {
   proposal.todos.forEach(({ name }, n) => {
     let value: string;
     if (name.endsWith('_REDIS_URL')) value = 'redis://127.0.0.1:6379';
+    else if (name.endsWith('_POSTGRES_URL')) value = 'postgres://127.0.0.1:5432/postgres';
+    else if (name.endsWith('_MONGODB_URL')) value = 'mongodb://127.0.0.1:27017';
     else if (name.endsWith('_URL')) value = `https://host${n}.test`;
     else if (name.endsWith('_SELECTOR')) value = `todo_metric_${n}`;
     else if (name.endsWith('_HISTOGRAM')) value = `todo_seconds_${n}`;

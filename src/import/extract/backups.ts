@@ -19,10 +19,73 @@ export function maxAgeFor(frequency: string): string | undefined {
   return minutes % 60 === 0 ? `${minutes / 60}h` : `${minutes}m`;
 }
 
+/** A heartbeat's period for a schedule word: a monthly job may be 31 days apart. */
+const PERIOD_TEXT: [RegExp, string, string][] = [
+  [/\bhourly\b|every hour/i, '1h', '5m'],
+  [/\bdaily\b|every day|nightly/i, '1d', '2h'],
+  [/\bweekly\b|every week/i, '1w', '14h'],
+  [/\bmonthly\b|every month/i, '31d', '62h'],
+];
+
+/** A command that makes a backup file: a dump redirected or written to a file, a Redis RDB copy. */
+const WRITERS: { tool: RegExp; words: string[] }[] = [
+  { tool: /\b(pg_dump|pg_dumpall|pg_basebackup)\b/, words: ['db', 'dbs', 'database', 'databases', 'postgres', 'postgresql', 'pg_dump', 'full', 'sql'] },
+  { tool: /\bmysqldump\b/, words: ['db', 'dbs', 'database', 'databases', 'mysql', 'mysqldump', 'full', 'sql'] },
+  { tool: /\bmongodump\b/, words: ['db', 'database', 'mongodb', 'mongo', 'mongodump', 'full'] },
+  { tool: /\bredis-cli\b.*--rdb\b|\bBGSAVE\b/i, words: ['redis', 'rdb'] },
+];
+const WRITES_FILE = />\s*["']?[^\s"'|&;]+|--rdb\s+\S+|(?:^|\s)(?:-f|--file|--out|--archive)[=\s]\S+/;
+/** Sections whose commands are not the scheduled job: a copy before a change, a restore, a check. */
+const NOT_THE_JOB = /before|pre-|prior|maintenance|upgrade|migration|restore|recover|verif|test|drill/i;
+
+/** What introduces a block: the title of the section it is in and the bold label just above it ("**Backup Before Maintenance**:"). */
+function introOf(ctx: FileContext, blockLine: number): string {
+  let level = ctx.runbook.sections;
+  let title = '';
+  for (;;) {
+    const s = level.find((x) => x.line <= blockLine && blockLine <= x.endLine);
+    if (!s) break;
+    title = s.title;
+    level = s.children;
+  }
+  for (let l = blockLine - 1; l >= Math.max(1, blockLine - 3); l--) {
+    const label = /^\s*\*\*([^*]+)\*\*/.exec(ctx.lineText(l))?.[1];
+    if (label) return `${title} ${label}`;
+  }
+  return title;
+}
+
+/** The command that makes this backup's file, when the runbook shows one: its tool is what the backup's row names. */
+function writerFor(ctx: FileContext, said: string): { text: string; line: number } | undefined {
+  const words = new Set(said.toLowerCase().split(/[^a-z0-9_]+/));
+  for (const block of ctx.runbook.blocks) {
+    for (const command of block.commands) {
+      const writer = WRITERS.find((w) => w.tool.test(command.text));
+      if (!writer || !WRITES_FILE.test(command.text) || NOT_THE_JOB.test(introOf(ctx, block.line))) continue;
+      if (writer.words.some((w) => words.has(w))) return command;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A scheduled backup is watched where it lands: a `file` check when the runbook shows the command
+ * that writes it (its path a TODO unless the script names one), else a `heartbeat` the backup job
+ * reports each run to, late after one period plus a twelfth.
+ */
 function addBackupCheck(ctx: FileContext, component: string, frequency: string, line: number, path: string | undefined, said: string, pathLine?: number): void {
   const maxAge = maxAgeFor(frequency);
   if (!maxAge) {
     ctx.found('backup', `${component}: ${frequency} — no freshness check (no period to age a file against)`, line);
+    return;
+  }
+  const writer = path ? undefined : writerFor(ctx, said);
+  if (!path && !writer) {
+    const [, period = '1d', grace = '2h'] = PERIOD_TEXT.find(([re]) => re.test(frequency)) ?? [];
+    const body: Record<string, unknown> = { kind: 'heartbeat', service: ctx.service, period, grace };
+    const notes = [`"${said}" (line ${line}): the runbook shows no command that writes this backup, so its job reports each run (POST /api/heartbeats/<token>); late after one period plus a twelfth`];
+    const item = ctx.add({ section: 'checks', body, sources: [ctx.src(line)], notes }, `${ctx.service}-backup-${slug(component)}`);
+    ctx.found('backup', `${item.id}: ${component}, ${frequency} → heartbeat every ${period}, grace ${grace}`, line);
     return;
   }
   const body: Record<string, unknown> = {
@@ -33,9 +96,9 @@ function addBackupCheck(ctx: FileContext, component: string, frequency: string, 
     interval: '5m',
   };
   const notes = [`"${said}" (line ${line}): max_age is one period plus a twelfth for the backup's own run`];
-  if (!path) notes.push('the runbook does not say where the backup files are');
-  else notes.push(`path: where the backup script writes (line ${pathLine}), its date part as *`);
-  const item = ctx.add({ section: 'checks', body, sources: [ctx.src(line), ...(pathLine ? [ctx.src(pathLine)] : [])], notes }, `${ctx.service}-backup-${slug(component)}`);
+  if (writer) notes.push(`the runbook writes it with: ${writer.text.trim()} (line ${writer.line}); where the files are kept it does not say`);
+  if (path) notes.push(`path: where the backup script writes (line ${pathLine}), its date part as *`);
+  const item = ctx.add({ section: 'checks', body, sources: [ctx.src(line), ...(pathLine ? [ctx.src(pathLine)] : []), ...(writer ? [ctx.src(writer.line)] : [])], notes }, `${ctx.service}-backup-${slug(component)}`);
   ctx.found('backup', `${item.id}: ${component}, ${frequency} → file newer than ${maxAge}${path ? ` at ${path}` : ''}`, line);
 }
 
@@ -49,13 +112,26 @@ export function extractBackups(ctx: FileContext): void {
     if (table.kind !== 'backup-schedule') continue;
     table.records.forEach((r, i) => {
       const component = (r.component ?? '').replace(/[`*]/g, '').trim();
-      if (component) addBackupCheck(ctx, component, r.frequency ?? '', ctx.rowLine(table, i), undefined, `${component} | ${r.frequency}${r.retention ? ` | keep ${r.retention}` : ''}`);
+      if (component) addBackupCheck(ctx, component, r.frequency ?? '', ctx.rowLine(table, i), undefined, `${component} | ${r.method ? `${r.method} | ` : ''}${r.frequency}${r.retention ? ` | keep ${r.retention}` : ''}`);
     });
   }
   for (const item of ctx.listItems) {
     const period = /^(hourly|daily|weekly|monthly|nightly)\s+backups?$/i.exec(item.label.trim())?.[1];
-    if (!period || !item.ownLabel || /retention|verification/i.test(item.ownLabel)) continue;
-    addBackupCheck(ctx, item.ownLabel, period, item.line, undefined, item.text);
+    // "**MongoDB**: Full backup at 2 AM" or "MongoDB: Full backup at 2 AM": the part before the colon names it.
+    const name = item.ownLabel || /^([^:]{2,40}):\s/.exec(item.text)?.[1]?.trim();
+    if (!period || !name || /retention|verification/i.test(name)) continue;
+    addBackupCheck(ctx, name, period, item.line, undefined, item.text);
+  }
+  // "**Method**: Continuous WAL archiving + hourly backups" under the RPO: a schedule the table may not list.
+  for (let l = 1; l <= ctx.lines.length; l++) {
+    if (!/^#{1,6}\s.*(recovery point objective|\bRPO\b)/i.test(ctx.lineText(l))) continue;
+    for (let k = l + 1; k <= Math.min(ctx.lines.length, l + 8) && !/^#{1,6}\s/.test(ctx.lineText(k)); k++) {
+      const period = /\b(hourly|daily|weekly|monthly|nightly)\s+backups?\b/i.exec(ctx.lineText(k))?.[1];
+      if (!period) continue;
+      const every = PERIOD_TEXT.find(([re]) => re.test(period))?.[1];
+      const scheduled = ctx.state.items.some((i) => i.section === 'checks' && i.body.service === ctx.service && (i.body.max_age === maxAgeFor(period) || i.body.period === every));
+      if (!scheduled) addBackupCheck(ctx, `${period.toLowerCase()} backup`, period, k, undefined, ctx.lineText(k).trim());
+    }
   }
   for (const section of scheduledSections(ctx)) {
     const written = backupPath(ctx, section.line, section.endLine);
@@ -117,11 +193,17 @@ function scheduledSections(ctx: FileContext): ScheduledSection[] {
   return out;
 }
 
+/** `tar czf "$DIR/x_$(date +%F).tar.gz" …` → the archive it writes. */
+function tarFile(text: string): string | undefined {
+  const m = /\btar\s+-?[a-z]*f\s+(?:"([^"]+)"|'([^']+)'|(\S+))/.exec(text);
+  return m ? (m[1] ?? m[2] ?? m[3]) : undefined;
+}
+
 const BACKUP_FILE = /\.(sql|sql\.gz|dump|gz|tar|tgz|tar\.gz|rdb|bak|zst)$/;
 
 /**
  * Where a backup script in the section writes: a `> "$DIR/name_$DATE.sql.gz"` redirection or a
- * `BACKUP_FILE=…` assignment, with the script's own literal variables filled in and the date part
+ * `BACKUP_FILE=…` assignment or a `tar czf FILE`, with the script's own literal variables filled in and the date part
  * (any other variable or $(…)) as `*`.
  */
 function backupPath(ctx: FileContext, from: number, to: number): { path: string; line: number } | undefined {
@@ -133,7 +215,8 @@ function backupPath(ctx: FileContext, from: number, to: number): { path: string;
       const text = lines[i]!;
       const assign = /^\s*([A-Z_][A-Z0-9_]*)=["']?([^"'$\s]+)["']?\s*$/.exec(text);
       if (assign) vars.set(assign[1]!, assign[2]!);
-      const target = />\s*["']?([^\s"'|;]+)["']?\s*$/.exec(text)?.[1] ?? /^\s*BACKUP_FILE=["']?([^"'\s]+)["']?/.exec(text)?.[1];
+      const target =
+        />\s*["']?([^\s"'|;]+)["']?\s*$/.exec(text)?.[1] ?? /^\s*BACKUP_FILE=["']?([^"'\s]+)["']?/.exec(text)?.[1] ?? tarFile(text);
       if (!target) continue;
       const path = target
         .replace(/\$\{?([A-Z_][A-Z0-9_]*)\}?/g, (_m, name: string) => vars.get(name) ?? '*')

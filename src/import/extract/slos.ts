@@ -3,6 +3,7 @@ import { slug, type FileContext } from '../context.js';
 import type { Item } from '../model.js';
 import { parseThreshold } from '../threshold.js';
 import { durationText } from '../threshold.js';
+import { parseDuration } from '../../lib/duration.js';
 
 function windowOf(text: string | undefined): string | undefined {
   if (!text) return undefined;
@@ -79,14 +80,22 @@ export function extractSlos(ctx: FileContext): void {
   if (ctx.state.items.length === stated) scheduledRecoveryPoints(ctx);
 }
 
+/** `1d` + `2h` → `26h`: in hours when whole, else minutes. */
+function sumDurations(a: string, b: string): string {
+  const ms = (parseDuration(a) ?? 0) + (parseDuration(b) ?? 0);
+  return ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : `${Math.round(ms / 60_000)}m`;
+}
+
 /**
  * With no RPO stated, each scheduled backup is the recovery point it promises: a restore loses at
  * most what was written since the newest backup, whose age the backup's file check bounds.
  */
 function scheduledRecoveryPoints(ctx: FileContext): void {
-  for (const check of ctx.state.items.filter((i) => i.section === 'checks' && i.body.kind === 'file' && i.body.service === ctx.service && typeof i.body.max_age === 'string')) {
+  const scheduled = (i: Item): boolean => (i.body.kind === 'file' && typeof i.body.max_age === 'string') || (i.body.kind === 'heartbeat' && /backup/.test(i.id));
+  for (const check of ctx.state.items.filter((i) => i.section === 'checks' && i.body.service === ctx.service && scheduled(i))) {
     const line = check.sources[0]!.line;
-    const target = String(check.body.max_age);
+    // A file is as old as max_age at most; a heartbeat's job last ran a period and its grace ago.
+    const target = check.body.kind === 'file' ? String(check.body.max_age) : sumDurations(String(check.body.period), String(check.body.grace));
     add(ctx, `rpo-${check.id.replace(`${ctx.service}-`, '').replace(/^backup-/, '')}`, { kind: 'recovery_point', service: ctx.service, check: check.id, target }, line, [`the runbook states no RPO; the backup ${check.id} (line ${line}) runs on a schedule, so a restore loses at most ${target} of data`], `recovery point ≤ ${target} (${check.id})`);
   }
 }
@@ -100,7 +109,9 @@ function statedRecoveryPoint(ctx: FileContext): void {
       if (!target) continue;
       const d = durationText(Number(target[1]), target[2]!);
       if (!d) continue;
-      const check = ctx.todo('rpo_check', 'id of the file check (newest backup) or heartbeat check that shows the recovery point');
+      // The backup the RPO section names ("+ hourly backups") shows the recovery point; else a TODO.
+      const named = ctx.state.items.find((i) => i.section === 'checks' && (i.body.kind === 'file' || i.body.kind === 'heartbeat') && i.sources.some((s) => s.file === ctx.ref && s.line > l && s.line <= l + 8));
+      const check = named?.id ?? ctx.todo('rpo_check', 'id of the file check (newest backup) or heartbeat check that shows the recovery point');
       add(ctx, 'recovery-point', { kind: 'recovery_point', service: ctx.service, check, target: d }, k, [`RPO target ${m![1]!.trim()} (line ${k})`], `recovery point ≤ ${d}`);
       break;
     }

@@ -7,6 +7,7 @@ import { chooseSeverity, DEFAULT_LADDER } from '../severity.js';
 import { inUnit, unitNamed } from '../units.js';
 import { jsonFigure } from './json-figures.js';
 import { metricFor, metricReads } from './metric-reads.js';
+import { postgresFigure } from './stores.js';
 
 type Level = 'warning' | 'critical';
 
@@ -200,6 +201,8 @@ function queueFor(key: string, queues: QueueCheck[]): QueueCheck | undefined {
 function measureBody(ctx: FileContext, th: Threshold, procedure: Procedure | undefined): { body: Record<string, unknown>; notes: string[] } {
   const name = th.subject.replace(/[`*]/g, '').trim();
   const quantile = th.quantile ?? quantileNamed(name);
+  const sql = PROMETHEUS_NAME.test(name) ? undefined : postgresFigure(ctx, name);
+  if (sql) return sql;
   const read = PROMETHEUS_NAME.test(name) ? undefined : metricFor(metricReads(ctx), name, th.unit, quantile);
   if (read) {
     const notes = [`read as the runbook reads it: ${read.said} (line ${read.line})`, ...measureNotes(ctx, th).filter((n) => !n.startsWith('the runbook does not say'))];
