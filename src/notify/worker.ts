@@ -191,7 +191,7 @@ export class OutboxWorker {
   }
 
   private async deliver(row: OutboxRow): Promise<void> {
-    const { clock, store } = this.o;
+    const { clock } = this.o;
     const channel = this.channels.get(row.channel_id);
     const started = performance.now(); // elapsed time only; instants come from the clock
     let outcome: DeliveryOutcome;
