@@ -8,6 +8,7 @@ import { SimulatedClock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
 import {
   appendTimelineRow,
+  appendTimelineRowIfIncident,
   expireSilence,
   findLatestIncidentByDedupKey,
   findOpenIncidentByDedupKey,
@@ -67,6 +68,21 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       await appendTimelineRow(store.db, { id: newId('tl', 5), incident_id: id, at: 5, kind: 'note', actor: 'ana', text: 'c', data: '{}' });
       await appendTimelineRow(store.db, { id: newId('tl', 1), incident_id: id, at: 1, kind: 'change', actor: 'ci', text: 'a', data: '{}' });
       expect((await listTimeline(store.db, id)).map((e) => e.text)).toEqual(['a', 'b', 'c']);
+    });
+
+    it('numbers each appended timeline entry after the incident\'s last, in one statement, and writes none for an unknown incident', async () => {
+      const [a, b] = await listIncidents(store.db, { limit: 2 });
+      const row = (incidentId: string, text: string) => ({ id: newId('tl', 7), incident_id: incidentId, at: 7, kind: 'note' as const, actor: 'ana', text, data: '{"n":1}' });
+      const before = (await listTimeline(store.db, a!.id)).length;
+      const first = await appendTimelineRow(store.db, row(a!.id, 'x'));
+      expect(first.seq).toBe(before + 1);
+      expect(await appendTimelineRowIfIncident(store.db, row(b!.id, 'other incident'))).toBeGreaterThan(0);
+      expect(await appendTimelineRowIfIncident(store.db, row(a!.id, 'y'))).toBe(before + 2);
+      const entries = await listTimeline(store.db, a!.id);
+      expect(entries.slice(-2).map((e) => [e.text, e.at, e.actor, e.data])).toEqual([['x', 7, 'ana', '{"n":1}'], ['y', 7, 'ana', '{"n":1}']]);
+      expect(await appendTimelineRowIfIncident(store.db, row('inc_missing', 'z'))).toBeUndefined();
+      await expect(appendTimelineRow(store.db, row('inc_missing', 'z'))).rejects.toThrow(/no incident with id inc_missing/);
+      expect(await listTimeline(store.db, 'inc_missing')).toEqual([]);
     });
 
     it('keeps alert series state and live silences', async () => {

@@ -21,6 +21,7 @@ import { enqueueNotification } from './enqueue.js';
 import { channel, startReceiver, testSecret } from './test-support.js';
 import { OutboxWorker } from './worker.js';
 import type { Notification } from './types.js';
+import { scaled } from '../../test/support/timing.js';
 
 const note = (incidentId: string, over: Partial<Notification> = {}): Notification => ({
   channelId: 'hook',
@@ -115,7 +116,7 @@ await describeOnStores('opsbook-outbox', 'outbox', { migrate: true }, (target) =
       const ids: string[] = [];
       for (let i = 0; i < 40; i++) ids.push((await enqueueNotification(other, clock, note(`inc_pair_${i}`, { channelId: 'shared' }))).id);
       for (const w of workers) w.start();
-      await receiver.waitFor(40, 20_000);
+      await receiver.waitFor(40, scaled(20_000));
       for (const w of workers) await w.idle();
       const got = receiver.requests.map((r) => String(r.headers['webhook-id']));
       expect(got.sort()).toEqual([...ids].sort());

@@ -11,6 +11,7 @@ import { openStore } from '../store/index.js';
 import { enqueueNotification, signalOutbox } from './enqueue.js';
 import { channel, startReceiver, testSecret } from './test-support.js';
 import { OutboxWorker } from './worker.js';
+import { scaled } from '../../test/support/timing.js';
 
 it('sends a page written in a transaction as soon as the commit signals, without a poll', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opsbook-wake-'));
@@ -28,7 +29,7 @@ it('sends a page written in a transaction as soon as the commit signals, without
     const note = { channelId: 'hook', event: 'incident.triggered' as const, incident: { id: 'inc_wake', title: 'disk full', severity: 'sev2', status: 'triggered', url: 'http://ops.test/i' } };
     await store.db.transaction().execute((trx) => enqueueNotification(trx, clock, note));
     signalOutbox();
-    await receiver.waitFor(1, 20_000);
+    await receiver.waitFor(1, scaled(20_000));
     expect(JSON.parse(receiver.requests[0]!.body)).toMatchObject({ data: { incident: { id: 'inc_wake' } } });
   } finally {
     await worker.stop();

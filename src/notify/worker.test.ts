@@ -155,6 +155,55 @@ describe('outbox worker', () => {
     expect(receiver!.requests).toHaveLength(1);
   });
 
+  it('settles attempts that finish together in one transaction with the work settleIn adds, and alone when that work fails', async () => {
+    const clock = new SimulatedClock(Date.UTC(2026, 0, 1));
+    receiver = await startReceiver(() => ({ status: 200 }));
+    const groups: number[] = [];
+    let failing = false;
+    let holdFirst: Promise<void> | undefined;
+    const pending = () => (worker as unknown as { settling: unknown[] }).settling.length;
+    const settled: SettledAttempt[] = [];
+    worker = new OutboxWorker({
+      store,
+      clock,
+      channels: [channel({ id: 'hook', kind: 'webhook', url: receiver.url, secrets: [testSecret(1)], timeout: '60s', retry: {} })],
+      onSettled: (e) => settled.push(e),
+      settleIn: async (trx, settle) => {
+        const attempts = await settle();
+        groups.push(attempts.length);
+        // Work of the same transaction: visible to it, gone with it when it fails.
+        await trx.insertInto('notify_keys').values({ name: `group-${groups.length}`, secret: 's', created_at: 0 }).execute();
+        if (failing) throw new Error('added work failed');
+        // The first group's transaction stays open until the other four sends have finished and wait.
+        holdFirst ??= (async () => {
+          for (let i = 0; i < 6000 && pending() < 4; i++) await new Promise((r) => setTimeout(r, 10));
+        })();
+        await holdFirst;
+      },
+    });
+    worker.start();
+    for (let i = 0; i < 5; i++) await enqueueNotification(store, clock, note({ dedupKey: `k${i}` }));
+    signalOutbox();
+    await receiver.waitFor(5);
+    for (let i = 0; i < 6000 && settled.length < 5; i++) await new Promise((r) => setTimeout(r, 10));
+    await worker.idle();
+    expect(groups).toEqual([1, 4]);
+    expect(settled.every((e) => e.moved && e.inTransaction && e.result.state === 'delivered')).toBe(true);
+    expect((await listDeliveries(store.db, {})).map((d) => d.outcome)).toEqual(Array(5).fill('delivered'));
+    expect((await store.db.selectFrom('notify_keys').select('name').where('name', 'like', 'group-%').orderBy('name').execute()).map((r) => r.name)).toEqual(['group-1', 'group-2']);
+
+    // The added work fails: the attempt is still recorded, on its own, without it.
+    failing = true;
+    await enqueueNotification(store, clock, note({ dedupKey: 'k-fail' }));
+    signalOutbox();
+    await receiver.waitFor(6);
+    for (let i = 0; i < 6000 && settled.length < 6; i++) await new Promise((r) => setTimeout(r, 10));
+    await worker.idle();
+    expect(settled[5]).toMatchObject({ moved: true, inTransaction: false, result: { state: 'delivered' } });
+    expect((await listDeliveries(store.db, {})).map((d) => d.outcome)).toEqual(Array(6).fill('delivered'));
+    expect(await store.db.selectFrom('notify_keys').select('name').where('name', '=', 'group-3').executeTakeFirst()).toBeUndefined();
+  });
+
   it('finishes sends in flight on stop, and aborts them once the deadline passes', async () => {
     const clock = new SystemClock();
     let delay = 300;

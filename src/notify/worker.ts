@@ -3,7 +3,9 @@ import type { ChannelConfig } from '../config/schema/channels.js';
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
 import type { Store } from '../store/index.js';
-import { claimDueOutbox, nextOutboxDueAt, recordOutboxAttempt, type AttemptResult, type OutboxRow } from '../store/repos/outbox.js';
+import type { Transaction } from 'kysely';
+import type { Database } from '../store/database.js';
+import { claimDueOutbox, nextOutboxDueAt, recordOutboxAttempt, recordOutboxAttemptsIn, type AttemptRecord, type AttemptResult, type OutboxRow } from '../store/repos/outbox.js';
 import type { ActionLinkSigner } from './action-links.js';
 import { nextRetry } from './backoff.js';
 import { sendThroughChannel } from './channels/index.js';
@@ -29,6 +31,13 @@ export interface OutboxWorkerOptions {
   random?: () => number;
   /** Called after every attempt is recorded (metrics, benchmarks). */
   onSettled?: (e: SettledAttempt) => void;
+  /**
+   * Runs the settlement of attempts that finished together inside its transaction: calls `settle`
+   * (which records them) and writes what must commit with them (the deliveries' timeline lines).
+   * Without it the attempts are recorded alone. If it fails, each attempt is recorded on its own
+   * without it (`inTransaction: false`).
+   */
+  settleIn?: (trx: Transaction<Database>, settle: () => Promise<SettledAttempt[]>) => Promise<void>;
 }
 
 export interface SettledAttempt {
@@ -41,6 +50,20 @@ export interface SettledAttempt {
   moved: boolean;
   /** The row as this attempt claimed it (its status and lease are those of the claim). */
   row: OutboxRow;
+  /** Settled in a transaction that also ran `settleIn`. */
+  inTransaction: boolean;
+}
+
+/** Most attempts settled in one transaction. */
+const SETTLE_GROUP_MAX = 64;
+
+interface Settling {
+  rec: AttemptRecord;
+  /** The row as claimed. */
+  row: OutboxRow;
+  outcome: DeliveryOutcome;
+  resolve: (e: SettledAttempt) => void;
+  reject: (e: unknown) => void;
 }
 
 const DETAIL_LIMIT = 500;
@@ -67,6 +90,10 @@ export class OutboxWorker {
   private readonly concurrency: number;
   private readonly pollIntervalMs: number;
   private readonly random: () => number;
+  /** Attempts waiting to be settled, and whether a settlement transaction runs. */
+  private settling: Settling[] = [];
+  private settlingBusy = false;
+  private wakeScheduled = false;
 
   constructor(private readonly o: OutboxWorkerOptions) {
     this.log = o.logger ?? silentLogger;
@@ -100,6 +127,19 @@ export class OutboxWorker {
     this.pumping = this.pump().finally(() => (this.pumping = undefined));
   }
 
+  /**
+   * Wakes the worker once the sends finishing in this turn of the event loop have all freed their
+   * slot: one claim takes their successors together instead of one claim each.
+   */
+  private wakeSoon(): void {
+    if (this.wakeScheduled) return;
+    this.wakeScheduled = true;
+    setImmediate(() => {
+      this.wakeScheduled = false;
+      this.wake();
+    });
+  }
+
   private async pump(): Promise<void> {
     const { store, clock } = this.o;
     try {
@@ -127,7 +167,7 @@ export class OutboxWorker {
     this.inFlight.add(p);
     void p.finally(() => {
       this.inFlight.delete(p);
-      this.wake();
+      this.wakeSoon();
     });
   }
 
@@ -151,7 +191,7 @@ export class OutboxWorker {
   }
 
   private async deliver(row: OutboxRow): Promise<void> {
-    const { clock, store } = this.o;
+    const { clock } = this.o;
     const channel = this.channels.get(row.channel_id);
     const started = performance.now(); // elapsed time only; instants come from the clock
     let outcome: DeliveryOutcome;
@@ -175,30 +215,79 @@ export class OutboxWorker {
     const durationMs = performance.now() - started;
     const now = clock.now();
     const result = this.decide(row, channel, outcome, now);
-    let moved = false;
+    const rec: AttemptRecord = {
+      row,
+      owner: this.id,
+      result,
+      delivery: {
+        id: newId('dlv', now),
+        statusCode: outcome.status ?? null,
+        error: outcome.ok ? null : clip(outcome.error),
+        detail: clip(outcome.detail),
+        durationMs,
+      },
+    };
+    let settled: SettledAttempt;
     try {
-      moved = await recordOutboxAttempt(store.db, {
-        row,
-        owner: this.id,
-        result,
-        delivery: {
-          id: newId('dlv', now),
-          statusCode: outcome.status ?? null,
-          error: outcome.ok ? null : clip(outcome.error),
-          detail: clip(outcome.detail),
-          durationMs,
-        },
-      });
+      settled = await this.settle(rec, row, outcome);
     } catch (e) {
       // The row stays `delivering`; when the lease runs out it is sent again with the same id.
       this.log.error({ err: e, id: row.id }, 'outbox: recording an attempt failed');
       return;
     }
-    this.o.onSettled?.({ id: row.id, channelId: row.channel_id, attempt: row.attempts, outcome, result, moved, row });
+    this.o.onSettled?.(settled);
     const fields = { id: row.id, channel: row.channel_id, attempt: row.attempts, status: outcome.status, error: outcome.ok ? undefined : outcome.error };
     if (result.state === 'delivered') this.log.debug(fields, 'notification delivered');
     else if (result.state === 'retry') this.log.warn({ ...fields, retryAt: new Date(result.dueAt).toISOString() }, 'notification failed; will retry');
     else this.log.error(fields, 'notification dead-lettered');
+  }
+
+  /**
+   * Group commit for settlements: the attempts finishing in one turn of the event loop are settled
+   * in one transaction; those finishing while it runs wait and are settled together in the next.
+   */
+  private settle(rec: AttemptRecord, row: OutboxRow, outcome: DeliveryOutcome): Promise<SettledAttempt> {
+    return new Promise((resolve, reject) => {
+      this.settling.push({ rec, row, outcome, resolve, reject });
+      // Started after this turn's I/O: the answers that arrived together settle together.
+      if (!this.settlingBusy) {
+        this.settlingBusy = true;
+        setImmediate(() => void this.settleWaiting());
+      }
+    });
+  }
+
+  private async settleWaiting(): Promise<void> {
+    try {
+      while (this.settling.length > 0) {
+        const group = this.settling.splice(0, SETTLE_GROUP_MAX);
+        const settleIn = this.o.settleIn;
+        const attempts = (moved: readonly boolean[], inTransaction: boolean) => group.map((g, i) => settledAttempt(g, moved[i]!, inTransaction));
+        let done: SettledAttempt[] | undefined;
+        try {
+          done = await this.o.store.db.transaction().execute(async (trx) => {
+            if (!settleIn) return attempts(await recordOutboxAttemptsIn(trx, group.map((g) => g.rec)), false);
+            let settled: SettledAttempt[] | undefined;
+            await settleIn(trx, async () => (settled = attempts(await recordOutboxAttemptsIn(trx, group.map((g) => g.rec)), true)));
+            if (!settled) throw new Error('settleIn did not settle the attempts');
+            return settled;
+          });
+        } catch (e) {
+          if (group.length === 1 && !settleIn) {
+            group[0]!.reject(e);
+            continue;
+          }
+          // One attempt that cannot be recorded with the others (or the added work failing) must not hold them back.
+          for (const g of group) {
+            await recordOutboxAttempt(this.o.store.db, g.rec).then((moved) => g.resolve(settledAttempt(g, moved, false)), g.reject);
+          }
+          continue;
+        }
+        group.forEach((g, i) => g.resolve(done[i]!));
+      }
+    } finally {
+      this.settlingBusy = false;
+    }
   }
 
   private decide(row: OutboxRow, channel: ChannelConfig | undefined, outcome: DeliveryOutcome, now: number): AttemptResult {
@@ -226,9 +315,11 @@ export class OutboxWorker {
 
   /** Resolves when no claim and no send is running (tests step a simulated clock between these). */
   async idle(): Promise<void> {
-    for (let i = 0; i < 1000 && (this.pumping || this.inFlight.size > 0); i++) {
+    for (let i = 0; i < 1000 && (this.pumping || this.inFlight.size > 0 || this.wakeScheduled); i++) {
       await this.pumping;
       await Promise.all([...this.inFlight]);
+      // A send that just finished wakes the worker after this turn (wakeSoon): that look counts too.
+      if (this.wakeScheduled) await new Promise((r) => setImmediate(r));
     }
   }
 
@@ -263,4 +354,10 @@ export class OutboxWorker {
     await redriveDeadLetter(this.o.store, this.o.clock, id);
     this.wake();
   }
+}
+
+function settledAttempt(g: Settling, moved: boolean, inTransaction: boolean): SettledAttempt {
+  const { row } = g;
+  const { result } = g.rec;
+  return { id: row.id, channelId: row.channel_id, attempt: row.attempts, outcome: g.outcome, result, moved, row, inTransaction };
 }

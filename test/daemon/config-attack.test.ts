@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { runCli, serveCli } from '../support/cli.js';
+import { scaled } from '../support/timing.js';
 
 const BOMB = ['a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]', ...Array.from({ length: 9 }, (_, i) => `a${i + 1}: &a${i + 1} [${Array(9).fill(`*a${i}`).join(', ')}]`)].join('\n');
 
@@ -20,13 +21,13 @@ describe('config attacks on a running daemon', () => {
       return Number(/opsbook_config_reloads_total\{result="rejected"\} (\d+)/.exec(text)?.[1] ?? 0);
     };
     fs.writeFileSync(s.config, 'server:\n  log_level: info\nx: *nope\n');
-    await expect.poll(rejected, { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
+    await expect.poll(rejected, { timeout: scaled(15_000) }).toBeGreaterThanOrEqual(1);
     expect(s.child.exitCode).toBeNull();
     expect(s.output()).toMatch(/ops\.yaml:3/);
     expect(s.output()).not.toMatch(/ReferenceError/);
 
     fs.writeFileSync(s.config, `${BOMB}\n`);
-    await expect.poll(rejected, { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
+    await expect.poll(rejected, { timeout: scaled(15_000) }).toBeGreaterThanOrEqual(2);
     expect(s.child.exitCode).toBeNull();
     expect((await fetch(`${s.url}/_health/live`)).status).toBe(200);
   });

@@ -11,6 +11,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { serveCli, startCli, waitForExit } from '../support/cli.js';
+import { scaled } from '../support/timing.js';
 
 describe('opsbook serve on a port already in use', () => {
   it('exits 1 with one coded line, no stack, having started nothing', async () => {
@@ -56,7 +57,7 @@ describe('opsbook serve --port', () => {
     expect(await servers()).toEqual([{ url: s.url }]);
     fs.writeFileSync(s.config, 'server:\n  port: 4999\n  log_level: debug\n');
     s.child.kill('SIGHUP');
-    await expect.poll(() => s.output(), { timeout: 10_000 }).toContain('config reloaded');
+    await expect.poll(() => s.output(), { timeout: scaled(15_000) }).toContain('config reloaded');
     expect(await servers()).toEqual([{ url: s.url }]);
   });
 

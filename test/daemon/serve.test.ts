@@ -58,10 +58,10 @@ describe('opsbook serve', () => {
     try {
       fs.writeFileSync(s.config, 'server:\n  log_level: debug\n');
       s.child.kill('SIGHUP');
-      await expect.poll(reloads, { timeout: 5_000 }).toContain('result="applied"} 1');
+      await expect.poll(reloads, { timeout: scaled(15_000) }).toContain('result="applied"} 1');
       fs.writeFileSync(s.config, 'server:\n  colour: blue\n');
       s.child.kill('SIGHUP');
-      await expect.poll(reloads, { timeout: 5_000 }).toContain('result="rejected"} 1');
+      await expect.poll(reloads, { timeout: scaled(15_000) }).toContain('result="rejected"} 1');
       expect(s.output()).toContain('config reload rejected');
       expect(s.output()).toContain('colour');
       expect((await fetch(`${s.url}/_health/ready`)).status).toBe(200);
@@ -76,7 +76,7 @@ describe('opsbook serve', () => {
       await new Promise((r) => setTimeout(r, 300));
       fs.writeFileSync(s.config, 'server:\n  log_level: warn\n');
       await expect
-        .poll(async () => (await (await fetch(`${s.url}/metrics`)).text()).includes('opsbook_config_reloads_total{result="applied"} 1'), { timeout: 5_000 })
+        .poll(async () => (await (await fetch(`${s.url}/metrics`)).text()).includes('opsbook_config_reloads_total{result="applied"} 1'), { timeout: scaled(15_000) })
         .toBe(true);
     } finally {
       await s.close();

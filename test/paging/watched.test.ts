@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startReceiver, type Receiver } from '../../src/notify/test-support.js';
 import { serveCli } from '../support/cli.js';
 import { startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
+import { scaled } from '../support/timing.js';
 
 const secret = () => `whsec_${randomBytes(24).toString('base64')}`;
 
@@ -60,7 +61,7 @@ escalation_policies:
   it('is failing after 3 failures in /metrics, and its incident arrives through the other channel only', async () => {
     const ops = server.daemon.operations!;
     await ops.createIncident({ title: 'Checkout slow', severity: 'P2' }, { name: 'system:test', role: 'admin', via: 'system' });
-    await bad.waitFor(3, 30_000);
+    await bad.waitFor(3, scaled(30_000));
     const failingIncident = await until('the failing channel incident', async () =>
       (await ops.incidents.list({ limit: 10 })).find((i) => i.title === 'Notification channel bad is failing'),
     );

@@ -13,6 +13,7 @@ import { createActionToken, loadActionKey } from '../../src/notify/index.js';
 import { chromiumPresent, launchChromium, signInOnPage } from '../support/browser.js';
 import { REPO_ROOT } from '../support/cli.js';
 import { PASSWORD, serveUi, type ServedUi } from './support.js';
+import { scaled } from '../support/timing.js';
 
 const present = chromiumPresent('the accessibility audit');
 
@@ -106,7 +107,7 @@ runbooks: [runbooks/*.md]
 
     await check('login', '/login');
     await signInOnPage(page, base, 'ana', PASSWORD);
-    await page.locator('[data-live="incidents:open"] a').first().waitFor({ timeout: 20_000 });
+    await page.locator('[data-live="incidents:open"] a').first().waitFor({ timeout: scaled(20_000) });
     await check('overview');
 
     await page.locator('[data-live="incidents:open"] a').first().click();

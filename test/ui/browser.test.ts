@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumPresent, launchChromium, signInOnPage } from '../support/browser.js';
 import { REPO_ROOT } from '../support/cli.js';
 import { PASSWORD, serveUi, type ServedUi } from './support.js';
+import { scaled } from '../support/timing.js';
 
 const present = chromiumPresent('the browser test');
 const SHOTS = path.join(REPO_ROOT, 'test-results', 'ui');
@@ -82,18 +83,18 @@ runbooks: [runbooks/*.md]
     await shot('login');
     await signInOnPage(page, base, 'ana', PASSWORD);
     const row = page.locator('tr[data-live="check:orders-health"]');
-    await expect.poll(() => row.getAttribute('data-state'), { timeout: 15_000 }).toBe('up');
+    await expect.poll(() => row.getAttribute('data-state'), { timeout: scaled(15_000) }).toBe('up');
     await page.locator('[data-live-status]').getByText('Live updates: on').waitFor();
     expect(await page.locator('[data-live="servicestate:orders"] .state').textContent()).toBe('Up');
     await shot('overview');
 
     failing = true; // the page is not reloaded from here on
-    await page.locator('tr[data-live="check:orders-health"][data-state="down"]').waitFor({ timeout: 15_000 });
+    await page.locator('tr[data-live="check:orders-health"][data-state="down"]').waitFor({ timeout: scaled(15_000) });
     expect(await page.locator('tr[data-live="check:orders-health"] .state').textContent()).toBe('Down');
     // The service's badge is the worst of its checks': it turns with them, never "Up" beside a red check.
-    await expect.poll(() => page.locator('[data-live="servicestate:orders"] .state').textContent(), { timeout: 15_000 }).toBe('Down');
+    await expect.poll(() => page.locator('[data-live="servicestate:orders"] .state').textContent(), { timeout: scaled(15_000) }).toBe('Down');
     const incidentLink = page.locator('[data-live="incidents:open"] a').first();
-    await incidentLink.waitFor({ timeout: 15_000 });
+    await incidentLink.waitFor({ timeout: scaled(15_000) });
     await shot('overview-failing');
 
     await incidentLink.click();

@@ -2,7 +2,7 @@ import { sql, type Transaction } from 'kysely';
 import { incidentFromRow, type Incident, type IncidentEffect, type IncidentService } from '../../incidents/index.js';
 import { cancelPages, enqueueNotification, notificationOf, pagerDutyActorName, signalOutbox, type OutboxRow, type SettledAttempt } from '../../notify/index.js';
 import type { EscalationDriver, EscalationNotice } from '../../oncall/index.js';
-import { appendTimelineRow, deletePushSubscription, findIncident, listOutbox, type Database } from '../../store/index.js';
+import { appendTimelineRow, appendTimelineRowIfIncident, deletePushSubscription, findIncident, listOutbox, type Database } from '../../store/index.js';
 import { newId } from '../../lib/ids.js';
 import { INCIDENT_WRITE_LOCK } from '../../incidents/index.js';
 import type { OperationsHost } from './host.js';
@@ -187,13 +187,9 @@ export class IncidentEffects {
   /** The one timeline line of a delivery, rewritten as its attempts go on. */
   private async deliveryLine(row: Pick<OutboxRow, 'id' | 'incident_id' | 'event' | 'channel_id'>, what: string, data: Record<string, unknown>, first = false): Promise<void> {
     if (!row.incident_id) return;
+    const line = deliveryLine(row, what, data);
     await this.incidents
-      .putTimelineEntry(
-        row.incident_id,
-        `delivery:${row.id}`,
-        { kind: 'delivery', actor: 'system:notify', text: `${row.event} to ${row.channel_id}: ${what}`, data: { outbox_id: row.id, channel: row.channel_id, ...data } },
-        first,
-      )
+      .putTimelineEntry(row.incident_id, line.data.line, { kind: 'delivery', actor: 'system:notify', text: line.text, data: line.data }, first)
       .catch((err: unknown) => this.host.logger.error({ err, incident: row.incident_id }, 'timeline line for a delivery could not be written'));
   }
 
@@ -208,6 +204,24 @@ export class IncidentEffects {
     }
   }
 
+  /**
+   * Settles delivery attempts that finished together (`settle`, the outbox worker's) and writes, in
+   * the same transaction, the timeline line of each first attempt that moved its row: one commit
+   * for a burst of deliveries instead of two per delivery. Later attempts rewrite that line in
+   * `recordDelivery`. On PostgreSQL under the incident writers' lock, which orders timeline
+   * numbering across processes; taken first, as every incident write takes it.
+   */
+  async settleDeliveries(trx: Transaction<Database>, settle: () => Promise<SettledAttempt[]>): Promise<void> {
+    if (this.host.store.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${INCIDENT_WRITE_LOCK})`.execute(trx);
+    const at = this.host.clock.now();
+    for (const e of await settle()) {
+      if (!firstLineInTransaction(e)) continue;
+      const line = deliveryLine(e.row, deliveryWhat(e), { attempts: e.attempt, result: e.result.state });
+      // An incident that is gone gets no line (as putTimelineEntry would refuse); the settlement stands.
+      await appendTimelineRowIfIncident(trx, { id: newId('tl', at), incident_id: e.row.incident_id!, at, kind: 'delivery', actor: 'system:notify', text: line.text, data: JSON.stringify(line.data) });
+    }
+  }
+
   /** A delivery attempt settled: its delivery's one timeline line says how it stands, with the count. */
   async recordDelivery(e: SettledAttempt): Promise<void> {
     // An attempt that no longer held its row (cancelled meanwhile, or taken over) changes nothing.
@@ -219,15 +233,9 @@ export class IncidentEffects {
       const n = notificationOf(row);
       if (n.recipient) await deletePushSubscription(this.host.store.db, JSON.parse(n.recipient.address).endpoint as string, n.recipient.user).catch(() => false);
     }
-    if (!row.incident_id) return;
-    const status = 'status' in e.outcome && e.outcome.status !== undefined ? ` (HTTP ${e.outcome.status})` : '';
-    const what = e.outcome.ok
-      ? `delivered${e.attempt > 1 ? ` after ${attempts(e.attempt)}` : ''}${status}`
-      : e.result.state === 'dead'
-        ? `failed for good after ${attempts(e.attempt)} (dead letter)${status}`
-        : `${attempts(e.attempt)}, failing, will retry${status}`;
+    if (!row.incident_id || firstLineInTransaction(e)) return;
     // The first attempt that moved its row writes the delivery's line: nothing wrote one before it.
-    await this.deliveryLine(row, what, { attempts: e.attempt, result: e.result.state }, e.attempt === 1);
+    await this.deliveryLine(row, deliveryWhat(e), { attempts: e.attempt, result: e.result.state }, e.attempt === 1);
   }
 
   /**
@@ -256,6 +264,27 @@ interface StartingEscalation {
   effect: Extract<IncidentEffect, { kind: 'start_escalation' }>;
   incident: Incident;
   policyId: string;
+}
+
+/** A first attempt that moved its row, settled with `settleDeliveries`: its line was written in that transaction. */
+function firstLineInTransaction(e: SettledAttempt): boolean {
+  return e.inTransaction && e.moved && e.attempt === 1 && e.row.incident_id !== null;
+}
+
+/** How a delivery stands after an attempt, as its timeline line says. */
+function deliveryWhat(e: SettledAttempt): string {
+  const status = 'status' in e.outcome && e.outcome.status !== undefined ? ` (HTTP ${e.outcome.status})` : '';
+  return e.outcome.ok
+    ? `delivered${e.attempt > 1 ? ` after ${attempts(e.attempt)}` : ''}${status}`
+    : e.result.state === 'dead'
+      ? `failed for good after ${attempts(e.attempt)} (dead letter)${status}`
+      : `${attempts(e.attempt)}, failing, will retry${status}`;
+}
+
+/** A delivery's timeline line: its key (`line`, one line per outbox row), text and data. */
+function deliveryLine(row: Pick<OutboxRow, 'id' | 'event' | 'channel_id'>, what: string, data: Record<string, unknown>): { text: string; data: Record<string, unknown> & { line: string } } {
+  const line = `delivery:${row.id}`;
+  return { text: `${row.event} to ${row.channel_id}: ${what}`, data: { outbox_id: row.id, channel: row.channel_id, ...data, line } };
 }
 
 function attempts(n: number): string {

@@ -218,6 +218,7 @@ export class Operations {
         holder.watch?.onSettled(e);
         void holder.effects!.recordDelivery(e);
       },
+      settleIn: (trx, settle) => holder.effects!.settleDeliveries(trx, settle),
     });
     holder.effects = new IncidentEffects(daemon, incidents, escalations);
     holder.watch = new PagingWatch(

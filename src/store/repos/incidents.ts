@@ -1,4 +1,5 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { OpsbookError } from '../../lib/errors/index.js';
 import type { Database } from '../database.js';
 import { precompiled } from './precompiled.js';
 import type {
@@ -41,8 +42,31 @@ const insertTwoTimelineQ = precompiled(
   [...TIMELINE_COLUMNS.map((c) => `a_${c}` as const), ...TIMELINE_COLUMNS.map((c) => `b_${c}` as const)],
   (db, p) => db.insertInto('incident_timeline').values([0, 1].map((i) => Object.fromEntries(TIMELINE_COLUMNS.map((c) => [c, p[`${i ? 'b' : 'a'}_${c}`]])) as unknown as TimelineRow)),
 );
-const lastTimelineSeqQ = precompiled(['incidentId'], (db, p) =>
-  db.selectFrom('incident_timeline').select('seq').where('incident_id', '=', p.incidentId).orderBy('seq', 'desc').limit(1),
+/**
+ * Appends a timeline row numbered after the incident's last, in one statement: the number is read
+ * by a subquery and the row is only written when the incident exists (no row comes back otherwise).
+ * The values are cast because PostgreSQL types the bare parameters of a SELECT list as text.
+ */
+const appendTimelineQ = precompiled(['id', 'incident_id', 'at', 'kind', 'actor', 'text', 'data'] as const, (db, p) =>
+  db
+    .insertInto('incident_timeline')
+    .columns(['id', 'incident_id', 'seq', 'at', 'kind', 'actor', 'text', 'data'])
+    .expression(
+      db
+        .selectFrom('incidents')
+        .select((eb) => [
+          sql<string>`cast(${p.id} as text)`.as('id'),
+          'incidents.id as incident_id',
+          sql<number>`coalesce(${eb.selectFrom('incident_timeline').select('seq').where('incident_timeline.incident_id', '=', p.incident_id).orderBy('seq', 'desc').limit(1)}, 0) + 1`.as('seq'),
+          sql<number>`cast(${p.at} as bigint)`.as('at'),
+          sql<string>`cast(${p.kind} as text)`.as('kind'),
+          sql<string>`cast(${p.actor} as text)`.as('actor'),
+          sql<string>`cast(${p.text} as text)`.as('text'),
+          sql<string>`cast(${p.data} as text)`.as('data'),
+        ])
+        .where('incidents.id', '=', p.incident_id),
+    )
+    .returning('seq'),
 );
 
 /** States in which an incident is still open. */
@@ -207,10 +231,15 @@ export async function listIncidentAlerts(db: Db, incidentId: string): Promise<In
 
 /** Appends a timeline entry; `seq` orders entries of one incident in the order they were written. */
 export async function appendTimelineRow(db: Db, row: Omit<TimelineRow, 'seq'>): Promise<TimelineRow> {
-  const last = (await lastTimelineSeqQ(db, { incidentId: row.incident_id })).rows[0];
-  const full = { ...row, seq: (last ? Number(last.seq) : 0) + 1 };
-  await insertTimelineQ(db, full);
-  return full;
+  const seq = await appendTimelineRowIfIncident(db, row);
+  if (seq === undefined) throw new OpsbookError('OPSBOOK_E_INCIDENT_UNKNOWN', `no incident with id ${row.incident_id}`, { details: { id: row.incident_id } });
+  return { ...row, seq };
+}
+
+/** As appendTimelineRow, but an incident that does not exist is not an error: nothing is written (undefined). */
+export async function appendTimelineRowIfIncident(db: Db, row: Omit<TimelineRow, 'seq'>): Promise<number | undefined> {
+  const r = (await appendTimelineQ(db, row)).rows[0];
+  return r ? Number(r.seq) : undefined;
 }
 
 /**

@@ -112,7 +112,16 @@ const insertDeliveryQ = precompiled(
 );
 
 export async function recordOutboxAttempt(db: Kysely<Database>, rec: AttemptRecord): Promise<boolean> {
-  return db.transaction().execute(async (trx) => {
+  return db.transaction().execute(async (trx) => (await recordOutboxAttemptsIn(trx, [rec]))[0]!);
+}
+
+/**
+ * Settles attempts inside the caller's transaction (see recordOutboxAttempt), in order; whether
+ * each row moved. A worker settles the attempts that finish together in one transaction.
+ */
+export async function recordOutboxAttemptsIn(trx: Kysely<Database>, recs: readonly AttemptRecord[]): Promise<boolean[]> {
+  const moved: boolean[] = [];
+  for (const rec of recs) {
     const { result, row } = rec;
     const r = await settleQ[result.state](trx, {
       id: row.id,
@@ -123,7 +132,7 @@ export async function recordOutboxAttempt(db: Kysely<Database>, rec: AttemptReco
       at: result.at,
       due_at: result.state === 'retry' ? result.dueAt : null,
     });
-    const moved = Number(r.numAffectedRows ?? 0n) > 0;
+    const didMove = Number(r.numAffectedRows ?? 0n) > 0;
     await insertDeliveryQ(trx, {
       id: rec.delivery.id,
       outbox_id: row.id,
@@ -131,14 +140,15 @@ export async function recordOutboxAttempt(db: Kysely<Database>, rec: AttemptReco
       incident_id: row.incident_id,
       attempt: row.attempts,
       at: result.at,
-      outcome: moved ? result.state : 'superseded',
+      outcome: didMove ? result.state : 'superseded',
       status_code: rec.delivery.statusCode,
       error: rec.delivery.error,
       detail: rec.delivery.detail,
       duration_ms: Math.round(rec.delivery.durationMs),
     });
-    return moved;
-  });
+    moved.push(didMove);
+  }
+  return moved;
 }
 
 const getOutboxQ = precompiled(['id'], (db, p) => db.selectFrom('outbox').selectAll().where('id', '=', p.id));
