@@ -234,6 +234,7 @@ export async function buildWorld(spec: GameDaySpec, systemDir: string, clock: Cl
         await redis.start();
       },
       restartApp: () => standin.restart(),
+      ...(certificates ? { reissueCertificate: () => certificates.serve(90 * 24 * HOUR) } : {}),
       restartStandInPeer: async (peer) => {
         const current = await standin.faults();
         const on = Object.keys(current).filter((k) => k.startsWith(`${peer}_`) && current[k]);

@@ -21,6 +21,8 @@ export interface ToolWorld {
   restartApp(): Promise<void>;
   /** Stand-in fault switches of a peer with no server here (OpenSearch, MinIO), by name prefix: set off. Returns those that were on. */
   restartStandInPeer(peer: string): Promise<string[]>;
+  /** cert-manager, where the world serves HTTPS: a deleted Certificate is issued afresh and served. */
+  reissueCertificate?(): Promise<void>;
   /** The Celery workers, when the world runs them: each stopped and started again. */
   restartWorkers?(): Promise<string[]>;
   /** The real `celery` command line against the world's app and broker. */
@@ -87,7 +89,13 @@ function positional(args: readonly string[], valued: ReadonlySet<string>): strin
 
 async function kubectl(args: readonly string[], world: ToolWorld): Promise<ToolResult> {
   const [verb, sub, ...rest] = positional(args, KUBECTL_VALUED);
-  const modelled = 'the world models `kubectl rollout restart|undo|status <kind>/<name>`';
+  const modelled = 'the world models `kubectl rollout restart|undo|status <kind>/<name>` and `kubectl delete certificate NAME`';
+  if (verb === 'delete' && sub && /^(certificates?|cert)(\.cert-manager\.io)?$/.test(sub) && rest[0]) {
+    if (!world.reissueCertificate) return refuse('kubectl', 'this world serves no certificate (tls: true in gameday.yaml)');
+    // cert-manager issues a Certificate afresh once it is deleted; the world serves the new one.
+    await world.reissueCertificate();
+    return ok(`certificate.cert-manager.io "${rest[0]}" deleted`);
+  }
   if (verb !== 'rollout' || !sub || !['restart', 'undo', 'status'].includes(sub)) return refuse('kubectl', `"kubectl ${args.join(' ')}" is not modelled: ${modelled}`);
   // `statefulset/redis` or `statefulset redis`.
   const resource = rest[0]?.includes('/') ? rest[0] : rest.length >= 2 ? `${rest[0]}/${rest[1]}` : undefined;
