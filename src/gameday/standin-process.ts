@@ -42,7 +42,8 @@ export async function startStandinProcess(file: string, env: Record<string, stri
     child.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
     const url = await new Promise<string>((resolve, reject) => {
       let out = '';
-      const timer = setTimeout(() => reject(new Error('no URL within 30 s')), 30_000);
+      // tsx compiles the stand-in on start: minutes on a loaded machine, left as soon as it prints its URL.
+      const timer = setTimeout(() => reject(new Error('no URL within 180 s')), 180_000);
       child.stdout.on('data', (c: Buffer) => {
         out += c.toString();
         const line = out.split('\n').find((l) => /^https?:\/\//.test(l.trim()));
