@@ -1,8 +1,9 @@
 /**
  * SIGN X / APEX (seed 004) stand-in: HTTPS `/health`, `/ready` and `/metrics` with the database
  * pool gauge `apex_pg_pool_used` and `http_requests_total`, the Celery list `celery` in Redis.
- * Faults: `error_rate` (8 % 5xx > the seed's 5 % P0 threshold), `pool_exhausted` (pool at its
- * limit), `certificate_expiring` (serves a certificate that expires in 10 days; needs
+ * The database pool gauge is the app's own pool of 30 real connections to the world's PostgreSQL (9
+ * held by steady traffic); `/_gameday/pool` makes requests hang holding the rest.
+ * Faults: `error_rate` (8 % 5xx > the seed's 5 % P0 threshold), `certificate_expiring` (serves a certificate that expires in 10 days; needs
  * STANDIN_TLS_EXPIRING_CERT/KEY), `opensearch_red` (the search cluster in red; HTTP still 200).
  * Also stand-ins (no real server here) for the seed's OpenSearch `_cluster/health`, behind Basic
  * auth as a `cluster_monitor` user (`monitor:STANDIN_MONITOR_PASSWORD`), and MinIO's unauthenticated
@@ -15,6 +16,7 @@
  * (30 % of searches fall back to the database > 20 %), `api_pods_down` (1 of 3 API replicas available).
  */
 import { Redis } from 'ioredis';
+import { startAppPool } from '../support/app-pool.js';
 import { promText, readEnvTls, runAsProcess, startStandin, type Faults, type Standin } from '../support/standin.js';
 
 export async function startApex(env: NodeJS.ProcessEnv = process.env): Promise<Standin> {
@@ -25,10 +27,11 @@ export async function startApex(env: NodeJS.ProcessEnv = process.env): Promise<S
     redis.options.enableOfflineQueue = false;
   });
   redis.on('error', () => {});
+  const appPool = await startAppPool(env.STANDIN_PG_URL ?? '', { size: 30, inFlight: 9, name: 'apex-api' });
   const healthy = readEnvTls();
   const expiring = readEnvTls('STANDIN_TLS_EXPIRING');
   const faults: Faults = {
-    error_rate: false, pool_exhausted: false, certificate_expiring: false, opensearch_red: false,
+    error_rate: false, certificate_expiring: false, opensearch_red: false,
     minio_full: false, minio_filling: false, derive_timeout: false, search_fallback: false, api_pods_down: false,
   };
   // The game day's monitor credential doubles as MinIO's Prometheus bearer token.
@@ -43,12 +46,16 @@ export async function startApex(env: NodeJS.ProcessEnv = process.env): Promise<S
     port: Number(env.STANDIN_PORT ?? 0),
     ...(healthy ? { tls: healthy } : {}),
     faults,
-    onClose: () => void redis.quit().catch(() => {}),
+    onClose: async () => {
+      redis.disconnect();
+      await appPool.close();
+    },
     onFaults: (f) => {
       const tls = f.certificate_expiring ? expiring : healthy;
       if (tls) standin.setCertificate(tls);
     },
     routes: {
+      '/_gameday/pool': appPool.route,
       '/health': () => ({ status: faults.error_rate ? 503 : 200, json: { status: faults.error_rate ? 'degraded' : 'ok' } }),
       '/ready': async () => {
         const redisOk = await redis.ping().then(() => true, () => false);
@@ -109,8 +116,8 @@ export async function startApex(env: NodeJS.ProcessEnv = process.env): Promise<S
         search.fallback += faults.search_fallback ? 30 : 1;
         return {
           text: promText([
-            { name: 'apex_pg_pool_used', help: 'Database connections in use.', type: 'gauge', samples: [{ value: faults.pool_exhausted ? 30 : 9 }] },
-            { name: 'apex_pg_pool_size', help: 'Database pool size.', type: 'gauge', samples: [{ value: 30 }] },
+            { name: 'apex_pg_pool_used', help: 'Database connections in use.', type: 'gauge', samples: [{ value: appPool.used() }] },
+            { name: 'apex_pg_pool_size', help: 'Database pool size.', type: 'gauge', samples: [{ value: appPool.size }] },
             {
               name: 'http_requests_total', help: 'Requests by status.', type: 'counter',
               samples: [{ labels: { status: '200' }, value: totals.ok }, { labels: { status: '500' }, value: totals.error }],

@@ -39,6 +39,8 @@ export interface CeleryWorld {
   /** ms a beat check's `beat_window` needs in this world: one compressed period and a half. */
   beatWindowMs: number;
   workers: CeleryWorker[];
+  /** The real `celery` command line (`inspect ping`, `call TASK` …) against the world's app and broker. */
+  cli(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }>;
   stop(): Promise<void>;
 }
 
@@ -107,7 +109,14 @@ export async function startCelery(spec: CeleryWorldSpec, broker: string): Promis
     if (spec.beat_tasks.length > 0) start(['beat', '-s', join(dir, 'schedule'), '--pidfile', join(dir, 'beat.pid'), '-l', 'warning']);
     const beatWindowMs = Math.ceil(spec.beat_period_ms * 1.5);
     await waitReady(broker, spec.workers.length, spec.beat_tasks, beatWindowMs);
-    return { beatWindowMs, workers, stop };
+    const cli = (args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
+      new Promise((resolve) => {
+        execFile(PYTHON, ['-m', 'celery', '-A', 'opsbook_gameday_celery', ...args], { cwd: dir, env, timeout: 30_000 }, (err, stdout, stderr) => {
+          const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
+          resolve({ code, stdout, stderr });
+        });
+      });
+    return { beatWindowMs, workers, cli, stop };
   } catch (e) {
     await stop();
     throw e;

@@ -3,8 +3,11 @@ import type { GameDayResult, RecoveryResult, ScenarioResult } from './result.js'
 /** A scenario's verdict and its negative control's, on one line each. */
 export function formatScenarioLines(s: ScenarioResult): string[] {
   const nc = s.negativeControl;
+  const r = s.resolution;
   return [
-    `  ${s.passed ? '✔' : '✘'} ${s.id} — ${s.title}`,
+    `  ${s.passed ? '✔' : '✘'} ${s.id} — ${s.title}${s.fault.standIn ? ' [stand-in]' : ''}`,
+    `      fault: ${s.fault.text}`,
+    ...(r ? [`      resolved by ${r.by === 'runbook' ? `the runbook's ${oneLine(r.text, 110)}` : `a mend (${oneLine(r.text.replace(/^mend: /, ''), 70)}): ${oneLine(r.why ?? '', 110)}`}`] : []),
     `      negative control ${!nc.ran ? '– not reached' : nc.held ? '✔ failed as it must' : '✘ passed: proves nothing'} (${nc.text})`,
   ];
 }

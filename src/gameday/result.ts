@@ -17,6 +17,8 @@ export interface ScenarioResult {
   failures: string[];
   seconds: number;
   expected: { alert: string; severity: string; severitySource: string; runbook: string };
+  /** What the fault did, in words; `standIn` when it only switched a stand-in's figures (no server of that kind here). */
+  fault: { text: string; standIn: boolean };
   incident?: { id: string; title: string; severity: string; runbook?: string };
   alert?: { rule: string; severity: string; runbook?: string };
   diagnosis?: { executionId: string; procedure: string; commands: CommandReport[] };

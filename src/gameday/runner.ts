@@ -14,6 +14,7 @@ import type { DrillResult, GameDayEvent, GameDayResult, ScenarioResult } from '.
 import { runScenario } from './scenario.js';
 import { DEFAULT_PG_ADMIN_URL } from './services.js';
 import { loadGameDaySpec } from './spec.js';
+import { withWorldTools } from './tools/index.js';
 import { buildWorld, type WorldOptions } from './world.js';
 
 /** A healthy world stays quiet this long before any fault. */
@@ -56,10 +57,11 @@ export async function runGameDay(dir: string, options: GameDayOptions = {}): Pro
     daemon.setServerOverrides({ host: '127.0.0.1', port: (app.server.address() as AddressInfo).port });
     await daemon.startOperations();
     const ops = daemon.operations!;
+    // Runbook steps run with the world's tools (kubectl, systemctl …) first on their PATH.
     const executions = new ExecutionService({
       store: daemon.store,
       clock,
-      config: daemon.config,
+      config: withWorldTools(daemon.config, world.tools),
       baseDir: systemDir,
       runbooks: await loadConfiguredRunbooks(daemon.config, systemDir),
       incidents: storeIncidentLink(daemon.store),
@@ -73,7 +75,8 @@ export async function runGameDay(dir: string, options: GameDayOptions = {}): Pro
     const baseline = await driver.describeOpen();
     lap('baseline', t);
     emit({ kind: 'baseline', system: spec.system, text: baseline.length === 0 ? 'healthy world: no incident before any fault' : `not quiet before any fault: ${baseline.join('; ')}` });
-    const ctx = { world, driver, ops, store: daemon.store, config: daemon.config, executions, env: world.env, emit };
+    // A mend's shell finds the world's tools as the steps do.
+    const ctx = { world, driver, ops, store: daemon.store, config: daemon.config, executions, env: { ...world.env, ...world.tools.env }, emit };
     const scenarios: ScenarioResult[] = [];
     t = performance.now();
     for (const scenario of spec.scenarios) {

@@ -8,7 +8,7 @@ import type { Store } from '../store/index.js';
 import { changesRun, runDiagnosis } from './diagnosis.js';
 import { MINUTE, type Driver } from './driver.js';
 import { checkDiagnosis, checkEvidenceGone } from './expectations.js';
-import { applyFault, describeFault } from './faults/index.js';
+import { applyFault, describeFault, isStandIn } from './faults/index.js';
 import type { ReceivedNotification } from './receiver.js';
 import { actorFor, runResolution } from './resolution.js';
 import type { GameDayEvent, ScenarioResult } from './result.js';
@@ -60,6 +60,7 @@ export async function runScenario(spec: GameDaySpec, scenario: Scenario, ctx: Sc
     failures,
     seconds: 0,
     expected: { alert: expect.alert, severity: expect.severity, severitySource: expect.severity_source, runbook: expect.runbook },
+    fault: { text: describeFault(scenario.inject), standIn: isStandIn(scenario.inject) },
     negativeControl: { ran: false, held: false, text: 'not reached' },
   };
   const limit = expect.within_minutes * MINUTE;

@@ -141,7 +141,12 @@ export const gameDaySpecSchema = z.strictObject({
    * so connection faults exhaust it), with a pg_basebackup streaming replica (`${GAMEDAY_PG_REPLICA_URL}`)
    * when asked. Without it the database is made on the shared server.
    */
-  postgres: z.strictObject({ max_connections: z.number().int().min(8).max(500).default(20), replica: z.boolean().default(false) }).optional(),
+  postgres: z.strictObject({
+    max_connections: z.number().int().min(8).max(500).default(20),
+    replica: z.boolean().default(false),
+    /** The database's name, as the runbook's SQL names it (`WHERE datname = 'apex'`); the cluster is private, so no other run shares it. */
+    database: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'a plain database name (a-z, 0-9, _)').optional(),
+  }).optional(),
   /** A MongoDB replica-set primary played by a loopback wire-protocol responder (`${GAMEDAY_MONGO_URL}`). */
   mongodb: z.boolean().default(false),
   scenarios: z.array(scenario).min(1),

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
@@ -12,9 +12,19 @@ export interface StandinProcess {
   url: string;
   /** Switches faults on or off through the stand-in's own switchboard. */
   setFaults(change: Record<string, boolean>): Promise<void>;
+  /** The stand-in's fault switches as they stand. */
+  faults(): Promise<Record<string, boolean>>;
+  /** POSTs JSON to one of the stand-in's own `/_gameday/…` endpoints; anything but 200 is an error. */
+  admin(path: string, body: unknown): Promise<unknown>;
   /** Makes an https stand-in serve this certificate (PEM files) from its next handshake on. */
   setCertificate(pair: { cert: string; key: string }): Promise<void>;
   stop(): Promise<void>;
+  /**
+   * Stops the process (SIGTERM, SIGKILL past `graceMs`) and starts it again with the same
+   * environment on the same port, as a service manager restarts an application: its connections
+   * are closed and its in-memory state (faults, pools) starts afresh.
+   */
+  restart(graceMs?: number): Promise<void>;
 }
 
 /**
@@ -22,45 +32,53 @@ export interface StandinProcess {
  * the system would run beside opsbook, and waits for the URL it prints.
  */
 export async function startStandinProcess(file: string, env: Record<string, string>, insecureTls: boolean): Promise<StandinProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', file], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error('no URL within 30 s')), 30_000);
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-      const line = out.split('\n').find((l) => /^https?:\/\//.test(l.trim()));
-      if (line) {
+  const launch = async (): Promise<{ child: ChildProcess; url: string }> => {
+    const child = spawn(process.execPath, ['--import', 'tsx', file], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      // tsx compiles the stand-in on start: minutes on a loaded machine, left as soon as it prints its URL.
+      const timer = setTimeout(() => reject(new Error('no URL within 180 s')), 180_000);
+      child.stdout.on('data', (c: Buffer) => {
+        out += c.toString();
+        const line = out.split('\n').find((l) => /^https?:\/\//.test(l.trim()));
+        if (line) {
+          clearTimeout(timer);
+          resolve(line.trim());
+        }
+      });
+      child.once('exit', (code) => {
         clearTimeout(timer);
-        resolve(line.trim());
-      }
+        reject(new Error(`exited with ${code}`));
+      });
+    }).catch((e: Error) => {
+      child.kill('SIGKILL');
+      throw new OpsbookError('OPSBOOK_E_GAMEDAY_WORLD', `stand-in ${file} did not start: ${e.message}\n${stderr}`);
     });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`exited with ${code}`));
-    });
-  }).catch((e: Error) => {
-    child.kill('SIGKILL');
-    throw new OpsbookError('OPSBOOK_E_GAMEDAY_WORLD', `stand-in ${file} did not start: ${e.message}\n${stderr}`);
-  });
+    return { child, url };
+  };
+  const first = await launch();
+  const url = first.url;
+  let child = first.child;
   // The switchboard is on the stand-in itself; a self-signed HTTPS stand-in is reached with node:https.
-  const post = async (path: string, body: string): Promise<number> => {
+  const call = (method: 'GET' | 'POST', path: string, body = ''): Promise<{ status: number; body: string }> => {
     const request = url.startsWith('https') ? https.request : http.request;
-    const status = await new Promise<number>((resolve, reject) => {
-      const req = request(`${url}${path}`, { method: 'POST', rejectUnauthorized: !insecureTls, headers: { 'content-type': 'application/json' } }, (res: http.IncomingMessage) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
+    return new Promise((resolve, reject) => {
+      const req = request(`${url}${path}`, { method, rejectUnauthorized: !insecureTls, headers: { 'content-type': 'application/json' } }, (res: http.IncomingMessage) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
       });
       req.on('error', reject);
       req.end(body);
     });
-    return status;
   };
+  const post = async (path: string, body: string): Promise<number> => (await call('POST', path, body)).status;
   const setFaults = async (change: Record<string, boolean>): Promise<void> => {
     const body = JSON.stringify(change);
     const status = await post('/_gameday/faults', body);
@@ -70,19 +88,36 @@ export async function startStandinProcess(file: string, env: Record<string, stri
     const status = await post('/_gameday/certificate', JSON.stringify({ cert: await readFile(pair.cert, 'utf8'), key: await readFile(pair.key, 'utf8') }));
     if (status !== 200) throw new OpsbookError('OPSBOOK_E_GAMEDAY_INVALID', `stand-in ${file} cannot swap its certificate (HTTP ${status}): it serves HTTPS only with tls: true`);
   };
+  const stop = (graceMs = 5000): Promise<void> =>
+    new Promise<void>((resolve) => {
+      const c = child;
+      if (c.exitCode !== null || c.signalCode !== null) return resolve();
+      const kill = setTimeout(() => c.kill('SIGKILL'), graceMs);
+      c.once('exit', () => {
+        clearTimeout(kill);
+        resolve();
+      });
+      c.kill('SIGTERM');
+    });
   return {
     url,
     setFaults,
+    faults: async () => JSON.parse((await call('GET', '/_gameday/faults')).body) as Record<string, boolean>,
+    admin: async (path, body) => {
+      const r = await call('POST', path, JSON.stringify(body));
+      if (r.status !== 200) throw new OpsbookError('OPSBOOK_E_GAMEDAY_INVALID', `stand-in ${file} refused ${path} (HTTP ${r.status}): ${r.body.slice(0, 200)}`);
+      return JSON.parse(r.body || '{}') as unknown;
+    },
     setCertificate,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        const kill = setTimeout(() => child.kill('SIGKILL'), 5000);
-        child.once('exit', () => {
-          clearTimeout(kill);
-          resolve();
-        });
-        child.kill('SIGTERM');
-      }),
+    stop: () => stop(),
+    restart: async (graceMs = 2000) => {
+      await stop(graceMs);
+      const next = await launch();
+      if (next.url !== url) {
+        next.child.kill('SIGKILL');
+        throw new OpsbookError('OPSBOOK_E_GAMEDAY_WORLD', `stand-in ${file} came back on ${next.url}, not ${url}`);
+      }
+      child = next.child;
+    },
   };
 }

@@ -20,6 +20,7 @@ import { createDatabase, DEFAULT_PG_ADMIN_URL, freePort, startRedisServer, type 
 import type { GameDaySpec } from './spec.js';
 import { startReceiver, type WebhookReceiver } from './receiver.js';
 import { startStandinProcess, type StandinProcess } from './standin-process.js';
+import { startWorldTools, type ToolWorld, type WorldTools } from './tools/index.js';
 
 const HOUR = 3_600_000;
 
@@ -50,6 +51,8 @@ export interface World extends FaultTarget {
   redis: RedisServer & FaultTarget['redis'];
   standin: StandinProcess;
   receiver: WebhookReceiver;
+  /** kubectl, systemctl, docker, sudo and celery on the steps' PATH, acting on this world (src/gameday/tools). */
+  tools: WorldTools;
   /** Writes the backups with a given age (ms) as of the clock's now: fresh, or stale for a scenario. */
   ageBackups(ageMs: number): Promise<void>;
   /** Mends whatever faults are on and stops every part: no process, cluster, directory or database stays. */
@@ -99,7 +102,7 @@ export async function buildWorld(spec: GameDaySpec, systemDir: string, clock: Cl
     const cluster = await clusterStarting;
     let database: GameDayDatabase;
     if (cluster) {
-      database = await createScratchDatabase(cluster.url(), `opsbook_gameday_${spec.system.replace(/[^a-z0-9]/g, '_')}`);
+      database = await createScratchDatabase(cluster.url(), spec.postgres?.database ?? `opsbook_gameday_${spec.system.replace(/[^a-z0-9]/g, '_')}`);
     } else {
       database = await createDatabase(pgAdminUrl, spec.system);
       const forget = recordDatabase(pgAdminUrl, database.name);
@@ -224,8 +227,35 @@ export async function buildWorld(spec: GameDaySpec, systemDir: string, clock: Cl
       },
     };
     const ageBackups = (ageMs: number): Promise<void> => backups.age(ageMs);
+    const toolWorld: ToolWorld = {
+      system: spec.system,
+      restartRedis: async () => {
+        await redis.stop();
+        await redis.start();
+      },
+      restartApp: () => standin.restart(),
+      ...(certificates ? { reissueCertificate: () => certificates.serve(90 * 24 * HOUR) } : {}),
+      restartStandInPeer: async (peer) => {
+        const current = await standin.faults();
+        const on = Object.keys(current).filter((k) => k.startsWith(`${peer}_`) && current[k]);
+        if (on.length > 0) await standin.setFaults(Object.fromEntries(on.map((k) => [k, false])));
+        return on;
+      },
+      ...(celery
+        ? {
+            restartWorkers: async () => {
+              for (const w of celery.workers) await w.stop();
+              for (const w of celery.workers) await w.start();
+              return celery.workers.map((w) => w.name);
+            },
+            celery: (args: string[]) => celery.cli(args),
+          }
+        : {}),
+    };
+    const tools = await startWorldTools(join(dir, 'tools'), toolWorld);
+    closers.push(() => tools.close());
     return {
-      dir, dataDir, backupDir, env, database, redis, standin, receiver, ageBackups, close,
+      dir, dataDir, backupDir, env, database, redis, standin, receiver, tools, ageBackups, close,
       backups, redisJobs, http,
       ...(postgres ? { postgres } : {}),
       ...(celeryTarget ? { celery: celeryTarget } : {}),

@@ -69,20 +69,39 @@ describe.skipIf(!pgAvailable)('seed stand-ins', () => {
     expect((await fetch(`${s.url}/health/`)).status).toBe(200);
   });
 
-  it('library reports pool, cache and replication figures as JSON', async () => {
+  it('library reads its pool, cache and replication figures off real connections, lookups and pg_stat_replication', async () => {
     const s = await startLibrary(env);
     running.push(s);
-    await fault(s, { pool_exhausted: true, replication_lag: true, cache_misses: true });
-    const m = (await (await fetch(`${s.url}/metrics/json`)).json()) as { connection_pool: { utilization: number }; cache: { hit_rate: number }; database: { replication_lag_seconds: number } };
-    expect(m.connection_pool.utilization).toBeGreaterThan(0.95);
-    expect(m.cache.hit_rate).toBeLessThan(0.7);
-    expect(m.database.replication_lag_seconds).toBeGreaterThan(5);
+    type Figures = { connection_pool: { utilization: number; active: number }; cache: { hit_rate: number }; database: { replication_lag_seconds: number } };
+    const figures = async (): Promise<Figures> => (await (await fetch(`${s.url}/metrics/json`)).json()) as Figures;
+    const healthy = await figures();
+    expect(healthy.connection_pool.utilization).toBe(0.55);
+    expect(healthy.cache.hit_rate).toBe(1);
+    expect(healthy.database.replication_lag_seconds).toBe(0);
+    // Requests hang holding the pool's free connections: real sessions in pg_sleep.
+    const leak = (body: unknown) => fetch(`${s.url}/_gameday/pool`, { method: 'POST', body: JSON.stringify(body) }).then((r) => r.json());
+    expect(await leak({ leak: 'all' })).toMatchObject({ used: 20, hung: 9 });
+    expect((await figures()).connection_pool.utilization).toBe(1);
+    const probe = new (await import('pg')).default.Client({ connectionString: db.url });
+    await probe.connect();
+    try {
+      const hung = await probe.query<{ n: string }>("select count(*) as n from pg_stat_activity where application_name = 'library-gunicorn' and query like 'SELECT pg_sleep%' and state = 'active'");
+      expect(Number(hung.rows[0]!.n)).toBe(9);
+      expect(await leak({ leak: 0 })).toMatchObject({ used: 11, hung: 0 });
+    } finally {
+      await probe.end();
+    }
+    // The lookups fail while Redis is down: misses, over the last 50 lookups.
+    await redis.stop();
+    for (let i = 0; i < 5; i++) await figures();
+    expect((await figures()).cache.hit_rate).toBe(0);
+    await redis.start();
   });
 
   it('apex exposes its pool gauge and refuses unknown faults', async () => {
     const s = await startApex(env);
     running.push(s);
-    expect(await (await fetch(`${s.url}/metrics`)).text()).toMatch(/apex_pg_pool_used 9/);
+    expect(await (await fetch(`${s.url}/metrics`)).text()).toMatch(/apex_pg_pool_used 9\n[^]*apex_pg_pool_size 30/);
     const r = await fetch(`${s.url}/_gameday/faults`, { method: 'POST', body: JSON.stringify({ meteor: true }) });
     expect(r.status).toBe(500);
     expect(((await r.json()) as { error: string }).error).toContain('unknown fault "meteor"');

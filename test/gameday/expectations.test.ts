@@ -50,10 +50,25 @@ describe('negative control in the output', () => {
     const s: ScenarioResult = {
       id: 'x', title: 'X', passed: false, failures: ['negative control: resolution skipped: the incident resolved anyway after 2 min — the scenario proves nothing'], seconds: 1,
       expected: { alert: 'a', severity: 'P2', severitySource: 'configured', runbook: 'r.md#x' },
+      fault: { text: 'private redis-server stopped', standIn: false },
       negativeControl: { ran: true, held: false, text: 'resolution skipped: the incident resolved anyway after 2 min — the scenario proves nothing' },
     };
     const lines = formatScenarioLines(s);
-    expect(lines[0]).toMatch(/✘ x/);
-    expect(lines[1]).toMatch(/negative control ✘ passed: proves nothing/);
+    expect(lines[0]).toMatch(/✘ x — X$/);
+    expect(lines).toContainEqual(expect.stringMatching(/negative control ✘ passed: proves nothing/));
+  });
+
+  it('marks a scenario whose fault only switches a stand-in’s figures, and says how it was resolved', () => {
+    const s: ScenarioResult = {
+      id: 'x', title: 'X', passed: true, failures: [], seconds: 1,
+      expected: { alert: 'a', severity: 'P1', severitySource: 'configured', runbook: 'r.md#x' },
+      fault: { text: 'stand-in: faults opensearch_red', standIn: true },
+      negativeControl: { ran: true, held: true, text: 'resolution skipped: incident still open' },
+      resolution: { by: 'runbook', text: 'step 8 of r.md#x (resolution: Restart OpenSearch) as sam (responder)', actor: 'sam', output: '' },
+    };
+    const lines = formatScenarioLines(s);
+    expect(lines[0]).toMatch(/✔ x — X \[stand-in\]$/);
+    expect(lines[1]).toBe('      fault: stand-in: faults opensearch_red');
+    expect(lines[2]).toMatch(/resolved by the runbook's step 8 of r\.md#x/);
   });
 });

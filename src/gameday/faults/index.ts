@@ -28,6 +28,8 @@ export const faultSchema = z.union([
     .describe('Pause replay on the private replica (pg_wal_replay_pause()) while the primary writes, until the lag is at least `lag`; pg_wal_replay_resume() mends it. Needs `postgres: { replica: true }`.'),
   z.strictObject({ postgres: z.literal('connections'), hold: z.union([z.literal('all'), percent]).default('all') })
     .describe('Hold real connections to the world’s database until max_connections is exhausted (`all`, the default) or the share given is used; closing them mends it. Needs `postgres:` (a private cluster).'),
+  z.strictObject({ app_pool: z.literal('exhausted') })
+    .describe('The application’s own database connection pool (the stand-in’s, `/_gameday/pool`): requests hang on the database (real sessions in pg_sleep) holding every free connection; cancelled to mend, and freed as well when the application restarts.'),
   z.strictObject({ celery: z.enum(['frozen', 'stopped']), worker: z.string().regex(/^[a-z0-9-]+$/).optional() })
     .describe('SIGSTOP (`frozen`) or stop (`stopped`) the named Celery worker, or every worker; SIGCONT or a restart mends it. Needs `celery:`.'),
   z.strictObject({ celery: z.literal('backlog'), queue: z.string().min(1).default('celery'), jobs: z.number().int().min(1).max(100_000) })
@@ -91,6 +93,10 @@ async function act(world: FaultTarget, fault: Fault, on: boolean): Promise<void>
     await pgWorld.connections.hold(fault.hold === 'all' ? 'all' : Number.parseFloat(fault.hold) / 100);
     return;
   }
+  if ('app_pool' in fault) {
+    await world.standin.admin('/_gameday/pool', { leak: on ? 'all' : 0 });
+    return;
+  }
   if ('celery' in fault) {
     const celery = needs(world.celery, '`celery:`', fault);
     if (fault.celery === 'backlog') return on ? celery.backlog(fault.queue, fault.jobs) : celery.drain(fault.queue);
@@ -124,6 +130,7 @@ export function describeFault(fault: Fault): string {
       ? `replica replay paused (pg_wal_replay_pause) until lag ≥ ${formatDuration(fault.lag)}`
       : `connections held until ${fault.hold === 'all' ? 'max_connections is exhausted' : `${fault.hold} of max_connections is used`}`;
   }
+  if ('app_pool' in fault) return 'application connection pool exhausted: requests hang on the database holding every connection';
   if ('celery' in fault) {
     if (fault.celery === 'backlog') return `${fault.jobs} Celery jobs on ${fault.queue}, its workers frozen`;
     return `Celery worker ${fault.worker ?? '(every one)'} ${fault.celery === 'frozen' ? 'frozen (SIGSTOP)' : 'stopped'}`;

@@ -13,7 +13,11 @@ export interface FaultWorker {
 
 /** The parts of the game-day world faults act on (the world implements it; absent parts were not asked for). */
 export interface FaultTarget {
-  standin: { setFaults(faults: Record<string, boolean>): Promise<void> };
+  standin: {
+    setFaults(faults: Record<string, boolean>): Promise<void>;
+    /** POSTs to one of the stand-in's own `/_gameday/…` endpoints (the application's pool). */
+    admin(path: string, body: unknown): Promise<unknown>;
+  };
   redis: { stop(): Promise<void>; start(): Promise<void>; freeze(): Promise<void>; thaw(): Promise<void> };
   backups: {
     /** Dates the backup files `ageMs` back from the clock's now; without it, an hour back (healthy). */

@@ -1,0 +1,116 @@
+/**
+ * The world's tools on a step's PATH: real executables that hand their command line to the game
+ * day, which acts on the world's real processes (here a private redis-server) and refuses anything
+ * it does not model with exit 1 and a message saying what it does model.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRedisServer, type RedisServer } from '../../../src/gameday/services.js';
+import { partOf, startWorldTools, type ToolWorld, type WorldTools } from '../../../src/gameday/tools/index.js';
+
+function run(tools: WorldTools, line: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile('bash', ['-c', line], { env: { ...tools.env, HOME: tmpdir() } }, (err, stdout, stderr) => {
+      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+const ping = async (url: string): Promise<string> => {
+  const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  r.on('error', () => {});
+  try {
+    await r.connect();
+    return await r.ping();
+  } catch (e) {
+    return (e as Error).message;
+  } finally {
+    r.disconnect();
+  }
+};
+
+describe('the game-day world’s tools', () => {
+  let dir: string;
+  let redis: RedisServer;
+  let tools: WorldTools;
+  const appRestarts: number[] = [];
+  const peerFaults: Record<string, boolean> = { opensearch_red: true, minio_full: false };
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'opsbook-tools-test-'));
+    redis = await startRedisServer();
+    const world: ToolWorld = {
+      system: 'apex',
+      restartRedis: async () => {
+        await redis.stop();
+        await redis.start();
+      },
+      restartApp: async () => void appRestarts.push(Date.now()),
+      restartStandInPeer: async (peer) => {
+        const on = Object.keys(peerFaults).filter((k) => k.startsWith(`${peer}_`) && peerFaults[k]);
+        for (const k of on) peerFaults[k] = false;
+        return on;
+      },
+    };
+    tools = await startWorldTools(dir, world);
+  });
+  afterAll(async () => {
+    await tools.close();
+    await redis.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('kubectl rollout restart statefulset/redis starts the stopped redis-server again', async () => {
+    await redis.stop();
+    expect(await ping(redis.url)).not.toBe('PONG');
+    const r = await run(tools, 'kubectl rollout restart statefulset/redis -n apex');
+    expect(r).toMatchObject({ code: 0, stdout: 'statefulset.apps/redis restarted\n' });
+    expect(await ping(redis.url)).toBe('PONG');
+  });
+
+  it('sudo systemctl restart redis does the same through the world’s sudo; sudo runs nothing else', async () => {
+    await redis.stop();
+    expect(await run(tools, 'sudo systemctl restart redis')).toMatchObject({ code: 0 });
+    expect(await ping(redis.url)).toBe('PONG');
+    const refused = await run(tools, `sudo rm -rf ${dir}`);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/sudo \(game-day world\): runs only the world's own tools .* not "rm"/);
+  });
+
+  it('restarts and rolls back the application by its names; the OpenSearch stand-in by its prefix', async () => {
+    expect(await run(tools, 'systemctl restart gunicorn')).toMatchObject({ code: 0, stdout: '' });
+    expect(await run(tools, 'kubectl rollout undo deployment/apex-api -n apex')).toMatchObject({ code: 0, stdout: 'deployment.apps/apex-api rolled back\n' });
+    expect(appRestarts).toHaveLength(2);
+    const os = await run(tools, 'kubectl rollout restart statefulset/opensearch -n apex');
+    expect(os.stdout).toBe('statefulset.apps/opensearch restarted (opensearch (stand-in) restarted; cleared: opensearch_red)\n');
+    expect(peerFaults.opensearch_red).toBe(false);
+  });
+
+  it('refuses what it does not model, with exit 1 and what it does model', async () => {
+    const get = await run(tools, 'kubectl get pods -n apex');
+    expect(get.code).toBe(1);
+    expect(get.stderr).toContain('kubectl (game-day world): "kubectl get pods -n apex" is not modelled: the world models `kubectl rollout restart|undo|status');
+    const unknown = await run(tools, 'kubectl rollout restart deployment/novapulse-worker');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/no "novapulse-worker" in this world \(it has: redis/);
+    expect((await run(tools, 'systemctl stop redis')).code).toBe(1);
+    expect((await run(tools, 'celery -A app inspect ping')).stderr).toContain('no Celery app runs in this world');
+    expect(tools.calls.map((c) => `${c.tool} ${c.code}`)).toContain('kubectl 1');
+  });
+
+  it('names: redis, the app, workers only where Celery runs, stand-in peers', () => {
+    const world = { system: 'library' } as ToolWorld;
+    expect(partOf('statefulset/redis', world)).toEqual({ kind: 'redis' });
+    expect(partOf('redis-server.service', world)).toEqual({ kind: 'redis' });
+    expect(partOf('gunicorn', world)).toEqual({ kind: 'app' });
+    expect(partOf('deployment/library-api', world)).toEqual({ kind: 'app' });
+    expect(partOf('celery-worker', world)).toBeUndefined();
+    expect(partOf('celery-worker', { ...world, restartWorkers: async () => [] })).toEqual({ kind: 'workers' });
+    expect(partOf('sts/elasticsearch', world)).toEqual({ kind: 'peer', peer: 'opensearch' });
+    expect(partOf('postgresql', world)).toBeUndefined();
+  });
+});
