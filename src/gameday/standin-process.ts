@@ -31,7 +31,8 @@ export async function startStandinProcess(file: string, env: Record<string, stri
   child.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error('no URL within 30 s')), 30_000);
+    // Generous: on a loaded machine tsx compiling the stand-in takes its time.
+    const timer = setTimeout(() => reject(new Error('no URL within 120 s')), 120_000);
     child.stdout.on('data', (c: Buffer) => {
       out += c.toString();
       const line = out.split('\n').find((l) => /^https?:\/\//.test(l.trim()));
