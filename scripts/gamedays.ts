@@ -7,11 +7,11 @@
  *   npm run gamedays -- --store postgres      # the same with opsbook's store on PostgreSQL
  *   npm run gamedays -- nxentra apex          # some
  *   npm run gamedays -- --serial              # one world per system, one system after the other
- *   npm run gamedays -- --jobs 8 --per-world 2  # worlds at once, scenarios per world
+ *   npm run gamedays -- --jobs 8 --per-world 2  # worlds at once, scenarios per world (default 1)
  *   npm run gamedays -- apex --scenario minio-full  # one scenario (repeatable), no drills
  *
- * By default each system is cut into parts, each in a world of its own (src/gameday/parts.ts): its
- * scenarios a few to a world and its drills in another, `--jobs` worlds at once.
+ * By default each system is cut into parts, each in a world of its own (src/gameday/parts.ts): each
+ * scenario in a fresh world (no scenario sees what another left) and the drills in another, `--jobs` worlds at once.
  */
 import { performance } from 'node:perf_hooks';
 import type { GameDayResult } from '../src/gameday/index.js';
@@ -48,7 +48,7 @@ const numberArg = (flag: string, fallback: number): number => {
   return n;
 };
 const jobs = numberArg('--jobs', Number(process.env.OPSBOOK_GAMEDAY_JOBS ?? 8));
-const perWorld = numberArg('--per-world', 2);
+const perWorld = numberArg('--per-world', 1);
 const scenarioIds: string[] = [];
 for (let at = args.indexOf('--scenario'); at >= 0; at = args.indexOf('--scenario')) scenarioIds.push(args.splice(at, 2)[1] ?? '');
 const only = args;

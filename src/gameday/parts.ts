@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { resolve } from 'node:path';
 import type { GameDayResult } from './result.js';
 import { runGameDay, type GameDayOptions } from './runner.js';
-import { loadGameDaySpec } from './spec.js';
+import { loadGameDaySpec, type GameDaySpec } from './spec.js';
 
 export interface GameDaysOptions extends Omit<GameDayOptions, 'part'> {
   /** How many worlds run at once (each its own database, redis-server, stand-in, daemon and clock). */
@@ -16,7 +16,7 @@ export interface GameDaysOptions extends Omit<GameDayOptions, 'part'> {
   buildsAtOnce?: number;
 }
 
-interface Part {
+export interface Part {
   system: number;
   dir: string;
   scenarios: string[];
@@ -24,30 +24,17 @@ interface Part {
 }
 
 /**
- * Several systems' game days, each cut into parts that run in worlds of their own: the scenarios a
- * few to a world, the maintenance window, silence and recovery test in another. A scenario's world
- * is built, baselined and mended by itself, so its result does not depend on which others share the
- * machine; results come back per system in the spec's order whatever order the parts finished in.
+ * Several systems' game days, each cut into parts that run in worlds of their own: the scenarios
+ * `scenariosPerWorld` to a world (one by default: no scenario sees what another left behind, nor a
+ * world older than its own run — an hourly heartbeat no world sends pages after an hour), the
+ * maintenance window, silence and recovery test in another. Results come back per system in the
+ * spec's order whatever order the parts finished in.
  * Most of a game day's real time is waiting on loopback I/O (probes, deliveries, Celery's reply
  * window), so worlds side by side share the machine well.
  */
 export async function runGameDays(dirs: readonly string[], options: GameDaysOptions): Promise<Array<GameDayResult | Error>> {
   const specs = await Promise.all(dirs.map(async (d) => loadGameDaySpec(resolve(d)).catch((e: unknown) => e as Error)));
-  const parts: Part[] = [];
-  const perSystem: Part[][] = specs.map((spec, i) => {
-    if (spec instanceof Error) return [];
-    const chosen = spec.scenarios.filter((s) => !options.only || options.only.includes(s.id));
-    const mine: Part[] = [];
-    if (options.drills !== false) mine.push({ system: i, dir: dirs[i]!, scenarios: [], drills: true });
-    // A fault on the socket in front of the stand-in fails every check that goes through it: the
-    // incidents it leaves behind would take in the next scenario's alert, so it has a world of its own.
-    for (const s of chosen.filter((c) => 'http' in c.inject)) mine.push({ system: i, dir: dirs[i]!, scenarios: [s.id], drills: false });
-    const ids = chosen.filter((c) => !('http' in c.inject)).map((c) => c.id);
-    for (let k = 0; k < ids.length; k += options.scenariosPerWorld) mine.push({ system: i, dir: dirs[i]!, scenarios: ids.slice(k, k + options.scenariosPerWorld), drills: false });
-    return mine;
-  });
-  // Round robin over the systems, so each makes progress and the longest queues start early.
-  for (let k = 0; perSystem.some((p) => p.length > k); k++) for (const p of perSystem) if (p[k]) parts.push(p[k]!);
+  const { parts, perSystem } = planParts(specs, dirs, options);
 
   const results = new Map<Part, GameDayResult | Error>();
   const spans = specs.map(() => ({ start: Number.POSITIVE_INFINITY, end: 0 }));
@@ -103,6 +90,29 @@ class Gate {
       else this.held--;
     };
   }
+}
+
+/**
+ * How the game days are cut: per system its drills' part (unless `drills: false`), each scenario
+ * whose fault is on the stand-in's socket alone, the others `scenariosPerWorld` to a world; in the
+ * order they start, round robin over the systems so each makes progress and long queues start early.
+ */
+export function planParts(specs: ReadonlyArray<GameDaySpec | Error>, dirs: readonly string[], options: Pick<GameDaysOptions, 'scenariosPerWorld' | 'only' | 'drills'>): { parts: Part[]; perSystem: Part[][] } {
+  const perSystem: Part[][] = specs.map((spec, i) => {
+    if (spec instanceof Error) return [];
+    const chosen = spec.scenarios.filter((s) => !options.only || options.only.includes(s.id));
+    const mine: Part[] = [];
+    if (options.drills !== false) mine.push({ system: i, dir: dirs[i]!, scenarios: [], drills: true });
+    // A fault on the socket in front of the stand-in fails every check that goes through it: the
+    // incidents it leaves behind would take in the next scenario's alert, so it has a world of its own.
+    for (const s of chosen.filter((c) => 'http' in c.inject)) mine.push({ system: i, dir: dirs[i]!, scenarios: [s.id], drills: false });
+    const ids = chosen.filter((c) => !('http' in c.inject)).map((c) => c.id);
+    for (let k = 0; k < ids.length; k += options.scenariosPerWorld) mine.push({ system: i, dir: dirs[i]!, scenarios: ids.slice(k, k + options.scenariosPerWorld), drills: false });
+    return mine;
+  });
+  const parts: Part[] = [];
+  for (let k = 0; perSystem.some((p) => p.length > k); k++) for (const p of perSystem) if (p[k]) parts.push(p[k]!);
+  return { parts, perSystem };
 }
 
 /** One system's result from its parts: scenarios in the spec's order, the drills' part's drills and recovery. */
