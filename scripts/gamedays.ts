@@ -6,7 +6,12 @@
  *   npm run gamedays                          # all five, opsbook's store on SQLite
  *   npm run gamedays -- --store postgres      # the same with opsbook's store on PostgreSQL
  *   npm run gamedays -- nxentra apex          # some
- *   npm run gamedays -- --serial              # one system after the other
+ *   npm run gamedays -- --serial              # one world per system, one system after the other
+ *   npm run gamedays -- --jobs 8 --per-world 2  # worlds at once, scenarios per world (default 1)
+ *   npm run gamedays -- apex --scenario minio-full  # one scenario (repeatable), no drills
+ *
+ * By default each system is cut into parts, each in a world of its own (src/gameday/parts.ts): each
+ * scenario in a fresh world (no scenario sees what another left) and the drills in another, `--jobs` worlds at once.
  */
 import { performance } from 'node:perf_hooks';
 import type { GameDayResult } from '../src/gameday/index.js';
@@ -18,7 +23,7 @@ if (problem) {
   process.stderr.write(`✖ ${problem}\n`);
   process.exit(2);
 }
-const { formatGameDay, formatScenarioLines, formatSummary, runGameDay } = (await import('../dist/gameday/index.js')) as typeof import('../src/gameday/index.js');
+const { formatGameDay, formatScenarioLines, formatSummary, runGameDay, runGameDays } = (await import('../dist/gameday/index.js')) as typeof import('../src/gameday/index.js');
 
 const SYSTEMS = ['nxentra', 'novapulse', 'django-finance', 'library', 'apex'];
 const args = process.argv.slice(2);
@@ -32,6 +37,20 @@ const serialAt = args.indexOf('--serial');
 const serial = serialAt >= 0 && args.splice(serialAt, 1).length > 0;
 const verboseAt = args.indexOf('--verbose');
 const verbose = verboseAt >= 0 && args.splice(verboseAt, 1).length > 0;
+const numberArg = (flag: string, fallback: number): number => {
+  const at = args.indexOf(flag);
+  if (at < 0) return fallback;
+  const n = Number(args.splice(at, 2)[1]);
+  if (!Number.isInteger(n) || n < 1) {
+    process.stderr.write(`${flag} must be a whole number of at least 1\n`);
+    process.exit(2);
+  }
+  return n;
+};
+const jobs = numberArg('--jobs', Number(process.env.OPSBOOK_GAMEDAY_JOBS ?? 8));
+const perWorld = numberArg('--per-world', 1);
+const scenarioIds: string[] = [];
+for (let at = args.indexOf('--scenario'); at >= 0; at = args.indexOf('--scenario')) scenarioIds.push(args.splice(at, 2)[1] ?? '');
 const only = args;
 const unknown = only.filter((s) => !SYSTEMS.includes(s));
 if (unknown.length > 0) {
@@ -42,33 +61,38 @@ const systems = only.length > 0 ? SYSTEMS.filter((s) => only.includes(s)) : SYST
 const started = performance.now();
 const clock = (): string => `${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s`;
 
+const common = {
+  store,
+  ...(process.env.OPSBOOK_GAMEDAY_PG_URL ? { pgAdminUrl: process.env.OPSBOOK_GAMEDAY_PG_URL } : {}),
+  onEvent: (e: { kind: string; system: string; scenario?: string; text: string; passed?: boolean }) => {
+    // Progress lines carry the system: the worlds run side by side.
+    if (e.kind === 'scenario-done') process.stdout.write(`${clock()}  ${e.system}: ${e.passed ? '✔' : '✘'} ${e.scenario} ${e.text}\n`);
+    else if (e.kind === 'drill' || (e.kind === 'baseline' && (verbose || !e.text.startsWith('healthy'))) || (verbose && e.kind === 'step')) process.stdout.write(`${clock()}  ${e.system}: ${e.scenario ? `${e.scenario}: ` : ''}${e.text}\n`);
+  },
+};
+
 async function one(system: string): Promise<GameDayResult | Error> {
   try {
-    return await runGameDay(`examples/${system}`, {
-      store,
-      ...(process.env.OPSBOOK_GAMEDAY_PG_URL ? { pgAdminUrl: process.env.OPSBOOK_GAMEDAY_PG_URL } : {}),
-      onEvent: (e) => {
-        // Progress lines carry the system: the worlds run side by side.
-        if (e.kind === 'scenario-done') process.stdout.write(`${clock()}  ${system}: ${e.passed ? '✔' : '✘'} ${e.scenario} ${e.text}\n`);
-        else if (e.kind === 'drill' || e.kind === 'baseline' || (verbose && e.kind === 'step')) process.stdout.write(`${clock()}  ${system}: ${e.scenario ? `${e.scenario}: ` : ''}${e.text}\n`);
-      },
-    });
+    return await runGameDay(`examples/${system}`, common);
   } catch (e) {
-    return e as Error;
+    return new Error(`${system}: ${(e as Error).message}`);
   }
 }
 
 const outcomes: (GameDayResult | Error)[] = [];
 if (serial) for (const s of systems) outcomes.push(await one(s));
-else outcomes.push(...(await Promise.all(systems.map(one))));
+else {
+  process.stdout.write(`${systems.length} systems in worlds of ${perWorld} scenarios (drills in their own), ${jobs} at once\n`);
+  outcomes.push(...(await runGameDays(systems.map((s) => `examples/${s}`), { ...common, jobs, scenariosPerWorld: perWorld, ...(scenarioIds.length > 0 ? { only: scenarioIds, drills: false } : {}) })));
+}
 
 const results: GameDayResult[] = [];
 let broken = 0;
-for (const [i, o] of outcomes.entries()) {
+for (const o of outcomes) {
   process.stdout.write('\n');
   if (o instanceof Error) {
     broken += 1;
-    process.stdout.write(`✘ ${systems[i]}: ${o.message}\n`);
+    process.stdout.write(`✘ ${o.message}\n`);
     continue;
   }
   results.push(o);
@@ -87,6 +111,6 @@ const scenarios = results.reduce((n, r) => n + r.scenarios.length, 0);
 const passedScenarios = results.reduce((n, r) => n + r.scenarios.filter((s) => s.passed).length, 0);
 const failed = results.reduce((n, r) => n + r.failed, 0) + broken;
 const otherFailures = failed - (scenarios - passedScenarios);
-process.stdout.write(`\ngame days (opsbook's store on ${store === 'postgres' ? 'PostgreSQL' : 'SQLite'}, ${serial ? 'one after the other' : 'side by side'}): ${total.toFixed(1)} s in all\n`);
+process.stdout.write(`\ngame days (opsbook's store on ${store === 'postgres' ? 'PostgreSQL' : 'SQLite'}, ${serial ? 'one after the other' : `${results.reduce((n, r) => n + (r.worlds ?? 1), 0)} worlds, ${jobs} at once`}): ${total.toFixed(1)} s in all\n`);
 process.stdout.write(`${passedScenarios} scenarios passed, ${scenarios - passedScenarios} failed${otherFailures > 0 ? `; ${otherFailures} drills, recovery tests or worlds failed` : ''}\n`);
 process.exitCode = failed === 0 ? 0 : 1;

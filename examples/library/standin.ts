@@ -39,7 +39,7 @@ export async function startLibrary(env: NodeJS.ProcessEnv = process.env): Promis
     }
     lookups.splice(0, Math.max(0, lookups.length - CACHE_WINDOW));
   };
-  const faults: Faults = { slow_queries: false };
+  const faults: Faults = { slow_queries: false, pool_low: false, replica_out: false };
   return startStandin({
     name: 'library',
     port: Number(env.STANDIN_PORT ?? 0),
@@ -61,10 +61,13 @@ export async function startLibrary(env: NodeJS.ProcessEnv = process.env): Promis
         const hits = lookups.filter(Boolean).length;
         return {
           json: {
-            connection_pool: { utilization: Math.round((appPool.used() / appPool.size) * 100) / 100, active: appPool.used(), max: appPool.size },
+            // pool_low: a stand-in figure (requests served by fewer workers than expected).
+            connection_pool: faults.pool_low
+              ? { utilization: 0.25, active: Math.round(appPool.size / 4), max: appPool.size }
+              : { utilization: Math.round((appPool.used() / appPool.size) * 100) / 100, active: appPool.used(), max: appPool.size },
             cache: { hit_rate: lookups.length === 0 ? 1 : Math.round((hits / lookups.length) * 100) / 100, keys: CACHE_KEYS },
             database: { avg_latency_ms: faults.slow_queries ? 150 : 18, replication_lag_seconds: Math.round(lag.rows[0]!.lag * 10) / 10 },
-            load_balancer: { replicas: 3, healthy: 3 },
+            load_balancer: { replicas: 3, healthy: faults.replica_out ? 2 : 3 },
           },
         };
       },

@@ -2,7 +2,7 @@
  * NovaPulse (seed 001) stand-in: `/api/v1/health`, `/api/v1/queue/stats` and `/api/v1/metrics`,
  * with the BullMQ-style queues as Redis lists under the seed's own names (`nova:email:waiting`,
  * `nova:email:failed`, …). Faults: `email_backlog` (1,200 waiting > 1,000), `failed_jobs`
- * (600 failed > 500). Stopping its Redis is the "Redis outage" game day. The metrics carry the request
+ * (600 failed > 500), `memory_high` (resident memory reported at 90 % of the limit). Stopping its Redis is the "Redis outage" game day. The metrics carry the request
  * and error counters the error-rate alerts divide, and the process's own memory and CPU.
  */
 import { Redis } from 'ioredis';
@@ -18,7 +18,7 @@ export async function startNovapulse(env: NodeJS.ProcessEnv = process.env): Prom
     redis.options.enableOfflineQueue = false;
   });
   redis.on('error', () => {});
-  const faults: Faults = { email_backlog: false, failed_jobs: false };
+  const faults: Faults = { email_backlog: false, failed_jobs: false, memory_high: false };
   const fill = async (key: string, n: number): Promise<void> => {
     await redis.del(key);
     for (let i = 0; i < n; i += 500) await redis.rpush(key, ...Array.from({ length: Math.min(500, n - i) }, (_, j) => `job-${i + j}`));
@@ -61,7 +61,7 @@ export async function startNovapulse(env: NodeJS.ProcessEnv = process.env): Prom
             { name: 'queue_size', help: 'Jobs waiting per queue.', type: 'gauge', samples: QUEUES.map((q) => ({ labels: { queue: q }, value: s[q]!.waiting })) },
             { name: 'http_request_errors', help: 'Failed requests.', type: 'counter', samples: [{ value: 0 }] },
             { name: 'http_requests_total', help: 'Requests served.', type: 'counter', samples: [{ value: served }] },
-            { name: 'process_resident_memory_bytes', help: 'Resident memory.', type: 'gauge', samples: [{ value: process.memoryUsage().rss }] },
+            { name: 'process_resident_memory_bytes', help: 'Resident memory.', type: 'gauge', samples: [{ value: faults.memory_high ? 0.9 * MEMORY_LIMIT : process.memoryUsage().rss }] },
             { name: 'container_spec_memory_limit_bytes', help: 'Memory limit.', type: 'gauge', samples: [{ value: MEMORY_LIMIT }] },
             { name: 'process_cpu_seconds_total', help: 'CPU time.', type: 'counter', samples: [{ value: (cpu.user + cpu.system) / 1e6 }] },
             { name: 'db_connection_pool', help: 'MongoDB pool in use.', type: 'gauge', samples: [{ value: 4 }] },

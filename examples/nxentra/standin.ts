@@ -3,7 +3,10 @@
  * `nxentra_projection_lag`, the `events_eventbookmark` table the RB-001 diagnosis queries, and the
  * Celery broker list in Redis; the event store (`events_businessevent`) and `tenant_migration_log` the
  * RB-004 and migration-failure checks query.
- * Faults: `projection_lag` (lag 1,500 > 1,000), `paused_projection` (a bookmark paused with errors).
+ * Faults: `projection_lag` (lag 1,500 > 1,000), `paused_projection` (a bookmark paused with errors),
+ * `tenant_directory` (the full health check fails "TENANT HEALTH CHECK FAILED", RB-003), `event_gap`
+ * (company 1's event 3 deleted from the event store: a real gap, RB-004), `migration_failed` (a FAILED
+ * row in tenant_migration_log). The last two change the world's database itself, idempotently both ways.
  */
 import pg from 'pg';
 import { histogramSamples, promText, runAsProcess, startStandin, type Faults, type Standin } from '../support/standin.js';
@@ -25,7 +28,7 @@ export async function startNxentra(env: NodeJS.ProcessEnv = process.env): Promis
     WHERE NOT EXISTS (SELECT 1 FROM events_businessevent)`);
   await db.query(`CREATE TABLE IF NOT EXISTS tenant_migration_log (
     id serial PRIMARY KEY, tenant_id int NOT NULL, status text NOT NULL, started_at timestamptz NOT NULL DEFAULT now(), error text NOT NULL DEFAULT '')`);
-  const faults: Faults = { projection_lag: false, paused_projection: false };
+  const faults: Faults = { projection_lag: false, paused_projection: false, tenant_directory: false, event_gap: false, migration_failed: false };
   let requests = 0;
   const lag = (): number => (faults.projection_lag ? 1500 : 12);
   return startStandin({
@@ -37,6 +40,15 @@ export async function startNxentra(env: NodeJS.ProcessEnv = process.env): Promis
       await db.query(`UPDATE events_eventbookmark SET is_paused = $1, error_count = $2, last_error = $3 WHERE consumer_name = 'dashboard'`, [
         f.paused_projection, f.paused_projection ? 7 : 0, f.paused_projection ? 'IntegrityError: duplicate key' : '',
       ]);
+      if (f.event_gap) await db.query(`DELETE FROM events_businessevent WHERE company_id = 1 AND company_sequence = 3`);
+      else {
+        await db.query(`INSERT INTO events_businessevent (company_id, company_sequence, event_type, idempotency_key)
+          SELECT 1, 3, 'JournalEntryPosted', '1-3' WHERE NOT EXISTS (SELECT 1 FROM events_businessevent WHERE company_id = 1 AND company_sequence = 3)`);
+      }
+      if (f.migration_failed) {
+        await db.query(`INSERT INTO tenant_migration_log (tenant_id, status, error)
+          SELECT 7, 'FAILED', 'hash verification failed: 3 events differ' WHERE NOT EXISTS (SELECT 1 FROM tenant_migration_log WHERE status = 'FAILED')`);
+      } else await db.query(`DELETE FROM tenant_migration_log WHERE status = 'FAILED'`);
     },
     routes: {
       '/_health/live': () => ({ json: { status: 'ok' } }),
@@ -44,7 +56,9 @@ export async function startNxentra(env: NodeJS.ProcessEnv = process.env): Promis
         await db.query('SELECT 1');
         return { json: { status: 'ready' } };
       },
-      '/_health/full': async () => ({ json: { status: 'ok', database: 'ok', projection_lag: lag() } }),
+      '/_health/full': async () => (faults.tenant_directory
+        ? { status: 500, json: { status: 'error', database: 'ok', tenant_directory: 'TENANT HEALTH CHECK FAILED: 2 companies without a TenantDirectory entry' } }
+        : { json: { status: 'ok', database: 'ok', projection_lag: lag() } }),
       '/_metrics/': () => {
         requests += 1;
         return {

@@ -1,5 +1,6 @@
 /** Game days: a seed system's stand-in world on loopback, faults injected, the real daemon observed. */
 export { runGameDay, type GameDayOptions } from './runner.js';
+export { planParts, runGameDays, type GameDaysOptions, type Part } from './parts.js';
 export { loadGameDaySpec, gameDaySpecSchema, SPEC_FILE, type GameDaySpec, type Scenario } from './spec.js';
 export { formatGameDay, formatRecovery, formatScenarioLines, formatSummary } from './report.js';
 export type { DrillResult, GameDayEvent, GameDayResult, RecoveryResult, ScenarioResult } from './result.js';

@@ -54,8 +54,8 @@ function formatTimings(t: Record<string, number>): string {
 
 /** The summary table of several game days. */
 export function formatSummary(results: readonly GameDayResult[]): string[] {
-  const rows = results.map((r) => [r.system, r.store, String(r.scenarios.length), String(r.passed), String(r.failed), r.seconds.toFixed(1)]);
-  const head = ['system', 'store', 'scenarios', 'passed', 'failed', 'seconds'];
+  const rows = results.map((r) => [r.system, r.store, String(r.scenarios.length), String(r.passed), String(r.failed), String(r.worlds ?? 1), r.seconds.toFixed(1)]);
+  const head = ['system', 'store', 'scenarios', 'passed', 'failed', 'worlds', 'seconds'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]): string => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];

@@ -86,4 +86,6 @@ export interface GameDayResult {
   /** Notifications the receiver refused (bad signature, stale timestamp). */
   rejectedWebhooks: string[];
   seconds: number;
+  /** How many worlds the game day ran in (parts.ts); one when absent. */
+  worlds?: number;
 }

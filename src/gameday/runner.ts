@@ -22,6 +22,11 @@ const BASELINE_MS = 2 * MINUTE;
 
 export interface GameDayOptions extends WorldOptions {
   onEvent?: (event: GameDayEvent) => void;
+  /**
+   * One part of the game day in its own world (see parts.ts): only these scenarios, and the drills
+   * and recovery test only when `drills` is set. Default: every scenario, then the drills.
+   */
+  part?: { scenarios: readonly string[]; drills: boolean };
 }
 
 /**
@@ -79,7 +84,8 @@ export async function runGameDay(dir: string, options: GameDayOptions = {}): Pro
     const ctx = { world, driver, ops, store: daemon.store, config: daemon.config, executions, env: { ...world.env, ...world.tools.env }, emit };
     const scenarios: ScenarioResult[] = [];
     t = performance.now();
-    for (const scenario of spec.scenarios) {
+    const part = options.part;
+    for (const scenario of spec.scenarios.filter((s) => !part || part.scenarios.includes(s.id))) {
       emit({ kind: 'scenario', system: spec.system, scenario: scenario.id, text: `${scenario.title}` });
       const result = await runScenario(spec, scenario, ctx);
       scenarios.push(result);
@@ -88,18 +94,18 @@ export async function runGameDay(dir: string, options: GameDayOptions = {}): Pro
     lap('scenarios', t);
     t = performance.now();
     const drills: DrillResult[] = [];
-    for (const [run, drill] of [[maintenanceDrill, spec.maintenance], [silenceDrill, spec.silence]] as const) {
+    for (const [run, drill] of part && !part.drills ? [] : ([[maintenanceDrill, spec.maintenance], [silenceDrill, spec.silence]] as const)) {
       const d = await run(spec, drill, ctx);
       drills.push(d);
       emit({ kind: 'drill', system: spec.system, text: `${d.passed ? '✔' : '✘'} ${d.kind}: ${d.passed ? d.text : d.failures.join('; ')}`, passed: d.passed });
     }
     lap('drills', t);
     t = performance.now();
-    const recovery = await recoveryTest(spec, world, driver, daemon.config, options.pgAdminUrl ?? DEFAULT_PG_ADMIN_URL);
+    const recovery = part && !part.drills ? undefined : await recoveryTest(spec, world, driver, daemon.config, options.pgAdminUrl ?? DEFAULT_PG_ADMIN_URL);
     lap('recovery', t);
-    emit({ kind: 'drill', system: spec.system, text: `${recovery.passed ? '✔' : '✘'} recovery test: ${formatRecovery(recovery)}`, passed: recovery.passed });
+    if (recovery) emit({ kind: 'drill', system: spec.system, text: `${recovery.passed ? '✔' : '✘'} recovery test: ${formatRecovery(recovery)}`, passed: recovery.passed });
     const passed = scenarios.filter((s) => s.passed).length;
-    const failedParts = drills.filter((d) => !d.passed).length + (recovery.passed ? 0 : 1) + (baseline.length > 0 ? 1 : 0);
+    const failedParts = drills.filter((d) => !d.passed).length + (recovery && !recovery.passed ? 1 : 0) + (baseline.length > 0 ? 1 : 0);
     return {
       system: spec.system,
       seed: spec.seed,
@@ -109,7 +115,7 @@ export async function runGameDay(dir: string, options: GameDayOptions = {}): Pro
       baseline,
       scenarios,
       drills,
-      recovery,
+      ...(recovery ? { recovery } : {}),
       timings,
       passed,
       failed: scenarios.length - passed + failedParts,
