@@ -10,9 +10,10 @@ import type { PushTables } from './tables/push.js';
 import type { SampleTables } from './tables/samples.js';
 import type { RuleFileTables } from './tables/rule-files.js';
 import type { StatusTables } from './tables/status.js';
+import type { OncallTables } from './tables/oncall.js';
 
 /** Every table opsbook keeps, by name. Each domain's tables live in `tables/<domain>.ts`. */
-export interface Database extends CheckTables, IncidentTables, NotifyTables, ExecutionTables, EscalationTables, SessionTables, SloTables, PushTables, SampleTables, RuleFileTables, StatusTables {
+export interface Database extends CheckTables, IncidentTables, NotifyTables, ExecutionTables, EscalationTables, SessionTables, SloTables, PushTables, SampleTables, RuleFileTables, StatusTables, OncallTables {
   api_tokens: ApiTokensTable;
   audit_log: AuditLogTable;
   audit_archives: AuditArchivesTable;
