@@ -87,7 +87,7 @@ export class OverrideBook {
     await this.mayChange(actor, scheduleId, [input.user, input.with], 'create a swap');
     return this.write(actor, 'oncall.swap.create', scheduleId, async (trx, now) => {
       const [schedule] = await schedulesWithOverrides(trx, [base]);
-      const first = checkOverride(schedule!, this.userNames(), { user: input.user, covers: input.with, start: input.start, end: input.end }, now, at);
+      const first = checkOverride(schedule!, this.userNames(), { user: input.user, covers: input.with, start: input.start, end: input.end }, now, (f) => at(f === 'covers' ? 'with' : f));
       const back = (f: string) => at(`return.${f}`);
       if (input.with === input.user) throw new OpsbookError('OPSBOOK_E_OVERRIDE_INVALID', 'a swap needs two different people', { location: { path: at('with') } });
       const second = checkOverride(
