@@ -1,6 +1,6 @@
 import type { Actor } from '../../../identity/index.js';
 import { OpsbookError, isOpsbookError } from '../../../lib/errors/index.js';
-import { formatInZone, OverrideBook, type Schedule, type StoredOverride } from '../../../oncall/index.js';
+import { CalendarFeeds, formatInZone, OverrideBook, type CalendarFeed, type Schedule, type StoredOverride } from '../../../oncall/index.js';
 import type { Session } from '../../sessions/index.js';
 import { html, type Html } from '../html.js';
 import { csrfField } from '../layout.js';
@@ -62,6 +62,18 @@ ${canChange && who.length
     : ''}`;
 }
 
+/** The caller's calendar feed URLs (and, for an admin, everyone's feed ids), each with a Revoke button where allowed. */
+export function feedSection(feeds: readonly CalendarFeed[], actor: Actor, session: Session | undefined): Html {
+  const may = (f: CalendarFeed) => actor.role === 'admin' || (f.kind === 'user' && f.subject === actor.name);
+  return html`<section class="card" aria-labelledby="h-feeds"><h2 id="h-feeds">Calendar feeds</h2>
+<p class="muted">Subscribe in a calendar app; the URL is the password. Revoke a URL that leaked: a new one is issued.</p>
+<div class="table-scroll" tabindex="0" role="region" aria-label="Calendar feeds"><table data-feeds>
+<thead><tr><th scope="col">Feed</th><th scope="col">URL</th><th scope="col">Action</th></tr></thead>
+<tbody>${feeds.map((f) => html`<tr data-feed="${f.id}"><th scope="row">${f.kind === 'user' ? `${f.subject}'s shifts` : `schedule ${f.subject}`}</th><td>${f.url ? html`<code>${f.url}</code>` : html`<span class="muted">not yours</span>`}</td>
+<td>${may(f) ? html`<form method="post" action="/oncall/feeds/${encodeURIComponent(f.id)}/revoke">${csrfField(session)}<button type="submit" aria-label="Revoke feed ${f.id}">Revoke</button></form>` : ''}</td></tr>`)}</tbody>
+</table></div></section>`;
+}
+
 /** Runs a change; a refusal names the form field in the people's words. */
 async function change(work: (at: (f: string) => string) => Promise<unknown>): Promise<void> {
   try {
@@ -105,6 +117,16 @@ export function oncallChangeRoutes(): UiRoute[] {
           ),
         );
         return back(ctx);
+      },
+    },
+    {
+      method: 'POST',
+      url: '/oncall/feeds/:id/revoke',
+      access: 'viewer',
+      summary: 'Revoke one calendar feed URL: one’s own, or any as an admin (form).',
+      handler: async (ctx) => {
+        await new CalendarFeeds(ctx.daemon).revoke(ctx.params.id ?? '', ctx.actor!);
+        return { redirect: '/oncall#h-feeds' };
       },
     },
     {

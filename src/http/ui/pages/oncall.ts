@@ -1,11 +1,11 @@
 import type { Daemon } from '../../../daemon/index.js';
 import type { Actor } from '../../../identity/index.js';
-import { dailyRoster, formatInZone, layerShiftsBetween, OverrideBook, shiftsBetween, type Schedule, type Shift, type StoredOverride } from '../../../oncall/index.js';
+import { CalendarFeeds, dailyRoster, formatInZone, layerShiftsBetween, OverrideBook, shiftsBetween, type Schedule, type Shift, type StoredOverride } from '../../../oncall/index.js';
 import type { Session } from '../../sessions/index.js';
 import { html, type Html } from '../html.js';
 import { page } from '../layout.js';
 import type { UiRoute } from '../route.js';
-import { oncallChangeRoutes, overrideSection } from './oncall-changes.js';
+import { feedSection, oncallChangeRoutes, overrideSection } from './oncall-changes.js';
 
 const HORIZON_MS = 14 * 86_400_000;
 
@@ -113,6 +113,7 @@ export function oncallRoutes(): UiRoute[] {
           session,
           nav: 'oncall',
           body: html`${schedules.length === 0 ? html`<p>No schedules configured.</p>` : schedules.map((s) => scheduleSection(s, now, changes))}
+${feedSection(await new CalendarFeeds(daemon).forActor(actor!), actor!, session)}
 ${policies.length ? html`<section class="card"><h2>Escalation policies</h2>${policies.map((p) => html`<h3>${p.name ?? p.id}</h3><ol>${p.steps.map((st) => html`<li>${st.targets.map((t, i) => html`${i ? ', ' : ''}${'user' in t ? `user ${t.user}` : 'schedule' in t ? `schedule ${t.schedule}` : `channel ${t.channel}`}`)}${st.severities ? ` (${st.severities.join(', ')} only)` : ''} — ${st.afterOpenMs !== undefined ? `when unresolved after ${Math.round(st.afterOpenMs / 60_000)} min, even if acknowledged` : `then after ${Math.round(st.timeoutMs / 60_000)} min the next step`}</li>`)}</ol>${p.repeat ? html`<p>Repeats ${p.repeat} more time(s).</p>` : ''}`)}</section>` : ''}`,
         });
       },
