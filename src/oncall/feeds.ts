@@ -33,8 +33,8 @@ const mac = (payload: string, key: string) => createHmac('sha256', key).update(p
 /**
  * Secret iCalendar feed URLs, one per schedule and one per person, each a stored feed: the URL is
  * the feed's id and a MAC over it, so a feed is revoked on its own (a new URL is issued the next
- * time someone asks), and replacing the signing key revokes every URL at once. A person may revoke
- * their own feed; an admin any.
+ * time someone asks), and replacing the signing key revokes every URL at once. A responder may
+ * revoke their own feed; an admin any (a viewer asks an admin).
  */
 export class CalendarFeeds {
   constructor(private readonly host: CalendarFeedsHost) {}
@@ -83,7 +83,7 @@ export class CalendarFeeds {
     const { store, clock } = this.host;
     const row = await findCalendarFeed(store.db, id);
     if (!row || row.revoked_at !== null) throw new OpsbookError('OPSBOOK_E_CALENDAR_FEED_UNKNOWN', `no live calendar feed ${id}`, { location: { path: 'id' } });
-    if (actor.role !== 'admin' && !(row.kind === 'user' && row.subject === actor.name)) {
+    if (actor.role !== 'admin' && !(actor.role === 'responder' && row.kind === 'user' && row.subject === actor.name)) {
       await appendAudit(store.db, store.dialect, { at: clock.now(), actor: actor.name, action: 'access.denied', subject: `calendar-feed:${id}`, details: { role: actor.role, needed: 'admin, or the feed’s owner', via: actor.via } });
       throw new OpsbookError('OPSBOOK_E_FORBIDDEN', `${actor.name} may revoke only their own calendar feed; an admin may revoke any`);
     }

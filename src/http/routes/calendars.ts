@@ -45,8 +45,8 @@ export function calendarRoutes(daemon: Daemon): RouteTable {
     route({
       method: 'POST',
       url: '/api/calendars/:id/revoke',
-      access: 'viewer',
-      summary: 'Revoke one feed URL (a new one is issued on the next ask). Anyone may revoke their own feed; an admin any.',
+      access: 'responder',
+      summary: 'Revoke one feed URL (a new one is issued on the next ask). A responder may revoke their own feed; an admin any.',
       tags: ['oncall'],
       params: z.object({ id: z.string().min(1).max(64) }),
       response: z.object({ revoked: feed }),

@@ -64,7 +64,7 @@ ${canChange && who.length
 
 /** The caller's calendar feed URLs (and, for an admin, everyone's feed ids), each with a Revoke button where allowed. */
 export function feedSection(feeds: readonly CalendarFeed[], actor: Actor, session: Session | undefined): Html {
-  const may = (f: CalendarFeed) => actor.role === 'admin' || (f.kind === 'user' && f.subject === actor.name);
+  const may = (f: CalendarFeed) => actor.role === 'admin' || (actor.role === 'responder' && f.kind === 'user' && f.subject === actor.name);
   return html`<section class="card" aria-labelledby="h-feeds"><h2 id="h-feeds">Calendar feeds</h2>
 <p class="muted">Subscribe in a calendar app; the URL is the password. Revoke a URL that leaked: a new one is issued.</p>
 <div class="table-scroll" tabindex="0" role="region" aria-label="Calendar feeds"><table data-feeds>
@@ -122,8 +122,8 @@ export function oncallChangeRoutes(): UiRoute[] {
     {
       method: 'POST',
       url: '/oncall/feeds/:id/revoke',
-      access: 'viewer',
-      summary: 'Revoke one calendar feed URL: one’s own, or any as an admin (form).',
+      access: 'responder',
+      summary: 'Revoke one calendar feed URL: a responder their own, an admin any (form).',
       handler: async (ctx) => {
         await new CalendarFeeds(ctx.daemon).revoke(ctx.params.id ?? '', ctx.actor!);
         return { redirect: '/oncall#h-feeds' };
