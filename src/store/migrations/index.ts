@@ -20,8 +20,8 @@ export const MIGRATIONS: Record<string, Migration> = {
   '000012-session-role': await import('./000012-session-role.js'),
   '000013-audit-archives': await import('./000013-audit-archives.js'),
   '000014-change-feed': await import('./000014-change-feed.js'),
-  '000016-oncall': await import('./000016-oncall.js'),
   '000020-status-page': await import('./000020-status-page.js'),
+  '000022-oncall': await import('./000022-oncall.js'),
 };
 
 export const migrationProvider: MigrationProvider = {
