@@ -15,6 +15,13 @@ export interface FeedOptions {
   publicUrl: string;
 }
 
+function overrideNote(schedule: Schedule, index: number | undefined): string {
+  if (index === undefined) return '';
+  const o = schedule.overrides[index];
+  const covers = o?.covers ? `, covering ${o.covers}` : '';
+  return o?.reason ? ` (override${covers}: ${o.reason})` : ` (override${covers})`;
+}
+
 /**
  * An iCalendar feed of on-call shifts: one event per continuous stretch a person is on call in a
  * schedule (overrides applied), with UTC times, so a calendar in any zone shows them right across
@@ -31,7 +38,7 @@ export function shiftCalendar(name: string, schedules: readonly Schedule[], o: F
         start: new Date(shift.start),
         end: new Date(shift.end),
         summary: o.user !== undefined ? `On call: ${schedule.name ?? schedule.id}` : `${shift.user} on call (${schedule.name ?? schedule.id})`,
-        description: `${shift.user} is on call in ${schedule.id}${shift.override !== undefined ? ' (override)' : ''}.`,
+        description: `${shift.user} is on call in ${schedule.id}${overrideNote(schedule, shift.override)}.`,
         url: `${o.publicUrl.replace(/\/+$/, '')}/oncall`,
         timezone: null,
       });

@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../lib/clock.js';
 import { openStore, type Store } from '../store/index.js';
 import { EscalationDriver, type EscalationNotice } from './escalation-driver.js';
+import { OverrideBook } from './override-book.js';
 import { MINUTE, at, policyFromConfig, scheduleFromConfig } from './test-support.js';
 
 const policy = policyFromConfig({
@@ -88,6 +89,15 @@ describe('EscalationDriver', () => {
     await clock.advance(2 * 60 * MINUTE);
     expect(notices).toHaveLength(1);
     expect((await d.state('inc-3'))?.status).toBe('acknowledged');
+    await d.close();
+  });
+
+  it('pages whoever a stored override puts on call, made after the driver started', async () => {
+    const d = driver();
+    const book = new OverrideBook({ store, clock, config: { schedules: [primary], users: [{ name: 'ann' }, { name: 'bob' }, { name: 'cat' }] } });
+    await book.create('primary', { user: 'cat', covers: 'bob', start: '2026-03-02T09:30', end: '2026-03-02T12:00', reason: 'bob at the dentist' }, { name: 'bob', role: 'responder', via: 'cli' }, (f) => f);
+    await store.db.transaction().execute((trx) => d.start({ id: 'inc-4', openedAt: clock.now() }, 'default', trx));
+    expect(notices.map((n) => n.recipients)).toEqual([[{ kind: 'user', user: 'cat', schedule: 'primary' }]]);
     await d.close();
   });
 });

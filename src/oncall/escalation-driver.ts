@@ -13,7 +13,8 @@ import {
 } from './escalation.js';
 import { resolveStepTargets, type Recipient } from './targets.js';
 import { isOpsbookError } from '../lib/errors/index.js';
-import type { EscalationPolicy, PersonalRule, Schedule } from './types.js';
+import type { EscalationPolicy, EscalationStep, PersonalRule, Schedule } from './types.js';
+import { schedulesWithOverrides } from './override-book.js';
 
 /** One step's page, with its targets resolved to people and channels at the instant it fell due. */
 export interface EscalationNotice {
@@ -214,6 +215,12 @@ export class EscalationDriver {
     return s;
   }
 
+  /** The step's schedules with the overrides people made at runtime, read in the paging transaction. */
+  private async schedulesFor(trx: Transaction<Database>, step: EscalationStep): Promise<Schedule[]> {
+    const ids = new Set(step.targets.flatMap((t) => ('schedule' in t ? [t.schedule] : [])));
+    return schedulesWithOverrides(trx, [...this.schedules.values()].filter((s) => ids.has(s.id)));
+  }
+
   private async send(trx: Transaction<Database>, action: EscalationAction, policy: EscalationPolicy, state: EscalationState, pages: PendingPage[]): Promise<void> {
     if (action.type === 'exhausted') {
       await this.opts.onExhausted?.(action.incidentId, action.policyId, trx);
@@ -227,7 +234,8 @@ export class EscalationDriver {
       return;
     }
     const recipients: Recipient[] = [];
-    for (const r of resolveStepTargets(policy.steps[action.stepIndex]!, action.at, this.schedules)) {
+    const step = policy.steps[action.stepIndex]!;
+    for (const r of resolveStepTargets(step, action.at, await this.schedulesFor(trx, step))) {
       const rules = r.kind === 'user' ? this.opts.rules?.(r.user, state.severity) : undefined;
       if (r.kind !== 'user' || !rules || rules.length === 0) {
         recipients.push(r);

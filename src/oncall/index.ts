@@ -37,3 +37,6 @@ export { canonicalTimeZone, formatInZone, parseInstant } from './zoned-time.js';
 export { EscalationDriver, type EscalationDriverOptions, type EscalationNotice } from './escalation-driver.js';
 export { describeSchedule, type OnCallSlot } from './report.js';
 export { shiftCalendar, FEED_AHEAD_MS, FEED_PAST_MS, type FeedOptions } from './calendar.js';
+export { withStoredOverrides, checkOverride, MAX_OVERRIDE_MS, type StoredOverride, type OverrideRequest, type FieldPath } from './overrides.js';
+export { OverrideBook, schedulesWithOverrides, type CreateOverride, type CreateSwap, type OverrideBookHost } from './override-book.js';
+export { CalendarFeeds, type CalendarFeed, type CalendarFeedsHost } from './feeds.js';

@@ -39,6 +39,13 @@ export interface Override {
   end: number;
   /** Index into `layers`; absent means the override beats every layer. */
   layer?: number;
+  /** Set on overrides made at runtime (API, CLI, UI); config overrides have none. */
+  id?: string;
+  /** Whose shift it covers, when said. */
+  covers?: string;
+  reason?: string;
+  /** Both halves of a swap share it. */
+  swap?: string;
 }
 
 export interface Schedule {

@@ -11,9 +11,10 @@ import type { SampleTables } from './tables/samples.js';
 import type { RuleFileTables } from './tables/rule-files.js';
 import type { StatusTables } from './tables/status.js';
 import type { ClusterTables } from './tables/cluster.js';
+import type { OncallTables } from './tables/oncall.js';
 
 /** Every table opsbook keeps, by name. Each domain's tables live in `tables/<domain>.ts`. */
-export interface Database extends CheckTables, IncidentTables, NotifyTables, ExecutionTables, EscalationTables, SessionTables, SloTables, PushTables, SampleTables, RuleFileTables, StatusTables, ClusterTables {
+export interface Database extends CheckTables, IncidentTables, NotifyTables, ExecutionTables, EscalationTables, SessionTables, SloTables, PushTables, SampleTables, RuleFileTables, StatusTables, ClusterTables, OncallTables {
   api_tokens: ApiTokensTable;
   audit_log: AuditLogTable;
   audit_archives: AuditArchivesTable;

@@ -18,6 +18,7 @@ export * from './repos/retention.js';
 export * from './repos/samples.js';
 export * from './repos/rule-files.js';
 export * from './repos/status.js';
+export * from './repos/oncall.js';
 export * from './repos/audit-archive.js';
 export { isStoreFull } from './full.js';
 export * from './repos/incident-roles.js';

@@ -4,6 +4,7 @@
  * reason, except under OPSBOOK_REQUIRE_SERVICES=1 (set by .ci/run), where they fail.
  */
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -29,4 +30,21 @@ export async function signInOnPage(page: Page, base: string, user: string, passw
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL(`${base}/`);
+}
+
+// What the code evaluated in the page uses of the browser's globals (the project compiles without the DOM lib).
+declare const window: Record<string, unknown>;
+declare const document: unknown;
+
+let axeSource: string | undefined;
+
+/** axe-core's serious and critical WCAG 2.1 A/AA and best-practice violations on the page now, one line per element. */
+export async function axeProblems(page: Page): Promise<string[]> {
+  axeSource ??= fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: axeSource });
+  const violations = await page.evaluate(async () => {
+    const axe = window.axe as { run: (ctx: unknown, opts: unknown) => Promise<{ violations: Array<{ id: string; impact: string | null; help: string; nodes: Array<{ target: string[] }> }> }> };
+    return (await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } })).violations;
+  });
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').flatMap((v) => v.nodes.map((n) => `${v.id} (${v.impact}): ${v.help} at ${n.target.join(' ')}`));
 }

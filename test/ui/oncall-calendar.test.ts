@@ -1,7 +1,7 @@
 /** The on-call page's calendar: who is on call each local day of the next two weeks, overrides marked. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../../src/lib/clock.js';
-import { signIn, startUi, type UiHarness } from './support.js';
+import { form, signIn, startUi, type UiHarness } from './support.js';
 
 let h: UiHarness;
 let body: string;
@@ -38,5 +38,23 @@ describe('on-call calendar', () => {
     // Daily handoff at 09:00 local: one person until 09:00, the other after.
     expect(row('2026-03-28')).toMatch(/00:00–09:00 <strong>(ann|bob)<\/strong>.*09:00–24:00 <strong>(ann|bob)<\/strong>/s);
     expect(row('2026-03-30')).toContain('12:00–14:00 <strong>eve</strong> (override)');
+  });
+
+  it('lists the caller’s calendar feed URLs and revokes one from its button', async () => {
+    const r = await signIn(h.app, 'responder-user');
+    const feeds = async () => (await h.app.inject({ url: '/oncall', headers: { cookie: r.cookie } })).body;
+    const before = await feeds();
+    const mine = /<tr data-feed="([^"]+)"><th scope="row">responder-user(?:'|&#39;|&#x27;)s shifts<\/th><td><code>([^<]+)<\/code>/.exec(before);
+    expect(mine).not.toBeNull();
+    expect(before).toContain('<th scope="row">schedule primary</th>');
+    const revoked = await h.app.inject({
+      method: 'POST',
+      url: `/oncall/feeds/${mine![1]}/revoke`,
+      ...form({ _csrf: r.csrf }),
+      headers: { ...form({}).headers, cookie: r.cookie },
+    });
+    expect(revoked.statusCode).toBe(303);
+    expect((await h.app.inject({ url: new URL(mine![2]!.replace(/&amp;/g, '&')).pathname })).statusCode).toBe(404);
+    expect(await feeds()).not.toContain(mine![1]);
   });
 });

@@ -1,13 +1,11 @@
 import { Temporal } from 'temporal-polyfill';
-import { formatIssue } from '../../config/index.js';
-import { loadOpsConfig } from '../../daemon/config.js';
 import { parseDuration } from '../../lib/duration.js';
 import { SystemClock } from '../../lib/clock.js';
 import { OpsbookError } from '../../lib/errors/index.js';
-import { canonicalTimeZone, describeSchedule, formatInZone, parseInstant, type OnCallSlot } from '../../oncall/index.js';
+import { canonicalTimeZone, describeSchedule, formatInZone, parseInstant, schedulesWithOverrides, type OnCallSlot, type Schedule } from '../../oncall/index.js';
 import type { CliIO } from '../context.js';
 import { callApi, remoteFrom } from '../remote.js';
-import { resolveConfigPath } from '../local.js';
+import { openLocal, resolveConfigPath } from '../local.js';
 
 /** What `opsbook oncall now` does; loaded only when that command runs. */
 export interface NowOptions {
@@ -32,11 +30,14 @@ export async function oncallNow(io: CliIO, opts: NowOptions): Promise<void> {
     return;
   }
   const path = resolveConfigPath(opts.config, io.env);
-  const loaded = await loadOpsConfig(path, { env: io.env });
-  if (!loaded.ok) {
-    throw new OpsbookError('OPSBOOK_E_CONFIG_INVALID', `config ${path} has ${loaded.issues.length} problem(s):\n${loaded.issues.map(formatIssue).join('\n')}`);
+  // The config's schedules with the overrides and swaps people made, from the config's store.
+  const ctx = await openLocal(opts.config, io.env);
+  let schedules: Schedule[];
+  try {
+    schedules = await schedulesWithOverrides(ctx.store.db, ctx.config.schedules);
+  } finally {
+    await ctx.close();
   }
-  let schedules = loaded.config.schedules;
   if (opts.schedule) {
     const unknown = opts.schedule.filter((id) => !schedules.some((s) => s.id === id));
     if (unknown.length > 0) {

@@ -80,3 +80,59 @@ describe('opsbook oncall now', () => {
     expect(unknown.stderr).toContain('no schedule secondary in ops.yaml (have: primary)');
   });
 });
+
+describe('opsbook oncall override, swap and feeds (local store)', () => {
+  const ops = `users:
+  - { name: ann, role: responder }
+  - { name: bob, role: responder }
+  - { name: cy, role: responder }
+  - { name: root, role: admin }
+server: { public_url: "http://opsbook.test" }
+schedules:
+  - id: primary
+    time_zone: UTC
+    layers:
+      - { users: [ann, bob], rotation: { length: 1d, handoff: "09:00", start: 2026-01-05 } }
+`;
+  // 2026-01-05 ann, 06 bob … 2099-01-05 is 26661 days later: odd → bob; 2099-01-06 → ann.
+  it('adds, lists and deletes an override and a swap that `oncall now` honours; refusals name the flag', async () => {
+    const { dir: cwd, cleanup } = await configDir({ 'ops.yaml': ops });
+    cleanups.push(cleanup);
+    const who = async (at: string) => JSON.parse((await runCli(['oncall', 'now', '--at', at, '--json'], { cwd })).stdout).schedules[0].on_call.user as string;
+    expect(await who('2099-01-05T12:00Z')).toBe('bob');
+    const add = await runCli(['oncall', 'override', 'add', '--as', 'cy', '--schedule', 'primary', '--user', 'cy', '--covers', 'bob', '--start', '2099-01-05T10:00', '--end', '2099-01-05T14:00', '--reason', 'bob flies', '--json'], { cwd });
+    expect(add.stderr).toBe('');
+    const id = JSON.parse(add.stdout).overrides[0].id as string;
+    expect(await who('2099-01-05T12:00Z')).toBe('cy');
+
+    const bad = await runCli(['oncall', 'override', 'add', '--as', 'cy', '--schedule', 'primary', '--user', 'cy', '--covers', 'ann', '--start', '2099-01-05T15:00', '--end', '2099-01-05T16:00', '--reason', 'x'], { cwd });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('ann is not on call in primary');
+    expect(bad.stderr).toContain('→ --covers [OPSBOOK_E_OVERRIDE_INVALID]');
+    const notMine = await runCli(['oncall', 'override', 'add', '--as', 'cy', '--schedule', 'primary', '--user', 'ann', '--covers', 'bob', '--start', '2099-01-05T15:00', '--end', '2099-01-05T16:00', '--reason', 'x'], { cwd });
+    expect(notMine.stderr).toContain('[OPSBOOK_E_FORBIDDEN]');
+
+    const swap = await runCli(['oncall', 'swap', '--as', 'ann', '--schedule', 'primary', '--user', 'ann', '--with', 'bob', '--start', '2099-01-07T09:00', '--end', '2099-01-08T09:00', '--return-start', '2099-01-08T09:00', '--return-end', '2099-01-09T09:00', '--reason', 'trade'], { cwd });
+    expect(swap.stderr).toBe('');
+    expect(await who('2099-01-07T12:00Z')).toBe('ann');
+    expect(await who('2099-01-08T12:00Z')).toBe('bob');
+    const list = await runCli(['oncall', 'override', 'list', '--json'], { cwd });
+    expect(JSON.parse(list.stdout).overrides.map((o: { user: string }) => o.user)).toEqual(['cy', 'ann', 'bob']);
+
+    const del = await runCli(['oncall', 'override', 'delete', id, '--as', 'bob'], { cwd });
+    expect(del.stdout).toContain(`deleted ${id}`);
+    expect(await who('2099-01-05T12:00Z')).toBe('bob');
+  });
+
+  it('lists feed URLs and revokes one', async () => {
+    const { dir: cwd, cleanup } = await configDir({ 'ops.yaml': ops });
+    cleanups.push(cleanup);
+    const feeds = JSON.parse((await runCli(['oncall', 'feeds', 'list', '--as', 'ann', '--json'], { cwd })).stdout).feeds as Array<{ id: string; kind: string; url: string }>;
+    const mine = feeds.find((f) => f.kind === 'user')!;
+    expect(mine.url).toMatch(/^http:\/\/opsbook\.test\/calendar\/.+\.ics$/);
+    expect((await runCli(['oncall', 'feeds', 'revoke', mine.id, '--as', 'bob'], { cwd })).stderr).toContain('[OPSBOOK_E_FORBIDDEN]');
+    expect((await runCli(['oncall', 'feeds', 'revoke', mine.id, '--as', 'ann'], { cwd })).stdout).toContain(`revoked calendar feed ${mine.id}`);
+    const again = JSON.parse((await runCli(['oncall', 'feeds', 'list', '--as', 'ann', '--json'], { cwd })).stdout).feeds as Array<{ id: string; kind: string }>;
+    expect(again.find((f) => f.kind === 'user')!.id).not.toBe(mine.id);
+  });
+});

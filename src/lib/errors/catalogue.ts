@@ -93,6 +93,12 @@ export const ERROR_CATALOGUE = {
   OPSBOOK_E_SILENCE_INVALID: { kind: 'invalid', summary: 'A silence has no matchers, a bad regex, or ends before it starts.' },
   OPSBOOK_E_SILENCE_UNKNOWN: { kind: 'not_found', summary: 'No live silence with that id exists.' },
 
+  // oncall/
+  OPSBOOK_E_OVERRIDE_INVALID: { kind: 'invalid', summary: 'An on-call override or swap is malformed: unknown user, a covered person not on the schedule or not on call then, end before start or in the past, no reason (the field is named).' },
+  OPSBOOK_E_OVERRIDE_OVERLAP: { kind: 'conflict', summary: 'An on-call override would overlap another schedule-wide override of the same schedule (the other one is named).' },
+  OPSBOOK_E_OVERRIDE_UNKNOWN: { kind: 'not_found', summary: 'No on-call override with that id exists.' },
+  OPSBOOK_E_CALENDAR_FEED_UNKNOWN: { kind: 'not_found', summary: 'No calendar feed with that id exists, or it is already revoked.' },
+
   // config-tests/ (opsbook test)
   OPSBOOK_E_TEST_FILE_INVALID: { kind: 'invalid', summary: 'An `opsbook test` file is malformed or names a check, user, severity or incident the config lacks (file:line given).' },
 

@@ -22,6 +22,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '000014-change-feed': await import('./000014-change-feed.js'),
   '000020-status-page': await import('./000020-status-page.js'),
   '000021-cluster': await import('./000021-cluster.js'),
+  '000022-oncall': await import('./000022-oncall.js'),
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,8 +1,11 @@
 import type { Daemon } from '../../../daemon/index.js';
-import { dailyRoster, formatInZone, layerShiftsBetween, shiftsBetween, type Schedule, type Shift } from '../../../oncall/index.js';
+import type { Actor } from '../../../identity/index.js';
+import { CalendarFeeds, dailyRoster, formatInZone, layerShiftsBetween, OverrideBook, shiftsBetween, type Schedule, type Shift, type StoredOverride } from '../../../oncall/index.js';
+import type { Session } from '../../sessions/index.js';
 import { html, type Html } from '../html.js';
 import { page } from '../layout.js';
 import type { UiRoute } from '../route.js';
+import { feedSection, oncallChangeRoutes, overrideSection } from './oncall-changes.js';
 
 const HORIZON_MS = 14 * 86_400_000;
 
@@ -19,17 +22,28 @@ function weekday(date: string): string {
 }
 
 function reason(schedule: Schedule, s: Shift): string {
-  if (s.override !== undefined) return 'override';
+  if (s.override !== undefined) {
+    const o = schedule.overrides[s.override];
+    return o?.covers ? `override for ${o.covers}` : 'override';
+  }
   return s.layer !== undefined ? (schedule.layers[s.layer]?.name ?? '') : '';
 }
 
-/** Who is on call now in one schedule, each layer's person, the next handoffs and the overrides. */
-export function scheduleSection(schedule: Schedule, now: number): Html {
+/** What the page shows beside the schedule: the overrides people made, and who is looking. */
+export interface ChangesView {
+  stored: readonly StoredOverride[];
+  users: readonly string[];
+  actor: Actor;
+  session: Session | undefined;
+}
+
+/** Who is on call now in one schedule (overrides and swaps applied), each layer's person, the next handoffs and the overrides. */
+export function scheduleSection(schedule: Schedule, now: number, changes: ChangesView): Html {
   const tz = schedule.timeZone;
   const shifts = shiftsBetween(schedule, now, now + HORIZON_MS, 200);
   const current = shifts.find((s) => s.start <= now && now < s.end);
   const upcoming = shifts.filter((s) => s.start > now).slice(0, 8);
-  const overrides = schedule.overrides.map((o, i) => ({ ...o, i })).filter((o) => o.end > now);
+  const overrides = schedule.overrides.map((o, i) => ({ ...o, i })).filter((o) => o.end > now && o.id === undefined);
   return html`<section class="card schedule" aria-labelledby="sched-${schedule.id}">
 <h2 id="sched-${schedule.id}">${schedule.name ?? schedule.id}</h2>
 <p class="muted">Schedule ${schedule.id} · times in ${tz}</p>
@@ -45,13 +59,13 @@ export function scheduleSection(schedule: Schedule, now: number): Html {
     return html`<tr><th scope="row">${layer.name}</th><td>${c ? c.user : html`<span class="muted">nobody</span>`}</td><td>${c ? local(c.end, tz) : '—'}</td></tr>`;
   })}</tbody>
 </table>
-<table>
+<div class="table-scroll" tabindex="0" role="region" aria-label="Next handoffs in ${schedule.name ?? schedule.id}"><table>
 <caption>Next handoffs (14 days)</caption>
 <thead><tr><th scope="col">From</th><th scope="col">Until</th><th scope="col">Who</th><th scope="col">Why</th></tr></thead>
 <tbody>${upcoming.length
     ? upcoming.map((s) => html`<tr><td>${local(s.start, tz)}</td><td>${local(s.end, tz)}</td><td>${s.user}</td><td>${reason(schedule, s)}</td></tr>`)
     : html`<tr><td colspan="4">No handoff in the next 14 days.</td></tr>`}</tbody>
-</table>
+</table></div>
 <table class="roster">
 <caption>Calendar (next 14 days, ${tz})</caption>
 <thead><tr><th scope="col">Day</th><th scope="col">On call</th></tr></thead>
@@ -60,19 +74,20 @@ export function scheduleSection(schedule: Schedule, now: number): Html {
     : html`<span class="muted">nobody</span>`}</td></tr>`)}</tbody>
 </table>
 <table>
-<caption>Overrides</caption>
+<caption>Overrides in the config</caption>
 <thead><tr><th scope="col">Who</th><th scope="col">From</th><th scope="col">Until</th><th scope="col">Covers</th></tr></thead>
 <tbody>${overrides.length
     ? overrides.map((o) => html`<tr><td>${o.user}</td><td>${local(o.start, tz)}</td><td>${local(o.end, tz)}</td><td>${o.layer === undefined ? 'whole schedule' : (schedule.layers[o.layer]?.name ?? `layer ${o.layer}`)}</td></tr>`)
     : html`<tr><td colspan="4">No current or upcoming override.</td></tr>`}</tbody>
 </table>
+${overrideSection(schedule, changes.stored.filter((o) => o.schedule === schedule.id), changes.users, changes.actor, changes.session)}
 </section>`;
 }
 
 /** One line per schedule for the overview: who is on call now. */
-export function whoIsOnCallList(daemon: Daemon): Html {
+export async function whoIsOnCallList(daemon: Daemon): Promise<Html> {
   const now = daemon.clock.now();
-  const schedules = daemon.config.schedules;
+  const schedules = await new OverrideBook(daemon).schedules();
   if (schedules.length === 0) return html`<p class="muted">No schedules configured.</p>`;
   return html`<ul class="oncall-now">${schedules.map((s) => {
     const cur = shiftsBetween(s, now, now + 1, 10).find((x) => x.start <= now && now < x.end);
@@ -87,17 +102,22 @@ export function oncallRoutes(): UiRoute[] {
       url: '/oncall',
       access: 'viewer',
       summary: 'Who is on call now, the next handoffs and the overrides, per schedule.',
-      handler: ({ daemon, session }) => {
+      handler: async ({ daemon, session, actor }) => {
         const now = daemon.clock.now();
         const policies = daemon.config.escalation_policies;
+        const book = new OverrideBook(daemon);
+        const schedules = await book.schedules();
+        const changes: ChangesView = { stored: await book.list(), users: daemon.config.users.map((u) => u.name), actor: actor!, session };
         return page(daemon, {
           title: 'On call',
           session,
           nav: 'oncall',
-          body: html`${daemon.config.schedules.length === 0 ? html`<p>No schedules configured.</p>` : daemon.config.schedules.map((s) => scheduleSection(s, now))}
+          body: html`${schedules.length === 0 ? html`<p>No schedules configured.</p>` : schedules.map((s) => scheduleSection(s, now, changes))}
+${feedSection(await new CalendarFeeds(daemon).forActor(actor!), actor!, session)}
 ${policies.length ? html`<section class="card"><h2>Escalation policies</h2>${policies.map((p) => html`<h3>${p.name ?? p.id}</h3><ol>${p.steps.map((st) => html`<li>${st.targets.map((t, i) => html`${i ? ', ' : ''}${'user' in t ? `user ${t.user}` : 'schedule' in t ? `schedule ${t.schedule}` : `channel ${t.channel}`}`)}${st.severities ? ` (${st.severities.join(', ')} only)` : ''} — ${st.afterOpenMs !== undefined ? `when unresolved after ${Math.round(st.afterOpenMs / 60_000)} min, even if acknowledged` : `then after ${Math.round(st.timeoutMs / 60_000)} min the next step`}</li>`)}</ol>${p.repeat ? html`<p>Repeats ${p.repeat} more time(s).</p>` : ''}`)}</section>` : ''}`,
         });
       },
     },
+    ...oncallChangeRoutes(),
   ];
 }

@@ -58,7 +58,7 @@ export function overviewRoutes(): UiRoute[] {
           body: html`
 <div class="grid">
 <section class="card" aria-labelledby="h-incidents"><h2 id="h-incidents">Open incidents</h2>${incidentsBySeverity(daemon, incidents)}</section>
-<section class="card" aria-labelledby="h-oncall"><h2 id="h-oncall">On call now</h2>${whoIsOnCallList(daemon)}</section>
+<section class="card" aria-labelledby="h-oncall"><h2 id="h-oncall">On call now</h2>${await whoIsOnCallList(daemon)}</section>
 <section class="card" aria-labelledby="h-pending"><h2 id="h-pending">Pending alerts</h2>${pendingList(pending, daemon.clock.now())}</section>
 </div>
 <section aria-labelledby="h-services"><h2 id="h-services">Services</h2>

@@ -1,0 +1,143 @@
+import type { Actor } from '../../../identity/index.js';
+import { OpsbookError, isOpsbookError } from '../../../lib/errors/index.js';
+import { CalendarFeeds, formatInZone, OverrideBook, type CalendarFeed, type Schedule, type StoredOverride } from '../../../oncall/index.js';
+import type { Session } from '../../sessions/index.js';
+import { html, type Html } from '../html.js';
+import { csrfField } from '../layout.js';
+import type { UiContext, UiRoute } from '../route.js';
+
+const LABELS: Record<string, string> = {
+  schedule: 'Schedule', user: 'Who covers', covers: 'Whose shift', with: 'Swap with', start: 'From', end: 'Until',
+  'return.start': 'They take your shift from', 'return.end': 'They take your shift until', reason: 'Reason',
+};
+
+function local(at: number, tz: string): Html {
+  return html`<time datetime="${new Date(at).toISOString()}">${formatInZone(at, tz).replace('T', ' ')}</time>`;
+}
+
+/** Whether the person may delete this override: an admin, or a responder who is part of it or made it. */
+function mayDelete(actor: Actor, o: StoredOverride): boolean {
+  return actor.role === 'admin' || (actor.role === 'responder' && [o.user, o.covers, o.createdBy].includes(actor.name));
+}
+
+/** Overrides people made (with delete buttons where allowed) and the forms to cover a shift or swap. */
+export function overrideSection(schedule: Schedule, stored: readonly StoredOverride[], users: readonly string[], actor: Actor, session: Session | undefined): Html {
+  const tz = schedule.timeZone;
+  const people = [...new Set(schedule.layers.flatMap((l) => l.users))];
+  const canChange = actor.role !== 'viewer';
+  // A responder changes only their own shifts: the forms offer them, an admin gets everyone.
+  const who = actor.role === 'admin' ? users : users.filter((u) => u === actor.name);
+  const sid = schedule.id;
+  const option = (u: string, chosen?: string) => html`<option${u === chosen ? html` selected` : ''}>${u}</option>`;
+  return html`<div class="table-scroll" tabindex="0" role="region" aria-label="Overrides and swaps of ${schedule.name ?? sid}"><table data-overrides="${sid}">
+<caption>Overrides and swaps made here</caption>
+<thead><tr><th scope="col">Who</th><th scope="col">Covers</th><th scope="col">From</th><th scope="col">Until</th><th scope="col">Why</th><th scope="col">By</th>${canChange ? html`<th scope="col">Action</th>` : ''}</tr></thead>
+<tbody>${stored.length
+    ? stored.map((o) => html`<tr data-override="${o.id}"><td>${o.user}</td><td>${o.covers ?? '—'}</td><td>${local(o.start, tz)}</td><td>${local(o.end, tz)}</td><td>${o.reason}${o.swap ? ' (swap)' : ''}</td><td>${o.createdBy}</td>${canChange
+      ? html`<td>${mayDelete(actor, o) ? html`<form method="post" action="/oncall/overrides/${encodeURIComponent(o.id)}/delete">${csrfField(session)}<button type="submit" aria-label="Delete override ${o.id}${o.swap ? ' and its swap partner' : ''}">Delete</button></form>` : ''}</td>`
+      : ''}</tr>`)
+    : html`<tr><td colspan="${canChange ? 7 : 6}">None current or upcoming.</td></tr>`}</tbody>
+</table></div>
+${canChange && who.length
+    ? html`<details class="oncall-change"><summary>Cover a shift</summary>
+<form method="post" action="/oncall/overrides" class="stack">${csrfField(session)}<input type="hidden" name="schedule" value="${sid}">
+<p><label for="o-user-${sid}">Who covers</label> <select id="o-user-${sid}" name="user" required>${who.map((u) => option(u, actor.name))}</select></p>
+<p><label for="o-covers-${sid}">Whose shift</label> <select id="o-covers-${sid}" name="covers"><option value="">(not said)</option>${people.map((u) => option(u))}</select></p>
+<p><label for="o-start-${sid}">From (${tz})</label> <input id="o-start-${sid}" name="start" type="datetime-local" required></p>
+<p><label for="o-end-${sid}">Until (${tz})</label> <input id="o-end-${sid}" name="end" type="datetime-local" required></p>
+<p><label for="o-reason-${sid}">Reason</label> <input id="o-reason-${sid}" name="reason" required maxlength="500"></p>
+<p><button type="submit">Create override</button></p>
+</form></details>
+<details class="oncall-change"><summary>Swap shifts</summary>
+<form method="post" action="/oncall/swaps" class="stack">${csrfField(session)}<input type="hidden" name="schedule" value="${sid}">
+<p><label for="s-user-${sid}">Who</label> <select id="s-user-${sid}" name="user" required>${who.map((u) => option(u, actor.name))}</select></p>
+<p><label for="s-with-${sid}">Swaps with</label> <select id="s-with-${sid}" name="with" required>${people.map((u) => option(u))}</select></p>
+<p><label for="s-start-${sid}">Takes their shift from (${tz})</label> <input id="s-start-${sid}" name="start" type="datetime-local" required></p>
+<p><label for="s-end-${sid}">until</label> <input id="s-end-${sid}" name="end" type="datetime-local" required></p>
+<p><label for="s-rstart-${sid}">They take the other’s shift from (${tz})</label> <input id="s-rstart-${sid}" name="return_start" type="datetime-local" required></p>
+<p><label for="s-rend-${sid}">until</label> <input id="s-rend-${sid}" name="return_end" type="datetime-local" required></p>
+<p><label for="s-reason-${sid}">Reason</label> <input id="s-reason-${sid}" name="reason" required maxlength="500"></p>
+<p><button type="submit">Create swap</button></p>
+</form></details>`
+    : ''}`;
+}
+
+/** The caller's calendar feed URLs (and, for an admin, everyone's feed ids), each with a Revoke button where allowed. */
+export function feedSection(feeds: readonly CalendarFeed[], actor: Actor, session: Session | undefined): Html {
+  const may = (f: CalendarFeed) => actor.role === 'admin' || (actor.role === 'responder' && f.kind === 'user' && f.subject === actor.name);
+  return html`<section class="card" aria-labelledby="h-feeds"><h2 id="h-feeds">Calendar feeds</h2>
+<p class="muted">Subscribe in a calendar app; the URL is the password. Revoke a URL that leaked: a new one is issued.</p>
+<div class="table-scroll" tabindex="0" role="region" aria-label="Calendar feeds"><table data-feeds>
+<thead><tr><th scope="col">Feed</th><th scope="col">URL</th><th scope="col">Action</th></tr></thead>
+<tbody>${feeds.map((f) => html`<tr data-feed="${f.id}"><th scope="row">${f.kind === 'user' ? `${f.subject}'s shifts` : `schedule ${f.subject}`}</th><td>${f.url ? html`<code>${f.url}</code>` : html`<span class="muted">not yours</span>`}</td>
+<td>${may(f) ? html`<form method="post" action="/oncall/feeds/${encodeURIComponent(f.id)}/revoke">${csrfField(session)}<button type="submit" aria-label="Revoke feed ${f.id}">Revoke</button></form>` : ''}</td></tr>`)}</tbody>
+</table></div></section>`;
+}
+
+/** Runs a change; a refusal names the form field in the people's words. */
+async function change(work: (at: (f: string) => string) => Promise<unknown>): Promise<void> {
+  try {
+    await work((f) => f);
+  } catch (e) {
+    if (isOpsbookError(e) && e.location?.path && LABELS[e.location.path]) {
+      throw new OpsbookError(e.code, `${LABELS[e.location.path]}: ${e.message}`, { location: e.location });
+    }
+    throw e;
+  }
+}
+
+const back = (ctx: UiContext) => ({ redirect: `/oncall#sched-${encodeURIComponent(ctx.form.schedule ?? '')}` });
+
+export function oncallChangeRoutes(): UiRoute[] {
+  return [
+    {
+      method: 'POST',
+      url: '/oncall/overrides',
+      access: 'responder',
+      summary: 'Cover a shift: create an override (form). A responder covers or hands over their own shifts; an admin anyone’s.',
+      handler: async (ctx) => {
+        const f = ctx.form;
+        await change((at) => new OverrideBook(ctx.daemon).create(f.schedule ?? '', { user: f.user ?? '', ...(f.covers ? { covers: f.covers } : {}), start: f.start ?? '', end: f.end ?? '', reason: f.reason ?? '' }, ctx.actor!, at));
+        return back(ctx);
+      },
+    },
+    {
+      method: 'POST',
+      url: '/oncall/swaps',
+      access: 'responder',
+      summary: 'Swap shifts between two people (form).',
+      handler: async (ctx) => {
+        const f = ctx.form;
+        await change((at) =>
+          new OverrideBook(ctx.daemon).swap(
+            f.schedule ?? '',
+            { user: f.user ?? '', with: f.with ?? '', start: f.start ?? '', end: f.end ?? '', return: { start: f.return_start ?? '', end: f.return_end ?? '' }, reason: f.reason ?? '' },
+            ctx.actor!,
+            at,
+          ),
+        );
+        return back(ctx);
+      },
+    },
+    {
+      method: 'POST',
+      url: '/oncall/feeds/:id/revoke',
+      access: 'responder',
+      summary: 'Revoke one calendar feed URL: a responder their own, an admin any (form).',
+      handler: async (ctx) => {
+        await new CalendarFeeds(ctx.daemon).revoke(ctx.params.id ?? '', ctx.actor!);
+        return { redirect: '/oncall#h-feeds' };
+      },
+    },
+    {
+      method: 'POST',
+      url: '/oncall/overrides/:id/delete',
+      access: 'responder',
+      summary: 'Delete an override made here (both halves of a swap) (form).',
+      handler: async (ctx) => {
+        const [first] = await new OverrideBook(ctx.daemon).remove(ctx.params.id ?? '', ctx.actor!);
+        return { redirect: `/oncall#sched-${encodeURIComponent(first?.schedule ?? '')}` };
+      },
+    },
+  ];
+}
