@@ -175,6 +175,8 @@ describe('route × role × team', () => {
   // A valid body for the routes that need one, so the team gate (not the body's schema) answers.
   const SAMPLE_BODIES: Record<string, object> = {
     notes: { text: 'a note' },
+    responders: { person: 'carl' },
+    severity: { severity: 'P3' },
     'status-page': { title: 'Public title', body: 'What the public should know.' },
     'status-page/updates': { state: 'identified', body: 'We know the cause.' },
   };

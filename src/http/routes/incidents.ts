@@ -126,6 +126,48 @@ export function incidentRoutes(daemon: Daemon): RouteTable {
     ),
     route({
       method: 'POST',
+      url: '/api/incidents/:id/escalate',
+      access: 'responder',
+      summary: 'Escalate now: page the next step of the incident’s escalation policy at once.',
+      tags: ['incidents'],
+      params: idParams,
+      body: noteBody,
+      response: incident,
+      handler: async ({ params, body, actor, request }) => {
+        await enforceTeamWrite(daemon, request, actor!, (await ops().incidents.get(params.id)).service);
+        return ops().escalate(params.id, actor!, body.note);
+      },
+    }),
+    route({
+      method: 'POST',
+      url: '/api/incidents/:id/responders',
+      access: 'responder',
+      summary: 'Add a person as a responder and page them (while the incident is open).',
+      tags: ['incidents'],
+      params: idParams,
+      body: z.object({ person: z.string().min(1).describe('A configured user') }),
+      response: incident,
+      handler: async ({ params, body, actor, request }) => {
+        await enforceTeamWrite(daemon, request, actor!, (await ops().incidents.get(params.id)).service);
+        return ops().addResponder(params.id, body.person, actor!);
+      },
+    }),
+    route({
+      method: 'POST',
+      url: '/api/incidents/:id/severity',
+      access: 'responder',
+      summary: 'Change the severity; the response target follows the new one.',
+      tags: ['incidents'],
+      params: idParams,
+      body: z.object({ severity: z.string().min(1), note: z.string().max(10_000).optional() }),
+      response: incident,
+      handler: async ({ params, body, actor, request }) => {
+        await enforceTeamWrite(daemon, request, actor!, (await ops().incidents.get(params.id)).service);
+        return ops().incidents.changeSeverity(params.id, body.severity, actor!, body.note);
+      },
+    }),
+    route({
+      method: 'POST',
       url: '/api/incidents/:id/notes',
       access: 'responder',
       summary: 'Add a note to the timeline.',

@@ -3,6 +3,7 @@ import { INCIDENT_ROLES, SeverityLadder, type IncidentRole } from '../../../inci
 import { listDeliveries } from '../../../store/index.js';
 import { mayWriteFor, teamsOf, type Actor } from '../../../identity/index.js';
 import { enforceTeamWrite, teamView } from '../../teams.js';
+import { operationsOf } from '../../routes/operations.js';
 import { OpsbookError } from '../../../lib/errors/index.js';
 import { severityBadge, when } from '../components.js';
 import { incidentReader } from '../data/incidents.js';
@@ -37,7 +38,7 @@ async function incidentPage(ctx: UiContext): Promise<UiResult> {
     body: html`<div class="cockpit"${canRespond ? '' : html` data-read-only`}>
 ${await incidentHeader(daemon, incident)}
 ${canRespond ? actionBar(daemon, incident, session) : ''}
-<p class="cockpit-links"><a href="/incidents/${encodeURIComponent(incident.id)}/review">Post-incident review</a>${canRespond ? html` · <span class="muted">Keys: <kbd>a</kbd> acknowledge, <kbd>i</kbd> investigating, <kbd>m</kbd> mitigated, <kbd>r</kbd> resolve, <kbd>n</kbd> note</span>` : ''}</p>
+<p class="cockpit-links"><a href="/incidents/${encodeURIComponent(incident.id)}/review">Post-incident review</a>${canRespond ? html` · <span class="muted">Keys: <kbd>a</kbd> acknowledge, <kbd>i</kbd> investigating, <kbd>m</kbd> mitigated, <kbd>r</kbd> resolve, <kbd>e</kbd> escalate, <kbd>n</kbd> note</span>` : ''}</p>
 <div class="cockpit-grid">
 ${await timelinePanel(daemon, incident.id)}
 <div class="cockpit-work">
@@ -87,6 +88,11 @@ async function act(ctx: UiContext): Promise<UiResult> {
     await reader.addNote(id, actor!, note);
   } else if (action === 'severity') {
     await reader.changeSeverity(id, form.severity ?? '', actor!, note);
+  } else if (action === 'escalate') {
+    await operationsOf(daemon).escalate(id, actor!, note);
+  } else if (action === 'responder') {
+    await operationsOf(daemon).addResponder(id, form.responder ?? '', actor!);
+    if (note) await reader.addNote(id, actor!, note);
   } else if (action === 'role') {
     await reader.assignRole(id, (form.role ?? '') as IncidentRole, knownPerson(daemon, form.person ?? '', 'person'), actor!);
     if (note) await reader.addNote(id, actor!, note);
@@ -182,7 +188,7 @@ ${list.length
     { method: 'GET', url: '/incidents/new', access: 'responder', summary: 'Form to declare an incident by hand.', handler: declarePage },
     { method: 'POST', url: '/incidents', access: 'responder', summary: 'Declare an incident: title, severity, service, commander and communications lead (form).', handler: declare },
     { method: 'GET', url: '/incidents/:id', access: 'viewer', summary: 'One incident: header, action bar, timeline beside the runbook with Run buttons, executions, deliveries.', handler: incidentPage },
-    { method: 'POST', url: '/incidents/:id/act', access: 'responder', summary: 'The action bar: move the incident, add a note, change severity or assign a role (form).', handler: act },
+    { method: 'POST', url: '/incidents/:id/act', access: 'responder', summary: 'The action bar: move the incident, escalate, add a note, change severity, add a responder or assign a role (form).', handler: act },
     ...MOVES.map(
       (a): UiRoute => ({
         method: 'POST',
