@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import type { Daemon } from '../../daemon/index.js';
-import { INCIDENT_STATES } from '../../incidents/index.js';
+import { INCIDENT_STATES, silenceFromRow } from '../../incidents/index.js';
+import { findSilence } from '../../store/index.js';
 import { OpsbookError } from '../../lib/errors/index.js';
 import { listDeliveries } from '../../notify/index.js';
 import { route, type RouteTable } from '../routes.js';
-import { teamView, enforceTeamWrite } from '../teams.js';
+import { enforceSilenceWrite, TEAM_QUERY, teamView, enforceTeamWrite } from '../teams.js';
 import { operationsOf } from './operations.js';
 import { change, delivery, incident, incidentAlert, incidentEffect, silence, timelineEntry } from '../schemas/incidents.js';
 
@@ -28,7 +29,7 @@ export function incidentRoutes(daemon: Daemon): RouteTable {
         severity: z.string().optional(),
         limit: z.coerce.number().int().min(1).max(500).default(50),
         before: z.string().optional().describe('Id of the last incident of the previous page.'),
-        team: z.string().optional().describe('`all` for every team’s incidents, or a team id; default: the caller’s teams (and incidents no team owns).'),
+        team: TEAM_QUERY,
       }),
       response: z.object({ incidents: z.array(incident), next: z.string().optional().describe('`before` of the next page') }),
       handler: async ({ query, actor }) => {
@@ -213,11 +214,13 @@ export function incidentRoutes(daemon: Daemon): RouteTable {
         on_end: z.enum(['notify_if_firing', 'drop']).default('notify_if_firing'),
       }),
       response: silence,
-      handler: ({ body, actor }) =>
-        ops().incidents.createSilence(
+      handler: async ({ body, actor, request }) => {
+        await enforceSilenceWrite(daemon, request, actor!, body.matchers);
+        return ops().incidents.createSilence(
           { matchers: body.matchers, startsAt: body.starts_at ?? daemon.clock.now(), endsAt: body.ends_at, comment: body.comment, onEnd: body.on_end },
           actor!,
-        ),
+        );
+      },
     }),
     route({
       method: 'DELETE',
@@ -227,7 +230,11 @@ export function incidentRoutes(daemon: Daemon): RouteTable {
       tags: ['silences'],
       params: idParams,
       response: z.object({ effects: z.array(incidentEffect) }),
-      handler: async ({ params, actor }) => ({ effects: await ops().expireSilence(params.id, actor!) }),
+      handler: async ({ params, actor, request }) => {
+        const row = await findSilence(daemon.store.db, params.id);
+        if (row) await enforceSilenceWrite(daemon, request, actor!, silenceFromRow(row).matchers);
+        return { effects: await ops().expireSilence(params.id, actor!) };
+      },
     }),
   ];
 }

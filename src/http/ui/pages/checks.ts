@@ -5,6 +5,8 @@ import { historyBar } from '../history-bar.js';
 import { html, type Html } from '../html.js';
 import { page } from '../layout.js';
 import type { UiRoute } from '../route.js';
+import { teamFilter } from '../../teams.js';
+import { teamLinks } from '../team-links.js';
 
 const STATES: State[] = ['up', 'warning', 'critical', 'down', 'unknown'];
 
@@ -37,13 +39,13 @@ function select(name: string, label: string, options: readonly string[], chosen:
   return html`<label>${label} <select name="${name}"><option value="">all</option>${options.map((o) => html`<option${o === chosen ? html` selected` : ''}>${o}</option>`)}</select></label>`;
 }
 
-function filterForm(daemon: Daemon, filter: CheckFilter): Html {
+function filterForm(daemon: Daemon, filter: CheckFilter, team: string | undefined): Html {
   const kinds = [...new Set(daemon.config.checks.map((c) => c.kind))].sort();
   return html`<form class="filters" method="get" action="/checks" aria-label="Filter checks">
 ${select('service', 'Service', daemon.config.services.map((s) => s.id), filter.service)}
 ${select('state', 'State', STATES, filter.state)}
 ${select('kind', 'Kind', kinds, filter.kind)}
-<button type="submit">Filter</button> <a href="/checks">Clear</a>
+${team ? html`<input type="hidden" name="team" value="${team}">` : ''}<button type="submit">Filter</button> <a href="/checks">Clear</a>
 </form>`;
 }
 
@@ -54,17 +56,19 @@ export function checksRoutes(): UiRoute[] {
       url: '/checks',
       access: 'viewer',
       summary: 'Every check on one line: state, history bar of the last 90 results, 24-hour uptime and p95; filters by service, state and kind.',
-      handler: async ({ daemon, session, query }) => {
+      handler: async ({ daemon, session, query, actor }) => {
         const filter: CheckFilter = {};
         for (const k of ['service', 'state', 'kind'] as const) if (query[k]) filter[k] = query[k];
-        const rows = await checkRows(daemon, filter);
+        const show = teamFilter(daemon, actor!, query.team);
+        const rows = (await checkRows(daemon, filter)).filter((r) => show(r.service));
         const total = daemon.config.checks.length;
         return page(daemon, {
           title: 'Checks',
           session,
           nav: 'checks',
           live: true,
-          body: html`${filterForm(daemon, filter)}
+          body: html`${teamLinks(daemon, actor!, query.team, '/checks', { ...filter })}
+${filterForm(daemon, filter, query.team)}
 <p class="muted">${rows.length} of ${total} checks shown. Each bar is one result, newest on the right; hover or focus it for time, value and error.</p>
 ${rows.length ? checkList('Checks', rows) : html`<p>No check matches these filters.</p>`}`,
         });

@@ -1,7 +1,8 @@
 import type { Daemon } from '../../../daemon/index.js';
 import { INCIDENT_ROLES, SeverityLadder, type IncidentRole } from '../../../incidents/index.js';
 import { listDeliveries } from '../../../store/index.js';
-import { mayWriteFor, teamsOf, type Actor } from '../../../identity/index.js';
+import { mayWriteFor, type Actor } from '../../../identity/index.js';
+import { teamLinks } from '../team-links.js';
 import { enforceTeamWrite, teamView } from '../../teams.js';
 import { operationsOf } from '../../routes/operations.js';
 import { OpsbookError } from '../../../lib/errors/index.js';
@@ -151,17 +152,6 @@ async function declare(ctx: UiContext): Promise<UiResult> {
   return { redirect: `/incidents/${encodeURIComponent(id)}` };
 }
 
-/** Which teams' incidents the list shows, and links to the others: a person in teams sees theirs first. */
-function teamLinks(daemon: Daemon, actor: Actor, team: string | undefined) {
-  const teams = daemon.config.teams;
-  if (teams.length === 0) return '';
-  const mine = teamsOf(teams, actor.name).map((t) => t.id);
-  const current = team ?? (mine.length > 0 ? 'mine' : 'all');
-  const link = (value: string, label: string) =>
-    current === value ? html`<strong aria-current="page">${label}</strong>` : html`<a href="/incidents${value === 'mine' ? '' : `?team=${encodeURIComponent(value)}`}">${label}</a>`;
-  return html`<p class="team-view">Showing: ${mine.length > 0 ? html`${link('mine', `Your teams (${mine.join(', ')})`)} · ` : ''}${link('all', 'All teams')}${teams.map((t) => html` · ${link(t.id, t.name ?? t.id)}`)}</p>`;
-}
-
 export function incidentRoutes(): UiRoute[] {
   return [
     {
@@ -177,7 +167,7 @@ export function incidentRoutes(): UiRoute[] {
           session,
           nav: 'incidents',
           body: html`${actor!.role !== 'viewer' ? html`<p><a class="button" href="/incidents/new">Declare an incident</a></p>` : ''}
-${teamLinks(daemon, actor!, query.team)}
+${teamLinks(daemon, actor!, query.team, '/incidents')}
 ${list.length
   ? html`<table><thead><tr><th scope="col">Incident</th><th scope="col">Severity</th><th scope="col">State</th><th scope="col">Opened</th><th scope="col">Service</th></tr></thead>
 <tbody>${list.map((i) => html`<tr><th scope="row"><a href="/incidents/${encodeURIComponent(i.id)}">${i.title}</a></th><td>${severityBadge(i.severity)}</td><td>${i.state}</td><td>${when(i.openedAt)}</td><td>${i.service ?? ''}</td></tr>`)}</tbody></table>`
