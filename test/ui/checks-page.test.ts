@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { incidentReader } from '../../src/http/ui/data/incidents.js';
 import { SimulatedClock } from '../../src/lib/clock.js';
 import { insertResults, saveAlertSeries, type StoredResult } from '../../src/store/index.js';
+import { alert } from '../../src/incidents/test-support.js';
 import { signIn, startUi, type SignedIn, type UiHarness } from './support.js';
 
 const START = Date.UTC(2026, 5, 1, 10, 0);
@@ -40,7 +41,10 @@ rules:
   const billing: StoredResult[] = [0, 1, 2, 3].map((i) => ({ checkId: 'billing-web', at: START + 86 * 60_000 + i * 60_000, down: i >= 2, level: i >= 2 ? 2 : 0, latencyMs: 30, value: i >= 2 ? 503 : 200, error: i >= 2 ? '[STATUS] == 200 failed: got 503' : null }));
   await insertResults(h.daemon.store.db, billing, START);
   await clock.advanceTo(START + 42 * 60_000);
-  await incidentReader(h.daemon).create({ title: 'Orders refusing connections', severity: 'P1', service: 'orders' }, { name: 'admin-user', role: 'admin', via: 'cli' });
+  // The check's own alert opens an incident; one declared by hand on the same service is not the check's.
+  await incidentReader(h.daemon).onAlert(alert('firing', 'check:orders-port', { service: 'orders', check: 'orders-port' }, clock.now(), { annotations: { summary: 'Orders refusing connections' } }));
+  await clock.advanceTo(START + 43 * 60_000);
+  await incidentReader(h.daemon).create({ title: 'Orders page has a typo', severity: 'P4', service: 'orders' }, { name: 'admin-user', role: 'admin', via: 'cli' });
   await clock.advanceTo(START + 90 * 60_000);
   viewer = await signIn(h.app, 'viewer-user');
   // The rule's condition has held for 2 of its 5 minutes.
@@ -123,6 +127,7 @@ describe('the check page', () => {
     // A young check's chart spans its own runs: 15 of about 95 minutes, far wider than a sliver.
     expect(Number(band![2])).toBeGreaterThan(50);
     expect(chart?.[2]).toMatch(/<g data-incident="[^"]+"><title>Incident [^ ]+ \(P1\) Orders refusing connections, opened 10:42 UTC, open<\/title>/);
+    expect(body).not.toContain('Orders page has a typo');
     expect(body).toMatch(/<caption>Outages, last 24 hours<\/caption>[\s\S]*?<td>15m<\/td><td>15<\/td><td>connect ECONNREFUSED 127.0.0.1:9<\/td>/);
     expect(body).toContain('aria-label="History of Orders port: last 90 results, 15 failed, latest up"');
   });
