@@ -37,6 +37,9 @@ rules:
 `,
   });
   await insertResults(h.daemon.store.db, outageResults('orders-port', START), START);
+  // Ten days earlier, ten failed runs: inside the 30- and 90-day windows, outside the day's.
+  const earlier = START - 10 * 86_400_000;
+  await insertResults(h.daemon.store.db, Array.from({ length: 10 }, (_, i) => ({ checkId: 'orders-port', at: earlier + i * 60_000, down: true, level: 2, latencyMs: 0, value: null, error: 'connect ECONNREFUSED 127.0.0.1:9' }) as StoredResult), earlier);
   // Billing: up, then its two latest runs failed, one short of its threshold of 3.
   const billing: StoredResult[] = [0, 1, 2, 3].map((i) => ({ checkId: 'billing-web', at: START + 86 * 60_000 + i * 60_000, down: i >= 2, level: i >= 2 ? 2 : 0, latencyMs: 30, value: i >= 2 ? 503 : 200, error: i >= 2 ? '[STATUS] == 200 failed: got 503' : null }));
   await insertResults(h.daemon.store.db, billing, START);
@@ -112,6 +115,23 @@ describe('the overview', () => {
     expect(pending).toContain('2 of 3 failed runs; 1 more to fire');
     expect(pending).not.toContain('Orders port');
     expect(pending).toContain('<a href="/checks/billing-web">slow-billing</a> — fires in 3m <span class="muted">(condition holding since 11:28:00 UTC, for 300 s)</span>');
+  });
+});
+
+describe('uptime over a chosen window', () => {
+  it('shows the checks list’s uptime over 24 h by default and over 90 d when asked; the check page has every window', async () => {
+    const day = (await get('/checks')).body;
+    expect(day).toContain('<th scope="col">Uptime 24 h</th>');
+    expect(rowOf(day, 'orders-port')).toContain('<td class="num">83.33%</td>');
+    const quarter = (await get('/checks?window=90d')).body;
+    expect(quarter).toContain('<th scope="col">Uptime 90 d</th>');
+    expect(quarter).toContain('<option value="90d" selected>90 days</option>');
+    // 75 of 100 runs up: the ten failed runs ten days ago count. Rows over another window are not live (the feed sends 24-hour rows).
+    const row = /<tr data-state="[a-z]+">\s*<th scope="row"><a href="\/checks\/orders-port">[\s\S]*?<\/tr>/.exec(quarter)?.[0] ?? '';
+    expect(row).toContain('<td class="num">75.00%</td>');
+    const page = (await get('/checks/orders-port')).body;
+    expect(page).toMatch(/<th scope="row">30 days<\/th><td>75\.000%<\/td><td>100<\/td><td>25<\/td>/);
+    expect(page).toMatch(/<th scope="row">90 days<\/th><td>75\.000%<\/td><td>100<\/td><td>25<\/td>/);
   });
 });
 
