@@ -11,4 +11,4 @@ export {
   type TokenDeps,
   type TokenInfo,
 } from './tokens.js';
-export { mayWriteFor, owningTeam, serviceView, teamsOf, type TeamRecord } from './teams.js';
+export { inServiceView, mayWriteFor, owningTeam, serviceView, teamsOf, type TeamRecord } from './teams.js';

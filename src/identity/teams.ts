@@ -41,3 +41,13 @@ export function mayWriteFor(teams: readonly TeamRecord[], actor: Actor, service:
   if (!team?.restrict_writes || actor.role === 'admin' || actor.via === 'system' || team.members.includes(actor.name)) return { ok: true };
   return { ok: false, team: team.id };
 }
+
+/**
+ * Whether a list filtered by `view` (see `serviceView`) shows a thing of `service`: a thing of a
+ * service no team owns, or of no service, is always shown. The incident list applies the same rule
+ * in its query.
+ */
+export function inServiceView(view: { visible: readonly string[]; owned: readonly string[] } | undefined, service: string | null | undefined): boolean {
+  if (!view || service === undefined || service === null) return true;
+  return view.visible.includes(service) || !view.owned.includes(service);
+}

@@ -92,6 +92,21 @@ describe('lifecycle', () => {
     svc = await service();
   });
 
+  it('recomputes the response target from the opening when a person changes the severity, and says so', async () => {
+    const { incident } = await svc.create({ title: 'Checkout slow', severity: 'P3', service: 'api' }, ana);
+    expect(incident.responseDueAt).toBe(T0 + 4 * HOUR);
+    await clock.advance(5 * MINUTE);
+    const raised = await svc.changeSeverity(incident.id, 'P1', ana, 'checkout is down for everyone');
+    expect(raised).toMatchObject({ severity: 'P1', responseDueAt: T0 + 15 * MINUTE });
+    const lowered = await svc.changeSeverity(incident.id, 'P2', ana);
+    expect(lowered.responseDueAt).toBe(T0 + HOUR);
+    const lines = (await svc.timeline(incident.id)).filter((e) => e.data.toSeverity !== undefined).map((e) => e.text);
+    expect(lines).toEqual([
+      'severity P3 → P1; response due 2026-03-04T10:15:00.000Z (15m after opening): checkout is down for everyone',
+      'severity P1 → P2; response due 2026-03-04T11:00:00.000Z (1h after opening)',
+    ]);
+  });
+
   it('walks triggered → acknowledged → investigating → mitigated → resolved → reviewed with actor and time', async () => {
     const { incident } = await svc.create({ title: 'Checkout failing for EU users', severity: 'P2', service: 'api', description: 'Support ticket #4411' }, ana);
     expect(incident).toMatchObject({ source: 'manual', createdBy: 'ana', responseDueAt: T0 + HOUR, labels: { service: 'api' } });

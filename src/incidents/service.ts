@@ -388,7 +388,18 @@ export class IncidentService extends IncidentCore {
     }, () => ({ actor, action: 'incident.role', incidentId: id, details: { role, person } }));
   }
 
-  /** Moves the incident to another rung of the severity ladder. */
+  /** A person escalated the incident by hand (escalate now): the timeline line, audited with it. */
+  async recordEscalation(id: string, actor: Actor, text: string, data: Record<string, unknown>): Promise<TimelineEntry> {
+    return this.write(async (trx) => {
+      await this.mustGet(trx, id);
+      return this.note(trx, id, this.clock.now(), 'escalation', actor.name, text, data);
+    }, () => ({ actor, action: 'incident.escalate', incidentId: id, details: data }));
+  }
+
+  /**
+   * Moves the incident to another rung of the severity ladder. The response target follows the new
+   * rung, counted from the opening (as when a worse alert joins), and the timeline says so.
+   */
   async changeSeverity(id: string, severity: string, actor: Actor, note?: string): Promise<Incident> {
     if (!this.ladder.has(severity)) {
       throw new OpsbookError('OPSBOOK_E_INCIDENT_INVALID', `severity "${severity}" is not on the ladder (${this.ladder.severities.map((s) => s.id).join(', ')})`, { location: { path: 'severity' } });
@@ -397,8 +408,12 @@ export class IncidentService extends IncidentCore {
       const incident = await this.mustGet(trx, id);
       if (incident.severity === severity) return incident;
       const now = this.clock.now();
-      await updateIncident(trx, id, { severity, updated_at: now });
-      await this.note(trx, id, now, 'status', actor.name, `severity ${incident.severity} → ${severity}${note ? `: ${note}` : ''}`, { fromSeverity: incident.severity, toSeverity: severity });
+      const due = responseDueAt(this.ladder.get(severity).response, incident.openedAt, this.calendars);
+      await updateIncident(trx, id, { severity, response_due_at: due ?? null, updated_at: now });
+      const target = due === undefined ? '; no response target' : `; response due ${new Date(due).toISOString()} (${formatDuration(due - incident.openedAt)} after opening)`;
+      await this.note(trx, id, now, 'status', actor.name, `severity ${incident.severity} → ${severity}${target}${note ? `: ${note}` : ''}`, {
+        fromSeverity: incident.severity, toSeverity: severity, responseDueAt: due ?? null,
+      });
       return this.reload(trx, id);
     }, () => ({ actor, action: 'incident.severity', incidentId: id, details: { severity } }));
   }

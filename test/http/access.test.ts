@@ -3,9 +3,10 @@
  * (anonymous, viewer, responder, admin) expects 401 without a token on non-public routes, 403 below
  * the declared role, and neither at or above it. A viewer gets 403 on every state-changing route.
  *
- * Teams: a walk over every incident write route × role × team (member of the owning team, of
- * another team, of none) on incidents of a team that restricts writes, of one that does not, and of
- * no team; lists filtered to the caller's teams by default; alerts routed service → team → policy.
+ * Teams: a walk over every incident write route, and the silence and execution writes, × role ×
+ * team (member of the owning team, of another team, of none) on things of a team that restricts
+ * writes, of one that does not, and of no team; incident, check, execution and silence lists (API
+ * and web pages) filtered to the caller's teams by default; alerts routed service → team → policy.
  */
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -113,6 +114,8 @@ describe('route × role × team', () => {
   type Person = (typeof people)[number];
   let tok: Record<string, string>;
   const incidents = {} as Record<'pay' | 'search' | 'misc' | 'named', string>;
+  const executions = {} as Record<'pay' | 'search' | 'misc', string>;
+  const silences = {} as Record<'pay' | 'search' | 'misc', string>;
 
   beforeAll(async () => {
     receiver = await startReceiver(() => ({ status: 200 }));
@@ -122,11 +125,14 @@ describe('route × role × team', () => {
       'ops.yaml':
         'users:\n  - { name: ana, role: responder }\n  - { name: val, role: viewer }\n  - { name: bob, role: responder }\n  - { name: carl, role: responder }\n  - { name: adm, role: admin }\n' +
         'services:\n  - { id: pay }\n  - { id: search }\n  - { id: misc }\n' +
+        'checks:\n' + ['pay', 'search', 'misc'].map((s) => `  - { id: ${s}-backup, kind: heartbeat, service: ${s}, period: 1d, grace: 1h }\n`).join('') +
+        'runbooks: [runbooks/*.md]\n' +
         `channels:\n${hook('hook-default')}${hook('hook-pay')}${hook('hook-search')}` +
         `escalation_policies:\n${policy('default', 'hook-default')}${policy('pay-policy', 'hook-pay')}${policy('search-policy', 'hook-search')}` +
         'teams:\n' +
         '  - { id: payments, members: [ana, val], services: [pay], escalation_policy: pay-policy, restrict_writes: true }\n' +
         '  - { id: search, members: [bob], services: [search], escalation_policy: search-policy }\n',
+      'runbooks/look.md': '# Look\n\n## RB-001: Look around\n\n1. Say hello\n\n```bash\necho hello\n```\n\n2. Tick this by hand\n',
     });
     tok = await apiTokens(teamServer.daemon, 'adm', people);
     const ops = teamServer.daemon.operations!;
@@ -135,6 +141,10 @@ describe('route × role × team', () => {
     incidents.search = (await ops.createIncident({ title: 'search slow', severity: 'P2', service: 'search' }, system)).id;
     incidents.misc = (await ops.createIncident({ title: 'misc broken', severity: 'P2', service: 'misc' }, system)).id;
     incidents.named = (await ops.createIncident({ title: 'payments, routed by label', severity: 'P2', service: 'pay', labels: { escalation_policy: 'default' } }, system)).id;
+    for (const service of ['pay', 'search', 'misc'] as const) {
+      executions[service] = (await teamServer.daemon.executions!.start('runbooks/look.md#RB-001', system, { service })).id;
+      silences[service] = (await ops.incidents.createSilence({ matchers: [{ label: 'service', op: '=', value: service }], startsAt: teamServer.daemon.clock.now(), endsAt: teamServer.daemon.clock.now() + 3_600_000, comment: `quiet ${service}` }, system)).id;
+    }
   });
   afterAll(async () => {
     await teamServer?.close();
@@ -172,9 +182,83 @@ describe('route × role × team', () => {
     expect(teams.teams.map((t) => [t.id, t.member])).toEqual([['payments', false], ['search', true]]);
   });
 
+  it('filters checks, executions, silences and the overview to the caller’s teams by default, every one with ?team=all', async () => {
+    const services = async (who: Person, url: string, pick: (body: unknown) => Array<string | null | undefined>) => {
+      const res = await call(who, 'GET', url);
+      expect(res.statusCode, `${who} ${url}`).toBe(200);
+      return new Set(pick(res.json()));
+    };
+    const lists = {
+      '/api/checks': (b: unknown) => (b as { checks: Array<{ service?: string }> }).checks.map((c) => c.service),
+      '/api/executions': (b: unknown) => (b as { executions: Array<{ service: string | null }> }).executions.map((e) => e.service),
+      '/api/silences': (b: unknown) => (b as { silences: Array<{ matchers: Array<{ value: string }> }> }).silences.map((s) => s.matchers[0]!.value),
+    };
+    for (const [url, pick] of Object.entries(lists)) {
+      expect(await services('ana', url, pick), url).toEqual(new Set(['pay', 'misc']));
+      expect(await services('bob', url, pick), url).toEqual(new Set(['search', 'misc']));
+      expect(await services('carl', url, pick), url).toEqual(new Set(['pay', 'search', 'misc']));
+      expect(await services('ana', `${url}?team=all`, pick), url).toEqual(new Set(['pay', 'search', 'misc']));
+      expect(await services('ana', `${url}?team=search`, pick), url).toEqual(new Set(['search', 'misc']));
+      expect((await call('ana', 'GET', `${url}?team=nope`)).statusCode, url).toBe(400);
+    }
+    // The web pages: overview, checks, executions, silences.
+    const { daemon, app } = teamServer;
+    await setUserPassword({ store: daemon.store, clock: daemon.clock, users: daemon.config.users }, { name: 'adm', role: 'admin', via: 'cli' }, 'bob', PASSWORD, TEST_COST);
+    const bob = await signIn(app, 'bob');
+    for (const [path, pay] of [['/', 'pay-backup'], ['/checks', 'pay-backup'], ['/executions', 'runbooks/look.md#RB-001'], ['/maintenance', 'service=pay']] as const) {
+      const mine = await app.inject({ url: path, headers: { cookie: bob.cookie } });
+      expect(mine.statusCode, path).toBe(200);
+      expect(mine.body, path).toMatch(/Your teams \(search\)/);
+      const all = await app.inject({ url: `${path}?team=all`, headers: { cookie: bob.cookie } });
+      if (path === '/executions') {
+        // Each execution row names its incident or none; count the rows instead.
+        expect((mine.body.match(/<tr data-state=/g) ?? []).length, path).toBe(2);
+        expect((all.body.match(/<tr data-state=/g) ?? []).length, path).toBe(3);
+      } else {
+        expect(mine.body, path).not.toContain(pay);
+        expect(all.body, path).toContain(pay);
+      }
+    }
+  });
+
+  it('enforces team write restrictions on silences and executions, for every role and team', async () => {
+    const failures: string[] = [];
+    let rows = 0;
+    const routes: Array<{ method: 'POST' | 'DELETE'; url: (t: 'pay' | 'search' | 'misc', who: Person) => string; body?: (t: string) => object }> = [
+      { method: 'POST', url: () => '/api/silences', body: (t) => ({ matchers: [{ label: 'service', value: t }], ends_at: teamServer.daemon.clock.now() + 3_600_000, comment: 'quiet' }) },
+      { method: 'POST', url: () => '/api/v2/silences', body: (t) => ({ matchers: [{ name: 'service', value: t, isRegex: false, isEqual: true }], startsAt: new Date(teamServer.daemon.clock.now()).toISOString(), endsAt: new Date(teamServer.daemon.clock.now() + 3_600_000).toISOString(), createdBy: 'x', comment: 'quiet' }) },
+      { method: 'POST', url: () => '/api/executions', body: (t) => ({ procedure: 'runbooks/look.md#RB-001', service: t }) },
+      { method: 'POST', url: (t) => `/api/executions/${executions[t]}/steps/1/run`, body: () => ({}) },
+      { method: 'POST', url: (t) => `/api/executions/${executions[t]}/steps/2/tick`, body: () => ({}) },
+      { method: 'POST', url: (t) => `/api/executions/${executions[t]}/cancel` },
+      { method: 'POST', url: (t) => `/api/executions/${executions[t]}/finish` },
+      { method: 'DELETE', url: (t) => `/api/silences/${silences[t]}` },
+    ];
+    for (const r of routes) {
+      for (const target of ['pay', 'search', 'misc'] as const) {
+        for (const who of people) {
+          const url = r.url(target, who);
+          const res = await teamServer.app.inject({ method: r.method, url, headers: { authorization: `Bearer ${tok[who]}` }, ...(r.method === 'POST' ? { payload: r.body?.(target) ?? {} } : {}) });
+          const expected = who === 'val' || (target === 'pay' && (who === 'bob' || who === 'carl')) ? 403 : 'allowed';
+          const got = res.statusCode === 401 || res.statusCode === 403 ? res.statusCode : 'allowed';
+          rows++;
+          if (got !== expected) failures.push(`${r.method} ${url} on ${target} as ${who}: expected ${expected}, got ${res.statusCode} ${res.body.slice(0, 200)}`);
+          if (res.statusCode >= 500) failures.push(`${r.method} ${url} on ${target} as ${who}: ${res.statusCode} ${res.body.slice(0, 200)}`);
+        }
+      }
+    }
+    expect(failures).toEqual([]);
+    expect(rows).toBe(routes.length * 3 * people.length);
+    // Each refusal by team is audited, naming the team: bob and carl on each route for pay.
+    const denied = (await listAudit(teamServer.daemon.store.db)).filter((e) => e.action === 'access.denied' && JSON.parse(e.details).team === 'payments' && !e.subject.startsWith('route:POST /api/incidents/'));
+    expect(denied.length).toBe(routes.length * 2);
+  });
+
   // A valid body for the routes that need one, so the team gate (not the body's schema) answers.
   const SAMPLE_BODIES: Record<string, object> = {
     notes: { text: 'a note' },
+    responders: { person: 'carl' },
+    severity: { severity: 'P3' },
     'status-page': { title: 'Public title', body: 'What the public should know.' },
     'status-page/updates': { state: 'identified', body: 'We know the cause.' },
   };
@@ -199,7 +283,7 @@ describe('route × role × team', () => {
     expect(failures).toEqual([]);
     expect(rows.length).toBe(writes.length * 3 * people.length);
     // Refusals by team are audited, naming the team (the web UI's are added by the next test).
-    const denied = (await listAudit(teamServer.daemon.store.db)).filter((e) => e.action === 'access.denied' && JSON.parse(e.details).team === 'payments');
+    const denied = (await listAudit(teamServer.daemon.store.db)).filter((e) => e.action === 'access.denied' && JSON.parse(e.details).team === 'payments' && e.subject.startsWith('route:POST /api/incidents/'));
     expect(denied.length).toBe(writes.length * 2);
   });
 

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { incidentReader } from '../../src/http/ui/data/incidents.js';
 import { SimulatedClock } from '../../src/lib/clock.js';
 import { insertResults, saveAlertSeries, type StoredResult } from '../../src/store/index.js';
+import { alert } from '../../src/incidents/test-support.js';
 import { signIn, startUi, type SignedIn, type UiHarness } from './support.js';
 
 const START = Date.UTC(2026, 5, 1, 10, 0);
@@ -36,11 +37,17 @@ rules:
 `,
   });
   await insertResults(h.daemon.store.db, outageResults('orders-port', START), START);
+  // Ten days earlier, ten failed runs: inside the 30- and 90-day windows, outside the day's.
+  const earlier = START - 10 * 86_400_000;
+  await insertResults(h.daemon.store.db, Array.from({ length: 10 }, (_, i) => ({ checkId: 'orders-port', at: earlier + i * 60_000, down: true, level: 2, latencyMs: 0, value: null, error: 'connect ECONNREFUSED 127.0.0.1:9' }) as StoredResult), earlier);
   // Billing: up, then its two latest runs failed, one short of its threshold of 3.
   const billing: StoredResult[] = [0, 1, 2, 3].map((i) => ({ checkId: 'billing-web', at: START + 86 * 60_000 + i * 60_000, down: i >= 2, level: i >= 2 ? 2 : 0, latencyMs: 30, value: i >= 2 ? 503 : 200, error: i >= 2 ? '[STATUS] == 200 failed: got 503' : null }));
   await insertResults(h.daemon.store.db, billing, START);
   await clock.advanceTo(START + 42 * 60_000);
-  await incidentReader(h.daemon).create({ title: 'Orders refusing connections', severity: 'P1', service: 'orders' }, { name: 'admin-user', role: 'admin', via: 'cli' });
+  // The check's own alert opens an incident; one declared by hand on the same service is not the check's.
+  await incidentReader(h.daemon).onAlert(alert('firing', 'check:orders-port', { service: 'orders', check: 'orders-port' }, clock.now(), { annotations: { summary: 'Orders refusing connections' } }));
+  await clock.advanceTo(START + 43 * 60_000);
+  await incidentReader(h.daemon).create({ title: 'Orders page has a typo', severity: 'P4', service: 'orders' }, { name: 'admin-user', role: 'admin', via: 'cli' });
   await clock.advanceTo(START + 90 * 60_000);
   viewer = await signIn(h.app, 'viewer-user');
   // The rule's condition has held for 2 of its 5 minutes.
@@ -111,6 +118,23 @@ describe('the overview', () => {
   });
 });
 
+describe('uptime over a chosen window', () => {
+  it('shows the checks list’s uptime over 24 h by default and over 90 d when asked; the check page has every window', async () => {
+    const day = (await get('/checks')).body;
+    expect(day).toContain('<th scope="col">Uptime 24 h</th>');
+    expect(rowOf(day, 'orders-port')).toContain('<td class="num">83.33%</td>');
+    const quarter = (await get('/checks?window=90d')).body;
+    expect(quarter).toContain('<th scope="col">Uptime 90 d</th>');
+    expect(quarter).toContain('<option value="90d" selected>90 days</option>');
+    // 75 of 100 runs up: the ten failed runs ten days ago count. Rows over another window are not live (the feed sends 24-hour rows).
+    const row = /<tr data-state="[a-z]+">\s*<th scope="row"><a href="\/checks\/orders-port">[\s\S]*?<\/tr>/.exec(quarter)?.[0] ?? '';
+    expect(row).toContain('<td class="num">75.00%</td>');
+    const page = (await get('/checks/orders-port')).body;
+    expect(page).toMatch(/<th scope="row">30 days<\/th><td>75\.000%<\/td><td>100<\/td><td>25<\/td>/);
+    expect(page).toMatch(/<th scope="row">90 days<\/th><td>75\.000%<\/td><td>100<\/td><td>25<\/td>/);
+  });
+});
+
 describe('the check page', () => {
   it('draws the 15-minute outage and the incident on the state chart, not only latency', async () => {
     const { status, body } = await get('/checks/orders-port');
@@ -123,6 +147,7 @@ describe('the check page', () => {
     // A young check's chart spans its own runs: 15 of about 95 minutes, far wider than a sliver.
     expect(Number(band![2])).toBeGreaterThan(50);
     expect(chart?.[2]).toMatch(/<g data-incident="[^"]+"><title>Incident [^ ]+ \(P1\) Orders refusing connections, opened 10:42 UTC, open<\/title>/);
+    expect(body).not.toContain('Orders page has a typo');
     expect(body).toMatch(/<caption>Outages, last 24 hours<\/caption>[\s\S]*?<td>15m<\/td><td>15<\/td><td>connect ECONNREFUSED 127.0.0.1:9<\/td>/);
     expect(body).toContain('aria-label="History of Orders port: last 90 results, 15 failed, latest up"');
   });

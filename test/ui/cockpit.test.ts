@@ -1,6 +1,7 @@
 /**
- * The incident page as a responder's cockpit, in Debian's Chromium: declare an incident, make
- * someone commander, run a diagnosis step, acknowledge from a CLI in local mode (another process
+ * The incident page as a responder’s cockpit, in Debian’s Chromium: declare an incident, make
+ * someone commander, raise the severity (the response countdown follows), escalate now and add a
+ * responder (both paged, on the timeline), run a diagnosis step, acknowledge from a CLI in local mode (another process
  * writing the store) and see the open page show it with no reload, resolve, then write and publish
  * the review, which `opsbook incident review` prints. The axe audit runs on each page; screenshots
  * of each, light and dark, 1366 and 390 px wide, go to test-results/screens/.
@@ -13,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumPresent, launchChromium, signInOnPage } from '../support/browser.js';
 import { REPO_ROOT, runCli } from '../support/cli.js';
 import { scaled } from '../support/timing.js';
+import { startReceiver, type Receiver } from '../../src/notify/test-support.js';
 import { PASSWORD, serveUi, type ServedUi } from './support.js';
 
 const present = chromiumPresent('the incident cockpit browser test');
@@ -25,6 +27,7 @@ declare const document: unknown;
 let ui: ServedUi;
 let browser: Browser;
 let page: Page;
+let receiver: Receiver;
 
 async function audit(p: Page): Promise<string[]> {
   if (!(await p.evaluate(() => 'axe' in window))) await p.addScriptTag({ content: AXE });
@@ -58,14 +61,24 @@ async function shots(name: string): Promise<void> {
 describe.skipIf(!present)('the incident cockpit in Chromium', () => {
   beforeAll(async () => {
     fs.mkdirSync(SHOTS, { recursive: true });
+    receiver = await startReceiver(() => ({ status: 200 }));
     ui = await serveUi('cockpit', {
       'runbooks/orders.md':
         '# Orders API\n\n## RB-001: Orders API down\n\n**Diagnosis:**\n\n1. Check what the service answers\n\n```bash\necho diagnosis-output-ok\n```\n\n**Resolution:**\n\n2. Restart the worker\n\n```bash\nsystemctl restart orders-worker\n```\n',
       'ops.yaml': `users:
   - { name: ana, role: admin }
   - { name: bo, role: responder }
+  - { name: carl, role: responder, contact: [{ kind: webhook, address: "${receiver.url}/carl" }] }
 services:
   - { id: orders, name: Orders API, shell: { allow: [echo, systemctl] } }
+channels:
+  - { id: hook-first, kind: webhook, url: "${receiver.url}/first", secrets: [whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw] }
+  - { id: hook-second, kind: webhook, url: "${receiver.url}/second", secrets: [whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw] }
+escalation_policies:
+  - id: default
+    steps:
+      - { targets: [{ channel: hook-first }], timeout: 30m }
+      - { targets: [{ channel: hook-second }], timeout: 30m }
 runbooks: [runbooks/*.md]
 `,
     }, 'ana');
@@ -76,9 +89,10 @@ runbooks: [runbooks/*.md]
   afterAll(async () => {
     await browser?.close();
     await ui?.close();
+    await receiver?.close();
   });
 
-  it('declare → commander → diagnosis step → acknowledge from the CLI, seen live → resolve → review published', async () => {
+  it('declare → commander → severity, escalate, add responder → diagnosis step → acknowledge from the CLI, seen live → resolve → review published', async () => {
     const base = ui.base;
     await page.goto(`${base}/`);
     await signInOnPage(page, base, 'ana', PASSWORD);
@@ -99,6 +113,27 @@ runbooks: [runbooks/*.md]
     await page.getByRole('button', { name: 'Assign role' }).click();
     await expect.poll(() => page.locator('[data-role="communications"]').textContent()).toBe('bo');
 
+    // Severity P2 → P1: the response countdown follows the new target, and the timeline says so.
+    const dueBefore = Number(await page.locator('[data-until]').getAttribute('data-until'));
+    await page.getByLabel('Severity').selectOption('P1');
+    await page.getByRole('button', { name: 'Change severity' }).click();
+    await expect.poll(() => page.locator('.incident-head .due').textContent()).toMatch(/\(target 15m\)/);
+    expect(Number(await page.locator('[data-until]').getAttribute('data-until'))).toBe(dueBefore - 45 * 60_000);
+    expect(await page.locator('.timeline').textContent()).toMatch(/severity P2 → P1; response due/);
+
+    // Escalate now pages the policy's second step; the note goes with it.
+    await page.getByLabel(/Note for the timeline/).fill('the second line is needed');
+    await page.getByRole('button', { name: /^Escalate/ }).click();
+    await expect.poll(() => page.locator('.timeline').textContent()).toMatch(/escalated: paging step 2 of default now: the second line is needed/);
+    await expect.poll(() => page.locator('.timeline').textContent()).toMatch(/step 2: paged channel hook-second/);
+
+    // Add responder pages the person (assigning a role does not).
+    await page.getByLabel('Responder', { exact: true }).selectOption('carl');
+    await page.getByRole('button', { name: 'Add responder and page' }).click();
+    await expect.poll(() => page.locator('[data-role="responder"]').textContent()).toBe('carl');
+    await expect.poll(() => page.locator('.timeline').textContent()).toMatch(/asked to respond by ana: paged carl by webhook/);
+    await shots('incident-escalated');
+
     // A diagnosis step runs from the page, its output inline.
     await page.getByRole('button', { name: 'Run step 1 (read-only)' }).click();
     await page.locator('.transcript .stdout').getByText('diagnosis-output-ok').waitFor();
@@ -108,6 +143,12 @@ runbooks: [runbooks/*.md]
     const declared = await runCli(['incident', 'declare', 'Orders API slow', '--severity', 'P2', '--service', 'orders', '--commander', 'ana', '--config', path.join(ui.dir, 'ops.yaml'), '--as', 'ana']);
     expect(declared.code, declared.stderr).toBe(0);
     expect(declared.stdout).toMatch(/declared \(P2\): Orders API slow/);
+    const slowId = declared.stdout.split(' ')[0]!;
+    const added = await runCli(['incident', 'add-responder', slowId, 'carl', '--config', path.join(ui.dir, 'ops.yaml'), '--as', 'ana']);
+    expect(added.code, added.stderr).toBe(0);
+    expect(added.stdout.trim()).toBe(`carl added to ${slowId} as a responder`);
+    const escalated = await runCli(['incident', 'escalate', slowId, '--note', 'from the terminal too', '--config', path.join(ui.dir, 'ops.yaml'), '--as', 'ana']);
+    expect(escalated.code, escalated.stderr).toBe(0);
     await page.goto(`${base}/incidents/${incidentId}`);
     await page.locator('[data-live-status]').getByText('Live updates: on').waitFor();
     await shots('incident');
@@ -158,5 +199,6 @@ runbooks: [runbooks/*.md]
     await page.waitForURL(`${base}/tokens`);
     expect(await page.locator('tr[data-token]').first().textContent()).toMatch(/revoked/);
     expect(await page.locator('#new-token').count()).toBe(0);
-  });
+    // A long flow of pages, each shot four times and audited: its bound grows with the machine's load.
+  }, scaled(300_000));
 });

@@ -121,6 +121,47 @@ export const registerIncident: RegisterCommands = (program, io) => {
       });
   }
 
+  withCommon(incident.command('escalate <id>'))
+    .description('Escalate now: page the next step of the incident’s escalation policy at once.')
+    .option('-m, --note <text>', 'why, for the timeline')
+    .action(async (id: string, opts: Common & { note?: string }) => {
+      const i = await withIncidents(
+        opts,
+        io,
+        (r) => callApi<Incident>(r, 'POST', `/api/incidents/${encodeURIComponent(id)}/escalate`, opts.note ? { note: opts.note } : {}),
+        async ({ ops, actor }) => ops.escalate(id, await actor(), opts.note),
+      );
+      if (opts.json) return io.out(JSON.stringify(i, null, 2));
+      io.out(`${i.id} escalated`);
+    });
+
+  withCommon(incident.command('add-responder <id> <user>'))
+    .description('Add a person as a responder and page them (while the incident is open).')
+    .action(async (id: string, user: string, opts: Common) => {
+      const i = await withIncidents(
+        opts,
+        io,
+        (r) => callApi<Incident>(r, 'POST', `/api/incidents/${encodeURIComponent(id)}/responders`, { person: user }),
+        async ({ ops, actor }) => ops.addResponder(id, user, await actor()),
+      );
+      if (opts.json) return io.out(JSON.stringify(i, null, 2));
+      io.out(`${user} added to ${i.id} as a responder`);
+    });
+
+  withCommon(incident.command('severity <id> <severity>'))
+    .description('Change an incident’s severity; its response target follows the new one.')
+    .option('-m, --note <text>', 'why, for the timeline')
+    .action(async (id: string, severity: string, opts: Common & { note?: string }) => {
+      const i = await withIncidents(
+        opts,
+        io,
+        (r) => callApi<Incident>(r, 'POST', `/api/incidents/${encodeURIComponent(id)}/severity`, { severity, ...(opts.note ? { note: opts.note } : {}) }),
+        async ({ ops, actor }) => ops.incidents.changeSeverity(id, severity, await actor(), opts.note),
+      );
+      if (opts.json) return io.out(JSON.stringify(i, null, 2));
+      io.out(`${i.id} is now ${i.severity}${i.responseDueAt !== undefined ? `, response due ${new Date(i.responseDueAt).toISOString()}` : ''}`);
+    });
+
   withCommon(incident.command('declare <title>'))
     .description('Declare an incident by hand: its severity, service and response roles.')
     .requiredOption('--severity <id>', 'a severity of the ladder (e.g. P2)')

@@ -14,6 +14,7 @@ import { OPEN_STATES, SeverityLadder } from '../../incidents/index.js';
 import { SloEvaluator, slosFromConfig } from '../../slos/index.js';
 import type { OperationsHost } from './host.js';
 import { IncidentEffects } from './effects.js';
+import { addResponder, escalateNow, type EscalateDeps } from './escalate.js';
 import { FiringAlerts } from './firing-alerts.js';
 import { WorkQueue } from './work-queue.js';
 import { IngestGroup } from './ingest-batch.js';
@@ -585,6 +586,30 @@ export class Operations {
       await this.applyEffects(result);
       return result.incident;
     }, { urgent: true });
+  }
+
+  /** Escalate now: the incident's next escalation step is paged at once (see `escalateNow`). */
+  escalate(id: string, actor: Actor, note?: string): Promise<Incident> {
+    return this.enqueue(async () => {
+      await escalateNow(this.escalateDeps(), await this.incidents.get(id), actor, note);
+      const incident = await this.incidents.get(id);
+      this.emit({ type: 'incident', incident });
+      return incident;
+    }, { urgent: true });
+  }
+
+  /** Adds a person as a responder and pages them while the incident is open (see `addResponder`). */
+  addResponder(id: string, person: string, actor: Actor): Promise<Incident> {
+    return this.enqueue(async () => {
+      await addResponder(this.escalateDeps(), await this.incidents.get(id), person, actor);
+      const incident = await this.incidents.get(id);
+      this.emit({ type: 'incident', incident });
+      return incident;
+    }, { urgent: true });
+  }
+
+  private escalateDeps(): EscalateDeps {
+    return { host: this.daemon, incidents: this.incidents, escalations: this.escalations, effects: this.effects };
   }
 
   /** Opens an incident by hand with its response roles given at once (commander, communications, responders). */

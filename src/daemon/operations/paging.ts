@@ -78,13 +78,15 @@ export async function enqueueNotice(
   config: OpsConfig,
   incident: Incident,
   notice: EscalationNotice,
+  /** How the timeline names the page; default the step ("step 2 (round 2)"). */
+  named?: string,
 ): Promise<TimelineNote[]> {
   const notes: TimelineNote[] = [];
   // A failing channel's own incident is paged only through the other channels.
   const avoid = incident.labels[FAILING_CHANNEL_LABEL];
   const event = notice.reason === 'start' ? 'incident.triggered' : 'incident.escalated';
   const base = { event, incident: notificationIncident(config, incident), incidentEpoch: incident.reopened } satisfies Omit<Notification, 'channelId'>;
-  const step = `step ${notice.stepIndex + 1}${notice.round > 0 ? ` (round ${notice.round + 1})` : ''}${notice.reason === 'after_open' ? ' (open too long)' : ''}${notice.rule ? `, rule ${notice.rule.index + 1} (after ${formatDuration(notice.rule.afterMs)})` : ''}`;
+  const step = named ?? `step ${notice.stepIndex + 1}${notice.round > 0 ? ` (round ${notice.round + 1})` : ''}${notice.reason === 'after_open' ? ' (open too long)' : ''}${notice.rule ? `, rule ${notice.rule.index + 1} (after ${formatDuration(notice.rule.afterMs)})` : ''}`;
   for (const r of notice.recipients) {
     if (r.kind === 'nobody') {
       notes.push({ incidentId: incident.id, kind: 'escalation', text: `${step}: nobody is on call in schedule ${r.schedule}`, data: { ...notice } });

@@ -5,6 +5,7 @@ import { OpsbookError } from '../../lib/errors/index.js';
 import { findSilence } from '../../store/index.js';
 import { route, type RouteTable } from '../routes.js';
 import { operationsOf } from './operations.js';
+import { enforceSilenceWrite } from '../teams.js';
 
 /**
  * Alertmanager's silences API (v2), so `amtool silence add|query|expire|import` and other
@@ -92,12 +93,18 @@ export function alertmanagerSilenceRoutes(daemon: Daemon): RouteTable {
       tags: ['silences'],
       body: postable,
       response: z.object({ silenceID: z.string() }),
-      handler: async ({ body, actor }) => {
-        if (body.id) await ops().expireSilence((await one(body.id)).id, actor!);
+      handler: async ({ body, actor, request }) => {
+        const matchers = body.matchers.map((m) => ({ label: m.name, op: toOp(m), value: m.value }));
+        await enforceSilenceWrite(daemon, request, actor!, matchers);
+        if (body.id) {
+          const replaced = await one(body.id);
+          await enforceSilenceWrite(daemon, request, actor!, replaced.matchers);
+          await ops().expireSilence(replaced.id, actor!);
+        }
         const startsAt = Math.max(Date.parse(body.startsAt), daemon.clock.now());
         const comment = body.createdBy === actor!.name ? body.comment : `${body.comment} (author: ${body.createdBy})`;
         const created = await ops().incidents.createSilence(
-          { matchers: body.matchers.map((m) => ({ label: m.name, op: toOp(m), value: m.value })), startsAt, endsAt: Date.parse(body.endsAt), comment },
+          { matchers, startsAt, endsAt: Date.parse(body.endsAt), comment },
           actor!,
         );
         return { silenceID: created.id };
@@ -121,7 +128,8 @@ export function alertmanagerSilenceRoutes(daemon: Daemon): RouteTable {
       tags: ['silences'],
       params: z.object({ id: z.string().min(1).max(200) }),
       response: z.object({}),
-      handler: async ({ params, actor }) => {
+      handler: async ({ params, actor, request }) => {
+        await enforceSilenceWrite(daemon, request, actor!, (await one(params.id)).matchers);
         await ops().expireSilence(params.id, actor!);
         return {};
       },

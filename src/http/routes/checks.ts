@@ -4,6 +4,7 @@ import { checkThresholds, compileCheck, describeCheckTarget, heartbeatReader, re
 import type { CheckConfig } from '../../config/schema/checks.js';
 import { OpsbookError } from '../../lib/errors/index.js';
 import { route, type RouteTable } from '../routes.js';
+import { TEAM_QUERY, teamFilter } from '../teams.js';
 
 const DAY = 86_400_000;
 
@@ -73,10 +74,14 @@ export function checkRoutes(daemon: Daemon): RouteTable {
       method: 'GET',
       url: '/api/checks',
       access: 'viewer',
-      summary: 'Every configured check with its settled state and last result (from memory: no store read).',
+      summary: 'Every configured check with its settled state and last result (from memory: no store read); the caller’s teams’ by default.',
       tags: ['checks'],
+      query: z.object({ team: TEAM_QUERY }),
       response: z.object({ checks: z.array(checkSummary) }),
-      handler: () => ({ checks: daemon.config.checks.map(summary) }),
+      handler: ({ query, actor }) => {
+        const show = teamFilter(daemon, actor!, query.team);
+        return { checks: daemon.config.checks.filter((c) => show(c.service)).map(summary) };
+      },
     }),
     route({
       method: 'GET',

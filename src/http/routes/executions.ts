@@ -3,6 +3,8 @@ import type { Daemon } from '../../daemon/index.js';
 import type { ExecutionService } from '../../executions/index.js';
 import { OpsbookError } from '../../lib/errors/index.js';
 import { route, type RouteTable } from '../routes.js';
+import { enforceTeamWrite, TEAM_QUERY, teamFilter } from '../teams.js';
+import { operationsOf } from './operations.js';
 import { executionSummary, outcome, plan, stepRunResult, transcriptEntry } from '../schemas/executions.js';
 
 /** The execution service, or a clear error when this daemon read no runbooks (no config directory). */
@@ -19,16 +21,22 @@ const secrets = z.array(z.string()).optional().describe('Names of params to mask
 /** Runbook executions: start, read with transcript, run or tick steps behind the safety gate, cancel, finish. */
 export function executionRoutes(daemon: Daemon): RouteTable {
   const svc = () => executionsOf(daemon);
+  // A change to an execution of a service whose team restricts writes is the team's (or an admin's).
+  const teamWrite = async (request: Parameters<typeof enforceTeamWrite>[1], actor: Parameters<typeof enforceTeamWrite>[2], id: string) =>
+    enforceTeamWrite(daemon, request, actor, (await svc().get(id)).service ?? undefined);
   return [
     route({
       method: 'GET',
       url: '/api/executions',
       access: 'viewer',
-      summary: 'Executions, newest first; `incident` narrows to one incident’s.',
+      summary: 'Executions, newest first; `incident` narrows to one incident’s; the caller’s teams’ by default.',
       tags: ['executions'],
-      query: z.object({ incident: z.string().optional(), limit: z.coerce.number().int().min(1).max(500).default(50) }),
+      query: z.object({ incident: z.string().optional(), limit: z.coerce.number().int().min(1).max(500).default(50), team: TEAM_QUERY }),
       response: z.object({ executions: z.array(executionSummary) }),
-      handler: async ({ query }) => ({ executions: (await svc().listExecutions(query.incident ? { incidentId: query.incident } : {})).slice(0, query.limit) }),
+      handler: async ({ query, actor }) => {
+        const show = teamFilter(daemon, actor!, query.team);
+        return { executions: (await svc().listExecutions(query.incident ? { incidentId: query.incident } : {})).filter((e) => show(e.service)).slice(0, query.limit) };
+      },
     }),
     route({
       method: 'POST',
@@ -45,13 +53,15 @@ export function executionRoutes(daemon: Daemon): RouteTable {
         secrets,
       }),
       response: z.object({ id: z.string(), plan }),
-      handler: ({ body, actor }) =>
-        svc().start(body.procedure, actor!, {
+      handler: async ({ body, actor, request }) => {
+        await enforceTeamWrite(daemon, request, actor!, body.service ?? (body.incident ? (await operationsOf(daemon).incidents.get(body.incident)).service : undefined));
+        return svc().start(body.procedure, actor!, {
           ...(body.incident ? { incidentId: body.incident } : {}),
           ...(body.service ? { service: body.service } : {}),
           ...(body.params ? { params: body.params } : {}),
           ...(body.secrets ? { secretNames: body.secrets } : {}),
-        }),
+        });
+      },
     }),
     route({
       method: 'GET',
@@ -80,14 +90,16 @@ export function executionRoutes(daemon: Daemon): RouteTable {
         })
         .default({}),
       response: stepRunResult,
-      handler: ({ params, body, actor }) =>
-        svc().runStep(params.id, params.step, actor!, {
+      handler: async ({ params, body, actor, request }) => {
+        await teamWrite(request, actor!, params.id);
+        return svc().runStep(params.id, params.step, actor!, {
           ...(body.confirm !== undefined ? { confirm: body.confirm } : {}),
           ...(body.yes !== undefined ? { yes: body.yes } : {}),
           ...(body.command !== undefined ? { command: body.command } : {}),
           ...(body.params ? { params: body.params } : {}),
           ...(body.secrets ? { secretNames: body.secrets } : {}),
-        }),
+        });
+      },
     }),
     route({
       method: 'POST',
@@ -98,7 +110,10 @@ export function executionRoutes(daemon: Daemon): RouteTable {
       params: stepParams,
       body: z.object({ note: z.string().max(10_000).optional() }).default({}),
       response: transcriptEntry,
-      handler: ({ params, body, actor }) => svc().tick(params.id, params.step, actor!, body.note ?? ''),
+      handler: async ({ params, body, actor, request }) => {
+        await teamWrite(request, actor!, params.id);
+        return svc().tick(params.id, params.step, actor!, body.note ?? '');
+      },
     }),
     route({
       method: 'POST',
@@ -108,7 +123,10 @@ export function executionRoutes(daemon: Daemon): RouteTable {
       tags: ['executions'],
       params: idParams,
       response: executionSummary,
-      handler: ({ params, actor }) => svc().cancel(params.id, actor!),
+      handler: async ({ params, actor, request }) => {
+        await teamWrite(request, actor!, params.id);
+        return svc().cancel(params.id, actor!);
+      },
     }),
     route({
       method: 'POST',
@@ -118,7 +136,10 @@ export function executionRoutes(daemon: Daemon): RouteTable {
       tags: ['executions'],
       params: idParams,
       response: executionSummary.extend({ outcome }),
-      handler: ({ params, actor }) => svc().finish(params.id, actor!),
+      handler: async ({ params, actor, request }) => {
+        await teamWrite(request, actor!, params.id);
+        return svc().finish(params.id, actor!);
+      },
     }),
   ];
 }

@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import type { Daemon } from '../../daemon/index.js';
-import { INCIDENT_STATES } from '../../incidents/index.js';
+import { INCIDENT_STATES, silenceFromRow } from '../../incidents/index.js';
+import { findSilence } from '../../store/index.js';
 import { OpsbookError } from '../../lib/errors/index.js';
 import { listDeliveries } from '../../notify/index.js';
 import { route, type RouteTable } from '../routes.js';
-import { teamView, enforceTeamWrite } from '../teams.js';
+import { enforceSilenceWrite, TEAM_QUERY, teamView, enforceTeamWrite } from '../teams.js';
 import { operationsOf } from './operations.js';
 import { change, delivery, incident, incidentAlert, incidentEffect, silence, timelineEntry } from '../schemas/incidents.js';
 
@@ -28,7 +29,7 @@ export function incidentRoutes(daemon: Daemon): RouteTable {
         severity: z.string().optional(),
         limit: z.coerce.number().int().min(1).max(500).default(50),
         before: z.string().optional().describe('Id of the last incident of the previous page.'),
-        team: z.string().optional().describe('`all` for every team’s incidents, or a team id; default: the caller’s teams (and incidents no team owns).'),
+        team: TEAM_QUERY,
       }),
       response: z.object({ incidents: z.array(incident), next: z.string().optional().describe('`before` of the next page') }),
       handler: async ({ query, actor }) => {
@@ -126,6 +127,48 @@ export function incidentRoutes(daemon: Daemon): RouteTable {
     ),
     route({
       method: 'POST',
+      url: '/api/incidents/:id/escalate',
+      access: 'responder',
+      summary: 'Escalate now: page the next step of the incident’s escalation policy at once.',
+      tags: ['incidents'],
+      params: idParams,
+      body: noteBody,
+      response: incident,
+      handler: async ({ params, body, actor, request }) => {
+        await enforceTeamWrite(daemon, request, actor!, (await ops().incidents.get(params.id)).service);
+        return ops().escalate(params.id, actor!, body.note);
+      },
+    }),
+    route({
+      method: 'POST',
+      url: '/api/incidents/:id/responders',
+      access: 'responder',
+      summary: 'Add a person as a responder and page them (while the incident is open).',
+      tags: ['incidents'],
+      params: idParams,
+      body: z.object({ person: z.string().min(1).describe('A configured user') }),
+      response: incident,
+      handler: async ({ params, body, actor, request }) => {
+        await enforceTeamWrite(daemon, request, actor!, (await ops().incidents.get(params.id)).service);
+        return ops().addResponder(params.id, body.person, actor!);
+      },
+    }),
+    route({
+      method: 'POST',
+      url: '/api/incidents/:id/severity',
+      access: 'responder',
+      summary: 'Change the severity; the response target follows the new one.',
+      tags: ['incidents'],
+      params: idParams,
+      body: z.object({ severity: z.string().min(1), note: z.string().max(10_000).optional() }),
+      response: incident,
+      handler: async ({ params, body, actor, request }) => {
+        await enforceTeamWrite(daemon, request, actor!, (await ops().incidents.get(params.id)).service);
+        return ops().incidents.changeSeverity(params.id, body.severity, actor!, body.note);
+      },
+    }),
+    route({
+      method: 'POST',
       url: '/api/incidents/:id/notes',
       access: 'responder',
       summary: 'Add a note to the timeline.',
@@ -171,11 +214,13 @@ export function incidentRoutes(daemon: Daemon): RouteTable {
         on_end: z.enum(['notify_if_firing', 'drop']).default('notify_if_firing'),
       }),
       response: silence,
-      handler: ({ body, actor }) =>
-        ops().incidents.createSilence(
+      handler: async ({ body, actor, request }) => {
+        await enforceSilenceWrite(daemon, request, actor!, body.matchers);
+        return ops().incidents.createSilence(
           { matchers: body.matchers, startsAt: body.starts_at ?? daemon.clock.now(), endsAt: body.ends_at, comment: body.comment, onEnd: body.on_end },
           actor!,
-        ),
+        );
+      },
     }),
     route({
       method: 'DELETE',
@@ -185,7 +230,11 @@ export function incidentRoutes(daemon: Daemon): RouteTable {
       tags: ['silences'],
       params: idParams,
       response: z.object({ effects: z.array(incidentEffect) }),
-      handler: async ({ params, actor }) => ({ effects: await ops().expireSilence(params.id, actor!) }),
+      handler: async ({ params, actor, request }) => {
+        const row = await findSilence(daemon.store.db, params.id);
+        if (row) await enforceSilenceWrite(daemon, request, actor!, silenceFromRow(row).matchers);
+        return { effects: await ops().expireSilence(params.id, actor!) };
+      },
     }),
   ];
 }

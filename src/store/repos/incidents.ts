@@ -225,6 +225,23 @@ export async function findIncidentAlert(db: Db, incidentId: string, dedupKey: st
   return db.selectFrom('incident_alerts').selectAll().where('incident_id', '=', incidentId).where('dedup_key', '=', dedupKey).executeTakeFirst();
 }
 
+/**
+ * Incidents an alert of one of these rules joined (a check's own alerts: its rules' ids), open at
+ * some point between `from` and `to`, newest first.
+ */
+export async function listIncidentsOfRules(db: Db, ruleIds: readonly string[], from: number, to: number, limit = 200): Promise<IncidentRow[]> {
+  if (ruleIds.length === 0) return [];
+  return db
+    .selectFrom('incidents')
+    .selectAll()
+    .where('id', 'in', db.selectFrom('incident_alerts').select('incident_id').where('rule_id', 'in', [...ruleIds]))
+    .where('opened_at', '<', to)
+    .where((eb) => eb.or([eb('resolved_at', 'is', null), eb('resolved_at', '>=', from)]))
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+}
+
 export async function listIncidentAlerts(db: Db, incidentId: string): Promise<IncidentAlertRow[]> {
   return db.selectFrom('incident_alerts').selectAll().where('incident_id', '=', incidentId).orderBy('first_fired_at').execute();
 }

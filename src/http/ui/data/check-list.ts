@@ -4,21 +4,21 @@ import { loadAlertSeries } from '../../../store/index.js';
 import { windowStats } from '../../../checks/index.js';
 import type { SeriesState } from '../../../alerts/types.js';
 import type { State } from '../components.js';
-import { summarizeCheck, type CheckSummary } from './checks.js';
+import { summarizeCheck, WINDOWS, type CheckSummary } from './checks.js';
 
 /** Results in a row's history bar. */
 export const BAR_RESULTS = 90;
 
-/** A check's row in the dense list: its last BAR_RESULTS results and its last 24 hours. */
+/** A check's row in the dense list: its last BAR_RESULTS results, and uptime and p95 over a window (24 hours by default). */
 export interface CheckRowData extends CheckSummary {
   uptime: number | undefined;
   p95: number | undefined;
 }
 
-export async function checkRowData(daemon: Daemon, check: CheckConfig): Promise<CheckRowData> {
+export async function checkRowData(daemon: Daemon, check: CheckConfig, windowMs: number = WINDOWS[0].ms): Promise<CheckRowData> {
   const summary = await summarizeCheck(daemon, check, BAR_RESULTS);
   const now = daemon.clock.now();
-  const day = await windowStats(daemon.store, check.id, now - 86_400_000, now + 1, [0.95]);
+  const day = await windowStats(daemon.store, check.id, now - windowMs, now + 1, [0.95]);
   return { ...summary, uptime: day.uptime, p95: day.latency.p95 };
 }
 
@@ -29,12 +29,12 @@ export interface CheckFilter {
 }
 
 /** Rows of every configured check that passes the filter (empty fields pass everything). */
-export async function checkRows(daemon: Daemon, filter: CheckFilter = {}): Promise<CheckRowData[]> {
+export async function checkRows(daemon: Daemon, filter: CheckFilter = {}, windowMs?: number): Promise<CheckRowData[]> {
   const out: CheckRowData[] = [];
   for (const c of daemon.config.checks as CheckConfig[]) {
     if (filter.service && (c.service as string | undefined) !== filter.service) continue;
     if (filter.kind && c.kind !== filter.kind) continue;
-    const row = await checkRowData(daemon, c);
+    const row = await checkRowData(daemon, c, windowMs);
     if (filter.state && row.state !== filter.state) continue;
     out.push(row);
   }

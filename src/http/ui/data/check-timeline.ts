@@ -1,8 +1,8 @@
 import type { Daemon } from '../../../daemon/index.js';
 import type { CheckConfig } from '../../../config/schema/checks.js';
-import type { Incident } from '../../../incidents/index.js';
-import { listResults, type RawResultRow } from '../../../store/index.js';
-import { incidentReader } from './incidents.js';
+import { buildRules, checkInfoFromConfig } from '../../../alerts/index.js';
+import { incidentFromRow, type Incident } from '../../../incidents/index.js';
+import { listIncidentsOfRules, listResults, type RawResultRow } from '../../../store/index.js';
 
 /** A stretch of consecutive down results: from the first failed run to the next run that was up. */
 export interface Outage {
@@ -36,18 +36,22 @@ export function outagesOf(results: readonly RawResultRow[]): Outage[] {
   return out;
 }
 
+/** Ids of the rules whose alerts are this check's: its implicit rule and the configured rules on it. */
+export function checkRuleIds(daemon: Daemon, checkId: string): string[] {
+  const checks = checkInfoFromConfig(daemon.config.checks);
+  return buildRules([...checks.values()], daemon.config.rules).filter((r) => r.checkId === checkId).map((r) => r.id);
+}
+
 /**
- * A check's raw results over the window (or since its first run, when younger), oldest first, its outages, and the incidents of its service
- * that were open at some point in the window.
+ * A check's raw results over the window (or since its first run, when younger), oldest first, its
+ * outages, and the incidents its own alerts opened or joined that were open at some point in the
+ * window (not every incident of its service: another check's outage is not this one's).
  */
 export async function checkTimeline(daemon: Daemon, check: CheckConfig, windowMs: number): Promise<CheckTimeline> {
   const to = daemon.clock.now();
   const from = to - windowMs;
   const results = (await listResults(daemon.store.db, check.id, { from, to: to + 1, limit: 100_000 })).reverse();
-  const service = check.service as string | undefined;
-  const incidents = service
-    ? (await incidentReader(daemon).list({ limit: 200 })).filter((i) => i.service === service && i.openedAt < to && (i.resolvedAt ?? to) >= from)
-    : [];
+  const incidents = (await listIncidentsOfRules(daemon.store.db, checkRuleIds(daemon, check.id), from, to)).map(incidentFromRow);
   // A young check's chart spans its own runs, not a day of nothing with its history squeezed at the edge.
   const first = results[0]?.at;
   const shown = first !== undefined && first > from ? Math.max(from, first - Math.max(60_000, (to - first) * 0.05)) : from;

@@ -60,7 +60,13 @@ export const WINDOWS = [
   { key: '24h', label: '24 hours', ms: 86_400_000 },
   { key: '7d', label: '7 days', ms: 7 * 86_400_000 },
   { key: '30d', label: '30 days', ms: 30 * 86_400_000 },
+  { key: '90d', label: '90 days', ms: 90 * 86_400_000 },
 ] as const;
+
+/** The uptime window named by a `?window=` key (24h, 7d, 30d, 90d); 24 hours by default. */
+export function uptimeWindow(key: string | undefined): (typeof WINDOWS)[number] {
+  return WINDOWS.find((w) => w.key === key) ?? WINDOWS[0];
+}
 
 export async function checkWindows(daemon: Daemon, checkId: string): Promise<Array<{ key: string; label: string; stats: WindowStats }>> {
   const now = daemon.clock.now();

@@ -1,10 +1,13 @@
 import type { Daemon } from '../../../daemon/index.js';
 import { percent, stateBadge, when, type State } from '../components.js';
 import { BAR_RESULTS, checkRows, type CheckFilter, type CheckRowData } from '../data/check-list.js';
+import { uptimeWindow, WINDOWS } from '../data/checks.js';
 import { historyBar } from '../history-bar.js';
 import { html, type Html } from '../html.js';
 import { page } from '../layout.js';
 import type { UiRoute } from '../route.js';
+import { teamFilter } from '../../teams.js';
+import { teamLinks } from '../team-links.js';
 
 const STATES: State[] = ['up', 'warning', 'critical', 'down', 'unknown'];
 
@@ -12,9 +15,12 @@ function ms(v: number | undefined): string {
   return v === undefined ? '—' : `${Math.round(v)} ms`;
 }
 
-/** One check's row; the live feed sends a fresh copy whenever the check's latest run changes. */
-export function checkListRow(c: CheckRowData, showService = true): Html {
-  return html`<tr data-live="check:${c.id}" data-state="${c.state}">
+/**
+ * One check's row; the live feed sends a fresh copy (with 24-hour figures) whenever the check's
+ * latest run changes, so rows over another window are not `live`.
+ */
+export function checkListRow(c: CheckRowData, showService = true, live = true): Html {
+  return html`<tr${live ? html` data-live="check:${c.id}"` : ''} data-state="${c.state}">
 <th scope="row"><a href="/checks/${encodeURIComponent(c.id)}">${c.name}</a> <span class="muted">${c.kind}${showService && c.service ? ` · ${c.service}` : ''}</span></th>
 <td>${stateBadge(c.state)}</td>
 <td class="history-cell">${historyBar(c.recent, BAR_RESULTS, `History of ${c.name}`)}</td>
@@ -24,12 +30,13 @@ export function checkListRow(c: CheckRowData, showService = true): Html {
 </tr>`;
 }
 
-/** The dense list: one line per check with its history bar, 24-hour uptime and p95. */
-export function checkList(caption: string, rows: readonly CheckRowData[], showService = true): Html {
+/** The dense list: one line per check with its history bar, uptime and p95 over `window` (24 hours by default). */
+export function checkList(caption: string, rows: readonly CheckRowData[], showService = true, window: (typeof WINDOWS)[number] = WINDOWS[0]): Html {
+  const span = window.key.replace(/(\d+)/, '$1 ');
   return html`<div class="table-scroll" tabindex="0" role="region" aria-label="${caption}"><table class="checks dense">
 <caption>${caption}</caption>
-<thead><tr><th scope="col">Check</th><th scope="col">State</th><th scope="col">Last ${BAR_RESULTS} results</th><th scope="col">Uptime 24 h</th><th scope="col">p95 24 h</th><th scope="col">Last run</th></tr></thead>
-<tbody>${rows.map((r) => checkListRow(r, showService))}</tbody>
+<thead><tr><th scope="col">Check</th><th scope="col">State</th><th scope="col">Last ${BAR_RESULTS} results</th><th scope="col">Uptime ${span}</th><th scope="col">p95 ${span}</th><th scope="col">Last run</th></tr></thead>
+<tbody>${rows.map((r) => checkListRow(r, showService, window === WINDOWS[0]))}</tbody>
 </table></div>`;
 }
 
@@ -37,13 +44,14 @@ function select(name: string, label: string, options: readonly string[], chosen:
   return html`<label>${label} <select name="${name}"><option value="">all</option>${options.map((o) => html`<option${o === chosen ? html` selected` : ''}>${o}</option>`)}</select></label>`;
 }
 
-function filterForm(daemon: Daemon, filter: CheckFilter): Html {
+function filterForm(daemon: Daemon, filter: CheckFilter, team: string | undefined, window: (typeof WINDOWS)[number]): Html {
   const kinds = [...new Set(daemon.config.checks.map((c) => c.kind))].sort();
   return html`<form class="filters" method="get" action="/checks" aria-label="Filter checks">
 ${select('service', 'Service', daemon.config.services.map((s) => s.id), filter.service)}
 ${select('state', 'State', STATES, filter.state)}
 ${select('kind', 'Kind', kinds, filter.kind)}
-<button type="submit">Filter</button> <a href="/checks">Clear</a>
+<label>Uptime over <select name="window">${WINDOWS.map((w) => html`<option value="${w.key}"${w === window ? html` selected` : ''}>${w.label}</option>`)}</select></label>
+${team ? html`<input type="hidden" name="team" value="${team}">` : ''}<button type="submit">Filter</button> <a href="/checks">Clear</a>
 </form>`;
 }
 
@@ -53,20 +61,23 @@ export function checksRoutes(): UiRoute[] {
       method: 'GET',
       url: '/checks',
       access: 'viewer',
-      summary: 'Every check on one line: state, history bar of the last 90 results, 24-hour uptime and p95; filters by service, state and kind.',
-      handler: async ({ daemon, session, query }) => {
+      summary: 'Every check on one line: state, history bar of the last 90 results, uptime and p95 over 24 h, 7 d, 30 d or 90 d (?window=); filters by service, state and kind.',
+      handler: async ({ daemon, session, query, actor }) => {
         const filter: CheckFilter = {};
         for (const k of ['service', 'state', 'kind'] as const) if (query[k]) filter[k] = query[k];
-        const rows = await checkRows(daemon, filter);
+        const show = teamFilter(daemon, actor!, query.team);
+        const window = uptimeWindow(query.window);
+        const rows = (await checkRows(daemon, filter, window.ms)).filter((r) => show(r.service));
         const total = daemon.config.checks.length;
         return page(daemon, {
           title: 'Checks',
           session,
           nav: 'checks',
           live: true,
-          body: html`${filterForm(daemon, filter)}
+          body: html`${teamLinks(daemon, actor!, query.team, '/checks', { ...filter, ...(query.window ? { window: window.key } : {}) })}
+${filterForm(daemon, filter, query.team, window)}
 <p class="muted">${rows.length} of ${total} checks shown. Each bar is one result, newest on the right; hover or focus it for time, value and error.</p>
-${rows.length ? checkList('Checks', rows) : html`<p>No check matches these filters.</p>`}`,
+${rows.length ? checkList('Checks', rows, true, window) : html`<p>No check matches these filters.</p>`}`,
         });
       },
     },

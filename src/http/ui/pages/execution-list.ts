@@ -3,6 +3,8 @@ import { when } from '../components.js';
 import { html, type Html } from '../html.js';
 import { page } from '../layout.js';
 import type { UiRoute } from '../route.js';
+import { teamFilter } from '../../teams.js';
+import { teamLinks } from '../team-links.js';
 
 const STATES = ['running', 'passed', 'failed', 'incomplete', 'cancelled'];
 
@@ -29,14 +31,16 @@ export function executionListRoutes(): UiRoute[] {
       url: '/executions',
       access: 'viewer',
       summary: 'Runbook executions, newest first: state, incident, who started it and when; filter by state.',
-      handler: async ({ daemon, session, query }) => {
+      handler: async ({ daemon, session, query, actor }) => {
         const state = STATES.includes(query.state ?? '') ? query.state : undefined;
-        const rows = await listExecutions(daemon.store, { limit: 200, ...(state ? { state } : {}) });
+        const show = teamFilter(daemon, actor!, query.team);
+        const rows = (await listExecutions(daemon.store, { limit: 200, ...(state ? { state } : {}) })).filter((e) => show(e.service));
         return page(daemon, {
           title: 'Executions',
           session,
           nav: 'executions',
-          body: html`<form class="filters" method="get" action="/executions" aria-label="Filter executions">
+          body: html`${teamLinks(daemon, actor!, query.team, '/executions', state ? { state } : {})}
+<form class="filters" method="get" action="/executions" aria-label="Filter executions">${query.team ? html`<input type="hidden" name="team" value="${query.team}">` : ''}
 <label>State <select name="state"><option value="">all</option>${STATES.map((s) => html`<option${s === state ? html` selected` : ''}>${s}</option>`)}</select></label>
 <button type="submit">Filter</button>
 </form>

@@ -9,6 +9,8 @@ import type { Session } from '../../sessions/index.js';
 import type { UiContext, UiResult, UiRoute } from '../route.js';
 import { OpsbookError } from '../../../lib/errors/index.js';
 import { forTheWeb } from '../web-words.js';
+import { enforceTeamWrite } from '../../teams.js';
+import { incidentReader } from '../data/incidents.js';
 
 const RANK: Record<Effect, number> = { read: 0, unknown: 1, write: 2, destructive: 3 };
 
@@ -73,6 +75,7 @@ async function currentExecution(daemon: Daemon, incidentId: string, procedure: s
 async function postRun(ctx: UiContext): Promise<UiResult> {
   const { daemon, params, form } = ctx;
   const incidentId = params.id ?? '';
+  await enforceTeamWrite(daemon, ctx.request, ctx.actor!, (await incidentReader(daemon).get(incidentId)).service);
   const procedure = form.procedure ?? '';
   const step = Number(form.step);
   const svc = await executionsFor(daemon);
@@ -143,9 +146,10 @@ export function executionRoutes(): UiRoute[] {
       url: '/incidents/:id/executions/:execution',
       access: 'responder',
       summary: 'Finish or cancel one of the incident’s runbook executions (form).',
-      handler: async ({ daemon, params, form, actor }) => {
+      handler: async ({ daemon, params, form, actor, request }) => {
         const svc = await executionsFor(daemon);
         const id = params.execution ?? '';
+        await enforceTeamWrite(daemon, request, actor!, (await svc.get(id)).service ?? undefined);
         if (form.action === 'cancel') await svc.cancel(id, actor!);
         else if (form.action === 'finish') await svc.finish(id, actor!);
         else throw new OpsbookError('OPSBOOK_E_USAGE', 'choose Finish or Cancel', { location: { path: 'action' } });

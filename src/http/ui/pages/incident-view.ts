@@ -1,5 +1,5 @@
 import type { Daemon } from '../../../daemon/index.js';
-import { ALLOWED_TRANSITIONS, INCIDENT_ROLES, ROLE_NAMES, SeverityLadder, type Incident, type IncidentAlert, type IncidentRoleHolder, type TimelineEntry } from '../../../incidents/index.js';
+import { ALLOWED_TRANSITIONS, INCIDENT_ROLES, OPEN_STATES, ROLE_NAMES, SeverityLadder, type Incident, type IncidentAlert, type IncidentRoleHolder, type TimelineEntry } from '../../../incidents/index.js';
 import { duration, severityBadge, when } from '../components.js';
 import { incidentReader } from '../data/incidents.js';
 import { html, type Html } from '../html.js';
@@ -89,12 +89,14 @@ export function actionBar(daemon: Daemon, incident: Incident, session: Session |
   const moves = allowedMoves(incident);
   const ladder = new SeverityLadder(daemon.config.severities.length ? daemon.config.severities : undefined);
   const people = daemon.config.users.map((u) => u.name);
+  const open = OPEN_STATES.includes(incident.state);
   return html`<form class="actionbar card" method="post" action="/incidents/${encodeURIComponent(incident.id)}/act" data-live="incidentactions:${incident.id}" aria-labelledby="h-actions">
 <h2 id="h-actions">Respond</h2>
 ${csrfField(session)}
 <p><label for="incident-note">Note for the timeline <span class="muted">(goes with any action below; <kbd>n</kbd>)</span></label>
 <textarea id="incident-note" name="note" rows="2" maxlength="10000" aria-keyshortcuts="n"></textarea></p>
 <p class="buttons">${moves.map((m) => html`<button type="submit" name="action" value="${m.action}" class="btn-${m.action}" data-key="${m.key}" aria-keyshortcuts="${m.key}">${m.label} <kbd>${m.key}</kbd></button> `)}
+${open ? html`<button type="submit" name="action" value="escalate" class="btn-escalate" data-key="e" aria-keyshortcuts="e">Escalate <kbd>e</kbd></button> ` : ''}
 <button type="submit" name="action" value="note" data-key="Enter" class="btn-note">Add note</button></p>
 <div class="row">
 <p><label for="incident-severity">Severity</label> <select id="incident-severity" name="severity">${ladder.severities.map((s) => html`<option value="${s.id}"${s.id === incident.severity ? ' selected' : ''}>${s.id} — ${s.name}</option>`)}</select>
@@ -102,6 +104,8 @@ ${csrfField(session)}
 <p><label for="incident-role">Role</label> <select id="incident-role" name="role">${INCIDENT_ROLES.map((r) => html`<option value="${r}">${ROLE_NAMES[r]}</option>`)}</select>
 <label for="incident-person">Person</label> <select id="incident-person" name="person">${people.map((p) => html`<option>${p}</option>`)}</select>
 <button type="submit" name="action" value="role">Assign role</button></p>
+<p><label for="incident-responder">Responder</label> <select id="incident-responder" name="responder">${people.map((p) => html`<option>${p}</option>`)}</select>
+<button type="submit" name="action" value="responder">${open ? 'Add responder and page' : 'Add responder'}</button></p>
 </div>
 </form>`;
 }

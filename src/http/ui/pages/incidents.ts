@@ -1,8 +1,10 @@
 import type { Daemon } from '../../../daemon/index.js';
 import { INCIDENT_ROLES, SeverityLadder, type IncidentRole } from '../../../incidents/index.js';
 import { listDeliveries } from '../../../store/index.js';
-import { mayWriteFor, teamsOf, type Actor } from '../../../identity/index.js';
+import { mayWriteFor, type Actor } from '../../../identity/index.js';
+import { teamLinks } from '../team-links.js';
 import { enforceTeamWrite, teamView } from '../../teams.js';
+import { operationsOf } from '../../routes/operations.js';
 import { OpsbookError } from '../../../lib/errors/index.js';
 import { severityBadge, when } from '../components.js';
 import { incidentReader } from '../data/incidents.js';
@@ -37,7 +39,7 @@ async function incidentPage(ctx: UiContext): Promise<UiResult> {
     body: html`<div class="cockpit"${canRespond ? '' : html` data-read-only`}>
 ${await incidentHeader(daemon, incident)}
 ${canRespond ? actionBar(daemon, incident, session) : ''}
-<p class="cockpit-links"><a href="/incidents/${encodeURIComponent(incident.id)}/review">Post-incident review</a>${canRespond ? html` · <span class="muted">Keys: <kbd>a</kbd> acknowledge, <kbd>i</kbd> investigating, <kbd>m</kbd> mitigated, <kbd>r</kbd> resolve, <kbd>n</kbd> note</span>` : ''}</p>
+<p class="cockpit-links"><a href="/incidents/${encodeURIComponent(incident.id)}/review">Post-incident review</a>${canRespond ? html` · <span class="muted">Keys: <kbd>a</kbd> acknowledge, <kbd>i</kbd> investigating, <kbd>m</kbd> mitigated, <kbd>r</kbd> resolve, <kbd>e</kbd> escalate, <kbd>n</kbd> note</span>` : ''}</p>
 <div class="cockpit-grid">
 ${await timelinePanel(daemon, incident.id)}
 <div class="cockpit-work">
@@ -87,6 +89,11 @@ async function act(ctx: UiContext): Promise<UiResult> {
     await reader.addNote(id, actor!, note);
   } else if (action === 'severity') {
     await reader.changeSeverity(id, form.severity ?? '', actor!, note);
+  } else if (action === 'escalate') {
+    await operationsOf(daemon).escalate(id, actor!, note);
+  } else if (action === 'responder') {
+    await operationsOf(daemon).addResponder(id, form.responder ?? '', actor!);
+    if (note) await reader.addNote(id, actor!, note);
   } else if (action === 'role') {
     await reader.assignRole(id, (form.role ?? '') as IncidentRole, knownPerson(daemon, form.person ?? '', 'person'), actor!);
     if (note) await reader.addNote(id, actor!, note);
@@ -145,17 +152,6 @@ async function declare(ctx: UiContext): Promise<UiResult> {
   return { redirect: `/incidents/${encodeURIComponent(id)}` };
 }
 
-/** Which teams' incidents the list shows, and links to the others: a person in teams sees theirs first. */
-function teamLinks(daemon: Daemon, actor: Actor, team: string | undefined) {
-  const teams = daemon.config.teams;
-  if (teams.length === 0) return '';
-  const mine = teamsOf(teams, actor.name).map((t) => t.id);
-  const current = team ?? (mine.length > 0 ? 'mine' : 'all');
-  const link = (value: string, label: string) =>
-    current === value ? html`<strong aria-current="page">${label}</strong>` : html`<a href="/incidents${value === 'mine' ? '' : `?team=${encodeURIComponent(value)}`}">${label}</a>`;
-  return html`<p class="team-view">Showing: ${mine.length > 0 ? html`${link('mine', `Your teams (${mine.join(', ')})`)} · ` : ''}${link('all', 'All teams')}${teams.map((t) => html` · ${link(t.id, t.name ?? t.id)}`)}</p>`;
-}
-
 export function incidentRoutes(): UiRoute[] {
   return [
     {
@@ -171,7 +167,7 @@ export function incidentRoutes(): UiRoute[] {
           session,
           nav: 'incidents',
           body: html`${actor!.role !== 'viewer' ? html`<p><a class="button" href="/incidents/new">Declare an incident</a></p>` : ''}
-${teamLinks(daemon, actor!, query.team)}
+${teamLinks(daemon, actor!, query.team, '/incidents')}
 ${list.length
   ? html`<table><thead><tr><th scope="col">Incident</th><th scope="col">Severity</th><th scope="col">State</th><th scope="col">Opened</th><th scope="col">Service</th></tr></thead>
 <tbody>${list.map((i) => html`<tr><th scope="row"><a href="/incidents/${encodeURIComponent(i.id)}">${i.title}</a></th><td>${severityBadge(i.severity)}</td><td>${i.state}</td><td>${when(i.openedAt)}</td><td>${i.service ?? ''}</td></tr>`)}</tbody></table>`
@@ -182,7 +178,7 @@ ${list.length
     { method: 'GET', url: '/incidents/new', access: 'responder', summary: 'Form to declare an incident by hand.', handler: declarePage },
     { method: 'POST', url: '/incidents', access: 'responder', summary: 'Declare an incident: title, severity, service, commander and communications lead (form).', handler: declare },
     { method: 'GET', url: '/incidents/:id', access: 'viewer', summary: 'One incident: header, action bar, timeline beside the runbook with Run buttons, executions, deliveries.', handler: incidentPage },
-    { method: 'POST', url: '/incidents/:id/act', access: 'responder', summary: 'The action bar: move the incident, add a note, change severity or assign a role (form).', handler: act },
+    { method: 'POST', url: '/incidents/:id/act', access: 'responder', summary: 'The action bar: move the incident, escalate, add a note, change severity, add a responder or assign a role (form).', handler: act },
     ...MOVES.map(
       (a): UiRoute => ({
         method: 'POST',

@@ -1,9 +1,12 @@
-import { activeOccurrence, type Matcher } from '../../../incidents/index.js';
+import { activeOccurrence, silenceFromRow, type Matcher } from '../../../incidents/index.js';
 import { when } from '../components.js';
 import { incidentReader } from '../data/incidents.js';
 import { html, type Html } from '../html.js';
 import { csrfField, page } from '../layout.js';
 import type { UiRoute } from '../route.js';
+import { findSilence } from '../../../store/index.js';
+import { enforceSilenceWrite, silenceShown, teamFilter } from '../../teams.js';
+import { teamLinks } from '../team-links.js';
 
 function matchers(ms: Matcher[]): Html {
   return html`${ms.map((m, i) => html`${i ? ', ' : ''}<code>${m.label}${m.op}${m.value}</code>`)}`;
@@ -16,11 +19,12 @@ export function maintenanceRoutes(): UiRoute[] {
       url: '/maintenance',
       access: 'viewer',
       summary: 'Maintenance windows (open now or next) and silences, configured and created at runtime.',
-      handler: async ({ daemon, session, actor }) => {
+      handler: async ({ daemon, session, actor, query }) => {
         const now = daemon.clock.now();
         const windows = daemon.config.maintenance;
+        const show = teamFilter(daemon, actor!, query.team);
         // The silence book reads the stored rows (their matchers column holds more than the list).
-        const silences = await incidentReader(daemon).silences.live(now);
+        const silences = (await incidentReader(daemon).silences.live(now)).filter((s) => silenceShown(show, s.matchers));
         const canChange = actor!.role !== 'viewer';
         return page(daemon, {
           title: 'Maintenance & silences',
@@ -40,6 +44,7 @@ ${windows.length
   : html`<p>No maintenance windows configured.</p>`}
 </section>
 <section class="card" aria-labelledby="h-silences"><h2 id="h-silences">Silences</h2>
+${teamLinks(daemon, actor!, query.team, '/maintenance')}
 ${silences.length
   ? html`<table><thead><tr><th scope="col">Matchers</th><th scope="col">From</th><th scope="col">Until</th><th scope="col">By</th><th scope="col">Why</th><th scope="col">Origin</th>${canChange ? html`<th scope="col">Action</th>` : ''}</tr></thead>
 <tbody>${silences.map((s) => html`<tr><td>${matchers(s.matchers)}</td><td>${when(s.startsAt)}</td><td>${when(s.endsAt)}</td><td>${s.createdBy}</td><td>${s.comment}</td><td>${s.origin === 'config' ? 'ops.yaml' : 'runtime'}</td>
@@ -64,11 +69,13 @@ ${canChange
       url: '/maintenance/silences',
       access: 'responder',
       summary: 'Create a silence for a label value (form).',
-      handler: async ({ daemon, form, actor }) => {
+      handler: async ({ daemon, form, actor, request }) => {
         const hours = Number(form.hours);
         const now = daemon.clock.now();
+        const matchers = [{ label: form.label ?? '', op: '=' as const, value: form.value ?? '' }];
+        await enforceSilenceWrite(daemon, request, actor!, matchers);
         await incidentReader(daemon).createSilence(
-          { matchers: [{ label: form.label ?? '', op: '=', value: form.value ?? '' }], startsAt: now, endsAt: now + (Number.isFinite(hours) ? hours : 0) * 3_600_000, comment: form.comment ?? '' },
+          { matchers, startsAt: now, endsAt: now + (Number.isFinite(hours) ? hours : 0) * 3_600_000, comment: form.comment ?? '' },
           actor!,
         );
         return { redirect: '/maintenance#h-silences' };
@@ -79,7 +86,9 @@ ${canChange
       url: '/maintenance/silences/:id/expire',
       access: 'responder',
       summary: 'End a runtime silence early (form).',
-      handler: async ({ daemon, params, actor }) => {
+      handler: async ({ daemon, params, actor, request }) => {
+        const row = await findSilence(daemon.store.db, params.id ?? '');
+        if (row) await enforceSilenceWrite(daemon, request, actor!, silenceFromRow(row).matchers);
         // Through the pipeline when it runs, so the pages the silence held go out.
         if (daemon.operations) await daemon.operations.expireSilence(params.id ?? '', actor!);
         else await incidentReader(daemon).expireSilence(params.id ?? '', actor!);

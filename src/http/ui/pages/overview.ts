@@ -9,6 +9,8 @@ import { html, type Html } from '../html.js';
 import { page } from '../layout.js';
 import type { UiRoute } from '../route.js';
 import { whoIsOnCallList } from './oncall.js';
+import { teamFilter } from '../../teams.js';
+import { teamLinks } from '../team-links.js';
 
 /** Failing checks and rules not yet past their threshold or `for`, soonest first. */
 export function pendingList(pending: readonly PendingAlert[], now: number): Html {
@@ -44,18 +46,20 @@ export function overviewRoutes(): UiRoute[] {
       url: '/',
       access: 'viewer',
       summary: 'Overview: services and their checks (history bar, uptime, p95), pending alerts, open incidents, who is on call.',
-      handler: async ({ daemon, session }) => {
-        const checks = await checkRows(daemon);
+      handler: async ({ daemon, session, actor, query }) => {
+        // The caller's teams' services, checks and incidents (and what no team owns); ?team=all for every one.
+        const show = teamFilter(daemon, actor!, query.team);
+        const checks = (await checkRows(daemon)).filter((c) => show(c.service));
         const pending = await pendingAlerts(daemon, checks);
-        const incidents = await openIncidents(daemon);
-        const services = daemon.config.services;
+        const incidents = (await openIncidents(daemon)).filter((i) => show(i.service));
+        const services = daemon.config.services.filter((s) => show(s.id));
         const unassigned = checks.filter((c) => !c.service || !services.some((s) => s.id === c.service));
         return page(daemon, {
           title: 'Overview',
           session,
           nav: 'overview',
           live: true,
-          body: html`
+          body: html`${teamLinks(daemon, actor!, query.team, '/')}
 <div class="grid">
 <section class="card" aria-labelledby="h-incidents"><h2 id="h-incidents">Open incidents</h2>${incidentsBySeverity(daemon, incidents)}</section>
 <section class="card" aria-labelledby="h-oncall"><h2 id="h-oncall">On call now</h2>${await whoIsOnCallList(daemon)}</section>
