@@ -20,3 +20,13 @@ export function processIO(): CliIO {
     tty: Boolean(process.stdout.isTTY),
   };
 }
+
+/** The options of a command that acts locally (`--config`, `--as`) or through a server (`--server`, `--token`). */
+export function withActingOptions(cmd: Command): Command {
+  return cmd
+    .option('-c, --config <path>', 'ops.yaml or a directory of YAML files (local mode)')
+    .option('--as <name>', 'acting user (local mode; default OPSBOOK_USER)')
+    .option('--server <url>', 'a running opsbook to act through (default OPSBOOK_SERVER)')
+    .option('--token <token>', 'API token for --server (default OPSBOOK_TOKEN)')
+    .option('--json', 'print JSON');
+}

@@ -1,7 +1,6 @@
-import type { Command } from 'commander';
 import type { Incident, TimelineEntry } from '../../incidents/index.js';
 import type { Actor } from '../../identity/index.js';
-import type { RegisterCommands, CliIO } from '../context.js';
+import { withActingOptions, type RegisterCommands, type CliIO } from '../context.js';
 import { cliActor, openLocal } from '../local.js';
 import { callApi, remoteFrom, type Remote } from '../remote.js';
 
@@ -16,14 +15,7 @@ interface Common {
 const MOVES = ['ack', 'investigate', 'mitigate', 'resolve'] as const;
 const ACTION_OF = { ack: 'acknowledge', investigate: 'investigate', mitigate: 'mitigate', resolve: 'resolve' } as const;
 
-function withCommon(cmd: Command): Command {
-  return cmd
-    .option('-c, --config <path>', 'ops.yaml or a directory of YAML files (local mode)')
-    .option('--as <name>', 'acting user (local mode; default OPSBOOK_USER)')
-    .option('--server <url>', 'a running opsbook to act through (default OPSBOOK_SERVER)')
-    .option('--token <token>', 'API token for --server (default OPSBOOK_TOKEN)')
-    .option('--json', 'print JSON');
-}
+
 
 /**
  * Runs `work` against a running daemon's API when --server is given, else against the local store
@@ -63,7 +55,7 @@ function line(i: Incident): string {
 export const registerIncident: RegisterCommands = (program, io) => {
   const incident = program.command('incident').description('List, show, acknowledge, resolve and annotate incidents; write the review.');
 
-  withCommon(incident.command('list'))
+  withActingOptions(incident.command('list'))
     .description('Incidents, newest first.')
     .option('--state <state>', 'triggered, acknowledged, investigating, mitigated, resolved, reviewed, or open')
     .option('--severity <id>', 'only this severity')
@@ -87,7 +79,7 @@ export const registerIncident: RegisterCommands = (program, io) => {
       for (const i of list) io.out(line(i));
     });
 
-  withCommon(incident.command('show <id>'))
+  withActingOptions(incident.command('show <id>'))
     .description('One incident with its timeline.')
     .action(async (id: string, opts: Common) => {
       const { incident: i, timeline } = await withIncidents(
@@ -106,7 +98,7 @@ export const registerIncident: RegisterCommands = (program, io) => {
     });
 
   for (const move of MOVES) {
-    withCommon(incident.command(`${move} <id>`))
+    withActingOptions(incident.command(`${move} <id>`))
       .description(`${ACTION_OF[move][0]!.toUpperCase()}${ACTION_OF[move].slice(1)} an incident.`)
       .option('-m, --note <text>', 'a note for the timeline')
       .action(async (id: string, opts: Common & { note?: string }) => {
@@ -121,7 +113,7 @@ export const registerIncident: RegisterCommands = (program, io) => {
       });
   }
 
-  withCommon(incident.command('escalate <id>'))
+  withActingOptions(incident.command('escalate <id>'))
     .description('Escalate now: page the next step of the incident’s escalation policy at once.')
     .option('-m, --note <text>', 'why, for the timeline')
     .action(async (id: string, opts: Common & { note?: string }) => {
@@ -135,7 +127,7 @@ export const registerIncident: RegisterCommands = (program, io) => {
       io.out(`${i.id} escalated`);
     });
 
-  withCommon(incident.command('add-responder <id> <user>'))
+  withActingOptions(incident.command('add-responder <id> <user>'))
     .description('Add a person as a responder and page them (while the incident is open).')
     .action(async (id: string, user: string, opts: Common) => {
       const i = await withIncidents(
@@ -148,7 +140,7 @@ export const registerIncident: RegisterCommands = (program, io) => {
       io.out(`${user} added to ${i.id} as a responder`);
     });
 
-  withCommon(incident.command('severity <id> <severity>'))
+  withActingOptions(incident.command('severity <id> <severity>'))
     .description('Change an incident’s severity; its response target follows the new one.')
     .option('-m, --note <text>', 'why, for the timeline')
     .action(async (id: string, severity: string, opts: Common & { note?: string }) => {
@@ -162,7 +154,7 @@ export const registerIncident: RegisterCommands = (program, io) => {
       io.out(`${i.id} is now ${i.severity}${i.responseDueAt !== undefined ? `, response due ${new Date(i.responseDueAt).toISOString()}` : ''}`);
     });
 
-  withCommon(incident.command('declare <title>'))
+  withActingOptions(incident.command('declare <title>'))
     .description('Declare an incident by hand: its severity, service and response roles.')
     .requiredOption('--severity <id>', 'a severity of the ladder (e.g. P2)')
     .option('--service <id>', 'the service affected')
@@ -202,7 +194,7 @@ export const registerIncident: RegisterCommands = (program, io) => {
       io.out(`${i.id} declared (${i.severity}): ${i.title}`);
     });
 
-  withCommon(incident.command('note <id> <text>'))
+  withActingOptions(incident.command('note <id> <text>'))
     .description('Add a note to an incident’s timeline ("follow-up: …" notes become review follow-ups).')
     .action(async (id: string, text: string, opts: Common) => {
       const entry = await withIncidents(
@@ -214,7 +206,7 @@ export const registerIncident: RegisterCommands = (program, io) => {
       io.out(opts.json ? JSON.stringify(entry, null, 2) : `noted on ${id}`);
     });
 
-  withCommon(incident.command('review <id>'))
+  withActingOptions(incident.command('review <id>'))
     .description('Print the post-incident review as markdown: the latest version saved in the web editor, else the generated draft (timeline, response times against target, steps run, action items).')
     .option('-o, --out <file>', 'write to a file instead of stdout')
     .action(async (id: string, opts: Common & { out?: string }) => {

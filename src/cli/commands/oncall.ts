@@ -1,16 +1,8 @@
-import type { RegisterCommands } from '../context.js';
-import type { Command } from 'commander';
+import { withActingOptions, type RegisterCommands } from '../context.js';
 import type { NowOptions } from './oncall-now.js';
 import type { ChangeCommon } from './oncall-changes.js';
 
-function withCommon(cmd: Command): Command {
-  return cmd
-    .option('-c, --config <path>', 'ops.yaml or a directory of YAML files (local mode)')
-    .option('--as <name>', 'acting user (local mode; default OPSBOOK_USER)')
-    .option('--server <url>', 'a running opsbook to act through (default OPSBOOK_SERVER)')
-    .option('--token <token>', 'API token for --server (default OPSBOOK_TOKEN)')
-    .option('--json', 'print JSON');
-}
+
 
 const TIME = 'with an offset (2026-03-10T09:00+01:00) or local to the schedule (2026-03-10T09:00)';
 
@@ -33,7 +25,7 @@ export const registerOncall: RegisterCommands = (program, io) => {
     });
 
   const override = oncall.command('override').description('Someone covers a range of a schedule (audited). A responder covers or hands over their own shifts; an admin anyone’s.');
-  withCommon(override.command('add'))
+  withActingOptions(override.command('add'))
     .description('Create an override: --user covers --covers over --start … --end.')
     .requiredOption('--schedule <id>', 'schedule id')
     .requiredOption('--user <name>', 'who covers')
@@ -42,16 +34,16 @@ export const registerOncall: RegisterCommands = (program, io) => {
     .requiredOption('--end <time>', TIME)
     .requiredOption('--reason <text>', 'why (goes to the audit log and the calendar)')
     .action(async (opts) => (await import('./oncall-changes.js')).overrideAdd(io, opts));
-  withCommon(override.command('list'))
+  withActingOptions(override.command('list'))
     .description('Overrides and swaps made through the API, CLI or UI (current and upcoming).')
     .option('--schedule <id>', 'only this schedule')
     .option('--past', 'include ended ones')
     .action(async (opts) => (await import('./oncall-changes.js')).overrideList(io, opts));
-  withCommon(override.command('delete'))
+  withActingOptions(override.command('delete'))
     .description('Delete an override (both halves of a swap).')
     .argument('<id>', 'override id')
     .action(async (id: string, opts: ChangeCommon) => (await import('./oncall-changes.js')).overrideDelete(io, id, opts));
-  withCommon(oncall.command('swap'))
+  withActingOptions(oncall.command('swap'))
     .description('Swap shifts: --user takes --with’s shift over --start … --end, --with takes --user’s over --return-start … --return-end.')
     .requiredOption('--schedule <id>', 'schedule id')
     .requiredOption('--user <name>', 'one of the two')
@@ -63,10 +55,10 @@ export const registerOncall: RegisterCommands = (program, io) => {
     .requiredOption('--reason <text>', 'why')
     .action(async (opts) => (await import('./oncall-changes.js')).swapAdd(io, opts));
   const feeds = oncall.command('feeds').description('Secret iCalendar feed URLs: one per schedule and one per person.');
-  withCommon(feeds.command('list'))
+  withActingOptions(feeds.command('list'))
     .description('Your feed URLs (issued on first ask); an admin also sees everyone’s feed ids.')
     .action(async (opts: ChangeCommon) => (await import('./oncall-changes.js')).feedsList(io, opts));
-  withCommon(feeds.command('revoke'))
+  withActingOptions(feeds.command('revoke'))
     .description('Revoke one feed URL (yours, or any as an admin); --all revokes every URL at once (admin).')
     .argument('[id]', 'feed id from `feeds list`')
     .option('--all', 'revoke every feed URL')
