@@ -34,7 +34,7 @@ describe('loadConfig', () => {
       log_level: 'info',
       ingest_queue: 2000,
     });
-    expect(result.config.storage).toEqual({ data_dir: '.opsbook', checkpoint_every: 300_000, full_retry: 10_000, retention: { check_results: 7 * 86_400_000, check_rollups: 400 * 86_400_000, deliveries: 90 * 86_400_000, transcripts: 400 * 86_400_000, every: 3_600_000 } });
+    expect(result.config.storage).toEqual({ data_dir: '.opsbook', checkpoint_every: 300_000, full_retry: 10_000, cluster: { lease: 10_000, partitions: 32 }, retention: { check_results: 7 * 86_400_000, check_rollups: 400 * 86_400_000, deliveries: 90 * 86_400_000, transcripts: 400 * 86_400_000, every: 3_600_000 } });
     expect(result.config.services).toEqual([]);
     expect(result.config.procedures).toEqual({});
   });
