@@ -5,27 +5,18 @@
  * A screenshot of each audited page goes to test-results/ui/.
  */
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActionToken, loadActionKey } from '../../src/notify/index.js';
-import { chromiumPresent, launchChromium, signInOnPage } from '../support/browser.js';
+import { axeProblems, chromiumPresent, launchChromium, signInOnPage } from '../support/browser.js';
 import { REPO_ROOT } from '../support/cli.js';
 import { PASSWORD, serveUi, type ServedUi } from './support.js';
 import { scaled } from '../support/timing.js';
 
 const present = chromiumPresent('the accessibility audit');
 
-const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const SHOTS = path.join(REPO_ROOT, 'test-results', 'ui');
-
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: Array<{ target: string[]; failureSummary?: string }>;
-}
 
 // What the code evaluated in the page uses of the browser's globals (the project compiles without the DOM lib).
 interface PageElement {
@@ -35,7 +26,6 @@ interface PageElement {
   getAttribute(name: string): string | null;
 }
 declare const document: { activeElement: PageElement | null; body: PageElement; querySelectorAll(selector: string): { length: number } };
-declare const window: Record<string, unknown>;
 declare function getComputedStyle(el: PageElement): { outlineStyle: string; outlineWidth: string; boxShadow: string };
 
 let ui: ServedUi;
@@ -44,17 +34,7 @@ let browser: Browser;
 let page: Page;
 
 /** Serious and critical violations on the page now, one line per element. */
-async function audit(): Promise<string[]> {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: AXE });
-  const violations = await page.evaluate(async () => {
-    const axe = window.axe as { run: (ctx: unknown, opts: unknown) => Promise<{ violations: AxeViolation[] }> };
-    const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } });
-    return result.violations;
-  });
-  return violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .flatMap((v) => v.nodes.map((n) => `${v.id} (${v.impact}): ${v.help} at ${n.target.join(' ')}${n.failureSummary ? ` — ${n.failureSummary.replace(/\s+/g, ' ')}` : ''}`));
-}
+const audit = (): Promise<string[]> => axeProblems(page);
 
 describe.skipIf(!present)('accessibility of the web UI', () => {
   let incidentId: string;

@@ -7,11 +7,10 @@
  * of each, light and dark, 1366 and 390 px wide, go to test-results/screens/.
  */
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumPresent, launchChromium, signInOnPage } from '../support/browser.js';
+import { axeProblems, chromiumPresent, launchChromium, signInOnPage } from '../support/browser.js';
 import { REPO_ROOT, runCli } from '../support/cli.js';
 import { scaled } from '../support/timing.js';
 import { startReceiver, type Receiver } from '../../src/notify/test-support.js';
@@ -19,24 +18,15 @@ import { PASSWORD, serveUi, type ServedUi } from './support.js';
 
 const present = chromiumPresent('the incident cockpit browser test');
 const SHOTS = path.join(REPO_ROOT, 'test-results', 'screens');
-const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 declare const window: Record<string, unknown>;
-declare const document: unknown;
 
 let ui: ServedUi;
 let browser: Browser;
 let page: Page;
 let receiver: Receiver;
 
-async function audit(p: Page): Promise<string[]> {
-  if (!(await p.evaluate(() => 'axe' in window))) await p.addScriptTag({ content: AXE });
-  const violations = await p.evaluate(async () => {
-    const axe = window.axe as { run: (ctx: unknown, opts: unknown) => Promise<{ violations: Array<{ id: string; impact: string | null; nodes: Array<{ target: string[] }> }> }> };
-    return (await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } })).violations;
-  });
-  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').flatMap((v) => v.nodes.map((n) => `${v.id} (${v.impact}) at ${n.target.join(' ')}`));
-}
+const audit = (p: Page): Promise<string[]> => axeProblems(p);
 
 /** The page now, at both widths and in both schemes, each audited; the main page's viewport is restored. */
 async function shots(name: string): Promise<void> {
