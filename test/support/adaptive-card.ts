@@ -23,8 +23,9 @@ interface AdaptiveCards {
 const AC = createRequire(import.meta.url)('adaptivecards/dist/adaptivecards.js') as AdaptiveCards;
 
 /** The problems the renderer finds in `card` read at its declared `version` (empty: valid). */
-export function adaptiveCardProblems(card: { version?: unknown }): string[] {
-  const declared = typeof card.version === 'string' ? card.version : undefined;
+export function adaptiveCardProblems(card: object): string[] {
+  const v = (card as { version?: unknown }).version;
+  const declared = typeof v === 'string' ? v : undefined;
   if (!declared) return ['the card declares no version'];
   const version = /^\d+\.\d+$/.test(declared) ? AC.Versions[`v${declared.replace('.', '_')}`] : undefined;
   if (!version) return [`version ${declared} is not one the renderer knows`];
