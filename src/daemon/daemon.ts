@@ -6,6 +6,7 @@ import { loadOpsConfig } from './config.js';
 import { openConfiguredStore } from './store.js';
 import { Housekeeping } from './housekeeping.js';
 import { StatusPublisher } from './status-publisher.js';
+import { ShiftReminders } from './shift-reminders.js';
 import { OpsbookError } from '../lib/errors/index.js';
 import { createDaemonMetrics, type DaemonMetrics } from './metrics.js';
 import { createLogger, type Logger } from './logger.js';
@@ -89,6 +90,8 @@ export class Daemon {
   scraper: Scraper | undefined;
   /** The running pipeline; absent when started with `operations: false`. */
   operations: Operations | undefined;
+  /** Reminds people before their shifts; runs with the operations pipeline. */
+  shiftReminders: ShiftReminders | undefined;
   /** On PostgreSQL, with the pipeline running: this process's share of the work (docs/cluster.md). */
   cluster: ClusterCoordinator | undefined;
   private reloading: Promise<boolean> | undefined;
@@ -189,6 +192,7 @@ export class Daemon {
     await this.addComponent(this.operations);
     await this.addComponent(new Housekeeping(this));
     await this.addComponent(new StatusPublisher(this));
+    await this.addComponent((this.shiftReminders = new ShiftReminders(this)));
     this.logStarted();
   }
 

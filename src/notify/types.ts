@@ -38,6 +38,8 @@ export interface Notification {
    * links and no incident facts or action links.
    */
   letter?: Letter;
+  /** A shift reminder's shift (`oncall.shift_reminder`): ISO instants; `end` when known. */
+  shift?: { schedule: string; user: string; start: string; end?: string };
 }
 
 /** A plain message with a subject, a body and links, for people outside the team. */

@@ -48,6 +48,8 @@ escalation_policies:
         },
       ],
       overrides: [{ user: 'lead', start: Date.parse('2026-03-10T08:00:00Z'), end: Date.parse('2026-03-11T09:00:00Z') }],
+      // shift_reminder's default: an hour before each shift.
+      reminderMs: HOUR,
     });
     expect(r.config.escalation_policies[0]).toEqual({
       id: 'default',

@@ -40,3 +40,4 @@ export { shiftCalendar, FEED_AHEAD_MS, FEED_PAST_MS, type FeedOptions } from './
 export { withStoredOverrides, checkOverride, MAX_OVERRIDE_MS, type StoredOverride, type OverrideRequest, type FieldPath } from './overrides.js';
 export { OverrideBook, schedulesWithOverrides, type CreateOverride, type CreateSwap, type OverrideBookHost } from './override-book.js';
 export { CalendarFeeds, type CalendarFeed, type CalendarFeedsHost } from './feeds.js';
+export { dueShiftReminders, nextShiftReminderAt, shiftEnd, shiftStartsBetween, type ShiftStart } from './reminders.js';

@@ -56,6 +56,8 @@ export interface Schedule {
   /** Later layers win over earlier ones wherever they have someone on call. */
   layers: Layer[];
   overrides: Override[];
+  /** How long before a shift begins its person is reminded (`shift_reminder`); 0 or absent: never. */
+  reminderMs?: number;
 }
 
 /** Who is on call at an instant, and why. */

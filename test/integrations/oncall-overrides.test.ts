@@ -90,6 +90,13 @@ describe('on-call overrides through the API', () => {
     expect(halves[0]!.swap).toBe(halves[1]!.swap);
     expect(await onCall('2026-03-28T12:00:00+01:00')).toBe('ann');
     expect(await onCall('2026-03-29T12:00:00+02:00')).toBe('bob');
+    // The feed shows both halves: ann on the 28th (winter time), bob on the 29th (summer time).
+    const feeds = (await call('GET', '/api/calendars', 'ann')).json() as { schedules: Record<string, string> };
+    const cal = new ICAL.Component(ICAL.parse((await app.inject({ url: new URL(feeds.schedules.primary!).pathname })).body) as unknown[]);
+    const starts = cal.getAllSubcomponents('vevent').map((v) => new ICAL.Event(v)).map((e) => `${e.summary.split(' ')[0]} ${e.startDate.toJSDate().toISOString()}`);
+    expect(starts).toEqual(expect.arrayContaining(['ann 2026-03-28T08:00:00.000Z', 'bob 2026-03-29T07:00:00.000Z']));
+    expect(starts).not.toContain('bob 2026-03-28T08:00:00.000Z');
+    expect(starts).not.toContain('ann 2026-03-29T07:00:00.000Z');
     expect((await call('DELETE', `/api/oncall/overrides/${halves[1]!.id}`, 'bob')).json()).toMatchObject({ deleted: [{}, {}] });
     expect(await onCall('2026-03-28T12:00:00+01:00')).toBe('bob');
     expect(await onCall('2026-03-29T12:00:00+02:00')).toBe('ann');

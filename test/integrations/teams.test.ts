@@ -11,6 +11,8 @@ import type { Daemon } from '../../src/daemon/index.js';
 import { startReceiver, type Receiver } from '../../src/notify/test-support.js';
 import { startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
 import { scaled } from '../support/timing.js';
+import { adaptiveCardProblems } from '../support/adaptive-card.js';
+import { renderTeamsCard } from '../../src/notify/channels/teams/render.js';
 
 const KEY = 'k'.repeat(40);
 
@@ -72,6 +74,8 @@ describe('Teams workflow webhook', () => {
       ['Action.OpenUrl', 'Open incident'],
     ]);
     expect(JSON.stringify(card)).not.toContain('Action.Submit');
+    // Read by Microsoft's renderer at the version the card declares: nothing unknown, nothing missing.
+    expect(adaptiveCardProblems(card)).toEqual([]);
 
     const ack = card.actions[0]!.url;
     expect(ack.startsWith('http://opsbook.test/a/')).toBe(true);
@@ -82,5 +86,26 @@ describe('Teams workflow webhook', () => {
     expect((await daemon.operations!.incidents.get(id)).state).toBe('triggered'); // opening the link did nothing
     const done = await app.inject({ method: 'POST', url: path, headers: { accept: 'application/json' } });
     expect(done.json()).toMatchObject({ incident: id, state: 'acknowledged', already: false });
+  });
+});
+
+describe('the Adaptive Card check', () => {
+  const message = (links: { acknowledge?: string; resolve?: string }) =>
+    renderTeamsCard({
+      id: 'msg_1', createdAt: 0, attempt: 1, links,
+      notification: { channelId: 't', event: 'incident.triggered', incident: { id: 'inc_1', title: 'Down', severity: 'P1', status: 'triggered', url: 'http://x/i', summary: 's' } },
+    }) as { attachments: Array<{ content: Record<string, unknown> }> };
+
+  it('passes every card the channel renders, with or without action links', () => {
+    expect(adaptiveCardProblems(message({ acknowledge: 'http://x/a/1', resolve: 'http://x/a/2' }).attachments[0]!.content)).toEqual([]);
+    expect(adaptiveCardProblems(message({}).attachments[0]!.content)).toEqual([]);
+  });
+
+  it('catches what the declared version does not allow', () => {
+    const card = message({ acknowledge: 'http://x/a/1' }).attachments[0]!.content;
+    expect(adaptiveCardProblems({ ...card, body: [{ type: 'Table', columns: [] }] })).toEqual([expect.stringMatching(/^UnknownElementType: .*"Table"/)]);
+    expect(adaptiveCardProblems({ ...card, actions: [{ type: 'Action.OpenUrl', title: 'Ack', url: 'http://x', role: 'Button' }] })).toEqual([expect.stringMatching(/^UnsupportedProperty: .*"role".*1\.6.*1\.4/)]);
+    expect(adaptiveCardProblems({ ...card, actions: [{ type: 'Action.OpenUrl', title: 'Ack' }] })).toEqual([expect.stringMatching(/^PropertyCantBeNull: .*"url"/)]);
+    expect(adaptiveCardProblems({ ...card, version: '9.9' })).toEqual(['version 9.9 is not one the renderer knows']);
   });
 });

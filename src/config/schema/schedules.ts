@@ -67,6 +67,9 @@ const schedule = z
     time_zone: timeZone.prefault('UTC').describe('IANA time zone the rotation is read in (default UTC).'),
     layers: z.array(layer).min(1).describe('Rotation layers; a later layer wins where it has someone on call.'),
     overrides: z.array(override).default([]).describe('Someone covering a time range; beats the layers.'),
+    shift_reminder: duration({ max: '7d' })
+      .prefault('1h')
+      .describe('How long before a shift begins the person coming on call is reminded, through their low-urgency notification rules (default 1h; 0m: no reminders).'),
   })
   .transform((s, ctx): Schedule => {
     const layers: Layer[] = s.layers.map((l, i) => ({
@@ -98,7 +101,7 @@ const schedule = z
       if (start === undefined || end === undefined) return;
       overrides.push({ user: o.user, start, end, ...(layerIndex !== undefined && layerIndex >= 0 ? { layer: layerIndex } : {}) });
     });
-    return { id: s.id, ...(s.name ? { name: s.name } : {}), timeZone: s.time_zone, layers, overrides };
+    return { id: s.id, ...(s.name ? { name: s.name } : {}), timeZone: s.time_zone, layers, overrides, reminderMs: s.shift_reminder };
   });
 
 /** `schedules:` — on-call rotations with layers, restrictions and overrides, read in a time zone. */

@@ -51,7 +51,7 @@ export function personalRules(config: OpsConfig, user: string, severity: string 
 }
 
 /** A person's contacts (their sign-in email last) as outbox addresses: one per Web Push subscription. */
-async function contactAddresses(trx: Transaction<Database>, config: OpsConfig, user: string, via: string[] | undefined) {
+export async function contactAddresses(trx: Transaction<Database>, config: OpsConfig, user: string, via: string[] | undefined) {
   const u = config.users.find((x) => x.name === user);
   if (!u) return [];
   const wanted = via ? expandVia(via) : undefined;

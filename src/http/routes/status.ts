@@ -182,42 +182,63 @@ export function statusRoutes(): UiRoute[] {
         return notice(daemon, 'Check your mail', 'We sent a link to that address. Updates start once you open it.');
       },
     },
+    ...mailedLinkRoutes({
+      path: '/status/confirm',
+      heading: 'Confirm your subscription',
+      button: 'Confirm',
+      summaries: ['The confirmation link: a button that confirms (mail scanners that open links confirm nothing).', 'Confirm a subscription (form).'],
+      act: async (model, token) => ((await model.confirm(token)) ? { heading: 'Subscribed', text: 'You will get an email with every update.' } : undefined),
+    }),
+    ...mailedLinkRoutes({
+      path: '/status/unsubscribe',
+      heading: 'Unsubscribe',
+      button: 'Unsubscribe',
+      summaries: ['The unsubscribe link: a button that unsubscribes.', 'End a subscription (form).'],
+      act: async (model, token) => {
+        await model.unsubscribe(token);
+        // The same answer whether the address was subscribed or not: the page tells nobody who is.
+        return { heading: 'Unsubscribed', text: 'No more mail will be sent to this address.' };
+      },
+    }),
+  ];
+}
+
+/** A link mailed to a subscriber (confirm, unsubscribe). */
+interface MailedLink {
+  path: string;
+  /** The GET page's heading and its one button. */
+  heading: string;
+  button: string;
+  /** The GET and the POST route's summaries. */
+  summaries: [string, string];
+  /** Does what the link is for; undefined: the token is unknown (answered 404). */
+  act(model: StatusPage, token: string): Promise<{ heading: string; text: string } | undefined>;
+}
+
+/**
+ * A mailed link's two routes: GET shows one button and changes nothing (mail scanners open links),
+ * POST with the token does it.
+ */
+function mailedLinkRoutes(link: MailedLink): UiRoute[] {
+  return [
     {
       method: 'GET',
-      url: '/status/confirm',
+      url: link.path,
       access: 'public',
-      summary: 'The confirmation link: a button that confirms (mail scanners that open links confirm nothing).',
+      summary: link.summaries[0],
       handler: ({ daemon, query }) =>
-        notice(daemon, 'Confirm your subscription', html`<form method="post" action="/status/confirm"><input type="hidden" name="token" value="${query.token ?? ''}"><button type="submit">Confirm</button></form>`),
+        notice(daemon, link.heading, html`<form method="post" action="${link.path}"><input type="hidden" name="token" value="${query.token ?? ''}"><button type="submit">${link.button}</button></form>`),
     },
     {
       method: 'POST',
-      url: '/status/confirm',
+      url: link.path,
       access: 'public',
-      summary: 'Confirm a subscription (form).',
+      summary: link.summaries[1],
       handler: async ({ daemon, form, reply }) => {
-        if (await new StatusPage(daemon).confirm(form.token ?? '')) return notice(daemon, 'Subscribed', 'You will get an email with every update.');
+        const done = await link.act(new StatusPage(daemon), form.token ?? '');
+        if (done) return notice(daemon, done.heading, done.text);
         reply.status(404);
         return notice(daemon, 'Unknown link', 'This link is not (or no longer) valid. Subscribe again from the status page.');
-      },
-    },
-    {
-      method: 'GET',
-      url: '/status/unsubscribe',
-      access: 'public',
-      summary: 'The unsubscribe link: a button that unsubscribes.',
-      handler: ({ daemon, query }) =>
-        notice(daemon, 'Unsubscribe', html`<form method="post" action="/status/unsubscribe"><input type="hidden" name="token" value="${query.token ?? ''}"><button type="submit">Unsubscribe</button></form>`),
-    },
-    {
-      method: 'POST',
-      url: '/status/unsubscribe',
-      access: 'public',
-      summary: 'End a subscription (form).',
-      handler: async ({ daemon, form }) => {
-        await new StatusPage(daemon).unsubscribe(form.token ?? '');
-        // The same answer whether the address was subscribed or not: the page tells nobody who is.
-        return notice(daemon, 'Unsubscribed', 'No more mail will be sent to this address.');
       },
     },
   ];

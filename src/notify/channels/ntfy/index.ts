@@ -34,7 +34,7 @@ export function renderNtfy(m: OutboundMessage, channel: NtfyChannelConfig): { ur
     ...(actions ? { actions } : {}),
     ...(channel.token ? { authorization: `Bearer ${channel.token}` } : {}),
   };
-  const body = [n.incident?.title, n.incident?.service ? `service ${n.incident.service}` : undefined, n.incident?.summary].filter(Boolean).join('\n') || eventHeadline(n);
+  const body = [n.incident?.title, n.incident?.service ? `service ${n.incident.service}` : undefined, n.incident?.summary, n.letter?.text].filter(Boolean).join('\n') || eventHeadline(n);
   return { url, body, headers };
 }
 

@@ -11,6 +11,7 @@ const VERB: Record<string, string> = {
 
 /** One line every channel leads with: `[SEV1] Triggered: API error rate above 5%`. */
 export function eventHeadline(n: Notification): string {
+  if (n.letter) return n.letter.subject;
   const verb = VERB[n.event] ?? n.event;
   if (!n.incident) return n.event === 'test' ? 'opsbook test notification' : verb;
   return `[${n.incident.severity.toUpperCase()}] ${verb}: ${n.incident.title}`;

@@ -40,6 +40,7 @@ export function renderSlackPayload(m: OutboundMessage, options: SlackRenderOptio
     blocks.push({ type: 'section', fields: fields.map((text) => ({ type: 'mrkdwn', text })) });
     if (inc.summary) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(slackEscape(inc.summary), 2900) } });
   }
+  if (n.letter) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(slackEscape(n.letter.text), 2900) } });
   if (n.recipient) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Paging ${mention(n.recipient)}` }] });
   for (const line of options.notes ?? []) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: slackEscape(line) }] });
   const buttons: Array<Record<string, unknown>> = [];

@@ -14,6 +14,8 @@ export function renderWebhookBody(m: OutboundMessage): string {
       channel: n.channelId,
       ...(n.incident ? { incident: n.incident } : {}),
       ...(n.recipient ? { recipient: n.recipient } : {}),
+      ...(n.shift ? { shift: n.shift } : {}),
+      ...(n.letter ? { message: n.letter } : {}),
       ...(m.links.acknowledge || m.links.resolve ? { links: m.links } : {}),
     },
   });
