@@ -103,6 +103,8 @@ const stats = cacheStats();
 const lookups = stats.hits + stats.misses;
 
 console.log(`runbooks: ${files.length} files, ${(bytes / 1e6).toFixed(2)} MB, ${on.blocks} code blocks; ${warmUp.length} other files to warm up, ${rounds} rounds with caches off`);
+console.log('measured: parseRunbook on text in memory — markdown, sections, procedures, phases, tables, links, every code block classified; left out: reading the files from disk and the lint rules run afterwards');
+console.log('caches off: no parse or classification is kept from one block or file for another (every command is read and classified); within one file, what each heading says as a phase is worked out once');
 console.log(`${report('caches off', off)} (fastest of ${rounds} rounds)`);
 console.log(`${report('caches on ', on)} (block and shell-paragraph caches, started empty: ${((100 * stats.hits) / Math.max(lookups, 1)).toFixed(0)}% of ${lookups} lookups hit)`);
 console.log(`same results with and without caches: ${sameOff && off.digest === on.digest && off.blocks === on.blocks ? 'yes' : 'NO'}`);

@@ -77,7 +77,9 @@ export function readBlocks(tokens: Token[], lines: Lines, warnings: RunbookWarni
       if (!closed) warnings.push({ code: 'fence-unclosed', line, message: `code block opened with ${t.markup} is never closed` });
     }
     const c = classifyCached(code, language, fenced ? line + 1 : line);
-    out.push({ line, endLine, fenced, language, languageInferred: !written, target: c.target, code, effect: c.effect, reasons: [...c.reasons], placeholders: [...c.placeholders], commands: c.commands });
+    // A classification kept in the cache is shared: the block gets its own arrays. One made for this block is its own already.
+    const shared = speedups().caches;
+    out.push({ line, endLine, fenced, language, languageInferred: !written, target: c.target, code, effect: c.effect, reasons: shared ? [...c.reasons] : c.reasons, placeholders: shared ? [...c.placeholders] : c.placeholders, commands: c.commands });
   }
   return out;
 }

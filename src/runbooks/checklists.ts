@@ -19,6 +19,9 @@ export function readChecklists(tokens: Token[], sectionAt: (line: number) => str
       const it = tokens[j]!;
       if (it.type === 'list_item_open' && it.level === depth + 1) {
         const inline = tokens[j + 2];
+        // A box's `[` is in the item's source, as written or as an entity: items without either hold none.
+        const raw = inline?.content ?? '';
+        if (!raw.includes('[') && !raw.includes('&')) continue;
         const text = plainText(inline);
         const m = BOX.exec(text);
         if (m) items.push({ text: text.slice(m[0].length), checked: m[1] !== ' ', line: lineOf(it) });

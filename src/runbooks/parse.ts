@@ -90,6 +90,8 @@ function readLinks(tokens: Token[]): Link[] {
   const out: Link[] = [];
   for (const t of tokens) {
     if (t.type !== 'inline' || !t.children) continue;
+    // A link is written with `[` (inline or reference) or `<` (autolink): most paragraphs have neither.
+    if (!t.content.includes('[') && !t.content.includes('<')) continue;
     let line = lineOf(t);
     for (let i = 0; i < t.children.length; i++) {
       const c = t.children[i]!;

@@ -64,7 +64,7 @@ export class PhaseReader {
 
   /** The phase (or phases) a heading or bold label opens, or undefined when it names none. */
   of(label: string): PhaseLabel | undefined {
-    const l = normaliseLabel(label);
+    const l = this.normal(label);
     if (!l || wordCount(l) > 6) return undefined;
     const one = this.single(l);
     if (one || !JOINED.test(l)) return one;
@@ -76,8 +76,13 @@ export class PhaseReader {
 
   /** True for headings that hold notes, links or references rather than steps. */
   isNote(label: string): boolean {
-    const l = normaliseLabel(label);
+    const l = this.normal(label);
     return this.extra.get(l) === 'notes' || (!this.extra.has(l) && NOTES.test(l));
+  }
+
+  /** A label as the vocabulary is matched against it. */
+  protected normal(label: string): string {
+    return normaliseLabel(label);
   }
 
   private single(l: string): PhaseLabel | undefined {
@@ -103,6 +108,17 @@ export const DEFAULT_PHASES = new PhaseReader();
 export class DocumentPhases extends PhaseReader {
   private readonly phases = new Map<string, PhaseLabel | undefined>();
   private readonly notes = new Map<string, boolean>();
+  /** Labels normalised: a heading is asked both whether it is a phase and whether it is a note. */
+  private readonly normals = new Map<string, string>();
+
+  protected override normal(label: string): string {
+    let l = this.normals.get(label);
+    if (l === undefined) {
+      l = normaliseLabel(label);
+      this.normals.set(label, l);
+    }
+    return l;
+  }
 
   override of(label: string): PhaseLabel | undefined {
     let p = this.phases.get(label);

@@ -1,4 +1,4 @@
-import { boldLabel, isCodeToken, type Token } from './markdown.js';
+import { boldLabel, isCodeToken, NON_ASCII, type Token } from './markdown.js';
 import { DEFAULT_PHASES, type PhaseReader } from './phases.js';
 import { walkSections, type SectionNode } from './sections.js';
 
@@ -92,9 +92,8 @@ export function titleWithoutId(title: string): string {
 }
 
 export function slug(text: string): string {
-  return text
-    .toLowerCase()
-    .normalize('NFKD')
-    .replace(/[^\p{L}\p{N}]+/gu, '-')
-    .replace(/^-+|-+$/g, '') || 'procedure';
+  const l = text.toLowerCase();
+  // ASCII text is its own NFKD form, and its letters and digits are the ASCII ones.
+  const dashed = NON_ASCII.test(l) ? l.normalize('NFKD').replace(/[^\p{L}\p{N}]+/gu, '-') : l.replace(/[^a-z0-9]+/g, '-');
+  return dashed.replace(/^-+|-+$/g, '') || 'procedure';
 }

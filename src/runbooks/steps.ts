@@ -20,7 +20,8 @@ export function readPhases(tokens: Token[], section: SectionNode, blockAt: (line
   const phases: Draft[] = [];
   let phase: Draft | undefined;
   let step: Step | undefined;
-  let pending = '';
+  /** The prose paragraph that introduces the next block; its text is read only when a block follows. */
+  let pending: Token | undefined;
   let listDepth = 0;
   let itemOpen = false;
   /** Level of the heading that opened the current phase (undefined for a bold label). */
@@ -32,7 +33,7 @@ export function readPhases(tokens: Token[], section: SectionNode, blockAt: (line
     phase = { kind: p.kind, label, line, steps: [], generic: p.generic || p.also.length > 0, kinds: [p.kind, ...p.also] };
     phases.push(phase);
     step = undefined;
-    pending = '';
+    pending = undefined;
   };
   const openStep = (text: string, line: number): Step => {
     if (!phase) openPhase({ kind: 'steps', also: [], generic: true }, '', line);
@@ -93,7 +94,7 @@ export function readPhases(tokens: Token[], section: SectionNode, blockAt: (line
         } else {
           // Prose between steps (a "**Careful:** …" note included) introduces the next block.
           step = undefined;
-          pending = plainText(inline);
+          pending = inline;
         }
         break;
       }
@@ -101,9 +102,10 @@ export function readPhases(tokens: Token[], section: SectionNode, blockAt: (line
       case 'code_block': {
         const block = blockAt(lineOf(t));
         if (!block) break;
-        if (!step || (!itemOpen && listDepth === 0 && step.blocks.length > 0 && pending)) openStep(pending, lineOf(t));
+        const intro = pending ? plainText(pending) : '';
+        if (!step || (!itemOpen && listDepth === 0 && step.blocks.length > 0 && intro)) openStep(intro, lineOf(t));
         step!.blocks.push(block);
-        pending = '';
+        pending = undefined;
         break;
       }
       default:

@@ -1,7 +1,7 @@
 import type { Command, Effect, Target } from '../model.js';
 import { familyOf, type LanguageFamily } from '../language.js';
 import { anglePlaceholders, textPlaceholders, unique, variablePlaceholders } from '../placeholders.js';
-import { combine, verdict, worst, type Verdict } from './effect.js';
+import { verdict, worse, type Verdict } from './effect.js';
 import { mongoCodeVerdict } from './mongo.js';
 import { promqlVerdict } from './promql.js';
 import { pythonCodeVerdict } from './python.js';
@@ -45,12 +45,19 @@ export function classifyBlock(code: string, language: string, firstLine: number)
   if (family === 'shell' && (!speedups().prechecks || code.includes('$ ')) && /^\s*\$ \S/m.test(code) && code.split('\n').some((l) => /^\s*\$ /.test(l))) family = 'console';
   const commands = commandsOf(code, family, firstLine);
   if (commands.length === 0) return emptyBlock(family, code);
-  const placeholders = unique(commands.flatMap((c) => c.placeholders));
-  const v = combine(commands.map((c) => ({ effect: c.effect, reasons: c.reasons, target: c.target })), defaultTarget(family));
-  const effect = worst(commands.map((c) => c.effect));
+  const placeholders = new Set<string>();
+  let effect = commands[0]!.effect;
+  // The commands' target when they all share one, else the family's.
+  let target: Target | undefined = commands[0]!.target;
+  for (const c of commands) {
+    for (const p of c.placeholders) placeholders.add(p);
+    effect = worse(effect, c.effect);
+    if (c.target !== target) target = undefined;
+  }
   // The block's reasons are those of its most dangerous commands.
-  const reasons = unique(commands.filter((c) => c.effect === effect).flatMap((c) => c.reasons));
-  return { target: v.target, effect, reasons, placeholders, commands };
+  const reasons = new Set<string>();
+  for (const c of commands) if (c.effect === effect) for (const r of c.reasons) reasons.add(r);
+  return { target: target ?? defaultTarget(family), effect, reasons: [...reasons], placeholders: [...placeholders], commands };
 }
 
 function defaultTarget(family: LanguageFamily): Target {
@@ -230,16 +237,30 @@ function paragraphStatements(text: string, lineBase: number): ShStatement[] {
   return lineBase === 0 ? stmts : stmts.map((s) => ({ ...s, line: s.line + lineBase, calls: s.calls.map((c) => ({ ...c, line: c.line + lineBase })) }));
 }
 
+/** From a line's start: blanks only, then a comment, the line's end or the text's end (a line that ends a paragraph). */
+const PARAGRAPH_BREAK = /[^\S\n]*(?:#|\n|$)/y;
+
 function byParagraph(shell: string, firstLine: number): ShStatement[] {
-  const lines = shell.split('\n');
   const out: ShStatement[] = [];
+  // Paragraphs are cut from the text where they stand: line `line` starts at offset `at`.
   let start = 0;
-  for (let i = 0; i <= lines.length; i++) {
-    if (i < lines.length && lines[i]!.trim() !== '' && !/^\s*#/.test(lines[i]!)) continue;
-    if (i > start) out.push(...paragraphStatements(lines.slice(start, i).join('\n'), firstLine - 1 + start));
-    start = i + 1;
+  let startAt = 0;
+  let line = 0;
+  for (let at = 0; ; line++) {
+    const nl = shell.indexOf('\n', at);
+    const end = nl < 0 ? shell.length : nl;
+    PARAGRAPH_BREAK.lastIndex = at;
+    if (PARAGRAPH_BREAK.test(shell)) {
+      if (line > start) for (const s of paragraphStatements(shell.slice(startAt, at - 1), firstLine - 1 + start)) out.push(s);
+      start = line + 1;
+      startAt = end + 1;
+    }
+    if (nl < 0) {
+      if (line + 1 > start) for (const s of paragraphStatements(shell.slice(startAt), firstLine - 1 + start)) out.push(s);
+      return out;
+    }
+    at = nl + 1;
   }
-  return out;
 }
 
 function parseShellCommands(shell: string, firstLine: number, wholeBlock = true): Command[] {

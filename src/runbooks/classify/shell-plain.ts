@@ -252,8 +252,8 @@ class SimpleReader extends WordReader {
         redirects.push(this.redirect('', (redirected ??= sink())));
         continue;
       }
-      FD.lastIndex = this.i;
-      const fd = FD.exec(src);
+      // Only a digit can start a descriptor before a redirection.
+      const fd = c >= 48 && c <= 57 ? ((FD.lastIndex = this.i), FD.exec(src)) : null;
       if (fd) {
         this.i += fd[1]!.length;
         redirects.push(this.redirect(fd[1]!, (redirected ??= sink())));
@@ -279,7 +279,7 @@ class SimpleReader extends WordReader {
       if (words.length === 0) {
         const raw = src.slice(start, this.i);
         // What else looks like an assignment (`é=x`: mvdan-sh takes Unicode names) is left to mvdan-sh.
-        if (raw.includes('=') || NAME_AND_INDEX.test(raw) || NOT_A_PROGRAM.has(raw) || raw[0] === '{' || raw[0] === '}') throw GIVE_UP;
+        if (raw.includes('=') || (raw.includes('[') && NAME_AND_INDEX.test(raw)) || NOT_A_PROGRAM.has(raw) || raw[0] === '{' || raw[0] === '}') throw GIVE_UP;
       }
       words.push(word);
     }

@@ -15,10 +15,15 @@ import { sqlVerdict } from './sql.js';
 /** Redirections that do not write anything worth a confirmation. */
 const HARMLESS_TARGETS = /^(\/dev\/null|\/dev\/stdout|\/dev\/stderr|&?[0-9]|-)$/;
 
+/** What `.` in a pattern does not match. */
+const LINE_BREAK = /[\n\r\u2028\u2029]/;
+
 /** Classify a program invocation given as plain words (`['kubectl', 'get', 'pods']`). */
 export function classifyWords(words: string[], piped = false): Verdict {
-  const [first = '', ...args] = words;
-  const program = first.replace(/^.*\//, '');
+  const first = words[0] ?? '';
+  const args = words.slice(1);
+  // The name after the last `/` of its first line (`.` stops at a line break): most names have no `/` at all.
+  const program = !first.includes('/') ? first : LINE_BREAK.test(first) ? first.replace(/^.*\//, '') : first.slice(first.lastIndexOf('/') + 1);
   if (!program) return verdict('read', 'no command', 'shell');
   switch (program) {
     case 'sudo': {

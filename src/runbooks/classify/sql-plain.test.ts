@@ -3,7 +3,7 @@ import { loadModule, scanSync } from 'libpg-query';
 import { afterEach, describe, expect, it } from 'vitest';
 import { setSpeedups } from '../speedups.js';
 import { SQL_KEYWORDS } from './sql-keywords.js';
-import { readPlainSql } from './sql-plain.js';
+import { plainSqlFailure, readPlainSql } from './sql-plain.js';
 import { classifySql } from './sql.js';
 
 await loadModule();
@@ -110,6 +110,19 @@ describe('the plain-SQL reader', () => {
       setSpeedups({ plainSql: true });
       expect(classifySql(text), text).toEqual(parsed);
     }
+  });
+
+  it('knows libpg-query rejects an EXPLAIN of a placeholder, in libpg-query words', () => {
+    const shapes = ['EXPLAIN ANALYZE <slow_query>;', '-- Check query performance after optimization\nEXPLAIN ANALYZE <optimized_query>;', 'explain <q>', 'EXPLAIN ANALYSE VERBOSE <query.text>;\n', '\n  EXPLAIN\n  ANALYZE <q> ;  '];
+    for (const text of shapes) {
+      expect(plainSqlFailure(text), text).toBeDefined();
+      setSpeedups({ plainSql: false });
+      const parsed = classifySql(text);
+      setSpeedups({ plainSql: true });
+      expect(parsed[0]!.verdict.effect).toBe('unknown');
+      expect(classifySql(text), text).toEqual(parsed);
+    }
+    for (const text of ['EXPLAIN ANALYZE <q>; SELECT 1;', 'EXPLAIN SELECT <q>', 'EXPLAIN (ANALYZE) <q>', 'EXPLAIN ANALYZE <q> /* c */', 'SELECT a <b> c']) expect(plainSqlFailure(text), text).toBeUndefined();
   });
 
   it('leaves keywords as names, chained comparisons, casts, window functions, joins and quoted names to libpg-query', () => {

@@ -374,3 +374,16 @@ function newlines(text: string, upTo: number): number {
   for (let i = text.indexOf('\n'); i >= 0 && i < upTo; i = text.indexOf('\n', i + 1)) n++;
   return n;
 }
+
+/**
+ * `EXPLAIN ANALYZE <slow_query>;`: a runbook's template for a query the responder fills in.
+ * PostgreSQL stops at the `<` that stands where a statement should start, so libpg-query's answer
+ * is known without asking it: the message returned here. Only that one shape (comment lines before
+ * it allowed) is taken; `sql-plain.test.ts` checks the message against libpg-query's.
+ */
+const EXPLAIN_PLACEHOLDER = /^(?:[ \t\n]*--[^\n]*\n)*[ \t\n]*explain[ \t\n]+(?:analy[sz]e[ \t\n]+)?(?:verbose[ \t\n]+)?<[A-Za-z][\w.-]*>[ \t\n]*;?[ \t\n]*$/i;
+
+/** The error libpg-query gives for SQL this reader knows it rejects, or undefined. */
+export function plainSqlFailure(sql: string): string | undefined {
+  return EXPLAIN_PLACEHOLDER.test(sql) ? 'syntax error at or near "<"' : undefined;
+}

@@ -2,7 +2,7 @@ import { loadModule, parseSync } from 'libpg-query';
 import type { Effect } from '../model.js';
 import { combine, verdict, worse, type Verdict } from './effect.js';
 import { own } from './lookup.js';
-import { readPlainSql, type PlainSqlStatement } from './sql-plain.js';
+import { plainSqlFailure, readPlainSql, type PlainSqlStatement } from './sql-plain.js';
 import { speedups } from '../speedups.js';
 
 // The WASM module loads once per process; afterwards every parse is synchronous (about 0.1 ms).
@@ -150,16 +150,13 @@ export interface SqlStatement {
 export function classifySql(sql: string): SqlStatement[] {
   const plain = speedups().plainSql ? plainStatements(sql) : undefined;
   if (plain) return plain;
+  const known = speedups().plainSql ? plainSqlFailure(sql) : undefined;
+  if (known !== undefined) return unparsed(sql, known);
   let tree: { stmts?: { stmt: Record<string, Json>; stmt_location?: number; stmt_len?: number }[] };
   try {
     tree = parseSync(sql) as typeof tree;
   } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
-    const trimmed = sql.trim();
-    const lead = sql.length - sql.trimStart().length;
-    return trimmed
-      ? [{ text: trimmed, lineOffset: countLines(sql, lead), verdict: verdict('unknown', `SQL does not parse: ${message}`, 'sql') }]
-      : [];
+    return unparsed(sql, e instanceof Error ? e.message : String(e));
   }
   const out: SqlStatement[] = [];
   // Locations are byte offsets into the UTF-8 text.
@@ -173,6 +170,13 @@ export function classifySql(sql: string): SqlStatement[] {
     out.push({ text: raw.trim(), lineOffset: countLines(prefix + raw.slice(0, lead), prefix.length + lead), verdict: statementVerdict(s.stmt) });
   }
   return out;
+}
+
+/** SQL that does not parse: one `unknown` statement naming the parser's complaint. */
+function unparsed(sql: string, message: string): SqlStatement[] {
+  const trimmed = sql.trim();
+  const lead = sql.length - sql.trimStart().length;
+  return trimmed ? [{ text: trimmed, lineOffset: countLines(sql, lead), verdict: verdict('unknown', `SQL does not parse: ${message}`, 'sql') }] : [];
 }
 
 /** The tree nodes the verdict reads, for a statement `readPlainSql` understood. */
