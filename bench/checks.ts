@@ -171,8 +171,8 @@ async function runOnce(n: number, seconds: number, connection: Connection, rollu
       },
     });
     const seeded = rollup ? await seedMinute(store, checks.map((c) => c.id), clock.now()) : 0;
-    let rss = process.memoryUsage().rss;
-    const sampler = setInterval(() => (rss = Math.max(rss, process.memoryUsage().rss)), 250);
+    let rss = process.memoryUsage.rss();
+    const sampler = setInterval(() => (rss = Math.max(rss, process.memoryUsage.rss())), 250);
     const startedAt = clock.now();
     const cpu0 = process.cpuUsage();
     await runner.start();
@@ -252,7 +252,9 @@ const here = fileURLToPath(import.meta.url);
 
 /** One configuration in a fresh process; its last stdout line is the figures. */
 function child(n: number, connection: Connection, rollup: boolean): Promise<Figures | string> {
-  const argv = ['--import', 'tsx', here, '--child', '--checks', String(n), '--seconds', String(SECONDS), '--interval', `${INTERVAL_MS}ms`, '--connection', connection, '--rollup', rollup ? 'on' : 'off'];
+  // BENCH_CPU_PROF=DIR writes each configuration's CPU profile there (node --cpu-prof).
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROF)}`] : [];
+  const argv = [...profile, '--import', 'tsx', here, '--child', '--checks', String(n), '--seconds', String(SECONDS), '--interval', `${INTERVAL_MS}ms`, '--connection', connection, '--rollup', rollup ? 'on' : 'off'];
   return new Promise((resolve) => {
     const p = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

@@ -119,6 +119,10 @@ interface Rate {
   rate: number;
   cpuPerEvent: number;
   failed: number;
+  /** Share of one core the daemon used over the window (1 = a full core): below 1 its rate is bound by something other than its CPU. */
+  busy: number;
+  /** Share of one core this driver (and the webhook receiver in it) used. */
+  driverBusy: number;
 }
 
 /** A closed loop of `concurrency` requests for `ms`; events/s and the daemon's CPU ms per event. */
@@ -126,6 +130,7 @@ async function closedLoop(pid: number, ms: number, send: (n: number) => Promise<
   let n = 0;
   let failed = 0;
   const cpu0 = cpuMs(pid);
+  const own0 = process.cpuUsage();
   const t0 = performance.now();
   const end = Date.now() + ms;
   await Promise.all(
@@ -133,7 +138,10 @@ async function closedLoop(pid: number, ms: number, send: (n: number) => Promise<
       while (Date.now() < end) if (!(await send(n++))) failed++;
     }),
   );
-  return { rate: n / ((performance.now() - t0) / 1000), cpuPerEvent: (cpuMs(pid) - cpu0) / n, failed };
+  const wall = performance.now() - t0;
+  const own = process.cpuUsage(own0);
+  const cpu = cpuMs(pid) - cpu0;
+  return { rate: n / (wall / 1000), cpuPerEvent: cpu / n, failed, busy: cpu / wall, driverBusy: (own.user + own.system) / 1000 / wall };
 }
 
 /** Sends one new alert every `gapMs`, then waits for each to arrive; sorted latencies in ms. */
@@ -322,7 +330,7 @@ receivers:
 async function alerts(): Promise<void> {
   const ours = await opsbookAlerts();
   const theirs = fs.existsSync(ALERTMANAGER) ? await alertmanagerAlerts() : undefined;
-  const fmt = (r: Rate) => `${r.rate.toFixed(0).padStart(6)}/s  ${r.cpuPerEvent.toFixed(2)} ms CPU/alert${r.failed ? ` (${r.failed} refused)` : ''}`;
+  const fmt = (r: Rate) => `${r.rate.toFixed(0).padStart(6)}/s  ${r.cpuPerEvent.toFixed(2)} ms CPU/alert (${(r.busy * 100).toFixed(0)} % of a core; driver ${(r.driverBusy * 100).toFixed(0)} %)${r.failed ? ` (${r.failed} refused)` : ''}`;
   say(`Alert ingest, one alert per request, ${concurrency} in flight, ${seconds} s per figure; opsbook on SQLite (events API), Alertmanager 0.25 (/api/v2/alerts, group_wait: 0s)`);
   say(`  single alert, repeats of 200 firing alerts   opsbook ${fmt(ours.repeats)}   Alertmanager ${theirs ? fmt(theirs.repeats) : 'not run'}   rate ratio ${theirs ? ratio(ours.repeats.rate, theirs.repeats.rate) : 'n/a'}`);
   say(`  new incident with a page / new group         opsbook ${fmt(ours.fresh)}   Alertmanager ${theirs ? fmt(theirs.fresh) : 'not run'}   rate ratio ${theirs ? ratio(ours.fresh.rate, theirs.fresh.rate) : 'n/a'} (target ≥ 1.00×)`);

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
 import type { Database, Store } from '../store/index.js';
-import { insertOutbox } from '../store/repos/outbox.js';
+import { insertOutbox, type OutboxRow } from '../store/repos/outbox.js';
 import type { Notification } from './types.js';
 
 type Listener = () => void;
@@ -24,6 +24,53 @@ export function onOutboxSignal(listener: Listener): () => void {
   return () => listeners.delete(listener);
 }
 
+/**
+ * A worker of this process that takes rows as they are written, already leased to it: a page then
+ * goes out as soon as its transaction commits, without a claim statement and without waiting for
+ * the worker to look. `reserve` books one of its free send slots (false when it has none: the row is
+ * written pending and claimed as usual); each booking ends with `take` (the row committed) or
+ * `release` (it did not).
+ */
+export interface OutboxTaker {
+  /** Recorded as the lease owner of the rows it takes. */
+  readonly id: string;
+  /** How long a row taken this way is the taker's before another worker may send it again. */
+  readonly leaseMs: number;
+  reserve(): boolean;
+  release(): void;
+  take(row: OutboxRow): void;
+}
+
+/**
+ * The rows one transaction writes leased to a taker. After the commit `handOver` gives them to it;
+ * when the transaction fails `abandon` frees their slots (the rows were never written).
+ */
+export class LeasedRows {
+  private readonly rows: OutboxRow[] = [];
+
+  constructor(readonly taker: OutboxTaker) {}
+
+  /** A slot for one more row, if the taker has one. */
+  reserve(): boolean {
+    return this.taker.reserve();
+  }
+
+  add(row: OutboxRow): void {
+    this.rows.push(row);
+  }
+
+  /** Gives the committed rows to the taker; how many. */
+  handOver(): number {
+    const rows = this.rows.splice(0);
+    for (const row of rows) this.taker.take(row);
+    return rows.length;
+  }
+
+  abandon(): void {
+    for (const _ of this.rows.splice(0)) this.taker.release();
+  }
+}
+
 function isStore(x: Store | Kysely<Database>): x is Store {
   return typeof (x as Store).ping === 'function' && 'dialect' in x;
 }
@@ -33,29 +80,45 @@ function isStore(x: Store | Kysely<Database>): x is Store {
  * passes one (a Kysely transaction), so an incident change and its notifications commit together.
  * The row id (`msg_…`) is the id receivers see on every attempt (`webhook-id`).
  */
-export async function enqueueNotification(target: Store | Kysely<Database>, clock: Clock, n: Notification): Promise<{ id: string; created: boolean }> {
+export async function enqueueNotification(
+  target: Store | Kysely<Database>,
+  clock: Clock,
+  n: Notification,
+  /**
+   * Inside a transaction: write the row already leased to this taker (its first attempt started),
+   * when it has a free slot, and add it for `handOver` after the commit.
+   */
+  leased?: LeasedRows,
+): Promise<{ id: string; created: boolean }> {
   const db = isStore(target) ? target.db : target;
   const now = clock.now();
   const { channelId, dedupKey, ...rest } = n;
-  const result = await insertOutbox(db, {
+  const lease = leased && db.isTransaction && leased.reserve() ? leased.taker : undefined;
+  const row: OutboxRow = {
     id: newId('msg', now),
     channel_id: channelId,
     event: n.event,
     incident_id: n.incident?.id ?? null,
     dedup_key: dedupKey ?? null,
     payload: JSON.stringify(rest),
-    status: 'pending',
+    // Leased: as a claim would leave it (delivering, the taker's until the lease runs out, attempt 1).
+    status: lease ? 'delivering' : 'pending',
     created_at: now,
-    due_at: now,
-    attempts: 0,
+    due_at: lease ? now + lease.leaseMs : now,
+    attempts: lease ? 1 : 0,
     retry_from: now,
     retry_from_attempt: 0,
-    lease_owner: null,
+    lease_owner: lease ? lease.id : null,
     delivered_at: null,
     dead_at: null,
     last_status: null,
     last_error: null,
-  });
+  };
+  const result = await insertOutbox(db, row);
+  if (lease) {
+    if (result.created) leased!.add(row);
+    else lease.release(); // the same notification is there already: nothing new to send
+  }
   if (!db.isTransaction && result.created) signalOutbox();
   return result;
 }

@@ -11,7 +11,7 @@ export type {
   ActionLinks,
   NotifyLogger,
 } from './types.js';
-export { enqueueNotification, signalOutbox, onOutboxSignal, notificationOf } from './enqueue.js';
+export { enqueueNotification, signalOutbox, onOutboxSignal, notificationOf, LeasedRows, type OutboxTaker } from './enqueue.js';
 export { OutboxWorker, type OutboxWorkerOptions, type SettledAttempt } from './worker.js';
 export { listDeadLetters, redriveDeadLetter } from './dead-letters.js';
 export { cancelPages, PAGE_EVENTS } from './cancel.js';

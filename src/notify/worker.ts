@@ -10,7 +10,7 @@ import type { ActionLinkSigner } from './action-links.js';
 import { nextRetry } from './backoff.js';
 import { sendThroughChannel } from './channels/index.js';
 import { listDeadLetters, redriveDeadLetter } from './dead-letters.js';
-import { notificationOf, onOutboxSignal } from './enqueue.js';
+import { notificationOf, onOutboxSignal, type OutboxTaker } from './enqueue.js';
 import { silentLogger, type DeliveryOutcome, type NotifyLogger, type OutboundMessage } from './types.js';
 
 export interface OutboxWorkerOptions {
@@ -75,10 +75,12 @@ const clip = (s: string | undefined): string | null => (s === undefined ? null :
  * delivery log. A worker that dies mid-send leaves its rows `delivering`; when the lease runs out any
  * worker takes them again, with the same id: at-least-once, never lost.
  */
-export class OutboxWorker {
+export class OutboxWorker implements OutboxTaker {
   readonly id = newId('wrk');
+  /** Send slots booked for rows being written leased to this worker (see `OutboxTaker`). */
+  private reserved = 0;
   private channels = new Map<string, ChannelConfig>();
-  private leaseMs = 0;
+  private lease = 0;
   private running = false;
   private pumping: Promise<void> | undefined;
   private again = false;
@@ -94,6 +96,12 @@ export class OutboxWorker {
   private settling: Settling[] = [];
   private settlingBusy = false;
   private wakeScheduled = false;
+  /**
+   * The last look stopped for want of a slot (rows may be waiting): a finishing send looks again.
+   * Otherwise only a send that did not end delivered does (its retry's time must be armed); new
+   * rows wake the worker themselves.
+   */
+  private starved = false;
 
   constructor(private readonly o: OutboxWorkerOptions) {
     this.log = o.logger ?? silentLogger;
@@ -107,7 +115,34 @@ export class OutboxWorker {
     this.channels = new Map(channels.map((c) => [c.id, c]));
     const longest = Math.max(0, ...channels.map((c) => c.timeout));
     // A lease shorter than a send would hand a message to a second worker while the first still sends.
-    this.leaseMs = Math.max(this.o.leaseMs ?? longest + 30_000, longest + 1000);
+    this.lease = Math.max(this.o.leaseMs ?? longest + 30_000, longest + 1000);
+  }
+
+  /** How long a row written leased to this worker is its own (the lease a claim takes). */
+  get leaseMs(): number {
+    return this.lease;
+  }
+
+  /** Books a free send slot for a row about to be written leased to this worker. */
+  reserve(): boolean {
+    if (!this.running || this.inFlight.size + this.reserved >= this.concurrency) return false;
+    this.reserved++;
+    return true;
+  }
+
+  /** A booked row was not written after all. */
+  release(): void {
+    this.reserved = Math.max(0, this.reserved - 1);
+  }
+
+  /**
+   * A row written leased to this worker has committed: sent now, in this turn. A worker stopped
+   * meanwhile leaves it; when the lease runs out any worker sends it, with the same id.
+   */
+  take(row: OutboxRow): void {
+    this.release();
+    if (!this.running) return;
+    this.track(this.deliver(row));
   }
 
   start(): void {
@@ -146,10 +181,14 @@ export class OutboxWorker {
       let lookedAgain = false;
       do {
         this.again = false;
-        const free = this.concurrency - this.inFlight.size;
-        if (free <= 0) return; // a finishing send wakes the worker
-        const rows = await claimDueOutbox(store.db, store.dialect, { now: clock.now(), owner: this.id, leaseMs: this.leaseMs, limit: free });
+        const free = this.concurrency - this.inFlight.size - this.reserved;
+        if (free <= 0) {
+          this.starved = true; // a finishing send wakes the worker
+          return;
+        }
+        const rows = await claimDueOutbox(store.db, store.dialect, { now: clock.now(), owner: this.id, leaseMs: this.lease, limit: free });
         for (const row of rows) this.track(this.deliver(row));
+        this.starved = rows.length === free;
         if (rows.length === free) this.again = true;
         else if ((await this.armTimer()) && !lookedAgain) {
           // Something fell due while claiming (time moved on): one more look, not a spin.
@@ -163,12 +202,18 @@ export class OutboxWorker {
     }
   }
 
-  private track(p: Promise<void>): void {
+  private track(send: Promise<boolean>): void {
+    const p = send.then(
+      (delivered) => {
+        this.inFlight.delete(p);
+        if (!delivered || this.starved) this.wakeSoon();
+      },
+      () => {
+        this.inFlight.delete(p);
+        this.wakeSoon();
+      },
+    );
     this.inFlight.add(p);
-    void p.finally(() => {
-      this.inFlight.delete(p);
-      this.wakeSoon();
-    });
   }
 
   /** Wakes at the next retry or lease expiry, and at least every poll interval (other processes enqueue too). */
@@ -190,7 +235,8 @@ export class OutboxWorker {
     return dueNow;
   }
 
-  private async deliver(row: OutboxRow): Promise<void> {
+  /** Sends one claimed row and settles the attempt; true when it ended delivered. */
+  private async deliver(row: OutboxRow): Promise<boolean> {
     const { clock } = this.o;
     const channel = this.channels.get(row.channel_id);
     const started = performance.now(); // elapsed time only; instants come from the clock
@@ -233,13 +279,14 @@ export class OutboxWorker {
     } catch (e) {
       // The row stays `delivering`; when the lease runs out it is sent again with the same id.
       this.log.error({ err: e, id: row.id }, 'outbox: recording an attempt failed');
-      return;
+      return false;
     }
     this.o.onSettled?.(settled);
     const fields = { id: row.id, channel: row.channel_id, attempt: row.attempts, status: outcome.status, error: outcome.ok ? undefined : outcome.error };
     if (result.state === 'delivered') this.log.debug(fields, 'notification delivered');
     else if (result.state === 'retry') this.log.warn({ ...fields, retryAt: new Date(result.dueAt).toISOString() }, 'notification failed; will retry');
     else this.log.error(fields, 'notification dead-lettered');
+    return result.state === 'delivered';
   }
 
   /**

@@ -1,6 +1,6 @@
 import { sql, type Transaction } from 'kysely';
 import { incidentFromRow, type Incident, type IncidentEffect, type IncidentService } from '../../incidents/index.js';
-import { cancelPages, enqueueNotification, notificationOf, pagerDutyActorName, signalOutbox, type OutboxRow, type SettledAttempt } from '../../notify/index.js';
+import { cancelPages, enqueueNotification, LeasedRows, notificationOf, pagerDutyActorName, signalOutbox, type OutboxRow, type OutboxTaker, type SettledAttempt } from '../../notify/index.js';
 import type { EscalationDriver, EscalationNotice } from '../../oncall/index.js';
 import { appendTimelineRow, appendTimelineRowIfIncident, deletePushSubscription, findIncident, listOutbox, type Database } from '../../store/index.js';
 import { newId } from '../../lib/ids.js';
@@ -19,11 +19,15 @@ export class IncidentEffects {
   private pendingNotes: TimelineNote[] = [];
   /** The incidents whose escalations `apply` is starting, for `onNotice` inside that transaction. */
   private readonly starting = new Map<string, Incident>();
+  /** The first pages of the escalations being started, written leased to the outbox worker. */
+  private leased: LeasedRows | undefined;
 
   constructor(
     private readonly host: Pick<OperationsHost, 'store' | 'clock' | 'config' | 'logger' | 'cluster'>,
     private readonly incidents: IncidentService,
     private readonly escalations: EscalationDriver,
+    /** This process's outbox worker: an escalation's first pages go to it as their transaction commits. */
+    private readonly outbox?: OutboxTaker,
   ) {}
 
   /** An escalation step reached people: outbox rows in the step's transaction, timeline lines after. */
@@ -37,7 +41,7 @@ export class IncidentEffects {
       if (!row) return;
       incident = incidentFromRow(row);
     }
-    const notes = await enqueueNotice(trx, this.host.clock, this.host.config, incident, notice);
+    const notes = await enqueueNotice(trx, this.host.clock, this.host.config, incident, notice, undefined, incident === starting ? this.leased : undefined);
     if (incident !== starting) {
       this.pendingNotes.push(...notes);
       return;
@@ -135,8 +139,15 @@ export class IncidentEffects {
     await this.startEscalationsTogether(starts);
   }
 
+  /**
+   * The first pages are written leased to this process's outbox worker (as many as it has free
+   * slots) and handed to it when the transaction commits: they go out in the same turn, without a
+   * claim. The rest are written pending and claimed as usual.
+   */
   private async startEscalationsTogether(starts: readonly StartingEscalation[]): Promise<void> {
     for (const s of starts) this.starting.set(s.incident.id, s.incident);
+    const leased = this.outbox ? new LeasedRows(this.outbox) : undefined;
+    this.leased = leased;
     try {
       await this.host.store.db.transaction().execute(async (trx) => {
         await this.host.cluster?.fence(trx, 'escalation start');
@@ -145,8 +156,18 @@ export class IncidentEffects {
           await this.escalations.start({ id: incident.id, openedAt: effect.openedAt, severity: incident.severity, ...(responseTargetMs !== undefined ? { responseTargetMs } : {}) }, policyId, trx);
         }
       });
+    } catch (e) {
+      leased?.abandon();
+      throw e;
     } finally {
+      this.leased = undefined;
       for (const s of starts) this.starting.delete(s.incident.id);
+    }
+    if (leased && leased.handOver() > 0) {
+      // The requests are created; a keep-alive agent writes each on its socket in a process.nextTick,
+      // which would wait until the pipeline's chain of promise continuations (each statement is one)
+      // ran dry. Yielding here puts the pages on the wire before the rest of the group's work.
+      await new Promise<void>((resolve) => process.nextTick(resolve));
     }
     await this.afterCommit();
   }

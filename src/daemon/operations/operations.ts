@@ -221,7 +221,7 @@ export class Operations {
       },
       settleIn: (trx, settle) => holder.effects!.settleDeliveries(trx, settle),
     });
-    holder.effects = new IncidentEffects(daemon, incidents, escalations);
+    holder.effects = new IncidentEffects(daemon, incidents, escalations, outbox);
     holder.watch = new PagingWatch(
       {
         store,

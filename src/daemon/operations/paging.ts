@@ -2,7 +2,7 @@ import type { Transaction } from 'kysely';
 import type { Clock } from '../../lib/clock.js';
 import type { OpsConfig } from '../../config/index.js';
 import type { Incident } from '../../incidents/index.js';
-import { CONTACT_PROVIDER, enqueueNotification, expandVia, type Notification, type NotificationIncident } from '../../notify/index.js';
+import { CONTACT_PROVIDER, enqueueNotification, expandVia, type LeasedRows, type Notification, type NotificationIncident } from '../../notify/index.js';
 import type { EscalationNotice, PersonalRule } from '../../oncall/index.js';
 import { pushSubscriptionsOf, type Database } from '../../store/index.js';
 import { formatDuration } from '../../lib/duration.js';
@@ -80,6 +80,8 @@ export async function enqueueNotice(
   notice: EscalationNotice,
   /** How the timeline names the page; default the step ("step 2 (round 2)"). */
   named?: string,
+  /** Rows to write leased to this process's outbox worker (sent when the transaction commits). */
+  leased?: LeasedRows,
 ): Promise<TimelineNote[]> {
   const notes: TimelineNote[] = [];
   // A failing channel's own incident is paged only through the other channels.
@@ -97,7 +99,7 @@ export async function enqueueNotice(
         notes.push({ incidentId: incident.id, kind: 'escalation', text: `${step}: skipped channel ${r.channel}: it is the failing channel`, data: { key: notice.key, channel: r.channel } });
         continue;
       }
-      await enqueueNotification(trx, clock, { ...base, channelId: r.channel, dedupKey: `${notice.key}/channel:${r.channel}` });
+      await enqueueNotification(trx, clock, { ...base, channelId: r.channel, dedupKey: `${notice.key}/channel:${r.channel}` }, leased);
       notes.push({ incidentId: incident.id, kind: 'notification', text: `${step}: paged channel ${r.channel}`, data: { key: notice.key, channel: r.channel, reason: notice.reason } });
       continue;
     }
@@ -109,7 +111,7 @@ export async function enqueueNotice(
       const dedupKey = `${notice.key}/user:${r.user}/${contact.kind}${contact.kind === 'webpush' ? `/${contact.address}` : ''}`;
       if (!channel || seen.has(dedupKey)) continue;
       seen.add(dedupKey);
-      await enqueueNotification(trx, clock, { ...base, channelId: channel.id, recipient: { user: r.user, address: contact.address, contact: contact.kind }, dedupKey });
+      await enqueueNotification(trx, clock, { ...base, channelId: channel.id, recipient: { user: r.user, address: contact.address, contact: contact.kind }, dedupKey }, leased);
       if (!kinds.includes(contact.kind)) kinds.push(contact.kind);
       reached = true;
     }

@@ -44,32 +44,35 @@ export interface ClaimOptions {
  * `FOR UPDATE SKIP LOCKED` lets several processes claim side by side without taking the same row;
  * SQLite runs one writer at a time, so the statement is atomic there by itself.
  */
-export async function claimDueOutbox(db: Kysely<Database>, dialect: StoreDialect, o: ClaimOptions): Promise<OutboxRow[]> {
-  let due = db
-    .selectFrom('outbox')
-    .select('id')
-    .where('due_at', '<=', o.now)
-    .orderBy('due_at')
-    .limit(o.limit);
-  if (dialect === 'postgres') due = due.forUpdate().skipLocked();
+/** The claim, built and compiled once per dialect (see precompiled); PostgreSQL's skips rows other claimers hold. */
+function claimQuery(db: Kysely<Database>, p: Record<'now' | 'owner' | 'dueAt' | 'limit', never>, skipLocked: boolean) {
+  let due = db.selectFrom('outbox').select('id').where('due_at', '<=', p.now).orderBy('due_at').limit(p.limit);
+  if (skipLocked) due = due.forUpdate().skipLocked();
   return db
     .updateTable('outbox')
     .set((eb) => ({
       status: 'delivering' as const,
-      lease_owner: o.owner,
-      due_at: o.now + o.leaseMs,
+      lease_owner: p.owner,
+      due_at: p.dueAt,
       attempts: eb('attempts', '+', 1),
     }))
     .where('id', 'in', due)
     // Re-checked on the row itself: under READ COMMITTED another claimer may have moved it meanwhile.
-    .where('due_at', '<=', o.now)
-    .returningAll()
-    .execute();
+    .where('due_at', '<=', p.now)
+    .returningAll();
+}
+const claimQ = precompiled(['now', 'owner', 'dueAt', 'limit'], (db, p) => claimQuery(db, p, false));
+const claimSkipLockedQ = precompiled(['now', 'owner', 'dueAt', 'limit'], (db, p) => claimQuery(db, p, true));
+const nextDueQ = precompiled([], (db) => db.selectFrom('outbox').select((eb) => eb.fn.min('due_at').as('next')));
+
+export async function claimDueOutbox(db: Kysely<Database>, dialect: StoreDialect, o: ClaimOptions): Promise<OutboxRow[]> {
+  const q = dialect === 'postgres' ? claimSkipLockedQ : claimQ;
+  return (await q(db, { now: o.now, owner: o.owner, dueAt: o.now + o.leaseMs, limit: o.limit })).rows as OutboxRow[];
 }
 
 /** The earliest instant any row falls due (a retry or a lease running out), if any. */
 export async function nextOutboxDueAt(db: Kysely<Database>): Promise<number | undefined> {
-  const r = await db.selectFrom('outbox').select((eb) => eb.fn.min('due_at').as('next')).executeTakeFirst();
+  const r = (await nextDueQ(db, {})).rows[0] as { next: number | string | null } | undefined;
   return r?.next === null || r?.next === undefined ? undefined : Number(r.next);
 }
 

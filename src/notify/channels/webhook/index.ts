@@ -1,15 +1,29 @@
-import { Webhook } from 'standardwebhooks';
+import { createHmac } from 'node:crypto';
 import type { WebhookChannelConfig } from '../../../config/schema/channels.js';
 import type { ChannelKind, DeliveryOutcome } from '../../types.js';
 import { postAndClassify } from '../shared/http-post.js';
 import { renderWebhookBody } from './render.js';
 
+/** Each secret's key bytes (the base64 after `whsec_`), decoded once. */
+const keys = new Map<string, Buffer>();
+function keyOf(secret: string): Buffer {
+  let key = keys.get(secret);
+  if (!key) {
+    key = Buffer.from(secret.startsWith('whsec_') ? secret.slice(6) : secret, 'base64');
+    if (keys.size >= 1000) keys.clear();
+    keys.set(secret, key);
+  }
+  return key;
+}
+
 /**
- * Standard Webhooks signature header: `v1,<base64 HMAC>` for each secret, space-separated, so a
- * receiver holding either the old or the new key verifies during a rotation.
+ * Standard Webhooks signature header: `v1,<base64 HMAC-SHA256 of "id.timestamp.body">` for each
+ * secret, space-separated, so a receiver holding either the old or the new key verifies during a
+ * rotation. (node:crypto's HMAC; the standardwebhooks library's verify accepts it, see the tests.)
  */
 export function signWebhook(secrets: readonly string[], id: string, at: Date, body: string): string {
-  return secrets.map((s) => new Webhook(s).sign(id, at, body)).join(' ');
+  const signed = `${id}.${Math.floor(at.getTime() / 1000)}.${body}`;
+  return secrets.map((s) => `v1,${createHmac('sha256', keyOf(s)).update(signed).digest('base64')}`).join(' ');
 }
 
 export const webhookChannel: ChannelKind<WebhookChannelConfig> = {

@@ -3,7 +3,7 @@ import { Webhook } from 'standardwebhooks';
 import { SystemClock } from '../../../lib/clock.js';
 import type { OutboundMessage } from '../../types.js';
 import { channel, startReceiver, testSecret, type Receiver, type ReplyFn } from '../../test-support.js';
-import { webhookChannel } from './index.js';
+import { signWebhook, webhookChannel } from './index.js';
 
 const clock = new SystemClock();
 const ctx = { clock, signal: new AbortController().signal };
@@ -42,6 +42,15 @@ describe('webhook channel', () => {
     expect(payload.data.incident.id).toBe('inc_1');
     expect(payload.data.links).toEqual({ acknowledge: 'https://ops.example.com/a/tok1', resolve: 'https://ops.example.com/a/tok2' });
     expect(() => new Webhook(testSecret(9)).verify(req.body, req.headers as Record<string, string>)).toThrow(/No matching signature/);
+  });
+
+  it('signs as the standardwebhooks library does, for any id, instant and body', () => {
+    const bodies = ['', '{}', '{"a":"ünïcode ✓","b":[1,2,3]}', 'x'.repeat(5000)];
+    for (const [i, body] of bodies.entries()) {
+      const secret = testSecret(i + 3);
+      const at = new Date(Date.UTC(2026, 0, 1) + i * 1234567);
+      expect(signWebhook([secret], `msg_${i}`, at, body)).toBe(new Webhook(secret).sign(`msg_${i}`, at, body));
+    }
   });
 
   it('sends one signature per key during a rotation: receivers with the old or the new key both verify', async () => {
