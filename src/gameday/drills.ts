@@ -5,7 +5,7 @@ import type { MaintenanceWindow } from '../incidents/index.js';
 import { MINUTE, type Driver } from './driver.js';
 import { applyFault, describeFault } from './faults/index.js';
 import { actorFor } from './resolution.js';
-import { closeOutsideChannelIncidents, keepBackupsFresh } from './scenario.js';
+import { closeFailingChannelIncidents, failingChannelsFailure, keepBackupsFresh } from './scenario.js';
 import type { DrillResult } from './result.js';
 import type { Drill, GameDaySpec, Scenario } from './spec.js';
 import type { World } from './world.js';
@@ -125,7 +125,8 @@ function incidentConfig(config: OpsConfig, maintenance: MaintenanceWindow[]) {
 /** The world mended and quiet again; the drill's incident reviewed, so a later fault opens a new one rather than re-opening it. */
 async function mendAndSettle(ctx: DrillContext, scenario: Scenario, failures: string[], incidentId: string | undefined): Promise<void> {
   await applyFault(ctx.world, scenario.inject, false).catch(() => {});
-  await closeOutsideChannelIncidents(ctx.ops, ctx.config);
+  const failing = await closeFailingChannelIncidents(ctx.ops, ctx.config);
+  if (failing.length > 0) failures.push(failingChannelsFailure(failing));
   const quiet = await ctx.driver.until(scenario.expect.within_minutes * MINUTE, async () => ((await ctx.driver.openIncidents()).length === 0 ? true : undefined));
   if (!quiet) {
     failures.push(`incidents still open after the drill${await ctx.driver.openSummary()}`);

@@ -38,8 +38,8 @@ export interface ScenarioResult {
   resolvedAfterMinutes?: number;
   verification?: string;
   review?: { file: string; entries: number };
-  /** Channels outside the loopback world (SMTP, Slack, Twilio placeholders) opsbook reported failing while paging. */
-  outsideChannels?: string[];
+  /** Channels opsbook reported failing while paging (each a failure: every channel reaches a loopback peer). */
+  failingChannels?: string[];
 }
 
 /** A maintenance window or silence drill: the page held while it lasts, then released (window) or never sent (silence). */

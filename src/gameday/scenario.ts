@@ -205,7 +205,11 @@ export async function runScenario(spec: GameDaySpec, scenario: Scenario, ctx: Sc
   } finally {
     // Mend the world even after a failed expectation, so later scenarios are not polluted.
     await applyFault(world, scenario.inject, false).catch(() => {});
-    result.outsideChannels = await closeOutsideChannelIncidents(ops, ctx.config);
+    const failing = await closeFailingChannelIncidents(ops, ctx.config);
+    if (failing.length > 0) {
+      result.failingChannels = failing;
+      failures.push(failingChannelsFailure(failing));
+    }
     if (!(await driver.until(limit, async () => ((await driver.openIncidents()).length === 0 ? true : undefined)))) {
       failures.push(`incidents still open after the world was mended${await driver.openSummary()}`);
       for (const i of await driver.openIncidents()) await ops.act(i.id, 'resolve', actorFor(ctx.config, 'responder'), 'game day: closing before the next scenario').catch(() => undefined);
@@ -229,17 +233,23 @@ export async function keepBackupsFresh(world: World): Promise<void> {
 }
 
 /**
- * Pages to channels outside the loopback world (SMTP relays, Slack, Twilio placeholders) fail, and
- * opsbook opens an incident about each failing channel, as it must. They are reported with the
- * scenario and closed; they are not the scenario's incident.
+ * Every channel of a game-day world reaches a loopback peer (the webhook receiver, the Slack, Twilio
+ * and SMTP peers), so a channel opsbook reports failing is a finding of the game day — a config that
+ * names a host outside the world, a peer that refused what opsbook sent — never noise. Its incident
+ * is closed (so the next scenario starts quiet) and the channel is returned for the failure.
  */
-export async function closeOutsideChannelIncidents(ops: Operations, config: OpsConfig): Promise<string[]> {
+export async function closeFailingChannelIncidents(ops: Operations, config: OpsConfig): Promise<string[]> {
   const out: string[] = [];
   for (const i of await ops.incidents.list({ state: OPEN_STATES, limit: 100 })) {
     const channel = i.labels[FAILING_CHANNEL_LABEL];
     if (!channel) continue;
     out.push(channel);
-    await ops.act(i.id, 'resolve', actorFor(config, 'responder'), `game day: channel ${channel} leaves the loopback world`).catch(() => undefined);
+    await ops.act(i.id, 'resolve', actorFor(config, 'responder'), `game day: channel ${channel} failed; reported with the scenario`).catch(() => undefined);
   }
   return out;
+}
+
+/** The failure a failing channel is, with what to look at. */
+export function failingChannelsFailure(channels: readonly string[]): string {
+  return `channel${channels.length > 1 ? 's' : ''} ${channels.join(', ')} failed to deliver (opsbook opened a failing-channel incident): every channel of the world reaches a loopback peer, so the config or the peer is wrong`;
 }

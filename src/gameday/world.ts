@@ -19,6 +19,7 @@ import { startWorldMongo } from './mongo/index.js';
 import { createDatabase, DEFAULT_PG_ADMIN_URL, freePort, startRedisServer, type GameDayDatabase, type RedisServer } from './services.js';
 import type { GameDaySpec } from './spec.js';
 import { startReceiver, type WebhookReceiver } from './receiver.js';
+import { startChannelPeers, type ChannelPeers } from './peers.js';
 import { startStandinProcess, type StandinProcess } from './standin-process.js';
 import { startWorldTools, type ToolWorld, type WorldTools } from './tools/index.js';
 
@@ -39,7 +40,8 @@ export interface WorldOptions {
 /**
  * Everything one game day runs against, on loopback: a fresh database (on a private cluster with a
  * streaming replica when the spec asks), a private redis-server, the stand-in behind a TCP proxy,
- * real backups, a webhook receiver and, for HTTPS systems, a certificate authority. `env` is what the
+ * real backups, a webhook receiver, Slack, Twilio and SMTP peers for the other channels and, for HTTPS
+ * systems, a certificate authority. `env` is what the
  * system's ops.yaml reads through `${GAMEDAY_…}`. It is the FaultTarget every fault acts on.
  */
 export interface World extends FaultTarget {
@@ -51,6 +53,8 @@ export interface World extends FaultTarget {
   redis: RedisServer & FaultTarget['redis'];
   standin: StandinProcess;
   receiver: WebhookReceiver;
+  /** Where pages to Slack, Twilio (SMS, voice) and email go in this world. */
+  peers: ChannelPeers;
   /** kubectl, systemctl, docker, sudo and celery on the steps' PATH, acting on this world (src/gameday/tools). */
   tools: WorldTools;
   /** Writes the backups with a given age (ms) as of the clock's now: fresh, or stale for a scenario. */
@@ -99,6 +103,8 @@ export async function buildWorld(spec: GameDaySpec, systemDir: string, clock: Cl
     closers.push(async () => (await celeryStarting?.catch(() => undefined))?.stop());
     const receiver = await startReceiver(clock);
     closers.push(() => receiver.close());
+    const peers = await startChannelPeers(clock);
+    closers.push(() => peers.close());
     const cluster = await clusterStarting;
     let database: GameDayDatabase;
     if (cluster) {
@@ -128,6 +134,12 @@ export async function buildWorld(spec: GameDaySpec, systemDir: string, clock: Cl
       GAMEDAY_REDIS_URL: redis.url,
       GAMEDAY_WEBHOOK_URL: receiver.url,
       GAMEDAY_WEBHOOK_SECRET: receiver.secret,
+      GAMEDAY_SLACK_URL: peers.slackUrl,
+      GAMEDAY_TWILIO_URL: peers.twilioUrl,
+      GAMEDAY_TWILIO_SID: peers.twilioSid,
+      GAMEDAY_TWILIO_TOKEN: peers.twilioToken,
+      GAMEDAY_SMTP_HOST: peers.smtpHost,
+      GAMEDAY_SMTP_PORT: String(peers.smtpPort),
       GAMEDAY_BACKUP_DIR: backupDir,
       GAMEDAY_STANDIN_PORT: String(proxy.port),
       GAMEDAY_MONITOR_BASIC_AUTH: Buffer.from(`monitor:${monitorPassword}`).toString('base64'),
@@ -255,7 +267,7 @@ export async function buildWorld(spec: GameDaySpec, systemDir: string, clock: Cl
     const tools = await startWorldTools(join(dir, 'tools'), toolWorld);
     closers.push(() => tools.close());
     return {
-      dir, dataDir, backupDir, env, database, redis, standin, receiver, tools, ageBackups, close,
+      dir, dataDir, backupDir, env, database, redis, standin, receiver, peers, tools, ageBackups, close,
       backups, redisJobs, http,
       ...(postgres ? { postgres } : {}),
       ...(celeryTarget ? { celery: celeryTarget } : {}),

@@ -5,6 +5,7 @@ import {
   acknowledgeEscalation,
   onTimer,
   resolveEscalation,
+  reviseEscalation,
   schedulePages,
   startEscalation,
   type EscalationAction,
@@ -99,6 +100,24 @@ export class EscalationDriver {
     const r = startEscalation(policy, incident, now);
     const state = await this.persist(trx, r.state, r.actions, policy, now);
     this.wake(state.nextAt ?? undefined);
+  }
+
+  /**
+   * The incident's severity changed: its escalation follows the new one (see `reviseEscalation`);
+   * pages that falls due at once go out in the same transaction. False when it has no escalation.
+   */
+  async revise(incident: { id: string; openedAt: number; responseTargetMs?: number; severity?: string }, trx: Transaction<Database>): Promise<boolean> {
+    const row = await getEscalation(trx, incident.id);
+    if (!row) return false;
+    const policy = this.policies.get(row.policy_id);
+    if (!policy) return false;
+    const state = JSON.parse(row.state) as EscalationState;
+    const now = this.opts.clock.now();
+    const r = reviseEscalation(policy, state, incident, now);
+    if (r.state === state) return true;
+    const saved = await this.persist(trx, r.state, r.actions, policy, now);
+    this.wake(saved.nextAt ?? undefined);
+    return true;
   }
 
   /** Stops paging: an acknowledgement or resolution ends the escalation. */

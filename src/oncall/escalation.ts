@@ -49,6 +49,8 @@ export interface EscalationState {
   stepDeadline: number | null;
   /** When the severity's response target passes; null when there is none or it has fired. */
   responseDeadline: number | null;
+  /** When the response target fired (it fires once, whatever the severity changes to later). */
+  responseFiredAt?: number;
   /** The earliest pending deadline: when `onTimer` must next run. Null when nothing is pending. */
   nextAt: number | null;
   stoppedAt: number | null;
@@ -57,6 +59,8 @@ export interface EscalationState {
   severity?: string;
   /** Timed steps not yet due; they survive acknowledgement and end at resolution. */
   timed?: PendingTimedStep[];
+  /** Timed steps already notified (each is notified once per incident, whatever its severity does). */
+  timedFired?: number[];
   /** Later notification rules of paged people, not yet due. */
   pages?: PendingPage[];
 }
@@ -65,7 +69,7 @@ export interface EscalationIncident {
   id: string;
   /** When the incident opened; the response target and timed steps count from here (defaults to the start instant). */
   openedAt?: number;
-  /** The severity's response target (e.g. P1: 1 hour), if it has one. */
+  /** The severity's response target (e.g. P1: 1 hour) counted from the opening, if it has one. */
   responseTargetMs?: number;
   severity?: string;
 }
@@ -168,11 +172,58 @@ export function startEscalation(policy: EscalationPolicy, incident: EscalationIn
     stoppedBy: null,
     ...(severity !== undefined ? { severity } : {}),
     timed,
+    timedFired: [],
     pages: [],
   });
   const actions = first ? [notify(policy, state, 'start', now)] : [];
   // A response target or timed step that had already passed when escalation began fires at once.
   const caughtUp = onTimer(policy, state, now);
+  return { state: caughtUp.state, actions: [...actions, ...caughtUp.actions] };
+}
+
+/**
+ * The incident's severity changed while its escalation runs: what is still to come follows the new
+ * severity, without going back. The chain's later steps are chosen for the new severity (the step
+ * being waited on keeps its timeout; steps behind it are not revisited). The response target is the
+ * new severity's, counted from the opening, unless it has fired already (it fires once). Timed steps
+ * only the new severity has are added (one already past falls due now); pending ones it lacks are
+ * dropped; one already notified is not notified again. A chain people stopped by acknowledging stays
+ * stopped: someone owns the incident, and "escalate now" pages further by hand; only its timed steps
+ * follow the change. A chain that had nothing to wait on (no step applied, or all ran out) goes on
+ * with the new severity's next step at once. Then whatever the change made due runs, as in `onTimer`.
+ */
+export function reviseEscalation(policy: EscalationPolicy, state: EscalationState, incident: EscalationIncident, now: number): EscalationResult {
+  checkPolicy(policy, state);
+  if (state.status === 'resolved') return { state, actions: [] };
+  const severity = incident.severity;
+  const openedAt = incident.openedAt ?? state.startedAt;
+  const pending = state.timed ?? [];
+  // States saved before `timedFired` existed: a timed step that applied and is no longer pending fired.
+  const fired = state.timedFired ?? policy.steps.flatMap((step, i) => (step.afterOpenMs !== undefined && stepApplies(step, state.severity) && !pending.some((t) => t.stepIndex === i) ? [i] : []));
+  const kept = pending.filter((t) => stepApplies(policy.steps[t.stepIndex]!, severity));
+  const known = new Set([...kept.map((t) => t.stepIndex), ...fired]);
+  const added = policy.steps.flatMap((step, stepIndex) =>
+    step.afterOpenMs !== undefined && stepApplies(step, severity) && !known.has(stepIndex) ? [{ stepIndex, dueAt: openedAt + step.afterOpenMs }] : [],
+  );
+  const { severity: _before, ...rest } = state;
+  let s: EscalationState = { ...rest, ...(severity !== undefined ? { severity } : {}), timed: [...kept, ...added].sort((a, b) => a.dueAt - b.dueAt), timedFired: fired };
+  const actions: EscalationAction[] = [];
+  if (s.status === 'active' || s.status === 'exhausted') {
+    const target = s.responseFiredAt === undefined && policy.escalateOnResponseTarget && incident.responseTargetMs !== undefined ? openedAt + incident.responseTargetMs : null;
+    if (s.status === 'active' && s.stepIndex >= 0) s = { ...s, responseDeadline: target };
+    else {
+      const next = nextPosition(policy, s);
+      if (next) {
+        const reason: EscalationReason = s.stepIndex < 0 ? 'start' : 'timeout';
+        // The step paged now is the response to the change: a target already past does not page the one after it too.
+        const responseDeadline = target !== null && target > now ? target : null;
+        s = { ...s, ...next, status: 'active', stepStartedAt: now, stepDeadline: now + policy.steps[next.stepIndex]!.timeoutMs, responseDeadline, stoppedAt: null, stoppedBy: null };
+        actions.push(notify(policy, s, reason, now));
+      }
+    }
+  }
+  s = withNextAt(s);
+  const caughtUp = onTimer(policy, s, now);
   return { state: caughtUp.state, actions: [...actions, ...caughtUp.actions] };
 }
 
@@ -204,7 +255,7 @@ export function onTimer(policy: EscalationPolicy, state: EscalationState, now: n
     }
     const timed = s.timed?.find((t) => t.dueAt === due);
     if (timed) {
-      s = withNextAt({ ...s, timed: s.timed!.filter((t) => t !== timed) });
+      s = withNextAt({ ...s, timed: s.timed!.filter((t) => t !== timed), timedFired: [...(s.timedFired ?? []), timed.stepIndex] });
       actions.push(notify(policy, s, 'after_open', due, timed.stepIndex, 0));
       continue;
     }
@@ -222,7 +273,7 @@ function advanceChain(policy: EscalationPolicy, state: EscalationState, due: num
   const reason: EscalationReason = s.responseDeadline !== null && s.responseDeadline === due ? 'response_target' : 'timeout';
   const next = nextPosition(policy, s);
   if (reason === 'response_target') {
-    s = { ...s, responseDeadline: null };
+    s = { ...s, responseDeadline: null, responseFiredAt: due };
     if (!next) return withNextAt(s);
   }
   if (!next) {

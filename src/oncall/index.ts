@@ -20,6 +20,7 @@ export {
   acknowledgeEscalation,
   onTimer,
   resolveEscalation,
+  reviseEscalation,
   schedulePages,
   startEscalation,
   stepApplies,

@@ -141,14 +141,14 @@ export const registerIncident: RegisterCommands = (program, io) => {
     });
 
   withActingOptions(incident.command('severity <id> <severity>'))
-    .description('Change an incident’s severity; its response target follows the new one.')
+    .description('Change an incident’s severity; its response target and escalation follow the new one.')
     .option('-m, --note <text>', 'why, for the timeline')
     .action(async (id: string, severity: string, opts: Common & { note?: string }) => {
       const i = await withIncidents(
         opts,
         io,
         (r) => callApi<Incident>(r, 'POST', `/api/incidents/${encodeURIComponent(id)}/severity`, { severity, ...(opts.note ? { note: opts.note } : {}) }),
-        async ({ ops, actor }) => ops.incidents.changeSeverity(id, severity, await actor(), opts.note),
+        async ({ ops, actor }) => ops.changeSeverity(id, severity, await actor(), opts.note),
       );
       if (opts.json) return io.out(JSON.stringify(i, null, 2));
       io.out(`${i.id} is now ${i.severity}${i.responseDueAt !== undefined ? `, response due ${new Date(i.responseDueAt).toISOString()}` : ''}`);

@@ -96,6 +96,8 @@ export class IncidentEffects {
           await this.toChannels(policyChannels(config, policyId), incident, 'incident.resolved', effect.by);
         }
         if (effect.event === 'reopened') await this.toChannels(policyChannels(config, policyId), incident, 'incident.reopened');
+        // A worse alert joined: the running escalation goes on as the new severity's.
+        if (effect.event === 'severity_raised') await this.reviseEscalation(incident);
         return;
       }
     }
@@ -117,11 +119,27 @@ export class IncidentEffects {
         run.push({ effect, incident, policyId });
         continue;
       }
-      if (effect.kind === 'notify' && (effect.suppressedBy || (effect.event !== 'resolved' && effect.event !== 'reopened'))) continue;
+      if (effect.kind === 'notify' && (effect.suppressedBy || !NOTIFY_ACTS.includes(effect.event))) continue;
       await flush();
       await this.apply(effect, incident);
     }
     await flush();
+  }
+
+  /**
+   * The incident's severity changed (a person, or a worse alert joining): its escalation's later
+   * steps, response target and timed steps follow the new severity; a page that falls due at once
+   * (a response target already past) goes out with the change. The response target is the
+   * incident's, so the escalation and the response clock people see agree.
+   */
+  async reviseEscalation(incident: Incident): Promise<void> {
+    let revised = false;
+    await this.host.store.db.transaction().execute(async (trx) => {
+      await this.host.cluster?.fence(trx, 'escalation revise');
+      const target = incident.responseDueAt !== undefined ? { responseTargetMs: incident.responseDueAt - incident.openedAt } : {};
+      revised = await this.escalations.revise({ id: incident.id, openedAt: incident.openedAt, severity: incident.severity, ...target }, trx);
+    });
+    if (revised) await this.afterCommit();
   }
 
   /** Starts escalations in one transaction; their first pages' outbox rows and timeline lines commit with them. */
@@ -280,6 +298,9 @@ export class IncidentEffects {
     }
   }
 }
+
+/** The notifications `apply` acts on; the others (an opening's) send nothing of their own. */
+const NOTIFY_ACTS: readonly string[] = ['resolved', 'reopened', 'severity_raised'];
 
 interface StartingEscalation {
   effect: Extract<IncidentEffect, { kind: 'start_escalation' }>;

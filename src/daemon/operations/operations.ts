@@ -608,6 +608,20 @@ export class Operations {
     }, { urgent: true });
   }
 
+  /**
+   * A person changes the incident's severity (API, UI, CLI): the response target follows, and so
+   * does its running escalation — the later steps are the new severity's (see `reviseEscalation`).
+   */
+  changeSeverity(id: string, severity: string, actor: Actor, note?: string): Promise<Incident> {
+    return this.enqueue(async () => {
+      const before = await this.incidents.get(id);
+      const incident = await this.incidents.changeSeverity(id, severity, actor, note);
+      if (incident.severity !== before.severity && OPEN_STATES.includes(incident.state)) await this.effects.reviseEscalation(incident);
+      this.emit({ type: 'incident', incident });
+      return incident;
+    }, { urgent: true });
+  }
+
   private escalateDeps(): EscalateDeps {
     return { host: this.daemon, incidents: this.incidents, escalations: this.escalations, effects: this.effects };
   }

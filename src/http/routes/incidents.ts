@@ -157,14 +157,14 @@ export function incidentRoutes(daemon: Daemon): RouteTable {
       method: 'POST',
       url: '/api/incidents/:id/severity',
       access: 'responder',
-      summary: 'Change the severity; the response target follows the new one.',
+      summary: 'Change the severity; the response target and the running escalation follow the new one.',
       tags: ['incidents'],
       params: idParams,
       body: z.object({ severity: z.string().min(1), note: z.string().max(10_000).optional() }),
       response: incident,
       handler: async ({ params, body, actor, request }) => {
         await enforceTeamWrite(daemon, request, actor!, (await ops().incidents.get(params.id)).service);
-        return ops().incidents.changeSeverity(params.id, body.severity, actor!, body.note);
+        return ops().changeSeverity(params.id, body.severity, actor!, body.note);
       },
     }),
     route({

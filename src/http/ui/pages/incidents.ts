@@ -88,7 +88,7 @@ async function act(ctx: UiContext): Promise<UiResult> {
     if (!note) throw new OpsbookError('OPSBOOK_E_INCIDENT_INVALID', 'write the note first', { location: { path: 'note' } });
     await reader.addNote(id, actor!, note);
   } else if (action === 'severity') {
-    await reader.changeSeverity(id, form.severity ?? '', actor!, note);
+    await operationsOf(daemon).changeSeverity(id, form.severity ?? '', actor!, note);
   } else if (action === 'escalate') {
     await operationsOf(daemon).escalate(id, actor!, note);
   } else if (action === 'responder') {
