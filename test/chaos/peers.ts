@@ -18,13 +18,15 @@ export interface Target {
   lastAt: Map<string, number>;
   longestGap: Map<string, number>;
   probes: number;
+  /** Per failing check: when the target answered it 500. */
+  failedAt: Map<string, number[]>;
   /** Measure silences from this instant (after every check ran once). */
   measureFrom: number;
   close(): Promise<void>;
 }
 
 export async function startTarget(failing: ReadonlyMap<string, Window>): Promise<Target> {
-  const t: Target = { port: 0, lastAt: new Map(), longestGap: new Map(), probes: 0, measureFrom: Infinity, close: async () => {} };
+  const t: Target = { port: 0, lastAt: new Map(), longestGap: new Map(), probes: 0, failedAt: new Map(), measureFrom: Infinity, close: async () => {} };
   const server = http.createServer((req, res) => {
     const [, , check = ''] = (req.url ?? '').split('/');
     const now = Date.now();
@@ -34,6 +36,7 @@ export async function startTarget(failing: ReadonlyMap<string, Window>): Promise
     t.lastAt.set(check, now);
     const w = failing.get(check);
     const down = w !== undefined && now >= w.from && now < w.to;
+    if (down) t.failedAt.set(check, [...(t.failedAt.get(check) ?? []), now]);
     res.writeHead(down ? 500 : 200, { 'content-type': 'text/plain' });
     res.end(down ? 'down' : 'ok');
   });
