@@ -198,7 +198,7 @@ try {
     const d: Disturbance = { kind, node, at: 0, held: await heldBy(node).catch(() => new Map()) };
     if (kind === 'kill') {
       // Aims at a delivery in flight: waits (a bounded while) until the process has one open at the receiver.
-      const aim = Date.now() + 4000;
+      const aim = Date.now() + 10_000;
       while ((receiver.inFlight.get(node) ?? 0) === 0 && Date.now() < aim) await sleep(5);
       const inFlight = receiver.inFlight.get(node) ?? 0;
       d.at = Date.now();
