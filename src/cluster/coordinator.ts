@@ -1,8 +1,8 @@
 import { hostname } from 'node:os';
-import type { Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import {
-  acquireLease, ensureLeases, heartbeatMember, heldTokens, leaveCluster, listLeases, liveMembers, pruneMembers, recordFencing, releaseLease, renewLeases,
+  acquireLease, ensureLeases, heartbeatMember, heldTokens, markWrittenUnder, leaveCluster, listLeases, liveMembers, pruneMembers, recordFencing, releaseLease, renewLeases,
   type Database, type LeaseToken, type Store,
 } from '../store/index.js';
 import { newId } from '../lib/ids.js';
@@ -13,6 +13,11 @@ import { currentLease } from './fence-context.js';
 export interface ClusterOptions {
   /** A PostgreSQL store; the cluster judges leases by its clock. */
   store: Store;
+  /**
+   * A small pool of its own for the renewals (the same database), so a renewal never waits for a
+   * connection behind the work's writes; the coordinator closes it at stop. Default: `store`.
+   */
+  leaseStore?: Store;
   /** How long a lease lasts without renewal (`storage.cluster.lease`). */
   leaseMs: number;
   partitions: number;
@@ -90,7 +95,12 @@ export class ClusterCoordinator {
     clearTimeout(this.deadline);
     await this.round;
     this.setOwned(new Map());
-    await leaveCluster(this.o.store.db, this.id).catch((e: unknown) => this.o.logger.warn({ err: e }, 'could not leave the cluster; the leases run out by themselves'));
+    await leaveCluster(this.leaseDb, this.id).catch((e: unknown) => this.o.logger.warn({ err: e }, 'could not leave the cluster; the leases run out by themselves'));
+    if (this.o.leaseStore) await this.o.leaseStore.close().catch(() => {});
+  }
+
+  private get leaseDb(): Kysely<Database> {
+    return (this.o.leaseStore ?? this.o.store).db;
   }
 
   get status(): ClusterHealth {
@@ -135,16 +145,22 @@ export class ClusterCoordinator {
   async admit(trx: Transaction<Database>, tokens: readonly LeaseToken[], what: string): Promise<Set<string>> {
     const held = await heldTokens(trx, this.id, tokens);
     const stale = dedupe(tokens.filter((t) => !held.has(`${t.lease}@${t.epoch}`)));
-    if (stale.length === 0) return held;
+    if (stale.length === 0) {
+      await markWrittenUnder(trx, this.id, held);
+      return held;
+    }
     const rows = stale.map((t) => ({ id: newId('fence'), at: Date.now(), member: this.id, lease: t.lease, epoch: t.epoch, what }));
     if (!this.fencing) {
       await recordFencing(trx, rows.map((r) => ({ ...r, outcome: 'accepted_stale' as const })));
-      return new Set(tokens.map((t) => `${t.lease}@${t.epoch}`));
+      const all = new Set(tokens.map((t) => `${t.lease}@${t.epoch}`));
+      await markWrittenUnder(trx, this.id, all);
+      return all;
     }
+    await markWrittenUnder(trx, this.id, held);
     this.metrics?.rejections.inc(stale.length);
     this.o.logger.warn({ member: this.id, stale, what }, 'write refused by fencing: the lease passed to another process');
     // Outside the refused transaction, so the record survives its rollback.
-    void recordFencing(this.o.store.db, rows.map((r) => ({ ...r, outcome: 'rejected' as const }))).catch(() => {});
+    void recordFencing(this.leaseDb, rows.map((r) => ({ ...r, outcome: 'rejected' as const }))).catch(() => {});
     this.poke();
     return held;
   }
@@ -177,12 +193,20 @@ export class ClusterCoordinator {
   }
 
   private async renewAndBalance(): Promise<void> {
-    const { store, leaseMs, partitions } = this.o;
-    const db = store.db;
+    const { leaseMs, partitions } = this.o;
+    const db = this.leaseDb;
     const sentAt = performance.now();
     try {
-      await heartbeatMember(db, { id: this.id, host: hostname(), pid: process.pid, url: this.o.url, started_at: this.startedAt }, leaseMs);
       const held = new Map((await renewLeases(db, this.id, leaseMs)).map((t) => [t.lease, t.epoch]));
+      // Renewed: what it still holds is good for a lease from when the renewal was sent, whatever
+      // the rest of the round (balancing, which may wait on locks) takes. What it lost is dropped now.
+      if (!this.stopped) {
+        this.renewedSentAt = sentAt;
+        this.armDeadline();
+        const kept = new Map([...this.owned].filter(([l, e]) => held.get(l) === e));
+        if (kept.size !== this.owned.size) this.setOwned(kept);
+      }
+      await heartbeatMember(db, { id: this.id, host: hostname(), pid: process.pid, url: this.o.url, started_at: this.startedAt }, leaseMs);
       const members = await liveMembers(db);
       const leases = await listLeases(db);
       const target = fairShare(partitions, members.length);
@@ -199,7 +223,8 @@ export class ClusterCoordinator {
       let want = target - [...held.keys()].filter(isPartition).length;
       for (const lease of free) {
         if (lease === SINGLETONS_LEASE || want > 0) {
-          const got = await acquireLease(db, lease, this.id, leaseMs).catch(() => undefined);
+          // A writer fencing under the old epoch holds the row a moment; not longer than a fifth of a lease.
+          const got = await acquireLease(db, lease, this.id, leaseMs, Math.min(2000, Math.max(200, Math.floor(leaseMs / 5)))).catch(() => undefined);
           if (got) {
             held.set(lease, got.epoch);
             this.acquiredAt.set(lease, Date.now());
@@ -209,12 +234,14 @@ export class ClusterCoordinator {
       }
       await pruneMembers(db, leaseMs * 10);
       if (this.stopped) return;
-      this.renewedSentAt = sentAt;
+      if (performance.now() - sentAt >= leaseMs) {
+        this.expired('a lease round took longer than a lease');
+        return;
+      }
       if (!this.health.ok) this.o.logger.info({ member: this.id, leases: held.size, members: members.length }, 'cluster: renewing leases');
       this.health = { ok: true };
       this.metrics?.healthy.set(1);
       this.setOwned(held);
-      this.armDeadline();
     } catch (e) {
       this.lostContact(e as Error);
     }

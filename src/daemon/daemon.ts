@@ -3,7 +3,7 @@ import type { Store } from '../store/index.js';
 import { formatIssue, type ConfigLoadResult, type OpsConfig } from '../config/index.js';
 import { basename } from 'node:path';
 import { loadOpsConfig } from './config.js';
-import { openConfiguredStore } from './store.js';
+import { openConfiguredStore, openLeaseStore } from './store.js';
 import { Housekeeping } from './housekeeping.js';
 import { StatusPublisher } from './status-publisher.js';
 import { ShiftReminders } from './shift-reminders.js';
@@ -176,6 +176,7 @@ export class Daemon {
     if (this.store.dialect === 'postgres') {
       const cluster = (this.cluster = new ClusterCoordinator({
         store: this.store,
+        leaseStore: await openLeaseStore(this.config, this.baseDir),
         leaseMs: this.config.storage.cluster.lease,
         partitions: this.config.storage.cluster.partitions,
         url: this.config.server.public_url,

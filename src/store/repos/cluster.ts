@@ -110,6 +110,17 @@ where name in (${sql.join(names.sort())}) and holder = ${member} and expires_at 
   return new Set(tokens.filter((t) => held.has(`${t.lease}@${t.epoch}`)).map((t) => `${t.lease}@${t.epoch}`));
 }
 
+/**
+ * Names, for the rest of the transaction, the member and the leases (`lease@epoch`) its writes are
+ * made under, in the setting `opsbook.fence` (`member|lease@epoch,member|lease@epoch…`), so the database itself can
+ * tell which epoch each write was made under (the chaos harness checks it at commit time against the
+ * lease table: docs/cluster.md).
+ */
+export async function markWrittenUnder(trx: Transaction<Database>, member: string, tokens: ReadonlySet<string>): Promise<void> {
+  if (tokens.size === 0) return;
+  await sql`select set_config('opsbook.fence', concat_ws(',', nullif(current_setting('opsbook.fence', true), ''), ${[...tokens].map((t) => `${member}|${t}`).join(',')}::text), true)`.execute(trx);
+}
+
 export async function recordFencing(db: Db, rows: readonly ClusterFencingRow[]): Promise<void> {
   if (rows.length === 0) return;
   await db.insertInto('cluster_fencing').values([...rows]).execute();
