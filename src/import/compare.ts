@@ -14,6 +14,13 @@ import { written, type Written } from './written.js';
  * them: a severity id written somewhere other than the ladder row that defines it, a duration in
  * any spelling. The others are choices made after the runbook, listed in `notCounted`; import
  * cannot read them, and must not guess a severity that pages.
+ *
+ * Inside a counted item, a value the runbook never writes — the metric a metrics check reads when no
+ * name of it appears in the runbook, an SLO objective whose percentage it never gives — is the
+ * example's own choice, like a `${…}`: the item is compared on its other numbers, and the proposal
+ * must leave that value open (a `${TODO_…}`); a guessed value is not a match. Listed in `open`.
+ * A plain threshold on a query that scales its value to a percentage (`100.0 * count(*) / …`) is
+ * that percentage: `value > 80` there is `value > 80%` on a query returning the fraction.
  */
 export interface Comparison {
   found: number;
