@@ -117,6 +117,41 @@ checks:
     expect(c.missing).toEqual(['checks: up-again (postgres connect)', 'checks: locks (postgres pg_locks,pg_stat_activity)', 'checks: any (postgres ${…})']);
   });
 
+  it('compares a threshold on a query that returns a percentage as that percentage (80 there = 80% of a fraction)', () => {
+    const text = ['# Db', '', '| Metric | Alert Threshold |', '|---|---|', '| DB connections | >80% pool |', '', '## Too many connections', '', '```sql', 'SELECT count(*) FROM pg_stat_activity;', '```', ''].join('\n');
+    const example = parse(`
+checks:
+  - { id: conns, kind: postgres, url: "\${PG}", query: "select 100.0 * count(*) / current_setting('max_connections')::int from pg_stat_activity" }
+rules:
+  - { id: conns-high, check: conns, condition: "value > 80" }
+  - { id: conns-tiny, check: conns, condition: "value > 0.8" }
+`) as Record<string, unknown>;
+    const c = compare(propose([{ text, ref: 'db.md' }]), example, [text]);
+    // The proposal reads a fraction and writes 80%: the same bound. 0.8 of a percentage is not.
+    expect(c.missing).toEqual(['rules: conns-tiny value > 0.8']);
+  });
+
+  it('leaves open a metric or an objective the runbook never writes: the proposal must not guess it', () => {
+    const text = ['# Api', '', '**Warning Alerts**:', '- High CPU usage (> 80%)', '', '| Endpoint | SLA |', '|---|---|', '| `/health` | <50ms |', ''].join('\n');
+    const example = parse(`
+checks:
+  - { id: cpu, kind: metrics, url: "\${U}/metrics", rate: process_cpu_seconds_total, warning: ["[VALUE] > 0.8"] }
+  - { id: health, kind: http, url: "\${U}/health" }
+slos:
+  - { id: health-sla, kind: latency, checks: [health], threshold: 50ms, objective: 99.5%, window: 30d }
+`) as Record<string, unknown>;
+    const proposal = propose([{ text, ref: 'api.md' }]);
+    const c = compare(proposal, example, [text]);
+    expect(c.open).toEqual(['checks: cpu reads "process_cpu_seconds_total"', 'slos: health-sla objective 99.5%']);
+    expect(c.missing).toEqual([]);
+    // A proposal that guesses the metric is not a match.
+    const guessed = { ...proposal, items: proposal.items.map((i) => (i.section === 'checks' && i.body.kind === 'metrics' ? { ...i, body: { ...i.body, gauge: 'node_load1' } } : i)) };
+    expect(compare(guessed, example, [text]).missing).toEqual(['checks: cpu (metrics "process_cpu_seconds_total")']);
+    // Once the runbook names the metric, it is compared.
+    const named = `${text}\nSee process_cpu_seconds_total.\n`;
+    expect(compare(propose([{ text: named, ref: 'api.md' }]), example, [named]).open).toEqual(['slos: health-sla objective 99.5%']);
+  });
+
   it('runs on the example of a seed and finds some of it', async () => {
     const dir = path.resolve(import.meta.dirname, '../../examples/novapulse');
     const example = parse(await readFile(path.join(dir, 'ops.yaml'), 'utf8')) as Record<string, unknown>;

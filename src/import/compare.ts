@@ -14,6 +14,13 @@ import { written, type Written } from './written.js';
  * them: a severity id written somewhere other than the ladder row that defines it, a duration in
  * any spelling. The others are choices made after the runbook, listed in `notCounted`; import
  * cannot read them, and must not guess a severity that pages.
+ *
+ * Inside a counted item, a value the runbook never writes — the metric a metrics check reads when no
+ * name of it appears in the runbook, an SLO objective whose percentage it never gives — is the
+ * example's own choice, like a `${…}`: the item is compared on its other numbers, and the proposal
+ * must leave that value open (a `${TODO_…}`); a guessed value is not a match. Listed in `open`.
+ * A plain threshold on a query that scales its value to a percentage (`100.0 * count(*) / …`) is
+ * that percentage: `value > 80` there is `value > 80%` on a query returning the fraction.
  */
 export interface Comparison {
   found: number;
@@ -23,18 +30,31 @@ export interface Comparison {
   missing: string[];
   /** Example items holding a value the runbook does not write, as `kind: what`: not in the totals. */
   notCounted: string[];
+  /**
+   * Values inside a counted item that the example chose and the runbook does not write (a metric it
+   * never names, an objective it never gives), as `kind: what`. The item is compared on its other
+   * numbers, and the proposal must leave these open (a `${TODO_…}`): a guessed value is not a match.
+   */
+  open: string[];
 }
 
 type Entry = Record<string, unknown>;
 
 const isVar = (v: unknown): boolean => typeof v === 'string' && v.includes('${');
-/** A condition as compared: placeholders alike, a percentage as the fraction opsbook compares (5% = 0.05). */
-const norm = (v: unknown): string =>
-  (Array.isArray(v) ? v.map(norm).join(' ; ') : String(v ?? ''))
+/**
+ * A condition as compared: placeholders alike, a percentage as the fraction opsbook compares (5% = 0.05).
+ * `percent` is true for a check whose own query returns a percentage (`100.0 * count(*) / …`): a plain
+ * number compared with it is then a percentage too (80 there is 80% of a fraction elsewhere).
+ */
+const norm = (v: unknown, percent = false): string =>
+  (Array.isArray(v) ? v.map((x) => norm(x, percent)).join(' ; ') : String(v ?? ''))
     .replace(/\s+/g, ' ')
     .replace(/\[LENGTH\]|\[VALUE\]|\bvalue\b/gi, 'X')
     .replace(/(\d+(?:\.\d+)?)%/g, (_, n: string) => String(Number((Number(n) / 100).toFixed(10))))
+    .replace(/([<>=]=?\s*)(\d+(?:\.\d+)?)(?![\d.%])/g, (all, op: string, n: string) => (percent ? `${op}${Number((Number(n) / 100).toFixed(10))}` : all))
     .trim();
+/** A SQL check whose query scales its value to a percentage. */
+const returnsPercent = (c: Entry | undefined): boolean => (c?.kind === 'postgres' || c?.kind === 'mysql') && /\b100(?:\.0*)?\s*\*|\*\s*100(?:\.0*)?\b/.test(String(c.query ?? ''));
 /** The part of a URL a runbook decides: its path (the host is the environment's). */
 const pathOf = (url: unknown): string => String(url ?? '').replace(/^\$\{[^}]+\}/, '').replace(/^[a-z]+:\/\/[^/]+/i, '').replace(/\/$/, '');
 const durationMs = (d: unknown): number | undefined => {
@@ -63,7 +83,7 @@ function target(c: Entry): string {
     case 'file':
       return `file`;
     case 'metrics':
-      return `metrics ${JSON.stringify(c.gauge ?? c.quantile ?? c.ratio ?? c.gauge_ratio ?? '')}`;
+      return `metrics ${JSON.stringify(metricSource(c) ?? '')}`;
     case 'postgres':
     case 'mysql':
       return `${String(c.kind)} ${relations(c.query)}`;
@@ -78,6 +98,21 @@ function target(c: Entry): string {
   }
 }
 
+/** What a metrics check reads, as its config writes it. */
+const metricSource = (c: Entry): unknown => c.gauge ?? c.quantile ?? c.ratio ?? c.gauge_ratio ?? c.rate;
+/** The metric names a metrics check reads, without their label matchers. */
+function metricNames(c: Entry): string[] {
+  const src = metricSource(c);
+  const parts = typeof src === 'string' ? [src] : src && typeof src === 'object' ? Object.values(src as Entry).filter((v): v is string => typeof v === 'string') : [];
+  return parts.map((p) => p.replace(/\{.*$/, '').trim()).filter((n) => /^[A-Za-z_:][\w:]*$/.test(n));
+}
+/** Words of an id, to tell apart candidates whose numbers are all alike. */
+const words = (id: unknown): Set<string> => new Set(String(id ?? '').toLowerCase().split(/[^a-z0-9]+/).filter((w) => w.length > 2));
+const overlap = (a: unknown, b: unknown): number => {
+  const wb = words(b);
+  return [...words(a)].filter((w) => wb.has(w)).length;
+};
+
 const sorted = (v: unknown): string => (Array.isArray(v) ? v.map(String).sort().join(',') : '');
 /** What a query reads: the tables and views after FROM and JOIN, or `connect` for a bare connection check. */
 function relations(query: unknown): string {
@@ -88,7 +123,7 @@ function relations(query: unknown): string {
 }
 
 function sameLevels(e: Entry, p: Entry): boolean {
-  return (['warning', 'critical'] as const).every((l) => e[l] === undefined || isVar(e[l]) || norm([e[l]].flat()) === norm([p[l] ?? []].flat()));
+  return (['warning', 'critical'] as const).every((l) => e[l] === undefined || isVar(e[l]) || norm([e[l]].flat(), returnsPercent(e)) === norm([p[l] ?? []].flat(), returnsPercent(p)));
 }
 
 /** Compares a proposal with an example config (its ops.yaml, parsed). */
@@ -98,7 +133,7 @@ export function compare(proposal: Proposal, example: Entry, runbooks?: string[])
   const durationWritten = (d: unknown): boolean => !text || isVar(d) || d === 'next_business_day' || (durationMs(d) !== undefined && text.durations.has(durationMs(d)!));
   const of = (s: string): Item[] => proposal.items.filter((i) => i.section === s);
   const list = (k: string): Entry[] => (Array.isArray(example[k]) ? (example[k] as Entry[]) : []);
-  const out: Comparison = { found: 0, total: 0, byKind: {}, missing: [], notCounted: [] };
+  const out: Comparison = { found: 0, total: 0, byKind: {}, missing: [], notCounted: [], open: [] };
   const count = (kind: string, ok: boolean, what: string): void => {
     const k = (out.byKind[kind] ??= { found: 0, total: 0 });
     k.total++;
@@ -120,7 +155,10 @@ export function compare(proposal: Proposal, example: Entry, runbooks?: string[])
       continue;
     }
     // A metric the example fills from its environment (`gauge: ${…}`) is any metric.
-    const anyMetric = c.kind === 'metrics' && isVar(c.gauge ?? c.quantile ?? c.ratio ?? c.gauge_ratio);
+    const anyMetric = c.kind === 'metrics' && isVar(metricSource(c));
+    // A metric the runbook never names is the example's choice: the proposal must leave it open.
+    const unnamed = c.kind === 'metrics' && !anyMetric && text !== undefined && metricNames(c).some((n) => !text.namesIdentifier(n));
+    if (unnamed) out.open.push(`checks: ${id} reads ${JSON.stringify(metricSource(c))}`);
     // A query the example fills from its environment is any query of that kind.
     const anyQuery = (c.kind === 'postgres' || c.kind === 'mysql') && isVar(c.query);
     // One proposed check stands for one example check.
@@ -128,21 +166,31 @@ export function compare(proposal: Proposal, example: Entry, runbooks?: string[])
     const same = of('checks').filter(
       (p) =>
         !paired.has(p) &&
-        (target(p.body) === target(c) || (anyMetric && p.body.kind === 'metrics') || (anyQuery && p.body.kind === c.kind) || (c.kind === 'json' && target({ ...p.body, kind: 'http' }) === target({ ...c, kind: 'http' }))),
+        (target(p.body) === target(c) ||
+          (anyMetric && p.body.kind === 'metrics') ||
+          (unnamed && p.body.kind === 'metrics' && isVar(metricSource(p.body))) ||
+          (anyQuery && p.body.kind === c.kind) ||
+          (c.kind === 'json' && target({ ...p.body, kind: 'http' }) === target({ ...c, kind: 'http' }))),
     );
-    // Several checks on one endpoint (JSON figures of /metrics/json): the one reading the same key
-    // with the same levels.
-    const score = (p: Item): number => (sameLevels(c, p.body) ? 8 : 0) + (c.path !== undefined && p.body.path === c.path ? 4 : 0) + (c.path !== undefined && isVar(p.body.path) ? 2 : 0);
+    // Several checks on one endpoint (JSON figures of /metrics/json), or several metrics left open:
+    // the one reading the same key with the same levels, then the one named in the same words.
+    const score = (p: Item): number =>
+      (sameLevels(c, p.body) ? 8 : 0) + (c.path !== undefined && p.body.path === c.path ? 4 : 0) + (c.path !== undefined && isVar(p.body.path) ? 2 : 0) + Math.min(overlap(id, p.id), 9) / 10;
     const hit = [...same].sort((a, b) => score(b) - score(a))[0];
     if (hit) checkFor.set(id, hit);
     count('checks', hit !== undefined && sameLevels(c, hit.body), `${id} (${target(c)})`);
   }
 
   // Rules on those checks: condition and for:; then their severities.
+  const exampleCheck = new Map(list('checks').map((c) => [String(c.id), c]));
   for (const r of list('rules')) {
     const check = checkFor.get(String(r.check));
     const rules = of('rules').filter((p) => check && p.body.check === check.id);
-    const hit = rules.find((p) => (r.condition === undefined ? p.body.condition === undefined : norm(p.body.condition) === norm(r.condition)) && sameDuration(r.for ?? '0', p.body.for ?? '0'));
+    const percentE = returnsPercent(exampleCheck.get(String(r.check)));
+    const percentP = returnsPercent(check?.body);
+    const hit = rules.find(
+      (p) => (r.condition === undefined ? p.body.condition === undefined : norm(p.body.condition, percentP) === norm(r.condition, percentE)) && sameDuration(r.for ?? '0', p.body.for ?? '0'),
+    );
     count('rules', hit !== undefined, `${String(r.id)} ${String(r.condition ?? 'level')}${r.for ? ` for ${String(r.for)}` : ''}`);
     if (r.severity !== undefined && !severityWritten(r.severity)) out.notCounted.push(`rule severities: ${String(r.id)} ${JSON.stringify(r.severity)}`);
     else if (r.severity !== undefined) count('rule severities', hit !== undefined && JSON.stringify(severityMap(hit.body.severity)) === JSON.stringify(severityMap(r.severity)), `${String(r.id)} ${JSON.stringify(r.severity)}`);
@@ -176,9 +224,13 @@ export function compare(proposal: Proposal, example: Entry, runbooks?: string[])
 
   for (const s of list('slos')) {
     const numbers = (b: Entry): unknown[] => [b.kind, b.objective, b.threshold, b.percentile, b.target, b.window ?? SLO_WINDOW];
+    // An objective the runbook never writes ("99%" for a "< 10ms" SLA) is the example's choice.
+    const pct = /^(\d+(?:\.\d+)?)%$/.exec(String(s.objective ?? ''));
+    const openObjective = text !== undefined && pct !== null && !text.percentages.has(Number(pct[1]));
+    if (openObjective) out.open.push(`slos: ${String(s.id)} objective ${String(s.objective)}`);
     const hit = of('slos').some((p) => {
       const have = numbers(p.body);
-      return numbers(s).every((w, i) => sameValue(w, have[i]));
+      return numbers(s).every((w, i) => sameValue(w, have[i]) || (i === 1 && openObjective && isVar(have[i])));
     });
     count('slos', hit, `${String(s.id)} ${numbers(s).filter((v) => v !== undefined && v !== '').map(String).join(' ')}`);
   }
@@ -196,5 +248,6 @@ export function formatComparison(name: string, c: Comparison): string {
   const lines = [`${name}: ${c.found}/${c.total} items found with correct numbers (${pct(c.found, c.total)})`];
   for (const [kind, k] of Object.entries(c.byKind)) lines.push(`  ${kind}: ${k.found}/${k.total}`);
   if (c.notCounted.length > 0) lines.push(`  not counted (a severity or a paging time the runbook does not write): ${c.notCounted.length}`);
+  if (c.open.length > 0) lines.push(`  left open (a value inside an item the runbook does not write; the proposal must not guess it): ${c.open.length}`);
   return lines.join('\n');
 }

@@ -3,8 +3,10 @@ import { parseRunbook } from '../runbooks/index.js';
 import { FileContext, ProposalState, slug } from './context.js';
 import { extractBackups } from './extract/backups.js';
 import { extractCelery } from './extract/celery.js';
+import { extractErrorRates } from './extract/error-rates.js';
 import { extractEscalation } from './extract/escalation.js';
 import { extractHttpChecks } from './extract/http.js';
+import { extractProblemQueries } from './extract/problem-queries.js';
 import { extractProbes } from './extract/probes.js';
 import { extractPrometheusRules } from './extract/prometheus.js';
 import { extractQueueChecks } from './extract/redis.js';
@@ -61,11 +63,13 @@ export function propose(inputs: ImportInput[]): Proposal {
     extractProbes(ctx);
     const queues = extractQueueChecks(ctx, linkFor);
     extractStoreChecks(ctx);
+    extractProblemQueries(ctx);
     extractCelery(ctx);
     for (const block of ctx.runbook.blocks) {
       if (YAML_LANGUAGES.has(block.language.toLowerCase()) && /^\s*groups\s*:/m.test(block.code)) extractPrometheusRules(ctx, block.code, block.line + 1, linker);
     }
     extractThresholds(ctx, linker, queues);
+    extractErrorRates(ctx, linkFor);
     extractBackups(ctx);
     extractTls(ctx, linkFor);
     extractEscalation(ctx);

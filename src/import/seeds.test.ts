@@ -59,13 +59,13 @@ describe('opsbook import on the seed runbooks', () => {
 
   const item = (seed: number, section: string, id: string) => seeds[seed]!.proposal.items.find((i) => i.section === section && i.id === id);
 
-  it('Nxentra: health endpoints with SLA warnings, the severity ladder with TODO responses, escalation from the contact table', () => {
+  it('Nxentra: health endpoints with SLA warnings, the severity ladder with the contact table’s response times, escalation from the contact table', () => {
     expect(item(0, 'checks', 'nxentra-health-ready')?.body).toMatchObject({ kind: 'http', url: '${TODO_NXENTRA_BASE_URL}/_health/ready', warning: ['[RESPONSE_TIME] >= 100ms'] });
     expect(item(0, 'checks', 'nxentra-projection-lag')?.body).toMatchObject({ kind: 'metrics', url: '${TODO_NXENTRA_BASE_URL}/_metrics/', gauge: 'nxentra_projection_lag', runbook: '000_a7f4e4757f99016a.txt#RB-001' });
     const lag = seeds[0]!.proposal.items.filter((i) => i.section === 'rules' && i.body.check === 'nxentra-projection-lag' && i.body.condition !== undefined);
     expect(lag).toHaveLength(1);
     expect(lag[0]!.sources.map((s) => s.line)).toEqual([104, 363]);
-    expect(item(0, 'severities', 'P1')?.body).toMatchObject({ name: 'Service down', response: '${TODO_NXENTRA_SEVERITY_P1_RESPONSE}' });
+    expect(item(0, 'severities', 'P1')?.body).toMatchObject({ name: 'Service down', response: '15m' });
     expect((item(0, 'escalation_policies', 'nxentra-escalation')?.body.steps as { timeout: string }[]).map((s) => s.timeout)).toEqual(['15m', '1h', '4h']);
     expect(item(0, 'checks', 'nxentra-backup-system-db')?.body).toMatchObject({ kind: 'file', max_age: '26h', path: '${TODO_NXENTRA_SYSTEM_DB_BACKUP_PATH}' });
   });

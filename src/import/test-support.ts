@@ -20,6 +20,7 @@ export function fillTodos(proposal: Proposal): Record<string, string> {
     else if (name.endsWith('_SELECTOR')) value = `todo_metric_${n}`;
     else if (name.endsWith('_HISTOGRAM')) value = `todo_seconds_${n}`;
     else if (name.endsWith('_RESPONSE')) value = '1h';
+    else if (name.endsWith('_OBJECTIVE')) value = '99%';
     else if (name.endsWith('_TIMEOUT')) value = '15m';
     else if (name.endsWith('_EMAIL')) value = `person${n}@example.test`;
     else if (name.endsWith('_JSON_PATH')) value = `.todo${n}`;

@@ -19,6 +19,10 @@ export interface Written {
   durations: Set<number>;
   /** Whether a severity id is written anywhere but in the row of a table that defines it. */
   namesSeverity(id: string): boolean;
+  /** Whether an identifier (a metric name) is written anywhere, as a whole word. */
+  namesIdentifier(name: string): boolean;
+  /** Every percentage the text writes ("99.9%", "99 %"), as a number of percent. */
+  percentages: Set<number>;
 }
 
 export function written(texts: string[]): Written {
@@ -30,9 +34,17 @@ export function written(texts: string[]): Written {
       if (per !== undefined) durations.add(Number(m[1]) * per);
     }
   }
+  const percentages = new Set<number>();
+  for (const line of lines) for (const m of line.matchAll(/(\d+(?:\.\d+)?)\s*%/g)) percentages.add(Number(m[1]));
   const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const all = lines.join('\n');
   return {
     durations,
+    percentages,
+    namesIdentifier(name) {
+      // A histogram or counter is written by its series too (`…_bucket`, `…_count`).
+      return new RegExp(`(^|[^A-Za-z0-9_:])${escape(name)}(_bucket|_count|_sum|_total)?($|[^A-Za-z0-9_:])`).test(all);
+    },
     namesSeverity(id) {
       const word = new RegExp(`(^|[^A-Za-z0-9_-])${escape(id)}($|[^A-Za-z0-9_-])`);
       // A row whose first cell is the id ("| P1 | Service down |", "| **P0 - Critical** |") defines it.

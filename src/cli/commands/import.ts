@@ -90,5 +90,6 @@ async function compareExample(dir: string, io: CliIO): Promise<number> {
   io.out(formatComparison(path.basename(path.resolve(dir)), result));
   for (const m of result.missing) io.out(`  not found: ${m}`);
   for (const m of result.notCounted) io.out(`  not counted: ${m}`);
+  for (const m of result.open) io.out(`  left open: ${m}`);
   return 0;
 }

@@ -8,9 +8,22 @@ function pathSlug(path: string): string {
 }
 
 /**
+ * A response-time bound an endpoint table gives ("SLA <10ms") as a latency SLO on its check, with
+ * the bound in milliseconds. The table says how fast, not for what share of requests: the objective
+ * is a TODO, and the SLO raises no alerts until it is set.
+ */
+function addSla(ctx: FileContext, check: Item, threshold: string, said: string, line: number): void {
+  const objective = ctx.todo(`${check.id.startsWith(`${ctx.service}-`) ? check.id.slice(ctx.service.length + 1) : check.id}_sla_objective`, `share of ${check.id}'s responses that must be under ${threshold} (e.g. 99%)`);
+  const body = { kind: 'latency', service: ctx.service, checks: [check.id], threshold, objective, alerts: false };
+  const notes = [`"${said}" (line ${line}): every response under ${threshold}; the runbook gives no share of responses, so the objective is yours to set`];
+  const item = ctx.add({ section: 'slos', body, sources: [ctx.src(line)], notes }, `${check.id}-sla`);
+  ctx.found('slo', `${item.id}: latency under ${threshold} on ${check.id}, objective TODO`, line);
+}
+
+/**
  * HTTP checks from health-endpoint tables (`| /_health/ready | Readiness probe | No | <100ms |`)
  * and from read-only curl lines. The runbook's host becomes the service's base URL variable; the
- * SLA column becomes a warning on response time, an expected `{"status": "…"}` a body condition.
+ * SLA column becomes a warning on response time and a latency SLO, an expected `{"status": "…"}` a body condition.
  */
 export function extractHttpChecks(ctx: FileContext, linkFor: (text: string[]) => string | undefined): void {
   const byPath = new Map<string, Item>();
@@ -36,6 +49,7 @@ export function extractHttpChecks(ctx: FileContext, linkFor: (text: string[]) =>
       const item = ctx.add({ section: 'checks', body, sources: [ctx.src(line)], notes }, `${ctx.service}-${pathSlug(path)}`);
       byPath.set(path.replace(/\/$/, ''), item);
       ctx.found('check', `${item.id}: ${body.kind} ${path}${body.warning ? ` — warning ${(body.warning as string[])[0]}` : ''}${body.conditions ? ` — ${(body.conditions as string[])[1]}` : ''}`, line);
+      if (body.warning && sla?.seconds !== undefined) addSla(ctx, item, `${Math.round(sla.seconds * 1000)}ms`, `${table.headers[3] ?? 'SLA'} ${r.sla}`, line);
     });
   }
   const seen = new Set<string>();

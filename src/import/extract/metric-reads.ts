@@ -7,6 +7,8 @@ export type Measure = { gauge: string } | { ratio: { of: string; over: string } 
 /** A metric the runbook reads: in a PromQL expression, or grepped out of a metrics endpoint. */
 export interface MetricRead {
   measure: Measure;
+  /** The range the expression rates over (`[5m]` → 5m), for a share read from one counter. */
+  range?: string;
   /** Words that say what it measures: its metric names, the alert or comment that introduces it. */
   words: Set<string>;
   line: number;
@@ -17,6 +19,8 @@ const NAME = '[a-zA-Z_:][a-zA-Z0-9_:]*';
 const SELECTOR = `${NAME}(?:\\{[^}]*\\})?`;
 const QUANTILE = new RegExp(`histogram_quantile\\s*\\(\\s*(0?\\.\\d+|1(?:\\.0+)?)\\s*,\\s*(?:sum\\b[^(]*\\()?\\s*rate\\s*\\(\\s*(${NAME})_bucket\\b`);
 const RATIO = new RegExp(`rate\\s*\\(\\s*(${SELECTOR})\\s*\\[[^\\]]+\\]\\s*\\)\\s*\\)?\\s*/\\s*(?:sum\\b[^(]*\\()?\\s*rate\\s*\\(\\s*(${SELECTOR})\\s*\\[`);
+/** `rate(requests_count{status="5xx"}[5m])` alone: one counter, some of its series picked by a status label. */
+const ERROR_SERIES = new RegExp(`^\\s*(?:sum\\b[^(]*\\()?\\s*rate\\s*\\(\\s*(${NAME})\\{([^}]*\\b(?:status|code|status_code)\\s*=~?\\s*"[^"]*"[^}]*)\\}\\s*\\[([^\\]]+)\\]\\s*\\)\\s*\\)?\\s*$`);
 /** `curl …/metrics | grep -E "(a|b)"` or `| grep name`: the names a person looks for there. */
 const GREPPED = /\bcurl\b[^|\n]*\/metrics\b[^|\n]*\|\s*grep\s+(?:-\w+\s+)*["']?([^"'|\n]+)["']?/;
 const METRIC_NAME = /\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b/g;
@@ -46,6 +50,15 @@ export function metricReads(ctx: FileContext): MetricRead[] {
       const measure: Measure = q ? { quantile: { q: Number(q[1]), histogram: q[2]! } } : { ratio: { of: r![1]!, over: r![2]! } };
       const names = q ? q[2]! : `${r![1]!} ${r![2]!}`;
       out.push({ measure, words: new Set(wordsIn(`${names} ${introduction(ctx, l)}`)), line: l, said: t.trim() });
+      continue;
+    }
+    const e = ERROR_SERIES.exec(t);
+    const intro = e ? introduction(ctx, l) : '';
+    if (e && /\berrors?\b/i.test(intro)) {
+      // An error rate read from one counter: the share of its series the status label picks.
+      const rest = e[2]!.split(',').map((m) => m.trim()).filter((m) => m && !/^(status|code|status_code)\s*=/.test(m));
+      const over = rest.length > 0 ? `${e[1]!}{${rest.join(',')}}` : e[1]!;
+      out.push({ measure: { ratio: { of: `${e[1]!}{${e[2]!.trim()}}`, over } }, range: e[3]!.trim(), words: new Set(wordsIn(`${e[1]!} ${intro}`)), line: l, said: t.trim() });
       continue;
     }
     const g = GREPPED.exec(t);

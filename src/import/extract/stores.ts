@@ -15,7 +15,7 @@ interface Store {
   what: string;
 }
 
-const pgUrl = (ctx: FileContext): string => ctx.todo('postgres_url', 'postgres:// URL of the PostgreSQL the runbook queries (a monitoring role is enough)');
+export const pgUrl = (ctx: FileContext): string => ctx.todo('postgres_url', 'postgres:// URL of the PostgreSQL the runbook queries (a monitoring role is enough)');
 const mongoUrl = (ctx: FileContext): string => ctx.todo('mongodb_url', 'mongodb:// URL of the MongoDB the runbook connects to');
 
 const STORES: Store[] = [

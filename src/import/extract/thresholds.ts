@@ -122,8 +122,15 @@ export function extractThresholds(ctx: FileContext, linker: Linker, queues: Queu
     let check = checks.get(key);
     if (!check) {
       const queue = queueFor(key, queues);
+      const keys = queue ? undefined : redisKeysFor(ctx, key);
       if (queue) {
         check = { item: queue.item, placeholder: '[LENGTH]', domain: 'seconds' };
+      } else if (keys) {
+        const body: Record<string, unknown> = { kind: 'redis', service: ctx.service, url: ctx.todo('redis_url', 'redis:// URL of the Redis that holds the queues'), ...keys.select };
+        const notes = [`"${f.th.subject}": the runbook's own commands name ${keys.keys.join(', ')} (line ${keys.line}); [LENGTH] is ${keys.keys.length > 1 ? 'their summed length' : 'its length'}`];
+        const item = ctx.add({ section: 'checks', body, sources: [ctx.src(f.line)], notes }, `${ctx.service}-${slug(key)}`);
+        ctx.found('check', `${item.id}: redis ${JSON.stringify(keys.select)}`, f.line);
+        check = { item, placeholder: '[LENGTH]', domain: 'seconds' };
       } else {
         const base = slug(key).startsWith(`${ctx.service}-`) ? slug(key) : `${ctx.service}-${slug(key)}`;
         const measured = measureBody(ctx, f.th, f.procedure ?? ctx.procedureAt(f.line));
@@ -183,6 +190,37 @@ export function extractThresholds(ctx: FileContext, linker: Linker, queues: Queu
     ctx.found('rule', `${rule.id}: ${item.id} ${ruleCondition}${f.th.for ? ` for ${f.th.for}` : ''}${body.severity ? ` → ${String(body.severity)}` : ''}`, f.line);
     if (runbook) ctx.found('runbook link', `${rule.id} → ${runbook}`, f.line);
   }
+}
+
+/**
+ * "Failed jobs > 100" where the runbook's redis commands name `shop:email:failed`,
+ * `shop:sms:failed`: the keys whose segments hold every word of the subject. Keys that differ in one
+ * segment are one glob (`shop:*:failed`, lengths summed); one key is itself.
+ */
+function redisKeysFor(ctx: FileContext, subject: string): { select: { key: string } | { pattern: string }; keys: string[]; line: number } | undefined {
+  const wanted = subject.split(/[^a-z0-9]+/).filter((w) => w.length >= 3 && !QUEUE_WORDS.has(w));
+  if (wanted.length === 0) return undefined;
+  const keys: string[] = [];
+  let line = 0;
+  for (const block of ctx.runbook.blocks) {
+    for (const command of block.commands) {
+      if (command.target !== 'redis') continue;
+      for (const m of command.text.matchAll(/(?:^|[\s>])(?:DEL|LLEN|LRANGE|ZCARD|SCARD|XLEN|TYPE)\s+([\w.-]+(?::[\w.-]+)+)/gi)) {
+        const k = m[1]!;
+        const parts = k.toLowerCase().split(':');
+        if (!wanted.every((w) => parts.includes(w) || parts.includes(`${w}s`))) continue;
+        if (!keys.includes(k)) keys.push(k);
+        line ||= command.line;
+      }
+    }
+  }
+  if (keys.length === 0) return undefined;
+  if (keys.length === 1) return { select: { key: keys[0]! }, keys, line };
+  const split = keys.map((k) => k.split(':'));
+  if (!split.every((p) => p.length === split[0]!.length)) return undefined;
+  const varying = split[0]!.map((_, i) => new Set(split.map((p) => p[i])).size > 1);
+  if (varying.filter(Boolean).length !== 1) return undefined;
+  return { select: { pattern: split[0]!.map((seg, i) => (varying[i] ? '*' : seg)).join(':') }, keys, line };
 }
 
 function queueFor(key: string, queues: QueueCheck[]): QueueCheck | undefined {
