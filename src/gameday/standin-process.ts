@@ -4,8 +4,9 @@ import http from 'node:http';
 import https from 'node:https';
 import { fileURLToPath } from 'node:url';
 import { OpsbookError } from '../lib/errors/index.js';
+import { standinCommand } from './standin-build.js';
 
-/** The repository root: the stand-ins run with its tsx loader. */
+/** The repository root: the stand-ins run with its node_modules. */
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export interface StandinProcess {
@@ -29,11 +30,13 @@ export interface StandinProcess {
 
 /**
  * Runs a stand-in (`examples/<system>/standin.ts`) as its own process with STANDIN_* env, the way
- * the system would run beside opsbook, and waits for the URL it prints.
+ * the system would run beside opsbook, and waits for the URL it prints. With `workDir` (the world's
+ * directory, removed with it) the stand-in is compiled there first (see standin-build.ts).
  */
-export async function startStandinProcess(file: string, env: Record<string, string>, insecureTls: boolean): Promise<StandinProcess> {
+export async function startStandinProcess(file: string, env: Record<string, string>, insecureTls: boolean, workDir?: string): Promise<StandinProcess> {
+  const args = await standinCommand(file, ROOT, workDir);
   const launch = async (): Promise<{ child: ChildProcess; url: string }> => {
-    const child = spawn(process.execPath, ['--import', 'tsx', file], {
+    const child = spawn(process.execPath, args, {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -42,7 +45,7 @@ export async function startStandinProcess(file: string, env: Record<string, stri
     child.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
     const url = await new Promise<string>((resolve, reject) => {
       let out = '';
-      // tsx compiles the stand-in on start: minutes on a loaded machine, left as soon as it prints its URL.
+      // Start-up can take minutes on a loaded machine; left as soon as it prints its URL.
       const timer = setTimeout(() => reject(new Error('no URL within 180 s')), 180_000);
       child.stdout.on('data', (c: Buffer) => {
         out += c.toString();

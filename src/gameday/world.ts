@@ -161,7 +161,7 @@ export async function buildWorld(spec: GameDaySpec, systemDir: string, clock: Cl
       closers.push(() => mongo.responder.close());
       env.GAMEDAY_MONGO_URL = mongo.url;
     }
-    const standin = await startStandinProcess(resolve(systemDir, spec.standin), standinEnv, spec.tls);
+    const standin = await startStandinProcess(resolve(systemDir, spec.standin), standinEnv, spec.tls, dir);
     closers.push(() => standin.stop());
     env.GAMEDAY_STANDIN_URL = standin.url.replace(`:${port}`, `:${proxy.port}`);
     const celery: CeleryWorld | undefined = await celeryStarting;

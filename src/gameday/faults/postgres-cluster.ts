@@ -1,8 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { chown, mkdtemp, rm } from 'node:fs/promises';
+import { chown, mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import pg from 'pg';
 import { freePort } from '../../lib/net.js';
 import { OpsbookError } from '../../lib/errors/index.js';
@@ -41,8 +41,8 @@ export interface PrivatePostgres extends PostgresServer {
 const QUICK = ['-c', 'fsync=off', '-c', 'full_page_writes=off', '-c', 'shared_buffers=16MB', '-c', 'unix_socket_directories='];
 
 /**
- * A private PostgreSQL cluster on loopback ports for one game-day world: initdb into a temp dir,
- * wal_level=replica, a small max_connections; with `replica`, a second cluster made by
+ * A private PostgreSQL cluster on loopback ports for one game-day world: a copy of an initdb'd
+ * directory (see initdbOnce) in a temp dir, wal_level=replica, a small max_connections; with `replica`, a second cluster made by
  * pg_basebackup that streams from it (hot standby, status every second so the primary's
  * pg_stat_replication follows replay closely). Never touches the shared server's configuration.
  */
@@ -61,7 +61,7 @@ export async function startPrivatePostgres(options: PrivatePostgresOptions): Pro
   try {
     if (user) await chown(dir, user.uid, user.gid);
     const primaryDir = join(dir, 'primary');
-    await runProgram(join(bin, 'initdb'), ['-D', primaryDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-sync', '--no-instructions', '--locale=C'], { user });
+    await runProgram('cp', ['-a', await initdbOnce(bin, user), primaryDir], { user });
     const port = await freePort();
     servers.push(await startServer(bin, primaryDir, port, user, [
       '-c', 'wal_level=replica', '-c', `max_connections=${options.maxConnections}`, '-c', 'max_wal_senders=4',
@@ -83,6 +83,40 @@ export async function startPrivatePostgres(options: PrivatePostgresOptions): Pro
     await close();
     throw e;
   }
+}
+
+let initialized: Promise<string> | undefined;
+
+/**
+ * A freshly initdb'd data directory that is never started: every private cluster starts as a copy
+ * of it (`cp -a`, as the postgres user) — initdb costs seconds of CPU per world, a copy a fraction.
+ * Kept in the temp dir per PostgreSQL version and user as a cache (made whole, then renamed into
+ * place, so processes side by side never see half of one); `initdb` again when it is missing.
+ */
+function initdbOnce(bin: string, user: { uid: number; gid: number } | undefined): Promise<string> {
+  const making = (initialized ??= (async () => {
+    const cache = join(tmpdir(), `opsbook-gameday-pginit-${basename(dirname(bin))}-${user?.uid ?? process.getuid?.() ?? 0}`);
+    if (existsSync(join(cache, 'PG_VERSION'))) return cache;
+    const dir = await mkdtemp(join(tmpdir(), 'opsbook-gameday-pg-'));
+    const forget = recordDir(dir);
+    try {
+      if (user) await chown(dir, user.uid, user.gid);
+      const data = join(dir, 'data');
+      await runProgram(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-sync', '--no-instructions', '--locale=C'], { user });
+      // Another process may have put its copy in place meanwhile: then that one is used.
+      await rename(data, cache).catch(() => undefined);
+      if (!existsSync(join(cache, 'PG_VERSION'))) throw new OpsbookError('OPSBOOK_E_GAMEDAY_WORLD', `cannot keep an initdb'd directory at ${cache}`);
+      return cache;
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+      forget();
+    }
+  })());
+  // A failed initdb is tried again by the next world rather than remembered.
+  making.catch(() => {
+    if (initialized === making) initialized = undefined;
+  });
+  return making;
 }
 
 function server(port: number): PostgresServer {

@@ -14,16 +14,17 @@
  * scenario in a fresh world (no scenario sees what another left) and the drills in another, `--jobs` worlds at once.
  */
 import { performance } from 'node:perf_hooks';
-import type { GameDayResult } from '../src/gameday/index.js';
 import { distProblem } from '../bin/dist.js';
 
-// The game days run the compiled dist/, the code that ships.
+// The game days run the compiled dist/, the code that ships; plain JavaScript, so nothing is compiled at
+// start (tsx's loader would stand in front of every module of dist/ loaded: seconds of CPU per run).
 const problem = distProblem();
 if (problem) {
   process.stderr.write(`✖ ${problem}\n`);
   process.exit(2);
 }
-const { formatGameDay, formatScenarioLines, formatSummary, runGameDay, runGameDays } = (await import('../dist/gameday/index.js')) as typeof import('../src/gameday/index.js');
+/** @type {typeof import('../src/gameday/index.js')} */
+const { formatGameDay, formatScenarioLines, formatSummary, runGameDay, runGameDays } = await import('../dist/gameday/index.js');
 
 const SYSTEMS = ['nxentra', 'novapulse', 'django-finance', 'library', 'apex'];
 const args = process.argv.slice(2);
@@ -37,7 +38,8 @@ const serialAt = args.indexOf('--serial');
 const serial = serialAt >= 0 && args.splice(serialAt, 1).length > 0;
 const verboseAt = args.indexOf('--verbose');
 const verbose = verboseAt >= 0 && args.splice(verboseAt, 1).length > 0;
-const numberArg = (flag: string, fallback: number): number => {
+/** @param {string} flag @param {number} fallback @returns {number} */
+const numberArg = (flag, fallback) => {
   const at = args.indexOf(flag);
   if (at < 0) return fallback;
   const n = Number(args.splice(at, 2)[1]);
@@ -49,7 +51,8 @@ const numberArg = (flag: string, fallback: number): number => {
 };
 const jobs = numberArg('--jobs', Number(process.env.OPSBOOK_GAMEDAY_JOBS ?? 8));
 const perWorld = numberArg('--per-world', 1);
-const scenarioIds: string[] = [];
+/** @type {string[]} */
+const scenarioIds = [];
 for (let at = args.indexOf('--scenario'); at >= 0; at = args.indexOf('--scenario')) scenarioIds.push(args.splice(at, 2)[1] ?? '');
 const only = args;
 const unknown = only.filter((s) => !SYSTEMS.includes(s));
@@ -59,34 +62,38 @@ if (unknown.length > 0) {
 }
 const systems = only.length > 0 ? SYSTEMS.filter((s) => only.includes(s)) : SYSTEMS;
 const started = performance.now();
-const clock = (): string => `${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s`;
+const clock = () => `${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s`;
 
 const common = {
   store,
   ...(process.env.OPSBOOK_GAMEDAY_PG_URL ? { pgAdminUrl: process.env.OPSBOOK_GAMEDAY_PG_URL } : {}),
-  onEvent: (e: { kind: string; system: string; scenario?: string; text: string; passed?: boolean }) => {
+  /** @param {{ kind: string; system: string; scenario?: string; text: string; passed?: boolean }} e */
+  onEvent: (e) => {
     // Progress lines carry the system: the worlds run side by side.
     if (e.kind === 'scenario-done') process.stdout.write(`${clock()}  ${e.system}: ${e.passed ? '✔' : '✘'} ${e.scenario} ${e.text}\n`);
     else if (e.kind === 'drill' || (e.kind === 'baseline' && (verbose || !e.text.startsWith('healthy'))) || (verbose && e.kind === 'step')) process.stdout.write(`${clock()}  ${e.system}: ${e.scenario ? `${e.scenario}: ` : ''}${e.text}\n`);
   },
 };
 
-async function one(system: string): Promise<GameDayResult | Error> {
+/** @param {string} system @returns {Promise<import('../src/gameday/index.js').GameDayResult | Error>} */
+async function one(system) {
   try {
     return await runGameDay(`examples/${system}`, common);
   } catch (e) {
-    return new Error(`${system}: ${(e as Error).message}`);
+    return new Error(`${system}: ${/** @type {Error} */ (e).message}`);
   }
 }
 
-const outcomes: (GameDayResult | Error)[] = [];
+/** @type {Array<import('../src/gameday/index.js').GameDayResult | Error>} */
+const outcomes = [];
 if (serial) for (const s of systems) outcomes.push(await one(s));
 else {
   process.stdout.write(`${systems.length} systems in worlds of ${perWorld} scenarios (drills in their own), ${jobs} at once\n`);
   outcomes.push(...(await runGameDays(systems.map((s) => `examples/${s}`), { ...common, jobs, scenariosPerWorld: perWorld, ...(scenarioIds.length > 0 ? { only: scenarioIds, drills: false } : {}) })));
 }
 
-const results: GameDayResult[] = [];
+/** @type {import('../src/gameday/index.js').GameDayResult[]} */
+const results = [];
 let broken = 0;
 for (const o of outcomes) {
   process.stdout.write('\n');
