@@ -10,9 +10,14 @@
  * root file system) for its CPU/memory/disk thresholds.
  * Faults: `error_rate` (2 % of requests answer 5xx > 1 %), `slow` (p99 3 s > 2 s), `cpu_high` (CPU
  * busy 95 % > 90 %), `memory_high` (97 % in use > 95 %), `disk_full` (92 % used > 90 %).
+ * The app's database connections are real (examples/support/app-pool.ts): Django keeps one per
+ * worker thread (CONN_MAX_AGE), 115 across the deployment, nearly all of the world's max_connections
+ * (120); `/_gameday/pool` makes requests hang holding them all ("Database Connection Exhausted"), and
+ * restarting the app ("will reset connection pool") frees them.
  */
 import { Redis } from 'ioredis';
 import { WebSocketServer } from 'ws';
+import { startAppPool } from '../support/app-pool.js';
 import { histogramSamples, promText, runAsProcess, startStandin, type Faults, type Standin } from '../support/standin.js';
 
 export async function startDjangoFinance(env: NodeJS.ProcessEnv = process.env): Promise<Standin> {
@@ -23,6 +28,7 @@ export async function startDjangoFinance(env: NodeJS.ProcessEnv = process.env): 
     redis.options.enableOfflineQueue = false;
   });
   redis.on('error', () => {});
+  const appPool = await startAppPool(env.STANDIN_PG_URL ?? '', { size: 115, inFlight: 2, name: 'django-finance-gunicorn' });
   const faults: Faults = { error_rate: false, slow: false, cpu_high: false, memory_high: false, disk_full: false };
   // Traffic is simulated: every scrape accounts for 1,000 more requests, so rates move between scrapes.
   // 2 in 1,000 answer 4xx (0.2 % < 1 %); 10,000 transactions commit per scrape, none fails.
@@ -55,10 +61,11 @@ export async function startDjangoFinance(env: NodeJS.ProcessEnv = process.env): 
     name: 'django-finance',
     port,
     faults,
-    onClose: () => {
+    onClose: async () => {
       for (const c of wss.clients) c.terminate();
       wss.close();
       void redis.quit().catch(() => {});
+      await appPool.close();
     },
     // Channels' AllowedHostsOriginValidator: a foreign Origin is refused with 403 before the upgrade.
     onUpgrade: (req, socket, head) => {
@@ -70,6 +77,7 @@ export async function startDjangoFinance(env: NodeJS.ProcessEnv = process.env): 
       wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
     },
     routes: {
+      '/_gameday/pool': appPool.route,
       '/health/': () => ({ json: { status: 'healthy' } }),
       // One endpoint per class of the latency table (runbooks/django-finance.md:22-25).
       '/api/accounts/': () => ({ json: { count: 2, results: [{ id: 1, name: 'Operating' }, { id: 2, name: 'Reserve' }] } }),

@@ -40,8 +40,20 @@ export async function startAppPool(url: string, options: AppPoolOptions): Promis
   const used = (): number => pool.totalCount - pool.idleCount;
   const leak = async (count: number | 'all'): Promise<number> => {
     const n = count === 'all' ? options.size - used() : count;
-    for (let i = 0; i < n; i++) {
-      const client = await pool.connect();
+    for (let i = 0, refused = 0; i < n; i++) {
+      let client: pg.PoolClient;
+      try {
+        client = await pool.connect();
+      } catch (e) {
+        // 53300 too_many_connections: a pool larger than the server allows is exhausted by the
+        // server's max_connections first. A superuser's passing connection (a probe) may hold an
+        // ordinary slot for a moment, so a refusal is tried again before it counts as the end.
+        if (count !== 'all' || (e as { code?: string }).code !== '53300') throw e;
+        if (++refused > 5) break;
+        i--;
+        await new Promise((r) => setTimeout(r, 200));
+        continue;
+      }
       client.on('error', () => {});
       await client.query("SET client_connection_check_interval = '1s'");
       hung.push(client);

@@ -20,6 +20,24 @@ const commandExpectation = z.strictObject({
   evidence: z.boolean().default(true),
 });
 
+/**
+ * A value the game day reads from the world itself, on the server where it shows: for a runbook query
+ * that cannot show it as written (`pg_last_xact_replay_timestamp()` is NULL on the primary it is run
+ * on), with the reason.
+ */
+const worldRead = z.strictObject({
+  /** One read-only SQL statement. */
+  sql: z.string().min(1),
+  /** The world's primary (`${GAMEDAY_PG_URL}`) or its streaming replica (`${GAMEDAY_PG_REPLICA_URL}`). */
+  on: z.enum(['primary', 'replica']).default('primary'),
+  /** A regular expression its rows (columns joined by |, one row a line) must match. */
+  output: z.string().min(1),
+  /** Gone once the world is mended (default), as `ran` evidence. */
+  evidence: z.boolean().default(true),
+  /** Why the runbook's own query cannot show this value. */
+  why: z.string().min(1),
+});
+
 const notRunnable = z.strictObject({
   command: z.string().min(1),
   /** A piece of the reason it cannot run here. */
@@ -79,6 +97,8 @@ const scenario = z.strictObject({
     not_runnable: z.array(notRunnable).default([]),
     /** Read commands allowed to fail or print nothing, each with the reason. */
     quiet: z.array(quietCommand).default([]),
+    /** Values the game day reads from the world itself where the runbook's query cannot show them. */
+    world: z.array(worldRead).default([]),
   }),
   /** The first page: the channel path it reaches on the receiver. */
   page: z.strictObject({ path: z.string().regex(/^\//) }),

@@ -1,9 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import { fileURLToPath } from 'node:url';
 import { OpsbookError } from '../lib/errors/index.js';
+import { spawnTracked } from './faults/processes.js';
 import { standinCommand } from './standin-build.js';
 
 /** The repository root: the stand-ins run with its node_modules. */
@@ -36,18 +37,19 @@ export interface StandinProcess {
 export async function startStandinProcess(file: string, env: Record<string, string>, insecureTls: boolean, workDir?: string): Promise<StandinProcess> {
   const args = await standinCommand(file, ROOT, workDir);
   const launch = async (): Promise<{ child: ChildProcess; url: string }> => {
-    const child = spawn(process.execPath, args, {
+    // Tracked as the world's servers are: killed if the game day ends on a signal or a crash.
+    const child = spawnTracked(process.execPath, args, {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
-    child.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
+    child.stderr!.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
     const url = await new Promise<string>((resolve, reject) => {
       let out = '';
       // Start-up can take minutes on a loaded machine; left as soon as it prints its URL.
       const timer = setTimeout(() => reject(new Error('no URL within 180 s')), 180_000);
-      child.stdout.on('data', (c: Buffer) => {
+      child.stdout!.on('data', (c: Buffer) => {
         out += c.toString();
         const line = out.split('\n').find((l) => /^https?:\/\//.test(l.trim()));
         if (line) {

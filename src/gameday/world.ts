@@ -156,10 +156,12 @@ export async function buildWorld(spec: GameDaySpec, systemDir: string, clock: Cl
       });
       env.GAMEDAY_TLS_CA = certs.caFile;
     }
+    let mongodb: FaultTarget['mongodb'];
     if (spec.mongodb) {
       const mongo = await startWorldMongo(monitorPassword);
       closers.push(() => mongo.responder.close());
       env.GAMEDAY_MONGO_URL = mongo.url;
+      mongodb = { stop: () => mongo.responder.stop(), start: () => mongo.responder.start() };
     }
     const standin = await startStandinProcess(resolve(systemDir, spec.standin), standinEnv, spec.tls, dir);
     closers.push(() => standin.stop());
@@ -272,6 +274,7 @@ export async function buildWorld(spec: GameDaySpec, systemDir: string, clock: Cl
       ...(postgres ? { postgres } : {}),
       ...(celeryTarget ? { celery: celeryTarget } : {}),
       ...(certificates ? { certificates } : {}),
+      ...(mongodb ? { mongodb } : {}),
     };
   } catch (e) {
     await close();

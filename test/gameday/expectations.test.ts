@@ -8,9 +8,10 @@ import { checkDiagnosis, checkEvidenceGone } from '../../src/gameday/expectation
 import { formatScenarioLines } from '../../src/gameday/report.js';
 import type { ScenarioResult } from '../../src/gameday/result.js';
 import type { Scenario } from '../../src/gameday/spec.js';
+import { checkWorldEvidenceGone, checkWorldReads } from '../../src/gameday/world-reads.js';
 
 const expectOf = (over: Partial<Scenario['expect']> = {}): Scenario['expect'] => ({
-  alert: 'a', severity: 'P2', severity_source: 'configured', runbook: 'r.md#x', within_minutes: 15, phases: ['diagnosis'], ran: [], not_runnable: [], quiet: [], ...over,
+  alert: 'a', severity: 'P2', severity_source: 'configured', runbook: 'r.md#x', within_minutes: 15, phases: ['diagnosis'], ran: [], not_runnable: [], quiet: [], world: [], ...over,
 });
 const command = (text: string, outcome: CommandReport['outcome'], output?: string): CommandReport => ({
   step: 1, command: 1, phase: 'diagnosis', text, executor: 'sql', effect: 'read', outcome, ...(output !== undefined ? { output } : {}),
@@ -70,5 +71,20 @@ describe('negative control in the output', () => {
     expect(lines[0]).toMatch(/✔ x — X \[stand-in\]$/);
     expect(lines[1]).toBe('      fault: stand-in: faults opensearch_red');
     expect(lines[2]).toMatch(/resolved by the runbook's step 8 of r\.md#x/);
+  });
+});
+
+describe('world reads', () => {
+  const read = { sql: 'select lag', on: 'replica' as const, output: '^([5-9]|\\d{2,})', evidence: true, why: 'NULL on the primary' };
+  it('fails a read that failed, printed nothing or not the value; passes the value', () => {
+    expect(checkWorldReads([{ read, ok: false, output: 'connection refused' }])).toEqual([expect.stringContaining('failed: connection refused')]);
+    expect(checkWorldReads([{ read, ok: true, output: '' }])).toEqual([expect.stringContaining('printed nothing')]);
+    expect(checkWorldReads([{ read, ok: true, output: '0.2' }])).toEqual([expect.stringContaining('expected /')]);
+    expect(checkWorldReads([{ read, ok: true, output: '6.4' }])).toEqual([]);
+  });
+  it('fails evidence that outlives the fault', () => {
+    expect(checkWorldEvidenceGone([{ read, ok: true, output: '7.1' }])).toEqual([expect.stringContaining('not evidence of the fault')]);
+    expect(checkWorldEvidenceGone([{ read, ok: true, output: '0' }])).toEqual([]);
+    expect(checkWorldEvidenceGone([{ read: { ...read, evidence: false }, ok: true, output: '7.1' }])).toEqual([]);
   });
 });

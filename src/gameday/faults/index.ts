@@ -13,7 +13,8 @@ const percent = z.string().regex(/^\d{1,2}(\.\d+)?%$/, 'a share of max_connectio
  * How a scenario breaks the world, and how the world is mended again. Every fault kind has a schema
  * entry here, a line in `describeFault` and a branch in `applyFault`; the runner knows none of them.
  * Each acts on a real thing of the world (a process, a server, a file, a socket) except `faults`,
- * which switches a stand-in's own figures: those are marked `stand-in` in the game day's output.
+ * which switches a stand-in's own figures, and `mongodb`, whose server is a protocol stand-in: those
+ * are marked `stand-in` in the game day's output.
  */
 export const faultSchema = z.union([
   z.strictObject({ faults: z.record(z.string(), z.literal(true)).refine((f) => Object.keys(f).length > 0, 'name at least one fault') })
@@ -40,6 +41,8 @@ export const faultSchema = z.union([
     .describe('Issue a certificate that expires `in` from now (default 10 days) and make the https stand-in serve it; the healthy certificate is served again afterwards. Needs `tls: true`.'),
   z.strictObject({ certificate: z.literal('expired'), ago: duration({ min: '1m', max: '3650d' }).prefault('1d') })
     .describe('Issue a certificate that expired `ago` (default a day) and serve it; mended as `expiring`. Needs `tls: true`.'),
+  z.strictObject({ mongodb: z.literal('down') })
+    .describe('stand-in: the wire-protocol responder playing MongoDB’s primary stops listening (connections refused) and listens again on the same port to mend. Needs `mongodb: true`.'),
   z.strictObject({ http: z.literal('slow'), delay: duration({ min: '1ms', max: '10m' }) })
     .describe('The socket in front of the stand-in holds the first byte of every reply back `delay` (real time).'),
   z.strictObject({ http: z.enum(['reset', 'stall', 'refuse', 'close']) })
@@ -50,7 +53,7 @@ export type Fault = z.output<typeof faultSchema>;
 
 /** Whether the fault only changes a stand-in's own figures (no server of that kind exists here). */
 export function isStandIn(fault: Fault): boolean {
-  return 'faults' in fault;
+  return 'faults' in fault || 'mongodb' in fault;
 }
 
 /** A stable key per fault, so applying one twice, or mending it twice, acts once. */
@@ -108,6 +111,10 @@ async function act(world: FaultTarget, fault: Fault, on: boolean): Promise<void>
     return;
   }
   if ('bullmq' in fault) return on ? world.redisJobs.add(fault.bullmq, fault.jobs) : world.redisJobs.remove(fault.bullmq);
+  if ('mongodb' in fault) {
+    const mongo = needs(world.mongodb, '`mongodb: true`', fault);
+    return on ? mongo.stop() : mongo.start();
+  }
   if ('certificate' in fault) {
     const certs = needs(world.certificates, '`tls: true`', fault);
     if (!on) return certs.serveHealthy();
@@ -136,6 +143,7 @@ export function describeFault(fault: Fault): string {
     return `Celery worker ${fault.worker ?? '(every one)'} ${fault.celery === 'frozen' ? 'frozen (SIGSTOP)' : 'stopped'}`;
   }
   if ('bullmq' in fault) return `${fault.jobs} BullMQ jobs on ${fault.bullmq}`;
+  if ('mongodb' in fault) return 'stand-in: MongoDB (the responder playing the primary) stopped, connections refused';
   if ('certificate' in fault) {
     return fault.certificate === 'expiring' ? `serving a certificate that expires in ${formatDuration(fault.in)}` : `serving a certificate expired ${formatDuration(fault.ago)} ago`;
   }

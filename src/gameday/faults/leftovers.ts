@@ -79,6 +79,40 @@ function commandOf(pid: number): string {
   }
 }
 
+/**
+ * Removes what this process's worlds hold, at once (a signal is ending it): recorded processes
+ * killed, databases dropped, directories removed. The worlds' own close() is not waited for.
+ */
+export async function releaseHoldings(): Promise<void> {
+  await release(mine);
+  mine.processes = [];
+  mine.dirs = [];
+  mine.databases = [];
+  save();
+}
+
+async function release(held: Holdings): Promise<void> {
+  for (const p of held.processes) {
+    // Only the process recorded: a pid reused by something else is left alone.
+    if (!commandOf(p.pid).includes(p.command)) continue;
+    try {
+      process.kill(p.pid, 'SIGCONT');
+      process.kill(p.pid, 'SIGKILL');
+    } catch {
+      // gone meanwhile
+    }
+  }
+  for (const d of held.databases) {
+    const c = new pg.Client({ connectionString: d.adminUrl, connectionTimeoutMillis: 5000 });
+    c.on('error', () => {});
+    await c.connect().then(() => c.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(d.name)} WITH (FORCE)`)).catch(() => {});
+    await c.end().catch(() => {});
+  }
+  // A killed postmaster's data directory is safe to remove once its processes are gone.
+  await new Promise((r) => setTimeout(r, 200));
+  for (const d of held.dirs) await rm(d, { recursive: true, force: true }).catch(() => {});
+}
+
 /** Removes what worlds of processes that no longer exist left behind. Returns how many owners it cleaned. */
 export async function sweepLeftovers(): Promise<number> {
   let names: string[];
@@ -97,25 +131,7 @@ export async function sweepLeftovers(): Promise<number> {
       continue;
     }
     if (held.pid === process.pid || alive(held.pid)) continue;
-    for (const p of held.processes) {
-      // Only the process recorded: a pid reused by something else is left alone.
-      if (!commandOf(p.pid).includes(p.command)) continue;
-      try {
-        process.kill(p.pid, 'SIGCONT');
-        process.kill(p.pid, 'SIGKILL');
-      } catch {
-        // gone meanwhile
-      }
-    }
-    for (const d of held.databases) {
-      const c = new pg.Client({ connectionString: d.adminUrl, connectionTimeoutMillis: 5000 });
-      c.on('error', () => {});
-      await c.connect().then(() => c.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(d.name)} WITH (FORCE)`)).catch(() => {});
-      await c.end().catch(() => {});
-    }
-    // A killed postmaster's data directory is safe to remove once its processes are gone.
-    await new Promise((r) => setTimeout(r, 200));
-    for (const d of held.dirs) await rm(d, { recursive: true, force: true }).catch(() => {});
+    await release(held);
     rmSync(path, { force: true });
     cleaned++;
   }

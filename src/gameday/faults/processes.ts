@@ -1,8 +1,9 @@
 import { execFile, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { constants } from 'node:os';
 import { promisify } from 'node:util';
 import { OpsbookError } from '../../lib/errors/index.js';
-import { recordProcess } from './leftovers.js';
+import { recordProcess, releaseHoldings } from './leftovers.js';
 
 const execFileP = promisify(execFile);
 
@@ -16,16 +17,32 @@ function hookExit(): void {
   // 'exit' runs on a normal end, process.exit() and an uncaught exception: a world closed by nobody
   // (a crash mid-scenario) still leaves no server behind. SIGKILL of the Node process itself is
   // covered by the leftovers sweep at the next world build.
-  process.once('exit', () => {
-    for (const c of live) {
-      try {
-        if (c.pid) process.kill(c.pid, 'SIGCONT');
-        c.kill('SIGKILL');
-      } catch {
-        // already gone
-      }
+  process.once('exit', killLive);
+  // Ctrl-C, a terminal closed, a CI job cancelled: Node's default for these signals is to exit at
+  // once, running no 'exit' listener, so every server, stand-in and worker of the worlds would stay.
+  // They are killed, the worlds' databases dropped and directories removed (a few seconds at most),
+  // then the process ends as the signal would have ended it. A second signal ends it at once.
+  for (const signal of STOP_SIGNALS) process.once(signal, () => void stopOnSignal(signal));
+}
+
+const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+function killLive(): void {
+  for (const c of live) {
+    try {
+      if (c.pid) process.kill(c.pid, 'SIGCONT');
+      c.kill('SIGKILL');
+    } catch {
+      // already gone
     }
-  });
+  }
+}
+
+async function stopOnSignal(signal: NodeJS.Signals): Promise<void> {
+  for (const s of STOP_SIGNALS) process.removeAllListeners(s);
+  killLive();
+  await Promise.race([releaseHoldings(), new Promise((r) => setTimeout(r, 5000).unref())]);
+  process.exit(128 + (constants.signals[signal] ?? 2));
 }
 
 /** Spawns a world process that is killed when this process exits, if nobody stopped it before. */

@@ -43,6 +43,8 @@ export interface FaultTarget {
     serve(inMs: number): Promise<void>;
     serveHealthy(): Promise<void>;
   };
+  /** The wire-protocol responder playing MongoDB's primary, when the spec asks for `mongodb: true`. */
+  mongodb?: { stop(): Promise<void>; start(): Promise<void> };
   /** The TCP proxy every client of the stand-in goes through. */
   http: { setMode(mode: ProxyMode): Promise<void> };
 }

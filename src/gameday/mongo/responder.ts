@@ -22,6 +22,10 @@ export interface MongoResponder {
   received: string[];
   /** Replace the reply to one command. */
   reply(command: string, reply: Reply): void;
+  /** Stops listening and drops every connection (connections refused), as a stopped server. */
+  stop(): Promise<void>;
+  /** Listens again on the same port. */
+  start(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -123,15 +127,27 @@ export async function startMongoResponder(opts: { replies: Record<string, Reply>
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as net.AddressInfo).port;
+  const close = (): Promise<void> =>
+    new Promise<void>((resolve) => {
+      for (const s of sockets) s.destroy();
+      if (!server.listening) return resolve();
+      server.close(() => resolve());
+    });
   return {
     port,
     url: `mongodb://127.0.0.1:${port}/?directConnection=true`,
     received,
     reply: (command, reply) => void replies.set(command, reply),
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
+    stop: close,
+    start: () =>
+      new Promise<void>((resolve, reject) => {
+        if (server.listening) return resolve();
+        server.once('error', reject);
+        server.listen(port, '127.0.0.1', () => {
+          server.off('error', reject);
+          resolve();
+        });
       }),
+    close,
   };
 }
