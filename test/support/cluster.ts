@@ -21,7 +21,12 @@ export async function startMember(config: string, name: string, env: NodeJS.Proc
   const url = `http://127.0.0.1:${port}`;
   const run = startCli(['serve', '--config', config, '--port', String(port), '--no-watch'], { env: { OPSBOOK_NODE: name, ...env } });
   try {
-    await waitForHttp(`${url}/_health/live`, 60_000);
+    // A process that exits while starting (a stale dist/, a config error) fails at once with its output.
+    const exited = waitForExit(run.child).then(({ code, signal }) => {
+      throw new Error(`opsbook serve (${name}) exited while starting (${signal ?? `code ${code}`})`);
+    });
+    await Promise.race([waitForHttp(`${url}/_health/live`, 60_000), exited]);
+    exited.catch(() => undefined);
   } catch (e) {
     run.child.kill('SIGKILL');
     throw new Error(`${(e as Error).message}\n${run.output()}`);
