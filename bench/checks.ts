@@ -200,6 +200,9 @@ async function runOnce(n: number, seconds: number, connection: Connection, rollu
     const steadyCpu = process.cpuUsage(cpu1);
     const elapsed = (clock.now() - startedAt) / 1000;
     const measured = results;
+    // Shares are of the runs in the window: runs settling after it (rollup wait, stop) are not counted.
+    const downInWindow = down;
+    const unknownInWindow = unknown;
     const steadyResults = results - results1;
     const steadyLags = lags.slice(lagFrom).sort((a, b) => a - b);
     clearTimeout(rollupTimer);
@@ -226,8 +229,8 @@ async function runOnce(n: number, seconds: number, connection: Connection, rollu
       allRanWithinInterval: firstRun.size === n && [...firstRun.values()].every((t) => t <= deadline + 100),
       results: measured,
       connection,
-      down,
-      unknown,
+      down: downInWindow,
+      unknown: unknownInWindow,
       downReasons: [...reasons].sort((a, b) => b[1] - a[1]),
     };
   } finally {

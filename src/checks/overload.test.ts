@@ -2,8 +2,12 @@
  * Probe honesty: HTTP phases timed from socket events, `connection: new | reuse`, and verdicts
  * withheld (`unknown`) only when they depend on time and opsbook's own event loop was late.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,6 +31,7 @@ let connections = 0;
 beforeAll(async () => {
   server = http.createServer((q, s) => {
     if (q.url === '/slow-headers') setTimeout(() => s.writeHead(200).end('ok'), 150);
+    else if (q.url === '/slow') setTimeout(() => s.writeHead(200).end('ok'), 1500);
     else if (q.url === '/error') s.writeHead(500).end('boom');
     else if (q.url === '/never') return; // no answer: the check times out
     else s.writeHead(200).end('ok');
@@ -147,6 +152,55 @@ describe('verdicts while opsbook itself is late', () => {
     expect(r.status).toBe('down');
   });
 
+  it('withholds a verdict judged while the loop is still stalled, before any timer has seen the stall', async () => {
+    // A healthy target in its own process answers the moment it is told to. The answer arrives while
+    // this process is blocked in a timer callback; libuv then reads sockets before it runs timers
+    // again, so the run is judged while nothing has yet recorded the stall.
+    const target = await answeringOnCommand();
+    try {
+      // Three times: the stall must be seen however the beat falls against the block.
+      for (let i = 0; i < 3; i++) {
+        fs.rmSync(target.answeredFile, { force: true });
+        const requested = target.nextRequest();
+        const run = runConfig({ kind: 'http', url: target.url, conditions: ['[STATUS] == 200', '[RESPONSE_TIME] < 300'] }, { loopDelay });
+        await requested;
+        await new Promise<void>((resolve) =>
+          setTimeout(() => {
+            target.answer();
+            // Blocked until the answer is in this process's socket, and 400 ms more.
+            const giveUp = performance.now() + 60_000;
+            while (!fs.existsSync(target.answeredFile) && performance.now() < giveUp) {
+              // busy
+            }
+            blockLoop(400);
+            resolve();
+          }, 0),
+        );
+        const r = await run;
+        expect(r.status).toBe('unknown');
+        expect(r.level).toBe('ok');
+        expect(r.error).toMatch(/event loop was \d+ ms late during this run \(bound 100 ms\), so "\[RESPONSE_TIME\] < 300 \(actual: \d+\)"/);
+        expect(r.loopDelayMs).toBeGreaterThan(100);
+      }
+    } finally {
+      await target.close();
+    }
+  });
+
+  it('keeps a really slow target down when the loop was on time', async () => {
+    // The target takes 1.5 s; a run is withheld only if this process itself was over 500 ms late, and
+    // then it says so. On a machine that busy the next run decides.
+    const bounded = { monitor, boundMs: 500 };
+    let r: CheckResult | undefined;
+    for (let attempt = 0; attempt < 4; attempt++) {
+      r = await runConfig({ kind: 'http', url: `${base}/slow`, conditions: ['[STATUS] == 200', '[RESPONSE_TIME] < 1000'] }, { loopDelay: bounded });
+      if (r.status !== 'unknown') break;
+      expect(r.loopDelayMs).toBeGreaterThan(500);
+    }
+    expect(r).toMatchObject({ status: 'down', level: 'critical' });
+    expect(r!.conditions.find((c) => c.text === '[RESPONSE_TIME] < 1000')).toMatchObject({ ok: false });
+  });
+
   it('lets an unknown run count neither for nor against the settled state', () => {
     const probe = new ProbeState({ failureThreshold: 2, successThreshold: 1 });
     probe.observe({ status: 'down', level: 'critical' });
@@ -156,3 +210,39 @@ describe('verdicts while opsbook itself is late', () => {
     expect(probe.snapshot.status).toBe('down');
   });
 });
+
+/**
+ * A loopback HTTP target in a child process: it tells this process of each request, and answers
+ * (200 ok, at once) only when `answer()` is called, then touches `answeredFile` once the answer is
+ * written to the socket, so a blocked test can see it arrived without running its own loop.
+ */
+async function answeringOnCommand(): Promise<{ url: string; nextRequest(): Promise<unknown>; answer(): void; answeredFile: string; close(): Promise<void> }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opsbook-overload-'));
+  const answeredFile = path.join(dir, 'answered');
+  const script = `
+    const http = require('node:http');
+    const fs = require('node:fs');
+    const waiting = [];
+    process.on('message', (m) => {
+      if (m === 'answer') for (const s of waiting.splice(0)) s.end('ok', () => fs.writeFileSync(process.argv[1], '1'));
+    });
+    const server = http.createServer((q, s) => { s.writeHead(200); waiting.push(s); process.send('requested'); });
+    server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
+    process.on('disconnect', () => process.exit(0));`;
+  const child: ChildProcess = spawn(process.execPath, ['-e', script, answeredFile], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const [listening] = (await once(child, 'message')) as [{ port: number }];
+  return {
+    url: `http://127.0.0.1:${listening.port}/`,
+    nextRequest: () => once(child, 'message'),
+    answer: () => child.send('answer'),
+    answeredFile,
+    close: async () => {
+      if (child.exitCode === null) {
+        const exited = once(child, 'exit');
+        child.kill();
+        await exited;
+      }
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
