@@ -83,7 +83,7 @@ describe.skipIf(!ok)('a game day ended by a signal', () => {
       if (child.exitCode !== null) throw new Error(`the game day ended before its world was up:\n${output}`);
       const d = descendants(child.pid!);
       const cmds = [...d.values()];
-      const up = cmds.some((c) => c.includes('redis-server')) && cmds.some((c) => /bin\/postgres /.test(c)) && cmds.some((c) => c.includes('standin.ts'));
+      const up = cmds.some((c) => c.includes('redis-server')) && cmds.some((c) => /bin\/postgres /.test(c)) && cmds.some((c) => /standin\.m?[jt]s\b/.test(c));
       return up ? d : undefined;
     });
     child.kill(signal);
