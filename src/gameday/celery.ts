@@ -36,7 +36,11 @@ export interface CeleryWorker {
 }
 
 export interface CeleryWorld {
-  /** ms a beat check's `beat_window` needs in this world: one compressed period and a half. */
+  /**
+   * ms a beat check's `beat_window` needs in this world: three compressed periods. At one and a half
+   * a beat starved of CPU for under a second on a loaded machine read as no beat at all
+   * (`[BEAT_INSTANCES] == 1` failed with the beat healthy).
+   */
   beatWindowMs: number;
   workers: CeleryWorker[];
   /** The real `celery` command line (`inspect ping`, `call TASK` …) against the world's app and broker. */
@@ -107,7 +111,7 @@ export async function startCelery(spec: CeleryWorldSpec, broker: string): Promis
   });
   try {
     if (spec.beat_tasks.length > 0) start(['beat', '-s', join(dir, 'schedule'), '--pidfile', join(dir, 'beat.pid'), '-l', 'warning']);
-    const beatWindowMs = Math.ceil(spec.beat_period_ms * 1.5);
+    const beatWindowMs = spec.beat_period_ms * 3;
     await waitReady(broker, spec.workers.length, spec.beat_tasks, beatWindowMs);
     const cli = (args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
       new Promise((resolve) => {
