@@ -19,6 +19,7 @@
  *   npm run bench:checks -- --connection reuse --rollup off
  *   npm run bench:checks -- --quick                        # 1,000 checks for 12 s, no rollup (CI-safe)
  *   npm run bench:checks -- --step                         # 1k, 2k, 5k, 10k… until lag p99 passes 1 s
+ *   npm run bench:checks -- --processes 1,2,3              # N `opsbook serve` on PostgreSQL (bench/checks-cluster.ts)
  */
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -274,7 +275,13 @@ function child(n: number, connection: Connection, rollup: boolean): Promise<Figu
   });
 }
 
-if (flag('child')) {
+const processes = text('processes');
+if (processes !== undefined) {
+  const ns = processes.split(',').map(Number);
+  if (ns.length === 0 || !ns.every((k) => Number.isInteger(k) && k >= 1 && k <= 8)) throw new Error(`--processes must be a number of processes 1–8, or a list such as 1,2,3 (got "${processes}")`);
+  const { runClusterBench } = await import('./checks-cluster.js');
+  process.exit(await runClusterBench({ processes: ns, checks: option('checks', option('n', quick ? 1000 : 4000)), intervalMs: text('interval') ? INTERVAL_MS : 1000, seconds: option('seconds', quick ? 15 : 30) }));
+} else if (flag('child')) {
   console.log(JSON.stringify(await runOnce(CHECKS, SECONDS, connectionArg() ?? 'new', rollupArg()[0] ?? false)));
 } else if (flag('step')) {
   for (const n of [1000, 2000, 5000, 10_000, 15_000, 20_000, 30_000, 40_000, 80_000]) {

@@ -411,6 +411,7 @@ export class Operations {
   private buildCheckRunner(config: OpsConfig, registry?: OperationsHost['metrics']['registry']): CheckRunner {
     const cluster = this.daemon.cluster;
     const { checks, tokens } = ownedChecks(config, cluster);
+    this.checkTokens = tokens;
     cluster?.setChecksOwned(checks.length);
     return createCheckRunner({
       checks,
@@ -438,6 +439,10 @@ export class Operations {
    * escalations follow.
    */
   moveWork(): Promise<void> {
+    // Checks whose lease is gone stop now, not when the pipeline reaches the move: a process that lost
+    // PostgreSQL may have a pipeline step (and the history flush) hanging on it, and must not go on probing.
+    const cluster = this.daemon.cluster;
+    if (cluster && [...this.checkTokens.values()].some((t) => cluster.tokenOf(t.lease)?.epoch !== t.epoch)) void this.checks?.scheduler.stop();
     // Changes that arrive while a move waits are taken by it: it reads the leases when it runs.
     this.nextMove ??= this.moving.then(() => {
       this.nextMove = undefined;
@@ -448,6 +453,8 @@ export class Operations {
   }
 
   private moving: Promise<void> = Promise.resolve();
+  /** The leases the running checks were scheduled under, by check id. */
+  private checkTokens = new Map<string, LeaseToken>();
   private nextMove: Promise<void> | undefined;
 
   private async doMoveWork(): Promise<void> {
