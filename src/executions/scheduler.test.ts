@@ -95,6 +95,42 @@ describe('cron procedures', () => {
     expect(clock.pendingTimers()).toBe(0);
   });
 
+  it('runs a due procedure only where mayRun says so (in a cluster, the singletons holder), and re-arms the cron either way', async () => {
+    const clock = new SimulatedClock('2026-03-02T05:00:00Z');
+    h = await harness({
+      clock,
+      config: {
+        services: [{ id: 'web', shell: { cwd: '.' } }],
+        procedures: { 'ops.md#rb-7': { service: 'web', cron: '0 7 * * *', time_zone: 'UTC', pre_approved: [2] } },
+      },
+      runbooks: [{ file: 'ops.md', text: MORNING }],
+    });
+    await writeFile(join(h.dir, 'healthy.flag'), 'green\n');
+    const holderRuns: UnattendedRun[] = [];
+    const otherRuns: UnattendedRun[] = [];
+    let holds = true;
+    let waiting: (() => void) | undefined;
+    const nextRun = (): Promise<void> => new Promise((r) => (waiting = r));
+    const options = { clock, config: h.config, service: h.service, onFailure: () => undefined };
+    const holder = new ProcedureScheduler({ ...options, mayRun: () => holds, onRun: (run) => { holderRuns.push(run); waiting?.(); } });
+    const other = new ProcedureScheduler({ ...options, mayRun: () => !holds, onRun: (run) => { otherRuns.push(run); waiting?.(); } });
+    holder.start();
+    other.start();
+    let done = nextRun();
+    await clock.advanceTo(Date.parse('2026-03-02T07:00:00Z'));
+    await done;
+    // The lease moves to the other process before the next day's run.
+    holds = false;
+    done = nextRun();
+    await clock.advanceTo(Date.parse('2026-03-03T07:00:00Z'));
+    await done;
+    await holder.stop();
+    await other.stop();
+    expect(holderRuns.map((r) => new Date(r.dueAt).toISOString())).toEqual(['2026-03-02T07:00:00.000Z']);
+    expect(otherRuns.map((r) => new Date(r.dueAt).toISOString())).toEqual(['2026-03-03T07:00:00.000Z']);
+    expect(clock.pendingTimers()).toBe(0);
+  });
+
   it('records the achieved recovery time against the recovery_test targets', async () => {
     const clock = new SimulatedClock('2026-04-01T10:00:00Z');
     const text = `# DR\n\n## RB-8: Restore test\n\n**Resolution:**\n\`\`\`bash\ntouch restored.flag\n\`\`\`\n\n**Verification:**\n\`\`\`bash\ncat restored.flag\n\`\`\`\n`;

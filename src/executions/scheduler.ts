@@ -35,6 +35,12 @@ export interface SchedulerOptions {
   onFailure: (run: UnattendedRun) => void | Promise<void>;
   onRun?: (run: UnattendedRun) => void;
   onError?: (reference: string, error: unknown) => void;
+  /**
+   * Whether this process runs a due procedure. In a cluster only the holder of the singletons
+   * lease does, so N processes on one store run each due procedure once, not N times. A due
+   * instant this process may not run is skipped here (the holder runs it) and the cron re-armed.
+   */
+  mayRun?: () => boolean;
 }
 
 /** Runs every `procedures[…]` with a `cron` at its times, in its time zone, on the injected clock. */
@@ -63,6 +69,7 @@ export class ProcedureScheduler {
     const due = ProcedureScheduler.nextRun(cron, timeZone, after);
     if (due === undefined) return;
     this.cancels.set(reference, this.options.clock.at(due, () => {
+      if (this.options.mayRun && !this.options.mayRun()) return this.arm(reference, cron, timeZone, due);
       const run = this.fire(reference, due).finally(() => this.inFlight.delete(run));
       this.inFlight.add(run);
       this.arm(reference, cron, timeZone, due);

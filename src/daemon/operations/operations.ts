@@ -344,6 +344,8 @@ export class Operations {
       service: this.executions,
       onFailure: (run) => this.enqueue(() => this.procedureFailed(run)).then(() => undefined),
       onError: (reference, error) => logger.error({ err: error, procedure: reference }, 'scheduled procedure could not run'),
+      // Shared store: the holder of the singletons lease runs scheduled procedures, once per due time.
+      mayRun: () => !this.daemon.cluster || this.daemon.cluster.singletons !== undefined,
     });
     this.procedures.start();
   }
