@@ -38,6 +38,18 @@ export interface ChannelPeers {
 
 const E164 = /^\+\d{6,15}$/;
 
+/** The `GAMEDAY_*` variables a world's `ops.yaml` reads to reach these peers. */
+export function channelPeersEnv(peers: ChannelPeers): Record<string, string> {
+  return {
+    GAMEDAY_SLACK_URL: peers.slackUrl,
+    GAMEDAY_TWILIO_URL: peers.twilioUrl,
+    GAMEDAY_TWILIO_SID: peers.twilioSid,
+    GAMEDAY_TWILIO_TOKEN: peers.twilioToken,
+    GAMEDAY_SMTP_HOST: peers.smtpHost,
+    GAMEDAY_SMTP_PORT: String(peers.smtpPort),
+  };
+}
+
 export async function startChannelPeers(clock: Clock): Promise<ChannelPeers> {
   const twilioSid = `AC${randomBytes(16).toString('hex')}`;
   const twilioToken = randomBytes(16).toString('hex');

@@ -19,7 +19,7 @@ import { startWorldMongo } from './mongo/index.js';
 import { createDatabase, DEFAULT_PG_ADMIN_URL, freePort, startRedisServer, type GameDayDatabase, type RedisServer } from './services.js';
 import type { GameDaySpec } from './spec.js';
 import { startReceiver, type WebhookReceiver } from './receiver.js';
-import { startChannelPeers, type ChannelPeers } from './peers.js';
+import { channelPeersEnv, startChannelPeers, type ChannelPeers } from './peers.js';
 import { startStandinProcess, type StandinProcess } from './standin-process.js';
 import { startWorldTools, type ToolWorld, type WorldTools } from './tools/index.js';
 
@@ -134,12 +134,7 @@ export async function buildWorld(spec: GameDaySpec, systemDir: string, clock: Cl
       GAMEDAY_REDIS_URL: redis.url,
       GAMEDAY_WEBHOOK_URL: receiver.url,
       GAMEDAY_WEBHOOK_SECRET: receiver.secret,
-      GAMEDAY_SLACK_URL: peers.slackUrl,
-      GAMEDAY_TWILIO_URL: peers.twilioUrl,
-      GAMEDAY_TWILIO_SID: peers.twilioSid,
-      GAMEDAY_TWILIO_TOKEN: peers.twilioToken,
-      GAMEDAY_SMTP_HOST: peers.smtpHost,
-      GAMEDAY_SMTP_PORT: String(peers.smtpPort),
+      ...channelPeersEnv(peers),
       GAMEDAY_BACKUP_DIR: backupDir,
       GAMEDAY_STANDIN_PORT: String(proxy.port),
       GAMEDAY_MONITOR_BASIC_AUTH: Buffer.from(`monitor:${monitorPassword}`).toString('base64'),

@@ -9,7 +9,7 @@ import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOpsConfig } from '../../src/daemon/config.js';
-import { startChannelPeers, type ChannelPeers } from '../../src/gameday/peers.js';
+import { channelPeersEnv, startChannelPeers, type ChannelPeers } from '../../src/gameday/peers.js';
 import { startReceiver, type WebhookReceiver } from '../../src/gameday/receiver.js';
 import { SystemClock } from '../../src/lib/clock.js';
 import { sendThroughChannel } from '../../src/notify/channels/index.js';
@@ -51,12 +51,7 @@ describe('the game-day worlds’ channels', () => {
       ...placeholderEnv(readFileSync(file, 'utf8')),
       GAMEDAY_WEBHOOK_URL: receiver.url,
       GAMEDAY_WEBHOOK_SECRET: receiver.secret,
-      GAMEDAY_SLACK_URL: peers.slackUrl,
-      GAMEDAY_TWILIO_URL: peers.twilioUrl,
-      GAMEDAY_TWILIO_SID: peers.twilioSid,
-      GAMEDAY_TWILIO_TOKEN: peers.twilioToken,
-      GAMEDAY_SMTP_HOST: peers.smtpHost,
-      GAMEDAY_SMTP_PORT: String(peers.smtpPort),
+      ...channelPeersEnv(peers),
     };
     const loaded = await loadOpsConfig(file, { env });
     if (!loaded.ok) throw new Error(loaded.issues.map((i) => `${i.message} → ${i.path}`).join('; '));
