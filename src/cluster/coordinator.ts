@@ -251,7 +251,14 @@ export class ClusterCoordinator {
   private armDeadline(): void {
     clearTimeout(this.deadline);
     const left = this.renewedSentAt + this.o.leaseMs - performance.now();
-    this.deadline = setTimeout(() => this.expired('no lease renewal for one lease period'), Math.max(0, left));
+    // Node's timers count whole milliseconds, so one can fire a fraction of a millisecond before
+    // performance.now() says the lease ran out; then it is armed again rather than dropped, or a
+    // stalled store (no round ever ends to arm it) would keep this process probing for ever.
+    this.deadline = setTimeout(() => {
+      if (this.stopped) return;
+      if (performance.now() - this.renewedSentAt < this.o.leaseMs) this.armDeadline();
+      else this.expired('no lease renewal for one lease period');
+    }, Math.max(1, Math.ceil(left)));
     this.deadline.unref?.();
   }
 
