@@ -13,6 +13,7 @@ import { extractQueueChecks } from './extract/redis.js';
 import { extractService } from './extract/services.js';
 import { extractSeverities } from './extract/severities.js';
 import { extractSlos } from './extract/slos.js';
+import { extractSymptomMetrics } from './extract/symptom-metrics.js';
 import { extractStoreChecks } from './extract/stores.js';
 import { extractThresholds } from './extract/thresholds.js';
 import { extractTls } from './extract/tls.js';
@@ -70,6 +71,7 @@ export function propose(inputs: ImportInput[]): Proposal {
     }
     extractThresholds(ctx, linker, queues);
     extractErrorRates(ctx, linkFor);
+    extractSymptomMetrics(ctx);
     extractBackups(ctx);
     extractTls(ctx, linkFor);
     extractEscalation(ctx);

@@ -24,6 +24,8 @@ const ERROR_SERIES = new RegExp(`^\\s*(?:sum\\b[^(]*\\()?\\s*rate\\s*\\(\\s*(${N
 /** `curl …/metrics | grep -E "(a|b)"` or `| grep name`: the names a person looks for there. */
 const GREPPED = /\bcurl\b[^|\n]*\/metrics\b[^|\n]*\|\s*grep\s+(?:-\w+\s+)*["']?([^"'|\n]+)["']?/;
 const METRIC_NAME = /\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b/g;
+/** `… | grep web_requests_total | grep 'status="5'`: the counter's series of one status class, grepped after the name. */
+const STATUS_GREP = /\|\s*grep\s+(?:-\w+\s+)*["']?(status|code|status_code)=\\?"?([1-5])(?:xx|\d\d)?\b/;
 
 function wordsIn(text: string): string[] {
   return text.toLowerCase().split(/[^a-z]+/).filter((w) => w.length >= 3).map((w) => w.replace(/s$/, ''));
@@ -63,6 +65,15 @@ export function metricReads(ctx: FileContext): MetricRead[] {
     }
     const g = GREPPED.exec(t);
     if (!g) continue;
+    const status = STATUS_GREP.exec(t.slice(g.index + g[0].length));
+    const counter = g[1]!.match(METRIC_NAME);
+    if (status && counter?.length === 1) {
+      // One counter grepped for a status class: that class's share of the counter's requests.
+      const [, label, cls] = status;
+      const measure: Measure = { ratio: { of: `${counter[0]}{${label!}=~"${cls!}.."}`, over: counter[0] } };
+      const extra = cls === '5' ? 'error' : cls === '4' ? 'client error' : '';
+      out.push({ measure, words: new Set(wordsIn(`${counter[0]} ${cls}xx ${extra}`)), line: l, said: t.trim() });
+    }
     for (const m of g[1]!.matchAll(METRIC_NAME)) out.push({ measure: { gauge: m[0] }, words: new Set(wordsIn(m[0])), line: l, said: t.trim() });
   }
   return out;

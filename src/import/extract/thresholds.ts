@@ -275,7 +275,7 @@ function quantileNamed(subject: string): number | undefined {
   return p ? Number(`0.${p.replace('.', '')}`) : undefined;
 }
 
-function metricsUrl(ctx: FileContext): string {
+export function metricsUrl(ctx: FileContext): string {
   return ctx.metricsPath && ctx.baseUrl ? `${ctx.baseUrl}${ctx.metricsPath.path}` : ctx.todo(`metrics_url`, 'URL of the Prometheus metrics endpoint that exposes the measurements');
 }
 
