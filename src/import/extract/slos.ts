@@ -4,6 +4,7 @@ import type { Item } from '../model.js';
 import { parseThreshold } from '../threshold.js';
 import { durationText } from '../threshold.js';
 import { parseDuration } from '../../lib/duration.js';
+import { errorRatioCheck } from './error-ratio-checks.js';
 
 function windowOf(text: string | undefined): string | undefined {
   if (!text) return undefined;
@@ -59,8 +60,8 @@ function fromTable(ctx: FileContext, table: Table): void {
     const windowNote = row[2] && !window ? [`measurement "${row[2]}" is not a window: the default 30d applies`] : [];
     if (th.op === '<' || th.op === '<=') {
       const objective = `${Number((100 - th.value).toFixed(6))}%`;
-      const check = ctx.todo(`${subject}_check`, `id of a metrics check whose value is the "${subject}" ratio (ratio: {of, over})`);
-      add(ctx, slug(subject), { kind: 'error_ratio', service: ctx.service, check, objective, ...(window ? { window } : {}) }, line, [`"${subject} ${target}" (line ${line}): an error ratio below ${th.value}% is an objective of ${objective}`, ...windowNote], `${subject} ${target} → error_ratio ${objective}`);
+      const { check, note } = errorRatioCheck(ctx, subject, line);
+      add(ctx, slug(subject), { kind: 'error_ratio', service: ctx.service, check, objective, ...(window ? { window } : {}) }, line, [`"${subject} ${target}" (line ${line}): an error ratio below ${th.value}% is an objective of ${objective}`, note, ...windowNote], `${subject} ${target} → error_ratio ${objective}`);
       return;
     }
     const { checks, note } = checksFor(ctx, subject);

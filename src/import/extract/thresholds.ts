@@ -123,7 +123,14 @@ export function extractThresholds(ctx: FileContext, linker: Linker, queues: Queu
     if (!check) {
       const queue = queueFor(key, queues);
       const keys = queue ? undefined : redisKeysFor(ctx, key);
-      if (queue) {
+      const celery = queue || keys ? undefined : celeryQueueFor(ctx, key);
+      if (celery) {
+        const body: Record<string, unknown> = { kind: 'redis', service: ctx.service, url: celery.broker, key: celery.queue };
+        const notes = [`"${f.th.subject}": the Celery workers consume queue ${celery.queue} (${celery.check}); on a Redis broker a queue is a list of that name, [LENGTH] its waiting tasks`];
+        const item = ctx.add({ section: 'checks', body, sources: [ctx.src(f.line)], notes }, `${ctx.service}-${slug(key)}`);
+        ctx.found('check', `${item.id}: redis LLEN ${celery.queue} (the Celery queue)`, f.line);
+        check = { item, placeholder: '[LENGTH]', domain: 'seconds' };
+      } else if (queue) {
         check = { item: queue.item, placeholder: '[LENGTH]', domain: 'seconds' };
       } else if (keys) {
         const body: Record<string, unknown> = { kind: 'redis', service: ctx.service, url: ctx.todo('redis_url', 'redis:// URL of the Redis that holds the queues'), ...keys.select };
@@ -221,6 +228,23 @@ function redisKeysFor(ctx: FileContext, subject: string): { select: { key: strin
   const varying = split[0]!.map((_, i) => new Set(split.map((p) => p[i])).size > 1);
   if (varying.filter(Boolean).length !== 1) return undefined;
   return { select: { pattern: split[0]!.map((seg, i) => (varying[i] ? '*' : seg)).join(':') }, keys, line };
+}
+
+/**
+ * "Celery queue size" where the runbook's Celery workers (a celery check) consume known queues: the
+ * broker list of the one queue the subject names, or of the only queue when it names Celery alone.
+ */
+function celeryQueueFor(ctx: FileContext, subject: string): { queue: string; broker: string; check: string } | undefined {
+  const wanted = subject.split(/[^a-z0-9]+/).filter((w) => w.length >= 3 && !QUEUE_WORDS.has(w));
+  if (!wanted.includes('celery')) return undefined;
+  const others = wanted.filter((w) => w !== 'celery');
+  for (const item of ctx.state.items) {
+    if (item.section !== 'checks' || item.body.kind !== 'celery' || item.body.service !== ctx.service || typeof item.body.broker !== 'string') continue;
+    const names = Array.isArray(item.body.queues) ? item.body.queues.map(String) : [];
+    const named = others.length === 0 ? (names.length === 1 ? names : []) : names.filter((q) => others.every((w) => q.toLowerCase().split(/[^a-z0-9]+/).includes(w)));
+    if (named.length === 1) return { queue: named[0]!, broker: item.body.broker, check: item.id };
+  }
+  return undefined;
 }
 
 function queueFor(key: string, queues: QueueCheck[]): QueueCheck | undefined {
