@@ -129,7 +129,8 @@ describe.skipIf(!pgUp)('several opsbook processes on one PostgreSQL', () => {
     expect(await refused()).toBeGreaterThan(0);
     const s = await watch.status();
     expect(s.fencing.accepted_stale).toBe(0);
-    expect(c.output()).toContain('write refused by fencing');
+    // Counted in the store before its log line has crossed the pipe: wait for the line.
+    await expect.poll(() => c.output(), { timeout: 20_000 }).toContain('write refused by fencing');
     // It rejoins as the same member and takes a share again.
     await settled(['a', 'c']);
   }, 180_000);

@@ -23,7 +23,8 @@ describe('config attacks on a running daemon', () => {
     fs.writeFileSync(s.config, 'server:\n  log_level: info\nx: *nope\n');
     await expect.poll(rejected, { timeout: scaled(15_000) }).toBeGreaterThanOrEqual(1);
     expect(s.child.exitCode).toBeNull();
-    expect(s.output()).toMatch(/ops\.yaml:3/);
+    // The rejection is counted before its log line has crossed the pipe: wait for the line.
+    await expect.poll(() => s.output(), { timeout: scaled(15_000) }).toMatch(/ops\.yaml:3/);
     expect(s.output()).not.toMatch(/ReferenceError/);
 
     fs.writeFileSync(s.config, `${BOMB}\n`);

@@ -62,7 +62,8 @@ describe('opsbook serve', () => {
       fs.writeFileSync(s.config, 'server:\n  colour: blue\n');
       s.child.kill('SIGHUP');
       await expect.poll(reloads, { timeout: scaled(15_000) }).toContain('result="rejected"} 1');
-      expect(s.output()).toContain('config reload rejected');
+      // Counted before its log line has crossed the pipe: wait for the line.
+      await expect.poll(() => s.output(), { timeout: scaled(15_000) }).toContain('config reload rejected');
       expect(s.output()).toContain('colour');
       expect((await fetch(`${s.url}/_health/ready`)).status).toBe(200);
     } finally {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, waitForHttp } from './net.js';
 import { writeFiles } from './files.js';
+import { scaled } from './timing.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const OPSBOOK_BIN = path.join(REPO_ROOT, 'bin/opsbook.js');
@@ -46,14 +47,24 @@ export function startCli(args: string[], options: { cwd?: string; env?: NodeJS.P
   return { child, output: () => out };
 }
 
-/** Resolves with the exit code and the milliseconds it took after `since`. */
+/**
+ * Resolves with the exit code and the milliseconds it took after `since` (measured at the exit), once
+ * the child's output has been read to its end: a loaded machine can deliver the last lines of stdout
+ * after the exit event, and a test reading `output()` then must see them.
+ */
 export function waitForExit(child: ChildProcess, since = Date.now()): Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }> {
   return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      resolve({ code: child.exitCode, signal: child.signalCode, ms: Date.now() - since });
-      return;
-    }
-    child.once('exit', (code, signal) => resolve({ code, signal, ms: Date.now() - since }));
+    let ms: number | undefined;
+    const exited = () => child.exitCode !== null || child.signalCode !== null;
+    const done = () => resolve({ code: child.exitCode, signal: child.signalCode, ms: ms ?? Date.now() - since });
+    const open = [child.stdout, child.stderr].filter((s) => s && !s.destroyed && !s.readableEnded);
+    if (exited()) ms = Date.now() - since;
+    if (exited() && open.length === 0) return done();
+    child.once('exit', () => (ms = Date.now() - since));
+    // 'close' follows the exit once every stdio stream has ended. A grandchild that kept a pipe open
+    // would hold it back: after the exit, the output is taken as it is after a bounded wait.
+    child.once('close', done);
+    child.once('exit', () => setTimeout(done, scaled(10_000)).unref());
   });
 }
 
