@@ -26,19 +26,24 @@ export function evaluateCheck(
   }
   const scope = new ConditionScope(observation.values);
   const outcomes: ConditionOutcome[] = [];
-  const run = (list: ConditionOutcome['list'], conds: ParsedCondition[]): boolean[] =>
-    conds.map((c) => {
-      const v = evaluateCondition(c, scope);
-      outcomes.push({ list, text: c.text, ok: v.ok, actual: v.actual });
-      return v.ok;
-    });
-  const healthy = run('conditions', check.conditions).every(Boolean);
-  const warning = run('warning', check.warning).some(Boolean);
-  const critical = run('critical', check.critical).some(Boolean);
+  const healthy = run('conditions', check.conditions, scope, outcomes, true);
+  const warning = run('warning', check.warning, scope, outcomes, false);
+  const critical = run('critical', check.critical, scope, outcomes, false);
   const status = healthy && observation.error === undefined ? 'up' : 'down';
   const level: CheckLevel = status === 'down' || critical ? 'critical' : warning ? 'warning' : 'ok';
   const result: CheckResult = { ...base, status, level, conditions: outcomes };
   if (observation.value !== undefined && Number.isFinite(observation.value)) result.value = observation.value;
   if (observation.error !== undefined) result.error = observation.error;
   return result;
+}
+
+/** Evaluates every condition of one list (each outcome is kept); `all`: whether all hold, else whether any does. */
+function run(list: ConditionOutcome['list'], conds: ParsedCondition[], scope: ConditionScope, outcomes: ConditionOutcome[], all: boolean): boolean {
+  let holds = all;
+  for (const c of conds) {
+    const v = evaluateCondition(c, scope);
+    outcomes.push({ list, text: c.text, ok: v.ok, actual: v.actual });
+    holds = all ? holds && v.ok : holds || v.ok;
+  }
+  return holds;
 }

@@ -43,7 +43,8 @@ export class ProbeState {
   observe(result: Pick<CheckResult, 'status' | 'level' | 'pending'>): boolean {
     // A withheld verdict (opsbook was too slow to time the run) counts neither way.
     if (result.pending || result.status === 'unknown') return false;
-    const before = `${this.s.status}/${this.s.level}`;
+    const statusBefore = this.s.status;
+    const levelBefore = this.s.level;
     const rank = LEVEL_RANK[result.level];
     const settled = LEVEL_RANK[this.s.level];
     if (rank > settled) {
@@ -69,7 +70,7 @@ export class ProbeState {
       this.s.downStreak = 0;
       if (this.s.upStreak >= this.thresholds.successThreshold) this.s.status = 'up';
     }
-    return before !== `${this.s.status}/${this.s.level}`;
+    return statusBefore !== this.s.status || levelBefore !== this.s.level;
   }
 
   private settleLevel(rank: number): void {

@@ -16,6 +16,11 @@ export interface RunOnceOptions {
   samples?: SampleStore;
   /** Stops the run early (runner shutdown). The check's own timeout is added to it. */
   signal?: AbortSignal;
+  /**
+   * The run's own controller (instead of `signal`): the timeout aborts it too, so a caller telling a
+   * stop from a timeout reads its signal's reason.
+   */
+  abort?: AbortController;
   /** Instant the run counts as started (its planned time); default now. */
   at?: number;
   /**
@@ -33,39 +38,43 @@ export interface RunOnceOptions {
 export async function runCheckOnce(check: CompiledCheck, opts: RunOnceOptions): Promise<CheckResult> {
   const { clock } = opts;
   const at = opts.at ?? clock.now();
-  const controller = new AbortController();
-  const onOuterAbort = (): void => controller.abort(opts.signal?.reason);
-  opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  // The caller's controller is the run's own (the scheduler makes one per run): the timeout aborts it
+  // directly, rather than through a second controller listening on the caller's signal.
+  const controller = opts.abort ?? new AbortController();
+  const outer = opts.abort ? undefined : opts.signal;
+  const onOuterAbort = (): void => controller.abort(outer?.reason);
+  outer?.addEventListener('abort', onOuterAbort, { once: true });
   let timedOut = false;
-  let cancelTimer: () => void = () => {};
-  const deadline = new Promise<Observation>((resolve) => {
-    cancelTimer = clock.at(clock.now() + check.timeoutMs, () => {
-      timedOut = true;
-      controller.abort(new Error('timeout'));
-      resolve({ values: {}, error: `timeout after ${formatDuration(check.timeoutMs)}` });
-    });
+  let onTimeout: ((o: Observation) => void) | undefined;
+  // One timer is the run's only timeout mechanism: it aborts the probe and, for a kind that ignores
+  // the signal, settles the run at the deadline anyway.
+  const cancelTimer = clock.at(clock.now() + check.timeoutMs, () => {
+    timedOut = true;
+    controller.abort(new Error('timeout'));
+    onTimeout?.({ values: {}, error: `timeout after ${formatDuration(check.timeoutMs)}` });
   });
   const started = performance.now();
   let observation: Observation;
   try {
-    observation = await Promise.race([
-      check.impl
-        .run(check.config, {
-          signal: controller.signal,
-          clock,
-          timeoutMs: check.timeoutMs,
-          checkId: check.id,
-          state: opts.state ?? {},
-          ...(check.reads ? { reads: check.reads } : {}),
-          ...(opts.heartbeats ? { heartbeats: opts.heartbeats } : {}),
-          ...(opts.samples ? { samples: opts.samples } : {}),
-        })
-        .catch((e: unknown): Observation => ({ values: {}, error: (e as Error)?.message ?? String(e) })),
-      deadline,
-    ]);
+    const probe = check.impl
+      .run(check.config, {
+        signal: controller.signal,
+        clock,
+        timeoutMs: check.timeoutMs,
+        checkId: check.id,
+        state: opts.state ?? {},
+        ...(check.reads ? { reads: check.reads } : {}),
+        ...(opts.heartbeats ? { heartbeats: opts.heartbeats } : {}),
+        ...(opts.samples ? { samples: opts.samples } : {}),
+      })
+      .catch((e: unknown): Observation => ({ values: {}, error: (e as Error)?.message ?? String(e) }));
+    observation = await new Promise<Observation>((resolve) => {
+      onTimeout = resolve;
+      void probe.then(resolve);
+    });
   } finally {
     cancelTimer();
-    opts.signal?.removeEventListener('abort', onOuterAbort);
+    outer?.removeEventListener('abort', onOuterAbort);
   }
   if (timedOut && !observation.error?.startsWith('timeout')) {
     observation = { values: observation.values, error: `timeout after ${formatDuration(check.timeoutMs)}` };

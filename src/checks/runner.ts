@@ -5,7 +5,7 @@ import type { CheckConfig } from '../config/schema/checks.js';
 import { compileCheck, type CompiledCheck } from './compile.js';
 import { runCheckOnce } from './run-once.js';
 import { ProbeState, type ProbeSnapshot } from './probe-state.js';
-import { CheckScheduler } from './scheduler/scheduler.js';
+import { CheckScheduler, STOPPED } from './scheduler/scheduler.js';
 import { createCheckMetrics } from './scheduler/metrics.js';
 import { HistoryWriter, heartbeatReader, registerHeartbeat, rollupAndRetain, type RetentionOptions } from './history/index.js';
 import type { CheckResult } from './types.js';
@@ -73,25 +73,37 @@ export function createCheckRunner(opts: CheckRunnerOptions): CheckRunner {
   let cancelRollup: (() => void) | undefined;
   const loopDelay = { monitor: loopDelayMonitor(), boundMs: opts.loopDelayBoundMs ?? DEFAULT_LOOP_DELAY_BOUND_MS };
   let monitoring = false;
+  const runOptions = {
+    clock: opts.clock,
+    ...(heartbeats ? { heartbeats } : {}),
+    ...(opts.samples ? { samples: opts.samples } : {}),
+    loopDelay,
+  };
+  // Counter children per kind: labels are hashed once, not on every run.
+  const byKind = new Map<string, { runs: { inc(): void }; failures: { inc(): void } }>();
+  const metricsOf = (kind: string, m: NonNullable<typeof metrics>) => {
+    let c = byKind.get(kind);
+    if (!c) {
+      c = { runs: m.runs.labels({ kind }), failures: m.failures.labels({ kind }) };
+      byKind.set(kind, c);
+    }
+    return c;
+  };
 
   const scheduler = new CheckScheduler<CompiledCheck>(compiled, {
     clock: opts.clock,
     ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
     ...(metrics ? { metrics } : {}),
     ...(opts.onLag ? { onLag: opts.onLag } : {}),
-    run: async (check, plannedAt, signal) => {
-      const result = await runCheckOnce(check, {
-        clock: opts.clock,
-        at: plannedAt,
-        signal,
-        state: states.get(check.id)!,
-        ...(heartbeats ? { heartbeats } : {}),
-        ...(opts.samples ? { samples: opts.samples } : {}),
-        loopDelay,
-      });
-      if (signal.aborted) return; // stopped mid-run: not a result about the service
-      metrics?.runs.inc({ kind: check.kind });
-      if (result.status === 'down') metrics?.failures.inc({ kind: check.kind });
+    run: async (check, plannedAt, signal, abort) => {
+      const result = await runCheckOnce(check, { ...runOptions, at: plannedAt, abort, state: states.get(check.id)! });
+      // Stopped mid-run: not a result about the service (a timeout aborts the same signal, with its own reason).
+      if (signal.aborted && signal.reason === STOPPED) return;
+      if (metrics) {
+        const m = metricsOf(check.kind, metrics);
+        m.runs.inc();
+        if (result.status === 'down') m.failures.inc();
+      }
       const probe = probes.get(check.id)!;
       const changed = probe.observe(result);
       history?.record(result);

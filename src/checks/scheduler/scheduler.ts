@@ -20,13 +20,17 @@ export interface SchedulerOptions<C extends SchedulableCheck> {
   tickMs?: number;
   /**
    * Runs one check; must settle by the check's timeout (runCheckOnce does). `signal` is the run's
-   * own, aborted when the scheduler stops.
+   * own, aborted when the scheduler stops (with `reason` STOPPED); `abort` is its controller, which
+   * the run may abort itself at its own timeout rather than link a second controller to it.
    */
-  run: (check: C, plannedAt: number, signal: AbortSignal) => Promise<void>;
+  run: (check: C, plannedAt: number, signal: AbortSignal, abort: AbortController) => Promise<void>;
   metrics?: CheckMetrics;
   /** Called with each run's lag in ms (planned → started); the bench reads it. */
   onLag?: (lagMs: number, check: C) => void;
 }
+
+/** The reason a run's signal carries when the scheduler stopped it (not a result about the service). */
+export const STOPPED = new Error('scheduler stopped');
 
 interface Entry<C> {
   check: C;
@@ -60,6 +64,8 @@ export class CheckScheduler<C extends SchedulableCheck> {
   private started = false;
   private readonly concurrency: number;
   private readonly tickMs: number;
+  /** The lag histogram's child per kind: labels are hashed once, not on every run. */
+  private readonly lagByKind = new Map<string, { observe(v: number): void }>();
   readonly stats = { runs: 0, missed: 0 };
 
   constructor(
@@ -90,8 +96,7 @@ export class CheckScheduler<C extends SchedulableCheck> {
     this.heap.clear();
     this.waiting = [];
     this.waitingHead = 0;
-    const reason = new Error('scheduler stopped');
-    for (const a of this.aborts) a.abort(reason);
+    for (const a of this.aborts) a.abort(STOPPED);
     await Promise.allSettled([...this.running]);
   }
 
@@ -174,23 +179,29 @@ export class CheckScheduler<C extends SchedulableCheck> {
     this.active++;
     this.stats.runs++;
     const lag = Math.max(0, startedAt - plannedAt);
-    this.opts.metrics?.lag.observe({ kind: entry.check.kind }, lag / 1000);
+    if (this.opts.metrics) this.lagOf(entry.check.kind).observe(lag / 1000);
     this.opts.onLag?.(lag, entry.check);
     const abort = new AbortController();
     this.aborts.add(abort);
-    const p: Promise<void> = this.opts
-      .run(entry.check, plannedAt, abort.signal)
-      .catch(() => {
-        // run() reports its own failures as results; nothing escapes to stop the scheduler.
-      })
-      .finally(() => {
-        this.running.delete(p);
-        this.aborts.delete(abort);
-        entry.busy = false;
-        this.active--;
-        this.drain();
-      });
+    const settle = (): void => {
+      this.running.delete(p);
+      this.aborts.delete(abort);
+      entry.busy = false;
+      this.active--;
+      this.drain();
+    };
+    // run() reports its own failures as results; nothing escapes to stop the scheduler.
+    const p: Promise<void> = this.opts.run(entry.check, plannedAt, abort.signal, abort).then(settle, settle);
     this.running.add(p);
+  }
+
+  private lagOf(kind: string): { observe(v: number): void } {
+    let child = this.lagByKind.get(kind);
+    if (!child) {
+      child = this.opts.metrics!.lag.labels({ kind });
+      this.lagByKind.set(kind, child);
+    }
+    return child;
   }
 
   private drain(): void {

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type CompiledQuery, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../database.js';
 import type { CheckRollupsTable } from '../tables/checks.js';
 
@@ -61,17 +61,49 @@ export async function errorIds(db: Db, texts: readonly string[]): Promise<Map<st
   return out;
 }
 
-/** Inserts rows whose keys are resolved; chunked under SQLite's bound-parameter limit. */
-export async function insertResultRows(
-  db: Db,
-  rows: { check_key: number; at: number; state: number; latency_ms: number; value: number | null; error_id: number | null }[],
-): Promise<void> {
-  for (let i = 0; i < rows.length; i += 1000) {
-    await db
+type ResultRow = { check_key: number; at: number; state: number; latency_ms: number; value: number | null; error_id: number | null };
+
+const RESULT_COLUMNS = ['check_key', 'at', 'state', 'latency_ms', 'value', 'error_id'] as const;
+/** Compiled inserts by row count: a batch of 1,000 rows is built and compiled once, then only bound. */
+const insertByRows = new WeakMap<object, Map<number, CompiledQuery>>();
+
+function insertQuery(db: Db, rows: number): CompiledQuery {
+  // Keyed by the adapter: the SQL text differs by dialect (`?` or `$1`), not by connection.
+  const adapter = db.getExecutor().adapter;
+  let byRows = insertByRows.get(adapter);
+  if (!byRows) insertByRows.set(adapter, (byRows = new Map()));
+  let q = byRows.get(rows);
+  if (!q) {
+    const blank = { check_key: 0, at: 0, state: 0, latency_ms: 0, value: null, error_id: null };
+    q = db
       .insertInto('check_results')
-      .values(rows.slice(i, i + 1000))
+      .values(Array.from({ length: rows }, () => blank))
       .onConflict((oc) => oc.columns(['check_key', 'at']).doNothing())
-      .execute();
+      .compile();
+    // Every row binds its six columns in order (nulls too): the text is the same for any values.
+    if (q.parameters.length !== rows * RESULT_COLUMNS.length) throw new Error('check_results insert does not bind one parameter per column');
+    if (byRows.size > 64) byRows.clear();
+    byRows.set(rows, q);
+  }
+  return q;
+}
+
+/** Inserts rows whose keys are resolved; chunked under SQLite's bound-parameter limit. */
+export async function insertResultRows(db: Db, rows: ResultRow[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += 1000) {
+    const chunk = rows.length - i < 1000 ? rows.length - i : 1000;
+    const params: unknown[] = new Array(chunk * RESULT_COLUMNS.length);
+    for (let k = 0, j = 0; k < chunk; k++) {
+      const r = rows[i + k]!;
+      params[j++] = r.check_key;
+      params[j++] = r.at;
+      params[j++] = r.state;
+      params[j++] = r.latency_ms;
+      params[j++] = r.value;
+      params[j++] = r.error_id;
+    }
+    const q = insertQuery(db, chunk);
+    await db.executeQuery({ ...q, parameters: params });
   }
 }
 

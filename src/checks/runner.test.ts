@@ -1,0 +1,64 @@
+/**
+ * A run's timeout and the runner's stop abort the same per-run signal: a timeout is a result about
+ * the service (recorded), a stop is not (dropped). Against a real loopback server that never answers.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Registry } from 'prom-client';
+import { SystemClock } from '../lib/clock.js';
+import { checkSchema } from '../config/schema/checks.js';
+import { compileCheck } from './compile.js';
+import { createCheckRunner } from './runner.js';
+import { closeHttpAgents } from './kinds/shared/http-request.js';
+import type { CheckResult } from './types.js';
+
+async function until(ok: () => boolean, what: string, maxMs = 60_000): Promise<void> {
+  const end = Date.now() + maxMs;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`not within ${maxMs} ms: ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('check runner: timeout against stop', () => {
+  let server: http.Server;
+  let url: string;
+  let received = 0;
+  beforeAll(async () => {
+    server = http.createServer(() => void received++); // never answers
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hang`;
+  });
+  afterAll(async () => {
+    closeHttpAgents();
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  });
+
+  it('records a run that timed out', async () => {
+    const check = compileCheck(checkSchema.parse({ id: 'hangs', kind: 'http', url, interval: '1s', timeout: '200ms' }));
+    const results: CheckResult[] = [];
+    const runner = createCheckRunner({ checks: [check], clock: new SystemClock(), registry: new Registry(), onResult: (r) => results.push(r) });
+    await runner.start();
+    try {
+      await until(() => results.length > 0, 'a result of the timed-out run');
+    } finally {
+      await runner.stop();
+    }
+    // Down, or unknown when this process's own loop was late meanwhile; a timeout either way.
+    expect(['down', 'unknown']).toContain(results[0]!.status);
+    expect(results[0]!.error).toMatch(/timeout after 200ms/);
+  });
+
+  it('drops a run the stop aborted', async () => {
+    const check = compileCheck(checkSchema.parse({ id: 'hangs-long', kind: 'http', url, interval: '1s', timeout: '60s' }));
+    const results: CheckResult[] = [];
+    const runner = createCheckRunner({ checks: [check], clock: new SystemClock(), onResult: (r) => results.push(r) });
+    const before = received;
+    await runner.start();
+    await until(() => received > before, 'the request reached the server');
+    await runner.stop();
+    expect(results).toEqual([]);
+  });
+});
