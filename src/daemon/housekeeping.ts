@@ -4,6 +4,7 @@ import type { Clock } from '../lib/clock.js';
 import { checkpointWal, pruneDeliveries, pruneTranscripts, storeBytes, type Store } from '../store/index.js';
 import type { Logger } from './logger.js';
 import type { DaemonMetrics } from './metrics.js';
+import { PeriodicTask } from './periodic.js';
 
 export interface HousekeepingHost {
   readonly config: OpsConfig;
@@ -20,11 +21,9 @@ export interface HousekeepingHost {
  */
 export class Housekeeping {
   readonly name = 'housekeeping';
-  private cancelRetention?: () => void;
-  private cancelCheckpoint?: () => void;
-  private running: Promise<void> = Promise.resolve();
-  private stopped = false;
   private readonly deleted: Counter<'kind'>;
+  private readonly retention: PeriodicTask;
+  private readonly checkpoint: PeriodicTask;
 
   constructor(private readonly host: HousekeepingHost) {
     const registers = [host.metrics.registry];
@@ -41,11 +40,26 @@ export class Housekeeping {
         }
       },
     });
+    this.retention = new PeriodicTask({
+      clock: host.clock,
+      next: (now) => now + host.config.storage.retention.every,
+      run: () => this.retain(),
+      onError: (e) => host.logger.error({ err: e }, 'retention failed'),
+    });
+    this.checkpoint = new PeriodicTask({
+      clock: host.clock,
+      next: (now) => (host.store.dialect === 'sqlite' ? now + host.config.storage.checkpoint_every : undefined),
+      run: async () => {
+        const r = await checkpointWal(host.store);
+        if (r?.busy) host.logger.debug('WAL checkpoint could not truncate (a reader is open); the next one will');
+      },
+      onError: (e) => host.logger.warn({ err: e }, 'WAL checkpoint failed'),
+    });
   }
 
   start(): void {
-    this.armRetention();
-    this.armCheckpoint();
+    this.retention.start();
+    this.checkpoint.start();
   }
 
   /** One retention pass now (the job runs it every `storage.retention.every`). */
@@ -61,37 +75,12 @@ export class Housekeeping {
     return counts;
   }
 
-  private armRetention(): void {
-    if (this.stopped) return;
-    this.cancelRetention = this.host.clock.at(this.host.clock.now() + this.host.config.storage.retention.every, () => {
-      this.running = this.running.then(() => this.retain().then(() => undefined, (e: unknown) => this.host.logger.error({ err: e }, 'retention failed'))).finally(() => this.armRetention());
-    });
-  }
-
-  private armCheckpoint(): void {
-    if (this.stopped || this.host.store.dialect !== 'sqlite') return;
-    this.cancelCheckpoint = this.host.clock.at(this.host.clock.now() + this.host.config.storage.checkpoint_every, () => {
-      this.running = this.running
-        .then(async () => {
-          const r = await checkpointWal(this.host.store);
-          if (r?.busy) this.host.logger.debug('WAL checkpoint could not truncate (a reader is open); the next one will');
-        })
-        .catch((e: unknown) => this.host.logger.warn({ err: e }, 'WAL checkpoint failed'))
-        .finally(() => this.armCheckpoint());
-    });
-  }
-
   reload(): void {
-    this.cancelRetention?.();
-    this.cancelCheckpoint?.();
-    this.armRetention();
-    this.armCheckpoint();
+    this.retention.reload();
+    this.checkpoint.reload();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    this.cancelRetention?.();
-    this.cancelCheckpoint?.();
-    await this.running;
+    await Promise.all([this.retention.stop(), this.checkpoint.stop()]);
   }
 }

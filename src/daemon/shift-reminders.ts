@@ -7,6 +7,7 @@ import { claimShiftReminder, pruneShiftReminders, type Store } from '../store/in
 import type { ClusterCoordinator } from '../cluster/index.js';
 import { contactAddresses } from './operations/paging.js';
 import type { Logger } from './logger.js';
+import { PeriodicTask } from './periodic.js';
 
 export interface ShiftRemindersHost {
   readonly config: OpsConfig;
@@ -37,30 +38,33 @@ export const SHIFT_REMINDER_EVENT = 'oncall.shift_reminder';
  */
 export class ShiftReminders {
   readonly name = 'shift-reminders';
-  private cancel?: () => void;
-  private running: Promise<void> = Promise.resolve();
-  private stopped = false;
+  private readonly task: PeriodicTask;
 
-  constructor(private readonly host: ShiftRemindersHost) {}
+  constructor(private readonly host: ShiftRemindersHost) {
+    this.task = new PeriodicTask({
+      clock: host.clock,
+      // The config's schedules without stored overrides: those are read at each look, at most a poll apart.
+      next: (now) => Math.min(nextShiftReminderAt(host.config.schedules, now, SHIFT_REMINDER_POLL_MS) ?? Infinity, now + SHIFT_REMINDER_POLL_MS),
+      run: () => this.tick(),
+      onError: (e) => host.logger.error({ err: e }, 'shift reminders failed'),
+    });
+  }
 
   start(): void {
-    this.arm(this.host.clock.now());
+    this.task.start();
   }
 
   reload(): void {
-    this.cancel?.();
-    this.arm(this.host.clock.now());
+    this.task.reload();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.cancel?.();
-    await this.running;
+  stop(): Promise<void> {
+    return this.task.stop();
   }
 
   /** Resolves once the look in progress (if any) has finished. */
   idle(): Promise<void> {
-    return this.running;
+    return this.task.idle();
   }
 
   /** Sends the reminders due now; answers how many people were reminded. */
@@ -108,19 +112,6 @@ export class ShiftReminders {
       if (created) used.push(channel.id);
     }
     return used;
-  }
-
-  private arm(now: number): void {
-    if (this.stopped) return;
-    const next = nextShiftReminderAt(this.host.config.schedules, now, SHIFT_REMINDER_POLL_MS) ?? now + SHIFT_REMINDER_POLL_MS;
-    // The config's schedules without stored overrides: those are read at each look, at most a poll apart.
-    const at = Math.min(next, now + SHIFT_REMINDER_POLL_MS);
-    this.cancel = this.host.clock.at(at, () => {
-      this.running = this.running
-        .then(() => this.tick())
-        .then(() => undefined, (e: unknown) => this.host.logger.error({ err: e }, 'shift reminders failed'))
-        .finally(() => this.arm(this.host.clock.now()));
-    });
   }
 }
 

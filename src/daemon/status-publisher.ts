@@ -3,6 +3,7 @@ import type { Clock } from '../lib/clock.js';
 import { StatusPage } from '../statuspage/index.js';
 import type { Store } from '../store/index.js';
 import type { Logger } from './logger.js';
+import { PeriodicTask } from './periodic.js';
 
 export interface StatusPublisherHost {
   readonly config: OpsConfig;
@@ -20,37 +21,29 @@ export const STATUS_PUBLISH_EVERY_MS = 60_000;
  */
 export class StatusPublisher {
   readonly name = 'status-publisher';
-  private cancel?: () => void;
-  private running: Promise<void> = Promise.resolve();
-  private stopped = false;
+  private readonly task: PeriodicTask;
 
-  constructor(private readonly host: StatusPublisherHost) {}
+  constructor(host: StatusPublisherHost) {
+    this.task = new PeriodicTask({
+      clock: host.clock,
+      next: (now) => (host.config.status_page.publish === 'after_delay' ? now + STATUS_PUBLISH_EVERY_MS : undefined),
+      run: async () => {
+        const n = await new StatusPage(host).autoPublish();
+        if (n > 0) host.logger.info({ published: n }, 'status page: incidents published after the delay');
+      },
+      onError: (e) => host.logger.error({ err: e }, 'status page publishing failed'),
+    });
+  }
 
   start(): void {
-    this.arm();
+    this.task.start();
   }
 
   reload(): void {
-    this.cancel?.();
-    this.arm();
+    this.task.reload();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.cancel?.();
-    await this.running;
-  }
-
-  private arm(): void {
-    if (this.stopped || this.host.config.status_page.publish !== 'after_delay') return;
-    this.cancel = this.host.clock.at(this.host.clock.now() + STATUS_PUBLISH_EVERY_MS, () => {
-      this.running = this.running
-        .then(async () => {
-          const n = await new StatusPage(this.host).autoPublish();
-          if (n > 0) this.host.logger.info({ published: n }, 'status page: incidents published after the delay');
-        })
-        .catch((e: unknown) => this.host.logger.error({ err: e }, 'status page publishing failed'))
-        .finally(() => this.arm());
-    });
+  stop(): Promise<void> {
+    return this.task.stop();
   }
 }
