@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { SlowFirstSequencer } from './test/support/sequencer.js';
 
 export default defineConfig({
   test: {
@@ -20,5 +21,7 @@ export default defineConfig({
     hookTimeout: 900_000,
     // Two cores here; more workers only add contention on the shared PostgreSQL and Redis.
     maxWorkers: 2,
+    // A fresh clone has no timings of an earlier run: the slowest files start first (test/support/sequencer.ts).
+    sequence: { sequencer: SlowFirstSequencer },
   },
 });

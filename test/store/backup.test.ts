@@ -9,14 +9,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAudit, openStore } from '../../src/store/index.js';
-import { REPO_ROOT, runCli } from '../support/cli.js';
+import { childArgs } from '../support/child-script.js';
+import { runCli } from '../support/cli.js';
 import { createTestDatabase, postgresUp } from '../support/services.js';
 
 const pgAvailable = await postgresUp();
 
 /** Starts the audit writer child on `url`; resolves once it has committed `atLeast` entries. */
-function startWriter(url: string, atLeast: number): Promise<{ child: ChildProcess; committed: () => number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'test/store/audit-writer.ts'), url], { stdio: ['ignore', 'pipe', 'inherit'] });
+async function startWriter(url: string, atLeast: number): Promise<{ child: ChildProcess; committed: () => number }> {
+  const child = spawn(process.execPath, [...(await childArgs('test/store/audit-writer.ts')), url], { stdio: ['ignore', 'pipe', 'inherit'] });
   let last = 0;
   return new Promise((resolve, reject) => {
     let buffered = '';

@@ -1,15 +1,17 @@
 /**
- * The crash harness shared by the crash tests and `npm run torture`: a TypeScript child process
- * that prints `ready` once it works, and SIGKILL at a chosen moment.
+ * The crash harness shared by the crash tests and `npm run torture`: a child process (one of the
+ * tests' TypeScript scripts, see childArgs) that prints `ready` once it works, and SIGKILL at a
+ * chosen moment.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import { childArgs } from './child-script.js';
 import { REPO_ROOT } from './cli.js';
 
-/** Starts `script` (relative to the repository) under tsx; resolves once it prints `ready`. Other stdout lines go to `onLine`. */
-export function startChild(script: string, args: string[], onLine: (line: string) => void = () => {}): Promise<ChildProcess> {
+/** Starts `script` (relative to the repository; see childArgs); resolves once it prints `ready`. Other stdout lines go to `onLine`. */
+export async function startChild(script: string, args: string[], onLine: (line: string) => void = () => {}): Promise<ChildProcess> {
+  const node = await childArgs(script);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, script), ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [...node, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
     let buffer = '';
     let ready = false;
     child.stdout!.on('data', (chunk: Buffer) => {
