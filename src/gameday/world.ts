@@ -160,7 +160,7 @@ export async function buildWorld(spec: GameDaySpec, systemDir: string, clock: Cl
       const mongo = await startWorldMongo(monitorPassword);
       closers.push(() => mongo.responder.close());
       env.GAMEDAY_MONGO_URL = mongo.url;
-      mongodb = { stop: () => mongo.responder.stop(), start: () => mongo.responder.start() };
+      mongodb = { stop: () => mongo.responder.stop(), start: () => mongo.responder.start(), slow: (ms) => mongo.responder.slow('ping', ms) };
     }
     const standin = await startStandinProcess(resolve(systemDir, spec.standin), standinEnv, spec.tls, dir);
     closers.push(() => standin.stop());

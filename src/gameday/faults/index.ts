@@ -47,6 +47,8 @@ export const faultSchema = z.union([
     .describe('stand-in: the wire-protocol responder playing MongoDB’s primary stops listening (connections refused) and listens again on the same port to mend. Needs `mongodb: true`.'),
   z.strictObject({ sql: z.string().min(1), undo: z.string().min(1) })
     .describe('Rows of the world’s database as the fault leaves them (a paused projection and the events it has not processed): `sql` run on it in one transaction, `undo` to mend. What the application derives from those rows (a lag, a count) is then real.'),
+  z.strictObject({ mongodb: z.literal('slow'), delay: duration({ min: '1ms', max: '10s' }) })
+    .describe('stand-in: the wire-protocol responder playing MongoDB’s primary answers `ping` only after `delay` of real time (the round trip every client’s health check waits on); at once again to mend. Needs `mongodb: true`.'),
   z.strictObject({ http: z.literal('slow'), delay: duration({ min: '1ms', max: '10m' }) })
     .describe('The socket in front of the stand-in holds the first byte of every reply back `delay` (real time).'),
   z.strictObject({ http: z.enum(['reset', 'stall', 'refuse', 'close']) })
@@ -122,6 +124,7 @@ async function act(world: FaultTarget, fault: Fault, on: boolean): Promise<void>
   if ('bullmq' in fault) return on ? world.redisJobs.add(fault.bullmq, fault.jobs) : world.redisJobs.remove(fault.bullmq);
   if ('mongodb' in fault) {
     const mongo = needs(world.mongodb, '`mongodb: true`', fault);
+    if (fault.mongodb === 'slow') return mongo.slow(on ? fault.delay : 0);
     return on ? mongo.stop() : mongo.start();
   }
   if ('certificate' in fault) {
@@ -154,7 +157,11 @@ export function describeFault(fault: Fault): string {
   }
   if ('sql' in fault) return `rows of the world's database: ${fault.sql.replace(/\s+/g, ' ').trim().slice(0, 120)}`;
   if ('bullmq' in fault) return `${fault.jobs} BullMQ jobs on ${fault.bullmq}`;
-  if ('mongodb' in fault) return 'stand-in: MongoDB (the responder playing the primary) stopped, connections refused';
+  if ('mongodb' in fault) {
+    return fault.mongodb === 'slow'
+      ? `stand-in: MongoDB (the responder playing the primary) answers ping ${formatDuration(fault.delay)} late`
+      : 'stand-in: MongoDB (the responder playing the primary) stopped, connections refused';
+  }
   if ('certificate' in fault) {
     return fault.certificate === 'expiring' ? `serving a certificate that expires in ${formatDuration(fault.in)}` : `serving a certificate expired ${formatDuration(fault.ago)} ago`;
   }

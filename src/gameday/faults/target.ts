@@ -47,7 +47,7 @@ export interface FaultTarget {
     serveHealthy(): Promise<void>;
   };
   /** The wire-protocol responder playing MongoDB's primary, when the spec asks for `mongodb: true`. */
-  mongodb?: { stop(): Promise<void>; start(): Promise<void> };
+  mongodb?: { stop(): Promise<void>; start(): Promise<void>; slow(ms: number): void };
   /** The TCP proxy every client of the stand-in goes through. */
   http: { setMode(mode: ProxyMode): Promise<void> };
 }
