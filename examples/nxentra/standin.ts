@@ -3,8 +3,11 @@
  * `nxentra_projection_lag`, the `events_eventbookmark` table the RB-001 diagnosis queries, and the
  * Celery broker list in Redis; the event store (`events_businessevent`) and `tenant_migration_log` the
  * RB-004 and migration-failure checks query.
- * Faults: `projection_lag` (lag 1,500 > 1,000), `paused_projection` (a bookmark paused with errors),
- * `tenant_directory` (the full health check fails "TENANT HEALTH CHECK FAILED", RB-003), `event_gap`
+ * Projection lag is real: `nxentra_projection_lag` is counted from the rows, the events of acme-corp
+ * (company 1) past the furthest-behind bookmark's `last_sequence`; a projection processor (what
+ * process_all_projections does) moves every bookmark that is not paused up to its company's newest
+ * event four times a second. A paused bookmark therefore falls behind as events arrive.
+ * Faults: `tenant_directory` (the full health check fails "TENANT HEALTH CHECK FAILED", RB-003), `event_gap`
  * (company 1's event 3 deleted from the event store: a real gap, RB-004), `migration_failed` (a FAILED
  * row in tenant_migration_log). The last two change the world's database itself, idempotently both ways.
  */
@@ -17,7 +20,8 @@ export async function startNxentra(env: NodeJS.ProcessEnv = process.env): Promis
   db.on('error', () => {});
   await db.query(`CREATE TABLE IF NOT EXISTS events_eventbookmark (
     consumer_name text NOT NULL, company_id int NOT NULL, is_paused boolean NOT NULL DEFAULT false,
-    error_count int NOT NULL DEFAULT 0, last_error text NOT NULL DEFAULT '', PRIMARY KEY (consumer_name, company_id))`);
+    error_count int NOT NULL DEFAULT 0, last_error text NOT NULL DEFAULT '', last_sequence int NOT NULL DEFAULT 0,
+    PRIMARY KEY (consumer_name, company_id))`);
   await db.query(`INSERT INTO events_eventbookmark (consumer_name, company_id) VALUES ('ledger', 1), ('dashboard', 1), ('ledger', 2)
     ON CONFLICT DO NOTHING`);
   // The event store RB-004's gap query reads (sequences without gaps) and the tenant migration log.
@@ -28,18 +32,31 @@ export async function startNxentra(env: NodeJS.ProcessEnv = process.env): Promis
     WHERE NOT EXISTS (SELECT 1 FROM events_businessevent)`);
   await db.query(`CREATE TABLE IF NOT EXISTS tenant_migration_log (
     id serial PRIMARY KEY, tenant_id int NOT NULL, status text NOT NULL, started_at timestamptz NOT NULL DEFAULT now(), error text NOT NULL DEFAULT '')`);
-  const faults: Faults = { projection_lag: false, paused_projection: false, tenant_directory: false, event_gap: false, migration_failed: false };
+  const faults: Faults = { tenant_directory: false, event_gap: false, migration_failed: false };
   let requests = 0;
-  const lag = (): number => (faults.projection_lag ? 1500 : 12);
+  // process_all_projections: every bookmark not paused is brought up to its company's newest event.
+  const processProjections = (): Promise<unknown> => db.query(`UPDATE events_eventbookmark b SET last_sequence = e.newest
+    FROM (SELECT company_id, max(company_sequence) AS newest FROM events_businessevent GROUP BY company_id) e
+    WHERE e.company_id = b.company_id AND NOT b.is_paused AND b.last_sequence < e.newest`).catch(() => undefined);
+  await processProjections();
+  let processing: Promise<unknown> = Promise.resolve();
+  const processor = setInterval(() => void (processing = processing.then(processProjections)), 250);
+  const lag = async (): Promise<number> => {
+    const r = await db.query<{ lag: number }>(`SELECT coalesce(max(e.newest - b.last_sequence), 0)::int AS lag FROM events_eventbookmark b
+      JOIN (SELECT company_id, max(company_sequence) AS newest FROM events_businessevent GROUP BY company_id) e USING (company_id)
+      WHERE b.company_id = 1`);
+    return r.rows[0]?.lag ?? 0;
+  };
   return startStandin({
     name: 'nxentra',
     port: Number(env.STANDIN_PORT ?? 0),
     faults,
-    onClose: () => db.end(),
+    onClose: async () => {
+      clearInterval(processor);
+      await processing;
+      await db.end();
+    },
     onFaults: async (f) => {
-      await db.query(`UPDATE events_eventbookmark SET is_paused = $1, error_count = $2, last_error = $3 WHERE consumer_name = 'dashboard'`, [
-        f.paused_projection, f.paused_projection ? 7 : 0, f.paused_projection ? 'IntegrityError: duplicate key' : '',
-      ]);
       if (f.event_gap) await db.query(`DELETE FROM events_businessevent WHERE company_id = 1 AND company_sequence = 3`);
       else {
         await db.query(`INSERT INTO events_businessevent (company_id, company_sequence, event_type, idempotency_key)
@@ -58,12 +75,13 @@ export async function startNxentra(env: NodeJS.ProcessEnv = process.env): Promis
       },
       '/_health/full': async () => (faults.tenant_directory
         ? { status: 500, json: { status: 'error', database: 'ok', tenant_directory: 'TENANT HEALTH CHECK FAILED: 2 companies without a TenantDirectory entry' } }
-        : { json: { status: 'ok', database: 'ok', projection_lag: lag() } }),
-      '/_metrics/': () => {
+        : { json: { status: 'ok', database: 'ok', projection_lag: await lag() } }),
+      '/_metrics/': async () => {
         requests += 1;
+        const pending = await lag();
         return {
           text: promText([
-            { name: 'nxentra_projection_lag', help: 'Events pending processing.', type: 'gauge', samples: [{ labels: { company_slug: 'acme-corp' }, value: lag() }] },
+            { name: 'nxentra_projection_lag', help: 'Events pending processing.', type: 'gauge', samples: [{ labels: { company_slug: 'acme-corp' }, value: pending }] },
             { name: 'nxentra_active_requests', help: 'Requests in flight.', type: 'gauge', samples: [{ value: 3 }] },
             { name: 'nxentra_request_duration_seconds', help: 'API latency.', type: 'histogram', samples: histogramSamples([0.05, 0.1, 0.5, 1, 2, 5], requests * 10, 0.04, { status: '2xx' }) },
           ]),

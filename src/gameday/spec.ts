@@ -164,6 +164,8 @@ export const gameDaySpecSchema = z.strictObject({
   postgres: z.strictObject({
     max_connections: z.number().int().min(8).max(500).default(20),
     replica: z.boolean().default(false),
+    /** WAL archiving on (archive_mode, archive_command copying into `${GAMEDAY_WAL_ARCHIVE_DIR}`), for the `archive_failing` fault. */
+    archive: z.boolean().default(false),
     /** The database's name, as the runbook's SQL names it (`WHERE datname = 'apex'`); the cluster is private, so no other run shares it. */
     database: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'a plain database name (a-z, 0-9, _)').optional(),
   }).optional(),

@@ -3,7 +3,9 @@ import { access, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
+import pg from 'pg';
 import type { Clock } from '../lib/clock.js';
+import { OpsbookError } from '../lib/errors/index.js';
 import { createScratchDatabase } from '../store/index.js';
 import { startCelery, type CeleryWorld } from './celery.js';
 import { makeCertificates, type GameDayCertificates } from './certificates.js';
@@ -13,6 +15,7 @@ import { addBullJobs, enqueueCeleryJobs, removeBullJobs } from './faults/jobs.js
 import { recordDatabase, recordDir, sweepLeftovers } from './faults/leftovers.js';
 import { startPrivatePostgres, type PrivatePostgres } from './faults/postgres-cluster.js';
 import { replicationLag } from './faults/replication-lag.js';
+import { walArchive } from './faults/wal-archive.js';
 import { startTcpProxy, type ProxyMode } from './faults/socket-proxy.js';
 import type { FaultTarget } from './faults/index.js';
 import { startWorldMongo } from './mongo/index.js';
@@ -81,7 +84,7 @@ export async function buildWorld(spec: GameDaySpec, systemDir: string, clock: Cl
     const pgAdminUrl = options.pgAdminUrl ?? DEFAULT_PG_ADMIN_URL;
     // The slow parts (a private cluster, Celery's Python) start at once and are awaited when needed.
     const clusterStarting: Promise<PrivatePostgres> | undefined = spec.postgres
-      ? startPrivatePostgres({ maxConnections: spec.postgres.max_connections, replica: spec.postgres.replica })
+      ? startPrivatePostgres({ maxConnections: spec.postgres.max_connections, replica: spec.postgres.replica, archive: spec.postgres.archive })
       : undefined;
     clusterStarting?.catch(() => {});
     closers.push(async () => (await clusterStarting?.catch(() => undefined))?.close());
@@ -140,6 +143,7 @@ export async function buildWorld(spec: GameDaySpec, systemDir: string, clock: Cl
       GAMEDAY_MONITOR_BASIC_AUTH: Buffer.from(`monitor:${monitorPassword}`).toString('base64'),
     };
     if (cluster?.replica) env.GAMEDAY_PG_REPLICA_URL = cluster.replica.url(database.name);
+    if (cluster?.walArchiveDir) env.GAMEDAY_WAL_ARCHIVE_DIR = cluster.walArchiveDir;
     let certs: GameDayCertificates | undefined;
     if (spec.tls) {
       certs = await makeCertificates(dir, clock.now());
@@ -156,7 +160,7 @@ export async function buildWorld(spec: GameDaySpec, systemDir: string, clock: Cl
       const mongo = await startWorldMongo(monitorPassword);
       closers.push(() => mongo.responder.close());
       env.GAMEDAY_MONGO_URL = mongo.url;
-      mongodb = { stop: () => mongo.responder.stop(), start: () => mongo.responder.start() };
+      mongodb = { stop: () => mongo.responder.stop(), start: () => mongo.responder.start(), slow: (ms) => mongo.responder.slow('ping', ms) };
     }
     const standin = await startStandinProcess(resolve(systemDir, spec.standin), standinEnv, spec.tls, dir);
     closers.push(() => standin.stop());
@@ -189,12 +193,35 @@ export async function buildWorld(spec: GameDaySpec, systemDir: string, clock: Cl
     };
     await backups.fresh();
 
-    const postgres = cluster ? { connections: connectionHold(database.url), ...(cluster.replica ? { replicationLag: replicationLag(cluster.url(), cluster.replica.url()) } : {}) } : undefined;
+    const postgres = cluster
+      ? {
+          connections: connectionHold(database.url),
+          ...(cluster.replica ? { replicationLag: replicationLag(cluster.url(), cluster.replica.url()) } : {}),
+          ...(cluster.walArchiveDir ? { walArchive: walArchive(database.url, cluster.walArchiveDir) } : {}),
+        }
+      : undefined;
     if (postgres) {
       // Before the cluster stops (closers run in reverse): held connections closed, replay resumed.
       closers.push(() => postgres.connections.release());
       if (postgres.replicationLag) closers.push(() => postgres.replicationLag!.close());
     }
+    const rows: FaultTarget['rows'] = {
+      run: async (sql) => {
+        const c = new pg.Client({ connectionString: database.url });
+        c.on('error', () => {});
+        await c.connect();
+        try {
+          await c.query('BEGIN');
+          await c.query(sql);
+          await c.query('COMMIT');
+        } catch (e) {
+          await c.query('ROLLBACK').catch(() => {});
+          throw new OpsbookError('OPSBOOK_E_GAMEDAY_WORLD', `the fault's SQL failed on the world's database: ${(e as Error).message}`);
+        } finally {
+          await c.end().catch(() => {});
+        }
+      },
+    };
     const bullJobs = new Map<string, string[]>();
     const redisJobs: FaultTarget['redisJobs'] = {
       add: async (key, jobs) => {
@@ -265,7 +292,7 @@ export async function buildWorld(spec: GameDaySpec, systemDir: string, clock: Cl
     closers.push(() => tools.close());
     return {
       dir, dataDir, backupDir, env, database, redis, standin, receiver, peers, tools, ageBackups, close,
-      backups, redisJobs, http,
+      backups, redisJobs, http, rows,
       ...(postgres ? { postgres } : {}),
       ...(celeryTarget ? { celery: celeryTarget } : {}),
       ...(certificates ? { certificates } : {}),

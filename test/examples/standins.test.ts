@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
+import pg from 'pg';
 import { startNxentra } from '../../examples/nxentra/standin.js';
 import { startNovapulse } from '../../examples/novapulse/standin.js';
 import { startDjangoFinance } from '../../examples/django-finance/standin.js';
@@ -35,14 +36,32 @@ describe.skipIf(!pgAvailable)('seed stand-ins', () => {
   const fault = (s: Standin, change: Record<string, boolean>) =>
     fetch(`${s.url}/_gameday/faults`, { method: 'POST', body: JSON.stringify(change) }).then((r) => r.json());
 
-  it('nxentra exposes projection lag that crosses 1,000 under its fault', async () => {
+  it('nxentra counts projection lag from its rows: a paused bookmark falls behind as events arrive, and catches up once resumed', async () => {
     const s = await startNxentra(env);
     running.push(s);
     expect((await fetch(`${s.url}/_health/ready`)).status).toBe(200);
-    const before = await (await fetch(`${s.url}/_metrics/`)).text();
-    expect(before).toMatch(/nxentra_projection_lag\{company_slug="acme-corp"\} 12/);
-    await fault(s, { projection_lag: true });
-    expect(await (await fetch(`${s.url}/_metrics/`)).text()).toMatch(/nxentra_projection_lag\{company_slug="acme-corp"\} 1500/);
+    const lagNow = async (): Promise<number> => Number(/nxentra_projection_lag\{company_slug="acme-corp"\} (\d+)/.exec(await (await fetch(`${s.url}/_metrics/`)).text())?.[1]);
+    expect(await lagNow()).toBe(0);
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    const until = async (want: (lag: number) => boolean): Promise<number> => {
+      let lag = await lagNow();
+      for (let i = 0; i < 200 && !want(lag); i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        lag = await lagNow();
+      }
+      return lag;
+    };
+    try {
+      await client.query(`UPDATE events_eventbookmark SET is_paused = true WHERE consumer_name = 'dashboard'`);
+      await client.query(`INSERT INTO events_businessevent (company_id, company_sequence, event_type, idempotency_key)
+        SELECT 1, 5 + n, 'JournalEntryPosted', '1-' || (5 + n) FROM generate_series(1, 1500) n`);
+      expect(await until((l) => l === 1500)).toBe(1500);
+      await client.query(`UPDATE events_eventbookmark SET is_paused = false`);
+      expect(await until((l) => l === 0)).toBe(0);
+    } finally {
+      await client.end();
+    }
   });
 
   it('novapulse keeps its queues under the seed’s own Redis keys', async () => {

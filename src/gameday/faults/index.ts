@@ -27,6 +27,8 @@ export const faultSchema = z.union([
     .describe('Delete the world’s backup files, or replace them by what a failed dump leaves (gzip of nothing, or 0 bytes); mended by a fresh real pg_dump.'),
   z.strictObject({ postgres: z.literal('replication_lag'), lag: duration({ min: '1s', max: '5m' }).prefault('6s') })
     .describe('Pause replay on the private replica (pg_wal_replay_pause()) while the primary writes, until the lag is at least `lag`; pg_wal_replay_resume() mends it. Needs `postgres: { replica: true }`.'),
+  z.strictObject({ postgres: z.literal('archive_failing') })
+    .describe('WAL archiving fails: the directory archive_command copies segments into loses its write permission and a segment is finished, until pg_stat_archiver records the failure; write permission back (and a finished segment) mends it. Needs `postgres: { archive: true }`.'),
   z.strictObject({ postgres: z.literal('connections'), hold: z.union([z.literal('all'), percent]).default('all') })
     .describe('Hold real connections to the world’s database until max_connections is exhausted (`all`, the default) or the share given is used; closing them mends it. Needs `postgres:` (a private cluster).'),
   z.strictObject({ app_pool: z.literal('exhausted') })
@@ -43,6 +45,10 @@ export const faultSchema = z.union([
     .describe('Issue a certificate that expired `ago` (default a day) and serve it; mended as `expiring`. Needs `tls: true`.'),
   z.strictObject({ mongodb: z.literal('down') })
     .describe('stand-in: the wire-protocol responder playing MongoDB’s primary stops listening (connections refused) and listens again on the same port to mend. Needs `mongodb: true`.'),
+  z.strictObject({ sql: z.string().min(1), undo: z.string().min(1) })
+    .describe('Rows of the world’s database as the fault leaves them (a paused projection and the events it has not processed): `sql` run on it in one transaction, `undo` to mend. What the application derives from those rows (a lag, a count) is then real.'),
+  z.strictObject({ mongodb: z.literal('slow'), delay: duration({ min: '1ms', max: '10s' }) })
+    .describe('stand-in: the wire-protocol responder playing MongoDB’s primary answers `ping` only after `delay` of real time (the round trip every client’s health check waits on); at once again to mend. Needs `mongodb: true`.'),
   z.strictObject({ http: z.literal('slow'), delay: duration({ min: '1ms', max: '10m' }) })
     .describe('The socket in front of the stand-in holds the first byte of every reply back `delay` (real time).'),
   z.strictObject({ http: z.enum(['reset', 'stall', 'refuse', 'close']) })
@@ -92,6 +98,10 @@ async function act(world: FaultTarget, fault: Fault, on: boolean): Promise<void>
       const lag = needs(pgWorld.replicationLag, '`postgres: { replica: true }`', fault);
       return on ? lag.on(fault.lag) : lag.off();
     }
+    if (fault.postgres === 'archive_failing') {
+      const archive = needs(pgWorld.walArchive, '`postgres: { archive: true }`', fault);
+      return on ? archive.fail() : archive.mend();
+    }
     if (!on) return pgWorld.connections.release();
     await pgWorld.connections.hold(fault.hold === 'all' ? 'all' : Number.parseFloat(fault.hold) / 100);
     return;
@@ -110,9 +120,11 @@ async function act(world: FaultTarget, fault: Fault, on: boolean): Promise<void>
     else for (const w of workers) await w.start();
     return;
   }
+  if ('sql' in fault) return world.rows.run(on ? fault.sql : fault.undo);
   if ('bullmq' in fault) return on ? world.redisJobs.add(fault.bullmq, fault.jobs) : world.redisJobs.remove(fault.bullmq);
   if ('mongodb' in fault) {
     const mongo = needs(world.mongodb, '`mongodb: true`', fault);
+    if (fault.mongodb === 'slow') return mongo.slow(on ? fault.delay : 0);
     return on ? mongo.stop() : mongo.start();
   }
   if ('certificate' in fault) {
@@ -133,6 +145,7 @@ export function describeFault(fault: Fault): string {
     return fault.backup === 'missing' ? 'backups deleted' : 'backups empty (a failed dump)';
   }
   if ('postgres' in fault) {
+    if (fault.postgres === 'archive_failing') return 'WAL archive directory unwritable: archive_command fails (pg_stat_archiver)';
     return fault.postgres === 'replication_lag'
       ? `replica replay paused (pg_wal_replay_pause) until lag ≥ ${formatDuration(fault.lag)}`
       : `connections held until ${fault.hold === 'all' ? 'max_connections is exhausted' : `${fault.hold} of max_connections is used`}`;
@@ -142,8 +155,13 @@ export function describeFault(fault: Fault): string {
     if (fault.celery === 'backlog') return `${fault.jobs} Celery jobs on ${fault.queue}, its workers frozen`;
     return `Celery worker ${fault.worker ?? '(every one)'} ${fault.celery === 'frozen' ? 'frozen (SIGSTOP)' : 'stopped'}`;
   }
+  if ('sql' in fault) return `rows of the world's database: ${fault.sql.replace(/\s+/g, ' ').trim().slice(0, 120)}`;
   if ('bullmq' in fault) return `${fault.jobs} BullMQ jobs on ${fault.bullmq}`;
-  if ('mongodb' in fault) return 'stand-in: MongoDB (the responder playing the primary) stopped, connections refused';
+  if ('mongodb' in fault) {
+    return fault.mongodb === 'slow'
+      ? `stand-in: MongoDB (the responder playing the primary) answers ping ${formatDuration(fault.delay)} late`
+      : 'stand-in: MongoDB (the responder playing the primary) stopped, connections refused';
+  }
   if ('certificate' in fault) {
     return fault.certificate === 'expiring' ? `serving a certificate that expires in ${formatDuration(fault.in)}` : `serving a certificate expired ${formatDuration(fault.ago)} ago`;
   }

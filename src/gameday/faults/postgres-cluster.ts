@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { chown, mkdtemp, rename, rm } from 'node:fs/promises';
+import { chown, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import pg from 'pg';
@@ -22,6 +22,8 @@ export interface PrivatePostgresOptions {
   maxConnections: number;
   /** A streaming replica made with pg_basebackup from the primary. */
   replica: boolean;
+  /** WAL archiving on: archive_command copies each finished segment into `walArchiveDir`. */
+  archive?: boolean;
 }
 
 export interface PostgresServer {
@@ -33,6 +35,8 @@ export interface PostgresServer {
 export interface PrivatePostgres extends PostgresServer {
   maxConnections: number;
   replica?: PostgresServer;
+  /** Where archive_command copies the WAL segments, when archiving is on. */
+  walArchiveDir?: string;
   /** Stops both servers and removes their data directories. */
   close(): Promise<void>;
 }
@@ -63,8 +67,16 @@ export async function startPrivatePostgres(options: PrivatePostgresOptions): Pro
     const primaryDir = join(dir, 'primary');
     await runProgram('cp', ['-a', await initdbOnce(bin, user), primaryDir], { user });
     const port = await freePort();
+    let walArchiveDir: string | undefined;
+    const archiving: string[] = [];
+    if (options.archive) {
+      walArchiveDir = join(dir, 'wal-archive');
+      await mkdir(walArchiveDir, { mode: 0o700 });
+      if (user) await chown(walArchiveDir, user.uid, user.gid);
+      archiving.push('-c', 'archive_mode=on', '-c', `archive_command=test ! -f ${walArchiveDir}/%f && cp %p ${walArchiveDir}/%f`);
+    }
     servers.push(await startServer(bin, primaryDir, port, user, [
-      '-c', 'wal_level=replica', '-c', `max_connections=${options.maxConnections}`, '-c', 'max_wal_senders=4',
+      '-c', 'wal_level=replica', '-c', `max_connections=${options.maxConnections}`, '-c', 'max_wal_senders=4', ...archiving,
     ]));
     const primary = server(port);
     let replica: PostgresServer | undefined;
@@ -78,7 +90,7 @@ export async function startPrivatePostgres(options: PrivatePostgresOptions): Pro
       replica = server(replicaPort);
       await waitStreaming(primary.url());
     }
-    return { ...primary, maxConnections: options.maxConnections, ...(replica ? { replica } : {}), close };
+    return { ...primary, maxConnections: options.maxConnections, ...(replica ? { replica } : {}), ...(walArchiveDir ? { walArchiveDir } : {}), close };
   } catch (e) {
     await close();
     throw e;

@@ -1,5 +1,6 @@
 import type { ConnectionHold } from './connections.js';
 import type { ReplicationLag } from './replication-lag.js';
+import type { WalArchive } from './wal-archive.js';
 import type { ProxyMode } from './socket-proxy.js';
 
 /** A Celery worker of the world, as a fault stops and starts it. */
@@ -28,7 +29,7 @@ export interface FaultTarget {
     fresh(): Promise<void>;
   };
   /** The private PostgreSQL cluster, when the spec asks for one. */
-  postgres?: { connections: ConnectionHold; replicationLag?: ReplicationLag };
+  postgres?: { connections: ConnectionHold; replicationLag?: ReplicationLag; walArchive?: WalArchive };
   celery?: {
     workers: FaultWorker[];
     /** Freezes the queue's consumers and enqueues `jobs` real jobs. */
@@ -36,6 +37,8 @@ export interface FaultTarget {
     /** Thaws them and waits until the queue is empty. */
     drain(queue: string): Promise<void>;
   };
+  /** Rows of the world's database: `run` executes statements in one transaction. */
+  rows: { run(sql: string): Promise<void> };
   /** BullMQ-shaped jobs in the world's Redis, added and taken away again. */
   redisJobs: { add(stateKey: string, jobs: number): Promise<void>; remove(stateKey: string): Promise<void> };
   certificates?: {
@@ -44,7 +47,7 @@ export interface FaultTarget {
     serveHealthy(): Promise<void>;
   };
   /** The wire-protocol responder playing MongoDB's primary, when the spec asks for `mongodb: true`. */
-  mongodb?: { stop(): Promise<void>; start(): Promise<void> };
+  mongodb?: { stop(): Promise<void>; start(): Promise<void>; slow(ms: number): void };
   /** The TCP proxy every client of the stand-in goes through. */
   http: { setMode(mode: ProxyMode): Promise<void> };
 }

@@ -22,6 +22,8 @@ export interface MongoResponder {
   received: string[];
   /** Replace the reply to one command. */
   reply(command: string, reply: Reply): void;
+  /** Holds every reply to `command` back `ms` of real time (0: at once again), as a slow server answers late. */
+  slow(command: string, ms: number): void;
   /** Stops listening and drops every connection (connections refused), as a stopped server. */
   stop(): Promise<void>;
   /** Listens again on the same port. */
@@ -83,6 +85,7 @@ function parseOpMsg(msg: Buffer): Document {
 
 export async function startMongoResponder(opts: { replies: Record<string, Reply>; users?: Record<string, string> }): Promise<MongoResponder> {
   const replies = new Map(Object.entries(opts.replies));
+  const delays = new Map<string, number>();
   const received: string[] = [];
   const sockets = new Set<net.Socket>();
   const answer = (command: Document, scram: ReturnType<typeof scramServer>): Document => {
@@ -106,6 +109,7 @@ export async function startMongoResponder(opts: { replies: Record<string, Reply>
     socket.on('error', () => socket.destroy());
     const scram = scramServer(opts.users ?? {});
     let pending = Buffer.alloc(0);
+    let lastSend = 0;
     socket.on('data', (chunk: Buffer) => {
       pending = Buffer.concat([pending, chunk]);
       while (pending.length >= 4 && pending.length >= pending.readInt32LE(0)) {
@@ -113,12 +117,21 @@ export async function startMongoResponder(opts: { replies: Record<string, Reply>
         pending = pending.subarray(msg.length);
         const requestId = msg.readInt32LE(4);
         const opCode = msg.readInt32LE(12);
+        // Replies go out in order: one held back delays the ones after it, as on a real connection.
+        const send = (command: Document, reply: Buffer): void => {
+          const ms = delays.get(Object.keys(command)[0] ?? '') ?? 0;
+          const at = Math.max(Date.now() + ms, lastSend);
+          lastSend = at;
+          if (at <= Date.now()) socket.write(reply);
+          else setTimeout(() => socket.writable && socket.write(reply), at - Date.now());
+        };
         if (opCode === OP_QUERY) {
           const [, skipAt] = readCString(msg, 20);
           const q = BSON.deserialize(msg.subarray(skipAt + 8, skipAt + 8 + msg.readInt32LE(skipAt + 8)));
-          socket.write(opReply(requestId, answer(q, scram)));
+          send(q, opReply(requestId, answer(q, scram)));
         } else if (opCode === OP_MSG) {
-          socket.write(opMsg(requestId, answer(parseOpMsg(msg), scram)));
+          const command = parseOpMsg(msg);
+          send(command, opMsg(requestId, answer(command, scram)));
         } else {
           socket.destroy();
         }
@@ -138,6 +151,7 @@ export async function startMongoResponder(opts: { replies: Record<string, Reply>
     url: `mongodb://127.0.0.1:${port}/?directConnection=true`,
     received,
     reply: (command, reply) => void replies.set(command, reply),
+    slow: (command, ms) => void (ms > 0 ? delays.set(command, ms) : delays.delete(command)),
     stop: close,
     start: () =>
       new Promise<void>((resolve, reject) => {

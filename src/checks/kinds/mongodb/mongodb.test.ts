@@ -128,6 +128,16 @@ describe('mongodb kind outages', () => {
     expect((await runConfig({ kind: 'mongodb', url: `mongodb://${proxy.address}/?directConnection=true` })).status).toBe('up');
   });
 
+  it('reads a slow server as up, its RESPONSE_TIME holding the late reply, so a warning on it is met', async () => {
+    mongo.slow('ping', 1100);
+    try {
+      const r = await runConfig({ kind: 'mongodb', url: mongo.url, timeout: '5s', warning: ['[RESPONSE_TIME] >= 1000'] });
+      expect(r).toMatchObject({ status: 'up', level: 'warning' });
+    } finally {
+      mongo.slow('ping', 0);
+    }
+  });
+
   it('times out when the server accepts but never answers', async () => {
     proxy.setMode('stall');
     const r = await runConfig({ kind: 'mongodb', url: `mongodb://${proxy.address}/?directConnection=true`, timeout: '300ms' });
