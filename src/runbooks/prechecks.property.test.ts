@@ -6,7 +6,8 @@ import { DEFAULT_PHASES } from './phases.js';
 import { setSpeedups } from './speedups.js';
 
 /**
- * `speedups.prechecks` looks at a whole shell block once before looking at each of its lines, and
+ * `speedups.prechecks` looks at a whole shell block once before looking at each of its lines,
+ * asks a strict PromQL parse whether a query parses before Lezer's recovering one, and
  * reads each heading and label of a document as a phase once. Whatever the text, the results must
  * be those of the reader without them.
  */
@@ -28,6 +29,15 @@ const shellLine = fc.oneof(
     '$ kubectl get pods', '  $ ls -la', '$ ', 'echo $ HOME', 'cost=$ 5', '',
   ),
   fc.string({ maxLength: 16 }),
+);
+
+/** PromQL lines: whole queries, queries spread over lines, broken ones, comments and blanks. */
+const promqlLine = fc.oneof(
+  fc.constantFrom(
+    'up', 'rate(http_requests_total[5m])', 'sum by (job) (', '  rate(x[5m])', ')', 'histogram_quantile(0.99, sum(rate(h_bucket[5m])) by (le))', 'up == 0',
+    'rate(x[5m]', 'sum(x) by', '{job="api"}', 'x{job="<job>"} > 0.5', '# a comment', '', '  ', 'and on(instance)', 'count(up) > 3 or vector(1)', 'foo bar', '"text"',
+  ),
+  fc.string({ maxLength: 12 }),
 );
 
 /** Document lines whose headings and labels repeat, in the built-in vocabulary and a configured one. */
@@ -67,6 +77,17 @@ describe('prechecks change no result', () => {
       fc.property(fc.array(shellLine, { maxLength: 8 }), fc.constantFrom('bash', 'sh', 'shell', 'console'), fc.integer({ min: 1, max: 50 }), (lines, language, first) => {
         const code = lines.join('\n');
         const { plain, fast } = both(() => classifyBlock(code, language, first));
+        expect(fast).toEqual(plain);
+      }),
+      { numRuns: 3000 },
+    );
+  }, 600_000);
+
+  it('classifies generated PromQL blocks the same with and without the strict parse before the recovering one', () => {
+    fc.assert(
+      fc.property(fc.array(promqlLine, { maxLength: 8 }), fc.integer({ min: 1, max: 50 }), (lines, first) => {
+        const code = lines.join('\n');
+        const { plain, fast } = both(() => classifyBlock(code, 'promql', first));
         expect(fast).toEqual(plain);
       }),
       { numRuns: 3000 },

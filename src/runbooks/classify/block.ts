@@ -3,7 +3,7 @@ import { familyOf, type LanguageFamily } from '../language.js';
 import { anglePlaceholders, textPlaceholders, unique, variablePlaceholders } from '../placeholders.js';
 import { verdict, worse, type Verdict } from './effect.js';
 import { mongoCodeVerdict } from './mongo.js';
-import { promqlVerdict } from './promql.js';
+import { promqlParses, promqlVerdict } from './promql.js';
 import { pythonCodeVerdict } from './python.js';
 import { readRedisCli, redisVerdict } from './redis.js';
 import { classifyStatement } from './shell.js';
@@ -122,8 +122,9 @@ function promqlCommands(code: string, firstLine: number): Command[] {
     const text = lines.slice(from, to).join('\n').trim();
     if (!text) return;
     const lead = lines.slice(from, to).findIndex((l) => l.trim() !== '');
-    const v = promqlVerdict(text);
-    if (v.effect === 'unknown' && to - from > 1) {
+    // Text of several lines that does not parse whole is cut up: only whether it parses matters then.
+    const parses = promqlParses(text);
+    if (to - from > 1 && !parses) {
       const blank = lines.slice(from, to).findIndex((l, i) => i > lead && l.trim() === '');
       if (blank > 0) {
         take(from, from + blank);
@@ -131,7 +132,7 @@ function promqlCommands(code: string, firstLine: number): Command[] {
       } else for (let i = from; i < to; i++) take(i, i + 1);
       return;
     }
-    out.push(command(text, firstLine + from + lead, v, []));
+    out.push(command(text, firstLine + from + lead, promqlVerdict(text, parses), []));
   };
   take(0, lines.length);
   return out;
