@@ -23,7 +23,7 @@ const shellLine = fc.oneof(
   fc.constantFrom(
     'kubectl get pods -n <namespace>', 'rm -rf /tmp/x', 'echo "a  b" | grep a', 'X=1 && echo $X', 'for i in 1 2; do echo $i; done', '# comment',
     'SELECT 1;', '  select 1;', 'SELECT * FROM t', '\tUPDATE t SET a = 1;', 'DELETE FROM t WHERE id = <id>;', 'VACUUM ANALYZE t;', 'ALTER TABLE t ADD c int;', 'CREATE INDEX i ON t (a);',
-    'echo SELECT', 'SELECTED=1', 'WITHOUT=1 echo', 'x SELECT 1', 'SELECT\r', '\u2028SELECT 1', 'GRANT',
+    'echo SELECT', 'SELECTED=1', 'WITHOUT=1 echo', 'x SELECT 1', 'SELECT\r', '\u2028SELECT 1', 'GRANT', '\u00a0SELECT 1;', '\u000b\u3000DROP TABLE t;', ' SHOWN=1', 'WITH',
     'redis-cli', 'redis-cli -h prod-redis', 'sudo redis-cli -n 2', 'redis-cli GET k', 'redis-cli | cat', 'echo redis-cli', '# redis-cli KEYS *',
     '> DEL a:b', '127.0.0.1:6379> KEYS *', 'prod-redis:6379> GET k', '>  INFO',
     '$ kubectl get pods', '  $ ls -la', '$ ', 'echo $ HOME', 'cost=$ 5', '',
