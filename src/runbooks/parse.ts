@@ -24,7 +24,8 @@ export interface ParseOptions {
  */
 export function parseRunbook(text: string, options: ParseOptions = {}): Runbook {
   const file = options.file ?? '';
-  const source = text.replace(/\r\n?/g, '\n');
+  // Most files have no carriage return: no pattern run over their whole text then.
+  const source = text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text;
   const lines = new Lines(source);
   const front = splitFrontMatter(source);
   const warnings: RunbookWarning[] = [...front.warnings];

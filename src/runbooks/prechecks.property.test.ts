@@ -6,7 +6,8 @@ import { DEFAULT_PHASES } from './phases.js';
 import { setSpeedups } from './speedups.js';
 
 /**
- * `speedups.prechecks` looks at a whole shell block once before looking at each of its lines, and
+ * `speedups.prechecks` looks at a whole shell block once before looking at each of its lines,
+ * asks a strict PromQL parse whether a query parses before Lezer's recovering one, and
  * reads each heading and label of a document as a phase once. Whatever the text, the results must
  * be those of the reader without them.
  */
@@ -22,12 +23,21 @@ const shellLine = fc.oneof(
   fc.constantFrom(
     'kubectl get pods -n <namespace>', 'rm -rf /tmp/x', 'echo "a  b" | grep a', 'X=1 && echo $X', 'for i in 1 2; do echo $i; done', '# comment',
     'SELECT 1;', '  select 1;', 'SELECT * FROM t', '\tUPDATE t SET a = 1;', 'DELETE FROM t WHERE id = <id>;', 'VACUUM ANALYZE t;', 'ALTER TABLE t ADD c int;', 'CREATE INDEX i ON t (a);',
-    'echo SELECT', 'SELECTED=1', 'WITHOUT=1 echo', 'x SELECT 1', 'SELECT\r', '\u2028SELECT 1', 'GRANT',
+    'echo SELECT', 'SELECTED=1', 'WITHOUT=1 echo', 'x SELECT 1', 'SELECT\r', '\u2028SELECT 1', 'GRANT', '\u00a0SELECT 1;', '\u000b\u3000DROP TABLE t;', ' SHOWN=1', 'WITH',
     'redis-cli', 'redis-cli -h prod-redis', 'sudo redis-cli -n 2', 'redis-cli GET k', 'redis-cli | cat', 'echo redis-cli', '# redis-cli KEYS *',
     '> DEL a:b', '127.0.0.1:6379> KEYS *', 'prod-redis:6379> GET k', '>  INFO',
     '$ kubectl get pods', '  $ ls -la', '$ ', 'echo $ HOME', 'cost=$ 5', '',
   ),
   fc.string({ maxLength: 16 }),
+);
+
+/** PromQL lines: whole queries, queries spread over lines, broken ones, comments and blanks. */
+const promqlLine = fc.oneof(
+  fc.constantFrom(
+    'up', 'rate(http_requests_total[5m])', 'sum by (job) (', '  rate(x[5m])', ')', 'histogram_quantile(0.99, sum(rate(h_bucket[5m])) by (le))', 'up == 0',
+    'rate(x[5m]', 'sum(x) by', '{job="api"}', 'x{job="<job>"} > 0.5', '# a comment', '', '  ', 'and on(instance)', 'count(up) > 3 or vector(1)', 'foo bar', '"text"',
+  ),
+  fc.string({ maxLength: 12 }),
 );
 
 /** Document lines whose headings and labels repeat, in the built-in vocabulary and a configured one. */
@@ -67,6 +77,17 @@ describe('prechecks change no result', () => {
       fc.property(fc.array(shellLine, { maxLength: 8 }), fc.constantFrom('bash', 'sh', 'shell', 'console'), fc.integer({ min: 1, max: 50 }), (lines, language, first) => {
         const code = lines.join('\n');
         const { plain, fast } = both(() => classifyBlock(code, language, first));
+        expect(fast).toEqual(plain);
+      }),
+      { numRuns: 3000 },
+    );
+  }, 600_000);
+
+  it('classifies generated PromQL blocks the same with and without the strict parse before the recovering one', () => {
+    fc.assert(
+      fc.property(fc.array(promqlLine, { maxLength: 8 }), fc.integer({ min: 1, max: 50 }), (lines, first) => {
+        const code = lines.join('\n');
+        const { plain, fast } = both(() => classifyBlock(code, 'promql', first));
         expect(fast).toEqual(plain);
       }),
       { numRuns: 3000 },

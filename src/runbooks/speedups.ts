@@ -14,8 +14,10 @@ export interface Speedups {
   plainSql: boolean;
   /**
    * Look once where that spares many looks, within one document only: a shell block's whole text
-   * for SQL, redis-cli sessions and `$ ` prompts before each of its lines; each heading and label
-   * of a document read as a phase once, however often procedures and phases ask.
+   * for SQL, redis-cli sessions and `$ ` prompts before each of its lines; a strict PromQL parse,
+   * which stops at the first error, before Lezer's recovering one, needed only for the message of
+   * a query that does not parse; each heading and label of a document read as a phase once,
+   * however often procedures and phases ask.
    */
   prechecks: boolean;
 }

@@ -3,7 +3,7 @@ import { familyOf, type LanguageFamily } from '../language.js';
 import { anglePlaceholders, textPlaceholders, unique, variablePlaceholders } from '../placeholders.js';
 import { verdict, worse, type Verdict } from './effect.js';
 import { mongoCodeVerdict } from './mongo.js';
-import { promqlVerdict } from './promql.js';
+import { promqlParses, promqlVerdict } from './promql.js';
 import { pythonCodeVerdict } from './python.js';
 import { readRedisCli, redisVerdict } from './redis.js';
 import { classifyStatement } from './shell.js';
@@ -24,6 +24,35 @@ export interface BlockClassification {
 const SQL_LINE = /^\s*(SELECT|WITH|SHOW|EXPLAIN|UPDATE|INSERT INTO|DELETE FROM|DROP|TRUNCATE|VACUUM|ANALYZE|REINDEX|CREATE|ALTER TABLE|GRANT|REVOKE)\b/;
 /** `SQL_LINE` at the start of any line of a text. */
 const SQL_IN_TEXT = new RegExp(SQL_LINE.source, 'm');
+/** A keyword of `SQL_LINE` where it stands. */
+const SQL_KEYWORD_AT = new RegExp(SQL_LINE.source.replace('^\\s*', ''), 'y');
+/** Line breaks other than `\n` where `^` matches in a multiline pattern. */
+const RARE_LINE_BREAK = /[\r\u2028\u2029]/;
+const SPACE = /\s/;
+
+/**
+ * `SQL_IN_TEXT.test(code)` by looking only where lines start: a multiline pattern tries every
+ * position of the text, and most shell blocks have no SQL.
+ */
+function hasSqlLine(code: string): boolean {
+  if (RARE_LINE_BREAK.test(code)) return SQL_IN_TEXT.test(code);
+  for (let at = 0; ; ) {
+    let i = at;
+    for (; i < code.length; i++) {
+      const c = code.charCodeAt(i);
+      // Blanks before the keyword: `\s` but the line's end.
+      if (!(c === 32 || c === 9 || c === 11 || c === 12 || (c > 127 && SPACE.test(code[i]!)))) break;
+    }
+    const c = code.charCodeAt(i);
+    if (c >= 65 && c <= 90) {
+      SQL_KEYWORD_AT.lastIndex = i;
+      if (SQL_KEYWORD_AT.test(code)) return true;
+    }
+    const nl = code.indexOf('\n', i);
+    if (nl < 0) return false;
+    at = nl + 1;
+  }
+}
 const REDIS_PROMPT = /^(\s*)((?:[\w.-]+:\d+)?>\s+)(\S.*)$/;
 /** Angle placeholders become `@name@`, a plain shell word of the same length, so `<pod-name>` is not read as redirections. */
 const PROTECT = /<([A-Za-z][\w.-]*)>/g;
@@ -122,8 +151,9 @@ function promqlCommands(code: string, firstLine: number): Command[] {
     const text = lines.slice(from, to).join('\n').trim();
     if (!text) return;
     const lead = lines.slice(from, to).findIndex((l) => l.trim() !== '');
-    const v = promqlVerdict(text);
-    if (v.effect === 'unknown' && to - from > 1) {
+    // Text of several lines that does not parse whole is cut up: only whether it parses matters then.
+    const parses = promqlParses(text);
+    if (to - from > 1 && !parses) {
       const blank = lines.slice(from, to).findIndex((l, i) => i > lead && l.trim() === '');
       if (blank > 0) {
         take(from, from + blank);
@@ -131,7 +161,7 @@ function promqlCommands(code: string, firstLine: number): Command[] {
       } else for (let i = from; i < to; i++) take(i, i + 1);
       return;
     }
-    out.push(command(text, firstLine + from + lead, v, []));
+    out.push(command(text, firstLine + from + lead, promqlVerdict(text, parses), []));
   };
   take(0, lines.length);
   return out;
@@ -180,7 +210,7 @@ function redisLines(lines: string[], firstLine: number, pattern: RegExp): Comman
  */
 function shellCommands(code: string, firstLine: number): Command[] {
   // Most blocks hold neither: one look at the whole text spares a look at each line.
-  if (speedups().prechecks && !code.includes('redis-cli') && !SQL_IN_TEXT.test(code)) return parseShellCommands(code.includes('<') ? code.replace(PROTECT, '@$1@') : code, firstLine).sort((a, b) => a.line - b.line);
+  if (speedups().prechecks && !code.includes('redis-cli') && !hasSqlLine(code)) return parseShellCommands(code.includes('<') ? code.replace(PROTECT, '@$1@') : code, firstLine).sort((a, b) => a.line - b.line);
   const lines = code.split('\n');
   const extra: Command[] = [];
   for (let i = 0; i < lines.length; i++) {
