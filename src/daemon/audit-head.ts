@@ -95,9 +95,10 @@ export async function publishAuditHead(store: Store, config: OpsConfig, baseDir:
     last = head.seq;
     pending = head;
     if (timer) return;
+    // Never written in the committer's turn: the commit's pages go out first, and a file write
+    // and rename on a busy disk do not sit between an alert's commit and its webhook.
     const wait = lastWriteAt + HEAD_WRITE_INTERVAL_MS - performance.now();
-    if (wait <= 0) flush();
-    else timer = setTimeout(flush, wait);
+    timer = setTimeout(flush, Math.max(0, wait));
   };
   write(current);
   onAuditHead(store.db, publish);

@@ -124,13 +124,19 @@ export class IncidentService extends IncidentCore {
 
   /**
    * A batch of alerts (one Alertmanager notification) in one transaction, each handled as `onAlert`
-   * would, in order; one result per event.
+   * would, in order; one result per event. `alsoInTransaction` runs in that transaction once the
+   * alerts are handled, before the audit entries and the commit: the caller's writes that must
+   * commit with the incidents (the escalation starts and first pages of the incidents they opened).
    */
-  onAlerts(events: readonly AlertEvent[]): Promise<(IncidentResult | undefined)[]> {
+  onAlerts(
+    events: readonly AlertEvent[],
+    alsoInTransaction?: (trx: Trx, results: readonly (IncidentResult | undefined)[]) => Promise<void>,
+  ): Promise<(IncidentResult | undefined)[]> {
     return this.write(
       async (trx) => {
         const results: (IncidentResult | undefined)[] = [];
         for (const event of events) results.push(event.kind === 'firing' ? await this.firing(trx, event) : await this.resolved(trx, event));
+        await alsoInTransaction?.(trx, results);
         return results;
       },
       (rs) => rs.map((r, i) => (r ? alertAudit(events[i]!, r) : undefined)),

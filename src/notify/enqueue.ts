@@ -47,6 +47,8 @@ export interface OutboxTaker {
  */
 export class LeasedRows {
   private readonly rows: OutboxRow[] = [];
+  /** Rows written pending instead (the taker had no free slot): the worker must be woken to claim them. */
+  pendingWritten = 0;
 
   constructor(readonly taker: OutboxTaker) {}
 
@@ -118,7 +120,7 @@ export async function enqueueNotification(
   if (lease) {
     if (result.created) leased!.add(row);
     else lease.release(); // the same notification is there already: nothing new to send
-  }
+  } else if (leased && result.created) leased.pendingWritten++;
   if (!db.isTransaction && result.created) signalOutbox();
   return result;
 }

@@ -41,6 +41,7 @@ await describeOnStores('opsbook-leased', 'pages written leased to the outbox wor
     try {
       const leased = new LeasedRows(worker);
       const { id } = await target.store.db.transaction().execute((trx) => enqueueNotification(trx, clock, note('a'), leased));
+      expect(leased.pendingWritten).toBe(0);
       const row = await getOutbox(target.store.db, id);
       expect(row).toMatchObject({ status: 'delivering', lease_owner: worker.id, attempts: 1, due_at: clock.now() + worker.leaseMs });
       leased.handOver();
@@ -96,6 +97,8 @@ await describeOnStores('opsbook-leased', 'pages written leased to the outbox wor
       });
       const rows = await target.store.db.selectFrom('outbox').select(['status', 'dedup_key']).orderBy('dedup_key').execute();
       expect(rows).toEqual([{ status: 'delivering', dedup_key: 'p1' }, { status: 'pending', dedup_key: 'p2' }]);
+      // The one row written pending is counted: the committer must wake the worker for it.
+      expect(leased.pendingWritten).toBe(1);
       leased.handOver();
       signalOutbox();
       await receiver.waitFor(2, scaled(20_000));

@@ -90,11 +90,14 @@ export class EscalationDriver {
     return this.policies.has(id);
   }
 
-  /** Starts paging for an incident (no-op when one already runs for it). */
-  async start(incident: { id: string; openedAt: number; responseTargetMs?: number; severity?: string }, policyId: string, trx: Transaction<Database>): Promise<void> {
+  /**
+   * Starts paging for an incident (no-op when one already runs for it). `opened`: the incident was
+   * opened in `trx` itself, so no escalation of it can exist and none is looked for.
+   */
+  async start(incident: { id: string; openedAt: number; responseTargetMs?: number; severity?: string }, policyId: string, trx: Transaction<Database>, opened = false): Promise<void> {
     const policy = this.policies.get(policyId);
     if (!policy) throw new Error(`unknown escalation policy ${policyId}`);
-    const existing = await getEscalation(trx, incident.id);
+    const existing = opened ? undefined : await getEscalation(trx, incident.id);
     if (existing && existing.status === 'active') return;
     const now = this.opts.clock.now();
     const r = startEscalation(policy, incident, now);

@@ -127,6 +127,64 @@ export class IncidentEffects {
   }
 
   /**
+   * Starts, inside `trx` (an alert group's own transaction, before its commit), the escalations of
+   * the incidents the group opened: the incident, its timeline, its escalation, its first pages'
+   * outbox rows and their timeline lines then commit together, one transaction instead of two.
+   * Only a new incident's start whose policy is known is taken (a re-opened incident's, or one
+   * with other effects in the group, keeps its place in `applyAll`). The starts run under a
+   * savepoint: one that fails is rolled back alone and left to `applyAll`, so it never holds back
+   * the alerts. `committed` hands the first pages to the outbox worker once the group commits;
+   * `failed` frees their slots when it does not. `started` holds the effects `applyAll` must skip.
+   */
+  async startInTransaction(trx: Transaction<Database>, items: ReadonlyArray<{ effect: IncidentEffect; incident: Incident }>): Promise<StartedInTransaction> {
+    const none: StartedInTransaction = { started: new Set(), committed: async () => {}, failed: () => {} };
+    const others = new Set<string>();
+    for (const { effect } of items) if (effect.kind !== 'start_escalation' && !(effect.kind === 'notify' && effect.event === 'opened')) others.add(effect.incidentId);
+    const opened = new Set(items.flatMap(({ effect }) => (effect.kind === 'notify' && effect.event === 'opened' && !effect.suppressedBy ? [effect.incidentId] : [])));
+    const starts: StartingEscalation[] = [];
+    for (const { effect, incident } of items) {
+      if (effect.kind !== 'start_escalation' || !opened.has(incident.id) || others.has(incident.id) || incident.labels[FAILING_CHANNEL_LABEL]) continue;
+      const policyId = policyFor(this.host.config, incident);
+      if (policyId && this.escalations.hasPolicy(policyId)) starts.push({ effect, incident, policyId });
+    }
+    if (starts.length === 0) return none;
+    for (const s of starts) this.starting.set(s.incident.id, s.incident);
+    const leased = this.outbox ? new LeasedRows(this.outbox) : undefined;
+    this.leased = leased;
+    try {
+      await sql`savepoint escalation_starts`.execute(trx);
+      try {
+        await this.host.cluster?.fence(trx, 'escalation start');
+        for (const { effect, incident, policyId } of starts) {
+          const responseTargetMs = effect.responseDueAt !== undefined ? effect.responseDueAt - effect.openedAt : undefined;
+          await this.escalations.start({ id: incident.id, openedAt: effect.openedAt, severity: incident.severity, ...(responseTargetMs !== undefined ? { responseTargetMs } : {}) }, policyId, trx, true);
+        }
+      } catch (err) {
+        // A full disk or a lost connection fails the whole transaction (SQLite may have rolled it
+        // back already): the error goes to the alert group, which pages from memory when full.
+        leased?.abandon();
+        await sql`rollback to savepoint escalation_starts`.execute(trx).catch(() => {
+          throw err;
+        });
+        this.host.logger.error({ err, incidents: starts.map((s) => s.incident.id) }, 'escalations could not start with their incidents; starting them after the commit');
+        return none;
+      }
+      await sql`release savepoint escalation_starts`.execute(trx);
+    } finally {
+      this.leased = undefined;
+      for (const s of starts) this.starting.delete(s.incident.id);
+    }
+    return {
+      started: new Set(starts.map((s) => s.effect)),
+      committed: async () => {
+        if (leased && leased.handOver() > 0) await new Promise<void>((resolve) => process.nextTick(resolve));
+        await this.afterCommit(leased?.pendingWritten !== 0);
+      },
+      failed: () => leased?.abandon(),
+    };
+  }
+
+  /**
    * The incident's severity changed (a person, or a worse alert joining): its escalation's later
    * steps, response target and timed steps follow the new severity; a page that falls due at once
    * (a response target already past) goes out with the change. The response target is the
@@ -232,9 +290,13 @@ export class IncidentEffects {
       .catch((err: unknown) => this.host.logger.error({ err, incident: row.incident_id }, 'timeline line for a delivery could not be written'));
   }
 
-  /** Work that must not run inside a transaction: timeline lines for pages, waking the outbox. */
-  async afterCommit(): Promise<void> {
-    signalOutbox();
+  /**
+   * Work that must not run inside a transaction: timeline lines for pages, waking the outbox.
+   * `wake` false: every row the transaction wrote went to this process's worker leased, so there
+   * is nothing for it to claim.
+   */
+  async afterCommit(wake = true): Promise<void> {
+    if (wake) signalOutbox();
     const notes = this.pendingNotes.splice(0);
     for (const n of notes) {
       await this.incidents
@@ -301,6 +363,13 @@ export class IncidentEffects {
 
 /** The notifications `apply` acts on; the others (an opening's) send nothing of their own. */
 const NOTIFY_ACTS: readonly string[] = ['resolved', 'reopened', 'severity_raised'];
+
+/** What `startInTransaction` started, and what follows the group's commit or failure. */
+export interface StartedInTransaction {
+  started: ReadonlySet<IncidentEffect>;
+  committed: () => Promise<void>;
+  failed: () => void;
+}
 
 interface StartingEscalation {
   effect: Extract<IncidentEffect, { kind: 'start_escalation' }>;

@@ -13,7 +13,7 @@ import { closeExecutionsOfIncident, ExecutionService, loadConfiguredRunbooks, Pr
 import { OPEN_STATES, SeverityLadder } from '../../incidents/index.js';
 import { SloEvaluator, slosFromConfig } from '../../slos/index.js';
 import type { OperationsHost } from './host.js';
-import { IncidentEffects } from './effects.js';
+import { IncidentEffects, type StartedInTransaction } from './effects.js';
 import { addResponder, escalateNow, type EscalateDeps } from './escalate.js';
 import { FiringAlerts } from './firing-alerts.js';
 import { WorkQueue } from './work-queue.js';
@@ -550,14 +550,22 @@ export class Operations {
     const out: (IncidentResult | undefined)[] = events.map(() => undefined);
     if (fresh.length === 0) return out;
     let results: (IncidentResult | undefined)[];
+    // The escalations of the incidents the group opens start in its transaction (see startInTransaction).
+    let inTransaction = undefined as StartedInTransaction | undefined;
     try {
-      results = await this.incidents.onAlerts(fresh.map((i) => events[i]!));
+      results = await this.incidents.onAlerts(fresh.map((i) => events[i]!), async (trx, rs) => {
+        inTransaction = await this.effects.startInTransaction(trx, rs.flatMap((r) => (r ? r.effects.map((effect) => ({ effect, incident: r.incident })) : [])));
+      });
     } catch (e) {
+      inTransaction?.failed();
       // Pages matter more than history: alerts the store cannot record are paged from memory.
       if (!isStoreFull(e)) throw e;
       for (const i of fresh) this.storeFull.onFull(e, events[i]!);
       return out;
     }
+    // The first pages go to the outbox worker before anything else of the group.
+    const started = inTransaction?.started ?? new Set<IncidentEffect>();
+    await inTransaction?.committed();
     const done: Array<{ event: AlertEvent; result: IncidentResult }> = [];
     for (const [j, result] of results.entries()) {
       const event = events[fresh[j]!]!;
@@ -567,11 +575,11 @@ export class Operations {
     }
     // The alerts are committed: their effects go out however the effects fare (a lost escalation
     // start is found by the reconciliation at the next start).
-    await this.applyAllEffects(done.map((d) => d.result)).catch((err: unknown) => {
+    await this.applyAllEffects(done.map((d) => d.result), started).catch((err: unknown) => {
       if (!isStoreFull(err)) return this.daemon.logger.error({ err }, 'effects of an alert group failed');
       // Recorded, but their pages could not be: paged from memory; the escalations start on recovery.
       for (const { event, result } of done) {
-        if (!result.effects.some((x) => x.kind === 'start_escalation')) continue;
+        if (!result.effects.some((x) => x.kind === 'start_escalation' && !started.has(x))) continue;
         this.firingAlerts.forgetIncident(result.incident.id);
         this.storeFull.onFull(err, event);
       }
@@ -770,10 +778,13 @@ export class Operations {
     }
   }
 
-  /** The effects of several results, in order; escalation starts next to each other share a transaction. */
-  private async applyAllEffects(results: readonly IncidentResult[]): Promise<void> {
+  /**
+   * The effects of several results, in order; escalation starts next to each other share a
+   * transaction. `applied`: effects already applied (escalations started with their incidents).
+   */
+  private async applyAllEffects(results: readonly IncidentResult[], applied: ReadonlySet<IncidentEffect> = new Set()): Promise<void> {
     for (const r of results) this.emit({ type: 'incident', incident: r.incident });
-    await this.effects.applyAll(results.flatMap((r) => r.effects.map((effect) => ({ effect, incident: r.incident }))));
+    await this.effects.applyAll(results.flatMap((r) => r.effects.flatMap((effect) => (applied.has(effect) ? [] : [{ effect, incident: r.incident }]))));
     if (results.some((r) => r.incident.heldBy)) await this.armReleaseTimer();
   }
 
