@@ -9,6 +9,7 @@
  *   npm run gamedays -- --serial              # one world per system, one system after the other
  *   npm run gamedays -- --jobs 8 --per-world 2  # worlds at once, scenarios per world (default 1)
  *   npm run gamedays -- apex --scenario minio-full  # one scenario (repeatable), no drills
+ *   npm run gamedays -- --timings             # also, per system, the real seconds of each part summed over its worlds
  *
  * By default each system is cut into parts, each in a world of its own (src/gameday/parts.ts): each
  * scenario in a fresh world (no scenario sees what another left) and the drills in another, `--jobs` worlds at once.
@@ -36,6 +37,8 @@ if (store !== 'sqlite' && store !== 'postgres') {
 }
 const serialAt = args.indexOf('--serial');
 const serial = serialAt >= 0 && args.splice(serialAt, 1).length > 0;
+const timingsAt = args.indexOf('--timings');
+const timings = timingsAt >= 0 && args.splice(timingsAt, 1).length > 0;
 const verboseAt = args.indexOf('--verbose');
 const verbose = verboseAt >= 0 && args.splice(verboseAt, 1).length > 0;
 /** @param {string} flag @param {number} fallback @returns {number} */
@@ -110,6 +113,8 @@ for (const o of outcomes) {
     for (const d of o.drills) process.stdout.write(`  ${d.passed ? '✔' : '✘'} ${d.kind}: ${d.text}\n`);
     if (o.recovery) process.stdout.write(`  ${o.recovery.passed ? '✔' : '✘'} recovery test ${o.recovery.procedure}\n`);
   }
+  // Real seconds summed over the system's worlds (they overlap): where its wall time went.
+  if (timings) for (const [k, v] of Object.entries(o.timings).sort((x, y) => y[1] - x[1])) process.stdout.write(`    ${v.toFixed(1).padStart(7)} s  ${k}\n`);
 }
 
 const total = (performance.now() - started) / 1000;

@@ -53,7 +53,10 @@ export async function runGameDays(dirs: readonly string[], options: GameDaysOpti
         if (e.kind === 'baseline') built();
         options.onEvent?.(e);
       };
-      results.set(part, await runGameDay(part.dir, { ...rest, onEvent, part: { scenarios: part.scenarios, drills: part.drills } }).catch((e: unknown) => e as Error));
+      let teardown = 0;
+      const result = await runGameDay(part.dir, { ...rest, onEvent, onTeardown: (s) => (teardown = s), part: { scenarios: part.scenarios, drills: part.drills } }).catch((e: unknown) => e as Error);
+      if (!(result instanceof Error)) result.timings.teardown = teardown;
+      results.set(part, result);
       built();
       span.end = performance.now();
     }

@@ -16,6 +16,8 @@ export interface ScenarioResult {
   /** Every expectation that did not hold, in words. */
   failures: string[];
   seconds: number;
+  /** Real seconds per phase of the response (fault on, until fired, negative control …). */
+  phases?: Record<string, number>;
   expected: { alert: string; severity: string; severitySource: string; runbook: string };
   /** What the fault did, in words; `standIn` when it only switched a stand-in's figures (no server of that kind here). */
   fault: { text: string; standIn: boolean };

@@ -65,11 +65,22 @@ export async function runScenario(spec: GameDaySpec, scenario: Scenario, ctx: Sc
     negativeControl: { ran: false, held: false, text: 'not reached' },
   };
   const limit = expect.within_minutes * MINUTE;
+  // Real seconds per phase of the response (result.phases): where a scenario's wall time goes.
+  const phases: Record<string, number> = {};
+  result.phases = phases;
+  let since = performance.now();
+  const mark = (name: string): void => {
+    const now = performance.now();
+    phases[name] = (phases[name] ?? 0) + (now - since) / 1000;
+    since = now;
+  };
   await keepBackupsFresh(world);
   await applyFault(world, scenario.inject, true);
   step(`fault on: ${describeFault(scenario.inject)}`);
   try {
+    mark('fault on');
     const found = await driver.until(limit, () => driver.incidentWith(expect.alert));
+    mark('until fired');
     if (!found) {
       failures.push(`alert ${expect.alert} did not fire within ${expect.within_minutes} simulated minutes${await driver.openSummary()}`);
       return result;
@@ -92,6 +103,7 @@ export async function runScenario(spec: GameDaySpec, scenario: Scenario, ctx: Sc
     // The first page, then nobody answers.
     const received = (pred: (r: ReceivedNotification) => boolean) => () => world.receiver.received.find((r) => r.incidentId === incident.id && pred(r));
     const page = await driver.until(5 * MINUTE, received((r) => r.type === 'incident.triggered' && r.path === scenario.page.path));
+    mark('until paged');
     if (!page) {
       failures.push(`no signed incident.triggered page for ${incident.id} reached ${scenario.page.path} (received: ${world.receiver.received.filter((r) => r.incidentId === incident.id).map((r) => `${r.type} ${r.path}`).join(', ') || 'nothing'})`);
       return result;
@@ -122,6 +134,7 @@ export async function runScenario(spec: GameDaySpec, scenario: Scenario, ctx: Sc
       failures.push(`nobody acknowledged, and step ${esc.step} (${[esc.to, esc.path].filter(Boolean).join(', ')}) did not page within ${esc.after_minutes + 5} min of the first page (${esc.source})`);
       return result;
     }
+    mark('escalation');
     const escMinute = minutesBetween(page.at, escalated.at);
     if (!esc.none) result.escalation = { to: `step ${esc.step}: ${escalated.text.replace(/^step \d+[^:]*: /, '')}${esc.path ? ` → ${esc.path}` : ''}`, minute: escMinute, expectedMinute: esc.after_minutes };
     if (!esc.none && Math.abs(escMinute - esc.after_minutes) > ESCALATION_SLACK_MIN) failures.push(`step ${esc.step} paged ${escMinute} min after the first page, configured ${esc.after_minutes} (${esc.source})`);
@@ -145,6 +158,7 @@ export async function runScenario(spec: GameDaySpec, scenario: Scenario, ctx: Sc
       return result;
     }
     step(`acknowledged through the signed link (HTTP ${ack.status}) by ${ackedBy || '?'}`);
+    mark('acknowledge');
 
     const diagnosis = await runDiagnosis(executions, procedure, incident.id, expect.phases);
     result.diagnosis = { executionId: diagnosis.executionId, procedure: diagnosis.procedure, commands: diagnosis.commands };
@@ -158,6 +172,7 @@ export async function runScenario(spec: GameDaySpec, scenario: Scenario, ctx: Sc
       step(`world reads: ${reads.map((r) => `${r.read.on}: ${r.output.split('\n')[0]}`).join('; ')}`);
     }
 
+    mark('diagnosis');
     // Negative control: the resolution skipped, the world is watched over the verification window.
     const ncStart = driver.now();
     const resolvedAnyway = await driver.until(scenario.verify_minutes * MINUTE, async () => (await stillOpen(ops, incident)) ? undefined : true);
@@ -173,6 +188,7 @@ export async function runScenario(spec: GameDaySpec, scenario: Scenario, ctx: Sc
       }
     }
     result.negativeControl = nc;
+    mark('negative control');
     if (!nc.held) {
       failures.push(`negative control: ${nc.text}`);
       return result;
@@ -186,6 +202,7 @@ export async function runScenario(spec: GameDaySpec, scenario: Scenario, ctx: Sc
     result.resolution = { by: resolution.by, text: resolution.text, actor: resolution.actor, output: resolution.output.slice(0, 500), ...(resolution.why ? { why: resolution.why } : {}) };
     failures.push(...resolution.failures);
     step(`resolution: ${resolution.text}`);
+    mark('resolution');
     const mendedAt = driver.now();
     // The same window the negative control was watched over: mended, the incident resolves within it.
     const resolved = await driver.until(scenario.verify_minutes * MINUTE, async () => ((await ops.incidents.get(incident.id)).state === 'resolved' ? true : undefined));
@@ -193,6 +210,7 @@ export async function runScenario(spec: GameDaySpec, scenario: Scenario, ctx: Sc
       failures.push(`the resolution did not mend the world: incident ${incident.id} still open ${scenario.verify_minutes} simulated minutes after it${await driver.openSummary()}`);
       return result;
     }
+    mark('until resolved');
     result.resolvedAfterMinutes = minutesBetween(mendedAt, driver.now());
     step(`incident resolved ${result.resolvedAfterMinutes} simulated min after the resolution`);
     // Verification: the same reads again; the evidence is gone with the fault.
@@ -207,6 +225,7 @@ export async function runScenario(spec: GameDaySpec, scenario: Scenario, ctx: Sc
     if (review.missing.length > 0) failures.push(`the review lacks timeline entries: ${review.missing.join('; ')}`);
     if (!review.timeline.some((t) => t.kind === 'status' && t.data.to === 'acknowledged')) failures.push('the timeline has no acknowledgement');
     step(`review written: ${review.file} (${review.timeline.length} timeline entries)`);
+    mark('verification and review');
     return result;
   } finally {
     // Mend the world even after a failed expectation, so later scenarios are not polluted.
@@ -220,6 +239,7 @@ export async function runScenario(spec: GameDaySpec, scenario: Scenario, ctx: Sc
       failures.push(`incidents still open after the world was mended${await driver.openSummary()}`);
       for (const i of await driver.openIncidents()) await ops.act(i.id, 'resolve', actorFor(ctx.config, 'responder'), 'game day: closing before the next scenario').catch(() => undefined);
     }
+    mark('mend and quiet');
     result.passed = failures.length === 0;
     result.seconds = (performance.now() - t0) / 1000;
   }

@@ -25,6 +25,8 @@ import { startReceiver, type WebhookReceiver } from './receiver.js';
 import { channelPeersEnv, startChannelPeers, type ChannelPeers } from './peers.js';
 import { startStandinProcess, type StandinProcess } from './standin-process.js';
 import { startWorldTools, type ToolWorld, type WorldTools } from './tools/index.js';
+import { Laps } from './laps.js';
+import { performance } from 'node:perf_hooks';
 
 const HOUR = 3_600_000;
 
@@ -64,10 +66,13 @@ export interface World extends FaultTarget {
   ageBackups(ageMs: number): Promise<void>;
   /** Mends whatever faults are on and stops every part: no process, cluster, directory or database stays. */
   close(): Promise<void>;
+  /** Real seconds its parts took to start (and, after close, to stop). */
+  laps: Laps;
 }
 
 export async function buildWorld(spec: GameDaySpec, systemDir: string, clock: Clock, options: WorldOptions = {}): Promise<World> {
-  await sweepLeftovers();
+  const laps = new Laps();
+  await laps.time('sweep', () => sweepLeftovers());
   const dir = await mkdtemp(join(tmpdir(), `opsbook-gameday-${spec.system}-`));
   const forgetDir = recordDir(dir);
   const closers: Array<() => Promise<void>> = [async () => {
@@ -75,7 +80,9 @@ export async function buildWorld(spec: GameDaySpec, systemDir: string, clock: Cl
     forgetDir();
   }];
   const close = async (): Promise<void> => {
+    const t = performance.now();
     for (const c of closers.splice(0).reverse()) await c().catch(() => {});
+    laps.add('close', t);
   };
   try {
     const dataDir = join(dir, 'data');
@@ -84,13 +91,13 @@ export async function buildWorld(spec: GameDaySpec, systemDir: string, clock: Cl
     const pgAdminUrl = options.pgAdminUrl ?? DEFAULT_PG_ADMIN_URL;
     // The slow parts (a private cluster, Celery's Python) start at once and are awaited when needed.
     const clusterStarting: Promise<PrivatePostgres> | undefined = spec.postgres
-      ? startPrivatePostgres({ maxConnections: spec.postgres.max_connections, replica: spec.postgres.replica, archive: spec.postgres.archive })
+      ? laps.time('cluster (beside)', () => startPrivatePostgres({ maxConnections: spec.postgres!.max_connections, replica: spec.postgres!.replica, archive: spec.postgres!.archive }))
       : undefined;
     clusterStarting?.catch(() => {});
     closers.push(async () => (await clusterStarting?.catch(() => undefined))?.close());
     let storeUrl = join(dataDir, 'opsbook.db');
     if (options.store === 'postgres') {
-      const storeDb = await createDatabase(pgAdminUrl, `${spec.system}_store`);
+      const storeDb = await laps.time('store database', () => createDatabase(pgAdminUrl, `${spec.system}_store`));
       const forget = recordDatabase(pgAdminUrl, storeDb.name);
       closers.push(async () => {
         await storeDb.drop();
@@ -98,18 +105,19 @@ export async function buildWorld(spec: GameDaySpec, systemDir: string, clock: Cl
       });
       storeUrl = storeDb.url;
     }
-    const redis = await startRedisServer();
+    const redis = await laps.time('redis', () => startRedisServer());
     closers.push(() => redis.stop());
     const broker = `${redis.url}/0`;
-    const celeryStarting = spec.celery ? startCelery(celeryWorldSpec(spec.celery), broker) : undefined;
+    const celeryStarting = spec.celery ? laps.time('celery (beside)', () => startCelery(celeryWorldSpec(spec.celery!), broker)) : undefined;
     celeryStarting?.catch(() => {});
     closers.push(async () => (await celeryStarting?.catch(() => undefined))?.stop());
     const receiver = await startReceiver(clock);
     closers.push(() => receiver.close());
     const peers = await startChannelPeers(clock);
     closers.push(() => peers.close());
-    const cluster = await clusterStarting;
+    const cluster = await laps.time('cluster wait', async () => clusterStarting);
     let database: GameDayDatabase;
+    const t = performance.now();
     if (cluster) {
       database = await createScratchDatabase(cluster.url(), spec.postgres?.database ?? `opsbook_gameday_${spec.system.replace(/[^a-z0-9]/g, '_')}`);
     } else {
@@ -121,6 +129,7 @@ export async function buildWorld(spec: GameDaySpec, systemDir: string, clock: Cl
         forget();
       });
     }
+    laps.add('database', t);
     const port = await freePort();
     // Every client of the stand-in goes through this proxy: the socket faults act here.
     const proxy = await startTcpProxy({ host: '127.0.0.1', port });
@@ -146,7 +155,7 @@ export async function buildWorld(spec: GameDaySpec, systemDir: string, clock: Cl
     if (cluster?.walArchiveDir) env.GAMEDAY_WAL_ARCHIVE_DIR = cluster.walArchiveDir;
     let certs: GameDayCertificates | undefined;
     if (spec.tls) {
-      certs = await makeCertificates(dir, clock.now());
+      certs = await laps.time('certificates', () => makeCertificates(dir, clock.now()));
       Object.assign(standinEnv, {
         STANDIN_TLS_CERT: certs.healthy.cert,
         STANDIN_TLS_KEY: certs.healthy.key,
@@ -162,10 +171,10 @@ export async function buildWorld(spec: GameDaySpec, systemDir: string, clock: Cl
       env.GAMEDAY_MONGO_URL = mongo.url;
       mongodb = { stop: () => mongo.responder.stop(), start: () => mongo.responder.start(), slow: (ms) => mongo.responder.slow('ping', ms) };
     }
-    const standin = await startStandinProcess(resolve(systemDir, spec.standin), standinEnv, spec.tls, dir);
+    const standin = await laps.time('stand-in', () => startStandinProcess(resolve(systemDir, spec.standin), standinEnv, spec.tls, dir));
     closers.push(() => standin.stop());
     env.GAMEDAY_STANDIN_URL = standin.url.replace(`:${port}`, `:${proxy.port}`);
-    const celery: CeleryWorld | undefined = await celeryStarting;
+    const celery: CeleryWorld | undefined = await laps.time('celery wait', async () => celeryStarting);
     if (celery) {
       env.GAMEDAY_CELERY_BROKER = broker;
       env.GAMEDAY_CELERY_BEAT_WINDOW = `${celery.beatWindowMs}ms`;
@@ -191,7 +200,7 @@ export async function buildWorld(spec: GameDaySpec, systemDir: string, clock: Cl
       remove: () => deleteBackups(backupDir, spec.backups),
       empty: () => emptyBackups(backupDir, spec.backups),
     };
-    await backups.fresh();
+    await laps.time('backups', () => backups.fresh());
 
     const postgres = cluster
       ? {
@@ -288,10 +297,10 @@ export async function buildWorld(spec: GameDaySpec, systemDir: string, clock: Cl
           }
         : {}),
     };
-    const tools = await startWorldTools(join(dir, 'tools'), toolWorld);
+    const tools = await laps.time('tools', () => startWorldTools(join(dir, 'tools'), toolWorld));
     closers.push(() => tools.close());
     return {
-      dir, dataDir, backupDir, env, database, redis, standin, receiver, peers, tools, ageBackups, close,
+      dir, dataDir, backupDir, env, database, redis, standin, receiver, peers, tools, ageBackups, close, laps,
       backups, redisJobs, http, rows,
       ...(postgres ? { postgres } : {}),
       ...(celeryTarget ? { celery: celeryTarget } : {}),
