@@ -93,7 +93,7 @@ describe.skipIf(!pgUp)('a cluster member that cannot reach PostgreSQL', () => {
   const outboxBusy = async () =>
     (await watch.store.db.selectFrom('outbox').select('id').where('status', 'in', ['pending', 'delivering']).execute()).length;
 
-  it.each(['refuse', 'stall'] as const)('stops probing within one lease when PostgreSQL is cut off (%s), says why, and the other member takes its checks', async (mode) => {
+  it.each(['refuse', 'stall'] as const)('stops probing and paging within one lease when PostgreSQL is cut off (%s), says why, and the other member takes its checks and pages', async (mode) => {
     const u = new URL(db.url);
     const proxy: TcpProxy = await startTcpProxy({ host: u.hostname, port: Number(u.port || 5432) });
     u.host = proxy.address;
