@@ -2,3 +2,4 @@ export { ClusterCoordinator, type ClusterOptions, type ClusterHealth } from './c
 export { runUnderLease, currentLease } from './fence-context.js';
 export { partitionOf, leaseOf, partitionLease, allLeases, fairShare, SINGLETONS_LEASE } from './partitions.js';
 export { clusterStatus, type ClusterStatus } from './status.js';
+export { clusterProcedureClaims, type ProcedureClaims } from './procedure-runs.js';

@@ -38,10 +38,22 @@ export interface SchedulerOptions {
   /**
    * Whether this process runs a due procedure. In a cluster only the holder of the singletons
    * lease does, so N processes on one store run each due procedure once, not N times. A due
-   * instant this process may not run is skipped here (the holder runs it) and the cron re-armed.
+   * instant this process may not run is skipped here (the holder runs it, or `catchUp` does when
+   * this process becomes the holder) and the cron re-armed.
    */
   mayRun?: () => boolean;
+  /**
+   * Claims the run of `reference` due at `dueAt` across the processes sharing the store, before it
+   * starts: false when it was claimed already (the run is then skipped). Without it every due time
+   * runs (one process).
+   */
+  claim?: (reference: string, dueAt: number) => Promise<boolean>;
+  /** The latest due time of `reference` claimed by any process (for `catchUp`); undefined when none. */
+  lastClaimed?: (reference: string) => Promise<number | undefined>;
 }
+
+/** Most cron instants `catchUp` steps through to find the latest one due (a cron every second, for a day). */
+const CATCH_UP_STEPS = 86_400;
 
 /** Runs every `procedures[…]` with a `cron` at its times, in its time zone, on the injected clock. */
 export class ProcedureScheduler {
@@ -49,6 +61,8 @@ export class ProcedureScheduler {
   private stopped = true;
   /** Runs in flight, so stop() can wait for them. */
   private readonly inFlight = new Set<Promise<void>>();
+  /** Per procedure, the latest due time that went by while this process might not run it. */
+  private readonly skipped = new Map<string, number>();
 
   constructor(private readonly options: SchedulerOptions) {}
 
@@ -69,15 +83,52 @@ export class ProcedureScheduler {
     const due = ProcedureScheduler.nextRun(cron, timeZone, after);
     if (due === undefined) return;
     this.cancels.set(reference, this.options.clock.at(due, () => {
-      if (this.options.mayRun && !this.options.mayRun()) return this.arm(reference, cron, timeZone, due);
-      const run = this.fire(reference, due).finally(() => this.inFlight.delete(run));
-      this.inFlight.add(run);
+      if (this.options.mayRun && !this.options.mayRun()) this.skipped.set(reference, due);
+      else this.launch(reference, due);
       this.arm(reference, cron, timeZone, due);
     }));
   }
 
+  private launch(reference: string, dueAt: number): void {
+    const run = this.fire(reference, dueAt).finally(() => this.inFlight.delete(run));
+    this.inFlight.add(run);
+  }
+
+  /**
+   * This process has just become the one that runs scheduled procedures (in a cluster: it took the
+   * singletons lease). Runs each procedure that fell due since its last claimed run — or, when none
+   * was ever claimed, since a due time this process saw go by unrun — once, for the latest such due
+   * time (three missed mornings make one run, not three). A due time the previous holder ran is
+   * claimed already, so it is not run again.
+   */
+  async catchUp(): Promise<void> {
+    if (this.stopped || (this.options.mayRun && !this.options.mayRun())) return;
+    const now = this.options.clock.now();
+    for (const [reference, settings] of Object.entries(this.options.config.procedures)) {
+      if (!settings.cron) continue;
+      try {
+        const last = await this.options.lastClaimed?.(reference);
+        const seen = this.skipped.get(reference);
+        let due = last === undefined ? seen : ProcedureScheduler.nextRun(settings.cron, settings.time_zone, last);
+        if (seen !== undefined && due !== undefined && seen > due) due = seen;
+        if (due === undefined || due > now) continue;
+        for (let i = 0; i < CATCH_UP_STEPS; i++) {
+          const next = ProcedureScheduler.nextRun(settings.cron, settings.time_zone, due);
+          if (next === undefined || next > now) break;
+          due = next;
+        }
+        if (this.stopped || (this.options.mayRun && !this.options.mayRun())) return;
+        this.skipped.delete(reference);
+        this.launch(reference, due);
+      } catch (e) {
+        this.options.onError?.(reference, e);
+      }
+    }
+  }
+
   private async fire(reference: string, dueAt: number): Promise<void> {
     try {
+      if (this.options.claim && !(await this.options.claim(reference, dueAt))) return;
       const result = await runUnattended(this.options.service, reference);
       const run: UnattendedRun = { ...result, dueAt };
       this.options.onRun?.(run);

@@ -1,6 +1,7 @@
 /**
- * A cluster member that loses PostgreSQL stops running checks (and so paging) within one lease and
- * says why, while the other member takes its checks over. Member `x` reaches the database through a
+ * A cluster member that loses PostgreSQL stops running checks and sending pages within one lease and
+ * says why, while the other member takes its checks over and sends the pages that follow (none lost,
+ * none sent twice). Member `x` reaches the database through a
  * loopback TCP proxy the test cuts — refusing connections (errors at once) or stalling them (a
  * partition: queries hang, nothing fails) — and `y` reaches it directly. Both are real `opsbook
  * serve` processes (the compiled dist/) probing a loopback target at URLs naming themselves.
@@ -14,11 +15,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, postgresUp } from '../support/services.js';
 import { ClusterWatch, startMember, stopMember, type ClusterMemberProcess } from '../support/cluster.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
+import { startReceiver, type Receiver } from '../chaos/peers.js';
+import { partitionOf } from '../../src/cluster/index.js';
 import type { ScratchDatabase } from '../../src/store/index.js';
 
 const pgUp = await postgresUp();
 const CHECKS = Array.from({ length: 16 }, (_, i) => `c${String(i).padStart(2, '0')}`);
 const PARTITIONS = 8;
+/** Checks that page (one per partition, so each member holds some): they fail while the test says so. */
+const PAGE_CHECKS = Array.from({ length: PARTITIONS }, (_, p) => {
+  for (let k = 0; ; k++) if (partitionOf(`p${k}`, PARTITIONS) === p) return `p${k}`;
+});
 const LEASE_MS = 5000;
 /** Slack beyond the lease for a loaded machine (timers late, a probe in flight at the deadline). */
 const SLACK_MS = 15_000;
@@ -31,11 +38,21 @@ describe.skipIf(!pgUp)('a cluster member that cannot reach PostgreSQL', () => {
   const probes: Array<{ at: number; node: string; check: string }> = [];
   let y: ClusterMemberProcess | undefined;
   let watch: ClusterWatch;
+  let receiver: Receiver;
+  const failing = new Set<string>();
 
   const configFor = (name: string, url: string): string => {
     const file = path.join(dir, `${name}.yaml`);
     const checks = CHECKS.map((id) => `  - { id: ${id}, kind: http, url: "http://127.0.0.1:${port}/\${OPSBOOK_NODE}/${id}", interval: 1s, timeout: 2s }`).join('\n');
-    fs.writeFileSync(file, `storage:\n  url: "${url}"\n  data_dir: "${dir}/data-${name}"\n  cluster: { lease: ${LEASE_MS / 1000}s, partitions: ${PARTITIONS} }\nchecks:\n${checks}\n`);
+    const paging = PAGE_CHECKS.map((id) => `  - { id: ${id}, kind: http, url: "http://127.0.0.1:${port}/\${OPSBOOK_NODE}/${id}", interval: 1s, timeout: 2s, failure_threshold: 1, success_threshold: 1 }`).join('\n');
+    fs.writeFileSync(
+      file,
+      `storage:\n  url: "${url}"\n  data_dir: "${dir}/data-${name}"\n  cluster: { lease: ${LEASE_MS / 1000}s, partitions: ${PARTITIONS} }\n` +
+        `severities:\n${['P1', 'P2', 'P3', 'P4'].map((id) => `  - { id: ${id}, response: 1h, group_within: 0s, reopen_within: 0s }`).join('\n')}\n` +
+        `channels:\n  - { id: hook, kind: webhook, url: "${receiver.url}/\${OPSBOOK_NODE}", secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"], timeout: 2s, retry: { initial: 500ms, max_interval: 2s } }\n` +
+        `escalation_policies:\n  - id: default\n    escalate_on_response_target: false\n    steps:\n      - { targets: [{ channel: hook }], timeout: 1h }\n` +
+        `checks:\n${checks}\n${paging}\n`,
+    );
     return file;
   };
 
@@ -45,23 +62,38 @@ describe.skipIf(!pgUp)('a cluster member that cannot reach PostgreSQL', () => {
     target = http.createServer((req, res) => {
       const [, node, check] = (req.url ?? '').split('/');
       probes.push({ at: Date.now(), node: node!, check: check! });
-      res.end('ok');
+      res.writeHead(failing.has(check!) ? 500 : 200);
+      res.end(failing.has(check!) ? 'down' : 'ok');
     });
     await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
     port = (target.address() as AddressInfo).port;
-    watch = await ClusterWatch.open(db.url, CHECKS, PARTITIONS);
+    receiver = await startReceiver(0);
+    watch = await ClusterWatch.open(db.url, [...CHECKS, ...PAGE_CHECKS], PARTITIONS);
     y = await startMember(configFor('y', db.url), 'y');
   }, 120_000);
 
   afterAll(async () => {
     if (y) await stopMember(y);
     await watch?.close();
+    await receiver?.close();
     target?.close();
     await db?.drop();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   }, 60_000);
 
-  it.each(['refuse', 'stall'] as const)('stops probing within one lease when PostgreSQL is cut off (%s), says why, and the other member takes its checks', async (mode) => {
+  /** Per check: the pages of `event` accepted since `after` for its incidents (those opened by its alert). */
+  const pagesFor = async (checks: string[], event: string, after: number) => {
+    const alerts = await watch.store.db.selectFrom('incident_alerts').select(['incident_id', 'rule_id']).execute();
+    return checks.map((c) => {
+      const incidents = new Set(alerts.filter((a) => a.rule_id === `check:${c}`).map((a) => a.incident_id));
+      return receiver.deliveries.filter((d) => d.at >= after && d.status < 300 && d.type === event && incidents.has(d.incident));
+    });
+  };
+  /** Notifications written and not yet settled. */
+  const outboxBusy = async () =>
+    (await watch.store.db.selectFrom('outbox').select('id').where('status', 'in', ['pending', 'delivering']).execute()).length;
+
+  it.each(['refuse', 'stall'] as const)('stops probing and paging within one lease when PostgreSQL is cut off (%s), says why, and the other member takes its checks and pages', async (mode) => {
     const u = new URL(db.url);
     const proxy: TcpProxy = await startTcpProxy({ host: u.hostname, port: Number(u.port || 5432) });
     u.host = proxy.address;
@@ -82,10 +114,23 @@ describe.skipIf(!pgUp)('a cluster member that cannot reach PostgreSQL', () => {
       const since = Date.now();
       await expect.poll(() => probes.some((p) => p.node === node && p.at > since), { timeout: 30_000, interval: 250 }).toBe(true);
 
-      // The cut: open connections dropped, new ones refused or left hanging.
+      // Before the cut x pages: the paging checks it runs fail, their incidents open and x sends the pages.
+      const pagesOfX = PAGE_CHECKS.filter((c) => heldByX.includes(c));
+      expect(pagesOfX.length).toBeGreaterThan(0);
+      const pagedBefore = receiver.deliveries.length;
+      const failedAt = Date.now();
+      for (const c of pagesOfX) failing.add(c);
+      await expect.poll(async () => (await pagesFor(pagesOfX, 'incident.triggered', failedAt)).every((d) => d.length > 0), { timeout: 60_000, interval: 250 }).toBe(true);
+      expect(receiver.deliveries.slice(pagedBefore).some((d) => d.node === node)).toBe(true);
+      // Nothing left in x's hands at the cut (a page x sent but had not recorded would be sent again, with the same id).
+      await expect.poll(() => outboxBusy(), { timeout: 60_000, interval: 250 }).toBe(0);
+
+      // The cut: open connections dropped, new ones refused or left hanging. Then x's failing checks
+      // recover: the resolutions are found, and paged, by whoever runs those checks now.
       await proxy.setMode(mode);
       proxy.dropConnections();
       const cutAt = Date.now();
+      for (const c of pagesOfX) failing.delete(c);
 
       // It says why, in its log and in its readiness.
       const gaveUp = 'cluster: leases given up, checks and pages stopped (';
@@ -110,6 +155,23 @@ describe.skipIf(!pgUp)('a cluster member that cannot reach PostgreSQL', () => {
       expect(probes.filter((p) => p.node === node && p.at >= quietFrom)).toEqual([]);
       const last = Math.max(...probes.filter((p) => p.node === node).map((p) => p.at));
       expect(last - cutAt, `x's last probe came ${last - cutAt} ms after the cut`).toBeLessThan(LEASE_MS + SLACK_MS);
+
+      // Pages: y sends the resolutions of the incidents x opened; x sends nothing after a lease (plus slack) from the cut.
+      await expect.poll(async () => (await pagesFor(pagesOfX, 'incident.resolved', cutAt)).every((d) => d.some((p) => p.node === 'y')), { timeout: 60_000, interval: 250 }).toBe(true);
+      await expect.poll(() => outboxBusy(), { timeout: 60_000, interval: 250 }).toBe(0);
+      const fromX = receiver.deliveries.filter((d) => d.node === node);
+      expect(fromX.filter((d) => d.at >= quietFrom)).toEqual([]);
+      const lastPage = Math.max(0, ...fromX.map((d) => d.at));
+      expect(lastPage - cutAt, `x's last page came ${lastPage - cutAt} ms after the cut`).toBeLessThan(LEASE_MS + SLACK_MS);
+      // No page lost: every notification written is accepted by the receiver. None doubled: each
+      // accepted once, and no event of an incident accepted under two ids.
+      const rows = await watch.store.db.selectFrom('outbox').select(['id', 'event', 'incident_id', 'status']).where('status', '!=', 'cancelled').execute();
+      const accepted = receiver.deliveries.filter((d) => d.status < 300);
+      expect(rows.filter((r) => !accepted.some((d) => d.id === r.id)).map((r) => `${r.event} ${r.incident_id} (${r.status})`)).toEqual([]);
+      expect(accepted.length, 'the same webhook-id accepted twice').toBe(new Set(accepted.map((d) => d.id)).size);
+      const byEvent = new Map<string, Set<string>>();
+      for (const d of accepted) byEvent.set(`${d.type} ${d.incident}`, (byEvent.get(`${d.type} ${d.incident}`) ?? new Set()).add(d.id));
+      expect([...byEvent].filter(([, ids]) => ids.size > 1).map(([k]) => k)).toEqual([]);
       // Seen from the database, x is no longer a live member and holds no lease.
       const s = await watch.status();
       const xIds = s.members.filter((m) => m.pid === xPid).map((m) => m.id);

@@ -24,7 +24,7 @@ import { PagingWatch } from './paging-watch.js';
 import { DeadmanSwitch } from './deadman.js';
 import { StoreFullMode } from './store-full.js';
 import { appendAudit, isStoreFull, type LeaseToken } from '../../store/index.js';
-import { leaseOf, runUnderLease, type ClusterCoordinator } from '../../cluster/index.js';
+import { clusterProcedureClaims, leaseOf, runUnderLease, type ClusterCoordinator } from '../../cluster/index.js';
 import type { AlertEngineOptions } from '../../alerts/engine.js';
 
 /** States in which an action has nothing left to do. */
@@ -345,9 +345,11 @@ export class Operations {
       onFailure: (run) => this.enqueue(() => this.procedureFailed(run)).then(() => undefined),
       onError: (reference, error) => logger.error({ err: error, procedure: reference }, 'scheduled procedure could not run'),
       // Shared store: the holder of the singletons lease runs scheduled procedures, once per due time.
-      mayRun: () => !this.daemon.cluster || this.daemon.cluster.singletons !== undefined,
+      ...(this.daemon.cluster ? clusterProcedureClaims(store, this.daemon.cluster, clock) : {}),
     });
     this.procedures.start();
+    // Already the singletons holder (it took the lease while starting): what fell due meanwhile runs now.
+    if (this.daemon.cluster?.singletons) void this.procedures.catchUp();
   }
 
   /** A procedure run by `cron` that did not pass opens an incident (restore test, DR drill, morning checks). */
@@ -441,6 +443,10 @@ export class Operations {
    * escalations follow.
    */
   moveWork(): Promise<void> {
+    // A process that has just taken the singletons lease runs the scheduled procedures that fell due meanwhile.
+    const holdsSingletons = this.daemon.cluster?.singletons !== undefined;
+    if (holdsSingletons && !this.heldSingletons) void this.procedures?.catchUp();
+    this.heldSingletons = holdsSingletons;
     // Checks whose lease is gone stop now, not when the pipeline reaches the move: a process that lost
     // PostgreSQL may have a pipeline step (and the history flush) hanging on it, and must not go on probing.
     const cluster = this.daemon.cluster;
@@ -455,6 +461,8 @@ export class Operations {
   }
 
   private moving: Promise<void> = Promise.resolve();
+  /** Whether this process held the singletons lease at the last lease change. */
+  private heldSingletons = false;
   /** The leases the running checks were scheduled under, by check id. */
   private checkTokens = new Map<string, LeaseToken>();
   private nextMove: Promise<void> | undefined;

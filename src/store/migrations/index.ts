@@ -23,6 +23,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '000020-status-page': await import('./000020-status-page.js'),
   '000021-cluster': await import('./000021-cluster.js'),
   '000022-oncall': await import('./000022-oncall.js'),
+  '000023-procedure-runs': await import('./000023-procedure-runs.js'),
 };
 
 export const migrationProvider: MigrationProvider = {

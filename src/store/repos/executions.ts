@@ -130,3 +130,28 @@ export async function listRecoveryTests(db: Db, procedure?: string, limit = 500)
   if (procedure) q = q.where('procedure', '=', procedure);
   return q.limit(limit).execute();
 }
+
+/**
+ * Claims the run of `procedure` due at `due_at`: true when this call recorded it, false when that due
+ * time (or a later one) was already claimed — by another process, or by this one a moment ago. One
+ * statement, so two claims of the same due time cannot both win.
+ */
+export async function claimProcedureRun(db: Db, row: { procedure: string; due_at: number; claimed_by: string; claimed_at: number }): Promise<boolean> {
+  const r = await db
+    .insertInto('procedure_runs')
+    .values(row)
+    .onConflict((oc) =>
+      oc
+        .column('procedure')
+        .doUpdateSet({ due_at: row.due_at, claimed_by: row.claimed_by, claimed_at: row.claimed_at })
+        .where('procedure_runs.due_at', '<', row.due_at),
+    )
+    .executeTakeFirst();
+  return Number(r.numInsertedOrUpdatedRows ?? 0n) > 0;
+}
+
+/** The latest due time of `procedure` any process claimed to run; undefined when none has. */
+export async function lastProcedureRun(db: Db, procedure: string): Promise<number | undefined> {
+  const row = await db.selectFrom('procedure_runs').select('due_at').where('procedure', '=', procedure).executeTakeFirst();
+  return row === undefined ? undefined : Number(row.due_at);
+}

@@ -86,6 +86,16 @@ export interface RecoveryTestsTable {
   met: number;
 }
 
+/** Per scheduled procedure, the latest due time some process claimed to run (one row each). */
+export interface ProcedureRunsTable {
+  /** The `procedures:` key (`FILE#ID`). */
+  procedure: string;
+  due_at: number;
+  /** The cluster member (or `local` on one process) that claimed it. */
+  claimed_by: string;
+  claimed_at: number;
+}
+
 /** The executions domain's tables, by name (merged into `Database`). */
 export interface ExecutionTables {
   executions: ExecutionsTable;
@@ -93,4 +103,5 @@ export interface ExecutionTables {
   execution_outputs: ExecutionOutputsTable;
   execution_locks: ExecutionLocksTable;
   recovery_tests: RecoveryTestsTable;
+  procedure_runs: ProcedureRunsTable;
 }
