@@ -82,12 +82,15 @@ describe('webhook channel', () => {
       { status: 301, headers: { location: 'http://elsewhere' } },
     ];
     receiver = await startReceiver((_r, i) => answers[i]!);
-    const ch = channel({ id: 'ops-hook', kind: 'webhook', url: receiver.url, secrets: [testSecret(5)], timeout: '200ms' });
-    const send = () => webhookChannel.send(message(), ch, ctx);
+    // Only the answer that comes after 2 s meets the short timeout: on a loaded machine a prompt
+    // answer can take longer than 200 ms to arrive, so the other sends wait generously.
+    const ch = channel({ id: 'ops-hook', kind: 'webhook', url: receiver.url, secrets: [testSecret(5)], timeout: '60s' });
+    const short = channel({ id: 'ops-hook', kind: 'webhook', url: receiver.url, secrets: [testSecret(5)], timeout: '200ms' });
+    const send = (c = ch) => webhookChannel.send(message(), c, ctx);
     expect(await send()).toMatchObject({ ok: false, retryable: true, status: 503, error: 'HTTP 503: down' });
     expect(await send()).toMatchObject({ ok: false, retryable: true, status: 429, retryAfterMs: 7000 });
     expect(await send()).toMatchObject({ ok: false, retryable: false, status: 404, error: 'HTTP 404: no such hook' });
-    expect(await send()).toMatchObject({ ok: false, retryable: true, error: 'timed out after 200ms' });
+    expect(await send(short)).toMatchObject({ ok: false, retryable: true, error: 'timed out after 200ms' });
     expect(await send()).toMatchObject({ ok: false, retryable: false, status: 301 });
   });
 
