@@ -1,5 +1,6 @@
 /**
- * An execution left running is closed when its incident resolves, whoever resolves it: the daemon
+ * An execution left running is closed when its incident resolves, whoever resolves it: its alerts
+ * (one at a time or in a batch), the daemon
  * (a person on the web page or the API) and a CLI in local mode writing the store directly. Its
  * state follows its transcript (a diagnosis step run, the rest not: incomplete), its lock is freed
  * and the incident's timeline says so.
@@ -40,6 +41,30 @@ describe('executions close with their incident', () => {
     expect(execution!.finishedAt).toBeTypeOf('number');
     const timeline = await listTimeline(ui.daemon.store.db, incidentId);
     expect(timeline.map((t) => t.text).join('\n')).toMatch(new RegExp(`execution ${executionId} of runbooks/orders.md#RB-001 closed as the incident resolved: incomplete`));
+  });
+
+  it('closes it when the incident resolves with its alerts, one at a time or in an Alertmanager batch', async () => {
+    const d = ui.daemon;
+    for (const [i, resolveBy] of (['single', 'batch'] as const).entries()) {
+      const alert = (kind: 'firing' | 'resolved') => ({
+        kind,
+        ruleId: 'orders-down',
+        dedupKey: `orders-down{n="${i}"}`,
+        labels: { alertname: 'OrdersDown', n: String(i) },
+        annotations: { summary: 'orders down' },
+        severity: 'P2',
+        runbook: 'runbooks/orders.md#RB-001',
+        at: d.clock.now(),
+      });
+      const [opened] = await d.operations!.ingestBatch([alert('firing')]);
+      const incidentId = opened!.incident.id;
+      const { id } = await d.executions!.start('runbooks/orders.md#RB-001', ana, { incidentId });
+      expect((await d.executions!.runStep(id, 1, ana)).status).toBe('ok');
+      const [resolved] = resolveBy === 'batch' ? await d.operations!.ingestBatch([alert('resolved')]) : [await d.operations!.ingest(alert('resolved'))];
+      expect(resolved!.incident.state, resolveBy).toBe('resolved');
+      const [execution] = await listExecutions(d.store, { incidentId });
+      expect(execution, resolveBy).toMatchObject({ id, state: 'incomplete' });
+    }
   });
 
   it('closes it when a CLI in local mode resolves the incident', async () => {

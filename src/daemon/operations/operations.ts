@@ -794,6 +794,7 @@ export class Operations {
     for (const r of results) this.emit({ type: 'incident', incident: r.incident });
     await this.effects.applyAll(results.flatMap((r) => r.effects.flatMap((effect) => (applied.has(effect) ? [] : [{ effect, incident: r.incident }]))));
     if (results.some((r) => r.incident.heldBy)) await this.armReleaseTimer();
+    for (const r of results) if (r.incident.state === 'resolved') await this.closeExecutions(r.incident.id);
   }
 
   /** A start_escalation whose response clock starts now (same target length). */
