@@ -38,8 +38,17 @@ function killLive(): void {
   }
 }
 
+/** Set once a signal stops the game day: no world process starts after it. */
+let stopping = false;
+
 async function stopOnSignal(signal: NodeJS.Signals): Promise<void> {
+  stopping = true;
   for (const s of STOP_SIGNALS) process.removeAllListeners(s);
+  // The code still building or driving a world sees its processes die under it (a stand-in that
+  // "did not start", a refused probe): those errors are the stop's own, and must not end the
+  // process with their code before the worlds are cleaned up and it exits as the signal would.
+  process.on('uncaughtException', () => {});
+  process.on('unhandledRejection', () => {});
   killLive();
   await Promise.race([releaseHoldings(), new Promise((r) => setTimeout(r, 5000).unref())]);
   process.exit(128 + (constants.signals[signal] ?? 2));
@@ -47,6 +56,7 @@ async function stopOnSignal(signal: NodeJS.Signals): Promise<void> {
 
 /** Spawns a world process that is killed when this process exits, if nobody stopped it before. */
 export function spawnTracked(command: string, args: string[], options: SpawnOptions): ChildProcess {
+  if (stopping) throw new OpsbookError('OPSBOOK_E_GAMEDAY_WORLD', `not starting ${command}: the game day is stopping on a signal`);
   hookExit();
   const child = spawn(command, args, options);
   child.on('error', () => {});
