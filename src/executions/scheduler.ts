@@ -83,10 +83,14 @@ export class ProcedureScheduler {
     const due = ProcedureScheduler.nextRun(cron, timeZone, after);
     if (due === undefined) return;
     this.cancels.set(reference, this.options.clock.at(due, () => {
-      if (this.options.mayRun && !this.options.mayRun()) this.skipped.set(reference, due);
+      if (!this.mayRun()) this.skipped.set(reference, due);
       else this.launch(reference, due);
       this.arm(reference, cron, timeZone, due);
     }));
+  }
+
+  private mayRun(): boolean {
+    return this.options.mayRun?.() ?? true;
   }
 
   private launch(reference: string, dueAt: number): void {
@@ -102,7 +106,7 @@ export class ProcedureScheduler {
    * claimed already, so it is not run again.
    */
   async catchUp(): Promise<void> {
-    if (this.stopped || (this.options.mayRun && !this.options.mayRun())) return;
+    if (this.stopped || !this.mayRun()) return;
     const now = this.options.clock.now();
     for (const [reference, settings] of Object.entries(this.options.config.procedures)) {
       if (!settings.cron) continue;
@@ -117,7 +121,7 @@ export class ProcedureScheduler {
           if (next === undefined || next > now) break;
           due = next;
         }
-        if (this.stopped || (this.options.mayRun && !this.options.mayRun())) return;
+        if (this.stopped || !this.mayRun()) return;
         this.skipped.delete(reference);
         this.launch(reference, due);
       } catch (e) {

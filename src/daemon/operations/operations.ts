@@ -349,7 +349,10 @@ export class Operations {
     });
     this.procedures.start();
     // Already the singletons holder (it took the lease while starting): what fell due meanwhile runs now.
-    if (this.daemon.cluster?.singletons) void this.procedures.catchUp();
+    if (this.daemon.cluster?.singletons) {
+      this.heldSingletons = true;
+      void this.procedures.catchUp();
+    }
   }
 
   /** A procedure run by `cron` that did not pass opens an incident (restore test, DR drill, morning checks). */
