@@ -156,8 +156,7 @@ export class IncidentEffects {
       try {
         await this.host.cluster?.fence(trx, 'escalation start');
         for (const { effect, incident, policyId } of starts) {
-          const responseTargetMs = effect.responseDueAt !== undefined ? effect.responseDueAt - effect.openedAt : undefined;
-          await this.escalations.start({ id: incident.id, openedAt: effect.openedAt, severity: incident.severity, ...(responseTargetMs !== undefined ? { responseTargetMs } : {}) }, policyId, trx, true);
+          await this.escalations.start(escalatedIncident(effect, incident), policyId, trx, true);
         }
       } catch (err) {
         // A full disk or a lost connection fails the whole transaction (SQLite may have rolled it
@@ -228,8 +227,7 @@ export class IncidentEffects {
       await this.host.store.db.transaction().execute(async (trx) => {
         await this.host.cluster?.fence(trx, 'escalation start');
         for (const { effect, incident, policyId } of starts) {
-          const responseTargetMs = effect.responseDueAt !== undefined ? effect.responseDueAt - effect.openedAt : undefined;
-          await this.escalations.start({ id: incident.id, openedAt: effect.openedAt, severity: incident.severity, ...(responseTargetMs !== undefined ? { responseTargetMs } : {}) }, policyId, trx);
+          await this.escalations.start(escalatedIncident(effect, incident), policyId, trx);
         }
       });
     } catch (e) {
@@ -363,6 +361,12 @@ export class IncidentEffects {
 
 /** The notifications `apply` acts on; the others (an opening's) send nothing of their own. */
 const NOTIFY_ACTS: readonly string[] = ['resolved', 'reopened', 'severity_raised'];
+
+/** The incident as its escalation starts it: opened when the effect says, with its response target. */
+function escalatedIncident(effect: Extract<IncidentEffect, { kind: 'start_escalation' }>, incident: Incident) {
+  const responseTargetMs = effect.responseDueAt !== undefined ? effect.responseDueAt - effect.openedAt : undefined;
+  return { id: incident.id, openedAt: effect.openedAt, severity: incident.severity, ...(responseTargetMs !== undefined ? { responseTargetMs } : {}) };
+}
 
 /** What `startInTransaction` started, and what follows the group's commit or failure. */
 export interface StartedInTransaction {
