@@ -5,7 +5,7 @@ export { evaluateCheck, type CheckConditions } from './evaluate-check.js';
 export { ProbeState, type ProbeSnapshot, type ProbeThresholds } from './probe-state.js';
 export { compileCheck, validateCheckConditions, type CompiledCheck } from './compile.js';
 export { checkThresholds, describeCheckTarget } from './describe.js';
-export { runCheckOnce, type RunOnceOptions } from './run-once.js';
+export { releaseCheckState, runCheckOnce, type RunOnceOptions } from './run-once.js';
 export { CHECK_KINDS, checkKind, type CheckKindName } from './kinds/index.js';
 export { CheckScheduler, type SchedulerOptions, type SchedulableCheck } from './scheduler/scheduler.js';
 export { phaseOf, nextSlot } from './scheduler/plan.js';

@@ -30,6 +30,11 @@ export interface RunOnceOptions {
   loopDelay?: { monitor: LoopDelayMonitor; boundMs: number };
 }
 
+/** Lets go of what the check's kind keeps open in `state` (see CheckKind.release). */
+export function releaseCheckState(check: CompiledCheck, state: Record<string, unknown>): void {
+  check.impl.release?.(state);
+}
+
 /**
  * Runs one check once: the kind probes under an AbortSignal that fires at the check's timeout,
  * then the conditions are evaluated. A kind that ignores the signal still yields a timeout result
@@ -54,6 +59,7 @@ export async function runCheckOnce(check: CompiledCheck, opts: RunOnceOptions): 
     onTimeout?.({ values: {}, error: `timeout after ${formatDuration(check.timeoutMs)}` });
   });
   const started = performance.now();
+  const state = opts.state ?? {};
   let observation: Observation;
   try {
     const probe = check.impl
@@ -62,7 +68,7 @@ export async function runCheckOnce(check: CompiledCheck, opts: RunOnceOptions): 
         clock,
         timeoutMs: check.timeoutMs,
         checkId: check.id,
-        state: opts.state ?? {},
+        state,
         ...(check.reads ? { reads: check.reads } : {}),
         ...(opts.heartbeats ? { heartbeats: opts.heartbeats } : {}),
         ...(opts.samples ? { samples: opts.samples } : {}),
@@ -75,6 +81,7 @@ export async function runCheckOnce(check: CompiledCheck, opts: RunOnceOptions): 
   } finally {
     cancelTimer();
     outer?.removeEventListener('abort', onOuterAbort);
+    if (!opts.state) releaseCheckState(check, state);
   }
   if (timedOut && !observation.error?.startsWith('timeout')) {
     observation = { values: observation.values, error: `timeout after ${formatDuration(check.timeoutMs)}` };

@@ -61,4 +61,30 @@ describe('check runner: timeout against stop', () => {
     await runner.stop();
     expect(results).toEqual([]);
   });
+
+  it('releases what each kind keeps in its check state when it stops, with the state its runs were given', async () => {
+    const compiled = compileCheck(checkSchema.parse({ id: 'kept', kind: 'http', url, interval: '1s', timeout: '100ms' }));
+    const released: Record<string, unknown>[] = [];
+    const seen: Record<string, unknown>[] = [];
+    const check = {
+      ...compiled,
+      impl: {
+        ...compiled.impl,
+        run: (config: never, ctx: { state: Record<string, unknown> }) => ((ctx.state.kept = true), seen.push(ctx.state), compiled.impl.run(config, ctx as never)),
+        release: (state: Record<string, unknown>) => void released.push(state),
+      },
+    } as typeof compiled;
+    const results: CheckResult[] = [];
+    const runner = createCheckRunner({ checks: [check], clock: new SystemClock(), onResult: (r) => results.push(r) });
+    await runner.start();
+    try {
+      await until(() => results.length > 0, 'a first result');
+      expect(released).toEqual([]);
+    } finally {
+      await runner.stop();
+    }
+    expect(released).toHaveLength(1);
+    expect(released[0]).toBe(seen[0]);
+    expect(released[0]).toMatchObject({ kept: true });
+  });
 });

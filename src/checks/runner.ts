@@ -3,7 +3,7 @@ import type { Clock } from '../lib/clock.js';
 import type { Store } from '../store/index.js';
 import type { CheckConfig } from '../config/schema/checks.js';
 import { compileCheck, type CompiledCheck } from './compile.js';
-import { runCheckOnce } from './run-once.js';
+import { releaseCheckState, runCheckOnce } from './run-once.js';
 import { ProbeState, type ProbeSnapshot } from './probe-state.js';
 import { CheckScheduler, STOPPED } from './scheduler/scheduler.js';
 import { createCheckMetrics } from './scheduler/metrics.js';
@@ -137,6 +137,7 @@ export function createCheckRunner(opts: CheckRunnerOptions): CheckRunner {
       cancelRollup?.();
       cancelRollup = undefined;
       await scheduler.stop();
+      for (const c of compiled) releaseCheckState(c, states.get(c.id)!);
       if (monitoring) loopDelay.monitor.release();
       monitoring = false;
       await history?.flush();

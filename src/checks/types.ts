@@ -61,6 +61,11 @@ export interface CheckKind<C = Record<string, unknown>> {
   /** Conditions used when the check lists none (like a Kubernetes probe's built-in success rule). */
   defaultConditions(config: C): string[];
   run(config: C, ctx: CheckContext): Promise<Observation>;
+  /**
+   * Lets go of what a kind keeps open in a check's state between runs (a subscription); called when
+   * the check's runner stops, and after a run given no state of its own.
+   */
+  release?(state: Record<string, unknown>): void;
 }
 
 /** `unknown`: a verdict withheld because opsbook itself was too slow to time the probe (see overload.ts). */

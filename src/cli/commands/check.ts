@@ -138,14 +138,14 @@ export const registerCheck: RegisterCommands = (program, io) => {
           location: { path: 'checks' },
         });
       }
-      const { closeHttpAgents, compileCheck, heartbeatReader, registerHeartbeat, runCheckOnce } = await import('../../checks/index.js');
+      const { closeHttpAgents, compileCheck, heartbeatReader, registerHeartbeat, releaseCheckState, runCheckOnce } = await import('../../checks/index.js');
       const { SystemClock } = await import('../../lib/clock.js');
       const compiled = compileCheck(found as CheckConfig);
       const clock = new SystemClock();
       const local = found.kind === 'heartbeat' ? await openLocal(opts.config, io.env) : undefined;
       let result: CheckResult;
+      const state: Record<string, unknown> = {};
       try {
-        const state: Record<string, unknown> = {};
         const heartbeats = local ? heartbeatReader(local.store) : undefined;
         if (local) await registerHeartbeat(local.store, id, clock.now());
         result = await runCheckOnce(compiled, { clock, state, ...(heartbeats ? { heartbeats } : {}) });
@@ -155,6 +155,7 @@ export const registerCheck: RegisterCommands = (program, io) => {
           result = await runCheckOnce(compiled, { clock, state, ...(heartbeats ? { heartbeats } : {}) });
         }
       } finally {
+        releaseCheckState(compiled, state);
         await local?.close();
         closeHttpAgents();
       }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Daemon } from '../../daemon/index.js';
-import { checkThresholds, compileCheck, describeCheckTarget, heartbeatReader, recordHeartbeat, runCheckOnce, windowStats } from '../../checks/index.js';
+import { checkThresholds, compileCheck, describeCheckTarget, heartbeatReader, recordHeartbeat, releaseCheckState, runCheckOnce, windowStats } from '../../checks/index.js';
 import type { CheckConfig } from '../../config/schema/checks.js';
 import { OpsbookError } from '../../lib/errors/index.js';
 import { route, type RouteTable } from '../routes.js';
@@ -114,13 +114,17 @@ export function checkRoutes(daemon: Daemon): RouteTable {
         const compiled = compileCheck(find(params.id) as CheckConfig);
         const state: Record<string, unknown> = {};
         const options = { clock: daemon.clock, state, heartbeats: heartbeatReader(daemon.store) };
-        let result = await runCheckOnce(compiled, options);
-        // A counter rate needs two scrapes: take the second one second later.
-        if (result.pending) {
-          await new Promise((r) => setTimeout(r, 1000));
-          result = await runCheckOnce(compiled, options);
+        try {
+          let result = await runCheckOnce(compiled, options);
+          // A counter rate needs two scrapes: take the second one second later.
+          if (result.pending) {
+            await new Promise((r) => setTimeout(r, 1000));
+            result = await runCheckOnce(compiled, options);
+          }
+          return result;
+        } finally {
+          releaseCheckState(compiled, state);
         }
-        return result;
       },
     }),
     route({

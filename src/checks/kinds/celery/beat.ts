@@ -2,10 +2,16 @@
  * Beat registers nowhere, so its instances are counted from what they send: with
  * `task_send_sent_event = True` every task message is announced by a `task-sent` event on the
  * `celeryev` fanout (`/<db>.celeryev/task.sent` on Redis) carrying the sender's node name
- * (`gen<pid>@<host>`). Listening for a window as long as the schedule's period, each beat sends
- * its periodic tasks once: distinct senders of those tasks = beat instances.
+ * (`gen<pid>@<host>`). Over a window as long as the schedule's period, each beat sends its
+ * periodic tasks once: distinct senders of those tasks = beat instances.
+ *
+ * The watcher stays subscribed between runs of its check (it lives in the check's state and is
+ * released with it), so only the first run listens a whole window; later runs read the window
+ * that has just passed. A watcher whose connection ended is replaced, and the new one listens a
+ * whole window again before it counts.
  */
 import type { Redis } from 'ioredis';
+import { performance } from 'node:perf_hooks';
 import { decodeMessage, fanoutChannel } from './kombu.js';
 
 export interface BeatObservation {
@@ -18,32 +24,82 @@ export interface BeatObservation {
   lastSent: Record<string, number>;
 }
 
-export async function watchBeat(
-  subscriber: Redis,
-  opts: { db: number; tasks: string[]; windowMs: number; signal: AbortSignal },
-): Promise<BeatObservation> {
-  const channel = fanoutChannel(opts.db, 'celeryev', 'task.sent');
-  const watched = new Set(opts.tasks);
-  const senders = new Set<string>();
-  const sent: Record<string, number> = Object.fromEntries(opts.tasks.map((t) => [t, 0]));
-  const lastSent: Record<string, number> = {};
-  const onMessage = (ch: string, raw: string): void => {
-    if (ch !== channel) return;
-    const event = decodeMessage(raw)?.body as { type?: string; name?: string; hostname?: string; timestamp?: number } | undefined;
-    if (event?.type !== 'task-sent' || !event.name || !watched.has(event.name)) return;
-    if (event.hostname) senders.add(event.hostname);
-    sent[event.name] = (sent[event.name] ?? 0) + 1;
-    if (typeof event.timestamp === 'number') lastSent[event.name] = Math.max(lastSent[event.name] ?? 0, Math.round(event.timestamp * 1000));
-  };
-  subscriber.on('message', onMessage);
-  try {
-    await subscriber.subscribe(channel);
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, opts.windowMs);
-      opts.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
-    });
-  } finally {
-    subscriber.off('message', onMessage);
+interface SentEvent {
+  /** performance.now() when it arrived. */
+  seenAt: number;
+  name: string;
+  hostname?: string;
+  /** The sender's epoch ms. */
+  timestamp?: number;
+}
+
+export class BeatWatcher {
+  private readonly channel: string;
+  private readonly watched: Set<string>;
+  private readonly events: SentEvent[] = [];
+  /** performance.now() once subscribed. */
+  private subscribedAt: number | undefined;
+
+  constructor(
+    private readonly subscriber: Redis,
+    private readonly opts: { db: number; tasks: string[] },
+  ) {
+    this.channel = fanoutChannel(opts.db, 'celeryev', 'task.sent');
+    this.watched = new Set(opts.tasks);
+    subscriber.on('message', this.onMessage);
   }
-  return { instances: senders.size, senders: [...senders].sort(), sent, lastSent };
+
+  /** The connection ended (broker gone, closed): its events stopped, so it no longer counts. */
+  get ended(): boolean {
+    return this.subscriber.status === 'end' || this.subscriber.status === 'close';
+  }
+
+  async subscribe(): Promise<void> {
+    if (this.subscribedAt !== undefined) return;
+    await this.subscriber.connect();
+    await this.subscriber.subscribe(this.channel);
+    this.subscribedAt = performance.now();
+  }
+
+  private readonly onMessage = (ch: string, raw: string): void => {
+    if (ch !== this.channel) return;
+    const event = decodeMessage(raw)?.body as { type?: string; name?: string; hostname?: string; timestamp?: number } | undefined;
+    if (event?.type !== 'task-sent' || !event.name || !this.watched.has(event.name)) return;
+    this.events.push({
+      seenAt: performance.now(),
+      name: event.name,
+      ...(event.hostname ? { hostname: event.hostname } : {}),
+      ...(typeof event.timestamp === 'number' ? { timestamp: Math.round(event.timestamp * 1000) } : {}),
+    });
+  };
+
+  /** What the last `windowMs` of real time held; waits until the watcher has listened that long. */
+  async observe(windowMs: number, signal: AbortSignal): Promise<BeatObservation> {
+    if (this.subscribedAt === undefined) throw new Error('the beat watcher is not subscribed');
+    const wait = this.subscribedAt + windowMs - performance.now();
+    if (wait > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, wait);
+        signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+      });
+    }
+    const from = performance.now() - windowMs;
+    let drop = 0;
+    while (drop < this.events.length && this.events[drop]!.seenAt < from) drop++;
+    this.events.splice(0, drop);
+    const senders = new Set<string>();
+    const sent: Record<string, number> = Object.fromEntries(this.opts.tasks.map((t) => [t, 0]));
+    const lastSent: Record<string, number> = {};
+    for (const e of this.events) {
+      if (e.hostname) senders.add(e.hostname);
+      sent[e.name] = (sent[e.name] ?? 0) + 1;
+      if (e.timestamp !== undefined) lastSent[e.name] = Math.max(lastSent[e.name] ?? 0, e.timestamp);
+    }
+    return { instances: senders.size, senders: [...senders].sort(), sent, lastSent };
+  }
+
+  close(): void {
+    this.subscriber.off('message', this.onMessage);
+    this.subscriber.disconnect();
+  }
 }

@@ -10,7 +10,13 @@ import { configLoader } from '../../../../test/support/config.js';
 import { startPrivateRedis, type PrivateRedis } from '../../../../test/support/private-redis.js';
 import { startTcpProxy, type TcpProxy } from '../../../../test/support/tcp-proxy.js';
 import type { CheckResult } from '../../types.js';
+import { Redis } from 'ioredis';
+import { SystemClock } from '../../../lib/clock.js';
+import { checkSchema } from '../../../config/schema/checks.js';
+import { compileCheck } from '../../compile.js';
+import { releaseCheckState, runCheckOnce } from '../../run-once.js';
 import { runConfig, verdicts } from '../../testing/index.js';
+import { fanoutChannel } from './kombu.js';
 
 const installed = await celeryInstalled();
 if (!installed) console.warn('skipping: python3-celery / python3-redis not installed (apt-get install python3-celery python3-redis)');
@@ -66,6 +72,12 @@ describe.skipIf(!installed)('celery kind against real workers and beat', () => {
     expect(r).toMatchObject({ status: 'up', level: 'warning', value: 2 });
   });
 
+  it('ends the broadcast as soon as every worker listening has answered, long before the reply window', async () => {
+    const r = await runConfig({ kind: 'celery', broker, reply_window: '20s', timeout: '30s', conditions: ['[WORKERS_ALIVE] == 2'] });
+    expect(r.status).toBe('up');
+    expect(r.latencyMs).toBeLessThan(20_000);
+  });
+
   it('fails for a queue nobody consumes, showing the count it saw', async () => {
     const r = await runConfig({ kind: 'celery', broker, queues: ['reports'], conditions: ['[WORKERS:reports] >= 1'] });
     expect(r.status).toBe('down');
@@ -106,6 +118,31 @@ describe.skipIf(!installed)('celery kind against real workers and beat', () => {
     const one = await until({ ...watch, conditions: ['[BEAT_INSTANCES] == 1', `[LAST_SENT:${TICK}] < 1m`, `[PERIODIC_SENT:${TICK}] >= 1`] }, (r) => r.status === 'up', 40);
     expect(Object.values(verdicts(one))).toEqual([true, true, true]);
   }, 180_000);
+
+  it('keeps its beat watcher between runs: only the first run listens a whole window, and release unsubscribes it', async () => {
+    const check = compileCheck(checkSchema.parse({ id: 'beat-kept', kind: 'celery', broker, beat_tasks: [TICK], beat_window: '8s', timeout: '20s', conditions: ['[BEAT_INSTANCES] == 1', `[PERIODIC_SENT:${TICK}] >= 1`] }));
+    const state: Record<string, unknown> = {};
+    const clock = new SystemClock();
+    const channel = fanoutChannel(0, 'celeryev', 'task.sent');
+    const admin = new Redis(redis.url);
+    const watchers = async (): Promise<number> => Number(((await admin.pubsub('NUMSUB', channel)) as [string, number])[1]);
+    try {
+      const before = await watchers();
+      const first = await runCheckOnce(check, { clock, state });
+      expect(first.status).toBe('up');
+      expect(first.latencyMs).toBeGreaterThanOrEqual(8_000);
+      const second = await runCheckOnce(check, { clock, state });
+      expect(Object.values(verdicts(second))).toEqual([true, true]);
+      expect(second.latencyMs).toBeLessThan(8_000);
+      expect(await watchers()).toBe(before + 1);
+      releaseCheckState(check, state);
+      for (let i = 0; i < 100 && (await watchers()) > before; i++) await new Promise((res) => setTimeout(res, 100));
+      expect(await watchers()).toBe(before);
+    } finally {
+      releaseCheckState(check, state);
+      admin.disconnect();
+    }
+  }, 120_000);
 
   it('is down when a worker is killed (one fewer alive)', async () => {
     w2.kill('SIGKILL');

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { duration } from '../../../config/schema/common.js';
 import type { CheckKind, Observation } from '../../types.js';
 import { errorText } from '../shared/observe-http.js';
-import { watchBeat } from './beat.js';
+import { BeatWatcher } from './beat.js';
 import { PRIORITY_STEPS, SEP } from './kombu.js';
 import { broadcast } from './pidbox.js';
 
@@ -40,11 +40,27 @@ function countLists(replies: Record<string, unknown>): number {
   return Object.values(replies).reduce<number>((s, r) => s + (Array.isArray(r) ? r.length : 0), 0);
 }
 
+/** The check's beat watcher, kept in its state between runs; a new one when it ended or its broker or tasks changed. */
+function beatWatcher(state: Record<string, unknown>, key: string, create: () => BeatWatcher): BeatWatcher {
+  const held = state.beat as { key: string; watcher: BeatWatcher } | undefined;
+  if (held && held.key === key && !held.watcher.ended) return held.watcher;
+  releaseBeat(state);
+  const watcher = create();
+  state.beat = { key, watcher };
+  return watcher;
+}
+
+function releaseBeat(state: Record<string, unknown>): void {
+  (state.beat as { watcher: BeatWatcher } | undefined)?.watcher.close();
+  delete state.beat;
+}
+
 /**
  * Celery over its Redis broker, speaking kombu's pidbox protocol itself (no Python here):
  * broadcasts `ping`, `active_queues`, `active` and `reserved`, and counts the workers that answer
- * within reply_window, per queue they consume. Optionally listens beat_window long to task-sent
- * events to count beat instances and when each periodic task was last sent.
+ * within reply_window (or until every worker listening has answered), per queue they consume.
+ * Optionally watches task-sent events to count the beat instances of the last beat_window and
+ * when each periodic task was last sent (beat.ts).
  */
 export const celeryKind: CheckKind<CeleryOptions> = {
   kind: 'celery',
@@ -63,11 +79,15 @@ export const celeryKind: CheckKind<CeleryOptions> = {
     // ioredis is loaded on the first run, not when the config loads.
     const { Redis } = await import('ioredis');
     const redis: Redis = new Redis(config.broker, options);
-    const subscriber: Redis | undefined = config.beat_window > 0 ? new Redis(config.broker, options) : undefined;
-    for (const r of [redis, subscriber]) r?.on('error', () => {});
+    redis.on('error', () => {});
+    const beat = config.beat_window > 0 ? beatWatcher(ctx.state, `${config.broker} ${config.beat_tasks.join(' ')}`, () => {
+      const subscriber = new Redis(config.broker, options);
+      subscriber.on('error', () => {});
+      return new BeatWatcher(subscriber, { db, tasks: config.beat_tasks });
+    }) : undefined;
     const onAbort = (): void => {
       redis.disconnect();
-      subscriber?.disconnect();
+      if (beat) releaseBeat(ctx.state);
     };
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     const values: Observation['values'] = { CONNECTED: false };
@@ -82,8 +102,7 @@ export const celeryKind: CheckKind<CeleryOptions> = {
       }
       values.MESSAGES = messages;
       values.LENGTH = Object.values(messages).reduce((s, n) => s + n, 0);
-      await subscriber?.connect();
-      const beat = subscriber ? watchBeat(subscriber, { db, tasks: config.beat_tasks, windowMs: config.beat_window, signal: ctx.signal }) : undefined;
+      await beat?.subscribe();
       const replies = await broadcast(redis, {
         db,
         methods: ['ping', 'active_queues', 'active', 'reserved'],
@@ -102,9 +121,9 @@ export const celeryKind: CheckKind<CeleryOptions> = {
       values.ACTIVE = countLists(replies.active!);
       values.RESERVED = countLists(replies.reserved!);
       if (beat) {
-        const seen = await beat;
+        const seen = await beat.observe(config.beat_window, ctx.signal);
         const last = (ctx.state.lastSent ??= {}) as Record<string, number>;
-        Object.assign(last, seen.lastSent);
+        for (const [task, at] of Object.entries(seen.lastSent)) last[task] = Math.max(last[task] ?? 0, at);
         values.BEAT_INSTANCES = seen.instances;
         values.BEAT_SENDERS = seen.senders;
         values.PERIODIC_SENT = seen.sent;
@@ -114,11 +133,12 @@ export const celeryKind: CheckKind<CeleryOptions> = {
       values.RESPONSE_TIME = Math.round(performance.now() - started);
       return { values, value: alive.length };
     } catch (e) {
+      if (beat) releaseBeat(ctx.state);
       return { values, error: errorText(e) };
     } finally {
       ctx.signal.removeEventListener('abort', onAbort);
       redis.disconnect();
-      subscriber?.disconnect();
     }
   },
+  release: (state) => releaseBeat(state),
 };

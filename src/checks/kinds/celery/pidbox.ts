@@ -3,6 +3,10 @@
  * a broadcast on the fanout exchange `celery.pidbox`, with a ticket and a reply_to naming the
  * direct exchange `reply.celery.pidbox` and a routing key of our own; each live worker LPUSHes
  * its reply to the list bound to that key. A stopped (SIGSTOP) or hung worker sends nothing.
+ *
+ * Redis answers PUBLISH with the number of subscribers that received the broadcast: every worker
+ * listening on the pidbox, alive or stopped. When each of them has answered every method, nobody
+ * else can answer and the broadcast ends early; a stopped or hung worker still costs the whole window.
  */
 import type { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
@@ -29,13 +33,16 @@ export async function broadcast(
     // resumed after SIGCONT does not answer stale ones. It is compared on their machine, so it is
     // wall-clock time, never a simulated clock.
     const expires = Date.now() / 1000 + opts.windowMs / 1000;
+    let listening = 0;
     for (const [ticket, method] of tickets) {
       const body = { method, arguments: {}, destination: null, pattern: null, matcher: null, ticket, reply_to: { exchange: REPLY_EXCHANGE, routing_key: oid } };
-      await redis.publish(fanoutChannel(opts.db, EXCHANGE), encodeMessage(body, EXCHANGE, '', { clock: 1, expires }));
+      const received = await redis.publish(fanoutChannel(opts.db, EXCHANGE), encodeMessage(body, EXCHANGE, '', { clock: 1, expires }));
+      listening = Math.max(listening, received);
     }
+    const everyoneAnswered = (): boolean => opts.methods.every((m) => Object.keys(replies[m]!).length >= listening);
     // Workers answer as they read the broadcast; everyone alive has answered within the window.
     const deadline = Date.now() + opts.windowMs;
-    while (!opts.signal.aborted) {
+    while (!opts.signal.aborted && !everyoneAnswered()) {
       const left = deadline - Date.now();
       if (left <= 0) break;
       const popped = await redis.brpop(replyQueue, Math.max(0.01, left / 1000));

@@ -1,4 +1,4 @@
-import type { Document, MongoClient } from 'mongodb';
+import type { Document, MongoClient, ServerHeartbeatFailedEvent } from 'mongodb';
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import type { CheckKind, Observation } from '../../types.js';
@@ -48,6 +48,31 @@ async function step<T>(name: string, run: () => Promise<T>): Promise<T> {
 }
 
 /**
+ * Connects, or fails as soon as every host of the connection string has failed its first check
+ * (refused, reset, TLS): the driver would otherwise keep retrying for the whole server-selection
+ * window and report the same reason at its end. Not for mongodb+srv://, whose hosts come from DNS.
+ */
+function connectOrFail(client: MongoClient, url: string): Promise<unknown> {
+  if (url.startsWith('mongodb+srv:')) return client.connect();
+  const hosts = client.options.hosts.map((h) => h.toString());
+  const failed = new Set<string>();
+  return new Promise((resolve, reject) => {
+    const onFailed = (e: ServerHeartbeatFailedEvent): void => {
+      failed.add(e.connectionId);
+      if (hosts.every((h) => failed.has(h))) {
+        client.off('serverHeartbeatFailed', onFailed);
+        reject(e.failure);
+      }
+    };
+    client.on('serverHeartbeatFailed', onFailed);
+    client.connect().then(
+      (v) => (client.off('serverHeartbeatFailed', onFailed), resolve(v)),
+      (e: unknown) => (client.off('serverHeartbeatFailed', onFailed), reject(e)),
+    );
+  });
+}
+
+/**
  * The official driver: connect (handshake and authentication), `ping`, `hello`, then optionally
  * `serverStatus` and `replSetGetStatus` on the admin database. One client per run, pool of one,
  * every driver timeout at the check's timeout; an error names the step that failed.
@@ -79,7 +104,7 @@ export const mongodbKind: CheckKind<MongodbOptions> = {
         retryWrites: false,
       });
       const connected = client;
-      await step('connect', () => connected.connect());
+      await step('connect', () => connectOrFail(connected, config.url));
       const admin = connected.db('admin');
       await step('ping', () => admin.command({ ping: 1 }));
       values.CONNECTED = true;

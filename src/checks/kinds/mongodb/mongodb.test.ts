@@ -120,6 +120,10 @@ describe('mongodb kind outages', () => {
     const refused = await runConfig({ kind: 'mongodb', url: `mongodb://127.0.0.1:${await freePort()}/?directConnection=true`, timeout: '2s' });
     expect(refused).toMatchObject({ status: 'down' });
     expect(refused.error).toMatch(/^connect: .*ECONNREFUSED/);
+    // Refused is known at once: not after the driver's server-selection window (80 % of the timeout, 16 s here).
+    const refusedFast = await runConfig({ kind: 'mongodb', url: `mongodb://127.0.0.1:${await freePort()}/?directConnection=true`, timeout: '20s' });
+    expect(refusedFast.error).toMatch(/^connect: .*ECONNREFUSED/);
+    expect(refusedFast.latencyMs).toBeLessThan(16_000);
     proxy.setMode('close');
     const closed = await runConfig({ kind: 'mongodb', url: `mongodb://${proxy.address}/?directConnection=true`, timeout: '2s' });
     proxy.setMode('forward');
