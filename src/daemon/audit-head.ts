@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { OpsConfig } from '../config/index.js';
-import { auditHead, onAuditHead, type Store } from '../store/index.js';
+import { auditHead, GENESIS_HASH, onAuditHead, type Store } from '../store/index.js';
 import type { Logger } from './logger.js';
 
 export interface PublishedHead {
@@ -57,7 +57,8 @@ export async function publishAuditHead(store: Store, config: OpsConfig, baseDir:
     logger.error({ err: e, file }, 'audit head file unreadable');
   }
   if (published) {
-    const at = await store.db.selectFrom('audit_log').select('hash').where('seq', '=', published.seq).executeTakeFirst();
+    // Seq 0 is the empty chain (what a process publishes on an empty store): no row holds it.
+    const at = published.seq === 0 ? { hash: GENESIS_HASH } : await store.db.selectFrom('audit_log').select('hash').where('seq', '=', published.seq).executeTakeFirst();
     if (at?.hash !== published.hash) {
       const kept = `${file}.mismatch-${Date.now()}`;
       logger.error({ file, kept, published, store: current }, 'the audit log does not hold the published head: entries were removed or rewritten; run opsbook audit verify');
