@@ -30,8 +30,10 @@ export function readPublishedHead(file: string): PublishedHead | undefined {
 
 /** Writes the head file (a one-shot command that appended an entry publishes it as the daemon would). */
 export function writeHead(file: string, head: PublishedHead): void {
-  // Write then rename: a crash leaves the old head or the new one, never half a line.
-  const tmp = `${file}.tmp`;
+  // Write then rename: a crash leaves the old head or the new one, never half a line. The temporary
+  // file is this process's own, so processes of a cluster sharing the directory never write into
+  // each other's half-written file.
+  const tmp = `${file}.${process.pid}.tmp`;
   fs.writeFileSync(tmp, `${head.seq} ${head.hash}\n`);
   fs.renameSync(tmp, file);
 }
