@@ -166,9 +166,15 @@ export const gameDaySpecSchema = z.strictObject({
     replica: z.boolean().default(false),
     /** WAL archiving on (archive_mode, archive_command copying into `${GAMEDAY_WAL_ARCHIVE_DIR}`), for the `archive_failing` fault. */
     archive: z.boolean().default(false),
+    /**
+     * The primary and the replica behind loopback addresses that stay put (`${GAMEDAY_PG_URL}`,
+     * `${GAMEDAY_PG_REPLICA_URL}`), for the `primary_down` fault: promoting the replica re-points the
+     * primary's address, as the runbook's change of the application's database host does. Needs `replica`.
+     */
+    failover: z.boolean().default(false),
     /** The database's name, as the runbook's SQL names it (`WHERE datname = 'apex'`); the cluster is private, so no other run shares it. */
     database: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'a plain database name (a-z, 0-9, _)').optional(),
-  }).optional(),
+  }).refine((p) => !p.failover || p.replica, 'failover needs a replica to promote (replica: true)').optional(),
   /** A MongoDB replica-set primary played by a loopback wire-protocol responder (`${GAMEDAY_MONGO_URL}`). */
   mongodb: z.boolean().default(false),
   scenarios: z.array(scenario).min(1),

@@ -91,7 +91,7 @@ export async function buildWorld(spec: GameDaySpec, systemDir: string, clock: Cl
     const pgAdminUrl = options.pgAdminUrl ?? DEFAULT_PG_ADMIN_URL;
     // The slow parts (a private cluster, Celery's Python) start at once and are awaited when needed.
     const clusterStarting: Promise<PrivatePostgres> | undefined = spec.postgres
-      ? laps.time('cluster (beside)', () => startPrivatePostgres({ maxConnections: spec.postgres!.max_connections, replica: spec.postgres!.replica, archive: spec.postgres!.archive }))
+      ? laps.time('cluster (beside)', () => startPrivatePostgres({ maxConnections: spec.postgres!.max_connections, replica: spec.postgres!.replica, archive: spec.postgres!.archive, failover: spec.postgres!.failover }))
       : undefined;
     clusterStarting?.catch(() => {});
     closers.push(async () => (await clusterStarting?.catch(() => undefined))?.close());
@@ -202,11 +202,25 @@ export async function buildWorld(spec: GameDaySpec, systemDir: string, clock: Cl
     };
     await laps.time('backups', () => backups.fresh());
 
+    const lag = cluster?.replica ? replicationLag(cluster.url(), cluster.replica.url()) : undefined;
+    const failover = cluster?.failover;
     const postgres = cluster
       ? {
           connections: connectionHold(database.url),
-          ...(cluster.replica ? { replicationLag: replicationLag(cluster.url(), cluster.replica.url()) } : {}),
+          ...(lag ? { replicationLag: lag } : {}),
           ...(cluster.walArchiveDir ? { walArchive: walArchive(database.url, cluster.walArchiveDir) } : {}),
+          ...(failover
+            ? {
+                failover: {
+                  stopPrimary: () => failover.stopPrimary(),
+                  restore: async () => {
+                    await failover.restore();
+                    // Its sessions were on servers the failover stopped or re-pointed: the next use opens new ones.
+                    await lag?.close();
+                  },
+                },
+              }
+            : {}),
         }
       : undefined;
     if (postgres) {
@@ -279,6 +293,7 @@ export async function buildWorld(spec: GameDaySpec, systemDir: string, clock: Cl
         await redis.start();
       },
       restartApp: () => standin.restart(),
+      ...(failover ? { promoteReplica: () => failover.promote() } : {}),
       ...(certificates ? { reissueCertificate: () => certificates.serve(90 * 24 * HOUR) } : {}),
       restartStandInPeer: async (peer) => {
         const current = await standin.faults();

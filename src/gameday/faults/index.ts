@@ -29,6 +29,8 @@ export const faultSchema = z.union([
     .describe('Pause replay on the private replica (pg_wal_replay_pause()) while the primary writes, until the lag is at least `lag`; pg_wal_replay_resume() mends it. Needs `postgres: { replica: true }`.'),
   z.strictObject({ postgres: z.literal('archive_failing') })
     .describe('WAL archiving fails: the directory archive_command copies segments into loses its write permission and a segment is finished, until pg_stat_archiver records the failure; write permission back (and a finished segment) mends it. Needs `postgres: { archive: true }`.'),
+  z.strictObject({ postgres: z.literal('primary_down') })
+    .describe('The primary stops as a crash stops it (SIGQUIT, PostgreSQL’s immediate shutdown, as `pg_ctl stop -m immediate`); its address (`${GAMEDAY_PG_URL}`, a loopback proxy) refuses connections; the replica stays in recovery. Promoting the replica (the world’s `pg_ctl promote`) re-points that address; the mend leaves a primary and a streaming replica again (the old primary restarted, or a new standby of the promoted one). Needs `postgres: { replica: true, failover: true }`.'),
   z.strictObject({ postgres: z.literal('connections'), hold: z.union([z.literal('all'), percent]).default('all') })
     .describe('Hold real connections to the world’s database until max_connections is exhausted (`all`, the default) or the share given is used; closing them mends it. Needs `postgres:` (a private cluster).'),
   z.strictObject({ app_pool: z.literal('exhausted') })
@@ -98,6 +100,10 @@ async function act(world: FaultTarget, fault: Fault, on: boolean): Promise<void>
       const lag = needs(pgWorld.replicationLag, '`postgres: { replica: true }`', fault);
       return on ? lag.on(fault.lag) : lag.off();
     }
+    if (fault.postgres === 'primary_down') {
+      const failover = needs(pgWorld.failover, '`postgres: { replica: true, failover: true }`', fault);
+      return on ? failover.stopPrimary() : failover.restore();
+    }
     if (fault.postgres === 'archive_failing') {
       const archive = needs(pgWorld.walArchive, '`postgres: { archive: true }`', fault);
       return on ? archive.fail() : archive.mend();
@@ -145,6 +151,7 @@ export function describeFault(fault: Fault): string {
     return fault.backup === 'missing' ? 'backups deleted' : 'backups empty (a failed dump)';
   }
   if ('postgres' in fault) {
+    if (fault.postgres === 'primary_down') return 'primary PostgreSQL stopped (immediate shutdown): its address refuses connections, the replica stays in recovery';
     if (fault.postgres === 'archive_failing') return 'WAL archive directory unwritable: archive_command fails (pg_stat_archiver)';
     return fault.postgres === 'replication_lag'
       ? `replica replay paused (pg_wal_replay_pause) until lag ≥ ${formatDuration(fault.lag)}`

@@ -1,4 +1,5 @@
 import type { ConnectionHold } from './connections.js';
+import type { PrimaryFailover } from './failover.js';
 import type { ReplicationLag } from './replication-lag.js';
 import type { WalArchive } from './wal-archive.js';
 import type { ProxyMode } from './socket-proxy.js';
@@ -29,7 +30,7 @@ export interface FaultTarget {
     fresh(): Promise<void>;
   };
   /** The private PostgreSQL cluster, when the spec asks for one. */
-  postgres?: { connections: ConnectionHold; replicationLag?: ReplicationLag; walArchive?: WalArchive };
+  postgres?: { connections: ConnectionHold; replicationLag?: ReplicationLag; walArchive?: WalArchive; failover?: Pick<PrimaryFailover, 'stopPrimary' | 'restore'> };
   celery?: {
     workers: FaultWorker[];
     /** Freezes the queue's consumers and enqueues `jobs` real jobs. */
