@@ -161,7 +161,7 @@ function server(port: number): PostgresServer {
   return { port, url: (database = 'postgres') => `postgres://postgres@127.0.0.1:${port}/${database}` };
 }
 
-async function startServer(bin: string, dataDir: string, port: number, user: { uid: number; gid: number } | undefined, extra: string[]): Promise<ChildProcess> {
+export async function startServer(bin: string, dataDir: string, port: number, user: { uid: number; gid: number } | undefined, extra: string[]): Promise<ChildProcess> {
   let log = '';
   const child = spawnTracked(join(bin, 'postgres'), ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', ...QUICK, ...extra], {
     stdio: ['ignore', 'ignore', 'pipe'],
