@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { isMap, LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import { OpsbookError } from '../lib/errors/index.js';
+import { duration } from '../config/schema/common.js';
 import { faultSchema } from './faults/index.js';
 
 
@@ -142,6 +143,18 @@ export const gameDaySpecSchema = z.strictObject({
   tls: z.boolean().default(false),
   /** Backup files written into GAMEDAY_BACKUP_DIR, fresh, before the daemon starts. */
   backups: z.array(z.string().regex(/^[^/\\]+$/, 'a file name, no directories')).default([]),
+  /**
+   * The system's backup jobs that report to a heartbeat check: each a real pg_dump of the world's
+   * database into its backup directory, then a POST to the check's heartbeat URL, run by the world at
+   * the start and every `every` of simulated time (a `backup_job: stopped` fault stops one).
+   */
+  backup_jobs: z.array(z.strictObject({
+    /** The heartbeat check (kind: heartbeat) the job reports to. */
+    heartbeat: z.string().min(1),
+    every: duration({ min: '1m' }),
+    /** The dump's name before `_<UTC time>.dump`; a name no file check of the system reads, unless it should. */
+    name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'a file name, no directories'),
+  })).default([]),
   /** Real Celery workers and one beat on the world's Redis (`${GAMEDAY_CELERY_BROKER}`). */
   celery: z.strictObject({
     default_queue: z.string().min(1).default('celery'),

@@ -7,6 +7,7 @@ import pg from 'pg';
 import type { Clock } from '../lib/clock.js';
 import { OpsbookError } from '../lib/errors/index.js';
 import { createScratchDatabase } from '../store/index.js';
+import { backupJobs, type BackupJobs } from './backup-jobs.js';
 import { startCelery, type CeleryWorld } from './celery.js';
 import { makeCertificates, type GameDayCertificates } from './certificates.js';
 import { deleteBackups, emptyBackups, setBackupAge, writeBackups } from './faults/backups.js';
@@ -62,6 +63,8 @@ export interface World extends FaultTarget {
   peers: ChannelPeers;
   /** kubectl, systemctl, docker, sudo and celery on the steps' PATH, acting on this world (src/gameday/tools). */
   tools: WorldTools;
+  /** The backup jobs reporting to heartbeat checks (`backup_jobs:`); the runner starts them once the daemon runs. */
+  backupJobs?: BackupJobs;
   /** Writes the backups with a given age (ms) as of the clock's now: fresh, or stale for a scenario. */
   ageBackups(ageMs: number): Promise<void>;
   /** Mends whatever faults are on and stops every part: no process, cluster, directory or database stays. */
@@ -201,6 +204,13 @@ export async function buildWorld(spec: GameDaySpec, systemDir: string, clock: Cl
       empty: () => emptyBackups(backupDir, spec.backups),
     };
     await laps.time('backups', () => backups.fresh());
+    const jobs = spec.backup_jobs.length > 0
+      ? backupJobs(spec.backup_jobs.map((j) => ({ heartbeat: j.heartbeat, everyMs: j.every, name: j.name })), { dir, backupDir, databaseUrl: database.url }, clock)
+      : undefined;
+    if (jobs) {
+      env.GAMEDAY_BACKUP_JOBS_DIR = jobs.dir;
+      closers.push(() => jobs.close());
+    }
 
     const lag = cluster?.replica ? replicationLag(cluster.url(), cluster.replica.url()) : undefined;
     const failover = cluster?.failover;
@@ -321,6 +331,7 @@ export async function buildWorld(spec: GameDaySpec, systemDir: string, clock: Cl
       ...(celeryTarget ? { celery: celeryTarget } : {}),
       ...(certificates ? { certificates } : {}),
       ...(mongodb ? { mongodb } : {}),
+      ...(jobs ? { backupJobs: jobs } : {}),
     };
   } catch (e) {
     await close();

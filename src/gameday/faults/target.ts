@@ -29,6 +29,8 @@ export interface FaultTarget {
     /** A fresh real pg_dump under every name, dated an hour back. */
     fresh(): Promise<void>;
   };
+  /** The backup jobs reporting to heartbeat checks, when the spec has `backup_jobs`. */
+  backupJobs?: { disable(heartbeat: string): Promise<void>; enable(heartbeat: string): void };
   /** The private PostgreSQL cluster, when the spec asks for one. */
   postgres?: { connections: ConnectionHold; replicationLag?: ReplicationLag; walArchive?: WalArchive; failover?: Pick<PrimaryFailover, 'stopPrimary' | 'restore'> };
   celery?: {
