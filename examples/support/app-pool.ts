@@ -35,7 +35,31 @@ export async function startAppPool(url: string, options: AppPoolOptions): Promis
   const pool = new pg.Pool({ connectionString: url, max: options.size, application_name: options.name });
   pool.on('error', () => {});
   const traffic: pg.PoolClient[] = [];
-  for (let i = 0; i < (options.inFlight ?? 0); i++) traffic.push(await pool.connect());
+  let closed = false;
+  // A request's connection the server drops (a crash, an immediate shutdown, a failover) is given
+  // up, and the worker connects again — at once when the database answers, else every half second.
+  const serve = (client: pg.PoolClient): void => {
+    traffic.push(client);
+    client.on('error', () => {
+      const i = traffic.indexOf(client);
+      if (i === -1) return;
+      traffic.splice(i, 1);
+      client.release(true);
+      void reconnect();
+    });
+  };
+  const reconnect = async (): Promise<void> => {
+    while (!closed) {
+      try {
+        const client = await pool.connect();
+        if (closed) return client.release(true);
+        return serve(client);
+      } catch {
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  };
+  for (let i = 0; i < (options.inFlight ?? 0); i++) serve(await pool.connect());
   const hung: pg.PoolClient[] = [];
   const used = (): number => pool.totalCount - pool.idleCount;
   const leak = async (count: number | 'all'): Promise<number> => {
@@ -82,6 +106,7 @@ export async function startAppPool(url: string, options: AppPoolOptions): Promis
     leak,
     release,
     close: async () => {
+      closed = true;
       await release().catch(() => {});
       for (const c of traffic.splice(0)) c.release(true);
       await pool.end();

@@ -2,10 +2,12 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { FastifyInstance } from 'fastify';
+import { registerHeartbeat } from '../checks/index.js';
 import { Daemon, createLogger } from '../daemon/index.js';
 import { ExecutionService, loadConfiguredRunbooks, storeIncidentLink } from '../executions/index.js';
 import { buildServer } from '../http/index.js';
 import { SimulatedClock, SystemClock } from '../lib/clock.js';
+import { OpsbookError } from '../lib/errors/index.js';
 import { maintenanceDrill, silenceDrill } from './drills.js';
 import { batchWindowMs, Driver, MINUTE } from './driver.js';
 import { recoveryTest } from './recovery.js';
@@ -64,6 +66,12 @@ export async function runGameDay(dir: string, options: GameDayOptions = {}): Pro
     daemon.setServerOverrides({ host: '127.0.0.1', port: (app.server.address() as AddressInfo).port });
     await daemon.startOperations();
     const ops = daemon.operations!;
+    // The backup jobs report to their heartbeat checks' URLs on the daemon's real route.
+    await world.backupJobs?.start(async (checkId) => {
+      const check = daemon!.config.checks.find((c) => c.id === checkId);
+      if (check?.kind !== 'heartbeat') throw new OpsbookError('OPSBOOK_E_GAMEDAY_INVALID', `backup_jobs: "${checkId}" is not a heartbeat check of ${spec.system}'s ops.yaml`);
+      return `http://127.0.0.1:${(app!.server.address() as AddressInfo).port}/api/heartbeats/${await registerHeartbeat(daemon!.store, checkId, clock.now())}`;
+    });
     // Runbook steps run with the world's tools (kubectl, systemctl …) first on their PATH.
     const executions = new ExecutionService({
       store: daemon.store,

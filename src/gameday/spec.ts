@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { isMap, LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import { OpsbookError } from '../lib/errors/index.js';
+import { duration } from '../config/schema/common.js';
 import { faultSchema } from './faults/index.js';
 
 
@@ -142,6 +143,18 @@ export const gameDaySpecSchema = z.strictObject({
   tls: z.boolean().default(false),
   /** Backup files written into GAMEDAY_BACKUP_DIR, fresh, before the daemon starts. */
   backups: z.array(z.string().regex(/^[^/\\]+$/, 'a file name, no directories')).default([]),
+  /**
+   * The system's backup jobs that report to a heartbeat check: each a real pg_dump of the world's
+   * database into its backup directory, then a POST to the check's heartbeat URL, run by the world at
+   * the start and every `every` of simulated time (a `backup_job: stopped` fault stops one).
+   */
+  backup_jobs: z.array(z.strictObject({
+    /** The heartbeat check (kind: heartbeat) the job reports to. */
+    heartbeat: z.string().min(1),
+    every: duration({ min: '1m' }),
+    /** The dump's name before `_<UTC time>.dump`; a name no file check of the system reads, unless it should. */
+    name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'a file name, no directories'),
+  })).default([]),
   /** Real Celery workers and one beat on the world's Redis (`${GAMEDAY_CELERY_BROKER}`). */
   celery: z.strictObject({
     default_queue: z.string().min(1).default('celery'),
@@ -166,9 +179,15 @@ export const gameDaySpecSchema = z.strictObject({
     replica: z.boolean().default(false),
     /** WAL archiving on (archive_mode, archive_command copying into `${GAMEDAY_WAL_ARCHIVE_DIR}`), for the `archive_failing` fault. */
     archive: z.boolean().default(false),
+    /**
+     * The primary and the replica behind loopback addresses that stay put (`${GAMEDAY_PG_URL}`,
+     * `${GAMEDAY_PG_REPLICA_URL}`), for the `primary_down` fault: promoting the replica re-points the
+     * primary's address, as the runbook's change of the application's database host does. Needs `replica`.
+     */
+    failover: z.boolean().default(false),
     /** The database's name, as the runbook's SQL names it (`WHERE datname = 'apex'`); the cluster is private, so no other run shares it. */
     database: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'a plain database name (a-z, 0-9, _)').optional(),
-  }).optional(),
+  }).refine((p) => !p.failover || p.replica, 'failover needs a replica to promote (replica: true)').optional(),
   /** A MongoDB replica-set primary played by a loopback wire-protocol responder (`${GAMEDAY_MONGO_URL}`). */
   mongodb: z.boolean().default(false),
   scenarios: z.array(scenario).min(1),

@@ -7,6 +7,7 @@ import pg from 'pg';
 import type { Clock } from '../lib/clock.js';
 import { OpsbookError } from '../lib/errors/index.js';
 import { createScratchDatabase } from '../store/index.js';
+import { backupJobs, type BackupJobs } from './backup-jobs.js';
 import { startCelery, type CeleryWorld } from './celery.js';
 import { makeCertificates, type GameDayCertificates } from './certificates.js';
 import { deleteBackups, emptyBackups, setBackupAge, writeBackups } from './faults/backups.js';
@@ -62,6 +63,8 @@ export interface World extends FaultTarget {
   peers: ChannelPeers;
   /** kubectl, systemctl, docker, sudo and celery on the steps' PATH, acting on this world (src/gameday/tools). */
   tools: WorldTools;
+  /** The backup jobs reporting to heartbeat checks (`backup_jobs:`); the runner starts them once the daemon runs. */
+  backupJobs?: BackupJobs;
   /** Writes the backups with a given age (ms) as of the clock's now: fresh, or stale for a scenario. */
   ageBackups(ageMs: number): Promise<void>;
   /** Mends whatever faults are on and stops every part: no process, cluster, directory or database stays. */
@@ -91,7 +94,7 @@ export async function buildWorld(spec: GameDaySpec, systemDir: string, clock: Cl
     const pgAdminUrl = options.pgAdminUrl ?? DEFAULT_PG_ADMIN_URL;
     // The slow parts (a private cluster, Celery's Python) start at once and are awaited when needed.
     const clusterStarting: Promise<PrivatePostgres> | undefined = spec.postgres
-      ? laps.time('cluster (beside)', () => startPrivatePostgres({ maxConnections: spec.postgres!.max_connections, replica: spec.postgres!.replica, archive: spec.postgres!.archive }))
+      ? laps.time('cluster (beside)', () => startPrivatePostgres({ maxConnections: spec.postgres!.max_connections, replica: spec.postgres!.replica, archive: spec.postgres!.archive, failover: spec.postgres!.failover }))
       : undefined;
     clusterStarting?.catch(() => {});
     closers.push(async () => (await clusterStarting?.catch(() => undefined))?.close());
@@ -201,12 +204,33 @@ export async function buildWorld(spec: GameDaySpec, systemDir: string, clock: Cl
       empty: () => emptyBackups(backupDir, spec.backups),
     };
     await laps.time('backups', () => backups.fresh());
+    const jobs = spec.backup_jobs.length > 0
+      ? backupJobs(spec.backup_jobs.map((j) => ({ heartbeat: j.heartbeat, everyMs: j.every, name: j.name })), { dir, backupDir, databaseUrl: database.url }, clock)
+      : undefined;
+    if (jobs) {
+      env.GAMEDAY_BACKUP_JOBS_DIR = jobs.dir;
+      closers.push(() => jobs.close());
+    }
 
+    const lag = cluster?.replica ? replicationLag(cluster.url(), cluster.replica.url()) : undefined;
+    const failover = cluster?.failover;
     const postgres = cluster
       ? {
           connections: connectionHold(database.url),
-          ...(cluster.replica ? { replicationLag: replicationLag(cluster.url(), cluster.replica.url()) } : {}),
+          ...(lag ? { replicationLag: lag } : {}),
           ...(cluster.walArchiveDir ? { walArchive: walArchive(database.url, cluster.walArchiveDir) } : {}),
+          ...(failover
+            ? {
+                failover: {
+                  stopPrimary: () => failover.stopPrimary(),
+                  restore: async () => {
+                    await failover.restore();
+                    // Its sessions were on servers the failover stopped or re-pointed: the next use opens new ones.
+                    await lag?.close();
+                  },
+                },
+              }
+            : {}),
         }
       : undefined;
     if (postgres) {
@@ -279,6 +303,7 @@ export async function buildWorld(spec: GameDaySpec, systemDir: string, clock: Cl
         await redis.start();
       },
       restartApp: () => standin.restart(),
+      ...(failover ? { promoteReplica: () => failover.promote() } : {}),
       ...(certificates ? { reissueCertificate: () => certificates.serve(90 * 24 * HOUR) } : {}),
       restartStandInPeer: async (peer) => {
         const current = await standin.faults();
@@ -306,6 +331,7 @@ export async function buildWorld(spec: GameDaySpec, systemDir: string, clock: Cl
       ...(celeryTarget ? { celery: celeryTarget } : {}),
       ...(certificates ? { certificates } : {}),
       ...(mongodb ? { mongodb } : {}),
+      ...(jobs ? { backupJobs: jobs } : {}),
     };
   } catch (e) {
     await close();

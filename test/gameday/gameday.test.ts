@@ -142,6 +142,20 @@ describe('gameday.yaml', () => {
     }
   });
 
+  it('refuses a failover world without a replica to promote, naming the place', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'opsbook-gameday-spec-'));
+    try {
+      await writeFile(join(dir, 'gameday.yaml'), 'system: x\nseed: "9"\npostgres:\n  failover: true\nscenarios:\n  - id: a\n    title: A\n    inject: { postgres: primary_down }\n    expect: { alert: r, severity: P1, severity_source: configured, runbook: r.md#x }\n');
+      const err = await loadGameDaySpec(dir).then(() => undefined, (e: unknown) => e);
+      expect(isOpsbookError(err) && err.code).toBe('OPSBOOK_E_GAMEDAY_INVALID');
+      expect((err as Error).message).toContain('failover needs a replica to promote (replica: true)');
+      expect((err as Error).message).toContain('→ at postgres');
+      expect(isOpsbookError(err) && err.location).toMatchObject({ file: join(dir, 'gameday.yaml'), line: 4 });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('every seed system has a game day whose scenarios name the seed runbook’s own procedures', async () => {
     for (const system of ['nxentra', 'novapulse', 'django-finance', 'library', 'apex']) {
       const spec = await loadGameDaySpec(`examples/${system}`);

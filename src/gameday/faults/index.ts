@@ -25,10 +25,14 @@ export const faultSchema = z.union([
     .describe('Make the world’s backup files this old (default two days); mended by dating them an hour back.'),
   z.strictObject({ backup: z.enum(['missing', 'empty']) })
     .describe('Delete the world’s backup files, or replace them by what a failed dump leaves (gzip of nothing, or 0 bytes); mended by a fresh real pg_dump.'),
+  z.strictObject({ backup_job: z.literal('stopped'), heartbeat: z.string().min(1) })
+    .describe('The world’s backup job reporting to this heartbeat check stops running on its schedule (no dump, no beat), so the heartbeat ages on the simulated clock; enabled again to mend (its next run on schedule). Needs `backup_jobs:`.'),
   z.strictObject({ postgres: z.literal('replication_lag'), lag: duration({ min: '1s', max: '5m' }).prefault('6s') })
     .describe('Pause replay on the private replica (pg_wal_replay_pause()) while the primary writes, until the lag is at least `lag`; pg_wal_replay_resume() mends it. Needs `postgres: { replica: true }`.'),
   z.strictObject({ postgres: z.literal('archive_failing') })
     .describe('WAL archiving fails: the directory archive_command copies segments into loses its write permission and a segment is finished, until pg_stat_archiver records the failure; write permission back (and a finished segment) mends it. Needs `postgres: { archive: true }`.'),
+  z.strictObject({ postgres: z.literal('primary_down') })
+    .describe('The primary stops as a crash stops it (SIGQUIT, PostgreSQL’s immediate shutdown, as `pg_ctl stop -m immediate`); its address (`${GAMEDAY_PG_URL}`, a loopback proxy) refuses connections; the replica stays in recovery. Promoting the replica (the world’s `pg_ctl promote`) re-points that address; the mend leaves a primary and a streaming replica again (the old primary restarted, or a new standby of the promoted one). Needs `postgres: { replica: true, failover: true }`.'),
   z.strictObject({ postgres: z.literal('connections'), hold: z.union([z.literal('all'), percent]).default('all') })
     .describe('Hold real connections to the world’s database until max_connections is exhausted (`all`, the default) or the share given is used; closing them mends it. Needs `postgres:` (a private cluster).'),
   z.strictObject({ app_pool: z.literal('exhausted') })
@@ -92,11 +96,20 @@ async function act(world: FaultTarget, fault: Fault, on: boolean): Promise<void>
     if (!on) return world.backups.fresh();
     return fault.backup === 'missing' ? world.backups.remove() : world.backups.empty();
   }
+  if ('backup_job' in fault) {
+    const jobs = needs(world.backupJobs, '`backup_jobs:`', fault);
+    if (on) return jobs.disable(fault.heartbeat);
+    return jobs.enable(fault.heartbeat);
+  }
   if ('postgres' in fault) {
     const pgWorld = needs(world.postgres, '`postgres:` (a private PostgreSQL cluster)', fault);
     if (fault.postgres === 'replication_lag') {
       const lag = needs(pgWorld.replicationLag, '`postgres: { replica: true }`', fault);
       return on ? lag.on(fault.lag) : lag.off();
+    }
+    if (fault.postgres === 'primary_down') {
+      const failover = needs(pgWorld.failover, '`postgres: { replica: true, failover: true }`', fault);
+      return on ? failover.stopPrimary() : failover.restore();
     }
     if (fault.postgres === 'archive_failing') {
       const archive = needs(pgWorld.walArchive, '`postgres: { archive: true }`', fault);
@@ -144,7 +157,9 @@ export function describeFault(fault: Fault): string {
     if (fault.backup === 'stale') return `backups ${formatDuration(fault.age)} old`;
     return fault.backup === 'missing' ? 'backups deleted' : 'backups empty (a failed dump)';
   }
+  if ('backup_job' in fault) return `backup job reporting to ${fault.heartbeat} stopped: no dump, no heartbeat`;
   if ('postgres' in fault) {
+    if (fault.postgres === 'primary_down') return 'primary PostgreSQL stopped (immediate shutdown): its address refuses connections, the replica stays in recovery';
     if (fault.postgres === 'archive_failing') return 'WAL archive directory unwritable: archive_command fails (pg_stat_archiver)';
     return fault.postgres === 'replication_lag'
       ? `replica replay paused (pg_wal_replay_pause) until lag ≥ ${formatDuration(fault.lag)}`

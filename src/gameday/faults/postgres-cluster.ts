@@ -6,8 +6,10 @@ import { basename, dirname, join } from 'node:path';
 import pg from 'pg';
 import { freePort } from '../../lib/net.js';
 import { OpsbookError } from '../../lib/errors/index.js';
+import { primaryFailover, type PrimaryFailover } from './failover.js';
 import { recordDir } from './leftovers.js';
 import { postgresUser, runProgram, spawnTracked, stopProcess } from './processes.js';
+import { startTcpProxy, type TcpProxy } from './socket-proxy.js';
 
 /** The newest PostgreSQL server programs installed (Debian: /usr/lib/postgresql/<major>/bin). */
 export function postgresBin(): string {
@@ -24,6 +26,11 @@ export interface PrivatePostgresOptions {
   replica: boolean;
   /** WAL archiving on: archive_command copies each finished segment into `walArchiveDir`. */
   archive?: boolean;
+  /**
+   * Clients reach the primary and the replica through loopback addresses that stay put (proxies),
+   * so the replica can be promoted and the primary's address re-pointed to it. Needs `replica`.
+   */
+  failover?: boolean;
 }
 
 export interface PostgresServer {
@@ -37,6 +44,8 @@ export interface PrivatePostgres extends PostgresServer {
   replica?: PostgresServer;
   /** Where archive_command copies the WAL segments, when archiving is on. */
   walArchiveDir?: string;
+  /** Stopping the primary, promoting the replica and mending, with `failover`. */
+  failover?: PrimaryFailover;
   /** Stops both servers and removes their data directories. */
   close(): Promise<void>;
 }
@@ -56,7 +65,9 @@ export async function startPrivatePostgres(options: PrivatePostgresOptions): Pro
   const dir = await mkdtemp(join(tmpdir(), 'opsbook-gameday-pg-'));
   const forget = recordDir(dir);
   const servers: ChildProcess[] = [];
+  const proxies: TcpProxy[] = [];
   const close = async (): Promise<void> => {
+    for (const p of proxies.splice(0)) await p.close();
     // Replica first, so the primary's walsender does not wait on it; SIGINT is PostgreSQL's fast shutdown.
     for (const s of servers.splice(0).reverse()) await stopProcess(s, 'SIGINT', 5000);
     await rm(dir, { recursive: true, force: true });
@@ -75,22 +86,37 @@ export async function startPrivatePostgres(options: PrivatePostgresOptions): Pro
       if (user) await chown(walArchiveDir, user.uid, user.gid);
       archiving.push('-c', 'archive_mode=on', '-c', `archive_command=test ! -f ${walArchiveDir}/%f && cp %p ${walArchiveDir}/%f`);
     }
-    servers.push(await startServer(bin, primaryDir, port, user, [
-      '-c', 'wal_level=replica', '-c', `max_connections=${options.maxConnections}`, '-c', 'max_wal_senders=4', ...archiving,
-    ]));
-    const primary = server(port);
+    const primaryArgs = ['-c', 'wal_level=replica', '-c', `max_connections=${options.maxConnections}`, '-c', 'max_wal_senders=4', ...archiving];
+    servers.push(await startServer(bin, primaryDir, port, user, primaryArgs));
+    let primary = server(port);
     let replica: PostgresServer | undefined;
+    let failover: PrimaryFailover | undefined;
     if (options.replica) {
       const replicaDir = join(dir, 'replica');
       await runProgram(join(bin, 'pg_basebackup'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-D', replicaDir, '-R', '-X', 'stream', '-c', 'fast', '--no-sync'], { user });
       const replicaPort = await freePort();
-      servers.push(await startServer(bin, replicaDir, replicaPort, user, [
-        '-c', 'hot_standby=on', '-c', 'wal_receiver_status_interval=1s', '-c', `max_connections=${options.maxConnections}`,
-      ]));
+      const standbyArgs = ['-c', 'hot_standby=on', '-c', 'wal_receiver_status_interval=1s', '-c', `max_connections=${options.maxConnections}`];
+      servers.push(await startServer(bin, replicaDir, replicaPort, user, standbyArgs));
       replica = server(replicaPort);
       await waitStreaming(primary.url());
+      if (options.failover) {
+        const primaryAddress = await startTcpProxy({ host: '127.0.0.1', port });
+        proxies.push(primaryAddress);
+        const replicaAddress = await startTcpProxy({ host: '127.0.0.1', port: replicaPort });
+        proxies.push(replicaAddress);
+        failover = primaryFailover({
+          bin, user, root: dir, primaryArgs, standbyArgs, primaryAddress, replicaAddress,
+          primary: { dir: primaryDir, port, child: servers[0]! },
+          replica: { dir: replicaDir, port: replicaPort, child: servers[1]! },
+          start: (dataDir, p, extra) => startServer(bin, dataDir, p, user, extra),
+          waitStreaming,
+          track: (child) => servers.push(child),
+        });
+        primary = server(primaryAddress.port);
+        replica = server(replicaAddress.port);
+      }
     }
-    return { ...primary, maxConnections: options.maxConnections, ...(replica ? { replica } : {}), ...(walArchiveDir ? { walArchiveDir } : {}), close };
+    return { ...primary, maxConnections: options.maxConnections, ...(replica ? { replica } : {}), ...(walArchiveDir ? { walArchiveDir } : {}), ...(failover ? { failover } : {}), close };
   } catch (e) {
     await close();
     throw e;
@@ -135,7 +161,7 @@ function server(port: number): PostgresServer {
   return { port, url: (database = 'postgres') => `postgres://postgres@127.0.0.1:${port}/${database}` };
 }
 
-async function startServer(bin: string, dataDir: string, port: number, user: { uid: number; gid: number } | undefined, extra: string[]): Promise<ChildProcess> {
+export async function startServer(bin: string, dataDir: string, port: number, user: { uid: number; gid: number } | undefined, extra: string[]): Promise<ChildProcess> {
   let log = '';
   const child = spawnTracked(join(bin, 'postgres'), ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', ...QUICK, ...extra], {
     stdio: ['ignore', 'ignore', 'pipe'],

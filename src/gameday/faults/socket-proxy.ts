@@ -15,13 +15,16 @@ export interface TcpProxy {
   /** Applies to connections accepted from now on. */
   setMode(mode: ProxyMode): Promise<void>;
   mode(): ProxyMode;
+  /** Forwards connections accepted from now on to another server (an address re-pointed, as DNS or a config change does). */
+  setTarget(target: { host: string; port: number }): void;
   /** Drops every open connection (clients' kept-alive sockets would otherwise bypass a new mode). */
   dropConnections(): void;
   close(): Promise<void>;
 }
 
-export async function startTcpProxy(target: { host: string; port: number }, initial: ProxyMode = 'forward', port = 0): Promise<TcpProxy> {
+export async function startTcpProxy(initialTarget: { host: string; port: number }, initial: ProxyMode = 'forward', port = 0): Promise<TcpProxy> {
   let current = initial;
+  let target = initialTarget;
   let listening = false;
   const sockets = new Set<net.Socket>();
   const track = (s: net.Socket): void => {
@@ -70,6 +73,9 @@ export async function startTcpProxy(target: { host: string; port: number }, init
     port: bound,
     address: `127.0.0.1:${bound}`,
     mode: () => current,
+    setTarget: (t) => {
+      target = t;
+    },
     setMode: async (m) => {
       current = m;
       if (m === 'refuse') {

@@ -1,4 +1,5 @@
 import type { ConnectionHold } from './connections.js';
+import type { PrimaryFailover } from './failover.js';
 import type { ReplicationLag } from './replication-lag.js';
 import type { WalArchive } from './wal-archive.js';
 import type { ProxyMode } from './socket-proxy.js';
@@ -28,8 +29,10 @@ export interface FaultTarget {
     /** A fresh real pg_dump under every name, dated an hour back. */
     fresh(): Promise<void>;
   };
+  /** The backup jobs reporting to heartbeat checks, when the spec has `backup_jobs`. */
+  backupJobs?: { disable(heartbeat: string): Promise<void>; enable(heartbeat: string): void };
   /** The private PostgreSQL cluster, when the spec asks for one. */
-  postgres?: { connections: ConnectionHold; replicationLag?: ReplicationLag; walArchive?: WalArchive };
+  postgres?: { connections: ConnectionHold; replicationLag?: ReplicationLag; walArchive?: WalArchive; failover?: Pick<PrimaryFailover, 'stopPrimary' | 'restore'> };
   celery?: {
     workers: FaultWorker[];
     /** Freezes the queue's consumers and enqueues `jobs` real jobs. */

@@ -1,7 +1,8 @@
 /**
- * What the game-day world's tools do: `kubectl`, `systemctl`, `docker`, `sudo` and `celery` as a
- * runbook's resolution steps call them, each acting on the world's real processes (the private
- * redis-server, the application's process, the Celery workers) or, for peers with no server here,
+ * What the game-day world's tools do: `kubectl`, `systemctl`, `docker`, `sudo`, `celery` and
+ * `pg_ctl` as a runbook's resolution steps call them, each acting on the world's real processes (the
+ * private redis-server, the application's process, the Celery workers, the private PostgreSQL
+ * replica) or, for peers with no server here,
  * on the stand-in that plays them. Anything they do not model is refused with exit 1 and a message
  * saying what they do model: a runbook step never passes by doing nothing.
  */
@@ -27,9 +28,14 @@ export interface ToolWorld {
   restartWorkers?(): Promise<string[]>;
   /** The real `celery` command line against the world's app and broker. */
   celery?(args: string[]): Promise<ToolResult>;
+  /**
+   * The real `pg_ctl promote` on the world's streaming replica, when the world has a failover pair;
+   * the primary's address then reaches it. Resolves to pg_ctl's output.
+   */
+  promoteReplica?(): Promise<string>;
 }
 
-export const WORLD_TOOLS = ['kubectl', 'systemctl', 'docker', 'sudo', 'celery'] as const;
+export const WORLD_TOOLS = ['kubectl', 'systemctl', 'docker', 'sudo', 'celery', 'pg_ctl'] as const;
 export type WorldToolName = (typeof WORLD_TOOLS)[number];
 
 type Part = { kind: 'redis' } | { kind: 'app' } | { kind: 'workers' } | { kind: 'peer'; peer: string };
@@ -171,6 +177,17 @@ async function celery(args: readonly string[], world: ToolWorld): Promise<ToolRe
   return world.celery(rest);
 }
 
+/**
+ * `pg_ctl promote -D DIR`, "on replica to promote": the world has one replica, whatever the
+ * directory the runbook names (its hosts' paths are not this world's); pg_ctl's own output is printed.
+ */
+async function pgCtl(args: readonly string[], world: ToolWorld): Promise<ToolResult> {
+  const [verb] = positional(args, new Set(['-D', '--pgdata', '-t', '--timeout', '-m', '--mode', '-o', '-l', '--log']));
+  if (verb !== 'promote') return refuse('pg_ctl', `"pg_ctl ${args.join(' ')}" is not modelled: the world models \`pg_ctl promote\` on its replica`);
+  if (!world.promoteReplica) return refuse('pg_ctl', 'this world has no replica to promote (postgres: { replica: true, failover: true } in gameday.yaml)');
+  return ok(await world.promoteReplica());
+}
+
 /** Runs one world tool's command line; never throws for a command it does not model. */
 export async function runWorldTool(tool: string, args: readonly string[], world: ToolWorld): Promise<ToolResult> {
   try {
@@ -185,6 +202,8 @@ export async function runWorldTool(tool: string, args: readonly string[], world:
         return await sudo(args, world);
       case 'celery':
         return await celery(args, world);
+      case 'pg_ctl':
+        return await pgCtl(args, world);
       default:
         return refuse(tool, `not a tool of this world (${WORLD_TOOLS.join(', ')})`);
     }
