@@ -278,6 +278,29 @@ rules:
     expect(c.missing).toContain('rules: pay-error-rate-fast value > 2% for 1m');
   });
 
+  it('finds a level in a rule that fires at once on the same condition, and a rule in such a level', () => {
+    const item = (section: Item['section'], id: string, body: Record<string, unknown>): Item => ({ section, id, body, sources: [], notes: [] });
+    const proposal = (items: Item[]): Proposal => ({ runbooks: [], prometheusRules: [], findings: [], todos: [], items });
+    const example = parse(`
+checks:
+  - { id: fallback, kind: metrics, url: "\${U}/metrics", gauge: "\${F}", warning: "[VALUE] > 20%" }
+  - { id: disk, kind: metrics, url: "\${U}/metrics", gauge: "\${D}" }
+rules:
+  - { id: disk-full, check: disk, condition: "value > 90%" }
+`) as Record<string, unknown>;
+    const asRules = proposal([
+      item('checks', 'p-fallback', { kind: 'metrics', gauge: '${TODO_F}' }),
+      item('rules', 'p-fallback-alert', { check: 'p-fallback', condition: 'value > 20%' }),
+      item('checks', 'p-disk', { kind: 'metrics', gauge: '${TODO_D}', warning: ['[VALUE] > 90%'] }),
+      item('rules', 'p-disk-level', { check: 'p-disk', severity: { warning: 'P4', critical: 'P4' } }),
+    ]);
+    const c = compare(asRules, example);
+    expect(c.missing).toEqual([]);
+    // A rule that waits is not the level (a level fires on the first result), nor another bound.
+    const waits = proposal(asRules.items.map((i) => (i.id === 'p-fallback-alert' ? { ...i, body: { ...i.body, for: '5m' } } : i.id === 'p-disk' ? { ...i, body: { ...i.body, warning: ['[VALUE] > 80%'] } } : i)));
+    expect(compare(waits, example).missing).toEqual(['checks: fallback (metrics "${F}")', 'rules: disk-full value > 90%']);
+  });
+
   it('runs on the example of a seed and finds some of it', async () => {
     const dir = path.resolve(import.meta.dirname, '../../examples/novapulse');
     const example = parse(await readFile(path.join(dir, 'ops.yaml'), 'utf8')) as Record<string, unknown>;

@@ -170,6 +170,22 @@ export function compare(proposal: Proposal, example: Entry, runbooks?: string[],
   for (const r of list('rules')) if (!marks.has(`rules/${String(r.id)}`)) rulesOf.set(String(r.check), [...(rulesOf.get(String(r.check)) ?? []), r]);
   const severityCounted = (r: Entry): boolean => r.severity !== undefined && severityWritten(r.severity) && !marks.has(`rules/${String(r.id)}/severity`);
   /** The proposed rule an example rule is, given the proposed check its check is paired with. */
+  /**
+   * A level and a rule that fires on the same condition at once (no `for:`) raise the same alert:
+   * "[VALUE] > 20%" as a check's warning is `value > 20%` as a rule. The example's level is found in a
+   * proposed rule on the paired check, and the example's rule in the paired check's level.
+   */
+  const atOnce = (check: Item): Item[] => of('rules').filter((p) => p.body.check === check.id && p.body.condition !== undefined && durationMs(p.body.for ?? '0') === 0);
+  const levelAsRules = (c: Entry, p: Item, l: 'warning' | 'critical'): boolean =>
+    [p.body[l] ?? []].flat().length === 0 && [c[l]].flat().every((cond) => atOnce(p).some((r) => norm(r.body.condition, returnsPercent(p.body)) === norm(cond, returnsPercent(c))));
+  const ruleAsLevel = (r: Entry, check: Item | undefined): { hit?: Item; severity: boolean } => {
+    if (!check || r.condition === undefined || durationMs(r.for ?? '0') !== 0) return { severity: false };
+    const percentE = returnsPercent(exampleCheck.get(String(r.check)));
+    const level = (['warning', 'critical'] as const).find((l) => [check.body[l] ?? []].flat().length > 0 && norm([check.body[l]].flat(), returnsPercent(check.body)) === norm(r.condition, percentE));
+    const levelRule = level && of('rules').find((p) => p.body.check === check.id && p.body.condition === undefined);
+    if (!level || !levelRule) return { severity: false };
+    return { hit: levelRule, severity: typeof r.severity === 'string' && severityMap(levelRule.body.severity)[level] === r.severity };
+  };
   const ruleHit = (r: Entry, check: Item | undefined): { hit?: Item; severity: boolean } => {
     const percentE = returnsPercent(exampleCheck.get(String(r.check)));
     const percentP = returnsPercent(check?.body);
@@ -182,7 +198,8 @@ export function compare(proposal: Proposal, example: Entry, runbooks?: string[],
     );
     const sameSeverity = (p: Item): boolean => JSON.stringify(severityMap(p.body.severity)) === JSON.stringify(severityMap(r.severity));
     const hit = same.find(sameSeverity) ?? same[0];
-    return { hit, severity: hit !== undefined && sameSeverity(hit) };
+    if (!hit) return ruleAsLevel(r, check);
+    return { hit, severity: sameSeverity(hit) };
   };
   interface Candidate {
     found: boolean;
@@ -219,7 +236,11 @@ export function compare(proposal: Proposal, example: Entry, runbooks?: string[],
       // Several checks on one endpoint (JSON figures of /metrics/json), or several metrics left open:
       // the one reading the same key with the same levels, then the one named in the same words.
       const score = (sameLevels(c, p.body, openLevels) ? 8 : 0) + (c.path !== undefined && p.body.path === c.path ? 4 : 0) + (c.path !== undefined && isVar(p.body.path) ? 2 : 0) + Math.min(overlap(id, p.id), 9) / 10;
-      return { found: sameLevels(c, p.body, openLevels), score };
+      const only = (x: Entry, l: 'warning' | 'critical'): Entry => ({ ...x, [l === 'warning' ? 'critical' : 'warning']: undefined });
+      const found = (['warning', 'critical'] as const).every(
+        (l) => sameLevels(only(c, l), only(p.body, l), new Set(openLevels.has(l) ? [l] : [])) || (!openLevels.has(l) && c[l] !== undefined && !isVar(c[l]) && levelAsRules(c, p, l)),
+      );
+      return { found, score };
     };
   });
   const weight = (e: number, p: number): number | undefined => {
