@@ -10,7 +10,8 @@ import { isMap, isScalar, isSeq, parseDocument, type Node } from 'yaml';
  * Keys: `checks/ID`, `rules/ID`, `severities/ID`, `slos/ID`, `escalation_policies/ID/steps/N` (N from 1),
  * and `checks/ID/warning` or `checks/ID/critical` for one level of a check the runbook states (the
  * comment on the level's own line): the check counts, that level is left open; `rules/ID/severity` for
- * a severity the runbook does not give that rule: the rule counts, its severity is not stated.
+ * a severity the runbook does not give that rule: the rule counts, its severity is not stated;
+ * `rules/ID/condition` for a bound the runbook does not give: the rule counts, its bound is left open.
  */
 export function notInRunbook(configText: string): Map<string, string> {
   const out = new Map<string, string>();
@@ -47,6 +48,10 @@ export function notInRunbook(configText: string): Map<string, string> {
         const pair = item.items.find((x) => isScalar(x.key) && x.key.value === 'severity');
         const sevWhy = pair && reason(isScalar(pair.key) ? pair.key.commentBefore : undefined, isScalar(pair.value) || isMap(pair.value) ? pair.value.comment : undefined);
         if (sevWhy !== undefined) out.set(`${section}/${id}/severity`, sevWhy);
+        // A condition whose bound the runbook does not give (a share of a capacity it does not state).
+        const cond = item.items.find((x) => isScalar(x.key) && x.key.value === 'condition');
+        const condWhy = cond && reason(isScalar(cond.key) ? cond.key.commentBefore : undefined, isScalar(cond.value) ? cond.value.comment : undefined);
+        if (condWhy !== undefined) out.set(`${section}/${id}/condition`, condWhy);
       }
       if (section === 'checks') {
         // A level the runbook does not give, marked on its own line: `warning: … # not in the runbook: …`.

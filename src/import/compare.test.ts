@@ -301,6 +301,31 @@ rules:
     expect(compare(waits, example).missing).toEqual(['checks: fallback (metrics "${F}")', 'rules: disk-full value > 90%']);
   });
 
+  it('leaves open a rule\'s bound the example marks `# not in the runbook:`: the proposal must leave it a TODO', () => {
+    const item = (section: Item['section'], id: string, body: Record<string, unknown>): Item => ({ section, id, body, sources: [], notes: [] });
+    const configText = `
+checks:
+  - { id: pool, kind: metrics, url: "\${U}/metrics", gauge: "\${P}" }
+rules:
+  - id: pool-high
+    check: pool
+    condition: value >= 24   # not in the runbook: 80% of a capacity it does not give
+`;
+    const marks = notInRunbook(configText);
+    expect([...marks.keys()]).toEqual(['rules/pool-high/condition']);
+    const example = parse(configText) as Record<string, unknown>;
+    const proposal = (condition: string): Proposal => ({
+      runbooks: [], prometheusRules: [], findings: [], todos: [],
+      items: [item('checks', 'p', { kind: 'metrics', gauge: '${TODO_P}' }), item('rules', 'p-capacity', { check: 'p', condition })],
+    });
+    const open = compare(proposal('value >= ${TODO_P_ALERT_AT}'), example, undefined, marks);
+    expect(open.byKind.rules).toEqual({ found: 1, total: 1 });
+    expect(open.open).toEqual(['rules: pool-high value >= 24 — 80% of a capacity it does not give']);
+    // A guessed bound, or another operator, is not a match.
+    expect(compare(proposal('value >= 20'), example, undefined, marks).byKind.rules).toEqual({ found: 0, total: 1 });
+    expect(compare(proposal('value > ${TODO_P_ALERT_AT}'), example, undefined, marks).byKind.rules).toEqual({ found: 0, total: 1 });
+  });
+
   it('runs on the example of a seed and finds some of it', async () => {
     const dir = path.resolve(import.meta.dirname, '../../examples/novapulse');
     const example = parse(await readFile(path.join(dir, 'ops.yaml'), 'utf8')) as Record<string, unknown>;

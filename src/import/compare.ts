@@ -170,6 +170,13 @@ export function compare(proposal: Proposal, example: Entry, runbooks?: string[],
   for (const r of list('rules')) if (!marks.has(`rules/${String(r.id)}`)) rulesOf.set(String(r.check), [...(rulesOf.get(String(r.check)) ?? []), r]);
   const severityCounted = (r: Entry): boolean => r.severity !== undefined && severityWritten(r.severity) && !marks.has(`rules/${String(r.id)}/severity`);
   /** The proposed rule an example rule is, given the proposed check its check is paired with. */
+  // A bound the example marks as not in the runbook: the proposal must leave it open (`value >= ${…}`).
+  const openBound = (r: Entry): boolean => marks.has(`rules/${String(r.id)}/condition`);
+  const sameOperator = (proposed: unknown, wanted: unknown): boolean => {
+    const op = /^\s*value\s*(>=|<=|>|<|==|!=)/;
+    return isVar(proposed) && op.exec(String(proposed))?.[1] === op.exec(String(wanted))?.[1] && /\$\{[^}]+\}\s*$/.test(String(proposed));
+  };
+  for (const r of list('rules')) if (openBound(r) && !marks.has(`rules/${String(r.id)}`)) out.open.push(`rules: ${String(r.id)} ${String(r.condition)} — ${marks.get(`rules/${String(r.id)}/condition`)!}`);
   /**
    * A level and a rule that fires on the same condition at once (no `for:`) raise the same alert:
    * "[VALUE] > 20%" as a check's warning is `value > 20%` as a rule. The example's level is found in a
@@ -193,7 +200,7 @@ export function compare(proposal: Proposal, example: Entry, runbooks?: string[],
       (p) =>
         check !== undefined &&
         p.body.check === check.id &&
-        (r.condition === undefined ? p.body.condition === undefined : norm(p.body.condition, percentP) === norm(r.condition, percentE)) &&
+        (r.condition === undefined ? p.body.condition === undefined : openBound(r) ? sameOperator(p.body.condition, r.condition) : norm(p.body.condition, percentP) === norm(r.condition, percentE)) &&
         sameDuration(r.for ?? '0', p.body.for ?? '0'),
     );
     const sameSeverity = (p: Item): boolean => JSON.stringify(severityMap(p.body.severity)) === JSON.stringify(severityMap(r.severity));
