@@ -3,7 +3,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { compare, formatComparison } from './compare.js';
-import { propose } from './index.js';
+import { notInRunbook } from './compare-marks.js';
+import { propose, type Item, type Proposal } from './index.js';
 
 const runbook = [
   '# Shop', '', '| Severity | Description | Response Time |', '|---|---|---|', '| SEV1 | Outage | 15 min |', '| SEV2 | Degraded | 1 hour |', '',
@@ -150,6 +151,179 @@ slos:
     // Once the runbook names the metric, it is compared.
     const named = `${text}\nSee process_cpu_seconds_total.\n`;
     expect(compare(propose([{ text: named, ref: 'api.md' }]), example, [named]).open).toEqual(['slos: health-sla objective 99.5%']);
+  });
+
+  it('pairs checks for the most items found, not in example order (an early check no longer takes the one a later check needed)', () => {
+    const text = ['# Api', '', '**Warning Alerts**:', '- High CPU usage (> 80%)', '- High memory usage (> 85%)', ''].join('\n');
+    // `cpu-usage-seen` has no level: either proposed check is it. Its words match the CPU check, which
+    // `load` needs for its level; taken in order, `load` was left the memory check and missed.
+    const example = parse(`
+checks:
+  - { id: cpu-usage-seen, kind: metrics, url: "\${U}/metrics", rate: process_cpu_seconds_total }
+  - { id: load, kind: metrics, url: "\${U}/metrics", gauge: node_load1, warning: "[VALUE] > 80%" }
+`) as Record<string, unknown>;
+    const c = compare(propose([{ text, ref: 'api.md' }]), example, [text]);
+    expect(c.missing).toEqual([]);
+    expect(c.byKind.checks).toEqual({ found: 2, total: 2 });
+  });
+
+  it('of several proposed rules alike but for severity, pairs the one with the example rule\'s severity', () => {
+    const text = ['# Api', '', 'Page SEV2 when the API is down; SEV3 for the rest.', ''].join('\n');
+    const item = (section: Item['section'], id: string, body: Record<string, unknown>): Item => ({ section, id, body, sources: [], notes: [] });
+    const proposal: Proposal = {
+      runbooks: [],
+      prometheusRules: [],
+      findings: [],
+      todos: [],
+      items: [
+        item('checks', 'api', { kind: 'http', url: 'https://api.test/health' }),
+        item('rules', 'api-down-low', { check: 'api', severity: 'SEV3' }),
+        item('rules', 'api-down', { check: 'api', severity: 'SEV2' }),
+      ],
+    };
+    const example = parse(`
+checks:
+  - { id: api, kind: http, url: "\${U}/health" }
+rules:
+  - { id: api-down, check: api, severity: SEV2 }
+`) as Record<string, unknown>;
+    expect(compare(proposal, example, [text]).byKind['rule severities']).toEqual({ found: 1, total: 1 });
+  });
+
+  it('leaves out of the totals, and lists, the items the example marks `# not in the runbook:`', () => {
+    const configText = `
+severities:
+  - { id: SEV1, response: 15m }
+  - { id: SEV2, response: 1h }   # not in the runbook: the ladder gives SEV2 no response time
+checks:
+  # not in the runbook: the game-day world's pager, no runbook line reads it
+  - { id: pager, kind: http, url: "\${U}/pager" }
+  - { id: health, kind: http, url: "\${U}/health" }
+rules:
+  - { id: pager-down, check: pager, severity: SEV1 }
+  # not in the runbook: a second rule the example adds
+  - { id: health-slow, check: health, condition: "value > 1" }
+  - id: health-down
+    check: health
+    severity: SEV1   # not in the runbook: the runbook gives the health check no severity
+escalation_policies:
+  - id: shop
+    steps:
+      - { targets: [{ user: a }], timeout: 1h }
+      - { targets: [{ user: b }], timeout: 45m }   # not in the runbook: a placeholder's timeout
+      - { targets: [{ user: c }] }
+`;
+    const marks = notInRunbook(configText);
+    expect([...marks.keys()]).toEqual(['checks/pager', 'rules/health-slow', 'rules/health-down/severity', 'severities/SEV2', 'escalation_policies/shop/steps/2']);
+    const example = parse(configText) as Record<string, unknown>;
+    const all = compare(propose([{ text: runbook, ref: 'shop.md' }]), example, undefined);
+    const c = compare(propose([{ text: runbook, ref: 'shop.md' }]), example, undefined, marks);
+    // Marked: the pager check and the rule on it (with its severity), a rule, a rule's severity (the rule
+    // itself counts), a severity, a step: 7 items.
+    expect(all.total - c.total).toBe(7);
+    expect(c.byKind.rules).toEqual({ found: 1, total: 1 });
+    expect(c.notStated).toEqual([
+      'checks: pager — the game-day world\'s pager, no runbook line reads it',
+      'rules: pager-down — on pager, not in the runbook',
+      'rule severities: pager-down "SEV1" — on pager, not in the runbook',
+      'rules: health-slow — a second rule the example adds',
+      'rule severities: health-down "SEV1" — the runbook gives the health check no severity',
+      'severities: SEV2 response 1h — the ladder gives SEV2 no response time',
+      'escalation steps: shop step 2 timeout 45m — a placeholder\'s timeout',
+    ]);
+    // What is not marked is still counted: the health check, SEV1, the first step.
+    expect(c.byKind).toMatchObject({ checks: { total: 1 }, severities: { total: 1 }, 'escalation steps': { total: 1 } });
+    expect(formatComparison('shop', c)).toContain('not stated by the runbook (marked `# not in the runbook:` in the example): 7');
+  });
+
+  it('leaves open a level the example marks `# not in the runbook:`: the check counts, and the proposal must not guess the level', () => {
+    const configText = `
+checks:
+  - id: health
+    kind: http
+    url: "\${U}/health"
+    warning: "[RESPONSE_TIME] >= 1000"   # not in the runbook: the runbook gives no response time
+`;
+    const marks = notInRunbook(configText);
+    expect([...marks.keys()]).toEqual(['checks/health/warning']);
+    const example = parse(configText) as Record<string, unknown>;
+    const proposal = propose([{ text: runbook, ref: 'shop.md' }]);
+    expect(compare(proposal, example).byKind.checks).toEqual({ found: 0, total: 1 });
+    const c = compare(proposal, example, [runbook], marks);
+    expect(c.byKind.checks).toEqual({ found: 1, total: 1 });
+    expect(c.open).toEqual(['checks: health warning "[RESPONSE_TIME] >= 1000" — the runbook gives no response time']);
+    // A proposal that guesses a level there is not a match.
+    const guessed = { ...proposal, items: proposal.items.map((i) => (i.section === 'checks' && i.body.kind === 'http' ? { ...i, body: { ...i.body, warning: ['[RESPONSE_TIME] >= 500'] } } : i)) };
+    expect(compare(guessed, example, [runbook], marks).byKind.checks).toEqual({ found: 0, total: 1 });
+  });
+
+  it('finds an example rule that import proposes as the same Prometheus alert in the rule file', () => {
+    const text = [
+      '# Pay', '', '| Severity | Description | Response Time |', '|---|---|---|', '| SEV1 | Outage | 15 min |', '| SEV2 | Degraded, high error rate | 1 hour |', '',
+      '## Alerting', '', '```yaml', 'groups:', '  - name: pay', '    rules:', '      - alert: PayErrors',
+      '        expr: sum(rate(pay_requests_total{code=~"5.."}[10m])) / sum(rate(pay_requests_total[10m])) > 0.02', '        for: 10m', '        labels:', '          severity: critical', '```', '',
+    ].join('\n');
+    const example = parse(`
+checks:
+  - { id: pay-errors, kind: metrics, url: "\${U}/metrics", ratio: { of: 'pay_requests_total{code=~"5.."}', over: pay_requests_total } }
+rules:
+  - { id: pay-error-rate, check: pay-errors, condition: "value > 2%", for: 10m }
+  - { id: pay-error-rate-fast, check: pay-errors, condition: "value > 2%", for: 1m }
+`) as Record<string, unknown>;
+    const proposal = propose([{ text, ref: 'pay.md' }]);
+    expect(proposal.prometheusRules.map((r) => r.name)).toEqual(['PayErrors']);
+    const c = compare(proposal, example, [text]);
+    // The alert held 10 minutes is the rule; held 1 minute it is not.
+    expect(c.byKind.rules).toEqual({ found: 1, total: 2 });
+    expect(c.missing).toContain('rules: pay-error-rate-fast value > 2% for 1m');
+  });
+
+  it('finds a level in a rule that fires at once on the same condition, and a rule in such a level', () => {
+    const item = (section: Item['section'], id: string, body: Record<string, unknown>): Item => ({ section, id, body, sources: [], notes: [] });
+    const proposal = (items: Item[]): Proposal => ({ runbooks: [], prometheusRules: [], findings: [], todos: [], items });
+    const example = parse(`
+checks:
+  - { id: fallback, kind: metrics, url: "\${U}/metrics", gauge: "\${F}", warning: "[VALUE] > 20%" }
+  - { id: disk, kind: metrics, url: "\${U}/metrics", gauge: "\${D}" }
+rules:
+  - { id: disk-full, check: disk, condition: "value > 90%" }
+`) as Record<string, unknown>;
+    const asRules = proposal([
+      item('checks', 'p-fallback', { kind: 'metrics', gauge: '${TODO_F}' }),
+      item('rules', 'p-fallback-alert', { check: 'p-fallback', condition: 'value > 20%' }),
+      item('checks', 'p-disk', { kind: 'metrics', gauge: '${TODO_D}', warning: ['[VALUE] > 90%'] }),
+      item('rules', 'p-disk-level', { check: 'p-disk', severity: { warning: 'P4', critical: 'P4' } }),
+    ]);
+    const c = compare(asRules, example);
+    expect(c.missing).toEqual([]);
+    // A rule that waits is not the level (a level fires on the first result), nor another bound.
+    const waits = proposal(asRules.items.map((i) => (i.id === 'p-fallback-alert' ? { ...i, body: { ...i.body, for: '5m' } } : i.id === 'p-disk' ? { ...i, body: { ...i.body, warning: ['[VALUE] > 80%'] } } : i)));
+    expect(compare(waits, example).missing).toEqual(['checks: fallback (metrics "${F}")', 'rules: disk-full value > 90%']);
+  });
+
+  it('leaves open a rule\'s bound the example marks `# not in the runbook:`: the proposal must leave it a TODO', () => {
+    const item = (section: Item['section'], id: string, body: Record<string, unknown>): Item => ({ section, id, body, sources: [], notes: [] });
+    const configText = `
+checks:
+  - { id: pool, kind: metrics, url: "\${U}/metrics", gauge: "\${P}" }
+rules:
+  - id: pool-high
+    check: pool
+    condition: value >= 24   # not in the runbook: 80% of a capacity it does not give
+`;
+    const marks = notInRunbook(configText);
+    expect([...marks.keys()]).toEqual(['rules/pool-high/condition']);
+    const example = parse(configText) as Record<string, unknown>;
+    const proposal = (condition: string): Proposal => ({
+      runbooks: [], prometheusRules: [], findings: [], todos: [],
+      items: [item('checks', 'p', { kind: 'metrics', gauge: '${TODO_P}' }), item('rules', 'p-capacity', { check: 'p', condition })],
+    });
+    const open = compare(proposal('value >= ${TODO_P_ALERT_AT}'), example, undefined, marks);
+    expect(open.byKind.rules).toEqual({ found: 1, total: 1 });
+    expect(open.open).toEqual(['rules: pool-high value >= 24 — 80% of a capacity it does not give']);
+    // A guessed bound, or another operator, is not a match.
+    expect(compare(proposal('value >= 20'), example, undefined, marks).byKind.rules).toEqual({ found: 0, total: 1 });
+    expect(compare(proposal('value > ${TODO_P_ALERT_AT}'), example, undefined, marks).byKind.rules).toEqual({ found: 0, total: 1 });
   });
 
   it('runs on the example of a seed and finds some of it', async () => {

@@ -1,4 +1,5 @@
 import type { Item, Proposal } from './model.js';
+import { bestPairing } from './assignment.js';
 import { written, type Written } from './written.js';
 
 /**
@@ -36,6 +37,12 @@ export interface Comparison {
    * numbers, and the proposal must leave these open (a `${TODO_…}`): a guessed value is not a match.
    */
   open: string[];
+  /**
+   * Example items its author marks `# not in the runbook: WHY` (an opsbook choice the runbook does not
+   * state: a game-day pager, a stand-in's endpoint, a placeholder's timeout), as `kind: what — why`:
+   * not in the totals. A rule on a marked check is not stated either.
+   */
+  notStated: string[];
 }
 
 type Entry = Record<string, unknown>;
@@ -122,18 +129,21 @@ function relations(query: unknown): string {
   return [...new Set(names)].sort().join(',');
 }
 
-function sameLevels(e: Entry, p: Entry): boolean {
-  return (['warning', 'critical'] as const).every((l) => e[l] === undefined || isVar(e[l]) || norm([e[l]].flat(), returnsPercent(e)) === norm([p[l] ?? []].flat(), returnsPercent(p)));
+/** `open`: the levels the example marks as its own choice; the proposal must not guess one there. */
+function sameLevels(e: Entry, p: Entry, open: Set<string> = new Set()): boolean {
+  return (['warning', 'critical'] as const).every((l) =>
+    open.has(l) ? [p[l] ?? []].flat().length === 0 : e[l] === undefined || isVar(e[l]) || norm([e[l]].flat(), returnsPercent(e)) === norm([p[l] ?? []].flat(), returnsPercent(p)),
+  );
 }
 
 /** Compares a proposal with an example config (its ops.yaml, parsed). */
-export function compare(proposal: Proposal, example: Entry, runbooks?: string[]): Comparison {
+export function compare(proposal: Proposal, example: Entry, runbooks?: string[], marks: Map<string, string> = new Map()): Comparison {
   const text: Written | undefined = runbooks ? written(runbooks) : undefined;
   const severityWritten = (s: unknown): boolean => !text || Object.values(severityMap(s)).every((id) => id === undefined || isVar(id) || text.namesSeverity(String(id)));
   const durationWritten = (d: unknown): boolean => !text || isVar(d) || d === 'next_business_day' || (durationMs(d) !== undefined && text.durations.has(durationMs(d)!));
   const of = (s: string): Item[] => proposal.items.filter((i) => i.section === s);
   const list = (k: string): Entry[] => (Array.isArray(example[k]) ? (example[k] as Entry[]) : []);
-  const out: Comparison = { found: 0, total: 0, byKind: {}, missing: [], notCounted: [], open: [] };
+  const out: Comparison = { found: 0, total: 0, byKind: {}, missing: [], notCounted: [], open: [], notStated: [] };
   const count = (kind: string, ok: boolean, what: string): void => {
     const k = (out.byKind[kind] ??= { found: 0, total: 0 });
     k.total++;
@@ -144,59 +154,150 @@ export function compare(proposal: Proposal, example: Entry, runbooks?: string[])
     } else out.missing.push(`${kind}: ${what}`);
   };
 
-  // Checks (file checks are backups), and which proposed check each example check is.
-  const checkFor = new Map<string, Item>();
+  // Checks (file checks are backups), and which proposed check each example check is: one proposed
+  // check stands for one example check, paired so that the most example items (a check, its rules,
+  // their severities) are found — in example order, an early check could take the proposed check a
+  // later one needed, and of equal candidates the first would win whatever its rules lost.
+  const markedCheck = (c: Entry): string | undefined => marks.get(`checks/${String(c.id)}`);
   for (const c of list('checks')) {
+    const why = markedCheck(c);
+    if (why !== undefined) out.notStated.push(`${c.kind === 'file' ? 'backups' : 'checks'}: ${String(c.id)} — ${why}`);
+  }
+  const checks = list('checks').filter((c) => markedCheck(c) === undefined);
+  const proposedChecks = of('checks');
+  const exampleCheck = new Map(checks.map((c) => [String(c.id), c]));
+  const rulesOf = new Map<string, Entry[]>();
+  for (const r of list('rules')) if (!marks.has(`rules/${String(r.id)}`)) rulesOf.set(String(r.check), [...(rulesOf.get(String(r.check)) ?? []), r]);
+  const severityCounted = (r: Entry): boolean => r.severity !== undefined && severityWritten(r.severity) && !marks.has(`rules/${String(r.id)}/severity`);
+  /** The proposed rule an example rule is, given the proposed check its check is paired with. */
+  // A bound the example marks as not in the runbook: the proposal must leave it open (`value >= ${…}`).
+  const openBound = (r: Entry): boolean => marks.has(`rules/${String(r.id)}/condition`);
+  const sameOperator = (proposed: unknown, wanted: unknown): boolean => {
+    const op = /^\s*value\s*(>=|<=|>|<|==|!=)/;
+    return isVar(proposed) && op.exec(String(proposed))?.[1] === op.exec(String(wanted))?.[1] && /\$\{[^}]+\}\s*$/.test(String(proposed));
+  };
+  for (const r of list('rules')) if (openBound(r) && !marks.has(`rules/${String(r.id)}`)) out.open.push(`rules: ${String(r.id)} ${String(r.condition)} — ${marks.get(`rules/${String(r.id)}/condition`)!}`);
+  /**
+   * A level and a rule that fires on the same condition at once (no `for:`) raise the same alert:
+   * "[VALUE] > 20%" as a check's warning is `value > 20%` as a rule. The example's level is found in a
+   * proposed rule on the paired check, and the example's rule in the paired check's level.
+   */
+  const atOnce = (check: Item): Item[] => of('rules').filter((p) => p.body.check === check.id && p.body.condition !== undefined && durationMs(p.body.for ?? '0') === 0);
+  const levelAsRules = (c: Entry, p: Item, l: 'warning' | 'critical'): boolean =>
+    [p.body[l] ?? []].flat().length === 0 && [c[l]].flat().every((cond) => atOnce(p).some((r) => norm(r.body.condition, returnsPercent(p.body)) === norm(cond, returnsPercent(c))));
+  const ruleAsLevel = (r: Entry, check: Item | undefined): { hit?: Item; severity: boolean } => {
+    if (!check || r.condition === undefined || durationMs(r.for ?? '0') !== 0) return { severity: false };
+    const percentE = returnsPercent(exampleCheck.get(String(r.check)));
+    const level = (['warning', 'critical'] as const).find((l) => [check.body[l] ?? []].flat().length > 0 && norm([check.body[l]].flat(), returnsPercent(check.body)) === norm(r.condition, percentE));
+    const levelRule = level && of('rules').find((p) => p.body.check === check.id && p.body.condition === undefined);
+    if (!level || !levelRule) return { severity: false };
+    return { hit: levelRule, severity: typeof r.severity === 'string' && severityMap(levelRule.body.severity)[level] === r.severity };
+  };
+  const ruleHit = (r: Entry, check: Item | undefined): { hit?: Item; severity: boolean } => {
+    const percentE = returnsPercent(exampleCheck.get(String(r.check)));
+    const percentP = returnsPercent(check?.body);
+    const same = of('rules').filter(
+      (p) =>
+        check !== undefined &&
+        p.body.check === check.id &&
+        (r.condition === undefined ? p.body.condition === undefined : openBound(r) ? sameOperator(p.body.condition, r.condition) : norm(p.body.condition, percentP) === norm(r.condition, percentE)) &&
+        sameDuration(r.for ?? '0', p.body.for ?? '0'),
+    );
+    const sameSeverity = (p: Item): boolean => JSON.stringify(severityMap(p.body.severity)) === JSON.stringify(severityMap(r.severity));
+    const hit = same.find(sameSeverity) ?? same[0];
+    if (!hit) return ruleAsLevel(r, check);
+    return { hit, severity: sameSeverity(hit) };
+  };
+  interface Candidate {
+    found: boolean;
+    score: number;
+  }
+  const candidate = checks.map((c) => {
     const id = String(c.id);
-    if (c.kind === 'file') {
-      const hit = of('checks').find((p) => p.body.kind === 'file' && sameDuration(c.max_age, p.body.max_age) && !checkFor.has(id) && ![...checkFor.values()].includes(p));
-      if (hit) checkFor.set(id, hit);
-      count('backups', hit !== undefined, `${id} max_age ${String(c.max_age)}`);
-      continue;
-    }
+    if (c.kind === 'file') return (p: Item): Candidate | undefined => (p.body.kind === 'file' && sameDuration(c.max_age, p.body.max_age) ? { found: true, score: 0 } : undefined);
     // A metric the example fills from its environment (`gauge: ${…}`) is any metric.
     const anyMetric = c.kind === 'metrics' && isVar(metricSource(c));
     // A metric the runbook never names is the example's choice: the proposal must leave it open.
     const unnamed = c.kind === 'metrics' && !anyMetric && text !== undefined && metricNames(c).some((n) => !text.namesIdentifier(n));
     if (unnamed) out.open.push(`checks: ${id} reads ${JSON.stringify(metricSource(c))}`);
+    // A level the example marks as not in the runbook is left open, like a metric the runbook never names.
+    const openLevels = new Set((['warning', 'critical'] as const).filter((l) => marks.has(`checks/${id}/${l}`)));
+    for (const l of openLevels) out.open.push(`checks: ${id} ${l} ${JSON.stringify(c[l])} — ${marks.get(`checks/${id}/${l}`)!}`);
+    // A URL path the runbook never writes ("API read" with no endpoint) is the example's choice: the
+    // proposal must leave the URL open.
+    const web = c.kind === 'http' || c.kind === 'json' || c.kind === 'websocket';
+    const openPath = web && text !== undefined && pathOf(c.url) !== '' && !text.namesPath(pathOf(c.url));
+    if (openPath) out.open.push(`checks: ${id} path ${JSON.stringify(pathOf(c.url))}`);
+    const sameWebKind = (p: Item): boolean => (c.kind === 'websocket' ? p.body.kind === 'websocket' : p.body.kind === 'http' || p.body.kind === 'json');
     // A query the example fills from its environment is any query of that kind.
     const anyQuery = (c.kind === 'postgres' || c.kind === 'mysql') && isVar(c.query);
-    // One proposed check stands for one example check.
-    const paired = new Set(checkFor.values());
-    const same = of('checks').filter(
-      (p) =>
-        !paired.has(p) &&
-        (target(p.body) === target(c) ||
-          (anyMetric && p.body.kind === 'metrics') ||
-          (unnamed && p.body.kind === 'metrics' && isVar(metricSource(p.body))) ||
-          (anyQuery && p.body.kind === c.kind) ||
-          (c.kind === 'json' && target({ ...p.body, kind: 'http' }) === target({ ...c, kind: 'http' }))),
-    );
-    // Several checks on one endpoint (JSON figures of /metrics/json), or several metrics left open:
-    // the one reading the same key with the same levels, then the one named in the same words.
-    const score = (p: Item): number =>
-      (sameLevels(c, p.body) ? 8 : 0) + (c.path !== undefined && p.body.path === c.path ? 4 : 0) + (c.path !== undefined && isVar(p.body.path) ? 2 : 0) + Math.min(overlap(id, p.id), 9) / 10;
-    const hit = [...same].sort((a, b) => score(b) - score(a))[0];
-    if (hit) checkFor.set(id, hit);
-    count('checks', hit !== undefined && sameLevels(c, hit.body), `${id} (${target(c)})`);
-  }
+    return (p: Item): Candidate | undefined => {
+      const same =
+        target(p.body) === target(c) ||
+        (anyMetric && p.body.kind === 'metrics') ||
+        (unnamed && p.body.kind === 'metrics' && isVar(metricSource(p.body))) ||
+        (anyQuery && p.body.kind === c.kind) ||
+        (openPath && sameWebKind(p) && isVar(p.body.url) && pathOf(p.body.url) === '') ||
+        (c.kind === 'json' && target({ ...p.body, kind: 'http' }) === target({ ...c, kind: 'http' }));
+      if (!same) return undefined;
+      // Several checks on one endpoint (JSON figures of /metrics/json), or several metrics left open:
+      // the one reading the same key with the same levels, then the one named in the same words.
+      const score = (sameLevels(c, p.body, openLevels) ? 8 : 0) + (c.path !== undefined && p.body.path === c.path ? 4 : 0) + (c.path !== undefined && isVar(p.body.path) ? 2 : 0) + Math.min(overlap(id, p.id), 9) / 10;
+      const only = (x: Entry, l: 'warning' | 'critical'): Entry => ({ ...x, [l === 'warning' ? 'critical' : 'warning']: undefined });
+      const found = (['warning', 'critical'] as const).every(
+        (l) => sameLevels(only(c, l), only(p.body, l), new Set(openLevels.has(l) ? [l] : [])) || (!openLevels.has(l) && c[l] !== undefined && !isVar(c[l]) && levelAsRules(c, p, l)),
+      );
+      return { found, score };
+    };
+  });
+  const weight = (e: number, p: number): number | undefined => {
+    const c = candidate[e]!(proposedChecks[p]!);
+    if (!c) return undefined;
+    let items = c.found ? 1 : 0;
+    for (const r of rulesOf.get(String(checks[e]!.id)) ?? []) {
+      const { hit, severity } = ruleHit(r, proposedChecks[p]);
+      items += (hit ? 1 : 0) + (severityCounted(r) && severity ? 1 : 0);
+    }
+    // Items first; among pairings finding as many, the closest candidates (score < 15).
+    return items * 100 + c.score;
+  };
+  const weights = checks.map((_, e) => proposedChecks.map((__, p) => weight(e, p)));
+  const pairing = bestPairing(checks.length, proposedChecks.length, (e, p) => weights[e]![p]);
+  const checkFor = new Map<string, Item>();
+  checks.forEach((c, e) => {
+    const p = pairing[e];
+    const hit = p === undefined ? undefined : proposedChecks[p]!;
+    if (hit) checkFor.set(String(c.id), hit);
+    if (c.kind === 'file') count('backups', hit !== undefined, `${String(c.id)} max_age ${String(c.max_age)}`);
+    else count('checks', hit !== undefined && candidate[e]!(hit)!.found, `${String(c.id)} (${target(c)})`);
+  });
 
   // Rules on those checks: condition and for:; then their severities.
-  const exampleCheck = new Map(list('checks').map((c) => [String(c.id), c]));
   for (const r of list('rules')) {
-    const check = checkFor.get(String(r.check));
-    const rules = of('rules').filter((p) => check && p.body.check === check.id);
-    const percentE = returnsPercent(exampleCheck.get(String(r.check)));
-    const percentP = returnsPercent(check?.body);
-    const hit = rules.find(
-      (p) => (r.condition === undefined ? p.body.condition === undefined : norm(p.body.condition, percentP) === norm(r.condition, percentE)) && sameDuration(r.for ?? '0', p.body.for ?? '0'),
-    );
+    const why = marks.get(`rules/${String(r.id)}`) ?? (marks.has(`checks/${String(r.check)}`) ? `on ${String(r.check)}, not in the runbook` : undefined);
+    if (why !== undefined) {
+      out.notStated.push(`rules: ${String(r.id)} — ${why}`);
+      if (r.severity !== undefined && severityWritten(r.severity)) out.notStated.push(`rule severities: ${String(r.id)} ${JSON.stringify(r.severity)} — ${why}`);
+      continue;
+    }
+    const paired = ruleHit(r, checkFor.get(String(r.check)));
+    // The same alert proposed as a Prometheus rule (in the rule file opsbook evaluates) is that rule.
+    const alert = paired.hit ? undefined : prometheusAlertFor(proposal, r, exampleCheck.get(String(r.check)));
+    const hit = paired.hit ?? alert?.rule;
+    const severity = paired.hit ? paired.severity : alert !== undefined && JSON.stringify(severityMap(alert.severity)) === JSON.stringify(severityMap(r.severity));
     count('rules', hit !== undefined, `${String(r.id)} ${String(r.condition ?? 'level')}${r.for ? ` for ${String(r.for)}` : ''}`);
-    if (r.severity !== undefined && !severityWritten(r.severity)) out.notCounted.push(`rule severities: ${String(r.id)} ${JSON.stringify(r.severity)}`);
-    else if (r.severity !== undefined) count('rule severities', hit !== undefined && JSON.stringify(severityMap(hit.body.severity)) === JSON.stringify(severityMap(r.severity)), `${String(r.id)} ${JSON.stringify(r.severity)}`);
+    const severityWhy = marks.get(`rules/${String(r.id)}/severity`);
+    if (r.severity !== undefined && severityWhy !== undefined) out.notStated.push(`rule severities: ${String(r.id)} ${JSON.stringify(r.severity)} — ${severityWhy}`);
+    else if (r.severity !== undefined && !severityWritten(r.severity)) out.notCounted.push(`rule severities: ${String(r.id)} ${JSON.stringify(r.severity)}`);
+    else if (r.severity !== undefined) count('rule severities', severity, `${String(r.id)} ${JSON.stringify(r.severity)}`);
   }
 
   for (const s of list('severities')) {
+    const why = marks.get(`severities/${String(s.id)}`);
+    if (why !== undefined) {
+      out.notStated.push(`severities: ${String(s.id)} response ${String(s.response)} — ${why}`);
+      continue;
+    }
     const hit = of('severities').find((p) => p.body.id === s.id);
     if (!durationWritten(s.response)) {
       out.notCounted.push(`severities: ${String(s.id)} response ${String(s.response)}`);
@@ -210,6 +311,11 @@ export function compare(proposal: Proposal, example: Entry, runbooks?: string[])
     steps.forEach((step, i) => {
       // A step with no timeout is the last one: nothing timed to compare.
       if (step.timeout === undefined) return;
+      const why = marks.get(`escalation_policies/${String(policy.id)}/steps/${i + 1}`);
+      if (why !== undefined) {
+        out.notStated.push(`escalation steps: ${String(policy.id)} step ${i + 1} timeout ${String(step.timeout)} — ${why}`);
+        return;
+      }
       if (!durationWritten(step.timeout)) {
         out.notCounted.push(`escalation steps: ${String(policy.id)} step ${i + 1} timeout ${String(step.timeout)}`);
         return;
@@ -223,6 +329,11 @@ export function compare(proposal: Proposal, example: Entry, runbooks?: string[])
   }
 
   for (const s of list('slos')) {
+    const why = marks.get(`slos/${String(s.id)}`);
+    if (why !== undefined) {
+      out.notStated.push(`slos: ${String(s.id)} — ${why}`);
+      continue;
+    }
     const numbers = (b: Entry): unknown[] => [b.kind, b.objective, b.threshold, b.percentile, b.target, b.window ?? SLO_WINDOW];
     // An objective the runbook never writes ("99%" for a "< 10ms" SLA) is the example's choice.
     const pct = /^(\d+(?:\.\d+)?)%$/.exec(String(s.objective ?? ''));
@@ -237,6 +348,38 @@ export function compare(proposal: Proposal, example: Entry, runbooks?: string[])
   return out;
 }
 
+/**
+ * A proposed Prometheus alerting rule that is the example's rule on a metrics check: its expression
+ * reads what the check reads (a ratio's two series, a histogram's quantile, a gauge) and compares it
+ * with the rule's bound, held as long (`for:`).
+ */
+function prometheusAlertFor(proposal: Proposal, r: Entry, check: Entry | undefined): { rule: Record<string, unknown>; severity: unknown } | undefined {
+  if (check?.kind !== 'metrics' || typeof r.condition !== 'string') return undefined;
+  const flat = (x: unknown): string => String(x ?? '').replace(/\s+/g, '');
+  const reads = (left: string): boolean => {
+    const ratio = check.ratio as Entry | undefined;
+    const quantile = check.quantile as Entry | undefined;
+    if (ratio) {
+      const of = flat(ratio.of);
+      const over = flat(ratio.over);
+      const at = left.indexOf(of);
+      const slash = left.indexOf('/', at + of.length);
+      const rest = slash < 0 ? '' : left.slice(slash);
+      return at >= 0 && slash >= 0 && (rest.includes(`${over}[`) || rest.includes(`${over})`) || rest.endsWith(over));
+    }
+    if (quantile) return new RegExp(`^histogram_quantile\\(${String(quantile.q).replace('.', '\\.')},.*\\b${flat(quantile.histogram)}_bucket\\b`).test(left);
+    return typeof check.gauge === 'string' && left === flat(check.gauge);
+  };
+  for (const p of proposal.prometheusRules) {
+    if (p.leftOut !== undefined || typeof p.rule.alert !== 'string') continue;
+    const m = /^(.*?)(>=|<=|>|<)([\d.]+)$/.exec(flat(p.rule.expr));
+    if (!m || !reads(m[1]!)) continue;
+    if (norm(`value ${m[2]!} ${m[3]!}`) !== norm(r.condition) || !sameDuration(r.for ?? '0', p.rule.for ?? '0')) continue;
+    return { rule: p.rule, severity: (p.rule.labels as Entry | undefined)?.severity };
+  }
+  return undefined;
+}
+
 function severityMap(s: unknown): { warning?: string; critical?: string } {
   if (typeof s === 'string') return { warning: s, critical: s };
   return (s as { warning?: string; critical?: string } | undefined) ?? {};
@@ -245,9 +388,13 @@ function severityMap(s: unknown): { warning?: string; critical?: string } {
 /** `found/total (pct%)`, then one line per kind. */
 export function formatComparison(name: string, c: Comparison): string {
   const pct = (f: number, t: number): string => (t === 0 ? '—' : `${Math.round((f / t) * 100)}%`);
-  const lines = [`${name}: ${c.found}/${c.total} items found with correct numbers (${pct(c.found, c.total)})`];
+  const lines = [
+    `${name}: ${c.found}/${c.total} items found with correct numbers (${pct(c.found, c.total)})`,
+    `  counted: every item of the example${c.notCounted.length + c.notStated.length > 0 ? ' but those below as not counted or not stated by the runbook' : ''}`,
+  ];
   for (const [kind, k] of Object.entries(c.byKind)) lines.push(`  ${kind}: ${k.found}/${k.total}`);
   if (c.notCounted.length > 0) lines.push(`  not counted (a severity or a paging time the runbook does not write): ${c.notCounted.length}`);
+  if (c.notStated.length > 0) lines.push(`  not stated by the runbook (marked \`# not in the runbook:\` in the example): ${c.notStated.length}`);
   if (c.open.length > 0) lines.push(`  left open (a value inside an item the runbook does not write; the proposal must not guess it): ${c.open.length}`);
   return lines.join('\n');
 }

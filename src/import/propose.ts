@@ -1,6 +1,7 @@
 import { isMap, parseDocument } from 'yaml';
 import { parseRunbook } from '../runbooks/index.js';
 import { FileContext, ProposalState, slug } from './context.js';
+import { extractAutoscalers } from './extract/autoscalers.js';
 import { extractBackups } from './extract/backups.js';
 import { extractCelery } from './extract/celery.js';
 import { extractErrorRates } from './extract/error-rates.js';
@@ -72,6 +73,7 @@ export function propose(inputs: ImportInput[]): Proposal {
     extractThresholds(ctx, linker, queues);
     extractErrorRates(ctx, linkFor);
     extractSymptomMetrics(ctx);
+    extractAutoscalers(ctx);
     extractBackups(ctx);
     extractTls(ctx, linkFor);
     extractEscalation(ctx);

@@ -22,6 +22,7 @@ export function fillTodos(proposal: Proposal): Record<string, string> {
     else if (name.endsWith('_RESPONSE')) value = '1h';
     else if (name.endsWith('_OBJECTIVE')) value = '99%';
     else if (name.endsWith('_TIMEOUT')) value = '15m';
+    else if (name.endsWith('_ALERT_AT')) value = '100';
     else if (name.endsWith('_EMAIL')) value = `person${n}@example.test`;
     else if (name.endsWith('_JSON_PATH')) value = `.todo${n}`;
     else if (name.endsWith('_BACKUP_PATH')) value = `/backups/todo${n}/*.dump`;

@@ -23,6 +23,8 @@ export interface Written {
   namesIdentifier(name: string): boolean;
   /** Every percentage the text writes ("99.9%", "99 %"), as a number of percent. */
   percentages: Set<number>;
+  /** Whether a URL path is written anywhere ("/api/accounts", with or without its trailing slash). */
+  namesPath(path: string): boolean;
 }
 
 export function written(texts: string[]): Written {
@@ -44,6 +46,9 @@ export function written(texts: string[]): Written {
     namesIdentifier(name) {
       // A histogram or counter is written by its series too (`…_bucket`, `…_count`).
       return new RegExp(`(^|[^A-Za-z0-9_:])${escape(name)}(_bucket|_count|_sum|_total)?($|[^A-Za-z0-9_:])`).test(all);
+    },
+    namesPath(path) {
+      return new RegExp(`${escape(path.replace(/\/$/, ''))}($|[^A-Za-z0-9_-])`).test(all);
     },
     namesSeverity(id) {
       const word = new RegExp(`(^|[^A-Za-z0-9_-])${escape(id)}($|[^A-Za-z0-9_-])`);

@@ -66,11 +66,14 @@ async function compareExample(dir: string, io: CliIO): Promise<number> {
   const path = await import('node:path');
   const { readFile, readdir } = await import('node:fs/promises');
   const { parse } = await import('yaml');
-  const { propose, compare, formatComparison } = await import('../../import/index.js');
+  const { propose, compare, formatComparison, notInRunbook } = await import('../../import/index.js');
   const configFile = path.join(dir, 'ops.yaml');
   let example: Record<string, unknown>;
+  let marks: Map<string, string>;
   try {
-    example = (parse(await readFile(configFile, 'utf8')) ?? {}) as Record<string, unknown>;
+    const configText = await readFile(configFile, 'utf8');
+    example = (parse(configText) ?? {}) as Record<string, unknown>;
+    marks = notInRunbook(configText);
   } catch (e) {
     io.err(`${configFile}: error: cannot read the example config: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message} (OPSBOOK_E_CONFIG_READ)`);
     return 1;
@@ -86,10 +89,11 @@ async function compareExample(dir: string, io: CliIO): Promise<number> {
     io.err(`${configFile}: error: runbooks: lists no runbook to import (OPSBOOK_E_CONFIG_INVALID)`);
     return 1;
   }
-  const result = compare(propose(inputs), example, inputs.map((i) => i.text));
+  const result = compare(propose(inputs), example, inputs.map((i) => i.text), marks);
   io.out(formatComparison(path.basename(path.resolve(dir)), result));
   for (const m of result.missing) io.out(`  not found: ${m}`);
   for (const m of result.notCounted) io.out(`  not counted: ${m}`);
   for (const m of result.open) io.out(`  left open: ${m}`);
+  for (const m of result.notStated) io.out(`  not stated by the runbook: ${m}`);
   return 0;
 }

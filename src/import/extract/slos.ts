@@ -27,6 +27,21 @@ function checksFor(ctx: FileContext, subject: string): { checks: string[]; note:
   return { checks: [ctx.todo(`${subject}_check`, `id of the check whose results measure "${subject}"`)], note: `the runbook does not say which check measures "${subject}"` };
 }
 
+/**
+ * The check a latency row measures. A row naming an endpoint class with no path ("API read",
+ * "Reports") is a request of that class: an http check whose URL stays a TODO, since the runbook
+ * names no endpoint; the table's p50/p95/p99 are SLOs on it. Health rows use the health checks.
+ */
+function latencyChecks(ctx: FileContext, subject: string, line: number): { checks: string[]; note: string } {
+  if (/health/i.test(subject)) return checksFor(ctx, subject);
+  const made = ctx.state.items.find((i) => i.section === 'checks' && i.body.kind === 'http' && i.sources.some((s) => s.file === ctx.ref && s.line === line));
+  if (made) return { checks: [made.id], note: `measured by ${made.id}, a request of this class (its URL a TODO)` };
+  const url = ctx.todo(`${subject}_url`, `URL of a "${subject}" request, whose latency the table bounds (line ${line})`);
+  const check = ctx.add({ section: 'checks', body: { kind: 'http', service: ctx.service, url }, sources: [ctx.src(line)], notes: [`"${subject}" in the latency table (line ${line}); the runbook names no endpoint of that class`] }, `${ctx.service}-${slug(subject)}`);
+  ctx.found('check', `${check.id}: http (URL TODO) for "${subject}" latency`, line);
+  return { checks: [check.id], note: `measured by ${check.id}, a request of this class (its URL a TODO)` };
+}
+
 function add(ctx: FileContext, base: string, body: Record<string, unknown>, line: number, notes: string[], summary: string): Item {
   const item = ctx.add({ section: 'slos', body: { ...body }, sources: [ctx.src(line)], notes }, `${ctx.service}-${base}`);
   ctx.found('slo', `${item.id}: ${summary}`, line);
@@ -45,7 +60,7 @@ function fromTable(ctx: FileContext, table: Table): void {
         const threshold = parseThreshold(`< ${row[col] ?? ''}`);
         if (!pct || threshold?.unit !== 'duration' || threshold.seconds === undefined) return;
         const ms = Math.round(threshold.seconds * 1000);
-        const { checks, note } = checksFor(ctx, subject);
+        const { checks, note } = latencyChecks(ctx, subject, line);
         add(ctx, `${slug(subject)}-p${pct}-latency`, { kind: 'latency', service: ctx.service, checks, percentile: `p${pct}`, threshold: `${ms}ms`, alerts: false }, line, [`"${subject}" p${pct} ${row[col]} (line ${line})`, note, 'burn-rate alerts off until the objective is agreed'], `${subject} p${pct} ≤ ${row[col]}`);
       });
       return;
