@@ -39,6 +39,7 @@ describe('the game-day world’s tools', () => {
   let tools: WorldTools;
   const appRestarts: number[] = [];
   const peerFaults: Record<string, boolean> = { opensearch_red: true, minio_full: false };
+  const appLog = ['INFO "GET /health" 200', 'ERROR "GET /api/projects" 500', 'INFO "GET /api/projects" 200'];
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'opsbook-tools-test-'));
@@ -50,6 +51,7 @@ describe('the game-day world’s tools', () => {
         await redis.start();
       },
       restartApp: async () => void appRestarts.push(Date.now()),
+      appLogs: (tail) => appLog.slice(-tail),
       restartStandInPeer: async (peer) => {
         const on = Object.keys(peerFaults).filter((k) => k.startsWith(`${peer}_`) && peerFaults[k]);
         for (const k of on) peerFaults[k] = false;
@@ -88,6 +90,14 @@ describe('the game-day world’s tools', () => {
     const os = await run(tools, 'kubectl rollout restart statefulset/opensearch -n apex');
     expect(os.stdout).toBe('statefulset.apps/opensearch restarted (opensearch (stand-in) restarted; cleared: opensearch_red)\n');
     expect(peerFaults.opensearch_red).toBe(false);
+  });
+
+  it('kubectl logs shows the application process\'s own log lines, the last --tail of them; no other workload\'s', async () => {
+    expect(await run(tools, 'kubectl logs -n apex deployment/apex-api --tail=2')).toEqual({ code: 0, stdout: 'ERROR "GET /api/projects" 500\nINFO "GET /api/projects" 200\n', stderr: '' });
+    expect((await run(tools, 'kubectl logs deployment/apex-api')).stdout.split('\n')).toHaveLength(4);
+    const other = await run(tools, 'kubectl logs -n apex deployment/opensearch --tail=100');
+    expect(other.code).toBe(1);
+    expect(other.stderr).toContain('logs are modelled for the application only');
   });
 
   it('refuses what it does not model, with exit 1 and what it does model', async () => {
