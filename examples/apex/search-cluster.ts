@@ -6,26 +6,8 @@
  * its primary (red); one that lost a copy but keeps another is yellow (the replica is promoted).
  * `projects` keeps no replica (it is rebuilt from the database by scripts/reindex_projects.py, the
  * runbook's "Re-index Data"), so losing any node loses one of its primaries.
- * A node process ends with its stand-in: it exits when its stdin (a pipe from the stand-in) closes.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import net from 'node:net';
-
-/** Listens on a loopback port, prints it, accepts and closes connections until stdin closes. */
-const NODE_PROGRAM = `
-import socket, sys, threading
-s = socket.socket()
-s.bind(('127.0.0.1', 0))
-s.listen(16)
-print(s.getsockname()[1], flush=True)
-def serve():
-    while True:
-        c, _ = s.accept()
-        c.close()
-threading.Thread(target=serve, daemon=True).start()
-sys.stdin.read()
-`;
+import { accepts, startPod, stopPod, type Pod } from '../support/pods.js';
 
 const NODES = ['opensearch-0', 'opensearch-1', 'opensearch-2'] as const;
 
@@ -66,64 +48,9 @@ export interface SearchCluster {
   close(): Promise<void>;
 }
 
-interface RunningNode {
-  child: ChildProcess;
-  port: number;
-}
-
-/** Whether something accepts a connection on the port (within a second). */
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    const done = (ok: boolean): void => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(1000, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}
-
-function python(): string {
-  return existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-}
-
-function startNode(name: string): Promise<RunningNode> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(python(), ['-S', '-c', NODE_PROGRAM], { stdio: ['pipe', 'pipe', 'inherit'] });
-    let out = '';
-    const timer = setTimeout(() => fail(new Error('no port within 30 s')), 30_000);
-    const fail = (e: Error): void => {
-      clearTimeout(timer);
-      child.kill('SIGKILL');
-      reject(new Error(`OpenSearch node ${name} (stand-in) did not start: ${e.message}`));
-    };
-    child.once('error', fail);
-    child.once('exit', (code) => fail(new Error(`exited with ${code}`)));
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      const port = Number.parseInt(out, 10);
-      if (out.includes('\n') && port > 0) {
-        clearTimeout(timer);
-        child.removeAllListeners('exit');
-        resolve({ child, port });
-      }
-    });
-  });
-}
-
-function stopNode(node: RunningNode): Promise<void> {
-  return new Promise((resolve) => {
-    if (node.child.exitCode !== null || node.child.signalCode !== null) return resolve();
-    node.child.once('exit', () => resolve());
-    node.child.kill('SIGKILL');
-  });
-}
-
 export async function startSearchCluster(): Promise<SearchCluster> {
-  const nodes = new Map<string, RunningNode>();
-  for (const [name, node] of await Promise.all(NODES.map(async (n) => [n, await startNode(n)] as const))) nodes.set(name, node);
+  const nodes = new Map<string, Pod>();
+  for (const [name, node] of await Promise.all(NODES.map(async (n) => [n, await startPod(n)] as const))) nodes.set(name, node);
   const live = async (): Promise<Set<string>> => {
     const up = await Promise.all(NODES.map(async (n) => [n, nodes.has(n) && (await accepts(nodes.get(n)!.port))] as const));
     return new Set(up.filter(([, ok]) => ok).map(([n]) => n));
@@ -157,16 +84,16 @@ export async function startSearchCluster(): Promise<SearchCluster> {
       if (!(NODES as readonly string[]).includes(name)) throw new Error(`no OpenSearch node ${name} (nodes: ${NODES.join(', ')})`);
       const node = nodes.get(name);
       if (!node) return;
-      await stopNode(node);
+      await stopPod(node);
       nodes.delete(name);
     },
     startMissing: async () => {
       const missing = NODES.filter((n) => !nodes.has(n) || nodes.get(n)!.child.exitCode !== null || nodes.get(n)!.child.signalCode !== null);
-      for (const n of missing) nodes.set(n, await startNode(n));
+      for (const n of missing) nodes.set(n, await startPod(n));
       return missing;
     },
     close: async () => {
-      await Promise.all([...nodes.values()].map(stopNode));
+      await Promise.all([...nodes.values()].map(stopPod));
       nodes.clear();
     },
   };

@@ -18,11 +18,15 @@
  * (`POST /signage/common/cabinets/derive`) and the search fallback counters the runbook greps for.
  * More faults: `minio_full` (storage 100 % used), `minio_filling` (85 % used > 80 %), `derive_timeout`
  * (the derive endpoint answers 504 as the ingress does after its read timeout), `search_fallback`
- * (30 % of searches fall back to the database > 20 %), `api_pods_down` (1 of 3 API replicas available).
+ * (30 % of searches fall back to the database > 20 %), `api_pods_down` (1 of 3 API replicas available),
+ * `worker_pod_crashed` (the process of the worker pod apex-worker-1 killed: the worker deployment's
+ * pods are real processes, examples/support/pods.ts, and kube-state-metrics counts those alive as
+ * available; off, the missing pod is started again).
  */
 import { Redis } from 'ioredis';
 import { startAppPool } from '../support/app-pool.js';
 import { FailingShare, ResponseCounter } from '../support/requests.js';
+import { accepts, startPod, stopPod, type Pod } from '../support/pods.js';
 import { startSearchCluster } from './search-cluster.js';
 import { promText, readEnvTls, runAsProcess, startStandin, type Faults, type Standin } from '../support/standin.js';
 
@@ -36,11 +40,15 @@ export async function startApex(env: NodeJS.ProcessEnv = process.env): Promise<S
   redis.on('error', () => {});
   const appPool = await startAppPool(env.STANDIN_PG_URL ?? '', { size: 30, inFlight: 9, name: 'apex-api' });
   const searchCluster = await startSearchCluster();
+  // The worker deployment's pods (KEDA keeps 2 at rest), each a real process.
+  const WORKER_PODS = ['apex-worker-0', 'apex-worker-1'];
+  const workerPods = new Map<string, Pod>(await Promise.all(WORKER_PODS.map(async (n) => [n, await startPod(n)] as const)));
+  const workersAvailable = async (): Promise<number> => (await Promise.all([...workerPods.values()].map((p) => accepts(p.port)))).filter(Boolean).length;
   const healthy = readEnvTls();
   const expiring = readEnvTls('STANDIN_TLS_EXPIRING');
   const faults: Faults = {
     error_rate: false, certificate_expiring: false, opensearch_node_down: false,
-    minio_full: false, minio_filling: false, derive_timeout: false, search_fallback: false, api_pods_down: false,
+    minio_full: false, minio_filling: false, derive_timeout: false, search_fallback: false, api_pods_down: false, worker_pod_crashed: false,
   };
   // The game day's monitor credential doubles as MinIO's Prometheus bearer token.
   const minioToken = `Bearer ${Buffer.from(`monitor:${env.STANDIN_MONITOR_PASSWORD ?? ''}`).toString('base64')}`;
@@ -64,12 +72,19 @@ export async function startApex(env: NodeJS.ProcessEnv = process.env): Promise<S
       redis.disconnect();
       await appPool.close();
       await searchCluster.close();
+      await Promise.all([...workerPods.values()].map(stopPod));
     },
     onFaults: async (f) => {
       const tls = f.certificate_expiring ? expiring : healthy;
       if (tls) standin.setCertificate(tls);
       if (f.opensearch_node_down) await searchCluster.kill('opensearch-1');
       else await searchCluster.startMissing();
+      const crashed = workerPods.get('apex-worker-1');
+      if (f.worker_pod_crashed && crashed) {
+        await stopPod(crashed);
+        workerPods.delete('apex-worker-1');
+      }
+      if (!f.worker_pod_crashed) for (const n of WORKER_PODS.filter((w) => !workerPods.has(w))) workerPods.set(n, await startPod(n));
     },
     routes: {
       '/_gameday/pool': appPool.route,
@@ -108,7 +123,7 @@ export async function startApex(env: NodeJS.ProcessEnv = process.env): Promise<S
         };
       },
       // kube-state-metrics: the API deployment (HPA 3–10) and the worker (KEDA 2–10).
-      '/kube-state-metrics/metrics': () => ({
+      '/kube-state-metrics/metrics': async () => ({
         text: promText([
           {
             name: 'kube_deployment_spec_replicas', help: 'Number of desired pods for a deployment.', type: 'gauge',
@@ -116,7 +131,7 @@ export async function startApex(env: NodeJS.ProcessEnv = process.env): Promise<S
           },
           {
             name: 'kube_deployment_status_replicas_available', help: 'The number of available replicas per deployment.', type: 'gauge',
-            samples: [{ labels: { namespace: 'apex', deployment: 'apex-api' }, value: faults.api_pods_down ? 1 : 3 }, { labels: { namespace: 'apex', deployment: 'apex-worker' }, value: 2 }],
+            samples: [{ labels: { namespace: 'apex', deployment: 'apex-api' }, value: faults.api_pods_down ? 1 : 3 }, { labels: { namespace: 'apex', deployment: 'apex-worker' }, value: await workersAvailable() }],
           },
         ]),
       }),

@@ -281,8 +281,10 @@ export async function buildWorld(spec: GameDaySpec, systemDir: string, clock: Cl
       },
     };
     const ageBackups = (ageMs: number): Promise<void> => backups.age(ageMs);
+    const standinFaults = Object.keys(await standin.faults());
     const toolWorld: ToolWorld = {
       system: spec.system,
+      standInWorkers: !celery && standinFaults.some((k) => k.startsWith('worker_')),
       restartRedis: async () => {
         await redis.stop();
         await redis.start();

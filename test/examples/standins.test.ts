@@ -175,4 +175,16 @@ describe.skipIf(!pgAvailable)('seed stand-ins', () => {
     await fault(s, { opensearch_node_down: false });
     expect(await health()).toMatchObject({ status: 'green', number_of_nodes: 3, unassigned_shards: 0, active_primary_shards: 5 });
   });
+
+  it('apex counts the worker pods whose processes are alive as available: one crashed is 1 of 2, started again 2', async () => {
+    const s = await startApex(env);
+    running.push(s);
+    const available = async (): Promise<number> =>
+      Number(/kube_deployment_status_replicas_available\{namespace="apex",deployment="apex-worker"\} (\d+)/.exec(await (await fetch(`${s.url}/kube-state-metrics/metrics`)).text())?.[1]);
+    expect(await available()).toBe(2);
+    await fault(s, { worker_pod_crashed: true });
+    expect(await available()).toBe(1);
+    await fault(s, { worker_pod_crashed: false });
+    expect(await available()).toBe(2);
+  });
 });

@@ -25,6 +25,8 @@ export interface ToolWorld {
   restartStandInPeer(peer: string): Promise<string[]>;
   /** cert-manager, where the world serves HTTPS: a deleted Certificate is issued afresh and served. */
   reissueCertificate?(): Promise<void>;
+  /** Whether the stand-in plays the worker deployment's pods (it has `worker_*` fault switches) where no Celery worker runs. */
+  standInWorkers?: boolean;
   /** The Celery workers, when the world runs them: each stopped and started again. */
   restartWorkers?(): Promise<string[]>;
   /** The real `celery` command line against the world's app and broker. */
@@ -48,7 +50,7 @@ export function partOf(name: string, world: ToolWorld): Part | undefined {
   if (n.includes('redis')) return { kind: 'redis' };
   const peer = STAND_IN_PEERS.find((p) => n.includes(p));
   if (peer) return { kind: 'peer', peer: peer === 'elasticsearch' ? 'opensearch' : peer };
-  if (/worker|celery/.test(n)) return world.restartWorkers ? { kind: 'workers' } : undefined;
+  if (/worker|celery/.test(n)) return world.restartWorkers ? { kind: 'workers' } : world.standInWorkers ? { kind: 'peer', peer: 'worker' } : undefined;
   const system = world.system.toLowerCase();
   if (['gunicorn', 'uwsgi', 'uvicorn', 'daphne', 'web', 'app', 'api', system, `${system}-api`, `${system}-web`, `${system}-app`].includes(n)) return { kind: 'app' };
   return undefined;
@@ -58,7 +60,7 @@ function describeParts(world: ToolWorld): string {
   return [
     'redis (the private redis-server)',
     `${world.system}, ${world.system}-api, gunicorn (the application's process)`,
-    ...(world.restartWorkers ? ['*worker*, celery* (the Celery workers)'] : []),
+    ...(world.restartWorkers ? ['*worker*, celery* (the Celery workers)'] : world.standInWorkers ? ['*worker* (the worker pods the stand-in plays)'] : []),
     'opensearch, minio (stand-ins: no server here)',
   ].join('; ');
 }

@@ -120,6 +120,7 @@ describe('the game-day world’s tools', () => {
     expect(partOf('deployment/library-api', world)).toEqual({ kind: 'app' });
     expect(partOf('celery-worker', world)).toBeUndefined();
     expect(partOf('celery-worker', { ...world, restartWorkers: async () => [] })).toEqual({ kind: 'workers' });
+    expect(partOf('deployment/apex-worker', { ...world, standInWorkers: true })).toEqual({ kind: 'peer', peer: 'worker' });
     expect(partOf('sts/elasticsearch', world)).toEqual({ kind: 'peer', peer: 'opensearch' });
     expect(partOf('postgresql', world)).toBeUndefined();
   });
