@@ -8,7 +8,10 @@
  * reports: the runbook names no paths, these stand for them), 4xx and failed-transaction counters for
  * its error-rate objectives, and node_exporter's host series at `/node-exporter/metrics` (CPU, memory,
  * root file system) for its CPU/memory/disk thresholds.
- * Faults: `error_rate` (2 % of requests answer 5xx > 1 %), `slow` (p99 3 s > 2 s), `cpu_high` (CPU
+ * `http_requests_total{status}` counts the responses the app really sent (its own routes; the game day's
+ * users GET `/api/accounts/1/`), each logged on stderr, a 5xx at ERROR.
+ * Faults: `error_rate` (a bad release: one request in ten to `/api/accounts/1/` really answers 500,
+ * above the seed's 1 %; the Application Rollback's restart brings the process back without it), `slow` (p99 3 s > 2 s), `cpu_high` (CPU
  * busy 95 % > 90 %), `memory_high` (97 % in use > 95 %), `disk_full` (92 % used > 90 %).
  * The app's database connections are real (examples/support/app-pool.ts): Django keeps one per
  * worker thread (CONN_MAX_AGE), 115 across the deployment, nearly all of the world's max_connections
@@ -18,6 +21,7 @@
 import { Redis } from 'ioredis';
 import { WebSocketServer } from 'ws';
 import { startAppPool } from '../support/app-pool.js';
+import { FailingShare, ResponseCounter } from '../support/requests.js';
 import { histogramSamples, promText, runAsProcess, startStandin, type Faults, type Standin } from '../support/standin.js';
 
 export async function startDjangoFinance(env: NodeJS.ProcessEnv = process.env): Promise<Standin> {
@@ -30,14 +34,13 @@ export async function startDjangoFinance(env: NodeJS.ProcessEnv = process.env): 
   redis.on('error', () => {});
   const appPool = await startAppPool(env.STANDIN_PG_URL ?? '', { size: 115, inFlight: 2, name: 'django-finance-gunicorn' });
   const faults: Faults = { error_rate: false, slow: false, cpu_high: false, memory_high: false, disk_full: false };
-  // Traffic is simulated: every scrape accounts for 1,000 more requests, so rates move between scrapes.
-  // 2 in 1,000 answer 4xx (0.2 % < 1 %); 10,000 transactions commit per scrape, none fails.
-  const totals = { ok: 0, clientError: 0, error: 0, count: 0, committed: 0, failed: 0 };
+  // Requests and their statuses are counted as the app sends them (ResponseCounter). The latency
+  // histogram and the transactions are accounted per scrape: 1,000 observations, 10,000 transactions
+  // committed, none failed.
+  const responses = new ResponseCounter();
+  const badRelease = new FailingShare(0.1);
+  const totals = { count: 0, committed: 0, failed: 0 };
   const tick = (): void => {
-    const errors = faults.error_rate ? 20 : 0;
-    totals.ok += 1000 - errors - 2;
-    totals.clientError += 2;
-    totals.error += errors;
     totals.count += 1000;
     totals.committed += 10_000;
   };
@@ -78,13 +81,21 @@ export async function startDjangoFinance(env: NodeJS.ProcessEnv = process.env): 
     },
     routes: {
       '/_gameday/pool': appPool.route,
-      '/health/': () => ({ json: { status: 'healthy' } }),
+      '/health/': responses.counted(() => ({ json: { status: 'healthy' } })),
       // One endpoint per class of the latency table (runbooks/django-finance.md:22-25).
-      '/api/accounts/': () => ({ json: { count: 2, results: [{ id: 1, name: 'Operating' }, { id: 2, name: 'Reserve' }] } }),
-      '/api/transactions/': (req) =>
-        req.method === 'POST' ? { status: 201, json: { id: 'probe', status: 'validated', dry_run: true } } : { status: 405, json: { detail: 'Method not allowed' } },
-      '/dashboard/': () => ({ contentType: 'text/html; charset=utf-8', text: '<!doctype html><title>Dashboard</title><h1>Dashboard</h1>' }),
-      '/api/reports/monthly/': () => ({ json: { period: 'month', income: 125000, expenses: 98000 } }),
+      '/api/accounts/': responses.counted(() => ({ json: { count: 2, results: [{ id: 1, name: 'Operating' }, { id: 2, name: 'Reserve' }] } })),
+      // The users' traffic (the runbook names no endpoint; this one stands for them).
+      '/api/accounts/1/': responses.counted(() => {
+        if (faults.error_rate && badRelease.next()) {
+          process.stderr.write(`${new Date().toISOString()} ERROR django.request Internal Server Error: /api/accounts/1/ (TypeError: unsupported operand type(s) for +: 'decimal.Decimal' and 'NoneType')\n`);
+          return { status: 500, contentType: 'text/html', text: '<h1>Server Error (500)</h1>' };
+        }
+        return { json: { id: 1, name: 'Operating', balance: '125000.00' } };
+      }),
+      '/api/transactions/': responses.counted((req) =>
+        req.method === 'POST' ? { status: 201, json: { id: 'probe', status: 'validated', dry_run: true } } : { status: 405, json: { detail: 'Method not allowed' } }),
+      '/dashboard/': responses.counted(() => ({ contentType: 'text/html; charset=utf-8', text: '<!doctype html><title>Dashboard</title><h1>Dashboard</h1>' })),
+      '/api/reports/monthly/': responses.counted(() => ({ json: { period: 'month', income: 125000, expenses: 98000 } })),
       '/node-exporter/metrics': () => {
         const busyShare = faults.cpu_high ? 0.95 : 0.35;
         cpu.busy += 30 * busyShare;
@@ -104,23 +115,16 @@ export async function startDjangoFinance(env: NodeJS.ProcessEnv = process.env): 
           ]),
         };
       },
-      '/health/ready/': async () => {
+      '/health/ready/': responses.counted(async () => {
         const redisOk = await redis.ping().then(() => true, () => false);
         return { status: redisOk ? 200 : 503, json: { status: redisOk ? 'ready' : 'not_ready', checks: { redis: redisOk } } };
-      },
+      }),
       '/metrics': () => {
         tick();
         const latency = faults.slow ? 3 : 0.08;
         return {
           text: promText([
-            {
-              name: 'http_requests_total', help: 'Requests by status.', type: 'counter',
-              samples: [
-                { labels: { status: '200' }, value: totals.ok },
-                { labels: { status: '404' }, value: totals.clientError },
-                { labels: { status: '500' }, value: totals.error },
-              ],
-            },
+            { name: 'http_requests_total', help: 'Requests by status.', type: 'counter', samples: responses.samples() },
             {
               name: 'finance_transactions_total', help: 'Financial transactions by outcome.', type: 'counter',
               samples: [{ labels: { outcome: 'committed' }, value: totals.committed }, { labels: { outcome: 'failed' }, value: totals.failed }],

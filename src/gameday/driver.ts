@@ -51,6 +51,8 @@ export class Driver {
     private readonly arrivals: () => number,
     /** Timers this close (simulated ms) fire together and are settled once (batchWindowMs); 0: each settled on its own. */
     private readonly batchMs = 0,
+    /** What the world itself has in flight (its users' requests): done before time moves on. */
+    private readonly worldIdle: () => Promise<void> = async () => {},
   ) {
     this.unsubscribe = ops.on((e) => {
       if (e.type === 'incident') this.changed = true;
@@ -68,6 +70,7 @@ export class Driver {
   /** Probes and deliveries a timer started finish before time moves past their own timeouts. */
   private readonly settle = async (): Promise<void> => {
     const t0 = Date.now();
+    await Promise.race([this.worldIdle(), new Promise((r) => setTimeout(r, IN_FLIGHT_WAIT_MS).unref())]);
     await this.ops.settle(IN_FLIGHT_WAIT_MS);
     const t1 = Date.now();
     await Promise.race([this.ops.outbox.idle(), new Promise((r) => setTimeout(r, IN_FLIGHT_WAIT_MS).unref())]);

@@ -88,7 +88,7 @@ export async function runGameDay(dir: string, options: GameDayOptions = {}): Pro
     // less wall time than one by one, and real-latency verdicts (RESPONSE_TIME, opsbook's overload) moved.
     const batchMs = process.env.OPSBOOK_GAMEDAY_BATCH_TIMERS === '1' ? batchWindowMs(daemon.config) : 0;
     if (process.env.OPSBOOK_GAMEDAY_DEBUG) process.stderr.write(`${spec.system}: timers within ${batchMs} ms fire together\n`);
-    driver = new Driver(clock, ops, () => world.receiver.received.length, batchMs);
+    driver = new Driver(clock, ops, () => world.receiver.received.length, batchMs, () => world.traffic?.idle() ?? Promise.resolve());
     t = performance.now();
     await driver.pass(BASELINE_MS);
     const baseline = await driver.describeOpen();

@@ -15,7 +15,7 @@ import type { GameDayEvent, ScenarioResult } from './result.js';
 import { writeReview } from './review.js';
 import type { GameDaySpec, Scenario } from './spec.js';
 import type { World } from './world.js';
-import { checkWorldEvidenceGone, checkWorldReads, runWorldReads } from './world-reads.js';
+import { checkWorldEvidenceGone, checkWorldReads, readPlace, runWorldReads } from './world-reads.js';
 
 /** How far (simulated minutes) the next level may page from the configured minute: checks and deliveries land on their own ticks. */
 const ESCALATION_SLACK_MIN = 1;
@@ -167,9 +167,9 @@ export async function runScenario(spec: GameDaySpec, scenario: Scenario, ctx: Sc
     failures.push(...checkDiagnosis(expect, diagnosis.commands));
     for (const e of changesRun(diagnosis.transcript)) failures.push(`a ${e.effect} command ran during diagnosis: ${e.text}`);
     if (expect.world.length > 0) {
-      const reads = await runWorldReads(expect.world, ctx.env);
+      const reads = await runWorldReads(expect.world, ctx.env, world.standin.logs);
       failures.push(...checkWorldReads(reads));
-      step(`world reads: ${reads.map((r) => `${r.read.on}: ${r.output.split('\n')[0]}`).join('; ')}`);
+      step(`world reads: ${reads.map((r) => `${readPlace(r.read)}: ${r.output.split('\n')[0]}`).join('; ')}`);
     }
 
     mark('diagnosis');
@@ -215,7 +215,7 @@ export async function runScenario(spec: GameDaySpec, scenario: Scenario, ctx: Sc
     step(`incident resolved ${result.resolvedAfterMinutes} simulated min after the resolution`);
     // Verification: the same reads again; the evidence is gone with the fault.
     const again = await runDiagnosis(executions, procedure, incident.id, expect.phases);
-    const gone = [...checkEvidenceGone(expect, again.commands), ...checkWorldEvidenceGone(await runWorldReads(expect.world, ctx.env))];
+    const gone = [...checkEvidenceGone(expect, again.commands), ...checkWorldEvidenceGone(await runWorldReads(expect.world, ctx.env, world.standin.logs))];
     failures.push(...gone);
     result.verification = gone.length === 0 ? `${expect.ran.filter((r) => r.evidence).length + expect.world.filter((r) => r.evidence).length} evidence value(s) gone after the resolution` : 'evidence outlived the fault';
     const resolvedNote = await driver.until(5 * MINUTE, received((r) => r.type === 'incident.resolved'));

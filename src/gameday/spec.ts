@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isMap, LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
-import { OpsbookError } from '../lib/errors/index.js';
 import { duration } from '../config/schema/common.js';
+import { OpsbookError } from '../lib/errors/index.js';
 import { faultSchema } from './faults/index.js';
 
 
@@ -26,7 +26,7 @@ const commandExpectation = z.strictObject({
  * that cannot show it as written (`pg_last_xact_replay_timestamp()` is NULL on the primary it is run
  * on), with the reason.
  */
-const worldRead = z.strictObject({
+const sqlRead = z.strictObject({
   /** One read-only SQL statement. */
   sql: z.string().min(1),
   /** The world's primary (`${GAMEDAY_PG_URL}`) or its streaming replica (`${GAMEDAY_PG_REPLICA_URL}`). */
@@ -38,6 +38,25 @@ const worldRead = z.strictObject({
   /** Why the runbook's own query cannot show this value. */
   why: z.string().min(1),
 });
+
+/**
+ * The application's own log, as `kubectl logs --tail=N` or `tail -N app.log` shows it: the last
+ * `tail` lines its current process wrote (a restarted process starts a new log), those matching `grep`.
+ */
+const appLogRead = z.strictObject({
+  app_log: z.strictObject({
+    tail: z.number().int().min(1).max(5000),
+    /** A regular expression, as `grep -E` takes it. */
+    grep: z.string().min(1),
+  }),
+  /** A regular expression the matching lines must match. */
+  output: z.string().min(1),
+  evidence: z.boolean().default(true),
+  /** Why the runbook's own command cannot show it (a host's file, a pod's log). */
+  why: z.string().min(1),
+});
+
+const worldRead = z.union([sqlRead, appLogRead]);
 
 const notRunnable = z.strictObject({
   command: z.string().min(1),
@@ -188,6 +207,16 @@ export const gameDaySpecSchema = z.strictObject({
     /** The database's name, as the runbook's SQL names it (`WHERE datname = 'apex'`); the cluster is private, so no other run shares it. */
     database: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'a plain database name (a-z, 0-9, _)').optional(),
   }).refine((p) => !p.failover || p.replica, 'failover needs a replica to promote (replica: true)').optional(),
+  /**
+   * The application's users: `requests` real GET requests to `path` every `every` of simulated time,
+   * from the world to the stand-in (through the socket in front of it), so the application's own
+   * request counters move with simulated time and a ratio of them is the ratio of responses it sent.
+   */
+  traffic: z.strictObject({
+    path: z.string().regex(/^\/[^\s]*$/, 'a path such as /api/items'),
+    requests: z.number().int().min(1).max(20).default(3),
+    every: duration({ min: '1s', max: '5m' }).prefault('5s'),
+  }).optional(),
   /** A MongoDB replica-set primary played by a loopback wire-protocol responder (`${GAMEDAY_MONGO_URL}`). */
   mongodb: z.boolean().default(false),
   scenarios: z.array(scenario).min(1),

@@ -27,7 +27,12 @@ export interface StandinProcess {
    * are closed and its in-memory state (faults, pools) starts afresh.
    */
   restart(graceMs?: number): Promise<void>;
+  /** The last `tail` lines the current process wrote to stderr (its log; a restart starts a new one, as a new pod's). */
+  logs(tail: number): string[];
 }
+
+/** Log lines kept per process. */
+const LOG_LINES = 5000;
 
 /**
  * Runs a stand-in (`examples/<system>/standin.ts`) as its own process with STANDIN_* env, the way
@@ -36,6 +41,7 @@ export interface StandinProcess {
  */
 export async function startStandinProcess(file: string, env: Record<string, string>, insecureTls: boolean, workDir?: string): Promise<StandinProcess> {
   const args = await standinCommand(file, ROOT, workDir);
+  let log: string[] = [];
   const launch = async (): Promise<{ child: ChildProcess; url: string }> => {
     // Tracked as the world's servers are: killed if the game day ends on a signal or a crash.
     const child = spawnTracked(process.execPath, args, {
@@ -44,7 +50,16 @@ export async function startStandinProcess(file: string, env: Record<string, stri
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
-    child.stderr!.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
+    const lines: string[] = [];
+    let rest = '';
+    child.stderr!.on('data', (c: Buffer) => {
+      const text = c.toString();
+      stderr = (stderr + text).slice(-4000);
+      const parts = (rest + text).split('\n');
+      rest = parts.pop()!;
+      lines.push(...parts);
+      if (lines.length > 2 * LOG_LINES) lines.splice(0, lines.length - LOG_LINES);
+    });
     const url = await new Promise<string>((resolve, reject) => {
       let out = '';
       // Start-up can take minutes on a loaded machine; left as soon as it prints its URL.
@@ -65,6 +80,7 @@ export async function startStandinProcess(file: string, env: Record<string, stri
       child.kill('SIGKILL');
       throw new OpsbookError('OPSBOOK_E_GAMEDAY_WORLD', `stand-in ${file} did not start: ${e.message}\n${stderr}`);
     });
+    log = lines;
     return { child, url };
   };
   const first = await launch();
@@ -114,6 +130,7 @@ export async function startStandinProcess(file: string, env: Record<string, stri
       return JSON.parse(r.body || '{}') as unknown;
     },
     setCertificate,
+    logs: (tail) => log.slice(-tail),
     stop: () => stop(),
     restart: async (graceMs = 2000) => {
       await stop(graceMs);

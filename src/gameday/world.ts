@@ -27,6 +27,7 @@ import { channelPeersEnv, startChannelPeers, type ChannelPeers } from './peers.j
 import { startStandinProcess, type StandinProcess } from './standin-process.js';
 import { startWorldTools, type ToolWorld, type WorldTools } from './tools/index.js';
 import { Laps } from './laps.js';
+import { startTraffic, type Traffic } from './traffic.js';
 import { performance } from 'node:perf_hooks';
 
 const HOUR = 3_600_000;
@@ -71,6 +72,8 @@ export interface World extends FaultTarget {
   close(): Promise<void>;
   /** Real seconds its parts took to start (and, after close, to stop). */
   laps: Laps;
+  /** The application's users (gameday.yaml `traffic:`), when the spec has them. */
+  traffic?: Traffic;
 }
 
 export async function buildWorld(spec: GameDaySpec, systemDir: string, clock: Clock, options: WorldOptions = {}): Promise<World> {
@@ -177,6 +180,12 @@ export async function buildWorld(spec: GameDaySpec, systemDir: string, clock: Cl
     const standin = await laps.time('stand-in', () => startStandinProcess(resolve(systemDir, spec.standin), standinEnv, spec.tls, dir));
     closers.push(() => standin.stop());
     env.GAMEDAY_STANDIN_URL = standin.url.replace(`:${port}`, `:${proxy.port}`);
+    let traffic: Traffic | undefined;
+    if (spec.traffic) {
+      const t = startTraffic(clock, { url: env.GAMEDAY_STANDIN_URL, path: spec.traffic.path, requests: spec.traffic.requests, everyMs: spec.traffic.every, ...(env.GAMEDAY_TLS_CA ? { caFile: env.GAMEDAY_TLS_CA } : {}) });
+      traffic = t;
+      closers.push(() => t.stop());
+    }
     const celery: CeleryWorld | undefined = await laps.time('celery wait', async () => celeryStarting);
     if (celery) {
       env.GAMEDAY_CELERY_BROKER = broker;
@@ -296,14 +305,17 @@ export async function buildWorld(spec: GameDaySpec, systemDir: string, clock: Cl
       },
     };
     const ageBackups = (ageMs: number): Promise<void> => backups.age(ageMs);
+    const standinFaults = Object.keys(await standin.faults());
     const toolWorld: ToolWorld = {
       system: spec.system,
+      standInWorkers: !celery && standinFaults.some((k) => k.startsWith('worker_')),
       restartRedis: async () => {
         await redis.stop();
         await redis.start();
       },
       restartApp: () => standin.restart(),
       ...(failover ? { promoteReplica: () => failover.promote() } : {}),
+      appLogs: (tail) => standin.logs(tail),
       ...(certificates ? { reissueCertificate: () => certificates.serve(90 * 24 * HOUR) } : {}),
       restartStandInPeer: async (peer) => {
         const current = await standin.faults();
@@ -332,6 +344,7 @@ export async function buildWorld(spec: GameDaySpec, systemDir: string, clock: Cl
       ...(certificates ? { certificates } : {}),
       ...(mongodb ? { mongodb } : {}),
       ...(jobs ? { backupJobs: jobs } : {}),
+      ...(traffic ? { traffic } : {}),
     };
   } catch (e) {
     await close();

@@ -11,6 +11,7 @@ import { startDjangoFinance } from '../../examples/django-finance/standin.js';
 import { startLibrary } from '../../examples/library/standin.js';
 import { startApex } from '../../examples/apex/standin.js';
 import type { Standin } from '../../examples/support/standin.js';
+import { FailingShare } from '../../examples/support/requests.js';
 import { createTestDatabase, postgresUp } from '../support/services.js';
 import { startPrivateRedis, type PrivateRedis } from '../support/private-redis.js';
 
@@ -79,13 +80,36 @@ describe.skipIf(!pgAvailable)('seed stand-ins', () => {
     expect(stats.email?.waiting).toBe(1200);
   });
 
-  it('django-finance counts 5xx responses so the error ratio rises under its fault', async () => {
+  it('django-finance counts the responses it really sent: under its fault one request in ten to the users\' endpoint answers 500, logged', async () => {
     const s = await startDjangoFinance(env);
     running.push(s);
+    const requestsTotal = async (): Promise<Record<string, number>> =>
+      Object.fromEntries([...(await (await fetch(`${s.url}/metrics`)).text()).matchAll(/^http_requests_total\{status="(\d+)"\} (\d+)$/gm)].map((m) => [m[1]!, Number(m[2])]));
+    expect(await requestsTotal()).toEqual({ 200: 0, 500: 0 });
     await fault(s, { error_rate: true });
-    const text = await (await fetch(`${s.url}/metrics`)).text();
-    expect(text).toMatch(/http_requests_total\{status="500"\} 20/);
+    const statuses: number[] = [];
+    for (let i = 0; i < 20; i++) statuses.push((await fetch(`${s.url}/api/accounts/1/`)).status);
+    expect(statuses.filter((c) => c === 500)).toHaveLength(2);
+    // The health endpoint is not on the failing path; it is counted too.
     expect((await fetch(`${s.url}/health/`)).status).toBe(200);
+    expect(await requestsTotal()).toEqual({ 200: 19, 500: 2 });
+    await fault(s, { error_rate: false });
+    for (let i = 0; i < 10; i++) expect((await fetch(`${s.url}/api/accounts/1/`)).status).toBe(200);
+    expect(await requestsTotal()).toEqual({ 200: 29, 500: 2 });
+  });
+
+  it('a failing share fails ⌊n·share⌋ or ⌈n·share⌉ of any n consecutive requests', () => {
+    for (const share of [0.1, 0.2, 0.08]) {
+      const f = new FailingShare(share);
+      const fails = Array.from({ length: 1000 }, () => (f.next() ? 1 : 0));
+      for (const n of [10, 13, 50, 99]) {
+        for (let start = 0; start + n <= fails.length; start += 7) {
+          const k = fails.slice(start, start + n).reduce((a: number, b) => a + b, 0);
+          expect(k).toBeGreaterThanOrEqual(Math.floor(n * share - 1e-9));
+          expect(k).toBeLessThanOrEqual(Math.ceil(n * share + 1e-9));
+        }
+      }
+    }
   });
 
   it('library reads its pool, cache and replication figures off real connections, lookups and pg_stat_replication', async () => {
@@ -124,5 +148,43 @@ describe.skipIf(!pgAvailable)('seed stand-ins', () => {
     const r = await fetch(`${s.url}/_gameday/faults`, { method: 'POST', body: JSON.stringify({ meteor: true }) });
     expect(r.status).toBe(500);
     expect(((await r.json()) as { error: string }).error).toContain('unknown fault "meteor"');
+  });
+
+  it('apex fails one request in five to its users\' endpoint under a bad release, and counts what it sent', async () => {
+    const s = await startApex(env);
+    running.push(s);
+    await fault(s, { error_rate: true });
+    const statuses: number[] = [];
+    for (let i = 0; i < 10; i++) statuses.push((await fetch(`${s.url}/api/projects`)).status);
+    expect(statuses).toEqual([500, 200, 200, 200, 200, 500, 200, 200, 200, 200]);
+    expect((await fetch(`${s.url}/health`)).status).toBe(200);
+    const text = await (await fetch(`${s.url}/metrics`)).text();
+    expect(text).toMatch(/^http_requests_total\{status="200"\} 9$/m);
+    expect(text).toMatch(/^http_requests_total\{status="500"\} 2$/m);
+  });
+
+  it('apex computes OpenSearch health from its node processes: one killed is red, started again is green', async () => {
+    const s = await startApex({ ...env, STANDIN_MONITOR_PASSWORD: 'pw' });
+    running.push(s);
+    const health = async (): Promise<{ status: string; number_of_nodes: number; unassigned_shards: number; active_primary_shards: number }> =>
+      (await (await fetch(`${s.url}/_cluster/health`, { headers: { authorization: `Basic ${Buffer.from('monitor:pw').toString('base64')}` } })).json()) as never;
+    expect(await health()).toMatchObject({ status: 'green', number_of_nodes: 3, unassigned_shards: 0, active_primary_shards: 5 });
+    await fault(s, { opensearch_node_down: true });
+    // opensearch-1 held projects' shard 1 (no replica) and a copy of each signage-assets shard.
+    expect(await health()).toMatchObject({ status: 'red', number_of_nodes: 2, unassigned_shards: 3, active_primary_shards: 4 });
+    await fault(s, { opensearch_node_down: false });
+    expect(await health()).toMatchObject({ status: 'green', number_of_nodes: 3, unassigned_shards: 0, active_primary_shards: 5 });
+  });
+
+  it('apex counts the worker pods whose processes are alive as available: one crashed is 1 of 2, started again 2', async () => {
+    const s = await startApex(env);
+    running.push(s);
+    const available = async (): Promise<number> =>
+      Number(/kube_deployment_status_replicas_available\{namespace="apex",deployment="apex-worker"\} (\d+)/.exec(await (await fetch(`${s.url}/kube-state-metrics/metrics`)).text())?.[1]);
+    expect(await available()).toBe(2);
+    await fault(s, { worker_pod_crashed: true });
+    expect(await available()).toBe(1);
+    await fault(s, { worker_pod_crashed: false });
+    expect(await available()).toBe(2);
   });
 });

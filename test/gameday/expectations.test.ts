@@ -8,7 +8,7 @@ import { checkDiagnosis, checkEvidenceGone } from '../../src/gameday/expectation
 import { formatScenarioLines } from '../../src/gameday/report.js';
 import type { ScenarioResult } from '../../src/gameday/result.js';
 import type { Scenario } from '../../src/gameday/spec.js';
-import { checkWorldEvidenceGone, checkWorldReads } from '../../src/gameday/world-reads.js';
+import { checkWorldEvidenceGone, checkWorldReads, runWorldReads } from '../../src/gameday/world-reads.js';
 
 const expectOf = (over: Partial<Scenario['expect']> = {}): Scenario['expect'] => ({
   alert: 'a', severity: 'P2', severity_source: 'configured', runbook: 'r.md#x', within_minutes: 15, phases: ['diagnosis'], ran: [], not_runnable: [], quiet: [], world: [], ...over,
@@ -86,5 +86,19 @@ describe('world reads', () => {
     expect(checkWorldEvidenceGone([{ read, ok: true, output: '7.1' }])).toEqual([expect.stringContaining('not evidence of the fault')]);
     expect(checkWorldEvidenceGone([{ read, ok: true, output: '0' }])).toEqual([]);
     expect(checkWorldEvidenceGone([{ read: { ...read, evidence: false }, ok: true, output: '7.1' }])).toEqual([]);
+  });
+
+  it('reads the application log\'s last lines that match, as evidence that is gone once a new process logs', async () => {
+    const read = { app_log: { tail: 3, grep: 'ERROR' }, output: '"GET /api/x" 500', evidence: true, why: 'a pod log' } as const;
+    let log = ['ERROR "GET /api/x" 500', 'INFO "GET /api/x" 200', 'ERROR "GET /api/x" 500', 'INFO "GET /health" 200'];
+    const during = await runWorldReads([read], {}, (tail) => log.slice(-tail));
+    expect(during).toEqual([{ read, ok: true, output: 'ERROR "GET /api/x" 500' }]);
+    expect(checkWorldReads(during)).toEqual([]);
+    // A restarted process logs afresh: nothing of the fault in it.
+    log = ['INFO "GET /api/x" 200'];
+    const after = await runWorldReads([read], {}, (tail) => log.slice(-tail));
+    expect(checkWorldReads(after)).toEqual([expect.stringContaining('printed nothing: no evidence')]);
+    expect(checkWorldEvidenceGone(after)).toEqual([]);
+    expect(checkWorldReads(await runWorldReads([read], {}))).toEqual([expect.stringContaining('the world keeps no application log')]);
   });
 });

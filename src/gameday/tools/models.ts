@@ -20,10 +20,14 @@ export interface ToolWorld {
   restartRedis(): Promise<void>;
   /** The application's process (the stand-in) stopped and started again: connections closed, state afresh. */
   restartApp(): Promise<void>;
+  /** The last `tail` lines the application's current process logged. */
+  appLogs(tail: number): string[];
   /** Stand-in fault switches of a peer with no server here (OpenSearch, MinIO), by name prefix: set off. Returns those that were on. */
   restartStandInPeer(peer: string): Promise<string[]>;
   /** cert-manager, where the world serves HTTPS: a deleted Certificate is issued afresh and served. */
   reissueCertificate?(): Promise<void>;
+  /** Whether the stand-in plays the worker deployment's pods (it has `worker_*` fault switches) where no Celery worker runs. */
+  standInWorkers?: boolean;
   /** The Celery workers, when the world runs them: each stopped and started again. */
   restartWorkers?(): Promise<string[]>;
   /** The real `celery` command line against the world's app and broker. */
@@ -52,7 +56,7 @@ export function partOf(name: string, world: ToolWorld): Part | undefined {
   if (n.includes('redis')) return { kind: 'redis' };
   const peer = STAND_IN_PEERS.find((p) => n.includes(p));
   if (peer) return { kind: 'peer', peer: peer === 'elasticsearch' ? 'opensearch' : peer };
-  if (/worker|celery/.test(n)) return world.restartWorkers ? { kind: 'workers' } : undefined;
+  if (/worker|celery/.test(n)) return world.restartWorkers ? { kind: 'workers' } : world.standInWorkers ? { kind: 'peer', peer: 'worker' } : undefined;
   const system = world.system.toLowerCase();
   if (['gunicorn', 'uwsgi', 'uvicorn', 'daphne', 'web', 'app', 'api', system, `${system}-api`, `${system}-web`, `${system}-app`].includes(n)) return { kind: 'app' };
   return undefined;
@@ -62,7 +66,7 @@ function describeParts(world: ToolWorld): string {
   return [
     'redis (the private redis-server)',
     `${world.system}, ${world.system}-api, gunicorn (the application's process)`,
-    ...(world.restartWorkers ? ['*worker*, celery* (the Celery workers)'] : []),
+    ...(world.restartWorkers ? ['*worker*, celery* (the Celery workers)'] : world.standInWorkers ? ['*worker* (the worker pods the stand-in plays)'] : []),
     'opensearch, minio (stand-ins: no server here)',
   ].join('; ');
 }
@@ -81,7 +85,17 @@ async function restartPart(tool: string, name: string, world: ToolWorld): Promis
 }
 
 /** kubectl's options that take a value (`-n apex`), so the rest are its positional words. */
-const KUBECTL_VALUED = new Set(['-n', '--namespace', '--context', '--kubeconfig', '-l', '--selector', '-o', '--output', '--timeout']);
+const KUBECTL_VALUED = new Set(['-n', '--namespace', '--context', '--kubeconfig', '-l', '--selector', '-o', '--output', '--timeout', '--tail', '-c', '--container', '--since']);
+
+/** `--tail=N` or `--tail N`; kubectl's default for a workload is every line (-1). */
+function tailOf(args: readonly string[]): number {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const v = a.startsWith('--tail=') ? a.slice(7) : a === '--tail' ? args[i + 1] : undefined;
+    if (v !== undefined) return Number.parseInt(v, 10) >= 0 ? Number.parseInt(v, 10) : Number.POSITIVE_INFINITY;
+  }
+  return Number.POSITIVE_INFINITY;
+}
 
 function positional(args: readonly string[], valued: ReadonlySet<string>): string[] {
   const out: string[] = [];
@@ -95,7 +109,13 @@ function positional(args: readonly string[], valued: ReadonlySet<string>): strin
 
 async function kubectl(args: readonly string[], world: ToolWorld): Promise<ToolResult> {
   const [verb, sub, ...rest] = positional(args, KUBECTL_VALUED);
-  const modelled = 'the world models `kubectl rollout restart|undo|status <kind>/<name>` and `kubectl delete certificate NAME`';
+  const modelled = 'the world models `kubectl rollout restart|undo|status <kind>/<name>`, `kubectl logs <the application>` and `kubectl delete certificate NAME`';
+  if (verb === 'logs') {
+    const name = sub?.replace(/^[a-z.]+\//, '') ?? '';
+    if (partOf(name, world)?.kind !== 'app') return refuse('kubectl', `logs are modelled for the application only (${world.system}, ${world.system}-api), not "${sub ?? ''}"`);
+    const lines = world.appLogs(Math.min(tailOf(args), 5000));
+    return { code: 0, stdout: lines.length > 0 ? `${lines.join('\n')}\n` : '', stderr: '' };
+  }
   if (verb === 'delete' && sub && /^(certificates?|cert)(\.cert-manager\.io)?$/.test(sub) && rest[0]) {
     if (!world.reissueCertificate) return refuse('kubectl', 'this world serves no certificate (tls: true in gameday.yaml)');
     // cert-manager issues a Certificate afresh once it is deleted; the world serves the new one.

@@ -38,6 +38,7 @@ const world = (cluster: PrivatePostgres): ToolWorld => ({
   system: 'library',
   restartRedis: async () => {},
   restartApp: async () => {},
+  appLogs: () => [],
   restartStandInPeer: async () => [],
   promoteReplica: () => cluster.failover!.promote(),
 });
@@ -100,7 +101,7 @@ describe.skipIf(!installed)('primary failover on a private cluster', () => {
   }, 180_000);
 
   it('pg_ctl in a world without a failover pair, and verbs other than promote, are refused', async () => {
-    const w: ToolWorld = { system: 'library', restartRedis: async () => {}, restartApp: async () => {}, restartStandInPeer: async () => [] };
+    const w: ToolWorld = { system: 'library', restartRedis: async () => {}, restartApp: async () => {}, appLogs: () => [], restartStandInPeer: async () => [] };
     expect((await runWorldTool('pg_ctl', ['promote'], w)).stderr).toMatch(/no replica to promote/);
     expect((await runWorldTool('pg_ctl', ['stop', '-m', 'immediate'], w)).stderr).toMatch(/not modelled/);
   });

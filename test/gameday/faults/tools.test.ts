@@ -39,6 +39,7 @@ describe('the game-day world’s tools', () => {
   let tools: WorldTools;
   const appRestarts: number[] = [];
   const peerFaults: Record<string, boolean> = { opensearch_red: true, minio_full: false };
+  const appLog = ['INFO "GET /health" 200', 'ERROR "GET /api/projects" 500', 'INFO "GET /api/projects" 200'];
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'opsbook-tools-test-'));
@@ -50,6 +51,7 @@ describe('the game-day world’s tools', () => {
         await redis.start();
       },
       restartApp: async () => void appRestarts.push(Date.now()),
+      appLogs: (tail) => appLog.slice(-tail),
       restartStandInPeer: async (peer) => {
         const on = Object.keys(peerFaults).filter((k) => k.startsWith(`${peer}_`) && peerFaults[k]);
         for (const k of on) peerFaults[k] = false;
@@ -90,6 +92,14 @@ describe('the game-day world’s tools', () => {
     expect(peerFaults.opensearch_red).toBe(false);
   });
 
+  it('kubectl logs shows the application process\'s own log lines, the last --tail of them; no other workload\'s', async () => {
+    expect(await run(tools, 'kubectl logs -n apex deployment/apex-api --tail=2')).toEqual({ code: 0, stdout: 'ERROR "GET /api/projects" 500\nINFO "GET /api/projects" 200\n', stderr: '' });
+    expect((await run(tools, 'kubectl logs deployment/apex-api')).stdout.split('\n')).toHaveLength(4);
+    const other = await run(tools, 'kubectl logs -n apex deployment/opensearch --tail=100');
+    expect(other.code).toBe(1);
+    expect(other.stderr).toContain('logs are modelled for the application only');
+  });
+
   it('refuses what it does not model, with exit 1 and what it does model', async () => {
     const get = await run(tools, 'kubectl get pods -n apex');
     expect(get.code).toBe(1);
@@ -110,6 +120,7 @@ describe('the game-day world’s tools', () => {
     expect(partOf('deployment/library-api', world)).toEqual({ kind: 'app' });
     expect(partOf('celery-worker', world)).toBeUndefined();
     expect(partOf('celery-worker', { ...world, restartWorkers: async () => [] })).toEqual({ kind: 'workers' });
+    expect(partOf('deployment/apex-worker', { ...world, standInWorkers: true })).toEqual({ kind: 'peer', peer: 'worker' });
     expect(partOf('sts/elasticsearch', world)).toEqual({ kind: 'peer', peer: 'opensearch' });
     expect(partOf('postgresql', world)).toBeUndefined();
   });
