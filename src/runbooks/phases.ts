@@ -146,13 +146,20 @@ export function normaliseLabel(label: string): string {
   let l = label.toLowerCase();
   if (l.includes('(')) l = l.replace(/\(.*?\)/g, ' ');
   if (DIGIT.test(l)) l = l.replace(/^\s*(step\s*)?\d+[.):]?\s*/, '').replace(/^\s*\[\d+\/\d+\]\s*/, '');
-  l = l.replace(/[:.!]+\s*$/, '');
+  if (endsInPunctuation(l)) l = l.replace(/[:.!]+\s*$/, '');
   if (MARKUP.test(l)) l = l.replace(/[*_`]/g, '');
   if (SPACE_TO_SQUEEZE.test(l)) l = l.replace(/\s+/g, ' ');
   return l.trim();
 }
 
 const DIGIT = /\d/;
+
+/** Whether the last character before trailing blanks is `:`, `.` or `!`: only then is there any to drop. */
+function endsInPunctuation(l: string): boolean {
+  const t = l.trimEnd();
+  const c = t.charCodeAt(t.length - 1);
+  return c === 58 || c === 46 || c === 33;
+}
 const MARKUP = /[*_`]/;
 /** Whitespace that `\s+ → ' '` would change: a run of two, or any but a plain space. */
 const SPACE_TO_SQUEEZE = /\s\s|[^\S ]/;

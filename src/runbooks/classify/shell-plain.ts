@@ -62,9 +62,9 @@ class SimpleReader extends WordReader {
         text: src.slice(start, Math.max(this.maxEnd, start)).trim(),
         line,
         calls: parts.calls,
-        params: [...new Set(parts.params)],
-        assigned: [...new Set(parts.assigned)],
-        braceWords: [...new Set(parts.braceWords)],
+        params: distinct(parts.params),
+        assigned: distinct(parts.assigned),
+        braceWords: distinct(parts.braceWords),
       });
       if (!this.separator()) return out;
     }
@@ -350,6 +350,11 @@ class SimpleReader extends WordReader {
     this.noDigitBeforeRedirection();
     return { op, fd, target };
   }
+}
+
+/** The items once each, in order: most lists here are empty or hold one item (a statement's own list, kept as it is then). */
+function distinct(items: string[]): string[] {
+  return items.length < 2 ? items : [...new Set(items)];
 }
 
 /**
