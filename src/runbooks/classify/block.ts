@@ -321,21 +321,31 @@ function parseShellCommands(shell: string, firstLine: number, wholeBlock = true)
       if (!(e instanceof ShellSyntaxError)) throw e;
       stmts = readShell(shell, firstLine - 1);
     }
-    const assigned = new Set(stmts.flatMap((s) => s.assigned));
     const direct = speedups().directVerdicts;
+    // Names the block assigns, gathered when a statement first uses a variable (most use none).
+    let assigned: Set<string> | undefined;
+    const assignedNames = (): Set<string> => (assigned ??= assignedIn(stmts));
     return stmts.map((st) => {
       // `@name@` stands for `<name>` only where the block had one.
       const protectedWords = st.text.includes('@');
       const text = protectedWords ? st.text.replace(UNPROTECT, '<$1>') : st.text;
       const v = direct ? statementVerdict(st) : classifyStatement(st);
       // Most statements use no variable, placeholder or `{name}`: nothing to gather then.
-      const placeholders = direct && st.params.length === 0 && st.braceWords.length === 0 && !protectedWords ? [] : unique([...variablePlaceholders(st.params, assigned), ...(protectedWords ? anglePlaceholders(text) : []), ...st.braceWords]);
+      const placeholders = direct && st.params.length === 0 && st.braceWords.length === 0 && !protectedWords ? [] : unique([...variablePlaceholders(st.params, st.params.length ? assignedNames() : EMPTY), ...(protectedWords ? anglePlaceholders(text) : []), ...st.braceWords]);
       return command(text, st.line, protectedWords ? { ...v, reasons: v.reasons.map((r) => r.replace(UNPROTECT, '<$1>')) } : v, placeholders);
     });
   } catch (e) {
     if (!(e instanceof ShellSyntaxError)) throw e;
     return wholeBlock ? paragraphs(shell, firstLine, e) : unparsable(shell, firstLine, e);
   }
+}
+
+const EMPTY: ReadonlySet<string> = new Set();
+
+function assignedIn(stmts: ShStatement[]): Set<string> {
+  const out = new Set<string>();
+  for (const s of stmts) for (const a of s.assigned) out.add(a);
+  return out;
 }
 
 /** Shell text that does not parse: one `unknown` command naming the parser's complaint. */
