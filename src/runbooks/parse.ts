@@ -31,7 +31,7 @@ export function parseRunbook(text: string, options: ParseOptions = {}): Runbook 
   const warnings: RunbookWarning[] = [...front.warnings];
   const tokens = tokenize(front.body);
   const roots = buildSections(tokens, lines.count);
-  const all = [...walkSections(roots)];
+  const all = walkSections(roots);
   const sectionAt = (line: number): string => {
     let title = '';
     for (const s of all) if (s.line <= line && line <= s.endLine) title = s.title;

@@ -37,8 +37,18 @@ const GENERIC: [PhaseKind, RegExp][] = [
   ['steps', /^(procedure|response procedure|procedure steps|steps|instructions|what to do|runbook|(maintenance|migration|restore|deployment|upgrade) (steps|procedure)|how to)$/],
 ];
 
-/** Any of the rules above: most labels name no phase, and one look tells so. */
-const ANY_RULE = new RegExp([...GENERIC, ...RULES].map(([, re]) => `(?:${re.source})`).join('|'));
+/**
+ * Any of the rules above: most labels name no phase, and one look tells so. The rules anchored at
+ * the label's start are one pattern, tried at its start only; the others (verification words
+ * anywhere) another, so the first is not tried at every position of the label.
+ */
+const ALL_RULES = [...GENERIC, ...RULES].map(([, re]) => re.source);
+const ANCHORED_RULE = new RegExp(ALL_RULES.filter((s) => s.startsWith('^')).map((s) => `(?:${s})`).join('|'));
+const OTHER_RULE = new RegExp(ALL_RULES.filter((s) => !s.startsWith('^')).map((s) => `(?:${s})`).join('|') || '(?!)');
+
+function anyRule(l: string): boolean {
+  return ANCHORED_RULE.test(l) || OTHER_RULE.test(l);
+}
 
 /** Headings whose content is reference, not steps. */
 const NOTES = /^(notes?|additional (resources|information|notes|context|reading)|related( (alerts?|runbooks?|links|dashboards?|docs|documentation))?|references?|see also|links|resources|useful links|further reading|dashboards?|background|faq|context|owners?|ownership|changelog|history)$/;
@@ -90,7 +100,7 @@ export class PhaseReader {
     if (extra === 'notes') return undefined;
     if (extra) return { kind: extra, also: [], generic: extra === 'steps' };
     if (wordCount(l) > 5) return undefined;
-    if (speedups().prechecks && !ANY_RULE.test(l)) return undefined;
+    if (speedups().prechecks && !anyRule(l)) return undefined;
     for (const [kind, re] of GENERIC) if (re.test(l)) return { kind, also: [], generic: true };
     for (const [kind, re] of RULES) if (re.test(l)) return { kind, also: [], generic: false };
     return undefined;
@@ -146,13 +156,20 @@ export function normaliseLabel(label: string): string {
   let l = label.toLowerCase();
   if (l.includes('(')) l = l.replace(/\(.*?\)/g, ' ');
   if (DIGIT.test(l)) l = l.replace(/^\s*(step\s*)?\d+[.):]?\s*/, '').replace(/^\s*\[\d+\/\d+\]\s*/, '');
-  l = l.replace(/[:.!]+\s*$/, '');
+  if (endsInPunctuation(l)) l = l.replace(/[:.!]+\s*$/, '');
   if (MARKUP.test(l)) l = l.replace(/[*_`]/g, '');
   if (SPACE_TO_SQUEEZE.test(l)) l = l.replace(/\s+/g, ' ');
   return l.trim();
 }
 
 const DIGIT = /\d/;
+
+/** Whether the last character before trailing blanks is `:`, `.` or `!`: only then is there any to drop. */
+function endsInPunctuation(l: string): boolean {
+  const t = l.trimEnd();
+  const c = t.charCodeAt(t.length - 1);
+  return c === 58 || c === 46 || c === 33;
+}
 const MARKUP = /[*_`]/;
 /** Whitespace that `\s+ → ' '` would change: a run of two, or any but a plain space. */
 const SPACE_TO_SQUEEZE = /\s\s|[^\S ]/;

@@ -57,7 +57,8 @@ export function findProcedureSections(tokens: Token[], roots: SectionNode[], rea
   const weak = new Set<SectionNode>();
   for (const s of walkSections(roots)) {
     if (OWN_ID.test(s.title) || NUMBERED.test(s.title) || hasPhaseLabel(tokens, s, reader) || hasPhaseChildren(s, reader)) strong.add(s);
-    else if (hasSteps(tokens, s) && !isContainer(s) && ((s.parent && isContainer(s.parent)) || (s.level >= 3 && PROCEDURE_TITLE.test(s.title)))) weak.add(s);
+    // The look at every token of the subtree last: most sections are ruled out by their titles.
+    else if (!isContainer(s) && ((s.parent && isContainer(s.parent)) || (s.level >= 3 && PROCEDURE_TITLE.test(s.title))) && hasSteps(tokens, s)) weak.add(s);
   }
   const hasStrongBelow = (s: SectionNode): boolean => s.children.some((c) => strong.has(c) || hasStrongBelow(c));
   const out: ProcedureSection[] = [];

@@ -58,11 +58,13 @@ function close(node: SectionNode, end: number, endLine: number): void {
   node.endLine = Math.max(node.line, endLine);
 }
 
-export function* walkSections(nodes: SectionNode[]): Generator<SectionNode> {
+/** Every section under `nodes`, each before its sub-sections, in document order. */
+export function walkSections(nodes: SectionNode[], out: SectionNode[] = []): SectionNode[] {
   for (const n of nodes) {
-    yield n;
-    yield* walkSections(n.children);
+    out.push(n);
+    walkSections(n.children, out);
   }
+  return out;
 }
 
 /** The public shape, without token indexes and parent links. */

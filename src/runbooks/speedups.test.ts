@@ -25,12 +25,12 @@ function parseAll(): Runbook[] {
 }
 
 describe('speed-ups never change what the reader gives', () => {
-  afterEach(() => setSpeedups({ caches: true, simpleShell: true, plainSql: true, prechecks: true }));
+  afterEach(() => setSpeedups({ caches: true, simpleShell: true, plainSql: true, prechecks: true, directVerdicts: true }));
 
   it('reads the seeds and their mixes the same with caches and the simple-shell reader as with mvdan-sh alone and no cache', () => {
-    setSpeedups({ caches: false, simpleShell: false, plainSql: false, prechecks: false });
+    setSpeedups({ caches: false, simpleShell: false, plainSql: false, prechecks: false, directVerdicts: false });
     const plain = parseAll();
-    setSpeedups({ caches: true, simpleShell: true, plainSql: true, prechecks: true });
+    setSpeedups({ caches: true, simpleShell: true, plainSql: true, prechecks: true, directVerdicts: true });
     const fast = parseAll();
     expect(cacheStats().hits).toBeGreaterThan(0);
     expect(fast).toEqual(plain);
@@ -40,11 +40,11 @@ describe('speed-ups never change what the reader gives', () => {
     // The corpus is made of the seeds' sections; its first files hold every one of them.
     const texts = [...Array.from({ length: 120 }, (_, i) => corpusFile(i)), ...layouts];
     const read = (): Runbook[] => texts.map((text, i) => parseRunbook(text, { file: `runbooks/file-${i}.md` }));
-    setSpeedups({ caches: false, simpleShell: false, plainSql: false, prechecks: false });
+    setSpeedups({ caches: false, simpleShell: false, plainSql: false, prechecks: false, directVerdicts: false });
     const plain = read();
-    setSpeedups({ caches: false, simpleShell: true, plainSql: true, prechecks: true });
+    setSpeedups({ caches: false, simpleShell: true, plainSql: true, prechecks: true, directVerdicts: true });
     expect(read()).toEqual(plain);
-    setSpeedups({ caches: true, simpleShell: true, plainSql: true, prechecks: true });
+    setSpeedups({ caches: true, simpleShell: true, plainSql: true, prechecks: true, directVerdicts: true });
     expect(read()).toEqual(plain);
   });
 

@@ -20,9 +20,14 @@ export interface Speedups {
    * however often procedures and phases ask.
    */
   prechecks: boolean;
+  /**
+   * Classify shell commands the short way: a statement's verdict built in one pass over its calls
+   * (see `classify/statement.ts`) rather than combined from a verdict per call.
+   */
+  directVerdicts: boolean;
 }
 
-const current: Speedups = { caches: true, simpleShell: true, plainSql: true, prechecks: true };
+const current: Speedups = { caches: true, simpleShell: true, plainSql: true, prechecks: true, directVerdicts: true };
 const caches: TextCache<unknown>[] = [];
 
 export function speedups(): Readonly<Speedups> {

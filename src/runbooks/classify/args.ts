@@ -1,7 +1,9 @@
 /** Small helpers for reading a program's argument list. */
 
 /** Arguments that are not options, skipping the values of options in `valueOptions`. */
-export function positionals(args: string[], valueOptions: ReadonlySet<string> = new Set()): string[] {
+const NONE: ReadonlySet<string> = new Set();
+
+export function positionals(args: string[], valueOptions: ReadonlySet<string> = NONE): string[] {
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i] ?? '';
@@ -22,12 +24,28 @@ export function positionals(args: string[], valueOptions: ReadonlySet<string> = 
 export function hasFlag(args: string[], ...flags: string[]): boolean {
   for (const a of args) {
     if (a === '--') return false;
+    const bundle = isBundle(a);
     for (const f of flags) {
-      if (a === f || a.startsWith(`${f}=`)) return true;
-      if (f.length === 2 && f[0] === '-' && /^-[A-Za-z]+$/.test(a) && a.includes(f[1]!)) return true;
+      if (a === f || withValue(a, f)) return true;
+      if (bundle && f.length === 2 && f[0] === '-' && a.includes(f[1]!)) return true;
     }
   }
   return false;
+}
+
+/** `-` and letters only (`-rf`): short flags given together. */
+function isBundle(a: string): boolean {
+  if (a.length < 2 || a.charCodeAt(0) !== 45) return false;
+  for (let i = 1; i < a.length; i++) {
+    const c = a.charCodeAt(i) | 32;
+    if (c < 97 || c > 122) return false;
+  }
+  return true;
+}
+
+/** `a` is option `name` with its value after `=` (`--request=POST`). */
+function withValue(a: string, name: string): boolean {
+  return a.length > name.length && a.charCodeAt(name.length) === 61 && a.startsWith(name);
 }
 
 /** The value of an option (`-X POST`, `--request=POST`), or undefined. */
@@ -36,7 +54,7 @@ export function optionValue(args: string[], ...names: string[]): string | undefi
     const a = args[i] ?? '';
     for (const n of names) {
       if (a === n) return args[i + 1];
-      if (a.startsWith(`${n}=`)) return a.slice(n.length + 1);
+      if (withValue(a, n)) return a.slice(n.length + 1);
       if (n.length === 2 && a.startsWith(n) && !n.startsWith('--') && a.length > 2) return a.slice(2);
     }
   }

@@ -8,6 +8,7 @@ import { pythonCodeVerdict } from './python.js';
 import { readRedisCli, redisVerdict } from './redis.js';
 import { classifyStatement } from './shell.js';
 import { ShellSyntaxError, type ShStatement } from './shell-parse.js';
+import { statementVerdict } from './statement.js';
 import { readShell } from './shell-plain.js';
 import { speedups, TextCache } from '../speedups.js';
 import { classifySql } from './sql.js';
@@ -54,6 +55,23 @@ function hasSqlLine(code: string): boolean {
   }
 }
 const REDIS_PROMPT = /^(\s*)((?:[\w.-]+:\d+)?>\s+)(\S.*)$/;
+/** A line that may open a redis-cli session (a session when it names no command and prompts follow). */
+const REDIS_CLI_LINE = /^\s*(sudo\s+)?redis-cli\b[^|;&>]*$/;
+
+/**
+ * Whether a line of the text may open a redis-cli session whose `> CMD` lines are read apart: a
+ * `redis-cli` line followed by a prompt line. Most blocks that name redis-cli run one command with it.
+ */
+function mayHoldRedisSession(code: string): boolean {
+  for (let at = code.indexOf('redis-cli'); at >= 0; at = code.indexOf('redis-cli', at + 1)) {
+    const start = code.lastIndexOf('\n', at) + 1;
+    const nl = code.indexOf('\n', at);
+    if (nl < 0) return false;
+    const next = code.indexOf('\n', nl + 1);
+    if (REDIS_CLI_LINE.test(code.slice(start, nl)) && REDIS_PROMPT.test(code.slice(nl + 1, next < 0 ? code.length : next))) return true;
+  }
+  return false;
+}
 /** Angle placeholders become `@name@`, a plain shell word of the same length, so `<pod-name>` is not read as redirections. */
 const PROTECT = /<([A-Za-z][\w.-]*)>/g;
 const UNPROTECT = /@([A-Za-z][\w.-]*)@/g;
@@ -209,13 +227,14 @@ function redisLines(lines: string[], firstLine: number, pattern: RegExp): Comman
  * out first (their lines blanked, so line numbers hold), then the rest is parsed as bash.
  */
 function shellCommands(code: string, firstLine: number): Command[] {
-  // Most blocks hold neither: one look at the whole text spares a look at each line.
-  if (speedups().prechecks && !code.includes('redis-cli') && !hasSqlLine(code)) return parseShellCommands(code.includes('<') ? code.replace(PROTECT, '@$1@') : code, firstLine).sort((a, b) => a.line - b.line);
+  // Most blocks hold neither (a redis-cli line that runs one command opens no session): one look at
+  // the whole text spares a look at each line.
+  if (speedups().prechecks && (!code.includes('redis-cli') || !mayHoldRedisSession(code)) && !hasSqlLine(code)) return parseShellCommands(code.includes('<') ? code.replace(PROTECT, '@$1@') : code, firstLine).sort((a, b) => a.line - b.line);
   const lines = code.split('\n');
   const extra: Command[] = [];
   for (let i = 0; i < lines.length; i++) {
     const l = lines[i]!;
-    if (/^\s*(sudo\s+)?redis-cli\b[^|;&>]*$/.test(l) && readRedisCli(l.trim().split(/\s+/).slice(l.trim().startsWith('sudo') ? 2 : 1)).command.length === 0) {
+    if (REDIS_CLI_LINE.test(l) && readRedisCli(l.trim().split(/\s+/).slice(l.trim().startsWith('sudo') ? 2 : 1)).command.length === 0) {
       let j = i + 1;
       while (j < lines.length && REDIS_PROMPT.test(lines[j]!)) j++;
       if (j > i + 1) {
@@ -302,19 +321,31 @@ function parseShellCommands(shell: string, firstLine: number, wholeBlock = true)
       if (!(e instanceof ShellSyntaxError)) throw e;
       stmts = readShell(shell, firstLine - 1);
     }
-    const assigned = new Set(stmts.flatMap((s) => s.assigned));
+    const direct = speedups().directVerdicts;
+    // Names the block assigns, gathered when a statement first uses a variable (most use none).
+    let assigned: Set<string> | undefined;
+    const assignedNames = (): Set<string> => (assigned ??= assignedIn(stmts));
     return stmts.map((st) => {
       // `@name@` stands for `<name>` only where the block had one.
       const protectedWords = st.text.includes('@');
       const text = protectedWords ? st.text.replace(UNPROTECT, '<$1>') : st.text;
-      const v = classifyStatement(st);
-      const placeholders = unique([...variablePlaceholders(st.params, assigned), ...(protectedWords ? anglePlaceholders(text) : []), ...st.braceWords]);
+      const v = direct ? statementVerdict(st) : classifyStatement(st);
+      // Most statements use no variable, placeholder or `{name}`: nothing to gather then.
+      const placeholders = direct && st.params.length === 0 && st.braceWords.length === 0 && !protectedWords ? [] : unique([...variablePlaceholders(st.params, st.params.length ? assignedNames() : EMPTY), ...(protectedWords ? anglePlaceholders(text) : []), ...st.braceWords]);
       return command(text, st.line, protectedWords ? { ...v, reasons: v.reasons.map((r) => r.replace(UNPROTECT, '<$1>')) } : v, placeholders);
     });
   } catch (e) {
     if (!(e instanceof ShellSyntaxError)) throw e;
     return wholeBlock ? paragraphs(shell, firstLine, e) : unparsable(shell, firstLine, e);
   }
+}
+
+const EMPTY: ReadonlySet<string> = new Set();
+
+function assignedIn(stmts: ShStatement[]): Set<string> {
+  const out = new Set<string>();
+  for (const s of stmts) for (const a of s.assigned) out.add(a);
+  return out;
 }
 
 /** Shell text that does not parse: one `unknown` command naming the parser's complaint. */

@@ -21,9 +21,11 @@ export function awsVerdict(args: string[]): Verdict {
   return verdict('unknown', `${what} is not an operation opsbook knows`, 'aws');
 }
 
+const MC_OPTIONS = new Set(['--older-than', '--newer-than', '--name', '--exec', '--storage-class', '--transition-days', '--expiry-days', '--larger', '--smaller', '--config-dir']);
+
 /** MinIO client by sub-command; `mc find --exec` is as dangerous as what it runs. */
 export function mcVerdict(args: string[], inner: (text: string) => Verdict): Verdict {
-  const pos = positionals(args, new Set(['--older-than', '--newer-than', '--name', '--exec', '--storage-class', '--transition-days', '--expiry-days', '--larger', '--smaller', '--config-dir']));
+  const pos = positionals(args, MC_OPTIONS);
   const sub = pos[0] ?? '';
   if (sub === 'find') {
     const i = args.indexOf('--exec');

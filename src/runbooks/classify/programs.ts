@@ -39,13 +39,13 @@ const DOCKER_VERBS: Record<string, Effect> = {
   scale: 'write', pull: 'write', build: 'write', create: 'write', kill: 'write', pause: 'write', unpause: 'write', push: 'write',
   cp: 'write', tag: 'write', rm: 'destructive', rmi: 'destructive', down: 'write', prune: 'destructive',
 };
-const DOCKER_OPTIONS = ['-f', '--file', '-p', '--project-name', '--tail', '-H', '--host', '--context', '--env-file'];
+const DOCKER_OPTIONS = new Set(['-f', '--file', '-p', '--project-name', '--tail', '-H', '--host', '--context', '--env-file']);
 
 function docker(program: string): Rule {
   return (args) => {
     let rest = args;
-    if (program === 'docker' && positionals(args, new Set(DOCKER_OPTIONS))[0] === 'compose') rest = args.slice(args.indexOf('compose') + 1);
-    const pos = positionals(rest, new Set(DOCKER_OPTIONS));
+    if (program === 'docker' && positionals(args, DOCKER_OPTIONS)[0] === 'compose') rest = args.slice(args.indexOf('compose') + 1);
+    const pos = positionals(rest, DOCKER_OPTIONS);
     let verb = pos[0] ?? '';
     if (/^(system|container|image|volume|network|builder)$/.test(verb)) verb = pos[1] === 'prune' ? 'prune' : pos[1] === 'rm' ? 'rm' : pos[1] ?? '';
     const name = rest === args ? program : 'docker compose';
@@ -57,8 +57,10 @@ function docker(program: string): Rule {
   };
 }
 
+const GIT_OPTIONS = new Set(['-C', '-c']);
+
 const GIT = (args: string[]): Verdict => {
-  const verb = positionals(args, new Set(['-C', '-c']))[0] ?? '';
+  const verb = positionals(args, GIT_OPTIONS)[0] ?? '';
   if (/^(log|status|diff|show|rev-parse|describe|blame|ls-files|ls-remote|remote|branch|tag|config|shortlog|grep|reflog)$/.test(verb) && !hasFlag(args, '-d', '-D', '--delete')) {
     return verdict('read', `git ${verb} only reads`, 'git');
   }
@@ -81,11 +83,13 @@ function sed(args: string[]): Verdict {
   return hasFlag(args, '-i', '--in-place') ? verdict('write', 'sed -i edits files in place', 'shell') : verdict('read', 'sed only reads (prints to stdout)', 'shell');
 }
 
+const GZIP_OPTIONS = new Set(['-S', '--suffix']);
+
 function gzip(name: string): Rule {
   return (args) => {
     if (hasFlag(args, '-c', '--stdout', '-l', '--list', '-t', '--test')) return verdict('read', `${name} -c only reads`, 'shell');
     // No file named: it reads its input and prints (`gunzip < dump.gz | psql`).
-    if (positionals(args, new Set(['-S', '--suffix'])).length === 0) return verdict('read', `${name} of its input only prints`, 'shell');
+    if (positionals(args, GZIP_OPTIONS).length === 0) return verdict('read', `${name} of its input only prints`, 'shell');
     return verdict('write', `${name} replaces files`, 'shell');
   };
 }
@@ -124,8 +128,10 @@ function createdb(args: string[]): Verdict {
 /** alembic: `downgrade` undoes migrations, dropping what they added. */
 const ALEMBIC_VERBS: Record<string, Effect> = { current: 'read', history: 'read', heads: 'read', branches: 'read', show: 'read', check: 'read', upgrade: 'write', downgrade: 'destructive', stamp: 'write', revision: 'write', merge: 'write' };
 
+const ALEMBIC_OPTIONS = new Set(['-c', '--config', '-n', '--name', '-x']);
+
 function alembic(args: string[]): Verdict {
-  const verb = positionals(args, new Set(['-c', '--config', '-n', '--name', '-x']))[0] ?? '';
+  const verb = positionals(args, ALEMBIC_OPTIONS)[0] ?? '';
   const effect = own(ALEMBIC_VERBS, verb);
   if (!effect) return verdict('unknown', `alembic ${verb} is not a sub-command opsbook knows`, 'python');
   if (verb === 'downgrade') return verdict('destructive', 'alembic downgrade is a backward migration: it drops what the later migrations added', 'python');
@@ -134,8 +140,10 @@ function alembic(args: string[]): Verdict {
 }
 
 /** etcd: reads, then writes to the store, then what removes keys, members or history. */
+const ETCDCTL_OPTIONS = new Set(['--endpoints', '--cacert', '--cert', '--key', '--user', '--password', '--command-timeout', '--dial-timeout', '-w', '--write-out', '--prefix-range']);
+
 function etcdctl(args: string[]): Verdict {
-  const pos = positionals(args, new Set(['--endpoints', '--cacert', '--cert', '--key', '--user', '--password', '--command-timeout', '--dial-timeout', '-w', '--write-out', '--prefix-range']));
+  const pos = positionals(args, ETCDCTL_OPTIONS);
   const [verb = '', sub = ''] = pos;
   const say = (effect: Effect, reason: string): Verdict => verdict(effect, reason, 'shell');
   if (/^(get|version|watch|check)$/.test(verb)) return say('read', `etcdctl ${verb} only reads`);
@@ -152,8 +160,10 @@ function etcdctl(args: string[]): Verdict {
 }
 
 /** Ceph: status and listings read; flags and settings write; removing OSDs, pools or data destroys. */
+const CEPH_OPTIONS = new Set(['-c', '--conf', '-n', '--name', '-k', '--keyring', '--cluster', '-f', '--format', '-i', '-o']);
+
 function ceph(args: string[]): Verdict {
-  const pos = positionals(args, new Set(['-c', '--conf', '-n', '--name', '-k', '--keyring', '--cluster', '-f', '--format', '-i', '-o']));
+  const pos = positionals(args, CEPH_OPTIONS);
   if (pos.length === 0) return hasFlag(args, '-s', '--status', '-w', '--watch') ? verdict('read', 'ceph -s only reads the cluster status', 'shell') : verdict('unknown', 'ceph opens an interactive shell', 'shell');
   const words = pos.join(' ');
   const say = (effect: Effect, reason: string): Verdict => verdict(effect, reason, 'shell');
@@ -172,8 +182,10 @@ function pgDump(args: string[]): Verdict {
   return file ? verdict('write', `pg_dump writes a dump to ${file}`, 'shell') : verdict('read', 'pg_dump only reads the database', 'shell');
 }
 
+const PG_CTL_OPTIONS = new Set(['-D', '-m', '-l', '-o', '-w', '-t']);
+
 function pgCtl(args: string[]): Verdict {
-  const verb = positionals(args, new Set(['-D', '-m', '-l', '-o', '-w', '-t']))[0] ?? '';
+  const verb = positionals(args, PG_CTL_OPTIONS)[0] ?? '';
   if (verb === 'status') return verdict('read', 'pg_ctl status only reads', 'shell');
   if (verb === 'promote') return verdict('write', 'pg_ctl promote turns a standby into the primary', 'shell');
   return verdict('write', `pg_ctl ${verb} starts or stops the server`, 'shell');
@@ -259,8 +271,11 @@ const READERS = new Set(
     'nproc lscpu lsblk ip ifconfig arp route').split(/\s+/),
 );
 
+/** The rules by name, own keys only (a word such as `constructor` finds nothing). */
+const SIMPLE_RULES = new Map(Object.entries(SIMPLE));
+
 export function simpleRule(program: string): Rule | undefined {
-  return own(SIMPLE, program);
+  return SIMPLE_RULES.get(program);
 }
 
 export function isReader(program: string): boolean {

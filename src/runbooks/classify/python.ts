@@ -28,9 +28,11 @@ const MANAGE: Record<string, [Effect, string]> = {
   runserver: ['write', 'manage.py runserver starts a server'],
 };
 
+const MANAGE_OPTIONS = new Set(['-c', '--command', '--database', '--settings', '-i', '--interface']);
+
 /** `python manage.py COMMAND …` */
 export function manageVerdict(args: string[]): Verdict {
-  const pos = positionals(args, new Set(['-c', '--command', '--database', '--settings', '-i', '--interface']));
+  const pos = positionals(args, MANAGE_OPTIONS);
   const command = pos[0] ?? '';
   if (command === 'shell' || command === 'shell_plus') {
     const code = optionValue(args, '-c', '--command');
@@ -50,9 +52,11 @@ export function manageVerdict(args: string[]): Verdict {
   return verdict('unknown', `manage.py ${command} is a project command opsbook cannot see into`, 'python');
 }
 
+const PYTHON_OPTIONS = new Set(['-c', '-m', '-W', '-X']);
+
 /** `python …`: manage.py, `-c CODE`, or a script. */
 export function pythonVerdict(args: string[]): Verdict {
-  const script = positionals(args, new Set(['-c', '-m', '-W', '-X']))[0] ?? '';
+  const script = positionals(args, PYTHON_OPTIONS)[0] ?? '';
   const code = optionValue(args, '-c');
   if (code !== undefined) return pythonCodeVerdict(code);
   if (/(^|\/)manage\.py$/.test(script)) return manageVerdict(args.slice(args.indexOf(script) + 1));
@@ -79,9 +83,11 @@ const CELERY: Record<string, [Effect, string]> = {
   amqp: ['unknown', 'celery amqp runs broker commands'],
 };
 
+const CELERY_OPTIONS = new Set(['-A', '--app', '-b', '--broker', '--result-backend', '--workdir', '-C', '--config', '-d', '--destination', '-t', '--timeout', '-Q', '--queues', '-l', '--loglevel', '-c', '--concurrency']);
+
 /** celery by sub-command; `control` by its action (`shutdown` stops workers). */
 export function celeryVerdict(args: string[]): Verdict {
-  const pos = positionals(args, new Set(['-A', '--app', '-b', '--broker', '--result-backend', '--workdir', '-C', '--config', '-d', '--destination', '-t', '--timeout', '-Q', '--queues', '-l', '--loglevel', '-c', '--concurrency']));
+  const pos = positionals(args, CELERY_OPTIONS);
   const sub = pos[0] ?? '';
   if (sub === 'control') {
     const action = pos[1] ?? '';

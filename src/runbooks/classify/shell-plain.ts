@@ -20,7 +20,23 @@ const NOT_A_PROGRAM = new Set([
   'if', 'then', 'else', 'elif', 'fi', 'for', 'while', 'until', 'do', 'done', 'case', 'esac', 'function', 'select', 'time', 'coproc', 'in', '!', '[[', ']]',
   'declare', 'local', 'export', 'readonly', 'typeset', 'nameref', 'let',
 ]);
-const ASSIGNMENT = /([A-Za-z_][A-Za-z0-9_]*)\+?=/y;
+/**
+ * Where `NAME=` or `NAME+=` starting at `at` ends, or -1: what `/([A-Za-z_][A-Za-z0-9_]*)\+?=/y`
+ * matches there, read without the pattern (most first words are program names).
+ */
+function assignmentEnd(src: string, at: number): number {
+  if (!isAsciiNameChar(src.charCodeAt(at), true)) return -1;
+  let j = at + 1;
+  while (isAsciiNameChar(src.charCodeAt(j), false)) j++;
+  const c = src.charCodeAt(j);
+  if (c === 61) return j + 1; // =
+  if (c === 43 && src.charCodeAt(j + 1) === 61) return j + 2; // +=
+  return -1;
+}
+
+function isAsciiNameChar(c: number, first: boolean): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || (!first && c >= 48 && c <= 57);
+}
 /** `a[` where a command starts: mvdan-sh reads it as an array element being assigned. */
 const NAME_AND_INDEX = /^[\p{L}_][\p{L}\p{N}_]*\[/u;
 /** Keywords that open a compound command this reader takes. */
@@ -62,9 +78,9 @@ class SimpleReader extends WordReader {
         text: src.slice(start, Math.max(this.maxEnd, start)).trim(),
         line,
         calls: parts.calls,
-        params: [...new Set(parts.params)],
-        assigned: [...new Set(parts.assigned)],
-        braceWords: [...new Set(parts.braceWords)],
+        params: distinct(parts.params),
+        assigned: distinct(parts.assigned),
+        braceWords: distinct(parts.braceWords),
       });
       if (!this.separator()) return out;
     }
@@ -261,12 +277,12 @@ class SimpleReader extends WordReader {
       }
       const start = this.i;
       if (words.length === 0) {
-        ASSIGNMENT.lastIndex = start;
-        const assignment = ASSIGNMENT.exec(src);
-        if (assignment) {
-          assigns.push(assignment[1]!);
-          into.assigned.push(assignment[1]!);
-          this.i += assignment[0].length;
+        const end = assignmentEnd(src, start);
+        if (end > 0) {
+          const name = src.slice(start, src.charCodeAt(end - 2) === 43 ? end - 2 : end - 1);
+          assigns.push(name);
+          into.assigned.push(name);
+          this.i = end;
           this.word(into);
           this.noDigitBeforeRedirection();
           continue;
@@ -350,6 +366,11 @@ class SimpleReader extends WordReader {
     this.noDigitBeforeRedirection();
     return { op, fd, target };
   }
+}
+
+/** The items once each, in order: most lists here are empty or hold one item (a statement's own list, kept as it is then). */
+function distinct(items: string[]): string[] {
+  return items.length < 2 ? items : [...new Set(items)];
 }
 
 /**

@@ -18,6 +18,13 @@ const HARMLESS_TARGETS = /^(\/dev\/null|\/dev\/stdout|\/dev\/stderr|&?[0-9]|-)$/
 /** What `.` in a pattern does not match. */
 const LINE_BREAK = /[\n\r\u2028\u2029]/;
 
+// Options that take a value, per wrapper: made once, not per command read.
+const SUDO_OPTIONS = new Set(['-u', '--user', '-g', '--group', '-C', '-h', '-p']);
+const TIMEOUT_OPTIONS = new Set(['-s', '--signal', '-k', '--kill-after']);
+const WATCH_OPTIONS = new Set(['-n', '--interval', '-d']);
+const XARGS_OPTIONS = new Set(['-I', '-n', '-P', '-d', '-L', '-s', '-E']);
+const SSH_OPTIONS = new Set(['-i', '-p', '-l', '-o', '-F', '-J', '-L', '-R', '-D']);
+
 /** Classify a program invocation given as plain words (`['kubectl', 'get', 'pods']`). */
 export function classifyWords(words: string[], piped = false): Verdict {
   const first = words[0] ?? '';
@@ -27,7 +34,7 @@ export function classifyWords(words: string[], piped = false): Verdict {
   if (!program) return verdict('read', 'no command', 'shell');
   switch (program) {
     case 'sudo': {
-      const rest = positionals(args, new Set(['-u', '--user', '-g', '--group', '-C', '-h', '-p']));
+      const rest = positionals(args, SUDO_OPTIONS);
       const inner = classifyWords(args.slice(args.indexOf(rest[0] ?? '')), piped);
       return rest.length ? inner : verdict('unknown', 'sudo with no command', 'shell');
     }
@@ -43,19 +50,19 @@ export function classifyWords(words: string[], piped = false): Verdict {
       return rest.length ? classifyWords(args.slice(args.indexOf(rest[0]!)), piped) : verdict('read', `${program} only prints`, 'shell');
     }
     case 'timeout':
-      return classifyWords(positionals(args, new Set(['-s', '--signal', '-k', '--kill-after'])).slice(1), piped);
+      return classifyWords(positionals(args, TIMEOUT_OPTIONS).slice(1), piped);
     case 'watch': {
-      const rest = positionals(args, new Set(['-n', '--interval', '-d']));
+      const rest = positionals(args, WATCH_OPTIONS);
       const v = classifyText(rest.join(' '));
       return { ...v, reasons: v.reasons.map((r) => `watch repeats: ${r}`) };
     }
     case 'xargs': {
-      const rest = positionals(args, new Set(['-I', '-n', '-P', '-d', '-L', '-s', '-E']));
+      const rest = positionals(args, XARGS_OPTIONS);
       const v = classifyWords(args.slice(args.indexOf(rest[0] ?? '')), true);
       return rest.length ? { ...v, reasons: v.reasons.map((r) => `xargs runs: ${r}`) } : verdict('read', 'xargs echo only prints', 'shell');
     }
     case 'ssh': {
-      const rest = positionals(args, new Set(['-i', '-p', '-l', '-o', '-F', '-J', '-L', '-R', '-D']));
+      const rest = positionals(args, SSH_OPTIONS);
       if (rest.length < 2) return verdict('unknown', 'ssh opens an interactive session', 'shell');
       const v = classifyText(rest.slice(1).join(' '));
       return { ...v, reasons: v.reasons.map((r) => `on ${rest[0]}: ${r}`) };

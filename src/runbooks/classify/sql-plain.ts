@@ -32,6 +32,16 @@ const COMPARISON = new Set(['=', '<>', '!=', '<', '>', '<=', '>=']);
 const OPERATOR_CHAR = /[+\-*/<>=~!@#%^&|`?]/;
 const EXTRACT_FIELDS = new Set(['year', 'month', 'day', 'hour', 'minute', 'second']);
 
+/** `[0-9]`; false past the end (NaN). */
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/** `[A-Za-z0-9_]`. */
+function isWordChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || isDigit(c);
+}
+
 function tokenize(sql: string): Tok[] {
   const out: Tok[] = [];
   let i = 0;
@@ -49,16 +59,16 @@ function tokenize(sql: string): Tok[] {
     }
     const start = i;
     if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95) {
-      while (i < sql.length && /[A-Za-z0-9_]/.test(sql[i]!)) i++;
+      while (i < sql.length && isWordChar(sql.charCodeAt(i))) i++;
       if (sql[i] === '$') throw NOT_PLAIN;
       out.push({ kind: 'word', word: sql.slice(start, i).toLowerCase(), start });
       continue;
     }
     if (c >= 48 && c <= 57) {
-      while (i < sql.length && /[0-9]/.test(sql[i]!)) i++;
-      if (sql[i] === '.' && /[0-9]/.test(sql[i + 1] ?? '')) {
+      while (isDigit(sql.charCodeAt(i))) i++;
+      if (sql[i] === '.' && isDigit(sql.charCodeAt(i + 1))) {
         i++;
-        while (i < sql.length && /[0-9]/.test(sql[i]!)) i++;
+        while (isDigit(sql.charCodeAt(i))) i++;
       }
       // `1e5`, `1.`, `0x1f`, `1_000`, `5minutes`: other number forms are left to PostgreSQL.
       if (/[A-Za-z0-9_.$]/.test(sql[i] ?? '')) throw NOT_PLAIN;

@@ -204,7 +204,21 @@ function plainNode(s: PlainSqlStatement): Record<string, Json> {
 function plainStatements(sql: string): SqlStatement[] | undefined {
   const stmts = readPlainSql(sql);
   if (!stmts || stmts.some((s) => new Set(s.functions.filter((f) => own(DANGEROUS_FUNCTIONS, f))).size > 1)) return undefined;
-  return stmts.map((s) => ({ text: s.text, lineOffset: s.lineOffset, verdict: statementVerdict(plainNode(s)) }));
+  return stmts.map((s) => ({ text: s.text, lineOffset: s.lineOffset, verdict: plainVerdict(s) }));
+}
+
+/**
+ * `statementVerdict` of a plain statement's tree. A SELECT's is read straight from its function
+ * names: it calls one dangerous function at most (see `plainStatements`), whose verdict replaces
+ * "SELECT only reads".
+ */
+function plainVerdict(s: PlainSqlStatement): Verdict {
+  if (s.kind !== 'select') return statementVerdict(plainNode(s));
+  for (const f of s.functions) {
+    const danger = own(DANGEROUS_FUNCTIONS, f);
+    if (danger) return verdict(danger[0], danger[1], 'sql');
+  }
+  return verdict('read', 'SELECT only reads', 'sql');
 }
 
 function countLines(text: string, upTo: number): number {
