@@ -64,14 +64,18 @@ export async function startStandinProcess(file: string, env: Record<string, stri
       let out = '';
       // Start-up can take minutes on a loaded machine; left as soon as it prints its URL.
       const timer = setTimeout(() => reject(new Error('no URL within 180 s')), 180_000);
-      child.stdout!.on('data', (c: Buffer) => {
+      const onData = (c: Buffer): void => {
         out += c.toString();
         const line = out.split('\n').find((l) => /^https?:\/\//.test(l.trim()));
-        if (line) {
-          clearTimeout(timer);
-          resolve(line.trim());
-        }
-      });
+        if (!line) return;
+        clearTimeout(timer);
+        // Only the URL was wanted: what the stand-in prints later is read and dropped, not kept.
+        child.stdout!.off('data', onData);
+        child.stdout!.resume();
+        out = '';
+        resolve(line.trim());
+      };
+      child.stdout!.on('data', onData);
       child.once('exit', (code) => {
         clearTimeout(timer);
         reject(new Error(`exited with ${code}`));
