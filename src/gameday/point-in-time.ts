@@ -2,10 +2,10 @@ import { appendFile, chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import pg from 'pg';
 import { OpsbookError } from '../lib/errors/index.js';
 import { freePort } from '../lib/net.js';
 import { recordDir } from './faults/leftovers.js';
+import { withPgClient } from './faults/pg-client.js';
 import { postgresBin, startServer } from './faults/postgres-cluster.js';
 import { postgresUser, runProgram, stopProcess } from './faults/processes.js';
 
@@ -44,16 +44,7 @@ export interface PointInTimeResult {
   seconds: number;
 }
 
-async function withClient<T>(url: string, f: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
-  c.on('error', () => {});
-  await c.connect();
-  try {
-    return await f(c);
-  } finally {
-    await c.end().catch(() => {});
-  }
-}
+const withClient = withPgClient;
 
 const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

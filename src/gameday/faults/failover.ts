@@ -3,6 +3,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
 import { OpsbookError } from '../../lib/errors/index.js';
+import { withPgClient } from './pg-client.js';
 import { freePort } from '../../lib/net.js';
 import { runProgram, stopProcess } from './processes.js';
 import type { TcpProxy } from './socket-proxy.js';
@@ -66,16 +67,8 @@ export function primaryFailover(parts: FailoverParts): PrimaryFailover {
   let primary = parts.primary;
   let replica = parts.replica;
   let standbys = 0;
-  const inRecovery = async (port: number): Promise<boolean> => {
-    const c = new pg.Client({ connectionString: url(port), connectionTimeoutMillis: 10_000 });
-    c.on('error', () => {});
-    await c.connect();
-    try {
-      return (await c.query<{ r: boolean }>('select pg_is_in_recovery() as r')).rows[0]!.r;
-    } finally {
-      await c.end().catch(() => {});
-    }
-  };
+  const inRecovery = (port: number): Promise<boolean> =>
+    withPgClient(url(port), async (c) => (await c.query<{ r: boolean }>('select pg_is_in_recovery() as r')).rows[0]!.r);
   return {
     state: () => state,
     stopPrimary: async () => {

@@ -1,6 +1,7 @@
 import { chmod } from 'node:fs/promises';
 import pg from 'pg';
 import { OpsbookError } from '../../lib/errors/index.js';
+import { withPgClient } from './pg-client.js';
 
 /** The archiver's state as pg_stat_archiver shows it. */
 interface ArchiverState {
@@ -27,16 +28,7 @@ export interface WalArchive {
  * when the bucket's credentials or permissions are gone.
  */
 export function walArchive(databaseUrl: string, dir: string): WalArchive {
-  const withClient = async <T>(f: (c: pg.Client) => Promise<T>): Promise<T> => {
-    const c = new pg.Client({ connectionString: databaseUrl });
-    c.on('error', () => {});
-    await c.connect();
-    try {
-      return await f(c);
-    } finally {
-      await c.end().catch(() => {});
-    }
-  };
+  const withClient = <T>(f: (c: pg.Client) => Promise<T>): Promise<T> => withPgClient(databaseUrl, f);
   const switchWal = (): Promise<void> =>
     withClient(async (c) => {
       await c.query('create table if not exists opsbook_gameday_writes (at timestamptz not null default now())');
