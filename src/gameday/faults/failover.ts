@@ -1,7 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import pg from 'pg';
 import { OpsbookError } from '../../lib/errors/index.js';
 import { withPgClient } from './pg-client.js';
 import { freePort } from '../../lib/net.js';
