@@ -30,7 +30,8 @@ export interface LocalContext {
 export async function openLocal(configFlag: string | undefined, env: NodeJS.ProcessEnv, options: { migrate?: boolean } = {}): Promise<LocalContext> {
   const { formatIssue } = await import('../config/index.js');
   const { loadOpsConfig } = await import('../daemon/config.js');
-  const { openConfiguredStore } = await import('../daemon/index.js');
+  // The daemon's store module alone: daemon/index.js would load everything the daemon wires.
+  const { openConfiguredStore } = await import('../daemon/store.js');
   const configPath = resolveConfigPath(configFlag, env);
   const loaded = await loadOpsConfig(configPath, { env });
   if (!loaded.ok) {

@@ -6,7 +6,6 @@ import { oncallReferencesValidator } from '../oncall/config-validator.js';
 import { slosReferencesValidator } from '../slos/config-validator.js';
 import { pagingContactsValidator } from '../notify/config-validator.js';
 import { statusPageReferencesValidator } from '../statuspage/config-validator.js';
-import { loadConfiguredRuleFiles } from '../alerts/rule-files/index.js';
 
 /** The domains' config checks, registered with config/ (which imports no domain). Domains add theirs here, one line each. */
 export function registerDomainConfigValidators(): void {
@@ -19,6 +18,8 @@ export async function loadOpsConfig(path: string, options: LoadOptions = {}): Pr
   const loaded = await loadConfig(path, options);
   if (!loaded.ok || loaded.config.rule_files.files.length === 0) return loaded;
   // Rule files are read here, where the config directory is known: a bad one rejects the config with its file:line.
+  // Their reader (and the PromQL parser under it) loads only for a config that names rule files.
+  const { loadConfiguredRuleFiles } = await import('../alerts/rule-files/index.js');
   const { problems } = loadConfiguredRuleFiles(loaded.config.rule_files.files, loaded.baseDir);
   if (problems.length === 0) return loaded;
   const at = loaded.locate('rule_files');

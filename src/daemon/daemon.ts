@@ -17,6 +17,13 @@ import type { ExecutionService } from '../executions/index.js';
 import { SampleStore, Scraper } from '../samples/index.js';
 import type { SeriesSource } from '../promql/index.js';
 import { ClusterCoordinator } from '../cluster/index.js';
+// What Operations loads in `start` (so that a one-shot command acting through Operations.create never
+// loads it) loads here with the daemon, before the port is bound: a started daemon does not pause
+// to import its runbook executions, SLO evaluation or rule files after it answers ready.
+import '../executions/index.js';
+import '../slos/index.js';
+import '../alerts/rule-files/index.js';
+import '../runbooks/index.js';
 
 export interface DaemonOptions {
   configPath: string;

@@ -1,5 +1,8 @@
+import { createRequire } from 'node:module';
 import pino, { type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import type prettyStream from 'pino-pretty';
+
+const require = createRequire(import.meta.url);
 
 export type { Logger } from 'pino';
 
@@ -11,6 +14,10 @@ export function createLogger(options: { level?: string; pretty?: boolean; destin
   const level = options.level ?? 'info';
   const usePretty = options.pretty ?? Boolean(process.stdout.isTTY);
   if (options.destination) return pino({ level, base: { service: 'opsbook' } }, options.destination);
-  if (usePretty) return pino({ level }, pretty({ sync: true, colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }));
+  if (usePretty) {
+    // pino-pretty loads only for a terminal: a daemon under a supervisor or logging to a pipe skips it.
+    const pretty = require('pino-pretty') as typeof prettyStream;
+    return pino({ level }, pretty({ sync: true, colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }));
+  }
   return pino({ level, base: { service: 'opsbook' } });
 }

@@ -1,4 +1,4 @@
-import { parser } from '@prometheus-io/lezer-promql';
+import { promqlParser } from '../lib/promql-grammar.js';
 import type { SyntaxNode } from '@lezer/common';
 import type { AtModifier, Expr, ExprType, VectorMatching, VectorSelector } from './ast.js';
 import { parseDurationLiteral, parseNumber, unquote } from './literals.js';
@@ -9,7 +9,7 @@ import { AGGREGATIONS, FUNCTIONS } from './signatures.js';
 
 /** Parses a PromQL expression into opsbook's syntax tree, checking types as Prometheus does. */
 export function parseExpr(text: string): Expr {
-  const tree = parser.parse(text);
+  const tree = promqlParser().parse(text);
   let error: number | undefined;
   tree.iterate({
     enter(n) {

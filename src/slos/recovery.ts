@@ -1,4 +1,3 @@
-import { recoveryTestHistory } from '../executions/index.js';
 import { windowStats } from '../checks/index.js';
 import { listResults, type Store } from '../store/index.js';
 import type { RecoveryPointObjective } from './types.js';
@@ -54,6 +53,8 @@ export interface RecoveryTimeStatus {
  * start of each run to its verification step, against the procedure's `recovery_test.rto`.
  */
 export async function recoveryTimeStatus(store: Store, from: number, to: number): Promise<RecoveryTimeStatus[]> {
+  // The executions domain (and the runbook reader under it) loads only when recovery times are asked for.
+  const { recoveryTestHistory } = await import('../executions/index.js');
   const byProcedure = new Map<string, RecoveryTimeStatus>();
   for (const r of await recoveryTestHistory(store)) {
     if (r.startedAt < from || r.startedAt >= to) continue;

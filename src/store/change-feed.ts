@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import type { Database } from './database.js';
 
 /** Something in the store changed: `topic` says what kind of thing (`incident`, `execution`), `id` which one. */
@@ -115,13 +115,19 @@ export class PollingChangeFeed extends Subscribers {
   }
 }
 
-/** PostgreSQL: one dedicated connection that LISTENs; it reconnects after losing the server. */
+/**
+ * PostgreSQL: one dedicated connection that LISTENs; it reconnects after losing the server. Given
+ * pg's Client by the PostgreSQL store, so this module loads no driver.
+ */
 export class ListeningChangeFeed extends Subscribers {
   private client: pg.Client | undefined;
   private retry: NodeJS.Timeout | undefined;
   private active = false;
 
-  constructor(private readonly connectionString: string) {
+  constructor(
+    private readonly connectionString: string,
+    private readonly Client: typeof pg.Client,
+  ) {
     super();
   }
 
@@ -137,7 +143,7 @@ export class ListeningChangeFeed extends Subscribers {
   }
 
   private connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.connectionString });
+    const client = new this.Client({ connectionString: this.connectionString });
     this.client = client;
     client.on('notification', (n) => {
       if (n.channel !== CHANGE_CHANNEL || !n.payload) return;

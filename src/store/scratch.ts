@@ -1,5 +1,3 @@
-import pg from 'pg';
-
 /** A database made for one run (a test file, a game day) and dropped after it. */
 export interface ScratchDatabase {
   url: string;
@@ -11,6 +9,7 @@ export interface ScratchDatabase {
 /** Creates database `name` on the PostgreSQL `adminUrl` reaches; `name` must be a plain identifier. */
 export async function createScratchDatabase(adminUrl: string, name: string): Promise<ScratchDatabase> {
   if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`not a plain database name: "${name}"`);
+  const { default: pg } = await import('pg');
   const admin = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 5000 });
   try {
     await admin.connect();

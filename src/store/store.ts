@@ -56,11 +56,11 @@ export class KyselyStore implements Store {
    * Refuses a store whose schema is newer than this binary: a migration recorded in the store that
    * the code does not know means a newer opsbook wrote it, and running on it would misread tables.
    */
-  private async assertKnownSchema(): Promise<void> {
-    const recorded = await recordedMigrations(this.db);
+  private async assertKnownSchema(): Promise<string[]> {
+    const recorded = await recordedMigrations(this.db, this.dialect);
     const known = new Set(Object.keys(MIGRATIONS));
     const unknown = recorded.filter((name) => !known.has(name));
-    if (unknown.length === 0) return;
+    if (unknown.length === 0) return recorded;
     const newest = [...recorded].sort().at(-1)!;
     throw new OpsbookError(
       'OPSBOOK_E_STORE_NEWER',
@@ -69,7 +69,11 @@ export class KyselyStore implements Store {
   }
 
   async migrate(): Promise<MigrationReport> {
-    await this.assertKnownSchema();
+    const recorded = new Set(await this.assertKnownSchema());
+    const names = knownMigrations();
+    // Nothing to apply (every start of a command on a migrated store): answered from the one read of
+    // kysely_migration, without the Migrator's lock and its introspection of every table.
+    if (names.every((name) => recorded.has(name))) return { applied: [], current: names };
     const { error, results } = await this.migrator().migrateToLatest();
     const applied = (results ?? []).filter((r: MigrationResult) => r.status === 'Success').map((r) => r.migrationName);
     if (error) {
@@ -83,12 +87,10 @@ export class KyselyStore implements Store {
   }
 
   async migrationStatus(): Promise<{ applied: string[]; pending: string[] }> {
-    await this.assertKnownSchema();
-    const all = await this.migrator().getMigrations();
-    return {
-      applied: all.filter((m) => m.executedAt !== undefined).map((m) => m.name),
-      pending: all.filter((m) => m.executedAt === undefined).map((m) => m.name),
-    };
+    // As the Migrator reports it (every known migration in name order, recorded or not), from one read.
+    const recorded = new Set(await this.assertKnownSchema());
+    const names = knownMigrations();
+    return { applied: names.filter((name) => recorded.has(name)), pending: names.filter((name) => !recorded.has(name)) };
   }
 
   async ping(): Promise<void> {
@@ -105,9 +107,15 @@ export class KyselyStore implements Store {
 }
 
 /** Migrations recorded in the store (none when it was never migrated). */
-async function recordedMigrations(db: Kysely<Database>): Promise<string[]> {
-  const tables = await db.introspection.getTables({ withInternalKyselyTables: true });
-  if (!tables.some((t) => t.name === 'kysely_migration')) return [];
+async function recordedMigrations(db: Kysely<Database>, dialect: StoreDialect): Promise<string[]> {
+  // Whether kysely_migration exists, asked of the catalogue for that one table (introspecting every
+  // table, as Kysely does, costs more than the rest of a command's reads). Unqualified, as the
+  // Migrator creates it: PostgreSQL's current schema.
+  const table =
+    dialect === 'sqlite'
+      ? await sql`select 1 from sqlite_master where type = 'table' and name = 'kysely_migration'`.execute(db)
+      : await sql`select 1 from information_schema.tables where table_schema = current_schema() and table_name = 'kysely_migration'`.execute(db);
+  if (table.rows.length === 0) return [];
   const rows = await sql<{ name: string }>`select name from kysely_migration`.execute(db);
   return rows.rows.map((r) => r.name);
 }

@@ -1,4 +1,9 @@
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { createRequire } from 'node:module';
+import type { Counter, Histogram, Registry } from 'prom-client';
+
+// prom-client (with the OpenTelemetry API under it, about 80 modules) loads when metrics are made for
+// a registry, in the daemon: a command that lists or runs checks once never loads it.
+const require = createRequire(import.meta.url);
 
 /** The scheduler's and runner's metrics, registered on a registry the caller owns. */
 export interface CheckMetrics {
@@ -9,6 +14,7 @@ export interface CheckMetrics {
 }
 
 export function createCheckMetrics(registry: Registry): CheckMetrics {
+  const { Counter, Histogram } = require('prom-client') as typeof import('prom-client');
   return {
     lag: new Histogram({
       name: 'opsbook_check_lag_seconds',

@@ -81,7 +81,7 @@ export const registerAudit: RegisterCommands = (program, io) => {
         let head: string | { seq: number; hash: string } | undefined = opts.head;
         let against = opts.head ? 'the given head' : 'no published head (pass --head)';
         if (!head && local) {
-          const { auditHeadPath, readPublishedHead } = await import('../../daemon/index.js');
+          const { auditHeadPath, readPublishedHead } = await import('../../daemon/audit-head.js');
           const file = auditHeadPath(local.config, local.baseDir);
           const published = readPublishedHead(file);
           if (published) {
@@ -125,7 +125,7 @@ export const registerAudit: RegisterCommands = (program, io) => {
         }
         const h = result.header;
         const entry = await appendAudit(local.store.db, local.store.dialect, { at: local.clock.now(), actor: by, action: 'audit.archive', subject: target, details: { from_seq: h.from_seq, to_seq: h.to_seq, last_hash: h.last_hash, before: h.before } });
-        const { auditHeadPath, writeHead } = await import('../../daemon/index.js');
+        const { auditHeadPath, writeHead } = await import('../../daemon/audit-head.js');
         writeHead(auditHeadPath(local.config, local.baseDir), { seq: Number(entry.seq), hash: entry.hash });
         io.out(`archived entries ${h.from_seq}–${h.to_seq} (${h.entries}) to ${target}; the store's chain continues from ${h.to_seq} ${h.last_hash}`);
       } finally {

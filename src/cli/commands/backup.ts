@@ -46,7 +46,7 @@ export const registerBackup: RegisterCommands = (program, io) => {
       if (target.kind === 'sqlite') {
         await restoreSqlite(source, target.path);
       } else {
-        const { openConfiguredStore } = await import('../../daemon/index.js');
+        const { openConfiguredStore } = await import('../../daemon/store.js');
         const store = await openConfiguredStore(loaded.config, loaded.baseDir);
         try {
           await restorePostgres(source, store, target.url);
@@ -57,7 +57,7 @@ export const registerBackup: RegisterCommands = (program, io) => {
       const local = await openLocal(opts.config, io.env);
       try {
         const { listAudit, verifyAuditChain, appendAudit, auditAnchor } = await import('../../store/index.js');
-        const { auditHeadPath } = await import('../../daemon/index.js');
+        const { auditHeadPath } = await import('../../daemon/audit-head.js');
         const entries = await listAudit(local.store.db);
         // An archived prefix is verified with its files (`audit verify --archive`); here from its anchor on.
         const problems = verifyAuditChain(entries, undefined, await auditAnchor(local.store.db));

@@ -39,7 +39,7 @@ async function withIncidents<T>(
   try {
     const { Operations } = await import('../../daemon/operations/index.js');
     const { Registry } = await import('prom-client');
-    const { createLogger } = await import('../../daemon/index.js');
+    const { createLogger } = await import('../../daemon/logger.js');
     const ops = await Operations.create({ store: ctx.store, clock: ctx.clock, config: ctx.config, logger: createLogger({ level: 'warn', pretty: false, destination: process.stderr }), metrics: { registry: new Registry() } });
     return await local({ ops, actor: () => cliActor(ctx.config, opts.as, io.env), store: ctx.store, config: ctx.config });
   } finally {

@@ -1,17 +1,15 @@
 import type { OpsConfig } from '../../config/index.js';
 import { AlertEngine, buildRules, checkInfoFromConfig, type AlertEvent } from '../../alerts/index.js';
-import { loadConfiguredRuleFiles, RuleFileEngine } from '../../alerts/rule-files/index.js';
-import { MemorySeriesSource } from '../../promql/index.js';
-import { resolveRunbookLink } from '../../runbooks/index.js';
+import type { RuleFileEngine } from '../../alerts/rule-files/index.js';
 import { createCheckRunner, DEFAULT_LOOP_DELAY_BOUND_MS, loopDelayMonitor, type CheckResult, type CheckRunner, type ProbeSnapshot } from '../../checks/index.js';
 import { IncidentService, type Incident, type IncidentEffect, type IncidentResult, type IncidentRole } from '../../incidents/index.js';
 import { ActionLinkSigner, loadActionKey, OutboxWorker } from '../../notify/index.js';
 import { EscalationDriver } from '../../oncall/index.js';
 import type { Actor } from '../../identity/index.js';
 import { isOpsbookError } from '../../lib/errors/index.js';
-import { closeExecutionsOfIncident, ExecutionService, loadConfiguredRunbooks, ProcedureScheduler, storeIncidentLink, type UnattendedRun } from '../../executions/index.js';
+import type { ExecutionService, ProcedureScheduler, UnattendedRun } from '../../executions/index.js';
 import { OPEN_STATES, SeverityLadder } from '../../incidents/index.js';
-import { SloEvaluator, slosFromConfig } from '../../slos/index.js';
+import type { SloEvaluator } from '../../slos/index.js';
 import type { OperationsHost } from './host.js';
 import { IncidentEffects, type StartedInTransaction } from './effects.js';
 import { addResponder, escalateNow, type EscalateDeps } from './escalate.js';
@@ -66,9 +64,14 @@ function ladderOf(config: OpsConfig): string[] {
 }
 
 /** The groups of `rule_files:`; the config load has already refused files with problems. */
-function ruleGroupsOf(config: OpsConfig, baseDir: string) {
+async function ruleGroupsOf(config: OpsConfig, baseDir: string) {
+  const { loadConfiguredRuleFiles } = await import('../../alerts/rule-files/index.js');
   return loadConfiguredRuleFiles(config.rule_files.files, baseDir).groups;
 }
+
+// What only a running daemon needs (probes, SLO evaluation, rule files, runbook executions) loads in
+// `start`: a one-shot command acting on incidents through Operations.create never loads the runbook
+// reader, the execution service or the PromQL engine.
 
 /** The checks this process runs (all of them, unless several processes share the store), with the lease each runs under. */
 function ownedChecks(config: OpsConfig, cluster: ClusterCoordinator | undefined): { checks: OpsConfig['checks']; tokens: Map<string, LeaseToken> } {
@@ -261,6 +264,7 @@ export class Operations {
     await this.checks.start();
     this.armAlertTimer();
     await this.armReleaseTimer();
+    const { SloEvaluator, slosFromConfig } = await import('../../slos/index.js');
     this.slos = await SloEvaluator.open(store, clock, slosFromConfig(config).slos);
     this.armSloTimer();
     await this.startExecutions(config);
@@ -271,11 +275,16 @@ export class Operations {
   private async startRuleFiles(config: OpsConfig): Promise<void> {
     const { store, clock, logger, baseDir } = this.daemon;
     if (baseDir === undefined) return;
+    const [{ RuleFileEngine }, { MemorySeriesSource }, { resolveRunbookLink }] = await Promise.all([
+      import('../../alerts/rule-files/index.js'),
+      import('../../promql/index.js'),
+      import('../../runbooks/index.js'),
+    ]);
     this.ruleFiles = await RuleFileEngine.open({
       store,
       clock,
       source: this.daemon.series ?? new MemorySeriesSource(),
-      groups: ruleGroupsOf(config, baseDir),
+      groups: await ruleGroupsOf(config, baseDir),
       defaultInterval: config.rule_files.evaluation_interval,
       ladder: () => ladderOf(this.daemon.config),
       externalURL: () => this.daemon.config.server.public_url,
@@ -329,6 +338,7 @@ export class Operations {
   private async startExecutions(config: OpsConfig): Promise<void> {
     const { store, clock, logger, baseDir } = this.daemon;
     if (baseDir === undefined) return;
+    const { ExecutionService, loadConfiguredRunbooks, ProcedureScheduler, storeIncidentLink } = await import('../../executions/index.js');
     this.executions = new ExecutionService({
       store,
       clock,
@@ -394,10 +404,10 @@ export class Operations {
       this.escalations.configure(config.escalation_policies, config.schedules);
       this.outbox.setChannels(config.channels);
       this.signer.setPublicUrl(config.server.public_url);
-      this.slos?.reload(slosFromConfig(config).slos);
+      if (this.slos) this.slos.reload((await import('../../slos/index.js')).slosFromConfig(config).slos);
       this.armSloTimer();
       if (this.ruleFiles && this.daemon.baseDir !== undefined) {
-        for (const event of await this.ruleFiles.reload(ruleGroupsOf(config, this.daemon.baseDir), config.rule_files.evaluation_interval)) await this.onAlertEvent(event);
+        for (const event of await this.ruleFiles.reload(await ruleGroupsOf(config, this.daemon.baseDir), config.rule_files.evaluation_interval)) await this.onAlertEvent(event);
         this.armRuleFileTimer();
       }
     });
@@ -783,7 +793,7 @@ export class Operations {
     const { store, clock, logger } = this.daemon;
     try {
       if (this.executions) await this.executions.closeForIncident(incidentId);
-      else await closeExecutionsOfIncident({ store, clock, logger }, incidentId);
+      else await (await import('../../executions/index.js')).closeExecutionsOfIncident({ store, clock, logger }, incidentId);
     } catch (e) {
       logger.error({ err: e, incident: incidentId }, 'could not close the executions of a resolved incident');
     }

@@ -1,5 +1,4 @@
 import type { OpsConfig } from '../../config/index.js';
-import { listExecutions, listTranscript } from '../../executions/index.js';
 import { renderReview, SeverityLadder, type IncidentService, type ReviewStep, type ReviewVersion } from '../../incidents/index.js';
 import type { Store } from '../../store/index.js';
 
@@ -15,6 +14,7 @@ export async function reviewDraft(store: Store, config: OpsConfig, incidents: In
   const ladder = new SeverityLadder(config.severities.length ? config.severities : undefined);
   const severity = ladder.has(incident.severity) ? ladder.get(incident.severity) : undefined;
   const steps: ReviewStep[] = [];
+  const { listExecutions, listTranscript } = await import('../../executions/index.js');
   for (const e of await listExecutions(store, { incidentId: id })) {
     for (const t of await listTranscript(store, e.id)) {
       if (t.kind !== 'command') continue;

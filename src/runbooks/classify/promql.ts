@@ -1,9 +1,11 @@
-import { parser } from '@prometheus-io/lezer-promql';
+import type { LRParser } from '@lezer/lr';
+import { promqlParser } from '../../lib/promql-grammar.js';
 import { speedups } from '../speedups.js';
 import { verdict, type Verdict } from './effect.js';
 
 /** The same grammar without error recovery: it stops at the first error instead of repairing the tree. */
-const strictParser = parser.configure({ strict: true });
+let strict: LRParser | undefined;
+const strictParser = (): LRParser => (strict ??= promqlParser().configure({ strict: true }));
 
 /**
  * Whether a text parses whole as PromQL. Lezer's error recovery, which a list of queries (one a
@@ -14,7 +16,7 @@ const strictParser = parser.configure({ strict: true });
 export function promqlParses(expr: string): boolean {
   if (!speedups().prechecks) return promqlError(expr) < 0;
   try {
-    strictParser.parse(expr);
+    strictParser().parse(expr);
     return true;
   } catch (e) {
     if (e instanceof SyntaxError) return false;
@@ -24,7 +26,7 @@ export function promqlParses(expr: string): boolean {
 
 /** Where the recovering parse finds its first error, or -1. */
 function promqlError(expr: string): number {
-  const tree = parser.parse(expr);
+  const tree = promqlParser().parse(expr);
   let error = -1;
   tree.iterate({
     enter: (node) => {

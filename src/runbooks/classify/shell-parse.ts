@@ -11,10 +11,6 @@ import { createRequire } from 'node:module';
  */
 
 const require = createRequire(import.meta.url);
-// GopherJS sets Error.stackTraceLimit to Infinity for the whole process when it loads; put it back.
-const savedLimit = Error.stackTraceLimit;
-const { syntax } = require('mvdan-sh') as { syntax: ShSyntax };
-Error.stackTraceLimit = savedLimit;
 
 interface ShSyntax {
   NewParser: (...opts: unknown[]) => { Parse: (src: string, name: string) => { __internal_object__: GoNode } };
@@ -25,7 +21,21 @@ type GoNode = Record<string, unknown> & { constructor: { string?: string; nil?: 
 interface GoSlice { $array: GoNode[]; $offset: number; $length: number }
 interface GoPos { offs: number; lineCol: number }
 
-const parser = syntax.NewParser();
+type ShParser = ReturnType<ShSyntax['NewParser']>;
+let loaded: ShParser | undefined;
+
+/**
+ * The GopherJS parser, loaded at the first text that needs it (about 0.1 s of CPU): plain command
+ * lines are read without it (shell-plain.ts), so most processes that read runbooks never load it.
+ */
+function parser(): ShParser {
+  if (loaded) return loaded;
+  // GopherJS sets Error.stackTraceLimit to Infinity for the whole process when it loads; put it back.
+  const savedLimit = Error.stackTraceLimit;
+  const { syntax } = require('mvdan-sh') as { syntax: ShSyntax };
+  Error.stackTraceLimit = savedLimit;
+  return (loaded = syntax.NewParser());
+}
 
 /** A word of a simple command, as the shell would see it before expansion. */
 export interface ShWord {
@@ -311,7 +321,7 @@ class Reader {
 export function parseShell(source: string, lineBase = 0): ShStatement[] {
   let file: GoNode;
   try {
-    file = parser.Parse(source, 'block').__internal_object__;
+    file = parser().Parse(source, 'block').__internal_object__;
   } catch (e) {
     const message = errorText(e);
     const m = /^block:(\d+):(\d+): (.*)$/s.exec(message);
@@ -341,7 +351,7 @@ export function parseShell(source: string, lineBase = 0): ShStatement[] {
 export function unquotedExpansions(source: string): UnquotedExpansion[] {
   let file: GoNode;
   try {
-    file = parser.Parse(source, 'block').__internal_object__;
+    file = parser().Parse(source, 'block').__internal_object__;
   } catch (e) {
     throw new ShellSyntaxError(errorText(e), 1);
   }

@@ -1,4 +1,3 @@
-import { Redis } from 'ioredis';
 import type { Command } from '../../../runbooks/index.js';
 import { paramKey, type ParamValues } from '../../params.js';
 import { parseShell, shellQuote, ShellSyntaxError } from '../../shell-syntax.js';
@@ -61,6 +60,8 @@ export function formatReply(reply: unknown, indent = ''): string {
 }
 
 async function runRedis(url: string, keyPrefix: string | undefined, words: string[], options: RunOptions): Promise<ExecutorOutcome> {
+  // ioredis loads with the first Redis step, not with every module that can plan one.
+  const { Redis } = await import('ioredis');
   const client = new Redis(url, {
     lazyConnect: true,
     maxRetriesPerRequest: 0,

@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 import type { Command } from '../../../runbooks/index.js';
 import { paramKey, type ParamValues } from '../../params.js';
 import { parseShell, ShellSyntaxError } from '../../shell-syntax.js';
@@ -67,8 +67,11 @@ export function sqlOf(command: Command): { sql: string } | { why: string } {
   return { why: 'psql without -c opens an interactive session: run it in a terminal' };
 }
 
+// The driver loads with the first SQL step, not with every module that can plan one.
+const loadPg = async (): Promise<typeof pg> => (await import('pg')).default;
+
 async function cancelBackend(url: string, pid: number): Promise<void> {
-  const c = new pg.Client({ connectionString: url, application_name: 'opsbook-cancel', connectionTimeoutMillis: 5000 });
+  const c = new (await loadPg()).Client({ connectionString: url, application_name: 'opsbook-cancel', connectionTimeoutMillis: 5000 });
   try {
     await c.connect();
     await c.query('SELECT pg_cancel_backend($1)', [pid]);
@@ -85,7 +88,7 @@ async function cancelBackend(url: string, pid: number): Promise<void> {
  * statement_timeout; a cancel or timeout also asks the server to cancel it.
  */
 export async function runSql(url: string, bound: BoundSql, readOnly: boolean, options: RunOptions): Promise<ExecutorOutcome> {
-  const client = new pg.Client({ connectionString: url, application_name: 'opsbook', connectionTimeoutMillis: Math.min(options.timeoutMs, 30_000) });
+  const client = new (await loadPg()).Client({ connectionString: url, application_name: 'opsbook', connectionTimeoutMillis: Math.min(options.timeoutMs, 30_000) });
   let ended: 'timeout' | 'cancelled' | undefined;
   let pid: number | undefined;
   const stop = (why: 'timeout' | 'cancelled'): void => {

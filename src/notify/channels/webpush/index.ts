@@ -1,4 +1,4 @@
-import webpush from 'web-push';
+import type webpush from 'web-push';
 import type { WebPushChannelConfig } from '../../../config/schema/channels.js';
 import type { ChannelKind, OutboundMessage } from '../../types.js';
 import { postAndClassify } from '../shared/http-post.js';
@@ -36,8 +36,10 @@ export const webPushChannel: ChannelKind<WebPushChannelConfig> = {
       return { ok: false, retryable: false, error: 'a webpush channel sends only to a browser subscription' };
     }
     let details: webpush.RequestDetails;
+    // Loaded with the first push sent, not by every process that reads the channel list.
+    const { default: push } = await import('web-push');
     try {
-      details = webpush.generateRequestDetails(subscription, renderPushPayload(message), {
+      details = push.generateRequestDetails(subscription, renderPushPayload(message), {
         vapidDetails: { subject: channel.vapid.subject, publicKey: channel.vapid.public_key, privateKey: channel.vapid.private_key },
         TTL: 3600,
         urgency: 'high',

@@ -1,0 +1,64 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import type { Database } from './database.js';
+import { KyselyStore, type Store } from './store.js';
+import type { OpenStoreOptions } from './open-options.js';
+import { OpsbookError } from '../lib/errors/index.js';
+
+/** A SQLite store (better-sqlite3, WAL); loaded by `openStore` only for a SQLite URL. */
+export function openSqlite(options: OpenStoreOptions): Store {
+  const file = options.url === ':memory:' ? ':memory:' : path.resolve(options.baseDir ?? process.cwd(), options.url.replace(/^sqlite:(\/\/)?/, ''));
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  let sqlite: SqliteDatabase.Database;
+  try {
+    sqlite = new SqliteDatabase(file);
+  } catch (e) {
+    throw new OpsbookError('OPSBOOK_E_STORE_UNAVAILABLE', `cannot open SQLite database ${file}: ${(e as Error).message}`, { cause: e });
+  }
+  // WAL lets readers run beside the writer. synchronous=NORMAL is durable across a process crash
+  // (kill -9); only an OS crash or power loss can drop the last transactions.
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('foreign_keys = ON');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachedStatements(sqlite) }) });
+  // One step (all pages at once) keeps the copy consistent: the backup API restarts a stepwise copy
+  // whenever another connection writes, which under steady writes could never finish.
+  const backup = async (dest: string) => {
+    const progress = await sqlite.backup(dest, { progress: () => 0x7fffffff });
+    return { pages: progress.totalPages };
+  };
+  return new KyselyStore('sqlite', db, file, undefined, file === ':memory:' ? undefined : backup);
+}
+
+/** Stands in for a ROLLBACK SQLite already did (see `cachedStatements`). */
+const ALREADY_ROLLED_BACK = { reader: false, run: () => ({ changes: 0, lastInsertRowid: 0 }) };
+
+/**
+ * Kysely prepares every query afresh; preparing costs more than running most of opsbook's small
+ * statements. The same SQL text reuses its prepared statement (a bounded cache). Reuse is safe:
+ * better-sqlite3 runs statements synchronously and Kysely uses the connection one query at a time.
+ */
+function cachedStatements(sqlite: SqliteDatabase.Database, max = 512) {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare: (sql: string) => {
+      // SQLite rolls a transaction back by itself when a write meets a full disk (SQLITE_FULL) or
+      // an I/O error; Kysely's ROLLBACK would then fail with "no transaction is active" and hide
+      // the real error. Nothing is left to roll back, so the ROLLBACK does nothing.
+      if (sql === 'rollback' && !sqlite.inTransaction) return ALREADY_ROLLED_BACK as unknown as SqliteDatabase.Statement;
+      let stmt = cache.get(sql);
+      if (stmt) {
+        cache.delete(sql);
+      } else {
+        stmt = sqlite.prepare(sql);
+        if (cache.size >= max) cache.delete(cache.keys().next().value!);
+      }
+      cache.set(sql, stmt);
+      return stmt;
+    },
+  };
+}
