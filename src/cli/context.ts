@@ -12,7 +12,17 @@ export interface CliIO {
 /** A command module adds its commands to the program; actions set `process.exitCode`. */
 export type RegisterCommands = (program: Command, io: CliIO) => void;
 
+/**
+ * A reader that went away (`opsbook … | head -1`) ends the command quietly, as the pipe's signal
+ * ends other Unix tools, instead of an unhandled EPIPE with a stack.
+ */
+function endOnClosedPipe(e: NodeJS.ErrnoException): void {
+  if (e.code !== 'EPIPE') throw e;
+  process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+}
+
 export function processIO(): CliIO {
+  if (!process.stdout.listeners('error').includes(endOnClosedPipe)) process.stdout.on('error', endOnClosedPipe);
   return {
     out: (line) => process.stdout.write(`${line}\n`),
     err: (line) => process.stderr.write(`${line}\n`),
