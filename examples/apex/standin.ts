@@ -21,7 +21,11 @@
  * (30 % of searches fall back to the database > 20 %), `api_pods_down` (1 of 3 API replicas available),
  * `worker_pod_crashed` (the process of the worker pod apex-worker-1 killed: the worker deployment's
  * pods are real processes, examples/support/pods.ts, and kube-state-metrics counts those alive as
- * available; off, the missing pod is started again).
+ * available; off, the missing pod is started again), `api_hpa_max` (a load peak: the HPA, which the
+ * stand-in plays, scales the API deployment to its maxReplicas 10, runbooks/apex.md:757; off, back to
+ * its minReplicas 3). The API deployment's pods are real processes too: kube-state-metrics reports
+ * the pods the deployment runs as its desired replicas and those alive as available, and
+ * `POST /_gameday/scale {deployment, replicas}` (the world's `kubectl scale`) starts or kills them.
  */
 import { Redis } from 'ioredis';
 import { startAppPool } from '../support/app-pool.js';
@@ -44,11 +48,20 @@ export async function startApex(env: NodeJS.ProcessEnv = process.env): Promise<S
   const WORKER_PODS = ['apex-worker-0', 'apex-worker-1'];
   const workerPods = new Map<string, Pod>(await Promise.all(WORKER_PODS.map(async (n) => [n, await startPod(n)] as const)));
   const workersAvailable = async (): Promise<number> => (await Promise.all([...workerPods.values()].map((p) => accepts(p.port)))).filter(Boolean).length;
+  // The API deployment's pods (the HPA's minReplicas 3 at rest, its maxReplicas 10: runbooks/apex.md:756-757).
+  const HPA = { min: 3, max: 10 };
+  const apiPods: Pod[] = [];
+  const scaleApi = async (replicas: number): Promise<void> => {
+    while (apiPods.length < replicas) apiPods.push(await startPod(`apex-api-${apiPods.length}`));
+    while (apiPods.length > replicas) await stopPod(apiPods.pop()!);
+  };
+  await scaleApi(HPA.min);
+  const apiAvailable = async (): Promise<number> => (await Promise.all(apiPods.map((p) => accepts(p.port)))).filter(Boolean).length;
   const healthy = readEnvTls();
   const expiring = readEnvTls('STANDIN_TLS_EXPIRING');
   const faults: Faults = {
     error_rate: false, certificate_expiring: false, opensearch_node_down: false,
-    minio_full: false, minio_filling: false, derive_timeout: false, search_fallback: false, api_pods_down: false, worker_pod_crashed: false,
+    minio_full: false, minio_filling: false, derive_timeout: false, search_fallback: false, api_pods_down: false, worker_pod_crashed: false, api_hpa_max: false,
   };
   // The game day's monitor credential doubles as MinIO's Prometheus bearer token.
   const minioToken = `Bearer ${Buffer.from(`monitor:${env.STANDIN_MONITOR_PASSWORD ?? ''}`).toString('base64')}`;
@@ -62,6 +75,7 @@ export async function startApex(env: NodeJS.ProcessEnv = process.env): Promise<S
     if (req.method !== 'POST') return { status: 405, json: { detail: 'Method Not Allowed' } };
     return { json: { result: { cabinets: [] }, assumptions: [], confidence: 0.95 } };
   });
+  let hpaAtMax = false;
   // onFaults runs only after start, so the closure never sees `standin` uninitialised.
   const standin: Standin = await startStandin({
     name: 'apex',
@@ -72,7 +86,7 @@ export async function startApex(env: NodeJS.ProcessEnv = process.env): Promise<S
       redis.disconnect();
       await appPool.close();
       await searchCluster.close();
-      await Promise.all([...workerPods.values()].map(stopPod));
+      await Promise.all([...workerPods.values(), ...apiPods].map(stopPod));
     },
     onFaults: async (f) => {
       const tls = f.certificate_expiring ? expiring : healthy;
@@ -84,10 +98,24 @@ export async function startApex(env: NodeJS.ProcessEnv = process.env): Promise<S
         await stopPod(crashed);
         workerPods.delete('apex-worker-1');
       }
+      // The HPA under the load peak scales to its maximum; when it is gone, back to its minimum.
+      if (Boolean(f.api_hpa_max) !== hpaAtMax) {
+        hpaAtMax = Boolean(f.api_hpa_max);
+        await scaleApi(hpaAtMax ? HPA.max : HPA.min);
+      }
       if (!f.worker_pod_crashed) for (const n of WORKER_PODS.filter((w) => !workerPods.has(w))) workerPods.set(n, await startPod(n));
     },
     routes: {
       '/_gameday/pool': appPool.route,
+      // `kubectl scale deployment apex-api --replicas=N`: the deployment runs N pod processes.
+      '/_gameday/scale': async (req) => {
+        const { deployment, replicas } = JSON.parse(req.body || '{}') as { deployment?: unknown; replicas?: unknown };
+        if (req.method !== 'POST' || deployment !== 'apex-api' || typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0 || replicas > 50) {
+          return { status: 400, json: { error: 'POST {"deployment":"apex-api","replicas":0..50} (the deployment whose pods this stand-in plays)' } };
+        }
+        await scaleApi(replicas);
+        return { json: { deployment, replicas: apiPods.length } };
+      },
       '/health': responses.counted(() => ({ json: { status: 'ok' } })),
       '/ready': responses.counted(async () => {
         const redisOk = await redis.ping().then(() => true, () => false);
@@ -127,11 +155,11 @@ export async function startApex(env: NodeJS.ProcessEnv = process.env): Promise<S
         text: promText([
           {
             name: 'kube_deployment_spec_replicas', help: 'Number of desired pods for a deployment.', type: 'gauge',
-            samples: [{ labels: { namespace: 'apex', deployment: 'apex-api' }, value: 3 }, { labels: { namespace: 'apex', deployment: 'apex-worker' }, value: 2 }],
+            samples: [{ labels: { namespace: 'apex', deployment: 'apex-api' }, value: apiPods.length }, { labels: { namespace: 'apex', deployment: 'apex-worker' }, value: 2 }],
           },
           {
             name: 'kube_deployment_status_replicas_available', help: 'The number of available replicas per deployment.', type: 'gauge',
-            samples: [{ labels: { namespace: 'apex', deployment: 'apex-api' }, value: faults.api_pods_down ? 1 : 3 }, { labels: { namespace: 'apex', deployment: 'apex-worker' }, value: await workersAvailable() }],
+            samples: [{ labels: { namespace: 'apex', deployment: 'apex-api' }, value: faults.api_pods_down ? 1 : await apiAvailable() }, { labels: { namespace: 'apex', deployment: 'apex-worker' }, value: await workersAvailable() }],
           },
         ]),
       }),

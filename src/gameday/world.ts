@@ -323,6 +323,9 @@ export async function buildWorld(spec: GameDaySpec, systemDir: string, clock: Cl
         if (on.length > 0) await standin.setFaults(Object.fromEntries(on.map((k) => [k, false])));
         return on;
       },
+      scaleStandIn: async (deployment, replicas) => {
+        await standin.admin('/_gameday/scale', { deployment, replicas });
+      },
       ...(celery
         ? {
             restartWorkers: async () => {

@@ -187,4 +187,22 @@ describe.skipIf(!pgAvailable)('seed stand-ins', () => {
     await fault(s, { worker_pod_crashed: false });
     expect(await available()).toBe(2);
   });
+
+  it('apex runs the API deployment\'s pods as processes: the HPA at its maximum runs 10, kubectl scale to 5 kills five', async () => {
+    const s = await startApex(env);
+    running.push(s);
+    const replicas = async (): Promise<{ desired: number; available: number }> => {
+      const text = await (await fetch(`${s.url}/kube-state-metrics/metrics`)).text();
+      const of = (name: string): number => Number(new RegExp(`${name}\\{namespace="apex",deployment="apex-api"\\} (\\d+)`).exec(text)?.[1]);
+      return { desired: of('kube_deployment_spec_replicas'), available: of('kube_deployment_status_replicas_available') };
+    };
+    expect(await replicas()).toEqual({ desired: 3, available: 3 });
+    await fault(s, { api_hpa_max: true });
+    expect(await replicas()).toEqual({ desired: 10, available: 10 });
+    const scaled = await fetch(`${s.url}/_gameday/scale`, { method: 'POST', body: JSON.stringify({ deployment: 'apex-api', replicas: 5 }) });
+    expect(await scaled.json()).toEqual({ deployment: 'apex-api', replicas: 5 });
+    expect(await replicas()).toEqual({ desired: 5, available: 5 });
+    const wrong = await fetch(`${s.url}/_gameday/scale`, { method: 'POST', body: JSON.stringify({ deployment: 'apex-worker', replicas: 5 }) });
+    expect(wrong.status).toBe(400);
+  });
 });

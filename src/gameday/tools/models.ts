@@ -37,6 +37,11 @@ export interface ToolWorld {
    * the primary's address then reaches it. Resolves to pg_ctl's output.
    */
   promoteReplica?(): Promise<string>;
+  /**
+   * Deployments whose pods the stand-in plays with real processes (no Kubernetes here): the
+   * deployment scaled to `replicas`, pod processes started or killed to match.
+   */
+  scaleStandIn?(deployment: string, replicas: number): Promise<void>;
 }
 
 export const WORLD_TOOLS = ['kubectl', 'systemctl', 'docker', 'sudo', 'celery', 'pg_ctl'] as const;
@@ -85,7 +90,17 @@ async function restartPart(tool: string, name: string, world: ToolWorld): Promis
 }
 
 /** kubectl's options that take a value (`-n apex`), so the rest are its positional words. */
-const KUBECTL_VALUED = new Set(['-n', '--namespace', '--context', '--kubeconfig', '-l', '--selector', '-o', '--output', '--timeout', '--tail', '-c', '--container', '--since']);
+const KUBECTL_VALUED = new Set(['-n', '--namespace', '--context', '--kubeconfig', '-l', '--selector', '-o', '--output', '--timeout', '--tail', '-c', '--container', '--since', '--replicas']);
+
+/** `--replicas=N` or `--replicas N`, a count of pods. */
+function replicasOf(args: readonly string[]): number | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const v = a.startsWith('--replicas=') ? a.slice(11) : a === '--replicas' ? args[i + 1] : undefined;
+    if (v !== undefined) return /^\d+$/.test(v) ? Number.parseInt(v, 10) : Number.NaN;
+  }
+  return undefined;
+}
 
 /** `--tail=N` or `--tail N`; kubectl's default for a workload is every line (-1). */
 function tailOf(args: readonly string[]): number {
@@ -109,7 +124,8 @@ function positional(args: readonly string[], valued: ReadonlySet<string>): strin
 
 async function kubectl(args: readonly string[], world: ToolWorld): Promise<ToolResult> {
   const [verb, sub, ...rest] = positional(args, KUBECTL_VALUED);
-  const modelled = 'the world models `kubectl rollout restart|undo|status <kind>/<name>`, `kubectl logs <the application>` and `kubectl delete certificate NAME`';
+  const modelled = 'the world models `kubectl rollout restart|undo|status <kind>/<name>`, `kubectl scale deployment NAME --replicas=N`, `kubectl logs <the application>` and `kubectl delete certificate NAME`';
+  if (verb === 'scale') return scale(args, sub, rest, world);
   if (verb === 'logs') {
     const name = sub?.replace(/^[a-z.]+\//, '') ?? '';
     if (partOf(name, world)?.kind !== 'app') return refuse('kubectl', `logs are modelled for the application only (${world.system}, ${world.system}-api), not "${sub ?? ''}"`);
@@ -142,6 +158,18 @@ async function kubectl(args: readonly string[], world: ToolWorld): Promise<ToolR
   const done = await restartPart('kubectl', name, world);
   if (typeof done !== 'string') return done;
   return ok(`${shown} restarted${done ? ` (${done})` : ''}`);
+}
+
+/** `kubectl scale deployment NAME --replicas=N` (or `deployment/NAME`), on a deployment whose pods the stand-in plays. */
+async function scale(args: readonly string[], sub: string | undefined, rest: readonly string[], world: ToolWorld): Promise<ToolResult> {
+  const resource = sub?.includes('/') ? sub : sub && rest[0] ? `${sub}/${rest[0]}` : undefined;
+  const [kind, name] = (resource?.split('/') ?? []) as [string?, string?];
+  if (!kind || !name || !/^(deploy|deployments?)(\.apps)?$/.test(kind)) return refuse('kubectl', `scale is modelled for deployments (kubectl scale deployment NAME --replicas=N), not "${args.join(' ')}"`);
+  const replicas = replicasOf(args);
+  if (replicas === undefined || Number.isNaN(replicas)) return refuse('kubectl', 'scale needs --replicas=N (a whole number)');
+  if (!world.scaleStandIn) return refuse('kubectl', `no deployment "${name}" whose pods this world plays`);
+  await world.scaleStandIn(name, replicas);
+  return ok(`deployment.apps/${name} scaled`);
 }
 
 async function systemctl(args: readonly string[], world: ToolWorld): Promise<ToolResult> {

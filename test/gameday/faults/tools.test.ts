@@ -38,6 +38,7 @@ describe('the game-day world’s tools', () => {
   let redis: RedisServer;
   let tools: WorldTools;
   const appRestarts: number[] = [];
+  const scaled: Array<[string, number]> = [];
   const peerFaults: Record<string, boolean> = { opensearch_red: true, minio_full: false };
   const appLog = ['INFO "GET /health" 200', 'ERROR "GET /api/projects" 500', 'INFO "GET /api/projects" 200'];
 
@@ -52,6 +53,7 @@ describe('the game-day world’s tools', () => {
       },
       restartApp: async () => void appRestarts.push(Date.now()),
       appLogs: (tail) => appLog.slice(-tail),
+      scaleStandIn: async (deployment, replicas) => void scaled.push([deployment, replicas]),
       restartStandInPeer: async (peer) => {
         const on = Object.keys(peerFaults).filter((k) => k.startsWith(`${peer}_`) && peerFaults[k]);
         for (const k of on) peerFaults[k] = false;
@@ -98,6 +100,17 @@ describe('the game-day world’s tools', () => {
     const other = await run(tools, 'kubectl logs -n apex deployment/opensearch --tail=100');
     expect(other.code).toBe(1);
     expect(other.stderr).toContain('logs are modelled for the application only');
+  });
+
+  it('kubectl scale deployment NAME --replicas=N scales the deployment the stand-in plays; a bad count is refused', async () => {
+    expect(await run(tools, 'kubectl scale deployment apex-api -n apex --replicas=5')).toEqual({ code: 0, stdout: 'deployment.apps/apex-api scaled\n', stderr: '' });
+    expect((await run(tools, 'kubectl scale deploy/apex-api --replicas 4')).code).toBe(0);
+    expect(scaled).toEqual([['apex-api', 5], ['apex-api', 4]]);
+    const bad = await run(tools, 'kubectl scale deployment apex-api --replicas=five');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('scale needs --replicas=N');
+    expect((await run(tools, 'kubectl scale statefulset/redis --replicas=2')).stderr).toContain('scale is modelled for deployments');
+    expect(scaled).toHaveLength(2);
   });
 
   it('refuses what it does not model, with exit 1 and what it does model', async () => {
