@@ -9,6 +9,7 @@
  *   npm run gamedays -- --serial              # one world per system, one system after the other
  *   npm run gamedays -- --jobs 8 --per-world 2  # worlds at once, scenarios per world (default 1)
  *   npm run gamedays -- apex --scenario minio-full  # one scenario (repeatable), no drills
+ *   npm run gamedays -- apex --drills         # only the drills: maintenance window, silence, recovery tests
  *   npm run gamedays -- --timings             # also, per system, the real seconds of each part summed over its worlds
  *
  * By default each system is cut into parts, each in a world of its own (src/gameday/parts.ts): each
@@ -39,6 +40,8 @@ const serialAt = args.indexOf('--serial');
 const serial = serialAt >= 0 && args.splice(serialAt, 1).length > 0;
 const timingsAt = args.indexOf('--timings');
 const timings = timingsAt >= 0 && args.splice(timingsAt, 1).length > 0;
+const drillsAt = args.indexOf('--drills');
+const drillsOnly = drillsAt >= 0 && args.splice(drillsAt, 1).length > 0;
 const verboseAt = args.indexOf('--verbose');
 const verbose = verboseAt >= 0 && args.splice(verboseAt, 1).length > 0;
 /** @param {string} flag @param {number} fallback @returns {number} */
@@ -92,7 +95,7 @@ const outcomes = [];
 if (serial) for (const s of systems) outcomes.push(await one(s));
 else {
   process.stdout.write(`${systems.length} systems in worlds of ${perWorld} scenarios (drills in their own), ${jobs} at once\n`);
-  outcomes.push(...(await runGameDays(systems.map((s) => `examples/${s}`), { ...common, jobs, scenariosPerWorld: perWorld, ...(scenarioIds.length > 0 ? { only: scenarioIds, drills: false } : {}) })));
+  outcomes.push(...(await runGameDays(systems.map((s) => `examples/${s}`), { ...common, jobs, scenariosPerWorld: perWorld, ...(drillsOnly ? { only: [] } : scenarioIds.length > 0 ? { only: scenarioIds, drills: false } : {}) })));
 }
 
 /** @type {import('../src/gameday/index.js').GameDayResult[]} */
@@ -111,7 +114,7 @@ for (const o of outcomes) {
     process.stdout.write(`game day ${o.system} (store ${o.store}) in ${o.seconds.toFixed(1)} s\n`);
     for (const s of o.scenarios) process.stdout.write(`${formatScenarioLines(s).join('\n')}\n`);
     for (const d of o.drills) process.stdout.write(`  ${d.passed ? '✔' : '✘'} ${d.kind}: ${d.text}\n`);
-    if (o.recovery) process.stdout.write(`  ${o.recovery.passed ? '✔' : '✘'} recovery test ${o.recovery.procedure}\n`);
+    for (const t of o.recoveries) process.stdout.write(`  ${t.passed ? '✔' : '✘'} recovery test ${t.procedure} (${t.method})\n`);
   }
   // Real seconds summed over the system's worlds (they overlap): where its wall time went.
   if (timings) for (const [k, v] of Object.entries(o.timings).sort((x, y) => y[1] - x[1])) process.stdout.write(`    ${v.toFixed(1).padStart(7)} s  ${k}\n`);

@@ -118,18 +118,17 @@ export function planParts(specs: ReadonlyArray<GameDaySpec | Error>, dirs: reado
   return { parts, perSystem };
 }
 
-/** One system's result from its parts: scenarios in the spec's order, the drills' part's drills and recovery. */
+/** One system's result from its parts: scenarios in the spec's order, the drills' part's drills and recovery tests. */
 function merge(parts: GameDayResult[], order: string[], seconds: number): GameDayResult {
   const first = parts[0]!;
   const timings: Record<string, number> = {};
   for (const p of parts) for (const [k, v] of Object.entries(p.timings)) timings[k] = (timings[k] ?? 0) + v;
-  const recovery = parts.find((p) => p.recovery)?.recovery;
   return {
     ...first,
     baseline: parts.flatMap((p) => p.baseline),
     scenarios: parts.flatMap((p) => p.scenarios).sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id)),
     drills: parts.flatMap((p) => p.drills),
-    ...(recovery ? { recovery } : {}),
+    recoveries: parts.flatMap((p) => p.recoveries),
     timings,
     passed: parts.reduce((n, p) => n + p.passed, 0),
     failed: parts.reduce((n, p) => n + p.failed, 0),

@@ -1,3 +1,4 @@
+import { formatPointInTime } from './point-in-time.js';
 import type { GameDayResult, RecoveryResult, ScenarioResult } from './result.js';
 
 /** A scenario's verdict and its negative control's, on one line each. */
@@ -35,15 +36,17 @@ export function formatGameDay(r: GameDayResult): string[] {
     out.push(`  ${d.passed ? '✔' : '✘'} ${d.kind} (${d.scenario}): ${d.text}`);
     for (const f of d.failures) out.push(`      ✘ ${f}`);
   }
-  if (r.recovery) {
-    out.push(`  ${r.recovery.passed ? '✔' : '✘'} recovery test ${r.recovery.procedure}: ${formatRecovery(r.recovery)}`);
-    for (const f of r.recovery.failures) out.push(`      ✘ ${f}`);
+  for (const t of r.recoveries) {
+    out.push(`  ${t.passed ? '✔' : '✘'} recovery test ${t.procedure}: ${formatRecovery(t)}`);
+    for (const f of t.failures) out.push(`      ✘ ${f}`);
   }
   for (const w of r.rejectedWebhooks) out.push(`  ✘ receiver refused: ${w}`);
   return out;
 }
 
+/** What a recovery test restored and its achieved RTO and RPO against the objective, on one line. */
 export function formatRecovery(r: RecoveryResult): string {
+  if (r.method === 'point_in_time') return `point in time: ${formatPointInTime(r)}`;
   return `pg_dump ${(r.backupBytes / 1024).toFixed(0)} KiB restored into a scratch database (${r.tables} tables, ${r.rows} rows verified): RTO ${r.achievedRtoSeconds.toFixed(1)} s (objective ${r.objective.rtoMinutes} min), RPO ${r.achievedRpoMinutes} min (objective ${r.objective.rpoMinutes} min)`;
 }
 

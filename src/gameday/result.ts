@@ -1,3 +1,4 @@
+import type { PointInTimeResult } from './point-in-time.js';
 import type { CommandReport } from './diagnosis.js';
 
 /** Progress of a game day, as it happens. */
@@ -54,21 +55,31 @@ export interface DrillResult {
   seconds: number;
 }
 
-/** A real backup restored into a scratch database, measured against the procedure's objective. */
-export interface RecoveryResult {
+interface RecoveryBase {
   procedure: string;
   passed: boolean;
   failures: string[];
-  backupBytes: number;
-  tables: number;
-  rows: number;
   /** Real seconds from the start of the restore to the verified database. */
   achievedRtoSeconds: number;
-  /** Simulated minutes of writes the restore does not have (the newest write lost). */
-  achievedRpoMinutes: number;
   objective: { rpoMinutes: number; rtoMinutes: number };
   seconds: number;
 }
+
+/** A real backup (pg_dump) restored into a scratch database, measured against the procedure's objective. */
+export interface DumpRecoveryResult extends RecoveryBase {
+  method: 'pg_dump';
+  backupBytes: number;
+  tables: number;
+  rows: number;
+  /** Simulated minutes of writes the restore does not have (the newest write lost). */
+  achievedRpoMinutes: number;
+}
+
+/** The cluster's base backup and archived WAL recovered to a target time in a scratch cluster (point-in-time.ts). */
+export type PointInTimeRecoveryResult = RecoveryBase & PointInTimeResult & { method: 'point_in_time' };
+
+/** One recovery test of the system (gameday.yaml `recovery:`). */
+export type RecoveryResult = DumpRecoveryResult | PointInTimeRecoveryResult;
 
 export interface GameDayResult {
   system: string;
@@ -80,8 +91,9 @@ export interface GameDayResult {
   baseline: string[];
   scenarios: ScenarioResult[];
   drills: DrillResult[];
-  recovery?: RecoveryResult;
-  /** Real seconds spent on each part: world, baseline, scenarios, drills, recovery. */
+  /** The recovery tests, in the order gameday.yaml lists them (none in a part without the drills). */
+  recoveries: RecoveryResult[];
+  /** Real seconds spent on each part: world, baseline, scenarios, drills, recovery tests. */
   timings: Record<string, number>;
   passed: number;
   failed: number;

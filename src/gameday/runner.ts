@@ -10,7 +10,7 @@ import { SimulatedClock, SystemClock } from '../lib/clock.js';
 import { OpsbookError } from '../lib/errors/index.js';
 import { maintenanceDrill, silenceDrill } from './drills.js';
 import { batchWindowMs, Driver, MINUTE } from './driver.js';
-import { recoveryTest } from './recovery.js';
+import { recoveryTests } from './recovery.js';
 import { formatRecovery } from './report.js';
 import type { DrillResult, GameDayEvent, GameDayResult, ScenarioResult } from './result.js';
 import { runScenario } from './scenario.js';
@@ -26,7 +26,7 @@ export interface GameDayOptions extends WorldOptions {
   onEvent?: (event: GameDayEvent) => void;
   /**
    * One part of the game day in its own world (see parts.ts): only these scenarios, and the drills
-   * and recovery test only when `drills` is set. Default: every scenario, then the drills.
+   * and recovery tests only when `drills` is set. Default: every scenario, then the drills.
    */
   part?: { scenarios: readonly string[]; drills: boolean };
   /** Told the real seconds the world took to stop (after the result is made). */
@@ -37,7 +37,7 @@ export interface GameDayOptions extends WorldOptions {
  * `opsbook gameday DIR`: builds the system's stand-in world, runs the real daemon with DIR/ops.yaml
  * (and its HTTP routes) on a simulated clock — real probes, real deliveries — then for each scenario
  * of DIR/gameday.yaml rehearses the whole response (see scenario.ts), and per system a maintenance
- * window, a silence and a recovery test.
+ * window, a silence and its recovery tests.
  */
 export async function runGameDay(dir: string, options: GameDayOptions = {}): Promise<GameDayResult> {
   const started = performance.now();
@@ -116,11 +116,11 @@ export async function runGameDay(dir: string, options: GameDayOptions = {}): Pro
     }
     lap('drills', t);
     t = performance.now();
-    const recovery = part && !part.drills ? undefined : await recoveryTest(spec, world, driver, daemon.config, options.pgAdminUrl ?? DEFAULT_PG_ADMIN_URL);
+    const recoveries = part && !part.drills ? [] : await recoveryTests(spec, world, driver, daemon.config, options.pgAdminUrl ?? DEFAULT_PG_ADMIN_URL);
     lap('recovery', t);
-    if (recovery) emit({ kind: 'drill', system: spec.system, text: `${recovery.passed ? '✔' : '✘'} recovery test: ${formatRecovery(recovery)}`, passed: recovery.passed });
+    for (const r of recoveries) emit({ kind: 'drill', system: spec.system, text: `${r.passed ? '✔' : '✘'} recovery test: ${formatRecovery(r)}`, passed: r.passed });
     const passed = scenarios.filter((s) => s.passed).length;
-    const failedParts = drills.filter((d) => !d.passed).length + (recovery && !recovery.passed ? 1 : 0) + (baseline.length > 0 ? 1 : 0);
+    const failedParts = drills.filter((d) => !d.passed).length + recoveries.filter((r) => !r.passed).length + (baseline.length > 0 ? 1 : 0);
     return {
       system: spec.system,
       seed: spec.seed,
@@ -130,7 +130,7 @@ export async function runGameDay(dir: string, options: GameDayOptions = {}): Pro
       baseline,
       scenarios,
       drills,
-      ...(recovery ? { recovery } : {}),
+      recoveries,
       timings: { ...timings, ...prefixed(world.laps.seconds, 'world: '), ...prefixed(driver.laps.seconds, 'driver: ') },
       passed,
       failed: scenarios.length - passed + failedParts,

@@ -153,6 +153,25 @@ const drill = z.strictObject({
   matchers: z.array(z.strictObject({ label: z.string().min(1), value: z.string().min(1) })).optional(),
 });
 
+/** One recovery test of the system (gameday.yaml `recovery:`). */
+const recoveryTest = z.strictObject({
+  /** The procedure whose `recovery_test` objective (ops.yaml) the restore is measured against. */
+  procedure: z.string().regex(/^[^#\s]+#[^#\s]+$/),
+  /**
+   * `pg_dump` (default): a `pg_dump -Fc` of the world's database restored into a scratch database.
+   * `point_in_time`: the private cluster's base backup (pg_basebackup) plus the WAL its
+   * archive_command archived, recovered to a target time in a scratch cluster (needs `postgres: { archive: true }`).
+   */
+  method: z.enum(['pg_dump', 'point_in_time']).default('pg_dump'),
+  /** pg_dump: simulated minutes of writes between the backup and the loss (what the restore cannot have); default 3. */
+  writes_for_minutes: z.number().int().min(1).max(1440).optional(),
+}).refine((r) => r.method === 'pg_dump' || r.writes_for_minutes === undefined, {
+  path: ['writes_for_minutes'],
+  message: 'writes_for_minutes is for method: pg_dump (a point-in-time restore writes on in real time up to its target)',
+});
+
+const isRecord = (v: unknown): boolean => typeof v === 'object' && v !== null && !Array.isArray(v);
+
 export const gameDaySpecSchema = z.strictObject({
   system: z.string().min(1),
   seed: z.string().min(1),
@@ -224,13 +243,18 @@ export const gameDaySpecSchema = z.strictObject({
   maintenance: drill,
   /** A silence over a scenario's fault: no page at all while it lasts. */
   silence: drill,
-  /** A real backup of the world's database (pg_dump) restored into a scratch database, against the objective. */
-  recovery: z.strictObject({
-    /** The procedure whose `recovery_test` objective (ops.yaml) the restore is measured against. */
-    procedure: z.string().regex(/^[^#\s]+#[^#\s]+$/),
-    /** Simulated minutes of writes between the backup and the loss (what the restore cannot have). */
-    writes_for_minutes: z.number().int().min(1).max(1440).default(3),
-  }),
+  /**
+   * The system's recovery tests, one or a list, each measured against its procedure's objective: a
+   * real backup restored into a scratch database (`pg_dump`), or the private cluster's base backup
+   * and archived WAL recovered to a target time in a scratch cluster (`point_in_time`).
+   */
+  recovery: z.preprocess((v) => (isRecord(v) ? [v] : v), z.array(recoveryTest).min(1)),
+}).superRefine((spec, ctx) => {
+  spec.recovery.forEach((r, i) => {
+    if (r.method === 'point_in_time' && !spec.postgres?.archive) {
+      ctx.addIssue({ code: 'custom', path: ['recovery', i, 'method'], message: 'point_in_time restores the archived WAL of the world\'s cluster: it needs postgres: { archive: true }' });
+    }
+  });
 });
 
 export type GameDaySpec = z.output<typeof gameDaySpecSchema>;
@@ -238,6 +262,7 @@ export type Scenario = GameDaySpec['scenarios'][number];
 export type CommandExpectation = z.output<typeof commandExpectation>;
 export type Resolution = z.output<typeof resolution>;
 export type Drill = z.output<typeof drill>;
+export type RecoveryTestSpec = z.output<typeof recoveryTest>;
 
 export const SPEC_FILE = 'gameday.yaml';
 
@@ -256,11 +281,15 @@ export async function loadGameDaySpec(dir: string): Promise<GameDaySpec> {
     const err = doc.errors[0]!;
     throw new OpsbookError('OPSBOOK_E_GAMEDAY_INVALID', `${file} is not valid YAML: ${err.message}`, { location: { file, line: err.linePos?.[0]?.line } });
   }
-  const parsed = gameDaySpecSchema.safeParse(doc.toJS());
+  const raw = doc.toJS() as unknown;
+  const parsed = gameDaySpecSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
-    throw new OpsbookError('OPSBOOK_E_GAMEDAY_INVALID', `${issue.message} → at ${path}`, { location: { file, path, line: lineOf(doc, lines, issue.path) } });
+    // A single recovery test written as a map is checked as a list of one: its place is the map's.
+    const single = isRecord(raw) && isRecord((raw as Record<string, unknown>).recovery) && issue.path[0] === 'recovery' && issue.path[1] === 0;
+    const issuePath = single ? ['recovery', ...issue.path.slice(2)] : issue.path;
+    const path = issuePath.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+    throw new OpsbookError('OPSBOOK_E_GAMEDAY_INVALID', `${issue.message} → at ${path}`, { location: { file, path, line: lineOf(doc, lines, issuePath) } });
   }
   return parsed.data;
 }

@@ -156,6 +156,57 @@ describe('gameday.yaml', () => {
     }
   });
 
+  /** examples/apex/gameday.yaml with its text changed, in a directory of its own. */
+  const apexWith = async (change: (text: string) => string): Promise<string> => {
+    const dir = await mkdtemp(join(tmpdir(), 'opsbook-gameday-spec-'));
+    const text = await readFile('examples/apex/gameday.yaml', 'utf8');
+    const changed = change(text);
+    expect(changed, 'the change applies').not.toBe(text);
+    await writeFile(join(dir, 'gameday.yaml'), changed);
+    return dir;
+  };
+  const lineOf = (text: string, piece: string): number => text.slice(0, text.indexOf(piece)).split('\n').length;
+
+  it('takes one recovery test or a list; apex runs its pg_dump restore and its point-in-time recovery', async () => {
+    const apex = await loadGameDaySpec('examples/apex');
+    expect(apex.recovery).toEqual([
+      { procedure: 'runbooks/apex.md#test-restore-procedure', method: 'pg_dump' },
+      { procedure: 'runbooks/apex.md#point-in-time-recovery', method: 'point_in_time' },
+    ]);
+    const novapulse = await loadGameDaySpec('examples/novapulse');
+    expect(novapulse.recovery).toEqual([{ procedure: 'runbooks/novapulse.md#recovery-procedures', method: 'pg_dump' }]);
+  });
+
+  it('refuses a point-in-time recovery test on a world that archives no WAL, naming the place', async () => {
+    const dir = await apexWith((t) => t.replace('database: apex, archive: true }', 'database: apex }'));
+    try {
+      const err = await loadGameDaySpec(dir).then(() => undefined, (e: unknown) => e);
+      expect(isOpsbookError(err) && err.code).toBe('OPSBOOK_E_GAMEDAY_INVALID');
+      expect((err as Error).message).toContain('it needs postgres: { archive: true } → at recovery[1].method');
+      const text = await readFile(join(dir, 'gameday.yaml'), 'utf8');
+      expect(isOpsbookError(err) && err.location).toMatchObject({ file: join(dir, 'gameday.yaml'), line: lineOf(text, 'method: point_in_time') });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('names the place of a bad single recovery test as written, and of writes_for_minutes on a point-in-time one', async () => {
+    const single = await apexWith((t) => t.replace(/^recovery:\n( {2}- .*\n)+/m, 'recovery: { procedure: "runbooks/apex.md#test-restore-procedure", method: snapshot }\n'));
+    const pitr = await apexWith((t) => t.replace('method: point_in_time }', 'method: point_in_time, writes_for_minutes: 5 }'));
+    try {
+      const err = await loadGameDaySpec(single).then(() => undefined, (e: unknown) => e);
+      expect((err as Error).message).toMatch(/→ at recovery\.method$/);
+      const text = await readFile(join(single, 'gameday.yaml'), 'utf8');
+      expect(isOpsbookError(err) && err.location).toMatchObject({ path: 'recovery.method', line: lineOf(text, 'method: snapshot') });
+      const err2 = await loadGameDaySpec(pitr).then(() => undefined, (e: unknown) => e);
+      expect((err2 as Error).message).toContain('writes_for_minutes is for method: pg_dump');
+      expect((err2 as Error).message).toContain('→ at recovery[1].writes_for_minutes');
+    } finally {
+      await rm(single, { recursive: true, force: true });
+      await rm(pitr, { recursive: true, force: true });
+    }
+  });
+
   it('every seed system has a game day whose scenarios name the seed runbook’s own procedures', async () => {
     for (const system of ['nxentra', 'novapulse', 'django-finance', 'library', 'apex']) {
       const spec = await loadGameDaySpec(`examples/${system}`);

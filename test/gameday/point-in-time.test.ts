@@ -3,7 +3,9 @@
  * the apex game-day world's private cluster as examples/apex/gameday.yaml makes it (WAL archiving on,
  * the `apex` database): its base backup plus the WAL its archive_command archived, restored to a
  * target time in a scratch cluster, held against the objective examples/apex/ops.yaml gives the
- * procedure (RPO 15 min, RTO 4 h).
+ * procedure (RPO 15 min, RTO 4 h). The game day runs the same recovery test (gameday.yaml
+ * `recovery:`, `method: point_in_time`) in `npm run gamedays -- apex`; this is it on its own, with
+ * every figure asserted.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,6 +29,7 @@ describe.skipIf(!installed)('point-in-time recovery of the apex world’s cluste
   beforeAll(async () => {
     const spec = await loadGameDaySpec(APEX);
     expect(spec.postgres?.archive, 'examples/apex/gameday.yaml archives WAL').toBe(true);
+    expect(spec.recovery, 'examples/apex/gameday.yaml runs this recovery test').toContainEqual({ procedure: PROCEDURE, method: 'point_in_time' });
     cluster = await startPrivatePostgres({ maxConnections: spec.postgres!.max_connections, replica: false, archive: true });
     databaseUrl = (await createScratchDatabase(cluster.url(), spec.postgres!.database ?? 'apex')).url;
     const file = join(APEX, 'ops.yaml');

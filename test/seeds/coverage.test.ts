@@ -45,13 +45,17 @@ describe('seed coverage checker', () => {
     expect(proofProblem('test: examples/nxentra/tests/seed.yaml › database connections over 80 percent open a P2', 'novapulse')).toMatch(/not one of/);
   });
 
-  it('refuses proofs that name a missing test file, an undeclared test, an unknown scenario or no reason', () => {
+  it('refuses proofs that name a missing test file, an undeclared test, an unknown scenario or recovery test, or no reason', () => {
     expect(proofProblem('test: test/seeds/coverage.test.ts › splits several keys or proofs on ; outside backticks and brackets', 'nxentra')).toBeUndefined();
     expect(proofProblem('test: test/seeds/nope.test.ts › x', 'nxentra')).toMatch(/does not exist/);
     expect(proofProblem('test: test/seeds/coverage.test.ts › a test nobody wrote', 'nxentra')).toMatch(/declares no test/);
     expect(proofProblem('gameday: nxentra/projection-lag', 'nxentra')).toBeUndefined();
     expect(proofProblem('gameday: nxentra/no-such-scenario', 'nxentra')).toMatch(/no scenario/);
     expect(proofProblem('gameday: novapulse/projection-lag', 'nxentra')).toMatch(/not nxentra's|no scenario/);
+    expect(proofProblem('gameday: apex/recovery runbooks/apex.md#point-in-time-recovery', 'apex')).toBeUndefined();
+    expect(proofProblem('gameday: nxentra/recovery runbooks/nxentra.md#restore-procedures', 'nxentra')).toBeUndefined();
+    expect(proofProblem('gameday: apex/recovery runbooks/apex.md#horizontal-scaling', 'apex')).toMatch(/no recovery test of runbooks\/apex.md#horizontal-scaling/);
+    expect(proofProblem('gameday: apex/recovery runbooks/apex.md#point-in-time-recovery', 'nxentra')).toMatch(/not nxentra's/);
     expect(proofProblem('reason: ', 'nxentra')).toMatch(/must say why/);
     expect(proofProblem('trust me', 'nxentra')).toMatch(/a proof is/);
   });

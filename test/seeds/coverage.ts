@@ -194,6 +194,16 @@ export function proofProblem(proof: string, system: string): string | undefined 
     const declared = [`'${name}'`, `"${name}"`, `\`${name}\``].some((q) => text.includes(q));
     return declared ? undefined : `${file} declares no test named "${name}"`;
   }
+  const recovery = /^gameday:\s*([\w-]+)\/recovery\s+(\S+#\S+)$/.exec(proof);
+  if (recovery) {
+    const [sys, procedure] = [recovery[1]!, recovery[2]!];
+    const file = join(REPO, 'examples', sys, 'gameday.yaml');
+    if (!existsSync(file)) return `examples/${sys}/gameday.yaml does not exist`;
+    if (sys !== system) return `game day ${sys} is not ${system}'s`;
+    // `recovery:` is one test or a list of them.
+    const spec = parseYaml(readFileSync(file, 'utf8')) as { recovery?: { procedure?: string } | { procedure?: string }[] };
+    return [spec.recovery ?? []].flat().some((t) => t.procedure === procedure) ? undefined : `examples/${sys}/gameday.yaml has no recovery test of ${procedure}`;
+  }
   const gameday = /^gameday:\s*([\w-]+)\/([\w.-]+)$/.exec(proof);
   if (gameday) {
     const [sys, id] = [gameday[1]!, gameday[2]!];
@@ -205,7 +215,7 @@ export function proofProblem(proof: string, system: string): string | undefined 
   }
   const reason = /^reason:\s*(.*)$/.exec(proof);
   if (reason) return reason[1]!.trim().length >= 10 ? undefined : 'a reason must say why (10 characters at least)';
-  return 'a proof is "test: FILE › NAME", "gameday: SYSTEM/SCENARIO" or "reason: WHY"';
+  return 'a proof is "test: FILE › NAME", "gameday: SYSTEM/SCENARIO", "gameday: SYSTEM/recovery FILE#PROCEDURE" or "reason: WHY"';
 }
 
 /** The suite: one test per kind of failure, naming every offending line at once. */
