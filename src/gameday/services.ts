@@ -6,6 +6,9 @@ import { createScratchDatabase, type ScratchDatabase } from '../store/index.js';
 import { freePort } from '../lib/net.js';
 import { running, spawnTracked, stopProcess } from './faults/processes.js';
 
+/** How long a (re)started redis-server has to answer. */
+const START_WAIT_MS = 60_000;
+
 export { freePort } from '../lib/net.js';
 
 /** The PostgreSQL a game day makes its database in (trust auth on loopback, as in CI). */
@@ -57,7 +60,10 @@ export async function startRedisServer(): Promise<RedisServer> {
     if (spawned) throw new OpsbookError('OPSBOOK_E_GAMEDAY_WORLD', `cannot start redis-server: ${spawned.message}`);
     const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
     client.on('error', () => {});
-    for (let i = 0; i < 100; i++) {
+    // Start-up takes milliseconds on a quiet machine and seconds on a loaded one: a generous bound,
+    // left as soon as it answers, or at once when the server exited (its port taken).
+    const deadline = Date.now() + START_WAIT_MS;
+    while (Date.now() < deadline && proc.exitCode === null && proc.signalCode === null) {
       try {
         await client.connect();
         await client.ping();
@@ -68,7 +74,8 @@ export async function startRedisServer(): Promise<RedisServer> {
         await new Promise((r) => setTimeout(r, 50));
       }
     }
-    throw new OpsbookError('OPSBOOK_E_GAMEDAY_WORLD', `redis-server on port ${port} did not answer within 5 s`);
+    const why = proc.exitCode !== null || proc.signalCode !== null ? `exited (${proc.exitCode ?? proc.signalCode})` : `did not answer within ${START_WAIT_MS / 1000} s`;
+    throw new OpsbookError('OPSBOOK_E_GAMEDAY_WORLD', `redis-server on port ${port} ${why}`);
   };
   const stop = async (): Promise<void> => {
     await stopProcess(child);
