@@ -1,7 +1,7 @@
 import { Counter, Gauge } from 'prom-client';
 import type { OpsConfig } from '../config/index.js';
 import type { Clock } from '../lib/clock.js';
-import { checkpointWal, pruneDeliveries, pruneTranscripts, storeBytes, type Store } from '../store/index.js';
+import { checkpointWal, pruneDeliveries, pruneTranscripts, storeBytes, WalCheckpointer, type Store } from '../store/index.js';
 import type { Logger } from './logger.js';
 import type { DaemonMetrics } from './metrics.js';
 import { PeriodicTask } from './periodic.js';
@@ -17,13 +17,16 @@ export interface HousekeepingHost {
 /**
  * The store's upkeep: prunes delivery attempts and finished executions' transcripts past their
  * retention (check results are pruned by the check runner with the same settings), checkpoints and
- * truncates SQLite's WAL, and exports the store's size. The audit log is never pruned.
+ * truncates SQLite's WAL, and exports the store's size. The audit log is never pruned. SQLite's
+ * checkpoints on commit run in a worker thread instead (see WalCheckpointer), so a commit on the
+ * alert path never waits for one.
  */
 export class Housekeeping {
   readonly name = 'housekeeping';
   private readonly deleted: Counter<'kind'>;
   private readonly retention: PeriodicTask;
   private readonly checkpoint: PeriodicTask;
+  private checkpointer: WalCheckpointer | undefined;
 
   constructor(private readonly host: HousekeepingHost) {
     const registers = [host.metrics.registry];
@@ -57,7 +60,10 @@ export class Housekeeping {
     });
   }
 
-  start(): void {
+  async start(): Promise<void> {
+    this.checkpointer = await WalCheckpointer.start(this.host.store, {
+      onError: (e) => this.host.logger.warn({ err: e }, 'WAL checkpoint worker failed; commits checkpoint the WAL themselves again'),
+    });
     this.retention.start();
     this.checkpoint.start();
   }
@@ -82,5 +88,6 @@ export class Housekeeping {
 
   async stop(): Promise<void> {
     await Promise.all([this.retention.stop(), this.checkpoint.stop()]);
+    await this.checkpointer?.stop();
   }
 }

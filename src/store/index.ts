@@ -21,5 +21,6 @@ export * from './repos/status.js';
 export * from './repos/oncall.js';
 export * from './repos/audit-archive.js';
 export { isStoreFull } from './full.js';
+export { WalCheckpointer, type WalCheckpointerOptions } from './wal-checkpointer.js';
 export * from './repos/incident-roles.js';
 export * from './repos/cluster.js';
