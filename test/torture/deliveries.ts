@@ -27,7 +27,9 @@ export function deliveriesCase(store: 'sqlite' | 'postgres'): TortureCase {
       const url = scratch?.url ?? path.join(dir, 'opsbook.db');
       const secret = testSecret(7);
       let inFlight = 0;
-      const receiver = await startReceiver((_r, i) => ({ status: i % 2 === 0 ? 500 : 200 }));
+      // Every answer is held for a while so a kill finds requests open on the wire.
+      const holdMs = 150;
+      const receiver = await startReceiver((_r, i) => ({ status: i % 2 === 0 ? 500 : 200, delayMs: holdMs }));
       const config = path.join(dir, 'worker.json');
       fs.writeFileSync(config, JSON.stringify({ channels: [{ id: 'hook', kind: 'webhook', url: receiver.url, secrets: [secret], timeout: '1s', retry: { initial: '20ms', max_interval: '200ms' } }], leaseMs: 2000, pollIntervalMs: 50, concurrency: 8 }));
       const db = await openStore({ url });
@@ -43,12 +45,16 @@ export function deliveriesCase(store: 'sqlite' | 'postgres'): TortureCase {
         });
         for (let k = 0; k < kills; k++) {
           child = await startChild('test/notify/outbox-worker-child.ts', [url, config]);
-          const before = receiver.requests.length;
-          await sleep(200 + Math.random() * 600);
+          // Kill once this child has sent a few requests (a random few), not after a fixed
+          // time: a fast worker could otherwise finish the whole outbox before the kill.
+          const target = receiver.requests.length + 1 + Math.floor(Math.random() * 12);
+          for (let i = 0; i < 6000 && receiver.requests.length < target; i++) await sleep(10);
           const counts = await countOutbox(db.db);
-          // A kill lands during deliveries when the worker was sending and had work left.
-          if (receiver.requests.length > before && counts.delivered < total) landed++;
           if (counts.delivering > 0) inFlight++;
+          // A kill lands during deliveries when requests were still waiting for their answer
+          // (kill9 sends the signal before its first await).
+          const now = Date.now();
+          if (receiver.requests.some((r) => now - r.at < holdMs) && counts.delivered < total) landed++;
           await kill9(child);
           child = undefined;
         }

@@ -28,7 +28,10 @@ export function heavyWritesCase(store: 'sqlite' | 'postgres'): TortureCase {
         for (let k = 0; k < kills; k++) {
           const before = acknowledged.length;
           const child = await startChild('test/store/incident-writer.ts', [url], (line) => acknowledged.push(line));
-          await sleep(300 + Math.random() * 700);
+          // Kill once this writer has acknowledged a random few writes, not after a fixed time:
+          // a writer slow to start on a loaded machine would otherwise be killed before writing.
+          const target = before + 5 + Math.floor(Math.random() * 200);
+          for (let i = 0; i < 6000 && acknowledged.length < target; i++) await sleep(10);
           if ((await kill9(child)) && acknowledged.length > before) landed++;
         }
         const db = await openStore({ url });
