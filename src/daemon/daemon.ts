@@ -93,6 +93,7 @@ export class Daemon {
   private components: Component[] = [];
   private closers: Array<{ name: string; close: () => Promise<void> }> = [];
   private stopping = false;
+  private starting: Promise<void> | undefined;
   /** Scrapes the `scrape:` jobs into `samples`; runs with the operations pipeline. */
   scraper: Scraper | undefined;
   /** The running pipeline; absent when started with `operations: false`. */
@@ -167,8 +168,19 @@ export class Daemon {
     return daemon;
   }
 
-  /** Starts the operations pipeline (once); `Daemon.start` does it unless told `operations: 'deferred'`. */
-  async startOperations(): Promise<void> {
+  /**
+   * Starts the operations pipeline (once); `Daemon.start` does it unless told `operations: 'deferred'`.
+   * A close() that arrives meanwhile (a signal during start-up) waits for the part being started,
+   * and the parts after it are not started.
+   */
+  startOperations(): Promise<void> {
+    this.starting ??= this.startPipeline().finally(() => {
+      if (!this.operations) this.starting = undefined;
+    });
+    return this.starting;
+  }
+
+  private async startPipeline(): Promise<void> {
     if (this.operations) return;
     await this.addComponent({ name: 'samples', start: () => this.samples.start(), stop: () => this.samples.stop() });
     const scraper = (this.scraper = new Scraper({
@@ -196,6 +208,7 @@ export class Daemon {
       // Stopped after the pipeline (components stop in reverse): its leases are given back last.
       await this.addComponent({ name: 'cluster', start: () => cluster.start(), stop: () => cluster.stop() });
     }
+    if (this.stopping) throw stoppingError('operations');
     this.operations = await Operations.create(this);
     await this.addComponent(this.operations);
     await this.addComponent(new Housekeeping(this));
@@ -221,6 +234,7 @@ export class Daemon {
 
   /** Adds and starts a component; it is stopped in reverse order on close. */
   async addComponent(component: Component): Promise<void> {
+    if (this.stopping) throw stoppingError(component.name);
     await component.start();
     this.components.push(component);
   }
@@ -311,6 +325,8 @@ export class Daemon {
     if (this.stopping) return;
     this.stopping = true;
     this.metrics.up.set(0);
+    // A start in progress finishes the part it is starting (then stops adding more) before anything stops.
+    await this.starting?.catch(() => undefined);
     const deadline = Date.now() + this.config.server.shutdown_timeout;
     this.logger.info({ deadline_ms: this.config.server.shutdown_timeout }, 'shutting down');
     for (const c of this.closers) await withDeadline(c.close(), deadline, () => this.logger.warn({ part: c.name }, 'gave up waiting'));
@@ -324,6 +340,11 @@ export class Daemon {
     this.logger.info('stopped');
     this.logger.flush?.();
   }
+}
+
+/** A part not started because a close() arrived during the start (see startOperations). */
+export function stoppingError(part: string): OpsbookError {
+  return new OpsbookError('OPSBOOK_E_STOPPING', `not starting ${part}: opsbook is stopping`);
 }
 
 function round(ms: number): number {

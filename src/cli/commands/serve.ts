@@ -23,12 +23,15 @@ export const registerServe: RegisterCommands = (program, io) => {
       const server = { ...(port !== undefined ? { port } : {}), ...(opts.host !== undefined ? { host: opts.host } : {}) };
       // The port is bound before anything runs: a taken port stops the start with nothing probed or sent.
       const daemon = await Daemon.start({ configPath: resolveConfigPath(opts.config, io.env), env: io.env, operations: 'deferred', server });
+      // Handled from here on: a SIGTERM while the port is bound or the pipeline starts stops cleanly.
+      const uninstall = installSignalHandlers(daemon);
       const app = buildServer(daemon);
       const { host, port: wanted } = daemon.config.server;
       let address: string;
       try {
         address = await app.listen({ port: wanted, host });
       } catch (e) {
+        uninstall();
         await app.close().catch(() => undefined);
         await daemon.close();
         throw listenError(e, host, wanted);
@@ -40,10 +43,12 @@ export const registerServe: RegisterCommands = (program, io) => {
       try {
         await daemon.startOperations();
       } catch (e) {
+        // Stopped by a signal during the start: the signal's shutdown is under way and exits.
+        if (daemon.isStopping) return;
+        uninstall();
         await daemon.close();
         throw e;
       }
-      installSignalHandlers(daemon);
       if (opts.watch) {
         const unwatch = watchConfigFiles(daemon);
         daemon.addCloser('config-watch', async () => unwatch());
