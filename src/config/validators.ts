@@ -1,7 +1,9 @@
 import { BUILTIN_VALIDATORS, type ConfigValidator } from './semantics.js';
 
-// Domains own their cross-reference checks and register them here (see daemon/config.ts), so
-// config/ never imports a domain: imports point one way, domains → config.
+// config/'s schema is built from the domains' own option schemas and parsers (check kinds, the
+// condition grammar, zoned time), so config/ sits above them; the checks that cross sections with a
+// domain's runtime (rules against check kinds, escalation targets against schedules, …) are owned by
+// their domains and registered here by the daemon (see daemon/config.ts), which sits above both.
 const registered = new Set<ConfigValidator>();
 
 /** Adds a domain's cross-reference checks to every config load (adding one twice changes nothing). */

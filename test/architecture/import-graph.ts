@@ -24,13 +24,17 @@ function resolve(from: string, spec: string): string | undefined {
   return undefined;
 }
 
-/** File → the files it imports (absolute paths), for every non-test module under `root`. */
-export function importGraph(root: string): Map<string, string[]> {
+/**
+ * File → the files it imports (absolute paths), for every non-test module under `root`;
+ * `valuesOnly` leaves out `import type` / `export type` (what is loaded at run time).
+ */
+export function importGraph(root: string, options: { valuesOnly?: boolean } = {}): Map<string, string[]> {
   const graph = new Map<string, string[]>();
   for (const file of sourceFiles(root)) {
     const text = fs.readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\/|^\s*\/\/.*$/gm, '');
     const deps = new Set<string>();
     for (const m of text.matchAll(IMPORT)) {
+      if (options.valuesOnly && /^[\s;]*(?:import|export)\s+type\s/.test(m[0])) continue;
       const target = resolve(file, m[1] ?? m[2] ?? m[3]!);
       if (target && !/\.test\.ts$/.test(target)) deps.add(target);
     }
@@ -70,4 +74,16 @@ export function importCycles(graph: Map<string, string[]>): string[][] {
   };
   for (const v of graph.keys()) if (!idx.has(v)) visit(v);
   return out;
+}
+
+/** The top-level folder graph (e.g. `checks` → `config`) of a file graph under `root`. */
+export function folderGraph(root: string, graph: Map<string, string[]>): Map<string, string[]> {
+  const top = (f: string): string => path.relative(root, f).split(path.sep)[0]!;
+  const out = new Map<string, Set<string>>();
+  for (const [file, deps] of graph) {
+    const from = top(file);
+    if (from.endsWith('.ts')) continue;
+    for (const d of deps) if (top(d) !== from) out.set(from, (out.get(from) ?? new Set()).add(top(d)));
+  }
+  return new Map([...out].map(([k, v]) => [k, [...v]]));
 }

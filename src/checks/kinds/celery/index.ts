@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
-import { duration } from '../../../config/schema/common.js';
+import { duration } from '../../../lib/schema-fields.js';
 import type { CheckKind, Observation } from '../../types.js';
 import { errorText } from '../shared/observe-http.js';
 import { BeatWatcher } from './beat.js';

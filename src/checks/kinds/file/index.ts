@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { duration } from '../../../config/schema/common.js';
+import { duration } from '../../../lib/schema-fields.js';
 import type { CheckKind, Observation } from '../../types.js';
 
 export const fileOptions = z.object({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration } from '../../../config/schema/common.js';
+import { duration } from '../../../lib/schema-fields.js';
 import type { CheckKind, Observation } from '../../types.js';
 
 export const heartbeatOptions = z.object({

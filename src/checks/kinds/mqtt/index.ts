@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { MqttClient } from 'mqtt';
 import { z } from 'zod';
-import { duration } from '../../../config/schema/common.js';
+import { duration } from '../../../lib/schema-fields.js';
 import type { CheckContext, CheckKind, Observation } from '../../types.js';
 import { errorText } from '../shared/observe-http.js';
 
