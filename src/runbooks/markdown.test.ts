@@ -33,6 +33,7 @@ describe('the reader tokenizes markdown exactly as markdown-it does', () => {
       '#\n\n##   \n',
       '| a | b |\n|---|---|\n| plain | `code` |\n| x y |  |\n',
       'Plain text, with (parentheses); quotes "x" and \'y\', dots... and a/slash?\n',
+      'Label: a - b # c $HOME 50% +1 = 2 > 1 @here ^up {x} ] stray! bang !not an image\n\n## Step 2: check - then $VAR\n',
       'Ünïcödé text — dashes – and “quotes”\n',
       'trailing spaces  \nnext line\n',
       'tabs\tinside\ttext\n\n    indented code\n',

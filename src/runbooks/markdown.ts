@@ -13,12 +13,14 @@ md.core.ruler.at('normalize', (state) => {
   if (RARE_IN_SOURCE.test(state.src)) state.src = state.src.replace(/\r\n?/g, '\n').replace(/\0/g, '\uFFFD');
 });
 /**
- * Inline text with none of the characters where markdown-it's inline rules start (its text rule's
- * terminators: newline, emphasis, code, links, escapes, entities, HTML…): about half of a runbook's
- * headings, cells and paragraphs. markdown-it reads such text into one text token; it is made here
- * directly, without an inline parser state and its post-processing passes.
+ * Inline text where none of markdown-it's inline rules can start: no line break, escape, code span,
+ * strikethrough, emphasis, link or image (`[`), autolink or HTML (`<`), or entity (`&`); its text
+ * rule stops at more characters (`:`, `-`, `#`…), but with no rule taking them they go into the
+ * same text. More than half of a runbook's headings, cells and paragraphs. markdown-it reads such
+ * text into one text token; it is made here directly, without an inline parser state and its
+ * post-processing passes.
  */
-const PLAIN_INLINE = /^[^\n!#$%&*+\-:<=>@[\\\]^_`{}~]*$/;
+const PLAIN_INLINE = /^[^\n\\`~*_[<&]*$/;
 md.core.ruler.at('inline', (state) => {
   const tokens = state.tokens;
   for (let i = 0; i < tokens.length; i++) {
