@@ -6,6 +6,34 @@ export type { Token };
 // HTML blocks are recognised as CommonMark defines them (so the code blocks found are the ones any
 // CommonMark reader finds); they are never rendered here.
 const md = new MarkdownIt({ html: true, linkify: false });
+// markdown-it's first rule rewrites every line ending and NUL of the text, matching each `\n` to
+// put back a `\n`: the same rule, run only on text that holds something it changes.
+const RARE_IN_SOURCE = /[\r\0]/;
+md.core.ruler.at('normalize', (state) => {
+  if (RARE_IN_SOURCE.test(state.src)) state.src = state.src.replace(/\r\n?/g, '\n').replace(/\0/g, '\uFFFD');
+});
+/**
+ * Inline text where none of markdown-it's inline rules can start: no line break, escape, code span,
+ * strikethrough, emphasis, link or image (`[`), autolink or HTML (`<`), or entity (`&`); its text
+ * rule stops at more characters (`:`, `-`, `#`…), but with no rule taking them they go into the
+ * same text. More than half of a runbook's headings, cells and paragraphs. markdown-it reads such
+ * text into one text token; it is made here directly, without an inline parser state and its
+ * post-processing passes.
+ */
+const PLAIN_INLINE = /^[^\n\\`~*_[<&]*$/;
+md.core.ruler.at('inline', (state) => {
+  const tokens = state.tokens;
+  for (let i = 0; i < tokens.length; i++) {
+    const tok = tokens[i]!;
+    if (tok.type !== 'inline') continue;
+    if (!PLAIN_INLINE.test(tok.content)) state.md.inline.parse(tok.content, state.md, state.env, tok.children!);
+    else if (tok.content !== '') {
+      const text = new state.Token('text', '', 0);
+      text.content = tok.content;
+      tok.children!.push(text);
+    }
+  }
+});
 
 export function tokenize(text: string): Token[] {
   return md.parse(text, {});

@@ -28,9 +28,14 @@ function hasPhaseLabel(tokens: Token[], s: SectionNode, reader: PhaseReader): bo
 
 /** Sub-sections that are mostly phases (notes such as "Related alerts" not counted). */
 function hasPhaseChildren(s: SectionNode, reader: PhaseReader): boolean {
-  const phases = s.children.filter((c) => reader.of(c.title) !== undefined).length;
-  const notes = s.children.filter((c) => reader.isNote(c.title)).length;
-  return phases >= 2 && phases * 2 >= s.children.length - notes;
+  // Two phases at least: most sections have fewer sub-sections than that, and are not asked about their titles.
+  if (s.children.length < 2) return false;
+  let phases = 0;
+  for (const c of s.children) if (reader.of(c.title) !== undefined) phases++;
+  if (phases < 2) return false;
+  let notes = 0;
+  for (const c of s.children) if (reader.isNote(c.title)) notes++;
+  return phases * 2 >= s.children.length - notes;
 }
 
 function hasSteps(tokens: Token[], s: SectionNode): boolean {

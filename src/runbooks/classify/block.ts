@@ -92,6 +92,11 @@ export function classifyBlock(code: string, language: string, firstLine: number)
   if (family === 'shell' && (!speedups().prechecks || code.includes('$ ')) && /^\s*\$ \S/m.test(code) && code.split('\n').some((l) => /^\s*\$ /.test(l))) family = 'console';
   const commands = commandsOf(code, family, firstLine);
   if (commands.length === 0) return emptyBlock(family, code);
+  // A block of one command (most are) is that command, with its own lists copied.
+  if (commands.length === 1) {
+    const c = commands[0]!;
+    return { target: c.target, effect: c.effect, reasons: unique(c.reasons), placeholders: unique(c.placeholders), commands };
+  }
   const placeholders = new Set<string>();
   let effect = commands[0]!.effect;
   // The commands' target when they all share one, else the family's.
