@@ -1,8 +1,15 @@
 import type { ExecutionService, PlannedCommand, TranscriptEntry } from '../executions/index.js';
 import type { Actor } from '../identity/index.js';
+import { WORLD_READ_TOOLS } from './tools/index.js';
 
 /** Executors whose targets the game-day world provides (the stand-in's database, Redis and HTTP API). */
 const WORLD_EXECUTORS = new Set(['sql', 'redis', 'http']);
+
+/**
+ * Read shell commands of the world's own tools that reach the world's parts (mongosh to its MongoDB):
+ * run like the world's executors. The other tools' reads (kubectl get, docker ps) stay for a person.
+ */
+const WORLD_READ_TOOL = new RegExp(`^\\s*(${WORLD_READ_TOOLS.join('|')})\\s`);
 
 /**
  * The game day acts as a responder (viewers run no step at all), and runs only read commands:
@@ -73,6 +80,7 @@ export async function runDiagnosis(executions: ExecutionService, procedure: stri
 function classify(c: PlannedCommand): CommandOutcome {
   if (!c.runnable) return 'not_runnable';
   if (c.effect !== 'read') return 'left:change';
+  if (c.executor === 'shell' && WORLD_READ_TOOL.test(c.text)) return 'ok';
   if (!c.executor || !WORLD_EXECUTORS.has(c.executor)) return 'left:shell';
   return 'ok';
 }

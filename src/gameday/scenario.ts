@@ -9,6 +9,7 @@ import { changesRun, runDiagnosis } from './diagnosis.js';
 import { MINUTE, type Driver } from './driver.js';
 import { checkDiagnosis, checkEvidenceGone } from './expectations.js';
 import { applyFault, describeFault, isStandIn } from './faults/index.js';
+import { describeMissingPeerPages, missingPeerPages } from './peer-pages.js';
 import type { ReceivedNotification } from './receiver.js';
 import { actorFor, runResolution } from './resolution.js';
 import type { GameDayEvent, ScenarioResult } from './result.js';
@@ -110,6 +111,12 @@ export async function runScenario(spec: GameDaySpec, scenario: Scenario, ctx: Sc
     }
     result.page = { path: page.path, minute: minutesBetween(incident.openedAt, page.at) };
     step(`signed page at ${page.path}, ${result.page.minute} min after the incident opened`);
+    if (scenario.page.peers.length > 0) {
+      const wanted = scenario.page.peers;
+      const arrived = await driver.until(5 * MINUTE, () => (missingPeerPages(world.peers.accepted, incident.id, wanted).length === 0 ? true : undefined));
+      if (!arrived) failures.push(describeMissingPeerPages(world.peers.accepted, incident.id, missingPeerPages(world.peers.accepted, incident.id, wanted)));
+      else step(`the page reached the channel peers: ${wanted.map((w) => [w.channel, w.to].filter(Boolean).join(' ')).join(', ')}`);
+    }
     const esc = scenario.escalation;
     if (esc.none) {
       // No further step for this severity: the window passes and nobody but the first level hears of it.

@@ -58,6 +58,15 @@ const appLogRead = z.strictObject({
 
 const worldRead = z.union([sqlRead, appLogRead]);
 
+/** A message the first page puts on one of the world's channel peers (src/gameday/peers.ts). */
+const peerPage = z.strictObject({
+  channel: z.enum(['slack', 'email', 'pagerduty', 'twilio']),
+  /** A piece of where it went: the Slack webhook path, the email recipients, the PagerDuty event action, the phone number. */
+  to: z.string().min(1).optional(),
+  /** A regular expression the message must match (a PagerDuty event's severity, a Slack text). */
+  says: z.string().min(1).optional(),
+});
+
 const notRunnable = z.strictObject({
   command: z.string().min(1),
   /** A piece of the reason it cannot run here. */
@@ -121,7 +130,11 @@ const scenario = z.strictObject({
     world: z.array(worldRead).default([]),
   }),
   /** The first page: the channel path it reaches on the receiver. */
-  page: z.strictObject({ path: z.string().regex(/^\//) }),
+  page: z.strictObject({
+    path: z.string().regex(/^\//),
+    /** The same page on the world's channel peers: each must take a message naming the incident (PagerDuty: its trigger). */
+    peers: z.array(peerPage).default([]),
+  }),
   /** Nobody acknowledges: the policy's next level pages at this minute after the first page. */
   escalation: z.strictObject({
     /** The policy step that pages next (as the timeline numbers it: `step 2: paged …`). */

@@ -1,9 +1,10 @@
 /**
  * Every channel of every game-day world reaches a loopback peer: each example's ops.yaml, loaded
  * with the world's `${GAMEDAY_…}` values, delivers a test notification through each of its channels
- * (signed webhook to the receiver, Slack, Twilio SMS/voice and SMTP to the world's peers). A channel
+ * (signed webhook to the receiver, Slack, Twilio SMS/voice, PagerDuty Events v2 and SMTP to the world's peers). A channel
  * that names a host outside the world fails here, as it would fail — and open a failing-channel
- * incident — in a game day. The Twilio peer checks the account as Twilio does.
+ * incident — in a game day. The Twilio peer checks the account as Twilio does, the PagerDuty peer the
+ * integration key and the event as the Events API does.
  */
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -70,5 +71,18 @@ describe('the game-day worlds’ channels', () => {
     expect(outcome.ok).toBe(false);
     expect(peers.accepted.length).toBe(before);
     expect(peers.refused.at(-1)).toMatch(/bad account or basic auth/);
+  });
+
+  it('the PagerDuty peer takes a trigger with the integration key and refuses another key', async () => {
+    const channel = { id: 'pd', kind: 'pagerduty', routing_key: peers.pagerDutyRoutingKey, events_url: peers.pagerDutyUrl, source: 'opsbook', severities: { P1: 'critical' }, webhook_secrets: [], timeout: 5_000 } as unknown as ChannelConfig;
+    const before = peers.accepted.length;
+    expect(await page(channel)).toMatchObject({ ok: true });
+    const got = peers.accepted.slice(before);
+    expect(got.map((m) => [m.channel, m.to])).toEqual([['pagerduty', 'trigger']]);
+    expect(JSON.parse(got[0]!.text)).toMatchObject({ routing_key: peers.pagerDutyRoutingKey, payload: { source: 'opsbook' } });
+    const refused = await page({ ...channel, routing_key: 'not-the-integration-key' } as ChannelConfig);
+    expect(refused.ok).toBe(false);
+    expect(peers.accepted.length).toBe(before + 1);
+    expect(peers.refused.at(-1)).toMatch(/routing_key is not the integration key/);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * The game-day world's tools on the runbook steps' PATH: a bin directory per world whose `kubectl`,
- * `systemctl`, `docker`, `sudo` and `celery` are small scripts that hand their command line to the
+ * `systemctl`, `docker`, `sudo`, `celery`, `pg_ctl` and `mongosh` are small scripts that hand their command line to the
  * game day (a loopback control endpoint with a per-world token), which acts on the world's real
  * processes (models.ts) and answers with the exit code and output a step records.
  */
@@ -10,9 +10,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { delimiter, join } from 'node:path';
 import type { OpsConfig } from '../../config/index.js';
-import { runWorldTool, WORLD_TOOLS, type ToolResult, type ToolWorld } from './models.js';
+import { runWorldTool, TOOL_ENV, WORLD_TOOLS, type ToolResult, type ToolWorld } from './models.js';
 
-export { partOf, runWorldTool, WORLD_TOOLS, type ToolResult, type ToolWorld } from './models.js';
+export { mongoshCommand } from './mongosh.js';
+export { partOf, runWorldTool, WORLD_READ_TOOLS, WORLD_TOOLS, type ToolResult, type ToolWorld } from './models.js';
 
 export interface WorldTools {
   binDir: string;
@@ -27,11 +28,12 @@ export interface WorldTools {
 function toolScript(url: string, token: string): string {
   return `// The game-day world's tools (src/gameday/tools): hands the command line to the game day.
 const [tool, ...args] = process.argv.slice(2);
+const env = Object.fromEntries(${JSON.stringify(TOOL_ENV)}.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]]));
 try {
   const res = await fetch(${JSON.stringify(url)}, {
     method: 'POST',
     headers: { authorization: 'Bearer ${token}', 'content-type': 'application/json' },
-    body: JSON.stringify({ tool, args }),
+    body: JSON.stringify({ tool, args, env }),
   });
   const out = await res.json();
   process.stdout.write(out.stdout ?? '');
@@ -61,7 +63,7 @@ export async function startWorldTools(dir: string, world: ToolWorld): Promise<Wo
         res.end(JSON.stringify(r));
       };
       if (req.method !== 'POST' || !authorised(req.headers.authorization)) return answer(403, { code: 1, stdout: '', stderr: 'not a tool of this world\n' });
-      let call: { tool?: unknown; args?: unknown };
+      let call: { tool?: unknown; args?: unknown; env?: unknown };
       try {
         call = JSON.parse(body) as typeof call;
       } catch {
@@ -69,7 +71,9 @@ export async function startWorldTools(dir: string, world: ToolWorld): Promise<Wo
       }
       const tool = typeof call.tool === 'string' ? call.tool : '';
       const args = Array.isArray(call.args) ? call.args.map(String) : [];
-      void runWorldTool(tool, args, world).then((r) => {
+      const given = call.env && typeof call.env === 'object' ? (call.env as Record<string, unknown>) : {};
+      const env = Object.fromEntries(TOOL_ENV.filter((k) => typeof given[k] === 'string').map((k) => [k, given[k] as string]));
+      void runWorldTool(tool, args, world, env).then((r) => {
         calls.push({ tool, args, code: r.code });
         answer(200, r);
       });

@@ -1,11 +1,13 @@
 /**
- * What the game-day world's tools do: `kubectl`, `systemctl`, `docker`, `sudo`, `celery` and
- * `pg_ctl` as a runbook's resolution steps call them, each acting on the world's real processes (the
+ * What the game-day world's tools do: `kubectl`, `systemctl`, `docker`, `sudo`, `celery`, `pg_ctl`
+ * and `mongosh` (mongosh.ts) as a runbook's resolution steps call them, each acting on the world's real processes (the
  * private redis-server, the application's process, the Celery workers, the private PostgreSQL
  * replica) or, for peers with no server here,
  * on the stand-in that plays them. Anything they do not model is refused with exit 1 and a message
  * saying what they do model: a runbook step never passes by doing nothing.
  */
+
+import { mongosh } from './mongosh.js';
 
 export interface ToolResult {
   code: number;
@@ -44,7 +46,10 @@ export interface ToolWorld {
   scaleStandIn?(deployment: string, replicas: number): Promise<void>;
 }
 
-export const WORLD_TOOLS = ['kubectl', 'systemctl', 'docker', 'sudo', 'celery', 'pg_ctl'] as const;
+export const WORLD_TOOLS = ['kubectl', 'systemctl', 'docker', 'sudo', 'celery', 'pg_ctl', 'mongosh'] as const;
+/** World tools whose read commands reach a part of the world (the game day runs them in a diagnosis). */
+export const WORLD_READ_TOOLS: readonly WorldToolName[] = ['mongosh'];
+
 export type WorldToolName = (typeof WORLD_TOOLS)[number];
 
 type Part = { kind: 'redis' } | { kind: 'app' } | { kind: 'workers' } | { kind: 'peer'; peer: string };
@@ -237,7 +242,10 @@ async function pgCtl(args: readonly string[], world: ToolWorld): Promise<ToolRes
 }
 
 /** Runs one world tool's command line; never throws for a command it does not model. */
-export async function runWorldTool(tool: string, args: readonly string[], world: ToolWorld): Promise<ToolResult> {
+/** The step's variables a tool reads (mongosh: the application's connection string for an elided URL). */
+export const TOOL_ENV = ['MONGO_URI'] as const;
+
+export async function runWorldTool(tool: string, args: readonly string[], world: ToolWorld, env: Readonly<Record<string, string | undefined>> = {}): Promise<ToolResult> {
   try {
     switch (tool) {
       case 'kubectl':
@@ -252,6 +260,8 @@ export async function runWorldTool(tool: string, args: readonly string[], world:
         return await celery(args, world);
       case 'pg_ctl':
         return await pgCtl(args, world);
+      case 'mongosh':
+        return await mongosh(args, env);
       default:
         return refuse(tool, `not a tool of this world (${WORLD_TOOLS.join(', ')})`);
     }
