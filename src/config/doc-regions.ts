@@ -13,8 +13,9 @@ export function configReferenceRegion(): string {
     '',
     'Every key of `ops.yaml` (or of a directory of YAML files, merged in name order), generated from the schema.',
     '`[]` marks a list entry, `<name>` a key you choose, `[kind=http]` the keys of one kind. Durations are written',
-    '`500ms`, `10s`, `5m`, `1h30m`, `720h`, `30d`, `2w`. `${VAR}` in a value expands from the environment (`$${` writes',
-    'a literal `${`), except in fields holding shell or SQL text. `opsbook schema` prints the same as JSON Schema.',
+    '`500ms`, `10s`, `5m`, `1h30m`, `720h`, `30d`, `2w`. `${VAR}` in a value expands from the environment, with a default',
+    'as in a shell: `${VAR:-text}` when unset or empty, `${VAR-text}` when unset (`$${` writes a literal `${`), except in',
+    'fields holding shell or SQL text. `opsbook schema` prints the same as JSON Schema.',
     '',
     configReferenceMarkdown(),
   ].join('\n');

@@ -33,6 +33,15 @@ describe('expandEnv', () => {
     );
   });
 
+  it('takes a default as a shell does: ${VAR:-text} when unset or empty, ${VAR-text} when unset', () => {
+    expect(expandEnv('${HOST:-localhost}:${PORT:-5432}', env)).toEqual({ value: 'db.internal:5432', missing: [], malformed: [] });
+    expect(expandEnv('[${EMPTY:-x}] [${EMPTY-x}] [${UNSET-x}] [${UNSET:-}]', env).value).toBe('[x] [] [x] []');
+    // The text is taken as written: dashes, colons and a URL survive; it is not expanded again.
+    expect(expandEnv('${URL:-http://127.0.0.1:9/a-b}', env).value).toBe('http://127.0.0.1:9/a-b');
+    expect(expandEnv('${URL:-$HOST}', env).value).toBe('$HOST');
+    expect(expandEnv('${1BAD:-x}', env).malformed).toHaveLength(1);
+  });
+
   it('names every missing variable once', () => {
     expect(expandEnv('${A}-${B}-${A}', env).missing).toEqual(['A', 'B']);
   });

@@ -1,6 +1,8 @@
 /**
- * `${VAR}` expansion in config values. `$${` writes a literal `${`; any other `$` is kept as is.
- * A variable that is not set is reported by name (an empty value counts as set).
+ * `${VAR}` expansion in config values, as a POSIX shell does it: `${VAR:-text}` takes `text` when
+ * VAR is unset or empty, `${VAR-text}` only when it is unset (the text is taken as written, up to
+ * the first `}`). `$${` writes a literal `${`; any other `$` is kept as is. A variable without a
+ * default that is not set is reported by name (an empty value counts as set).
  */
 
 export interface Expansion {
@@ -41,14 +43,20 @@ export function expandEnv(text: string, env: Record<string, string | undefined>)
       value += text.slice(dollar);
       break;
     }
-    const name = text.slice(dollar + 2, close);
+    const inner = text.slice(dollar + 2, close);
+    const dash = inner.indexOf('-');
+    const name = dash === -1 ? inner : inner.slice(0, inner[dash - 1] === ':' ? dash - 1 : dash);
+    const fallback = dash === -1 ? undefined : inner.slice(dash + 1);
+    const set = env[name];
     if (!NAME.test(name)) {
-      malformed.push(`"\${${name}}" is not a variable reference (write $\${ for a literal \${)`);
+      malformed.push(`"\${${inner}}" is not a variable reference (write $\${ for a literal \${)`);
       value += text.slice(dollar, close + 1);
-    } else if (env[name] === undefined) {
+    } else if (fallback !== undefined && (set === undefined || (set === '' && inner[dash - 1] === ':'))) {
+      value += fallback;
+    } else if (set === undefined) {
       if (!missing.includes(name)) missing.push(name);
     } else {
-      value += env[name];
+      value += set;
     }
     i = close + 1;
   }
