@@ -146,7 +146,7 @@ describe.skipIf(!installed)('celery kind against real workers and beat', () => {
     }
   }, 120_000);
 
-  it('measures [LAST_SENT] on the check\'s own simulated clock: under the bound while beat sends, past it once beat stops', async () => {
+  it('measures [LAST_SENT] on the simulated clock of the check: under the bound while beat sends, past it once beat stops', async () => {
     // The test beat sends TICK every second of real time; the check runs a simulated minute apart,
     // far faster than real time (as a game day's clock runs ahead of its compressed beat).
     const NEVER = 'opsbook_celery_app.never_scheduled';
