@@ -35,6 +35,16 @@ export interface CeleryWorker {
   start(): Promise<void>;
 }
 
+export interface CeleryBeat {
+  /** The periodic tasks the running beat leaves out of its schedule. */
+  unscheduled(): string[];
+  /**
+   * Stops beat and starts it again with `unscheduled` left out of its schedule (none: the whole
+   * schedule); resolves once the new beat is the only sender in a whole beat window.
+   */
+  restart(unscheduled: string[]): Promise<void>;
+}
+
 export interface CeleryWorld {
   /**
    * ms a beat check's `beat_window` needs in this world: three compressed periods. At one and a half
@@ -43,6 +53,8 @@ export interface CeleryWorld {
    */
   beatWindowMs: number;
   workers: CeleryWorker[];
+  /** The world's one beat, when it has periodic tasks. */
+  beat?: CeleryBeat;
   /** The real `celery` command line (`inspect ping`, `call TASK` …) against the world's app and broker. */
   cli(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }>;
   stop(): Promise<void>;
@@ -64,8 +76,8 @@ export async function startCelery(spec: CeleryWorldSpec, broker: string): Promis
     OPSBOOK_CELERY_BEAT_TASKS: spec.beat_tasks.join(','), OPSBOOK_CELERY_BEAT_PERIOD: String(spec.beat_period_ms / 1000),
   };
   const children = new Set<ChildProcess>();
-  const start = (args: string[]): ChildProcess => {
-    const child = spawnTracked(PYTHON, ['-m', 'celery', '-A', 'opsbook_gameday_celery', ...args], { cwd: dir, env, stdio: 'ignore' });
+  const start = (args: string[], extraEnv: Record<string, string> = {}): ChildProcess => {
+    const child = spawnTracked(PYTHON, ['-m', 'celery', '-A', 'opsbook_gameday_celery', ...args], { cwd: dir, env: { ...env, ...extraEnv }, stdio: 'ignore' });
     children.add(child);
     child.once('exit', () => children.delete(child));
     return child;
@@ -109,9 +121,28 @@ export async function startCelery(spec: CeleryWorldSpec, broker: string): Promis
     spawnWorker();
     return worker;
   });
+  const beatWindowMs = spec.beat_period_ms * 3;
+  let beatChild: ChildProcess | undefined;
+  let beatRuns = 0;
+  let unscheduled: string[] = [];
+  // Each beat its own schedule file: a restart starts from the schedule it is given.
+  const startBeat = (): void => {
+    const n = ++beatRuns;
+    beatChild = start(['beat', '-s', join(dir, `schedule-${n}`), '--pidfile', join(dir, `beat-${n}.pid`), '-l', 'warning'], { OPSBOOK_CELERY_BEAT_UNSCHEDULED: unscheduled.join(',') });
+  };
+  const beat: CeleryBeat | undefined = spec.beat_tasks.length > 0 ? {
+    unscheduled: () => [...unscheduled],
+    restart: async (leftOut) => {
+      await stopProcess(beatChild, 'SIGTERM', 10_000);
+      unscheduled = [...leftOut];
+      startBeat();
+      // A fresh watcher listens a whole window after the old beat is gone: only the new one sends in it.
+      const running = workers.filter((w) => w.state() === 'running').length;
+      await waitReady(broker, running, spec.beat_tasks.filter((t) => !unscheduled.includes(t)), beatWindowMs);
+    },
+  } : undefined;
   try {
-    if (spec.beat_tasks.length > 0) start(['beat', '-s', join(dir, 'schedule'), '--pidfile', join(dir, 'beat.pid'), '-l', 'warning']);
-    const beatWindowMs = spec.beat_period_ms * 3;
+    if (beat) startBeat();
     await waitReady(broker, spec.workers.length, spec.beat_tasks, beatWindowMs);
     const cli = (args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
       new Promise((resolve) => {
@@ -120,7 +151,7 @@ export async function startCelery(spec: CeleryWorldSpec, broker: string): Promis
           resolve({ code, stdout, stderr });
         });
       });
-    return { beatWindowMs, workers, cli, stop };
+    return { beatWindowMs, workers, ...(beat ? { beat } : {}), cli, stop };
   } catch (e) {
     await stop();
     throw e;

@@ -80,6 +80,7 @@ export async function runScenario(spec: GameDaySpec, scenario: Scenario, ctx: Sc
   step(`fault on: ${describeFault(scenario.inject)}`);
   try {
     mark('fault on');
+    const faultAt = driver.now();
     const found = await driver.until(limit, () => driver.incidentWith(expect.alert));
     mark('until fired');
     if (!found) {
@@ -89,7 +90,7 @@ export async function runScenario(spec: GameDaySpec, scenario: Scenario, ctx: Sc
     const { incident, alert } = found;
     result.incident = { id: incident.id, title: incident.title, severity: incident.severity, ...(incident.runbook ? { runbook: incident.runbook } : {}) };
     result.alert = { rule: alert.ruleId, severity: alert.severity, ...(alert.runbook ? { runbook: alert.runbook } : {}) };
-    step(`alert ${alert.ruleId} fired → incident ${incident.id} ${incident.severity} "${incident.title}"`);
+    step(`alert ${alert.ruleId} fired ${((driver.now() - faultAt) / 60_000).toFixed(1)} simulated min after the fault → incident ${incident.id} ${incident.severity} "${incident.title}"`);
     if (incident.severity !== expect.severity) {
       const alerts = (await ops.incidents.alerts(incident.id)).map((a) => `${a.ruleId} ${a.severity} ${a.state}`);
       failures.push(`incident severity ${incident.severity}, expected ${expect.severity} (${expect.severity_source}); its alerts: ${alerts.join(', ')}`);

@@ -278,6 +278,7 @@ export async function buildWorld(spec: GameDaySpec, systemDir: string, clock: Cl
     };
     const celeryTarget: FaultTarget['celery'] = celery && {
       workers: celery.workers,
+      ...(celery.beat ? { beat: { tasks: spec.celery!.beat_tasks, unscheduled: celery.beat.unscheduled, restart: celery.beat.restart } } : {}),
       backlog: async (queue, jobs) => {
         for (const w of celery!.workers.filter((x) => x.queues.includes(queue))) w.freeze();
         await withRedis((r) => enqueueCeleryJobs(r, queue, jobs));

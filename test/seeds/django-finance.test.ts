@@ -2,12 +2,16 @@
  * Seed 002 (Django Finance): every row of the requirements list has a line in docs/seeds/django-finance.md
  * that holds; and what the example promises of its runbook, its Prometheus rules and its recovery tests.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { compileCheck, heartbeatReader, recordHeartbeat, registerHeartbeat, runCheckOnce } from '../../src/checks/index.js';
 import { loadOpsConfig } from '../../src/daemon/config.js';
 import { loadConfiguredRunbooks, resolveProcedure } from '../../src/executions/index.js';
+import { SimulatedClock } from '../../src/lib/clock.js';
+import { openStore } from '../../src/store/index.js';
 import { describeSeedCoverage, placeholderEnv, REPO } from './coverage.js';
 
 describeSeedCoverage({ system: 'django-finance', seed: '002' });
@@ -113,5 +117,33 @@ describe('seed 002 as opsbook carries it', () => {
     expect(rto('database-failure')).toBe(3_600_000);
     expect(rto('full-region-failure')).toBe(4 * 3_600_000);
     expect(rto('dr-test-quarterly')).toBe(4 * 3_600_000);
+  });
+  it('002-R27, 002-R28: the weekly snapshot is late a week and an hour after its last beat, the monthly archive 31 days and a day after', async () => {
+    const { config } = await djangoFinance();
+    const dir = mkdtempSync(join(tmpdir(), 'opsbook-df-heartbeats-'));
+    const store = await openStore({ url: join(dir, 'heartbeats.db') });
+    const HOUR = 3_600_000;
+    const DAY = 24 * HOUR;
+    try {
+      await store.migrate();
+      const clock = new SimulatedClock(Date.UTC(2026, 2, 1));
+      const heartbeats = heartbeatReader(store);
+      for (const [id, onTime] of [['django-finance-weekly-snapshot', 7 * DAY + HOUR], ['django-finance-monthly-archive', 32 * DAY]] as const) {
+        const check = compileCheck(config.checks.find((c) => c.id === id)!);
+        const token = await registerHeartbeat(store, id, clock.now());
+        const beat = clock.now();
+        await recordHeartbeat(store, token, beat);
+        // The example's own period + grace, on the simulated clock: on time to the millisecond, then late.
+        await clock.advanceTo(beat + onTime);
+        expect((await runCheckOnce(check, { clock, heartbeats })).status, `${id} at period + grace`).toBe('up');
+        await clock.advanceTo(beat + onTime + 1);
+        expect((await runCheckOnce(check, { clock, heartbeats })).status, `${id} past period + grace`).toBe('down');
+        await recordHeartbeat(store, token, clock.now());
+        expect((await runCheckOnce(check, { clock, heartbeats })).status, `${id} after a beat`).toBe('up');
+      }
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -41,6 +41,8 @@ export const faultSchema = z.union([
     .describe('SIGSTOP (`frozen`) or stop (`stopped`) the named Celery worker, or every worker; SIGCONT or a restart mends it. Needs `celery:`.'),
   z.strictObject({ celery: z.literal('backlog'), queue: z.string().min(1).default('celery'), jobs: z.number().int().min(1).max(100_000) })
     .describe('Freeze the workers consuming `queue` and enqueue `jobs` real Celery jobs onto it; mended when the thawed workers have worked the queue off. Needs `celery:`.'),
+  z.strictObject({ celery: z.literal('unscheduled'), task: z.string().min(1) })
+    .describe('Beat restarted with `task` left out of its schedule (the app still registers it): beat runs and sends its other periodic tasks, never this one; restarted with its whole schedule to mend. Needs `celery:` with `beat_tasks`.'),
   z.strictObject({ bullmq: z.string().regex(/^[^:\s]+(:[^:\s]+)*:(wait|waiting|paused|active|failed|completed|delayed)$/, 'a queue state key such as nova:email:waiting or bull:email:wait'), jobs: z.number().int().min(1).max(100_000) })
     .describe('Add `jobs` BullMQ-shaped jobs (a hash per job, its id on the state’s list or sorted set) under the key the system reads; mended by taking exactly those away.'),
   z.strictObject({ certificate: z.literal('expiring'), in: duration({ min: '1m', max: '3650d' }).prefault('10d') })
@@ -126,6 +128,12 @@ async function act(world: FaultTarget, fault: Fault, on: boolean): Promise<void>
   if ('celery' in fault) {
     const celery = needs(world.celery, '`celery:`', fault);
     if (fault.celery === 'backlog') return on ? celery.backlog(fault.queue, fault.jobs) : celery.drain(fault.queue);
+    if (fault.celery === 'unscheduled') {
+      const beat = needs(celery.beat, '`celery:` with `beat_tasks`', fault);
+      if (!beat.tasks.includes(fault.task)) throw new OpsbookError('OPSBOOK_E_GAMEDAY_INVALID', `beat has no periodic task "${fault.task}" (beat_tasks: ${beat.tasks.join(', ')})`);
+      const others = beat.unscheduled().filter((t) => t !== fault.task);
+      return beat.restart(on ? [...others, fault.task] : others);
+    }
     const workers = celery.workers.filter((w) => !fault.worker || w.name === fault.worker);
     if (workers.length === 0) throw new OpsbookError('OPSBOOK_E_GAMEDAY_INVALID', `no Celery worker "${fault.worker}" (workers: ${celery.workers.map((w) => w.name).join(', ')})`);
     if (fault.celery === 'frozen') return workers.forEach((w) => (on ? w.freeze() : w.thaw()));
@@ -168,6 +176,7 @@ export function describeFault(fault: Fault): string {
   if ('app_pool' in fault) return 'application connection pool exhausted: requests hang on the database holding every connection';
   if ('celery' in fault) {
     if (fault.celery === 'backlog') return `${fault.jobs} Celery jobs on ${fault.queue}, its workers frozen`;
+    if (fault.celery === 'unscheduled') return `Celery beat restarted without ${fault.task} in its schedule`;
     return `Celery worker ${fault.worker ?? '(every one)'} ${fault.celery === 'frozen' ? 'frozen (SIGSTOP)' : 'stopped'}`;
   }
   if ('sql' in fault) return `rows of the world's database: ${fault.sql.replace(/\s+/g, ' ').trim().slice(0, 120)}`;

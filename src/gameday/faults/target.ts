@@ -39,6 +39,8 @@ export interface FaultTarget {
     backlog(queue: string, jobs: number): Promise<void>;
     /** Thaws them and waits until the queue is empty. */
     drain(queue: string): Promise<void>;
+    /** The one beat, when the world has periodic tasks: its tasks, and a restart leaving some out of its schedule. */
+    beat?: { tasks: string[]; unscheduled(): string[]; restart(unscheduled: string[]): Promise<void> };
   };
   /** Rows of the world's database: `run` executes statements in one transaction. */
   rows: { run(sql: string): Promise<void> };

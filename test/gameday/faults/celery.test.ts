@@ -1,8 +1,8 @@
 /**
  * The Celery faults on real workers (Debian's python3-celery) on a private redis-server: a worker
  * frozen with SIGSTOP, stopped and started again, and a backlog of real jobs on a queue whose
- * workers are frozen. The celery and redis check kinds see each, and see it mended: the thawed
- * worker really works the jobs off.
+ * workers are frozen, and beat restarted with a periodic task out of its schedule. The celery and
+ * redis check kinds see each, and see it mended: the thawed worker really works the jobs off.
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -69,4 +69,43 @@ describe.skipIf(!installed)('Celery faults on real workers', () => {
     for (let i = 0; i < 600 && (await client.llen('celery')) > 0; i++) await new Promise((r) => setTimeout(r, 100));
     expect((await runConfig(depth)).value).toBe(0);
   }, 120_000);
+});
+
+describe.skipIf(!installed)('Celery beat with a periodic task out of its schedule', () => {
+  let redis: RedisServer;
+  let celery: CeleryWorld;
+  let broker: string;
+  const [A, B] = ['gameday.tasks.every_minute', 'gameday.tasks.every_five_minutes'];
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    broker = `${redis.url}/0`;
+    celery = await startCelery({ default_queue: 'celery', workers: [{ name: 'worker', queues: ['celery'] }], beat_tasks: [A, B], beat_period_ms: 500 }, broker);
+  }, 120_000);
+  afterAll(async () => {
+    await celery?.stop();
+    await redis?.stop();
+  });
+  // A fresh watcher each run: it listens a whole window of real time, after the restart.
+  const sends = async (): Promise<string[]> => {
+    const r = await runConfig({
+      kind: 'celery', broker, beat_tasks: [A, B], beat_window: `${celery.beatWindowMs}ms`, timeout: '10s',
+      conditions: ['[BEAT_INSTANCES] >= 0', `[PERIODIC_SENT:${A}] >= 0`, `[PERIODIC_SENT:${B}] >= 0`],
+    });
+    return r.conditions.map((c) => c.actual);
+  };
+
+  it('unscheduled: the restarted beat alone sends the other task and never this one; restarted whole, both again', async () => {
+    const beat = celery.beat!;
+    await beat.restart([A]);
+    expect(beat.unscheduled()).toEqual([A]);
+    const without = await sends();
+    expect(without[0]).toBe('1');
+    expect(without[1]).toBe('0');
+    expect(Number(without[2])).toBeGreaterThanOrEqual(1);
+    await beat.restart([]);
+    const whole = await sends();
+    expect(whole[0]).toBe('1');
+    expect(Number(whole[1])).toBeGreaterThanOrEqual(1);
+    expect(Number(whole[2])).toBeGreaterThanOrEqual(1);
+  }, 180_000);
 });

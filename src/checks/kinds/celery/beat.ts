@@ -9,9 +9,17 @@
  * released with it), so only the first run listens a whole window; later runs read the window
  * that has just passed. A watcher whose connection ended is replaced, and the new one listens a
  * whole window again before it counts.
+ *
+ * When a task was last sent is measured on one clock, the check's own: each task-sent event is
+ * stamped with the check's clock when it arrives, never with the sender's timestamp (beat's host
+ * clock, which may be skewed, and which a simulated check clock does not follow). A send seen
+ * within the window a run reads is at most that window old: when the check's clock has run ahead of
+ * real time (a simulated clock driving a compressed beat) its arrival stamp is raised to the window's
+ * start, so time the beat never had to send in does not count against it.
  */
 import type { Redis } from 'ioredis';
 import { performance } from 'node:perf_hooks';
+import type { Clock } from '../../../lib/clock.js';
 import { decodeMessage, fanoutChannel } from './kombu.js';
 
 export interface BeatObservation {
@@ -20,17 +28,17 @@ export interface BeatObservation {
   senders: string[];
   /** Task name → task-sent events seen in the window. */
   sent: Record<string, number>;
-  /** Task name → epoch ms of its latest task-sent event in the window. */
+  /** Task name → the check's clock (epoch ms) when its latest task-sent event was seen since the last run. */
   lastSent: Record<string, number>;
 }
 
 interface SentEvent {
-  /** performance.now() when it arrived. */
+  /** performance.now() when it arrived: places it in a window of real time. */
   seenAt: number;
+  /** The check's clock when it arrived. */
+  observedAt: number;
   name: string;
   hostname?: string;
-  /** The sender's epoch ms. */
-  timestamp?: number;
 }
 
 export class BeatWatcher {
@@ -42,7 +50,7 @@ export class BeatWatcher {
 
   constructor(
     private readonly subscriber: Redis,
-    private readonly opts: { db: number; tasks: string[] },
+    private readonly opts: { db: number; tasks: string[]; clock: Clock },
   ) {
     this.channel = fanoutChannel(opts.db, 'celeryev', 'task.sent');
     this.watched = new Set(opts.tasks);
@@ -63,13 +71,13 @@ export class BeatWatcher {
 
   private readonly onMessage = (ch: string, raw: string): void => {
     if (ch !== this.channel) return;
-    const event = decodeMessage(raw)?.body as { type?: string; name?: string; hostname?: string; timestamp?: number } | undefined;
+    const event = decodeMessage(raw)?.body as { type?: string; name?: string; hostname?: string } | undefined;
     if (event?.type !== 'task-sent' || !event.name || !this.watched.has(event.name)) return;
     this.events.push({
       seenAt: performance.now(),
+      observedAt: this.opts.clock.now(),
       name: event.name,
       ...(event.hostname ? { hostname: event.hostname } : {}),
-      ...(typeof event.timestamp === 'number' ? { timestamp: Math.round(event.timestamp * 1000) } : {}),
     });
   };
 
@@ -84,16 +92,21 @@ export class BeatWatcher {
       });
     }
     const from = performance.now() - windowMs;
+    const windowStart = this.opts.clock.now() - windowMs;
+    // Every send since the last run dates LAST_SENT, also one that has left the window since.
+    const lastSent: Record<string, number> = {};
+    for (const e of this.events) {
+      const at = e.seenAt >= from ? Math.max(e.observedAt, windowStart) : e.observedAt;
+      lastSent[e.name] = Math.max(lastSent[e.name] ?? at, at);
+    }
     let drop = 0;
     while (drop < this.events.length && this.events[drop]!.seenAt < from) drop++;
     this.events.splice(0, drop);
     const senders = new Set<string>();
     const sent: Record<string, number> = Object.fromEntries(this.opts.tasks.map((t) => [t, 0]));
-    const lastSent: Record<string, number> = {};
     for (const e of this.events) {
       if (e.hostname) senders.add(e.hostname);
       sent[e.name] = (sent[e.name] ?? 0) + 1;
-      if (e.timestamp !== undefined) lastSent[e.name] = Math.max(lastSent[e.name] ?? 0, e.timestamp);
     }
     return { instances: senders.size, senders: [...senders].sort(), sent, lastSent };
   }

@@ -11,7 +11,7 @@ import { startPrivateRedis, type PrivateRedis } from '../../../../test/support/p
 import { startTcpProxy, type TcpProxy } from '../../../../test/support/tcp-proxy.js';
 import type { CheckResult } from '../../types.js';
 import { Redis } from 'ioredis';
-import { SystemClock } from '../../../lib/clock.js';
+import { SimulatedClock, SystemClock } from '../../../lib/clock.js';
 import { checkSchema } from '../../../config/schema/checks.js';
 import { compileCheck } from '../../compile.js';
 import { releaseCheckState, runCheckOnce } from '../../run-once.js';
@@ -39,6 +39,8 @@ describe.skipIf(!installed)('celery kind against real workers and beat', () => {
   let proxy: TcpProxy;
   let broker: string;
   let w2: ChildProcess;
+  /** The beat left running after the two-beats test, stopped by the LAST_SENT test. */
+  let beat: ChildProcess;
   const alive = (n: number) => (r: CheckResult) => r.conditions.some((c) => c.text === '[WORKERS_ALIVE] >= 1') && (r.value ?? -1) === n;
 
   beforeAll(async () => {
@@ -109,7 +111,7 @@ describe.skipIf(!installed)('celery kind against real workers and beat', () => {
 
   it('counts two beats as two instances from their task-sent events, then one after a beat is killed', async () => {
     const b1 = celery.beat();
-    celery.beat();
+    beat = celery.beat();
     const watch = { kind: 'celery', broker, beat_tasks: [TICK], beat_window: '2500ms', timeout: '15s', conditions: ['[BEAT_INSTANCES] == 1'] };
     const two = await until(watch, (r) => r.conditions[0]?.actual === '2', 40);
     expect(two.status).toBe('down');
@@ -143,6 +145,58 @@ describe.skipIf(!installed)('celery kind against real workers and beat', () => {
       admin.disconnect();
     }
   }, 120_000);
+
+  it('measures [LAST_SENT] on the simulated clock of the check: under the bound while beat sends, past it once beat stops', async () => {
+    // The test beat sends TICK every second of real time; the check runs a simulated minute apart,
+    // far faster than real time (as a game day's clock runs ahead of its compressed beat).
+    const NEVER = 'opsbook_celery_app.never_scheduled';
+    const check = compileCheck(checkSchema.parse({
+      id: 'beat-last-sent', kind: 'celery', broker, beat_tasks: [TICK, NEVER], beat_window: '2500ms', timeout: '15s',
+      // The last two, with no unit, show the ages in ms.
+      conditions: [`[LAST_SENT:${TICK}] < 2m`, `[LAST_SENT:${NEVER}] < 10m`, `[LAST_SENT:${TICK}] >= 0`, `[LAST_SENT:${NEVER}] >= 0`],
+    }));
+    const clock = new SimulatedClock(new SystemClock().now());
+    const state: Record<string, unknown> = {};
+    const ages = (r: CheckResult): number[] => r.conditions.slice(2).map((c) => Number(c.actual));
+    try {
+      const start = clock.now();
+      for (let minute = 0; minute < 6; minute++) {
+        const r = await runCheckOnce(check, { clock, state });
+        expect(r.conditions[0]).toMatchObject({ ok: true });
+        expect(ages(r)[0]).toBeLessThan(60_000);
+        // A task never seen sent is as old as the check has listened, on the same clock.
+        expect(ages(r)[1]).toBe(clock.now() - start);
+        await clock.advance(60_000);
+      }
+      // Six simulated minutes have passed: NEVER is past its bound, TICK (sent) is not.
+      const healthy = await runCheckOnce(check, { clock, state });
+      expect(healthy.conditions.slice(0, 2).map((c) => c.ok)).toEqual([true, true]);
+      await clock.advance(5 * 60_000);
+      const late = await runCheckOnce(check, { clock, state });
+      expect(late.conditions[1]!.ok).toBe(false);
+      expect(ages(late)[1]).toBe(11 * 60_000);
+
+      beat.kill('SIGKILL');
+      // Sends still in the (real) window a run reads count as at most that old, until it has passed;
+      // then TICK ages 30 simulated seconds a run. A generous bound, left as soon as it fails.
+      let r = await runCheckOnce(check, { clock, state });
+      for (let i = 0; i < 240 && r.conditions[0]!.ok; i++) {
+        await new Promise((res) => setTimeout(res, 250));
+        await clock.advance(30_000);
+        r = await runCheckOnce(check, { clock, state });
+      }
+      expect(r.status).toBe('down');
+      expect(r.conditions[0]!.ok).toBe(false);
+      const stopped = ages(r)[0]!;
+      expect(stopped).toBeGreaterThanOrEqual(120_000);
+      expect(stopped).toBeLessThan(150_000);
+      // No send since: the age is the simulated time that passed, to the millisecond.
+      await clock.advance(7 * 60_000);
+      expect(ages(await runCheckOnce(check, { clock, state }))[0]).toBe(stopped + 7 * 60_000);
+    } finally {
+      releaseCheckState(check, state);
+    }
+  }, 180_000);
 
   it('is down when a worker is killed (one fewer alive)', async () => {
     w2.kill('SIGKILL');

@@ -83,7 +83,7 @@ export const celeryKind: CheckKind<CeleryOptions> = {
     const beat = config.beat_window > 0 ? beatWatcher(ctx.state, `${config.broker} ${config.beat_tasks.join(' ')}`, () => {
       const subscriber = new Redis(config.broker, options);
       subscriber.on('error', () => {});
-      return new BeatWatcher(subscriber, { db, tasks: config.beat_tasks });
+      return new BeatWatcher(subscriber, { db, tasks: config.beat_tasks, clock: ctx.clock });
     }) : undefined;
     const onAbort = (): void => {
       redis.disconnect();
@@ -103,6 +103,8 @@ export const celeryKind: CheckKind<CeleryOptions> = {
       values.MESSAGES = messages;
       values.LENGTH = Object.values(messages).reduce((s, n) => s + n, 0);
       await beat?.subscribe();
+      // On the check's clock: from here on, a watched task not seen sent is at least this old.
+      if (beat) ctx.state.beatSince ??= ctx.clock.now();
       const replies = await broadcast(redis, {
         db,
         methods: ['ping', 'active_queues', 'active', 'reserved'],
@@ -127,8 +129,11 @@ export const celeryKind: CheckKind<CeleryOptions> = {
         values.BEAT_INSTANCES = seen.instances;
         values.BEAT_SENDERS = seen.senders;
         values.PERIODIC_SENT = seen.sent;
-        // Age of each task's latest send, remembered across runs of this check.
-        values.LAST_SENT = Object.fromEntries(Object.entries(last).map(([t, at]) => [t, Math.max(0, ctx.clock.now() - at)]));
+        // Age of each task's latest send on the check's clock, remembered across runs of this check;
+        // a task never seen sent is as old as the listening (beat.ts).
+        const now = ctx.clock.now();
+        const since = ctx.state.beatSince as number;
+        values.LAST_SENT = Object.fromEntries(config.beat_tasks.map((t) => [t, Math.max(0, now - (last[t] ?? since))]));
       }
       values.RESPONSE_TIME = Math.round(performance.now() - started);
       return { values, value: alive.length };
