@@ -47,4 +47,21 @@ describe('opsbook test (child process)', () => {
     expect(report).toMatchObject({ ok: false, tests: 1 });
     expect(report.files[0]!.error).toMatchObject({ code: 'OPSBOOK_E_TEST_FILE_INVALID', location: { line: 7 } });
   });
+
+  it("runs the YAML files of a directory's tests/ when given the directory, and says when there are none", async () => {
+    const { dir } = await fx;
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    mkdirSync(`${dir}/tests`, { recursive: true });
+    writeFileSync(`${dir}/tests/a.yaml`, PASSING.replace('config: ops.yaml', 'config: ../ops.yaml'));
+    writeFileSync(`${dir}/tests/b.yml`, FAILING.replace('config: ops.yaml', 'config: ../ops.yaml'));
+    const run = await runCli(['test', '.'], { cwd: dir });
+    expect(run.stdout).toContain('FAILED: 2 tests, 1 failed (2 files)');
+    expect(run.code).toBe(1);
+    const none = await runCli(['test', 'tests/..', 'nowhere'], { cwd: `${dir}` });
+    expect(none.code).toBe(1);
+    mkdirSync(`${dir}/empty`);
+    const empty = await runCli(['test', 'empty'], { cwd: dir });
+    expect(empty.stderr).toContain('OPSBOOK_E_USAGE empty is a directory without test files (looked for empty/tests/*.yaml)');
+    expect(empty.code).toBe(1);
+  });
 });

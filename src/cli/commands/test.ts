@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import type { RegisterCommands } from '../context.js';
 import { OpsbookError } from '../../lib/errors/index.js';
 
@@ -40,12 +42,35 @@ export const registerTest: RegisterCommands = (program, io) => {
         process.exitCode = printed.exitCode;
         return;
       }
+      let paths: string[];
+      try {
+        paths = files.flatMap(testFilesOf);
+      } catch (e) {
+        io.err(`✖ ${(e as OpsbookError).code} ${(e as OpsbookError).describe()}`);
+        process.exitCode = 1;
+        return;
+      }
       const { runTestFile, formatOutcomes } = await import('../../config-tests/index.js');
       const outcomes = [];
-      for (const file of files) outcomes.push(await runTestFile(file, { env: io.env, ...(filter ? { filter } : {}) }));
+      for (const file of paths) outcomes.push(await runTestFile(file, { env: io.env, ...(filter ? { filter } : {}) }));
       const report = formatOutcomes(outcomes);
       if (opts.json) io.out(JSON.stringify(report.json, null, 2));
       else for (const line of report.lines) io.out(line);
       process.exitCode = report.ok ? 0 : 1;
     });
 };
+
+/** A test file as given, or for a directory (an example, a config repo) the YAML files of its `tests/`. */
+function testFilesOf(arg: string): string[] {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(arg);
+  } catch {
+    return [arg];
+  }
+  if (!stat.isDirectory()) return [arg];
+  const dir = path.basename(arg) === 'tests' ? arg : path.join(arg, 'tests');
+  const found = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => path.join(dir, f)) : [];
+  if (found.length === 0) throw new OpsbookError('OPSBOOK_E_USAGE', `${arg} is a directory without test files (looked for ${dir}/*.yaml)`, { location: { path: arg } });
+  return found;
+}
