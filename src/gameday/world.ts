@@ -12,6 +12,7 @@ import { startCelery, type CeleryWorld } from './celery.js';
 import { makeCertificates, type GameDayCertificates } from './certificates.js';
 import { deleteBackups, emptyBackups, setBackupAge, writeBackups } from './faults/backups.js';
 import { connectionHold } from './faults/connections.js';
+import { writeHostLogs } from './faults/logs.js';
 import { addBullJobs, enqueueCeleryJobs, removeBullJobs } from './faults/jobs.js';
 import { recordDatabase, recordDir, sweepLeftovers } from './faults/leftovers.js';
 import { startPrivatePostgres, type PrivatePostgres } from './faults/postgres-cluster.js';
@@ -94,6 +95,7 @@ export async function buildWorld(spec: GameDaySpec, systemDir: string, clock: Cl
     const dataDir = join(dir, 'data');
     const backupDir = join(dir, 'backups');
     await mkdir(backupDir, { recursive: true });
+    const logDir = await writeHostLogs(dir, clock.now());
     const pgAdminUrl = options.pgAdminUrl ?? DEFAULT_PG_ADMIN_URL;
     // The slow parts (a private cluster, Celery's Python) start at once and are awaited when needed.
     const clusterStarting: Promise<PrivatePostgres> | undefined = spec.postgres
@@ -154,6 +156,7 @@ export async function buildWorld(spec: GameDaySpec, systemDir: string, clock: Cl
       GAMEDAY_WEBHOOK_SECRET: receiver.secret,
       ...channelPeersEnv(peers),
       GAMEDAY_BACKUP_DIR: backupDir,
+      GAMEDAY_LOG_DIR: logDir,
       GAMEDAY_STANDIN_PORT: String(proxy.port),
       GAMEDAY_MONITOR_BASIC_AUTH: Buffer.from(`monitor:${monitorPassword}`).toString('base64'),
     };
