@@ -52,6 +52,24 @@ export const servicesSection = z
         })
         .optional()
         .describe('How runbook shell steps run for this service.'),
+      http: z
+        .strictObject({
+          ca_file: z.string().min(1).optional().describe('PEM file of CAs runbook HTTP steps trust besides the system ones (a private CA in front of the service).'),
+          hosts: z
+            .array(
+              z.strictObject({
+                host: z.string().min(1).describe('A host of the runbook’s URLs, as written (`search:9200`, `api.example.com`): base_url’s host or one of aliases.'),
+                headers: z
+                  .record(z.string().min(1).meta({ title: 'NAME' }), z.string().describe('The header’s value (${VAR} expands from opsbook’s environment).'))
+                  .default({})
+                  .describe('Headers added to requests written for this host, e.g. credentials the runbook’s curl leaves out (`Authorization: Basic ${SEARCH_AUTH}`). Shown masked; a header the step sets itself wins.'),
+              }),
+            )
+            .default([])
+            .describe('What requests to one host of the runbook carry besides what the step writes.'),
+        })
+        .optional()
+        .describe('How runbook HTTP (curl) steps reach this service: the CA to trust, credentials per host.'),
     }),
   )
   .default([])
