@@ -160,7 +160,7 @@ export async function runScenario(spec: GameDaySpec, scenario: Scenario, ctx: Sc
     step(`acknowledged through the signed link (HTTP ${ack.status}) by ${ackedBy || '?'}`);
     mark('acknowledge');
 
-    const diagnosis = await runDiagnosis(executions, procedure, incident.id, expect.phases);
+    const diagnosis = await runDiagnosis(executions, procedure, incident.id, expect.phases, expect.ran.map((r) => r.command));
     result.diagnosis = { executionId: diagnosis.executionId, procedure: diagnosis.procedure, commands: diagnosis.commands };
     const counts = (o: string): number => diagnosis.commands.filter((c) => c.outcome === o).length;
     step(`runbook ${diagnosis.procedure}: ${counts('ok')} read ran, ${counts('failed')} failed, ${counts('not_runnable')} not runnable here, ${counts('left:shell') + counts('left:change')} left for a person`);
@@ -214,7 +214,7 @@ export async function runScenario(spec: GameDaySpec, scenario: Scenario, ctx: Sc
     result.resolvedAfterMinutes = minutesBetween(mendedAt, driver.now());
     step(`incident resolved ${result.resolvedAfterMinutes} simulated min after the resolution`);
     // Verification: the same reads again; the evidence is gone with the fault.
-    const again = await runDiagnosis(executions, procedure, incident.id, expect.phases);
+    const again = await runDiagnosis(executions, procedure, incident.id, expect.phases, expect.ran.map((r) => r.command));
     const gone = [...checkEvidenceGone(expect, again.commands), ...checkWorldEvidenceGone(await runWorldReads(expect.world, ctx.env, world.standin.logs))];
     failures.push(...gone);
     result.verification = gone.length === 0 ? `${expect.ran.filter((r) => r.evidence).length + expect.world.filter((r) => r.evidence).length} evidence value(s) gone after the resolution` : 'evidence outlived the fault';

@@ -26,7 +26,7 @@ import type { GameDaySpec } from './spec.js';
 import { startReceiver, type WebhookReceiver } from './receiver.js';
 import { channelPeersEnv, startChannelPeers, type ChannelPeers } from './peers.js';
 import { startStandinProcess, type StandinProcess } from './standin-process.js';
-import { startWorldTools, type ToolWorld, type WorldTools } from './tools/index.js';
+import { startWorldTools, type PodRow, type ToolWorld, type WorldTools } from './tools/index.js';
 import { Laps } from './laps.js';
 import { startTraffic, type Traffic } from './traffic.js';
 import { performance } from 'node:perf_hooks';
@@ -329,6 +329,8 @@ export async function buildWorld(spec: GameDaySpec, systemDir: string, clock: Cl
       scaleStandIn: async (deployment, replicas) => {
         await standin.admin('/_gameday/scale', { deployment, replicas });
       },
+      // A stand-in that plays no pods answers 404, which kubectl reports.
+      pods: async () => ((await standin.admin('/_gameday/pods', {})) as { pods: PodRow[] }).pods,
       ...(celery
         ? {
             restartWorkers: async () => {

@@ -12,7 +12,7 @@ import { delimiter, join } from 'node:path';
 import type { OpsConfig } from '../../config/index.js';
 import { runWorldTool, WORLD_TOOLS, type ToolResult, type ToolWorld } from './models.js';
 
-export { partOf, runWorldTool, WORLD_TOOLS, type ToolResult, type ToolWorld } from './models.js';
+export { partOf, runWorldTool, WORLD_TOOLS, type PodRow, type ToolResult, type ToolWorld } from './models.js';
 
 export interface WorldTools {
   binDir: string;
