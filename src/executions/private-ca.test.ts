@@ -7,6 +7,8 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeCertificate, type TestCertificate } from '../checks/testing/index.js';
+import { loadConfig } from '../config/index.js';
+import { configDir } from '../config/test-support.js';
 import { harness, responder, type Harness } from './test-support.js';
 
 const AUTH = `Basic ${Buffer.from('monitor:s3cret').toString('base64')}`;
@@ -81,5 +83,22 @@ describe('HTTP steps through a private CA with per-host credentials', () => {
     const result = await h.service.runStep(id, 1, responder);
     expect(result.status).toBe('failed');
     expect(result.entries[0]!.stderr).toContain('services[apex].http.ca_file /nonexistent/opsbook-ca.pem');
+  });
+});
+
+describe('services[].http.hosts validation', () => {
+  it('refuses a host the service’s URLs cannot name, at its file line and path', async () => {
+    const { dir, cleanup } = await configDir({
+      'ops.yaml': 'services:\n  - id: apex\n    base_url: https://127.0.0.1:9443\n    aliases: ["search:9200"]\n    http:\n      hosts:\n        - host: "search:9200"\n        - host: serach:9200\n',
+    });
+    try {
+      const loaded = await loadConfig(dir);
+      expect(loaded.ok).toBe(false);
+      const issues = loaded.ok ? [] : loaded.issues;
+      expect(issues.map((i) => [i.path, i.line])).toEqual([['services[0].http.hosts[1].host', 8]]);
+      expect(issues[0]!.message).toContain('is neither base_url');
+    } finally {
+      await cleanup();
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { id, labels } from './common.js';
+import { id, labels, pushIssue } from './common.js';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -70,6 +70,13 @@ export const servicesSection = z
         })
         .optional()
         .describe('How runbook HTTP (curl) steps reach this service: the CA to trust, credentials per host.'),
+    }).superRefine((service, ctx) => {
+      // A host the runbook's URLs cannot name would never get its headers: say so where it is written.
+      const base = service.base_url ? new URL(service.base_url) : undefined;
+      const known = new Set([...(base ? [base.host, base.hostname] : []), ...service.aliases].map((h) => h.toLowerCase()));
+      service.http?.hosts.forEach((h, i) => {
+        if (!known.has(h.host.toLowerCase())) pushIssue(ctx, 'OPSBOOK_E_CONFIG_INVALID', `is neither base_url's host nor one of aliases (${[...known].join(', ') || 'none'})`, h.host, ['http', 'hosts', i, 'host']);
+      });
     }),
   )
   .default([])
