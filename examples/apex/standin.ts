@@ -107,6 +107,18 @@ export async function startApex(env: NodeJS.ProcessEnv = process.env): Promise<S
     },
     routes: {
       '/_gameday/pool': appPool.route,
+      // `kubectl get pods -n apex`: the pods this stand-in plays, Running while their process accepts
+      // connections; the API pods kube-state-metrics counts unavailable under api_pods_down, and a
+      // crashed worker's pod, in CrashLoopBackOff.
+      '/_gameday/pods': async () => {
+        const row = async (name: string, pod: Pod | undefined, down = false) => {
+          const alive = !down && pod !== undefined && (await accepts(pod.port));
+          return { name, ready: alive ? '1/1' : '0/1', status: alive ? 'Running' : 'CrashLoopBackOff', restarts: alive ? 0 : 3 };
+        };
+        const api = await Promise.all(apiPods.map((p, i) => row(`apex-api-${i}`, p, faults.api_pods_down && i > 0)));
+        const workers = await Promise.all(WORKER_PODS.map((n) => row(n, workerPods.get(n))));
+        return { json: { pods: [...api, ...workers] } };
+      },
       // `kubectl scale deployment apex-api --replicas=N`: the deployment runs N pod processes.
       '/_gameday/scale': async (req) => {
         const { deployment, replicas } = JSON.parse(req.body || '{}') as { deployment?: unknown; replicas?: unknown };

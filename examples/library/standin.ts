@@ -20,7 +20,8 @@ export async function startLibrary(env: NodeJS.ProcessEnv = process.env): Promis
   const db = new pg.Pool({ connectionString: env.STANDIN_PG_URL, max: 2 });
   // An idle connection the server drops is replaced on next use; the next query reports real trouble.
   db.on('error', () => {});
-  const appPool = await startAppPool(env.STANDIN_PG_URL ?? '', { size: 20, inFlight: 11, name: 'library-gunicorn' });
+  const STEADY = 11;
+  const appPool = await startAppPool(env.STANDIN_PG_URL ?? '', { size: 20, inFlight: STEADY, name: 'library-gunicorn' });
   const redis = new Redis(env.STANDIN_REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
   // Once connected, a lookup while Redis is down fails at once (a miss, as the app's cache client
   // fails open) instead of waiting in ioredis' offline queue.
@@ -44,6 +45,9 @@ export async function startLibrary(env: NodeJS.ProcessEnv = process.env): Promis
     name: 'library',
     port: Number(env.STANDIN_PORT ?? 0),
     faults,
+    // pool_low: requests served by fewer workers than expected — the steady traffic holds 5 of the
+    // pool's 20 real connections (25 %, under the morning check's 40 %), the others idle in the pool.
+    onFaults: async (f) => appPool.setTraffic(f.pool_low ? 5 : STEADY),
     onClose: async () => {
       redis.disconnect();
       await appPool.close();
@@ -61,10 +65,7 @@ export async function startLibrary(env: NodeJS.ProcessEnv = process.env): Promis
         const hits = lookups.filter(Boolean).length;
         return {
           json: {
-            // pool_low: a stand-in figure (requests served by fewer workers than expected).
-            connection_pool: faults.pool_low
-              ? { utilization: 0.25, active: Math.round(appPool.size / 4), max: appPool.size }
-              : { utilization: Math.round((appPool.used() / appPool.size) * 100) / 100, active: appPool.used(), max: appPool.size },
+            connection_pool: { utilization: Math.round((appPool.used() / appPool.size) * 100) / 100, active: appPool.used(), max: appPool.size },
             cache: { hit_rate: lookups.length === 0 ? 1 : Math.round((hits / lookups.length) * 100) / 100, keys: CACHE_KEYS },
             database: { avg_latency_ms: faults.slow_queries ? 150 : 18, replication_lag_seconds: Math.round(lag.rows[0]!.lag * 10) / 10 },
             load_balancer: { replicas: 3, healthy: faults.replica_out ? 2 : 3 },

@@ -18,6 +18,8 @@ export interface AppPool {
   leak(count: number | 'all'): Promise<number>;
   /** Cancels the hung queries and gives their connections back. */
   release(): Promise<void>;
+  /** The steady traffic holds this many connections: fewer requests in flight give theirs back to the pool (idle), more check them out. */
+  setTraffic(inFlight: number): Promise<void>;
   close(): Promise<void>;
   /** The `/_gameday/pool` route. */
   route: Handler;
@@ -100,11 +102,16 @@ export async function startAppPool(url: string, options: AppPoolOptions): Promis
     }
     for (const c of clients) c.release(true);
   };
+  const setTraffic = async (inFlight: number): Promise<void> => {
+    while (traffic.length > inFlight) traffic.pop()!.release();
+    while (traffic.length < inFlight) serve(await pool.connect());
+  };
   return {
     used,
     size: options.size,
     leak,
     release,
+    setTraffic,
     close: async () => {
       closed = true;
       await release().catch(() => {});

@@ -168,7 +168,7 @@ export async function runScenario(spec: GameDaySpec, scenario: Scenario, ctx: Sc
     step(`acknowledged through the signed link (HTTP ${ack.status}) by ${ackedBy || '?'}`);
     mark('acknowledge');
 
-    const diagnosis = await runDiagnosis(executions, procedure, incident.id, expect.phases);
+    const diagnosis = await runDiagnosis(executions, procedure, incident.id, expect.phases, expect.ran.map((r) => r.command));
     result.diagnosis = { executionId: diagnosis.executionId, procedure: diagnosis.procedure, commands: diagnosis.commands };
     const counts = (o: string): number => diagnosis.commands.filter((c) => c.outcome === o).length;
     step(`runbook ${diagnosis.procedure}: ${counts('ok')} read ran, ${counts('failed')} failed, ${counts('not_runnable')} not runnable here, ${counts('left:shell') + counts('left:change')} left for a person`);
@@ -222,15 +222,18 @@ export async function runScenario(spec: GameDaySpec, scenario: Scenario, ctx: Sc
     result.resolvedAfterMinutes = minutesBetween(mendedAt, driver.now());
     step(`incident resolved ${result.resolvedAfterMinutes} simulated min after the resolution`);
     // Verification: the same reads again; the evidence is gone with the fault.
-    const again = await runDiagnosis(executions, procedure, incident.id, expect.phases);
+    const again = await runDiagnosis(executions, procedure, incident.id, expect.phases, expect.ran.map((r) => r.command));
     const gone = [...checkEvidenceGone(expect, again.commands), ...checkWorldEvidenceGone(await runWorldReads(expect.world, ctx.env, world.standin.logs))];
     failures.push(...gone);
     result.verification = gone.length === 0 ? `${expect.ran.filter((r) => r.evidence).length + expect.world.filter((r) => r.evidence).length} evidence value(s) gone after the resolution` : 'evidence outlived the fault';
     const resolvedNote = await driver.until(5 * MINUTE, received((r) => r.type === 'incident.resolved'));
     if (!resolvedNote) failures.push(`no signed incident.resolved notification for ${incident.id}`);
-    const review = await writeReview(ops, ctx.store, ctx.config, incident.id, actorFor(ctx.config, 'responder'), world.dir);
-    result.review = { file: review.file, entries: review.timeline.length };
+    const review = await writeReview(ops, ctx.store, ctx.config, incident.id, actorFor(ctx.config, 'responder'), world.dir, executions.deps.runbooks);
+    result.review = { file: review.file, entries: review.timeline.length, templateItems: review.templateItems };
     if (review.missing.length > 0) failures.push(`the review lacks timeline entries: ${review.missing.join('; ')}`);
+    if (review.missingTemplate.length > 0) failures.push(`the review lacks its template's ${review.missingTemplate.join('; ')}`);
+    const unasked = expect.review.filter((item) => !review.markdown.includes(`- [ ] ${item}`));
+    if (unasked.length > 0) failures.push(`the review does not carry the open item(s) ${unasked.map((i) => `"${i}"`).join(', ')} (review.template in ops.yaml)`);
     if (!review.timeline.some((t) => t.kind === 'status' && t.data.to === 'acknowledged')) failures.push('the timeline has no acknowledgement');
     step(`review written: ${review.file} (${review.timeline.length} timeline entries)`);
     mark('verification and review');

@@ -128,6 +128,8 @@ const scenario = z.strictObject({
     quiet: z.array(quietCommand).default([]),
     /** Values the game day reads from the world itself where the runbook's query cannot show them. */
     world: z.array(worldRead).default([]),
+    /** Open items the post-incident review must carry (`- [ ] …`), in the runbook's words: its template and Post-Incident list at work. */
+    review: z.array(z.string().min(1)).default([]),
   }),
   /** The first page: the channel path it reaches on the receiver. */
   page: z.strictObject({

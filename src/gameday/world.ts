@@ -12,6 +12,7 @@ import { startCelery, type CeleryWorld } from './celery.js';
 import { makeCertificates, type GameDayCertificates } from './certificates.js';
 import { deleteBackups, emptyBackups, setBackupAge, writeBackups } from './faults/backups.js';
 import { connectionHold } from './faults/connections.js';
+import { writeHostLogs } from './faults/logs.js';
 import { addBullJobs, enqueueCeleryJobs, removeBullJobs } from './faults/jobs.js';
 import { recordDatabase, recordDir, sweepLeftovers } from './faults/leftovers.js';
 import { startPrivatePostgres, type PrivatePostgres } from './faults/postgres-cluster.js';
@@ -25,7 +26,7 @@ import type { GameDaySpec } from './spec.js';
 import { startReceiver, type WebhookReceiver } from './receiver.js';
 import { channelPeersEnv, startChannelPeers, type ChannelPeers } from './peers.js';
 import { startStandinProcess, type StandinProcess } from './standin-process.js';
-import { startWorldTools, type ToolWorld, type WorldTools } from './tools/index.js';
+import { startWorldTools, type PodRow, type ToolWorld, type WorldTools } from './tools/index.js';
 import { Laps } from './laps.js';
 import { startTraffic, type Traffic } from './traffic.js';
 import { performance } from 'node:perf_hooks';
@@ -94,6 +95,7 @@ export async function buildWorld(spec: GameDaySpec, systemDir: string, clock: Cl
     const dataDir = join(dir, 'data');
     const backupDir = join(dir, 'backups');
     await mkdir(backupDir, { recursive: true });
+    const logDir = await writeHostLogs(dir, clock.now());
     const pgAdminUrl = options.pgAdminUrl ?? DEFAULT_PG_ADMIN_URL;
     // The slow parts (a private cluster, Celery's Python) start at once and are awaited when needed.
     const clusterStarting: Promise<PrivatePostgres> | undefined = spec.postgres
@@ -154,6 +156,7 @@ export async function buildWorld(spec: GameDaySpec, systemDir: string, clock: Cl
       GAMEDAY_WEBHOOK_SECRET: receiver.secret,
       ...channelPeersEnv(peers),
       GAMEDAY_BACKUP_DIR: backupDir,
+      GAMEDAY_LOG_DIR: logDir,
       GAMEDAY_STANDIN_PORT: String(proxy.port),
       GAMEDAY_MONITOR_BASIC_AUTH: Buffer.from(`monitor:${monitorPassword}`).toString('base64'),
     };
@@ -327,6 +330,8 @@ export async function buildWorld(spec: GameDaySpec, systemDir: string, clock: Cl
       scaleStandIn: async (deployment, replicas) => {
         await standin.admin('/_gameday/scale', { deployment, replicas });
       },
+      // A stand-in that plays no pods answers 404, which kubectl reports.
+      pods: async () => ((await standin.admin('/_gameday/pods', {})) as { pods: PodRow[] }).pods,
       ...(celery
         ? {
             restartWorkers: async () => {

@@ -34,6 +34,16 @@ describe('import: a scheduled backup is a file check where the runbook writes it
     expect(Object.values(byId(items, 'slos')).filter((s) => s.kind === 'recovery_point')).toEqual([expect.objectContaining({ check: 'django-finance-backup-hourly-backup', target: '1h' })]);
   });
 
+  it('seed 003: "find … -mtime +30 -delete" (logs, and the backup script\'s retention through its BACKUP_DIR) is a check that nothing older than 31 days is left', async () => {
+    const checks = Object.values(byId(await itemsOf('examples/library/runbooks/library.md'), 'checks')).filter((c) => c.max_oldest_age !== undefined);
+    expect(checks.map((c) => [c.path, c.max_oldest_age])).toEqual([
+      ['/var/log/postgresql/*.log', '31d'],
+      ['/var/log/redis/*.log', '31d'],
+      ['/backups/postgresql/*.sql.gz', '31d'],
+    ]);
+    expect(checks.every((c) => c.kind === 'file' && c.max_age === undefined)).toBe(true);
+  });
+
   it('a runbook of another shape: a dump made before an upgrade is not the nightly job; no writer anywhere gives heartbeats', async () => {
     const items = await itemsOf('test/fixtures/import/shop-backups.md');
     const checks = byId(items, 'checks');

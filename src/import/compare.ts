@@ -214,7 +214,7 @@ export function compare(proposal: Proposal, example: Entry, runbooks?: string[],
   }
   const candidate = checks.map((c) => {
     const id = String(c.id);
-    if (c.kind === 'file') return (p: Item): Candidate | undefined => (p.body.kind === 'file' && sameDuration(c.max_age, p.body.max_age) ? { found: true, score: 0 } : undefined);
+    if (c.kind === 'file') return (p: Item): Candidate | undefined => (p.body.kind === 'file' && sameDuration(c.max_age, p.body.max_age) && sameDuration(c.max_oldest_age, p.body.max_oldest_age) ? { found: true, score: 0 } : undefined);
     // A metric the example fills from its environment (`gauge: ${…}`) is any metric.
     const anyMetric = c.kind === 'metrics' && isVar(metricSource(c));
     // A metric the runbook never names is the example's choice: the proposal must leave it open.
@@ -268,7 +268,7 @@ export function compare(proposal: Proposal, example: Entry, runbooks?: string[],
     const p = pairing[e];
     const hit = p === undefined ? undefined : proposedChecks[p]!;
     if (hit) checkFor.set(String(c.id), hit);
-    if (c.kind === 'file') count('backups', hit !== undefined, `${String(c.id)} max_age ${String(c.max_age)}`);
+    if (c.kind === 'file') count('backups', hit !== undefined, `${String(c.id)} ${c.max_oldest_age !== undefined ? `max_oldest_age ${String(c.max_oldest_age)}` : `max_age ${String(c.max_age)}`}`);
     else count('checks', hit !== undefined && candidate[e]!(hit)!.found, `${String(c.id)} (${target(c)})`);
   });
 

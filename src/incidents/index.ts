@@ -23,4 +23,4 @@ export { ALLOWED_TRANSITIONS, canTransition } from './lifecycle.js';
 export { DEFAULT_SEVERITIES, SeverityLadder } from './severity.js';
 export { addBusinessTime, DEFAULT_BUSINESS_HOURS, isBusinessTime, nextBusinessDayStart, responseDueAt } from './business-hours.js';
 export { activeOccurrence, findSuppression, matcherMatches, matchersMatch } from './suppression.js';
-export { renderReview, type ReviewInput, type ReviewStep } from './review.js';
+export { renderReview, type ReviewAnswer, type ReviewInput, type ReviewStep, type ReviewTemplateSection } from './review.js';

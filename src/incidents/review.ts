@@ -11,6 +11,17 @@ export interface ReviewStep {
   output: string;
 }
 
+/** What opsbook can answer in a template section from what it recorded. */
+export type ReviewAnswer = 'detection' | 'timeline' | 'response_times' | 'steps';
+
+/** One section of the review template (`review.template`), its runbook items already looked up. */
+export interface ReviewTemplateSection {
+  title: string;
+  answer?: ReviewAnswer;
+  /** Questions and Post-Incident items left for the responders: open items (`- [ ]`). */
+  items: string[];
+}
+
 export interface ReviewInput {
   incident: Incident;
   severity: Severity | undefined;
@@ -19,6 +30,8 @@ export interface ReviewInput {
   steps: ReviewStep[];
   /** Response targets for the incident's severity, in ms, when it has a duration target. */
   responseTargetMs?: number;
+  /** Sections added after the fixed parts, in order. */
+  template?: ReviewTemplateSection[];
 }
 
 function iso(ms: number | undefined): string {
@@ -56,6 +69,29 @@ export function renderReview(r: ReviewInput): string {
   const verdict = (ms: number | undefined) => (ms === undefined || target === undefined ? '' : ms <= target ? ' (within target)' : ' (**missed target**)');
   const followUps = r.timeline.filter((t) => t.kind === 'note' && /^(todo|follow-?up)\s*:/i.test(t.text));
 
+  const responseTimes = [
+    '| measure | time | against target |',
+    '|---|---|---|',
+    `| time to acknowledge | ${span(ackDelay)} | ${target === undefined ? '—' : `${span(target)}${verdict(ackDelay)}`} |`,
+    `| time to mitigate | ${span(mitigatedAt === undefined ? undefined : mitigatedAt - incident.openedAt)} | — |`,
+    `| time to resolve | ${span(resolvedAt === undefined ? undefined : resolvedAt - incident.openedAt)} | — |`,
+  ];
+  const timeline = r.timeline.map((t) => `- ${iso(t.at)} **${t.kind}** ${t.actor}: ${t.text.replace(/\n/g, ' ')}`);
+  const acknowledgement = r.timeline.find((t) => t.kind === 'status' && t.data.to === 'acknowledged');
+  const detection = [
+    ...(r.alerts.length
+      ? r.alerts.map((a) => `- Detected by rule ${a.ruleId}${a.annotations.summary ? ` (${a.annotations.summary})` : ''}, firing since ${iso(a.firstFiredAt)}; the incident opened ${span(Math.max(0, incident.openedAt - a.firstFiredAt))} later.`)
+      : ['- Opened by hand: no alert detected it.']),
+    acknowledgedAt === undefined ? '- Not acknowledged.' : `- Acknowledged ${span(ackDelay)} after opening${acknowledgement ? ` by ${acknowledgement.actor}` : ''} (${iso(acknowledgedAt)}).`,
+  ];
+  const stepsRun = r.steps.length ? r.steps.map((s) => `- ${iso(s.at)} ${s.procedure} — ${s.step} by ${s.actor}: ${s.status} (\`${s.command.split('\n')[0]}\`)`) : ['- No runbook steps were run through opsbook.'];
+  const answers: Record<ReviewAnswer, string[]> = { detection, timeline, response_times: responseTimes, steps: stepsRun };
+  const templateSections = (r.template ?? []).flatMap((t) => [
+    `## ${t.title}`,
+    '',
+    ...(t.answer ? [...answers[t.answer], ''] : []),
+    ...(t.items.length ? [...t.items.map((i) => `- [ ] ${i.replace(/\n/g, ' ')}`), ''] : t.answer ? [] : ['- [ ] (to be written)', '']),
+  ]);
   const lines = [
     `# Post-incident review: ${incident.title}`,
     '',
@@ -73,21 +109,18 @@ export function renderReview(r: ReviewInput): string {
     '',
     '## Response times',
     '',
-    '| measure | time | against target |',
-    '|---|---|---|',
-    `| time to acknowledge | ${span(ackDelay)} | ${target === undefined ? '—' : `${span(target)}${verdict(ackDelay)}`} |`,
-    `| time to mitigate | ${span(mitigatedAt === undefined ? undefined : mitigatedAt - incident.openedAt)} | — |`,
-    `| time to resolve | ${span(resolvedAt === undefined ? undefined : resolvedAt - incident.openedAt)} | — |`,
+    ...responseTimes,
     '',
     '## Timeline',
     '',
-    ...r.timeline.map((t) => `- ${iso(t.at)} **${t.kind}** ${t.actor}: ${t.text.replace(/\n/g, ' ')}`),
+    ...timeline,
     '',
     '## Steps run',
     '',
     ...(r.steps.length
       ? r.steps.flatMap((s) => [`### ${s.procedure} — ${s.step}`, '', `${s.actor} at ${iso(s.at)}: ${s.status}`, '', fence(s.command), '', fence(s.output || '(no output)'), ''])
       : ['No runbook steps were run through opsbook.', '']),
+    ...templateSections,
     '## What went well',
     '',
     '- ',

@@ -11,7 +11,7 @@ import type { Scenario } from '../../src/gameday/spec.js';
 import { checkWorldEvidenceGone, checkWorldReads, runWorldReads } from '../../src/gameday/world-reads.js';
 
 const expectOf = (over: Partial<Scenario['expect']> = {}): Scenario['expect'] => ({
-  alert: 'a', severity: 'P2', severity_source: 'configured', runbook: 'r.md#x', within_minutes: 15, phases: ['diagnosis'], ran: [], not_runnable: [], quiet: [], world: [], ...over,
+  alert: 'a', severity: 'P2', severity_source: 'configured', runbook: 'r.md#x', within_minutes: 15, phases: ['diagnosis'], ran: [], not_runnable: [], quiet: [], world: [], review: [], ...over,
 });
 const command = (text: string, outcome: CommandReport['outcome'], output?: string): CommandReport => ({
   step: 1, command: 1, phase: 'diagnosis', text, executor: 'sql', effect: 'read', outcome, ...(output !== undefined ? { output } : {}),

@@ -65,4 +65,34 @@ describe('file kind', () => {
     const none = await runConfig({ kind: 'file', path: path.join(dir, '*.dump') });
     expect(none.conditions[0]).toMatchObject({ ok: false, actual: '0' });
   });
+
+  it('checks the oldest match for log cleanup: nothing older than 30 days left', async () => {
+    const logs = fs.mkdtempSync(path.join(os.tmpdir(), 'opsbook-logs-'));
+    try {
+      const log = (name: string, ageDays: number): void => {
+        const p = path.join(logs, name);
+        fs.writeFileSync(p, 'log line\n');
+        const t = (Date.now() - ageDays * 86_400_000) / 1000;
+        fs.utimesSync(p, t, t);
+      };
+      log('postgresql-a.log', 12);
+      log('postgresql-b.log', 1);
+      log('postgresql-old.log.gz', 90); // not a match of *.log
+      const clean = await runConfig({ kind: 'file', path: path.join(logs, '*.log'), max_oldest_age: '31d' });
+      expect(clean.status).toBe('up');
+      expect(clean.conditions.map((c) => [c.text, c.actual])).toEqual([
+        ['[FILES] > 0', '2'],
+        ['[OLDEST_AGE] < 2678400000ms', expect.stringMatching(/^12d|^288h/)],
+      ]);
+      log('postgresql-c.log', 45);
+      const stale = await runConfig({ kind: 'file', path: path.join(logs, '*.log'), max_oldest_age: '31d' });
+      expect(stale.status).toBe('down');
+      expect(stale.conditions[1]).toMatchObject({ ok: false, actual: expect.stringMatching(/^45d|^1080h/) });
+      // The same in the condition language (the 45-day log is still there), and the newest match's age is still [AGE].
+      const written = await runConfig({ kind: 'file', path: path.join(logs, '*.log'), conditions: ['[OLDEST_AGE] < 31d', '[AGE] < 2d'] });
+      expect(written.conditions.map((c) => [c.text, c.ok])).toEqual([['[OLDEST_AGE] < 31d', false], ['[AGE] < 2d', true]]);
+    } finally {
+      fs.rmSync(logs, { recursive: true, force: true });
+    }
+  });
 });

@@ -22,6 +22,7 @@ import { usersSection } from './users.js';
 import { pagingSection } from './paging.js';
 import { samplesSection, scrapeSection } from './scrape.js';
 import { statusPageSection } from './status-page.js';
+import { reviewConfigSection } from './review.js';
 
 /**
  * The whole `ops.yaml`: every section optional with defaults, so an empty file is a valid config,
@@ -55,6 +56,7 @@ export const opsConfigSchema = z
     audit: auditSection,
     auth: authSection,
     status_page: statusPageSection,
+    review: reviewConfigSection,
   })
   .describe('opsbook configuration (ops.yaml).');
 
@@ -64,7 +66,7 @@ export type OpsConfigInput = z.input<typeof opsConfigSchema>;
 export type OpsConfig = z.output<typeof opsConfigSchema>;
 
 /** Top-level sections that hold one object; setting one in two files is an error. */
-export const SINGLETON_SECTIONS = ['server', 'storage', 'config', 'audit', 'paging', 'auth', 'samples', 'status_page'] as const;
+export const SINGLETON_SECTIONS = ['server', 'storage', 'config', 'audit', 'paging', 'auth', 'samples', 'status_page', 'review'] as const;
 
 /** Top-level sections that are lists, and the field that identifies an entry in each. */
 export const ID_FIELDS: Record<string, string> = {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { id, labels } from './common.js';
+import { id, labels, pushIssue } from './common.js';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -52,6 +52,31 @@ export const servicesSection = z
         })
         .optional()
         .describe('How runbook shell steps run for this service.'),
+      http: z
+        .strictObject({
+          ca_file: z.string().min(1).optional().describe('PEM file of CAs runbook HTTP steps trust besides the system ones (a private CA in front of the service).'),
+          hosts: z
+            .array(
+              z.strictObject({
+                host: z.string().min(1).describe('A host of the runbook’s URLs, as written (`search:9200`, `api.example.com`): base_url’s host or one of aliases.'),
+                headers: z
+                  .record(z.string().min(1).meta({ title: 'NAME' }), z.string().describe('The header’s value (${VAR} expands from opsbook’s environment).'))
+                  .default({})
+                  .describe('Headers added to requests written for this host, e.g. credentials the runbook’s curl leaves out (`Authorization: Basic ${SEARCH_AUTH}`). Shown masked; a header the step sets itself wins.'),
+              }),
+            )
+            .default([])
+            .describe('What requests to one host of the runbook carry besides what the step writes.'),
+        })
+        .optional()
+        .describe('How runbook HTTP (curl) steps reach this service: the CA to trust, credentials per host.'),
+    }).superRefine((service, ctx) => {
+      // A host the runbook's URLs cannot name would never get its headers: say so where it is written.
+      const base = service.base_url ? new URL(service.base_url) : undefined;
+      const known = new Set([...(base ? [base.host, base.hostname] : []), ...service.aliases].map((h) => h.toLowerCase()));
+      service.http?.hosts.forEach((h, i) => {
+        if (!known.has(h.host.toLowerCase())) pushIssue(ctx, 'OPSBOOK_E_CONFIG_INVALID', `is neither base_url's host nor one of aliases (${[...known].join(', ') || 'none'})`, h.host, ['http', 'hosts', i, 'host']);
+      });
     }),
   )
   .default([])

@@ -1,5 +1,6 @@
 import type { OpsConfig } from '../../config/index.js';
-import { renderReview, SeverityLadder, type IncidentService, type ReviewStep, type ReviewVersion } from '../../incidents/index.js';
+import { renderReview, SeverityLadder, type Incident, type IncidentService, type ReviewStep, type ReviewTemplateSection, type ReviewVersion } from '../../incidents/index.js';
+import type { Runbook } from '../../runbooks/index.js';
 import type { Store } from '../../store/index.js';
 
 export interface ReviewDocument {
@@ -8,8 +9,34 @@ export interface ReviewDocument {
   saved?: ReviewVersion;
 }
 
-/** The generated draft: impact, timeline, steps run with outputs, response times against target, action items. */
-export async function reviewDraft(store: Store, config: OpsConfig, incidents: IncidentService, id: string): Promise<string> {
+/** Where the review template's runbook items come from: runbooks already read, or the config directory to read them from. */
+export interface ReviewRunbooks {
+  runbooks?: Runbook[];
+  baseDir?: string;
+}
+
+/** The Post-Incident items of the incident's runbook procedure (every post-incident phase, in order). */
+async function postIncidentItems(config: OpsConfig, incident: Incident, source: ReviewRunbooks): Promise<string[]> {
+  if (!incident.runbook) return [];
+  let runbooks = source.runbooks;
+  if (!runbooks && source.baseDir !== undefined) {
+    const { loadConfiguredRunbooks } = await import('../../executions/index.js');
+    runbooks = await loadConfiguredRunbooks(config, source.baseDir).catch(() => []);
+  }
+  const { findProcedure } = await import('../../runbooks/index.js');
+  const match = findProcedure(runbooks ?? [], incident.runbook);
+  return (match?.procedure.phases ?? []).filter((p) => p.kind === 'post-incident').flatMap((p) => p.steps.map((s) => s.text));
+}
+
+/** `review.template` with each section's runbook items looked up for this incident. */
+export async function reviewTemplate(config: OpsConfig, incident: Incident, source: ReviewRunbooks = {}): Promise<ReviewTemplateSection[]> {
+  const sections = config.review.template;
+  const fromRunbook = sections.some((s) => s.from_runbook) ? await postIncidentItems(config, incident, source) : [];
+  return sections.map((s) => ({ title: s.section, ...(s.answer ? { answer: s.answer } : {}), items: [...s.questions, ...(s.from_runbook ? fromRunbook : [])] }));
+}
+
+/** The generated draft: impact, timeline, steps run with outputs, response times against target, the template's sections, action items. */
+export async function reviewDraft(store: Store, config: OpsConfig, incidents: IncidentService, id: string, source: ReviewRunbooks = {}): Promise<string> {
   const incident = await incidents.get(id);
   const ladder = new SeverityLadder(config.severities.length ? config.severities : undefined);
   const severity = ladder.has(incident.severity) ? ladder.get(incident.severity) : undefined;
@@ -28,12 +55,13 @@ export async function reviewDraft(store: Store, config: OpsConfig, incidents: In
     timeline: await incidents.timeline(id),
     steps,
     ...(severity?.response.kind === 'duration' ? { responseTargetMs: severity.response.ms } : {}),
+    template: await reviewTemplate(config, incident, source),
   });
 }
 
 /** The review as people wrote it (the latest saved version), else the generated draft: the web editor and the CLI show the same. */
-export async function reviewDocument(store: Store, config: OpsConfig, incidents: IncidentService, id: string): Promise<ReviewDocument> {
+export async function reviewDocument(store: Store, config: OpsConfig, incidents: IncidentService, id: string, source: ReviewRunbooks = {}): Promise<ReviewDocument> {
   const [latest] = await incidents.reviews(id);
   if (latest) return { markdown: latest.body, saved: latest };
-  return { markdown: await reviewDraft(store, config, incidents, id) };
+  return { markdown: await reviewDraft(store, config, incidents, id, source) };
 }

@@ -13,7 +13,7 @@ import type { OpsConfig } from '../../config/index.js';
 import { runWorldTool, TOOL_ENV, WORLD_TOOLS, type ToolResult, type ToolWorld } from './models.js';
 
 export { mongoshCommand } from './mongosh.js';
-export { partOf, runWorldTool, WORLD_READ_TOOLS, WORLD_TOOLS, type ToolResult, type ToolWorld } from './models.js';
+export { partOf, runWorldTool, WORLD_READ_TOOLS, WORLD_TOOLS, type PodRow, type ToolResult, type ToolWorld } from './models.js';
 
 export interface WorldTools {
   binDir: string;

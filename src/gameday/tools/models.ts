@@ -44,6 +44,16 @@ export interface ToolWorld {
    * deployment scaled to `replicas`, pod processes started or killed to match.
    */
   scaleStandIn?(deployment: string, replicas: number): Promise<void>;
+  /** The pods the stand-in plays (`kubectl get pods`), where it plays any. */
+  pods?(): Promise<PodRow[]>;
+}
+
+/** One line of `kubectl get pods`. */
+export interface PodRow {
+  name: string;
+  ready: string;
+  status: string;
+  restarts: number;
 }
 
 export const WORLD_TOOLS = ['kubectl', 'systemctl', 'docker', 'sudo', 'celery', 'pg_ctl', 'mongosh'] as const;
@@ -129,8 +139,9 @@ function positional(args: readonly string[], valued: ReadonlySet<string>): strin
 
 async function kubectl(args: readonly string[], world: ToolWorld): Promise<ToolResult> {
   const [verb, sub, ...rest] = positional(args, KUBECTL_VALUED);
-  const modelled = 'the world models `kubectl rollout restart|undo|status <kind>/<name>`, `kubectl scale deployment NAME --replicas=N`, `kubectl logs <the application>` and `kubectl delete certificate NAME`';
+  const modelled = 'the world models `kubectl rollout restart|undo|status <kind>/<name>`, `kubectl scale deployment NAME --replicas=N`, `kubectl get pods`, `kubectl logs <the application>` and `kubectl delete certificate NAME`';
   if (verb === 'scale') return scale(args, sub, rest, world);
+  if (verb === 'get' && sub && /^(pods?|po)$/.test(sub)) return getPods(args, world);
   if (verb === 'logs') {
     const name = sub?.replace(/^[a-z.]+\//, '') ?? '';
     if (partOf(name, world)?.kind !== 'app') return refuse('kubectl', `logs are modelled for the application only (${world.system}, ${world.system}-api), not "${sub ?? ''}"`);
@@ -163,6 +174,18 @@ async function kubectl(args: readonly string[], world: ToolWorld): Promise<ToolR
   const done = await restartPart('kubectl', name, world);
   if (typeof done !== 'string') return done;
   return ok(`${shown} restarted${done ? ` (${done})` : ''}`);
+}
+
+/** `kubectl get pods [-n NAMESPACE]`: the pods the stand-in plays, in kubectl's columns (a pipe into grep is the shell's). */
+async function getPods(args: readonly string[], world: ToolWorld): Promise<ToolResult> {
+  const at = args.findIndex((a) => a === '-n' || a === '--namespace' || a.startsWith('--namespace='));
+  const namespace = at < 0 ? undefined : args[at]!.startsWith('--namespace=') ? args[at]!.slice(12) : args[at + 1];
+  if (namespace !== undefined && namespace !== world.system) return ok(`No resources found in ${namespace} namespace.`);
+  if (!world.pods) return refuse('kubectl', `no pods in this world: its stand-in plays none (${world.system})`);
+  const rows = await world.pods();
+  const width = Math.max(4, ...rows.map((r) => r.name.length)) + 3;
+  const line = (name: string, ready: string, status: string, restarts: string): string => `${name.padEnd(width)}${ready.padEnd(8)}${status.padEnd(19)}${restarts}`;
+  return ok([line('NAME', 'READY', 'STATUS', 'RESTARTS'), ...rows.map((r) => line(r.name, r.ready, r.status, String(r.restarts)))].join('\n'));
 }
 
 /** `kubectl scale deployment NAME --replicas=N` (or `deployment/NAME`), on a deployment whose pods the stand-in plays. */

@@ -138,7 +138,9 @@ export function extractBackups(ctx: FileContext): void {
     addBackupCheck(ctx, section.component, section.period, section.periodLine, written?.path, section.said, written?.line);
   }
   for (const block of ctx.runbook.blocks) {
+    const vars = blockVariables(block.code);
     for (const command of block.commands) {
+      addCleanupCheck(ctx, expandVariables(command.text, vars), command.line);
       const m = /\bfind\s+(\/[^\s;|]+)\s+(?:.*\s)?-name\s+["']?([^"'\s]+)["']?\s+(?:.*\s)?-mtime\s+-(\d+)\b/.exec(command.text);
       if (!m || /-delete|-exec/.test(command.text)) continue;
       const [, dir = '', glob = '', days = '1'] = m;
@@ -157,6 +159,35 @@ export function extractBackups(ctx: FileContext): void {
       ctx.found('backup', `${item.id}: ${path} newer than ${maxAge}`, command.line);
     }
   }
+}
+
+/** `BACKUP_DIR="/backups/postgresql"` lines of a script: plain values only (no substitution). */
+function blockVariables(code: string): Map<string, string> {
+  const vars = new Map<string, string>();
+  for (const m of code.matchAll(/^\s*([A-Za-z_][A-Za-z0-9_]*)=(?:"([^"$`]*)"|'([^']*)'|([^\s"'$`;|&]+))\s*$/gm)) vars.set(m[1]!, m[2] ?? m[3] ?? m[4] ?? '');
+  return vars;
+}
+
+function expandVariables(text: string, vars: Map<string, string>): string {
+  return text.replace(/\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?/g, (all, name: string) => vars.get(name) ?? all);
+}
+
+/**
+ * A cleanup, `find DIR -name GLOB -mtime +N -delete` ("Clear logs older than 30 days", a backup
+ * script's retention): a file check that the oldest match left is younger than N+1 days (find's
+ * `-mtime +N` deletes files N+1 whole days old and more).
+ */
+function addCleanupCheck(ctx: FileContext, text: string, line: number): void {
+  const m = /\bfind\s+(\/[^\s;|]+)\s+(?:.*\s)?-name\s+["']?([^"'\s]+)["']?\s+(?:.*\s)?-mtime\s+\+(\d+)\b.*-delete\b/.exec(text);
+  if (!m) return;
+  const [, dir = '', glob = '', days = '30'] = m;
+  const path = `${dir.replace(/\/$/, '')}/${glob}`;
+  const keep = `${Number(days) + 1}d`;
+  const body: Record<string, unknown> = { kind: 'file', service: ctx.service, path, max_oldest_age: keep, interval: '1h' };
+  // `/var/log/postgresql` → log-postgresql, `/backups/postgresql` → backups-postgresql: the last segment alone repeats.
+  const component = dir.split('/').filter(Boolean).slice(-2).join('-') || 'files';
+  const item = ctx.add({ section: 'checks', body, sources: [ctx.src(line)], notes: [`the runbook deletes what is older: ${text.trim()}; this check sees that the cleanup ran`] }, `${ctx.service}-${slug(component)}-cleanup`);
+  ctx.found('backup', `${item.id}: nothing under ${path} older than ${keep}`, line);
 }
 
 interface ScheduledSection {

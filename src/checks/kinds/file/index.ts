@@ -12,6 +12,9 @@ export const fileOptions = z.object({
     .describe('A file, or a glob in the last path segment: /backups/postgresql/*.sql.gz.'),
   max_age: duration({ min: '1s' }).optional().describe('The newest match must be younger than this (adds [AGE] < max_age).'),
   min_size: z.int().min(0).optional().describe('The newest match must be at least this many bytes (adds [SIZE] >= min_size).'),
+  max_oldest_age: duration({ min: '1s' })
+    .optional()
+    .describe('The oldest match must be younger than this: old files are cleaned up, e.g. logs kept 30 days (adds [OLDEST_AGE] < max_oldest_age).'),
 });
 export type FileOptions = z.output<typeof fileOptions>;
 
@@ -23,16 +26,19 @@ function globToRegExp(glob: string): RegExp {
 
 /**
  * The newest file matching a glob, by mtime: `[AGE]` (ms since it was written), `[SIZE]` (bytes),
- * `[FILES]` (how many match), `[PATH]`. Backups such as `/backups/postgresql/*.sql.gz`.
+ * `[FILES]` (how many match), `[PATH]`. Backups such as `/backups/postgresql/*.sql.gz`. The oldest
+ * match's age is `[OLDEST_AGE]` (and its path `[OLDEST_PATH]`): a cleanup that keeps 30 days of logs
+ * leaves nothing older.
  */
 export const fileKind: CheckKind<FileOptions> = {
   kind: 'file',
   options: fileOptions,
-  placeholders: ['AGE', 'SIZE', 'FILES', 'PATH'],
+  placeholders: ['AGE', 'SIZE', 'FILES', 'PATH', 'OLDEST_AGE', 'OLDEST_PATH'],
   defaultConditions: (c) => [
     '[FILES] > 0',
     ...(c.max_age !== undefined ? [`[AGE] < ${c.max_age}ms`] : []),
     ...(c.min_size !== undefined ? [`[SIZE] >= ${c.min_size}`] : []),
+    ...(c.max_oldest_age !== undefined ? [`[OLDEST_AGE] < ${c.max_oldest_age}ms`] : []),
   ],
   run: async (config, ctx): Promise<Observation> => {
     const dir = path.dirname(config.path);
@@ -44,6 +50,7 @@ export const fileKind: CheckKind<FileOptions> = {
       return { values: { FILES: 0 }, error: (e as Error).message };
     }
     let newest: { path: string; mtime: number; size: number } | undefined;
+    let oldest: { path: string; mtime: number } | undefined;
     let files = 0;
     for (const name of names) {
       if (ctx.signal.aborted) return { values: { FILES: files }, error: 'aborted' };
@@ -52,9 +59,12 @@ export const fileKind: CheckKind<FileOptions> = {
       if (!st?.isFile()) continue;
       files++;
       if (!newest || st.mtimeMs > newest.mtime) newest = { path: full, mtime: st.mtimeMs, size: st.size };
+      if (!oldest || st.mtimeMs < oldest.mtime) oldest = { path: full, mtime: st.mtimeMs };
     }
-    if (!newest) return { values: { FILES: 0 } };
-    const age = Math.max(0, ctx.clock.now() - Math.round(newest.mtime));
-    return { values: { FILES: files, AGE: age, SIZE: newest.size, PATH: newest.path }, value: Math.round(age / 1000) };
+    if (!newest || !oldest) return { values: { FILES: 0 } };
+    const now = ctx.clock.now();
+    const age = Math.max(0, now - Math.round(newest.mtime));
+    const oldestAge = Math.max(0, now - Math.round(oldest.mtime));
+    return { values: { FILES: files, AGE: age, SIZE: newest.size, PATH: newest.path, OLDEST_AGE: oldestAge, OLDEST_PATH: oldest.path }, value: Math.round(age / 1000) };
   },
 };

@@ -1,4 +1,5 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
+import type { OpsConfig } from '../../../config/index.js';
 import type { Command } from '../../../runbooks/index.js';
 import { paramKey } from '../../params.js';
 import { parseShell, shellQuote, ShellSyntaxError, type ShCall } from '../../shell-syntax.js';
@@ -8,10 +9,11 @@ import { shellCwd, shellEnv } from '../shell/index.js';
 import { substitute, type Executor, type ExecutorOutcome, type NotRunnable, type PrepareContext, type PreparedCommand, type RunOptions } from '../types.js';
 import { readCurl, rewriteUrl, type CurlRequest } from './curl.js';
 import { bindBody, bindUrl } from './bind.js';
+import { requestWithCa } from './private-ca.js';
 
 export { readCurl, rewriteUrl, type CurlRequest } from './curl.js';
 
-async function send(req: CurlRequest, options: RunOptions): Promise<ExecutorOutcome & { body: string }> {
+async function send(req: CurlRequest, options: RunOptions, ca?: Buffer): Promise<ExecutorOutcome & { body: string }> {
   const controller = new AbortController();
   let ended: 'timeout' | 'cancelled' | undefined;
   const timer = setTimeout(() => {
@@ -25,15 +27,17 @@ async function send(req: CurlRequest, options: RunOptions): Promise<ExecutorOutc
   options.signal.addEventListener('abort', onAbort, { once: true });
   if (options.signal.aborted) onAbort();
   try {
-    const res = await fetch(req.url, {
-      method: req.method,
-      headers: req.headers,
-      ...(req.body !== undefined ? { body: req.body } : {}),
-      redirect: req.followRedirects ? 'follow' : 'manual',
-      signal: controller.signal,
-    });
-    const body = req.method === 'HEAD' ? '' : await res.text();
-    const head = `HTTP/1.1 ${res.status} ${res.statusText}\n${[...res.headers].map(([k, v]) => `${k}: ${v}`).join('\n')}\n\n`;
+    const res = await (ca !== undefined && req.url.startsWith('https:')
+      ? requestWithCa(req.url, { method: req.method, headers: req.headers, ...(req.body !== undefined ? { body: req.body } : {}), followRedirects: req.followRedirects, signal: controller.signal }, ca)
+      : fetch(req.url, {
+          method: req.method,
+          headers: req.headers,
+          ...(req.body !== undefined ? { body: req.body } : {}),
+          redirect: req.followRedirects ? 'follow' : 'manual',
+          signal: controller.signal,
+        }).then(async (r) => ({ status: r.status, statusText: r.statusText, headers: [...r.headers], body: req.method === 'HEAD' ? '' : await r.text() })));
+    const body = req.method === 'HEAD' ? '' : res.body;
+    const head = `HTTP/1.1 ${res.status} ${res.statusText}\n${res.headers.map(([k, v]) => `${k}: ${v}`).join('\n')}\n\n`;
     let stdout = req.headOnly ? head : `${req.include ? head : ''}${req.discardBody ? '' : body}`;
     if (req.writeOut !== undefined) stdout += req.writeOut.replace(/%\{http_code\}/g, String(res.status)).replace(/\\n/g, '\n');
     // curl -f's exit code: an HTTP error status is a failed step, whatever the flags.
@@ -45,6 +49,22 @@ async function send(req: CurlRequest, options: RunOptions): Promise<ExecutorOutc
     clearTimeout(timer);
     options.signal.removeEventListener('abort', onAbort);
   }
+}
+
+type Service = OpsConfig['services'][number];
+
+/** services[].http.hosts' entry for the host a runbook URL names (`search:9200`, or the host alone); relative URLs name the base host. */
+function hostSettings(service: Service, raw: string): { headers: Record<string, string> } | undefined {
+  const hosts = service.http?.hosts ?? [];
+  if (hosts.length === 0) return undefined;
+  let u: URL;
+  try {
+    u = raw.startsWith('/') ? new URL(service.base_url!) : new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw}`);
+  } catch {
+    return undefined;
+  }
+  const names = [u.host.toLowerCase(), u.hostname.toLowerCase()];
+  return hosts.find((h) => names.includes(h.host.toLowerCase()));
 }
 
 function wordsOf(call: ShCall): string[] {
@@ -82,12 +102,16 @@ export const httpExecutor: Executor = {
     if ('why' in rawUrl) return { executor: 'http', why: rawUrl.why };
     const target = rewriteUrl(rawUrl.url, service.base_url, service.aliases, service.id);
     if ('why' in target) return { executor: 'http', why: target.why };
-    const headers = parsed.headers.map(([k, v]): [string, string] => [k, substitute(v, ctx.params, paramKey)]);
+    const written = parsed.headers.map(([k, v]): [string, string] => [k, substitute(v, ctx.params, paramKey)]);
+    // Headers services[].http gives this host (credentials the runbook's curl leaves out): added unless the step sets them.
+    const added = Object.entries(hostSettings(service, rawUrl.url)?.headers ?? {}).filter(([k]) => !written.some(([w]) => w.toLowerCase() === k.toLowerCase()));
+    const headers = [...written, ...added];
     const body = parsed.body === undefined ? undefined : bindBody(parsed.body, parsed.headers, ctx.params);
     if (body && 'why' in body) return { executor: 'http', why: body.why };
     const req: CurlRequest = { ...parsed, url: target.url, headers, ...(body ? { body: body.body } : {}) };
     if (req.headers.some(([, v]) => /[\r\n]/.test(v))) return { executor: 'http', why: 'a header value has a line break' };
-    const shown = `curl -X ${req.method} ${shellQuote(req.url)}${req.headers.map(([k, v]) => ` -H ${shellQuote(`${k}: ${v}`)}`).join('')}${req.body !== undefined ? ` -d ${shellQuote(req.body)}` : ''}`;
+    const masked = new Set(added.map(([k]) => k));
+    const shown = `curl -X ${req.method} ${shellQuote(req.url)}${req.headers.map(([k, v]) => ` -H ${shellQuote(`${k}: ${masked.has(k) ? '***' : v}`)}`).join('')}${req.body !== undefined ? ` -d ${shellQuote(req.body)}` : ''}${service.http?.ca_file ? ` --cacert ${shellQuote(service.http.ca_file)}` : ''}`;
     const piped = calls.slice(1);
     let script: string | undefined;
     if (piped.length > 0) {
@@ -109,7 +133,16 @@ export const httpExecutor: Executor = {
       display: script ? `${shown} | ${script}` : shown,
       confirmation,
       run: async (options) => {
-        const response = await send(req, options);
+        const caFile = service.http?.ca_file;
+        let ca: Buffer | undefined;
+        if (caFile !== undefined) {
+          try {
+            ca = await readFile(caFile);
+          } catch (e) {
+            return { status: 'failed', exitCode: 77, stdout: '', stderr: `services[${service.id}].http.ca_file ${caFile}: ${(e as Error).message}\n` };
+          }
+        }
+        const response = await send(req, options, ca);
         const { body: _body, ...outcome } = response;
         if (!script || response.status !== 'ok') return outcome;
         if (!service.shell?.cwd) await mkdir(shellCwd(service, ctx), { recursive: true });
