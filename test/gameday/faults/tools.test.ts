@@ -114,9 +114,11 @@ describe('the game-day world’s tools', () => {
   });
 
   it('refuses what it does not model, with exit 1 and what it does model', async () => {
-    const get = await run(tools, 'kubectl get pods -n apex');
+    const get = await run(tools, 'kubectl get secrets -n apex');
     expect(get.code).toBe(1);
-    expect(get.stderr).toContain('kubectl (game-day world): "kubectl get pods -n apex" is not modelled: the world models `kubectl rollout restart|undo|status');
+    expect(get.stderr).toContain('kubectl (game-day world): "kubectl get secrets -n apex" is not modelled: the world models `kubectl rollout restart|undo|status');
+    // `get pods` is modelled, from the pods the stand-in plays: this world's plays none.
+    expect((await run(tools, 'kubectl get pods -n apex')).stderr).toContain('no pods in this world');
     const unknown = await run(tools, 'kubectl rollout restart deployment/novapulse-worker');
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/no "novapulse-worker" in this world \(it has: redis/);
