@@ -57,7 +57,7 @@ describe('opsbook schema', () => {
     expect(schema.additionalProperties).toBe(false);
     expect(Object.keys(schema.properties).sort()).toEqual(
       [
-        'audit', 'auth', 'business_hours', 'channels', 'checks', 'config', 'escalation_policies', 'integrations', 'maintenance', 'paging', 'procedures', 'rule_files', 'rules', 'runbooks',
+        'audit', 'auth', 'business_hours', 'channels', 'checks', 'config', 'escalation_policies', 'integrations', 'maintenance', 'paging', 'procedures', 'review', 'rule_files', 'rules', 'runbooks',
         'samples', 'schedules', 'scrape', 'server', 'services', 'severities', 'silences', 'slos', 'status_page', 'storage', 'teams', 'users',
       ].sort(),
     );

@@ -8,12 +8,9 @@
  */
 
 import { mongosh } from './mongosh.js';
+import type { ToolResult } from './result.js';
 
-export interface ToolResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export type { ToolResult } from './result.js';
 
 /** The parts of the world the tools act on. */
 export interface ToolWorld {

@@ -9,7 +9,7 @@
  */
 import { inspect } from 'node:util';
 import type { Document } from 'mongodb';
-import type { ToolResult } from './models.js';
+import type { ToolResult } from './result.js';
 
 /** Read-only server commands the world's mongosh sends (the safety classification calls them reads too). */
 const READ_COMMANDS = new Set(['ping', 'hello', 'isMaster', 'ismaster', 'serverStatus', 'replSetGetStatus', 'buildInfo', 'connectionStatus', 'hostInfo']);
