@@ -81,6 +81,7 @@ const ACTIONS_AFTER: Record<string, ActionName[]> = {
   'incident.triggered': ['acknowledge', 'resolve'],
   'incident.escalated': ['acknowledge', 'resolve'],
   'incident.reopened': ['acknowledge', 'resolve'],
+  'incident.severity_raised': ['acknowledge', 'resolve'],
   'incident.acknowledged': ['resolve'],
 };
 

@@ -3,7 +3,7 @@ import { newId } from '../lib/ids.js';
 import type { Store } from '../store/index.js';
 import { cancelIncidentOutbox, type OutboxRow } from '../store/repos/outbox.js';
 
-/** The events that page someone; status updates (acknowledged, resolved, reopened) are not among them. */
+/** The events that page someone; status updates (acknowledged, resolved, reopened, severity raised) are not among them. */
 export const PAGE_EVENTS = ['incident.triggered', 'incident.escalated'] as const;
 
 /**

@@ -7,6 +7,7 @@ export type NotificationEvent =
   | 'incident.acknowledged'
   | 'incident.resolved'
   | 'incident.reopened'
+  | 'incident.severity_raised'
   | 'test';
 
 /** The incident as a notification shows it; `url` is its page on `server.public_url`. */

@@ -96,8 +96,12 @@ export class IncidentEffects {
           await this.toChannels(policyChannels(config, policyId), incident, 'incident.resolved', effect.by);
         }
         if (effect.event === 'reopened') await this.toChannels(policyChannels(config, policyId), incident, 'incident.reopened');
-        // A worse alert joined: the running escalation goes on as the new severity's.
-        if (effect.event === 'severity_raised') await this.reviseEscalation(incident);
+        // A worse alert joined: the running escalation goes on as the new severity's, and the
+        // channels already paged hear of it (a pager's urgency follows the severity).
+        if (effect.event === 'severity_raised') {
+          await this.reviseEscalation(incident);
+          if (await this.escalations.state(incident.id)) await this.toChannels(policyChannels(config, policyId), incident, 'incident.severity_raised');
+        }
         return;
       }
     }
@@ -247,7 +251,7 @@ export class IncidentEffects {
   }
 
   /** `by`: who caused the update; a channel the update came in through (PagerDuty) is not told again. */
-  private async toChannels(channelIds: string[], incident: Incident, event: 'incident.triggered' | 'incident.acknowledged' | 'incident.resolved' | 'incident.reopened', by?: string): Promise<void> {
+  private async toChannels(channelIds: string[], incident: Incident, event: 'incident.triggered' | 'incident.acknowledged' | 'incident.resolved' | 'incident.reopened' | 'incident.severity_raised', by?: string): Promise<void> {
     const { store, clock, config } = this.host;
     const created: string[] = [];
     channelIds = broadcastChannels(config, channelIds, incident.labels[FAILING_CHANNEL_LABEL]).filter((id) => by === undefined || by !== pagerDutyActorName(id));

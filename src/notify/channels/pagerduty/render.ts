@@ -9,6 +9,8 @@ const ACTION: Record<string, PagerDutyAction> = {
   'incident.triggered': 'trigger',
   'incident.escalated': 'trigger',
   'incident.reopened': 'trigger',
+  // Folded into the open alert under the same key, its payload carrying the new severity.
+  'incident.severity_raised': 'trigger',
   'incident.acknowledged': 'acknowledge',
   'incident.resolved': 'resolve',
   test: 'trigger',

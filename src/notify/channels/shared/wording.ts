@@ -6,6 +6,7 @@ const VERB: Record<string, string> = {
   'incident.acknowledged': 'Acknowledged',
   'incident.resolved': 'Resolved',
   'incident.reopened': 'Reopened',
+  'incident.severity_raised': 'Severity raised',
   test: 'Test',
 };
 
