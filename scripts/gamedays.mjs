@@ -13,8 +13,11 @@
  *   npm run gamedays -- --timings             # also, per system, the real seconds of each part summed over its worlds
  *
  * By default each system is cut into parts, each in a world of its own (src/gameday/parts.ts): each
- * scenario in a fresh world (no scenario sees what another left) and the drills in another, `--jobs` worlds at once.
+ * scenario in a fresh world (no scenario sees what another left) and the drills in another, `--jobs` worlds at once,
+ * the longest first (src/gameday/schedule.ts): by the seconds each part took at the last run, recorded in
+ * node_modules/.cache/opsbook/gameday-seconds.json (OPSBOOK_GAMEDAY_SECONDS_FILE), else by an estimate from the spec.
  */
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { distProblem } from '../bin/dist.js';
 
@@ -26,7 +29,7 @@ if (problem) {
   process.exit(2);
 }
 /** @type {typeof import('../src/gameday/index.js')} */
-const { formatGameDay, formatScenarioLines, formatSummary, runGameDay, runGameDays } = await import('../dist/gameday/index.js');
+const { DRILLS, formatGameDay, formatScenarioLines, formatSummary, readRecordedSeconds, runGameDay, runGameDays, writeRecordedSeconds } = await import('../dist/gameday/index.js');
 
 const SYSTEMS = ['nxentra', 'novapulse', 'django-finance', 'library', 'apex'];
 const args = process.argv.slice(2);
@@ -94,8 +97,22 @@ async function one(system) {
 const outcomes = [];
 if (serial) for (const s of systems) outcomes.push(await one(s));
 else {
-  process.stdout.write(`${systems.length} systems in worlds of ${perWorld} scenarios (drills in their own), ${jobs} at once\n`);
-  outcomes.push(...(await runGameDays(systems.map((s) => `examples/${s}`), { ...common, jobs, scenariosPerWorld: perWorld, ...(drillsOnly ? { only: [] } : scenarioIds.length > 0 ? { only: scenarioIds, drills: false } : {}) })));
+  const secondsFile = process.env.OPSBOOK_GAMEDAY_SECONDS_FILE ?? join('node_modules', '.cache', 'opsbook', 'gameday-seconds.json');
+  const recorded = await readRecordedSeconds(secondsFile);
+  const known = Object.keys(recorded[store] ?? {}).length > 0 ? 'recorded at the last run' : Object.keys(recorded).length > 0 ? 'recorded at the last run on the other store' : 'estimated from the specs (no run recorded yet)';
+  process.stdout.write(`${systems.length} systems in worlds of ${perWorld} scenarios (drills in their own), ${jobs} at once, the longest first (seconds ${known})\n`);
+  /** @type {Record<string, Record<string, number>>} */
+  const seconds = {};
+  outcomes.push(...(await runGameDays(systems.map((s) => `examples/${s}`), {
+    ...common, jobs, scenariosPerWorld: perWorld, recorded,
+    onPartDone: ({ system, part, seconds: s }) => {
+      const keys = part.drills ? [DRILLS, ...part.scenarios] : part.scenarios;
+      for (const k of keys) (seconds[system] ??= {})[k] = Math.round((s / keys.length) * 10) / 10;
+    },
+    ...(drillsOnly ? { only: [] } : scenarioIds.length > 0 ? { only: scenarioIds, drills: false } : {}),
+  })));
+  // Only a whole run's seconds: one scenario alone runs faster than among the others.
+  if (scenarioIds.length === 0 && !drillsOnly) await writeRecordedSeconds(secondsFile, store, seconds).catch((e) => process.stderr.write(`(the parts' seconds were not recorded: ${e.message})\n`));
 }
 
 /** @type {import('../src/gameday/index.js').GameDayResult[]} */

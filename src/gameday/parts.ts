@@ -1,7 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import { resolve } from 'node:path';
-import type { GameDayResult } from './result.js';
+import { describeFault, isStandIn } from './faults/index.js';
+import type { GameDayResult, ScenarioResult, WorldFailure } from './result.js';
 import { runGameDay, type GameDayOptions } from './runner.js';
+import { expectedSeconds, longestFirst, type RecordedSeconds } from './schedule.js';
 import { loadGameDaySpec, type GameDaySpec } from './spec.js';
 
 export interface GameDaysOptions extends Omit<GameDayOptions, 'part'> {
@@ -14,6 +16,10 @@ export interface GameDaysOptions extends Omit<GameDayOptions, 'part'> {
   drills?: boolean;
   /** Worlds being built at once (a world is built until its baseline is done); default 2. */
   buildsAtOnce?: number;
+  /** Seconds parts took at earlier runs (schedule.ts): the longest start first. */
+  recorded?: RecordedSeconds;
+  /** Told each part's real seconds (its world built, run and stopped) when it ran to the end. */
+  onPartDone?: (done: { system: string; part: Part; seconds: number }) => void;
 }
 
 export interface Part {
@@ -34,7 +40,7 @@ export interface Part {
  */
 export async function runGameDays(dirs: readonly string[], options: GameDaysOptions): Promise<Array<GameDayResult | Error>> {
   const specs = await Promise.all(dirs.map(async (d) => loadGameDaySpec(resolve(d)).catch((e: unknown) => e as Error)));
-  const { parts, perSystem } = planParts(specs, dirs, options);
+  const { parts, perSystem } = planParts(specs, dirs, { ...options, store: options.store ?? 'sqlite' });
 
   const results = new Map<Part, GameDayResult | Error>();
   const spans = specs.map(() => ({ start: Number.POSITIVE_INFINITY, end: 0 }));
@@ -47,8 +53,9 @@ export async function runGameDays(dirs: readonly string[], options: GameDaysOpti
       const part = parts[next++]!;
       const span = spans[part.system]!;
       const built = await building.enter();
-      span.start = Math.min(span.start, performance.now());
-      const { jobs: _jobs, scenariosPerWorld: _per, only: _only, drills: _drills, buildsAtOnce: _builds, ...rest } = options;
+      const partStart = performance.now();
+      span.start = Math.min(span.start, partStart);
+      const { jobs: _jobs, scenariosPerWorld: _per, only: _only, drills: _drills, buildsAtOnce: _builds, recorded: _recorded, onPartDone, ...rest } = options;
       const onEvent: GameDayOptions['onEvent'] = (e) => {
         if (e.kind === 'baseline') built();
         options.onEvent?.(e);
@@ -59,6 +66,8 @@ export async function runGameDays(dirs: readonly string[], options: GameDaysOpti
       results.set(part, result);
       built();
       span.end = performance.now();
+      const spec = specs[part.system];
+      if (!(result instanceof Error) && !(spec instanceof Error) && spec) onPartDone?.({ system: spec.system, part, seconds: (span.end - partStart) / 1000 });
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(options.jobs, parts.length)) }, worker));
@@ -67,10 +76,8 @@ export async function runGameDays(dirs: readonly string[], options: GameDaysOpti
     if (spec instanceof Error) return [spec];
     // Nothing of this system was asked for (a --scenario of another system).
     if (perSystem[i]!.length === 0) return [];
-    const done = perSystem[i]!.map((p) => [p, results.get(p)!] as const);
-    const broken = done.find(([, r]) => r instanceof Error);
-    if (broken) return [new Error(`${spec.system} (${broken[0].drills ? 'drills' : broken[0].scenarios.join(', ')}): ${(broken[1] as Error).message}`)];
-    return [merge(done.map(([, r]) => r as GameDayResult), spec.scenarios.map((s) => s.id), (spans[i]!.end - spans[i]!.start) / 1000)];
+    const done = perSystem[i]!.map((p) => ({ part: p, result: results.get(p)! }));
+    return [systemResult(spec, dirs[i]!, options.store ?? 'sqlite', done, (spans[i]!.end - spans[i]!.start) / 1000)];
   });
 }
 
@@ -97,10 +104,15 @@ class Gate {
 
 /**
  * How the game days are cut: per system its drills' part (unless `drills: false`), each scenario
- * whose fault is on the stand-in's socket alone, the others `scenariosPerWorld` to a world; in the
- * order they start, round robin over the systems so each makes progress and long queues start early.
+ * whose fault is on the stand-in's socket alone, the others `scenariosPerWorld` to a world. They
+ * start longest first (schedule.ts: the seconds recorded at the last run, else the spec's estimate),
+ * so no long world starts late and ends the run alone; equal ones round robin over the systems.
  */
-export function planParts(specs: ReadonlyArray<GameDaySpec | Error>, dirs: readonly string[], options: Pick<GameDaysOptions, 'scenariosPerWorld' | 'only' | 'drills'>): { parts: Part[]; perSystem: Part[][] } {
+export function planParts(
+  specs: ReadonlyArray<GameDaySpec | Error>,
+  dirs: readonly string[],
+  options: Pick<GameDaysOptions, 'scenariosPerWorld' | 'only' | 'drills' | 'recorded'> & { store?: 'sqlite' | 'postgres' },
+): { parts: Part[]; perSystem: Part[][]; expected: Map<Part, { seconds: number; source: 'recorded' | 'estimated' }> } {
   const perSystem: Part[][] = specs.map((spec, i) => {
     if (spec instanceof Error) return [];
     const chosen = spec.scenarios.filter((s) => !options.only || options.only.includes(s.id));
@@ -113,27 +125,62 @@ export function planParts(specs: ReadonlyArray<GameDaySpec | Error>, dirs: reado
     for (let k = 0; k < ids.length; k += options.scenariosPerWorld) mine.push({ system: i, dir: dirs[i]!, scenarios: ids.slice(k, k + options.scenariosPerWorld), drills: false });
     return mine;
   });
-  const parts: Part[] = [];
-  for (let k = 0; perSystem.some((p) => p.length > k); k++) for (const p of perSystem) if (p[k]) parts.push(p[k]!);
-  return { parts, perSystem };
+  const roundRobin: Part[] = [];
+  for (let k = 0; perSystem.some((p) => p.length > k); k++) for (const p of perSystem) if (p[k]) roundRobin.push(p[k]!);
+  const expected = new Map(roundRobin.map((p) => [p, expectedSeconds(specs[p.system] as GameDaySpec, p, options.store ?? 'sqlite', options.recorded)] as const));
+  return { parts: longestFirst(roundRobin, (p) => expected.get(p)!.seconds), perSystem, expected };
 }
 
-/** One system's result from its parts: scenarios in the spec's order, the drills' part's drills and recovery tests. */
-function merge(parts: GameDayResult[], order: string[], seconds: number): GameDayResult {
-  const first = parts[0]!;
+/** How a part is named in a report: its scenarios, or "drills". */
+export function partName(part: Pick<Part, 'scenarios' | 'drills'>): string {
+  return part.drills ? ['drills', ...part.scenarios].join(', ') : part.scenarios.join(', ');
+}
+
+/**
+ * One system's result from its parts, each a world's result or the error its world ended with:
+ * scenarios in the spec's order, the drills' part's drills and recovery tests. A world that failed
+ * (its build, its daemon) fails its own scenarios, each with the world's error, and is counted
+ * once more as a world failure; the other worlds' results stay as they ran.
+ */
+export function systemResult(spec: GameDaySpec, dir: string, store: GameDayResult['store'], done: ReadonlyArray<{ part: Pick<Part, 'scenarios' | 'drills'>; result: GameDayResult | Error }>, seconds: number): GameDayResult {
+  const ran = done.flatMap(({ result }) => (result instanceof Error ? [] : [result]));
+  const broken = done.flatMap(({ part, result }) => (result instanceof Error ? [{ part, error: result }] : []));
+  const order = spec.scenarios.map((s) => s.id);
+  const worldFailures: WorldFailure[] = broken.map(({ part, error }) => ({ part: partName(part), error: error.message }));
+  const unrun: ScenarioResult[] = broken.flatMap(({ part, error }) =>
+    part.scenarios.map((id) => {
+      const s = spec.scenarios.find((x) => x.id === id);
+      return {
+        id,
+        title: s?.title ?? id,
+        passed: false,
+        failures: [`its world failed: ${error.message}`],
+        seconds: 0,
+        expected: { alert: s?.expect.alert ?? '', severity: s?.expect.severity ?? '', severitySource: s?.expect.severity_source ?? '', runbook: s?.expect.runbook ?? '' },
+        fault: { text: s ? describeFault(s.inject) : '', standIn: s ? isStandIn(s.inject) : false },
+        negativeControl: { ran: false, held: false, text: 'not reached: its world failed' },
+      };
+    }),
+  );
   const timings: Record<string, number> = {};
-  for (const p of parts) for (const [k, v] of Object.entries(p.timings)) timings[k] = (timings[k] ?? 0) + v;
+  for (const p of ran) for (const [k, v] of Object.entries(p.timings)) timings[k] = (timings[k] ?? 0) + v;
+  const scenarios = [...ran.flatMap((p) => p.scenarios), ...unrun].sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
   return {
-    ...first,
-    baseline: parts.flatMap((p) => p.baseline),
-    scenarios: parts.flatMap((p) => p.scenarios).sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id)),
-    drills: parts.flatMap((p) => p.drills),
-    recoveries: parts.flatMap((p) => p.recoveries),
+    system: spec.system,
+    seed: spec.seed,
+    dir: ran[0]?.dir ?? resolve(dir),
+    store: ran[0]?.store ?? store,
+    baseline: ran.flatMap((p) => p.baseline),
+    scenarios,
+    drills: ran.flatMap((p) => p.drills),
+    recoveries: ran.flatMap((p) => p.recoveries),
     timings,
-    passed: parts.reduce((n, p) => n + p.passed, 0),
-    failed: parts.reduce((n, p) => n + p.failed, 0),
-    rejectedWebhooks: parts.flatMap((p) => p.rejectedWebhooks),
-    seconds: parts.length > 0 ? seconds : 0,
-    worlds: parts.length,
+    passed: ran.reduce((n, p) => n + p.passed, 0),
+    // A broken world fails its scenarios, and once more itself (a drills' part has no scenario to fail).
+    failed: ran.reduce((n, p) => n + p.failed, 0) + unrun.length + broken.length,
+    rejectedWebhooks: ran.flatMap((p) => p.rejectedWebhooks),
+    seconds: done.length > 0 ? seconds : 0,
+    worlds: done.length,
+    ...(worldFailures.length > 0 ? { worldFailures } : {}),
   };
 }

@@ -40,6 +40,7 @@ export function formatGameDay(r: GameDayResult): string[] {
     out.push(`  ${t.passed ? '✔' : '✘'} recovery test ${t.procedure}: ${formatRecovery(t)}`);
     for (const f of t.failures) out.push(`      ✘ ${f}`);
   }
+  for (const w of r.worldFailures ?? []) out.push(`  ✘ world of ${w.part} failed: ${w.error}`);
   for (const w of r.rejectedWebhooks) out.push(`  ✘ receiver refused: ${w}`);
   return out;
 }

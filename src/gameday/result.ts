@@ -102,4 +102,12 @@ export interface GameDayResult {
   seconds: number;
   /** How many worlds the game day ran in (parts.ts); one when absent. */
   worlds?: number;
+  /** Worlds that failed (their build, their daemon): each also fails its own scenarios. */
+  worldFailures?: WorldFailure[];
+}
+
+/** A world of a game day that failed: the part it ran (its scenarios, or the drills) and why. */
+export interface WorldFailure {
+  part: string;
+  error: string;
 }

@@ -16,11 +16,17 @@ export const DEFAULT_PG_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/test';
 
 export type GameDayDatabase = ScratchDatabase;
 
-/** A fresh database for one game day; `drop()` removes it (connections and all). */
+/**
+ * A fresh database for one game day; `drop()` removes it (connections and all). Its commits do not
+ * wait for the WAL flush (synchronous_commit off for every session in it): it is dropped at the end
+ * of the run and never outlives a crash of the server, and the world's databases and opsbook's
+ * store on the shared server would otherwise queue every check's write behind each other's fsync.
+ * What a commit makes visible, and when, is unchanged.
+ */
 export async function createDatabase(adminUrl: string, system: string): Promise<GameDayDatabase> {
   const name = `opsbook_gameday_${system.replace(/[^a-z0-9]/g, '_')}_${randomBytes(4).toString('hex')}`;
   try {
-    return await createScratchDatabase(adminUrl, name);
+    return await createScratchDatabase(adminUrl, name, { synchronous_commit: 'off' });
   } catch (e) {
     throw new OpsbookError('OPSBOOK_E_GAMEDAY_WORLD', `cannot create a database on ${new URL(adminUrl).host}: ${(e as Error).message}`);
   }
