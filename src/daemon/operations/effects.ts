@@ -1,6 +1,6 @@
 import { sql, type Transaction } from 'kysely';
 import { incidentFromRow, type Incident, type IncidentEffect, type IncidentService } from '../../incidents/index.js';
-import { cancelPages, enqueueNotification, LeasedRows, notificationOf, pagerDutyActorName, signalOutbox, type OutboxRow, type OutboxTaker, type SettledAttempt } from '../../notify/index.js';
+import { cancelPages, enqueueNotification, PAGE_EVENTS, LeasedRows, notificationOf, pagerDutyActorName, signalOutbox, type OutboxRow, type OutboxTaker, type SettledAttempt } from '../../notify/index.js';
 import type { EscalationDriver, EscalationNotice } from '../../oncall/index.js';
 import { appendTimelineRow, appendTimelineRowIfIncident, deletePushSubscription, findIncident, listOutbox, type Database } from '../../store/index.js';
 import { newId } from '../../lib/ids.js';
@@ -84,7 +84,7 @@ export class IncidentEffects {
         // Someone answered: pages still retrying would reach on-call stale once the channel recovers.
         await this.cancelStalePages(incident.id, `incident ${effect.reason}`);
         // Status updates go only where someone was paged: an incident whose page a window held
-        // back and that resolved inside it stays quiet.
+        // back and that resolved inside it stays quiet. Every channel of the policy hears it.
         if (await this.escalations.stop(incident.id, effect.reason, effect.by, store.db)) {
           await this.toChannels(policyChannels(config, policyId), incident, effect.reason === 'acknowledged' ? 'incident.acknowledged' : 'incident.resolved', effect.by);
         }
@@ -95,12 +95,15 @@ export class IncidentEffects {
         if (effect.event === 'resolved' && (await this.escalations.state(incident.id))) {
           await this.toChannels(policyChannels(config, policyId), incident, 'incident.resolved', effect.by);
         }
-        if (effect.event === 'reopened') await this.toChannels(policyChannels(config, policyId), incident, 'incident.reopened');
+        // A reopening and a raised severity page again where a pager takes them (PagerDuty triggers
+        // under the incident's key): only the channels already paged hear them, never a later
+        // step's before its turn.
+        if (effect.event === 'reopened') await this.toChannels(await this.pagedChannels(incident.id, policyChannels(config, policyId)), incident, 'incident.reopened');
         // A worse alert joined: the running escalation goes on as the new severity's, and the
         // channels already paged hear of it (a pager's urgency follows the severity).
         if (effect.event === 'severity_raised') {
           await this.reviseEscalation(incident);
-          if (await this.escalations.state(incident.id)) await this.toChannels(policyChannels(config, policyId), incident, 'incident.severity_raised');
+          if (await this.escalations.state(incident.id)) await this.toChannels(await this.pagedChannels(incident.id, policyChannels(config, policyId)), incident, 'incident.severity_raised');
         }
         return;
       }
@@ -251,6 +254,12 @@ export class IncidentEffects {
   }
 
   /** `by`: who caused the update; a channel the update came in through (PagerDuty) is not told again. */
+  /** Of `channelIds`, those an incident's escalation has paged so far (a later step's are not told early). */
+  private async pagedChannels(incidentId: string, channelIds: readonly string[]): Promise<string[]> {
+    const paged = new Set((await listOutbox(this.host.store.db, { incidentId })).filter((r) => (PAGE_EVENTS as readonly string[]).includes(r.event)).map((r) => r.channel_id));
+    return channelIds.filter((id) => paged.has(id));
+  }
+
   private async toChannels(channelIds: string[], incident: Incident, event: 'incident.triggered' | 'incident.acknowledged' | 'incident.resolved' | 'incident.reopened' | 'incident.severity_raised', by?: string): Promise<void> {
     const { store, clock, config } = this.host;
     const created: string[] = [];
