@@ -35,14 +35,22 @@ export async function startDjangoFinance(env: NodeJS.ProcessEnv = process.env): 
   const appPool = await startAppPool(env.STANDIN_PG_URL ?? '', { size: 115, inFlight: 2, name: 'django-finance-gunicorn' });
   const faults: Faults = { error_rate: false, slow: false, cpu_high: false, memory_high: false, disk_full: false };
   // Requests and their statuses are counted as the app sends them (ResponseCounter). The latency
-  // histogram and the transactions are accounted per scrape: 1,000 observations, 10,000 transactions
-  // committed, none failed.
+  // histogram and the transactions are accounted per scrape: 1,000 observations (80 ms, or 3 s under
+  // `slow`), 10,000 transactions committed, none failed. Observations stay in the buckets they fell in,
+  // as a client library's do: the histogram only grows, so rate() over it (HighLatency) sees the slow
+  // ones arrive and no counter reset when the fault comes or goes.
   const responses = new ResponseCounter();
   const badRelease = new FailingShare(0.1);
-  const totals = { count: 0, committed: 0, failed: 0 };
+  const totals = { fast: 0, slow: 0, committed: 0, failed: 0 };
   const tick = (): void => {
-    totals.count += 1000;
+    if (faults.slow) totals.slow += 1000;
+    else totals.fast += 1000;
     totals.committed += 10_000;
+  };
+  const BOUNDS = [0.05, 0.1, 0.25, 0.5, 1, 2, 5];
+  const latencySamples = () => {
+    const slow = histogramSamples(BOUNDS, totals.slow, 3);
+    return histogramSamples(BOUNDS, totals.fast, 0.08).map((s, i) => ({ ...s, value: s.value + slow[i]!.value }));
   };
   // node_exporter's CPU seconds advance 30 per host scrape, 35 % of them busy (95 % under cpu_high).
   const cpu = { idle: 0, busy: 0 };
@@ -121,7 +129,6 @@ export async function startDjangoFinance(env: NodeJS.ProcessEnv = process.env): 
       }),
       '/metrics': () => {
         tick();
-        const latency = faults.slow ? 3 : 0.08;
         return {
           text: promText([
             { name: 'http_requests_total', help: 'Requests by status.', type: 'counter', samples: responses.samples() },
@@ -129,7 +136,7 @@ export async function startDjangoFinance(env: NodeJS.ProcessEnv = process.env): 
               name: 'finance_transactions_total', help: 'Financial transactions by outcome.', type: 'counter',
               samples: [{ labels: { outcome: 'committed' }, value: totals.committed }, { labels: { outcome: 'failed' }, value: totals.failed }],
             },
-            { name: 'http_request_duration_seconds', help: 'Request latency.', type: 'histogram', samples: histogramSamples([0.05, 0.1, 0.25, 0.5, 1, 2, 5], totals.count, latency) },
+            { name: 'http_request_duration_seconds', help: 'Request latency.', type: 'histogram', samples: latencySamples() },
           ]),
         };
       },

@@ -2,7 +2,7 @@ import type { ConfigValidator, SemanticIssue } from '../config/index.js';
 
 /**
  * Cross-references of rules, severities and maintenance: a rule's check exists, every severity a
- * rule or check names is on the ladder, a severity's calendar is in business_hours:, and a
+ * rule, check or rule-file alert names is on the ladder, a severity's calendar is in business_hours:, and a
  * window's services are in services:.
  */
 export const incidentsReferencesValidator: ConfigValidator = (config) => {
@@ -21,6 +21,7 @@ export const incidentsReferencesValidator: ConfigValidator = (config) => {
     severity(r.severity.warning, `rules[${i}].severity`);
     if (r.severity.critical !== r.severity.warning) severity(r.severity.critical, `rules[${i}].severity`);
   });
+  for (const [name, a] of Object.entries(config.rule_files.alerts)) severity(a.severity, `rule_files.alerts.${name}.severity`);
   config.checks.forEach((c, i) => {
     const s = (c as { severity?: unknown }).severity;
     if (typeof s === 'string') severity(s, `checks[${i}].severity`);

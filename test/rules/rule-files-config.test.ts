@@ -24,10 +24,10 @@ describe('rule_files: in ops.yaml', () => {
   it('takes a list of globs (the short form) or files with an evaluation_interval; the default interval is 1m', async () => {
     const dir = folder({ 'ops.yaml': 'rule_files: [rules/*.yml]\n', 'rules/a.yml': GOOD });
     const short = await loadOpsConfig(path.join(dir, 'ops.yaml'), { env: {} });
-    expect(short.ok && short.config.rule_files).toEqual({ files: ['rules/*.yml'], evaluation_interval: 60_000 });
+    expect(short.ok && short.config.rule_files).toEqual({ files: ['rules/*.yml'], evaluation_interval: 60_000, alerts: {} });
     fs.writeFileSync(path.join(dir, 'ops.yaml'), 'rule_files:\n  files: [rules/a.yml]\n  evaluation_interval: 30s\n');
     const long = await loadOpsConfig(path.join(dir, 'ops.yaml'), { env: {} });
-    expect(long.ok && long.config.rule_files).toEqual({ files: ['rules/a.yml'], evaluation_interval: 30_000 });
+    expect(long.ok && long.config.rule_files).toEqual({ files: ['rules/a.yml'], evaluation_interval: 30_000, alerts: {} });
   });
 
   it('refuses a rule file with a problem, naming the rule file and its line', async () => {
@@ -47,5 +47,24 @@ describe('rule_files: in ops.yaml', () => {
     const dir = folder({ 'ops.yaml': 'rule_files: [rules/missing.yml]\n' });
     const result = await loadOpsConfig(path.join(dir, 'ops.yaml'), { env: {} });
     expect(!result.ok && result.issues.map((i) => i.message)).toEqual([expect.stringMatching(/rule file does not exist.*ops\.yaml:1/)]);
+  });
+
+  it('takes a severity and runbook per alert name, and refuses an alert the files do not have or a severity off the ladder, at its line', async () => {
+    const ops = (alerts: string) => `rule_files:\n  files: [rules/a.yml]\n  alerts:\n${alerts}`;
+    const dir = folder({ 'ops.yaml': ops('    Up: { severity: P2, runbook: runbooks/up.md#down }\n'), 'rules/a.yml': GOOD });
+    const good = await loadOpsConfig(path.join(dir, 'ops.yaml'), { env: {} });
+    expect(good.ok && good.config.rule_files.alerts).toEqual({ Up: { severity: 'P2', runbook: 'runbooks/up.md#down' } });
+
+    fs.writeFileSync(path.join(dir, 'ops.yaml'), ops('    Up: { severity: P2 }\n    Upp: { severity: P2 }\n'));
+    const misspelt = await loadOpsConfig(path.join(dir, 'ops.yaml'), { env: {} });
+    expect(!misspelt.ok && misspelt.issues.map((i) => [i.code, i.path, i.line, i.message])).toEqual([
+      ['OPSBOOK_E_CONFIG_REFERENCE', 'rule_files.alerts.Upp', 5, 'alert "Upp" is not an alerting rule of the rule_files: files (alerts: Up)'],
+    ]);
+
+    fs.writeFileSync(path.join(dir, 'ops.yaml'), ops('    Up: { severity: critical }\n'));
+    const offLadder = await loadOpsConfig(path.join(dir, 'ops.yaml'), { env: {} });
+    expect(!offLadder.ok && offLadder.issues.map((i) => [i.path, i.message])).toEqual([
+      ['rule_files.alerts.Up.severity', expect.stringMatching(/severity "critical" is not on the severities: ladder/)],
+    ]);
   });
 });

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { runRulesTestFile } from '../../src/config-tests/rules/index.js';
 import { compileCheck, heartbeatReader, recordHeartbeat, registerHeartbeat, runCheckOnce } from '../../src/checks/index.js';
 import { loadOpsConfig } from '../../src/daemon/config.js';
 import { loadConfiguredRunbooks, resolveProcedure } from '../../src/executions/index.js';
@@ -42,21 +43,39 @@ describe('seed 002 as opsbook carries it', () => {
     ]);
   });
 
-  it('002-R47, 002-R48: the Prometheus rule file kept beside the config has the thresholds and durations of the rules stated in it', async () => {
+  it("002-R47, 002-R48: the runbook's Prometheus rule file runs as written, from rule_files:, over the scraped app, as P2 with its procedures", async () => {
     const { config } = await djangoFinance();
-    const file = parseYaml(readFileSync(join(DIR, 'prometheus/alerts.yml'), 'utf8')) as { groups: { rules: { alert: string; expr: string; for: string }[] }[] };
+    // The file holds the runbook's rules verbatim (runbooks/django-finance.md:466-482).
+    const runbook = readFileSync(join(DIR, 'runbooks/django-finance.md'), 'utf8');
+    const file = parseYaml(readFileSync(join(DIR, 'prometheus/alerts.yml'), 'utf8')) as { groups: { rules: { alert: string; expr: string; for: string; labels: Record<string, string> }[] }[] };
     const prom = Object.fromEntries(file.groups.flatMap((g) => g.rules).map((r) => [r.alert, r]));
-    const rule = (id: string) => config.rules.find((r) => r.id === id)!;
-    expect(prom.HighErrorRate!.expr).toMatch(/> 0\.01$/);
-    expect(prom.HighErrorRate!.for).toBe('5m');
-    expect(rule('high-error-rate').condition?.text).toBe('value > 0.01');
-    expect(rule('high-error-rate').forMs).toBe(5 * 60_000);
-    expect(prom.HighLatency!.expr).toMatch(/^histogram_quantile\(0\.99, .*\) > 2$/);
-    expect(prom.HighLatency!.for).toBe('5m');
-    expect(rule('high-latency').condition?.text).toBe('value > 2');
-    expect(rule('high-latency').forMs).toBe(5 * 60_000);
-    const check = config.checks.find((c) => c.id === rule('high-latency').checkId) as { quantile?: { q: number } };
-    expect(check.quantile?.q).toBe(0.99);
+    for (const r of Object.values(prom)) expect(runbook, r.alert).toContain(`expr: ${r.expr}`);
+    expect([prom.HighErrorRate!.expr, prom.HighErrorRate!.for, prom.HighErrorRate!.labels.severity]).toEqual([
+      'rate(http_requests_total{status=~"5.."}[5m]) / rate(http_requests_total[5m]) > 0.01', '5m', 'critical']);
+    expect([prom.HighLatency!.expr, prom.HighLatency!.for, prom.HighLatency!.labels.severity]).toEqual([
+      'histogram_quantile(0.99, rate(http_request_duration_seconds_bucket[5m])) > 2', '5m', 'warning']);
+    // opsbook runs it, over the app's /metrics, and pages both as the runbook's P2 "Degraded" (runbooks/django-finance.md:343).
+    expect(config.rule_files.files).toEqual(['prometheus/alerts.yml']);
+    expect(config.rule_files.evaluation_interval).toBe(30_000);
+    expect(config.scrape.map((j) => [j.job, j.interval])).toEqual([['django-finance', 30_000]]);
+    expect(config.rule_files.alerts).toEqual({
+      HighErrorRate: { severity: 'P2', runbook: 'runbooks/django-finance.md#high-error-rate' },
+      HighLatency: { severity: 'P2', runbook: 'runbooks/django-finance.md#high-latency' },
+    });
+    // No opsbook rule states them a second time (one alert of the runbook, one page).
+    expect(config.rules.filter((r) => /^(high-error-rate|high-latency)$/.test(r.id))).toEqual([]);
+  });
+
+  it("002-R47, 002-R48: the rule file passes its unit tests with the runbook's thresholds and durations (opsbook test rules)", () => {
+    const result = runRulesTestFile(join(DIR, 'prometheus/alerts.test.yml'));
+    expect(result.errors).toEqual([]);
+    const tests = parseYaml(readFileSync(join(DIR, 'prometheus/alerts.test.yml'), 'utf8')) as { tests: { name: string; alert_rule_test?: { alertname: string; exp_alerts: unknown[] }[] }[] };
+    // Both alerts are shown firing and shown quiet.
+    for (const alert of ['HighErrorRate', 'HighLatency']) {
+      const cases = tests.tests.flatMap((t) => t.alert_rule_test ?? []).filter((c) => c.alertname === alert);
+      expect(cases.some((c) => c.exp_alerts.length > 0), alert).toBe(true);
+      expect(cases.some((c) => c.exp_alerts.length === 0), alert).toBe(true);
+    }
   });
 
   it('002-R30: the monthly restore test runs on the 1st at 10:00 and is measured against RPO 1 h and RTO 4 h', async () => {

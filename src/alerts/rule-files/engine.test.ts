@@ -100,6 +100,29 @@ await describeOnStores('opsbook-rule-state', 'rule-file alerts with persisted fo
     expect(events.map((e) => [e.kind, e.at - start])).toEqual([['firing', 5 * MINUTE], ['resolved', 17 * MINUTE]]);
   });
 
+  it('takes the severity and runbook rule_files.alerts states for an alert name in place of its label and annotation', async () => {
+    const clock = new SimulatedClock(T0 + 400 * MINUTE);
+    const source = new MemorySeriesSource();
+    const start = clock.now();
+    for (let t = start - 10 * MINUTE; t <= start + 12 * MINUTE; t += 15_000) source.add({ __name__: 'queue_depth', queue: 'mms' }, t, 500);
+    // Read at each event: the reload of the config in the middle of the alert's life is what its resolution carries.
+    let settings: Record<string, { severity?: string; runbook?: string }> = { QueueBacklog: { severity: 'P2', runbook: 'runbooks/queue.md#RB-9' } };
+    const engine = await RuleFileEngine.open({
+      store: target.store, clock, source, groups: groups(RULES, 'e.yml'), defaultInterval: MINUTE, ladder: () => LADDER, settings: () => settings,
+      resolveRunbook: (link) => (link.includes('/queue/') ? 'runbooks/queue.md#RB-7' : link === 'runbooks/queue.md#RB-9' ? 'runbooks/queue.md#backlog' : undefined),
+    });
+    const events: AlertEvent[] = [];
+    await run(engine, clock, start + 6 * MINUTE, events);
+    expect(events.map((e) => [e.kind, e.severity, e.runbook, e.labels.severity])).toEqual([['firing', 'P2', 'runbooks/queue.md#backlog', 'warning']]);
+    // Only the settings stated: without a runbook, the annotation's link; another alert name changes nothing.
+    settings = { QueueBacklog: { severity: 'P4' }, Other: { severity: 'P1', runbook: 'x.md#y' } };
+    await run(engine, clock, start + 20 * MINUTE, events);
+    expect(events.map((e) => [e.kind, e.severity, e.runbook])).toEqual([
+      ['firing', 'P2', 'runbooks/queue.md#backlog'],
+      ['resolved', 'P4', 'runbooks/queue.md#RB-7'],
+    ]);
+  });
+
   it('a changed expression starts afresh, and resolves what the old rule had firing', async () => {
     const clock = new SimulatedClock(T0 + 200 * MINUTE);
     const source = new MemorySeriesSource();

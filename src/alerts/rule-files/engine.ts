@@ -6,7 +6,7 @@ import { seriesKey } from '../series.js';
 import type { AlertEvent } from '../types.js';
 import { groupKey } from './configured.js';
 import { RuleGroupRunner, type RuleAlert } from './evaluate.js';
-import type { AlertingRuleSpec, RuleGroupSpec } from './model.js';
+import type { AlertingRuleSpec, RuleFileAlertSettings, RuleGroupSpec } from './model.js';
 
 export interface RuleFileEngineOptions {
   store: Store;
@@ -20,6 +20,8 @@ export interface RuleFileEngineOptions {
   ladder: () => readonly string[];
   /** The local procedure (`FILE#ID`) a runbook annotation names, as the Alertmanager ingest resolves it. */
   resolveRunbook?: (link: string, labels: Readonly<Record<string, string>>) => string | undefined;
+  /** Severity and runbook per alert name (`rule_files.alerts`), read at each event (a reload may change them). */
+  settings?: () => Readonly<Record<string, RuleFileAlertSettings>>;
   /** `$externalURL` in templates (the daemon's public URL). */
   externalURL?: () => string;
   /** A group whose evaluation failed (the others go on). */
@@ -166,14 +168,18 @@ export class RuleFileEngine {
 
   private event(kind: 'firing' | 'resolved', rule: Pick<AlertingRuleSpec, 'name'>, a: RuleAlert, at: number): AlertEvent {
     const id = ruleId(rule);
-    const runbook = runbookOf(a.annotations, a.labels, { ...(this.options.resolveRunbook ? { resolveRunbook: this.options.resolveRunbook } : {}) });
+    // The config's word on this alert name comes before the rule's labels and annotations.
+    const configured = this.options.settings?.() ?? {};
+    const settings = Object.hasOwn(configured, rule.name) ? configured[rule.name] : undefined;
+    const resolve = this.options.resolveRunbook ? { resolveRunbook: this.options.resolveRunbook } : {};
+    const runbook = settings?.runbook ? runbookOf({ runbook: settings.runbook }, a.labels, resolve) : runbookOf(a.annotations, a.labels, resolve);
     return {
       kind,
       ruleId: id,
       dedupKey: seriesKey(id, a.labels),
       labels: { ...a.labels },
       annotations: { ...a.annotations, ...(a.annotations.summary ? {} : { summary: rule.name }) },
-      severity: severityFromLabel(a.labels.severity, this.options.ladder()),
+      severity: settings?.severity ?? severityFromLabel(a.labels.severity, this.options.ladder()),
       ...(runbook ? { runbook } : {}),
       value: a.value,
       at,

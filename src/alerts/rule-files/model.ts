@@ -53,3 +53,14 @@ export class RuleFileError extends Error {
     this.name = 'RuleFileError';
   }
 }
+
+/**
+ * What the config (`rule_files.alerts`) says of one alert name, in place of what its rule says: the
+ * rule file stays as written, and the operator's ladder and runbooks decide.
+ */
+export interface RuleFileAlertSettings {
+  /** A ladder id, in place of what the `severity` label maps to. */
+  severity?: string;
+  /** A procedure link (`FILE#ID`), in place of the alert's runbook annotation. */
+  runbook?: string;
+}

@@ -287,6 +287,7 @@ export class Operations {
       groups: await ruleGroupsOf(config, baseDir),
       defaultInterval: config.rule_files.evaluation_interval,
       ladder: () => ladderOf(this.daemon.config),
+      settings: () => this.daemon.config.rule_files.alerts,
       externalURL: () => this.daemon.config.server.public_url,
       // Runbook annotations resolve as the Alertmanager ingest resolves them, against the runbooks read at start.
       resolveRunbook: (link, labels) =>

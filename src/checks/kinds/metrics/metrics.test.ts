@@ -135,6 +135,21 @@ describe('metrics kind', () => {
     expect((await runConfig({ kind: 'metrics', url, gauge: 'nxentra_projection_lag' }, { clock, samples })).value).toBe(state.lag);
   });
 
+  it('with share_samples: false keeps its scrapes to itself: the shared store (what rule files read) gets none', async () => {
+    const clock = new SimulatedClock();
+    const samples = SampleStore.inMemory(clock);
+    const check = { kind: 'metrics', url, ratio: { of: 'http_requests_total{status=~"5.."}', over: 'http_requests_total' }, share_samples: false };
+    const kept = {};
+    await runConfig(check, { clock, samples, state: kept });
+    await clock.advance(15_000);
+    state.ok += 970;
+    state.err += 30;
+    const r = await runConfig(check, { clock, samples, state: kept });
+    expect(r.value).toBeGreaterThan(0.028);
+    const stored = new Engine(samples.series()).instant('count(http_requests_total)', clock.now());
+    expect(stored.kind === 'vector' && stored.samples).toEqual([]);
+  });
+
   it('refuses a query that is not PromQL, or gives a range vector, at load', () => {
     const bad = checkSchema.safeParse({ id: 'x', kind: 'metrics', url, query: 'rate(x[5m]' });
     expect(bad.success).toBe(false);

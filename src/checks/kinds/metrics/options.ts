@@ -40,6 +40,10 @@ export const metricsOptions = z
       })
       .optional()
       .describe('PromQL over the series this check scrapes (job = the check id) → [VALUE] (the largest value when several series answer) and [SERIES] (how many).'),
+    share_samples: z
+      .boolean()
+      .default(true)
+      .describe("Append this check's scrapes to the daemon's sample store, where rule files read them (default true); false keeps them to the check, e.g. when a scrape: job already scrapes the same target."),
   });
 export type MetricsOptions = z.output<typeof metricsOptions>;
 

@@ -46,11 +46,13 @@ function valuesOf(v: Value): number[] {
  */
 function compute(config: MetricsOptions, samples: Sample[], ctx: CheckContext): { value?: number; series: number; pending?: string } {
   const state = ctx.state as MetricsState;
-  const store = ctx.samples ?? (state.samples ??= SampleStore.inMemory(ctx.clock));
+  // share_samples: false keeps the check's copy of a target out of the store rule files read (a scrape: job has it).
+  const shared = config.share_samples === false ? undefined : ctx.samples;
+  const store = shared ?? (state.samples ??= SampleStore.inMemory(ctx.clock));
   const t = ctx.clock.now();
   const target = { job: ctx.checkId, instance: new URL(config.url).host };
   store.appendScrape(`check\u0000${ctx.checkId}`, t, samples.map((s) => ({ labels: withTargetLabels(s, target), value: s.value })));
-  if (!ctx.samples) void store.prune();
+  if (!shared) void store.prune();
   state.scrapes = (state.scrapes ?? 0) + 1;
   const query = metricsQuery(config, store.retentionMs);
   const engine = new Engine(scopedSource(store.series(), [{ name: 'job', type: '=', value: ctx.checkId }]));
