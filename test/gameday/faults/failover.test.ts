@@ -28,7 +28,12 @@ async function query(url: string, sql: string): Promise<string> {
 /** Waits (generous bound) until the replica has replayed the row the primary wrote. */
 async function replayed(replicaUrl: string, id: number): Promise<boolean> {
   for (let i = 0; i < 600; i++) {
-    if ((await query(replicaUrl, `select count(*) from marks where id = ${id}`)) === '1') return true;
+    // Until the replica has replayed the CREATE TABLE, the table is not there yet (42P01): not yet.
+    const count = await query(replicaUrl, `select count(*) from marks where id = ${id}`).catch((e: { code?: string }) => {
+      if (e.code === '42P01') return '0';
+      throw e;
+    });
+    if (count === '1') return true;
     await new Promise((r) => setTimeout(r, 100));
   }
   return false;
