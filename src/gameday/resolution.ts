@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { OpsConfig } from '../config/index.js';
-import type { ExecutionService } from '../executions/index.js';
+import type { ExecutionService, PlannedStep } from '../executions/index.js';
 import type { Actor } from '../identity/index.js';
 import type { IncidentService } from '../incidents/index.js';
 import { applyFault, type Fault, type FaultTarget } from './faults/index.js';
@@ -47,7 +47,7 @@ async function runRunbookStep(r: Extract<Resolution, { step: number }>, ctx: Res
   const failures: string[] = [];
   const { id, plan } = await ctx.executions.start(ctx.procedure, actor, { incidentId: ctx.incidentId, params: r.params });
   const step = plan.steps.find((s) => s.number === r.step);
-  const text = `step ${r.step}${r.command ? `.${r.command}` : ''} of ${plan.procedure}${step ? ` (${step.phase}: ${step.text.split('\n')[0]!.slice(0, 60)})` : ''} as ${actor.name} (${actor.role})`;
+  const text = `step ${r.step}${r.command ? `.${r.command}` : ''} of ${plan.procedure}${step ? ` (${step.phase}: ${stepSummary(step)})` : ''} as ${actor.name} (${actor.role})`;
   if (!step) {
     await ctx.executions.cancel(id, actor).catch(() => undefined);
     return { text, by: 'runbook', actor: actor.name, output: '', failures: [`${plan.procedure} has no step ${r.step}`] };
@@ -58,6 +58,12 @@ async function runRunbookStep(r: Extract<Resolution, { step: number }>, ctx: Res
   else if (r.output && !new RegExp(r.output, 'm').test(output)) failures.push(`resolution ${text} printed ${JSON.stringify(output.split('\n')[0] ?? '')}, expected /${r.output}/`);
   await ctx.executions.finish(id, actor).catch(() => undefined);
   return { text, by: 'runbook', actor: actor.name, output, failures };
+}
+
+/** A step in a few words: its first line of prose, else its first command (a step may be a code block alone). */
+export function stepSummary(step: Pick<PlannedStep, 'text' | 'commands'>): string {
+  const line = step.text.split('\n').find((l) => l.trim()) ?? step.commands[0]?.display ?? '';
+  return line.trim().slice(0, 60) || 'no text';
 }
 
 async function runMend(r: Extract<Resolution, { mend: string }>, ctx: ResolutionContext): Promise<ResolutionReport> {
