@@ -62,6 +62,21 @@ function fromBullets(ctx: FileContext): Level[][] {
   return [...groups.values()].filter((g) => g.length >= 2);
 }
 
+/** Words that name a role a person holds ("engineer", "lead", "CTO"), as opposed to what a slot covers ("24/7 coverage"). */
+const ROLE_NOUN = /\b(engineers?|leads?|managers?|cto|cio|vp|directors?|heads?|architects?|admins?|administrators?|owners?|sres?|devops|dbas?|teams?|on-?call|responders?|officers?|commanders?|staff|developers?|founders?)\b/i;
+
+/**
+ * The role a level's user is named after: what the runbook says fills the slot ("Engineering lead
+ * for P0/P1" → "Engineering lead", its qualifier dropped), or the slot's own label ("Primary") when
+ * the text is a placeholder ("[Contact Info]") or says what the slot covers rather than who fills it
+ * ("24/7 coverage", "Backup for critical incidents").
+ */
+export function roleName(who: string, label: string): string {
+  if (/[[\]<>]/.test(who) || !/[a-z]/i.test(who)) return label;
+  const role = who.replace(/\s+(for|during|on|in|when|if)\s.*$/i, '').trim();
+  return ROLE_NOUN.test(role) ? role : label;
+}
+
 /**
  * Escalation policies from contact tables ("L1 | On-call engineer | 15 min") and escalation lists.
  * Each level is a step paging a user whose name is a TODO (the runbook names roles, not people);
@@ -74,7 +89,7 @@ export function extractEscalation(ctx: FileContext): void {
     const sources: Source[] = levels.map((l) => ctx.src(l.line));
     const steps = levels.map((l, i) => {
       // The runbook names roles, not people: one user per role, its address a TODO.
-      const role = /[[\]<>]/.test(l.who) || !/[a-z]/i.test(l.who) ? l.label : l.who;
+      const role = roleName(l.who, l.label);
       const user = ctx.state.uniqueId('users', `${ctx.service}-${role}`);
       const email = ctx.todo(`${user.slice(ctx.service.length + 1)}_email`, `email address of whoever is "${l.who}" (${l.label})`);
       const notes = [`"${l.who}": a role the runbook names; rename it to the person, or page a schedule instead`];
