@@ -257,7 +257,10 @@ class SimpleReader extends WordReader {
     const redirects: ShRedirect[] = [];
     // Assignments and words write into `into` as they come; what redirections add goes before
     // them at the end, where mvdan-sh's tree has it.
-    const marks = [into.calls.length, into.params.length, into.assigned.length, into.braceWords.length] as const;
+    const callsMark = into.calls.length;
+    const paramsMark = into.params.length;
+    const assignedMark = into.assigned.length;
+    const braceWordsMark = into.braceWords.length;
     let redirected: Sink | undefined;
     for (;;) {
       this.skipBlanks();
@@ -301,10 +304,10 @@ class SimpleReader extends WordReader {
     }
     if (words.length === 0 && assigns.length === 0) throw GIVE_UP;
     if (redirected) {
-      into.calls.splice(marks[0], 0, ...redirected.calls);
-      into.params.splice(marks[1], 0, ...redirected.params);
-      into.assigned.splice(marks[2], 0, ...redirected.assigned);
-      into.braceWords.splice(marks[3], 0, ...redirected.braceWords);
+      into.calls.splice(callsMark, 0, ...redirected.calls);
+      into.params.splice(paramsMark, 0, ...redirected.params);
+      into.assigned.splice(assignedMark, 0, ...redirected.assigned);
+      into.braceWords.splice(braceWordsMark, 0, ...redirected.braceWords);
     }
     into.calls.push({ words, assigns, redirects, piped, line });
   }
