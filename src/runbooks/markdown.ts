@@ -99,6 +99,28 @@ export function plainText(inline: Token | undefined): string {
   return (SPACE_TO_SQUEEZE.test(out) ? out.replace(/\s+/g, ' ') : out).trim();
 }
 
+/**
+ * The plain text (`plainText`) of a document's tokens, each inline token's worked out once: the
+ * sections, phases, tables, checklists and prose all read the same headings, cells and items.
+ */
+export class PlainTexts {
+  private readonly texts: (string | undefined)[] = [];
+
+  constructor(private readonly tokens: Token[]) {}
+
+  /** `plainText(tokens[i])`. */
+  at(i: number): string {
+    const t = this.tokens[i];
+    if (t?.type !== 'inline') return plainText(t);
+    let text = this.texts[i];
+    if (text === undefined) {
+      text = plainText(t);
+      this.texts[i] = text;
+    }
+    return text;
+  }
+}
+
 /** A paragraph that opens with bold text: `**Symptoms:**`, `**Severity**: P2`. */
 export interface BoldLabel {
   label: string;

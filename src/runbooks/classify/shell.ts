@@ -5,7 +5,7 @@ import { combine, verdict, type Verdict } from './effect.js';
 import { curlVerdict, httpieVerdict, wgetVerdict } from './http.js';
 import { kubectlVerdict } from './kubectl.js';
 import { mongodumpVerdict, mongorestoreVerdict, mongoshVerdict } from './mongo.js';
-import { findRule, isReader, PG_VALUE_OPTIONS, simpleRule } from './programs.js';
+import { findRule, isReader, PG_VALUE_OPTIONS, readerReason, simpleRule } from './programs.js';
 import { celeryVerdict, manageVerdict, pythonVerdict } from './python.js';
 import { readRedisCli, redisVerdict } from './redis.js';
 import { ShellSyntaxError, type ShCall, type ShStatement } from './shell-parse.js';
@@ -140,7 +140,7 @@ export function classifyWords(words: string[], piped = false): Verdict {
 function byProgramName(program: string, args: string[], piped: boolean): Verdict {
   const rule = simpleRule(program);
   if (rule) return rule(args);
-  if (isReader(program)) return verdict('read', `${program} only reads`, targetOf(program));
+  if (isReader(program)) return verdict('read', readerReason(program), targetOf(program));
   // A wrapper (`ENV-TOOL aws ROLE -- kubectl get …`) runs the command after `--`.
   const dashdash = args.indexOf('--');
   if (dashdash >= 0 && dashdash < args.length - 1) {
