@@ -113,8 +113,10 @@ class SimpleReader extends WordReader {
       // At the end of the text after `&&`, `||` or `|`: a command is missing.
       if (c === undefined) throw NOT_SHELL;
       if (c === ';' || c === '|' || c === '&' || c === '\n' || c === '#' || c === ')') throw GIVE_UP;
-      if (src.startsWith('time', this.i) && (src[this.i + 4] === ' ' || src[this.i + 4] === '\t')) this.timeKeyword();
-      const opening = this.keyword(OPENING);
+      if (c === 't' && src.startsWith('time', this.i) && (src[this.i + 4] === ' ' || src[this.i + 4] === '\t')) this.timeKeyword();
+      // Only these letters start a keyword of `OPENING`.
+      const k = src[this.i];
+      const opening = k === 'i' || k === 'f' || k === 'w' || k === 'u' ? this.keyword(OPENING) : undefined;
       if (opening) this.compound(opening, piped, into);
       else this.call(piped, into);
       this.skipBlanks();
