@@ -281,6 +281,9 @@ export function simpleRule(program: string): Rule | undefined {
   return SIMPLE_RULES.get(program);
 }
 
+/** Every program `isReader` knows. */
+export const READER_NAMES: readonly string[] = [...READERS];
+
 export function isReader(program: string): boolean {
   return READERS.has(program);
 }
