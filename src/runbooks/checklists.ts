@@ -1,10 +1,10 @@
-import { lineOf, plainText, type Token } from './markdown.js';
+import { lineOf, PlainTexts, type Token } from './markdown.js';
 import type { Checklist } from './model.js';
 
 const BOX = /^\[([ xX])\]\s+/;
 
 /** Lists whose items are `- [ ]` / `- [x]` boxes; the title is the nearest label or heading before. */
-export function readChecklists(tokens: Token[], sectionAt: (line: number) => string): Checklist[] {
+export function readChecklists(tokens: Token[], sectionAt: (line: number) => string, texts = new PlainTexts(tokens)): Checklist[] {
   const out: Checklist[] = [];
   // The index of the last top-level paragraph; its text is read only when a checklist follows it.
   let lastLabel = -1;
@@ -22,14 +22,14 @@ export function readChecklists(tokens: Token[], sectionAt: (line: number) => str
         // A box's `[` is in the item's source, as written or as an entity: items without either hold none.
         const raw = inline?.content ?? '';
         if (!raw.includes('[') && !raw.includes('&')) continue;
-        const text = plainText(inline);
+        const text = texts.at(j + 2);
         const m = BOX.exec(text);
         if (m) items.push({ text: text.slice(m[0].length), checked: m[1] !== ' ', line: lineOf(it) });
       }
     }
     if (items.length > 0) {
       const line = items[0]!.line;
-      const title = lastLabel >= 0 && lastLabel > i - 4 ? plainText(tokens[lastLabel]).replace(/:$/, '') : sectionAt(line);
+      const title = lastLabel >= 0 && lastLabel > i - 4 ? texts.at(lastLabel).replace(/:$/, '') : sectionAt(line);
       out.push({ title, line, items });
       i = j;
     }

@@ -42,4 +42,21 @@ describe('the reader tokenizes markdown exactly as markdown-it does', () => {
     ];
     for (const text of texts) expect(tokenize(text), JSON.stringify(text)).toEqual(stock.parse(text, {}));
   });
+
+  it('on bold labels, whether or not their stars pair up', () => {
+    // Around each run of stars: letters, spaces (ASCII and not), ASCII and Unicode punctuation, symbols.
+    const edges = ['a', ' ', '\u00a0', ':', '.', ')', '(', '-', '$', '—', '“', '€', 'é', '1', '!', '#'];
+    const texts: string[] = [];
+    for (const first of edges) {
+      for (const last of edges) {
+        for (const next of ['', ...edges]) {
+          texts.push(`**${first}x${last}**${next}${next ? ' tail' : ''}`, `**${first}${last}**${next}`, `**${first}**${next}`);
+        }
+      }
+    }
+    texts.push('**', '****', '**a**b**', '**a*b**', '** **', '**a**\n**b**', '**a** *b*', '**a** [b](c)', '**a**&amp;', '***a***');
+    for (const text of texts) {
+      for (const doc of [text, `# ${text}`, `- ${text}`, `| ${text} | b |\n|---|---|\n| ${text} | c |`]) expect(tokenize(doc), JSON.stringify(doc)).toEqual(stock.parse(doc, {}));
+    }
+  });
 });

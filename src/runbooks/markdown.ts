@@ -1,5 +1,5 @@
 import MarkdownIt from 'markdown-it';
-import type { Token } from 'markdown-it';
+import type { StateCore, Token } from 'markdown-it';
 
 export type { Token };
 
@@ -21,17 +21,61 @@ md.core.ruler.at('normalize', (state) => {
  * post-processing passes.
  */
 const PLAIN_INLINE = /^[^\n\\`~*_[<&]*$/;
+/**
+ * Plain text in bold, then plain text: `**Symptoms:**`, `**API Metrics**: latency`, `**P0 - Critical**`,
+ * the labels runbooks are written with (about a third of their inline text). No other rule can start
+ * in it; only whether the two `**` runs pair up as strong emphasis depends on what stands around them.
+ */
+const BOLD_THEN_PLAIN = /^\*\*([^\n\\`~*_[<&]+)\*\*([^\n\\`~*_[<&]*)$/;
+const { isWhiteSpace, isPunctChar, isMdAsciiPunct } = md.utils;
+const isPunctuation = (c: number): boolean => isMdAsciiPunct(c) || isPunctChar(String.fromCharCode(c));
+
+/**
+ * markdown-it's tokens for `**bold**rest`, or false when its two runs would not pair (a space inside
+ * the stars, or punctuation before the closing run with a letter after it). The runs' flanking is
+ * CommonMark's, as markdown-it's `scanDelims` works it out: the opening run follows the line's start
+ * (whitespace) and can never close; the closing run closes when it is right-flanking.
+ */
+function boldThenPlain(state: StateCore, bold: string, rest: string, into: Token[]): boolean {
+  const first = bold.charCodeAt(0);
+  const last = bold.charCodeAt(bold.length - 1);
+  // After the closing run: the next character, or the line's end (whitespace).
+  const next = rest === '' ? 0x20 : rest.charCodeAt(0);
+  if (isWhiteSpace(first)) return false;
+  if (isWhiteSpace(last) || (isPunctuation(last) && !isWhiteSpace(next) && !isPunctuation(next))) return false;
+  into.push(new state.Token('text', '', 0));
+  const open = new state.Token('strong_open', 'strong', 1);
+  open.markup = '**';
+  into.push(open);
+  const inner = new state.Token('text', '', 0);
+  inner.content = bold;
+  inner.level = 1;
+  into.push(inner);
+  const close = new state.Token('strong_close', 'strong', -1);
+  close.markup = '**';
+  into.push(close);
+  const after = new state.Token('text', '', 0);
+  after.content = rest;
+  into.push(after);
+  return true;
+}
+
 md.core.ruler.at('inline', (state) => {
   const tokens = state.tokens;
   for (let i = 0; i < tokens.length; i++) {
     const tok = tokens[i]!;
     if (tok.type !== 'inline') continue;
-    if (!PLAIN_INLINE.test(tok.content)) state.md.inline.parse(tok.content, state.md, state.env, tok.children!);
-    else if (tok.content !== '') {
-      const text = new state.Token('text', '', 0);
-      text.content = tok.content;
-      tok.children!.push(text);
+    if (PLAIN_INLINE.test(tok.content)) {
+      if (tok.content !== '') {
+        const text = new state.Token('text', '', 0);
+        text.content = tok.content;
+        tok.children!.push(text);
+      }
+      continue;
     }
+    const bold = tok.content.charCodeAt(0) === 42 ? BOLD_THEN_PLAIN.exec(tok.content) : null;
+    if (bold && boldThenPlain(state, bold[1]!, bold[2]!, tok.children!)) continue;
+    state.md.inline.parse(tok.content, state.md, state.env, tok.children!);
   }
 });
 
@@ -53,6 +97,28 @@ export function plainText(inline: Token | undefined): string {
     else if (c.type === 'image') out += c.content;
   }
   return (SPACE_TO_SQUEEZE.test(out) ? out.replace(/\s+/g, ' ') : out).trim();
+}
+
+/**
+ * The plain text (`plainText`) of a document's tokens, each inline token's worked out once: the
+ * sections, phases, tables, checklists and prose all read the same headings, cells and items.
+ */
+export class PlainTexts {
+  private readonly texts: (string | undefined)[] = [];
+
+  constructor(private readonly tokens: Token[]) {}
+
+  /** `plainText(tokens[i])`. */
+  at(i: number): string {
+    const t = this.tokens[i];
+    if (t?.type !== 'inline') return plainText(t);
+    let text = this.texts[i];
+    if (text === undefined) {
+      text = plainText(t);
+      this.texts[i] = text;
+    }
+    return text;
+  }
 }
 
 /** A paragraph that opens with bold text: `**Symptoms:**`, `**Severity**: P2`. */

@@ -1,7 +1,7 @@
 import { Lines, readBlocks } from './blocks.js';
 import { readChecklists } from './checklists.js';
 import { splitFrontMatter } from './front-matter.js';
-import { lineOf, plainText, tokenize, type Token } from './markdown.js';
+import { lineOf, PlainTexts, tokenize, type Token } from './markdown.js';
 import type { CodeBlock, Link, Procedure, Runbook, RunbookWarning } from './model.js';
 import { DEFAULT_PHASES, DocumentPhases, PhaseReader, type PhaseVocabulary } from './phases.js';
 import { findProcedureSections, slug, titleWithoutId, wholeDocumentProcedure } from './procedures.js';
@@ -30,7 +30,8 @@ export function parseRunbook(text: string, options: ParseOptions = {}): Runbook 
   const front = splitFrontMatter(source);
   const warnings: RunbookWarning[] = [...front.warnings];
   const tokens = tokenize(front.body);
-  const roots = buildSections(tokens, lines.count);
+  const texts = new PlainTexts(tokens);
+  const roots = buildSections(tokens, lines.count, texts);
   const all = walkSections(roots);
   const sectionAt = (line: number): string => {
     let title = '';
@@ -43,7 +44,7 @@ export function parseRunbook(text: string, options: ParseOptions = {}): Runbook 
   const reader = speedups().prechecks ? new DocumentPhases(vocabulary) : vocabulary;
   const frontTitle = typeof front.data.title === 'string' && front.data.title.trim() ? front.data.title.trim() : undefined;
   const title = all.find((s) => s.level === 1)?.title ?? frontTitle ?? fileTitle(file);
-  const procedures = readProcedures(tokens, roots, (l) => byLine.get(l), reader, title, lines.count);
+  const procedures = readProcedures(tokens, texts, roots, (l) => byLine.get(l), reader, title, lines.count);
   scratchRestores(procedures);
   return {
     file,
@@ -52,16 +53,16 @@ export function parseRunbook(text: string, options: ParseOptions = {}): Runbook 
     sections: publicSections(roots),
     procedures,
     blocks,
-    tables: readTables(tokens, sectionAt),
-    checklists: readChecklists(tokens, sectionAt),
+    tables: readTables(tokens, sectionAt, texts),
+    checklists: readChecklists(tokens, sectionAt, texts),
     links: readLinks(tokens),
-    prose: readProse(tokens),
+    prose: readProse(tokens, texts),
     lineCount: lines.count,
     warnings,
   };
 }
 
-function readProcedures(tokens: Token[], roots: SectionNode[], blockAt: (line: number) => CodeBlock | undefined, reader: PhaseReader, title: string, lineCount: number): Procedure[] {
+function readProcedures(tokens: Token[], texts: PlainTexts, roots: SectionNode[], blockAt: (line: number) => CodeBlock | undefined, reader: PhaseReader, title: string, lineCount: number): Procedure[] {
   const used = new Map<string, number>();
   let found = findProcedureSections(tokens, roots, reader);
   if (found.length === 0) {
@@ -78,7 +79,7 @@ function readProcedures(tokens: Token[], roots: SectionNode[], blockAt: (line: n
       title: ownId ? titleWithoutId(section.title) : section.title,
       line: section.line,
       endLine: section.endLine,
-      phases: readPhases(tokens, section, blockAt, reader),
+      phases: readPhases(tokens, section, blockAt, reader, texts),
     };
   });
 }
@@ -107,8 +108,8 @@ function readLinks(tokens: Token[]): Link[] {
 }
 
 /** Prose outside code: what a placeholder may be explained in. */
-function readProse(tokens: Token[]): string {
+function readProse(tokens: Token[], texts: PlainTexts): string {
   const parts: string[] = [];
-  for (const t of tokens) if (t.type === 'inline') parts.push(plainText(t));
+  for (let i = 0; i < tokens.length; i++) if (tokens[i]!.type === 'inline') parts.push(texts.at(i));
   return parts.join('\n');
 }

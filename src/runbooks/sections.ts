@@ -1,4 +1,4 @@
-import { anchorOf, lineOf, plainText, type Token } from './markdown.js';
+import { anchorOf, lineOf, PlainTexts, type Token } from './markdown.js';
 import type { Section } from './model.js';
 
 /** A section with the token range it covers, for the passes that read its content. */
@@ -19,7 +19,7 @@ export interface SectionNode extends Section {
  * The heading tree. Each section runs until the next heading of the same or a higher level;
  * duplicate anchors get `-1`, `-2` as GitHub does.
  */
-export function buildSections(tokens: Token[], lineCount: number): SectionNode[] {
+export function buildSections(tokens: Token[], lineCount: number, texts = new PlainTexts(tokens)): SectionNode[] {
   const roots: SectionNode[] = [];
   const stack: SectionNode[] = [];
   const anchors = new Map<string, number>();
@@ -27,7 +27,7 @@ export function buildSections(tokens: Token[], lineCount: number): SectionNode[]
     const t = tokens[i]!;
     if (t.type !== 'heading_open') continue;
     const level = Number(t.tag.slice(1));
-    const title = plainText(tokens[i + 1]);
+    const title = texts.at(i + 1);
     let anchor = anchorOf(title);
     const seen = anchors.get(anchor) ?? 0;
     anchors.set(anchor, seen + 1);

@@ -1,4 +1,4 @@
-import { boldLabel, lineOf, plainText, type Token } from './markdown.js';
+import { boldLabel, lineOf, PlainTexts, type Token } from './markdown.js';
 import type { CodeBlock, Phase, PhaseKind, Step } from './model.js';
 import { DEFAULT_PHASES, stepKind, type PhaseLabel, type PhaseReader } from './phases.js';
 import type { SectionNode } from './sections.js';
@@ -16,12 +16,12 @@ interface Draft extends Phase {
  * A heading that names no phase is a note, not a step, when it sits at the level of the phase
  * headings or its title says so ("Notes", "Related alerts"): what it holds is left out.
  */
-export function readPhases(tokens: Token[], section: SectionNode, blockAt: (line: number) => CodeBlock | undefined, reader: PhaseReader = DEFAULT_PHASES): Phase[] {
+export function readPhases(tokens: Token[], section: SectionNode, blockAt: (line: number) => CodeBlock | undefined, reader: PhaseReader = DEFAULT_PHASES, texts = new PlainTexts(tokens)): Phase[] {
   const phases: Draft[] = [];
   let phase: Draft | undefined;
   let step: Step | undefined;
-  /** The prose paragraph that introduces the next block; its text is read only when a block follows. */
-  let pending: Token | undefined;
+  /** Where the prose paragraph that introduces the next block stands; its text is read only when a block follows. */
+  let pending: number | undefined;
   let listDepth = 0;
   let itemOpen = false;
   /** Level of the heading that opened the current phase (undefined for a bold label). */
@@ -48,7 +48,7 @@ export function readPhases(tokens: Token[], section: SectionNode, blockAt: (line
     if (noteLevel !== undefined && !(level > 0 && level <= noteLevel)) continue;
     switch (t.type) {
       case 'heading_open': {
-        const title = plainText(tokens[i + 1]);
+        const title = texts.at(i + 1);
         const p = reader.of(title);
         noteLevel = undefined;
         if (p) {
@@ -72,8 +72,7 @@ export function readPhases(tokens: Token[], section: SectionNode, blockAt: (line
         break;
       case 'list_item_open':
         if (listDepth === 1) {
-          const inline = tokens[i + 2]?.type === 'inline' ? tokens[i + 2] : undefined;
-          openStep(plainText(inline).replace(/^\[[ xX]\]\s+/, ''), lineOf(t));
+          openStep((tokens[i + 2]?.type === 'inline' ? texts.at(i + 2) : '').replace(/^\[[ xX]\]\s+/, ''), lineOf(t));
           itemOpen = true;
         }
         break;
@@ -94,7 +93,7 @@ export function readPhases(tokens: Token[], section: SectionNode, blockAt: (line
         } else {
           // Prose between steps (a "**Careful:** …" note included) introduces the next block.
           step = undefined;
-          pending = inline;
+          pending = i + 1;
         }
         break;
       }
@@ -102,7 +101,7 @@ export function readPhases(tokens: Token[], section: SectionNode, blockAt: (line
       case 'code_block': {
         const block = blockAt(lineOf(t));
         if (!block) break;
-        const intro = pending ? plainText(pending) : '';
+        const intro = pending !== undefined ? texts.at(pending) : '';
         if (!step || (!itemOpen && listDepth === 0 && step.blocks.length > 0 && intro)) openStep(intro, lineOf(t));
         step!.blocks.push(block);
         pending = undefined;

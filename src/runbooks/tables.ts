@@ -1,4 +1,4 @@
-import { lineOf, plainText, type Token } from './markdown.js';
+import { lineOf, PlainTexts, type Token } from './markdown.js';
 import type { Table, TableKind } from './model.js';
 
 /** Field names per table kind, each found by the header words that name it. */
@@ -47,7 +47,7 @@ function records(kind: TableKind, headers: string[], rows: string[][]): Record<s
 }
 
 /** Every table in the document: headers, rows as plain text, and typed records when the kind is known. */
-export function readTables(tokens: Token[], sectionAt: (line: number) => string): Table[] {
+export function readTables(tokens: Token[], sectionAt: (line: number) => string, texts = new PlainTexts(tokens)): Table[] {
   const out: Table[] = [];
   for (let i = 0; i < tokens.length; i++) {
     if (tokens[i]!.type !== 'table_open') continue;
@@ -64,7 +64,7 @@ export function readTables(tokens: Token[], sectionAt: (line: number) => string)
       else if (t.type === 'tr_close' && row) {
         if (!inHead) rows.push(row);
         row = undefined;
-      } else if (t.type === 'inline') (inHead ? headers : row)?.push(plainText(t));
+      } else if (t.type === 'inline') (inHead ? headers : row)?.push(texts.at(i));
     }
     const section = sectionAt(line);
     const kind = tableKind(headers, section);

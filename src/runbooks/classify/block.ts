@@ -95,7 +95,7 @@ export function classifyBlock(code: string, language: string, firstLine: number)
   // A block of one command (most are) is that command, with its own lists copied.
   if (commands.length === 1) {
     const c = commands[0]!;
-    return { target: c.target, effect: c.effect, reasons: unique(c.reasons), placeholders: unique(c.placeholders), commands };
+    return { target: c.target, effect: c.effect, reasons: distinctCopy(c.reasons), placeholders: distinctCopy(c.placeholders), commands };
   }
   const placeholders = new Set<string>();
   let effect = commands[0]!.effect;
@@ -110,6 +110,11 @@ export function classifyBlock(code: string, language: string, firstLine: number)
   const reasons = new Set<string>();
   for (const c of commands) if (c.effect === effect) for (const r of c.reasons) reasons.add(r);
   return { target: target ?? defaultTarget(family), effect, reasons: [...reasons], placeholders: [...placeholders], commands };
+}
+
+/** `unique(items)`: a list of one item (most are) is its own copy. */
+function distinctCopy(items: string[]): string[] {
+  return items.length < 2 ? items.slice() : unique(items);
 }
 
 function defaultTarget(family: LanguageFamily): Target {
@@ -234,7 +239,7 @@ function redisLines(lines: string[], firstLine: number, pattern: RegExp): Comman
 function shellCommands(code: string, firstLine: number): Command[] {
   // Most blocks hold neither (a redis-cli line that runs one command opens no session): one look at
   // the whole text spares a look at each line.
-  if (speedups().prechecks && (!code.includes('redis-cli') || !mayHoldRedisSession(code)) && !hasSqlLine(code)) return parseShellCommands(code.includes('<') ? code.replace(PROTECT, '@$1@') : code, firstLine).sort((a, b) => a.line - b.line);
+  if (speedups().prechecks && (!code.includes('redis-cli') || !mayHoldRedisSession(code)) && !hasSqlLine(code)) return byLine(parseShellCommands(code.includes('<') ? code.replace(PROTECT, '@$1@') : code, firstLine));
   const lines = code.split('\n');
   const extra: Command[] = [];
   for (let i = 0; i < lines.length; i++) {
@@ -263,7 +268,13 @@ function shellCommands(code: string, firstLine: number): Command[] {
   }
   const shell = lines.join('\n').replace(PROTECT, '@$1@');
   const out = [...parseShellCommands(shell, firstLine), ...extra];
-  return out.sort((a, b) => a.line - b.line);
+  return byLine(out);
+}
+
+/** Commands in line order (a stable sort): most blocks give them in that order already, and are not sorted again. */
+function byLine(commands: Command[]): Command[] {
+  for (let i = 1; i < commands.length; i++) if (commands[i]!.line < commands[i - 1]!.line) return commands.sort((a, b) => a.line - b.line);
+  return commands;
 }
 
 /**
@@ -291,8 +302,20 @@ function paragraphStatements(text: string, lineBase: number): ShStatement[] {
   return lineBase === 0 ? stmts : stmts.map((s) => ({ ...s, line: s.line + lineBase, calls: s.calls.map((c) => ({ ...c, line: c.line + lineBase })) }));
 }
 
-/** From a line's start: blanks only, then a comment, the line's end or the text's end (a line that ends a paragraph). */
-const PARAGRAPH_BREAK = /[^\S\n]*(?:#|\n|$)/y;
+/**
+ * Whether the line starting at `at` ends a paragraph: blanks only (`\s` but the line's end), then a
+ * comment, the line's end or the text's end — what `/[^\S\n]*(?:#|\n|$)/y` matches there.
+ */
+function endsParagraph(text: string, at: number): boolean {
+  let i = at;
+  for (; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (!(c === 32 || c === 9 || c === 11 || c === 12 || c === 13 || (c > 127 && SPACE.test(text[i]!)))) break;
+  }
+  if (i >= text.length) return true;
+  const c = text.charCodeAt(i);
+  return c === 35 || c === 10;
+}
 
 function byParagraph(shell: string, firstLine: number): ShStatement[] {
   const out: ShStatement[] = [];
@@ -303,8 +326,7 @@ function byParagraph(shell: string, firstLine: number): ShStatement[] {
   for (let at = 0; ; line++) {
     const nl = shell.indexOf('\n', at);
     const end = nl < 0 ? shell.length : nl;
-    PARAGRAPH_BREAK.lastIndex = at;
-    if (PARAGRAPH_BREAK.test(shell)) {
+    if (endsParagraph(shell, at)) {
       if (line > start) for (const s of paragraphStatements(shell.slice(startAt, at - 1), firstLine - 1 + start)) out.push(s);
       start = line + 1;
       startAt = end + 1;

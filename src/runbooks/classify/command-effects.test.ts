@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { codeCell } from '../../../test/fixtures/runbooks/command-effects-cell.js';
 import { COMMAND_EFFECTS, SQL_EFFECTS, type CommandEffectCase } from '../../../test/fixtures/runbooks/command-effects.js';
 import { classifyCommand } from './index.js';
+import { OWN_CASES } from './shell.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');
 
@@ -68,5 +69,14 @@ describe('docs/runbooks.md command-effects table (npm run docs writes it)', () =
     for (const c of [...COMMAND_EFFECTS, ...SQL_EFFECTS]) {
       expect(region).toContain(`| ${codeCell(c.command)} | ${c.effect} |`);
     }
+  });
+});
+
+describe('the programs classifyWords has a case for', () => {
+  it('are the ones its readers shortcut leaves alone', () => {
+    const source = readFileSync(path.join(repoRoot, 'src/runbooks/classify/shell.ts'), 'utf8');
+    const body = source.slice(source.indexOf('export function classifyWords'), source.indexOf('function byProgramName'));
+    const cases = [...body.matchAll(/case '([^']+)':/g)].map((m) => m[1]);
+    expect(new Set(cases)).toEqual(OWN_CASES);
   });
 });

@@ -9,7 +9,10 @@ import { own } from './lookup.js';
  */
 type Rule = (args: string[]) => Verdict;
 
-const read = (what: string, target: Target = 'shell'): Rule => () => verdict('read', `${what} only reads`, target);
+const read = (what: string, target: Target = 'shell'): Rule => {
+  const reason = `${what} only reads`;
+  return () => verdict('read', reason, target);
+};
 const write = (reason: string, target: Target = 'shell'): Rule => () => verdict('write', reason, target);
 const destroy = (reason: string, target: Target = 'shell'): Rule => () => verdict('destructive', reason, target);
 
@@ -278,8 +281,19 @@ export function simpleRule(program: string): Rule | undefined {
   return SIMPLE_RULES.get(program);
 }
 
+/** Every program `isReader` knows. */
+export const READER_NAMES: readonly string[] = [...READERS];
+
 export function isReader(program: string): boolean {
   return READERS.has(program);
+}
+
+/** `PROGRAM only reads` for each program of `READERS`, written once rather than per command. */
+const READER_REASONS = new Map([...READERS].map((p) => [p, `${p} only reads`]));
+
+/** The reason a reader (`isReader`) gives. */
+export function readerReason(program: string): string {
+  return READER_REASONS.get(program) ?? `${program} only reads`;
 }
 
 export { find as findRule };

@@ -51,6 +51,11 @@ const SPECIAL = new Uint8Array(128);
 for (let c = 0; c < 32; c++) SPECIAL[c] = 1;
 for (const ch of ' ;&|<>()`\\\'"$') SPECIAL[ch.charCodeAt(0)] = 1;
 
+/** What ends a word wherever it stands: the text's end, a blank, a newline, `;`, `&`, `|`, `<` or `>`. */
+function endsPlainWord(c: number): boolean {
+  return Number.isNaN(c) || c === 32 || c === 9 || c === 10 || c === 59 || c === 38 || c === 124 || c === 60 || c === 62;
+}
+
 function isPlainChar(c: number): boolean {
   return c >= 128 ? true : c >= 0 && SPECIAL[c] === 0;
 }
@@ -138,6 +143,21 @@ export abstract class WordReader {
   /** One word: unquoted text, quoted strings and simple expansions, up to a blank or an operator. */
   protected word(into: Sink): ShWord {
     const src = this.src;
+    // Most words are one run of plain characters up to a blank, an operator or the text's end:
+    // read as the loop below would, without it.
+    const first = src.charCodeAt(this.i);
+    if (first !== 35 && isPlainChar(first)) {
+      let end = this.i + 1;
+      while (isPlainChar(src.charCodeAt(end))) end++;
+      if (endsPlainWord(src.charCodeAt(end))) {
+        const run = src.slice(this.i, end);
+        this.i = end;
+        this.maxEnd = end;
+        this.lit = run;
+        this.flush(into);
+        return { value: run, literal: true };
+      }
+    }
     let value = '';
     let literal = true;
     this.lit = '';

@@ -113,8 +113,10 @@ class SimpleReader extends WordReader {
       // At the end of the text after `&&`, `||` or `|`: a command is missing.
       if (c === undefined) throw NOT_SHELL;
       if (c === ';' || c === '|' || c === '&' || c === '\n' || c === '#' || c === ')') throw GIVE_UP;
-      if (src.startsWith('time', this.i) && (src[this.i + 4] === ' ' || src[this.i + 4] === '\t')) this.timeKeyword();
-      const opening = this.keyword(OPENING);
+      if (c === 't' && src.startsWith('time', this.i) && (src[this.i + 4] === ' ' || src[this.i + 4] === '\t')) this.timeKeyword();
+      // Only these letters start a keyword of `OPENING`.
+      const k = src[this.i];
+      const opening = k === 'i' || k === 'f' || k === 'w' || k === 'u' ? this.keyword(OPENING) : undefined;
       if (opening) this.compound(opening, piped, into);
       else this.call(piped, into);
       this.skipBlanks();
@@ -257,7 +259,10 @@ class SimpleReader extends WordReader {
     const redirects: ShRedirect[] = [];
     // Assignments and words write into `into` as they come; what redirections add goes before
     // them at the end, where mvdan-sh's tree has it.
-    const marks = [into.calls.length, into.params.length, into.assigned.length, into.braceWords.length] as const;
+    const callsMark = into.calls.length;
+    const paramsMark = into.params.length;
+    const assignedMark = into.assigned.length;
+    const braceWordsMark = into.braceWords.length;
     let redirected: Sink | undefined;
     for (;;) {
       this.skipBlanks();
@@ -301,10 +306,10 @@ class SimpleReader extends WordReader {
     }
     if (words.length === 0 && assigns.length === 0) throw GIVE_UP;
     if (redirected) {
-      into.calls.splice(marks[0], 0, ...redirected.calls);
-      into.params.splice(marks[1], 0, ...redirected.params);
-      into.assigned.splice(marks[2], 0, ...redirected.assigned);
-      into.braceWords.splice(marks[3], 0, ...redirected.braceWords);
+      into.calls.splice(callsMark, 0, ...redirected.calls);
+      into.params.splice(paramsMark, 0, ...redirected.params);
+      into.assigned.splice(assignedMark, 0, ...redirected.assigned);
+      into.braceWords.splice(braceWordsMark, 0, ...redirected.braceWords);
     }
     into.calls.push({ words, assigns, redirects, piped, line });
   }

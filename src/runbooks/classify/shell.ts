@@ -5,7 +5,7 @@ import { combine, verdict, type Verdict } from './effect.js';
 import { curlVerdict, httpieVerdict, wgetVerdict } from './http.js';
 import { kubectlVerdict } from './kubectl.js';
 import { mongodumpVerdict, mongorestoreVerdict, mongoshVerdict } from './mongo.js';
-import { findRule, isReader, PG_VALUE_OPTIONS, simpleRule } from './programs.js';
+import { findRule, isReader, PG_VALUE_OPTIONS, READER_NAMES, readerReason, simpleRule } from './programs.js';
 import { celeryVerdict, manageVerdict, pythonVerdict } from './python.js';
 import { readRedisCli, redisVerdict } from './redis.js';
 import { ShellSyntaxError, type ShCall, type ShStatement } from './shell-parse.js';
@@ -32,6 +32,9 @@ export function classifyWords(words: string[], piped = false): Verdict {
   // The name after the last `/` of its first line (`.` stops at a line break): most names have no `/` at all.
   const program = !first.includes('/') ? first : LINE_BREAK.test(first) ? first.replace(/^.*\//, '') : first.slice(first.lastIndexOf('/') + 1);
   if (!program) return verdict('read', 'no command', 'shell');
+  // A program that only reads and has no case below nor rule of its own (grep, echo, jq, tail…):
+  // what `byProgramName` gives it, without the cases first.
+  if (PLAIN_READERS.has(program)) return verdict('read', readerReason(program), targetOf(program));
   switch (program) {
     case 'sudo': {
       const rest = positionals(args, SUDO_OPTIONS);
@@ -136,11 +139,16 @@ export function classifyWords(words: string[], piped = false): Verdict {
   return byProgramName(program, args, piped);
 }
 
+/** Programs with a case of their own in `classifyWords` (`command-effects.test.ts` holds the two lists together). */
+export const OWN_CASES: ReadonlySet<string> = new Set(['sudo', 'env', 'nohup', 'time', 'nice', 'ionice', 'stdbuf', 'command', 'exec', 'timeout', 'watch', 'xargs', 'ssh', 'bash', 'sh', 'zsh', 'kubectl', 'oc', 'curl', 'wget', 'http', 'https', 'redis-cli', 'psql', 'mongosh', 'mongo', 'mongodump', 'mongorestore', 'python', 'python3', 'manage.py', 'celery', 'aws', 'mc', 'find', 'docker', 'docker-compose', 'podman']);
+/** Readers (`isReader`) that `classifyWords` reaches only through `byProgramName`, with no rule before the reader's verdict. */
+const PLAIN_READERS = new Set(READER_NAMES.filter((p) => !OWN_CASES.has(p) && !simpleRule(p)));
+
 /** Programs with no case of their own: a known rule, a reader, a wrapper of another command. */
 function byProgramName(program: string, args: string[], piped: boolean): Verdict {
   const rule = simpleRule(program);
   if (rule) return rule(args);
-  if (isReader(program)) return verdict('read', `${program} only reads`, targetOf(program));
+  if (isReader(program)) return verdict('read', readerReason(program), targetOf(program));
   // A wrapper (`ENV-TOOL aws ROLE -- kubectl get …`) runs the command after `--`.
   const dashdash = args.indexOf('--');
   if (dashdash >= 0 && dashdash < args.length - 1) {
