@@ -4,6 +4,7 @@ import https from 'node:https';
 import net, { type Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { performance } from 'node:perf_hooks';
+import { http1Exchange, http1Request, type Http1Request } from './http1.js';
 
 export interface HttpRequestOptions {
   url: string;
@@ -101,6 +102,8 @@ export interface PreparedRequest {
   readonly ipHost: boolean;
   /** Node request options without the agent (looked up per agent generation). */
   readonly base: http.RequestOptions;
+  /** A fresh plain-HTTP request this module writes itself (see http1.ts); undefined: node:http sends it. */
+  readonly http1: Http1Request | undefined;
   agent?: http.Agent;
   generation: number;
 }
@@ -122,6 +125,7 @@ function prepare(opts: HttpRequestOptions, url: URL, method: string, body: strin
   const headers: Record<string, string> = { 'user-agent': 'opsbook-check', ...opts.headers };
   if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
   const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+  const auth = url.username || url.password ? `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}` : undefined;
   const base: http.RequestOptions = {
     protocol: url.protocol,
     hostname,
@@ -129,12 +133,14 @@ function prepare(opts: HttpRequestOptions, url: URL, method: string, body: strin
     path: `${url.pathname}${url.search}`,
     method,
     headers,
-    ...(url.username || url.password ? { auth: `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}` } : {}),
+    ...(auth !== undefined ? { auth } : {}),
   };
   // A fresh plain-HTTP connection needs no pool: the request opens its own socket, which skips the
   // agent's bookkeeping on every run. HTTPS keeps its agent (it carries the TLS settings).
-  if (url.protocol === 'http:' && (opts.connection ?? 'new') === 'new') base.createConnection = openFresh;
-  return { opts, url, href: url.href, method, headers, body, ipHost: net.isIP(hostname) !== 0, base, generation: -1 };
+  const fresh = url.protocol === 'http:' && (opts.connection ?? 'new') === 'new';
+  if (fresh) base.createConnection = openFresh;
+  const http1 = fresh ? http1Request(url, method, headers, body, auth) : undefined;
+  return { opts, url, href: url.href, method, headers, body, ipHost: net.isIP(hostname) !== 0, base, http1, generation: -1 };
 }
 
 const prepared = new WeakMap<object, PreparedRequest>();
@@ -208,6 +214,7 @@ function abortError(signal: AbortSignal): Error {
 }
 
 function once(p: PreparedRequest, signal: AbortSignal, keep: HttpKeep, connection: 'new' | 'reuse'): Promise<HttpResponse> {
+  if (connection === 'new' && p.http1) return onceHttp1(p, p.http1, signal, keep);
   return new Promise((resolve, reject) => {
     if (signal.aborted) {
       reject(abortError(signal));
@@ -299,4 +306,27 @@ function once(p: PreparedRequest, signal: AbortSignal, keep: HttpKeep, connectio
     });
     req.end(p.body);
   });
+}
+
+/** A fresh plain-HTTP exchange written and read by http1.ts, with the same phases and fields. */
+async function onceHttp1(p: PreparedRequest, req: Http1Request, signal: AbortSignal, keep: HttpKeep): Promise<HttpResponse> {
+  const start = performance.now();
+  const r = await http1Exchange(req, signal, keep.headers, keep.body ? p.opts.maxBodyBytes : 0, () => abortError(signal));
+  const { lookupAt, connectAt } = r;
+  return {
+    status: r.status,
+    headers: r.headers,
+    location: r.location,
+    body: r.body,
+    responseTimeMs: 0,
+    finalUrl: p.href,
+    redirects: 0,
+    phases: {
+      dnsMs: lookupAt !== undefined ? lookupAt - start : 0,
+      connectMs: connectAt !== undefined ? connectAt - (lookupAt ?? start) : 0,
+      tlsMs: 0,
+      ttfbMs: (r.firstByteAt ?? performance.now()) - start,
+      reused: false,
+    },
+  };
 }
