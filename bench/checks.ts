@@ -77,6 +77,8 @@ interface Figures {
   lagP50: number;
   lagP99: number;
   cpuMsPerCheck: number;
+  /** The kernel's share of it (system time: loopback TCP, socket set-up and close). */
+  sysMsPerCheck: number;
   /** After the first interval: warm JIT, open connections. */
   steadyCpuMsPerCheck: number;
   steadyLagP99: number;
@@ -224,6 +226,7 @@ async function runOnce(n: number, seconds: number, connection: Connection, rollu
       lagP50: quantile(lags, 0.5),
       lagP99: quantile(lags, 0.99),
       cpuMsPerCheck: (cpu.user + cpu.system) / 1000 / Math.max(1, measured),
+      sysMsPerCheck: cpu.system / 1000 / Math.max(1, measured),
       steadyCpuMsPerCheck: (steadyCpu.user + steadyCpu.system) / 1000 / Math.max(1, steadyResults),
       steadyLagP99: quantile(steadyLags, 0.99),
       rssMb: Math.round(rss / 1e6),
@@ -246,7 +249,7 @@ function print(f: Figures): void {
   console.log(
     `N=${f.n} connection: ${f.connection.padEnd(5)} rollup pass: ${f.rollup ? `${f.rollup.ms} ms over ${f.rollup.rows} seeded rows (worst lag of runs from its start to 1 s after it: ${f.rollup.worstLagAfterMs} ms)` : 'none'}\n` +
       `    ${f.checksPerSecond} checks/s of ${f.due} due (${((100 * f.checksPerSecond) / f.due).toFixed(0)} %) over ${f.seconds}s  lag p50 ${f.lagP50} ms  p99 ${f.lagP99} ms  ` +
-      `CPU ${f.cpuMsPerCheck.toFixed(3)} ms/check (steady ${f.steadyCpuMsPerCheck.toFixed(3)}, lag p99 ${f.steadyLagP99} ms)  RSS ${f.rssMb} MB  every check ran within ${INTERVAL_S}s: ${f.allRanWithinInterval ? 'yes' : 'NO'}\n` +
+      `CPU ${f.cpuMsPerCheck.toFixed(3)} ms/check (system ${f.sysMsPerCheck.toFixed(3)}; steady ${f.steadyCpuMsPerCheck.toFixed(3)}, lag p99 ${f.steadyLagP99} ms)  RSS ${f.rssMb} MB  every check ran within ${INTERVAL_S}s: ${f.allRanWithinInterval ? 'yes' : 'NO'}\n` +
       `    healthy target: down ${share(f.down)}  unknown ${share(f.unknown)} of ${f.results} runs`,
   );
   for (const [why, count] of f.downReasons.slice(0, 3)) console.log(`    down ${count}×: ${why}`);

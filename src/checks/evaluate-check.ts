@@ -20,9 +20,9 @@ export function evaluateCheck(
   observation: Observation,
   timing: { at: number; latencyMs: number },
 ): CheckResult {
-  const base = { checkId: check.id, kind: check.kind, at: timing.at, latencyMs: Math.max(0, Math.round(timing.latencyMs)) };
+  const latencyMs = Math.max(0, Math.round(timing.latencyMs));
   if (observation.pending) {
-    return { ...base, status: 'up', level: 'ok', pending: observation.pending, conditions: [] };
+    return { checkId: check.id, kind: check.kind, at: timing.at, latencyMs, status: 'up', level: 'ok', pending: observation.pending, conditions: [] };
   }
   const scope = new ConditionScope(observation.values);
   const outcomes: ConditionOutcome[] = [];
@@ -31,7 +31,7 @@ export function evaluateCheck(
   const critical = run('critical', check.critical, scope, outcomes, false);
   const status = healthy && observation.error === undefined ? 'up' : 'down';
   const level: CheckLevel = status === 'down' || critical ? 'critical' : warning ? 'warning' : 'ok';
-  const result: CheckResult = { ...base, status, level, conditions: outcomes };
+  const result: CheckResult = { checkId: check.id, kind: check.kind, at: timing.at, latencyMs, status, level, conditions: outcomes };
   if (observation.value !== undefined && Number.isFinite(observation.value)) result.value = observation.value;
   if (observation.error !== undefined) result.error = observation.error;
   return result;

@@ -1,11 +1,12 @@
 import { performance } from 'node:perf_hooks';
 import { formatDuration } from '../lib/duration.js';
 import type { Clock } from '../lib/clock.js';
+import { deadlinesOf } from '../lib/deadlines.js';
 import type { CompiledCheck } from './compile.js';
 import { evaluateCheck } from './evaluate-check.js';
 import type { LoopDelayMonitor } from './loop-delay.js';
 import { withholdUnderOverload } from './overload.js';
-import type { CheckResult, HeartbeatReader, Observation } from './types.js';
+import type { CheckContext, CheckResult, HeartbeatReader, Observation } from './types.js';
 import type { SampleStore } from '../samples/index.js';
 
 export interface RunOnceOptions {
@@ -51,9 +52,9 @@ export async function runCheckOnce(check: CompiledCheck, opts: RunOnceOptions): 
   outer?.addEventListener('abort', onOuterAbort, { once: true });
   let timedOut = false;
   let onTimeout: ((o: Observation) => void) | undefined;
-  // One timer is the run's only timeout mechanism: it aborts the probe and, for a kind that ignores
-  // the signal, settles the run at the deadline anyway.
-  const cancelTimer = clock.at(clock.now() + check.timeoutMs, () => {
+  // The run's deadline is its only timeout mechanism: it aborts the probe and, for a kind that ignores
+  // the signal, settles the run at the deadline anyway. Deadlines share one timer per clock.
+  const cancelTimer = deadlinesOf(clock).after(check.timeoutMs, () => {
     timedOut = true;
     controller.abort(new Error('timeout'));
     onTimeout?.({ values: {}, error: `timeout after ${formatDuration(check.timeoutMs)}` });
@@ -62,17 +63,12 @@ export async function runCheckOnce(check: CompiledCheck, opts: RunOnceOptions): 
   const state = opts.state ?? {};
   let observation: Observation;
   try {
+    const ctx: CheckContext = { signal: controller.signal, clock, timeoutMs: check.timeoutMs, checkId: check.id, state };
+    if (check.reads) ctx.reads = check.reads;
+    if (opts.heartbeats) ctx.heartbeats = opts.heartbeats;
+    if (opts.samples) ctx.samples = opts.samples;
     const probe = check.impl
-      .run(check.config, {
-        signal: controller.signal,
-        clock,
-        timeoutMs: check.timeoutMs,
-        checkId: check.id,
-        state,
-        ...(check.reads ? { reads: check.reads } : {}),
-        ...(opts.heartbeats ? { heartbeats: opts.heartbeats } : {}),
-        ...(opts.samples ? { samples: opts.samples } : {}),
-      })
+      .run(check.config, ctx)
       .catch((e: unknown): Observation => ({ values: {}, error: (e as Error)?.message ?? String(e) }));
     observation = await new Promise<Observation>((resolve) => {
       onTimeout = resolve;

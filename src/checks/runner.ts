@@ -73,12 +73,6 @@ export function createCheckRunner(opts: CheckRunnerOptions): CheckRunner {
   let cancelRollup: (() => void) | undefined;
   const loopDelay = { monitor: loopDelayMonitor(), boundMs: opts.loopDelayBoundMs ?? DEFAULT_LOOP_DELAY_BOUND_MS };
   let monitoring = false;
-  const runOptions = {
-    clock: opts.clock,
-    ...(heartbeats ? { heartbeats } : {}),
-    ...(opts.samples ? { samples: opts.samples } : {}),
-    loopDelay,
-  };
   // Counter children per kind: labels are hashed once, not on every run.
   const byKind = new Map<string, { runs: { inc(): void }; failures: { inc(): void } }>();
   const metricsOf = (kind: string, m: NonNullable<typeof metrics>) => {
@@ -96,7 +90,7 @@ export function createCheckRunner(opts: CheckRunnerOptions): CheckRunner {
     ...(metrics ? { metrics } : {}),
     ...(opts.onLag ? { onLag: opts.onLag } : {}),
     run: async (check, plannedAt, signal, abort) => {
-      const result = await runCheckOnce(check, { ...runOptions, at: plannedAt, abort, state: states.get(check.id)! });
+      const result = await runCheckOnce(check, { clock: opts.clock, heartbeats, samples: opts.samples, loopDelay, at: plannedAt, abort, state: states.get(check.id)! });
       // Stopped mid-run: not a result about the service (a timeout aborts the same signal, with its own reason).
       if (signal.aborted && signal.reason === STOPPED) return;
       if (metrics) {

@@ -80,11 +80,14 @@ export class CheckScheduler<C extends SchedulableCheck> {
   start(): void {
     if (this.started) return;
     this.started = true;
+    // The phases first (a hash per check: a few hundred ms for tens of thousands), then the time the
+    // plan starts from, so the runs due first are not already late by the hashing.
+    const phases = this.checks.map((check) => phaseOf(check.id, check.intervalMs, this.tickMs));
     const now = this.opts.clock.now();
-    for (const check of this.checks) {
-      const phase = phaseOf(check.id, check.intervalMs, this.tickMs);
+    this.checks.forEach((check, i) => {
+      const phase = phases[i]!;
       this.heap.push({ check, phase, due: nextSlot(now + check.initialDelayMs, phase, check.intervalMs), seq: this.seq++, busy: false });
-    }
+    });
     this.arm();
   }
 

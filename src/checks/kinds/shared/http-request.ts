@@ -4,6 +4,7 @@ import https from 'node:https';
 import net, { type Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { performance } from 'node:perf_hooks';
+import { http1Exchange, http1Request, type Http1Request } from './http1.js';
 
 export interface HttpRequestOptions {
   url: string;
@@ -43,6 +44,8 @@ export interface HttpResponse {
   headers: Record<string, string>;
   /** Empty unless kept (HttpKeep.body). */
   body: string;
+  /** The final response's Location header, if it had one. */
+  location?: string | undefined;
   /** Milliseconds from the first request to the last byte of the final response. */
   responseTimeMs: number;
   finalUrl: string;
@@ -90,31 +93,54 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 export interface PreparedRequest {
   readonly opts: HttpRequestOptions;
   readonly url: URL;
+  /** url.href, kept: every run reports it. */
+  readonly href: string;
   readonly method: string;
   readonly headers: Record<string, string>;
   readonly body: string | undefined;
+  /** The host is an IP literal: no DNS lookup happens, so none is timed. */
+  readonly ipHost: boolean;
   /** Node request options without the agent (looked up per agent generation). */
   readonly base: http.RequestOptions;
+  /** A fresh plain-HTTP request this module writes itself (see http1.ts); undefined: node:http sends it. */
+  readonly http1: Http1Request | undefined;
   agent?: http.Agent;
   generation: number;
+}
+
+/**
+ * The socket the last `createConnection` of a fresh plain-HTTP request opened. Node calls it inside
+ * http.request, synchronously; the caller takes the socket right after, so the timing listeners go
+ * on it before it connects, without a `socket` event per request.
+ */
+let opened: Socket | undefined;
+const openFresh = (o: http.ClientRequestArgs): Socket => (opened = net.connect(o as net.NetConnectOpts));
+function takeOpened(): Socket | undefined {
+  const s = opened;
+  opened = undefined;
+  return s;
 }
 
 function prepare(opts: HttpRequestOptions, url: URL, method: string, body: string | undefined): PreparedRequest {
   const headers: Record<string, string> = { 'user-agent': 'opsbook-check', ...opts.headers };
   if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
+  const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+  const auth = url.username || url.password ? `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}` : undefined;
   const base: http.RequestOptions = {
     protocol: url.protocol,
-    hostname: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
+    hostname,
     port: url.port || (url.protocol === 'https:' ? 443 : 80),
     path: `${url.pathname}${url.search}`,
     method,
     headers,
-    ...(url.username || url.password ? { auth: `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}` } : {}),
+    ...(auth !== undefined ? { auth } : {}),
   };
   // A fresh plain-HTTP connection needs no pool: the request opens its own socket, which skips the
   // agent's bookkeeping on every run. HTTPS keeps its agent (it carries the TLS settings).
-  if (url.protocol === 'http:' && (opts.connection ?? 'new') === 'new') base.createConnection = (o) => net.connect(o as net.NetConnectOpts);
-  return { opts, url, method, headers, body, base, generation: -1 };
+  const fresh = url.protocol === 'http:' && (opts.connection ?? 'new') === 'new';
+  if (fresh) base.createConnection = openFresh;
+  const http1 = fresh ? http1Request(url, method, headers, body, auth) : undefined;
+  return { opts, url, href: url.href, method, headers, body, ipHost: net.isIP(hostname) !== 0, base, http1, generation: -1 };
 }
 
 const prepared = new WeakMap<object, PreparedRequest>();
@@ -133,14 +159,19 @@ export function preparedRequest(key: object, build?: () => HttpRequestOptions): 
   return p;
 }
 
-function requestOptions(p: PreparedRequest, signal: AbortSignal, connection: 'new' | 'reuse'): http.RequestOptions {
-  if (p.base.createConnection && connection === 'new') return { ...p.base, signal };
+/**
+ * Node options for one exchange. A fresh plain-HTTP request sends the prepared options as they are
+ * (Node copies them); the abort signal is not among them: `once` listens to it itself, which is
+ * one listener instead of Node's abort wiring and stream-end tracking on every request.
+ */
+function requestOptions(p: PreparedRequest, connection: 'new' | 'reuse'): http.RequestOptions {
+  if (p.base.createConnection !== undefined && connection === 'new') return p.base;
   if (p.generation !== agentGeneration || !p.agent) {
     p.agent = agentFor(p.url.protocol, p.opts.tls, connection);
     p.generation = agentGeneration;
   }
   const { createConnection: _none, ...rest } = p.base;
-  return { ...rest, agent: connection === (p.opts.connection ?? 'new') ? p.agent : agentFor(p.url.protocol, p.opts.tls, connection), signal };
+  return { ...rest, agent: connection === (p.opts.connection ?? 'new') ? p.agent : agentFor(p.url.protocol, p.opts.tls, connection) };
 }
 
 /** One HTTP exchange with redirects followed by hand, so the count and final URL are known. */
@@ -170,16 +201,26 @@ export async function httpRequest(request: PreparedRequest | HttpRequestOptions,
       p = prepare(opts, url, method, body);
       continue;
     }
-    const { location: _l, ...rest } = r;
-    return { ...rest, responseTimeMs: performance.now() - started, finalUrl: p.url.toString(), redirects };
+    r.responseTimeMs = performance.now() - started;
+    r.finalUrl = p.href;
+    r.redirects = redirects;
+    return r;
   }
 }
 
-type Exchange = Omit<HttpResponse, 'responseTimeMs' | 'finalUrl' | 'redirects'> & { location: string | undefined };
+/** The error a request aborted by its signal fails with, as Node's own abort would give. */
+function abortError(signal: AbortSignal): Error {
+  return Object.assign(new Error('The operation was aborted', { cause: signal.reason }), { name: 'AbortError', code: 'ABORT_ERR' });
+}
 
-function once(p: PreparedRequest, signal: AbortSignal, keep: HttpKeep, connection: 'new' | 'reuse'): Promise<Exchange> {
+function once(p: PreparedRequest, signal: AbortSignal, keep: HttpKeep, connection: 'new' | 'reuse'): Promise<HttpResponse> {
+  if (connection === 'new' && p.http1) return onceHttp1(p, p.http1, signal, keep);
   return new Promise((resolve, reject) => {
-    const mod = p.url.protocol === 'https:' ? https : http;
+    if (signal.aborted) {
+      reject(abortError(signal));
+      return;
+    }
+    const tls = p.url.protocol === 'https:';
     const maxBody = keep.body ? p.opts.maxBodyBytes : 0;
     const start = performance.now();
     let lookupAt: number | undefined;
@@ -187,9 +228,17 @@ function once(p: PreparedRequest, signal: AbortSignal, keep: HttpKeep, connectio
     let secureAt: number | undefined;
     let firstByteAt: number | undefined;
     let reused = false;
-    const req = mod.request(requestOptions(p, signal, connection), (res) => {
+    const onAbort = (): void => {
+      req.destroy(abortError(signal));
+    };
+    const onFirstByte = (): void => {
+      firstByteAt ??= performance.now();
+    };
+    const own = p.base.createConnection !== undefined && connection === 'new';
+    takeOpened();
+    const req = (tls ? https : http).request(requestOptions(p, connection), (res) => {
       let certificateNotAfter: number | undefined;
-      if (p.url.protocol === 'https:') {
+      if (tls) {
         const cert = (res.socket as TLSSocket).getPeerCertificate?.();
         if (cert && cert.valid_to) certificateNotAfter = Date.parse(cert.valid_to);
       }
@@ -202,16 +251,19 @@ function once(p: PreparedRequest, signal: AbortSignal, keep: HttpKeep, connectio
         size += c.length;
       });
       res.on('end', () => {
+        signal.removeEventListener('abort', onAbort);
         const out: Record<string, string> = {};
         if (keep.headers) for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
         const ttfbAt = firstByteAt ?? performance.now();
         const connected = connectAt ?? start;
-        resolve({
+        const response: HttpResponse = {
           status: res.statusCode ?? 0,
           headers: out,
           location: res.headers.location,
           body: chunks.length === 0 ? '' : chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8'),
-          ...(certificateNotAfter !== undefined ? { certificateNotAfter } : {}),
+          responseTimeMs: 0,
+          finalUrl: p.href,
+          redirects: 0,
           phases: {
             dnsMs: lookupAt !== undefined ? lookupAt - start : 0,
             connectMs: connectAt !== undefined ? connectAt - (lookupAt ?? start) : 0,
@@ -219,21 +271,62 @@ function once(p: PreparedRequest, signal: AbortSignal, keep: HttpKeep, connectio
             ttfbMs: ttfbAt - start,
             reused,
           },
-        });
+        };
+        if (certificateNotAfter !== undefined) response.certificateNotAfter = certificateNotAfter;
+        resolve(response);
       });
-      res.on('error', reject);
+      res.on('error', (e) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      });
     });
-    req.on('socket', (socket: Socket) => {
-      // A pooled socket is already connected: it has no lookup, connect or handshake to time.
-      reused = !socket.connecting;
-      if (!reused) {
-        socket.once('lookup', () => (lookupAt = performance.now()));
-        socket.once('connect', () => (connectAt = performance.now()));
-        if (p.url.protocol === 'https:') socket.once('secureConnect', () => (secureAt = performance.now()));
-      }
-      socket.once('data', () => (firstByteAt = performance.now()));
+    const fresh = own ? takeOpened() : undefined;
+    if (fresh) {
+      // A socket of its own, opened just now: timed with plain listeners (it is closed after this
+      // exchange, so nothing has to be taken off it).
+      if (!p.ipHost) fresh.on('lookup', () => (lookupAt = performance.now()));
+      fresh.on('connect', () => (connectAt = performance.now()));
+      fresh.on('data', onFirstByte);
+    } else {
+      req.on('socket', (socket: Socket) => {
+        // A pooled socket is already connected: it has no lookup, connect or handshake to time.
+        reused = !socket.connecting;
+        if (!reused) {
+          if (!p.ipHost) socket.once('lookup', () => (lookupAt = performance.now()));
+          socket.once('connect', () => (connectAt = performance.now()));
+          if (tls) socket.once('secureConnect', () => (secureAt = performance.now()));
+        }
+        socket.once('data', onFirstByte);
+      });
+    }
+    signal.addEventListener('abort', onAbort);
+    req.on('error', (e: Error) => {
+      signal.removeEventListener('abort', onAbort);
+      reject(Object.assign(e, { reusedSocket: req.reusedSocket && firstByteAt === undefined }));
     });
-    req.on('error', (e: Error) => reject(Object.assign(e, { reusedSocket: req.reusedSocket && firstByteAt === undefined })));
     req.end(p.body);
   });
+}
+
+/** A fresh plain-HTTP exchange written and read by http1.ts, with the same phases and fields. */
+async function onceHttp1(p: PreparedRequest, req: Http1Request, signal: AbortSignal, keep: HttpKeep): Promise<HttpResponse> {
+  const start = performance.now();
+  const r = await http1Exchange(req, signal, keep.headers, keep.body ? p.opts.maxBodyBytes : 0, () => abortError(signal));
+  const { lookupAt, connectAt } = r;
+  return {
+    status: r.status,
+    headers: r.headers,
+    location: r.location,
+    body: r.body,
+    responseTimeMs: 0,
+    finalUrl: p.href,
+    redirects: 0,
+    phases: {
+      dnsMs: lookupAt !== undefined ? lookupAt - start : 0,
+      connectMs: connectAt !== undefined ? connectAt - (lookupAt ?? start) : 0,
+      tlsMs: 0,
+      ttfbMs: (r.firstByteAt ?? performance.now()) - start,
+      reused: false,
+    },
+  };
 }
