@@ -1,7 +1,7 @@
 import type { CheckResult } from '../checks/types.js';
 import type { Clock } from '../lib/clock.js';
 import type { Transaction } from 'kysely';
-import { deleteAlertSeries, isStoreFull, loadAlertSeries, saveAlertSeries, type Database, type Store } from '../store/index.js';
+import { deleteAlertSeries, isStoreFull, loadAlertSeries, saveAlertSeries, writeAlertSeries, type AlertSeriesRow, type Database, type Store } from '../store/index.js';
 import { RuleEvaluator } from './evaluator.js';
 import type { AlertEvent, AlertRule, CheckInfo, SeriesState } from './types.js';
 
@@ -20,15 +20,26 @@ export interface AlertEngineOptions {
   fence?: (trx: Transaction<Database>) => Promise<void>;
 }
 
+/**
+ * What the caller does with a call's events, in a transaction of its own that also saves the series
+ * state through `saveSeries`; resolves once that transaction has committed, rejects when it did not.
+ * A series saved `firing` without the incident its event opens would never fire again (events come
+ * from transitions), so the state and what it caused commit together or not at all.
+ */
+export type CommitEvents = (events: AlertEvent[], saveSeries: (trx: Transaction<Database>) => Promise<void>) => Promise<void>;
+
 export class AlertEngine {
   private queue: Promise<unknown> = Promise.resolve();
   /** Series changed while the store could not write (disk full), saved with the next call that can. */
   private unsaved = new Map<string, SeriesState>();
+  /** A commit failed: the evaluator is ahead of the store and reads it again before the next call. */
+  private behind = false;
 
   private constructor(
     private readonly store: Store,
     private evaluator: RuleEvaluator,
     private readonly clock: Clock,
+    private rules: { rules: readonly AlertRule[]; checks: ReadonlyMap<string, CheckInfo> },
     private readonly options: AlertEngineOptions = {},
   ) {}
 
@@ -36,7 +47,7 @@ export class AlertEngine {
     const saved = (await loadAlertSeries(store.db)).map((r) => JSON.parse(r.data) as SeriesState);
     const evaluator = new RuleEvaluator(rules, clock, checks, saved);
     if (options.prune !== false) await deleteAlertSeries(store.db, evaluator.removedSeries());
-    return new AlertEngine(store, evaluator, clock, options);
+    return new AlertEngine(store, evaluator, clock, { rules, checks }, options);
   }
 
   /** Swaps in reloaded rules, keeping the state of series whose rule still exists. */
@@ -45,16 +56,24 @@ export class AlertEngine {
       const evaluator = new RuleEvaluator(rules, this.clock, checks, this.evaluator.states());
       if (this.options.prune !== false) await deleteAlertSeries(this.store.db, evaluator.removedSeries());
       this.evaluator = evaluator;
+      this.rules = { rules, checks };
     });
   }
 
-  onCheckResult(result: CheckResult): Promise<AlertEvent[]> {
-    return this.serial(async () => this.persist(this.evaluator.onCheckResult(result)));
+  /** Without `commit`, the series state is saved before the events are answered; with it, see CommitEvents. */
+  onCheckResult(result: CheckResult, commit?: CommitEvents): Promise<AlertEvent[]> {
+    return this.serial(async () => {
+      await this.catchUp();
+      return this.persist(this.evaluator.onCheckResult(result), commit);
+    });
   }
 
   /** Runs due timers; call at `nextDueAt()`. */
-  tick(): Promise<AlertEvent[]> {
-    return this.serial(async () => this.persist(this.evaluator.tick()));
+  tick(commit?: CommitEvents): Promise<AlertEvent[]> {
+    return this.serial(async () => {
+      await this.catchUp();
+      return this.persist(this.evaluator.tick(), commit);
+    });
   }
 
   nextDueAt(): number | undefined {
@@ -70,14 +89,43 @@ export class AlertEngine {
    * does not swallow the events: pages matter more than history, so the state stays in memory and
    * is saved by the first call after space returns (`flush`).
    */
-  private async persist(events: AlertEvent[]): Promise<AlertEvent[]> {
+  private async persist(events: AlertEvent[], commit?: CommitEvents): Promise<AlertEvent[]> {
     for (const s of this.evaluator.takeChanged()) this.unsaved.set(s.seriesKey, s);
+    if (commit && events.length > 0) {
+      const changed = [...this.unsaved.values()];
+      let saved = false;
+      try {
+        await commit(events, async (trx) => {
+          await this.options.fence?.(trx);
+          await writeAlertSeries(trx, changed.map(seriesRow));
+          saved = true;
+        });
+      } catch (e) {
+        // A full store keeps the state in memory (see above); anything else leaves nothing of this
+        // call in the store, so the evaluator is read back from it before the next call.
+        if (!isStoreFull(e)) this.behind = true;
+        throw e;
+      }
+      if (saved) {
+        for (const s of changed) if (this.unsaved.get(s.seriesKey) === s) this.unsaved.delete(s.seriesKey);
+        return events;
+      }
+    }
     try {
       await this.save();
     } catch (e) {
       if (!isStoreFull(e)) throw e;
     }
     return events;
+  }
+
+  /** After a failed commit: the series state as the store has it (what this call's work builds on). */
+  private async catchUp(): Promise<void> {
+    if (!this.behind) return;
+    const saved = (await loadAlertSeries(this.store.db)).map((r) => JSON.parse(r.data) as SeriesState);
+    this.evaluator = new RuleEvaluator(this.rules.rules, this.clock, this.rules.checks, saved);
+    this.unsaved.clear();
+    this.behind = false;
   }
 
   /** Writes the series state not saved yet (a store that was full); throws when it still cannot. */
@@ -88,11 +136,7 @@ export class AlertEngine {
   private async save(): Promise<void> {
     if (this.unsaved.size === 0) return;
     const changed = [...this.unsaved.values()];
-    await saveAlertSeries(
-      this.store.db,
-      changed.map((s) => ({ series_key: s.seriesKey, rule_id: s.ruleId, state: s.state, data: JSON.stringify(s), updated_at: s.updatedAt })),
-      this.options.fence,
-    );
+    await saveAlertSeries(this.store.db, changed.map(seriesRow), this.options.fence);
     for (const s of changed) if (this.unsaved.get(s.seriesKey) === s) this.unsaved.delete(s.seriesKey);
   }
 
@@ -101,4 +145,8 @@ export class AlertEngine {
     this.queue = next.catch(() => undefined);
     return next;
   }
+}
+
+function seriesRow(s: SeriesState): AlertSeriesRow {
+  return { series_key: s.seriesKey, rule_id: s.ruleId, state: s.state, data: JSON.stringify(s), updated_at: s.updatedAt };
 }
