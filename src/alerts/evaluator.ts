@@ -6,6 +6,9 @@ import { advance, dueAt, initialSeries, observe, type SeriesInput, type Transiti
 import { renderTemplate } from './template.js';
 import { DEFAULT_SEVERITY_MAP, type AlertEvent, type AlertRule, type CheckInfo, type Labels, type SeriesState } from './types.js';
 
+/** The fields of a series a restarted process decides on; `lastValue` and `updatedAt` are only shown. */
+const DECIDING = ['state', 'activeSince', 'firingSince', 'keepFiringUntil', 'lastActive', 'lastLevel', 'firedSeverity'] as const satisfies ReadonlyArray<keyof SeriesState>;
+
 /**
  * Holds the state of every rule × series and turns check results into AlertEvents. It does no I/O:
  * `takeChanged()` hands the states to persist, and a restarted evaluator is built from them
@@ -119,8 +122,11 @@ export class RuleEvaluator {
   }
 
   private save(s: SeriesState): void {
+    const before = this.series.get(s.seriesKey);
     this.series.set(s.seriesKey, s);
-    this.changed.add(s.seriesKey);
+    // Only what a restart decides on is saved: every run of every check changes the value and the
+    // time, and a write per run would hold the pipeline (a fenced transaction each) behind its checks.
+    if (!before || DECIDING.some((k) => before[k] !== s[k])) this.changed.add(s.seriesKey);
   }
 
   /**
