@@ -32,14 +32,11 @@ export class AlertEngine {
   private queue: Promise<unknown> = Promise.resolve();
   /** Series changed while the store could not write (disk full), saved with the next call that can. */
   private unsaved = new Map<string, SeriesState>();
-  /** A commit failed: the evaluator is ahead of the store and reads it again before the next call. */
-  private behind = false;
 
   private constructor(
     private readonly store: Store,
     private evaluator: RuleEvaluator,
     private readonly clock: Clock,
-    private rules: { rules: readonly AlertRule[]; checks: ReadonlyMap<string, CheckInfo> },
     private readonly options: AlertEngineOptions = {},
   ) {}
 
@@ -47,7 +44,7 @@ export class AlertEngine {
     const saved = (await loadAlertSeries(store.db)).map((r) => JSON.parse(r.data) as SeriesState);
     const evaluator = new RuleEvaluator(rules, clock, checks, saved);
     if (options.prune !== false) await deleteAlertSeries(store.db, evaluator.removedSeries());
-    return new AlertEngine(store, evaluator, clock, { rules, checks }, options);
+    return new AlertEngine(store, evaluator, clock, options);
   }
 
   /** Swaps in reloaded rules, keeping the state of series whose rule still exists. */
@@ -56,24 +53,17 @@ export class AlertEngine {
       const evaluator = new RuleEvaluator(rules, this.clock, checks, this.evaluator.states());
       if (this.options.prune !== false) await deleteAlertSeries(this.store.db, evaluator.removedSeries());
       this.evaluator = evaluator;
-      this.rules = { rules, checks };
     });
   }
 
   /** Without `commit`, the series state is saved before the events are answered; with it, see CommitEvents. */
   onCheckResult(result: CheckResult, commit?: CommitEvents): Promise<AlertEvent[]> {
-    return this.serial(async () => {
-      await this.catchUp();
-      return this.persist(this.evaluator.onCheckResult(result), commit);
-    });
+    return this.serial(async () => this.persist(this.evaluator.onCheckResult(result), commit));
   }
 
   /** Runs due timers; call at `nextDueAt()`. */
   tick(commit?: CommitEvents): Promise<AlertEvent[]> {
-    return this.serial(async () => {
-      await this.catchUp();
-      return this.persist(this.evaluator.tick(), commit);
-    });
+    return this.serial(async () => this.persist(this.evaluator.tick(), commit));
   }
 
   nextDueAt(): number | undefined {
@@ -90,42 +80,43 @@ export class AlertEngine {
    * is saved by the first call after space returns (`flush`).
    */
   private async persist(events: AlertEvent[], commit?: CommitEvents): Promise<AlertEvent[]> {
-    for (const s of this.evaluator.takeChanged()) this.unsaved.set(s.seriesKey, s);
-    if (commit && events.length > 0) {
-      const changed = [...this.unsaved.values()];
-      let saved = false;
-      try {
+    const taken = this.evaluator.takeChanged();
+    const previous = new Map(taken.map((s) => [s.seriesKey, this.unsaved.get(s.seriesKey)]));
+    for (const s of taken) this.unsaved.set(s.seriesKey, s);
+    try {
+      if (commit && events.length > 0) {
+        const changed = [...this.unsaved.values()];
+        let saved = false;
         await commit(events, async (trx) => {
           await this.options.fence?.(trx);
           await writeAlertSeries(trx, changed.map(seriesRow));
           saved = true;
         });
-      } catch (e) {
-        // A full store keeps the state in memory (see above); anything else leaves nothing of this
-        // call in the store, so the evaluator is read back from it before the next call.
-        if (!isStoreFull(e)) this.behind = true;
-        throw e;
+        if (saved) {
+          for (const s of changed) if (this.unsaved.get(s.seriesKey) === s) this.unsaved.delete(s.seriesKey);
+          this.evaluator.settle();
+          return events;
+        }
       }
-      if (saved) {
-        for (const s of changed) if (this.unsaved.get(s.seriesKey) === s) this.unsaved.delete(s.seriesKey);
+      await this.save();
+      this.evaluator.settle();
+      return events;
+    } catch (e) {
+      // A full store keeps the state in memory, saved by a later call (see above). Anything else
+      // (fencing, a lost connection) left nothing of this call in the store: the evaluator forgets
+      // it too, so the same input fires again rather than being taken as already fired.
+      if (isStoreFull(e)) {
+        this.evaluator.settle();
+        if (commit && events.length > 0) throw e;
         return events;
       }
+      this.evaluator.revert();
+      for (const [key, s] of previous) {
+        if (s) this.unsaved.set(key, s);
+        else this.unsaved.delete(key);
+      }
+      throw e;
     }
-    try {
-      await this.save();
-    } catch (e) {
-      if (!isStoreFull(e)) throw e;
-    }
-    return events;
-  }
-
-  /** After a failed commit: the series state as the store has it (what this call's work builds on). */
-  private async catchUp(): Promise<void> {
-    if (!this.behind) return;
-    const saved = (await loadAlertSeries(this.store.db)).map((r) => JSON.parse(r.data) as SeriesState);
-    this.evaluator = new RuleEvaluator(this.rules.rules, this.clock, this.rules.checks, saved);
-    this.unsaved.clear();
-    this.behind = false;
   }
 
   /** Writes the series state not saved yet (a store that was full); throws when it still cannot. */

@@ -109,6 +109,20 @@ describe('what is saved', () => {
   });
 });
 
+describe('a change that could not be written', () => {
+  it('is forgotten by revert: the same input fires again', () => {
+    const { ev } = evaluator([]);
+    ev.onCheckResult(result('queue', T0, 'ok', 10));
+    ev.takeChanged();
+    ev.settle();
+    expect(ev.onCheckResult(result('queue', T0 + MINUTE, 'critical', 99))).toMatchObject([{ kind: 'firing' }]);
+    ev.takeChanged();
+    ev.revert();
+    expect(ev.states().map((s) => s.state)).toEqual(['inactive']);
+    expect(ev.onCheckResult(result('queue', T0 + 2 * MINUTE, 'critical', 99))).toMatchObject([{ kind: 'firing' }]);
+  });
+});
+
 describe('implicit rules and severities', () => {
   it('fires on the check level with the default map: warning → P3, critical → P1', () => {
     const { ev } = evaluator([]);

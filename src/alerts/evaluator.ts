@@ -19,6 +19,8 @@ export class RuleEvaluator {
   private readonly rules = new Map<string, AlertRule>();
   private readonly series = new Map<string, SeriesState>();
   private readonly changed = new Set<string>();
+  /** Each series changed since the last `settle`, as it was before (undefined: it did not exist). */
+  private readonly before = new Map<string, SeriesState | undefined>();
 
   constructor(
     rules: readonly AlertRule[],
@@ -121,8 +123,24 @@ export class RuleEvaluator {
     return this.eventsFor(rule, state, transitions, before);
   }
 
+  /** The changes taken are in the store (or kept to save later): `revert` no longer undoes them. */
+  settle(): void {
+    this.before.clear();
+  }
+
+  /** The changes since the last `settle` could not be written: the series are as they were before them. */
+  revert(): void {
+    for (const [key, s] of this.before) {
+      if (s) this.series.set(key, s);
+      else this.series.delete(key);
+    }
+    this.before.clear();
+    this.changed.clear();
+  }
+
   private save(s: SeriesState): void {
     const before = this.series.get(s.seriesKey);
+    if (!this.before.has(s.seriesKey)) this.before.set(s.seriesKey, before);
     this.series.set(s.seriesKey, s);
     // Only what a restart decides on is saved: every run of every check changes the value and the
     // time, and a write per run would hold the pipeline (a fenced transaction each) behind its checks.
