@@ -513,7 +513,12 @@ export class Operations {
       return;
     }
     // Rules see the probe's settled level: one failure under failure_threshold is not an alert.
-    void this.enqueue(() => runUnderLease(lease, () => this.onCheckResult({ ...result, level: probe.level })));
+    void this.enqueue(() => {
+      // Its lease passed on while it waited in the queue: fencing would refuse every write it makes,
+      // one transaction each, while the results of the leases still held wait behind them.
+      if (lease && this.daemon.cluster?.tokenOf(lease.lease)?.epoch !== lease.epoch) return Promise.resolve();
+      return runUnderLease(lease, () => this.onCheckResult({ ...result, level: probe.level }));
+    });
   }
 
   /**
