@@ -365,6 +365,12 @@ try {
   const lateFailover = lateSteps.filter((s) => s.failover);
   const lateOneHolder = lateSteps.filter((s) => !s.failover);
   const maxBy = (list: typeof lateSteps): string => (list.length ? `, max ${(Math.max(...list.map((s) => s.by)) / 1000).toFixed(1)} s` : '');
+  // How long a failing result waited in its process's pipeline before its incident opened: a result
+  // still waiting when its partition moves is dropped (the new holder runs the check itself).
+  const lags = (await store.db.selectFrom('incidents').innerJoin('incident_alerts', 'incident_alerts.incident_id', 'incidents.id').select(['incidents.opened_at', 'incident_alerts.first_fired_at']).where('incident_alerts.rule_id', 'like', 'check:%').execute())
+    .map((r) => Number(r.opened_at) - Number(r.first_fired_at))
+    .sort((a, b) => a - b);
+  const lagLine = lags.length ? `${(lags[Math.floor(lags.length / 2)]! / 1000).toFixed(1)} s / ${(lags.at(-1)! / 1000).toFixed(1)} s over ${lags.length}` : 'n/a';
   const stale = await staleWrites(store.db as unknown as Kysely<unknown>);
   const fencing = await fencingCounts(store.db);
   const failovers = disturbances.filter((d) => d.kind !== 'restart' && d.held.size > 0).map((d) => (d.failedOverAt ?? Date.now()) - d.at).sort((a, b) => a - b);
@@ -384,6 +390,7 @@ try {
     ['notifications delivered', delivered],
     ['lost', lost],
     ['failure episodes (2 failed runs) never paged', `${unpaged} of ${episodes.length}: ${unpagedRecorded} recorded failing by opsbook, ${unpaged - unpagedRecorded} with no failed run recorded`],
+    ['failing result → incident opened p50 / max', lagLine],
     ['duplicated (different id)', duplicatedDifferentId],
     ['duplicated (same id, deduped by receivers)', sameIdRepeats],
     ['webhook requests (30 % answered 503)', receiver.deliveries.length],
