@@ -215,7 +215,8 @@ try {
             break;
           } catch (e) {
             restartsFailed++;
-            log(`starting ${node} again failed (attempt ${attempt}): ${(e as Error).message.split('\n')[0]}`);
+            const [why = '', ...output] = (e as Error).message.split('\n');
+            log(`starting ${node} again failed (attempt ${attempt}): ${why}; its last words: ${output.join(' ').trim().slice(-400)}`);
             if (attempt >= 3) throw e;
             await sleep(2000);
           }
