@@ -1,5 +1,5 @@
 /**
- * `npm run chaos [-- --quick] [-- --no-fencing] [-- --seconds N] [-- --checks N] [-- --lease S]`: three `opsbook
+ * `npm run chaos [-- --quick] [-- --no-fencing] [-- --seconds N] [-- --checks N] [-- --lease S] [-- --keep]`: three `opsbook
  * serve` processes (the compiled dist/) on a fresh PostgreSQL database, 2,000 HTTP checks on a
  * loopback target (some failing on a schedule, so incidents open, escalate and resolve), a webhook
  * receiver that fails 30 % of requests; for a bounded time the processes are killed (SIGKILL), paused
@@ -21,6 +21,8 @@ import { startReceiver, startTarget, type Window } from '../test/chaos/peers.js'
 import { installStaleWriteWatch, staleWrites } from '../test/chaos/stale-writes.js';
 import { fencingCounts, listLeases, listMembers, openStore } from '../src/store/index.js';
 import { REPO_ROOT } from '../test/support/cli.js';
+import { checkTimeline, fencingTimeline, incidentTimeline, LeaseHistory, render, type Line } from '../test/chaos/evidence.js';
+import { leaseOf } from '../src/cluster/index.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string): boolean => args.includes(`--${name}`);
@@ -32,6 +34,8 @@ const option = (name: string, fallback: number): number => {
 };
 const quick = flag('quick');
 const noFencing = flag('no-fencing');
+/** Keeps the database and writes evidence.json beside the config, for a failure to be looked into. */
+const keep = flag('keep');
 /** The chaos phase; setup and the drain at the end add about 40 s (quick: 2 minutes in all). */
 const CHAOS_MS = option('seconds', quick ? 70 : 530) * 1000;
 const CHECKS = option('checks', 2000);
@@ -109,6 +113,11 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opsbook-chaos-'));
 const db = await createTestDatabase('opsbook_chaos');
 const store = await openStore({ url: db.url, poolSize: 3 });
 const members = new Map<string, ClusterMemberProcess>();
+/** Evidence: which node each process (pid) and cluster member (id) is, and when processes started, stopped and were disturbed. */
+const nodeOfPid = new Map<number, string>();
+const nodeOfMember = new Map<string, string>();
+const processEvents: Line[] = [];
+const leaseHistory = new LeaseHistory();
 const failing = new Map<string, Window>();
 const target = await startTarget(failing);
 const receiver = await startReceiver(FAIL_RATE);
@@ -124,6 +133,9 @@ try {
   const start = async (node: string): Promise<void> => {
     const m = await startMember(config, node, env);
     members.set(node, m);
+    nodeOfPid.set(m.child.pid!, node);
+    processEvents.push({ at: Date.now(), what: `${node} started (pid ${m.child.pid})` });
+    m.child.once('exit', (code, signal) => processEvents.push({ at: Date.now(), what: `${node} exited (pid ${m.child.pid}, ${signal ?? `code ${code}`})` }));
     m.child.once('exit', () => (lapses += lapsesIn(m.output())));
     // OPSBOOK_CHAOS_LOGS=DIR keeps every process's output (one file per start).
     if (logs) m.child.once('exit', () => fs.writeFileSync(path.join(logs, `${node}-${m.child.pid}.log`), m.output()));
@@ -165,6 +177,8 @@ try {
   const leaseWatch = (async () => {
     while (watching) {
       const leases = await listLeases(store.db).catch(() => []);
+      for (const m of await listMembers(store.db).catch(() => [])) if (nodeOfPid.has(m.pid)) nodeOfMember.set(m.id, nodeOfPid.get(m.pid)!);
+      leaseHistory.observe(Date.now(), leases, (id) => nodeOfMember.get(id) ?? id);
       const epoch = new Map(leases.map((l) => [l.name, Number(l.epoch)]));
       for (const d of disturbances) {
         if (d.failedOverAt === undefined && [...d.held].every(([l, e]) => (epoch.get(l) ?? 0) > e)) d.failedOverAt = Date.now();
@@ -201,7 +215,8 @@ try {
             break;
           } catch (e) {
             restartsFailed++;
-            log(`starting ${node} again failed (attempt ${attempt}): ${(e as Error).message.split('\n')[0]}`);
+            const [why = '', ...output] = (e as Error).message.split('\n');
+            log(`starting ${node} again failed (attempt ${attempt}): ${why}; its last words: ${output.join(' ').trim().slice(-400)}`);
             if (attempt >= 3) throw e;
             await sleep(2000);
           }
@@ -229,6 +244,7 @@ try {
       const inFlight = receiver.inFlight.get(node) ?? 0;
       d.at = Date.now();
       m.child.kill('SIGKILL');
+      processEvents.push({ at: d.at, what: `SIGKILL ${node}` });
       kills++;
       if (inFlight > 0) killsInFlight++;
       log(`SIGKILL ${node}${inFlight > 0 ? ` with ${inFlight} deliveries in flight` : ''}`);
@@ -238,6 +254,7 @@ try {
       const ms = rand(1.5, 2.5) * LEASE_MS;
       d.at = Date.now();
       m.child.kill('SIGSTOP');
+      processEvents.push({ at: d.at, what: `SIGSTOP ${node}` });
       pauses++;
       disturbances.push(d);
       await sleep(ms);
@@ -245,9 +262,11 @@ try {
       const past = d.held.size > 0 && [...d.held].some(([l, e]) => (now.get(l) ?? 0) > e);
       if (past) pausedPastLease++;
       m.child.kill('SIGCONT');
+      processEvents.push({ at: Date.now(), what: `SIGCONT ${node}` });
       log(`SIGSTOP ${node} for ${(ms / 1000).toFixed(1)} s${past ? ': its leases moved on meanwhile' : ''}`);
     } else {
       d.at = Date.now();
+      processEvents.push({ at: d.at, what: `SIGTERM ${node} (restart)` });
       restarts++;
       log(`SIGTERM ${node}, to be started again`);
       disturbances.push(d);
@@ -273,6 +292,7 @@ try {
   const drained = quietSince > 0;
   watching = false;
   await leaseWatch;
+  const stoppedAt = Date.now();
   await Promise.all([...members.values()].map((m) => stopMember(m)));
   log(`processes stopped${drained ? '' : ' (the drain bound passed with work left: counted below)'}`);
 
@@ -307,20 +327,51 @@ try {
     const fails = target.failedAt.get(id) ?? [];
     return w.to <= chaosEnd - 15_000 && fails.length >= 2 && fails.at(-1)! - fails[0]! >= 8000;
   });
-  const unpaged = episodes.filter(([id]) => !pagedChecks.has(id)).length;
-  // Escalation step 2: due one step after the incident opened; late when it paged more than a lease after that.
+  // Of those, the ones opsbook recorded failing (a down result committed by the lease holder in the
+  // window) and the ones whose failed runs it never recorded: results refused by fencing because the
+  // process that ran them had lost the lease, or runs dropped when a move stopped the checks mid-run.
+  const recordedDown = new Map<string, number[]>();
+  const downRows = await sql<{ check_id: string; at: string }>`select k.check_id, r.at from check_results r join check_keys k on k.key = r.check_key where r.state % 2 = 1`.execute(store.db);
+  for (const r of downRows.rows) recordedDown.set(r.check_id, [...(recordedDown.get(r.check_id) ?? []), Number(r.at)]);
+  const recordedIn = (id: string, w: Window): number => (recordedDown.get(id) ?? []).filter((at) => at >= w.from - INTERVAL_MS && at <= w.to).length;
+  const unpagedEpisodes = episodes.filter(([id]) => !pagedChecks.has(id)).sort(([a, wa], [b, wb]) => recordedIn(b, wb) - recordedIn(a, wa));
+  const unpaged = unpagedEpisodes.length;
+  const unpagedRecorded = unpagedEpisodes.filter(([id, w]) => recordedIn(id, w) > 0).length;
+  // Escalation step 2 of the checks' incidents: due one step after the incident opened; late when its
+  // outbox row was written more than a lease after that. Not counted: incidents about the failing
+  // webhook channel (opsbook's own; their steps page every channel but the failing one, here none, so
+  // they write no row) and steps due less than a lease before the processes were stopped. A late
+  // step is a failover's when its incident's partition changed holder between a lease before it was
+  // due and its page: the new holder takes the partition up to a lease and a renewal round (lease / 3)
+  // after the old one's last renewal and its escalation driver looks every lease / 3, so a step due
+  // as its holder dies pages up to FAILOVER_MS late; otherwise one process held it and was slow.
+  const FAILOVER_MS = LEASE_MS + 2 * Math.floor(LEASE_MS / 3);
+  const fromChecks = new Set(alerts.filter((a) => a.rule_id.startsWith('check:')).map((a) => a.incident_id));
   const escalatedAt = new Map<string, number>();
   for (const r of rows) if (r.event === 'incident.escalated' && r.incident_id) escalatedAt.set(r.incident_id, Math.min(escalatedAt.get(r.incident_id) ?? Infinity, Number(r.created_at)));
   let stepsDue = 0;
-  let stepsLate = 0;
+  const lateSteps: Array<{ id: string; due: number; at: number | undefined; resolved: number; by: number; failover: boolean }> = [];
   for (const inc of incidentRows) {
     const due = Number(inc.opened_at) + STEP_MS;
     const resolved = inc.resolved_at === null ? Infinity : Number(inc.resolved_at);
-    if (resolved <= due) continue;
+    if (!fromChecks.has(inc.id) || resolved <= due || due + LEASE_MS > stoppedAt) continue;
     stepsDue++;
     const at = escalatedAt.get(inc.id);
-    if (at === undefined ? resolved > due + LEASE_MS : at - due > LEASE_MS) stepsLate++;
+    const end = at ?? Math.min(resolved, stoppedAt);
+    if (end - due <= LEASE_MS) continue;
+    const failover = leaseHistory.between(leaseOf(inc.id, PARTITIONS), due - LEASE_MS, end).length > 1;
+    lateSteps.push({ id: inc.id, due, at, resolved, by: end - due, failover });
   }
+  const stepsLate = lateSteps.length;
+  const lateFailover = lateSteps.filter((s) => s.failover);
+  const lateOneHolder = lateSteps.filter((s) => !s.failover);
+  const maxBy = (list: typeof lateSteps): string => (list.length ? `, max ${(Math.max(...list.map((s) => s.by)) / 1000).toFixed(1)} s` : '');
+  // How long a failing result waited in its process's pipeline before its incident opened: a result
+  // still waiting when its partition moves is dropped (the new holder runs the check itself).
+  const lags = (await store.db.selectFrom('incidents').innerJoin('incident_alerts', 'incident_alerts.incident_id', 'incidents.id').select(['incidents.opened_at', 'incident_alerts.first_fired_at']).where('incident_alerts.rule_id', 'like', 'check:%').execute())
+    .map((r) => Number(r.opened_at) - Number(r.first_fired_at))
+    .sort((a, b) => a - b);
+  const lagLine = lags.length ? `${(lags[Math.floor(lags.length / 2)]! / 1000).toFixed(1)} s / ${(lags.at(-1)! / 1000).toFixed(1)} s over ${lags.length}` : 'n/a';
   const stale = await staleWrites(store.db as unknown as Kysely<unknown>);
   const fencing = await fencingCounts(store.db);
   const failovers = disturbances.filter((d) => d.kind !== 'restart' && d.held.size > 0).map((d) => (d.failedOverAt ?? Date.now()) - d.at).sort((a, b) => a - b);
@@ -339,11 +390,14 @@ try {
     ['notifications expected', expected.length],
     ['notifications delivered', delivered],
     ['lost', lost],
-    ['failure episodes (2 failed runs) never paged', `${unpaged} of ${episodes.length}`],
+    ['failure episodes (2 failed runs) never paged', `${unpaged} of ${episodes.length}: ${unpagedRecorded} recorded failing by opsbook, ${unpaged - unpagedRecorded} with no failed run recorded`],
+    ['failing result → incident opened p50 / max', lagLine],
     ['duplicated (different id)', duplicatedDifferentId],
     ['duplicated (same id, deduped by receivers)', sameIdRepeats],
     ['webhook requests (30 % answered 503)', receiver.deliveries.length],
-    ['escalation steps due / late > 1 lease', `${stepsDue} / ${stepsLate}`],
+    ['escalation steps due / paged > 1 lease late', `${stepsDue} / ${stepsLate}`],
+    [`  late while the partition changed holder (bound ${(FAILOVER_MS / 1000).toFixed(1)} s)`, `${lateFailover.length}${maxBy(lateFailover)}; ${lateFailover.filter((s) => s.by > FAILOVER_MS).length} past the bound`],
+    ['  late with one holder throughout (a slow process)', `${lateOneHolder.length}${maxBy(lateOneHolder)}`],
     ['lease grants (every grant raises an epoch)', grants],
     ['fencing rejections', fencing.rejected],
     ['stale-epoch writes accepted', stale.transactions],
@@ -358,6 +412,37 @@ try {
   for (const [k, v] of lines) console.log(`  ${k.padEnd(48)} ${v}`);
   if (Object.keys(stale.byTable).length) console.log(`  stale-epoch writes by table: ${JSON.stringify(stale.byTable)}`);
   if (silentChecks.length) console.log(`  silent checks (first 10): ${silentChecks.slice(0, 10).map((id) => `${id} ${(Math.max(target.longestGap.get(id) ?? 0, chaosEnd - (target.lastAt.get(id) ?? 0)) / 1000).toFixed(1)} s`).join(', ')}`);
+
+  // Evidence for the informational counts: the first few printed, all of them kept with --keep.
+  const evidence: Record<string, string> = {};
+  const around = (from: number, to: number): Line[] => processEvents.filter((e) => e.at >= from - 2 * LEASE_MS && e.at <= to + LEASE_MS);
+  const leaseLines = (lease: string, from: number, to: number): Line[] =>
+    leaseHistory.between(lease, from, to).map((c) => ({ at: c.at, what: `lease ${lease}: ${c.holder === '-' ? 'free' : `held by ${c.holder}`} under epoch ${c.epoch}` }));
+  for (const [id, w] of unpagedEpisodes) {
+    const lease = leaseOf(id, PARTITIONS);
+    const from = Math.max(w.from, chaosStart - INTERVAL_MS);
+    const to = Math.min(w.to, chaosEnd) + 2 * INTERVAL_MS;
+    const { lines, incidents } = await checkTimeline(store.db, id);
+    const probes = (target.probesOf.get(id) ?? []).map((p) => ({ at: p.at, what: `probe by ${p.node}: ${p.down ? '500' : '200'}` }));
+    const hooks = receiver.deliveries.filter((d) => incidents.includes(d.incident)).map((d) => ({ at: d.at, what: `receiver: ${d.type} ${d.id} from ${d.node} answered ${d.status}` }));
+    const all = [...probes, ...lines, ...hooks, ...leaseLines(lease, from, to), ...(await fencingTimeline(store.db, lease, from, to)), ...around(from, to)];
+    all.push({ at: w.from, what: `failure window opens (until ${((w.to - chaosStart) / 1000).toFixed(1)} s)` });
+    evidence[`never paged: ${id} (${lease}), ${recordedIn(id, w)} failed runs recorded`] = render(chaosStart, all.filter((l) => l.at >= from - 2 * LEASE_MS));
+  }
+  for (const s of lateSteps) {
+    const lease = leaseOf(s.id, PARTITIONS);
+    const to = Math.min(s.at ?? s.resolved, Date.now());
+    const hooks = receiver.deliveries.filter((d) => d.incident === s.id).map((d) => ({ at: d.at, what: `receiver: ${d.type} ${d.id} from ${d.node} answered ${d.status}` }));
+    const all = [...(await incidentTimeline(store.db, s.id)), ...hooks, ...leaseLines(lease, s.due - LEASE_MS, to), ...(await fencingTimeline(store.db, lease, s.due - LEASE_MS, to)), ...around(s.due, to)];
+    all.push({ at: s.due, what: `step 2 due (opened + ${STEP_MS / 1000} s)` });
+    evidence[`escalation late: ${s.id} (${lease}) by ${s.at === undefined ? `more than ${(s.by / 1000).toFixed(1)} s (never escalated)` : `${(s.by / 1000).toFixed(1)} s`}, ${s.failover ? 'the partition changed holder' : 'one holder throughout'}`] = render(chaosStart, all);
+  }
+  const shown = Object.entries(evidence).slice(0, keep ? 6 : 4);
+  for (const [title, text] of shown) console.log(`\n  ${title}\n${text}`);
+  if (keep) {
+    fs.writeFileSync(path.join(dir, 'evidence.json'), JSON.stringify({ chaosStart, leases: Object.fromEntries(leaseHistory.changes), processEvents, evidence }, null, 1));
+    console.log(`\n  kept: database ${db.url}, evidence ${path.join(dir, 'evidence.json')}`);
+  }
 
   const failures: string[] = [];
   if (noFencing) {
@@ -382,7 +467,9 @@ try {
   await receiver.close();
   await target.close();
   await store.close();
-  await db.drop().catch(() => undefined);
-  fs.rmSync(dir, { recursive: true, force: true });
+  if (!keep) {
+    await db.drop().catch(() => undefined);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 process.exit(exitCode);

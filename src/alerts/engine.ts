@@ -1,7 +1,7 @@
 import type { CheckResult } from '../checks/types.js';
 import type { Clock } from '../lib/clock.js';
 import type { Transaction } from 'kysely';
-import { deleteAlertSeries, isStoreFull, loadAlertSeries, saveAlertSeries, type Database, type Store } from '../store/index.js';
+import { deleteAlertSeries, isStoreFull, loadAlertSeries, saveAlertSeries, writeAlertSeries, type AlertSeriesRow, type Database, type Store } from '../store/index.js';
 import { RuleEvaluator } from './evaluator.js';
 import type { AlertEvent, AlertRule, CheckInfo, SeriesState } from './types.js';
 
@@ -19,6 +19,14 @@ export interface AlertEngineOptions {
   /** Called in the transaction that saves series state, before it writes (fencing). */
   fence?: (trx: Transaction<Database>) => Promise<void>;
 }
+
+/**
+ * What the caller does with a call's events, in a transaction of its own that also saves the series
+ * state through `saveSeries`; resolves once that transaction has committed, rejects when it did not.
+ * A series saved `firing` without the incident its event opens would never fire again (events come
+ * from transitions), so the state and what it caused commit together or not at all.
+ */
+export type CommitEvents = (events: AlertEvent[], saveSeries: (trx: Transaction<Database>) => Promise<void>) => Promise<void>;
 
 export class AlertEngine {
   private queue: Promise<unknown> = Promise.resolve();
@@ -48,13 +56,14 @@ export class AlertEngine {
     });
   }
 
-  onCheckResult(result: CheckResult): Promise<AlertEvent[]> {
-    return this.serial(async () => this.persist(this.evaluator.onCheckResult(result)));
+  /** Without `commit`, the series state is saved before the events are answered; with it, see CommitEvents. */
+  onCheckResult(result: CheckResult, commit?: CommitEvents): Promise<AlertEvent[]> {
+    return this.serial(async () => this.persist(this.evaluator.onCheckResult(result), commit));
   }
 
   /** Runs due timers; call at `nextDueAt()`. */
-  tick(): Promise<AlertEvent[]> {
-    return this.serial(async () => this.persist(this.evaluator.tick()));
+  tick(commit?: CommitEvents): Promise<AlertEvent[]> {
+    return this.serial(async () => this.persist(this.evaluator.tick(), commit));
   }
 
   nextDueAt(): number | undefined {
@@ -70,14 +79,44 @@ export class AlertEngine {
    * does not swallow the events: pages matter more than history, so the state stays in memory and
    * is saved by the first call after space returns (`flush`).
    */
-  private async persist(events: AlertEvent[]): Promise<AlertEvent[]> {
-    for (const s of this.evaluator.takeChanged()) this.unsaved.set(s.seriesKey, s);
+  private async persist(events: AlertEvent[], commit?: CommitEvents): Promise<AlertEvent[]> {
+    const taken = this.evaluator.takeChanged();
+    const previous = new Map(taken.map((s) => [s.seriesKey, this.unsaved.get(s.seriesKey)]));
+    for (const s of taken) this.unsaved.set(s.seriesKey, s);
     try {
+      if (commit && events.length > 0) {
+        const changed = [...this.unsaved.values()];
+        let saved = false;
+        await commit(events, async (trx) => {
+          await this.options.fence?.(trx);
+          await writeAlertSeries(trx, changed.map(seriesRow));
+          saved = true;
+        });
+        if (saved) {
+          for (const s of changed) if (this.unsaved.get(s.seriesKey) === s) this.unsaved.delete(s.seriesKey);
+          this.evaluator.settle();
+          return events;
+        }
+      }
       await this.save();
+      this.evaluator.settle();
+      return events;
     } catch (e) {
-      if (!isStoreFull(e)) throw e;
+      // A full store keeps the state in memory, saved by a later call (see above). Anything else
+      // (fencing, a lost connection) left nothing of this call in the store: the evaluator forgets
+      // it too, so the same input fires again rather than being taken as already fired.
+      if (isStoreFull(e)) {
+        this.evaluator.settle();
+        if (commit && events.length > 0) throw e;
+        return events;
+      }
+      this.evaluator.revert();
+      for (const [key, s] of previous) {
+        if (s) this.unsaved.set(key, s);
+        else this.unsaved.delete(key);
+      }
+      throw e;
     }
-    return events;
   }
 
   /** Writes the series state not saved yet (a store that was full); throws when it still cannot. */
@@ -88,11 +127,7 @@ export class AlertEngine {
   private async save(): Promise<void> {
     if (this.unsaved.size === 0) return;
     const changed = [...this.unsaved.values()];
-    await saveAlertSeries(
-      this.store.db,
-      changed.map((s) => ({ series_key: s.seriesKey, rule_id: s.ruleId, state: s.state, data: JSON.stringify(s), updated_at: s.updatedAt })),
-      this.options.fence,
-    );
+    await saveAlertSeries(this.store.db, changed.map(seriesRow), this.options.fence);
     for (const s of changed) if (this.unsaved.get(s.seriesKey) === s) this.unsaved.delete(s.seriesKey);
   }
 
@@ -101,4 +136,8 @@ export class AlertEngine {
     this.queue = next.catch(() => undefined);
     return next;
   }
+}
+
+function seriesRow(s: SeriesState): AlertSeriesRow {
+  return { series_key: s.seriesKey, rule_id: s.ruleId, state: s.state, data: JSON.stringify(s), updated_at: s.updatedAt };
 }

@@ -92,6 +92,37 @@ describe('explicit rules: for: and keep_firing_for', () => {
   });
 });
 
+describe('what is saved', () => {
+  it('a steady check changes nothing to save; a change of what a restart decides on does', () => {
+    const { ev } = evaluator([]);
+    ev.onCheckResult(result('queue', T0, 'ok', 10));
+    expect(ev.takeChanged().map((s) => s.state)).toEqual(['inactive']);
+    // Runs that change only the value and the time: every check's every run, nothing to write.
+    for (let i = 1; i <= 5; i++) ev.onCheckResult(result('queue', T0 + i * MINUTE, 'ok', 10 + i));
+    expect(ev.takeChanged()).toEqual([]);
+    expect(ev.onCheckResult(result('queue', T0 + 6 * MINUTE, 'critical', 99))).toMatchObject([{ kind: 'firing' }]);
+    expect(ev.takeChanged()).toMatchObject([{ state: 'firing', lastValue: 99 }]);
+    ev.onCheckResult(result('queue', T0 + 7 * MINUTE, 'critical', 98));
+    expect(ev.takeChanged()).toEqual([]);
+    expect(ev.onCheckResult(result('queue', T0 + 8 * MINUTE, 'ok', 1))).toMatchObject([{ kind: 'resolved' }]);
+    expect(ev.takeChanged()).toMatchObject([{ state: 'resolved' }]);
+  });
+});
+
+describe('a change that could not be written', () => {
+  it('is forgotten by revert: the same input fires again', () => {
+    const { ev } = evaluator([]);
+    ev.onCheckResult(result('queue', T0, 'ok', 10));
+    ev.takeChanged();
+    ev.settle();
+    expect(ev.onCheckResult(result('queue', T0 + MINUTE, 'critical', 99))).toMatchObject([{ kind: 'firing' }]);
+    ev.takeChanged();
+    ev.revert();
+    expect(ev.states().map((s) => s.state)).toEqual(['inactive']);
+    expect(ev.onCheckResult(result('queue', T0 + 2 * MINUTE, 'critical', 99))).toMatchObject([{ kind: 'firing' }]);
+  });
+});
+
 describe('implicit rules and severities', () => {
   it('fires on the check level with the default map: warning → P3, critical → P1', () => {
     const { ev } = evaluator([]);

@@ -6,6 +6,9 @@ import { advance, dueAt, initialSeries, observe, type SeriesInput, type Transiti
 import { renderTemplate } from './template.js';
 import { DEFAULT_SEVERITY_MAP, type AlertEvent, type AlertRule, type CheckInfo, type Labels, type SeriesState } from './types.js';
 
+/** The fields of a series a restarted process decides on; `lastValue` and `updatedAt` are only shown. */
+const DECIDING = ['state', 'activeSince', 'firingSince', 'keepFiringUntil', 'lastActive', 'lastLevel', 'firedSeverity'] as const satisfies ReadonlyArray<keyof SeriesState>;
+
 /**
  * Holds the state of every rule × series and turns check results into AlertEvents. It does no I/O:
  * `takeChanged()` hands the states to persist, and a restarted evaluator is built from them
@@ -16,6 +19,8 @@ export class RuleEvaluator {
   private readonly rules = new Map<string, AlertRule>();
   private readonly series = new Map<string, SeriesState>();
   private readonly changed = new Set<string>();
+  /** Each series changed since the last `settle`, as it was before (undefined: it did not exist). */
+  private readonly before = new Map<string, SeriesState | undefined>();
 
   constructor(
     rules: readonly AlertRule[],
@@ -118,9 +123,28 @@ export class RuleEvaluator {
     return this.eventsFor(rule, state, transitions, before);
   }
 
+  /** The changes taken are in the store (or kept to save later): `revert` no longer undoes them. */
+  settle(): void {
+    this.before.clear();
+  }
+
+  /** The changes since the last `settle` could not be written: the series are as they were before them. */
+  revert(): void {
+    for (const [key, s] of this.before) {
+      if (s) this.series.set(key, s);
+      else this.series.delete(key);
+    }
+    this.before.clear();
+    this.changed.clear();
+  }
+
   private save(s: SeriesState): void {
+    const before = this.series.get(s.seriesKey);
+    if (!this.before.has(s.seriesKey)) this.before.set(s.seriesKey, before);
     this.series.set(s.seriesKey, s);
-    this.changed.add(s.seriesKey);
+    // Only what a restart decides on is saved: every run of every check changes the value and the
+    // time, and a write per run would hold the pipeline (a fenced transaction each) behind its checks.
+    if (!before || DECIDING.some((k) => before[k] !== s[k])) this.changed.add(s.seriesKey);
   }
 
   /**

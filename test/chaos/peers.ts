@@ -20,15 +20,17 @@ export interface Target {
   probes: number;
   /** Per failing check: when the target answered it 500. */
   failedAt: Map<string, number[]>;
+  /** Per check with a failure window: every probe, with the process that sent it and whether it was answered 500. */
+  probesOf: Map<string, Array<{ at: number; node: string; down: boolean }>>;
   /** Measure silences from this instant (after every check ran once). */
   measureFrom: number;
   close(): Promise<void>;
 }
 
 export async function startTarget(failing: ReadonlyMap<string, Window>): Promise<Target> {
-  const t: Target = { port: 0, lastAt: new Map(), longestGap: new Map(), probes: 0, failedAt: new Map(), measureFrom: Infinity, close: async () => {} };
+  const t: Target = { port: 0, lastAt: new Map(), longestGap: new Map(), probes: 0, failedAt: new Map(), probesOf: new Map(), measureFrom: Infinity, close: async () => {} };
   const server = http.createServer((req, res) => {
-    const [, , check = ''] = (req.url ?? '').split('/');
+    const [, node = '?', check = ''] = (req.url ?? '').split('/');
     const now = Date.now();
     t.probes++;
     const last = t.lastAt.get(check);
@@ -37,6 +39,7 @@ export async function startTarget(failing: ReadonlyMap<string, Window>): Promise
     const w = failing.get(check);
     const down = w !== undefined && now >= w.from && now < w.to;
     if (down) t.failedAt.set(check, [...(t.failedAt.get(check) ?? []), now]);
+    if (w !== undefined) t.probesOf.set(check, [...(t.probesOf.get(check) ?? []), { at: now, node, down }]);
     res.writeHead(down ? 500 : 200, { 'content-type': 'text/plain' });
     res.end(down ? 'down' : 'ok');
   });

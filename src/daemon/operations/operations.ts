@@ -21,9 +21,10 @@ import { personalRules } from './paging.js';
 import { PagingWatch } from './paging-watch.js';
 import { DeadmanSwitch } from './deadman.js';
 import { StoreFullMode } from './store-full.js';
-import { appendAudit, isStoreFull, type LeaseToken } from '../../store/index.js';
+import { appendAudit, isStoreFull, type Database, type LeaseToken } from '../../store/index.js';
 import { clusterProcedureClaims, leaseOf, runUnderLease, type ClusterCoordinator } from '../../cluster/index.js';
-import type { AlertEngineOptions } from '../../alerts/engine.js';
+import type { AlertEngineOptions, CommitEvents } from '../../alerts/engine.js';
+import type { Transaction } from 'kysely';
 
 /** States in which an action has nothing left to do. */
 const ALREADY: Record<'acknowledge' | 'investigate' | 'mitigate' | 'resolve' | 'review', readonly string[]> = {
@@ -94,6 +95,11 @@ function ownedRules(config: OpsConfig, cluster: ClusterCoordinator | undefined) 
 
 function alertEngineOptions(cluster: ClusterCoordinator | undefined): AlertEngineOptions {
   return cluster ? { prune: false, fence: (trx) => cluster.fence(trx, 'rule state') } : {};
+}
+
+/** A full store's alerts were paged from memory (onAlertEvents); any other failure is the pipeline's. */
+function pagedFromMemory(e: unknown): void {
+  if (!isStoreFull(e)) throw e;
 }
 
 function incidentConfig(config: OpsConfig) {
@@ -507,7 +513,12 @@ export class Operations {
       return;
     }
     // Rules see the probe's settled level: one failure under failure_threshold is not an alert.
-    void this.enqueue(() => runUnderLease(lease, () => this.onCheckResult({ ...result, level: probe.level })));
+    void this.enqueue(() => {
+      // Its lease passed on while it waited in the queue: fencing would refuse every write it makes,
+      // one transaction each, while the results of the leases still held wait behind them.
+      if (lease && this.daemon.cluster?.tokenOf(lease.lease)?.epoch !== lease.epoch) return Promise.resolve();
+      return runUnderLease(lease, () => this.onCheckResult({ ...result, level: probe.level }));
+    });
   }
 
   /**
@@ -562,8 +573,12 @@ export class Operations {
     });
   }
 
-  /** Alerts in one transaction, then their effects (escalation starts together, in one more). */
-  private async onAlertEvents(events: readonly AlertEvent[]): Promise<(IncidentResult | undefined)[]> {
+  /**
+   * Alerts in one transaction with their incidents' escalations and first pages, then their other
+   * effects. `saveSeries` (alerts from this process's rules): the rule state that produced them is
+   * saved in that transaction too, and a failed write is thrown once the alerts are paged from memory.
+   */
+  private async onAlertEvents(events: readonly AlertEvent[], saveSeries?: (trx: Transaction<Database>) => Promise<void>): Promise<(IncidentResult | undefined)[]> {
     const now = this.daemon.clock.now();
     const fresh: number[] = [];
     events.forEach((e, i) => {
@@ -576,6 +591,7 @@ export class Operations {
     let inTransaction = undefined as StartedInTransaction | undefined;
     try {
       results = await this.incidents.onAlerts(fresh.map((i) => events[i]!), async (trx, rs) => {
+        await saveSeries?.(trx);
         inTransaction = await this.effects.startInTransaction(trx, rs.flatMap((r) => (r ? r.effects.map((effect) => ({ effect, incident: r.incident })) : [])));
       });
     } catch (e) {
@@ -583,6 +599,7 @@ export class Operations {
       // Pages matter more than history: alerts the store cannot record are paged from memory.
       if (!isStoreFull(e)) throw e;
       for (const i of fresh) this.storeFull.onFull(e, events[i]!);
+      if (saveSeries) throw e;
       return out;
     }
     // The first pages go to the outbox worker before anything else of the group.
@@ -693,9 +710,18 @@ export class Operations {
 
   private async onCheckResult(result: CheckResult): Promise<void> {
     this.emit({ type: 'check', result });
-    for (const event of await this.alerts.onCheckResult(result)) await this.onAlertEvent(event);
+    await this.alerts.onCheckResult(result, this.commitAlerts).catch(pagedFromMemory);
     this.armAlertTimer();
   }
+
+  /**
+   * The alerts of this process's rules, with the rule state that produced them, in one transaction:
+   * a process that dies (or loses its lease) between the two leaves neither, so the next run fires
+   * again where a state saved `firing` alone would never open the incident.
+   */
+  private readonly commitAlerts: CommitEvents = async (events, saveSeries) => {
+    await this.onAlertEvents(events, saveSeries);
+  };
 
   private async onAlertEvent(event: AlertEvent): Promise<IncidentResult | undefined> {
     const now = this.daemon.clock.now();
@@ -744,7 +770,7 @@ export class Operations {
     if (due === undefined || this.stopping) return;
     this.cancelAlertTimer = this.daemon.clock.at(due, () => {
       void this.enqueue(async () => {
-        for (const event of await this.alerts.tick()) await this.onAlertEvent(event);
+        await this.alerts.tick(this.commitAlerts).catch(pagedFromMemory);
         this.armAlertTimer();
       });
     });

@@ -13,14 +13,19 @@ export async function saveAlertSeries(db: Kysely<Database>, rows: readonly Alert
   if (rows.length === 0) return;
   await db.transaction().execute(async (trx) => {
     await fence?.(trx);
-    for (const row of rows) {
-      await trx
-        .insertInto('alert_series')
-        .values(row)
-        .onConflict((oc) => oc.column('series_key').doUpdateSet({ rule_id: row.rule_id, state: row.state, data: row.data, updated_at: row.updated_at }))
-        .execute();
-    }
+    await writeAlertSeries(trx, rows);
   });
+}
+
+/** Writes each series' latest state (insert or replace) in the caller's transaction. */
+export async function writeAlertSeries(trx: Transaction<Database>, rows: readonly AlertSeriesRow[]): Promise<void> {
+  for (const row of rows) {
+    await trx
+      .insertInto('alert_series')
+      .values(row)
+      .onConflict((oc) => oc.column('series_key').doUpdateSet({ rule_id: row.rule_id, state: row.state, data: row.data, updated_at: row.updated_at }))
+      .execute();
+  }
 }
 
 export async function deleteAlertSeries(db: Kysely<Database>, keys: readonly string[]): Promise<void> {
