@@ -47,8 +47,12 @@ const insertTwoTimelineQ = precompiled(
  * by a subquery and the row is only written when the incident exists (no row comes back otherwise).
  * The values are cast because PostgreSQL types the bare parameters of a SELECT list as text.
  */
-const appendTimelineQ = precompiled(['id', 'incident_id', 'at', 'kind', 'actor', 'text', 'data'] as const, (db, p) =>
-  db
+const appendTimelineQ = precompiled(['id', 'incident_id', 'at', 'kind', 'actor', 'text', 'data'] as const, (db, p) => appendTimelineInsert(db, p).returning('seq'));
+/** As appendTimelineQ without reading the number back: SQLite's RETURNING buffers its rows in a temporary table per statement. */
+const appendTimelineLineQ = precompiled(['id', 'incident_id', 'at', 'kind', 'actor', 'text', 'data'] as const, (db, p) => appendTimelineInsert(db, p));
+
+function appendTimelineInsert(db: Db, p: Record<'id' | 'incident_id' | 'at' | 'kind' | 'actor' | 'text' | 'data', never>) {
+  return db
     .insertInto('incident_timeline')
     .columns(['id', 'incident_id', 'seq', 'at', 'kind', 'actor', 'text', 'data'])
     .expression(
@@ -65,9 +69,8 @@ const appendTimelineQ = precompiled(['id', 'incident_id', 'at', 'kind', 'actor',
           sql<string>`cast(${p.data} as text)`.as('data'),
         ])
         .where('incidents.id', '=', p.incident_id),
-    )
-    .returning('seq'),
-);
+    );
+}
 
 /** States in which an incident is still open. */
 export const OPEN_INCIDENT_STATES = ['triggered', 'acknowledged', 'investigating', 'mitigated'] as const;
@@ -257,6 +260,14 @@ export async function appendTimelineRow(db: Db, row: Omit<TimelineRow, 'seq'>): 
 export async function appendTimelineRowIfIncident(db: Db, row: Omit<TimelineRow, 'seq'>): Promise<number | undefined> {
   const r = (await appendTimelineQ(db, row)).rows[0];
   return r ? Number(r.seq) : undefined;
+}
+
+/**
+ * As appendTimelineRowIfIncident when the caller needs no number back (a page's or a delivery's line
+ * on the hot path): whether the line was written (false: no such incident).
+ */
+export async function appendTimelineLine(db: Db, row: Omit<TimelineRow, 'seq'>): Promise<boolean> {
+  return Number((await appendTimelineLineQ(db, row)).numAffectedRows ?? 0) > 0;
 }
 
 /**
