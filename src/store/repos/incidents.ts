@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { OpsbookError } from '../../lib/errors/index.js';
 import type { Database } from '../database.js';
-import { precompiled } from './precompiled.js';
+import { LIMIT_ONE, precompiled } from './precompiled.js';
 import type {
   ChangeEventsTable,
   IncidentAlertsTable,
@@ -143,7 +143,7 @@ export function openIncidentByDedupKeyQuery(db: Db, dedupKey: string) {
     .where('incident_alerts.dedup_key', '=', dedupKey)
     .where('incidents.state', 'in', [...OPEN_INCIDENT_STATES])
     .orderBy('incident_alerts.last_fired_at', 'desc')
-    .limit(1);
+    .limit(LIMIT_ONE);
 }
 
 const openByDedupKeyQ = precompiled(['dedupKey'], (db, p) => openIncidentByDedupKeyQuery(db, p.dedupKey));
@@ -161,7 +161,7 @@ const latestByDedupKeyQ = precompiled(['dedupKey'], (db, p) =>
     .where('incident_alerts.dedup_key', '=', p.dedupKey)
     .orderBy('incident_alerts.last_fired_at', 'desc')
     .orderBy('incidents.id', 'desc')
-    .limit(1),
+    .limit(LIMIT_ONE),
 );
 
 export async function findLatestIncidentByDedupKey(db: Db, dedupKey: string): Promise<IncidentRow | undefined> {
@@ -176,7 +176,7 @@ const openForServiceQ = precompiled(['service', 'since'], (db, p) =>
     .where('opened_at', '>=', p.since)
     .where('state', 'in', [...OPEN_INCIDENT_STATES])
     .orderBy('opened_at', 'desc')
-    .limit(1),
+    .limit(LIMIT_ONE),
 );
 
 /** The newest open incident of a service opened at or after `since` (grouping). */
@@ -193,7 +193,7 @@ const openForRuleQ = precompiled(['ruleId', 'since'], (db, p) =>
     .where('incidents.state', 'in', [...OPEN_INCIDENT_STATES])
     .where((eb) => eb.exists(eb.selectFrom('incident_alerts').select('incident_alerts.incident_id').whereRef('incident_alerts.incident_id', '=', 'incidents.id').where('incident_alerts.rule_id', '=', p.ruleId)))
     .orderBy('incidents.opened_at', 'desc')
-    .limit(1),
+    .limit(LIMIT_ONE),
 );
 
 /** The latest open incident without a service opened since `since` that holds an alert of rule `ruleId`. */
