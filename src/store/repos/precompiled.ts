@@ -43,6 +43,37 @@ export function precompiled<F extends string, R = unknown>(
     }
     const v = values as Record<string, unknown>;
     const parameters = shape.slots.map((s) => ('field' in s ? v[s.field] : s.value));
+    const sqlite = db.isTransaction ? direct.get(db.getExecutor().adapter) : undefined;
+    if (sqlite) return runOn<R>(sqlite, shape.sql, parameters);
     return db.executeQuery<R>(CompiledQuery.raw(shape.sql, parameters));
   };
+}
+
+/** What `runPrecompiledDirectly` needs of a SQLite connection (better-sqlite3's prepared statements). */
+export interface DirectSqlite {
+  prepare(sql: string): { reader: boolean; all(parameters: unknown[]): unknown[]; run(parameters: unknown[]): { changes: number } };
+}
+
+/** SQLite connections by their database's adapter, which its transactions share. */
+const direct = new WeakMap<object, DirectSqlite>();
+
+/**
+ * Inside a transaction of `db` (a SQLite store: one connection, synchronous statements), precompiled
+ * queries run on its connection at once instead of through Kysely's executor, whose chain of
+ * promises per statement cost about as much as running opsbook's small statements. Only inside a
+ * transaction: the transaction holds the connection, so the statement is part of it exactly as
+ * through Kysely; a query outside one must still wait for any transaction in progress.
+ */
+export function runPrecompiledDirectly(db: Db, sqlite: DirectSqlite): void {
+  direct.set(db.getExecutor().adapter, sqlite);
+}
+
+function runOn<R>(sqlite: DirectSqlite, text: string, parameters: unknown[]): Promise<QueryResult<R>> {
+  try {
+    const stmt = sqlite.prepare(text);
+    if (stmt.reader) return Promise.resolve({ rows: stmt.all(parameters) as R[] });
+    return Promise.resolve({ rows: [], numAffectedRows: BigInt(stmt.run(parameters).changes) });
+  } catch (e) {
+    return Promise.reject(e as Error);
+  }
 }
