@@ -271,6 +271,35 @@ export async function appendTimelineLine(db: Db, row: Omit<TimelineRow, 'seq'>):
 }
 
 /**
+ * The next line of an incident known to exist (opened in the caller's transaction, or checked with
+ * `existingIncidentIds` in it): a plain insert whose number a subquery reads. Unlike an INSERT …
+ * SELECT reading its own table, which SQLite runs through a temporary table per statement, it costs
+ * what any one-row insert costs. An incident that does not exist fails its foreign key.
+ */
+const appendKnownTimelineQ = precompiled(['id', 'incident_id', 'at', 'kind', 'actor', 'text', 'data'] as const, (db, p) =>
+  db.insertInto('incident_timeline').values({
+    id: p.id,
+    incident_id: p.incident_id,
+    seq: sql<number>`coalesce(${db.selectFrom('incident_timeline').select('seq').where('incident_id', '=', p.incident_id).orderBy('seq', 'desc').limit(LIMIT_ONE)}, 0) + 1`,
+    at: p.at,
+    kind: p.kind,
+    actor: p.actor,
+    text: p.text,
+    data: p.data,
+  }),
+);
+
+export async function appendTimelineLineOfKnownIncident(db: Db, row: Omit<TimelineRow, 'seq'>): Promise<void> {
+  await appendKnownTimelineQ(db, row);
+}
+
+/** Which of these incidents exist. */
+export async function existingIncidentIds(db: Db, ids: readonly string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  return new Set((await db.selectFrom('incidents').select('id').where('id', 'in', [...ids]).execute()).map((r) => r.id));
+}
+
+/**
  * The first timeline entries of an incident created in the same transaction (it has none yet):
  * numbered 1, 2, … and written in one multi-row insert.
  */
