@@ -1,4 +1,3 @@
-import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { ChannelConfig } from '../config/schema/channels.js';
 import type { Clock } from '../lib/clock.js';
@@ -20,7 +19,7 @@ export interface OutboxWorkerOptions {
   /** The `channels:` section (validated); replace it on config reload with `setChannels`. */
   channels: readonly ChannelConfig[];
   logger?: NotifyLogger;
-  /** Messages sent at the same time (default 32). */
+  /** Messages sent at the same time (default 8). */
   concurrency?: number;
   /** Signs acknowledge/resolve links; without it messages carry none. */
   linkSigner?: ActionLinkSigner;
@@ -106,11 +105,7 @@ export class OutboxWorker implements OutboxTaker {
 
   constructor(private readonly o: OutboxWorkerOptions) {
     this.log = o.logger ?? silentLogger;
-    // 32 at once: a storm's new incidents are written leased to this worker (no claim) and their
-    // attempts settle in a few transactions instead of one claim and one settlement per 8 pages.
-    this.concurrency = Math.max(1, o.concurrency ?? 32);
-    // Every send in flight listens for the stop on this one signal.
-    setMaxListeners(this.concurrency + 10, this.abort.signal);
+    this.concurrency = Math.max(1, o.concurrency ?? 8);
     this.pollIntervalMs = o.pollIntervalMs ?? 1000;
     this.random = o.random ?? Math.random;
     this.setChannels(o.channels);
