@@ -7,6 +7,9 @@ import { sql } from 'kysely';
 import { SimulatedClock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
 import {
+  appendTimelineLine,
+  appendTimelineLineOfKnownIncident,
+  existingIncidentIds,
   appendTimelineRow,
   appendTimelineRowIfIncident,
   expireSilence,
@@ -80,6 +83,14 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       expect(await appendTimelineRowIfIncident(store.db, row(a!.id, 'y'))).toBe(before + 2);
       const entries = await listTimeline(store.db, a!.id);
       expect(entries.slice(-2).map((e) => [e.text, e.at, e.actor, e.data])).toEqual([['x', 7, 'ana', '{"n":1}'], ['y', 7, 'ana', '{"n":1}']]);
+      expect(await appendTimelineLine(store.db, row(a!.id, 'w'))).toBe(true);
+      expect((await listTimeline(store.db, a!.id)).at(-1)).toMatchObject({ text: 'w', seq: before + 3 });
+      expect(await appendTimelineLine(store.db, row('inc_missing', 'z'))).toBe(false);
+      await appendTimelineLineOfKnownIncident(store.db, row(a!.id, 'v'));
+      expect((await listTimeline(store.db, a!.id)).at(-1)).toMatchObject({ text: 'v', seq: before + 4 });
+      await expect(appendTimelineLineOfKnownIncident(store.db, row('inc_missing', 'z'))).rejects.toThrow();
+      expect(await existingIncidentIds(store.db, [a!.id, 'inc_missing', b!.id])).toEqual(new Set([a!.id, b!.id]));
+      expect(await existingIncidentIds(store.db, [])).toEqual(new Set());
       expect(await appendTimelineRowIfIncident(store.db, row('inc_missing', 'z'))).toBeUndefined();
       await expect(appendTimelineRow(store.db, row('inc_missing', 'z'))).rejects.toThrow(/no incident with id inc_missing/);
       expect(await listTimeline(store.db, 'inc_missing')).toEqual([]);

@@ -6,6 +6,7 @@ import type { Database } from './database.js';
 import { KyselyStore, type Store } from './store.js';
 import type { OpenStoreOptions } from './open-options.js';
 import { OpsbookError } from '../lib/errors/index.js';
+import { runPrecompiledDirectly } from './repos/precompiled.js';
 
 /** A SQLite store (better-sqlite3, WAL); loaded by `openStore` only for a SQLite URL. */
 export function openSqlite(options: OpenStoreOptions): Store {
@@ -23,7 +24,9 @@ export function openSqlite(options: OpenStoreOptions): Store {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachedStatements(sqlite) }) });
+  const statements = cachedStatements(sqlite);
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: statements }) });
+  runPrecompiledDirectly(db, statements);
   // One step (all pages at once) keeps the copy consistent: the backup API restarts a stepwise copy
   // whenever another connection writes, which under steady writes could never finish.
   const backup = async (dest: string) => {

@@ -2,7 +2,7 @@ import { sql, type Transaction } from 'kysely';
 import { incidentFromRow, type Incident, type IncidentEffect, type IncidentService } from '../../incidents/index.js';
 import { cancelPages, enqueueNotification, PAGE_EVENTS, LeasedRows, notificationOf, pagerDutyActorName, signalOutbox, type OutboxRow, type OutboxTaker, type SettledAttempt } from '../../notify/index.js';
 import type { EscalationDriver, EscalationNotice } from '../../oncall/index.js';
-import { appendTimelineRow, appendTimelineRowIfIncident, deletePushSubscription, findIncident, listOutbox, type Database } from '../../store/index.js';
+import { appendTimelineLineOfKnownIncident, deletePushSubscription, existingIncidentIds, findIncident, listOutbox, type Database } from '../../store/index.js';
 import { newId } from '../../lib/ids.js';
 import { INCIDENT_WRITE_LOCK } from '../../incidents/index.js';
 import type { OperationsHost } from './host.js';
@@ -52,8 +52,9 @@ export class IncidentEffects {
     if (notes.length === 0) return;
     if (this.host.store.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${INCIDENT_WRITE_LOCK})`.execute(trx);
     const at = this.host.clock.now();
+    // The incident being started exists: it was opened in this transaction or committed before it.
     for (const n of notes) {
-      await appendTimelineRow(trx, { id: newId('tl', at), incident_id: n.incidentId, at, kind: n.kind, actor: 'system:escalation', text: n.text, data: JSON.stringify(n.data) });
+      await appendTimelineLineOfKnownIncident(trx, { id: newId('tl', at), incident_id: n.incidentId, at, kind: n.kind, actor: 'system:escalation', text: n.text, data: JSON.stringify(n.data) });
     }
   }
 
@@ -326,11 +327,13 @@ export class IncidentEffects {
   async settleDeliveries(trx: Transaction<Database>, settle: () => Promise<SettledAttempt[]>): Promise<void> {
     if (this.host.store.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${INCIDENT_WRITE_LOCK})`.execute(trx);
     const at = this.host.clock.now();
-    for (const e of await settle()) {
-      if (!firstLineInTransaction(e)) continue;
+    const first = (await settle()).filter(firstLineInTransaction);
+    // An incident that is gone gets no line (as putTimelineEntry would refuse); the settlement stands.
+    const existing = await existingIncidentIds(trx, [...new Set(first.map((e) => e.row.incident_id!))]);
+    for (const e of first) {
+      if (!existing.has(e.row.incident_id!)) continue;
       const line = deliveryLine(e.row, deliveryWhat(e), { attempts: e.attempt, result: e.result.state });
-      // An incident that is gone gets no line (as putTimelineEntry would refuse); the settlement stands.
-      await appendTimelineRowIfIncident(trx, { id: newId('tl', at), incident_id: e.row.incident_id!, at, kind: 'delivery', actor: 'system:notify', text: line.text, data: JSON.stringify(line.data) });
+      await appendTimelineLineOfKnownIncident(trx, { id: newId('tl', at), incident_id: e.row.incident_id!, at, kind: 'delivery', actor: 'system:notify', text: line.text, data: JSON.stringify(line.data) });
     }
   }
 

@@ -3,7 +3,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../database.js';
 import type { AuditLogTable } from '../tables/core.js';
 import type { StoreDialect } from '../store.js';
-import { precompiled } from './precompiled.js';
+import { LIMIT_ONE, precompiled } from './precompiled.js';
 
 export type AuditEntry = AuditLogTable;
 
@@ -60,7 +60,7 @@ export async function withAuditEntry<T>(db: Kysely<Database>, dialect: StoreDial
   return result;
 }
 
-const headQ = precompiled([], (db) => db.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1));
+const headQ = precompiled([], (db) => db.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(LIMIT_ONE));
 const insertEntryQ = precompiled(['seq', 'at', 'actor', 'action', 'subject', 'details', 'prev_hash', 'hash'], (db, row) => db.insertInto('audit_log').values(row));
 
 /**

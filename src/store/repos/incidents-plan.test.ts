@@ -38,6 +38,8 @@ await describeOnStores('opsbook-dedup-plan', 'open incident by dedup key', { mig
     expect(await findOpenIncidentByDedupKey(db, 'never-fired')).toBeUndefined();
 
     const query = openIncidentByDedupKeyQuery(db, 'key-3').compile();
+    // The limit is written into the SQL: SQLite plans an ORDER BY with a bound LIMIT as if it were any number.
+    expect(query.sql).toMatch(/ limit 1$/);
     const explain = target.name === 'sqlite' ? 'EXPLAIN QUERY PLAN ' : 'EXPLAIN ';
     const rows = (await db.executeQuery(CompiledQuery.raw(explain + query.sql, [...query.parameters]))).rows as Record<string, unknown>[];
     const plan = rows.map((r) => String(r.detail ?? r['QUERY PLAN'])).join('\n');

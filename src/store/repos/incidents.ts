@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { OpsbookError } from '../../lib/errors/index.js';
 import type { Database } from '../database.js';
-import { precompiled } from './precompiled.js';
+import { LIMIT_ONE, precompiled } from './precompiled.js';
 import type {
   ChangeEventsTable,
   IncidentAlertsTable,
@@ -47,8 +47,12 @@ const insertTwoTimelineQ = precompiled(
  * by a subquery and the row is only written when the incident exists (no row comes back otherwise).
  * The values are cast because PostgreSQL types the bare parameters of a SELECT list as text.
  */
-const appendTimelineQ = precompiled(['id', 'incident_id', 'at', 'kind', 'actor', 'text', 'data'] as const, (db, p) =>
-  db
+const appendTimelineQ = precompiled(['id', 'incident_id', 'at', 'kind', 'actor', 'text', 'data'] as const, (db, p) => appendTimelineInsert(db, p).returning('seq'));
+/** As appendTimelineQ without reading the number back: SQLite's RETURNING buffers its rows in a temporary table per statement. */
+const appendTimelineLineQ = precompiled(['id', 'incident_id', 'at', 'kind', 'actor', 'text', 'data'] as const, (db, p) => appendTimelineInsert(db, p));
+
+function appendTimelineInsert(db: Db, p: Record<'id' | 'incident_id' | 'at' | 'kind' | 'actor' | 'text' | 'data', never>) {
+  return db
     .insertInto('incident_timeline')
     .columns(['id', 'incident_id', 'seq', 'at', 'kind', 'actor', 'text', 'data'])
     .expression(
@@ -65,9 +69,8 @@ const appendTimelineQ = precompiled(['id', 'incident_id', 'at', 'kind', 'actor',
           sql<string>`cast(${p.data} as text)`.as('data'),
         ])
         .where('incidents.id', '=', p.incident_id),
-    )
-    .returning('seq'),
-);
+    );
+}
 
 /** States in which an incident is still open. */
 export const OPEN_INCIDENT_STATES = ['triggered', 'acknowledged', 'investigating', 'mitigated'] as const;
@@ -140,7 +143,7 @@ export function openIncidentByDedupKeyQuery(db: Db, dedupKey: string) {
     .where('incident_alerts.dedup_key', '=', dedupKey)
     .where('incidents.state', 'in', [...OPEN_INCIDENT_STATES])
     .orderBy('incident_alerts.last_fired_at', 'desc')
-    .limit(1);
+    .limit(LIMIT_ONE);
 }
 
 const openByDedupKeyQ = precompiled(['dedupKey'], (db, p) => openIncidentByDedupKeyQuery(db, p.dedupKey));
@@ -158,7 +161,7 @@ const latestByDedupKeyQ = precompiled(['dedupKey'], (db, p) =>
     .where('incident_alerts.dedup_key', '=', p.dedupKey)
     .orderBy('incident_alerts.last_fired_at', 'desc')
     .orderBy('incidents.id', 'desc')
-    .limit(1),
+    .limit(LIMIT_ONE),
 );
 
 export async function findLatestIncidentByDedupKey(db: Db, dedupKey: string): Promise<IncidentRow | undefined> {
@@ -173,7 +176,7 @@ const openForServiceQ = precompiled(['service', 'since'], (db, p) =>
     .where('opened_at', '>=', p.since)
     .where('state', 'in', [...OPEN_INCIDENT_STATES])
     .orderBy('opened_at', 'desc')
-    .limit(1),
+    .limit(LIMIT_ONE),
 );
 
 /** The newest open incident of a service opened at or after `since` (grouping). */
@@ -190,7 +193,7 @@ const openForRuleQ = precompiled(['ruleId', 'since'], (db, p) =>
     .where('incidents.state', 'in', [...OPEN_INCIDENT_STATES])
     .where((eb) => eb.exists(eb.selectFrom('incident_alerts').select('incident_alerts.incident_id').whereRef('incident_alerts.incident_id', '=', 'incidents.id').where('incident_alerts.rule_id', '=', p.ruleId)))
     .orderBy('incidents.opened_at', 'desc')
-    .limit(1),
+    .limit(LIMIT_ONE),
 );
 
 /** The latest open incident without a service opened since `since` that holds an alert of rule `ruleId`. */
@@ -257,6 +260,43 @@ export async function appendTimelineRow(db: Db, row: Omit<TimelineRow, 'seq'>): 
 export async function appendTimelineRowIfIncident(db: Db, row: Omit<TimelineRow, 'seq'>): Promise<number | undefined> {
   const r = (await appendTimelineQ(db, row)).rows[0];
   return r ? Number(r.seq) : undefined;
+}
+
+/**
+ * As appendTimelineRowIfIncident when the caller needs no number back (a page's or a delivery's line
+ * on the hot path): whether the line was written (false: no such incident).
+ */
+export async function appendTimelineLine(db: Db, row: Omit<TimelineRow, 'seq'>): Promise<boolean> {
+  return Number((await appendTimelineLineQ(db, row)).numAffectedRows ?? 0) > 0;
+}
+
+/**
+ * The next line of an incident known to exist (opened in the caller's transaction, or checked with
+ * `existingIncidentIds` in it): a plain insert whose number a subquery reads. Unlike an INSERT …
+ * SELECT reading its own table, which SQLite runs through a temporary table per statement, it costs
+ * what any one-row insert costs. An incident that does not exist fails its foreign key.
+ */
+const appendKnownTimelineQ = precompiled(['id', 'incident_id', 'at', 'kind', 'actor', 'text', 'data'] as const, (db, p) =>
+  db.insertInto('incident_timeline').values({
+    id: p.id,
+    incident_id: p.incident_id,
+    seq: sql<number>`coalesce(${db.selectFrom('incident_timeline').select('seq').where('incident_id', '=', p.incident_id).orderBy('seq', 'desc').limit(LIMIT_ONE)}, 0) + 1`,
+    at: p.at,
+    kind: p.kind,
+    actor: p.actor,
+    text: p.text,
+    data: p.data,
+  }),
+);
+
+export async function appendTimelineLineOfKnownIncident(db: Db, row: Omit<TimelineRow, 'seq'>): Promise<void> {
+  await appendKnownTimelineQ(db, row);
+}
+
+/** Which of these incidents exist. */
+export async function existingIncidentIds(db: Db, ids: readonly string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  return new Set((await db.selectFrom('incidents').select('id').where('id', 'in', [...ids]).execute()).map((r) => r.id));
 }
 
 /**
