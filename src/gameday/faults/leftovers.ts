@@ -62,6 +62,11 @@ export function recordDatabase(adminUrl: string, name: string): () => void {
   };
 }
 
+/** The databases this process's worlds hold right now (names), e.g. to show a run left none behind. */
+export function heldDatabases(): string[] {
+  return mine.databases.map((d) => d.name);
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
