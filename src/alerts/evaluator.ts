@@ -6,6 +6,12 @@ import { advance, dueAt, initialSeries, observe, type SeriesInput, type Transiti
 import { renderTemplate } from './template.js';
 import { DEFAULT_SEVERITY_MAP, type AlertEvent, type AlertRule, type CheckInfo, type Labels, type SeriesState } from './types.js';
 
+/** Inactive (or resolved) before and after, its condition not holding: no timer, nothing pending. */
+function stayedIdle(before: SeriesState, after: SeriesState): boolean {
+  const idle = (s: SeriesState): boolean => (s.state === 'inactive' || s.state === 'resolved') && !s.lastActive && s.activeSince === null && s.keepFiringUntil === null;
+  return idle(before) && idle(after) && before.state === after.state && before.firedSeverity === after.firedSeverity;
+}
+
 /**
  * Holds the state of every rule × series and turns check results into AlertEvents. It does no I/O:
  * `takeChanged()` hands the states to persist, and a restarted evaluator is built from them
@@ -114,7 +120,11 @@ export class RuleEvaluator {
     const key = seriesKey(rule.id, labels);
     const before = this.series.get(key) ?? initialSeries(key, rule.id, labels, input.at);
     const { state, transitions } = observe(before, input, rule);
-    this.save(state);
+    // A series healthy before and after changed only its latest value and time, which a restart
+    // never reads (the next result sets them): kept in memory, not written. Most results are
+    // these, and on PostgreSQL each write is a fenced transaction of its own.
+    if (stayedIdle(before, state) && transitions.every((t) => !t)) this.series.set(key, state);
+    else this.save(state);
     return this.eventsFor(rule, state, transitions, before);
   }
 
