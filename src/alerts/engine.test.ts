@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../lib/clock.js';
-import { openStore, type Store } from '../store/index.js';
+import { loadAlertSeries, openStore, type Store } from '../store/index.js';
 import { testStore } from '../incidents/test-support.js';
 import { AlertEngine } from './engine.js';
 import { buildRules } from './rules.js';
@@ -38,6 +38,32 @@ describe('AlertEngine', () => {
       expect(third.states()).toEqual([]);
     } finally {
       await reopened.close();
+    }
+  });
+
+  it('writes a series when what a restart reads changed, not for each healthy result', async () => {
+    const own = await testStore('sqlite');
+    try {
+      const clock = new SimulatedClock(T0);
+      const engine = await AlertEngine.open(own.store, clock, rules, checks);
+      const stored = async () => (await loadAlertSeries(own.store.db)).filter((r) => r.rule_id === 'pool-busy').map((r) => [r.state, r.updated_at]);
+      // A new series is written once; then only when what a restart reads changes.
+      await engine.onCheckResult(result('pool', T0, 'ok', 50));
+      expect(await stored()).toEqual([['inactive', T0]]);
+      await engine.onCheckResult(result('pool', T0 + MINUTE, 'ok', 95));
+      expect(await stored()).toEqual([['pending', T0 + MINUTE]]);
+      await engine.onCheckResult(result('pool', T0 + 2 * MINUTE, 'ok', 50));
+      expect(await stored()).toEqual([['inactive', T0 + 2 * MINUTE]]);
+      // Healthy again and again: the stored state is what a restart needs already.
+      await engine.onCheckResult(result('pool', T0 + 3 * MINUTE, 'ok', 40));
+      expect(await stored()).toEqual([['inactive', T0 + 2 * MINUTE]]);
+      // A restart on it fires after a full for: from the next breach, as it would have.
+      const second = await AlertEngine.open(own.store, clock, rules, checks);
+      expect(await second.onCheckResult(result('pool', T0 + 4 * MINUTE, 'ok', 91))).toEqual([]);
+      await clock.advanceTo(T0 + 14 * MINUTE);
+      expect(await second.tick()).toMatchObject([{ kind: 'firing', ruleId: 'pool-busy', at: T0 + 14 * MINUTE, value: 91 }]);
+    } finally {
+      await own.cleanup();
     }
   });
 });

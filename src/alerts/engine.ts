@@ -8,7 +8,8 @@ import type { AlertEvent, AlertRule, CheckInfo, SeriesState } from './types.js';
 /**
  * The rule evaluator with its state in the store: every call persists the series it changed before
  * returning the events, so a restarted process resumes pending `for:` waits and `keep_firing_for`
- * windows where they stood. One engine per process; calls are serialised.
+ * windows where they stood (a healthy series' latest value alone is not a change worth a write).
+ * One engine per process; calls are serialised.
  */
 export interface AlertEngineOptions {
   /**

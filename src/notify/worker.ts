@@ -23,7 +23,10 @@ export interface OutboxWorkerOptions {
   concurrency?: number;
   /** Signs acknowledge/resolve links; without it messages carry none. */
   linkSigner?: ActionLinkSigner;
-  /** Longest wait between two looks at the outbox when nothing wakes the worker (default 1s). */
+  /**
+   * Longest wait, in real time, between two looks at the outbox when nothing wakes the worker (default
+   * 1s): the poll finds rows other processes wrote. Retries and leases fall due on `clock`.
+   */
   pollIntervalMs?: number;
   /** How long a claimed message is this worker's before another may take it (default: longest channel timeout + 30s). */
   leaseMs?: number;
@@ -86,6 +89,7 @@ export class OutboxWorker implements OutboxTaker {
   private again = false;
   private readonly inFlight = new Set<Promise<void>>();
   private cancelTimer: (() => void) | undefined;
+  private pollTimer: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
   private readonly abort = new AbortController();
   private readonly log: NotifyLogger;
@@ -216,11 +220,15 @@ export class OutboxWorker implements OutboxTaker {
     this.inFlight.add(p);
   }
 
-  /** Wakes at the next retry or lease expiry, and at least every poll interval (other processes enqueue too). */
-  /** Returns true when a row is already due (the caller may look once more before waiting). */
+  /**
+   * Wakes at the next retry or lease expiry on the clock (or at `at`), and at least every poll
+   * interval of real time: other processes enqueue too, and how soon their rows are seen is a matter
+   * of real time. A simulated clock (a game day, a test) then has no timer of the worker's to step to
+   * while nothing is due. Returns true when a row is already due (the caller may look once more before waiting).
+   */
   private async armTimer(at?: number): Promise<boolean> {
     if (!this.running) return false;
-    let when = at ?? this.o.clock.now() + this.pollIntervalMs;
+    let when = at;
     let dueNow = false;
     if (at === undefined) {
       const next = await nextOutboxDueAt(this.o.store.db);
@@ -228,10 +236,13 @@ export class OutboxWorker implements OutboxTaker {
       if (!this.running) return false; // stopped while reading: arm nothing
       dueNow = next !== undefined && next <= now;
       // A row due but not claimed may be held by another process's claim: look again shortly.
-      if (next !== undefined) when = Math.min(when, next > now ? next : now + 5);
+      if (next !== undefined) when = next > now ? next : now + 5;
     }
     this.cancelTimer?.();
-    this.cancelTimer = this.o.clock.at(when, () => this.wake());
+    this.cancelTimer = when === undefined ? undefined : this.o.clock.at(when, () => this.wake());
+    clearTimeout(this.pollTimer);
+    this.pollTimer = setTimeout(() => this.wake(), this.pollIntervalMs);
+    this.pollTimer.unref();
     return dueNow;
   }
 
@@ -379,6 +390,7 @@ export class OutboxWorker implements OutboxTaker {
     this.unsubscribe?.();
     this.cancelTimer?.();
     this.cancelTimer = undefined;
+    clearTimeout(this.pollTimer);
     const settled = (async () => {
       await this.pumping;
       await Promise.all([...this.inFlight]);

@@ -100,4 +100,26 @@ describe('EscalationDriver', () => {
     expect(notices.map((n) => n.recipients)).toEqual([[{ kind: 'user', user: 'cat', schedule: 'primary' }]]);
     await d.close();
   });
+
+  it('shared by several processes: looks for escalations others started on real time, and arms nothing on the clock while none is due', async () => {
+    const shared = new EscalationDriver({
+      store, clock, policies: [policy], schedules: [primary], owns: () => true, pollMs: 50,
+      onNotice: async (n) => {
+        notices.push({ ...n, seenAt: clock.now() });
+      },
+    });
+    await shared.resume();
+    expect(clock.pendingTimers()).toBe(0);
+    // Another process (its own clock, at the same instant) starts one and advances nothing of it.
+    const other = new EscalationDriver({ store, clock: new SimulatedClock(clock.now()), policies: [policy], schedules: [primary], owns: () => false, pollMs: 3_600_000, onNotice: async () => {} });
+    await store.db.transaction().execute((trx) => other.start({ id: 'inc-other', openedAt: clock.now() }, 'default', trx));
+    await other.close();
+    // This clock never moved: only a poll on real time finds the other's escalation and arms its step.
+    for (let i = 0; i < 800 && clock.nextTimerAt() === undefined; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(clock.nextTimerAt()).toBe(clock.now() + 15 * MINUTE);
+    await clock.advance(15 * MINUTE);
+    await shared.idle();
+    expect(notices.map((n) => [n.incidentId, n.stepIndex, n.reason])).toEqual([['inc-other', 1, 'timeout']]);
+    await shared.close();
+  });
 });

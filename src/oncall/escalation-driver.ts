@@ -57,7 +57,11 @@ export interface EscalationDriverOptions {
    */
   owns?: (incidentId: string) => boolean;
   fence?: (incidentId: string, trx: Transaction<Database>) => Promise<void>;
-  /** With `owns`: look for escalations other processes started at least this often (ms). */
+  /**
+   * With `owns`: look for escalations other processes started at least this often (ms of real time:
+   * how soon another process's write is seen is not a matter of the clock the escalations run on).
+   * Also the wait before trying again after a run failed (on the clock).
+   */
   pollMs?: number;
 }
 
@@ -71,6 +75,7 @@ export class EscalationDriver {
   private policies = new Map<string, EscalationPolicy>();
   private schedules = new Map<string, Schedule>();
   private cancelTimer: (() => void) | undefined;
+  private pollTimer: NodeJS.Timeout | undefined;
   private armedAt: number | undefined;
   private running: Promise<void> | undefined;
   /** A tick arrived during a run. */
@@ -175,6 +180,7 @@ export class EscalationDriver {
   async close(): Promise<void> {
     this.stopped = true;
     this.cancelTimer?.();
+    clearTimeout(this.pollTimer);
     await this.running;
   }
 
@@ -213,8 +219,21 @@ export class EscalationDriver {
       }
     }
     const next = await nextEscalationAt(this.opts.store.db);
-    // Shared: others' rows are not this timer's, and others start escalations this process must see.
-    this.wake(owns ? Math.max(now + 100, Math.min(next ?? Infinity, now + (this.opts.pollMs ?? 1000))) : next);
+    if (!owns) {
+      this.wake(next);
+      return;
+    }
+    // Shared: a due row another process advances stays due, so this one looks again a little later;
+    // and others start escalations this process must see, which a poll on real time finds.
+    this.wake(next === undefined ? undefined : Math.max(now + 100, next));
+    this.armPoll();
+  }
+
+  private armPoll(): void {
+    if (this.stopped) return;
+    clearTimeout(this.pollTimer);
+    this.pollTimer = setTimeout(() => this.runNow(), this.opts.pollMs ?? 1000);
+    this.pollTimer.unref();
   }
 
   /**
@@ -301,11 +320,15 @@ export class EscalationDriver {
     this.cancelTimer = this.opts.clock.at(at, () => {
       this.armedAt = undefined;
       this.cancelTimer = undefined;
-      void this.tick().catch((err: unknown) => {
-        this.opts.logger?.warn({ err }, 'escalation timers could not run; trying again');
-        // The store may be back soon; the rows keep every timer, so nothing is lost meanwhile.
-        this.wake(this.opts.clock.now() + (this.opts.pollMs ?? 5000));
-      });
+      this.runNow();
+    });
+  }
+
+  private runNow(): void {
+    void this.tick().catch((err: unknown) => {
+      this.opts.logger?.warn({ err }, 'escalation timers could not run; trying again');
+      // The store may be back soon; the rows keep every timer, so nothing is lost meanwhile.
+      this.wake(this.opts.clock.now() + (this.opts.pollMs ?? 5000));
     });
   }
 }
