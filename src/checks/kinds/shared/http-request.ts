@@ -255,7 +255,6 @@ function once(p: PreparedRequest, signal: AbortSignal, keep: HttpKeep, connectio
         const out: Record<string, string> = {};
         if (keep.headers) for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
         const ttfbAt = firstByteAt ?? performance.now();
-        const connected = connectAt ?? start;
         const response: HttpResponse = {
           status: res.statusCode ?? 0,
           headers: out,
@@ -264,13 +263,7 @@ function once(p: PreparedRequest, signal: AbortSignal, keep: HttpKeep, connectio
           responseTimeMs: 0,
           finalUrl: p.href,
           redirects: 0,
-          phases: {
-            dnsMs: lookupAt !== undefined ? lookupAt - start : 0,
-            connectMs: connectAt !== undefined ? connectAt - (lookupAt ?? start) : 0,
-            tlsMs: secureAt !== undefined ? secureAt - connected : 0,
-            ttfbMs: ttfbAt - start,
-            reused,
-          },
+          phases: phasesOf(start, { lookupAt, connectAt, secureAt, firstByteAt: ttfbAt }, reused),
         };
         if (certificateNotAfter !== undefined) response.certificateNotAfter = certificateNotAfter;
         resolve(response);
@@ -308,6 +301,18 @@ function once(p: PreparedRequest, signal: AbortSignal, keep: HttpKeep, connectio
   });
 }
 
+/** The phases of one exchange from the moments its socket events came (performance.now()), measured from `start`. */
+function phasesOf(start: number, at: { lookupAt?: number; connectAt?: number; secureAt?: number; firstByteAt: number }, reused: boolean): HttpResponse['phases'] {
+  const connected = at.connectAt ?? start;
+  return {
+    dnsMs: at.lookupAt !== undefined ? at.lookupAt - start : 0,
+    connectMs: at.connectAt !== undefined ? at.connectAt - (at.lookupAt ?? start) : 0,
+    tlsMs: at.secureAt !== undefined ? at.secureAt - connected : 0,
+    ttfbMs: at.firstByteAt - start,
+    reused,
+  };
+}
+
 /** A fresh plain-HTTP exchange written and read by http1.ts, with the same phases and fields. */
 async function onceHttp1(p: PreparedRequest, req: Http1Request, signal: AbortSignal, keep: HttpKeep): Promise<HttpResponse> {
   const start = performance.now();
@@ -321,12 +326,6 @@ async function onceHttp1(p: PreparedRequest, req: Http1Request, signal: AbortSig
     responseTimeMs: 0,
     finalUrl: p.href,
     redirects: 0,
-    phases: {
-      dnsMs: lookupAt !== undefined ? lookupAt - start : 0,
-      connectMs: connectAt !== undefined ? connectAt - (lookupAt ?? start) : 0,
-      tlsMs: 0,
-      ttfbMs: (r.firstByteAt ?? performance.now()) - start,
-      reused: false,
-    },
+    phases: phasesOf(start, { lookupAt, connectAt, firstByteAt: r.firstByteAt ?? performance.now() }, false),
   };
 }
