@@ -94,7 +94,7 @@ export class AlertEngine {
           saved = true;
         });
         if (saved) {
-          for (const s of changed) if (this.unsaved.get(s.seriesKey) === s) this.unsaved.delete(s.seriesKey);
+          this.forgetSaved(changed);
           this.evaluator.settle();
           return events;
         }
@@ -129,6 +129,11 @@ export class AlertEngine {
     if (this.unsaved.size === 0) return;
     const changed = [...this.unsaved.values()];
     await saveAlertSeries(this.store.db, changed.map(seriesRow), this.options.fence);
+    this.forgetSaved(changed);
+  }
+
+  /** Series written: no longer unsaved, unless a newer state of one came meanwhile. */
+  private forgetSaved(changed: readonly SeriesState[]): void {
     for (const s of changed) if (this.unsaved.get(s.seriesKey) === s) this.unsaved.delete(s.seriesKey);
   }
 

@@ -254,13 +254,13 @@ export class IncidentEffects {
     await this.afterCommit();
   }
 
-  /** `by`: who caused the update; a channel the update came in through (PagerDuty) is not told again. */
   /** Of `channelIds`, those an incident's escalation has paged so far (a later step's are not told early). */
   private async pagedChannels(incidentId: string, channelIds: readonly string[]): Promise<string[]> {
     const paged = new Set((await listOutbox(this.host.store.db, { incidentId })).filter((r) => (PAGE_EVENTS as readonly string[]).includes(r.event)).map((r) => r.channel_id));
     return channelIds.filter((id) => paged.has(id));
   }
 
+  /** `by`: who caused the update; a channel the update came in through (PagerDuty) is not told again. */
   private async toChannels(channelIds: string[], incident: Incident, event: 'incident.triggered' | 'incident.acknowledged' | 'incident.resolved' | 'incident.reopened' | 'incident.severity_raised', by?: string): Promise<void> {
     const { store, clock, config } = this.host;
     const created: string[] = [];
