@@ -34,7 +34,28 @@ describe('opsbook validate', () => {
       '✖ environment variable OPSBOOK_TEST_NEVER_SET is not set → storage.url (ops/10-server.yaml:4)',
       '✖ unknown key "base_urll" (did you mean "base_url"?) → services[0].base_urll (ops/20-services.yaml:3)',
       '3 problems in ops',
+      'Not set: OPSBOOK_TEST_NEVER_SET. Export them, or give a default in the config with ${VAR:-default}.',
     ]);
+  });
+
+  it('names each unset variable once, and the game-day runner for a directory with a gameday.yaml', async () => {
+    const vars = ['A', 'B', 'C', 'D', 'E'].map((x) => `OPSBOOK_TEST_UNSET_${x}`);
+    const dir = await dirWith({
+      'sys/ops.yaml': `services:\n${vars.map((v, i) => `  - id: s${i}\n    base_url: \${${v}}\n    name: \${${v}}\n`).join('')}`,
+      'sys/gameday.yaml': 'scenarios: []\n',
+      'plain/ops.yaml': 'services:\n  - id: api\n    base_url: ${OPSBOOK_TEST_UNSET_A}\n    name: ${OPSBOOK_TEST_UNSET_A:-API}\n',
+    });
+    const world = await runCli(['validate', 'sys'], { cwd: dir });
+    expect(world.code).toBe(1);
+    const lines = world.stdout.trim().split('\n');
+    expect(lines.filter((l) => l.startsWith('✖'))).toHaveLength(10);
+    expect(lines.at(-1)).toBe(
+      'Not set: OPSBOOK_TEST_UNSET_A, OPSBOOK_TEST_UNSET_B, OPSBOOK_TEST_UNSET_C, OPSBOOK_TEST_UNSET_D, … (5 in all). Export them, or give a default in the config with ${VAR:-default}; `opsbook gameday sys` runs this system in a world that sets them.',
+    );
+    const plain = await runCli(['validate', 'plain/ops.yaml'], { cwd: dir });
+    expect(plain.stdout.trim().split('\n').at(-1)).toBe('Not set: OPSBOOK_TEST_UNSET_A. Export them, or give a default in the config with ${VAR:-default}.');
+    const valid = await runCli(['validate', 'plain/ops.yaml'], { cwd: dir, env: { OPSBOOK_TEST_UNSET_A: 'https://api.example.com' } });
+    expect(valid.stdout).not.toContain('Not set');
   });
 
   it('prints JSON with --json and exits 1 on a missing path', async () => {

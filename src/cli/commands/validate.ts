@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { OpsConfig } from '../../config/index.js';
 import type { RegisterCommands } from '../context.js';
 
@@ -29,10 +30,26 @@ export const registerValidate: RegisterCommands = (program, io) => {
       } else {
         for (const issue of result.issues) io.out(formatIssue(issue));
         io.out(`${result.issues.length} ${result.issues.length === 1 ? 'problem' : 'problems'} in ${path}`);
+        const hint = unsetVariablesHint(result.issues, path);
+        if (hint) io.out(hint);
       }
       process.exitCode = result.ok ? 0 : 1;
     });
 };
+
+/**
+ * One line after the problems when some are unset `${VAR}`s: which variables (each once, though a
+ * config may read one in many places) and the ways to give them; a system directory with a
+ * `gameday.yaml` is a game-day world, whose runner sets them.
+ */
+export function unsetVariablesHint(issues: readonly { code: string; message: string }[], path: string): string | undefined {
+  const names = [...new Set(issues.filter((i) => i.code === 'OPSBOOK_E_CONFIG_ENV_MISSING').map((i) => /environment variable (\S+)/.exec(i.message)?.[1] ?? '?'))];
+  if (names.length === 0) return undefined;
+  const shown = names.length > 4 ? `${names.slice(0, 4).join(', ')}, … (${names.length} in all)` : names.join(', ');
+  const dir = fs.existsSync(path) && fs.statSync(path).isDirectory() ? path : dirname(path);
+  const world = fs.existsSync(join(dir, 'gameday.yaml')) ? `; \`opsbook gameday ${dir}\` runs this system in a world that sets them` : '';
+  return `Not set: ${shown}. Export them, or give a default in the config with \${VAR:-default}${world}.`;
+}
 
 function defaultConfigPath(): string {
   if (fs.existsSync('ops.yaml')) return 'ops.yaml';
