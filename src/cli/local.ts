@@ -28,14 +28,14 @@ export interface LocalContext {
 
 /** Loads the config and opens its store (migrated unless told not to) for a one-shot local command. */
 export async function openLocal(configFlag: string | undefined, env: NodeJS.ProcessEnv, options: { migrate?: boolean } = {}): Promise<LocalContext> {
-  const { formatIssue } = await import('../config/index.js');
+  const { describeConfigProblems } = await import('../config/index.js');
   const { loadOpsConfig } = await import('../daemon/config.js');
   // The daemon's store module alone: daemon/index.js would load everything the daemon wires.
   const { openConfiguredStore } = await import('../daemon/store.js');
   const configPath = resolveConfigPath(configFlag, env);
   const loaded = await loadOpsConfig(configPath, { env });
   if (!loaded.ok) {
-    throw new OpsbookError('OPSBOOK_E_CONFIG_INVALID', `config ${configPath} has ${loaded.issues.length} problem(s):\n${loaded.issues.map(formatIssue).join('\n')}`);
+    throw new OpsbookError('OPSBOOK_E_CONFIG_INVALID', describeConfigProblems(configPath, loaded.issues));
   }
   const store = await openConfiguredStore(loaded.config, loaded.baseDir);
   if (options.migrate !== false) {

@@ -1,6 +1,6 @@
 /** Ops-as-code: the `ops.yaml` schema, loading (file or directory, `${VAR}`), validation with locations. */
 export { loadConfig, type ConfigLoadResult, type ConfigLoaded, type ConfigRejected, type LoadOptions } from './load.js';
-export { formatIssue, type ConfigIssue } from './issues.js';
+export { describeConfigProblems, formatIssue, unsetVariablesHint, type ConfigIssue } from './issues.js';
 export type { SourceLocation } from './merge.js';
 export { validateSemantics, BUILTIN_VALIDATORS, type ConfigValidator, type SemanticIssue } from './semantics.js';
 export { configValidators, registerConfigValidators } from './validators.js';

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { z } from 'zod';
 import { formatLocation, type ErrorCode } from '../lib/errors/index.js';
 import { ISSUE_CODE_PARAM } from './schema/common.js';
@@ -16,6 +18,26 @@ export interface ConfigIssue {
 /** `✖ interval must be at least 1s → checks[3].interval (ops.yaml:41)` */
 export function formatIssue(issue: ConfigIssue): string {
   return `✖ ${issue.message}${formatLocation({ path: issue.path || undefined, file: issue.file, line: issue.line })}`;
+}
+
+/** The error text of a config that cannot be used: each problem on its line, then the unset-variables hint. */
+export function describeConfigProblems(path: string, issues: readonly ConfigIssue[]): string {
+  const hint = unsetVariablesHint(issues, path);
+  return `config ${path} has ${issues.length} problem(s):\n${issues.map(formatIssue).join('\n')}${hint ? `\n${hint}` : ''}`;
+}
+
+/**
+ * One line for after the problems when some are unset `${VAR}`s: which variables (each once, though a
+ * config may read one in many places) and the ways to give them; a system directory with a
+ * `gameday.yaml` is a game-day world, whose runner sets them.
+ */
+export function unsetVariablesHint(issues: readonly Pick<ConfigIssue, 'code' | 'message'>[], path: string): string | undefined {
+  const names = [...new Set(issues.filter((i) => i.code === 'OPSBOOK_E_CONFIG_ENV_MISSING').map((i) => /environment variable (\S+)/.exec(i.message)?.[1] ?? '?'))];
+  if (names.length === 0) return undefined;
+  const shown = names.length > 4 ? `${names.slice(0, 4).join(', ')}, … (${names.length} in all)` : names.join(', ');
+  const dir = fs.existsSync(path) && fs.statSync(path).isDirectory() ? path : dirname(path);
+  const world = fs.existsSync(join(dir, 'gameday.yaml')) ? `; \`opsbook gameday ${dir}\` runs this system in a world that sets them` : '';
+  return `Not set: ${shown}. Export them, or give a default in the config with \${VAR:-default}${world}.`;
 }
 
 /** The word a message starts with: the field's key (`interval`, `aliases[2]`), or `config` at the top. */

@@ -1,6 +1,6 @@
 import { SystemClock, type Clock } from '../lib/clock.js';
 import type { Store } from '../store/index.js';
-import { formatIssue, type ConfigLoadResult, type OpsConfig } from '../config/index.js';
+import { describeConfigProblems, formatIssue, type ConfigLoadResult, type OpsConfig } from '../config/index.js';
 import { basename } from 'node:path';
 import { loadOpsConfig } from './config.js';
 import { openConfiguredStore, openLeaseStore } from './store.js';
@@ -135,8 +135,7 @@ export class Daemon {
     const clock = options.clock ?? new SystemClock();
     const loaded = await loadOpsConfig(options.configPath, { env: options.env ?? process.env });
     if (!loaded.ok) {
-      const lines = loaded.issues.map(formatIssue).join('\n');
-      throw new OpsbookError('OPSBOOK_E_CONFIG_INVALID', `config ${options.configPath} has ${loaded.issues.length} problem(s):\n${lines}`);
+      throw new OpsbookError('OPSBOOK_E_CONFIG_INVALID', describeConfigProblems(options.configPath, loaded.issues));
     }
     const logger = options.logger ?? createLogger({ level: loaded.config.server.log_level });
     const store = await openConfiguredStore(loaded.config, loaded.baseDir);

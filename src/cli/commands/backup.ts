@@ -37,10 +37,10 @@ export const registerBackup: RegisterCommands = (program, io) => {
       const source = path.resolve(file);
       if (!fs.existsSync(source)) throw new OpsbookError('OPSBOOK_E_RESTORE_SOURCE', `${source} does not exist`);
       const { loadOpsConfig } = await import('../../daemon/config.js');
-      const { resolveStorage, formatIssue } = await import('../../config/index.js');
+      const { resolveStorage, describeConfigProblems } = await import('../../config/index.js');
       const configPath = resolveConfigPath(opts.config, io.env);
       const loaded = await loadOpsConfig(configPath, { env: io.env });
-      if (!loaded.ok) throw new OpsbookError('OPSBOOK_E_CONFIG_INVALID', `config ${configPath} has ${loaded.issues.length} problem(s):\n${loaded.issues.map(formatIssue).join('\n')}`);
+      if (!loaded.ok) throw new OpsbookError('OPSBOOK_E_CONFIG_INVALID', describeConfigProblems(configPath, loaded.issues));
       const target = resolveStorage(loaded.config.storage, loaded.baseDir);
       const { restoreSqlite, restorePostgres } = await import('../../store/backup.js');
       if (target.kind === 'sqlite') {

@@ -10,11 +10,11 @@ import { callApi, remoteFrom } from '../remote.js';
 const CONFIG_HELP = 'ops.yaml or a directory of YAML files (default: $OPSBOOK_CONFIG, ./ops.yaml, ./ops/)';
 
 async function load(flag: string | undefined, env: NodeJS.ProcessEnv): Promise<{ config: OpsConfig; path: string }> {
-  const [{ formatIssue }, { loadOpsConfig }] = await Promise.all([import('../../config/index.js'), import('../../daemon/config.js')]);
+  const [{ describeConfigProblems }, { loadOpsConfig }] = await Promise.all([import('../../config/index.js'), import('../../daemon/config.js')]);
   const path = resolveConfigPath(flag, env);
   const loaded = await loadOpsConfig(path, { env });
   if (!loaded.ok) {
-    throw new OpsbookError('OPSBOOK_E_CONFIG_INVALID', `config ${path} has ${loaded.issues.length} problem(s):\n${loaded.issues.map(formatIssue).join('\n')}`);
+    throw new OpsbookError('OPSBOOK_E_CONFIG_INVALID', describeConfigProblems(path, loaded.issues));
   }
   return { config: loaded.config, path };
 }

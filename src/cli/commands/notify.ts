@@ -21,12 +21,12 @@ export const registerNotify: RegisterCommands = (program, io) => {
       const sent = await callApi<{ channel: string; kind: string; message: string; outcome: TestSent['outcome'] }>(remote, 'POST', `/api/channels/${encodeURIComponent(channelId)}/test`);
       return { channel: { id: sent.channel, kind: sent.kind }, message: sent.message, outcome: sent.outcome };
     }
-    const { formatIssue } = await import('../../config/index.js');
+    const { describeConfigProblems } = await import('../../config/index.js');
     const { loadOpsConfig } = await import('../../daemon/config.js');
     const configPath = resolveConfigPath(opts.config, io.env);
     const loaded = await loadOpsConfig(configPath, { env: io.env });
     if (!loaded.ok) {
-      throw new OpsbookError('OPSBOOK_E_CONFIG_INVALID', `config ${configPath} has ${loaded.issues.length} problem(s):\n${loaded.issues.map(formatIssue).join('\n')}`);
+      throw new OpsbookError('OPSBOOK_E_CONFIG_INVALID', describeConfigProblems(configPath, loaded.issues));
     }
     const channel = loaded.config.channels.find((c) => c.id === channelId);
     if (!channel) {

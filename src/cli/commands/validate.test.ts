@@ -56,6 +56,13 @@ describe('opsbook validate', () => {
     expect(plain.stdout.trim().split('\n').at(-1)).toBe('Not set: OPSBOOK_TEST_UNSET_A. Export them, or give a default in the config with ${VAR:-default}.');
     const valid = await runCli(['validate', 'plain/ops.yaml'], { cwd: dir, env: { OPSBOOK_TEST_UNSET_A: 'https://api.example.com' } });
     expect(valid.stdout).not.toContain('Not set');
+    // Every command that refuses the config says the same: the daemon and a local command.
+    for (const args of [['serve', '--config', 'sys'], ['incident', 'list', '--config', 'sys']]) {
+      const refused = await runCli(args, { cwd: dir });
+      expect(refused.code, args.join(' ')).not.toBe(0);
+      expect(refused.stderr, args.join(' ')).toContain('environment variable OPSBOOK_TEST_UNSET_E is not set');
+      expect(refused.stderr, args.join(' ')).toContain('(5 in all). Export them, or give a default in the config with ${VAR:-default}; `opsbook gameday sys` runs');
+    }
   });
 
   it('prints JSON with --json and exits 1 on a missing path', async () => {

@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import { dirname, join } from 'node:path';
 import type { OpsConfig } from '../../config/index.js';
 import type { RegisterCommands } from '../context.js';
 
@@ -11,7 +10,7 @@ export const registerValidate: RegisterCommands = (program, io) => {
     .argument('[path]', 'ops.yaml or a directory of YAML files (default: ./ops.yaml, else ./ops/)')
     .option('--json', 'print the result as JSON')
     .action(async (pathArg: string | undefined, opts: { json?: boolean }) => {
-      const [{ formatIssue }, { loadOpsConfig }] = await Promise.all([import('../../config/index.js'), import('../../daemon/config.js')]);
+      const [{ formatIssue, unsetVariablesHint }, { loadOpsConfig }] = await Promise.all([import('../../config/index.js'), import('../../daemon/config.js')]);
       const path = pathArg ?? defaultConfigPath();
       const result = await loadOpsConfig(path, { env: io.env });
       if (opts.json) {
@@ -36,20 +35,6 @@ export const registerValidate: RegisterCommands = (program, io) => {
       process.exitCode = result.ok ? 0 : 1;
     });
 };
-
-/**
- * One line after the problems when some are unset `${VAR}`s: which variables (each once, though a
- * config may read one in many places) and the ways to give them; a system directory with a
- * `gameday.yaml` is a game-day world, whose runner sets them.
- */
-export function unsetVariablesHint(issues: readonly { code: string; message: string }[], path: string): string | undefined {
-  const names = [...new Set(issues.filter((i) => i.code === 'OPSBOOK_E_CONFIG_ENV_MISSING').map((i) => /environment variable (\S+)/.exec(i.message)?.[1] ?? '?'))];
-  if (names.length === 0) return undefined;
-  const shown = names.length > 4 ? `${names.slice(0, 4).join(', ')}, … (${names.length} in all)` : names.join(', ');
-  const dir = fs.existsSync(path) && fs.statSync(path).isDirectory() ? path : dirname(path);
-  const world = fs.existsSync(join(dir, 'gameday.yaml')) ? `; \`opsbook gameday ${dir}\` runs this system in a world that sets them` : '';
-  return `Not set: ${shown}. Export them, or give a default in the config with \${VAR:-default}${world}.`;
-}
 
 function defaultConfigPath(): string {
   if (fs.existsSync('ops.yaml')) return 'ops.yaml';
