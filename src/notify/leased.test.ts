@@ -3,7 +3,8 @@
  * it and handed to the worker when its transaction commits, so it goes out without a claim and
  * without a signal (shown with an hour-long poll on a clock that does not move). A rolled-back
  * transaction sends nothing and frees its slots; a worker with no free slot gets the row pending; a
- * row handed to a stopped worker is sent by another once the lease runs out. On both stores.
+ * row handed to a stopped worker is sent by another once the lease runs out; by default a burst of
+ * 32 first pages goes out leased. On both stores.
  */
 import { expect, it } from 'vitest';
 import { SimulatedClock } from '../lib/clock.js';
@@ -19,11 +20,18 @@ const incident = { id: 'inc_leased', title: 'API down', severity: 'sev1', status
 const note = (key: string): Notification => ({ channelId: 'hook', event: 'incident.triggered', incident, dedupKey: key });
 
 await describeOnStores('opsbook-leased', 'pages written leased to the outbox worker', { migrate: true }, (target) => {
-  async function setup(concurrency = 8) {
+  /** `'default'` builds the worker without a concurrency of its own. */
+  async function setup(concurrency: number | 'default' = 8) {
     const receiver = await startReceiver(() => ({ status: 200 }));
     const clock = new SimulatedClock(Date.UTC(2026, 0, 1));
     const make = () =>
-      new OutboxWorker({ store: target.store, clock, concurrency, pollIntervalMs: 3_600_000, channels: [channel({ id: 'hook', kind: 'webhook', url: receiver.url, secrets: [testSecret(1)] })] });
+      new OutboxWorker({
+        store: target.store,
+        clock,
+        ...(concurrency === 'default' ? {} : { concurrency }),
+        pollIntervalMs: 3_600_000,
+        channels: [channel({ id: 'hook', kind: 'webhook', url: receiver.url, secrets: [testSecret(1)] })],
+      });
     const worker = make();
     worker.start();
     await worker.idle(); // the first look finds nothing and waits an hour
@@ -106,6 +114,32 @@ await describeOnStores('opsbook-leased', 'pages written leased to the outbox wor
       const after = await target.store.db.selectFrom('outbox').select(['status', 'attempts']).execute();
       expect(after).toEqual([{ status: 'delivered', attempts: 1 }, { status: 'delivered', attempts: 1 }]);
     } finally {
+      await done();
+    }
+  });
+
+  it('by default takes a burst of 32 first pages leased and sends them at once; the 33rd waits pending', async () => {
+    const { receiver, clock, worker, done } = await setup('default');
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      const leased = new LeasedRows(worker);
+      await target.store.db.transaction().execute(async (trx) => {
+        for (let i = 0; i < 33; i++) await enqueueNotification(trx, clock, note(`b${String(i).padStart(2, '0')}`), leased);
+      });
+      const rows = await target.store.db.selectFrom('outbox').select(['status']).orderBy('dedup_key').execute();
+      expect(rows.filter((r) => r.status === 'delivering')).toHaveLength(32);
+      expect(rows[32]).toEqual({ status: 'pending' });
+      expect(leased.pendingWritten).toBe(1);
+      leased.handOver();
+      signalOutbox();
+      await receiver.waitFor(33, scaled(20_000));
+      await worker.idle();
+      // Every send in flight listens for the stop: 32 at once is not taken for a leak.
+      expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
       await done();
     }
   });

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { ChannelConfig } from '../config/schema/channels.js';
 import type { Clock } from '../lib/clock.js';
@@ -19,7 +20,12 @@ export interface OutboxWorkerOptions {
   /** The `channels:` section (validated); replace it on config reload with `setChannels`. */
   channels: readonly ChannelConfig[];
   logger?: NotifyLogger;
-  /** Messages sent at the same time (default 8). */
+  /**
+   * Messages sent at the same time (default 32). A burst of new incidents pages at once: a first
+   * page that finds a free slot is written leased to this worker and sent as its incident commits,
+   * while one that finds none waits for a claim (a statement and a commit of its own), and attempts
+   * that finish together settle in one transaction.
+   */
   concurrency?: number;
   /** Signs acknowledge/resolve links; without it messages carry none. */
   linkSigner?: ActionLinkSigner;
@@ -109,7 +115,9 @@ export class OutboxWorker implements OutboxTaker {
 
   constructor(private readonly o: OutboxWorkerOptions) {
     this.log = o.logger ?? silentLogger;
-    this.concurrency = Math.max(1, o.concurrency ?? 8);
+    this.concurrency = Math.max(1, o.concurrency ?? 32);
+    // Every send in flight listens for the stop (a channel may add one listener of its own).
+    setMaxListeners(Math.max(10, 2 * this.concurrency), this.abort.signal);
     this.pollIntervalMs = o.pollIntervalMs ?? 1000;
     this.random = o.random ?? Math.random;
     this.setChannels(o.channels);
