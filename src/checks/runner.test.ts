@@ -117,4 +117,24 @@ describe('check runner start', () => {
       await runner.stop();
     }
   });
+
+  it('starts nothing when it is stopped while it starts', async () => {
+    const clock = new SimulatedClock(Date.UTC(2026, 0, 1, 12));
+    let runs = 0;
+    const list = Array.from({ length: 2500 }, (_, i) => {
+      const compiled = compileCheck(checkSchema.parse({ id: `s-${i}`, kind: 'http', url: `http://127.0.0.1:9/s/${i}`, interval: '10s' }));
+      return { ...compiled, impl: { ...compiled.impl, run: async () => (runs++, { values: { STATUS: 200 } }) } } as typeof compiled;
+    });
+    // The start yields while it prepares 2,500 checks: the stop (or a halt, when a lease passed on) comes in between.
+    for (const end of ['stop', 'halt'] as const) {
+      const runner = createCheckRunner({ checks: list, clock });
+      const starting = runner.start();
+      await runner[end]();
+      await starting;
+      await clock.advance(60_000);
+      expect(runs, end).toBe(0);
+      expect(clock.pendingTimers(), end).toBe(0);
+      await runner.stop();
+    }
+  });
 });
