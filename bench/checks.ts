@@ -18,6 +18,7 @@
  *   npm run bench:checks -- --cpu-load 4                   # with 4 busy-loop processes beside it
  *   npm run bench:checks -- --connection reuse --rollup off
  *   npm run bench:checks -- --quick                        # 1,000 checks for 12 s, no rollup (CI-safe)
+ *   npm run bench:checks -- --timeline                     # also per second: runs, lag, results, CPU, loop delay
  *   npm run bench:checks -- --step                         # 1k, 2k, 5k, 10k… until lag p99 passes 1 s
  *   npm run bench:checks -- --processes 1,2,3              # N `opsbook serve` on PostgreSQL (bench/checks-cluster.ts)
  */
@@ -26,6 +27,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Registry } from 'prom-client';
 import { SystemClock } from '../src/lib/clock.js';
 import { openStore } from '../src/store/open.js';
@@ -46,6 +48,8 @@ const text = (name: string): string | undefined => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : undefined;
 };
+/** Per second of each window: how the start-up differs from the steady state. */
+const timeline = flag('timeline');
 const quick = flag('quick') || process.env.CI === 'true';
 const INTERVAL_MS = parseDuration(text('interval') ?? '10s') ?? NaN;
 if (!(INTERVAL_MS >= 1000)) throw new Error(`--interval must be a duration of at least 1s (got "${text('interval')}")`);
@@ -79,6 +83,8 @@ interface Figures {
   cpuMsPerCheck: number;
   /** The kernel's share of it (system time: loopback TCP, socket set-up and close). */
   sysMsPerCheck: number;
+  /** The first interval alone: every check's first run, cold JIT. */
+  firstCpuMsPerCheck: number;
   /** After the first interval: warm JIT, open connections. */
   steadyCpuMsPerCheck: number;
   steadyLagP99: number;
@@ -90,6 +96,29 @@ interface Figures {
   unknown: number;
   /** Why runs were down, by reason (error, else the failed conditions), most frequent first. */
   downReasons: Array<[string, number]>;
+  /** Per second of the window (with --timeline): runs started, their lag p50/p99/max, results, CPU, worst loop delay. */
+  timeline?: Second[];
+  /** How long runner.start() took (history keys made, the plan built) from the window's start. */
+  startMs: number;
+}
+
+interface Second {
+  runs: number;
+  lagP50: number;
+  lagP99: number;
+  lagMax: number;
+  results: number;
+  cpuMs: number;
+  loopDelayMaxMs: number;
+  /** Median run time (planned start → result) of the results in this second. */
+  runP50: number;
+  /** Most runs in flight seen in this second. */
+  inFlightMax: number;
+  /** At the end of the second: RSS, V8 heap used and total, memory outside the heap (MB). */
+  rssMb: number;
+  heapUsedMb: number;
+  heapTotalMb: number;
+  externalMb: number;
 }
 
 type Connection = 'new' | 'reuse';
@@ -147,6 +176,13 @@ async function runOnce(n: number, seconds: number, connection: Connection, rollu
       ),
     );
     const lags: number[] = [];
+    /** Per second of the window: the lags of the runs that started in it. */
+    const perSecond: { lags: number[]; results: number; cpuMs: number; loopDelayMaxMs: number; runMs: number[]; inFlightMax: number; memory?: NodeJS.MemoryUsage }[] = [];
+    const second = (): (typeof perSecond)[number] => {
+      const i = Math.max(0, Math.floor((clock.now() - startedAt) / 1000));
+      while (perSecond.length <= i) perSecond.push({ lags: [], results: 0, cpuMs: 0, loopDelayMaxMs: 0, runMs: [], inFlightMax: 0 });
+      return perSecond[i]!;
+    };
     const firstRun = new Map<string, number>();
     let results = 0;
     let down = 0;
@@ -161,10 +197,16 @@ async function runOnce(n: number, seconds: number, connection: Connection, rollu
       concurrency: 512,
       onLag: (lag, c) => {
         lags.push(lag);
+        if (timeline) second().lags.push(lag);
         if (!firstRun.has(c.id)) firstRun.set(c.id, clock.now());
       },
       onResult: (r) => {
         results++;
+        if (timeline) {
+          const s = second();
+          s.results++;
+          s.runMs.push(r.latencyMs);
+        }
         if (r.status === 'down') {
           down++;
           const why = (r.error ?? r.conditions.filter((c) => c.list === 'conditions' && !c.ok).map((c) => c.text).join('; ')).replace(/\d+/g, 'N');
@@ -178,7 +220,24 @@ async function runOnce(n: number, seconds: number, connection: Connection, rollu
     const sampler = setInterval(() => (rss = Math.max(rss, process.memoryUsage.rss())), 250);
     const startedAt = clock.now();
     const cpu0 = process.cpuUsage();
+    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    let cpuMark = cpu0;
+    const perSecondTimer = timeline
+      ? setInterval(() => {
+          const s = second();
+          const c = process.cpuUsage();
+          s.cpuMs += (c.user - cpuMark.user + c.system - cpuMark.system) / 1000;
+          cpuMark = c;
+          s.inFlightMax = Math.max(s.inFlightMax, runner.scheduler.inFlight);
+          // Once a second, late in it: the heap's figures walk the heap, too costly for every sample.
+          if (!s.memory && (clock.now() - startedAt) % 1000 >= 900) s.memory = process.memoryUsage();
+          s.loopDelayMaxMs = Math.max(s.loopDelayMaxMs, loopDelay.count > 0 ? loopDelay.max / 1e6 : 0);
+          loopDelay.reset();
+        }, 100)
+      : undefined;
+    if (timeline) loopDelay.enable();
     await runner.start();
+    const startMs = clock.now() - startedAt;
     // The rollup pass, halfway through the window, timed; lags of runs planned during it are kept.
     let rolled: Promise<Figures['rollup']> | undefined;
     const rollupTimer = rollup
@@ -209,6 +268,8 @@ async function runOnce(n: number, seconds: number, connection: Connection, rollu
     const steadyResults = results - results1;
     const steadyLags = lags.slice(lagFrom).sort((a, b) => a - b);
     clearTimeout(rollupTimer);
+    clearInterval(perSecondTimer);
+    loopDelay.disable();
     // A pass still going at the end of the window is waited for (the figures above exclude the wait).
     const rollupFigures = rolled ? await rolled : undefined;
     await runner.stop();
@@ -216,7 +277,9 @@ async function runOnce(n: number, seconds: number, connection: Connection, rollu
     await store.close();
     closeHttpAgents();
     lags.sort((a, b) => a - b);
-    const deadline = startedAt + INTERVAL_S * 1000;
+    // A check's first run is due within one interval of the plan's start, when runner.start() returns
+    // (it first makes the history keys and prepares every check, timed apart as startMs).
+    const deadline = startedAt + startMs + INTERVAL_S * 1000;
     return {
       n,
       due: Math.round(n / INTERVAL_S),
@@ -227,15 +290,26 @@ async function runOnce(n: number, seconds: number, connection: Connection, rollu
       lagP99: quantile(lags, 0.99),
       cpuMsPerCheck: (cpu.user + cpu.system) / 1000 / Math.max(1, measured),
       sysMsPerCheck: cpu.system / 1000 / Math.max(1, measured),
+      firstCpuMsPerCheck: (cpu1.user - cpu0.user + cpu1.system - cpu0.system) / 1000 / Math.max(1, results1),
       steadyCpuMsPerCheck: (steadyCpu.user + steadyCpu.system) / 1000 / Math.max(1, steadyResults),
       steadyLagP99: quantile(steadyLags, 0.99),
       rssMb: Math.round(rss / 1e6),
       allRanWithinInterval: firstRun.size === n && [...firstRun.values()].every((t) => t <= deadline + 100),
       results: measured,
+      startMs,
       connection,
       down: downInWindow,
       unknown: unknownInWindow,
       downReasons: [...reasons].sort((a, b) => b[1] - a[1]),
+      ...(timeline
+        ? {
+            timeline: perSecond.slice(0, Math.round(elapsed)).map((s) => {
+              const sorted = s.lags.sort((a, b) => a - b);
+              return { runs: sorted.length, lagP50: quantile(sorted, 0.5), lagP99: quantile(sorted, 0.99), lagMax: sorted.at(-1) ?? NaN, results: s.results, cpuMs: Math.round(s.cpuMs), loopDelayMaxMs: Math.round(s.loopDelayMaxMs), runP50: Math.round(quantile(s.runMs.sort((a, b) => a - b), 0.5)), inFlightMax: s.inFlightMax,
+                rssMb: Math.round((s.memory?.rss ?? NaN) / 1e6), heapUsedMb: Math.round((s.memory?.heapUsed ?? NaN) / 1e6), heapTotalMb: Math.round((s.memory?.heapTotal ?? NaN) / 1e6), externalMb: Math.round((s.memory?.external ?? NaN) / 1e6) };
+            }),
+          }
+        : {}),
     };
   } finally {
     process.off('SIGTERM', onSignal);
@@ -249,10 +323,19 @@ function print(f: Figures): void {
   console.log(
     `N=${f.n} connection: ${f.connection.padEnd(5)} rollup pass: ${f.rollup ? `${f.rollup.ms} ms over ${f.rollup.rows} seeded rows (worst lag of runs from its start to 1 s after it: ${f.rollup.worstLagAfterMs} ms)` : 'none'}\n` +
       `    ${f.checksPerSecond} checks/s of ${f.due} due (${((100 * f.checksPerSecond) / f.due).toFixed(0)} %) over ${f.seconds}s  lag p50 ${f.lagP50} ms  p99 ${f.lagP99} ms  ` +
-      `CPU ${f.cpuMsPerCheck.toFixed(3)} ms/check (system ${f.sysMsPerCheck.toFixed(3)}; steady ${f.steadyCpuMsPerCheck.toFixed(3)}, lag p99 ${f.steadyLagP99} ms)  RSS ${f.rssMb} MB  every check ran within ${INTERVAL_S}s: ${f.allRanWithinInterval ? 'yes' : 'NO'}\n` +
+      `CPU ${f.cpuMsPerCheck.toFixed(3)} ms/check (system ${f.sysMsPerCheck.toFixed(3)}; first interval ${f.firstCpuMsPerCheck.toFixed(3)}; steady ${f.steadyCpuMsPerCheck.toFixed(3)}, lag p99 ${f.steadyLagP99} ms)  RSS ${f.rssMb} MB  every check ran within ${INTERVAL_S}s: ${f.allRanWithinInterval ? 'yes' : 'NO'}\n` +
       `    healthy target: down ${share(f.down)}  unknown ${share(f.unknown)} of ${f.results} runs`,
   );
   for (const [why, count] of f.downReasons.slice(0, 3)) console.log(`    down ${count}×: ${why}`);
+  if (f.timeline) {
+    console.log(`    runner.start() took ${f.startMs} ms`);
+    console.log('    second  runs  lag p50 / p99 / max ms  results  run p50 ms  in flight  CPU ms  loop delay max ms  RSS / heap used / heap total / external MB');
+    f.timeline.forEach((s, i) =>
+      console.log(
+        `    ${String(i).padStart(6)}  ${String(s.runs).padStart(4)}  ${`${s.lagP50} / ${s.lagP99} / ${s.lagMax}`.padStart(21)}  ${String(s.results).padStart(7)}  ${String(s.runP50).padStart(10)}  ${String(s.inFlightMax).padStart(9)}  ${String(s.cpuMs).padStart(6)}  ${String(s.loopDelayMaxMs).padStart(17)}  ${s.rssMb} / ${s.heapUsedMb} / ${s.heapTotalMb} / ${s.externalMb}`,
+      ),
+    );
+  }
 }
 
 const here = fileURLToPath(import.meta.url);
@@ -261,7 +344,7 @@ const here = fileURLToPath(import.meta.url);
 function child(n: number, connection: Connection, rollup: boolean): Promise<Figures | string> {
   // BENCH_CPU_PROF=DIR writes each configuration's CPU profile there (node --cpu-prof).
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROF)}`] : [];
-  const argv = [...profile, '--import', 'tsx', here, '--child', '--checks', String(n), '--seconds', String(SECONDS), '--interval', `${INTERVAL_MS}ms`, '--connection', connection, '--rollup', rollup ? 'on' : 'off'];
+  const argv = [...profile, '--import', 'tsx', here, '--child', '--checks', String(n), '--seconds', String(SECONDS), '--interval', `${INTERVAL_MS}ms`, '--connection', connection, '--rollup', rollup ? 'on' : 'off', ...(timeline ? ['--timeline'] : [])];
   return new Promise((resolve) => {
     const p = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

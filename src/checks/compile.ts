@@ -23,6 +23,39 @@ export interface CompiledCheck extends CheckConditions {
 
 type ListName = 'conditions' | 'warning' | 'critical';
 
+/**
+ * Parsed conditions by text, shared by every check that writes the same one: tens of thousands of
+ * checks usually repeat a handful of conditions, and each parse is a tree of objects the heap keeps
+ * (and the collector walks) for as long as the check lives. Parsed conditions are never changed
+ * after parsing. Bounded: a long-lived process reloading changed configs does not grow it forever.
+ */
+const parsedByText = new Map<string, ParsedCondition>();
+/** The `reads` set of each distinct set of placeholders, shared the same way. */
+const readsByNames = new Map<string, ReadonlySet<string>>();
+const SHARED_MAX = 4096;
+
+function parseShared(text: string): ParsedCondition {
+  let parsed = parsedByText.get(text);
+  if (!parsed) {
+    parsed = parseCondition(text);
+    if (parsedByText.size >= SHARED_MAX) parsedByText.clear();
+    parsedByText.set(text, parsed);
+  }
+  return parsed;
+}
+
+function readsOf(lists: Record<ListName, ParsedCondition[]>): ReadonlySet<string> {
+  const names = [...new Set([...lists.conditions, ...lists.warning, ...lists.critical].flatMap((c) => c.placeholders))].sort();
+  const key = names.join(',');
+  let reads = readsByNames.get(key);
+  if (!reads) {
+    reads = new Set(names);
+    if (readsByNames.size >= SHARED_MAX) readsByNames.clear();
+    readsByNames.set(key, reads);
+  }
+  return reads;
+}
+
 /** Parses every condition of one check; problems carry paths like `checks[2].warning[0]`. */
 function parseLists(config: CheckConfig, path: string): { lists: Record<ListName, ParsedCondition[]>; issues: SemanticIssue[]; usedDefaults: boolean } {
   const impl = checkKind(config.kind);
@@ -43,7 +76,7 @@ function parseLists(config: CheckConfig, path: string): { lists: Record<ListName
     texts[list].forEach((text, i) => {
       const at = `${path}.${list}[${i}]`;
       try {
-        const parsed = parseCondition(text);
+        const parsed = parseShared(text);
         const unknown = parsed.placeholders.filter((p) => !known.has(p));
         if (unknown.length > 0) {
           issues.push({
@@ -86,6 +119,6 @@ export function compileCheck(config: CheckConfig, path = `checks.${config.id}`):
     failureThreshold: config.failure_threshold,
     successThreshold: config.success_threshold,
     defaultConditions: usedDefaults,
-    reads: new Set([...lists.conditions, ...lists.warning, ...lists.critical].flatMap((c) => c.placeholders)),
+    reads: readsOf(lists),
   };
 }

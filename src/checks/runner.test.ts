@@ -6,11 +6,11 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
-import { SystemClock } from '../lib/clock.js';
+import { SimulatedClock, SystemClock } from '../lib/clock.js';
 import { checkSchema } from '../config/schema/checks.js';
 import { compileCheck } from './compile.js';
 import { createCheckRunner } from './runner.js';
-import { closeHttpAgents } from './kinds/shared/http-request.js';
+import { closeHttpAgents, preparedRequest } from './kinds/shared/http-request.js';
 import type { CheckResult } from './types.js';
 
 async function until(ok: () => boolean, what: string, maxMs = 60_000): Promise<void> {
@@ -86,5 +86,55 @@ describe('check runner: timeout against stop', () => {
     expect(released).toHaveLength(1);
     expect(released[0]).toBe(seen[0]);
     expect(released[0]).toMatchObject({ kept: true });
+  });
+});
+
+describe('check runner start', () => {
+  it("prepares every check's request while it starts, before any first run", async () => {
+    const clock = new SimulatedClock(Date.UTC(2026, 0, 1, 12));
+    const events: string[] = [];
+    const list = Array.from({ length: 2500 }, (_, i) => {
+      const compiled = compileCheck(checkSchema.parse({ id: `c-${i}`, kind: 'http', url: `http://127.0.0.1:9/c/${i}`, interval: '10s' }));
+      return {
+        ...compiled,
+        impl: {
+          ...compiled.impl,
+          prepare: (config: never) => (events.push('prepare'), compiled.impl.prepare!(config)),
+          run: async () => (events.push('run'), { values: { STATUS: 200 } }),
+        },
+      } as typeof compiled;
+    });
+    const runner = createCheckRunner({ checks: list, clock });
+    await runner.start();
+    try {
+      expect(events).toEqual(new Array(2500).fill('prepare'));
+      // The request the first run sends is the one prepared: nothing is built again.
+      for (const c of list) expect(preparedRequest(c.config, () => expect.unreachable('built again at the run'))).toBeDefined();
+      // Every check's first run within one interval of the start.
+      await clock.advance(10_000 - 1);
+      expect(events.filter((e) => e === 'run')).toHaveLength(2500);
+    } finally {
+      await runner.stop();
+    }
+  });
+
+  it('starts nothing when it is stopped while it starts', async () => {
+    const clock = new SimulatedClock(Date.UTC(2026, 0, 1, 12));
+    let runs = 0;
+    const list = Array.from({ length: 2500 }, (_, i) => {
+      const compiled = compileCheck(checkSchema.parse({ id: `s-${i}`, kind: 'http', url: `http://127.0.0.1:9/s/${i}`, interval: '10s' }));
+      return { ...compiled, impl: { ...compiled.impl, run: async () => (runs++, { values: { STATUS: 200 } }) } } as typeof compiled;
+    });
+    // The start yields while it prepares 2,500 checks: the stop (or a halt, when a lease passed on) comes in between.
+    for (const end of ['stop', 'halt'] as const) {
+      const runner = createCheckRunner({ checks: list, clock });
+      const starting = runner.start();
+      await runner[end]();
+      await starting;
+      await clock.advance(60_000);
+      expect(runs, end).toBe(0);
+      expect(clock.pendingTimers(), end).toBe(0);
+      await runner.stop();
+    }
   });
 });

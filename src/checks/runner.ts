@@ -46,6 +46,11 @@ export interface CheckRunnerOptions {
 export interface CheckRunner {
   start(): Promise<void>;
   stop(): Promise<void>;
+  /**
+   * Stops probing at once (runs in flight aborted), also when the start is still under way, without
+   * waiting for the history flush that `stop` still does: for a process whose leases passed on.
+   */
+  halt(): Promise<void>;
   /** Settled probe state of a check. */
   probe(checkId: string): ProbeSnapshot | undefined;
   readonly scheduler: CheckScheduler<CompiledCheck>;
@@ -53,6 +58,22 @@ export interface CheckRunner {
 
 function isCompiled(c: CheckConfig | CompiledCheck): c is CompiledCheck {
   return typeof (c as CompiledCheck).impl === 'object' && (c as CompiledCheck).config !== undefined;
+}
+
+/** Checks prepared between two yields to the event loop. */
+const PREPARE_CHUNK = 1000;
+
+/**
+ * Lets each check's kind build what its runs reuse (CheckKind.prepare), a chunk of checks at a time,
+ * yielding between chunks: with every check due once within the first interval, a first run that
+ * also builds its request costs more than a later one, and tens of thousands of them make the first
+ * interval the busiest of all.
+ */
+async function prepareChecks(checks: readonly CompiledCheck[]): Promise<void> {
+  for (let i = 0; i < checks.length; i += PREPARE_CHUNK) {
+    for (let k = i; k < Math.min(i + PREPARE_CHUNK, checks.length); k++) checks[k]!.impl.prepare?.(checks[k]!.config);
+    if (i + PREPARE_CHUNK < checks.length) await new Promise((r) => setImmediate(r));
+  }
 }
 
 /** Wires compiled checks to the scheduler, probe states, history and metrics. */
@@ -115,19 +136,31 @@ export function createCheckRunner(opts: CheckRunnerOptions): CheckRunner {
     });
   };
 
+  /** Counts starts and stops: a start finishes only if no stop came while it waited. */
+  let starts = 0;
   return {
     scheduler,
     async start() {
+      // A stop while the start waits (a lease lost, a reload, a shutdown) wins: nothing starts after it.
+      const generation = ++starts;
       if (opts.store) {
         for (const c of compiled) if (c.kind === 'heartbeat') await registerHeartbeat(opts.store, c.id, opts.clock.now());
         await history?.prepare(compiled.map((c) => c.id)).catch((e: unknown) => opts.logger?.warn({ err: e }, 'check history keys could not be prepared'));
       }
+      await prepareChecks(compiled);
+      await scheduler.prepare();
+      if (generation !== starts) return;
       if (!monitoring) loopDelay.monitor.acquire();
       monitoring = true;
       scheduler.start();
       scheduleRollup();
     },
+    halt() {
+      starts++;
+      return scheduler.stop();
+    },
     async stop() {
+      starts++;
       cancelRollup?.();
       cancelRollup = undefined;
       await scheduler.stop();

@@ -62,6 +62,13 @@ export interface CheckKind<C = Record<string, unknown>> {
   defaultConditions(config: C): string[];
   run(config: C, ctx: CheckContext): Promise<Observation>;
   /**
+   * Builds what every run of the check reuses (an HTTP request's bytes) before its first run. The
+   * runner calls it for every check as it starts, so the first round of runs (every check within
+   * one interval of the start) costs what later rounds do. Must not throw: a check it cannot prepare
+   * is prepared by its first run, which reports the problem as that run's result.
+   */
+  prepare?(config: C): void;
+  /**
    * Lets go of what a kind keeps open in a check's state between runs (a subscription); called when
    * the check's runner stops, and after a run given no state of its own.
    */

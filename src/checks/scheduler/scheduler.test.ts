@@ -59,6 +59,45 @@ describe('check scheduler on a simulated clock', () => {
     await h.scheduler.stop();
   });
 
+  it('plans the same first runs however it is started: each within one interval, from the id alone', async () => {
+    const list = checks(5000);
+    const firstRuns = async (prepare: boolean): Promise<Map<string, number>> => {
+      const clock = new SimulatedClock(T0);
+      const planned = new Map<string, number>();
+      const scheduler = new CheckScheduler(list, { clock, run: async (c, at) => void (planned.has(c.id) || planned.set(c.id, at)) });
+      if (prepare) await scheduler.prepare(700);
+      scheduler.start();
+      await clock.advance(10 * S);
+      await scheduler.stop();
+      return planned;
+    };
+    const direct = await firstRuns(false);
+    const prepared = await firstRuns(true);
+    expect(direct.size).toBe(5000);
+    expect([...prepared]).toEqual([...direct]);
+    expect([...direct.values()].every((at) => at >= T0 && at < T0 + 10 * S)).toBe(true);
+    // Spread evenly: each tenth of the interval holds about a tenth of the first runs.
+    const perTenth = new Array(10).fill(0);
+    for (const at of direct.values()) perTenth[Math.floor((at - T0) / S)]++;
+    expect(Math.min(...perTenth)).toBeGreaterThan(400);
+    expect(Math.max(...perTenth)).toBeLessThan(600);
+  });
+
+  it('works the phases out a chunk at a time, letting other work run between chunks', async () => {
+    const scheduler = new CheckScheduler(checks(5000), { clock: new SimulatedClock(T0), run: async () => {} });
+    // Other work of the process: a callback that asks for the loop again each time it gets it.
+    let turns = 0;
+    const other = (): void => {
+      turns++;
+      if (turns < 1000) setImmediate(other);
+    };
+    setImmediate(other);
+    await scheduler.prepare(500);
+    // Ten chunks, nine yields: the other work ran between them, not only after the last.
+    expect(turns).toBeGreaterThanOrEqual(9);
+    turns = 1000;
+  });
+
   it('launches due checks on a short tick, not a timer per check: phases fall on tick slots spread by id', async () => {
     const clock = new SimulatedClock(T0);
     let wakes = 0;

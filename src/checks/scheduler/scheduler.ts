@@ -29,6 +29,9 @@ export interface SchedulerOptions<C extends SchedulableCheck> {
   onLag?: (lagMs: number, check: C) => void;
 }
 
+/** Checks whose phases are worked out between two yields to the event loop. */
+const PREPARE_CHUNK = 2000;
+
 /** The reason a run's signal carries when the scheduler stopped it (not a result about the service). */
 export const STOPPED = new Error('scheduler stopped');
 
@@ -62,6 +65,8 @@ export class CheckScheduler<C extends SchedulableCheck> {
   /** One per run in flight: a stop aborts each, and no signal collects thousands of listeners. */
   private aborts = new Set<AbortController>();
   private started = false;
+  /** Each check's phase, by index, once worked out (see prepare). */
+  private phases: number[] = [];
   private readonly concurrency: number;
   private readonly tickMs: number;
   /** The lag histogram's child per kind: labels are hashed once, not on every run. */
@@ -76,19 +81,38 @@ export class CheckScheduler<C extends SchedulableCheck> {
     this.tickMs = Math.max(1, opts.tickMs ?? 50);
   }
 
+  /**
+   * Works out every check's phase (a hash of its id: a few hundred ms for tens of thousands) a chunk
+   * at a time, yielding to the event loop between chunks, so a start with many checks does not hold
+   * up everything else the process serves. Optional: start() works out what is left.
+   */
+  async prepare(chunk = PREPARE_CHUNK): Promise<void> {
+    while (this.phases.length < this.checks.length) {
+      this.phasesUpTo(this.phases.length + chunk);
+      if (this.phases.length < this.checks.length) await new Promise((r) => setImmediate(r));
+    }
+  }
+
   /** Plans every check's first run: its first grid slot after now + initial_delay. */
   start(): void {
     if (this.started) return;
     this.started = true;
-    // The phases first (a hash per check: a few hundred ms for tens of thousands), then the time the
-    // plan starts from, so the runs due first are not already late by the hashing.
-    const phases = this.checks.map((check) => phaseOf(check.id, check.intervalMs, this.tickMs));
+    // The phases first, then the time the plan starts from, so the runs due first are not already
+    // late by the hashing.
+    this.phasesUpTo(this.checks.length);
     const now = this.opts.clock.now();
     this.checks.forEach((check, i) => {
-      const phase = phases[i]!;
+      const phase = this.phases[i]!;
       this.heap.push({ check, phase, due: nextSlot(now + check.initialDelayMs, phase, check.intervalMs), seq: this.seq++, busy: false });
     });
     this.arm();
+  }
+
+  private phasesUpTo(end: number): void {
+    for (let i = this.phases.length; i < Math.min(end, this.checks.length); i++) {
+      const check = this.checks[i]!;
+      this.phases.push(phaseOf(check.id, check.intervalMs, this.tickMs));
+    }
   }
 
   /** Stops planning, aborts runs in flight and waits for them to settle. */

@@ -470,7 +470,7 @@ export class Operations {
     // Checks whose lease is gone stop now, not when the pipeline reaches the move: a process that lost
     // PostgreSQL may have a pipeline step (and the history flush) hanging on it, and must not go on probing.
     const cluster = this.daemon.cluster;
-    if (cluster && [...this.checkTokens.values()].some((t) => cluster.tokenOf(t.lease)?.epoch !== t.epoch)) void this.checks?.scheduler.stop();
+    if (cluster && [...this.checkTokens.values()].some((t) => cluster.tokenOf(t.lease)?.epoch !== t.epoch)) void this.checks?.halt();
     // Changes that arrive while a move waits are taken by it: it reads the leases when it runs.
     this.nextMove ??= this.moving.then(() => {
       this.nextMove = undefined;

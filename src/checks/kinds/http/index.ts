@@ -1,6 +1,6 @@
 import type { CheckKind } from '../../types.js';
 import { HTTP_PLACEHOLDERS, httpOptions, type HttpOptions } from '../shared/http-options.js';
-import { observeHttp } from '../shared/observe-http.js';
+import { observeHttp, prepareHttp } from '../shared/observe-http.js';
 
 export const httpKind: CheckKind<HttpOptions> = {
   kind: 'http',
@@ -8,4 +8,5 @@ export const httpKind: CheckKind<HttpOptions> = {
   placeholders: HTTP_PLACEHOLDERS,
   defaultConditions: () => ['[STATUS] < 400'],
   run: observeHttp,
+  prepare: prepareHttp,
 };

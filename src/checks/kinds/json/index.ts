@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { CheckKind, Observation } from '../../types.js';
 import { readPath, type PathSegment } from '../../conditions/index.js';
 import { HTTP_PLACEHOLDERS, httpRequestOptions } from '../shared/http-options.js';
-import { observeHttp } from '../shared/observe-http.js';
+import { observeHttp, prepareHttp } from '../shared/observe-http.js';
 
 /** `.connection_pool.utilization`, `cache.hit_rate`, `.items[0].id` → path segments; undefined if malformed. */
 export function parseJsonPath(path: string): PathSegment[] | undefined {
@@ -38,6 +38,7 @@ export const jsonKind: CheckKind<JsonOptions> = {
   options: jsonOptions,
   placeholders: [...HTTP_PLACEHOLDERS, 'VALUE'],
   defaultConditions: () => ['[STATUS] < 400'],
+  prepare: prepareHttp,
   run: async (config, ctx): Promise<Observation> => {
     const obs = await observeHttp(config, ctx, true);
     if (obs.error || typeof obs.values.BODY !== 'string') return obs;

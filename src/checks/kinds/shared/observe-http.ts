@@ -17,6 +17,18 @@ function requestOf(config: HttpOptions): HttpRequestOptions {
 }
 
 /**
+ * Builds the check's request ahead of its first run (CheckKind.prepare). A request that cannot be
+ * built (a URL the schema let through but URL rejects) is left to the run, which reports why.
+ */
+export function prepareHttp(config: HttpOptions): void {
+  try {
+    preparedRequest(config, () => requestOf(config));
+  } catch {
+    // The first run builds it again and fails with the reason.
+  }
+}
+
+/**
  * Runs the request and fills the HTTP placeholders; used by the json and metrics kinds too, which
  * read the body themselves (`needBody`). The request is built once per check (keyed by its config
  * object); headers and body are copied only when a condition reads them (`ctx.reads`).
