@@ -16,7 +16,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTestDatabase } from '../test/support/services.js';
-import { openStore, claimDueOutbox, ensureLeases, acquireLease, heldTokens, insertOutbox, recordOutboxAttemptsIn, type Store } from '../src/store/index.js';
+import { openStore, claimDueOutbox, ensureLeases, acquireLease, holdAndMark, insertOutbox, recordOutboxAttemptsIn, type Store } from '../src/store/index.js';
 import { newId } from '../src/lib/ids.js';
 
 const args = process.argv.slice(2);
@@ -66,7 +66,7 @@ const opsbookOutbox: Engine = {
             for (const r of rows) started(Number(r.payload));
             await store.db.transaction().execute(async (trx) => {
               // The fencing check of the settling transaction: the lease row FOR SHARE.
-              await heldTokens(trx, 'bench', [token]);
+              await holdAndMark(trx, 'bench', [token]);
               await recordOutboxAttemptsIn(
                 trx,
                 rows.map((row) => ({ row, owner, result: { state: 'delivered' as const, at: Date.now() }, delivery: { id: newId('dl'), statusCode: 204, error: null, detail: null, durationMs: 1 } })),

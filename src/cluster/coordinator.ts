@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import type { Kysely, Transaction } from 'kysely';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import {
-  acquireLease, ensureLeases, heartbeatMember, heldTokens, markWrittenUnder, leaveCluster, listLeases, liveMembers, pruneMembers, recordFencing, releaseLease, renewLeases,
+  acquireLease, ensureLeases, heartbeatMember, holdAndMark, markWrittenUnder, leaveCluster, listLeases, liveMembers, pruneMembers, recordFencing, releaseLease, renewLeases,
   type Database, type LeaseToken, type Store,
 } from '../store/index.js';
 import { newId } from '../lib/ids.js';
@@ -143,20 +143,16 @@ export class ClusterCoordinator {
    * recorded, in the same transaction, as a stale write accepted.
    */
   async admit(trx: Transaction<Database>, tokens: readonly LeaseToken[], what: string): Promise<Set<string>> {
-    const held = await heldTokens(trx, this.id, tokens);
+    // The held ones are named in opsbook.fence by the same statement.
+    const held = await holdAndMark(trx, this.id, tokens);
     const stale = dedupe(tokens.filter((t) => !held.has(`${t.lease}@${t.epoch}`)));
-    if (stale.length === 0) {
-      await markWrittenUnder(trx, this.id, held);
-      return held;
-    }
+    if (stale.length === 0) return held;
     const rows = stale.map((t) => ({ id: newId('fence'), at: Date.now(), member: this.id, lease: t.lease, epoch: t.epoch, what }));
     if (!this.fencing) {
       await recordFencing(trx, rows.map((r) => ({ ...r, outcome: 'accepted_stale' as const })));
-      const all = new Set(tokens.map((t) => `${t.lease}@${t.epoch}`));
-      await markWrittenUnder(trx, this.id, all);
-      return all;
+      await markWrittenUnder(trx, this.id, new Set(stale.map((t) => `${t.lease}@${t.epoch}`)));
+      return new Set(tokens.map((t) => `${t.lease}@${t.epoch}`));
     }
-    await markWrittenUnder(trx, this.id, held);
     this.metrics?.rejections.inc(stale.length);
     this.o.logger.warn({ member: this.id, stale, what }, 'write refused by fencing: the lease passed to another process');
     // Outside the refused transaction, so the record survives its rollback.

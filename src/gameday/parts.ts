@@ -3,6 +3,8 @@ import { resolve } from 'node:path';
 import { describeFault, isStandIn } from './faults/index.js';
 import type { GameDayResult, ScenarioResult, WorldFailure } from './result.js';
 import { runGameDay, type GameDayOptions } from './runner.js';
+import { DEFAULT_PG_ADMIN_URL } from './services.js';
+import { holdStoreTemplate } from './store-template.js';
 import { expectedSeconds, longestFirst, type RecordedSeconds } from './schedule.js';
 import { loadGameDaySpec, type GameDaySpec } from './spec.js';
 
@@ -70,7 +72,13 @@ export async function runGameDays(dirs: readonly string[], options: GameDaysOpti
       if (!(result instanceof Error) && !(spec instanceof Error) && spec) onPartDone?.({ system: spec.system, part, seconds: (span.end - partStart) / 1000 });
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.jobs, parts.length)) }, worker));
+  // opsbook's store on PostgreSQL: the migrated template every world's store is copied from stays for the whole run.
+  const releaseTemplate = options.store === 'postgres' ? holdStoreTemplate(options.pgAdminUrl ?? DEFAULT_PG_ADMIN_URL) : undefined;
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(options.jobs, parts.length)) }, worker));
+  } finally {
+    await releaseTemplate?.().catch(() => {});
+  }
 
   return specs.flatMap((spec, i): Array<GameDayResult | Error> => {
     if (spec instanceof Error) return [spec];

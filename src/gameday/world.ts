@@ -23,6 +23,7 @@ import type { FaultTarget } from './faults/index.js';
 import { startWorldMongo } from './mongo/index.js';
 import { createDatabase, DEFAULT_PG_ADMIN_URL, freePort, startRedisServer, type GameDayDatabase, type RedisServer } from './services.js';
 import type { GameDaySpec } from './spec.js';
+import { createStoreDatabase } from './store-template.js';
 import { startReceiver, type WebhookReceiver } from './receiver.js';
 import { channelPeersEnv, startChannelPeers, type ChannelPeers } from './peers.js';
 import { startStandinProcess, type StandinProcess } from './standin-process.js';
@@ -105,7 +106,8 @@ export async function buildWorld(spec: GameDaySpec, systemDir: string, clock: Cl
     closers.push(async () => (await clusterStarting?.catch(() => undefined))?.close());
     let storeUrl = join(dataDir, 'opsbook.db');
     if (options.store === 'postgres') {
-      const storeDb = await laps.time('store database', () => createDatabase(pgAdminUrl, `${spec.system}_store`));
+      // A copy of the run's migrated store (store-template.ts), its commits not waiting for the WAL flush as the world's own database.
+      const storeDb = await laps.time('store database', () => createStoreDatabase(pgAdminUrl, `${spec.system}_store`, { synchronous_commit: 'off' }));
       const forget = recordDatabase(pgAdminUrl, storeDb.name);
       closers.push(async () => {
         await storeDb.drop();

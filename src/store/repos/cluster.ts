@@ -98,16 +98,26 @@ export async function releaseLease(db: Db, token: LeaseToken, member: string): P
 
 /**
  * Fencing, inside the writer's transaction: which of `tokens` `member` still holds, unexpired,
- * under the same epoch. The rows are locked FOR SHARE, so a takeover (an UPDATE of the row) waits
- * until this transaction ends: a write admitted here commits before the next epoch begins.
+ * under the same epoch (as `lease@epoch`). The rows are locked FOR SHARE, so a takeover (an UPDATE
+ * of the row) waits until this transaction ends: a write admitted here commits before the next
+ * epoch begins. The held ones are named in `opsbook.fence` (see markWrittenUnder) by the same
+ * statement: a fenced write costs one round trip to the server for its fencing, not two.
  */
-export async function heldTokens(trx: Transaction<Database>, member: string, tokens: readonly LeaseToken[]): Promise<Set<string>> {
+export async function holdAndMark(trx: Transaction<Database>, member: string, tokens: readonly LeaseToken[]): Promise<Set<string>> {
   if (tokens.length === 0) return new Set();
-  const names = [...new Set(tokens.map((t) => t.lease))];
-  const rows = await sql<{ name: string; epoch: number }>`select name, epoch from cluster_leases
-where name in (${sql.join(names.sort())}) and holder = ${member} and expires_at > ${NOW} order by name for share`.execute(trx);
+  const names = [...new Set(tokens.map((t) => t.lease))].sort();
+  const wanted = [...new Set(tokens.map((t) => `${t.lease}@${t.epoch}`))];
+  const rows = await sql<{ name: string; epoch: number }>`with held as (
+  select name, epoch from cluster_leases
+  where name in (${sql.join(names)}) and holder = ${member} and expires_at > ${NOW} order by name for share
+), marked as (
+  select string_agg(${member}::text || '|' || name || '@' || epoch, ',') as v from held where name || '@' || epoch in (${sql.join(wanted)})
+)
+select held.name, held.epoch,
+  (select set_config('opsbook.fence', concat_ws(',', nullif(current_setting('opsbook.fence', true), ''), v), true) from marked where v is not null) as fence
+from held`.execute(trx);
   const held = new Set(rows.rows.map((r) => `${r.name}@${Number(r.epoch)}`));
-  return new Set(tokens.filter((t) => held.has(`${t.lease}@${t.epoch}`)).map((t) => `${t.lease}@${t.epoch}`));
+  return new Set(wanted.filter((t) => held.has(t)));
 }
 
 /**
