@@ -13,8 +13,8 @@ import { recordDatabase } from './faults/leftovers.js';
 
 interface Template {
   users: number;
-  /** The template's name, and the function that forgets its record once it is dropped. */
-  making?: Promise<{ name: string; forget: () => void }>;
+  /** The template, and the function that forgets its record once it is dropped. */
+  making?: Promise<{ db: ScratchDatabase; forget: () => void }>;
 }
 
 const templates = new Map<string, Template>();
@@ -25,7 +25,7 @@ function entry(adminUrl: string): Template {
   return t;
 }
 
-async function makeTemplate(adminUrl: string): Promise<{ name: string; forget: () => void }> {
+async function makeTemplate(adminUrl: string): Promise<{ db: ScratchDatabase; forget: () => void }> {
   const db = await createScratchDatabase(adminUrl, `opsbook_gameday_store_template_${randomBytes(4).toString('hex')}`);
   const forget = recordDatabase(adminUrl, db.name);
   try {
@@ -35,7 +35,7 @@ async function makeTemplate(adminUrl: string): Promise<{ name: string; forget: (
     } finally {
       await store.close();
     }
-    return { name: db.name, forget };
+    return { db, forget };
   } catch (e) {
     await db.drop().catch(() => {});
     forget();
@@ -49,17 +49,8 @@ async function release(adminUrl: string, t: Template): Promise<void> {
   if (templates.get(adminUrl) === t) templates.delete(adminUrl);
   const made = await t.making?.catch(() => undefined);
   if (!made) return;
-  const { name, forget } = made;
-  const { default: pg } = await import('pg');
-  const c = new pg.Client({ connectionString: adminUrl });
-  c.on('error', () => {});
-  try {
-    await c.connect();
-    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  } finally {
-    await c.end().catch(() => {});
-  }
-  forget();
+  await made.db.drop();
+  made.forget();
 }
 
 /** Keeps the store template of `adminUrl` (once made) until the returned function is called. */
@@ -93,7 +84,7 @@ export async function createStoreDatabase(adminUrl: string, system: string, sett
     making.catch(() => {
       if (t.making === making) t.making = undefined;
     });
-    const { name: template } = await making;
+    const template = (await making).db.name;
     const name = `opsbook_gameday_${system.replace(/[^a-z0-9]/g, '_')}_${randomBytes(4).toString('hex')}`;
     const db = await createScratchDatabase(adminUrl, name, settings, template);
     return {
