@@ -1,4 +1,5 @@
 import type { Registry } from 'prom-client';
+import { eachInChunks } from '../lib/chunks.js';
 import type { Clock } from '../lib/clock.js';
 import type { Store } from '../store/index.js';
 import type { CheckConfig } from '../config/schema/checks.js';
@@ -69,11 +70,8 @@ const PREPARE_CHUNK = 1000;
  * also builds its request costs more than a later one, and tens of thousands of them make the first
  * interval the busiest of all.
  */
-async function prepareChecks(checks: readonly CompiledCheck[]): Promise<void> {
-  for (let i = 0; i < checks.length; i += PREPARE_CHUNK) {
-    for (let k = i; k < Math.min(i + PREPARE_CHUNK, checks.length); k++) checks[k]!.impl.prepare?.(checks[k]!.config);
-    if (i + PREPARE_CHUNK < checks.length) await new Promise((r) => setImmediate(r));
-  }
+function prepareChecks(checks: readonly CompiledCheck[]): Promise<void> {
+  return eachInChunks(0, checks.length, PREPARE_CHUNK, (i) => checks[i]!.impl.prepare?.(checks[i]!.config));
 }
 
 /** Wires compiled checks to the scheduler, probe states, history and metrics. */

@@ -1,3 +1,4 @@
+import { eachInChunks } from '../../lib/chunks.js';
 import type { Clock } from '../../lib/clock.js';
 import type { CheckMetrics } from './metrics.js';
 import { PlanHeap, nextSlot, phaseOf, tickAt } from './plan.js';
@@ -86,11 +87,8 @@ export class CheckScheduler<C extends SchedulableCheck> {
    * at a time, yielding to the event loop between chunks, so a start with many checks does not hold
    * up everything else the process serves. Optional: start() works out what is left.
    */
-  async prepare(chunk = PREPARE_CHUNK): Promise<void> {
-    while (this.phases.length < this.checks.length) {
-      this.phasesUpTo(this.phases.length + chunk);
-      if (this.phases.length < this.checks.length) await new Promise((r) => setImmediate(r));
-    }
+  prepare(chunk = PREPARE_CHUNK): Promise<void> {
+    return eachInChunks(this.phases.length, this.checks.length, chunk, (i) => this.phasesUpTo(i + 1));
   }
 
   /** Plans every check's first run: its first grid slot after now + initial_delay. */
