@@ -119,9 +119,9 @@ describe('loadConfig env expansion', () => {
     const result = await loadText('server:\n  port: ${PORT}\nstorage:\n  url: ${DB_URL}\n', {});
     expect(result.ok).toBe(false);
     if (result.ok) return;
-    expect(result.issues.map((i) => [i.code, i.path, i.line, i.message])).toEqual([
-      ['OPSBOOK_E_CONFIG_ENV_MISSING', 'server.port', 2, 'environment variable PORT is not set'],
-      ['OPSBOOK_E_CONFIG_ENV_MISSING', 'storage.url', 4, 'environment variable DB_URL is not set'],
+    expect(result.issues.map((i) => [i.code, i.path, i.line, i.message, i.variable])).toEqual([
+      ['OPSBOOK_E_CONFIG_ENV_MISSING', 'server.port', 2, 'environment variable PORT is not set', 'PORT'],
+      ['OPSBOOK_E_CONFIG_ENV_MISSING', 'storage.url', 4, 'environment variable DB_URL is not set', 'DB_URL'],
     ]);
   });
 });

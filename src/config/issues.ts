@@ -13,6 +13,8 @@ export interface ConfigIssue {
   path: string;
   file?: string;
   line?: number;
+  /** For an unset `${VAR}` (OPSBOOK_E_CONFIG_ENV_MISSING): the variable's name. */
+  variable?: string;
 }
 
 /** `✖ interval must be at least 1s → checks[3].interval (ops.yaml:41)` */
@@ -31,8 +33,8 @@ export function describeConfigProblems(path: string, issues: readonly ConfigIssu
  * config may read one in many places) and the ways to give them; a system directory with a
  * `gameday.yaml` is a game-day world, whose runner sets them.
  */
-export function unsetVariablesHint(issues: readonly Pick<ConfigIssue, 'code' | 'message'>[], path: string): string | undefined {
-  const names = [...new Set(issues.filter((i) => i.code === 'OPSBOOK_E_CONFIG_ENV_MISSING').map((i) => /environment variable (\S+)/.exec(i.message)?.[1] ?? '?'))];
+export function unsetVariablesHint(issues: readonly Pick<ConfigIssue, 'code' | 'variable'>[], path: string): string | undefined {
+  const names = [...new Set(issues.flatMap((i) => (i.code === 'OPSBOOK_E_CONFIG_ENV_MISSING' && i.variable !== undefined ? [i.variable] : [])))];
   if (names.length === 0) return undefined;
   const shown = names.length > 4 ? `${names.slice(0, 4).join(', ')}, … (${names.length} in all)` : names.join(', ');
   const dir = fs.existsSync(path) && fs.statSync(path).isDirectory() ? path : dirname(path);

@@ -111,7 +111,7 @@ export async function parseConfigFile(file: string, options: ParseOptions): Prom
     const original = node.value as string;
     const { value, missing, malformed } = expandEnv(original, options.env);
     for (const name of missing) {
-      out.issues.push({ code: 'OPSBOOK_E_CONFIG_ENV_MISSING', message: `environment variable ${name} is not set`, file, line, segments });
+      out.issues.push({ code: 'OPSBOOK_E_CONFIG_ENV_MISSING', message: `environment variable ${name} is not set`, variable: name, file, line, segments });
     }
     for (const problem of malformed) {
       out.issues.push({ code: 'OPSBOOK_E_CONFIG_ENV_SYNTAX', message: problem, file, line, segments });
