@@ -17,9 +17,9 @@ const step = z
       .describe('Who this step notifies: { user: NAME }, { schedule: ID } or { channel: ID }.'),
     timeout: duration({ min: '1m', max: '7d' }).optional().describe('How long to wait for an acknowledgement before the next step (not for after_open steps).'),
     severities: z.array(severityId()).min(1).optional().describe('Only incidents of these severities take this step (default: all).'),
-    after_open: duration({ min: '1m', max: '30d' })
+    after_open: duration({ max: '30d' })
       .optional()
-      .describe('A timed step: notified once the incident has been open this long and is unresolved, even when acknowledged.'),
+      .describe('A timed step: notified once the incident has been open this long and is unresolved, even when acknowledged; 0s: as it opens, or as a raise brings it to one of the severities of the step.'),
   })
   .superRefine((s, ctx) => {
     if (s.timeout === undefined && s.after_open === undefined) pushIssue(ctx, 'OPSBOOK_E_CONFIG_INVALID', 'is required (or after_open for a timed step)', s, ['timeout']);

@@ -102,9 +102,12 @@ export class IncidentEffects {
         if (effect.event === 'reopened') await this.toChannels(await this.pagedChannels(incident.id, policyChannels(config, policyId)), incident, 'incident.reopened');
         // A worse alert joined: the running escalation goes on as the new severity's, and the
         // channels already paged hear of it (a pager's urgency follows the severity).
+        // Read before the revision: a timed step the raise makes due pages its channel itself, which
+        // is not then told of the raise as well.
         if (effect.event === 'severity_raised') {
+          const paged = await this.pagedChannels(incident.id, policyChannels(config, policyId));
           await this.reviseEscalation(incident);
-          if (await this.escalations.state(incident.id)) await this.toChannels(await this.pagedChannels(incident.id, policyChannels(config, policyId)), incident, 'incident.severity_raised');
+          if (await this.escalations.state(incident.id)) await this.toChannels(paged, incident, 'incident.severity_raised');
         }
         return;
       }
