@@ -154,6 +154,9 @@ export function normaliseLabel(label: string): string {
   if (label === '') return '';
   // Each step runs only where its pattern can match: labels are read for every heading and paragraph.
   let l = label.toLowerCase();
+  // Most labels are ASCII words and single spaces: one look at their characters tells that none of
+  // the steps but the last two can change them.
+  if (plainAscii(l)) return (endsInPunctuation(l) ? l.replace(/[:.!]+\s*$/, '') : l).trim();
   if (l.includes('(')) l = l.replace(/\(.*?\)/g, ' ');
   if (DIGIT.test(l)) l = l.replace(/^\s*(step\s*)?\d+[.):]?\s*/, '').replace(/^\s*\[\d+\/\d+\]\s*/, '');
   if (endsInPunctuation(l)) l = l.replace(/[:.!]+\s*$/, '');
@@ -163,6 +166,26 @@ export function normaliseLabel(label: string): string {
 }
 
 const DIGIT = /\d/;
+
+/**
+ * ASCII with no `(`, digit, markup character (`*`, `_`, `` ` ``) or whitespace but single plain
+ * spaces: text on which the parenthesis, numbering, markup and whitespace steps of
+ * `normaliseLabel` find nothing to change.
+ */
+function plainAscii(l: string): boolean {
+  let space = false;
+  for (let i = 0; i < l.length; i++) {
+    const c = l.charCodeAt(i);
+    if (c === 32) {
+      if (space) return false;
+      space = true;
+      continue;
+    }
+    space = false;
+    if (c < 33 || c > 126 || c === 40 || (c >= 48 && c <= 57) || c === 42 || c === 95 || c === 96) return false;
+  }
+  return true;
+}
 
 /** Whether the last character before trailing blanks is `:`, `.` or `!`: only then is there any to drop. */
 function endsInPunctuation(l: string): boolean {
