@@ -56,6 +56,11 @@ const NOTES = /^(notes?|additional (resources|information|notes|context|reading)
 /** "Diagnosis and mitigation", "Investigation & Triage", "Symptoms / Impact". */
 const JOINED = /\s*(?:\band\b|&|\/|\+|,)\s*/;
 
+/** Whether `JOINED` can match: the label holds `and`, `&`, `/`, `+` or `,` (most hold none, and the pattern tries every position). */
+function mayBeJoined(l: string): boolean {
+  return l.includes('and') || l.includes('&') || l.includes('/') || l.includes('+') || l.includes(',');
+}
+
 /** The phase vocabulary: the built-in words and those the config adds. */
 export class PhaseReader {
   private readonly extra: Map<string, PhaseKind | 'notes'>;
@@ -77,7 +82,7 @@ export class PhaseReader {
     const l = this.normal(label);
     if (!l || wordCount(l) > 6) return undefined;
     const one = this.single(l);
-    if (one || !JOINED.test(l)) return one;
+    if (one || !mayBeJoined(l) || !JOINED.test(l)) return one;
     const parts = l.split(JOINED).filter((p) => p !== '').map((p) => this.single(p));
     if (parts.length < 2 || parts.some((p) => !p || p.generic)) return undefined;
     const kinds = [...new Set(parts.map((p) => p!.kind))];
