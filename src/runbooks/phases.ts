@@ -56,6 +56,11 @@ const NOTES = /^(notes?|additional (resources|information|notes|context|reading)
 /** "Diagnosis and mitigation", "Investigation & Triage", "Symptoms / Impact". */
 const JOINED = /\s*(?:\band\b|&|\/|\+|,)\s*/;
 
+/** Whether `JOINED` can match: the label holds `and`, `&`, `/`, `+` or `,` (most hold none, and the pattern tries every position). */
+function mayBeJoined(l: string): boolean {
+  return l.includes('and') || l.includes('&') || l.includes('/') || l.includes('+') || l.includes(',');
+}
+
 /** The phase vocabulary: the built-in words and those the config adds. */
 export class PhaseReader {
   private readonly extra: Map<string, PhaseKind | 'notes'>;
@@ -77,7 +82,7 @@ export class PhaseReader {
     const l = this.normal(label);
     if (!l || wordCount(l) > 6) return undefined;
     const one = this.single(l);
-    if (one || !JOINED.test(l)) return one;
+    if (one || !mayBeJoined(l) || !JOINED.test(l)) return one;
     const parts = l.split(JOINED).filter((p) => p !== '').map((p) => this.single(p));
     if (parts.length < 2 || parts.some((p) => !p || p.generic)) return undefined;
     const kinds = [...new Set(parts.map((p) => p!.kind))];
@@ -154,6 +159,9 @@ export function normaliseLabel(label: string): string {
   if (label === '') return '';
   // Each step runs only where its pattern can match: labels are read for every heading and paragraph.
   let l = label.toLowerCase();
+  // Most labels are ASCII words and single spaces: one look at their characters tells that none of
+  // the steps but the last two can change them.
+  if (plainAscii(l)) return (endsInPunctuation(l) ? l.replace(/[:.!]+\s*$/, '') : l).trim();
   if (l.includes('(')) l = l.replace(/\(.*?\)/g, ' ');
   if (DIGIT.test(l)) l = l.replace(/^\s*(step\s*)?\d+[.):]?\s*/, '').replace(/^\s*\[\d+\/\d+\]\s*/, '');
   if (endsInPunctuation(l)) l = l.replace(/[:.!]+\s*$/, '');
@@ -163,6 +171,26 @@ export function normaliseLabel(label: string): string {
 }
 
 const DIGIT = /\d/;
+
+/**
+ * ASCII with no `(`, digit, markup character (`*`, `_`, `` ` ``) or whitespace but single plain
+ * spaces: text on which the parenthesis, numbering, markup and whitespace steps of
+ * `normaliseLabel` find nothing to change.
+ */
+function plainAscii(l: string): boolean {
+  let space = false;
+  for (let i = 0; i < l.length; i++) {
+    const c = l.charCodeAt(i);
+    if (c === 32) {
+      if (space) return false;
+      space = true;
+      continue;
+    }
+    space = false;
+    if (c < 33 || c > 126 || c === 40 || (c >= 48 && c <= 57) || c === 42 || c === 95 || c === 96) return false;
+  }
+  return true;
+}
 
 /** Whether the last character before trailing blanks is `:`, `.` or `!`: only then is there any to drop. */
 function endsInPunctuation(l: string): boolean {

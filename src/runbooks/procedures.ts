@@ -31,7 +31,12 @@ function hasPhaseChildren(s: SectionNode, reader: PhaseReader): boolean {
   // Two phases at least: most sections have fewer sub-sections than that, and are not asked about their titles.
   if (s.children.length < 2) return false;
   let phases = 0;
-  for (const c of s.children) if (reader.of(c.title) !== undefined) phases++;
+  const children = s.children;
+  for (let k = 0; k < children.length; k++) {
+    // The children left cannot make two phases: their titles need not be read.
+    if (phases + children.length - k < 2) return false;
+    if (reader.of(children[k]!.title) !== undefined) phases++;
+  }
   if (phases < 2) return false;
   let notes = 0;
   for (const c of s.children) if (reader.isNote(c.title)) notes++;

@@ -17,30 +17,13 @@ interface Draft extends Phase {
  * headings or its title says so ("Notes", "Related alerts"): what it holds is left out.
  */
 export function readPhases(tokens: Token[], section: SectionNode, blockAt: (line: number) => CodeBlock | undefined, reader: PhaseReader = DEFAULT_PHASES, texts = new PlainTexts(tokens)): Phase[] {
-  const phases: Draft[] = [];
-  let phase: Draft | undefined;
-  let step: Step | undefined;
-  /** Where the prose paragraph that introduces the next block stands; its text is read only when a block follows. */
-  let pending: number | undefined;
+  const d = new Drafts();
   let listDepth = 0;
   let itemOpen = false;
   /** Level of the heading that opened the current phase (undefined for a bold label). */
   let phaseLevel: number | undefined;
   /** Level of the note heading being skipped. */
   let noteLevel: number | undefined;
-
-  const openPhase = (p: PhaseLabel | { kind: PhaseKind; also: PhaseKind[]; generic: boolean }, label: string, line: number): void => {
-    phase = { kind: p.kind, label, line, steps: [], generic: p.generic || p.also.length > 0, kinds: [p.kind, ...p.also] };
-    phases.push(phase);
-    step = undefined;
-    pending = undefined;
-  };
-  const openStep = (text: string, line: number): Step => {
-    if (!phase) openPhase({ kind: 'steps', also: [], generic: true }, '', line);
-    step = { text, line, blocks: [] };
-    phase!.steps.push(step);
-    return step;
-  };
 
   for (let i = section.bodyStart; i < section.end; i++) {
     const t = tokens[i]!;
@@ -52,13 +35,13 @@ export function readPhases(tokens: Token[], section: SectionNode, blockAt: (line
         const p = reader.of(title);
         noteLevel = undefined;
         if (p) {
-          openPhase(p, title, lineOf(t));
+          d.openPhase(p, title, lineOf(t));
           phaseLevel = level;
         } else if (reader.isNote(title) || (phaseLevel !== undefined && level <= phaseLevel)) {
           noteLevel = level;
-          phase = undefined;
-          step = undefined;
-        } else openStep(title, lineOf(t));
+          d.phase = undefined;
+          d.step = undefined;
+        } else d.openStep(title, lineOf(t));
         i += 2;
         break;
       }
@@ -72,7 +55,7 @@ export function readPhases(tokens: Token[], section: SectionNode, blockAt: (line
         break;
       case 'list_item_open':
         if (listDepth === 1) {
-          openStep((tokens[i + 2]?.type === 'inline' ? texts.at(i + 2) : '').replace(/^\[[ xX]\]\s+/, ''), lineOf(t));
+          d.openStep((tokens[i + 2]?.type === 'inline' ? texts.at(i + 2) : '').replace(/^\[[ xX]\]\s+/, ''), lineOf(t));
           itemOpen = true;
         }
         break;
@@ -85,15 +68,15 @@ export function readPhases(tokens: Token[], section: SectionNode, blockAt: (line
         const label = boldLabel(inline);
         const p = label ? reader.of(label.label) : undefined;
         if (label && p) {
-          openPhase(p, label.label, lineOf(t));
+          d.openPhase(p, label.label, lineOf(t));
           phaseLevel = undefined;
-          if (label.rest) openStep(label.rest, lineOf(t));
+          if (label.rest) d.openStep(label.rest, lineOf(t));
         } else if (label && !label.rest) {
-          openStep(label.label, lineOf(t));
+          d.openStep(label.label, lineOf(t));
         } else {
           // Prose between steps (a "**Careful:** …" note included) introduces the next block.
-          step = undefined;
-          pending = i + 1;
+          d.step = undefined;
+          d.pending = i + 1;
         }
         break;
       }
@@ -101,17 +84,43 @@ export function readPhases(tokens: Token[], section: SectionNode, blockAt: (line
       case 'code_block': {
         const block = blockAt(lineOf(t));
         if (!block) break;
-        const intro = pending !== undefined ? texts.at(pending) : '';
-        if (!step || (!itemOpen && listDepth === 0 && step.blocks.length > 0 && intro)) openStep(intro, lineOf(t));
-        step!.blocks.push(block);
-        pending = undefined;
+        const intro = d.pending !== undefined ? texts.at(d.pending) : '';
+        let step = d.step;
+        if (!step || (!itemOpen && listDepth === 0 && step.blocks.length > 0 && intro)) step = d.openStep(intro, lineOf(t));
+        step.blocks.push(block);
+        d.pending = undefined;
         break;
       }
       default:
         break;
     }
   }
-  return sortGeneric(phases.filter((p) => p.steps.length > 0 || !p.generic), reader);
+  return sortGeneric(d.phases.filter((p) => p.steps.length > 0 || !p.generic), reader);
+}
+
+/** The phases and steps of one procedure as they are read, and where the reading stands. */
+class Drafts {
+  readonly phases: Draft[] = [];
+  phase: Draft | undefined;
+  step: Step | undefined;
+  /** Where the prose paragraph that introduces the next block stands; its text is read only when a block follows. */
+  pending: number | undefined;
+
+  openPhase(p: PhaseLabel | { kind: PhaseKind; also: PhaseKind[]; generic: boolean }, label: string, line: number): void {
+    const phase: Draft = { kind: p.kind, label, line, steps: [], generic: p.generic || p.also.length > 0, kinds: [p.kind, ...p.also] };
+    this.phase = phase;
+    this.phases.push(phase);
+    this.step = undefined;
+    this.pending = undefined;
+  }
+
+  openStep(text: string, line: number): Step {
+    if (!this.phase) this.openPhase({ kind: 'steps', also: [], generic: true }, '', line);
+    const step: Step = { text, line, blocks: [] };
+    this.step = step;
+    this.phase!.steps.push(step);
+    return step;
+  }
 }
 
 /**

@@ -283,15 +283,17 @@ function byLine(commands: Command[]): Command[] {
  * a blank line) the block is parsed whole.
  */
 const paragraphCache = new TextCache<ShStatement[] | ShellSyntaxError>(5000);
+/** Only whether a paragraph fails matters here: on failure the block is parsed whole. */
+const QUICK_FAILURE = { quickFailure: true };
 
 function paragraphStatements(text: string, lineBase: number): ShStatement[] {
   // Read where it stands when nothing is kept: no copy to shift.
-  if (!speedups().caches) return readShell(text, lineBase, { quickFailure: true });
+  if (!speedups().caches) return readShell(text, lineBase, QUICK_FAILURE);
   let stmts = paragraphCache.get(text);
   if (!stmts) {
     try {
       // Only whether a paragraph fails matters here: on failure the block is parsed whole.
-      stmts = readShell(text, 0, { quickFailure: true });
+      stmts = readShell(text, 0, QUICK_FAILURE);
     } catch (e) {
       if (e instanceof ShellSyntaxError) paragraphCache.set(text, e);
       throw e;
@@ -351,14 +353,13 @@ function parseShellCommands(shell: string, firstLine: number, wholeBlock = true)
     const direct = speedups().directVerdicts;
     // Names the block assigns, gathered when a statement first uses a variable (most use none).
     let assigned: Set<string> | undefined;
-    const assignedNames = (): Set<string> => (assigned ??= assignedIn(stmts));
     return stmts.map((st) => {
       // `@name@` stands for `<name>` only where the block had one.
       const protectedWords = st.text.includes('@');
       const text = protectedWords ? st.text.replace(UNPROTECT, '<$1>') : st.text;
       const v = direct ? statementVerdict(st) : classifyStatement(st);
       // Most statements use no variable, placeholder or `{name}`: nothing to gather then.
-      const placeholders = direct && st.params.length === 0 && st.braceWords.length === 0 && !protectedWords ? [] : unique([...variablePlaceholders(st.params, st.params.length ? assignedNames() : EMPTY), ...(protectedWords ? anglePlaceholders(text) : []), ...st.braceWords]);
+      const placeholders = direct && st.params.length === 0 && st.braceWords.length === 0 && !protectedWords ? [] : unique([...variablePlaceholders(st.params, st.params.length ? (assigned ??= assignedIn(stmts)) : EMPTY), ...(protectedWords ? anglePlaceholders(text) : []), ...st.braceWords]);
       return command(text, st.line, protectedWords ? { ...v, reasons: v.reasons.map((r) => r.replace(UNPROTECT, '<$1>')) } : v, placeholders);
     });
   } catch (e) {

@@ -272,9 +272,13 @@ export abstract class WordReader {
           literal = false;
         }
       } else {
-        if (c === '\n') this.line++;
-        value += c;
-        this.i++;
+        // A run of characters that mean nothing inside the quotes, taken whole.
+        let end = this.i;
+        for (let k = src.charCodeAt(end); !(Number.isNaN(k) || k === 96 || k === 34 || k === 92 || k === 36); k = src.charCodeAt(++end)) {
+          if (k === 10) this.line++;
+        }
+        value += src.slice(this.i, end);
+        this.i = end;
       }
     }
   }

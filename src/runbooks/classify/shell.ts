@@ -27,8 +27,11 @@ const SSH_OPTIONS = new Set(['-i', '-p', '-l', '-o', '-F', '-J', '-L', '-R', '-D
 
 /** Classify a program invocation given as plain words (`['kubectl', 'get', 'pods']`). */
 export function classifyWords(words: string[], piped = false): Verdict {
-  const first = words[0] ?? '';
-  const args = words.slice(1);
+  return classifyProgram(words[0] ?? '', words.slice(1), piped);
+}
+
+/** `classifyWords` with the first word and the arguments given apart, for a caller that has them so (no list of all words made). */
+export function classifyProgram(first: string, args: string[], piped = false): Verdict {
   // The name after the last `/` of its first line (`.` stops at a line break): most names have no `/` at all.
   const program = !first.includes('/') ? first : LINE_BREAK.test(first) ? first.replace(/^.*\//, '') : first.slice(first.lastIndexOf('/') + 1);
   if (!program) return verdict('read', 'no command', 'shell');

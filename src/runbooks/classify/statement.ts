@@ -1,7 +1,7 @@
 import type { Effect, Target } from '../model.js';
 import { worse, type Verdict } from './effect.js';
-import type { ShCall, ShStatement } from './shell-parse.js';
-import { classifyWords } from './shell.js';
+import type { ShCall, ShStatement, ShWord } from './shell-parse.js';
+import { classifyProgram } from './shell.js';
 
 /** Redirections that write a file. */
 const WRITING = new Set(['>', '>>', '&>', '&>>', '>|', '<>']);
@@ -19,56 +19,47 @@ const ONLY_READS = / only (reads|prints|lists)/;
  * target other than the shell. `statement.property.test.ts` holds it to `classifyStatement`.
  */
 export function statementVerdict(st: ShStatement): Verdict {
-  const acc = new Folded();
+  let effect: Effect = 'read';
+  const reasons: string[] = [];
+  let target: Target | undefined;
+  let restoresInto: string | undefined;
+  let createsDatabase: string | undefined;
   for (const call of st.calls) {
-    acc.callTarget = undefined;
-    if (call.words.length > 0) acc.take(classifyWords(wordsOf(call), call.piped || readsFile(call)));
-    else if (call.assigns.length > 0) acc.add('read', `sets shell variable ${call.assigns.join(', ')}`, 'shell');
-    for (const r of call.redirects) {
-      if (WRITING.has(r.op) && !HARMLESS_TARGETS.test(r.target)) acc.add('write', `${r.op} writes to ${r.target}`, 'shell');
+    // The call's target while its parts agree: null once they differ, undefined before any part.
+    let callTarget: Target | null | undefined;
+    const words = call.words;
+    if (words.length > 0) {
+      const v = classifyProgram(words[0]!.value, argumentsOf(words), call.piped || readsFile(call));
+      effect = worse(effect, v.effect);
+      for (const r of v.reasons) if (!reasons.includes(r)) reasons.push(r);
+      if (restoresInto === undefined) restoresInto = v.restoresInto;
+      if (createsDatabase === undefined) createsDatabase = v.createsDatabase;
+      callTarget = v.target;
+    } else if (call.assigns.length > 0) {
+      // A part that only reads: the effect stays as it is.
+      const reason = `sets shell variable ${call.assigns.join(', ')}`;
+      if (!reasons.includes(reason)) reasons.push(reason);
+      callTarget = 'shell';
     }
-    if (acc.target === undefined && acc.callTarget && acc.callTarget !== 'shell') acc.target = acc.callTarget;
+    for (const r of call.redirects) {
+      if (!WRITING.has(r.op) || HARMLESS_TARGETS.test(r.target)) continue;
+      effect = worse(effect, 'write');
+      const reason = `${r.op} writes to ${r.target}`;
+      if (!reasons.includes(reason)) reasons.push(reason);
+      callTarget = callTarget === undefined || callTarget === 'shell' ? 'shell' : null;
+    }
+    if (target === undefined && callTarget && callTarget !== 'shell') target = callTarget;
   }
-  const { effect, reasons } = acc;
-  const out: Verdict = { effect, reasons: effect === 'read' ? reasons : reasons.filter((r) => !ONLY_READS.test(r) && !r.startsWith('sets shell variable')), target: acc.target ?? 'shell' };
-  if (acc.restoresInto !== undefined) out.restoresInto = acc.restoresInto;
-  if (acc.createsDatabase !== undefined) out.createsDatabase = acc.createsDatabase;
+  const out: Verdict = { effect, reasons: effect === 'read' ? reasons : reasons.filter((r) => !ONLY_READS.test(r) && !r.startsWith('sets shell variable')), target: target ?? 'shell' };
+  if (restoresInto !== undefined) out.restoresInto = restoresInto;
+  if (createsDatabase !== undefined) out.createsDatabase = createsDatabase;
   return out;
 }
 
-/** The parts of a statement's verdict folded so far. */
-class Folded {
-  effect: Effect = 'read';
-  readonly reasons: string[] = [];
-  target: Target | undefined;
-  /** The current call's target while its parts agree: null once they differ, undefined before any part. */
-  callTarget: Target | null | undefined;
-  restoresInto: string | undefined;
-  createsDatabase: string | undefined;
-
-  take(v: Verdict): void {
-    this.effect = worse(this.effect, v.effect);
-    for (const r of v.reasons) if (!this.reasons.includes(r)) this.reasons.push(r);
-    if (this.restoresInto === undefined) this.restoresInto = v.restoresInto;
-    if (this.createsDatabase === undefined) this.createsDatabase = v.createsDatabase;
-    this.agree(v.target);
-  }
-
-  /** A part with one reason: a variable set, a file written. */
-  add(effect: Effect, reason: string, target: Target): void {
-    this.effect = worse(this.effect, effect);
-    if (!this.reasons.includes(reason)) this.reasons.push(reason);
-    this.agree(target);
-  }
-
-  private agree(target: Target): void {
-    this.callTarget = this.callTarget === undefined ? target : this.callTarget === target ? this.callTarget : null;
-  }
-}
-
-function wordsOf(call: ShCall): string[] {
-  const out = new Array<string>(call.words.length);
-  for (let i = 0; i < out.length; i++) out[i] = call.words[i]!.value;
+/** The values of a call's words after the first: the program's arguments. */
+function argumentsOf(words: ShWord[]): string[] {
+  const out = new Array<string>(words.length - 1);
+  for (let i = 1; i < words.length; i++) out[i - 1] = words[i]!.value;
   return out;
 }
 
