@@ -53,6 +53,22 @@ await describeOnStores('opsbook-hist', 'check history', { migrate: true }, (targ
     expect((await listResults(target.store.db, 'prepared-7')).map((r) => r.at)).toEqual([T0 + 7]);
   });
 
+  it('forgets the results of checks not written yet, those of a batch being written included', async () => {
+    let forgetNow = (): void => {};
+    const writer = new HistoryWriter({ store: target.store, clock, admit: async (_trx, ids) => (forgetNow(), new Set(ids)) });
+    const result = (checkId: string, at: number): CheckResult => ({ checkId, kind: 'http', at, status: 'up', level: 'ok', latencyMs: 3, conditions: [] });
+    writer.record(result('forget-buffered', T0 + 1));
+    writer.record(result('forget-kept', T0 + 1));
+    writer.forget(['forget-buffered']);
+    // The batch below is taken, and its transaction begun, before the check is forgotten.
+    writer.record(result('forget-writing', T0 + 2));
+    forgetNow = () => writer.forget(['forget-writing']);
+    await writer.flush();
+    expect((await listResults(target.store.db, 'forget-kept')).map((r) => r.at)).toEqual([T0 + 1]);
+    expect(await listResults(target.store.db, 'forget-buffered')).toEqual([]);
+    expect(await listResults(target.store.db, 'forget-writing')).toEqual([]);
+  });
+
   it('records why a run without an error was down: the conditions that did not hold, as written', async () => {
     const writer = new HistoryWriter({ store: target.store, clock });
     const conditions = [
