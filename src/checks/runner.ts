@@ -58,11 +58,6 @@ export interface CheckRunner {
    * aborted at once, results not written yet dropped. Resolves once their runs have settled.
    */
   remove(ids: readonly string[]): Promise<void>;
-  /**
-   * Stops probing at once (runs in flight aborted), also when the start is still under way, without
-   * waiting for the history flush that `stop` still does: for a process whose leases passed on.
-   */
-  halt(): Promise<void>;
   /** Settled probe state of a check. */
   probe(checkId: string): ProbeSnapshot | undefined;
   readonly scheduler: CheckScheduler<CompiledCheck>;
@@ -190,10 +185,6 @@ export function createCheckRunner(opts: CheckRunnerOptions): CheckRunner {
       history?.forget(ids);
       await scheduler.remove(ids);
       for (const g of gone) releaseCheckState(g.check, g.state);
-    },
-    halt() {
-      starts++;
-      return scheduler.stop();
     },
     async stop() {
       starts++;
