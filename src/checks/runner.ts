@@ -14,6 +14,7 @@ import { loopDelayMonitor } from './loop-delay.js';
 import { DEFAULT_LOOP_DELAY_BOUND_MS } from './overload.js';
 import type { SampleStore } from '../samples/index.js';
 import type { AdmitResults } from '../store/repos/check-history.js';
+import type { LeaseToken } from '../store/repos/cluster.js';
 
 export interface CheckRunnerOptions {
   /** Validated `checks:` entries, or checks already compiled. */
@@ -40,8 +41,10 @@ export interface CheckRunnerOptions {
    * RESPONSE_TIME/TTFB condition) is reported `unknown` instead (default 100).
    */
   loopDelayBoundMs?: number;
-  /** Fencing for the history: which checks' results a batch may write (several processes on one PostgreSQL). */
+  /** Fencing for the history: which of a batch's results may be written (several processes on one PostgreSQL). */
   admitResults?: AdmitResults;
+  /** The lease a check's results are written under, asked as each result comes (see admitResults). */
+  leaseOf?: (checkId: string) => LeaseToken | undefined;
 }
 
 export interface CheckRunner {
@@ -55,7 +58,7 @@ export interface CheckRunner {
   add(checks: readonly (CheckConfig | CompiledCheck)[]): Promise<void>;
   /**
    * Removes checks (those of a partition whose lease passed on): planned no more, runs in flight
-   * aborted at once, results not written yet dropped. Resolves once their runs have settled.
+   * aborted at once. Resolves once their runs have settled.
    */
   remove(ids: readonly string[]): Promise<void>;
   /** Settled probe state of a check. */
@@ -132,7 +135,7 @@ export function createCheckRunner(opts: CheckRunnerOptions): CheckRunner {
         if (result.status === 'down') m.failures.inc();
       }
       const changed = own.probe.observe(result);
-      history?.record(result);
+      history?.record(result, opts.leaseOf?.(check.id));
       opts.onResult?.(result, own.probe.snapshot, changed);
     },
   });
@@ -182,7 +185,6 @@ export function createCheckRunner(opts: CheckRunnerOptions): CheckRunner {
     async remove(ids) {
       const gone = ids.flatMap((id) => running.get(id) ?? []);
       for (const g of gone) running.delete(g.check.id);
-      history?.forget(ids);
       await scheduler.remove(ids);
       for (const g of gone) releaseCheckState(g.check, g.state);
     },

@@ -53,20 +53,20 @@ await describeOnStores('opsbook-hist', 'check history', { migrate: true }, (targ
     expect((await listResults(target.store.db, 'prepared-7')).map((r) => r.at)).toEqual([T0 + 7]);
   });
 
-  it('forgets the results of checks not written yet, those of a batch being written included', async () => {
-    let forgetNow = (): void => {};
-    const writer = new HistoryWriter({ store: target.store, clock, admit: async (_trx, ids) => (forgetNow(), new Set(ids)) });
-    const result = (checkId: string, at: number): CheckResult => ({ checkId, kind: 'http', at, status: 'up', level: 'ok', latencyMs: 3, conditions: [] });
-    writer.record(result('forget-buffered', T0 + 1));
-    writer.record(result('forget-kept', T0 + 1));
-    writer.forget(['forget-buffered']);
-    // The batch below is taken, and its transaction begun, before the check is forgotten.
-    writer.record(result('forget-writing', T0 + 2));
-    forgetNow = () => writer.forget(['forget-writing']);
+  it('writes each result under the lease it was recorded with: fencing judges that one, not a later one', async () => {
+    const seen: string[] = [];
+    const writer = new HistoryWriter({
+      store: target.store,
+      clock,
+      // Only epoch 2 of the lease is held now.
+      admit: async (_trx, results) => (seen.push(...results.map((r) => `${r.checkId}@${r.lease?.epoch}`)), results.filter((r) => r.lease?.epoch === 2)),
+    });
+    const result = (at: number): CheckResult => ({ checkId: 'leased', kind: 'http', at, status: 'up', level: 'ok', latencyMs: 3, conditions: [] });
+    writer.record(result(T0 + 1), { lease: 'checks/00', epoch: 1 });
+    writer.record(result(T0 + 2), { lease: 'checks/00', epoch: 2 });
     await writer.flush();
-    expect((await listResults(target.store.db, 'forget-kept')).map((r) => r.at)).toEqual([T0 + 1]);
-    expect(await listResults(target.store.db, 'forget-buffered')).toEqual([]);
-    expect(await listResults(target.store.db, 'forget-writing')).toEqual([]);
+    expect(seen).toEqual(['leased@1', 'leased@2']);
+    expect((await listResults(target.store.db, 'leased')).map((r) => r.at)).toEqual([T0 + 2]);
   });
 
   it('records why a run without an error was down: the conditions that did not hold, as written', async () => {

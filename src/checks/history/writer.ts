@@ -1,4 +1,4 @@
-import type { Store } from '../../store/index.js';
+import type { LeaseToken, Store } from '../../store/index.js';
 import { checkKeys, insertResults, type AdmitResults, type HistoryKeyCache, type StoredResult } from '../../store/repos/check-history.js';
 import type { Clock } from '../../lib/clock.js';
 import { LEVEL_RANK, type CheckResult } from '../types.js';
@@ -11,7 +11,7 @@ export interface HistoryWriterOptions {
   /** A batch this large is written at once (default 2000). */
   maxBatch?: number;
   onError?: (e: unknown) => void;
-  /** Fencing: which checks' results a batch may write, asked in its transaction. */
+  /** Fencing: which of a batch's results may be written, asked in its transaction. */
   admit?: AdmitResults;
 }
 
@@ -22,8 +22,6 @@ export interface HistoryWriterOptions {
  */
 export class HistoryWriter {
   private buffer: StoredResult[] = [];
-  /** Per batch taken for writing and not written yet: the checks forgotten since it was taken. */
-  private readonly writingBatches = new Set<Set<string>>();
   private cancel: (() => void) | undefined;
   private writing: Promise<void> = Promise.resolve();
   private readonly flushEveryMs: number;
@@ -46,9 +44,11 @@ export class HistoryWriter {
     for (const [id, key] of keys) this.cache.checks.set(id, key);
   }
 
-  record(r: CheckResult): void {
+  /** Buffers a result; `lease` is the one its check ran under, which fencing judges when it is written. */
+  record(r: CheckResult, lease?: LeaseToken): void {
     if (r.pending) return;
     this.buffer.push({
+      ...(lease ? { lease } : {}),
       checkId: r.checkId,
       at: r.at,
       down: r.status === 'down',
@@ -61,38 +61,18 @@ export class HistoryWriter {
     else if (!this.cancel) this.cancel = this.opts.clock.at(this.opts.clock.now() + this.flushEveryMs, () => void this.flush());
   }
 
-  /**
-   * Drops the results of these checks not written yet, those of a batch being written included
-   * (up to the moment its transaction asks `admit`): for checks whose lease passed on, whose results
-   * must not be written, even should the lease come back under a new epoch before the write.
-   */
-  forget(checkIds: readonly string[]): void {
-    if (checkIds.length === 0) return;
-    const ids = new Set(checkIds);
-    this.buffer = this.buffer.filter((r) => !ids.has(r.checkId));
-    for (const forgotten of this.writingBatches) for (const id of ids) forgotten.add(id);
-  }
-
   /** Writes what is buffered; resolves when it (and any earlier write) is stored. */
   flush(): Promise<void> {
     this.cancel?.();
     this.cancel = undefined;
     const batch = this.buffer;
     this.buffer = [];
-    const forgotten = new Set<string>();
-    this.writingBatches.add(forgotten);
-    // Asked in the batch's transaction, after the fencing (which holds the leases until it commits).
-    const admit = async (trx: Parameters<AdmitResults>[0], ids: readonly string[]): Promise<ReadonlySet<string>> => {
-      const allowed = this.opts.admit ? await this.opts.admit(trx, ids) : new Set(ids);
-      return forgotten.size === 0 ? allowed : new Set([...allowed].filter((id) => !forgotten.has(id)));
-    };
     this.writing = this.writing.then(async () => {
+      if (batch.length === 0) return;
       try {
-        await insertResults(this.opts.store.db, batch, this.opts.clock.now(), this.cache, admit);
+        await insertResults(this.opts.store.db, batch, this.opts.clock.now(), this.cache, this.opts.admit);
       } catch (e) {
         this.opts.onError?.(e);
-      } finally {
-        this.writingBatches.delete(forgotten);
       }
     });
     return this.writing;

@@ -437,8 +437,8 @@ export class Operations {
     const { checks, tokens } = ownedChecks(config, cluster);
     this.checkTokens = tokens;
     cluster?.setChecksOwned(checks.length);
-    // The tokens are looked up when a result comes and when its batch is written: a lease move
-    // changes them (see moveWork), and a check's results not written when its lease went are dropped.
+    // Looked up as each result comes: a lease move changes them (see moveWork), and stops a check
+    // whose lease went before any later result of it, so a result carries the lease it ran under.
     const tokenOf = (id: string) => this.checkTokens.get(id);
     return createCheckRunner({
       checks,
@@ -451,9 +451,11 @@ export class Operations {
       onResult: (result, probe) => this.onResult(result, probe, tokenOf(result.checkId)),
       ...(cluster
         ? {
-            admitResults: async (trx, ids) => {
-              const held = await cluster.admit(trx, ids.flatMap((id) => tokenOf(id) ?? []), 'check results');
-              return new Set(ids.filter((id) => held.has(`${tokenOf(id)?.lease}@${tokenOf(id)?.epoch}`)));
+            leaseOf: tokenOf,
+            admitResults: async (trx, results) => {
+              const tokens = new Map(results.flatMap((r) => (r.lease ? [[`${r.lease.lease}@${r.lease.epoch}`, r.lease] as const] : [])));
+              const held = await cluster.admit(trx, [...tokens.values()], 'check results');
+              return results.filter((r) => r.lease && held.has(`${r.lease.lease}@${r.lease.epoch}`));
             },
           }
         : {}),
