@@ -494,7 +494,8 @@ export class Operations {
   /**
    * Checks whose lease is gone (or came back under another epoch) stop now, not when the pipeline
    * reaches the move: a process that lost PostgreSQL may have a pipeline step hanging on it, and must
-   * not go on probing. Their runs in flight are aborted and their results not written yet dropped.
+   * not go on probing. Their runs in flight are aborted; results already recorded carry the lease
+   * they ran under, and fencing refuses them.
    */
   private stopLostChecks(): void {
     const cluster = this.daemon.cluster;
