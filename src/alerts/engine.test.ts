@@ -66,4 +66,39 @@ describe('AlertEngine', () => {
       await own.cleanup();
     }
   });
+
+  it('moves to the rules of the partitions held now: kept ones stay in memory, gained ones are read from the store, lost ones dropped', async () => {
+    const own = await testStore('sqlite');
+    try {
+      const clock = new SimulatedClock(T0);
+      const two = new Map<string, CheckInfo>([...checks, ['queue', { id: 'queue' }]]);
+      const all = buildRules([...two.values()], rulesFromConfig([
+        { id: 'pool-busy', check: 'pool', condition: 'value >= 90', for: '10m' },
+        { id: 'queue-deep', check: 'queue', condition: 'value >= 90', for: '10m' },
+      ]));
+      const held = (...ids: string[]) => all.filter((r) => ids.includes(r.id));
+      const engine = await AlertEngine.open(own.store, clock, held('pool-busy', 'queue-deep'), two, { prune: false });
+      await engine.onCheckResult(result('pool', T0, 'ok', 95));
+      await engine.onCheckResult(result('pool', T0 + MINUTE, 'ok', 96));
+      await engine.onCheckResult(result('queue', T0, 'ok', 95));
+      // The store is changed behind the engine's back: what the kept rule has in memory wins, the
+      // gained (back) rule takes what the store says.
+      await own.store.db.deleteFrom('alert_series').where('rule_id', '=', 'pool-busy').execute();
+      await engine.move(held('pool-busy'), two, new Set());
+      expect(engine.states().map((s) => [s.ruleId, s.state, s.activeSince, s.updatedAt])).toEqual([['pool-busy', 'pending', T0, T0 + MINUTE]]);
+      const queue = (await loadAlertSeries(own.store.db, ['queue-deep']))[0]!;
+      await own.store.db.updateTable('alert_series').set({ state: 'inactive', data: JSON.stringify({ ...JSON.parse(queue.data), state: 'inactive', activeSince: null }) }).execute();
+      // Gained back: read from the store (as is a rule it did not have at all, whatever it is told).
+      await engine.move(held('pool-busy', 'queue-deep'), two, new Set(['queue-deep']));
+      expect(engine.states().map((s) => [s.ruleId, s.state]).sort()).toEqual([['pool-busy', 'pending'], ['queue-deep', 'inactive']]);
+      await engine.move(held('pool-busy'), two, new Set());
+      await engine.move(held('pool-busy', 'queue-deep'), two, new Set());
+      expect(engine.states().map((s) => [s.ruleId, s.state]).sort()).toEqual([['pool-busy', 'pending'], ['queue-deep', 'inactive']]);
+      // The kept wait runs on: it fires 10 minutes after its first breach.
+      await clock.advanceTo(T0 + 10 * MINUTE);
+      expect(await engine.tick()).toMatchObject([{ kind: 'firing', ruleId: 'pool-busy', at: T0 + 10 * MINUTE }]);
+    } finally {
+      await own.cleanup();
+    }
+  });
 });

@@ -57,6 +57,24 @@ export class AlertEngine {
     });
   }
 
+  /**
+   * Swaps in the rules of the partitions held now (several processes on one PostgreSQL). Series of
+   * the rules in `gained` (those of partitions just gained, or gained back: another process may have
+   * changed them meanwhile), and of rules it did not have, are read from the store; the others keep
+   * their state in memory, and those of rules no longer held are dropped from it (their state in the
+   * store is left to the next owner), changes not saved yet included.
+   */
+  move(rules: readonly AlertRule[], checks: ReadonlyMap<string, CheckInfo>, gained: ReadonlySet<string>): Promise<void> {
+    return this.serial(async () => {
+      const held = new Set(rules.map((r) => r.id));
+      const fromStore = new Set(rules.filter((r) => gained.has(r.id) || !this.evaluator.hasRule(r.id)).map((r) => r.id));
+      const loaded = fromStore.size > 0 ? await loadAlertSeries(this.store.db, [...fromStore]) : [];
+      const kept = this.evaluator.states().filter((s) => held.has(s.ruleId) && !fromStore.has(s.ruleId));
+      this.evaluator = new RuleEvaluator(rules, this.clock, checks, [...kept, ...loaded.map((r) => JSON.parse(r.data) as SeriesState)]);
+      for (const [key, s] of this.unsaved) if (!held.has(s.ruleId) || fromStore.has(s.ruleId)) this.unsaved.delete(key);
+    });
+  }
+
   /** Without `commit`, the series state is saved before the events are answered; with it, see CommitEvents. */
   onCheckResult(result: CheckResult, commit?: CommitEvents): Promise<AlertEvent[]> {
     return this.serial(async () => this.persist(this.evaluator.onCheckResult(result), commit));

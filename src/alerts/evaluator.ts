@@ -105,6 +105,10 @@ export class RuleEvaluator {
     return [...this.series.values()];
   }
 
+  hasRule(id: string): boolean {
+    return this.rules.has(id);
+  }
+
   private labelsFor(rule: AlertRule): Labels {
     const check = this.checks.get(rule.checkId);
     return {

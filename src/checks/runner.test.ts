@@ -10,6 +10,7 @@ import { SimulatedClock, SystemClock } from '../lib/clock.js';
 import { checkSchema } from '../config/schema/checks.js';
 import { compileCheck } from './compile.js';
 import { createCheckRunner } from './runner.js';
+import { nextSlot, phaseOf } from './scheduler/plan.js';
 import { closeHttpAgents, preparedRequest } from './kinds/shared/http-request.js';
 import type { CheckResult } from './types.js';
 
@@ -125,16 +126,45 @@ describe('check runner start', () => {
       const compiled = compileCheck(checkSchema.parse({ id: `s-${i}`, kind: 'http', url: `http://127.0.0.1:9/s/${i}`, interval: '10s' }));
       return { ...compiled, impl: { ...compiled.impl, run: async () => (runs++, { values: { STATUS: 200 } }) } } as typeof compiled;
     });
-    // The start yields while it prepares 2,500 checks: the stop (or a halt, when a lease passed on) comes in between.
-    for (const end of ['stop', 'halt'] as const) {
+    // The start yields while it prepares 2,500 checks: the stop (or the removal of them all, when a lease passed on) comes in between.
+    for (const end of ['stop', 'remove'] as const) {
       const runner = createCheckRunner({ checks: list, clock });
       const starting = runner.start();
-      await runner[end]();
+      await (end === 'stop' ? runner.stop() : runner.remove(list.map((c) => c.id)));
       await starting;
       await clock.advance(60_000);
       expect(runs, end).toBe(0);
       expect(clock.pendingTimers(), end).toBe(0);
       await runner.stop();
     }
+  });
+
+  it('adds checks while it runs, each prepared then run at its phase; one removed while it is added never runs', async () => {
+    const clock = new SimulatedClock(Date.UTC(2026, 0, 1, 12));
+    const events: string[] = [];
+    const check = (id: string) => {
+      const compiled = compileCheck(checkSchema.parse({ id, kind: 'http', url: `http://127.0.0.1:9/${id}`, interval: '10s' }));
+      return {
+        ...compiled,
+        impl: { ...compiled.impl, prepare: () => void events.push(`prepare ${id}`), run: async () => (events.push(`run ${id}`), { values: { STATUS: 200 } }) },
+      } as typeof compiled;
+    };
+    const results: CheckResult[] = [];
+    const runner = createCheckRunner({ checks: [check('first')], clock, onResult: (r) => results.push(r) });
+    await runner.start();
+    await clock.advance(10_000);
+    const adding = runner.add([check('added'), check('dropped')]);
+    await runner.remove(['dropped']);
+    await adding;
+    const addedAt = clock.now();
+    await clock.advance(20_000 - 1);
+    await runner.stop();
+    expect(events.filter((e) => e.endsWith('dropped'))).toEqual(['prepare dropped']);
+    expect(events.indexOf('prepare added')).toBeLessThan(events.indexOf('run added'));
+    const phase = phaseOf('added', 10_000, 50);
+    expect(results.filter((r) => r.checkId === 'added').map((r) => r.at)).toEqual([0, 1].map((k) => nextSlot(addedAt, phase, 10_000) + k * 10_000));
+    expect(results.filter((r) => r.checkId === 'first')).toHaveLength(3);
+    expect(runner.probe('dropped')).toBeUndefined();
+    expect(runner.scheduler.size).toBe(2);
   });
 });

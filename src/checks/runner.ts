@@ -14,6 +14,7 @@ import { loopDelayMonitor } from './loop-delay.js';
 import { DEFAULT_LOOP_DELAY_BOUND_MS } from './overload.js';
 import type { SampleStore } from '../samples/index.js';
 import type { AdmitResults } from '../store/repos/check-history.js';
+import type { LeaseToken } from '../store/repos/cluster.js';
 
 export interface CheckRunnerOptions {
   /** Validated `checks:` entries, or checks already compiled. */
@@ -40,18 +41,26 @@ export interface CheckRunnerOptions {
    * RESPONSE_TIME/TTFB condition) is reported `unknown` instead (default 100).
    */
   loopDelayBoundMs?: number;
-  /** Fencing for the history: which checks' results a batch may write (several processes on one PostgreSQL). */
+  /** Fencing for the history: which of a batch's results may be written (several processes on one PostgreSQL). */
   admitResults?: AdmitResults;
+  /** The lease a check's results are written under, asked as each result comes (see admitResults). */
+  leaseOf?: (checkId: string) => LeaseToken | undefined;
 }
 
 export interface CheckRunner {
   start(): Promise<void>;
   stop(): Promise<void>;
   /**
-   * Stops probing at once (runs in flight aborted), also when the start is still under way, without
-   * waiting for the history flush that `stop` still does: for a process whose leases passed on.
+   * Adds checks while it runs (those of a partition this process gained): each is prepared, its
+   * heartbeat registered and history key made, then planned at its phase. A check removed, or a
+   * runner stopped, before that is done is not planned.
    */
-  halt(): Promise<void>;
+  add(checks: readonly (CheckConfig | CompiledCheck)[]): Promise<void>;
+  /**
+   * Removes checks (those of a partition whose lease passed on): planned no more, runs in flight
+   * aborted at once. Resolves once their runs have settled.
+   */
+  remove(ids: readonly string[]): Promise<void>;
   /** Settled probe state of a check. */
   probe(checkId: string): ProbeSnapshot | undefined;
   readonly scheduler: CheckScheduler<CompiledCheck>;
@@ -76,10 +85,17 @@ function prepareChecks(checks: readonly CompiledCheck[]): Promise<void> {
 
 /** Wires compiled checks to the scheduler, probe states, history and metrics. */
 export function createCheckRunner(opts: CheckRunnerOptions): CheckRunner {
-  const compiled: CompiledCheck[] = opts.checks.map((c) => (isCompiled(c) ? c : compileCheck(c)));
+  const compile = (c: CheckConfig | CompiledCheck): CompiledCheck => (isCompiled(c) ? c : compileCheck(c));
+  /** The checks it runs, by id, each with its probe state and what its runs reuse. */
+  const running = new Map<string, { check: CompiledCheck; probe: ProbeState; state: Record<string, unknown> }>();
+  const track = (c: CompiledCheck) => {
+    const entry = { check: c, probe: new ProbeState({ failureThreshold: c.failureThreshold, successThreshold: c.successThreshold }), state: {} };
+    running.set(c.id, entry);
+    return entry;
+  };
+  const initial = opts.checks.map(compile);
+  for (const c of initial) track(c);
   const metrics = opts.registry ? createCheckMetrics(opts.registry) : undefined;
-  const probes = new Map(compiled.map((c) => [c.id, new ProbeState({ failureThreshold: c.failureThreshold, successThreshold: c.successThreshold })]));
-  const states = new Map(compiled.map((c) => [c.id, {} as Record<string, unknown>]));
   const history = opts.store
     ? new HistoryWriter({
         store: opts.store,
@@ -103,13 +119,14 @@ export function createCheckRunner(opts: CheckRunnerOptions): CheckRunner {
     return c;
   };
 
-  const scheduler = new CheckScheduler<CompiledCheck>(compiled, {
+  const scheduler = new CheckScheduler<CompiledCheck>(initial, {
     clock: opts.clock,
     ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
     ...(metrics ? { metrics } : {}),
     ...(opts.onLag ? { onLag: opts.onLag } : {}),
     run: async (check, plannedAt, signal, abort) => {
-      const result = await runCheckOnce(check, { clock: opts.clock, heartbeats, samples: opts.samples, loopDelay, at: plannedAt, abort, state: states.get(check.id)! });
+      const own = running.get(check.id)!;
+      const result = await runCheckOnce(check, { clock: opts.clock, heartbeats, samples: opts.samples, loopDelay, at: plannedAt, abort, state: own.state });
       // Stopped mid-run: not a result about the service (a timeout aborts the same signal, with its own reason).
       if (signal.aborted && signal.reason === STOPPED) return;
       if (metrics) {
@@ -117,12 +134,20 @@ export function createCheckRunner(opts: CheckRunnerOptions): CheckRunner {
         m.runs.inc();
         if (result.status === 'down') m.failures.inc();
       }
-      const probe = probes.get(check.id)!;
-      const changed = probe.observe(result);
-      history?.record(result);
-      opts.onResult?.(result, probe.snapshot, changed);
+      const changed = own.probe.observe(result);
+      history?.record(result, opts.leaseOf?.(check.id));
+      opts.onResult?.(result, own.probe.snapshot, changed);
     },
   });
+
+  /** What a check needs before its first run: its heartbeat, its history key, what its kind builds. */
+  const prepare = async (checks: readonly CompiledCheck[]): Promise<void> => {
+    if (opts.store) {
+      for (const c of checks) if (c.kind === 'heartbeat') await registerHeartbeat(opts.store, c.id, opts.clock.now());
+      await history?.prepare(checks.map((c) => c.id)).catch((e: unknown) => opts.logger?.warn({ err: e }, 'check history keys could not be prepared'));
+    }
+    await prepareChecks(checks);
+  };
 
   const scheduleRollup = (): void => {
     if (!opts.store) return;
@@ -134,18 +159,14 @@ export function createCheckRunner(opts: CheckRunnerOptions): CheckRunner {
     });
   };
 
-  /** Counts starts and stops: a start finishes only if no stop came while it waited. */
+  /** Counts starts and stops: a start (or an add) finishes only if no stop came while it waited. */
   let starts = 0;
   return {
     scheduler,
     async start() {
       // A stop while the start waits (a lease lost, a reload, a shutdown) wins: nothing starts after it.
       const generation = ++starts;
-      if (opts.store) {
-        for (const c of compiled) if (c.kind === 'heartbeat') await registerHeartbeat(opts.store, c.id, opts.clock.now());
-        await history?.prepare(compiled.map((c) => c.id)).catch((e: unknown) => opts.logger?.warn({ err: e }, 'check history keys could not be prepared'));
-      }
-      await prepareChecks(compiled);
+      await prepare([...running.values()].map((r) => r.check));
       await scheduler.prepare();
       if (generation !== starts) return;
       if (!monitoring) loopDelay.monitor.acquire();
@@ -153,20 +174,30 @@ export function createCheckRunner(opts: CheckRunnerOptions): CheckRunner {
       scheduler.start();
       scheduleRollup();
     },
-    halt() {
-      starts++;
-      return scheduler.stop();
+    async add(checks) {
+      const generation = starts;
+      const added = checks.map((c) => track(compile(c)));
+      await prepare(added.map((a) => a.check));
+      if (generation !== starts) return;
+      // Only those still wanted: a check removed (or replaced) meanwhile is not planned.
+      scheduler.add(added.filter((a) => running.get(a.check.id) === a).map((a) => a.check));
+    },
+    async remove(ids) {
+      const gone = ids.flatMap((id) => running.get(id) ?? []);
+      for (const g of gone) running.delete(g.check.id);
+      await scheduler.remove(ids);
+      for (const g of gone) releaseCheckState(g.check, g.state);
     },
     async stop() {
       starts++;
       cancelRollup?.();
       cancelRollup = undefined;
       await scheduler.stop();
-      for (const c of compiled) releaseCheckState(c, states.get(c.id)!);
+      for (const r of running.values()) releaseCheckState(r.check, r.state);
       if (monitoring) loopDelay.monitor.release();
       monitoring = false;
       await history?.flush();
     },
-    probe: (id) => probes.get(id)?.snapshot,
+    probe: (id) => running.get(id)?.probe.snapshot,
   };
 }

@@ -53,6 +53,22 @@ await describeOnStores('opsbook-hist', 'check history', { migrate: true }, (targ
     expect((await listResults(target.store.db, 'prepared-7')).map((r) => r.at)).toEqual([T0 + 7]);
   });
 
+  it('writes each result under the lease it was recorded with: fencing judges that one, not a later one', async () => {
+    const seen: string[] = [];
+    const writer = new HistoryWriter({
+      store: target.store,
+      clock,
+      // Only epoch 2 of the lease is held now.
+      admit: async (_trx, results) => (seen.push(...results.map((r) => `${r.checkId}@${r.lease?.epoch}`)), results.filter((r) => r.lease?.epoch === 2)),
+    });
+    const result = (at: number): CheckResult => ({ checkId: 'leased', kind: 'http', at, status: 'up', level: 'ok', latencyMs: 3, conditions: [] });
+    writer.record(result(T0 + 1), { lease: 'checks/00', epoch: 1 });
+    writer.record(result(T0 + 2), { lease: 'checks/00', epoch: 2 });
+    await writer.flush();
+    expect(seen).toEqual(['leased@1', 'leased@2']);
+    expect((await listResults(target.store.db, 'leased')).map((r) => r.at)).toEqual([T0 + 2]);
+  });
+
   it('records why a run without an error was down: the conditions that did not hold, as written', async () => {
     const writer = new HistoryWriter({ store: target.store, clock });
     const conditions = [

@@ -1,4 +1,4 @@
-import type { Store } from '../../store/index.js';
+import type { LeaseToken, Store } from '../../store/index.js';
 import { checkKeys, insertResults, type AdmitResults, type HistoryKeyCache, type StoredResult } from '../../store/repos/check-history.js';
 import type { Clock } from '../../lib/clock.js';
 import { LEVEL_RANK, type CheckResult } from '../types.js';
@@ -11,7 +11,7 @@ export interface HistoryWriterOptions {
   /** A batch this large is written at once (default 2000). */
   maxBatch?: number;
   onError?: (e: unknown) => void;
-  /** Fencing: which checks' results a batch may write, asked in its transaction. */
+  /** Fencing: which of a batch's results may be written, asked in its transaction. */
   admit?: AdmitResults;
 }
 
@@ -44,9 +44,11 @@ export class HistoryWriter {
     for (const [id, key] of keys) this.cache.checks.set(id, key);
   }
 
-  record(r: CheckResult): void {
+  /** Buffers a result; `lease` is the one its check ran under, which fencing judges when it is written. */
+  record(r: CheckResult, lease?: LeaseToken): void {
     if (r.pending) return;
     this.buffer.push({
+      ...(lease ? { lease } : {}),
       checkId: r.checkId,
       at: r.at,
       down: r.status === 'down',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
 import { SimulatedClock } from '../../lib/clock.js';
-import { CheckScheduler, type SchedulableCheck } from './scheduler.js';
+import { CheckScheduler, STOPPED, type SchedulableCheck } from './scheduler.js';
 import { createCheckMetrics } from './metrics.js';
 import { nextSlot, phaseOf } from './plan.js';
 import { runCheckOnce } from '../run-once.js';
@@ -220,6 +220,94 @@ describe('check scheduler on a simulated clock', () => {
     expect(results.filter((r) => r.checkId !== 'stuck').length).toBe(15);
     // With one slot held by the hanging check, the others still start on time.
     expect(Math.max(...starts.filter((s) => s.id !== 'stuck').map((s) => s.lag))).toBe(0);
+  });
+});
+
+describe('adding and removing checks while the scheduler runs', () => {
+  /** Per check, the planned instants of its runs; and which runs were aborted by a stop. */
+  function recording(list: SchedulableCheck[], clock: SimulatedClock, durationMs: number) {
+    const planned = new Map<string, number[]>();
+    const signals = new Map<string, AbortSignal>();
+    const scheduler = new CheckScheduler(list, {
+      clock,
+      run: async (check, at, signal) => {
+        planned.set(check.id, [...(planned.get(check.id) ?? []), at]);
+        signals.set(check.id, signal);
+        await clock.sleepUntil(clock.now() + durationMs, signal).catch(() => {});
+        if (signals.get(check.id) === signal) signals.delete(check.id);
+      },
+    });
+    return { scheduler, planned, signals };
+  }
+  const grid = (id: string, from: number, to: number) => {
+    const out: number[] = [];
+    for (let t = nextSlot(from, phaseOf(id, 10 * S, 50), 10 * S); t <= to; t += 10 * S) out.push(t);
+    return out;
+  };
+
+  it('a removed check stops at once, in flight included, and the others miss no run', async () => {
+    const clock = new SimulatedClock(T0);
+    const list = checks(20);
+    const { scheduler, planned, signals } = recording(list, clock, 3 * S);
+    scheduler.start();
+    await clock.advance(25 * S);
+    const gone = list.slice(0, 10).map((c) => c.id);
+    const inFlight = [...signals].filter(([id]) => gone.includes(id));
+    const kept = [...signals].filter(([id]) => !gone.includes(id));
+    expect(inFlight.length).toBeGreaterThan(0);
+    expect(kept.length).toBeGreaterThan(0);
+    const removed = scheduler.remove(gone);
+    // Aborted at once (as STOPPED), not when the remove's promise is awaited; the others' runs go on.
+    expect(inFlight.every(([, s]) => s.aborted && s.reason === STOPPED)).toBe(true);
+    expect(kept.some(([, s]) => s.aborted)).toBe(false);
+    await removed;
+    const removedAt = clock.now();
+    await clock.advance(30 * S);
+    await scheduler.stop();
+    for (const id of gone) expect(planned.get(id)!.every((at) => at <= removedAt)).toBe(true);
+    for (const c of list.slice(10)) expect(planned.get(c.id), c.id).toEqual(grid(c.id, T0, T0 + 55 * S));
+    expect(scheduler.size).toBe(10);
+  });
+
+  it('an added check runs at its phase from the next slot on, without initial_delay once started, and others are untouched', async () => {
+    const clock = new SimulatedClock(T0);
+    const list = checks(5, 10 * S, 60 * S);
+    const { scheduler, planned } = recording(list, clock, 100);
+    scheduler.start();
+    await clock.advance(65 * S);
+    const added = Array.from({ length: 5 }, (_, i) => ({ id: `added-${i}`, kind: 'http', intervalMs: 10 * S, initialDelayMs: 60 * S }));
+    const addedAt = clock.now();
+    scheduler.add(added);
+    await clock.advance(40 * S);
+    await scheduler.stop();
+    for (const c of list) expect(planned.get(c.id), c.id).toEqual(grid(c.id, T0 + 60 * S, T0 + 105 * S));
+    for (const c of added) expect(planned.get(c.id), c.id).toEqual(grid(c.id, addedAt, T0 + 105 * S));
+    expect(scheduler.size).toBe(10);
+  });
+
+  it('a check removed and added again runs once per slot: the old plan does not come back', async () => {
+    const clock = new SimulatedClock(T0);
+    const list = checks(3);
+    const { scheduler, planned } = recording(list, clock, 100);
+    scheduler.start();
+    await clock.advance(15 * S);
+    await scheduler.remove(['check-0']);
+    scheduler.add([list[0]!]);
+    await clock.advance(30 * S);
+    await scheduler.stop();
+    expect(planned.get('check-0')).toEqual(grid('check-0', T0, T0 + 45 * S));
+  });
+
+  it('checks added before the start are planned by it', async () => {
+    const clock = new SimulatedClock(T0);
+    const { scheduler, planned } = recording(checks(2), clock, 100);
+    scheduler.add([{ id: 'early', kind: 'http', intervalMs: 10 * S, initialDelayMs: 0 }]);
+    await scheduler.prepare();
+    scheduler.start();
+    await clock.advance(20 * S);
+    await scheduler.stop();
+    expect(planned.get('early')).toEqual(grid('early', T0, T0 + 20 * S));
+    expect(planned.get('check-1')).toEqual(grid('check-1', T0, T0 + 20 * S));
   });
 });
 

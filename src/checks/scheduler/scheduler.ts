@@ -40,9 +40,14 @@ interface Entry<C> {
   check: C;
   due: number;
   seq: number;
-  phase: number;
+  /** Worked out from the id (see prepare); undefined until then. */
+  phase: number | undefined;
   /** Running or waiting for a concurrency slot: a due run then is skipped, never overlapped. */
   busy: boolean;
+  /** The check was removed: the plan drops the entry when it comes up, and it never runs again. */
+  removed: boolean;
+  /** The run in flight: a removal aborts it. */
+  run: { abort: AbortController; done: Promise<void> } | undefined;
 }
 
 /**
@@ -52,7 +57,8 @@ interface Entry<C> {
  * without a burst. The next run is planned from the previous plan, not from when a run finished,
  * so slow runs do not drift the schedule. A check never overlaps itself (a due run while the last
  * is still going is counted as missed), and a global limit caps runs in flight; runs past the limit
- * wait in order of their planned time.
+ * wait in order of their planned time. Checks can be added and removed while it runs (the checks of
+ * a partition this process gained or lost): the others' plan and runs are not touched.
  */
 export class CheckScheduler<C extends SchedulableCheck> {
   private heap = new PlanHeap<Entry<C>>();
@@ -66,8 +72,10 @@ export class CheckScheduler<C extends SchedulableCheck> {
   /** One per run in flight: a stop aborts each, and no signal collects thousands of listeners. */
   private aborts = new Set<AbortController>();
   private started = false;
-  /** Each check's phase, by index, once worked out (see prepare). */
-  private phases: number[] = [];
+  /** When start() was called: `initial_delay` counts from it. */
+  private startedAt = 0;
+  /** Every check it runs, by id. */
+  private readonly entries = new Map<string, Entry<C>>();
   private readonly concurrency: number;
   private readonly tickMs: number;
   /** The lag histogram's child per kind: labels are hashed once, not on every run. */
@@ -75,11 +83,12 @@ export class CheckScheduler<C extends SchedulableCheck> {
   readonly stats = { runs: 0, missed: 0 };
 
   constructor(
-    private readonly checks: readonly C[],
+    checks: readonly C[],
     private readonly opts: SchedulerOptions<C>,
   ) {
     this.concurrency = opts.concurrency ?? 256;
     this.tickMs = Math.max(1, opts.tickMs ?? 50);
+    for (const check of checks) this.entries.set(check.id, newEntry(check));
   }
 
   /**
@@ -88,7 +97,8 @@ export class CheckScheduler<C extends SchedulableCheck> {
    * up everything else the process serves. Optional: start() works out what is left.
    */
   prepare(chunk = PREPARE_CHUNK): Promise<void> {
-    return eachInChunks(this.phases.length, this.checks.length, chunk, (i) => this.phasesUpTo(i + 1));
+    const entries = [...this.entries.values()].filter((e) => e.phase === undefined);
+    return eachInChunks(0, entries.length, chunk, (i) => this.phaseOf(entries[i]!));
   }
 
   /** Plans every check's first run: its first grid slot after now + initial_delay. */
@@ -97,20 +107,64 @@ export class CheckScheduler<C extends SchedulableCheck> {
     this.started = true;
     // The phases first, then the time the plan starts from, so the runs due first are not already
     // late by the hashing.
-    this.phasesUpTo(this.checks.length);
-    const now = this.opts.clock.now();
-    this.checks.forEach((check, i) => {
-      const phase = this.phases[i]!;
-      this.heap.push({ check, phase, due: nextSlot(now + check.initialDelayMs, phase, check.intervalMs), seq: this.seq++, busy: false });
-    });
+    for (const entry of this.entries.values()) this.phaseOf(entry);
+    this.startedAt = this.opts.clock.now();
+    for (const entry of this.entries.values()) this.plan(entry);
     this.arm();
   }
 
-  private phasesUpTo(end: number): void {
-    for (let i = this.phases.length; i < Math.min(end, this.checks.length); i++) {
-      const check = this.checks[i]!;
-      this.phases.push(phaseOf(check.id, check.intervalMs, this.tickMs));
+  /**
+   * Adds checks (ids it does not run yet; a known id is replaced), each planned at its first grid
+   * slot from now, `initial_delay` counted from the start: a check taken over from another process
+   * runs at its phase, as it did there.
+   */
+  add(checks: readonly C[]): void {
+    if (checks.length === 0) return;
+    void this.remove(checks.map((c) => c.id).filter((id) => this.entries.has(id)));
+    for (const check of checks) {
+      const entry = newEntry(check);
+      this.entries.set(check.id, entry);
+      if (this.started) this.plan(entry);
     }
+    this.arm();
+  }
+
+  /**
+   * Removes checks: they are planned no more, and their runs in flight are aborted at once (with
+   * `reason` STOPPED). Resolves once those runs have settled.
+   */
+  async remove(ids: Iterable<string>): Promise<void> {
+    const runs: Promise<void>[] = [];
+    for (const id of ids) {
+      const entry = this.entries.get(id);
+      if (!entry) continue;
+      this.entries.delete(id);
+      entry.removed = true;
+      if (entry.run) {
+        entry.run.abort.abort(STOPPED);
+        runs.push(entry.run.done);
+      }
+    }
+    await Promise.allSettled(runs);
+  }
+
+  /** Whether it runs the check. */
+  has(id: string): boolean {
+    return this.entries.has(id);
+  }
+
+  private phaseOf(entry: Entry<C>): number {
+    entry.phase ??= phaseOf(entry.check.id, entry.check.intervalMs, this.tickMs);
+    return entry.phase;
+  }
+
+  private plan(entry: Entry<C>): void {
+    const { intervalMs, initialDelayMs } = entry.check;
+    const notBefore = Math.max(this.opts.clock.now(), this.startedAt + initialDelayMs);
+    entry.due = nextSlot(notBefore, this.phaseOf(entry), intervalMs);
+    entry.seq = this.seq++;
+    entry.busy = false;
+    this.heap.push(entry);
   }
 
   /** Stops planning, aborts runs in flight and waits for them to settle. */
@@ -127,7 +181,7 @@ export class CheckScheduler<C extends SchedulableCheck> {
 
   /** Checks it runs. */
   get size(): number {
-    return this.checks.length;
+    return this.entries.size;
   }
 
   /** Runs in flight now. */
@@ -173,6 +227,7 @@ export class CheckScheduler<C extends SchedulableCheck> {
     const now = this.opts.clock.now();
     for (let top = this.heap.peek(); top && top.due <= now; top = this.heap.peek()) {
       const entry = this.heap.pop()!;
+      if (entry.removed) continue;
       const plannedAt = entry.due;
       if (entry.busy) {
         this.stats.missed++;
@@ -212,12 +267,14 @@ export class CheckScheduler<C extends SchedulableCheck> {
       this.running.delete(p);
       this.aborts.delete(abort);
       entry.busy = false;
+      entry.run = undefined;
       this.active--;
       this.drain();
     };
     // run() reports its own failures as results; nothing escapes to stop the scheduler.
     const p: Promise<void> = this.opts.run(entry.check, plannedAt, abort.signal, abort).then(settle, settle);
     this.running.add(p);
+    entry.run = { abort, done: p };
   }
 
   private lagOf(kind: string): { observe(v: number): void } {
@@ -233,11 +290,15 @@ export class CheckScheduler<C extends SchedulableCheck> {
     while (this.started && this.active < this.concurrency && this.waitingHead < this.waiting.length) {
       const { entry, plannedAt } = this.waiting[this.waitingHead++]!;
       entry.busy = false;
-      this.launch(entry, plannedAt);
+      if (!entry.removed) this.launch(entry, plannedAt);
     }
     if (this.waitingHead > 1024 && this.waitingHead * 2 > this.waiting.length) {
       this.waiting = this.waiting.slice(this.waitingHead);
       this.waitingHead = 0;
     }
   }
+}
+
+function newEntry<C>(check: C): Entry<C> {
+  return { check, due: 0, seq: 0, phase: undefined, busy: false, removed: false, run: undefined };
 }

@@ -437,6 +437,9 @@ export class Operations {
     const { checks, tokens } = ownedChecks(config, cluster);
     this.checkTokens = tokens;
     cluster?.setChecksOwned(checks.length);
+    // Looked up as each result comes: a lease move changes them (see moveWork), and stops a check
+    // whose lease went before any later result of it, so a result carries the lease it ran under.
+    const tokenOf = (id: string) => this.checkTokens.get(id);
     return createCheckRunner({
       checks,
       clock: this.daemon.clock,
@@ -445,12 +448,14 @@ export class Operations {
       logger: this.daemon.logger,
       retention: { rawMs: config.storage.retention.check_results, rollupsMs: config.storage.retention.check_rollups },
       ...(this.daemon.samples ? { samples: this.daemon.samples } : {}),
-      onResult: (result, probe) => this.onResult(result, probe, tokens.get(result.checkId)),
+      onResult: (result, probe) => this.onResult(result, probe, tokenOf(result.checkId)),
       ...(cluster
         ? {
-            admitResults: async (trx, ids) => {
-              const held = await cluster.admit(trx, ids.flatMap((id) => tokens.get(id) ?? []), 'check results');
-              return new Set(ids.filter((id) => held.has(`${tokens.get(id)?.lease}@${tokens.get(id)?.epoch}`)));
+            leaseOf: tokenOf,
+            admitResults: async (trx, results) => {
+              const tokens = new Map(results.flatMap((r) => (r.lease ? [[`${r.lease.lease}@${r.lease.epoch}`, r.lease] as const] : [])));
+              const held = await cluster.admit(trx, [...tokens.values()], 'check results');
+              return results.filter((r) => r.lease && held.has(`${r.lease.lease}@${r.lease.epoch}`));
             },
           }
         : {}),
@@ -459,18 +464,17 @@ export class Operations {
 
   /**
    * The leases this process holds changed (a process joined, died or this one lost the database):
-   * the checks, their rules' state (read back from the store, where the last owner left it) and the
-   * escalations follow.
+   * only what changed moves. The checks of the partitions kept run on untouched, and their rules keep
+   * their state in memory; those of partitions lost stop, and their rules are dropped; those of
+   * partitions gained start at their phase, and their rules' state is read back from the store, where
+   * the last owner left it. The escalations follow.
    */
   moveWork(): Promise<void> {
     // A process that has just taken the singletons lease runs the scheduled procedures that fell due meanwhile.
     const holdsSingletons = this.daemon.cluster?.singletons !== undefined;
     if (holdsSingletons && !this.heldSingletons) void this.procedures?.catchUp();
     this.heldSingletons = holdsSingletons;
-    // Checks whose lease is gone stop now, not when the pipeline reaches the move: a process that lost
-    // PostgreSQL may have a pipeline step (and the history flush) hanging on it, and must not go on probing.
-    const cluster = this.daemon.cluster;
-    if (cluster && [...this.checkTokens.values()].some((t) => cluster.tokenOf(t.lease)?.epoch !== t.epoch)) void this.checks?.halt();
+    this.stopLostChecks();
     // Changes that arrive while a move waits are taken by it: it reads the leases when it runs.
     this.nextMove ??= this.moving.then(() => {
       this.nextMove = undefined;
@@ -483,23 +487,46 @@ export class Operations {
   private moving: Promise<void> = Promise.resolve();
   /** Whether this process held the singletons lease at the last lease change. */
   private heldSingletons = false;
-  /** The leases the running checks were scheduled under, by check id. */
+  /** The lease each running check runs under, by check id. */
   private checkTokens = new Map<string, LeaseToken>();
   private nextMove: Promise<void> | undefined;
 
+  /**
+   * Checks whose lease is gone (or came back under another epoch) stop now, not when the pipeline
+   * reaches the move: a process that lost PostgreSQL may have a pipeline step hanging on it, and must
+   * not go on probing. Their runs in flight are aborted; results already recorded carry the lease
+   * they ran under, and fencing refuses them.
+   */
+  private stopLostChecks(): void {
+    const cluster = this.daemon.cluster;
+    if (!cluster || !this.checks) return;
+    const lost = [...this.checkTokens].filter(([, t]) => cluster.tokenOf(t.lease)?.epoch !== t.epoch).map(([id]) => id);
+    if (lost.length === 0) return;
+    for (const id of lost) this.checkTokens.delete(id);
+    void this.checks.remove(lost);
+    cluster.setChecksOwned(this.checkTokens.size);
+  }
+
   private async doMoveWork(): Promise<void> {
-    if (this.stopping || this.options.probes === false || !this.checks) return;
-    const { store, clock, config, cluster } = this.daemon;
+    const { config, cluster } = this.daemon;
+    if (this.stopping || this.options.probes === false || !this.checks || !cluster) return;
+    this.stopLostChecks();
+    const owned = ownedChecks(config, cluster);
+    const gained = owned.checks.filter((c) => !this.checkTokens.has(c.id));
+    const gainedIds = new Set(gained.map((c) => c.id));
+    const rules = ownedRules(config, cluster);
+    // Only the rules of the partitions gained read the store; the pipeline waits for no more than that.
     await this.enqueue(async () => {
-      await this.checks?.stop();
-      const owned = ownedRules(config, cluster);
-      this.alerts = await AlertEngine.open(store, clock, owned.rules, owned.info, alertEngineOptions(cluster));
-      if (this.stopping) return;
-      this.checks = this.buildCheckRunner(config);
-      await this.checks.start();
+      await this.alerts.move(rules.rules, rules.info, new Set(rules.rules.filter((r) => gainedIds.has(r.checkId)).map((r) => r.id)));
       this.armAlertTimer();
-      this.daemon.logger.info({ leases: [...(cluster?.leases.keys() ?? [])], checks: this.checks.scheduler.size }, 'cluster: checks moved to the leases held now');
     }, { urgent: true });
+    if (this.stopping) return;
+    // A lease lost again while the rules moved is left to the next move.
+    const starting = gained.filter((c) => cluster.tokenOf(owned.tokens.get(c.id)!.lease)?.epoch === owned.tokens.get(c.id)!.epoch);
+    for (const c of starting) this.checkTokens.set(c.id, owned.tokens.get(c.id)!);
+    cluster.setChecksOwned(this.checkTokens.size);
+    await this.checks.add(starting);
+    this.daemon.logger.info({ leases: [...cluster.leases.keys()], checks: this.checkTokens.size, started: starting.length }, 'cluster: checks moved to the leases held now');
     void this.escalations.tick().catch(() => undefined);
   }
 

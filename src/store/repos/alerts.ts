@@ -4,8 +4,15 @@ import type { AlertSeriesTable } from '../tables/alerts.js';
 
 export type AlertSeriesRow = AlertSeriesTable;
 
-export async function loadAlertSeries(db: Kysely<Database>): Promise<AlertSeriesRow[]> {
-  return db.selectFrom('alert_series').selectAll().orderBy('series_key').execute();
+/** Every series' saved state, or only that of the series of `ruleIds`. */
+export async function loadAlertSeries(db: Kysely<Database>, ruleIds?: readonly string[]): Promise<AlertSeriesRow[]> {
+  if (!ruleIds) return db.selectFrom('alert_series').selectAll().orderBy('series_key').execute();
+  const rows: AlertSeriesRow[] = [];
+  // A bounded list per statement: both databases cap the parameters of one.
+  for (let i = 0; i < ruleIds.length; i += 1000) {
+    rows.push(...(await db.selectFrom('alert_series').selectAll().where('rule_id', 'in', ruleIds.slice(i, i + 1000)).orderBy('series_key').execute()));
+  }
+  return rows;
 }
 
 /** Writes each series' latest state (insert or replace), in one transaction. */

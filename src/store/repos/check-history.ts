@@ -1,6 +1,7 @@
 import { sql, type CompiledQuery, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../database.js';
 import type { CheckRollupsTable } from '../tables/checks.js';
+import type { LeaseToken } from './cluster.js';
 
 /** Upper bounds (ms, inclusive) of the latency buckets rollups count; the last is +Inf. */
 export const LATENCY_BUCKETS_MS = [10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000, Infinity] as const;
@@ -10,6 +11,8 @@ export const RESOLUTION_MS: Record<number, number> = { 1: 60_000, 2: 3_600_000, 
 
 /** One stored result as the history repository takes it. */
 export interface StoredResult {
+  /** The lease its check ran under (several processes on one PostgreSQL): fencing judges it at the write. */
+  lease?: LeaseToken;
   checkId: string;
   at: number;
   down: boolean;
@@ -114,10 +117,10 @@ export interface HistoryKeyCache {
 }
 
 /**
- * In the batch's transaction, before it writes: the checks whose results may be written (fencing,
- * when several processes share the store); the others' are dropped.
+ * In the batch's transaction, before it writes: the results that may be written (fencing, when
+ * several processes share the store, by the lease each was produced under); the others are dropped.
  */
-export type AdmitResults = (trx: Transaction<Database>, checkIds: readonly string[]) => Promise<ReadonlySet<string>>;
+export type AdmitResults = (trx: Transaction<Database>, results: readonly StoredResult[]) => Promise<readonly StoredResult[]>;
 
 /** Writes a batch of results in one transaction. */
 export async function insertResults(db: Db, results: readonly StoredResult[], at: number, cache?: HistoryKeyCache, admit?: AdmitResults): Promise<void> {
@@ -126,8 +129,7 @@ export async function insertResults(db: Db, results: readonly StoredResult[], at
   const errors = cache?.errors ?? new Map<string, number>();
   await db.transaction().execute(async (trx) => {
     if (admit) {
-      const allowed = await admit(trx, [...new Set(results.map((r) => r.checkId))]);
-      results = results.filter((r) => allowed.has(r.checkId));
+      results = await admit(trx, results);
       if (results.length === 0) return;
     }
     const newIds = results.map((r) => r.checkId).filter((id) => !keys.has(id));

@@ -1,0 +1,214 @@
+/**
+ * A lease move touches only what changed. One opsbook daemon (in-process, on a simulated clock) on a
+ * fresh PostgreSQL database with three partitions, A, B and C, next to a second member written
+ * straight into the lease table. The daemon holds A and B; then the other member takes B and gives C
+ * back, so the daemon keeps A, loses B and gains C: A's checks run on, a run in flight included, and
+ * its rules keep their state in memory; B's checks stop at once; C's checks start at their phase.
+ * Then B comes back under a new epoch, and its rules read the state the other member left in the store.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SimulatedClock } from '../../src/lib/clock.js';
+import { partitionOf, partitionLease } from '../../src/cluster/index.js';
+import { phaseOf, nextSlot } from '../../src/checks/scheduler/plan.js';
+import type { CheckResult } from '../../src/checks/index.js';
+import { acquireLease, heartbeatMember, leaveCluster, openStore, releaseLease, type ScratchDatabase, type Store } from '../../src/store/index.js';
+import { listResults } from '../../src/store/repos/check-history.js';
+import { createTestDatabase, postgresUp } from '../support/services.js';
+import { startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
+
+const pgUp = await postgresUp();
+const PARTITIONS = 3;
+const INTERVAL = 10_000;
+const TICK = 50;
+const OTHER = 'member_other';
+const LONG = 10 * 60_000;
+
+/** The first ids `${prefix}N` falling in partition `p` (the first of them also meeting `first`). */
+function idsIn(p: number, prefix: string, first: (id: string) => boolean = () => true): string[] {
+  const out: string[] = [];
+  for (let k = 0; out.length < 2; k++) {
+    const id = `${prefix}${k}`;
+    if (partitionOf(id, PARTITIONS) === p && (out.length > 0 || first(id))) out.push(id);
+  }
+  return out;
+}
+const phase = (id: string) => phaseOf(id, INTERVAL, TICK);
+const A = idsIn(0, 'a');
+/** b0 runs within 2 s after a0 (well inside their 5 s timeout), so both can be in flight at the move. */
+const B = idsIn(1, 'b', (id) => phase(id) >= phase(A[0]!) && phase(id) < phase(A[0]!) + 2000);
+const C = idsIn(2, 'c');
+const [a0, a1] = A as [string, string];
+const [b0, b1] = B as [string, string];
+
+describe.skipIf(!pgUp)('a lease move on one member', () => {
+  let db: ScratchDatabase;
+  let store: Store;
+  let server: DaemonApp;
+  let target: http.Server;
+  const clock = new SimulatedClock(Math.floor(Date.now() / 60_000) * 60_000);
+  /** Every probe the target received: which check, at which simulated instant, and whether the prober hung up first. */
+  const probes: Array<{ check: string; at: number; aborted: boolean }> = [];
+  /** Checks whose probes the target holds until told; checks it answers 500. */
+  const held = new Map<string, Array<() => void>>();
+  const failing = new Set<string>();
+  const results: CheckResult[] = [];
+  /** a1's rule state just after the first move, and a1's last run before it. */
+  let kept: { state: ReturnType<typeof seriesOf>; lastRun: number | undefined } | undefined;
+
+  const ops = () => server.daemon.operations!;
+  const settle = (maxMs = 5_000) => ops().settle(maxMs);
+  const runFor = async (ms: number) => {
+    await clock.advance(ms, () => settle());
+    await settle();
+  };
+  /** The instants a check is planned at in [from, to]. */
+  const slots = (id: string, from: number, to: number) => {
+    const out: number[] = [];
+    for (let t = nextSlot(from, phase(id), INTERVAL); t <= to; t += INTERVAL) out.push(t);
+    return out;
+  };
+  const runsOf = (id: string, from = -Infinity, to = Infinity) => results.filter((r) => r.checkId === id && r.at >= from && r.at <= to).map((r) => r.at);
+  const seriesOf = (ruleId: string) => ops().alerts.states().find((s) => s.ruleId === ruleId);
+  /** The leases the daemon holds, by name. */
+  const leases = () => [...(server.daemon.cluster?.leases.keys() ?? [])].sort();
+  const epochOf = async (lease: string) => Number((await store.db.selectFrom('cluster_leases').select('epoch').where('name', '=', lease).executeTakeFirstOrThrow()).epoch);
+
+  /** The other member takes `take` (as after the daemon's lease ran out) and gives `give` back; the daemon looks at once. */
+  const otherMoves = async (take: string[], give: string[]) => {
+    for (const lease of take) {
+      await sql`update cluster_leases set holder = ${OTHER}, epoch = epoch + 1, expires_at = (extract(epoch from clock_timestamp()) * 1000)::bigint + ${LONG} where name = ${lease}`.execute(store.db);
+    }
+    for (const lease of give) await releaseLease(store.db, { lease, epoch: await epochOf(lease) }, OTHER);
+    server.daemon.cluster!.poke();
+  };
+  /** Waits until the daemon holds `want` (with the singletons) and has moved its work to them. */
+  const movedTo = async (want: string[]) => {
+    await expect.poll(leases, { timeout: 30_000, interval: 50 }).toEqual([...want, 'singletons'].sort());
+    await ops().moveWork();
+    await ops().idle();
+  };
+
+  beforeAll(async () => {
+    db = await createTestDatabase('opsbook_lease_move');
+    store = await openStore({ url: db.url });
+    await store.migrate();
+    target = http.createServer((req, res) => {
+      const check = (req.url ?? '').slice(1);
+      const probe = { check, at: clock.now(), aborted: false };
+      probes.push(probe);
+      req.socket.once('close', () => (probe.aborted = !res.writableEnded));
+      const answer = () => res.writeHead(failing.has(check) ? 500 : 200).end();
+      const queue = held.get(check);
+      if (queue) queue.push(answer);
+      else answer();
+    });
+    await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
+    const port = (target.address() as AddressInfo).port;
+    // The other member is alive for the whole test and holds C: the daemon's fair share is two partitions.
+    await heartbeatMember(store.db, { id: OTHER, host: 'elsewhere', pid: 1, url: 'http://127.0.0.1:1', started_at: 0 }, LONG);
+    await sql`insert into cluster_leases (name, holder, epoch, acquired_at, expires_at) values ${sql.join(
+      [0, 1, 2].map((p) => sql`(${partitionLease(p)}, null, 0, 0, 0)`),
+    )}, ('singletons', null, 0, 0, 0) on conflict do nothing`.execute(store.db);
+    expect(await acquireLease(store.db, partitionLease(2), OTHER, LONG)).toBeDefined();
+    const checks = [...A, ...B, ...C].map((id) => `  - { id: ${id}, kind: http, url: "http://127.0.0.1:${port}/${id}", interval: 10s, timeout: 5s, failure_threshold: 1, success_threshold: 1 }`);
+    server = await startDaemonApp(
+      'lease-move',
+      {
+        'ops.yaml': `storage:\n  url: "${db.url}"\n  cluster: { lease: 5m, partitions: ${PARTITIONS} }\nchecks:\n${checks.join('\n')}\nrules:\n  - { id: slow-${a1}, check: ${a1}, for: 60s }\n  - { id: slow-${b1}, check: ${b1}, for: 60s }\n`,
+      },
+      { clock },
+    );
+    ops().on((e) => {
+      if (e.type === 'check') results.push(e.result);
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const answers of held.values()) for (const answer of answers) answer();
+    await server?.close();
+    await store?.close();
+    await new Promise<void>((r) => (target ? target.close(() => r()) : r()));
+    await db?.drop();
+  }, 60_000);
+
+  it('keeps A running through the move, stops B at once and starts C at its phase', async () => {
+    expect(leases()).toEqual([partitionLease(0), partitionLease(1), 'singletons']);
+    const from = clock.now();
+    failing.add(a1);
+    failing.add(b1);
+    await runFor(3 * INTERVAL);
+    for (const id of [...A, ...B]) expect(runsOf(id), id).toEqual(slots(id, from, clock.now()));
+    // a1's rule has been pending since its first failure; the store holds that (a change of state), not its latest run.
+    const pending = seriesOf(`slow-${a1}`)!;
+    expect(pending.state).toBe('pending');
+    expect(pending.updatedAt).toBeGreaterThan(pending.activeSince!);
+
+    // A run of a0 and one of b0 are in flight (the target holds them) when the leases change.
+    held.set(a0, []);
+    held.set(b0, []);
+    const due = nextSlot(nextSlot(clock.now() + 1, phase(a0), INTERVAL), phase(b0), INTERVAL);
+    await clock.advanceTo(due, () => settle(200));
+    await expect.poll(() => [a0, b0].every((id) => probes.some((p) => p.check === id && p.at >= due - INTERVAL && !p.aborted)), { timeout: 10_000 }).toBe(true);
+    const inFlight = (id: string) => probes.filter((p) => p.check === id).at(-1)!;
+    const movedAt = clock.now();
+    await otherMoves([partitionLease(1)], [partitionLease(2)]);
+    // B's run is stopped at once, before the move is even done: the prober hangs up.
+    await expect.poll(() => inFlight(b0).aborted, { timeout: 10_000 }).toBe(true);
+    await movedTo([partitionLease(0), partitionLease(2)]);
+    kept = { state: seriesOf(`slow-${a1}`), lastRun: runsOf(a1, -Infinity, movedAt).at(-1) };
+    expect(inFlight(a0).aborted).toBe(false);
+    for (const answer of held.get(a0)!.splice(0)) answer();
+    held.delete(a0);
+    await settle();
+    await runFor(4 * INTERVAL);
+    const to = clock.now();
+
+    // A: every slot has its run, the one in flight at the move included; a1's rule kept its latest run in memory.
+    for (const id of A) expect(runsOf(id), id).toEqual(slots(id, from, to));
+    // B: nothing from the move on, neither a result nor a probe.
+    for (const id of B) expect(runsOf(id, movedAt), id).toEqual([]);
+    expect(probes.filter((p) => B.includes(p.check) && p.at > movedAt)).toEqual([]);
+    for (const answer of held.get(b0)!.splice(0)) answer();
+    held.delete(b0);
+    // C: from the move on, at its phase.
+    for (const id of C) expect(runsOf(id), id).toEqual(slots(id, movedAt, to));
+  }, 120_000);
+
+  it('keeps a kept partition\'s rule state in memory: a pending `for:` fires on time and the state is not read back', async () => {
+    // Just after the move the state is the one in memory: its latest run's time is there, not in the
+    // store (written when the state changes), so a state read back would show when it went pending.
+    const state = kept!.state!;
+    expect(state.state).toBe('pending');
+    expect(state.updatedAt).toBe(kept!.lastRun);
+    expect(state.updatedAt).toBeGreaterThan(state.activeSince!);
+    // Fired 60 s after it first failed, the move notwithstanding.
+    const s = seriesOf(`slow-${a1}`)!;
+    expect(s.state).toBe('firing');
+    expect(s.activeSince).toBe(state.activeSince);
+    expect(s.firingSince).toBe(s.activeSince! + 60_000);
+  });
+
+  it('reads the state of a re-gained partition\'s rules from the store, where the other member left it', async () => {
+    const before = seriesOf(`slow-${b1}`);
+    expect(before).toBeUndefined();
+    const row = await store.db.selectFrom('alert_series').selectAll().where('rule_id', '=', `slow-${b1}`).executeTakeFirstOrThrow();
+    // Meanwhile the other member ran b1 and saw it recover.
+    const theirs = { ...(JSON.parse(row.data) as Record<string, unknown>), state: 'inactive', activeSince: null, lastActive: false, lastLevel: 'ok', updatedAt: clock.now() };
+    await store.db.updateTable('alert_series').set({ state: 'inactive', data: JSON.stringify(theirs), updated_at: clock.now() }).where('series_key', '=', row.series_key).execute();
+    const epoch = await epochOf(partitionLease(1));
+    // The other member leaves: its leases are free and the daemon's fair share is all three.
+    await leaveCluster(store.db, OTHER);
+    server.daemon.cluster!.poke();
+    await movedTo([partitionLease(0), partitionLease(1), partitionLease(2)]);
+    expect(await epochOf(partitionLease(1))).toBeGreaterThan(epoch);
+    expect(seriesOf(`slow-${b1}`)).toMatchObject({ state: 'inactive', activeSince: null, updatedAt: theirs.updatedAt });
+    // B's checks run again, under the new epoch: fencing lets their results into the history.
+    const regainedAt = clock.now();
+    await runFor(2 * INTERVAL);
+    for (const id of B) expect(runsOf(id, regainedAt), id).toEqual(slots(id, regainedAt, clock.now()));
+    await expect.poll(async () => (await listResults(store.db, b0, { from: regainedAt })).length, { timeout: 20_000 }).toBe(2);
+  });
+});
