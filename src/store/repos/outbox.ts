@@ -1,5 +1,6 @@
-import type { Kysely } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
 import type { Database } from '../database.js';
+import { goneMember } from './cluster.js';
 import type { DeliveriesTable, OutboxTable } from '../tables/notify.js';
 import type { StoreDialect } from '../store.js';
 import { precompiled } from './precompiled.js';
@@ -43,31 +44,75 @@ export interface ClaimOptions {
  * rows whose lease has run out (their worker died). Each claim starts a new attempt. On PostgreSQL
  * `FOR UPDATE SKIP LOCKED` lets several processes claim side by side without taking the same row;
  * SQLite runs one writer at a time, so the statement is atomic there by itself.
+ *
+ * On PostgreSQL the same statement also takes, first, the rows a cluster member that is gone was
+ * sending (its heartbeat lapsed, or it left): their lease has not run out, but their owner is known
+ * not to be sending them any more. A live member's rows are never taken before their lease ends.
+ * (On SQLite the worker finds gone owners itself and lets their rows fall due: `releaseOutboxLeases`.)
  */
-/** The claim, built and compiled once per dialect (see precompiled); PostgreSQL's skips rows other claimers hold. */
-function claimQuery(db: Kysely<Database>, p: Record<'now' | 'owner' | 'dueAt' | 'limit', never>, skipLocked: boolean) {
-  let due = db.selectFrom('outbox').select('id').where('due_at', '<=', p.now).orderBy('due_at').limit(p.limit);
-  if (skipLocked) due = due.forUpdate().skipLocked();
+/** The claim, built and compiled once per dialect (see precompiled). */
+function claimQuery(db: Kysely<Database>, p: Record<'now' | 'owner' | 'dueAt' | 'limit', never>) {
+  const due = db.selectFrom('outbox').select('id').where('due_at', '<=', p.now).orderBy('due_at').limit(p.limit);
   return db
     .updateTable('outbox')
-    .set((eb) => ({
-      status: 'delivering' as const,
-      lease_owner: p.owner,
-      due_at: p.dueAt,
-      attempts: eb('attempts', '+', 1),
-    }))
+    .set(claimed(p))
     .where('id', 'in', due)
     // Re-checked on the row itself: under READ COMMITTED another claimer may have moved it meanwhile.
     .where('due_at', '<=', p.now)
     .returningAll();
 }
-const claimQ = precompiled(['now', 'owner', 'dueAt', 'limit'], (db, p) => claimQuery(db, p, false));
-const claimSkipLockedQ = precompiled(['now', 'owner', 'dueAt', 'limit'], (db, p) => claimQuery(db, p, true));
+
+function claimed(p: Record<'owner' | 'dueAt', never>) {
+  return (eb: ExpressionBuilder<Database, 'outbox'>) => ({
+    status: 'delivering' as const,
+    lease_owner: p.owner,
+    due_at: p.dueAt,
+    attempts: eb('attempts', '+', 1),
+  });
+}
+
+/** PostgreSQL's claim: skips rows other claimers hold, and takes gone members' rows before their lease ends. */
+function claimQueryPostgres(db: Kysely<Database>, p: Record<'now' | 'owner' | 'dueAt' | 'limit', never>) {
+  return db
+    .with('gone', (w) =>
+      w.selectFrom('outbox').select('id')
+        .where('status', '=', 'delivering').where('due_at', '>', p.now).where('lease_owner', '<>', p.owner)
+        .where(goneMember(sql.ref('outbox.lease_owner')))
+        .orderBy('due_at').limit(p.limit).forUpdate().skipLocked(),
+    )
+    .with('due', (w) => w.selectFrom('outbox').select('id').where('due_at', '<=', p.now).orderBy('due_at').limit(p.limit).forUpdate().skipLocked())
+    .updateTable('outbox')
+    .set(claimed(p))
+    // Locking is not allowed in a UNION itself: each part locks its rows, the union picks at most `limit`, gone members' first.
+    .where('id', 'in', (eb) => eb.selectFrom(eb.selectFrom('gone').select('id').unionAll(eb.selectFrom('due').select('id')).as('claimable')).select('id').limit(p.limit))
+    // Re-checked on the row itself: under READ COMMITTED another claimer may have moved a due row meanwhile (a gone member's row is locked above).
+    .where((eb) => eb.or([eb('due_at', '<=', p.now), eb('id', 'in', eb.selectFrom('gone').select('id'))]))
+    .returningAll();
+}
+const claimQ = precompiled(['now', 'owner', 'dueAt', 'limit'], (db, p) => claimQuery(db, p));
+const claimPostgresQ = precompiled(['now', 'owner', 'dueAt', 'limit'], (db, p) => claimQueryPostgres(db, p));
 const nextDueQ = precompiled([], (db) => db.selectFrom('outbox').select((eb) => eb.fn.min('due_at').as('next')));
 
 export async function claimDueOutbox(db: Kysely<Database>, dialect: StoreDialect, o: ClaimOptions): Promise<OutboxRow[]> {
-  const q = dialect === 'postgres' ? claimSkipLockedQ : claimQ;
+  const q = dialect === 'postgres' ? claimPostgresQ : claimQ;
   return (await q(db, { now: o.now, owner: o.owner, dueAt: o.now + o.leaseMs, limit: o.limit })).rows as OutboxRow[];
+}
+
+/** The owners, other than `owner`, of rows being sent now (`delivering`). */
+export async function otherLeaseOwners(db: Kysely<Database>, owner: string): Promise<string[]> {
+  const rows = await db.selectFrom('outbox').select('lease_owner').distinct().where('status', '=', 'delivering').where('lease_owner', '<>', owner).execute();
+  return rows.flatMap((r) => (r.lease_owner === null ? [] : [r.lease_owner]));
+}
+
+/**
+ * The rows `owners` (known to be gone) were sending fall due at `now`: the next claim takes them,
+ * same id, as a new attempt. Their lease owner is kept, so an owner that was wrongly judged gone
+ * could still settle its attempt until another worker claims the row. Returns how many.
+ */
+export async function releaseOutboxLeases(db: Kysely<Database>, owners: readonly string[], now: number): Promise<number> {
+  if (owners.length === 0) return 0;
+  const r = await db.updateTable('outbox').set({ due_at: now }).where('status', '=', 'delivering').where('lease_owner', 'in', [...owners]).where('due_at', '>', now).executeTakeFirst();
+  return Number(r.numUpdatedRows);
 }
 
 /** The earliest instant any row falls due (a retry or a lease running out), if any. */
