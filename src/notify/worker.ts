@@ -7,7 +7,7 @@ import type { Store } from '../store/index.js';
 import type { Transaction } from 'kysely';
 import type { Database } from '../store/database.js';
 import {
-  claimDueOutbox, nextOutboxDueAt, otherLeaseOwners, recordOutboxAttempt, recordOutboxAttemptsIn, releaseOutboxLeases, type AttemptRecord, type AttemptResult, type OutboxRow,
+  claimDueOutbox, nextOutboxDueAt, otherLeaseOwners, recordOutboxAttempt, recordOutboxAttemptsIn, releaseGoneMemberLeases, releaseOutboxLeases, type AttemptRecord, type AttemptResult, type OutboxRow,
 } from '../store/repos/outbox.js';
 import type { ActionLinkSigner } from './action-links.js';
 import { nextRetry } from './backoff.js';
@@ -92,11 +92,11 @@ const clip = (s: string | undefined): string | null => (s === undefined ? null :
  * with the same id (at-least-once, never lost): as soon as the owner is known to be gone, else when
  * the lease runs out.
  *
- * Known gone: on PostgreSQL, a cluster member whose heartbeat lapsed or who left (the claim itself
- * takes its rows: `claimDueOutbox`); on a SQLite file, a worker whose process no longer holds its
- * owner lock (`LeaseOwners`: the worker holds one while it runs, and at start and every poll
- * interval looks whether the owners of rows being sent are still there). A live owner is never
- * robbed before its lease ends, however long its send takes. A process paused past its membership
+ * Known gone: on PostgreSQL, a cluster member whose heartbeat lapsed or who left (by the database's
+ * clock); on a SQLite file, a worker whose process no longer holds its owner lock (`LeaseOwners`:
+ * the worker holds one while it runs). The worker looks when it starts and then at most once a poll
+ * interval, and makes the rows of gone owners due at once; its next claim takes them. A live owner
+ * is never robbed before its lease ends, however long its send takes. A process paused past its membership
  * may wake and finish a send another already made: the receiver then sees the same id twice, which
  * at-least-once allows; settling checks the lease, so the late attempt is only logged.
  */
@@ -240,17 +240,25 @@ export class OutboxWorker implements OutboxTaker {
   }
 
   /**
-   * SQLite file: the rows of owners whose process is gone fall due now (at start, then at most once a
-   * poll interval). On PostgreSQL the claim statement itself takes gone members' rows.
+   * The rows of owners known to be gone fall due now (at start, then at most once a poll interval,
+   * which is also how often a worker with nothing to do looks): on PostgreSQL those of cluster members
+   * whose heartbeat lapsed, on a SQLite file those of owners whose lock is free.
    */
   private async releaseGoneOwners(): Promise<void> {
-    const owners = this.o.store.leaseOwners;
-    if (!owners || performance.now() < this.nextOwnerLook) return;
-    this.nextOwnerLook = performance.now() + this.pollIntervalMs;
-    const { db } = this.o.store;
-    const gone = (await otherLeaseOwners(db, this.id)).filter((owner) => owners.gone(owner));
-    const released = await releaseOutboxLeases(db, gone, this.o.clock.now());
-    if (released > 0) this.log.warn({ owners: gone, messages: released }, 'outbox: messages whose sender is gone are sent again now, with the same ids');
+    const { store, clock } = this.o;
+    const owners = store.leaseOwners;
+    if ((!owners && store.dialect !== 'postgres') || performance.now() < this.nextOwnerLook) return;
+    // A little under a poll interval: the poll timer, armed after the look, must not find it a moment early.
+    this.nextOwnerLook = performance.now() + 0.9 * this.pollIntervalMs;
+    let gone: string[] | undefined;
+    let released: number;
+    if (owners) {
+      gone = (await otherLeaseOwners(store.db, this.id)).filter((owner) => owners.gone(owner));
+      released = await releaseOutboxLeases(store.db, gone, clock.now());
+    } else {
+      released = await releaseGoneMemberLeases(store.db, this.id, clock.now());
+    }
+    if (released > 0) this.log.warn({ ...(gone ? { owners: gone } : {}), messages: released }, 'outbox: messages whose sender is gone are sent again now, with the same ids');
   }
 
   private track(send: Promise<boolean>): void {

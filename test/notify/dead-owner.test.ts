@@ -183,7 +183,8 @@ for (const t of targets) {
         store,
         clock,
         channels: [channel({ id: 'hook', kind: 'webhook', url: receiver.url, secrets: [secret], timeout: '10s' })],
-        pollIntervalMs: 3_600_000,
+        // It looks for gone owners at start, then at every poll, all through the wait below.
+        pollIntervalMs: 100,
       });
       try {
         other.start();
