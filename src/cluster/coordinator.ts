@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import type { Kysely, Transaction } from 'kysely';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import {
-  acquireLease, ensureLeases, heartbeatMember, holdAndMark, markWrittenUnder, leaveCluster, listLeases, liveMembers, pruneMembers, recordFencing, releaseLease, renewLeases,
+  acquireLease, ensureLeases, heartbeatMember, holdAndMark, markWrittenUnder, leaveCluster, listLeases, liveMembers, newMemberId, pruneMembers, recordFencing, releaseLease, renewLeases,
   type Database, type LeaseToken, type Store,
 } from '../store/index.js';
 import { newId } from '../lib/ids.js';
@@ -61,7 +61,7 @@ export class ClusterCoordinator {
   readonly fencing: boolean;
 
   constructor(private readonly o: ClusterOptions) {
-    this.id = newId('member');
+    this.id = newMemberId();
     this.fencing = o.fencing !== false;
     if (o.registry) {
       const registers = [o.registry];

@@ -1,7 +1,8 @@
 /**
  * The outbox on SQLite and on PostgreSQL (a fresh database per run): claims under a lease, lease
- * expiry handing a message to another worker, fencing of the late worker, dedup keys, re-drive,
- * and two workers on two connections sharing one outbox without sending anything twice.
+ * expiry handing a message to another worker, fencing of the late worker, the rows of an owner that
+ * is gone taken at once (a lapsed cluster member; a SQLite owner whose lock is free), dedup keys,
+ * re-drive, and two workers on two connections sharing one outbox without sending anything twice.
  */
 import { expect, it } from 'vitest';
 import { SimulatedClock, SystemClock } from '../lib/clock.js';
@@ -13,9 +14,13 @@ import {
   getOutbox,
   listDeliveries,
   nextOutboxDueAt,
+  otherLeaseOwners,
   recordOutboxAttempt,
   redriveOutbox,
+  releaseGoneMemberLeases,
+  releaseOutboxLeases,
 } from '../store/repos/outbox.js';
+import { heartbeatMember, newMemberId } from '../store/repos/cluster.js';
 import { describeOnStores } from '../../test/support/store-targets.js';
 import { enqueueNotification } from './enqueue.js';
 import { channel, startReceiver, testSecret } from './test-support.js';
@@ -80,6 +85,54 @@ await describeOnStores('opsbook-outbox', 'outbox', { migrate: true }, (target) =
       [1, 'superseded'],
       [2, 'delivered'],
     ]);
+  });
+
+  /** Rows as a claim by `owner` at `now` would leave them, each in flight until `now + 5 s`. */
+  async function inFlight(clock: SimulatedClock, owners: readonly string[]): Promise<string[]> {
+    const ids: string[] = [];
+    for (const owner of owners) {
+      const { id } = await enqueueNotification(target.store, clock, note(`inc_owner_${owner}`, { channelId: 'owners' }));
+      await target.store.db.updateTable('outbox').set({ status: 'delivering', lease_owner: owner, due_at: clock.now() + 5_000, attempts: 1 }).where('id', '=', id).execute();
+      ids.push(id);
+    }
+    return ids;
+  }
+
+  it.skipIf(target.name !== 'postgres')('lets the rows of a cluster member that is gone fall due at once, never a live one\'s, and fences the gone one', async () => {
+    const clock = new SimulatedClock(3_000_000);
+    const member = (id: string) => ({ id, host: 'h', pid: 1, url: 'http://h', started_at: 0 });
+    const [live, lapsed, left] = [newMemberId(), newMemberId(), newMemberId()];
+    await heartbeatMember(target.store.db, member(live), 60_000);
+    await heartbeatMember(target.store.db, member(lapsed), -1); // its heartbeat ran out a moment ago
+    // `left` has no row (it left, or was pruned); `wrk_alone` is a worker outside any cluster: its lease runs its course.
+    const [ofLive, ofLapsed, ofLeft, ofAlone] = await inFlight(clock, [live, lapsed, left, 'wrk_alone']);
+    expect(await releaseGoneMemberLeases(target.store.db, 'w9', clock.now())).toBe(2);
+    const claimed = await claimDueOutbox(target.store.db, target.store.dialect, { now: clock.now(), owner: 'w9', leaseMs: 5_000, limit: 100 });
+    expect(claimed.filter((r) => r.channel_id === 'owners').map((r) => [r.id, r.lease_owner, r.attempts]).sort()).toEqual([[ofLapsed, 'w9', 2], [ofLeft, 'w9', 2]].sort());
+    for (const id of [ofLive!, ofAlone!]) expect((await getOutbox(target.store.db, id))!.attempts).toBe(1);
+    // The lapsed member wakes and finishes its send: its attempt is only logged.
+    const stale = { id: ofLapsed!, channel_id: 'owners', incident_id: `inc_owner_${lapsed!}`, attempts: 1 };
+    expect(await recordOutboxAttempt(target.store.db, { row: stale, owner: lapsed!, result: { state: 'delivered', at: clock.now() }, delivery: delivery() })).toBe(false);
+    // A member's own rows are not taken from it by its own claim, even while its heartbeat has lapsed.
+    const [own] = await inFlight(clock, [lapsed]);
+    expect(await releaseGoneMemberLeases(target.store.db, lapsed!, clock.now())).toBe(0);
+    expect((await claimDueOutbox(target.store.db, target.store.dialect, { now: clock.now(), owner: lapsed!, leaseMs: 5_000, limit: 100 })).map((r) => r.id)).not.toContain(own);
+    await target.store.db.deleteFrom('cluster_members').execute();
+  });
+
+  it.skipIf(target.name !== 'sqlite')('knows an owner gone once its lock is released, and lets its rows fall due at once', async () => {
+    const owners = target.store.leaseOwners!;
+    const clock = new SimulatedClock(4_000_000);
+    const release = owners.hold('wrk_held');
+    const [ofHeld, ofNever] = await inFlight(clock, ['wrk_held', 'wrk_never']);
+    expect(await otherLeaseOwners(target.store.db, 'w9')).toEqual(expect.arrayContaining(['wrk_held', 'wrk_never']));
+    expect([owners.gone('wrk_held'), owners.gone('wrk_never')]).toEqual([false, true]);
+    expect(await releaseOutboxLeases(target.store.db, ['wrk_never'], clock.now())).toBe(1);
+    release();
+    expect(owners.gone('wrk_held')).toBe(true);
+    expect(await releaseOutboxLeases(target.store.db, ['wrk_held'], clock.now())).toBe(1);
+    const claimed = await claimDueOutbox(target.store.db, target.store.dialect, { now: clock.now(), owner: 'w9', leaseMs: 5_000, limit: 100 });
+    expect(claimed.filter((r) => r.channel_id === 'owners').map((r) => [r.id, r.attempts]).sort()).toEqual([[ofHeld, 2], [ofNever, 2]].sort());
   });
 
   it('keeps one row per (channel, dedup key) and re-drives only dead rows', async () => {

@@ -6,7 +6,9 @@ import { newId } from '../lib/ids.js';
 import type { Store } from '../store/index.js';
 import type { Transaction } from 'kysely';
 import type { Database } from '../store/database.js';
-import { claimDueOutbox, nextOutboxDueAt, recordOutboxAttempt, recordOutboxAttemptsIn, type AttemptRecord, type AttemptResult, type OutboxRow } from '../store/repos/outbox.js';
+import {
+  claimDueOutbox, nextOutboxDueAt, otherLeaseOwners, recordOutboxAttempt, recordOutboxAttemptsIn, releaseGoneMemberLeases, releaseOutboxLeases, type AttemptRecord, type AttemptResult, type OutboxRow,
+} from '../store/repos/outbox.js';
 import type { ActionLinkSigner } from './action-links.js';
 import { nextRetry } from './backoff.js';
 import { sendThroughChannel } from './channels/index.js';
@@ -36,6 +38,11 @@ export interface OutboxWorkerOptions {
   pollIntervalMs?: number;
   /** How long a claimed message is this worker's before another may take it (default: longest channel timeout + 30s). */
   leaseMs?: number;
+  /**
+   * The lease owner this worker claims under (default a new `wrk_…` id). In a cluster, the process's
+   * member id: when its heartbeat lapses, the others take the messages it was sending at once.
+   */
+  owner?: string;
   /** Source of jitter, [0, 1) (default Math.random). */
   random?: () => number;
   /** Called after every attempt is recorded (metrics, benchmarks). */
@@ -81,11 +88,24 @@ const clip = (s: string | undefined): string | null => (s === undefined ? null :
 /**
  * Delivers the outbox: claims due messages under a lease, sends each through its channel, then
  * records delivered / retry (exponential backoff, full jitter) / dead, with every attempt in the
- * delivery log. A worker that dies mid-send leaves its rows `delivering`; when the lease runs out any
- * worker takes them again, with the same id: at-least-once, never lost.
+ * delivery log. A worker that dies mid-send leaves its rows `delivering`, and they are sent again
+ * with the same id (at-least-once, never lost): as soon as the owner is known to be gone, else when
+ * the lease runs out.
+ *
+ * Known gone: on PostgreSQL, a cluster member whose heartbeat lapsed or who left (by the database's
+ * clock); on a SQLite file, a worker whose process no longer holds its owner lock (`LeaseOwners`:
+ * the worker holds one while it runs). The worker looks when it starts and then at most once a poll
+ * interval, and makes the rows of gone owners due at once; its next claim takes them. A live owner
+ * is never robbed before its lease ends, however long its send takes. A process paused past its membership
+ * may wake and finish a send another already made: the receiver then sees the same id twice, which
+ * at-least-once allows; settling checks the lease, so the late attempt is only logged.
  */
 export class OutboxWorker implements OutboxTaker {
-  readonly id = newId('wrk');
+  readonly id: string;
+  /** Releases this worker's owner lock (SQLite file), held from start to stop. */
+  private releaseOwner: (() => void) | undefined;
+  /** When (performance.now) the worker may look for gone owners again. */
+  private nextOwnerLook = 0;
   /** Send slots booked for rows being written leased to this worker (see `OutboxTaker`). */
   private reserved = 0;
   private channels = new Map<string, ChannelConfig>();
@@ -114,6 +134,7 @@ export class OutboxWorker implements OutboxTaker {
   private starved = false;
 
   constructor(private readonly o: OutboxWorkerOptions) {
+    this.id = o.owner ?? newId('wrk');
     this.log = o.logger ?? silentLogger;
     this.concurrency = Math.max(1, o.concurrency ?? 32);
     // Every send in flight listens for the stop (a channel may add one listener of its own).
@@ -149,7 +170,8 @@ export class OutboxWorker implements OutboxTaker {
 
   /**
    * A row written leased to this worker has committed: sent now, in this turn. A worker stopped
-   * meanwhile leaves it; when the lease runs out any worker sends it, with the same id.
+   * meanwhile leaves it; another sends it, with the same id, once this one is known gone (a SQLite
+   * file: at once) or the lease runs out.
    */
   take(row: OutboxRow): void {
     this.release();
@@ -159,6 +181,8 @@ export class OutboxWorker implements OutboxTaker {
 
   start(): void {
     if (this.running) return;
+    // Held before the first claim or leased row: no row is ever this worker's while it looks gone.
+    this.releaseOwner ??= this.o.store.leaseOwners?.hold(this.id);
     this.running = true;
     this.unsubscribe = onOutboxSignal(() => this.wake());
     this.wake();
@@ -198,6 +222,7 @@ export class OutboxWorker implements OutboxTaker {
           this.starved = true; // a finishing send wakes the worker
           return;
         }
+        await this.releaseGoneOwners();
         const rows = await claimDueOutbox(store.db, store.dialect, { now: clock.now(), owner: this.id, leaseMs: this.lease, limit: free });
         for (const row of rows) this.track(this.deliver(row));
         this.starved = rows.length === free;
@@ -212,6 +237,28 @@ export class OutboxWorker implements OutboxTaker {
       this.log.error({ err: e }, 'outbox: claiming failed; trying again at the next poll');
       void this.armTimer(clock.now() + this.pollIntervalMs);
     }
+  }
+
+  /**
+   * The rows of owners known to be gone fall due now (at start, then at most once a poll interval,
+   * which is also how often a worker with nothing to do looks): on PostgreSQL those of cluster members
+   * whose heartbeat lapsed, on a SQLite file those of owners whose lock is free.
+   */
+  private async releaseGoneOwners(): Promise<void> {
+    const { store, clock } = this.o;
+    const owners = store.leaseOwners;
+    if ((!owners && store.dialect !== 'postgres') || performance.now() < this.nextOwnerLook) return;
+    // A little under a poll interval: the poll timer, armed after the look, must not find it a moment early.
+    this.nextOwnerLook = performance.now() + 0.9 * this.pollIntervalMs;
+    let gone: string[] | undefined;
+    let released: number;
+    if (owners) {
+      gone = (await otherLeaseOwners(store.db, this.id)).filter((owner) => owners.gone(owner));
+      released = await releaseOutboxLeases(store.db, gone, clock.now());
+    } else {
+      released = await releaseGoneMemberLeases(store.db, this.id, clock.now());
+    }
+    if (released > 0) this.log.warn({ ...(gone ? { owners: gone } : {}), messages: released }, 'outbox: messages whose sender is gone are sent again now, with the same ids');
   }
 
   private track(send: Promise<boolean>): void {
@@ -410,6 +457,9 @@ export class OutboxWorker implements OutboxTaker {
       this.abort.abort(new Error('outbox worker stopped'));
     }
     await settled;
+    // Rows still leased to it (one handed over after the stop) are then for the others to send now.
+    this.releaseOwner?.();
+    this.releaseOwner = undefined;
   }
 
   listDeadLetters(limit?: number): Promise<OutboxRow[]> {

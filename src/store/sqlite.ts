@@ -7,6 +7,7 @@ import { KyselyStore, type Store } from './store.js';
 import type { OpenStoreOptions } from './open-options.js';
 import { OpsbookError } from '../lib/errors/index.js';
 import { runPrecompiledDirectly } from './repos/precompiled.js';
+import { sqliteLeaseOwners } from './lease-owners.js';
 
 /** A SQLite store (better-sqlite3, WAL); loaded by `openStore` only for a SQLite URL. */
 export function openSqlite(options: OpenStoreOptions): Store {
@@ -33,7 +34,8 @@ export function openSqlite(options: OpenStoreOptions): Store {
     const progress = await sqlite.backup(dest, { progress: () => 0x7fffffff });
     return { pages: progress.totalPages };
   };
-  return new KyselyStore('sqlite', db, file, undefined, file === ':memory:' ? undefined : backup);
+  if (file === ':memory:') return new KyselyStore('sqlite', db, file);
+  return new KyselyStore('sqlite', db, file, undefined, backup, undefined, sqliteLeaseOwners(file));
 }
 
 /** Stands in for a ROLLBACK SQLite already did (see `cachedStatements`). */

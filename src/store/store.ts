@@ -3,6 +3,7 @@ import type { Database } from './database.js';
 import { migrationProvider, MIGRATIONS } from './migrations/index.js';
 import { OpsbookError } from '../lib/errors/index.js';
 import { PollingChangeFeed, type ChangeFeed } from './change-feed.js';
+import type { LeaseOwners } from './lease-owners.js';
 
 export type StoreDialect = 'sqlite' | 'postgres';
 
@@ -31,6 +32,11 @@ export interface Store {
   readonly backup?: (dest: string) => Promise<{ pages: number }>;
   /** Changes committed by any process (triggers record them), for live views. */
   readonly changes: ChangeFeed;
+  /**
+   * SQLite file only: which outbox lease owners are alive (see LeaseOwners). On PostgreSQL the
+   * cluster's membership tells (the claim reads it); in memory only one process can be there.
+   */
+  readonly leaseOwners?: LeaseOwners;
   /** Cheap round trip to prove the store answers. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -46,6 +52,7 @@ export class KyselyStore implements Store {
     private readonly onClose: () => Promise<void> = async () => {},
     readonly backup?: (dest: string) => Promise<{ pages: number }>,
     readonly changes: ChangeFeed = new PollingChangeFeed(db),
+    readonly leaseOwners?: LeaseOwners,
   ) {}
 
   private migrator(): Migrator {

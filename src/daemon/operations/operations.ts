@@ -223,6 +223,8 @@ export class Operations {
       clock,
       channels: config.channels,
       logger,
+      // Its leases are the member's: when this process's heartbeat lapses, the others send what it was sending.
+      ...(cluster ? { owner: cluster.id } : {}),
       linkSigner: signer,
       onSettled: (e) => {
         holder.watch?.onSettled(e);

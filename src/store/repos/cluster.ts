@@ -1,4 +1,5 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
+import { newId } from '../../lib/ids.js';
 import type { Database } from '../database.js';
 import type { ClusterFencingTable, ClusterLeasesTable, ClusterMembersTable } from '../tables/cluster.js';
 
@@ -13,6 +14,24 @@ export type ClusterFencingRow = ClusterFencingTable;
 
 /** The database's clock, epoch ms. */
 const NOW = sql<number>`(extract(epoch from clock_timestamp()) * 1000)::bigint`;
+
+/** How every member id begins: an outbox lease owner named so is a member, judged by its membership. */
+const MEMBER_PREFIX = 'member_';
+
+/** A new member id (a process joining). It is also the owner its outbox worker claims under. */
+export function newMemberId(): string {
+  return newId(MEMBER_PREFIX.slice(0, -1));
+}
+
+/**
+ * True (by the database's clock) when `owner` names a member that is gone: its heartbeat has
+ * lapsed, or it left (or was pruned) and has no row. An owner not named like a member (a worker
+ * outside any cluster) is never judged gone here.
+ */
+export function goneMember(owner: RawBuilder<unknown>): RawBuilder<boolean> {
+  // `not in` an uncorrelated list: the live members are read once per statement (a hashed subplan), not once per row.
+  return sql<boolean>`(left(${owner}, ${sql.lit(MEMBER_PREFIX.length)}) = ${sql.lit(MEMBER_PREFIX)} and ${owner} not in (select live.id from cluster_members live where live.expires_at > ${NOW}))`;
+}
 
 /** A lease name and the epoch a write was made under. */
 export interface LeaseToken {

@@ -1,5 +1,6 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../database.js';
+import { goneMember } from './cluster.js';
 import type { DeliveriesTable, OutboxTable } from '../tables/notify.js';
 import type { StoreDialect } from '../store.js';
 import { precompiled } from './precompiled.js';
@@ -43,6 +44,9 @@ export interface ClaimOptions {
  * rows whose lease has run out (their worker died). Each claim starts a new attempt. On PostgreSQL
  * `FOR UPDATE SKIP LOCKED` lets several processes claim side by side without taking the same row;
  * SQLite runs one writer at a time, so the statement is atomic there by itself.
+ *
+ * A row whose owner is known to be gone is made due first (`releaseGoneMemberLeases` on PostgreSQL,
+ * `releaseOutboxLeases` on SQLite), then this claim takes it like any other.
  */
 /** The claim, built and compiled once per dialect (see precompiled); PostgreSQL's skips rows other claimers hold. */
 function claimQuery(db: Kysely<Database>, p: Record<'now' | 'owner' | 'dueAt' | 'limit', never>, skipLocked: boolean) {
@@ -68,6 +72,42 @@ const nextDueQ = precompiled([], (db) => db.selectFrom('outbox').select((eb) => 
 export async function claimDueOutbox(db: Kysely<Database>, dialect: StoreDialect, o: ClaimOptions): Promise<OutboxRow[]> {
   const q = dialect === 'postgres' ? claimSkipLockedQ : claimQ;
   return (await q(db, { now: o.now, owner: o.owner, dueAt: o.now + o.leaseMs, limit: o.limit })).rows as OutboxRow[];
+}
+
+/**
+ * PostgreSQL: the rows a cluster member that is gone was sending (its heartbeat lapsed by the
+ * database's clock, or it left) fall due at `now`, in one statement; the next claim takes them, same
+ * id, as a new attempt. A live member's rows, `owner`'s own and those of a worker outside any cluster
+ * keep their lease. Returns how many. (A separate statement, run once a poll interval, rather than a
+ * part of every claim: in the claim it made each claim 1.1–5× slower, measured on a loaded machine.)
+ */
+export async function releaseGoneMemberLeases(db: Kysely<Database>, owner: string, now: number): Promise<number> {
+  const r = await db
+    .updateTable('outbox')
+    .set({ due_at: now })
+    .where('status', '=', 'delivering')
+    .where('due_at', '>', now)
+    .where('lease_owner', '<>', owner)
+    .where(goneMember(sql.ref('outbox.lease_owner')))
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
+/** The owners, other than `owner`, of rows being sent now (`delivering`). */
+export async function otherLeaseOwners(db: Kysely<Database>, owner: string): Promise<string[]> {
+  const rows = await db.selectFrom('outbox').select('lease_owner').distinct().where('status', '=', 'delivering').where('lease_owner', '<>', owner).execute();
+  return rows.flatMap((r) => (r.lease_owner === null ? [] : [r.lease_owner]));
+}
+
+/**
+ * The rows `owners` (known to be gone) were sending fall due at `now`: the next claim takes them,
+ * same id, as a new attempt. Their lease owner is kept, so an owner that was wrongly judged gone
+ * could still settle its attempt until another worker claims the row. Returns how many.
+ */
+export async function releaseOutboxLeases(db: Kysely<Database>, owners: readonly string[], now: number): Promise<number> {
+  if (owners.length === 0) return 0;
+  const r = await db.updateTable('outbox').set({ due_at: now }).where('status', '=', 'delivering').where('lease_owner', 'in', [...owners]).where('due_at', '>', now).executeTakeFirst();
+  return Number(r.numUpdatedRows);
 }
 
 /** The earliest instant any row falls due (a retry or a lease running out), if any. */
