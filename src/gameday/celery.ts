@@ -65,9 +65,7 @@ export interface CeleryWorld {
  * on the world's private Redis; ready once every worker answers a ping and beat has sent.
  */
 export async function startCelery(spec: CeleryWorldSpec, broker: string): Promise<CeleryWorld> {
-  const missing = await new Promise<string | undefined>((resolve) => {
-    execFile(PYTHON, ['-c', 'import celery, redis'], (err) => resolve(err ? err.message.split('\n').at(-2) ?? err.message : undefined));
-  });
+  const missing = await celeryMissing();
   if (missing) throw new OpsbookError('OPSBOOK_E_GAMEDAY_WORLD', `the game day runs real Celery workers: ${missing} (apt-get install python3-celery python3-redis)`);
   const dir = await mkdtemp(join(tmpdir(), 'opsbook-gameday-celery-'));
   const env = {
@@ -156,6 +154,24 @@ export async function startCelery(spec: CeleryWorldSpec, broker: string): Promis
     await stop();
     throw e;
   }
+}
+
+let installed: Promise<string | undefined> | undefined;
+
+/**
+ * Why Celery cannot run here (python3-celery or python3-redis missing), or undefined: asked once
+ * per process — a python3 that imports both costs ~0.3 s of CPU, and every Celery world asked.
+ */
+function celeryMissing(): Promise<string | undefined> {
+  installed ??= new Promise((resolve) => {
+    execFile(PYTHON, ['-c', 'import celery, redis'], (err) => resolve(err ? err.message.split('\n').at(-2) ?? err.message : undefined));
+  });
+  const asked = installed;
+  // Missing is asked again by the next world (it may be installed meanwhile), not remembered.
+  void asked.then((m) => {
+    if (m !== undefined && installed === asked) installed = undefined;
+  });
+  return asked;
 }
 
 /** Waits until exactly `workers` workers answer a ping (and beat sends, when it has tasks). */

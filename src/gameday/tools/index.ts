@@ -1,6 +1,6 @@
 /**
  * The game-day world's tools on the runbook steps' PATH: a bin directory per world whose `kubectl`,
- * `systemctl`, `docker`, `sudo`, `celery`, `pg_ctl` and `mongosh` are small scripts that hand their command line to the
+ * `systemctl`, `docker`, `sudo`, `celery`, `pg_ctl` and `mongosh` are small scripts (shims.ts) that hand their command line to the
  * game day (a loopback control endpoint with a per-world token), which acts on the world's real
  * processes (models.ts) and answers with the exit code and output a step records.
  */
@@ -10,7 +10,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { delimiter, join } from 'node:path';
 import type { OpsConfig } from '../../config/index.js';
-import { runWorldTool, TOOL_ENV, WORLD_TOOLS, type ToolResult, type ToolWorld } from './models.js';
+import { runWorldTool, WORLD_TOOLS, type ToolResult, type ToolWorld } from './models.js';
+import { formatToolAnswer, nodeToolClient, parseToolCall, toolShim } from './shims.js';
 
 export { mongoshCommand } from './mongosh.js';
 export { partOf, runWorldTool, WORLD_READ_TOOLS, WORLD_TOOLS, type PodRow, type ToolResult, type ToolWorld } from './models.js';
@@ -22,28 +23,6 @@ export interface WorldTools {
   /** Every command line the tools were given, in order (the game day's output shows them). */
   calls: Array<{ tool: string; args: string[]; code: number }>;
   close(): Promise<void>;
-}
-
-/** The script every tool name runs: posts its name and arguments, prints the answer, exits with its code. */
-function toolScript(url: string, token: string): string {
-  return `// The game-day world's tools (src/gameday/tools): hands the command line to the game day.
-const [tool, ...args] = process.argv.slice(2);
-const env = Object.fromEntries(${JSON.stringify(TOOL_ENV)}.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]]));
-try {
-  const res = await fetch(${JSON.stringify(url)}, {
-    method: 'POST',
-    headers: { authorization: 'Bearer ${token}', 'content-type': 'application/json' },
-    body: JSON.stringify({ tool, args, env }),
-  });
-  const out = await res.json();
-  process.stdout.write(out.stdout ?? '');
-  process.stderr.write(out.stderr ?? '');
-  process.exitCode = typeof out.code === 'number' ? out.code : 1;
-} catch (e) {
-  process.stderr.write(tool + ' (game-day world): the game day does not answer: ' + e.message + '\\n');
-  process.exitCode = 1;
-}
-`;
 }
 
 export async function startWorldTools(dir: string, world: ToolWorld): Promise<WorldTools> {
@@ -59,20 +38,11 @@ export async function startWorldTools(dir: string, world: ToolWorld): Promise<Wo
     req.on('data', (c: Buffer) => (body += c.toString()));
     req.on('end', () => {
       const answer = (status: number, r: ToolResult): void => {
-        res.writeHead(status, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(r));
+        res.writeHead(status, { 'content-type': 'text/plain' });
+        res.end(formatToolAnswer(r));
       };
       if (req.method !== 'POST' || !authorised(req.headers.authorization)) return answer(403, { code: 1, stdout: '', stderr: 'not a tool of this world\n' });
-      let call: { tool?: unknown; args?: unknown; env?: unknown };
-      try {
-        call = JSON.parse(body) as typeof call;
-      } catch {
-        return answer(400, { code: 1, stdout: '', stderr: 'malformed tool call\n' });
-      }
-      const tool = typeof call.tool === 'string' ? call.tool : '';
-      const args = Array.isArray(call.args) ? call.args.map(String) : [];
-      const given = call.env && typeof call.env === 'object' ? (call.env as Record<string, unknown>) : {};
-      const env = Object.fromEntries(TOOL_ENV.filter((k) => typeof given[k] === 'string').map((k) => [k, given[k] as string]));
+      const { tool, args, env } = parseToolCall(body);
       void runWorldTool(tool, args, world, env).then((r) => {
         calls.push({ tool, args, code: r.code });
         answer(200, r);
@@ -83,11 +53,13 @@ export async function startWorldTools(dir: string, world: ToolWorld): Promise<Wo
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/tool`;
   const binDir = join(dir, 'bin');
   await mkdir(binDir, { recursive: true });
-  const script = join(dir, 'world-tool.mjs');
-  await writeFile(script, toolScript(url, token), { mode: 0o600 });
+  const authFile = join(dir, 'tool-auth');
+  await writeFile(authFile, `authorization: Bearer ${token}\n`, { mode: 0o600 });
+  const nodeClient = join(dir, 'world-tool.mjs');
+  await writeFile(nodeClient, nodeToolClient(url, authFile), { mode: 0o600 });
   for (const name of WORLD_TOOLS) {
     const file = join(binDir, name);
-    await writeFile(file, `#!/bin/sh\nexec '${process.execPath}' '${script}' ${name} "$@"\n`);
+    await writeFile(file, toolShim(name, url, authFile, nodeClient));
     await chmod(file, 0o755);
   }
   const kubeconfig = join(dir, 'kubeconfig');

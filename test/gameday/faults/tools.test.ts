@@ -12,9 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer, type RedisServer } from '../../../src/gameday/services.js';
 import { partOf, startWorldTools, type ToolWorld, type WorldTools } from '../../../src/gameday/tools/index.js';
 
-function run(tools: WorldTools, line: string): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(tools: WorldTools, line: string, env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile('bash', ['-c', line], { env: { ...tools.env, HOME: tmpdir() } }, (err, stdout, stderr) => {
+    execFile('/bin/bash', ['-c', line], { env: { ...tools.env, HOME: tmpdir(), ...env } }, (err, stdout, stderr) => {
       resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });
@@ -40,7 +40,7 @@ describe('the game-day world’s tools', () => {
   const appRestarts: number[] = [];
   const scaled: Array<[string, number]> = [];
   const peerFaults: Record<string, boolean> = { opensearch_red: true, minio_full: false };
-  const appLog = ['INFO "GET /health" 200', 'ERROR "GET /api/projects" 500', 'INFO "GET /api/projects" 200'];
+  const appLog = ['INFO "GET /health" 200 – naïve ✓', 'ERROR "GET /api/projects" 500', 'INFO "GET /api/projects" 200'];
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'opsbook-tools-test-'));
@@ -125,6 +125,22 @@ describe('the game-day world’s tools', () => {
     expect((await run(tools, 'systemctl stop redis')).code).toBe(1);
     expect((await run(tools, 'celery -A app inspect ping')).stderr).toContain('no Celery app runs in this world');
     expect(tools.calls.map((c) => `${c.tool} ${c.code}`)).toContain('kubectl 1');
+  });
+
+  it('hands every argument over as the shell split it, and answers alike where curl is missing', async () => {
+    const line = `kubectl get 'a b' "c'd" '' x=y @${dir}/tool-auth $'two\\nlines' ü -- '$HOME' '%20+'`;
+    const args = ['get', 'a b', "c'd", '', 'x=y', `@${dir}/tool-auth`, 'two\nlines', 'ü', '--', '$HOME', '%20+'];
+    const viaCurl = await run(tools, line);
+    expect(tools.calls.at(-1)).toEqual({ tool: 'kubectl', args, code: 1 });
+    // No curl on PATH: the same script hands over to its node client.
+    const noCurl = { PATH: tools.binDir };
+    const viaNode = await run(tools, line, noCurl);
+    expect(tools.calls.at(-1)).toEqual({ tool: 'kubectl', args, code: 1 });
+    expect(viaNode).toEqual(viaCurl);
+    expect(viaCurl.stderr).toContain('is not modelled');
+    for (const env of [{}, noCurl]) {
+      expect(await run(tools, 'kubectl logs deployment/apex-api --tail=3', env)).toEqual({ code: 0, stdout: `${appLog.join('\n')}\n`, stderr: '' });
+    }
   });
 
   it('names: redis, the app, workers only where Celery runs, stand-in peers', () => {
