@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, serveCli, type ServedCli } from '../support/cli.js';
+import { allFileBytes } from '../support/files.js';
 
 describe('API tokens end to end', () => {
   let dir: string;
@@ -37,7 +38,7 @@ describe('API tokens end to end', () => {
     const rows = JSON.parse(listed.stdout) as Array<{ id: string; user_name: string }>;
     const id = rows.find((r) => r.user_name === 'bo')!.id;
 
-    const dbBytes = fs.readdirSync(path.join(dir, '.opsbook')).map((f) => fs.readFileSync(path.join(dir, '.opsbook', f)).toString('latin1')).join('');
+    const dbBytes = allFileBytes(path.join(dir, '.opsbook'));
     expect(dbBytes).not.toContain(token);
 
     const revoked = await runCli(['token', 'revoke', id, '--as', 'ana', '--config', config]);

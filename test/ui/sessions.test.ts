@@ -3,13 +3,13 @@
  * Secure and __Host- over https), CSRF on every state-changing request, idle and absolute expiry
  * on the injected clock, and the login rate limit per user name and per address.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../../src/lib/clock.js';
 import { listAudit } from '../../src/store/index.js';
 import { hashPassword, verifyPassword } from '../../src/http/sessions/index.js';
 import { runCli } from '../support/cli.js';
+import { allFileBytes } from '../support/files.js';
 import { form, PASSWORD, signIn, startUi, TEST_COST, type UiHarness } from './support.js';
 
 let h: UiHarness | undefined;
@@ -43,7 +43,7 @@ describe('passwords', () => {
       expect(run.stderr).toBe('');
       expect(run.stdout).toContain('password set for viewer-user');
       expect(run.code).toBe(0);
-      const bytes = fs.readdirSync(path.join(dir, '.opsbook')).map((f) => fs.readFileSync(path.join(dir, '.opsbook', f)).toString('latin1')).join('');
+      const bytes = allFileBytes(path.join(dir, '.opsbook'));
       expect(bytes).not.toContain(secret);
       const short = await runCli(['user', 'passwd', 'viewer-user', '--config', path.join(dir, 'ops.yaml')], { input: 'short\n' });
       expect(short.code).not.toBe(0);
