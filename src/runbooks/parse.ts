@@ -39,7 +39,8 @@ export function parseRunbook(text: string, options: ParseOptions = {}): Runbook 
     return title;
   };
   const blocks = readBlocks(tokens, lines, warnings);
-  const byLine = new Map(blocks.map((b) => [b.line, b]));
+  const byLine = new Map<number, CodeBlock>();
+  for (const b of blocks) byLine.set(b.line, b);
   const vocabulary = options.phases instanceof PhaseReader ? options.phases : options.phases ? new PhaseReader(options.phases) : DEFAULT_PHASES;
   const reader = speedups().prechecks ? new DocumentPhases(vocabulary) : vocabulary;
   const frontTitle = typeof front.data.title === 'string' && front.data.title.trim() ? front.data.title.trim() : undefined;

@@ -7,7 +7,8 @@ import { setSpeedups } from './speedups.js';
 
 /**
  * `speedups.prechecks` looks at a whole shell block once before looking at each of its lines,
- * asks a strict PromQL parse whether a query parses before Lezer's recovering one, and
+ * asks a strict PromQL parse whether a query parses before Lezer's recovering one, looks for an
+ * admin command in a mongo shell snippet before the patterns that read one, and
  * reads each heading and label of a document as a phase once. Whatever the text, the results must
  * be those of the reader without them.
  */
@@ -38,6 +39,15 @@ const promqlLine = fc.oneof(
     'rate(x[5m]', 'sum(x) by', '{job="api"}', 'x{job="<job>"} > 0.5', '# a comment', '', '  ', 'and on(instance)', 'count(up) > 3 or vector(1)', 'foo bar', '"text"',
   ),
   fc.string({ maxLength: 12 }),
+);
+
+/** Mongo shell lines: with and without the admin commands the block's one look is for, and their look-alikes. */
+const mongoLine = fc.oneof(
+  fc.constantFrom(
+    'db.users.find({})', 'db.adminCommand({ ping: 1 })', "db.adminCommand('replSetStepDown')", 'db.runCommand({ compact: "t" })', 'rs.status()', 'db.getSiblingDB("a").runCommand({ dbStats: 1 })',
+    'db.x.deleteMany({})', 'adminCommand', 'db.Command()', 'runCommand ( { hello: 1 } )', '// db.adminCommand({ ping: 1 })', 'x.y = 1', 'db.t.aggregate([{ $out: "c" }])', '',
+  ),
+  fc.string({ maxLength: 16 }),
 );
 
 /** Document lines whose headings and labels repeat, in the built-in vocabulary and a configured one. */
@@ -93,6 +103,17 @@ describe('prechecks change no result', () => {
       { numRuns: 3000 },
     );
   }, 600_000);
+
+  it('classifies generated mongo shell blocks the same with and without the look for admin commands', () => {
+    fc.assert(
+      fc.property(fc.array(mongoLine, { maxLength: 6 }), fc.constantFrom('javascript', 'js', 'mongo'), (lines, language) => {
+        const code = lines.join('\n');
+        const { plain, fast } = both(() => classifyBlock(code, language, 1));
+        expect(fast).toEqual(plain);
+      }),
+      { numRuns: 3000 },
+    );
+  });
 
   it('reads generated documents the same with and without reading each label once per document', () => {
     const configured = new PhaseReader({ diagnosis: ['Check the queue'], notes: ['Triage'], steps: ['Steps'] });

@@ -17,7 +17,8 @@ export interface Speedups {
    * for SQL, redis-cli sessions and `$ ` prompts before each of its lines; a strict PromQL parse,
    * which stops at the first error, before Lezer's recovering one, needed only for the message of
    * a query that does not parse; each heading and label of a document read as a phase once,
-   * however often procedures and phases ask.
+   * however often procedures and phases ask; a mongo shell snippet's text for `Command` before the
+   * patterns that read an admin command.
    */
   prechecks: boolean;
   /**

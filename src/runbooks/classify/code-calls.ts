@@ -1,4 +1,5 @@
 import type { Effect, Target } from '../model.js';
+import { readCallSites, type CallSite } from './call-sites.js';
 import { combine, verdict, type Verdict } from './effect.js';
 
 /**
@@ -15,30 +16,35 @@ export interface CallTable {
   writePrefixes: RegExp;
 }
 
-interface CallSite {
-  name: string;
-  method: boolean;
-}
-
-const PY_STRIP = /("""[\s\S]*?"""|'''[\s\S]*?'''|[rbfu]{0,2}"(?:\\.|[^"\\\n])*"|[rbfu]{0,2}'(?:\\.|[^'\\\n])*'|#[^\n]*)/g;
-const JS_STRIP = /(`(?:\\.|[^`\\])*`|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|\/\/[^\n]*|\/\*[\s\S]*?\*\/)/g;
+export const PY_STRIP = /("""[\s\S]*?"""|'''[\s\S]*?'''|[rbfu]{0,2}"(?:\\.|[^"\\\n])*"|[rbfu]{0,2}'(?:\\.|[^'\\\n])*'|#[^\n]*)/g;
+export const JS_STRIP = /(`(?:\\.|[^`\\])*`|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|\/\/[^\n]*|\/\*[\s\S]*?\*\/)/g;
 const KEYWORDS = new Set(['if', 'for', 'while', 'return', 'print', 'assert', 'not', 'and', 'or', 'in', 'elif', 'with', 'lambda', 'yield', 'await', 'function', 'typeof', 'new', 'catch', 'switch']);
 
-function callSites(code: string, language: 'python' | 'javascript'): { calls: CallSite[]; attributeWrites: string[] } {
-  const bare = code.replace(language === 'python' ? PY_STRIP : JS_STRIP, '""');
+/** Where a string or comment may start: text with none of these has nothing for `PY_STRIP` or `JS_STRIP` to take out. */
+const PY_STRIP_START = /["'#]/;
+const JS_STRIP_START = /[`"'/]/;
+
+/** The code with strings and comments replaced by `""`: only calls and assignments are left to read. */
+export function bareCode(code: string, language: 'python' | 'javascript'): string {
+  if (language === 'python') return PY_STRIP_START.test(code) ? code.replace(PY_STRIP, '""') : code;
+  return JS_STRIP_START.test(code) ? code.replace(JS_STRIP, '""') : code;
+}
+
+function callSites(bare: string): { calls: CallSite[]; attributeWrites: string[] } {
   const calls: CallSite[] = [];
-  for (const m of bare.matchAll(/(\.)?\s*([A-Za-z_$][\w$]*)\s*\(/g)) {
-    const name = m[2]!;
-    if (!m[1] && KEYWORDS.has(name) && name !== 'print') continue;
-    calls.push({ name, method: Boolean(m[1]) });
+  for (const site of readCallSites(bare)) {
+    if (!site.method && KEYWORDS.has(site.name) && site.name !== 'print') continue;
+    calls.push(site);
   }
   const attributeWrites: string[] = [];
-  for (const m of bare.matchAll(/(?:^|[\s;])([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)\s*=(?!=)/gm)) attributeWrites.push(m[1]!);
+  // An attribute written needs a `.` and an `=`: most snippets only call.
+  if (bare.includes('=') && bare.includes('.')) for (const m of bare.matchAll(/(?:^|[\s;])([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)\s*=(?!=)/gm)) attributeWrites.push(m[1]!);
   return { calls, attributeWrites };
 }
 
 export function classifyCalls(code: string, language: 'python' | 'javascript', table: CallTable, target: Target, what: string): Verdict {
-  const { calls, attributeWrites } = callSites(code, language);
+  const bare = bareCode(code, language);
+  const { calls, attributeWrites } = callSites(bare);
   const parts: Verdict[] = [];
   const unknown: string[] = [];
   for (const c of calls) {
@@ -51,7 +57,7 @@ export function classifyCalls(code: string, language: 'python' | 'javascript', t
   for (const a of attributeWrites) parts.push(verdict('write', `sets ${a} on a live object`, target));
   if (unknown.length) parts.push(verdict('unknown', `${what} calls ${unknown.slice(0, 3).map((n) => `${n}()`).join(', ')}, which opsbook does not know`, target));
   if (parts.length === 0) {
-    const assigns = /^\s*[A-Za-z_][\w.]*\s*[:=]/m.test(code.replace(language === 'python' ? PY_STRIP : JS_STRIP, '""'));
+    const assigns = /^\s*[A-Za-z_][\w.]*\s*[:=]/m.test(bare);
     return assigns
       ? verdict('unknown', `${what} only sets values: a configuration snippet, applied by hand`, target)
       : verdict('read', `${what} calls nothing`, target);

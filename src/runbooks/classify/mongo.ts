@@ -1,13 +1,16 @@
 import { hasFlag, optionValue } from './args.js';
 import { classifyCalls, MONGO_CALLS, mongoCommandEffect } from './code-calls.js';
 import { combine, verdict, type Verdict } from './effect.js';
+import { speedups } from '../speedups.js';
 
 /** mongosh / mongo shell JavaScript: by the methods it calls. */
 export function mongoCodeVerdict(code: string): Verdict {
   const parts: Verdict[] = [];
-  const command = mongoCommandEffect(code);
+  // Most snippets run no admin command: neither pattern naming one is tried then.
+  const runsCommand = !speedups().prechecks || code.includes('Command');
+  const command = runsCommand ? mongoCommandEffect(code) : undefined;
   if (command) parts.push(verdict(command, command === 'read' ? 'the admin command only reads' : 'the admin command changes the server', 'mongo'));
-  const rest = code.replace(/[\w.]*\.(adminCommand|runCommand)\s*\(/g, '(');
+  const rest = runsCommand ? code.replace(/[\w.]*\.(adminCommand|runCommand)\s*\(/g, '(') : code;
   if (/\$(out|merge)\b/.test(code)) parts.push(verdict('write', 'an aggregation with $out/$merge writes a collection', 'mongo'));
   const calls = classifyCalls(rest, 'javascript', MONGO_CALLS, 'mongo', 'the mongo shell code');
   if (!(command && calls.reasons.some((r) => r.endsWith('calls nothing')))) parts.push(calls);

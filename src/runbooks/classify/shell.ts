@@ -37,7 +37,8 @@ export function classifyProgram(first: string, args: string[], piped = false): V
   if (!program) return verdict('read', 'no command', 'shell');
   // A program that only reads and has no case below nor rule of its own (grep, echo, jq, tail…):
   // what `byProgramName` gives it, without the cases first.
-  if (PLAIN_READERS.has(program)) return verdict('read', readerReason(program), targetOf(program));
+  const readerSays = PLAIN_READERS.get(program);
+  if (readerSays !== undefined) return verdict('read', readerSays, targetOf(program));
   switch (program) {
     case 'sudo': {
       const rest = positionals(args, SUDO_OPTIONS);
@@ -144,8 +145,11 @@ export function classifyProgram(first: string, args: string[], piped = false): V
 
 /** Programs with a case of their own in `classifyWords` (`command-effects.test.ts` holds the two lists together). */
 export const OWN_CASES: ReadonlySet<string> = new Set(['sudo', 'env', 'nohup', 'time', 'nice', 'ionice', 'stdbuf', 'command', 'exec', 'timeout', 'watch', 'xargs', 'ssh', 'bash', 'sh', 'zsh', 'kubectl', 'oc', 'curl', 'wget', 'http', 'https', 'redis-cli', 'psql', 'mongosh', 'mongo', 'mongodump', 'mongorestore', 'python', 'python3', 'manage.py', 'celery', 'aws', 'mc', 'find', 'docker', 'docker-compose', 'podman']);
-/** Readers (`isReader`) that `classifyWords` reaches only through `byProgramName`, with no rule before the reader's verdict. */
-const PLAIN_READERS = new Set(READER_NAMES.filter((p) => !OWN_CASES.has(p) && !simpleRule(p)));
+/**
+ * Readers (`isReader`) that `classifyWords` reaches only through `byProgramName`, with no rule
+ * before the reader's verdict, each with its reason: one look finds both.
+ */
+const PLAIN_READERS = new Map(READER_NAMES.filter((p) => !OWN_CASES.has(p) && !simpleRule(p)).map((p) => [p, readerReason(p)]));
 
 /** Programs with no case of their own: a known rule, a reader, a wrapper of another command. */
 function byProgramName(program: string, args: string[], piped: boolean): Verdict {
