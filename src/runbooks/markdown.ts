@@ -1,5 +1,6 @@
 import MarkdownIt from 'markdown-it';
 import type { StateCore, Token } from 'markdown-it';
+import { codeSpanTokens } from './inline-code.js';
 
 export type { Token };
 
@@ -8,9 +9,9 @@ export type { Token };
 const md = new MarkdownIt({ html: true, linkify: false });
 // markdown-it's first rule rewrites every line ending and NUL of the text, matching each `\n` to
 // put back a `\n`: the same rule, run only on text that holds something it changes.
-const RARE_IN_SOURCE = /[\r\0]/;
 md.core.ruler.at('normalize', (state) => {
-  if (RARE_IN_SOURCE.test(state.src)) state.src = state.src.replace(/\r\n?/g, '\n').replace(/\0/g, '\uFFFD');
+  // Two looks for one character each are cheaper than one pattern with both tried at every position.
+  if (state.src.includes('\r') || state.src.includes('\0')) state.src = state.src.replace(/\r\n?/g, '\n').replace(/\0/g, '\uFFFD');
 });
 /**
  * Inline text where none of markdown-it's inline rules can start: no line break, escape, code span,
@@ -18,7 +19,7 @@ md.core.ruler.at('normalize', (state) => {
  * rule stops at more characters (`:`, `-`, `#`…), but with no rule taking them they go into the
  * same text. More than half of a runbook's headings, cells and paragraphs. markdown-it reads such
  * text into one text token; it is made here directly, without an inline parser state and its
- * post-processing passes.
+ * post-processing passes. Text and code spans only (`inline-code.ts`) are made directly too.
  */
 const PLAIN_INLINE = /^[^\n\\`~*_[<&]*$/;
 /**
@@ -75,6 +76,11 @@ md.core.ruler.at('inline', (state) => {
     }
     const bold = tok.content.charCodeAt(0) === 42 ? BOLD_THEN_PLAIN.exec(tok.content) : null;
     if (bold && boldThenPlain(state, bold[1]!, bold[2]!, tok.children!)) continue;
+    const code = tok.content.includes('`') ? codeSpanTokens(tok.content, state.Token) : undefined;
+    if (code) {
+      for (const c of code) tok.children!.push(c);
+      continue;
+    }
     state.md.inline.parse(tok.content, state.md, state.env, tok.children!);
   }
 });
@@ -83,8 +89,17 @@ export function tokenize(text: string): Token[] {
   return md.parse(text, {});
 }
 
-/** Whitespace that `\s+ → ' '` would change: a run of two, or any but a plain space. */
-const SPACE_TO_SQUEEZE = /\s\s|[^\S ]/;
+/** Whitespace but a plain space. */
+const OTHER_SPACE = /[^\S ]/;
+
+/**
+ * Whether `\s+ → ' '` would change the text: it holds a run of two blanks, or any whitespace but a
+ * plain space. `/\s\s|[^\S ]/` tries two alternatives at every position; a run of two that holds
+ * anything but plain spaces is found by the second look, so the first need only find two spaces.
+ */
+export function hasSpaceToSqueeze(text: string): boolean {
+  return text.includes('  ') || OTHER_SPACE.test(text);
+}
 
 /** Plain text of an inline token: emphasis and links dropped, inline code kept. */
 export function plainText(inline: Token | undefined): string {
@@ -96,7 +111,7 @@ export function plainText(inline: Token | undefined): string {
     else if (c.type === 'softbreak' || c.type === 'hardbreak') out += ' ';
     else if (c.type === 'image') out += c.content;
   }
-  return (SPACE_TO_SQUEEZE.test(out) ? out.replace(/\s+/g, ' ') : out).trim();
+  return (hasSpaceToSqueeze(out) ? out.replace(/\s+/g, ' ') : out).trim();
 }
 
 /**
