@@ -179,8 +179,19 @@ export function lineOf(t: Token): number {
 /** GitHub-style anchor of a heading: lower case, punctuation dropped, spaces to hyphens. */
 export function anchorOf(title: string): string {
   const l = title.toLowerCase().trim();
+  // Most titles are lower-case letters, digits, `_`, `-` and plain spaces once lowered: nothing to drop, spaces to hyphens.
+  if (isPlainAnchorText(l)) return l.includes(' ') ? l.replaceAll(' ', '-') : l;
   // On ASCII text the Unicode classes are their ASCII parts, and the ASCII pattern is much cheaper.
   return (NON_ASCII.test(l) ? l.replace(/[^\p{L}\p{N}\s_-]/gu, '') : l.replace(/[^A-Za-z0-9\s_-]/g, '')).replace(/\s/g, '-');
+}
+
+/** Only `a-z`, `0-9`, `_`, `-` and plain spaces: what `anchorOf`'s patterns keep as it is, spaces aside. */
+function isPlainAnchorText(l: string): boolean {
+  for (let i = 0; i < l.length; i++) {
+    const c = l.charCodeAt(i);
+    if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 32 || c === 45 || c === 95)) return false;
+  }
+  return true;
 }
 
 /** Any character outside ASCII. */

@@ -13,6 +13,7 @@ const DOLLAR_PLACEHOLDER = /\$\{([A-Za-z_][A-Za-z0-9_]*)[^}]*\}|\$([A-Za-z_][A-Z
 
 /** `<pod-name>` placeholders in text. */
 export function anglePlaceholders(text: string): string[] {
+  if (!text.includes('<')) return [];
   return [...text.matchAll(ANGLE_PLACEHOLDER)].map((m) => `<${m[1]}>`);
 }
 

@@ -36,14 +36,20 @@ function records(kind: TableKind, headers: string[], rows: string[][]): Record<s
   const fields = FIELDS[kind];
   const used = new Set<number>();
   const columns: [string, number][] = [];
+  const lower = headers.map((hd) => hd.toLowerCase());
   for (const [field, re] of Object.entries(fields)) {
-    const idx = headers.findIndex((hd, i) => !used.has(i) && re.test(hd.toLowerCase()));
+    const idx = lower.findIndex((hd, i) => !used.has(i) && re.test(hd));
     if (idx >= 0) {
       used.add(idx);
       columns.push([field, idx]);
     }
   }
-  return rows.map((r) => Object.fromEntries(columns.map(([f, i]) => [f, r[i] ?? ''])));
+  // The fields are the names in `FIELDS` (none is `__proto__`): each record is built by assignment, in column order.
+  return rows.map((r) => {
+    const record: Record<string, string> = {};
+    for (const [f, i] of columns) record[f] = r[i] ?? '';
+    return record;
+  });
 }
 
 /** Every table in the document: headers, rows as plain text, and typed records when the kind is known. */

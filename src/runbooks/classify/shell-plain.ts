@@ -298,7 +298,9 @@ class SimpleReader extends WordReader {
       this.argument = false;
       this.noDigitBeforeRedirection();
       if (words.length === 0) {
-        const raw = src.slice(start, this.i);
+        // A word as long as its text is its text (quotes and `\${X:-d}` make the value shorter): no
+        // copy then, and the program name's hash, worked out here, serves its classification too.
+        const raw = word.value.length === this.i - start ? word.value : src.slice(start, this.i);
         // What else looks like an assignment (`é=x`: mvdan-sh takes Unicode names) is left to mvdan-sh.
         if (raw.includes('=') || (raw.includes('[') && NAME_AND_INDEX.test(raw)) || NOT_A_PROGRAM.has(raw) || raw[0] === '{' || raw[0] === '}') throw GIVE_UP;
       }
