@@ -1,6 +1,5 @@
 import MarkdownIt from 'markdown-it';
 import type { StateCore, Token } from 'markdown-it';
-import { codeSpanTokens } from './inline-code.js';
 
 export type { Token };
 
@@ -19,7 +18,7 @@ md.core.ruler.at('normalize', (state) => {
  * rule stops at more characters (`:`, `-`, `#`…), but with no rule taking them they go into the
  * same text. More than half of a runbook's headings, cells and paragraphs. markdown-it reads such
  * text into one text token; it is made here directly, without an inline parser state and its
- * post-processing passes. Text and code spans only (`inline-code.ts`) are made directly too.
+ * post-processing passes.
  */
 const PLAIN_INLINE = /^[^\n\\`~*_[<&]*$/;
 /**
@@ -76,11 +75,6 @@ md.core.ruler.at('inline', (state) => {
     }
     const bold = tok.content.charCodeAt(0) === 42 ? BOLD_THEN_PLAIN.exec(tok.content) : null;
     if (bold && boldThenPlain(state, bold[1]!, bold[2]!, tok.children!)) continue;
-    const code = tok.content.includes('`') ? codeSpanTokens(tok.content, state.Token) : undefined;
-    if (code) {
-      for (const c of code) tok.children!.push(c);
-      continue;
-    }
     state.md.inline.parse(tok.content, state.md, state.env, tok.children!);
   }
 });
@@ -89,17 +83,8 @@ export function tokenize(text: string): Token[] {
   return md.parse(text, {});
 }
 
-/** Whitespace but a plain space. */
-const OTHER_SPACE = /[^\S ]/;
-
-/**
- * Whether `\s+ → ' '` would change the text: it holds a run of two blanks, or any whitespace but a
- * plain space. `/\s\s|[^\S ]/` tries two alternatives at every position; a run of two that holds
- * anything but plain spaces is found by the second look, so the first need only find two spaces.
- */
-export function hasSpaceToSqueeze(text: string): boolean {
-  return text.includes('  ') || OTHER_SPACE.test(text);
-}
+/** Whitespace that `\s+ → ' '` would change: a run of two, or any but a plain space. */
+const SPACE_TO_SQUEEZE = /\s\s|[^\S ]/;
 
 /** Plain text of an inline token: emphasis and links dropped, inline code kept. */
 export function plainText(inline: Token | undefined): string {
@@ -111,7 +96,7 @@ export function plainText(inline: Token | undefined): string {
     else if (c.type === 'softbreak' || c.type === 'hardbreak') out += ' ';
     else if (c.type === 'image') out += c.content;
   }
-  return (hasSpaceToSqueeze(out) ? out.replace(/\s+/g, ' ') : out).trim();
+  return (SPACE_TO_SQUEEZE.test(out) ? out.replace(/\s+/g, ' ') : out).trim();
 }
 
 /**
@@ -179,19 +164,8 @@ export function lineOf(t: Token): number {
 /** GitHub-style anchor of a heading: lower case, punctuation dropped, spaces to hyphens. */
 export function anchorOf(title: string): string {
   const l = title.toLowerCase().trim();
-  // Most titles are lower-case letters, digits, `_`, `-` and plain spaces once lowered: nothing to drop, spaces to hyphens.
-  if (isPlainAnchorText(l)) return l.includes(' ') ? l.replaceAll(' ', '-') : l;
   // On ASCII text the Unicode classes are their ASCII parts, and the ASCII pattern is much cheaper.
   return (NON_ASCII.test(l) ? l.replace(/[^\p{L}\p{N}\s_-]/gu, '') : l.replace(/[^A-Za-z0-9\s_-]/g, '')).replace(/\s/g, '-');
-}
-
-/** Only `a-z`, `0-9`, `_`, `-` and plain spaces: what `anchorOf`'s patterns keep as it is, spaces aside. */
-function isPlainAnchorText(l: string): boolean {
-  for (let i = 0; i < l.length; i++) {
-    const c = l.charCodeAt(i);
-    if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 32 || c === 45 || c === 95)) return false;
-  }
-  return true;
 }
 
 /** Any character outside ASCII. */

@@ -1,6 +1,5 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { hasSpaceToSqueeze } from './markdown.js';
 import { normaliseLabel } from './phases.js';
 
 /** `normaliseLabel` as its steps say it, each step run on every label. */
@@ -28,16 +27,6 @@ describe('normaliseLabel', () => {
       fc.property(fc.array(piece, { maxLength: 8 }), (pieces) => {
         const label = pieces.join('');
         expect(normaliseLabel(label)).toBe(everyStep(label));
-      }),
-      { numRuns: 20_000 },
-    );
-  });
-
-  it('squeezes whitespace where the pattern for a run of two or any but a plain space finds some', () => {
-    fc.assert(
-      fc.property(fc.array(piece, { maxLength: 8 }), (pieces) => {
-        const label = pieces.join('');
-        expect(hasSpaceToSqueeze(label)).toBe(/\s\s|[^\S ]/.test(label));
       }),
       { numRuns: 20_000 },
     );

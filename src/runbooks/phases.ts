@@ -1,5 +1,4 @@
 import type { PhaseKind, Step } from './model.js';
-import { hasSpaceToSqueeze } from './markdown.js';
 import { speedups } from './speedups.js';
 
 /** What a heading or bold label says about the phase it opens. */
@@ -167,7 +166,7 @@ export function normaliseLabel(label: string): string {
   if (DIGIT.test(l)) l = l.replace(/^\s*(step\s*)?\d+[.):]?\s*/, '').replace(/^\s*\[\d+\/\d+\]\s*/, '');
   if (endsInPunctuation(l)) l = l.replace(/[:.!]+\s*$/, '');
   if (MARKUP.test(l)) l = l.replace(/[*_`]/g, '');
-  if (hasSpaceToSqueeze(l)) l = l.replace(/\s+/g, ' ');
+  if (SPACE_TO_SQUEEZE.test(l)) l = l.replace(/\s+/g, ' ');
   return l.trim();
 }
 
@@ -200,6 +199,8 @@ function endsInPunctuation(l: string): boolean {
   return c === 58 || c === 46 || c === 33;
 }
 const MARKUP = /[*_`]/;
+/** Whitespace that `\s+ → ' '` would change: a run of two, or any but a plain space. */
+const SPACE_TO_SQUEEZE = /\s\s|[^\S ]/;
 
 /** Words of a normalised label (single spaces): `split(' ').length` without the array. */
 function wordCount(l: string): number {

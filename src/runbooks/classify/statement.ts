@@ -50,7 +50,7 @@ export function statementVerdict(st: ShStatement): Verdict {
     }
     if (target === undefined && callTarget && callTarget !== 'shell') target = callTarget;
   }
-  const out: Verdict = { effect, reasons: effect === 'read' ? reasons : reasons.filter((r) => !(r.includes(' only ') && ONLY_READS.test(r)) && !r.startsWith('sets shell variable')), target: target ?? 'shell' };
+  const out: Verdict = { effect, reasons: effect === 'read' ? reasons : reasons.filter((r) => !ONLY_READS.test(r) && !r.startsWith('sets shell variable')), target: target ?? 'shell' };
   if (restoresInto !== undefined) out.restoresInto = restoresInto;
   if (createsDatabase !== undefined) out.createsDatabase = createsDatabase;
   return out;
