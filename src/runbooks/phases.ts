@@ -121,7 +121,8 @@ export const DEFAULT_PHASES = new PhaseReader();
  * is kept for the rest of the document, and for nothing after it.
  */
 export class DocumentPhases extends PhaseReader {
-  private readonly phases = new Map<string, PhaseLabel | undefined>();
+  /** Each label's phase, `null` when it names none: one lookup answers both. */
+  private readonly phases = new Map<string, PhaseLabel | null>();
   private readonly notes = new Map<string, boolean>();
   /** Labels normalised: a heading is asked both whether it is a phase and whether it is a note. */
   private readonly normals = new Map<string, string>();
@@ -137,11 +138,11 @@ export class DocumentPhases extends PhaseReader {
 
   override of(label: string): PhaseLabel | undefined {
     let p = this.phases.get(label);
-    if (p === undefined && !this.phases.has(label)) {
-      p = super.of(label);
+    if (p === undefined) {
+      p = super.of(label) ?? null;
       this.phases.set(label, p);
     }
-    return p;
+    return p ?? undefined;
   }
 
   override isNote(label: string): boolean {

@@ -55,7 +55,9 @@ export function readPhases(tokens: Token[], section: SectionNode, blockAt: (line
         break;
       case 'list_item_open':
         if (listDepth === 1) {
-          d.openStep((tokens[i + 2]?.type === 'inline' ? texts.at(i + 2) : '').replace(/^\[[ xX]\]\s+/, ''), lineOf(t));
+          const text = tokens[i + 2]?.type === 'inline' ? texts.at(i + 2) : '';
+          // A task-list box (`[ ]`, `[x]`) is dropped; most items have none, and the pattern is not run on them.
+          d.openStep(text.charCodeAt(0) === 91 ? text.replace(/^\[[ xX]\]\s+/, '') : text, lineOf(t));
           itemOpen = true;
         }
         break;
