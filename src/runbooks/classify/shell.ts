@@ -39,7 +39,11 @@ export function classifyProgram(first: string, args: string[], piped = false): V
   // what `byProgramName` gives it, without the cases first.
   const readerSays = PLAIN_READERS.get(program);
   if (readerSays !== undefined) return verdict('read', readerSays, targetOf(program));
-  switch (program) {
+  // A program with no case below goes straight to its rule; one with a case is switched on as the
+  // case's own (interned) string, which each case compares by reference.
+  const named = CASE_NAMES.get(program);
+  if (named === undefined) return byProgramName(program, args, piped);
+  switch (named) {
     case 'sudo': {
       const rest = positionals(args, SUDO_OPTIONS);
       const inner = classifyWords(args.slice(args.indexOf(rest[0] ?? '')), piped);
@@ -145,6 +149,8 @@ export function classifyProgram(first: string, args: string[], piped = false): V
 
 /** Programs with a case of their own in `classifyWords` (`command-effects.test.ts` holds the two lists together). */
 export const OWN_CASES: ReadonlySet<string> = new Set(['sudo', 'env', 'nohup', 'time', 'nice', 'ionice', 'stdbuf', 'command', 'exec', 'timeout', 'watch', 'xargs', 'ssh', 'bash', 'sh', 'zsh', 'kubectl', 'oc', 'curl', 'wget', 'http', 'https', 'redis-cli', 'psql', 'mongosh', 'mongo', 'mongodump', 'mongorestore', 'python', 'python3', 'manage.py', 'celery', 'aws', 'mc', 'find', 'docker', 'docker-compose', 'podman']);
+/** Each name of `OWN_CASES`, by itself. */
+const CASE_NAMES = new Map([...OWN_CASES].map((p) => [p, p]));
 /**
  * Readers (`isReader`) that `classifyWords` reaches only through `byProgramName`, with no rule
  * before the reader's verdict, each with its reason: one look finds both.
