@@ -22,7 +22,7 @@ import { buildWorld, type WorldOptions } from './world.js';
 /** A healthy world stays quiet this long before any fault. */
 const BASELINE_MS = 2 * MINUTE;
 
-export interface GameDayOptions extends WorldOptions {
+export interface GameDayOptions extends Omit<WorldOptions, 'faults'> {
   onEvent?: (event: GameDayEvent) => void;
   /**
    * One part of the game day in its own world (see parts.ts): only these scenarios, and the drills
@@ -47,7 +47,12 @@ export async function runGameDay(dir: string, options: GameDayOptions = {}): Pro
   // Simulated time starts at the wall clock's minute: certificates and backups carry real dates.
   const clock = new SimulatedClock(Math.floor(new SystemClock().now() / MINUTE) * MINUTE);
   emit({ kind: 'world', system: spec.system, text: `building the ${spec.system} world (database, redis-server, stand-in${spec.tls ? ', certificates' : ''}, webhook receiver; opsbook's store on ${options.store === 'postgres' ? 'PostgreSQL' : 'SQLite'})` });
-  const world = await buildWorld(spec, systemDir, clock, options);
+  const part = options.part;
+  const toRun = spec.scenarios.filter((s) => !part || part.scenarios.includes(s.id));
+  const drilled = !part || part.drills ? [spec.maintenance.scenario, spec.silence.scenario] : [];
+  // The world is built for the faults it will put in (the proxies only some of them act through).
+  const faults = [...toRun, ...spec.scenarios.filter((s) => drilled.includes(s.id))].map((s) => s.inject);
+  const world = await buildWorld(spec, systemDir, clock, { ...options, faults });
   let daemon: Daemon | undefined;
   let app: FastifyInstance | undefined;
   let driver: Driver | undefined;
@@ -98,8 +103,7 @@ export async function runGameDay(dir: string, options: GameDayOptions = {}): Pro
     const ctx = { world, driver, ops, store: daemon.store, config: daemon.config, executions, env: { ...world.env, ...world.tools.env }, emit };
     const scenarios: ScenarioResult[] = [];
     t = performance.now();
-    const part = options.part;
-    for (const scenario of spec.scenarios.filter((s) => !part || part.scenarios.includes(s.id))) {
+    for (const scenario of toRun) {
       emit({ kind: 'scenario', system: spec.system, scenario: scenario.id, text: `${scenario.title}` });
       const result = await runScenario(spec, scenario, ctx);
       scenarios.push(result);

@@ -19,7 +19,7 @@ import { startPrivatePostgres, type PrivatePostgres } from './faults/postgres-cl
 import { replicationLag } from './faults/replication-lag.js';
 import { walArchive } from './faults/wal-archive.js';
 import { startTcpProxy, type ProxyMode } from './faults/socket-proxy.js';
-import type { FaultTarget } from './faults/index.js';
+import { proxiesFor, type Fault, type FaultTarget } from './faults/index.js';
 import { startWorldMongo } from './mongo/index.js';
 import { createDatabase, DEFAULT_PG_ADMIN_URL, freePort, startRedisServer, type GameDayDatabase, type RedisServer } from './services.js';
 import type { GameDaySpec } from './spec.js';
@@ -44,6 +44,13 @@ export interface WorldOptions {
    * data directory (default), or a second fresh database on the same PostgreSQL.
    */
   store?: GameDayStore;
+  /**
+   * The faults the world will put in (its scenarios' and drills'). Given, the loopback proxies that
+   * only some faults act through — the socket in front of the stand-in, the failover's addresses —
+   * are made only when one of them does: every byte through a proxy is relayed by this process, and
+   * the probes' traffic through them cost it more CPU than any other part of a world. Absent: all are made.
+   */
+  faults?: readonly Fault[];
 }
 
 /**
@@ -98,9 +105,10 @@ export async function buildWorld(spec: GameDaySpec, systemDir: string, clock: Cl
     await mkdir(backupDir, { recursive: true });
     const logDir = await writeHostLogs(dir, clock.now());
     const pgAdminUrl = options.pgAdminUrl ?? DEFAULT_PG_ADMIN_URL;
+    const proxies = options.faults ? proxiesFor(options.faults) : { standin: true, failover: true };
     // The slow parts (a private cluster, Celery's Python) start at once and are awaited when needed.
     const clusterStarting: Promise<PrivatePostgres> | undefined = spec.postgres
-      ? laps.time('cluster (beside)', () => startPrivatePostgres({ maxConnections: spec.postgres!.max_connections, replica: spec.postgres!.replica, archive: spec.postgres!.archive, failover: spec.postgres!.failover }))
+      ? laps.time('cluster (beside)', () => startPrivatePostgres({ maxConnections: spec.postgres!.max_connections, replica: spec.postgres!.replica, archive: spec.postgres!.archive, failover: spec.postgres!.failover && proxies.failover }))
       : undefined;
     clusterStarting?.catch(() => {});
     closers.push(async () => (await clusterStarting?.catch(() => undefined))?.close());
@@ -141,9 +149,9 @@ export async function buildWorld(spec: GameDaySpec, systemDir: string, clock: Cl
     }
     laps.add('database', t);
     const port = await freePort();
-    // Every client of the stand-in goes through this proxy: the socket faults act here.
-    const proxy = await startTcpProxy({ host: '127.0.0.1', port });
-    closers.push(() => proxy.close());
+    // Every client of the stand-in goes through this proxy when the socket faults act here.
+    const proxy = proxies.standin ? await startTcpProxy({ host: '127.0.0.1', port }) : undefined;
+    if (proxy) closers.push(() => proxy.close());
     // The password of a read-only `monitor` user that stand-ins of authenticated peers (OpenSearch) ask for.
     const monitorPassword = randomBytes(9).toString('base64url');
     const standinEnv: Record<string, string> = {
@@ -159,7 +167,7 @@ export async function buildWorld(spec: GameDaySpec, systemDir: string, clock: Cl
       ...channelPeersEnv(peers),
       GAMEDAY_BACKUP_DIR: backupDir,
       GAMEDAY_LOG_DIR: logDir,
-      GAMEDAY_STANDIN_PORT: String(proxy.port),
+      GAMEDAY_STANDIN_PORT: String(proxy?.port ?? port),
       GAMEDAY_MONITOR_BASIC_AUTH: Buffer.from(`monitor:${monitorPassword}`).toString('base64'),
     };
     if (cluster?.replica) env.GAMEDAY_PG_REPLICA_URL = cluster.replica.url(database.name);
@@ -184,7 +192,7 @@ export async function buildWorld(spec: GameDaySpec, systemDir: string, clock: Cl
     }
     const standin = await laps.time('stand-in', () => startStandinProcess(resolve(systemDir, spec.standin), standinEnv, spec.tls, dir));
     closers.push(() => standin.stop());
-    env.GAMEDAY_STANDIN_URL = standin.url.replace(`:${port}`, `:${proxy.port}`);
+    env.GAMEDAY_STANDIN_URL = proxy ? standin.url.replace(`:${port}`, `:${proxy.port}`) : standin.url;
     let traffic: Traffic | undefined;
     if (spec.traffic) {
       const t = startTraffic(clock, { url: env.GAMEDAY_STANDIN_URL, path: spec.traffic.path, requests: spec.traffic.requests, everyMs: spec.traffic.every, ...(env.GAMEDAY_TLS_CA ? { caFile: env.GAMEDAY_TLS_CA } : {}) });
@@ -305,6 +313,7 @@ export async function buildWorld(spec: GameDaySpec, systemDir: string, clock: Cl
     };
     const http = {
       setMode: async (mode: ProxyMode): Promise<void> => {
+        if (!proxy) throw new OpsbookError('OPSBOOK_E_GAMEDAY_WORLD', 'this world was built without the socket in front of the stand-in: none of its faults was a socket fault');
         await proxy.setMode(mode);
         // Kept-alive connections of the probes would bypass the new mode.
         proxy.dropConnections();

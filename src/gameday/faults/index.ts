@@ -157,6 +157,14 @@ async function act(world: FaultTarget, fault: Fault, on: boolean): Promise<void>
   return world.http.setMode(fault.http === 'slow' ? { slow: fault.delay } : fault.http);
 }
 
+/**
+ * The loopback proxies a set of faults acts through: the socket in front of the stand-in (`http`)
+ * and the primary's and replica's addresses a failover re-points (`postgres: primary_down`).
+ */
+export function proxiesFor(faults: readonly Fault[]): { standin: boolean; failover: boolean } {
+  return { standin: faults.some((f) => 'http' in f), failover: faults.some((f) => 'postgres' in f && f.postgres === 'primary_down') };
+}
+
 /** One line saying what the fault does, for the game day's output; stand-in faults say so. */
 export function describeFault(fault: Fault): string {
   if ('faults' in fault) return `stand-in: faults ${Object.keys(fault.faults).join(', ')}`;

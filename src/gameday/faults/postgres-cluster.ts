@@ -126,6 +126,13 @@ export async function startPrivatePostgres(options: PrivatePostgresOptions): Pro
 let initialized: Promise<string> | undefined;
 
 /**
+ * WAL segments of 1 MB instead of 16: every world copies the initdb'd directory, pg_basebackup streams
+ * its replica the current segment, and archive_command copies each finished one; a world writes far
+ * less than a segment, so most of each 16 MB was zeros copied from file to file.
+ */
+const WAL_SEGMENT_MB = 1;
+
+/**
  * A freshly initdb'd data directory that is never started: every private cluster starts as a copy
  * of it (`cp -a`, as the postgres user) — initdb costs seconds of CPU per world, a copy a fraction.
  * Kept in the temp dir per PostgreSQL version and user as a cache (made whole, then renamed into
@@ -133,14 +140,14 @@ let initialized: Promise<string> | undefined;
  */
 function initdbOnce(bin: string, user: { uid: number; gid: number } | undefined): Promise<string> {
   const making = (initialized ??= (async () => {
-    const cache = join(tmpdir(), `opsbook-gameday-pginit-${basename(dirname(bin))}-${user?.uid ?? process.getuid?.() ?? 0}`);
+    const cache = join(tmpdir(), `opsbook-gameday-pginit-${basename(dirname(bin))}-${user?.uid ?? process.getuid?.() ?? 0}-wal${WAL_SEGMENT_MB}m`);
     if (existsSync(join(cache, 'PG_VERSION'))) return cache;
     const dir = await mkdtemp(join(tmpdir(), 'opsbook-gameday-pg-'));
     const forget = recordDir(dir);
     try {
       if (user) await chown(dir, user.uid, user.gid);
       const data = join(dir, 'data');
-      await runProgram(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-sync', '--no-instructions', '--locale=C'], { user });
+      await runProgram(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-sync', '--no-instructions', '--locale=C', `--wal-segsize=${WAL_SEGMENT_MB}`], { user });
       // Another process may have put its copy in place meanwhile: then that one is used.
       await rename(data, cache).catch(() => undefined);
       if (!existsSync(join(cache, 'PG_VERSION'))) throw new OpsbookError('OPSBOOK_E_GAMEDAY_WORLD', `cannot keep an initdb'd directory at ${cache}`);

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import net, { type Socket } from 'node:net';
-import type { TLSSocket } from 'node:tls';
+import { createSecureContext, type TLSSocket } from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import { http1Exchange, http1Request, type Http1Request } from './http1.js';
 
@@ -70,7 +70,9 @@ function agentFor(protocol: string, tls: HttpRequestOptions['tls'], connection: 
     const base = connection === 'reuse' ? { keepAlive: true, maxSockets: 256, maxFreeSockets: 256, scheduling: 'lifo' as const } : { keepAlive: false };
     agent =
       protocol === 'https:'
-        ? new https.Agent({ ...base, rejectUnauthorized: !tls?.insecure, ...(tls?.ca_file ? { ca: fs.readFileSync(tls.ca_file) } : {}) })
+        ? // The TLS context (the CA file read and parsed) made once for the agent: given only the CA,
+          // tls.connect makes a new context for every connection a probe opens.
+          new https.Agent({ ...base, rejectUnauthorized: !tls?.insecure, secureContext: createSecureContext(tls?.ca_file ? { ca: fs.readFileSync(tls.ca_file) } : {}) })
         : new http.Agent(base);
     agents.set(key, agent);
   }
