@@ -51,16 +51,18 @@ export interface CheckRunner {
   start(): Promise<void>;
   stop(): Promise<void>;
   /**
-   * Adds checks while it runs (those of a partition this process gained): each is prepared, its
+   * Adds checks while it runs (those of a partition this process gained, or new in a reload): each is prepared, its
    * heartbeat registered and history key made, then planned at its phase. A check removed, or a
    * runner stopped, before that is done is not planned.
    */
   add(checks: readonly (CheckConfig | CompiledCheck)[]): Promise<void>;
   /**
-   * Removes checks (those of a partition whose lease passed on): planned no more, runs in flight
+   * Removes checks (those of a partition whose lease passed on, or gone in a reload): planned no more, runs in flight
    * aborted at once. Resolves once their runs have settled.
    */
   remove(ids: readonly string[]): Promise<void>;
+  /** The definition of each check it runs, by id: a reload compares it with the new one. */
+  definitions(): Map<string, CheckConfig>;
   /** Settled probe state of a check. */
   probe(checkId: string): ProbeSnapshot | undefined;
   readonly scheduler: CheckScheduler<CompiledCheck>;
@@ -198,6 +200,7 @@ export function createCheckRunner(opts: CheckRunnerOptions): CheckRunner {
       monitoring = false;
       await history?.flush();
     },
+    definitions: () => new Map([...running].map(([id, r]) => [id, r.check.config])),
     probe: (id) => running.get(id)?.probe.snapshot,
   };
 }

@@ -58,7 +58,7 @@ interface Entry<C> {
  * so slow runs do not drift the schedule. A check never overlaps itself (a due run while the last
  * is still going is counted as missed), and a global limit caps runs in flight; runs past the limit
  * wait in order of their planned time. Checks can be added and removed while it runs (the checks of
- * a partition this process gained or lost): the others' plan and runs are not touched.
+ * a partition this process gained or lost, or of a reload): the others' plan and runs are not touched.
  */
 export class CheckScheduler<C extends SchedulableCheck> {
   private heap = new PlanHeap<Entry<C>>();

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { OpsConfig } from '../../config/index.js';
 import { AlertEngine, buildRules, checkInfoFromConfig, type AlertEvent } from '../../alerts/index.js';
 import type { RuleFileEngine } from '../../alerts/rule-files/index.js';
@@ -421,12 +422,44 @@ export class Operations {
       }
     });
     if (this.options.probes === false) return;
+    // Checks first: stopping the procedures waits for a scheduled run in flight, which may take long.
+    await this.reloadChecks(config);
     await this.procedures?.stop();
     await this.startExecutions(config);
-    // Checks are rebuilt: the scheduler keeps each check's phase (derived from its id), so a reload causes no burst.
-    await this.checks?.stop();
-    this.checks = this.buildCheckRunner(config);
-    await this.checks.start();
+  }
+
+  /**
+   * Only the checks a reload changed move: those gone stop (a run in flight is aborted), those new
+   * start at their phase, those whose definition changed are replaced; the others run on untouched,
+   * a run in flight included. Taken in turn with the lease moves, which add and remove checks too.
+   */
+  private reloadChecks(config: OpsConfig): Promise<void> {
+    const change = this.moving.then(() => this.applyCheckChanges(config));
+    this.moving = change.catch((err: unknown) => this.daemon.logger.error({ err }, 'could not apply the reloaded checks'));
+    return change;
+  }
+
+  private async applyCheckChanges(config: OpsConfig): Promise<void> {
+    const checks = this.checks;
+    const cluster = this.daemon.cluster;
+    if (this.stopping || !checks) return;
+    this.stopLostChecks();
+    const owned = ownedChecks(config, cluster);
+    const running = checks.definitions();
+    const wanted = new Set(owned.checks.map((c) => c.id));
+    const gone = [...running.keys()].filter((id) => !wanted.has(id));
+    const changed = owned.checks.filter((c) => running.has(c.id) && !isDeepStrictEqual(running.get(c.id), c));
+    const added = owned.checks.filter((c) => !running.has(c.id));
+    if (cluster) {
+      for (const id of gone) this.checkTokens.delete(id);
+      for (const c of owned.checks) this.checkTokens.set(c.id, owned.tokens.get(c.id)!);
+      cluster.setChecksOwned(this.checkTokens.size);
+    }
+    if (gone.length === 0 && changed.length === 0 && added.length === 0) return;
+    await checks.remove([...gone, ...changed.map((c) => c.id)]);
+    if (this.stopping) return;
+    await checks.add([...changed, ...added]);
+    this.daemon.logger.info({ removed: gone.length, replaced: changed.length, added: added.length }, 'checks changed by the reload');
   }
 
   /**
