@@ -6,18 +6,18 @@
  * its rules keep their state in memory; B's checks stop at once; C's checks start at their phase.
  * Then B comes back under a new epoch, and its rules read the state the other member left in the store.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../../src/lib/clock.js';
 import { partitionOf, partitionLease } from '../../src/cluster/index.js';
 import { phaseOf, nextSlot } from '../../src/checks/scheduler/plan.js';
 import type { CheckResult } from '../../src/checks/index.js';
-import { acquireLease, heartbeatMember, leaveCluster, openStore, releaseLease, type ScratchDatabase, type Store } from '../../src/store/index.js';
+import { leaveCluster, openStore, releaseLease, type ScratchDatabase, type Store } from '../../src/store/index.js';
 import { listResults } from '../../src/store/repos/check-history.js';
 import { createTestDatabase, postgresUp } from '../support/services.js';
 import { startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
+import { otherMemberHolding } from '../support/cluster.js';
+import { slotsBetween, startProbeTarget, type ProbeTarget } from '../support/probe-target.js';
 
 const pgUp = await postgresUp();
 const PARTITIONS = 3;
@@ -47,13 +47,10 @@ describe.skipIf(!pgUp)('a lease move on one member', () => {
   let db: ScratchDatabase;
   let store: Store;
   let server: DaemonApp;
-  let target: http.Server;
+  /** The loopback server probed (path = check id): every probe it received; the checks whose answers it holds or fails. */
+  let target: ProbeTarget;
   const clock = new SimulatedClock(Math.floor(Date.now() / 60_000) * 60_000);
-  /** Every probe the target received: which check, at which simulated instant, and whether the prober hung up first. */
-  const probes: Array<{ check: string; at: number; aborted: boolean }> = [];
-  /** Checks whose probes the target holds until told; checks it answers 500. */
-  const held = new Map<string, Array<() => void>>();
-  const failing = new Set<string>();
+  const probes = () => target.probes;
   const results: CheckResult[] = [];
   /** a1's rule state just after the first move, and a1's last run before it. */
   let kept: { state: ReturnType<typeof seriesOf>; lastRun: number | undefined } | undefined;
@@ -65,11 +62,7 @@ describe.skipIf(!pgUp)('a lease move on one member', () => {
     await settle();
   };
   /** The instants a check is planned at in [from, to]. */
-  const slots = (id: string, from: number, to: number) => {
-    const out: number[] = [];
-    for (let t = nextSlot(from, phase(id), INTERVAL); t <= to; t += INTERVAL) out.push(t);
-    return out;
-  };
+  const slots = (id: string, from: number, to: number) => slotsBetween(phase(id), INTERVAL, from, to);
   const runsOf = (id: string, from = -Infinity, to = Infinity) => results.filter((r) => r.checkId === id && r.at >= from && r.at <= to).map((r) => r.at);
   const seriesOf = (ruleId: string) => ops().alerts.states().find((s) => s.ruleId === ruleId);
   /** The leases the daemon holds, by name. */
@@ -95,24 +88,10 @@ describe.skipIf(!pgUp)('a lease move on one member', () => {
     db = await createTestDatabase('opsbook_lease_move');
     store = await openStore({ url: db.url });
     await store.migrate();
-    target = http.createServer((req, res) => {
-      const check = (req.url ?? '').slice(1);
-      const probe = { check, at: clock.now(), aborted: false };
-      probes.push(probe);
-      req.socket.once('close', () => (probe.aborted = !res.writableEnded));
-      const answer = () => res.writeHead(failing.has(check) ? 500 : 200).end();
-      const queue = held.get(check);
-      if (queue) queue.push(answer);
-      else answer();
-    });
-    await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
-    const port = (target.address() as AddressInfo).port;
+    target = await startProbeTarget(clock);
+    const port = target.port;
     // The other member is alive for the whole test and holds C: the daemon's fair share is two partitions.
-    await heartbeatMember(store.db, { id: OTHER, host: 'elsewhere', pid: 1, url: 'http://127.0.0.1:1', started_at: 0 }, LONG);
-    await sql`insert into cluster_leases (name, holder, epoch, acquired_at, expires_at) values ${sql.join(
-      [0, 1, 2].map((p) => sql`(${partitionLease(p)}, null, 0, 0, 0)`),
-    )}, ('singletons', null, 0, 0, 0) on conflict do nothing`.execute(store.db);
-    expect(await acquireLease(store.db, partitionLease(2), OTHER, LONG)).toBeDefined();
+    await otherMemberHolding(store.db, OTHER, PARTITIONS, [2], LONG);
     const checks = [...A, ...B, ...C].map((id) => `  - { id: ${id}, kind: http, url: "http://127.0.0.1:${port}/${id}", interval: 10s, timeout: 5s, failure_threshold: 1, success_threshold: 1 }`);
     server = await startDaemonApp(
       'lease-move',
@@ -127,18 +106,17 @@ describe.skipIf(!pgUp)('a lease move on one member', () => {
   }, 120_000);
 
   afterAll(async () => {
-    for (const answers of held.values()) for (const answer of answers) answer();
     await server?.close();
     await store?.close();
-    await new Promise<void>((r) => (target ? target.close(() => r()) : r()));
+    await target?.close();
     await db?.drop();
   }, 60_000);
 
   it('keeps A running through the move, stops B at once and starts C at its phase', async () => {
     expect(leases()).toEqual([partitionLease(0), partitionLease(1), 'singletons']);
     const from = clock.now();
-    failing.add(a1);
-    failing.add(b1);
+    target.failing.add(a1);
+    target.failing.add(b1);
     await runFor(3 * INTERVAL);
     for (const id of [...A, ...B]) expect(runsOf(id), id).toEqual(slots(id, from, clock.now()));
     // a1's rule has been pending since its first failure; the store holds that (a change of state), not its latest run.
@@ -147,12 +125,12 @@ describe.skipIf(!pgUp)('a lease move on one member', () => {
     expect(pending.updatedAt).toBeGreaterThan(pending.activeSince!);
 
     // A run of a0 and one of b0 are in flight (the target holds them) when the leases change.
-    held.set(a0, []);
-    held.set(b0, []);
+    target.hold(a0);
+    target.hold(b0);
     const due = nextSlot(nextSlot(clock.now() + 1, phase(a0), INTERVAL), phase(b0), INTERVAL);
     await clock.advanceTo(due, () => settle(200));
-    await expect.poll(() => [a0, b0].every((id) => probes.some((p) => p.check === id && p.at >= due - INTERVAL && !p.aborted)), { timeout: 10_000 }).toBe(true);
-    const inFlight = (id: string) => probes.filter((p) => p.check === id).at(-1)!;
+    await expect.poll(() => [a0, b0].every((id) => probes().some((p) => p.path === id && p.at >= due - INTERVAL && !p.aborted)), { timeout: 10_000 }).toBe(true);
+    const inFlight = (id: string) => probes().filter((p) => p.path === id).at(-1)!;
     const movedAt = clock.now();
     await otherMoves([partitionLease(1)], [partitionLease(2)]);
     // B's run is stopped at once, before the move is even done: the prober hangs up.
@@ -160,8 +138,7 @@ describe.skipIf(!pgUp)('a lease move on one member', () => {
     await movedTo([partitionLease(0), partitionLease(2)]);
     kept = { state: seriesOf(`slow-${a1}`), lastRun: runsOf(a1, -Infinity, movedAt).at(-1) };
     expect(inFlight(a0).aborted).toBe(false);
-    for (const answer of held.get(a0)!.splice(0)) answer();
-    held.delete(a0);
+    target.release(a0);
     await settle();
     await runFor(4 * INTERVAL);
     const to = clock.now();
@@ -170,9 +147,8 @@ describe.skipIf(!pgUp)('a lease move on one member', () => {
     for (const id of A) expect(runsOf(id), id).toEqual(slots(id, from, to));
     // B: nothing from the move on, neither a result nor a probe.
     for (const id of B) expect(runsOf(id, movedAt), id).toEqual([]);
-    expect(probes.filter((p) => B.includes(p.check) && p.at > movedAt)).toEqual([]);
-    for (const answer of held.get(b0)!.splice(0)) answer();
-    held.delete(b0);
+    expect(probes().filter((p) => B.includes(p.path) && p.at > movedAt)).toEqual([]);
+    target.release(b0);
     // C: from the move on, at its phase.
     for (const id of C) expect(runsOf(id), id).toEqual(slots(id, movedAt, to));
   }, 120_000);

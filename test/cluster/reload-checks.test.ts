@@ -9,19 +9,18 @@
  * the daemon gains that partition.
  */
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../../src/lib/clock.js';
 import { partitionOf, partitionLease } from '../../src/cluster/index.js';
 import { phaseOf, nextSlot } from '../../src/checks/scheduler/plan.js';
 import type { CheckResult } from '../../src/checks/index.js';
-import { acquireLease, heartbeatMember, leaveCluster, openStore, type ScratchDatabase, type Store } from '../../src/store/index.js';
+import { leaveCluster, openStore, type ScratchDatabase, type Store } from '../../src/store/index.js';
 import { listResults } from '../../src/store/repos/check-history.js';
 import { createTestDatabase, postgresUp } from '../support/services.js';
 import { startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
+import { otherMemberHolding } from '../support/cluster.js';
+import { slotsBetween, startProbeTarget, type ProbeTarget } from '../support/probe-target.js';
 
 const pgUp = await postgresUp();
 const PARTITIONS = 3;
@@ -45,11 +44,10 @@ describe.skipIf(!pgUp)('a config reload on a member of a cluster', () => {
   let db: ScratchDatabase;
   let store: Store;
   let server: DaemonApp;
-  let target: http.Server;
-  let port = 0;
+  /** The loopback server probed: every probe it received, and the paths whose answers it holds. */
+  let target: ProbeTarget;
   const clock = new SimulatedClock(Math.floor(Date.now() / 60_000) * 60_000);
-  const probes: Array<{ path: string; at: number; aborted: boolean }> = [];
-  const held = new Map<string, Array<() => void>>();
+  const probes = () => target.probes;
   const results: CheckResult[] = [];
 
   const ops = () => server.daemon.operations!;
@@ -59,16 +57,12 @@ describe.skipIf(!pgUp)('a config reload on a member of a cluster', () => {
     await settle();
   };
   const phase = (id: string, interval = INTERVAL) => phaseOf(id, interval, TICK);
-  const slots = (id: string, from: number, to: number, interval = INTERVAL) => {
-    const out: number[] = [];
-    for (let t = nextSlot(from, phase(id, interval), interval); t <= to; t += interval) out.push(t);
-    return out;
-  };
+  const slots = (id: string, from: number, to: number, interval = INTERVAL) => slotsBetween(phase(id, interval), interval, from, to);
   const runsOf = (id: string, from = -Infinity, to = Infinity) => results.filter((r) => r.checkId === id && r.at >= from && r.at <= to).map((r) => r.at);
   /** The results of a check in the history from `from` to a second before now (the history is written a second after). */
   const stored = async (id: string, from: number) => (await listResults(store.db, id, { from, to: clock.now() - 1000 })).map((r) => r.at).sort((a, b) => a - b);
   const written = (id: string, from: number) => runsOf(id, from, clock.now() - 1001);
-  const check = (id: string, route = id, interval = '10s') => `  - { id: ${id}, kind: http, url: "http://127.0.0.1:${port}/${route}", interval: ${interval}, timeout: 5s }`;
+  const check = (id: string, route = id, interval = '10s') => `  - { id: ${id}, kind: http, url: "http://127.0.0.1:${target.port}/${route}", interval: ${interval}, timeout: 5s }`;
   const config = (lines: string[]) => `storage:\n  url: "${db.url}"\n  cluster: { lease: 5m, partitions: ${PARTITIONS} }\nchecks:\n${lines.join('\n')}\n`;
   const leases = () => [...(server.daemon.cluster?.leases.keys() ?? [])].sort();
 
@@ -76,23 +70,8 @@ describe.skipIf(!pgUp)('a config reload on a member of a cluster', () => {
     db = await createTestDatabase('opsbook_reload_checks');
     store = await openStore({ url: db.url });
     await store.migrate();
-    target = http.createServer((req, res) => {
-      const route = (req.url ?? '').slice(1);
-      const probe = { path: route, at: clock.now(), aborted: false };
-      probes.push(probe);
-      req.socket.once('close', () => (probe.aborted = !res.writableEnded));
-      const answer = () => res.writeHead(200).end();
-      const queue = held.get(route);
-      if (queue) queue.push(answer);
-      else answer();
-    });
-    await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
-    port = (target.address() as AddressInfo).port;
-    await heartbeatMember(store.db, { id: OTHER, host: 'elsewhere', pid: 1, url: 'http://127.0.0.1:1', started_at: 0 }, LONG);
-    await sql`insert into cluster_leases (name, holder, epoch, acquired_at, expires_at) values ${sql.join(
-      [0, 1, 2].map((p) => sql`(${partitionLease(p)}, null, 0, 0, 0)`),
-    )}, ('singletons', null, 0, 0, 0) on conflict do nothing`.execute(store.db);
-    expect(await acquireLease(store.db, partitionLease(2), OTHER, LONG)).toBeDefined();
+    target = await startProbeTarget(clock);
+    await otherMemberHolding(store.db, OTHER, PARTITIONS, [2], LONG);
     server = await startDaemonApp('reload-checks', { 'ops.yaml': config([check(keep), check(gone), check(moved)]) }, { clock });
     ops().on((e) => {
       if (e.type === 'check') results.push(e.result);
@@ -100,10 +79,9 @@ describe.skipIf(!pgUp)('a config reload on a member of a cluster', () => {
   }, 120_000);
 
   afterAll(async () => {
-    for (const answers of held.values()) for (const answer of answers) answer();
     await server?.close();
     await store?.close();
-    await new Promise<void>((r) => (target ? target.close(() => r()) : r()));
+    await target?.close();
     await db?.drop();
   }, 60_000);
 
@@ -112,18 +90,17 @@ describe.skipIf(!pgUp)('a config reload on a member of a cluster', () => {
     const from = clock.now();
     await runFor(2 * INTERVAL);
 
-    held.set(keep, []);
+    target.hold(keep);
     const due = nextSlot(clock.now() + 1, phase(keep), INTERVAL);
     await clock.advanceTo(due, () => settle(200));
-    await expect.poll(() => probes.some((p) => p.path === keep && p.at === due), { timeout: 10_000 }).toBe(true);
-    const inFlight = probes.find((p) => p.path === keep && p.at === due)!;
+    await expect.poll(() => probes().some((p) => p.path === keep && p.at === due), { timeout: 10_000 }).toBe(true);
+    const inFlight = probes().find((p) => p.path === keep && p.at === due)!;
 
     fs.writeFileSync(path.join(server.dir, 'ops.yaml'), config([check(keep), check(moved, 'moved-here', '20s'), check(added), check(later)]));
     const reloadedAt = clock.now();
     expect(await server.daemon.reload()).toBe(true);
     expect(inFlight.aborted).toBe(false);
-    for (const answer of held.get(keep)!.splice(0)) answer();
-    held.delete(keep);
+    target.release(keep);
     await settle();
     expect(inFlight.aborted).toBe(false);
     expect(runsOf(keep)).toContain(due);
@@ -131,10 +108,10 @@ describe.skipIf(!pgUp)('a config reload on a member of a cluster', () => {
     await runFor(4 * INTERVAL);
     const to = clock.now();
     expect(runsOf(keep, from), keep).toEqual(slots(keep, from, to));
-    expect(probes.filter((p) => p.path === gone && p.at > reloadedAt)).toEqual([]);
+    expect(probes().filter((p) => p.path === gone && p.at > reloadedAt)).toEqual([]);
     expect(runsOf(added), added).toEqual(slots(added, reloadedAt + 1, to));
     expect(runsOf(moved, reloadedAt + 1), moved).toEqual(slots(moved, reloadedAt + 1, to, MOVED_INTERVAL));
-    expect(probes.filter((p) => p.path === 'moved-here').map((p) => p.at)).toEqual(runsOf(moved, reloadedAt + 1));
+    expect(probes().filter((p) => p.path === 'moved-here').map((p) => p.at)).toEqual(runsOf(moved, reloadedAt + 1));
     // Its partition is the other member's: not run here.
     expect(runsOf(later)).toEqual([]);
     // Fencing admits what ran under the lease of a partition held: the run kept, the check added, the one changed.

@@ -7,8 +7,6 @@
  * second reload that changes no check prepares nothing and leaves a run in flight alone.
  */
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SimulatedClock } from '../../src/lib/clock.js';
@@ -17,6 +15,7 @@ import { checkKind } from '../../src/checks/kinds/index.js';
 import type { CheckResult } from '../../src/checks/index.js';
 import { listResults } from '../../src/store/repos/check-history.js';
 import { startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
+import { slotsBetween, startProbeTarget, type ProbeTarget } from '../support/probe-target.js';
 
 const INTERVAL = 10_000;
 const MOVED_INTERVAL = 20_000;
@@ -24,13 +23,10 @@ const TICK = 50;
 
 describe('a config reload and the checks', () => {
   let server: DaemonApp;
-  let target: http.Server;
-  let port = 0;
+  /** The loopback server probed: every probe it received, and the paths whose answers it holds. */
+  let target: ProbeTarget;
   const clock = new SimulatedClock(Math.floor(Date.now() / 60_000) * 60_000);
-  /** Every probe the target received: its path, at which simulated instant, and whether the prober hung up first. */
-  const probes: Array<{ path: string; at: number; aborted: boolean }> = [];
-  /** Paths whose probes the target holds until told. */
-  const held = new Map<string, Array<() => void>>();
+  const probes = () => target.probes;
   const results: CheckResult[] = [];
   const http_ = checkKind('http')!;
   const prepared = vi.spyOn(http_, 'prepare');
@@ -42,41 +38,25 @@ describe('a config reload and the checks', () => {
     await settle();
   };
   const phase = (id: string, interval = INTERVAL) => phaseOf(id, interval, TICK);
-  const slots = (id: string, from: number, to: number, interval = INTERVAL) => {
-    const out: number[] = [];
-    for (let t = nextSlot(from, phase(id, interval), interval); t <= to; t += interval) out.push(t);
-    return out;
-  };
+  const slots = (id: string, from: number, to: number, interval = INTERVAL) => slotsBetween(phase(id, interval), interval, from, to);
   const runsOf = (id: string, from = -Infinity, to = Infinity) => results.filter((r) => r.checkId === id && r.at >= from && r.at <= to).map((r) => r.at);
-  const check = (id: string, route = id, interval = '10s') => `  - { id: ${id}, kind: http, url: "http://127.0.0.1:${port}/${route}", interval: ${interval}, timeout: 5s }`;
+  const check = (id: string, route = id, interval = '10s') => `  - { id: ${id}, kind: http, url: "http://127.0.0.1:${target.port}/${route}", interval: ${interval}, timeout: 5s }`;
   const writeConfig = (lines: string[]) => fs.writeFileSync(path.join(server.dir, 'ops.yaml'), `checks:\n${lines.join('\n')}\n`);
   /** Holds `keep`'s next probe and moves the clock to it; resolves with that probe, in flight. */
   const holdNextRun = async () => {
-    held.set('keep', []);
+    target.hold('keep');
     const due = nextSlot(clock.now() + 1, phase('keep'), INTERVAL);
     await clock.advanceTo(due, () => settle(200));
-    await expect.poll(() => probes.some((p) => p.path === 'keep' && p.at === due), { timeout: 10_000 }).toBe(true);
-    return probes.find((p) => p.path === 'keep' && p.at === due)!;
+    await expect.poll(() => probes().some((p) => p.path === 'keep' && p.at === due), { timeout: 10_000 }).toBe(true);
+    return probes().find((p) => p.path === 'keep' && p.at === due)!;
   };
   const release = async () => {
-    for (const answer of held.get('keep')!.splice(0)) answer();
-    held.delete('keep');
+    target.release('keep');
     await settle();
   };
 
   beforeAll(async () => {
-    target = http.createServer((req, res) => {
-      const route = (req.url ?? '').slice(1);
-      const probe = { path: route, at: clock.now(), aborted: false };
-      probes.push(probe);
-      req.socket.once('close', () => (probe.aborted = !res.writableEnded));
-      const answer = () => res.writeHead(200).end();
-      const queue = held.get(route);
-      if (queue) queue.push(answer);
-      else answer();
-    });
-    await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
-    port = (target.address() as AddressInfo).port;
+    target = await startProbeTarget(clock);
     server = await startDaemonApp('check-reload', { 'ops.yaml': `checks:\n${[check('keep'), check('gone'), check('moved')].join('\n')}\n` }, { clock });
     ops().on((e) => {
       if (e.type === 'check') results.push(e.result);
@@ -85,9 +65,8 @@ describe('a config reload and the checks', () => {
 
   afterAll(async () => {
     prepared.mockRestore();
-    for (const answers of held.values()) for (const answer of answers) answer();
     await server?.close();
-    await new Promise<void>((r) => (target ? target.close(() => r()) : r()));
+    await target?.close();
   }, 60_000);
 
   it('removes, replaces and adds only the checks that changed; a run in flight of a check kept completes', async () => {
@@ -113,13 +92,13 @@ describe('a config reload and the checks', () => {
     await expect.poll(async () => (await listResults(server.daemon.store.db, 'keep', { from: inFlight.at, to: inFlight.at + 1 })).length, { timeout: 20_000 }).toBe(1);
     expect(runsOf('keep', from), 'keep').toEqual(slots('keep', from, to));
     expect(runsOf('gone', reloadedAt + 1), 'gone').toEqual([]);
-    expect(probes.filter((p) => p.path === 'gone' && p.at > reloadedAt)).toEqual([]);
+    expect(probes().filter((p) => p.path === 'gone' && p.at > reloadedAt)).toEqual([]);
     expect(runsOf('added'), 'added').toEqual(slots('added', reloadedAt + 1, to));
     // The changed check: its new grid, its new target, nothing at the old one.
     expect(runsOf('moved', reloadedAt + 1), 'moved').toEqual(slots('moved', reloadedAt + 1, to, MOVED_INTERVAL));
     expect(runsOf('moved', reloadedAt + 1).length).toBeGreaterThan(0);
-    expect(probes.filter((p) => p.path === 'moved' && p.at > reloadedAt)).toEqual([]);
-    expect(probes.filter((p) => p.path === 'moved-here').map((p) => p.at)).toEqual(runsOf('moved', reloadedAt + 1));
+    expect(probes().filter((p) => p.path === 'moved' && p.at > reloadedAt)).toEqual([]);
+    expect(probes().filter((p) => p.path === 'moved-here').map((p) => p.at)).toEqual(runsOf('moved', reloadedAt + 1));
   }, 120_000);
 
   it('prepares nothing again on a reload that changes no check, and leaves a run in flight alone', async () => {

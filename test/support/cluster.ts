@@ -5,8 +5,9 @@
 import type { ChildProcess } from 'node:child_process';
 import { freePort, waitForHttp } from './net.js';
 import { startCli, waitForExit } from './cli.js';
-import { openStore, type Store } from '../../src/store/index.js';
-import { clusterStatus, type ClusterStatus } from '../../src/cluster/index.js';
+import { sql } from 'kysely';
+import { acquireLease, heartbeatMember, openStore, type Store } from '../../src/store/index.js';
+import { clusterStatus, partitionLease, type ClusterStatus } from '../../src/cluster/index.js';
 
 export interface ClusterMemberProcess {
   name: string;
@@ -59,5 +60,20 @@ export class ClusterWatch {
 
   close(): Promise<void> {
     return this.store.close();
+  }
+}
+
+/**
+ * Writes a second, live member `id` straight into the cluster's tables, with the partition leases
+ * (and the singletons lease) created unheld and `held` of them taken by `id` for `leaseMs`: an
+ * in-process daemon started next on this database then takes the rest as its fair share.
+ */
+export async function otherMemberHolding(db: Store['db'], id: string, partitions: number, held: number[], leaseMs: number): Promise<void> {
+  await heartbeatMember(db, { id, host: 'elsewhere', pid: 1, url: 'http://127.0.0.1:1', started_at: 0 }, leaseMs);
+  await sql`insert into cluster_leases (name, holder, epoch, acquired_at, expires_at) values ${sql.join(
+    Array.from({ length: partitions }, (_, p) => sql`(${partitionLease(p)}, null, 0, 0, 0)`),
+  )}, ('singletons', null, 0, 0, 0) on conflict do nothing`.execute(db);
+  for (const p of held) {
+    if (!(await acquireLease(db, partitionLease(p), id, leaseMs))) throw new Error(`${id} could not take ${partitionLease(p)}`);
   }
 }
