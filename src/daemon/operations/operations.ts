@@ -135,6 +135,8 @@ export class Operations {
    */
   private readonly firingAlerts = new FiringAlerts(DEDUP_WINDOW_MS);
   private procedures: ProcedureScheduler | undefined;
+  /** Schedulers a reload replaced, until their runs in flight have finished. */
+  private readonly retiring = new Set<Promise<void>>();
   private readonly deadman: DeadmanSwitch;
   /** Resolves the overload incident once the event loop has stayed under the bound long enough. */
   private readonly overload: OverloadWatch;
@@ -346,10 +348,16 @@ export class Operations {
 
   /** Reads the runbooks, builds the execution service and starts procedures that run by `cron`. */
   private async startExecutions(config: OpsConfig): Promise<void> {
-    const { store, clock, logger, baseDir } = this.daemon;
+    const baseDir = this.daemon.baseDir;
     if (baseDir === undefined) return;
+    this.startProcedures(await this.buildExecutions(config, baseDir));
+  }
+
+  /** The execution service over the runbooks read now, and a scheduler for it, not started: what can fail on reading fails here. */
+  private async buildExecutions(config: OpsConfig, baseDir: string): Promise<{ executions: ExecutionService; procedures: ProcedureScheduler }> {
+    const { store, clock, logger } = this.daemon;
     const { ExecutionService, loadConfiguredRunbooks, ProcedureScheduler, storeIncidentLink } = await import('../../executions/index.js');
-    this.executions = new ExecutionService({
+    const executions = new ExecutionService({
       store,
       clock,
       config,
@@ -358,21 +366,54 @@ export class Operations {
       logger,
       incidents: storeIncidentLink(store),
     });
-    this.procedures = new ProcedureScheduler({
+    const procedures = new ProcedureScheduler({
       clock,
       config,
-      service: this.executions,
+      service: executions,
       onFailure: (run) => this.enqueue(() => this.procedureFailed(run)).then(() => undefined),
       onError: (reference, error) => logger.error({ err: error, procedure: reference }, 'scheduled procedure could not run'),
       // Shared store: the holder of the singletons lease runs scheduled procedures, once per due time.
       ...(this.daemon.cluster ? clusterProcedureClaims(store, this.daemon.cluster, clock) : {}),
     });
+    return { executions, procedures };
+  }
+
+  /** Runs executions and scheduled procedures with what `buildExecutions` built. */
+  private startProcedures(built: { executions: ExecutionService; procedures: ProcedureScheduler }): void {
+    this.executions = built.executions;
+    this.procedures = built.procedures;
     this.procedures.start();
     // Already the singletons holder (it took the lease while starting): what fell due meanwhile runs now.
     if (this.daemon.cluster?.singletons) {
       this.heldSingletons = true;
       void this.procedures.catchUp();
     }
+  }
+
+  /**
+   * The new runbooks are read before the running scheduler stops: a reload whose runbooks cannot be
+   * read (a file made unreadable, a directory where a file was) keeps the procedures running as they
+   * were, or restore tests and drills run by `cron` would silently stop. The reload does not wait for
+   * a scheduled run in flight (a restore test may take minutes): it finishes under the service that
+   * started it and is recorded; `stop` waits for it.
+   */
+  private async reloadProcedures(config: OpsConfig): Promise<void> {
+    const baseDir = this.daemon.baseDir;
+    if (baseDir === undefined || this.stopping) return;
+    let built: Awaited<ReturnType<Operations['buildExecutions']>>;
+    try {
+      built = await this.buildExecutions(config, baseDir);
+    } catch (err) {
+      this.daemon.logger.error({ err }, 'config reload could not read the runbooks; keeping the running procedures');
+      return;
+    }
+    if (this.stopping) return;
+    const old = this.procedures;
+    if (old) {
+      const retired: Promise<void> = old.stop().finally(() => this.retiring.delete(retired));
+      this.retiring.add(retired);
+    }
+    this.startProcedures(built);
   }
 
   /** A procedure run by `cron` that did not pass opens an incident (restore test, DR drill, morning checks). */
@@ -399,6 +440,7 @@ export class Operations {
     this.overload.stop();
     await this.checks?.stop();
     await this.procedures?.stop();
+    await Promise.allSettled([...this.retiring]);
     await this.work.idle();
     await this.storeFull.stop();
     await this.deadman.stop();
@@ -422,10 +464,8 @@ export class Operations {
       }
     });
     if (this.options.probes === false) return;
-    // Checks first: stopping the procedures waits for a scheduled run in flight, which may take long.
     await this.reloadChecks(config);
-    await this.procedures?.stop();
-    await this.startExecutions(config);
+    await this.reloadProcedures(config);
   }
 
   /**
