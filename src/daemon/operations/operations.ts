@@ -8,7 +8,7 @@ import { ActionLinkSigner, loadActionKey, OutboxWorker } from '../../notify/inde
 import { EscalationDriver } from '../../oncall/index.js';
 import type { Actor } from '../../identity/index.js';
 import { isOpsbookError } from '../../lib/errors/index.js';
-import type { ExecutionService, ProcedureScheduler, UnattendedRun } from '../../executions/index.js';
+import type { ExecutionService, UnattendedRun } from '../../executions/index.js';
 import { OPEN_STATES, SeverityLadder } from '../../incidents/index.js';
 import type { SloEvaluator } from '../../slos/index.js';
 import type { OperationsHost } from './host.js';
@@ -22,8 +22,9 @@ import { personalRules } from './paging.js';
 import { PagingWatch } from './paging-watch.js';
 import { DeadmanSwitch } from './deadman.js';
 import { StoreFullMode } from './store-full.js';
+import { Procedures } from './procedures.js';
 import { appendAudit, isStoreFull, type Database, type LeaseToken } from '../../store/index.js';
-import { clusterProcedureClaims, leaseOf, runUnderLease, type ClusterCoordinator } from '../../cluster/index.js';
+import { leaseOf, runUnderLease, type ClusterCoordinator } from '../../cluster/index.js';
 import type { AlertEngineOptions, CommitEvents } from '../../alerts/engine.js';
 import type { Transaction } from 'kysely';
 
@@ -134,9 +135,8 @@ export class Operations {
    * through this process drops its entries; other processes' changes are seen within the window.
    */
   private readonly firingAlerts = new FiringAlerts(DEDUP_WINDOW_MS);
-  private procedures: ProcedureScheduler | undefined;
-  /** Schedulers a reload replaced, until their runs in flight have finished. */
-  private readonly retiring = new Set<Promise<void>>();
+  /** Runbook executions and the procedures run by `cron`. */
+  private readonly procedures: Procedures;
   private readonly deadman: DeadmanSwitch;
   /** Resolves the overload incident once the event loop has stayed under the bound long enough. */
   private readonly overload: OverloadWatch;
@@ -145,7 +145,9 @@ export class Operations {
   private ruleFiles: RuleFileEngine | undefined;
   private cancelRuleFileTimer: (() => void) | undefined;
   /** Runs runbook steps; built on start, when the runbooks have been read. */
-  executions: ExecutionService | undefined;
+  get executions(): ExecutionService | undefined {
+    return this.procedures.executions;
+  }
   /** Pages from memory while the store cannot write for lack of space (see StoreFullMode). */
   readonly storeFull: StoreFullMode;
 
@@ -164,6 +166,7 @@ export class Operations {
     private readonly signer: ActionLinkSigner,
   ) {
     this.deadman = new DeadmanSwitch(() => daemon.config, daemon.clock, daemon.logger);
+    this.procedures = new Procedures(daemon, (run) => this.enqueue(() => this.procedureFailed(run)).then(() => undefined));
     this.storeFull = new StoreFullMode({
       config: () => daemon.config,
       clock: daemon.clock,
@@ -278,7 +281,7 @@ export class Operations {
     const { SloEvaluator, slosFromConfig } = await import('../../slos/index.js');
     this.slos = await SloEvaluator.open(store, clock, slosFromConfig(config).slos);
     this.armSloTimer();
-    await this.startExecutions(config);
+    await this.procedures.start(config);
     await this.startRuleFiles(config);
   }
 
@@ -346,76 +349,6 @@ export class Operations {
     });
   }
 
-  /** Reads the runbooks, builds the execution service and starts procedures that run by `cron`. */
-  private async startExecutions(config: OpsConfig): Promise<void> {
-    const baseDir = this.daemon.baseDir;
-    if (baseDir === undefined) return;
-    this.startProcedures(await this.buildExecutions(config, baseDir));
-  }
-
-  /** The execution service over the runbooks read now, and a scheduler for it, not started: what can fail on reading fails here. */
-  private async buildExecutions(config: OpsConfig, baseDir: string): Promise<{ executions: ExecutionService; procedures: ProcedureScheduler }> {
-    const { store, clock, logger } = this.daemon;
-    const { ExecutionService, loadConfiguredRunbooks, ProcedureScheduler, storeIncidentLink } = await import('../../executions/index.js');
-    const executions = new ExecutionService({
-      store,
-      clock,
-      config,
-      baseDir,
-      runbooks: await loadConfiguredRunbooks(config, baseDir),
-      logger,
-      incidents: storeIncidentLink(store),
-    });
-    const procedures = new ProcedureScheduler({
-      clock,
-      config,
-      service: executions,
-      onFailure: (run) => this.enqueue(() => this.procedureFailed(run)).then(() => undefined),
-      onError: (reference, error) => logger.error({ err: error, procedure: reference }, 'scheduled procedure could not run'),
-      // Shared store: the holder of the singletons lease runs scheduled procedures, once per due time.
-      ...(this.daemon.cluster ? clusterProcedureClaims(store, this.daemon.cluster, clock) : {}),
-    });
-    return { executions, procedures };
-  }
-
-  /** Runs executions and scheduled procedures with what `buildExecutions` built. */
-  private startProcedures(built: { executions: ExecutionService; procedures: ProcedureScheduler }): void {
-    this.executions = built.executions;
-    this.procedures = built.procedures;
-    this.procedures.start();
-    // Already the singletons holder (it took the lease while starting): what fell due meanwhile runs now.
-    if (this.daemon.cluster?.singletons) {
-      this.heldSingletons = true;
-      void this.procedures.catchUp();
-    }
-  }
-
-  /**
-   * The new runbooks are read before the running scheduler stops: a reload whose runbooks cannot be
-   * read (a file made unreadable, a directory where a file was) keeps the procedures running as they
-   * were, or restore tests and drills run by `cron` would silently stop. The reload does not wait for
-   * a scheduled run in flight (a restore test may take minutes): it finishes under the service that
-   * started it and is recorded; `stop` waits for it.
-   */
-  private async reloadProcedures(config: OpsConfig): Promise<void> {
-    const baseDir = this.daemon.baseDir;
-    if (baseDir === undefined || this.stopping) return;
-    let built: Awaited<ReturnType<Operations['buildExecutions']>>;
-    try {
-      built = await this.buildExecutions(config, baseDir);
-    } catch (err) {
-      this.daemon.logger.error({ err }, 'config reload could not read the runbooks; keeping the running procedures');
-      return;
-    }
-    if (this.stopping) return;
-    const old = this.procedures;
-    if (old) {
-      const retired: Promise<void> = old.stop().finally(() => this.retiring.delete(retired));
-      this.retiring.add(retired);
-    }
-    this.startProcedures(built);
-  }
-
   /** A procedure run by `cron` that did not pass opens an incident (restore test, DR drill, morning checks). */
   private async procedureFailed(run: UnattendedRun): Promise<void> {
     const ladder = new SeverityLadder(this.daemon.config.severities.length ? this.daemon.config.severities : undefined).severities;
@@ -439,8 +372,7 @@ export class Operations {
     this.cancelRuleFileTimer?.();
     this.overload.stop();
     await this.checks?.stop();
-    await this.procedures?.stop();
-    await Promise.allSettled([...this.retiring]);
+    await this.procedures.stop();
     await this.work.idle();
     await this.storeFull.stop();
     await this.deadman.stop();
@@ -465,7 +397,7 @@ export class Operations {
     });
     if (this.options.probes === false) return;
     await this.reloadChecks(config);
-    await this.reloadProcedures(config);
+    if (!this.stopping) await this.procedures.reload(config);
   }
 
   /**
@@ -546,9 +478,7 @@ export class Operations {
    */
   moveWork(): Promise<void> {
     // A process that has just taken the singletons lease runs the scheduled procedures that fell due meanwhile.
-    const holdsSingletons = this.daemon.cluster?.singletons !== undefined;
-    if (holdsSingletons && !this.heldSingletons) void this.procedures?.catchUp();
-    this.heldSingletons = holdsSingletons;
+    this.procedures.leasesChanged();
     this.stopLostChecks();
     // Changes that arrive while a move waits are taken by it: it reads the leases when it runs.
     this.nextMove ??= this.moving.then(() => {
@@ -560,8 +490,6 @@ export class Operations {
   }
 
   private moving: Promise<void> = Promise.resolve();
-  /** Whether this process held the singletons lease at the last lease change. */
-  private heldSingletons = false;
   /** The lease each running check runs under, by check id. */
   private checkTokens = new Map<string, LeaseToken>();
   private nextMove: Promise<void> | undefined;

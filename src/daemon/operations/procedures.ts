@@ -1,0 +1,114 @@
+import type { OpsConfig } from '../../config/index.js';
+import type { ExecutionService, ProcedureScheduler, UnattendedRun } from '../../executions/index.js';
+import { clusterProcedureClaims } from '../../cluster/index.js';
+import type { OperationsHost } from './host.js';
+
+interface Built {
+  executions: ExecutionService;
+  scheduler: ProcedureScheduler;
+}
+
+/**
+ * Runbook executions and the procedures run by `cron` (restore tests, DR drills, morning checks).
+ * Built once the runbooks have been read; a reload replaces them only when the new runbooks read.
+ * On a shared store, the holder of the singletons lease runs the scheduled procedures, once per due time.
+ */
+export class Procedures {
+  /** Runs runbook steps; undefined until the runbooks have been read (or with no config directory). */
+  executions: ExecutionService | undefined;
+  private scheduler: ProcedureScheduler | undefined;
+  /** Schedulers a reload replaced, until their runs in flight have finished. */
+  private readonly retiring = new Set<Promise<void>>();
+  /** Whether this process held the singletons lease at the last lease change. */
+  private heldSingletons = false;
+  private stopping = false;
+
+  constructor(
+    private readonly daemon: OperationsHost,
+    /** A scheduled run that did not pass (an incident is opened for it). */
+    private readonly onFailure: (run: UnattendedRun) => Promise<void>,
+  ) {}
+
+  /** Reads the runbooks, builds the execution service and starts the procedures that run by `cron`. */
+  async start(config: OpsConfig): Promise<void> {
+    const baseDir = this.daemon.baseDir;
+    if (baseDir === undefined) return;
+    this.run(await this.build(config, baseDir));
+  }
+
+  /**
+   * The new runbooks are read before the running scheduler stops: a reload whose runbooks cannot be
+   * read (a file made unreadable, a directory where a file was) keeps the procedures running as they
+   * were, or restore tests and drills run by `cron` would silently stop. The reload does not wait for
+   * a scheduled run in flight (a restore test may take minutes): it finishes under the service that
+   * started it and is recorded; `stop` waits for it.
+   */
+  async reload(config: OpsConfig): Promise<void> {
+    const baseDir = this.daemon.baseDir;
+    if (baseDir === undefined || this.stopping) return;
+    let built: Built;
+    try {
+      built = await this.build(config, baseDir);
+    } catch (err) {
+      this.daemon.logger.error({ err }, 'config reload could not read the runbooks; keeping the running procedures');
+      return;
+    }
+    if (this.stopping) return;
+    const old = this.scheduler;
+    if (old) {
+      const retired: Promise<void> = old.stop().finally(() => this.retiring.delete(retired));
+      this.retiring.add(retired);
+    }
+    this.run(built);
+  }
+
+  /** The leases changed: a process that has just taken the singletons lease runs what fell due meanwhile. */
+  leasesChanged(): void {
+    const holdsSingletons = this.daemon.cluster?.singletons !== undefined;
+    if (holdsSingletons && !this.heldSingletons) void this.scheduler?.catchUp();
+    this.heldSingletons = holdsSingletons;
+  }
+
+  /** Stops scheduling and waits for the runs in flight, those of replaced schedulers included. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.scheduler?.stop();
+    await Promise.allSettled([...this.retiring]);
+  }
+
+  /** The execution service over the runbooks read now, and a scheduler for it, not started: what can fail on reading fails here. */
+  private async build(config: OpsConfig, baseDir: string): Promise<Built> {
+    const { store, clock, logger } = this.daemon;
+    const { ExecutionService, loadConfiguredRunbooks, ProcedureScheduler, storeIncidentLink } = await import('../../executions/index.js');
+    const executions = new ExecutionService({
+      store,
+      clock,
+      config,
+      baseDir,
+      runbooks: await loadConfiguredRunbooks(config, baseDir),
+      logger,
+      incidents: storeIncidentLink(store),
+    });
+    const scheduler = new ProcedureScheduler({
+      clock,
+      config,
+      service: executions,
+      onFailure: (run) => this.onFailure(run),
+      onError: (reference, error) => logger.error({ err: error, procedure: reference }, 'scheduled procedure could not run'),
+      ...(this.daemon.cluster ? clusterProcedureClaims(store, this.daemon.cluster, clock) : {}),
+    });
+    return { executions, scheduler };
+  }
+
+  /** Runs executions and scheduled procedures with what `build` built. */
+  private run(built: Built): void {
+    this.executions = built.executions;
+    this.scheduler = built.scheduler;
+    this.scheduler.start();
+    // Already the singletons holder (it took the lease while starting): what fell due meanwhile runs now.
+    if (this.daemon.cluster?.singletons) {
+      this.heldSingletons = true;
+      void this.scheduler.catchUp();
+    }
+  }
+}
