@@ -26,6 +26,8 @@
  *   npm run bench:peers                 # 10 s per figure
  *   BENCH_SECONDS=5 BENCH_PROBES=100 npm run bench:peers
  *   BENCH_PART=alerts npm run bench:peers   # only the alert figures (or `probes`)
+ *   BENCH_PEER=opsbook BENCH_DAEMON_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' BENCH_PART=alerts npm run bench:peers
+ *                                           # opsbook alone, its daemon profiled
  */
 import fs from 'node:fs';
 import http from 'node:http';
@@ -192,7 +194,9 @@ async function quiet(arrivals: Map<string, number>, expected = Infinity): Promis
 
 function opsbookDaemon(dir: string, port: number, yaml: string): ChildProcess {
   fs.writeFileSync(path.join(dir, 'ops.yaml'), yaml);
-  return spawnNode([path.join(root, 'bin/opsbook.js'), 'serve', '--config', path.join(dir, 'ops.yaml'), '--port', String(port), '--no-watch']);
+  // BENCH_DAEMON_NODE_ARGS reach the opsbook daemon's node only (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
+  const nodeArgs = (process.env.BENCH_DAEMON_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  return spawnNode([...nodeArgs, path.join(root, 'bin/opsbook.js'), 'serve', '--config', path.join(dir, 'ops.yaml'), '--port', String(port), '--no-watch']);
 }
 
 const lines: string[] = [];
@@ -360,7 +364,7 @@ receivers:
 
 async function alerts(): Promise<void> {
   const ours = await opsbookAlerts();
-  const theirs = fs.existsSync(ALERTMANAGER) ? await alertmanagerAlerts() : undefined;
+  const theirs = fs.existsSync(ALERTMANAGER) && process.env.BENCH_PEER !== 'opsbook' ? await alertmanagerAlerts() : undefined;
   const fmt = (r: Rate) => `${r.rate.toFixed(0).padStart(6)}/s  ${r.cpuPerEvent.toFixed(2)} ms CPU/alert (${(r.busy * 100).toFixed(0)} % of a core; driver ${(r.driverBusy * 100).toFixed(0)} %)${r.failed ? ` (${r.failed} refused)` : ''}`;
   say(`Alert ingest, one alert per request, ${concurrency} in flight, ${seconds} s per figure; opsbook on SQLite (events API), Alertmanager 0.25 (/api/v2/alerts, group_wait: 0s)`);
   say(`  single alert, repeats of 200 firing alerts   opsbook ${fmt(ours.repeats)}   Alertmanager ${theirs ? fmt(theirs.repeats) : 'not run'}   rate ratio ${theirs ? ratio(ours.repeats.rate, theirs.repeats.rate) : 'n/a'}`);

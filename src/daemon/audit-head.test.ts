@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { OpsConfig } from '../config/index.js';
 import { appendAudit, openStore, type Store } from '../store/index.js';
 import { publishAuditHead, readPublishedHead } from './audit-head.js';
@@ -37,11 +37,11 @@ describe('audit head file at start', () => {
   it('a second process on an empty store accepts the empty head the first one published', async () => {
     const first = capture();
     const stopFirst = await publishAuditHead(store, config, dir, first.logger);
-    stopFirst();
+    await stopFirst();
     expect(readPublishedHead(path.join(dir, 'opsbook-audit.head'))).toMatchObject({ seq: 0 });
     const second = capture();
     const stopSecond = await publishAuditHead(store, config, dir, second.logger);
-    stopSecond();
+    await stopSecond();
     expect(second.errors()).toEqual([]);
     expect(fs.readdirSync(dir).filter((f) => f.includes('mismatch'))).toEqual([]);
   });
@@ -51,7 +51,7 @@ describe('audit head file at start', () => {
     fs.writeFileSync(path.join(dir, 'opsbook-audit.head'), `${entry.seq} ${'a'.repeat(64)}\n`);
     const log = capture();
     const stop = await publishAuditHead(store, config, dir, log.logger);
-    stop();
+    await stop();
     expect(log.errors()).toEqual([expect.stringMatching(/does not hold the published head/)]);
     expect(fs.readdirSync(dir).filter((f) => f.includes('mismatch'))).toHaveLength(1);
     expect(readPublishedHead(path.join(dir, 'opsbook-audit.head'))).toEqual({ seq: Number(entry.seq), hash: entry.hash });
@@ -62,8 +62,32 @@ describe('audit head file at start', () => {
     const entry = await appendAudit(store.db, store.dialect, { at: 1, actor: 'alice', action: 'test', subject: 'x' });
     const log = capture();
     const stop = await publishAuditHead(store, config, dir, log.logger);
-    stop();
+    await stop();
     expect(log.errors()).toEqual([]);
     expect(readPublishedHead(path.join(dir, 'opsbook-audit.head'))).toEqual({ seq: Number(entry.seq), hash: entry.hash });
+  });
+
+  it('heads committed while running are written off the event loop, in order, and the stop publishes the newest', async () => {
+    const file = path.join(dir, 'opsbook-audit.head');
+    const log = capture();
+    const stop = await publishAuditHead(store, config, dir, log.logger);
+    // A synchronous write and rename would hold the event loop between an alert's commit and its webhook.
+    const renameSync = vi.spyOn(fs, 'renameSync');
+    const writeFileSync = vi.spyOn(fs, 'writeFileSync');
+    try {
+      let entry = await appendAudit(store.db, store.dialect, { at: 1, actor: 'alice', action: 'test', subject: 'x' });
+      for (let i = 0; i < 200 && readPublishedHead(file)?.seq !== Number(entry.seq); i++) await new Promise((r) => setTimeout(r, 25));
+      expect(readPublishedHead(file)).toEqual({ seq: Number(entry.seq), hash: entry.hash });
+      for (let i = 2; i <= 20; i++) entry = await appendAudit(store.db, store.dialect, { at: i, actor: 'alice', action: 'test', subject: 'x' });
+      expect(renameSync).not.toHaveBeenCalled();
+      expect(writeFileSync).not.toHaveBeenCalled();
+      await stop();
+      expect(readPublishedHead(file)).toEqual({ seq: Number(entry.seq), hash: entry.hash });
+      expect(log.errors()).toEqual([]);
+      expect(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    } finally {
+      renameSync.mockRestore();
+      writeFileSync.mockRestore();
+    }
   });
 });

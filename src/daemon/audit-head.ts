@@ -38,6 +38,13 @@ export function writeHead(file: string, head: PublishedHead): void {
   fs.renameSync(tmp, file);
 }
 
+/** As writeHead, through the thread pool (a running daemon's writes; the caller writes one at a time). */
+async function writeHeadAsync(file: string, head: PublishedHead): Promise<void> {
+  const tmp = `${file}.${process.pid}.tmp`;
+  await fs.promises.writeFile(tmp, `${head.seq} ${head.hash}\n`);
+  await fs.promises.rename(tmp, file);
+}
+
 /** The shortest time between two writes of the head file (see `publishAuditHead`). */
 export const HEAD_WRITE_INTERVAL_MS = 250;
 
@@ -49,7 +56,7 @@ export const HEAD_WRITE_INTERVAL_MS = 250;
  * the old file kept (renamed) as evidence; a store ahead of it (a crash between commit and publish)
  * is published.
  */
-export async function publishAuditHead(store: Store, config: OpsConfig, baseDir: string, logger: Logger): Promise<() => void> {
+export async function publishAuditHead(store: Store, config: OpsConfig, baseDir: string, logger: Logger): Promise<() => Promise<void>> {
   const file = auditHeadPath(config, baseDir);
   const current = await auditHead(store.db);
   let published: PublishedHead | undefined;
@@ -74,8 +81,12 @@ export async function publishAuditHead(store: Store, config: OpsConfig, baseDir:
   // head is written at once when none was written in the last HEAD_WRITE_INTERVAL_MS, else once at
   // the end of that interval with the newest head. A crash in between leaves the store ahead of the
   // file, which the next start publishes (above).
+  // While running, the file is written through the thread pool, one write at a time: a synchronous
+  // write and rename (about a millisecond on a busy disk) would sit on the event loop between an
+  // alert's commit and its webhook whenever the timer fired beside one.
   let pending: PublishedHead | undefined;
   let timer: NodeJS.Timeout | undefined;
+  let writing: Promise<void> | undefined;
   let lastWriteAt = -Infinity;
   const write = (head: PublishedHead): void => {
     try {
@@ -84,30 +95,41 @@ export async function publishAuditHead(store: Store, config: OpsConfig, baseDir:
       logger.warn({ err: e, file }, 'could not publish the audit head');
     }
   };
+  const schedule = (): void => {
+    if (timer || writing || !pending) return;
+    // Never written in the committer's turn: the commit's pages go out first.
+    const wait = lastWriteAt + HEAD_WRITE_INTERVAL_MS - performance.now();
+    timer = setTimeout(flush, Math.max(0, wait));
+  };
   const flush = (): void => {
     timer = undefined;
-    if (!pending) return;
+    if (!pending || writing) return;
     const head = pending;
     pending = undefined;
     lastWriteAt = performance.now();
-    write(head);
+    writing = writeHeadAsync(file, head)
+      .catch((e: unknown) => logger.warn({ err: e, file }, 'could not publish the audit head'))
+      .finally(() => {
+        writing = undefined;
+        schedule();
+      });
   };
   const publish = (head: PublishedHead): void => {
     // Appenders may commit out of order; the file only moves forward.
     if (head.seq <= last) return;
     last = head.seq;
     pending = head;
-    if (timer) return;
-    // Never written in the committer's turn: the commit's pages go out first, and a file write
-    // and rename on a busy disk do not sit between an alert's commit and its webhook.
-    const wait = lastWriteAt + HEAD_WRITE_INTERVAL_MS - performance.now();
-    timer = setTimeout(flush, Math.max(0, wait));
+    schedule();
   };
   write(current);
   onAuditHead(store.db, publish);
-  return () => {
+  return async () => {
     onAuditHead(store.db, undefined);
     clearTimeout(timer);
-    flush();
+    timer = undefined;
+    // The write in flight lands first; the newest head is then written over it, never under it.
+    while (writing) await writing;
+    if (pending) write(pending);
+    pending = undefined;
   };
 }

@@ -104,7 +104,7 @@ export class Daemon {
   cluster: ClusterCoordinator | undefined;
   private reloading: Promise<boolean> | undefined;
   private serverOverrides: ServerOverrides | undefined;
-  private unpublishAuditHead: (() => void) | undefined;
+  private unpublishAuditHead: (() => Promise<void>) | undefined;
   /** The samples rule files read (`DaemonOptions.series`, else the sample store's series). */
   readonly series: SeriesSource;
 
@@ -332,7 +332,7 @@ export class Daemon {
     for (const c of [...this.components].reverse()) {
       await withDeadline(Promise.resolve(c.stop(deadline)), deadline, () => this.logger.warn({ part: c.name }, 'gave up waiting'));
     }
-    this.unpublishAuditHead?.();
+    await this.unpublishAuditHead?.();
     // What was appended since the last flush (the scrapes of the last seconds) is kept for the restart.
     await withDeadline(this.samples.stop().catch((e: unknown) => this.logger.error({ err: e }, 'samples could not be written')), deadline, () => this.logger.warn({ part: 'samples' }, 'gave up waiting'));
     await this.store.close();

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../lib/clock.js';
 import { randomSecret } from '../lib/ids.js';
@@ -34,16 +34,16 @@ export const ACTION_KEY_NAME = 'action-links';
 /** How long a link works, from the moment its message was enqueued (or re-driven). */
 export const DEFAULT_ACTION_LINK_TTL_MS = 7 * 24 * 3_600_000;
 
-const mac = (payload: string, key: Uint8Array): Buffer => createHmac('sha256', key).update(payload).digest();
+const mac = (payload: string, key: Uint8Array | KeyObject): Buffer => createHmac('sha256', key).update(payload).digest();
 
-export function createActionToken(claims: ActionClaims, key: Uint8Array): string {
+export function createActionToken(claims: ActionClaims, key: Uint8Array | KeyObject): string {
   const compact = { i: claims.incidentId, a: claims.action, e: claims.expiresAt, ...(claims.user ? { u: claims.user } : {}), ...(claims.epoch !== undefined ? { r: claims.epoch } : {}) };
   const payload = Buffer.from(JSON.stringify(compact)).toString('base64url');
   return `${payload}.${mac(payload, key).toString('base64url')}`;
 }
 
 /** Checks the MAC in constant time before reading the claims, then the expiry against the clock. */
-export function verifyActionToken(token: string, key: Uint8Array, clock: Clock): ActionTokenCheck {
+export function verifyActionToken(token: string, key: Uint8Array | KeyObject, clock: Clock): ActionTokenCheck {
   const parts = token.split('.');
   if (parts.length !== 2 || !/^[A-Za-z0-9_-]+$/.test(parts[0]!) || !/^[A-Za-z0-9_-]+$/.test(parts[1]!)) return { ok: false, reason: 'malformed' };
   const [payload, sig] = parts as [string, string];
@@ -87,12 +87,17 @@ const ACTIONS_AFTER: Record<string, ActionName[]> = {
 
 /** Builds the links a message carries. */
 export class ActionLinkSigner {
+  /** The key imported once: every message signs two links with it. */
+  private readonly key: KeyObject;
+
   constructor(
-    private readonly key: Uint8Array,
+    key: Uint8Array,
     /** Where links point; a config reload may move it (`setPublicUrl`). */
     private publicUrl: string,
     readonly ttlMs: number = DEFAULT_ACTION_LINK_TTL_MS,
-  ) {}
+  ) {
+    this.key = createSecretKey(key);
+  }
 
   /** Links made from now on point at `url` (a reload changed `server.public_url`). */
   setPublicUrl(url: string): void {

@@ -44,7 +44,13 @@ function admit(daemon: Daemon, reply: FastifyReply, count: number): void {
 
 /** Alerts from outside: the Alertmanager webhook and the events API, each with its own integration key. */
 export function ingestRoutes(daemon: Daemon): RouteTable {
-  const ladder = () => new SeverityLadder(daemon.config.severities.length ? daemon.config.severities : undefined).severities.map((s) => s.id);
+  // The ladder's ids, read again only when a reload replaced the severities (not on every alert).
+  let ladderOf: { severities: unknown; ids: string[] } | undefined;
+  const ladder = () => {
+    const { severities } = daemon.config;
+    if (ladderOf?.severities !== severities) ladderOf = { severities, ids: new SeverityLadder(severities.length ? severities : undefined).severities.map((s) => s.id) };
+    return ladderOf.ids;
+  };
   const resolveRunbook = (link: string, labels: Readonly<Record<string, string>>) =>
     resolveRunbookLink(daemon.executions?.deps.runbooks ?? [], link, { urlPrefixes: daemon.config.runbooks.url_prefixes, ...(labels.alertname ? { alertName: labels.alertname } : {}) });
   const bearer = (request: FastifyRequest) => /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];

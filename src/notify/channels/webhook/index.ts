@@ -1,15 +1,15 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import type { WebhookChannelConfig } from '../../../config/schema/channels.js';
 import type { ChannelKind, DeliveryOutcome } from '../../types.js';
 import { postAndClassify } from '../shared/http-post.js';
 import { renderWebhookBody } from './render.js';
 
-/** Each secret's key bytes (the base64 after `whsec_`), decoded once. */
-const keys = new Map<string, Buffer>();
-function keyOf(secret: string): Buffer {
+/** Each secret's key (the base64 after `whsec_`), decoded and imported once: an HMAC under a KeyObject skips the import. */
+const keys = new Map<string, KeyObject>();
+function keyOf(secret: string): KeyObject {
   let key = keys.get(secret);
   if (!key) {
-    key = Buffer.from(secret.startsWith('whsec_') ? secret.slice(6) : secret, 'base64');
+    key = createSecretKey(Buffer.from(secret.startsWith('whsec_') ? secret.slice(6) : secret, 'base64'));
     if (keys.size >= 1000) keys.clear();
     keys.set(secret, key);
   }
