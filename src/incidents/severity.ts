@@ -15,9 +15,12 @@ function sev(id: string, name: string, description: string, ms: number): Severit
 /** The ladder as the engine reads it: lookup by id and a rank (0 = most severe). */
 export class SeverityLadder {
   private readonly byId = new Map<string, { severity: Severity; rank: number }>();
+  /** The rungs' ids, most severe first. */
+  readonly ids: readonly string[];
 
   constructor(readonly severities: readonly Severity[] = DEFAULT_SEVERITIES) {
     severities.forEach((severity, rank) => this.byId.set(severity.id, { severity, rank }));
+    this.ids = severities.map((s) => s.id);
   }
 
   get(id: string): Severity {
@@ -38,4 +41,19 @@ export class SeverityLadder {
   worse(a: string, b: string): string {
     return this.rank(b) < this.rank(a) ? b : a;
   }
+}
+
+const configured = new WeakMap<readonly Severity[], SeverityLadder>();
+
+/**
+ * The ladder of a config's `severities:` (the default one when the list is empty), built once per
+ * list: a reload that replaces the list gets a new ladder, every other caller the same one.
+ */
+export function configuredLadder(severities: readonly Severity[]): SeverityLadder {
+  let ladder = configured.get(severities);
+  if (!ladder) {
+    ladder = new SeverityLadder(severities.length ? severities : undefined);
+    configured.set(severities, ladder);
+  }
+  return ladder;
 }

@@ -9,7 +9,7 @@ import { EscalationDriver } from '../../oncall/index.js';
 import type { Actor } from '../../identity/index.js';
 import { isOpsbookError } from '../../lib/errors/index.js';
 import type { ExecutionService, UnattendedRun } from '../../executions/index.js';
-import { OPEN_STATES, SeverityLadder } from '../../incidents/index.js';
+import { configuredLadder, OPEN_STATES } from '../../incidents/index.js';
 import type { SloEvaluator } from '../../slos/index.js';
 import type { OperationsHost } from './host.js';
 import { IncidentEffects, type StartedInTransaction } from './effects.js';
@@ -59,11 +59,6 @@ export interface OperationsOptions {
   delivery?: boolean;
   /** Where the overload watch reads opsbook's event-loop delay (default: the process's monitor). */
   loopDelay?: LoopLateness;
-}
-
-/** The severity ids of the configured ladder (or the default one), most severe first. */
-function ladderOf(config: OpsConfig): string[] {
-  return new SeverityLadder(config.severities.length ? config.severities : undefined).severities.map((s) => s.id);
 }
 
 /** The groups of `rule_files:`; the config load has already refused files with problems. */
@@ -300,7 +295,7 @@ export class Operations {
       source: this.daemon.series ?? new MemorySeriesSource(),
       groups: await ruleGroupsOf(config, baseDir),
       defaultInterval: config.rule_files.evaluation_interval,
-      ladder: () => ladderOf(this.daemon.config),
+      ladder: () => configuredLadder(this.daemon.config.severities).ids,
       settings: () => this.daemon.config.rule_files.alerts,
       externalURL: () => this.daemon.config.server.public_url,
       // Runbook annotations resolve as the Alertmanager ingest resolves them, against the runbooks read at start.
@@ -351,7 +346,7 @@ export class Operations {
 
   /** A procedure run by `cron` that did not pass opens an incident (restore test, DR drill, morning checks). */
   private async procedureFailed(run: UnattendedRun): Promise<void> {
-    const ladder = new SeverityLadder(this.daemon.config.severities.length ? this.daemon.config.severities : undefined).severities;
+    const ladder = configuredLadder(this.daemon.config.severities).severities;
     const severity = ladder[Math.min(2, ladder.length - 1)]!.id;
     await this.createIncident(
       {

@@ -1,7 +1,7 @@
 import type { AlertEvent } from '../../alerts/index.js';
 import type { CheckResult } from '../../checks/index.js';
 import type { OpsConfig } from '../../config/index.js';
-import { SeverityLadder } from '../../incidents/index.js';
+import { configuredLadder } from '../../incidents/index.js';
 import type { Clock } from '../../lib/clock.js';
 
 /** The dedup key of the one incident about opsbook's own overload. */
@@ -28,7 +28,7 @@ export function overloadAlert(result: CheckResult, config: Pick<OpsConfig, 'seve
 }
 
 function overloadSeverity(config: Pick<OpsConfig, 'severities'>): string {
-  const ladder = new SeverityLadder(config.severities.length ? config.severities : undefined).severities;
+  const ladder = configuredLadder(config.severities).severities;
   return ladder[Math.min(2, ladder.length - 1)]!.id;
 }
 

@@ -1,5 +1,5 @@
 import type { OpsConfig } from '../../config/index.js';
-import { renderReview, SeverityLadder, type Incident, type IncidentService, type ReviewStep, type ReviewTemplateSection, type ReviewVersion } from '../../incidents/index.js';
+import { configuredLadder, renderReview, type Incident, type IncidentService, type ReviewStep, type ReviewTemplateSection, type ReviewVersion } from '../../incidents/index.js';
 import type { Runbook } from '../../runbooks/index.js';
 import type { Store } from '../../store/index.js';
 
@@ -38,7 +38,7 @@ export async function reviewTemplate(config: OpsConfig, incident: Incident, sour
 /** The generated draft: impact, timeline, steps run with outputs, response times against target, the template's sections, action items. */
 export async function reviewDraft(store: Store, config: OpsConfig, incidents: IncidentService, id: string, source: ReviewRunbooks = {}): Promise<string> {
   const incident = await incidents.get(id);
-  const ladder = new SeverityLadder(config.severities.length ? config.severities : undefined);
+  const ladder = configuredLadder(config.severities);
   const severity = ladder.has(incident.severity) ? ladder.get(incident.severity) : undefined;
   const steps: ReviewStep[] = [];
   const { listExecutions, listTranscript } = await import('../../executions/index.js');

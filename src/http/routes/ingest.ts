@@ -4,7 +4,7 @@ import { timingSafeEqual } from 'node:crypto';
 
 import type { Daemon } from '../../daemon/index.js';
 import { alertFromEvent, alertmanagerPayload, eventDedupKey, eventPayload, eventsFromAlertmanager, eventsFromGrafana, eventsFromJson, grafanaPayload, type AlertEvent } from '../../alerts/index.js';
-import { SeverityLadder } from '../../incidents/index.js';
+import { configuredLadder } from '../../incidents/index.js';
 // The link resolver alone: the runbook reader (and its SQL parser) is loaded by the executions.
 import { resolveRunbookLink } from '../../runbooks/links.js';
 import { findOpenIncidentByDedupKey } from '../../store/index.js';
@@ -44,13 +44,8 @@ function admit(daemon: Daemon, reply: FastifyReply, count: number): void {
 
 /** Alerts from outside: the Alertmanager webhook and the events API, each with its own integration key. */
 export function ingestRoutes(daemon: Daemon): RouteTable {
-  // The ladder's ids, read again only when a reload replaced the severities (not on every alert).
-  let ladderOf: { severities: unknown; ids: string[] } | undefined;
-  const ladder = () => {
-    const { severities } = daemon.config;
-    if (ladderOf?.severities !== severities) ladderOf = { severities, ids: new SeverityLadder(severities.length ? severities : undefined).severities.map((s) => s.id) };
-    return ladderOf.ids;
-  };
+  // Built once per `severities:` list (a reload's new list makes a new ladder), not on every alert.
+  const ladder = () => configuredLadder(daemon.config.severities).ids;
   const resolveRunbook = (link: string, labels: Readonly<Record<string, string>>) =>
     resolveRunbookLink(daemon.executions?.deps.runbooks ?? [], link, { urlPrefixes: daemon.config.runbooks.url_prefixes, ...(labels.alertname ? { alertName: labels.alertname } : {}) });
   const bearer = (request: FastifyRequest) => /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];

@@ -1,5 +1,5 @@
 import type { Daemon } from '../../../daemon/index.js';
-import { ALLOWED_TRANSITIONS, INCIDENT_ROLES, OPEN_STATES, ROLE_NAMES, SeverityLadder, type Incident, type IncidentAlert, type IncidentRoleHolder, type TimelineEntry } from '../../../incidents/index.js';
+import { ALLOWED_TRANSITIONS, configuredLadder, INCIDENT_ROLES, OPEN_STATES, ROLE_NAMES, type Incident, type IncidentAlert, type IncidentRoleHolder, type TimelineEntry } from '../../../incidents/index.js';
 import { duration, severityBadge, when } from '../components.js';
 import { incidentReader } from '../data/incidents.js';
 import { html, type Html } from '../html.js';
@@ -87,7 +87,7 @@ ${rolesLine(roles)}
 /** The one action bar: a note field shared by every action, moves allowed from the current state, severity and roles. */
 export function actionBar(daemon: Daemon, incident: Incident, session: Session | undefined): Html {
   const moves = allowedMoves(incident);
-  const ladder = new SeverityLadder(daemon.config.severities.length ? daemon.config.severities : undefined);
+  const ladder = configuredLadder(daemon.config.severities);
   const people = daemon.config.users.map((u) => u.name);
   const open = OPEN_STATES.includes(incident.state);
   return html`<form class="actionbar card" method="post" action="/incidents/${encodeURIComponent(incident.id)}/act" data-live="incidentactions:${incident.id}" aria-labelledby="h-actions">

@@ -1,5 +1,5 @@
 import type { Daemon } from '../../../daemon/index.js';
-import { INCIDENT_ROLES, SeverityLadder, type IncidentRole } from '../../../incidents/index.js';
+import { configuredLadder, INCIDENT_ROLES, type IncidentRole } from '../../../incidents/index.js';
 import { listDeliveries } from '../../../store/index.js';
 import { mayWriteFor, type Actor } from '../../../identity/index.js';
 import { teamLinks } from '../team-links.js';
@@ -105,7 +105,7 @@ async function declarePage(ctx: UiContext): Promise<UiResult> {
   const { daemon, session } = ctx;
   const { runbooks } = await loadRunbooks(daemon);
   const procedures = runbooks.flatMap((r) => r.procedures.map((p) => ({ ref: `${r.file}#${p.id}`, title: p.title })));
-  const ladder = new SeverityLadder(daemon.config.severities.length ? daemon.config.severities : undefined);
+  const ladder = configuredLadder(daemon.config.severities);
   const people = daemon.config.users.map((u) => u.name);
   const person = (id: string, label: string, self: boolean) => html`<p><label for="${id}">${label}</label>
 <select id="${id}" name="${id}"><option value="">— nobody yet —</option>${people.map((p) => html`<option${self && p === ctx.actor!.name ? ' selected' : ''}>${p}</option>`)}</select></p>`;
