@@ -33,15 +33,19 @@ export function writeHead(file: string, head: PublishedHead): void {
   // Write then rename: a crash leaves the old head or the new one, never half a line. The temporary
   // file is this process's own, so processes of a cluster sharing the directory never write into
   // each other's half-written file.
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, `${head.seq} ${head.hash}\n`);
+  const tmp = tmpOf(file);
+  fs.writeFileSync(tmp, lineOf(head));
   fs.renameSync(tmp, file);
 }
 
+/** This process's own temporary file beside the head file. */
+const tmpOf = (file: string): string => `${file}.${process.pid}.tmp`;
+const lineOf = (head: PublishedHead): string => `${head.seq} ${head.hash}\n`;
+
 /** As writeHead, through the thread pool (a running daemon's writes; the caller writes one at a time). */
 async function writeHeadAsync(file: string, head: PublishedHead): Promise<void> {
-  const tmp = `${file}.${process.pid}.tmp`;
-  await fs.promises.writeFile(tmp, `${head.seq} ${head.hash}\n`);
+  const tmp = tmpOf(file);
+  await fs.promises.writeFile(tmp, lineOf(head));
   await fs.promises.rename(tmp, file);
 }
 
