@@ -19,4 +19,10 @@ describe('configuredLadder', () => {
     expect(configuredLadder(reloaded)).not.toBe(configuredLadder(custom));
     expect(configuredLadder(reloaded).ids).toEqual(['S1', 'S2']);
   });
+
+  it('names the rung of incidents about opsbook itself: the third, or the last of a shorter ladder', () => {
+    expect(configuredLadder([]).aboutOpsbook).toBe('P3');
+    expect(configuredLadder(custom).aboutOpsbook).toBe('SEV2');
+    expect(configuredLadder([custom[0]!]).aboutOpsbook).toBe('SEV1');
+  });
 });

@@ -17,10 +17,17 @@ export class SeverityLadder {
   private readonly byId = new Map<string, { severity: Severity; rank: number }>();
   /** The rungs' ids, most severe first. */
   readonly ids: readonly string[];
+  /**
+   * The severity of incidents opsbook opens about its own work (a scheduled procedure that did not
+   * pass, its own overload): the third rung, or the last of a shorter ladder. Worth a look in
+   * working hours; never the top of the ladder.
+   */
+  readonly aboutOpsbook: string;
 
   constructor(readonly severities: readonly Severity[] = DEFAULT_SEVERITIES) {
     severities.forEach((severity, rank) => this.byId.set(severity.id, { severity, rank }));
     this.ids = severities.map((s) => s.id);
+    this.aboutOpsbook = this.ids[Math.min(2, this.ids.length - 1)]!;
   }
 
   get(id: string): Severity {

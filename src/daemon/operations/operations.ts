@@ -346,8 +346,7 @@ export class Operations {
 
   /** A procedure run by `cron` that did not pass opens an incident (restore test, DR drill, morning checks). */
   private async procedureFailed(run: UnattendedRun): Promise<void> {
-    const ladder = configuredLadder(this.daemon.config.severities).severities;
-    const severity = ladder[Math.min(2, ladder.length - 1)]!.id;
+    const severity = configuredLadder(this.daemon.config.severities).aboutOpsbook;
     await this.createIncident(
       {
         title: `Scheduled procedure ${run.procedure} did not pass`,

@@ -10,7 +10,7 @@ export const OVERLOAD_DEDUP_KEY = 'opsbook:overload';
 /**
  * A check verdict withheld because opsbook's event loop was late becomes this alert instead of a
  * page about the target: every such run fires the same dedup key, so one incident stays open about
- * opsbook itself while it is overloaded (the third severity of the ladder, or the last).
+ * opsbook itself while it is overloaded (the ladder's `aboutOpsbook` rung).
  */
 export function overloadAlert(result: CheckResult, config: Pick<OpsConfig, 'severities'>, at: number): AlertEvent {
   return {
@@ -28,8 +28,7 @@ export function overloadAlert(result: CheckResult, config: Pick<OpsConfig, 'seve
 }
 
 function overloadSeverity(config: Pick<OpsConfig, 'severities'>): string {
-  const ladder = configuredLadder(config.severities).severities;
-  return ladder[Math.min(2, ladder.length - 1)]!.id;
+  return configuredLadder(config.severities).aboutOpsbook;
 }
 
 /** How long opsbook's event loop must stay under the bound before the overload incident resolves. */
