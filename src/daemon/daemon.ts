@@ -13,6 +13,7 @@ import { createLogger, type Logger } from './logger.js';
 import { VERSION } from './version.js';
 import { publishAuditHead } from './audit-head.js';
 import { Operations } from './operations/index.js';
+import type { ReloadOutcome } from './operations/host.js';
 import type { ExecutionService } from '../executions/index.js';
 import { SampleStore, Scraper } from '../samples/index.js';
 import type { SeriesSource } from '../promql/index.js';
@@ -68,9 +69,13 @@ export interface Component {
   start(): Promise<void> | void;
   /** Finish in-flight work, giving up at `deadline` (epoch ms). */
   stop(deadline: number): Promise<void> | void;
-  /** A new config was accepted; pick up what changed. */
-  reload?(config: OpsConfig): Promise<void> | void;
+  /**
+   * A new config was accepted; pick up what changed. A part that could not take the new config and
+   * keeps running the old one says so (`kept`): the reload is then counted `partial`.
+   */
+  reload?(config: OpsConfig): Promise<ReloadOutcome | void> | ReloadOutcome | void;
 }
+
 
 export interface ReadinessCheck {
   status: 'ok' | 'failing';
@@ -309,10 +314,12 @@ export class Daemon {
     }
     this.config = withServerOverrides(loaded.config, this.serverOverrides);
     this.configFiles = loaded.files;
-    for (const c of this.components) await c.reload?.(this.config);
-    this.metrics.configReloads.inc({ result: 'applied' });
+    const kept: string[] = [];
+    for (const c of this.components) kept.push(...((await c.reload?.(this.config)) || { kept: [] }).kept);
+    this.metrics.configReloads.inc({ result: kept.length ? 'partial' : 'applied' });
     this.metrics.configLoadedAt.set(this.clock.now() / 1000);
-    this.logger.info({ config: loaded.files }, 'config reloaded');
+    if (kept.length) this.logger.warn({ config: loaded.files, kept }, 'config reloaded; some parts keep the running config');
+    else this.logger.info({ config: loaded.files }, 'config reloaded');
     return true;
   }
 

@@ -17,7 +17,7 @@ export function createDaemonMetrics(version: string): DaemonMetrics {
     registry,
     configReloads: new Counter({
       name: 'opsbook_config_reloads_total',
-      help: 'Config reloads by result (applied or rejected).',
+      help: 'Config reloads by result: applied, partial (a part kept running the old config, logged with why) or rejected.',
       labelNames: ['result'],
       registers: [registry],
     }),

@@ -1,9 +1,10 @@
 /**
  * A config reload and the procedures run by `cron`. One daemon on SQLite, on a simulated clock, with
  * a morning check scheduled at 07:00 UTC. A reload whose runbooks cannot be read (a directory where
- * the runbook file was) keeps the running scheduler: the next morning's run still happens, and the
- * error is logged with its cause. A reload that can read them picks up a changed schedule. A reload
- * while a scheduled run is in flight does not wait for it; the run finishes and is recorded.
+ * the runbook file was) keeps the running scheduler: the next morning's run still happens, the error
+ * is logged with its cause and the reload is counted `partial`. A reload that can read them picks up
+ * a changed schedule. A reload while a scheduled run is in flight does not wait for it; the run
+ * finishes and is recorded.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -34,6 +35,8 @@ describe('a config reload and the procedures run by cron', () => {
   const clock = new SimulatedClock('2026-03-02T06:00:00Z');
   const runbook = () => path.join(server.dir, 'runbooks', 'ops.md');
   /** The finished cron runs, oldest first. */
+  const reloads = async () =>
+    (await server.daemon.metrics.registry.getSingleMetric('opsbook_config_reloads_total')!.get()).values.map((v) => `${v.labels.result}=${v.value}`).sort();
   const cronRuns = async () => (await listExecutions(server.daemon.store)).filter((e) => e.trigger === 'cron').reverse();
   /** Moves the clock to `at` and waits until `n` cron runs have finished. */
   const runsAfter = async (at: string, n: number) => {
@@ -62,6 +65,8 @@ describe('a config reload and the procedures run by cron', () => {
       await runsAfter('2026-03-03T07:00:00Z', 2);
       expect((await cronRuns()).map((r) => r.procedure)).toEqual(['runbooks/ops.md#RB-7', 'runbooks/ops.md#RB-7']);
       expect(reloaded).toBe(true);
+      // The rest of the config was applied; the reload counts as partial, not applied.
+      expect(await reloads()).toEqual(['partial=1']);
       const logged = errors.mock.calls.find(([, msg]) => typeof msg === 'string' && msg.includes('keeping the running procedures'));
       expect(logged, 'the failed read is logged').toBeDefined();
       expect(String((logged![0] as { err: Error }).err.message)).toContain('runbooks/ops.md');
@@ -75,6 +80,7 @@ describe('a config reload and the procedures run by cron', () => {
   it('a reload that reads the runbooks picks up a changed schedule', async () => {
     fs.writeFileSync(path.join(server.dir, 'ops.yaml'), config('30 8 * * *'));
     expect(await server.daemon.reload()).toBe(true);
+    expect(await reloads()).toEqual(['applied=1', 'partial=1']);
 
     // 08:30 is a run time from the reload on; 07:00 is not any more.
     await runsAfter('2026-03-03T08:30:00Z', 3);

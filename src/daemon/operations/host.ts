@@ -33,3 +33,8 @@ export interface OperationsHost {
    */
   readonly cluster?: ClusterCoordinator;
 }
+
+/** What a part of the daemon kept running from the old config on a reload, and why (one sentence each). */
+export interface ReloadOutcome {
+  kept: string[];
+}

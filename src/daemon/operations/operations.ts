@@ -11,7 +11,7 @@ import { isOpsbookError } from '../../lib/errors/index.js';
 import type { ExecutionService, UnattendedRun } from '../../executions/index.js';
 import { configuredLadder, OPEN_STATES } from '../../incidents/index.js';
 import type { SloEvaluator } from '../../slos/index.js';
-import type { OperationsHost } from './host.js';
+import type { OperationsHost, ReloadOutcome } from './host.js';
 import { IncidentEffects, type StartedInTransaction } from './effects.js';
 import { addResponder, escalateNow, type EscalateDeps } from './escalate.js';
 import { FiringAlerts } from './firing-alerts.js';
@@ -374,7 +374,7 @@ export class Operations {
     await this.outbox.stop();
   }
 
-  async reload(config: OpsConfig): Promise<void> {
+  async reload(config: OpsConfig): Promise<ReloadOutcome | void> {
     await this.enqueue(async () => {
       const owned = ownedRules(config, this.daemon.cluster);
       await this.alerts.reload(owned.rules, owned.info);
@@ -391,7 +391,7 @@ export class Operations {
     });
     if (this.options.probes === false) return;
     await this.reloadChecks(config);
-    if (!this.stopping) await this.procedures.reload(config);
+    if (!this.stopping) return this.procedures.reload(config);
   }
 
   /**

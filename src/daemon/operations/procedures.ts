@@ -1,7 +1,7 @@
 import type { OpsConfig } from '../../config/index.js';
 import type { ExecutionService, ProcedureScheduler, UnattendedRun } from '../../executions/index.js';
 import { clusterProcedureClaims } from '../../cluster/index.js';
-import type { OperationsHost } from './host.js';
+import type { OperationsHost, ReloadOutcome } from './host.js';
 
 interface Built {
   executions: ExecutionService;
@@ -43,7 +43,7 @@ export class Procedures {
    * a scheduled run in flight (a restore test may take minutes): it finishes under the service that
    * started it and is recorded; `stop` waits for it.
    */
-  async reload(config: OpsConfig): Promise<void> {
+  async reload(config: OpsConfig): Promise<ReloadOutcome | void> {
     const baseDir = this.daemon.baseDir;
     if (baseDir === undefined || this.stopping) return;
     let built: Built;
@@ -51,7 +51,7 @@ export class Procedures {
       built = await this.build(config, baseDir);
     } catch (err) {
       this.daemon.logger.error({ err }, 'config reload could not read the runbooks; keeping the running procedures');
-      return;
+      return { kept: [`the runbooks and their procedures (${err instanceof Error ? err.message : String(err)})`] };
     }
     if (this.stopping) return;
     const old = this.scheduler;
