@@ -43,6 +43,27 @@ export interface ExecutionDeps {
   env?: Record<string, string | undefined>;
   /** opsbook's data directory; shell steps run in `<dataDir>/work/<service>` unless the service names a cwd. */
   dataDir?: string;
+  /**
+   * What this process holds of its running executions. A daemon's reload builds a new service and
+   * hands it the old one's, so executions started before it keep their secrets and their running
+   * steps can still be stopped.
+   */
+  inProcess?: InProcessExecutions;
+}
+
+/** What a process holds of its running executions, and nowhere else: the steps it runs, and secret values. */
+export class InProcessExecutions {
+  /** The controllers of the steps running, by execution id. */
+  readonly controllers = new Map<string, Set<AbortController>>();
+  /** Secret values given for an execution live only in this process. */
+  readonly secretParams = new Map<string, Record<string, string>>();
+
+  /** Stops the execution's running steps and forgets its secrets (it ended). */
+  end(id: string): void {
+    for (const c of this.controllers.get(id) ?? []) c.abort();
+    this.controllers.delete(id);
+    this.secretParams.delete(id);
+  }
 }
 
 export interface PlanOptions {
@@ -68,11 +89,15 @@ interface StoredPlan {
  * in a transcript (and the incident's timeline), appends every action to the audit log.
  */
 export class ExecutionService {
-  private readonly controllers = new Map<string, Set<AbortController>>();
-  /** Secret values given for an execution live only in this process. */
-  private readonly secretParams = new Map<string, Record<string, string>>();
+  private readonly controllers: Map<string, Set<AbortController>>;
+  private readonly secretParams: Map<string, Record<string, string>>;
+  readonly inProcess: InProcessExecutions;
 
-  constructor(readonly deps: ExecutionDeps) {}
+  constructor(readonly deps: ExecutionDeps) {
+    this.inProcess = deps.inProcess ?? new InProcessExecutions();
+    this.controllers = this.inProcess.controllers;
+    this.secretParams = this.inProcess.secretParams;
+  }
 
   private dataDir(): string {
     return this.deps.dataDir ?? join(this.deps.baseDir, '.opsbook');
@@ -230,6 +255,7 @@ export class ExecutionService {
       return await runStep(ctx, step, actor, { ...options, signal });
     } finally {
       set.delete(controller);
+      if (set.size === 0 && this.controllers.get(id) === set) this.controllers.delete(id);
     }
   }
 
@@ -267,8 +293,7 @@ export class ExecutionService {
       await releaseExecutionLocks(trx, id);
       await audit({ at: now, actor: actor.name, action: 'execution.cancel', subject: `execution:${id}`, details: {} });
     });
-    for (const c of this.controllers.get(id) ?? []) c.abort();
-    this.secretParams.delete(id);
+    this.inProcess.end(id);
     if (row.incident_id) await this.deps.incidents?.addToTimeline(row.incident_id, { at: now, actor: actor.name, text: `cancelled execution ${id} of ${row.procedure}`, data: { executionId: id } });
     return toSummary({ ...row, state: 'cancelled', finished_at: now });
   }
@@ -316,10 +341,7 @@ export class ExecutionService {
   /** Closes the incident's running executions (it resolved) and stops what they run in this process. */
   async closeForIncident(incidentId: string): Promise<ExecutionSummary[]> {
     const closed = await closeExecutionsOfIncident(this.deps, incidentId);
-    for (const e of closed) {
-      for (const c of this.controllers.get(e.id) ?? []) c.abort();
-      this.secretParams.delete(e.id);
-    }
+    for (const e of closed) this.inProcess.end(e.id);
     return closed;
   }
 

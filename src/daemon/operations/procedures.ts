@@ -81,6 +81,8 @@ export class Procedures {
     const { store, clock, logger } = this.daemon;
     const { ExecutionService, loadConfiguredRunbooks, ProcedureScheduler, storeIncidentLink } = await import('../../executions/index.js');
     const executions = new ExecutionService({
+      // Executions started before a reload go on under the new service: their running steps and secrets pass to it.
+      ...(this.executions ? { inProcess: this.executions.inProcess } : {}),
       store,
       clock,
       config,
