@@ -82,6 +82,7 @@ export class Simulation {
     for (let pass = 0; pass < 3; pass++) {
       await this.clock.advanceTo(at);
       await this.ops.idle();
+      await this.deliverPending();
     }
   }
 
@@ -107,6 +108,22 @@ export class Simulation {
     const probe = this.probes.get(checkId)!;
     probe.observe(result);
     await this.ops.injectCheckResult(result, probe.snapshot);
+    await this.deliverPending();
+  }
+
+  /**
+   * Every notification the pipeline wrote is taken by its channel at once (the test reads who would
+   * have been told what, when): a page is delivered before anyone can answer it, as on a healthy
+   * channel.
+   */
+  private async deliverPending(): Promise<void> {
+    const at = this.clock.now();
+    await this.store.db
+      .updateTable('outbox')
+      .set((eb) => ({ status: 'delivered' as const, attempts: eb('attempts', '+', 1), due_at: null, delivered_at: at, last_status: 200 }))
+      .where('status', '=', 'pending')
+      .where('due_at', '<=', at)
+      .execute();
   }
 
   async ingest(alert: { rule: string; status: 'firing' | 'resolved'; severity: string; labels: Record<string, string>; summary?: string; dedupKey: string }): Promise<void> {
@@ -119,6 +136,7 @@ export class Simulation {
       severity: alert.severity,
       at: this.clock.now(),
     });
+    await this.deliverPending();
   }
 
   /** `#N` (the Nth incident opened in this test), `latest`, or a rule id one of its alerts came from. */
@@ -138,6 +156,7 @@ export class Simulation {
     const actor: Actor = { name: user.name, role: user.role, via: 'cli' };
     await this.ops.act(incidentId, action, actor, note);
     await this.ops.idle();
+    await this.deliverPending();
   }
 
   async snapshot(): Promise<Snapshot> {

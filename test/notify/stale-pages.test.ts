@@ -111,3 +111,43 @@ describe('a page for a resolved incident', () => {
     expect(timeline.filter((t) => t.text === 'resolved update sent to channel hook')).toHaveLength(1);
   });
 });
+
+describe('a page called off before its first attempt', () => {
+  let quiet: DaemonApp;
+  beforeAll(async () => {
+    const config = `users:
+  - { name: ana, role: responder }
+services:
+  - { id: api }
+channels:
+  - { id: hook, kind: webhook, url: "http://127.0.0.1:9/page", secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"] }
+  - { id: later, kind: webhook, url: "http://127.0.0.1:9/later", secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"] }
+escalation_policies:
+  - id: default
+    steps:
+      - targets: [{ channel: hook }]
+        timeout: 1h
+      - targets: [{ channel: later }]
+        timeout: 1h
+`;
+    quiet = await startDaemonApp('stale-pages-unsent', { 'ops.yaml': config }, { clock: new SimulatedClock(Math.floor(Date.now() / MINUTE) * MINUTE) });
+    // Nothing is sent: every page stays where the outbox put it until it is called off.
+    await quiet.daemon.operations!.outbox.stop();
+  });
+  afterAll(async () => quiet?.close());
+
+  const rows = async (incidentId: string) =>
+    (await quiet.daemon.store.db.selectFrom('outbox').select(['channel_id', 'event', 'status', 'attempts']).where('incident_id', '=', incidentId).orderBy('created_at').execute()).map((r) => `${r.channel_id} ${r.event} ${r.status} ${r.attempts}`);
+
+  it('sends no "acknowledged" or "resolved" to the channel it never reached; a channel never paged still hears it', async () => {
+    const ana = { name: 'ana', role: 'responder' as const, via: 'session' as const };
+    const ops = quiet.daemon.operations!;
+    const incident = await ops.createIncident({ title: 'Checkout failing', severity: 'P1', service: 'api' }, ana);
+    expect(await rows(incident.id)).toEqual(['hook incident.triggered pending 0']);
+    await ops.act(incident.id, 'acknowledge', ana, 'looking');
+    await ops.act(incident.id, 'resolve', ana, 'fixed');
+    // The page never left: no status update follows it there. The later step's channel was never
+    // paged, and hears the updates as the policy says every channel of it does.
+    expect(await rows(incident.id)).toEqual(['hook incident.triggered cancelled 0', 'later incident.acknowledged pending 0', 'later incident.resolved pending 0']);
+  });
+});

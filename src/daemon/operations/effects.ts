@@ -87,14 +87,14 @@ export class IncidentEffects {
         // Status updates go only where someone was paged: an incident whose page a window held
         // back and that resolved inside it stays quiet. Every channel of the policy hears it.
         if (await this.escalations.stop(incident.id, effect.reason, effect.by, store.db)) {
-          await this.toChannels(policyChannels(config, policyId), incident, effect.reason === 'acknowledged' ? 'incident.acknowledged' : 'incident.resolved', effect.by);
+          await this.toChannels(await this.statusChannels(incident.id, policyChannels(config, policyId)), incident, effect.reason === 'acknowledged' ? 'incident.acknowledged' : 'incident.resolved', effect.by);
         }
         return;
       }
       case 'notify': {
         if (effect.suppressedBy) return; // held: the timeline says by what; released later or dropped
         if (effect.event === 'resolved' && (await this.escalations.state(incident.id))) {
-          await this.toChannels(policyChannels(config, policyId), incident, 'incident.resolved', effect.by);
+          await this.toChannels(await this.statusChannels(incident.id, policyChannels(config, policyId)), incident, 'incident.resolved', effect.by);
         }
         // A reopening and a raised severity page again where a pager takes them (PagerDuty triggers
         // under the incident's key): only the channels already paged hear them, never a later
@@ -259,8 +259,27 @@ export class IncidentEffects {
 
   /** Of `channelIds`, those an incident's escalation has paged so far (a later step's are not told early). */
   private async pagedChannels(incidentId: string, channelIds: readonly string[]): Promise<string[]> {
-    const paged = new Set((await listOutbox(this.host.store.db, { incidentId })).filter((r) => (PAGE_EVENTS as readonly string[]).includes(r.event)).map((r) => r.channel_id));
+    const paged = new Set((await this.pagesOf(incidentId)).map((r) => r.channel_id));
     return channelIds.filter((id) => paged.has(id));
+  }
+
+  /**
+   * The channels of `channelIds` an acknowledgement or resolution is told to. A channel whose every
+   * page of the incident was called off before its first attempt (the incident was answered or
+   * resolved first) never heard of it, so it hears no "acknowledged" or "resolved" either: nobody is
+   * woken by the end of an incident they were never told began. A channel paged at least once
+   * (delivered, failing or in flight) hears it, and so does a channel the escalation never paged (a
+   * later step's), as every channel of the policy does.
+   */
+  private async statusChannels(incidentId: string, channelIds: readonly string[]): Promise<string[]> {
+    const pages = await this.pagesOf(incidentId);
+    const reached = new Set(pages.filter((r) => r.attempts > 0).map((r) => r.channel_id));
+    const paged = new Set(pages.map((r) => r.channel_id));
+    return channelIds.filter((id) => !paged.has(id) || reached.has(id));
+  }
+
+  private async pagesOf(incidentId: string): Promise<OutboxRow[]> {
+    return (await listOutbox(this.host.store.db, { incidentId })).filter((r) => (PAGE_EVENTS as readonly string[]).includes(r.event));
   }
 
   /** `by`: who caused the update; a channel the update came in through (PagerDuty) is not told again. */
