@@ -35,6 +35,17 @@ export class ProbeState {
 
   constructor(private readonly thresholds: ProbeThresholds) {}
 
+  /**
+   * Takes over what another state of the same check learned (a reload replaced the check): its
+   * settled status and level, and the streaks toward the next change, now counted against this
+   * state's thresholds.
+   */
+  carryOver(previous: ProbeState): void {
+    this.s = { ...previous.s };
+    this.worseMin = previous.worseMin;
+    this.betterMax = previous.betterMax;
+  }
+
   get snapshot(): ProbeSnapshot {
     return { ...this.s };
   }

@@ -61,6 +61,13 @@ export interface CheckRunner {
    * aborted at once. Resolves once their runs have settled.
    */
   remove(ids: readonly string[]): Promise<void>;
+  /**
+   * Replaces running checks with new definitions of the same ids (a reload changed them): each old
+   * one is removed as by `remove`, the new one added as by `add`, and it keeps the old one's settled
+   * probe state and streaks, so a check settled `down` stays down (its incident open) rather than
+   * starting over at `unknown`. What its runs reused (connections, a session) is built afresh.
+   */
+  replace(checks: readonly (CheckConfig | CompiledCheck)[]): Promise<void>;
   /** The definition of each check it runs, by id: a reload compares it with the new one. */
   definitions(): Map<string, CheckConfig>;
   /** Settled probe state of a check. */
@@ -163,6 +170,20 @@ export function createCheckRunner(opts: CheckRunnerOptions): CheckRunner {
 
   /** Counts starts and stops: a start (or an add) finishes only if no stop came while it waited. */
   let starts = 0;
+  /** Prepares checks just tracked and plans them at their phase (see `add`). */
+  const plan = async (added: ReadonlyArray<ReturnType<typeof track>>): Promise<void> => {
+    const generation = starts;
+    await prepare(added.map((a) => a.check));
+    if (generation !== starts) return;
+    // Only those still wanted: a check removed (or replaced) meanwhile is not planned.
+    scheduler.add(added.filter((a) => running.get(a.check.id) === a).map((a) => a.check));
+  };
+  const remove = async (ids: readonly string[]): Promise<void> => {
+    const gone = ids.flatMap((id) => running.get(id) ?? []);
+    for (const g of gone) running.delete(g.check.id);
+    await scheduler.remove(ids);
+    for (const g of gone) releaseCheckState(g.check, g.state);
+  };
   return {
     scheduler,
     async start() {
@@ -176,19 +197,19 @@ export function createCheckRunner(opts: CheckRunnerOptions): CheckRunner {
       scheduler.start();
       scheduleRollup();
     },
-    async add(checks) {
-      const generation = starts;
-      const added = checks.map((c) => track(compile(c)));
-      await prepare(added.map((a) => a.check));
-      if (generation !== starts) return;
-      // Only those still wanted: a check removed (or replaced) meanwhile is not planned.
-      scheduler.add(added.filter((a) => running.get(a.check.id) === a).map((a) => a.check));
-    },
-    async remove(ids) {
-      const gone = ids.flatMap((id) => running.get(id) ?? []);
-      for (const g of gone) running.delete(g.check.id);
-      await scheduler.remove(ids);
-      for (const g of gone) releaseCheckState(g.check, g.state);
+    add: (checks) => plan(checks.map((c) => track(compile(c)))),
+    remove,
+    async replace(checks) {
+      const before = new Map(checks.flatMap((c) => running.get(c.id) ?? []).map((r) => [r.check.id, r.probe]));
+      await remove(checks.map((c) => c.id));
+      await plan(
+        checks.map((c) => {
+          const entry = track(compile(c));
+          const old = before.get(entry.check.id);
+          if (old) entry.probe.carryOver(old);
+          return entry;
+        }),
+      );
     },
     async stop() {
       starts++;

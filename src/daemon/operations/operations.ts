@@ -422,9 +422,12 @@ export class Operations {
       cluster.setChecksOwned(this.checkTokens.size);
     }
     if (gone.length === 0 && changed.length === 0 && added.length === 0) return;
-    await checks.remove([...gone, ...changed.map((c) => c.id)]);
+    await checks.remove(gone);
     if (this.stopping) return;
-    await checks.add([...changed, ...added]);
+    // A changed check keeps what it learned of its target: one settled down keeps its incident open.
+    await checks.replace(changed);
+    if (this.stopping) return;
+    await checks.add(added);
     this.daemon.logger.info({ removed: gone.length, replaced: changed.length, added: added.length }, 'checks changed by the reload');
   }
 

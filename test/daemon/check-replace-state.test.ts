@@ -1,0 +1,64 @@
+/**
+ * A check a reload changes (a new timeout here) is replaced, and keeps what it has learned of its
+ * target: a check already settled `down` with its incident open stays `down` across the reload, so
+ * the incident neither resolves nor pages again while the target stays down; it resolves when the
+ * target recovers, after `success_threshold` good runs as before. One daemon on SQLite, a simulated
+ * clock, a loopback target that answers 500 until told otherwise.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SimulatedClock } from '../../src/lib/clock.js';
+import { startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
+
+const INTERVAL = 10_000;
+
+describe('a check replaced by a reload while its target is down', () => {
+  let server: DaemonApp;
+  let target: http.Server;
+  let healthy = false;
+  const clock = new SimulatedClock(Math.floor(Date.now() / 60_000) * 60_000);
+  const config = (timeout: string) => `checks:
+  - { id: api, kind: http, url: "http://127.0.0.1:${(target.address() as AddressInfo).port}/health", interval: 10s, timeout: ${timeout}, failure_threshold: 3, success_threshold: 2 }
+`;
+  const ops = () => server.daemon.operations!;
+  const runFor = async (ms: number) => {
+    await clock.advance(ms, () => ops().settle(5_000));
+    await ops().settle(5_000);
+  };
+  const incidents = () => server.daemon.store.db.selectFrom('incidents').select(['id', 'state']).orderBy('opened_at').execute();
+
+  beforeAll(async () => {
+    target = http.createServer((_q, s) => s.writeHead(healthy ? 200 : 500).end());
+    await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
+    server = await startDaemonApp('check-replace-state', { 'ops.yaml': config('5s') }, { clock });
+  }, 60_000);
+
+  afterAll(async () => {
+    await server?.close();
+    await new Promise((r) => target?.close(r));
+  }, 60_000);
+
+  it('keeps the check settled down: the incident stays open, one, until the target recovers', async () => {
+    await runFor(5 * INTERVAL);
+    expect(ops().checkState('api')?.probe.status).toBe('down');
+    const [opened, ...others] = await incidents();
+    expect(others).toEqual([]);
+    expect(opened!.state).toBe('triggered');
+
+    fs.writeFileSync(path.join(server.dir, 'ops.yaml'), config('4s'));
+    expect(await server.daemon.reload()).toBe(true);
+    for (let i = 0; i < 4; i++) {
+      await runFor(INTERVAL);
+      expect(ops().checkState('api')?.probe.status, `run ${i + 1} after the reload`).toBe('down');
+      expect(await incidents(), `run ${i + 1} after the reload`).toEqual([{ id: opened!.id, state: 'triggered' }]);
+    }
+
+    healthy = true;
+    await runFor(3 * INTERVAL);
+    expect(ops().checkState('api')?.probe.status).toBe('up');
+    expect(await incidents()).toEqual([{ id: opened!.id, state: 'resolved' }]);
+  }, 120_000);
+});
