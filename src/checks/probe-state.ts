@@ -1,3 +1,4 @@
+import type { SettledProbe } from '../store/repos/check-history.js';
 import { LEVEL_RANK, type CheckLevel, type CheckResult, type CheckStatus } from './types.js';
 
 export interface ProbeThresholds {
@@ -32,6 +33,8 @@ export class ProbeState {
   private s: ProbeSnapshot = { status: 'unknown', level: 'ok', worseStreak: 0, betterStreak: 0, downStreak: 0, upStreak: 0 };
   private worseMin = 2;
   private betterMax = 0;
+  /** Whether it has seen a result, taken one over or been restored (restore then changes nothing). */
+  private touched = false;
 
   constructor(private readonly thresholds: ProbeThresholds) {}
 
@@ -44,6 +47,23 @@ export class ProbeState {
     this.s = { ...previous.s };
     this.worseMin = previous.worseMin;
     this.betterMax = previous.betterMax;
+    this.touched = true;
+  }
+
+  /**
+   * Starts from a settled state stored by an earlier process (a restart, a lease move), unless this
+   * state has already seen a result or taken one over: a check settled down stays down until
+   * `success_threshold` better results. Streaks start at zero.
+   */
+  restore(settled: SettledProbe): void {
+    if (this.touched) return;
+    this.s = { ...this.s, status: settled.down === null ? 'unknown' : settled.down ? 'down' : 'up', level: LEVELS[settled.level]! };
+    this.touched = true;
+  }
+
+  /** The settled status and level, as stored (`down` null while the status has never settled). */
+  get settled(): SettledProbe {
+    return { down: this.s.status === 'unknown' ? null : this.s.status === 'down', level: LEVEL_RANK[this.s.level] as 0 | 1 | 2 };
   }
 
   get snapshot(): ProbeSnapshot {
@@ -54,6 +74,7 @@ export class ProbeState {
   observe(result: Pick<CheckResult, 'status' | 'level' | 'pending'>): boolean {
     // A withheld verdict (opsbook was too slow to time the run) counts neither way.
     if (result.pending || result.status === 'unknown') return false;
+    this.touched = true;
     const statusBefore = this.s.status;
     const levelBefore = this.s.level;
     const rank = LEVEL_RANK[result.level];

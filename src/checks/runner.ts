@@ -13,7 +13,7 @@ import type { CheckResult } from './types.js';
 import { loopDelayMonitor } from './loop-delay.js';
 import { DEFAULT_LOOP_DELAY_BOUND_MS } from './overload.js';
 import type { SampleStore } from '../samples/index.js';
-import type { AdmitResults } from '../store/repos/check-history.js';
+import type { AdmitResults, SettledProbe } from '../store/repos/check-history.js';
 import type { LeaseToken } from '../store/repos/cluster.js';
 
 export interface CheckRunnerOptions {
@@ -144,16 +144,34 @@ export function createCheckRunner(opts: CheckRunnerOptions): CheckRunner {
         if (result.status === 'down') m.failures.inc();
       }
       const changed = own.probe.observe(result);
-      history?.record(result, opts.leaseOf?.(check.id));
+      history?.record(result, opts.leaseOf?.(check.id), changed ? own.probe.settled : undefined);
       opts.onResult?.(result, own.probe.snapshot, changed);
     },
   });
+
+  /**
+   * Each check starts from the settled state stored by the process that ran it before (a restart, a
+   * lease move): a check settled down stays down, and its open incident is not resolved by the first
+   * run after, then opened again `failure_threshold` runs later.
+   */
+  const restoreSettled = async (checks: readonly CompiledCheck[]): Promise<void> => {
+    if (!history) return;
+    const stored = await history.settled(checks.map((c) => c.id)).catch((e: unknown) => {
+      opts.logger?.warn({ err: e }, 'settled check states could not be read; those checks start unknown');
+      return new Map<string, SettledProbe>();
+    });
+    for (const c of checks) {
+      const s = stored.get(c.id);
+      if (s) running.get(c.id)?.probe.restore(s);
+    }
+  };
 
   /** What a check needs before its first run: its heartbeat, its history key, what its kind builds. */
   const prepare = async (checks: readonly CompiledCheck[]): Promise<void> => {
     if (opts.store) {
       for (const c of checks) if (c.kind === 'heartbeat') await registerHeartbeat(opts.store, c.id, opts.clock.now());
       await history?.prepare(checks.map((c) => c.id)).catch((e: unknown) => opts.logger?.warn({ err: e }, 'check history keys could not be prepared'));
+      await restoreSettled(checks);
     }
     await prepareChecks(checks);
   };

@@ -134,4 +134,27 @@ await describeOnStores('opsbook-hist', 'check history', { migrate: true }, (targ
     expect(await reader.lastBeat('backup-cron')).toEqual({ at: T0 + H, failed: true, since: T0 });
     await expect(recordHeartbeat(target.store, 'guess', T0)).rejects.toMatchObject({ code: 'OPSBOOK_E_HEARTBEAT_UNKNOWN' });
   });
+
+  it('stores the settled probe state a result changed, the last of a batch, and only with an admitted result', async () => {
+    const writer = new HistoryWriter({ store: target.store, clock });
+    const run = (checkId: string, at: number, down: boolean): CheckResult => ({ checkId, kind: 'http', at, status: down ? 'down' : 'up', level: down ? 'critical' : 'ok', latencyMs: 5, conditions: [] });
+    writer.record(run('settle-a', T0, true), undefined, { down: true, level: 2 });
+    writer.record(run('settle-a', T0 + 1, false), undefined, { down: false, level: 0 });
+    writer.record(run('settle-a', T0 + 2, true), undefined, { down: true, level: 1 });
+    writer.record(run('settle-b', T0, true));
+    await writer.flush();
+    expect(await writer.settled(['settle-a', 'settle-b', 'never-run'])).toEqual(new Map([['settle-a', { down: true, level: 1 }]]));
+
+    // A result fencing refuses (its process lost the lease) changes no stored state.
+    const fenced = new HistoryWriter({ store: target.store, clock, admit: async (_trx, rs) => rs.filter((r) => r.checkId !== 'settle-a') });
+    fenced.record(run('settle-a', T0 + 3, false), undefined, { down: false, level: 0 });
+    fenced.record(run('settle-b', T0 + 3, false), undefined, { down: null, level: 0 });
+    await fenced.flush();
+    expect(await fenced.settled(['settle-a', 'settle-b'])).toEqual(
+      new Map([
+        ['settle-a', { down: true, level: 1 }],
+        ['settle-b', { down: null, level: 0 }],
+      ]),
+    );
+  });
 });

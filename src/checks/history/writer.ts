@@ -1,5 +1,5 @@
 import type { LeaseToken, Store } from '../../store/index.js';
-import { checkKeys, insertResults, type AdmitResults, type HistoryKeyCache, type StoredResult } from '../../store/repos/check-history.js';
+import { checkKeys, insertResults, settledProbes, type AdmitResults, type HistoryKeyCache, type SettledProbe, type StoredResult } from '../../store/repos/check-history.js';
 import type { Clock } from '../../lib/clock.js';
 import { LEVEL_RANK, type CheckResult } from '../types.js';
 
@@ -44,11 +44,20 @@ export class HistoryWriter {
     for (const [id, key] of keys) this.cache.checks.set(id, key);
   }
 
-  /** Buffers a result; `lease` is the one its check ran under, which fencing judges when it is written. */
-  record(r: CheckResult, lease?: LeaseToken): void {
+  /** The settled probe states stored for these checks (those that have one). */
+  settled(checkIds: readonly string[]): Promise<Map<string, SettledProbe>> {
+    return settledProbes(this.opts.store.db, checkIds);
+  }
+
+  /**
+   * Buffers a result; `lease` is the one its check ran under, which fencing judges when it is
+   * written; `settled`, the check's settled probe state when this result changed it.
+   */
+  record(r: CheckResult, lease?: LeaseToken, settled?: SettledProbe): void {
     if (r.pending) return;
     this.buffer.push({
       ...(lease ? { lease } : {}),
+      ...(settled ? { settled } : {}),
       checkId: r.checkId,
       at: r.at,
       down: r.status === 'down',

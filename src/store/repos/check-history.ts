@@ -20,6 +20,14 @@ export interface StoredResult {
   latencyMs: number;
   value?: number | null;
   error?: string | null;
+  /** The check's settled probe state after this result, when this result changed it. */
+  settled?: SettledProbe;
+}
+
+/** A check's settled probe state as stored: `down` null while its status has never settled; level 0 ok, 1 warning, 2 critical. */
+export interface SettledProbe {
+  down: boolean | null;
+  level: 0 | 1 | 2;
 }
 
 export function encodeState(down: boolean, level: number): number {
@@ -149,7 +157,34 @@ export async function insertResults(db: Db, results: readonly StoredResult[], at
         error_id: r.error ? errors.get(r.error.slice(0, 500))! : null,
       })),
     );
+    // The last settled state of each check in the batch, with the results (and their fencing).
+    const settled = new Map<string, SettledProbe>();
+    for (const r of results) if (r.settled) settled.set(r.checkId, r.settled);
+    for (const [checkId, p] of settled) {
+      await trx
+        .updateTable('check_keys')
+        .set({ settled_status: p.down === null ? null : p.down ? 1 : 0, settled_level: p.level })
+        .where('key', '=', keys.get(checkId)!)
+        .execute();
+    }
   });
+}
+
+/** The settled probe state stored for each of these checks that has one. */
+export async function settledProbes(db: Db, ids: readonly string[]): Promise<Map<string, SettledProbe>> {
+  const out = new Map<string, SettledProbe>();
+  for (let i = 0; i < ids.length; i += 500) {
+    const rows = await db
+      .selectFrom('check_keys')
+      .select(['check_id', 'settled_status', 'settled_level'])
+      .where('check_id', 'in', ids.slice(i, i + 500))
+      .where('settled_level', 'is not', null)
+      .execute();
+    for (const r of rows) {
+      out.set(r.check_id, { down: r.settled_status === null ? null : Number(r.settled_status) === 1, level: Math.min(2, Math.max(0, Number(r.settled_level))) as 0 | 1 | 2 });
+    }
+  }
+  return out;
 }
 
 export interface RawResultRow {

@@ -10,6 +10,10 @@ export interface CheckKeysTable {
   key: Generated<number>;
   check_id: string;
   created_at: number;
+  /** The settled probe status: 0 up, 1 down, null never settled (see SettledProbe). */
+  settled_status: number | null;
+  /** The settled level: 0 ok, 1 warning, 2 critical; null before anything settled. */
+  settled_level: number | null;
 }
 
 /** Error texts, stored once each: "connection refused" a million times costs one row. */

@@ -1,9 +1,10 @@
 /**
- * A check a reload changes (a new timeout here) is replaced, and keeps what it has learned of its
- * target: a check already settled `down` with its incident open stays `down` across the reload, so
- * the incident neither resolves nor pages again while the target stays down; it resolves when the
- * target recovers, after `success_threshold` good runs as before. One daemon on SQLite, a simulated
- * clock, a loopback target that answers 500 until told otherwise.
+ * A check keeps what it has learned of its target across a reload that changes it (a new timeout
+ * here) and across a restart of opsbook: a check already settled `down` (after `failure_threshold`
+ * failed runs) with its incident open stays `down`, so the incident neither resolves at the next run
+ * nor opens again — with a second page — `failure_threshold` runs later; it resolves when the target
+ * recovers, after `success_threshold` good runs as before. One daemon on SQLite, a simulated clock, a
+ * loopback target that answers 500 until told otherwise.
  */
 import fs from 'node:fs';
 import http from 'node:http';
@@ -15,7 +16,7 @@ import { startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
 
 const INTERVAL = 10_000;
 
-describe('a check replaced by a reload while its target is down', () => {
+describe('a check settled down, across a reload that changes it and a restart', () => {
   let server: DaemonApp;
   let target: http.Server;
   let healthy = false;
@@ -41,6 +42,15 @@ describe('a check replaced by a reload while its target is down', () => {
     await new Promise((r) => target?.close(r));
   }, 60_000);
 
+  /** Four runs pass; after each the check is still down and its one incident still open. */
+  const staysDown = async (after: string, incidentId: string) => {
+    for (let i = 0; i < 4; i++) {
+      await runFor(INTERVAL);
+      expect(ops().checkState('api')?.probe.status, `run ${i + 1} after ${after}`).toBe('down');
+      expect(await incidents(), `run ${i + 1} after ${after}`).toEqual([{ id: incidentId, state: 'triggered' }]);
+    }
+  };
+
   it('keeps the check settled down: the incident stays open, one, until the target recovers', async () => {
     await runFor(5 * INTERVAL);
     expect(ops().checkState('api')?.probe.status).toBe('down');
@@ -50,11 +60,10 @@ describe('a check replaced by a reload while its target is down', () => {
 
     fs.writeFileSync(path.join(server.dir, 'ops.yaml'), config('4s'));
     expect(await server.daemon.reload()).toBe(true);
-    for (let i = 0; i < 4; i++) {
-      await runFor(INTERVAL);
-      expect(ops().checkState('api')?.probe.status, `run ${i + 1} after the reload`).toBe('down');
-      expect(await incidents(), `run ${i + 1} after the reload`).toEqual([{ id: opened!.id, state: 'triggered' }]);
-    }
+    await staysDown('the reload', opened!.id);
+
+    await server.restart();
+    await staysDown('a restart', opened!.id);
 
     healthy = true;
     await runFor(3 * INTERVAL);
