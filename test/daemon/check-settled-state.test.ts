@@ -3,7 +3,7 @@
  * here) and across a restart of opsbook: a check already settled `down` (after `failure_threshold`
  * failed runs) with its incident open stays `down`, so the incident neither resolves at the next run
  * nor opens again — with a second page — `failure_threshold` runs later; it resolves when the target
- * recovers, after `success_threshold` good runs as before. One daemon on SQLite, a simulated clock, a
+ * recovers, after `success_threshold` good runs as before. A check the config drops forgets it. One daemon on SQLite, a simulated clock, a
  * loopback target that answers 500 until told otherwise.
  */
 import fs from 'node:fs';
@@ -69,5 +69,19 @@ describe('a check settled down, across a reload that changes it and a restart', 
     await runFor(3 * INTERVAL);
     expect(ops().checkState('api')?.probe.status).toBe('up');
     expect(await incidents()).toEqual([{ id: opened!.id, state: 'resolved' }]);
+  }, 120_000);
+
+  it('forgets the settled state of a check the config drops: added back, it starts unknown, as its rules do', async () => {
+    healthy = false;
+    await runFor(5 * INTERVAL);
+    expect(ops().checkState('api')?.probe.status).toBe('down');
+    fs.writeFileSync(path.join(server.dir, 'ops.yaml'), 'checks: []\n');
+    expect(await server.daemon.reload()).toBe(true);
+    fs.writeFileSync(path.join(server.dir, 'ops.yaml'), config('4s'));
+    expect(await server.daemon.reload()).toBe(true);
+    await runFor(INTERVAL);
+    expect(ops().checkState('api')?.probe.status).toBe('unknown');
+    await runFor(2 * INTERVAL);
+    expect(ops().checkState('api')?.probe.status).toBe('down');
   }, 120_000);
 });

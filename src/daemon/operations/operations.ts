@@ -23,7 +23,7 @@ import { PagingWatch } from './paging-watch.js';
 import { DeadmanSwitch } from './deadman.js';
 import { StoreFullMode } from './store-full.js';
 import { Procedures } from './procedures.js';
-import { appendAudit, isStoreFull, type Database, type LeaseToken } from '../../store/index.js';
+import { appendAudit, forgetSettledProbes, isStoreFull, type Database, type LeaseToken } from '../../store/index.js';
 import { leaseOf, runUnderLease, type ClusterCoordinator } from '../../cluster/index.js';
 import type { AlertEngineOptions, CommitEvents } from '../../alerts/engine.js';
 import type { Transaction } from 'kysely';
@@ -423,6 +423,8 @@ export class Operations {
     }
     if (gone.length === 0 && changed.length === 0 && added.length === 0) return;
     await checks.remove(gone);
+    // Gone from the config, their rules' state is dropped too: added back later, a check starts unknown.
+    if (gone.length > 0) await forgetSettledProbes(this.daemon.store.db, gone);
     if (this.stopping) return;
     // A changed check keeps what it learned of its target: one settled down keeps its incident open.
     await checks.replace(changed);

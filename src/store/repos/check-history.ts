@@ -170,6 +170,13 @@ export async function insertResults(db: Db, results: readonly StoredResult[], at
   });
 }
 
+/** Forgets the settled probe state of checks no longer configured: one added again later starts unknown, as its rules do. */
+export async function forgetSettledProbes(db: Db, ids: readonly string[]): Promise<void> {
+  for (let i = 0; i < ids.length; i += 500) {
+    await db.updateTable('check_keys').set({ settled_status: null, settled_level: null }).where('check_id', 'in', ids.slice(i, i + 500)).execute();
+  }
+}
+
 /** The settled probe state stored for each of these checks that has one. */
 export async function settledProbes(db: Db, ids: readonly string[]): Promise<Map<string, SettledProbe>> {
   const out = new Map<string, SettledProbe>();
