@@ -90,6 +90,16 @@ function ownedRules(config: OpsConfig, cluster: ClusterCoordinator | undefined) 
   return { rules: cluster ? rules.filter((r) => cluster.tokenFor(r.checkId) !== undefined) : rules, info };
 }
 
+/** The lease each rule's state is held under: its check's (the token `tokenOfCheck` gives for it now). */
+function ruleLeases(rules: ReadonlyArray<{ id: string; checkId: string }>, tokenOfCheck: (checkId: string) => LeaseToken | undefined): Map<string, LeaseToken> {
+  const out = new Map<string, LeaseToken>();
+  for (const r of rules) {
+    const t = tokenOfCheck(r.checkId);
+    if (t) out.set(r.id, t);
+  }
+  return out;
+}
+
 function alertEngineOptions(cluster: ClusterCoordinator | undefined): AlertEngineOptions {
   return cluster ? { prune: false, fence: (trx) => cluster.fence(trx, 'rule state') } : {};
 }
@@ -248,6 +258,7 @@ export class Operations {
       daemon.metrics.registry,
     );
     holder.ops = new Operations(daemon, options, alerts, incidents, escalations, outbox, holder.effects, await loadActionKey(store.db, clock), holder.watch, signer);
+    if (cluster) holder.ops.ruleTokens = ruleLeases(owned.rules, (checkId) => cluster.tokenFor(checkId));
     return holder.ops;
   }
 
@@ -377,8 +388,14 @@ export class Operations {
 
   async reload(config: OpsConfig): Promise<void> {
     await this.enqueue(async () => {
-      const owned = ownedRules(config, this.daemon.cluster);
+      const cluster = this.daemon.cluster;
+      const owned = ownedRules(config, cluster);
       await this.alerts.reload(owned.rules, owned.info);
+      // A rule kept keeps the lease its state was held under; a new one is under its check's lease now.
+      if (cluster) this.ruleTokens = new Map(owned.rules.flatMap((r) => {
+        const t = this.ruleTokens.get(r.id) ?? cluster.tokenFor(r.checkId);
+        return t ? [[r.id, t] as const] : [];
+      }));
       this.incidents.configure(incidentConfig(config));
       this.escalations.configure(config.escalation_policies, config.schedules);
       this.outbox.setChannels(config.channels);
@@ -516,6 +533,10 @@ export class Operations {
     // Only the rules of the partitions gained read the store; the pipeline waits for no more than that.
     await this.enqueue(async () => {
       await this.alerts.move(rules.rules, rules.info, new Set(rules.rules.filter((r) => gainedIds.has(r.checkId)).map((r) => r.id)));
+      // Read together with the rules: a kept rule's lease has the epoch it had (a lease lost and
+      // taken again counts as gained, and its rules' state is read again).
+      this.ruleTokens = ruleLeases(rules.rules, (checkId) => owned.tokens.get(checkId));
+      this.refusedLeases.clear();
       this.armAlertTimer();
     }, { urgent: true });
     if (this.stopping) return;
@@ -790,15 +811,64 @@ export class Operations {
   }
 
   private armAlertTimer(): void {
-    const due = this.alerts.nextDueAt();
+    const due = this.alerts.nextDueAt(this.daemon.cluster ? this.ruleHeld : undefined);
     this.cancelAlertTimer?.();
     if (due === undefined || this.stopping) return;
     this.cancelAlertTimer = this.daemon.clock.at(due, () => {
       void this.enqueue(async () => {
-        await this.alerts.tick(this.commitAlerts).catch(pagedFromMemory);
+        await this.tickAlerts();
         this.armAlertTimer();
       });
     });
+  }
+
+  /**
+   * Cluster: the lease (and epoch) each rule's state in the alert engine was held under when it was
+   * read or kept, by rule id. A rule's timers write under it, not under whatever this process holds
+   * when they fall due.
+   */
+  private ruleTokens = new Map<string, LeaseToken>();
+
+  /** Leases (`lease@epoch`) fencing refused a timer's write under: gone for good, epochs only grow. */
+  private readonly refusedLeases = new Set<string>();
+
+  /** The rule's lease is still held under the epoch its state was held under (as far as this process knows). */
+  private readonly ruleHeld = (ruleId: string): boolean => {
+    const t = this.ruleTokens.get(ruleId);
+    return t !== undefined && this.daemon.cluster?.tokenOf(t.lease)?.epoch === t.epoch && !this.refusedLeases.has(`${t.lease}@${t.epoch}`);
+  };
+
+  /**
+   * Runs the rules' due timers (`for:` elapsed, `keep_firing_for` ran out). In a cluster, one call
+   * per lease, under it: the rule state, incident and page writes they cause are fenced by the lease
+   * the rules were held under, in their transaction, so a process that lost a partition (and has
+   * not moved its rules yet) cannot open or resolve an incident for it. Rules whose lease this
+   * process knows it lost are left for the move, which drops them.
+   */
+  private async tickAlerts(): Promise<void> {
+    const cluster = this.daemon.cluster;
+    if (!cluster) {
+      await this.alerts.tick(this.commitAlerts).catch(pagedFromMemory);
+      return;
+    }
+    const byLease = new Map<string, { token: LeaseToken; rules: Set<string> }>();
+    for (const id of this.alerts.dueRules()) {
+      if (!this.ruleHeld(id)) continue;
+      const token = this.ruleTokens.get(id)!;
+      const key = `${token.lease}@${token.epoch}`;
+      const group = byLease.get(key) ?? { token, rules: new Set<string>() };
+      group.rules.add(id);
+      byLease.set(key, group);
+    }
+    for (const { token, rules } of byLease.values()) {
+      await runUnderLease(token, () => this.alerts.tick(this.commitAlerts, (id) => rules.has(id))).catch((e: unknown) => {
+        // Refused (logged and counted by fencing, which makes the coordinator look again): the
+        // rules stay as they were until the move drops them; the other leases' timers run on.
+        if (!isOpsbookError(e) || e.code !== 'OPSBOOK_E_FENCED') return pagedFromMemory(e);
+        // Not tried again before the move: their timers have fallen due, and would fire at once.
+        this.refusedLeases.add(`${token.lease}@${token.epoch}`);
+      });
+    }
   }
 
   private async armReleaseTimer(): Promise<void> {
