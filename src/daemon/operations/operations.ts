@@ -23,8 +23,9 @@ import { PagingWatch } from './paging-watch.js';
 import { DeadmanSwitch } from './deadman.js';
 import { StoreFullMode } from './store-full.js';
 import { Procedures } from './procedures.js';
-import { appendAudit, isStoreFull, type Database, type LeaseToken } from '../../store/index.js';
-import { leaseOf, runUnderLease, type ClusterCoordinator } from '../../cluster/index.js';
+import { appendAudit, forgetHandedOver, handedOver, handOverResults, isStoreFull, type Database, type LeaseToken } from '../../store/index.js';
+import { leaseOf, runUnderLease, SINGLETONS_LEASE, type ClusterCoordinator } from '../../cluster/index.js';
+import { newId } from '../../lib/ids.js';
 import type { AlertEngineOptions, CommitEvents } from '../../alerts/engine.js';
 import type { Transaction } from 'kysely';
 
@@ -44,6 +45,13 @@ const DEDUP_WINDOW_MS = 60_000;
 export interface CheckState {
   result: CheckResult;
   probe: ProbeSnapshot;
+}
+
+/** A check result waiting in the pipeline, with the lease its check ran under. */
+interface QueuedResult {
+  result: CheckResult;
+  probe: ProbeSnapshot;
+  lease?: LeaseToken;
 }
 
 /** Listeners for what happened, e.g. the UI's live updates. */
@@ -281,6 +289,7 @@ export class Operations {
       return;
     }
     this.checks = this.buildCheckRunner(config, metrics.registry);
+    await this.resumeHandedOver();
     await this.checks.start();
     this.armAlertTimer();
     await this.armReleaseTimer();
@@ -370,16 +379,43 @@ export class Operations {
     );
   }
 
-  async stop(): Promise<void> {
-    this.stopping = true;
-    this.cancelAlertTimer?.();
-    this.cancelReleaseTimer?.();
-    this.cancelSloTimer?.();
-    this.cancelRuleFileTimer?.();
-    this.overload.stop();
-    await this.checks?.stop();
-    await this.procedures.stop();
-    await this.work.idle();
+  /**
+   * The first step of a stop: no new work comes in — probing, the rule, SLO and rule-file timers
+   * and the scheduled procedures stop (runs in flight are aborted). What is queued goes on draining.
+   */
+  stopIntake(): Promise<void> {
+    this.intakeStopped ??= (async () => {
+      this.stopping = true;
+      this.cancelAlertTimer?.();
+      this.cancelReleaseTimer?.();
+      this.cancelSloTimer?.();
+      this.cancelRuleFileTimer?.();
+      this.overload.stop();
+      await this.checks?.stop();
+      await this.procedures.stop();
+    })();
+    return this.intakeStopped;
+  }
+
+  private intakeStopped: Promise<void> | undefined;
+
+  /**
+   * How much longer than the shutdown deadline a stop may take: in a cluster, past the drain bound
+   * the queued results are handed over and the step in progress gets up to a lease more to finish
+   * under the leases, which the cluster frees after this stop.
+   */
+  get stopGraceMs(): number {
+    return this.daemon.cluster ? this.daemon.config.storage.cluster.lease + 1000 : 0;
+  }
+
+  /**
+   * Stops intake, then drains what is queued until `deadline` (in a cluster under the leases, which
+   * the coordinator keeps renewing and frees after this stop); past it, hands the check results
+   * still queued over (see handOverQueued). Then the escalations and the outbox stop.
+   */
+  async stop(deadline = Infinity): Promise<void> {
+    await this.stopIntake();
+    if (!(await this.idleBy(deadline))) await this.handOverQueued();
     await this.storeFull.stop();
     await this.deadman.stop();
     await this.escalations.close();
@@ -544,6 +580,7 @@ export class Operations {
     const starting = gained.filter((c) => cluster.tokenOf(owned.tokens.get(c.id)!.lease)?.epoch === owned.tokens.get(c.id)!.epoch);
     for (const c of starting) this.checkTokens.set(c.id, owned.tokens.get(c.id)!);
     cluster.setChecksOwned(this.checkTokens.size);
+    await this.resumeHandedOver();
     await this.checks.add(starting);
     this.daemon.logger.info({ leases: [...cluster.leases.keys()], checks: this.checkTokens.size, started: starting.length }, 'cluster: checks moved to the leases held now');
     void this.escalations.tick().catch(() => undefined);
@@ -559,13 +596,101 @@ export class Operations {
       return;
     }
     // Rules see the probe's settled level: one failure under failure_threshold is not an alert.
-    void this.enqueue(() => {
-      // Its lease passed on while it waited in the queue: fencing would refuse every write it makes,
-      // one transaction each, while the results of the leases still held wait behind them.
-      if (lease && this.daemon.cluster?.tokenOf(lease.lease)?.epoch !== lease.epoch) return Promise.resolve();
-      return runUnderLease(lease, () => this.onCheckResult({ ...result, level: probe.level }));
+    const queued: QueuedResult = { result, probe: { ...probe }, ...(lease ? { lease } : {}) };
+    this.queuedResults.add(queued);
+    void this.enqueue(async () => {
+      try {
+        // Handed over at a stop (see handOverQueued): the next holder of its partition evaluates it.
+        if (!this.queuedResults.has(queued)) return;
+        // Its lease passed on while it waited in the queue: fencing would refuse every write it makes,
+        // one transaction each, while the results of the leases still held wait behind them.
+        if (lease && this.daemon.cluster?.tokenOf(lease.lease)?.epoch !== lease.epoch) return;
+        await runUnderLease(lease, () => this.onCheckResult({ ...result, level: probe.level }));
+      } finally {
+        this.queuedResults.delete(queued);
+      }
     });
   }
+
+  /** Check results queued in the pipeline or being evaluated, in the order they came. */
+  private readonly queuedResults = new Set<QueuedResult>();
+
+  /** True once the pipeline is idle, false if `deadline` (epoch ms, real time) passes first. */
+  private async idleBy(deadline: number): Promise<boolean> {
+    if (deadline === Infinity) {
+      await this.work.idle();
+      return true;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()))));
+    const idle = await Promise.race([this.work.idle().then(() => true as const), late]);
+    clearTimeout(timer);
+    return idle;
+  }
+
+  /**
+   * The drain bound passed with check results queued. In a cluster they are handed over, in one
+   * transaction fenced by their leases, to the next holder of their partitions, which evaluates them
+   * before its own runs (the one being evaluated now too: evaluated twice, a result changes a rule's
+   * state once); then the step in progress gets up to a lease more to finish under the leases. On
+   * one process (SQLite) they are dropped: the checks run again at the next start. Logged either way.
+   */
+  private async handOverQueued(): Promise<void> {
+    const { cluster, logger, store, config } = this.daemon;
+    const left = [...this.queuedResults];
+    this.queuedResults.clear();
+    const jobs = this.work.waiting;
+    if (!cluster) {
+      logger.warn({ results: left.length, jobs }, 'shutdown: the drain bound passed with work queued; its check results are not evaluated (the checks run again at the next start)');
+    } else {
+      const tokens = [...new Map(left.flatMap((q) => (q.lease ? [[`${q.lease.lease}@${q.lease.epoch}`, q.lease] as const] : []))).values()];
+      let handed: QueuedResult[] = [];
+      try {
+        await store.db.transaction().execute(async (trx) => {
+          const held = await cluster.admit(trx, tokens, 'check results handed over');
+          handed = left.filter((q) => q.lease && held.has(`${q.lease.lease}@${q.lease.epoch}`));
+          await handOverResults(trx, handed.map((q) => ({ id: newId('hand'), lease: q.lease!.lease, epoch: q.lease!.epoch, check_id: q.result.checkId, at: q.result.at, result: JSON.stringify(q.result), probe: JSON.stringify(q.probe) })));
+        });
+      } catch (err) {
+        handed = [];
+        logger.error({ err }, 'shutdown: the queued check results could not be handed over');
+      }
+      logger.warn(
+        { handed_over: handed.length, dropped: left.length - handed.length, leases: [...new Set(handed.map((q) => q.lease!.lease))], jobs },
+        'shutdown: the drain bound passed with check results queued; they are handed over to the next holder of their partitions (results of leases already lost are dropped: their new holder runs the checks)',
+      );
+      if (!(await this.idleBy(Date.now() + config.storage.cluster.lease))) {
+        logger.warn({ jobs: this.work.waiting }, 'shutdown: a pipeline step still runs a lease after the drain bound; the leases are freed now and fencing refuses what it writes later');
+      }
+    }
+  }
+
+  /**
+   * Check results a previous holder handed over at its stop, in the partitions this process holds
+   * now (each lease and epoch looked at once): evaluated under the lease before the checks' own runs,
+   * then forgotten in a transaction fenced by it.
+   */
+  private async resumeHandedOver(): Promise<void> {
+    const { cluster, store, logger } = this.daemon;
+    if (!cluster) return;
+    const tokens = [...cluster.leases].filter(([l]) => l !== SINGLETONS_LEASE).map(([lease, epoch]) => ({ lease, epoch })).filter((t) => !this.resumed.has(`${t.lease}@${t.epoch}`));
+    if (tokens.length === 0) return;
+    for (const t of tokens) this.resumed.add(`${t.lease}@${t.epoch}`);
+    const rows = await handedOver(store.db, tokens.map((t) => t.lease));
+    if (rows.length === 0) return;
+    const tokenOf = new Map(tokens.map((t) => [t.lease, t]));
+    logger.info({ results: rows.length, leases: [...new Set(rows.map((r) => r.lease))] }, 'cluster: evaluating the check results the previous holder handed over');
+    for (const r of rows) this.onResult(JSON.parse(r.result) as CheckResult, JSON.parse(r.probe) as ProbeSnapshot, tokenOf.get(r.lease));
+    void this.enqueue(() =>
+      store.db.transaction().execute(async (trx) => {
+        const held = await cluster.admit(trx, tokens, 'handed-over results evaluated');
+        await forgetHandedOver(trx, rows.filter((r) => held.has(`${r.lease}@${tokenOf.get(r.lease)!.epoch}`)).map((r) => r.id));
+      }),
+    );
+  }
+
+  /** Leases (`lease@epoch`) whose handed-over results this process has taken. */
+  private readonly resumed = new Set<string>();
 
   /**
    * A result produced elsewhere (`opsbook test`'s series), with the probe state the caller settled it
@@ -586,8 +711,13 @@ export class Operations {
    * pipeline has handled their results. A simulated clock calls it between its steps.
    */
   async settle(maxMs: number): Promise<void> {
-    await this.checks?.scheduler.settled(maxMs);
+    await this.probesSettled(maxMs);
     await this.idle();
+  }
+
+  /** Resolves once the probes in flight have finished (waiting at most `maxMs` of real time), the pipeline aside. */
+  async probesSettled(maxMs: number): Promise<void> {
+    await this.checks?.scheduler.settled(maxMs);
   }
 
   /**

@@ -24,6 +24,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '000021-cluster': await import('./000021-cluster.js'),
   '000022-oncall': await import('./000022-oncall.js'),
   '000023-procedure-runs': await import('./000023-procedure-runs.js'),
+  '000024-cluster-handover': await import('./000024-cluster-handover.js'),
 };
 
 export const migrationProvider: MigrationProvider = {
