@@ -13,16 +13,20 @@
 import { sql, type Transaction } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../../src/lib/clock.js';
-import { partitionLease } from '../../src/cluster/index.js';
+import { partitionLease, partitionOf } from '../../src/cluster/index.js';
 import { INCIDENT_WRITE_LOCK } from '../../src/incidents/index.js';
-import { openStore, type Database, type ScratchDatabase, type Store } from '../../src/store/index.js';
+import { leaveCluster, openStore, type Database, type ScratchDatabase, type Store } from '../../src/store/index.js';
 import { createTestDatabase, postgresUp } from '../support/services.js';
 import { startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
 import { startProbeTarget, type ProbeTarget } from '../support/probe-target.js';
+import { otherMemberHolding } from '../support/cluster.js';
 
 const pgUp = await postgresUp();
 const PARTITIONS = 2;
 const CHECKS = ['c1', 'c2', 'c3', 'c4'];
+const OTHER = 'member_other';
+/** Three checks of partition 0. */
+const IN_P0 = Array.from({ length: 40 }, (_, i) => `p${i}`).filter((id) => partitionOf(id, PARTITIONS) === 0).slice(0, 3);
 
 describe.skipIf(!pgUp)('a clean stop with check results queued', () => {
   let db: ScratchDatabase | undefined;
@@ -41,18 +45,23 @@ describe.skipIf(!pgUp)('a clean stop with check results queued', () => {
     [store, target, db, unblock] = [undefined, undefined, undefined, undefined];
   }, 60_000);
 
-  /** A member over a fresh database; every check fails, so each result opens an incident. */
-  async function start(shutdown: string, lease: string): Promise<DaemonApp> {
+  async function prepare(): Promise<Store> {
     db ??= await createTestDatabase('opsbook_clean_stop');
     if (!store) {
       store = await openStore({ url: db.url, poolSize: 3 });
       await store.migrate();
     }
     target ??= await startProbeTarget(clock);
-    const checks = CHECKS.map((id) => `  - { id: ${id}, kind: http, url: "http://127.0.0.1:${target!.port}/${id}", interval: 1m, timeout: 5s, failure_threshold: 1, success_threshold: 1 }`);
+    return store;
+  }
+
+  /** A member over a fresh database, running `ids`; every check fails, so each result opens an incident. */
+  async function start(shutdown: string, lease: string, ids = CHECKS): Promise<DaemonApp> {
+    await prepare();
+    const checks = ids.map((id) => `  - { id: ${id}, kind: http, url: "http://127.0.0.1:${target!.port}/${id}", interval: 1m, timeout: 5s, failure_threshold: 1, success_threshold: 1 }`);
     const server = await startDaemonApp(
       'clean-stop',
-      { 'ops.yaml': `server:\n  shutdown_timeout: ${shutdown}\nstorage:\n  url: "${db.url}"\n  cluster: { lease: ${lease}, partitions: ${PARTITIONS} }\nchecks:\n${checks.join('\n')}\n` },
+      { 'ops.yaml': `server:\n  shutdown_timeout: ${shutdown}\nstorage:\n  url: "${db!.url}"\n  cluster: { lease: ${lease}, partitions: ${PARTITIONS} }\nchecks:\n${checks.join('\n')}\n` },
       { clock },
     );
     servers.push(server);
@@ -73,11 +82,11 @@ describe.skipIf(!pgUp)('a clean stop with check results queued', () => {
   }
 
   /** Runs every check once (all failing) and waits until the pipeline's first incident write waits on the lock. */
-  async function queueFailingResults(): Promise<void> {
-    for (const id of CHECKS) target!.failing.add(id);
+  async function queueFailingResults(ids = CHECKS): Promise<void> {
+    for (const id of ids) target!.failing.add(id);
     const from = target!.probes.length;
     await clock.advance(60_000, () => servers.at(-1)!.daemon.operations!.probesSettled(10_000));
-    await expect.poll(() => new Set(target!.probes.slice(from).map((p) => p.path)).size, { timeout: 20_000 }).toBe(CHECKS.length);
+    await expect.poll(() => new Set(target!.probes.slice(from).map((p) => p.path)).size, { timeout: 20_000 }).toBe(ids.length);
     await expect.poll(async () => Number((await sql<{ n: string }>`select count(*) as n from pg_locks where locktype = 'advisory' and not granted`.execute(store!.db)).rows[0]!.n), { timeout: 20_000 }).toBe(1);
   }
 
@@ -86,24 +95,35 @@ describe.skipIf(!pgUp)('a clean stop with check results queued', () => {
   const leasesOf = async (member: string) =>
     sql<{ name: string; epoch: string; expires_at: string; now: string }>`select name, epoch, expires_at, (extract(epoch from clock_timestamp()) * 1000)::bigint as now from cluster_leases where holder = ${member} order by name`.execute(store!.db).then((r) => r.rows);
 
-  it('renews its leases while it drains the queue, opens every queued result\'s incident, then frees them', async () => {
-    const a = await start('2m', '3s');
+  it('renews its leases while it drains the queue, takes no other, opens every queued result\'s incident, then frees them', async () => {
+    // Another member holds partition 1: the member's share is partition 0 (and the singletons).
+    await otherMemberHolding((await prepare()).db, OTHER, PARTITIONS, [1], 10 * 60_000);
+    const a = await start('2m', '3s', IN_P0);
     const member = a.daemon.cluster!.id;
     await blockIncidentWrites();
-    await queueFailingResults();
+    await queueFailingResults(IN_P0);
     const before = await leasesOf(member);
-    expect(before.map((l) => l.name)).toEqual([partitionLease(0), partitionLease(1), 'singletons']);
+    expect(before.map((l) => l.name)).toEqual([partitionLease(0), 'singletons']);
     const closing = a.daemon.close();
-    // Renewed while the drain waits: each lease now runs out later than it did, under the same epoch.
-    await expect
-      .poll(async () => {
-        const now = await leasesOf(member);
-        return now.length === before.length && now.every((l, i) => l.epoch === before[i]!.epoch && Number(l.expires_at) > Number(before[i]!.expires_at) && Number(l.expires_at) > Number(l.now));
-      }, { timeout: 30_000, interval: 100 })
-      .toBe(true);
+    // The other member leaves while the drain waits: partition 1 is free, and would be this member's share.
+    await leaveCluster(store!.db, OTHER);
+    /** Waits for a renewal round that began after now: each lease runs out later, under the same epoch. */
+    const renewed = async () => {
+      const from = await leasesOf(member);
+      await expect
+        .poll(async () => {
+          const now = await leasesOf(member);
+          return now.length === from.length && now.every((l, i) => l.epoch === before[i]!.epoch && Number(l.expires_at) > Number(from[i]!.expires_at) && Number(l.expires_at) > Number(l.now));
+        }, { timeout: 30_000, interval: 100 })
+        .toBe(true);
+    };
+    // Two rounds: the first after the other left has ended (a round renews first, takes last) once the second renews.
+    await renewed();
+    await renewed();
+    expect((await leasesOf(member)).map((l) => l.name)).toEqual([partitionLease(0), 'singletons']);
     unblock!();
     await closing;
-    expect(await incidentChecks()).toEqual(CHECKS);
+    expect(await incidentChecks()).toEqual(IN_P0);
     // Drained, then freed.
     expect(await leasesOf(member)).toEqual([]);
   }, 120_000);

@@ -642,6 +642,8 @@ export class Operations {
     const jobs = this.work.waiting;
     if (!cluster) {
       logger.warn({ results: left.length, jobs }, 'shutdown: the drain bound passed with work queued; its check results are not evaluated (the checks run again at the next start)');
+    } else if (left.length === 0) {
+      if (!(await this.idleBy(Date.now() + config.storage.cluster.lease))) logger.warn({ jobs: this.work.waiting }, 'shutdown: a pipeline step still runs a lease after the drain bound; the leases are freed now and fencing refuses what it writes later');
     } else {
       const tokens = [...new Map(left.flatMap((q) => (q.lease ? [[`${q.lease.lease}@${q.lease.epoch}`, q.lease] as const] : []))).values()];
       let handed: QueuedResult[] = [];
