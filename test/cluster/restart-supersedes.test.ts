@@ -5,7 +5,8 @@
  * under new epochs (so whatever the old one still writes is refused by fencing) — not a lease later,
  * when the old membership would have lapsed. An old incarnation that is in fact still running gives
  * everything up at its next round and takes nothing again. Coordinators in-process; leases and
- * memberships are real rows judged by the database's clock.
+ * memberships are real rows judged by the database's clock; the name comes from `storage.cluster.member` (one
+ * test with two daemons in-process).
  */
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -13,6 +14,7 @@ import { ClusterCoordinator, partitionLease } from '../../src/cluster/index.js';
 import { goneMember, holdAndMark, openStore, type ScratchDatabase, type Store } from '../../src/store/index.js';
 import { createTestDatabase, postgresUp } from '../support/services.js';
 import { otherMemberHolding } from '../support/cluster.js';
+import { startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
 
 const pgUp = await postgresUp();
 const PARTITIONS = 4;
@@ -25,8 +27,10 @@ describe.skipIf(!pgUp)('a restart under the same member name (PostgreSQL)', () =
   let db: ScratchDatabase | undefined;
   let store: Store | undefined;
   const members: ClusterCoordinator[] = [];
+  const daemons: DaemonApp[] = [];
 
   afterEach(async () => {
+    for (const d of daemons.splice(0)) await d.close();
     for (const m of members.splice(0)) await m.stop();
     await store?.close();
     await db?.drop();
@@ -71,6 +75,19 @@ describe.skipIf(!pgUp)('a restart under the same member name (PostgreSQL)', () =
     const other = member(s, 'node-b', LONG);
     await other.start();
     expect([...other.leases.keys()]).toEqual([]);
+  }, 60_000);
+
+  it('takes the name from storage.cluster.member; the superseded daemon says why it is not ready', async () => {
+    const s = await setUp();
+    const yaml = `storage:\n  url: "${db!.url}"\n  cluster: { lease: 3s, partitions: ${PARTITIONS}, member: node-d }\n`;
+    const first = await startDaemonApp('restart-first', { 'ops.yaml': yaml });
+    daemons.push(first);
+    expect((await s.db.selectFrom('cluster_members').select(['id', 'name']).execute())).toEqual([{ id: first.daemon.cluster!.id, name: 'node-d' }]);
+    const second = await startDaemonApp('restart-second', { 'ops.yaml': yaml });
+    daemons.push(second);
+    expect([...second.daemon.cluster!.leases.keys()].sort()).toEqual([...partitions, 'singletons']);
+    await expect.poll(async () => (await first.daemon.readiness()).checks.cluster, { timeout: 30_000, interval: 100 }).toMatchObject({ status: 'failing', detail: expect.stringMatching(/superseded/) });
+    expect((await second.daemon.readiness()).status).toBe('ready');
   }, 60_000);
 
   it('an old incarnation still running gives its leases up at its next round and takes none again', async () => {
