@@ -213,6 +213,8 @@ export class Operations {
     const { store, clock, config, logger } = daemon;
     const cluster = daemon.cluster;
     const owned = ownedRules(config, cluster);
+    // Taken with the rules, before their state is read: the leases their timers write under.
+    const ruleTokens = cluster ? ruleLeases(owned.rules, (checkId) => cluster.tokenFor(checkId)) : undefined;
     const alerts = await AlertEngine.open(store, clock, owned.rules, owned.info, alertEngineOptions(cluster));
     const incidents = new IncidentService(store, clock, incidentConfig(config));
     if (cluster) incidents.fence = (trx) => cluster.fence(trx, 'incident write');
@@ -266,7 +268,7 @@ export class Operations {
       daemon.metrics.registry,
     );
     holder.ops = new Operations(daemon, options, alerts, incidents, escalations, outbox, holder.effects, await loadActionKey(store.db, clock), holder.watch, signer);
-    if (cluster) holder.ops.ruleTokens = ruleLeases(owned.rules, (checkId) => cluster.tokenFor(checkId));
+    if (ruleTokens) holder.ops.ruleTokens = ruleTokens;
     return holder.ops;
   }
 
