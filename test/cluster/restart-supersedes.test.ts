@@ -10,7 +10,7 @@
  */
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ClusterCoordinator, partitionLease } from '../../src/cluster/index.js';
+import { clusterStatus, ClusterCoordinator, partitionLease } from '../../src/cluster/index.js';
 import { goneMember, holdAndMark, openStore, type ScratchDatabase, type Store } from '../../src/store/index.js';
 import { createTestDatabase, postgresUp } from '../support/services.js';
 import { otherMemberHolding } from '../support/cluster.js';
@@ -88,6 +88,9 @@ describe.skipIf(!pgUp)('a restart under the same member name (PostgreSQL)', () =
     expect([...second.daemon.cluster!.leases.keys()].sort()).toEqual([...partitions, 'singletons']);
     await expect.poll(async () => (await first.daemon.readiness()).checks.cluster, { timeout: 30_000, interval: 100 }).toMatchObject({ status: 'failing', detail: expect.stringMatching(/superseded/) });
     expect((await second.daemon.readiness()).status).toBe('ready');
+    // `opsbook cluster status` and GET /api/cluster show it.
+    const status = await clusterStatus(s, [], PARTITIONS);
+    expect(status.members.find((m) => m.id === first.daemon.cluster!.id)).toMatchObject({ name: 'node-d', superseded_by: second.daemon.cluster!.id, alive: false, leases: [] });
   }, 60_000);
 
   it('an old incarnation still running gives its leases up at its next round and takes none again', async () => {
