@@ -124,6 +124,22 @@ export class ClusterCoordinator {
     this.draining = true;
   }
 
+  /** Leases given back while draining: a renewal round that began before never counts them held again. */
+  private readonly released = new Set<string>();
+
+  /**
+   * While draining: gives back one lease whose partition has no work left here, under the epoch it
+   * was held, so another member takes it at its next round rather than when this process stops.
+   */
+  async release(token: LeaseToken): Promise<void> {
+    if (!this.draining || this.owned.get(token.lease) !== token.epoch) return;
+    this.released.add(`${token.lease}@${token.epoch}`);
+    const next = new Map(this.owned);
+    next.delete(token.lease);
+    this.setOwned(next);
+    await releaseLease(this.leaseDb, token, this.id).catch((e: unknown) => this.o.logger.warn({ err: e, lease: token.lease }, 'could not give a drained lease back; it runs out by itself'));
+  }
+
   /** Leaves cleanly: the leases are free for the others at once. */
   async stop(): Promise<void> {
     this.stopped = true;
@@ -240,7 +256,7 @@ export class ClusterCoordinator {
       }
       await heartbeatMember(db, this.memberRow(), leaseMs);
       if (this.draining) {
-        if (!this.stopped) this.setOwned(held);
+        if (!this.stopped) this.setOwned(new Map([...held].filter(([l, e]) => !this.released.has(`${l}@${e}`))));
         return;
       }
       const members = await liveMembers(db);

@@ -22,7 +22,7 @@ import { startProbeTarget, type ProbeTarget } from '../support/probe-target.js';
 import { otherMemberHolding } from '../support/cluster.js';
 
 const pgUp = await postgresUp();
-const PARTITIONS = 2;
+const PARTITIONS = 3;
 const CHECKS = ['c1', 'c2', 'c3', 'c4'];
 const OTHER = 'member_other';
 /** Three checks of partition 0. */
@@ -92,20 +92,24 @@ describe.skipIf(!pgUp)('a clean stop with check results queued', () => {
 
   const incidentChecks = async () =>
     (await store!.db.selectFrom('incident_alerts').select('rule_id').execute()).map((r) => r.rule_id.replace(/^check:/, '')).sort();
+  const holdersOf = async (names: string[]) => (await store!.db.selectFrom('cluster_leases').select(['name', 'holder']).where('name', 'in', names).orderBy('name').execute()).map((l) => l.holder);
   const leasesOf = async (member: string) =>
     sql<{ name: string; epoch: string; expires_at: string; now: string }>`select name, epoch, expires_at, (extract(epoch from clock_timestamp()) * 1000)::bigint as now from cluster_leases where holder = ${member} order by name`.execute(store!.db).then((r) => r.rows);
 
-  it('renews its leases while it drains the queue, takes no other, opens every queued result\'s incident, then frees them', async () => {
-    // Another member holds partition 1: the member's share is partition 0 (and the singletons).
-    await otherMemberHolding((await prepare()).db, OTHER, PARTITIONS, [1], 10 * 60_000);
+  it('renews its leases while it drains the queue, gives back at once those with nothing queued and takes none, opens every queued result\'s incident, then frees them', async () => {
+    // Another member holds partition 2: the member's share is partitions 0 and 1 (and the singletons); its checks are all in 0.
+    await otherMemberHolding((await prepare()).db, OTHER, PARTITIONS, [2], 10 * 60_000);
     const a = await start('2m', '3s', IN_P0);
     const member = a.daemon.cluster!.id;
     await blockIncidentWrites();
     await queueFailingResults(IN_P0);
     const before = await leasesOf(member);
-    expect(before.map((l) => l.name)).toEqual([partitionLease(0), 'singletons']);
+    expect(before.map((l) => l.name)).toEqual([partitionLease(0), partitionLease(1), 'singletons']);
     const closing = a.daemon.close();
-    // The other member leaves while the drain waits: partition 1 is free, and would be this member's share.
+    // Nothing of partition 1 is queued: it is given back at once, while partition 0 drains.
+    await expect.poll(async () => (await leasesOf(member)).map((l) => l.name), { timeout: 30_000, interval: 100 }).toEqual([partitionLease(0), 'singletons']);
+    before.splice(1, 1);
+    // The other member leaves while the drain waits: partition 2 is free too, and partitions 1 and 2 would be this member's share.
     await leaveCluster(store!.db, OTHER);
     /** Waits for a renewal round that began after now: each lease runs out later, under the same epoch. */
     const renewed = async () => {
@@ -121,6 +125,7 @@ describe.skipIf(!pgUp)('a clean stop with check results queued', () => {
     await renewed();
     await renewed();
     expect((await leasesOf(member)).map((l) => l.name)).toEqual([partitionLease(0), 'singletons']);
+    expect(await holdersOf([partitionLease(1), partitionLease(2)])).toEqual([null, null]);
     unblock!();
     await closing;
     expect(await incidentChecks()).toEqual(IN_P0);
@@ -141,7 +146,7 @@ describe.skipIf(!pgUp)('a clean stop with check results queued', () => {
     // The checks have recovered meanwhile: only the handed-over results can open the incidents.
     target!.failing.clear();
     const b = await start('10s', '10s');
-    await expect.poll(() => [...b.daemon.cluster!.leases.keys()].sort(), { timeout: 30_000 }).toEqual([partitionLease(0), partitionLease(1), 'singletons']);
+    await expect.poll(() => [...b.daemon.cluster!.leases.keys()].sort(), { timeout: 30_000 }).toEqual([partitionLease(0), partitionLease(1), partitionLease(2), 'singletons']);
     await expect.poll(incidentChecks, { timeout: 30_000, interval: 100 }).toEqual(CHECKS);
   }, 120_000);
 });

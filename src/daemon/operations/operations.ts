@@ -417,6 +417,7 @@ export class Operations {
    */
   async stop(deadline = Infinity): Promise<void> {
     await this.stopIntake();
+    this.releaseDrained();
     if (!(await this.idleBy(deadline))) await this.handOverQueued();
     await this.storeFull.stop();
     await this.deadman.stop();
@@ -610,9 +611,28 @@ export class Operations {
         await runUnderLease(lease, () => this.onCheckResult({ ...result, level: probe.level }));
       } finally {
         this.queuedResults.delete(queued);
+        if (this.intakeStopped) this.releaseDrained();
       }
     });
   }
+
+  /**
+   * Stopping, in a cluster: each partition lease whose queued results are all evaluated is given
+   * back at once, so its checks move to another member now rather than when this one has drained
+   * everything. The singletons lease goes with the rest at the cluster's stop.
+   */
+  private releaseDrained(): void {
+    const cluster = this.daemon.cluster;
+    // Past the drain bound the step in progress finishes under the leases (see handOverQueued); the cluster's stop frees them.
+    if (!cluster || this.handedOver) return;
+    const busy = new Set([...this.queuedResults].flatMap((q) => (q.lease ? [q.lease.lease] : [])));
+    for (const [lease, epoch] of cluster.leases) {
+      if (lease !== SINGLETONS_LEASE && !busy.has(lease)) void cluster.release({ lease, epoch });
+    }
+  }
+
+  /** The drain bound passed: what was queued has been handed over. */
+  private handedOver = false;
 
   /** Check results queued in the pipeline or being evaluated, in the order they came. */
   private readonly queuedResults = new Set<QueuedResult>();
@@ -639,6 +659,7 @@ export class Operations {
    */
   private async handOverQueued(): Promise<void> {
     const { cluster, logger, store, config } = this.daemon;
+    this.handedOver = true;
     const left = [...this.queuedResults];
     this.queuedResults.clear();
     const jobs = this.work.waiting;
