@@ -76,7 +76,7 @@ function opsYaml(dbUrl: string, dir: string, targetPort: number, hookUrl: string
   return `storage:
   url: "${dbUrl}"
   data_dir: "${dir}/data"
-  cluster: { lease: ${LEASE_MS / 1000}s, partitions: ${PARTITIONS} }
+  cluster: { lease: ${LEASE_MS / 1000}s, partitions: ${PARTITIONS}, member: "\${OPSBOOK_NODE}" }
 severities:
 ${sev('P1', '1h')}
 ${sev('P2', '1h')}

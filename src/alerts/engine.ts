@@ -80,13 +80,22 @@ export class AlertEngine {
     return this.serial(async () => this.persist(this.evaluator.onCheckResult(result), commit));
   }
 
-  /** Runs due timers; call at `nextDueAt()`. */
-  tick(commit?: CommitEvents): Promise<AlertEvent[]> {
-    return this.serial(async () => this.persist(this.evaluator.tick(), commit));
+  /**
+   * Runs due timers; call at `nextDueAt()`. `only`: the timers of these rules alone, and only their
+   * state is written (several processes on one PostgreSQL: one call per lease, fenced by it).
+   */
+  tick(commit?: CommitEvents, only?: (ruleId: string) => boolean): Promise<AlertEvent[]> {
+    return this.serial(async () => this.persist(this.evaluator.tick(only), commit, only));
   }
 
-  nextDueAt(): number | undefined {
-    return this.evaluator.nextDueAt();
+  /** The earliest due timer (of the rules `only` keeps). */
+  nextDueAt(only?: (ruleId: string) => boolean): number | undefined {
+    return this.evaluator.nextDueAt(only);
+  }
+
+  /** The rules whose timers have fallen due. */
+  dueRules(): Set<string> {
+    return this.evaluator.dueRules();
   }
 
   states(): SeriesState[] {
@@ -98,13 +107,13 @@ export class AlertEngine {
    * does not swallow the events: pages matter more than history, so the state stays in memory and
    * is saved by the first call after space returns (`flush`).
    */
-  private async persist(events: AlertEvent[], commit?: CommitEvents): Promise<AlertEvent[]> {
+  private async persist(events: AlertEvent[], commit?: CommitEvents, only?: (ruleId: string) => boolean): Promise<AlertEvent[]> {
     const taken = this.evaluator.takeChanged();
     const previous = new Map(taken.map((s) => [s.seriesKey, this.unsaved.get(s.seriesKey)]));
     for (const s of taken) this.unsaved.set(s.seriesKey, s);
     try {
       if (commit && events.length > 0) {
-        const changed = [...this.unsaved.values()];
+        const changed = this.unsavedOf(only);
         let saved = false;
         await commit(events, async (trx) => {
           await this.options.fence?.(trx);
@@ -117,7 +126,7 @@ export class AlertEngine {
           return events;
         }
       }
-      await this.save();
+      await this.save(only);
       this.evaluator.settle();
       return events;
     } catch (e) {
@@ -143,11 +152,16 @@ export class AlertEngine {
     return this.serial(() => this.save());
   }
 
-  private async save(): Promise<void> {
-    if (this.unsaved.size === 0) return;
-    const changed = [...this.unsaved.values()];
+  private async save(only?: (ruleId: string) => boolean): Promise<void> {
+    const changed = this.unsavedOf(only);
+    if (changed.length === 0) return;
     await saveAlertSeries(this.store.db, changed.map(seriesRow), this.options.fence);
     this.forgetSaved(changed);
+  }
+
+  private unsavedOf(only: ((ruleId: string) => boolean) | undefined): SeriesState[] {
+    const all = [...this.unsaved.values()];
+    return only ? all.filter((s) => only(s.ruleId)) : all;
   }
 
   /** Series written: no longer unsaved, unless a newer state of one came meanwhile. */

@@ -71,11 +71,12 @@ export class RuleEvaluator {
     return events;
   }
 
-  /** Runs timers that fell due (`for:` elapsed, `keep_firing_for` ran out) up to now. */
-  tick(): AlertEvent[] {
+  /** Runs timers that fell due (`for:` elapsed, `keep_firing_for` ran out) up to now; `only`: of these rules alone. */
+  tick(only?: (ruleId: string) => boolean): AlertEvent[] {
     const now = this.clock.now();
     const events: AlertEvent[] = [];
     for (const s of [...this.series.values()]) {
+      if (only && !only(s.ruleId)) continue;
       const rule = this.rules.get(s.ruleId)!;
       const { state, transition } = advance(s, now, rule);
       if (state !== s) this.save(state);
@@ -84,14 +85,26 @@ export class RuleEvaluator {
     return events;
   }
 
-  /** The earliest instant a series changes by itself; arm a timer for it and call `tick`. */
-  nextDueAt(): number | undefined {
+  /** The earliest instant a series (of the rules `only` keeps) changes by itself; arm a timer for it and call `tick`. */
+  nextDueAt(only?: (ruleId: string) => boolean): number | undefined {
     let next: number | undefined;
     for (const s of this.series.values()) {
+      if (only && !only(s.ruleId)) continue;
       const due = dueAt(s, this.rules.get(s.ruleId)!);
       if (due !== undefined && (next === undefined || due < next)) next = due;
     }
     return next;
+  }
+
+  /** The rules with a series whose timer has fallen due by now. */
+  dueRules(): Set<string> {
+    const now = this.clock.now();
+    const out = new Set<string>();
+    for (const s of this.series.values()) {
+      const due = dueAt(s, this.rules.get(s.ruleId)!);
+      if (due !== undefined && due <= now) out.add(s.ruleId);
+    }
+    return out;
   }
 
   /** States changed since the last call, to persist. */

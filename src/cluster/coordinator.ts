@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import type { Kysely, Transaction } from 'kysely';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import {
-  acquireLease, ensureLeases, heartbeatMember, holdAndMark, markWrittenUnder, leaveCluster, listLeases, liveMembers, newMemberId, pruneMembers, recordFencing, releaseLease, renewLeases,
+  acquireLease, ensureLeases, heartbeatMember, holdAndMark, markWrittenUnder, leaveCluster, listLeases, liveMembers, newMemberId, pruneMembers, recordFencing, releaseLease, renewLeases, supersedeIncarnations,
   type Database, type LeaseToken, type Store,
 } from '../store/index.js';
 import { newId } from '../lib/ids.js';
@@ -23,6 +23,12 @@ export interface ClusterOptions {
   partitions: number;
   /** This process's HTTP address, shown to operators. */
   url: string;
+  /**
+   * `storage.cluster.member`: a name that stays the same across this process's restarts and that no
+   * other running process has. A process starting under it supersedes its previous incarnation at
+   * once (its leases under new epochs, its outbox rows due) instead of when that membership lapses.
+   */
+  name?: string;
   /** Off only to prove the chaos harness catches stale writes: they are then let through and recorded. */
   fencing?: boolean;
   logger: { info(obj: unknown, msg?: string): void; warn(obj: unknown, msg?: string): void; error(obj: unknown, msg?: string): void };
@@ -54,6 +60,8 @@ export class ClusterCoordinator {
   private deadline: NodeJS.Timeout | undefined;
   private round: Promise<void> | undefined;
   private stopped = false;
+  /** Stopping: renews what it holds while its pipeline drains, and takes or gives back nothing. */
+  private draining = false;
   private readonly startedAt = Date.now();
   private acquiredAt = new Map<string, number>();
   private health: ClusterHealth = { ok: false, reason: 'not started' };
@@ -84,8 +92,52 @@ export class ClusterCoordinator {
   /** Joins: records the heartbeat and takes a first share of the leases. */
   async start(): Promise<void> {
     await ensureLeases(this.o.store.db, allLeases(this.o.partitions));
+    if (this.o.name !== undefined) await this.supersede(this.o.name);
     await this.tick();
     this.schedule();
+  }
+
+  /** A restart under the same name: the previous incarnation's leases and rows are taken over now. */
+  private async supersede(name: string): Promise<void> {
+    try {
+      const { superseded, leases } = await supersedeIncarnations(this.leaseDb, { ...this.memberRow(), name }, this.o.leaseMs, this.lockTimeoutMs);
+      if (superseded.length > 0) this.o.logger.info({ member: this.id, name, superseded, leases: leases.map((l) => `${l.lease}@${l.epoch}`) }, 'cluster: superseded the previous process of this name; its leases are taken over under new epochs');
+    } catch (e) {
+      this.o.logger.warn({ member: this.id, name, err: (e as Error).message }, 'cluster: could not supersede the previous process of this name; its leases run out by themselves');
+    }
+  }
+
+  private memberRow() {
+    return { id: this.id, host: hostname(), pid: process.pid, url: this.o.url, started_at: this.startedAt, ...(this.o.name !== undefined ? { name: this.o.name } : {}) };
+  }
+
+  /** A writer fencing under an old epoch holds the lease row a moment; a grant waits no longer than a fifth of a lease for it. */
+  private get lockTimeoutMs(): number {
+    return Math.min(2000, Math.max(200, Math.floor(this.o.leaseMs / 5)));
+  }
+
+  /**
+   * A clean stop begins: from now on the leases held are only renewed (none taken, none given back
+   * to balance), so the queued work of their partitions can be finished under them; `stop` frees them.
+   */
+  drain(): void {
+    this.draining = true;
+  }
+
+  /** Leases given back while draining: a renewal round that began before never counts them held again. */
+  private readonly released = new Set<string>();
+
+  /**
+   * While draining: gives back one lease whose partition has no work left here, under the epoch it
+   * was held, so another member takes it at its next round rather than when this process stops.
+   */
+  async release(token: LeaseToken): Promise<void> {
+    if (!this.draining || this.owned.get(token.lease) !== token.epoch) return;
+    this.released.add(`${token.lease}@${token.epoch}`);
+    const next = new Map(this.owned);
+    next.delete(token.lease);
+    this.setOwned(next);
+    await releaseLease(this.leaseDb, token, this.id).catch((e: unknown) => this.o.logger.warn({ err: e, lease: token.lease }, 'could not give a drained lease back; it runs out by itself'));
   }
 
   /** Leaves cleanly: the leases are free for the others at once. */
@@ -202,7 +254,11 @@ export class ClusterCoordinator {
         const kept = new Map([...this.owned].filter(([l, e]) => held.get(l) === e));
         if (kept.size !== this.owned.size) this.setOwned(kept);
       }
-      await heartbeatMember(db, { id: this.id, host: hostname(), pid: process.pid, url: this.o.url, started_at: this.startedAt }, leaseMs);
+      await heartbeatMember(db, this.memberRow(), leaseMs);
+      if (this.draining) {
+        if (!this.stopped) this.setOwned(new Map([...held].filter(([l, e]) => !this.released.has(`${l}@${e}`))));
+        return;
+      }
       const members = await liveMembers(db);
       const leases = await listLeases(db);
       const target = fairShare(partitions, members.length);
@@ -219,8 +275,7 @@ export class ClusterCoordinator {
       let want = target - [...held.keys()].filter(isPartition).length;
       for (const lease of free) {
         if (lease === SINGLETONS_LEASE || want > 0) {
-          // A writer fencing under the old epoch holds the row a moment; not longer than a fifth of a lease.
-          const got = await acquireLease(db, lease, this.id, leaseMs, Math.min(2000, Math.max(200, Math.floor(leaseMs / 5)))).catch(() => undefined);
+          const got = await acquireLease(db, lease, this.id, leaseMs, this.lockTimeoutMs).catch(() => undefined);
           if (got) {
             held.set(lease, got.epoch);
             this.acquiredAt.set(lease, Date.now());
@@ -239,8 +294,22 @@ export class ClusterCoordinator {
       this.metrics?.healthy.set(1);
       this.setOwned(held);
     } catch (e) {
-      this.lostContact(e as Error);
+      if (e instanceof OpsbookError && e.code === 'OPSBOOK_E_FENCED') this.superseded(e.message);
+      else this.lostContact(e as Error);
     }
+  }
+
+  /**
+   * A newer process started under this process's name (a restart while this one still ran, or two
+   * processes given one name): its leases were taken under new epochs. This one holds nothing from
+   * now on, and says why.
+   */
+  private superseded(why: string): void {
+    if (this.stopped) return;
+    if (this.health.ok || this.owned.size > 0) this.o.logger.error({ member: this.id, name: this.o.name }, `cluster: leases given up, checks and pages stopped (${why}); give every process its own storage.cluster.member`);
+    this.health = { ok: false, reason: why };
+    this.metrics?.healthy.set(0);
+    this.setOwned(new Map());
   }
 
   /** Drops everything once the last renewal's leases may have run out: `leaseMs` after it was sent. */

@@ -6,6 +6,10 @@ export interface ClusterStatus {
   clustered: boolean;
   members: Array<{
     id: string;
+    /** `storage.cluster.member`, when the process was given one. */
+    name: string | null;
+    /** The member id of the newer process of the same name that took this one's leases over. */
+    superseded_by: string | null;
     host: string;
     pid: number;
     url: string;
@@ -40,6 +44,8 @@ export async function clusterStatus(store: Store, checkIds: readonly string[], p
     clustered: true,
     members: members.map((m) => ({
       id: m.id,
+      name: m.name ?? null,
+      superseded_by: m.superseded_by ?? null,
       host: m.host,
       pid: m.pid,
       url: m.url,

@@ -69,13 +69,14 @@ export interface Component {
   start(): Promise<void> | void;
   /** Finish in-flight work, giving up at `deadline` (epoch ms). */
   stop(deadline: number): Promise<void> | void;
+  /** How much longer than the deadline its stop may take (a stop that bounds itself past it). */
+  readonly stopGraceMs?: number;
   /**
    * A new config was accepted; pick up what changed. A part that could not take the new config and
    * keeps running the old one says so (`kept`): the reload is then counted `partial`.
    */
   reload?(config: OpsConfig): Promise<ReloadOutcome | void> | ReloadOutcome | void;
 }
-
 
 export interface ReadinessCheck {
   status: 'ok' | 'failing';
@@ -203,6 +204,7 @@ export class Daemon {
         leaseMs: this.config.storage.cluster.lease,
         partitions: this.config.storage.cluster.partitions,
         url: this.config.server.public_url,
+        ...(this.config.storage.cluster.member !== undefined ? { name: this.config.storage.cluster.member } : {}),
         // Off only to show the chaos harness catches stale writes (docs/cluster.md).
         fencing: (this.options.env ?? process.env).OPSBOOK_CLUSTER_FENCING !== 'off',
         logger: this.logger,
@@ -335,9 +337,15 @@ export class Daemon {
     await this.starting?.catch(() => undefined);
     const deadline = Date.now() + this.config.server.shutdown_timeout;
     this.logger.info({ deadline_ms: this.config.server.shutdown_timeout }, 'shutting down');
+    // Probing stops first, and a cluster member takes or gives back no lease from now on: what is
+    // queued drains under the leases it holds (renewed meanwhile) while the rest stops, and the
+    // leases are freed last, once drained or handed over (docs/cluster.md, "A clean stop").
+    this.cluster?.drain();
+    const intake = this.operations?.stopIntake();
     for (const c of this.closers) await withDeadline(c.close(), deadline, () => this.logger.warn({ part: c.name }, 'gave up waiting'));
+    await withDeadline(intake ?? Promise.resolve(), deadline, () => this.logger.warn({ part: 'probes' }, 'gave up waiting'));
     for (const c of [...this.components].reverse()) {
-      await withDeadline(Promise.resolve(c.stop(deadline)), deadline, () => this.logger.warn({ part: c.name }, 'gave up waiting'));
+      await withDeadline(Promise.resolve(c.stop(deadline)), deadline + (c.stopGraceMs ?? 0), () => this.logger.warn({ part: c.name }, 'gave up waiting'));
     }
     await this.unpublishAuditHead?.();
     // What was appended since the last flush (the scrapes of the last seconds) is kept for the restart.

@@ -25,3 +25,4 @@ export type { LeaseOwners } from './lease-owners.js';
 export { WalCheckpointer, type WalCheckpointerOptions } from './wal-checkpointer.js';
 export * from './repos/incident-roles.js';
 export * from './repos/cluster.js';
+export * from './repos/cluster-handover.js';

@@ -38,6 +38,12 @@ const clusterSection = z
       .max(1024)
       .prefault(32)
       .describe('PostgreSQL: how many leases the checks and escalations are split into; each is run by one process at a time. Every process must use the same number.'),
+    member: z
+      .string()
+      .min(1)
+      .max(200)
+      .optional()
+      .describe('PostgreSQL: this process\'s name, the same across its restarts and different from every other running process\'s (e.g. "${HOSTNAME}" of a StatefulSet pod): a restart takes over the previous incarnation\'s leases at once instead of after a lease.'),
   })
   .prefault({})
   .describe('PostgreSQL: how processes sharing one database split the work. Ignored on SQLite (one process).');

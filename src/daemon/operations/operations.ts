@@ -23,8 +23,9 @@ import { PagingWatch } from './paging-watch.js';
 import { DeadmanSwitch } from './deadman.js';
 import { StoreFullMode } from './store-full.js';
 import { Procedures } from './procedures.js';
-import { appendAudit, forgetSettledProbes, isStoreFull, type Database, type LeaseToken } from '../../store/index.js';
-import { leaseOf, runUnderLease, type ClusterCoordinator } from '../../cluster/index.js';
+import { appendAudit, forgetHandedOver, forgetSettledProbes, handedOver, handOverResults, isStoreFull, type Database, type LeaseToken } from '../../store/index.js';
+import { leaseOf, runUnderLease, SINGLETONS_LEASE, type ClusterCoordinator } from '../../cluster/index.js';
+import { newId } from '../../lib/ids.js';
 import type { AlertEngineOptions, CommitEvents } from '../../alerts/engine.js';
 import type { Transaction } from 'kysely';
 
@@ -44,6 +45,13 @@ const DEDUP_WINDOW_MS = 60_000;
 export interface CheckState {
   result: CheckResult;
   probe: ProbeSnapshot;
+}
+
+/** A check result waiting in the pipeline, with the lease its check ran under. */
+interface QueuedResult {
+  result: CheckResult;
+  probe: ProbeSnapshot;
+  lease?: LeaseToken;
 }
 
 /** Listeners for what happened, e.g. the UI's live updates. */
@@ -88,6 +96,16 @@ function ownedRules(config: OpsConfig, cluster: ClusterCoordinator | undefined) 
   const info = checkInfoFromConfig(config.checks);
   const rules = buildRules([...info.values()], config.rules);
   return { rules: cluster ? rules.filter((r) => cluster.tokenFor(r.checkId) !== undefined) : rules, info };
+}
+
+/** The lease each rule's state is held under: its check's (the token `tokenOfCheck` gives for it now). */
+function ruleLeases(rules: ReadonlyArray<{ id: string; checkId: string }>, tokenOfCheck: (checkId: string) => LeaseToken | undefined): Map<string, LeaseToken> {
+  const out = new Map<string, LeaseToken>();
+  for (const r of rules) {
+    const t = tokenOfCheck(r.checkId);
+    if (t) out.set(r.id, t);
+  }
+  return out;
 }
 
 function alertEngineOptions(cluster: ClusterCoordinator | undefined): AlertEngineOptions {
@@ -195,6 +213,8 @@ export class Operations {
     const { store, clock, config, logger } = daemon;
     const cluster = daemon.cluster;
     const owned = ownedRules(config, cluster);
+    // Taken with the rules, before their state is read: the leases their timers write under.
+    const ruleTokens = cluster ? ruleLeases(owned.rules, (checkId) => cluster.tokenFor(checkId)) : undefined;
     const alerts = await AlertEngine.open(store, clock, owned.rules, owned.info, alertEngineOptions(cluster));
     const incidents = new IncidentService(store, clock, incidentConfig(config));
     if (cluster) incidents.fence = (trx) => cluster.fence(trx, 'incident write');
@@ -248,6 +268,7 @@ export class Operations {
       daemon.metrics.registry,
     );
     holder.ops = new Operations(daemon, options, alerts, incidents, escalations, outbox, holder.effects, await loadActionKey(store.db, clock), holder.watch, signer);
+    if (ruleTokens) holder.ops.ruleTokens = ruleTokens;
     return holder.ops;
   }
 
@@ -270,6 +291,7 @@ export class Operations {
       return;
     }
     this.checks = this.buildCheckRunner(config, metrics.registry);
+    await this.resumeHandedOver();
     await this.checks.start();
     this.armAlertTimer();
     await this.armReleaseTimer();
@@ -358,16 +380,44 @@ export class Operations {
     );
   }
 
-  async stop(): Promise<void> {
-    this.stopping = true;
-    this.cancelAlertTimer?.();
-    this.cancelReleaseTimer?.();
-    this.cancelSloTimer?.();
-    this.cancelRuleFileTimer?.();
-    this.overload.stop();
-    await this.checks?.stop();
-    await this.procedures.stop();
-    await this.work.idle();
+  /**
+   * The first step of a stop: no new work comes in — probing, the rule, SLO and rule-file timers
+   * and the scheduled procedures stop (runs in flight are aborted). What is queued goes on draining.
+   */
+  stopIntake(): Promise<void> {
+    this.intakeStopped ??= (async () => {
+      this.stopping = true;
+      this.cancelAlertTimer?.();
+      this.cancelReleaseTimer?.();
+      this.cancelSloTimer?.();
+      this.cancelRuleFileTimer?.();
+      this.overload.stop();
+      await this.checks?.stop();
+      await this.procedures.stop();
+    })();
+    return this.intakeStopped;
+  }
+
+  private intakeStopped: Promise<void> | undefined;
+
+  /**
+   * How much longer than the shutdown deadline a stop may take: in a cluster, past the drain bound
+   * the queued results are handed over and the step in progress gets up to a lease more to finish
+   * under the leases, which the cluster frees after this stop.
+   */
+  get stopGraceMs(): number {
+    return this.daemon.cluster ? this.daemon.config.storage.cluster.lease + 1000 : 0;
+  }
+
+  /**
+   * Stops intake, then drains what is queued until `deadline` (in a cluster under the leases, which
+   * the coordinator keeps renewing and frees after this stop); past it, hands the check results
+   * still queued over (see handOverQueued). Then the escalations and the outbox stop.
+   */
+  async stop(deadline = Infinity): Promise<void> {
+    await this.stopIntake();
+    this.releaseDrained();
+    if (!(await this.idleBy(deadline))) await this.handOverQueued();
     await this.storeFull.stop();
     await this.deadman.stop();
     await this.escalations.close();
@@ -376,8 +426,14 @@ export class Operations {
 
   async reload(config: OpsConfig): Promise<ReloadOutcome | void> {
     await this.enqueue(async () => {
-      const owned = ownedRules(config, this.daemon.cluster);
+      const cluster = this.daemon.cluster;
+      const owned = ownedRules(config, cluster);
       await this.alerts.reload(owned.rules, owned.info);
+      // A rule kept keeps the lease its state was held under; a new one is under its check's lease now.
+      if (cluster) this.ruleTokens = new Map(owned.rules.flatMap((r) => {
+        const t = this.ruleTokens.get(r.id) ?? cluster.tokenFor(r.checkId);
+        return t ? [[r.id, t] as const] : [];
+      }));
       this.incidents.configure(incidentConfig(config));
       this.escalations.configure(config.escalation_policies, config.schedules);
       this.outbox.setChannels(config.channels);
@@ -520,6 +576,10 @@ export class Operations {
     // Only the rules of the partitions gained read the store; the pipeline waits for no more than that.
     await this.enqueue(async () => {
       await this.alerts.move(rules.rules, rules.info, new Set(rules.rules.filter((r) => gainedIds.has(r.checkId)).map((r) => r.id)));
+      // Read together with the rules: a kept rule's lease has the epoch it had (a lease lost and
+      // taken again counts as gained, and its rules' state is read again).
+      this.ruleTokens = ruleLeases(rules.rules, (checkId) => owned.tokens.get(checkId));
+      this.refusedLeases.clear();
       this.armAlertTimer();
     }, { urgent: true });
     if (this.stopping) return;
@@ -527,6 +587,7 @@ export class Operations {
     const starting = gained.filter((c) => cluster.tokenOf(owned.tokens.get(c.id)!.lease)?.epoch === owned.tokens.get(c.id)!.epoch);
     for (const c of starting) this.checkTokens.set(c.id, owned.tokens.get(c.id)!);
     cluster.setChecksOwned(this.checkTokens.size);
+    await this.resumeHandedOver();
     await this.checks.add(starting);
     this.daemon.logger.info({ leases: [...cluster.leases.keys()], checks: this.checkTokens.size, started: starting.length }, 'cluster: checks moved to the leases held now');
     void this.escalations.tick().catch(() => undefined);
@@ -542,13 +603,123 @@ export class Operations {
       return;
     }
     // Rules see the probe's settled level: one failure under failure_threshold is not an alert.
-    void this.enqueue(() => {
-      // Its lease passed on while it waited in the queue: fencing would refuse every write it makes,
-      // one transaction each, while the results of the leases still held wait behind them.
-      if (lease && this.daemon.cluster?.tokenOf(lease.lease)?.epoch !== lease.epoch) return Promise.resolve();
-      return runUnderLease(lease, () => this.onCheckResult({ ...result, level: probe.level }));
+    const queued: QueuedResult = { result, probe: { ...probe }, ...(lease ? { lease } : {}) };
+    this.queuedResults.add(queued);
+    void this.enqueue(async () => {
+      try {
+        // Handed over at a stop (see handOverQueued): the next holder of its partition evaluates it.
+        if (!this.queuedResults.has(queued)) return;
+        // Its lease passed on while it waited in the queue: fencing would refuse every write it makes,
+        // one transaction each, while the results of the leases still held wait behind them.
+        if (lease && this.daemon.cluster?.tokenOf(lease.lease)?.epoch !== lease.epoch) return;
+        await runUnderLease(lease, () => this.onCheckResult({ ...result, level: probe.level }));
+      } finally {
+        this.queuedResults.delete(queued);
+        if (this.intakeStopped) this.releaseDrained();
+      }
     });
   }
+
+  /**
+   * Stopping, in a cluster: each partition lease whose queued results are all evaluated is given
+   * back at once, so its checks move to another member now rather than when this one has drained
+   * everything. The singletons lease goes with the rest at the cluster's stop.
+   */
+  private releaseDrained(): void {
+    const cluster = this.daemon.cluster;
+    // Past the drain bound the step in progress finishes under the leases (see handOverQueued); the cluster's stop frees them.
+    if (!cluster || this.handedOver) return;
+    const busy = new Set([...this.queuedResults].flatMap((q) => (q.lease ? [q.lease.lease] : [])));
+    for (const [lease, epoch] of cluster.leases) {
+      if (lease !== SINGLETONS_LEASE && !busy.has(lease)) void cluster.release({ lease, epoch });
+    }
+  }
+
+  /** The drain bound passed: what was queued has been handed over. */
+  private handedOver = false;
+
+  /** Check results queued in the pipeline or being evaluated, in the order they came. */
+  private readonly queuedResults = new Set<QueuedResult>();
+
+  /** True once the pipeline is idle, false if `deadline` (epoch ms, real time) passes first. */
+  private async idleBy(deadline: number): Promise<boolean> {
+    if (deadline === Infinity) {
+      await this.work.idle();
+      return true;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()))));
+    const idle = await Promise.race([this.work.idle().then(() => true as const), late]);
+    clearTimeout(timer);
+    return idle;
+  }
+
+  /**
+   * The drain bound passed with check results queued. In a cluster they are handed over, in one
+   * transaction fenced by their leases, to the next holder of their partitions, which evaluates them
+   * before its own runs (the one being evaluated now too: evaluated twice, a result changes a rule's
+   * state once); then the step in progress gets up to a lease more to finish under the leases. On
+   * one process (SQLite) they are dropped: the checks run again at the next start. Logged either way.
+   */
+  private async handOverQueued(): Promise<void> {
+    const { cluster, logger, store, config } = this.daemon;
+    this.handedOver = true;
+    const left = [...this.queuedResults];
+    this.queuedResults.clear();
+    const jobs = this.work.waiting;
+    if (!cluster) {
+      logger.warn({ results: left.length, jobs }, 'shutdown: the drain bound passed with work queued; its check results are not evaluated (the checks run again at the next start)');
+    } else if (left.length === 0) {
+      if (!(await this.idleBy(Date.now() + config.storage.cluster.lease))) logger.warn({ jobs: this.work.waiting }, 'shutdown: a pipeline step still runs a lease after the drain bound; the leases are freed now and fencing refuses what it writes later');
+    } else {
+      const tokens = [...new Map(left.flatMap((q) => (q.lease ? [[`${q.lease.lease}@${q.lease.epoch}`, q.lease] as const] : []))).values()];
+      let handed: QueuedResult[] = [];
+      try {
+        await store.db.transaction().execute(async (trx) => {
+          const held = await cluster.admit(trx, tokens, 'check results handed over');
+          handed = left.filter((q) => q.lease && held.has(`${q.lease.lease}@${q.lease.epoch}`));
+          await handOverResults(trx, handed.map((q) => ({ id: newId('hand'), lease: q.lease!.lease, epoch: q.lease!.epoch, check_id: q.result.checkId, at: q.result.at, result: JSON.stringify(q.result), probe: JSON.stringify(q.probe) })));
+        });
+      } catch (err) {
+        handed = [];
+        logger.error({ err }, 'shutdown: the queued check results could not be handed over');
+      }
+      logger.warn(
+        { handed_over: handed.length, dropped: left.length - handed.length, leases: [...new Set(handed.map((q) => q.lease!.lease))], jobs },
+        'shutdown: the drain bound passed with check results queued; they are handed over to the next holder of their partitions (results of leases already lost are dropped: their new holder runs the checks)',
+      );
+      if (!(await this.idleBy(Date.now() + config.storage.cluster.lease))) {
+        logger.warn({ jobs: this.work.waiting }, 'shutdown: a pipeline step still runs a lease after the drain bound; the leases are freed now and fencing refuses what it writes later');
+      }
+    }
+  }
+
+  /**
+   * Check results a previous holder handed over at its stop, in the partitions this process holds
+   * now (each lease and epoch looked at once): evaluated under the lease before the checks' own runs,
+   * then forgotten in a transaction fenced by it.
+   */
+  private async resumeHandedOver(): Promise<void> {
+    const { cluster, store, logger } = this.daemon;
+    if (!cluster) return;
+    const tokens = [...cluster.leases].filter(([l]) => l !== SINGLETONS_LEASE).map(([lease, epoch]) => ({ lease, epoch })).filter((t) => !this.resumed.has(`${t.lease}@${t.epoch}`));
+    if (tokens.length === 0) return;
+    for (const t of tokens) this.resumed.add(`${t.lease}@${t.epoch}`);
+    const rows = await handedOver(store.db, tokens.map((t) => t.lease));
+    if (rows.length === 0) return;
+    const tokenOf = new Map(tokens.map((t) => [t.lease, t]));
+    logger.info({ results: rows.length, leases: [...new Set(rows.map((r) => r.lease))] }, 'cluster: evaluating the check results the previous holder handed over');
+    for (const r of rows) this.onResult(JSON.parse(r.result) as CheckResult, JSON.parse(r.probe) as ProbeSnapshot, tokenOf.get(r.lease));
+    void this.enqueue(() =>
+      store.db.transaction().execute(async (trx) => {
+        const held = await cluster.admit(trx, tokens, 'handed-over results evaluated');
+        await forgetHandedOver(trx, rows.filter((r) => held.has(`${r.lease}@${tokenOf.get(r.lease)!.epoch}`)).map((r) => r.id));
+      }),
+    );
+  }
+
+  /** Leases (`lease@epoch`) whose handed-over results this process has taken. */
+  private readonly resumed = new Set<string>();
 
   /**
    * A result produced elsewhere (`opsbook test`'s series), with the probe state the caller settled it
@@ -569,8 +740,13 @@ export class Operations {
    * pipeline has handled their results. A simulated clock calls it between its steps.
    */
   async settle(maxMs: number): Promise<void> {
-    await this.checks?.scheduler.settled(maxMs);
+    await this.probesSettled(maxMs);
     await this.idle();
+  }
+
+  /** Resolves once the probes in flight have finished (waiting at most `maxMs` of real time), the pipeline aside. */
+  async probesSettled(maxMs: number): Promise<void> {
+    await this.checks?.scheduler.settled(maxMs);
   }
 
   /**
@@ -794,15 +970,64 @@ export class Operations {
   }
 
   private armAlertTimer(): void {
-    const due = this.alerts.nextDueAt();
+    const due = this.alerts.nextDueAt(this.daemon.cluster ? this.ruleHeld : undefined);
     this.cancelAlertTimer?.();
     if (due === undefined || this.stopping) return;
     this.cancelAlertTimer = this.daemon.clock.at(due, () => {
       void this.enqueue(async () => {
-        await this.alerts.tick(this.commitAlerts).catch(pagedFromMemory);
+        await this.tickAlerts();
         this.armAlertTimer();
       });
     });
+  }
+
+  /**
+   * Cluster: the lease (and epoch) each rule's state in the alert engine was held under when it was
+   * read or kept, by rule id. A rule's timers write under it, not under whatever this process holds
+   * when they fall due.
+   */
+  private ruleTokens = new Map<string, LeaseToken>();
+
+  /** Leases (`lease@epoch`) fencing refused a timer's write under: gone for good, epochs only grow. */
+  private readonly refusedLeases = new Set<string>();
+
+  /** The rule's lease is still held under the epoch its state was held under (as far as this process knows). */
+  private readonly ruleHeld = (ruleId: string): boolean => {
+    const t = this.ruleTokens.get(ruleId);
+    return t !== undefined && this.daemon.cluster?.tokenOf(t.lease)?.epoch === t.epoch && !this.refusedLeases.has(`${t.lease}@${t.epoch}`);
+  };
+
+  /**
+   * Runs the rules' due timers (`for:` elapsed, `keep_firing_for` ran out). In a cluster, one call
+   * per lease, under it: the rule state, incident and page writes they cause are fenced by the lease
+   * the rules were held under, in their transaction, so a process that lost a partition (and has
+   * not moved its rules yet) cannot open or resolve an incident for it. Rules whose lease this
+   * process knows it lost are left for the move, which drops them.
+   */
+  private async tickAlerts(): Promise<void> {
+    const cluster = this.daemon.cluster;
+    if (!cluster) {
+      await this.alerts.tick(this.commitAlerts).catch(pagedFromMemory);
+      return;
+    }
+    const byLease = new Map<string, { token: LeaseToken; rules: Set<string> }>();
+    for (const id of this.alerts.dueRules()) {
+      if (!this.ruleHeld(id)) continue;
+      const token = this.ruleTokens.get(id)!;
+      const key = `${token.lease}@${token.epoch}`;
+      const group = byLease.get(key) ?? { token, rules: new Set<string>() };
+      group.rules.add(id);
+      byLease.set(key, group);
+    }
+    for (const { token, rules } of byLease.values()) {
+      await runUnderLease(token, () => this.alerts.tick(this.commitAlerts, (id) => rules.has(id))).catch((e: unknown) => {
+        // Refused (logged and counted by fencing, which makes the coordinator look again): the
+        // rules stay as they were until the move drops them; the other leases' timers run on.
+        if (!isOpsbookError(e) || e.code !== 'OPSBOOK_E_FENCED') return pagedFromMemory(e);
+        // Not tried again before the move: their timers have fallen due, and would fire at once.
+        this.refusedLeases.add(`${token.lease}@${token.epoch}`);
+      });
+    }
   }
 
   private async armReleaseTimer(): Promise<void> {

@@ -10,6 +10,8 @@ export const clusterStatusSchema = z.object({
   members: z.array(
     z.object({
       id: z.string(),
+      name: z.string().nullable().describe('storage.cluster.member, when the process was given one'),
+      superseded_by: z.string().nullable().describe('The newer process of the same name that took its leases over'),
       host: z.string(),
       pid: z.number(),
       url: z.string(),

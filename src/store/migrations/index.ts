@@ -25,6 +25,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '000022-oncall': await import('./000022-oncall.js'),
   '000023-procedure-runs': await import('./000023-procedure-runs.js'),
   '000024-check-probe-state': await import('./000024-check-probe-state.js'),
+  '000025-cluster-handover': await import('./000025-cluster-handover.js'),
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,5 +1,6 @@
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import { newId } from '../../lib/ids.js';
+import { OpsbookError } from '../../lib/errors/index.js';
 import type { Database } from '../database.js';
 import type { ClusterFencingTable, ClusterLeasesTable, ClusterMembersTable } from '../tables/cluster.js';
 
@@ -40,12 +41,39 @@ export interface LeaseToken {
 }
 
 /** Records (or refreshes) a member's heartbeat; answers the database's time. */
-export async function heartbeatMember(db: Db, m: Omit<ClusterMemberRow, 'heartbeat_at' | 'expires_at'>, ttlMs: number): Promise<number> {
-  const r = await sql<{ now: number }>`insert into cluster_members (id, host, pid, url, started_at, heartbeat_at, expires_at)
-values (${m.id}, ${m.host}, ${m.pid}, ${m.url}, ${m.started_at}, ${NOW}, ${NOW} + ${ttlMs})
+export async function heartbeatMember(db: Db, m: Omit<ClusterMemberRow, 'heartbeat_at' | 'expires_at' | 'name' | 'superseded_by'> & { name?: string }, ttlMs: number): Promise<number> {
+  const r = await sql<{ now: number }>`insert into cluster_members (id, host, pid, url, started_at, heartbeat_at, expires_at, name)
+values (${m.id}, ${m.host}, ${m.pid}, ${m.url}, ${m.started_at}, ${NOW}, ${NOW} + ${ttlMs}, ${m.name ?? null})
 on conflict (id) do update set heartbeat_at = excluded.heartbeat_at, expires_at = excluded.expires_at, url = excluded.url
+where cluster_members.superseded_by is null
 returning heartbeat_at as now`.execute(db);
-  return Number(r.rows[0]!.now);
+  const row = r.rows[0];
+  if (!row) throw new OpsbookError('OPSBOOK_E_FENCED', `member ${m.id} was superseded by a newer incarnation of the same name (${m.name ?? '?'})`, { details: { member: m.id } });
+  return Number(row.now);
+}
+
+/**
+ * A process starting under `name` supersedes the earlier incarnations of that name, in one
+ * transaction: their memberships end at once (so their outbox rows fall due), and the leases they
+ * held pass to `member` under new epochs (so whatever they still write is refused by fencing). A
+ * lease row share-locked by a writer of the old incarnation is waited for at most `lockTimeoutMs`;
+ * past that nothing is taken over and the leases run out as usual. Answers the leases taken.
+ */
+export async function supersedeIncarnations(db: Kysely<Database>, m: Omit<ClusterMemberRow, 'heartbeat_at' | 'expires_at' | 'name' | 'superseded_by'> & { name: string }, ttlMs: number, lockTimeoutMs: number): Promise<{ superseded: string[]; leases: Array<LeaseToken & { expiresAt: number }> }> {
+  return db.transaction().execute(async (trx) => {
+    await sql`select set_config('lock_timeout', ${`${lockTimeoutMs}ms`}, true)`.execute(trx);
+    await heartbeatMember(trx, m, ttlMs);
+    const old = await sql<{ id: string }>`update cluster_members set superseded_by = ${m.id}, expires_at = ${NOW}
+where name = ${m.name} and id <> ${m.id} and superseded_by is null returning id`.execute(trx);
+    const superseded = old.rows.map((r) => r.id);
+    if (superseded.length === 0) return { superseded, leases: [] };
+    // Rows locked in name order, as fencing and renewals lock them.
+    const r = await sql<{ name: string; epoch: number; expires_at: number }>`update cluster_leases
+set holder = ${m.id}, epoch = epoch + 1, acquired_at = ${NOW}, expires_at = ${NOW} + ${ttlMs}
+where name in (select name from cluster_leases where holder in (${sql.join(superseded)}) order by name for update)
+returning name, epoch, expires_at`.execute(trx);
+    return { superseded, leases: r.rows.map((x) => ({ lease: x.name, epoch: Number(x.epoch), expiresAt: Number(x.expires_at) })) };
+  });
 }
 
 /** Members whose heartbeat has not run out, oldest first. */

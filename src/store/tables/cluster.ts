@@ -7,6 +7,10 @@ export interface ClusterMembersTable {
   started_at: number;
   heartbeat_at: number;
   expires_at: number;
+  /** `storage.cluster.member`, when set: a restart with the same name supersedes this incarnation. */
+  name: string | null;
+  /** The member id of the incarnation that superseded this one. */
+  superseded_by: string | null;
 }
 
 /** One lease: who holds it, under which fencing epoch, until when (database time). */
@@ -29,7 +33,21 @@ export interface ClusterFencingTable {
   what: string;
 }
 
+/** A check result a stopping process handed over, unevaluated, to the next holder of its partition. */
+export interface ClusterHandoverTable {
+  id: string;
+  lease: string;
+  epoch: number;
+  check_id: string;
+  at: number;
+  /** JSON: the CheckResult. */
+  result: string;
+  /** JSON: the probe state the result was settled to. */
+  probe: string;
+}
+
 export interface ClusterTables {
+  cluster_handover: ClusterHandoverTable;
   cluster_members: ClusterMembersTable;
   cluster_leases: ClusterLeasesTable;
   cluster_fencing: ClusterFencingTable;
