@@ -32,4 +32,6 @@ export interface OperationsHost {
    * escalations it runs, and fence its writes. Absent: this process does everything (SQLite).
    */
   readonly cluster?: ClusterCoordinator;
+  /** How often (on `clock`) check results are written in one transaction (default 1 s; see HistoryWriter). */
+  readonly historyFlushMs?: number | undefined;
 }

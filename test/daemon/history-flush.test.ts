@@ -1,0 +1,72 @@
+/**
+ * DaemonOptions.historyFlushMs: how often, on the daemon's clock, check results are written to the
+ * store (a game day's simulated clock writes them once a simulated minute, not every second).
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Daemon, createLogger } from '../../src/daemon/index.js';
+import { SimulatedClock } from '../../src/lib/clock.js';
+import { storeTargets } from '../support/store-targets.js';
+import { postgresUp } from '../support/services.js';
+
+const T0 = Date.UTC(2026, 0, 1);
+const pg = await postgresUp();
+
+let server: http.Server;
+let url: string;
+beforeAll(async () => {
+  server = http.createServer((_req, res) => res.end('ok'));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((r) => server.close(r));
+});
+
+for (const target of storeTargets('opsbook-daemon-history-flush')) {
+  describe.skipIf(target.name === 'postgres' && !pg)(`daemon check history on ${target.name}`, () => {
+    it('writes check results on the clock at historyFlushMs (default every second)', async () => {
+      const db = await target.open();
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opsbook-daemon-history-'));
+      fs.writeFileSync(path.join(dir, 'ops.yaml'), ['storage:', `  url: ${JSON.stringify(db.url)}`, 'checks:', `  - { id: api, kind: http, url: "${url}", interval: 15s }`].join('\n'));
+      const clock = new SimulatedClock(T0);
+      const start = (historyFlushMs?: number) =>
+        Daemon.start({ configPath: path.join(dir, 'ops.yaml'), clock, logger: createLogger({ level: 'silent', pretty: false }), ...(historyFlushMs ? { historyFlushMs } : {}) });
+      const stored = async (d: Daemon): Promise<number> => Number((await d.store.db.selectFrom('check_results').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+      const advance = (d: Daemon, ms: number) => clock.advance(ms, () => d.operations!.settle(5_000));
+      // A flush the clock started is written asynchronously: polled with a generous bound, left as soon as it holds.
+      const storedAtLeast = async (d: Daemon, n: number): Promise<number> => {
+        let c = await stored(d);
+        for (let i = 0; i < 200 && c < n; i++) {
+          await new Promise((r) => setTimeout(r, 25));
+          c = await stored(d);
+        }
+        return c;
+      };
+      let daemon = await start();
+      try {
+        await advance(daemon, 16_000);
+        const first = await storedAtLeast(daemon, 1);
+        expect(first).toBeGreaterThanOrEqual(1);
+        await daemon.close();
+
+        daemon = await start(60_000);
+        const before = await stored(daemon);
+        // Runs at least every 15 s, none written before the minute is up; then all of them at once.
+        await advance(daemon, 50_000);
+        expect(await stored(daemon)).toBe(before);
+        await advance(daemon, 15_000);
+        expect(await storedAtLeast(daemon, before + 4)).toBeGreaterThanOrEqual(before + 4);
+      } finally {
+        await daemon.close();
+        fs.rmSync(dir, { recursive: true, force: true });
+        await db.cleanup();
+      }
+    });
+  });
+}
