@@ -48,6 +48,8 @@ export interface DaemonOptions {
    * transaction per timer step, for a history nothing in it reads; it writes once a simulated minute.
    */
   historyFlushMs?: number;
+  /** How often, on `clock`, check results are rolled up and pruned past retention (default 1 min); a game day: every 15 simulated minutes. */
+  historyRollupMs?: number;
 }
 
 export interface ServerOverrides {
@@ -138,6 +140,10 @@ export class Daemon {
 
   get historyFlushMs(): number | undefined {
     return this.options.historyFlushMs;
+  }
+
+  get historyRollupMs(): number | undefined {
+    return this.options.historyRollupMs;
   }
 
   /** Loads and validates the config, opens the store and applies migrations. */

@@ -1,6 +1,7 @@
 /**
- * DaemonOptions.historyFlushMs: how often, on the daemon's clock, check results are written to the
- * store (a game day's simulated clock writes them once a simulated minute, not every second).
+ * DaemonOptions.historyFlushMs and historyRollupMs: how often, on the daemon's clock, check results
+ * are written to the store and rolled up (a game day's simulated clock writes them once a simulated
+ * minute and rolls them up every 15, not every second and every minute).
  */
 import fs from 'node:fs';
 import http from 'node:http';
@@ -30,14 +31,23 @@ afterAll(async () => {
 
 for (const target of storeTargets('opsbook-daemon-history-flush')) {
   describe.skipIf(target.name === 'postgres' && !pg)(`daemon check history on ${target.name}`, () => {
-    it('writes check results on the clock at historyFlushMs (default every second)', async () => {
+    it('writes check results at historyFlushMs (default every second) and rolls them up at historyRollupMs (default every minute)', async () => {
       const db = await target.open();
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opsbook-daemon-history-'));
       fs.writeFileSync(path.join(dir, 'ops.yaml'), ['storage:', `  url: ${JSON.stringify(db.url)}`, 'checks:', `  - { id: api, kind: http, url: "${url}", interval: 15s }`].join('\n'));
       const clock = new SimulatedClock(T0);
-      const start = (historyFlushMs?: number) =>
-        Daemon.start({ configPath: path.join(dir, 'ops.yaml'), clock, logger: createLogger({ level: 'silent', pretty: false }), ...(historyFlushMs ? { historyFlushMs } : {}) });
-      const stored = async (d: Daemon): Promise<number> => Number((await d.store.db.selectFrom('check_results').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+      const start = (every?: { historyFlushMs: number; historyRollupMs: number }) =>
+        Daemon.start({ configPath: path.join(dir, 'ops.yaml'), clock, logger: createLogger({ level: 'silent', pretty: false }), ...every });
+      const count = async (d: Daemon, table: 'check_results' | 'check_rollups'): Promise<number> => Number((await d.store.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+      const stored = (d: Daemon) => count(d, 'check_results');
+      const rolledUp = async (d: Daemon, n: number): Promise<number> => {
+        let c = await count(d, 'check_rollups');
+        for (let i = 0; i < 200 && c < n; i++) {
+          await new Promise((r) => setTimeout(r, 25));
+          c = await count(d, 'check_rollups');
+        }
+        return c;
+      };
       const advance = (d: Daemon, ms: number) => clock.advance(ms, () => d.operations!.settle(5_000));
       // A flush the clock started is written asynchronously: polled with a generous bound, left as soon as it holds.
       const storedAtLeast = async (d: Daemon, n: number): Promise<number> => {
@@ -53,15 +63,23 @@ for (const target of storeTargets('opsbook-daemon-history-flush')) {
         await advance(daemon, 16_000);
         const first = await storedAtLeast(daemon, 1);
         expect(first).toBeGreaterThanOrEqual(1);
+        await advance(daemon, 4 * 60_000);
+        expect(await rolledUp(daemon, 1)).toBeGreaterThanOrEqual(1);
         await daemon.close();
 
-        daemon = await start(60_000);
+        daemon = await start({ historyFlushMs: 60_000, historyRollupMs: 15 * 60_000 });
+        const rollups = await count(daemon, 'check_rollups');
         const before = await stored(daemon);
         // Runs at least every 15 s, none written before the minute is up; then all of them at once.
         await advance(daemon, 50_000);
         expect(await stored(daemon)).toBe(before);
         await advance(daemon, 15_000);
         expect(await storedAtLeast(daemon, before + 4)).toBeGreaterThanOrEqual(before + 4);
+        // Rolled up at the 15th minute, not before.
+        await advance(daemon, 12 * 60_000);
+        expect(await count(daemon, 'check_rollups')).toBe(rollups);
+        await advance(daemon, 3 * 60_000);
+        expect(await rolledUp(daemon, rollups + 1)).toBeGreaterThan(rollups);
       } finally {
         await daemon.close();
         fs.rmSync(dir, { recursive: true, force: true });

@@ -34,4 +34,6 @@ export interface OperationsHost {
   readonly cluster?: ClusterCoordinator;
   /** How often (on `clock`) check results are written in one transaction (default 1 s; see HistoryWriter). */
   readonly historyFlushMs?: number | undefined;
+  /** How often (on `clock`) check results are rolled up and pruned past retention (default 1 min). */
+  readonly historyRollupMs?: number | undefined;
 }
