@@ -32,6 +32,8 @@ export interface CheckRunnerOptions {
   /** Most checks in flight at once (default 256). */
   concurrency?: number;
   retention?: RetentionOptions;
+  /** How often (on `clock`) stored results are written, in one transaction (default 1 s). */
+  historyFlushMs?: number;
   /** How often rollups and retention run (default 1 min). */
   rollupEveryMs?: number;
   /** Each run's scheduling lag in ms (the bench reads it). */
@@ -110,6 +112,7 @@ export function createCheckRunner(opts: CheckRunnerOptions): CheckRunner {
         store: opts.store,
         clock: opts.clock,
         onError: (e) => opts.logger?.warn({ err: e }, 'check history write failed'),
+        ...(opts.historyFlushMs !== undefined ? { flushEveryMs: opts.historyFlushMs } : {}),
         ...(opts.admitResults ? { admit: opts.admitResults } : {}),
       })
     : undefined;

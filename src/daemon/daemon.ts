@@ -43,6 +43,14 @@ export interface DaemonOptions {
    * rules write to it). Default: the daemon's sample store (`scrape:` jobs and metrics checks).
    */
   series?: SeriesSource;
+  /**
+   * How often, on `clock`, the check results are written to the store in one transaction (default
+   * 1 s). A game day's simulated clock runs many times faster than real time: at 1 s it would pay a
+   * transaction per timer step, for a history nothing in it reads; it writes once a simulated minute.
+   */
+  historyFlushMs?: number;
+  /** How often, on `clock`, check results are rolled up and pruned past retention (default 1 min); a game day: every 15 simulated minutes. */
+  historyRollupMs?: number;
 }
 
 export interface ServerOverrides {
@@ -134,6 +142,14 @@ export class Daemon {
     this.metrics = createDaemonMetrics(VERSION);
     this.metrics.configLoadedAt.set(clock.now() / 1000);
     this.metrics.up.set(1);
+  }
+
+  get historyFlushMs(): number | undefined {
+    return this.options.historyFlushMs;
+  }
+
+  get historyRollupMs(): number | undefined {
+    return this.options.historyRollupMs;
   }
 
   /** Loads and validates the config, opens the store and applies migrations. */

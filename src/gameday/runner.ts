@@ -21,6 +21,15 @@ import { buildWorld, type WorldOptions } from './world.js';
 
 /** A healthy world stays quiet this long before any fault. */
 const BASELINE_MS = 2 * MINUTE;
+/**
+ * The daemon's check results are written once a simulated minute, not once a simulated second: the
+ * writer's 1 s is a cost bound meant for real time, and on a clock running far ahead of it each
+ * second was a transaction of its own (and a timer step), about 400 a world, for a history no verdict
+ * of a game day reads (pages, incidents and their timeline are written as they happen). Likewise the
+ * history's rollups and retention run every 15 simulated minutes instead of every one.
+ */
+const HISTORY_FLUSH_MS = MINUTE;
+const HISTORY_ROLLUP_MS = 15 * MINUTE;
 
 export interface GameDayOptions extends Omit<WorldOptions, 'faults'> {
   onEvent?: (event: GameDayEvent) => void;
@@ -65,7 +74,11 @@ export async function runGameDay(dir: string, options: GameDayOptions = {}): Pro
     let t = performance.now();
     // As `opsbook serve` does: the HTTP routes bound first (a free loopback port), so the links
     // pages carry name the port taken, then the pipeline.
-    daemon = await Daemon.start({ configPath: join(systemDir, 'ops.yaml'), clock, env, logger: createLogger({ level: 'silent', pretty: false }), operations: 'deferred', server: { host: '127.0.0.1', port: 0 } });
+    // Check results written once a simulated minute, rolled up every 15 (DaemonOptions.historyFlushMs, historyRollupMs): no verdict reads them.
+    daemon = await Daemon.start({
+      configPath: join(systemDir, 'ops.yaml'), clock, env, logger: createLogger({ level: 'silent', pretty: false }), operations: 'deferred', server: { host: '127.0.0.1', port: 0 },
+      historyFlushMs: HISTORY_FLUSH_MS, historyRollupMs: HISTORY_ROLLUP_MS,
+    });
     app = buildServer(daemon);
     await app.listen({ host: '127.0.0.1', port: 0 });
     daemon.setServerOverrides({ host: '127.0.0.1', port: (app.server.address() as AddressInfo).port });

@@ -32,6 +32,10 @@ export interface OperationsHost {
    * escalations it runs, and fence its writes. Absent: this process does everything (SQLite).
    */
   readonly cluster?: ClusterCoordinator;
+  /** How often (on `clock`) check results are written in one transaction (default 1 s; see HistoryWriter). */
+  readonly historyFlushMs?: number | undefined;
+  /** How often (on `clock`) check results are rolled up and pruned past retention (default 1 min). */
+  readonly historyRollupMs?: number | undefined;
 }
 
 /** What a part of the daemon kept running from the old config on a reload, and why (one sentence each). */

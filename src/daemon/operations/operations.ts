@@ -509,6 +509,8 @@ export class Operations {
       ...(registry ? { registry } : {}),
       logger: this.daemon.logger,
       retention: { rawMs: config.storage.retention.check_results, rollupsMs: config.storage.retention.check_rollups },
+      ...(this.daemon.historyFlushMs !== undefined ? { historyFlushMs: this.daemon.historyFlushMs } : {}),
+      ...(this.daemon.historyRollupMs !== undefined ? { rollupEveryMs: this.daemon.historyRollupMs } : {}),
       ...(this.daemon.samples ? { samples: this.daemon.samples } : {}),
       onResult: (result, probe) => this.onResult(result, probe, tokenOf(result.checkId)),
       ...(cluster

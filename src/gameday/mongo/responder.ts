@@ -7,6 +7,7 @@
  */
 import { BSON, type Document } from 'bson';
 import net from 'node:net';
+import { freePort } from '../../lib/net.js';
 import { scramServer } from './scram.js';
 
 const OP_REPLY = 1;
@@ -138,8 +139,22 @@ export async function startMongoResponder(opts: { replies: Record<string, Reply>
       }
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
+  // stop() and start() (a MongoDB outage) listen on the same port again: one the kernel picked (port 0)
+  // is in its ephemeral range, where an outgoing connection of the busy world may take it meanwhile
+  // (EADDRINUSE on start); one below that range (freePort) is never given out that way.
+  let port = 0;
+  for (let i = 0; i < 5 && port === 0; i++) {
+    const wanted = await freePort();
+    port = await new Promise<number>((resolve) => {
+      const taken = (): void => resolve(0);
+      server.once('error', taken);
+      server.listen(wanted, '127.0.0.1', () => {
+        server.off('error', taken);
+        resolve((server.address() as net.AddressInfo).port);
+      });
+    });
+  }
+  if (port === 0) throw new Error('the MongoDB responder found no free loopback port');
   const close = (): Promise<void> =>
     new Promise<void>((resolve) => {
       for (const s of sockets) s.destroy();

@@ -16,6 +16,11 @@
  * within the window a run reads is at most that window old: when the check's clock has run ahead of
  * real time (a simulated clock driving a compressed beat) its arrival stamp is raised to the window's
  * start, so time the beat never had to send in does not count against it.
+ *
+ * A window that holds no send of a watched task is judged by the beat's own progress, not by the
+ * clock alone: the run goes on listening, for up to `graceMs` more (the check gives two windows
+ * within its timeout), until the next send arrives. A beat starved of CPU on a loaded machine sends
+ * late and is counted; a stopped one sends nothing and still counts as none, only later.
  */
 import type { Redis } from 'ioredis';
 import { performance } from 'node:perf_hooks';
@@ -47,6 +52,8 @@ export class BeatWatcher {
   private readonly events: SentEvent[] = [];
   /** performance.now() once subscribed. */
   private subscribedAt: number | undefined;
+  /** Called at the next watched send while a run waits past an empty window. */
+  private onSend: (() => void) | undefined;
 
   constructor(
     private readonly subscriber: Redis,
@@ -79,10 +86,30 @@ export class BeatWatcher {
       name: event.name,
       ...(event.hostname ? { hostname: event.hostname } : {}),
     });
+    this.onSend?.();
   };
 
-  /** What the last `windowMs` of real time held; waits until the watcher has listened that long. */
-  async observe(windowMs: number, signal: AbortSignal): Promise<BeatObservation> {
+  /** Resolves at the next watched send, after `ms`, or when `signal` aborts, whichever is first. */
+  private nextSend(ms: number, signal: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        this.onSend = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal.addEventListener('abort', done, { once: true });
+      this.onSend = done;
+    });
+  }
+
+  /**
+   * What the last `windowMs` of real time held; waits until the watcher has listened that long. When
+   * that window holds no watched send, listens on for up to `graceMs` until the next one arrives,
+   * and reads the window and what came in after it.
+   */
+  async observe(windowMs: number, signal: AbortSignal, graceMs = 0): Promise<BeatObservation> {
     if (this.subscribedAt === undefined) throw new Error('the beat watcher is not subscribed');
     const wait = this.subscribedAt + windowMs - performance.now();
     if (wait > 0) {
@@ -92,6 +119,7 @@ export class BeatWatcher {
       });
     }
     const from = performance.now() - windowMs;
+    if (graceMs > 0 && !signal.aborted && !this.events.some((e) => e.seenAt >= from)) await this.nextSend(graceMs, signal);
     const windowStart = this.opts.clock.now() - windowMs;
     // Every send since the last run dates LAST_SENT, also one that has left the window since.
     const lastSent: Record<string, number> = {};

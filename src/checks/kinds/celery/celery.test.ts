@@ -109,6 +109,40 @@ describe.skipIf(!installed)('celery kind against real workers and beat', () => {
     expect((await until({ kind: 'celery', broker }, alive(2))).value).toBe(2);
   });
 
+  it('counts a beat starved past its window (SIGSTOPped) once it sends again, and a stopped beat as none', async () => {
+    const starved = celery.beat();
+    const check = compileCheck(checkSchema.parse({ id: 'beat-starved', kind: 'celery', broker, beat_tasks: [TICK], beat_window: '2500ms', reply_window: '200ms', timeout: '20s', conditions: ['[BEAT_INSTANCES] == 1'] }));
+    const state: Record<string, unknown> = {};
+    const clock = new SystemClock();
+    const pause = (ms: number) => new Promise((res) => setTimeout(res, ms));
+    try {
+      let r = await runCheckOnce(check, { clock, state });
+      for (let i = 0; i < 40 && r.status !== 'up'; i++) r = await runCheckOnce(check, { clock, state });
+      expect(r.status).toBe('up');
+      // Starved: no send for longer than the window, then the beat runs again a second into the next run.
+      starved.kill('SIGSTOP');
+      await pause(3_000);
+      const resume = setTimeout(() => starved.kill('SIGCONT'), 1_000);
+      try {
+        r = await runCheckOnce(check, { clock, state });
+      } finally {
+        clearTimeout(resume);
+        starved.kill('SIGCONT');
+      }
+      expect(r.conditions[0]).toMatchObject({ ok: true, actual: '1' });
+      // Stopped for good: the grace passes with no send, and the verdict is none.
+      starved.kill('SIGSTOP');
+      await pause(3_000);
+      r = await runCheckOnce(check, { clock, state });
+      expect(r.status).toBe('down');
+      expect(r.conditions[0]).toMatchObject({ ok: false, actual: '0' });
+    } finally {
+      releaseCheckState(check, state);
+      starved.kill('SIGCONT');
+      starved.kill('SIGKILL');
+    }
+  }, 120_000);
+
   it('counts two beats as two instances from their task-sent events, then one after a beat is killed', async () => {
     const b1 = celery.beat();
     beat = celery.beat();

@@ -29,6 +29,9 @@ export type CeleryOptions = z.output<typeof celeryOptions>;
 
 type Config = CeleryOptions & { timeout?: number };
 
+/** What a beat window's grace leaves of the check's timeout at least: the run ends in time, not by it. */
+const BEAT_GRACE_MARGIN_MS = 100;
+
 function validate(c: Config): string | undefined {
   if ((c.beat_tasks.length > 0) !== (c.beat_window > 0)) return 'beat_tasks and beat_window go together';
   const needed = c.reply_window + c.beat_window;
@@ -123,7 +126,9 @@ export const celeryKind: CheckKind<CeleryOptions> = {
       values.ACTIVE = countLists(replies.active!);
       values.RESERVED = countLists(replies.reserved!);
       if (beat) {
-        const seen = await beat.observe(config.beat_window, ctx.signal);
+        // An empty window is given up to two more to see the beat send (beat.ts), within the timeout.
+        const left = ctx.timeoutMs - (performance.now() - started) - Math.max(BEAT_GRACE_MARGIN_MS, ctx.timeoutMs / 10);
+        const seen = await beat.observe(config.beat_window, ctx.signal, Math.max(0, Math.min(2 * config.beat_window, left)));
         const last = (ctx.state.lastSent ??= {}) as Record<string, number>;
         for (const [task, at] of Object.entries(seen.lastSent)) last[task] = Math.max(last[task] ?? 0, at);
         values.BEAT_INSTANCES = seen.instances;
