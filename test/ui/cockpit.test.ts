@@ -154,6 +154,9 @@ runbooks: [runbooks/*.md]
     await page.locator('[data-live-status]').getByText('Live updates: on').waitFor();
     await shots('incident');
 
+    // A severity picked but not yet sent: the live refresh of the form below keeps it.
+    await page.getByLabel('Severity').selectOption('P3');
+    await page.locator('h1').click();
     // Acknowledge from the CLI in local mode: another process writes the store; the page is not reloaded.
     const before = await page.evaluate(() => (window as { performance: { timeOrigin: number } }).performance.timeOrigin);
     const ack = await runCli(['incident', 'ack', incidentId, '--note', 'from the terminal', '--config', path.join(ui.dir, 'ops.yaml'), '--as', 'bo']);
@@ -161,6 +164,8 @@ runbooks: [runbooks/*.md]
     await expect.poll(() => page.locator('[data-incident-state]').textContent(), { timeout: scaled(20_000) }).toBe('acknowledged');
     await expect.poll(() => page.locator('.timeline').textContent(), { timeout: scaled(20_000) }).toMatch(/from the terminal/);
     expect(await page.evaluate(() => (window as { performance: { timeOrigin: number } }).performance.timeOrigin)).toBe(before); // same document: no reload
+    await expect.poll(() => page.locator('.actionbar').getByRole('button', { name: /^Acknowledge/ }).count(), { timeout: scaled(20_000) }).toBe(0); // the form was refreshed
+    expect(await page.getByLabel('Severity').inputValue()).toBe('P3');
     await shots('incident-acknowledged');
 
     // Keyboard: "r" resolves (the note field is empty and not focused).

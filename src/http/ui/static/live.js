@@ -34,6 +34,14 @@
         var kept = old.name && fresh.querySelector('textarea[name="' + CSS.escape(old.name) + '"]');
         if (kept && old.value) kept.value = old.value;
       });
+      // So does a choice made but not sent (a severity picked before pressing its button): the
+      // refresh must not swap it back behind the responder's back.
+      el.querySelectorAll('select').forEach(function (old) {
+        var chosen = old.options[old.selectedIndex];
+        var kept = old.name && fresh.querySelector('select[name="' + CSS.escape(old.name) + '"]');
+        if (!kept || !chosen || chosen.defaultSelected || (old.selectedIndex === 0 && !old.querySelector('option[selected]'))) return;
+        for (var k = 0; k < kept.options.length; k++) if (kept.options[k].value === old.value) kept.selectedIndex = k;
+      });
       if (csrf) fresh.querySelectorAll('input[name="_csrf"]').forEach(function (input) { input.value = csrf.content; });
       el.replaceWith(fresh);
     }
