@@ -581,6 +581,8 @@ export class Operations {
       this.ruleTokens = ruleLeases(rules.rules, (checkId) => owned.tokens.get(checkId));
       this.refusedLeases.clear();
       this.armAlertTimer();
+      // Held pages of the partitions gained whose window ended meanwhile are released now.
+      await this.armReleaseTimer();
     }, { urgent: true });
     if (this.stopping) return;
     // A lease lost again while the rules moved is left to the next move.
@@ -1030,16 +1032,47 @@ export class Operations {
     }
   }
 
+  /**
+   * Arms the timer that runs the end of windows and silences (held pages released or dropped). In a
+   * cluster only the holder of an incident's partition runs it, under that lease, and it also looks
+   * every `lease / 3` for held incidents it did not arm for (opened by another process, or of a
+   * partition it has just taken).
+   */
   private async armReleaseTimer(): Promise<void> {
-    const due = await this.incidents.nextReleaseAt();
+    const cluster = this.daemon.cluster;
+    const next = await this.incidents.nextReleaseAt(cluster ? (id) => cluster.tokenFor(id) !== undefined : undefined);
+    const due = cluster ? Math.min(next ?? Infinity, this.daemon.clock.now() + Math.max(200, Math.floor(this.daemon.config.storage.cluster.lease / 3))) : next;
     this.cancelReleaseTimer?.();
     if (due === undefined || this.stopping) return;
     this.cancelReleaseTimer = this.daemon.clock.at(due, () => {
       void this.enqueue(async () => {
-        await this.applyReleased(await this.incidents.releaseHeld());
+        await this.releaseDue();
         await this.armReleaseTimer();
       });
     });
+  }
+
+  /**
+   * Releases the held pages whose window or silence has ended. In a cluster, one transaction per
+   * partition this process holds with such a page, under its lease: the release is fenced in its
+   * transaction (a process that lost the partition, paused past its lease, releases nothing), and
+   * the escalation it starts too. Across processes a page is released once: the release clears the
+   * held notification under the incident writers' lock.
+   */
+  private async releaseDue(): Promise<void> {
+    const cluster = this.daemon.cluster;
+    if (!cluster) return this.applyReleased(await this.incidents.releaseHeld());
+    const now = this.daemon.clock.now();
+    const partitions = this.daemon.config.storage.cluster.partitions;
+    const due = new Set((await this.incidents.heldUntil()).filter((h) => h.until <= now).map((h) => leaseOf(h.incidentId, partitions)));
+    for (const lease of due) {
+      const token = cluster.tokenOf(lease);
+      if (!token) continue;
+      await runUnderLease(token, async () => this.applyReleased(await this.incidents.releaseHeld((id) => leaseOf(id, partitions) === lease))).catch((e: unknown) => {
+        // Refused (logged and counted by fencing, which makes the coordinator look again): the new holder releases it.
+        if (!isOpsbookError(e) || e.code !== 'OPSBOOK_E_FENCED') throw e;
+      });
+    }
   }
 
   /** Ends a runtime silence now; the pages it held go out (or are dropped) as its `on_end` says. */
