@@ -291,6 +291,7 @@ export class Operations {
       return;
     }
     this.checks = this.buildCheckRunner(config, metrics.registry);
+    await this.rulesToChecksHeld();
     await this.resumeHandedOver();
     await this.checks.start();
     this.armAlertTimer();
@@ -522,6 +523,25 @@ export class Operations {
           }
         : {}),
     });
+  }
+
+  /**
+   * The rules were chosen with the leases held when the pipeline was created; the checks, with those
+   * held at its start. A partition gained (or lost, or lost and gained back) in between moved no work
+   * then (there was nothing to move yet): its rules follow its checks now, a gained one's state read
+   * from the store.
+   */
+  private async rulesToChecksHeld(): Promise<void> {
+    if (!this.daemon.cluster) return;
+    const owned = ownedRules(this.daemon.config, this.daemon.cluster);
+    const rules = owned.rules.filter((r) => this.checkTokens.has(r.checkId));
+    const tokens = ruleLeases(rules, (checkId) => this.checkTokens.get(checkId));
+    const gained = new Set(rules.filter((r) => this.ruleTokens.get(r.id)?.epoch !== tokens.get(r.id)?.epoch).map((r) => r.id));
+    if (gained.size === 0 && rules.length === this.ruleTokens.size) return;
+    await this.enqueue(async () => {
+      await this.alerts.move(rules, owned.info, gained);
+      this.ruleTokens = tokens;
+    }, { urgent: true });
   }
 
   /**
