@@ -1066,8 +1066,12 @@ export class Operations {
     if (due === undefined || this.stopping) return;
     this.cancelReleaseTimer = this.daemon.clock.at(due, () => {
       void this.enqueue(async () => {
-        await this.releaseDue();
-        await this.armReleaseTimer();
+        try {
+          await this.releaseDue();
+        } finally {
+          // Armed again after a failed release too: in a cluster it is also how new held pages are found.
+          await this.armReleaseTimer();
+        }
       });
     });
   }
