@@ -6,7 +6,7 @@
  * the other member also takes partition 0 behind the daemon's back (the daemon has not looked yet).
  * At the end the daemon releases the pages of partition 1 only: partition 2 is not its own, and its
  * release for partition 0 is refused by fencing in its transaction. Once the other member leaves,
- * the daemon takes both and releases their pages, once each.
+ * the daemon takes both and releases their pages, once each. A second case runs two daemons.
  */
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -105,5 +105,74 @@ describe.skipIf(!pgUp)('held pages released at the end of a window, by the holde
     await ops().idle();
     await runFor(5 * 60_000);
     expect(await pages()).toEqual(expected(() => ({ released: 1, paged: 1, held: false })));
+  }, 120_000);
+});
+
+/**
+ * Two members, both real daemons on one simulated clock: the incidents are all opened through the
+ * first during the window, so only it knows of their held pages; at the end each page is released
+ * once, the second member's partition's by the second member, which finds them by looking.
+ */
+describe.skipIf(!pgUp)('held pages with two daemons', () => {
+  const PARTS = 2;
+  let db: ScratchDatabase;
+  let store: Store;
+  let first: DaemonApp;
+  let second: DaemonApp;
+  let receiver: ProbeTarget;
+  const t0 = Math.floor(Date.now() / 60_000) * 60_000;
+  const clock = new SimulatedClock(t0);
+  const settle = async () => {
+    await first.daemon.operations!.settle(5_000);
+    await second.daemon.operations!.settle(5_000);
+  };
+  const runFor = async (ms: number) => {
+    await clock.advance(ms, settle);
+    await settle();
+  };
+  const leasesOf = (d: DaemonApp) => [...(d.daemon.cluster?.leases.keys() ?? [])].filter((l) => l !== 'singletons');
+  const opened = new Map<string, number>();
+
+  beforeAll(async () => {
+    db = await createTestDatabase('opsbook_held_release_two');
+    store = await openStore({ url: db.url });
+    await store.migrate();
+    receiver = await startProbeTarget(clock);
+    const at = (ms: number) => new Date(ms).toISOString().slice(0, 16) + '+00:00';
+    const files = {
+      'ops.yaml':
+        `storage:\n  url: "${db.url}"\n  cluster: { lease: 3s, partitions: ${PARTS} }\n` +
+        `channels:\n  - { id: hook, kind: webhook, url: "http://127.0.0.1:${receiver.port}/hook", secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"] }\n` +
+        `maintenance:\n  - { id: upgrade, start: "${at(t0)}", end: "${at(t0 + WINDOW)}" }\n`,
+    };
+    first = await startDaemonApp('held-release-1', files, { clock });
+    second = await startDaemonApp('held-release-2', files, { clock });
+  }, 120_000);
+
+  afterAll(async () => {
+    await second?.close();
+    await first?.close();
+    await store?.close();
+    await receiver?.close();
+    await db?.drop();
+  }, 60_000);
+
+  it('releases each page once, in the member holding its partition', async () => {
+    // The first gives the second its share at its next round.
+    await expect.poll(() => [leasesOf(first).length, leasesOf(second).length], { timeout: 30_000, interval: 50 }).toEqual([1, 1]);
+    await first.daemon.operations!.moveWork();
+    await second.daemon.operations!.moveWork();
+    await runFor(60_000);
+    for (let k = 0; [0, 1].some((p) => ![...opened.values()].includes(p)); k++) {
+      const incident = await first.daemon.operations!.createIncident({ title: `down ${k}`, severity: 'P2', service: 'api' }, ana);
+      opened.set(incident.id, partitionOf(incident.id, PARTS));
+    }
+    await runFor(WINDOW);
+    const lines = async (id: string) => (await store.db.selectFrom('incident_timeline').select('id').where('incident_id', '=', id).where('kind', '=', 'suppressed').where('text', 'like', '%notifying now%').execute()).length;
+    const paged = async (id: string) => (await store.db.selectFrom('outbox').select('id').where('incident_id', '=', id).where('event', '=', 'incident.triggered').execute()).length;
+    for (const id of opened.keys()) {
+      expect({ id, released: await lines(id), paged: await paged(id) }).toEqual({ id, released: 1, paged: 1 });
+    }
+    expect(await store.db.selectFrom('incidents').select('id').where('held_notification', 'is not', null).execute()).toEqual([]);
   }, 120_000);
 });
