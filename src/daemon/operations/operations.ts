@@ -24,7 +24,7 @@ import { DeadmanSwitch } from './deadman.js';
 import { StoreFullMode } from './store-full.js';
 import { Procedures } from './procedures.js';
 import { appendAudit, forgetHandedOver, forgetSettledProbes, handedOver, handOverResults, isStoreFull, type Database, type LeaseToken } from '../../store/index.js';
-import { leaseOf, runUnderLease, SINGLETONS_LEASE, type ClusterCoordinator } from '../../cluster/index.js';
+import { leaseOf, outsideLease, runUnderLease, SINGLETONS_LEASE, type ClusterCoordinator } from '../../cluster/index.js';
 import { newId } from '../../lib/ids.js';
 import type { AlertEngineOptions, CommitEvents } from '../../alerts/engine.js';
 import type { Transaction } from 'kysely';
@@ -1064,24 +1064,28 @@ export class Operations {
     const due = cluster ? Math.min(next ?? Infinity, this.daemon.clock.now() + Math.max(200, Math.floor(this.daemon.config.storage.cluster.lease / 3))) : next;
     this.cancelReleaseTimer?.();
     if (due === undefined || this.stopping) return;
-    this.cancelReleaseTimer = this.daemon.clock.at(due, () => {
-      void this.enqueue(async () => {
-        try {
-          await this.releaseDue();
-        } finally {
-          // Armed again after a failed release too: in a cluster it is also how new held pages are found.
-          await this.armReleaseTimer();
-        }
-      });
-    });
+    // Armed and run outside any lease: it is often armed while a check's result is handled, whose
+    // lease is not the held incidents' (their release is fenced by their own partition's lease).
+    this.cancelReleaseTimer = outsideLease(() => this.daemon.clock.at(due, () => {
+      void this.enqueue(() =>
+        outsideLease(async () => {
+          try {
+            await this.releaseDue();
+          } finally {
+            // Armed again after a failed release too: in a cluster it is also how new held pages are found.
+            await this.armReleaseTimer();
+          }
+        }),
+      );
+    }));
   }
 
   /**
    * Releases the held pages whose window or silence has ended. In a cluster, one transaction per
    * partition this process holds with such a page, under its lease: the release is fenced in its
-   * transaction (a process that lost the partition, paused past its lease, releases nothing), and
-   * the escalation it starts too. Across processes a page is released once: the release clears the
-   * held notification under the incident writers' lock.
+   * transaction (a process that lost the partition, paused past its lease, releases nothing). Across
+   * processes a page is released once: the release clears the held notification under the incident
+   * writers' lock, and only the process that cleared it starts the escalation.
    */
   private async releaseDue(): Promise<void> {
     const cluster = this.daemon.cluster;
@@ -1092,10 +1096,14 @@ export class Operations {
     for (const lease of due) {
       const token = cluster.tokenOf(lease);
       if (!token) continue;
-      await runUnderLease(token, async () => this.applyReleased(await this.incidents.releaseHeld((id) => leaseOf(id, partitions) === lease))).catch((e: unknown) => {
-        // Refused (logged and counted by fencing, which makes the coordinator look again): the new holder releases it.
+      const effects = await runUnderLease(token, () => this.incidents.releaseHeld((id) => leaseOf(id, partitions) === lease)).catch((e: unknown) => {
+        // Refused (logged and counted by fencing, which makes the coordinator look again): the new holder releases them.
         if (!isOpsbookError(e) || e.code !== 'OPSBOOK_E_FENCED') throw e;
+        return [];
       });
+      // Released, the page goes out even if the lease passes on now: a start refused after the
+      // release committed would lose it, as no other process would release it again.
+      await this.applyReleased(effects);
     }
   }
 
