@@ -15,3 +15,11 @@ export function runUnderLease<T>(token: LeaseToken | undefined, work: () => Prom
 export function currentLease(): LeaseToken | undefined {
   return current.getStore();
 }
+
+/**
+ * Runs `work` outside any lease: a timer armed inside it (while a check's result is handled) would
+ * otherwise carry that check's lease to work that is not the check's.
+ */
+export function outsideLease<T>(work: () => T): T {
+  return current.exit(work);
+}

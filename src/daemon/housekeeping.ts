@@ -1,7 +1,9 @@
 import { Counter, Gauge } from 'prom-client';
 import type { OpsConfig } from '../config/index.js';
 import type { Clock } from '../lib/clock.js';
-import { checkpointWal, pruneDeliveries, pruneTranscripts, storeBytes, WalCheckpointer, type Store } from '../store/index.js';
+import { checkpointWal, pruneDeliveries, pruneOrphanedHandover, pruneTranscripts, storeBytes, WalCheckpointer, type Store } from '../store/index.js';
+import { allLeases, type ClusterCoordinator } from '../cluster/index.js';
+import { isOpsbookError } from '../lib/errors/index.js';
 import type { Logger } from './logger.js';
 import type { DaemonMetrics } from './metrics.js';
 import { PeriodicTask } from './periodic.js';
@@ -12,12 +14,16 @@ export interface HousekeepingHost {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly metrics: DaemonMetrics;
+  /** Several processes on one PostgreSQL: the singletons holder also prunes orphaned hand-overs. */
+  readonly cluster?: ClusterCoordinator | undefined;
 }
 
 /**
  * The store's upkeep: prunes delivery attempts and finished executions' transcripts past their
  * retention (check results are pruned by the check runner with the same settings), checkpoints and
- * truncates SQLite's WAL, and exports the store's size. The audit log is never pruned. SQLite's
+ * truncates SQLite's WAL, and exports the store's size. The audit log is never pruned. In a
+ * cluster the holder of the singletons lease also drops check results handed over in partitions
+ * that no longer exist (see pruneHandover). SQLite's
  * checkpoints on commit run in a worker thread instead (see WalCheckpointer), so a commit on the
  * alert path never waits for one.
  */
@@ -75,10 +81,38 @@ export class Housekeeping {
     const counts = {
       deliveries: await pruneDeliveries(this.host.store.db, now - retention.deliveries),
       transcripts: await pruneTranscripts(this.host.store.db, now - retention.transcripts),
+      handover: await this.pruneHandover(),
     };
     for (const [kind, n] of Object.entries(counts)) if (n > 0) this.deleted.inc({ kind }, n);
-    if (counts.deliveries + counts.transcripts > 0) this.host.logger.info({ deleted: counts }, 'retention pruned history');
+    if (counts.deliveries + counts.transcripts > 0) this.host.logger.info({ deleted: { deliveries: counts.deliveries, transcripts: counts.transcripts } }, 'retention pruned history');
     return counts;
+  }
+
+  /**
+   * Check results a stopping process handed over in a partition that no longer exists (the
+   * partition count was lowered) and that no process holds would wait for ever: the singletons
+   * holder drops them, in a transaction fenced by its lease. Their checks run in the partitions they
+   * fall in now; only these unevaluated results are lost. Answers how many were dropped.
+   */
+  private async pruneHandover(): Promise<number> {
+    const cluster = this.host.cluster;
+    const token = cluster?.singletons;
+    if (!cluster || !token) return 0;
+    const partitions = this.host.config.storage.cluster.partitions;
+    const pruned = await this.host.store.db
+      .transaction()
+      .execute(async (trx) => {
+        await cluster.fence(trx, 'hand-over pruning', token);
+        return pruneOrphanedHandover(trx, allLeases(partitions));
+      })
+      .catch((e: unknown) => {
+        // The singletons lease passed on: its new holder prunes them.
+        if (isOpsbookError(e) && e.code === 'OPSBOOK_E_FENCED') return {};
+        throw e;
+      });
+    const total = Object.values(pruned).reduce((a, b) => a + b, 0);
+    if (total > 0) this.host.logger.warn({ pruned, partitions }, 'cluster: check results handed over in partitions no longer in use were dropped unevaluated (storage.cluster.partitions was lowered); their checks run in the partitions they fall in now');
+    return total;
   }
 
   reload(): void {

@@ -126,13 +126,16 @@ export abstract class IncidentCore {
    * notified now (`on_end: notify_if_firing`, while the incident is open and has a firing alert or
    * was opened by hand), or has its notification dropped (`on_end: drop`). If another window or
    * silence still matches, the notification stays held under that one. Call at `nextReleaseAt()`.
+   * `only`: the incidents (by id) this call may release (several processes on one PostgreSQL: those
+   * of one partition, under its lease); the others are left as they are.
    */
-  releaseHeld(): Promise<IncidentEffect[]> {
+  releaseHeld(only?: (incidentId: string) => boolean): Promise<IncidentEffect[]> {
     return this.write(async (trx) => {
       const now = this.clock.now();
       const effects: IncidentEffect[] = [];
       const live = await this.silences.live(now, trx);
       for (const row of await listHeldIncidents(trx)) {
+        if (only && !only(row.id)) continue;
         const incident = incidentFromRow(row);
         const held = incident.heldBy!;
         const endedEarly = held.kind === 'silence' && !live.some((s) => s.id === held.id);
@@ -157,10 +160,15 @@ export abstract class IncidentCore {
     }, () => undefined);
   }
 
-  /** When the next held notification falls due for `releaseHeld` (a window or silence ends). */
-  async nextReleaseAt(): Promise<number | undefined> {
-    const held = (await listHeldIncidents(this.store.db)).map((r) => incidentFromRow(r).heldBy!.until);
+  /** When the next held notification (of the incidents `only` keeps) falls due for `releaseHeld` (a window or silence ends). */
+  async nextReleaseAt(only?: (incidentId: string) => boolean): Promise<number | undefined> {
+    const held = (await this.heldUntil()).filter((h) => !only || only(h.incidentId)).map((h) => h.until);
     return held.length ? Math.min(...held) : undefined;
+  }
+
+  /** Each incident whose notification is held, with when its window or silence ends. */
+  async heldUntil(): Promise<Array<{ incidentId: string; until: number }>> {
+    return (await listHeldIncidents(this.store.db)).map((r) => ({ incidentId: r.id, until: incidentFromRow(r).heldBy!.until }));
   }
 
   // ---- internals -----------------------------------------------------------------------------

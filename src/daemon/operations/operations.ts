@@ -24,7 +24,7 @@ import { DeadmanSwitch } from './deadman.js';
 import { StoreFullMode } from './store-full.js';
 import { Procedures } from './procedures.js';
 import { appendAudit, forgetHandedOver, forgetSettledProbes, handedOver, handOverResults, isStoreFull, type Database, type LeaseToken } from '../../store/index.js';
-import { leaseOf, runUnderLease, SINGLETONS_LEASE, type ClusterCoordinator } from '../../cluster/index.js';
+import { leaseOf, outsideLease, runUnderLease, SINGLETONS_LEASE, type ClusterCoordinator } from '../../cluster/index.js';
 import { newId } from '../../lib/ids.js';
 import type { AlertEngineOptions, CommitEvents } from '../../alerts/engine.js';
 import type { Transaction } from 'kysely';
@@ -291,6 +291,7 @@ export class Operations {
       return;
     }
     this.checks = this.buildCheckRunner(config, metrics.registry);
+    await this.rulesToChecksHeld();
     await this.resumeHandedOver();
     await this.checks.start();
     this.armAlertTimer();
@@ -527,6 +528,25 @@ export class Operations {
   }
 
   /**
+   * The rules were chosen with the leases held when the pipeline was created; the checks, with those
+   * held at its start. A partition gained (or lost, or lost and gained back) in between moved no work
+   * then (there was nothing to move yet): its rules follow its checks now, a gained one's state read
+   * from the store.
+   */
+  private async rulesToChecksHeld(): Promise<void> {
+    if (!this.daemon.cluster) return;
+    const owned = ownedRules(this.daemon.config, this.daemon.cluster);
+    const rules = owned.rules.filter((r) => this.checkTokens.has(r.checkId));
+    const tokens = ruleLeases(rules, (checkId) => this.checkTokens.get(checkId));
+    const gained = new Set(rules.filter((r) => this.ruleTokens.get(r.id)?.epoch !== tokens.get(r.id)?.epoch).map((r) => r.id));
+    if (gained.size === 0 && rules.length === this.ruleTokens.size) return;
+    await this.enqueue(async () => {
+      await this.alerts.move(rules, owned.info, gained);
+      this.ruleTokens = tokens;
+    }, { urgent: true });
+  }
+
+  /**
    * The leases this process holds changed (a process joined, died or this one lost the database):
    * only what changed moves. The checks of the partitions kept run on untouched, and their rules keep
    * their state in memory; those of partitions lost stop, and their rules are dropped; those of
@@ -583,6 +603,8 @@ export class Operations {
       this.ruleTokens = ruleLeases(rules.rules, (checkId) => owned.tokens.get(checkId));
       this.refusedLeases.clear();
       this.armAlertTimer();
+      // Held pages of the partitions gained whose window ended meanwhile are released now.
+      await this.armReleaseTimer();
     }, { urgent: true });
     if (this.stopping) return;
     // A lease lost again while the rules moved is left to the next move.
@@ -1032,16 +1054,59 @@ export class Operations {
     }
   }
 
+  /**
+   * Arms the timer that runs the end of windows and silences (held pages released or dropped). In a
+   * cluster only the holder of an incident's partition runs it, under that lease, and it also looks
+   * every `lease / 3` for held incidents it did not arm for (opened by another process, or of a
+   * partition it has just taken).
+   */
   private async armReleaseTimer(): Promise<void> {
-    const due = await this.incidents.nextReleaseAt();
+    const cluster = this.daemon.cluster;
+    const next = await this.incidents.nextReleaseAt(cluster ? (id) => cluster.tokenFor(id) !== undefined : undefined);
+    const due = cluster ? Math.min(next ?? Infinity, this.daemon.clock.now() + Math.max(200, Math.floor(this.daemon.config.storage.cluster.lease / 3))) : next;
     this.cancelReleaseTimer?.();
     if (due === undefined || this.stopping) return;
-    this.cancelReleaseTimer = this.daemon.clock.at(due, () => {
-      void this.enqueue(async () => {
-        await this.applyReleased(await this.incidents.releaseHeld());
-        await this.armReleaseTimer();
+    // Armed and run outside any lease: it is often armed while a check's result is handled, whose
+    // lease is not the held incidents' (their release is fenced by their own partition's lease).
+    this.cancelReleaseTimer = outsideLease(() => this.daemon.clock.at(due, () => {
+      void this.enqueue(() =>
+        outsideLease(async () => {
+          try {
+            await this.releaseDue();
+          } finally {
+            // Armed again after a failed release too: in a cluster it is also how new held pages are found.
+            await this.armReleaseTimer();
+          }
+        }),
+      );
+    }));
+  }
+
+  /**
+   * Releases the held pages whose window or silence has ended. In a cluster, one transaction per
+   * partition this process holds with such a page, under its lease: the release is fenced in its
+   * transaction (a process that lost the partition, paused past its lease, releases nothing). Across
+   * processes a page is released once: the release clears the held notification under the incident
+   * writers' lock, and only the process that cleared it starts the escalation.
+   */
+  private async releaseDue(): Promise<void> {
+    const cluster = this.daemon.cluster;
+    if (!cluster) return this.applyReleased(await this.incidents.releaseHeld());
+    const now = this.daemon.clock.now();
+    const partitions = this.daemon.config.storage.cluster.partitions;
+    const due = new Set((await this.incidents.heldUntil()).filter((h) => h.until <= now).map((h) => leaseOf(h.incidentId, partitions)));
+    for (const lease of due) {
+      const token = cluster.tokenOf(lease);
+      if (!token) continue;
+      const effects = await runUnderLease(token, () => this.incidents.releaseHeld((id) => leaseOf(id, partitions) === lease)).catch((e: unknown) => {
+        // Refused (logged and counted by fencing, which makes the coordinator look again): the new holder releases them.
+        if (!isOpsbookError(e) || e.code !== 'OPSBOOK_E_FENCED') throw e;
+        return [];
       });
-    });
+      // Released, the page goes out even if the lease passes on now: a start refused after the
+      // release committed would lose it, as no other process would release it again.
+      await this.applyReleased(effects);
+    }
   }
 
   /** Ends a runtime silence now; the pages it held go out (or are dropped) as its `on_end` says. */
