@@ -13,6 +13,7 @@ import { Daemon, createLogger } from '../../src/daemon/index.js';
 import { SimulatedClock } from '../../src/lib/clock.js';
 import { storeTargets } from '../support/store-targets.js';
 import { postgresUp } from '../support/services.js';
+import { scaled } from '../support/timing.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const pg = await postgresUp();
@@ -40,31 +41,34 @@ for (const target of storeTargets('opsbook-daemon-history-flush')) {
         Daemon.start({ configPath: path.join(dir, 'ops.yaml'), clock, logger: createLogger({ level: 'silent', pretty: false }), ...every });
       const count = async (d: Daemon, table: 'check_results' | 'check_rollups'): Promise<number> => Number((await d.store.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
       const stored = (d: Daemon) => count(d, 'check_results');
-      const rolledUp = async (d: Daemon, n: number): Promise<number> => {
-        let c = await count(d, 'check_rollups');
-        for (let i = 0; i < 200 && c < n; i++) {
+      /** Polls `read` until it reaches `n` or a bound scaled to the machine's load passes. */
+      const atLeast = async (read: () => Promise<number>, n: number, boundMs = 30_000): Promise<number> => {
+        const until = Date.now() + scaled(boundMs);
+        let c = await read();
+        while (c < n && Date.now() < until) {
           await new Promise((r) => setTimeout(r, 25));
-          c = await count(d, 'check_rollups');
+          c = await read();
         }
         return c;
       };
+      const rolledUp = (d: Daemon, n: number) => atLeast(() => count(d, 'check_rollups'), n);
       const advance = (d: Daemon, ms: number) => clock.advance(ms, () => d.operations!.settle(5_000));
       // A flush the clock started is written asynchronously: polled with a generous bound, left as soon as it holds.
-      const storedAtLeast = async (d: Daemon, n: number): Promise<number> => {
-        let c = await stored(d);
-        for (let i = 0; i < 200 && c < n; i++) {
-          await new Promise((r) => setTimeout(r, 25));
-          c = await stored(d);
-        }
-        return c;
-      };
+      const storedAtLeast = (d: Daemon, n: number) => atLeast(() => stored(d), n);
       let daemon = await start();
       try {
         await advance(daemon, 16_000);
         const first = await storedAtLeast(daemon, 1);
         expect(first).toBeGreaterThanOrEqual(1);
-        await advance(daemon, 4 * 60_000);
-        expect(await rolledUp(daemon, 1)).toBeGreaterThanOrEqual(1);
+        // A minute is rolled up 2 min after it ends. A rollup runs in real time while the clock moves
+        // on, and the next is planned a minute after it finishes: the clock moves a minute at a time.
+        await advance(daemon, 3 * 60_000);
+        let rolled = 0;
+        for (let minute = 0; minute < 15 && rolled < 1; minute++) {
+          await advance(daemon, 60_000);
+          rolled = await atLeast(() => count(daemon, 'check_rollups'), 1, 2_000);
+        }
+        expect(rolled).toBeGreaterThanOrEqual(1);
         await daemon.close();
 
         daemon = await start({ historyFlushMs: 60_000, historyRollupMs: 15 * 60_000 });
