@@ -271,7 +271,10 @@ export class ClusterCoordinator {
           held.delete(lease);
         }
       }
-      const free = shuffle(leases.filter((l) => !held.has(l.name) && (l.holder === null || l.expires_at <= l.now)).map((l) => l.name));
+      // Only the leases of this config: rows of partitions a lowered `partitions` left behind are
+      // never taken (one would count against the share while a partition in use stayed unheld).
+      const configured = new Set(allLeases(partitions));
+      const free = shuffle(leases.filter((l) => configured.has(l.name) && !held.has(l.name) && (l.holder === null || l.expires_at <= l.now)).map((l) => l.name));
       let want = target - [...held.keys()].filter(isPartition).length;
       for (const lease of free) {
         if (lease === SINGLETONS_LEASE || want > 0) {
