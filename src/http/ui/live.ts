@@ -3,7 +3,7 @@ import { summarizeCheck, worstState, type CheckSummary } from './data/checks.js'
 import type { CheckConfig } from '../../config/schema/checks.js';
 import { stateBadge } from './components.js';
 import { formatSse, uiEvents, type UiEvent } from './events.js';
-import { incidentsBySeverity, serviceBadge } from './pages/overview.js';
+import { incidentsBySeverity, openIncidentsMark, serviceBadge } from './pages/overview.js';
 import { checkListRow } from './pages/checks.js';
 import { checkRowData } from './data/check-list.js';
 import { openIncidents } from './data/incidents.js';
@@ -78,7 +78,7 @@ class CheckWatcher {
         bus.publish({ type: 'servicestate', id: service.id, html: serviceBadge(service.id, state).value, data: { state } });
       }
       const open = await openIncidents(this.daemon);
-      const mark = open.map((i) => `${i.id}=${i.state}`).join(',');
+      const mark = openIncidentsMark(open);
       const before = this.seen.get('incidents:open');
       this.seen.set('incidents:open', mark);
       if (before !== undefined && before !== mark) {
@@ -131,6 +131,12 @@ export function liveRoutes(): UiRoute[] {
         res.write('retry: 3000\n\n: connected\n\n');
         const send = (e: UiEvent) => res.write(formatSse(e));
         const unsubscribe = uiEvents(daemon).subscribe(send);
+        // The page's open-incidents list is older than this stream: a change in between is sent now.
+        const rendered = (request.query as { open?: unknown }).open;
+        if (typeof rendered === 'string') {
+          const open = await openIncidents(daemon);
+          if (openIncidentsMark(open) !== rendered) send({ type: 'incidents', id: 'open', html: incidentsBySeverity(daemon, open).value });
+        }
         const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
         keepalive.unref();
         watcher.ensureRunning();

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Daemon } from '../../../daemon/index.js';
 import type { Incident } from '../../../incidents/index.js';
 import { duration, severityBadge, stateBadge, when } from '../components.js';
@@ -21,12 +22,22 @@ export function pendingList(pending: readonly PendingAlert[], now: number): Html
 }
 
 /** Open incidents grouped by severity, most severe first (the order of `severities:`). */
+/**
+ * What the open-incidents list shows, in a few characters: the page carries it, and the live
+ * stream it opens sends a fresh list at once when the list changed between the page's rendering
+ * and the stream's start (a change then would otherwise be missed until the next one).
+ */
+export function openIncidentsMark(incidents: readonly Incident[]): string {
+  return createHash('sha1').update(incidents.map((i) => `${i.id}=${i.state}`).join(',')).digest('hex').slice(0, 16);
+}
+
 export function incidentsBySeverity(daemon: Daemon, incidents: Incident[]): Html {
-  if (incidents.length === 0) return html`<p data-live="incidents:open">No open incidents.</p>`;
+  const mark = openIncidentsMark(incidents);
+  if (incidents.length === 0) return html`<p data-live="incidents:open" data-live-mark="${mark}">No open incidents.</p>`;
   const order = daemon.config.severities.map((s) => s.id);
   const rank = (s: string) => (order.includes(s) ? order.indexOf(s) : order.length);
   const groups = [...new Set(incidents.map((i) => i.severity))].sort((a, b) => rank(a) - rank(b));
-  return html`<div data-live="incidents:open">${groups.map(
+  return html`<div data-live="incidents:open" data-live-mark="${mark}">${groups.map(
     (sev) => html`<h3>${severityBadge(sev)} <span class="count">${incidents.filter((i) => i.severity === sev).length} open</span></h3>
 <ul class="incidents">${incidents
       .filter((i) => i.severity === sev)

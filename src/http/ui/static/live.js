@@ -6,7 +6,9 @@
   if (!('EventSource' in window)) return;
   var status = document.querySelector('[data-live-status]');
   function say(text) { if (status) status.textContent = text; }
-  var source = new EventSource('/ui/events');
+  // The open-incidents list as this page rendered it: the stream sends a fresh one if it changed since.
+  var openList = document.querySelector('[data-live="incidents:open"][data-live-mark]');
+  var source = new EventSource('/ui/events' + (openList ? '?open=' + encodeURIComponent(openList.getAttribute('data-live-mark')) : ''));
   var csrf = document.querySelector('meta[name="csrf-token"]');
   // Shared renderings carry no session: forms get this page's token; a read-only page takes the read-only copy.
   var readOnly = !!document.querySelector('[data-read-only]');
