@@ -353,7 +353,8 @@ export class Operations {
     const next = evaluator?.nextDueAt();
     const due = next === undefined ? undefined : Math.max(next, notBefore);
     if (due === undefined || this.stopping) return undefined;
-    return this.daemon.clock.at(due, () => {
+    // Re-armed under the singletons lease it ran under: the next run takes the lease held then.
+    return outsideLease(() => this.daemon.clock.at(due, () => {
       void this.enqueue(async () => {
         // Shared store: one process (the holder of the singletons lease) evaluates rule files and SLOs.
         const cluster = this.daemon.cluster;
@@ -364,7 +365,7 @@ export class Operations {
         });
         rearm();
       });
-    });
+    }));
   }
 
   /** A procedure run by `cron` that did not pass opens an incident (restore test, DR drill, morning checks). */
@@ -997,12 +998,14 @@ export class Operations {
     const due = this.alerts.nextDueAt(this.daemon.cluster ? this.ruleHeld : undefined);
     this.cancelAlertTimer?.();
     if (due === undefined || this.stopping) return;
-    this.cancelAlertTimer = this.daemon.clock.at(due, () => {
+    // Armed outside any lease: it is armed while a check's result is handled, and the rules it runs
+    // are all this process's; tickAlerts runs each under the lease its state was held under.
+    this.cancelAlertTimer = outsideLease(() => this.daemon.clock.at(due, () => {
       void this.enqueue(async () => {
         await this.tickAlerts();
         this.armAlertTimer();
       });
-    });
+    }));
   }
 
   /**
