@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import { hostname } from 'node:os';
 import type { Kysely, Transaction } from 'kysely';
 import { Counter, Gauge, type Registry } from 'prom-client';
@@ -233,8 +234,15 @@ export class ClusterCoordinator {
     this.timer.unref?.();
   }
 
+  /**
+   * A round, in the context the coordinator was built in: a round a refused write pokes would
+   * otherwise run, and move the work (rebuild the scheduler, queue the rules' move), under the lease
+   * that write was refused under.
+   */
+  private readonly roundInOwnContext = AsyncResource.bind(() => this.renewAndBalance());
+
   private tick(): Promise<void> {
-    this.round ??= this.renewAndBalance().finally(() => {
+    this.round ??= this.roundInOwnContext().finally(() => {
       this.round = undefined;
     });
     return this.round;

@@ -2,6 +2,7 @@
  * Timers never run inside the call that arms them, on either clock: a loop that re-arms itself from
  * its own run (and guards against re-entry) would otherwise lose the wake-up.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { describe, expect, it } from 'vitest';
 import { SimulatedClock, SystemClock } from './clock.js';
 
@@ -43,5 +44,17 @@ describe('Clock.at', () => {
     await clock.advance(0);
     await clock.advance(10);
     expect(ran).toBe(1);
+  });
+
+  it('runs a timer in the async context it was armed in, on either clock (not in the one that moves time)', async () => {
+    const context = new AsyncLocalStorage<string>();
+    const simulated = new SimulatedClock(0);
+    const seen: Array<string | undefined> = [];
+    context.run('armed', () => simulated.at(10, () => seen.push(context.getStore())));
+    await context.run('advancing', () => simulated.advance(10));
+    const system = new SystemClock();
+    context.run('armed', () => system.at(system.now(), () => seen.push(context.getStore())));
+    await until(() => seen.length === 2);
+    expect(seen).toEqual(['armed', 'armed']);
   });
 });

@@ -1,3 +1,5 @@
+import { AsyncResource } from 'node:async_hooks';
+
 /**
  * Time is injected, never read directly in domain code, so every state machine can run on a
  * simulated clock in tests and in `opsbook test`. Instants are epoch milliseconds.
@@ -8,7 +10,8 @@ export interface Clock {
   /**
    * Calls `fn` once at (or as soon as possible after) instant `at`. Returns a cancel function.
    * `fn` never runs inside this call, even when `at` has passed: a loop that re-arms its own timer
-   * at the end of a run (and guards against re-entry) would otherwise lose the wake-up.
+   * at the end of a run (and guards against re-entry) would otherwise lose the wake-up. It runs in
+   * the async context `at` was called in (as a Node timer does), whatever moves time.
    */
   at(at: number, fn: () => void): () => void;
   /** Resolves at instant `at` (immediately when it has passed). */
@@ -75,7 +78,8 @@ export class SimulatedClock implements Clock {
   }
 
   at(at: number, fn: () => void): () => void {
-    const timer: Timer = { at, seq: this.seq++, fn };
+    // As setTimeout does: not in the context of the caller of advance() (a test, or a timer's work).
+    const timer: Timer = { at, seq: this.seq++, fn: AsyncResource.bind(fn) };
     this.timers.push(timer);
     return () => {
       this.timers = this.timers.filter((t) => t !== timer);

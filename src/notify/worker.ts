@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { ChannelConfig } from '../config/schema/channels.js';
@@ -176,8 +177,15 @@ export class OutboxWorker implements OutboxTaker {
   take(row: OutboxRow): void {
     this.release();
     if (!this.running) return;
-    this.track(this.deliver(row));
+    this.track(this.inOwnContext(() => this.deliver(row)));
   }
+
+  /**
+   * Claims and sends run in the context the worker was built in, not in that of the caller that
+   * woke it or wrote the row (a check's result handled under that check's lease): what a delivery
+   * writes after it (its timeline line, an incident about a failing channel) is no lease's work.
+   */
+  private readonly inOwnContext = AsyncResource.bind(<T>(work: () => T): T => work());
 
   start(): void {
     if (this.running) return;
@@ -195,7 +203,7 @@ export class OutboxWorker implements OutboxTaker {
       this.again = true;
       return;
     }
-    this.pumping = this.pump().finally(() => (this.pumping = undefined));
+    this.pumping = this.inOwnContext(() => this.pump()).finally(() => (this.pumping = undefined));
   }
 
   /**

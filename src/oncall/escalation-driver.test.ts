@@ -3,6 +3,7 @@
  * a restart (a new driver on the same store catches up on what fell due while it was down), and
  * stops on acknowledgement.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -121,5 +122,21 @@ describe('EscalationDriver', () => {
     await shared.idle();
     expect(notices.map((n) => [n.incidentId, n.stepIndex, n.reason])).toEqual([['inc-other', 1, 'timeout']]);
     await shared.close();
+  });
+
+  it('runs its later steps in the context it was built in, not in that of the work that started the escalation', async () => {
+    // In opsbook the context carries a lease: an escalation started while a check's result is
+    // handled would otherwise page its later steps, and write their timeline lines, under that lease.
+    const context = new AsyncLocalStorage<string>();
+    const seen: Array<[number, string | undefined]> = [];
+    const d = new EscalationDriver({ store, clock, policies: [policy], schedules: [primary], onNotice: async (n) => void seen.push([n.stepIndex, context.getStore()]) });
+    await context.run('a check result', () => store.db.transaction().execute((trx) => d.start({ id: 'inc-ctx', openedAt: clock.now() }, 'default', trx)));
+    await clock.advance(15 * MINUTE);
+    await d.idle();
+    expect(seen).toEqual([
+      [0, 'a check result'],
+      [1, undefined],
+    ]);
+    await d.close();
   });
 });

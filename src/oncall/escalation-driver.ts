@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import type { Kysely, Transaction } from 'kysely';
 import type { Clock } from '../lib/clock.js';
 import { dueEscalations, getEscalation, nextEscalationAt, saveEscalation, type Database, type Store } from '../store/index.js';
@@ -154,11 +155,18 @@ export class EscalationDriver {
       this.again = true;
       return this.running;
     }
-    this.running = this.runUntilQuiet().finally(() => {
+    this.running = this.runInOwnContext().finally(() => {
       this.running = undefined;
     });
     return this.running;
   }
+
+  /**
+   * A run, in the context the driver was built in, not in that of whatever started it (an escalation
+   * started, or its timer armed, while a check's result was handled under that check's lease): the
+   * steps are fenced by their incident's lease, and the timeline lines after them by none.
+   */
+  private readonly runInOwnContext = AsyncResource.bind(() => this.runUntilQuiet());
 
   private async runUntilQuiet(): Promise<void> {
     do {

@@ -353,7 +353,8 @@ export class Operations {
     const next = evaluator?.nextDueAt();
     const due = next === undefined ? undefined : Math.max(next, notBefore);
     if (due === undefined || this.stopping) return undefined;
-    return this.daemon.clock.at(due, () => {
+    // Re-armed under the singletons lease it ran under: the next run takes the lease held then.
+    return outsideLease(() => this.daemon.clock.at(due, () => {
       void this.enqueue(async () => {
         // Shared store: one process (the holder of the singletons lease) evaluates rule files and SLOs.
         const cluster = this.daemon.cluster;
@@ -364,7 +365,7 @@ export class Operations {
         });
         rearm();
       });
-    });
+    }));
   }
 
   /** A procedure run by `cron` that did not pass opens an incident (restore test, DR drill, morning checks). */
@@ -721,7 +722,9 @@ export class Operations {
   /**
    * Check results a previous holder handed over at its stop, in the partitions this process holds
    * now (each lease and epoch looked at once): evaluated under the lease before the checks' own runs,
-   * then forgotten in a transaction fenced by it.
+   * then forgotten in a transaction fenced by it. A result whose check no longer falls in the
+   * partition it was handed over in (`partitions` changed since) is forgotten unevaluated: its rule
+   * belongs to the holder of the check's partition now, which runs the check itself.
    */
   private async resumeHandedOver(): Promise<void> {
     const { cluster, store, logger } = this.daemon;
@@ -732,8 +735,17 @@ export class Operations {
     const rows = await handedOver(store.db, tokens.map((t) => t.lease));
     if (rows.length === 0) return;
     const tokenOf = new Map(tokens.map((t) => [t.lease, t]));
-    logger.info({ results: rows.length, leases: [...new Set(rows.map((r) => r.lease))] }, 'cluster: evaluating the check results the previous holder handed over');
-    for (const r of rows) this.onResult(JSON.parse(r.result) as CheckResult, JSON.parse(r.probe) as ProbeSnapshot, tokenOf.get(r.lease));
+    const partitions = this.daemon.config.storage.cluster.partitions;
+    const moved = rows.filter((r) => leaseOf(r.check_id, partitions) !== r.lease);
+    const evaluated = rows.filter((r) => leaseOf(r.check_id, partitions) === r.lease);
+    if (moved.length > 0) {
+      logger.warn(
+        { results: moved.length, checks: [...new Set(moved.map((r) => r.check_id))].slice(0, 20), leases: [...new Set(moved.map((r) => r.lease))], partitions },
+        'cluster: check results handed over in a partition their checks no longer fall in (the partition count changed) are dropped unevaluated; the holder of their partition now runs the checks',
+      );
+    }
+    if (evaluated.length > 0) logger.info({ results: evaluated.length, leases: [...new Set(evaluated.map((r) => r.lease))] }, 'cluster: evaluating the check results the previous holder handed over');
+    for (const r of evaluated) this.onResult(JSON.parse(r.result) as CheckResult, JSON.parse(r.probe) as ProbeSnapshot, tokenOf.get(r.lease));
     void this.enqueue(() =>
       store.db.transaction().execute(async (trx) => {
         const held = await cluster.admit(trx, tokens, 'handed-over results evaluated');
@@ -997,12 +1009,14 @@ export class Operations {
     const due = this.alerts.nextDueAt(this.daemon.cluster ? this.ruleHeld : undefined);
     this.cancelAlertTimer?.();
     if (due === undefined || this.stopping) return;
-    this.cancelAlertTimer = this.daemon.clock.at(due, () => {
+    // Armed outside any lease: it is armed while a check's result is handled, and the rules it runs
+    // are all this process's; tickAlerts runs each under the lease its state was held under.
+    this.cancelAlertTimer = outsideLease(() => this.daemon.clock.at(due, () => {
       void this.enqueue(async () => {
         await this.tickAlerts();
         this.armAlertTimer();
       });
-    });
+    }));
   }
 
   /**

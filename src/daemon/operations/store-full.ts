@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import type { AlertEvent } from '../../alerts/index.js';
 import type { OpsConfig } from '../../config/index.js';
@@ -141,11 +142,18 @@ export class StoreFullMode {
     this.sends.add(p);
   }
 
+  /**
+   * The probe and the replay, in the context this mode was built in, not under the lease of the
+   * check whose alert found the store full (its timer is armed then): the alerts replayed are not
+   * only that check's.
+   */
+  private readonly recoverInOwnContext = AsyncResource.bind(() => this.tryRecover());
+
   private armProbe(): void {
     this.cancelProbe?.();
     if (this.stopped) return;
     const { clock, config } = this.host;
-    this.cancelProbe = clock.at(clock.now() + config().storage.full_retry, () => void this.tryRecover());
+    this.cancelProbe = clock.at(clock.now() + config().storage.full_retry, () => void this.recoverInOwnContext());
   }
 
   /** Tries one write now; on success replays the held alerts and sends the all-clear. */

@@ -1,7 +1,13 @@
+import { AsyncResource } from 'node:async_hooks';
+
 /**
  * The pipeline's queue: one job at a time, in order within a lane, a person's action (`urgent`)
  * before queued alerts and probe results. A storm of alerts then delays an acknowledgement by at
  * most the job in progress, not by the whole backlog.
+ *
+ * Each job runs in the async context it was queued from (the lease of the check result that queued
+ * it, or none for a person's action), not in that of the job whose push started the queue draining:
+ * the drain is one async function, and every job it called ran under the first pusher's lease.
  */
 export class WorkQueue {
   private readonly urgent: Array<() => Promise<void>> = [];
@@ -12,7 +18,8 @@ export class WorkQueue {
 
   push<T>(work: () => Promise<T>, options: { urgent?: boolean } = {}): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      (options.urgent ? this.urgent : this.normal).push(() => work().then(resolve, reject));
+      // Bound now, in the pusher's context; the drain calls it later from its own.
+      (options.urgent ? this.urgent : this.normal).push(AsyncResource.bind(() => work().then(resolve, reject)));
       this.running ??= this.drain();
     });
   }
