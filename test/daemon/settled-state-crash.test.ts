@@ -71,8 +71,7 @@ for (const target of storeTargets('opsbook-settled-crash').filter((t) => t.name 
       const next = await start(first.clock.now());
       for (let i = 1; i <= 4; i++) {
         await next.runFor(INTERVAL);
-        expect(next.ops().checkState('api')?.probe.status, `run ${i} after the restart`).toBe('down');
-        expect(await next.incidents(), `run ${i} after the restart`).toEqual(opened);
+        expect({ status: next.ops().checkState('api')?.probe.status, incidents: await next.incidents() }, `run ${i} after the restart`).toEqual({ status: 'down', incidents: opened });
       }
     }, 120_000);
   });
