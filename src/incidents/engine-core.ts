@@ -127,9 +127,10 @@ export abstract class IncidentCore {
    * was opened by hand), or has its notification dropped (`on_end: drop`). If another window or
    * silence still matches, the notification stays held under that one. Call at `nextReleaseAt()`.
    * `only`: the incidents (by id) this call may release (several processes on one PostgreSQL: those
-   * of one partition, under its lease); the others are left as they are.
+   * of one partition, under its lease); the others are left as they are. `pages`: writes each
+   * released page in this transaction, so the release and its page commit together (see ReleasedPages).
    */
-  releaseHeld(only?: (incidentId: string) => boolean): Promise<IncidentEffect[]> {
+  releaseHeld(only?: (incidentId: string) => boolean, pages?: ReleasedPages): Promise<IncidentEffect[]> {
     return this.write(async (trx) => {
       const now = this.clock.now();
       const effects: IncidentEffect[] = [];
@@ -146,18 +147,43 @@ export abstract class IncidentCore {
           await this.note(trx, incident.id, now, 'suppressed', INCIDENTS_ACTOR.name, `${describeSuppression(held)} ended; still held by ${describeSuppression(next)}`, { ...next });
           continue;
         }
-        await updateIncident(trx, incident.id, { held_notification: null });
         const firing = incident.source === 'manual' || (await listIncidentAlerts(trx, incident.id)).some((a) => a.state === 'firing');
         if (held.onEnd === 'notify_if_firing' && OPEN_STATES.includes(incident.state) && firing) {
-          await this.note(trx, incident.id, now, 'suppressed', INCIDENTS_ACTOR.name, `${describeSuppression(held)} ended with the incident still open: notifying now`, { ...held, released: true });
-          effects.push(this.notify(incident, 'released'), this.escalate(incident));
+          const released = [this.notify(incident, 'released'), this.escalate(incident)];
+          if (await this.releaseWithPage(trx, incident, held, released, pages)) effects.push(...released);
         } else {
+          await updateIncident(trx, incident.id, { held_notification: null });
           const why = held.onEnd === 'drop' ? 'on_end: drop' : 'no alert is firing';
           await this.note(trx, incident.id, now, 'suppressed', INCIDENTS_ACTOR.name, `${describeSuppression(held)} ended: held notification dropped (${why})`, { ...held, released: false });
         }
       }
       return effects;
     }, () => undefined);
+  }
+
+  /**
+   * Releases one held page: the held notification cleared, the timeline line, and (with `pages`)
+   * the page itself, under a savepoint. A page that cannot be written rolls the release back: the
+   * incident stays held, its release tried again at the next call, and false is returned.
+   */
+  private async releaseWithPage(trx: Trx, incident: Incident, held: Suppression, released: IncidentEffect[], pages: ReleasedPages | undefined): Promise<boolean> {
+    const now = this.clock.now();
+    if (pages) await sql`savepoint held_release`.execute(trx);
+    try {
+      await updateIncident(trx, incident.id, { held_notification: null });
+      await this.note(trx, incident.id, now, 'suppressed', INCIDENTS_ACTOR.name, `${describeSuppression(held)} ended with the incident still open: notifying now`, { ...held, released: true });
+      await pages?.start(trx, incident, released);
+    } catch (err) {
+      if (!pages) throw err;
+      // A full disk or a lost connection fails the whole transaction (SQLite may have rolled it back already).
+      await sql`rollback to savepoint held_release`.execute(trx).catch(() => {
+        throw err;
+      });
+      pages.failed(incident.id, err);
+      return false;
+    }
+    if (pages) await sql`release savepoint held_release`.execute(trx);
+    return true;
   }
 
   /** When the next held notification (of the incidents `only` keeps) falls due for `releaseHeld` (a window or silence ends). */
@@ -240,6 +266,19 @@ export abstract class IncidentCore {
  * another writer of incident rows takes it too.
  */
 export const INCIDENT_WRITE_LOCK = 7410004;
+
+/**
+ * How `releaseHeld` sends the pages it releases in its own transaction: a page that is released
+ * commits with its escalation and first pages, as an opening does, and a release whose page cannot
+ * be written does not happen (a release committed alone, its page sent after, would lose the page
+ * to a crash or a failed write in between: the incident no longer held, nothing would send it again).
+ */
+export interface ReleasedPages {
+  /** Writes the page of a released incident (its `released` effects) in `trx`; a throw keeps the incident held. */
+  start(trx: Trx, incident: Incident, released: readonly IncidentEffect[]): Promise<void>;
+  /** The release of `incidentId` was rolled back, its page not written: it is tried again at the next release. */
+  failed(incidentId: string, err: unknown): void;
+}
 
 /** The audit entry a write appends after its commit. */
 export interface AuditNote {

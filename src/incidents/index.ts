@@ -12,13 +12,14 @@
  *   outbox rows (skip delivery when `suppressedBy` is set: a window or silence held it),
  *   `start_escalation` / `stop_escalation` into escalation state.
  * - Windows and silences end on their own: arm a timer at `nextReleaseAt()` and call
- *   `releaseHeld()`; it returns the notifications released then (`on_end: notify_if_firing`).
+ *   `releaseHeld()`; it returns the notifications released then (`on_end: notify_if_firing`),
+ *   whose pages a `ReleasedPages` writes in the release's own transaction.
  */
 export * from './types.js';
 export { IncidentService, CHANGE_LOOKBACK_MS, type ChangeInput, type IncidentConfig, type ManualIncidentInput } from './service.js';
 export type { SilenceInput } from './silences.js';
 export { incidentFromRow, silenceFromRow } from './rows.js';
-export { INCIDENT_WRITE_LOCK } from './engine-core.js';
+export { INCIDENT_WRITE_LOCK, type ReleasedPages } from './engine-core.js';
 export { ALLOWED_TRANSITIONS, canTransition } from './lifecycle.js';
 export { configuredLadder, DEFAULT_SEVERITIES, SeverityLadder } from './severity.js';
 export { addBusinessTime, DEFAULT_BUSINESS_HOURS, isBusinessTime, nextBusinessDayStart, responseDueAt } from './business-hours.js';

@@ -37,7 +37,7 @@ import { responseDueAt } from './business-hours.js';
 import { assertTransition } from './lifecycle.js';
 import { alertFromRow, changeFromRow, incidentFromRow, incidentToRow, timelineFromRow } from './rows.js';
 import type { SilenceInput } from './silences.js';
-import { alertData, ALERTS_ACTOR, IncidentCore, INCIDENTS_ACTOR, type AuditNote, type Trx } from './engine-core.js';
+import { alertData, ALERTS_ACTOR, IncidentCore, INCIDENTS_ACTOR, type AuditNote, type ReleasedPages, type Trx } from './engine-core.js';
 import { describeSuppression } from './suppression.js';
 import type {
   ChangeEvent,
@@ -528,13 +528,13 @@ export class IncidentService extends IncidentCore {
   }
 
   /** Ends a runtime silence now and runs the end of it for the incidents it held (see releaseHeld). */
-  async expireSilence(id: string, actor: Actor): Promise<IncidentEffect[]> {
+  async expireSilence(id: string, actor: Actor, pages?: ReleasedPages): Promise<IncidentEffect[]> {
     const entry = await this.store.db.transaction().execute(async (trx) => {
       await this.silences.expire(id, trx);
       return appendAuditIn(trx, this.store.dialect, { at: this.clock.now(), actor: actor.name, action: 'silence.expire', subject: `silence:${id}`, details: {} });
     });
     auditCommitted(this.store.db, entry);
-    return this.releaseHeld();
+    return this.releaseHeld(undefined, pages);
   }
 
   /** The window or silence that would hold back a notification for these labels now. */

@@ -5,6 +5,7 @@ import { SimulatedClock } from '../../lib/clock.js';
 import { describeOnStores } from '../../../test/support/store-targets.js';
 import { HistoryWriter, heartbeatReader, latencyPercentiles, recordHeartbeat, registerHeartbeat, rollupAndRetain, uptime, windowStats } from './index.js';
 import type { CheckResult } from '../types.js';
+import { scaled } from '../../../test/support/timing.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const H = 3_600_000;
@@ -156,5 +157,24 @@ await describeOnStores('opsbook-hist', 'check history', { migrate: true }, (targ
         ['settle-b', { down: null, level: 0 }],
       ]),
     );
+  });
+
+  it('writes a settled change at once with what is buffered, fenced as the batch is, without waiting for the next flush', async () => {
+    // The flush is an hour away and the clock never moves: only the prompt write stores anything.
+    const writer = new HistoryWriter({ store: target.store, clock, flushEveryMs: H, admit: async (_trx, rs) => rs.filter((r) => r.checkId !== 'prompt-fenced') });
+    const run = (checkId: string, at: number, down: boolean): CheckResult => ({ checkId, kind: 'http', at, status: down ? 'down' : 'up', level: down ? 'critical' : 'ok', latencyMs: 5, conditions: [] });
+    writer.record(run('prompt-a', T0, true));
+    writer.record(run('prompt-fenced', T0, true), undefined, { down: true, level: 2 });
+    writer.record(run('prompt-a', T0 + 1, true), undefined, { down: true, level: 2 });
+    await expect.poll(() => writer.settled(['prompt-a']), { timeout: scaled(10_000), interval: 20 }).toEqual(new Map([['prompt-a', { down: true, level: 2 }]]));
+    expect(writer.buffered).toBe(0);
+    // The results buffered before it went with it; the one fencing refused changed nothing.
+    expect((await listResults(target.store.db, 'prompt-a')).map((r) => r.at)).toEqual([T0 + 1, T0]);
+    expect(await writer.settled(['prompt-fenced'])).toEqual(new Map());
+    // A result that changes no settled state waits for the flush.
+    writer.record(run('prompt-a', T0 + 2, true));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(writer.buffered).toBe(1);
+    await writer.flush();
   });
 });

@@ -18,7 +18,8 @@ export interface HistoryWriterOptions {
 /**
  * Buffers results and writes them in batches: one transaction per second instead of one per
  * result keeps 1,000 results a second cheap on SQLite. Pending results (a first counter scrape)
- * are not stored.
+ * are not stored. A result that changed its check's settled state is written at once, with the
+ * batch it joined (see `record`).
  */
 export class HistoryWriter {
   private buffer: StoredResult[] = [];
@@ -27,6 +28,8 @@ export class HistoryWriter {
   private readonly flushEveryMs: number;
   private readonly maxBatch: number;
   private readonly cache: HistoryKeyCache = { checks: new Map(), errors: new Map() };
+  /** A write of a settled change is waiting for the write in flight (see flushPromptly). */
+  private prompt = false;
 
   constructor(private readonly opts: HistoryWriterOptions) {
     this.flushEveryMs = opts.flushEveryMs ?? 1000;
@@ -51,7 +54,12 @@ export class HistoryWriter {
 
   /**
    * Buffers a result; `lease` is the one its check ran under, which fencing judges when it is
-   * written; `settled`, the check's settled probe state when this result changed it.
+   * written; `settled`, the check's settled probe state when this result changed it. A settled
+   * change is written at once, with what is buffered (the batch's own transaction and fencing): a
+   * crash within a flush interval of it would otherwise lose it, and the check would start again
+   * from its previous state (its incident resolved at the next run, opened again later with a
+   * second page). Changes are rare (a check's transitions); those that come together, or while a
+   * write is in flight, share the next write.
    */
   record(r: CheckResult, lease?: LeaseToken, settled?: SettledProbe): void {
     if (r.pending) return;
@@ -67,7 +75,18 @@ export class HistoryWriter {
       error: r.error ?? (r.status === 'down' ? failedConditions(r) : null),
     });
     if (this.buffer.length >= this.maxBatch) void this.flush();
+    else if (settled) this.flushPromptly();
     else if (!this.cancel) this.cancel = this.opts.clock.at(this.opts.clock.now() + this.flushEveryMs, () => void this.flush());
+  }
+
+  /** Writes what is buffered as soon as the write in flight (if any) is done; one such write waits at a time. */
+  private flushPromptly(): void {
+    if (this.prompt) return;
+    this.prompt = true;
+    void this.writing.then(() => {
+      this.prompt = false;
+      return this.flush();
+    });
   }
 
   /** Writes what is buffered; resolves when it (and any earlier write) is stored. */

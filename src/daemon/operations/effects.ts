@@ -195,6 +195,32 @@ export class IncidentEffects {
   }
 
   /**
+   * Writes, inside `trx` (the release's own transaction, see ReleasedPages), the page of an incident
+   * whose held notification a window's or silence's end releases: its escalation and first pages'
+   * outbox rows with their timeline lines, or without a policy the channels' notifications with
+   * theirs. A throw leaves the rollback to the release. The rows are written pending: `afterCommit`
+   * wakes the outbox worker once the release commits.
+   */
+  async startReleased(trx: Transaction<Database>, incident: Incident, released: readonly IncidentEffect[]): Promise<void> {
+    const { config } = this.host;
+    for (const effect of released) {
+      if (effect.kind !== 'start_escalation') continue;
+      const policyId = policyFor(config, incident);
+      // A failing channel's incident goes to every other channel too; with no policy, every channel hears about it.
+      if (incident.labels[FAILING_CHANNEL_LABEL] || !policyId) {
+        await this.toChannelsIn(trx, config.channels.map((c) => c.id), incident, 'incident.triggered');
+      }
+      if (!policyId) continue;
+      this.starting.set(incident.id, incident);
+      try {
+        await this.escalations.start(escalatedIncident(effect, incident), policyId, trx);
+      } finally {
+        this.starting.delete(incident.id);
+      }
+    }
+  }
+
+  /**
    * The incident's severity changed (a person, or a worse alert joining): its escalation's later
    * steps, response target and timed steps follow the new severity; a page that falls due at once
    * (a response target already past) goes out with the change. The response target is the
@@ -257,6 +283,42 @@ export class IncidentEffects {
     await this.afterCommit();
   }
 
+  /**
+   * `toChannels` inside `trx`, whose writer holds the incident writers' lock (a release's): the
+   * outbox rows and their timeline lines commit together.
+   */
+  private async toChannelsIn(trx: Transaction<Database>, channelIds: string[], incident: Incident, event: 'incident.triggered'): Promise<void> {
+    const at = this.host.clock.now();
+    for (const channelId of await this.enqueueToChannels(trx, this.recipients(channelIds, incident), incident, event)) {
+      await appendTimelineLineOfKnownIncident(trx, {
+        id: newId('tl', at), incident_id: incident.id, at, kind: 'notification', actor: 'system:notify',
+        text: `${event.replace('incident.', '')} update sent to channel ${channelId}`, data: JSON.stringify({ channel: channelId, event }),
+      });
+    }
+  }
+
+  /** The outbox rows of a status update to `channelIds` (see toChannels), in `trx`; the channels whose row is new. */
+  private async enqueueToChannels(trx: Transaction<Database>, channelIds: readonly string[], incident: Incident, event: ChannelEvent): Promise<string[]> {
+    const { clock, config } = this.host;
+    const created: string[] = [];
+    for (const channelId of channelIds) {
+      const row = await enqueueNotification(trx, clock, {
+        channelId,
+        event,
+        incident: notificationIncident(config, incident),
+        incidentEpoch: incident.reopened,
+        dedupKey: `${incident.id}/${event}/${incident.updatedAt}/${channelId}`,
+      });
+      if (row.created) created.push(channelId);
+    }
+    return created;
+  }
+
+  /** The channels a status update to `channelIds` goes to; `by`: who caused it (a channel it came in through is not told again). */
+  private recipients(channelIds: readonly string[], incident: Incident, by?: string): string[] {
+    return broadcastChannels(this.host.config, channelIds, incident.labels[FAILING_CHANNEL_LABEL]).filter((id) => by === undefined || by !== pagerDutyActorName(id));
+  }
+
   /** Of `channelIds`, those an incident's escalation has paged so far (a later step's are not told early). */
   private async pagedChannels(incidentId: string, channelIds: readonly string[]): Promise<string[]> {
     const paged = new Set((await this.pagesOf(incidentId)).map((r) => r.channel_id));
@@ -283,23 +345,12 @@ export class IncidentEffects {
   }
 
   /** `by`: who caused the update; a channel the update came in through (PagerDuty) is not told again. */
-  private async toChannels(channelIds: string[], incident: Incident, event: 'incident.triggered' | 'incident.acknowledged' | 'incident.resolved' | 'incident.reopened' | 'incident.severity_raised', by?: string): Promise<void> {
-    const { store, clock, config } = this.host;
-    const created: string[] = [];
-    channelIds = broadcastChannels(config, channelIds, incident.labels[FAILING_CHANNEL_LABEL]).filter((id) => by === undefined || by !== pagerDutyActorName(id));
+  private async toChannels(channelIds: string[], incident: Incident, event: ChannelEvent, by?: string): Promise<void> {
+    channelIds = this.recipients(channelIds, incident, by);
     if (channelIds.length === 0) return;
-    await store.db.transaction().execute(async (trx) => {
+    const created = await this.host.store.db.transaction().execute(async (trx) => {
       await this.host.cluster?.fence(trx, 'status notification');
-      for (const channelId of channelIds) {
-        const row = await enqueueNotification(trx, clock, {
-          channelId,
-          event,
-          incident: notificationIncident(config, incident),
-          incidentEpoch: incident.reopened,
-          dedupKey: `${incident.id}/${event}/${incident.updatedAt}/${channelId}`,
-        });
-        if (row.created) created.push(channelId);
-      }
+      return this.enqueueToChannels(trx, channelIds, incident, event);
     });
     signalOutbox();
     // One line per outbox row: a second call for the same update (the resolve's stop and its
@@ -396,6 +447,9 @@ export class IncidentEffects {
     }
   }
 }
+
+/** The status updates sent to channels. */
+type ChannelEvent = 'incident.triggered' | 'incident.acknowledged' | 'incident.resolved' | 'incident.reopened' | 'incident.severity_raised';
 
 /** The notifications `apply` acts on; the others (an opening's) send nothing of their own. */
 const NOTIFY_ACTS: readonly string[] = ['resolved', 'reopened', 'severity_raised'];

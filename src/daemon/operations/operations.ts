@@ -3,7 +3,7 @@ import type { OpsConfig } from '../../config/index.js';
 import { AlertEngine, buildRules, checkInfoFromConfig, type AlertEvent } from '../../alerts/index.js';
 import type { RuleFileEngine } from '../../alerts/rule-files/index.js';
 import { createCheckRunner, DEFAULT_LOOP_DELAY_BOUND_MS, loopDelayMonitor, type CheckResult, type CheckRunner, type ProbeSnapshot } from '../../checks/index.js';
-import { IncidentService, type Incident, type IncidentEffect, type IncidentResult, type IncidentRole } from '../../incidents/index.js';
+import { IncidentService, type Incident, type IncidentEffect, type IncidentResult, type IncidentRole, type ReleasedPages } from '../../incidents/index.js';
 import { ActionLinkSigner, loadActionKey, OutboxWorker } from '../../notify/index.js';
 import { EscalationDriver } from '../../oncall/index.js';
 import type { Actor } from '../../identity/index.js';
@@ -40,6 +40,9 @@ const ALREADY: Record<'acknowledge' | 'investigate' | 'mitigate' | 'resolve' | '
 
 /** How long a repeat of a firing alert is answered from memory (see `firingAlerts`). */
 const DEDUP_WINDOW_MS = 60_000;
+
+/** How long after a release whose page could not be written it is tried again. */
+const RELEASE_RETRY_MS = 5_000;
 
 /** A check's latest result and its settled probe state. */
 export interface CheckState {
@@ -1077,7 +1080,9 @@ export class Operations {
   private async armReleaseTimer(): Promise<void> {
     const cluster = this.daemon.cluster;
     const next = await this.incidents.nextReleaseAt(cluster ? (id) => cluster.tokenFor(id) !== undefined : undefined);
-    const due = cluster ? Math.min(next ?? Infinity, this.daemon.clock.now() + Math.max(200, Math.floor(this.daemon.config.storage.cluster.lease / 3))) : next;
+    const looked = cluster ? Math.min(next ?? Infinity, this.daemon.clock.now() + Math.max(200, Math.floor(this.daemon.config.storage.cluster.lease / 3))) : next;
+    // A release that failed (its page could not be written) is tried again, but not at once.
+    const due = looked === undefined ? undefined : Math.max(looked, this.releaseRetryAt);
     this.cancelReleaseTimer?.();
     if (due === undefined || this.stopping) return;
     // Armed and run outside any lease: it is often armed while a check's result is handled, whose
@@ -1087,6 +1092,9 @@ export class Operations {
         outsideLease(async () => {
           try {
             await this.releaseDue();
+          } catch (e) {
+            this.releaseFailed();
+            throw e;
           } finally {
             // Armed again after a failed release too: in a cluster it is also how new held pages are found.
             await this.armReleaseTimer();
@@ -1097,50 +1105,62 @@ export class Operations {
   }
 
   /**
-   * Releases the held pages whose window or silence has ended. In a cluster, one transaction per
-   * partition this process holds with such a page, under its lease: the release is fenced in its
-   * transaction (a process that lost the partition, paused past its lease, releases nothing). Across
-   * processes a page is released once: the release clears the held notification under the incident
-   * writers' lock, and only the process that cleared it starts the escalation.
+   * Releases the held pages whose window or silence has ended, each with its page (escalation and
+   * first pages) in the release's transaction (see ReleasedPages). In a cluster, one transaction per
+   * partition this process holds with such a page, under its lease: the release and its pages are
+   * fenced in their transaction (a process that lost the partition, paused past its lease, releases
+   * nothing). Across processes a page is released once: the release clears the held notification
+   * under the incident writers' lock, and writes the page in the same transaction.
    */
   private async releaseDue(): Promise<void> {
     const cluster = this.daemon.cluster;
-    if (!cluster) return this.applyReleased(await this.incidents.releaseHeld());
+    if (!cluster) {
+      await this.incidents.releaseHeld(undefined, this.releasedPages);
+      return this.effects.afterCommit();
+    }
     const now = this.daemon.clock.now();
     const partitions = this.daemon.config.storage.cluster.partitions;
     const due = new Set((await this.incidents.heldUntil()).filter((h) => h.until <= now).map((h) => leaseOf(h.incidentId, partitions)));
     for (const lease of due) {
       const token = cluster.tokenOf(lease);
       if (!token) continue;
-      const effects = await runUnderLease(token, () => this.incidents.releaseHeld((id) => leaseOf(id, partitions) === lease)).catch((e: unknown) => {
+      await runUnderLease(token, () => this.incidents.releaseHeld((id) => leaseOf(id, partitions) === lease, this.releasedPages)).catch((e: unknown) => {
         // Refused (logged and counted by fencing, which makes the coordinator look again): the new holder releases them.
         if (!isOpsbookError(e) || e.code !== 'OPSBOOK_E_FENCED') throw e;
         return [];
       });
-      // Released, the page goes out even if the lease passes on now: a start refused after the
-      // release committed would lose it, as no other process would release it again.
-      await this.applyReleased(effects);
+      await this.effects.afterCommit();
     }
+  }
+
+  /**
+   * How releases write their pages: in their own transaction, the response clock starting as the
+   * page goes out. A page that cannot be written leaves its incident held, tried again after
+   * RELEASE_RETRY_MS (the error logged).
+   */
+  private readonly releasedPages: ReleasedPages = {
+    start: (trx, incident, released) => this.effects.startReleased(trx, incident, released.map((e) => (e.kind === 'start_escalation' ? this.restartedAt(e) : e))),
+    failed: (incidentId, err) => {
+      this.daemon.logger.error({ err, incident: incidentId }, 'held page could not be sent at the end of its window or silence; it stays held and is tried again');
+      this.releaseFailed();
+    },
+  };
+
+  /** When a failed release may be tried again (see armReleaseTimer). */
+  private releaseRetryAt = 0;
+
+  private releaseFailed(): void {
+    this.releaseRetryAt = this.daemon.clock.now() + RELEASE_RETRY_MS;
   }
 
   /** Ends a runtime silence now; the pages it held go out (or are dropped) as its `on_end` says. */
   expireSilence(id: string, actor: Actor): Promise<IncidentEffect[]> {
     return this.enqueue(async () => {
-      const effects = await this.incidents.expireSilence(id, actor);
-      await this.applyReleased(effects);
+      const effects = await this.incidents.expireSilence(id, actor, this.releasedPages);
+      await this.effects.afterCommit();
       await this.armReleaseTimer();
       return effects;
     });
-  }
-
-  private async applyReleased(effects: IncidentEffect[]): Promise<void> {
-    // A page held back by a window starts its response clock when it goes out, not when the
-    // incident opened: otherwise the first step and the response-target escalation would
-    // fire in the same minute.
-    const released = new Set(effects.filter((e) => e.kind === 'notify' && e.event === 'released').map((e) => e.incidentId));
-    for (const e of effects) {
-      await this.effects.apply(e.kind === 'start_escalation' && released.has(e.incidentId) ? this.restartedAt(e) : e);
-    }
   }
 
   private async applyEffects(result: IncidentResult): Promise<void> {
@@ -1172,7 +1192,11 @@ export class Operations {
     for (const r of results) if (r.incident.state === 'resolved') await this.closeExecutions(r.incident.id);
   }
 
-  /** A start_escalation whose response clock starts now (same target length). */
+  /**
+   * A start_escalation whose response clock starts now (same target length). A page held back by a
+   * window starts its response clock when it goes out, not when the incident opened: otherwise the
+   * first step and the response-target escalation would fire in the same minute.
+   */
   private restartedAt(e: Extract<IncidentEffect, { kind: 'start_escalation' }>): IncidentEffect {
     const now = this.daemon.clock.now();
     const { responseDueAt, ...rest } = e;

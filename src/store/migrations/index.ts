@@ -26,6 +26,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '000023-procedure-runs': await import('./000023-procedure-runs.js'),
   '000024-check-probe-state': await import('./000024-check-probe-state.js'),
   '000025-cluster-handover': await import('./000025-cluster-handover.js'),
+  '000026-held-incidents': await import('./000026-held-incidents.js'),
 };
 
 export const migrationProvider: MigrationProvider = {

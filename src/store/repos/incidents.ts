@@ -201,13 +201,23 @@ export async function findOpenIncidentForRule(db: Db, ruleId: string, since: num
   return (await openForRuleQ(db, { ruleId, since })).rows[0];
 }
 
+/** Incidents opened between `from` and `to` (inclusive), through the index incidents_opened_at. */
+export function incidentsOpenedBetweenQuery(db: Db, from: number, to: number) {
+  return db.selectFrom('incidents').selectAll().where('opened_at', '>=', from).where('opened_at', '<=', to).orderBy('opened_at');
+}
+
 export async function listIncidentsOpenedBetween(db: Db, from: number, to: number): Promise<IncidentRow[]> {
-  return db.selectFrom('incidents').selectAll().where('opened_at', '>=', from).where('opened_at', '<=', to).orderBy('opened_at').execute();
+  return incidentsOpenedBetweenQuery(db, from, to).execute();
+}
+
+/** Incidents whose notification is held, through the partial index incidents_held (only they are in it). */
+export function heldIncidentsQuery(db: Db) {
+  return db.selectFrom('incidents').selectAll().where('held_notification', 'is not', null);
 }
 
 /** Incidents whose notification a window or silence is holding back. */
 export async function listHeldIncidents(db: Db): Promise<IncidentRow[]> {
-  return db.selectFrom('incidents').selectAll().where('held_notification', 'is not', null).execute();
+  return heldIncidentsQuery(db).execute();
 }
 
 /** The first row of an alert in an incident created in the same transaction. */

@@ -1,0 +1,99 @@
+/**
+ * A page a maintenance window held back is not lost when its release cannot start the page: the
+ * release (held notification cleared, its timeline line) and the page it sends (the escalation and
+ * its first page's outbox row, or without a policy the channels' notifications) commit together.
+ * A release whose page cannot be written is rolled back whole: the incident stays held and its
+ * release is tried again until the page can be written, then it pages once. The fault is real SQL:
+ * a trigger that refuses rows of the escalations (or outbox) table, dropped afterwards. One daemon
+ * on a simulated clock, on SQLite and PostgreSQL, with and without an escalation policy.
+ */
+import { sql, type Kysely } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SimulatedClock } from '../../src/lib/clock.js';
+import type { Database } from '../../src/store/index.js';
+import { postgresUp } from '../support/services.js';
+import { storeTargets } from '../support/store-targets.js';
+import { startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
+
+const pgAvailable = await postgresUp();
+const WINDOW = 10 * 60_000;
+const ana = { name: 'ana', role: 'responder' as const, via: 'session' as const };
+
+/** Makes inserts into `table` fail (a real SQL error in the writer's transaction) until `heal`. */
+async function refuseInserts(db: Kysely<Database>, dialect: 'sqlite' | 'postgres', table: 'escalations' | 'outbox'): Promise<() => Promise<void>> {
+  if (dialect === 'sqlite') {
+    await sql.raw(`create trigger refuse_${table} before insert on ${table} begin select raise(abort, 'injected: ${table} refused'); end`).execute(db);
+    return async () => void (await sql.raw(`drop trigger refuse_${table}`).execute(db));
+  }
+  await sql.raw(`create function refuse_${table}() returns trigger language plpgsql as $$ begin raise exception 'injected: ${table} refused'; end $$`).execute(db);
+  await sql.raw(`create trigger refuse_${table} before insert on ${table} for each row execute function refuse_${table}()`).execute(db);
+  return async () => {
+    await sql.raw(`drop trigger refuse_${table} on ${table}`).execute(db);
+    await sql.raw(`drop function refuse_${table}()`).execute(db);
+  };
+}
+
+for (const target of storeTargets('opsbook-held-page')) {
+  for (const withPolicy of [true, false]) {
+    const refused = withPolicy ? 'escalations' : 'outbox';
+    describe.skipIf(target.name === 'postgres' && !pgAvailable)(`a held page whose ${refused} row cannot be written at the window's end, ${withPolicy ? 'with' : 'without'} a policy, on ${target.name}`, () => {
+      let server: DaemonApp;
+      let cleanup: (() => Promise<void>) | undefined;
+      const t0 = Math.floor(Date.now() / 60_000) * 60_000;
+      const clock = new SimulatedClock(t0);
+      const ops = () => server.daemon.operations!;
+      const runFor = async (ms: number) => {
+        await clock.advance(ms, () => ops().settle(5_000));
+        await ops().settle(5_000);
+      };
+
+      beforeAll(async () => {
+        const db = await target.open();
+        cleanup = db.cleanup;
+        const at = (ms: number) => new Date(ms).toISOString().slice(0, 16) + '+00:00';
+        server = await startDaemonApp('held-page', {
+          'ops.yaml':
+            `storage:\n  url: "${db.url}"\n` +
+            // Port 9 (discard) refuses: the page stays in the outbox, retrying, which is all this test reads.
+            `channels:\n  - { id: hook, kind: webhook, url: "http://127.0.0.1:9/hook", secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"] }\n` +
+            (withPolicy ? `escalation_policies:\n  - id: default\n    steps:\n      - { targets: [{ channel: hook }], timeout: 1h }\n` : '') +
+            `maintenance:\n  - { id: upgrade, start: "${at(t0)}", end: "${at(t0 + WINDOW)}" }\n`,
+        }, { clock });
+      }, 60_000);
+
+      afterAll(async () => {
+        await server?.close();
+        await cleanup?.();
+      }, 60_000);
+
+      it('stays held while the page cannot be written, and pages once when it can', async () => {
+        const db = server.daemon.store.db;
+        await runFor(60_000);
+        const incident = await ops().createIncident({ title: 'Checkout down', severity: 'P2', service: 'shop' }, ana);
+        const state = async () => {
+          const row = await db.selectFrom('incidents').select('held_notification').where('id', '=', incident.id).executeTakeFirstOrThrow();
+          const escalations = await db.selectFrom('escalations').select('incident_id').where('incident_id', '=', incident.id).execute();
+          const pages = await db.selectFrom('outbox').select('id').where('incident_id', '=', incident.id).where('event', '=', 'incident.triggered').execute();
+          const released = await db.selectFrom('incident_timeline').select('id').where('incident_id', '=', incident.id).where('text', 'like', '%notifying now%').execute();
+          return { held: row.held_notification !== null, escalations: escalations.length, pages: pages.length, released: released.length };
+        };
+        expect(await state()).toEqual({ held: true, escalations: 0, pages: 0, released: 0 });
+
+        const heal = await refuseInserts(db, target.name, refused);
+        try {
+          await runFor(WINDOW);
+          // The release could not send its page: it did not happen, the page is still held.
+          expect(await state()).toEqual({ held: true, escalations: 0, pages: 0, released: 0 });
+          await runFor(60_000);
+          expect(await state()).toEqual({ held: true, escalations: 0, pages: 0, released: 0 });
+        } finally {
+          await heal();
+        }
+        await runFor(60_000);
+        expect(await state()).toEqual({ held: false, escalations: withPolicy ? 1 : 0, pages: 1, released: 1 });
+        await runFor(5 * 60_000);
+        expect(await state()).toEqual({ held: false, escalations: withPolicy ? 1 : 0, pages: 1, released: 1 });
+      }, 120_000);
+    });
+  }
+}
