@@ -9,7 +9,8 @@
  * `npm ci --prefix bench/engines` first).
  *
  * Each engine gets a fresh database; 4 concurrent enqueuers each add jobs one per transaction while
- * 2 workers (concurrency 10 each) take them; the run ends when every job has completed. Prints
+ * 2 workers (concurrency 10 each) take them; the run ends when every job has completed. A second
+ * pass (drain) enqueues every job first and times the workers alone from their start. Prints
  * jobs/s (enqueue → all done), the pickup delay p50/p99 (enqueued → handler started) and this
  * process's CPU ms per job (the engines' and the bench's JavaScript; PostgreSQL's own CPU is not in it),
  * with each engine as a ratio of opsbook's outbox measured in the same run. Then the facts of
@@ -35,13 +36,14 @@ const POLL_MS = 500;
 
 interface Engine {
   name: string;
-  /** Prepares the engine on `url`; `started(id)` must be called when a job's handler starts. */
-  setup(url: string, started: (id: number) => void): Promise<{ enqueue(id: number): Promise<void>; stop(): Promise<void> }>;
+  /** Prepares the engine on `url`; its workers take jobs once `gate` resolves; `started(id)` must be
+   * called when a job's handler starts. */
+  setup(url: string, started: (id: number) => void, gate: Promise<void>): Promise<{ enqueue(id: number): Promise<void>; stop(): Promise<void> }>;
 }
 
 const opsbookOutbox: Engine = {
   name: 'opsbook outbox + fencing',
-  async setup(url, started) {
+  async setup(url, started, gate) {
     const stores: Store[] = [];
     const open = async (): Promise<Store> => {
       const s = await openStore({ url, poolSize: CONCURRENCY });
@@ -59,6 +61,7 @@ const opsbookOutbox: Engine = {
       const owner = `worker-${w}`;
       loops.push(
         (async () => {
+          await gate;
           while (!stopped) {
             const rows = await claimDueOutbox(store.db, 'postgres', { now: Date.now(), owner, leaseMs: 60_000, limit: CONCURRENCY });
             if (rows.length === 0) {
@@ -100,14 +103,15 @@ const opsbookOutbox: Engine = {
  * with a backlog, and the completion its own statement after the handler returns. */
 const pgBossWork: Engine = {
   name: 'pg-boss 10 work()',
-  async setup(url, started) {
+  async setup(url, started, gate) {
     const PgBoss = await loadPgBoss();
     const sender = new PgBoss({ connectionString: url, max: 4 });
     sender.on('error', () => {});
     await sender.start();
     await sender.createQueue('bench');
     const workers: PgBossLike[] = [];
-    for (let w = 0; w < WORKERS; w++) {
+    const starting = gate.then(async () => {
+      for (let w = 0; w < WORKERS; w++) {
       const b = new PgBoss({ connectionString: url, max: CONCURRENCY, supervise: false, schedule: false, migrate: false });
       b.on('error', () => {});
       await b.start();
@@ -115,12 +119,14 @@ const pgBossWork: Engine = {
         for (const j of jobs) started(j.data.id);
       });
       workers.push(b);
-    }
+      }
+    });
     return {
       enqueue: async (id) => {
         await sender.send('bench', { id });
       },
       stop: async () => {
+        await starting;
         for (const b of [...workers, sender]) await b.stop({ graceful: false, wait: true });
       },
     };
@@ -133,7 +139,7 @@ const pgBossWork: Engine = {
  * with `complete(name, ids, null, { db })` — a stale worker's completion rolls back with its check. */
 const pgBossFenced: Engine = {
   name: 'pg-boss 10 fetch + fenced complete',
-  async setup(url, started) {
+  async setup(url, started, gate) {
     const PgBoss = await loadPgBoss();
     const sender = new PgBoss({ connectionString: url, max: 4 });
     sender.on('error', () => {});
@@ -158,6 +164,7 @@ const pgBossFenced: Engine = {
       stores.push(store);
       loops.push(
         (async () => {
+          await gate;
           while (!stopped) {
             const jobs = await boss.fetch('bench', { batchSize: CONCURRENCY });
             if (jobs.length === 0) {
@@ -203,7 +210,7 @@ const pgBossFenced: Engine = {
 
 const graphileWorker: Engine = {
   name: 'graphile-worker 0.16',
-  async setup(url, started) {
+  async setup(url, started, gate) {
     const gw = (await import(requireEngine.resolve('graphile-worker'))) as {
       run(o: object): Promise<{ stop(): Promise<void> }>;
       makeWorkerUtils(o: object): Promise<{ migrate(): Promise<void>; addJob(task: string, payload: object): Promise<unknown>; release(): Promise<void> }>;
@@ -213,7 +220,8 @@ const graphileWorker: Engine = {
     await utils.migrate();
     const silent = new gw.Logger(() => () => {});
     const runners: Array<{ stop(): Promise<void> }> = [];
-    for (let w = 0; w < WORKERS; w++) {
+    const starting = gate.then(async () => {
+      for (let w = 0; w < WORKERS; w++) {
       runners.push(
         await gw.run({
           connectionString: url,
@@ -224,12 +232,14 @@ const graphileWorker: Engine = {
           taskList: { bench: async (payload: { id: number }) => started(payload.id) },
         }),
       );
-    }
+      }
+    });
     return {
       enqueue: async (id) => {
         await utils.addJob('bench', { id });
       },
       stop: async () => {
+        await starting;
         for (const r of runners) await r.stop();
         await utils.release();
       },
@@ -245,7 +255,9 @@ interface Figures {
   cpuMsPerJob: number;
 }
 
-async function measure(engine: Engine): Promise<Figures> {
+/** `drain`: every job is enqueued before the workers start, and the clock runs from their start —
+ * what the workers alone move, without the enqueuers' pace (pickup is then only the backlog). */
+async function measure(engine: Engine, drain: boolean): Promise<Figures> {
   const db = await createTestDatabase('opsbook_bench_engines');
   try {
     const enqueuedAt = new Float64Array(JOBS);
@@ -254,14 +266,17 @@ async function measure(engine: Engine): Promise<Figures> {
     let finish: () => void = () => {};
     const allDone = new Promise<void>((r) => (finish = r));
     const seen = new Uint8Array(JOBS);
+    let open: () => void = () => {};
+    const gate = new Promise<void>((r) => (open = r));
+    if (!drain) open();
     const run = await engine.setup(db.url, (id) => {
       if (seen[id]) return;
       seen[id] = 1;
       pickup.push(performance.now() - enqueuedAt[id]!);
       if (++done === JOBS) finish();
-    });
-    const cpu0 = process.cpuUsage();
-    const t0 = performance.now();
+    }, gate);
+    let cpu0 = process.cpuUsage();
+    let t0 = performance.now();
     let next = 0;
     await Promise.all(
       Array.from({ length: ENQUEUERS }, async () => {
@@ -272,12 +287,17 @@ async function measure(engine: Engine): Promise<Figures> {
         }
       }),
     );
+    if (drain) {
+      cpu0 = process.cpuUsage();
+      t0 = performance.now();
+      open();
+    }
     await allDone;
     const ms = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
     await run.stop();
     pickup.sort((a, b) => a - b);
-    return { name: engine.name, jobsPerS: JOBS / (ms / 1000), p50: pickup[Math.floor(pickup.length * 0.5)]!, p99: pickup[Math.floor(pickup.length * 0.99)]!, cpuMsPerJob: (cpu.user + cpu.system) / 1000 / JOBS };
+    return { name: `${engine.name}${drain ? ' (drain)' : ''}`, jobsPerS: JOBS / (ms / 1000), p50: pickup[Math.floor(pickup.length * 0.5)]!, p99: pickup[Math.floor(pickup.length * 0.99)]!, cpuMsPerJob: (cpu.user + cpu.system) / 1000 / JOBS };
   } finally {
     await db.drop();
   }
@@ -295,15 +315,22 @@ async function facts(): Promise<void> {
 const engines = [opsbookOutbox, pgBossWork, pgBossFenced, graphileWorker].filter((e) => !ONLY || e.name.includes(ONLY));
 if (ONLY === 'facts') engines.length = 0;
 console.log(`${JOBS} jobs, ${ENQUEUERS} enqueuers (one transaction per job), ${WORKERS} workers × concurrency ${CONCURRENCY}, poll ${POLL_MS} ms; load ${(await import('node:os')).loadavg()[0]!.toFixed(1)}`);
-const results: Figures[] = [];
-for (const e of engines) {
-  const f = await measure(e);
-  results.push(f);
-  console.log(`  ${f.name.padEnd(36)} ${f.jobsPerS.toFixed(0).padStart(6)} jobs/s   pickup p50 ${f.p50.toFixed(0).padStart(5)} ms  p99 ${f.p99.toFixed(0).padStart(5)} ms   CPU ${f.cpuMsPerJob.toFixed(2)} ms/job (this process)`);
-}
-const base = results[0];
-if (base && results.length > 1) {
-  for (const r of results.slice(1)) console.log(`  ${r.name}: ${(r.jobsPerS / base.jobsPerS).toFixed(2)}× the throughput of ${base.name}, ${(r.cpuMsPerJob / base.cpuMsPerJob).toFixed(2)}× its CPU per job`);
+for (const drain of [false, true]) {
+  // work() takes one batch per polling interval with or without a backlog: its drain is the same 40 jobs/s.
+  const pass = drain ? engines.filter((e) => e !== pgBossWork) : engines;
+  if (pass.length === 0) continue;
+  console.log(drain ? `drain: all ${JOBS} jobs enqueued first, then the workers started (jobs/s from their start)` : 'enqueue and work together:');
+  const results: Figures[] = [];
+  for (const e of pass) {
+    const f = await measure(e, drain);
+    results.push(f);
+    const pickup = drain ? '' : `pickup p50 ${f.p50.toFixed(0).padStart(5)} ms  p99 ${f.p99.toFixed(0).padStart(5)} ms   `;
+    console.log(`  ${f.name.padEnd(44)} ${f.jobsPerS.toFixed(0).padStart(6)} jobs/s   ${pickup}CPU ${f.cpuMsPerJob.toFixed(2)} ms/job (this process)`);
+  }
+  const base = results[0];
+  if (base && results.length > 1) {
+    for (const r of results.slice(1)) console.log(`  ${r.name}: ${(r.jobsPerS / base.jobsPerS).toFixed(2)}× the throughput of ${base.name}, ${(r.cpuMsPerJob / base.cpuMsPerJob).toFixed(2)}× its CPU per job`);
+  }
 }
 if (!ONLY || ONLY === 'facts') await facts();
 process.exit(0);
