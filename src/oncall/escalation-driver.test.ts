@@ -82,6 +82,27 @@ describe('EscalationDriver', () => {
     await second.close();
   });
 
+  it('takes its lock first in a step\'s transaction, before the fencing check and the page', async () => {
+    const order: string[] = [];
+    const d = new EscalationDriver({
+      store,
+      clock,
+      policies: [policy],
+      schedules: [primary],
+      lock: async () => void order.push('lock'),
+      fence: async () => void order.push('fence'),
+      owns: () => true,
+      pollMs: 3_600_000,
+      onNotice: async (n) => void order.push(`notice ${n.stepIndex}`),
+    });
+    await store.db.transaction().execute((trx) => d.start({ id: 'inc-lock', openedAt: clock.now() }, 'default', trx));
+    order.length = 0;
+    await clock.advance(15 * MINUTE);
+    await d.idle();
+    expect(order).toEqual(['lock', 'fence', 'notice 1']);
+    await d.close();
+  });
+
   it('stops on acknowledgement: no later step is paged', async () => {
     const d = driver();
     await store.db.transaction().execute((trx) => d.start({ id: 'inc-3', openedAt: clock.now() }, 'default', trx));

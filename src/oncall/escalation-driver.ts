@@ -48,8 +48,14 @@ export interface EscalationDriverOptions {
    * its step is recorded (a crash loses neither, and never sends one without the other).
    */
   onNotice: (notice: EscalationNotice, trx: Transaction<Database>) => Promise<void>;
+  /**
+   * Called first in each transaction that advances an escalation on its timer, before its fencing
+   * check and any read: the locks every writer of what `onNotice` writes (the pages' timeline lines)
+   * takes first, so that transaction never waits for one while holding rows another writer needs.
+   */
+  lock?: (trx: Transaction<Database>) => Promise<void>;
   onExhausted?: (incidentId: string, policyId: string, trx: Transaction<Database>) => Promise<void>;
-  /** Called after a timer run commits, for work that must not hold the transaction (timelines, wake-ups). */
+  /** Called after a step's transaction commits, for work that must not hold it (waking the outbox). */
   onCommitted?: () => Promise<void> | void;
   logger?: { warn(obj: unknown, msg?: string): void };
   /**
@@ -164,7 +170,7 @@ export class EscalationDriver {
   /**
    * A run, in the context the driver was built in, not in that of whatever started it (an escalation
    * started, or its timer armed, while a check's result was handled under that check's lease): the
-   * steps are fenced by their incident's lease, and the timeline lines after them by none.
+   * steps (their pages and the pages' timeline lines) are fenced by their incident's lease.
    */
   private readonly runInOwnContext = AsyncResource.bind(() => this.runUntilQuiet());
 
@@ -210,6 +216,7 @@ export class EscalationDriver {
         }
         try {
           await this.opts.store.db.transaction().execute(async (trx) => {
+            await this.opts.lock?.(trx);
             await this.opts.fence?.(row.incident_id, trx);
             // Another process may have advanced it since the read: only the writer that still sees
             // the same version proceeds.

@@ -15,12 +15,12 @@ import { FAILING_CHANNEL_LABEL, isGoneSubscription } from './paging-watch.js';
  * its queue; the escalation driver and the outbox worker call back into it.
  */
 export class IncidentEffects {
-  /** Timeline lines an escalation step produced inside its transaction, written once it commits. */
-  private pendingNotes: TimelineNote[] = [];
-  /** The incidents whose escalations `apply` is starting, for `onNotice` inside that transaction. */
-  private readonly starting = new Map<string, Incident>();
-  /** The first pages of the escalations being started, written leased to the outbox worker. */
-  private leased: LeasedRows | undefined;
+  /**
+   * Per transaction that starts escalations, for `onNotice` inside it: the incidents it starts and
+   * the rows it writes leased to the outbox worker. Keyed by the transaction, so another one running
+   * meanwhile (the escalation driver's, a person's action) never takes them for its own.
+   */
+  private readonly starting = new WeakMap<Transaction<Database>, Starting>();
 
   constructor(
     private readonly host: Pick<OperationsHost, 'store' | 'clock' | 'config' | 'logger' | 'cluster'>,
@@ -30,32 +30,50 @@ export class IncidentEffects {
     private readonly outbox?: OutboxTaker,
   ) {}
 
-  /** An escalation step reached people: outbox rows in the step's transaction, timeline lines after. */
+  /**
+   * An escalation step reached people: its outbox rows and their timeline lines, both in the step's
+   * transaction, so they commit together or not at all. A step rolled back (a later statement
+   * failed, fencing refused it) leaves no line saying people were paged, and a line is written under
+   * the lease its step was fenced by, in its place among the incident's lines.
+   */
   async onNotice(notice: EscalationNotice, trx: Transaction<Database>): Promise<void> {
     // Read through the step's transaction: on SQLite (one connection) a read outside it would wait forever.
-    // The incident whose escalation `apply` is starting is known already; any other is read.
-    const starting = this.starting.get(notice.incidentId);
-    let incident = starting;
+    // The incident whose escalation this transaction is starting is known already; any other is read.
+    const starting = this.starting.get(trx);
+    let incident = starting?.incidents.get(notice.incidentId);
+    const leased = incident ? starting?.leased : undefined;
     if (!incident) {
       const row = await findIncident(trx, notice.incidentId);
       if (!row) return;
       incident = incidentFromRow(row);
     }
-    const notes = await enqueueNotice(trx, this.host.clock, this.host.config, incident, notice, undefined, incident === starting ? this.leased : undefined);
-    if (incident !== starting) {
-      this.pendingNotes.push(...notes);
-      return;
-    }
-    // The first page of an escalation `apply` starts: its timeline lines commit with it, one
-    // transaction instead of two. On PostgreSQL under the incident writers' lock, which orders
-    // timeline numbering across processes.
+    const notes = await enqueueNotice(trx, this.host.clock, this.host.config, incident, notice, undefined, leased);
+    // The incident exists: it was opened in this transaction or read in it.
+    await this.writeNotes(trx, notes);
+  }
+
+  /**
+   * A page's timeline lines, in the transaction that wrote its outbox rows, of an incident known to
+   * exist in it. Under the incident writers' lock on PostgreSQL (see `lockIncidentWrites`).
+   */
+  async writeNotes(trx: Transaction<Database>, notes: readonly TimelineNote[]): Promise<void> {
     if (notes.length === 0) return;
-    if (this.host.store.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${INCIDENT_WRITE_LOCK})`.execute(trx);
+    // Held already (every transaction that pages takes it first): taken again it does not wait.
+    await this.lockIncidentWrites(trx);
     const at = this.host.clock.now();
-    // The incident being started exists: it was opened in this transaction or committed before it.
     for (const n of notes) {
       await appendTimelineLineOfKnownIncident(trx, { id: newId('tl', at), incident_id: n.incidentId, at, kind: n.kind, actor: 'system:escalation', text: n.text, data: JSON.stringify(n.data) });
     }
+  }
+
+  /**
+   * On PostgreSQL, the incident writers' advisory lock, which orders timeline numbering across
+   * processes. Every transaction that writes an incident's lines takes it first, before its fencing
+   * check and any row it writes: one that waited for it while holding rows could deadlock with a
+   * holder that needs them.
+   */
+  async lockIncidentWrites(trx: Transaction<Database>): Promise<void> {
+    if (this.host.store.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${INCIDENT_WRITE_LOCK})`.execute(trx);
   }
 
   /**
@@ -159,9 +177,9 @@ export class IncidentEffects {
       if (policyId && this.escalations.hasPolicy(policyId)) starts.push({ effect, incident, policyId });
     }
     if (starts.length === 0) return none;
-    for (const s of starts) this.starting.set(s.incident.id, s.incident);
     const leased = this.outbox ? new LeasedRows(this.outbox) : undefined;
-    this.leased = leased;
+    // The group's transaction is an incident write: it holds the incident writers' lock already.
+    this.starting.set(trx, { incidents: new Map(starts.map((s) => [s.incident.id, s.incident])), leased });
     try {
       await sql`savepoint escalation_starts`.execute(trx);
       try {
@@ -181,14 +199,13 @@ export class IncidentEffects {
       }
       await sql`release savepoint escalation_starts`.execute(trx);
     } finally {
-      this.leased = undefined;
-      for (const s of starts) this.starting.delete(s.incident.id);
+      this.starting.delete(trx);
     }
     return {
       started: new Set(starts.map((s) => s.effect)),
       committed: async () => {
         if (leased && leased.handOver() > 0) await new Promise<void>((resolve) => process.nextTick(resolve));
-        await this.afterCommit(leased?.pendingWritten !== 0);
+        if (leased?.pendingWritten !== 0) signalOutbox();
       },
       failed: () => leased?.abandon(),
     };
@@ -229,11 +246,12 @@ export class IncidentEffects {
   async reviseEscalation(incident: Incident): Promise<void> {
     let revised = false;
     await this.host.store.db.transaction().execute(async (trx) => {
+      await this.lockIncidentWrites(trx);
       await this.host.cluster?.fence(trx, 'escalation revise');
       const target = incident.responseDueAt !== undefined ? { responseTargetMs: incident.responseDueAt - incident.openedAt } : {};
       revised = await this.escalations.revise({ id: incident.id, openedAt: incident.openedAt, severity: incident.severity, ...target }, trx);
     });
-    if (revised) await this.afterCommit();
+    if (revised) signalOutbox();
   }
 
   /** Starts escalations in one transaction; their first pages' outbox rows and timeline lines commit with them. */
@@ -257,22 +275,23 @@ export class IncidentEffects {
    * claim. The rest are written pending and claimed as usual.
    */
   private async startEscalationsTogether(starts: readonly StartingEscalation[]): Promise<void> {
-    for (const s of starts) this.starting.set(s.incident.id, s.incident);
     const leased = this.outbox ? new LeasedRows(this.outbox) : undefined;
-    this.leased = leased;
     try {
       await this.host.store.db.transaction().execute(async (trx) => {
+        await this.lockIncidentWrites(trx);
         await this.host.cluster?.fence(trx, 'escalation start');
-        for (const { effect, incident, policyId } of starts) {
-          await this.escalations.start(escalatedIncident(effect, incident), policyId, trx);
+        this.starting.set(trx, { incidents: new Map(starts.map((s) => [s.incident.id, s.incident])), leased });
+        try {
+          for (const { effect, incident, policyId } of starts) {
+            await this.escalations.start(escalatedIncident(effect, incident), policyId, trx);
+          }
+        } finally {
+          this.starting.delete(trx);
         }
       });
     } catch (e) {
       leased?.abandon();
       throw e;
-    } finally {
-      this.leased = undefined;
-      for (const s of starts) this.starting.delete(s.incident.id);
     }
     if (leased && leased.handOver() > 0) {
       // The requests are created; a keep-alive agent writes each on its socket in a process.nextTick,
@@ -280,7 +299,7 @@ export class IncidentEffects {
       // ran dry. Yielding here puts the pages on the wire before the rest of the group's work.
       await new Promise<void>((resolve) => process.nextTick(resolve));
     }
-    await this.afterCommit();
+    signalOutbox();
   }
 
   /**
@@ -376,18 +395,11 @@ export class IncidentEffects {
   }
 
   /**
-   * Work that must not run inside a transaction: timeline lines for pages, waking the outbox.
-   * `wake` false: every row the transaction wrote went to this process's worker leased, so there
-   * is nothing for it to claim.
+   * A step's transaction committed (the escalation driver's): the outbox worker is woken for its
+   * pages. Their timeline lines committed with them.
    */
-  async afterCommit(wake = true): Promise<void> {
-    if (wake) signalOutbox();
-    const notes = this.pendingNotes.splice(0);
-    for (const n of notes) {
-      await this.incidents
-        .addTimelineEntry(n.incidentId, { kind: n.kind, actor: 'system:escalation', text: n.text, data: n.data })
-        .catch((err: unknown) => this.host.logger.error({ err, incident: n.incidentId }, 'timeline line for a page could not be written'));
-    }
+  afterCommit(): void {
+    signalOutbox();
   }
 
   /**
@@ -465,6 +477,14 @@ export interface StartedInTransaction {
   started: ReadonlySet<IncidentEffect>;
   committed: () => Promise<void>;
   failed: () => void;
+}
+
+/** What a transaction starting escalations knows for `onNotice` inside it. */
+interface Starting {
+  /** The incidents it starts, as known (not read again). */
+  incidents: ReadonlyMap<string, Incident>;
+  /** Their first pages, written leased to this process's outbox worker. */
+  leased: LeasedRows | undefined;
 }
 
 interface StartingEscalation {

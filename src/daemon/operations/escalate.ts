@@ -81,7 +81,10 @@ export async function addResponder(deps: EscalateDeps, incident: Incident, perso
   if (!OPEN_STATES.includes(incident.state)) return;
   const at = clock.now();
   const notice = { incidentId: incident.id, policyId: 'responder', key: `${incident.id}/responder/${person}/${at}`, stepIndex: 0, round: 0, reason: 'timeout' as const, at, recipients: [{ kind: 'user' as const, user: person }] };
-  const notes = await store.db.transaction().execute((trx) => enqueueNotice(trx, clock, config, incident, notice, `asked to respond by ${actor.name}`));
+  // The page's timeline lines commit with its outbox rows.
+  await store.db.transaction().execute(async (trx) => {
+    await deps.effects.lockIncidentWrites(trx);
+    await deps.effects.writeNotes(trx, await enqueueNotice(trx, clock, config, incident, notice, `asked to respond by ${actor.name}`));
+  });
   signalOutbox();
-  for (const n of notes) await deps.incidents.addTimelineEntry(n.incidentId, { kind: n.kind, actor: 'system:escalation', text: n.text, data: n.data });
 }

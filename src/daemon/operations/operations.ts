@@ -232,6 +232,8 @@ export class Operations {
       logger,
       rules: (user, severity) => personalRules(daemon.config, user, severity),
       onNotice: (notice, trx) => holder.effects!.onNotice(notice, trx),
+      // A step writes its pages' timeline lines: the incident writers' lock first, as every incident write.
+      lock: (trx) => holder.effects!.lockIncidentWrites(trx),
       onCommitted: () => holder.effects!.afterCommit(),
       ...(cluster
         ? {
