@@ -228,11 +228,12 @@ export class IncidentEffects {
         await this.toChannelsIn(trx, config.channels.map((c) => c.id), incident, 'incident.triggered');
       }
       if (!policyId) continue;
-      this.starting.set(incident.id, incident);
+      // The release is an incident write: it holds the incident writers' lock already.
+      this.starting.set(trx, { incidents: new Map([[incident.id, incident]]), leased: undefined });
       try {
         await this.escalations.start(escalatedIncident(effect, incident), policyId, trx);
       } finally {
-        this.starting.delete(incident.id);
+        this.starting.delete(trx);
       }
     }
   }
