@@ -8,6 +8,12 @@ import type { Slo, Urgency } from './types.js';
 import { rollErrorRatioValues } from './values.js';
 import { DAY, MINUTE, floorMinute, nominalWindowMs } from './windows.js';
 
+/** What one tick reads once for all its SLOs. */
+interface TickReads {
+  marks?: Map<number, number>;
+  valuesTo?: number | undefined;
+}
+
 interface Tracked {
   slo: Slo;
   series: MinuteSeries;
@@ -42,17 +48,31 @@ export class SloEvaluator {
   private tracked: Tracked[];
   private firing = new Map<string, number>();
   private queue: Promise<unknown> = Promise.resolve();
+  /** Without an `onError`: the first error of the last tick, handed out once. */
+  private firstError: () => Error | undefined = () => undefined;
 
   private constructor(
     private readonly store: Store,
     private readonly clock: Clock,
     slos: readonly Slo[],
+    private readonly onError: (sloId: string, error: Error) => void,
   ) {
     this.tracked = slos.filter((s) => s.alerts.length > 0).map((slo) => this.track(slo));
   }
 
-  static async open(store: Store, clock: Clock, slos: readonly Slo[]): Promise<SloEvaluator> {
-    const e = new SloEvaluator(store, clock, slos);
+  /**
+   * `onError`: an SLO whose evaluation failed (a store error reading its minutes or writing its
+   * alert); the others go on, and its alert's change is tried again at the next tick. Without it, a
+   * tick that meets an error rejects once every SLO was evaluated.
+   */
+  static async open(store: Store, clock: Clock, slos: readonly Slo[], onError?: (sloId: string, error: Error) => void): Promise<SloEvaluator> {
+    let first: Error | undefined;
+    const e = new SloEvaluator(store, clock, slos, onError ?? ((_id, err) => void (first ??= err)));
+    e.firstError = () => {
+      const err = first;
+      first = undefined;
+      return err;
+    };
     for (const r of await listSloAlerts(store.db)) e.firing.set(r.series_key, r.firing_since);
     return e;
   }
@@ -73,7 +93,12 @@ export class SloEvaluator {
 
   /** Evaluates every SLO's alerts at `now` (default the clock's). */
   tick(now = this.clock.now()): Promise<AlertEvent[]> {
-    const run = this.queue.then(() => this.evaluate(now));
+    const run = this.queue.then(async () => {
+      const events = await this.evaluate(now);
+      const err = this.firstError();
+      if (err) throw err;
+      return events;
+    });
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -92,57 +117,75 @@ export class SloEvaluator {
   private async evaluate(now: number): Promise<AlertEvent[]> {
     const events: AlertEvent[] = [];
     const wanted = floorMinute(now);
-    let marks: Map<number, number> | undefined;
-    let valuesTo: number | undefined;
+    const reads: TickReads = {};
     const live = new Set<string>();
     for (const t of this.tracked) {
-      const loadedTo = t.series.loadedTo;
-      if (loadedTo === undefined || loadedTo < wanted) {
-        marks ??= await rollupMarks(this.store.db);
-        if (t.slo.kind === 'error_ratio') valuesTo ??= await rollErrorRatioValues(this.store, this.tracked.map((x) => x.slo), now);
-        const closed = t.slo.kind === 'error_ratio' ? valuesTo : marks.get(1);
-        t.keys ??= await checkKeysOf(this.store, t.slo.checks);
-        if (t.keys.length < t.slo.checks.length) t.keys = await checkKeysOf(this.store, t.slo.checks);
-        if (closed !== undefined) {
-          // Rolled minutes never change, so everything closed is read, even past `now`.
-          t.series.startAt(Math.min(closed, wanted) - t.longestMs);
-          const from = t.series.loadedTo!;
-          if (closed > from) t.series.append(await readMinutes(this.store, t.slo, t.keys, from, closed), closed);
-        }
-      }
-      const end = Math.min(wanted, t.series.loadedTo ?? -Infinity);
-      for (const urgency of ['page', 'ticket'] as const) {
-        const key = this.seriesKeyOf(t.slo, urgency);
-        if (!t.slo.alerts.some((a) => a.urgency === urgency)) continue;
-        live.add(key);
-        if (!Number.isFinite(end) || end === t.evaluatedTo) continue;
-        const readings = readingsAt(t.slo, t.series, end).filter((r) => r.urgency === urgency);
-        const holding = readings.filter((r) => r.holds);
-        const since = this.firing.get(key);
-        if (holding.length > 0 && since === undefined) {
-          this.firing.set(key, end);
-          await saveSloAlert(this.store.db, { series_key: key, slo_id: t.slo.id, urgency, firing_since: end, updated_at: now });
-          events.push(this.event('firing', t.slo, urgency, end, holding));
-        } else if (holding.length === 0 && since !== undefined) {
-          this.firing.delete(key);
-          await deleteSloAlert(this.store.db, key);
-          events.push(this.event('resolved', t.slo, urgency, end, readings));
-        }
-      }
-      if (Number.isFinite(end)) {
-        t.evaluatedTo = end;
-        t.series.trim(end);
+      try {
+        await this.evaluateOne(t, now, wanted, reads, live, events);
+      } catch (err) {
+        // Its series stay live: a firing alert is not resolved for an error.
+        for (const urgency of ['page', 'ticket'] as const) live.add(this.seriesKeyOf(t.slo, urgency));
+        this.onError(t.slo.id, err as Error);
       }
     }
     // An SLO (or its alerts of one urgency) removed from the config: its firing alert ends now.
     for (const [key] of this.firing) {
       if (live.has(key)) continue;
-      this.firing.delete(key);
-      await deleteSloAlert(this.store.db, key);
       const ruleId = key.slice(0, key.indexOf('{'));
+      try {
+        await deleteSloAlert(this.store.db, key);
+      } catch (err) {
+        this.onError(ruleId, err as Error);
+        continue;
+      }
+      this.firing.delete(key);
       events.push({ kind: 'resolved', ruleId, dedupKey: key, labels: {}, annotations: { summary: `${ruleId} is no longer configured` }, severity: 'P4', at: wanted });
     }
     return events;
+  }
+
+  /**
+   * One SLO's alerts at `wanted`, their starts and stops pushed to `events`. A change is kept in
+   * memory only once the store has it, so one whose write failed is found again at the next tick.
+   */
+  private async evaluateOne(t: Tracked, now: number, wanted: number, reads: TickReads, live: Set<string>, events: AlertEvent[]): Promise<void> {
+    const loadedTo = t.series.loadedTo;
+    if (loadedTo === undefined || loadedTo < wanted) {
+      reads.marks ??= await rollupMarks(this.store.db);
+      if (t.slo.kind === 'error_ratio') reads.valuesTo ??= await rollErrorRatioValues(this.store, this.tracked.map((x) => x.slo), now);
+      const closed = t.slo.kind === 'error_ratio' ? reads.valuesTo : reads.marks.get(1);
+      t.keys ??= await checkKeysOf(this.store, t.slo.checks);
+      if (t.keys.length < t.slo.checks.length) t.keys = await checkKeysOf(this.store, t.slo.checks);
+      if (closed !== undefined) {
+        // Rolled minutes never change, so everything closed is read, even past `now`.
+        t.series.startAt(Math.min(closed, wanted) - t.longestMs);
+        const from = t.series.loadedTo!;
+        if (closed > from) t.series.append(await readMinutes(this.store, t.slo, t.keys, from, closed), closed);
+      }
+    }
+    const end = Math.min(wanted, t.series.loadedTo ?? -Infinity);
+    for (const urgency of ['page', 'ticket'] as const) {
+      const key = this.seriesKeyOf(t.slo, urgency);
+      if (!t.slo.alerts.some((a) => a.urgency === urgency)) continue;
+      live.add(key);
+      if (!Number.isFinite(end) || end === t.evaluatedTo) continue;
+      const readings = readingsAt(t.slo, t.series, end).filter((r) => r.urgency === urgency);
+      const holding = readings.filter((r) => r.holds);
+      const since = this.firing.get(key);
+      if (holding.length > 0 && since === undefined) {
+        await saveSloAlert(this.store.db, { series_key: key, slo_id: t.slo.id, urgency, firing_since: end, updated_at: now });
+        this.firing.set(key, end);
+        events.push(this.event('firing', t.slo, urgency, end, holding));
+      } else if (holding.length === 0 && since !== undefined) {
+        await deleteSloAlert(this.store.db, key);
+        this.firing.delete(key);
+        events.push(this.event('resolved', t.slo, urgency, end, readings));
+      }
+    }
+    if (Number.isFinite(end)) {
+      t.evaluatedTo = end;
+      t.series.trim(end);
+    }
   }
 
   private labelsOf(slo: Slo, urgency: Urgency): Record<string, string> {

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../store/open.js';
 import type { Store } from '../store/store.js';
@@ -187,6 +188,31 @@ describe('a simulated month of results', () => {
     const first = events[0]!;
     expect(first).toMatchObject({ kind: 'firing', ruleId: 'slo:api-availability', dedupKey: 'slo:api-availability{service="api",slo="api-availability",urgency="page"}', severity: 'P2' });
     expect(first.annotations.summary).toMatch(/error budget burning/);
+  });
+
+  it('pages for a burn that began while its alert could not be stored, once the store takes it again', async () => {
+    const a = OUTAGE_A[0]!;
+    await sql`delete from slo_alerts`.execute(store.db);
+    // A real store error: every row written to slo_alerts is refused from minute a - 5 to a + 10.
+    const refuse = () => sql.raw(`create trigger refuse_slo_alerts before insert on slo_alerts begin select raise(abort, 'injected: slo_alerts refused'); end`).execute(store.db);
+    const errors: string[] = [];
+    const evaluator = await SloEvaluator.open(store, clock, [availability], (slo, err) => errors.push(`${slo}: ${err.message}`));
+    const seen: string[] = [];
+    try {
+      for (let m = 1; m <= a + 60; m++) {
+        if (m === a - 5) await refuse();
+        if (m === a + 10) await sql.raw('drop trigger refuse_slo_alerts').execute(store.db);
+        const events = await evaluator.tick(T0 + m * MIN).catch((err: Error) => (errors.push(`tick: ${err.message}`), []));
+        for (const e of events) if (e.labels.urgency === 'page') seen.push(`${e.kind} page at minute ${(e.at - T0) / MIN}`);
+      }
+    } finally {
+      await sql.raw('drop trigger if exists refuse_slo_alerts').execute(store.db);
+      await sql`delete from slo_alerts`.execute(store.db);
+    }
+    // Without the fault the page fires at a + 1 (the test above); with it, at the first minute the
+    // store takes the alert, and it still resolves at a + 50.
+    expect(seen).toEqual([`firing page at minute ${a + 10}`, `resolved page at minute ${a + 50}`]);
+    expect(errors[0]).toMatch(/^slo:api-availability|^api-availability: injected: slo_alerts refused/);
   });
 
   it('draws the month’s budget burning down from 1 to what is left', async () => {

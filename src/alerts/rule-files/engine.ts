@@ -26,6 +26,12 @@ export interface RuleFileEngineOptions {
   externalURL?: () => string;
   /** A group whose evaluation failed (the others go on). */
   onError?: (group: RuleGroupSpec, error: Error) => void;
+  /**
+   * A group's alert state could not be stored (a store error). Its events are returned all the same
+   * (the incident engine must hear of an alert that started firing); the state is written again,
+   * whole, at the group's next evaluation.
+   */
+  onStoreError?: (group: RuleGroupSpec, error: Error) => void;
 }
 
 /** Rule outputs go nowhere when the source cannot take them. */
@@ -95,7 +101,11 @@ export class RuleFileEngine {
           this.options.onError?.(g.runner.group, err as Error);
         }
         events.push(...this.changes(g.runner, before, ts));
-        await replaceRuleAlerts(this.options.store.db, g.key, rows(g.runner, g.key, now));
+        try {
+          await replaceRuleAlerts(this.options.store.db, g.key, rows(g.runner, g.key, now));
+        } catch (err) {
+          this.options.onStoreError?.(g.runner.group, err as Error);
+        }
       }
       return events;
     });

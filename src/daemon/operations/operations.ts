@@ -302,7 +302,7 @@ export class Operations {
     this.armAlertTimer();
     await this.armReleaseTimer();
     const { SloEvaluator, slosFromConfig } = await import('../../slos/index.js');
-    this.slos = await SloEvaluator.open(store, clock, slosFromConfig(config).slos);
+    this.slos = await SloEvaluator.open(store, clock, slosFromConfig(config).slos, (slo, err) => this.daemon.logger.error({ err, slo }, 'SLO alert evaluation failed; tried again at the next minute'));
     this.armSloTimer();
     await this.procedures.start(config);
     await this.startRuleFiles(config);
@@ -330,6 +330,7 @@ export class Operations {
       resolveRunbook: (link, labels) =>
         resolveRunbookLink(this.executions?.deps.runbooks ?? [], link, { urlPrefixes: this.daemon.config.runbooks.url_prefixes, ...(labels.alertname ? { alertName: labels.alertname } : {}) }),
       onError: (group, err) => logger.warn({ err, group: group.name, file: group.file }, 'rule group evaluation failed'),
+      onStoreError: (group, err) => logger.error({ err, group: group.name, file: group.file }, 'rule group alert state could not be stored; its alerts go on, the state is written at its next evaluation'),
     });
     this.armRuleFileTimer();
   }
@@ -365,10 +366,18 @@ export class Operations {
         const cluster = this.daemon.cluster;
         const lease = cluster?.singletons;
         if (cluster && !lease) return rearm(this.daemon.clock.now() + Math.max(200, Math.floor(this.daemon.config.storage.cluster.lease / 3)));
-        await runUnderLease(lease, async () => {
-          for (const event of await evaluator!.tick()) await this.onAlertEvent(event);
-        });
-        rearm();
+        // Whatever fails here, the next evaluation is armed: an error must not end alerting.
+        try {
+          await runUnderLease(lease, async () => {
+            for (const event of await evaluator!.tick()) {
+              await this.onAlertEvent(event).catch((err: unknown) => this.daemon.logger.error({ err, rule: event.ruleId, dedupKey: event.dedupKey, kind: event.kind }, 'alert event could not be handled'));
+            }
+          });
+        } catch (err) {
+          this.daemon.logger.error({ err }, 'alert evaluation failed; evaluating again when next due');
+        } finally {
+          rearm();
+        }
       });
     }));
   }
