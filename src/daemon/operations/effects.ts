@@ -435,16 +435,25 @@ export class IncidentEffects {
     const open = await this.incidents.list({ state: ['triggered'], limit: 500 });
     for (const incident of open) {
       if (incident.heldBy) continue;
-      const policyId = policyFor(this.host.config, incident);
-      if (!policyId) {
-        if ((await listOutbox(this.host.store.db, { incidentId: incident.id, limit: 1 })).length === 0) {
-          await this.apply({ kind: 'start_escalation', incidentId: incident.id, severity: incident.severity, openedAt: incident.openedAt });
-        }
-        continue;
-      }
-      if (await this.escalations.state(incident.id)) continue;
-      await this.apply({ kind: 'start_escalation', incidentId: incident.id, severity: incident.severity, openedAt: incident.openedAt, ...(incident.responseDueAt ? { responseDueAt: incident.responseDueAt } : {}) });
+      await this.pageMissed(incident);
     }
+  }
+
+  /**
+   * Pages a triggered incident nobody was told of (its escalation's start failed after its
+   * commit, or a crash came between the two): with a policy its escalation starts, without one
+   * every channel hears about it. Nothing when it already has an escalation (with a policy) or a
+   * notification in the outbox (without). Throws when the page cannot be written; true when it
+   * was written (false: there was nothing to write, or nowhere to write it).
+   */
+  async pageMissed(incident: Incident): Promise<boolean> {
+    const policyId = policyFor(this.host.config, incident);
+    const notified = async () => (await listOutbox(this.host.store.db, { incidentId: incident.id, limit: 1 })).length > 0;
+    if (!policyId) {
+      if (await notified()) return false;
+    } else if (await this.escalations.state(incident.id)) return false;
+    await this.apply({ kind: 'start_escalation', incidentId: incident.id, severity: incident.severity, openedAt: incident.openedAt, ...(incident.responseDueAt ? { responseDueAt: incident.responseDueAt } : {}) }, incident);
+    return policyId !== undefined || (await notified());
   }
 }
 

@@ -23,6 +23,7 @@ import { PagingWatch } from './paging-watch.js';
 import { DeadmanSwitch } from './deadman.js';
 import { StoreFullMode } from './store-full.js';
 import { Procedures } from './procedures.js';
+import { MissedPages } from './missed-pages.js';
 import { appendAudit, forgetHandedOver, forgetSettledProbes, handedOver, handOverResults, isStoreFull, type Database, type LeaseToken } from '../../store/index.js';
 import { leaseOf, outsideLease, runUnderLease, SINGLETONS_LEASE, type ClusterCoordinator } from '../../cluster/index.js';
 import { newId } from '../../lib/ids.js';
@@ -156,6 +157,8 @@ export class Operations {
   private readonly deadman: DeadmanSwitch;
   /** Resolves the overload incident once the event loop has stayed under the bound long enough. */
   private readonly overload: OverloadWatch;
+  /** Pages, once a minute, the triggered incidents whose page never went out (see MissedPages). */
+  private readonly missedPages: MissedPages;
   private slos: SloEvaluator | undefined;
   private cancelSloTimer: (() => void) | undefined;
   private ruleFiles: RuleFileEngine | undefined;
@@ -183,6 +186,7 @@ export class Operations {
   ) {
     this.deadman = new DeadmanSwitch(() => daemon.config, daemon.clock, daemon.logger);
     this.procedures = new Procedures(daemon, (run) => this.enqueue(() => this.procedureFailed(run)).then(() => undefined));
+    this.missedPages = new MissedPages(daemon, effects, (work) => this.enqueue(work));
     this.storeFull = new StoreFullMode({
       config: () => daemon.config,
       clock: daemon.clock,
@@ -288,6 +292,7 @@ export class Operations {
     }
     await this.escalations.resume();
     await this.effects.reconcileEscalations();
+    this.missedPages.start();
     if (this.options.probes === false) {
       this.armAlertTimer();
       await this.armReleaseTimer();
@@ -394,6 +399,7 @@ export class Operations {
       this.stopping = true;
       this.cancelAlertTimer?.();
       this.cancelReleaseTimer?.();
+      this.missedPages.stop();
       this.cancelSloTimer?.();
       this.cancelRuleFileTimer?.();
       this.overload.stop();

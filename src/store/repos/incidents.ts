@@ -380,3 +380,26 @@ export async function countIncidentsBySeverity(db: Db, states: readonly string[]
   const rows = await db.selectFrom('incidents').select((eb) => ['severity', eb.fn.countAll().as('n')]).where('state', 'in', [...states]).groupBy('severity').execute();
   return Object.fromEntries(rows.map((r) => [r.severity, Number(r.n)]));
 }
+
+/**
+ * Triggered incidents opened at or before `openedBefore` that nobody was told of: not held by a
+ * window or silence, with no escalation and no outbox row. Read through incidents_state_id (the
+ * triggered ones only) and the escalations' key and outbox_incident for each; oldest first.
+ */
+export function unpagedIncidentsQuery(db: Db, openedBefore: number, limit: number) {
+  return db
+    .selectFrom('incidents as i')
+    .selectAll('i')
+    .where('i.state', '=', 'triggered')
+    .where('i.held_notification', 'is', null)
+    .where('i.opened_at', '<=', openedBefore)
+    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('escalations as e').select('e.incident_id').whereRef('e.incident_id', '=', 'i.id'))))
+    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('outbox as o').select('o.id').whereRef('o.incident_id', '=', 'i.id'))))
+    .orderBy('i.opened_at')
+    .orderBy('i.id')
+    .limit(limit);
+}
+
+export async function listUnpagedIncidents(db: Db, openedBefore: number, limit: number): Promise<IncidentRow[]> {
+  return unpagedIncidentsQuery(db, openedBefore, limit).execute();
+}

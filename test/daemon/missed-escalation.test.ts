@@ -1,0 +1,131 @@
+/**
+ * A triggered incident whose escalation could not start is paged without a restart. Two openings
+ * start their escalation in a transaction of their own after the incident's commit when the first
+ * try fails: an incident opened by a person, and an alert group's new incident whose start under
+ * the group's savepoint failed (it falls back to a start after the commit, which fails too). While
+ * the escalations table refuses rows both incidents are recorded unpaged; once it takes rows again
+ * the daemon finds them on its own (no restart) and pages each once. The fault is real SQL: a
+ * trigger that refuses rows of the escalations table, dropped afterwards. One daemon on a simulated
+ * clock, on SQLite and PostgreSQL.
+ */
+import { sql, type Kysely } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SimulatedClock } from '../../src/lib/clock.js';
+import type { Database } from '../../src/store/index.js';
+import { postgresUp } from '../support/services.js';
+import { storeTargets } from '../support/store-targets.js';
+import { startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
+
+const pgAvailable = await postgresUp();
+const KEY = 'k'.repeat(40);
+const ana = { name: 'ana', role: 'responder' as const, via: 'session' as const };
+
+/** Makes inserts into the escalations table fail (a real SQL error in the writer's transaction) until `heal`. */
+async function refuseEscalations(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'): Promise<() => Promise<void>> {
+  if (dialect === 'sqlite') {
+    await sql.raw(`create trigger refuse_escalations before insert on escalations begin select raise(abort, 'injected: escalations refused'); end`).execute(db);
+    return async () => void (await sql.raw('drop trigger refuse_escalations').execute(db));
+  }
+  await sql.raw(`create function refuse_escalations() returns trigger language plpgsql as $$ begin raise exception 'injected: escalations refused'; end $$`).execute(db);
+  await sql.raw('create trigger refuse_escalations before insert on escalations for each row execute function refuse_escalations()').execute(db);
+  return async () => {
+    await sql.raw('drop trigger refuse_escalations on escalations').execute(db);
+    await sql.raw('drop function refuse_escalations()').execute(db);
+  };
+}
+
+for (const target of storeTargets('opsbook-missed-escalation')) {
+  describe.skipIf(target.name === 'postgres' && !pgAvailable)(`a triggered incident whose escalation could not start, on ${target.name}`, () => {
+    let server: DaemonApp;
+    let cleanup: (() => Promise<void>) | undefined;
+    const t0 = Math.floor(Date.now() / 60_000) * 60_000;
+    const clock = new SimulatedClock(t0);
+    const ops = () => server.daemon.operations!;
+    const runFor = async (ms: number) => {
+      await clock.advance(ms, () => ops().settle(5_000));
+      await ops().settle(5_000);
+    };
+
+    beforeAll(async () => {
+      const db = await target.open();
+      cleanup = db.cleanup;
+      server = await startDaemonApp('missed-escalation', {
+        'ops.yaml':
+          `storage:\n  url: "${db.url}"\n` +
+          `integrations:\n  - { id: prom, kind: alertmanager, key: ${KEY} }\n` +
+          // Port 9 (discard) refuses: the page stays in the outbox, retrying, which is all this test reads.
+          `channels:\n  - { id: hook, kind: webhook, url: "http://127.0.0.1:9/hook", secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"] }\n` +
+          `escalation_policies:\n  - id: default\n    steps:\n      - { targets: [{ channel: hook }], timeout: 1h }\n`,
+      }, { clock });
+    }, 60_000);
+
+    afterAll(async () => {
+      await server?.close();
+      await cleanup?.();
+    }, 60_000);
+
+    it('pages the manual incident and the alert group\'s incident once the escalations table takes rows again', async () => {
+      const db = server.daemon.store.db;
+      await runFor(60_000);
+      const state = async (id: string) => {
+        const incident = await db.selectFrom('incidents').select('state').where('id', '=', id).executeTakeFirstOrThrow();
+        const escalations = await db.selectFrom('escalations').select('incident_id').where('incident_id', '=', id).execute();
+        const pages = await db.selectFrom('outbox').select('id').where('incident_id', '=', id).where('event', '=', 'incident.triggered').execute();
+        return { state: incident.state, escalations: escalations.length, pages: pages.length };
+      };
+
+      const heal = await refuseEscalations(db, target.name);
+      let manual: string;
+      let grouped: string;
+      try {
+        // A person opens a P1: the incident is recorded whether or not its page can be written now.
+        manual = (await ops().createIncident({ title: 'Checkout down', severity: 'P1', service: 'shop' }, ana).catch(async (e: unknown) => {
+          // The old daemon answered the person with the escalation's error, the incident recorded.
+          void e;
+          return db.selectFrom('incidents').select('id').where('title', '=', 'Checkout down').executeTakeFirstOrThrow();
+        })).id;
+        const res = await server.app.inject({
+          method: 'POST',
+          url: '/api/ingest/alertmanager',
+          headers: { authorization: `Bearer ${KEY}` },
+          payload: {
+            version: '4', status: 'firing', receiver: 'opsbook', groupKey: 'g', groupLabels: {}, commonLabels: {}, commonAnnotations: {}, externalURL: 'http://am',
+            alerts: [{ status: 'firing', labels: { alertname: 'Disk full', severity: 'critical' }, annotations: { summary: 'Disk full' }, startsAt: new Date(clock.now()).toISOString(), fingerprint: 'disk' }],
+          },
+        });
+        expect(res.statusCode).toBe(200);
+        grouped = (res.json() as { incidents: string[] }).incidents[0]!;
+        await ops().settle(5_000);
+        expect(await state(manual)).toEqual({ state: 'triggered', escalations: 0, pages: 0 });
+        expect(await state(grouped)).toEqual({ state: 'triggered', escalations: 0, pages: 0 });
+        // Still refused a while later: nothing is paged, and nothing spins (one error a minute at most).
+        const logger = server.daemon.logger;
+        const errors: string[] = [];
+        const error = logger.error.bind(logger);
+        logger.error = ((obj: unknown, msg?: string) => {
+          if (typeof msg === 'string') errors.push(msg);
+          return error(obj as object, msg);
+        }) as typeof logger.error;
+        try {
+          await runFor(3 * 60_000);
+        } finally {
+          logger.error = error;
+        }
+        const unpaged = errors.filter((m) => m.includes('still unpaged'));
+        expect(unpaged.length).toBeGreaterThanOrEqual(1);
+        expect(unpaged.length).toBeLessThanOrEqual(4);
+        expect(await state(manual)).toEqual({ state: 'triggered', escalations: 0, pages: 0 });
+        expect(await state(grouped)).toEqual({ state: 'triggered', escalations: 0, pages: 0 });
+      } finally {
+        await heal();
+      }
+      // The fault is gone: within a few minutes both are paged, without a restart, once each.
+      await runFor(5 * 60_000);
+      expect(await state(manual)).toEqual({ state: 'triggered', escalations: 1, pages: 1 });
+      expect(await state(grouped)).toEqual({ state: 'triggered', escalations: 1, pages: 1 });
+      await runFor(10 * 60_000);
+      expect(await state(manual)).toEqual({ state: 'triggered', escalations: 1, pages: 1 });
+      expect(await state(grouped)).toEqual({ state: 'triggered', escalations: 1, pages: 1 });
+    }, 120_000);
+  });
+}
