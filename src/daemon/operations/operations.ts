@@ -940,9 +940,27 @@ export class Operations {
     return incident;
   }
 
+  /**
+   * Opens an incident by hand: its escalation and first pages commit with it, as an alert group's
+   * new incidents' do (see startInTransaction). A page that cannot be written then is tried once
+   * after the commit; the incident stands either way (the person is answered with it, not asked
+   * to open it again), and a page still unwritten goes out at the next look for missed pages.
+   */
   async createIncident(input: Parameters<IncidentService['create']>[0], actor: Actor): Promise<Incident> {
-    const result = await this.incidents.create(input, actor);
-    await this.applyEffects(result);
+    let inTransaction = undefined as StartedInTransaction | undefined;
+    let result: IncidentResult;
+    try {
+      result = await this.incidents.create(input, actor, async (trx, r) => {
+        inTransaction = await this.effects.startInTransaction(trx, r.effects.map((effect) => ({ effect, incident: r.incident })));
+      });
+    } catch (e) {
+      inTransaction?.failed();
+      throw e;
+    }
+    await inTransaction?.committed();
+    await this.applyEffects(result, inTransaction?.started).catch((err: unknown) => {
+      this.daemon.logger.error({ err, incident: result.incident.id }, 'incident opened, but its page could not be written; a running daemon tries again within a minute');
+    });
     return result.incident;
   }
 
@@ -1169,9 +1187,10 @@ export class Operations {
     });
   }
 
-  private async applyEffects(result: IncidentResult): Promise<void> {
+  /** `applied`: effects already applied (an escalation started with its incident). */
+  private async applyEffects(result: IncidentResult, applied: ReadonlySet<IncidentEffect> = new Set()): Promise<void> {
     this.emit({ type: 'incident', incident: result.incident });
-    for (const effect of result.effects) await this.effects.apply(effect, result.incident);
+    for (const effect of result.effects) if (!applied.has(effect)) await this.effects.apply(effect, result.incident);
     if (result.incident.heldBy) await this.armReleaseTimer();
     if (result.incident.state === 'resolved') await this.closeExecutions(result.incident.id);
   }
