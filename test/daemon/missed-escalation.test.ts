@@ -4,7 +4,9 @@
  * try fails: an incident opened by a person, and an alert group's new incident whose start under
  * the group's savepoint failed (it falls back to a start after the commit, which fails too). While
  * the escalations table refuses rows both incidents are recorded unpaged; once it takes rows again
- * the daemon finds them on its own (no restart) and pages each once. The fault is real SQL: a
+ * the daemon finds them on its own (no restart) and pages each once. Likewise an incident
+ * acknowledged while its escalation's stop cannot be written: its escalation is stopped before a
+ * later step pages. The fault is real SQL: a
  * trigger that refuses rows of the escalations table, dropped afterwards. One daemon on a simulated
  * clock, on SQLite and PostgreSQL.
  */
@@ -59,7 +61,7 @@ for (const target of storeTargets('opsbook-missed-escalation')) {
           `integrations:\n  - { id: prom, kind: alertmanager, key: ${KEY} }\n` +
           // Port 9 (discard) refuses: the page stays in the outbox, retrying, which is all this test reads.
           `channels:\n  - { id: hook, kind: webhook, url: "http://127.0.0.1:9/hook", secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"] }\n` +
-          `escalation_policies:\n  - id: default\n    steps:\n      - { targets: [{ channel: hook }], timeout: 1h }\n`,
+          `escalation_policies:\n  - id: default\n    steps:\n      - { targets: [{ channel: hook }], timeout: 1h }\n      - { targets: [{ channel: hook }], timeout: 1h }\n`,
       }, { clock });
     }, 60_000);
 
@@ -127,6 +129,27 @@ for (const target of storeTargets('opsbook-missed-escalation')) {
       await runFor(10 * 60_000);
       expect(await state(manual)).toEqual({ state: 'triggered', escalations: 1, pages: 1 });
       expect(await state(grouped)).toEqual({ state: 'triggered', escalations: 1, pages: 1 });
+    }, 120_000);
+
+    it('stops the escalation of an incident acknowledged while its escalation could not be written: no later step pages', async () => {
+      const db = server.daemon.store.db;
+      const incident = await ops().createIncident({ title: 'Search slow', severity: 'P1', service: 'search' }, ana);
+      const pages = async () => (await db.selectFrom('outbox').select('event').where('incident_id', '=', incident.id).where('event', 'in', ['incident.triggered', 'incident.escalated']).execute()).length;
+      const status = async () => (await db.selectFrom('escalations').select('status').where('incident_id', '=', incident.id).executeTakeFirstOrThrow()).status;
+      expect({ pages: await pages(), status: await status() }).toEqual({ pages: 1, status: 'active' });
+      await runFor(60_000);
+      const heal = await refuseEscalations(db, target.name);
+      try {
+        // The acknowledgement is recorded, and the person answered with it, whether or not the
+        // escalation's stop can be written now (the old daemon answered with the stop's error, and
+        // a second try found the incident acknowledged and did nothing).
+        expect((await ops().act(incident.id, 'acknowledge', ana)).state).toBe('acknowledged');
+      } finally {
+        await heal();
+      }
+      // Past the first step's timeout: the second step pages nobody for an acknowledged incident.
+      await runFor(70 * 60_000);
+      expect({ pages: await pages(), status: await status() }).toEqual({ pages: 1, status: 'acknowledged' });
     }, 120_000);
 
     it.runIf(target.name === 'postgres')('commits a person\'s incident with its escalation: not visible while the escalation waits for a lock', async () => {

@@ -455,6 +455,16 @@ export class IncidentEffects {
     await this.apply({ kind: 'start_escalation', incidentId: incident.id, severity: incident.severity, openedAt: incident.openedAt, ...(incident.responseDueAt ? { responseDueAt: incident.responseDueAt } : {}) }, incident);
     return policyId !== undefined || (await notified());
   }
+
+  /**
+   * Stops the escalation of an incident answered (acknowledged, resolved) while the stop could not
+   * be written after the answer's commit: no later step pages anyone for it. Throws when the stop
+   * cannot be written.
+   */
+  async stopAnswered(incident: Incident): Promise<void> {
+    const reason = incident.state === 'resolved' || incident.state === 'reviewed' ? 'resolved' : 'acknowledged';
+    await this.apply({ kind: 'stop_escalation', incidentId: incident.id, reason, by: 'system:escalation' }, incident);
+  }
 }
 
 /** The status updates sent to channels. */

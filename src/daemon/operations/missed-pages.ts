@@ -1,7 +1,7 @@
 import { incidentFromRow, type Incident } from '../../incidents/index.js';
 import { isOpsbookError } from '../../lib/errors/index.js';
 import { leaseOf, outsideLease, runUnderLease } from '../../cluster/index.js';
-import { listUnpagedIncidents } from '../../store/index.js';
+import { listAnsweredRunningEscalations, listUnpagedIncidents, type IncidentRow } from '../../store/index.js';
 import type { IncidentEffects } from './effects.js';
 import type { OperationsHost } from './host.js';
 
@@ -17,8 +17,9 @@ const MISSED_PAGES_LIMIT = 200;
 /**
  * Finds, once a minute, the triggered incidents whose page never went out and pages them: an
  * escalation that could not start after its incident's commit (a person's incident, or an alert
- * group's whose start in the group's transaction failed) is started again without a restart. A
- * page that still cannot be written is tried at the next look, with one error logged per look.
+ * group's whose start in the group's transaction failed) is started again without a restart. And
+ * the answered incidents whose escalation still pages (its stop failed after the answer's commit),
+ * and stops it. What still cannot be written is tried at the next look, one error logged per look.
  * In a cluster only the incidents of the partitions this process holds, each partition's under
  * its lease (fenced in the page's transaction).
  */
@@ -56,39 +57,58 @@ export class MissedPages {
     );
   }
 
-  /** One look: the triggered incidents opened a minute ago or earlier with no escalation and no outbox row. */
+  /**
+   * One look: the triggered incidents opened a minute ago or earlier with no escalation and no
+   * outbox row are paged; the incidents answered a minute ago or earlier whose escalation still
+   * pages have it stopped.
+   */
   async look(): Promise<void> {
-    const { store, clock, config, logger, cluster } = this.host;
-    const rows = await listUnpagedIncidents(store.db, clock.now() - MISSED_PAGES_EVERY_MS, MISSED_PAGES_LIMIT);
-    if (rows.length === 0) return;
+    const { store, clock, logger } = this.host;
+    const before = clock.now() - MISSED_PAGES_EVERY_MS;
+    const unpaged = await this.underLeases(await listUnpagedIncidents(store.db, before, MISSED_PAGES_LIMIT), (i) => this.effects.pageMissed(i));
+    const unstopped = await this.underLeases(await listAnsweredRunningEscalations(store.db, before, MISSED_PAGES_LIMIT), async (i) => {
+      await this.effects.stopAnswered(i);
+      return true;
+    });
+    if (unpaged.done.length > 0) logger.warn({ incidents: unpaged.done }, 'triggered incidents nobody was paged for: their pages went out now');
+    if (unstopped.done.length > 0) logger.warn({ incidents: unstopped.done }, 'answered incidents whose escalation still paged: stopped now');
+    const every = `tried again in ${MISSED_PAGES_EVERY_MS / 1000} s`;
+    if (unpaged.failed.length > 0) {
+      logger.error({ err: unpaged.failed[0]!.err, incidents: unpaged.failed.map((f) => f.id) }, `triggered incidents still unpaged: their pages could not be written; ${every}`);
+    }
+    if (unstopped.failed.length > 0) {
+      logger.error({ err: unstopped.failed[0]!.err, incidents: unstopped.failed.map((f) => f.id) }, `answered incidents whose escalation still pages: the stop could not be written; ${every}`);
+    }
+  }
+
+  /**
+   * `act` on each incident of `rows`: in a cluster only those of the partitions this process holds,
+   * each partition's under its lease. The ids acted on (act answered true) and those that failed.
+   */
+  private async underLeases(rows: readonly IncidentRow[], act: (incident: Incident) => Promise<boolean>): Promise<{ done: string[]; failed: Array<{ id: string; err: unknown }> }> {
+    const { config, cluster } = this.host;
+    const done: string[] = [];
+    const failed: Array<{ id: string; err: unknown }> = [];
     const byLease = new Map<string, Incident[]>();
     for (const row of rows) {
       const lease = cluster ? leaseOf(row.id, config.storage.cluster.partitions) : '';
       byLease.set(lease, [...(byLease.get(lease) ?? []), incidentFromRow(row)]);
     }
-    const paged: string[] = [];
-    const failed: Array<{ id: string; err: unknown }> = [];
     for (const [lease, incidents] of byLease) {
       const token = cluster?.tokenOf(lease);
-      if (cluster && !token) continue; // another process's partition: its holder pages them
+      if (cluster && !token) continue; // another process's partition: its holder acts on them
       await runUnderLease(token, async () => {
         for (const incident of incidents) {
           try {
-            if (await this.effects.pageMissed(incident)) paged.push(incident.id);
+            if (await act(incident)) done.push(incident.id);
           } catch (err) {
-            // Refused by fencing: the partition passed on, its new holder pages the rest.
+            // Refused by fencing: the partition passed on, its new holder acts on the rest.
             if (isOpsbookError(err) && err.code === 'OPSBOOK_E_FENCED') return;
             failed.push({ id: incident.id, err });
           }
         }
       });
     }
-    if (paged.length > 0) logger.warn({ incidents: paged }, 'triggered incidents nobody was paged for: their pages went out now');
-    if (failed.length > 0) {
-      logger.error(
-        { err: failed[0]!.err, incidents: failed.map((f) => f.id) },
-        `triggered incidents still unpaged: their pages could not be written; tried again in ${MISSED_PAGES_EVERY_MS / 1000} s`,
-      );
-    }
+    return { done, failed };
   }
 }

@@ -889,7 +889,12 @@ export class Operations {
       if (ALREADY[action].includes(current.state)) return current;
       const result = await this.incidents[action](id, actor, note);
       this.firingAlerts.forgetIncident(id);
-      await this.applyEffects(result);
+      // The action stands once committed: the person is answered with it, not with an error that
+      // asks for a second try (which finds it done and does nothing). An escalation that could not
+      // be stopped is stopped at the next look for missed pages.
+      await this.applyEffects(result).catch((err: unknown) => {
+        this.daemon.logger.error({ err, incident: id, action }, 'incident action recorded, but its effects failed; a running daemon stops its escalation within a minute');
+      });
       return result.incident;
     }, { urgent: true });
   }

@@ -1,14 +1,15 @@
 /**
- * The triggered incidents nobody was told of (read by every daemon once a minute, see
- * MissedPages) are found through incidents_state_id, which holds the triggered ones together, with
- * the escalations' key and outbox_incident probed per incident: not by reading every incident,
- * escalation or outbox row ever stored. On both stores, with many incidents, escalations and
- * outbox rows in the tables and three incidents unpaged.
+ * What every daemon reads once a minute (see MissedPages), through indexes, not by reading every
+ * incident, escalation or outbox row ever stored: the triggered incidents nobody was told of,
+ * through incidents_state_id (the triggered ones together) with the escalations' key and
+ * outbox_incident probed per incident; and the answered incidents whose escalation still pages,
+ * through the partial index escalations_running with the incidents' key. On both stores, with many
+ * incidents, escalations and outbox rows in the tables, three incidents unpaged and two unstopped.
  */
 import { CompiledQuery, sql, type Compilable } from 'kysely';
 import { expect, it } from 'vitest';
 import { describeOnStores, type OpenTarget } from '../../../test/support/store-targets.js';
-import { listUnpagedIncidents, unpagedIncidentsQuery, type IncidentRow } from './incidents.js';
+import { answeredRunningEscalationsQuery, listAnsweredRunningEscalations, listUnpagedIncidents, unpagedIncidentsQuery, type IncidentRow } from './incidents.js';
 
 async function planOf(target: OpenTarget, query: Compilable): Promise<string> {
   const compiled = query.compile();
@@ -17,8 +18,8 @@ async function planOf(target: OpenTarget, query: Compilable): Promise<string> {
   return rows.map((r) => String(r.detail ?? r['QUERY PLAN'])).join('\n');
 }
 
-await describeOnStores('opsbook-unpaged-plan', 'triggered incidents nobody was told of', { migrate: true }, (target) => {
-  it('are read through incidents_state_id with escalations and outbox probed by their indexes', async () => {
+await describeOnStores('opsbook-unpaged-plan', 'missed pages and unstopped escalations', { migrate: true }, (target) => {
+  it('are read through their indexes', async () => {
     const db = target.store.db;
     // 20,000 incidents over 20,000 minutes, each paged (an escalation and an outbox row), all resolved
     // but every 1,000th; of those, three have neither (unpaged), one is held, one too recent.
@@ -39,7 +40,9 @@ await describeOnStores('opsbook-unpaged-plan', 'triggered incidents nobody was t
         held_notification: i === held ? JSON.stringify({ kind: 'maintenance', id: 'upgrade', until: N * 60_000, onEnd: 'notify_if_firing' }) : null,
       });
       if (unpaged.has(i) || i === held || i === recent) continue;
-      escalations.push({ incident_id: id, policy_id: 'default', status: triggered ? 'active' : 'resolved', next_at: null, state: '{}', updated_at: i * 60_000 });
+      // Two answered incidents whose escalation still pages (its stop was not written).
+      const running = triggered || i === 5001 || i === 7001;
+      escalations.push({ incident_id: id, policy_id: 'default', status: running ? 'active' : 'resolved', next_at: null, state: '{}', updated_at: i * 60_000 });
       outbox.push({
         id: `ob_${id}`, channel_id: 'hook', event: 'incident.triggered', incident_id: id, dedup_key: id, payload: '{}', status: 'delivered' as const,
         created_at: i * 60_000, due_at: null, attempts: 1, retry_from: i * 60_000, retry_from_attempt: 0, lease_owner: null, delivered_at: i * 60_000, dead_at: null, last_status: 204, last_error: null,
@@ -67,5 +70,16 @@ await describeOnStores('opsbook-unpaged-plan', 'triggered incidents nobody was t
       expect(plan).toMatch(/(Index Scan|Index Only Scan) using outbox_incident/);
     }
     expect(plan).not.toMatch(/Seq Scan|SCAN (i|e|o)$/m);
+
+    expect((await listAnsweredRunningEscalations(db, before, 100)).map((r) => r.id)).toEqual(['inc_05001', 'inc_07001']);
+    const running = await planOf(target, answeredRunningEscalationsQuery(db, before, 100));
+    if (target.name === 'sqlite') {
+      expect(running).toMatch(/SCAN e USING (COVERING )?INDEX escalations_running/);
+      expect(running).toMatch(/SEARCH i USING INDEX sqlite_autoindex_incidents_1 \(id=\?\)/);
+    } else {
+      expect(running).toMatch(/(Index Scan|Bitmap Index Scan|Index Only Scan) (using|on) escalations_running/);
+      expect(running).toMatch(/Index Scan using incidents_pkey/);
+    }
+    expect(running).not.toMatch(/Seq Scan|SCAN (i|e)$/m);
   });
 });

@@ -403,3 +403,26 @@ export function unpagedIncidentsQuery(db: Db, openedBefore: number, limit: numbe
 export async function listUnpagedIncidents(db: Db, openedBefore: number, limit: number): Promise<IncidentRow[]> {
   return unpagedIncidentsQuery(db, openedBefore, limit).execute();
 }
+
+/**
+ * Incidents answered (no longer triggered) at or before `changedBefore` whose escalation still
+ * pages: its stop could not be written after the answer's commit. Read through the partial index
+ * escalations_running (only the escalations still paging) and the incidents' key; oldest first.
+ */
+export function answeredRunningEscalationsQuery(db: Db, changedBefore: number, limit: number) {
+  return db
+    .selectFrom('escalations as e')
+    .innerJoin('incidents as i', 'i.id', 'e.incident_id')
+    .selectAll('i')
+    // Literal, as the partial index's own condition: a bound parameter would not prove it on SQLite.
+    .where(sql<boolean>`e.status in ('active', 'exhausted')`)
+    .where('i.state', '<>', 'triggered')
+    .where('i.updated_at', '<=', changedBefore)
+    .orderBy('i.updated_at')
+    .orderBy('i.id')
+    .limit(limit);
+}
+
+export async function listAnsweredRunningEscalations(db: Db, changedBefore: number, limit: number): Promise<IncidentRow[]> {
+  return answeredRunningEscalationsQuery(db, changedBefore, limit).execute();
+}
