@@ -6,7 +6,8 @@
  * the escalations table refuses rows both incidents are recorded unpaged; once it takes rows again
  * the daemon finds them on its own (no restart) and pages each once. Likewise an incident
  * acknowledged while its escalation's stop cannot be written: its escalation is stopped before a
- * later step pages. The fault is real SQL: a
+ * later step pages; and a re-opened incident whose stopped escalation could not start again has it
+ * started. The fault is real SQL: a
  * trigger that refuses rows of the escalations table, dropped afterwards. One daemon on a simulated
  * clock, on SQLite and PostgreSQL.
  */
@@ -150,6 +151,52 @@ for (const target of storeTargets('opsbook-missed-escalation')) {
       // Past the first step's timeout: the second step pages nobody for an acknowledged incident.
       await runFor(70 * 60_000);
       expect({ pages: await pages(), status: await status() }).toEqual({ pages: 1, status: 'acknowledged' });
+    }, 120_000);
+
+    it('starts again the escalation of a re-opened incident that could not start it, once the escalations table takes rows again', async () => {
+      const db = server.daemon.store.db;
+      const send = async (status: 'firing' | 'resolved') => {
+        const res = await server.app.inject({
+          method: 'POST',
+          url: '/api/ingest/alertmanager',
+          headers: { authorization: `Bearer ${KEY}` },
+          payload: {
+            version: '4', status, receiver: 'opsbook', groupKey: 'g2', groupLabels: {}, commonLabels: {}, commonAnnotations: {}, externalURL: 'http://am',
+            alerts: [{ status, labels: { alertname: 'API down', severity: 'critical' }, annotations: { summary: 'API down' }, startsAt: new Date(clock.now()).toISOString(), fingerprint: 'api' }],
+          },
+        });
+        expect(res.statusCode).toBe(200);
+        await ops().settle(5_000);
+        return (res.json() as { incidents: string[] }).incidents[0];
+      };
+      const id = (await send('firing'))!;
+      const state = async () => {
+        const incident = await db.selectFrom('incidents').select(['state', 'reopened']).where('id', '=', id).executeTakeFirstOrThrow();
+        const escalation = await db.selectFrom('escalations').select('status').where('incident_id', '=', id).executeTakeFirstOrThrow();
+        // A re-opening tells the channels already paged (as without a fault); its escalation's later steps page on.
+        const told = await db.selectFrom('outbox').select('id').where('incident_id', '=', id).where('event', '=', 'incident.reopened').execute();
+        return { state: incident.state, reopened: incident.reopened, escalation: escalation.status, told: told.length };
+      };
+      expect(await state()).toEqual({ state: 'triggered', reopened: 0, escalation: 'active', told: 0 });
+      await send('resolved');
+      await runFor(60_000);
+      expect(await state()).toMatchObject({ state: 'resolved', escalation: 'resolved' });
+      const heal = await refuseEscalations(db, target.name);
+      try {
+        await send('firing');
+        await runFor(3 * 60_000);
+        expect(await state()).toMatchObject({ state: 'triggered', reopened: 1, escalation: 'resolved' });
+      } finally {
+        await heal();
+      }
+      await runFor(5 * 60_000);
+      expect(await state()).toEqual({ state: 'triggered', reopened: 1, escalation: 'active', told: 1 });
+      // Its next step pages at its timeout, as a re-opened incident's escalation does.
+      const escalated = async () => (await db.selectFrom('outbox').select('id').where('incident_id', '=', id).where('event', '=', 'incident.escalated').execute()).length;
+      expect(await escalated()).toBe(0);
+      await runFor(60 * 60_000);
+      expect(await escalated()).toBe(1);
+      expect(await state()).toEqual({ state: 'triggered', reopened: 1, escalation: 'active', told: 1 });
     }, 120_000);
 
     it.runIf(target.name === 'postgres')('commits a person\'s incident with its escalation: not visible while the escalation waits for a lock', async () => {

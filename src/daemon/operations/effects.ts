@@ -441,9 +441,10 @@ export class IncidentEffects {
 
   /**
    * Pages a triggered incident nobody was told of (its escalation's start failed after its
-   * commit, or a crash came between the two): with a policy its escalation starts, without one
-   * every channel hears about it. Nothing when it already has an escalation (with a policy) or a
-   * notification in the outbox (without). Throws when the page cannot be written; true when it
+   * commit, or a crash came between the two), or whose re-opening did not start its stopped
+   * escalation again: with a policy its escalation starts, without one every channel hears about
+   * it. Nothing when its escalation runs (with a policy) or the outbox holds a notification for it
+   * (without). Throws when the page cannot be written; true when it
    * was written (false: there was nothing to write, or nowhere to write it).
    */
   async pageMissed(incident: Incident): Promise<boolean> {
@@ -451,7 +452,11 @@ export class IncidentEffects {
     const notified = async () => (await listOutbox(this.host.store.db, { incidentId: incident.id, limit: 1 })).length > 0;
     if (!policyId) {
       if (await notified()) return false;
-    } else if (await this.escalations.state(incident.id)) return false;
+    } else {
+      // A stopped escalation of a triggered incident is one its re-opening did not start again.
+      const status = (await this.escalations.state(incident.id))?.status;
+      if (status === 'active' || status === 'exhausted') return false;
+    }
     await this.apply({ kind: 'start_escalation', incidentId: incident.id, severity: incident.severity, openedAt: incident.openedAt, ...(incident.responseDueAt ? { responseDueAt: incident.responseDueAt } : {}) }, incident);
     return policyId !== undefined || (await notified());
   }

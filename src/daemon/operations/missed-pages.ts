@@ -17,7 +17,8 @@ const MISSED_PAGES_LIMIT = 200;
 /**
  * Finds, once a minute, the triggered incidents whose page never went out and pages them: an
  * escalation that could not start after its incident's commit (a person's incident, or an alert
- * group's whose start in the group's transaction failed) is started again without a restart. And
+ * group's whose start in the group's transaction failed), or a re-opened incident's stopped
+ * escalation that could not start again, is started without a restart. And
  * the answered incidents whose escalation still pages (its stop failed after the answer's commit),
  * and stops it. What still cannot be written is tried at the next look, one error logged per look.
  * In a cluster only the incidents of the partitions this process holds, each partition's under
@@ -58,8 +59,8 @@ export class MissedPages {
   }
 
   /**
-   * One look: the triggered incidents opened a minute ago or earlier with no escalation and no
-   * outbox row are paged; the incidents answered a minute ago or earlier whose escalation still
+   * One look: the triggered incidents nobody is paging (opened a minute ago or earlier with no
+   * escalation and no outbox row, or re-opened with their escalation left stopped) are paged; the incidents answered a minute ago or earlier whose escalation still
    * pages have it stopped.
    */
   async look(): Promise<void> {

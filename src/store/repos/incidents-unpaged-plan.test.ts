@@ -1,6 +1,7 @@
 /**
  * What every daemon reads once a minute (see MissedPages), through indexes, not by reading every
- * incident, escalation or outbox row ever stored: the triggered incidents nobody was told of,
+ * incident, escalation or outbox row ever stored: the triggered incidents nobody is paging (told
+ * of none, or re-opened with their escalation left stopped),
  * through incidents_state_id (the triggered ones together) with the escalations' key and
  * outbox_incident probed per incident; and the answered incidents whose escalation still pages,
  * through the partial index escalations_running with the incidents' key. On both stores, with many
@@ -22,11 +23,14 @@ await describeOnStores('opsbook-unpaged-plan', 'missed pages and unstopped escal
   it('are read through their indexes', async () => {
     const db = target.store.db;
     // 20,000 incidents over 20,000 minutes, each paged (an escalation and an outbox row), all resolved
-    // but every 1,000th; of those, three have neither (unpaged), one is held, one too recent.
+    // but every 1,000th; of those, three have neither (unpaged), one is held, one too recent, one
+    // re-opened with its escalation stopped.
     const N = 20_000;
     const unpaged = new Set([1000, 9000, 15_000]);
     const held = 2000;
     const recent = 19_000;
+    // Re-opened, its stopped escalation not started again.
+    const reopened = 12_000;
     const incidents: IncidentRow[] = [];
     const escalations = [];
     const outbox = [];
@@ -41,7 +45,7 @@ await describeOnStores('opsbook-unpaged-plan', 'missed pages and unstopped escal
       });
       if (unpaged.has(i) || i === held || i === recent) continue;
       // Two answered incidents whose escalation still pages (its stop was not written).
-      const running = triggered || i === 5001 || i === 7001;
+      const running = (triggered && i !== reopened) || i === 5001 || i === 7001;
       escalations.push({ incident_id: id, policy_id: 'default', status: running ? 'active' : 'resolved', next_at: null, state: '{}', updated_at: i * 60_000 });
       outbox.push({
         id: `ob_${id}`, channel_id: 'hook', event: 'incident.triggered', incident_id: id, dedup_key: id, payload: '{}', status: 'delivered' as const,
@@ -56,7 +60,7 @@ await describeOnStores('opsbook-unpaged-plan', 'missed pages and unstopped escal
     if (target.name === 'postgres') await sql`ANALYZE incidents, escalations, outbox`.execute(db);
 
     const before = 18_500 * 60_000;
-    expect((await listUnpagedIncidents(db, before, 100)).map((r) => r.id)).toEqual(['inc_01000', 'inc_09000', 'inc_15000']);
+    expect((await listUnpagedIncidents(db, before, 100)).map((r) => r.id)).toEqual(['inc_01000', 'inc_09000', 'inc_12000', 'inc_15000']);
     expect((await listUnpagedIncidents(db, before, 2)).map((r) => r.id)).toEqual(['inc_01000', 'inc_09000']);
 
     const plan = await planOf(target, unpagedIncidentsQuery(db, before, 100));

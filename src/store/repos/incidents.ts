@@ -382,19 +382,29 @@ export async function countIncidentsBySeverity(db: Db, states: readonly string[]
 }
 
 /**
- * Triggered incidents opened at or before `openedBefore` that nobody was told of: not held by a
- * window or silence, with no escalation and no outbox row. Read through incidents_state_id (the
- * triggered ones only) and the escalations' key and outbox_incident for each; oldest first.
+ * Triggered incidents nobody is paging: not held by a window or silence, and either opened at or
+ * before `openedBefore` with no escalation and no outbox row (nobody was told of them), or with an
+ * escalation stopped when they were answered and not started again when they re-opened. Read
+ * through incidents_state_id (the triggered ones only) with the escalations' key and
+ * outbox_incident probed for each; oldest first.
  */
 export function unpagedIncidentsQuery(db: Db, openedBefore: number, limit: number) {
   return db
     .selectFrom('incidents as i')
+    .leftJoin('escalations as e', 'e.incident_id', 'i.id')
     .selectAll('i')
     .where('i.state', '=', 'triggered')
     .where('i.held_notification', 'is', null)
-    .where('i.opened_at', '<=', openedBefore)
-    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('escalations as e').select('e.incident_id').whereRef('e.incident_id', '=', 'i.id'))))
-    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('outbox as o').select('o.id').whereRef('o.incident_id', '=', 'i.id'))))
+    .where((eb) =>
+      eb.or([
+        eb.and([
+          eb('e.incident_id', 'is', null),
+          eb('i.opened_at', '<=', openedBefore),
+          eb.not(eb.exists(eb.selectFrom('outbox as o').select('o.id').whereRef('o.incident_id', '=', 'i.id'))),
+        ]),
+        eb.and([eb('e.status', 'in', ['acknowledged', 'resolved']), eb('e.updated_at', '<=', openedBefore)]),
+      ]),
+    )
     .orderBy('i.opened_at')
     .orderBy('i.id')
     .limit(limit);
