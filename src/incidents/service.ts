@@ -290,8 +290,11 @@ export class IncidentService extends IncidentCore {
 
   // ---- people --------------------------------------------------------------------------------
 
-  /** Opens an incident by hand (a user report, a customer ticket). */
-  async create(input: ManualIncidentInput, actor: Actor): Promise<IncidentResult> {
+  /**
+   * Opens an incident by hand (a user report, a customer ticket). `alsoInTransaction` runs in the
+   * opening's transaction, before its commit (the incident's escalation starting with it).
+   */
+  async create(input: ManualIncidentInput, actor: Actor, alsoInTransaction?: (trx: Trx, result: IncidentResult) => Promise<void>): Promise<IncidentResult> {
     if (input.title.trim() === '') throw new OpsbookError('OPSBOOK_E_INCIDENT_INVALID', 'an incident needs a title', { location: { path: 'title' } });
     if (!this.ladder.has(input.severity)) {
       const known = this.ladder.severities.map((s) => s.id).join(', ');
@@ -305,6 +308,7 @@ export class IncidentService extends IncidentCore {
         ...(input.runbook ? { runbook: input.runbook } : {}),
       });
       if (input.description) await this.note(trx, r.incident.id, this.clock.now(), 'note', actor.name, input.description, {});
+      await alsoInTransaction?.(trx, r);
       return r;
     }, (r) => ({ actor, action: 'incident.create', incidentId: r.incident.id, details: { title: input.title, severity: input.severity } }));
   }

@@ -448,16 +448,40 @@ export class IncidentEffects {
     const open = await this.incidents.list({ state: ['triggered'], limit: 500 });
     for (const incident of open) {
       if (incident.heldBy) continue;
-      const policyId = policyFor(this.host.config, incident);
-      if (!policyId) {
-        if ((await listOutbox(this.host.store.db, { incidentId: incident.id, limit: 1 })).length === 0) {
-          await this.apply({ kind: 'start_escalation', incidentId: incident.id, severity: incident.severity, openedAt: incident.openedAt });
-        }
-        continue;
-      }
-      if (await this.escalations.state(incident.id)) continue;
-      await this.apply({ kind: 'start_escalation', incidentId: incident.id, severity: incident.severity, openedAt: incident.openedAt, ...(incident.responseDueAt ? { responseDueAt: incident.responseDueAt } : {}) });
+      await this.pageMissed(incident);
     }
+  }
+
+  /**
+   * Pages a triggered incident nobody was told of (its escalation's start failed after its
+   * commit, or a crash came between the two), or whose re-opening did not start its stopped
+   * escalation again: with a policy its escalation starts, without one every channel hears about
+   * it. Nothing when its escalation runs (with a policy) or the outbox holds a notification for it
+   * (without). Throws when the page cannot be written; true when it
+   * was written (false: there was nothing to write, or nowhere to write it).
+   */
+  async pageMissed(incident: Incident): Promise<boolean> {
+    const policyId = policyFor(this.host.config, incident);
+    const notified = async () => (await listOutbox(this.host.store.db, { incidentId: incident.id, limit: 1 })).length > 0;
+    if (!policyId) {
+      if (await notified()) return false;
+    } else {
+      // A stopped escalation of a triggered incident is one its re-opening did not start again.
+      const status = (await this.escalations.state(incident.id))?.status;
+      if (status === 'active' || status === 'exhausted') return false;
+    }
+    await this.apply({ kind: 'start_escalation', incidentId: incident.id, severity: incident.severity, openedAt: incident.openedAt, ...(incident.responseDueAt ? { responseDueAt: incident.responseDueAt } : {}) }, incident);
+    return policyId !== undefined || (await notified());
+  }
+
+  /**
+   * Stops the escalation of an incident answered (acknowledged, resolved) while the stop could not
+   * be written after the answer's commit: no later step pages anyone for it. Throws when the stop
+   * cannot be written.
+   */
+  async stopAnswered(incident: Incident): Promise<void> {
+    const reason = incident.state === 'resolved' || incident.state === 'reviewed' ? 'resolved' : 'acknowledged';
+    await this.apply({ kind: 'stop_escalation', incidentId: incident.id, reason, by: 'system:escalation' }, incident);
   }
 }
 

@@ -23,6 +23,7 @@ import { PagingWatch } from './paging-watch.js';
 import { DeadmanSwitch } from './deadman.js';
 import { StoreFullMode } from './store-full.js';
 import { Procedures } from './procedures.js';
+import { MissedPages } from './missed-pages.js';
 import { appendAudit, forgetHandedOver, forgetSettledProbes, handedOver, handOverResults, isStoreFull, type Database, type LeaseToken } from '../../store/index.js';
 import { leaseOf, outsideLease, runUnderLease, SINGLETONS_LEASE, type ClusterCoordinator } from '../../cluster/index.js';
 import { newId } from '../../lib/ids.js';
@@ -156,6 +157,8 @@ export class Operations {
   private readonly deadman: DeadmanSwitch;
   /** Resolves the overload incident once the event loop has stayed under the bound long enough. */
   private readonly overload: OverloadWatch;
+  /** Pages, once a minute, the triggered incidents whose page never went out (see MissedPages). */
+  private readonly missedPages: MissedPages;
   private slos: SloEvaluator | undefined;
   private cancelSloTimer: (() => void) | undefined;
   private ruleFiles: RuleFileEngine | undefined;
@@ -183,6 +186,7 @@ export class Operations {
   ) {
     this.deadman = new DeadmanSwitch(() => daemon.config, daemon.clock, daemon.logger);
     this.procedures = new Procedures(daemon, (run) => this.enqueue(() => this.procedureFailed(run)).then(() => undefined));
+    this.missedPages = new MissedPages(daemon, effects, (work) => this.enqueue(work));
     this.storeFull = new StoreFullMode({
       config: () => daemon.config,
       clock: daemon.clock,
@@ -290,6 +294,7 @@ export class Operations {
     }
     await this.escalations.resume();
     await this.effects.reconcileEscalations();
+    this.missedPages.start();
     if (this.options.probes === false) {
       this.armAlertTimer();
       await this.armReleaseTimer();
@@ -405,6 +410,7 @@ export class Operations {
       this.stopping = true;
       this.cancelAlertTimer?.();
       this.cancelReleaseTimer?.();
+      this.missedPages.stop();
       this.cancelSloTimer?.();
       this.cancelRuleFileTimer?.();
       this.overload.stop();
@@ -894,7 +900,12 @@ export class Operations {
       if (ALREADY[action].includes(current.state)) return current;
       const result = await this.incidents[action](id, actor, note);
       this.firingAlerts.forgetIncident(id);
-      await this.applyEffects(result);
+      // The action stands once committed: the person is answered with it, not with an error that
+      // asks for a second try (which finds it done and does nothing). An escalation that could not
+      // be stopped is stopped at the next look for missed pages.
+      await this.applyEffects(result).catch((err: unknown) => {
+        this.daemon.logger.error({ err, incident: id, action }, 'incident action recorded, but its effects failed; a running daemon stops its escalation within a minute');
+      });
       return result.incident;
     }, { urgent: true });
   }
@@ -945,9 +956,27 @@ export class Operations {
     return incident;
   }
 
+  /**
+   * Opens an incident by hand: its escalation and first pages commit with it, as an alert group's
+   * new incidents' do (see startInTransaction). A page that cannot be written then is tried once
+   * after the commit; the incident stands either way (the person is answered with it, not asked
+   * to open it again), and a page still unwritten goes out at the next look for missed pages.
+   */
   async createIncident(input: Parameters<IncidentService['create']>[0], actor: Actor): Promise<Incident> {
-    const result = await this.incidents.create(input, actor);
-    await this.applyEffects(result);
+    let inTransaction = undefined as StartedInTransaction | undefined;
+    let result: IncidentResult;
+    try {
+      result = await this.incidents.create(input, actor, async (trx, r) => {
+        inTransaction = await this.effects.startInTransaction(trx, r.effects.map((effect) => ({ effect, incident: r.incident })));
+      });
+    } catch (e) {
+      inTransaction?.failed();
+      throw e;
+    }
+    await inTransaction?.committed();
+    await this.applyEffects(result, inTransaction?.started).catch((err: unknown) => {
+      this.daemon.logger.error({ err, incident: result.incident.id }, 'incident opened, but its page could not be written; a running daemon tries again within a minute');
+    });
     return result.incident;
   }
 
@@ -1174,9 +1203,10 @@ export class Operations {
     });
   }
 
-  private async applyEffects(result: IncidentResult): Promise<void> {
+  /** `applied`: effects already applied (an escalation started with its incident). */
+  private async applyEffects(result: IncidentResult, applied: ReadonlySet<IncidentEffect> = new Set()): Promise<void> {
     this.emit({ type: 'incident', incident: result.incident });
-    for (const effect of result.effects) await this.effects.apply(effect, result.incident);
+    for (const effect of result.effects) if (!applied.has(effect)) await this.effects.apply(effect, result.incident);
     if (result.incident.heldBy) await this.armReleaseTimer();
     if (result.incident.state === 'resolved') await this.closeExecutions(result.incident.id);
   }

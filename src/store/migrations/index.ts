@@ -27,6 +27,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '000024-check-probe-state': await import('./000024-check-probe-state.js'),
   '000025-cluster-handover': await import('./000025-cluster-handover.js'),
   '000026-held-incidents': await import('./000026-held-incidents.js'),
+  '000027-running-escalations': await import('./000027-running-escalations.js'),
 };
 
 export const migrationProvider: MigrationProvider = {

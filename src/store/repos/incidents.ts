@@ -380,3 +380,59 @@ export async function countIncidentsBySeverity(db: Db, states: readonly string[]
   const rows = await db.selectFrom('incidents').select((eb) => ['severity', eb.fn.countAll().as('n')]).where('state', 'in', [...states]).groupBy('severity').execute();
   return Object.fromEntries(rows.map((r) => [r.severity, Number(r.n)]));
 }
+
+/**
+ * Triggered incidents nobody is paging: not held by a window or silence, and either opened at or
+ * before `openedBefore` with no escalation and no outbox row (nobody was told of them), or with an
+ * escalation stopped when they were answered and not started again when they re-opened. Read
+ * through incidents_state_id (the triggered ones only) with the escalations' key and
+ * outbox_incident probed for each; oldest first.
+ */
+export function unpagedIncidentsQuery(db: Db, openedBefore: number, limit: number) {
+  return db
+    .selectFrom('incidents as i')
+    .leftJoin('escalations as e', 'e.incident_id', 'i.id')
+    .selectAll('i')
+    .where('i.state', '=', 'triggered')
+    .where('i.held_notification', 'is', null)
+    .where((eb) =>
+      eb.or([
+        eb.and([
+          eb('e.incident_id', 'is', null),
+          eb('i.opened_at', '<=', openedBefore),
+          eb.not(eb.exists(eb.selectFrom('outbox as o').select('o.id').whereRef('o.incident_id', '=', 'i.id'))),
+        ]),
+        eb.and([eb('e.status', 'in', ['acknowledged', 'resolved']), eb('e.updated_at', '<=', openedBefore)]),
+      ]),
+    )
+    .orderBy('i.opened_at')
+    .orderBy('i.id')
+    .limit(limit);
+}
+
+export async function listUnpagedIncidents(db: Db, openedBefore: number, limit: number): Promise<IncidentRow[]> {
+  return unpagedIncidentsQuery(db, openedBefore, limit).execute();
+}
+
+/**
+ * Incidents answered (no longer triggered) at or before `changedBefore` whose escalation still
+ * pages: its stop could not be written after the answer's commit. Read through the partial index
+ * escalations_running (only the escalations still paging) and the incidents' key; oldest first.
+ */
+export function answeredRunningEscalationsQuery(db: Db, changedBefore: number, limit: number) {
+  return db
+    .selectFrom('escalations as e')
+    .innerJoin('incidents as i', 'i.id', 'e.incident_id')
+    .selectAll('i')
+    // Literal, as the partial index's own condition: a bound parameter would not prove it on SQLite.
+    .where(sql<boolean>`e.status in ('active', 'exhausted')`)
+    .where('i.state', '<>', 'triggered')
+    .where('i.updated_at', '<=', changedBefore)
+    .orderBy('i.updated_at')
+    .orderBy('i.id')
+    .limit(limit);
+}
+
+export async function listAnsweredRunningEscalations(db: Db, changedBefore: number, limit: number): Promise<IncidentRow[]> {
+  return answeredRunningEscalationsQuery(db, changedBefore, limit).execute();
+}

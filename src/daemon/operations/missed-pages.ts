@@ -1,0 +1,115 @@
+import { incidentFromRow, type Incident } from '../../incidents/index.js';
+import { isOpsbookError } from '../../lib/errors/index.js';
+import { leaseOf, outsideLease, runUnderLease } from '../../cluster/index.js';
+import { listAnsweredRunningEscalations, listUnpagedIncidents, type IncidentRow } from '../../store/index.js';
+import type { IncidentEffects } from './effects.js';
+import type { OperationsHost } from './host.js';
+
+/**
+ * How often a running daemon looks for triggered incidents nobody was told of, and how long an
+ * incident is left to its own opening's page first (that page is written within moments).
+ */
+export const MISSED_PAGES_EVERY_MS = 60_000;
+
+/** The most incidents one look pages (the oldest first); the rest wait for the next. */
+const MISSED_PAGES_LIMIT = 200;
+
+/**
+ * Finds, once a minute, the triggered incidents whose page never went out and pages them: an
+ * escalation that could not start after its incident's commit (a person's incident, or an alert
+ * group's whose start in the group's transaction failed), or a re-opened incident's stopped
+ * escalation that could not start again, is started without a restart. And
+ * the answered incidents whose escalation still pages (its stop failed after the answer's commit),
+ * and stops it. What still cannot be written is tried at the next look, one error logged per look.
+ * In a cluster only the incidents of the partitions this process holds, each partition's under
+ * its lease (fenced in the page's transaction).
+ */
+export class MissedPages {
+  private cancel: (() => void) | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly host: Pick<OperationsHost, 'store' | 'clock' | 'config' | 'logger' | 'cluster'>,
+    private readonly effects: IncidentEffects,
+    /** Runs the look in the pipeline's queue, so it never interleaves with an alert group's effects. */
+    private readonly enqueue: (work: () => Promise<void>) => Promise<void>,
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    this.arm();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.cancel?.();
+  }
+
+  private arm(): void {
+    this.cancel?.();
+    if (this.stopped) return;
+    const { clock } = this.host;
+    // Armed and run outside any lease: each partition's pages are written under its own.
+    this.cancel = outsideLease(() =>
+      clock.at(clock.now() + MISSED_PAGES_EVERY_MS, () => {
+        // A look that failed (the store unavailable) is logged by the queue; the next is a minute later.
+        void this.enqueue(() => outsideLease(() => this.look())).then(() => this.arm(), () => this.arm());
+      }),
+    );
+  }
+
+  /**
+   * One look: the triggered incidents nobody is paging (opened a minute ago or earlier with no
+   * escalation and no outbox row, or re-opened with their escalation left stopped) are paged; the incidents answered a minute ago or earlier whose escalation still
+   * pages have it stopped.
+   */
+  async look(): Promise<void> {
+    const { store, clock, logger } = this.host;
+    const before = clock.now() - MISSED_PAGES_EVERY_MS;
+    const unpaged = await this.underLeases(await listUnpagedIncidents(store.db, before, MISSED_PAGES_LIMIT), (i) => this.effects.pageMissed(i));
+    const unstopped = await this.underLeases(await listAnsweredRunningEscalations(store.db, before, MISSED_PAGES_LIMIT), async (i) => {
+      await this.effects.stopAnswered(i);
+      return true;
+    });
+    if (unpaged.done.length > 0) logger.warn({ incidents: unpaged.done }, 'triggered incidents nobody was paged for: their pages went out now');
+    if (unstopped.done.length > 0) logger.warn({ incidents: unstopped.done }, 'answered incidents whose escalation still paged: stopped now');
+    const every = `tried again in ${MISSED_PAGES_EVERY_MS / 1000} s`;
+    if (unpaged.failed.length > 0) {
+      logger.error({ err: unpaged.failed[0]!.err, incidents: unpaged.failed.map((f) => f.id) }, `triggered incidents still unpaged: their pages could not be written; ${every}`);
+    }
+    if (unstopped.failed.length > 0) {
+      logger.error({ err: unstopped.failed[0]!.err, incidents: unstopped.failed.map((f) => f.id) }, `answered incidents whose escalation still pages: the stop could not be written; ${every}`);
+    }
+  }
+
+  /**
+   * `act` on each incident of `rows`: in a cluster only those of the partitions this process holds,
+   * each partition's under its lease. The ids acted on (act answered true) and those that failed.
+   */
+  private async underLeases(rows: readonly IncidentRow[], act: (incident: Incident) => Promise<boolean>): Promise<{ done: string[]; failed: Array<{ id: string; err: unknown }> }> {
+    const { config, cluster } = this.host;
+    const done: string[] = [];
+    const failed: Array<{ id: string; err: unknown }> = [];
+    const byLease = new Map<string, Incident[]>();
+    for (const row of rows) {
+      const lease = cluster ? leaseOf(row.id, config.storage.cluster.partitions) : '';
+      byLease.set(lease, [...(byLease.get(lease) ?? []), incidentFromRow(row)]);
+    }
+    for (const [lease, incidents] of byLease) {
+      const token = cluster?.tokenOf(lease);
+      if (cluster && !token) continue; // another process's partition: its holder acts on them
+      await runUnderLease(token, async () => {
+        for (const incident of incidents) {
+          try {
+            if (await act(incident)) done.push(incident.id);
+          } catch (err) {
+            // Refused by fencing: the partition passed on, its new holder acts on the rest.
+            if (isOpsbookError(err) && err.code === 'OPSBOOK_E_FENCED') return;
+            failed.push({ id: incident.id, err });
+          }
+        }
+      });
+    }
+    return { done, failed };
+  }
+}

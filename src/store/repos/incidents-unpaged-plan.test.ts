@@ -1,0 +1,89 @@
+/**
+ * What every daemon reads once a minute (see MissedPages), through indexes, not by reading every
+ * incident, escalation or outbox row ever stored: the triggered incidents nobody is paging (told
+ * of none, or re-opened with their escalation left stopped),
+ * through incidents_state_id (the triggered ones together) with the escalations' key and
+ * outbox_incident probed per incident; and the answered incidents whose escalation still pages,
+ * through the partial index escalations_running with the incidents' key. On both stores, with many
+ * incidents, escalations and outbox rows in the tables, three incidents unpaged and two unstopped.
+ */
+import { CompiledQuery, sql, type Compilable } from 'kysely';
+import { expect, it } from 'vitest';
+import { describeOnStores, type OpenTarget } from '../../../test/support/store-targets.js';
+import { answeredRunningEscalationsQuery, listAnsweredRunningEscalations, listUnpagedIncidents, unpagedIncidentsQuery, type IncidentRow } from './incidents.js';
+
+async function planOf(target: OpenTarget, query: Compilable): Promise<string> {
+  const compiled = query.compile();
+  const explain = target.name === 'sqlite' ? 'EXPLAIN QUERY PLAN ' : 'EXPLAIN ';
+  const rows = (await target.store.db.executeQuery(CompiledQuery.raw(explain + compiled.sql, [...compiled.parameters]))).rows as Record<string, unknown>[];
+  return rows.map((r) => String(r.detail ?? r['QUERY PLAN'])).join('\n');
+}
+
+await describeOnStores('opsbook-unpaged-plan', 'missed pages and unstopped escalations', { migrate: true }, (target) => {
+  it('are read through their indexes', async () => {
+    const db = target.store.db;
+    // 20,000 incidents over 20,000 minutes, each paged (an escalation and an outbox row), all resolved
+    // but every 1,000th; of those, three have neither (unpaged), one is held, one too recent, one
+    // re-opened with its escalation stopped.
+    const N = 20_000;
+    const unpaged = new Set([1000, 9000, 15_000]);
+    const held = 2000;
+    const recent = 19_000;
+    // Re-opened, its stopped escalation not started again.
+    const reopened = 12_000;
+    const incidents: IncidentRow[] = [];
+    const escalations = [];
+    const outbox = [];
+    for (let i = 0; i < N; i++) {
+      const id = `inc_${String(i).padStart(5, '0')}`;
+      const triggered = i % 1000 === 0;
+      incidents.push({
+        id, title: `t${i}`, state: triggered ? 'triggered' : 'resolved', severity: 'sev2', service: null, source: 'alert',
+        opened_at: i * 60_000, updated_at: i * 60_000, acknowledged_at: null, resolved_at: triggered ? null : i * 60_000 + 1, response_due_at: null,
+        labels: '{}', runbook: null, created_by: 'alerts', reopened: 0,
+        held_notification: i === held ? JSON.stringify({ kind: 'maintenance', id: 'upgrade', until: N * 60_000, onEnd: 'notify_if_firing' }) : null,
+      });
+      if (unpaged.has(i) || i === held || i === recent) continue;
+      // Two answered incidents whose escalation still pages (its stop was not written).
+      const running = (triggered && i !== reopened) || i === 5001 || i === 7001;
+      escalations.push({ incident_id: id, policy_id: 'default', status: running ? 'active' : 'resolved', next_at: null, state: '{}', updated_at: i * 60_000 });
+      outbox.push({
+        id: `ob_${id}`, channel_id: 'hook', event: 'incident.triggered', incident_id: id, dedup_key: id, payload: '{}', status: 'delivered' as const,
+        created_at: i * 60_000, due_at: null, attempts: 1, retry_from: i * 60_000, retry_from_attempt: 0, lease_owner: null, delivered_at: i * 60_000, dead_at: null, last_status: 204, last_error: null,
+      });
+    }
+    for (let i = 0; i < N; i += 500) await db.insertInto('incidents').values(incidents.slice(i, i + 500)).execute();
+    for (let i = 0; i < escalations.length; i += 500) {
+      await db.insertInto('escalations').values(escalations.slice(i, i + 500)).execute();
+      await db.insertInto('outbox').values(outbox.slice(i, i + 500)).execute();
+    }
+    if (target.name === 'postgres') await sql`ANALYZE incidents, escalations, outbox`.execute(db);
+
+    const before = 18_500 * 60_000;
+    expect((await listUnpagedIncidents(db, before, 100)).map((r) => r.id)).toEqual(['inc_01000', 'inc_09000', 'inc_12000', 'inc_15000']);
+    expect((await listUnpagedIncidents(db, before, 2)).map((r) => r.id)).toEqual(['inc_01000', 'inc_09000']);
+
+    const plan = await planOf(target, unpagedIncidentsQuery(db, before, 100));
+    if (target.name === 'sqlite') {
+      expect(plan).toMatch(/SEARCH i USING INDEX incidents_state_id \(state=\?\)/);
+      expect(plan).toMatch(/SEARCH e USING (COVERING INDEX|PRIMARY KEY|INDEX) .*\(incident_id=\?\)/);
+      expect(plan).toMatch(/SEARCH o USING (COVERING )?INDEX outbox_incident \(incident_id=\?\)/);
+    } else {
+      expect(plan).toMatch(/(Index Scan|Bitmap Index Scan|Index Only Scan) (using|on) incidents_state_id/);
+      expect(plan).toMatch(/(Index Scan|Index Only Scan) using escalations_pkey/);
+      expect(plan).toMatch(/(Index Scan|Index Only Scan) using outbox_incident/);
+    }
+    expect(plan).not.toMatch(/Seq Scan|SCAN (i|e|o)$/m);
+
+    expect((await listAnsweredRunningEscalations(db, before, 100)).map((r) => r.id)).toEqual(['inc_05001', 'inc_07001']);
+    const running = await planOf(target, answeredRunningEscalationsQuery(db, before, 100));
+    if (target.name === 'sqlite') {
+      expect(running).toMatch(/SCAN e USING (COVERING )?INDEX escalations_running/);
+      expect(running).toMatch(/SEARCH i USING INDEX sqlite_autoindex_incidents_1 \(id=\?\)/);
+    } else {
+      expect(running).toMatch(/(Index Scan|Bitmap Index Scan|Index Only Scan) (using|on) escalations_running/);
+      expect(running).toMatch(/Index Scan using incidents_pkey/);
+    }
+    expect(running).not.toMatch(/Seq Scan|SCAN (i|e)$/m);
+  });
+});

@@ -1,0 +1,229 @@
+/**
+ * A triggered incident whose escalation could not start is paged without a restart. Two openings
+ * start their escalation in a transaction of their own after the incident's commit when the first
+ * try fails: an incident opened by a person, and an alert group's new incident whose start under
+ * the group's savepoint failed (it falls back to a start after the commit, which fails too). While
+ * the escalations table refuses rows both incidents are recorded unpaged; once it takes rows again
+ * the daemon finds them on its own (no restart) and pages each once. Likewise an incident
+ * acknowledged while its escalation's stop cannot be written: its escalation is stopped before a
+ * later step pages; and a re-opened incident whose stopped escalation could not start again has it
+ * started. The fault is real SQL: a
+ * trigger that refuses rows of the escalations table, dropped afterwards. One daemon on a simulated
+ * clock, on SQLite and PostgreSQL.
+ */
+import { sql, type Kysely } from 'kysely';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SimulatedClock } from '../../src/lib/clock.js';
+import type { Database } from '../../src/store/index.js';
+import { postgresUp } from '../support/services.js';
+import { storeTargets } from '../support/store-targets.js';
+import { startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
+import { scaled } from '../support/timing.js';
+
+const pgAvailable = await postgresUp();
+const KEY = 'k'.repeat(40);
+const ana = { name: 'ana', role: 'responder' as const, via: 'session' as const };
+
+/** Makes inserts into the escalations table fail (a real SQL error in the writer's transaction) until `heal`. */
+async function refuseEscalations(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'): Promise<() => Promise<void>> {
+  if (dialect === 'sqlite') {
+    await sql.raw(`create trigger refuse_escalations before insert on escalations begin select raise(abort, 'injected: escalations refused'); end`).execute(db);
+    return async () => void (await sql.raw('drop trigger refuse_escalations').execute(db));
+  }
+  await sql.raw(`create function refuse_escalations() returns trigger language plpgsql as $$ begin raise exception 'injected: escalations refused'; end $$`).execute(db);
+  await sql.raw('create trigger refuse_escalations before insert on escalations for each row execute function refuse_escalations()').execute(db);
+  return async () => {
+    await sql.raw('drop trigger refuse_escalations on escalations').execute(db);
+    await sql.raw('drop function refuse_escalations()').execute(db);
+  };
+}
+
+for (const target of storeTargets('opsbook-missed-escalation')) {
+  describe.skipIf(target.name === 'postgres' && !pgAvailable)(`a triggered incident whose escalation could not start, on ${target.name}`, () => {
+    let server: DaemonApp;
+    let cleanup: (() => Promise<void>) | undefined;
+    let dbUrl = '';
+    const t0 = Math.floor(Date.now() / 60_000) * 60_000;
+    const clock = new SimulatedClock(t0);
+    const ops = () => server.daemon.operations!;
+    const runFor = async (ms: number) => {
+      await clock.advance(ms, () => ops().settle(5_000));
+      await ops().settle(5_000);
+    };
+
+    beforeAll(async () => {
+      const db = await target.open();
+      cleanup = db.cleanup;
+      dbUrl = db.url;
+      server = await startDaemonApp('missed-escalation', {
+        'ops.yaml':
+          `storage:\n  url: "${db.url}"\n` +
+          `integrations:\n  - { id: prom, kind: alertmanager, key: ${KEY} }\n` +
+          // Port 9 (discard) refuses: the page stays in the outbox, retrying, which is all this test reads.
+          `channels:\n  - { id: hook, kind: webhook, url: "http://127.0.0.1:9/hook", secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"] }\n` +
+          `escalation_policies:\n  - id: default\n    steps:\n      - { targets: [{ channel: hook }], timeout: 1h }\n      - { targets: [{ channel: hook }], timeout: 1h }\n`,
+      }, { clock });
+    }, 60_000);
+
+    afterAll(async () => {
+      await server?.close();
+      await cleanup?.();
+    }, 60_000);
+
+    it('pages the manual incident and the alert group\'s incident once the escalations table takes rows again', async () => {
+      const db = server.daemon.store.db;
+      await runFor(60_000);
+      const state = async (id: string) => {
+        const incident = await db.selectFrom('incidents').select('state').where('id', '=', id).executeTakeFirstOrThrow();
+        const escalations = await db.selectFrom('escalations').select('incident_id').where('incident_id', '=', id).execute();
+        const pages = await db.selectFrom('outbox').select('id').where('incident_id', '=', id).where('event', '=', 'incident.triggered').execute();
+        return { state: incident.state, escalations: escalations.length, pages: pages.length };
+      };
+
+      const heal = await refuseEscalations(db, target.name);
+      let manual: string;
+      let grouped: string;
+      try {
+        // A person opens a P1: the incident is recorded, and the person answered with it, whether
+        // or not its page can be written now (the old daemon answered with the escalation's error).
+        manual = (await ops().createIncident({ title: 'Checkout down', severity: 'P1', service: 'shop' }, ana)).id;
+        const res = await server.app.inject({
+          method: 'POST',
+          url: '/api/ingest/alertmanager',
+          headers: { authorization: `Bearer ${KEY}` },
+          payload: {
+            version: '4', status: 'firing', receiver: 'opsbook', groupKey: 'g', groupLabels: {}, commonLabels: {}, commonAnnotations: {}, externalURL: 'http://am',
+            alerts: [{ status: 'firing', labels: { alertname: 'Disk full', severity: 'critical' }, annotations: { summary: 'Disk full' }, startsAt: new Date(clock.now()).toISOString(), fingerprint: 'disk' }],
+          },
+        });
+        expect(res.statusCode).toBe(200);
+        grouped = (res.json() as { incidents: string[] }).incidents[0]!;
+        await ops().settle(5_000);
+        expect(await state(manual)).toEqual({ state: 'triggered', escalations: 0, pages: 0 });
+        expect(await state(grouped)).toEqual({ state: 'triggered', escalations: 0, pages: 0 });
+        // Still refused a while later: nothing is paged, and nothing spins (one error a minute at most).
+        const logger = server.daemon.logger;
+        const errors: string[] = [];
+        const error = logger.error.bind(logger);
+        logger.error = ((obj: unknown, msg?: string) => {
+          if (typeof msg === 'string') errors.push(msg);
+          return error(obj as object, msg);
+        }) as typeof logger.error;
+        try {
+          await runFor(3 * 60_000);
+        } finally {
+          logger.error = error;
+        }
+        const unpaged = errors.filter((m) => m.includes('still unpaged'));
+        expect(unpaged.length).toBeGreaterThanOrEqual(1);
+        expect(unpaged.length).toBeLessThanOrEqual(4);
+        expect(await state(manual)).toEqual({ state: 'triggered', escalations: 0, pages: 0 });
+        expect(await state(grouped)).toEqual({ state: 'triggered', escalations: 0, pages: 0 });
+      } finally {
+        await heal();
+      }
+      // The fault is gone: within a few minutes both are paged, without a restart, once each.
+      await runFor(5 * 60_000);
+      expect(await state(manual)).toEqual({ state: 'triggered', escalations: 1, pages: 1 });
+      expect(await state(grouped)).toEqual({ state: 'triggered', escalations: 1, pages: 1 });
+      await runFor(10 * 60_000);
+      expect(await state(manual)).toEqual({ state: 'triggered', escalations: 1, pages: 1 });
+      expect(await state(grouped)).toEqual({ state: 'triggered', escalations: 1, pages: 1 });
+    }, 120_000);
+
+    it('stops the escalation of an incident acknowledged while its escalation could not be written: no later step pages', async () => {
+      const db = server.daemon.store.db;
+      const incident = await ops().createIncident({ title: 'Search slow', severity: 'P1', service: 'search' }, ana);
+      const pages = async () => (await db.selectFrom('outbox').select('event').where('incident_id', '=', incident.id).where('event', 'in', ['incident.triggered', 'incident.escalated']).execute()).length;
+      const status = async () => (await db.selectFrom('escalations').select('status').where('incident_id', '=', incident.id).executeTakeFirstOrThrow()).status;
+      expect({ pages: await pages(), status: await status() }).toEqual({ pages: 1, status: 'active' });
+      await runFor(60_000);
+      const heal = await refuseEscalations(db, target.name);
+      try {
+        // The acknowledgement is recorded, and the person answered with it, whether or not the
+        // escalation's stop can be written now (the old daemon answered with the stop's error, and
+        // a second try found the incident acknowledged and did nothing).
+        expect((await ops().act(incident.id, 'acknowledge', ana)).state).toBe('acknowledged');
+      } finally {
+        await heal();
+      }
+      // Past the first step's timeout: the second step pages nobody for an acknowledged incident.
+      await runFor(70 * 60_000);
+      expect({ pages: await pages(), status: await status() }).toEqual({ pages: 1, status: 'acknowledged' });
+    }, 120_000);
+
+    it('starts again the escalation of a re-opened incident that could not start it, once the escalations table takes rows again', async () => {
+      const db = server.daemon.store.db;
+      const send = async (status: 'firing' | 'resolved') => {
+        const res = await server.app.inject({
+          method: 'POST',
+          url: '/api/ingest/alertmanager',
+          headers: { authorization: `Bearer ${KEY}` },
+          payload: {
+            version: '4', status, receiver: 'opsbook', groupKey: 'g2', groupLabels: {}, commonLabels: {}, commonAnnotations: {}, externalURL: 'http://am',
+            alerts: [{ status, labels: { alertname: 'API down', severity: 'critical' }, annotations: { summary: 'API down' }, startsAt: new Date(clock.now()).toISOString(), fingerprint: 'api' }],
+          },
+        });
+        expect(res.statusCode).toBe(200);
+        await ops().settle(5_000);
+        return (res.json() as { incidents: string[] }).incidents[0];
+      };
+      const id = (await send('firing'))!;
+      const state = async () => {
+        const incident = await db.selectFrom('incidents').select(['state', 'reopened']).where('id', '=', id).executeTakeFirstOrThrow();
+        const escalation = await db.selectFrom('escalations').select('status').where('incident_id', '=', id).executeTakeFirstOrThrow();
+        // A re-opening tells the channels already paged (as without a fault); its escalation's later steps page on.
+        const told = await db.selectFrom('outbox').select('id').where('incident_id', '=', id).where('event', '=', 'incident.reopened').execute();
+        return { state: incident.state, reopened: incident.reopened, escalation: escalation.status, told: told.length };
+      };
+      expect(await state()).toEqual({ state: 'triggered', reopened: 0, escalation: 'active', told: 0 });
+      await send('resolved');
+      await runFor(60_000);
+      expect(await state()).toMatchObject({ state: 'resolved', escalation: 'resolved' });
+      const heal = await refuseEscalations(db, target.name);
+      try {
+        await send('firing');
+        await runFor(3 * 60_000);
+        expect(await state()).toMatchObject({ state: 'triggered', reopened: 1, escalation: 'resolved' });
+      } finally {
+        await heal();
+      }
+      await runFor(5 * 60_000);
+      expect(await state()).toEqual({ state: 'triggered', reopened: 1, escalation: 'active', told: 1 });
+      // Its next step pages at its timeout, as a re-opened incident's escalation does.
+      const escalated = async () => (await db.selectFrom('outbox').select('id').where('incident_id', '=', id).where('event', '=', 'incident.escalated').execute()).length;
+      expect(await escalated()).toBe(0);
+      await runFor(60 * 60_000);
+      expect(await escalated()).toBe(1);
+      expect(await state()).toEqual({ state: 'triggered', reopened: 1, escalation: 'active', told: 1 });
+    }, 120_000);
+
+    it.runIf(target.name === 'postgres')('commits a person\'s incident with its escalation: not visible while the escalation waits for a lock', async () => {
+      const other = new pg.Client({ connectionString: dbUrl });
+      await other.connect();
+      try {
+        await other.query('begin');
+        await other.query('lock table escalations in exclusive mode');
+        const opened = ops().createIncident({ title: 'Payments down', severity: 'P1', service: 'pay' }, ana);
+        // Deterministic: wait until the opening (or, on the old daemon, its escalation after it) waits for the lock.
+        const until = Date.now() + scaled(20_000);
+        for (;;) {
+          const waiting = await other.query("select count(*)::int as n from pg_locks l join pg_class c on c.oid = l.relation where c.relname = 'escalations' and not l.granted");
+          if ((waiting.rows[0] as { n: number }).n > 0) break;
+          if (Date.now() > until) throw new Error('the opening never waited for the escalations lock');
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        const visible = await other.query("select count(*)::int as n from incidents where title = 'Payments down'");
+        expect((visible.rows[0] as { n: number }).n).toBe(0);
+        await other.query('commit');
+        const incident = await opened;
+        const paged = await other.query("select count(*)::int as n from outbox where incident_id = $1 and event = 'incident.triggered'", [incident.id]);
+        expect((paged.rows[0] as { n: number }).n).toBe(1);
+      } finally {
+        await other.query('rollback').catch(() => undefined);
+        await other.end();
+      }
+    }, 60_000);
+  });
+}
