@@ -26,6 +26,7 @@ import { Procedures } from './procedures.js';
 import { appendAudit, forgetHandedOver, forgetSettledProbes, handedOver, handOverResults, isStoreFull, type Database, type LeaseToken } from '../../store/index.js';
 import { leaseOf, outsideLease, runUnderLease, SINGLETONS_LEASE, type ClusterCoordinator } from '../../cluster/index.js';
 import { newId } from '../../lib/ids.js';
+import { rearmAfter } from '../../lib/rearm.js';
 import type { AlertEngineOptions, CommitEvents } from '../../alerts/engine.js';
 import type { Transaction } from 'kysely';
 
@@ -367,17 +368,17 @@ export class Operations {
         const lease = cluster?.singletons;
         if (cluster && !lease) return rearm(this.daemon.clock.now() + Math.max(200, Math.floor(this.daemon.config.storage.cluster.lease / 3)));
         // Whatever fails here, the next evaluation is armed: an error must not end alerting.
-        try {
-          await runUnderLease(lease, async () => {
-            for (const event of await evaluator!.tick()) {
-              await this.onAlertEvent(event).catch((err: unknown) => this.daemon.logger.error({ err, rule: event.ruleId, dedupKey: event.dedupKey, kind: event.kind }, 'alert event could not be handled'));
-            }
-          });
-        } catch (err) {
-          this.daemon.logger.error({ err }, 'alert evaluation failed; evaluating again when next due');
-        } finally {
-          rearm();
-        }
+        await rearmAfter(
+          this.daemon.clock,
+          () =>
+            runUnderLease(lease, async () => {
+              for (const event of await evaluator!.tick()) {
+                await this.onAlertEvent(event).catch((err: unknown) => this.daemon.logger.error({ err, rule: event.ruleId, dedupKey: event.dedupKey, kind: event.kind }, 'alert event could not be handled'));
+              }
+            }),
+          rearm,
+          (err) => this.daemon.logger.error({ err }, 'alert evaluation failed; evaluating again when next due'),
+        );
       });
     }));
   }
@@ -1019,17 +1020,27 @@ export class Operations {
     } else this.firingAlerts.forgetKey(event.dedupKey);
   }
 
-  private armAlertTimer(): void {
-    const due = this.alerts.nextDueAt(this.daemon.cluster ? this.ruleHeld : undefined);
+  /**
+   * Arms the timer of the rules' due instants (`for:` elapsed, `keep_firing_for` ran out), no sooner
+   * than `notBefore`. A run that fails (the store refused what the rules found) is logged and armed
+   * again a little later: the rules' timers stay due, and a check's next run may be far off.
+   */
+  private armAlertTimer(notBefore = -Infinity): void {
+    const next = this.alerts.nextDueAt(this.daemon.cluster ? this.ruleHeld : undefined);
     this.cancelAlertTimer?.();
-    if (due === undefined || this.stopping) return;
+    if (next === undefined || this.stopping) return;
+    const due = Math.max(next, notBefore);
     // Armed outside any lease: it is armed while a check's result is handled, and the rules it runs
     // are all this process's; tickAlerts runs each under the lease its state was held under.
     this.cancelAlertTimer = outsideLease(() => this.daemon.clock.at(due, () => {
-      void this.enqueue(async () => {
-        await this.tickAlerts();
-        this.armAlertTimer();
-      });
+      void this.enqueue(() =>
+        rearmAfter(
+          this.daemon.clock,
+          () => this.tickAlerts(),
+          (later) => this.armAlertTimer(later),
+          (err) => this.daemon.logger.error({ err }, 'rule timers (for:, keep_firing_for) could not run; tried again shortly'),
+        ),
+      );
     }));
   }
 
@@ -1090,7 +1101,15 @@ export class Operations {
    */
   private async armReleaseTimer(): Promise<void> {
     const cluster = this.daemon.cluster;
-    const next = await this.incidents.nextReleaseAt(cluster ? (id) => cluster.tokenFor(id) !== undefined : undefined);
+    let next: number | undefined;
+    try {
+      next = await this.incidents.nextReleaseAt(cluster ? (id) => cluster.tokenFor(id) !== undefined : undefined);
+    } catch (err) {
+      // Which incidents are held is not known now: looked for again a little later, not never.
+      this.daemon.logger.error({ err }, 'could not read when held pages are released; looking again shortly');
+      this.releaseFailed();
+      next = this.releaseRetryAt;
+    }
     const looked = cluster ? Math.min(next ?? Infinity, this.daemon.clock.now() + Math.max(200, Math.floor(this.daemon.config.storage.cluster.lease / 3))) : next;
     // A release that failed (its page could not be written) is tried again, but not at once.
     const due = looked === undefined ? undefined : Math.max(looked, this.releaseRetryAt);
@@ -1100,17 +1119,20 @@ export class Operations {
     // lease is not the held incidents' (their release is fenced by their own partition's lease).
     this.cancelReleaseTimer = outsideLease(() => this.daemon.clock.at(due, () => {
       void this.enqueue(() =>
-        outsideLease(async () => {
-          try {
-            await this.releaseDue();
-          } catch (e) {
-            this.releaseFailed();
-            throw e;
-          } finally {
-            // Armed again after a failed release too: in a cluster it is also how new held pages are found.
-            await this.armReleaseTimer();
-          }
-        }),
+        outsideLease(() =>
+          // Armed again after a failed release too: in a cluster it is also how new held pages are found.
+          rearmAfter(
+            this.daemon.clock,
+            () => this.releaseDue(),
+            // A failure moved releaseRetryAt on: the next look is not before it.
+            () => this.armReleaseTimer(),
+            (err) => {
+              this.daemon.logger.error({ err }, 'held pages could not be released; tried again shortly');
+              this.releaseFailed();
+            },
+            RELEASE_RETRY_MS,
+          ),
+        ),
       );
     }));
   }
