@@ -26,7 +26,7 @@ import { Procedures } from './procedures.js';
 import { appendAudit, forgetHandedOver, forgetSettledProbes, handedOver, handOverResults, isStoreFull, type Database, type LeaseToken } from '../../store/index.js';
 import { leaseOf, outsideLease, runUnderLease, SINGLETONS_LEASE, type ClusterCoordinator } from '../../cluster/index.js';
 import { newId } from '../../lib/ids.js';
-import { rearmAfter } from '../../lib/rearm.js';
+import { rearmAfter, RETRY_AFTER_ERROR_MS } from '../../lib/rearm.js';
 import type { AlertEngineOptions, CommitEvents } from '../../alerts/engine.js';
 import type { Transaction } from 'kysely';
 
@@ -408,6 +408,7 @@ export class Operations {
       this.cancelReleaseTimer?.();
       this.cancelSloTimer?.();
       this.cancelRuleFileTimer?.();
+      this.cancelMoveRetry?.();
       this.overload.stop();
       await this.checks?.stop();
       await this.procedures.stop();
@@ -570,6 +571,8 @@ export class Operations {
    * the last owner left it. The escalations follow.
    */
   moveWork(): Promise<void> {
+    this.cancelMoveRetry?.();
+    this.cancelMoveRetry = undefined;
     // A process that has just taken the singletons lease runs the scheduled procedures that fell due meanwhile.
     this.procedures.leasesChanged();
     this.stopLostChecks();
@@ -578,11 +581,26 @@ export class Operations {
       this.nextMove = undefined;
       return this.doMoveWork();
     });
-    this.moving = this.nextMove.catch((err: unknown) => this.daemon.logger.error({ err }, 'could not move work after a lease change'));
+    this.moving = this.nextMove.catch((err: unknown) => {
+      // The leases are held all the same: the move is tried again shortly, or their checks would go
+      // unrun (and their pages unsent) until the next lease change.
+      this.daemon.logger.error({ err }, 'could not move work after a lease change; trying again shortly');
+      this.retryMove();
+    });
     return this.moving;
   }
 
+  private retryMove(): void {
+    if (this.stopping || this.cancelMoveRetry) return;
+    const clock = this.daemon.clock;
+    this.cancelMoveRetry = outsideLease(() => clock.at(clock.now() + RETRY_AFTER_ERROR_MS, () => {
+      this.cancelMoveRetry = undefined;
+      void this.moveWork();
+    }));
+  }
+
   private moving: Promise<void> = Promise.resolve();
+  private cancelMoveRetry: (() => void) | undefined;
   /** The lease each running check runs under, by check id. */
   private checkTokens = new Map<string, LeaseToken>();
   private nextMove: Promise<void> | undefined;
@@ -627,8 +645,15 @@ export class Operations {
     const starting = gained.filter((c) => cluster.tokenOf(owned.tokens.get(c.id)!.lease)?.epoch === owned.tokens.get(c.id)!.epoch);
     for (const c of starting) this.checkTokens.set(c.id, owned.tokens.get(c.id)!);
     cluster.setChecksOwned(this.checkTokens.size);
-    await this.resumeHandedOver();
-    await this.checks.add(starting);
+    try {
+      await this.resumeHandedOver();
+      await this.checks.add(starting);
+    } catch (e) {
+      // Not started: they are gained again at the move tried next.
+      for (const c of starting) this.checkTokens.delete(c.id);
+      cluster.setChecksOwned(this.checkTokens.size);
+      throw e;
+    }
     this.daemon.logger.info({ leases: [...cluster.leases.keys()], checks: this.checkTokens.size, started: starting.length }, 'cluster: checks moved to the leases held now');
     void this.escalations.tick().catch(() => undefined);
   }
@@ -746,8 +771,9 @@ export class Operations {
     if (!cluster) return;
     const tokens = [...cluster.leases].filter(([l]) => l !== SINGLETONS_LEASE).map(([lease, epoch]) => ({ lease, epoch })).filter((t) => !this.resumed.has(`${t.lease}@${t.epoch}`));
     if (tokens.length === 0) return;
-    for (const t of tokens) this.resumed.add(`${t.lease}@${t.epoch}`);
     const rows = await handedOver(store.db, tokens.map((t) => t.lease));
+    // Taken once read: a read that failed is tried again (the move is), not skipped.
+    for (const t of tokens) this.resumed.add(`${t.lease}@${t.epoch}`);
     if (rows.length === 0) return;
     const tokenOf = new Map(tokens.map((t) => [t.lease, t]));
     const partitions = this.daemon.config.storage.cluster.partitions;
