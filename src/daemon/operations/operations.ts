@@ -195,9 +195,17 @@ export class Operations {
       },
       replay: (events) =>
         this.enqueue(async () => {
-          for (const event of events) await this.onAlertEvent(event);
+          // Each on its own: one the store refuses (logged, replayed again later) does not hold back the others.
+          const failed: AlertEvent[] = [];
+          for (const event of events) {
+            await this.onAlertEvent(event).catch((err: unknown) => {
+              daemon.logger.error({ err, rule: event.ruleId, dedupKey: event.dedupKey }, 'alert paged from memory could not be recorded; tried again shortly');
+              failed.push(event);
+            });
+          }
           // An incident recorded before its escalation could be: its page goes out now.
           await this.effects.reconcileEscalations();
+          return failed;
         }),
     });
     this.overload = new OverloadWatch({
