@@ -170,7 +170,11 @@ export class Daemon {
     }
     let samples: SampleStore;
     try {
-      samples = await SampleStore.open(store, clock, { retentionMs: loaded.config.samples.retention, flushMs: loaded.config.samples.flush_interval });
+      samples = await SampleStore.open(store, clock, {
+        retentionMs: loaded.config.samples.retention,
+        flushMs: loaded.config.samples.flush_interval,
+        onError: (what, err) => logger.error({ err }, what === 'flush' ? 'scraped samples could not be written; kept in memory and written at the next flush' : 'old scraped samples could not be dropped; tried again at the next prune'),
+      });
     } catch (e) {
       await store.close();
       throw e;
