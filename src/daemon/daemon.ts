@@ -170,7 +170,11 @@ export class Daemon {
     }
     let samples: SampleStore;
     try {
-      samples = await SampleStore.open(store, clock, { retentionMs: loaded.config.samples.retention, flushMs: loaded.config.samples.flush_interval });
+      samples = await SampleStore.open(store, clock, {
+        retentionMs: loaded.config.samples.retention,
+        flushMs: loaded.config.samples.flush_interval,
+        onError: (what, err) => logger.error({ err }, what === 'flush' ? 'scraped samples could not be written; kept in memory and written at the next flush' : 'old scraped samples could not be dropped; tried again at the next prune'),
+      });
     } catch (e) {
       await store.close();
       throw e;
@@ -333,7 +337,16 @@ export class Daemon {
     this.config = withServerOverrides(loaded.config, this.serverOverrides);
     this.configFiles = loaded.files;
     const kept: string[] = [];
-    for (const c of this.components) kept.push(...((await c.reload?.(this.config)) || { kept: [] }).kept);
+    for (const c of this.components) {
+      try {
+        kept.push(...((await c.reload?.(this.config)) || { kept: [] }).kept);
+      } catch (err) {
+        // A store error, say: reported here, for the watcher and SIGHUP await no reload (an error
+        // escaping would end the process). The next reload applies the part it did not.
+        this.logger.error({ err, part: c.name }, 'config reload failed for a part of opsbook; it is applied at the next reload');
+        kept.push(`${c.name} (${err instanceof Error ? err.message : String(err)})`);
+      }
+    }
     this.metrics.configReloads.inc({ result: kept.length ? 'partial' : 'applied' });
     this.metrics.configLoadedAt.set(this.clock.now() / 1000);
     if (kept.length) this.logger.warn({ config: loaded.files, kept }, 'config reloaded; some parts keep the running config');

@@ -40,6 +40,35 @@ await describeOnStores('opsbook-samples', 'sample store', { migrate: true }, (ta
     expect(Number(rows.n)).toBe(6);
   });
 
+  it('reports each flush the store refuses, keeps the samples and writes them at the next flush', async () => {
+    await sql`delete from sample_chunks`.execute(target.store.db);
+    const db = target.store.db;
+    const refuse = target.name === 'sqlite'
+      ? [sql`create trigger refuse_chunks before insert on sample_chunks begin select raise(abort, 'injected: sample_chunks refused'); end`]
+      : [sql`create function refuse_chunks() returns trigger language plpgsql as $$ begin raise exception 'injected: sample_chunks refused'; end $$`, sql`create trigger refuse_chunks before insert on sample_chunks for each row execute function refuse_chunks()`];
+    const heal = target.name === 'sqlite' ? [sql`drop trigger refuse_chunks`] : [sql`drop trigger refuse_chunks on sample_chunks`, sql`drop function refuse_chunks()`];
+    const clock = new SimulatedClock(T0);
+    const errors: Array<{ what: string; message: string }> = [];
+    const samples = await SampleStore.open(target.store, clock, { flushMs: 15_000, onError: (what, err) => errors.push({ what, message: (err as Error).message }) });
+    samples.start();
+    for (const q of refuse) await q.execute(db);
+    try {
+      samples.append({ __name__: 'queue_depth' }, T0 + 1_000, 7);
+      // The flush timer's write is refused; this one waits for it (and is refused too, to its caller).
+      await clock.advanceTo(T0 + 20_000);
+      await samples.flush().catch(() => undefined);
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatchObject({ what: 'flush', message: expect.stringContaining('injected: sample_chunks refused') });
+    } finally {
+      for (const q of heal) await q.execute(db);
+    }
+    await clock.advanceTo(T0 + 35_000);
+    await samples.stop();
+    expect(errors).toHaveLength(1);
+    const rows = await db.selectFrom('sample_chunks').select(({ fn }) => fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    expect(Number(rows.n)).toBe(1);
+  });
+
   it('drops samples past the retention window, in memory and in the store', async () => {
     await sql`delete from sample_chunks`.execute(target.store.db);
     const clock = new SimulatedClock(T0);

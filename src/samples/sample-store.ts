@@ -12,6 +12,8 @@ export interface SampleStoreOptions {
   flushMs?: number;
   /** How often samples past the retention are dropped (default 1 min). */
   pruneMs?: number;
+  /** A timed flush or prune that failed (the store refused it); the next one runs on time all the same. */
+  onError?: (what: 'flush' | 'prune', err: unknown) => void;
 }
 
 /** A closed chunk window of one series, packed; `persisted` once the store has it in this form. */
@@ -43,7 +45,7 @@ export interface ScrapedSample {
   value: number;
 }
 
-const DEFAULTS = { retentionMs: 2 * 3_600_000, chunkMs: 15 * 60_000, flushMs: 15_000, pruneMs: 60_000 };
+const DEFAULTS = { retentionMs: 2 * 3_600_000, chunkMs: 15 * 60_000, flushMs: 15_000, pruneMs: 60_000, onError: () => {} };
 
 /**
  * Scraped samples over a bounded window: the open chunk window of each series in memory as it
@@ -211,9 +213,14 @@ export class SampleStore {
   /** Writes every series changed since the last flush: new closed chunks, and the open window as it is now. */
   flush(): Promise<void> {
     const run = (this.flushing ?? Promise.resolve()).then(() => this.doFlush());
-    this.flushing = run.finally(() => {
-      if (this.flushing === run) this.flushing = undefined;
+    // Settles whatever the write did: a refused write is its caller's to report, not an unhandled rejection.
+    const flushing: Promise<void> = run.then(
+      () => undefined,
+      () => undefined,
+    ).finally(() => {
+      if (this.flushing === flushing) this.flushing = undefined;
     });
+    this.flushing = flushing;
     return run;
   }
 
@@ -300,13 +307,13 @@ export class SampleStore {
     const armFlush = (): void => {
       this.cancelFlush = this.clock.at(this.clock.now() + this.options.flushMs, () => {
         if (this.stopped) return;
-        void this.flush().catch(() => {}).finally(armFlush);
+        void this.flush().catch((err: unknown) => this.options.onError('flush', err)).finally(armFlush);
       });
     };
     const armPrune = (): void => {
       this.cancelPrune = this.clock.at(this.clock.now() + this.options.pruneMs, () => {
         if (this.stopped) return;
-        void this.prune().catch(() => {}).finally(armPrune);
+        void this.prune().catch((err: unknown) => this.options.onError('prune', err)).finally(armPrune);
       });
     };
     armFlush();

@@ -1,5 +1,6 @@
 /** Check history on SQLite and on PostgreSQL: batched writes, rollups, windows, retention, heartbeats. */
 import { beforeAll, expect, it } from 'vitest';
+import { sql } from 'kysely';
 import { listResults } from '../../store/repos/check-history.js';
 import { SimulatedClock } from '../../lib/clock.js';
 import { describeOnStores } from '../../../test/support/store-targets.js';
@@ -176,5 +177,33 @@ await describeOnStores('opsbook-hist', 'check history', { migrate: true }, (targ
     await new Promise((r) => setTimeout(r, 50));
     expect(writer.buffered).toBe(1);
     await writer.flush();
+  });
+
+  it('keeps a batch the store refuses and writes it, settled state included, at the next flush', async () => {
+    const db = target.store.db;
+    const refuse = target.name === 'sqlite'
+      ? [sql`create trigger refuse_results before insert on check_results begin select raise(abort, 'injected: check_results refused'); end`]
+      : [sql`create function refuse_results() returns trigger language plpgsql as $$ begin raise exception 'injected: check_results refused'; end $$`, sql`create trigger refuse_results before insert on check_results for each row execute function refuse_results()`];
+    const heal = target.name === 'sqlite' ? [sql`drop trigger refuse_results`] : [sql`drop trigger refuse_results on check_results`, sql`drop function refuse_results()`];
+    const errors: unknown[] = [];
+    const clock = new SimulatedClock(T0);
+    const writer = new HistoryWriter({ store: target.store, clock, flushEveryMs: 1000, onError: (e) => errors.push(e) });
+    const run = (at: number, down: boolean): CheckResult => ({ checkId: 'refused-a', kind: 'http', at, status: down ? 'down' : 'up', level: down ? 'critical' : 'ok', latencyMs: 5, conditions: [] });
+    for (const q of refuse) await q.execute(db);
+    try {
+      writer.record(run(T0, false));
+      writer.record(run(T0 + 1, true), undefined, { down: true, level: 2 });
+      await writer.flush();
+      expect(errors).toHaveLength(1);
+      expect(String(errors[0])).toContain('injected: check_results refused');
+    } finally {
+      for (const q of heal) await q.execute(db);
+    }
+    // No result comes meanwhile: the flush timer writes what was kept.
+    await clock.advanceTo(T0 + 2_000);
+    await writer.flush();
+    expect(errors).toHaveLength(1);
+    expect((await listResults(db, 'refused-a')).map((r) => r.at)).toEqual([T0 + 1, T0]);
+    expect(await writer.settled(['refused-a'])).toEqual(new Map([['refused-a', { down: true, level: 2 }]]));
   });
 });

@@ -15,6 +15,9 @@ export interface HistoryWriterOptions {
   admit?: AdmitResults;
 }
 
+/** How many batches of results refused by the store are kept for the next write (see flush). */
+const KEPT_BATCHES = 10;
+
 /**
  * Buffers results and writes them in batches: one transaction per second instead of one per
  * result keeps 1,000 results a second cheap on SQLite. Pending results (a first counter scrape)
@@ -89,21 +92,40 @@ export class HistoryWriter {
     });
   }
 
-  /** Writes what is buffered; resolves when it (and any earlier write) is stored. */
+  /**
+   * Writes what is buffered, after what a refused write kept; resolves when it (and any earlier
+   * write) is stored or refused. A refused batch (a locked or lost store) is reported and kept for
+   * the next write, which the flush timer makes even if no result comes: results and settled states
+   * are not lost to a store error (past KEPT_BATCHES batches, the oldest are, and that is reported).
+   */
   flush(): Promise<void> {
     this.cancel?.();
     this.cancel = undefined;
     const batch = this.buffer;
     this.buffer = [];
     this.writing = this.writing.then(async () => {
-      if (batch.length === 0) return;
+      // The kept results are older than the batch: a settled state the batch changed again wins.
+      const rows = this.kept.length > 0 ? [...this.kept, ...batch] : batch;
+      this.kept = [];
+      if (rows.length === 0) return;
       try {
-        await insertResults(this.opts.store.db, batch, this.opts.clock.now(), this.cache, this.opts.admit);
+        await insertResults(this.opts.store.db, rows, this.opts.clock.now(), this.cache, this.opts.admit);
       } catch (e) {
         this.opts.onError?.(e);
+        this.keep(rows);
       }
     });
     return this.writing;
+  }
+
+  /** Results a write could not store, written first by the next one. */
+  private kept: StoredResult[] = [];
+
+  private keep(rows: StoredResult[]): void {
+    const bound = KEPT_BATCHES * this.maxBatch;
+    if (rows.length > bound) this.opts.onError?.(new Error(`${rows.length - bound} check results dropped: the store refused them and more than ${bound} are waiting`));
+    this.kept = rows.length > bound ? rows.slice(-bound) : rows;
+    if (!this.cancel) this.cancel = this.opts.clock.at(this.opts.clock.now() + this.flushEveryMs, () => void this.flush());
   }
 
   get buffered(): number {

@@ -27,6 +27,7 @@ import { MissedPages } from './missed-pages.js';
 import { appendAudit, forgetHandedOver, forgetSettledProbes, handedOver, handOverResults, isStoreFull, type Database, type LeaseToken } from '../../store/index.js';
 import { leaseOf, outsideLease, runUnderLease, SINGLETONS_LEASE, type ClusterCoordinator } from '../../cluster/index.js';
 import { newId } from '../../lib/ids.js';
+import { rearmAfter, RETRY_AFTER_ERROR_MS } from '../../lib/rearm.js';
 import type { AlertEngineOptions, CommitEvents } from '../../alerts/engine.js';
 import type { Transaction } from 'kysely';
 
@@ -198,9 +199,17 @@ export class Operations {
       },
       replay: (events) =>
         this.enqueue(async () => {
-          for (const event of events) await this.onAlertEvent(event);
+          // Each on its own: one the store refuses (logged, replayed again later) does not hold back the others.
+          const failed: AlertEvent[] = [];
+          for (const event of events) {
+            await this.onAlertEvent(event).catch((err: unknown) => {
+              daemon.logger.error({ err, rule: event.ruleId, dedupKey: event.dedupKey }, 'alert paged from memory could not be recorded; tried again shortly');
+              failed.push(event);
+            });
+          }
           // An incident recorded before its escalation could be: its page goes out now.
           await this.effects.reconcileEscalations();
+          return failed;
         }),
     });
     this.overload = new OverloadWatch({
@@ -372,17 +381,17 @@ export class Operations {
         const lease = cluster?.singletons;
         if (cluster && !lease) return rearm(this.daemon.clock.now() + Math.max(200, Math.floor(this.daemon.config.storage.cluster.lease / 3)));
         // Whatever fails here, the next evaluation is armed: an error must not end alerting.
-        try {
-          await runUnderLease(lease, async () => {
-            for (const event of await evaluator!.tick()) {
-              await this.onAlertEvent(event).catch((err: unknown) => this.daemon.logger.error({ err, rule: event.ruleId, dedupKey: event.dedupKey, kind: event.kind }, 'alert event could not be handled'));
-            }
-          });
-        } catch (err) {
-          this.daemon.logger.error({ err }, 'alert evaluation failed; evaluating again when next due');
-        } finally {
-          rearm();
-        }
+        await rearmAfter(
+          this.daemon.clock,
+          () =>
+            runUnderLease(lease, async () => {
+              for (const event of await evaluator!.tick()) {
+                await this.onAlertEvent(event).catch((err: unknown) => this.daemon.logger.error({ err, rule: event.ruleId, dedupKey: event.dedupKey, kind: event.kind }, 'alert event could not be handled'));
+              }
+            }),
+          rearm,
+          (err) => this.daemon.logger.error({ err }, 'alert evaluation failed; evaluating again when next due'),
+        );
       });
     }));
   }
@@ -413,6 +422,7 @@ export class Operations {
       this.missedPages.stop();
       this.cancelSloTimer?.();
       this.cancelRuleFileTimer?.();
+      this.cancelMoveRetry?.();
       this.overload.stop();
       await this.checks?.stop();
       await this.procedures.stop();
@@ -575,6 +585,8 @@ export class Operations {
    * the last owner left it. The escalations follow.
    */
   moveWork(): Promise<void> {
+    this.cancelMoveRetry?.();
+    this.cancelMoveRetry = undefined;
     // A process that has just taken the singletons lease runs the scheduled procedures that fell due meanwhile.
     this.procedures.leasesChanged();
     this.stopLostChecks();
@@ -583,11 +595,26 @@ export class Operations {
       this.nextMove = undefined;
       return this.doMoveWork();
     });
-    this.moving = this.nextMove.catch((err: unknown) => this.daemon.logger.error({ err }, 'could not move work after a lease change'));
+    this.moving = this.nextMove.catch((err: unknown) => {
+      // The leases are held all the same: the move is tried again shortly, or their checks would go
+      // unrun (and their pages unsent) until the next lease change.
+      this.daemon.logger.error({ err }, 'could not move work after a lease change; trying again shortly');
+      this.retryMove();
+    });
     return this.moving;
   }
 
+  private retryMove(): void {
+    if (this.stopping || this.cancelMoveRetry) return;
+    const clock = this.daemon.clock;
+    this.cancelMoveRetry = outsideLease(() => clock.at(clock.now() + RETRY_AFTER_ERROR_MS, () => {
+      this.cancelMoveRetry = undefined;
+      void this.moveWork();
+    }));
+  }
+
   private moving: Promise<void> = Promise.resolve();
+  private cancelMoveRetry: (() => void) | undefined;
   /** The lease each running check runs under, by check id. */
   private checkTokens = new Map<string, LeaseToken>();
   private nextMove: Promise<void> | undefined;
@@ -632,8 +659,15 @@ export class Operations {
     const starting = gained.filter((c) => cluster.tokenOf(owned.tokens.get(c.id)!.lease)?.epoch === owned.tokens.get(c.id)!.epoch);
     for (const c of starting) this.checkTokens.set(c.id, owned.tokens.get(c.id)!);
     cluster.setChecksOwned(this.checkTokens.size);
-    await this.resumeHandedOver();
-    await this.checks.add(starting);
+    try {
+      await this.resumeHandedOver();
+      await this.checks.add(starting);
+    } catch (e) {
+      // Not started: they are gained again at the move tried next.
+      for (const c of starting) this.checkTokens.delete(c.id);
+      cluster.setChecksOwned(this.checkTokens.size);
+      throw e;
+    }
     this.daemon.logger.info({ leases: [...cluster.leases.keys()], checks: this.checkTokens.size, started: starting.length }, 'cluster: checks moved to the leases held now');
     void this.escalations.tick().catch(() => undefined);
   }
@@ -751,8 +785,9 @@ export class Operations {
     if (!cluster) return;
     const tokens = [...cluster.leases].filter(([l]) => l !== SINGLETONS_LEASE).map(([lease, epoch]) => ({ lease, epoch })).filter((t) => !this.resumed.has(`${t.lease}@${t.epoch}`));
     if (tokens.length === 0) return;
-    for (const t of tokens) this.resumed.add(`${t.lease}@${t.epoch}`);
     const rows = await handedOver(store.db, tokens.map((t) => t.lease));
+    // Taken once read: a read that failed is tried again (the move is), not skipped.
+    for (const t of tokens) this.resumed.add(`${t.lease}@${t.epoch}`);
     if (rows.length === 0) return;
     const tokenOf = new Map(tokens.map((t) => [t.lease, t]));
     const partitions = this.daemon.config.storage.cluster.partitions;
@@ -1048,17 +1083,27 @@ export class Operations {
     } else this.firingAlerts.forgetKey(event.dedupKey);
   }
 
-  private armAlertTimer(): void {
-    const due = this.alerts.nextDueAt(this.daemon.cluster ? this.ruleHeld : undefined);
+  /**
+   * Arms the timer of the rules' due instants (`for:` elapsed, `keep_firing_for` ran out), no sooner
+   * than `notBefore`. A run that fails (the store refused what the rules found) is logged and armed
+   * again a little later: the rules' timers stay due, and a check's next run may be far off.
+   */
+  private armAlertTimer(notBefore = -Infinity): void {
+    const next = this.alerts.nextDueAt(this.daemon.cluster ? this.ruleHeld : undefined);
     this.cancelAlertTimer?.();
-    if (due === undefined || this.stopping) return;
+    if (next === undefined || this.stopping) return;
+    const due = Math.max(next, notBefore);
     // Armed outside any lease: it is armed while a check's result is handled, and the rules it runs
     // are all this process's; tickAlerts runs each under the lease its state was held under.
     this.cancelAlertTimer = outsideLease(() => this.daemon.clock.at(due, () => {
-      void this.enqueue(async () => {
-        await this.tickAlerts();
-        this.armAlertTimer();
-      });
+      void this.enqueue(() =>
+        rearmAfter(
+          this.daemon.clock,
+          () => this.tickAlerts(),
+          (later) => this.armAlertTimer(later),
+          (err) => this.daemon.logger.error({ err }, 'rule timers (for:, keep_firing_for) could not run; tried again shortly'),
+        ),
+      );
     }));
   }
 
@@ -1119,7 +1164,15 @@ export class Operations {
    */
   private async armReleaseTimer(): Promise<void> {
     const cluster = this.daemon.cluster;
-    const next = await this.incidents.nextReleaseAt(cluster ? (id) => cluster.tokenFor(id) !== undefined : undefined);
+    let next: number | undefined;
+    try {
+      next = await this.incidents.nextReleaseAt(cluster ? (id) => cluster.tokenFor(id) !== undefined : undefined);
+    } catch (err) {
+      // Which incidents are held is not known now: looked for again a little later, not never.
+      this.daemon.logger.error({ err }, 'could not read when held pages are released; looking again shortly');
+      this.releaseFailed();
+      next = this.releaseRetryAt;
+    }
     const looked = cluster ? Math.min(next ?? Infinity, this.daemon.clock.now() + Math.max(200, Math.floor(this.daemon.config.storage.cluster.lease / 3))) : next;
     // A release that failed (its page could not be written) is tried again, but not at once.
     const due = looked === undefined ? undefined : Math.max(looked, this.releaseRetryAt);
@@ -1129,17 +1182,20 @@ export class Operations {
     // lease is not the held incidents' (their release is fenced by their own partition's lease).
     this.cancelReleaseTimer = outsideLease(() => this.daemon.clock.at(due, () => {
       void this.enqueue(() =>
-        outsideLease(async () => {
-          try {
-            await this.releaseDue();
-          } catch (e) {
-            this.releaseFailed();
-            throw e;
-          } finally {
-            // Armed again after a failed release too: in a cluster it is also how new held pages are found.
-            await this.armReleaseTimer();
-          }
-        }),
+        outsideLease(() =>
+          // Armed again after a failed release too: in a cluster it is also how new held pages are found.
+          rearmAfter(
+            this.daemon.clock,
+            () => this.releaseDue(),
+            // A failure moved releaseRetryAt on: the next look is not before it.
+            () => this.armReleaseTimer(),
+            (err) => {
+              this.daemon.logger.error({ err }, 'held pages could not be released; tried again shortly');
+              this.releaseFailed();
+            },
+            RELEASE_RETRY_MS,
+          ),
+        ),
       );
     }));
   }

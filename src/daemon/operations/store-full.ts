@@ -20,8 +20,11 @@ export interface StoreFullHost {
   logger: Pick<Logger, 'info' | 'warn' | 'error'>;
   /** One write that proves the store takes writes again; throws while it cannot. */
   probe: (since: number, held: number) => Promise<void>;
-  /** Space is back: the alerts held in memory enter the pipeline, to be recorded as incidents. */
-  replay: (events: AlertEvent[]) => Promise<void>;
+  /**
+   * Space is back: the alerts held in memory enter the pipeline, to be recorded as incidents. Answers
+   * those that could not be (another store error, logged), which are replayed again `full_retry` later.
+   */
+  replay: (events: AlertEvent[]) => Promise<AlertEvent[]>;
 }
 
 export interface StoreFullStatus {
@@ -44,6 +47,9 @@ export class StoreFullMode {
   private state: StoreFullStatus | undefined;
   private readonly held = new Map<string, AlertEvent>();
   private cancelProbe: (() => void) | undefined;
+  /** Alerts recorded neither while full nor at the replay, and the timer that replays them again. */
+  private unrecorded: AlertEvent[] = [];
+  private cancelReplay: (() => void) | undefined;
   private readonly sends = new Set<Promise<void>>();
   /** Retry waits in progress; stop ends them at once. */
   private readonly waits = new Set<() => void>();
@@ -156,6 +162,27 @@ export class StoreFullMode {
     this.cancelProbe = clock.at(clock.now() + config().storage.full_retry, () => void this.recoverInOwnContext());
   }
 
+  /** Replays the alerts held; those the store still refuses are kept and replayed again `full_retry` later. */
+  private async replay(events: AlertEvent[]): Promise<void> {
+    const failed = await this.host.replay(events).catch((err: unknown) => {
+      this.host.logger.error({ err }, 'alerts paged from memory could not be recorded; tried again shortly');
+      return events;
+    });
+    if (failed.length === 0 || this.stopped) return;
+    const again = new Map([...this.unrecorded, ...failed].map((e) => [e.dedupKey, e]));
+    this.unrecorded = [...again.values()];
+    if (this.cancelReplay) return;
+    const { clock, config } = this.host;
+    this.cancelReplay = clock.at(clock.now() + config().storage.full_retry, () => void this.replayInOwnContext());
+  }
+
+  private readonly replayInOwnContext = AsyncResource.bind(() => {
+    this.cancelReplay = undefined;
+    const events = this.unrecorded;
+    this.unrecorded = [];
+    return this.replay(events);
+  });
+
   /** Tries one write now; on success replays the held alerts and sends the all-clear. */
   async tryRecover(): Promise<boolean> {
     const state = this.state;
@@ -173,13 +200,14 @@ export class StoreFullMode {
     this.cancelProbe?.();
     this.host.logger.info({ fullForMs: this.host.clock.now() - state.since, held: events.length }, 'the store writes again; alerts paged from memory are being recorded');
     this.broadcast('incident.resolved', this.selfIncident('resolved', `The store writes again after ${Math.round((this.host.clock.now() - state.since) / 1000)} s. ${events.length} alert(s) paged from memory are now recorded as incidents.`));
-    await this.host.replay(events);
+    await this.replay(events);
     return true;
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     this.cancelProbe?.();
+    this.cancelReplay?.();
     for (const end of [...this.waits]) end();
     await Promise.allSettled([...this.sends]);
   }

@@ -133,28 +133,33 @@ export type AdmitResults = (trx: Transaction<Database>, results: readonly Stored
 /** Writes a batch of results in one transaction. */
 export async function insertResults(db: Db, results: readonly StoredResult[], at: number, cache?: HistoryKeyCache, admit?: AdmitResults): Promise<void> {
   if (results.length === 0) return;
-  const keys = cache?.checks ?? new Map<string, number>();
-  const errors = cache?.errors ?? new Map<string, number>();
+  const cached = cache ?? { checks: new Map<string, number>(), errors: new Map<string, number>() };
+  // Bounded: a flood of distinct error texts must not grow the cache without limit.
+  if (cached.errors.size > 10_000) cached.errors.clear();
+  // Keys read or made in the transaction enter the cache once it commits: a key made in a
+  // transaction that rolled back names no row, and a retry written through it would be lost.
+  const newKeys = new Map<string, number>();
+  const newErrorIds = new Map<string, number>();
+  const keyOf = (id: string) => cached.checks.get(id) ?? newKeys.get(id);
+  const errorIdOf = (text: string) => cached.errors.get(text) ?? newErrorIds.get(text);
   await db.transaction().execute(async (trx) => {
     if (admit) {
       results = await admit(trx, results);
       if (results.length === 0) return;
     }
-    const newIds = results.map((r) => r.checkId).filter((id) => !keys.has(id));
-    for (const [id, key] of await checkKeys(trx, newIds, at)) keys.set(id, key);
-    // Bounded: a flood of distinct error texts must not grow the cache without limit.
-    if (errors.size > 10_000) errors.clear();
-    const newErrors = results.flatMap((r) => (r.error && !errors.has(r.error.slice(0, 500)) ? [r.error.slice(0, 500)] : []));
-    for (const [text, id] of await errorIds(trx, newErrors)) errors.set(text, id);
+    const newIds = results.map((r) => r.checkId).filter((id) => keyOf(id) === undefined);
+    for (const [id, key] of await checkKeys(trx, newIds, at)) newKeys.set(id, key);
+    const newErrors = results.flatMap((r) => (r.error && errorIdOf(r.error.slice(0, 500)) === undefined ? [r.error.slice(0, 500)] : []));
+    for (const [text, id] of await errorIds(trx, newErrors)) newErrorIds.set(text, id);
     await insertResultRows(
       trx,
       results.map((r) => ({
-        check_key: keys.get(r.checkId)!,
+        check_key: keyOf(r.checkId)!,
         at: r.at,
         state: encodeState(r.down, r.level),
         latency_ms: Math.max(0, Math.round(r.latencyMs)),
         value: r.value ?? null,
-        error_id: r.error ? errors.get(r.error.slice(0, 500))! : null,
+        error_id: r.error ? errorIdOf(r.error.slice(0, 500))! : null,
       })),
     );
     // The last settled state of each check in the batch, with the results (and their fencing).
@@ -164,10 +169,12 @@ export async function insertResults(db: Db, results: readonly StoredResult[], at
       await trx
         .updateTable('check_keys')
         .set({ settled_status: p.down === null ? null : p.down ? 1 : 0, settled_level: p.level })
-        .where('key', '=', keys.get(checkId)!)
+        .where('key', '=', keyOf(checkId)!)
         .execute();
     }
   });
+  for (const [id, key] of newKeys) cached.checks.set(id, key);
+  for (const [text, id] of newErrorIds) cached.errors.set(text, id);
 }
 
 /** Forgets the settled probe state of checks no longer configured: one added again later starts unknown, as its rules do. */

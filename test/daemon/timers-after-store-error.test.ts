@@ -1,0 +1,149 @@
+/**
+ * The pipeline's own timers go on after a store error. A rule's `for:` timer that falls due while
+ * the store refuses the incident it opens runs again a little later (its error logged) and opens
+ * the incident once the store answers, not only at the check's next run; the timer that ends
+ * maintenance windows, when the store does not even answer which incidents are held, looks again
+ * a little later and releases the held page once it does. The faults are real SQL: a trigger that
+ * refuses incidents, a table renamed away (every query of it fails), each undone afterwards. One
+ * daemon on a simulated clock per case, on SQLite and PostgreSQL.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { sql, type Kysely } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SimulatedClock } from '../../src/lib/clock.js';
+import type { Database } from '../../src/store/index.js';
+import { postgresUp } from '../support/services.js';
+import { storeTargets } from '../support/store-targets.js';
+import { startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
+
+const pgAvailable = await postgresUp();
+const MINUTE = 60_000;
+
+/** Makes inserts into incidents fail (a real SQL error in the writer's transaction) until the answer is called. */
+async function refuseIncidents(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'): Promise<() => Promise<void>> {
+  if (dialect === 'sqlite') {
+    await sql.raw(`create trigger refuse_incidents before insert on incidents begin select raise(abort, 'injected: incidents refused'); end`).execute(db);
+    return async () => void (await sql.raw('drop trigger refuse_incidents').execute(db));
+  }
+  await sql.raw(`create function refuse_incidents() returns trigger language plpgsql as $$ begin raise exception 'injected: incidents refused'; end $$`).execute(db);
+  await sql.raw('create trigger refuse_incidents before insert on incidents for each row execute function refuse_incidents()').execute(db);
+  return async () => {
+    await sql.raw('drop trigger refuse_incidents on incidents').execute(db);
+    await sql.raw('drop function refuse_incidents()').execute(db);
+  };
+}
+
+/** Every query of the incidents table fails (it is renamed away) until the answer is called. */
+async function loseIncidents(db: Kysely<Database>): Promise<() => Promise<void>> {
+  await sql.raw('alter table incidents rename to incidents_away').execute(db);
+  return async () => void (await sql.raw('alter table incidents_away rename to incidents').execute(db));
+}
+
+for (const target of storeTargets('opsbook-timers-error')) {
+  describe.skipIf(target.name === 'postgres' && !pgAvailable)(`a rule's for: timer on a store error, on ${target.name}`, () => {
+    let server: DaemonApp;
+    let web: http.Server;
+    let cleanup: (() => Promise<void>) | undefined;
+    const t0 = Math.floor(Date.now() / MINUTE) * MINUTE;
+    const clock = new SimulatedClock(t0);
+    const ops = () => server.daemon.operations!;
+    const runFor = async (ms: number) => {
+      await clock.advance(ms, () => ops().settle(5_000));
+      await ops().settle(5_000);
+    };
+
+    beforeAll(async () => {
+      web = http.createServer((_q, s) => s.writeHead(500).end());
+      await new Promise<void>((r) => web.listen(0, '127.0.0.1', r));
+      const db = await target.open();
+      cleanup = db.cleanup;
+      server = await startDaemonApp(
+        'timers-error',
+        {
+          // A check run every 30 minutes: only the rule's own timer can open the incident in between.
+          'ops.yaml': `storage:\n  url: "${db.url}"\nchecks:\n  - { id: web, kind: http, url: "http://127.0.0.1:${(web.address() as AddressInfo).port}/", interval: 30m, failure_threshold: 1, success_threshold: 1 }\nrules:\n  - { id: slow, check: web, for: 60s }\n`,
+        },
+        { clock },
+      );
+    }, 60_000);
+    afterAll(async () => {
+      await server?.close();
+      await new Promise<void>((r) => web.close(() => r()));
+      await cleanup?.();
+    }, 60_000);
+
+    it('runs the for: timer again after the store refused its incident, and opens the incident before the next check run', async () => {
+      const db = server.daemon.store.db;
+      const state = async () => (await db.selectFrom('alert_series').select('state').where('rule_id', '=', 'slow').executeTakeFirst())?.state;
+      // The check's first run (at its phase within its interval) makes the rule pending.
+      let pendingAt: number | undefined;
+      for (let i = 0; i < 130 && pendingAt === undefined; i++) {
+        await runFor(15_000);
+        if ((await state()) === 'pending') pendingAt = clock.now();
+      }
+      expect(pendingAt).toBeDefined();
+      const heal = await refuseIncidents(db, server.daemon.store.dialect);
+      // The `for:` timer falls due and fails.
+      await runFor(2 * MINUTE);
+      expect(await db.selectFrom('incidents').select('id').execute()).toEqual([]);
+      await heal();
+      await runFor(2 * MINUTE);
+      // Long before the check's next run (30 minutes after the first).
+      expect(clock.now() - pendingAt!).toBeLessThan(10 * MINUTE);
+      expect(await state()).toBe('firing');
+      expect(await db.selectFrom('incidents').select(['title', 'state']).execute()).toHaveLength(1);
+    }, 120_000);
+  });
+
+  describe.skipIf(target.name === 'postgres' && !pgAvailable)(`the window-release timer on a store error, on ${target.name}`, () => {
+    let server: DaemonApp;
+    let cleanup: (() => Promise<void>) | undefined;
+    const WINDOW = 10 * MINUTE;
+    const t0 = Math.floor(Date.now() / MINUTE) * MINUTE;
+    const clock = new SimulatedClock(t0);
+    const ops = () => server.daemon.operations!;
+    const runFor = async (ms: number) => {
+      await clock.advance(ms, () => ops().settle(5_000));
+      await ops().settle(5_000);
+    };
+
+    beforeAll(async () => {
+      const db = await target.open();
+      cleanup = db.cleanup;
+      const at = (ms: number) => new Date(ms).toISOString().slice(0, 16) + '+00:00';
+      server = await startDaemonApp(
+        'release-error',
+        {
+          'ops.yaml':
+            `storage:\n  url: "${db.url}"\n` +
+            // Port 9 (discard) refuses: the page stays in the outbox, retrying, which is all this test reads.
+            `channels:\n  - { id: hook, kind: webhook, url: "http://127.0.0.1:9/hook", secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"] }\n` +
+            `maintenance:\n  - { id: upgrade, start: "${at(t0)}", end: "${at(t0 + WINDOW)}" }\n`,
+        },
+        { clock },
+      );
+    }, 60_000);
+    afterAll(async () => {
+      await server?.close();
+      await cleanup?.();
+    }, 60_000);
+
+    it('looks again after the store could not say which incidents are held, and releases the page once it can', async () => {
+      const db = server.daemon.store.db;
+      await runFor(MINUTE);
+      const incident = await ops().createIncident({ title: 'Checkout down', severity: 'P2', service: 'shop' }, { name: 'ana', role: 'responder', via: 'session' });
+      const held = async () => (await db.selectFrom('incidents').select('held_notification').where('id', '=', incident.id).executeTakeFirstOrThrow()).held_notification !== null;
+      expect(await held()).toBe(true);
+      await runFor(WINDOW - 2 * MINUTE);
+      // The window ends while no query of the incidents answers.
+      const heal = await loseIncidents(db);
+      await runFor(3 * MINUTE);
+      await heal();
+      await runFor(MINUTE);
+      expect(await held()).toBe(false);
+      const pages = await db.selectFrom('outbox').select('event').where('incident_id', '=', incident.id).where('event', '=', 'incident.triggered').execute();
+      expect(pages).toHaveLength(1);
+    }, 120_000);
+  });
+}
