@@ -242,17 +242,28 @@ export class IncidentEffects {
    * The incident's severity changed (a person, or a worse alert joining): its escalation's later
    * steps, response target and timed steps follow the new severity; a page that falls due at once
    * (a response target already past) goes out with the change. The response target is the
-   * incident's, so the escalation and the response clock people see agree.
+   * incident's, so the escalation and the response clock people see agree. False when there was
+   * nothing to revise (no escalation, or its policy gone).
    */
-  async reviseEscalation(incident: Incident): Promise<void> {
+  async reviseEscalation(incident: Incident): Promise<boolean> {
     let revised = false;
     await this.host.store.db.transaction().execute(async (trx) => {
       await this.lockIncidentWrites(trx);
-      await this.host.cluster?.fence(trx, 'escalation revise');
-      const target = incident.responseDueAt !== undefined ? { responseTargetMs: incident.responseDueAt - incident.openedAt } : {};
-      revised = await this.escalations.revise({ id: incident.id, openedAt: incident.openedAt, severity: incident.severity, ...target }, trx);
+      revised = await this.reviseIn(trx, incident);
     });
     if (revised) signalOutbox();
+    return revised;
+  }
+
+  /**
+   * `reviseEscalation` inside `trx`, whose writer holds the incident writers' lock (a person's
+   * severity change): the revision and the pages it makes due commit with the change. True when the
+   * incident has an escalation; `afterCommit` then wakes the outbox worker.
+   */
+  async reviseIn(trx: Transaction<Database>, incident: Incident): Promise<boolean> {
+    await this.host.cluster?.fence(trx, 'escalation revise');
+    const target = incident.responseDueAt !== undefined ? { responseTargetMs: incident.responseDueAt - incident.openedAt } : {};
+    return this.escalations.revise({ id: incident.id, openedAt: incident.openedAt, severity: incident.severity, ...target }, trx);
   }
 
   /** Starts escalations in one transaction; their first pages' outbox rows and timeline lines commit with them. */
