@@ -3,7 +3,9 @@
  * escalation never goes on paging on the old severity's timings. The change and the revision commit
  * together — refused together, the person is answered with the error and a second try makes both
  * (the old daemon committed the change, failed the revision after it, and a second try found the
- * severity changed and revised nothing: a P1 paged on P3 timings). The fault is real SQL: a trigger
+ * severity changed and revised nothing: a P1 paged on P3 timings); a step the raise makes due pages
+ * in that transaction. An incident a worse alert joined while its revision could not be written has
+ * its escalation revised by the once-a-minute look. The fault is real SQL: a trigger
  * that refuses updates of the escalations table, dropped afterwards. One daemon on a simulated
  * clock, on SQLite and PostgreSQL.
  */
@@ -129,6 +131,17 @@ for (const target of storeTargets('opsbook-severity-revision')) {
       // One change recorded: the refused one left no line.
       const lines = await db.selectFrom('incident_timeline').select('text').where('incident_id', '=', incident.id).where('text', 'like', 'severity P3%').execute();
       expect(lines).toHaveLength(1);
+    }, 120_000);
+
+    it('pages a step the raise makes due at once in the change\'s own transaction', async () => {
+      const db = server.daemon.store.db;
+      const incident = await ops().createIncident({ title: 'Login slow', severity: 'P3', service: 'login' }, ana);
+      const pagerPages = async () => (await db.selectFrom('outbox').select('id').where('incident_id', '=', incident.id).where('channel_id', '=', 'pager').execute()).length;
+      await runFor(11 * 60_000);
+      expect(await pagerPages()).toBe(0);
+      // The P1's pager step was due 10 minutes after opening: raised at 11, it pages with the change.
+      expect((await ops().changeSeverity(incident.id, 'P1', ana)).severity).toBe('P1');
+      expect(await pagerPages()).toBe(1);
     }, 120_000);
   });
 }
