@@ -409,8 +409,10 @@ export class IncidentService extends IncidentCore {
   /**
    * Moves the incident to another rung of the severity ladder. The response target follows the new
    * rung, counted from the opening (as when a worse alert joins), and the timeline says so.
+   * `alsoInTransaction` runs in the change's transaction, before its commit, when the severity
+   * changed (the incident's escalation following it, so both commit or neither does).
    */
-  async changeSeverity(id: string, severity: string, actor: Actor, note?: string): Promise<Incident> {
+  async changeSeverity(id: string, severity: string, actor: Actor, note?: string, alsoInTransaction?: (trx: Trx, changed: Incident) => Promise<void>): Promise<Incident> {
     if (!this.ladder.has(severity)) {
       throw new OpsbookError('OPSBOOK_E_INCIDENT_INVALID', `severity "${severity}" is not on the ladder (${this.ladder.severities.map((s) => s.id).join(', ')})`, { location: { path: 'severity' } });
     }
@@ -424,7 +426,9 @@ export class IncidentService extends IncidentCore {
       await this.note(trx, id, now, 'status', actor.name, `severity ${incident.severity} → ${severity}${target}${note ? `: ${note}` : ''}`, {
         fromSeverity: incident.severity, toSeverity: severity, responseDueAt: due ?? null,
       });
-      return this.reload(trx, id);
+      const changed = await this.reload(trx, id);
+      await alsoInTransaction?.(trx, changed);
+      return changed;
     }, () => ({ actor, action: 'incident.severity', incidentId: id, details: { severity } }));
   }
 

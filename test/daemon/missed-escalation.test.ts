@@ -39,6 +39,20 @@ async function refuseEscalations(db: Kysely<Database>, dialect: 'sqlite' | 'post
   };
 }
 
+/** Makes the "acknowledged" status updates' outbox rows fail (a real SQL error in the writer's transaction) until `heal`. */
+async function refuseAcknowledgedUpdates(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'): Promise<() => Promise<void>> {
+  if (dialect === 'sqlite') {
+    await sql.raw(`create trigger refuse_acknowledged before insert on outbox when new.event = 'incident.acknowledged' begin select raise(abort, 'injected: status updates refused'); end`).execute(db);
+    return async () => void (await sql.raw('drop trigger refuse_acknowledged').execute(db));
+  }
+  await sql.raw(`create function refuse_acknowledged() returns trigger language plpgsql as $$ begin if new.event = 'incident.acknowledged' then raise exception 'injected: status updates refused'; end if; return new; end $$`).execute(db);
+  await sql.raw('create trigger refuse_acknowledged before insert on outbox for each row execute function refuse_acknowledged()').execute(db);
+  return async () => {
+    await sql.raw('drop trigger refuse_acknowledged on outbox').execute(db);
+    await sql.raw('drop function refuse_acknowledged()').execute(db);
+  };
+}
+
 for (const target of storeTargets('opsbook-missed-escalation')) {
   describe.skipIf(target.name === 'postgres' && !pgAvailable)(`a triggered incident whose escalation could not start, on ${target.name}`, () => {
     let server: DaemonApp;
@@ -151,6 +165,27 @@ for (const target of storeTargets('opsbook-missed-escalation')) {
       // Past the first step's timeout: the second step pages nobody for an acknowledged incident.
       await runFor(70 * 60_000);
       expect({ pages: await pages(), status: await status() }).toEqual({ pages: 1, status: 'acknowledged' });
+    }, 120_000);
+
+    it('tells the channel already paged of an acknowledgement whose status update could not be written, once the outbox takes it again', async () => {
+      const db = server.daemon.store.db;
+      const incident = await ops().createIncident({ title: 'Queue stuck', severity: 'P1', service: 'queue' }, ana);
+      const told = async () => (await db.selectFrom('outbox').select('id').where('incident_id', '=', incident.id).where('event', '=', 'incident.acknowledged').execute()).length;
+      const status = async () => (await db.selectFrom('escalations').select('status').where('incident_id', '=', incident.id).executeTakeFirstOrThrow()).status;
+      // The page was attempted (port 9 refuses it): the channel heard of the incident, so it hears of its acknowledgement.
+      await runFor(60_000);
+      const heal = await refuseAcknowledgedUpdates(db, target.name);
+      try {
+        expect((await ops().act(incident.id, 'acknowledge', ana)).state).toBe('acknowledged');
+        expect(await told()).toBe(0);
+      } finally {
+        await heal();
+      }
+      // Within the next looks the channel is told, once; the escalation is stopped.
+      await runFor(3 * 60_000);
+      expect({ told: await told(), status: await status() }).toEqual({ told: 1, status: 'acknowledged' });
+      await runFor(70 * 60_000);
+      expect({ told: await told(), status: await status() }).toEqual({ told: 1, status: 'acknowledged' });
     }, 120_000);
 
     it('starts again the escalation of a re-opened incident that could not start it, once the escalations table takes rows again', async () => {

@@ -104,9 +104,17 @@ export class IncidentEffects {
         await this.cancelStalePages(incident.id, `incident ${effect.reason}`);
         // Status updates go only where someone was paged: an incident whose page a window held
         // back and that resolved inside it stays quiet. Every channel of the policy hears it.
-        if (await this.escalations.stop(incident.id, effect.reason, effect.by, store.db)) {
-          await this.toChannels(await this.statusChannels(incident.id, policyChannels(config, policyId)), incident, effect.reason === 'acknowledged' ? 'incident.acknowledged' : 'incident.resolved', effect.by);
-        }
+        // The stop and its status updates commit together: an update that cannot be written
+        // leaves the escalation running, and the look for missed pages stops it and sends them.
+        const channels = await this.statusChannels(incident.id, policyChannels(config, policyId));
+        const event = effect.reason === 'acknowledged' ? 'incident.acknowledged' : 'incident.resolved';
+        const told = await store.db.transaction().execute(async (trx) => {
+          await this.lockIncidentWrites(trx);
+          await this.host.cluster?.fence(trx, 'escalation stop');
+          if (!(await this.escalations.stop(incident.id, effect.reason, effect.by, trx))) return 0;
+          return (await this.toChannelsIn(trx, this.recipients(channels, incident, effect.by), incident, event)).length;
+        });
+        if (told > 0) signalOutbox();
         return;
       }
       case 'notify': {
@@ -225,7 +233,7 @@ export class IncidentEffects {
       const policyId = policyFor(config, incident);
       // A failing channel's incident goes to every other channel too; with no policy, every channel hears about it.
       if (incident.labels[FAILING_CHANNEL_LABEL] || !policyId) {
-        await this.toChannelsIn(trx, config.channels.map((c) => c.id), incident, 'incident.triggered');
+        await this.toChannelsIn(trx, this.recipients(config.channels.map((c) => c.id), incident), incident, 'incident.triggered');
       }
       if (!policyId) continue;
       // The release is an incident write: it holds the incident writers' lock already.
@@ -242,17 +250,28 @@ export class IncidentEffects {
    * The incident's severity changed (a person, or a worse alert joining): its escalation's later
    * steps, response target and timed steps follow the new severity; a page that falls due at once
    * (a response target already past) goes out with the change. The response target is the
-   * incident's, so the escalation and the response clock people see agree.
+   * incident's, so the escalation and the response clock people see agree. False when there was
+   * nothing to revise (no escalation, or its policy gone).
    */
-  async reviseEscalation(incident: Incident): Promise<void> {
+  async reviseEscalation(incident: Incident): Promise<boolean> {
     let revised = false;
     await this.host.store.db.transaction().execute(async (trx) => {
       await this.lockIncidentWrites(trx);
-      await this.host.cluster?.fence(trx, 'escalation revise');
-      const target = incident.responseDueAt !== undefined ? { responseTargetMs: incident.responseDueAt - incident.openedAt } : {};
-      revised = await this.escalations.revise({ id: incident.id, openedAt: incident.openedAt, severity: incident.severity, ...target }, trx);
+      revised = await this.reviseIn(trx, incident);
     });
     if (revised) signalOutbox();
+    return revised;
+  }
+
+  /**
+   * `reviseEscalation` inside `trx`, whose writer holds the incident writers' lock (a person's
+   * severity change): the revision and the pages it makes due commit with the change. True when the
+   * incident has an escalation; `afterCommit` then wakes the outbox worker.
+   */
+  async reviseIn(trx: Transaction<Database>, incident: Incident): Promise<boolean> {
+    await this.host.cluster?.fence(trx, 'escalation revise');
+    const target = incident.responseDueAt !== undefined ? { responseTargetMs: incident.responseDueAt - incident.openedAt } : {};
+    return this.escalations.revise({ id: incident.id, openedAt: incident.openedAt, severity: incident.severity, ...target }, trx);
   }
 
   /** Starts escalations in one transaction; their first pages' outbox rows and timeline lines commit with them. */
@@ -304,17 +323,20 @@ export class IncidentEffects {
   }
 
   /**
-   * `toChannels` inside `trx`, whose writer holds the incident writers' lock (a release's): the
-   * outbox rows and their timeline lines commit together.
+   * `toChannels` to `recipients` inside `trx`, whose writer holds the incident writers' lock (a
+   * release's, an escalation stop's): the outbox rows and their timeline lines commit together.
+   * The channels whose row is new.
    */
-  private async toChannelsIn(trx: Transaction<Database>, channelIds: string[], incident: Incident, event: 'incident.triggered'): Promise<void> {
+  private async toChannelsIn(trx: Transaction<Database>, recipients: readonly string[], incident: Incident, event: ChannelEvent): Promise<string[]> {
     const at = this.host.clock.now();
-    for (const channelId of await this.enqueueToChannels(trx, this.recipients(channelIds, incident), incident, event)) {
+    const created = await this.enqueueToChannels(trx, recipients, incident, event);
+    for (const channelId of created) {
       await appendTimelineLineOfKnownIncident(trx, {
         id: newId('tl', at), incident_id: incident.id, at, kind: 'notification', actor: 'system:notify',
         text: `${event.replace('incident.', '')} update sent to channel ${channelId}`, data: JSON.stringify({ channel: channelId, event }),
       });
     }
+    return created;
   }
 
   /** The outbox rows of a status update to `channelIds` (see toChannels), in `trx`; the channels whose row is new. */

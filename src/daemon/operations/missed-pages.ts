@@ -1,7 +1,7 @@
 import { incidentFromRow, type Incident } from '../../incidents/index.js';
 import { isOpsbookError } from '../../lib/errors/index.js';
 import { leaseOf, outsideLease, runUnderLease } from '../../cluster/index.js';
-import { listAnsweredRunningEscalations, listUnpagedIncidents, type IncidentRow } from '../../store/index.js';
+import { listAnsweredRunningEscalations, listUnpagedIncidents, listUnrevisedEscalations, type IncidentRow } from '../../store/index.js';
 import type { IncidentEffects } from './effects.js';
 import type { OperationsHost } from './host.js';
 
@@ -61,7 +61,8 @@ export class MissedPages {
   /**
    * One look: the triggered incidents nobody is paging (opened a minute ago or earlier with no
    * escalation and no outbox row, or re-opened with their escalation left stopped) are paged; the incidents answered a minute ago or earlier whose escalation still
-   * pages have it stopped.
+   * pages have it stopped; the open incidents changed a minute ago or earlier whose escalation
+   * follows another severity have it revised.
    */
   async look(): Promise<void> {
     const { store, clock, logger } = this.host;
@@ -71,14 +72,19 @@ export class MissedPages {
       await this.effects.stopAnswered(i);
       return true;
     });
+    const unrevised = await this.underLeases(await listUnrevisedEscalations(store.db, store.dialect, before, MISSED_PAGES_LIMIT), (i) => this.effects.reviseEscalation(i));
     if (unpaged.done.length > 0) logger.warn({ incidents: unpaged.done }, 'triggered incidents nobody was paged for: their pages went out now');
     if (unstopped.done.length > 0) logger.warn({ incidents: unstopped.done }, 'answered incidents whose escalation still paged: stopped now');
+    if (unrevised.done.length > 0) logger.warn({ incidents: unrevised.done }, 'open incidents whose escalation followed another severity: revised now');
     const every = `tried again in ${MISSED_PAGES_EVERY_MS / 1000} s`;
     if (unpaged.failed.length > 0) {
       logger.error({ err: unpaged.failed[0]!.err, incidents: unpaged.failed.map((f) => f.id) }, `triggered incidents still unpaged: their pages could not be written; ${every}`);
     }
     if (unstopped.failed.length > 0) {
       logger.error({ err: unstopped.failed[0]!.err, incidents: unstopped.failed.map((f) => f.id) }, `answered incidents whose escalation still pages: the stop could not be written; ${every}`);
+    }
+    if (unrevised.failed.length > 0) {
+      logger.error({ err: unrevised.failed[0]!.err, incidents: unrevised.failed.map((f) => f.id) }, `open incidents whose escalation follows another severity: the revision could not be written; ${every}`);
     }
   }
 

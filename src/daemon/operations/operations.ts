@@ -968,12 +968,17 @@ export class Operations {
   /**
    * A person changes the incident's severity (API, UI, CLI): the response target follows, and so
    * does its running escalation — the later steps are the new severity's (see `reviseEscalation`).
+   * The revision commits with the change: a change whose revision cannot be written is not made
+   * (the person is answered with the error, and a second try changes both), so an escalation never
+   * goes on paging on the old severity's timings.
    */
   changeSeverity(id: string, severity: string, actor: Actor, note?: string): Promise<Incident> {
     return this.enqueue(async () => {
-      const before = await this.incidents.get(id);
-      const incident = await this.incidents.changeSeverity(id, severity, actor, note);
-      if (incident.severity !== before.severity && OPEN_STATES.includes(incident.state)) await this.effects.reviseEscalation(incident);
+      let revised = false;
+      const incident = await this.incidents.changeSeverity(id, severity, actor, note, async (trx, changed) => {
+        if (OPEN_STATES.includes(changed.state)) revised = await this.effects.reviseIn(trx, changed);
+      });
+      if (revised) this.effects.afterCommit();
       this.emit({ type: 'incident', incident });
       return incident;
     }, { urgent: true });

@@ -4,13 +4,15 @@
  * of none, or re-opened with their escalation left stopped),
  * through incidents_state_id (the triggered ones together) with the escalations' key and
  * outbox_incident probed per incident; and the answered incidents whose escalation still pages,
- * through the partial index escalations_running with the incidents' key. On both stores, with many
- * incidents, escalations and outbox rows in the tables, three incidents unpaged and two unstopped.
+ * through the partial index escalations_running with the incidents' key; and the open incidents
+ * whose escalation follows another severity, through incidents_state_id with the escalations' key.
+ * On both stores, with many incidents, escalations and outbox rows in the tables, three incidents
+ * unpaged, two unstopped and two unrevised.
  */
 import { CompiledQuery, sql, type Compilable } from 'kysely';
 import { expect, it } from 'vitest';
 import { describeOnStores, type OpenTarget } from '../../../test/support/store-targets.js';
-import { answeredRunningEscalationsQuery, listAnsweredRunningEscalations, listUnpagedIncidents, unpagedIncidentsQuery, type IncidentRow } from './incidents.js';
+import { answeredRunningEscalationsQuery, listAnsweredRunningEscalations, listUnpagedIncidents, listUnrevisedEscalations, unpagedIncidentsQuery, unrevisedEscalationsQuery, type IncidentRow } from './incidents.js';
 
 async function planOf(target: OpenTarget, query: Compilable): Promise<string> {
   const compiled = query.compile();
@@ -46,7 +48,9 @@ await describeOnStores('opsbook-unpaged-plan', 'missed pages and unstopped escal
       if (unpaged.has(i) || i === held || i === recent) continue;
       // Two answered incidents whose escalation still pages (its stop was not written).
       const running = (triggered && i !== reopened) || i === 5001 || i === 7001;
-      escalations.push({ incident_id: id, policy_id: 'default', status: running ? 'active' : 'resolved', next_at: null, state: '{}', updated_at: i * 60_000 });
+      // Two open incidents whose escalation follows another severity (its revision was not written), one that follows theirs.
+      const state = i === 3000 || i === 6000 ? '{"severity":"sev3"}' : i === 4000 ? '{"severity":"sev2"}' : '{}';
+      escalations.push({ incident_id: id, policy_id: 'default', status: running ? 'active' : 'resolved', next_at: null, state, updated_at: i * 60_000 });
       outbox.push({
         id: `ob_${id}`, channel_id: 'hook', event: 'incident.triggered', incident_id: id, dedup_key: id, payload: '{}', status: 'delivered' as const,
         created_at: i * 60_000, due_at: null, attempts: 1, retry_from: i * 60_000, retry_from_attempt: 0, lease_owner: null, delivered_at: i * 60_000, dead_at: null, last_status: 204, last_error: null,
@@ -85,5 +89,16 @@ await describeOnStores('opsbook-unpaged-plan', 'missed pages and unstopped escal
       expect(running).toMatch(/Index Scan using incidents_pkey/);
     }
     expect(running).not.toMatch(/Seq Scan|SCAN (i|e)$/m);
+
+    expect((await listUnrevisedEscalations(db, target.name, before, 100)).map((r) => r.id)).toEqual(['inc_03000', 'inc_06000']);
+    const unrevised = await planOf(target, unrevisedEscalationsQuery(db, target.name, before, 100));
+    if (target.name === 'sqlite') {
+      expect(unrevised).toMatch(/SEARCH i USING INDEX incidents_state_id \(state=\?\)/);
+      expect(unrevised).toMatch(/SEARCH e USING (INDEX|PRIMARY KEY) .*\(incident_id=\?\)/);
+    } else {
+      expect(unrevised).toMatch(/(Index Scan|Bitmap Index Scan|Index Only Scan) (using|on) incidents_state_id/);
+      expect(unrevised).toMatch(/Index Scan using escalations_pkey/);
+    }
+    expect(unrevised).not.toMatch(/Seq Scan|SCAN (i|e)$/m);
   });
 });

@@ -436,3 +436,29 @@ export function answeredRunningEscalationsQuery(db: Db, changedBefore: number, l
 export async function listAnsweredRunningEscalations(db: Db, changedBefore: number, limit: number): Promise<IncidentRow[]> {
   return answeredRunningEscalationsQuery(db, changedBefore, limit).execute();
 }
+
+/**
+ * Open incidents changed at or before `changedBefore` whose escalation (not resolved) still follows
+ * another severity than theirs: its revision could not be written after a severity change's
+ * commit (a worse alert joining). Read through incidents_state_id (the open ones only) with the
+ * escalations' key probed for each; oldest first.
+ */
+export function unrevisedEscalationsQuery(db: Db, dialect: 'sqlite' | 'postgres', changedBefore: number, limit: number) {
+  const severity = dialect === 'sqlite' ? sql<string | null>`json_extract(e.state, '$.severity')` : sql<string | null>`(e.state::json ->> 'severity')`;
+  return db
+    .selectFrom('incidents as i')
+    .innerJoin('escalations as e', 'e.incident_id', 'i.id')
+    .selectAll('i')
+    .where('i.state', 'in', ['triggered', 'acknowledged', 'investigating', 'mitigated'])
+    .where('e.status', '<>', 'resolved')
+    .where('i.updated_at', '<=', changedBefore)
+    // An escalation saved before it kept its severity has none to compare.
+    .where(sql<boolean>`${severity} is not null and ${severity} <> i.severity`)
+    .orderBy('i.updated_at')
+    .orderBy('i.id')
+    .limit(limit);
+}
+
+export async function listUnrevisedEscalations(db: Db, dialect: 'sqlite' | 'postgres', changedBefore: number, limit: number): Promise<IncidentRow[]> {
+  return unrevisedEscalationsQuery(db, dialect, changedBefore, limit).execute();
+}
