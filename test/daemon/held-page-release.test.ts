@@ -7,31 +7,16 @@
  * a trigger that refuses rows of the escalations (or outbox) table, dropped afterwards. One daemon
  * on a simulated clock, on SQLite and PostgreSQL, with and without an escalation policy.
  */
-import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../../src/lib/clock.js';
-import type { Database } from '../../src/store/index.js';
 import { postgresUp } from '../support/services.js';
 import { storeTargets } from '../support/store-targets.js';
 import { startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
+import { refuseWrites } from '../support/store-faults.js';
 
 const pgAvailable = await postgresUp();
 const WINDOW = 10 * 60_000;
 const ana = { name: 'ana', role: 'responder' as const, via: 'session' as const };
-
-/** Makes inserts into `table` fail (a real SQL error in the writer's transaction) until `heal`. */
-async function refuseInserts(db: Kysely<Database>, dialect: 'sqlite' | 'postgres', table: 'escalations' | 'outbox'): Promise<() => Promise<void>> {
-  if (dialect === 'sqlite') {
-    await sql.raw(`create trigger refuse_${table} before insert on ${table} begin select raise(abort, 'injected: ${table} refused'); end`).execute(db);
-    return async () => void (await sql.raw(`drop trigger refuse_${table}`).execute(db));
-  }
-  await sql.raw(`create function refuse_${table}() returns trigger language plpgsql as $$ begin raise exception 'injected: ${table} refused'; end $$`).execute(db);
-  await sql.raw(`create trigger refuse_${table} before insert on ${table} for each row execute function refuse_${table}()`).execute(db);
-  return async () => {
-    await sql.raw(`drop trigger refuse_${table} on ${table}`).execute(db);
-    await sql.raw(`drop function refuse_${table}()`).execute(db);
-  };
-}
 
 for (const target of storeTargets('opsbook-held-page')) {
   for (const withPolicy of [true, false]) {
@@ -79,7 +64,7 @@ for (const target of storeTargets('opsbook-held-page')) {
         };
         expect(await state()).toEqual({ held: true, escalations: 0, pages: 0, released: 0 });
 
-        const heal = await refuseInserts(db, target.name, refused);
+        const heal = await refuseWrites(db, target.name, refused);
         try {
           await runFor(WINDOW);
           // The release could not send its page: it did not happen, the page is still held.

@@ -11,47 +11,18 @@
  * trigger that refuses rows of the escalations table, dropped afterwards. One daemon on a simulated
  * clock, on SQLite and PostgreSQL.
  */
-import { sql, type Kysely } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../../src/lib/clock.js';
-import type { Database } from '../../src/store/index.js';
 import { postgresUp } from '../support/services.js';
 import { storeTargets } from '../support/store-targets.js';
 import { startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
 import { scaled } from '../support/timing.js';
+import { refuseWrites } from '../support/store-faults.js';
 
 const pgAvailable = await postgresUp();
 const KEY = 'k'.repeat(40);
 const ana = { name: 'ana', role: 'responder' as const, via: 'session' as const };
-
-/** Makes inserts into the escalations table fail (a real SQL error in the writer's transaction) until `heal`. */
-async function refuseEscalations(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'): Promise<() => Promise<void>> {
-  if (dialect === 'sqlite') {
-    await sql.raw(`create trigger refuse_escalations before insert on escalations begin select raise(abort, 'injected: escalations refused'); end`).execute(db);
-    return async () => void (await sql.raw('drop trigger refuse_escalations').execute(db));
-  }
-  await sql.raw(`create function refuse_escalations() returns trigger language plpgsql as $$ begin raise exception 'injected: escalations refused'; end $$`).execute(db);
-  await sql.raw('create trigger refuse_escalations before insert on escalations for each row execute function refuse_escalations()').execute(db);
-  return async () => {
-    await sql.raw('drop trigger refuse_escalations on escalations').execute(db);
-    await sql.raw('drop function refuse_escalations()').execute(db);
-  };
-}
-
-/** Makes the "acknowledged" status updates' outbox rows fail (a real SQL error in the writer's transaction) until `heal`. */
-async function refuseAcknowledgedUpdates(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'): Promise<() => Promise<void>> {
-  if (dialect === 'sqlite') {
-    await sql.raw(`create trigger refuse_acknowledged before insert on outbox when new.event = 'incident.acknowledged' begin select raise(abort, 'injected: status updates refused'); end`).execute(db);
-    return async () => void (await sql.raw('drop trigger refuse_acknowledged').execute(db));
-  }
-  await sql.raw(`create function refuse_acknowledged() returns trigger language plpgsql as $$ begin if new.event = 'incident.acknowledged' then raise exception 'injected: status updates refused'; end if; return new; end $$`).execute(db);
-  await sql.raw('create trigger refuse_acknowledged before insert on outbox for each row execute function refuse_acknowledged()').execute(db);
-  return async () => {
-    await sql.raw('drop trigger refuse_acknowledged on outbox').execute(db);
-    await sql.raw('drop function refuse_acknowledged()').execute(db);
-  };
-}
 
 for (const target of storeTargets('opsbook-missed-escalation')) {
   describe.skipIf(target.name === 'postgres' && !pgAvailable)(`a triggered incident whose escalation could not start, on ${target.name}`, () => {
@@ -95,7 +66,7 @@ for (const target of storeTargets('opsbook-missed-escalation')) {
         return { state: incident.state, escalations: escalations.length, pages: pages.length };
       };
 
-      const heal = await refuseEscalations(db, target.name);
+      const heal = await refuseWrites(db, target.name, 'escalations');
       let manual: string;
       let grouped: string;
       try {
@@ -153,7 +124,7 @@ for (const target of storeTargets('opsbook-missed-escalation')) {
       const status = async () => (await db.selectFrom('escalations').select('status').where('incident_id', '=', incident.id).executeTakeFirstOrThrow()).status;
       expect({ pages: await pages(), status: await status() }).toEqual({ pages: 1, status: 'active' });
       await runFor(60_000);
-      const heal = await refuseEscalations(db, target.name);
+      const heal = await refuseWrites(db, target.name, 'escalations');
       try {
         // The acknowledgement is recorded, and the person answered with it, whether or not the
         // escalation's stop can be written now (the old daemon answered with the stop's error, and
@@ -174,7 +145,7 @@ for (const target of storeTargets('opsbook-missed-escalation')) {
       const status = async () => (await db.selectFrom('escalations').select('status').where('incident_id', '=', incident.id).executeTakeFirstOrThrow()).status;
       // The page was attempted (port 9 refuses it): the channel heard of the incident, so it hears of its acknowledgement.
       await runFor(60_000);
-      const heal = await refuseAcknowledgedUpdates(db, target.name);
+      const heal = await refuseWrites(db, target.name, 'outbox', { when: "new.event = 'incident.acknowledged'", message: 'injected: status updates refused' });
       try {
         expect((await ops().act(incident.id, 'acknowledge', ana)).state).toBe('acknowledged');
         expect(await told()).toBe(0);
@@ -216,7 +187,7 @@ for (const target of storeTargets('opsbook-missed-escalation')) {
       await send('resolved');
       await runFor(60_000);
       expect(await state()).toMatchObject({ state: 'resolved', escalation: 'resolved' });
-      const heal = await refuseEscalations(db, target.name);
+      const heal = await refuseWrites(db, target.name, 'escalations');
       try {
         await send('firing');
         await runFor(3 * 60_000);

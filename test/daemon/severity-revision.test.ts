@@ -9,31 +9,16 @@
  * that refuses updates of the escalations table, dropped afterwards. One daemon on a simulated
  * clock, on SQLite and PostgreSQL.
  */
-import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../../src/lib/clock.js';
-import type { Database } from '../../src/store/index.js';
 import { postgresUp } from '../support/services.js';
 import { storeTargets } from '../support/store-targets.js';
 import { startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
+import { refuseWrites } from '../support/store-faults.js';
 
 const pgAvailable = await postgresUp();
 const KEY = 'k'.repeat(40);
 const ana = { name: 'ana', role: 'responder' as const, via: 'session' as const };
-
-/** Makes updates of the escalations table fail (a real SQL error in the writer's transaction) until `heal`. */
-async function refuseEscalationUpdates(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'): Promise<() => Promise<void>> {
-  if (dialect === 'sqlite') {
-    await sql.raw(`create trigger refuse_escalation_updates before update on escalations begin select raise(abort, 'injected: escalation updates refused'); end`).execute(db);
-    return async () => void (await sql.raw('drop trigger refuse_escalation_updates').execute(db));
-  }
-  await sql.raw(`create function refuse_escalation_updates() returns trigger language plpgsql as $$ begin raise exception 'injected: escalation updates refused'; end $$`).execute(db);
-  await sql.raw('create trigger refuse_escalation_updates before update on escalations for each row execute function refuse_escalation_updates()').execute(db);
-  return async () => {
-    await sql.raw('drop trigger refuse_escalation_updates on escalations').execute(db);
-    await sql.raw('drop function refuse_escalation_updates()').execute(db);
-  };
-}
 
 for (const target of storeTargets('opsbook-severity-revision')) {
   describe.skipIf(target.name === 'postgres' && !pgAvailable)(`a severity change whose escalation revision could not be written, on ${target.name}`, () => {
@@ -88,7 +73,7 @@ for (const target of storeTargets('opsbook-severity-revision')) {
       const escalationSeverity = async () => (JSON.parse((await db.selectFrom('escalations').select('state').where('incident_id', '=', id).executeTakeFirstOrThrow()).state) as { severity?: string }).severity;
       const pagerPages = async () => (await db.selectFrom('outbox').select('id').where('incident_id', '=', id).where('channel_id', '=', 'pager').execute()).length;
       expect(await escalationSeverity()).toBe('P3');
-      const heal = await refuseEscalationUpdates(db, target.name);
+      const heal = await refuseWrites(db, target.name, 'escalations', { on: 'update', message: 'injected: escalation updates refused' });
       try {
         // A worse alert joins: the incident is P1 (the alerts are recorded whatever its escalation).
         expect(await send('API down', 'P1')).toBe(id);
@@ -113,7 +98,7 @@ for (const target of storeTargets('opsbook-severity-revision')) {
       expect(await escalationSeverity()).toBe('P3');
       await runFor(60_000);
 
-      const heal = await refuseEscalationUpdates(db, target.name);
+      const heal = await refuseWrites(db, target.name, 'escalations', { on: 'update', message: 'injected: escalation updates refused' });
       try {
         // The revision cannot be written: the person is told so.
         await expect(ops().changeSeverity(incident.id, 'P1', ana, 'checkout is down for everyone')).rejects.toThrow(/injected/);

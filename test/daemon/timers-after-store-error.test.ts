@@ -16,23 +16,10 @@ import type { Database } from '../../src/store/index.js';
 import { postgresUp } from '../support/services.js';
 import { storeTargets } from '../support/store-targets.js';
 import { startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
+import { refuseWrites } from '../support/store-faults.js';
 
 const pgAvailable = await postgresUp();
 const MINUTE = 60_000;
-
-/** Makes inserts into incidents fail (a real SQL error in the writer's transaction) until the answer is called. */
-async function refuseIncidents(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'): Promise<() => Promise<void>> {
-  if (dialect === 'sqlite') {
-    await sql.raw(`create trigger refuse_incidents before insert on incidents begin select raise(abort, 'injected: incidents refused'); end`).execute(db);
-    return async () => void (await sql.raw('drop trigger refuse_incidents').execute(db));
-  }
-  await sql.raw(`create function refuse_incidents() returns trigger language plpgsql as $$ begin raise exception 'injected: incidents refused'; end $$`).execute(db);
-  await sql.raw('create trigger refuse_incidents before insert on incidents for each row execute function refuse_incidents()').execute(db);
-  return async () => {
-    await sql.raw('drop trigger refuse_incidents on incidents').execute(db);
-    await sql.raw('drop function refuse_incidents()').execute(db);
-  };
-}
 
 /** Every query of the incidents table fails (it is renamed away) until the answer is called. */
 async function loseIncidents(db: Kysely<Database>): Promise<() => Promise<void>> {
@@ -83,7 +70,7 @@ for (const target of storeTargets('opsbook-timers-error')) {
         if ((await state()) === 'pending') pendingAt = clock.now();
       }
       expect(pendingAt).toBeDefined();
-      const heal = await refuseIncidents(db, server.daemon.store.dialect);
+      const heal = await refuseWrites(db, server.daemon.store.dialect, 'incidents');
       // The `for:` timer falls due and fails.
       await runFor(2 * MINUTE);
       expect(await db.selectFrom('incidents').select('id').execute()).toEqual([]);
