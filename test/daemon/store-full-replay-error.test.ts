@@ -67,7 +67,8 @@ describe.skipIf(!pgUp)('alerts paged from memory when one cannot be recorded aft
 
   it('records the others at once and the refused one when the store takes it', async () => {
     const store = server.daemon.store.db;
-    const titles = async () => (await store.selectFrom('incidents').select('title').orderBy('title').execute()).map((r) => r.title);
+    // The alerts' incidents: the channel's own (its pages fail, so in time it is found failing) is not this test's.
+    const titles = async () => (await store.selectFrom('incidents').select('title').where('title', 'not like', 'Notification channel %').orderBy('title').execute()).map((r) => r.title);
     let heal = await refuseIncidents(store, `raise exception 'could not extend file' using errcode = '53100';`);
     await ops().ingest(alert('Checkout', clock.now()));
     await ops().ingest(alert('Search', clock.now()));
