@@ -33,6 +33,9 @@ await describeOnStores('opsbook-unpaged-plan', 'missed pages and unstopped escal
     const recent = 19_000;
     // Re-opened, its stopped escalation not started again.
     const reopened = 12_000;
+    // Held by a window whose end dropped its page: decided, not missed.
+    const dropped = 17_000;
+    const timeline = [];
     const incidents: IncidentRow[] = [];
     const escalations = [];
     const outbox = [];
@@ -45,7 +48,8 @@ await describeOnStores('opsbook-unpaged-plan', 'missed pages and unstopped escal
         labels: '{}', runbook: null, created_by: 'alerts', reopened: 0,
         held_notification: i === held ? JSON.stringify({ kind: 'maintenance', id: 'upgrade', until: N * 60_000, onEnd: 'notify_if_firing' }) : null,
       });
-      if (unpaged.has(i) || i === held || i === recent) continue;
+      timeline.push({ id: `tl_${id}`, incident_id: id, seq: 1, at: i * 60_000, kind: i === dropped ? 'suppressed' : 'status', actor: 'system:alerts', text: i === dropped ? 'upgrade ended: held notification dropped (on_end: drop)' : 'triggered', data: '{}' });
+      if (unpaged.has(i) || i === held || i === recent || i === dropped) continue;
       // Two answered incidents whose escalation still pages (its stop was not written).
       const running = (triggered && i !== reopened) || i === 5001 || i === 7001;
       // Two open incidents whose escalation follows another severity (its revision was not written), one that follows theirs.
@@ -61,7 +65,8 @@ await describeOnStores('opsbook-unpaged-plan', 'missed pages and unstopped escal
       await db.insertInto('escalations').values(escalations.slice(i, i + 500)).execute();
       await db.insertInto('outbox').values(outbox.slice(i, i + 500)).execute();
     }
-    if (target.name === 'postgres') await sql`ANALYZE incidents, escalations, outbox`.execute(db);
+    for (let i = 0; i < N; i += 500) await db.insertInto('incident_timeline').values(timeline.slice(i, i + 500)).execute();
+    if (target.name === 'postgres') await sql`ANALYZE incidents, escalations, outbox, incident_timeline`.execute(db);
 
     const before = 18_500 * 60_000;
     expect((await listUnpagedIncidents(db, before, 100)).map((r) => r.id)).toEqual(['inc_01000', 'inc_09000', 'inc_12000', 'inc_15000']);

@@ -383,7 +383,8 @@ export async function countIncidentsBySeverity(db: Db, states: readonly string[]
 
 /**
  * Triggered incidents nobody is paging: not held by a window or silence, and either opened at or
- * before `openedBefore` with no escalation and no outbox row (nobody was told of them), or with an
+ * before `openedBefore` with no escalation, no outbox row and no page a window or silence decided
+ * (nobody was told of them), or with an
  * escalation stopped when they were answered and not started again when they re-opened. Read
  * through incidents_state_id (the triggered ones only) with the escalations' key and
  * outbox_incident probed for each; oldest first.
@@ -391,18 +392,21 @@ export async function countIncidentsBySeverity(db: Db, states: readonly string[]
 export function unpagedIncidentsQuery(db: Db, openedBefore: number, limit: number) {
   return db
     .selectFrom('incidents as i')
-    .leftJoin('escalations as e', 'e.incident_id', 'i.id')
     .selectAll('i')
     .where('i.state', '=', 'triggered')
     .where('i.held_notification', 'is', null)
     .where((eb) =>
       eb.or([
         eb.and([
-          eb('e.incident_id', 'is', null),
           eb('i.opened_at', '<=', openedBefore),
+          eb.not(eb.exists(eb.selectFrom('escalations as e').select('e.incident_id').whereRef('e.incident_id', '=', 'i.id'))),
           eb.not(eb.exists(eb.selectFrom('outbox as o').select('o.id').whereRef('o.incident_id', '=', 'i.id'))),
+          // A window or silence decided its page (held, then dropped at its end): not a missed page.
+          eb.not(eb.exists(eb.selectFrom('incident_timeline as t').select('t.id').whereRef('t.incident_id', '=', 'i.id').where('t.kind', '=', 'suppressed'))),
         ]),
-        eb.and([eb('e.status', 'in', ['acknowledged', 'resolved']), eb('e.updated_at', '<=', openedBefore)]),
+        eb.exists(
+          eb.selectFrom('escalations as e').select('e.incident_id').whereRef('e.incident_id', '=', 'i.id').where('e.status', 'in', ['acknowledged', 'resolved']).where('e.updated_at', '<=', openedBefore),
+        ),
       ]),
     )
     .orderBy('i.opened_at')
