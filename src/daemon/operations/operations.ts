@@ -894,7 +894,11 @@ export class Operations {
       inTransaction?.failed();
       // Pages matter more than history: alerts the store cannot record are paged from memory.
       if (!isStoreFull(e)) throw e;
-      for (const i of fresh) this.storeFull.onFull(e, events[i]!);
+      for (const i of fresh) {
+        // A resolve held for its replay: a firing alert of the same key is no repeat meanwhile.
+        if (events[i]!.kind === 'resolved') this.firingAlerts.forgetKey(events[i]!.dedupKey);
+        this.storeFull.onFull(e, events[i]!);
+      }
       if (saveSeries) throw e;
       return out;
     }
@@ -1058,6 +1062,7 @@ export class Operations {
     } catch (e) {
       // Pages matter more than history: an alert the store cannot record is paged from memory.
       if (!isStoreFull(e)) throw e;
+      if (event.kind === 'resolved') this.firingAlerts.forgetKey(event.dedupKey);
       this.storeFull.onFull(e, event);
       return undefined;
     }
@@ -1085,7 +1090,11 @@ export class Operations {
       if (event.kind === 'firing' && OPEN_STATES.includes(result.incident.state)) {
         this.firingAlerts.remember(event.dedupKey, result.incident.id, event.severity, now);
       }
-    } else this.firingAlerts.forgetKey(event.dedupKey);
+    } else {
+      this.firingAlerts.forgetKey(event.dedupKey);
+      // A resolve with no incident may end an alert paged from memory whose record is still waiting.
+      if (event.kind === 'resolved') this.storeFull.resolvedUnrecorded(event);
+    }
   }
 
   /**

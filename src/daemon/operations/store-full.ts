@@ -30,7 +30,7 @@ export interface StoreFullHost {
 export interface StoreFullStatus {
   since: number;
   reason: string;
-  /** Alerts paged from memory, waiting to be written. */
+  /** Alerts waiting to be written: paged from memory, or resolves of alerts recorded before. */
   held: number;
 }
 
@@ -45,7 +45,10 @@ export interface StoreFullStatus {
  */
 export class StoreFullMode {
   private state: StoreFullStatus | undefined;
+  /** Alerts waiting to be recorded, by dedup key: firing ones paged from memory, and resolves of recorded ones. */
   private readonly held = new Map<string, AlertEvent>();
+  /** Alerts paged from memory and not recorded yet: the incident and channels their all-clear goes to. */
+  private readonly pagedFromMemory = new Map<string, { incident: NotificationIncident; channels: string[] }>();
   private cancelProbe: (() => void) | undefined;
   /** Alerts recorded neither while full nor at the replay, and the timer that replays them again. */
   private unrecorded: AlertEvent[] = [];
@@ -75,19 +78,26 @@ export class StoreFullMode {
   }
 
   private hold(event: AlertEvent): void {
+    const key = event.dedupKey;
     if (event.kind !== 'firing') {
-      // A resolve of an alert paged from memory ends its wait here; any other is applied on replay.
-      this.held.delete(event.dedupKey);
+      this.resolve(event);
       return;
     }
-    if (this.held.has(event.dedupKey)) return;
-    this.held.set(event.dedupKey, event);
+    const waiting = this.held.get(key);
+    if (waiting?.kind === 'firing') return;
+    if (waiting) {
+      // Recorded before the disk filled, resolved and firing again while full: its incident, open in
+      // the store and paged already, stays as it is.
+      this.held.delete(key);
+      return;
+    }
+    this.held.set(key, event);
     const config = this.host.config();
     const policy = config.escalation_policies.find((p) => p.id === policyForLabels(config, event.labels));
     const routed = broadcastChannels(config, policyChannels(config, policy?.id));
     const channels = routed.length > 0 ? routed : broadcastChannels(config, config.channels.map((c) => c.id));
     const incident: NotificationIncident = {
-      id: `mem-${createHash('sha256').update(event.dedupKey).digest('hex').slice(0, 16)}`,
+      id: `mem-${createHash('sha256').update(key).digest('hex').slice(0, 16)}`,
       title: event.annotations.summary ?? event.ruleId,
       severity: event.severity,
       status: 'triggered',
@@ -95,7 +105,37 @@ export class StoreFullMode {
       ...(event.labels.service ? { service: event.labels.service } : {}),
       summary: 'Paged from memory: opsbook cannot write its store (disk full). No incident is recorded yet, so there is nothing to acknowledge by link; it is recorded when space returns.',
     };
+    this.pagedFromMemory.set(key, { incident, channels });
     for (const channelId of channels) this.send({ channelId, event: 'incident.triggered', incident, dedupKey: `${incident.id}/${channelId}` });
+  }
+
+  /**
+   * An alert resolved while it could not be recorded. One paged from memory is never recorded (its
+   * replay would open an incident, and page, for what is over): the channels it paged hear its
+   * all-clear from memory. One recorded before the disk filled waits with the others, and its
+   * replay resolves its incident.
+   */
+  private resolve(event: AlertEvent): void {
+    const key = event.dedupKey;
+    const paged = this.pagedFromMemory.get(key);
+    if (!paged) {
+      this.held.set(key, event);
+      return;
+    }
+    this.pagedFromMemory.delete(key);
+    this.held.delete(key);
+    this.unrecorded = this.unrecorded.filter((e) => e.dedupKey !== key);
+    const incident: NotificationIncident = { ...paged.incident, status: 'resolved', summary: 'Resolved before opsbook could record it (its store could not write): no incident is recorded for it.' };
+    for (const channelId of paged.channels) this.send({ channelId, event: 'incident.resolved', incident, dedupKey: `${incident.id}/resolved/${channelId}` });
+  }
+
+  /**
+   * A resolved alert the store found no incident for, once it writes again: when it is one paged
+   * from memory whose record was refused at the replay (waiting to be replayed again), it is over
+   * (see `resolve`) rather than recorded later as an incident still open.
+   */
+  resolvedUnrecorded(event: AlertEvent): void {
+    if (event.kind === 'resolved' && this.pagedFromMemory.has(event.dedupKey)) this.resolve(event);
   }
 
   private selfIncident(status: string, summary: string): NotificationIncident {
@@ -168,6 +208,8 @@ export class StoreFullMode {
       this.host.logger.error({ err }, 'alerts paged from memory could not be recorded; tried again shortly');
       return events;
     });
+    const refused = new Set(failed.map((e) => e.dedupKey));
+    for (const e of events) if (!refused.has(e.dedupKey)) this.pagedFromMemory.delete(e.dedupKey);
     if (failed.length === 0 || this.stopped) return;
     const again = new Map([...this.unrecorded, ...failed].map((e) => [e.dedupKey, e]));
     this.unrecorded = [...again.values()];
