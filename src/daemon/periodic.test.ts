@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../lib/clock.js';
+import { RETRY_AFTER_ERROR_MS } from '../lib/rearm.js';
 import { PeriodicTask } from './periodic.js';
 
 describe('PeriodicTask', () => {
@@ -65,5 +66,39 @@ describe('PeriodicTask', () => {
     await stopped;
     expect(done).toBe(true);
     expect(clock.pendingTimers()).toBe(0);
+  });
+
+  it('a `next` that throws (a schedule it cannot read) is reported and asked again a little later, never ending the task', async () => {
+    const clock = new SimulatedClock(0);
+    const runs: number[] = [];
+    const errors: unknown[] = [];
+    let broken = false;
+    const task = new PeriodicTask({
+      clock,
+      next: (now) => {
+        if (broken) throw new Error('schedule unreadable');
+        return now + 1_000;
+      },
+      run: async () => {
+        runs.push(clock.now());
+        // Armed again after this first run: `next` throws there, in the run's own chain.
+        if (runs.length === 1) broken = true;
+      },
+      onError: (e) => errors.push(e),
+    });
+    task.start();
+    await clock.advance(1_000);
+    await task.idle();
+    expect(errors).toEqual([new Error('schedule unreadable')]);
+    expect(clock.pendingTimers()).toBe(1);
+    broken = false;
+    await clock.advance(RETRY_AFTER_ERROR_MS + 1_000);
+    expect(runs).toEqual([1_000, 1_000 + RETRY_AFTER_ERROR_MS + 1_000]);
+    // At start too: the error is reported, not thrown into the daemon's start.
+    const other = new PeriodicTask({ clock, next: () => { throw new Error('at start'); }, run: async () => undefined, onError: (e) => errors.push(e) });
+    other.start();
+    expect(errors.at(-1)).toEqual(new Error('at start'));
+    await other.stop();
+    await task.stop();
   });
 });

@@ -1,4 +1,5 @@
 import type { Clock } from '../lib/clock.js';
+import { RETRY_AFTER_ERROR_MS } from '../lib/rearm.js';
 
 export interface PeriodicTaskOptions {
   readonly clock: Clock;
@@ -45,7 +46,17 @@ export class PeriodicTask {
   private arm(): void {
     if (this.stopped) return;
     const { clock, next, run, onError } = this.options;
-    const at = next(clock.now());
+    let at: number | undefined;
+    try {
+      at = next(clock.now());
+    } catch (e) {
+      // A `next` that throws (a schedule it cannot read) must not end the task unseen, nor escape as
+      // an unhandled rejection from the run's chain: reported, and asked again a little later.
+      onError(e);
+      at = clock.now() + RETRY_AFTER_ERROR_MS;
+      this.cancel = clock.at(at, () => this.arm());
+      return;
+    }
     if (at === undefined) return;
     this.cancel = clock.at(at, () => {
       this.running = this.running
