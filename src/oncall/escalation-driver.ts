@@ -1,7 +1,11 @@
 import { AsyncResource } from 'node:async_hooks';
 import type { Kysely, Transaction } from 'kysely';
 import type { Clock } from '../lib/clock.js';
-import { dueEscalations, getEscalation, nextEscalationAt, saveEscalation, type Database, type Store } from '../store/index.js';
+import { dueEscalations, getEscalation, nextEscalationAt, postponeEscalation, saveEscalation, type Database, type EscalationRow, type Store } from '../store/index.js';
+import { RETRY_AFTER_ERROR_MS } from '../lib/rearm.js';
+
+/** The longest wait before a step that could not run is tried again. */
+const MAX_RETRY_MS = 5 * 60_000;
 import {
   acknowledgeEscalation,
   onTimer,
@@ -88,6 +92,8 @@ export class EscalationDriver {
   /** A tick arrived during a run. */
   private again = false;
   private stopped = false;
+  /** Steps that could not run, by incident: how many times in a row (their retry backs off). */
+  private readonly failures = new Map<string, number>();
 
   constructor(private readonly opts: EscalationDriverOptions) {
     this.configure(opts.policies, opts.schedules);
@@ -228,8 +234,10 @@ export class EscalationDriver {
         } catch (e) {
           // The partition passed to another process meanwhile: that process advances the rest.
           if (isOpsbookError(e) && e.code === 'OPSBOOK_E_FENCED') return;
-          throw e;
+          await this.postpone(row, now, e);
+          continue;
         }
+        this.failures.delete(row.incident_id);
         await this.opts.onCommitted?.();
       }
     }
@@ -242,6 +250,22 @@ export class EscalationDriver {
     // and others start escalations this process must see, which a poll on real time finds.
     this.wake(next === undefined ? undefined : Math.max(now + 100, next));
     this.armPoll();
+  }
+
+  /**
+   * A step that could not run (its state unreadable, a target that throws, a row the store
+   * refuses) must not hold back the escalations queued after it: its timer moves later, backing
+   * off from 5 s to 5 min, and the run goes on. When even that write fails the store itself is
+   * failing: the error ends the run, which is tried again shortly (see `runNow`).
+   */
+  private async postpone(row: EscalationRow, now: number, err: unknown): Promise<void> {
+    const attempts = (this.failures.get(row.incident_id) ?? 0) + 1;
+    const retryAt = now + Math.min(MAX_RETRY_MS, RETRY_AFTER_ERROR_MS * 2 ** (attempts - 1));
+    const moved = await postponeEscalation(this.opts.store.db, row, retryAt).catch(() => {
+      throw err;
+    });
+    if (moved) this.failures.set(row.incident_id, attempts);
+    this.opts.logger?.warn({ err, incident: row.incident_id, attempts, retryAt: new Date(retryAt).toISOString() }, 'escalation step could not run; the other escalations go on, this one is tried again later');
   }
 
   private armPoll(): void {

@@ -821,8 +821,15 @@ export class Operations {
     await this.idle();
   }
 
-  /** Resolves once every result, alert and timer callback queued so far has been handled. */
+  /**
+   * Resolves once every result, alert and timer callback queued so far has been handled, the
+   * escalation driver's run included: a simulated clock that moved on while a step was still
+   * talking to the store would arm the next step in its past, to run late.
+   */
   async idle(): Promise<void> {
+    await this.work.idle();
+    await this.escalations.idle();
+    // What the steps set off (their effects) is queued work too.
     await this.work.idle();
   }
 

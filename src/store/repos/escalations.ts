@@ -30,6 +30,23 @@ export async function dueEscalations(db: Db, now: number, limit = 100, offset = 
   return q.execute();
 }
 
+/**
+ * Moves an escalation's timer to `nextAt` if it is still the version read (`row`'s next_at and
+ * updated_at): a step that could not run is tried again later, and one another writer advanced
+ * meanwhile is left alone. True when moved.
+ */
+export async function postponeEscalation(db: Db, row: Pick<EscalationRow, 'incident_id' | 'next_at' | 'updated_at'>, nextAt: number): Promise<boolean> {
+  if (row.next_at === null) return false;
+  const r = await db
+    .updateTable('escalations')
+    .set({ next_at: nextAt })
+    .where('incident_id', '=', row.incident_id)
+    .where('next_at', '=', row.next_at)
+    .where('updated_at', '=', row.updated_at)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
 /** The earliest pending timer, for arming the next wake-up. */
 export async function nextEscalationAt(db: Db): Promise<number | undefined> {
   const row = await db.selectFrom('escalations').select('next_at').where('next_at', 'is not', null).orderBy('next_at').limit(1).executeTakeFirst();
