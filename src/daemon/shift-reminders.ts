@@ -8,6 +8,8 @@ import type { ClusterCoordinator } from '../cluster/index.js';
 import { contactAddresses } from './operations/paging.js';
 import type { Logger } from './logger.js';
 import { PeriodicTask } from './periodic.js';
+import { isOpsbookError } from '../lib/errors/index.js';
+import { RETRY_AFTER_ERROR_MS } from '../lib/rearm.js';
 
 export interface ShiftRemindersHost {
   readonly config: OpsConfig;
@@ -39,12 +41,14 @@ export const SHIFT_REMINDER_EVENT = 'oncall.shift_reminder';
 export class ShiftReminders {
   readonly name = 'shift-reminders';
   private readonly task: PeriodicTask;
+  /** When reminders the store refused at the last look are tried again. */
+  private retryAt: number | undefined;
 
   constructor(private readonly host: ShiftRemindersHost) {
     this.task = new PeriodicTask({
       clock: host.clock,
       // The config's schedules without stored overrides: those are read at each look, at most a poll apart.
-      next: (now) => Math.min(nextShiftReminderAt(host.config.schedules, now, SHIFT_REMINDER_POLL_MS) ?? Infinity, now + SHIFT_REMINDER_POLL_MS),
+      next: (now) => Math.min(nextShiftReminderAt(host.config.schedules, now, SHIFT_REMINDER_POLL_MS) ?? Infinity, now + SHIFT_REMINDER_POLL_MS, this.retryAt ?? Infinity),
       run: () => this.tick(),
       onError: (e) => host.logger.error({ err: e }, 'shift reminders failed'),
     });
@@ -74,6 +78,7 @@ export class ShiftReminders {
     if (cluster && !lease) return 0;
     const schedules = await schedulesWithOverrides(store.db, this.host.config.schedules);
     let sent = 0;
+    let failed = 0;
     for (const due of dueShiftReminders(schedules, clock.now())) {
       const schedule = schedules.find((s) => s.id === due.schedule)!;
       const claimed = await store.db.transaction().execute(async (trx) => {
@@ -83,9 +88,18 @@ export class ShiftReminders {
         const channels = await this.enqueue(trx, schedule, due);
         this.host.logger.info({ schedule: due.schedule, user: due.user, shift_start: new Date(due.start).toISOString(), channels }, channels.length ? 'shift reminder sent' : 'shift reminder: no channel serves their contact methods');
         return true;
+      }).catch((err: unknown) => {
+        // The lease passed on: its new holder reminds the rest.
+        if (isOpsbookError(err) && err.code === 'OPSBOOK_E_FENCED') throw err;
+        // One reminder the store refuses holds back no other; it is tried again shortly.
+        failed++;
+        this.host.logger.error({ err, schedule: due.schedule, user: due.user, shift_start: new Date(due.start).toISOString() }, 'shift reminder could not be written; tried again in a few seconds');
+        return false;
       });
       if (claimed) sent++;
     }
+    // Armed sooner than the next look: the reminder's window may close before it.
+    this.retryAt = failed > 0 ? clock.now() + RETRY_AFTER_ERROR_MS : undefined;
     if (sent > 0) signalOutbox();
     await pruneShiftReminders(store.db, clock.now() - KEEP_MS);
     return sent;
