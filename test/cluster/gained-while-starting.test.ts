@@ -14,7 +14,8 @@ import { partitionLease } from '../../src/cluster/index.js';
 import type { Database } from '../../src/store/index.js';
 import { postgresUp } from '../support/services.js';
 import { otherMemberHolding } from '../support/cluster.js';
-import { clusterDaemon, clusterStorage, idInPartition, until } from '../support/cluster-daemon.js';
+import { clusterDaemon, clusterStorage, idInPartition } from '../support/cluster-daemon.js';
+import { until } from '../support/timing.js';
 
 const pgUp = await postgresUp();
 const PARTITIONS = 3;

@@ -12,7 +12,8 @@ import { describe, expect, it } from 'vitest';
 import { partitionLease } from '../../src/cluster/index.js';
 import { postgresUp } from '../support/services.js';
 import { otherMemberHolding } from '../support/cluster.js';
-import { clusterDaemon, clusterStorage, idInPartition, until } from '../support/cluster-daemon.js';
+import { clusterDaemon, clusterStorage, idInPartition } from '../support/cluster-daemon.js';
+import { until } from '../support/timing.js';
 
 const pgUp = await postgresUp();
 const PARTITIONS = 3;

@@ -8,10 +8,10 @@ import { afterAll, beforeAll, expect } from 'vitest';
 import { SimulatedClock } from '../../src/lib/clock.js';
 import { partitionOf } from '../../src/cluster/index.js';
 import { openStore, releaseLease, type ScratchDatabase, type Store } from '../../src/store/index.js';
-import type { Daemon } from '../../src/daemon/index.js';
 import { createTestDatabase } from './services.js';
 import { startDaemonApp, type DaemonApp } from './daemon-app.js';
 import { startProbeTarget, type ProbeTarget } from './probe-target.js';
+import { clockRunner, minuteNow, type ClockRunner, type Operations } from './simulated-daemon.js';
 
 /** The first id `${prefix}N` falling in partition `p` of `partitions` (and meeting `accept`). */
 export function idInPartition(partitions: number, p: number, prefix: string, accept: (id: string) => boolean = () => true): string {
@@ -24,14 +24,6 @@ export function idInPartition(partitions: number, p: number, prefix: string, acc
 /** The `storage:` section of a cluster member's ops.yaml: the database and its partitions. */
 export function clusterStorage(url: string, partitions: number, lease = '5m'): string {
   return `storage:\n  url: "${url}"\n  cluster: { lease: ${lease}, partitions: ${partitions} }\n`;
-}
-
-/** Resolves once `ok` answers true, polling every 50 ms; throws after `timeoutMs`. */
-export async function until(what: string, ok: () => Promise<boolean> | boolean, timeoutMs: number): Promise<void> {
-  for (const end = Date.now() + timeoutMs; !(await ok()); ) {
-    if (Date.now() > end) throw new Error(`not within ${timeoutMs} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 export interface ClusterDaemonOptions {
@@ -49,7 +41,7 @@ export interface ClusterDaemonOptions {
   start?: (start: () => Promise<DaemonApp>) => Promise<DaemonApp>;
 }
 
-export interface ClusterDaemon {
+export interface ClusterDaemon extends ClockRunner {
   readonly clock: SimulatedClock;
   readonly t0: number;
   /** The database's URL. */
@@ -59,12 +51,7 @@ export interface ClusterDaemon {
   readonly server: DaemonApp;
   /** The probe target, with `probeTarget`. */
   readonly target: ProbeTarget;
-  ops(): NonNullable<Daemon['operations']>;
-  settle(maxMs?: number): Promise<void>;
-  /** Advances the clock `ms`, settling the pipeline between timers and after. */
-  runFor(ms: number): Promise<void>;
-  /** Advances the clock to `at`, settling the pipeline between timers and after. */
-  runTo(at: number): Promise<void>;
+  ops(): Operations;
   /** The leases the daemon holds, by name, sorted. */
   leases(): string[];
   epochOf(lease: string): Promise<number>;
@@ -81,13 +68,14 @@ export interface ClusterDaemon {
  * then the daemon; after them all closed and the database dropped.
  */
 export function clusterDaemon(options: ClusterDaemonOptions): ClusterDaemon {
-  const t0 = options.t0 ?? Math.floor(Date.now() / 60_000) * 60_000;
+  const t0 = options.t0 ?? minuteNow();
   const clock = new SimulatedClock(t0);
   let db: ScratchDatabase | undefined;
   let store: Store | undefined;
   let server: DaemonApp | undefined;
   let target: ProbeTarget | undefined;
 
+  const ops = () => server!.daemon.operations!;
   const harness: ClusterDaemon = {
     clock,
     t0,
@@ -103,16 +91,8 @@ export function clusterDaemon(options: ClusterDaemonOptions): ClusterDaemon {
     get target() {
       return target!;
     },
-    ops: () => server!.daemon.operations!,
-    settle: (maxMs = 5_000) => harness.ops().settle(maxMs),
-    async runFor(ms) {
-      await clock.advance(ms, () => harness.settle());
-      await harness.settle();
-    },
-    async runTo(at) {
-      await clock.advanceTo(at, () => harness.settle());
-      await harness.settle();
-    },
+    ops,
+    ...clockRunner(clock, ops),
     leases: () => [...(server?.daemon.cluster?.leases.keys() ?? [])].sort(),
     epochOf: async (lease) => Number((await store!.db.selectFrom('cluster_leases').select('epoch').where('name', '=', lease).executeTakeFirstOrThrow()).epoch),
     async takeBehindItsBack(lease, holder, ms) {

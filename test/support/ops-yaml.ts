@@ -16,10 +16,14 @@ export function refusedWebhookChannel(id = 'hook'): string {
   return webhookChannel(id, `http://127.0.0.1:9/${id}`);
 }
 
-/** A `maintenance:` window `id` from `start` to `end` (epoch ms, to the minute, in UTC). */
+/** An instant (epoch ms) as a config's time to the minute, in UTC. */
+export function minuteIso(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 16) + '+00:00';
+}
+
+/** A `maintenance:` window `id` from `start` to `end` (epoch ms, to the minute). */
 export function maintenanceWindow(id: string, start: number, end: number): string {
-  const at = (ms: number) => new Date(ms).toISOString().slice(0, 16) + '+00:00';
-  return `maintenance:\n  - { id: ${id}, start: "${at(start)}", end: "${at(end)}" }\n`;
+  return `maintenance:\n  - { id: ${id}, start: "${minuteIso(start)}", end: "${minuteIso(end)}" }\n`;
 }
 
 /** An `escalation_policies:` of one policy, `default`, of one step paging `channel` every `timeout`. */
