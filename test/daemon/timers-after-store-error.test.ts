@@ -7,8 +7,6 @@
  * refuses incidents, a table renamed away (every query of it fails), each undone afterwards. One
  * daemon on a simulated clock per case, on SQLite and PostgreSQL.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/store/index.js';
@@ -17,6 +15,7 @@ import { storeTargets } from '../support/store-targets.js';
 import { simulatedDaemon } from '../support/simulated-daemon.js';
 import { maintenanceWindow, refusedWebhookChannel } from '../support/ops-yaml.js';
 import { refuseWrites } from '../support/store-faults.js';
+import { startStatusServer, type StatusServer } from '../support/net.js';
 
 const pgAvailable = await postgresUp();
 const MINUTE = 60_000;
@@ -29,17 +28,16 @@ async function loseIncidents(db: Kysely<Database>): Promise<() => Promise<void>>
 
 for (const target of storeTargets('opsbook-timers-error')) {
   describe.skipIf(target.name === 'postgres' && !pgAvailable)(`a rule's for: timer on a store error, on ${target.name}`, () => {
-    let web: http.Server;
+    let web: StatusServer;
     beforeAll(async () => {
-      web = http.createServer((_q, s) => s.writeHead(500).end());
-      await new Promise<void>((r) => web.listen(0, '127.0.0.1', r));
+      web = await startStatusServer(500);
     });
     afterAll(async () => {
-      await new Promise<void>((r) => web.close(() => r()));
+      await web.close();
     });
     const daemon = simulatedDaemon(target, 'timers-error', (url) =>
       // A check run every 30 minutes: only the rule's own timer can open the incident in between.
-      `storage:\n  url: "${url}"\nchecks:\n  - { id: web, kind: http, url: "http://127.0.0.1:${(web.address() as AddressInfo).port}/", interval: 30m, failure_threshold: 1, success_threshold: 1 }\nrules:\n  - { id: slow, check: web, for: 60s }\n`,
+      `storage:\n  url: "${url}"\nchecks:\n  - { id: web, kind: http, url: "${web.url}/", interval: 30m, failure_threshold: 1, success_threshold: 1 }\nrules:\n  - { id: slow, check: web, for: 60s }\n`,
     );
     const { clock, runFor } = daemon;
 
