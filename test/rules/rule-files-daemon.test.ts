@@ -7,22 +7,11 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ruleFilesDaemon } from '../support/rule-files-daemon.js';
+import { queueBacklogRules, ruleFilesDaemon } from '../support/rule-files-daemon.js';
 
 const MINUTE = 60_000;
 
-const RULES = `groups:
-  - name: queues
-    rules:
-      - alert: QueueBacklog
-        expr: queue_depth > 100
-        for: 5m
-        labels:
-          severity: warning
-        annotations:
-          summary: "{{ $labels.queue }} holds {{ $value }} jobs"
-          runbook_url: https://runbooks.example.org/queue/
-`;
+const RULES = queueBacklogRules('5m', 'https://runbooks.example.org/queue/');
 
 const OPS = `runbooks:
   files: [runbooks/*.md]

@@ -6,22 +6,12 @@
  * trigger refuses every row written to `rule_alerts` for three minutes, then is dropped.
  */
 import { describe, expect, it } from 'vitest';
-import { ruleFilesDaemon } from '../support/rule-files-daemon.js';
+import { queueBacklogRules, ruleFilesDaemon } from '../support/rule-files-daemon.js';
 import { refuseWrites } from '../support/store-faults.js';
 
 const MINUTE = 60_000;
 
-const RULES = `groups:
-  - name: queues
-    rules:
-      - alert: QueueBacklog
-        expr: queue_depth > 100
-        for: 1m
-        labels:
-          severity: warning
-        annotations:
-          summary: "{{ $labels.queue }} holds {{ $value }} jobs"
-`;
+const RULES = queueBacklogRules('1m');
 
 const OPS = `rule_files:
   files: [rules/*.yml]

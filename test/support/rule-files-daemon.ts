@@ -11,6 +11,24 @@ import { minuteNow } from './simulated-daemon.js';
 const MINUTE = 60_000;
 const STEP = 15_000;
 
+/**
+ * A rule file of one group, `queues`: QueueBacklog fires once `queue_depth` stays above 100 for
+ * `pendingFor`, a warning naming the queue and its depth (and its runbook, with `runbookUrl`).
+ */
+export function queueBacklogRules(pendingFor: string, runbookUrl?: string): string {
+  return `groups:
+  - name: queues
+    rules:
+      - alert: QueueBacklog
+        expr: queue_depth > 100
+        for: ${pendingFor}
+        labels:
+          severity: warning
+        annotations:
+          summary: "{{ $labels.queue }} holds {{ $value }} jobs"
+${runbookUrl ? `          runbook_url: ${runbookUrl}\n` : ''}`;
+}
+
 export interface RuleFilesDaemon {
   readonly server: DaemonApp;
   readonly clock: SimulatedClock;
