@@ -14,7 +14,7 @@ import { partitionLease } from '../../src/cluster/index.js';
 import type { Database } from '../../src/store/index.js';
 import { postgresUp } from '../support/services.js';
 import { otherMemberHolding } from '../support/cluster.js';
-import { clusterDaemon, clusterStorage, idInPartition } from '../support/cluster-daemon.js';
+import { clusterDaemon, clusterStorage, idInPartition, probeCheck } from '../support/cluster-daemon.js';
 import { until } from '../support/timing.js';
 
 const pgUp = await postgresUp();
@@ -32,7 +32,7 @@ describe.skipIf(!pgUp)('a partition gained between the pipeline\'s creation and 
     probeTarget: true,
     before: (store) => otherMemberHolding(store.db, OTHER, PARTITIONS, [1, 2], LONG),
     config: (url, target) => {
-      const checks = [a, b].map((id) => `  - { id: ${id}, kind: http, url: "http://127.0.0.1:${target.port}/${id}", interval: 10s, timeout: 5s, failure_threshold: 1 }`);
+      const checks = [a, b].map((id) => probeCheck(target, id, '10s', 'failure_threshold: 1'));
       return `${clusterStorage(url, PARTITIONS, '3s')}checks:\n${checks.join('\n')}\n`;
     },
     start: async (start) => {

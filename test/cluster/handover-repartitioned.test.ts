@@ -13,7 +13,7 @@
 import { describe, expect, it } from 'vitest';
 import { partitionOf } from '../../src/cluster/index.js';
 import { postgresUp } from '../support/services.js';
-import { clusterDaemon, clusterStorage, idInPartition } from '../support/cluster-daemon.js';
+import { clusterDaemon, clusterStorage, idInPartition, probeCheck } from '../support/cluster-daemon.js';
 
 const pgUp = await postgresUp();
 const OLD = 3;
@@ -42,7 +42,7 @@ describe.skipIf(!pgUp)('results handed over before the partition count changed',
     },
     config: (url, target) => {
       // The checks answer: only a handed-over result can open an incident.
-      const check = (id: string) => `  - { id: ${id}, kind: http, url: "http://127.0.0.1:${target.port}/${id}", interval: 10m, timeout: 5s, failure_threshold: 1, success_threshold: 1 }`;
+      const check = (id: string) => probeCheck(target, id, '10m', 'failure_threshold: 1, success_threshold: 1');
       return `${clusterStorage(url, NOW)}checks:\n${[x, y].map(check).join('\n')}\nrules:\n  - { id: down-x, check: ${x} }\n  - { id: down-y, check: ${y} }\n`;
     },
   });

@@ -14,7 +14,7 @@ import { leaveCluster } from '../../src/store/index.js';
 import { listResults } from '../../src/store/repos/check-history.js';
 import { postgresUp } from '../support/services.js';
 import { otherMemberHolding } from '../support/cluster.js';
-import { clusterDaemon, clusterStorage } from '../support/cluster-daemon.js';
+import { clusterDaemon, clusterStorage, probeCheck } from '../support/cluster-daemon.js';
 import { slotsBetween } from '../support/probe-target.js';
 
 const pgUp = await postgresUp();
@@ -49,7 +49,7 @@ describe.skipIf(!pgUp)('a lease move on one member', () => {
     // The other member is alive for the whole test and holds C: the daemon's fair share is two partitions.
     before: (store) => otherMemberHolding(store.db, OTHER, PARTITIONS, [2], LONG),
     config: (url, target) => {
-      const checks = [...A, ...B, ...C].map((id) => `  - { id: ${id}, kind: http, url: "http://127.0.0.1:${target.port}/${id}", interval: 10s, timeout: 5s, failure_threshold: 1, success_threshold: 1 }`);
+      const checks = [...A, ...B, ...C].map((id) => probeCheck(target, id, '10s', 'failure_threshold: 1, success_threshold: 1'));
       return `${clusterStorage(url, PARTITIONS)}checks:\n${checks.join('\n')}\nrules:\n  - { id: slow-${a1}, check: ${a1}, for: 60s }\n  - { id: slow-${b1}, check: ${b1}, for: 60s }\n`;
     },
   });

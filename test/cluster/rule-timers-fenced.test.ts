@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { partitionLease } from '../../src/cluster/index.js';
 import { phaseOf } from '../../src/checks/scheduler/plan.js';
 import { postgresUp } from '../support/services.js';
-import { clusterDaemon, clusterStorage, idInPartition } from '../support/cluster-daemon.js';
+import { clusterDaemon, clusterStorage, idInPartition, probeCheck } from '../support/cluster-daemon.js';
 
 const pgUp = await postgresUp();
 const PARTITIONS = 2;
@@ -32,7 +32,7 @@ describe.skipIf(!pgUp)('rule timers on a member that lost the partition', () => 
     t0: Math.floor(Date.now() / INTERVAL) * INTERVAL,
     probeTarget: true,
     config: (url, target) => {
-      const check = (id: string) => `  - { id: ${id}, kind: http, url: "http://127.0.0.1:${target.port}/${id}", interval: 10m, timeout: 5s, failure_threshold: 1, success_threshold: 1 }`;
+      const check = (id: string) => probeCheck(target, id, '10m', 'failure_threshold: 1, success_threshold: 1');
       // A lease of 5 minutes: the daemon does not look at its leases by itself during the test.
       return `${clusterStorage(url, PARTITIONS)}checks:\n${[a, b, k].map(check).join('\n')}\nrules:\n  - { id: slow-a, check: ${a}, for: 60s }\n  - { id: slow-b, check: ${b}, for: 60s }\n  - { id: keep-k, check: ${k}, keep_firing_for: 60s }\n`;
     },

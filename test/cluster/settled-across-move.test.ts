@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { partitionLease } from '../../src/cluster/index.js';
 import { postgresUp } from '../support/services.js';
 import { otherMemberHolding } from '../support/cluster.js';
-import { clusterDaemon, clusterStorage, idInPartition } from '../support/cluster-daemon.js';
+import { clusterDaemon, clusterStorage, idInPartition, probeCheck } from '../support/cluster-daemon.js';
 
 const pgUp = await postgresUp();
 const PARTITIONS = 3;
@@ -25,7 +25,7 @@ describe.skipIf(!pgUp)('a check settled down, across a lease move', () => {
     prefix: 'settled-move',
     probeTarget: true,
     before: (store) => otherMemberHolding(store.db, OTHER, PARTITIONS, [2], LONG),
-    config: (url, target) => `${clusterStorage(url, PARTITIONS)}checks:\n  - { id: ${api}, kind: http, url: "http://127.0.0.1:${target.port}/${api}", interval: 10s, timeout: 5s }\n`,
+    config: (url, target) => `${clusterStorage(url, PARTITIONS)}checks:\n${probeCheck(target, api)}\n`,
   });
   const { ops, runFor, leases, epochOf, movedTo } = cluster;
   const incidents = () => cluster.store.db.selectFrom('incidents').select(['id', 'state']).orderBy('opened_at').execute();

@@ -26,6 +26,11 @@ export function clusterStorage(url: string, partitions: number, lease = '5m'): s
   return `storage:\n  url: "${url}"\n  cluster: { lease: ${lease}, partitions: ${partitions} }\n`;
 }
 
+/** A `checks:` entry: http check `id` probing `target` at `/${id}` every `interval`, a 5 s timeout, and the `more` fields. */
+export function probeCheck(target: ProbeTarget, id: string, interval = '10s', more?: string): string {
+  return `  - { id: ${id}, kind: http, url: "http://127.0.0.1:${target.port}/${id}", interval: ${interval}, timeout: 5s${more ? `, ${more}` : ''} }`;
+}
+
 export interface ClusterDaemonOptions {
   /** Names the database (`opsbook_${prefix}`, dashes as underscores) and the daemon's config folder. */
   prefix: string;
