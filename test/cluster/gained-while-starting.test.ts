@@ -13,62 +13,43 @@ import { describe, expect, it } from 'vitest';
 import { partitionLease } from '../../src/cluster/index.js';
 import type { Database } from '../../src/store/index.js';
 import { postgresUp } from '../support/services.js';
-import { otherMemberHolding } from '../support/cluster.js';
-import { clusterDaemon, clusterStorage, idInPartition, probeCheck } from '../support/cluster-daemon.js';
 import { until } from '../support/timing.js';
+import { a, b, INTERVAL, OTHER, partitionGainedScene } from '../support/partition-gained.js';
 
 const pgUp = await postgresUp();
-const PARTITIONS = 3;
-const INTERVAL = 10_000;
-const OTHER = 'member_other';
-const LONG = 10 * 60_000;
-
-const a = idInPartition(PARTITIONS, 0, 'a');
-const b = idInPartition(PARTITIONS, 1, 'b');
 
 describe.skipIf(!pgUp)('a partition gained between the pipeline\'s creation and its start', () => {
-  const cluster = clusterDaemon({
-    prefix: 'gained-starting',
-    probeTarget: true,
-    before: (store) => otherMemberHolding(store.db, OTHER, PARTITIONS, [1, 2], LONG),
-    config: (url, target) => {
-      const checks = [a, b].map((id) => probeCheck(target, id, '10s', 'failure_threshold: 1'));
-      return `${clusterStorage(url, PARTITIONS, '3s')}checks:\n${checks.join('\n')}\n`;
-    },
-    start: async (start) => {
-      const { store } = cluster;
-      // The rules' state table stays locked until partition 1 has passed to the daemon.
-      let unlock!: () => void;
-      const unlocked = new Promise<void>((r) => (unlock = r));
-      let locked!: () => void;
-      const isLocked = new Promise<void>((r) => (locked = r));
-      const lock = store.db.transaction().execute(async (trx: Transaction<Database>) => {
-        await sql`lock table alert_series in access exclusive mode`.execute(trx);
-        locked();
-        await unlocked;
-      });
-      await isLocked;
-      const starting = start();
-      try {
-        // The pipeline's creation waits on the lock, its rules chosen (those of partition 0).
-        await until('the pipeline waits on the lock', async () => (await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like '%alert_series%'`.execute(store.db)).rows[0]!.n === 1, 60_000);
-        const p1 = partitionLease(1);
-        await cluster.giveBack(p1, OTHER);
-        await until('the daemon takes partition 1', async () => ![null, OTHER].includes(await holderOf(p1)), 30_000);
-      } catch (e) {
-        await starting.then((s) => s.close(), () => undefined);
-        throw e;
-      } finally {
-        unlock();
-        await lock;
-      }
-      return starting;
-    },
+  const cluster = partitionGainedScene('gained-starting', async (start) => {
+    const { store } = cluster;
+    // The rules' state table stays locked until partition 1 has passed to the daemon.
+    let unlock!: () => void;
+    const unlocked = new Promise<void>((r) => (unlock = r));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((r) => (locked = r));
+    const lock = store.db.transaction().execute(async (trx: Transaction<Database>) => {
+      await sql`lock table alert_series in access exclusive mode`.execute(trx);
+      locked();
+      await unlocked;
+    });
+    await isLocked;
+    const starting = start();
+    try {
+      // The pipeline's creation waits on the lock, its rules chosen (those of partition 0).
+      await until('the pipeline waits on the lock', async () => (await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like '%alert_series%'`.execute(store.db)).rows[0]!.n === 1, 60_000);
+      const p1 = partitionLease(1);
+      await cluster.giveBack(p1, OTHER);
+      await until('the daemon takes partition 1', async () => ![null, OTHER].includes(await holderOf(p1)), 30_000);
+    } catch (e) {
+      await starting.then((s) => s.close(), () => undefined);
+      throw e;
+    } finally {
+      unlock();
+      await lock;
+    }
+    return starting;
   });
-  const { ops, runFor } = cluster;
+  const { ops, runFor, incidentOf } = cluster;
   const holderOf = async (lease: string) => (await cluster.store.db.selectFrom('cluster_leases').select('holder').where('name', '=', lease).executeTakeFirstOrThrow()).holder;
-  const incidentOf = async (checkId: string) =>
-    cluster.store.db.selectFrom('incidents').innerJoin('incident_alerts', 'incident_alerts.incident_id', 'incidents.id').select(['incidents.state']).where('incident_alerts.rule_id', 'like', `%${checkId}%`).execute();
 
   it('runs the checks of the partition gained and evaluates their rules', async () => {
     const { server, target } = cluster;

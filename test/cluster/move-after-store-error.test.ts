@@ -11,32 +11,14 @@ import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { partitionLease } from '../../src/cluster/index.js';
 import { postgresUp } from '../support/services.js';
-import { otherMemberHolding } from '../support/cluster.js';
-import { clusterDaemon, clusterStorage, idInPartition, probeCheck } from '../support/cluster-daemon.js';
 import { until } from '../support/timing.js';
+import { a, b, INTERVAL, OTHER, partitionGainedScene } from '../support/partition-gained.js';
 
 const pgUp = await postgresUp();
-const PARTITIONS = 3;
-const INTERVAL = 10_000;
-const OTHER = 'member_other';
-const LONG = 10 * 60_000;
-
-const a = idInPartition(PARTITIONS, 0, 'a');
-const b = idInPartition(PARTITIONS, 1, 'b');
 
 describe.skipIf(!pgUp)('a partition gained while the store cannot answer', () => {
-  const cluster = clusterDaemon({
-    prefix: 'move-error',
-    probeTarget: true,
-    before: (store) => otherMemberHolding(store.db, OTHER, PARTITIONS, [1, 2], LONG),
-    config: (url, target) => {
-      const checks = [a, b].map((id) => probeCheck(target, id, '10s', 'failure_threshold: 1'));
-      return `${clusterStorage(url, PARTITIONS, '3s')}checks:\n${checks.join('\n')}\n`;
-    },
-  });
-  const { ops, runFor } = cluster;
-  const incidentOf = async (checkId: string) =>
-    cluster.store.db.selectFrom('incidents').innerJoin('incident_alerts', 'incident_alerts.incident_id', 'incidents.id').select(['incidents.state']).where('incident_alerts.rule_id', 'like', `%${checkId}%`).execute();
+  const cluster = partitionGainedScene('move-error');
+  const { ops, runFor, incidentOf } = cluster;
 
   it('moves the work of the partition gained once the store answers again', async () => {
     const { server, store, target } = cluster;
