@@ -9,36 +9,26 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SimulatedClock } from '../../src/lib/clock.js';
-import { startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
 import { startStatusServer, type StatusServer } from '../support/net.js';
+import { simulatedDaemon } from '../support/simulated-daemon.js';
 
 const INTERVAL = 10_000;
 
 describe('a check settled down, across a reload that changes it and a restart', () => {
-  let server: DaemonApp;
   let target: StatusServer;
   let healthy = false;
-  const clock = new SimulatedClock(Math.floor(Date.now() / 60_000) * 60_000);
+  beforeAll(async () => {
+    target = await startStatusServer(() => (healthy ? 200 : 500));
+  });
+  afterAll(async () => {
+    await target?.close();
+  });
   const config = (timeout: string) => `checks:
   - { id: api, kind: http, url: "${target.url}/health", interval: 10s, timeout: ${timeout}, failure_threshold: 3, success_threshold: 2 }
 `;
-  const ops = () => server.daemon.operations!;
-  const runFor = async (ms: number) => {
-    await clock.advance(ms, () => ops().settle(5_000));
-    await ops().settle(5_000);
-  };
-  const incidents = () => server.daemon.store.db.selectFrom('incidents').select(['id', 'state']).orderBy('opened_at').execute();
-
-  beforeAll(async () => {
-    target = await startStatusServer(() => (healthy ? 200 : 500));
-    server = await startDaemonApp('check-replace-state', { 'ops.yaml': config('5s') }, { clock });
-  }, 60_000);
-
-  afterAll(async () => {
-    await server?.close();
-    await target?.close();
-  }, 60_000);
+  const daemon = simulatedDaemon(undefined, 'check-replace-state', () => config('5s'));
+  const { ops, runFor } = daemon;
+  const incidents = () => daemon.server.daemon.store.db.selectFrom('incidents').select(['id', 'state']).orderBy('opened_at').execute();
 
   /** Four runs pass; after each the check is still down and its one incident still open. */
   const staysDown = async (after: string, incidentId: string) => {
@@ -50,6 +40,7 @@ describe('a check settled down, across a reload that changes it and a restart', 
   };
 
   it('keeps the check settled down: the incident stays open, one, until the target recovers', async () => {
+    const { server } = daemon;
     await runFor(5 * INTERVAL);
     expect(ops().checkState('api')?.probe.status).toBe('down');
     const [opened, ...others] = await incidents();
@@ -70,6 +61,7 @@ describe('a check settled down, across a reload that changes it and a restart', 
   }, 120_000);
 
   it('forgets the settled state of a check the config drops: added back, it starts unknown, as its rules do', async () => {
+    const { server } = daemon;
     healthy = false;
     await runFor(5 * INTERVAL);
     expect(ops().checkState('api')?.probe.status).toBe('down');
