@@ -12,6 +12,7 @@ import { checkSchema } from '../../src/config/schema/checks.js';
 import type { Daemon } from '../../src/daemon/index.js';
 import { SimulatedClock } from '../../src/lib/clock.js';
 import { startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
+import { startStatusServer, type StatusServer } from '../support/net.js';
 
 const INTERVAL = 30_000;
 const RUNS = 24;
@@ -28,7 +29,7 @@ describe('flap damping by default', () => {
   let server: DaemonApp;
   let daemon: Daemon;
   let target: http.Server;
-  let receiver: http.Server;
+  let receiver: StatusServer;
   let clock: SimulatedClock;
   const counts = new Map<string, number>();
   const firstDown = new Map<string, number>();
@@ -43,10 +44,9 @@ describe('flap damping by default', () => {
       s.writeHead(up ? 200 : 500).end();
     });
     await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
-    receiver = http.createServer((_q, s) => s.writeHead(204).end());
-    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    receiver = await startStatusServer(204);
     const base = `http://127.0.0.1:${(target.address() as AddressInfo).port}`;
-    const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    const hook = `${receiver.url}/hook`;
     const names = Object.keys(PATTERNS);
     const config = `services:
 ${names.map((n) => `  - { id: ${n} }`).join('\n')}
@@ -71,7 +71,7 @@ escalation_policies:
   afterAll(async () => {
     await server?.close();
     await new Promise<void>((r) => target.close(() => r()));
-    await new Promise<void>((r) => receiver.close(() => r()));
+    await receiver.close();
   });
 
   const incidentsOf = (service: string) => daemon.store.db.selectFrom('incidents').select(['id', 'opened_at', 'reopened', 'state']).where('service', '=', service).execute();

@@ -9,58 +9,18 @@
  */
 import type { Transaction } from 'kysely';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SimulatedClock } from '../../src/lib/clock.js';
-import { partitionOf, partitionLease } from '../../src/cluster/index.js';
-import { openStore, releaseLease, type Database, type ScratchDatabase, type Store } from '../../src/store/index.js';
-import { createTestDatabase, postgresUp } from '../support/services.js';
-import { startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
-import { otherMemberHolding } from '../support/cluster.js';
-import { startProbeTarget, type ProbeTarget } from '../support/probe-target.js';
+import { describe, expect, it } from 'vitest';
+import { partitionLease } from '../../src/cluster/index.js';
+import type { Database } from '../../src/store/index.js';
+import { postgresUp } from '../support/services.js';
+import { until } from '../support/timing.js';
+import { a, b, INTERVAL, OTHER, partitionGainedScene } from '../support/partition-gained.js';
 
 const pgUp = await postgresUp();
-const PARTITIONS = 3;
-const INTERVAL = 10_000;
-const OTHER = 'member_other';
-const LONG = 10 * 60_000;
-
-function idIn(p: number, prefix: string): string {
-  for (let k = 0; ; k++) if (partitionOf(`${prefix}${k}`, PARTITIONS) === p) return `${prefix}${k}`;
-}
-const a = idIn(0, 'a');
-/** Resolves once `ok` answers true, polling every 50 ms; throws after `timeoutMs`. */
-async function until(what: string, ok: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  for (const end = Date.now() + timeoutMs; !(await ok()); ) {
-    if (Date.now() > end) throw new Error(`not within ${timeoutMs} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-const b = idIn(1, 'b');
 
 describe.skipIf(!pgUp)('a partition gained between the pipeline\'s creation and its start', () => {
-  let db: ScratchDatabase;
-  let store: Store;
-  let server: DaemonApp;
-  let target: ProbeTarget;
-  const clock = new SimulatedClock(Math.floor(Date.now() / 60_000) * 60_000);
-  const ops = () => server.daemon.operations!;
-  const runFor = async (ms: number) => {
-    await clock.advance(ms, () => ops().settle(5_000));
-    await ops().settle(5_000);
-  };
-  const holderOf = async (lease: string) => (await store.db.selectFrom('cluster_leases').select('holder').where('name', '=', lease).executeTakeFirstOrThrow()).holder;
-  const incidentOf = async (checkId: string) =>
-    store.db.selectFrom('incidents').innerJoin('incident_alerts', 'incident_alerts.incident_id', 'incidents.id').select(['incidents.state']).where('incident_alerts.rule_id', 'like', `%${checkId}%`).execute();
-
-  beforeAll(async () => {
-    db = await createTestDatabase('opsbook_gained_starting');
-    store = await openStore({ url: db.url });
-    await store.migrate();
-    target = await startProbeTarget(clock);
-    await otherMemberHolding(store.db, OTHER, PARTITIONS, [1, 2], LONG);
-    const checks = [a, b].map((id) => `  - { id: ${id}, kind: http, url: "http://127.0.0.1:${target.port}/${id}", interval: 10s, timeout: 5s, failure_threshold: 1 }`);
-    const config = `storage:\n  url: "${db.url}"\n  cluster: { lease: 3s, partitions: ${PARTITIONS} }\nchecks:\n${checks.join('\n')}\n`;
-
+  const cluster = partitionGainedScene('gained-starting', async (start) => {
+    const { store } = cluster;
     // The rules' state table stays locked until partition 1 has passed to the daemon.
     let unlock!: () => void;
     const unlocked = new Promise<void>((r) => (unlock = r));
@@ -72,13 +32,12 @@ describe.skipIf(!pgUp)('a partition gained between the pipeline\'s creation and 
       await unlocked;
     });
     await isLocked;
-    const starting = startDaemonApp('gained-starting', { 'ops.yaml': config }, { clock });
+    const starting = start();
     try {
       // The pipeline's creation waits on the lock, its rules chosen (those of partition 0).
       await until('the pipeline waits on the lock', async () => (await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like '%alert_series%'`.execute(store.db)).rows[0]!.n === 1, 60_000);
       const p1 = partitionLease(1);
-      const epoch = Number((await store.db.selectFrom('cluster_leases').select('epoch').where('name', '=', p1).executeTakeFirstOrThrow()).epoch);
-      await releaseLease(store.db, { lease: p1, epoch }, OTHER);
+      await cluster.giveBack(p1, OTHER);
       await until('the daemon takes partition 1', async () => ![null, OTHER].includes(await holderOf(p1)), 30_000);
     } catch (e) {
       await starting.then((s) => s.close(), () => undefined);
@@ -87,17 +46,13 @@ describe.skipIf(!pgUp)('a partition gained between the pipeline\'s creation and 
       unlock();
       await lock;
     }
-    server = await starting;
-  }, 120_000);
-
-  afterAll(async () => {
-    await server?.close();
-    await store?.close();
-    await target?.close();
-    await db?.drop();
-  }, 60_000);
+    return starting;
+  });
+  const { ops, runFor, incidentOf } = cluster;
+  const holderOf = async (lease: string) => (await cluster.store.db.selectFrom('cluster_leases').select('holder').where('name', '=', lease).executeTakeFirstOrThrow()).holder;
 
   it('runs the checks of the partition gained and evaluates their rules', async () => {
+    const { server, target } = cluster;
     expect([...server.daemon.cluster!.leases.keys()]).toContain(partitionLease(1));
     target.failing.add(a);
     target.failing.add(b);

@@ -7,12 +7,11 @@
  * them). The retention job drops those of checks/05 only.
  */
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SimulatedClock } from '../../src/lib/clock.js';
-import { acquireLease, openStore, type ScratchDatabase, type Store } from '../../src/store/index.js';
-import { createTestDatabase, postgresUp } from '../support/services.js';
-import { startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
+import { describe, expect, it } from 'vitest';
+import { acquireLease } from '../../src/store/index.js';
+import { postgresUp } from '../support/services.js';
 import { otherMemberHolding } from '../support/cluster.js';
+import { clusterDaemon } from '../support/cluster-daemon.js';
 
 const pgUp = await postgresUp();
 const PARTITIONS = 3;
@@ -20,34 +19,21 @@ const OTHER = 'member_old_count';
 const LONG = 10 * 60_000;
 
 describe.skipIf(!pgUp)('results handed over in partitions no longer in use', () => {
-  let db: ScratchDatabase;
-  let store: Store;
-  let server: DaemonApp;
-  const clock = new SimulatedClock(Math.floor(Date.now() / 60_000) * 60_000);
-  const waiting = async () => (await store.db.selectFrom('cluster_handover').select('lease').orderBy('lease').execute()).map((r) => r.lease);
-
-  beforeAll(async () => {
-    db = await createTestDatabase('opsbook_handover_prune');
-    store = await openStore({ url: db.url });
-    await store.migrate();
-    // A member still running with seven partitions holds checks/06; checks/05 is free.
-    await otherMemberHolding(store.db, OTHER, PARTITIONS, [], LONG);
-    await sql`insert into cluster_leases (name, holder, epoch, acquired_at, expires_at) values ('checks/05', null, 3, 0, 0), ('checks/06', null, 0, 0, 0)`.execute(store.db);
-    if (!(await acquireLease(store.db, 'checks/06', OTHER, LONG))) throw new Error('could not take checks/06');
-    server = await startDaemonApp(
-      'handover-prune',
-      { 'ops.yaml': `storage:\n  url: "${db.url}"\n  retention: { every: 1m }\n  cluster: { lease: 5m, partitions: ${PARTITIONS} }\n` },
-      { clock },
-    );
-  }, 120_000);
-
-  afterAll(async () => {
-    await server?.close();
-    await store?.close();
-    await db?.drop();
-  }, 60_000);
+  const cluster = clusterDaemon({
+    prefix: 'handover-prune',
+    before: async (store) => {
+      // A member still running with seven partitions holds checks/06; checks/05 is free.
+      await otherMemberHolding(store.db, OTHER, PARTITIONS, [], LONG);
+      await sql`insert into cluster_leases (name, holder, epoch, acquired_at, expires_at) values ('checks/05', null, 3, 0, 0), ('checks/06', null, 0, 0, 0)`.execute(store.db);
+      if (!(await acquireLease(store.db, 'checks/06', OTHER, LONG))) throw new Error('could not take checks/06');
+    },
+    config: (url) => `storage:\n  url: "${url}"\n  retention: { every: 1m }\n  cluster: { lease: 5m, partitions: ${PARTITIONS} }\n`,
+  });
+  const { clock } = cluster;
+  const waiting = async () => (await cluster.store.db.selectFrom('cluster_handover').select('lease').orderBy('lease').execute()).map((r) => r.lease);
 
   it('drops those of a gone partition nobody holds at the next retention run, and counts them', async () => {
+    const { server, store } = cluster;
     await expect.poll(() => [...(server.daemon.cluster?.leases.keys() ?? [])], { timeout: 30_000 }).toContain('singletons');
     const row = (id: string, lease: string) => ({ id, lease, epoch: 1, check_id: `c-${id}`, at: clock.now(), result: '{}', probe: '{}' });
     await store.db.insertInto('cluster_handover').values([row('h1', 'checks/00'), row('h2', 'checks/05'), row('h3', 'checks/05'), row('h4', 'checks/06')]).execute();

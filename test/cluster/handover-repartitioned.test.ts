@@ -10,71 +10,47 @@
  * `x`'s partition saw, its writes fenced by a lease that is not its rule's (on a member holding
  * checks/00 only, the result was forgotten, evaluated by a process without `x`'s rule).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SimulatedClock } from '../../src/lib/clock.js';
+import { describe, expect, it } from 'vitest';
 import { partitionOf } from '../../src/cluster/index.js';
-import { openStore, type ScratchDatabase, type Store } from '../../src/store/index.js';
-import { createTestDatabase, postgresUp } from '../support/services.js';
-import { startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
-import { startProbeTarget, type ProbeTarget } from '../support/probe-target.js';
+import { postgresUp } from '../support/services.js';
+import { clusterDaemon, clusterStorage, idInPartition, probeCheck } from '../support/cluster-daemon.js';
 
 const pgUp = await postgresUp();
 const OLD = 3;
 const NOW = 2;
 
 /** The first id `${prefix}N` in partition `then` of OLD partitions and `now` of NOW. */
-function idIn(prefix: string, then: number, now: number): string {
-  for (let k = 0; ; k++) {
-    const id = `${prefix}${k}`;
-    if (partitionOf(id, OLD) === then && partitionOf(id, NOW) === now) return id;
-  }
-}
+const idIn = (prefix: string, then: number, now: number) => idInPartition(NOW, now, prefix, (id) => partitionOf(id, OLD) === then);
 const x = idIn('x', 0, 1);
 const y = idIn('y', 0, 0);
 
 describe.skipIf(!pgUp)('results handed over before the partition count changed', () => {
-  let db: ScratchDatabase;
-  let store: Store;
-  let server: DaemonApp;
-  let target: ProbeTarget;
-  const clock = new SimulatedClock(Math.floor(Date.now() / 60_000) * 60_000);
+  const cluster = clusterDaemon({
+    prefix: 'handover-repartitioned',
+    probeTarget: true,
+    before: async (store) => {
+      const at = cluster.clock.now() - 30_000;
+      const failing = (checkId: string) => ({
+        result: JSON.stringify({ checkId, kind: 'http', at, status: 'down', level: 'critical', latencyMs: 5, error: 'connection refused', conditions: [] }),
+        probe: JSON.stringify({ status: 'down', level: 'critical', worseStreak: 0, betterStreak: 0, downStreak: 1, upStreak: 0 }),
+      });
+      // Handed over at the stop of a member that ran with three partitions (its lease checks/00, epoch 1).
+      await store.db.insertInto('cluster_handover').values([
+        { id: 'hand_x', lease: 'checks/00', epoch: 1, check_id: x, at, ...failing(x) },
+        { id: 'hand_y', lease: 'checks/00', epoch: 1, check_id: y, at: at + 1, ...failing(y) },
+      ]).execute();
+    },
+    config: (url, target) => {
+      // The checks answer: only a handed-over result can open an incident.
+      const check = (id: string) => probeCheck(target, id, '10m', 'failure_threshold: 1, success_threshold: 1');
+      return `${clusterStorage(url, NOW)}checks:\n${[x, y].map(check).join('\n')}\nrules:\n  - { id: down-x, check: ${x} }\n  - { id: down-y, check: ${y} }\n`;
+    },
+  });
   const incidentOf = async (ruleId: string) =>
-    store.db.selectFrom('incidents').innerJoin('incident_alerts', 'incident_alerts.incident_id', 'incidents.id').select(['incidents.id']).where('incident_alerts.rule_id', '=', ruleId).executeTakeFirst();
-
-  beforeAll(async () => {
-    db = await createTestDatabase('opsbook_handover_repartitioned');
-    store = await openStore({ url: db.url });
-    await store.migrate();
-    target = await startProbeTarget(clock);
-    const at = clock.now() - 30_000;
-    const failing = (checkId: string) => ({
-      result: JSON.stringify({ checkId, kind: 'http', at, status: 'down', level: 'critical', latencyMs: 5, error: 'connection refused', conditions: [] }),
-      probe: JSON.stringify({ status: 'down', level: 'critical', worseStreak: 0, betterStreak: 0, downStreak: 1, upStreak: 0 }),
-    });
-    // Handed over at the stop of a member that ran with three partitions (its lease checks/00, epoch 1).
-    await store.db.insertInto('cluster_handover').values([
-      { id: 'hand_x', lease: 'checks/00', epoch: 1, check_id: x, at, ...failing(x) },
-      { id: 'hand_y', lease: 'checks/00', epoch: 1, check_id: y, at: at + 1, ...failing(y) },
-    ]).execute();
-    // The checks answer: only a handed-over result can open an incident.
-    const check = (id: string) => `  - { id: ${id}, kind: http, url: "http://127.0.0.1:${target.port}/${id}", interval: 10m, timeout: 5s, failure_threshold: 1, success_threshold: 1 }`;
-    server = await startDaemonApp(
-      'handover-repartitioned',
-      {
-        'ops.yaml': `storage:\n  url: "${db.url}"\n  cluster: { lease: 5m, partitions: ${NOW} }\nchecks:\n${[x, y].map(check).join('\n')}\nrules:\n  - { id: down-x, check: ${x} }\n  - { id: down-y, check: ${y} }\n`,
-      },
-      { clock },
-    );
-  }, 120_000);
-
-  afterAll(async () => {
-    await server?.close();
-    await store?.close();
-    await target?.close();
-    await db?.drop();
-  }, 60_000);
+    cluster.store.db.selectFrom('incidents').innerJoin('incident_alerts', 'incident_alerts.incident_id', 'incidents.id').select(['incidents.id']).where('incident_alerts.rule_id', '=', ruleId).executeTakeFirst();
 
   it('evaluates a result in the partition its check falls in now, and forgets one whose check moved unevaluated', async () => {
+    const { server, store } = cluster;
     expect([...(server.daemon.cluster?.leases.keys() ?? [])].sort()).toEqual(['checks/00', 'checks/01', 'singletons']);
     await expect.poll(async () => (await store.db.selectFrom('cluster_handover').select('id').execute()).length, { timeout: 30_000, interval: 50 }).toBe(0);
     await server.daemon.operations!.settle(10_000);

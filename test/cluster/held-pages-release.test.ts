@@ -8,15 +8,14 @@
  * release for partition 0 is refused by fencing in its transaction. Once the other member leaves,
  * the daemon takes both and releases their pages, once each. A second case runs two daemons.
  */
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SimulatedClock } from '../../src/lib/clock.js';
 import { partitionOf, partitionLease } from '../../src/cluster/index.js';
-import { leaveCluster, openStore, type ScratchDatabase, type Store } from '../../src/store/index.js';
-import { createTestDatabase, postgresUp } from '../support/services.js';
+import { leaveCluster } from '../../src/store/index.js';
+import { postgresUp } from '../support/services.js';
 import { startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
 import { otherMemberHolding } from '../support/cluster.js';
-import { startProbeTarget, type ProbeTarget } from '../support/probe-target.js';
+import { clusterDaemon, clusterStorage } from '../support/cluster-daemon.js';
+import { maintenanceWindow, webhookChannel } from '../support/ops-yaml.js';
 
 const pgUp = await postgresUp();
 const PARTITIONS = 3;
@@ -25,25 +24,25 @@ const LONG = 10 * 60_000;
 const WINDOW = 10 * 60_000;
 const ana = { name: 'ana', role: 'responder' as const, via: 'session' as const };
 
+/** A cluster member's ops.yaml: a webhook channel to `port` (it answers 200), a window from `t0`. */
+const config = (url: string, partitions: number, lease: string, port: number, t0: number) =>
+  `${clusterStorage(url, partitions, lease)}channels:\n${webhookChannel('hook', `http://127.0.0.1:${port}/hook`)}${maintenanceWindow('upgrade', t0, t0 + WINDOW)}`;
+
 describe.skipIf(!pgUp)('held pages released at the end of a window, by the holder of their partition', () => {
-  let db: ScratchDatabase;
-  let store: Store;
-  let server: DaemonApp;
-  /** The webhook channel's receiver (it answers 200). */
-  let receiver: ProbeTarget;
-  const t0 = Math.floor(Date.now() / 60_000) * 60_000;
-  const clock = new SimulatedClock(t0);
-  const ops = () => server.daemon.operations!;
-  const runFor = async (ms: number) => {
-    await clock.advance(ms, () => ops().settle(5_000));
-    await ops().settle(5_000);
-  };
-  const leases = () => [...(server.daemon.cluster?.leases.keys() ?? [])].sort();
+  /** Its target is the webhook channel's receiver. */
+  const cluster = clusterDaemon({
+    prefix: 'held-release',
+    probeTarget: true,
+    before: (store) => otherMemberHolding(store.db, OTHER, PARTITIONS, [2], LONG),
+    config: (url, receiver) => config(url, PARTITIONS, '5m', receiver.port, cluster.t0),
+  });
+  const { ops, runFor, leases, movedTo } = cluster;
   /** Incident id → partition, one or more incidents in each partition. */
   const opened = new Map<string, number>();
   const inPartition = (p: number) => [...opened].filter(([, q]) => q === p).map(([id]) => id);
   /** Per incident: how many times its held page was released, how many pages were enqueued, whether it is still held. */
   const pages = async () => {
+    const { store } = cluster;
     const out: Record<string, { released: number; paged: number; held: boolean }> = {};
     for (const id of opened.keys()) {
       const released = await store.db.selectFrom('incident_timeline').select('id').where('incident_id', '=', id).where('kind', '=', 'suppressed').where('text', 'like', '%notifying now%').execute();
@@ -55,33 +54,8 @@ describe.skipIf(!pgUp)('held pages released at the end of a window, by the holde
   };
   const expected = (of: (p: number) => { released: number; paged: number; held: boolean }) => Object.fromEntries([...opened].map(([id, p]) => [id, of(p)]));
 
-  beforeAll(async () => {
-    db = await createTestDatabase('opsbook_held_release');
-    store = await openStore({ url: db.url });
-    await store.migrate();
-    receiver = await startProbeTarget(clock);
-    await otherMemberHolding(store.db, OTHER, PARTITIONS, [2], LONG);
-    const at = (ms: number) => new Date(ms).toISOString().slice(0, 16) + '+00:00';
-    server = await startDaemonApp(
-      'held-release',
-      {
-        'ops.yaml':
-          `storage:\n  url: "${db.url}"\n  cluster: { lease: 5m, partitions: ${PARTITIONS} }\n` +
-          `channels:\n  - { id: hook, kind: webhook, url: "http://127.0.0.1:${receiver.port}/hook", secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"] }\n` +
-          `maintenance:\n  - { id: upgrade, start: "${at(t0)}", end: "${at(t0 + WINDOW)}" }\n`,
-      },
-      { clock },
-    );
-  }, 120_000);
-
-  afterAll(async () => {
-    await server?.close();
-    await store?.close();
-    await receiver?.close();
-    await db?.drop();
-  }, 60_000);
-
   it('releases only the pages of the partitions it holds, under their leases, then those of the partitions it takes, once each', async () => {
+    const { server, store } = cluster;
     expect(leases()).toEqual([partitionLease(0), partitionLease(1), 'singletons']);
     await runFor(60_000);
     for (let k = 0; [0, 1, 2].some((p) => inPartition(p).length === 0); k++) {
@@ -92,7 +66,7 @@ describe.skipIf(!pgUp)('held pages released at the end of a window, by the holde
 
     // The other member takes partition 0 (as after the daemon's lease ran out); the daemon has not looked.
     const p0 = partitionLease(0);
-    await sql`update cluster_leases set holder = ${OTHER}, epoch = epoch + 1, expires_at = (extract(epoch from clock_timestamp()) * 1000)::bigint + ${LONG} where name = ${p0}`.execute(store.db);
+    await cluster.takeBehindItsBack(p0, OTHER, LONG);
     await runFor(WINDOW);
     expect(await pages()).toEqual(expected((p) => (p === 1 ? { released: 1, paged: 1, held: false } : { released: 0, paged: 0, held: true })));
     await expect.poll(async () => (await store.db.selectFrom('cluster_fencing').select('lease').where('outcome', '=', 'rejected').execute()).map((r) => r.lease), { timeout: 20_000 }).toContain(p0);
@@ -100,9 +74,7 @@ describe.skipIf(!pgUp)('held pages released at the end of a window, by the holde
     // The other member leaves: the daemon takes partitions 0 and 2 and releases their pages.
     await leaveCluster(store.db, OTHER);
     server.daemon.cluster!.poke();
-    await expect.poll(leases, { timeout: 30_000, interval: 50 }).toEqual([partitionLease(0), partitionLease(1), partitionLease(2), 'singletons']);
-    await ops().moveWork();
-    await ops().idle();
+    await movedTo([partitionLease(0), partitionLease(1), partitionLease(2)]);
     await runFor(5 * 60_000);
     expect(await pages()).toEqual(expected(() => ({ released: 1, paged: 1, held: false })));
   }, 120_000);
@@ -115,15 +87,17 @@ describe.skipIf(!pgUp)('held pages released at the end of a window, by the holde
  */
 describe.skipIf(!pgUp)('held pages with two daemons', () => {
   const PARTS = 2;
-  let db: ScratchDatabase;
-  let store: Store;
-  let first: DaemonApp;
+  /** The first daemon; its target is the webhook channel's receiver. */
+  const cluster = clusterDaemon({
+    prefix: 'held-release-two',
+    probeTarget: true,
+    config: (url, receiver) => config(url, PARTS, '3s', receiver.port, cluster.t0),
+  });
+  const { clock } = cluster;
   let second: DaemonApp;
-  let receiver: ProbeTarget;
-  const t0 = Math.floor(Date.now() / 60_000) * 60_000;
-  const clock = new SimulatedClock(t0);
+  const first = () => cluster.server;
   const settle = async () => {
-    await first.daemon.operations!.settle(5_000);
+    await first().daemon.operations!.settle(5_000);
     await second.daemon.operations!.settle(5_000);
   };
   const runFor = async (ms: number) => {
@@ -134,37 +108,22 @@ describe.skipIf(!pgUp)('held pages with two daemons', () => {
   const opened = new Map<string, number>();
 
   beforeAll(async () => {
-    db = await createTestDatabase('opsbook_held_release_two');
-    store = await openStore({ url: db.url });
-    await store.migrate();
-    receiver = await startProbeTarget(clock);
-    const at = (ms: number) => new Date(ms).toISOString().slice(0, 16) + '+00:00';
-    const files = {
-      'ops.yaml':
-        `storage:\n  url: "${db.url}"\n  cluster: { lease: 3s, partitions: ${PARTS} }\n` +
-        `channels:\n  - { id: hook, kind: webhook, url: "http://127.0.0.1:${receiver.port}/hook", secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"] }\n` +
-        `maintenance:\n  - { id: upgrade, start: "${at(t0)}", end: "${at(t0 + WINDOW)}" }\n`,
-    };
-    first = await startDaemonApp('held-release-1', files, { clock });
-    second = await startDaemonApp('held-release-2', files, { clock });
+    second = await startDaemonApp('held-release-2', { 'ops.yaml': config(cluster.url, PARTS, '3s', cluster.target.port, cluster.t0) }, { clock });
   }, 120_000);
 
   afterAll(async () => {
     await second?.close();
-    await first?.close();
-    await store?.close();
-    await receiver?.close();
-    await db?.drop();
   }, 60_000);
 
   it('releases each page once, in the member holding its partition', async () => {
+    const { store } = cluster;
     // The first gives the second its share at its next round.
-    await expect.poll(() => [leasesOf(first).length, leasesOf(second).length], { timeout: 30_000, interval: 50 }).toEqual([1, 1]);
-    await first.daemon.operations!.moveWork();
+    await expect.poll(() => [leasesOf(first()).length, leasesOf(second).length], { timeout: 30_000, interval: 50 }).toEqual([1, 1]);
+    await first().daemon.operations!.moveWork();
     await second.daemon.operations!.moveWork();
     await runFor(60_000);
     for (let k = 0; [0, 1].some((p) => ![...opened.values()].includes(p)); k++) {
-      const incident = await first.daemon.operations!.createIncident({ title: `down ${k}`, severity: 'P2', service: 'api' }, ana);
+      const incident = await first().daemon.operations!.createIncident({ title: `down ${k}`, severity: 'P2', service: 'api' }, ana);
       opened.set(incident.id, partitionOf(incident.id, PARTS));
     }
     await runFor(WINDOW);

@@ -6,18 +6,16 @@
  * its rules keep their state in memory; B's checks stop at once; C's checks start at their phase.
  * Then B comes back under a new epoch, and its rules read the state the other member left in the store.
  */
-import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SimulatedClock } from '../../src/lib/clock.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { partitionOf, partitionLease } from '../../src/cluster/index.js';
 import { phaseOf, nextSlot } from '../../src/checks/scheduler/plan.js';
 import type { CheckResult } from '../../src/checks/index.js';
-import { leaveCluster, openStore, releaseLease, type ScratchDatabase, type Store } from '../../src/store/index.js';
+import { leaveCluster } from '../../src/store/index.js';
 import { listResults } from '../../src/store/repos/check-history.js';
-import { createTestDatabase, postgresUp } from '../support/services.js';
-import { startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
+import { postgresUp } from '../support/services.js';
 import { otherMemberHolding } from '../support/cluster.js';
-import { slotsBetween, startProbeTarget, type ProbeTarget } from '../support/probe-target.js';
+import { clusterDaemon, clusterStorage, probeCheck } from '../support/cluster-daemon.js';
+import { slotsBetween } from '../support/probe-target.js';
 
 const pgUp = await postgresUp();
 const PARTITIONS = 3;
@@ -44,75 +42,43 @@ const [a0, a1] = A as [string, string];
 const [b0, b1] = B as [string, string];
 
 describe.skipIf(!pgUp)('a lease move on one member', () => {
-  let db: ScratchDatabase;
-  let store: Store;
-  let server: DaemonApp;
-  /** The loopback server probed (path = check id): every probe it received; the checks whose answers it holds or fails. */
-  let target: ProbeTarget;
-  const clock = new SimulatedClock(Math.floor(Date.now() / 60_000) * 60_000);
-  const probes = () => target.probes;
+  /** Its target is the loopback server probed (path = check id): every probe it received; the checks whose answers it holds or fails. */
+  const cluster = clusterDaemon({
+    prefix: 'lease-move',
+    probeTarget: true,
+    // The other member is alive for the whole test and holds C: the daemon's fair share is two partitions.
+    before: (store) => otherMemberHolding(store.db, OTHER, PARTITIONS, [2], LONG),
+    config: (url, target) => {
+      const checks = [...A, ...B, ...C].map((id) => probeCheck(target, id, '10s', 'failure_threshold: 1, success_threshold: 1'));
+      return `${clusterStorage(url, PARTITIONS)}checks:\n${checks.join('\n')}\nrules:\n  - { id: slow-${a1}, check: ${a1}, for: 60s }\n  - { id: slow-${b1}, check: ${b1}, for: 60s }\n`;
+    },
+  });
+  const { clock, ops, settle, runFor, leases, epochOf, movedTo } = cluster;
+  const probes = () => cluster.target.probes;
   const results: CheckResult[] = [];
   /** a1's rule state just after the first move, and a1's last run before it. */
   let kept: { state: ReturnType<typeof seriesOf>; lastRun: number | undefined } | undefined;
 
-  const ops = () => server.daemon.operations!;
-  const settle = (maxMs = 5_000) => ops().settle(maxMs);
-  const runFor = async (ms: number) => {
-    await clock.advance(ms, () => settle());
-    await settle();
-  };
   /** The instants a check is planned at in [from, to]. */
   const slots = (id: string, from: number, to: number) => slotsBetween(phase(id), INTERVAL, from, to);
   const runsOf = (id: string, from = -Infinity, to = Infinity) => results.filter((r) => r.checkId === id && r.at >= from && r.at <= to).map((r) => r.at);
   const seriesOf = (ruleId: string) => ops().alerts.states().find((s) => s.ruleId === ruleId);
-  /** The leases the daemon holds, by name. */
-  const leases = () => [...(server.daemon.cluster?.leases.keys() ?? [])].sort();
-  const epochOf = async (lease: string) => Number((await store.db.selectFrom('cluster_leases').select('epoch').where('name', '=', lease).executeTakeFirstOrThrow()).epoch);
 
   /** The other member takes `take` (as after the daemon's lease ran out) and gives `give` back; the daemon looks at once. */
   const otherMoves = async (take: string[], give: string[]) => {
-    for (const lease of take) {
-      await sql`update cluster_leases set holder = ${OTHER}, epoch = epoch + 1, expires_at = (extract(epoch from clock_timestamp()) * 1000)::bigint + ${LONG} where name = ${lease}`.execute(store.db);
-    }
-    for (const lease of give) await releaseLease(store.db, { lease, epoch: await epochOf(lease) }, OTHER);
-    server.daemon.cluster!.poke();
-  };
-  /** Waits until the daemon holds `want` (with the singletons) and has moved its work to them. */
-  const movedTo = async (want: string[]) => {
-    await expect.poll(leases, { timeout: 30_000, interval: 50 }).toEqual([...want, 'singletons'].sort());
-    await ops().moveWork();
-    await ops().idle();
+    for (const lease of take) await cluster.takeBehindItsBack(lease, OTHER, LONG);
+    for (const lease of give) await cluster.giveBack(lease, OTHER);
+    cluster.server.daemon.cluster!.poke();
   };
 
-  beforeAll(async () => {
-    db = await createTestDatabase('opsbook_lease_move');
-    store = await openStore({ url: db.url });
-    await store.migrate();
-    target = await startProbeTarget(clock);
-    const port = target.port;
-    // The other member is alive for the whole test and holds C: the daemon's fair share is two partitions.
-    await otherMemberHolding(store.db, OTHER, PARTITIONS, [2], LONG);
-    const checks = [...A, ...B, ...C].map((id) => `  - { id: ${id}, kind: http, url: "http://127.0.0.1:${port}/${id}", interval: 10s, timeout: 5s, failure_threshold: 1, success_threshold: 1 }`);
-    server = await startDaemonApp(
-      'lease-move',
-      {
-        'ops.yaml': `storage:\n  url: "${db.url}"\n  cluster: { lease: 5m, partitions: ${PARTITIONS} }\nchecks:\n${checks.join('\n')}\nrules:\n  - { id: slow-${a1}, check: ${a1}, for: 60s }\n  - { id: slow-${b1}, check: ${b1}, for: 60s }\n`,
-      },
-      { clock },
-    );
+  beforeAll(() => {
     ops().on((e) => {
       if (e.type === 'check') results.push(e.result);
     });
-  }, 120_000);
-
-  afterAll(async () => {
-    await server?.close();
-    await store?.close();
-    await target?.close();
-    await db?.drop();
-  }, 60_000);
+  });
 
   it('keeps A running through the move, stops B at once and starts C at its phase', async () => {
+    const { target } = cluster;
     expect(leases()).toEqual([partitionLease(0), partitionLease(1), 'singletons']);
     const from = clock.now();
     target.failing.add(a1);
@@ -168,6 +134,7 @@ describe.skipIf(!pgUp)('a lease move on one member', () => {
   });
 
   it('reads the state of a re-gained partition\'s rules from the store, where the other member left it', async () => {
+    const { server, store } = cluster;
     const before = seriesOf(`slow-${b1}`);
     expect(before).toBeUndefined();
     const row = await store.db.selectFrom('alert_series').selectAll().where('rule_id', '=', `slow-${b1}`).executeTakeFirstOrThrow();

@@ -7,40 +7,28 @@
  * loopback target that answers 500 until told otherwise.
  */
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SimulatedClock } from '../../src/lib/clock.js';
-import { startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
+import { startStatusServer, type StatusServer } from '../support/net.js';
+import { simulatedDaemon } from '../support/simulated-daemon.js';
 
 const INTERVAL = 10_000;
 
 describe('a check settled down, across a reload that changes it and a restart', () => {
-  let server: DaemonApp;
-  let target: http.Server;
+  let target: StatusServer;
   let healthy = false;
-  const clock = new SimulatedClock(Math.floor(Date.now() / 60_000) * 60_000);
-  const config = (timeout: string) => `checks:
-  - { id: api, kind: http, url: "http://127.0.0.1:${(target.address() as AddressInfo).port}/health", interval: 10s, timeout: ${timeout}, failure_threshold: 3, success_threshold: 2 }
-`;
-  const ops = () => server.daemon.operations!;
-  const runFor = async (ms: number) => {
-    await clock.advance(ms, () => ops().settle(5_000));
-    await ops().settle(5_000);
-  };
-  const incidents = () => server.daemon.store.db.selectFrom('incidents').select(['id', 'state']).orderBy('opened_at').execute();
-
   beforeAll(async () => {
-    target = http.createServer((_q, s) => s.writeHead(healthy ? 200 : 500).end());
-    await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
-    server = await startDaemonApp('check-replace-state', { 'ops.yaml': config('5s') }, { clock });
-  }, 60_000);
-
+    target = await startStatusServer(() => (healthy ? 200 : 500));
+  });
   afterAll(async () => {
-    await server?.close();
-    await new Promise((r) => target?.close(r));
-  }, 60_000);
+    await target?.close();
+  });
+  const config = (timeout: string) => `checks:
+  - { id: api, kind: http, url: "${target.url}/health", interval: 10s, timeout: ${timeout}, failure_threshold: 3, success_threshold: 2 }
+`;
+  const daemon = simulatedDaemon(undefined, 'check-replace-state', () => config('5s'));
+  const { ops, runFor } = daemon;
+  const incidents = () => daemon.server.daemon.store.db.selectFrom('incidents').select(['id', 'state']).orderBy('opened_at').execute();
 
   /** Four runs pass; after each the check is still down and its one incident still open. */
   const staysDown = async (after: string, incidentId: string) => {
@@ -52,6 +40,7 @@ describe('a check settled down, across a reload that changes it and a restart', 
   };
 
   it('keeps the check settled down: the incident stays open, one, until the target recovers', async () => {
+    const { server } = daemon;
     await runFor(5 * INTERVAL);
     expect(ops().checkState('api')?.probe.status).toBe('down');
     const [opened, ...others] = await incidents();
@@ -72,6 +61,7 @@ describe('a check settled down, across a reload that changes it and a restart', 
   }, 120_000);
 
   it('forgets the settled state of a check the config drops: added back, it starts unknown, as its rules do', async () => {
+    const { server } = daemon;
     healthy = false;
     await runFor(5 * INTERVAL);
     expect(ops().checkState('api')?.probe.status).toBe('down');

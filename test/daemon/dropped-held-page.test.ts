@@ -4,9 +4,9 @@
  * silence decided. A manual incident under a window with `on_end: drop`; one daemon on SQLite and a
  * simulated clock.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SimulatedClock } from '../../src/lib/clock.js';
-import { startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
+import { describe, expect, it } from 'vitest';
+import { simulatedDaemon } from '../support/simulated-daemon.js';
+import { minuteIso, oneStepPolicy, refusedWebhookChannel } from '../support/ops-yaml.js';
 
 const MINUTE = 60_000;
 const WINDOW = 10 * MINUTE;
@@ -14,30 +14,14 @@ const ana = { name: 'ana', role: 'responder' as const, via: 'session' as const }
 
 for (const onEnd of ['drop'] as const) {
   describe(`an incident whose held page a window dropped (on_end: ${onEnd})`, () => {
-    let server: DaemonApp;
-    const t0 = Math.floor(Date.now() / MINUTE) * MINUTE;
-    const clock = new SimulatedClock(t0);
-    const ops = () => server.daemon.operations!;
-    const runFor = async (ms: number) => {
-      await clock.advance(ms, () => ops().settle(5_000));
-      await ops().settle(5_000);
-    };
-
-    beforeAll(async () => {
-      const at = (ms: number) => new Date(ms).toISOString().slice(0, 16) + '+00:00';
-      server = await startDaemonApp('dropped-held-page', {
-        'ops.yaml':
-          // Port 9 (discard) refuses: a page would stay in the outbox, retrying, which is all this test reads.
-          `channels:\n  - { id: hook, kind: webhook, url: "http://127.0.0.1:9/hook", secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"] }\n` +
-          `escalation_policies:\n  - id: default\n    steps:\n      - { targets: [{ channel: hook }], timeout: 1h }\n` +
-          `maintenance:\n  - { id: upgrade, start: "${at(t0)}", end: "${at(t0 + WINDOW)}", on_end: ${onEnd} }\n`,
-      }, { clock });
-    }, 60_000);
-    afterAll(async () => {
-      await server?.close();
-    }, 60_000);
+    const daemon = simulatedDaemon(undefined, 'dropped-held-page', (_url, t0) =>
+      `channels:\n${refusedWebhookChannel()}${oneStepPolicy()}` +
+      `maintenance:\n  - { id: upgrade, start: "${minuteIso(t0)}", end: "${minuteIso(t0 + WINDOW)}", on_end: ${onEnd} }\n`,
+    );
+    const { ops, runFor } = daemon;
 
     it('is not paged by the look for missed pages once the window has dropped its page', async () => {
+      const { server } = daemon;
       const db = server.daemon.store.db;
       await runFor(MINUTE);
       const incident = await ops().createIncident({ title: 'Checkout down', severity: 'P2', service: 'shop' }, ana);

@@ -3,12 +3,11 @@
  * incidents under a three-step policy (`timeout: 1m`), and every step of every incident is paged
  * once, at its due time — none stalls with `escalations.next_at` in the past.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Daemon } from '../../src/daemon/index.js';
 import { SimulatedClock } from '../../src/lib/clock.js';
 import { startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
+import { startStatusServer, type StatusServer } from '../support/net.js';
 
 const KEY = 'k'.repeat(40);
 const MINUTE = 60_000;
@@ -17,13 +16,12 @@ const COUNT = 20;
 describe('escalations after a burst of incidents', () => {
   let server: DaemonApp;
   let daemon: Daemon;
-  let receiver: http.Server;
+  let receiver: StatusServer;
   let clock: SimulatedClock;
 
   beforeAll(async () => {
-    receiver = http.createServer((_q, s) => s.writeHead(204).end());
-    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    receiver = await startStatusServer(204);
+    const url = `${receiver.url}/hook`;
     const config = `integrations:
   - { id: prom, kind: alertmanager, key: ${KEY} }
 channels:
@@ -41,7 +39,7 @@ escalation_policies:
   });
   afterAll(async () => {
     await server?.close();
-    await new Promise<void>((r) => receiver.close(() => r()));
+    await receiver.close();
   });
 
   /** Waits (bounded, real time) until no active escalation is due at the simulated now. */

@@ -7,11 +7,11 @@
  * a trigger that refuses rows of the escalations (or outbox) table, dropped afterwards. One daemon
  * on a simulated clock, on SQLite and PostgreSQL, with and without an escalation policy.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SimulatedClock } from '../../src/lib/clock.js';
+import { describe, expect, it } from 'vitest';
 import { postgresUp } from '../support/services.js';
 import { storeTargets } from '../support/store-targets.js';
-import { startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
+import { simulatedDaemon } from '../support/simulated-daemon.js';
+import { maintenanceWindow, oneStepPolicy, refusedWebhookChannel } from '../support/ops-yaml.js';
 import { refuseWrites } from '../support/store-faults.js';
 
 const pgAvailable = await postgresUp();
@@ -22,36 +22,16 @@ for (const target of storeTargets('opsbook-held-page')) {
   for (const withPolicy of [true, false]) {
     const refused = withPolicy ? 'escalations' : 'outbox';
     describe.skipIf(target.name === 'postgres' && !pgAvailable)(`a held page whose ${refused} row cannot be written at the window's end, ${withPolicy ? 'with' : 'without'} a policy, on ${target.name}`, () => {
-      let server: DaemonApp;
-      let cleanup: (() => Promise<void>) | undefined;
-      const t0 = Math.floor(Date.now() / 60_000) * 60_000;
-      const clock = new SimulatedClock(t0);
-      const ops = () => server.daemon.operations!;
-      const runFor = async (ms: number) => {
-        await clock.advance(ms, () => ops().settle(5_000));
-        await ops().settle(5_000);
-      };
-
-      beforeAll(async () => {
-        const db = await target.open();
-        cleanup = db.cleanup;
-        const at = (ms: number) => new Date(ms).toISOString().slice(0, 16) + '+00:00';
-        server = await startDaemonApp('held-page', {
-          'ops.yaml':
-            `storage:\n  url: "${db.url}"\n` +
-            // Port 9 (discard) refuses: the page stays in the outbox, retrying, which is all this test reads.
-            `channels:\n  - { id: hook, kind: webhook, url: "http://127.0.0.1:9/hook", secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"] }\n` +
-            (withPolicy ? `escalation_policies:\n  - id: default\n    steps:\n      - { targets: [{ channel: hook }], timeout: 1h }\n` : '') +
-            `maintenance:\n  - { id: upgrade, start: "${at(t0)}", end: "${at(t0 + WINDOW)}" }\n`,
-        }, { clock });
-      }, 60_000);
-
-      afterAll(async () => {
-        await server?.close();
-        await cleanup?.();
-      }, 60_000);
+      const daemon = simulatedDaemon(target, 'held-page', (url, t0) =>
+        `storage:\n  url: "${url}"\n` +
+        `channels:\n${refusedWebhookChannel()}` +
+        (withPolicy ? oneStepPolicy() : '') +
+        maintenanceWindow('upgrade', t0, t0 + WINDOW),
+      );
+      const { ops, runFor } = daemon;
 
       it('stays held while the page cannot be written, and pages once when it can', async () => {
+        const { server } = daemon;
         const db = server.daemon.store.db;
         await runFor(60_000);
         const incident = await ops().createIncident({ title: 'Checkout down', severity: 'P2', service: 'shop' }, ana);

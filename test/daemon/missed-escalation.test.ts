@@ -12,11 +12,11 @@
  * clock, on SQLite and PostgreSQL.
  */
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SimulatedClock } from '../../src/lib/clock.js';
+import { describe, expect, it } from 'vitest';
 import { postgresUp } from '../support/services.js';
 import { storeTargets } from '../support/store-targets.js';
-import { startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
+import { simulatedDaemon } from '../support/simulated-daemon.js';
+import { refusedWebhookChannel } from '../support/ops-yaml.js';
 import { scaled } from '../support/timing.js';
 import { refuseWrites } from '../support/store-faults.js';
 
@@ -26,37 +26,16 @@ const ana = { name: 'ana', role: 'responder' as const, via: 'session' as const }
 
 for (const target of storeTargets('opsbook-missed-escalation')) {
   describe.skipIf(target.name === 'postgres' && !pgAvailable)(`a triggered incident whose escalation could not start, on ${target.name}`, () => {
-    let server: DaemonApp;
-    let cleanup: (() => Promise<void>) | undefined;
-    let dbUrl = '';
-    const t0 = Math.floor(Date.now() / 60_000) * 60_000;
-    const clock = new SimulatedClock(t0);
-    const ops = () => server.daemon.operations!;
-    const runFor = async (ms: number) => {
-      await clock.advance(ms, () => ops().settle(5_000));
-      await ops().settle(5_000);
-    };
-
-    beforeAll(async () => {
-      const db = await target.open();
-      cleanup = db.cleanup;
-      dbUrl = db.url;
-      server = await startDaemonApp('missed-escalation', {
-        'ops.yaml':
-          `storage:\n  url: "${db.url}"\n` +
-          `integrations:\n  - { id: prom, kind: alertmanager, key: ${KEY} }\n` +
-          // Port 9 (discard) refuses: the page stays in the outbox, retrying, which is all this test reads.
-          `channels:\n  - { id: hook, kind: webhook, url: "http://127.0.0.1:9/hook", secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"] }\n` +
-          `escalation_policies:\n  - id: default\n    steps:\n      - { targets: [{ channel: hook }], timeout: 1h }\n      - { targets: [{ channel: hook }], timeout: 1h }\n`,
-      }, { clock });
-    }, 60_000);
-
-    afterAll(async () => {
-      await server?.close();
-      await cleanup?.();
-    }, 60_000);
+    const daemon = simulatedDaemon(target, 'missed-escalation', (url) =>
+      `storage:\n  url: "${url}"\n` +
+      `integrations:\n  - { id: prom, kind: alertmanager, key: ${KEY} }\n` +
+      `channels:\n${refusedWebhookChannel()}` +
+      `escalation_policies:\n  - id: default\n    steps:\n      - { targets: [{ channel: hook }], timeout: 1h }\n      - { targets: [{ channel: hook }], timeout: 1h }\n`,
+    );
+    const { clock, ops, runFor } = daemon;
 
     it('pages the manual incident and the alert group\'s incident once the escalations table takes rows again', async () => {
+      const { server } = daemon;
       const db = server.daemon.store.db;
       await runFor(60_000);
       const state = async (id: string) => {
@@ -118,6 +97,7 @@ for (const target of storeTargets('opsbook-missed-escalation')) {
     }, 120_000);
 
     it('stops the escalation of an incident acknowledged while its escalation could not be written: no later step pages', async () => {
+      const { server } = daemon;
       const db = server.daemon.store.db;
       const incident = await ops().createIncident({ title: 'Search slow', severity: 'P1', service: 'search' }, ana);
       const pages = async () => (await db.selectFrom('outbox').select('event').where('incident_id', '=', incident.id).where('event', 'in', ['incident.triggered', 'incident.escalated']).execute()).length;
@@ -139,6 +119,7 @@ for (const target of storeTargets('opsbook-missed-escalation')) {
     }, 120_000);
 
     it('tells the channel already paged of an acknowledgement whose status update could not be written, once the outbox takes it again', async () => {
+      const { server } = daemon;
       const db = server.daemon.store.db;
       const incident = await ops().createIncident({ title: 'Queue stuck', severity: 'P1', service: 'queue' }, ana);
       const told = async () => (await db.selectFrom('outbox').select('id').where('incident_id', '=', incident.id).where('event', '=', 'incident.acknowledged').execute()).length;
@@ -160,6 +141,7 @@ for (const target of storeTargets('opsbook-missed-escalation')) {
     }, 120_000);
 
     it('starts again the escalation of a re-opened incident that could not start it, once the escalations table takes rows again', async () => {
+      const { server } = daemon;
       const db = server.daemon.store.db;
       const send = async (status: 'firing' | 'resolved') => {
         const res = await server.app.inject({
@@ -206,7 +188,7 @@ for (const target of storeTargets('opsbook-missed-escalation')) {
     }, 120_000);
 
     it.runIf(target.name === 'postgres')('commits a person\'s incident with its escalation: not visible while the escalation waits for a lock', async () => {
-      const other = new pg.Client({ connectionString: dbUrl });
+      const other = new pg.Client({ connectionString: daemon.url });
       await other.connect();
       try {
         await other.query('begin');

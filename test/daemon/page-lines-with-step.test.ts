@@ -7,8 +7,6 @@
  * committing while the step's transaction is still open (held inside the trigger, then refused) does
  * not take the step's lines either. Real SQLite and PostgreSQL, simulated clock.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Daemon } from '../../src/daemon/index.js';
@@ -16,6 +14,7 @@ import { SimulatedClock } from '../../src/lib/clock.js';
 import { apiTokens, startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
 import { openStore, type ScratchDatabase, type Store } from '../../src/store/index.js';
 import { createTestDatabase, postgresUp } from '../support/services.js';
+import { startStatusServer, type StatusServer } from '../support/net.js';
 
 const MINUTE = 60_000;
 
@@ -58,15 +57,14 @@ function harness(get: () => { server: DaemonApp; daemon: Daemon; token: string }
 describe('timeline lines of an escalation step', () => {
   let server: DaemonApp;
   let daemon: Daemon;
-  let receiver: http.Server;
+  let receiver: StatusServer;
   let clock: SimulatedClock;
   let token: string;
   const { call, pageLines } = harness(() => ({ server, daemon, token }));
 
   beforeAll(async () => {
-    receiver = http.createServer((_q, s) => s.writeHead(204).end());
-    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    receiver = await startStatusServer(204);
+    const url = `${receiver.url}/hook`;
     clock = new SimulatedClock(Math.floor(Date.now() / MINUTE) * MINUTE);
     server = await startDaemonApp('page-lines', { 'ops.yaml': opsYaml(url) }, { clock });
     ({ daemon } = server);
@@ -74,7 +72,7 @@ describe('timeline lines of an escalation step', () => {
   });
   afterAll(async () => {
     await server?.close();
-    await new Promise<void>((r) => receiver.close(() => r()));
+    await receiver.close();
   });
 
   it('a step rolled back after queuing its page leaves no line; its retry writes the line once', async () => {
@@ -113,7 +111,7 @@ describe.skipIf(!pgUp)('timeline lines of an escalation step on PostgreSQL', () 
   let probe: Store;
   let server: DaemonApp;
   let daemon: Daemon;
-  let receiver: http.Server;
+  let receiver: StatusServer;
   let clock: SimulatedClock;
   let token: string;
   const { call, pageLines } = harness(() => ({ server, daemon, token }));
@@ -123,9 +121,8 @@ describe.skipIf(!pgUp)('timeline lines of an escalation step on PostgreSQL', () 
   beforeAll(async () => {
     db = await createTestDatabase('opsbook_page_lines');
     probe = await openStore({ url: db.url, poolSize: 2 });
-    receiver = http.createServer((_q, s) => s.writeHead(204).end());
-    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    receiver = await startStatusServer(204);
+    const url = `${receiver.url}/hook`;
     clock = new SimulatedClock(Math.floor(Date.now() / MINUTE) * MINUTE);
     server = await startDaemonApp('page-lines-pg', { 'ops.yaml': opsYaml(url, `storage:\n  url: "${db.url}"\n`) }, { clock });
     ({ daemon } = server);
@@ -133,7 +130,7 @@ describe.skipIf(!pgUp)('timeline lines of an escalation step on PostgreSQL', () 
   }, 60_000);
   afterAll(async () => {
     await server?.close();
-    await new Promise<void>((r) => receiver.close(() => r()));
+    await receiver.close();
     await probe?.close();
     await db?.drop();
   });

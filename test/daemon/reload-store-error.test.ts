@@ -5,31 +5,29 @@
  * of a rule the new config removes, and is dropped afterwards; the next reload applies.
  */
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../../src/lib/clock.js';
 import { startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
+import { startStatusServer, type StatusServer } from '../support/net.js';
 
 describe('a config reload on a store error', () => {
   let server: DaemonApp;
-  let web: http.Server;
+  let web: StatusServer;
   const clock = new SimulatedClock(Math.floor(Date.now() / 60_000) * 60_000);
   const ops = () => server.daemon.operations!;
   const config = (withRule: boolean) =>
-    `checks:\n  - { id: web, kind: http, url: "http://127.0.0.1:${(web.address() as AddressInfo).port}/", interval: 30s, failure_threshold: 1, success_threshold: 1 }\n` +
+    `checks:\n  - { id: web, kind: http, url: "${web.url}/", interval: 30s, failure_threshold: 1, success_threshold: 1 }\n` +
     (withRule ? 'rules:\n  - { id: slow, check: web, for: 60s }\n' : '');
 
   beforeAll(async () => {
-    web = http.createServer((_q, s) => s.writeHead(200).end());
-    await new Promise<void>((r) => web.listen(0, '127.0.0.1', r));
+    web = await startStatusServer(200);
     server = await startDaemonApp('reload-error', { 'ops.yaml': config(true) }, { clock });
   }, 60_000);
   afterAll(async () => {
     await server?.close();
-    await new Promise<void>((r) => web.close(() => r()));
+    await web.close();
   }, 60_000);
 
   it('answers instead of throwing, and the next reload applies', async () => {

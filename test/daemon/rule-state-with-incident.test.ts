@@ -6,14 +6,13 @@
  * again (alerts come from transitions): the failing check would never page. On a simulated clock,
  * on SQLite and PostgreSQL.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../../src/lib/clock.js';
 import { postgresUp } from '../support/services.js';
 import { storeTargets } from '../support/store-targets.js';
 import { startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
+import { startStatusServer, type StatusServer } from '../support/net.js';
 
 const INTERVAL = 30_000;
 const pgAvailable = await postgresUp();
@@ -21,17 +20,15 @@ const pgAvailable = await postgresUp();
 for (const target of storeTargets('opsbook-rule-state')) {
   describe.skipIf(target.name === 'postgres' && !pgAvailable)(`a check's rule state and its incident on ${target.name}`, () => {
     let server: DaemonApp;
-    let web: http.Server;
-    let receiver: http.Server;
+    let web: StatusServer;
+    let receiver: StatusServer;
     let cleanup: (() => Promise<void>) | undefined;
     let down = false;
     const clock = new SimulatedClock(Math.floor(Date.now() / 60_000) * 60_000);
 
     beforeAll(async () => {
-      web = http.createServer((_q, s) => s.writeHead(down ? 500 : 200).end());
-      await new Promise<void>((r) => web.listen(0, '127.0.0.1', r));
-      receiver = http.createServer((_q, s) => s.writeHead(204).end());
-      await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+      web = await startStatusServer(() => (down ? 500 : 200));
+      receiver = await startStatusServer(204);
       const db = await target.open();
       cleanup = db.cleanup;
       server = await startDaemonApp(
@@ -40,9 +37,9 @@ for (const target of storeTargets('opsbook-rule-state')) {
           'ops.yaml': `storage:
   url: ${db.url}
 checks:
-  - { id: web, kind: http, url: "http://127.0.0.1:${(web.address() as AddressInfo).port}/", interval: 30s, failure_threshold: 1, success_threshold: 1 }
+  - { id: web, kind: http, url: "${web.url}/", interval: 30s, failure_threshold: 1, success_threshold: 1 }
 channels:
-  - { id: hook, kind: webhook, url: "http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook", secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"] }
+  - { id: hook, kind: webhook, url: "${receiver.url}/hook", secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"] }
 escalation_policies:
   - id: default
     steps:
@@ -54,8 +51,8 @@ escalation_policies:
     });
     afterAll(async () => {
       await server?.close();
-      await new Promise<void>((r) => web.close(() => r()));
-      await new Promise<void>((r) => receiver.close(() => r()));
+      await web.close();
+      await receiver.close();
       await cleanup?.();
     });
 

@@ -8,37 +8,35 @@
  * holding its partition's lease in real time; the writer's prompt, fenced write is shown on both
  * stores in src/checks/history/history.test.ts.)
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../../src/lib/clock.js';
 import { storeTargets } from '../support/store-targets.js';
 import { startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
 import { scaled } from '../support/timing.js';
+import { startStatusServer, type StatusServer } from '../support/net.js';
 
 const INTERVAL = 10_000;
 const HOUR = 3_600_000;
 
 for (const target of storeTargets('opsbook-settled-crash').filter((t) => t.name === 'sqlite')) {
   describe(`a check settled down when opsbook is killed before the history flush, on ${target.name}`, () => {
-    let target500: http.Server;
+    let target500: StatusServer;
     let cleanup: (() => Promise<void>) | undefined;
     let config = '';
     const running: DaemonApp[] = [];
 
     beforeAll(async () => {
-      target500 = http.createServer((_q, s) => s.writeHead(500).end());
-      await new Promise<void>((r) => target500.listen(0, '127.0.0.1', r));
+      target500 = await startStatusServer(500);
       const db = await target.open();
       cleanup = db.cleanup;
       const url = db.url;
-      config = `storage:\n  url: "${url}"\nchecks:\n  - { id: api, kind: http, url: "http://127.0.0.1:${(target500.address() as AddressInfo).port}/health", interval: 10s, timeout: 5s, failure_threshold: 3, success_threshold: 2 }\n`;
+      config = `storage:\n  url: "${url}"\nchecks:\n  - { id: api, kind: http, url: "${target500.url}/health", interval: 10s, timeout: 5s, failure_threshold: 3, success_threshold: 2 }\n`;
     }, 60_000);
 
     afterAll(async () => {
       // The abandoned one last: its stop would write what it still buffers.
       for (const d of running.reverse()) await d.close();
-      await new Promise((r) => target500?.close(r));
+      await target500?.close();
       await cleanup?.();
     }, 60_000);
 

@@ -9,11 +9,11 @@
  * that refuses updates of the escalations table, dropped afterwards. One daemon on a simulated
  * clock, on SQLite and PostgreSQL.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SimulatedClock } from '../../src/lib/clock.js';
+import { describe, expect, it } from 'vitest';
 import { postgresUp } from '../support/services.js';
 import { storeTargets } from '../support/store-targets.js';
-import { startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
+import { simulatedDaemon } from '../support/simulated-daemon.js';
+import { refusedWebhookChannel } from '../support/ops-yaml.js';
 import { refuseWrites } from '../support/store-faults.js';
 
 const pgAvailable = await postgresUp();
@@ -22,37 +22,17 @@ const ana = { name: 'ana', role: 'responder' as const, via: 'session' as const }
 
 for (const target of storeTargets('opsbook-severity-revision')) {
   describe.skipIf(target.name === 'postgres' && !pgAvailable)(`a severity change whose escalation revision could not be written, on ${target.name}`, () => {
-    let server: DaemonApp;
-    let cleanup: (() => Promise<void>) | undefined;
-    const t0 = Math.floor(Date.now() / 60_000) * 60_000;
-    const clock = new SimulatedClock(t0);
-    const ops = () => server.daemon.operations!;
-    const runFor = async (ms: number) => {
-      await clock.advance(ms, () => ops().settle(5_000));
-      await ops().settle(5_000);
-    };
-
-    beforeAll(async () => {
-      const db = await target.open();
-      cleanup = db.cleanup;
-      server = await startDaemonApp('severity-revision', {
-        'ops.yaml':
-          `storage:\n  url: "${db.url}"\n` +
-          `integrations:\n  - { id: prom, kind: alertmanager, key: ${KEY} }\n` +
-          // Port 9 (discard) refuses: the pages stay in the outbox, retrying, which is all this test reads.
-          `channels:\n  - { id: hook, kind: webhook, url: "http://127.0.0.1:9/hook", secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"] }\n` +
-          `  - { id: pager, kind: webhook, url: "http://127.0.0.1:9/pager", secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"] }\n` +
-          // A P1 reaches the pager 10 minutes after opening; a P3 never does.
-          `escalation_policies:\n  - id: default\n    steps:\n      - { targets: [{ channel: hook }], timeout: 2h }\n      - { targets: [{ channel: pager }], after_open: 10m, severities: [P1] }\n`,
-      }, { clock });
-    }, 60_000);
-
-    afterAll(async () => {
-      await server?.close();
-      await cleanup?.();
-    }, 60_000);
+    const daemon = simulatedDaemon(target, 'severity-revision', (url) =>
+      `storage:\n  url: "${url}"\n` +
+      `integrations:\n  - { id: prom, kind: alertmanager, key: ${KEY} }\n` +
+      `channels:\n${refusedWebhookChannel()}${refusedWebhookChannel('pager')}` +
+      // A P1 reaches the pager 10 minutes after opening; a P3 never does.
+      `escalation_policies:\n  - id: default\n    steps:\n      - { targets: [{ channel: hook }], timeout: 2h }\n      - { targets: [{ channel: pager }], after_open: 10m, severities: [P1] }\n`,
+    );
+    const { clock, ops, runFor } = daemon;
 
     it('revises, within minutes of the end of the fault, the escalation of an incident a worse alert joined while its revision could not be written', async () => {
+      const { server } = daemon;
       const db = server.daemon.store.db;
       const send = async (name: string, severity: string) => {
         const res = await server.app.inject({
@@ -91,6 +71,7 @@ for (const target of storeTargets('opsbook-severity-revision')) {
     }, 120_000);
 
     it('pages a raised incident on the new severity\'s timings once the person tries again', async () => {
+      const { server } = daemon;
       const db = server.daemon.store.db;
       const incident = await ops().createIncident({ title: 'Checkout slow', severity: 'P3', service: 'shop' }, ana);
       const pagerPages = async () => (await db.selectFrom('outbox').select('id').where('incident_id', '=', incident.id).where('channel_id', '=', 'pager').execute()).length;
@@ -119,6 +100,7 @@ for (const target of storeTargets('opsbook-severity-revision')) {
     }, 120_000);
 
     it('pages a step the raise makes due at once in the change\'s own transaction', async () => {
+      const { server } = daemon;
       const db = server.daemon.store.db;
       const incident = await ops().createIncident({ title: 'Login slow', severity: 'P3', service: 'login' }, ana);
       const pagerPages = async () => (await db.selectFrom('outbox').select('id').where('incident_id', '=', incident.id).where('channel_id', '=', 'pager').execute()).length;

@@ -7,12 +7,14 @@
  * afterwards. One daemon on a simulated clock.
  */
 import { sql, type Kysely } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SimulatedClock } from '../../src/lib/clock.js';
+import { describe, expect, it } from 'vitest';
 import type { AlertEvent } from '../../src/alerts/index.js';
-import type { Database, ScratchDatabase } from '../../src/store/index.js';
-import { createTestDatabase, postgresUp } from '../support/services.js';
-import { startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
+import type { Database } from '../../src/store/index.js';
+import { postgresUp } from '../support/services.js';
+import { storeTarget } from '../support/store-targets.js';
+import { simulatedDaemon } from '../support/simulated-daemon.js';
+import { refusedWebhookChannel } from '../support/ops-yaml.js';
+import { until } from '../support/timing.js';
 
 const pgUp = await postgresUp();
 
@@ -25,47 +27,20 @@ async function refuseIncidents(db: Kysely<Database>, body: string): Promise<() =
   };
 }
 
-/** Resolves once `ok` answers true, polling every 50 ms; throws after `timeoutMs`. */
-async function until(what: string, ok: () => boolean, timeoutMs: number): Promise<void> {
-  for (const end = Date.now() + timeoutMs; !ok(); ) {
-    if (Date.now() > end) throw new Error(`not within ${timeoutMs} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 function alert(name: string, at: number): AlertEvent {
   return { kind: 'firing', ruleId: `am:${name}`, dedupKey: `am:${name}`, labels: { alertname: name, service: name.toLowerCase() }, annotations: { summary: `${name} is failing` }, severity: 'P2', at };
 }
 
 describe.skipIf(!pgUp)('alerts paged from memory when one cannot be recorded after space returns', () => {
-  let server: DaemonApp;
-  let db: ScratchDatabase;
-  const clock = new SimulatedClock(Math.floor(Date.now() / 60_000) * 60_000);
-  const ops = () => server.daemon.operations!;
-  const runFor = async (ms: number) => {
-    await clock.advance(ms, () => ops().settle(5_000));
-    await ops().settle(5_000);
-  };
-
-  beforeAll(async () => {
-    db = await createTestDatabase('opsbook_full_replay');
-    server = await startDaemonApp(
-      'full-replay',
-      {
-        'ops.yaml':
-          `storage:\n  url: "${db.url}"\n  full_retry: 10s\n` +
-          // Port 9 (discard) refuses: pages from memory fail, which is all this test needs.
-          `channels:\n  - { id: hook, kind: webhook, url: "http://127.0.0.1:9/hook", secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"] }\n`,
-      },
-      { clock },
-    );
-  }, 60_000);
-  afterAll(async () => {
-    await server?.close();
-    await db?.drop();
-  }, 60_000);
+  const daemon = simulatedDaemon(storeTarget('opsbook-full-replay', 'postgres'), 'full-replay', (url) =>
+    `storage:\n  url: "${url}"\n  full_retry: 10s\n` +
+    // Its pages from memory fail, which is all this test needs.
+    `channels:\n${refusedWebhookChannel()}`,
+  );
+  const { clock, ops, runFor } = daemon;
 
   it('records the others at once and the refused one when the store takes it', async () => {
+    const { server } = daemon;
     const store = server.daemon.store.db;
     // The alerts' incidents: the channel's own (its pages fail, so in time it is found failing) is not this test's.
     const titles = async () => (await store.selectFrom('incidents').select('title').where('title', 'not like', 'Notification channel %').orderBy('title').execute()).map((r) => r.title);

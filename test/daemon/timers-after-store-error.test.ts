@@ -7,16 +7,15 @@
  * refuses incidents, a table renamed away (every query of it fails), each undone afterwards. One
  * daemon on a simulated clock per case, on SQLite and PostgreSQL.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SimulatedClock } from '../../src/lib/clock.js';
 import type { Database } from '../../src/store/index.js';
 import { postgresUp } from '../support/services.js';
 import { storeTargets } from '../support/store-targets.js';
-import { startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
+import { simulatedDaemon } from '../support/simulated-daemon.js';
+import { maintenanceWindow, refusedWebhookChannel } from '../support/ops-yaml.js';
 import { refuseWrites } from '../support/store-faults.js';
+import { startStatusServer, type StatusServer } from '../support/net.js';
 
 const pgAvailable = await postgresUp();
 const MINUTE = 60_000;
@@ -29,38 +28,21 @@ async function loseIncidents(db: Kysely<Database>): Promise<() => Promise<void>>
 
 for (const target of storeTargets('opsbook-timers-error')) {
   describe.skipIf(target.name === 'postgres' && !pgAvailable)(`a rule's for: timer on a store error, on ${target.name}`, () => {
-    let server: DaemonApp;
-    let web: http.Server;
-    let cleanup: (() => Promise<void>) | undefined;
-    const t0 = Math.floor(Date.now() / MINUTE) * MINUTE;
-    const clock = new SimulatedClock(t0);
-    const ops = () => server.daemon.operations!;
-    const runFor = async (ms: number) => {
-      await clock.advance(ms, () => ops().settle(5_000));
-      await ops().settle(5_000);
-    };
-
+    let web: StatusServer;
     beforeAll(async () => {
-      web = http.createServer((_q, s) => s.writeHead(500).end());
-      await new Promise<void>((r) => web.listen(0, '127.0.0.1', r));
-      const db = await target.open();
-      cleanup = db.cleanup;
-      server = await startDaemonApp(
-        'timers-error',
-        {
-          // A check run every 30 minutes: only the rule's own timer can open the incident in between.
-          'ops.yaml': `storage:\n  url: "${db.url}"\nchecks:\n  - { id: web, kind: http, url: "http://127.0.0.1:${(web.address() as AddressInfo).port}/", interval: 30m, failure_threshold: 1, success_threshold: 1 }\nrules:\n  - { id: slow, check: web, for: 60s }\n`,
-        },
-        { clock },
-      );
-    }, 60_000);
+      web = await startStatusServer(500);
+    });
     afterAll(async () => {
-      await server?.close();
-      await new Promise<void>((r) => web.close(() => r()));
-      await cleanup?.();
-    }, 60_000);
+      await web.close();
+    });
+    const daemon = simulatedDaemon(target, 'timers-error', (url) =>
+      // A check run every 30 minutes: only the rule's own timer can open the incident in between.
+      `storage:\n  url: "${url}"\nchecks:\n  - { id: web, kind: http, url: "${web.url}/", interval: 30m, failure_threshold: 1, success_threshold: 1 }\nrules:\n  - { id: slow, check: web, for: 60s }\n`,
+    );
+    const { clock, runFor } = daemon;
 
     it('runs the for: timer again after the store refused its incident, and opens the incident before the next check run', async () => {
+      const { server } = daemon;
       const db = server.daemon.store.db;
       const state = async () => (await db.selectFrom('alert_series').select('state').where('rule_id', '=', 'slow').executeTakeFirst())?.state;
       // The check's first run (at its phase within its interval) makes the rule pending.
@@ -84,39 +66,16 @@ for (const target of storeTargets('opsbook-timers-error')) {
   });
 
   describe.skipIf(target.name === 'postgres' && !pgAvailable)(`the window-release timer on a store error, on ${target.name}`, () => {
-    let server: DaemonApp;
-    let cleanup: (() => Promise<void>) | undefined;
     const WINDOW = 10 * MINUTE;
-    const t0 = Math.floor(Date.now() / MINUTE) * MINUTE;
-    const clock = new SimulatedClock(t0);
-    const ops = () => server.daemon.operations!;
-    const runFor = async (ms: number) => {
-      await clock.advance(ms, () => ops().settle(5_000));
-      await ops().settle(5_000);
-    };
-
-    beforeAll(async () => {
-      const db = await target.open();
-      cleanup = db.cleanup;
-      const at = (ms: number) => new Date(ms).toISOString().slice(0, 16) + '+00:00';
-      server = await startDaemonApp(
-        'release-error',
-        {
-          'ops.yaml':
-            `storage:\n  url: "${db.url}"\n` +
-            // Port 9 (discard) refuses: the page stays in the outbox, retrying, which is all this test reads.
-            `channels:\n  - { id: hook, kind: webhook, url: "http://127.0.0.1:9/hook", secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"] }\n` +
-            `maintenance:\n  - { id: upgrade, start: "${at(t0)}", end: "${at(t0 + WINDOW)}" }\n`,
-        },
-        { clock },
-      );
-    }, 60_000);
-    afterAll(async () => {
-      await server?.close();
-      await cleanup?.();
-    }, 60_000);
+    const daemon = simulatedDaemon(target, 'release-error', (url, t0) =>
+      `storage:\n  url: "${url}"\n` +
+      `channels:\n${refusedWebhookChannel()}` +
+      maintenanceWindow('upgrade', t0, t0 + WINDOW),
+    );
+    const { ops, runFor } = daemon;
 
     it('looks again after the store could not say which incidents are held, and releases the page once it can', async () => {
+      const { server } = daemon;
       const db = server.daemon.store.db;
       await runFor(MINUTE);
       const incident = await ops().createIncident({ title: 'Checkout down', severity: 'P2', service: 'shop' }, { name: 'ana', role: 'responder', via: 'session' });

@@ -5,48 +5,18 @@
  * their shifts; revoking the feed key makes the old URL answer 404.
  */
 import ICAL from 'ical.js';
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SimulatedClock } from '../../src/lib/clock.js';
-import { apiTokens, startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
+import { describe, expect, it } from 'vitest';
+import { primaryScheduleDaemon } from '../support/oncall-schedule.js';
 
 const HOUR = 3_600_000;
-let server: DaemonApp;
-let app: FastifyInstance;
-let tokens: Record<string, string>;
-
-beforeAll(async () => {
-  server = await startDaemonApp(
-    'calendar',
-    {
-      'ops.yaml': `server:
-  public_url: http://opsbook.test
-users:
-  - { name: ann, role: responder }
-  - { name: bob, role: responder }
-  - { name: cat, role: responder }
-  - { name: dan, role: responder }
-  - { name: root, role: admin }
-schedules:
-  - id: primary
-    time_zone: Europe/Berlin
-    layers:
-      - users: [ann, bob, cat]
-        rotation: { length: 1d, handoff: "09:00", start: 2026-03-23 }
-    overrides:
-      - { user: dan, start: "2026-03-29T01:00:00+01:00", end: "2026-03-29T12:00:00+02:00" }
-`,
-    },
-    { clock: new SimulatedClock(Date.parse('2026-03-26T12:00:00Z')) },
-  );
-  app = server.app;
-  tokens = await apiTokens(server.daemon, 'root', ['ann', 'root']);
-});
-afterAll(async () => {
-  await server?.close();
+const schedule = primaryScheduleDaemon('calendar', {
+  users: { ann: 'responder', bob: 'responder', cat: 'responder', dan: 'responder', root: 'admin' },
+  rotation: ['ann', 'bob', 'cat'],
+  overrides: [{ user: 'dan', start: '2026-03-29T01:00:00+01:00', end: '2026-03-29T12:00:00+02:00' }],
+  tokensFor: ['ann', 'root'],
 });
 
-const get = (url: string, token?: string) => app.inject({ method: 'GET', url, headers: token ? { authorization: `Bearer ${token}` } : {} });
+const get = (url: string, token?: string) => schedule.app.inject({ method: 'GET', url, headers: token ? { authorization: `Bearer ${token}` } : {} });
 
 function events(text: string): Array<{ start: number; end: number; summary: string; description: string }> {
   const cal = new ICAL.Component(ICAL.parse(text) as unknown[]);
@@ -58,7 +28,7 @@ function events(text: string): Array<{ start: number; end: number; summary: stri
 
 describe('iCalendar feeds', () => {
   it('lists exactly who `oncall now` names at each hour across a DST change, and revokes', async () => {
-    const urls = (await get('/api/calendars', tokens.ann)).json() as { schedules: Record<string, string>; mine: string };
+    const urls = (await get('/api/calendars', schedule.tokens.ann)).json() as { schedules: Record<string, string>; mine: string };
     const path = new URL(urls.schedules.primary!).pathname;
     const res = await get(path);
     expect(res.statusCode).toBe(200);
@@ -68,7 +38,7 @@ describe('iCalendar feeds', () => {
 
     let checked = 0;
     for (let at = Date.parse('2026-03-27T00:00:00Z'); at < Date.parse('2026-04-01T00:00:00Z'); at += HOUR) {
-      const now = (await get(`/api/oncall/now?schedule=primary&at=${at}`, tokens.ann)).json() as { schedules: Array<{ on_call: { user: string | null } }> };
+      const now = (await get(`/api/oncall/now?schedule=primary&at=${at}`, schedule.tokens.ann)).json() as { schedules: Array<{ on_call: { user: string | null } }> };
       const want = now.schedules[0]!.on_call.user;
       const covering = feed.filter((e) => e.start <= at && at < e.end);
       expect(covering.length, new Date(at).toISOString()).toBe(want ? 1 : 0);
@@ -86,10 +56,10 @@ describe('iCalendar feeds', () => {
     expect(mine.length).toBeGreaterThan(0);
     expect(mine.every((e) => e.description.startsWith('ann is on call'))).toBe(true);
 
-    expect((await app.inject({ method: 'POST', url: '/api/calendars/revoke', headers: { authorization: `Bearer ${tokens.ann}` } })).statusCode).toBe(403);
-    expect((await app.inject({ method: 'POST', url: '/api/calendars/revoke', headers: { authorization: `Bearer ${tokens.root}` } })).statusCode).toBe(200);
+    expect((await schedule.app.inject({ method: 'POST', url: '/api/calendars/revoke', headers: { authorization: `Bearer ${schedule.tokens.ann}` } })).statusCode).toBe(403);
+    expect((await schedule.app.inject({ method: 'POST', url: '/api/calendars/revoke', headers: { authorization: `Bearer ${schedule.tokens.root}` } })).statusCode).toBe(200);
     expect((await get(path)).statusCode).toBe(404);
-    const fresh = (await get('/api/calendars', tokens.ann)).json() as { schedules: Record<string, string> };
+    const fresh = (await get('/api/calendars', schedule.tokens.ann)).json() as { schedules: Record<string, string> };
     expect((await get(new URL(fresh.schedules.primary!).pathname)).statusCode).toBe(200);
   });
 });

@@ -4,49 +4,20 @@
  * named field when wrong, and a responder changes only shifts they are part of.
  */
 import ICAL from 'ical.js';
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SimulatedClock } from '../../src/lib/clock.js';
+import { describe, expect, it } from 'vitest';
 import { listAudit } from '../../src/store/index.js';
-import { apiTokens, startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
+import { primaryScheduleDaemon } from '../support/oncall-schedule.js';
 
-let server: DaemonApp;
-let app: FastifyInstance;
-let tokens: Record<string, string>;
-
-beforeAll(async () => {
-  server = await startDaemonApp(
-    'overrides',
-    {
-      'ops.yaml': `server:
-  public_url: http://opsbook.test
-users:
-  - { name: ann, role: responder }
-  - { name: bob, role: responder }
-  - { name: cat, role: responder }
-  - { name: vic, role: viewer }
-  - { name: root, role: admin }
-schedules:
-  - id: primary
-    time_zone: Europe/Berlin
-    layers:
-      - users: [ann, bob]
-        rotation: { length: 1d, handoff: "09:00", start: 2026-03-23 }
-    overrides:
-      - { user: cat, start: "2026-03-31T09:00", end: "2026-03-31T12:00" }
-`,
-    },
-    { operations: false, clock: new SimulatedClock(Date.parse('2026-03-26T12:00:00Z')) },
-  );
-  app = server.app;
-  tokens = await apiTokens(server.daemon, 'root', ['ann', 'bob', 'cat', 'vic', 'root']);
-});
-afterAll(async () => {
-  await server?.close();
+const schedule = primaryScheduleDaemon('overrides', {
+  users: { ann: 'responder', bob: 'responder', cat: 'responder', vic: 'viewer', root: 'admin' },
+  rotation: ['ann', 'bob'],
+  overrides: [{ user: 'cat', start: '2026-03-31T09:00', end: '2026-03-31T12:00' }],
+  tokensFor: ['ann', 'bob', 'cat', 'vic', 'root'],
+  operations: false,
 });
 
 const call = (method: 'GET' | 'POST' | 'DELETE', url: string, who: string, payload?: unknown) =>
-  app.inject({ method, url, headers: { authorization: `Bearer ${tokens[who]}` }, ...(payload !== undefined ? { payload: payload as object } : {}) });
+  schedule.app.inject({ method, url, headers: { authorization: `Bearer ${schedule.tokens[who]}` }, ...(payload !== undefined ? { payload: payload as object } : {}) });
 
 const onCall = async (at: string): Promise<string | null> =>
   ((await call('GET', `/api/oncall/now?schedule=primary&at=${encodeURIComponent(at)}`, 'vic')).json() as { schedules: Array<{ on_call: { user: string | null } }> }).schedules[0]!.on_call.user;
@@ -63,13 +34,13 @@ describe('on-call overrides through the API', () => {
     expect(await onCall('2026-03-27T13:00:00+01:00')).toBe('ann');
 
     const feeds = (await call('GET', '/api/calendars', 'ann')).json() as { schedules: Record<string, string> };
-    const ics = (await app.inject({ url: new URL(feeds.schedules.primary!).pathname })).body;
+    const ics = (await schedule.app.inject({ url: new URL(feeds.schedules.primary!).pathname })).body;
     const cal = new ICAL.Component(ICAL.parse(ics) as unknown[]);
     const cat = cal.getAllSubcomponents('vevent').map((v) => new ICAL.Event(v)).filter((e) => e.summary.startsWith('cat') && e.startDate.toJSDate().getTime() === Date.parse(o.start));
     expect(cat).toHaveLength(1);
     expect(cat[0]!.description).toContain('covering ann: ann at a wedding');
 
-    const audit = await listAudit(server.daemon.store.db, { subject: 'schedule:primary' });
+    const audit = await listAudit(schedule.server.daemon.store.db, { subject: 'schedule:primary' });
     expect(audit.at(-1)).toMatchObject({ actor: 'cat', action: 'oncall.override.create' });
     expect(JSON.parse(audit.at(-1)!.details)).toMatchObject({ overrides: [{ id: o.id, user: 'cat', covers: 'ann', reason: 'ann at a wedding' }] });
 
@@ -77,7 +48,7 @@ describe('on-call overrides through the API', () => {
     expect(list.overrides.map((x) => x.id)).toEqual([o.id]);
     expect((await call('DELETE', `/api/oncall/overrides/${o.id}`, 'ann')).statusCode).toBe(200);
     expect(await onCall('2026-03-27T10:00:00+01:00')).toBe('ann');
-    expect((await listAudit(server.daemon.store.db, { subject: 'schedule:primary' })).at(-1)).toMatchObject({ actor: 'ann', action: 'oncall.override.delete' });
+    expect((await listAudit(schedule.server.daemon.store.db, { subject: 'schedule:primary' })).at(-1)).toMatchObject({ actor: 'ann', action: 'oncall.override.delete' });
   });
 
   it('a swap moves both shifts, and deleting one half deletes both', async () => {
@@ -92,7 +63,7 @@ describe('on-call overrides through the API', () => {
     expect(await onCall('2026-03-29T12:00:00+02:00')).toBe('bob');
     // The feed shows both halves: ann on the 28th (winter time), bob on the 29th (summer time).
     const feeds = (await call('GET', '/api/calendars', 'ann')).json() as { schedules: Record<string, string> };
-    const cal = new ICAL.Component(ICAL.parse((await app.inject({ url: new URL(feeds.schedules.primary!).pathname })).body) as unknown[]);
+    const cal = new ICAL.Component(ICAL.parse((await schedule.app.inject({ url: new URL(feeds.schedules.primary!).pathname })).body) as unknown[]);
     const starts = cal.getAllSubcomponents('vevent').map((v) => new ICAL.Event(v)).map((e) => `${e.summary.split(' ')[0]} ${e.startDate.toJSDate().toISOString()}`);
     expect(starts).toEqual(expect.arrayContaining(['ann 2026-03-28T08:00:00.000Z', 'bob 2026-03-29T07:00:00.000Z']));
     expect(starts).not.toContain('bob 2026-03-28T08:00:00.000Z');
@@ -136,7 +107,7 @@ describe('on-call overrides through the API', () => {
     const byAnn = await call('POST', '/api/oncall/overrides', 'ann', other);
     expect(byAnn.statusCode).toBe(403);
     expect((byAnn.json() as { error: { message: string } }).error.message).toContain('they are part of');
-    expect((await listAudit(server.daemon.store.db, { subject: 'schedule:primary' })).at(-1)).toMatchObject({ actor: 'ann', action: 'access.denied' });
+    expect((await listAudit(schedule.server.daemon.store.db, { subject: 'schedule:primary' })).at(-1)).toMatchObject({ actor: 'ann', action: 'access.denied' });
     expect((await call('POST', '/api/oncall/overrides', 'vic', { ...other, user: 'vic' })).statusCode).toBe(403);
     // bob gives his shift away; cat may then delete it, ann may not.
     const byBob = await call('POST', '/api/oncall/overrides', 'bob', other);
@@ -159,19 +130,19 @@ describe('calendar feeds revoked one by one', () => {
     expect(admin.feeds.find((f) => f.id === annFeed.id)).toEqual(expect.not.objectContaining({ url: expect.anything() }));
 
     const path = (u: string) => new URL(u).pathname;
-    expect((await app.inject({ url: path(ann.mine) })).statusCode).toBe(200);
+    expect((await schedule.app.inject({ url: path(ann.mine) })).statusCode).toBe(200);
     expect((await call('POST', `/api/calendars/${annFeed.id}/revoke`, 'bob')).statusCode).toBe(403);
     expect((await call('POST', `/api/calendars/${annFeed.id}/revoke`, 'ann')).statusCode).toBe(200);
-    expect((await app.inject({ url: path(ann.mine) })).statusCode).toBe(404);
-    expect((await app.inject({ url: path(bob.mine) })).statusCode).toBe(200);
-    expect((await app.inject({ url: path(ann.schedules.primary!) })).statusCode).toBe(200);
-    expect((await listAudit(server.daemon.store.db, { subject: `calendar-feed:${annFeed.id}` })).map((e) => e.action)).toEqual(['access.denied', 'calendar.feed.revoke']);
+    expect((await schedule.app.inject({ url: path(ann.mine) })).statusCode).toBe(404);
+    expect((await schedule.app.inject({ url: path(bob.mine) })).statusCode).toBe(200);
+    expect((await schedule.app.inject({ url: path(ann.schedules.primary!) })).statusCode).toBe(200);
+    expect((await listAudit(schedule.server.daemon.store.db, { subject: `calendar-feed:${annFeed.id}` })).map((e) => e.action)).toEqual(['access.denied', 'calendar.feed.revoke']);
 
     const again = (await call('GET', '/api/calendars', 'ann')).json() as Feeds;
     expect(again.mine).not.toBe(ann.mine);
-    expect((await app.inject({ url: path(again.mine) })).statusCode).toBe(200);
+    expect((await schedule.app.inject({ url: path(again.mine) })).statusCode).toBe(200);
     expect((await call('POST', `/api/calendars/${annFeed.id}/revoke`, 'root')).json()).toMatchObject({ error: { code: 'OPSBOOK_E_CALENDAR_FEED_UNKNOWN' } });
     // A tampered signature is refused like an unknown feed.
-    expect((await app.inject({ url: path(again.mine).replace(/\.([^.]{5})/, '.AAAAA') })).statusCode).toBe(404);
+    expect((await schedule.app.inject({ url: path(again.mine).replace(/\.([^.]{5})/, '.AAAAA') })).statusCode).toBe(404);
   });
 });

@@ -6,25 +6,12 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SimulatedClock } from '../../src/lib/clock.js';
-import { MemorySeriesSource } from '../../src/promql/index.js';
-import { startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
+import { describe, expect, it } from 'vitest';
+import { queueBacklogRules, ruleFilesDaemon } from '../support/rule-files-daemon.js';
 
 const MINUTE = 60_000;
 
-const RULES = `groups:
-  - name: queues
-    rules:
-      - alert: QueueBacklog
-        expr: queue_depth > 100
-        for: 5m
-        labels:
-          severity: warning
-        annotations:
-          summary: "{{ $labels.queue }} holds {{ $value }} jobs"
-          runbook_url: https://runbooks.example.org/queue/
-`;
+const RULES = queueBacklogRules('5m', 'https://runbooks.example.org/queue/');
 
 const OPS = `runbooks:
   files: [runbooks/*.md]
@@ -35,33 +22,15 @@ rule_files: [rules/*.yml]
 const RUNBOOK = '# Queues\n\n## RB-7: Queue backlog\n\n**Diagnosis:**\n\n1. Look at the queue\n\n```bash\necho ok\n```\n';
 
 describe('rule_files in the daemon', () => {
-  let server: DaemonApp;
-  let clock: SimulatedClock;
-  const series = new MemorySeriesSource();
-  const start = Math.floor(Date.now() / MINUTE) * MINUTE;
+  const daemon = ruleFilesDaemon('rule-files', { 'ops.yaml': OPS, 'rules/queue.yml': RULES, 'runbooks/queue.md': RUNBOOK }, { queue: 'emails', minutes: 12 });
+  const { clock, advance } = daemon;
 
-  beforeAll(async () => {
-    for (let t = start - 10 * MINUTE; t <= start + 12 * MINUTE; t += 15_000) series.add({ __name__: 'queue_depth', queue: 'emails' }, t, 500);
-    clock = new SimulatedClock(start);
-    server = await startDaemonApp('rule-files', { 'ops.yaml': OPS, 'rules/queue.yml': RULES, 'runbooks/queue.md': RUNBOOK }, { clock, series });
-  }, 60_000);
-  afterAll(async () => {
-    await server?.close();
-  });
-
-  async function advance(ms: number): Promise<void> {
-    for (let t = 0; t < ms; t += 15_000) {
-      await clock.advance(15_000);
-      await server.daemon.operations!.settle(2_000);
-    }
-  }
-
-  const incidents = () => server.daemon.store.db.selectFrom('incidents').select(['id', 'state', 'severity', 'runbook', 'opened_at', 'title']).execute();
+  const incidents = () => daemon.server.daemon.store.db.selectFrom('incidents').select(['id', 'state', 'severity', 'runbook', 'opened_at', 'title']).execute();
 
   it('keeps a pending for: across a restart, fires with severity and procedure, resolves when the series ends', async () => {
     await advance(3 * MINUTE);
     expect(await incidents()).toEqual([]);
-    await server.restart();
+    await daemon.server.restart();
     const restartedAt = clock.now();
     await advance(MINUTE + 45_000);
     expect(await incidents()).toEqual([]);
@@ -77,29 +46,12 @@ describe('rule_files in the daemon', () => {
 });
 
 describe('rule_files on a config reload', () => {
-  let server: DaemonApp;
-  let clock: SimulatedClock;
-  const series = new MemorySeriesSource();
-  const start = Math.floor(Date.now() / MINUTE) * MINUTE;
-
-  beforeAll(async () => {
-    for (let t = start - 10 * MINUTE; t <= start + 30 * MINUTE; t += 15_000) series.add({ __name__: 'queue_depth', queue: 'sms' }, t, 500);
-    clock = new SimulatedClock(start);
-    server = await startDaemonApp('rule-files-reload', { 'ops.yaml': OPS, 'rules/queue.yml': RULES, 'runbooks/queue.md': RUNBOOK }, { clock, series });
-  }, 60_000);
-  afterAll(async () => {
-    await server?.close();
-  });
-
-  async function advance(ms: number): Promise<void> {
-    for (let t = 0; t < ms; t += 15_000) {
-      await clock.advance(15_000);
-      await server.daemon.operations!.settle(2_000);
-    }
-  }
-  const opened = async () => (await server.daemon.store.db.selectFrom('incidents').select(['opened_at', 'title']).execute()).map((i) => [i.opened_at - start, i.title]);
+  const daemon = ruleFilesDaemon('rule-files-reload', { 'ops.yaml': OPS, 'rules/queue.yml': RULES, 'runbooks/queue.md': RUNBOOK }, { queue: 'sms', minutes: 30 });
+  const { start, advance } = daemon;
+  const opened = async () => (await daemon.server.daemon.store.db.selectFrom('incidents').select(['opened_at', 'title']).execute()).map((i) => [i.opened_at - start, i.title]);
 
   it('an unchanged rule keeps its pending for: across a reload; a broken file is refused and the running rules go on', async () => {
+    const { server } = daemon;
     await advance(3 * MINUTE);
     writeFileSync(join(server.dir, 'rules/queue.yml'), RULES.replace('jobs"', 'jobs waiting"'));
     expect(await server.daemon.reload()).toBe(true);

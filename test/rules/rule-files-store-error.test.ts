@@ -5,25 +5,13 @@
  * the groups go on being evaluated once the store answers again. The store error is real: a SQLite
  * trigger refuses every row written to `rule_alerts` for three minutes, then is dropped.
  */
-import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SimulatedClock } from '../../src/lib/clock.js';
-import { MemorySeriesSource } from '../../src/promql/index.js';
-import { startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
+import { describe, expect, it } from 'vitest';
+import { queueBacklogRules, ruleFilesDaemon } from '../support/rule-files-daemon.js';
+import { refuseWrites } from '../support/store-faults.js';
 
 const MINUTE = 60_000;
 
-const RULES = `groups:
-  - name: queues
-    rules:
-      - alert: QueueBacklog
-        expr: queue_depth > 100
-        for: 1m
-        labels:
-          severity: warning
-        annotations:
-          summary: "{{ $labels.queue }} holds {{ $value }} jobs"
-`;
+const RULES = queueBacklogRules('1m');
 
 const OPS = `rule_files:
   files: [rules/*.yml]
@@ -31,34 +19,16 @@ const OPS = `rule_files:
 `;
 
 describe('rule_files when the store refuses their alert state', () => {
-  let server: DaemonApp;
-  let clock: SimulatedClock;
-  const series = new MemorySeriesSource();
-  const start = Math.floor(Date.now() / MINUTE) * MINUTE;
-
-  beforeAll(async () => {
-    for (let t = start - 10 * MINUTE; t <= start + 30 * MINUTE; t += 15_000) series.add({ __name__: 'queue_depth', queue: 'emails' }, t, 500);
-    clock = new SimulatedClock(start);
-    server = await startDaemonApp('rule-files-store-error', { 'ops.yaml': OPS, 'rules/queue.yml': RULES }, { clock, series });
-  }, 60_000);
-  afterAll(async () => {
-    await server?.close();
-  });
-
-  async function advance(ms: number): Promise<void> {
-    for (let t = 0; t < ms; t += 15_000) {
-      await clock.advance(15_000);
-      await server.daemon.operations!.settle(2_000);
-    }
-  }
-  const incidents = () => server.daemon.store.db.selectFrom('incidents').select(['title', 'state', 'opened_at']).execute();
+  const daemon = ruleFilesDaemon('rule-files-store-error', { 'ops.yaml': OPS, 'rules/queue.yml': RULES }, { queue: 'emails', minutes: 30 });
+  const { start, advance } = daemon;
+  const incidents = () => daemon.server.daemon.store.db.selectFrom('incidents').select(['title', 'state', 'opened_at']).execute();
 
   it('opens the incident of an alert that began firing while its state could not be stored, and goes on evaluating', async () => {
-    const db = server.daemon.store.db;
-    await sql.raw(`create trigger refuse_rule_alerts before insert on rule_alerts begin select raise(abort, 'injected: rule_alerts refused'); end`).execute(db);
+    const db = daemon.server.daemon.store.db;
+    const heal = await refuseWrites(db, 'sqlite', 'rule_alerts');
     // Pending at the first evaluation, firing a minute later: both while no alert state can be stored.
     await advance(3 * MINUTE);
-    await sql.raw('drop trigger refuse_rule_alerts').execute(db);
+    await heal();
     await advance(MINUTE);
     const opened = await incidents();
     expect(opened.map((i) => [i.title, i.state])).toEqual([['emails holds 500 jobs', 'triggered']]);

@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 export { freePort } from '../../src/lib/net.js';
 import { scaled } from './timing.js';
 
@@ -19,4 +21,21 @@ export async function waitForHttp(url: string, quietTimeoutMs = 20_000, okStatus
   }
   throw new Error(`${url} did not answer ${okStatus} within ${timeoutMs} ms`);
 }
+export interface StatusServer {
+  /** Its base URL on loopback, no trailing slash. */
+  readonly url: string;
+  close(): Promise<void>;
+}
 
+/**
+ * A loopback HTTP server answering every request with `status` (or what `status()` answers at the
+ * time), no body: a check's target (200 or 500) or a webhook receiver that takes every page (204).
+ */
+export async function startStatusServer(status: number | (() => number)): Promise<StatusServer> {
+  const server = http.createServer((_q, s) => s.writeHead(typeof status === 'number' ? status : status()).end());
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}

@@ -33,6 +33,11 @@ export function storeTargets(prefix: string): StoreTarget[] {
   ];
 }
 
+/** The target `name` of `storeTargets(prefix)`. */
+export function storeTarget(prefix: string, name: StoreTarget['name']): StoreTarget {
+  return storeTargets(prefix).find((t) => t.name === name)!;
+}
+
 /** A target with the store a suite runs on. */
 export interface OpenTarget {
   name: StoreTarget['name'];

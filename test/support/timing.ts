@@ -16,3 +16,11 @@ export function loadFactor(): number {
 export function scaled(ms: number): number {
   return Math.round(ms * loadFactor());
 }
+
+/** Resolves once `ok` answers true, polling every 50 ms; throws after `timeoutMs`. */
+export async function until(what: string, ok: () => Promise<boolean> | boolean, timeoutMs: number): Promise<void> {
+  for (const end = Date.now() + timeoutMs; !(await ok()); ) {
+    if (Date.now() > end) throw new Error(`not within ${timeoutMs} ms: ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
