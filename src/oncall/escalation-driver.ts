@@ -22,7 +22,7 @@ import { schedulesWithOverrides } from './override-book.js';
 export interface EscalationNotice {
   incidentId: string;
   policyId: string;
-  /** Stable per incident, policy, round and step. */
+  /** Stable per incident, opening, policy, round and step. */
   key: string;
   stepIndex: number;
   round: number;
@@ -106,7 +106,7 @@ export class EscalationDriver {
    * Starts paging for an incident (no-op when one already runs for it). `opened`: the incident was
    * opened in `trx` itself, so no escalation of it can exist and none is looked for.
    */
-  async start(incident: { id: string; openedAt: number; responseTargetMs?: number; severity?: string }, policyId: string, trx: Transaction<Database>, opened = false): Promise<void> {
+  async start(incident: { id: string; openedAt: number; responseTargetMs?: number; severity?: string; epoch?: number }, policyId: string, trx: Transaction<Database>, opened = false): Promise<void> {
     const policy = this.policies.get(policyId);
     if (!policy) throw new Error(`unknown escalation policy ${policyId}`);
     const existing = opened ? undefined : await getEscalation(trx, incident.id);

@@ -136,3 +136,17 @@ describe('escalation', () => {
     ]);
   });
 });
+
+describe('the keys of a re-opened incident\'s escalation', () => {
+  it('differ from its first opening\'s, and stay the same through the saved state', () => {
+    const keys = (r: { actions: EscalationAction[] }) => r.actions.flatMap((a) => (a.type === 'notify' ? [a.key] : []));
+    const first = startEscalation(policy, { id: 'inc_1', openedAt: 0 }, 0);
+    const again = startEscalation(policy, { id: 'inc_1', openedAt: 0, epoch: 1 }, HOUR);
+    expect(keys(first)).toEqual(['inc_1/default/r0/s0']);
+    expect(keys(again)).toEqual(['inc_1/default/e1/r0/s0']);
+    // The next step's key, worked out from the saved row, keeps the opening.
+    const saved = JSON.parse(JSON.stringify(again.state)) as EscalationState;
+    expect(keys(onTimer(policy, saved, HOUR + 15 * MINUTE))).toEqual(['inc_1/default/e1/r0/s1']);
+    expect(keys(startEscalation(policy, { id: 'inc_1', openedAt: 0, epoch: 0 }, 0))).toEqual(keys(first));
+  });
+});

@@ -63,6 +63,12 @@ export interface EscalationState {
   timedFired?: number[];
   /** Later notification rules of paged people, not yet due. */
   pages?: PendingPage[];
+  /**
+   * The incident's re-open count when this escalation started (absent: its first opening). It is
+   * in every page's key, so a re-opened incident's escalation pages again rather than meeting its
+   * first opening's keys in the outbox.
+   */
+  epoch?: number;
 }
 
 export interface EscalationIncident {
@@ -72,6 +78,8 @@ export interface EscalationIncident {
   /** The severity's response target (e.g. P1: 1 hour) counted from the opening, if it has one. */
   responseTargetMs?: number;
   severity?: string;
+  /** The incident's re-open count (0 or absent: its first opening). */
+  epoch?: number;
 }
 
 export type EscalationReason = 'start' | 'timeout' | 'response_target' | 'after_open';
@@ -79,7 +87,7 @@ export type EscalationReason = 'start' | 'timeout' | 'response_target' | 'after_
 export type EscalationAction =
   | {
       type: 'notify';
-      /** Stable per incident, policy, round and step: receivers and the outbox dedupe on it. */
+      /** Stable per incident, opening, policy, round and step: receivers and the outbox dedupe on it. */
       key: string;
       incidentId: string;
       policyId: string;
@@ -113,9 +121,11 @@ export function stepApplies(step: EscalationStep, severity: string | undefined):
 const inChain = (step: EscalationStep, severity: string | undefined): boolean => step.afterOpenMs === undefined && stepApplies(step, severity);
 
 function notify(policy: EscalationPolicy, s: EscalationState, reason: EscalationReason, at: number, stepIndex = s.stepIndex, round = s.round): EscalationAction {
+  // A first opening's keys are as they always were (pages already in an outbox keep theirs).
+  const escalation = s.epoch ? `${s.incidentId}/${s.policyId}/e${s.epoch}` : `${s.incidentId}/${s.policyId}`;
   return {
     type: 'notify',
-    key: reason === 'after_open' ? `${s.incidentId}/${s.policyId}/open/s${stepIndex}` : `${s.incidentId}/${s.policyId}/r${round}/s${stepIndex}`,
+    key: reason === 'after_open' ? `${escalation}/open/s${stepIndex}` : `${escalation}/r${round}/s${stepIndex}`,
     incidentId: s.incidentId,
     policyId: s.policyId,
     stepIndex,
@@ -174,6 +184,7 @@ export function startEscalation(policy: EscalationPolicy, incident: EscalationIn
     timed,
     timedFired: [],
     pages: [],
+    ...(incident.epoch ? { epoch: incident.epoch } : {}),
   });
   const actions = first ? [notify(policy, state, 'start', now)] : [];
   // A response target or timed step that had already passed when escalation began fires at once.

@@ -513,10 +513,11 @@ type ChannelEvent = 'incident.triggered' | 'incident.acknowledged' | 'incident.r
 /** The notifications `apply` acts on; the others (an opening's) send nothing of their own. */
 const NOTIFY_ACTS: readonly string[] = ['resolved', 'reopened', 'severity_raised'];
 
-/** The incident as its escalation starts it: opened when the effect says, with its response target. */
+/** The incident as its escalation starts it: opened when the effect says, with its response target and opening. */
 function escalatedIncident(effect: Extract<IncidentEffect, { kind: 'start_escalation' }>, incident: Incident) {
   const responseTargetMs = effect.responseDueAt !== undefined ? effect.responseDueAt - effect.openedAt : undefined;
-  return { id: incident.id, openedAt: effect.openedAt, severity: incident.severity, ...(responseTargetMs !== undefined ? { responseTargetMs } : {}) };
+  // The re-open count keys the escalation's pages: a re-opening's pages are not its first opening's.
+  return { id: incident.id, openedAt: effect.openedAt, severity: incident.severity, epoch: incident.reopened, ...(responseTargetMs !== undefined ? { responseTargetMs } : {}) };
 }
 
 /** What `startInTransaction` started, and what follows the group's commit or failure. */
