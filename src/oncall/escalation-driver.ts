@@ -11,6 +11,7 @@ import {
   startEscalation,
   type EscalationAction,
   type EscalationState,
+  type EscalationStatus,
   type PendingPage,
 } from './escalation.js';
 import { resolveStepTargets, type Recipient } from './targets.js';
@@ -135,16 +136,18 @@ export class EscalationDriver {
     return true;
   }
 
-  /** Stops paging: an acknowledgement or resolution ends the escalation. */
-  async stop(incidentId: string, reason: 'acknowledged' | 'resolved', by: string, db: Db): Promise<boolean> {
+  /**
+   * Stops paging: an acknowledgement or resolution ends the escalation. The escalation's status
+   * before the stop (undefined: the incident has none), which says what the stop is news of.
+   */
+  async stop(incidentId: string, reason: 'acknowledged' | 'resolved', by: string, db: Db): Promise<EscalationStatus | undefined> {
     const row = await getEscalation(db, incidentId);
-    if (!row) return false;
+    if (!row) return undefined;
     const state = JSON.parse(row.state) as EscalationState;
     const now = this.opts.clock.now();
     const next = reason === 'acknowledged' ? acknowledgeEscalation(state, now, by) : resolveEscalation(state, now, by);
     if (next !== state) await saveEscalation(db, this.row(next));
-    // Only a stop of the running chain is news for the policy's channels.
-    return row.status === 'active';
+    return row.status as EscalationStatus;
   }
 
   async state(incidentId: string): Promise<EscalationState | undefined> {

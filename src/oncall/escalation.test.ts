@@ -67,7 +67,8 @@ describe('escalation', () => {
     expect(notified(run.log)).toEqual(['r0s0:start@0', `r0s1:timeout@${15 * MINUTE}`]);
     expect(run.state()).toMatchObject({ status: 'acknowledged', stoppedBy: 'lead', stoppedAt: 20 * MINUTE, nextAt: null });
     expect(acknowledgeEscalation(run.state(), clock.now(), 'cto').stoppedBy).toBe('lead');
-    expect(resolveEscalation(run.state(), clock.now()).status).toBe('acknowledged');
+    // Resolved later, it says so (the resolution reached it), and keeps who stopped it and when.
+    expect(resolveEscalation(run.state(), clock.now(), 'cto')).toMatchObject({ status: 'resolved', stoppedBy: 'lead', stoppedAt: 20 * MINUTE, nextAt: null });
   });
 
   it('repeats the steps N more rounds, then is exhausted', async () => {
@@ -148,5 +149,17 @@ describe('the keys of a re-opened incident\'s escalation', () => {
     const saved = JSON.parse(JSON.stringify(again.state)) as EscalationState;
     expect(keys(onTimer(policy, saved, HOUR + 15 * MINUTE))).toEqual(['inc_1/default/e1/r0/s1']);
     expect(keys(startEscalation(policy, { id: 'inc_1', openedAt: 0, epoch: 0 }, 0))).toEqual(keys(first));
+  });
+});
+
+describe('an exhausted escalation answered', () => {
+  it('says the answer reached it: acknowledged, then resolved', () => {
+    const p = policyFromConfig({ steps: [{ targets: [{ user: 'a' }], timeout: '5m' }] });
+    const exhausted = onTimer(p, startEscalation(p, { id: 'inc_x' }, 0).state, 5 * MINUTE).state;
+    expect(exhausted).toMatchObject({ status: 'exhausted', stoppedAt: 5 * MINUTE });
+    const acknowledged = acknowledgeEscalation(exhausted, 7 * MINUTE, 'a');
+    expect(acknowledged).toMatchObject({ status: 'acknowledged', stoppedAt: 5 * MINUTE, stoppedBy: 'a' });
+    expect(resolveEscalation(exhausted, 9 * MINUTE)).toMatchObject({ status: 'resolved', stoppedAt: 5 * MINUTE, nextAt: null });
+    expect(resolveEscalation(acknowledged, 9 * MINUTE)).toMatchObject({ status: 'resolved', stoppedBy: 'a', nextAt: null });
   });
 });

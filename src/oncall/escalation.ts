@@ -298,21 +298,25 @@ function advanceChain(policy: EscalationPolicy, state: EscalationState, due: num
 
 /**
  * An acknowledgement stops the chain: no further step is notified, and paged people's later rules
- * are dropped. Timed steps (and the rules of people they paged) go on until resolution.
+ * are dropped. Timed steps (and the rules of people they paged) go on until resolution. An
+ * exhausted chain becomes acknowledged too (it keeps when it ran out): the status says the
+ * acknowledgement reached the escalation, which the look for missed pages reads.
  */
 export function acknowledgeEscalation(state: EscalationState, now: number, by?: string): EscalationState {
   if (state.status === 'resolved' || state.status === 'acknowledged') return state;
   const pages = (state.pages ?? []).filter((p) => p.untilResolved);
-  if (state.status === 'exhausted') return withNextAt({ ...state, pages });
+  if (state.status === 'exhausted') return withNextAt({ ...state, status: 'acknowledged', pages, stoppedBy: by ?? null });
   return withNextAt({ ...state, status: 'acknowledged', stepDeadline: null, responseDeadline: null, pages, stoppedAt: now, stoppedBy: by ?? null });
 }
 
 /**
- * Resolving the incident stops everything, timed steps included. An escalation already stopped
- * (acknowledged, exhausted) keeps its status and loses only what was still pending.
+ * Resolving the incident stops everything, timed steps included, and the escalation is resolved
+ * whatever its status: the status says the resolution reached it (the look for missed pages reads
+ * it). One stopped before (acknowledged, exhausted) keeps when and by whom.
  */
 export function resolveEscalation(state: EscalationState, now: number, by?: string): EscalationState {
-  const cleared = { ...state, stepDeadline: null, responseDeadline: null, nextAt: null, timed: [], pages: [] };
-  if (state.status !== 'active') return state.nextAt === null ? state : cleared;
-  return { ...cleared, status: 'resolved', stoppedAt: now, stoppedBy: by ?? null };
+  if (state.status === 'resolved') return state;
+  const cleared = { ...state, status: 'resolved' as const, stepDeadline: null, responseDeadline: null, nextAt: null, timed: [], pages: [] };
+  if (state.status !== 'active') return cleared;
+  return { ...cleared, stoppedAt: now, stoppedBy: by ?? null };
 }

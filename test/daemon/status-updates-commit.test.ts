@@ -1,19 +1,26 @@
 /**
- * A re-opened incident's escalation pages its first step again, under keys of its own: before, its
- * pages met the first opening's keys in the outbox and were dropped as duplicates, so nobody was
- * paged for the re-opening. One daemon on a simulated clock, on SQLite and PostgreSQL.
+ * A resolution's "resolved" update to the channels already paged commits with its escalation's
+ * stop, also when an acknowledgement stopped the chain before (an incident resolved by its alerts
+ * after someone acknowledged it), and one that could not be written is sent by the once-a-minute
+ * look for missed pages; the fault is real SQL (a trigger refusing those outbox rows), dropped
+ * afterwards. Before, that update was written after the incident's commit, alone, and never tried
+ * again. An exhausted escalation is resolved with its incident, which the look then leaves alone.
+ * A re-opened incident's escalation pages its first step again, under keys of its own. One daemon
+ * on a simulated clock, on SQLite and PostgreSQL.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../../src/lib/clock.js';
 import { postgresUp } from '../support/services.js';
 import { storeTargets } from '../support/store-targets.js';
 import { startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
+import { refuseWrites } from '../support/store-faults.js';
 
 const pgAvailable = await postgresUp();
 const KEY = 'k'.repeat(40);
+const ana = { name: 'ana', role: 'responder' as const, via: 'session' as const };
 
 for (const target of storeTargets('opsbook-status-updates')) {
-  describe.skipIf(target.name === 'postgres' && !pgAvailable)(`status updates and pages of an incident's changes, on ${target.name}`, () => {
+  describe.skipIf(target.name === 'postgres' && !pgAvailable)(`status updates to the channels already paged, on ${target.name}`, () => {
     let server: DaemonApp;
     let cleanup: (() => Promise<void>) | undefined;
     const t0 = Math.floor(Date.now() / 60_000) * 60_000;
@@ -41,6 +48,7 @@ for (const target of storeTargets('opsbook-status-updates')) {
     const incidentOf = async (service: string) => db().selectFrom('incidents').selectAll().where('service', '=', service).executeTakeFirstOrThrow();
     const rows = async (incidentId: string, event: string) => db().selectFrom('outbox').select(['id', 'dedup_key', 'payload']).where('incident_id', '=', incidentId).where('event', '=', event).orderBy('created_at').execute();
     const told = async (incidentId: string, event: string) => (await rows(incidentId, event)).length;
+    const escalation = async (incidentId: string) => (await db().selectFrom('escalations').select('status').where('incident_id', '=', incidentId).executeTakeFirstOrThrow()).status;
 
     beforeAll(async () => {
       const store = await target.open();
@@ -61,6 +69,29 @@ for (const target of storeTargets('opsbook-status-updates')) {
       await cleanup?.();
     }, 60_000);
 
+    it('tells the channel already paged that an acknowledged incident resolved, once the outbox takes the update again', async () => {
+      await send('firing', 'Checkout down', 'P1', 'shop');
+      const incident = await incidentOf('shop');
+      // The page was attempted (port 9 refuses it): the channel heard of the incident.
+      await runFor(60_000);
+      expect((await ops().act(incident.id, 'acknowledge', ana)).state).toBe('acknowledged');
+      expect(await told(incident.id, 'incident.acknowledged')).toBe(1);
+      const heal = await refuseWrites(db(), target.name, 'outbox', { when: "new.event = 'incident.resolved'", name: 'refuse_resolved' });
+      try {
+        // The alerts resolve the incident: the update cannot be written now.
+        await send('resolved', 'Checkout down', 'P1', 'shop');
+        expect((await incidentOf('shop')).state).toBe('resolved');
+        expect(await told(incident.id, 'incident.resolved')).toBe(0);
+      } finally {
+        await heal();
+      }
+      // Within the next looks the channel is told, once.
+      await runFor(3 * 60_000);
+      expect({ told: await told(incident.id, 'incident.resolved'), escalation: await escalation(incident.id) }).toEqual({ told: 1, escalation: 'resolved' });
+      await runFor(30 * 60_000);
+      expect(await told(incident.id, 'incident.resolved')).toBe(1);
+    }, 120_000);
+
     it('pages a re-opened incident\'s first step again, as its first opening\'s', async () => {
       await send('firing', 'Disk full', 'P1', 'disk');
       const incident = await incidentOf('disk');
@@ -74,6 +105,31 @@ for (const target of storeTargets('opsbook-status-updates')) {
       // Its second step pages at its timeout, once, as the first opening's would have.
       await runFor(61 * 60_000);
       expect(await told(incident.id, 'incident.escalated')).toBe(1);
+    }, 120_000);
+
+    it('resolves an exhausted escalation with its incident, which the look then leaves alone', async () => {
+      await send('firing', 'Cache cold', 'P1', 'cache');
+      const incident = await incidentOf('cache');
+      // Both steps time out unanswered: the escalation runs out.
+      await runFor(125 * 60_000);
+      expect(await escalation(incident.id)).toBe('exhausted');
+      await send('resolved', 'Cache cold', 'P1', 'cache');
+      expect(await told(incident.id, 'incident.resolved')).toBe(1);
+      const logger = server.daemon.logger;
+      const warned: string[] = [];
+      const warn = logger.warn.bind(logger);
+      logger.warn = ((obj: unknown, msg?: string) => {
+        if (typeof msg === 'string') warned.push(msg);
+        return warn(obj as object, msg);
+      }) as typeof logger.warn;
+      try {
+        await runFor(5 * 60_000);
+      } finally {
+        logger.warn = warn;
+      }
+      // Before, an exhausted escalation kept its status and every look took it for one still paging.
+      expect({ escalation: await escalation(incident.id), looked: warned.filter((m) => m.startsWith('answered incidents')).length }).toEqual({ escalation: 'resolved', looked: 0 });
+      expect(await told(incident.id, 'incident.resolved')).toBe(1);
     }, 120_000);
   });
 }
