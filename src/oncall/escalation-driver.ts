@@ -105,17 +105,19 @@ export class EscalationDriver {
 
   /**
    * Starts paging for an incident (no-op when one already runs for it). `opened`: the incident was
-   * opened in `trx` itself, so no escalation of it can exist and none is looked for.
+   * opened in `trx` itself, so no escalation of it can exist and none is looked for. True when it
+   * started one.
    */
-  async start(incident: { id: string; openedAt: number; responseTargetMs?: number; severity?: string; epoch?: number }, policyId: string, trx: Transaction<Database>, opened = false): Promise<void> {
+  async start(incident: { id: string; openedAt: number; responseTargetMs?: number; severity?: string; epoch?: number }, policyId: string, trx: Transaction<Database>, opened = false): Promise<boolean> {
     const policy = this.policies.get(policyId);
     if (!policy) throw new Error(`unknown escalation policy ${policyId}`);
     const existing = opened ? undefined : await getEscalation(trx, incident.id);
-    if (existing && existing.status === 'active') return;
+    if (existing && existing.status === 'active') return false;
     const now = this.opts.clock.now();
     const r = startEscalation(policy, incident, now);
     const state = await this.persist(trx, r.state, r.actions, policy, now);
     this.wake(state.nextAt ?? undefined);
+    return true;
   }
 
   /**

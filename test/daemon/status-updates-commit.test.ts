@@ -1,12 +1,12 @@
 /**
- * A resolution's "resolved" update to the channels already paged commits with its escalation's
- * stop, also when an acknowledgement stopped the chain before (an incident resolved by its alerts
- * after someone acknowledged it), and one that could not be written is sent by the once-a-minute
- * look for missed pages; the fault is real SQL (a trigger refusing those outbox rows), dropped
- * afterwards. Before, that update was written after the incident's commit, alone, and never tried
- * again. An exhausted escalation is resolved with its incident, which the look then leaves alone.
- * A re-opened incident's escalation pages its first step again, under keys of its own. One daemon
- * on a simulated clock, on SQLite and PostgreSQL.
+ * Status updates to the channels already paged commit with the escalation change that causes them,
+ * and an update that could not be written is sent by the once-a-minute look for missed pages: the
+ * "resolved" of an incident resolved by its alerts after someone acknowledged it, the "reopened"
+ * of an incident re-opened by its alert, and the "severity_raised" of a worse alert joining. The
+ * fault is real SQL (a trigger refusing that update's outbox rows), dropped afterwards; before, the
+ * update was written after the incident's commit, alone, and never tried again. A re-opened
+ * incident's escalation pages its first step again, under keys of its own. One daemon on a
+ * simulated clock, on SQLite and PostgreSQL.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../../src/lib/clock.js';
@@ -92,6 +92,31 @@ for (const target of storeTargets('opsbook-status-updates')) {
       expect(await told(incident.id, 'incident.resolved')).toBe(1);
     }, 120_000);
 
+    it('tells the channel already paged that its incident re-opened, once the outbox takes the update again, and pages the new opening under keys of its own', async () => {
+      await send('firing', 'Queue stuck', 'P1', 'queue');
+      const incident = await incidentOf('queue');
+      await runFor(60_000);
+      await send('resolved', 'Queue stuck', 'P1', 'queue');
+      expect(await told(incident.id, 'incident.resolved')).toBe(1);
+      await runFor(5 * 60_000);
+      const heal = await refuseWrites(db(), target.name, 'outbox', { when: "new.event = 'incident.reopened'", name: 'refuse_reopened' });
+      try {
+        await send('firing', 'Queue stuck', 'P1', 'queue');
+        expect((await incidentOf('queue'))).toMatchObject({ state: 'triggered', reopened: 1 });
+        expect(await told(incident.id, 'incident.reopened')).toBe(0);
+      } finally {
+        await heal();
+      }
+      await runFor(3 * 60_000);
+      expect({ told: await told(incident.id, 'incident.reopened'), escalation: await escalation(incident.id) }).toEqual({ told: 1, escalation: 'active' });
+      // The re-opening's escalation paged its first step: a message of its own, for the new opening.
+      const pages = await rows(incident.id, 'incident.triggered');
+      expect(pages.map((p) => (JSON.parse(p.payload) as { incidentEpoch?: number }).incidentEpoch ?? 0)).toEqual([0, 1]);
+      expect(new Set(pages.map((p) => p.dedup_key)).size).toBe(2);
+      await runFor(30 * 60_000);
+      expect({ told: await told(incident.id, 'incident.reopened'), pages: await told(incident.id, 'incident.triggered') }).toEqual({ told: 1, pages: 2 });
+    }, 120_000);
+
     it('pages a re-opened incident\'s first step again, as its first opening\'s', async () => {
       await send('firing', 'Disk full', 'P1', 'disk');
       const incident = await incidentOf('disk');
@@ -105,6 +130,27 @@ for (const target of storeTargets('opsbook-status-updates')) {
       // Its second step pages at its timeout, once, as the first opening's would have.
       await runFor(61 * 60_000);
       expect(await told(incident.id, 'incident.escalated')).toBe(1);
+    }, 120_000);
+
+    it('tells the channel already paged that a worse alert raised the severity, once the outbox takes the update again', async () => {
+      await send('firing', 'API slow', 'P3', 'api');
+      const incident = await incidentOf('api');
+      await runFor(60_000);
+      const heal = await refuseWrites(db(), target.name, 'outbox', { when: "new.event = 'incident.severity_raised'", name: 'refuse_raised' });
+      try {
+        // A P1 of the same service joins (grouped): the severity is raised, the update cannot be written now.
+        await send('firing', 'API down', 'P1', 'api');
+        expect((await incidentOf('api')).severity).toBe('P1');
+        expect(await told(incident.id, 'incident.severity_raised')).toBe(0);
+      } finally {
+        await heal();
+      }
+      await runFor(3 * 60_000);
+      expect(await told(incident.id, 'incident.severity_raised')).toBe(1);
+      const state = JSON.parse((await db().selectFrom('escalations').select('state').where('incident_id', '=', incident.id).executeTakeFirstOrThrow()).state) as { severity?: string };
+      expect(state.severity).toBe('P1');
+      await runFor(10 * 60_000);
+      expect(await told(incident.id, 'incident.severity_raised')).toBe(1);
     }, 120_000);
 
     it('resolves an exhausted escalation with its incident, which the look then leaves alone', async () => {

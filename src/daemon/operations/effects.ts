@@ -126,20 +126,9 @@ export class IncidentEffects {
       }
       case 'notify': {
         if (effect.suppressedBy) return; // held: the timeline says by what; released later or dropped
-        // A resolution's update is written with its escalation's stop.
-        // A reopening and a raised severity page again where a pager takes them (PagerDuty triggers
-        // under the incident's key): only the channels already paged hear them, never a later
-        // step's before its turn.
-        if (effect.event === 'reopened') await this.toChannels(await pagedChannels(store.db, incident.id, policyChannels(config, policyId)), incident, 'incident.reopened');
-        // A worse alert joined: the running escalation goes on as the new severity's, and the
-        // channels already paged hear of it (a pager's urgency follows the severity).
-        // Read before the revision: a timed step the raise makes due pages its channel itself, which
-        // is not then told of the raise as well.
-        if (effect.event === 'severity_raised') {
-          const paged = await pagedChannels(store.db, incident.id, policyChannels(config, policyId));
-          await this.reviseEscalation(incident);
-          if (await this.escalations.state(incident.id)) await this.toChannels(paged, incident, 'incident.severity_raised');
-        }
+        // A resolution's update is written with its escalation's stop, a re-opening's with its
+        // escalation's start (see startEscalationsTogether).
+        if (effect.event === 'severity_raised') await this.raiseSeverity(incident);
         return;
       }
     }
@@ -258,14 +247,39 @@ export class IncidentEffects {
    * incident's, so the escalation and the response clock people see agree. False when there was
    * nothing to revise (no escalation, or its policy gone).
    */
-  async reviseEscalation(incident: Incident): Promise<boolean> {
+  async reviseEscalation(incident: Incident, tell: readonly string[] = []): Promise<boolean> {
     let revised = false;
     await this.host.store.db.transaction().execute(async (trx) => {
       await this.lockIncidentWrites(trx);
       revised = await this.reviseIn(trx, incident);
+      if (revised && tell.length > 0) await this.updates.writeIn(trx, this.updates.recipients(tell, incident), incident, 'incident.severity_raised');
     });
     if (revised) signalOutbox();
     return revised;
+  }
+
+  /**
+   * A worse alert joined: the escalation goes on as the new severity's, and the channels already
+   * paged hear of it (a pager's urgency follows the severity; PagerDuty triggers under the
+   * incident's key), in the revision's transaction: an update that cannot be written leaves the
+   * escalation on the old severity, and the look for missed pages revises it and sends the update
+   * (see reviseMissed). Only the channels already paged, read before the revision: a timed step
+   * the raise makes due pages its channel itself, which is not then told of the raise as well.
+   */
+  async raiseSeverity(incident: Incident): Promise<boolean> {
+    const paged = await pagedChannels(this.host.store.db, incident.id, policyChannels(this.host.config, policyFor(this.host.config, incident)));
+    return this.reviseEscalation(incident, paged);
+  }
+
+  /**
+   * The look for missed pages found the escalation on another severity than its incident's: a
+   * worse one is a raise whose revision and update could not be written (both are, now); another
+   * is only revised.
+   */
+  async reviseMissed(incident: Incident): Promise<boolean> {
+    const before = (await this.escalations.state(incident.id))?.severity;
+    const raised = before !== undefined && before !== incident.severity && this.incidents.severityLadder.worse(before, incident.severity) === incident.severity;
+    return raised ? this.raiseSeverity(incident) : this.reviseEscalation(incident);
   }
 
   /**
@@ -308,7 +322,13 @@ export class IncidentEffects {
         this.starting.set(trx, { incidents: new Map(starts.map((s) => [s.incident.id, s.incident])), leased });
         try {
           for (const { effect, incident, policyId } of starts) {
-            await this.escalations.start(escalatedIncident(effect, incident), policyId, trx);
+            // A re-opening is news for the channels its first opening paged, told with the new
+            // opening's start: an update that cannot be written leaves the escalation stopped,
+            // and the look for missed pages starts it and sends the update (see pageMissed).
+            // Read before the start writes the new opening's pages.
+            const paged = incident.reopened > 0 ? await pagedChannels(trx, incident.id, policyChannels(this.host.config, policyId)) : [];
+            const started = await this.escalations.start(escalatedIncident(effect, incident), policyId, trx);
+            if (started && paged.length > 0) await this.updates.writeIn(trx, this.updates.recipients(paged, incident), incident, 'incident.reopened');
           }
         } finally {
           this.starting.delete(trx);
@@ -418,10 +438,11 @@ export class IncidentEffects {
   /**
    * Pages a triggered incident nobody was told of (its escalation's start failed after its
    * commit, or a crash came between the two), or whose re-opening did not start its stopped
-   * escalation again: with a policy its escalation starts, without one every channel hears about
-   * it. Nothing when its escalation runs (with a policy) or the outbox holds a notification for it
-   * (without). Throws when the page cannot be written; true when it
-   * was written (false: there was nothing to write, or nowhere to write it).
+   * escalation again (the channels its first opening paged hear "reopened" with the start): with a
+   * policy its escalation starts, without one every channel hears about it. Nothing when its
+   * escalation runs (with a policy) or the outbox holds a notification for it (without). Throws
+   * when the page cannot be written; true when it was written (false: there was nothing to write,
+   * or nowhere to write it).
    */
   async pageMissed(incident: Incident): Promise<boolean> {
     const policyId = policyFor(this.host.config, incident);
@@ -450,9 +471,9 @@ export class IncidentEffects {
 
 /**
  * The notifications `apply` acts on; the others send nothing of their own (an opening's; a
- * resolution's update goes with its escalation's stop).
+ * resolution's and a re-opening's updates go with their escalation's stop and start).
  */
-const NOTIFY_ACTS: readonly string[] = ['reopened', 'severity_raised'];
+const NOTIFY_ACTS: readonly string[] = ['severity_raised'];
 
 /** The incident as its escalation starts it: opened when the effect says, with its response target and opening. */
 function escalatedIncident(effect: Extract<IncidentEffect, { kind: 'start_escalation' }>, incident: Incident) {
