@@ -5,8 +5,9 @@
  * of an incident re-opened by its alert, and the "severity_raised" of a worse alert joining. The
  * fault is real SQL (a trigger refusing that update's outbox rows), dropped afterwards; before, the
  * update was written after the incident's commit, alone, and never tried again. A re-opened
- * incident's escalation pages its first step again, under keys of its own. One daemon on a
- * simulated clock, on SQLite and PostgreSQL.
+ * incident's escalation pages its first step again, under keys of its own. An exhausted
+ * escalation is resolved with its incident (the look then leaves it alone), and its channels hear
+ * of an acknowledgement. One daemon on a simulated clock, on SQLite and PostgreSQL.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../../src/lib/clock.js';
@@ -57,7 +58,7 @@ for (const target of storeTargets('opsbook-status-updates')) {
         'ops.yaml':
           `storage:\n  url: "${store.url}"\n` +
           `integrations:\n  - { id: prom, kind: alertmanager, key: ${KEY} }\n` +
-          `services:\n  - { id: shop }\n  - { id: queue }\n  - { id: disk }\n  - { id: api }\n  - { id: cache }\n` +
+          `services:\n  - { id: shop }\n  - { id: queue }\n  - { id: disk }\n  - { id: api }\n  - { id: cache }\n  - { id: search }\n` +
           // Port 9 (discard) refuses: every message stays in the outbox, retrying, which is all this test reads.
           `channels:\n  - { id: hook, kind: webhook, url: "http://127.0.0.1:9/hook", secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"] }\n` +
           `escalation_policies:\n  - id: default\n    steps:\n      - { targets: [{ channel: hook }], timeout: 1h }\n      - { targets: [{ channel: hook }], timeout: 1h }\n`,
@@ -176,6 +177,18 @@ for (const target of storeTargets('opsbook-status-updates')) {
       // Before, an exhausted escalation kept its status and every look took it for one still paging.
       expect({ escalation: await escalation(incident.id), looked: warned.filter((m) => m.startsWith('answered incidents')).length }).toEqual({ escalation: 'resolved', looked: 0 });
       expect(await told(incident.id, 'incident.resolved')).toBe(1);
+    }, 120_000);
+
+    it('tells the channel an exhausted escalation paged that its incident was acknowledged', async () => {
+      await send('firing', 'Search down', 'P1', 'search');
+      const incident = await incidentOf('search');
+      await runFor(125 * 60_000);
+      expect(await escalation(incident.id)).toBe('exhausted');
+      expect((await ops().act(incident.id, 'acknowledge', ana)).state).toBe('acknowledged');
+      // Every step paged the channel: it hears of the acknowledgement as it would have before the last timeout.
+      expect({ told: await told(incident.id, 'incident.acknowledged'), escalation: await escalation(incident.id) }).toEqual({ told: 1, escalation: 'acknowledged' });
+      await runFor(5 * 60_000);
+      expect(await told(incident.id, 'incident.acknowledged')).toBe(1);
     }, 120_000);
   });
 }

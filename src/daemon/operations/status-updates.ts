@@ -91,10 +91,11 @@ async function pagesOf(db: Kysely<Database>, incidentId: string): Promise<Outbox
 
 /**
  * Whether an escalation's stop, from status `before`, is news for the policy's channels: an
- * acknowledgement when it stops the running chain; a resolution when the escalation had not been
- * resolved before (running, acknowledged or exhausted: people were paged for this opening).
+ * acknowledgement when nobody had acknowledged before (the chain running, or run out after paging
+ * every step); a resolution when the escalation had not been resolved before (running,
+ * acknowledged or exhausted: people were paged for this opening).
  */
 export function stopIsNews(reason: 'acknowledged' | 'resolved', before: EscalationStatus | undefined): boolean {
-  if (reason === 'acknowledged') return before === 'active';
+  if (reason === 'acknowledged') return before === 'active' || before === 'exhausted';
   return before !== undefined && before !== 'resolved';
 }
