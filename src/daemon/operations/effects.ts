@@ -91,16 +91,12 @@ export class IncidentEffects {
     const policyId = policyFor(config, incident);
     switch (effect.kind) {
       case 'start_escalation': {
-        if (incident.labels[FAILING_CHANNEL_LABEL]) {
-          // A failing channel's incident goes to every other channel too: its policy may page only through the failing one.
-          await this.toChannels(config.channels.map((c) => c.id), incident, 'incident.triggered');
-        }
         if (!policyId) {
           // No policy configured: every channel hears about it, so nothing opens in silence.
-          if (incident.labels[FAILING_CHANNEL_LABEL]) return;
           await this.toChannels(config.channels.map((c) => c.id), incident, 'incident.triggered');
           return;
         }
+        // A failing channel's incident goes to every other channel too, with its escalation's start.
         await this.startEscalations([{ effect, incident, policyId }]);
         return;
       }
@@ -322,6 +318,11 @@ export class IncidentEffects {
         this.starting.set(trx, { incidents: new Map(starts.map((s) => [s.incident.id, s.incident])), leased });
         try {
           for (const { effect, incident, policyId } of starts) {
+            // A failing channel's incident goes to every other channel too (its policy may page
+            // only through the failing one), in the start's transaction: a broadcast committed
+            // alone would hide the unstarted escalation from the look for missed pages, which
+            // pages only incidents nobody was told of.
+            if (incident.labels[FAILING_CHANNEL_LABEL]) await this.updates.writeIn(trx, this.updates.recipients(this.host.config.channels.map((c) => c.id), incident), incident, 'incident.triggered');
             // A re-opening is news for the channels its first opening paged, told with the new
             // opening's start: an update that cannot be written leaves the escalation stopped,
             // and the look for missed pages starts it and sends the update (see pageMissed).
