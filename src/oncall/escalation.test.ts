@@ -149,6 +149,9 @@ describe('the keys of a re-opened incident\'s escalation', () => {
     const saved = JSON.parse(JSON.stringify(again.state)) as EscalationState;
     expect(keys(onTimer(policy, saved, HOUR + 15 * MINUTE))).toEqual(['inc_1/default/e1/r0/s1']);
     expect(keys(startEscalation(policy, { id: 'inc_1', openedAt: 0, epoch: 0 }, 0))).toEqual(keys(first));
+    // A timed step is paged once per incident: its key is the same in every opening.
+    const timed = policyFromConfig({ steps: [{ targets: [{ user: 'a' }], timeout: '15m' }, { targets: [{ user: 'cto' }], after_open: '1h' }] });
+    expect(keys(startEscalation(timed, { id: 'inc_1', openedAt: 0, epoch: 2 }, 2 * HOUR))).toEqual(['inc_1/default/e2/r0/s0', 'inc_1/default/open/s1']);
   });
 });
 

@@ -65,8 +65,8 @@ export interface EscalationState {
   pages?: PendingPage[];
   /**
    * The incident's re-open count when this escalation started (absent: its first opening). It is
-   * in every page's key, so a re-opened incident's escalation pages again rather than meeting its
-   * first opening's keys in the outbox.
+   * in its chain steps' keys, so a re-opened incident's escalation pages again rather than meeting
+   * its first opening's keys in the outbox.
    */
   epoch?: number;
 }
@@ -87,7 +87,7 @@ export type EscalationReason = 'start' | 'timeout' | 'response_target' | 'after_
 export type EscalationAction =
   | {
       type: 'notify';
-      /** Stable per incident, opening, policy, round and step: receivers and the outbox dedupe on it. */
+      /** Stable per incident, opening, policy, round and step (a timed step's: per incident and step): receivers and the outbox dedupe on it. */
       key: string;
       incidentId: string;
       policyId: string;
@@ -121,11 +121,13 @@ export function stepApplies(step: EscalationStep, severity: string | undefined):
 const inChain = (step: EscalationStep, severity: string | undefined): boolean => step.afterOpenMs === undefined && stepApplies(step, severity);
 
 function notify(policy: EscalationPolicy, s: EscalationState, reason: EscalationReason, at: number, stepIndex = s.stepIndex, round = s.round): EscalationAction {
-  // A first opening's keys are as they always were (pages already in an outbox keep theirs).
+  // A chain step is paged once per opening; a first opening's keys are as they always were (pages
+  // already in an outbox keep theirs). A timed step counts from the incident's first opening and is
+  // paged once per incident: a re-opening's escalation meets its key in the outbox.
   const escalation = s.epoch ? `${s.incidentId}/${s.policyId}/e${s.epoch}` : `${s.incidentId}/${s.policyId}`;
   return {
     type: 'notify',
-    key: reason === 'after_open' ? `${escalation}/open/s${stepIndex}` : `${escalation}/r${round}/s${stepIndex}`,
+    key: reason === 'after_open' ? `${s.incidentId}/${s.policyId}/open/s${stepIndex}` : `${escalation}/r${round}/s${stepIndex}`,
     incidentId: s.incidentId,
     policyId: s.policyId,
     stepIndex,
