@@ -39,7 +39,9 @@ tests:
 `;
 
 // A reopening pages again (PagerDuty triggers under the incident's key): only where paged before.
-// Acknowledgements and resolutions go to every channel of the policy.
+// Its escalation starts again too, under keys of its own: the first step is paged for the new
+// opening (its links act on that opening). Acknowledgements and resolutions go to every channel
+// of the policy.
 const REOPEN = `config: ops.yaml
 start: 2026-03-03T10:00:00Z
 tests:
@@ -55,6 +57,7 @@ tests:
         - { at: 2m, channel: hook, event: resolved }
         - { at: 2m, channel: lead, event: resolved }
         - { at: 4m, channel: hook, event: reopened }
+        - { at: 4m, channel: hook, event: triggered, step: 1 }
 `;
 
 describe('severity raised by a worse alert, and a reopening', () => {

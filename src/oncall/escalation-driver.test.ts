@@ -107,7 +107,7 @@ describe('EscalationDriver', () => {
     const d = driver();
     await store.db.transaction().execute((trx) => d.start({ id: 'inc-3', openedAt: clock.now() }, 'default', trx));
     await clock.advance(5 * MINUTE);
-    expect(await d.stop('inc-3', 'acknowledged', 'bob', store.db)).toBe(true);
+    expect(await d.stop('inc-3', 'acknowledged', 'bob', store.db)).toBe('active');
     await clock.advance(2 * 60 * MINUTE);
     expect(notices).toHaveLength(1);
     expect((await d.state('inc-3'))?.status).toBe('acknowledged');

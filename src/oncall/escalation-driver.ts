@@ -15,6 +15,7 @@ import {
   startEscalation,
   type EscalationAction,
   type EscalationState,
+  type EscalationStatus,
   type PendingPage,
 } from './escalation.js';
 import { resolveStepTargets, type Recipient } from './targets.js';
@@ -26,7 +27,7 @@ import { schedulesWithOverrides } from './override-book.js';
 export interface EscalationNotice {
   incidentId: string;
   policyId: string;
-  /** Stable per incident, policy, round and step. */
+  /** Stable per incident, opening, policy, round and step. */
   key: string;
   stepIndex: number;
   round: number;
@@ -110,17 +111,19 @@ export class EscalationDriver {
 
   /**
    * Starts paging for an incident (no-op when one already runs for it). `opened`: the incident was
-   * opened in `trx` itself, so no escalation of it can exist and none is looked for.
+   * opened in `trx` itself, so no escalation of it can exist and none is looked for. True when it
+   * started one.
    */
-  async start(incident: { id: string; openedAt: number; responseTargetMs?: number; severity?: string }, policyId: string, trx: Transaction<Database>, opened = false): Promise<void> {
+  async start(incident: { id: string; openedAt: number; responseTargetMs?: number; severity?: string; epoch?: number }, policyId: string, trx: Transaction<Database>, opened = false): Promise<boolean> {
     const policy = this.policies.get(policyId);
     if (!policy) throw new Error(`unknown escalation policy ${policyId}`);
     const existing = opened ? undefined : await getEscalation(trx, incident.id);
-    if (existing && existing.status === 'active') return;
+    if (existing && existing.status === 'active') return false;
     const now = this.opts.clock.now();
     const r = startEscalation(policy, incident, now);
     const state = await this.persist(trx, r.state, r.actions, policy, now);
     this.wake(state.nextAt ?? undefined);
+    return true;
   }
 
   /**
@@ -141,16 +144,18 @@ export class EscalationDriver {
     return true;
   }
 
-  /** Stops paging: an acknowledgement or resolution ends the escalation. */
-  async stop(incidentId: string, reason: 'acknowledged' | 'resolved', by: string, db: Db): Promise<boolean> {
+  /**
+   * Stops paging: an acknowledgement or resolution ends the escalation. The escalation's status
+   * before the stop (undefined: the incident has none), which says what the stop is news of.
+   */
+  async stop(incidentId: string, reason: 'acknowledged' | 'resolved', by: string, db: Db): Promise<EscalationStatus | undefined> {
     const row = await getEscalation(db, incidentId);
-    if (!row) return false;
+    if (!row) return undefined;
     const state = JSON.parse(row.state) as EscalationState;
     const now = this.opts.clock.now();
     const next = reason === 'acknowledged' ? acknowledgeEscalation(state, now, by) : resolveEscalation(state, now, by);
     if (next !== state) await saveEscalation(db, this.row(next));
-    // Only a stop of the running chain is news for the policy's channels.
-    return row.status === 'active';
+    return row.status as EscalationStatus;
   }
 
   async state(incidentId: string): Promise<EscalationState | undefined> {

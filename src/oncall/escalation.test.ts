@@ -67,7 +67,8 @@ describe('escalation', () => {
     expect(notified(run.log)).toEqual(['r0s0:start@0', `r0s1:timeout@${15 * MINUTE}`]);
     expect(run.state()).toMatchObject({ status: 'acknowledged', stoppedBy: 'lead', stoppedAt: 20 * MINUTE, nextAt: null });
     expect(acknowledgeEscalation(run.state(), clock.now(), 'cto').stoppedBy).toBe('lead');
-    expect(resolveEscalation(run.state(), clock.now()).status).toBe('acknowledged');
+    // Resolved later, it says so (the resolution reached it), and keeps who stopped it and when.
+    expect(resolveEscalation(run.state(), clock.now(), 'cto')).toMatchObject({ status: 'resolved', stoppedBy: 'lead', stoppedAt: 20 * MINUTE, nextAt: null });
   });
 
   it('repeats the steps N more rounds, then is exhausted', async () => {
@@ -134,5 +135,34 @@ describe('escalation', () => {
       { kind: 'channel', channel: 'ops' },
       { kind: 'nobody', schedule: 'gone' },
     ]);
+  });
+});
+
+describe('the keys of a re-opened incident\'s escalation', () => {
+  it('differ from its first opening\'s, and stay the same through the saved state', () => {
+    const keys = (r: { actions: EscalationAction[] }) => r.actions.flatMap((a) => (a.type === 'notify' ? [a.key] : []));
+    const first = startEscalation(policy, { id: 'inc_1', openedAt: 0 }, 0);
+    const again = startEscalation(policy, { id: 'inc_1', openedAt: 0, epoch: 1 }, HOUR);
+    expect(keys(first)).toEqual(['inc_1/default/r0/s0']);
+    expect(keys(again)).toEqual(['inc_1/default/e1/r0/s0']);
+    // The next step's key, worked out from the saved row, keeps the opening.
+    const saved = JSON.parse(JSON.stringify(again.state)) as EscalationState;
+    expect(keys(onTimer(policy, saved, HOUR + 15 * MINUTE))).toEqual(['inc_1/default/e1/r0/s1']);
+    expect(keys(startEscalation(policy, { id: 'inc_1', openedAt: 0, epoch: 0 }, 0))).toEqual(keys(first));
+    // A timed step is paged once per incident: its key is the same in every opening.
+    const timed = policyFromConfig({ steps: [{ targets: [{ user: 'a' }], timeout: '15m' }, { targets: [{ user: 'cto' }], after_open: '1h' }] });
+    expect(keys(startEscalation(timed, { id: 'inc_1', openedAt: 0, epoch: 2 }, 2 * HOUR))).toEqual(['inc_1/default/e2/r0/s0', 'inc_1/default/open/s1']);
+  });
+});
+
+describe('an exhausted escalation answered', () => {
+  it('says the answer reached it: acknowledged, then resolved', () => {
+    const p = policyFromConfig({ steps: [{ targets: [{ user: 'a' }], timeout: '5m' }] });
+    const exhausted = onTimer(p, startEscalation(p, { id: 'inc_x' }, 0).state, 5 * MINUTE).state;
+    expect(exhausted).toMatchObject({ status: 'exhausted', stoppedAt: 5 * MINUTE });
+    const acknowledged = acknowledgeEscalation(exhausted, 7 * MINUTE, 'a');
+    expect(acknowledged).toMatchObject({ status: 'acknowledged', stoppedAt: 5 * MINUTE, stoppedBy: 'a' });
+    expect(resolveEscalation(exhausted, 9 * MINUTE)).toMatchObject({ status: 'resolved', stoppedAt: 5 * MINUTE, nextAt: null });
+    expect(resolveEscalation(acknowledged, 9 * MINUTE)).toMatchObject({ status: 'resolved', stoppedBy: 'a', nextAt: null });
   });
 });

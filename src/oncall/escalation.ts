@@ -63,6 +63,12 @@ export interface EscalationState {
   timedFired?: number[];
   /** Later notification rules of paged people, not yet due. */
   pages?: PendingPage[];
+  /**
+   * The incident's re-open count when this escalation started (absent: its first opening). It is
+   * in its chain steps' keys, so a re-opened incident's escalation pages again rather than meeting
+   * its first opening's keys in the outbox.
+   */
+  epoch?: number;
 }
 
 export interface EscalationIncident {
@@ -72,6 +78,8 @@ export interface EscalationIncident {
   /** The severity's response target (e.g. P1: 1 hour) counted from the opening, if it has one. */
   responseTargetMs?: number;
   severity?: string;
+  /** The incident's re-open count (0 or absent: its first opening). */
+  epoch?: number;
 }
 
 export type EscalationReason = 'start' | 'timeout' | 'response_target' | 'after_open';
@@ -79,7 +87,7 @@ export type EscalationReason = 'start' | 'timeout' | 'response_target' | 'after_
 export type EscalationAction =
   | {
       type: 'notify';
-      /** Stable per incident, policy, round and step: receivers and the outbox dedupe on it. */
+      /** Stable per incident, opening, policy, round and step (a timed step's: per incident and step): receivers and the outbox dedupe on it. */
       key: string;
       incidentId: string;
       policyId: string;
@@ -113,9 +121,13 @@ export function stepApplies(step: EscalationStep, severity: string | undefined):
 const inChain = (step: EscalationStep, severity: string | undefined): boolean => step.afterOpenMs === undefined && stepApplies(step, severity);
 
 function notify(policy: EscalationPolicy, s: EscalationState, reason: EscalationReason, at: number, stepIndex = s.stepIndex, round = s.round): EscalationAction {
+  // A chain step is paged once per opening; a first opening's keys are as they always were (pages
+  // already in an outbox keep theirs). A timed step counts from the incident's first opening and is
+  // paged once per incident: a re-opening's escalation meets its key in the outbox.
+  const escalation = s.epoch ? `${s.incidentId}/${s.policyId}/e${s.epoch}` : `${s.incidentId}/${s.policyId}`;
   return {
     type: 'notify',
-    key: reason === 'after_open' ? `${s.incidentId}/${s.policyId}/open/s${stepIndex}` : `${s.incidentId}/${s.policyId}/r${round}/s${stepIndex}`,
+    key: reason === 'after_open' ? `${s.incidentId}/${s.policyId}/open/s${stepIndex}` : `${escalation}/r${round}/s${stepIndex}`,
     incidentId: s.incidentId,
     policyId: s.policyId,
     stepIndex,
@@ -174,6 +186,7 @@ export function startEscalation(policy: EscalationPolicy, incident: EscalationIn
     timed,
     timedFired: [],
     pages: [],
+    ...(incident.epoch ? { epoch: incident.epoch } : {}),
   });
   const actions = first ? [notify(policy, state, 'start', now)] : [];
   // A response target or timed step that had already passed when escalation began fires at once.
@@ -287,21 +300,25 @@ function advanceChain(policy: EscalationPolicy, state: EscalationState, due: num
 
 /**
  * An acknowledgement stops the chain: no further step is notified, and paged people's later rules
- * are dropped. Timed steps (and the rules of people they paged) go on until resolution.
+ * are dropped. Timed steps (and the rules of people they paged) go on until resolution. An
+ * exhausted chain becomes acknowledged too (it keeps when it ran out): the status says the
+ * acknowledgement reached the escalation, which the look for missed pages reads.
  */
 export function acknowledgeEscalation(state: EscalationState, now: number, by?: string): EscalationState {
   if (state.status === 'resolved' || state.status === 'acknowledged') return state;
   const pages = (state.pages ?? []).filter((p) => p.untilResolved);
-  if (state.status === 'exhausted') return withNextAt({ ...state, pages });
+  if (state.status === 'exhausted') return withNextAt({ ...state, status: 'acknowledged', pages, stoppedBy: by ?? null });
   return withNextAt({ ...state, status: 'acknowledged', stepDeadline: null, responseDeadline: null, pages, stoppedAt: now, stoppedBy: by ?? null });
 }
 
 /**
- * Resolving the incident stops everything, timed steps included. An escalation already stopped
- * (acknowledged, exhausted) keeps its status and loses only what was still pending.
+ * Resolving the incident stops everything, timed steps included, and the escalation is resolved
+ * whatever its status: the status says the resolution reached it (the look for missed pages reads
+ * it). One stopped before (acknowledged, exhausted) keeps when and by whom.
  */
 export function resolveEscalation(state: EscalationState, now: number, by?: string): EscalationState {
-  const cleared = { ...state, stepDeadline: null, responseDeadline: null, nextAt: null, timed: [], pages: [] };
-  if (state.status !== 'active') return state.nextAt === null ? state : cleared;
-  return { ...cleared, status: 'resolved', stoppedAt: now, stoppedBy: by ?? null };
+  if (state.status === 'resolved') return state;
+  const cleared = { ...state, status: 'resolved' as const, stepDeadline: null, responseDeadline: null, nextAt: null, timed: [], pages: [] };
+  if (state.status !== 'active') return cleared;
+  return { ...cleared, stoppedAt: now, stoppedBy: by ?? null };
 }

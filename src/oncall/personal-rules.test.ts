@@ -85,7 +85,7 @@ describe('personal notification rules and conditional steps', () => {
     pages.length = 0;
     await start(d, 'inc-2', 'P2');
     await clock.advance(7 * MINUTE);
-    expect(await d.stop('inc-2', 'acknowledged', 'ann', store.db)).toBe(true);
+    expect(await d.stop('inc-2', 'acknowledged', 'ann', store.db)).toBe('active');
     await clock.advance(3 * 60 * MINUTE);
     expect(pages).toEqual(['12m inc-2 ann push (start)', '17m inc-2 ann sms (rule)']);
     expect((await d.state('inc-2'))?.nextAt).toBeNull();

@@ -6,8 +6,9 @@
  * the escalations table refuses rows both incidents are recorded unpaged; once it takes rows again
  * the daemon finds them on its own (no restart) and pages each once. Likewise an incident
  * acknowledged while its escalation's stop cannot be written: its escalation is stopped before a
- * later step pages; and a re-opened incident whose stopped escalation could not start again has it
- * started. The fault is real SQL: a
+ * later step pages; a re-opened incident whose stopped escalation could not start again has it
+ * started; and a failing channel's incident, whose other channels are told with its escalation's
+ * start, is not left unstarted by a broadcast committed alone. The fault is real SQL: a
  * trigger that refuses rows of the escalations table, dropped afterwards. One daemon on a simulated
  * clock, on SQLite and PostgreSQL.
  */
@@ -185,6 +186,31 @@ for (const target of storeTargets('opsbook-missed-escalation')) {
       await runFor(60 * 60_000);
       expect(await escalated()).toBe(1);
       expect(await state()).toEqual({ state: 'triggered', reopened: 1, escalation: 'active', told: 1 });
+    }, 120_000);
+
+    it('starts the escalation of a failing channel\'s incident whose start failed after the other channels were told, once the escalations table takes rows again', async () => {
+      const db = server.daemon.store.db;
+      const heal = await refuseWrites(db, target.name, 'escalations');
+      let id: string;
+      const state = async () => {
+        const escalations = await db.selectFrom('escalations').select('status').where('incident_id', '=', id).execute();
+        const told = await db.selectFrom('outbox').select('id').where('incident_id', '=', id).where('event', '=', 'incident.triggered').execute();
+        return { escalation: escalations[0]?.status ?? 'none', told: told.length };
+      };
+      try {
+        // A failing channel's incident (its pages avoid that channel): every other channel is told, and its escalation starts.
+        id = (await ops().createIncident({ title: 'Channel pager failing', severity: 'P1', labels: { opsbook_failing_channel: 'pager' } }, ana)).id;
+        await runFor(3 * 60_000);
+        // Neither is written while the escalation cannot be: the look finds an incident nobody was told of.
+        expect(await state()).toEqual({ escalation: 'none', told: 0 });
+      } finally {
+        await heal();
+      }
+      await runFor(3 * 60_000);
+      // Told once (the broadcast and the step-1 page share the hook: two rows), the escalation running.
+      expect(await state()).toEqual({ escalation: 'active', told: 2 });
+      await runFor(10 * 60_000);
+      expect(await state()).toEqual({ escalation: 'active', told: 2 });
     }, 120_000);
 
     it.runIf(target.name === 'postgres')('commits a person\'s incident with its escalation: not visible while the escalation waits for a lock', async () => {

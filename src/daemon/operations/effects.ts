@@ -1,12 +1,13 @@
 import { sql, type Transaction } from 'kysely';
 import { incidentFromRow, type Incident, type IncidentEffect, type IncidentService } from '../../incidents/index.js';
-import { cancelPages, enqueueNotification, PAGE_EVENTS, LeasedRows, notificationOf, pagerDutyActorName, signalOutbox, type OutboxRow, type OutboxTaker, type SettledAttempt } from '../../notify/index.js';
+import { cancelPages, LeasedRows, notificationOf, signalOutbox, type OutboxRow, type OutboxTaker, type SettledAttempt } from '../../notify/index.js';
 import type { EscalationDriver, EscalationNotice } from '../../oncall/index.js';
 import { appendTimelineLineOfKnownIncident, deletePushSubscription, existingIncidentIds, findIncident, listOutbox, type Database } from '../../store/index.js';
 import { newId } from '../../lib/ids.js';
 import { INCIDENT_WRITE_LOCK } from '../../incidents/index.js';
 import type { OperationsHost } from './host.js';
-import { broadcastChannels, enqueueNotice, notificationIncident, policyChannels, policyFor, type TimelineNote } from './paging.js';
+import { enqueueNotice, policyChannels, policyFor, type TimelineNote } from './paging.js';
+import { pagedChannels, statusChannels, StatusUpdates, stopIsNews, type ChannelEvent } from './status-updates.js';
 import { FAILING_CHANNEL_LABEL, isGoneSubscription } from './paging-watch.js';
 
 /**
@@ -22,13 +23,17 @@ export class IncidentEffects {
    */
   private readonly starting = new WeakMap<Transaction<Database>, Starting>();
 
+  private readonly updates: StatusUpdates;
+
   constructor(
     private readonly host: Pick<OperationsHost, 'store' | 'clock' | 'config' | 'logger' | 'cluster'>,
     private readonly incidents: IncidentService,
     private readonly escalations: EscalationDriver,
     /** This process's outbox worker: an escalation's first pages go to it as their transaction commits. */
     private readonly outbox?: OutboxTaker,
-  ) {}
+  ) {
+    this.updates = new StatusUpdates(host);
+  }
 
   /**
    * An escalation step reached people: its outbox rows and their timeline lines, both in the step's
@@ -86,16 +91,12 @@ export class IncidentEffects {
     const policyId = policyFor(config, incident);
     switch (effect.kind) {
       case 'start_escalation': {
-        if (incident.labels[FAILING_CHANNEL_LABEL]) {
-          // A failing channel's incident goes to every other channel too: its policy may page only through the failing one.
-          await this.toChannels(config.channels.map((c) => c.id), incident, 'incident.triggered');
-        }
         if (!policyId) {
           // No policy configured: every channel hears about it, so nothing opens in silence.
-          if (incident.labels[FAILING_CHANNEL_LABEL]) return;
           await this.toChannels(config.channels.map((c) => c.id), incident, 'incident.triggered');
           return;
         }
+        // A failing channel's incident goes to every other channel too, with its escalation's start.
         await this.startEscalations([{ effect, incident, policyId }]);
         return;
       }
@@ -105,36 +106,25 @@ export class IncidentEffects {
         // Status updates go only where someone was paged: an incident whose page a window held
         // back and that resolved inside it stays quiet. Every channel of the policy hears it.
         // The stop and its status updates commit together: an update that cannot be written
-        // leaves the escalation running, and the look for missed pages stops it and sends them.
-        const channels = await this.statusChannels(incident.id, policyChannels(config, policyId));
+        // leaves the escalation running (or, resolving, not resolved), and the look for missed
+        // pages stops it and sends them. A resolution is news for the channels whether or not an
+        // acknowledgement stopped the chain before (see stopIsNews).
+        const channels = await statusChannels(store.db, incident.id, policyChannels(config, policyId));
         const event = effect.reason === 'acknowledged' ? 'incident.acknowledged' : 'incident.resolved';
         const told = await store.db.transaction().execute(async (trx) => {
           await this.lockIncidentWrites(trx);
           await this.host.cluster?.fence(trx, 'escalation stop');
-          if (!(await this.escalations.stop(incident.id, effect.reason, effect.by, trx))) return 0;
-          return (await this.toChannelsIn(trx, this.recipients(channels, incident, effect.by), incident, event)).length;
+          if (!stopIsNews(effect.reason, await this.escalations.stop(incident.id, effect.reason, effect.by, trx))) return 0;
+          return (await this.updates.writeIn(trx, this.updates.recipients(channels, incident, effect.by), incident, event)).length;
         });
         if (told > 0) signalOutbox();
         return;
       }
       case 'notify': {
         if (effect.suppressedBy) return; // held: the timeline says by what; released later or dropped
-        if (effect.event === 'resolved' && (await this.escalations.state(incident.id))) {
-          await this.toChannels(await this.statusChannels(incident.id, policyChannels(config, policyId)), incident, 'incident.resolved', effect.by);
-        }
-        // A reopening and a raised severity page again where a pager takes them (PagerDuty triggers
-        // under the incident's key): only the channels already paged hear them, never a later
-        // step's before its turn.
-        if (effect.event === 'reopened') await this.toChannels(await this.pagedChannels(incident.id, policyChannels(config, policyId)), incident, 'incident.reopened');
-        // A worse alert joined: the running escalation goes on as the new severity's, and the
-        // channels already paged hear of it (a pager's urgency follows the severity).
-        // Read before the revision: a timed step the raise makes due pages its channel itself, which
-        // is not then told of the raise as well.
-        if (effect.event === 'severity_raised') {
-          const paged = await this.pagedChannels(incident.id, policyChannels(config, policyId));
-          await this.reviseEscalation(incident);
-          if (await this.escalations.state(incident.id)) await this.toChannels(paged, incident, 'incident.severity_raised');
-        }
+        // A resolution's update is written with its escalation's stop, a re-opening's with its
+        // escalation's start (see startEscalationsTogether).
+        if (effect.event === 'severity_raised') await this.raiseSeverity(incident);
         return;
       }
     }
@@ -233,7 +223,7 @@ export class IncidentEffects {
       const policyId = policyFor(config, incident);
       // A failing channel's incident goes to every other channel too; with no policy, every channel hears about it.
       if (incident.labels[FAILING_CHANNEL_LABEL] || !policyId) {
-        await this.toChannelsIn(trx, this.recipients(config.channels.map((c) => c.id), incident), incident, 'incident.triggered');
+        await this.updates.writeIn(trx, this.updates.recipients(config.channels.map((c) => c.id), incident), incident, 'incident.triggered');
       }
       if (!policyId) continue;
       // The release is an incident write: it holds the incident writers' lock already.
@@ -253,14 +243,39 @@ export class IncidentEffects {
    * incident's, so the escalation and the response clock people see agree. False when there was
    * nothing to revise (no escalation, or its policy gone).
    */
-  async reviseEscalation(incident: Incident): Promise<boolean> {
+  async reviseEscalation(incident: Incident, tell: readonly string[] = []): Promise<boolean> {
     let revised = false;
     await this.host.store.db.transaction().execute(async (trx) => {
       await this.lockIncidentWrites(trx);
       revised = await this.reviseIn(trx, incident);
+      if (revised && tell.length > 0) await this.updates.writeIn(trx, this.updates.recipients(tell, incident), incident, 'incident.severity_raised');
     });
     if (revised) signalOutbox();
     return revised;
+  }
+
+  /**
+   * A worse alert joined: the escalation goes on as the new severity's, and the channels already
+   * paged hear of it (a pager's urgency follows the severity; PagerDuty triggers under the
+   * incident's key), in the revision's transaction: an update that cannot be written leaves the
+   * escalation on the old severity, and the look for missed pages revises it and sends the update
+   * (see reviseMissed). Only the channels already paged, read before the revision: a timed step
+   * the raise makes due pages its channel itself, which is not then told of the raise as well.
+   */
+  async raiseSeverity(incident: Incident): Promise<boolean> {
+    const paged = await pagedChannels(this.host.store.db, incident.id, policyChannels(this.host.config, policyFor(this.host.config, incident)));
+    return this.reviseEscalation(incident, paged);
+  }
+
+  /**
+   * The look for missed pages found the escalation on another severity than its incident's: a
+   * worse one is a raise whose revision and update could not be written (both are, now); another
+   * is only revised.
+   */
+  async reviseMissed(incident: Incident): Promise<boolean> {
+    const before = (await this.escalations.state(incident.id))?.severity;
+    const raised = before !== undefined && before !== incident.severity && this.incidents.severityLadder.worse(before, incident.severity) === incident.severity;
+    return raised ? this.raiseSeverity(incident) : this.reviseEscalation(incident);
   }
 
   /**
@@ -303,7 +318,18 @@ export class IncidentEffects {
         this.starting.set(trx, { incidents: new Map(starts.map((s) => [s.incident.id, s.incident])), leased });
         try {
           for (const { effect, incident, policyId } of starts) {
-            await this.escalations.start(escalatedIncident(effect, incident), policyId, trx);
+            // A failing channel's incident goes to every other channel too (its policy may page
+            // only through the failing one), in the start's transaction: a broadcast committed
+            // alone would hide the unstarted escalation from the look for missed pages, which
+            // pages only incidents nobody was told of.
+            if (incident.labels[FAILING_CHANNEL_LABEL]) await this.updates.writeIn(trx, this.updates.recipients(this.host.config.channels.map((c) => c.id), incident), incident, 'incident.triggered');
+            // A re-opening is news for the channels its first opening paged, told with the new
+            // opening's start: an update that cannot be written leaves the escalation stopped,
+            // and the look for missed pages starts it and sends the update (see pageMissed).
+            // Read before the start writes the new opening's pages.
+            const paged = incident.reopened > 0 ? await pagedChannels(trx, incident.id, policyChannels(this.host.config, policyId)) : [];
+            const started = await this.escalations.start(escalatedIncident(effect, incident), policyId, trx);
+            if (started && paged.length > 0) await this.updates.writeIn(trx, this.updates.recipients(paged, incident), incident, 'incident.reopened');
           }
         } finally {
           this.starting.delete(trx);
@@ -322,77 +348,13 @@ export class IncidentEffects {
     signalOutbox();
   }
 
-  /**
-   * `toChannels` to `recipients` inside `trx`, whose writer holds the incident writers' lock (a
-   * release's, an escalation stop's): the outbox rows and their timeline lines commit together.
-   * The channels whose row is new.
-   */
-  private async toChannelsIn(trx: Transaction<Database>, recipients: readonly string[], incident: Incident, event: ChannelEvent): Promise<string[]> {
-    const at = this.host.clock.now();
-    const created = await this.enqueueToChannels(trx, recipients, incident, event);
-    for (const channelId of created) {
-      await appendTimelineLineOfKnownIncident(trx, {
-        id: newId('tl', at), incident_id: incident.id, at, kind: 'notification', actor: 'system:notify',
-        text: `${event.replace('incident.', '')} update sent to channel ${channelId}`, data: JSON.stringify({ channel: channelId, event }),
-      });
-    }
-    return created;
-  }
-
-  /** The outbox rows of a status update to `channelIds` (see toChannels), in `trx`; the channels whose row is new. */
-  private async enqueueToChannels(trx: Transaction<Database>, channelIds: readonly string[], incident: Incident, event: ChannelEvent): Promise<string[]> {
-    const { clock, config } = this.host;
-    const created: string[] = [];
-    for (const channelId of channelIds) {
-      const row = await enqueueNotification(trx, clock, {
-        channelId,
-        event,
-        incident: notificationIncident(config, incident),
-        incidentEpoch: incident.reopened,
-        dedupKey: `${incident.id}/${event}/${incident.updatedAt}/${channelId}`,
-      });
-      if (row.created) created.push(channelId);
-    }
-    return created;
-  }
-
-  /** The channels a status update to `channelIds` goes to; `by`: who caused it (a channel it came in through is not told again). */
-  private recipients(channelIds: readonly string[], incident: Incident, by?: string): string[] {
-    return broadcastChannels(this.host.config, channelIds, incident.labels[FAILING_CHANNEL_LABEL]).filter((id) => by === undefined || by !== pagerDutyActorName(id));
-  }
-
-  /** Of `channelIds`, those an incident's escalation has paged so far (a later step's are not told early). */
-  private async pagedChannels(incidentId: string, channelIds: readonly string[]): Promise<string[]> {
-    const paged = new Set((await this.pagesOf(incidentId)).map((r) => r.channel_id));
-    return channelIds.filter((id) => paged.has(id));
-  }
-
-  /**
-   * The channels of `channelIds` an acknowledgement or resolution is told to. A channel whose every
-   * page of the incident was called off before its first attempt (the incident was answered or
-   * resolved first) never heard of it, so it hears no "acknowledged" or "resolved" either: nobody is
-   * woken by the end of an incident they were never told began. A channel paged at least once
-   * (delivered, failing or in flight) hears it, and so does a channel the escalation never paged (a
-   * later step's), as every channel of the policy does.
-   */
-  private async statusChannels(incidentId: string, channelIds: readonly string[]): Promise<string[]> {
-    const pages = await this.pagesOf(incidentId);
-    const reached = new Set(pages.filter((r) => r.attempts > 0).map((r) => r.channel_id));
-    const paged = new Set(pages.map((r) => r.channel_id));
-    return channelIds.filter((id) => !paged.has(id) || reached.has(id));
-  }
-
-  private async pagesOf(incidentId: string): Promise<OutboxRow[]> {
-    return (await listOutbox(this.host.store.db, { incidentId })).filter((r) => (PAGE_EVENTS as readonly string[]).includes(r.event));
-  }
-
   /** `by`: who caused the update; a channel the update came in through (PagerDuty) is not told again. */
   private async toChannels(channelIds: string[], incident: Incident, event: ChannelEvent, by?: string): Promise<void> {
-    channelIds = this.recipients(channelIds, incident, by);
+    channelIds = this.updates.recipients(channelIds, incident, by);
     if (channelIds.length === 0) return;
     const created = await this.host.store.db.transaction().execute(async (trx) => {
       await this.host.cluster?.fence(trx, 'status notification');
-      return this.enqueueToChannels(trx, channelIds, incident, event);
+      return this.updates.enqueue(trx, channelIds, incident, event);
     });
     signalOutbox();
     // One line per outbox row: a second call for the same update (the resolve's stop and its
@@ -477,10 +439,11 @@ export class IncidentEffects {
   /**
    * Pages a triggered incident nobody was told of (its escalation's start failed after its
    * commit, or a crash came between the two), or whose re-opening did not start its stopped
-   * escalation again: with a policy its escalation starts, without one every channel hears about
-   * it. Nothing when its escalation runs (with a policy) or the outbox holds a notification for it
-   * (without). Throws when the page cannot be written; true when it
-   * was written (false: there was nothing to write, or nowhere to write it).
+   * escalation again (the channels its first opening paged hear "reopened" with the start): with a
+   * policy its escalation starts, without one every channel hears about it. Nothing when its
+   * escalation runs (with a policy) or the outbox holds a notification for it (without). Throws
+   * when the page cannot be written; true when it was written (false: there was nothing to write,
+   * or nowhere to write it).
    */
   async pageMissed(incident: Incident): Promise<boolean> {
     const policyId = policyFor(this.host.config, incident);
@@ -507,16 +470,17 @@ export class IncidentEffects {
   }
 }
 
-/** The status updates sent to channels. */
-type ChannelEvent = 'incident.triggered' | 'incident.acknowledged' | 'incident.resolved' | 'incident.reopened' | 'incident.severity_raised';
+/**
+ * The notifications `apply` acts on; the others send nothing of their own (an opening's; a
+ * resolution's and a re-opening's updates go with their escalation's stop and start).
+ */
+const NOTIFY_ACTS: readonly string[] = ['severity_raised'];
 
-/** The notifications `apply` acts on; the others (an opening's) send nothing of their own. */
-const NOTIFY_ACTS: readonly string[] = ['resolved', 'reopened', 'severity_raised'];
-
-/** The incident as its escalation starts it: opened when the effect says, with its response target. */
+/** The incident as its escalation starts it: opened when the effect says, with its response target and opening. */
 function escalatedIncident(effect: Extract<IncidentEffect, { kind: 'start_escalation' }>, incident: Incident) {
   const responseTargetMs = effect.responseDueAt !== undefined ? effect.responseDueAt - effect.openedAt : undefined;
-  return { id: incident.id, openedAt: effect.openedAt, severity: incident.severity, ...(responseTargetMs !== undefined ? { responseTargetMs } : {}) };
+  // The re-open count keys the escalation's pages: a re-opening's pages are not its first opening's.
+  return { id: incident.id, openedAt: effect.openedAt, severity: incident.severity, epoch: incident.reopened, ...(responseTargetMs !== undefined ? { responseTargetMs } : {}) };
 }
 
 /** What `startInTransaction` started, and what follows the group's commit or failure. */

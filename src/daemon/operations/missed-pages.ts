@@ -18,9 +18,12 @@ const MISSED_PAGES_LIMIT = 200;
  * Finds, once a minute, the triggered incidents whose page never went out and pages them: an
  * escalation that could not start after its incident's commit (a person's incident, or an alert
  * group's whose start in the group's transaction failed), or a re-opened incident's stopped
- * escalation that could not start again, is started without a restart. And
- * the answered incidents whose escalation still pages (its stop failed after the answer's commit),
- * and stops it. What still cannot be written is tried at the next look, one error logged per look.
+ * escalation that could not start again (its "reopened" update to the channels already paged
+ * goes with it), is started without a restart. And the answered incidents whose answer did not
+ * reach their escalation (its stop, with its "acknowledged" or "resolved" update, failed after the
+ * answer's commit), and stops it, the update with it. And the open incidents whose escalation
+ * follows another severity (a worse alert joined while the revision, with its "severity_raised"
+ * update, could not be written), and revises it, the update with it. What still cannot be written is tried at the next look, one error logged per look.
  * In a cluster only the incidents of the partitions this process holds, each partition's under
  * its lease (fenced in the page's transaction).
  */
@@ -72,7 +75,7 @@ export class MissedPages {
       await this.effects.stopAnswered(i);
       return true;
     });
-    const unrevised = await this.underLeases(await listUnrevisedEscalations(store.db, store.dialect, before, MISSED_PAGES_LIMIT), (i) => this.effects.reviseEscalation(i));
+    const unrevised = await this.underLeases(await listUnrevisedEscalations(store.db, store.dialect, before, MISSED_PAGES_LIMIT), (i) => this.effects.reviseMissed(i));
     if (unpaged.done.length > 0) logger.warn({ incidents: unpaged.done }, 'triggered incidents nobody was paged for: their pages went out now');
     if (unstopped.done.length > 0) logger.warn({ incidents: unstopped.done }, 'answered incidents whose escalation still paged: stopped now');
     if (unrevised.done.length > 0) logger.warn({ incidents: unrevised.done }, 'open incidents whose escalation followed another severity: revised now');

@@ -28,6 +28,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '000025-cluster-handover': await import('./000025-cluster-handover.js'),
   '000026-held-incidents': await import('./000026-held-incidents.js'),
   '000027-running-escalations': await import('./000027-running-escalations.js'),
+  '000028-unresolved-escalations': await import('./000028-unresolved-escalations.js'),
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -3,11 +3,12 @@
  * incident, escalation or outbox row ever stored: the triggered incidents nobody is paging (told
  * of none, or re-opened with their escalation left stopped),
  * through incidents_state_id (the triggered ones together) with the escalations' key and
- * outbox_incident probed per incident; and the answered incidents whose escalation still pages,
- * through the partial index escalations_running with the incidents' key; and the open incidents
+ * outbox_incident probed per incident; and the answered incidents whose answer did not reach their
+ * escalation (still paging, or resolved while only acknowledged), through the partial index
+ * escalations_unresolved with the incidents' key; and the open incidents
  * whose escalation follows another severity, through incidents_state_id with the escalations' key.
  * On both stores, with many incidents, escalations and outbox rows in the tables, three incidents
- * unpaged, two unstopped and two unrevised.
+ * unpaged, three unstopped and two unrevised.
  */
 import { CompiledQuery, sql, type Compilable } from 'kysely';
 import { expect, it } from 'vitest';
@@ -50,11 +51,13 @@ await describeOnStores('opsbook-unpaged-plan', 'missed pages and unstopped escal
       });
       timeline.push({ id: `tl_${id}`, incident_id: id, seq: 1, at: i * 60_000, kind: i === dropped ? 'suppressed' : 'status', actor: 'system:alerts', text: i === dropped ? 'upgrade ended: held notification dropped (on_end: drop)' : 'triggered', data: '{}' });
       if (unpaged.has(i) || i === held || i === recent || i === dropped) continue;
-      // Two answered incidents whose escalation still pages (its stop was not written).
+      // Two answered incidents whose escalation still pages (its stop was not written), and one
+      // resolved whose escalation an acknowledgement stopped (its resolution was not written).
       const running = (triggered && i !== reopened) || i === 5001 || i === 7001;
+      const status = running ? 'active' : i === 8001 ? 'acknowledged' : 'resolved';
       // Two open incidents whose escalation follows another severity (its revision was not written), one that follows theirs.
       const state = i === 3000 || i === 6000 ? '{"severity":"sev3"}' : i === 4000 ? '{"severity":"sev2"}' : '{}';
-      escalations.push({ incident_id: id, policy_id: 'default', status: running ? 'active' : 'resolved', next_at: null, state, updated_at: i * 60_000 });
+      escalations.push({ incident_id: id, policy_id: 'default', status, next_at: null, state, updated_at: i * 60_000 });
       outbox.push({
         id: `ob_${id}`, channel_id: 'hook', event: 'incident.triggered', incident_id: id, dedup_key: id, payload: '{}', status: 'delivered' as const,
         created_at: i * 60_000, due_at: null, attempts: 1, retry_from: i * 60_000, retry_from_attempt: 0, lease_owner: null, delivered_at: i * 60_000, dead_at: null, last_status: 204, last_error: null,
@@ -84,13 +87,13 @@ await describeOnStores('opsbook-unpaged-plan', 'missed pages and unstopped escal
     }
     expect(plan).not.toMatch(/Seq Scan|SCAN (i|e|o)$/m);
 
-    expect((await listAnsweredRunningEscalations(db, before, 100)).map((r) => r.id)).toEqual(['inc_05001', 'inc_07001']);
+    expect((await listAnsweredRunningEscalations(db, before, 100)).map((r) => r.id)).toEqual(['inc_05001', 'inc_07001', 'inc_08001']);
     const running = await planOf(target, answeredRunningEscalationsQuery(db, before, 100));
     if (target.name === 'sqlite') {
-      expect(running).toMatch(/SCAN e USING (COVERING )?INDEX escalations_running/);
+      expect(running).toMatch(/SCAN e USING (COVERING )?INDEX escalations_unresolved/);
       expect(running).toMatch(/SEARCH i USING INDEX sqlite_autoindex_incidents_1 \(id=\?\)/);
     } else {
-      expect(running).toMatch(/(Index Scan|Bitmap Index Scan|Index Only Scan) (using|on) escalations_running/);
+      expect(running).toMatch(/(Index Scan|Bitmap Index Scan|Index Only Scan) (using|on) escalations_unresolved/);
       expect(running).toMatch(/Index Scan using incidents_pkey/);
     }
     expect(running).not.toMatch(/Seq Scan|SCAN (i|e)$/m);

@@ -419,9 +419,12 @@ export async function listUnpagedIncidents(db: Db, openedBefore: number, limit: 
 }
 
 /**
- * Incidents answered (no longer triggered) at or before `changedBefore` whose escalation still
- * pages: its stop could not be written after the answer's commit. Read through the partial index
- * escalations_running (only the escalations still paging) and the incidents' key; oldest first.
+ * Incidents answered (no longer triggered) at or before `changedBefore` whose answer did not reach
+ * their escalation: acknowledged or resolved while it still pages (active, or exhausted with later
+ * rules left), or resolved while it is not (acknowledged before): its stop, with its "acknowledged"
+ * or "resolved" update, could not be written after the answer's commit. Read through the partial
+ * index escalations_unresolved (only the escalations not resolved) and the incidents' key; oldest
+ * first.
  */
 export function answeredRunningEscalationsQuery(db: Db, changedBefore: number, limit: number) {
   return db
@@ -429,8 +432,9 @@ export function answeredRunningEscalationsQuery(db: Db, changedBefore: number, l
     .innerJoin('incidents as i', 'i.id', 'e.incident_id')
     .selectAll('i')
     // Literal, as the partial index's own condition: a bound parameter would not prove it on SQLite.
-    .where(sql<boolean>`e.status in ('active', 'exhausted')`)
+    .where(sql<boolean>`e.status in ('active', 'exhausted', 'acknowledged')`)
     .where('i.state', '<>', 'triggered')
+    .where((eb) => eb.or([eb('e.status', '<>', 'acknowledged'), eb('i.state', 'in', ['resolved', 'reviewed'])]))
     .where('i.updated_at', '<=', changedBefore)
     .orderBy('i.updated_at')
     .orderBy('i.id')
