@@ -189,7 +189,7 @@ for (const target of storeTargets('opsbook-missed-escalation')) {
     }, 120_000);
 
     it('starts the escalation of a failing channel\'s incident whose start failed after the other channels were told, once the escalations table takes rows again', async () => {
-      const db = server.daemon.store.db;
+      const db = daemon.server.daemon.store.db;
       const heal = await refuseWrites(db, target.name, 'escalations');
       let id: string;
       const state = async () => {
