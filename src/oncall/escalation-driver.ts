@@ -151,8 +151,16 @@ export class EscalationDriver {
   async stop(incidentId: string, reason: 'acknowledged' | 'resolved', by: string, db: Db): Promise<EscalationStatus | undefined> {
     const row = await getEscalation(db, incidentId);
     if (!row) return undefined;
-    const state = JSON.parse(row.state) as EscalationState;
     const now = this.opts.clock.now();
+    let state: EscalationState;
+    try {
+      state = JSON.parse(row.state) as EscalationState;
+    } catch {
+      // An unreadable state (its steps can no longer run, see `postpone`) must not keep a chain
+      // alive that a person answered: it stops, its state kept as it was.
+      await saveEscalation(db, { ...row, status: reason, next_at: null, updated_at: now });
+      return row.status as EscalationStatus;
+    }
     const next = reason === 'acknowledged' ? acknowledgeEscalation(state, now, by) : resolveEscalation(state, now, by);
     if (next !== state) await saveEscalation(db, this.row(next));
     return row.status as EscalationStatus;

@@ -40,6 +40,11 @@ for (const target of storeTargets('opsbook-poison-escalation')) {
       const row = await db.selectFrom('escalations').select(['next_at', 'status']).where('incident_id', '=', broken.id).executeTakeFirstOrThrow();
       expect(row.status).toBe('active');
       expect(Number(row.next_at)).toBeGreaterThan(d.clock.now());
+      // Its responder can still acknowledge it: the chain stops, its unreadable state kept as it was.
+      const acknowledged = await d.ops().act(broken.id, 'acknowledge', ana);
+      expect(acknowledged.state).toBe('acknowledged');
+      const after = await db.selectFrom('escalations').select(['next_at', 'status']).where('incident_id', '=', broken.id).executeTakeFirstOrThrow();
+      expect(after).toEqual({ next_at: null, status: 'acknowledged' });
     }, 120_000);
   });
 }
