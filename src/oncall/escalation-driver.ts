@@ -3,9 +3,6 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Clock } from '../lib/clock.js';
 import { dueEscalations, getEscalation, nextEscalationAt, postponeEscalation, saveEscalation, type Database, type EscalationRow, type Store } from '../store/index.js';
 import { RETRY_AFTER_ERROR_MS } from '../lib/rearm.js';
-
-/** The longest wait before a step that could not run is tried again. */
-const MAX_RETRY_MS = 5 * 60_000;
 import {
   acknowledgeEscalation,
   onTimer,
@@ -22,6 +19,9 @@ import { resolveStepTargets, type Recipient } from './targets.js';
 import { isOpsbookError } from '../lib/errors/index.js';
 import type { EscalationPolicy, EscalationStep, PersonalRule, Schedule } from './types.js';
 import { schedulesWithOverrides } from './override-book.js';
+
+/** The longest wait before a step that could not run is tried again. */
+const MAX_RETRY_MS = 5 * 60_000;
 
 /** One step's page, with its targets resolved to people and channels at the instant it fell due. */
 export interface EscalationNotice {
@@ -151,6 +151,8 @@ export class EscalationDriver {
   async stop(incidentId: string, reason: 'acknowledged' | 'resolved', by: string, db: Db): Promise<EscalationStatus | undefined> {
     const row = await getEscalation(db, incidentId);
     if (!row) return undefined;
+    // An answered chain is not retried: its count of failed steps goes with it.
+    this.failures.delete(incidentId);
     const now = this.opts.clock.now();
     let state: EscalationState;
     try {
