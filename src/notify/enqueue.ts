@@ -36,8 +36,9 @@ export interface OutboxTaker {
   readonly id: string;
   /** How long a row taken this way is the taker's before another worker may send it again. */
   readonly leaseMs: number;
-  reserve(): boolean;
-  release(): void;
+  /** Books a free slot of the channel; false when it has none. */
+  reserve(channelId: string): boolean;
+  release(channelId: string): void;
   take(row: OutboxRow): void;
 }
 
@@ -52,9 +53,9 @@ export class LeasedRows {
 
   constructor(readonly taker: OutboxTaker) {}
 
-  /** A slot for one more row, if the taker has one. */
-  reserve(): boolean {
-    return this.taker.reserve();
+  /** A slot of its channel for one more row, if the taker has one. */
+  reserve(channelId: string): boolean {
+    return this.taker.reserve(channelId);
   }
 
   add(row: OutboxRow): void {
@@ -69,7 +70,7 @@ export class LeasedRows {
   }
 
   abandon(): void {
-    for (const _ of this.rows.splice(0)) this.taker.release();
+    for (const row of this.rows.splice(0)) this.taker.release(row.channel_id);
   }
 }
 
@@ -95,7 +96,7 @@ export async function enqueueNotification(
   const db = isStore(target) ? target.db : target;
   const now = clock.now();
   const { channelId, dedupKey, ...rest } = n;
-  const lease = leased && db.isTransaction && leased.reserve() ? leased.taker : undefined;
+  const lease = leased && db.isTransaction && leased.reserve(channelId) ? leased.taker : undefined;
   const row: OutboxRow = {
     id: newId('msg', now),
     channel_id: channelId,
@@ -119,7 +120,7 @@ export async function enqueueNotification(
   const result = await insertOutbox(db, row);
   if (lease) {
     if (result.created) leased!.add(row);
-    else lease.release(); // the same notification is there already: nothing new to send
+    else lease.release(channelId); // the same notification is there already: nothing new to send
   } else if (leased && result.created) leased.pendingWritten++;
   if (!db.isTransaction && result.created) signalOutbox();
   return result;

@@ -24,10 +24,12 @@ export interface OutboxWorkerOptions {
   channels: readonly ChannelConfig[];
   logger?: NotifyLogger;
   /**
-   * Messages sent at the same time (default 32). A burst of new incidents pages at once: a first
-   * page that finds a free slot is written leased to this worker and sent as its incident commits,
-   * while one that finds none waits for a claim (a statement and a commit of its own), and attempts
-   * that finish together settle in one transaction.
+   * Messages of one channel sent at the same time (default 32); each channel has slots of its own,
+   * so a channel whose receiver hangs holds only its own until its timeout, and the pages of the
+   * other channels go out meanwhile. A burst of new incidents pages at once: a first page that
+   * finds a free slot of its channel is written leased to this worker and sent as its incident
+   * commits, while one that finds none waits for a claim (a statement and a commit of its own), and
+   * attempts that finish together settle in one transaction.
    */
   concurrency?: number;
   /** Signs acknowledge/resolve links; without it messages carry none. */
@@ -107,8 +109,10 @@ export class OutboxWorker implements OutboxTaker {
   private releaseOwner: (() => void) | undefined;
   /** When (performance.now) the worker may look for gone owners again. */
   private nextOwnerLook = 0;
-  /** Send slots booked for rows being written leased to this worker (see `OutboxTaker`). */
-  private reserved = 0;
+  /** Send slots booked, per channel, for rows being written leased to this worker (see `OutboxTaker`). */
+  private readonly reserved = new Map<string, number>();
+  /** Sends in flight per channel: with the booked slots, at most `concurrency` per channel. */
+  private readonly busy = new Map<string, number>();
   private channels = new Map<string, ChannelConfig>();
   private lease = 0;
   private running = false;
@@ -138,8 +142,6 @@ export class OutboxWorker implements OutboxTaker {
     this.id = o.owner ?? newId('wrk');
     this.log = o.logger ?? silentLogger;
     this.concurrency = Math.max(1, o.concurrency ?? 32);
-    // Every send in flight listens for the stop (a channel may add one listener of its own).
-    setMaxListeners(Math.max(10, 2 * this.concurrency), this.abort.signal);
     this.pollIntervalMs = o.pollIntervalMs ?? 1000;
     this.random = o.random ?? Math.random;
     this.setChannels(o.channels);
@@ -147,6 +149,8 @@ export class OutboxWorker implements OutboxTaker {
 
   setChannels(channels: readonly ChannelConfig[]): void {
     this.channels = new Map(channels.map((c) => [c.id, c]));
+    // Every send in flight listens for the stop (a channel may add one listener of its own).
+    setMaxListeners(Math.max(10, 2 * this.concurrency * Math.max(1, this.channels.size)), this.abort.signal);
     const longest = Math.max(0, ...channels.map((c) => c.timeout));
     // A lease shorter than a send would hand a message to a second worker while the first still sends.
     this.lease = Math.max(this.o.leaseMs ?? longest + 30_000, longest + 1000);
@@ -157,16 +161,23 @@ export class OutboxWorker implements OutboxTaker {
     return this.lease;
   }
 
-  /** Books a free send slot for a row about to be written leased to this worker. */
-  reserve(): boolean {
-    if (!this.running || this.inFlight.size + this.reserved >= this.concurrency) return false;
-    this.reserved++;
+  /** Free send slots of a channel: its sends in flight and booked rows count against them. */
+  private freeOf(channelId: string): number {
+    return this.concurrency - (this.busy.get(channelId) ?? 0) - (this.reserved.get(channelId) ?? 0);
+  }
+
+  /** Books a free send slot of its channel for a row about to be written leased to this worker. */
+  reserve(channelId: string): boolean {
+    if (!this.running || this.freeOf(channelId) <= 0) return false;
+    this.reserved.set(channelId, (this.reserved.get(channelId) ?? 0) + 1);
     return true;
   }
 
   /** A booked row was not written after all. */
-  release(): void {
-    this.reserved = Math.max(0, this.reserved - 1);
+  release(channelId: string): void {
+    const n = (this.reserved.get(channelId) ?? 0) - 1;
+    if (n > 0) this.reserved.set(channelId, n);
+    else this.reserved.delete(channelId);
   }
 
   /**
@@ -175,9 +186,9 @@ export class OutboxWorker implements OutboxTaker {
    * file: at once) or the lease runs out.
    */
   take(row: OutboxRow): void {
-    this.release();
+    this.release(row.channel_id);
     if (!this.running) return;
-    this.track(this.inOwnContext(() => this.deliver(row)));
+    this.track(row.channel_id, this.inOwnContext(() => this.deliver(row)));
   }
 
   /**
@@ -225,17 +236,23 @@ export class OutboxWorker implements OutboxTaker {
       let lookedAgain = false;
       do {
         this.again = false;
-        const free = this.concurrency - this.inFlight.size - this.reserved;
-        if (free <= 0) {
+        // Each channel has slots of its own: the full ones are left out of the claim, and the claim
+        // takes at most as many rows as the least free channel with sends in flight has left, so no
+        // channel is ever given more than its slots (a hung receiver holds only its own channel's).
+        const active = new Set([...this.busy.keys(), ...this.reserved.keys()]);
+        const full = [...active].filter((c) => this.freeOf(c) <= 0);
+        if (this.channels.size > 0 && [...this.channels.keys()].every((c) => this.freeOf(c) <= 0)) {
           this.starved = true; // a finishing send wakes the worker
           return;
         }
+        const free = Math.min(this.concurrency, ...[...active].map((c) => this.freeOf(c)).filter((n) => n > 0));
         await this.releaseGoneOwners();
-        const rows = await claimDueOutbox(store.db, store.dialect, { now: clock.now(), owner: this.id, leaseMs: this.lease, limit: free });
-        for (const row of rows) this.track(this.deliver(row));
-        this.starved = rows.length === free;
+        const rows = await claimDueOutbox(store.db, store.dialect, { now: clock.now(), owner: this.id, leaseMs: this.lease, limit: free, exclude: full });
+        for (const row of rows) this.track(row.channel_id, this.deliver(row));
+        // A full channel's rows wait for a slot of theirs: a finishing send looks again.
+        this.starved = rows.length === free || full.length > 0;
         if (rows.length === free) this.again = true;
-        else if ((await this.armTimer()) && !lookedAgain) {
+        else if ((await this.armTimer(undefined, full)) && !lookedAgain) {
           // Something fell due while claiming (time moved on): one more look, not a spin.
           lookedAgain = true;
           this.again = true;
@@ -269,14 +286,21 @@ export class OutboxWorker implements OutboxTaker {
     if (released > 0) this.log.warn({ ...(gone ? { owners: gone } : {}), messages: released }, 'outbox: messages whose sender is gone are sent again now, with the same ids');
   }
 
-  private track(send: Promise<boolean>): void {
+  private track(channelId: string, send: Promise<boolean>): void {
+    this.busy.set(channelId, (this.busy.get(channelId) ?? 0) + 1);
+    const done = (): void => {
+      this.inFlight.delete(p);
+      const n = (this.busy.get(channelId) ?? 0) - 1;
+      if (n > 0) this.busy.set(channelId, n);
+      else this.busy.delete(channelId);
+    };
     const p = send.then(
       (delivered) => {
-        this.inFlight.delete(p);
+        done();
         if (!delivered || this.starved) this.wakeSoon();
       },
       () => {
-        this.inFlight.delete(p);
+        done();
         this.wakeSoon();
       },
     );
@@ -289,12 +313,13 @@ export class OutboxWorker implements OutboxTaker {
    * of real time. A simulated clock (a game day, a test) then has no timer of the worker's to step to
    * while nothing is due. Returns true when a row is already due (the caller may look once more before waiting).
    */
-  private async armTimer(at?: number): Promise<boolean> {
+  private async armTimer(at?: number, exclude: readonly string[] = []): Promise<boolean> {
     if (!this.running) return false;
     let when = at;
     let dueNow = false;
     if (at === undefined) {
-      const next = await nextOutboxDueAt(this.o.store.db);
+      // A full channel's due rows wait for one of its sends to finish, which wakes the worker.
+      const next = await nextOutboxDueAt(this.o.store.db, exclude);
       const now = this.o.clock.now();
       if (!this.running) return false; // stopped while reading: arm nothing
       dueNow = next !== undefined && next <= now;

@@ -37,6 +37,8 @@ export interface ClaimOptions {
   owner: string;
   leaseMs: number;
   limit: number;
+  /** Channels whose rows are left where they are (their sender has no free slot for them). */
+  exclude?: readonly string[];
 }
 
 /**
@@ -49,8 +51,9 @@ export interface ClaimOptions {
  * `releaseOutboxLeases` on SQLite), then this claim takes it like any other.
  */
 /** The claim, built and compiled once per dialect (see precompiled); PostgreSQL's skips rows other claimers hold. */
-function claimQuery(db: Kysely<Database>, p: Record<'now' | 'owner' | 'dueAt' | 'limit', never>, skipLocked: boolean) {
+function claimQuery(db: Kysely<Database>, p: Record<'now' | 'owner' | 'dueAt' | 'limit', never>, skipLocked: boolean, exclude: readonly string[] = []) {
   let due = db.selectFrom('outbox').select('id').where('due_at', '<=', p.now).orderBy('due_at').limit(p.limit);
+  if (exclude.length > 0) due = due.where('channel_id', 'not in', [...exclude]);
   if (skipLocked) due = due.forUpdate().skipLocked();
   return db
     .updateTable('outbox')
@@ -70,8 +73,14 @@ const claimSkipLockedQ = precompiled(['now', 'owner', 'dueAt', 'limit'], (db, p)
 const nextDueQ = precompiled([], (db) => db.selectFrom('outbox').select((eb) => eb.fn.min('due_at').as('next')));
 
 export async function claimDueOutbox(db: Kysely<Database>, dialect: StoreDialect, o: ClaimOptions): Promise<OutboxRow[]> {
+  const params = { now: o.now, owner: o.owner, dueAt: o.now + o.leaseMs, limit: o.limit };
+  if (o.exclude && o.exclude.length > 0) {
+    // Built for the channels left out (only while one of them is full): not the precompiled path.
+    const p = params as unknown as Record<'now' | 'owner' | 'dueAt' | 'limit', never>;
+    return (await claimQuery(db, p, dialect === 'postgres', o.exclude).execute()) as OutboxRow[];
+  }
   const q = dialect === 'postgres' ? claimSkipLockedQ : claimQ;
-  return (await q(db, { now: o.now, owner: o.owner, dueAt: o.now + o.leaseMs, limit: o.limit })).rows as OutboxRow[];
+  return (await q(db, params)).rows as OutboxRow[];
 }
 
 /**
@@ -111,8 +120,11 @@ export async function releaseOutboxLeases(db: Kysely<Database>, owners: readonly
 }
 
 /** The earliest instant any row falls due (a retry or a lease running out), if any. */
-export async function nextOutboxDueAt(db: Kysely<Database>): Promise<number | undefined> {
-  const r = (await nextDueQ(db, {})).rows[0] as { next: number | string | null } | undefined;
+export async function nextOutboxDueAt(db: Kysely<Database>, exclude: readonly string[] = []): Promise<number | undefined> {
+  const r =
+    exclude.length > 0
+      ? await db.selectFrom('outbox').select((eb) => eb.fn.min('due_at').as('next')).where('channel_id', 'not in', [...exclude]).executeTakeFirst()
+      : ((await nextDueQ(db, {})).rows[0] as { next: number | string | null } | undefined);
   return r?.next === null || r?.next === undefined ? undefined : Number(r.next);
 }
 
