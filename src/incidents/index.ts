@@ -16,7 +16,7 @@
  *   whose pages a `ReleasedPages` writes in the release's own transaction.
  */
 export * from './types.js';
-export { IncidentService, CHANGE_LOOKBACK_MS, type ChangeInput, type IncidentConfig, type ManualIncidentInput } from './service.js';
+export { IncidentService, CHANGE_LOOKBACK_MS, type ChangeInput, type EscalationLine, type IncidentConfig, type ManualIncidentInput } from './service.js';
 export type { SilenceInput } from './silences.js';
 export { incidentFromRow, silenceFromRow } from './rows.js';
 export { INCIDENT_WRITE_LOCK, type ReleasedPages } from './engine-core.js';

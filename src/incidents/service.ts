@@ -57,6 +57,13 @@ export type { IncidentConfig } from './engine-core.js';
 /** Changes this long before an incident opens appear on its timeline. */
 export const CHANGE_LOOKBACK_MS = 2 * 3_600_000;
 
+/** What a person's escalation writes (see `recordEscalation`): its timeline line, and its page after it. */
+export interface EscalationLine {
+  text: string;
+  data: Record<string, unknown>;
+  page: () => Promise<void>;
+}
+
 export interface ManualIncidentInput {
   title: string;
   severity: string;
@@ -385,25 +392,38 @@ export class IncidentService extends IncidentCore {
     return (await listIncidentRoles(this.store.db, id)).map((r) => ({ role: r.role as IncidentRole, person: r.person, assignedAt: Number(r.assigned_at), assignedBy: r.assigned_by }));
   }
 
-  /** Gives `person` a response role; the timeline says who gave it. */
-  async assignRole(id: string, role: IncidentRole, person: string, actor: Actor): Promise<TimelineEntry> {
+  /**
+   * Gives `person` a response role; the timeline says who gave it. `alsoInTransaction` runs in the
+   * role's transaction after its line, before its commit (a new responder's page, so the role and
+   * the page commit together or neither does).
+   */
+  async assignRole(id: string, role: IncidentRole, person: string, actor: Actor, alsoInTransaction?: (trx: Trx, incident: Incident) => Promise<void>): Promise<TimelineEntry> {
     if (!INCIDENT_ROLES.includes(role)) throw new OpsbookError('OPSBOOK_E_INCIDENT_INVALID', `role "${String(role)}" is not one of ${INCIDENT_ROLES.join(', ')}`, { location: { path: 'role' } });
     if (person.trim() === '') throw new OpsbookError('OPSBOOK_E_INCIDENT_INVALID', 'a role needs a person', { location: { path: 'person' } });
     return this.write(async (trx) => {
-      await this.mustGet(trx, id);
+      const incident = await this.mustGet(trx, id);
       const now = this.clock.now();
       await putIncidentRole(trx, { incident_id: id, role, person, assigned_at: now, assigned_by: actor.name }, role !== 'responder');
       const text = role === 'responder' ? `${person} joined as a responder` : `${person} is now ${ROLE_NAMES[role]}`;
-      return this.note(trx, id, now, 'note', actor.name, text, { role, person });
+      const line = await this.note(trx, id, now, 'note', actor.name, text, { role, person });
+      await alsoInTransaction?.(trx, incident);
+      return line;
     }, () => ({ actor, action: 'incident.role', incidentId: id, details: { role, person } }));
   }
 
-  /** A person escalated the incident by hand (escalate now): the timeline line, audited with it. */
-  async recordEscalation(id: string, actor: Actor, text: string, data: Record<string, unknown>): Promise<TimelineEntry> {
+  /**
+   * A person escalated the incident by hand (escalate now): `escalation` works out, in the action's
+   * transaction, what is paged (a throw refuses it: nothing is written) and answers with the
+   * timeline line's text and data and the page itself, which is written after the line. The line,
+   * the page and the audit entry commit together or not at all.
+   */
+  async recordEscalation(id: string, actor: Actor, escalation: (trx: Trx, incident: Incident) => Promise<EscalationLine>): Promise<TimelineEntry> {
     return this.write(async (trx) => {
-      await this.mustGet(trx, id);
-      return this.note(trx, id, this.clock.now(), 'escalation', actor.name, text, data);
-    }, () => ({ actor, action: 'incident.escalate', incidentId: id, details: data }));
+      const line = await escalation(trx, await this.mustGet(trx, id));
+      const entry = await this.note(trx, id, this.clock.now(), 'escalation', actor.name, line.text, line.data);
+      await line.page();
+      return entry;
+    }, (entry) => ({ actor, action: 'incident.escalate', incidentId: id, details: entry.data }));
   }
 
   /**

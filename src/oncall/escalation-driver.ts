@@ -5,6 +5,8 @@ import { dueEscalations, getEscalation, nextEscalationAt, postponeEscalation, sa
 import { RETRY_AFTER_ERROR_MS } from '../lib/rearm.js';
 import {
   acknowledgeEscalation,
+  escalateEscalation,
+  keepStopped,
   onTimer,
   resolveEscalation,
   reviseEscalation,
@@ -142,6 +144,26 @@ export class EscalationDriver {
     const saved = await this.persist(trx, r.state, r.actions, policy, now);
     this.wake(saved.nextAt ?? undefined);
     return true;
+  }
+
+  /**
+   * A person escalates now (see `escalateEscalation`), in `trx`, their action's transaction: the
+   * next step's pages are written through `onNotice` as a timed step's are (the same keys, outbox
+   * rows and timeline lines) and the new state saved with them, stopped again when people had
+   * stopped it (`keepStopped`): an acknowledged escalation is never saved running, so none of its
+   * timers can page anyone later. `state` is the escalation as read in `trx`. The step paged
+   * (undefined: none after the current one, nothing written). Throws when its policy is no longer
+   * configured.
+   */
+  async escalate(trx: Transaction<Database>, state: EscalationState): Promise<{ stepIndex: number; round: number } | undefined> {
+    const policy = this.policies.get(state.policyId);
+    if (!policy) throw new Error(`unknown escalation policy ${state.policyId}`);
+    const now = this.opts.clock.now();
+    const r = escalateEscalation(policy, state, now);
+    if (!r.step) return undefined;
+    const saved = await this.persist(trx, r.state, r.actions, policy, now, (s) => keepStopped(state, s, now));
+    this.wake(saved.nextAt ?? undefined);
+    return r.step;
   }
 
   /**
@@ -293,9 +315,17 @@ export class EscalationDriver {
   /**
    * Saves the state and sends its actions. People a step reaches with rules get their immediate
    * rules in the step's notice and their later ones as pending pages in the state; pages already
-   * due (catching up after a restart) are sent before the save.
+   * due (catching up after a restart) are sent before the save. `settle` makes the state saved of
+   * the one worked out (an escalation people stopped, stopped again).
    */
-  private async persist(trx: Transaction<Database>, state: EscalationState, actions: EscalationAction[], policy: EscalationPolicy, now: number): Promise<EscalationState> {
+  private async persist(
+    trx: Transaction<Database>,
+    state: EscalationState,
+    actions: EscalationAction[],
+    policy: EscalationPolicy,
+    now: number,
+    settle: (state: EscalationState) => EscalationState = (x) => x,
+  ): Promise<EscalationState> {
     let s = state;
     let todo = actions;
     for (let guard = 0; todo.length > 0 && guard < 10; guard++) {
@@ -306,6 +336,7 @@ export class EscalationDriver {
       s = caughtUp.state;
       todo = caughtUp.actions;
     }
+    s = settle(s);
     await saveEscalation(trx, this.row(s));
     return s;
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../lib/clock.js';
-import { acknowledgeEscalation, onTimer, resolveEscalation, startEscalation, type EscalationAction, type EscalationState } from './escalation.js';
+import { acknowledgeEscalation, escalateEscalation, keepStopped, onTimer, resolveEscalation, startEscalation, type EscalationAction, type EscalationState } from './escalation.js';
 import { resolveStepTargets } from './targets.js';
 import { HOUR, MINUTE, at, policyFromConfig, scheduleFromConfig } from './test-support.js';
 import type { EscalationPolicy } from './types.js';
@@ -164,5 +164,34 @@ describe('an exhausted escalation answered', () => {
     expect(acknowledged).toMatchObject({ status: 'acknowledged', stoppedAt: 5 * MINUTE, stoppedBy: 'a' });
     expect(resolveEscalation(exhausted, 9 * MINUTE)).toMatchObject({ status: 'resolved', stoppedAt: 5 * MINUTE, nextAt: null });
     expect(resolveEscalation(acknowledged, 9 * MINUTE)).toMatchObject({ status: 'resolved', stoppedBy: 'a', nextAt: null });
+  });
+});
+
+describe('escalate now', () => {
+  const keys = (r: { actions: EscalationAction[] }) => r.actions.flatMap((a) => (a.type === 'notify' ? [a.key] : []));
+
+  it('pages a running chain\'s next step under the key its timeout would use, and runs on from it', () => {
+    const started = startEscalation(policy, { id: 'inc_1' }, 0).state;
+    const r = escalateEscalation(policy, started, 5 * MINUTE);
+    expect(r.step).toEqual({ stepIndex: 1, round: 0 });
+    expect(keys(r)).toEqual(keys(onTimer(policy, started, 15 * MINUTE)));
+    expect(keepStopped(started, r.state, 5 * MINUTE)).toMatchObject({ status: 'active', stepIndex: 1, stepDeadline: 5 * MINUTE + HOUR });
+  });
+
+  it('pages an acknowledged chain\'s next step and leaves it stopped as it was: no timer left to page anyone', () => {
+    const acknowledged = acknowledgeEscalation(startEscalation(policy, { id: 'inc_2' }, 0).state, 2 * MINUTE, 'ana');
+    const r = escalateEscalation(policy, acknowledged, 5 * MINUTE);
+    expect({ step: r.step, keys: keys(r) }).toEqual({ step: { stepIndex: 1, round: 0 }, keys: ['inc_2/default/r0/s1'] });
+    const saved = keepStopped(acknowledged, r.state, 5 * MINUTE);
+    expect(saved).toMatchObject({ status: 'acknowledged', stepIndex: 1, stepDeadline: null, responseDeadline: null, nextAt: null, stoppedAt: 2 * MINUTE, stoppedBy: 'ana' });
+    expect(onTimer(policy, saved, 10 * HOUR).actions).toEqual([]);
+  });
+
+  it('does nothing past the last step or once resolved', () => {
+    const p = policyFromConfig({ steps: [{ targets: [{ user: 'a' }], timeout: '5m' }] });
+    const started = startEscalation(p, { id: 'inc_3' }, 0).state;
+    expect(escalateEscalation(p, started, MINUTE)).toEqual({ state: started, actions: [], step: undefined });
+    const resolved = resolveEscalation(startEscalation(policy, { id: 'inc_4' }, 0).state, MINUTE);
+    expect(escalateEscalation(policy, resolved, 2 * MINUTE)).toEqual({ state: resolved, actions: [], step: undefined });
   });
 });

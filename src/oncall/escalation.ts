@@ -298,6 +298,49 @@ function advanceChain(policy: EscalationPolicy, state: EscalationState, due: num
   return s;
 }
 
+/** The chain step a person's "escalate now" pages, with what it makes due (see `escalateEscalation`). */
+export interface EscalateNowResult extends EscalationResult {
+  /** The step paged; undefined when there is none after the current one (nothing is done). */
+  step: { stepIndex: number; round: number } | undefined;
+}
+
+/**
+ * Escalate now: a person pages the chain's next step at once, as if the step being waited on had
+ * timed out (the step's notification, keyed as its timeout's would be, and whatever else had
+ * fallen due by `now`, as in `onTimer`). The result's state is the chain running from that step;
+ * the driver adds the paged people's later rules to it and then stops it again with
+ * `keepStopped` when people had stopped it, so it is never saved running. Nothing (the state as
+ * it was, no actions, no step) when the escalation is resolved or the current step is the last.
+ */
+export function escalateEscalation(policy: EscalationPolicy, state: EscalationState, now: number): EscalateNowResult {
+  checkPolicy(policy, state);
+  const none = { state, actions: [], step: undefined };
+  if (state.status === 'resolved') return none;
+  // The current step's timeout made due now; a stopped chain's response target does not come back.
+  const forced: EscalationState = {
+    ...state,
+    status: 'active',
+    stepDeadline: now,
+    responseDeadline: state.status === 'active' ? state.responseDeadline : null,
+    nextAt: Math.min(state.nextAt ?? now, now),
+  };
+  const r = onTimer(policy, forced, now);
+  const next = r.actions.find((a) => a.type === 'notify' && a.at === now && a.reason !== 'after_open');
+  if (!next || next.type !== 'notify') return none;
+  return { ...r, step: { stepIndex: next.stepIndex, round: next.round } };
+}
+
+/**
+ * The state an "escalate now" saves (see `escalateEscalation`): `after`, the chain running from the
+ * paged step with its people's later rules, when it ran `before`; otherwise stopped again as it was
+ * (acknowledged or run out, when and by whom kept), its new step's timeout and rules dropped as an
+ * acknowledgement drops them. An acknowledged escalation stays acknowledged.
+ */
+export function keepStopped(before: EscalationState, after: EscalationState, now: number): EscalationState {
+  if (before.status === 'active') return after;
+  return { ...acknowledgeEscalation({ ...after, status: 'active' }, now), status: before.status, stoppedAt: before.stoppedAt, stoppedBy: before.stoppedBy };
+}
+
 /**
  * An acknowledgement stops the chain: no further step is notified, and paged people's later rules
  * are dropped. Timed steps (and the rules of people they paged) go on until resolution. An

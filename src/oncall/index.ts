@@ -18,12 +18,15 @@ export { rotationShiftAt, rotationShiftsBetween, type RotationShift } from './ro
 export { resolveStepTargets, type Recipient } from './targets.js';
 export {
   acknowledgeEscalation,
+  escalateEscalation,
+  keepStopped,
   onTimer,
   resolveEscalation,
   reviseEscalation,
   schedulePages,
   startEscalation,
   stepApplies,
+  type EscalateNowResult,
   type EscalationAction,
   type EscalationIncident,
   type EscalationReason,

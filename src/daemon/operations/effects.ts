@@ -1,7 +1,7 @@
 import { sql, type Transaction } from 'kysely';
 import { incidentFromRow, type Incident, type IncidentEffect, type IncidentService } from '../../incidents/index.js';
 import { cancelPages, LeasedRows, notificationOf, signalOutbox, type OutboxRow, type OutboxTaker, type SettledAttempt } from '../../notify/index.js';
-import type { EscalationDriver, EscalationNotice } from '../../oncall/index.js';
+import type { EscalationDriver, EscalationNotice, EscalationState } from '../../oncall/index.js';
 import { appendTimelineLineOfKnownIncident, deletePushSubscription, existingIncidentIds, findIncident, listOutbox, type Database } from '../../store/index.js';
 import { newId } from '../../lib/ids.js';
 import { INCIDENT_WRITE_LOCK } from '../../incidents/index.js';
@@ -217,22 +217,45 @@ export class IncidentEffects {
    * wakes the outbox worker once the release commits.
    */
   async startReleased(trx: Transaction<Database>, incident: Incident, released: readonly IncidentEffect[]): Promise<void> {
-    const { config } = this.host;
     for (const effect of released) {
-      if (effect.kind !== 'start_escalation') continue;
-      const policyId = policyFor(config, incident);
-      // A failing channel's incident goes to every other channel too; with no policy, every channel hears about it.
-      if (incident.labels[FAILING_CHANNEL_LABEL] || !policyId) {
-        await this.updates.writeIn(trx, this.updates.recipients(config.channels.map((c) => c.id), incident), incident, 'incident.triggered');
-      }
-      if (!policyId) continue;
       // The release is an incident write: it holds the incident writers' lock already.
-      this.starting.set(trx, { incidents: new Map([[incident.id, incident]]), leased: undefined });
-      try {
-        await this.escalations.start(escalatedIncident(effect, incident), policyId, trx);
-      } finally {
-        this.starting.delete(trx);
-      }
+      if (effect.kind === 'start_escalation') await this.startIn(trx, incident, effect);
+    }
+  }
+
+  /**
+   * A person escalates now (see `escalateNow`), inside `trx`, their action's transaction, whose
+   * writer holds the incident writers' lock: the next step of the incident's escalation (`state`,
+   * as read in `trx`) is paged as its timeout would page it, an escalation people stopped staying
+   * stopped (see `EscalationDriver.escalate`); an incident without one has its escalation started.
+   * The pages' outbox rows and timeline lines commit with the action, written pending: the caller
+   * wakes the outbox worker once it commits. The step paged (undefined: none, nothing written).
+   */
+  async escalateIn(trx: Transaction<Database>, incident: Incident, state: EscalationState | undefined): Promise<{ stepIndex: number; round: number } | undefined> {
+    await this.host.cluster?.fence(trx, 'escalation now');
+    if (state) return this.escalations.escalate(trx, state);
+    const start = { kind: 'start_escalation' as const, incidentId: incident.id, severity: incident.severity, openedAt: incident.openedAt, ...(incident.responseDueAt !== undefined ? { responseDueAt: incident.responseDueAt } : {}) };
+    return (await this.startIn(trx, incident, start)) ? { stepIndex: 0, round: 0 } : undefined;
+  }
+
+  /**
+   * Writes, inside `trx`, whose writer holds the incident writers' lock, the start of an incident's
+   * escalation: the escalation and its first pages' outbox rows with their timeline lines, or without
+   * a policy the channels' notifications with theirs. Whether an escalation started.
+   */
+  private async startIn(trx: Transaction<Database>, incident: Incident, effect: Extract<IncidentEffect, { kind: 'start_escalation' }>): Promise<boolean> {
+    const { config } = this.host;
+    const policyId = policyFor(config, incident);
+    // A failing channel's incident goes to every other channel too; with no policy, every channel hears about it.
+    if (incident.labels[FAILING_CHANNEL_LABEL] || !policyId) {
+      await this.updates.writeIn(trx, this.updates.recipients(config.channels.map((c) => c.id), incident), incident, 'incident.triggered');
+    }
+    if (!policyId) return false;
+    this.starting.set(trx, { incidents: new Map([[incident.id, incident]]), leased: undefined });
+    try {
+      return await this.escalations.start(escalatedIncident(effect, incident), policyId, trx);
+    } finally {
+      this.starting.delete(trx);
     }
   }
 

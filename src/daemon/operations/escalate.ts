@@ -2,17 +2,16 @@ import { OPEN_STATES, type Incident, type IncidentService } from '../../incident
 import type { Actor } from '../../identity/index.js';
 import { OpsbookError } from '../../lib/errors/index.js';
 import { signalOutbox } from '../../notify/index.js';
-import { acknowledgeEscalation, onTimer, type EscalationDriver, type EscalationState } from '../../oncall/index.js';
-import { getEscalation, saveEscalation } from '../../store/index.js';
+import { escalateEscalation, type EscalationState } from '../../oncall/index.js';
+import { getEscalation } from '../../store/index.js';
 import type { IncidentEffects } from './effects.js';
 import type { OperationsHost } from './host.js';
 import { enqueueNotice, policyFor } from './paging.js';
 
 /** What a person's escalation needs of the pipeline. */
 export interface EscalateDeps {
-  host: Pick<OperationsHost, 'store' | 'clock' | 'config'>;
+  host: Pick<OperationsHost, 'clock' | 'config'>;
   incidents: IncidentService;
-  escalations: EscalationDriver;
   effects: IncidentEffects;
 }
 
@@ -24,67 +23,64 @@ const stepName = (s: { stepIndex: number; round: number }) => `step ${s.stepInde
 
 /**
  * Escalate now: the next step of the incident's escalation is paged at once, as if the current
- * step had timed out. The escalation's own timer is made due now and the driver runs it, so the
- * page goes out exactly as a timed step's would (outbox rows and the step's record in one
- * transaction). An escalation that people had stopped by acknowledging stays stopped after the
- * extra page; one that never started (held back, or started before a policy existed) starts.
+ * step had timed out, and exactly as a timed step's page goes out (the driver writes it: the same
+ * keys, outbox rows and timeline lines). The person's timeline line, the escalation's new state
+ * and the page commit in one transaction, or nothing is written and the person gets the error (a
+ * second try does it whole). An escalation that people had stopped by acknowledging stays stopped
+ * after the extra page: it is never saved running, so none of its timers pages anyone later. One
+ * that never started (held back, or started before a policy existed) starts.
  */
 export async function escalateNow(deps: EscalateDeps, incident: Incident, actor: Actor, note: string | undefined): Promise<void> {
-  const { store, clock, config } = deps.host;
-  if (!OPEN_STATES.includes(incident.state)) refuse(incident, `it is ${incident.state}`);
-  const policyId = policyFor(config, incident);
-  if (!policyId) refuse(incident, 'no escalation policy is configured');
-  const row = await getEscalation(store.db, incident.id);
+  const { clock, config } = deps.host;
   const suffix = note ? `: ${note}` : '';
-  if (!row) {
-    await deps.incidents.recordEscalation(incident.id, actor, `escalated: paging step 1 of ${policyId} now${suffix}`, { policy: policyId, stepIndex: 0, round: 0 });
-    await deps.effects.apply({ kind: 'start_escalation', incidentId: incident.id, severity: incident.severity, openedAt: incident.openedAt, ...(incident.responseDueAt !== undefined ? { responseDueAt: incident.responseDueAt } : {}) }, incident);
-    return;
-  }
-  const policy = config.escalation_policies.find((p) => p.id === row.policy_id);
-  if (!policy) refuse(incident, `its escalation policy ${row.policy_id} is no longer configured`);
-  const state = JSON.parse(row.state) as EscalationState;
-  if (state.status === 'resolved') refuse(incident, 'its escalation has ended');
-  const now = clock.now();
-  // The current step's timeout made due now; what the driver will do with it is worked out first.
-  const forced: EscalationState = {
-    ...state,
-    status: 'active',
-    stepDeadline: now,
-    responseDeadline: state.status === 'active' ? state.responseDeadline : null,
-    nextAt: Math.min(state.nextAt ?? now, now),
-  };
-  const next = onTimer(policy, forced, now).actions.find((a) => a.type === 'notify' && a.at === now && a.reason !== 'after_open');
-  if (!next || next.type !== 'notify') refuse(incident, `${stepName(state)} is the last step of ${policy.id}`);
-  await deps.incidents.recordEscalation(incident.id, actor, `escalated: paging ${stepName(next)} of ${policy.id} now${suffix}`, { policy: policy.id, stepIndex: next.stepIndex, round: next.round });
-  await saveEscalation(store.db, { incident_id: incident.id, policy_id: policy.id, status: 'active', next_at: forced.nextAt, state: JSON.stringify(forced), updated_at: now });
-  await deps.escalations.tick();
-  if (state.status === 'active') return;
-  // Acknowledged (or exhausted) before: the extra page goes out, the chain does not restart.
-  const after = await getEscalation(store.db, incident.id);
-  if (!after) return;
-  const stopped = { ...acknowledgeEscalation(JSON.parse(after.state) as EscalationState, now), status: state.status, stoppedAt: state.stoppedAt, stoppedBy: state.stoppedBy };
-  await saveEscalation(store.db, { ...after, status: stopped.status, next_at: stopped.nextAt, state: JSON.stringify(stopped), updated_at: clock.now() });
+  await deps.incidents.recordEscalation(incident.id, actor, async (trx, current) => {
+    if (!OPEN_STATES.includes(current.state)) refuse(current, `it is ${current.state}`);
+    const policyId = policyFor(config, current);
+    if (!policyId) refuse(current, 'no escalation policy is configured');
+    // Read in the action's transaction: what the line says is what the page is.
+    const row = await getEscalation(trx, current.id);
+    if (!row) {
+      return {
+        text: `escalated: paging step 1 of ${policyId} now${suffix}`,
+        data: { policy: policyId, stepIndex: 0, round: 0 },
+        page: async () => void (await deps.effects.escalateIn(trx, current, undefined)),
+      };
+    }
+    const policy = config.escalation_policies.find((p) => p.id === row.policy_id);
+    if (!policy) refuse(current, `its escalation policy ${row.policy_id} is no longer configured`);
+    const state = JSON.parse(row.state) as EscalationState;
+    if (state.status === 'resolved') refuse(current, 'its escalation has ended');
+    const { step } = escalateEscalation(policy, state, clock.now());
+    if (!step) refuse(current, `${stepName(state)} is the last step of ${policy.id}`);
+    return {
+      text: `escalated: paging ${stepName(step)} of ${policy.id} now${suffix}`,
+      data: { policy: policy.id, stepIndex: step.stepIndex, round: step.round },
+      page: async () => void (await deps.effects.escalateIn(trx, current, state)),
+    };
+  });
+  signalOutbox();
 }
 
 /**
  * Add a responder: the person joins the incident as a responder (a role, on the timeline) and, while
  * it is open, is paged through every contact they have — joining is asking for help now, so their
- * notification rules' delays do not apply.
+ * notification rules' delays do not apply. The role, its line, the page's outbox rows and their
+ * timeline lines commit in one transaction: a page that cannot be written gives no role, and the
+ * person gets the error (a second try does it whole).
  */
 export async function addResponder(deps: EscalateDeps, incident: Incident, person: string, actor: Actor): Promise<void> {
-  const { store, clock, config } = deps.host;
+  const { clock, config } = deps.host;
   if (!config.users.some((u) => u.name === person)) {
     throw new OpsbookError('OPSBOOK_E_INCIDENT_INVALID', `${person || 'nobody'} is not one of the configured users`, { location: { path: 'person' } });
   }
-  await deps.incidents.assignRole(incident.id, 'responder', person, actor);
-  if (!OPEN_STATES.includes(incident.state)) return;
-  const at = clock.now();
-  const notice = { incidentId: incident.id, policyId: 'responder', key: `${incident.id}/responder/${person}/${at}`, stepIndex: 0, round: 0, reason: 'timeout' as const, at, recipients: [{ kind: 'user' as const, user: person }] };
-  // The page's timeline lines commit with its outbox rows.
-  await store.db.transaction().execute(async (trx) => {
-    await deps.effects.lockIncidentWrites(trx);
-    await deps.effects.writeNotes(trx, await enqueueNotice(trx, clock, config, incident, notice, `asked to respond by ${actor.name}`));
+  let paged = false;
+  // The role's transaction is an incident write: it holds the incident writers' lock and is fenced.
+  await deps.incidents.assignRole(incident.id, 'responder', person, actor, async (trx, current) => {
+    if (!OPEN_STATES.includes(current.state)) return;
+    const at = clock.now();
+    const notice = { incidentId: current.id, policyId: 'responder', key: `${current.id}/responder/${person}/${at}`, stepIndex: 0, round: 0, reason: 'timeout' as const, at, recipients: [{ kind: 'user' as const, user: person }] };
+    await deps.effects.writeNotes(trx, await enqueueNotice(trx, clock, config, current, notice, `asked to respond by ${actor.name}`));
+    paged = true;
   });
-  signalOutbox();
+  if (paged) signalOutbox();
 }

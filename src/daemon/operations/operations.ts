@@ -996,7 +996,7 @@ export class Operations {
   }
 
   private escalateDeps(): EscalateDeps {
-    return { host: this.daemon, incidents: this.incidents, escalations: this.escalations, effects: this.effects };
+    return { host: this.daemon, incidents: this.incidents, effects: this.effects };
   }
 
   /** Opens an incident by hand with its response roles given at once (commander, communications, responders). */

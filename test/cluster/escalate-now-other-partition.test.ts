@@ -1,0 +1,56 @@
+/**
+ * Escalate now on an incident of a partition another member holds: the person's action writes the
+ * extra step's page itself, in its own transaction (a person's action is not fenced by a lease), as
+ * the step's timeout would write it; the escalation stays acknowledged. Before, the action made the
+ * escalation's timer due and ran this process's driver, which leaves the rows of partitions it does
+ * not hold to their holder: the escalation was stopped again before anyone ran it, and the
+ * timeline said a step was paged that never was. One opsbook daemon (in-process, on a simulated
+ * clock) on a fresh PostgreSQL database with three partitions, next to a second member written
+ * straight into the lease table that holds partition 2.
+ */
+import { describe, expect, it } from 'vitest';
+import { partitionOf, partitionLease } from '../../src/cluster/index.js';
+import { postgresUp } from '../support/services.js';
+import { otherMemberHolding } from '../support/cluster.js';
+import { clusterDaemon, clusterStorage } from '../support/cluster-daemon.js';
+import { refusedWebhookChannel } from '../support/ops-yaml.js';
+
+const pgUp = await postgresUp();
+const PARTITIONS = 3;
+const OTHER = 'member_other';
+const LONG = 60 * 60_000;
+const ana = { name: 'ana', role: 'responder' as const, via: 'session' as const };
+
+describe.skipIf(!pgUp)('escalate now on an incident of another member\'s partition', () => {
+  const cluster = clusterDaemon({
+    prefix: 'escalate-now-partition',
+    before: (store) => otherMemberHolding(store.db, OTHER, PARTITIONS, [2], LONG),
+    config: (url) =>
+      `${clusterStorage(url, PARTITIONS)}channels:\n${refusedWebhookChannel('first')}${refusedWebhookChannel('second')}` +
+      `escalation_policies:\n  - id: default\n    steps:\n      - { targets: [{ channel: first }], timeout: 5m }\n      - { targets: [{ channel: second }], timeout: 5m }\n`,
+  });
+  const { ops, runFor, leases } = cluster;
+
+  it('pages the next step once and leaves the escalation acknowledged', async () => {
+    const db = cluster.store.db;
+    expect(leases()).toEqual([partitionLease(0), partitionLease(1), 'singletons']);
+    await runFor(60_000);
+    let incident = await ops().createIncident({ title: 'down 0', severity: 'P2', service: 'api' }, ana);
+    for (let k = 1; partitionOf(incident.id, PARTITIONS) !== 2; k++) {
+      await ops().act(incident.id, 'resolve', ana);
+      incident = await ops().createIncident({ title: `down ${k}`, severity: 'P2', service: 'api' }, ana);
+    }
+    await ops().act(incident.id, 'acknowledge', ana);
+    await ops().escalate(incident.id, ana);
+    const paged = async () => (await db.selectFrom('outbox').select('channel_id').where('incident_id', '=', incident.id).where('event', 'in', ['incident.triggered', 'incident.escalated']).orderBy('created_at').execute()).map((r) => r.channel_id).sort();
+    const lines = async () => (await db.selectFrom('incident_timeline').select('text').where('incident_id', '=', incident.id).where('kind', '=', 'escalation').execute()).map((r) => r.text);
+    const escalation = async () => db.selectFrom('escalations').select(['status', 'next_at']).where('incident_id', '=', incident.id).executeTakeFirstOrThrow();
+    expect({ paged: await paged(), lines: await lines(), escalation: await escalation() }).toEqual({
+      paged: ['first', 'second'],
+      lines: ['escalated: paging step 2 of default now'],
+      escalation: { status: 'acknowledged', next_at: null },
+    });
+    await runFor(20 * 60_000);
+    expect({ paged: await paged(), escalation: await escalation() }).toEqual({ paged: ['first', 'second'], escalation: { status: 'acknowledged', next_at: null } });
+  }, 120_000);
+});
