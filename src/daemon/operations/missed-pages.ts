@@ -70,12 +70,22 @@ export class MissedPages {
   async look(): Promise<void> {
     const { store, clock, logger } = this.host;
     const before = clock.now() - MISSED_PAGES_EVERY_MS;
-    const unpaged = await this.underLeases(await listUnpagedIncidents(store.db, before, MISSED_PAGES_LIMIT), (i) => this.effects.pageMissed(i));
-    const unstopped = await this.underLeases(await listAnsweredRunningEscalations(store.db, before, MISSED_PAGES_LIMIT), async (i) => {
+    // Each read on its own: one the store cannot answer (an escalation's state unreadable to its
+    // JSON functions) does not keep the others waiting.
+    const read = async (what: string, list: () => Promise<IncidentRow[]>): Promise<IncidentRow[]> => {
+      try {
+        return await list();
+      } catch (err) {
+        logger.error({ err }, `${what} could not be read; read again in ${MISSED_PAGES_EVERY_MS / 1000} s`);
+        return [];
+      }
+    };
+    const unpaged = await this.underLeases(await read('triggered incidents nobody was paged for', () => listUnpagedIncidents(store.db, before, MISSED_PAGES_LIMIT)), (i) => this.effects.pageMissed(i));
+    const unstopped = await this.underLeases(await read('answered incidents whose escalation still pages', () => listAnsweredRunningEscalations(store.db, before, MISSED_PAGES_LIMIT)), async (i) => {
       await this.effects.stopAnswered(i);
       return true;
     });
-    const unrevised = await this.underLeases(await listUnrevisedEscalations(store.db, store.dialect, before, MISSED_PAGES_LIMIT), (i) => this.effects.reviseMissed(i));
+    const unrevised = await this.underLeases(await read('open incidents whose escalation follows another severity', () => listUnrevisedEscalations(store.db, store.dialect, before, MISSED_PAGES_LIMIT)), (i) => this.effects.reviseMissed(i));
     if (unpaged.done.length > 0) logger.warn({ incidents: unpaged.done }, 'triggered incidents nobody was paged for: their pages went out now');
     if (unstopped.done.length > 0) logger.warn({ incidents: unstopped.done }, 'answered incidents whose escalation still paged: stopped now');
     if (unrevised.done.length > 0) logger.warn({ incidents: unrevised.done }, 'open incidents whose escalation followed another severity: revised now');

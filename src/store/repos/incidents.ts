@@ -452,7 +452,8 @@ export async function listAnsweredRunningEscalations(db: Db, changedBefore: numb
  * escalations' key probed for each; oldest first.
  */
 export function unrevisedEscalationsQuery(db: Db, dialect: 'sqlite' | 'postgres', changedBefore: number, limit: number) {
-  const severity = dialect === 'sqlite' ? sql<string | null>`json_extract(e.state, '$.severity')` : sql<string | null>`(e.state::json ->> 'severity')`;
+  // On SQLite an unreadable state (see the escalation driver's `postpone`) has no severity rather than failing the read.
+  const severity = dialect === 'sqlite' ? sql<string | null>`(case when json_valid(e.state) then json_extract(e.state, '$.severity') end)` : sql<string | null>`(e.state::json ->> 'severity')`;
   return db
     .selectFrom('incidents as i')
     .innerJoin('escalations as e', 'e.incident_id', 'i.id')
