@@ -152,6 +152,21 @@ export async function findOpenIncidentByDedupKey(db: Db, dedupKey: string): Prom
   return (await openByDedupKeyQ(db, { dedupKey })).rows[0];
 }
 
+/**
+ * The alerts, still firing, whose dedup key starts with `prefix` (no `%` or `_` in it), of open
+ * incidents: read once at a start (the incidents opsbook raised about itself that are still open).
+ */
+export async function listOpenStuckAlerts(db: Db, prefix: string): Promise<Array<{ incident_id: string; dedup_key: string; labels: string }>> {
+  return db
+    .selectFrom('incident_alerts')
+    .innerJoin('incidents', 'incidents.id', 'incident_alerts.incident_id')
+    .select(['incident_alerts.incident_id', 'incident_alerts.dedup_key', 'incident_alerts.labels'])
+    .where('incident_alerts.dedup_key', 'like', `${prefix}%`)
+    .where('incident_alerts.state', '=', 'firing')
+    .where('incidents.state', 'in', [...OPEN_INCIDENT_STATES])
+    .execute();
+}
+
 /** The latest incident (any state) an alert with this dedup key belonged to. */
 const latestByDedupKeyQ = precompiled(['dedupKey'], (db, p) =>
   db
