@@ -119,6 +119,24 @@ for (const target of storeTargets('opsbook-escalation-stuck')) {
       expect((await findLatestIncidentByDedupKey(db(), stuckKey(broken.id)))?.state).toBe('resolved');
     }, 300_000);
 
+    it('resolves, after a restart, the incident an earlier run raised, once the escalation runs again', async () => {
+      const broken = await d.ops().createIncident({ title: 'Login broken', severity: 'P2', service: 'login' }, ana);
+      await d.runFor(1_000);
+      const { state } = await db().selectFrom('escalations').select('state').where('incident_id', '=', broken.id).executeTakeFirstOrThrow();
+      await poison(broken.id);
+      await d.runFor(5 * 60_000 + 30_000);
+      const stuck = await stuckOf(broken.id);
+      expect(stuck).toBeDefined();
+      // Mended while opsbook is down: the restarted daemon's step runs, and resolves what the earlier run raised.
+      await d.server.restart(() => undefined);
+      await db().updateTable('escalations').set({ state }).where('incident_id', '=', broken.id).execute();
+      await d.runFor(6 * 60_000);
+      const escalated = await db().selectFrom('outbox').select('id').where('incident_id', '=', broken.id).where('event', '=', 'incident.escalated').execute();
+      expect(escalated.length).toBe(1);
+      expect((await findLatestIncidentByDedupKey(db(), stuckKey(broken.id)))?.state).toBe('resolved');
+      expect(await stuckCount(broken.id)).toBe(1);
+    }, 300_000);
+
     it('raises one opsbook incident for an incident the look for missed pages could not page three times, resolved once it pages', async () => {
       // Another incident's escalation stays unreadable meanwhile: the look goes on all the same.
       const poisoned = await d.ops().createIncident({ title: 'Cart broken', severity: 'P2', service: 'cart' }, ana);
