@@ -155,6 +155,8 @@ for (const target of storeTargets('opsbook-escalation-stuck')) {
         expect(stuck).toBeDefined();
         expect(stuck!.title).toContain(unpaged);
         expect(stuck!.title).toContain('Queue unpaged');
+        expect(stuck!.title).toMatch(/\d looks in a row/);
+        expect(stuck!.title).toContain('injected: escalations of policy second refused');
         stuckId = stuck!.id;
         expect(stuck!.title).toMatch(/may not be paged/);
         await pagedTo(stuck!.id);

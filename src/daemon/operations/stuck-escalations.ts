@@ -219,7 +219,7 @@ function labelsOf(config: OpsConfig, incidentId: string, source: StuckSource): R
 /** The firing alert of an incident opsbook cannot page for. */
 export function stuckAlert(config: OpsConfig, incident: { id: string; title?: string | undefined }, err: unknown, attempts: number, source: StuckSource, at: number): AlertEvent {
   const named = incident.title ? `${incident.id} "${incident.title}"` : incident.id;
-  const how = source === 'escalation step' ? `its escalation step failed ${attempts} attempts in a row` : `the look for missed pages could not start its escalation at ${attempts} attempts in a row`;
+  const how = source === 'escalation step' ? `${attempts} attempts in a row at its next escalation step failed` : `${attempts} looks in a row for missed pages could not start its escalation`;
   return {
     kind: 'firing',
     // A rule of its own: alerts without a service are grouped by rule.
