@@ -68,6 +68,36 @@ describe('EscalationDriver', () => {
     await d.close();
   });
 
+  it('tells of each step that could not run, with how many in a row, and of the step that runs again', async () => {
+    const told: string[] = [];
+    let refuse = true;
+    const d = new EscalationDriver({
+      store,
+      clock,
+      policies: [policy],
+      schedules: [primary],
+      onNotice: async (n) => {
+        if (n.stepIndex === 1 && refuse) throw new Error('injected: page refused');
+        notices.push({ ...n, seenAt: clock.now() });
+      },
+      onStepFailed: (id, f) => told.push(`${id} failed ${f.attempts}: ${(f.err as Error).message}`),
+      onStepRan: (id) => told.push(`${id} ran`),
+    });
+    await store.db.transaction().execute((trx) => d.start({ id: 'inc-f', openedAt: clock.now() }, 'default', trx));
+    await clock.advance(15 * MINUTE);
+    await d.idle();
+    // Tried again after 5 s, then 10 s.
+    await clock.advance(15_000);
+    await d.idle();
+    expect(told).toEqual(['inc-f failed 1: injected: page refused', 'inc-f failed 2: injected: page refused', 'inc-f failed 3: injected: page refused']);
+    refuse = false;
+    await clock.advance(20_000);
+    await d.idle();
+    expect(told.slice(3)).toEqual(['inc-f ran']);
+    expect(notices.map((n) => n.stepIndex)).toEqual([0, 1]);
+    await d.close();
+  });
+
   it('resumes after a restart and sends what fell due while it was down, in order', async () => {
     const first = driver();
     await store.db.transaction().execute((trx) => first.start({ id: 'inc-2', openedAt: clock.now() }, 'default', trx));

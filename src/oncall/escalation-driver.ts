@@ -64,6 +64,14 @@ export interface EscalationDriverOptions {
   onExhausted?: (incidentId: string, policyId: string, trx: Transaction<Database>) => Promise<void>;
   /** Called after a step's transaction commits, for work that must not hold it (waking the outbox). */
   onCommitted?: () => Promise<void> | void;
+  /**
+   * A step could not run and was postponed: `attempts` is how many times in a row the incident's
+   * steps have failed (the count its backoff follows). For telling someone, not for paging work of
+   * its own: called after the postponement is written, outside any transaction, never awaited.
+   */
+  onStepFailed?: (incidentId: string, failure: { err: unknown; attempts: number }) => void;
+  /** A step of the incident's escalation ran (it committed, or another process had advanced it). */
+  onStepRan?: (incidentId: string) => void;
   logger?: { warn(obj: unknown, msg?: string): void };
   /**
    * Several processes on one PostgreSQL: whether this process advances an incident's escalation
@@ -275,6 +283,7 @@ export class EscalationDriver {
           continue;
         }
         this.failures.delete(row.incident_id);
+        this.opts.onStepRan?.(row.incident_id);
         await this.opts.onCommitted?.();
       }
     }
@@ -303,6 +312,7 @@ export class EscalationDriver {
     });
     if (moved) this.failures.set(row.incident_id, attempts);
     this.opts.logger?.warn({ err, incident: row.incident_id, attempts, retryAt: new Date(retryAt).toISOString() }, 'escalation step could not run; the other escalations go on, this one is tried again later');
+    if (moved) this.opts.onStepFailed?.(row.incident_id, { err, attempts });
   }
 
   private armPoll(): void {

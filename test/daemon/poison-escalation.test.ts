@@ -4,7 +4,8 @@
  * again later, backing off, rather than at once in a loop. The broken row is real: its state column
  * overwritten with text that is not JSON. One daemon on a simulated clock, on SQLite and PostgreSQL,
  * a two-step policy over one signed webhook channel on a port that refuses (its rows stay in the
- * outbox, retrying, which is all this test reads).
+ * outbox, retrying, which is all this test reads). A daemon restarted with such a row starts, and
+ * pages the others.
  */
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
@@ -45,6 +46,20 @@ for (const target of storeTargets('opsbook-poison-escalation')) {
       expect(acknowledged.state).toBe('acknowledged');
       const after = await db.selectFrom('escalations').select(['next_at', 'status']).where('incident_id', '=', broken.id).executeTakeFirstOrThrow();
       expect(after).toEqual({ next_at: null, status: 'acknowledged' });
+    }, 120_000);
+
+    it('starts again with an escalation whose state is unreadable, and pages the others', async () => {
+      const broken = await d.ops().createIncident({ title: 'Broken before a restart', severity: 'P2', service: 'c' }, ana);
+      await d.runFor(1_000);
+      await d.server.daemon.store.db.updateTable('escalations').set({ state: '{not json' }).where('incident_id', '=', broken.id).execute();
+      await d.server.restart();
+      const db = d.server.daemon.store.db;
+      const healthy = await d.ops().createIncident({ title: 'Healthy after a restart', severity: 'P2', service: 'd' }, ana);
+      const pages = async (id: string) => Number((await db.selectFrom('outbox').select(sql<number>`count(*)`.as('n')).where('incident_id', '=', id).where('event', 'in', ['incident.triggered', 'incident.escalated']).executeTakeFirstOrThrow()).n);
+      await d.runFor(5 * 60_000 + 1_000);
+      expect(await pages(healthy.id)).toBe(2);
+      expect(await pages(broken.id)).toBe(1);
+      await d.ops().act(broken.id, 'resolve', ana);
     }, 120_000);
   });
 }

@@ -2,7 +2,7 @@ import { sql, type Transaction } from 'kysely';
 import { incidentFromRow, type Incident, type IncidentEffect, type IncidentService } from '../../incidents/index.js';
 import { cancelPages, LeasedRows, notificationOf, signalOutbox, type OutboxRow, type OutboxTaker, type SettledAttempt } from '../../notify/index.js';
 import type { EscalationDriver, EscalationNotice, EscalationState } from '../../oncall/index.js';
-import { appendTimelineLineOfKnownIncident, deletePushSubscription, existingIncidentIds, findIncident, listOutbox, type Database } from '../../store/index.js';
+import { appendTimelineLineOfKnownIncident, deletePushSubscription, existingIncidentIds, findIncident, getEscalation, listOutbox, type Database } from '../../store/index.js';
 import { newId } from '../../lib/ids.js';
 import { INCIDENT_WRITE_LOCK } from '../../incidents/index.js';
 import type { OperationsHost } from './host.js';
@@ -474,8 +474,10 @@ export class IncidentEffects {
     if (!policyId) {
       if (await notified()) return false;
     } else {
-      // A stopped escalation of a triggered incident is one its re-opening did not start again.
-      const status = (await this.escalations.state(incident.id))?.status;
+      // A stopped escalation of a triggered incident is one its re-opening did not start again. Its
+      // row's status, not its state: an unreadable state (see the driver's `postpone`) must not fail
+      // the look, nor a start's reconciliation, for every incident after it.
+      const status = (await getEscalation(this.host.store.db, incident.id))?.status;
       if (status === 'active' || status === 'exhausted') return false;
     }
     await this.apply({ kind: 'start_escalation', incidentId: incident.id, severity: incident.severity, openedAt: incident.openedAt, ...(incident.responseDueAt ? { responseDueAt: incident.responseDueAt } : {}) }, incident);

@@ -11,6 +11,8 @@ import type { OperationsHost } from './host.js';
  */
 export const MISSED_PAGES_EVERY_MS = 60_000;
 
+const UNPAGED = 'triggered incidents nobody was paged for';
+
 /** The most incidents one look pages (the oldest first); the rest wait for the next. */
 const MISSED_PAGES_LIMIT = 200;
 
@@ -24,6 +26,8 @@ const MISSED_PAGES_LIMIT = 200;
  * answer's commit), and stops it, the update with it. And the open incidents whose escalation
  * follows another severity (a worse alert joined while the revision, with its "severity_raised"
  * update, could not be written), and revises it, the update with it. What still cannot be written is tried at the next look, one error logged per look.
+ * An incident still unpaged at `STUCK_AFTER_FAILURES` looks in a row raises an incident about
+ * opsbook (see StuckEscalations), which pages through the normal path.
  * In a cluster only the incidents of the partitions this process holds, each partition's under
  * its lease (fenced in the page's transaction).
  */
@@ -36,6 +40,8 @@ export class MissedPages {
     private readonly effects: IncidentEffects,
     /** Runs the look in the pipeline's queue, so it never interleaves with an alert group's effects. */
     private readonly enqueue: (work: () => Promise<void>) => Promise<void>,
+    /** Told, after each look, of the incidents it could not page (see StuckEscalations). */
+    private readonly stuck?: { looked(failed: ReadonlyArray<{ id: string; err: unknown }>): Promise<void> },
   ) {}
 
   start(): void {
@@ -70,12 +76,24 @@ export class MissedPages {
   async look(): Promise<void> {
     const { store, clock, logger } = this.host;
     const before = clock.now() - MISSED_PAGES_EVERY_MS;
-    const unpaged = await this.underLeases(await listUnpagedIncidents(store.db, before, MISSED_PAGES_LIMIT), (i) => this.effects.pageMissed(i));
-    const unstopped = await this.underLeases(await listAnsweredRunningEscalations(store.db, before, MISSED_PAGES_LIMIT), async (i) => {
+    // Each read on its own: one the store cannot answer (an escalation's state unreadable to its
+    // JSON functions) does not keep the others, or the incidents opsbook cannot page for, waiting.
+    const unread = new Set<string>();
+    const read = async (what: string, list: () => Promise<IncidentRow[]>): Promise<IncidentRow[]> => {
+      try {
+        return await list();
+      } catch (err) {
+        unread.add(what);
+        logger.error({ err }, `${what} could not be read; read again in ${MISSED_PAGES_EVERY_MS / 1000} s`);
+        return [];
+      }
+    };
+    const unpaged = await this.underLeases(await read(UNPAGED, () => listUnpagedIncidents(store.db, before, MISSED_PAGES_LIMIT)), (i) => this.effects.pageMissed(i));
+    const unstopped = await this.underLeases(await read('answered incidents whose escalation still pages', () => listAnsweredRunningEscalations(store.db, before, MISSED_PAGES_LIMIT)), async (i) => {
       await this.effects.stopAnswered(i);
       return true;
     });
-    const unrevised = await this.underLeases(await listUnrevisedEscalations(store.db, store.dialect, before, MISSED_PAGES_LIMIT), (i) => this.effects.reviseMissed(i));
+    const unrevised = await this.underLeases(await read('open incidents whose escalation follows another severity', () => listUnrevisedEscalations(store.db, store.dialect, before, MISSED_PAGES_LIMIT)), (i) => this.effects.reviseMissed(i));
     if (unpaged.done.length > 0) logger.warn({ incidents: unpaged.done }, 'triggered incidents nobody was paged for: their pages went out now');
     if (unstopped.done.length > 0) logger.warn({ incidents: unstopped.done }, 'answered incidents whose escalation still paged: stopped now');
     if (unrevised.done.length > 0) logger.warn({ incidents: unrevised.done }, 'open incidents whose escalation followed another severity: revised now');
@@ -83,6 +101,9 @@ export class MissedPages {
     if (unpaged.failed.length > 0) {
       logger.error({ err: unpaged.failed[0]!.err, incidents: unpaged.failed.map((f) => f.id) }, `triggered incidents still unpaged: their pages could not be written; ${every}`);
     }
+    // An incident still unpaged after a few looks raises an incident about opsbook, which pages.
+    // A look that could not read them says nothing of them (none counted as paged).
+    if (!unread.has(UNPAGED)) await this.stuck?.looked(unpaged.failed).catch((err: unknown) => logger.error({ err }, 'incidents opsbook cannot page for could not be checked; checked again at the next look'));
     if (unstopped.failed.length > 0) {
       logger.error({ err: unstopped.failed[0]!.err, incidents: unstopped.failed.map((f) => f.id) }, `answered incidents whose escalation still pages: the stop could not be written; ${every}`);
     }

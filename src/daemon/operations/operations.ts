@@ -24,6 +24,7 @@ import { DeadmanSwitch } from './deadman.js';
 import { StoreFullMode } from './store-full.js';
 import { Procedures } from './procedures.js';
 import { MissedPages } from './missed-pages.js';
+import { StuckEscalations } from './stuck-escalations.js';
 import { appendAudit, forgetHandedOver, forgetSettledProbes, handedOver, handOverResults, isStoreFull, type Database, type LeaseToken } from '../../store/index.js';
 import { leaseOf, outsideLease, runUnderLease, SINGLETONS_LEASE, type ClusterCoordinator } from '../../cluster/index.js';
 import { newId } from '../../lib/ids.js';
@@ -160,6 +161,8 @@ export class Operations {
   private readonly overload: OverloadWatch;
   /** Pages, once a minute, the triggered incidents whose page never went out (see MissedPages). */
   private readonly missedPages: MissedPages;
+  /** Raises an incident about opsbook for each incident it cannot page for (see StuckEscalations). */
+  readonly stuckEscalations: StuckEscalations;
   private slos: SloEvaluator | undefined;
   private cancelSloTimer: (() => void) | undefined;
   private ruleFiles: RuleFileEngine | undefined;
@@ -187,7 +190,24 @@ export class Operations {
   ) {
     this.deadman = new DeadmanSwitch(() => daemon.config, daemon.clock, daemon.logger);
     this.procedures = new Procedures(daemon, (run) => this.enqueue(() => this.procedureFailed(run)).then(() => undefined));
-    this.missedPages = new MissedPages(daemon, effects, (work) => this.enqueue(work));
+    this.stuckEscalations = new StuckEscalations({
+      db: () => daemon.store.db,
+      config: () => daemon.config,
+      clock: daemon.clock,
+      logger: daemon.logger,
+      // Into the pipeline as the overload alert goes, under the lease of the broken incident's
+      // partition: its holder is the process whose steps fail, and whose answer resolves it.
+      run: (incidentId, work) => {
+        const cluster = daemon.cluster;
+        const token = cluster?.tokenFor(incidentId);
+        if (cluster && !token) return false;
+        void this.enqueue(() => runUnderLease(token, work));
+        return true;
+      },
+      send: async (event) => (await this.onAlertEvent(event))?.incident,
+      ...(daemon.cluster ? { owns: (incidentId: string) => daemon.cluster!.tokenFor(incidentId) !== undefined } : {}),
+    });
+    this.missedPages = new MissedPages(daemon, effects, (work) => this.enqueue(work), this.stuckEscalations);
     this.storeFull = new StoreFullMode({
       config: () => daemon.config,
       clock: daemon.clock,
@@ -248,6 +268,9 @@ export class Operations {
       // A step writes its pages' timeline lines: the incident writers' lock first, as every incident write.
       lock: (trx) => holder.effects!.lockIncidentWrites(trx),
       onCommitted: () => holder.effects!.afterCommit(),
+      // A step that keeps failing raises an incident about opsbook; one that runs again resolves it.
+      onStepFailed: (incidentId, failure) => holder.ops?.stuckEscalations.stepFailed(incidentId, failure.err, failure.attempts),
+      onStepRan: (incidentId) => holder.ops?.stuckEscalations.stepRan(incidentId),
       ...(cluster
         ? {
             owns: (incidentId: string) => cluster.tokenFor(incidentId) !== undefined,
@@ -301,6 +324,8 @@ export class Operations {
       this.outbox.start();
       this.deadman.start();
     }
+    // Stuck incidents an earlier run raised resolve when their paging recovers (see StuckEscalations).
+    await this.stuckEscalations.adopt().catch((err: unknown) => this.daemon.logger.error({ err }, 'open incidents about paging opsbook could not do were not read; they resolve when answered'));
     await this.escalations.resume();
     await this.effects.reconcileEscalations();
     this.missedPages.start();
@@ -670,6 +695,8 @@ export class Operations {
     }
     this.daemon.logger.info({ leases: [...cluster.leases.keys()], checks: this.checkTokens.size, started: starting.length }, 'cluster: checks moved to the leases held now');
     void this.escalations.tick().catch(() => undefined);
+    // The incidents about stuck paging of the partitions gained are resolved here from now on.
+    void this.stuckEscalations.adopt().catch(() => undefined);
   }
 
   private onResult(result: CheckResult, probe: ProbeSnapshot, lease?: LeaseToken): void {

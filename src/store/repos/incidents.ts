@@ -152,6 +152,21 @@ export async function findOpenIncidentByDedupKey(db: Db, dedupKey: string): Prom
   return (await openByDedupKeyQ(db, { dedupKey })).rows[0];
 }
 
+/**
+ * The alerts, still firing, whose dedup key starts with `prefix` (no `%` or `_` in it), of open
+ * incidents: read once at a start (the incidents opsbook raised about itself that are still open).
+ */
+export async function listOpenStuckAlerts(db: Db, prefix: string): Promise<Array<{ incident_id: string; dedup_key: string; labels: string }>> {
+  return db
+    .selectFrom('incident_alerts')
+    .innerJoin('incidents', 'incidents.id', 'incident_alerts.incident_id')
+    .select(['incident_alerts.incident_id', 'incident_alerts.dedup_key', 'incident_alerts.labels'])
+    .where('incident_alerts.dedup_key', 'like', `${prefix}%`)
+    .where('incident_alerts.state', '=', 'firing')
+    .where('incidents.state', 'in', [...OPEN_INCIDENT_STATES])
+    .execute();
+}
+
 /** The latest incident (any state) an alert with this dedup key belonged to. */
 const latestByDedupKeyQ = precompiled(['dedupKey'], (db, p) =>
   db
@@ -452,7 +467,8 @@ export async function listAnsweredRunningEscalations(db: Db, changedBefore: numb
  * escalations' key probed for each; oldest first.
  */
 export function unrevisedEscalationsQuery(db: Db, dialect: 'sqlite' | 'postgres', changedBefore: number, limit: number) {
-  const severity = dialect === 'sqlite' ? sql<string | null>`json_extract(e.state, '$.severity')` : sql<string | null>`(e.state::json ->> 'severity')`;
+  // On SQLite an unreadable state (see the escalation driver's `postpone`) has no severity rather than failing the read.
+  const severity = dialect === 'sqlite' ? sql<string | null>`(case when json_valid(e.state) then json_extract(e.state, '$.severity') end)` : sql<string | null>`(e.state::json ->> 'severity')`;
   return db
     .selectFrom('incidents as i')
     .innerJoin('escalations as e', 'e.incident_id', 'i.id')
