@@ -112,6 +112,16 @@ describe.skipIf(!pgUp)('several opsbook processes on one PostgreSQL', () => {
     const refused = async () => Number((await watch.store.db.selectFrom('cluster_fencing').select((eb) => eb.fn.countAll<number>().as('n')).where('member', '=', cId).where('outcome', '=', 'rejected').executeTakeFirstOrThrow()).n);
     // c's history buffer holds its last second of results when it stops; a pause that catches it empty is tried again.
     for (let attempt = 0; attempt < 3 && (await refused()) === 0; attempt++) {
+      // Paused once it probes every check it holds steadily (twice each since now), not while the
+      // checks of leases it has just taken are still starting and no result is buffered yet.
+      const from = Date.now();
+      await expect
+        .poll(async () => {
+          const held = (await watch.status()).members.find((m) => m.id === cId && m.alive)?.checks ?? [];
+          return held.length > 0 && held.every((ch) => probes.filter((p) => p.node === 'c' && p.check === ch && p.at >= from).length >= 2);
+        }, { timeout: 45_000, interval: 100 })
+        .toBe(true);
+      let resumedAt = 0;
       c.child.kill('SIGSTOP');
       try {
         // Paused past its lease: a holds every partition, under new epochs.
@@ -122,9 +132,16 @@ describe.skipIf(!pgUp)('several opsbook processes on one PostgreSQL', () => {
           }, { timeout: 45_000, interval: 250 })
           .toBe(true);
       } finally {
+        resumedAt = c.output().length;
         c.child.kill('SIGCONT');
       }
-      await expect.poll(refused, { timeout: 20_000, interval: 250 }).toBeGreaterThan(0).catch(() => undefined);
+      // The attempt is over once c, resumed, has had a write refused (its log says so before the
+      // refusal is stored), or has rejoined and holds checks again: by then it has flushed what it
+      // held at the pause several times over, so a buffer caught empty is tried again at once.
+      const refusedLine = () => c.output().slice(resumedAt).includes('write refused by fencing');
+      const rejoined = async () => (await watch.status()).members.some((m) => m.id === cId && m.alive && m.checks.length > 0);
+      await expect.poll(async () => refusedLine() || (await rejoined()), { timeout: 45_000, interval: 250 }).toBe(true);
+      if (refusedLine()) await expect.poll(refused, { timeout: 20_000, interval: 250 }).toBeGreaterThan(0);
     }
     expect(await refused()).toBeGreaterThan(0);
     const s = await watch.status();

@@ -212,18 +212,23 @@ describe.skipIf(!installed)('celery kind against real workers and beat', () => {
 
       beat.kill('SIGKILL');
       // Sends still in the (real) window a run reads count as at most that old, until it has passed;
-      // then TICK ages 30 simulated seconds a run. A generous bound, left as soon as it fails.
+      // then TICK ages a simulated minute a run (each such run also listens its grace of two real
+      // windows for a send that never comes). A generous bound, left as soon as it fails.
       let r = await runCheckOnce(check, { clock, state });
+      let okAfterStop = 0;
       for (let i = 0; i < 240 && r.conditions[0]!.ok; i++) {
+        if (ages(r)[0]! >= 60_000) okAfterStop++;
         await new Promise((res) => setTimeout(res, 250));
-        await clock.advance(30_000);
+        await clock.advance(60_000);
         r = await runCheckOnce(check, { clock, state });
       }
       expect(r.status).toBe('down');
       expect(r.conditions[0]!.ok).toBe(false);
+      // Not failed early: a run saw TICK a minute or more old and still under its bound.
+      expect(okAfterStop).toBeGreaterThan(0);
       const stopped = ages(r)[0]!;
       expect(stopped).toBeGreaterThanOrEqual(120_000);
-      expect(stopped).toBeLessThan(150_000);
+      expect(stopped).toBeLessThan(180_000);
       // No send since: the age is the simulated time that passed, to the millisecond.
       await clock.advance(7 * 60_000);
       expect(ages(await runCheckOnce(check, { clock, state }))[0]).toBe(stopped + 7 * 60_000);
