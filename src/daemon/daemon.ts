@@ -13,6 +13,7 @@ import { createLogger, type Logger } from './logger.js';
 import { VERSION } from './version.js';
 import { publishAuditHead } from './audit-head.js';
 import { Operations } from './operations/index.js';
+import { StoreReadiness, type ReadinessCheck } from './store-readiness.js';
 import type { ReloadOutcome } from './operations/host.js';
 import type { ExecutionService } from '../executions/index.js';
 import { SampleStore, Scraper } from '../samples/index.js';
@@ -86,11 +87,7 @@ export interface Component {
   reload?(config: OpsConfig): Promise<ReloadOutcome | void> | ReloadOutcome | void;
 }
 
-export interface ReadinessCheck {
-  status: 'ok' | 'failing';
-  detail?: string;
-  latency_ms?: number;
-}
+export type { ReadinessCheck };
 
 export interface Readiness {
   status: 'ready' | 'not_ready';
@@ -121,6 +118,8 @@ export class Daemon {
   private unpublishAuditHead: (() => Promise<void>) | undefined;
   /** The samples rule files read (`DaemonOptions.series`, else the sample store's series). */
   readonly series: SeriesSource;
+  /** The store half of readiness, answered within a bound (a stalled database never answers). */
+  private readonly storeReadiness: StoreReadiness;
 
   private constructor(
     readonly options: DaemonOptions,
@@ -138,6 +137,7 @@ export class Daemon {
     readonly samples: SampleStore,
   ) {
     this.serverOverrides = options.server;
+    this.storeReadiness = new StoreReadiness(store);
     this.series = options.series ?? samples.series();
     this.metrics = createDaemonMetrics(VERSION);
     this.metrics.configLoadedAt.set(clock.now() / 1000);
@@ -277,20 +277,7 @@ export class Daemon {
   async readiness(): Promise<Readiness> {
     // File names only: the probe is public, and an absolute path tells a stranger about the host.
     const config: ReadinessCheck = { status: 'ok', detail: this.configFiles.map((f) => basename(f)).join(', ') };
-    let store: ReadinessCheck;
-    let migrations: ReadinessCheck;
-    const t0 = performance.now();
-    try {
-      await this.store.ping();
-      store = { status: 'ok', latency_ms: round(performance.now() - t0) };
-      const status = await this.store.migrationStatus();
-      migrations = status.pending.length === 0
-        ? { status: 'ok', detail: `${status.applied.length} applied` }
-        : { status: 'failing', detail: `pending: ${status.pending.join(', ')}` };
-    } catch (e) {
-      store = { status: 'failing', detail: (e as Error).message, latency_ms: round(performance.now() - t0) };
-      migrations = { status: 'failing', detail: 'store unreachable' };
-    }
+    const { store, migrations } = await this.storeReadiness.check();
     const full = this.operations?.storeFull.status;
     const writes: ReadinessCheck = full
       ? { status: 'failing', detail: `disk full since ${new Date(full.since).toISOString()}: ${full.reason}; ${full.held} alert(s) paged from memory, not yet recorded` }
@@ -388,10 +375,6 @@ export class Daemon {
 /** A part not started because a close() arrived during the start (see startOperations). */
 export function stoppingError(part: string): OpsbookError {
   return new OpsbookError('OPSBOOK_E_STOPPING', `not starting ${part}: opsbook is stopping`);
-}
-
-function round(ms: number): number {
-  return Math.round(ms * 100) / 100;
 }
 
 async function withDeadline(work: Promise<void>, deadline: number, onTimeout: () => void): Promise<void> {
