@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isMap, LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import { z } from 'zod';
 import { duration } from '../config/schema/common.js';
 import { OpsbookError } from '../lib/errors/index.js';
@@ -296,7 +296,15 @@ export async function loadGameDaySpec(dir: string): Promise<GameDaySpec> {
     const err = doc.errors[0]!;
     throw new OpsbookError('OPSBOOK_E_GAMEDAY_INVALID', `${file} is not valid YAML: ${err.message}`, { location: { file, line: err.linePos?.[0]?.line } });
   }
-  const raw = doc.toJS() as unknown;
+  let raw: unknown;
+  try {
+    raw = doc.toJS();
+  } catch (e) {
+    // Parsed, yet not convertible: an alias naming no anchor set before it (or an alias bomb).
+    let line: number | undefined;
+    visit(doc, { Alias: (_key, node) => ((line = node.range ? lines.linePos(node.range[0]).line : undefined), visit.BREAK) });
+    throw new OpsbookError('OPSBOOK_E_GAMEDAY_INVALID', `${file} is not valid YAML: ${(e as Error).message}`, { location: { file, ...(line !== undefined ? { line } : {}) } });
+  }
   const parsed = gameDaySpecSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

@@ -22,12 +22,21 @@ export function splitFrontMatter(text: string): FrontMatter {
   // last value, with a warning, instead of the whole front matter being rejected.
   const doc = parseDocument(yamlText, { uniqueKeys: false, prettyErrors: true });
   const error = doc.errors[0];
-  if (error) {
-    const line = error.linePos?.[0]?.line;
-    // Like GitHub, text between --- lines that is not YAML is read as markdown.
-    return { data: {}, body: text, warnings: [{ code: 'front-matter-invalid', line: (line ?? 1) + 1, message: `front matter is not valid YAML, read as markdown: ${error.message.split('\n')[0]}` }] };
+  // Like GitHub, text between --- lines that is not YAML is read as markdown.
+  const notYaml = (line: number, message: string): FrontMatter => ({
+    data: {},
+    body: text,
+    warnings: [{ code: 'front-matter-invalid', line, message: `front matter is not valid YAML, read as markdown: ${message.split('\n')[0]}` }],
+  });
+  if (error) return notYaml((error.linePos?.[0]?.line ?? 1) + 1, error.message);
+  let data: unknown;
+  try {
+    // Parsed, yet not convertible: an alias whose anchor is never set (`**Symptoms:**` reads as one),
+    // or aliases past the expansion limit.
+    data = doc.toJS();
+  } catch (e) {
+    return notYaml(2, (e as Error).message);
   }
-  const data: unknown = doc.toJS();
   if (data === null || data === undefined) return { data: {}, body, warnings: [] };
   if (typeof data !== 'object' || Array.isArray(data)) {
     return { data: {}, body: text, warnings: [{ code: 'front-matter-invalid', line: 2, message: 'front matter is not a YAML mapping; read as markdown' }] };

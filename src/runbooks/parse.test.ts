@@ -185,6 +185,15 @@ describe('model and JSON', () => {
     expect(rb.blocks[0]).toMatchObject({ line: 7, effect: 'read', language: 'sql' });
     expect(rb.blocks[0]!.commands[0]!.line).toBe(8);
   });
+  it('reads as markdown, with a warning, text between --- lines that YAML parses but cannot resolve', () => {
+    // `**Symptoms:**` is YAML's alias syntax (`*name`) naming an anchor never set: between two
+    // horizontal rules at the top of a page, it must not stop the page from being read.
+    const rb = parseRunbook('---\n**Symptoms:**\n---\n# Disk full\n\n## Diagnosis\n\n```bash\ndf -h\n```\n', { file: 'disk.md' });
+    expect(rb.title).toBe('Disk full');
+    expect(rb.frontMatter).toEqual({});
+    expect(rb.warnings).toContainEqual(expect.objectContaining({ code: 'front-matter-invalid', line: 2, message: expect.stringMatching(/^front matter is not valid YAML, read as markdown: .*alias/i) }));
+    expect(rb.blocks[0]).toMatchObject({ line: 8, effect: 'read' });
+  });
   it('reads a one-alert page in the Meaning / Impact / Diagnosis / Mitigation layout', () => {
     const rb = parseRunbook('# KubePodCrashLooping\n\n## Meaning\n\nA pod restarts.\n\n## Impact\n\nService degraded.\n\n## Diagnosis\n\n```console\n$ kubectl get pods -n prod\nNAME  READY\n$ kubectl describe pod api-1 -n prod\n```\n\n## Mitigation\n\n1. Delete the pod\n   ```shell\n   kubectl delete pod api-1 -n prod\n   ```\n');
     expect(rb.procedures).toHaveLength(1);

@@ -140,6 +140,19 @@ describe('gameday.yaml', () => {
     }
   });
 
+  it('names the file and line of an alias that names no anchor', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'opsbook-gameday-spec-'));
+    try {
+      await writeFile(join(dir, 'gameday.yaml'), 'system: x\nseed: "9"\nscenarios:\n  - id: a\n    title: *title\n');
+      const err = await loadGameDaySpec(dir).then(() => undefined, (e: unknown) => e);
+      expect(isOpsbookError(err) && err.code).toBe('OPSBOOK_E_GAMEDAY_INVALID');
+      expect((err as Error).message).toMatch(/is not valid YAML: .*alias/i);
+      expect(isOpsbookError(err) && err.location).toMatchObject({ file: join(dir, 'gameday.yaml'), line: 5 });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('names the place of a Celery worker without queues in the world section', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'opsbook-gameday-spec-'));
     try {

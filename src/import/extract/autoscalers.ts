@@ -1,4 +1,5 @@
 import { isMap, parseAllDocuments } from 'yaml';
+import { yamlValue } from './yaml-value.js';
 import type { FileContext } from '../context.js';
 
 const YAML_LANGUAGES = new Set(['yaml', 'yml']);
@@ -17,7 +18,8 @@ function autoscalers(code: string, line: number): Bounds[] {
   const out: Bounds[] = [];
   for (const doc of parseAllDocuments(code)) {
     if (doc.errors.length > 0 || !isMap(doc.contents)) continue;
-    const o = doc.toJS() as Record<string, unknown>;
+    const o = yamlValue(doc) as Record<string, unknown> | undefined;
+    if (!o) continue;
     const spec = (o.spec ?? {}) as Record<string, unknown>;
     const ref = (spec.scaleTargetRef ?? {}) as Record<string, unknown>;
     if (typeof ref.name !== 'string') continue;

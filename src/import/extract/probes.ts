@@ -1,4 +1,5 @@
 import { isMap, parseDocument } from 'yaml';
+import { yamlValue } from './yaml-value.js';
 import type { FileContext } from '../context.js';
 import type { Item } from '../model.js';
 
@@ -47,7 +48,7 @@ export function extractProbes(ctx: FileContext): void {
     if (!/^(ya?ml)?$/i.test(block.language) || !/Probe\s*:/.test(block.code)) continue;
     const doc = parseDocument(block.code);
     if (doc.errors.length > 0 || !isMap(doc.contents)) continue;
-    for (const probe of probesIn(doc.toJS())) {
+    for (const probe of probesIn(yamlValue(doc))) {
       const at = block.code.split('\n').findIndex((l) => l.trim().startsWith(`${probe.kind}:`));
       const line = block.line + 1 + Math.max(0, at);
       const path = probe.path.replace(/\/$/, '');

@@ -1,4 +1,5 @@
-import { isMap, isSeq, LineCounter, parseDocument, type YAMLMap } from 'yaml';
+import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
+import { yamlValue } from './yaml-value.js';
 import { parseRuleFile, RuleFileError } from '../../alerts/rule-files/index.js';
 import { runbookLinkOf } from '../../runbooks/index.js';
 import type { FileContext } from '../context.js';
@@ -16,7 +17,8 @@ import { chooseSeverity } from '../severity.js';
 export function extractPrometheusRules(ctx: FileContext, yamlText: string, firstLine: number, linker: Linker): boolean {
   const lineCounter = new LineCounter();
   const doc = parseDocument(yamlText, { lineCounter });
-  if (doc.errors.length > 0 || !isMap(doc.contents)) return false;
+  // A block whose aliases cannot all be resolved is skipped like one that does not parse.
+  if (doc.errors.length > 0 || !isMap(doc.contents) || yamlValue(doc) === undefined) return false;
   const groups = doc.contents.get('groups', true);
   if (!isSeq(groups)) return false;
   let any = false;
@@ -24,13 +26,14 @@ export function extractPrometheusRules(ctx: FileContext, yamlText: string, first
   for (const g of groups.items) {
     if (!isMap(g)) continue;
     const groupName = String(g.get('name') ?? 'rules');
-    const { name: _name, rules: _rules, ...groupOptions } = g.toJSON() as Record<string, unknown>;
+    // Values through the document, so an alias reads as its anchor's value.
+    const { name: _name, rules: _rules, ...groupOptions } = g.toJS(doc) as Record<string, unknown>;
     const rules = g.get('rules', true);
     if (!isSeq(rules)) continue;
     for (const r of rules.items) {
       if (!isMap(r) || (r.get('alert') === undefined && r.get('record') === undefined)) continue;
       any = true;
-      keep(ctx, r, { name: groupName, options: groupOptions }, lineOf(r), linker);
+      keep(ctx, r.toJS(doc) as RuleText & Record<string, unknown>, { name: groupName, options: groupOptions }, lineOf(r), linker);
     }
   }
   return any;
@@ -38,10 +41,9 @@ export function extractPrometheusRules(ctx: FileContext, yamlText: string, first
 
 type RuleText = { alert?: string; record?: string; expr?: unknown; for?: unknown; labels?: Record<string, unknown>; annotations?: Record<string, unknown> };
 
-function keep(ctx: FileContext, r: YAMLMap, g: { name: string; options: Record<string, unknown> }, line: number, linker: Linker): void {
+function keep(ctx: FileContext, rule: RuleText & Record<string, unknown>, g: { name: string; options: Record<string, unknown> }, line: number, linker: Linker): void {
   const group = g.name;
   const groupOptions = g.options;
-  const rule = r.toJSON() as RuleText & Record<string, unknown>;
   const name = String(rule.alert ?? rule.record);
   const expr = String(rule.expr ?? '');
   const notes: string[] = [];
