@@ -74,10 +74,15 @@ for (const target of storeTargets('opsbook-escalate-now')) {
       } finally {
         await heal();
       }
-      expect({ lines: await lines(incident.id, 'escalation'), pages: await pages(incident.id), escalation: await escalation(incident.id) }).toEqual({ lines: [], pages: ['hook'], escalation: stopped(0) });
-      await d.runFor(30 * 60_000);
-      expect({ pages: await pages(incident.id), escalation: await escalation(incident.id) }).toEqual({ pages: ['hook'], escalation: stopped(0) });
+      await expectUntouchedAndQuiet(incident.id);
     }, 120_000);
+
+    /** An acknowledged incident escalate-now failed on: nothing written, and no timer pages anyone in the next 30 minutes. */
+    async function expectUntouchedAndQuiet(id: string): Promise<void> {
+      expect({ lines: await lines(id, 'escalation'), pages: await pages(id), escalation: await escalation(id) }).toEqual({ lines: [], pages: ['hook'], escalation: stopped(0) });
+      await d.runFor(30 * 60_000);
+      expect({ pages: await pages(id), escalation: await escalation(id) }).toEqual({ pages: ['hook'], escalation: stopped(0) });
+    }
 
     it('escalate now on an acknowledged incident pages the next step once, never stores the chain as running, and no timer pages anyone later', async () => {
       const incident = await acknowledged('Checkout slow');
@@ -106,9 +111,7 @@ for (const target of storeTargets('opsbook-escalate-now')) {
       } finally {
         await heal();
       }
-      expect({ lines: await lines(incident.id, 'escalation'), pages: await pages(incident.id), escalation: await escalation(incident.id) }).toEqual({ lines: [], pages: ['hook'], escalation: stopped(0) });
-      await d.runFor(30 * 60_000);
-      expect({ pages: await pages(incident.id), escalation: await escalation(incident.id) }).toEqual({ pages: ['hook'], escalation: stopped(0) });
+      await expectUntouchedAndQuiet(incident.id);
     }, 120_000);
 
     it('escalate now on a running chain whose page cannot be written leaves no timeline line and the chain as it was; a second try pages the step once', async () => {
