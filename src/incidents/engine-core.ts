@@ -148,12 +148,13 @@ export abstract class IncidentCore {
           continue;
         }
         const firing = incident.source === 'manual' || (await listIncidentAlerts(trx, incident.id)).some((a) => a.state === 'firing');
-        if (held.onEnd === 'notify_if_firing' && OPEN_STATES.includes(incident.state) && firing) {
+        // Only an incident nobody has answered is paged (one answered while held had its page dropped then).
+        if (held.onEnd === 'notify_if_firing' && incident.state === 'triggered' && firing) {
           const released = [this.notify(incident, 'released'), this.escalate(incident)];
           if (await this.releaseWithPage(trx, incident, held, released, pages)) effects.push(...released);
         } else {
           await updateIncident(trx, incident.id, { held_notification: null });
-          const why = held.onEnd === 'drop' ? 'on_end: drop' : 'no alert is firing';
+          const why = held.onEnd === 'drop' ? 'on_end: drop' : OPEN_STATES.includes(incident.state) && incident.state !== 'triggered' ? `${incident.state} during it` : 'no alert is firing';
           await this.note(trx, incident.id, now, 'suppressed', INCIDENTS_ACTOR.name, `${describeSuppression(held)} ended: held notification dropped (${why})`, { ...held, released: false });
         }
       }

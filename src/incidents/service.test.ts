@@ -286,4 +286,26 @@ describe('maintenance windows and silences', () => {
     expect(await svc.nextReleaseAt()).toBeUndefined();
     expect((await svc.get(r.incident.id)).heldBy).toBeUndefined();
   });
+
+  it('an incident acknowledged during the window has its held page dropped then, and nothing sent at its end', async () => {
+    const maintenance = maintenanceSection.parse([{ id: 'mw', start: '2026-03-04T09:00:00Z', end: '2026-03-04T12:00:00Z' }]);
+    const svc = await service({ maintenance });
+    const r = (await svc.onAlert(alert('firing', 'check:api-health', api, T0)))!;
+    const acked = await svc.acknowledge(r.incident.id, ana);
+    expect(acked.incident.heldBy).toBeUndefined();
+    expect(acked.effects.map((e) => e.kind)).toEqual(['stop_escalation']);
+    expect((await svc.timeline(r.incident.id)).at(-1)?.text).toBe('acknowledged while maintenance window mw held its notification: nothing to send at its end');
+    expect(await svc.nextReleaseAt()).toBeUndefined();
+  });
+
+  it('an answered incident still holding its page (written before answers dropped it) is not paged at the window\'s end', async () => {
+    const maintenance = maintenanceSection.parse([{ id: 'mw', start: '2026-03-04T09:00:00Z', end: '2026-03-04T12:00:00Z' }]);
+    const svc = await service({ maintenance });
+    const r = (await svc.onAlert(alert('firing', 'check:api-health', api, T0)))!;
+    await store.db.updateTable('incidents').set({ state: 'investigating' }).where('id', '=', r.incident.id).execute();
+    await clock.advanceTo(Date.parse('2026-03-04T12:00:00Z'));
+    expect(await svc.releaseHeld()).toEqual([]);
+    expect((await svc.get(r.incident.id)).heldBy).toBeUndefined();
+    expect((await svc.timeline(r.incident.id)).at(-1)?.text).toContain('ended: held notification dropped (investigating during it)');
+  });
 });

@@ -364,13 +364,15 @@ export class IncidentService extends IncidentCore {
     if (OPEN_STATES.includes(to) && incident.state === 'triggered') {
       effects.push({ kind: 'stop_escalation', incidentId: incident.id, reason: 'acknowledged', by: actor.name });
     }
+    // A page a window or silence holds is for nobody once a person has answered its incident: it
+    // is dropped now, not started at the window's end only to be stopped again.
+    const held = incident.heldBy;
+    if (held && (to === 'resolved' || incident.state === 'triggered')) {
+      await updateIncident(trx, incident.id, { held_notification: null });
+      await this.note(trx, incident.id, now, 'suppressed', INCIDENTS_ACTOR.name, `${to} while ${describeSuppression(held)} held its notification: nothing to send at its end`, { ...held });
+    }
     if (to === 'resolved') {
       effects.push({ kind: 'stop_escalation', incidentId: incident.id, reason: 'resolved', by: actor.name });
-      const held = incident.heldBy;
-      if (held) {
-        await updateIncident(trx, incident.id, { held_notification: null });
-        await this.note(trx, incident.id, now, 'suppressed', INCIDENTS_ACTOR.name, `resolved while ${describeSuppression(held)} held its notification: nothing to send at its end`, { ...held });
-      }
       effects.push({ ...this.notify(incident, 'resolved', held ?? this.suppression(incident)), by: actor.name });
     }
     return effects;
@@ -419,8 +421,15 @@ export class IncidentService extends IncidentCore {
    */
   async recordEscalation(id: string, actor: Actor, escalation: (trx: Trx, incident: Incident) => Promise<EscalationLine>): Promise<TimelineEntry> {
     return this.write(async (trx) => {
-      const line = await escalation(trx, await this.mustGet(trx, id));
-      const entry = await this.note(trx, id, this.clock.now(), 'escalation', actor.name, line.text, line.data);
+      const incident = await this.mustGet(trx, id);
+      const line = await escalation(trx, incident);
+      const now = this.clock.now();
+      const entry = await this.note(trx, id, now, 'escalation', actor.name, line.text, line.data);
+      // A person paging now releases what a window or silence held: its end has nothing left to start.
+      if (incident.heldBy) {
+        await updateIncident(trx, id, { held_notification: null });
+        await this.note(trx, id, now, 'suppressed', INCIDENTS_ACTOR.name, `escalated by hand while ${describeSuppression(incident.heldBy)} held its notification: paging now`, { ...incident.heldBy, released: true });
+      }
       await line.page();
       return entry;
     }, (entry) => ({ actor, action: 'incident.escalate', incidentId: id, details: entry.data }));

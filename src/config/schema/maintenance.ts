@@ -22,7 +22,7 @@ const matcher = z
 const onEnd = z
   .enum(['notify_if_firing', 'drop'])
   .default('notify_if_firing')
-  .describe('At the end: notify incidents still open whose notification was held (notify_if_firing), or drop it.');
+  .describe('At the end: notify incidents still unanswered (triggered, an alert firing) whose notification was held (notify_if_firing), or drop it.');
 
 const window = z
   .strictObject({
