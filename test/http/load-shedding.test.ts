@@ -3,34 +3,46 @@
  * not share an event loop): ingest admits a bounded backlog and answers 429 with Retry-After past
  * it, while an acknowledgement and /_health/* are answered before the storm drains; the storm
  * groups into a handful of incidents, each paged once.
+ *
+ * The backlog is made to build whatever the machine's speed: the store is PostgreSQL and, while the
+ * storm arrives, the test holds a lock on the incidents table, so the pipeline's first group waits
+ * on it and nothing drains until the first 429 has come back (on a loaded machine the sender could
+ * otherwise be slower than the pipeline, and no request would ever find the backlog full).
  */
 import http from 'node:http';
-import path from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createToken } from '../../src/identity/index.js';
 import { SystemClock } from '../../src/lib/clock.js';
 import { startReceiver, type Receiver } from '../../src/notify/test-support.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { serveCli, type ServedCli } from '../support/cli.js';
+import { createTestDatabase, postgresUp } from '../support/services.js';
+import type { ScratchDatabase } from '../../src/store/scratch.js';
 
 let served: ServedCli;
 let receiver: Receiver;
 let store: Store;
+let database: ScratchDatabase;
+const pgAvailable = await postgresUp();
 const KEY = 'storm-key-0123456789abcdef01234';
 const STORM = 600;
 const users = [{ name: 'boss', role: 'admin' as const }, { name: 'ron', role: 'responder' as const }];
 
 beforeAll(async () => {
+  if (!pgAvailable) return;
+  database = await createTestDatabase('opsbook_storm');
   receiver = await startReceiver(() => ({ status: 200 }));
   served = await serveCli('storm', {
-    'ops.yaml': `server:\n  ingest_queue: 300\nusers:\n  - name: boss\n    role: admin\n  - name: ron\n    role: responder\nchannels:\n  - id: hook\n    kind: webhook\n    url: ${receiver.url}\n    secrets: [whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw]\nintegrations:\n  - id: prom\n    kind: alertmanager\n    key: ${KEY}\n`,
+    'ops.yaml': `server:\n  ingest_queue: 300\nstorage:\n  url: "${database.url}"\nusers:\n  - name: boss\n    role: admin\n  - name: ron\n    role: responder\nchannels:\n  - id: hook\n    kind: webhook\n    url: ${receiver.url}\n    secrets: [whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw]\nintegrations:\n  - id: prom\n    kind: alertmanager\n    key: ${KEY}\n`,
   });
-  store = await openStore({ url: path.join(served.dir, '.opsbook', 'opsbook.db') });
+  store = await openStore({ url: database.url });
 });
 afterAll(async () => {
   await store?.close();
   await served?.close();
   await receiver?.close();
+  await database?.drop();
 });
 
 interface Answer { status: number; retryAfter: string | undefined; body: string; at: number }
@@ -53,19 +65,31 @@ function alert(i: number, name = 'NodeDown'): string {
 }
 const ingest = (body: string) => post(`${served.url}/api/ingest/alertmanager`, body, { authorization: `Bearer ${KEY}` });
 
-describe('load shedding', () => {
+describe.skipIf(!pgAvailable)('load shedding (PostgreSQL)', () => {
   it('answers 429 with Retry-After past the bound, keeps acknowledgements and health answering, and groups the storm', async () => {
     const ron = (await createToken({ store, clock: new SystemClock(), users }, { name: 'boss', role: 'admin', via: 'cli' }, 'ron')).token;
-    const first = JSON.parse((await ingest(alert(-1, 'DiskFull'))).body) as { incidents: string[] };
+    const opened = await ingest(alert(-1, 'DiskFull'));
+    expect(opened.status, opened.body).toBe(200);
+    const first = JSON.parse(opened.body) as { incidents: string[] };
     const target = first.incidents[0]!;
 
-    // The ack goes out as the first storm answer comes back (a 429 is answered on arrival): the
-    // backlog then holds up to 300 admitted alerts, several group commits' worth, whatever the
-    // machine's speed — not after a fixed wait, by which a fast machine had drained the storm.
-    let firstAnswer!: () => void;
-    const answered = new Promise<void>((r) => (firstAnswer = r));
-    const storm = Array.from({ length: STORM }, (_, i) => ingest(alert(i)).finally(() => firstAnswer()));
-    await answered;
+    // Nothing drains while the lock is held: the first group's new incident waits for it. The first
+    // answer is then a 429 (one is answered on arrival), and the backlog holds 300 admitted
+    // alerts, several group commits' worth; the lock goes, and the ack is sent while they wait.
+    const lock = new pg.Client({ connectionString: database.url });
+    await lock.connect();
+    let firstAnswer!: (a: Answer) => void;
+    const answered = new Promise<Answer>((r) => (firstAnswer = r));
+    let storm: Promise<Answer>[];
+    try {
+      await lock.query('begin');
+      await lock.query('lock table incidents in share row exclusive mode');
+      storm = Array.from({ length: STORM }, (_, i) => ingest(alert(i)).then((a) => (firstAnswer(a), a)));
+      expect((await answered).status).toBe(429);
+      await lock.query('commit');
+    } finally {
+      await lock.end();
+    }
     const ack = await post(`${served.url}/api/incidents/${target}/acknowledge`, '{}', { authorization: `Bearer ${ron}` });
     const ready = await fetch(`${served.url}/_health/ready`);
     const results = await Promise.all(storm);
