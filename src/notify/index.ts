@@ -7,12 +7,14 @@ export type {
   OutboundMessage,
   DeliveryOutcome,
   SendContext,
+  ChannelAgents,
   ChannelKind,
   ActionLinks,
   NotifyLogger,
 } from './types.js';
 export { enqueueNotification, signalOutbox, onOutboxSignal, notificationOf, LeasedRows, type OutboxTaker } from './enqueue.js';
 export { OutboxWorker, type OutboxWorkerOptions, type SettledAttempt } from './worker.js';
+export { ChannelConnections, type PoolLease } from './channel-connections.js';
 export { listDeadLetters, redriveDeadLetter } from './dead-letters.js';
 export { cancelPages, PAGE_EVENTS } from './cancel.js';
 export { backoffCeiling, nextRetry, type RetryPolicy } from './backoff.js';

@@ -1,3 +1,5 @@
+import type http from 'node:http';
+import type https from 'node:https';
 import type { Clock } from '../lib/clock.js';
 import type { ChannelConfig } from '../config/schema/channels.js';
 
@@ -76,6 +78,17 @@ export interface SendContext {
   /** Aborted when the worker stops past its deadline. */
   signal: AbortSignal;
   clock: Clock;
+  /**
+   * The channel's own keep-alive connection pool (see ChannelConnections). Without it (a test send, a
+   * Slack response_url) a send uses a pool shared by such sends, with no cap on its sockets.
+   */
+  agents?: ChannelAgents;
+}
+
+/** A connection pool: one keep-alive agent per protocol. */
+export interface ChannelAgents {
+  http: http.Agent;
+  https: https.Agent;
 }
 
 /** One channel kind: renders and sends a message. Each kind lives in `channels/<kind>/`. */

@@ -12,6 +12,7 @@ import {
 } from '../store/repos/outbox.js';
 import type { ActionLinkSigner } from './action-links.js';
 import { nextRetry } from './backoff.js';
+import { ChannelConnections } from './channel-connections.js';
 import { sendThroughChannel } from './channels/index.js';
 import { listDeadLetters, redriveDeadLetter } from './dead-letters.js';
 import { notificationOf, onOutboxSignal, type OutboxTaker } from './enqueue.js';
@@ -29,7 +30,8 @@ export interface OutboxWorkerOptions {
    * other channels go out meanwhile. A burst of new incidents pages at once: a first page that
    * finds a free slot of its channel is written leased to this worker and sent as its incident
    * commits, while one that finds none waits for a claim (a statement and a commit of its own), and
-   * attempts that finish together settle in one transaction.
+   * attempts that finish together settle in one transaction. Each channel also has a connection pool
+   * of its own with as many sockets per receiver host.
    */
   concurrency?: number;
   /** Signs acknowledge/resolve links; without it messages carry none. */
@@ -105,6 +107,11 @@ const clip = (s: string | undefined): string | null => (s === undefined ? null :
  */
 export class OutboxWorker implements OutboxTaker {
   readonly id: string;
+  /**
+   * Each channel's keep-alive connection pool, as many sockets per host as its send slots: channels
+   * whose receivers share a host:port do not wait for each other's sockets. Closed at stop.
+   */
+  readonly connections: ChannelConnections;
   /** Releases this worker's owner lock (SQLite file), held from start to stop. */
   private releaseOwner: (() => void) | undefined;
   /** When (performance.now) the worker may look for gone owners again. */
@@ -142,6 +149,7 @@ export class OutboxWorker implements OutboxTaker {
     this.id = o.owner ?? newId('wrk');
     this.log = o.logger ?? silentLogger;
     this.concurrency = Math.max(1, o.concurrency ?? 32);
+    this.connections = new ChannelConnections(this.concurrency);
     this.pollIntervalMs = o.pollIntervalMs ?? 1000;
     this.random = o.random ?? Math.random;
     this.setChannels(o.channels);
@@ -149,6 +157,8 @@ export class OutboxWorker implements OutboxTaker {
 
   setChannels(channels: readonly ChannelConfig[]): void {
     this.channels = new Map(channels.map((c) => [c.id, c]));
+    // The pools of channels removed or changed close (when their sends in flight have ended).
+    this.connections.configure(channels);
     // Every send in flight listens for the stop (a channel may add one listener of its own).
     setMaxListeners(Math.max(10, 2 * this.concurrency * Math.max(1, this.channels.size)), this.abort.signal);
     const longest = Math.max(0, ...channels.map((c) => c.timeout));
@@ -352,7 +362,12 @@ export class OutboxWorker implements OutboxTaker {
           notification,
           links: this.o.linkSigner?.linksFor(notification, row.retry_from) ?? {},
         };
-        outcome = await sendThroughChannel(message, channel, { signal: this.abort.signal, clock });
+        const pool = this.connections.acquire(channel);
+        try {
+          outcome = await sendThroughChannel(message, channel, { signal: this.abort.signal, clock, agents: pool.agents });
+        } finally {
+          pool.release();
+        }
       } catch (e) {
         outcome = { ok: false, retryable: true, error: `${channel.kind} channel failed: ${(e as Error).message}` };
       }
@@ -490,6 +505,7 @@ export class OutboxWorker implements OutboxTaker {
       this.abort.abort(new Error('outbox worker stopped'));
     }
     await settled;
+    this.connections.destroy();
     // Rows still leased to it (one handed over after the stop) are then for the others to send now.
     this.releaseOwner?.();
     this.releaseOwner = undefined;

@@ -210,6 +210,7 @@ export class Operations {
     this.missedPages = new MissedPages(daemon, effects, (work) => this.enqueue(work), this.stuckEscalations);
     this.storeFull = new StoreFullMode({
       config: () => daemon.config,
+      connections: outbox.connections,
       clock: daemon.clock,
       logger: daemon.logger,
       // The proof of space is a real write, and a useful one: the audit log records the episode.

@@ -4,7 +4,7 @@ import type { AlertEvent } from '../../alerts/index.js';
 import type { OpsConfig } from '../../config/index.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
-import { sendThroughChannel, type Notification, type NotificationIncident, type OutboundMessage } from '../../notify/index.js';
+import { sendThroughChannel, type ChannelConnections, type Notification, type NotificationIncident, type OutboundMessage } from '../../notify/index.js';
 import type { Logger } from '../logger.js';
 import { broadcastChannels, policyChannels, policyForLabels } from './paging.js';
 
@@ -25,6 +25,8 @@ export interface StoreFullHost {
    * those that could not be (another store error, logged), which are replayed again `full_retry` later.
    */
   replay: (events: AlertEvent[]) => Promise<AlertEvent[]>;
+  /** The channels' connection pools (the outbox worker's): a hung channel's sockets are its own. */
+  connections?: ChannelConnections;
 }
 
 export interface StoreFullStatus {
@@ -166,7 +168,10 @@ export class StoreFullMode {
     const createdAt = clock.now();
     const attempt = async (n: number): Promise<void> => {
       const message: OutboundMessage = { id, createdAt, attempt: n, notification, links: {} };
-      const outcome = await sendThroughChannel(message, channel, { clock, signal: AbortSignal.timeout(30_000) }).catch((e: unknown) => ({ ok: false as const, retryable: true, error: (e as Error).message }));
+      const pool = this.host.connections?.acquire(channel);
+      const outcome = await sendThroughChannel(message, channel, { clock, signal: AbortSignal.timeout(30_000), ...(pool ? { agents: pool.agents } : {}) })
+        .catch((e: unknown) => ({ ok: false as const, retryable: true, error: (e as Error).message }))
+        .finally(() => pool?.release());
       if (outcome.ok) {
         this.host.logger.info({ channel: channel.id, event: notification.event, incident: notification.incident?.id }, 'page sent from memory');
         return;

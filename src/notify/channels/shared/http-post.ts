@@ -1,15 +1,17 @@
 import http from 'node:http';
 import https from 'node:https';
 import { formatDuration } from '../../../lib/duration.js';
-import type { DeliveryOutcome, SendContext } from '../../types.js';
+import type { ChannelAgents, DeliveryOutcome, SendContext } from '../../types.js';
 
 const DETAIL_LIMIT = 300;
 
-// Keep-alive connections: a receiver that gets a burst of pages pays for one TCP/TLS handshake, not
-// one per message. node:http rather than fetch: measured several times faster per request on loopback.
-const agents = {
-  'http:': new http.Agent({ keepAlive: true, maxSockets: 64 }),
-  'https:': new https.Agent({ keepAlive: true, maxSockets: 64 }),
+// node:http rather than fetch: measured several times faster per request on loopback. A channel's
+// sends go through its own pool (SendContext.agents); sends outside the outbox worker (a test send,
+// a Slack response_url) share this one, keep-alive too, with no cap on sockets so that none of them
+// waits for a socket another holds.
+const unpooled: ChannelAgents = {
+  http: new http.Agent({ keepAlive: true }),
+  https: new https.Agent({ keepAlive: true }),
 };
 
 export interface PostOptions {
@@ -27,14 +29,14 @@ interface RawAnswer {
 
 type Failure = { kind: 'timeout' } | { kind: 'stopped' } | { kind: 'network'; code: string };
 
-function post(o: PostOptions, signal: AbortSignal): Promise<RawAnswer> {
+function post(o: PostOptions, signal: AbortSignal, agents: ChannelAgents): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
     const url = new URL(o.url);
-    const transport = url.protocol === 'https:' ? https : http;
+    const secure = url.protocol === 'https:';
     let failure: Failure | undefined;
-    const req = transport.request(url, {
+    const req = (secure ? https : http).request(url, {
       method: 'POST',
-      agent: agents[url.protocol as 'http:' | 'https:'],
+      agent: secure ? agents.https : agents.http,
       headers: { ...o.headers, 'content-length': String(Buffer.byteLength(o.body)) },
     });
     // One deadline for the whole exchange, answer included, not per socket read.
@@ -85,7 +87,7 @@ function post(o: PostOptions, signal: AbortSignal): Promise<RawAnswer> {
 export async function postAndClassify(o: PostOptions, ctx: SendContext): Promise<DeliveryOutcome> {
   let answer: RawAnswer;
   try {
-    answer = await post(o, ctx.signal);
+    answer = await post(o, ctx.signal, ctx.agents ?? unpooled);
   } catch (e) {
     const f = e as Failure;
     if (f.kind === 'timeout') return { ok: false, retryable: true, error: `timed out after ${formatDuration(o.timeoutMs)}` };
