@@ -259,6 +259,11 @@ export async function findIncidentAlert(db: Db, incidentId: string, dedupKey: st
  */
 export async function listIncidentsOfRules(db: Db, ruleIds: readonly string[], from: number, to: number, limit = 200): Promise<IncidentRow[]> {
   if (ruleIds.length === 0) return [];
+  return incidentsOfRulesQuery(db, ruleIds, from, to, limit).execute();
+}
+
+/** The query of `listIncidentsOfRules` (its plan is tested): the rules' alerts through incident_alerts_rule, incidents by key. */
+export function incidentsOfRulesQuery(db: Db, ruleIds: readonly string[], from: number, to: number, limit: number) {
   return db
     .selectFrom('incidents')
     .selectAll()
@@ -266,8 +271,7 @@ export async function listIncidentsOfRules(db: Db, ruleIds: readonly string[], f
     .where('opened_at', '<', to)
     .where((eb) => eb.or([eb('resolved_at', 'is', null), eb('resolved_at', '>=', from)]))
     .orderBy('id', 'desc')
-    .limit(limit)
-    .execute();
+    .limit(limit);
 }
 
 export async function listIncidentAlerts(db: Db, incidentId: string): Promise<IncidentAlertRow[]> {
