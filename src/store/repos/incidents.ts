@@ -471,8 +471,9 @@ export async function listAnsweredRunningEscalations(db: Db, changedBefore: numb
  * escalations' key probed for each; oldest first.
  */
 export function unrevisedEscalationsQuery(db: Db, dialect: 'sqlite' | 'postgres', changedBefore: number, limit: number) {
-  // On SQLite an unreadable state (see the escalation driver's `postpone`) has no severity rather than failing the read.
-  const severity = dialect === 'sqlite' ? sql<string | null>`(case when json_valid(e.state) then json_extract(e.state, '$.severity') end)` : sql<string | null>`(e.state::json ->> 'severity')`;
+  // An unreadable state (see the escalation driver's `postpone`) has no severity rather than failing
+  // the read (on PostgreSQL through migration 000030's opsbook_json_or_null: a cast would throw).
+  const severity = dialect === 'sqlite' ? sql<string | null>`(case when json_valid(e.state) then json_extract(e.state, '$.severity') end)` : sql<string | null>`(opsbook_json_or_null(e.state) ->> 'severity')`;
   return db
     .selectFrom('incidents as i')
     .innerJoin('escalations as e', 'e.incident_id', 'i.id')
