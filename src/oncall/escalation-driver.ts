@@ -89,6 +89,9 @@ export interface EscalationDriverOptions {
 
 type Db = Kysely<Database> | Transaction<Database>;
 
+/** What `revise` did: followed the new severity, found no escalation, or found its state unreadable. */
+export type Revision = 'revised' | 'none' | 'unreadable';
+
 /**
  * Runs escalations against the store: each incident's state is one row whose `next_at` is its only
  * timer, so a restarted daemon finds what fell due while it was down and catches up in order.
@@ -138,20 +141,28 @@ export class EscalationDriver {
 
   /**
    * The incident's severity changed: its escalation follows the new one (see `reviseEscalation`);
-   * pages that falls due at once go out in the same transaction. False when it has no escalation.
+   * pages that falls due at once go out in the same transaction. `none` when it has no escalation
+   * (or its policy is gone); `unreadable` when its stored state is not JSON: nothing is written, and
+   * the change goes on without it — its steps fail on their timer and are retried (see `postpone`),
+   * and `onStepFailed` tells of them.
    */
-  async revise(incident: { id: string; openedAt: number; responseTargetMs?: number; severity?: string }, trx: Transaction<Database>): Promise<boolean> {
+  async revise(incident: { id: string; openedAt: number; responseTargetMs?: number; severity?: string }, trx: Transaction<Database>): Promise<Revision> {
     const row = await getEscalation(trx, incident.id);
-    if (!row) return false;
+    if (!row) return 'none';
     const policy = this.policies.get(row.policy_id);
-    if (!policy) return false;
-    const state = JSON.parse(row.state) as EscalationState;
+    if (!policy) return 'none';
+    let state: EscalationState;
+    try {
+      state = JSON.parse(row.state) as EscalationState;
+    } catch {
+      return 'unreadable';
+    }
     const now = this.opts.clock.now();
     const r = reviseEscalation(policy, state, incident, now);
-    if (r.state === state) return true;
+    if (r.state === state) return 'revised';
     const saved = await this.persist(trx, r.state, r.actions, policy, now);
     this.wake(saved.nextAt ?? undefined);
-    return true;
+    return 'revised';
   }
 
   /**
