@@ -210,7 +210,12 @@ export class EscalationDriver {
   }
 
   async state(incidentId: string): Promise<EscalationState | undefined> {
-    const row = await getEscalation(this.opts.store.db, incidentId);
+    return this.stateIn(this.opts.store.db, incidentId);
+  }
+
+  /** The incident's escalation as read through `db` (a transaction: as that transaction sees it). */
+  async stateIn(db: Db, incidentId: string): Promise<EscalationState | undefined> {
+    const row = await getEscalation(db, incidentId);
     return row ? (JSON.parse(row.state) as EscalationState) : undefined;
   }
 

@@ -157,12 +157,17 @@ function checkPolicy(policy: EscalationPolicy, state: { policyId: string }): voi
   if (policy.steps.length === 0) throw new Error(`escalation policy ${policy.id} has no steps`);
 }
 
+/** The chain step an escalation started for an incident of this severity pages first; undefined when none applies. */
+export function firstStep(policy: EscalationPolicy, severity: string | undefined): { stepIndex: number; round: number } | undefined {
+  return nextPosition(policy, { stepIndex: -1, round: 0, ...(severity !== undefined ? { severity } : {}) });
+}
+
 /** Opens an escalation: notifies the first applicable step now, arms its timeout, the response target and the timed steps. */
 export function startEscalation(policy: EscalationPolicy, incident: EscalationIncident, now: number): EscalationResult {
   checkPolicy(policy, { policyId: policy.id });
   const severity = incident.severity;
   const openedAt = incident.openedAt ?? now;
-  const first = nextPosition(policy, { stepIndex: -1, round: 0, ...(severity !== undefined ? { severity } : {}) });
+  const first = firstStep(policy, severity);
   const responseDeadline =
     first && policy.escalateOnResponseTarget && incident.responseTargetMs !== undefined ? openedAt + incident.responseTargetMs : null;
   const timed = policy.steps.flatMap((step, stepIndex) =>

@@ -19,6 +19,7 @@ export { resolveStepTargets, type Recipient } from './targets.js';
 export {
   acknowledgeEscalation,
   escalateEscalation,
+  firstStep,
   keepStopped,
   onTimer,
   resolveEscalation,

@@ -5,7 +5,8 @@
  * person gets the error and can try again. An acknowledged escalation is never stored as running,
  * not even for a moment: the extra page goes out and the chain stays stopped, so no timer pages
  * anyone for it later. Add responder writes the role with the responder's page: a page that cannot
- * be written leaves no role. The faults are real SQL (a trigger refusing one table's rows), dropped
+ * be written leaves no role. The line names the step actually paged, also when a severity filter
+ * makes the first step to run another than step 1. The faults are real SQL (a trigger refusing one table's rows), dropped
  * afterwards. One daemon on a simulated clock, on SQLite and PostgreSQL; its channel and contacts
  * refuse (port 9), so every page stays in the outbox, which is all this test reads.
  */
@@ -32,7 +33,9 @@ for (const target of storeTargets('opsbook-escalate-now')) {
       `  - { name: dee, role: responder, contact: [{ kind: webhook, address: "http://127.0.0.1:9/dee" }] }\n` +
       `channels:\n${refusedWebhookChannel()}` +
       `escalation_policies:\n  - id: default\n    steps:\n` +
-      `      - { targets: [{ channel: hook }], timeout: 5m }\n      - { targets: [{ user: carl }], timeout: 5m }\n      - { targets: [{ channel: hook }], timeout: 5m }\n`,
+      `      - { targets: [{ channel: hook }], timeout: 5m }\n      - { targets: [{ user: carl }], timeout: 5m }\n      - { targets: [{ channel: hook }], timeout: 5m }\n` +
+      // Its first step pages P1 incidents only: a P2's escalation starts at step 2.
+      `  - id: filtered\n    steps:\n      - { targets: [{ channel: hook }], timeout: 5m, severities: [P1] }\n      - { targets: [{ user: dee }], timeout: 5m }\n`,
     );
     const db = () => d.server.daemon.store.db;
     /** The incident's pages (escalation steps, people's rules, responders), oldest first: who each reached. */
@@ -147,6 +150,17 @@ for (const target of storeTargets('opsbook-escalate-now')) {
       await d.ops().escalate(incident.id, ana);
       expect({ lines: await lines(incident.id, 'escalation'), pages: await pages(incident.id) }).toEqual({ lines: ['escalated: paging step 1 of default now'], pages: ['hook'] });
       expect(await escalation(incident.id)).toMatchObject({ status: 'active', state: { stepIndex: 0 } });
+      await d.ops().act(incident.id, 'resolve', ana);
+    }, 120_000);
+
+    it('escalate now on an incident whose escalation never started names the step paged when a severity filter skips step 1', async () => {
+      const incident = await d.ops().createIncident({ title: 'Ledger lagging', severity: 'P2', service: 'ledger', labels: { escalation_policy: 'filtered' } }, ana);
+      // As an incident opened before a policy existed: no escalation, no page.
+      await db().deleteFrom('escalations').where('incident_id', '=', incident.id).execute();
+      await db().deleteFrom('outbox').where('incident_id', '=', incident.id).execute();
+      await d.ops().escalate(incident.id, ana);
+      expect({ lines: await lines(incident.id, 'escalation'), pages: await pages(incident.id) }).toEqual({ lines: ['escalated: paging step 2 of filtered now'], pages: ['dee'] });
+      expect(await escalation(incident.id)).toMatchObject({ status: 'active', state: { stepIndex: 1 } });
       await d.ops().act(incident.id, 'resolve', ana);
     }, 120_000);
 

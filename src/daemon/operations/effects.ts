@@ -229,13 +229,16 @@ export class IncidentEffects {
    * as read in `trx`) is paged as its timeout would page it, an escalation people stopped staying
    * stopped (see `EscalationDriver.escalate`); an incident without one has its escalation started.
    * The pages' outbox rows and timeline lines commit with the action, written pending: the caller
-   * wakes the outbox worker once it commits. The step paged (undefined: none, nothing written).
+   * wakes the outbox worker once it commits. The step paged (undefined: none, nothing written); a
+   * start pages the first step its severity applies to (see `firstStep`), not always step 1.
    */
   async escalateIn(trx: Transaction<Database>, incident: Incident, state: EscalationState | undefined): Promise<{ stepIndex: number; round: number } | undefined> {
     await this.host.cluster?.fence(trx, 'escalation now');
     if (state) return this.escalations.escalate(trx, state);
     const start = { kind: 'start_escalation' as const, incidentId: incident.id, severity: incident.severity, openedAt: incident.openedAt, ...(incident.responseDueAt !== undefined ? { responseDueAt: incident.responseDueAt } : {}) };
-    return (await this.startIn(trx, incident, start)) ? { stepIndex: 0, round: 0 } : undefined;
+    if (!(await this.startIn(trx, incident, start))) return undefined;
+    const started = await this.escalations.stateIn(trx, incident.id);
+    return started && started.stepIndex >= 0 ? { stepIndex: started.stepIndex, round: started.round } : undefined;
   }
 
   /**

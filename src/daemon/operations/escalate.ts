@@ -2,7 +2,7 @@ import { OPEN_STATES, type Incident, type IncidentService } from '../../incident
 import type { Actor } from '../../identity/index.js';
 import { OpsbookError } from '../../lib/errors/index.js';
 import { signalOutbox } from '../../notify/index.js';
-import { escalateEscalation, type EscalationState } from '../../oncall/index.js';
+import { escalateEscalation, firstStep, type EscalationState } from '../../oncall/index.js';
 import { getEscalation } from '../../store/index.js';
 import type { IncidentEffects } from './effects.js';
 import type { OperationsHost } from './host.js';
@@ -40,9 +40,13 @@ export async function escalateNow(deps: EscalateDeps, incident: Incident, actor:
     // Read in the action's transaction: what the line says is what the page is.
     const row = await getEscalation(trx, current.id);
     if (!row) {
+      // The step its start pages: a severity filter may skip the first ones.
+      const policy = config.escalation_policies.find((p) => p.id === policyId);
+      const first = policy && firstStep(policy, current.severity);
+      if (!first) refuse(current, `no step of ${policyId} pages a ${current.severity} incident`);
       return {
-        text: `escalated: paging step 1 of ${policyId} now${suffix}`,
-        data: { policy: policyId, stepIndex: 0, round: 0 },
+        text: `escalated: paging ${stepName(first)} of ${policyId} now${suffix}`,
+        data: { policy: policyId, stepIndex: first.stepIndex, round: first.round },
         page: async () => void (await deps.effects.escalateIn(trx, current, undefined)),
       };
     }
