@@ -6,7 +6,6 @@ import { RETRY_AFTER_ERROR_MS } from '../lib/rearm.js';
 import {
   acknowledgeEscalation,
   escalateEscalation,
-  keepStopped,
   onTimer,
   resolveEscalation,
   reviseEscalation,
@@ -168,11 +167,11 @@ export class EscalationDriver {
   /**
    * A person escalates now (see `escalateEscalation`), in `trx`, their action's transaction: the
    * next step's pages are written through `onNotice` as a timed step's are (the same keys, outbox
-   * rows and timeline lines) and the new state saved with them, stopped again when people had
-   * stopped it (`keepStopped`): an acknowledged escalation is never saved running, so none of its
-   * timers can page anyone later. `state` is the escalation as read in `trx`. The step paged
-   * (undefined: none after the current one, nothing written). Throws when its policy is no longer
-   * configured.
+   * rows and timeline lines) and the chain saved running from that step with them, its timeout and
+   * its people's later rules armed, also when people had stopped it by acknowledging (the incident
+   * is triggered again in the same transaction, see `escalateNow`). `state` is the escalation as
+   * read in `trx`. The step paged (undefined: none after the current one, nothing written). Throws
+   * when its policy is no longer configured.
    */
   async escalate(trx: Transaction<Database>, state: EscalationState): Promise<{ stepIndex: number; round: number } | undefined> {
     const policy = this.policies.get(state.policyId);
@@ -180,7 +179,7 @@ export class EscalationDriver {
     const now = this.opts.clock.now();
     const r = escalateEscalation(policy, state, now);
     if (!r.step) return undefined;
-    const saved = await this.persist(trx, r.state, r.actions, policy, now, (s) => keepStopped(state, s, now));
+    const saved = await this.persist(trx, r.state, r.actions, policy, now);
     this.wake(saved.nextAt ?? undefined);
     return r.step;
   }
@@ -341,17 +340,9 @@ export class EscalationDriver {
   /**
    * Saves the state and sends its actions. People a step reaches with rules get their immediate
    * rules in the step's notice and their later ones as pending pages in the state; pages already
-   * due (catching up after a restart) are sent before the save. `settle` makes the state saved of
-   * the one worked out (an escalation people stopped, stopped again).
+   * due (catching up after a restart) are sent before the save.
    */
-  private async persist(
-    trx: Transaction<Database>,
-    state: EscalationState,
-    actions: EscalationAction[],
-    policy: EscalationPolicy,
-    now: number,
-    settle: (state: EscalationState) => EscalationState = (x) => x,
-  ): Promise<EscalationState> {
+  private async persist(trx: Transaction<Database>, state: EscalationState, actions: EscalationAction[], policy: EscalationPolicy, now: number): Promise<EscalationState> {
     let s = state;
     let todo = actions;
     for (let guard = 0; todo.length > 0 && guard < 10; guard++) {
@@ -362,7 +353,6 @@ export class EscalationDriver {
       s = caughtUp.state;
       todo = caughtUp.actions;
     }
-    s = settle(s);
     await saveEscalation(trx, this.row(s));
     return s;
   }

@@ -20,7 +20,6 @@ export {
   acknowledgeEscalation,
   escalateEscalation,
   firstStep,
-  keepStopped,
   onTimer,
   resolveEscalation,
   reviseEscalation,

@@ -226,8 +226,9 @@ export class IncidentEffects {
   /**
    * A person escalates now (see `escalateNow`), inside `trx`, their action's transaction, whose
    * writer holds the incident writers' lock: the next step of the incident's escalation (`state`,
-   * as read in `trx`) is paged as its timeout would page it, an escalation people stopped staying
-   * stopped (see `EscalationDriver.escalate`); an incident without one has its escalation started.
+   * as read in `trx`) is paged as its timeout would page it, and the chain runs on from it, also
+   * one people had stopped (see `EscalationDriver.escalate`); an incident without one has its
+   * escalation started.
    * The pages' outbox rows and timeline lines commit with the action, written pending: the caller
    * wakes the outbox worker once it commits. The step paged (undefined: none, nothing written); a
    * start pages the first step its severity applies to (see `firstStep`), not always step 1.
