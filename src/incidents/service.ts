@@ -62,6 +62,8 @@ export interface EscalationLine {
   text: string;
   data: Record<string, unknown>;
   page: () => Promise<void>;
+  /** The incident, answered, is triggered again: why, for its status line (its newly paged people acknowledge it). */
+  retrigger?: string;
 }
 
 export interface ManualIncidentInput {
@@ -416,14 +418,20 @@ export class IncidentService extends IncidentCore {
   /**
    * A person escalated the incident by hand (escalate now): `escalation` works out, in the action's
    * transaction, what is paged (a throw refuses it: nothing is written) and answers with the
-   * timeline line's text and data and the page itself, which is written after the line. The line,
-   * the page and the audit entry commit together or not at all.
+   * timeline line's text and data and the page itself, which is written after the line. With
+   * `retrigger` an answered incident is triggered again first, with a status line (the one move
+   * back to triggered, made only with a page to the next step). The lines, the state, the page and
+   * the audit entry commit together or not at all.
    */
   async recordEscalation(id: string, actor: Actor, escalation: (trx: Trx, incident: Incident) => Promise<EscalationLine>): Promise<TimelineEntry> {
     return this.write(async (trx) => {
       const incident = await this.mustGet(trx, id);
       const line = await escalation(trx, incident);
       const now = this.clock.now();
+      if (line.retrigger !== undefined && incident.state !== 'triggered') {
+        await updateIncident(trx, id, { state: 'triggered', updated_at: now });
+        await this.note(trx, id, now, 'status', actor.name, `${incident.state} → triggered: ${line.retrigger}`, { from: incident.state, to: 'triggered', escalated: true });
+      }
       const entry = await this.note(trx, id, now, 'escalation', actor.name, line.text, line.data);
       // A person paging now releases what a window or silence held: its end has nothing left to start.
       if (incident.heldBy) {

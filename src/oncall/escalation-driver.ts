@@ -6,7 +6,6 @@ import { RETRY_AFTER_ERROR_MS } from '../lib/rearm.js';
 import {
   acknowledgeEscalation,
   escalateEscalation,
-  keepStopped,
   onTimer,
   resolveEscalation,
   reviseEscalation,
@@ -89,6 +88,9 @@ export interface EscalationDriverOptions {
 
 type Db = Kysely<Database> | Transaction<Database>;
 
+/** What `revise` did: followed the new severity, found no escalation, or found its state unreadable. */
+export type Revision = 'revised' | 'none' | 'unreadable';
+
 /**
  * Runs escalations against the store: each incident's state is one row whose `next_at` is its only
  * timer, so a restarted daemon finds what fell due while it was down and catches up in order.
@@ -138,30 +140,38 @@ export class EscalationDriver {
 
   /**
    * The incident's severity changed: its escalation follows the new one (see `reviseEscalation`);
-   * pages that falls due at once go out in the same transaction. False when it has no escalation.
+   * pages that falls due at once go out in the same transaction. `none` when it has no escalation
+   * (or its policy is gone); `unreadable` when its stored state is not JSON: nothing is written, and
+   * the change goes on without it — its steps fail on their timer and are retried (see `postpone`),
+   * and `onStepFailed` tells of them.
    */
-  async revise(incident: { id: string; openedAt: number; responseTargetMs?: number; severity?: string }, trx: Transaction<Database>): Promise<boolean> {
+  async revise(incident: { id: string; openedAt: number; responseTargetMs?: number; severity?: string }, trx: Transaction<Database>): Promise<Revision> {
     const row = await getEscalation(trx, incident.id);
-    if (!row) return false;
+    if (!row) return 'none';
     const policy = this.policies.get(row.policy_id);
-    if (!policy) return false;
-    const state = JSON.parse(row.state) as EscalationState;
+    if (!policy) return 'none';
+    let state: EscalationState;
+    try {
+      state = JSON.parse(row.state) as EscalationState;
+    } catch {
+      return 'unreadable';
+    }
     const now = this.opts.clock.now();
     const r = reviseEscalation(policy, state, incident, now);
-    if (r.state === state) return true;
+    if (r.state === state) return 'revised';
     const saved = await this.persist(trx, r.state, r.actions, policy, now);
     this.wake(saved.nextAt ?? undefined);
-    return true;
+    return 'revised';
   }
 
   /**
    * A person escalates now (see `escalateEscalation`), in `trx`, their action's transaction: the
    * next step's pages are written through `onNotice` as a timed step's are (the same keys, outbox
-   * rows and timeline lines) and the new state saved with them, stopped again when people had
-   * stopped it (`keepStopped`): an acknowledged escalation is never saved running, so none of its
-   * timers can page anyone later. `state` is the escalation as read in `trx`. The step paged
-   * (undefined: none after the current one, nothing written). Throws when its policy is no longer
-   * configured.
+   * rows and timeline lines) and the chain saved running from that step with them, its timeout and
+   * its people's later rules armed, also when people had stopped it by acknowledging (the incident
+   * is triggered again in the same transaction, see `escalateNow`). `state` is the escalation as
+   * read in `trx`. The step paged (undefined: none after the current one, nothing written). Throws
+   * when its policy is no longer configured.
    */
   async escalate(trx: Transaction<Database>, state: EscalationState): Promise<{ stepIndex: number; round: number } | undefined> {
     const policy = this.policies.get(state.policyId);
@@ -169,7 +179,7 @@ export class EscalationDriver {
     const now = this.opts.clock.now();
     const r = escalateEscalation(policy, state, now);
     if (!r.step) return undefined;
-    const saved = await this.persist(trx, r.state, r.actions, policy, now, (s) => keepStopped(state, s, now));
+    const saved = await this.persist(trx, r.state, r.actions, policy, now);
     this.wake(saved.nextAt ?? undefined);
     return r.step;
   }
@@ -199,7 +209,12 @@ export class EscalationDriver {
   }
 
   async state(incidentId: string): Promise<EscalationState | undefined> {
-    const row = await getEscalation(this.opts.store.db, incidentId);
+    return this.stateIn(this.opts.store.db, incidentId);
+  }
+
+  /** The incident's escalation as read through `db` (a transaction: as that transaction sees it). */
+  async stateIn(db: Db, incidentId: string): Promise<EscalationState | undefined> {
+    const row = await getEscalation(db, incidentId);
     return row ? (JSON.parse(row.state) as EscalationState) : undefined;
   }
 
@@ -325,17 +340,9 @@ export class EscalationDriver {
   /**
    * Saves the state and sends its actions. People a step reaches with rules get their immediate
    * rules in the step's notice and their later ones as pending pages in the state; pages already
-   * due (catching up after a restart) are sent before the save. `settle` makes the state saved of
-   * the one worked out (an escalation people stopped, stopped again).
+   * due (catching up after a restart) are sent before the save.
    */
-  private async persist(
-    trx: Transaction<Database>,
-    state: EscalationState,
-    actions: EscalationAction[],
-    policy: EscalationPolicy,
-    now: number,
-    settle: (state: EscalationState) => EscalationState = (x) => x,
-  ): Promise<EscalationState> {
+  private async persist(trx: Transaction<Database>, state: EscalationState, actions: EscalationAction[], policy: EscalationPolicy, now: number): Promise<EscalationState> {
     let s = state;
     let todo = actions;
     for (let guard = 0; todo.length > 0 && guard < 10; guard++) {
@@ -346,7 +353,6 @@ export class EscalationDriver {
       s = caughtUp.state;
       todo = caughtUp.actions;
     }
-    s = settle(s);
     await saveEscalation(trx, this.row(s));
     return s;
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../lib/clock.js';
-import { acknowledgeEscalation, escalateEscalation, keepStopped, onTimer, resolveEscalation, startEscalation, type EscalationAction, type EscalationState } from './escalation.js';
+import { acknowledgeEscalation, escalateEscalation, firstStep, onTimer, resolveEscalation, startEscalation, type EscalationAction, type EscalationState } from './escalation.js';
 import { resolveStepTargets } from './targets.js';
 import { HOUR, MINUTE, at, policyFromConfig, scheduleFromConfig } from './test-support.js';
 import type { EscalationPolicy } from './types.js';
@@ -175,16 +175,22 @@ describe('escalate now', () => {
     const r = escalateEscalation(policy, started, 5 * MINUTE);
     expect(r.step).toEqual({ stepIndex: 1, round: 0 });
     expect(keys(r)).toEqual(keys(onTimer(policy, started, 15 * MINUTE)));
-    expect(keepStopped(started, r.state, 5 * MINUTE)).toMatchObject({ status: 'active', stepIndex: 1, stepDeadline: 5 * MINUTE + HOUR });
+    expect(r.state).toMatchObject({ status: 'active', stepIndex: 1, stepDeadline: 5 * MINUTE + HOUR });
   });
 
-  it('pages an acknowledged chain\'s next step and leaves it stopped as it was: no timer left to page anyone', () => {
+  it('re-arms an acknowledged chain at its next step: that step times out into the one after it unless acknowledged again', () => {
     const acknowledged = acknowledgeEscalation(startEscalation(policy, { id: 'inc_2' }, 0).state, 2 * MINUTE, 'ana');
     const r = escalateEscalation(policy, acknowledged, 5 * MINUTE);
     expect({ step: r.step, keys: keys(r) }).toEqual({ step: { stepIndex: 1, round: 0 }, keys: ['inc_2/default/r0/s1'] });
-    const saved = keepStopped(acknowledged, r.state, 5 * MINUTE);
-    expect(saved).toMatchObject({ status: 'acknowledged', stepIndex: 1, stepDeadline: null, responseDeadline: null, nextAt: null, stoppedAt: 2 * MINUTE, stoppedBy: 'ana' });
-    expect(onTimer(policy, saved, 10 * HOUR).actions).toEqual([]);
+    // Before, the chain was stopped again at once: nothing after the paged step ever fired.
+    expect(r.state).toMatchObject({ status: 'active', stepIndex: 1, stepDeadline: 5 * MINUTE + HOUR, responseDeadline: null, nextAt: 5 * MINUTE + HOUR, stoppedAt: null, stoppedBy: null });
+    expect(onTimer(policy, r.state, 5 * MINUTE + HOUR).actions.map((a) => a.type === 'notify' && a.stepIndex)).toEqual([2]);
+    expect(onTimer(policy, acknowledgeEscalation(r.state, 6 * MINUTE, 'carl'), 10 * HOUR).actions).toEqual([]);
+  });
+
+  it('names the first step a severity filter lets run', () => {
+    const p = policyFromConfig({ steps: [{ targets: [{ user: 'a' }], timeout: '5m', severities: ['P1'] }, { targets: [{ user: 'b' }], timeout: '5m' }] });
+    expect([firstStep(p, 'P1'), firstStep(p, 'P2'), firstStep(p, undefined)]).toEqual([{ stepIndex: 0, round: 0 }, { stepIndex: 1, round: 0 }, { stepIndex: 0, round: 0 }]);
   });
 
   it('does nothing past the last step or once resolved', () => {

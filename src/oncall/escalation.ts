@@ -157,12 +157,17 @@ function checkPolicy(policy: EscalationPolicy, state: { policyId: string }): voi
   if (policy.steps.length === 0) throw new Error(`escalation policy ${policy.id} has no steps`);
 }
 
+/** The chain step an escalation started for an incident of this severity pages first; undefined when none applies. */
+export function firstStep(policy: EscalationPolicy, severity: string | undefined): { stepIndex: number; round: number } | undefined {
+  return nextPosition(policy, { stepIndex: -1, round: 0, ...(severity !== undefined ? { severity } : {}) });
+}
+
 /** Opens an escalation: notifies the first applicable step now, arms its timeout, the response target and the timed steps. */
 export function startEscalation(policy: EscalationPolicy, incident: EscalationIncident, now: number): EscalationResult {
   checkPolicy(policy, { policyId: policy.id });
   const severity = incident.severity;
   const openedAt = incident.openedAt ?? now;
-  const first = nextPosition(policy, { stepIndex: -1, round: 0, ...(severity !== undefined ? { severity } : {}) });
+  const first = firstStep(policy, severity);
   const responseDeadline =
     first && policy.escalateOnResponseTarget && incident.responseTargetMs !== undefined ? openedAt + incident.responseTargetMs : null;
   const timed = policy.steps.flatMap((step, stepIndex) =>
@@ -307,10 +312,12 @@ export interface EscalateNowResult extends EscalationResult {
 /**
  * Escalate now: a person pages the chain's next step at once, as if the step being waited on had
  * timed out (the step's notification, keyed as its timeout's would be, and whatever else had
- * fallen due by `now`, as in `onTimer`). The result's state is the chain running from that step;
- * the driver adds the paged people's later rules to it and then stops it again with
- * `keepStopped` when people had stopped it, so it is never saved running. Nothing (the state as
- * it was, no actions, no step) when the escalation is resolved or the current step is the last.
+ * fallen due by `now`, as in `onTimer`). The result's state is the chain running from that step,
+ * whatever its status was: a chain people had stopped by acknowledging is re-armed (as PagerDuty's
+ * escalate re-triggers an incident at the next level), so the step's timeout pages the step after
+ * it and the paged people's later rules (the driver adds them) page them again, until someone
+ * acknowledges. Nothing (the state as it was, no actions, no step) when the escalation is resolved
+ * or the current step is the last.
  */
 export function escalateEscalation(policy: EscalationPolicy, state: EscalationState, now: number): EscalateNowResult {
   checkPolicy(policy, state);
@@ -322,23 +329,14 @@ export function escalateEscalation(policy: EscalationPolicy, state: EscalationSt
     status: 'active',
     stepDeadline: now,
     responseDeadline: state.status === 'active' ? state.responseDeadline : null,
+    stoppedAt: null,
+    stoppedBy: null,
     nextAt: Math.min(state.nextAt ?? now, now),
   };
   const r = onTimer(policy, forced, now);
   const next = r.actions.find((a) => a.type === 'notify' && a.at === now && a.reason !== 'after_open');
   if (!next || next.type !== 'notify') return none;
   return { ...r, step: { stepIndex: next.stepIndex, round: next.round } };
-}
-
-/**
- * The state an "escalate now" saves (see `escalateEscalation`): `after`, the chain running from the
- * paged step with its people's later rules, when it ran `before`; otherwise stopped again as it was
- * (acknowledged or run out, when and by whom kept), its new step's timeout and rules dropped as an
- * acknowledgement drops them. An acknowledged escalation stays acknowledged.
- */
-export function keepStopped(before: EscalationState, after: EscalationState, now: number): EscalationState {
-  if (before.status === 'active') return after;
-  return { ...acknowledgeEscalation({ ...after, status: 'active' }, now), status: before.status, stoppedAt: before.stoppedAt, stoppedBy: before.stoppedBy };
 }
 
 /**

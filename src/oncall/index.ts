@@ -19,7 +19,7 @@ export { resolveStepTargets, type Recipient } from './targets.js';
 export {
   acknowledgeEscalation,
   escalateEscalation,
-  keepStopped,
+  firstStep,
   onTimer,
   resolveEscalation,
   reviseEscalation,

@@ -1,7 +1,8 @@
 /**
  * Escalate now on an incident of a partition another member holds: the person's action writes the
  * extra step's page itself, in its own transaction (a person's action is not fenced by a lease), as
- * the step's timeout would write it; the escalation stays acknowledged. Before, the action made the
+ * the step's timeout would write it; the acknowledged incident is triggered again and its escalation
+ * saved running from that step, whose timer the partition's holder runs. Before, the action made the
  * escalation's timer due and ran this process's driver, which leaves the rows of partitions it does
  * not hold to their holder: the escalation was stopped again before anyone ran it, and the
  * timeline said a step was paged that never was. One opsbook daemon (in-process, on a simulated
@@ -31,7 +32,7 @@ describe.skipIf(!pgUp)('escalate now on an incident of another member\'s partiti
   });
   const { ops, runFor, leases } = cluster;
 
-  it('pages the next step once and leaves the escalation acknowledged', async () => {
+  it('pages the next step once and re-arms the escalation for the partition\'s holder', async () => {
     const db = cluster.store.db;
     expect(leases()).toEqual([partitionLease(0), partitionLease(1), 'singletons']);
     await runFor(60_000);
@@ -41,16 +42,22 @@ describe.skipIf(!pgUp)('escalate now on an incident of another member\'s partiti
       incident = await ops().createIncident({ title: `down ${k}`, severity: 'P2', service: 'api' }, ana);
     }
     await ops().act(incident.id, 'acknowledge', ana);
-    await ops().escalate(incident.id, ana);
+    const escalatedAt = cluster.clock.now();
+    expect((await ops().escalate(incident.id, ana)).state).toBe('triggered');
     const paged = async () => (await db.selectFrom('outbox').select('channel_id').where('incident_id', '=', incident.id).where('event', 'in', ['incident.triggered', 'incident.escalated']).orderBy('created_at').execute()).map((r) => r.channel_id).sort();
     const lines = async () => (await db.selectFrom('incident_timeline').select('text').where('incident_id', '=', incident.id).where('kind', '=', 'escalation').execute()).map((r) => r.text);
-    const escalation = async () => db.selectFrom('escalations').select(['status', 'next_at']).where('incident_id', '=', incident.id).executeTakeFirstOrThrow();
+    const escalation = async () => {
+      const row = await db.selectFrom('escalations').select(['status', 'next_at']).where('incident_id', '=', incident.id).executeTakeFirstOrThrow();
+      return { status: row.status, next_at: row.next_at === null ? null : Number(row.next_at) };
+    };
+    const rearmed = { status: 'active', next_at: escalatedAt + 5 * 60_000 };
     expect({ paged: await paged(), lines: await lines(), escalation: await escalation() }).toEqual({
       paged: ['first', 'second'],
       lines: ['escalated: paging step 2 of default now'],
-      escalation: { status: 'acknowledged', next_at: null },
+      escalation: rearmed,
     });
+    // Its timer is the partition holder's to run: this process pages nothing more for it.
     await runFor(20 * 60_000);
-    expect({ paged: await paged(), escalation: await escalation() }).toEqual({ paged: ['first', 'second'], escalation: { status: 'acknowledged', next_at: null } });
+    expect({ paged: await paged(), escalation: await escalation() }).toEqual({ paged: ['first', 'second'], escalation: rearmed });
   }, 120_000);
 });

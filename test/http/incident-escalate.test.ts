@@ -1,7 +1,7 @@
 /**
  * A person's escalation through the API: escalate now pages the next step of the policy (on the
- * timeline, audited, in the outbox), refuses past the last step, and leaves an acknowledged
- * escalation stopped; add responder pages the person, which assigning a role does not; a severity
+ * timeline, audited, in the outbox), refuses past the last step, and re-triggers an acknowledged
+ * incident (its escalation runs on from the step paged); add responder pages the person, which assigning a role does not; a severity
  * change moves the response target.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -60,13 +60,16 @@ describe('escalate, add responder, severity', () => {
     expect((again.json() as { error: { message: string } }).error.message).toBe(`incident ${id} cannot be escalated: step 2 is the last step of default`);
   });
 
-  it('pages the next step of an acknowledged incident and leaves its escalation stopped', async () => {
+  it('pages the next step of an acknowledged incident and re-triggers it: its escalation runs on from that step', async () => {
     const { id } = await declare('Orders slow');
     expect((await call('POST', `/api/incidents/${id}/acknowledge`, {})).statusCode).toBe(200);
-    expect((await call('POST', `/api/incidents/${id}/escalate`, {})).statusCode).toBe(200);
+    const res = await call('POST', `/api/incidents/${id}/escalate`, {});
+    expect(res.statusCode).toBe(200);
+    expect((res.json() as { state: string }).state).toBe('triggered');
     expect(await channelsPaged(id)).toContain('hook-second');
     const state = await server.daemon.operations!.escalations.state(id);
-    expect(state).toMatchObject({ status: 'acknowledged', stepIndex: 1, nextAt: null, stoppedBy: 'ana' });
+    expect(state).toMatchObject({ status: 'active', stepIndex: 1, stoppedAt: null, stoppedBy: null });
+    expect(state!.nextAt).not.toBeNull();
   });
 
   it('refuses to escalate a resolved incident', async () => {

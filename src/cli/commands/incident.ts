@@ -115,7 +115,7 @@ export const registerIncident: RegisterCommands = (program, io) => {
   }
 
   withActingOptions(incident.command('escalate <id>'))
-    .description('Escalate now: page the next step of the incident’s escalation policy at once.')
+    .description('Escalate now: page the next step of the incident’s escalation policy at once (an answered incident is triggered again).')
     .option('-m, --note <text>', 'why, for the timeline')
     .action(async (id: string, opts: Common & { note?: string }) => {
       const i = await withIncidents(

@@ -226,16 +226,20 @@ export class IncidentEffects {
   /**
    * A person escalates now (see `escalateNow`), inside `trx`, their action's transaction, whose
    * writer holds the incident writers' lock: the next step of the incident's escalation (`state`,
-   * as read in `trx`) is paged as its timeout would page it, an escalation people stopped staying
-   * stopped (see `EscalationDriver.escalate`); an incident without one has its escalation started.
+   * as read in `trx`) is paged as its timeout would page it, and the chain runs on from it, also
+   * one people had stopped (see `EscalationDriver.escalate`); an incident without one has its
+   * escalation started.
    * The pages' outbox rows and timeline lines commit with the action, written pending: the caller
-   * wakes the outbox worker once it commits. The step paged (undefined: none, nothing written).
+   * wakes the outbox worker once it commits. The step paged (undefined: none, nothing written); a
+   * start pages the first step its severity applies to (see `firstStep`), not always step 1.
    */
   async escalateIn(trx: Transaction<Database>, incident: Incident, state: EscalationState | undefined): Promise<{ stepIndex: number; round: number } | undefined> {
     await this.host.cluster?.fence(trx, 'escalation now');
     if (state) return this.escalations.escalate(trx, state);
     const start = { kind: 'start_escalation' as const, incidentId: incident.id, severity: incident.severity, openedAt: incident.openedAt, ...(incident.responseDueAt !== undefined ? { responseDueAt: incident.responseDueAt } : {}) };
-    return (await this.startIn(trx, incident, start)) ? { stepIndex: 0, round: 0 } : undefined;
+    if (!(await this.startIn(trx, incident, start))) return undefined;
+    const started = await this.escalations.stateIn(trx, incident.id);
+    return started && started.stepIndex >= 0 ? { stepIndex: started.stepIndex, round: started.round } : undefined;
   }
 
   /**
@@ -304,12 +308,22 @@ export class IncidentEffects {
   /**
    * `reviseEscalation` inside `trx`, whose writer holds the incident writers' lock (a person's
    * severity change): the revision and the pages it makes due commit with the change. True when the
-   * incident has an escalation; `afterCommit` then wakes the outbox worker.
+   * incident has an escalation that followed it; `afterCommit` then wakes the outbox worker. An
+   * escalation whose stored state is unreadable cannot follow it: the change is made all the same
+   * (a person is answered, not refused for a row they cannot repair), and the timeline says so;
+   * that escalation's steps fail on their timer, and after a few failures in a row opsbook opens an
+   * incident about itself for it (see StuckEscalations).
    */
   async reviseIn(trx: Transaction<Database>, incident: Incident): Promise<boolean> {
     await this.host.cluster?.fence(trx, 'escalation revise');
     const target = incident.responseDueAt !== undefined ? { responseTargetMs: incident.responseDueAt - incident.openedAt } : {};
-    return this.escalations.revise({ id: incident.id, openedAt: incident.openedAt, severity: incident.severity, ...target }, trx);
+    const revision = await this.escalations.revise({ id: incident.id, openedAt: incident.openedAt, severity: incident.severity, ...target }, trx);
+    if (revision === 'unreadable') {
+      this.host.logger.warn({ incident: incident.id, severity: incident.severity }, 'escalation could not follow the new severity: its stored state is unreadable');
+      const text = `the escalation could not follow the new severity ${incident.severity}: its stored state is unreadable; its steps are tried again, and opsbook opens an incident about itself if they keep failing`;
+      await this.writeNotes(trx, [{ incidentId: incident.id, kind: 'escalation', text, data: { severity: incident.severity, unreadable: true } }]);
+    }
+    return revision === 'revised';
   }
 
   /** Starts escalations in one transaction; their first pages' outbox rows and timeline lines commit with them. */

@@ -2,7 +2,7 @@ import { OPEN_STATES, type Incident, type IncidentService } from '../../incident
 import type { Actor } from '../../identity/index.js';
 import { OpsbookError } from '../../lib/errors/index.js';
 import { signalOutbox } from '../../notify/index.js';
-import { escalateEscalation, type EscalationState } from '../../oncall/index.js';
+import { escalateEscalation, firstStep, type EscalationState } from '../../oncall/index.js';
 import { getEscalation } from '../../store/index.js';
 import type { IncidentEffects } from './effects.js';
 import type { OperationsHost } from './host.js';
@@ -19,6 +19,10 @@ function refuse(incident: Incident, why: string): never {
   throw new OpsbookError('OPSBOOK_E_INCIDENT_TRANSITION', `incident ${incident.id} cannot be escalated: ${why}`, { details: { id: incident.id } });
 }
 
+/** An answered incident is triggered again by an escalation (its newly paged people acknowledge it): why, for its status line. */
+const retrigger = (incident: Incident, why: string) => (incident.state === 'triggered' ? {} : { retrigger: why });
+const retriggered = (incident: Incident) => (incident.state === 'triggered' ? {} : { retriggered: true });
+
 const stepName = (s: { stepIndex: number; round: number }) => `step ${s.stepIndex + 1}${s.round > 0 ? ` (round ${s.round + 1})` : ''}`;
 
 /**
@@ -26,9 +30,13 @@ const stepName = (s: { stepIndex: number; round: number }) => `step ${s.stepInde
  * step had timed out, and exactly as a timed step's page goes out (the driver writes it: the same
  * keys, outbox rows and timeline lines). The person's timeline line, the escalation's new state
  * and the page commit in one transaction, or nothing is written and the person gets the error (a
- * second try does it whole). An escalation that people had stopped by acknowledging stays stopped
- * after the extra page: it is never saved running, so none of its timers pages anyone later. One
- * that never started (held back, or started before a policy existed) starts.
+ * second try does it whole). On an incident people had answered (acknowledged, investigating,
+ * mitigated) it re-triggers, as PagerDuty's escalate does: the incident is triggered again and its
+ * escalation runs on from the step paged — that step's timeout, then the next step, and its
+ * people's later rules (SMS now, a call 5 minutes on) — until one of them acknowledges; a person
+ * pressing it asks for those people, not for one message they may miss. One that never started
+ * (held back, or started before a policy existed) starts, and its line names the step its
+ * severity starts at.
  */
 export async function escalateNow(deps: EscalateDeps, incident: Incident, actor: Actor, note: string | undefined): Promise<void> {
   const { clock, config } = deps.host;
@@ -40,10 +48,15 @@ export async function escalateNow(deps: EscalateDeps, incident: Incident, actor:
     // Read in the action's transaction: what the line says is what the page is.
     const row = await getEscalation(trx, current.id);
     if (!row) {
+      // The step its start pages: a severity filter may skip the first ones.
+      const policy = config.escalation_policies.find((p) => p.id === policyId);
+      const first = policy && firstStep(policy, current.severity);
+      if (!first) refuse(current, `no step of ${policyId} pages a ${current.severity} incident`);
       return {
-        text: `escalated: paging step 1 of ${policyId} now${suffix}`,
-        data: { policy: policyId, stepIndex: 0, round: 0 },
+        text: `escalated: paging ${stepName(first)} of ${policyId} now${suffix}`,
+        data: { policy: policyId, stepIndex: first.stepIndex, round: first.round, ...retriggered(current) },
         page: async () => void (await deps.effects.escalateIn(trx, current, undefined)),
+        ...retrigger(current, `escalated to ${stepName(first)} of ${policyId}; its escalation runs until acknowledged`),
       };
     }
     const policy = config.escalation_policies.find((p) => p.id === row.policy_id);
@@ -54,8 +67,9 @@ export async function escalateNow(deps: EscalateDeps, incident: Incident, actor:
     if (!step) refuse(current, `${stepName(state)} is the last step of ${policy.id}`);
     return {
       text: `escalated: paging ${stepName(step)} of ${policy.id} now${suffix}`,
-      data: { policy: policy.id, stepIndex: step.stepIndex, round: step.round },
+      data: { policy: policy.id, stepIndex: step.stepIndex, round: step.round, ...retriggered(current) },
       page: async () => void (await deps.effects.escalateIn(trx, current, state)),
+      ...retrigger(current, `escalated to ${stepName(step)} of ${policy.id}; its escalation runs again until acknowledged`),
     };
   });
   signalOutbox();

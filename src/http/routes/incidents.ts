@@ -129,7 +129,7 @@ export function incidentRoutes(daemon: Daemon): RouteTable {
       method: 'POST',
       url: '/api/incidents/:id/escalate',
       access: 'responder',
-      summary: 'Escalate now: page the next step of the incident’s escalation policy at once.',
+      summary: 'Escalate now: page the next step of the incident’s escalation policy at once. An answered incident is triggered again, its escalation running on from that step until acknowledged.',
       tags: ['incidents'],
       params: idParams,
       body: noteBody,

@@ -29,6 +29,8 @@ export const MIGRATIONS: Record<string, Migration> = {
   '000026-held-incidents': await import('./000026-held-incidents.js'),
   '000027-running-escalations': await import('./000027-running-escalations.js'),
   '000028-unresolved-escalations': await import('./000028-unresolved-escalations.js'),
+  '000029-incident-alerts-rule': await import('./000029-incident-alerts-rule.js'),
+  '000030-json-or-null': await import('./000030-json-or-null.js'),
 };
 
 export const migrationProvider: MigrationProvider = {

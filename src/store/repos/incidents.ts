@@ -259,6 +259,11 @@ export async function findIncidentAlert(db: Db, incidentId: string, dedupKey: st
  */
 export async function listIncidentsOfRules(db: Db, ruleIds: readonly string[], from: number, to: number, limit = 200): Promise<IncidentRow[]> {
   if (ruleIds.length === 0) return [];
+  return incidentsOfRulesQuery(db, ruleIds, from, to, limit).execute();
+}
+
+/** The query of `listIncidentsOfRules` (its plan is tested): the rules' alerts through incident_alerts_rule, incidents by key. */
+export function incidentsOfRulesQuery(db: Db, ruleIds: readonly string[], from: number, to: number, limit: number) {
   return db
     .selectFrom('incidents')
     .selectAll()
@@ -266,8 +271,7 @@ export async function listIncidentsOfRules(db: Db, ruleIds: readonly string[], f
     .where('opened_at', '<', to)
     .where((eb) => eb.or([eb('resolved_at', 'is', null), eb('resolved_at', '>=', from)]))
     .orderBy('id', 'desc')
-    .limit(limit)
-    .execute();
+    .limit(limit);
 }
 
 export async function listIncidentAlerts(db: Db, incidentId: string): Promise<IncidentAlertRow[]> {
@@ -467,8 +471,9 @@ export async function listAnsweredRunningEscalations(db: Db, changedBefore: numb
  * escalations' key probed for each; oldest first.
  */
 export function unrevisedEscalationsQuery(db: Db, dialect: 'sqlite' | 'postgres', changedBefore: number, limit: number) {
-  // On SQLite an unreadable state (see the escalation driver's `postpone`) has no severity rather than failing the read.
-  const severity = dialect === 'sqlite' ? sql<string | null>`(case when json_valid(e.state) then json_extract(e.state, '$.severity') end)` : sql<string | null>`(e.state::json ->> 'severity')`;
+  // An unreadable state (see the escalation driver's `postpone`) has no severity rather than failing
+  // the read (on PostgreSQL through migration 000030's opsbook_json_or_null: a cast would throw).
+  const severity = dialect === 'sqlite' ? sql<string | null>`(case when json_valid(e.state) then json_extract(e.state, '$.severity') end)` : sql<string | null>`(opsbook_json_or_null(e.state) ->> 'severity')`;
   return db
     .selectFrom('incidents as i')
     .innerJoin('escalations as e', 'e.incident_id', 'i.id')

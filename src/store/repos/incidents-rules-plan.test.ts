@@ -1,0 +1,50 @@
+/**
+ * The incidents of a check's rules (the UI's check timeline, `listIncidentsOfRules`) are found
+ * through incident_alerts_rule on both stores, not by reading every incident's alerts, with many
+ * alerts of many rules in the table.
+ */
+import { CompiledQuery, sql } from 'kysely';
+import { expect, it } from 'vitest';
+import { describeOnStores } from '../../../test/support/store-targets.js';
+import { incidentsOfRulesQuery, listIncidentsOfRules, type IncidentAlertRow, type IncidentRow } from './incidents.js';
+
+await describeOnStores('opsbook-rules-plan', 'incidents of a check\'s rules', { migrate: true }, (target) => {
+  it('are found through incident_alerts_rule', async () => {
+    const db = target.store.db;
+    // 4,000 incidents, each with one alert of one of 400 rules (10 incidents a rule).
+    const N = 4000;
+    const incidents: IncidentRow[] = [];
+    const alerts: IncidentAlertRow[] = [];
+    for (let i = 0; i < N; i++) {
+      const id = `inc_${String(i).padStart(5, '0')}`;
+      incidents.push({
+        id, title: `t${i}`, state: 'resolved', severity: 'sev2', service: null, source: 'alert', opened_at: i, updated_at: i,
+        acknowledged_at: null, resolved_at: i + 10, response_due_at: null, labels: '{}', runbook: null,
+        created_by: 'alerts', reopened: 0, held_notification: null,
+      });
+      alerts.push({
+        incident_id: id, dedup_key: `key-${i}`, rule_id: `rule-${i % 400}`, state: 'resolved', severity: 'sev2', labels: '{}', annotations: '{}',
+        runbook: null, value: null, first_fired_at: i, last_fired_at: i, resolved_at: i + 10,
+      });
+    }
+    for (let i = 0; i < N; i += 500) {
+      await db.insertInto('incidents').values(incidents.slice(i, i + 500)).execute();
+      await db.insertInto('incident_alerts').values(alerts.slice(i, i + 500)).execute();
+    }
+    if (target.name === 'postgres') await sql`ANALYZE incidents, incident_alerts`.execute(db);
+    expect((await listIncidentsOfRules(db, ['rule-7', 'rule-8'], 0, 1200, 200)).map((r) => r.id)).toEqual(['inc_00808', 'inc_00807', 'inc_00408', 'inc_00407', 'inc_00008', 'inc_00007']);
+
+    const query = incidentsOfRulesQuery(db, ['rule-7', 'rule-8'], 0, 1200, 200).compile();
+    const explain = target.name === 'sqlite' ? 'EXPLAIN QUERY PLAN ' : 'EXPLAIN ';
+    const rows = (await db.executeQuery(CompiledQuery.raw(explain + query.sql, [...query.parameters]))).rows as Record<string, unknown>[];
+    const plan = rows.map((r) => String(r.detail ?? r['QUERY PLAN'])).join('\n');
+    if (target.name === 'sqlite') {
+      // The rules' alerts through the index, not a scan of every alert.
+      expect(plan).toMatch(/SEARCH incident_alerts USING (COVERING )?INDEX incident_alerts_rule \(rule_id=\?\)/);
+      expect(plan).not.toMatch(/SCAN incident_alerts/);
+    } else {
+      expect(plan).toMatch(/(Index|Index Only|Bitmap Index) Scan (using|on) incident_alerts_rule/);
+      expect(plan).not.toMatch(/Seq Scan on incident_alerts/);
+    }
+  });
+});
