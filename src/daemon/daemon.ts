@@ -92,7 +92,7 @@ export type { ReadinessCheck };
 export interface Readiness {
   status: 'ready' | 'not_ready';
   /** `writes`: failing while the store refuses writes for lack of space (pages go out from memory). */
-  checks: { config: ReadinessCheck; store: ReadinessCheck; migrations: ReadinessCheck; writes: ReadinessCheck; cluster?: ReadinessCheck };
+  checks: { config: ReadinessCheck; store: ReadinessCheck; migrations: ReadinessCheck; writes: ReadinessCheck; pipeline?: ReadinessCheck; cluster?: ReadinessCheck };
 }
 
 /**
@@ -282,14 +282,17 @@ export class Daemon {
     const writes: ReadinessCheck = full
       ? { status: 'failing', detail: `disk full since ${new Date(full.since).toISOString()}: ${full.reason}; ${full.held} alert(s) paged from memory, not yet recorded` }
       : { status: 'ok' };
+    // Serve binds its port before the pipeline starts: until it runs, alerts sent here are refused.
+    const pipeline: ReadinessCheck | undefined =
+      this.options.operations === false ? undefined : this.operations ? { status: 'ok' } : { status: 'failing', detail: 'starting: the operations pipeline (checks, alerts, pages) is not running yet' };
     const health = this.cluster?.status;
     const cluster: ReadinessCheck | undefined = health
       ? health.ok
         ? { status: 'ok', detail: `${this.cluster!.leases.size} lease(s) held` }
         : { status: 'failing', detail: `holds no lease, runs no check and sends no page: ${health.reason}` }
       : undefined;
-    const ok = !this.stopping && [config, store, migrations, writes, ...(cluster ? [cluster] : [])].every((c) => c.status === 'ok');
-    return { status: ok ? 'ready' : 'not_ready', checks: { config, store, migrations, writes, ...(cluster ? { cluster } : {}) } };
+    const ok = !this.stopping && [config, store, migrations, writes, ...(pipeline ? [pipeline] : []), ...(cluster ? [cluster] : [])].every((c) => c.status === 'ok');
+    return { status: ok ? 'ready' : 'not_ready', checks: { config, store, migrations, writes, ...(pipeline ? { pipeline } : {}), ...(cluster ? { cluster } : {}) } };
   }
 
   /**
