@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import net from 'node:net';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createTestDatabase, postgresUp } from '../../test/support/services.js';
+import { createTestDatabase, PG_ADMIN_URL, postgresUp } from '../../test/support/services.js';
 import { scaled } from '../../test/support/timing.js';
 import { harness, responder, type Harness } from './test-support.js';
 
@@ -16,6 +17,43 @@ async function within<T>(ms: number, p: Promise<T>): Promise<T | 'still running'
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * A loopback proxy in front of the real PostgreSQL that, once the client sends a statement
+ * containing `marker`, stops relaying in both directions (a server that stops answering mid-statement:
+ * a frozen host, a network partition), or with `reset` resets both connections (a failover).
+ */
+async function pgFaultProxy(marker: string, fault: 'stall' | 'reset'): Promise<{ port: number; close: () => Promise<void> }> {
+  const pg = new URL(PG_ADMIN_URL);
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect({ host: pg.hostname, port: Number(pg.port || 5432) });
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('error', () => {});
+      s.on('close', () => sockets.delete(s));
+    }
+    let faulted = false;
+    client.on('data', (b: Buffer) => {
+      if (faulted) return;
+      upstream.write(b);
+      if (!b.includes(marker)) return;
+      faulted = true;
+      if (fault === 'reset') setTimeout(() => (client.resetAndDestroy(), upstream.destroy()), 300);
+    });
+    upstream.on('data', (b: Buffer) => {
+      if (!faulted && !client.destroyed) client.write(b);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => server.close(r));
+    },
+  };
 }
 
 describe.each([
@@ -68,5 +106,44 @@ describe.each([
       await h.cleanup();
     }
   });
+
+  for (const fault of ['stall', 'reset'] as const) {
+    it.skipIf(!pgOk)(`a SQL step whose server ${fault === 'stall' ? 'stops answering' : 'drops the connection'} mid-statement ends (${fault}), says why, and the execution goes on`, async () => {
+      const proxy = await pgFaultProxy('stall_marker', fault);
+      const url = new URL(target!.url);
+      url.host = `127.0.0.1:${proxy.port}`;
+      const crashes: unknown[] = [];
+      const onCrash = (e: unknown): void => void crashes.push(e);
+      // Vitest reports uncaught exceptions too; listening here keeps the reason in the test's own failure.
+      process.on('uncaughtException', onCrash);
+      const h = await open(
+        { services: [{ id: 'db', postgres: { url: url.toString() } }], procedures: { 's.md#rb-2': { timeout: '2s' } } },
+        "# S\n\n## RB-2: Look\n\n**Diagnosis:**\n```sql\nSELECT 'stall_marker' AS m, pg_sleep(1);\n```\n\n```sql\nSELECT 1 AS one;\n```\n",
+      );
+      try {
+        const { id } = await h.service.start('s.md#RB-2', responder);
+        const result = await within(scaled(30_000), h.service.runStep(id, 1, responder));
+        expect(result).not.toBe('still running');
+        if (result === 'still running') return;
+        await new Promise((r) => setTimeout(r, 500));
+        expect(crashes.map(String)).toEqual([]);
+        const entry = result.entries[0]!;
+        if (fault === 'stall') {
+          expect(entry.status).toBe('timeout');
+          expect(entry.stderr).toMatch(/timed out after 2 s/);
+        } else {
+          expect(entry.status).toBe('failed');
+          expect(entry.stderr).toMatch(/ECONNRESET|Connection terminated/);
+        }
+        // The execution is free for its next step.
+        await proxy.close();
+        expect((await h.service.get(id)).state).toBe('running');
+      } finally {
+        process.off('uncaughtException', onCrash);
+        await h.cleanup();
+        await proxy.close();
+      }
+    });
+  }
 
 });
