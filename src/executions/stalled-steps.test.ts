@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import http from 'node:http';
 import net from 'node:net';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createTestDatabase, PG_ADMIN_URL, postgresUp } from '../../test/support/services.js';
 import { scaled } from '../../test/support/timing.js';
+import { MAX_OUTPUT_BYTES } from './executors/index.js';
 import { harness, responder, type Harness } from './test-support.js';
 
 const pgOk = await postgresUp();
@@ -146,4 +148,45 @@ describe.each([
     });
   }
 
+  it.skipIf(!pgOk)('an HTTP step answered with a body larger than the output limit keeps a bounded transcript; a stream cut by the timeout keeps what came', async () => {
+    const chunk = Buffer.alloc(1 << 20, 'x');
+    const server = http.createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      let sent = 0;
+      const endless = req.url === '/stream';
+      const write = (): void => {
+        while (endless || sent < 24) {
+          sent++;
+          if (res.destroyed) return;
+          if (!res.write(chunk)) return void res.once('drain', write);
+        }
+        res.end();
+      };
+      write();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+    const h = await open(
+      { services: [{ id: 'api', base_url: base, aliases: ['api'] }], procedures: { 's.md#rb-3': { timeout: '3s' } } },
+      '# S\n\n## RB-3: Look\n\n**Diagnosis:**\n```bash\ncurl http://api/big\n```\n\n```bash\ncurl http://api/stream\n```\n',
+    );
+    try {
+      const { id } = await h.service.start('s.md#RB-3', responder);
+      const big = (await h.service.runStep(id, 1, responder, { command: 1 })).entries[0]!;
+      expect(big.status).toBe('ok');
+      expect(big.truncated).toBe(true);
+      const whole = await h.service.fullOutput(big, 'stdout');
+      // At most the documented in-memory limit per stream, and it says what was left out.
+      expect(Buffer.byteLength(whole)).toBeLessThan(MAX_OUTPUT_BYTES + 1024);
+      expect(whole).toMatch(/\[opsbook: \d+ more bytes dropped\]$/);
+      const cut = (await h.service.runStep(id, 1, responder, { command: 2 })).entries[0]!;
+      expect(cut.status).toBe('timeout');
+      expect(cut.stdout.startsWith('xxxx')).toBe(true);
+      expect(cut.stderr).toMatch(/timed out after 3 s/);
+    } finally {
+      await h.cleanup();
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  });
 });
