@@ -3,12 +3,14 @@ import http from 'node:http';
 import net from 'node:net';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createTestDatabase, PG_ADMIN_URL, postgresUp } from '../../test/support/services.js';
+import { createTestDatabase, PG_ADMIN_URL, postgresUp, REDIS_URL, redisUp } from '../../test/support/services.js';
+import { startTcpProxy } from '../../test/support/tcp-proxy.js';
 import { scaled } from '../../test/support/timing.js';
 import { MAX_OUTPUT_BYTES } from './executors/index.js';
 import { harness, responder, type Harness } from './test-support.js';
 
 const pgOk = await postgresUp();
+const redisOk = await redisUp();
 
 /** Settles within `ms` or says the step never ended. */
 async function within<T>(ms: number, p: Promise<T>): Promise<T | 'still running'> {
@@ -147,6 +149,25 @@ describe.each([
       }
     });
   }
+
+  it.skipIf(!pgOk || !redisOk)('a Redis step against a server that accepts and never answers times out at its limit and says so', async () => {
+    const redis = new URL(REDIS_URL);
+    const proxy = await startTcpProxy({ host: redis.hostname, port: Number(redis.port || 6379) }, 'stall');
+    const h = await open(
+      { services: [{ id: 'cache', redis: { url: `redis://${proxy.address}` } }], procedures: { 's.md#rb-4': { timeout: '2s' } } },
+      '# S\n\n## RB-4: Look\n\n**Diagnosis:**\n```bash\nredis-cli LLEN queue\n```\n',
+    );
+    try {
+      const { id } = await h.service.start('s.md#RB-4', responder);
+      const result = await within(scaled(30_000), h.service.runStep(id, 1, responder));
+      expect(result).not.toBe('still running');
+      if (result === 'still running') return;
+      expect(result.entries[0]).toMatchObject({ status: 'timeout', stderr: expect.stringMatching(/timed out after 2 s/) });
+    } finally {
+      await h.cleanup();
+      await proxy.close();
+    }
+  });
 
   it.skipIf(!pgOk)('an HTTP step answered with a body larger than the output limit keeps a bounded transcript; a stream cut by the timeout keeps what came', async () => {
     const chunk = Buffer.alloc(1 << 20, 'x');
