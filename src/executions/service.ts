@@ -57,6 +57,8 @@ export class InProcessExecutions {
   readonly controllers = new Map<string, Set<AbortController>>();
   /** Secret values given for an execution live only in this process. */
   readonly secretParams = new Map<string, Record<string, string>>();
+  /** Who runs each step running now, by `executionId#step`: a second press of it is refused, not run twice. */
+  readonly runningSteps = new Map<string, string>();
 
   /** Stops the execution's running steps and forgets its secrets (it ended). */
   end(id: string): void {
@@ -236,6 +238,19 @@ export class ExecutionService {
    * gate. Refusals and commands that cannot run here are recorded too; the result says which.
    */
   async runStep(id: string, step: number, actor: Actor, options: RunStepOptions = {}): Promise<StepRunResult> {
+    // Checked and taken before the first await, so two presses at once cannot both pass.
+    const key = `${id}#${step}`;
+    const runner = this.inProcess.runningSteps.get(key);
+    if (runner !== undefined) throw new OpsbookError('OPSBOOK_E_EXECUTION_STATE', `step ${step} of execution ${id} is running (started by ${runner}): wait for its result, or cancel the execution`);
+    this.inProcess.runningSteps.set(key, actor.name);
+    try {
+      return await this.runStepOnce(id, step, actor, options);
+    } finally {
+      this.inProcess.runningSteps.delete(key);
+    }
+  }
+
+  private async runStepOnce(id: string, step: number, actor: Actor, options: RunStepOptions): Promise<StepRunResult> {
     const { row, built } = await this.rebuild(id, options.params ?? {}, options.secretNames ?? []);
     const controller = new AbortController();
     const set = this.controllers.get(id) ?? new Set();

@@ -101,6 +101,12 @@ async function insertEntry(trx: Transaction<Database>, ctx: EntryContext, e: Ent
   return toEntry(row);
 }
 
+/** What a timed-out command's stderr ends with: the limit it hit and where it is set. */
+export function timedOut(timeoutMs: number): string {
+  const seconds = Number((timeoutMs / 1000).toFixed(3));
+  return `opsbook: timed out after ${seconds} s (the time limit of each command, procedures[…].timeout): stopped, output up to then kept`;
+}
+
 function maskData(data: Record<string, unknown> | undefined, secrets: readonly string[]): Record<string, unknown> {
   if (!data || secrets.length === 0) return data ?? {};
   return JSON.parse(maskSecrets(JSON.stringify(data), secrets.map((s) => JSON.stringify(s).slice(1, -1)))) as Record<string, unknown>;
@@ -188,6 +194,7 @@ export async function runStep(ctx: StepContext, stepNumber: number, actor: Actor
     } catch (e) {
       outcome = { status: 'failed', exitCode: null, stdout: '', stderr: `opsbook: ${(e as Error).message}\n` };
     }
+    if (outcome.status === 'timeout') outcome = { ...outcome, stderr: `${outcome.stderr}${outcome.stderr && !outcome.stderr.endsWith('\n') ? '\n' : ''}${timedOut(plan.timeoutMs)}\n` };
     const entry = await recordEntry(
       ctx,
       {

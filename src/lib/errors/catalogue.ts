@@ -78,7 +78,7 @@ export const ERROR_CATALOGUE = {
   OPSBOOK_E_EXECUTION_PARAM: { kind: 'invalid', summary: 'A placeholder has no value: pass --param NAME=VALUE or set procedures[…].params.' },
   OPSBOOK_E_EXECUTION_CONFIRM: { kind: 'forbidden', summary: 'A write, unknown or destructive step was not confirmed (destructive: type its target; --yes is not enough).' },
   OPSBOOK_E_EXECUTION_LOCKED: { kind: 'conflict', summary: 'Another execution holds the service’s destructive-step lock.' },
-  OPSBOOK_E_EXECUTION_STATE: { kind: 'conflict', summary: 'The execution has already finished or been cancelled.' },
+  OPSBOOK_E_EXECUTION_STATE: { kind: 'conflict', summary: 'The execution has already finished or been cancelled, or the step is running already.' },
   OPSBOOK_E_EXECUTION_CRON: { kind: 'invalid', summary: 'A procedure with `cron` has steps that are neither read nor pre_approved.' },
 
   // notify/

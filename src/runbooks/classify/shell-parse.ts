@@ -72,6 +72,8 @@ export interface ShStatement {
   assigned: string[];
   /** Literal `{name}` words outside quotes (`/webhooks/{webhookId}/logs`). */
   braceWords: string[];
+  /** Ends with `&`: it runs in the background (its text keeps the `&`). */
+  background?: true;
 }
 
 /**
@@ -333,7 +335,9 @@ export function parseShell(source: string, lineBase = 0): ShStatement[] {
     const r = new Reader(bytes, lineBase);
     const start = (st.Position as GoPos).offs;
     r.stmt(st, false);
-    const end = Math.max(r.maxEnd, start);
+    // The tree ends a statement at its last word: the `&` that sends it to the background is only a flag.
+    const background = st.Background === true;
+    const end = Math.max(r.maxEnd, start, background ? (st.Semicolon as GoPos).offs + 1 : 0);
     const text = bytes.subarray(start, end).toString('utf8').trim();
     out.push({
       text,
@@ -342,6 +346,7 @@ export function parseShell(source: string, lineBase = 0): ShStatement[] {
       params: [...new Set(r.params)],
       assigned: [...new Set(r.assigned)],
       braceWords: [...new Set(r.braceWords)],
+      ...(background ? { background: true as const } : {}),
     });
   }
   return out;

@@ -10,10 +10,17 @@ import { substitute, type Executor, type ExecutorOutcome, type NotRunnable, type
 import { readCurl, rewriteUrl, type CurlRequest } from './curl.js';
 import { bindBody, bindUrl } from './bind.js';
 import { requestWithCa } from './private-ca.js';
+import { OutputCollector } from '../output.js';
 
 export { readCurl, rewriteUrl, type CurlRequest } from './curl.js';
 
-async function send(req: CurlRequest, options: RunOptions, ca?: Buffer): Promise<ExecutorOutcome & { body: string }> {
+/** Reads a body as it arrives, keeping the first MAX_OUTPUT_BYTES (a timeout or cancel keeps what came). */
+async function readBody(body: AsyncIterable<Uint8Array> | null, into: OutputCollector): Promise<void> {
+  if (!body) return;
+  for await (const chunk of body) into.add(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+}
+
+async function send(req: CurlRequest, options: RunOptions, ca?: Buffer): Promise<ExecutorOutcome> {
   const controller = new AbortController();
   let ended: 'timeout' | 'cancelled' | undefined;
   const timer = setTimeout(() => {
@@ -26,6 +33,16 @@ async function send(req: CurlRequest, options: RunOptions, ca?: Buffer): Promise
   };
   options.signal.addEventListener('abort', onAbort, { once: true });
   if (options.signal.aborted) onAbort();
+  let head: string | undefined;
+  let httpStatus: number | undefined;
+  const received = new OutputCollector();
+  const outcome = (status: ExecutorOutcome['status'], exitCode: number | null, stderr: string): ExecutorOutcome => {
+    const body = received.text();
+    let stdout = head === undefined ? '' : req.headOnly ? head : `${req.include ? head : ''}${req.discardBody ? '' : body}`;
+    if (head !== undefined && (status === 'ok' || status === 'failed') && req.writeOut !== undefined) stdout += req.writeOut.replace(/%\{http_code\}/g, String(httpStatus)).replace(/\\n/g, '\n');
+    const data = { url: req.url, method: req.method, ...(httpStatus !== undefined ? { httpStatus, bodyBytes: received.total } : {}) };
+    return { status, exitCode, stdout, stderr, data };
+  };
   try {
     const res = await (ca !== undefined && req.url.startsWith('https:')
       ? requestWithCa(req.url, { method: req.method, headers: req.headers, ...(req.body !== undefined ? { body: req.body } : {}), followRedirects: req.followRedirects, signal: controller.signal }, ca)
@@ -35,16 +52,17 @@ async function send(req: CurlRequest, options: RunOptions, ca?: Buffer): Promise
           ...(req.body !== undefined ? { body: req.body } : {}),
           redirect: req.followRedirects ? 'follow' : 'manual',
           signal: controller.signal,
-        }).then(async (r) => ({ status: r.status, statusText: r.statusText, headers: [...r.headers], body: req.method === 'HEAD' ? '' : await r.text() })));
-    const body = req.method === 'HEAD' ? '' : res.body;
-    const head = `HTTP/1.1 ${res.status} ${res.statusText}\n${res.headers.map(([k, v]) => `${k}: ${v}`).join('\n')}\n\n`;
-    let stdout = req.headOnly ? head : `${req.include ? head : ''}${req.discardBody ? '' : body}`;
-    if (req.writeOut !== undefined) stdout += req.writeOut.replace(/%\{http_code\}/g, String(res.status)).replace(/\\n/g, '\n');
+        }).then((r) => ({ status: r.status, statusText: r.statusText, headers: [...r.headers], body: r.body })));
+    httpStatus = res.status;
+    head = `HTTP/1.1 ${res.status} ${res.statusText}\n${res.headers.map(([k, v]) => `${k}: ${v}`).join('\n')}\n\n`;
+    // The body is read as it arrives and kept up to the executors' output limit: a large download or an
+    // endless stream can neither fill opsbook's memory nor, cut by the time limit, lose what came.
+    if (req.method !== 'HEAD') await readBody(res.body, received);
     // curl -f's exit code: an HTTP error status is a failed step, whatever the flags.
     const ok = res.status < 400;
-    return { status: ok ? 'ok' : 'failed', exitCode: ok ? 0 : 22, stdout, stderr: ok ? '' : `HTTP ${res.status} ${res.statusText}\n`, body, data: { url: req.url, method: req.method, httpStatus: res.status } };
+    return outcome(ok ? 'ok' : 'failed', ok ? 0 : 22, ok ? '' : `HTTP ${res.status} ${res.statusText}\n`);
   } catch (e) {
-    return { status: ended ?? 'failed', exitCode: ended ? null : 7, stdout: '', stderr: `${(e as Error).message}${(e as { cause?: Error }).cause ? `: ${(e as { cause: Error }).cause.message}` : ''}\n`, body: '', data: { url: req.url, method: req.method } };
+    return outcome(ended ?? 'failed', ended ? null : 7, `${(e as Error).message}${(e as { cause?: Error }).cause ? `: ${(e as { cause: Error }).cause.message}` : ''}\n`);
   } finally {
     clearTimeout(timer);
     options.signal.removeEventListener('abort', onAbort);
@@ -142,11 +160,10 @@ export const httpExecutor: Executor = {
             return { status: 'failed', exitCode: 77, stdout: '', stderr: `services[${service.id}].http.ca_file ${caFile}: ${(e as Error).message}\n` };
           }
         }
-        const response = await send(req, options, ca);
-        const { body: _body, ...outcome } = response;
-        if (!script || response.status !== 'ok') return outcome;
+        const outcome = await send(req, options, ca);
+        if (!script || outcome.status !== 'ok') return outcome;
         if (!service.shell?.cwd) await mkdir(shellCwd(service, ctx), { recursive: true });
-        const piped = await runInProcessGroup({ ...options, script, cwd: shellCwd(service, ctx), env: shellEnv(command, service, ctx.params), stdin: response.stdout });
+        const piped = await runInProcessGroup({ ...options, script, cwd: shellCwd(service, ctx), env: shellEnv(command, service, ctx.params), stdin: outcome.stdout });
         return { ...piped, data: { ...outcome.data, pipe: script } };
       },
     };

@@ -1,11 +1,11 @@
 import https from 'node:https';
 
-/** What a request answered: status, headers as pairs, body as text. */
+/** What a request answered: status, headers as pairs, and the body as it arrives. */
 export interface CaResponse {
   status: number;
   statusText: string;
   headers: [string, string][];
-  body: string;
+  body: AsyncIterable<Buffer>;
 }
 
 /**
@@ -25,6 +25,7 @@ export async function requestWithCa(
       const res = await once(target, init, agent);
       const location = res.headers.find(([k]) => k === 'location')?.[1];
       if (!init.followRedirects || !location || res.status < 300 || res.status >= 400 || hop >= 5) return res;
+      for await (const _ of res.body); // the redirect's own body, read to free its socket
       target = new URL(location, target);
       if (target.protocol !== 'https:') return res;
     }
@@ -38,14 +39,9 @@ function once(url: URL, init: { method: string; headers: [string, string][]; bod
     const headers: Record<string, string> = Object.fromEntries(init.headers);
     if (init.body !== undefined) headers['content-length'] = String(Buffer.byteLength(init.body));
     const req = https.request(url, { method: init.method, headers, agent, signal: init.signal }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('error', reject);
-      res.on('end', () => {
-        const pairs: [string, string][] = [];
-        for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) pairs.push([res.rawHeaders[i]!.toLowerCase(), res.rawHeaders[i + 1]!]);
-        resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: pairs, body: Buffer.concat(chunks).toString('utf8') });
-      });
+      const pairs: [string, string][] = [];
+      for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) pairs.push([res.rawHeaders[i]!.toLowerCase(), res.rawHeaders[i + 1]!]);
+      resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: pairs, body: res });
     });
     req.on('error', reject);
     req.end(init.body);

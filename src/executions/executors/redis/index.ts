@@ -72,21 +72,28 @@ async function runRedis(url: string, keyPrefix: string | undefined, words: strin
     ...(keyPrefix ? { keyPrefix } : {}),
   });
   client.on('error', () => {}); // reported through the command's own rejection
-  const cancelled = new Promise<never>((_, reject) => {
-    const onAbort = (): void => reject(Object.assign(new Error('cancelled'), { cancelled: true }));
+  let deadline: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  // One limit for connecting and the command together: a server that accepts and never answers fails
+  // the ready check only after connectTimeout and commandTimeout both ran, as "Connection is closed".
+  const ended = new Promise<never>((_, reject) => {
+    onAbort = (): void => reject(Object.assign(new Error('cancelled'), { ended: 'cancelled' }));
+    deadline = setTimeout(() => reject(Object.assign(new Error(`no answer within ${options.timeoutMs} ms`), { ended: 'timeout' })), options.timeoutMs);
     if (options.signal.aborted) onAbort();
     else options.signal.addEventListener('abort', onAbort, { once: true });
   });
-  cancelled.catch(() => {});
+  ended.catch(() => {});
   try {
-    await Promise.race([client.connect(), cancelled]);
-    const reply = await Promise.race([client.call(words[0]!, ...words.slice(1)), cancelled]);
+    await Promise.race([client.connect(), ended]);
+    const reply = await Promise.race([client.call(words[0]!, ...words.slice(1)), ended]);
     return { status: 'ok', exitCode: 0, stdout: `${formatReply(reply)}\n`, stderr: '', data: { reply: typeof reply === 'number' || typeof reply === 'string' || reply === null ? reply : undefined } };
   } catch (e) {
-    const err = e as Error & { cancelled?: boolean };
-    const status = err.cancelled ? 'cancelled' : /timed? ?out/i.test(err.message) ? 'timeout' : 'failed';
+    const err = e as Error & { ended?: 'timeout' | 'cancelled' };
+    const status = err.ended ?? (/timed? ?out/i.test(err.message) ? 'timeout' : 'failed');
     return { status, exitCode: 1, stdout: '', stderr: `(error) ${err.message}\n` };
   } finally {
+    clearTimeout(deadline);
+    if (onAbort) options.signal.removeEventListener('abort', onAbort);
     client.disconnect();
   }
 }

@@ -85,6 +85,8 @@ export function shellExecutor(previous: (command: Command) => Command[] = () => 
         if (e instanceof ShellSyntaxError) return { executor: 'shell', why: `the command is not valid bash: ${e.message}` };
         throw e;
       }
+      // What a step starts ends with it (its process group is killed), so `cmd &` would be stopped at once.
+      if (statements.some((s) => s.background)) return { executor: 'shell', why: 'runs in the background (&), and what a step starts ends with the step: run it in a terminal' };
       const dash = leadingDashProblem(statements, ctx.params, optionParams(ctx.rules ?? new Map()));
       if (dash) return { executor: 'shell', why: dash };
       const cwd = shellCwd(service, ctx);

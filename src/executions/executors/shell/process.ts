@@ -1,10 +1,16 @@
 import { spawn } from 'node:child_process';
+import { OutputCollector } from '../output.js';
 import type { ExecutorOutcome, RunOptions } from '../types.js';
 
-/** Output kept in memory per stream; past it the rest is counted and dropped. */
-export const MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
+export { MAX_OUTPUT_BYTES } from '../output.js';
+
 /** After SIGTERM to the group, how long before SIGKILL. */
 export const KILL_GRACE_MS = 2000;
+/**
+ * After the script ended and its group was killed, how long to wait for the output pipes to close:
+ * a process that left the group (setsid) may hold them for ever.
+ */
+const DRAIN_MS = 500;
 
 export interface SpawnRequest extends RunOptions {
   script: string;
@@ -12,23 +18,6 @@ export interface SpawnRequest extends RunOptions {
   env: Record<string, string>;
   /** Given to the script on stdin (e.g. an HTTP response piped into `jq`); otherwise stdin is empty. */
   stdin?: string;
-}
-
-class Collector {
-  private chunks: Buffer[] = [];
-  private kept = 0;
-  total = 0;
-  add(b: Buffer): void {
-    this.total += b.length;
-    if (this.kept >= MAX_OUTPUT_BYTES) return;
-    const part = b.subarray(0, MAX_OUTPUT_BYTES - this.kept);
-    this.chunks.push(part);
-    this.kept += part.length;
-  }
-  text(): string {
-    const s = Buffer.concat(this.chunks).toString('utf8');
-    return this.total > this.kept ? `${s}\n[opsbook: ${this.total - this.kept} more bytes dropped]` : s;
-  }
 }
 
 /**
@@ -44,8 +33,8 @@ export function runInProcessGroup(req: SpawnRequest): Promise<ExecutorOutcome> {
       detached: true,
       stdio: ['pipe', 'pipe', 'pipe'],
     });
-    const out = new Collector();
-    const err = new Collector();
+    const out = new OutputCollector();
+    const err = new OutputCollector();
     child.stdout.on('data', (b: Buffer) => out.add(b));
     child.stderr.on('data', (b: Buffer) => err.add(b));
     child.stdin.on('error', () => {}); // the script may exit before reading its input
@@ -103,10 +92,11 @@ export function runInProcessGroup(req: SpawnRequest): Promise<ExecutorOutcome> {
     child.on('exit', (code, signal) => {
       exitCode = code;
       signalName = signal;
-      if (ended) {
-        // The group was signalled: give it the grace period to go, then make sure.
-        killGroup('SIGKILL');
-      }
+      // The script is over: what it left running in its group (`sleep 1000 &`) would hold the output
+      // pipes open until the step's time limit, so the group is killed now and the step ends with the
+      // script's own status. A signalled group gets SIGKILL too, to make sure.
+      killGroup('SIGKILL');
+      setTimeout(() => finish(), DRAIN_MS);
     });
     child.on('close', () => finish());
     child.on('error', (e) => {

@@ -3,6 +3,7 @@ import type { Command } from '../../../runbooks/index.js';
 import { paramKey, type ParamValues } from '../../params.js';
 import { parseShell, ShellSyntaxError } from '../../shell-syntax.js';
 import type { Executor, ExecutorOutcome, NotRunnable, PrepareContext, PreparedCommand, RunOptions } from '../types.js';
+import { KILL_GRACE_MS } from '../shell/process.js';
 import { formatRows } from './format.js';
 
 /** `'<name>'` or `<name>` in SQL: a value the person gives, sent as a bind parameter. */
@@ -71,7 +72,8 @@ export function sqlOf(command: Command): { sql: string } | { why: string } {
 const loadPg = async (): Promise<typeof pg> => (await import('pg')).default;
 
 async function cancelBackend(url: string, pid: number): Promise<void> {
-  const c = new (await loadPg()).Client({ connectionString: url, application_name: 'opsbook-cancel', connectionTimeoutMillis: 5000 });
+  const c = new (await loadPg()).Client({ connectionString: url, application_name: 'opsbook-cancel', connectionTimeoutMillis: 5000, query_timeout: 5000 });
+  c.on('error', () => {});
   try {
     await c.connect();
     await c.query('SELECT pg_cancel_backend($1)', [pid]);
@@ -89,12 +91,19 @@ async function cancelBackend(url: string, pid: number): Promise<void> {
  */
 export async function runSql(url: string, bound: BoundSql, readOnly: boolean, options: RunOptions): Promise<ExecutorOutcome> {
   const client = new (await loadPg()).Client({ connectionString: url, application_name: 'opsbook', connectionTimeoutMillis: Math.min(options.timeoutMs, 30_000) });
+  // A connection lost mid-statement (a failover, a reset) surfaces as the statement's rejection; unheard,
+  // the client's 'error' event would end the process.
+  client.on('error', () => {});
   let ended: 'timeout' | 'cancelled' | undefined;
   let pid: number | undefined;
+  let dropTimer: NodeJS.Timeout | undefined;
   const stop = (why: 'timeout' | 'cancelled'): void => {
     if (ended) return;
     ended = why;
     if (pid !== undefined) void cancelBackend(url, pid);
+    // A server that stopped answering (a frozen host, a partition) never reports the cancel, and
+    // statement_timeout cannot reach it: the connection is closed after the grace, which ends the step.
+    dropTimer = setTimeout(() => void client.end().catch(() => {}), pid === undefined ? 0 : KILL_GRACE_MS);
   };
   const timer = setTimeout(() => stop('timeout'), options.timeoutMs);
   const onAbort = (): void => stop('cancelled');
@@ -121,6 +130,7 @@ export async function runSql(url: string, bound: BoundSql, readOnly: boolean, op
     return { status, exitCode: 1, stdout: '', stderr: `ERROR: ${err.message}${err.code ? ` (SQLSTATE ${err.code})` : ''}\n`, data: { sqlstate: err.code } };
   } finally {
     clearTimeout(timer);
+    clearTimeout(dropTimer);
     options.signal.removeEventListener('abort', onAbort);
     await client.end().catch(() => {});
   }
