@@ -20,7 +20,7 @@ describe('opsbook serve', () => {
       onTestFinished(() => s.close());
       const ready = (await (await fetch(`${s.url}/_health/ready`)).json()) as { status: string; checks: Record<string, { status: string }> };
       expect(ready.status).toBe('ready');
-      expect(Object.keys(ready.checks).sort()).toEqual(['config', 'migrations', 'store', 'writes']);
+      expect(Object.keys(ready.checks).sort()).toEqual(['config', 'migrations', 'pipeline', 'store', 'writes']);
       expect(fs.existsSync(path.join(s.dir, '.opsbook', 'opsbook.db'))).toBe(true);
       const since = Date.now();
       s.child.kill(signal);
