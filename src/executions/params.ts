@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import type { OpsConfig } from '../config/index.js';
+import { secretForms, type OpsConfig } from '../config/index.js';
 import { OpsbookError } from '../lib/errors/index.js';
 import type { ParameterSource, PlanParameter } from './types.js';
 
@@ -76,6 +76,8 @@ export interface BindInput {
   env?: Record<string, string | undefined>;
   /** Directory `params.*.file` paths are relative to. */
   baseDir?: string;
+  /** The config's credentials (`configSecrets`): a parameter holding one is secret whatever its name. */
+  configSecrets?: ReadonlySet<string>;
 }
 
 /** Binds every source, most specific last so it wins: service < incident < outputs < config < person. */
@@ -85,7 +87,8 @@ export function bindParameters(input: BindInput): { values: ParamValues; problem
   const secretKeys = new Set((input.secretNames ?? []).map(paramKey));
   const put = (name: string, value: string, source: ParameterSource, secret = false): void => {
     const key = paramKey(name);
-    values.set(key, { value, source, secret: secret || secretKeys.has(key) || looksSecret(name) || values.get(key)?.secret === true });
+    const credential = input.configSecrets?.has(value) === true;
+    values.set(key, { value, source, secret: secret || credential || secretKeys.has(key) || looksSecret(name) || values.get(key)?.secret === true });
   };
   for (const [k, v] of Object.entries(serviceValues(input.service))) put(k, v, 'service');
   for (const [k, v] of Object.entries(input.incidentLabels ?? {})) put(k, v, 'incident');
@@ -111,9 +114,14 @@ export function bindParameters(input: BindInput): { values: ParamValues; problem
   return { values, problems };
 }
 
-/** Secret values, longest first, for masking. */
-export function secretValues(values: ParamValues): string[] {
-  return [...values.values()].filter((v) => v.secret && v.value.length > 0).map((v) => v.value).sort((a, b) => b.length - a.length);
+/**
+ * What masking replaces, longest first: secret parameters in every form a step may show them (as
+ * given, URL-encoded), and the config's credentials (`configSecrets`, already in those forms).
+ */
+export function secretValues(values: ParamValues, fromConfig: readonly string[] = []): string[] {
+  const all = new Set(fromConfig);
+  for (const v of values.values()) if (v.secret && v.value.length > 0) for (const f of secretForms(v.value)) all.add(f);
+  return [...all].sort((a, b) => b.length - a.length);
 }
 
 /** Replaces every occurrence of a secret value in `text` with the mask. */
@@ -131,12 +139,12 @@ export function isUntrusted(source: ParameterSource): boolean {
   return source === 'incident' || source === 'output';
 }
 
-/** The parameters a plan shows: used ones only, secrets masked. */
-export function shownParameters(values: ParamValues, used: ReadonlySet<string>): PlanParameter[] {
+/** The parameters a plan shows: used ones only, secrets masked (and secrets inside other values: a URL's password). */
+export function shownParameters(values: ParamValues, used: ReadonlySet<string>, secrets: readonly string[] = []): PlanParameter[] {
   const out: PlanParameter[] = [];
   for (const [name, v] of values) {
     if (!used.has(name)) continue;
-    out.push({ name, shown: v.secret ? MASK : v.value, secret: v.secret, source: v.source, untrusted: isUntrusted(v.source) });
+    out.push({ name, shown: v.secret ? MASK : maskSecrets(v.value, secrets), secret: v.secret, source: v.source, untrusted: isUntrusted(v.source) });
   }
   return out.sort((a, b) => a.name.localeCompare(b.name));
 }

@@ -1,4 +1,4 @@
-import type { OpsConfig } from '../config/index.js';
+import { configSecrets, type OpsConfig } from '../config/index.js';
 import type { Command, Effect, Procedure, Runbook } from '../runbooks/index.js';
 import { worst } from '../runbooks/index.js';
 import { executorSet, isPrepared, substitute, type PreparedCommand } from './executors/index.js';
@@ -29,6 +29,8 @@ export interface BuiltPlan {
   values: ParamValues;
   /** Ready-to-run commands by `step.command`. */
   prepared: Map<string, PreparedCommand>;
+  /** What masking replaces in everything recorded of these commands: secret parameters and the config's credentials. */
+  secrets: string[];
   /** Problems binding configured parameters (an unset env variable, an unreadable file). */
   problems: string[];
 }
@@ -68,6 +70,7 @@ export function buildPlan(input: PlanInput): BuiltPlan {
   const settings = found?.settings;
   const serviceId = input.service ?? settings?.service ?? input.incident?.service ?? (config.services.length === 1 ? config.services[0]!.id : undefined);
   const service: Service | undefined = serviceId === undefined ? undefined : config.services.find((s) => s.id === serviceId);
+  const fromConfig = configSecrets(config);
   const { values, problems } = bindParameters({
     person: input.params,
     secretNames: input.secretNames,
@@ -77,9 +80,10 @@ export function buildPlan(input: PlanInput): BuiltPlan {
     outputs: input.outputs,
     env: input.env,
     baseDir: input.baseDir,
+    configSecrets: new Set(fromConfig),
   });
   if (serviceId !== undefined && !service) problems.push(`service ${serviceId} is not defined in services:`);
-  const secrets = secretValues(values);
+  const secrets = secretValues(values, fromConfig);
   const flat = flattenSteps(procedure);
   const blockOf = new Map<Command, Command[]>();
   for (const f of flat) for (const b of f.step.blocks) for (const c of b.commands) blockOf.set(c, b.commands);
@@ -111,7 +115,7 @@ export function buildPlan(input: PlanInput): BuiltPlan {
         missing,
       };
       if (!isPrepared(p)) {
-        return { ...base, executor: p.executor, runnable: false, why: p.why, ...(p.skip ? { skip: true } : {}), display: maskSecrets(substitute(command.text, values, paramKey), secrets) };
+        return { ...base, executor: p.executor, runnable: false, why: maskSecrets(p.why, secrets), ...(p.skip ? { skip: true } : {}), display: maskSecrets(substitute(command.text, values, paramKey), secrets) };
       }
       if (missing.length > 0) {
         for (const m of missing) missingAll.add(m);
@@ -147,11 +151,11 @@ export function buildPlan(input: PlanInput): BuiltPlan {
     ...(service ? { service: service.id } : {}),
     ...(input.incident ? { incidentId: input.incident.id } : {}),
     steps,
-    parameters: shownParameters(values, used),
+    parameters: shownParameters(values, used, secrets),
     missing: [...missingAll],
     timeoutMs: settings?.timeout ?? DEFAULT_TIMEOUT_MS,
     unknownRequired: (settings?.required ?? []).filter((r) => !manualTexts.has(normalise(r))),
     problems,
   };
-  return { plan, settings, values, prepared, problems };
+  return { plan, settings, values, prepared, problems, secrets };
 }

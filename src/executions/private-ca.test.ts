@@ -52,7 +52,7 @@ describe('HTTP steps through a private CA with per-host credentials', () => {
     const plan = await h.service.plan('search.md#RB-7');
     const command = plan.steps[0]!.commands[0]!;
     expect(command).toMatchObject({ runnable: true, executor: 'http', effect: 'read' });
-    expect(command.display).toContain("-H 'Authorization: ***'");
+    expect(command.display).toContain("-H 'Authorization: ********'");
     expect(command.display).not.toContain('s3cret');
     expect(command.display).not.toContain(AUTH.slice(6));
     const { id } = await h.service.start('search.md#RB-7', responder);

@@ -6,7 +6,7 @@ import type { Transaction } from 'kysely';
 import { acquireExecutionLock, appendExecutionEntryIn, type AuditInput, type Database, type ExecutionRow, type Store } from '../store/index.js';
 import { audit, withAudit, type ExecutionLogger } from './audit.js';
 import type { ExecutorOutcome } from './executors/index.js';
-import { maskSecrets, secretValues } from './params.js';
+import { maskSecrets } from './params.js';
 import type { BuiltPlan } from './plan.js';
 import { authorise, type Confirmation } from './safety.js';
 import { capText, toEntry } from './transcript.js';
@@ -114,8 +114,8 @@ function maskData(data: Record<string, unknown> | undefined, secrets: readonly s
 
 /** Runs one step (or one command of it): gate, lock, each command in order, stopping at the first that does not succeed. */
 export async function runStep(ctx: StepContext, stepNumber: number, actor: Actor, options: RunStepOptions & { signal: AbortSignal }): Promise<StepRunResult> {
-  const { plan, prepared, values } = ctx.built;
-  const secrets = secretValues(values);
+  // Secret parameters and the config's credentials (shell.env, http.hosts headers, URL passwords).
+  const { plan, prepared, secrets } = ctx.built;
   const executionId = ctx.row.id;
   const step = plan.steps[stepNumber - 1];
   const result = (status: StepRunResult['status'], entries: TranscriptEntry[], reason?: string): StepRunResult => ({ executionId, step: stepNumber, status, entries, ...(reason ? { reason } : {}) });

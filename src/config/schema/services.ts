@@ -44,7 +44,7 @@ export const servicesSection = z
               z.string().describe('Value of the variable (${VAR} expands from opsbook’s environment).'),
             )
             .default({})
-            .describe('Environment variables given to shell steps.'),
+            .describe('Environment variables given to shell steps. Values of names like a credential (PGPASSWORD, API_KEY, *TOKEN*, *SECRET*, *_AUTH) and URL passwords are masked in everything recorded (docs/runbooks.md).'),
           allow: z
             .array(z.string().min(1))
             .optional()
@@ -62,7 +62,7 @@ export const servicesSection = z
                 headers: z
                   .record(z.string().min(1).meta({ title: 'NAME' }), z.string().describe('The header’s value (${VAR} expands from opsbook’s environment).'))
                   .default({})
-                  .describe('Headers added to requests written for this host, e.g. credentials the runbook’s curl leaves out (`Authorization: Basic ${SEARCH_AUTH}`). Shown masked; a header the step sets itself wins.'),
+                  .describe('Headers added to requests written for this host, e.g. credentials the runbook’s curl leaves out (`Authorization: Basic ${SEARCH_AUTH}`). Shown masked; credential headers (Authorization, Cookie, X-Api-Key …) are masked in recorded output too; a header the step sets itself wins.'),
               }),
             )
             .default([])

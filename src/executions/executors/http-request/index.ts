@@ -1,7 +1,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import type { OpsConfig } from '../../../config/index.js';
 import type { Command } from '../../../runbooks/index.js';
-import { paramKey } from '../../params.js';
+import { MASK, paramKey } from '../../params.js';
 import { parseShell, shellQuote, ShellSyntaxError, type ShCall } from '../../shell-syntax.js';
 import { runInProcessGroup } from '../shell/process.js';
 import { programProblem, programsOf } from '../shell/programs.js';
@@ -129,7 +129,7 @@ export const httpExecutor: Executor = {
     const req: CurlRequest = { ...parsed, url: target.url, headers, ...(body ? { body: body.body } : {}) };
     if (req.headers.some(([, v]) => /[\r\n]/.test(v))) return { executor: 'http', why: 'a header value has a line break' };
     const masked = new Set(added.map(([k]) => k));
-    const shown = `curl -X ${req.method} ${shellQuote(req.url)}${req.headers.map(([k, v]) => ` -H ${shellQuote(`${k}: ${masked.has(k) ? '***' : v}`)}`).join('')}${req.body !== undefined ? ` -d ${shellQuote(req.body)}` : ''}${service.http?.ca_file ? ` --cacert ${shellQuote(service.http.ca_file)}` : ''}`;
+    const shown = `curl -X ${req.method} ${shellQuote(req.url)}${req.headers.map(([k, v]) => ` -H ${shellQuote(`${k}: ${masked.has(k) ? MASK : v}`)}`).join('')}${req.body !== undefined ? ` -d ${shellQuote(req.body)}` : ''}${service.http?.ca_file ? ` --cacert ${shellQuote(service.http.ca_file)}` : ''}`;
     const piped = calls.slice(1);
     let script: string | undefined;
     if (piped.length > 0) {

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { opsConfigSchema } from './schema/index.js';
+import { configSecrets, isCredentialHeader, looksLikeCredential, secretForms } from './secrets.js';
+
+describe('the config’s credentials', () => {
+  it('reads environment and header names like a credential, and leaves ordinary ones', () => {
+    for (const name of ['PGPASSWORD', 'DB_PASSWD', 'DB_PASS', 'STRIPE_KEY', 'API_KEY', 'APIKEY', 'GITHUB_TOKEN', 'AWS_SECRET_ACCESS_KEY', 'AWS_ACCESS_KEY_ID', 'BASIC_AUTH', 'REDIS_AUTH', 'OAUTH', 'GCP_CREDENTIALS', 'SSH_PASSPHRASE', 'PRIVATE_KEY']) {
+      expect(looksLikeCredential(name), name).toBe(true);
+    }
+    for (const name of ['PGHOST', 'PGUSER', 'PGDATABASE', 'KUBECONFIG', 'AUTHOR', 'PASSENGER_ENV', 'HOME', 'LOG_LEVEL', 'PATH']) {
+      expect(looksLikeCredential(name), name).toBe(false);
+    }
+    for (const name of ['Authorization', 'Proxy-Authorization', 'Cookie', 'X-Api-Key', 'X-Auth-Token', 'PRIVATE-TOKEN']) expect(isCredentialHeader(name), name).toBe(true);
+    for (const name of ['Accept', 'Content-Type', 'X-Trace', 'User-Agent', 'Host']) expect(isCredentialHeader(name), name).toBe(false);
+  });
+
+  it('gives a value in the forms a step may show it', () => {
+    expect(secretForms('p@ss/w rd')).toEqual(['p@ss/w rd', 'p%40ss%2Fw%20rd']);
+    // A URL's userinfo leaves some characters that encodeURIComponent encodes.
+    expect(secretForms('a=b&c$d')).toEqual(['a=b&c$d', 'a%3Db%26c%24d', 'a%3Db&c$d']);
+    expect(secretForms('plain-token-1')).toEqual(['plain-token-1']);
+  });
+
+  it('collects shell.env and header credentials, URL passwords, and the fields the schema documents as secrets', () => {
+    const config = opsConfigSchema.parse({
+      services: [
+        {
+          id: 'billing',
+          base_url: 'https://api.billing.example',
+          postgres: { url: 'postgres://app:pg%2Fpass-1@db:5432/billing' },
+          redis: { url: 'redis://:redis-pass-2@cache:6379/0' },
+          shell: { env: { PGPASSWORD: 'env-pass-3', STRIPE_KEY: 'sk_live_4', PGHOST: 'db-host-name', DATABASE_URL: 'postgres://app:url-pass-5@db/app', N_KEY: 'ab' } },
+          http: { hosts: [{ host: 'api.billing.example', headers: { Authorization: `Basic ${Buffer.from('ops:basic-pass-6').toString('base64')}`, Cookie: 'sid=cookie-7; theme=dark-mode', 'X-Trace': 'trace-8' } }] },
+        },
+      ],
+      integrations: [{ id: 'prom', kind: 'alertmanager', key: 'integration-key-000009' }],
+    });
+    const found = configSecrets(config);
+    for (const s of ['pg%2Fpass-1', 'pg/pass-1', 'redis-pass-2', 'env-pass-3', 'sk_live_4', 'url-pass-5', 'ops:basic-pass-6', 'basic-pass-6', 'cookie-7', 'dark-mode', 'integration-key-000009']) {
+      expect(found, s).toContain(s);
+    }
+    for (const s of ['db-host-name', 'trace-8', 'billing', 'app', 'ab']) expect(found, s).not.toContain(s);
+    // Longest first, so a secret inside a longer one is masked whole.
+    expect([...found].sort((a, b) => b.length - a.length)).toEqual(found);
+    expect(configSecrets(config)).toBe(found);
+  });
+});
