@@ -4,7 +4,8 @@ import { paramKey, type ParamValues } from '../../params.js';
 import { parseShell, ShellSyntaxError } from '../../shell-syntax.js';
 import type { Executor, ExecutorOutcome, NotRunnable, PrepareContext, PreparedCommand, RunOptions } from '../types.js';
 import { KILL_GRACE_MS } from '../shell/process.js';
-import { formatRows } from './format.js';
+import { MAX_OUTPUT_BYTES } from '../output.js';
+import { cell, formatRows } from './format.js';
 
 /** `'<name>'` or `<name>` in SQL: a value the person gives, sent as a bind parameter. */
 const SQL_PLACEHOLDER = /'<([A-Za-z][\w.-]*)>'|<([A-Za-z][\w.-]*)>/g;
@@ -116,14 +117,11 @@ export async function runSql(url: string, bound: BoundSql, readOnly: boolean, op
     const limit = `SET ${readOnly ? 'LOCAL ' : ''}statement_timeout = ${Math.max(1, Math.floor(options.timeoutMs))}`;
     if (readOnly) await client.query('BEGIN READ ONLY');
     await client.query(limit);
-    const result = await client.query({ text: bound.text, values: bound.values });
+    const { results, kept } = await keptRows(client, (await loadPg()).Query, bound);
     if (readOnly) await client.query('ROLLBACK');
-    const results = Array.isArray(result) ? (result as pg.QueryResult[]) : [result];
-    const stdout = results
-      .map((r) => (r.fields.length > 0 ? formatRows(r.fields.map((f) => f.name), r.rows as Record<string, unknown>[]) : `${r.command ?? ''}${r.rowCount !== null && r.command !== 'SHOW' ? ` ${r.rowCount}` : ''}\n`))
-      .join('\n');
+    const stdout = fitted(results.map((r) => ({ result: r, rows: kept.get(r) ?? [] })));
     const last = results[results.length - 1]!;
-    return { status: 'ok', exitCode: 0, stdout, stderr: '', data: { rowCount: last.rowCount, command: last.command, rows: last.rows.slice(0, 100) } };
+    return { status: 'ok', exitCode: 0, stdout, stderr: '', data: { rowCount: last.rowCount, command: last.command, rows: (kept.get(last) ?? []).slice(0, 100) } };
   } catch (e) {
     const err = e as Error & { code?: string; position?: string };
     const status = ended ?? 'failed';
@@ -134,6 +132,53 @@ export async function runSql(url: string, bound: BoundSql, readOnly: boolean, op
     options.signal.removeEventListener('abort', onAbort);
     await client.end().catch(() => {});
   }
+}
+
+/**
+ * Runs the statement(s), keeping rows only up to what a transcript holds (about MAX_OUTPUT_BYTES as
+ * text, over all statements): the server still sends the rest, which are counted, not held. A
+ * `SELECT *` on a big table no longer holds every row in the daemon's memory.
+ */
+async function keptRows(client: pg.Client, Query: typeof pg.Query, bound: BoundSql): Promise<{ results: pg.QueryResult[]; kept: Map<pg.QueryResult, Record<string, unknown>[]> }> {
+  const kept = new Map<pg.QueryResult, Record<string, unknown>[]>();
+  let bytes = 0;
+  const query = new Query({ text: bound.text, values: bound.values });
+  // With a row listener, pg does not gather rows itself: each statement's result counts them still.
+  query.on('row', (row: Record<string, unknown>, result?: unknown) => {
+    if (bytes >= MAX_OUTPUT_BYTES) return;
+    const r = result as pg.QueryResult;
+    let rows = kept.get(r);
+    if (!rows) kept.set(r, (rows = []));
+    rows.push(row);
+    for (const k in row) bytes += cell(row[k]).length + 3;
+  });
+  const ended = new Promise<unknown>((resolve, reject) => {
+    query.on('end', resolve);
+    query.on('error', reject);
+  });
+  client.query(query);
+  const result = await ended;
+  return { results: Array.isArray(result) ? (result as pg.QueryResult[]) : [result as pg.QueryResult], kept };
+}
+
+/** The results as psql prints them, within MAX_OUTPUT_BYTES: a table whose padding outgrew it loses rows from its end. */
+function fitted(results: Array<{ result: pg.QueryResult; rows: Record<string, unknown>[] }>): string {
+  const limit = `${MAX_OUTPUT_BYTES / 1024 / 1024} MiB output limit`;
+  const text = (shown: number[]) =>
+    results
+      .map(({ result: r, rows }, i) =>
+        r.fields.length > 0
+          ? formatRows(r.fields.map((f) => f.name), rows.slice(0, shown[i]), Math.max(r.rowCount ?? 0, rows.length), limit)
+          : `${r.command ?? ''}${r.rowCount !== null && r.command !== 'SHOW' ? ` ${r.rowCount}` : ''}\n`,
+      )
+      .join('\n');
+  let shown = results.map((r) => r.rows.length);
+  let out = text(shown);
+  for (let size = Buffer.byteLength(out); size > MAX_OUTPUT_BYTES; size = Buffer.byteLength(out)) {
+    shown = shown.map((n) => Math.floor((n * MAX_OUTPUT_BYTES * 0.95) / size));
+    out = text(shown);
+  }
+  return out;
 }
 
 /** SQL steps against the service's PostgreSQL, with bind parameters. */
