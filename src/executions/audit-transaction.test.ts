@@ -1,9 +1,9 @@
 /**
  * An execution's action and its audit entry commit together or not at all: with the audit insert made
  * to fail (a trigger the test puts on audit_log, raising for one action), the action's own record is
- * not stored either — a start leaves no execution, a command run, a refusal and a tick leave no
- * transcript entry, a cancel and a finish leave the execution running. On a SQLite file and on
- * PostgreSQL.
+ * not stored either — a start leaves no execution, a command's start, a refusal and a tick leave no
+ * transcript entry (a command whose result is refused keeps only its start), a cancel and a finish
+ * leave the execution running. On a SQLite file and on PostgreSQL.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { findExecution, listAudit, listExecutionEntries } from '../store/index.js';
@@ -40,17 +40,26 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect(await h.store.db.selectFrom('executions').select('id').execute()).toEqual([]);
     });
 
-    it('a command whose audit entry fails leaves no transcript entry; with the audit working, both are stored', async () => {
+    it('a command whose start cannot be audited does not run and leaves no transcript entry', async () => {
+      await open();
+      const { id } = await h.service.start('svc.md#RB-1', responder);
+      await refuseAudit(h, 'execution.command.start');
+      await expect(h.service.runStep(id, 1, responder)).rejects.toThrow(/audit refused/);
+      expect(await listExecutionEntries(h.store.db, id)).toEqual([]);
+      expect((await listAudit(h.store.db, { subject: `execution:${id}` })).map((e) => e.action)).toEqual(['execution.start']);
+    });
+
+    it('a command whose result cannot be audited keeps its start (running) and nothing of its result; with the audit working, both are stored', async () => {
       await open();
       const { id } = await h.service.start('svc.md#RB-1', responder);
       await refuseAudit(h, 'execution.command');
       await expect(h.service.runStep(id, 1, responder)).rejects.toThrow(/audit refused/);
-      expect(await listExecutionEntries(h.store.db, id)).toEqual([]);
+      expect((await listExecutionEntries(h.store.db, id)).map((e) => [e.status, e.exit_code])).toEqual([['running', null]]);
       await allowAudit(h.store);
       const ran = await h.service.runStep(id, 1, responder);
       expect(ran.status).toBe('ok');
-      expect((await listExecutionEntries(h.store.db, id)).map((e) => e.status)).toEqual(['ok']);
-      expect((await listAudit(h.store.db, { subject: `execution:${id}` })).map((e) => e.action)).toEqual(['execution.start', 'execution.command']);
+      expect((await listExecutionEntries(h.store.db, id)).map((e) => e.status)).toEqual(['running', 'ok']);
+      expect((await listAudit(h.store.db, { subject: `execution:${id}` })).map((e) => e.action)).toEqual(['execution.start', 'execution.command.start', 'execution.command.start', 'execution.command']);
     });
 
     it('a refusal whose audit entry fails leaves no refused entry', async () => {

@@ -31,8 +31,8 @@ describe('executions inside an incident', () => {
     await service.tick(id, 2, responder, 'called them');
     await service.finish(id, responder);
     const timeline = await listTimeline(h.store.db, 'inc_1');
-    expect(timeline.map((t) => t.kind)).toEqual(['execution', 'execution', 'execution', 'execution']);
-    expect(timeline.map((t) => t.text).join('\n')).toMatch(/started runbook i\.md#RB-6[\s\S]*step 1\.1 ok[\s\S]*step 2 ticked by ana[\s\S]*passed/);
+    expect(timeline.map((t) => t.kind)).toEqual(['execution', 'execution', 'execution', 'execution', 'execution']);
+    expect(timeline.map((t) => t.text).join('\n')).toMatch(/started runbook i\.md#RB-6[\s\S]*step 1\.1 running[\s\S]*step 1\.1 ok[\s\S]*step 2 ticked by ana[\s\S]*passed/);
     const mine = await listExecutions(h.store, { incidentId: 'inc_1' });
     expect(mine.map((e) => [e.id, e.state])).toEqual([[id, 'passed']]);
     const transcript = await listTranscript(h.store, id);

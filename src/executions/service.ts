@@ -21,6 +21,7 @@ import {
 } from '../store/index.js';
 import { withAudit, type ExecutionLogger } from './audit.js';
 import type { IncidentLink } from './incident-link.js';
+import { markInterruptedSteps } from './interrupted.js';
 import { computeOutcome, recoveryTime } from './outcome.js';
 import { closeExecutionsOfIncident } from './close-with-incident.js';
 import { paramKey } from './params.js';
@@ -53,6 +54,31 @@ export interface ExecutionDeps {
 
 /** What a process holds of its running executions, and nowhere else: the steps it runs, and secret values. */
 export class InProcessExecutions {
+  private holds = 0;
+  private releaseLock: (() => void) | undefined;
+
+  /**
+   * @param runner Who runs steps here, as their `running` entries name it: the cluster member id on
+   *   PostgreSQL in a cluster (its heartbeat tells the others whether it lives), else a new `run_…` id.
+   */
+  constructor(readonly runner: string = newId('run')) {}
+
+  /**
+   * Marks this process alive while a step runs: on a SQLite file it holds the runner's owner lock
+   * (the kernel drops it when the process dies however it dies). Returns the release.
+   */
+  holdRunner(store: Store): () => void {
+    if (this.holds++ === 0) this.releaseLock = store.leaseOwners?.hold(this.runner);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      if (--this.holds > 0) return;
+      this.releaseLock?.();
+      this.releaseLock = undefined;
+    };
+  }
+
   /** The controllers of the steps running, by execution id. */
   readonly controllers = new Map<string, Set<AbortController>>();
   /** Secret values given for an execution live only in this process. */
@@ -265,6 +291,7 @@ export class ExecutionService {
         if (row.incident_id) await this.deps.incidents?.addToTimeline(row.incident_id, { at: entry.at, actor: entry.actor, text: describeEntry(entry), data: { executionId: id, entryId: entry.id, status: entry.status } });
       },
       isCancelled: async () => (await this.row(id)).state === 'cancelled',
+      runner: { id: this.inProcess.runner, hold: () => this.inProcess.holdRunner(this.deps.store) },
     };
     try {
       return await runStep(ctx, step, actor, { ...options, signal });
@@ -272,6 +299,15 @@ export class ExecutionService {
       set.delete(controller);
       if (set.size === 0 && this.controllers.get(id) === set) this.controllers.delete(id);
     }
+  }
+
+  /**
+   * Marks `interrupted` the steps left `running` by an opsbook process that is gone (killed, crashed,
+   * its host restarted), leaving those of live processes alone. A process serving executions runs it
+   * when it starts.
+   */
+  async markInterrupted(): Promise<TranscriptEntry[]> {
+    return markInterruptedSteps(this.deps);
   }
 
   /** Marks a step done by hand (a checklist item, a manual step, a command run elsewhere). */

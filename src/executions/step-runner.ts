@@ -3,11 +3,12 @@ import type { Clock } from '../lib/clock.js';
 import { OpsbookError } from '../lib/errors/index.js';
 import { newId } from '../lib/ids.js';
 import type { Transaction } from 'kysely';
-import { acquireExecutionLock, appendExecutionEntryIn, type AuditInput, type Database, type ExecutionRow, type Store } from '../store/index.js';
+import { acquireExecutionLock, appendExecutionEntryIn, completeExecutionEntryIn, type AuditInput, type Database, type ExecutionRow, type Store } from '../store/index.js';
 import { audit, withAudit, type ExecutionLogger } from './audit.js';
 import type { ExecutorOutcome } from './executors/index.js';
 import { maskSecrets } from './params.js';
 import type { BuiltPlan } from './plan.js';
+import { RunningOutput } from './running-output.js';
 import { authorise, type Confirmation } from './safety.js';
 import { capText, toEntry } from './transcript.js';
 import type { Approval, EntryStatus, PlannedCommand, StepRunResult, TranscriptEntry } from './types.js';
@@ -32,9 +33,17 @@ export interface EntryContext {
   onEntry: (entry: TranscriptEntry) => Promise<void>;
 }
 
+/** The process running steps, as its `running` entries name it (see markInterruptedSteps). */
+export interface StepRunner {
+  id: string;
+  /** Marks the runner alive while a step runs (an owner lock on a SQLite file); returns the release. */
+  hold(): () => void;
+}
+
 export interface StepContext extends EntryContext {
   built: BuiltPlan;
   isCancelled: () => Promise<boolean>;
+  runner: StepRunner;
 }
 
 export interface EntryInput {
@@ -69,14 +78,11 @@ export async function recordEntry(ctx: EntryContext, e: EntryInput, audited?: (e
   return entry;
 }
 
-async function insertEntry(trx: Transaction<Database>, ctx: EntryContext, e: EntryInput): Promise<TranscriptEntry> {
+function entryColumns(e: EntryInput) {
   const out = capText(e.stdout ?? '');
   const err = capText(e.stderr ?? '');
-  const row = await appendExecutionEntryIn(
-    trx,
-    {
-      id: newId('xen', e.at),
-      execution_id: ctx.row.id,
+  return {
+    row: {
       step: e.step,
       command: e.command,
       kind: e.kind,
@@ -96,9 +102,25 @@ async function insertEntry(trx: Transaction<Database>, ctx: EntryContext, e: Ent
       truncated: out.cut || err.cut ? 1 : 0,
       data: JSON.stringify(e.data ?? {}),
     },
-    { ...(out.cut ? { stdout: e.stdout } : {}), ...(err.cut ? { stderr: e.stderr } : {}) },
-  );
-  return toEntry(row);
+    full: { ...(out.cut ? { stdout: e.stdout } : {}), ...(err.cut ? { stderr: e.stderr } : {}) },
+  };
+}
+
+async function insertEntry(trx: Transaction<Database>, ctx: EntryContext, e: EntryInput): Promise<TranscriptEntry> {
+  const { row, full } = entryColumns(e);
+  return toEntry(await appendExecutionEntryIn(trx, { id: newId('xen', e.at), execution_id: ctx.row.id, ...row }, full));
+}
+
+/** Completes entry `id` (written `running` before its command started) with the command's result, and its audit entry in the same transaction. */
+async function completeEntry(ctx: EntryContext, id: string, e: EntryInput, audited: (entry: TranscriptEntry) => AuditInput): Promise<TranscriptEntry> {
+  const entry = await withAudit(ctx.store, ctx.logger, async (trx, append) => {
+    const { row, full } = entryColumns(e);
+    const written = toEntry(await completeExecutionEntryIn(trx, id, row, full));
+    await append(audited(written));
+    return written;
+  });
+  await ctx.onEntry(entry);
+  return entry;
 }
 
 /** What a timed-out command's stderr ends with: the limit it hit and where it is set. */
@@ -188,33 +210,52 @@ export async function runStep(ctx: StepContext, stepNumber: number, actor: Actor
       break;
     }
     const started = ctx.clock.now();
+    // The start is committed before the command is spawned: a process that dies while it runs
+    // leaves this entry `running`, and the next to start marks it interrupted (markInterruptedSteps).
+    const release = ctx.runner.hold();
     let outcome: ExecutorOutcome;
+    let entry: TranscriptEntry;
     try {
-      outcome = await prepared.get(`${stepNumber}.${c.number}`)!.run({ timeoutMs: plan.timeoutMs, signal: options.signal });
-    } catch (e) {
-      outcome = { status: 'failed', exitCode: null, stdout: '', stderr: `opsbook: ${(e as Error).message}\n` };
-    }
-    if (outcome.status === 'timeout') outcome = { ...outcome, stderr: `${outcome.stderr}${outcome.stderr && !outcome.stderr.endsWith('\n') ? '\n' : ''}${timedOut(plan.timeoutMs)}\n` };
-    const entry = await recordEntry(
-      ctx,
-      {
-        ...base(c, started),
-        durationMs: ctx.clock.now() - started,
-        status: outcome.status,
-        exitCode: outcome.exitCode,
-        approval: decision.approval,
-        stdout: maskSecrets(outcome.stdout, secrets),
-        stderr: maskSecrets(outcome.stderr, secrets),
-        data: maskData(outcome.data, secrets),
-      },
-      () => ({
-        at: ctx.clock.now(),
+      const start = await recordEntry(ctx, { ...base(c, started), status: 'running', approval: decision.approval, data: { runner: ctx.runner.id } }, (e) => ({
+        at: e.at,
         actor: actor.name,
-        action: 'execution.command',
+        action: 'execution.command.start',
         subject: `execution:${executionId}`,
-        details: { step: stepNumber, command: c.number, text: c.display, effect: c.effect, status: outcome.status, exitCode: outcome.exitCode, approval: decision.approval.how },
-      }),
-    );
+        details: { step: stepNumber, command: c.number, text: c.display, effect: c.effect, approval: decision.approval.how },
+      }));
+      const progress = new RunningOutput(ctx.store, start.id, secrets, (e) => ctx.logger?.warn?.({ err: e, execution: executionId, step: stepNumber }, 'could not save the output of a running step'));
+      try {
+        outcome = await prepared.get(`${stepNumber}.${c.number}`)!.run({ timeoutMs: plan.timeoutMs, signal: options.signal, onOutput: (stream, chunk) => progress.add(stream, chunk) });
+      } catch (e) {
+        outcome = { status: 'failed', exitCode: null, stdout: '', stderr: `opsbook: ${(e as Error).message}\n` };
+      } finally {
+        await progress.stop();
+      }
+      if (outcome.status === 'timeout') outcome = { ...outcome, stderr: `${outcome.stderr}${outcome.stderr && !outcome.stderr.endsWith('\n') ? '\n' : ''}${timedOut(plan.timeoutMs)}\n` };
+      entry = await completeEntry(
+        ctx,
+        start.id,
+        {
+          ...base(c, started),
+          durationMs: ctx.clock.now() - started,
+          status: outcome.status,
+          exitCode: outcome.exitCode,
+          approval: decision.approval,
+          stdout: maskSecrets(outcome.stdout, secrets),
+          stderr: maskSecrets(outcome.stderr, secrets),
+          data: maskData(outcome.data, secrets),
+        },
+        () => ({
+          at: ctx.clock.now(),
+          actor: actor.name,
+          action: 'execution.command',
+          subject: `execution:${executionId}`,
+          details: { step: stepNumber, command: c.number, text: c.display, effect: c.effect, status: outcome.status, exitCode: outcome.exitCode, approval: decision.approval.how },
+        }),
+      );
+    } finally {
+      release();
+    }
     entries.push(entry);
     if (outcome.status !== 'ok') {
       status = outcome.status;

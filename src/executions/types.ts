@@ -70,7 +70,11 @@ export interface Plan {
   problems: string[];
 }
 
-export type EntryStatus = 'ok' | 'failed' | 'timeout' | 'cancelled' | 'refused' | 'not_runnable' | 'ticked' | 'noted';
+/**
+ * `running`: the command was started and has not ended yet (written before it is spawned, completed
+ * when it ends); `interrupted`: the opsbook process that ran it stopped before it ended.
+ */
+export type EntryStatus = 'running' | 'ok' | 'failed' | 'timeout' | 'cancelled' | 'interrupted' | 'refused' | 'not_runnable' | 'ticked' | 'noted';
 
 export type ExecutionState = 'running' | 'passed' | 'failed' | 'incomplete' | 'cancelled';
 

@@ -33,7 +33,15 @@ export class Procedures {
   async start(config: OpsConfig): Promise<void> {
     const baseDir = this.daemon.baseDir;
     if (baseDir === undefined) return;
-    this.run(await this.build(config, baseDir));
+    const built = await this.build(config, baseDir);
+    // Steps a process that is gone (this one before a kill or a crash) left running: say they were interrupted.
+    try {
+      const marked = await built.executions.markInterrupted();
+      if (marked.length > 0) this.daemon.logger.warn({ entries: marked.map((e) => `${e.executionId} ${e.step}.${e.command}`) }, 'execution steps left running by a stopped opsbook marked interrupted');
+    } catch (err) {
+      this.daemon.logger.error({ err }, 'could not mark the execution steps left running by a stopped opsbook');
+    }
+    this.run(built);
   }
 
   /**
@@ -79,10 +87,12 @@ export class Procedures {
   /** The execution service over the runbooks read now, and a scheduler for it, not started: what can fail on reading fails here. */
   private async build(config: OpsConfig, baseDir: string): Promise<Built> {
     const { store, clock, logger } = this.daemon;
-    const { ExecutionService, loadConfiguredRunbooks, ProcedureScheduler, storeIncidentLink } = await import('../../executions/index.js');
+    const { ExecutionService, InProcessExecutions, loadConfiguredRunbooks, ProcedureScheduler, storeIncidentLink } = await import('../../executions/index.js');
+    const cluster = this.daemon.cluster;
     const executions = new ExecutionService({
       // Executions started before a reload go on under the new service: their running steps and secrets pass to it.
-      ...(this.executions ? { inProcess: this.executions.inProcess } : {}),
+      // In a cluster on PostgreSQL its steps run as the member: others see from its heartbeat whether it lives.
+      inProcess: this.executions?.inProcess ?? new InProcessExecutions(cluster && store.dialect === 'postgres' ? cluster.id : undefined),
       store,
       clock,
       config,

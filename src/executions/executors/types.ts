@@ -28,6 +28,8 @@ export interface ExecutorOutcome {
 export interface RunOptions {
   timeoutMs: number;
   signal: AbortSignal;
+  /** Called with each piece of output as it arrives (the transcript saves it while the command runs). */
+  onOutput?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
 }
 
 /** A command made ready to run: what it will do, shown before it does it. */

@@ -63,7 +63,7 @@ export const transcriptEntry = z.object({
   target: z.string().nullable(),
   effect: z.string().nullable(),
   text: z.string(),
-  status: z.enum(['ok', 'failed', 'timeout', 'cancelled', 'refused', 'not_runnable', 'ticked', 'noted']),
+  status: z.enum(['running', 'ok', 'failed', 'timeout', 'cancelled', 'interrupted', 'refused', 'not_runnable', 'ticked', 'noted']),
   exitCode: z.number().int().nullable(),
   approval: z.object({ how: z.enum(['read', 'pre_approved', 'confirmed', 'yes']), by: z.string(), role: z.string() }).nullable(),
   stdout: z.string().describe('Cut at 64 KiB'),

@@ -76,6 +76,42 @@ export async function appendExecutionEntryIn(
   return entry;
 }
 
+/**
+ * Completes an entry written before its command ended (status `running`): its result replaces the
+ * row's, and the full outputs are kept when given. Inside the caller's transaction (with its audit entry).
+ */
+export async function completeExecutionEntryIn(
+  trx: Transaction<Database>,
+  id: string,
+  patch: Partial<Omit<ExecutionEntryRow, 'id' | 'execution_id' | 'seq'>>,
+  full: { stdout?: string; stderr?: string } = {},
+): Promise<ExecutionEntryRow> {
+  await trx.updateTable('execution_entries').set(patch).where('id', '=', id).execute();
+  for (const stream of ['stdout', 'stderr'] as const) {
+    const content = full[stream];
+    if (content === undefined) continue;
+    await trx.deleteFrom('execution_outputs').where('entry_id', '=', id).where('stream', '=', stream).execute();
+    await trx.insertInto('execution_outputs').values({ entry_id: id, stream, content }).execute();
+  }
+  return trx.selectFrom('execution_entries').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+}
+
+/** Saves the output so far of an entry still `running`; a row already completed is left as it is. */
+export async function saveRunningEntryOutput(db: Db, id: string, patch: Pick<ExecutionEntryRow, 'stdout' | 'stderr' | 'stdout_bytes' | 'stderr_bytes' | 'truncated'>): Promise<void> {
+  await db.updateTable('execution_entries').set(patch).where('id', '=', id).where('status', '=', 'running').execute();
+}
+
+/** Entries whose command was started and has not ended (status `running`), of every execution. */
+export async function listRunningEntries(db: Db): Promise<ExecutionEntryRow[]> {
+  return db.selectFrom('execution_entries').selectAll().where('status', '=', 'running').orderBy('execution_id').orderBy('seq').execute();
+}
+
+/** Marks a `running` entry as ended by `patch`, unless it was completed meanwhile; true when it was still running. */
+export async function endRunningEntryIn(trx: Transaction<Database>, id: string, patch: Partial<Omit<ExecutionEntryRow, 'id' | 'execution_id' | 'seq'>>): Promise<boolean> {
+  const r = await trx.updateTable('execution_entries').set(patch).where('id', '=', id).where('status', '=', 'running').executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
 export async function listExecutionEntries(db: Db, executionId: string): Promise<ExecutionEntryRow[]> {
   return db.selectFrom('execution_entries').selectAll().where('execution_id', '=', executionId).orderBy('seq', 'asc').execute();
 }

@@ -40,7 +40,7 @@ export interface ExecutionEntriesTable {
   effect: string | null;
   /** The command as it ran, parameters bound, secrets masked. */
   text: string;
-  /** ok | failed | timeout | cancelled | refused | not_runnable | ticked | noted. */
+  /** running | ok | failed | timeout | cancelled | interrupted | refused | not_runnable | ticked | noted. */
   status: string;
   exit_code: number | null;
   /** How the run was allowed: read | pre_approved | confirmed | yes (JSON with who, or null). */

@@ -35,8 +35,14 @@ export function runInProcessGroup(req: SpawnRequest): Promise<ExecutorOutcome> {
     });
     const out = new OutputCollector();
     const err = new OutputCollector();
-    child.stdout.on('data', (b: Buffer) => out.add(b));
-    child.stderr.on('data', (b: Buffer) => err.add(b));
+    child.stdout.on('data', (b: Buffer) => {
+      out.add(b);
+      req.onOutput?.('stdout', b);
+    });
+    child.stderr.on('data', (b: Buffer) => {
+      err.add(b);
+      req.onOutput?.('stderr', b);
+    });
     child.stdin.on('error', () => {}); // the script may exit before reading its input
     child.stdin.end(req.stdin ?? '');
 

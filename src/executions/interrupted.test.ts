@@ -1,0 +1,94 @@
+/**
+ * Steps left `running`: marked interrupted only when the process that ran them is gone, never while
+ * it lives. The killed-process case with real child processes is test/daemon/interrupted-step.test.ts.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { heartbeatMember, listAudit } from '../store/index.js';
+import { storeTargets } from '../../test/support/store-targets.js';
+import { postgresUp } from '../../test/support/services.js';
+import { scaled } from '../../test/support/timing.js';
+import { INTERRUPTED_TEXT } from './interrupted.js';
+import { ExecutionService, InProcessExecutions } from './service.js';
+import { harness, responder, type Harness } from './test-support.js';
+
+const pgOk = await postgresUp();
+const RUNBOOK = '# Web\n\n## RB-1: Wait\n\n**Diagnosis:**\n```bash\necho waiting && sleep 30\n```\n';
+
+describe.each(storeTargets('opsbook-interrupted'))('steps left running ($name)', (target) => {
+  const open: Harness[] = [];
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const h of open.splice(0)) await h.cleanup();
+    for (const c of cleanups.splice(0)) await c();
+  });
+
+  async function setup(runner?: string): Promise<{ h: Harness; other: ExecutionService; id: string }> {
+    const db = await target.open();
+    cleanups.push(db.cleanup);
+    const h = await harness({ config: { services: [{ id: 'web', shell: { cwd: '.' } }] }, runbooks: [{ file: 'web.md', text: RUNBOOK }], clock: 'system', storeUrl: db.url });
+    open.push(h);
+    // A second process on the same store: its own runner, its own in-process state.
+    const other = new ExecutionService({ ...h.service.deps, inProcess: new InProcessExecutions(runner) });
+    const { id } = await h.service.start('web.md#RB-1', responder, { service: 'web' });
+    return { h, other, id };
+  }
+
+  it.skipIf(target.name === 'postgres' && !pgOk)('leaves the step of a live process running, and records its start and output so far', async () => {
+    const { h, other, id } = await setup();
+    const run = h.service.runStep(id, 1, responder);
+    await expect.poll(async () => (await h.service.transcript(id)).map((e) => [e.status, e.stdout]), { timeout: scaled(20_000), interval: 100 }).toEqual([['running', 'waiting\n']]);
+    const [started] = await h.service.transcript(id);
+    expect(started).toMatchObject({ step: 1, command: 1, actor: 'ana', text: 'echo waiting && sleep 30', durationMs: null, exitCode: null, data: { runner: h.service.inProcess.runner } });
+    expect((await listAudit(h.store.db, { subject: `execution:${id}` })).map((a) => a.action)).toEqual(['execution.start', 'execution.command.start']);
+
+    // Only on a SQLite file can another process see that this one lives (its owner lock); on
+    // PostgreSQL outside a cluster nothing is judged, so here too the step is left alone.
+    expect(await other.markInterrupted()).toEqual([]);
+    expect((await h.service.transcript(id)).map((e) => e.status)).toEqual(['running']);
+
+    await h.service.cancel(id, responder);
+    expect((await run).status).toBe('cancelled');
+    const [ended] = await h.service.transcript(id);
+    expect(ended).toMatchObject({ id: started!.id, status: 'cancelled', stdout: 'waiting\n' });
+    expect(ended!.durationMs).not.toBeNull();
+  });
+
+  it.skipIf(target.name === 'postgres' && !pgOk)('marks interrupted the step of a process that is gone, once', async () => {
+    // On a SQLite file a runner without its owner lock is gone; on PostgreSQL a cluster member without a live heartbeat.
+    const dead = target.name === 'postgres' ? 'member_gone' : 'run_gone';
+    const { h, other, id } = await setup();
+    const deadProcess = new ExecutionService({ ...h.service.deps, inProcess: new InProcessExecutions(dead) });
+    const run = deadProcess.runStep(id, 1, responder);
+    await expect.poll(async () => (await h.service.transcript(id)).map((e) => e.status), { timeout: scaled(20_000), interval: 100 }).toEqual(['running']);
+    if (target.name === 'sqlite') {
+      // Held while its step runs: not gone yet.
+      expect(await other.markInterrupted()).toEqual([]);
+    }
+    // The process "dies": its lock is dropped (SQLite) / it never had a heartbeat (PostgreSQL); its command is stopped here only so nothing is left behind.
+    deadProcess.inProcess.end(id);
+    await run;
+    // What it wrote on ending is put back to `running`, as a killed process would have left it.
+    await h.store.db.updateTable('execution_entries').set({ status: 'running', stderr: '', duration_ms: null, exit_code: null, data: JSON.stringify({ runner: dead }) }).where('execution_id', '=', id).execute();
+
+    const marked = await other.markInterrupted();
+    expect(marked.map((e) => [e.step, e.command, e.status])).toEqual([[1, 1, 'interrupted']]);
+    const [entry] = await h.service.transcript(id);
+    expect(entry).toMatchObject({ status: 'interrupted', actor: 'ana', text: 'echo waiting && sleep 30' });
+    expect(entry!.stderr).toBe(`opsbook: ${INTERRUPTED_TEXT}\n`);
+    const audit = await listAudit(h.store.db, { subject: `execution:${id}` });
+    expect(audit.map((a) => a.action)).toContain('execution.command.interrupted');
+    expect(await other.markInterrupted()).toEqual([]);
+  });
+
+  it.skipIf(target.name !== 'postgres' || !pgOk)('leaves alone the step of a cluster member whose heartbeat is live', async () => {
+    const { h, other, id } = await setup();
+    const member = 'member_alive';
+    await heartbeatMember(h.store.db, { id: member, host: 'h', pid: 1, url: 'http://127.0.0.1:1', started_at: Date.now() }, 60_000);
+    const live = new ExecutionService({ ...h.service.deps, inProcess: new InProcessExecutions(member) });
+    const run = live.runStep(id, 1, responder);
+    await expect.poll(async () => (await h.service.transcript(id)).map((e) => e.status), { timeout: scaled(20_000), interval: 100 }).toEqual(['running']);
+    expect(await other.markInterrupted()).toEqual([]);
+    live.inProcess.end(id);
+    await run;
+  });
+});

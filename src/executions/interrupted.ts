@@ -1,0 +1,69 @@
+import { sql } from 'kysely';
+import type { Clock } from '../lib/clock.js';
+import { endRunningEntryIn, goneMember, listRunningEntries, type Store } from '../store/index.js';
+import { withAudit, type ExecutionLogger } from './audit.js';
+import type { IncidentLink } from './incident-link.js';
+import { describeEntry, toEntry } from './transcript.js';
+import type { TranscriptEntry } from './types.js';
+
+/** What an interrupted entry's stderr ends with. */
+export const INTERRUPTED_TEXT = 'opsbook stopped while this step ran; its output after the last save is lost; check the target before running it again';
+
+/**
+ * Whether the process that wrote a `running` entry (its `data.runner`) is known to be gone, so its
+ * command will never be completed. A SQLite file: the runner's owner lock is free (the runner holds
+ * it while a step runs; the kernel drops it however the process ends). PostgreSQL: the runner is a
+ * cluster member whose heartbeat lapsed or who left. Anything else is not judged (a PostgreSQL
+ * process outside a cluster has nothing others can see die): its entries stay `running`.
+ */
+export async function runnerGone(store: Store, runner: string): Promise<boolean> {
+  if (store.leaseOwners) return store.leaseOwners.gone(runner);
+  if (store.dialect !== 'postgres') return false;
+  const r = await sql<{ gone: boolean }>`select ${goneMember(sql`${runner}::text`)} as gone`.execute(store.db);
+  return r.rows[0]?.gone === true;
+}
+
+export interface InterruptedDeps {
+  store: Store;
+  clock: Clock;
+  logger?: ExecutionLogger;
+  incidents?: IncidentLink;
+}
+
+/**
+ * Marks `interrupted` every entry left `running` by a process that is gone (opsbook was killed,
+ * crashed, or its host restarted while the command ran), with the audit line and the incident's
+ * timeline line; entries of a live process are left alone. Run when a process starts serving
+ * executions. Returns the entries marked.
+ */
+export async function markInterruptedSteps(deps: InterruptedDeps): Promise<TranscriptEntry[]> {
+  const marked: TranscriptEntry[] = [];
+  const verdicts = new Map<string, boolean>();
+  for (const row of await listRunningEntries(deps.store.db)) {
+    const runner = (JSON.parse(row.data) as { runner?: unknown }).runner;
+    if (typeof runner !== 'string') continue;
+    if (!verdicts.has(runner)) verdicts.set(runner, await runnerGone(deps.store, runner));
+    if (!verdicts.get(runner)) continue;
+    const now = deps.clock.now();
+    const stderr = `${row.stderr}${row.stderr && !row.stderr.endsWith('\n') ? '\n' : ''}opsbook: ${INTERRUPTED_TEXT}\n`;
+    const entry = await withAudit(deps.store, deps.logger, async (trx, audit) => {
+      if (!(await endRunningEntryIn(trx, row.id, { status: 'interrupted', stderr, data: JSON.stringify({ ...(JSON.parse(row.data) as object), interruptedFoundAt: now }) }))) return undefined;
+      await audit({
+        at: now,
+        actor: 'opsbook',
+        action: 'execution.command.interrupted',
+        subject: `execution:${row.execution_id}`,
+        details: { step: Number(row.step), command: Number(row.command), text: row.text, effect: row.effect, startedAt: Number(row.at), startedBy: row.actor, runner },
+      });
+      return toEntry({ ...row, status: 'interrupted', stderr });
+    });
+    if (!entry) continue;
+    marked.push(entry);
+    deps.logger?.warn?.({ execution: entry.executionId, step: entry.step, command: entry.command, runner }, `execution step interrupted: ${INTERRUPTED_TEXT}`);
+    const execution = await deps.store.db.selectFrom('executions').select('incident_id').where('id', '=', entry.executionId).executeTakeFirst();
+    if (execution?.incident_id) {
+      await deps.incidents?.addToTimeline(execution.incident_id, { at: now, actor: 'opsbook', text: `${describeEntry(entry)} — ${INTERRUPTED_TEXT}`, data: { executionId: entry.executionId, entryId: entry.id, status: entry.status } });
+    }
+  }
+  return marked;
+}

@@ -1,0 +1,101 @@
+/**
+ * A step whose opsbook process dies while it runs (SIGKILL: no handler, no clean-up) leaves its
+ * start in the transcript and the audit log; the next `opsbook serve` on the same store marks it
+ * interrupted. Real child processes on a real SQLite file.
+ */
+import fs from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort, waitForHttp } from '../support/net.js';
+import { runCli, serveCli, startCli, waitForExit, type ServedCli } from '../support/cli.js';
+import { scaled } from '../support/timing.js';
+
+interface Entry {
+  id: string;
+  step: number;
+  command: number;
+  status: string;
+  actor: string;
+  at: number;
+  text: string;
+  stdout: string;
+  stderr: string;
+  durationMs: number | null;
+}
+
+describe('a step whose opsbook process is killed while it runs', () => {
+  let first: ServedCli | undefined;
+  let second: ReturnType<typeof startCli> | undefined;
+  let group: number | undefined;
+
+  afterAll(async () => {
+    if (second && second.child.exitCode === null) {
+      const exited = waitForExit(second.child);
+      second.child.kill('SIGKILL');
+      await exited;
+    }
+    if (group) {
+      try {
+        process.kill(-group, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    if (first) fs.rmSync(first.dir, { recursive: true, force: true });
+  });
+
+  it('is recorded as started, and after a restart on the same store as interrupted', async () => {
+    first = await serveCli('interrupted-step', {
+      'ops.yaml': 'users:\n  - { name: res, role: responder }\n  - { name: adm, role: admin }\nservices:\n  - { id: web, shell: { cwd: . } }\nrunbooks:\n  - runbooks/*.md\n',
+      'runbooks/restart.md': '# Web\n\n## RB-1: Restart web\n\n**Mitigation:**\n```bash\necho started $$ && sleep 600\n```\n',
+    });
+    const { config } = first;
+    const token = (await runCli(['token', 'create', '--user', 'res', '--name', 'test', '--config', config])).stdout.trim();
+    const admin = (await runCli(['token', 'create', '--user', 'adm', '--name', 'test', '--config', config])).stdout.trim();
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const api = async (base: string, path: string, body?: unknown, auth = headers): Promise<{ status: number; json: Record<string, unknown> & { transcript?: Entry[] } }> => {
+      const r = await fetch(`${base}${path}`, body === undefined ? { headers: auth } : { method: 'POST', headers: auth, body: JSON.stringify(body) });
+      return { status: r.status, json: (await r.json()) as Record<string, unknown> & { transcript?: Entry[] } };
+    };
+
+    const started = await api(first.url, '/api/executions', { procedure: 'runbooks/restart.md#RB-1', service: 'web' });
+    expect(started.status, JSON.stringify(started.json)).toBe(201);
+    const id = String(started.json.id);
+    // The step runs until the process dies: the request never answers.
+    void fetch(`${first.url}/api/executions/${id}/steps/1/run`, { method: 'POST', headers, body: JSON.stringify({ yes: true }) }).catch(() => {});
+    await expect
+      .poll(async () => ((await api(first!.url, `/api/executions/${id}`)).json.transcript!).map((e) => e.status), { timeout: scaled(20_000), interval: 200 })
+      .toEqual(['running']);
+    const running = ((await api(first.url, `/api/executions/${id}`)).json.transcript!)[0]!;
+    expect(running).toMatchObject({ step: 1, command: 1, actor: 'res', text: 'echo started $$ && sleep 600', durationMs: null });
+    // The output so far is saved while the command runs.
+    await expect.poll(async () => ((await api(first!.url, `/api/executions/${id}`)).json.transcript!)[0]!.stdout, { timeout: scaled(20_000), interval: 200 }).toMatch(/^started \d+\n$/);
+    const saved = ((await api(first.url, `/api/executions/${id}`)).json.transcript!)[0]!.stdout;
+    // The step's shell leads its own process group, which outlives a killed opsbook: stopped at the end.
+    group = Number(/\d+/.exec(saved)![0]);
+
+    const killed = waitForExit(first.child);
+    first.child.kill('SIGKILL');
+    await killed;
+
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    second = startCli(['serve', '--config', config, '--port', String(port), '--no-watch']);
+    await waitForHttp(`${url}/_health/ready`, 30_000).catch((e: Error) => {
+      throw new Error(`${e.message}\n${second!.output()}`);
+    });
+    // Executions are served once the runbooks are read, a moment after ready.
+    await expect.poll(async () => (await api(url, `/api/executions/${id}`)).status, { timeout: scaled(20_000), interval: 200 }).toBe(200);
+    const after = await api(url, `/api/executions/${id}`);
+    expect(after.json.state, JSON.stringify(after.json)).toBe('running');
+    const entries = after.json.transcript!;
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({ id: running.id, step: 1, command: 1, status: 'interrupted', actor: 'res', at: running.at, text: 'echo started $$ && sleep 600' });
+    expect(entries[0]!.stdout).toBe(saved);
+    expect(entries[0]!.stderr).toContain('opsbook stopped while this step ran; its output after the last save is lost; check the target before running it again');
+
+    const audit = await api(url, '/api/audit', undefined, { ...headers, authorization: `Bearer ${admin}` });
+    const lines = JSON.stringify(audit.json);
+    expect(lines).toContain('execution.command.start');
+    expect(lines).toContain('execution.command.interrupted');
+  });
+});
