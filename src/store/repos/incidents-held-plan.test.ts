@@ -4,17 +4,11 @@
  * every incident ever stored; the incidents opened in a span (read by every recorded change) through
  * incidents_opened_at. On both stores, with many incidents in the table and a few held.
  */
-import { CompiledQuery, sql, type Compilable } from 'kysely';
+import { sql } from 'kysely';
 import { expect, it } from 'vitest';
-import { describeOnStores, type OpenTarget } from '../../../test/support/store-targets.js';
+import { describeOnStores } from '../../../test/support/store-targets.js';
 import { heldIncidentsQuery, incidentsOpenedBetweenQuery, listHeldIncidents, listIncidentsOpenedBetween, type IncidentRow } from './incidents.js';
-
-async function planOf(target: OpenTarget, query: Compilable): Promise<string> {
-  const compiled = query.compile();
-  const explain = target.name === 'sqlite' ? 'EXPLAIN QUERY PLAN ' : 'EXPLAIN ';
-  const rows = (await target.store.db.executeQuery(CompiledQuery.raw(explain + compiled.sql, [...compiled.parameters]))).rows as Record<string, unknown>[];
-  return rows.map((r) => String(r.detail ?? r['QUERY PLAN'])).join('\n');
-}
+import { planOf } from './plan-support.js';
 
 await describeOnStores('opsbook-held-plan', 'held incidents and incidents opened in a span', { migrate: true }, (target) => {
   it('are read through their indexes, not by scanning every incident', async () => {

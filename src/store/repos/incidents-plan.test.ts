@@ -2,10 +2,11 @@
  * The lookup every firing alert makes, the open incident of its dedup key, goes through the dedup
  * index on both stores (not through every open incident), with many open incidents in the table.
  */
-import { CompiledQuery, sql } from 'kysely';
+import { sql } from 'kysely';
 import { expect, it } from 'vitest';
 import { describeOnStores } from '../../../test/support/store-targets.js';
 import { findOpenIncidentByDedupKey, openIncidentByDedupKeyQuery, type IncidentAlertRow, type IncidentRow } from './incidents.js';
+import { incidentRow, planOf } from './plan-support.js';
 
 await describeOnStores('opsbook-dedup-plan', 'open incident by dedup key', { migrate: true }, (target) => {
   it('is found through incident_alerts_dedup with incidents probed by primary key', async () => {
@@ -15,13 +16,8 @@ await describeOnStores('opsbook-dedup-plan', 'open incident by dedup key', { mig
     const incidents: IncidentRow[] = [];
     const alerts: IncidentAlertRow[] = [];
     for (let i = 0; i < N; i++) {
-      const id = `inc_${String(i).padStart(5, '0')}`;
       const state = i < N / 2 || i % 5 === 0 ? 'resolved' : 'triggered';
-      incidents.push({
-        id, title: `t${i}`, state, severity: 'sev2', service: null, source: 'alert', opened_at: i, updated_at: i,
-        acknowledged_at: null, resolved_at: state === 'resolved' ? i : null, response_due_at: null, labels: '{}', runbook: null,
-        created_by: 'alerts', reopened: 0, held_notification: null,
-      });
+      const { id } = incidents[incidents.push(incidentRow(i, { state, resolved_at: state === 'resolved' ? i : null })) - 1]!;
       alerts.push({
         incident_id: id, dedup_key: `key-${i % (N / 2)}`, rule_id: 'r', state: 'firing', severity: 'sev2', labels: '{}', annotations: '{}',
         runbook: null, value: null, first_fired_at: i, last_fired_at: i, resolved_at: null,
@@ -37,12 +33,10 @@ await describeOnStores('opsbook-dedup-plan', 'open incident by dedup key', { mig
     expect(await findOpenIncidentByDedupKey(db, 'key-0')).toBeUndefined();
     expect(await findOpenIncidentByDedupKey(db, 'never-fired')).toBeUndefined();
 
-    const query = openIncidentByDedupKeyQuery(db, 'key-3').compile();
+    const query = openIncidentByDedupKeyQuery(db, 'key-3');
     // The limit is written into the SQL: SQLite plans an ORDER BY with a bound LIMIT as if it were any number.
-    expect(query.sql).toMatch(/ limit 1$/);
-    const explain = target.name === 'sqlite' ? 'EXPLAIN QUERY PLAN ' : 'EXPLAIN ';
-    const rows = (await db.executeQuery(CompiledQuery.raw(explain + query.sql, [...query.parameters]))).rows as Record<string, unknown>[];
-    const plan = rows.map((r) => String(r.detail ?? r['QUERY PLAN'])).join('\n');
+    expect(query.compile().sql).toMatch(/ limit 1$/);
+    const plan = await planOf(target, query);
     if (target.name === 'sqlite') {
       // The outer loop is the dedup index; no step walks incidents by state alone, none sorts.
       expect(plan.split('\n')[0]).toMatch(/SEARCH incident_alerts USING (COVERING )?INDEX incident_alerts_dedup \(dedup_key=\?\)/);

@@ -3,10 +3,11 @@
  * through incident_alerts_rule on both stores, not by reading every incident's alerts, with many
  * alerts of many rules in the table.
  */
-import { CompiledQuery, sql } from 'kysely';
+import { sql } from 'kysely';
 import { expect, it } from 'vitest';
 import { describeOnStores } from '../../../test/support/store-targets.js';
 import { incidentsOfRulesQuery, listIncidentsOfRules, type IncidentAlertRow, type IncidentRow } from './incidents.js';
+import { incidentRow, planOf } from './plan-support.js';
 
 await describeOnStores('opsbook-rules-plan', 'incidents of a check\'s rules', { migrate: true }, (target) => {
   it('are found through incident_alerts_rule', async () => {
@@ -16,12 +17,7 @@ await describeOnStores('opsbook-rules-plan', 'incidents of a check\'s rules', { 
     const incidents: IncidentRow[] = [];
     const alerts: IncidentAlertRow[] = [];
     for (let i = 0; i < N; i++) {
-      const id = `inc_${String(i).padStart(5, '0')}`;
-      incidents.push({
-        id, title: `t${i}`, state: 'resolved', severity: 'sev2', service: null, source: 'alert', opened_at: i, updated_at: i,
-        acknowledged_at: null, resolved_at: i + 10, response_due_at: null, labels: '{}', runbook: null,
-        created_by: 'alerts', reopened: 0, held_notification: null,
-      });
+      const { id } = incidents[incidents.push(incidentRow(i)) - 1]!;
       alerts.push({
         incident_id: id, dedup_key: `key-${i}`, rule_id: `rule-${i % 400}`, state: 'resolved', severity: 'sev2', labels: '{}', annotations: '{}',
         runbook: null, value: null, first_fired_at: i, last_fired_at: i, resolved_at: i + 10,
@@ -34,10 +30,7 @@ await describeOnStores('opsbook-rules-plan', 'incidents of a check\'s rules', { 
     if (target.name === 'postgres') await sql`ANALYZE incidents, incident_alerts`.execute(db);
     expect((await listIncidentsOfRules(db, ['rule-7', 'rule-8'], 0, 1200, 200)).map((r) => r.id)).toEqual(['inc_00808', 'inc_00807', 'inc_00408', 'inc_00407', 'inc_00008', 'inc_00007']);
 
-    const query = incidentsOfRulesQuery(db, ['rule-7', 'rule-8'], 0, 1200, 200).compile();
-    const explain = target.name === 'sqlite' ? 'EXPLAIN QUERY PLAN ' : 'EXPLAIN ';
-    const rows = (await db.executeQuery(CompiledQuery.raw(explain + query.sql, [...query.parameters]))).rows as Record<string, unknown>[];
-    const plan = rows.map((r) => String(r.detail ?? r['QUERY PLAN'])).join('\n');
+    const plan = await planOf(target, incidentsOfRulesQuery(db, ['rule-7', 'rule-8'], 0, 1200, 200));
     if (target.name === 'sqlite') {
       // The rules' alerts through the index, not a scan of every alert.
       expect(plan).toMatch(/SEARCH incident_alerts USING (COVERING )?INDEX incident_alerts_rule \(rule_id=\?\)/);

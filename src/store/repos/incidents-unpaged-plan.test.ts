@@ -10,17 +10,11 @@
  * On both stores, with many incidents, escalations and outbox rows in the tables, three incidents
  * unpaged, three unstopped and two unrevised.
  */
-import { CompiledQuery, sql, type Compilable } from 'kysely';
+import { sql } from 'kysely';
 import { expect, it } from 'vitest';
-import { describeOnStores, type OpenTarget } from '../../../test/support/store-targets.js';
+import { describeOnStores } from '../../../test/support/store-targets.js';
 import { answeredRunningEscalationsQuery, listAnsweredRunningEscalations, listUnpagedIncidents, listUnrevisedEscalations, unpagedIncidentsQuery, unrevisedEscalationsQuery, type IncidentRow } from './incidents.js';
-
-async function planOf(target: OpenTarget, query: Compilable): Promise<string> {
-  const compiled = query.compile();
-  const explain = target.name === 'sqlite' ? 'EXPLAIN QUERY PLAN ' : 'EXPLAIN ';
-  const rows = (await target.store.db.executeQuery(CompiledQuery.raw(explain + compiled.sql, [...compiled.parameters]))).rows as Record<string, unknown>[];
-  return rows.map((r) => String(r.detail ?? r['QUERY PLAN'])).join('\n');
-}
+import { planOf } from './plan-support.js';
 
 await describeOnStores('opsbook-unpaged-plan', 'missed pages and unstopped escalations', { migrate: true }, (target) => {
   it('are read through their indexes', async () => {
