@@ -68,9 +68,14 @@ export interface EntryInput {
  * Writes one transcript entry, capping each stream and keeping the full text aside when cut; with
  * `audited`, the entry's audit entry is written in the same transaction.
  */
-export async function recordEntry(ctx: EntryContext, e: EntryInput, audited?: (entry: TranscriptEntry) => AuditInput): Promise<TranscriptEntry> {
+export function recordEntry(ctx: EntryContext, e: EntryInput, audited?: (entry: TranscriptEntry) => AuditInput): Promise<TranscriptEntry> {
+  return writeEntry(ctx, (trx) => insertEntry(trx, ctx, e), audited);
+}
+
+/** Writes an entry with `write` and, with `audited`, its audit entry in the same transaction; then tells `onEntry`. */
+async function writeEntry(ctx: EntryContext, write: (trx: Transaction<Database>) => Promise<TranscriptEntry>, audited?: (entry: TranscriptEntry) => AuditInput): Promise<TranscriptEntry> {
   const entry = await withAudit(ctx.store, ctx.logger, async (trx, append) => {
-    const written = await insertEntry(trx, ctx, e);
+    const written = await write(trx);
     if (audited) await append(audited(written));
     return written;
   });
@@ -112,15 +117,9 @@ async function insertEntry(trx: Transaction<Database>, ctx: EntryContext, e: Ent
 }
 
 /** Completes entry `id` (written `running` before its command started) with the command's result, and its audit entry in the same transaction. */
-async function completeEntry(ctx: EntryContext, id: string, e: EntryInput, audited: (entry: TranscriptEntry) => AuditInput): Promise<TranscriptEntry> {
-  const entry = await withAudit(ctx.store, ctx.logger, async (trx, append) => {
-    const { row, full } = entryColumns(e);
-    const written = toEntry(await completeExecutionEntryIn(trx, id, row, full));
-    await append(audited(written));
-    return written;
-  });
-  await ctx.onEntry(entry);
-  return entry;
+function completeEntry(ctx: EntryContext, id: string, e: EntryInput, audited: (entry: TranscriptEntry) => AuditInput): Promise<TranscriptEntry> {
+  const { row, full } = entryColumns(e);
+  return writeEntry(ctx, async (trx) => toEntry(await completeExecutionEntryIn(trx, id, row, full)), audited);
 }
 
 /** What a timed-out command's stderr ends with: the limit it hit and where it is set. */

@@ -153,9 +153,8 @@ export abstract class IncidentCore {
           const released = [this.notify(incident, 'released'), this.escalate(incident)];
           if (await this.releaseWithPage(trx, incident, held, released, pages)) effects.push(...released);
         } else {
-          await updateIncident(trx, incident.id, { held_notification: null });
           const why = held.onEnd === 'drop' ? 'on_end: drop' : OPEN_STATES.includes(incident.state) && incident.state !== 'triggered' ? `${incident.state} during it` : 'no alert is firing';
-          await this.note(trx, incident.id, now, 'suppressed', INCIDENTS_ACTOR.name, `${describeSuppression(held)} ended: held notification dropped (${why})`, { ...held, released: false });
+          await this.unhold(trx, incident.id, now, `${describeSuppression(held)} ended: held notification dropped (${why})`, { ...held, released: false });
         }
       }
       return effects;
@@ -171,8 +170,7 @@ export abstract class IncidentCore {
     const now = this.clock.now();
     if (pages) await sql`savepoint held_release`.execute(trx);
     try {
-      await updateIncident(trx, incident.id, { held_notification: null });
-      await this.note(trx, incident.id, now, 'suppressed', INCIDENTS_ACTOR.name, `${describeSuppression(held)} ended with the incident still open: notifying now`, { ...held, released: true });
+      await this.unhold(trx, incident.id, now, `${describeSuppression(held)} ended with the incident still open: notifying now`, { ...held, released: true });
       await pages?.start(trx, incident, released);
     } catch (err) {
       if (!pages) throw err;
@@ -209,6 +207,12 @@ export abstract class IncidentCore {
       kind: 'start_escalation', incidentId: incident.id, severity: incident.severity, openedAt: incident.openedAt,
       ...(incident.responseDueAt !== undefined ? { responseDueAt: incident.responseDueAt } : {}),
     };
+  }
+
+  /** Clears an incident's held notification, the timeline saying what became of it. */
+  protected async unhold(trx: Trx, incidentId: string, at: number, text: string, data: Record<string, unknown>): Promise<void> {
+    await updateIncident(trx, incidentId, { held_notification: null });
+    await this.note(trx, incidentId, at, 'suppressed', INCIDENTS_ACTOR.name, text, data);
   }
 
   protected async note(trx: Trx, incidentId: string, at: number, kind: TimelineKind, actor: string, text: string, data: Record<string, unknown>): Promise<TimelineEntry> {

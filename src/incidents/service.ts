@@ -370,8 +370,7 @@ export class IncidentService extends IncidentCore {
     // is dropped now, not started at the window's end only to be stopped again.
     const held = incident.heldBy;
     if (held && (to === 'resolved' || incident.state === 'triggered')) {
-      await updateIncident(trx, incident.id, { held_notification: null });
-      await this.note(trx, incident.id, now, 'suppressed', INCIDENTS_ACTOR.name, `${to} while ${describeSuppression(held)} held its notification: nothing to send at its end`, { ...held });
+      await this.unhold(trx, incident.id, now, `${to} while ${describeSuppression(held)} held its notification: nothing to send at its end`, { ...held });
     }
     if (to === 'resolved') {
       effects.push({ kind: 'stop_escalation', incidentId: incident.id, reason: 'resolved', by: actor.name });
@@ -435,8 +434,7 @@ export class IncidentService extends IncidentCore {
       const entry = await this.note(trx, id, now, 'escalation', actor.name, line.text, line.data);
       // A person paging now releases what a window or silence held: its end has nothing left to start.
       if (incident.heldBy) {
-        await updateIncident(trx, id, { held_notification: null });
-        await this.note(trx, id, now, 'suppressed', INCIDENTS_ACTOR.name, `escalated by hand while ${describeSuppression(incident.heldBy)} held its notification: paging now`, { ...incident.heldBy, released: true });
+        await this.unhold(trx, id, now, `escalated by hand while ${describeSuppression(incident.heldBy)} held its notification: paging now`, { ...incident.heldBy, released: true });
       }
       await line.page();
       return entry;
