@@ -1,6 +1,7 @@
 /**
  * Steps left `running`: marked interrupted only when the process that ran them is gone, never while
- * it lives. The killed-process case with real child processes is test/daemon/interrupted-step.test.ts.
+ * it lives. The killed-process cases with real child processes are test/daemon/interrupted-step.test.ts
+ * and test/cli/interrupted-run-postgres.test.ts (PostgreSQL outside a cluster).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { heartbeatMember, listAudit } from '../store/index.js';
@@ -41,8 +42,8 @@ describe.each(storeTargets('opsbook-interrupted'))('steps left running ($name)',
     expect(started).toMatchObject({ step: 1, command: 1, actor: 'ana', text: 'echo waiting && sleep 30', durationMs: null, exitCode: null, data: { runner: h.service.inProcess.runner } });
     expect((await listAudit(h.store.db, { subject: `execution:${id}` })).map((a) => a.action)).toEqual(['execution.start', 'execution.command.start']);
 
-    // Only on a SQLite file can another process see that this one lives (its owner lock); on
-    // PostgreSQL outside a cluster nothing is judged, so here too the step is left alone.
+    // Another process sees that this one lives: its owner lock (SQLite), its heartbeat in
+    // execution_runners (PostgreSQL outside a cluster).
     expect(await other.markInterrupted()).toEqual([]);
     expect((await h.service.transcript(id)).map((e) => e.status)).toEqual(['running']);
 
@@ -69,6 +70,7 @@ describe.each(storeTargets('opsbook-interrupted'))('steps left running ($name)',
     await run;
     // What it wrote on ending is put back to `running`, as a killed process would have left it.
     await h.store.db.updateTable('execution_entries').set({ status: 'running', stderr: '', duration_ms: null, exit_code: null, data: JSON.stringify({ runner: dead }) }).where('execution_id', '=', id).execute();
+    await h.store.db.insertInto('running_steps').values({ execution_id: id, step: 1, runner: dead, actor: 'ana', started_at: Date.now() }).execute();
 
     const marked = await other.markInterrupted();
     expect(marked.map((e) => [e.step, e.command, e.status])).toEqual([[1, 1, 'interrupted']]);
@@ -77,6 +79,8 @@ describe.each(storeTargets('opsbook-interrupted'))('steps left running ($name)',
     expect(entry!.stderr).toBe(`opsbook: ${INTERRUPTED_TEXT}\n`);
     const audit = await listAudit(h.store.db, { subject: `execution:${id}` });
     expect(audit.map((a) => a.action)).toContain('execution.command.interrupted');
+    // The step it held can be run again.
+    expect(await h.store.db.selectFrom('running_steps').selectAll().execute()).toEqual([]);
     expect(await other.markInterrupted()).toEqual([]);
   });
 

@@ -1,6 +1,5 @@
-import { sql } from 'kysely';
 import type { Clock } from '../lib/clock.js';
-import { endRunningEntryIn, goneMember, listRunningEntries, type Store } from '../store/index.js';
+import { endRunningEntryIn, listRunningEntries, listStepRunners, releaseStepsOf, runnerGoneOnPostgres, type Store } from '../store/index.js';
 import { withAudit, type ExecutionLogger } from './audit.js';
 import type { IncidentLink } from './incident-link.js';
 import { describeEntry, toEntry } from './transcript.js';
@@ -12,15 +11,15 @@ export const INTERRUPTED_TEXT = 'opsbook stopped while this step ran; its output
 /**
  * Whether the process that wrote a `running` entry (its `data.runner`) is known to be gone, so its
  * command will never be completed. A SQLite file: the runner's owner lock is free (the runner holds
- * it while a step runs; the kernel drops it however the process ends). PostgreSQL: the runner is a
- * cluster member whose heartbeat lapsed or who left. Anything else is not judged (a PostgreSQL
- * process outside a cluster has nothing others can see die): its entries stay `running`.
+ * it while a step runs; the kernel drops it however the process ends). PostgreSQL, by the
+ * database's clock: a cluster member (`member_…`) whose heartbeat lapsed or who left; any other
+ * runner (`run_…`: a process outside a cluster) without a live heartbeat in `execution_runners`,
+ * which it renews while it runs steps.
  */
 export async function runnerGone(store: Store, runner: string): Promise<boolean> {
   if (store.leaseOwners) return store.leaseOwners.gone(runner);
   if (store.dialect !== 'postgres') return false;
-  const r = await sql<{ gone: boolean }>`select ${goneMember(sql`${runner}::text`)} as gone`.execute(store.db);
-  return r.rows[0]?.gone === true;
+  return runnerGoneOnPostgres(store.db, runner);
 }
 
 export interface InterruptedDeps {
@@ -33,8 +32,9 @@ export interface InterruptedDeps {
 /**
  * Marks `interrupted` every entry left `running` by a process that is gone (opsbook was killed,
  * crashed, or its host restarted while the command ran), with the audit line and the incident's
- * timeline line; entries of a live process are left alone. Run when a process starts serving
- * executions. Returns the entries marked.
+ * timeline line, and gives back the steps it held (they can be run again); entries of a live
+ * process are left alone. Run when a process starts serving executions, and every
+ * storage.cluster.lease while it serves them. Returns the entries marked.
  */
 export async function markInterruptedSteps(deps: InterruptedDeps): Promise<TranscriptEntry[]> {
   const marked: TranscriptEntry[] = [];
@@ -64,6 +64,10 @@ export async function markInterruptedSteps(deps: InterruptedDeps): Promise<Trans
     if (execution?.incident_id) {
       await deps.incidents?.addToTimeline(execution.incident_id, { at: now, actor: 'opsbook', text: `${describeEntry(entry)} — ${INTERRUPTED_TEXT}`, data: { executionId: entry.executionId, entryId: entry.id, status: entry.status } });
     }
+  }
+  for (const runner of await listStepRunners(deps.store.db)) {
+    if (!verdicts.has(runner)) verdicts.set(runner, await runnerGone(deps.store, runner));
+    if (verdicts.get(runner)) await releaseStepsOf(deps.store.db, runner);
   }
   return marked;
 }

@@ -21,15 +21,19 @@ import {
 } from '../store/index.js';
 import { withAudit, type ExecutionLogger } from './audit.js';
 import type { IncidentLink } from './incident-link.js';
+import { InProcessExecutions } from './in-process.js';
 import { markInterruptedSteps } from './interrupted.js';
 import { computeOutcome, recoveryTime } from './outcome.js';
 import { closeExecutionsOfIncident } from './close-with-incident.js';
 import { paramKey } from './params.js';
 import { buildPlan, settingsFor, type BuiltPlan } from './plan.js';
 import { resolveProcedure } from './runbooks.js';
+import { runOnce } from './running-steps.js';
 import { recordEntry, runStep, type RunStepOptions, type StepContext } from './step-runner.js';
 import { describeEntry, toEntry, toSummary } from './transcript.js';
 import type { ExecutionOutcome, ExecutionSummary, Plan, StepRunResult, TranscriptEntry } from './types.js';
+
+export { InProcessExecutions } from './in-process.js';
 
 export interface ExecutionDeps {
   store: Store;
@@ -50,48 +54,6 @@ export interface ExecutionDeps {
    * steps can still be stopped.
    */
   inProcess?: InProcessExecutions;
-}
-
-/** What a process holds of its running executions, and nowhere else: the steps it runs, and secret values. */
-export class InProcessExecutions {
-  private holds = 0;
-  private releaseLock: (() => void) | undefined;
-
-  /**
-   * @param runner Who runs steps here, as their `running` entries name it: the cluster member id on
-   *   PostgreSQL in a cluster (its heartbeat tells the others whether it lives), else a new `run_…` id.
-   */
-  constructor(readonly runner: string = newId('run')) {}
-
-  /**
-   * Marks this process alive while a step runs: on a SQLite file it holds the runner's owner lock
-   * (the kernel drops it when the process dies however it dies). Returns the release.
-   */
-  holdRunner(store: Store): () => void {
-    if (this.holds++ === 0) this.releaseLock = store.leaseOwners?.hold(this.runner);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      if (--this.holds > 0) return;
-      this.releaseLock?.();
-      this.releaseLock = undefined;
-    };
-  }
-
-  /** The controllers of the steps running, by execution id. */
-  readonly controllers = new Map<string, Set<AbortController>>();
-  /** Secret values given for an execution live only in this process. */
-  readonly secretParams = new Map<string, Record<string, string>>();
-  /** Who runs each step running now, by `executionId#step`: a second press of it is refused, not run twice. */
-  readonly runningSteps = new Map<string, string>();
-
-  /** Stops the execution's running steps and forgets its secrets (it ended). */
-  end(id: string): void {
-    for (const c of this.controllers.get(id) ?? []) c.abort();
-    this.controllers.delete(id);
-    this.secretParams.delete(id);
-  }
 }
 
 export interface PlanOptions {
@@ -264,16 +226,8 @@ export class ExecutionService {
    * gate. Refusals and commands that cannot run here are recorded too; the result says which.
    */
   async runStep(id: string, step: number, actor: Actor, options: RunStepOptions = {}): Promise<StepRunResult> {
-    // Checked and taken before the first await, so two presses at once cannot both pass.
-    const key = `${id}#${step}`;
-    const runner = this.inProcess.runningSteps.get(key);
-    if (runner !== undefined) throw new OpsbookError('OPSBOOK_E_EXECUTION_STATE', `step ${step} of execution ${id} is running (started by ${runner}): wait for its result, or cancel the execution`);
-    this.inProcess.runningSteps.set(key, actor.name);
-    try {
-      return await this.runStepOnce(id, step, actor, options);
-    } finally {
-      this.inProcess.runningSteps.delete(key);
-    }
+    const deps = { ...this.deps, inProcess: this.inProcess, ttlMs: this.deps.config.storage.cluster.lease, markInterrupted: () => this.markInterrupted() };
+    return runOnce(deps, id, step, actor, () => this.runStepOnce(id, step, actor, options));
   }
 
   private async runStepOnce(id: string, step: number, actor: Actor, options: RunStepOptions): Promise<StepRunResult> {
@@ -291,7 +245,7 @@ export class ExecutionService {
         if (row.incident_id) await this.deps.incidents?.addToTimeline(row.incident_id, { at: entry.at, actor: entry.actor, text: describeEntry(entry), data: { executionId: id, entryId: entry.id, status: entry.status } });
       },
       isCancelled: async () => (await this.row(id)).state === 'cancelled',
-      runner: { id: this.inProcess.runner, hold: () => this.inProcess.holdRunner(this.deps.store) },
+      runner: { id: this.inProcess.runner },
     };
     try {
       return await runStep(ctx, step, actor, { ...options, signal });

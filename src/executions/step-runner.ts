@@ -33,11 +33,12 @@ export interface EntryContext {
   onEntry: (entry: TranscriptEntry) => Promise<void>;
 }
 
-/** The process running steps, as its `running` entries name it (see markInterruptedSteps). */
+/**
+ * The process running steps, as its `running` entries name it (see markInterruptedSteps). The
+ * caller marks it alive for the whole step, before the step's first entry is written (runOnce).
+ */
 export interface StepRunner {
   id: string;
-  /** Marks the runner alive while a step runs (an owner lock on a SQLite file); returns the release. */
-  hold(): () => void;
 }
 
 export interface StepContext extends EntryContext {
@@ -211,50 +212,44 @@ export async function runStep(ctx: StepContext, stepNumber: number, actor: Actor
     const started = ctx.clock.now();
     // The start is committed before the command is spawned: a process that dies while it runs
     // leaves this entry `running`, and the next to start marks it interrupted (markInterruptedSteps).
-    const release = ctx.runner.hold();
     let outcome: ExecutorOutcome;
-    let entry: TranscriptEntry;
+    const start = await recordEntry(ctx, { ...base(c, started), status: 'running', approval: decision.approval, data: { runner: ctx.runner.id } }, (e) => ({
+      at: e.at,
+      actor: actor.name,
+      action: 'execution.command.start',
+      subject: `execution:${executionId}`,
+      details: { step: stepNumber, command: c.number, text: c.display, effect: c.effect, approval: decision.approval.how },
+    }));
+    const progress = new RunningOutput(ctx.store, start.id, secrets, (e) => ctx.logger?.warn?.({ err: e, execution: executionId, step: stepNumber }, 'could not save the output of a running step'));
     try {
-      const start = await recordEntry(ctx, { ...base(c, started), status: 'running', approval: decision.approval, data: { runner: ctx.runner.id } }, (e) => ({
-        at: e.at,
-        actor: actor.name,
-        action: 'execution.command.start',
-        subject: `execution:${executionId}`,
-        details: { step: stepNumber, command: c.number, text: c.display, effect: c.effect, approval: decision.approval.how },
-      }));
-      const progress = new RunningOutput(ctx.store, start.id, secrets, (e) => ctx.logger?.warn?.({ err: e, execution: executionId, step: stepNumber }, 'could not save the output of a running step'));
-      try {
-        outcome = await prepared.get(`${stepNumber}.${c.number}`)!.run({ timeoutMs: plan.timeoutMs, signal: options.signal, onOutput: (stream, chunk) => progress.add(stream, chunk) });
-      } catch (e) {
-        outcome = { status: 'failed', exitCode: null, stdout: '', stderr: `opsbook: ${(e as Error).message}\n` };
-      } finally {
-        await progress.stop();
-      }
-      if (outcome.status === 'timeout') outcome = { ...outcome, stderr: `${outcome.stderr}${outcome.stderr && !outcome.stderr.endsWith('\n') ? '\n' : ''}${timedOut(plan.timeoutMs)}\n` };
-      entry = await completeEntry(
-        ctx,
-        start.id,
-        {
-          ...base(c, started),
-          durationMs: ctx.clock.now() - started,
-          status: outcome.status,
-          exitCode: outcome.exitCode,
-          approval: decision.approval,
-          stdout: maskSecrets(outcome.stdout, secrets),
-          stderr: maskSecrets(outcome.stderr, secrets),
-          data: maskData(outcome.data, secrets),
-        },
-        () => ({
-          at: ctx.clock.now(),
-          actor: actor.name,
-          action: 'execution.command',
-          subject: `execution:${executionId}`,
-          details: { step: stepNumber, command: c.number, text: c.display, effect: c.effect, status: outcome.status, exitCode: outcome.exitCode, approval: decision.approval.how },
-        }),
-      );
+      outcome = await prepared.get(`${stepNumber}.${c.number}`)!.run({ timeoutMs: plan.timeoutMs, signal: options.signal, onOutput: (stream, chunk) => progress.add(stream, chunk) });
+    } catch (e) {
+      outcome = { status: 'failed', exitCode: null, stdout: '', stderr: `opsbook: ${(e as Error).message}\n` };
     } finally {
-      release();
+      await progress.stop();
     }
+    if (outcome.status === 'timeout') outcome = { ...outcome, stderr: `${outcome.stderr}${outcome.stderr && !outcome.stderr.endsWith('\n') ? '\n' : ''}${timedOut(plan.timeoutMs)}\n` };
+    const entry = await completeEntry(
+      ctx,
+      start.id,
+      {
+        ...base(c, started),
+        durationMs: ctx.clock.now() - started,
+        status: outcome.status,
+        exitCode: outcome.exitCode,
+        approval: decision.approval,
+        stdout: maskSecrets(outcome.stdout, secrets),
+        stderr: maskSecrets(outcome.stderr, secrets),
+        data: maskData(outcome.data, secrets),
+      },
+      () => ({
+        at: ctx.clock.now(),
+        actor: actor.name,
+        action: 'execution.command',
+        subject: `execution:${executionId}`,
+        details: { step: stepNumber, command: c.number, text: c.display, effect: c.effect, status: outcome.status, exitCode: outcome.exitCode, approval: decision.approval.how },
+      }),
+    );
     entries.push(entry);
     if (outcome.status !== 'ok') {
       status = outcome.status;

@@ -8,6 +8,7 @@ export * from './repos/tokens.js';
 export * from './repos/audit.js';
 export * from './repos/check-history.js';
 export * from './repos/executions.js';
+export * from './repos/running-steps.js';
 export * from './repos/incidents.js';
 export * from './repos/outbox.js';
 export * from './repos/escalations.js';

@@ -22,6 +22,9 @@ export class Procedures {
   /** Whether this process held the singletons lease at the last lease change. */
   private heldSingletons = false;
   private stopping = false;
+  /** The look, every lease, for steps left running by a process that is gone; and the look under way. */
+  private look: NodeJS.Timeout | undefined;
+  private looking: Promise<void> | undefined;
 
   constructor(
     private readonly daemon: OperationsHost,
@@ -35,13 +38,25 @@ export class Procedures {
     if (baseDir === undefined) return;
     const built = await this.build(config, baseDir);
     // Steps a process that is gone (this one before a kill or a crash) left running: say they were interrupted.
+    await this.markInterrupted(built.executions);
+    this.run(built);
+    // On PostgreSQL a process that died a moment ago is known gone only once its heartbeat lapses (a
+    // lease later), and another process sharing the store can die at any time: looked for again every
+    // lease, in real time as heartbeats are judged. Not while a look is under way.
+    this.look = setInterval(() => {
+      if (this.looking || !this.executions) return;
+      this.looking = this.markInterrupted(this.executions).finally(() => (this.looking = undefined));
+    }, config.storage.cluster.lease);
+    this.look.unref();
+  }
+
+  private async markInterrupted(executions: ExecutionService): Promise<void> {
     try {
-      const marked = await built.executions.markInterrupted();
+      const marked = await executions.markInterrupted();
       if (marked.length > 0) this.daemon.logger.warn({ entries: marked.map((e) => `${e.executionId} ${e.step}.${e.command}`) }, 'execution steps left running by a stopped opsbook marked interrupted');
     } catch (err) {
       this.daemon.logger.error({ err }, 'could not mark the execution steps left running by a stopped opsbook');
     }
-    this.run(built);
   }
 
   /**
@@ -80,6 +95,8 @@ export class Procedures {
   /** Stops scheduling and waits for the runs in flight, those of replaced schedulers included. */
   async stop(): Promise<void> {
     this.stopping = true;
+    clearInterval(this.look);
+    await this.looking;
     await this.scheduler?.stop();
     await Promise.allSettled([...this.retiring]);
   }

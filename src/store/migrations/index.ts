@@ -31,6 +31,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '000028-unresolved-escalations': await import('./000028-unresolved-escalations.js'),
   '000029-incident-alerts-rule': await import('./000029-incident-alerts-rule.js'),
   '000030-json-or-null': await import('./000030-json-or-null.js'),
+  '000031-running-steps': await import('./000031-running-steps.js'),
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -19,6 +19,11 @@ const NOW = sql<number>`(extract(epoch from clock_timestamp()) * 1000)::bigint`;
 /** How every member id begins: an outbox lease owner named so is a member, judged by its membership. */
 const MEMBER_PREFIX = 'member_';
 
+/** Whether `owner` is named like a cluster member (judged by its membership, not by a heartbeat of its own). */
+export function isMemberId(owner: string): boolean {
+  return owner.startsWith(MEMBER_PREFIX);
+}
+
 /** A new member id (a process joining). It is also the owner its outbox worker claims under. */
 export function newMemberId(): string {
   return newId(MEMBER_PREFIX.slice(0, -1));

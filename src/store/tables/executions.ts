@@ -96,6 +96,28 @@ export interface ProcedureRunsTable {
   claimed_at: number;
 }
 
+/** A step being run now: one row per (execution, step), so a second press in any process is refused. */
+export interface RunningStepsTable {
+  execution_id: string;
+  step: number;
+  /** The process running it (`run_…`, or the cluster member `member_…`), as its `running` entries name it. */
+  runner: string;
+  /** Who pressed it. */
+  actor: string;
+  started_at: number;
+}
+
+/** PostgreSQL outside a cluster: a process running steps and its heartbeat (database time, epoch ms). */
+export interface ExecutionRunnersTable {
+  /** `run_…`. */
+  id: string;
+  host: string;
+  pid: number;
+  started_at: number;
+  heartbeat_at: number;
+  expires_at: number;
+}
+
 /** The executions domain's tables, by name (merged into `Database`). */
 export interface ExecutionTables {
   executions: ExecutionsTable;
@@ -104,4 +126,6 @@ export interface ExecutionTables {
   execution_locks: ExecutionLocksTable;
   recovery_tests: RecoveryTestsTable;
   procedure_runs: ProcedureRunsTable;
+  running_steps: RunningStepsTable;
+  execution_runners: ExecutionRunnersTable;
 }

@@ -1,0 +1,71 @@
+import type { Actor } from '../identity/index.js';
+import type { Clock } from '../lib/clock.js';
+import { OpsbookError } from '../lib/errors/index.js';
+import { claimRunningStep, releaseRunningStep, takeOverRunningStep, type RunningStepRow, type Store } from '../store/index.js';
+import type { ExecutionLogger } from './audit.js';
+import type { InProcessExecutions } from './in-process.js';
+import { runnerGone } from './interrupted.js';
+
+export interface RunningStepDeps {
+  store: Store;
+  clock: Clock;
+  logger?: ExecutionLogger | undefined;
+  inProcess: InProcessExecutions;
+  /** How long the runner's heartbeat lasts without renewal on PostgreSQL outside a cluster (storage.cluster.lease). */
+  ttlMs: number;
+  /** Marks interrupted the steps of processes that are gone: a gone runner's step is taken over after it. */
+  markInterrupted: () => Promise<unknown>;
+}
+
+function refusal(id: string, step: number, by: string): OpsbookError {
+  return new OpsbookError('OPSBOOK_E_EXECUTION_STATE', `step ${step} of execution ${id} is running (started by ${by}): wait for its result, or cancel the execution`, { details: { execution: id, step, startedBy: by } });
+}
+
+/**
+ * Runs `run` as the only run of step `step` of execution `id` across every opsbook process sharing
+ * the store: a second press while it runs, here or in another process, is refused with
+ * OPSBOOK_E_EXECUTION_STATE naming who runs it. The step is taken in `running_steps` (one
+ * conditional insert) after this process is marked alive, and given back when it ends, so a finished
+ * step can be run again; a step held by a process that is gone is taken over once its entries are
+ * marked interrupted.
+ */
+export async function runOnce<T>(deps: RunningStepDeps, id: string, step: number, actor: Actor, run: () => Promise<T>): Promise<T> {
+  const key = `${id}#${step}`;
+  // Checked and taken before the first await, so two presses in this process cannot both pass.
+  const here = deps.inProcess.runningSteps.get(key);
+  if (here !== undefined) throw refusal(id, step, here);
+  deps.inProcess.runningSteps.set(key, actor.name);
+  try {
+    const release = await deps.inProcess.holdRunner(deps.store, { ttlMs: deps.ttlMs, logger: deps.logger });
+    try {
+      await takeStep(deps, { execution_id: id, step, runner: deps.inProcess.runner, actor: actor.name, started_at: deps.clock.now() });
+      try {
+        return await run();
+      } finally {
+        // When this fails the row stays: this process takes it over at the next press (nothing runs it
+        // here), another once this process is gone.
+        await releaseRunningStep(deps.store.db, id, step, deps.inProcess.runner).catch((err: unknown) => deps.logger?.warn?.({ err, execution: id, step }, 'could not record that the step ended'));
+      }
+    } finally {
+      await release();
+    }
+  } finally {
+    deps.inProcess.runningSteps.delete(key);
+  }
+}
+
+async function takeStep(deps: RunningStepDeps, mine: RunningStepRow): Promise<void> {
+  let held: RunningStepRow | undefined;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    held = await claimRunningStep(deps.store.db, mine);
+    if (!held) return;
+    // This runner's own row while no press of the step runs here is one whose release failed: taken over.
+    if (held.runner !== mine.runner) {
+      if (!(await runnerGone(deps.store, held.runner))) throw refusal(mine.execution_id, mine.step, held.actor);
+      // The transcript says the gone process's command was interrupted before the step runs again.
+      await deps.markInterrupted();
+    }
+    if (await takeOverRunningStep(deps.store.db, mine, held.runner)) return;
+  }
+  throw refusal(mine.execution_id, mine.step, held?.actor ?? 'another process');
+}

@@ -1,0 +1,81 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../database.js';
+import type { ExecutionRunnersTable, RunningStepsTable } from '../tables/executions.js';
+import { goneMember, isMemberId } from './cluster.js';
+
+type Db = Kysely<Database>;
+
+export type RunningStepRow = RunningStepsTable;
+export type ExecutionRunnerRow = ExecutionRunnersTable;
+
+/**
+ * Takes step `row.step` of `row.execution_id` for `row.runner`: undefined when taken, else the row
+ * of whoever runs it. One conditional insert on the (execution, step) primary key, so two presses in
+ * any processes sharing the store cannot both take it.
+ */
+export async function claimRunningStep(db: Db, row: RunningStepRow): Promise<RunningStepRow | undefined> {
+  for (;;) {
+    const r = await db.insertInto('running_steps').values(row).onConflict((oc) => oc.columns(['execution_id', 'step']).doNothing()).executeTakeFirst();
+    if (Number(r.numInsertedOrUpdatedRows ?? 0n) > 0) return undefined;
+    const held = await db.selectFrom('running_steps').selectAll().where('execution_id', '=', row.execution_id).where('step', '=', row.step).executeTakeFirst();
+    // Given back between the insert and the read: try again.
+    if (held) return held;
+  }
+}
+
+/** Takes the step over from `from` (a runner that is gone); false when someone else took it meanwhile. */
+export async function takeOverRunningStep(db: Db, row: RunningStepRow, from: string): Promise<boolean> {
+  const r = await db
+    .updateTable('running_steps')
+    .set({ runner: row.runner, actor: row.actor, started_at: row.started_at })
+    .where('execution_id', '=', row.execution_id)
+    .where('step', '=', row.step)
+    .where('runner', '=', from)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+/** The step ended: it can be run again. Only `runner`'s row goes (not one taken over meanwhile). */
+export async function releaseRunningStep(db: Db, executionId: string, step: number, runner: string): Promise<void> {
+  await db.deleteFrom('running_steps').where('execution_id', '=', executionId).where('step', '=', step).where('runner', '=', runner).execute();
+}
+
+/** The runners that hold steps now. */
+export async function listStepRunners(db: Db): Promise<string[]> {
+  return (await db.selectFrom('running_steps').select('runner').distinct().execute()).map((r) => r.runner);
+}
+
+/** Gives back the steps a runner that is gone held. */
+export async function releaseStepsOf(db: Db, runner: string): Promise<number> {
+  const r = await db.deleteFrom('running_steps').where('runner', '=', runner).executeTakeFirst();
+  return Number(r.numDeletedRows);
+}
+
+// PostgreSQL: heartbeats are judged by the database's clock, as the cluster's are.
+const NOW = sql<number>`(extract(epoch from clock_timestamp()) * 1000)::bigint`;
+
+/** Records (or refreshes) the heartbeat of a process running steps outside a cluster; forgets runners lapsed long ago. */
+export async function heartbeatRunner(db: Db, r: Pick<ExecutionRunnerRow, 'id' | 'host' | 'pid'>, ttlMs: number): Promise<void> {
+  await sql`insert into execution_runners (id, host, pid, started_at, heartbeat_at, expires_at)
+values (${r.id}, ${r.host}, ${r.pid}, ${NOW}, ${NOW}, ${NOW} + ${ttlMs})
+on conflict (id) do update set heartbeat_at = excluded.heartbeat_at, expires_at = excluded.expires_at`.execute(db);
+  await db.deleteFrom('execution_runners').where('expires_at', '<', sql<number>`${NOW} - ${ttlMs * 10}`).execute();
+}
+
+/** A runner that stopped running steps: its row goes at once. */
+export async function endRunner(db: Db, id: string): Promise<void> {
+  await db.deleteFrom('execution_runners').where('id', '=', id).execute();
+}
+
+/**
+ * PostgreSQL, by the database's clock: whether the process `runner` is gone. A cluster member
+ * (`member_…`) when its membership lapsed or ended; any other runner when it has no heartbeat
+ * that has not run out (it ended, lapsed, or never wrote one).
+ */
+export async function runnerGoneOnPostgres(db: Db, runner: string): Promise<boolean> {
+  const gone = isMemberId(runner)
+    ? goneMember(sql`${runner}::text`)
+    : sql<boolean>`not exists (select 1 from execution_runners live where live.id = ${runner} and live.expires_at > ${NOW})`;
+  const r = await sql<{ gone: boolean }>`select ${gone} as gone`.execute(db);
+  return r.rows[0]?.gone === true;
+}
