@@ -50,10 +50,10 @@ describe('the config’s credentials', () => {
 
   it('collects the query values named like a credential of any URL, and the Basic credentials of an http URL’s userinfo', () => {
     const config = opsConfigSchema.parse({
-      services: [{ id: 'search', base_url: 'http://elastic:es%2Fpass-1@search:9200', shell: { env: { FEED: 'https://feed.example/v1?api_key=feed-key-2&region=eu&access_token=a%2Bb-3' } } }],
+      services: [{ id: 'search', base_url: 'http://elastic:es%2Fpass-1@search:9200', shell: { env: { FEED: 'https://feed.example/v1?api_key=feed-key-2&region=eu&access_token=a%2Bb-3', CMD: `curl "https://x.example/?token=quoted-4"` } } }],
     });
     const found = configSecrets(config);
-    for (const s of ['es%2Fpass-1', 'es/pass-1', Buffer.from('elastic:es/pass-1').toString('base64'), 'feed-key-2', 'a%2Bb-3', 'a+b-3']) expect(found, s).toContain(s);
+    for (const s of ['es%2Fpass-1', 'es/pass-1', Buffer.from('elastic:es/pass-1').toString('base64'), 'feed-key-2', 'a%2Bb-3', 'a+b-3', 'quoted-4']) expect(found, s).toContain(s);
     for (const s of ['eu', 'elastic', 'search']) expect(found, s).not.toContain(s);
   });
 

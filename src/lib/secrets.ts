@@ -46,8 +46,8 @@ export function isCredentialHeader(name: string): boolean {
 /** `scheme://user:password@`: the user and the password as written (maybe percent-encoded). */
 const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*):\/\/([^\s:/?#@]*):([^\s/?#@]+)@/gi;
 
-/** A URL's query (`?a=1&b=2`), up to its fragment or the end of the word. */
-const URL_QUERY = /\b[a-z][a-z0-9+.-]*:\/\/[^\s?#]*\?([^\s#]*)/gi;
+/** A URL's query (`?a=1&b=2`), up to its fragment, the end of the word or a quote around the URL. */
+const URL_QUERY = /\b[a-z][a-z0-9+.-]*:\/\/[^\s?#"'<>]*\?([^\s#"'<>]*)/gi;
 
 function decoded(text: string): string {
   try {
