@@ -1,4 +1,5 @@
 import type { CheckConfig } from '../config/schema/checks.js';
+import { configSecrets } from '../lib/secrets.js';
 import type { SemanticIssue } from '../config/semantics.js';
 import { OpsbookError, isOpsbookError } from '../lib/errors/index.js';
 import { parseCondition, type ParsedCondition } from './conditions/index.js';
@@ -120,5 +121,11 @@ export function compileCheck(config: CheckConfig, path = `checks.${config.id}`):
     successThreshold: config.success_threshold,
     defaultConditions: usedDefaults,
     reads: readsOf(lists),
+    // Its headers' credentials, its URL's password and credential query values, `${VAR}` secrets it
+    // holds: found at its first result and kept (configSecrets caches by config object), so tens of
+    // thousands of checks do not pay for it at start.
+    get secrets() {
+      return configSecrets(config);
+    },
   };
 }

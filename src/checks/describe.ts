@@ -1,8 +1,13 @@
 import type { CheckConfig } from '../config/schema/checks.js';
+import { configSecrets, maskSecrets } from '../lib/secrets.js';
 import { compileCheck } from './compile.js';
 
-/** What a check probes, as one line (credentials in URLs masked): the TARGET of `check list`. */
+/** What a check probes, as one line, its credentials masked (a URL's userinfo, `?token=…`, a command's secret argument): the TARGET of `check list`. */
 export function describeCheckTarget(c: CheckConfig): string {
+  return maskSecrets(rawTarget(c), configSecrets(c));
+}
+
+function rawTarget(c: CheckConfig): string {
   const o = c as Record<string, unknown>;
   if (typeof o.url === 'string') return o.url.replace(/\/\/[^/@]*@/, '//***@');
   if (typeof o.host === 'string') return `${o.host}:${o.port ?? ''}`;

@@ -1,3 +1,4 @@
+import { maskSecrets } from '../lib/secrets.js';
 import { ConditionScope, evaluateCondition, type ParsedCondition } from './conditions/index.js';
 import type { CheckLevel, CheckResult, ConditionOutcome, Observation } from './types.js';
 
@@ -8,12 +9,18 @@ export interface CheckConditions {
   conditions: ParsedCondition[];
   warning: ParsedCondition[];
   critical: ParsedCondition[];
+  /**
+   * The check's credentials (configSecrets of its config, longest first): masked in the result's
+   * error and in what its conditions observed, so a target echoing them back is not recorded with them.
+   */
+  secrets?: readonly string[];
 }
 
 /**
  * Turns one observation into a result. Status: up when the run had no error and every `conditions:`
  * entry holds (Gatus semantics). Level: critical when down or when any `critical:` entry holds,
- * else warning when any `warning:` entry holds, else ok.
+ * else warning when any `warning:` entry holds, else ok. The check's credentials are masked in what
+ * the result says.
  */
 export function evaluateCheck(
   check: CheckConditions,
@@ -26,22 +33,23 @@ export function evaluateCheck(
   }
   const scope = new ConditionScope(observation.values);
   const outcomes: ConditionOutcome[] = [];
-  const healthy = run('conditions', check.conditions, scope, outcomes, true);
-  const warning = run('warning', check.warning, scope, outcomes, false);
-  const critical = run('critical', check.critical, scope, outcomes, false);
+  const secrets = check.secrets ?? [];
+  const healthy = run('conditions', check.conditions, scope, outcomes, true, secrets);
+  const warning = run('warning', check.warning, scope, outcomes, false, secrets);
+  const critical = run('critical', check.critical, scope, outcomes, false, secrets);
   const status = healthy && observation.error === undefined ? 'up' : 'down';
   const level: CheckLevel = status === 'down' || critical ? 'critical' : warning ? 'warning' : 'ok';
   const result: CheckResult = { checkId: check.id, kind: check.kind, at: timing.at, latencyMs, status, level, conditions: outcomes };
   if (observation.value !== undefined && Number.isFinite(observation.value)) result.value = observation.value;
-  if (observation.error !== undefined) result.error = observation.error;
+  if (observation.error !== undefined) result.error = secrets.length > 0 ? maskSecrets(observation.error, secrets) : observation.error;
   return result;
 }
 
 /** Evaluates every condition of one list (each outcome is kept); `all`: whether all hold, else whether any does. */
-function run(list: ConditionOutcome['list'], conds: ParsedCondition[], scope: ConditionScope, outcomes: ConditionOutcome[], all: boolean): boolean {
+function run(list: ConditionOutcome['list'], conds: ParsedCondition[], scope: ConditionScope, outcomes: ConditionOutcome[], all: boolean, secrets: readonly string[]): boolean {
   let holds = all;
   for (const c of conds) {
-    const v = evaluateCondition(c, scope);
+    const v = evaluateCondition(c, scope, secrets);
     outcomes.push({ list, text: c.text, ok: v.ok, actual: v.actual });
     holds = all ? holds && v.ok : holds || v.ok;
   }

@@ -10,7 +10,7 @@ describe('expandEnv', () => {
   const env = { HOST: 'db.internal', EMPTY: '' };
 
   it('replaces ${VAR} and leaves other dollars alone', () => {
-    expect(expandEnv('postgres://${HOST}:5432/app', env)).toEqual({ value: 'postgres://db.internal:5432/app', missing: [], malformed: [] });
+    expect(expandEnv('postgres://${HOST}:5432/app', env)).toEqual({ value: 'postgres://db.internal:5432/app', missing: [], malformed: [], secrets: [] });
     expect(expandEnv('cost $5 and $HOST', env).value).toBe('cost $5 and $HOST');
     expect(expandEnv('[${EMPTY}]', env).value).toBe('[]');
   });
@@ -27,14 +27,14 @@ describe('expandEnv', () => {
     fc.assert(
       fc.property(text, (s) => {
         const r = expandEnv(s.replaceAll('${', () => '$${'), {});
-        expect(r).toEqual({ value: s, missing: [], malformed: [] });
+        expect(r).toEqual({ value: s, missing: [], malformed: [], secrets: [] });
       }),
       { numRuns: 10_000 },
     );
   });
 
   it('takes a default as a shell does: ${VAR:-text} when unset or empty, ${VAR-text} when unset', () => {
-    expect(expandEnv('${HOST:-localhost}:${PORT:-5432}', env)).toEqual({ value: 'db.internal:5432', missing: [], malformed: [] });
+    expect(expandEnv('${HOST:-localhost}:${PORT:-5432}', env)).toEqual({ value: 'db.internal:5432', missing: [], malformed: [], secrets: [] });
     expect(expandEnv('[${EMPTY:-x}] [${EMPTY-x}] [${UNSET-x}] [${UNSET:-}]', env).value).toBe('[x] [] [x] []');
     // The text is taken as written: dashes, colons and a URL survive; it is not expanded again.
     expect(expandEnv('${URL:-http://127.0.0.1:9/a-b}', env).value).toBe('http://127.0.0.1:9/a-b');

@@ -5,12 +5,20 @@
  * default that is not set is reported by name (an empty value counts as set).
  */
 
+import { looksLikeCredential } from './secrets.js';
+
 export interface Expansion {
   value: string;
   /** Variables referenced but not set, in order of appearance. */
   missing: string[];
   /** Problems with the `${…}` syntax itself, e.g. an unterminated reference. */
   malformed: string[];
+  /**
+   * Values taken from variables named like a credential (`${DATABASE_PASSWORD}`, `${STRIPE_API_KEY}`),
+   * wherever they landed in the value: the config's credentials, whatever key holds them. A default
+   * written in the config (`${PGPASSWORD:-postgres}`) is not one.
+   */
+  secrets: string[];
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -18,6 +26,7 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export function expandEnv(text: string, env: Record<string, string | undefined>): Expansion {
   const missing: string[] = [];
   const malformed: string[] = [];
+  const secrets: string[] = [];
   let value = '';
   let i = 0;
   while (i < text.length) {
@@ -57,8 +66,9 @@ export function expandEnv(text: string, env: Record<string, string | undefined>)
       if (!missing.includes(name)) missing.push(name);
     } else {
       value += set;
+      if (set !== '' && looksLikeCredential(name) && !secrets.includes(set)) secrets.push(set);
     }
     i = close + 1;
   }
-  return { value, missing, malformed };
+  return { value, missing, malformed, secrets };
 }

@@ -3,6 +3,7 @@ import { configErrorMap, fromZodIssues, type ConfigIssue } from './issues.js';
 import { isBeneath, mergeFiles, type SourceLocation } from './merge.js';
 import { RAW_TEXT_FIELDS } from './raw-fields.js';
 import { DEFAULT_CONFIG_MAX_BYTES, opsConfigSchema, type OpsConfig } from './schema/index.js';
+import { holdEnvSecrets } from './secrets.js';
 import { validateSemantics, type ConfigValidator } from './semantics.js';
 import { listConfigFiles, parseConfigFile } from './source.js';
 import { configValidators } from './validators.js';
@@ -75,6 +76,7 @@ export async function loadConfig(path: string, options: LoadOptions = {}): Promi
     }
   }
   if (issues.length > 0 || !result.success) return { ok: false, files, issues: sortIssues(issues, files) };
+  holdEnvSecrets(result.data, parsed.flatMap((p) => p.secrets));
 
   const loaded: ConfigLoaded = {
     ok: true,

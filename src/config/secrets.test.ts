@@ -1,5 +1,8 @@
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from './load.js';
 import { opsConfigSchema } from './schema/index.js';
+import { configDir } from './test-support.js';
 import { configSecrets, isCredentialHeader, looksLikeCredential, secretForms } from './secrets.js';
 
 describe('the config’s credentials', () => {
@@ -43,5 +46,43 @@ describe('the config’s credentials', () => {
     // Longest first, so a secret inside a longer one is masked whole.
     expect([...found].sort((a, b) => b.length - a.length)).toEqual(found);
     expect(configSecrets(config)).toBe(found);
+  });
+
+  it('collects the query values named like a credential of any URL, and the Basic credentials of an http URL’s userinfo', () => {
+    const config = opsConfigSchema.parse({
+      services: [{ id: 'search', base_url: 'http://elastic:es%2Fpass-1@search:9200', shell: { env: { FEED: 'https://feed.example/v1?api_key=feed-key-2&region=eu&access_token=a%2Bb-3', CMD: `curl "https://x.example/?token=quoted-4"` } } }],
+    });
+    const found = configSecrets(config);
+    for (const s of ['es%2Fpass-1', 'es/pass-1', Buffer.from('elastic:es/pass-1').toString('base64'), 'feed-key-2', 'a%2Bb-3', 'a+b-3', 'quoted-4']) expect(found, s).toContain(s);
+    for (const s of ['eu', 'elastic', 'search']) expect(found, s).not.toContain(s);
+  });
+
+  it('remembers values ${VAR} took from a variable named like a credential, under any key and inside longer text', async () => {
+    const env = { T_DATABASE_PASSWORD: 'db-Pass-4410', T_STRIPE_API_KEY: 'sk_live_77a1', CI_JOB_TOKEN: 'ci-tok-9932', T_BUILD_TOKEN: 'bld-5521', T_SHORT_PASSWORD: 'abc', T_DB_HOST: 'db.internal' };
+    const { dir, cleanup } = await configDir({
+      'ops.yaml': [
+        'services:',
+        '  - id: billing',
+        '    shell:',
+        '      env: { DB_CONN: "${T_DATABASE_PASSWORD}", BILLING_OPTS: "mode=live key=${T_STRIPE_API_KEY};", SHORT: "${T_SHORT_PASSWORD}", HOST: "${T_DB_HOST}", DEFAULTED: "${T_UNSET_PASSWORD:-fallback-pass}" }',
+        'checks:',
+        '  - { id: build, kind: http, url: "https://ci.example/builds?build=${T_BUILD_TOKEN}&x=1", interval: 1m }',
+        '  - { id: job, kind: http, url: "https://ci.example/status", headers: { X-Job: "job ${CI_JOB_TOKEN}" }, interval: 1m }',
+        '',
+      ].join('\n'),
+    });
+    try {
+      const loaded = await loadConfig(join(dir, 'ops.yaml'), { env });
+      if (!loaded.ok) throw new Error(JSON.stringify(loaded.issues));
+      const found = configSecrets(loaded.config);
+      for (const s of ['db-Pass-4410', 'sk_live_77a1', 'ci-tok-9932', 'bld-5521']) expect(found, s).toContain(s);
+      // Shorter than 4 characters, not a credential's variable, or a default written in the config: not masked.
+      for (const s of ['abc', 'db.internal', 'fallback-pass', 'billing']) expect(found, s).not.toContain(s);
+      // A part of the config (one check) knows the ones it holds.
+      expect(configSecrets(loaded.config.checks[1]!)).toEqual(['ci-tok-9932']);
+      expect(configSecrets(loaded.config.checks[0]!)).toEqual(['bld-5521']);
+    } finally {
+      await cleanup();
+    }
   });
 });

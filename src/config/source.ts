@@ -20,6 +20,8 @@ export interface ParsedFile {
   envMissing: PathSegment[][];
   /** Size of the file in bytes. */
   bytes: number;
+  /** Values `${VAR}` took from variables named like a credential (Expansion.secrets). */
+  secrets: string[];
 }
 
 /** Aliases expanded at most this many times over (yaml's maxAliasCount): an alias bomb stops here. */
@@ -53,7 +55,7 @@ export interface ParseOptions {
 }
 
 export async function parseConfigFile(file: string, options: ParseOptions): Promise<ParsedFile> {
-  const out: ParsedFile = { file, data: undefined, lines: [], issues: [], envMissing: [], bytes: 0 };
+  const out: ParsedFile = { file, data: undefined, lines: [], issues: [], envMissing: [], bytes: 0, secrets: [] };
   let text: string;
   try {
     out.bytes = (await stat(file)).size;
@@ -109,7 +111,8 @@ export async function parseConfigFile(file: string, options: ParseOptions): Prom
 
   const expandScalar = (node: Scalar, segments: PathSegment[], line: number | undefined): void => {
     const original = node.value as string;
-    const { value, missing, malformed } = expandEnv(original, options.env);
+    const { value, missing, malformed, secrets } = expandEnv(original, options.env);
+    out.secrets.push(...secrets);
     for (const name of missing) {
       out.issues.push({ code: 'OPSBOOK_E_CONFIG_ENV_MISSING', message: `environment variable ${name} is not set`, variable: name, file, line, segments });
     }

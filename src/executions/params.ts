@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { secretForms, type OpsConfig } from '../config/index.js';
+import { MASK, maskSecrets, secretForms, type OpsConfig } from '../config/index.js';
 import { OpsbookError } from '../lib/errors/index.js';
 import type { ParameterSource, PlanParameter } from './types.js';
 
@@ -13,7 +13,8 @@ import type { ParameterSource, PlanParameter } from './types.js';
 export type Service = OpsConfig['services'][number];
 export type ProcedureSettings = OpsConfig['procedures'][string];
 
-export const MASK = '********';
+/** Masking is the config's: one mask, one rule, for steps and checks alike. */
+export { MASK, maskSecrets };
 
 export interface BoundValue {
   value: string;
@@ -122,13 +123,6 @@ export function secretValues(values: ParamValues, fromConfig: readonly string[] 
   const all = new Set(fromConfig);
   for (const v of values.values()) if (v.secret && v.value.length > 0) for (const f of secretForms(v.value)) all.add(f);
   return [...all].sort((a, b) => b.length - a.length);
-}
-
-/** Replaces every occurrence of a secret value in `text` with the mask. */
-export function maskSecrets(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const s of secrets) if (s.length >= 3) out = out.split(s).join(MASK);
-  return out;
 }
 
 /**

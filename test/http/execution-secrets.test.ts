@@ -1,8 +1,9 @@
 /**
  * Credentials an ops.yaml gives runbook steps through `${VAR}` — a `shell.env` password and token, an
- * `http.hosts` Authorization header — never reach what the API and the web UI show of an execution,
- * nor the incident's timeline or the audit log, when a step prints its environment or a loopback
- * server echoes the headers back. A real daemon, on SQLite and PostgreSQL.
+ * `http.hosts` Authorization header, a variable named like a credential under an ordinary name or
+ * inside a longer value (`DB_CONN: "${DATABASE_PASSWORD}"`) — never reach what the API and the web
+ * UI show of an execution, nor the incident's timeline or the audit log, when a step prints its
+ * environment or a loopback server echoes the headers back. A real daemon, on SQLite and PostgreSQL.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,7 +16,7 @@ import { PASSWORD, signIn, TEST_COST, type SignedIn } from '../ui/support.js';
 
 const pg = await postgresUp();
 const MASK = '********';
-const ENV = { T_PG_PASSWORD: 'pg-Pass-8812', T_DEPLOY_TOKEN: 'dpl_4f0c2a9e71', T_SEARCH_BEARER: 'srch.tok-3307' };
+const ENV = { T_PG_PASSWORD: 'pg-Pass-8812', T_DEPLOY_TOKEN: 'dpl_4f0c2a9e71', T_SEARCH_BEARER: 'srch.tok-3307', T_DATABASE_PASSWORD: 'dbPw-77120', T_STRIPE_API_KEY: 'sk_live_5v1q' };
 const SECRETS = Object.values(ENV);
 
 const RUNBOOK = [
@@ -64,7 +65,7 @@ for (const target of storeTargets('opsbook-execution-secrets')) {
             '  - id: billing\n' +
             `    base_url: http://127.0.0.1:${(echo.address() as AddressInfo).port}\n` +
             '    aliases: [search.internal]\n' +
-            '    shell:\n      cwd: .\n      env: { PGPASSWORD: "${T_PG_PASSWORD}", DEPLOY_TOKEN: "${T_DEPLOY_TOKEN}", PGHOST: db.internal }\n' +
+            '    shell:\n      cwd: .\n      env: { PGPASSWORD: "${T_PG_PASSWORD}", DEPLOY_TOKEN: "${T_DEPLOY_TOKEN}", PGHOST: db.internal, DB_CONN: "${T_DATABASE_PASSWORD}", BILLING_OPTS: "mode=live key=${T_STRIPE_API_KEY}" }\n' +
             '    http:\n      hosts:\n        - { host: search.internal, headers: { Authorization: "Bearer ${T_SEARCH_BEARER}" } }\n',
           'runbooks/billing.md': RUNBOOK,
         },
@@ -99,6 +100,8 @@ for (const target of storeTargets('opsbook-execution-secrets')) {
       expect(shell.json.entries[0]!.stdout).toContain(`PGPASSWORD=${MASK}\n`);
       expect(shell.json.entries[0]!.stdout).toContain(`DEPLOY_TOKEN=${MASK}\n`);
       expect(shell.json.entries[0]!.stdout).toContain('PGHOST=db.internal\n');
+      expect(shell.json.entries[0]!.stdout).toContain(`DB_CONN=${MASK}\n`);
+      expect(shell.json.entries[0]!.stdout).toContain(`BILLING_OPTS=mode=live key=${MASK}\n`);
       expect(web.json.entries[0]!.stdout).toContain(JSON.stringify({ authorization: MASK }));
 
       const shown = await call<{ transcript: unknown[] }>('GET', `/api/executions/${id}`);

@@ -43,6 +43,20 @@ describe('conditions in Gatus syntax', () => {
     expect(check(text, values)).toEqual({ ok, actual });
   });
 
+  it('masks the check’s credentials in what it observed, whole even across the cut at 120 characters', () => {
+    const token = 'tok-0123456789abcdef';
+    const secrets = [token];
+    const masked = (body: string) => evaluateCondition(parseCondition('[BODY] == pat(*healthy*)'), new ConditionScope({ BODY: body }), secrets).actual;
+    expect(masked(`{"auth":"${token}"}`)).toBe('{"auth":"********"}');
+    // The token starts 5 characters before the cut: none of it is shown.
+    const across = masked(`${'x'.repeat(112)}${token}${'y'.repeat(50)}`);
+    expect(across).toBe(`${'x'.repeat(112)}*****...`);
+    expect(across).not.toContain('tok-');
+    // Past what is shown, nothing of it either, and the text still says it was cut.
+    expect(masked(`${'x'.repeat(300)}${token}`)).toBe(`${'x'.repeat(117)}...`);
+    expect(masked(`short ${token} body ${'z'.repeat(200)}`)).toBe(`short ******** body ${'z'.repeat(97)}...`);
+  });
+
   it('reports parse errors with their column', () => {
     const cases: [string, number][] = [
       ['[STATUS] == ', 13],

@@ -1,5 +1,6 @@
 import { compilePattern, type Pattern } from '../../lib/pattern.js';
 import { formatDuration } from '../../lib/duration.js';
+import { maskSecrets } from '../../lib/secrets.js';
 import type { Placeholders } from '../types.js';
 import type { PathSegment } from './tokenize.js';
 import type { ConditionNode, ParsedCondition } from './parse.js';
@@ -58,24 +59,28 @@ export interface ConditionVerdict {
   actual: string;
 }
 
-export function evaluateCondition(cond: ParsedCondition, scope: ConditionScope): ConditionVerdict {
+/**
+ * Evaluates one condition. `secrets` (a check's credentials, longest first) are masked in what
+ * `actual` shows, before it is shortened: a target that echoes them back is recorded without them.
+ */
+export function evaluateCondition(cond: ParsedCondition, scope: ConditionScope, secrets: readonly string[] = []): ConditionVerdict {
   const actuals: string[] = [];
-  const ok = truth(cond.ast, scope, actuals);
+  const ok = truth(cond.ast, scope, actuals, secrets);
   return { ok, actual: actuals.join(', ') };
 }
 
-function truth(node: ConditionNode, scope: ConditionScope, actuals: string[]): boolean {
+function truth(node: ConditionNode, scope: ConditionScope, actuals: string[], secrets: readonly string[]): boolean {
   switch (node.type) {
     case 'and':
-      return truth(node.left, scope, actuals) && truth(node.right, scope, actuals);
+      return truth(node.left, scope, actuals, secrets) && truth(node.right, scope, actuals, secrets);
     case 'or':
-      return truth(node.left, scope, actuals) || truth(node.right, scope, actuals);
+      return truth(node.left, scope, actuals, secrets) || truth(node.right, scope, actuals, secrets);
     case 'not':
-      return !truth(node.operand, scope, actuals);
+      return !truth(node.operand, scope, actuals, secrets);
     case 'compare': {
       const left = value(node.left, scope);
       const hint = node.right.type === 'literal' ? node.right.literal.unit : undefined;
-      actuals.push(render(left, hint));
+      actuals.push(render(left, hint, secrets));
       if (left === MISSING) return false;
       if (node.right.type === 'call' && node.right.fn === 'pat') {
         const pattern = literalText(node.right.args[0]!);
@@ -92,7 +97,7 @@ function truth(node: ConditionNode, scope: ConditionScope, actuals: string[]): b
     }
     default: {
       const v = value(node, scope);
-      actuals.push(render(v, undefined));
+      actuals.push(render(v, undefined, secrets));
       return v === true || v === 'true';
     }
   }
@@ -117,7 +122,7 @@ function value(node: ConditionNode, scope: ConditionScope): Resolved {
       return MISSING;
     }
     default:
-      return truth(node, scope, []);
+      return truth(node, scope, [], []);
   }
 }
 
@@ -185,11 +190,16 @@ function globToRegExp(pattern: string): Pattern {
   return compilePattern(body, { anchored: true, dotAll: true });
 }
 
-function render(v: unknown, hint: Literal['unit']): string {
+const SHOWN = 120;
+
+function render(v: unknown, hint: Literal['unit'], secrets: readonly string[]): string {
   if (v === MISSING) return '(missing)';
   const n = typeof v === 'number' ? v : undefined;
   if (n !== undefined && hint === 'duration') return formatDuration(Math.round(n));
   if (n !== undefined && hint === 'percent') return `${Number((n * 100).toFixed(2))}%`;
-  const text = asText(v);
-  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+  let text = asText(v);
+  // Masked on what is shown and the longest secret past it (secrets come longest first): a
+  // secret across the cut is masked whole, and a large body is not searched to its end.
+  if (secrets.length > 0) text = maskSecrets(text.slice(0, SHOWN + secrets[0]!.length), secrets) + (text.length > SHOWN + secrets[0]!.length ? '...' : '');
+  return text.length > SHOWN ? `${text.slice(0, SHOWN - 3)}...` : text;
 }

@@ -85,13 +85,28 @@ function hostSettings(service: Service, raw: string): { headers: Record<string, 
   return hosts.find((h) => names.includes(h.host.toLowerCase()));
 }
 
+/** The Basic Authorization a URL's userinfo stands for (percent-decoded, as curl reads it), if it has one. */
+function userinfoAuthorization(url: string): string | undefined {
+  const u = new URL(url);
+  if (u.username === '' && u.password === '') return undefined;
+  const decode = (s: string): string => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      return s;
+    }
+  };
+  return `Basic ${Buffer.from(`${decode(u.username)}:${decode(u.password)}`).toString('base64')}`;
+}
+
 function wordsOf(call: ShCall): string[] {
   return call.words.map((w) => w.value.replace(/@([A-Za-z][\w.-]*)@/g, '<$1>'));
 }
 
 /**
  * HTTP steps: curl read into a native fetch (method, headers, body); the URL goes to the
- * service's base_url. A pipe after curl (`| jq .`) runs as a shell step fed with the body.
+ * service's base_url, with its userinfo as Basic auth. A pipe after curl (`| jq .`) runs as a shell
+ * step fed with the body.
  */
 export const httpExecutor: Executor = {
   name: 'http',
@@ -123,6 +138,9 @@ export const httpExecutor: Executor = {
     const written = parsed.headers.map(([k, v]): [string, string] => [k, substitute(v, ctx.params, paramKey)]);
     // Headers services[].http gives this host (credentials the runbook's curl leaves out): added unless the step sets them.
     const added = Object.entries(hostSettings(service, rawUrl.url)?.headers ?? {}).filter(([k]) => !written.some(([w]) => w.toLowerCase() === k.toLowerCase()));
+    // base_url's `user:password@` goes as Basic auth, as curl sends a URL's userinfo, unless the step or the host's headers authorize.
+    const basic = userinfoAuthorization(service.base_url);
+    if (basic !== undefined && ![...written, ...added].some(([k]) => k.toLowerCase() === 'authorization')) added.push(['Authorization', basic]);
     const headers = [...written, ...added];
     const body = parsed.body === undefined ? undefined : bindBody(parsed.body, parsed.headers, ctx.params);
     if (body && 'why' in body) return { executor: 'http', why: body.why };
