@@ -12,6 +12,7 @@ import type { OpsConfig } from '../config/index.js';
 import { appendAudit, openStore, type Store } from '../store/index.js';
 import { publishAuditHead, readPublishedHead } from './audit-head.js';
 import { createLogger } from './logger.js';
+import { scaled } from '../../test/support/timing.js';
 
 function capture(): { logger: ReturnType<typeof createLogger>; errors: () => string[] } {
   const lines: string[] = [];
@@ -76,7 +77,7 @@ describe('audit head file at start', () => {
     const writeFileSync = vi.spyOn(fs, 'writeFileSync');
     try {
       let entry = await appendAudit(store.db, store.dialect, { at: 1, actor: 'alice', action: 'test', subject: 'x' });
-      for (let i = 0; i < 200 && readPublishedHead(file)?.seq !== Number(entry.seq); i++) await new Promise((r) => setTimeout(r, 25));
+      for (const end = Date.now() + scaled(5_000); readPublishedHead(file)?.seq !== Number(entry.seq) && Date.now() < end; ) await new Promise((r) => setTimeout(r, 25));
       expect(readPublishedHead(file)).toEqual({ seq: Number(entry.seq), hash: entry.hash });
       for (let i = 2; i <= 20; i++) entry = await appendAudit(store.db, store.dialect, { at: i, actor: 'alice', action: 'test', subject: 'x' });
       expect(renameSync).not.toHaveBeenCalled();

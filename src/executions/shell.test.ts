@@ -9,6 +9,7 @@ import { opsConfigSchema } from '../config/index.js';
 import { rewritePlaceholders } from './shell-syntax.js';
 import { runInProcessGroup } from './executors/index.js';
 import { harness, responder, type Harness } from './test-support.js';
+import { scaled } from '../../test/support/timing.js';
 
 // A program that records exactly what it received: each argument NUL-terminated, and its environment.
 const RECORDER = `#!/bin/bash
@@ -120,7 +121,7 @@ describe('timeouts and cancels kill the whole process group', () => {
       const pids = (await readFile(join(dir, 'pids'), 'utf8')).trim().split('\n').map(Number);
       expect(pids.length).toBe(4);
       // Bounded wait for the kernel to reap them (SIGKILL has already been sent).
-      for (let i = 0; i < 50 && pids.some(alive); i++) await new Promise((r) => setTimeout(r, 100));
+      for (const end = Date.now() + scaled(5_000); pids.some(alive) && Date.now() < end; ) await new Promise((r) => setTimeout(r, 100));
       expect(pids.filter(alive)).toEqual([]);
     } finally {
       await rm(dir, { recursive: true, force: true });

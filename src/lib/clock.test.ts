@@ -5,11 +5,12 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { describe, expect, it } from 'vitest';
 import { SimulatedClock, SystemClock } from './clock.js';
+import { scaled } from '../../test/support/timing.js';
 
 async function until(cond: () => boolean, maxMs = 5000): Promise<void> {
   const started = Date.now();
   while (!cond()) {
-    if (Date.now() - started > maxMs) throw new Error(`condition not met within ${maxMs} ms`);
+    if (Date.now() - started > scaled(maxMs)) throw new Error(`condition not met within ${scaled(maxMs)} ms`);
     await new Promise((r) => setTimeout(r, 5));
   }
 }

@@ -51,7 +51,7 @@ describe('outbox worker', () => {
     const clock = new SimulatedClock(Date.UTC(2026, 0, 1));
     // The send timeout is real time: long enough that a loaded machine's loopback answers well within
     // it, and the fourth answer comes long after it.
-    const timeoutMs = scaled(2000);
+    const timeoutMs = scaled(2_000);
     const answers: Array<ReturnType<ReplyFn>> = [
       { status: 500 },
       { status: 502 },
@@ -176,7 +176,7 @@ describe('outbox worker', () => {
         if (failing) throw new Error('added work failed');
         // The first group's transaction stays open until the other four sends have finished and wait.
         holdFirst ??= (async () => {
-          for (let i = 0; i < 6000 && pending() < 4; i++) await new Promise((r) => setTimeout(r, 10));
+          for (const end = Date.now() + scaled(60_000); pending() < 4 && Date.now() < end; ) await new Promise((r) => setTimeout(r, 10));
         })();
         await holdFirst;
       },
@@ -185,7 +185,7 @@ describe('outbox worker', () => {
     for (let i = 0; i < 5; i++) await enqueueNotification(store, clock, note({ dedupKey: `k${i}` }));
     signalOutbox();
     await receiver.waitFor(5);
-    for (let i = 0; i < 6000 && settled.length < 5; i++) await new Promise((r) => setTimeout(r, 10));
+    for (const end = Date.now() + scaled(60_000); settled.length < 5 && Date.now() < end; ) await new Promise((r) => setTimeout(r, 10));
     await worker.idle();
     expect(groups).toEqual([1, 4]);
     expect(settled.every((e) => e.moved && e.inTransaction && e.result.state === 'delivered')).toBe(true);
@@ -197,7 +197,7 @@ describe('outbox worker', () => {
     await enqueueNotification(store, clock, note({ dedupKey: 'k-fail' }));
     signalOutbox();
     await receiver.waitFor(6);
-    for (let i = 0; i < 6000 && settled.length < 6; i++) await new Promise((r) => setTimeout(r, 10));
+    for (const end = Date.now() + scaled(60_000); settled.length < 6 && Date.now() < end; ) await new Promise((r) => setTimeout(r, 10));
     await worker.idle();
     expect(settled[5]).toMatchObject({ moved: true, inTransaction: false, result: { state: 'delivered' } });
     expect((await listDeliveries(store.db, {})).map((d) => d.outcome)).toEqual(Array(6).fill('delivered'));

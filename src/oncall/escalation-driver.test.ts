@@ -13,6 +13,7 @@ import { openStore, type Store } from '../store/index.js';
 import { EscalationDriver, type EscalationNotice } from './escalation-driver.js';
 import { OverrideBook } from './override-book.js';
 import { MINUTE, at, policyFromConfig, scheduleFromConfig } from './test-support.js';
+import { scaled } from '../../test/support/timing.js';
 
 const policy = policyFromConfig({
   steps: [
@@ -167,7 +168,7 @@ describe('EscalationDriver', () => {
     await store.db.transaction().execute((trx) => other.start({ id: 'inc-other', openedAt: clock.now() }, 'default', trx));
     await other.close();
     // This clock never moved: only a poll on real time finds the other's escalation and arms its step.
-    for (let i = 0; i < 800 && clock.nextTimerAt() === undefined; i++) await new Promise((r) => setTimeout(r, 25));
+    for (const end = Date.now() + scaled(20_000); clock.nextTimerAt() === undefined && Date.now() < end; ) await new Promise((r) => setTimeout(r, 25));
     expect(clock.nextTimerAt()).toBe(clock.now() + 15 * MINUTE);
     await clock.advance(15 * MINUTE);
     await shared.idle();

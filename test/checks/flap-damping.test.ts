@@ -13,6 +13,7 @@ import type { Daemon } from '../../src/daemon/index.js';
 import { SimulatedClock } from '../../src/lib/clock.js';
 import { startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
 import { startStatusServer, type StatusServer } from '../support/net.js';
+import { scaled } from '../support/timing.js';
 
 const INTERVAL = 30_000;
 const RUNS = 24;
@@ -62,7 +63,7 @@ escalation_policies:
     clock = new SimulatedClock(Math.floor(Date.now() / 60_000) * 60_000);
     server = await startDaemonApp('flap', { 'ops.yaml': config }, { clock });
     ({ daemon } = server);
-    const settle = (): Promise<void> => daemon.operations!.settle(5_000);
+    const settle = (): Promise<void> => daemon.operations!.settle(scaled(5_000));
     for (let i = 0; i < RUNS; i++) {
       await clock.advance(INTERVAL, settle);
       await settle();

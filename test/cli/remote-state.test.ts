@@ -189,7 +189,7 @@ runbooks:
     });
     const { id } = (await opened.json()) as { id: string };
     const deliveries = async () => ((await (await fetch(`${base}/api/incidents/${id}/deliveries`, { headers: { authorization: `Bearer ${tokens.vic}` } })).json()) as { deliveries: unknown[] }).deliveries;
-    await expect.poll(async () => (await deliveries()).length, { timeout: 15_000 }).toBeGreaterThan(0);
+    await expect.poll(async () => (await deliveries()).length, { timeout: scaled(15_000) }).toBeGreaterThan(0);
     const log = await runCli(['notify', 'log', id, '--json'], as('vic'));
     expect(log.code, log.stderr).toBe(0);
     expect(JSON.parse(log.stdout)).toEqual(await deliveries());

@@ -20,6 +20,7 @@ import { createTestDatabase, postgresUp } from '../support/services.js';
 import { startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
 import { startProbeTarget, type ProbeTarget } from '../support/probe-target.js';
 import { otherMemberHolding } from '../support/cluster.js';
+import { scaled } from '../support/timing.js';
 
 const pgUp = await postgresUp();
 const PARTITIONS = 3;
@@ -85,9 +86,9 @@ describe.skipIf(!pgUp)('a clean stop with check results queued', () => {
   async function queueFailingResults(ids = CHECKS): Promise<void> {
     for (const id of ids) target!.failing.add(id);
     const from = target!.probes.length;
-    await clock.advance(60_000, () => servers.at(-1)!.daemon.operations!.probesSettled(10_000));
-    await expect.poll(() => new Set(target!.probes.slice(from).map((p) => p.path)).size, { timeout: 20_000 }).toBe(ids.length);
-    await expect.poll(async () => Number((await sql<{ n: string }>`select count(*) as n from pg_locks where locktype = 'advisory' and not granted`.execute(store!.db)).rows[0]!.n), { timeout: 20_000 }).toBe(1);
+    await clock.advance(60_000, () => servers.at(-1)!.daemon.operations!.probesSettled(scaled(10_000)));
+    await expect.poll(() => new Set(target!.probes.slice(from).map((p) => p.path)).size, { timeout: scaled(20_000) }).toBe(ids.length);
+    await expect.poll(async () => Number((await sql<{ n: string }>`select count(*) as n from pg_locks where locktype = 'advisory' and not granted`.execute(store!.db)).rows[0]!.n), { timeout: scaled(20_000) }).toBe(1);
   }
 
   const incidentChecks = async () =>
@@ -107,7 +108,7 @@ describe.skipIf(!pgUp)('a clean stop with check results queued', () => {
     expect(before.map((l) => l.name)).toEqual([partitionLease(0), partitionLease(1), 'singletons']);
     const closing = a.daemon.close();
     // Nothing of partition 1 is queued: it is given back at once, while partition 0 drains.
-    await expect.poll(async () => (await leasesOf(member)).map((l) => l.name), { timeout: 30_000, interval: 100 }).toEqual([partitionLease(0), 'singletons']);
+    await expect.poll(async () => (await leasesOf(member)).map((l) => l.name), { timeout: scaled(30_000), interval: 100 }).toEqual([partitionLease(0), 'singletons']);
     before.splice(1, 1);
     // The other member leaves while the drain waits: partition 2 is free too, and partitions 1 and 2 would be this member's share.
     await leaveCluster(store!.db, OTHER);
@@ -140,13 +141,13 @@ describe.skipIf(!pgUp)('a clean stop with check results queued', () => {
     await queueFailingResults();
     const closing = a.daemon.close();
     // The bound passes with every result still queued (the first one waiting on the lock): the member leaves.
-    await expect.poll(async () => (await leasesOf(member)).length, { timeout: 60_000, interval: 100 }).toBe(0);
+    await expect.poll(async () => (await leasesOf(member)).length, { timeout: scaled(60_000), interval: 100 }).toBe(0);
     unblock!();
     await closing;
     // The checks have recovered meanwhile: only the handed-over results can open the incidents.
     target!.failing.clear();
     const b = await start('10s', '10s');
-    await expect.poll(() => [...b.daemon.cluster!.leases.keys()].sort(), { timeout: 30_000 }).toEqual([partitionLease(0), partitionLease(1), partitionLease(2), 'singletons']);
-    await expect.poll(incidentChecks, { timeout: 30_000, interval: 100 }).toEqual(CHECKS);
+    await expect.poll(() => [...b.daemon.cluster!.leases.keys()].sort(), { timeout: scaled(30_000) }).toEqual([partitionLease(0), partitionLease(1), partitionLease(2), 'singletons']);
+    await expect.poll(incidentChecks, { timeout: scaled(30_000), interval: 100 }).toEqual(CHECKS);
   }, 120_000);
 });

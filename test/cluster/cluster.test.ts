@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, postgresUp } from '../support/services.js';
 import { ClusterWatch, startMember, stopMember, type ClusterMemberProcess } from '../support/cluster.js';
 import type { ScratchDatabase } from '../../src/store/index.js';
+import { scaled } from '../support/timing.js';
 
 const pgUp = await postgresUp();
 const CHECKS = Array.from({ length: 24 }, (_, i) => `c${String(i).padStart(2, '0')}`);
@@ -83,7 +84,7 @@ describe.skipIf(!pgUp)('several opsbook processes on one PostgreSQL', () => {
     for (let attempt = 0; attempt < 10 && !exclusive; attempt++) {
       const before = await settled(['a', 'b']);
       const since = Date.now();
-      await expect.poll(() => CHECKS.every((c) => probes.filter((p) => p.check === c && p.at >= since).length >= 3), { timeout: 30_000, interval: 250 }).toBe(true);
+      await expect.poll(() => CHECKS.every((c) => probes.filter((p) => p.check === c && p.at >= since).length >= 3), { timeout: scaled(30_000), interval: 250 }).toBe(true);
       const after = await watch.status();
       if (JSON.stringify(before.leases.map((l) => [l.name, l.holder, l.epoch])) !== JSON.stringify(after.leases.map((l) => [l.name, l.holder, l.epoch]))) continue;
       const by = probedBy(since + 1500);
@@ -100,7 +101,7 @@ describe.skipIf(!pgUp)('several opsbook processes on one PostgreSQL', () => {
     const killedAt = Date.now();
     // Within a lease (5 s) plus a renewal round, a, alone, holds everything; polled generously.
     await settled(['a']);
-    await expect.poll(() => heldByB.every((c) => probes.some((p) => p.check === c && p.node === 'a' && p.at > killedAt)), { timeout: 45_000, interval: 250 }).toBe(true);
+    await expect.poll(() => heldByB.every((c) => probes.some((p) => p.check === c && p.node === 'a' && p.at > killedAt)), { timeout: scaled(45_000), interval: 250 }).toBe(true);
     members.splice(members.indexOf(b), 1);
   }, 180_000);
 
@@ -140,14 +141,14 @@ describe.skipIf(!pgUp)('several opsbook processes on one PostgreSQL', () => {
       // held at the pause several times over, so a buffer caught empty is tried again at once.
       const refusedLine = () => c.output().slice(resumedAt).includes('write refused by fencing');
       const rejoined = async () => (await watch.status()).members.some((m) => m.id === cId && m.alive && m.checks.length > 0);
-      await expect.poll(async () => refusedLine() || (await rejoined()), { timeout: 45_000, interval: 250 }).toBe(true);
-      if (refusedLine()) await expect.poll(refused, { timeout: 20_000, interval: 250 }).toBeGreaterThan(0);
+      await expect.poll(async () => refusedLine() || (await rejoined()), { timeout: scaled(45_000), interval: 250 }).toBe(true);
+      if (refusedLine()) await expect.poll(refused, { timeout: scaled(20_000), interval: 250 }).toBeGreaterThan(0);
     }
     expect(await refused()).toBeGreaterThan(0);
     const s = await watch.status();
     expect(s.fencing.accepted_stale).toBe(0);
     // Counted in the store before its log line has crossed the pipe: wait for the line.
-    await expect.poll(() => c.output(), { timeout: 20_000 }).toContain('write refused by fencing');
+    await expect.poll(() => c.output(), { timeout: scaled(20_000) }).toContain('write refused by fencing');
     // It rejoins as the same member and takes a share again.
     await settled(['a', 'c']);
   }, 180_000);

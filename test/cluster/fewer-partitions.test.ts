@@ -8,6 +8,7 @@ import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { postgresUp } from '../support/services.js';
 import { clusterDaemon, clusterStorage } from '../support/cluster-daemon.js';
+import { scaled } from '../support/timing.js';
 
 const pgUp = await postgresUp();
 
@@ -24,7 +25,7 @@ describe.skipIf(!pgUp)('a lowered partition count', () => {
 
   it('takes every configured partition and none of the gone ones', async () => {
     const { server, store } = cluster;
-    await expect.poll(() => [...(server.daemon.cluster?.leases.keys() ?? [])].sort(), { timeout: 30_000, interval: 50 }).toEqual(['checks/00', 'checks/01', 'checks/02', 'singletons']);
+    await expect.poll(() => [...(server.daemon.cluster?.leases.keys() ?? [])].sort(), { timeout: scaled(30_000), interval: 50 }).toEqual(['checks/00', 'checks/01', 'checks/02', 'singletons']);
     const held = await store.db.selectFrom('cluster_leases').select('name').where('holder', 'is not', null).orderBy('name').execute();
     expect(held.map((l) => l.name)).toEqual(['checks/00', 'checks/01', 'checks/02', 'singletons']);
   }, 60_000);

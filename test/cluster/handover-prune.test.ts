@@ -12,6 +12,7 @@ import { acquireLease } from '../../src/store/index.js';
 import { postgresUp } from '../support/services.js';
 import { otherMemberHolding } from '../support/cluster.js';
 import { clusterDaemon } from '../support/cluster-daemon.js';
+import { scaled } from '../support/timing.js';
 
 const pgUp = await postgresUp();
 const PARTITIONS = 3;
@@ -34,12 +35,12 @@ describe.skipIf(!pgUp)('results handed over in partitions no longer in use', () 
 
   it('drops those of a gone partition nobody holds at the next retention run, and counts them', async () => {
     const { server, store } = cluster;
-    await expect.poll(() => [...(server.daemon.cluster?.leases.keys() ?? [])], { timeout: 30_000 }).toContain('singletons');
+    await expect.poll(() => [...(server.daemon.cluster?.leases.keys() ?? [])], { timeout: scaled(30_000) }).toContain('singletons');
     const row = (id: string, lease: string) => ({ id, lease, epoch: 1, check_id: `c-${id}`, at: clock.now(), result: '{}', probe: '{}' });
     await store.db.insertInto('cluster_handover').values([row('h1', 'checks/00'), row('h2', 'checks/05'), row('h3', 'checks/05'), row('h4', 'checks/06')]).execute();
     expect(await waiting()).toEqual(['checks/00', 'checks/05', 'checks/05', 'checks/06']);
     await clock.advance(61_000);
-    await expect.poll(waiting, { timeout: 20_000, interval: 50 }).toEqual(['checks/00', 'checks/06']);
+    await expect.poll(waiting, { timeout: scaled(20_000), interval: 50 }).toEqual(['checks/00', 'checks/06']);
     const metric = await server.daemon.metrics.registry.getSingleMetricAsString('opsbook_retention_deleted_total');
     expect(metric).toContain('opsbook_retention_deleted_total{kind="handover"} 2');
   }, 60_000);

@@ -14,6 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { partitionOf } from '../../src/cluster/index.js';
 import { postgresUp } from '../support/services.js';
 import { clusterDaemon, clusterStorage, idInPartition, probeCheck } from '../support/cluster-daemon.js';
+import { scaled } from '../support/timing.js';
 
 const pgUp = await postgresUp();
 const OLD = 3;
@@ -52,8 +53,8 @@ describe.skipIf(!pgUp)('results handed over before the partition count changed',
   it('evaluates a result in the partition its check falls in now, and forgets one whose check moved unevaluated', async () => {
     const { server, store } = cluster;
     expect([...(server.daemon.cluster?.leases.keys() ?? [])].sort()).toEqual(['checks/00', 'checks/01', 'singletons']);
-    await expect.poll(async () => (await store.db.selectFrom('cluster_handover').select('id').execute()).length, { timeout: 30_000, interval: 50 }).toBe(0);
-    await server.daemon.operations!.settle(10_000);
+    await expect.poll(async () => (await store.db.selectFrom('cluster_handover').select('id').execute()).length, { timeout: scaled(30_000), interval: 50 }).toBe(0);
+    await server.daemon.operations!.settle(scaled(10_000));
     expect(await incidentOf('down-y')).toBeDefined();
     expect(await incidentOf('down-x')).toBeUndefined();
   }, 60_000);

@@ -16,6 +16,7 @@ import { startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
 import { otherMemberHolding } from '../support/cluster.js';
 import { clusterDaemon, clusterStorage } from '../support/cluster-daemon.js';
 import { maintenanceWindow, webhookChannel } from '../support/ops-yaml.js';
+import { scaled } from '../support/timing.js';
 
 const pgUp = await postgresUp();
 const PARTITIONS = 3;
@@ -69,7 +70,7 @@ describe.skipIf(!pgUp)('held pages released at the end of a window, by the holde
     await cluster.takeBehindItsBack(p0, OTHER, LONG);
     await runFor(WINDOW);
     expect(await pages()).toEqual(expected((p) => (p === 1 ? { released: 1, paged: 1, held: false } : { released: 0, paged: 0, held: true })));
-    await expect.poll(async () => (await store.db.selectFrom('cluster_fencing').select('lease').where('outcome', '=', 'rejected').execute()).map((r) => r.lease), { timeout: 20_000 }).toContain(p0);
+    await expect.poll(async () => (await store.db.selectFrom('cluster_fencing').select('lease').where('outcome', '=', 'rejected').execute()).map((r) => r.lease), { timeout: scaled(20_000) }).toContain(p0);
 
     // The other member leaves: the daemon takes partitions 0 and 2 and releases their pages.
     await leaveCluster(store.db, OTHER);
@@ -97,8 +98,8 @@ describe.skipIf(!pgUp)('held pages with two daemons', () => {
   let second: DaemonApp;
   const first = () => cluster.server;
   const settle = async () => {
-    await first().daemon.operations!.settle(5_000);
-    await second.daemon.operations!.settle(5_000);
+    await first().daemon.operations!.settle(scaled(5_000));
+    await second.daemon.operations!.settle(scaled(5_000));
   };
   const runFor = async (ms: number) => {
     await clock.advance(ms, settle);
@@ -118,7 +119,7 @@ describe.skipIf(!pgUp)('held pages with two daemons', () => {
   it('releases each page once, in the member holding its partition', async () => {
     const { store } = cluster;
     // The first gives the second its share at its next round.
-    await expect.poll(() => [leasesOf(first()).length, leasesOf(second).length], { timeout: 30_000, interval: 50 }).toEqual([1, 1]);
+    await expect.poll(() => [leasesOf(first()).length, leasesOf(second).length], { timeout: scaled(30_000), interval: 50 }).toEqual([1, 1]);
     await first().daemon.operations!.moveWork();
     await second.daemon.operations!.moveWork();
     await runFor(60_000);

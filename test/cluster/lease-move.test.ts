@@ -16,6 +16,7 @@ import { postgresUp } from '../support/services.js';
 import { otherMemberHolding } from '../support/cluster.js';
 import { clusterDaemon, clusterStorage, probeCheck } from '../support/cluster-daemon.js';
 import { slotsBetween } from '../support/probe-target.js';
+import { scaled } from '../support/timing.js';
 
 const pgUp = await postgresUp();
 const PARTITIONS = 3;
@@ -95,12 +96,12 @@ describe.skipIf(!pgUp)('a lease move on one member', () => {
     target.hold(b0);
     const due = nextSlot(nextSlot(clock.now() + 1, phase(a0), INTERVAL), phase(b0), INTERVAL);
     await clock.advanceTo(due, () => settle(200));
-    await expect.poll(() => [a0, b0].every((id) => probes().some((p) => p.path === id && p.at >= due - INTERVAL && !p.aborted)), { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => [a0, b0].every((id) => probes().some((p) => p.path === id && p.at >= due - INTERVAL && !p.aborted)), { timeout: scaled(10_000) }).toBe(true);
     const inFlight = (id: string) => probes().filter((p) => p.path === id).at(-1)!;
     const movedAt = clock.now();
     await otherMoves([partitionLease(1)], [partitionLease(2)]);
     // B's run is stopped at once, before the move is even done: the prober hangs up.
-    await expect.poll(() => inFlight(b0).aborted, { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => inFlight(b0).aborted, { timeout: scaled(10_000) }).toBe(true);
     await movedTo([partitionLease(0), partitionLease(2)]);
     kept = { state: seriesOf(`slow-${a1}`), lastRun: runsOf(a1, -Infinity, movedAt).at(-1) };
     expect(inFlight(a0).aborted).toBe(false);
@@ -152,6 +153,6 @@ describe.skipIf(!pgUp)('a lease move on one member', () => {
     const regainedAt = clock.now();
     await runFor(2 * INTERVAL);
     for (const id of B) expect(runsOf(id, regainedAt), id).toEqual(slots(id, regainedAt, clock.now()));
-    await expect.poll(async () => (await listResults(store.db, b0, { from: regainedAt })).length, { timeout: 20_000 }).toBe(2);
+    await expect.poll(async () => (await listResults(store.db, b0, { from: regainedAt })).length, { timeout: scaled(20_000) }).toBe(2);
   });
 });

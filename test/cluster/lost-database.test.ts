@@ -18,6 +18,7 @@ import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 import { startReceiver, type Receiver } from '../chaos/peers.js';
 import { partitionOf } from '../../src/cluster/index.js';
 import type { ScratchDatabase } from '../../src/store/index.js';
+import { scaled } from '../support/timing.js';
 
 const pgUp = await postgresUp();
 const CHECKS = Array.from({ length: 16 }, (_, i) => `c${String(i).padStart(2, '0')}`);
@@ -112,7 +113,7 @@ describe.skipIf(!pgUp)('a cluster member that cannot reach PostgreSQL', () => {
         .toBe(true);
       const heldByX = (await watch.status()).members.find((m) => m.pid === xPid && m.alive)!.checks;
       const since = Date.now();
-      await expect.poll(() => probes.some((p) => p.node === node && p.at > since), { timeout: 30_000, interval: 250 }).toBe(true);
+      await expect.poll(() => probes.some((p) => p.node === node && p.at > since), { timeout: scaled(30_000), interval: 250 }).toBe(true);
 
       // Before the cut x pages: the paging checks it runs fail, their incidents open and x sends the pages.
       const pagesOfX = PAGE_CHECKS.filter((c) => heldByX.includes(c));
@@ -120,10 +121,10 @@ describe.skipIf(!pgUp)('a cluster member that cannot reach PostgreSQL', () => {
       const pagedBefore = receiver.deliveries.length;
       const failedAt = Date.now();
       for (const c of pagesOfX) failing.add(c);
-      await expect.poll(async () => (await pagesFor(pagesOfX, 'incident.triggered', failedAt)).every((d) => d.length > 0), { timeout: 60_000, interval: 250 }).toBe(true);
+      await expect.poll(async () => (await pagesFor(pagesOfX, 'incident.triggered', failedAt)).every((d) => d.length > 0), { timeout: scaled(60_000), interval: 250 }).toBe(true);
       expect(receiver.deliveries.slice(pagedBefore).some((d) => d.node === node)).toBe(true);
       // Nothing left in x's hands at the cut (a page x sent but had not recorded would be sent again, with the same id).
-      await expect.poll(() => outboxBusy(), { timeout: 60_000, interval: 250 }).toBe(0);
+      await expect.poll(() => outboxBusy(), { timeout: scaled(60_000), interval: 250 }).toBe(0);
 
       // The cut: open connections dropped, new ones refused or left hanging. Then x's failing checks
       // recover: the resolutions are found, and paged, by whoever runs those checks now.
@@ -134,7 +135,7 @@ describe.skipIf(!pgUp)('a cluster member that cannot reach PostgreSQL', () => {
 
       // It says why, in its log and in its readiness.
       const gaveUp = 'cluster: leases given up, checks and pages stopped (';
-      await expect.poll(() => x!.output().includes(gaveUp), { timeout: LEASE_MS + 45_000, interval: 250 }).toBe(true);
+      await expect.poll(() => x!.output().includes(gaveUp), { timeout: LEASE_MS + scaled(45_000), interval: 250 }).toBe(true);
       const why = x.output().slice(x.output().indexOf(gaveUp)).split('\n')[0]!;
       expect(why).toMatch(mode === 'refuse' ? /cannot reach PostgreSQL|no lease renewal for one lease period/ : /no lease renewal for one lease period|a lease round took longer than a lease/);
       // Asked now and judged below, once the other member has taken over: its answer is awaited
@@ -146,21 +147,21 @@ describe.skipIf(!pgUp)('a cluster member that cannot reach PostgreSQL', () => {
         .catch(() => undefined);
 
       // The other member runs x's checks.
-      await expect.poll(() => heldByX.every((c) => probes.some((p) => p.check === c && p.node === 'y' && p.at > cutAt)), { timeout: 60_000, interval: 250 }).toBe(true);
+      await expect.poll(() => heldByX.every((c) => probes.some((p) => p.check === c && p.node === 'y' && p.at > cutAt)), { timeout: scaled(60_000), interval: 250 }).toBe(true);
       // x probes nothing more: none for five intervals, and its last probe came within a lease of the cut (plus slack for a loaded machine).
       const quietFrom = Date.now();
       await new Promise((r) => setTimeout(r, 5000));
       expect(probes.filter((p) => p.node === node && p.at >= quietFrom)).toEqual([]);
       const last = Math.max(...probes.filter((p) => p.node === node).map((p) => p.at));
-      expect(last - cutAt, `x's last probe came ${last - cutAt} ms after the cut`).toBeLessThan(LEASE_MS + SLACK_MS);
+      expect(last - cutAt, `x's last probe came ${last - cutAt} ms after the cut`).toBeLessThan(LEASE_MS + scaled(SLACK_MS));
 
       // Pages: y sends the resolutions of the incidents x opened; x sends nothing after a lease (plus slack) from the cut.
-      await expect.poll(async () => (await pagesFor(pagesOfX, 'incident.resolved', cutAt)).every((d) => d.some((p) => p.node === 'y')), { timeout: 60_000, interval: 250 }).toBe(true);
-      await expect.poll(() => outboxBusy(), { timeout: 60_000, interval: 250 }).toBe(0);
+      await expect.poll(async () => (await pagesFor(pagesOfX, 'incident.resolved', cutAt)).every((d) => d.some((p) => p.node === 'y')), { timeout: scaled(60_000), interval: 250 }).toBe(true);
+      await expect.poll(() => outboxBusy(), { timeout: scaled(60_000), interval: 250 }).toBe(0);
       const fromX = receiver.deliveries.filter((d) => d.node === node);
       expect(fromX.filter((d) => d.at >= quietFrom)).toEqual([]);
       const lastPage = Math.max(0, ...fromX.map((d) => d.at));
-      expect(lastPage - cutAt, `x's last page came ${lastPage - cutAt} ms after the cut`).toBeLessThan(LEASE_MS + SLACK_MS);
+      expect(lastPage - cutAt, `x's last page came ${lastPage - cutAt} ms after the cut`).toBeLessThan(LEASE_MS + scaled(SLACK_MS));
       // No page lost: every notification written is accepted by the receiver. None doubled: each
       // accepted once, and no event of an incident accepted under two ids.
       const rows = await watch.store.db.selectFrom('outbox').select(['id', 'event', 'incident_id', 'status']).where('status', '!=', 'cancelled').execute();

@@ -16,6 +16,7 @@ import { otherMemberHolding } from '../support/cluster.js';
 import { clusterDaemon, clusterStorage } from '../support/cluster-daemon.js';
 import { oneStepPolicy, refusedWebhookChannel } from '../support/ops-yaml.js';
 import { refuseWrites } from '../support/store-faults.js';
+import { scaled } from '../support/timing.js';
 
 const pgUp = await postgresUp();
 const PARTITIONS = 3;
@@ -62,7 +63,7 @@ describe.skipIf(!pgUp)('missed pages, paged by the holder of their partition', (
     await runFor(3 * 60_000);
     expect(await pages()).toEqual(expected((p) => (p === 1 ? { escalations: 1, paged: 1 } : { escalations: 0, paged: 0 })));
     const refused = async () => (await store.db.selectFrom('cluster_fencing').select(['lease', 'what']).where('outcome', '=', 'rejected').execute()).map((r) => `${r.lease} ${r.what}`);
-    await expect.poll(refused, { timeout: 20_000 }).toContain(`${p0} escalation start`);
+    await expect.poll(refused, { timeout: scaled(20_000) }).toContain(`${p0} escalation start`);
 
     // The other member leaves: the daemon takes partitions 0 and 2 and pages their incidents.
     await leaveCluster(store.db, OTHER);

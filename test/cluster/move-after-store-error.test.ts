@@ -11,7 +11,7 @@ import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { partitionLease } from '../../src/cluster/index.js';
 import { postgresUp } from '../support/services.js';
-import { until } from '../support/timing.js';
+import { until, scaled } from '../support/timing.js';
 import { a, b, INTERVAL, OTHER, partitionGainedScene } from '../support/partition-gained.js';
 
 const pgUp = await postgresUp();
@@ -29,7 +29,7 @@ describe.skipIf(!pgUp)('a partition gained while the store cannot answer', () =>
       await cluster.giveBack(p1, OTHER);
       await until('the daemon takes partition 1', () => server.daemon.cluster!.leases.has(p1), 30_000);
       // Its move reads the rules' state of partition 1, and fails.
-      await ops().settle(5_000);
+      await ops().settle(scaled(5_000));
     } finally {
       await sql`alter table alert_series_away rename to alert_series`.execute(store.db);
     }

@@ -14,6 +14,7 @@ import { ClusterCoordinator, clusterProcedureClaims } from '../../src/cluster/in
 import { openStore, type ScratchDatabase, type Store } from '../../src/store/index.js';
 import { ProcedureScheduler, type UnattendedRun } from '../../src/executions/index.js';
 import { harness, type Harness } from '../../src/executions/test-support.js';
+import { scaled } from '../support/timing.js';
 
 const pgUp = await postgresUp();
 const LEASE_MS = 1500;
@@ -107,7 +108,7 @@ describe.skipIf(!pgUp)('scheduled procedures across a singletons-lease handover 
     const a = await processOf('a');
     const b = await processOf('b');
     const settle = async (n: number) => {
-      await expect.poll(() => runs.length, { timeout: 30_000, interval: 50 }).toBe(n);
+      await expect.poll(() => runs.length, { timeout: scaled(30_000), interval: 50 }).toBe(n);
       await Promise.all(schedulers.map((s) => s.catchUp().catch(() => undefined)));
     };
 
@@ -129,7 +130,7 @@ describe.skipIf(!pgUp)('scheduled procedures across a singletons-lease handover 
     await clock.advanceTo(Date.parse('2026-03-03T07:00:30Z'));
     expect(runs).toHaveLength(1);
     // b takes the lease at its next round and runs day 2's 07:00 then, once.
-    await expect.poll(() => b.holds(), { timeout: 30_000, interval: 50 }).toBe(true);
+    await expect.poll(() => b.holds(), { timeout: scaled(30_000), interval: 50 }).toBe(true);
     await settle(2);
     expect(runs[1]).toEqual({ by: 'b', dueAt: '2026-03-03T07:00:00.000Z' });
 
@@ -137,7 +138,7 @@ describe.skipIf(!pgUp)('scheduled procedures across a singletons-lease handover 
     await b.leave();
     await clock.advanceTo(Date.parse('2026-03-05T08:00:00Z'));
     await a.join();
-    await expect.poll(() => a.holds(), { timeout: 30_000, interval: 50 }).toBe(true);
+    await expect.poll(() => a.holds(), { timeout: scaled(30_000), interval: 50 }).toBe(true);
     await settle(3);
     expect(runs[2]).toEqual({ by: 'a', dueAt: '2026-03-05T07:00:00.000Z' });
     // Asked again, neither runs anything more.

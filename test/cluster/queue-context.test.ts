@@ -19,6 +19,7 @@ import { ClusterCoordinator, currentLease, partitionLease, runUnderLease } from 
 import { WorkQueue } from '../../src/daemon/operations/work-queue.js';
 import { openStore, type LeaseToken, type ScratchDatabase, type Store } from '../../src/store/index.js';
 import { createTestDatabase, postgresUp } from '../support/services.js';
+import { scaled } from '../support/timing.js';
 
 const pgUp = await postgresUp();
 const quiet = { info: () => {}, warn: () => {}, error: () => {} };
@@ -89,6 +90,6 @@ describe.skipIf(!pgUp)('the pipeline queue and the lease of each job (PostgreSQL
       { lease: undefined, outcome: 'committed' },
     ]);
     // The refusal's round found partition 0 gone, outside the refused write's lease.
-    await expect.poll(() => changes.at(-1), { timeout: 30_000, interval: 20 }).toEqual({ lease: undefined, held: [partitionLease(1), 'singletons'] });
+    await expect.poll(() => changes.at(-1), { timeout: scaled(30_000), interval: 20 }).toEqual({ lease: undefined, held: [partitionLease(1), 'singletons'] });
   }, 60_000);
 });

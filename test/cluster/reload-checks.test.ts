@@ -20,6 +20,7 @@ import { postgresUp } from '../support/services.js';
 import { otherMemberHolding } from '../support/cluster.js';
 import { clusterDaemon, clusterStorage, idInPartition } from '../support/cluster-daemon.js';
 import { slotsBetween } from '../support/probe-target.js';
+import { scaled } from '../support/timing.js';
 
 const pgUp = await postgresUp();
 const PARTITIONS = 3;
@@ -71,7 +72,7 @@ describe.skipIf(!pgUp)('a config reload on a member of a cluster', () => {
     target.hold(keep);
     const due = nextSlot(clock.now() + 1, phase(keep), INTERVAL);
     await clock.advanceTo(due, () => settle(200));
-    await expect.poll(() => probes().some((p) => p.path === keep && p.at === due), { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => probes().some((p) => p.path === keep && p.at === due), { timeout: scaled(10_000) }).toBe(true);
     const inFlight = probes().find((p) => p.path === keep && p.at === due)!;
 
     fs.writeFileSync(path.join(server.dir, 'ops.yaml'), config(cluster.url, [check(keep), check(moved, 'moved-here', '20s'), check(added), check(later)]));
@@ -93,10 +94,10 @@ describe.skipIf(!pgUp)('a config reload on a member of a cluster', () => {
     // Its partition is the other member's: not run here.
     expect(runsOf(later)).toEqual([]);
     // Fencing admits what ran under the lease of a partition held: the run kept, the check added, the one changed.
-    await expect.poll(() => stored(keep, due), { timeout: 20_000 }).toEqual(written(keep, due));
+    await expect.poll(() => stored(keep, due), { timeout: scaled(20_000) }).toEqual(written(keep, due));
     expect(written(keep, due)).toContain(due);
-    await expect.poll(() => stored(added, reloadedAt), { timeout: 20_000 }).toEqual(written(added, reloadedAt));
-    await expect.poll(() => stored(moved, reloadedAt + 1), { timeout: 20_000 }).toEqual(written(moved, reloadedAt + 1));
+    await expect.poll(() => stored(added, reloadedAt), { timeout: scaled(20_000) }).toEqual(written(added, reloadedAt));
+    await expect.poll(() => stored(moved, reloadedAt + 1), { timeout: scaled(20_000) }).toEqual(written(moved, reloadedAt + 1));
 
     // The other member leaves: the daemon gains the third partition, and the check the reload added there starts.
     await leaveCluster(store.db, OTHER);
@@ -105,7 +106,7 @@ describe.skipIf(!pgUp)('a config reload on a member of a cluster', () => {
     const gainedAt = clock.now();
     await runFor(2 * INTERVAL);
     expect(runsOf(later), later).toEqual(slots(later, gainedAt, clock.now()));
-    await expect.poll(() => stored(later, gainedAt), { timeout: 20_000 }).toEqual(written(later, gainedAt));
+    await expect.poll(() => stored(later, gainedAt), { timeout: scaled(20_000) }).toEqual(written(later, gainedAt));
     expect(written(later, gainedAt).length).toBeGreaterThan(0);
   }, 120_000);
 });

@@ -15,6 +15,7 @@ import { goneMember, holdAndMark, openStore, type ScratchDatabase, type Store } 
 import { createTestDatabase, postgresUp } from '../support/services.js';
 import { otherMemberHolding } from '../support/cluster.js';
 import { startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
+import { scaled } from '../support/timing.js';
 
 const pgUp = await postgresUp();
 const PARTITIONS = 4;
@@ -86,7 +87,7 @@ describe.skipIf(!pgUp)('a restart under the same member name (PostgreSQL)', () =
     const second = await startDaemonApp('restart-second', { 'ops.yaml': yaml });
     daemons.push(second);
     expect([...second.daemon.cluster!.leases.keys()].sort()).toEqual([...partitions, 'singletons']);
-    await expect.poll(async () => (await first.daemon.readiness()).checks.cluster, { timeout: 30_000, interval: 100 }).toMatchObject({ status: 'failing', detail: expect.stringMatching(/superseded/) });
+    await expect.poll(async () => (await first.daemon.readiness()).checks.cluster, { timeout: scaled(30_000), interval: 100 }).toMatchObject({ status: 'failing', detail: expect.stringMatching(/superseded/) });
     expect((await second.daemon.readiness()).status).toBe('ready');
     // `opsbook cluster status` and GET /api/cluster show it.
     const status = await clusterStatus(s, [], PARTITIONS);
@@ -101,7 +102,7 @@ describe.skipIf(!pgUp)('a restart under the same member name (PostgreSQL)', () =
     const second = member(s, 'node-c', 3000);
     await second.start();
     expect([...second.leases.keys()].sort()).toEqual([...partitions, 'singletons']);
-    await expect.poll(() => first.status, { timeout: 30_000, interval: 50 }).toMatchObject({ ok: false, reason: expect.stringMatching(/superseded/) });
+    await expect.poll(() => first.status, { timeout: scaled(30_000), interval: 50 }).toMatchObject({ ok: false, reason: expect.stringMatching(/superseded/) });
     expect(first.leases.size).toBe(0);
     // Its rounds go on (every second here): it takes nothing back, and the new incarnation keeps everything under its epochs.
     const held = await leases(s);

@@ -11,6 +11,7 @@ import { partitionLease } from '../../src/cluster/index.js';
 import { phaseOf } from '../../src/checks/scheduler/plan.js';
 import { postgresUp } from '../support/services.js';
 import { clusterDaemon, clusterStorage, idInPartition, probeCheck } from '../support/cluster-daemon.js';
+import { scaled } from '../support/timing.js';
 
 const pgUp = await postgresUp();
 const PARTITIONS = 2;
@@ -70,7 +71,7 @@ describe.skipIf(!pgUp)('rule timers on a member that lost the partition', () => 
     expect(await incidentOf('keep-k')).toMatchObject({ state: 'triggered' });
     expect(await storedState('slow-b')).toBe('pending');
     expect(await storedState('keep-k')).toBe('firing');
-    await expect.poll(async () => (await rejections()).some((r) => r.lease === partitionLease(1) && Number(r.epoch) === epoch), { timeout: 20_000 }).toBe(true);
+    await expect.poll(async () => (await rejections()).some((r) => r.lease === partitionLease(1) && Number(r.epoch) === epoch), { timeout: scaled(20_000) }).toBe(true);
   }, 120_000);
 
   it('drops the lost partition\'s rules at the move, and their timers fire no more', async () => {

@@ -16,6 +16,7 @@ import type { CheckResult } from '../../src/checks/index.js';
 import { listResults } from '../../src/store/repos/check-history.js';
 import { startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
 import { slotsBetween, startProbeTarget, type ProbeTarget } from '../support/probe-target.js';
+import { scaled } from '../support/timing.js';
 
 const INTERVAL = 10_000;
 const MOVED_INTERVAL = 20_000;
@@ -32,7 +33,7 @@ describe('a config reload and the checks', () => {
   const prepared = vi.spyOn(http_, 'prepare');
 
   const ops = () => server.daemon.operations!;
-  const settle = (maxMs = 5_000) => ops().settle(maxMs);
+  const settle = (maxMs = 5_000) => ops().settle(scaled(maxMs));
   const runFor = async (ms: number) => {
     await clock.advance(ms, () => settle());
     await settle();
@@ -47,7 +48,7 @@ describe('a config reload and the checks', () => {
     target.hold('keep');
     const due = nextSlot(clock.now() + 1, phase('keep'), INTERVAL);
     await clock.advanceTo(due, () => settle(200));
-    await expect.poll(() => probes().some((p) => p.path === 'keep' && p.at === due), { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => probes().some((p) => p.path === 'keep' && p.at === due), { timeout: scaled(10_000) }).toBe(true);
     return probes().find((p) => p.path === 'keep' && p.at === due)!;
   };
   const release = async () => {
@@ -89,7 +90,7 @@ describe('a config reload and the checks', () => {
 
     await runFor(4 * INTERVAL);
     const to = clock.now();
-    await expect.poll(async () => (await listResults(server.daemon.store.db, 'keep', { from: inFlight.at, to: inFlight.at + 1 })).length, { timeout: 20_000 }).toBe(1);
+    await expect.poll(async () => (await listResults(server.daemon.store.db, 'keep', { from: inFlight.at, to: inFlight.at + 1 })).length, { timeout: scaled(20_000) }).toBe(1);
     expect(runsOf('keep', from), 'keep').toEqual(slots('keep', from, to));
     expect(runsOf('gone', reloadedAt + 1), 'gone').toEqual([]);
     expect(probes().filter((p) => p.path === 'gone' && p.at > reloadedAt)).toEqual([]);

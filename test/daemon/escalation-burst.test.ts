@@ -8,6 +8,7 @@ import type { Daemon } from '../../src/daemon/index.js';
 import { SimulatedClock } from '../../src/lib/clock.js';
 import { startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
 import { startStatusServer, type StatusServer } from '../support/net.js';
+import { scaled } from '../support/timing.js';
 
 const KEY = 'k'.repeat(40);
 const MINUTE = 60_000;
@@ -45,7 +46,7 @@ escalation_policies:
   /** Waits (bounded, real time) until no active escalation is due at the simulated now. */
   async function noneDue(): Promise<void> {
     for (let i = 0; i < 200; i++) {
-      await daemon.operations!.settle(2_000);
+      await daemon.operations!.settle(scaled(2_000));
       const due = await daemon.store.db.selectFrom('escalations').select('incident_id').where('status', '=', 'active').where('next_at', '<=', clock.now()).execute();
       if (due.length === 0) return;
       await new Promise((r) => setTimeout(r, 25));

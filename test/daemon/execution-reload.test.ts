@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listExecutions } from '../../src/executions/index.js';
 import { startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
+import { scaled } from '../support/timing.js';
 
 const ana = { name: 'ana', role: 'admin' as const, via: 'session' as const };
 const RUNBOOK = `# Orders
@@ -48,7 +49,7 @@ describe('executions across a config reload', () => {
   /** Waits until step 2 runs (its command has started), and removes the marker for the next test. */
   async function started(): Promise<void> {
     const flag = path.join(app.dir, 'started.flag');
-    await expect.poll(() => fs.existsSync(flag), { timeout: 30_000, interval: 50 }).toBe(true);
+    await expect.poll(() => fs.existsSync(flag), { timeout: scaled(30_000), interval: 50 }).toBe(true);
     fs.rmSync(flag);
   }
 
@@ -75,7 +76,7 @@ describe('executions across a config reload', () => {
     await started();
     await reload();
     await app.daemon.executions!.cancel(id, ana);
-    await expect.poll(() => settled, { timeout: 30_000, interval: 50 }).toBe(true);
+    await expect.poll(() => settled, { timeout: scaled(30_000), interval: 50 }).toBe(true);
     await running.catch(() => undefined);
     expect((await listExecutions(app.daemon.store)).find((e) => e.id === id)?.state).toBe('cancelled');
   }, 90_000);
@@ -88,7 +89,7 @@ describe('executions across a config reload', () => {
     await started();
     await reload();
     await app.daemon.operations!.act(incident.id, 'resolve', ana, 'fixed');
-    await expect.poll(() => settled, { timeout: 30_000, interval: 50 }).toBe(true);
+    await expect.poll(() => settled, { timeout: scaled(30_000), interval: 50 }).toBe(true);
     await running.catch(() => undefined);
   }, 90_000);
 });

@@ -52,7 +52,7 @@ for (const target of storeTargets('opsbook-daemon-history-flush')) {
         return c;
       };
       const rolledUp = (d: Daemon, n: number) => atLeast(() => count(d, 'check_rollups'), n);
-      const advance = (d: Daemon, ms: number) => clock.advance(ms, () => d.operations!.settle(5_000));
+      const advance = (d: Daemon, ms: number) => clock.advance(ms, () => d.operations!.settle(scaled(5_000)));
       // A flush the clock started is written asynchronously: polled with a generous bound, left as soon as it holds.
       const storedAtLeast = (d: Daemon, n: number) => atLeast(() => stored(d), n);
       let daemon = await start();

@@ -64,7 +64,7 @@ for (const target of storeTargets('opsbook-missed-escalation')) {
         });
         expect(res.statusCode).toBe(200);
         grouped = (res.json() as { incidents: string[] }).incidents[0]!;
-        await ops().settle(5_000);
+        await ops().settle(scaled(5_000));
         expect(await state(manual)).toEqual({ state: 'triggered', escalations: 0, pages: 0 });
         expect(await state(grouped)).toEqual({ state: 'triggered', escalations: 0, pages: 0 });
         // Still refused a while later: nothing is paged, and nothing spins (one error a minute at most).
@@ -155,7 +155,7 @@ for (const target of storeTargets('opsbook-missed-escalation')) {
           },
         });
         expect(res.statusCode).toBe(200);
-        await ops().settle(5_000);
+        await ops().settle(scaled(5_000));
         return (res.json() as { incidents: string[] }).incidents[0];
       };
       const id = (await send('firing'))!;

@@ -15,6 +15,7 @@ import { apiTokens, startDaemonApp, type DaemonApp } from '../support/daemon-app
 import { openStore, type ScratchDatabase, type Store } from '../../src/store/index.js';
 import { createTestDatabase, postgresUp } from '../support/services.js';
 import { startStatusServer, type StatusServer } from '../support/net.js';
+import { scaled } from '../support/timing.js';
 
 const MINUTE = 60_000;
 
@@ -46,7 +47,7 @@ function harness(get: () => { server: DaemonApp; daemon: Daemon; token: string }
   /** The incident's "paged channel" lines, and whether the outbox holds the page each names. */
   async function pageLines(incidentId: string): Promise<Array<{ text: string; inOutbox: boolean }>> {
     const { daemon } = get();
-    await daemon.operations!.settle(5_000);
+    await daemon.operations!.settle(scaled(5_000));
     const { timeline } = await call<{ timeline: Array<{ kind: string; text: string; data: { key?: string; channel?: string } }> }>('GET', `/api/incidents/${incidentId}/timeline`);
     const keys = new Set((await daemon.store.db.selectFrom('outbox').select('dedup_key').where('incident_id', '=', incidentId).execute()).map((r) => r.dedup_key));
     return timeline.filter((t) => t.kind === 'notification' && t.data.key !== undefined).map((t) => ({ text: t.text, inOutbox: keys.has(`${t.data.key}/channel:${t.data.channel}`) }));
@@ -144,7 +145,7 @@ describe.skipIf(!pgUp)('timeline lines of an escalation step on PostgreSQL', () 
   async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
     const t0 = Date.now();
     while (!(await probe())) {
-      if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+      if (Date.now() - t0 > scaled(timeoutMs)) throw new Error(`timed out waiting for ${what}`);
       await new Promise((r) => setTimeout(r, 20));
     }
   }

@@ -10,6 +10,7 @@ import { SimulatedClock } from '../../src/lib/clock.js';
 import { listExecutions } from '../../src/executions/index.js';
 import { listIncidents } from '../../src/store/repos/incidents.js';
 import { startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
+import { scaled } from '../support/timing.js';
 
 const RUNBOOK = `# Ops
 
@@ -39,8 +40,8 @@ describe('a scheduled procedure that does not pass', () => {
     const clock = new SimulatedClock('2026-03-02T06:00:00Z');
     server = await startDaemonApp(name, { 'ops.yaml': config(severities), 'runbooks/ops.md': RUNBOOK }, { clock });
     await clock.advanceTo(Date.parse('2026-03-02T07:00:00Z'));
-    await expect.poll(async () => (await listExecutions(server!.daemon.store)).map((e) => e.state), { timeout: 30_000, interval: 50 }).toEqual(['failed']);
-    await expect.poll(async () => (await listIncidents(server!.daemon.store.db)).length, { timeout: 30_000, interval: 50 }).toBe(1);
+    await expect.poll(async () => (await listExecutions(server!.daemon.store)).map((e) => e.state), { timeout: scaled(30_000), interval: 50 }).toEqual(['failed']);
+    await expect.poll(async () => (await listIncidents(server!.daemon.store.db)).length, { timeout: scaled(30_000), interval: 50 }).toBe(1);
     return (await listIncidents(server.daemon.store.db))[0]!;
   };
 

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SimulatedClock } from '../../src/lib/clock.js';
 import { listExecutions } from '../../src/executions/index.js';
 import { startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
+import { scaled } from '../support/timing.js';
 
 const RUNBOOK = `# Ops
 
@@ -41,7 +42,7 @@ describe('a config reload and the procedures run by cron', () => {
   /** Moves the clock to `at` and waits until `n` cron runs have finished. */
   const runsAfter = async (at: string, n: number) => {
     await clock.advanceTo(Date.parse(at));
-    await expect.poll(async () => (await cronRuns()).filter((r) => r.finishedAt !== null).length, { timeout: 30_000, interval: 50 }).toBe(n);
+    await expect.poll(async () => (await cronRuns()).filter((r) => r.finishedAt !== null).length, { timeout: scaled(30_000), interval: 50 }).toBe(n);
   };
 
   beforeAll(async () => {
@@ -113,14 +114,14 @@ describe('a config reload while a scheduled procedure runs', () => {
   it('does not wait for the run; the run finishes under the service that started it and is recorded', async () => {
     await clock.advanceTo(Date.parse('2026-03-02T07:00:00Z'));
     const runs = () => listExecutions(server.daemon.store);
-    await expect.poll(async () => (await runs()).map((r) => r.state), { timeout: 30_000, interval: 50 }).toEqual(['running']);
+    await expect.poll(async () => (await runs()).map((r) => r.state), { timeout: scaled(30_000), interval: 50 }).toEqual(['running']);
 
     let reloaded: boolean | undefined;
     void server.daemon.reload().then((r) => (reloaded = r));
-    await expect.poll(() => reloaded, { timeout: 10_000, interval: 50 }).toBe(true);
+    await expect.poll(() => reloaded, { timeout: scaled(10_000), interval: 50 }).toBe(true);
     expect((await runs()).map((r) => r.state)).toEqual(['running']);
 
     fs.writeFileSync(path.join(server.dir, 'go.flag'), '');
-    await expect.poll(async () => (await runs()).map((r) => r.state), { timeout: 30_000, interval: 50 }).toEqual(['passed']);
+    await expect.poll(async () => (await runs()).map((r) => r.state), { timeout: scaled(30_000), interval: 50 }).toEqual(['passed']);
   }, 120_000);
 });

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../../src/lib/clock.js';
 import { startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
 import { startStatusServer, type StatusServer } from '../support/net.js';
+import { scaled } from '../support/timing.js';
 
 describe('a config reload on a store error', () => {
   let server: DaemonApp;
@@ -34,8 +35,8 @@ describe('a config reload on a store error', () => {
     const db = server.daemon.store.db;
     const series = () => db.selectFrom('alert_series').select('rule_id').where('rule_id', '=', 'slow').execute();
     for (let i = 0; i < 10 && (await series()).length === 0; i++) {
-      await clock.advance(30_000, () => ops().settle(5_000));
-      await ops().settle(5_000);
+      await clock.advance(30_000, () => ops().settle(scaled(5_000)));
+      await ops().settle(scaled(5_000));
     }
     expect(await series()).toHaveLength(1);
     await sql.raw(`create trigger refuse_series_delete before delete on alert_series begin select raise(abort, 'injected: alert_series refused'); end`).execute(db);

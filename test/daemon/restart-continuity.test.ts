@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../../src/lib/clock.js';
 import { startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
+import { scaled } from '../support/timing.js';
 
 const MINUTE = 60_000;
 const T0 = Date.parse('2026-03-02T00:00:00Z');
@@ -67,7 +68,7 @@ maintenance:
   const untilMinute = async (minute: number) => {
     // Deliveries in flight finish before the clock moves on (their timeouts run on it too).
     const quiet = async () => {
-      await ops().settle(5_000);
+      await ops().settle(scaled(5_000));
       await ops().outbox.idle();
     };
     await quiet();

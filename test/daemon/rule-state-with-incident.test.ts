@@ -13,6 +13,7 @@ import { postgresUp } from '../support/services.js';
 import { storeTargets } from '../support/store-targets.js';
 import { startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
 import { startStatusServer, type StatusServer } from '../support/net.js';
+import { scaled } from '../support/timing.js';
 
 const INTERVAL = 30_000;
 const pgAvailable = await postgresUp();
@@ -57,7 +58,7 @@ escalation_policies:
     });
 
     const run = async (): Promise<void> => {
-      const settle = (): Promise<void> => server.daemon.operations!.settle(5_000);
+      const settle = (): Promise<void> => server.daemon.operations!.settle(scaled(5_000));
       await clock.advance(INTERVAL, settle);
       await settle();
     };

@@ -74,7 +74,8 @@ describe('opsbook serve', () => {
   it('reloads when a config file changes on disk', async () => {
     const s = await serve('server:\n  log_level: info\n');
     try {
-      await new Promise((r) => setTimeout(r, 300));
+      // Ready comes once the pipeline runs; the file watch is armed after that, before the 'listening' line.
+      await expect.poll(() => s.output(), { timeout: scaled(15_000) }).toContain('"msg":"listening"');
       fs.writeFileSync(s.config, 'server:\n  log_level: warn\n');
       await expect
         .poll(async () => (await (await fetch(`${s.url}/metrics`)).text()).includes('opsbook_config_reloads_total{result="applied"} 1'), { timeout: scaled(15_000) })

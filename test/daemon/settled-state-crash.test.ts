@@ -47,8 +47,8 @@ for (const target of storeTargets('opsbook-settled-crash').filter((t) => t.name 
       running.push(app);
       const ops = () => app.daemon.operations!;
       const runFor = async (ms: number) => {
-        await clock.advance(ms, () => ops().settle(5_000));
-        await ops().settle(5_000);
+        await clock.advance(ms, () => ops().settle(scaled(5_000)));
+        await ops().settle(scaled(5_000));
       };
       const incidents = () => app.daemon.store.db.selectFrom('incidents').select(['id', 'state']).orderBy('opened_at').execute();
       return { app, clock, ops, runFor, incidents };

@@ -15,6 +15,7 @@ import { storeTargets } from '../support/store-targets.js';
 import { simulatedDaemon } from '../support/simulated-daemon.js';
 import { refusedWebhookChannel } from '../support/ops-yaml.js';
 import { refuseWrites } from '../support/store-faults.js';
+import { scaled } from '../support/timing.js';
 
 const pgAvailable = await postgresUp();
 const KEY = 'k'.repeat(40);
@@ -45,7 +46,7 @@ for (const target of storeTargets('opsbook-severity-revision')) {
           },
         });
         expect(res.statusCode).toBe(200);
-        await ops().settle(5_000);
+        await ops().settle(scaled(5_000));
         return (res.json() as { incidents: string[] }).incidents[0]!;
       };
       const id = await send('API slow', 'P3');

@@ -15,6 +15,7 @@ import { postgresUp } from '../support/services.js';
 import { storeTargets } from '../support/store-targets.js';
 import { startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
 import { refuseWrites } from '../support/store-faults.js';
+import { scaled } from '../support/timing.js';
 
 const pgAvailable = await postgresUp();
 const KEY = 'k'.repeat(40);
@@ -29,8 +30,8 @@ for (const target of storeTargets('opsbook-status-updates')) {
     const ops = () => server.daemon.operations!;
     const db = () => server.daemon.store.db;
     const runFor = async (ms: number) => {
-      await clock.advance(ms, () => ops().settle(5_000));
-      await ops().settle(5_000);
+      await clock.advance(ms, () => ops().settle(scaled(5_000)));
+      await ops().settle(scaled(5_000));
     };
     /** One Alertmanager notification of one alert; the incident it touched. */
     const send = async (status: 'firing' | 'resolved', name: string, severity: string, service: string) => {
@@ -44,7 +45,7 @@ for (const target of storeTargets('opsbook-status-updates')) {
         },
       });
       expect(res.statusCode, res.body).toBe(200);
-      await ops().settle(5_000);
+      await ops().settle(scaled(5_000));
     };
     const incidentOf = async (service: string) => db().selectFrom('incidents').selectAll().where('service', '=', service).executeTakeFirstOrThrow();
     const rows = async (incidentId: string, event: string) => db().selectFrom('outbox').select(['id', 'dedup_key', 'payload']).where('incident_id', '=', incidentId).where('event', '=', event).orderBy('created_at').execute();

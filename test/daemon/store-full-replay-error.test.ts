@@ -14,7 +14,7 @@ import { postgresUp } from '../support/services.js';
 import { storeTarget } from '../support/store-targets.js';
 import { simulatedDaemon } from '../support/simulated-daemon.js';
 import { refusedWebhookChannel } from '../support/ops-yaml.js';
-import { until } from '../support/timing.js';
+import { until, scaled } from '../support/timing.js';
 
 const pgUp = await postgresUp();
 
@@ -53,7 +53,7 @@ describe.skipIf(!pgUp)('alerts paged from memory when one cannot be recorded aft
     await runFor(15_000);
     // The probe's write runs beside the pipeline: waited for in real time, with a generous bound.
     await until('the store is found writable again', () => ops().storeFull.status === undefined, 30_000);
-    await ops().settle(5_000);
+    await ops().settle(scaled(5_000));
     expect(await titles()).toEqual(['Search is failing']);
     await heal();
     await runFor(15_000);

@@ -15,7 +15,7 @@ import { storeTargets } from '../support/store-targets.js';
 import { simulatedDaemon } from '../support/simulated-daemon.js';
 import { webhookChannel } from '../support/ops-yaml.js';
 import { refuseWrites } from '../support/store-faults.js';
-import { until } from '../support/timing.js';
+import { until, scaled } from '../support/timing.js';
 
 const pgUp = await postgresUp();
 // One receiver for the file: the daemons' config names its URL before their suites start.
@@ -55,7 +55,7 @@ for (const target of storeTargets('opsbook-full-resolves')) {
       await heal();
       await d.runFor(15_000);
       await until('the store is found writable again', () => ops().storeFull.status === undefined, 30_000);
-      await ops().settle(5_000);
+      await ops().settle(scaled(5_000));
       expect((await incidentOf(checkout))?.state).toBe('resolved');
     }, 60_000);
 
@@ -73,7 +73,7 @@ for (const target of storeTargets('opsbook-full-resolves')) {
       await heal();
       await d.runFor(15_000);
       await until('the store is found writable again', () => ops().storeFull.status === undefined, 30_000);
-      await ops().settle(5_000);
+      await ops().settle(scaled(5_000));
       // Resolved before it could be recorded: no incident is opened (and paged again) for it.
       expect(await incidentOf(search)).toBeUndefined();
     }, 60_000);

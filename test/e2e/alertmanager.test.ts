@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Daemon } from '../../src/daemon/index.js';
 import { listenOnLoopback, startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
 import { freePort, waitForHttp } from '../support/net.js';
+import { scaled } from '../support/timing.js';
 
 const BIN = ['/usr/bin/prometheus-alertmanager', '/usr/bin/alertmanager'].find((b) => fs.existsSync(b));
 const required = process.env.OPSBOOK_REQUIRE_SERVICES === '1';
@@ -23,7 +24,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
   for (;;) {
     const v = await probe();
     if (v !== undefined) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() - t0 > scaled(timeoutMs)) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }

@@ -14,6 +14,7 @@ import { SimulatedClock } from '../../src/lib/clock.js';
 import type { Daemon } from '../../src/daemon/index.js';
 import { apiTokens, listenOnLoopback, startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
 import { freePort } from '../support/net.js';
+import { scaled } from '../support/timing.js';
 
 interface Received {
   path: string;
@@ -30,7 +31,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined> | T | 
   for (;;) {
     const v = await probe();
     if (v !== undefined && v !== false) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() - t0 > scaled(timeoutMs)) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
@@ -138,7 +139,7 @@ escalation_policies:
    */
   async function advance(ms: number): Promise<void> {
     const stepMs = 30_000;
-    const settle = (): Promise<void> => daemon.operations!.settle(2_000);
+    const settle = (): Promise<void> => daemon.operations!.settle(scaled(2_000));
     for (let done = 0; done < ms; done += stepMs) {
       await clock.advance(Math.min(stepMs, ms - done), settle);
       await new Promise((r) => setTimeout(r, 60));

@@ -11,13 +11,14 @@ import type { CheckResult } from '../../src/checks/index.js';
 import { closeHttpAgents } from '../../src/checks/index.js';
 import { startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
 import { freePort } from '../support/net.js';
+import { scaled } from '../support/timing.js';
 
 async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000): Promise<T> {
   const t0 = Date.now();
   for (;;) {
     const v = await probe();
     if (v !== undefined && v !== false) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() - t0 > scaled(timeoutMs)) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

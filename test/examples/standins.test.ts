@@ -14,6 +14,7 @@ import type { Standin } from '../../examples/support/standin.js';
 import { FailingShare } from '../../examples/support/requests.js';
 import { createTestDatabase, postgresUp } from '../support/services.js';
 import { startPrivateRedis, type PrivateRedis } from '../support/private-redis.js';
+import { scaled } from '../support/timing.js';
 
 const pgAvailable = await postgresUp();
 
@@ -47,7 +48,7 @@ describe.skipIf(!pgAvailable)('seed stand-ins', () => {
     await client.connect();
     const until = async (want: (lag: number) => boolean): Promise<number> => {
       let lag = await lagNow();
-      for (let i = 0; i < 200 && !want(lag); i++) {
+      for (const end = Date.now() + scaled(10_000); !want(lag) && Date.now() < end; ) {
         await new Promise((r) => setTimeout(r, 50));
         lag = await lagNow();
       }

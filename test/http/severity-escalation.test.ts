@@ -13,6 +13,7 @@ import { apiTokens, startDaemonApp, type DaemonApp } from '../support/daemon-app
 import { postgresUp } from '../support/services.js';
 import { storeTargets } from '../support/store-targets.js';
 import { form, PASSWORD, signIn, TEST_COST, type SignedIn } from '../ui/support.js';
+import { scaled } from '../support/timing.js';
 
 const MINUTE = 60_000;
 const pg = await postgresUp();
@@ -72,8 +73,8 @@ for (const target of storeTargets('opsbook-severity-escalation')) {
     // Pages made by the escalation (status updates to channels are not steps).
     const paged = async (id: string) => (await listOutbox(server.daemon.store.db, { incidentId: id })).filter((r) => r.event === 'incident.triggered' || r.event === 'incident.escalated').map((r) => r.channel_id);
     const advanceTo = async (at: number) => {
-      while (clock.now() < at) await clock.advance(Math.min(MINUTE, at - clock.now()), () => server.daemon.operations!.settle(2_000));
-      await server.daemon.operations!.settle(2_000);
+      while (clock.now() < at) await clock.advance(Math.min(MINUTE, at - clock.now()), () => server.daemon.operations!.settle(scaled(2_000)));
+      await server.daemon.operations!.settle(scaled(2_000));
     };
 
     const advanceUntil = async (done: () => Promise<boolean>, bound: number) => {

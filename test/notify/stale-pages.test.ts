@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Daemon } from '../../src/daemon/index.js';
 import { SimulatedClock } from '../../src/lib/clock.js';
 import { apiTokens, startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
+import { scaled } from '../support/timing.js';
 
 const MINUTE = 60_000;
 const hits: Array<{ type: string; id: string }> = [];
@@ -65,7 +66,7 @@ async function call<T>(method: 'GET' | 'POST', url: string, body?: unknown): Pro
 async function until(what: string, probe: () => Promise<boolean> | boolean, timeoutMs = 20_000): Promise<void> {
   const t0 = Date.now();
   while (!(await probe())) {
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() - t0 > scaled(timeoutMs)) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }

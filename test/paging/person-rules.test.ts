@@ -9,6 +9,7 @@ import { SimulatedClock } from '../../src/lib/clock.js';
 import { twilioSignature } from '../../src/notify/index.js';
 import { startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
 import { ntfyStandIn, twilioStandIn, type Provider } from './providers.js';
+import { scaled } from '../support/timing.js';
 
 const MINUTE = 60_000;
 const PUBLIC = 'http://opsbook.test:8080';
@@ -59,8 +60,8 @@ escalation_policies:
   });
 
   const advance = async (ms: number) => {
-    for (let done = 0; done < ms; done += 30_000) await clock.advance(Math.min(30_000, ms - done), () => server.daemon.operations!.settle(2_000));
-    await server.daemon.operations!.settle(2_000);
+    for (let done = 0; done < ms; done += 30_000) await clock.advance(Math.min(30_000, ms - done), () => server.daemon.operations!.settle(scaled(2_000)));
+    await server.daemon.operations!.settle(scaled(2_000));
   };
   const sent = () => [
     ...ntfy.accepted.map(() => 'push'),

@@ -19,7 +19,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | false
   for (;;) {
     const v = await probe();
     if (v !== undefined && v !== false) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() - t0 > scaled(timeoutMs)) throw new Error(`timed out after ${scaled(timeoutMs)} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

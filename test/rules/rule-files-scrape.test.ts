@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../../src/lib/clock.js';
 import { Engine } from '../../src/promql/index.js';
 import { startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
+import { scaled } from '../support/timing.js';
 
 const MINUTE = 60_000;
 
@@ -55,16 +56,18 @@ describe('scrape: → recording rule → alerting rule → incident', () => {
     await new Promise((r) => exporter?.close(r));
   });
 
-  /** Moves the clock in 15 s steps, waiting each time until the scrape it launched has landed. */
+  /**
+   * Moves the clock in 15 s steps, waiting each time until the scrape it launched has been appended to
+   * the sample store (not merely answered by the exporter) and the pipeline has handled what followed.
+   */
   async function advance(ms: number): Promise<void> {
     for (let t = 0; t < ms; t += 15_000) {
-      const before = scrapes;
-      await clock.advance(15_000);
-      const deadline = Date.now() + 30_000;
-      while (scrapes === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-      await server.daemon.operations!.settle(2_000);
-      await new Promise((r) => setTimeout(r, 20));
-      await server.daemon.operations!.settle(2_000);
+      await clock.advance(15_000, async () => {
+        await server.daemon.scraper!.settled();
+        await server.daemon.operations!.settle(scaled(2_000));
+      });
+      await server.daemon.scraper!.settled();
+      await server.daemon.operations!.settle(scaled(2_000));
     }
   }
 

@@ -130,7 +130,9 @@ export async function serveCli(prefix: string, files: Record<string, string>, op
   }
 }
 
-async function stopServe(child: ChildProcess, output: () => string, timeoutMs = 10_000): Promise<void> {
+/** SIGTERM, then SIGKILL and a failure if it has not left after `quietTimeoutMs` of a quiet machine, scaled to the load here. */
+async function stopServe(child: ChildProcess, output: () => string, quietTimeoutMs = 10_000): Promise<void> {
+  const timeoutMs = scaled(quietTimeoutMs);
   const exited = waitForExit(child);
   child.kill('SIGTERM');
   let timer: NodeJS.Timeout | undefined;

@@ -5,6 +5,7 @@
  */
 import { sql } from 'kysely';
 import { afterAll, beforeAll, expect } from 'vitest';
+import { scaled } from './timing.js';
 import { SimulatedClock } from '../../src/lib/clock.js';
 import { partitionOf } from '../../src/cluster/index.js';
 import { openStore, releaseLease, type ScratchDatabase, type Store } from '../../src/store/index.js';
@@ -107,7 +108,7 @@ export function clusterDaemon(options: ClusterDaemonOptions): ClusterDaemon {
       await releaseLease(store!.db, { lease, epoch: await harness.epochOf(lease) }, holder);
     },
     async movedTo(want) {
-      await expect.poll(harness.leases, { timeout: 30_000, interval: 50 }).toEqual([...want, 'singletons'].sort());
+      await expect.poll(harness.leases, { timeout: scaled(30_000), interval: 50 }).toEqual([...want, 'singletons'].sort());
       await harness.ops().moveWork();
       await harness.ops().idle();
     },
@@ -122,14 +123,14 @@ export function clusterDaemon(options: ClusterDaemonOptions): ClusterDaemon {
     const url = db.url;
     const start = () => startDaemonApp(options.prefix, { 'ops.yaml': options.config(url, target!) }, { clock });
     server = await (options.start ? options.start(start) : start());
-  }, 120_000);
+  }, scaled(120_000));
 
   afterAll(async () => {
     await server?.close();
     await store?.close();
     await target?.close();
     await db?.drop();
-  }, 60_000);
+  }, scaled(60_000));
 
   return harness;
 }

@@ -3,6 +3,7 @@
  * the rule_files tests.
  */
 import { afterAll, beforeAll } from 'vitest';
+import { scaled } from './timing.js';
 import { SimulatedClock } from '../../src/lib/clock.js';
 import { MemorySeriesSource } from '../../src/promql/index.js';
 import { startDaemonApp, type DaemonApp } from './daemon-app.js';
@@ -52,7 +53,7 @@ export function ruleFilesDaemon(prefix: string, files: Record<string, string>, b
   beforeAll(async () => {
     for (let t = start - 10 * MINUTE; t <= start + backlog.minutes * MINUTE; t += STEP) series.add({ __name__: 'queue_depth', queue: backlog.queue }, t, 500);
     server = await startDaemonApp(prefix, files, { clock, series });
-  }, 60_000);
+  }, scaled(60_000));
   afterAll(async () => {
     await server?.close();
   });
@@ -66,7 +67,7 @@ export function ruleFilesDaemon(prefix: string, files: Record<string, string>, b
     async advance(ms) {
       for (let t = 0; t < ms; t += STEP) {
         await clock.advance(STEP);
-        await server!.daemon.operations!.settle(2_000);
+        await server!.daemon.operations!.settle(scaled(2_000));
       }
     },
   };

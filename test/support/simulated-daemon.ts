@@ -3,6 +3,7 @@
  * its pipeline by advancing the clock.
  */
 import { afterAll, beforeAll } from 'vitest';
+import { scaled } from './timing.js';
 import { SimulatedClock } from '../../src/lib/clock.js';
 import type { Daemon } from '../../src/daemon/index.js';
 import { startDaemonApp, type DaemonApp } from './daemon-app.js';
@@ -23,10 +24,14 @@ export interface ClockRunner {
   runTo(at: number): Promise<void>;
 }
 
-/** Runs `clock` forward, settling the pipeline `ops()` answers (for up to 5 s by default) between its timers and after. */
+/**
+ * Runs `clock` forward, settling the pipeline `ops()` answers between its timers and after: waiting for
+ * the probes in flight up to `maxMs` (5 s by default) of a quiet machine, scaled to the load here, so a
+ * probe a loaded machine makes slow is still waited for rather than left running past the next step.
+ */
 export function clockRunner(clock: SimulatedClock, ops: () => Operations): ClockRunner {
   const runner: ClockRunner = {
-    settle: (maxMs = 5_000) => ops().settle(maxMs),
+    settle: (maxMs = 5_000) => ops().settle(scaled(maxMs)),
     async runFor(ms) {
       await runner.runTo(clock.now() + ms);
     },
@@ -77,12 +82,12 @@ export function simulatedDaemon(target: StoreTarget | undefined, prefix: string,
   beforeAll(async () => {
     opened = await target?.open();
     server = await startDaemonApp(prefix, { 'ops.yaml': (config as (url: string | undefined, t0: number) => string)(opened?.url, t0) }, { clock });
-  }, 60_000);
+  }, scaled(60_000));
 
   afterAll(async () => {
     await server?.close();
     await opened?.cleanup();
-  }, 60_000);
+  }, scaled(60_000));
 
   return harness;
 }

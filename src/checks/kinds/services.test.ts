@@ -4,6 +4,7 @@ import { Queue, Worker, type Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PG_ADMIN_URL, REDIS_URL, postgresUp, redisTestPrefix, redisUp } from '../../../test/support/services.js';
 import { runConfig } from '../testing/index.js';
+import { scaled } from '../../../test/support/timing.js';
 
 const pgAvailable = await postgresUp();
 const redisAvailable = await redisUp();
@@ -108,7 +109,7 @@ describe.skipIf(!redisAvailable)('redis kind', () => {
       await queue.add('ok', {});
       await queue.add('fail', {}, { attempts: 1 });
       await queue.add('hang', {});
-      for (let i = 0; i < 100; i++) {
+      for (const end = Date.now() + scaled(5_000); Date.now() < end; ) {
         const c = await queue.getJobCounts('completed', 'failed', 'active');
         if (c.completed === 1 && c.failed === 1 && c.active === 1) break;
         await new Promise((r) => setTimeout(r, 50));

@@ -43,7 +43,7 @@ await describeOnStores('opsbook-settle', 'deliveries settled with their timeline
       worker.start();
       signalOutbox();
       await receiver.waitFor(4, scaled(20_000));
-      for (let i = 0; i < 2000 && settled.length < 4; i++) await new Promise((r) => setTimeout(r, 10));
+      for (const end = Date.now() + scaled(20_000); settled.length < 4 && Date.now() < end; ) await new Promise((r) => setTimeout(r, 10));
       await worker.idle();
       expect(settled.map((e) => [e.moved, e.inTransaction])).toEqual(Array(4).fill([true, true]));
       const lines = (await listTimeline(store.db, id)).filter((t) => t.kind === 'delivery');

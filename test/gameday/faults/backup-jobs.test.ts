@@ -12,15 +12,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backupJobs, type BackupJobs } from '../../../src/gameday/backup-jobs.js';
 import { createDatabase, DEFAULT_PG_ADMIN_URL, type GameDayDatabase } from '../../../src/gameday/services.js';
 import { SimulatedClock } from '../../../src/lib/clock.js';
+import { scaled } from '../../support/timing.js';
 
 const HOUR = 3_600_000;
 
 async function until(what: string, ok: () => boolean | Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 600; i++) {
+  const bound = scaled(30_000);
+  for (const end = Date.now() + bound; Date.now() < end; ) {
     if (await ok()) return;
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`${what} within 30 s`);
+  throw new Error(`${what} within ${bound} ms`);
 }
 
 describe('the world’s backup jobs', () => {

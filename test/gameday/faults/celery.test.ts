@@ -11,6 +11,7 @@ import { startCelery, type CeleryWorld } from '../../../src/gameday/celery.js';
 import { enqueueCeleryJobs } from '../../../src/gameday/faults/jobs.js';
 import { startRedisServer, type RedisServer } from '../../../src/gameday/services.js';
 import { celeryInstalledHere, programInstalled } from './available.js';
+import { scaled } from '../../support/timing.js';
 
 const installed = programInstalled('redis-server') && celeryInstalledHere();
 
@@ -66,7 +67,7 @@ describe.skipIf(!installed)('Celery faults on real workers', () => {
     const messages = await runConfig({ kind: 'celery', broker, queues: ['celery'], conditions: ['[MESSAGES:celery] <= 100'] });
     expect(messages.status).toBe('down');
     worker.thaw();
-    for (let i = 0; i < 600 && (await client.llen('celery')) > 0; i++) await new Promise((r) => setTimeout(r, 100));
+    for (const end = Date.now() + scaled(60_000); (await client.llen('celery')) > 0 && Date.now() < end; ) await new Promise((r) => setTimeout(r, 100));
     expect((await runConfig(depth)).value).toBe(0);
   }, 120_000);
 });

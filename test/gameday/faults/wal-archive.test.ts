@@ -9,6 +9,7 @@ import { runConfig } from '../../../src/checks/testing/index.js';
 import { startPrivatePostgres, type PrivatePostgres } from '../../../src/gameday/faults/postgres-cluster.js';
 import { walArchive } from '../../../src/gameday/faults/wal-archive.js';
 import { postgresServerInstalled } from './available.js';
+import { scaled } from '../../support/timing.js';
 
 const installed = postgresServerInstalled();
 const ARCHIVE_FAILING = "select count(*) from pg_stat_archiver where last_failed_time > coalesce(last_archived_time, '-infinity')";
@@ -24,7 +25,7 @@ describe.skipIf(!installed)('WAL archiving fault', () => {
     const archive = walArchive(cluster.url(), cluster.walArchiveDir!);
     const probe = () => runConfig({ kind: 'postgres', url: cluster.url(), query: ARCHIVE_FAILING, conditions: ['[VALUE] == 0'] });
     await archive.switchWal();
-    for (let i = 0; i < 300 && (await readdir(archive.dir)).length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    for (const end = Date.now() + scaled(30_000); (await readdir(archive.dir)).length === 0 && Date.now() < end; ) await new Promise((r) => setTimeout(r, 100));
     expect((await readdir(archive.dir)).length).toBeGreaterThan(0);
     expect((await probe()).status).toBe('up');
     await archive.fail();

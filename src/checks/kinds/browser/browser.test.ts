@@ -9,6 +9,7 @@ import { startStallServer, type StallServer } from '../../../../test/support/sta
 import { SimulatedClock } from '../../../lib/clock.js';
 import { runConfig } from '../../testing/index.js';
 import { BROWSER_CONCURRENCY, browserSlotsBusy, takeBrowserSlot } from './slots.js';
+import { scaled } from '../../../../test/support/timing.js';
 
 const load = configLoader('opsbook-browser');
 const present = chromiumPresent('browser kind tests');
@@ -85,7 +86,7 @@ describe.skipIf(!present)('browser kind', { timeout: 180_000 }, () => {
     const r = await runConfig({ kind: 'browser', url: `http://127.0.0.1:${stall.port}/`, timeout: '5s' });
     expect(r).toMatchObject({ status: 'down', error: 'timeout after 5s' });
     // The browser of the timed-out run is closed and its slot given back.
-    for (let i = 0; i < 600 && browserSlotsBusy() > 0; i++) await new Promise((res) => setTimeout(res, 50));
+    for (const end = Date.now() + scaled(30_000); browserSlotsBusy() > 0 && Date.now() < end; ) await new Promise((res) => setTimeout(res, 50));
     expect(browserSlotsBusy()).toBe(0);
   });
 

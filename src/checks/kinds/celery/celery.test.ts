@@ -17,6 +17,7 @@ import { compileCheck } from '../../compile.js';
 import { releaseCheckState, runCheckOnce } from '../../run-once.js';
 import { runConfig, verdicts } from '../../testing/index.js';
 import { fanoutChannel } from './kombu.js';
+import { scaled } from '../../../../test/support/timing.js';
 
 const installed = await celeryInstalled();
 if (!installed) console.warn('skipping: python3-celery / python3-redis not installed (apt-get install python3-celery python3-redis)');
@@ -172,7 +173,7 @@ describe.skipIf(!installed)('celery kind against real workers and beat', () => {
       expect(second.latencyMs).toBeLessThan(8_000);
       expect(await watchers()).toBe(before + 1);
       releaseCheckState(check, state);
-      for (let i = 0; i < 100 && (await watchers()) > before; i++) await new Promise((res) => setTimeout(res, 100));
+      for (const end = Date.now() + scaled(10_000); (await watchers()) > before && Date.now() < end; ) await new Promise((res) => setTimeout(res, 100));
       expect(await watchers()).toBe(before);
     } finally {
       releaseCheckState(check, state);

@@ -5,13 +5,14 @@ import { configLoader } from '../../../../test/support/config.js';
 import { MQTT_URL, startPrivateMosquitto, type PrivateMosquitto } from '../../../../test/support/mosquitto.js';
 import { serviceUp, startStallServer, type StallServer } from '../../../../test/support/stall.js';
 import { runConfig } from '../../testing/index.js';
+import { scaled } from '../../../../test/support/timing.js';
 
 const mosquittoAvailable = await serviceUp('Mosquitto', new URL(MQTT_URL).hostname, Number(new URL(MQTT_URL).port || 1883));
 const load = configLoader('opsbook-mqtt');
 
 /** Waits (generously) until the stalling peer has seen every client connection closed. */
 async function closedByClient(stall: StallServer): Promise<number> {
-  for (let i = 0; i < 200 && stall.open() > 0; i++) await new Promise((r) => setTimeout(r, 50));
+  for (const end = Date.now() + scaled(10_000); stall.open() > 0 && Date.now() < end; ) await new Promise((r) => setTimeout(r, 50));
   return stall.open();
 }
 

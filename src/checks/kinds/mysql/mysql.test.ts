@@ -4,6 +4,7 @@ import { MYSQL_URL, mysqlUp } from '../../../../test/support/brokers.js';
 import { configLoader } from '../../../../test/support/config.js';
 import { startTcpProxy, type TcpProxy } from '../../../../test/support/tcp-proxy.js';
 import { runConfig } from '../../testing/index.js';
+import { scaled } from '../../../../test/support/timing.js';
 
 const available = await mysqlUp();
 const load = configLoader('opsbook-mysql-kind');
@@ -62,7 +63,7 @@ describe.skipIf(!available)('mysql kind against MariaDB', () => {
     expect(r.error).toMatch(/timeout after 400ms|max_statement_time/);
     const left = { kind: 'mysql', url: MYSQL_URL, query: `SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE '%SLEEP(30) AS ${marker}%' AND INFO NOT LIKE '%PROCESSLIST%'` };
     let running = 1;
-    for (let i = 0; i < 100 && running > 0; i++) {
+    for (const end = Date.now() + scaled(10_000); running > 0 && Date.now() < end; ) {
       running = (await runConfig(left)).value ?? 1;
       if (running > 0) await new Promise((res) => setTimeout(res, 100));
     }

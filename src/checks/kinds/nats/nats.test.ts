@@ -12,6 +12,7 @@ import { configLoader } from '../../../../test/support/config.js';
 import { freePort } from '../../../../test/support/net.js';
 import { startTcpProxy, type TcpProxy } from '../../../../test/support/tcp-proxy.js';
 import { runConfig, verdicts } from '../../testing/index.js';
+import { scaled } from '../../../../test/support/timing.js';
 
 const available = await natsUp();
 const NATS_SERVER = '/usr/sbin/nats-server';
@@ -93,7 +94,7 @@ describe.skipIf(!fs.existsSync(NATS_SERVER))('nats kind against a private nats-s
   beforeAll(async () => {
     port = await freePort();
     server = spawn(NATS_SERVER, ['-a', '127.0.0.1', '-p', String(port), '--user', 'opsbook', '--pass', 's3cret'], { stdio: 'ignore' });
-    for (let i = 0; i < 200; i++) {
+    for (const end = Date.now() + scaled(10_000); Date.now() < end; ) {
       const r = await runConfig({ kind: 'nats', url: `nats://127.0.0.1:${port}`, user: 'opsbook', password: 's3cret' });
       if (r.status === 'up') break;
       await new Promise((res) => setTimeout(res, 50));

@@ -6,6 +6,7 @@ import { AMQP_URL, rabbitmqUp } from '../../../../test/support/brokers.js';
 import { configLoader } from '../../../../test/support/config.js';
 import { startTcpProxy, type TcpProxy } from '../../../../test/support/tcp-proxy.js';
 import { runConfig, verdicts } from '../../testing/index.js';
+import { scaled } from '../../../../test/support/timing.js';
 
 const available = await rabbitmqUp();
 const load = configLoader('opsbook-rabbitmq-kind');
@@ -27,7 +28,7 @@ describe.skipIf(!available)('rabbitmq kind against RabbitMQ', () => {
     for (let i = 0; i < 3; i++) ch.sendToQueue(backlog, Buffer.from(`job ${i}`));
     await ch.consume(served, () => {});
     // Publishes are asynchronous: wait until the broker counts them.
-    for (let i = 0; i < 100 && (await ch.checkQueue(backlog)).messageCount < 3; i++) await new Promise((r) => setTimeout(r, 50));
+    for (const end = Date.now() + scaled(5_000); (await ch.checkQueue(backlog)).messageCount < 3 && Date.now() < end; ) await new Promise((r) => setTimeout(r, 50));
     proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5672) });
   });
   afterAll(async () => {

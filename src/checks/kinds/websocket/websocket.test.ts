@@ -7,12 +7,13 @@ import { configLoader } from '../../../../test/support/config.js';
 import { freePort } from '../../../../test/support/net.js';
 import { startStallServer, type StallServer } from '../../../../test/support/stall.js';
 import { runConfig } from '../../testing/index.js';
+import { scaled } from '../../../../test/support/timing.js';
 
 const load = configLoader('opsbook-websocket');
 
 /** Waits (generously) until the stalling peer has seen every client connection closed. */
 async function closedByClient(stall: StallServer): Promise<number> {
-  for (let i = 0; i < 200 && stall.open() > 0; i++) await new Promise((r) => setTimeout(r, 50));
+  for (const end = Date.now() + scaled(10_000); stall.open() > 0 && Date.now() < end; ) await new Promise((r) => setTimeout(r, 50));
   return stall.open();
 }
 
