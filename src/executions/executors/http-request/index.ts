@@ -9,7 +9,8 @@ import { shellCwd, shellEnv } from '../shell/index.js';
 import { substitute, type Executor, type ExecutorOutcome, type NotRunnable, type PrepareContext, type PreparedCommand, type RunOptions } from '../types.js';
 import { readCurl, rewriteUrl, type CurlRequest } from './curl.js';
 import { bindBody, bindUrl } from './bind.js';
-import { requestWithCa } from './private-ca.js';
+import { caAgent, requestWithCa } from './private-ca.js';
+import { follow } from './follow.js';
 import { OutputCollector } from '../output.js';
 
 export { readCurl, rewriteUrl, type CurlRequest } from './curl.js';
@@ -20,7 +21,8 @@ async function readBody(body: AsyncIterable<Uint8Array> | null, into: OutputColl
   for await (const chunk of body) into.add(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
 }
 
-async function send(req: CurlRequest, options: RunOptions, ca?: Buffer): Promise<ExecutorOutcome> {
+/** `hostHeaders`: names (lower case) of the headers services[].http gives the host, which a redirect to another origin leaves behind. */
+async function send(req: CurlRequest, hostHeaders: ReadonlySet<string>, options: RunOptions, ca?: Buffer): Promise<ExecutorOutcome> {
   const controller = new AbortController();
   let ended: 'timeout' | 'cancelled' | undefined;
   const timer = setTimeout(() => {
@@ -43,16 +45,16 @@ async function send(req: CurlRequest, options: RunOptions, ca?: Buffer): Promise
     const data = { url: req.url, method: req.method, ...(httpStatus !== undefined ? { httpStatus, bodyBytes: received.total } : {}) };
     return { status, exitCode, stdout, stderr, data };
   };
+  const agent = ca !== undefined ? caAgent(ca) : undefined;
   try {
-    const res = await (ca !== undefined && req.url.startsWith('https:')
-      ? requestWithCa(req.url, { method: req.method, headers: req.headers, ...(req.body !== undefined ? { body: req.body } : {}), followRedirects: req.followRedirects, signal: controller.signal }, ca)
-      : fetch(req.url, {
-          method: req.method,
-          headers: req.headers,
-          ...(req.body !== undefined ? { body: req.body } : {}),
-          redirect: req.followRedirects ? 'follow' : 'manual',
-          signal: controller.signal,
-        }).then((r) => ({ status: r.status, statusText: r.statusText, headers: [...r.headers], body: r.body })));
+    const res = await follow(
+      req.url,
+      { method: req.method, headers: req.headers, ...(req.body !== undefined ? { body: req.body } : {}), signal: controller.signal, followRedirects: req.followRedirects, hostHeaders },
+      (url, init) =>
+        agent !== undefined && url.protocol === 'https:'
+          ? requestWithCa(url, init, agent)
+          : fetch(url, { ...init, redirect: 'manual' }).then((r) => ({ status: r.status, statusText: r.statusText, headers: [...r.headers], body: r.body })),
+    );
     httpStatus = res.status;
     head = `HTTP/1.1 ${res.status} ${res.statusText}\n${res.headers.map(([k, v]) => `${k}: ${v}`).join('\n')}\n\n`;
     // The body is read as it arrives and kept up to the executors' output limit: a large download or an
@@ -66,6 +68,7 @@ async function send(req: CurlRequest, options: RunOptions, ca?: Buffer): Promise
   } finally {
     clearTimeout(timer);
     options.signal.removeEventListener('abort', onAbort);
+    agent?.destroy();
   }
 }
 
@@ -147,6 +150,7 @@ export const httpExecutor: Executor = {
     const req: CurlRequest = { ...parsed, url: target.url, headers, ...(body ? { body: body.body } : {}) };
     if (req.headers.some(([, v]) => /[\r\n]/.test(v))) return { executor: 'http', why: 'a header value has a line break' };
     const masked = new Set(added.map(([k]) => k));
+    const hostHeaders = new Set(added.map(([k]) => k.toLowerCase()));
     const shown = `curl -X ${req.method} ${shellQuote(req.url)}${req.headers.map(([k, v]) => ` -H ${shellQuote(`${k}: ${masked.has(k) ? MASK : v}`)}`).join('')}${req.body !== undefined ? ` -d ${shellQuote(req.body)}` : ''}${service.http?.ca_file ? ` --cacert ${shellQuote(service.http.ca_file)}` : ''}`;
     const piped = calls.slice(1);
     let script: string | undefined;
@@ -178,7 +182,7 @@ export const httpExecutor: Executor = {
             return { status: 'failed', exitCode: 77, stdout: '', stderr: `services[${service.id}].http.ca_file ${caFile}: ${(e as Error).message}\n` };
           }
         }
-        const outcome = await send(req, options, ca);
+        const outcome = await send(req, hostHeaders, options, ca);
         if (!script || outcome.status !== 'ok') return outcome;
         if (!service.shell?.cwd) await mkdir(shellCwd(service, ctx), { recursive: true });
         const piped = await runInProcessGroup({ ...options, script, cwd: shellCwd(service, ctx), env: shellEnv(command, service, ctx.params), stdin: outcome.stdout });
