@@ -18,7 +18,7 @@ const HOST_KEY = 'host-key-9012';
 
 const step = (id: string, path: string): string =>
   [`## ${id}: Follow`, '', '**Diagnosis:**', '```bash', `curl -s -L -H 'Authorization: ${STEP_AUTH}' -H 'Cookie: ${STEP_COOKIE}' http://api.internal${path}`, '```', ''].join('\n');
-const RUNBOOK = { file: 'r.md', text: ['# Redirects', '', step('RB-1', '/away'), step('RB-2', '/here'), step('RB-3', '/here-absolute')].join('\n') };
+const RUNBOOK = { file: 'r.md', text: ['# Redirects', '', step('RB-1', '/away'), step('RB-2', '/here'), step('RB-3', '/here-absolute'), step('RB-4', '/down')].join('\n') };
 
 interface Origin {
   server: http.Server;
@@ -40,6 +40,7 @@ for (const scheme of ['http', 'https'] as const) {
     let cert: TestCertificate | undefined;
     let first: Origin;
     let second: Origin;
+    let plain: Origin;
     let h: Harness;
     const received: Received[] = [];
     const record =
@@ -49,6 +50,7 @@ for (const scheme of ['http', 'https'] as const) {
         if (req.url === '/away') res.writeHead(302, { location: `${second.origin}/landed` }).end();
         else if (req.url === '/here') res.writeHead(302, { location: '/landed' }).end();
         else if (req.url === '/here-absolute') res.writeHead(301, { location: `${first.origin}/landed` }).end();
+        else if (req.url === '/down') res.writeHead(302, { location: `${plain.origin}/landed` }).end();
         else res.end('{"ok":true}');
       };
 
@@ -60,6 +62,7 @@ for (const scheme of ['http', 'https'] as const) {
       }
       first = await listen(make, scheme, record('first'));
       second = await listen(make, scheme, record('second'));
+      plain = await listen((l) => http.createServer(l), 'http', record('plain'));
       h = await harness({
         config: {
           services: [
@@ -76,7 +79,7 @@ for (const scheme of ['http', 'https'] as const) {
     });
     afterAll(async () => {
       await h?.cleanup();
-      for (const o of [first, second]) if (o) await new Promise((r) => o.server.close(r));
+      for (const o of [first, second, plain]) if (o) await new Promise((r) => o.server.close(r));
       cert?.cleanup();
     });
 
@@ -95,6 +98,12 @@ for (const scheme of ['http', 'https'] as const) {
       expect(landed.headers).not.toHaveProperty('authorization');
       expect(landed.headers).not.toHaveProperty('cookie');
       expect(landed.headers).not.toHaveProperty('x-api-key');
+    });
+
+    it('leaves them behind on a redirect to plain http', async () => {
+      const landed = await run('r.md#RB-4');
+      expect(landed).toMatchObject({ name: 'plain', path: '/landed' });
+      for (const name of ['authorization', 'cookie', 'x-api-key']) expect(landed.headers).not.toHaveProperty(name);
     });
 
     it('keeps them on a redirect within the same origin', async () => {

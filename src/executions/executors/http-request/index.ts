@@ -88,9 +88,19 @@ function hostSettings(service: Service, raw: string): { headers: Record<string, 
   return hosts.find((h) => names.includes(h.host.toLowerCase()));
 }
 
-/** The Basic Authorization a URL's userinfo stands for (percent-decoded, as curl reads it), if it has one. */
+/**
+ * The Basic Authorization a URL's userinfo stands for (percent-decoded, as curl reads it), if it has
+ * one; a user alone (`https://TOKEN@host`) is sent with an empty password, as curl does. A runbook's
+ * URL may name its host without a scheme (`user:pass@search:9200/…`) or be a path (no userinfo).
+ */
 function userinfoAuthorization(url: string): string | undefined {
-  const u = new URL(url);
+  if (url.startsWith('/')) return undefined;
+  let u: URL;
+  try {
+    u = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? url : `http://${url}`);
+  } catch {
+    return undefined;
+  }
   if (u.username === '' && u.password === '') return undefined;
   const decode = (s: string): string => {
     try {
@@ -139,6 +149,10 @@ export const httpExecutor: Executor = {
     const target = rewriteUrl(rawUrl.url, service.base_url, service.aliases, service.id);
     if ('why' in target) return { executor: 'http', why: target.why };
     const written = parsed.headers.map(([k, v]): [string, string] => [k, substitute(v, ctx.params, paramKey)]);
+    // The URL's own `user:password@` (or `TOKEN@`) goes as Basic auth, as curl sends it, unless the step's -u or -H authorizes.
+    const own = userinfoAuthorization(rawUrl.url);
+    const fromUrl: [string, string][] = own !== undefined && !written.some(([k]) => k.toLowerCase() === 'authorization') ? [['Authorization', own]] : [];
+    written.push(...fromUrl);
     // Headers services[].http gives this host (credentials the runbook's curl leaves out): added unless the step sets them.
     const added = Object.entries(hostSettings(service, rawUrl.url)?.headers ?? {}).filter(([k]) => !written.some(([w]) => w.toLowerCase() === k.toLowerCase()));
     // base_url's `user:password@` goes as Basic auth, as curl sends a URL's userinfo, unless the step or the host's headers authorize.
@@ -149,7 +163,7 @@ export const httpExecutor: Executor = {
     if (body && 'why' in body) return { executor: 'http', why: body.why };
     const req: CurlRequest = { ...parsed, url: target.url, headers, ...(body ? { body: body.body } : {}) };
     if (req.headers.some(([, v]) => /[\r\n]/.test(v))) return { executor: 'http', why: 'a header value has a line break' };
-    const masked = new Set(added.map(([k]) => k));
+    const masked = new Set([...fromUrl, ...added].map(([k]) => k));
     const hostHeaders = new Set(added.map(([k]) => k.toLowerCase()));
     const shown = `curl -X ${req.method} ${shellQuote(req.url)}${req.headers.map(([k, v]) => ` -H ${shellQuote(`${k}: ${masked.has(k) ? MASK : v}`)}`).join('')}${req.body !== undefined ? ` -d ${shellQuote(req.body)}` : ''}${service.http?.ca_file ? ` --cacert ${shellQuote(service.http.ca_file)}` : ''}`;
     const piped = calls.slice(1);
