@@ -57,6 +57,15 @@ describe('the config’s credentials', () => {
     for (const s of ['eu', 'elastic', 'search']) expect(found, s).not.toContain(s);
   });
 
+  it('counts the user of an http(s) URL written with a user alone as a token, and the Basic credentials sent for it', () => {
+    const config = opsConfigSchema.parse({
+      services: [{ id: 'repo', base_url: 'https://ghp-token-5@git.example/', shell: { env: { REPO: 'ssh://git@git.example/app.git' } } }],
+    });
+    const found = configSecrets(config);
+    for (const s of ['ghp-token-5', Buffer.from('ghp-token-5:').toString('base64')]) expect(found, s).toContain(s);
+    expect(found).not.toContain('git');
+  });
+
   it('remembers values ${VAR} took from a variable named like a credential, under any key and inside longer text', async () => {
     const env = { T_DATABASE_PASSWORD: 'db-Pass-4410', T_STRIPE_API_KEY: 'sk_live_77a1', CI_JOB_TOKEN: 'ci-tok-9932', T_BUILD_TOKEN: 'bld-5521', T_SHORT_PASSWORD: 'abc', T_DB_HOST: 'db.internal' };
     const { dir, cleanup } = await configDir({

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { MASK, maskSecrets, secretForms, type OpsConfig } from '../config/index.js';
+import { MASK, MIN_SECRET_LENGTH, maskSecrets, secretForms, urlPasswords, type OpsConfig } from '../config/index.js';
 import { OpsbookError } from '../lib/errors/index.js';
 import type { ParameterSource, PlanParameter } from './types.js';
 
@@ -123,6 +123,20 @@ export function secretValues(values: ParamValues, fromConfig: readonly string[] 
   const all = new Set(fromConfig);
   for (const v of values.values()) if (v.secret && v.value.length > 0) for (const f of secretForms(v.value)) all.add(f);
   return [...all].sort((a, b) => b.length - a.length);
+}
+
+const PLACEHOLDER = /\$\{?[A-Za-z_]\w*\}?|<[A-Za-z][\w.-]*>|\{[A-Za-z_][\w-]*\}/;
+
+/**
+ * Credentials a command writes in its URLs (`curl http://user:PASSWORD@host/…`, `https://TOKEN@host`):
+ * the password or token, decoded and as written, and the Basic credentials sent for it, in every form
+ * a step may show them. A placeholder left unbound (`<password>`) is not a value.
+ */
+export function commandUrlSecrets(text: string): string[] {
+  if (!text.includes('://')) return [];
+  return urlPasswords(text)
+    .filter((s) => s.length >= MIN_SECRET_LENGTH && !PLACEHOLDER.test(s))
+    .flatMap(secretForms);
 }
 
 /**

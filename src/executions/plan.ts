@@ -3,7 +3,7 @@ import type { Command, Effect, Procedure, Runbook } from '../runbooks/index.js';
 import { worst } from '../runbooks/index.js';
 import { executorSet, isPrepared, substitute, type PreparedCommand } from './executors/index.js';
 import { commandValueProblem, paramRules } from './param-checks.js';
-import { bindParameters, maskSecrets, paramKey, secretValues, shownParameters, type ParamValues, type ProcedureSettings, type Service } from './params.js';
+import { bindParameters, commandUrlSecrets, maskSecrets, paramKey, secretValues, shownParameters, type ParamValues, type ProcedureSettings, type Service } from './params.js';
 import type { Plan, PlannedCommand, PlannedStep } from './types.js';
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
@@ -83,8 +83,10 @@ export function buildPlan(input: PlanInput): BuiltPlan {
     configSecrets: new Set(fromConfig),
   });
   if (serviceId !== undefined && !service) problems.push(`service ${serviceId} is not defined in services:`);
-  const secrets = secretValues(values, fromConfig);
   const flat = flattenSteps(procedure);
+  // Credentials the procedure's own commands write in URLs are masked like the config's.
+  const written = flat.flatMap((f) => f.commands.flatMap((c) => commandUrlSecrets(substitute(c.text, values, paramKey))));
+  const secrets = secretValues(values, [...fromConfig, ...written]);
   const blockOf = new Map<Command, Command[]>();
   for (const f of flat) for (const b of f.step.blocks) for (const c of b.commands) blockOf.set(c, b.commands);
   const executors = executorSet((c) => {
@@ -106,7 +108,7 @@ export function buildPlan(input: PlanInput): BuiltPlan {
       const missing = command.placeholders.filter((ph) => !values.has(paramKey(ph)));
       const base = {
         number: j + 1,
-        text: command.text,
+        text: maskSecrets(command.text, secrets),
         line: command.line,
         target: command.target,
         effect: command.effect,

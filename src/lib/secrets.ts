@@ -16,6 +16,7 @@ type PathSegment = string | number;
  *   value, the credentials after its scheme (`Bearer …`), a Basic one's password, each cookie value;
  * - the password of every URL written with one (`postgres://app:PASSWORD@db/app`, `redis://:PASSWORD@…`),
  *   in any value, with the Basic credentials an HTTP request sends for it (`base64(user:PASSWORD)`);
+ *   and the user of an http(s) URL written with a user alone (`https://TOKEN@host`), which is a token;
  * - the value of every URL query parameter named like a credential (`?api_key=…`, `&token=…`), in any value;
  * - values a `${VAR}` took from a variable named like a credential (`DB_CONN: "${DATABASE_PASSWORD}"`),
  *   whatever key holds them and whatever text is around them (see holdEnvSecrets).
@@ -46,6 +47,9 @@ export function isCredentialHeader(name: string): boolean {
 /** `scheme://user:password@`: the user and the password as written (maybe percent-encoded). */
 const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*):\/\/([^\s:/?#@]*):([^\s/?#@]+)@/gi;
 
+/** `http(s)://user@` without a password: the user is a token (`https://TOKEN@github.com/…`). */
+const URL_TOKEN = /\bhttps?:\/\/([^\s:/?#@]+)@/gi;
+
 /** A URL's query (`?a=1&b=2`), up to its fragment, the end of the word or a quote around the URL. */
 const URL_QUERY = /\b[a-z][a-z0-9+.-]*:\/\/[^\s?#"'<>]*\?([^\s#"'<>]*)/gi;
 
@@ -73,8 +77,9 @@ export function secretForms(value: string): string[] {
 }
 
 /**
- * The passwords of the URLs written in `text`, decoded and as written; for an http(s) URL, also the
- * Basic credentials a request sends for its userinfo (base64 of `user:password`).
+ * The passwords of the URLs written in `text`, decoded and as written, and the tokens of http(s) URLs
+ * written with a user alone; for an http(s) URL, also the Basic credentials a request sends for its
+ * userinfo (base64 of `user:password`, of `token:`).
  */
 export function urlPasswords(text: string): string[] {
   const out: string[] = [];
@@ -82,6 +87,10 @@ export function urlPasswords(text: string): string[] {
     const password = decoded(m[3]!);
     out.push(m[3]!, password);
     if (/^https?$/i.test(m[1]!)) out.push(Buffer.from(`${decoded(m[2]!)}:${password}`).toString('base64'));
+  }
+  for (const m of text.matchAll(URL_TOKEN)) {
+    const token = decoded(m[1]!);
+    out.push(m[1]!, token, Buffer.from(`${token}:`).toString('base64'));
   }
   return out;
 }

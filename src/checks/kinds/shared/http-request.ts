@@ -4,6 +4,7 @@ import https from 'node:https';
 import net, { type Socket } from 'node:net';
 import { createSecureContext, type TLSSocket } from 'node:tls';
 import { performance } from 'node:perf_hooks';
+import { isRedirectCredential, redirectMethod, redirectTarget, sameOrigin } from '../../../lib/redirects.js';
 import { http1Exchange, http1Request, type Http1Request } from './http1.js';
 
 export interface HttpRequestOptions {
@@ -123,8 +124,10 @@ function takeOpened(): Socket | undefined {
   return s;
 }
 
-function prepare(opts: HttpRequestOptions, url: URL, method: string, body: string | undefined): PreparedRequest {
-  const headers: Record<string, string> = { 'user-agent': 'opsbook-check', ...opts.headers };
+/** `credentials`: false once a redirect left the check's origin; its credential headers then stay behind. */
+function prepare(opts: HttpRequestOptions, url: URL, method: string, body: string | undefined, credentials = true): PreparedRequest {
+  const own = credentials ? opts.headers : Object.fromEntries(Object.entries(opts.headers).filter(([k]) => !isRedirectCredential(k)));
+  const headers: Record<string, string> = { 'user-agent': 'opsbook-check', ...own };
   if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
   const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   const auth = url.username || url.password ? `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}` : undefined;
@@ -180,6 +183,7 @@ function requestOptions(p: PreparedRequest, connection: 'new' | 'reuse'): http.R
 export async function httpRequest(request: PreparedRequest | HttpRequestOptions, signal: AbortSignal, keep: HttpKeep = { body: true, headers: true }): Promise<HttpResponse> {
   const started = performance.now();
   let p = 'base' in request ? request : preparedRequest(request);
+  const first = p;
   const opts = p.opts;
   for (let redirects = 0; ; redirects++) {
     const current = p;
@@ -193,14 +197,10 @@ export async function httpRequest(request: PreparedRequest | HttpRequestOptions,
     });
     const location = r.location;
     if (opts.followRedirects && r.status >= 300 && r.status < 400 && location && redirects < opts.maxRedirects) {
-      const url = new URL(location, p.url);
-      let { method, body } = p;
-      // 303, and 301/302 after a POST, turn into GET as browsers and curl -L do.
-      if (r.status === 303 || ((r.status === 301 || r.status === 302) && method === 'POST')) {
-        method = 'GET';
-        body = undefined;
-      }
-      p = prepare(opts, url, method, body);
+      // The check's credentials go only to its own origin (see lib/redirects.ts).
+      const url = redirectTarget(location, p.url, first.url);
+      const next = redirectMethod(r.status, p.method);
+      p = prepare(opts, url, next.method, next.keepBody ? p.body : undefined, sameOrigin(url, first.url));
       continue;
     }
     r.responseTimeMs = performance.now() - started;

@@ -9,7 +9,8 @@ import { shellCwd, shellEnv } from '../shell/index.js';
 import { substitute, type Executor, type ExecutorOutcome, type NotRunnable, type PrepareContext, type PreparedCommand, type RunOptions } from '../types.js';
 import { readCurl, rewriteUrl, type CurlRequest } from './curl.js';
 import { bindBody, bindUrl } from './bind.js';
-import { requestWithCa } from './private-ca.js';
+import { caAgent, requestWithCa } from './private-ca.js';
+import { follow } from './follow.js';
 import { OutputCollector } from '../output.js';
 
 export { readCurl, rewriteUrl, type CurlRequest } from './curl.js';
@@ -20,7 +21,8 @@ async function readBody(body: AsyncIterable<Uint8Array> | null, into: OutputColl
   for await (const chunk of body) into.add(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
 }
 
-async function send(req: CurlRequest, options: RunOptions, ca?: Buffer): Promise<ExecutorOutcome> {
+/** `hostHeaders`: names (lower case) of the headers services[].http gives the host, which a redirect to another origin leaves behind. */
+async function send(req: CurlRequest, hostHeaders: ReadonlySet<string>, options: RunOptions, ca?: Buffer): Promise<ExecutorOutcome> {
   const controller = new AbortController();
   let ended: 'timeout' | 'cancelled' | undefined;
   const timer = setTimeout(() => {
@@ -43,16 +45,16 @@ async function send(req: CurlRequest, options: RunOptions, ca?: Buffer): Promise
     const data = { url: req.url, method: req.method, ...(httpStatus !== undefined ? { httpStatus, bodyBytes: received.total } : {}) };
     return { status, exitCode, stdout, stderr, data };
   };
+  const agent = ca !== undefined ? caAgent(ca) : undefined;
   try {
-    const res = await (ca !== undefined && req.url.startsWith('https:')
-      ? requestWithCa(req.url, { method: req.method, headers: req.headers, ...(req.body !== undefined ? { body: req.body } : {}), followRedirects: req.followRedirects, signal: controller.signal }, ca)
-      : fetch(req.url, {
-          method: req.method,
-          headers: req.headers,
-          ...(req.body !== undefined ? { body: req.body } : {}),
-          redirect: req.followRedirects ? 'follow' : 'manual',
-          signal: controller.signal,
-        }).then((r) => ({ status: r.status, statusText: r.statusText, headers: [...r.headers], body: r.body })));
+    const res = await follow(
+      req.url,
+      { method: req.method, headers: req.headers, ...(req.body !== undefined ? { body: req.body } : {}), signal: controller.signal, followRedirects: req.followRedirects, hostHeaders },
+      (url, init) =>
+        agent !== undefined && url.protocol === 'https:'
+          ? requestWithCa(url, init, agent)
+          : fetch(url, { ...init, redirect: 'manual' }).then((r) => ({ status: r.status, statusText: r.statusText, headers: [...r.headers], body: r.body })),
+    );
     httpStatus = res.status;
     head = `HTTP/1.1 ${res.status} ${res.statusText}\n${res.headers.map(([k, v]) => `${k}: ${v}`).join('\n')}\n\n`;
     // The body is read as it arrives and kept up to the executors' output limit: a large download or an
@@ -66,6 +68,7 @@ async function send(req: CurlRequest, options: RunOptions, ca?: Buffer): Promise
   } finally {
     clearTimeout(timer);
     options.signal.removeEventListener('abort', onAbort);
+    agent?.destroy();
   }
 }
 
@@ -85,9 +88,19 @@ function hostSettings(service: Service, raw: string): { headers: Record<string, 
   return hosts.find((h) => names.includes(h.host.toLowerCase()));
 }
 
-/** The Basic Authorization a URL's userinfo stands for (percent-decoded, as curl reads it), if it has one. */
+/**
+ * The Basic Authorization a URL's userinfo stands for (percent-decoded, as curl reads it), if it has
+ * one; a user alone (`https://TOKEN@host`) is sent with an empty password, as curl does. A runbook's
+ * URL may name its host without a scheme (`user:pass@search:9200/…`) or be a path (no userinfo).
+ */
 function userinfoAuthorization(url: string): string | undefined {
-  const u = new URL(url);
+  if (url.startsWith('/')) return undefined;
+  let u: URL;
+  try {
+    u = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? url : `http://${url}`);
+  } catch {
+    return undefined;
+  }
   if (u.username === '' && u.password === '') return undefined;
   const decode = (s: string): string => {
     try {
@@ -136,6 +149,10 @@ export const httpExecutor: Executor = {
     const target = rewriteUrl(rawUrl.url, service.base_url, service.aliases, service.id);
     if ('why' in target) return { executor: 'http', why: target.why };
     const written = parsed.headers.map(([k, v]): [string, string] => [k, substitute(v, ctx.params, paramKey)]);
+    // The URL's own `user:password@` (or `TOKEN@`) goes as Basic auth, as curl sends it, unless the step's -u or -H authorizes.
+    const own = userinfoAuthorization(rawUrl.url);
+    const fromUrl: [string, string][] = own !== undefined && !written.some(([k]) => k.toLowerCase() === 'authorization') ? [['Authorization', own]] : [];
+    written.push(...fromUrl);
     // Headers services[].http gives this host (credentials the runbook's curl leaves out): added unless the step sets them.
     const added = Object.entries(hostSettings(service, rawUrl.url)?.headers ?? {}).filter(([k]) => !written.some(([w]) => w.toLowerCase() === k.toLowerCase()));
     // base_url's `user:password@` goes as Basic auth, as curl sends a URL's userinfo, unless the step or the host's headers authorize.
@@ -146,7 +163,8 @@ export const httpExecutor: Executor = {
     if (body && 'why' in body) return { executor: 'http', why: body.why };
     const req: CurlRequest = { ...parsed, url: target.url, headers, ...(body ? { body: body.body } : {}) };
     if (req.headers.some(([, v]) => /[\r\n]/.test(v))) return { executor: 'http', why: 'a header value has a line break' };
-    const masked = new Set(added.map(([k]) => k));
+    const masked = new Set([...fromUrl, ...added].map(([k]) => k));
+    const hostHeaders = new Set(added.map(([k]) => k.toLowerCase()));
     const shown = `curl -X ${req.method} ${shellQuote(req.url)}${req.headers.map(([k, v]) => ` -H ${shellQuote(`${k}: ${masked.has(k) ? MASK : v}`)}`).join('')}${req.body !== undefined ? ` -d ${shellQuote(req.body)}` : ''}${service.http?.ca_file ? ` --cacert ${shellQuote(service.http.ca_file)}` : ''}`;
     const piped = calls.slice(1);
     let script: string | undefined;
@@ -178,7 +196,7 @@ export const httpExecutor: Executor = {
             return { status: 'failed', exitCode: 77, stdout: '', stderr: `services[${service.id}].http.ca_file ${caFile}: ${(e as Error).message}\n` };
           }
         }
-        const outcome = await send(req, options, ca);
+        const outcome = await send(req, hostHeaders, options, ca);
         if (!script || outcome.status !== 'ok') return outcome;
         if (!service.shell?.cwd) await mkdir(shellCwd(service, ctx), { recursive: true });
         const piped = await runInProcessGroup({ ...options, script, cwd: shellCwd(service, ctx), env: shellEnv(command, service, ctx.params), stdin: outcome.stdout });
