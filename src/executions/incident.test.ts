@@ -38,4 +38,31 @@ describe('executions inside an incident', () => {
     const transcript = await listTranscript(h.store, id);
     expect(transcript.map((e) => [e.kind, e.actor])).toEqual([['command', 'ana'], ['tick', 'ana']]);
   });
+
+  it('dates a finished command’s timeline line at its end, after its start line', async () => {
+    const timed = await harness({
+      config: { services: [{ id: 'web', shell: { cwd: '.' } }] },
+      runbooks: [{ file: 't.md', text: '# T\n\n## RB-7: Slow read\n\n**Diagnosis:**\n```bash\nsleep 0.3; echo done\n```\n' }],
+      clock: 'system',
+    });
+    try {
+      const timedService = new ExecutionService({ ...timed.service.deps, incidents: storeIncidentLink(timed.store) });
+      const now = timed.clock.now();
+      await insertIncident(timed.store.db, {
+        id: 'inc_2', title: 'Slow', state: 'triggered', severity: 'sev2', service: 'web', source: 'alert', opened_at: now, updated_at: now,
+        acknowledged_at: null, resolved_at: null, response_due_at: null, labels: '{}', runbook: null, created_by: 'system:rules', reopened: 0, held_notification: null,
+      });
+      const { id } = await timedService.start('t.md#RB-7', responder, { incidentId: 'inc_2' });
+      const run = await timedService.runStep(id, 1, responder);
+      const entry = run.entries[0]!;
+      expect(entry.durationMs).toBeGreaterThanOrEqual(300);
+      const lines = (await listTimeline(timed.store.db, 'inc_2')).filter((t) => /step 1\.1/.test(t.text));
+      expect(lines.map((t) => [/step 1\.1 (\w+)/.exec(t.text)?.[1], t.at])).toEqual([
+        ['running', entry.at],
+        ['ok', entry.at + entry.durationMs!],
+      ]);
+    } finally {
+      await timed.cleanup();
+    }
+  });
 });

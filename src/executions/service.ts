@@ -30,7 +30,7 @@ import { buildPlan, settingsFor, type BuiltPlan } from './plan.js';
 import { resolveProcedure } from './runbooks.js';
 import { runOnce } from './running-steps.js';
 import { recordEntry, runStep, type RunStepOptions, type StepContext } from './step-runner.js';
-import { describeEntry, toEntry, toSummary } from './transcript.js';
+import { describeEntry, entryHappenedAt, toEntry, toSummary } from './transcript.js';
 import type { ExecutionOutcome, ExecutionSummary, Plan, StepRunResult, TranscriptEntry } from './types.js';
 
 export { InProcessExecutions } from './in-process.js';
@@ -242,7 +242,7 @@ export class ExecutionService {
       row,
       built,
       onEntry: async (entry) => {
-        if (row.incident_id) await this.deps.incidents?.addToTimeline(row.incident_id, { at: entry.at, actor: entry.actor, text: describeEntry(entry), data: { executionId: id, entryId: entry.id, status: entry.status } });
+        if (row.incident_id) await this.deps.incidents?.addToTimeline(row.incident_id, { at: entryHappenedAt(entry), actor: entry.actor, text: describeEntry(entry), data: { executionId: id, entryId: entry.id, status: entry.status } });
       },
       isCancelled: async () => (await this.row(id)).state === 'cancelled',
       runner: { id: this.inProcess.runner },

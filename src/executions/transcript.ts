@@ -58,6 +58,15 @@ export function toSummary(row: ExecutionRow): ExecutionSummary {
   };
 }
 
+/**
+ * When what the entry says happened: a finished command's end (its start plus its duration), else
+ * its time. An entry keeps its start; the incident's timeline dates its line here, so "step 4.1 ok"
+ * follows what the command's run allowed, in order, in the review.
+ */
+export function entryHappenedAt(e: Pick<TranscriptEntry, 'at' | 'durationMs' | 'status'>): number {
+  return e.status === 'running' || e.durationMs === null ? e.at : e.at + e.durationMs;
+}
+
 /** One line for a timeline or a log: `step 3.1 ok (exit 0, 120 ms): LLEN nova:email:waiting`. */
 export function describeEntry(e: TranscriptEntry): string {
   if (e.kind === 'tick') return `step ${e.step} ticked by ${e.actor}: ${e.text}`;

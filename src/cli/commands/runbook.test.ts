@@ -23,6 +23,18 @@ describe('opsbook runbook', () => {
     expect(r.stdout).toContain('[DESTRUCTIVE] redis block :10 — FLUSHALL deletes every key in every database');
   });
 
+  it('show FILE#ID prints that procedure only, as `opsbook run` names it; an unknown ID lists those there', async () => {
+    const file = path.join(dir, 'cache.runbook');
+    const one = await opsbook('runbook', 'show', `${file}#CACHE-FLUSH`);
+    expect(one.code).toBe(0);
+    expect(one.stdout).toContain('cache-flush  Cache Flush');
+    const json = JSON.parse((await opsbook('runbook', 'show', '--json', `${file}#cache-flush`)).stdout) as { procedures: { id: string }[] };
+    expect(json.procedures.map((p) => p.id)).toEqual(['cache-flush']);
+    const unknown = await opsbook('runbook', 'show', `${file}#nope`);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain(`has no procedure "nope" (its procedures: cache-flush) [OPSBOOK_E_PROCEDURE_NOT_FOUND]`);
+  });
+
   it('show --json prints the documented JSON', async () => {
     const r = await opsbook('runbook', 'show', '--json', path.join(dir, 'cache.runbook'));
     const json = JSON.parse(r.stdout) as { title: string; blocks: { line: number; effect: string; target: string }[] };

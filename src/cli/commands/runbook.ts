@@ -43,6 +43,42 @@ async function readAll(mod: RunbooksModule, paths: string[], io: CliIO): Promise
   return out;
 }
 
+/** `FILE#ID` when FILE exists and the whole argument does not: the file, and the procedure asked for. */
+async function procedureReference(arg: string): Promise<{ file: string; id?: string }> {
+  const hash = arg.lastIndexOf('#');
+  if (hash <= 0 || (await exists(arg)) || !(await exists(arg.slice(0, hash)))) return { file: arg };
+  return { file: arg.slice(0, hash), id: arg.slice(hash + 1) };
+}
+
+async function exists(p: string): Promise<boolean> {
+  return stat(p).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Like readAll, where a `FILE#ID` argument keeps only that procedure (or says which exist, exit 1). */
+async function readProcedures(mod: RunbooksModule, args: string[], io: CliIO): Promise<Runbook[]> {
+  const out: Runbook[] = [];
+  for (const arg of args) {
+    const { file, id } = await procedureReference(arg);
+    for (const rb of await readAll(mod, [file], io)) {
+      if (id === undefined) {
+        out.push(rb);
+        continue;
+      }
+      const procedures = rb.procedures.filter((p) => p.id.toLowerCase() === id.toLowerCase());
+      if (procedures.length === 0) {
+        io.err(`✖ ${rb.file} has no procedure "${id}" (its procedures: ${rb.procedures.map((p) => p.id).join(', ') || 'none'}) [OPSBOOK_E_PROCEDURE_NOT_FOUND]`);
+        process.exitCode = 1;
+        continue;
+      }
+      out.push({ ...rb, procedures });
+    }
+  }
+  return out;
+}
+
 function outline(rb: Runbook, io: CliIO): void {
   io.out(`${rb.file} — ${rb.title}`);
   io.out(`  ${rb.procedures.length} procedures, ${rb.blocks.length} code blocks, ${rb.tables.length} tables, ${rb.checklists.length} checklists`);
@@ -73,11 +109,11 @@ export const registerRunbook: RegisterCommands = (program, io) => {
   runbook
     .command('show')
     .description('Outline of each runbook: procedures, phases, steps, with effect badges; or the JSON model.')
-    .argument('<files...>', 'runbook files (any extension) or directories')
+    .argument('<files...>', 'runbook files (any extension) or directories; FILE#ID shows that procedure only, as `opsbook run` names it')
     .option('--json', 'print the documented JSON (one object per file; an array for several)')
     .action(async (files: string[], opts: { json?: boolean }) => {
       const mod = await import('../../runbooks/index.js');
-      const rbs = await readAll(mod, files, io);
+      const rbs = await readProcedures(mod, files, io);
       if (opts.json) {
         const json = rbs.map((rb) => mod.runbookToJson(rb));
         io.out(JSON.stringify(json.length === 1 && files.length === 1 ? json[0] : json, null, 2));
