@@ -114,7 +114,7 @@ function entryColumns(e: EntryInput) {
 
 async function insertEntry(trx: Transaction<Database>, ctx: EntryContext, e: EntryInput): Promise<TranscriptEntry> {
   const { row, full } = entryColumns(e);
-  return toEntry(await appendExecutionEntryIn(trx, { id: newId('xen', e.at), execution_id: ctx.row.id, ...row }, full));
+  return toEntry(await appendExecutionEntryIn(trx, ctx.store.dialect, { id: newId('xen', e.at), execution_id: ctx.row.id, ...row }, full));
 }
 
 /** Completes entry `id` (written `running` before its command started) with the command's result, and its audit entry in the same transaction. */

@@ -32,6 +32,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '000029-incident-alerts-rule': await import('./000029-incident-alerts-rule.js'),
   '000030-json-or-null': await import('./000030-json-or-null.js'),
   '000031-running-steps': await import('./000031-running-steps.js'),
+  '000032-timeline-seq-unique': await import('./000032-timeline-seq-unique.js'),
 };
 
 export const migrationProvider: MigrationProvider = {

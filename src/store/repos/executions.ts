@@ -1,5 +1,6 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../database.js';
+import type { StoreDialect } from '../store.js';
 import type {
   ExecutionEntriesTable,
   ExecutionLocksTable,
@@ -42,33 +43,35 @@ export async function listExecutionRows(db: Db, filter: ExecutionListFilter = {}
   return q.limit(filter.limit ?? 100).execute();
 }
 
-/**
- * Appends an entry with the next `seq` of its execution and, when given, the full outputs. The
- * unique (execution_id, seq) constraint makes a concurrent append fail rather than interleave.
- */
+/** Appends an entry with the next `seq` of its execution in its own transaction (see appendExecutionEntryIn). */
 export async function appendExecutionEntry(
   db: Db,
+  dialect: StoreDialect,
   row: Omit<ExecutionEntryRow, 'seq'>,
   full: { stdout?: string; stderr?: string } = {},
 ): Promise<ExecutionEntryRow> {
-  return db.transaction().execute((trx) => appendExecutionEntryIn(trx, row, full));
+  return db.transaction().execute((trx) => appendExecutionEntryIn(trx, dialect, row, full));
 }
 
-/** Appends one transcript entry inside the caller's transaction (e.g. with its audit entry). */
+/**
+ * Appends one transcript entry inside the caller's transaction (e.g. with its audit entry), numbered
+ * after the execution's last. Writers of one execution (two steps, a step and a tick, in one process
+ * or several) take turns, so none reads a number another is about to use: on PostgreSQL the
+ * execution's row is locked until the transaction ends, and the insert, a later statement, reads the
+ * number committed before it (READ COMMITTED); on SQLite the insert reads the number itself, in the
+ * statement that takes the database's write lock, so a writer in another process waits for it
+ * (busy_timeout) rather than failing on a number read before the other's commit.
+ */
 export async function appendExecutionEntryIn(
   trx: Transaction<Database>,
+  dialect: StoreDialect,
   row: Omit<ExecutionEntryRow, 'seq'>,
   full: { stdout?: string; stderr?: string } = {},
 ): Promise<ExecutionEntryRow> {
-  const last = await trx
-    .selectFrom('execution_entries')
-    .select('seq')
-    .where('execution_id', '=', row.execution_id)
-    .orderBy('seq', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  const entry: ExecutionEntryRow = { ...row, seq: (last ? Number(last.seq) : 0) + 1 };
-  await trx.insertInto('execution_entries').values(entry).execute();
+  if (dialect === 'postgres') await trx.selectFrom('executions').select('id').where('id', '=', row.execution_id).forNoKeyUpdate().execute();
+  const next = sql<number>`coalesce(${trx.selectFrom('execution_entries').select('seq').where('execution_id', '=', row.execution_id).orderBy('seq', 'desc').limit(1)}, 0) + 1`;
+  const written = await trx.insertInto('execution_entries').values({ ...row, seq: next }).returning('seq').executeTakeFirstOrThrow();
+  const entry: ExecutionEntryRow = { ...row, seq: Number(written.seq) };
   for (const stream of ['stdout', 'stderr'] as const) {
     const content = full[stream];
     if (content !== undefined) await trx.insertInto('execution_outputs').values({ entry_id: entry.id, stream, content }).execute();

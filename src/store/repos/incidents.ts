@@ -44,7 +44,8 @@ const insertTwoTimelineQ = precompiled(
 );
 /**
  * Appends a timeline row numbered after the incident's last, in one statement: the number is read
- * by a subquery and the row is only written when the incident exists (no row comes back otherwise).
+ * by a subquery and the row is only written when the incident exists (no row comes back otherwise),
+ * or when its number was taken meanwhile (see appendNumbered).
  * The values are cast because PostgreSQL types the bare parameters of a SELECT list as text.
  */
 const appendTimelineQ = precompiled(['id', 'incident_id', 'at', 'kind', 'actor', 'text', 'data'] as const, (db, p) => appendTimelineInsert(db, p).returning('seq'));
@@ -69,8 +70,31 @@ function appendTimelineInsert(db: Db, p: Record<'id' | 'incident_id' | 'at' | 'k
           sql<string>`cast(${p.data} as text)`.as('data'),
         ])
         .where('incidents.id', '=', p.incident_id),
-    );
+    )
+    .onConflict((oc) => oc.columns(['incident_id', 'seq']).doNothing());
 }
+
+/** How many times an append may find its number taken before giving up (each time another process wrote a line). */
+const TIMELINE_TRIES = 100;
+
+/**
+ * Runs a timeline append until it takes a number. The number is read inside the insert, but two
+ * processes on one PostgreSQL can still read the same one at the same moment; the unique (incident,
+ * seq) index then makes the later insert wait for the earlier's commit and write nothing (ON
+ * CONFLICT DO NOTHING, which leaves the caller's transaction usable), and the next try, a new
+ * statement, reads the number after it. `attempt` answers whether it wrote, and `missing` whether
+ * writing nothing meant there is no such incident.
+ */
+async function appendNumbered<T>(incidentId: string, attempt: () => Promise<T | undefined>, missing: () => Promise<boolean>): Promise<T | undefined> {
+  for (let i = 0; i < TIMELINE_TRIES; i++) {
+    const written = await attempt();
+    if (written !== undefined) return written;
+    if (await missing()) return undefined;
+  }
+  throw new OpsbookError('OPSBOOK_E_STORE_CONTENDED', `the timeline of incident ${incidentId} kept changing: ${TIMELINE_TRIES} appends in a row found their number taken`, { details: { id: incidentId } });
+}
+
+const incidentMissing = (db: Db, id: string) => async () => (await findIncidentQ(db, { id })).rows.length === 0;
 
 /** States in which an incident is still open. */
 export const OPEN_INCIDENT_STATES = ['triggered', 'acknowledged', 'investigating', 'mitigated'] as const;
@@ -287,8 +311,10 @@ export async function appendTimelineRow(db: Db, row: Omit<TimelineRow, 'seq'>): 
 
 /** As appendTimelineRow, but an incident that does not exist is not an error: nothing is written (undefined). */
 export async function appendTimelineRowIfIncident(db: Db, row: Omit<TimelineRow, 'seq'>): Promise<number | undefined> {
-  const r = (await appendTimelineQ(db, row)).rows[0];
-  return r ? Number(r.seq) : undefined;
+  return appendNumbered(row.incident_id, async () => {
+    const r = (await appendTimelineQ(db, row)).rows[0];
+    return r ? Number(r.seq) : undefined;
+  }, incidentMissing(db, row.incident_id));
 }
 
 /**
@@ -296,7 +322,8 @@ export async function appendTimelineRowIfIncident(db: Db, row: Omit<TimelineRow,
  * on the hot path): whether the line was written (false: no such incident).
  */
 export async function appendTimelineLine(db: Db, row: Omit<TimelineRow, 'seq'>): Promise<boolean> {
-  return Number((await appendTimelineLineQ(db, row)).numAffectedRows ?? 0) > 0;
+  const written = await appendNumbered(row.incident_id, async () => (Number((await appendTimelineLineQ(db, row)).numAffectedRows ?? 0) > 0 ? true : undefined), incidentMissing(db, row.incident_id));
+  return written === true;
 }
 
 /**
@@ -315,11 +342,12 @@ const appendKnownTimelineQ = precompiled(['id', 'incident_id', 'at', 'kind', 'ac
     actor: p.actor,
     text: p.text,
     data: p.data,
-  }),
+  }).onConflict((oc) => oc.columns(['incident_id', 'seq']).doNothing()),
 );
 
 export async function appendTimelineLineOfKnownIncident(db: Db, row: Omit<TimelineRow, 'seq'>): Promise<void> {
-  await appendKnownTimelineQ(db, row);
+  // Writing nothing means the number was taken (an incident that does not exist fails its foreign key).
+  await appendNumbered(row.incident_id, async () => (Number((await appendKnownTimelineQ(db, row)).numAffectedRows ?? 0) > 0 ? true : undefined), async () => false);
 }
 
 /** Which of these incidents exist. */
