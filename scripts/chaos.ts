@@ -17,7 +17,7 @@ import path from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import { createTestDatabase } from '../test/support/services.js';
 import { startMember, stopMember, type ClusterMemberProcess } from '../test/support/cluster.js';
-import { startReceiver, startTarget, type Window } from '../test/chaos/peers.js';
+import { accepted, startReceiver, startTarget, type Window } from '../test/chaos/peers.js';
 import { installStaleWriteWatch, staleWrites } from '../test/chaos/stale-writes.js';
 import { fencingCounts, listLeases, listMembers, openStore } from '../src/store/index.js';
 import { REPO_ROOT } from '../test/support/cli.js';
@@ -303,7 +303,7 @@ try {
   });
   const rows = await store.db.selectFrom('outbox').select(['id', 'event', 'incident_id', 'status', 'created_at', 'channel_id', 'dedup_key']).execute();
   const expected = rows.filter((r) => r.status !== 'cancelled');
-  const ok = receiver.deliveries.filter((d) => d.status < 300);
+  const ok = receiver.deliveries.filter(accepted);
   const okIds = new Set(ok.map((d) => d.id));
   const delivered = expected.filter((r) => okIds.has(r.id)).length;
   const lost = expected.length - delivered;
@@ -424,7 +424,7 @@ try {
     const to = Math.min(w.to, chaosEnd) + 2 * INTERVAL_MS;
     const { lines, incidents } = await checkTimeline(store.db, id);
     const probes = (target.probesOf.get(id) ?? []).map((p) => ({ at: p.at, what: `probe by ${p.node}: ${p.down ? '500' : '200'}` }));
-    const hooks = receiver.deliveries.filter((d) => incidents.includes(d.incident)).map((d) => ({ at: d.at, what: `receiver: ${d.type} ${d.id} from ${d.node} answered ${d.status}` }));
+    const hooks = receiver.deliveries.filter((d) => incidents.includes(d.incident)).map((d) => ({ at: d.at, what: `receiver: ${d.type} ${d.id} from ${d.node} ${d.status === 0 ? 'gone before the answer' : `answered ${d.status}`}` }));
     const all = [...probes, ...lines, ...hooks, ...leaseLines(lease, from, to), ...(await fencingTimeline(store.db, lease, from, to)), ...around(from, to)];
     all.push({ at: w.from, what: `failure window opens (until ${((w.to - chaosStart) / 1000).toFixed(1)} s)` });
     evidence[`never paged: ${id} (${lease}), ${recordedIn(id, w)} failed runs recorded`] = render(chaosStart, all.filter((l) => l.at >= from - 2 * LEASE_MS));
@@ -432,7 +432,7 @@ try {
   for (const s of lateSteps) {
     const lease = leaseOf(s.id, PARTITIONS);
     const to = Math.min(s.at ?? s.resolved, Date.now());
-    const hooks = receiver.deliveries.filter((d) => d.incident === s.id).map((d) => ({ at: d.at, what: `receiver: ${d.type} ${d.id} from ${d.node} answered ${d.status}` }));
+    const hooks = receiver.deliveries.filter((d) => d.incident === s.id).map((d) => ({ at: d.at, what: `receiver: ${d.type} ${d.id} from ${d.node} ${d.status === 0 ? 'gone before the answer' : `answered ${d.status}`}` }));
     const all = [...(await incidentTimeline(store.db, s.id)), ...hooks, ...leaseLines(lease, s.due - LEASE_MS, to), ...(await fencingTimeline(store.db, lease, s.due - LEASE_MS, to)), ...around(s.due, to)];
     all.push({ at: s.due, what: `step 2 due (opened + ${STEP_MS / 1000} s)` });
     evidence[`escalation late: ${s.id} (${lease}) by ${s.at === undefined ? `more than ${(s.by / 1000).toFixed(1)} s (never escalated)` : `${(s.by / 1000).toFixed(1)} s`}, ${s.failover ? 'the partition changed holder' : 'one holder throughout'}`] = render(chaosStart, all);

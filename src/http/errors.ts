@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { isOpsbookError, type ErrorKind } from '../lib/errors/index.js';
+import { OpsbookError, isOpsbookError, type ErrorKind } from '../lib/errors/index.js';
+import { isStoreFull } from '../store/index.js';
 
 /** The one place error kinds become HTTP statuses. */
 export const STATUS_BY_KIND: Record<ErrorKind, number> = {
@@ -23,7 +24,17 @@ export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): v
   void reply.status(404).send({ error: { code: 'OPSBOOK_E_NOT_FOUND', message: `no route for ${request.method} ${request.url.split('?')[0]}` } } satisfies ErrorBody);
 }
 
-export function errorHandler(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void {
+/**
+ * A store error a person can act on, named: a full disk is OPSBOOK_E_STORE_FULL (503, what to do in
+ * docs/operating.md), not an internal error. Anything else is returned as it came.
+ */
+export function namedStoreError(error: unknown): unknown {
+  if (isOpsbookError(error) || !isStoreFull(error)) return error;
+  return new OpsbookError('OPSBOOK_E_STORE_FULL', "opsbook's store cannot write: its disk is full. Nothing was changed; free space and try again (pages still go out from memory)", { cause: error });
+}
+
+export function errorHandler(raw: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void {
+  const error = namedStoreError(raw) as FastifyError | Error;
   if (isOpsbookError(error)) {
     const body: ErrorBody = { error: { code: error.code, message: error.message } };
     if (error.location?.path) body.error.path = error.location.path;

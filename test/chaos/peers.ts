@@ -54,6 +54,7 @@ export interface Delivery {
   id: string;
   node: string;
   at: number;
+  /** What the receiver answered; 0 when the sender had gone before the answer (timed out or killed). */
   status: number;
   type: string;
   incident: string;
@@ -61,6 +62,9 @@ export interface Delivery {
   epoch: number;
   recipient: string;
 }
+
+/** Whether the receiver answered the sender 2xx (a delivery the sender saw accepted). */
+export const accepted = (d: Pick<Delivery, 'status'>): boolean => d.status >= 200 && d.status < 300;
 
 export interface Receiver {
   url: string;
@@ -84,8 +88,11 @@ export async function startReceiver(failRate: number): Promise<Receiver> {
       const id = String(req.headers['webhook-id'] ?? '');
       setTimeout(() => {
         r.inFlight.set(node, Math.max(0, (r.inFlight.get(node) ?? 1) - 1));
-        r.deliveries.push({ id, node, at: Date.now(), status, ...body });
-        if (!res.destroyed) {
+        // A sender that gave up waiting (its timeout, or it was killed) never got the answer: such a
+        // delivery is recorded with status 0, not as accepted — the sender sends it again, same id.
+        const answered = !res.destroyed && !req.socket.destroyed;
+        r.deliveries.push({ id, node, at: Date.now(), status: answered ? status : 0, ...body });
+        if (answered) {
           res.writeHead(status);
           res.end();
         }

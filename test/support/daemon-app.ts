@@ -22,12 +22,12 @@ export interface DaemonApp {
   close(): Promise<void>;
 }
 
-export interface DaemonAppOptions extends Omit<DaemonOptions, 'configPath' | 'logger'> {
+export interface DaemonAppOptions extends Omit<DaemonOptions, 'configPath'> {
   /** Runs between the daemon's start and building the app (for settings the app reads once). */
   beforeServer?: (daemon: Daemon) => unknown;
 }
 
-/** A temp folder holding `files` (relative path → text; ops.yaml among them), the daemon for its ops.yaml, logging nothing, and its app, ready. */
+/** A temp folder holding `files` (relative path → text; ops.yaml among them), the daemon for its ops.yaml, logging nothing (unless given a logger), and its app, ready. */
 export async function startDaemonApp(prefix: string, files: Record<string, string>, options: DaemonAppOptions = {}): Promise<DaemonApp> {
   const { beforeServer, ...daemonOptions } = options;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `opsbook-${prefix}-`));
@@ -36,7 +36,7 @@ export async function startDaemonApp(prefix: string, files: Record<string, strin
     await running.daemon.close();
   };
   const start = async (): Promise<{ daemon: Daemon; app: FastifyInstance }> => {
-    const daemon = await Daemon.start({ ...daemonOptions, configPath: path.join(dir, 'ops.yaml'), logger: createLogger({ level: 'silent', pretty: false }) });
+    const daemon = await Daemon.start({ ...daemonOptions, configPath: path.join(dir, 'ops.yaml'), logger: daemonOptions.logger ?? createLogger({ level: 'silent', pretty: false }) });
     try {
       await beforeServer?.(daemon);
       const app = buildServer(daemon);

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Daemon } from '../../src/daemon/index.js';
+import type { Daemon, Logger } from '../../src/daemon/index.js';
 import { setUserPassword, webAuthFor, type LoginLimits, type SessionLimits } from '../../src/http/sessions/index.js';
 import { ROLES } from '../../src/identity/index.js';
 import type { Clock } from '../../src/lib/clock.js';
@@ -12,11 +12,12 @@ export const PASSWORD = 'correct horse battery';
 export type UiHarness = DaemonApp;
 
 /** A daemon (pipeline off) with one user per role, each with PASSWORD, and its HTTP app. */
-export async function startUi(options: { yaml?: string; clock?: Clock; session?: SessionLimits; login?: LoginLimits } = {}): Promise<UiHarness> {
+export async function startUi(options: { yaml?: string; clock?: Clock; session?: SessionLimits; login?: LoginLimits; logger?: Logger } = {}): Promise<UiHarness> {
   const users = ROLES.map((r) => `  - name: ${r}-user\n    role: ${r}\n`).join('');
   const ui = await startDaemonApp('ui', { 'ops.yaml': `users:\n${users}${options.yaml ?? ''}` }, {
     operations: false,
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
     beforeServer: (daemon) => webAuthFor(daemon, { ...(options.session ? { session: options.session } : {}), ...(options.login ? { login: options.login } : {}) }),
   });
   for (const r of ROLES) await setPassword(ui.daemon, 'admin-user', `${r}-user`);

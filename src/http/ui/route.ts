@@ -6,7 +6,7 @@ import type { Session } from '../sessions/index.js';
 import { Html } from './html.js';
 import { errorPage } from './pages/error.js';
 import { isOpsbookError } from '../../lib/errors/index.js';
-import { STATUS_BY_KIND } from '../errors.js';
+import { STATUS_BY_KIND, namedStoreError } from '../errors.js';
 import { forTheWeb } from './web-words.js';
 
 /** What a page handler gets. */
@@ -83,10 +83,13 @@ export function registerUiRoutes(app: FastifyInstance, daemon: Daemon, routes: r
           query: strings(request.query),
           form: strings(request.body),
           });
-        } catch (e) {
+        } catch (raw) {
           // Errors people can act on become a page; anything else goes to the shared handler and the log.
+          const e = namedStoreError(raw);
           if (!isOpsbookError(e) || reply.sent) throw e;
           const status = STATUS_BY_KIND[e.kind];
+          // A failure on opsbook's side (store down, disk full) is logged with its cause, as the API's are.
+          if (status >= 500) request.log.error({ err: e }, 'request failed');
           return sendPage(reply, status, errorPage(daemon, request.session, status, 'That did not work', forTheWeb(e.message)));
         }
         if (result === undefined) return reply;
