@@ -5,12 +5,10 @@
  * transcript, audit, logs) holds neither the password, the token nor their Basic form, even when a
  * loopback server echoes the header back.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findExecution, listAudit, listExecutionEntries } from '../store/index.js';
 import { MASK } from './params.js';
-import { harness, responder, type Harness } from './test-support.js';
+import { runAndCollect, startAuthEcho, type AuthEcho } from './credential-echo.js';
+import { harness, type Harness } from './test-support.js';
 
 const PASSWORD = 'p@ss-W0rd/1';
 const ENCODED = encodeURIComponent(PASSWORD);
@@ -30,46 +28,25 @@ const RUNBOOK = [
 
 describe('a runbook curl line with userinfo in its URL', () => {
   let h: Harness;
-  let echo: http.Server;
-  const seen: (string | undefined)[] = [];
+  let echo: AuthEcho;
   beforeAll(async () => {
-    echo = http.createServer((req, res) => {
-      seen.push(req.headers.authorization);
-      res.setHeader('content-type', 'application/json');
-      res.setHeader('x-echo-authorization', req.headers.authorization ?? '');
-      res.end(JSON.stringify({ authorization: req.headers.authorization ?? null }));
-    });
-    await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
+    echo = await startAuthEcho();
     h = await harness({
-      config: { services: [{ id: 'billing', base_url: `http://127.0.0.1:${(echo.address() as AddressInfo).port}/`, aliases: ['api.internal'] }] },
+      config: { services: [{ id: 'billing', base_url: echo.url, aliases: ['api.internal'] }] },
       runbooks: [{ file: 'b.md', text: RUNBOOK }],
     });
   });
   afterAll(async () => {
     await h?.cleanup();
-    if (echo) await new Promise((r) => echo.close(r));
+    await echo?.close();
   });
 
-  const runOne = async (name: string) => {
-    const { id, plan } = await h.service.start(name, responder);
-    const result = await h.service.runStep(id, 1, responder);
-    await h.service.finish(id, responder);
-    const stored = [
-      JSON.stringify(plan),
-      JSON.stringify(await listExecutionEntries(h.store.db, id)),
-      JSON.stringify(await findExecution(h.store.db, id)),
-      JSON.stringify(await h.service.get(id)),
-      JSON.stringify(await h.service.transcript(id)),
-      JSON.stringify(await listAudit(h.store.db, { subject: `execution:${id}` })),
-      JSON.stringify(h.logs),
-    ].join('\n');
-    return { entry: result.entries[0]!, plan, stored };
-  };
+  const runOne = (name: string) => runAndCollect(h, name);
 
   it('sends user:password as Basic auth and records it masked', async () => {
     const { entry, plan, stored } = await runOne('b.md#RB-1');
     expect(entry.status, entry.stderr).toBe('ok');
-    expect(seen.at(-1)).toBe(`Basic ${BASIC}`);
+    expect(echo.seen.at(-1)).toBe(`Basic ${BASIC}`);
     expect(plan.steps[0]!.commands[0]!.display).toMatch(/^curl -X GET http:\/\/127\.0\.0\.1:\d+\/health -H 'Authorization: \*{8}'$/);
     expect(entry.stdout).toContain(`x-echo-authorization: Basic ${MASK}`);
     expect(leaked(stored)).toEqual([]);
@@ -78,7 +55,7 @@ describe('a runbook curl line with userinfo in its URL', () => {
   it('sends a token alone as the user of Basic auth and records it masked', async () => {
     const { entry, stored } = await runOne('b.md#RB-2');
     expect(entry.status, entry.stderr).toBe('ok');
-    expect(seen.at(-1)).toBe(`Basic ${TOKEN_BASIC}`);
+    expect(echo.seen.at(-1)).toBe(`Basic ${TOKEN_BASIC}`);
     expect(entry.stdout).toContain(`x-echo-authorization: Basic ${MASK}`);
     expect(leaked(stored)).toEqual([]);
   });
