@@ -1,13 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely } from 'kysely';
 import type { Database } from './database.js';
 import { KyselyStore, type Store } from './store.js';
 import type { OpenStoreOptions } from './open-options.js';
 import { OpsbookError } from '../lib/errors/index.js';
 import { runPrecompiledDirectly } from './repos/precompiled.js';
 import { sqliteLeaseOwners } from './lease-owners.js';
+import { ImmediateSqliteDialect } from './sqlite-dialect.js';
 
 /** A SQLite store (better-sqlite3, WAL); loaded by `openStore` only for a SQLite URL. */
 export function openSqlite(options: OpenStoreOptions): Store {
@@ -26,7 +27,7 @@ export function openSqlite(options: OpenStoreOptions): Store {
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
   const statements = cachedStatements(sqlite);
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: statements }) });
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: statements }) });
   runPrecompiledDirectly(db, statements);
   // One step (all pages at once) keeps the copy consistent: the backup API restarts a stepwise copy
   // whenever another connection writes, which under steady writes could never finish.
