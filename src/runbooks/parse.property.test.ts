@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseRunbook } from './index.js';
+import { scaled } from '../../test/support/timing.js';
 
 /** Pieces real runbooks are made of, plus the odd ones: unclosed fences, stray markers, CRLF. */
 const line = fc.oneof(
@@ -58,5 +59,5 @@ describe('parseRunbook on generated documents', () => {
       }),
       { numRuns: 10_000 },
     );
-  }, 600_000);
+  }, scaled(600_000));
 });

@@ -4,6 +4,7 @@ import { classifyBlock } from './classify/index.js';
 import { parseRunbook, PhaseReader } from './index.js';
 import { DEFAULT_PHASES } from './phases.js';
 import { setSpeedups } from './speedups.js';
+import { scaled } from '../../test/support/timing.js';
 
 /**
  * `speedups.prechecks` looks at a whole shell block once before looking at each of its lines,
@@ -91,7 +92,7 @@ describe('prechecks change no result', () => {
       }),
       { numRuns: 3000 },
     );
-  }, 600_000);
+  }, scaled(600_000));
 
   it('classifies generated PromQL blocks the same with and without the strict parse before the recovering one', () => {
     fc.assert(
@@ -102,7 +103,7 @@ describe('prechecks change no result', () => {
       }),
       { numRuns: 3000 },
     );
-  }, 600_000);
+  }, scaled(600_000));
 
   it('classifies generated mongo shell blocks the same with and without the look for admin commands', () => {
     fc.assert(
@@ -125,5 +126,5 @@ describe('prechecks change no result', () => {
       }),
       { numRuns: 1500 },
     );
-  }, 600_000);
+  }, scaled(600_000));
 });

@@ -12,6 +12,7 @@ import { setUserPassword } from '../../src/http/sessions/index.js';
 import { apiTokens } from '../support/daemon-app.js';
 import { simulatedDaemon } from '../support/simulated-daemon.js';
 import { PASSWORD, signIn, TEST_COST } from '../ui/support.js';
+import { scaled } from '../support/timing.js';
 
 const MASK = '********';
 const BEARER = 'Bearer-Tok-3390';
@@ -114,5 +115,5 @@ describe('a check whose target echoes its credentials', () => {
     const observed = shown.find(([what]) => what.startsWith('incident '))![1];
     expect(observed).toContain(MASK);
     for (const [what, text] of shown) expect(leaked(text), what).toEqual([]);
-  }, 120_000);
+  }, scaled(120_000));
 });

@@ -68,7 +68,7 @@ escalation_policies:
       await clock.advance(INTERVAL, settle);
       await settle();
     }
-  }, 120_000);
+  }, scaled(120_000));
   afterAll(async () => {
     await server?.close();
     await new Promise<void>((r) => target.close(() => r()));

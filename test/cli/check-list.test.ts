@@ -4,6 +4,7 @@
  */
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { runCli, serveCli } from '../support/cli.js';
+import { scaled } from '../support/timing.js';
 
 const CONFIG = `users:
   - { name: adm, role: admin }
@@ -25,7 +26,7 @@ function columns(out: string): string[][] {
   return out.trim().split('\n').map((line) => line.split(/\s{2,}/).map((c) => c.trim()));
 }
 
-describe('opsbook check list', { timeout: 180_000 }, () => {
+describe('opsbook check list', { timeout: scaled(180_000) }, () => {
   it('prints the same columns locally and through --server', async () => {
     const s = await serveCli('check-list', { 'ops.yaml': CONFIG });
     onTestFinished(() => s.close());

@@ -44,7 +44,7 @@ describe.skipIf(!pgUp)('a clean stop with check results queued', () => {
     await target?.close();
     await db?.drop();
     [store, target, db, unblock] = [undefined, undefined, undefined, undefined];
-  }, 60_000);
+  }, scaled(60_000));
 
   async function prepare(): Promise<Store> {
     db ??= await createTestDatabase('opsbook_clean_stop');
@@ -132,7 +132,7 @@ describe.skipIf(!pgUp)('a clean stop with check results queued', () => {
     expect(await incidentChecks()).toEqual(IN_P0);
     // Drained, then freed.
     expect(await leasesOf(member)).toEqual([]);
-  }, 120_000);
+  }, scaled(120_000));
 
   it('past the drain bound, hands the queued results over to the next holder, which opens their incidents', async () => {
     const a = await start('1s', '10s');
@@ -149,5 +149,5 @@ describe.skipIf(!pgUp)('a clean stop with check results queued', () => {
     const b = await start('10s', '10s');
     await expect.poll(() => [...b.daemon.cluster!.leases.keys()].sort(), { timeout: scaled(30_000) }).toEqual([partitionLease(0), partitionLease(1), partitionLease(2), 'singletons']);
     await expect.poll(incidentChecks, { timeout: scaled(30_000), interval: 100 }).toEqual(CHECKS);
-  }, 120_000);
+  }, scaled(120_000));
 });

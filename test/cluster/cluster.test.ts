@@ -45,7 +45,7 @@ describe.skipIf(!pgUp)('several opsbook processes on one PostgreSQL', () => {
     const checks = CHECKS.map((id) => `  - { id: ${id}, kind: http, url: "http://127.0.0.1:${port}/\${OPSBOOK_NODE}/${id}", interval: 1s }`).join('\n');
     fs.writeFileSync(config, `storage:\n  url: "${db.url}"\n  data_dir: "${dir}/data"\n  cluster: { lease: 5s, partitions: ${PARTITIONS} }\nchecks:\n${checks}\n`);
     watch = await ClusterWatch.open(db.url, CHECKS, PARTITIONS);
-  }, 60_000);
+  }, scaled(60_000));
 
   afterAll(async () => {
     await Promise.all(members.map((m) => stopMember(m)));
@@ -53,7 +53,7 @@ describe.skipIf(!pgUp)('several opsbook processes on one PostgreSQL', () => {
     target?.close();
     await db?.drop();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  }, 60_000);
+  }, scaled(60_000));
 
   /** Polls until every check is held by a live process (and each of `names` holds some). */
   async function settled(names: readonly string[]) {
@@ -103,7 +103,7 @@ describe.skipIf(!pgUp)('several opsbook processes on one PostgreSQL', () => {
     await settled(['a']);
     await expect.poll(() => heldByB.every((c) => probes.some((p) => p.check === c && p.node === 'a' && p.at > killedAt)), { timeout: scaled(45_000), interval: 250 }).toBe(true);
     members.splice(members.indexOf(b), 1);
-  }, 180_000);
+  }, scaled(180_000));
 
   it('refuses, by fencing, the writes of a process paused past its lease, and counts them', async () => {
     members.push(await startMember(config, 'c'));
@@ -151,5 +151,5 @@ describe.skipIf(!pgUp)('several opsbook processes on one PostgreSQL', () => {
     await expect.poll(() => c.output(), { timeout: scaled(20_000) }).toContain('write refused by fencing');
     // It rejoins as the same member and takes a share again.
     await settled(['a', 'c']);
-  }, 180_000);
+  }, scaled(180_000));
 });

@@ -15,6 +15,7 @@ import { postgresUp } from '../support/services.js';
 import { otherMemberHolding } from '../support/cluster.js';
 import { clusterDaemon, clusterStorage } from '../support/cluster-daemon.js';
 import { refusedWebhookChannel } from '../support/ops-yaml.js';
+import { scaled } from '../support/timing.js';
 
 const pgUp = await postgresUp();
 const PARTITIONS = 3;
@@ -59,5 +60,5 @@ describe.skipIf(!pgUp)('escalate now on an incident of another member\'s partiti
     // Its timer is the partition holder's to run: this process pages nothing more for it.
     await runFor(20 * 60_000);
     expect({ paged: await paged(), escalation: await escalation() }).toEqual({ paged: ['first', 'second'], escalation: rearmed });
-  }, 120_000);
+  }, scaled(120_000));
 });

@@ -7,6 +7,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acquireLease, ensureLeases, holdAndMark, openStore, type ScratchDatabase, type Store } from '../../src/store/index.js';
 import { createTestDatabase, postgresUp } from '../support/services.js';
+import { scaled } from '../support/timing.js';
 
 const up = await postgresUp();
 
@@ -18,7 +19,7 @@ describe.skipIf(!up)('holdAndMark', () => {
     store = await openStore({ url: db.url });
     await store.migrate();
     await ensureLeases(store.db, ['p0', 'p1', 'p2']);
-  }, 60_000);
+  }, scaled(60_000));
   afterAll(async () => {
     await store?.close();
     await db?.drop();

@@ -28,5 +28,5 @@ describe.skipIf(!pgUp)('a lowered partition count', () => {
     await expect.poll(() => [...(server.daemon.cluster?.leases.keys() ?? [])].sort(), { timeout: scaled(30_000), interval: 50 }).toEqual(['checks/00', 'checks/01', 'checks/02', 'singletons']);
     const held = await store.db.selectFrom('cluster_leases').select('name').where('holder', 'is not', null).orderBy('name').execute();
     expect(held.map((l) => l.name)).toEqual(['checks/00', 'checks/01', 'checks/02', 'singletons']);
-  }, 60_000);
+  }, scaled(60_000));
 });

@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { partitionLease } from '../../src/cluster/index.js';
 import type { Database } from '../../src/store/index.js';
 import { postgresUp } from '../support/services.js';
-import { until } from '../support/timing.js';
+import { until, scaled } from '../support/timing.js';
 import { a, b, INTERVAL, OTHER, partitionGainedScene } from '../support/partition-gained.js';
 
 const pgUp = await postgresUp();
@@ -59,5 +59,5 @@ describe.skipIf(!pgUp)('a partition gained between the pipeline\'s creation and 
     await runFor(2 * INTERVAL);
     expect(ops().checkState(b)?.probe.status).toBe('down');
     expect({ a: await incidentOf(a), b: await incidentOf(b) }).toEqual({ a: [{ state: 'triggered' }], b: [{ state: 'triggered' }] });
-  }, 120_000);
+  }, scaled(120_000));
 });

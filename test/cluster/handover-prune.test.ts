@@ -43,5 +43,5 @@ describe.skipIf(!pgUp)('results handed over in partitions no longer in use', () 
     await expect.poll(waiting, { timeout: scaled(20_000), interval: 50 }).toEqual(['checks/00', 'checks/06']);
     const metric = await server.daemon.metrics.registry.getSingleMetricAsString('opsbook_retention_deleted_total');
     expect(metric).toContain('opsbook_retention_deleted_total{kind="handover"} 2');
-  }, 60_000);
+  }, scaled(60_000));
 });

@@ -57,5 +57,5 @@ describe.skipIf(!pgUp)('results handed over before the partition count changed',
     await server.daemon.operations!.settle(scaled(10_000));
     expect(await incidentOf('down-y')).toBeDefined();
     expect(await incidentOf('down-x')).toBeUndefined();
-  }, 60_000);
+  }, scaled(60_000));
 });

@@ -78,7 +78,7 @@ describe.skipIf(!pgUp)('held pages released at the end of a window, by the holde
     await movedTo([partitionLease(0), partitionLease(1), partitionLease(2)]);
     await runFor(5 * 60_000);
     expect(await pages()).toEqual(expected(() => ({ released: 1, paged: 1, held: false })));
-  }, 120_000);
+  }, scaled(120_000));
 });
 
 /**
@@ -110,11 +110,11 @@ describe.skipIf(!pgUp)('held pages with two daemons', () => {
 
   beforeAll(async () => {
     second = await startDaemonApp('held-release-2', { 'ops.yaml': config(cluster.url, PARTS, '3s', cluster.target.port, cluster.t0) }, { clock });
-  }, 120_000);
+  }, scaled(120_000));
 
   afterAll(async () => {
     await second?.close();
-  }, 60_000);
+  }, scaled(60_000));
 
   it('releases each page once, in the member holding its partition', async () => {
     const { store } = cluster;
@@ -134,5 +134,5 @@ describe.skipIf(!pgUp)('held pages with two daemons', () => {
       expect({ id, released: await lines(id), paged: await paged(id) }).toEqual({ id, released: 1, paged: 1 });
     }
     expect(await store.db.selectFrom('incidents').select('id').where('held_notification', 'is not', null).execute()).toEqual([]);
-  }, 120_000);
+  }, scaled(120_000));
 });

@@ -118,7 +118,7 @@ describe.skipIf(!pgUp)('a lease move on one member', () => {
     target.release(b0);
     // C: from the move on, at its phase.
     for (const id of C) expect(runsOf(id), id).toEqual(slots(id, movedAt, to));
-  }, 120_000);
+  }, scaled(120_000));
 
   it('keeps a kept partition\'s rule state in memory: a pending `for:` fires on time and the state is not read back', async () => {
     // Just after the move the state is the one in memory: its latest run's time is there, not in the

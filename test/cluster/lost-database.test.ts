@@ -71,7 +71,7 @@ describe.skipIf(!pgUp)('a cluster member that cannot reach PostgreSQL', () => {
     receiver = await startReceiver(0);
     watch = await ClusterWatch.open(db.url, [...CHECKS, ...PAGE_CHECKS], PARTITIONS);
     y = await startMember(configFor('y', db.url), 'y');
-  }, 120_000);
+  }, scaled(120_000));
 
   afterAll(async () => {
     if (y) await stopMember(y);
@@ -80,7 +80,7 @@ describe.skipIf(!pgUp)('a cluster member that cannot reach PostgreSQL', () => {
     target?.close();
     await db?.drop();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  }, 60_000);
+  }, scaled(60_000));
 
   /** Per check: the pages of `event` accepted since `after` for its incidents (those opened by its alert). */
   const pagesFor = async (checks: string[], event: string, after: number) => {
@@ -188,5 +188,5 @@ describe.skipIf(!pgUp)('a cluster member that cannot reach PostgreSQL', () => {
       if (x) await stopMember(x, 5000);
       await proxy.close();
     }
-  }, 240_000);
+  }, scaled(240_000));
 });

@@ -73,5 +73,5 @@ describe.skipIf(!pgUp)('missed pages, paged by the holder of their partition', (
     expect(await pages()).toEqual(expected(() => ({ escalations: 1, paged: 1 })));
     await runFor(5 * 60_000);
     expect(await pages()).toEqual(expected(() => ({ escalations: 1, paged: 1 })));
-  }, 120_000);
+  }, scaled(120_000));
 });

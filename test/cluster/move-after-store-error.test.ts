@@ -38,5 +38,5 @@ describe.skipIf(!pgUp)('a partition gained while the store cannot answer', () =>
     await runFor(3 * INTERVAL);
     expect(ops().checkState(b)?.probe.status).toBe('down');
     expect({ a: await incidentOf(a), b: await incidentOf(b) }).toEqual({ a: [{ state: 'triggered' }], b: [{ state: 'triggered' }] });
-  }, 120_000);
+  }, scaled(120_000));
 });

@@ -42,7 +42,7 @@ describe.skipIf(!pgUp)('scheduled procedures across a singletons-lease handover 
     for (const s of stores.splice(0)) await s.close();
     await h?.cleanup();
     await db?.drop();
-  }, 60_000);
+  }, scaled(60_000));
 
   it('the new holder runs what fell due while the lease moved, once, and nothing the old holder ran', async () => {
     db = await createTestDatabase('opsbook_procedure_handover');
@@ -147,5 +147,5 @@ describe.skipIf(!pgUp)('scheduled procedures across a singletons-lease handover 
     await new Promise((r) => setTimeout(r, 200));
     expect(runs).toHaveLength(3);
     expect((await h.service.listExecutions()).length).toBe(3);
-  }, 120_000);
+  }, scaled(120_000));
 });

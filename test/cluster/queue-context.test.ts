@@ -45,13 +45,13 @@ describe.skipIf(!pgUp)('the pipeline queue and the lease of each job (PostgreSQL
       onChange: (owned) => changes.push({ lease: currentLease()?.lease, held: [...owned.keys()].sort() }),
     });
     await cluster.start();
-  }, 60_000);
+  }, scaled(60_000));
 
   afterAll(async () => {
     await cluster?.stop();
     await store?.close();
     await db?.drop();
-  }, 60_000);
+  }, scaled(60_000));
 
   /** A fenced write under the running work's lease: the lease it ran under, and whether fencing let it commit. */
   const fencedWrite = async (): Promise<{ lease: string | undefined; outcome: string }> => {
@@ -91,5 +91,5 @@ describe.skipIf(!pgUp)('the pipeline queue and the lease of each job (PostgreSQL
     ]);
     // The refusal's round found partition 0 gone, outside the refused write's lease.
     await expect.poll(() => changes.at(-1), { timeout: scaled(30_000), interval: 20 }).toEqual({ lease: undefined, held: [partitionLease(1), 'singletons'] });
-  }, 60_000);
+  }, scaled(60_000));
 });

@@ -108,5 +108,5 @@ describe.skipIf(!pgUp)('a config reload on a member of a cluster', () => {
     expect(runsOf(later), later).toEqual(slots(later, gainedAt, clock.now()));
     await expect.poll(() => stored(later, gainedAt), { timeout: scaled(20_000) }).toEqual(written(later, gainedAt));
     expect(written(later, gainedAt).length).toBeGreaterThan(0);
-  }, 120_000);
+  }, scaled(120_000));
 });

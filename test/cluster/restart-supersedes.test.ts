@@ -36,7 +36,7 @@ describe.skipIf(!pgUp)('a restart under the same member name (PostgreSQL)', () =
     await store?.close();
     await db?.drop();
     [store, db] = [undefined, undefined];
-  }, 60_000);
+  }, scaled(60_000));
 
   async function setUp(): Promise<Store> {
     db = await createTestDatabase('opsbook_restart');
@@ -76,7 +76,7 @@ describe.skipIf(!pgUp)('a restart under the same member name (PostgreSQL)', () =
     const other = member(s, 'node-b', LONG);
     await other.start();
     expect([...other.leases.keys()]).toEqual([]);
-  }, 60_000);
+  }, scaled(60_000));
 
   it('takes the name from storage.cluster.member; the superseded daemon says why it is not ready', async () => {
     const s = await setUp();
@@ -92,7 +92,7 @@ describe.skipIf(!pgUp)('a restart under the same member name (PostgreSQL)', () =
     // `opsbook cluster status` and GET /api/cluster show it.
     const status = await clusterStatus(s, [], PARTITIONS);
     expect(status.members.find((m) => m.id === first.daemon.cluster!.id)).toMatchObject({ name: 'node-d', superseded_by: second.daemon.cluster!.id, alive: false, leases: [] });
-  }, 60_000);
+  }, scaled(60_000));
 
   it('an old incarnation still running gives its leases up at its next round and takes none again', async () => {
     const s = await setUp();
@@ -109,5 +109,5 @@ describe.skipIf(!pgUp)('a restart under the same member name (PostgreSQL)', () =
     await new Promise((r) => setTimeout(r, 2500));
     expect(first.leases.size).toBe(0);
     expect(await leases(s)).toEqual(held);
-  }, 60_000);
+  }, scaled(60_000));
 });

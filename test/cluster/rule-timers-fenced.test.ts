@@ -72,7 +72,7 @@ describe.skipIf(!pgUp)('rule timers on a member that lost the partition', () => 
     expect(await storedState('slow-b')).toBe('pending');
     expect(await storedState('keep-k')).toBe('firing');
     await expect.poll(async () => (await rejections()).some((r) => r.lease === partitionLease(1) && Number(r.epoch) === epoch), { timeout: scaled(20_000) }).toBe(true);
-  }, 120_000);
+  }, scaled(120_000));
 
   it('drops the lost partition\'s rules at the move, and their timers fire no more', async () => {
     const { target } = cluster;
@@ -84,5 +84,5 @@ describe.skipIf(!pgUp)('rule timers on a member that lost the partition', () => 
     await runTo(clock.now() + 5 * 60_000);
     expect((await rejections()).length).toBe(before);
     expect(await incidentOf('slow-b')).toBeUndefined();
-  }, 120_000);
+  }, scaled(120_000));
 });

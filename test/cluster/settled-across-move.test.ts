@@ -11,6 +11,7 @@ import { partitionLease } from '../../src/cluster/index.js';
 import { postgresUp } from '../support/services.js';
 import { otherMemberHolding } from '../support/cluster.js';
 import { clusterDaemon, clusterStorage, idInPartition, probeCheck } from '../support/cluster-daemon.js';
+import { scaled } from '../support/timing.js';
 
 const pgUp = await postgresUp();
 const PARTITIONS = 3;
@@ -62,5 +63,5 @@ describe.skipIf(!pgUp)('a check settled down, across a lease move', () => {
     await runFor(3 * INTERVAL);
     expect(ops().checkState(api)?.probe.status).toBe('up');
     expect(await incidents()).toEqual([{ id: opened!.id, state: 'resolved' }]);
-  }, 120_000);
+  }, scaled(120_000));
 });

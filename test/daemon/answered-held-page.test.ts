@@ -10,6 +10,7 @@ import { postgresUp } from '../support/services.js';
 import { storeTargets } from '../support/store-targets.js';
 import { simulatedDaemon } from '../support/simulated-daemon.js';
 import { maintenanceWindow, oneStepPolicy, refusedWebhookChannel } from '../support/ops-yaml.js';
+import { scaled } from '../support/timing.js';
 
 const pgAvailable = await postgresUp();
 const MINUTE = 60_000;
@@ -56,7 +57,7 @@ for (const target of storeTargets('opsbook-answered-held')) {
       await runFor(5 * MINUTE);
       expect((await state(acked.id)).outbox).toEqual([]);
       expect((await state(investigating.id)).outbox).toEqual([]);
-    }, 120_000);
+    }, scaled(120_000));
 
     it('pages once when a person escalates a held incident during the window: its end does not start the escalation again', async () => {
       await daemon.runTo(Math.max(daemon.clock.now(), daemon.t0 + WINDOW + MINUTE));
@@ -77,7 +78,7 @@ for (const target of storeTargets('opsbook-answered-held')) {
       expect(end.outbox.map((o) => o.event)).toEqual(['incident.triggered']);
       expect(end.suppressed.filter((t) => /notifying now/.test(t))).toEqual([]);
       expect(await db.selectFrom('escalations').select(['state', 'next_at']).where('incident_id', '=', incident.id).executeTakeFirstOrThrow()).toEqual(before);
-    }, 120_000);
+    }, scaled(120_000));
 
     it('drops the page of an incident resolved under a silence at once, and says so', async () => {
       // Past the config's window, which holds every incident.
@@ -92,6 +93,6 @@ for (const target of storeTargets('opsbook-answered-held')) {
       const s = await state(held.incident.id);
       expect(s).toMatchObject({ held: false, state: 'resolved', escalations: [], outbox: [] });
       expect(s.suppressed.at(-1)).toMatch(/^resolved while silence sil_\w+ held its notification: nothing to send at its end$/);
-    }, 120_000);
+    }, scaled(120_000));
   });
 }

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readPublishedHead } from '../../src/daemon/audit-head.js';
 import { childArgs } from '../support/child-script.js';
+import { scaled } from '../support/timing.js';
 
 describe('audit head file written by several processes', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opsbook-head-writers-'));
@@ -38,5 +39,5 @@ describe('audit head file written by several processes', () => {
     expect(reads).toBeGreaterThan(0);
     expect(readPublishedHead(file)?.seq).toBe(1500);
     expect(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
-  }, 600_000);
+  }, scaled(600_000));
 });

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckResult } from '../../src/checks/index.js';
 import { startStatusServer, type StatusServer } from '../support/net.js';
 import { simulatedDaemon } from '../support/simulated-daemon.js';
+import { scaled } from '../support/timing.js';
 
 const INTERVAL = 10_000;
 
@@ -49,5 +50,5 @@ describe('check metrics across a config reload', () => {
     expect(results.filter((r) => r.checkId === 'kept').length).toBeGreaterThan(results.slice(0, before).length);
     expect(results.some((r) => r.checkId === 'added')).toBe(true);
     expect(await httpRuns()).toBe(results.length);
-  }, 120_000);
+  }, scaled(120_000));
 });

@@ -62,13 +62,13 @@ describe('a config reload and the checks', () => {
     ops().on((e) => {
       if (e.type === 'check') results.push(e.result);
     });
-  }, 60_000);
+  }, scaled(60_000));
 
   afterAll(async () => {
     prepared.mockRestore();
     await server?.close();
     await target?.close();
-  }, 60_000);
+  }, scaled(60_000));
 
   it('removes, replaces and adds only the checks that changed; a run in flight of a check kept completes', async () => {
     const from = clock.now();
@@ -100,7 +100,7 @@ describe('a config reload and the checks', () => {
     expect(runsOf('moved', reloadedAt + 1).length).toBeGreaterThan(0);
     expect(probes().filter((p) => p.path === 'moved' && p.at > reloadedAt)).toEqual([]);
     expect(probes().filter((p) => p.path === 'moved-here').map((p) => p.at)).toEqual(runsOf('moved', reloadedAt + 1));
-  }, 120_000);
+  }, scaled(120_000));
 
   it('prepares nothing again on a reload that changes no check, and leaves a run in flight alone', async () => {
     const inFlight = await holdNextRun();
@@ -115,5 +115,5 @@ describe('a config reload and the checks', () => {
     const from = clock.now();
     await runFor(2 * INTERVAL);
     for (const id of ['keep', 'added']) expect(runsOf(id, from), id).toEqual(slots(id, from, clock.now()));
-  }, 120_000);
+  }, scaled(120_000));
 });

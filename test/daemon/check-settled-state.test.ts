@@ -11,6 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStatusServer, type StatusServer } from '../support/net.js';
 import { simulatedDaemon } from '../support/simulated-daemon.js';
+import { scaled } from '../support/timing.js';
 
 const INTERVAL = 10_000;
 
@@ -58,7 +59,7 @@ describe('a check settled down, across a reload that changes it and a restart', 
     await runFor(3 * INTERVAL);
     expect(ops().checkState('api')?.probe.status).toBe('up');
     expect(await incidents()).toEqual([{ id: opened!.id, state: 'resolved' }]);
-  }, 120_000);
+  }, scaled(120_000));
 
   it('forgets the settled state of a check the config drops: added back, it starts unknown, as its rules do', async () => {
     const { server } = daemon;
@@ -73,5 +74,5 @@ describe('a check settled down, across a reload that changes it and a restart', 
     expect(ops().checkState('api')?.probe.status).toBe('unknown');
     await runFor(2 * INTERVAL);
     expect(ops().checkState('api')?.probe.status).toBe('down');
-  }, 120_000);
+  }, scaled(120_000));
 });

@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { simulatedDaemon } from '../support/simulated-daemon.js';
 import { minuteIso, oneStepPolicy, refusedWebhookChannel } from '../support/ops-yaml.js';
+import { scaled } from '../support/timing.js';
 
 const MINUTE = 60_000;
 const WINDOW = 10 * MINUTE;
@@ -37,6 +38,6 @@ for (const onEnd of ['drop'] as const) {
       // Well past the look's minute of grace, several looks.
       await runFor(5 * MINUTE);
       expect(await state()).toEqual({ held: false, dropped: 1, escalations: 0, pages: 0 });
-    }, 120_000);
+    }, scaled(120_000));
   });
 }

@@ -20,6 +20,7 @@ import { storeTargets } from '../support/store-targets.js';
 import { simulatedDaemon } from '../support/simulated-daemon.js';
 import { refusedWebhookChannel } from '../support/ops-yaml.js';
 import { refuseWrites } from '../support/store-faults.js';
+import { scaled } from '../support/timing.js';
 
 const pgAvailable = await postgresUp();
 const ana = { name: 'ana', role: 'responder' as const, via: 'session' as const };
@@ -73,7 +74,7 @@ for (const target of storeTargets('opsbook-escalate-now')) {
         await heal();
       }
       await expectUntouchedAndQuiet(incident.id);
-    }, 120_000);
+    }, scaled(120_000));
 
     /** An acknowledged incident escalate-now failed on: nothing written, still acknowledged, and no timer pages anyone in the next 30 minutes. */
     async function expectUntouchedAndQuiet(id: string): Promise<void> {
@@ -104,7 +105,7 @@ for (const target of storeTargets('opsbook-escalate-now')) {
       await d.runFor(30 * 60_000);
       expect({ pages: await pages(incident.id), escalation: await escalation(incident.id) }).toEqual({ pages: ['hook', 'carl', 'carl', 'hook'], escalation: stopped(2) });
       await d.ops().act(incident.id, 'resolve', ana);
-    }, 120_000);
+    }, scaled(120_000));
 
     it('escalate now on an acknowledged incident whose re-armed escalation cannot be saved writes nothing, and no timer pages anyone later', async () => {
       const incident = await acknowledged('Checkout flaky');
@@ -115,7 +116,7 @@ for (const target of storeTargets('opsbook-escalate-now')) {
         await heal();
       }
       await expectUntouchedAndQuiet(incident.id);
-    }, 120_000);
+    }, scaled(120_000));
 
     it('escalate now on a running chain whose page cannot be written leaves no timeline line and the chain as it was; a second try pages the step once', async () => {
       const incident = await d.ops().createIncident({ title: 'Search down', severity: 'P2', service: 'search' }, ana);
@@ -133,7 +134,7 @@ for (const target of storeTargets('opsbook-escalate-now')) {
       expect({ lines: await lines(incident.id, 'escalation'), pages: await pages(incident.id) }).toEqual({ lines: ['escalated: paging step 2 of default now'], pages: ['hook', 'carl'] });
       expect(await escalation(incident.id)).toMatchObject({ status: 'active', state: { stepIndex: 1 } });
       await d.ops().act(incident.id, 'resolve', ana);
-    }, 120_000);
+    }, scaled(120_000));
 
     it('escalate now on an incident whose escalation never started, with its page refused, leaves no timeline line and starts nothing; a second try starts it', async () => {
       const incident = await d.ops().createIncident({ title: 'Queue stuck', severity: 'P2', service: 'queue' }, ana);
@@ -151,7 +152,7 @@ for (const target of storeTargets('opsbook-escalate-now')) {
       expect({ lines: await lines(incident.id, 'escalation'), pages: await pages(incident.id) }).toEqual({ lines: ['escalated: paging step 1 of default now'], pages: ['hook'] });
       expect(await escalation(incident.id)).toMatchObject({ status: 'active', state: { stepIndex: 0 } });
       await d.ops().act(incident.id, 'resolve', ana);
-    }, 120_000);
+    }, scaled(120_000));
 
     it('escalate now on an incident whose escalation never started names the step paged when a severity filter skips step 1', async () => {
       const incident = await d.ops().createIncident({ title: 'Ledger lagging', severity: 'P2', service: 'ledger', labels: { escalation_policy: 'filtered' } }, ana);
@@ -162,7 +163,7 @@ for (const target of storeTargets('opsbook-escalate-now')) {
       expect({ lines: await lines(incident.id, 'escalation'), pages: await pages(incident.id) }).toEqual({ lines: ['escalated: paging step 2 of filtered now'], pages: ['dee'] });
       expect(await escalation(incident.id)).toMatchObject({ status: 'active', state: { stepIndex: 1 } });
       await d.ops().act(incident.id, 'resolve', ana);
-    }, 120_000);
+    }, scaled(120_000));
 
     it('add responder whose page cannot be written gives no role and answers with the error; a second try gives the role and pages once', async () => {
       const incident = await d.ops().createIncident({ title: 'Cache cold', severity: 'P2', service: 'cache' }, ana);
@@ -181,6 +182,6 @@ for (const target of storeTargets('opsbook-escalate-now')) {
       const n = Number((await db().selectFrom('outbox').select(sql<number>`count(*)`.as('n')).where('incident_id', '=', incident.id).executeTakeFirstOrThrow()).n);
       expect(n).toBe(2);
       await d.ops().act(incident.id, 'resolve', ana);
-    }, 120_000);
+    }, scaled(120_000));
   });
 }

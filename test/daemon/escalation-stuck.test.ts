@@ -76,7 +76,7 @@ for (const target of storeTargets('opsbook-escalation-stuck')) {
       expect((await findLatestIncidentByDedupKey(db(), stuckKey(broken.id)))?.state).toBe('resolved');
       await d.runFor(10 * 60_000);
       expect(await stuckCount(broken.id)).toBe(1);
-    }, 300_000);
+    }, scaled(300_000));
 
     it('raises nothing for a step that fails once and then runs', async () => {
       const flaky = await d.ops().createIncident({ title: 'Search flaky', severity: 'P2', service: 'search' }, ana);
@@ -97,7 +97,7 @@ for (const target of storeTargets('opsbook-escalation-stuck')) {
       expect(await pages()).toBe(2);
       await d.runFor(5 * 60_000);
       expect(await stuckCount(flaky.id)).toBe(0);
-    }, 300_000);
+    }, scaled(300_000));
 
     it('raises no incident about the stuck incident when its own escalation fails', async () => {
       const broken = await d.ops().createIncident({ title: 'Payments broken', severity: 'P2', service: 'pay' }, ana);
@@ -117,7 +117,7 @@ for (const target of storeTargets('opsbook-escalation-stuck')) {
       await d.ops().act(broken.id, 'resolve', ana);
       await d.runFor(2 * 60_000);
       expect((await findLatestIncidentByDedupKey(db(), stuckKey(broken.id)))?.state).toBe('resolved');
-    }, 300_000);
+    }, scaled(300_000));
 
     it('resolves, after a restart, the incident an earlier run raised, once the escalation runs again', async () => {
       const broken = await d.ops().createIncident({ title: 'Login broken', severity: 'P2', service: 'login' }, ana);
@@ -135,7 +135,7 @@ for (const target of storeTargets('opsbook-escalation-stuck')) {
       expect(escalated.length).toBe(1);
       expect((await findLatestIncidentByDedupKey(db(), stuckKey(broken.id)))?.state).toBe('resolved');
       expect(await stuckCount(broken.id)).toBe(1);
-    }, 300_000);
+    }, scaled(300_000));
 
     it('raises one opsbook incident for an incident the look for missed pages could not page three times, resolved once it pages', async () => {
       // Another incident's escalation stays unreadable meanwhile: the look goes on all the same.
@@ -177,6 +177,6 @@ for (const target of storeTargets('opsbook-escalation-stuck')) {
       await d.ops().act(poisoned.id, 'resolve', ana);
       await d.runFor(2 * 60_000);
       expect(await stuckOf(poisoned.id)).toBeUndefined();
-    }, 300_000);
+    }, scaled(300_000));
   });
 }

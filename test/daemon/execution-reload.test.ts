@@ -43,8 +43,8 @@ describe('executions across a config reload', () => {
   let app: DaemonApp;
   beforeAll(async () => {
     app = await startDaemonApp('exec-reload', { 'runbooks/orders.md': RUNBOOK, 'ops.yaml': OPS('first') });
-  }, 60_000);
-  afterAll(async () => app?.close(), 60_000);
+  }, scaled(60_000));
+  afterAll(async () => app?.close(), scaled(60_000));
 
   /** Waits until step 2 runs (its command has started), and removes the marker for the next test. */
   async function started(): Promise<void> {
@@ -67,7 +67,7 @@ describe('executions across a config reload', () => {
     const result = await app.daemon.executions!.runStep(id, 1, ana);
     expect(result, JSON.stringify(result)).toMatchObject({ status: 'ok' });
     await app.daemon.executions!.cancel(id, ana);
-  }, 60_000);
+  }, scaled(60_000));
 
   it('cancelling stops a step that was running when the reload came', async () => {
     const { id } = await app.daemon.executions!.start('runbooks/orders.md#RB-001', ana, {});
@@ -79,7 +79,7 @@ describe('executions across a config reload', () => {
     await expect.poll(() => settled, { timeout: scaled(30_000), interval: 50 }).toBe(true);
     await running.catch(() => undefined);
     expect((await listExecutions(app.daemon.store)).find((e) => e.id === id)?.state).toBe('cancelled');
-  }, 90_000);
+  }, scaled(90_000));
 
   it('resolving the incident stops a step that was running when the reload came', async () => {
     const incident = await app.daemon.operations!.createIncident({ title: 'orders down', severity: 'P2', service: 'orders', runbook: 'runbooks/orders.md#RB-001' }, ana);
@@ -91,5 +91,5 @@ describe('executions across a config reload', () => {
     await app.daemon.operations!.act(incident.id, 'resolve', ana, 'fixed');
     await expect.poll(() => settled, { timeout: scaled(30_000), interval: 50 }).toBe(true);
     await running.catch(() => undefined);
-  }, 90_000);
+  }, scaled(90_000));
 });

@@ -13,6 +13,7 @@ import { storeTargets } from '../support/store-targets.js';
 import { simulatedDaemon } from '../support/simulated-daemon.js';
 import { maintenanceWindow, oneStepPolicy, refusedWebhookChannel } from '../support/ops-yaml.js';
 import { refuseWrites } from '../support/store-faults.js';
+import { scaled } from '../support/timing.js';
 
 const pgAvailable = await postgresUp();
 const WINDOW = 10 * 60_000;
@@ -58,7 +59,7 @@ for (const target of storeTargets('opsbook-held-page')) {
         expect(await state()).toEqual({ held: false, escalations: withPolicy ? 1 : 0, pages: 1, released: 1 });
         await runFor(5 * 60_000);
         expect(await state()).toEqual({ held: false, escalations: withPolicy ? 1 : 0, pages: 1, released: 1 });
-      }, 120_000);
+      }, scaled(120_000));
     });
   }
 }

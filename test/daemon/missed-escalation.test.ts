@@ -95,7 +95,7 @@ for (const target of storeTargets('opsbook-missed-escalation')) {
       await runFor(10 * 60_000);
       expect(await state(manual)).toEqual({ state: 'triggered', escalations: 1, pages: 1 });
       expect(await state(grouped)).toEqual({ state: 'triggered', escalations: 1, pages: 1 });
-    }, 120_000);
+    }, scaled(120_000));
 
     it('stops the escalation of an incident acknowledged while its escalation could not be written: no later step pages', async () => {
       const { server } = daemon;
@@ -117,7 +117,7 @@ for (const target of storeTargets('opsbook-missed-escalation')) {
       // Past the first step's timeout: the second step pages nobody for an acknowledged incident.
       await runFor(70 * 60_000);
       expect({ pages: await pages(), status: await status() }).toEqual({ pages: 1, status: 'acknowledged' });
-    }, 120_000);
+    }, scaled(120_000));
 
     it('tells the channel already paged of an acknowledgement whose status update could not be written, once the outbox takes it again', async () => {
       const { server } = daemon;
@@ -139,7 +139,7 @@ for (const target of storeTargets('opsbook-missed-escalation')) {
       expect({ told: await told(), status: await status() }).toEqual({ told: 1, status: 'acknowledged' });
       await runFor(70 * 60_000);
       expect({ told: await told(), status: await status() }).toEqual({ told: 1, status: 'acknowledged' });
-    }, 120_000);
+    }, scaled(120_000));
 
     it('starts again the escalation of a re-opened incident that could not start it, once the escalations table takes rows again', async () => {
       const { server } = daemon;
@@ -186,7 +186,7 @@ for (const target of storeTargets('opsbook-missed-escalation')) {
       await runFor(60 * 60_000);
       expect(await escalated()).toBe(1);
       expect(await state()).toEqual({ state: 'triggered', reopened: 1, escalation: 'active', told: 1 });
-    }, 120_000);
+    }, scaled(120_000));
 
     it('starts the escalation of a failing channel\'s incident whose start failed after the other channels were told, once the escalations table takes rows again', async () => {
       const db = daemon.server.daemon.store.db;
@@ -211,7 +211,7 @@ for (const target of storeTargets('opsbook-missed-escalation')) {
       expect(await state()).toEqual({ escalation: 'active', told: 2 });
       await runFor(10 * 60_000);
       expect(await state()).toEqual({ escalation: 'active', told: 2 });
-    }, 120_000);
+    }, scaled(120_000));
 
     it.runIf(target.name === 'postgres')('commits a person\'s incident with its escalation: not visible while the escalation waits for a lock', async () => {
       const other = new pg.Client({ connectionString: daemon.url });
@@ -238,6 +238,6 @@ for (const target of storeTargets('opsbook-missed-escalation')) {
         await other.query('rollback').catch(() => undefined);
         await other.end();
       }
-    }, 60_000);
+    }, scaled(60_000));
   });
 }

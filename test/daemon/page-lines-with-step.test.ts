@@ -128,7 +128,7 @@ describe.skipIf(!pgUp)('timeline lines of an escalation step on PostgreSQL', () 
     server = await startDaemonApp('page-lines-pg', { 'ops.yaml': opsYaml(url, `storage:\n  url: "${db.url}"\n`) }, { clock });
     ({ daemon } = server);
     token = (await apiTokens(daemon, 'ana', ['ana'])).ana!;
-  }, 60_000);
+  }, scaled(60_000));
   afterAll(async () => {
     await server?.close();
     await receiver.close();

@@ -13,6 +13,7 @@ import { postgresUp } from '../support/services.js';
 import { storeTargets } from '../support/store-targets.js';
 import { simulatedDaemon } from '../support/simulated-daemon.js';
 import { refusedWebhookChannel } from '../support/ops-yaml.js';
+import { scaled } from '../support/timing.js';
 
 const pgAvailable = await postgresUp();
 const ana = { name: 'ana', role: 'responder' as const, via: 'session' as const };
@@ -46,7 +47,7 @@ for (const target of storeTargets('opsbook-poison-escalation')) {
       expect(acknowledged.state).toBe('acknowledged');
       const after = await db.selectFrom('escalations').select(['next_at', 'status']).where('incident_id', '=', broken.id).executeTakeFirstOrThrow();
       expect(after).toEqual({ next_at: null, status: 'acknowledged' });
-    }, 120_000);
+    }, scaled(120_000));
 
     it('starts again with an escalation whose state is unreadable, and pages the others', async () => {
       const broken = await d.ops().createIncident({ title: 'Broken before a restart', severity: 'P2', service: 'c' }, ana);
@@ -60,6 +61,6 @@ for (const target of storeTargets('opsbook-poison-escalation')) {
       expect(await pages(healthy.id)).toBe(2);
       expect(await pages(broken.id)).toBe(1);
       await d.ops().act(broken.id, 'resolve', ana);
-    }, 120_000);
+    }, scaled(120_000));
   });
 }

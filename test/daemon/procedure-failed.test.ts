@@ -34,7 +34,7 @@ describe('a scheduled procedure that does not pass', () => {
   afterEach(async () => {
     await server?.close();
     server = undefined;
-  }, 60_000);
+  }, scaled(60_000));
 
   const failedMorning = async (name: string, severities: string) => {
     const clock = new SimulatedClock('2026-03-02T06:00:00Z');
@@ -50,10 +50,10 @@ describe('a scheduled procedure that does not pass', () => {
     expect(incident.title).toBe('Scheduled procedure runbooks/ops.md#RB-7 did not pass');
     expect(incident.severity).toBe('P3');
     expect(fs.existsSync(path.join(server!.dir, 'healthy.flag'))).toBe(false);
-  }, 120_000);
+  }, scaled(120_000));
 
   it('opens it at the last rung of a configured ladder shorter than three', async () => {
     const incident = await failedMorning('procedure-failed-short', 'severities:\n  - { id: SEV1, name: Down, description: Outage, response: 15m }\n  - { id: SEV2, name: Degraded, description: Slow, response: 1h }\n');
     expect(incident.severity).toBe('SEV2');
-  }, 120_000);
+  }, scaled(120_000));
 });

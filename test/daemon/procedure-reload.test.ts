@@ -47,11 +47,11 @@ describe('a config reload and the procedures run by cron', () => {
 
   beforeAll(async () => {
     server = await startDaemonApp('procedure-reload', { 'ops.yaml': config('0 7 * * *'), 'runbooks/ops.md': RUNBOOK, 'healthy.flag': 'green\n' }, { clock });
-  }, 60_000);
+  }, scaled(60_000));
 
   afterAll(async () => {
     await server?.close();
-  }, 60_000);
+  }, scaled(60_000));
 
   it('a reload whose runbooks cannot be read keeps the scheduled procedures running, and says why', async () => {
     await runsAfter('2026-03-02T07:00:00Z', 1);
@@ -76,7 +76,7 @@ describe('a config reload and the procedures run by cron', () => {
       fs.rmdirSync(runbook());
       fs.renameSync(`${runbook()}.away`, runbook());
     }
-  }, 120_000);
+  }, scaled(120_000));
 
   it('a reload that reads the runbooks picks up a changed schedule', async () => {
     fs.writeFileSync(path.join(server.dir, 'ops.yaml'), config('30 8 * * *'));
@@ -94,7 +94,7 @@ describe('a config reload and the procedures run by cron', () => {
       '2026-03-03T08:30:00.000Z',
       '2026-03-04T08:30:00.000Z',
     ]);
-  }, 120_000);
+  }, scaled(120_000));
 });
 
 describe('a config reload while a scheduled procedure runs', () => {
@@ -104,12 +104,12 @@ describe('a config reload while a scheduled procedure runs', () => {
 
   beforeAll(async () => {
     server = await startDaemonApp('procedure-reload-in-flight', { 'ops.yaml': config('0 7 * * *').replace('time_zone: UTC', 'time_zone: UTC, pre_approved: [1]'), 'runbooks/ops.md': SLOW }, { clock });
-  }, 60_000);
+  }, scaled(60_000));
 
   afterAll(async () => {
     fs.writeFileSync(path.join(server.dir, 'go.flag'), '');
     await server?.close();
-  }, 60_000);
+  }, scaled(60_000));
 
   it('does not wait for the run; the run finishes under the service that started it and is recorded', async () => {
     await clock.advanceTo(Date.parse('2026-03-02T07:00:00Z'));
@@ -123,5 +123,5 @@ describe('a config reload while a scheduled procedure runs', () => {
 
     fs.writeFileSync(path.join(server.dir, 'go.flag'), '');
     await expect.poll(async () => (await runs()).map((r) => r.state), { timeout: scaled(30_000), interval: 50 }).toEqual(['passed']);
-  }, 120_000);
+  }, scaled(120_000));
 });

@@ -25,11 +25,11 @@ describe('a config reload on a store error', () => {
   beforeAll(async () => {
     web = await startStatusServer(200);
     server = await startDaemonApp('reload-error', { 'ops.yaml': config(true) }, { clock });
-  }, 60_000);
+  }, scaled(60_000));
   afterAll(async () => {
     await server?.close();
     await web.close();
-  }, 60_000);
+  }, scaled(60_000));
 
   it('answers instead of throwing, and the next reload applies', async () => {
     const db = server.daemon.store.db;
@@ -48,5 +48,5 @@ describe('a config reload on a store error', () => {
     }
     await expect(server.daemon.reload()).resolves.toBe(true);
     expect(await series()).toEqual([]);
-  }, 60_000);
+  }, scaled(60_000));
 });

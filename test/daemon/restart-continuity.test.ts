@@ -56,12 +56,12 @@ maintenance:
       },
       { clock },
     );
-  }, 60_000);
+  }, scaled(60_000));
 
   afterAll(async () => {
     await server?.close();
     await new Promise<void>((r) => receiver?.close(() => r()));
-  }, 60_000);
+  }, scaled(60_000));
 
   const ops = () => server.daemon.operations!;
   /** Moves the simulated clock a minute at a time to `minute` after T0, letting each minute's work finish. */
@@ -87,7 +87,7 @@ maintenance:
     await server.restart();
     await untilMinute(12);
     expect(pagesOf(incident.id)).toEqual(['0 first incident.triggered', '10 second incident.escalated']);
-  }, 120_000);
+  }, scaled(120_000));
 
   it('sends a page a maintenance window held back when the window ends', async () => {
     await untilMinute(65);
@@ -97,5 +97,5 @@ maintenance:
     await server.restart();
     await untilMinute(95);
     expect(pagesOf(incident.id)).toEqual(['90 first incident.triggered']);
-  }, 120_000);
+  }, scaled(120_000));
 });

@@ -91,6 +91,6 @@ escalation_policies:
       await run();
       expect(await series()).toBe('firing');
       expect(await pages()).toEqual([{ event: 'incident.triggered', state: 'triggered' }]);
-    }, 60_000);
+    }, scaled(60_000));
   });
 }

@@ -31,14 +31,14 @@ for (const target of storeTargets('opsbook-settled-crash').filter((t) => t.name 
       cleanup = db.cleanup;
       const url = db.url;
       config = `storage:\n  url: "${url}"\nchecks:\n  - { id: api, kind: http, url: "${target500.url}/health", interval: 10s, timeout: 5s, failure_threshold: 3, success_threshold: 2 }\n`;
-    }, 60_000);
+    }, scaled(60_000));
 
     afterAll(async () => {
       // The abandoned one last: its stop would write what it still buffers.
       for (const d of running.reverse()) await d.close();
       await target500?.close();
       await cleanup?.();
-    }, 60_000);
+    }, scaled(60_000));
 
     /** An opsbook on its own simulated clock, starting at `at`, whose history flush would come an hour later. */
     const start = async (at: number) => {
@@ -71,6 +71,6 @@ for (const target of storeTargets('opsbook-settled-crash').filter((t) => t.name 
         await next.runFor(INTERVAL);
         expect({ status: next.ops().checkState('api')?.probe.status, incidents: await next.incidents() }, `run ${i} after the restart`).toEqual({ status: 'down', incidents: opened });
       }
-    }, 120_000);
+    }, scaled(120_000));
   });
 }

@@ -69,7 +69,7 @@ for (const target of storeTargets('opsbook-severity-revision')) {
       expect.soft(await escalationSeverity()).toBe('P1');
       await runFor(8 * 60_000);
       expect(await pagerPages()).toBe(1);
-    }, 120_000);
+    }, scaled(120_000));
 
     it('pages a raised incident on the new severity\'s timings once the person tries again', async () => {
       const { server } = daemon;
@@ -98,7 +98,7 @@ for (const target of storeTargets('opsbook-severity-revision')) {
       // One change recorded: the refused one left no line.
       const lines = await db.selectFrom('incident_timeline').select('text').where('incident_id', '=', incident.id).where('text', 'like', 'severity P3%').execute();
       expect(lines).toHaveLength(1);
-    }, 120_000);
+    }, scaled(120_000));
 
     it('pages a step the raise makes due at once in the change\'s own transaction', async () => {
       const { server } = daemon;
@@ -110,6 +110,6 @@ for (const target of storeTargets('opsbook-severity-revision')) {
       // The P1's pager step was due 10 minutes after opening: raised at 11, it pages with the change.
       expect((await ops().changeSeverity(incident.id, 'P1', ana)).severity).toBe('P1');
       expect(await pagerPages()).toBe(1);
-    }, 120_000);
+    }, scaled(120_000));
   });
 }

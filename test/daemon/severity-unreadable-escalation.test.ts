@@ -12,6 +12,7 @@ import { postgresUp } from '../support/services.js';
 import { storeTargets } from '../support/store-targets.js';
 import { simulatedDaemon } from '../support/simulated-daemon.js';
 import { refusedWebhookChannel } from '../support/ops-yaml.js';
+import { scaled } from '../support/timing.js';
 
 const pgAvailable = await postgresUp();
 const ana = { name: 'ana', role: 'responder' as const, via: 'session' as const };
@@ -46,6 +47,6 @@ for (const target of storeTargets('opsbook-severity-unreadable')) {
       await d.ops().act(incident.id, 'resolve', ana);
       await d.runFor(2 * 60_000);
       expect(await findOpenIncidentByDedupKey(db(), `opsbook:escalation-stuck:${incident.id}`)).toBeUndefined();
-    }, 180_000);
+    }, scaled(180_000));
   });
 }

@@ -64,12 +64,12 @@ for (const target of storeTargets('opsbook-status-updates')) {
           `channels:\n  - { id: hook, kind: webhook, url: "http://127.0.0.1:9/hook", secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"] }\n` +
           `escalation_policies:\n  - id: default\n    steps:\n      - { targets: [{ channel: hook }], timeout: 1h }\n      - { targets: [{ channel: hook }], timeout: 1h }\n`,
       }, { clock });
-    }, 60_000);
+    }, scaled(60_000));
 
     afterAll(async () => {
       await server?.close();
       await cleanup?.();
-    }, 60_000);
+    }, scaled(60_000));
 
     it('tells the channel already paged that an acknowledged incident resolved, once the outbox takes the update again', async () => {
       await send('firing', 'Checkout down', 'P1', 'shop');
@@ -92,7 +92,7 @@ for (const target of storeTargets('opsbook-status-updates')) {
       expect({ told: await told(incident.id, 'incident.resolved'), escalation: await escalation(incident.id) }).toEqual({ told: 1, escalation: 'resolved' });
       await runFor(30 * 60_000);
       expect(await told(incident.id, 'incident.resolved')).toBe(1);
-    }, 120_000);
+    }, scaled(120_000));
 
     it('tells the channel already paged that its incident re-opened, once the outbox takes the update again, and pages the new opening under keys of its own', async () => {
       await send('firing', 'Queue stuck', 'P1', 'queue');
@@ -117,7 +117,7 @@ for (const target of storeTargets('opsbook-status-updates')) {
       expect(new Set(pages.map((p) => p.dedup_key)).size).toBe(2);
       await runFor(30 * 60_000);
       expect({ told: await told(incident.id, 'incident.reopened'), pages: await told(incident.id, 'incident.triggered') }).toEqual({ told: 1, pages: 2 });
-    }, 120_000);
+    }, scaled(120_000));
 
     it('pages a re-opened incident\'s first step again, as its first opening\'s', async () => {
       await send('firing', 'Disk full', 'P1', 'disk');
@@ -132,7 +132,7 @@ for (const target of storeTargets('opsbook-status-updates')) {
       // Its second step pages at its timeout, once, as the first opening's would have.
       await runFor(61 * 60_000);
       expect(await told(incident.id, 'incident.escalated')).toBe(1);
-    }, 120_000);
+    }, scaled(120_000));
 
     it('tells the channel already paged that a worse alert raised the severity, once the outbox takes the update again', async () => {
       await send('firing', 'API slow', 'P3', 'api');
@@ -153,7 +153,7 @@ for (const target of storeTargets('opsbook-status-updates')) {
       expect(state.severity).toBe('P1');
       await runFor(10 * 60_000);
       expect(await told(incident.id, 'incident.severity_raised')).toBe(1);
-    }, 120_000);
+    }, scaled(120_000));
 
     it('resolves an exhausted escalation with its incident, which the look then leaves alone', async () => {
       await send('firing', 'Cache cold', 'P1', 'cache');
@@ -178,7 +178,7 @@ for (const target of storeTargets('opsbook-status-updates')) {
       // Before, an exhausted escalation kept its status and every look took it for one still paging.
       expect({ escalation: await escalation(incident.id), looked: warned.filter((m) => m.startsWith('answered incidents')).length }).toEqual({ escalation: 'resolved', looked: 0 });
       expect(await told(incident.id, 'incident.resolved')).toBe(1);
-    }, 120_000);
+    }, scaled(120_000));
 
     it('tells the channel an exhausted escalation paged that its incident was acknowledged', async () => {
       await send('firing', 'Search down', 'P1', 'search');
@@ -190,6 +190,6 @@ for (const target of storeTargets('opsbook-status-updates')) {
       expect({ told: await told(incident.id, 'incident.acknowledged'), escalation: await escalation(incident.id) }).toEqual({ told: 1, escalation: 'acknowledged' });
       await runFor(5 * 60_000);
       expect(await told(incident.id, 'incident.acknowledged')).toBe(1);
-    }, 120_000);
+    }, scaled(120_000));
   });
 }

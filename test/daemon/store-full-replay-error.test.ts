@@ -58,5 +58,5 @@ describe.skipIf(!pgUp)('alerts paged from memory when one cannot be recorded aft
     await heal();
     await runFor(15_000);
     expect(await titles()).toEqual(['Checkout is failing', 'Search is failing']);
-  }, 60_000);
+  }, scaled(60_000));
 });

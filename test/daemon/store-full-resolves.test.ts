@@ -57,7 +57,7 @@ for (const target of storeTargets('opsbook-full-resolves')) {
       await until('the store is found writable again', () => ops().storeFull.status === undefined, 30_000);
       await ops().settle(scaled(5_000));
       expect((await incidentOf(checkout))?.state).toBe('resolved');
-    }, 60_000);
+    }, scaled(60_000));
 
     it('sends from memory the all-clear of an alert it paged from memory and that resolved while full', async () => {
       const heal = await full();
@@ -76,6 +76,6 @@ for (const target of storeTargets('opsbook-full-resolves')) {
       await ops().settle(scaled(5_000));
       // Resolved before it could be recorded: no incident is opened (and paged again) for it.
       expect(await incidentOf(search)).toBeUndefined();
-    }, 60_000);
+    }, scaled(60_000));
   });
 }

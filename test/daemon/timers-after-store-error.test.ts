@@ -16,6 +16,7 @@ import { simulatedDaemon } from '../support/simulated-daemon.js';
 import { maintenanceWindow, refusedWebhookChannel } from '../support/ops-yaml.js';
 import { refuseWrites } from '../support/store-faults.js';
 import { startStatusServer, type StatusServer } from '../support/net.js';
+import { scaled } from '../support/timing.js';
 
 const pgAvailable = await postgresUp();
 const MINUTE = 60_000;
@@ -62,7 +63,7 @@ for (const target of storeTargets('opsbook-timers-error')) {
       expect(clock.now() - pendingAt!).toBeLessThan(10 * MINUTE);
       expect(await state()).toBe('firing');
       expect(await db.selectFrom('incidents').select(['title', 'state']).execute()).toHaveLength(1);
-    }, 120_000);
+    }, scaled(120_000));
   });
 
   describe.skipIf(target.name === 'postgres' && !pgAvailable)(`the window-release timer on a store error, on ${target.name}`, () => {
@@ -90,6 +91,6 @@ for (const target of storeTargets('opsbook-timers-error')) {
       expect(await held()).toBe(false);
       const pages = await db.selectFrom('outbox').select('event').where('incident_id', '=', incident.id).where('event', '=', 'incident.triggered').execute();
       expect(pages).toHaveLength(1);
-    }, 120_000);
+    }, scaled(120_000));
   });
 }

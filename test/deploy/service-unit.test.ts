@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, waitForExit } from '../support/cli.js';
 import { freePort } from '../support/net.js';
+import { scaled } from '../support/timing.js';
 
 const run = promisify(execFile);
 const UNIT = fs.readFileSync(path.join(REPO_ROOT, 'deploy/opsbook.service'), 'utf8');
@@ -76,7 +77,7 @@ describe('deploy/opsbook.service', () => {
     daemon.kill('SIGTERM');
     const exit = await waitForExit(daemon);
     expect(exit.code).toBe(0);
-  }, 240_000);
+  }, scaled(240_000));
 });
 
 describe('deploy/Dockerfile', () => {
@@ -89,5 +90,5 @@ describe('deploy/Dockerfile', () => {
     const inspect = JSON.parse((await run('docker', ['image', 'inspect', tag])).stdout) as { Config: { User: string; Healthcheck?: unknown } }[];
     expect(inspect[0]!.Config.User).toBe('opsbook');
     expect(inspect[0]!.Config.Healthcheck).toBeDefined();
-  }, 900_000);
+  }, scaled(900_000));
 });

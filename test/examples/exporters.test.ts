@@ -16,6 +16,7 @@ import type { CheckConfig } from '../../src/config/schema/checks.js';
 import { SimulatedClock } from '../../src/lib/clock.js';
 import { CREDENTIALS, startExporterPeers, type ExporterPeers } from '../support/exporter-peers.js';
 import { freePort, waitForHttp } from '../support/net.js';
+import { scaled } from '../support/timing.js';
 
 const EXAMPLE = path.join(import.meta.dirname, '..', '..', 'examples', 'exporters', 'ops.yaml');
 const NODE_EXPORTER = '/usr/bin/prometheus-node-exporter';
@@ -48,7 +49,7 @@ function run(world: World, id: string): Promise<CheckResult> {
 
 const actual = (r: CheckResult, text: string): string | undefined => r.conditions.find((c) => c.text === text)?.actual;
 
-describe('examples/exporters/ops.yaml', { timeout: 180_000 }, () => {
+describe('examples/exporters/ops.yaml', { timeout: scaled(180_000) }, () => {
   let peers: ExporterPeers;
   let exporter: ChildProcess | undefined;
   let exporterUrl = 'http://127.0.0.1:1';

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, DEFAULT_PG_ADMIN_URL, type GameDayDatabase } from '../../src/gameday/services.js';
 import { createStoreDatabase, holdStoreTemplate } from '../../src/gameday/store-template.js';
 import { createScratchDatabase, knownMigrations } from '../../src/store/index.js';
+import { scaled } from '../support/timing.js';
 
 async function reachable(): Promise<boolean> {
   const c = new pg.Client({ connectionString: DEFAULT_PG_ADMIN_URL, connectionTimeoutMillis: 5000 });
@@ -33,7 +34,7 @@ describe.skipIf(!available)('a game day’s database', () => {
   let db: GameDayDatabase | undefined;
   beforeAll(async () => {
     db = await createDatabase(DEFAULT_PG_ADMIN_URL, 'settings');
-  }, 60_000);
+  }, scaled(60_000));
   afterAll(async () => {
     await db?.drop();
   });
@@ -90,5 +91,5 @@ describe.skipIf(!available)('opsbook’s store of a world on PostgreSQL', () => 
     expect((await templates()).filter((t) => !before.includes(t))).toEqual([]);
     const left = await rows<{ datname: string }>(DEFAULT_PG_ADMIN_URL, "select datname from pg_database where datname like 'opsbook_gameday_template_a_%' or datname like 'opsbook_gameday_template_b_%'");
     expect(left).toEqual([]);
-  }, 120_000);
+  }, scaled(120_000));
 });

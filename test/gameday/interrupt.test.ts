@@ -9,6 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { PG_ADMIN_URL, postgresUp } from '../support/services.js';
 import { postgresServerInstalled, programInstalled } from './faults/available.js';
+import { scaled } from '../support/timing.js';
 
 const ok = (await postgresUp()) && programInstalled('redis-server') && postgresServerInstalled();
 
@@ -101,5 +102,5 @@ describe.skipIf(!ok)('a game day ended by a signal', () => {
       return still.length === 0 ? still : undefined;
     }, 30_000).catch(() => [...world].filter(([pid]) => alive(pid)));
     expect(left.map(([pid, cmd]) => `${pid} ${cmd}`)).toEqual([]);
-  }, 300_000);
+  }, scaled(300_000));
 });

@@ -17,6 +17,7 @@ import { loadGameDaySpec } from '../../src/gameday/spec.js';
 import { createScratchDatabase } from '../../src/store/index.js';
 import { postgresServerInstalled } from './faults/available.js';
 import { placeholderEnv, REPO } from '../seeds/coverage.js';
+import { scaled } from '../support/timing.js';
 
 const installed = postgresServerInstalled();
 const APEX = join(REPO, 'examples', 'apex');
@@ -36,7 +37,7 @@ describe.skipIf(!installed)('point-in-time recovery of the apex world’s cluste
     const loaded = await loadOpsConfig(file, { env: placeholderEnv(readFileSync(file, 'utf8')) });
     if (!loaded.ok) throw new Error('examples/apex/ops.yaml does not load');
     objective = loaded.config.procedures[PROCEDURE]!.recovery_test!;
-  }, 120_000);
+  }, scaled(120_000));
   afterAll(async () => {
     await cluster?.close();
   });
@@ -53,5 +54,5 @@ describe.skipIf(!installed)('point-in-time recovery of the apex world’s cluste
     expect(r.achievedRpoSeconds).toBeGreaterThanOrEqual(0);
     expect(r.achievedRpoSeconds * 1000).toBeLessThanOrEqual(objective.rpo);
     expect(r.achievedRtoSeconds * 1000).toBeLessThanOrEqual(objective.rto);
-  }, 240_000);
+  }, scaled(240_000));
 });

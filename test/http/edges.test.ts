@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Daemon } from '../../src/daemon/index.js';
 import { listAudit } from '../../src/store/index.js';
 import { apiTokens, startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
+import { scaled } from '../support/timing.js';
 
 let server: DaemonApp;
 let daemon: Daemon;
@@ -83,5 +84,5 @@ describe('HTTP edges', () => {
     expect(tooBig.statusCode).toBe(413);
     expect(tooBig.json()).toMatchObject(errorShape);
     expect((await app.inject({ method: 'GET', url: '/_health/live' })).statusCode).toBe(200);
-  }, 180_000);
+  }, scaled(180_000));
 });

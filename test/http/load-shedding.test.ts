@@ -19,6 +19,7 @@ import { openStore, type Store } from '../../src/store/index.js';
 import { serveCli, type ServedCli } from '../support/cli.js';
 import { createTestDatabase, postgresUp } from '../support/services.js';
 import type { ScratchDatabase } from '../../src/store/scratch.js';
+import { scaled } from '../support/timing.js';
 
 let served: ServedCli;
 let receiver: Receiver;
@@ -115,5 +116,5 @@ describe.skipIf(!pgAvailable)('load shedding (PostgreSQL)', () => {
     // One page per group: one triggered notification per incident on the one channel.
     const triggered = await store.db.selectFrom('outbox').select(['incident_id']).where('event', '=', 'incident.triggered').execute();
     for (const id of stormIncidents) expect(triggered.filter((t) => t.incident_id === id)).toHaveLength(1);
-  }, 180_000);
+  }, scaled(180_000));
 });

@@ -118,7 +118,7 @@ describe('outbox under kill -9', () => {
       await receiver.close();
       fs.rmSync(dir, { recursive: true, force: true });
     }
-  }, 900_000); // about 40 s on a quiet 2-core machine; its waits scale with the load, this only stops a hang
+  }, scaled(900_000)); // about 40 s on a quiet 2-core machine; its waits scale with the load, this only stops a hang
 });
 
 /**
@@ -203,5 +203,5 @@ describe('pages without an escalation policy under kill -9', () => {
       await receiver.close();
       fs.rmSync(dir, { recursive: true, force: true });
     }
-  }, 900_000);
+  }, scaled(900_000));
 });

@@ -88,7 +88,7 @@ for (const t of targets) {
       );
       store = await openStore({ url: target.url });
       await store.migrate();
-    }, 120_000);
+    }, scaled(120_000));
 
     afterAll(async () => {
       for (const c of children) {
@@ -99,7 +99,7 @@ for (const t of targets) {
       await receiver?.close();
       await target?.drop();
       if (dir) fs.rmSync(dir, { recursive: true, force: true });
-    }, 60_000);
+    }, scaled(60_000));
 
     /** A daemon on a simulated clock standing at `at` (it never moves). */
     async function daemon(at: number): Promise<ChildProcess> {
@@ -162,7 +162,7 @@ for (const t of targets) {
       } finally {
         await kill(restarted);
       }
-    }, 900_000); // a bound for a hang only: its waits scale with the load
+    }, scaled(900_000)); // a bound for a hang only: its waits scale with the load
 
     it.skipIf(t.name === 'sqlite')('is sent again, same id, by another process of the cluster before the lease runs out', async () => {
       const first = await daemon(T0);
@@ -173,7 +173,7 @@ for (const t of targets) {
       } finally {
         await kill(other);
       }
-    }, 900_000); // a bound for a hang only: its waits scale with the load
+    }, scaled(900_000)); // a bound for a hang only: its waits scale with the load
 
     it('is not taken from a live sender, however long its send takes', async () => {
       const slow = await daemon(T0);
@@ -204,6 +204,6 @@ for (const t of targets) {
         await other.stop(Date.now());
         await kill(slow);
       }
-    }, 900_000); // a bound for a hang only: its waits scale with the load
+    }, scaled(900_000)); // a bound for a hang only: its waits scale with the load
   });
 }

@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { queueBacklogRules, ruleFilesDaemon } from '../support/rule-files-daemon.js';
+import { scaled } from '../support/timing.js';
 
 const MINUTE = 60_000;
 
@@ -42,7 +43,7 @@ describe('rule_files in the daemon', () => {
     await advance(15 * MINUTE);
     const [after] = await incidents();
     expect(after!.state).toBe('resolved');
-  }, 120_000);
+  }, scaled(120_000));
 });
 
 describe('rule_files on a config reload', () => {
@@ -61,5 +62,5 @@ describe('rule_files on a config reload', () => {
     expect(await server.daemon.reload()).toBe(false);
     await advance(MINUTE);
     expect(await opened()).toEqual([[5 * MINUTE, 'sms holds 500 jobs waiting']]);
-  }, 120_000);
+  }, scaled(120_000));
 });

@@ -50,7 +50,7 @@ describe('scrape: → recording rule → alerting rule → incident', () => {
     clock = new SimulatedClock(Math.floor(Date.now() / MINUTE) * MINUTE);
     const ops = `scrape:\n  - job: worker\n    interval: 15s\n    targets: ["${target}"]\nrule_files: [rules/*.yml]\nrunbooks:\n  files: [runbooks/*.md]\n`;
     server = await startDaemonApp('rule-files-scrape', { 'ops.yaml': ops, 'rules/queue.yml': RULES, 'runbooks/queue.md': RUNBOOK }, { clock });
-  }, 60_000);
+  }, scaled(60_000));
   afterAll(async () => {
     await server?.close();
     await new Promise((r) => exporter?.close(r));
@@ -94,5 +94,5 @@ describe('scrape: → recording rule → alerting rule → incident', () => {
     await advance(2 * MINUTE);
     const [after] = await incidents();
     expect(after!.state).toBe('resolved');
-  }, 240_000);
+  }, scaled(240_000));
 });

@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { queueBacklogRules, ruleFilesDaemon } from '../support/rule-files-daemon.js';
 import { refuseWrites } from '../support/store-faults.js';
+import { scaled } from '../support/timing.js';
 
 const MINUTE = 60_000;
 
@@ -37,5 +38,5 @@ describe('rule_files when the store refuses their alert state', () => {
     // Evaluation went on: the group's alert state is stored again.
     const stored = await db.selectFrom('rule_alerts').select(['rule', 'state']).execute();
     expect(stored).toEqual([{ rule: 'QueueBacklog', state: 'firing' }]);
-  }, 120_000);
+  }, scaled(120_000));
 });

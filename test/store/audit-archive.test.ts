@@ -9,11 +9,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendAudit, listAudit, openStore } from '../../src/store/index.js';
 import { runCli } from '../support/cli.js';
+import { scaled } from '../support/timing.js';
 
 const DAY = 86_400_000;
 const T0 = Date.parse('2025-01-01T00:00:00Z');
 
-describe('audit archive', { timeout: 180_000 }, () => {
+describe('audit archive', { timeout: scaled(180_000) }, () => {
   let dir: string;
   const db = (): string => path.join(dir, 'opsbook.db');
   const cli = (args: string[]) => runCli(args, { cwd: dir, env: { OPSBOOK_USER: '' } });

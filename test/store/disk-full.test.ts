@@ -97,7 +97,7 @@ const mounted = 'dir' in mount ? mount : undefined;
 if (mounted) console.info(`disk-full test: a 16 MiB tmpfs mounted at ${mounted.dir}, filled by the test (real ENOSPC)`);
 else console.info(`disk-full test skipped: cannot mount a size-limited tmpfs (${(mount as { reason: string }).reason}); run as root (or with CAP_SYS_ADMIN)`);
 
-describe.skipIf(!mounted)('a full disk under the store', { timeout: 300_000 }, () => {
+describe.skipIf(!mounted)('a full disk under the store', { timeout: scaled(300_000) }, () => {
   let receiver: Receiver;
   let server: DaemonApp;
   let url: string;

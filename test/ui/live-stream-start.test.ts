@@ -32,8 +32,8 @@ describe('the live stream of a page rendered before a change', () => {
   beforeAll(async () => {
     ui = await serveUi('live-stream-start', { 'ops.yaml': 'users:\n  - { name: ana, role: admin }\nservices:\n  - { id: orders }\n' }, 'ana');
     cookie = (await signIn(ui.app, 'ana')).cookie;
-  }, 60_000);
-  afterAll(async () => ui?.close(), 60_000);
+  }, scaled(60_000));
+  afterAll(async () => ui?.close(), scaled(60_000));
 
   const markOnOverview = async () => {
     const page = await ui.app.inject({ url: '/', headers: { cookie } });
@@ -50,5 +50,5 @@ describe('the live stream of a page rendered before a change', () => {
     const current = await markOnOverview();
     expect(current).not.toBe(rendered);
     expect(await readStream(`${ui.base}/ui/events?open=${current}`, cookie, scaled(1_000))).not.toMatch(/event: incidents\n/);
-  }, 60_000);
+  }, scaled(60_000));
 });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import SqliteDatabase from 'better-sqlite3';
 import { runCli } from '../../../test/support/cli.js';
+import { scaled } from '../../../test/support/timing.js';
 
 const RUNBOOK = `# Checks
 
@@ -25,7 +26,7 @@ touch restarted.flag
 `;
 
 // Each test starts several opsbook processes; on a loaded 2-core machine one can take seconds.
-describe('opsbook run, execution and audit', { timeout: 180_000 }, () => {
+describe('opsbook run, execution and audit', { timeout: scaled(180_000) }, () => {
   let dir: string;
   const env = { OPSBOOK_USER: 'ana' };
   beforeAll(async () => {

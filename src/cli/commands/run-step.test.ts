@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../../test/support/cli.js';
+import { scaled } from '../../../test/support/timing.js';
 
 const RUNBOOK = `# Checks
 
@@ -25,7 +26,7 @@ touch restarted.flag
 `;
 
 // `runbook show` numbers steps as `run --step` counts them, and one read step run on its own is a success.
-describe('runbook show and run --step', { timeout: 180_000 }, () => {
+describe('runbook show and run --step', { timeout: scaled(180_000) }, () => {
   let dir: string;
   const env = { OPSBOOK_USER: 'ana' };
   beforeAll(async () => {

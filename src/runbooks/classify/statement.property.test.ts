@@ -8,6 +8,7 @@ import { ShellSyntaxError, type ShStatement } from './shell-parse.js';
 import { readShell } from './shell-plain.js';
 import { classifyStatement } from './shell.js';
 import { statementVerdict } from './statement.js';
+import { scaled } from '../../../test/support/timing.js';
 
 /**
  * `statementVerdict` builds a statement's verdict in one pass; `classifyStatement`, which combines
@@ -69,7 +70,7 @@ describe('a statement read in one pass gets the verdict combined per call', () =
     );
     // The generated text is shell: nearly every run compares statements.
     expect(compared).toBeGreaterThan(4000);
-  }, 600_000);
+  }, scaled(600_000));
 
   it('on generated blocks, placeholders and lines included', () => {
     fc.assert(
@@ -82,7 +83,7 @@ describe('a statement read in one pass gets the verdict combined per call', () =
       }),
       { numRuns: 2000 },
     );
-  }, 600_000);
+  }, scaled(600_000));
 
   it('on every shell statement and block of the bench corpus', () => {
     let compared = 0;
@@ -102,5 +103,5 @@ describe('a statement read in one pass gets the verdict combined per call', () =
       }
     }
     expect(compared).toBeGreaterThan(1000);
-  }, 600_000);
+  }, scaled(600_000));
 });

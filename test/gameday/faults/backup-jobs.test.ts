@@ -40,7 +40,7 @@ describe('the world’s backup jobs', () => {
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  }, 60_000);
+  }, scaled(60_000));
   afterAll(async () => {
     server?.close();
     await db?.drop();
@@ -79,7 +79,7 @@ describe('the world’s backup jobs', () => {
       await jobs.close();
     }
     await expect(backupJobs([], { dir, backupDir: dir, databaseUrl: db.url }, new SimulatedClock()).run('hourly')).rejects.toThrow(/no backup job reports to "hourly"/);
-  }, 120_000);
+  }, scaled(120_000));
 
   it('a dump that fails sends no heartbeat', async () => {
     const clock = new SimulatedClock();
@@ -96,5 +96,5 @@ describe('the world’s backup jobs', () => {
     } finally {
       await jobs.close();
     }
-  }, 60_000);
+  }, scaled(60_000));
 });

@@ -27,7 +27,7 @@ describe.skipIf(!installed)('Celery faults on real workers', () => {
     client = new Redis(broker);
     client.on('error', () => {});
     celery = await startCelery({ default_queue: 'celery', workers: [{ name: 'worker', queues: ['celery'] }], beat_tasks: [], beat_period_ms: 1000 }, broker);
-  }, 120_000);
+  }, scaled(120_000));
   afterAll(async () => {
     client?.disconnect();
     await celery?.stop();
@@ -44,7 +44,7 @@ describe.skipIf(!installed)('Celery faults on real workers', () => {
     expect(frozen.status).toBe('down');
     worker.thaw();
     expect((await runConfig(workersProbe())).status).toBe('up');
-  }, 60_000);
+  }, scaled(60_000));
 
   it('stopped: no worker consumes the queue; start runs it again and waits until it answers', async () => {
     const worker = celery.workers[0]!;
@@ -54,7 +54,7 @@ describe.skipIf(!installed)('Celery faults on real workers', () => {
     await worker.start();
     await worker.start();
     expect((await runConfig(workersProbe())).status).toBe('up');
-  }, 120_000);
+  }, scaled(120_000));
 
   it('backlog: real jobs on the queue of a frozen worker make its depth; thawed, the worker works them off', async () => {
     const worker = celery.workers[0]!;
@@ -69,7 +69,7 @@ describe.skipIf(!installed)('Celery faults on real workers', () => {
     worker.thaw();
     for (const end = Date.now() + scaled(60_000); (await client.llen('celery')) > 0 && Date.now() < end; ) await new Promise((r) => setTimeout(r, 100));
     expect((await runConfig(depth)).value).toBe(0);
-  }, 120_000);
+  }, scaled(120_000));
 });
 
 describe.skipIf(!installed)('Celery beat with a periodic task out of its schedule', () => {
@@ -81,7 +81,7 @@ describe.skipIf(!installed)('Celery beat with a periodic task out of its schedul
     redis = await startRedisServer();
     broker = `${redis.url}/0`;
     celery = await startCelery({ default_queue: 'celery', workers: [{ name: 'worker', queues: ['celery'] }], beat_tasks: [A, B], beat_period_ms: 500 }, broker);
-  }, 120_000);
+  }, scaled(120_000));
   afterAll(async () => {
     await celery?.stop();
     await redis?.stop();
@@ -108,5 +108,5 @@ describe.skipIf(!installed)('Celery beat with a periodic task out of its schedul
     expect(whole[0]).toBe('1');
     expect(Number(whole[1])).toBeGreaterThanOrEqual(1);
     expect(Number(whole[2])).toBeGreaterThanOrEqual(1);
-  }, 180_000);
+  }, scaled(180_000));
 });

@@ -10,6 +10,7 @@ import { runConfig } from '../../../src/checks/testing/index.js';
 import { startPrivatePostgres, type PrivatePostgres } from '../../../src/gameday/faults/postgres-cluster.js';
 import { runWorldTool, type ToolWorld } from '../../../src/gameday/tools/index.js';
 import { postgresServerInstalled } from './available.js';
+import { scaled } from '../../support/timing.js';
 
 const installed = postgresServerInstalled();
 
@@ -92,7 +93,7 @@ describe.skipIf(!installed)('primary failover on a private cluster', () => {
     await query(primary, 'insert into marks values (3)');
     expect(await replayed(replica, 3)).toBe(true);
     expect(await query(primary, "select count(*) from pg_stat_replication where state = 'streaming'")).toBe('1');
-  }, 180_000);
+  }, scaled(180_000));
 
   it('mended without a promote, the old primary starts again and the replica streams from it', async () => {
     cluster = await startPrivatePostgres({ maxConnections: 20, replica: true, failover: true });
@@ -103,7 +104,7 @@ describe.skipIf(!installed)('primary failover on a private cluster', () => {
     expect((await runConfig({ kind: 'postgres', url: cluster.url() })).status).toBe('up');
     await query(cluster.url(), 'insert into marks values (7)');
     expect(await replayed(cluster.replica!.url(), 7)).toBe(true);
-  }, 180_000);
+  }, scaled(180_000));
 
   it('pg_ctl in a world without a failover pair, and verbs other than promote, are refused', async () => {
     const w: ToolWorld = { system: 'library', restartRedis: async () => {}, restartApp: async () => {}, appLogs: () => [], restartStandInPeer: async () => [] };

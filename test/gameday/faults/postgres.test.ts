@@ -11,6 +11,7 @@ import { startPrivatePostgres, type PrivatePostgres } from '../../../src/gameday
 import { replicationLag, type ReplicationLag } from '../../../src/gameday/faults/replication-lag.js';
 import { createScratchDatabase } from '../../../src/store/index.js';
 import { postgresServerInstalled } from './available.js';
+import { scaled } from '../../support/timing.js';
 
 const installed = postgresServerInstalled();
 
@@ -29,7 +30,7 @@ describe.skipIf(!installed)('private PostgreSQL faults', () => {
     cluster = await startPrivatePostgres({ maxConnections: 30, replica: true });
     dbUrl = (await createScratchDatabase(cluster.url(), 'opsbook_gameday_faults')).url;
     lag = replicationLag(cluster.url(), cluster.replica!.url());
-  }, 120_000);
+  }, scaled(120_000));
   afterAll(async () => {
     await lag?.close();
     await cluster?.close();
@@ -63,7 +64,7 @@ describe.skipIf(!installed)('private PostgreSQL faults', () => {
     const replayed = await r.query<{ n: string }>('select count(*) as n from opsbook_gameday_writes');
     await r.end();
     expect(Number(replayed.rows[0]!.n)).toBe(Number(rows[0]!.n));
-  }, 120_000);
+  }, scaled(120_000));
 
   it('connections: held past 80 % of max_connections the rule sees it; all held, ordinary logins are refused; release mends', async () => {
     const hold = connectionHold(dbUrl);
@@ -85,7 +86,7 @@ describe.skipIf(!installed)('private PostgreSQL faults', () => {
     await hold.release();
     expect((await runConfig(probe)).status).toBe('up');
     expect((await runConfig({ kind: 'postgres', url: app.toString() })).status).toBe('up');
-  }, 120_000);
+  }, scaled(120_000));
 
   it('close stops both servers and removes their data', async () => {
     const other = await startPrivatePostgres({ maxConnections: 8, replica: false });
@@ -93,5 +94,5 @@ describe.skipIf(!installed)('private PostgreSQL faults', () => {
     await other.close();
     await other.close();
     expect((await runConfig({ kind: 'postgres', url: other.url(), timeout: '2s' })).status).toBe('down');
-  }, 120_000);
+  }, scaled(120_000));
 });

@@ -18,7 +18,7 @@ describe.skipIf(!installed)('WAL archiving fault', () => {
   let cluster: PrivatePostgres;
   beforeAll(async () => {
     cluster = await startPrivatePostgres({ maxConnections: 10, replica: false, archive: true });
-  }, 120_000);
+  }, scaled(120_000));
   afterAll(() => cluster?.close());
 
   it('archives segments, fails to while the directory is unwritable, and catches up once mended', async () => {
@@ -32,5 +32,5 @@ describe.skipIf(!installed)('WAL archiving fault', () => {
     expect((await probe()).status).toBe('down');
     await archive.mend();
     expect((await probe()).status).toBe('up');
-  }, 180_000);
+  }, scaled(180_000));
 });

@@ -24,7 +24,7 @@ const PAGES: Record<string, [number, string]> = {
 };
 
 // Each test starts Chromium once or twice; on a loaded machine that alone can take many seconds.
-describe.skipIf(!present)('browser kind', { timeout: 180_000 }, () => {
+describe.skipIf(!present)('browser kind', { timeout: scaled(180_000) }, () => {
   let server: http.Server;
   let base: string;
   let stall: StallServer;

@@ -142,7 +142,7 @@ describe.skipIf(!installed)('celery kind against real workers and beat', () => {
       starved.kill('SIGCONT');
       starved.kill('SIGKILL');
     }
-  }, 120_000);
+  }, scaled(120_000));
 
   it('counts two beats as two instances from their task-sent events, then one after a beat is killed', async () => {
     const b1 = celery.beat();
@@ -154,7 +154,7 @@ describe.skipIf(!installed)('celery kind against real workers and beat', () => {
     b1.kill('SIGKILL');
     const one = await until({ ...watch, conditions: ['[BEAT_INSTANCES] == 1', `[LAST_SENT:${TICK}] < 1m`, `[PERIODIC_SENT:${TICK}] >= 1`] }, (r) => r.status === 'up', 40);
     expect(Object.values(verdicts(one))).toEqual([true, true, true]);
-  }, 180_000);
+  }, scaled(180_000));
 
   it('keeps its beat watcher between runs: only the first run listens a whole window, and release unsubscribes it', async () => {
     const check = compileCheck(checkSchema.parse({ id: 'beat-kept', kind: 'celery', broker, beat_tasks: [TICK], beat_window: '8s', timeout: '20s', conditions: ['[BEAT_INSTANCES] == 1', `[PERIODIC_SENT:${TICK}] >= 1`] }));
@@ -179,7 +179,7 @@ describe.skipIf(!installed)('celery kind against real workers and beat', () => {
       releaseCheckState(check, state);
       admin.disconnect();
     }
-  }, 120_000);
+  }, scaled(120_000));
 
   it('measures [LAST_SENT] on the simulated clock of the check: under the bound while beat sends, past it once beat stops', async () => {
     // The test beat sends TICK every second of real time; the check runs a simulated minute apart,
@@ -236,7 +236,7 @@ describe.skipIf(!installed)('celery kind against real workers and beat', () => {
     } finally {
       releaseCheckState(check, state);
     }
-  }, 180_000);
+  }, scaled(180_000));
 
   it('is down when a worker is killed (one fewer alive)', async () => {
     w2.kill('SIGKILL');

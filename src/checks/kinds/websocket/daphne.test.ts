@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, waitForHttp } from '../../../../test/support/net.js';
 import { runConfig } from '../../testing/index.js';
+import { scaled } from '../../../../test/support/timing.js';
 
 const DAPHNE = '/usr/bin/daphne';
 const APP_DIR = path.join(import.meta.dirname, '..', '..', '..', '..', 'test', 'fixtures', 'daphne');
@@ -15,7 +16,7 @@ if (!present) {
   console.warn(`skipping Daphne websocket tests: ${reason}`);
 }
 
-describe.skipIf(!present)('websocket kind against Daphne', { timeout: 180_000 }, () => {
+describe.skipIf(!present)('websocket kind against Daphne', { timeout: scaled(180_000) }, () => {
   let daphne: ChildProcess;
   let base: string;
   const auth = { headers: { Origin: 'https://app.example.test', Cookie: 'sessionid=good' } };

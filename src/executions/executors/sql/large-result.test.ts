@@ -9,6 +9,7 @@ import { postgresUp, PG_ADMIN_URL } from '../../../../test/support/services.js';
 import { MAX_OUTPUT_BYTES } from '../output.js';
 import { bindSql, runSql } from './index.js';
 import { formatRows } from './format.js';
+import { scaled } from '../../../../test/support/timing.js';
 
 const pgAvailable = await postgresUp();
 const run = (sql: string) => runSql(PG_ADMIN_URL, bindSql(sql, new Map()), true, { timeoutMs: 120_000, signal: new AbortController().signal });
@@ -28,7 +29,7 @@ describe.skipIf(!pgAvailable)('a SQL step with a large result', () => {
     // The rows shown are the first ones, in order.
     expect(out.stdout.split('\n')[2]).toMatch(/^ 1 +\| x{100}$/);
     expect(out.data).toMatchObject({ rowCount: 300000 });
-  }, 180_000);
+  }, scaled(180_000));
 
   it('keeps every row of a result within the limit, and each statement of several', async () => {
     const out = await run(`SELECT g AS n FROM generate_series(1, 3) g; SELECT 'a' AS letter`);
