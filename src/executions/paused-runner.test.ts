@@ -14,6 +14,7 @@ import { heartbeatMember, listAudit } from '../store/index.js';
 import { storeTargets } from '../../test/support/store-targets.js';
 import { postgresUp } from '../../test/support/services.js';
 import { scaled } from '../../test/support/timing.js';
+import { exportMarkdown } from './export.js';
 import { stepProgress } from './outcome.js';
 import { ExecutionService, InProcessExecutions } from './service.js';
 import { harness, responder, type Harness } from './test-support.js';
@@ -82,8 +83,12 @@ describe.each(storeTargets('opsbook-paused-runner'))('a step whose process is pa
     expect(after.slice(3).map((e) => [e.kind, e.step, e.command, e.status, e.actor, e.stdout])).toEqual([['note', 1, 1, 'noted', 'ana', 'late\n']]);
     expect(after[3]!.text).toContain('late result');
     expect(after[3]!.data).toMatchObject({ lateResultOf: started!.id, runner: member, status: 'ok', exitCode: 0 });
-    const { plan } = await h.service.get(id);
-    expect(stepProgress(plan, after).get(1)).toMatchObject({ done: true, failed: false });
+    const execution = await h.service.get(id);
+    expect(stepProgress(execution.plan, after).get(1)).toMatchObject({ done: true, failed: false });
+    // The review's export shows it with the step's runs, marked as what it is.
+    const md = await exportMarkdown(execution, after, (e, s) => h.service.fullOutput(e, s));
+    expect(md).toContain("**late result, not the step's (its opsbook process had lost the step): ok**, exit 0");
+    expect(md).toContain('late\n```');
     // Its second command never ran after it lost the step: only the new holder's run of it.
     expect((await readFile(join(h.dir, 'seconds.txt'), 'utf8')).split('\n').filter(Boolean)).toEqual(['second']);
     const actions = (await listAudit(h.store.db, { subject: `execution:${id}` })).map((a) => a.action);
