@@ -55,13 +55,15 @@ export async function exportMarkdown(
     out.push(`### ${step.number}. ${step.text || `Step ${step.number}`} (${step.effect})`, '');
     if (ticked) out.push(`Done by hand: ticked by ${ticked.actor} at ${iso(ticked.at)}.`, '');
     for (const c of step.commands) {
-      const runs = mine.filter((e) => e.kind === 'command' && e.command === c.number);
+      // A late result (a run whose process had lost the step) is shown with the runs, never as one.
+      const runs = mine.filter((e) => (e.kind === 'command' || (e.kind === 'note' && e.data.lateResultOf !== undefined)) && e.command === c.number);
       out.push(fence(c.display, c.executor === 'sql' ? 'sql' : 'bash'), '');
       if (runs.length === 0) out.push(c.runnable ? '*Not run.*' : `*Not runnable here: ${c.why ?? ''}*`, '');
       for (const r of runs) {
         const how = r.approval ? `, ${r.approval.how} by ${r.approval.by}` : '';
         const exit = r.exitCode === null ? '' : `, exit ${r.exitCode}`;
-        out.push(`**${r.status}**${exit}${r.durationMs !== null ? `, ${r.durationMs} ms` : ''} — ${r.actor} at ${iso(r.at)}${how}${r.data.why ? `: ${String(r.data.why)}` : ''}`, '');
+        const status = r.kind === 'note' ? `late result, not the step's (its opsbook process had lost the step): ${String(r.data.status)}` : r.status;
+        out.push(`**${status}**${exit}${r.durationMs !== null ? `, ${r.durationMs} ms` : ''} — ${r.actor} at ${iso(r.at)}${how}${r.data.why ? `: ${String(r.data.why)}` : ''}`, '');
         const stdout = r.truncated ? await full(r, 'stdout') : r.stdout;
         const stderr = r.truncated ? await full(r, 'stderr') : r.stderr;
         if (stdout) out.push(fence(stdout, 'text'), '');

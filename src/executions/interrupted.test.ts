@@ -70,7 +70,7 @@ describe.each(storeTargets('opsbook-interrupted'))('steps left running ($name)',
     await run;
     // What it wrote on ending is put back to `running`, as a killed process would have left it.
     await h.store.db.updateTable('execution_entries').set({ status: 'running', stderr: '', duration_ms: null, exit_code: null, data: JSON.stringify({ runner: dead }) }).where('execution_id', '=', id).execute();
-    await h.store.db.insertInto('running_steps').values({ execution_id: id, step: 1, runner: dead, actor: 'ana', started_at: Date.now() }).execute();
+    await h.store.db.insertInto('running_steps').values({ execution_id: id, step: 1, runner: dead, actor: 'ana', started_at: Date.now(), epoch: 1 }).execute();
 
     const marked = await other.markInterrupted();
     expect(marked.map((e) => [e.step, e.command, e.status])).toEqual([[1, 1, 'interrupted']]);

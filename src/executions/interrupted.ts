@@ -1,5 +1,5 @@
 import type { Clock } from '../lib/clock.js';
-import { endRunningEntryIn, listRunningEntries, listStepRunners, releaseStepsOf, runnerGoneOnPostgres, type Store } from '../store/index.js';
+import { endRunningEntryIn, listRunningEntries, listStepRunners, releaseStepOf, releaseStepsOf, runnerGoneOnPostgres, type Store } from '../store/index.js';
 import { withAudit, type ExecutionLogger } from './audit.js';
 import type { IncidentLink } from './incident-link.js';
 import { describeEntry, toEntry } from './transcript.js';
@@ -33,7 +33,9 @@ export interface InterruptedDeps {
  * Marks `interrupted` every entry left `running` by a process that is gone (opsbook was killed,
  * crashed, or its host restarted while the command ran), with the audit line and the incident's
  * timeline line, and gives back the steps it held (they can be run again); entries of a live
- * process are left alone. Run when a process starts serving executions, and every
+ * process are left alone. An entry's step is given back in the transaction that marks it, so the
+ * gone process's claim ends with its entry: if it was only paused and wakes, fencing refuses what
+ * it writes next (see runOnce), and whoever takes the step next finds the entry already marked. Run when a process starts serving executions, and every
  * storage.cluster.lease while it serves them. Returns the entries marked.
  */
 export async function markInterruptedSteps(deps: InterruptedDeps): Promise<TranscriptEntry[]> {
@@ -48,6 +50,7 @@ export async function markInterruptedSteps(deps: InterruptedDeps): Promise<Trans
     const stderr = `${row.stderr}${row.stderr && !row.stderr.endsWith('\n') ? '\n' : ''}opsbook: ${INTERRUPTED_TEXT}\n`;
     const entry = await withAudit(deps.store, deps.logger, async (trx, audit) => {
       if (!(await endRunningEntryIn(trx, row.id, { status: 'interrupted', stderr, data: JSON.stringify({ ...(JSON.parse(row.data) as object), interruptedFoundAt: now }) }))) return undefined;
+      await releaseStepOf(trx, row.execution_id, Number(row.step), runner);
       await audit({
         at: now,
         actor: 'opsbook',

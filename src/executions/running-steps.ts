@@ -1,7 +1,7 @@
 import type { Actor } from '../identity/index.js';
 import type { Clock } from '../lib/clock.js';
 import { OpsbookError } from '../lib/errors/index.js';
-import { claimRunningStep, releaseRunningStep, takeOverRunningStep, type RunningStepRow, type Store } from '../store/index.js';
+import { claimRunningStep, nextRunningStepEpoch, releaseRunningStep, takeOverRunningStep, type RunningStepRow, type StepClaim, type Store } from '../store/index.js';
 import type { ExecutionLogger } from './audit.js';
 import type { InProcessExecutions } from './in-process.js';
 import { runnerGone } from './interrupted.js';
@@ -27,9 +27,11 @@ function refusal(id: string, step: number, by: string): OpsbookError {
  * OPSBOOK_E_EXECUTION_STATE naming who runs it. The step is taken in `running_steps` (one
  * conditional insert) after this process is marked alive, and given back when it ends, so a finished
  * step can be run again; a step held by a process that is gone is taken over once its entries are
- * marked interrupted.
+ * marked interrupted. Each take has a new fencing epoch; `run` gets the claim (runner and epoch),
+ * which every write of the step's run is checked against (a process paused past its heartbeat
+ * whose step was taken over cannot write when it wakes).
  */
-export async function runOnce<T>(deps: RunningStepDeps, id: string, step: number, actor: Actor, run: () => Promise<T>): Promise<T> {
+export async function runOnce<T>(deps: RunningStepDeps, id: string, step: number, actor: Actor, run: (claim: StepClaim) => Promise<T>): Promise<T> {
   const key = `${id}#${step}`;
   // Checked and taken before the first await, so two presses in this process cannot both pass.
   const here = deps.inProcess.runningSteps.get(key);
@@ -38,13 +40,15 @@ export async function runOnce<T>(deps: RunningStepDeps, id: string, step: number
   try {
     const release = await deps.inProcess.holdRunner(deps.store, { ttlMs: deps.ttlMs, logger: deps.logger });
     try {
-      await takeStep(deps, { execution_id: id, step, runner: deps.inProcess.runner, actor: actor.name, started_at: deps.clock.now() });
+      const mine: RunningStepRow = { execution_id: id, step, runner: deps.inProcess.runner, actor: actor.name, started_at: deps.clock.now(), epoch: await nextRunningStepEpoch(deps.store.db) };
+      await takeStep(deps, mine);
+      const claim: StepClaim = { execution_id: id, step, runner: mine.runner, epoch: mine.epoch };
       try {
-        return await run();
+        return await run(claim);
       } finally {
-        // When this fails the row stays: this process takes it over at the next press (nothing runs it
-        // here), another once this process is gone.
-        await releaseRunningStep(deps.store.db, id, step, deps.inProcess.runner).catch((err: unknown) => deps.logger?.warn?.({ err, execution: id, step }, 'could not record that the step ended'));
+        // Only this take's row goes. When this fails the row stays: this process takes it over at the
+        // next press (nothing runs it here), another once this process is gone.
+        await releaseRunningStep(deps.store.db, claim).catch((err: unknown) => deps.logger?.warn?.({ err, execution: id, step }, 'could not record that the step ended'));
       }
     } finally {
       await release();
@@ -65,7 +69,7 @@ async function takeStep(deps: RunningStepDeps, mine: RunningStepRow): Promise<vo
       // The transcript says the gone process's command was interrupted before the step runs again.
       await deps.markInterrupted();
     }
-    if (await takeOverRunningStep(deps.store.db, mine, held.runner)) return;
+    if (await takeOverRunningStep(deps.store.db, mine, held)) return;
   }
   throw refusal(mine.execution_id, mine.step, held?.actor ?? 'another process');
 }

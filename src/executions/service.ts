@@ -17,6 +17,7 @@ import {
   upsertRecoveryTest,
   type ExecutionListFilter,
   type ExecutionRow,
+  type StepClaim,
   type Store,
 } from '../store/index.js';
 import { withAudit, type ExecutionLogger } from './audit.js';
@@ -227,10 +228,10 @@ export class ExecutionService {
    */
   async runStep(id: string, step: number, actor: Actor, options: RunStepOptions = {}): Promise<StepRunResult> {
     const deps = { ...this.deps, inProcess: this.inProcess, ttlMs: this.deps.config.storage.cluster.lease, markInterrupted: () => this.markInterrupted() };
-    return runOnce(deps, id, step, actor, () => this.runStepOnce(id, step, actor, options));
+    return runOnce(deps, id, step, actor, (claim) => this.runStepOnce(id, step, actor, options, claim));
   }
 
-  private async runStepOnce(id: string, step: number, actor: Actor, options: RunStepOptions): Promise<StepRunResult> {
+  private async runStepOnce(id: string, step: number, actor: Actor, options: RunStepOptions, claim: StepClaim): Promise<StepRunResult> {
     const { row, built } = await this.rebuild(id, options.params ?? {}, options.secretNames ?? []);
     const controller = new AbortController();
     const set = this.controllers.get(id) ?? new Set();
@@ -245,7 +246,7 @@ export class ExecutionService {
         if (row.incident_id) await this.deps.incidents?.addToTimeline(row.incident_id, { at: entryHappenedAt(entry), actor: entry.actor, text: describeEntry(entry), data: { executionId: id, entryId: entry.id, status: entry.status } });
       },
       isCancelled: async () => (await this.row(id)).state === 'cancelled',
-      runner: { id: this.inProcess.runner },
+      claim,
     };
     try {
       return await runStep(ctx, step, actor, { ...options, signal });

@@ -3,7 +3,7 @@ import type { Clock } from '../lib/clock.js';
 import { OpsbookError } from '../lib/errors/index.js';
 import { newId } from '../lib/ids.js';
 import type { Transaction } from 'kysely';
-import { acquireExecutionLock, appendExecutionEntryIn, completeExecutionEntryIn, type AuditInput, type Database, type ExecutionRow, type Store } from '../store/index.js';
+import { acquireExecutionLock, appendExecutionEntryIn, completeExecutionEntryIn, holdsRunningStep, type AuditInput, type Database, type ExecutionRow, type StepClaim, type Store } from '../store/index.js';
 import { audit, withAudit, type ExecutionLogger } from './audit.js';
 import type { ExecutorOutcome } from './executors/index.js';
 import { maskSecrets } from './params.js';
@@ -33,18 +33,16 @@ export interface EntryContext {
   onEntry: (entry: TranscriptEntry) => Promise<void>;
 }
 
-/**
- * The process running steps, as its `running` entries name it (see markInterruptedSteps). The
- * caller marks it alive for the whole step, before the step's first entry is written (runOnce).
- */
-export interface StepRunner {
-  id: string;
-}
-
 export interface StepContext extends EntryContext {
   built: BuiltPlan;
   isCancelled: () => Promise<boolean>;
-  runner: StepRunner;
+  /**
+   * This run's take of the step (runOnce): the process running it, as its `running` entries name it
+   * (see markInterruptedSteps), marked alive for the whole step, and the take's fencing epoch. Every
+   * entry the run writes is fenced by it: once the step was taken from this process (it was judged
+   * gone, paused past its heartbeat), nothing more of the run is written as the step's.
+   */
+  claim: StepClaim;
 }
 
 export interface EntryInput {
@@ -67,10 +65,14 @@ export interface EntryInput {
 
 /**
  * Writes one transcript entry, capping each stream and keeping the full text aside when cut; with
- * `audited`, the entry's audit entry is written in the same transaction.
+ * `audited`, the entry's audit entry is written in the same transaction. A step's run (a context
+ * with its `claim`) writes it only while it still holds the step (see fence).
  */
-export function recordEntry(ctx: EntryContext, e: EntryInput, audited?: (entry: TranscriptEntry) => AuditInput): Promise<TranscriptEntry> {
-  return writeEntry(ctx, (trx) => insertEntry(trx, ctx, e), audited);
+export function recordEntry(ctx: EntryContext | StepContext, e: EntryInput, audited?: (entry: TranscriptEntry) => AuditInput): Promise<TranscriptEntry> {
+  return writeEntry(ctx, async (trx) => {
+    if ('claim' in ctx) await fence(trx, ctx);
+    return insertEntry(trx, ctx, e);
+  }, audited);
 }
 
 /** Writes an entry with `write` and, with `audited`, its audit entry in the same transaction; then tells `onEntry`. */
@@ -82,6 +84,20 @@ async function writeEntry(ctx: EntryContext, write: (trx: Transaction<Database>)
   });
   await ctx.onEntry(entry);
   return entry;
+}
+
+/** Refused writes of a run that lost its step: OPSBOOK_E_FENCED, naming the step. */
+export function lostStep(claim: StepClaim, what: string): OpsbookError {
+  return new OpsbookError(
+    'OPSBOOK_E_FENCED',
+    `step ${claim.step} of execution ${claim.execution_id} was taken from this opsbook process (${claim.runner}) while it ran: it was judged gone (paused or cut off past its heartbeat) and its run was marked interrupted; ${what}`,
+    { details: { execution: claim.execution_id, step: claim.step, runner: claim.runner, epoch: claim.epoch } },
+  );
+}
+
+/** Fencing, inside the write's transaction: refuses it unless this run still holds its step (its claim's runner and epoch). */
+async function fence(trx: Transaction<Database>, ctx: StepContext): Promise<void> {
+  if (!(await holdsRunningStep(trx, ctx.claim))) throw lostStep(ctx.claim, 'nothing more of this run is recorded as the step\'s');
 }
 
 function entryColumns(e: EntryInput) {
@@ -117,10 +133,50 @@ async function insertEntry(trx: Transaction<Database>, ctx: EntryContext, e: Ent
   return toEntry(await appendExecutionEntryIn(trx, ctx.store.dialect, { id: newId('xen', e.at), execution_id: ctx.row.id, ...row }, full));
 }
 
-/** Completes entry `id` (written `running` before its command started) with the command's result, and its audit entry in the same transaction. */
-function completeEntry(ctx: EntryContext, id: string, e: EntryInput, audited: (entry: TranscriptEntry) => AuditInput): Promise<TranscriptEntry> {
+/**
+ * Completes entry `id` (written `running` before its command started) with the command's result, and
+ * its audit entry in the same transaction, while this run still holds its step and the entry is
+ * still `running`. Otherwise (the step was taken from this process while the command ran) the entry
+ * is left as it is (`interrupted`), and undefined is answered: see keepLateResult.
+ */
+async function completeEntry(ctx: StepContext, id: string, e: EntryInput, audited: (entry: TranscriptEntry) => AuditInput): Promise<TranscriptEntry | undefined> {
   const { row, full } = entryColumns(e);
-  return writeEntry(ctx, async (trx) => toEntry(await completeExecutionEntryIn(trx, id, row, full)), audited);
+  const entry = await withAudit(ctx.store, ctx.logger, async (trx, append) => {
+    if (!(await holdsRunningStep(trx, ctx.claim))) return undefined;
+    const done = await completeExecutionEntryIn(trx, id, row, full);
+    if (!done) return undefined;
+    const written = toEntry(done);
+    await append(audited(written));
+    return written;
+  });
+  if (entry) await ctx.onEntry(entry);
+  return entry;
+}
+
+/**
+ * The result of a command whose run lost its step while it ran (its process was paused or cut off
+ * past its heartbeat, judged gone, and its entry marked interrupted; the step may have run again
+ * since): not lost, and not the step's result either. It is kept as a note of its own (kind `note`,
+ * status `noted`, which no step's progress reads) naming the interrupted entry, with its output and
+ * an `execution.command.late` audit line, and logged with a warning. Unfenced: it changes nothing
+ * of the step.
+ */
+async function keepLateResult(ctx: StepContext, startId: string, e: EntryInput): Promise<TranscriptEntry> {
+  const how = [e.exitCode === null || e.exitCode === undefined ? '' : `exit ${e.exitCode}`, e.durationMs === undefined ? '' : `${e.durationMs} ms`].filter(Boolean).join(', ');
+  const text = `late result of command ${e.command}, ${e.status}${how ? ` (${how})` : ''}, from a run whose opsbook process had lost the step (its entry was marked interrupted); not the step's result: ${e.text}`;
+  const entry = await recordEntry(
+    { store: ctx.store, clock: ctx.clock, ...(ctx.logger ? { logger: ctx.logger } : {}), row: ctx.row, onEntry: ctx.onEntry },
+    { ...e, kind: 'note', status: 'noted', text, data: { ...e.data, lateResultOf: startId, runner: ctx.claim.runner, epoch: ctx.claim.epoch, status: e.status, exitCode: e.exitCode ?? null } },
+    (written) => ({
+      at: written.at,
+      actor: e.actor,
+      action: 'execution.command.late',
+      subject: `execution:${ctx.row.id}`,
+      details: { step: e.step, command: e.command, text: e.text, status: e.status, exitCode: e.exitCode ?? null, entry: startId, runner: ctx.claim.runner, epoch: ctx.claim.epoch },
+    }),
+  );
+  ctx.logger?.warn?.({ execution: ctx.row.id, step: e.step, command: e.command, entry: startId, runner: ctx.claim.runner, status: e.status }, 'a late result of a step this process had lost was kept as a note, not as the step\'s result');
+  return entry;
 }
 
 /** What a timed-out command's stderr ends with: the limit it hit and where it is set. */
@@ -168,6 +224,7 @@ export async function runStep(ctx: StepContext, stepNumber: number, actor: Actor
   const refuse = async (reason: string, action: string): Promise<StepRunResult> => {
     const at = ctx.clock.now();
     const refused = await withAudit(ctx.store, ctx.logger, async (trx, append) => {
+      await fence(trx, ctx);
       const written: TranscriptEntry[] = [];
       for (const c of runnable) written.push(await insertEntry(trx, ctx, { ...base(c, at), status: 'refused', data: { why: reason } }));
       await append({ at, actor: actor.name, action, subject: `execution:${executionId}`, details: { step: stepNumber, effect, reason } });
@@ -213,7 +270,7 @@ export async function runStep(ctx: StepContext, stepNumber: number, actor: Actor
     // The start is committed before the command is spawned: a process that dies while it runs
     // leaves this entry `running`, and the next to start marks it interrupted (markInterruptedSteps).
     let outcome: ExecutorOutcome;
-    const start = await recordEntry(ctx, { ...base(c, started), status: 'running', approval: decision.approval, data: { runner: ctx.runner.id } }, (e) => ({
+    const start = await recordEntry(ctx, { ...base(c, started), status: 'running', approval: decision.approval, data: { runner: ctx.claim.runner } }, (e) => ({
       at: e.at,
       actor: actor.name,
       action: 'execution.command.start',
@@ -229,19 +286,20 @@ export async function runStep(ctx: StepContext, stepNumber: number, actor: Actor
       await progress.stop();
     }
     if (outcome.status === 'timeout') outcome = { ...outcome, stderr: `${outcome.stderr}${outcome.stderr && !outcome.stderr.endsWith('\n') ? '\n' : ''}${timedOut(plan.timeoutMs)}\n` };
+    const ended: EntryInput = {
+      ...base(c, started),
+      durationMs: ctx.clock.now() - started,
+      status: outcome.status,
+      exitCode: outcome.exitCode,
+      approval: decision.approval,
+      stdout: maskSecrets(outcome.stdout, secrets),
+      stderr: maskSecrets(outcome.stderr, secrets),
+      data: maskData(outcome.data, secrets),
+    };
     const entry = await completeEntry(
       ctx,
       start.id,
-      {
-        ...base(c, started),
-        durationMs: ctx.clock.now() - started,
-        status: outcome.status,
-        exitCode: outcome.exitCode,
-        approval: decision.approval,
-        stdout: maskSecrets(outcome.stdout, secrets),
-        stderr: maskSecrets(outcome.stderr, secrets),
-        data: maskData(outcome.data, secrets),
-      },
+      ended,
       () => ({
         at: ctx.clock.now(),
         actor: actor.name,
@@ -250,6 +308,11 @@ export async function runStep(ctx: StepContext, stepNumber: number, actor: Actor
         details: { step: stepNumber, command: c.number, text: c.display, effect: c.effect, status: outcome.status, exitCode: outcome.exitCode, approval: decision.approval.how },
       }),
     );
+    if (!entry) {
+      // The step was taken from this process while the command ran: nothing more of this run runs.
+      const note = await keepLateResult(ctx, start.id, ended);
+      throw lostStep(ctx.claim, `the result of command ${c.number} was kept as a note (${note.id}), not as the step's result, and the rest of the step was not run`);
+    }
     entries.push(entry);
     if (outcome.status !== 'ok') {
       status = outcome.status;

@@ -33,6 +33,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '000030-json-or-null': await import('./000030-json-or-null.js'),
   '000031-running-steps': await import('./000031-running-steps.js'),
   '000032-timeline-seq-unique': await import('./000032-timeline-seq-unique.js'),
+  '000033-running-step-epochs': await import('./000033-running-step-epochs.js'),
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -81,15 +81,18 @@ export async function appendExecutionEntryIn(
 
 /**
  * Completes an entry written before its command ended (status `running`): its result replaces the
- * row's, and the full outputs are kept when given. Inside the caller's transaction (with its audit entry).
+ * row's, and the full outputs are kept when given. Inside the caller's transaction (with its audit
+ * entry). Undefined, and nothing written, when the entry is no longer `running` (it was marked
+ * interrupted meanwhile).
  */
 export async function completeExecutionEntryIn(
   trx: Transaction<Database>,
   id: string,
   patch: Partial<Omit<ExecutionEntryRow, 'id' | 'execution_id' | 'seq'>>,
   full: { stdout?: string; stderr?: string } = {},
-): Promise<ExecutionEntryRow> {
-  await trx.updateTable('execution_entries').set(patch).where('id', '=', id).execute();
+): Promise<ExecutionEntryRow | undefined> {
+  const r = await trx.updateTable('execution_entries').set(patch).where('id', '=', id).where('status', '=', 'running').executeTakeFirst();
+  if (Number(r.numUpdatedRows) === 0) return undefined;
   for (const stream of ['stdout', 'stderr'] as const) {
     const content = full[stream];
     if (content === undefined) continue;

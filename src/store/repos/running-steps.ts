@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../database.js';
 import type { ExecutionRunnersTable, RunningStepsTable } from '../tables/executions.js';
 import { goneMember, isMemberId } from './cluster.js';
@@ -7,11 +7,19 @@ type Db = Kysely<Database>;
 
 export type RunningStepRow = RunningStepsTable;
 export type ExecutionRunnerRow = ExecutionRunnersTable;
+/** One take of a step: the fencing token every write of that run is checked against. */
+export type StepClaim = Pick<RunningStepRow, 'execution_id' | 'step' | 'runner' | 'epoch'>;
+
+/** A fencing epoch for a new take of a step: greater than every one given before, by any process. */
+export async function nextRunningStepEpoch(db: Db): Promise<number> {
+  const r = await db.updateTable('running_step_epoch').set((eb) => ({ epoch: eb('epoch', '+', 1) })).where('id', '=', 1).returning('epoch').executeTakeFirstOrThrow();
+  return Number(r.epoch);
+}
 
 /**
- * Takes step `row.step` of `row.execution_id` for `row.runner`: undefined when taken, else the row
- * of whoever runs it. One conditional insert on the (execution, step) primary key, so two presses in
- * any processes sharing the store cannot both take it.
+ * Takes step `row.step` of `row.execution_id` for `row.runner` under `row.epoch`: undefined when
+ * taken, else the row of whoever runs it. One conditional insert on the (execution, step) primary
+ * key, so two presses in any processes sharing the store cannot both take it.
  */
 export async function claimRunningStep(db: Db, row: RunningStepRow): Promise<RunningStepRow | undefined> {
   for (;;) {
@@ -19,25 +27,50 @@ export async function claimRunningStep(db: Db, row: RunningStepRow): Promise<Run
     if (Number(r.numInsertedOrUpdatedRows ?? 0n) > 0) return undefined;
     const held = await db.selectFrom('running_steps').selectAll().where('execution_id', '=', row.execution_id).where('step', '=', row.step).executeTakeFirst();
     // Given back between the insert and the read: try again.
-    if (held) return held;
+    if (held) return { ...held, step: Number(held.step), epoch: Number(held.epoch) };
   }
 }
 
-/** Takes the step over from `from` (a runner that is gone); false when someone else took it meanwhile. */
-export async function takeOverRunningStep(db: Db, row: RunningStepRow, from: string): Promise<boolean> {
+/** Takes the step over, under `row.epoch`, from the take `from` (a runner that is gone); false when someone else took it meanwhile. */
+export async function takeOverRunningStep(db: Db, row: RunningStepRow, from: Pick<RunningStepRow, 'runner' | 'epoch'>): Promise<boolean> {
   const r = await db
     .updateTable('running_steps')
-    .set({ runner: row.runner, actor: row.actor, started_at: row.started_at })
+    .set({ runner: row.runner, actor: row.actor, started_at: row.started_at, epoch: row.epoch })
     .where('execution_id', '=', row.execution_id)
     .where('step', '=', row.step)
-    .where('runner', '=', from)
+    .where('runner', '=', from.runner)
+    .where('epoch', '=', from.epoch)
     .executeTakeFirst();
   return Number(r.numUpdatedRows) > 0;
 }
 
-/** The step ended: it can be run again. Only `runner`'s row goes (not one taken over meanwhile). */
-export async function releaseRunningStep(db: Db, executionId: string, step: number, runner: string): Promise<void> {
-  await db.deleteFrom('running_steps').where('execution_id', '=', executionId).where('step', '=', step).where('runner', '=', runner).execute();
+/**
+ * Fencing for one write of a step's run, inside the write's transaction: true while `claim` still
+ * holds the step (its row has the claim's runner and epoch). A no-op update of that row, so on
+ * PostgreSQL a take-over or a release waits for the write's commit, and on SQLite the database's
+ * write lock is taken before anything is read: a write admitted here commits before the step
+ * passes to anyone else.
+ */
+export async function holdsRunningStep(trx: Transaction<Database>, claim: StepClaim): Promise<boolean> {
+  const r = await trx
+    .updateTable('running_steps')
+    .set((eb) => ({ epoch: eb.ref('epoch') }))
+    .where('execution_id', '=', claim.execution_id)
+    .where('step', '=', claim.step)
+    .where('runner', '=', claim.runner)
+    .where('epoch', '=', claim.epoch)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+/** The step ended: it can be run again. Only this take's row goes (not one taken over meanwhile). */
+export async function releaseRunningStep(db: Db, claim: StepClaim): Promise<void> {
+  await db.deleteFrom('running_steps').where('execution_id', '=', claim.execution_id).where('step', '=', claim.step).where('runner', '=', claim.runner).where('epoch', '=', claim.epoch).execute();
+}
+
+/** Gives back the step `runner` (a runner that is gone) holds, inside the transaction that marks its entry interrupted. */
+export async function releaseStepOf(trx: Transaction<Database>, executionId: string, step: number, runner: string): Promise<void> {
+  await trx.deleteFrom('running_steps').where('execution_id', '=', executionId).where('step', '=', step).where('runner', '=', runner).execute();
 }
 
 /** The runners that hold steps now. */

@@ -105,6 +105,14 @@ export interface RunningStepsTable {
   /** Who pressed it. */
   actor: string;
   started_at: number;
+  /** The fencing epoch of this take of the step (from `running_step_epoch`): each take has a greater one. */
+  epoch: number;
+}
+
+/** One row (id 1): the last fencing epoch given to a take of a step. */
+export interface RunningStepEpochTable {
+  id: number;
+  epoch: number;
 }
 
 /** PostgreSQL outside a cluster: a process running steps and its heartbeat (database time, epoch ms). */
@@ -127,5 +135,6 @@ export interface ExecutionTables {
   recovery_tests: RecoveryTestsTable;
   procedure_runs: ProcedureRunsTable;
   running_steps: RunningStepsTable;
+  running_step_epoch: RunningStepEpochTable;
   execution_runners: ExecutionRunnersTable;
 }
