@@ -150,6 +150,9 @@ export function commandLineSecrets(text: string, depth = 0): string[] {
         else if (w.length > 2 && password.attached.has(w.slice(0, 2)) && !w.startsWith('--')) out.push(w.slice(2));
       }
       const option = /^--?([A-Za-z][\w.-]*)(?:=(.*))?$/.exec(w);
+      // An option given `NAME=VALUE` (`--from-literal=password=…`, `--env=API_TOKEN=…`).
+      const given = option?.[2] === undefined ? null : ASSIGNMENT.exec(option[2]);
+      if (given && looksLikeCredential(given[1]!)) out.push(given[2]!);
       if (!option || !CREDENTIAL_OPTION.test(option[1]!) || POINTS_ELSEWHERE.test(option[1]!) || /^no[-_]/i.test(option[1]!)) continue;
       if (option[2] !== undefined) out.push(option[2]);
       else if (w.startsWith('--') && next !== undefined && !next.startsWith('-') && !(PASSWORD_FLAG.test(name) && /pass/i.test(option[1]!))) out.push(next);

@@ -1,11 +1,16 @@
 /** Names that say a value is a credential: of environment variables, config keys, headers, query parameters, options. */
 
 /** Long words that mean a credential wherever they stand; short ones only as a word of the name. */
-const CREDENTIAL_NAME = /passw(or)?d|passphrase|secret|token|credential|signature|api_?key|private_?key|access_?key|(^|_)(key|keys|pass|pw|auth|authz|authorization|creds?|cookie|sig)(_|$)|[a-z]key$|auth$/i;
+const CREDENTIAL_NAME = /passw(or)?d|passphrase|secret|token|credential|signature|api_?key|private_?key|access_?key|(^|_)(key|keys|pass|pw|auth|authz|authorization|creds?|cookie)(_|$)|[a-z]key$|auth$/i;
 
 /** An environment variable (or any config key) named like a credential: PGPASSWORD, STRIPE_KEY, REDIS_AUTH. */
 export function looksLikeCredential(name: string): boolean {
   return CREDENTIAL_NAME.test(name.replace(/[-.]/g, '_'));
+}
+
+/** A URL query parameter that carries a credential: named like one, or `sig` (an Azure SAS or a signed link's signature). */
+export function isCredentialParameter(name: string): boolean {
+  return looksLikeCredential(name) || /^sig$/i.test(name);
 }
 
 /** A header that carries credentials: Authorization, Proxy-Authorization, Cookie, X-Api-Key, X-Auth-Token … */

@@ -1,5 +1,5 @@
 import { commandLineSecrets } from './command-secrets.js';
-import { headerSecrets, isCredentialHeader, looksLikeCredential } from './credential-names.js';
+import { headerSecrets, isCredentialHeader, isCredentialParameter, looksLikeCredential } from './credential-names.js';
 
 export { commandLineSecrets, isCredentialHeader, looksLikeCredential };
 
@@ -104,7 +104,7 @@ export function urlQuerySecrets(text: string): string[] {
   const out: string[] = [];
   if (!text.includes('=')) return out;
   for (const m of text.matchAll(QUERY_PARAM)) {
-    if (!looksLikeCredential(decoded(m[1]!))) continue;
+    if (!isCredentialParameter(decoded(m[1]!))) continue;
     out.push(m[2]!, decoded(m[2]!.replace(/\+/g, ' ')));
   }
   return out;
@@ -115,7 +115,8 @@ export function schemelessPasswords(text: string): string[] {
   const out: string[] = [];
   if (!text.includes('@')) return out;
   for (const m of text.matchAll(SCHEMELESS_USERINFO)) {
-    if (/^sha\d+$/i.test(m[3]!) || /^mailto$/i.test(m[1]!)) continue;
+    // An image digest (`app:1.2@sha256:…`), a mail link, a port (`db:5432@primary`) are not credentials.
+    if (/^sha\d+$/i.test(m[3]!) || /^mailto$/i.test(m[1]!) || /^\d+$/.test(m[2]!)) continue;
     out.push(m[2]!, decoded(m[2]!));
   }
   return out;

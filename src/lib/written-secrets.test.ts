@@ -21,7 +21,7 @@ describe('credentials a text writes', () => {
   it('reads schemeless user:password@host, and leaves image digests, mail addresses and scp targets', () => {
     expect(writtenSecrets('psql -d app ops:db-pw-77@db.internal:5432')).toContain('db-pw-77');
     expect(writtenSecrets('export DSN=ops:db-pw-77@db.internal/app')).toContain('db-pw-77');
-    for (const line of ['docker pull nginx:1.25@sha256:0123abcd', 'mailto:oncall@example.com', 'scp dump.sql ops@db.internal:/tmp', 'git clone git@github.com:org/repo.git', 'ssh ops@10.0.0.5']) {
+    for (const line of ['docker pull nginx:1.25@sha256:0123abcd', 'mailto:oncall@example.com', 'scp dump.sql ops@db.internal:/tmp', 'git clone git@github.com:org/repo.git', 'ssh ops@10.0.0.5', 'tag db:5432@primary']) {
       expect(writtenSecrets(line), line).toEqual([]);
     }
   });
@@ -39,6 +39,8 @@ describe('credentials a text writes', () => {
     expect(writtenSecrets('redis-cli -h cache -a rd-pw-33 ping')).toEqual(['rd-pw-33']);
     expect(writtenSecrets('kubectl --token kube-tok-44 get pods')).toEqual(['kube-tok-44']);
     expect(writtenSecrets('helm upgrade app ./chart --set db.password=helm-pw-55')).toEqual(['helm-pw-55']);
+    expect(writtenSecrets('kubectl create secret generic db --from-literal=password=k8s-pw-56 --from-literal=user=app')).toEqual(['k8s-pw-56']);
+    expect(writtenSecrets('docker run -e API_TOKEN=dk-tok-57 -e LOG_LEVEL=debug app')).toEqual(['dk-tok-57']);
     expect(writtenSecrets("curl -H 'X-Api-Key: hk-66666' -H 'Authorization: Bearer bt-77777' https://x")).toEqual(['hk-66666', 'bt-77777']);
     expect(writtenSecrets(`ssh db.internal 'mysql -pssh-pw-88 -e "SELECT 1"'`)).toEqual(['ssh-pw-88']);
     expect(writtenSecrets(`kubectl exec -it pod -- sh -c "PGPASSWORD=kx-pw-99 psql -c 'select 1'"`)).toEqual(['kx-pw-99']);
