@@ -1,10 +1,10 @@
 import type { CheckConfig } from '../config/schema/checks.js';
-import { configSecrets, maskSecrets } from '../lib/secrets.js';
+import { configSecrets, maskWritten } from '../lib/secrets.js';
 import { compileCheck } from './compile.js';
 
-/** What a check probes, as one line, its credentials masked (a URL's userinfo, `?token=…`, a command's secret argument): the TARGET of `check list`. */
+/** What a check probes, as one line, its credentials masked (a URL's userinfo, `?token=…`, `&sig=…`, a command's `-pPASSWORD`): the TARGET of `check list`. */
 export function describeCheckTarget(c: CheckConfig): string {
-  return maskSecrets(rawTarget(c), configSecrets(c));
+  return maskWritten(rawTarget(c), configSecrets(c));
 }
 
 function rawTarget(c: CheckConfig): string {

@@ -1,4 +1,4 @@
-import { maskSecrets } from '../lib/secrets.js';
+import { maskWritten } from '../lib/secrets.js';
 import { ConditionScope, evaluateCondition, type ParsedCondition } from './conditions/index.js';
 import type { CheckLevel, CheckResult, ConditionOutcome, Observation } from './types.js';
 
@@ -11,7 +11,8 @@ export interface CheckConditions {
   critical: ParsedCondition[];
   /**
    * The check's credentials (configSecrets of its config, longest first): masked in the result's
-   * error and in what its conditions observed, so a target echoing them back is not recorded with them.
+   * error and in what its conditions observed, so a target echoing them back is not recorded with them;
+   * credentials written in what was observed (a redirect URL's `?token=…`, a `user:password@`) are masked too.
    */
   secrets?: readonly string[];
 }
@@ -19,8 +20,8 @@ export interface CheckConditions {
 /**
  * Turns one observation into a result. Status: up when the run had no error and every `conditions:`
  * entry holds (Gatus semantics). Level: critical when down or when any `critical:` entry holds,
- * else warning when any `warning:` entry holds, else ok. The check's credentials are masked in what
- * the result says.
+ * else warning when any `warning:` entry holds, else ok. The check's credentials, and those what was
+ * observed writes itself (lib/secrets.ts writtenSecrets), are masked in what the result says.
  */
 export function evaluateCheck(
   check: CheckConditions,
@@ -41,7 +42,7 @@ export function evaluateCheck(
   const level: CheckLevel = status === 'down' || critical ? 'critical' : warning ? 'warning' : 'ok';
   const result: CheckResult = { checkId: check.id, kind: check.kind, at: timing.at, latencyMs, status, level, conditions: outcomes };
   if (observation.value !== undefined && Number.isFinite(observation.value)) result.value = observation.value;
-  if (observation.error !== undefined) result.error = secrets.length > 0 ? maskSecrets(observation.error, secrets) : observation.error;
+  if (observation.error !== undefined) result.error = maskWritten(observation.error, secrets);
   return result;
 }
 

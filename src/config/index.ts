@@ -5,7 +5,7 @@ export type { SourceLocation } from './merge.js';
 export { validateSemantics, BUILTIN_VALIDATORS, type ConfigValidator, type SemanticIssue } from './semantics.js';
 export { configValidators, registerConfigValidators } from './validators.js';
 export { RAW_TEXT_FIELDS, isRawTextField } from './raw-fields.js';
-export { configSecrets, holdEnvSecrets, isCredentialHeader, looksLikeCredential, maskSecrets, secretForms, urlPasswords, MASK, MIN_SECRET_LENGTH } from './secrets.js';
+export { configSecrets, holdEnvSecrets, isCredentialHeader, looksLikeCredential, maskSecrets, secretForms, urlPasswords, writtenSecrets, maskWritten, MASK, MIN_SECRET_LENGTH } from './secrets.js';
 export { expandEnv } from './env.js';
 export { formatPath, parsePath } from './paths.js';
 export { resolveStorage, type StorageTarget } from './storage.js';

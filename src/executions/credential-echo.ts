@@ -16,13 +16,17 @@ export interface AuthEcho {
   url: string;
   /** The Authorization header of each request, in order (undefined when none came). */
   seen: (string | undefined)[];
+  /** The path and query of each request, in order. */
+  urls: string[];
   close(): Promise<void>;
 }
 
 export async function startAuthEcho(): Promise<AuthEcho> {
   const seen: (string | undefined)[] = [];
+  const urls: string[] = [];
   const server = http.createServer((req, res) => {
     seen.push(req.headers.authorization);
+    urls.push(req.url ?? '');
     res.setHeader('content-type', 'application/json');
     res.setHeader('x-echo-authorization', req.headers.authorization ?? '');
     res.end(JSON.stringify({ authorization: req.headers.authorization ?? null }));
@@ -31,6 +35,7 @@ export async function startAuthEcho(): Promise<AuthEcho> {
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
     seen,
+    urls,
     close: () => new Promise((r) => server.close(() => r())),
   };
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { MASK, MIN_SECRET_LENGTH, maskSecrets, secretForms, urlPasswords, type OpsConfig } from '../config/index.js';
+import { MASK, MIN_SECRET_LENGTH, maskSecrets, secretForms, writtenSecrets, type OpsConfig } from '../config/index.js';
 import { OpsbookError } from '../lib/errors/index.js';
 import type { ParameterSource, PlanParameter } from './types.js';
 
@@ -128,13 +128,14 @@ export function secretValues(values: ParamValues, fromConfig: readonly string[] 
 const PLACEHOLDER = /\$\{?[A-Za-z_]\w*\}?|<[A-Za-z][\w.-]*>|\{[A-Za-z_][\w-]*\}/;
 
 /**
- * Credentials a command writes in its URLs (`curl http://user:PASSWORD@host/…`, `https://TOKEN@host`):
- * the password or token, decoded and as written, and the Basic credentials sent for it, in every form
- * a step may show them. A placeholder left unbound (`<password>`) is not a value.
+ * Credentials a command writes itself (lib/secrets.ts writtenSecrets): a URL's password or token
+ * and the Basic credentials sent for it, a credential query value (`?token=…`), a schemeless
+ * `user:PASSWORD@host`, curl's `-u user:PASSWORD` with its Basic form, mysql's `-pPASSWORD`,
+ * `--password=…`, `PGPASSWORD=…`, a credential header (`-H 'X-Api-Key: …'`); in every form a step
+ * may show them. A placeholder left unbound (`<password>`, `$PASSWORD`) is not a value.
  */
-export function commandUrlSecrets(text: string): string[] {
-  if (!text.includes('://')) return [];
-  return urlPasswords(text)
+export function commandSecrets(text: string): string[] {
+  return writtenSecrets(text)
     .filter((s) => s.length >= MIN_SECRET_LENGTH && !PLACEHOLDER.test(s))
     .flatMap(secretForms);
 }

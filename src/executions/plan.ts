@@ -3,7 +3,7 @@ import type { Command, Effect, Procedure, Runbook } from '../runbooks/index.js';
 import { worst } from '../runbooks/index.js';
 import { executorSet, isPrepared, substitute, type PreparedCommand } from './executors/index.js';
 import { commandValueProblem, paramRules } from './param-checks.js';
-import { bindParameters, commandUrlSecrets, maskSecrets, paramKey, secretValues, shownParameters, type ParamValues, type ProcedureSettings, type Service } from './params.js';
+import { bindParameters, commandSecrets, maskSecrets, paramKey, secretValues, shownParameters, type ParamValues, type ProcedureSettings, type Service } from './params.js';
 import type { Plan, PlannedCommand, PlannedStep } from './types.js';
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
@@ -84,8 +84,8 @@ export function buildPlan(input: PlanInput): BuiltPlan {
   });
   if (serviceId !== undefined && !service) problems.push(`service ${serviceId} is not defined in services:`);
   const flat = flattenSteps(procedure);
-  // Credentials the procedure's own commands write in URLs are masked like the config's.
-  const written = flat.flatMap((f) => f.commands.flatMap((c) => commandUrlSecrets(substitute(c.text, values, paramKey))));
+  // Credentials the procedure's own steps write (in a URL, an option, an assignment) are masked like the config's.
+  const written = flat.flatMap((f) => [...commandSecrets(f.step.text), ...f.commands.flatMap((c) => commandSecrets(substitute(c.text, values, paramKey)))]);
   const secrets = secretValues(values, [...fromConfig, ...written]);
   const blockOf = new Map<Command, Command[]>();
   for (const f of flat) for (const b of f.step.blocks) for (const c of b.commands) blockOf.set(c, b.commands);
@@ -135,7 +135,7 @@ export function buildPlan(input: PlanInput): BuiltPlan {
     return {
       number,
       phase,
-      text: step.text,
+      text: maskSecrets(step.text, secrets),
       line: step.line,
       manual,
       required: manual && (settings?.required ?? []).some((r) => normalise(r) === normalise(step.text)),

@@ -1,6 +1,7 @@
 /**
  * A runbook HTTP step (`curl -L`) follows a redirect with its credentials only within the origin it
- * was sent to, as curl does: the step's Authorization and Cookie, and the headers services[].http
+ * was sent to, as curl does: the step's Authorization, Cookie and headers named like a credential
+ * (X-Auth-Token), and the headers services[].http
  * gives the host, never reach a server on another origin (another port here), over plain HTTP and
  * through a private CA (services[].http.ca_file); a redirect within the origin keeps them.
  */
@@ -15,9 +16,10 @@ import { harness, responder, type Harness } from './test-support.js';
 const STEP_AUTH = 'Bearer step-token-1234';
 const STEP_COOKIE = 'session=step-cookie-5678';
 const HOST_KEY = 'host-key-9012';
+const STEP_TOKEN = 'step-auth-token-3456';
 
 const step = (id: string, path: string): string =>
-  [`## ${id}: Follow`, '', '**Diagnosis:**', '```bash', `curl -s -L -H 'Authorization: ${STEP_AUTH}' -H 'Cookie: ${STEP_COOKIE}' http://api.internal${path}`, '```', ''].join('\n');
+  [`## ${id}: Follow`, '', '**Diagnosis:**', '```bash', `curl -s -L -H 'Authorization: ${STEP_AUTH}' -H 'Cookie: ${STEP_COOKIE}' -H 'X-Auth-Token: ${STEP_TOKEN}' http://api.internal${path}`, '```', ''].join('\n');
 const RUNBOOK = { file: 'r.md', text: ['# Redirects', '', step('RB-1', '/away'), step('RB-2', '/here'), step('RB-3', '/here-absolute'), step('RB-4', '/down')].join('\n') };
 
 interface Origin {
@@ -93,24 +95,25 @@ for (const scheme of ['http', 'https'] as const) {
 
     it('leaves the credentials behind when the redirect goes to another origin', async () => {
       const landed = await run('r.md#RB-1');
-      expect(received.at(-2)!.headers).toMatchObject({ authorization: STEP_AUTH, cookie: STEP_COOKIE, 'x-api-key': HOST_KEY });
+      expect(received.at(-2)!.headers).toMatchObject({ authorization: STEP_AUTH, cookie: STEP_COOKIE, 'x-api-key': HOST_KEY, 'x-auth-token': STEP_TOKEN });
       expect(landed).toMatchObject({ name: 'second', path: '/landed' });
       expect(landed.headers).not.toHaveProperty('authorization');
       expect(landed.headers).not.toHaveProperty('cookie');
       expect(landed.headers).not.toHaveProperty('x-api-key');
+      expect(landed.headers).not.toHaveProperty('x-auth-token');
     });
 
     it('leaves them behind on a redirect to plain http', async () => {
       const landed = await run('r.md#RB-4');
       expect(landed).toMatchObject({ name: 'plain', path: '/landed' });
-      for (const name of ['authorization', 'cookie', 'x-api-key']) expect(landed.headers).not.toHaveProperty(name);
+      for (const name of ['authorization', 'cookie', 'x-api-key', 'x-auth-token']) expect(landed.headers).not.toHaveProperty(name);
     });
 
     it('keeps them on a redirect within the same origin', async () => {
       for (const procedure of ['r.md#RB-2', 'r.md#RB-3']) {
         const landed = await run(procedure);
         expect(landed).toMatchObject({ name: 'first', path: '/landed' });
-        expect(landed.headers).toMatchObject({ authorization: STEP_AUTH, cookie: STEP_COOKIE, 'x-api-key': HOST_KEY });
+        expect(landed.headers).toMatchObject({ authorization: STEP_AUTH, cookie: STEP_COOKIE, 'x-api-key': HOST_KEY, 'x-auth-token': STEP_TOKEN });
       }
     });
   });

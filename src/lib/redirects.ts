@@ -4,7 +4,9 @@
  * leaves them behind; one within the origin keeps them.
  */
 
-/** Headers that carry the user's credentials for one origin. */
+import { isCredentialHeader } from './credential-names.js';
+
+/** Headers that carry the user's credentials for one origin, whatever their name; any header named like a credential (isCredentialHeader: X-Api-Key, X-Auth-Token, Private-Token …) too. */
 export const REDIRECT_CREDENTIAL_HEADERS: readonly string[] = ['authorization', 'cookie', 'proxy-authorization'];
 
 /** Same scheme, host and port (a default port written or not). */
@@ -12,10 +14,14 @@ export function sameOrigin(a: URL, b: URL): boolean {
   return a.origin === b.origin;
 }
 
-/** Whether a header must stay behind when a redirect leaves the origin; `extra` names more (lower case). */
+/**
+ * Whether a header must stay behind when a redirect leaves the origin: Authorization, Cookie,
+ * Proxy-Authorization, any header named like a credential, and those `extra` names (lower case: the
+ * headers configured for the host, whatever their name).
+ */
 export function isRedirectCredential(name: string, extra: ReadonlySet<string> = new Set()): boolean {
   const lower = name.toLowerCase();
-  return REDIRECT_CREDENTIAL_HEADERS.includes(lower) || extra.has(lower);
+  return REDIRECT_CREDENTIAL_HEADERS.includes(lower) || isCredentialHeader(lower) || extra.has(lower);
 }
 
 /**

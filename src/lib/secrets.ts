@@ -1,3 +1,8 @@
+import { commandLineSecrets } from './command-secrets.js';
+import { headerSecrets, isCredentialHeader, isCredentialParameter, looksLikeCredential } from './credential-names.js';
+
+export { commandLineSecrets, isCredentialHeader, looksLikeCredential };
+
 /** A key or list index on the way to a value (config paths). */
 type PathSegment = string | number;
 
@@ -17,9 +22,12 @@ type PathSegment = string | number;
  * - the password of every URL written with one (`postgres://app:PASSWORD@db/app`, `redis://:PASSWORD@…`),
  *   in any value, with the Basic credentials an HTTP request sends for it (`base64(user:PASSWORD)`);
  *   and the user of an http(s) URL written with a user alone (`https://TOKEN@host`), which is a token;
- * - the value of every URL query parameter named like a credential (`?api_key=…`, `&token=…`), in any value;
+ * - the value of every URL query parameter named like a credential (`?api_key=…`, `&token=…`, `&sig=…`), in any value;
+ * - credentials a command line writes (see writtenSecrets): a schemeless `user:PASSWORD@host`, curl's
+ *   `-u user:PASSWORD` (with the Basic credentials sent for it), mysql's `-pPASSWORD`, an option named
+ *   like a credential (`--password=…`, `--token …`), a variable named like one (`PGPASSWORD=… psql`);
  * - values a `${VAR}` took from a variable named like a credential (`DB_CONN: "${DATABASE_PASSWORD}"`),
- *   whatever key holds them and whatever text is around them (see holdEnvSecrets).
+ *   whatever key holds them, whatever text is around them and whatever copy of the config (see holdEnvSecrets).
  * Each in the forms a step may show it: as given, URL-encoded, and as a URL's userinfo encodes it.
  */
 
@@ -31,27 +39,23 @@ export const MIN_SECRET_LENGTH = 4;
 
 const SECRET_FIELDS = new Set(['password', 'token', 'secrets', 'signing_secret', 'client_secret', 'auth_token', 'private_key', 'routing_key', 'webhook_secrets', 'webhook_url']);
 
-/** Long words that mean a credential wherever they stand; short ones only as a word of the name. */
-const CREDENTIAL_NAME = /passw(or)?d|passphrase|secret|token|credential|api_?key|private_?key|access_?key|(^|_)(key|keys|pass|pw|auth|authz|authorization|creds?|cookie)(_|$)|[a-z]key$|auth$/i;
-
-/** An environment variable (or any config key) named like a credential: PGPASSWORD, STRIPE_KEY, REDIS_AUTH. */
-export function looksLikeCredential(name: string): boolean {
-  return CREDENTIAL_NAME.test(name.replace(/[-.]/g, '_'));
-}
-
-/** A header that carries credentials: Authorization, Proxy-Authorization, Cookie, X-Api-Key, X-Auth-Token … */
-export function isCredentialHeader(name: string): boolean {
-  return looksLikeCredential(name);
-}
-
 /** `scheme://user:password@`: the user and the password as written (maybe percent-encoded). */
 const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*):\/\/([^\s:/?#@]*):([^\s/?#@]+)@/gi;
 
 /** `http(s)://user@` without a password: the user is a token (`https://TOKEN@github.com/…`). */
 const URL_TOKEN = /\bhttps?:\/\/([^\s:/?#@]+)@/gi;
 
-/** A URL's query (`?a=1&b=2`), up to its fragment, the end of the word or a quote around the URL. */
-const URL_QUERY = /\b[a-z][a-z0-9+.-]*:\/\/[^\s?#"'<>]*\?([^\s#"'<>]*)/gi;
+/**
+ * A query parameter (`?name=value`, `&name=value`) of a URL written with a scheme or without one
+ * (`/api/x?token=…`), its value up to the next parameter, the fragment, the end of the word or a quote.
+ */
+const QUERY_PARAM = /[?&]([A-Za-z0-9_.%[\]-]+)=([^\s&#"'<>]*)/g;
+
+/**
+ * `user:password@host` written without a scheme (`ops:PASSWORD@db.internal:5432`), not part of a URL
+ * with one: nothing of a word before it. `image:tag@sha256:…` (an image digest) is not one.
+ */
+const SCHEMELESS_USERINFO = /(?<![^\s'"`=(,;|&])([A-Za-z0-9._%+-]+):([^\s:/?#@'"`]+)@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)/g;
 
 function decoded(text: string): string {
   try {
@@ -95,18 +99,46 @@ export function urlPasswords(text: string): string[] {
   return out;
 }
 
-/** Values of the query parameters named like a credential in the URLs written in `text` (`?api_key=…`), decoded and as written. */
+/** Values of the query parameters named like a credential in the URLs written in `text` (`?api_key=…`, `&sig=…`), decoded and as written. */
 export function urlQuerySecrets(text: string): string[] {
   const out: string[] = [];
-  for (const m of text.matchAll(URL_QUERY)) {
-    for (const pair of m[1]!.split('&')) {
-      const eq = pair.indexOf('=');
-      if (eq <= 0 || !looksLikeCredential(decoded(pair.slice(0, eq)))) continue;
-      const value = pair.slice(eq + 1);
-      out.push(value, decoded(value.replace(/\+/g, ' ')));
-    }
+  if (!text.includes('=')) return out;
+  for (const m of text.matchAll(QUERY_PARAM)) {
+    if (!isCredentialParameter(decoded(m[1]!))) continue;
+    out.push(m[2]!, decoded(m[2]!.replace(/\+/g, ' ')));
   }
   return out;
+}
+
+/** The passwords of `user:password@host` written without a scheme, decoded and as written. */
+export function schemelessPasswords(text: string): string[] {
+  const out: string[] = [];
+  if (!text.includes('@')) return out;
+  for (const m of text.matchAll(SCHEMELESS_USERINFO)) {
+    // An image digest (`app:1.2@sha256:…`), a mail link, a port (`db:5432@primary`) are not credentials.
+    if (/^sha\d+$/i.test(m[3]!) || /^mailto$/i.test(m[1]!) || /^\d+$/.test(m[2]!)) continue;
+    out.push(m[2]!, decoded(m[2]!));
+  }
+  return out;
+}
+
+/**
+ * Every credential `text` writes itself, as a command line, a URL or an observed value would: URL
+ * passwords and tokens with their Basic form (urlPasswords), credential query values
+ * (urlQuerySecrets), schemeless `user:password@host` (schemelessPasswords) and the credentials of
+ * command-line options and assignments (commandLineSecrets). Values shorter than MIN_SECRET_LENGTH
+ * are left, as everywhere.
+ */
+export function writtenSecrets(text: string): string[] {
+  const out = [...urlPasswords(text), ...urlQuerySecrets(text), ...schemelessPasswords(text), ...commandLineSecrets(text)];
+  return [...new Set(out)].filter((s) => s.length >= MIN_SECRET_LENGTH);
+}
+
+/** `text` with `secrets` (longest first) and every credential it writes itself (writtenSecrets) masked. */
+export function maskWritten(text: string, secrets: readonly string[] = []): string {
+  const written = writtenSecrets(text).flatMap(secretForms);
+  if (written.length === 0) return secrets.length > 0 ? maskSecrets(text, secrets) : text;
+  return maskSecrets(text, [...new Set([...secrets, ...written])].sort((a, b) => b.length - a.length));
 }
 
 /**
@@ -119,31 +151,11 @@ export function maskSecrets(text: string, secrets: readonly string[]): string {
   return out;
 }
 
-/** What of a credential header's value to mask: the whole value, the credentials after its scheme, a Basic password, cookie values. */
-function headerSecrets(name: string, value: string): string[] {
-  const out = [value];
-  const scheme = /^\s*([A-Za-z][\w-]*)\s+(\S.*)$/.exec(value);
-  if (scheme) {
-    out.push(scheme[2]!.trim());
-    if (scheme[1]!.toLowerCase() === 'basic') {
-      const pair = Buffer.from(scheme[2]!.trim(), 'base64').toString('utf8');
-      const colon = pair.indexOf(':');
-      if (colon >= 0 && /^[\x20-\x7e]*$/.test(pair)) out.push(pair, pair.slice(colon + 1));
-    }
-  }
-  if (/cookie/i.test(name)) {
-    for (const part of value.split(';')) {
-      const eq = part.indexOf('=');
-      if (eq > 0) out.push(part.slice(eq + 1).trim());
-    }
-  }
-  return out;
-}
-
 function secretsOf(value: string, path: readonly PathSegment[]): string[] {
-  const out = value.includes('://') ? [...urlPasswords(value), ...urlQuerySecrets(value)] : [];
+  const out = [...urlPasswords(value), ...urlQuerySecrets(value), ...schemelessPasswords(value)];
   const key = path.at(-1);
   const map = path.at(-2);
+  if (key === 'command') out.push(...commandLineSecrets(value));
   const field = path.filter((s): s is string => typeof s === 'string').at(-1) ?? '';
   if (map === 'env' && typeof key === 'string' && looksLikeCredential(key)) out.push(value);
   else if (map === 'headers' && typeof key === 'string' && isCredentialHeader(key)) out.push(...headerSecrets(key, value));
@@ -154,37 +166,35 @@ function secretsOf(value: string, path: readonly PathSegment[]): string[] {
 function walk(value: unknown, path: PathSegment[], out: Set<string>): void {
   if (typeof value === 'string') {
     for (const s of secretsOf(value, path)) if (s.length >= MIN_SECRET_LENGTH) for (const f of secretForms(s)) out.add(f);
+    for (const s of envSecrets) if (value.includes(s)) for (const f of secretForms(s)) out.add(f);
     return;
   }
   if (value === null || typeof value !== 'object') return;
-  for (const s of held.get(value) ?? []) for (const f of secretForms(s)) out.add(f);
+  if (path.at(-1) === 'command') {
+    // A command a check or step runs, as one line or a list of words: the credentials it writes (`mysql -pPASSWORD`).
+    const line = Array.isArray(value) ? value.map((w) => `'${String(w).replace(/'/g, `'\\''`)}'`).join(' ') : '';
+    for (const s of commandLineSecrets(line)) if (s.length >= MIN_SECRET_LENGTH) for (const f of secretForms(s)) out.add(f);
+  }
   if (Array.isArray(value)) value.forEach((v, i) => walk(v, [...path, i], out));
   else for (const [k, v] of Object.entries(value)) walk(v, [...path, k], out);
 }
 
 const cache = new WeakMap<object, string[]>();
 
-/** The env secrets each object or list of a loaded config holds in its own strings (see holdEnvSecrets). */
-const held = new WeakMap<object, string[]>();
+/** The values `${VAR}` took from variables named like a credential, in every config loaded (see holdEnvSecrets). */
+const envSecrets = new Set<string>();
 
 /**
- * Remembers, in the loaded config, the values `${VAR}` took from variables named like a credential
- * (`expandEnv`'s `secrets`): each object or list holding a string with one of them in it keeps it,
- * so configSecrets finds it under any key and within any text, for the whole config or for a part
- * of it (one check). Values shorter than MIN_SECRET_LENGTH are left, as everywhere. Called by the
- * loader before anything reads the config's credentials.
+ * Remembers the values `${VAR}` took from variables named like a credential (`expandEnv`'s
+ * `secrets`), so configSecrets finds each in any string holding it, under any key and within any
+ * text, for the whole config or for a part of it (one check), and in any copy made of it (a game
+ * day's services with the world's tools added to their shell env): the values are remembered, not
+ * the objects that held them. Values shorter than MIN_SECRET_LENGTH are left, as everywhere. Called
+ * by the loader before anything reads the config's credentials; `config` is the config they were
+ * expanded into.
  */
-export function holdEnvSecrets(config: object, values: readonly string[]): void {
-  const secrets = [...new Set(values)].filter((v) => v.length >= MIN_SECRET_LENGTH);
-  if (secrets.length === 0) return;
-  const visit = (value: unknown): void => {
-    if (value === null || typeof value !== 'object') return;
-    const children: unknown[] = Array.isArray(value) ? value : Object.values(value);
-    const here = secrets.filter((s) => children.some((c) => typeof c === 'string' && c.includes(s)));
-    if (here.length > 0) held.set(value, [...(held.get(value) ?? []), ...here]);
-    for (const c of children) visit(c);
-  };
-  visit(config);
+export function holdEnvSecrets(_config: object, values: readonly string[]): void {
+  for (const v of values) if (v.length >= MIN_SECRET_LENGTH) envSecrets.add(v);
 }
 
 /** Every credential of a loaded config, in each form a step may show it, longest first. */

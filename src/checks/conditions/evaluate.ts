@@ -1,6 +1,6 @@
 import { compilePattern, type Pattern } from '../../lib/pattern.js';
 import { formatDuration } from '../../lib/duration.js';
-import { maskSecrets } from '../../lib/secrets.js';
+import { maskWritten } from '../../lib/secrets.js';
 import type { Placeholders } from '../types.js';
 import type { PathSegment } from './tokenize.js';
 import type { ConditionNode, ParsedCondition } from './parse.js';
@@ -191,6 +191,8 @@ function globToRegExp(pattern: string): Pattern {
 }
 
 const SHOWN = 120;
+/** How far past what is shown a credential the observed text writes (a URL's token, a password) is looked for. */
+const WRITTEN_MARGIN = 256;
 
 function render(v: unknown, hint: Literal['unit'], secrets: readonly string[]): string {
   if (v === MISSING) return '(missing)';
@@ -198,8 +200,10 @@ function render(v: unknown, hint: Literal['unit'], secrets: readonly string[]): 
   if (n !== undefined && hint === 'duration') return formatDuration(Math.round(n));
   if (n !== undefined && hint === 'percent') return `${Number((n * 100).toFixed(2))}%`;
   let text = asText(v);
-  // Masked on what is shown and the longest secret past it (secrets come longest first): a
-  // secret across the cut is masked whole, and a large body is not searched to its end.
-  if (secrets.length > 0) text = maskSecrets(text.slice(0, SHOWN + secrets[0]!.length), secrets) + (text.length > SHOWN + secrets[0]!.length ? '...' : '');
+  // Masked on what is shown and a margin past it (the longest secret, secrets come longest first;
+  // a URL's length for credentials the text writes itself): a secret across the cut is masked
+  // whole, and a large body is not searched to its end.
+  const margin = Math.max(secrets[0]?.length ?? 0, WRITTEN_MARGIN);
+  text = maskWritten(text.slice(0, SHOWN + margin), secrets) + (text.length > SHOWN + margin ? '...' : '');
   return text.length > SHOWN ? `${text.slice(0, SHOWN - 3)}...` : text;
 }

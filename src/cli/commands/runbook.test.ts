@@ -13,6 +13,10 @@ describe('opsbook runbook', () => {
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'opsbook-runbook-'));
     await writeFile(path.join(dir, 'cache.runbook'), '# Cache\n\n## Emergency Procedures\n\n### Cache Flush\n\n**When**: data is corrupt\n\n**Procedure**:\n```bash\nredis-cli FLUSHALL\n```\n');
+    await writeFile(
+      path.join(dir, 'api.md'),
+      ['# API', '', '## RB-1: Health', '', '**Diagnosis:**', '', '1. Ask the API with `curl -u ops:cli-pw-4242 https://api.internal/health?token=cli-tok-5353`', '', '```bash', 'mysql -h db.internal -u app -pcli-my-6464 -e "SELECT 1"', '```', ''].join('\n'),
+    );
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
@@ -40,6 +44,17 @@ describe('opsbook runbook', () => {
     const json = JSON.parse(r.stdout) as { title: string; blocks: { line: number; effect: string; target: string }[] };
     expect(json.title).toBe('Cache');
     expect(json.blocks).toEqual([expect.objectContaining({ line: 10, effect: 'destructive', target: 'redis' })]);
+  });
+
+  it('show masks the credentials a runbook writes in its steps, in the outline and the JSON', async () => {
+    const file = path.join(dir, 'api.md');
+    const shown = await opsbook('runbook', 'show', file);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain('curl -u ops:******** https://api.internal/health?token=********');
+    const json = await opsbook('runbook', 'show', '--json', file);
+    expect(json.code).toBe(0);
+    expect(json.stdout).toContain('-p********');
+    for (const secret of ['cli-pw-4242', 'cli-tok-5353', 'cli-my-6464']) expect(shown.stdout + json.stdout, secret).not.toContain(secret);
   });
 
   it('lint warns with exit 0', async () => {

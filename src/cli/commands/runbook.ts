@@ -79,7 +79,10 @@ async function readProcedures(mod: RunbooksModule, args: string[], io: CliIO): P
   return out;
 }
 
-function outline(rb: Runbook, io: CliIO): void {
+/** Masks what a runbook writes of credentials (lib/secrets.ts maskWritten) in what `runbook show` prints. */
+type Mask = (text: string) => string;
+
+function outline(rb: Runbook, io: CliIO, mask: Mask): void {
   io.out(`${rb.file} — ${rb.title}`);
   io.out(`  ${rb.procedures.length} procedures, ${rb.blocks.length} code blocks, ${rb.tables.length} tables, ${rb.checklists.length} checklists`);
   // The file as the config's `runbooks:` names it makes the reference: `opsbook run runbooks/x.md#ID`.
@@ -92,7 +95,7 @@ function outline(rb: Runbook, io: CliIO): void {
     for (const ph of p.phases) {
       io.out(`    ${[ph.kind, ...(ph.also ?? [])].join(' + ')}${ph.label ? ` — ${ph.label}` : ''}`);
       for (const s of ph.steps) {
-        io.out(`      ${++number}. ${s.text || '(code)'}  :${s.line}`);
+        io.out(`      ${++number}. ${s.text ? mask(s.text) : '(code)'}  :${s.line}`);
         for (const b of s.blocks) {
           io.out(`          ${BADGE[b.effect]} ${b.target} block :${b.line}${b.reasons[0] ? ` — ${b.reasons[0]}` : ''}`);
           for (const ph2 of b.placeholders) io.out(`              needs ${ph2}`);
@@ -103,7 +106,7 @@ function outline(rb: Runbook, io: CliIO): void {
   for (const w of rb.warnings) io.out(`  ⚠ ${rb.file}:${w.line} ${w.message}`);
 }
 
-/** `opsbook runbook show` and `opsbook runbook lint`. */
+/** `opsbook runbook show` (credentials the steps write shown masked) and `opsbook runbook lint`. */
 export const registerRunbook: RegisterCommands = (program, io) => {
   const runbook = program.command('runbook').description('Runbooks: read them as procedures, lint them. Local by nature: they read the files named (a daemon’s runbooks: GET /api/runbooks).');
   runbook
@@ -113,15 +116,18 @@ export const registerRunbook: RegisterCommands = (program, io) => {
     .option('--json', 'print the documented JSON (one object per file; an array for several)')
     .action(async (files: string[], opts: { json?: boolean }) => {
       const mod = await import('../../runbooks/index.js');
+      // Credentials a step writes (`curl -u ops:PASSWORD`, `?token=…`) are printed masked.
+      const { maskWritten } = await import('../../lib/secrets.js');
+      const mask: Mask = (text) => maskWritten(text);
       const rbs = await readProcedures(mod, files, io);
       if (opts.json) {
         const json = rbs.map((rb) => mod.runbookToJson(rb));
-        io.out(JSON.stringify(json.length === 1 && files.length === 1 ? json[0] : json, null, 2));
+        io.out(JSON.stringify(json.length === 1 && files.length === 1 ? json[0] : json, (_k, v: unknown) => (typeof v === 'string' ? mask(v) : v), 2));
         return;
       }
       rbs.forEach((rb, i) => {
         if (i > 0) io.out('');
-        outline(rb, io);
+        outline(rb, io, mask);
       });
     });
   runbook

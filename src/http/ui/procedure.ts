@@ -1,3 +1,4 @@
+import { maskWritten } from '../../lib/secrets.js';
 import type { CodeBlock, Procedure, Runbook, Step } from '../../runbooks/index.js';
 import { effectBadge } from './components.js';
 import { html, type Html } from './html.js';
@@ -27,11 +28,15 @@ function block(b: CodeBlock): Html {
   <p class="block-meta">${effectBadge(b.effect)} <span class="target">target: ${b.target}</span>
   ${b.placeholders.length ? html`<span class="placeholders">needs ${b.placeholders.map((p, i) => html`${i ? ', ' : ''}<code>${p}</code>`)}</span>` : ''}</p>
   ${b.reasons.length ? html`<p class="reasons">${b.reasons.join('; ')}</p>` : ''}
-  <pre tabindex="0"><code>${b.code}</code></pre>
+  <pre tabindex="0"><code>${maskWritten(b.code)}</code></pre>
 </div>`;
 }
 
-/** A runbook procedure: phases in order, each step with its code blocks annotated (effect, target, placeholders). */
+/**
+ * A runbook procedure: phases in order, each step with its code blocks annotated (effect, target,
+ * placeholders). Credentials the runbook writes in its steps (`curl -u ops:PASSWORD`, `?token=…`)
+ * are shown masked; the steps run with them as written.
+ */
 export function renderProcedure(rb: Runbook, p: Procedure, opts: ProcedureRenderOptions = {}): Html {
   const h = opts.level ?? 2;
   let stepNumber = 0;
@@ -45,7 +50,7 @@ ${p.phases.map(
   <ol class="steps">${ph.steps.map((s) => {
     const n = ++stepNumber;
     return html`<li class="step" id="proc-${p.id}-step-${n}" value="${n}">
-    ${s.text ? html`<p>${s.text}</p>` : ''}
+    ${s.text ? html`<p>${maskWritten(s.text)}</p>` : ''}
     ${s.blocks.map(block)}
     ${s.blocks.length ? (opts.actions?.(s, n) ?? '') : ''}
   </li>`;

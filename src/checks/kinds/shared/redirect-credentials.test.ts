@@ -10,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeHttpAgents, httpRequest, type HttpRequestOptions } from './http-request.js';
 
 const CREDENTIALS = { authorization: 'Bearer first-host-token', cookie: 'session=first-host-cookie', 'proxy-authorization': 'Basic cHJveHk6cHc=' };
+/** Headers whose name says they carry a key, a token, a secret or a password: credentials too. */
+const NAMED_CREDENTIALS = { 'x-api-key': 'first-host-api-key', 'x-auth-token': 'first-host-auth-token', 'private-token': 'first-host-private', 'x-vault-token': 'first-host-vault', 'x-client-secret': 'first-host-secret', 'x-db-password': 'first-host-password' };
 const USERINFO_BASIC = `Basic ${Buffer.from('ops:p@ss').toString('base64')}`;
 
 function listen(handler: http.RequestListener): Promise<{ server: http.Server; origin: string }> {
@@ -42,7 +44,7 @@ describe('HTTP checks following redirects', () => {
   const request = (path: string, connection: 'new' | 'reuse', userinfo = false): HttpRequestOptions => ({
     url: `${userinfo ? first.origin.replace('http://', 'http://ops:p%40ss@') : first.origin}${path}`,
     method: 'GET',
-    headers: userinfo ? {} : { ...CREDENTIALS, 'x-trace': 'kept' },
+    headers: userinfo ? {} : { ...CREDENTIALS, ...NAMED_CREDENTIALS, 'x-trace': 'kept' },
     followRedirects: true,
     maxRedirects: 5,
     maxBodyBytes: 1000,
@@ -58,6 +60,7 @@ describe('HTTP checks following redirects', () => {
       expect(landed()).not.toHaveProperty('authorization');
       expect(landed()).not.toHaveProperty('cookie');
       expect(landed()).not.toHaveProperty('proxy-authorization');
+      expect(Object.keys(landed()).filter((k) => k in NAMED_CREDENTIALS)).toEqual([]);
       expect(landed()['x-trace']).toBe('kept');
     });
 
@@ -73,7 +76,7 @@ describe('HTTP checks following redirects', () => {
       for (const path of ['/here', '/here-absolute']) {
         await httpRequest(request(path, connection), AbortSignal.timeout(30_000));
         expect(received.at(-1)).toMatchObject({ host: 'first', path: '/landed' });
-        expect(landed()).toMatchObject(CREDENTIALS);
+        expect(landed()).toMatchObject({ ...CREDENTIALS, ...NAMED_CREDENTIALS });
         await httpRequest(request(path, connection, true), AbortSignal.timeout(30_000));
         expect(received.at(-1)).toMatchObject({ host: 'first', path: '/landed' });
         expect(landed().authorization).toBe(USERINFO_BASIC);

@@ -37,7 +37,11 @@ export function readCurl(args: string[]): CurlRequest | { why: string } {
       if (d.startsWith('@') && a !== '--data-raw') return { why: `curl reads the body from ${d.slice(1)}, which opsbook does not send` };
       (body ??= []).push(d);
       if (a === '--json') req.headers.push(['Content-Type', 'application/json'], ['Accept', 'application/json']);
-    } else if (a === '-u' || a === '--user') req.headers.push(['Authorization', `Basic ${Buffer.from(value() ?? '').toString('base64')}`]);
+    } else if (a === '-u' || a === '--user' || /^-u.|^--user=/.test(a)) {
+      // `-u user:pass`, `-uuser:pass`, `--user=user:pass`: Basic auth, as curl sends it.
+      const user = a === '-u' || a === '--user' ? value() : a.startsWith('--') ? a.slice('--user='.length) : a.slice(2);
+      req.headers.push(['Authorization', `Basic ${Buffer.from(user ?? '').toString('base64')}`]);
+    }
     else if (a === '-i' || a === '--include') req.include = true;
     else if (a === '-I' || a === '--head') req.headOnly = true;
     else if (a === '-L' || a === '--location') req.followRedirects = true;
