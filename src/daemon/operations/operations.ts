@@ -7,7 +7,7 @@ import { IncidentService, type Incident, type IncidentEffect, type IncidentResul
 import { ActionLinkSigner, loadActionKey, OutboxWorker } from '../../notify/index.js';
 import { EscalationDriver } from '../../oncall/index.js';
 import type { Actor } from '../../identity/index.js';
-import { isOpsbookError } from '../../lib/errors/index.js';
+import { isOpsbookError, type OpsbookError } from '../../lib/errors/index.js';
 import type { ExecutionService, UnattendedRun } from '../../executions/index.js';
 import { configuredLadder, OPEN_STATES } from '../../incidents/index.js';
 import type { SloEvaluator } from '../../slos/index.js';
@@ -25,7 +25,7 @@ import { StoreFullMode } from './store-full.js';
 import { Procedures } from './procedures.js';
 import { MissedPages } from './missed-pages.js';
 import { StuckEscalations } from './stuck-escalations.js';
-import { appendAudit, forgetHandedOver, forgetSettledProbes, handedOver, handOverResults, isStoreFull, type Database, type LeaseToken } from '../../store/index.js';
+import { appendAudit, forgetHandedOver, forgetSettledProbes, handedOver, handOverResults, isStoreFull, namedStoreError, retryAfterSeconds, type Database, type LeaseToken } from '../../store/index.js';
 import { leaseOf, outsideLease, runUnderLease, SINGLETONS_LEASE, type ClusterCoordinator } from '../../cluster/index.js';
 import { newId } from '../../lib/ids.js';
 import { rearmAfter, RETRY_AFTER_ERROR_MS } from '../../lib/rearm.js';
@@ -1064,7 +1064,14 @@ export class Operations {
     void run.then(
       () => undefined,
       // A person's refused action (a bad transition) is answered to them, not logged as a failure.
-      (e: unknown) => {
+      (raw: unknown) => {
+        const e = namedStoreError(raw);
+        // A store held by another process or out of reach is passing: named, with its cause, no stack
+        // (a person's action is answered with the same error, and the CLI prints it once, by name).
+        if (retryAfterSeconds(e) !== undefined) {
+          const cause = (e as Error).cause as { message?: unknown } | undefined;
+          return this.daemon.logger.warn({ code: (e as OpsbookError).code, cause: String(cause?.message ?? '') }, 'operations pipeline step refused by the store');
+        }
         if (!isOpsbookError(e) || e.kind === 'internal' || e.kind === 'unavailable') this.daemon.logger.error({ err: e }, 'operations pipeline step failed');
       },
     );
