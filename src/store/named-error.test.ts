@@ -15,6 +15,7 @@ describe('namedStoreError', () => {
     ['SQLITE_BUSY_SNAPSHOT', 'database is locked', 'OPSBOOK_E_STORE_BUSY'],
     ['55P03', 'canceling statement due to lock timeout', 'OPSBOOK_E_STORE_BUSY'],
     ['57014', 'canceling statement due to statement timeout', 'OPSBOOK_E_STORE_BUSY'],
+    ['57014', 'canceling statement due to user request', 'OPSBOOK_E_STORE_BUSY'],
     ['40001', 'could not serialize access due to concurrent update', 'OPSBOOK_E_STORE_BUSY'],
     ['40P01', 'deadlock detected', 'OPSBOOK_E_STORE_BUSY'],
     ['53300', 'sorry, too many clients already', 'OPSBOOK_E_STORE_UNAVAILABLE'],

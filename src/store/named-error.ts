@@ -26,7 +26,8 @@ export function storeBusyReason(error: unknown): string | undefined {
       return `another process holds its write lock (a long prune, a migration, a stuck process) and did not let go within ${STORE_RETRY_AFTER_SECONDS}s`;
     }
     if (code === '55P03' || (code === '57014' && /lock timeout/i.test(message))) return 'another session holds a lock this write needs (PostgreSQL lock_timeout)';
-    if (code === '57014') return 'the write took longer than PostgreSQL’s statement_timeout, waiting on another session';
+    if (code === '57014' && /statement timeout/i.test(message)) return 'the write took longer than PostgreSQL’s statement_timeout, waiting on another session';
+    if (code === '57014') return 'PostgreSQL cancelled the write (pg_cancel_backend or a timeout)';
     if (code === '40001') return 'another session changed the same rows at once (PostgreSQL serialization failure)';
     if (code === '40P01') return 'it deadlocked with another session’s write (PostgreSQL deadlock)';
   }
