@@ -52,7 +52,7 @@ export function storeUnreachableReason(error: unknown): string | undefined {
  * A store error a person can act on, named; the one place HTTP (API and UI) and the CLI name them.
  * A full disk is OPSBOOK_E_STORE_FULL; a store held by another process past its wait is
  * OPSBOOK_E_STORE_BUSY; a database that refuses or drops the connection is
- * OPSBOOK_E_STORE_UNAVAILABLE. Each rolled its transaction back. The busy and unreachable ones carry
+ * OPSBOOK_E_STORE_UNAVAILABLE. None leaves a transaction half made. The busy and unreachable ones carry
  * `details.retryAfterSeconds`. Anything else is returned as it came.
  */
 export function namedStoreError(error: unknown): unknown {
@@ -65,7 +65,7 @@ export function namedStoreError(error: unknown): unknown {
   if (busy) return new OpsbookError('OPSBOOK_E_STORE_BUSY', `opsbook's store is busy: ${busy}. Nothing was changed; try again shortly`, { cause: error, details });
   const unreachable = storeUnreachableReason(error);
   if (unreachable) {
-    return new OpsbookError('OPSBOOK_E_STORE_UNAVAILABLE', `opsbook's store cannot be reached: ${unreachable}. A write it cut off was rolled back, not half made; try again shortly`, { cause: error, details });
+    return new OpsbookError('OPSBOOK_E_STORE_UNAVAILABLE', `opsbook's store cannot be reached: ${unreachable}. A write it cut off is not half made (a transaction commits whole or not at all); check whether it took before repeating it`, { cause: error, details });
   }
   return error;
 }
