@@ -6,8 +6,20 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** The newest modification time (ms) of any file under dir, or 0 when dir is absent. */
-function newestUnder(dir) {
+/**
+ * Whether a file under src/ (`relativePath`, from src/) is for tests only, so not compiled into
+ * dist/: a test (`*.test.ts`), a test's helper module (a name ending in `test-support.ts`), or
+ * anything in a `testing/` folder. Tests import these from src/ (vitest runs the sources); no
+ * module that ships may import one (scripts/build.mjs refuses).
+ */
+export function testOnly(relativePath) {
+  const parts = relativePath.split(/[\\/]/);
+  const name = parts[parts.length - 1];
+  return name.endsWith('.test.ts') || name.endsWith('test-support.ts') || parts.slice(0, -1).includes('testing');
+}
+
+/** The newest modification time (ms) of any file under dir that is compiled into dist/, or 0 when dir is absent. */
+function newestUnder(dir, relative = '') {
   let newest = 0;
   let entries;
   try {
@@ -16,10 +28,11 @@ function newestUnder(dir) {
     return 0;
   }
   for (const entry of entries) {
-    // Tests live beside the sources but are not compiled into dist/: editing one changes nothing it runs.
-    if (entry.name.endsWith('.test.ts')) continue;
+    const rel = relative ? `${relative}/${entry.name}` : entry.name;
+    // Test-only files live beside the sources but are not compiled into dist/: editing one changes nothing it runs.
+    if (entry.isDirectory() ? entry.name === 'testing' : testOnly(rel)) continue;
     const full = path.join(dir, entry.name);
-    const t = entry.isDirectory() ? newestUnder(full) : fs.statSync(full).mtimeMs;
+    const t = entry.isDirectory() ? newestUnder(full, rel) : fs.statSync(full).mtimeMs;
     if (t > newest) newest = t;
   }
   return newest;

@@ -1,25 +1,43 @@
 #!/usr/bin/env node
-// `npm run build` (and `prepare`): compiles src/**/*.ts (tests left out) into dist/ file by file,
+// `npm run build` (and `prepare`): compiles src/**/*.ts (tests and test-only modules left out, see
+// testOnly in bin/dist.js) into dist/ file by file,
 // keeping the folder layout so paths relative to a module (the UI's static files, package.json)
 // hold in dist/ as in src/, and copies the UI's static files. Sources stay the truth; dist/ is not committed.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { testOnly } from '../bin/dist.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const src = path.join(root, 'src');
 const dist = path.join(root, 'dist');
 
-/** Every .ts file under src that ships: not a test, not a declaration. */
+/** Every .ts file under src that ships: not a test or test-only module, not a declaration. */
 function sources(dir) {
   const out = [];
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) out.push(...sources(full));
-    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts') && !entry.name.endsWith('.d.ts')) out.push(full);
+    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts') && !testOnly(path.relative(src, full))) out.push(full);
   }
   return out;
+}
+
+/**
+ * The shipping modules that import a test-only one (`file → import`): dist/ would hold an import
+ * of a file it lacks, failing only when that line runs. Relative imports, static and dynamic.
+ */
+function importsOfTestOnly(files) {
+  const found = [];
+  for (const file of files) {
+    const text = fs.readFileSync(file, 'utf8');
+    for (const [, spec] of text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)['"](\.{1,2}\/[^'"]+)['"]/g)) {
+      const target = path.relative(src, path.resolve(path.dirname(file), spec.replace(/\.js$/, '.ts')));
+      if (testOnly(target)) found.push(`${path.relative(root, file)} → ${spec}`);
+    }
+  }
+  return found;
 }
 
 /** Copies every file under src that is not TypeScript (the UI's static files) to the same place in dist. */
@@ -59,6 +77,11 @@ const started = Date.now();
 // Built beside dist/ and swapped in whole, so a CLI started meanwhile sees the old build or the new one.
 const staging = `${dist}.${process.pid}`;
 const entryPoints = sources(src);
+const wrong = importsOfTestOnly(entryPoints);
+if (wrong.length > 0) {
+  console.error(`✖ modules that ship import test-only modules (left out of dist/):\n  ${wrong.join('\n  ')}`);
+  process.exit(1);
+}
 const common = { format: 'esm', platform: 'node', target: 'node20', sourcemap: 'linked', sourcesContent: false, logLevel: 'warning' };
 await build({ ...common, entryPoints, outdir: staging, outbase: src, bundle: false });
 await build({

@@ -1,5 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { isOpsbookError } from '../lib/errors/index.js';
+// The module itself rather than store/index.js: every command's start pays for what main imports.
+import { namedStoreError } from '../store/named-error.js';
 import { COMMAND_MODULES } from './commands/index.js';
 import { processIO, type CliIO } from './context.js';
 
@@ -17,7 +19,9 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<voi
   const program = buildProgram(io).exitOverride();
   try {
     await program.parseAsync(argv);
-  } catch (e) {
+  } catch (raw) {
+    // A store held by another process, unreachable or full is told by name, as the API tells it.
+    const e = namedStoreError(raw);
     if (e instanceof CommanderError) {
       process.exitCode = e.exitCode;
       return;

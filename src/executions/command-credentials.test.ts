@@ -7,7 +7,7 @@
  * shown and recorded of the step (plan, transcript, audit, logs) holds none of them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runAndCollect, startAuthEcho, type AuthEcho } from './credential-echo.js';
+import { runAndCollect, startAuthEcho, type AuthEcho } from './credential-echo-test-support.js';
 import { harness, type Harness } from './test-support.js';
 
 const PASSWORD = 'hunter2-Curl/9';

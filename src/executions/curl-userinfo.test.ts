@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MASK } from './params.js';
-import { runAndCollect, startAuthEcho, type AuthEcho } from './credential-echo.js';
+import { runAndCollect, startAuthEcho, type AuthEcho } from './credential-echo-test-support.js';
 import { harness, type Harness } from './test-support.js';
 
 const PASSWORD = 'p@ss-W0rd/1';

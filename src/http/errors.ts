@@ -1,6 +1,8 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { OpsbookError, isOpsbookError, type ErrorKind } from '../lib/errors/index.js';
-import { isStoreFull } from '../store/index.js';
+import { isOpsbookError, type ErrorKind } from '../lib/errors/index.js';
+import { namedStoreError, retryAfterSeconds } from '../store/index.js';
+
+export { namedStoreError } from '../store/index.js';
 
 /** The one place error kinds become HTTP statuses. */
 export const STATUS_BY_KIND: Record<ErrorKind, number> = {
@@ -24,21 +26,14 @@ export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): v
   void reply.status(404).send({ error: { code: 'OPSBOOK_E_NOT_FOUND', message: `no route for ${request.method} ${request.url.split('?')[0]}` } } satisfies ErrorBody);
 }
 
-/**
- * A store error a person can act on, named: a full disk is OPSBOOK_E_STORE_FULL (503, what to do in
- * docs/operating.md), not an internal error. Anything else is returned as it came.
- */
-export function namedStoreError(error: unknown): unknown {
-  if (isOpsbookError(error) || !isStoreFull(error)) return error;
-  return new OpsbookError('OPSBOOK_E_STORE_FULL', "opsbook's store cannot write: its disk is full. Nothing was changed; free space and try again (pages still go out from memory)", { cause: error });
-}
-
 export function errorHandler(raw: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void {
   const error = namedStoreError(raw) as FastifyError | Error;
   if (isOpsbookError(error)) {
     const body: ErrorBody = { error: { code: error.code, message: error.message } };
     if (error.location?.path) body.error.path = error.location.path;
     const status = STATUS_BY_KIND[error.kind];
+    const retryAfter = retryAfterSeconds(error);
+    if (retryAfter !== undefined) void reply.header('retry-after', String(retryAfter));
     if (status >= 500) {
       // A coded failure on opsbook's side (store down, a broken invariant) is logged like any other.
       request.log.error({ err: error }, 'request failed');

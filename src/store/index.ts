@@ -22,6 +22,7 @@ export * from './repos/status.js';
 export * from './repos/oncall.js';
 export * from './repos/audit-archive.js';
 export { isStoreFull } from './full.js';
+export { namedStoreError, retryAfterSeconds, storeBusyReason, storeUnreachableReason, STORE_RETRY_AFTER_SECONDS } from './named-error.js';
 export type { LeaseOwners } from './lease-owners.js';
 export { WalCheckpointer, type WalCheckpointerOptions } from './wal-checkpointer.js';
 export * from './repos/incident-roles.js';

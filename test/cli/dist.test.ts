@@ -4,7 +4,14 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { REPO_ROOT, runCli } from '../support/cli.js';
 
-const { distProblem } = (await import(path.join(REPO_ROOT, 'bin/dist.js'))) as { distProblem: (root?: string) => string | undefined };
+const { distProblem, testOnly } = (await import(path.join(REPO_ROOT, 'bin/dist.js'))) as { distProblem: (root?: string) => string | undefined; testOnly: (relativePath: string) => boolean };
+
+/** Every file under dir, relative to it, with `/`. */
+function filesUnder(dir: string): string[] {
+  return (fs.readdirSync(dir, { recursive: true, withFileTypes: true }) as fs.Dirent[])
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join('/'));
+}
 
 let dir: string | undefined;
 afterEach(() => {
@@ -40,5 +47,25 @@ describe('the compiled dist/ the command runs from', () => {
     const help = await runCli(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('validate');
+  });
+
+  it('leaves test-only modules out: tests, *test-support.ts and testing/ folders', () => {
+    const testOnlySources = filesUnder(path.join(REPO_ROOT, 'src')).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && testOnly(f));
+    expect(testOnlySources).toEqual(expect.arrayContaining(['checks/testing/index.ts', 'executions/credential-echo-test-support.ts', 'store/repos/plan-test-support.ts', 'notify/test-support.ts']));
+    const shipped = filesUnder(path.join(REPO_ROOT, 'dist'));
+    expect(shipped.filter((f) => /test-support|(^|\/)testing\/|\.test\./.test(f))).toEqual([]);
+    expect(shipped).toContain('checks/index.js');
+  });
+
+  it('is not made stale by editing a test-only module', () => {
+    const root = checkout(1_000, 2_000);
+    for (const file of ['src/cli/main.test.ts', 'src/notify/test-support.ts', 'src/checks/testing/index.ts']) {
+      fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+      fs.writeFileSync(path.join(root, file), '');
+      fs.utimesSync(path.join(root, file), 3_000, 3_000);
+    }
+    expect(distProblem(root)).toBeUndefined();
+    fs.utimesSync(path.join(root, 'src/cli/main.ts'), 3_000, 3_000);
+    expect(distProblem(root)).toMatch(/older than src\//);
   });
 });

@@ -30,13 +30,19 @@ export async function childArgs(script: string): Promise<string[]> {
   return [await file];
 }
 
-/** Imports of src/ become the same module in dist/, left outside the bundle; packages stay outside too. */
+/**
+ * Imports of src/ become the same module in dist/, left outside the bundle; packages stay outside
+ * too. A test-only module (not in dist/, see testOnly) is bundled from src/, its own imports of src/
+ * pointing at dist/ in turn.
+ */
 const fromDist: Plugin = {
   name: 'opsbook-dist',
   setup(b) {
-    b.onResolve({ filter: /^\.\.?\// }, (args) => {
+    b.onResolve({ filter: /^\.\.?\// }, async (args) => {
       const target = path.resolve(args.resolveDir, args.path);
       if (!target.startsWith(SRC + path.sep)) return undefined;
+      const { testOnly } = (await import(path.join(REPO_ROOT, 'bin/dist.js'))) as { testOnly: (relativePath: string) => boolean };
+      if (testOnly(path.relative(SRC, target).replace(/\.js$/, '.ts'))) return { path: target.replace(/\.js$/, '.ts') };
       return { path: path.join(DIST, path.relative(SRC, target)), external: true };
     });
   },

@@ -11,11 +11,11 @@ export const PASSWORD = 'correct horse battery';
 
 export type UiHarness = DaemonApp;
 
-/** A daemon (pipeline off) with one user per role, each with PASSWORD, and its HTTP app. */
-export async function startUi(options: { yaml?: string; clock?: Clock; session?: SessionLimits; login?: LoginLimits; logger?: Logger } = {}): Promise<UiHarness> {
+/** A daemon (pipeline off unless `operations`) with one user per role, each with PASSWORD, and its HTTP app. */
+export async function startUi(options: { yaml?: string; clock?: Clock; session?: SessionLimits; login?: LoginLimits; logger?: Logger; operations?: boolean } = {}): Promise<UiHarness> {
   const users = ROLES.map((r) => `  - name: ${r}-user\n    role: ${r}\n`).join('');
   const ui = await startDaemonApp('ui', { 'ops.yaml': `users:\n${users}${options.yaml ?? ''}` }, {
-    operations: false,
+    operations: options.operations ?? false,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
     beforeServer: (daemon) => webAuthFor(daemon, { ...(options.session ? { session: options.session } : {}), ...(options.login ? { login: options.login } : {}) }),

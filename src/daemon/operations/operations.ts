@@ -10,9 +10,9 @@ import type { Incident, IncidentEffect, IncidentResult, IncidentRole, IncidentSe
 import type { ActionLinkSigner, OutboxWorker } from '../../notify/index.js';
 import type { EscalationDriver } from '../../oncall/index.js';
 import type { Actor } from '../../identity/index.js';
-import { isOpsbookError } from '../../lib/errors/index.js';
+import { isOpsbookError, type OpsbookError } from '../../lib/errors/index.js';
 import type { ExecutionService } from '../../executions/index.js';
-import { appendAudit } from '../../store/index.js';
+import { appendAudit, namedStoreError, retryAfterSeconds } from '../../store/index.js';
 import { runUnderLease } from '../../cluster/index.js';
 import type { OperationsHost, ReloadOutcome } from './host.js';
 import type { IncidentEffects } from './effects.js';
@@ -413,7 +413,14 @@ export class Operations {
     void run.then(
       () => undefined,
       // A person's refused action (a bad transition) is answered to them, not logged as a failure.
-      (e: unknown) => {
+      (raw: unknown) => {
+        const e = namedStoreError(raw);
+        // A store held by another process or out of reach is passing: named, with its cause, no stack
+        // (a person's action is answered with the same error, and the CLI prints it once, by name).
+        if (retryAfterSeconds(e) !== undefined) {
+          const cause = (e as Error).cause as { message?: unknown } | undefined;
+          return this.daemon.logger.warn({ code: (e as OpsbookError).code, cause: String(cause?.message ?? '') }, 'operations pipeline step refused by the store');
+        }
         if (!isOpsbookError(e) || e.kind === 'internal' || e.kind === 'unavailable') this.daemon.logger.error({ err: e }, 'operations pipeline step failed');
       },
     );

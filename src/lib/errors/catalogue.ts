@@ -37,7 +37,7 @@ export const ERROR_CATALOGUE = {
   OPSBOOK_E_CONFIG_ENV_SYNTAX: { kind: 'invalid', summary: 'A `${` is not a well-formed variable reference; write `$${` for a literal `${`.' },
 
   // store/
-  OPSBOOK_E_STORE_UNAVAILABLE: { kind: 'unavailable', summary: 'The store cannot be opened or reached.' },
+  OPSBOOK_E_STORE_UNAVAILABLE: { kind: 'unavailable', summary: 'The store cannot be opened or reached (connection refused, too many connections, PostgreSQL shut down or ended the connection mid-request).' },
   OPSBOOK_E_FENCED: { kind: 'conflict', summary: 'A write was refused: the lease it was made under has passed to another process (docs/cluster.md).' },
   OPSBOOK_E_STORE_MIGRATION: { kind: 'internal', summary: 'A migration failed; the store is left at the last good version.' },
   OPSBOOK_E_STORE_NEWER: { kind: 'unavailable', summary: 'The store was written by a newer opsbook (a schema this binary does not know); it refuses rather than misread it.' },
@@ -46,6 +46,7 @@ export const ERROR_CATALOGUE = {
   OPSBOOK_E_RESTORE_SOURCE: { kind: 'invalid', summary: 'The file given to `opsbook restore` is not a backup of an opsbook store, or is damaged.' },
   OPSBOOK_E_RESTORE_NOT_EMPTY: { kind: 'conflict', summary: '`opsbook restore` only restores into an empty store; the configured one holds data.' },
   OPSBOOK_E_STORE_FULL: { kind: 'unavailable', summary: 'The store cannot write: its disk is full (SQLITE_FULL, ENOSPC, PostgreSQL 53100). Pages still go out from memory; see docs/operating.md.' },
+  OPSBOOK_E_STORE_BUSY: { kind: 'unavailable', summary: "The store is held by another process past the wait (SQLite's write lock past busy_timeout; PostgreSQL lock or statement timeout, serialization failure, deadlock). Nothing was changed; answered with Retry-After, try again." },
   OPSBOOK_E_STORE_CONTENDED: { kind: 'overloaded', summary: "Another process kept taking the sequence number a write read (an incident's timeline written by many processes at once); retry it." },
   OPSBOOK_E_ARCHIVE_EXISTS: { kind: 'conflict', summary: 'The audit archive file already exists; opsbook never overwrites an archive.' },
   OPSBOOK_E_ARCHIVE_INVALID: { kind: 'invalid', summary: 'A file given to `audit verify --archive` is not an opsbook audit archive (the line is named).' },

@@ -8,7 +8,7 @@ import { sql } from 'kysely';
 import { expect, it } from 'vitest';
 import { describeOnStores } from '../../../test/support/store-targets.js';
 import { heldIncidentsQuery, incidentsOpenedBetweenQuery, listHeldIncidents, listIncidentsOpenedBetween, type IncidentRow } from './incidents.js';
-import { planOf } from './plan-support.js';
+import { planOf } from './plan-test-support.js';
 
 await describeOnStores('opsbook-held-plan', 'held incidents and incidents opened in a span', { migrate: true }, (target) => {
   it('are read through their indexes, not by scanning every incident', async () => {

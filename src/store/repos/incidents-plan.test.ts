@@ -6,7 +6,7 @@ import { sql } from 'kysely';
 import { expect, it } from 'vitest';
 import { describeOnStores } from '../../../test/support/store-targets.js';
 import { findOpenIncidentByDedupKey, openIncidentByDedupKeyQuery, type IncidentAlertRow, type IncidentRow } from './incidents.js';
-import { incidentRow, planOf } from './plan-support.js';
+import { incidentRow, planOf } from './plan-test-support.js';
 
 await describeOnStores('opsbook-dedup-plan', 'open incident by dedup key', { migrate: true }, (target) => {
   it('is found through incident_alerts_dedup with incidents probed by primary key', async () => {

@@ -7,7 +7,7 @@ import { sql } from 'kysely';
 import { expect, it } from 'vitest';
 import { describeOnStores } from '../../../test/support/store-targets.js';
 import { incidentsOfRulesQuery, listIncidentsOfRules, type IncidentAlertRow, type IncidentRow } from './incidents.js';
-import { incidentRow, planOf } from './plan-support.js';
+import { incidentRow, planOf } from './plan-test-support.js';
 
 await describeOnStores('opsbook-rules-plan', 'incidents of a check\'s rules', { migrate: true }, (target) => {
   it('are found through incident_alerts_rule', async () => {

@@ -14,7 +14,7 @@ import { sql } from 'kysely';
 import { expect, it } from 'vitest';
 import { describeOnStores } from '../../../test/support/store-targets.js';
 import { answeredRunningEscalationsQuery, listAnsweredRunningEscalations, listUnpagedIncidents, listUnrevisedEscalations, unpagedIncidentsQuery, unrevisedEscalationsQuery, type IncidentRow } from './incidents.js';
-import { planOf } from './plan-support.js';
+import { planOf } from './plan-test-support.js';
 
 await describeOnStores('opsbook-unpaged-plan', 'missed pages and unstopped escalations', { migrate: true }, (target) => {
   it('are read through their indexes', async () => {
