@@ -39,6 +39,9 @@ describe('import: credentials a runbook writes are never copied into the proposa
     // The check keeps the query credential, as a variable the loader expands.
     const status = proposal.items.find((i) => i.id === 'library-service-api-status');
     expect(status?.body.url).toBe('${TODO_LIBRARY_SERVICE_BASE_URL}/api/status?token=${LIBRARY_SERVICE_TOKEN}&api_key=${LIBRARY_SERVICE_API_KEY}');
+    // The headers its curl sends with credentials, the check sends too.
+    expect(proposal.items.find((i) => i.id === 'library-service-search-cluster-health')?.body.headers).toEqual({ Authorization: 'Bearer ${LIBRARY_SERVICE_SEARCH_TOKEN}' });
+    expect(proposal.items.find((i) => i.id === 'library-service-api-loans-overdue')?.body.headers).toEqual({ 'X-Api-Key': '${LIBRARY_SERVICE_X_API_KEY}' });
     // What the runbook runs stays readable, its credentials as references.
     expect(config).toContain('# the runbook runs: redis-cli -h cache.prod.example.net -a ${LIBRARY_SERVICE_REDIS_PASSWORD} ping');
     expect(config).toMatch(/# Credentials the runbooks write are not copied[^\n]*\n(#[^\n]*\n)*# {3}LIBRARY_SERVICE_TOKEN: /);
@@ -78,9 +81,10 @@ describe('import: credentials a runbook writes are never copied into the proposa
   });
 
   it('leaves what a runbook writes in a credential\'s place: a variable, a placeholder', () => {
-    const text = ['# Shop', '', '```bash', 'PGPASSWORD=$DB_PASSWORD psql -h db -c "select 1"', 'curl -u admin:<password> https://shop.example.net/health', '```', ''].join('\n');
+    const text = ['# Shop', '', '```bash', 'PGPASSWORD=$DB_PASSWORD psql -h db -c "select 1"', 'curl -u admin:<password> https://shop.example.net/health', 'curl -H "Authorization: Bearer $SHOP_TOKEN" https://shop.example.net/api/orders', '```', ''].join('\n');
     const proposal = propose([{ text, ref: 'shop.md' }]);
     expect(proposal.credentials).toEqual([]);
+    expect(proposal.items.find((i) => i.id === 'shop-api-orders')?.body.headers).toBeUndefined();
     expect(proposal.items.flatMap((i) => i.notes)).toEqual(expect.arrayContaining(['the runbook runs: curl -u admin:<password> https://shop.example.net/health', 'the runbook runs: PGPASSWORD=$DB_PASSWORD psql -h db -c "select 1" (line 4)']));
   });
 });

@@ -160,3 +160,17 @@ export function commandLineSecrets(text: string, depth = 0): string[] {
   }
   return out.filter((s) => s !== '');
 }
+
+/** The headers a command line's `-H 'Name: value'` options (`--header`, `--header=`) give, as `[name, value]`, quotes removed. */
+export function commandHeaders(text: string): [string, string][] {
+  const out: [string, string][] = [];
+  for (const tokens of commandTokens(text)) {
+    const words = tokens.map((t) => t.text);
+    words.forEach((w, i) => {
+      const header = HEADER_OPTIONS.has(w) ? words[i + 1] : /^--(proxy-)?header=/.test(w) ? w.slice(w.indexOf('=') + 1) : undefined;
+      const colon = header?.indexOf(':') ?? -1;
+      if (header && colon > 0 && w !== '--proxy-header' && !w.startsWith('--proxy-header=')) out.push([header.slice(0, colon).trim(), header.slice(colon + 1).trim()]);
+    });
+  }
+  return out;
+}
