@@ -87,4 +87,14 @@ describe('import: credentials a runbook writes are never copied into the proposa
     expect(proposal.items.find((i) => i.id === 'shop-api-orders')?.body.headers).toBeUndefined();
     expect(proposal.items.flatMap((i) => i.notes)).toEqual(expect.arrayContaining(['the runbook runs: curl -u admin:<password> https://shop.example.net/health', 'the runbook runs: PGPASSWORD=$DB_PASSWORD psql -h db -c "select 1" (line 4)']));
   });
+
+  it('a credential that is also a word (`redis-cli -a redis`) is replaced where a string writes it as one, not in the proposal\'s own words', () => {
+    const text = ['# Shop', '', '```bash', 'redis-cli -h cache -a redis ping', '```', ''].join('\n');
+    const proposal = propose([{ text, ref: 'shop.md' }]);
+    const check = proposal.items.find((i) => i.id === 'shop-redis')!;
+    expect(check.body).toMatchObject({ kind: 'redis', url: '${TODO_SHOP_REDIS_URL}' });
+    expect(proposal.todos.find((t) => t.name === 'TODO_SHOP_REDIS_URL')?.hint).toMatch(/^redis:\/\//);
+    expect(check.notes[0]).not.toMatch(/-a redis\b/);
+    expect(proposal.credentials.map((c) => c.name)).toEqual(['SHOP_REDIS_PASSWORD']);
+  });
 });

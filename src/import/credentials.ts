@@ -5,7 +5,7 @@
  * service and what it holds, and is listed with where the runbook wrote it. Which values are
  * credentials is lib/secrets.ts's rule (writtenSecrets), the same the runbook engine masks by.
  */
-import { writtenSecrets } from '../lib/secrets.js';
+import { headerValueSecrets, isCredentialHeader, MIN_SECRET_LENGTH, writtenSecrets } from '../lib/secrets.js';
 import { envPart } from './context.js';
 import type { Proposal, Todo } from './model.js';
 
@@ -60,63 +60,83 @@ function nameFor(text: string, at: number, value: string, service: string): stri
   return `${prefix}_${store ? `${store}_` : ''}PASSWORD`;
 }
 
+/** Where `text` writes `value` as a value (after a space, `=`, `:` or a quote), not inside a word (`redis` of `redis-cli`); else its first place. */
+function whereWritten(text: string, value: string): number {
+  for (let at = text.indexOf(value); at >= 0; at = text.indexOf(value, at + 1)) if (at > 0 && /[\s=:'"]/.test(text[at - 1]!)) return at;
+  return text.indexOf(value);
+}
+
 /** Credential variables by value, with a name each, unique across the proposal. */
 class Credentials {
   private readonly byValue = new Map<string, Found>();
   private readonly names = new Set<string>();
   readonly used = new Map<string, Todo>();
 
-  add(text: string, service: string, where: string): void {
-    for (const value of writtenSecrets(text)) {
-      if (this.byValue.has(value) || STANDS_IN.test(value)) continue;
-      const at = text.indexOf(value);
+  /** Names every credential `text` writes (`extra`: ones its place says it holds) not named yet; returns them. */
+  add(text: string, service: string, where: string, extra: string[] = []): string[] {
+    const values = [...new Set([...writtenSecrets(text), ...extra])].filter((v) => v.length >= MIN_SECRET_LENGTH && !STANDS_IN.test(v));
+    const out: string[] = [];
+    for (const value of values) {
       // Forms the text does not write as such (the Basic base64 of `user:password`) are never copied either.
-      if (at < 0) continue;
-      const base = nameFor(text, at, value, service);
+      if (!text.includes(value)) continue;
+      out.push(value);
+      if (this.byValue.has(value)) continue;
+      const base = nameFor(text, whereWritten(text, value), value, service);
       let name = base;
       for (let n = 2; this.names.has(name); n++) name = `${base}_${n}`;
       this.names.add(name);
       this.byValue.set(value, { value, name, hint: `the credential the runbook writes ${where}` });
     }
+    return out;
   }
 
-  /** `text` with every known credential (longest first) as its `${NAME}`. */
-  replace(text: string): string {
+  /** `text` with `values` (longest first) as their `${NAME}`. */
+  replace(text: string, values: string[]): string {
     let out = text;
-    const found = [...this.byValue.values()].filter((f) => out.includes(f.value)).sort((a, b) => b.value.length - a.value.length);
-    for (const f of found) {
-      if (!out.includes(f.value)) continue;
-      out = out.split(f.value).join(`\${${f.name}}`);
+    for (const value of [...values].sort((a, b) => b.length - a.length)) {
+      const f = this.byValue.get(value);
+      if (!f || !out.includes(value)) continue;
+      out = out.split(value).join(`\${${f.name}}`);
       this.used.set(f.name, { name: f.name, hint: f.hint });
     }
     return out;
   }
 }
 
-function mapStrings<T>(value: T, fn: (s: string) => string): T {
-  if (typeof value === 'string') return fn(value) as T;
-  if (Array.isArray(value)) return value.map((v) => mapStrings(v, fn)) as T;
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mapStrings(v, fn)])) as T;
+type Path = (string | number)[];
+
+function mapStrings<T>(value: T, fn: (s: string, path: Path) => string, path: Path = []): T {
+  if (typeof value === 'string') return fn(value, path) as T;
+  if (Array.isArray(value)) return value.map((v, i) => mapStrings(v, fn, [...path, i])) as T;
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mapStrings(v, fn, [...path, k])])) as T;
   return value;
 }
 
+/** What a value holds by its place: a credential header's value (`headers: { Authorization: Bearer … }`) but its scheme. */
+function byPlace(value: string, path: Path): string[] {
+  const name = path.at(-1);
+  return path.at(-2) === 'headers' && typeof name === 'string' && isCredentialHeader(name) ? headerValueSecrets(`${name}: ${value}`) : [];
+}
+
 /**
- * The proposal with every credential its runbooks' commands write, and any its own strings write
- * (a URL's `?token=…`, a quoted command in a note), replaced by a `${NAME}` reference everywhere:
- * entries, notes, findings, hints and Prometheus rules. `credentials` lists the variables to set.
+ * The proposal with every credential its strings write (a URL's `?token=…`, a quoted command's
+ * `-a PASSWORD`, a credential header's value) replaced by a `${NAME}` reference: entries, notes,
+ * findings, hints and Prometheus rules. Each string is read on its own, so a credential that is
+ * also a common word (`-a redis`) is replaced only where it stands as a credential. Names come
+ * from the runbook command that wrote the credential, where one did (it says the most).
+ * `credentials` lists the variables to set.
  */
 export function withoutCredentials(proposal: Proposal, sources: CommandSource[]): Proposal {
   const credentials = new Credentials();
   for (const s of sources) for (const c of s.commands) credentials.add(c.text, s.service, `in ${s.ref}:${c.line}`);
   const serviceOf = new Map(sources.map((s) => [s.ref, s.service]));
-  // A string import wrote itself (a finding's text, a note quoting a prose line) may write one the commands do not.
-  const clean = (file: string | undefined, line: number | undefined) => (s: string): string => {
-    credentials.add(s, serviceOf.get(file ?? '') ?? 'import', file ? `in ${file}:${line}` : 'in the runbooks');
-    return credentials.replace(s);
+  const clean = (file: string | undefined, line: number | undefined) => (s: string, path: Path = []): string => {
+    const found = credentials.add(s, serviceOf.get(file ?? '') ?? 'import', file ? `in ${file}:${line}` : 'in the runbooks', byPlace(s, path));
+    return found.length > 0 ? credentials.replace(s, found) : s;
   };
   const items = proposal.items.map((item) => {
     const at = clean(item.sources[0]?.file, item.sources[0]?.line);
-    return { ...item, body: mapStrings(item.body, at), notes: item.notes.map(at) };
+    return { ...item, body: mapStrings(item.body, at), notes: item.notes.map((n) => at(n)) };
   });
   const findings = proposal.findings.map((f) => ({ ...f, text: clean(f.source.file, f.source.line)(f.text) }));
   const prometheusRules = proposal.prometheusRules.map((r) => mapStrings(r, clean(r.source.file, r.source.line)));

@@ -103,7 +103,7 @@ function userPassword(value: string): string[] {
 }
 
 /** `Name: value` of a header named like a credential: what headerSecrets masks of it, but a scheme before the credentials. */
-function headerValueSecrets(header: string): string[] {
+export function headerValueSecrets(header: string): string[] {
   const colon = header.indexOf(':');
   if (colon <= 0) return [];
   const name = header.slice(0, colon).trim();
