@@ -175,6 +175,7 @@ checks:
       prometheusRules: [],
       findings: [],
       todos: [],
+      credentials: [],
       items: [
         item('checks', 'api', { kind: 'http', url: 'https://api.test/health' }),
         item('rules', 'api-down-low', { check: 'api', severity: 'SEV3' }),
@@ -280,7 +281,7 @@ rules:
 
   it('finds a level in a rule that fires at once on the same condition, and a rule in such a level', () => {
     const item = (section: Item['section'], id: string, body: Record<string, unknown>): Item => ({ section, id, body, sources: [], notes: [] });
-    const proposal = (items: Item[]): Proposal => ({ runbooks: [], prometheusRules: [], findings: [], todos: [], items });
+    const proposal = (items: Item[]): Proposal => ({ runbooks: [], prometheusRules: [], findings: [], todos: [], credentials: [], items });
     const example = parse(`
 checks:
   - { id: fallback, kind: metrics, url: "\${U}/metrics", gauge: "\${F}", warning: "[VALUE] > 20%" }
@@ -315,7 +316,7 @@ rules:
     expect([...marks.keys()]).toEqual(['rules/pool-high/condition']);
     const example = parse(configText) as Record<string, unknown>;
     const proposal = (condition: string): Proposal => ({
-      runbooks: [], prometheusRules: [], findings: [], todos: [],
+      runbooks: [], prometheusRules: [], findings: [], todos: [], credentials: [],
       items: [item('checks', 'p', { kind: 'metrics', gauge: '${TODO_P}' }), item('rules', 'p-capacity', { check: 'p', condition })],
     });
     const open = compare(proposal('value >= ${TODO_P_ALERT_AT}'), example, undefined, marks);

@@ -43,6 +43,10 @@ export function emit(proposal: Proposal, options: EmitOptions = {}): Emitted {
     header.push('', 'TODO variables:');
     for (const t of proposal.todos) header.push(`  ${t.name}: ${t.hint}`);
   }
+  if (proposal.credentials.length > 0) {
+    header.push('', 'Credentials the runbooks write are not copied: set these variables where opsbook runs (never in this file):');
+    for (const t of proposal.credentials) header.push(`  ${t.name}: ${t.hint}`);
+  }
   doc.commentBefore = comment(header);
   if (proposal.runbooks.length > 0) doc.set('runbooks', doc.createNode(proposal.runbooks));
   for (const section of ORDER) {

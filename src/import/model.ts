@@ -64,6 +64,8 @@ export interface Proposal {
   prometheusRules: PrometheusRule[];
   findings: Finding[];
   todos: Todo[];
+  /** Variables standing for the credentials the runbooks write (`${LIBRARY_SERVICE_DB_PASSWORD}`): never copied, set them in the environment. */
+  credentials: Todo[];
 }
 
 export function at(file: string, line: number): Source {

@@ -18,6 +18,7 @@ import { extractSymptomMetrics } from './extract/symptom-metrics.js';
 import { extractStoreChecks } from './extract/stores.js';
 import { extractThresholds } from './extract/thresholds.js';
 import { extractTls } from './extract/tls.js';
+import { withoutCredentials } from './credentials.js';
 import { Linker } from './link.js';
 import type { Proposal } from './model.js';
 import { addLevelRules } from './severity.js';
@@ -40,7 +41,7 @@ const YAML_LANGUAGES = new Set(['yaml', 'yml']);
 
 /**
  * Proposes an ops config from runbooks: every item with the lines it came from, every unknown a
- * `${TODO_…}` variable. Pure and deterministic: the same inputs in the same order give the same
+ * `${TODO_…}` variable, every credential the runbooks write a `${NAME}` (see withoutCredentials). Pure and deterministic: the same inputs in the same order give the same
  * proposal. Never throws on odd input; what it cannot read it leaves out.
  */
 export function propose(inputs: ImportInput[]): Proposal {
@@ -94,11 +95,15 @@ export function propose(inputs: ImportInput[]): Proposal {
     const text = `${item.id} → ${item.body.runbook}`;
     if (!state.findings.some((f) => f.what === 'runbook link' && f.text === text)) state.findings.push({ what: 'runbook link', text, source: item.sources[0]! });
   }
-  return {
+  const proposal = {
     runbooks: markdown.map((c) => c.ref),
     items: state.items,
     prometheusRules: state.prometheusRules,
     findings: state.findings,
     todos: state.todoList(),
+    credentials: [],
   };
+  // Last, so nothing an extractor copied from a command (a URL, a quoted line) keeps a credential.
+  const commands = contexts.map(({ ctx }) => ({ ref: ctx.ref, service: ctx.service, commands: ctx.runbook.blocks.flatMap((b) => b.commands) }));
+  return withoutCredentials(proposal, commands);
 }

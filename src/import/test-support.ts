@@ -1,7 +1,7 @@
 import type { Proposal } from './model.js';
 
 /**
- * Values for every TODO variable of a proposal, as a person filling them in would choose: URLs for
+ * Values for every TODO and credential variable of a proposal, as a person filling them in would choose: URLs for
  * URLs, a user name per user, an existing check of the right kind for a check id. Used by tests to
  * prove that a filled-in proposal validates.
  */
@@ -33,5 +33,6 @@ export function fillTodos(proposal: Proposal): Record<string, string> {
     } else value = `todo-${n}`;
     env[name] = value;
   });
+  for (const { name } of proposal.credentials) env[name] = `secret-${name.toLowerCase()}`;
   return env;
 }

@@ -103,7 +103,7 @@ function userPassword(value: string): string[] {
 }
 
 /** `Name: value` of a header named like a credential: what headerSecrets masks of it, but a scheme before the credentials. */
-function headerValueSecrets(header: string): string[] {
+export function headerValueSecrets(header: string): string[] {
   const colon = header.indexOf(':');
   if (colon <= 0) return [];
   const name = header.slice(0, colon).trim();
@@ -159,4 +159,18 @@ export function commandLineSecrets(text: string, depth = 0): string[] {
     }
   }
   return out.filter((s) => s !== '');
+}
+
+/** The headers a command line's `-H 'Name: value'` options (`--header`, `--header=`) give, as `[name, value]`, quotes removed. */
+export function commandHeaders(text: string): [string, string][] {
+  const out: [string, string][] = [];
+  for (const tokens of commandTokens(text)) {
+    const words = tokens.map((t) => t.text);
+    words.forEach((w, i) => {
+      const header = HEADER_OPTIONS.has(w) ? words[i + 1] : /^--(proxy-)?header=/.test(w) ? w.slice(w.indexOf('=') + 1) : undefined;
+      const colon = header?.indexOf(':') ?? -1;
+      if (header && colon > 0 && w !== '--proxy-header' && !w.startsWith('--proxy-header=')) out.push([header.slice(0, colon).trim(), header.slice(colon + 1).trim()]);
+    });
+  }
+  return out;
 }

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { isRedirectCredential } from './redirects.js';
-import { configSecrets, maskWritten, writtenSecrets } from './secrets.js';
+import { commandHeaders, configSecrets, maskWritten, writtenSecrets } from './secrets.js';
 
 const basic = (pair: string): string => Buffer.from(pair).toString('base64');
 
@@ -82,5 +82,15 @@ describe('credentials on a redirect to another origin', () => {
   it('are the headers named like a credential as well as Authorization, Cookie and Proxy-Authorization', () => {
     for (const name of ['Authorization', 'Cookie', 'Proxy-Authorization', 'X-Api-Key', 'X-Auth-Token', 'Private-Token', 'X-Vault-Token', 'X-Client-Secret', 'X-DB-Password', 'Api-Key']) expect(isRedirectCredential(name), name).toBe(true);
     for (const name of ['Accept', 'Content-Type', 'X-Trace', 'User-Agent', 'X-Request-Id']) expect(isRedirectCredential(name), name).toBe(false);
+  });
+
+  it('reads the headers a command line gives (-H, --header, --header=), quotes removed, each command on its own', () => {
+    expect(commandHeaders(`curl -s -H "Authorization: Bearer abc.def" --header 'X-Api-Key: k1' --header=Accept:text/plain https://a.test/x | jq . ; curl -H 'Cookie: s=1' https://b.test`)).toEqual([
+      ['Authorization', 'Bearer abc.def'],
+      ['X-Api-Key', 'k1'],
+      ['Accept', 'text/plain'],
+      ['Cookie', 's=1'],
+    ]);
+    expect(commandHeaders('curl --proxy-header "Proxy-Authorization: Basic eDp5" -H NoColon https://a.test')).toEqual([]);
   });
 });

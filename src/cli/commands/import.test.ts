@@ -39,6 +39,32 @@ describe('opsbook import', () => {
     expect(proposal.todos.map((t) => t.name)).toContain('TODO_PAYMENTS_API_BASE_URL');
   });
 
+  it('never writes a credential the runbook writes: ops.yaml, stdout, --json and the report name ${NAME} variables instead, and the config validates with them set', async () => {
+    const fixture = 'test/fixtures/import/library-credentials.md';
+    const secrets = ['S3cretAdm1n', 'tok_9f8e7d6c5b4a', 'ak_live_51HxQ2', 'Hunter2Pass', 'eyJhbGciOiJIUzI1NiJ9.c2VjcmV0', 'xk_5up3rs3cret', 'PgPa55word', 'Db4ppPass', 'MyS3cretPw', 'R3disPassw0rd'];
+    const out = path.join(dir, 'credentials');
+    const written = await opsbook('import', fixture, '--out', out);
+    const printed = await opsbook('import', fixture);
+    const json = await opsbook('import', '--json', fixture);
+    expect([written.code, printed.code, json.code]).toEqual([0, 0, 0]);
+    const config = await readFile(path.join(out, 'ops.yaml'), 'utf8');
+    for (const text of [config, written.stdout, written.stderr, printed.stdout, printed.stderr, json.stdout, json.stderr]) for (const s of secrets) expect(text).not.toContain(s);
+    expect(config).toContain('url: ${TODO_LIBRARY_SERVICE_BASE_URL}/api/status?token=${LIBRARY_SERVICE_TOKEN}&api_key=${LIBRARY_SERVICE_API_KEY}');
+    expect(written.stderr).toMatch(/credentials the runbooks write are \$\{NAME\} references, not copied; set them where opsbook runs: .*LIBRARY_SERVICE_REDIS_PASSWORD/);
+    const credentials = (JSON.parse(json.stdout) as { credentials: { name: string }[] }).credentials.map((c) => c.name);
+    expect(credentials).toContain('LIBRARY_SERVICE_DB_PASSWORD');
+    const todos = (JSON.parse(json.stdout) as { todos: { name: string }[] }).todos.map((t) => t.name);
+    const env: Record<string, string> = {};
+    for (const name of todos) env[name] = /_REDIS_URL$/.test(name) ? 'redis://127.0.0.1:6379' : /_POSTGRES_URL$/.test(name) ? 'postgres://127.0.0.1:5432/postgres' : /_URL$/.test(name) ? 'https://library.test' : /_EMAIL$/.test(name) ? `${name.toLowerCase()}@example.test` : 'x';
+    const unset = await runCli(['validate', path.join(out, 'ops.yaml')], { env });
+    expect(unset.code).not.toBe(0);
+    expect(unset.stdout + unset.stderr).toContain('LIBRARY_SERVICE_TOKEN');
+    for (const name of credentials) env[name] = `secret-${name.toLowerCase()}`;
+    const valid = await runCli(['validate', path.join(out, 'ops.yaml')], { env });
+    expect(valid.stdout + valid.stderr).not.toMatch(/error/i);
+    expect(valid.code).toBe(0);
+  });
+
   it('exits 1 naming a file it cannot read', async () => {
     const r = await opsbook('import', 'no/such/runbook.md');
     expect(r.code).toBe(1);

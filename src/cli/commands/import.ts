@@ -3,7 +3,7 @@ import type { CliIO, RegisterCommands } from '../context.js';
 export const registerImport: RegisterCommands = (program, io) => {
   program
     .command('import [files...]')
-    .description('Propose an ops config from runbooks (and Prometheus rule files): every item with its source line, unknowns as ${TODO_…}. Local by nature: it reads files and writes a proposal.')
+    .description('Propose an ops config from runbooks (and Prometheus rule files): every item with its source line, unknowns as ${TODO_…}, credentials the runbooks write as ${NAME} references. Local by nature: it reads files and writes a proposal.')
     .option('-o, --out <dir>', 'write DIR/ops.yaml (and DIR/prometheus/rules.yaml, the Prometheus rules rule_files: names) instead of printing')
     .option('--json', 'print the proposal as JSON (items, sources, findings, TODO variables)')
     .option('--compare <dir>', "import DIR/ops.yaml's runbooks and print how many of its items import finds with correct numbers")
@@ -58,6 +58,8 @@ export const registerImport: RegisterCommands = (program, io) => {
       const count = (section: string): number => proposal.items.filter((i) => i.section === section).length;
       io.err(`wrote ${written.join(', ')}: ${count('checks')} checks, ${count('rules')} rules, ${count('severities')} severities, ${count('escalation_policies')} escalation policies, ${count('slos')} SLOs${emitted.prometheusRules ? `, ${proposal.prometheusRules.filter((r) => r.leftOut === undefined).length} Prometheus rules` : ''}`);
       if (proposal.todos.length > 0) io.err(`${proposal.todos.length} TODO variables to set (listed at the top of ops.yaml), then: opsbook validate ${path.join(opts.out!, 'ops.yaml')}`);
+      // Credentials are never written into the file: the user sets them where opsbook runs.
+      if (proposal.credentials.length > 0) io.err(`${proposal.credentials.length} credentials the runbooks write are \${NAME} references, not copied; set them where opsbook runs: ${proposal.credentials.map((c) => c.name).join(', ')}`);
     });
 };
 

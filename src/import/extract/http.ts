@@ -1,3 +1,4 @@
+import { commandHeaders, isCredentialHeader } from '../../lib/secrets.js';
 import type { FileContext } from '../context.js';
 import type { Item } from '../model.js';
 import { condition, parseThreshold } from '../threshold.js';
@@ -60,12 +61,18 @@ export function extractHttpChecks(ctx: FileContext, linkFor: (text: string[]) =>
     const mapped = ctx.urlFor(u.url);
     if (!mapped) continue;
     const samePath = u.host === ctx.primaryHost ? byPath.get(u.path.replace(/\/$/, '')) : undefined;
+    // The credentials the runbook's curl sends in headers: the check sends them too (as ${NAME} references, see withoutCredentials).
+    // A value the runbook leaves to fill (`Bearer $TOKEN`, `<api key>`) is not one to send.
+    const sent = commandHeaders(u.command.text).filter(([name, value]) => isCredentialHeader(name) && !/[$<>{}]/.test(value));
+    const headers = sent.length > 0 ? Object.fromEntries(sent) : undefined;
     if (samePath) {
       samePath.sources.push(ctx.src(u.line));
+      if (headers) samePath.body.headers = { ...(samePath.body.headers as Record<string, string> | undefined), ...headers };
       continue;
     }
     if (/\/metrics\/?$/.test(u.path) && u.host === ctx.primaryHost) ctx.metricsPath ??= { path: u.path, line: u.line };
     const body: Record<string, unknown> = { kind: 'http', service: ctx.service, url: mapped.url };
+    if (headers) body.headers = headers;
     const runbook = linkFor([u.path]);
     if (runbook) body.runbook = runbook;
     const notes = [`the runbook runs: ${u.command.text.split('\n')[0]!.trim()}`];
