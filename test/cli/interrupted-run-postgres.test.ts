@@ -7,11 +7,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { listExecutions } from '../../src/executions/index.js';
-import { harness, responder, type Harness } from '../../src/executions/test-support.js';
+import { harness, responder } from '../../src/executions/test-support.js';
 import { startCli, waitForExit } from '../support/cli.js';
 import { createTestDatabase, postgresUp } from '../support/services.js';
+import { cliRunOnPostgres } from '../support/cli-run-postgres.js';
 import { scaled } from '../support/timing.js';
 
 const pgOk = await postgresUp();
@@ -19,41 +20,19 @@ const pgOk = await postgresUp();
 const RUNBOOK = '# Web\n\n## RB-1: Restart web\n\n**Mitigation:**\n```bash\ntest -f once || { touch once; echo started $$; sleep 600; }\n```\n';
 
 describe.skipIf(!pgOk)('a step whose `opsbook run` is killed on PostgreSQL outside a cluster', () => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
-  let h: Harness | undefined;
-  let child: ReturnType<typeof startCli> | undefined;
-  let group: number | undefined;
-  let dir: string | undefined;
-
-  afterAll(async () => {
-    if (child && child.child.exitCode === null && child.child.signalCode === null) {
-      const exited = waitForExit(child.child);
-      child.child.kill('SIGKILL');
-      await exited;
-    }
-    if (group) {
-      try {
-        process.kill(-group, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-    await h?.cleanup();
-    await db?.drop();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const t = cliRunOnPostgres();
 
   it('is refused to others while it lives, and marked interrupted once its heartbeat lapses', async () => {
-    db = await createTestDatabase('opsbook_run_killed');
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opsbook-run-killed-'));
+    const db = (t.db = await createTestDatabase('opsbook_run_killed'));
+    const dir = (t.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opsbook-run-killed-')));
     // Another opsbook process on the same database (it migrates it), with the same runbook.
-    h = await harness({ config: { services: [{ id: 'web', shell: { cwd: dir } }] }, runbooks: [{ file: 'runbooks/restart.md', text: RUNBOOK }], clock: 'system', storeUrl: db.url });
+    const h = (t.h = await harness({ config: { services: [{ id: 'web', shell: { cwd: dir } }] }, runbooks: [{ file: 'runbooks/restart.md', text: RUNBOOK }], clock: 'system', storeUrl: db.url }));
     fs.mkdirSync(path.join(dir, 'runbooks'));
     fs.writeFileSync(path.join(dir, 'runbooks/restart.md'), RUNBOOK);
     const config = path.join(dir, 'ops.yaml');
     fs.writeFileSync(config, `storage:\n  url: ${db.url}\nusers:\n  - { name: res, role: responder }\nservices:\n  - { id: web, shell: { cwd: ${dir} } }\nrunbooks:\n  - runbooks/*.md\n`);
 
-    child = startCli(['run', 'runbooks/restart.md#RB-1', '--service', 'web', '--step', '1', '--yes', '--keep-open', '--as', 'res', '--config', config]);
+    const child = (t.child = startCli(['run', 'runbooks/restart.md#RB-1', '--service', 'web', '--step', '1', '--yes', '--keep-open', '--as', 'res', '--config', config]));
     await expect.poll(async () => (await listExecutions(h!.store)).length, { timeout: scaled(30_000), interval: 200 }).toBe(1);
     const [execution] = await listExecutions(h.store);
     const id = execution!.id;
@@ -63,7 +42,7 @@ describe.skipIf(!pgOk)('a step whose `opsbook run` is killed on PostgreSQL outsi
       .toEqual([['running', expect.stringMatching(/^started \d+\n$/)]]);
     const [running] = await h.service.transcript(id);
     // The step's shell leads its own process group, which outlives a killed opsbook: stopped at the end.
-    group = Number(/\d+/.exec(running!.stdout)![0]);
+    t.group = Number(/\d+/.exec(running!.stdout)![0]);
     expect(String(running!.data.runner)).toMatch(/^run_/);
 
     // While it lives: nothing is marked, and a press from this process is refused, naming who runs it.

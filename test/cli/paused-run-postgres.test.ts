@@ -9,11 +9,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { listExecutions } from '../../src/executions/index.js';
-import { harness, responder, type Harness } from '../../src/executions/test-support.js';
+import { harness, responder } from '../../src/executions/test-support.js';
 import { startCli, waitForExit } from '../support/cli.js';
 import { createTestDatabase, postgresUp } from '../support/services.js';
+import { cliRunOnPostgres } from '../support/cli-run-postgres.js';
 import { scaled } from '../support/timing.js';
 
 const pgOk = await postgresUp();
@@ -27,48 +28,26 @@ const RUNBOOK = [
 ].join('\n');
 
 describe.skipIf(!pgOk)('a step whose `opsbook run` is paused past its heartbeat on PostgreSQL outside a cluster', () => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
-  let h: Harness | undefined;
-  let child: ReturnType<typeof startCli> | undefined;
-  let group: number | undefined;
-  let dir: string | undefined;
-
-  afterAll(async () => {
-    if (child && child.child.exitCode === null && child.child.signalCode === null) {
-      const exited = waitForExit(child.child);
-      child.child.kill('SIGKILL');
-      await exited;
-    }
-    if (group) {
-      try {
-        process.kill(-group, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-    await h?.cleanup();
-    await db?.drop();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const t = cliRunOnPostgres();
 
   it('refuses what it writes when it wakes: the interrupted entry and the new run stand, its late output is a note', async () => {
-    db = await createTestDatabase('opsbook_run_paused');
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opsbook-run-paused-'));
-    h = await harness({ config: { services: [{ id: 'web', shell: { cwd: dir } }] }, runbooks: [{ file: 'runbooks/look.md', text: RUNBOOK }], clock: 'system', storeUrl: db.url });
+    const db = (t.db = await createTestDatabase('opsbook_run_paused'));
+    const dir = (t.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opsbook-run-paused-')));
+    const h = (t.h = await harness({ config: { services: [{ id: 'web', shell: { cwd: dir } }] }, runbooks: [{ file: 'runbooks/look.md', text: RUNBOOK }], clock: 'system', storeUrl: db.url }));
     fs.mkdirSync(path.join(dir, 'runbooks'));
     fs.writeFileSync(path.join(dir, 'runbooks/look.md'), RUNBOOK);
     const config = path.join(dir, 'ops.yaml');
     // The shortest lease: its heartbeat lapses 2 s after its last renewal.
     fs.writeFileSync(config, `storage:\n  url: ${db.url}\n  cluster: { lease: 2s }\nusers:\n  - { name: res, role: responder }\nservices:\n  - { id: web, shell: { cwd: ${dir} } }\nrunbooks:\n  - runbooks/*.md\n`);
 
-    child = startCli(['run', 'runbooks/look.md#RB-1', '--service', 'web', '--step', '1', '--yes', '--keep-open', '--as', 'res', '--config', config]);
+    const child = (t.child = startCli(['run', 'runbooks/look.md#RB-1', '--service', 'web', '--step', '1', '--yes', '--keep-open', '--as', 'res', '--config', config]));
     await expect.poll(async () => (await listExecutions(h!.store)).length, { timeout: scaled(30_000), interval: 200 }).toBe(1);
     const id = (await listExecutions(h.store))[0]!.id;
     await expect
       .poll(async () => (await h!.service.transcript(id)).map((e) => [e.status, e.stdout]), { timeout: scaled(30_000), interval: 200 })
       .toEqual([['running', expect.stringMatching(/^started \d+\n$/)]]);
     const [running] = await h.service.transcript(id);
-    group = Number(/\d+/.exec(running!.stdout)![0]);
+    t.group = Number(/\d+/.exec(running!.stdout)![0]);
     expect(String(running!.data.runner)).toMatch(/^run_/);
 
     // Paused: only opsbook (the step's shell leads its own process group and keeps waiting for `go`).
