@@ -90,6 +90,8 @@ describe('a write while another process holds the SQLite store', () => {
     expect(run.stderr).toContain('[OPSBOOK_E_STORE_BUSY]');
     expect(run.stderr).toMatch(/another process/);
     expect(run.stderr).not.toMatch(/OPSBOOK_E_INTERNAL|OPSBOOK_DEBUG|\n\s+at |"stack"/);
+    // Told once, by name: no log line of the daemon's pipeline beside it.
+    expect(run.stderr + run.stdout).not.toMatch(/"level":/);
   });
 
   it('changed nothing while refused, and takes the same writes once the lock is released', async () => {

@@ -48,7 +48,7 @@ export class IncidentActions {
         this.pipeline.daemon.logger.error({ err, incident: id, action }, 'incident action recorded, but its effects failed; a running daemon stops its escalation within a minute');
       });
       return result.incident;
-    }, { urgent: true });
+    }, { urgent: true, answered: true });
   }
 
   /** Escalate now: the incident's next escalation step is paged at once (see `escalateNow`). */
@@ -58,7 +58,7 @@ export class IncidentActions {
       const incident = await this.incidents.get(id);
       this.pipeline.emit({ type: 'incident', incident });
       return incident;
-    }, { urgent: true });
+    }, { urgent: true, answered: true });
   }
 
   /** Adds a person as a responder and pages them while the incident is open (see `addResponder`). */
@@ -68,7 +68,7 @@ export class IncidentActions {
       const incident = await this.incidents.get(id);
       this.pipeline.emit({ type: 'incident', incident });
       return incident;
-    }, { urgent: true });
+    }, { urgent: true, answered: true });
   }
 
   /**
@@ -87,7 +87,7 @@ export class IncidentActions {
       if (revised) this.effects.afterCommit();
       this.pipeline.emit({ type: 'incident', incident });
       return incident;
-    }, { urgent: true });
+    }, { urgent: true, answered: true });
   }
 
   private escalateDeps(): EscalateDeps {

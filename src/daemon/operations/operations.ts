@@ -31,7 +31,7 @@ import { openDomains } from './domains.js';
 import { HeldPages } from './held-pages.js';
 import { IncidentActions } from './incident-actions.js';
 import { incidentConfig, ownedRules } from './ownership.js';
-import type { CheckState, OperationsEvent, Pipeline } from './pipeline.js';
+import type { CheckState, EnqueueOptions, OperationsEvent, Pipeline } from './pipeline.js';
 import { RuleTimers } from './rule-timers.js';
 import { RunningChecks } from './running-checks.js';
 import { SingletonEvaluators } from './singleton-evaluators.js';
@@ -166,7 +166,7 @@ export class Operations {
     const stopping = () => this.stopping;
     const pipeline: Pipeline = {
       daemon,
-      enqueue: <T>(work: () => Promise<T>, options?: { urgent?: boolean }) => this.enqueue(work, options),
+      enqueue: <T>(work: () => Promise<T>, options?: EnqueueOptions) => this.enqueue(work, options),
       emit: (e) => this.emit(e),
       get stopping() {
         return stopping();
@@ -408,16 +408,17 @@ export class Operations {
     return this.actions.createIncident(input, actor);
   }
 
-  private enqueue<T>(work: () => Promise<T>, options: { urgent?: boolean } = {}): Promise<T> {
+  private enqueue<T>(work: () => Promise<T>, { answered = false, ...options }: EnqueueOptions = {}): Promise<T> {
     const run = this.work.push(work, options);
     void run.then(
       () => undefined,
       // A person's refused action (a bad transition) is answered to them, not logged as a failure.
       (raw: unknown) => {
         const e = namedStoreError(raw);
-        // A store held by another process or out of reach is passing: named, with its cause, no stack
-        // (a person's action is answered with the same error, and the CLI prints it once, by name).
+        // A store held by another process or out of reach is passing: named, with its cause, no stack;
+        // a person's action is answered with the same error by its caller (logged there, or printed by the CLI).
         if (retryAfterSeconds(e) !== undefined) {
+          if (answered) return;
           const cause = (e as Error).cause as { message?: unknown } | undefined;
           return this.daemon.logger.warn({ code: (e as OpsbookError).code, cause: String(cause?.message ?? '') }, 'operations pipeline step refused by the store');
         }

@@ -18,10 +18,21 @@ export type OperationsEvent =
   | { type: 'check'; result: CheckResult }
   | { type: 'incident'; incident: Incident };
 
+export interface EnqueueOptions {
+  /** Ahead of queued check results. */
+  urgent?: boolean;
+  /** A person waits for the result and is answered with the error. */
+  answered?: boolean;
+}
+
 export interface Pipeline {
   readonly daemon: OperationsHost;
-  /** Runs `work` in the pipeline's one queue, in turn (urgent work goes ahead of queued results); a failure is logged. */
-  enqueue<T>(work: () => Promise<T>, options?: { urgent?: boolean }): Promise<T>;
+  /**
+   * Runs `work` in the pipeline's one queue, in turn (urgent work goes ahead of queued results); a
+   * failure is logged — except a store's refusal of `answered` work (a person's action), which its
+   * caller answers by name (the API and UI log it; the CLI prints it), so it is not told twice.
+   */
+  enqueue<T>(work: () => Promise<T>, options?: EnqueueOptions): Promise<T>;
   emit(e: OperationsEvent): void;
   /** True from the first step of a stop: no timer is armed again. */
   readonly stopping: boolean;
