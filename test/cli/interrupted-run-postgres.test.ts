@@ -4,15 +4,12 @@
  * refused, nothing is marked); once its heartbeat lapses, another process marks the step interrupted
  * and can run it again. Real child process, real PostgreSQL.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { listExecutions } from '../../src/executions/index.js';
-import { harness, responder } from '../../src/executions/test-support.js';
+import { responder } from '../../src/executions/test-support.js';
 import { startCli, waitForExit } from '../support/cli.js';
-import { createTestDatabase, postgresUp } from '../support/services.js';
-import { cliRunOnPostgres } from '../support/cli-run-postgres.js';
+import { postgresUp } from '../support/services.js';
+import { cliRunOnPostgres, prepareCliRun } from '../support/cli-run-postgres.js';
 import { scaled } from '../support/timing.js';
 
 const pgOk = await postgresUp();
@@ -23,14 +20,8 @@ describe.skipIf(!pgOk)('a step whose `opsbook run` is killed on PostgreSQL outsi
   const t = cliRunOnPostgres();
 
   it('is refused to others while it lives, and marked interrupted once its heartbeat lapses', async () => {
-    const db = (t.db = await createTestDatabase('opsbook_run_killed'));
-    const dir = (t.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opsbook-run-killed-')));
     // Another opsbook process on the same database (it migrates it), with the same runbook.
-    const h = (t.h = await harness({ config: { services: [{ id: 'web', shell: { cwd: dir } }] }, runbooks: [{ file: 'runbooks/restart.md', text: RUNBOOK }], clock: 'system', storeUrl: db.url }));
-    fs.mkdirSync(path.join(dir, 'runbooks'));
-    fs.writeFileSync(path.join(dir, 'runbooks/restart.md'), RUNBOOK);
-    const config = path.join(dir, 'ops.yaml');
-    fs.writeFileSync(config, `storage:\n  url: ${db.url}\nusers:\n  - { name: res, role: responder }\nservices:\n  - { id: web, shell: { cwd: ${dir} } }\nrunbooks:\n  - runbooks/*.md\n`);
+    const { h, config } = await prepareCliRun(t, 'opsbook_run_killed', { file: 'runbooks/restart.md', text: RUNBOOK });
 
     const child = (t.child = startCli(['run', 'runbooks/restart.md#RB-1', '--service', 'web', '--step', '1', '--yes', '--keep-open', '--as', 'res', '--config', config]));
     await expect.poll(async () => (await listExecutions(h!.store)).length, { timeout: scaled(30_000), interval: 200 }).toBe(1);

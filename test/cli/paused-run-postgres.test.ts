@@ -7,14 +7,13 @@
  * process, real PostgreSQL, real signals.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { listExecutions } from '../../src/executions/index.js';
-import { harness, responder } from '../../src/executions/test-support.js';
+import { responder } from '../../src/executions/test-support.js';
 import { startCli, waitForExit } from '../support/cli.js';
-import { createTestDatabase, postgresUp } from '../support/services.js';
-import { cliRunOnPostgres } from '../support/cli-run-postgres.js';
+import { postgresUp } from '../support/services.js';
+import { cliRunOnPostgres, prepareCliRun } from '../support/cli-run-postgres.js';
 import { scaled } from '../support/timing.js';
 
 const pgOk = await postgresUp();
@@ -31,14 +30,8 @@ describe.skipIf(!pgOk)('a step whose `opsbook run` is paused past its heartbeat 
   const t = cliRunOnPostgres();
 
   it('refuses what it writes when it wakes: the interrupted entry and the new run stand, its late output is a note', async () => {
-    const db = (t.db = await createTestDatabase('opsbook_run_paused'));
-    const dir = (t.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opsbook-run-paused-')));
-    const h = (t.h = await harness({ config: { services: [{ id: 'web', shell: { cwd: dir } }] }, runbooks: [{ file: 'runbooks/look.md', text: RUNBOOK }], clock: 'system', storeUrl: db.url }));
-    fs.mkdirSync(path.join(dir, 'runbooks'));
-    fs.writeFileSync(path.join(dir, 'runbooks/look.md'), RUNBOOK);
-    const config = path.join(dir, 'ops.yaml');
     // The shortest lease: its heartbeat lapses 2 s after its last renewal.
-    fs.writeFileSync(config, `storage:\n  url: ${db.url}\n  cluster: { lease: 2s }\nusers:\n  - { name: res, role: responder }\nservices:\n  - { id: web, shell: { cwd: ${dir} } }\nrunbooks:\n  - runbooks/*.md\n`);
+    const { dir, h, config } = await prepareCliRun(t, 'opsbook_run_paused', { file: 'runbooks/look.md', text: RUNBOOK }, '  cluster: { lease: 2s }\n');
 
     const child = (t.child = startCli(['run', 'runbooks/look.md#RB-1', '--service', 'web', '--step', '1', '--yes', '--keep-open', '--as', 'res', '--config', config]));
     await expect.poll(async () => (await listExecutions(h!.store)).length, { timeout: scaled(30_000), interval: 200 }).toBe(1);
