@@ -10,6 +10,11 @@ export type ExecutionRunnerRow = ExecutionRunnersTable;
 /** One take of a step: the fencing token every write of that run is checked against. */
 export type StepClaim = Pick<RunningStepRow, 'execution_id' | 'step' | 'runner' | 'epoch'>;
 
+/** The row of exactly this take of the step (its runner and epoch), as a `where` condition. */
+function theTake(take: StepClaim) {
+  return { execution_id: take.execution_id, step: take.step, runner: take.runner, epoch: take.epoch };
+}
+
 /** A fencing epoch for a new take of a step: greater than every one given before, by any process. */
 export async function nextRunningStepEpoch(db: Db): Promise<number> {
   const r = await db.updateTable('running_step_epoch').set((eb) => ({ epoch: eb('epoch', '+', 1) })).where('id', '=', 1).returning('epoch').executeTakeFirstOrThrow();
@@ -36,10 +41,7 @@ export async function takeOverRunningStep(db: Db, row: RunningStepRow, from: Pic
   const r = await db
     .updateTable('running_steps')
     .set({ runner: row.runner, actor: row.actor, started_at: row.started_at, epoch: row.epoch })
-    .where('execution_id', '=', row.execution_id)
-    .where('step', '=', row.step)
-    .where('runner', '=', from.runner)
-    .where('epoch', '=', from.epoch)
+    .where((eb) => eb.and(theTake({ ...row, ...from })))
     .executeTakeFirst();
   return Number(r.numUpdatedRows) > 0;
 }
@@ -55,17 +57,14 @@ export async function holdsRunningStep(trx: Transaction<Database>, claim: StepCl
   const r = await trx
     .updateTable('running_steps')
     .set((eb) => ({ epoch: eb.ref('epoch') }))
-    .where('execution_id', '=', claim.execution_id)
-    .where('step', '=', claim.step)
-    .where('runner', '=', claim.runner)
-    .where('epoch', '=', claim.epoch)
+    .where((eb) => eb.and(theTake(claim)))
     .executeTakeFirst();
   return Number(r.numUpdatedRows) > 0;
 }
 
 /** The step ended: it can be run again. Only this take's row goes (not one taken over meanwhile). */
 export async function releaseRunningStep(db: Db, claim: StepClaim): Promise<void> {
-  await db.deleteFrom('running_steps').where('execution_id', '=', claim.execution_id).where('step', '=', claim.step).where('runner', '=', claim.runner).where('epoch', '=', claim.epoch).execute();
+  await db.deleteFrom('running_steps').where((eb) => eb.and(theTake(claim))).execute();
 }
 
 /** Gives back the step `runner` (a runner that is gone) holds, inside the transaction that marks its entry interrupted. */
