@@ -1,18 +1,9 @@
 import { OpsbookError, isOpsbookError } from '../lib/errors/index.js';
+import { codesOf } from './error-chain.js';
 import { isStoreFull } from './full.js';
 
 /** How long a refused writer is told to wait before trying again: about SQLite's busy_timeout. */
 export const STORE_RETRY_AFTER_SECONDS = 5;
-
-/** The code and PostgreSQL SQLSTATE or Node code of each error (and its causes), outermost first. */
-function codesOf(error: unknown): Array<{ code: string; message: string }> {
-  const out: Array<{ code: string; message: string }> = [];
-  for (let e = error, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    const { code, message } = e as { code?: unknown; message?: unknown };
-    out.push({ code: typeof code === 'string' ? code : '', message: typeof message === 'string' ? message : '' });
-  }
-  return out;
-}
 
 /**
  * Why a write could not take the store for now, or undefined: another process holds SQLite's
