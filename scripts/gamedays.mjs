@@ -5,6 +5,8 @@
  *
  *   npm run gamedays                          # all five, opsbook's store on SQLite
  *   npm run gamedays -- --store postgres      # the same with opsbook's store on PostgreSQL
+ *   npm run gamedays -- --store split         # every scenario once, half of them on each store (drills on both)
+ *   npm run gamedays -- --store split --split-offset 1  # the other half on each store
  *   npm run gamedays -- nxentra apex          # some
  *   npm run gamedays -- --serial              # one world per system, one system after the other
  *   npm run gamedays -- --jobs 8 --per-world 2  # worlds at once, scenarios per world (default 1)
@@ -35,12 +37,24 @@ const SYSTEMS = ['nxentra', 'novapulse', 'django-finance', 'library', 'apex'];
 const args = process.argv.slice(2);
 const storeAt = args.indexOf('--store');
 const store = storeAt >= 0 ? args.splice(storeAt, 2)[1] : 'sqlite';
-if (store !== 'sqlite' && store !== 'postgres') {
-  process.stderr.write(`--store must be sqlite or postgres (got "${store ?? ''}")\n`);
+if (store !== 'sqlite' && store !== 'postgres' && store !== 'split') {
+  process.stderr.write(`--store must be sqlite, postgres or split (got "${store ?? ''}")\n`);
   process.exit(2);
 }
+const offsetAt = args.indexOf('--split-offset');
+const offsetArg = offsetAt >= 0 ? args.splice(offsetAt, 2)[1] : undefined;
+if (offsetArg !== undefined && (store !== 'split' || (offsetArg !== '0' && offsetArg !== '1'))) {
+  process.stderr.write(`--split-offset takes 0 or 1, with --store split (got "${offsetArg}"${store === 'split' ? '' : ` with --store ${store}`})\n`);
+  process.exit(2);
+}
+/** @type {0 | 1 | undefined} With --store split: which half of each system's scenarios runs on SQLite (the rest on PostgreSQL). */
+const split = store === 'split' ? (offsetArg === '1' ? 1 : 0) : undefined;
 const serialAt = args.indexOf('--serial');
 const serial = serialAt >= 0 && args.splice(serialAt, 1).length > 0;
+if (serial && split !== undefined) {
+  process.stderr.write('--serial runs each system whole on one store: use --store sqlite or postgres with it, not split\n');
+  process.exit(2);
+}
 const timingsAt = args.indexOf('--timings');
 const timings = timingsAt >= 0 && args.splice(timingsAt, 1).length > 0;
 const drillsAt = args.indexOf('--drills');
@@ -74,7 +88,7 @@ const started = performance.now();
 const clock = () => `${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s`;
 
 const common = {
-  store,
+  ...(split === undefined ? { store } : { split }),
   ...(process.env.OPSBOOK_GAMEDAY_PG_URL ? { pgAdminUrl: process.env.OPSBOOK_GAMEDAY_PG_URL } : {}),
   /** @param {{ kind: string; system: string; scenario?: string; text: string; passed?: boolean }} e */
   onEvent: (e) => {
@@ -99,20 +113,24 @@ if (serial) for (const s of systems) outcomes.push(await one(s));
 else {
   const secondsFile = process.env.OPSBOOK_GAMEDAY_SECONDS_FILE ?? join('node_modules', '.cache', 'opsbook', 'gameday-seconds.json');
   const recorded = await readRecordedSeconds(secondsFile);
-  const known = Object.keys(recorded[store] ?? {}).length > 0 ? 'recorded at the last run' : Object.keys(recorded).length > 0 ? 'recorded at the last run on the other store' : 'estimated from the specs (no run recorded yet)';
-  process.stdout.write(`${systems.length} systems in worlds of ${perWorld} scenarios (drills in their own), ${jobs} at once, the longest first (seconds ${known})\n`);
-  /** @type {Record<string, Record<string, number>>} */
+  const stores = split === undefined ? [store] : ['sqlite', 'postgres'];
+  const known = stores.every((s) => Object.keys(recorded[s] ?? {}).length > 0) ? 'recorded at the last run' : Object.keys(recorded).length > 0 ? 'recorded at the last run on the other store' : 'estimated from the specs (no run recorded yet)';
+  const spread = split === undefined ? '' : `, each system's scenarios spread over SQLite and PostgreSQL (${split === 0 ? 'the 1st, 3rd, … on SQLite' : 'the 2nd, 4th, … on SQLite'}; --split-offset ${1 - split} swaps them), drills on both`;
+  process.stdout.write(`${systems.length} systems in worlds of ${perWorld} scenarios (drills in their own)${spread}, ${jobs} at once, the longest first (seconds ${known})\n`);
+  /** @type {Record<string, Record<string, Record<string, number>>>} store → system → part → seconds */
   const seconds = {};
   outcomes.push(...(await runGameDays(systems.map((s) => `examples/${s}`), {
     ...common, jobs, scenariosPerWorld: perWorld, recorded,
     onPartDone: ({ system, part, seconds: s }) => {
       const keys = part.drills ? [DRILLS, ...part.scenarios] : part.scenarios;
-      for (const k of keys) (seconds[system] ??= {})[k] = Math.round((s / keys.length) * 10) / 10;
+      for (const k of keys) ((seconds[part.store] ??= {})[system] ??= {})[k] = Math.round((s / keys.length) * 10) / 10;
     },
     ...(drillsOnly ? { only: [] } : scenarioIds.length > 0 ? { only: scenarioIds, drills: false } : {}),
   })));
   // Only a whole run's seconds: one scenario alone runs faster than among the others.
-  if (scenarioIds.length === 0 && !drillsOnly) await writeRecordedSeconds(secondsFile, store, seconds).catch((e) => process.stderr.write(`(the parts' seconds were not recorded: ${e.message})\n`));
+  if (scenarioIds.length === 0 && !drillsOnly) {
+    for (const [s, bySystem] of Object.entries(seconds)) await writeRecordedSeconds(secondsFile, /** @type {'sqlite' | 'postgres'} */ (s), bySystem).catch((e) => process.stderr.write(`(the parts' seconds were not recorded: ${e.message})\n`));
+  }
 }
 
 /** @type {import('../src/gameday/index.js').GameDayResult[]} */
@@ -143,6 +161,7 @@ const scenarios = results.reduce((n, r) => n + r.scenarios.length, 0);
 const passedScenarios = results.reduce((n, r) => n + r.scenarios.filter((s) => s.passed).length, 0);
 const failed = results.reduce((n, r) => n + r.failed, 0) + broken;
 const otherFailures = failed - (scenarios - passedScenarios);
-process.stdout.write(`\ngame days (opsbook's store on ${store === 'postgres' ? 'PostgreSQL' : 'SQLite'}, ${serial ? 'one after the other' : `${results.reduce((n, r) => n + (r.worlds ?? 1), 0)} worlds, ${jobs} at once`}): ${total.toFixed(1)} s in all\n`);
+const storeText = split !== undefined ? 'SQLite and PostgreSQL, each scenario on one' : store === 'postgres' ? 'PostgreSQL' : 'SQLite';
+process.stdout.write(`\ngame days (opsbook's store on ${storeText}, ${serial ? 'one after the other' : `${results.reduce((n, r) => n + (r.worlds ?? 1), 0)} worlds, ${jobs} at once`}): ${total.toFixed(1)} s in all\n`);
 process.stdout.write(`${passedScenarios} scenarios passed, ${scenarios - passedScenarios} failed${otherFailures > 0 ? `; ${otherFailures} drills, recovery tests or worlds failed` : ''}\n`);
 process.exitCode = failed === 0 ? 0 : 1;

@@ -7,6 +7,7 @@ import { DEFAULT_PG_ADMIN_URL } from './services.js';
 import { holdStoreTemplate } from './store-template.js';
 import { expectedSeconds, longestFirst, type RecordedSeconds } from './schedule.js';
 import { loadGameDaySpec, type GameDaySpec } from './spec.js';
+import type { GameDayStore } from './world.js';
 
 export interface GameDaysOptions extends Omit<GameDayOptions, 'part'> {
   /** How many worlds run at once (each its own database, redis-server, stand-in, daemon and clock). */
@@ -22,6 +23,12 @@ export interface GameDaysOptions extends Omit<GameDayOptions, 'part'> {
   recorded?: RecordedSeconds;
   /** Told each part's real seconds (its world built, run and stopped) when it ran to the end. */
   onPartDone?: (done: { system: string; part: Part; seconds: number }) => void;
+  /**
+   * The scenarios spread over both stores in one run (`store` is then not read): the one at
+   * position p of its spec on SQLite when p + split is even, else on PostgreSQL; each store runs
+   * the drills. Every scenario runs once, on one store; with the other `split`, on the other.
+   */
+  split?: 0 | 1;
 }
 
 export interface Part {
@@ -29,6 +36,13 @@ export interface Part {
   dir: string;
   scenarios: string[];
   drills: boolean;
+  /** The store of opsbook under test in this part's world. */
+  store: GameDayStore;
+}
+
+/** The store a scenario runs on when the run is split (GameDaysOptions.split). */
+export function splitStore(position: number, split: 0 | 1): GameDayStore {
+  return (position + split) % 2 === 0 ? 'sqlite' : 'postgres';
 }
 
 /**
@@ -42,10 +56,11 @@ export interface Part {
  */
 export async function runGameDays(dirs: readonly string[], options: GameDaysOptions): Promise<Array<GameDayResult | Error>> {
   const specs = await Promise.all(dirs.map(async (d) => loadGameDaySpec(resolve(d)).catch((e: unknown) => e as Error)));
-  const { parts, perSystem } = planParts(specs, dirs, { ...options, store: options.store ?? 'sqlite' });
+  const { parts, groups } = planParts(specs, dirs, { ...options, store: options.store ?? 'sqlite' });
 
   const results = new Map<Part, GameDayResult | Error>();
-  const spans = specs.map(() => ({ start: Number.POSITIVE_INFINITY, end: 0 }));
+  const spans = new Map(groups.map((g) => [g, { start: Number.POSITIVE_INFINITY, end: 0 }]));
+  const groupOf = new Map(groups.flatMap((g) => g.parts.map((p) => [p, g] as const)));
   // Building a world (a stand-in compiled and started, Celery's Python, a database) is the heaviest
   // moment: only a few at once, the next one starting when one is through its baseline.
   const building = new Gate(options.buildsAtOnce ?? 2);
@@ -53,17 +68,17 @@ export async function runGameDays(dirs: readonly string[], options: GameDaysOpti
   const worker = async (): Promise<void> => {
     while (next < parts.length) {
       const part = parts[next++]!;
-      const span = spans[part.system]!;
+      const span = spans.get(groupOf.get(part)!)!;
       const built = await building.enter();
       const partStart = performance.now();
       span.start = Math.min(span.start, partStart);
-      const { jobs: _jobs, scenariosPerWorld: _per, only: _only, drills: _drills, buildsAtOnce: _builds, recorded: _recorded, onPartDone, ...rest } = options;
+      const { jobs: _jobs, scenariosPerWorld: _per, only: _only, drills: _drills, buildsAtOnce: _builds, recorded: _recorded, split: _split, onPartDone, ...rest } = options;
       const onEvent: GameDayOptions['onEvent'] = (e) => {
         if (e.kind === 'baseline') built();
         options.onEvent?.(e);
       };
       let teardown = 0;
-      const result = await runGameDay(part.dir, { ...rest, onEvent, onTeardown: (s) => (teardown = s), part: { scenarios: part.scenarios, drills: part.drills } }).catch((e: unknown) => e as Error);
+      const result = await runGameDay(part.dir, { ...rest, store: part.store, onEvent, onTeardown: (s) => (teardown = s), part: { scenarios: part.scenarios, drills: part.drills } }).catch((e: unknown) => e as Error);
       if (!(result instanceof Error)) result.timings.teardown = teardown;
       results.set(part, result);
       built();
@@ -73,7 +88,7 @@ export async function runGameDays(dirs: readonly string[], options: GameDaysOpti
     }
   };
   // opsbook's store on PostgreSQL: the migrated template every world's store is copied from stays for the whole run.
-  const releaseTemplate = options.store === 'postgres' ? holdStoreTemplate(options.pgAdminUrl ?? DEFAULT_PG_ADMIN_URL) : undefined;
+  const releaseTemplate = parts.some((p) => p.store === 'postgres') ? holdStoreTemplate(options.pgAdminUrl ?? DEFAULT_PG_ADMIN_URL) : undefined;
   try {
     await Promise.all(Array.from({ length: Math.max(1, Math.min(options.jobs, parts.length)) }, worker));
   } finally {
@@ -82,10 +97,11 @@ export async function runGameDays(dirs: readonly string[], options: GameDaysOpti
 
   return specs.flatMap((spec, i): Array<GameDayResult | Error> => {
     if (spec instanceof Error) return [spec];
-    // Nothing of this system was asked for (a --scenario of another system).
-    if (perSystem[i]!.length === 0) return [];
-    const done = perSystem[i]!.map((p) => ({ part: p, result: results.get(p)! }));
-    return [systemResult(spec, dirs[i]!, options.store ?? 'sqlite', done, (spans[i]!.end - spans[i]!.start) / 1000)];
+    // Nothing of this system was asked for (a --scenario of another system): no group.
+    return groups.filter((g) => g.system === i).map((g) => {
+      const span = spans.get(g)!;
+      return systemResult(spec, dirs[i]!, g.store, g.parts.map((p) => ({ part: p, result: results.get(p)! })), (span.end - span.start) / 1000);
+    });
   });
 }
 
@@ -119,24 +135,39 @@ class Gate {
 export function planParts(
   specs: ReadonlyArray<GameDaySpec | Error>,
   dirs: readonly string[],
-  options: Pick<GameDaysOptions, 'scenariosPerWorld' | 'only' | 'drills' | 'recorded'> & { store?: 'sqlite' | 'postgres' },
-): { parts: Part[]; perSystem: Part[][]; expected: Map<Part, { seconds: number; source: 'recorded' | 'estimated' }> } {
+  options: Pick<GameDaysOptions, 'scenariosPerWorld' | 'only' | 'drills' | 'recorded' | 'split'> & { store?: GameDayStore },
+): { parts: Part[]; perSystem: Part[][]; groups: PartGroup[]; expected: Map<Part, { seconds: number; source: 'recorded' | 'estimated' }> } {
+  const stores: GameDayStore[] = options.split === undefined ? [options.store ?? 'sqlite'] : ['sqlite', 'postgres'];
+  const groups: PartGroup[] = [];
   const perSystem: Part[][] = specs.map((spec, i) => {
     if (spec instanceof Error) return [];
-    const chosen = spec.scenarios.filter((s) => !options.only || options.only.includes(s.id));
     const mine: Part[] = [];
-    if (options.drills !== false) mine.push({ system: i, dir: dirs[i]!, scenarios: [], drills: true });
-    // A fault on the socket in front of the stand-in fails every check that goes through it: the
-    // incidents it leaves behind would take in the next scenario's alert, so it has a world of its own.
-    for (const s of chosen.filter((c) => 'http' in c.inject)) mine.push({ system: i, dir: dirs[i]!, scenarios: [s.id], drills: false });
-    const ids = chosen.filter((c) => !('http' in c.inject)).map((c) => c.id);
-    for (let k = 0; k < ids.length; k += options.scenariosPerWorld) mine.push({ system: i, dir: dirs[i]!, scenarios: ids.slice(k, k + options.scenariosPerWorld), drills: false });
+    for (const store of stores) {
+      const chosen = spec.scenarios.filter((s, at) => (!options.only || options.only.includes(s.id)) && (options.split === undefined || splitStore(at, options.split) === store));
+      const parts: Part[] = [];
+      const part = (scenarios: string[], drills: boolean): Part => ({ system: i, dir: dirs[i]!, scenarios, drills, store });
+      if (options.drills !== false) parts.push(part([], true));
+      // A fault on the socket in front of the stand-in fails every check that goes through it: the
+      // incidents it leaves behind would take in the next scenario's alert, so it has a world of its own.
+      for (const s of chosen.filter((c) => 'http' in c.inject)) parts.push(part([s.id], false));
+      const ids = chosen.filter((c) => !('http' in c.inject)).map((c) => c.id);
+      for (let k = 0; k < ids.length; k += options.scenariosPerWorld) parts.push(part(ids.slice(k, k + options.scenariosPerWorld), false));
+      if (parts.length > 0) groups.push({ system: i, store, parts });
+      mine.push(...parts);
+    }
     return mine;
   });
   const roundRobin: Part[] = [];
   for (let k = 0; perSystem.some((p) => p.length > k); k++) for (const p of perSystem) if (p[k]) roundRobin.push(p[k]!);
-  const expected = new Map(roundRobin.map((p) => [p, expectedSeconds(specs[p.system] as GameDaySpec, p, options.store ?? 'sqlite', options.recorded)] as const));
-  return { parts: longestFirst(roundRobin, (p) => expected.get(p)!.seconds), perSystem, expected };
+  const expected = new Map(roundRobin.map((p) => [p, expectedSeconds(specs[p.system] as GameDaySpec, p, p.store, options.recorded)] as const));
+  return { parts: longestFirst(roundRobin, (p) => expected.get(p)!.seconds), perSystem, groups, expected };
+}
+
+/** One system's parts on one store: reported as one result. */
+export interface PartGroup {
+  system: number;
+  store: GameDayStore;
+  parts: Part[];
 }
 
 /** How a part is named in a report: its scenarios, or "drills". */

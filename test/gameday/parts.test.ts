@@ -27,6 +27,28 @@ describe('game-day parts', () => {
     }
   });
 
+  it('split over both stores: every scenario once, alternating by its place in the spec, the other half with the other offset, drills on each store', () => {
+    const byOffset = ([0, 1] as const).map((split) => planParts(specs, dirs, { scenariosPerWorld: 1, split }));
+    for (const [offset, { parts, groups }] of byOffset.entries()) {
+      for (const [i, spec] of specs.entries()) {
+        const mine = parts.filter((p) => p.system === i);
+        expect(mine.flatMap((p) => p.scenarios).sort()).toEqual(spec.scenarios.map((s) => s.id).sort());
+        for (const [at, s] of spec.scenarios.entries()) expect(mine.find((p) => p.scenarios.includes(s.id))!.store).toBe((at + offset) % 2 === 0 ? 'sqlite' : 'postgres');
+        expect(mine.filter((p) => p.drills).map((p) => p.store).sort()).toEqual(['postgres', 'sqlite']);
+        // One result per system and store, made of exactly that store's parts.
+        const mineGroups = groups.filter((g) => g.system === i);
+        expect(mineGroups.map((g) => g.store).sort()).toEqual(['postgres', 'sqlite']);
+        for (const g of mineGroups) expect(g.parts.every((p) => p.store === g.store && p.system === i)).toBe(true);
+        expect(mineGroups.flatMap((g) => g.parts)).toHaveLength(mine.length);
+      }
+    }
+    // The two offsets together run every scenario on both stores.
+    const ran = new Set(byOffset.flatMap(({ parts }) => parts.flatMap((p) => p.scenarios.map((id) => `${p.system} ${id} ${p.store}`))));
+    expect(ran.size).toBe(2 * specs.reduce((n, s) => n + s.scenarios.length, 0));
+    // Unsplit, every part is on the store asked for.
+    expect(new Set(planParts(specs, dirs, { scenariosPerWorld: 1, store: 'postgres' }).parts.map((p) => p.store))).toEqual(new Set(['postgres']));
+  });
+
   it('gives a fault on the stand-in’s socket a world of its own', () => {
     const { parts } = planParts(specs, dirs, { scenariosPerWorld: 3 });
     const socketFaults = specs.flatMap((spec, i) => spec.scenarios.filter((s) => 'http' in s.inject).map((s) => ({ i, id: s.id })));
