@@ -1,4 +1,4 @@
-import { AsyncResource } from 'node:async_hooks';
+import { bindContext } from './async-context.js';
 
 /**
  * Time is injected, never read directly in domain code, so every state machine can run on a
@@ -79,7 +79,7 @@ export class SimulatedClock implements Clock {
 
   at(at: number, fn: () => void): () => void {
     // As setTimeout does: not in the context of the caller of advance() (a test, or a timer's work).
-    const timer: Timer = { at, seq: this.seq++, fn: AsyncResource.bind(fn) };
+    const timer: Timer = { at, seq: this.seq++, fn: bindContext(fn) };
     this.timers.push(timer);
     return () => {
       this.timers = this.timers.filter((t) => t !== timer);

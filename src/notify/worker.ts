@@ -1,4 +1,4 @@
-import { AsyncResource } from 'node:async_hooks';
+import { bindContext } from '../lib/async-context.js';
 import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { ChannelConfig } from '../config/schema/channels.js';
@@ -206,7 +206,7 @@ export class OutboxWorker implements OutboxTaker {
    * woke it or wrote the row (a check's result handled under that check's lease): what a delivery
    * writes after it (its timeline line, an incident about a failing channel) is no lease's work.
    */
-  private readonly inOwnContext = AsyncResource.bind(<T>(work: () => T): T => work());
+  private readonly inOwnContext = bindContext(<T>(work: () => T): T => work());
 
   start(): void {
     if (this.running) return;

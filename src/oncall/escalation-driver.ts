@@ -1,4 +1,4 @@
-import { AsyncResource } from 'node:async_hooks';
+import { bindContext } from '../lib/async-context.js';
 import type { Kysely, Transaction } from 'kysely';
 import type { Clock } from '../lib/clock.js';
 import { dueEscalations, getEscalation, nextEscalationAt, postponeEscalation, saveEscalation, type Database, type EscalationRow, type Store } from '../store/index.js';
@@ -238,7 +238,7 @@ export class EscalationDriver {
    * started, or its timer armed, while a check's result was handled under that check's lease): the
    * steps (their pages and the pages' timeline lines) are fenced by their incident's lease.
    */
-  private readonly runInOwnContext = AsyncResource.bind(() => this.runUntilQuiet());
+  private readonly runInOwnContext = bindContext(() => this.runUntilQuiet());
 
   private async runUntilQuiet(): Promise<void> {
     do {

@@ -1,4 +1,4 @@
-import { AsyncResource } from 'node:async_hooks';
+import { bindContext } from '../../lib/async-context.js';
 import { createHash } from 'node:crypto';
 import type { AlertEvent } from '../../alerts/index.js';
 import type { OpsConfig } from '../../config/index.js';
@@ -198,7 +198,7 @@ export class StoreFullMode {
    * check whose alert found the store full (its timer is armed then): the alerts replayed are not
    * only that check's.
    */
-  private readonly recoverInOwnContext = AsyncResource.bind(() => this.tryRecover());
+  private readonly recoverInOwnContext = bindContext(() => this.tryRecover());
 
   private armProbe(): void {
     this.cancelProbe?.();
@@ -223,7 +223,7 @@ export class StoreFullMode {
     this.cancelReplay = clock.at(clock.now() + config().storage.full_retry, () => void this.replayInOwnContext());
   }
 
-  private readonly replayInOwnContext = AsyncResource.bind(() => {
+  private readonly replayInOwnContext = bindContext(() => {
     this.cancelReplay = undefined;
     const events = this.unrecorded;
     this.unrecorded = [];

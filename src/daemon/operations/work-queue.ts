@@ -1,4 +1,4 @@
-import { AsyncResource } from 'node:async_hooks';
+import { bindContext } from '../../lib/async-context.js';
 
 /**
  * The pipeline's queue: one job at a time, in order within a lane, a person's action (`urgent`)
@@ -19,7 +19,7 @@ export class WorkQueue {
   push<T>(work: () => Promise<T>, options: { urgent?: boolean } = {}): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       // Bound now, in the pusher's context; the drain calls it later from its own.
-      (options.urgent ? this.urgent : this.normal).push(AsyncResource.bind(() => work().then(resolve, reject)));
+      (options.urgent ? this.urgent : this.normal).push(bindContext(() => work().then(resolve, reject)));
       this.running ??= this.drain();
     });
   }
