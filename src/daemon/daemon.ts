@@ -207,7 +207,12 @@ export class Daemon {
 
   private async startPipeline(): Promise<void> {
     if (this.operations) return;
-    await this.addComponent({ name: 'samples', start: () => this.samples.start(), stop: () => this.samples.stop() });
+    await this.addComponent({
+      name: 'samples',
+      start: () => this.samples.start(),
+      stop: () => this.samples.stop(),
+      reload: (config) => this.samples.reconfigure({ retentionMs: config.samples.retention, flushMs: config.samples.flush_interval }),
+    });
     const scraper = (this.scraper = new Scraper({
       samples: this.samples,
       clock: this.clock,
@@ -232,7 +237,7 @@ export class Daemon {
         onChange: () => void this.operations?.moveWork(),
       }));
       // Stopped after the pipeline (components stop in reverse): its leases are given back last.
-      await this.addComponent({ name: 'cluster', start: () => cluster.start(), stop: () => cluster.stop() });
+      await this.addComponent({ name: 'cluster', start: () => cluster.start(), stop: () => cluster.stop(), reload: (config) => cluster.setUrl(config.server.public_url) });
     }
     if (this.stopping) throw stoppingError('operations');
     this.operations = await Operations.create(this);
@@ -324,8 +329,10 @@ export class Daemon {
     if (JSON.stringify(loaded.config.storage) !== JSON.stringify(this.config.storage)) {
       this.logger.warn('storage settings changed; they take effect on restart');
     }
+    const running = this.config;
     this.config = withServerOverrides(loaded.config, this.serverOverrides);
     this.configFiles = loaded.files;
+    if (this.config.server.log_level !== running.server.log_level) this.logger.level = this.config.server.log_level;
     const kept: string[] = [];
     for (const c of this.components) {
       try {
