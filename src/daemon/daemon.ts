@@ -1,6 +1,6 @@
 import { SystemClock, type Clock } from '../lib/clock.js';
 import type { Store } from '../store/index.js';
-import { describeConfigProblems, formatIssue, type ConfigLoadResult, type OpsConfig } from '../config/index.js';
+import { describeConfigProblems, formatIssue, keepRunning, restartNeeded, type ConfigLoadResult, type OpsConfig } from '../config/index.js';
 import { basename } from 'node:path';
 import { loadOpsConfig } from './config.js';
 import { openConfiguredStore, openLeaseStore } from './store.js';
@@ -10,6 +10,7 @@ import { ShiftReminders } from './shift-reminders.js';
 import { OpsbookError } from '../lib/errors/index.js';
 import { createDaemonMetrics, type DaemonMetrics } from './metrics.js';
 import { createLogger, type Logger } from './logger.js';
+import { reportReload } from './reload-report.js';
 import { VERSION } from './version.js';
 import { publishAuditHead } from './audit-head.js';
 import { Operations } from './operations/index.js';
@@ -326,11 +327,12 @@ export class Daemon {
       this.logger.error({ issues: loaded.issues.map(formatIssue) }, 'config reload rejected; keeping the running config');
       return false;
     }
-    if (JSON.stringify(loaded.config.storage) !== JSON.stringify(this.config.storage)) {
-      this.logger.warn('storage settings changed; they take effect on restart');
-    }
     const running = this.config;
-    this.config = withServerOverrides(loaded.config, this.serverOverrides);
+    const next = withServerOverrides(loaded.config, this.serverOverrides);
+    // Settings read only at start keep their running value, in force and in the config the parts
+    // read; a public_url that follows the address follows the one bound (withServerOverrides).
+    const restart = restartNeeded(running, next);
+    this.config = keepRunning(withServerOverrides(next, { port: running.server.port, host: running.server.host }), running, restart);
     this.configFiles = loaded.files;
     if (this.config.server.log_level !== running.server.log_level) this.logger.level = this.config.server.log_level;
     const kept: string[] = [];
@@ -344,10 +346,8 @@ export class Daemon {
         kept.push(`${c.name} (${err instanceof Error ? err.message : String(err)})`);
       }
     }
-    this.metrics.configReloads.inc({ result: kept.length ? 'partial' : 'applied' });
     this.metrics.configLoadedAt.set(this.clock.now() / 1000);
-    if (kept.length) this.logger.warn({ config: loaded.files, kept }, 'config reloaded; some parts keep the running config');
-    else this.logger.info({ config: loaded.files }, 'config reloaded');
+    reportReload(this.logger, this.metrics, { files: loaded.files, restartNeeded: restart, kept });
     return true;
   }
 
