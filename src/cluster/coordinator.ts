@@ -98,6 +98,11 @@ export class ClusterCoordinator {
     this.schedule();
   }
 
+  /** A reload's `server.public_url`: the member row shows it from the next renewal on. */
+  setUrl(url: string): void {
+    this.o.url = url;
+  }
+
   /** A restart under the same name: the previous incarnation's leases and rows are taken over now. */
   private async supersede(name: string): Promise<void> {
     try {

@@ -21,3 +21,5 @@ export {
   type DurationBounds,
 } from './schema/index.js';
 export type { ScrapeJob, RelabelConfig } from './schema/scrape.js';
+export { RESTART_ONLY, RELOADED, type RestartOnlySetting } from './schema/restart-only.js';
+export { keepRunning, restartNeeded } from './restart-needed.js';

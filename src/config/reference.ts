@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { formatDuration } from '../lib/duration.js';
 import { durationInfo } from './schema/common.js';
 import { opsConfigSchema } from './schema/index.js';
+import { RESTART_ONLY } from './schema/restart-only.js';
 
 /**
  * The config reference: one row per key path (`server.port`, `checks[].interval`,
@@ -64,8 +65,12 @@ function unwrap(schema: Schema): Wrapped {
 export function configReference(schema: Schema = opsConfigSchema): ReferenceRow[] {
   const rows: ReferenceRow[] = [];
   walkChildren(schema, '', rows);
+  for (const r of rows) if (Object.hasOwn(RESTART_ONLY, r.key)) r.description = `${r.description} ${RESTART_NOTE}`.trim();
   return rows;
 }
+
+/** Said of each restart-only key (schema/restart-only.ts) in the reference. */
+export const RESTART_NOTE = 'Takes effect on restart: a reload keeps the running value and names this key in its warning.';
 
 function join(path: string, key: string): string {
   return path === '' ? key : `${path}.${key}`;

@@ -1,6 +1,6 @@
 import { SystemClock, type Clock } from '../lib/clock.js';
 import type { Store } from '../store/index.js';
-import { describeConfigProblems, formatIssue, type ConfigLoadResult, type OpsConfig } from '../config/index.js';
+import { describeConfigProblems, formatIssue, keepRunning, restartNeeded, type ConfigLoadResult, type OpsConfig } from '../config/index.js';
 import { basename } from 'node:path';
 import { loadOpsConfig } from './config.js';
 import { openConfiguredStore, openLeaseStore } from './store.js';
@@ -10,6 +10,7 @@ import { ShiftReminders } from './shift-reminders.js';
 import { OpsbookError } from '../lib/errors/index.js';
 import { createDaemonMetrics, type DaemonMetrics } from './metrics.js';
 import { createLogger, type Logger } from './logger.js';
+import { reportReload } from './reload-report.js';
 import { VERSION } from './version.js';
 import { publishAuditHead } from './audit-head.js';
 import { Operations } from './operations/index.js';
@@ -207,7 +208,12 @@ export class Daemon {
 
   private async startPipeline(): Promise<void> {
     if (this.operations) return;
-    await this.addComponent({ name: 'samples', start: () => this.samples.start(), stop: () => this.samples.stop() });
+    await this.addComponent({
+      name: 'samples',
+      start: () => this.samples.start(),
+      stop: () => this.samples.stop(),
+      reload: (config) => this.samples.reconfigure({ retentionMs: config.samples.retention, flushMs: config.samples.flush_interval }),
+    });
     const scraper = (this.scraper = new Scraper({
       samples: this.samples,
       clock: this.clock,
@@ -232,7 +238,7 @@ export class Daemon {
         onChange: () => void this.operations?.moveWork(),
       }));
       // Stopped after the pipeline (components stop in reverse): its leases are given back last.
-      await this.addComponent({ name: 'cluster', start: () => cluster.start(), stop: () => cluster.stop() });
+      await this.addComponent({ name: 'cluster', start: () => cluster.start(), stop: () => cluster.stop(), reload: (config) => cluster.setUrl(config.server.public_url) });
     }
     if (this.stopping) throw stoppingError('operations');
     this.operations = await Operations.create(this);
@@ -321,11 +327,14 @@ export class Daemon {
       this.logger.error({ issues: loaded.issues.map(formatIssue) }, 'config reload rejected; keeping the running config');
       return false;
     }
-    if (JSON.stringify(loaded.config.storage) !== JSON.stringify(this.config.storage)) {
-      this.logger.warn('storage settings changed; they take effect on restart');
-    }
-    this.config = withServerOverrides(loaded.config, this.serverOverrides);
+    const running = this.config;
+    const next = withServerOverrides(loaded.config, this.serverOverrides);
+    // Settings read only at start keep their running value, in force and in the config the parts
+    // read; a public_url that follows the address follows the one bound (withServerOverrides).
+    const restart = restartNeeded(running, next);
+    this.config = keepRunning(withServerOverrides(next, { port: running.server.port, host: running.server.host }), running, restart);
     this.configFiles = loaded.files;
+    if (this.config.server.log_level !== running.server.log_level) this.logger.level = this.config.server.log_level;
     const kept: string[] = [];
     for (const c of this.components) {
       try {
@@ -337,10 +346,8 @@ export class Daemon {
         kept.push(`${c.name} (${err instanceof Error ? err.message : String(err)})`);
       }
     }
-    this.metrics.configReloads.inc({ result: kept.length ? 'partial' : 'applied' });
     this.metrics.configLoadedAt.set(this.clock.now() / 1000);
-    if (kept.length) this.logger.warn({ config: loaded.files, kept }, 'config reloaded; some parts keep the running config');
-    else this.logger.info({ config: loaded.files }, 'config reloaded');
+    reportReload(this.logger, this.metrics, { files: loaded.files, restartNeeded: restart, kept });
     return true;
   }
 

@@ -5,6 +5,8 @@ export interface DaemonMetrics {
   registry: Registry;
   configReloads: Counter<'result'>;
   configLoadedAt: Gauge;
+  /** 1 per restart-only setting the config changed since the start (docs/operating.md, "Reload"). */
+  configRestartNeeded: Gauge<'setting'>;
   up: Gauge;
 }
 
@@ -17,11 +19,17 @@ export function createDaemonMetrics(version: string): DaemonMetrics {
     registry,
     configReloads: new Counter({
       name: 'opsbook_config_reloads_total',
-      help: 'Config reloads by result: applied, partial (a part kept running the old config, logged with why) or rejected.',
+      help: 'Config reloads by result: applied, partial (a part kept running the old config, or a setting read only at start changed; logged with which) or rejected.',
       labelNames: ['result'],
       registers: [registry],
     }),
     configLoadedAt: new Gauge({ name: 'opsbook_config_loaded_timestamp_seconds', help: 'When the running config was loaded.', registers: [registry] }),
+    configRestartNeeded: new Gauge({
+      name: 'opsbook_config_restart_needed',
+      help: 'Settings the running config differs from the config files in, each read only at start: 1 per setting until it is put back or opsbook restarts.',
+      labelNames: ['setting'],
+      registers: [registry],
+    }),
     up: new Gauge({ name: 'opsbook_up', help: '1 while the daemon is running and not shutting down.', registers: [registry] }),
   };
 }

@@ -301,22 +301,38 @@ export class SampleStore {
     }
   }
 
+  /**
+   * A reload's retention and flush interval: the next prune keeps the new window (a longer one
+   * brings back nothing already dropped), and the next flush is due a new interval from now.
+   */
+  reconfigure(options: { retentionMs: number; flushMs: number }): void {
+    this.options.retentionMs = options.retentionMs;
+    if (options.flushMs === this.options.flushMs) return;
+    this.options.flushMs = options.flushMs;
+    if (!this.cancelFlush || this.stopped) return;
+    this.cancelFlush();
+    this.armFlush();
+  }
+
+  private armFlush(): void {
+    this.cancelFlush = this.clock.at(this.clock.now() + this.options.flushMs, () => {
+      if (this.stopped) return;
+      void this.flush()
+        .catch((err: unknown) => this.options.onError('flush', err))
+        .finally(() => this.armFlush());
+    });
+  }
+
   /** Flushes and prunes on the clock until `stop`. */
   start(): void {
     this.stopped = false;
-    const armFlush = (): void => {
-      this.cancelFlush = this.clock.at(this.clock.now() + this.options.flushMs, () => {
-        if (this.stopped) return;
-        void this.flush().catch((err: unknown) => this.options.onError('flush', err)).finally(armFlush);
-      });
-    };
     const armPrune = (): void => {
       this.cancelPrune = this.clock.at(this.clock.now() + this.options.pruneMs, () => {
         if (this.stopped) return;
         void this.prune().catch((err: unknown) => this.options.onError('prune', err)).finally(armPrune);
       });
     };
-    armFlush();
+    this.armFlush();
     armPrune();
   }
 

@@ -119,7 +119,8 @@ export class RunningChecks {
    * under, so a result produced after the lease passed on cannot be written.
    */
   private buildCheckRunner(config: OpsConfig, registry?: OperationsHost['metrics']['registry']): CheckRunner {
-    const cluster = this.daemon.cluster;
+    const { daemon } = this;
+    const cluster = daemon.cluster;
     const { checks, tokens } = ownedChecks(config, cluster);
     this.checkTokens = tokens;
     cluster?.setChecksOwned(checks.length);
@@ -132,7 +133,15 @@ export class RunningChecks {
       store: this.daemon.store,
       ...(registry ? { registry } : {}),
       logger: this.daemon.logger,
-      retention: { rawMs: config.storage.retention.check_results, rollupsMs: config.storage.retention.check_rollups },
+      // Read at each pass: a reload's retention applies at the next one.
+      retention: {
+        get rawMs() {
+          return daemon.config.storage.retention.check_results;
+        },
+        get rollupsMs() {
+          return daemon.config.storage.retention.check_rollups;
+        },
+      },
       ...(this.daemon.historyFlushMs !== undefined ? { historyFlushMs: this.daemon.historyFlushMs } : {}),
       ...(this.daemon.historyRollupMs !== undefined ? { rollupEveryMs: this.daemon.historyRollupMs } : {}),
       ...(this.daemon.samples ? { samples: this.daemon.samples } : {}),
