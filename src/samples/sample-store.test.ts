@@ -113,3 +113,27 @@ it('takes a second sample at the same instant as the newer reading, and refuses 
   expect(vector(samples, 'free_ratio', T0)).toEqual({ 'free_ratio{}': 0.04 });
   expect(samples.counts).toEqual({ appended: 1, outOfOrder: 1 });
 });
+
+it('flushes at the new interval after a reload changes it, once per interval even when the reload comes during a flush', async () => {
+  const clock = new SimulatedClock(T0);
+  const samples = SampleStore.inMemory(clock, { flushMs: 60_000 });
+  const flushedAt: number[] = [];
+  const flush = samples.flush.bind(samples);
+  let reloadDuringFlush = true;
+  samples.flush = async () => {
+    flushedAt.push(clock.now() - T0);
+    // A reload arriving while the timer's flush is still writing (on PostgreSQL it awaits the network).
+    if (reloadDuringFlush) {
+      reloadDuringFlush = false;
+      samples.reconfigure({ retentionMs: 3_600_000, flushMs: 10_000 });
+      await new Promise((r) => setImmediate(r));
+    }
+    return flush();
+  };
+  samples.start();
+  for (let t = 10_000; t <= 120_000; t += 10_000) await clock.advanceTo(T0 + t);
+  const byTimer = [...flushedAt];
+  await samples.stop();
+  // The first at the old 60 s, then every 10 s: one flush loop, not one per reload.
+  expect(byTimer).toEqual([60_000, 70_000, 80_000, 90_000, 100_000, 110_000, 120_000]);
+});

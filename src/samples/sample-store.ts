@@ -61,6 +61,7 @@ export class SampleStore {
   private readonly dirty = new Set<Entry>();
   private readonly options: Required<SampleStoreOptions>;
   private cancelFlush: (() => void) | undefined;
+  private flushTurn = 0;
   private cancelPrune: (() => void) | undefined;
   private flushing: Promise<void> | undefined;
   private stopped = false;
@@ -314,12 +315,20 @@ export class SampleStore {
     this.armFlush();
   }
 
+  /**
+   * One flush loop: each arming has its turn, and only the current one arms the next. A reload that
+   * re-arms while a timer's flush is still writing would otherwise leave that flush to arm a second
+   * loop when it ends.
+   */
   private armFlush(): void {
+    const turn = ++this.flushTurn;
     this.cancelFlush = this.clock.at(this.clock.now() + this.options.flushMs, () => {
-      if (this.stopped) return;
+      if (this.stopped || turn !== this.flushTurn) return;
       void this.flush()
         .catch((err: unknown) => this.options.onError('flush', err))
-        .finally(() => this.armFlush());
+        .finally(() => {
+          if (turn === this.flushTurn) this.armFlush();
+        });
     });
   }
 
