@@ -24,7 +24,15 @@ describe('SqliteConnection waiting for another connection’s lock', () => {
     other = new SqliteDatabase(file, { timeout: 0 });
     connection = new SqliteConnection(ours, waitMs);
   }
-  const run = (sqlText: string, parameters: unknown[] = []) => connection.run<{ x: number }>(sqlText, parameters);
+  /** One statement in a turn of its own, as the driver runs one outside a transaction. */
+  async function run(sqlText: string, parameters: unknown[] = []) {
+    await connection.take();
+    try {
+      return await connection.run<{ x: number }>(sqlText, parameters);
+    } finally {
+      connection.give();
+    }
+  }
   const timers: NodeJS.Timeout[] = [];
   const later = (ms: number, what: () => void) => timers.push(setTimeout(what, ms));
 
@@ -44,17 +52,30 @@ describe('SqliteConnection waiting for another connection’s lock', () => {
     other.exec('insert into t values (1)');
     later(300, () => other.exec('commit'));
     await connection.take();
-    const begun = run('begin immediate');
+    const begun = connection.run('begin immediate', []);
     // The BEGIN waits without the connection: a read of this process goes first.
     await connection.take();
-    const read = await run('select count(*) as x from t');
+    const read = await connection.run('select count(*) as x from t', []);
     connection.give();
     expect(read.rows).toEqual([{ x: 0 }]);
     await begun;
     expect(ours.inTransaction).toBe(true);
-    expect((await run('select count(*) as x from t')).rows).toEqual([{ x: 1 }]);
-    await run('commit');
+    expect((await connection.run('select count(*) as x from t', [])).rows).toEqual([{ x: 1 }]);
+    await connection.run('commit', []);
     connection.give();
+  });
+
+  it('lets writes that wait for the lock take it in the order they came', async () => {
+    open('wal');
+    other.exec('begin immediate');
+    const first = run('insert into t values (1)');
+    // The first is at its longest pauses by now; the second, just come, tries sooner after the release.
+    await new Promise((r) => setTimeout(r, 300));
+    const second = run('insert into t values (2)');
+    await new Promise((r) => setTimeout(r, 3));
+    other.exec('rollback');
+    await Promise.all([first, second]);
+    expect(other.prepare('select x from t order by rowid').all()).toEqual([{ x: 1 }, { x: 2 }]);
   });
 
   it('tries a read of a transaction again (rollback journal: the other connection holds EXCLUSIVE)', async () => {

@@ -41,7 +41,8 @@ interface SqliteStatement {
  * - outside a transaction, which it did not open (an autocommit read or write, a BEGIN IMMEDIATE
  *   that did not begin: SQLite rolls a transaction back for a full disk or an I/O error, never for
  *   SQLITE_BUSY). The statement holds nothing while it waits, so it gives the connection back
- *   meanwhile: this process's other queries (a read for a page, readiness's ping) go on.
+ *   meanwhile: this process's other queries (a read for a page, readiness's ping) go on. Such
+ *   statements wait in line, in the order they came.
  * - inside a transaction: a COMMIT refused (it stays open; SQLite says to try it again) and a read
  *   (nothing to undo), which keep the connection. opsbook's write transactions begin IMMEDIATE and
  *   so hold the write lock and their snapshot from BEGIN on: in WAL mode nothing after BEGIN meets
@@ -55,6 +56,8 @@ interface SqliteStatement {
 export class SqliteConnection implements DatabaseConnection {
   private turn: Promise<void> | undefined;
   private endTurn: (() => void) | undefined;
+  /** Ends when the last statement waiting for another process's lock outside a transaction has run or given up. */
+  private waiting: Promise<void> | undefined;
 
   constructor(
     private readonly sqlite: SqliteStatements,
@@ -101,20 +104,40 @@ export class SqliteConnection implements DatabaseConnection {
 
   private async waitForLock<R>(error: unknown, sql: string, parameters: readonly unknown[]): Promise<QueryResult<R>> {
     const deadline = performance.now() + this.waitMs;
-    for (let pause = FIRST_PAUSE_MS; ; pause = Math.min(2 * pause, LONGEST_PAUSE_MS)) {
-      const retry = this.retryable(error, sql);
-      const left = deadline - performance.now();
-      if (!retry || left <= 0) throw error;
-      if (retry === 'outside') {
+    const where = this.retryable(error, sql);
+    if (!where) throw error;
+    if (where === 'inside') return this.tryAgain<R>(error, sql, parameters, deadline, where);
+    // In line behind the statements already waiting: one tries at a time, and they take the lock in
+    // the order they came (as they took Kysely's mutex), not whichever's pause happens to end first.
+    const ahead = this.waiting;
+    let done!: () => void;
+    const mine = new Promise<void>((resolve) => (done = resolve));
+    this.waiting = mine;
+    try {
+      if (ahead) {
         this.give();
-        await sleep(Math.min(pause, left));
+        await ahead;
         await this.take();
-      } else {
-        await sleep(Math.min(pause, left));
       }
+      return await this.tryAgain<R>(error, sql, parameters, deadline, where);
+    } finally {
+      if (this.waiting === mine) this.waiting = undefined;
+      done();
+    }
+  }
+
+  /** Tries the statement again after growing pauses until it runs, fails otherwise, or `deadline` passes. */
+  private async tryAgain<R>(error: unknown, sql: string, parameters: readonly unknown[], deadline: number, where: 'outside' | 'inside'): Promise<QueryResult<R>> {
+    for (let pause = FIRST_PAUSE_MS; ; pause = Math.min(2 * pause, LONGEST_PAUSE_MS)) {
+      const left = deadline - performance.now();
+      if (left <= 0) throw error;
+      if (where === 'outside') this.give();
+      await sleep(Math.min(pause, left));
+      if (where === 'outside') await this.take();
       try {
         return this.runOnce<R>(sql, parameters);
       } catch (e) {
+        if (this.retryable(e, sql) !== where) throw e;
         error = e;
       }
     }
