@@ -2,12 +2,12 @@ import { OpsbookError, isOpsbookError } from '../lib/errors/index.js';
 import { codesOf } from './error-chain.js';
 import { isStoreFull } from './full.js';
 
-/** How long a refused writer is told to wait before trying again: about SQLite's busy_timeout. */
+/** How long a refused writer is told to wait before trying again: about the SQLite store's wait for a lock (SQLITE_BUSY_WAIT_MS). */
 export const STORE_RETRY_AFTER_SECONDS = 5;
 
 /**
  * Why a write could not take the store for now, or undefined: another process holds SQLite's
- * write lock past busy_timeout (SQLITE_BUSY, "database is locked"); on PostgreSQL a lock or
+ * write lock past the store's wait (SQLITE_BUSY, "database is locked"); on PostgreSQL a lock or
  * statement timeout (55P03, 57014), a serialization failure or deadlock (40001, 40P01), each of
  * which rolled the transaction back.
  */

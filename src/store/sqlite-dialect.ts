@@ -1,4 +1,5 @@
 import { CompiledQuery, SqliteAdapter, SqliteDialect, SqliteDriver, type DatabaseConnection, type SqliteDialectConfig, type TransactionSettings } from 'kysely';
+import type { SqliteConnection } from './sqlite-connection.js';
 
 /**
  * Kysely's SQLite dialect, with transactions that work when several processes share the file (the
@@ -9,22 +10,26 @@ import { CompiledQuery, SqliteAdapter, SqliteDialect, SqliteDriver, type Databas
  * move the snapshot forward and fails that write with SQLITE_BUSY_SNAPSHOT at once; busy_timeout
  * does not help, since waiting cannot make the snapshot current. opsbook's transactions read before
  * they write (an incident before its note, the audit chain's head before its next entry), so a
- * write transaction here begins IMMEDIATE: it takes the write lock at BEGIN, where busy_timeout
- * waits for the other process's commit, and then reads what that commit left.
+ * write transaction here begins IMMEDIATE: it takes the write lock at BEGIN, where it waits for the
+ * other process's commit (see SqliteConnection: without blocking the event loop), and then reads
+ * what that commit left.
  *
  * Here rather than by rewriting the text `begin` in the statement cache: the driver is where Kysely
  * decides how a transaction starts, and it sees the transaction's settings, so one declared
  * `setAccessMode('read only')` (a long read that must not hold other processes' writers back)
- * stays DEFERRED. Within one process nothing changes: Kysely already runs one transaction at a time
- * on its single connection.
+ * stays DEFERRED. Within one process nothing changes: one transaction at a time holds the single
+ * connection (SqliteConnection's turns, which replace Kysely's mutex).
  */
 export class ImmediateSqliteDialect extends SqliteDialect {
-  constructor(private readonly settings: SqliteDialectConfig) {
+  constructor(
+    private readonly settings: SqliteDialectConfig,
+    private readonly connection: SqliteConnection,
+  ) {
     super(settings);
   }
 
   override createDriver(): SqliteDriver {
-    return new ImmediateSqliteDriver(this.settings);
+    return new ImmediateSqliteDriver(this.settings, this.connection);
   }
 
   override createAdapter(): SqliteAdapter {
@@ -33,6 +38,22 @@ export class ImmediateSqliteDialect extends SqliteDialect {
 }
 
 class ImmediateSqliteDriver extends SqliteDriver {
+  constructor(
+    settings: SqliteDialectConfig,
+    private readonly connection: SqliteConnection,
+  ) {
+    super(settings);
+  }
+
+  override async acquireConnection(): Promise<DatabaseConnection> {
+    await this.connection.take();
+    return this.connection;
+  }
+
+  override async releaseConnection(): Promise<void> {
+    this.connection.give();
+  }
+
   override async beginTransaction(connection: DatabaseConnection, settings?: TransactionSettings): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw(settings?.accessMode === 'read only' ? 'begin' : 'begin immediate'));
   }

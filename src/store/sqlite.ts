@@ -9,6 +9,7 @@ import { OpsbookError } from '../lib/errors/index.js';
 import { runPrecompiledDirectly } from './repos/precompiled.js';
 import { sqliteLeaseOwners } from './lease-owners.js';
 import { ImmediateSqliteDialect } from './sqlite-dialect.js';
+import { SqliteConnection } from './sqlite-connection.js';
 
 /** A SQLite store (better-sqlite3, WAL); loaded by `openStore` only for a SQLite URL. */
 export function openSqlite(options: OpenStoreOptions): Store {
@@ -24,11 +25,14 @@ export function openSqlite(options: OpenStoreOptions): Store {
   // (kill -9); only an OS crash or power loss can drop the last transactions.
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
-  sqlite.pragma('busy_timeout = 5000');
+  // SQLite never sleeps on a lock here, on the event loop's thread: SqliteConnection waits for
+  // another process's lock with timers, up to SQLITE_BUSY_WAIT_MS, as busy_timeout did.
+  sqlite.pragma('busy_timeout = 0');
   sqlite.pragma('foreign_keys = ON');
   const statements = cachedStatements(sqlite);
-  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: statements }) });
-  runPrecompiledDirectly(db, statements);
+  const connection = new SqliteConnection(statements);
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: statements }, connection) });
+  runPrecompiledDirectly(db, connection);
   // One step (all pages at once) keeps the copy consistent: the backup API restarts a stepwise copy
   // whenever another connection writes, which under steady writes could never finish.
   const backup = async (dest: string) => {
@@ -40,7 +44,7 @@ export function openSqlite(options: OpenStoreOptions): Store {
 }
 
 /** Stands in for a ROLLBACK SQLite already did (see `cachedStatements`). */
-const ALREADY_ROLLED_BACK = { reader: false, run: () => ({ changes: 0, lastInsertRowid: 0 }) };
+const ALREADY_ROLLED_BACK = { reader: false, readonly: false, run: () => ({ changes: 0, lastInsertRowid: 0 }) };
 
 /**
  * Kysely prepares every query afresh; preparing costs more than running most of opsbook's small
@@ -51,6 +55,9 @@ function cachedStatements(sqlite: SqliteDatabase.Database, max = 512) {
   const cache = new Map<string, SqliteDatabase.Statement>();
   return {
     close: () => sqlite.close(),
+    get inTransaction() {
+      return sqlite.inTransaction;
+    },
     prepare: (sql: string) => {
       // SQLite rolls a transaction back by itself when a write meets a full disk (SQLITE_FULL) or
       // an I/O error; Kysely's ROLLBACK would then fail with "no transaction is active" and hide

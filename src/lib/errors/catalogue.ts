@@ -46,7 +46,7 @@ export const ERROR_CATALOGUE = {
   OPSBOOK_E_RESTORE_SOURCE: { kind: 'invalid', summary: 'The file given to `opsbook restore` is not a backup of an opsbook store, or is damaged.' },
   OPSBOOK_E_RESTORE_NOT_EMPTY: { kind: 'conflict', summary: '`opsbook restore` only restores into an empty store; the configured one holds data.' },
   OPSBOOK_E_STORE_FULL: { kind: 'unavailable', summary: 'The store cannot write: its disk is full (SQLITE_FULL, ENOSPC, PostgreSQL 53100). Pages still go out from memory; see docs/operating.md.' },
-  OPSBOOK_E_STORE_BUSY: { kind: 'unavailable', summary: "The store is held by another process past the wait (SQLite's write lock past busy_timeout; PostgreSQL lock or statement timeout, serialization failure, deadlock). Nothing was changed; answered with Retry-After, try again." },
+  OPSBOOK_E_STORE_BUSY: { kind: 'unavailable', summary: "The store is held by another process past the wait (SQLite's write lock past the 5 s wait; PostgreSQL lock or statement timeout, serialization failure, deadlock). Nothing was changed; answered with Retry-After, try again." },
   OPSBOOK_E_STORE_CONTENDED: { kind: 'overloaded', summary: "Another process kept taking the sequence number a write read (an incident's timeline written by many processes at once); retry it." },
   OPSBOOK_E_ARCHIVE_EXISTS: { kind: 'conflict', summary: 'The audit archive file already exists; opsbook never overwrites an archive.' },
   OPSBOOK_E_ARCHIVE_INVALID: { kind: 'invalid', summary: 'A file given to `audit verify --archive` is not an opsbook audit archive (the line is named).' },

@@ -60,7 +60,7 @@ export async function appendExecutionEntry(
  * execution's row is locked until the transaction ends, and the insert, a later statement, reads the
  * number committed before it (READ COMMITTED); on SQLite the insert reads the number itself, in the
  * statement that takes the database's write lock, so a writer in another process waits for it
- * (busy_timeout) rather than failing on a number read before the other's commit.
+ * (the store's wait for a lock) rather than failing on a number read before the other's commit.
  */
 export async function appendExecutionEntryIn(
   trx: Transaction<Database>,

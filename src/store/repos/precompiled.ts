@@ -44,14 +44,14 @@ export function precompiled<F extends string, R = unknown>(
     const v = values as Record<string, unknown>;
     const parameters = shape.slots.map((s) => ('field' in s ? v[s.field] : s.value));
     const sqlite = db.isTransaction ? direct.get(db.getExecutor().adapter) : undefined;
-    if (sqlite) return runOn<R>(sqlite, shape.sql, parameters);
+    if (sqlite) return sqlite.run<R>(shape.sql, parameters);
     return db.executeQuery<R>(CompiledQuery.raw(shape.sql, parameters));
   };
 }
 
-/** What `runPrecompiledDirectly` needs of a SQLite connection (better-sqlite3's prepared statements). */
+/** What `runPrecompiledDirectly` needs of a SQLite connection: one statement run at once on it (SqliteConnection). */
 export interface DirectSqlite {
-  prepare(sql: string): { reader: boolean; all(parameters: unknown[]): unknown[]; run(parameters: unknown[]): { changes: number } };
+  run<R>(sql: string, parameters: readonly unknown[]): Promise<QueryResult<R>>;
 }
 
 /** SQLite connections by their database's adapter, which its transactions share. */
@@ -66,14 +66,4 @@ const direct = new WeakMap<object, DirectSqlite>();
  */
 export function runPrecompiledDirectly(db: Db, sqlite: DirectSqlite): void {
   direct.set(db.getExecutor().adapter, sqlite);
-}
-
-function runOn<R>(sqlite: DirectSqlite, text: string, parameters: unknown[]): Promise<QueryResult<R>> {
-  try {
-    const stmt = sqlite.prepare(text);
-    if (stmt.reader) return Promise.resolve({ rows: stmt.all(parameters) as R[] });
-    return Promise.resolve({ rows: [], numAffectedRows: BigInt(stmt.run(parameters).changes) });
-  } catch (e) {
-    return Promise.reject(e as Error);
-  }
 }

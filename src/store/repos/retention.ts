@@ -50,22 +50,15 @@ export async function storeBytes(store: Store): Promise<number> {
  * still open may keep it from truncating; the next run catches up). A no-op on PostgreSQL.
  *
  * Without waiting: a TRUNCATE checkpoint holds the write lock while it waits for readers to leave
- * the WAL, and better-sqlite3 waits on the thread that called it. With the store's busy_timeout, a
- * long read in another process on the file (an export, a backup, a report) stalled this process's
- * event loop, and every writer of every process, for the whole timeout (5 s) at each checkpoint,
- * only to give up. The connection is held for the three statements so no other query of this
- * process runs with the timeout off.
+ * the WAL, and better-sqlite3 waits on the thread that called it. With a busy_timeout on the store's
+ * connection, a long read in another process on the file (an export, a backup, a report) stalled this
+ * process's event loop, and every writer of every process, for the whole timeout (5 s) at each
+ * checkpoint, only to give up. The store's connection has busy_timeout 0 (SqliteConnection waits for
+ * locks with timers instead), and the pragma reports a checkpoint it could not finish as `busy`
+ * rather than failing with SQLITE_BUSY, so nothing waits for it: the next run catches up.
  */
 export async function checkpointWal(store: Store): Promise<{ busy: boolean; walPages: number } | undefined> {
   if (store.dialect !== 'sqlite') return undefined;
-  const row = await store.db.connection().execute(async (db) => {
-    const timeout = Number((await sql<{ timeout: number }>`pragma busy_timeout`.execute(db)).rows[0]!.timeout);
-    await sql.raw('pragma busy_timeout = 0').execute(db);
-    try {
-      return (await sql<{ busy: number; log: number; checkpointed: number }>`pragma wal_checkpoint(TRUNCATE)`.execute(db)).rows[0]!;
-    } finally {
-      await sql.raw(`pragma busy_timeout = ${timeout}`).execute(db);
-    }
-  });
+  const row = (await sql<{ busy: number; log: number; checkpointed: number }>`pragma wal_checkpoint(TRUNCATE)`.execute(store.db)).rows[0]!;
   return { busy: row.busy !== 0, walPages: Number(row.log) };
 }
