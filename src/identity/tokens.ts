@@ -79,8 +79,11 @@ export async function authenticateToken(deps: TokenDeps, presented: string): Pro
   const user = deps.users.find((u) => u.name === row.user_name);
   if (!user) throw new OpsbookError('OPSBOOK_E_AUTH_INVALID', `token belongs to "${row.user_name}", who is no longer configured`);
   const now = deps.clock.now();
-  // Recording use is a write; once a minute per token is enough to answer "is it still used?".
-  if (row.last_used_at === null || now - row.last_used_at >= TOUCH_EVERY_MS) await touchToken(deps.store.db, row.id, now);
+  // Recording use is a write; once a minute per token is enough to answer "is it still used?". The
+  // request does not wait for it: while another process holds a SQLite store's write lock, a read
+  // would otherwise wait with the write and be refused with it. A touch that fails is tried again
+  // at the token's next use.
+  if (row.last_used_at === null || now - row.last_used_at >= TOUCH_EVERY_MS) touchToken(deps.store.db, row.id, now).catch(() => {});
   return { name: user.name, role: user.role, via: 'token' };
 }
 

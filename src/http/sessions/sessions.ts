@@ -111,7 +111,9 @@ export class SessionManager {
       await deleteUiSession(this.store.db, hash);
       return undefined;
     }
-    if (now - row.last_seen_at >= TOUCH_EVERY_MS) await touchUiSession(this.store.db, hash, now);
+    // Not waited for, as a token's use (identity/tokens.ts): a page read while another process holds
+    // the store's write lock is answered at once. A failed touch is tried again at the next request.
+    if (now - row.last_seen_at >= TOUCH_EVERY_MS) touchUiSession(this.store.db, hash, now).catch(() => {});
     return { actor: { name: row.user_name, role, via: 'session' }, csrf: csrfTokenFor(id), createdAt: row.created_at, expiresAt: row.expires_at };
   }
 
