@@ -8,7 +8,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { findExecution, listAudit, listExecutionEntries } from '../store/index.js';
 import { allowAudit, refuseAudit as refuse } from '../../test/support/audit-refusal.js';
-import { createTestDatabase, postgresUp } from '../../test/support/services.js';
+import { createMigratedTestDatabase } from '../../test/support/migrated-database.js';
+import { postgresUp } from '../../test/support/services.js';
 import { harness, responder, type Harness } from './test-support.js';
 
 const refuseAudit = (h: Harness, action: string) => refuse(h.store, action);
@@ -22,7 +23,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     let h: Harness;
     let drop: (() => Promise<void>) | undefined;
     const open = async (): Promise<Harness> => {
-      const scratch = dialect === 'postgres' ? await createTestDatabase('opsbook_audit_tx') : undefined;
+      const scratch = dialect === 'postgres' ? await createMigratedTestDatabase('opsbook_audit_tx') : undefined;
       drop = scratch?.drop;
       h = await harness({ config: { services: [{ id: 'web', shell: {} }], procedures: { 'svc.md#RB-1': { service: 'web' } } }, runbooks: [{ file: 'svc.md', text: RUNBOOK }], ...(scratch ? { storeUrl: scratch.url } : {}) });
       return h;

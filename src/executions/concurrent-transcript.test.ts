@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { exited, startChild } from '../../test/support/crash.js';
 import { createTestDatabase, postgresUp } from '../../test/support/services.js';
+import { createMigratedTestDatabase } from '../../test/support/migrated-database.js';
 import { ExecutionService, InProcessExecutions } from './service.js';
 import { harness, responder, type Harness } from './test-support.js';
 import type { TranscriptEntry } from './types.js';
@@ -36,7 +37,7 @@ describe.each([
   let db: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
   beforeAll(async () => {
     if (onPostgres && !pgOk) return;
-    db = onPostgres ? await createTestDatabase('opsbook_exec_seq') : undefined;
+    db = onPostgres ? await createMigratedTestDatabase('opsbook_exec_seq') : undefined;
     h = await harness({
       config: { services: [{ id: 'web', shell: { cwd: '.' } }] },
       runbooks: [{ file: 'web.md', text: RUNBOOK }],

@@ -67,7 +67,7 @@ const RUNBOOK = [
 
 const leaked = (text: string): string[] => SECRETS.filter((s) => text.includes(s));
 
-describe.each(storeTargets('opsbook_mask'))('config credentials are masked in what a step records ($name store)', (target) => {
+describe.each(storeTargets('opsbook_mask', { migrated: true }))('config credentials are masked in what a step records ($name store)', (target) => {
   const skip = target.name === 'postgres' && !pgOk;
   let h: Harness;
   let service: ExecutionService;

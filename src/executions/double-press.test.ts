@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createTestDatabase, postgresUp } from '../../test/support/services.js';
+import { createMigratedTestDatabase } from '../../test/support/migrated-database.js';
 import { scaled } from '../../test/support/timing.js';
 import { ExecutionService, InProcessExecutions } from './service.js';
 import { harness, responder, type Harness } from './test-support.js';
@@ -16,7 +17,7 @@ describe.each([
   let db: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
   beforeAll(async () => {
     if (onPostgres && !pgOk) return;
-    db = onPostgres ? await createTestDatabase('opsbook_exec_press') : undefined;
+    db = onPostgres ? await createMigratedTestDatabase('opsbook_exec_press') : undefined;
     h = await harness({
       config: { services: [{ id: 'app', shell: { cwd: '.' } }] },
       runbooks: [{ file: 'p.md', text: `# P\n\n## RB-1: Restart\n\n**Resolution:**\n\`\`\`bash\necho restarted >> restarts.txt; sleep 1\n\`\`\`\n\n## RB-2: Flush\n\n**Resolution:**\n\`\`\`bash\necho flushed >> flushes.txt; until [ -f go ]; do sleep 0.1; done\n\`\`\`\n` }],

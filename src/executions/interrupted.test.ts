@@ -15,7 +15,7 @@ import { harness, responder, type Harness } from './test-support.js';
 const pgOk = await postgresUp();
 const RUNBOOK = '# Web\n\n## RB-1: Wait\n\n**Diagnosis:**\n```bash\necho waiting && sleep 30\n```\n';
 
-describe.each(storeTargets('opsbook-interrupted'))('steps left running ($name)', (target) => {
+describe.each(storeTargets('opsbook-interrupted', { migrated: true }))('steps left running ($name)', (target) => {
   const open: Harness[] = [];
   const cleanups: (() => Promise<void>)[] = [];
   afterEach(async () => {

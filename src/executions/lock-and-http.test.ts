@@ -9,6 +9,7 @@ import { configDir } from '../config/test-support.js';
 import { parseRunbook } from '../runbooks/index.js';
 import { procedureSettingsValidator } from './config-validator.js';
 import { createTestDatabase, postgresUp } from '../../test/support/services.js';
+import { createMigratedTestDatabase } from '../../test/support/migrated-database.js';
 import { harness, responder, seed, type Harness } from './test-support.js';
 
 const pgOk = await postgresUp();
@@ -21,7 +22,7 @@ describe.each([
   let db: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
   beforeAll(async () => {
     if (onPostgres && !pgOk) return;
-    db = onPostgres ? await createTestDatabase('opsbook_exec_store') : undefined;
+    db = onPostgres ? await createMigratedTestDatabase('opsbook_exec_store') : undefined;
     h = await harness({
       config: { services: [{ id: 'files', shell: { cwd: '.' } }] },
       runbooks: [{ file: 'f.md', text: '# F\n\n## RB-3: Purge\n\n**Resolution:**\n```bash\nrm -rf cache\n```\n' }],

@@ -29,7 +29,7 @@ const RUNBOOK = [
   '```', '',
 ].join('\n');
 
-describe.each(storeTargets('opsbook-paused-runner'))('a step whose process is paused past its heartbeat ($name)', (target) => {
+describe.each(storeTargets('opsbook-paused-runner', { migrated: true }))('a step whose process is paused past its heartbeat ($name)', (target) => {
   const open: Harness[] = [];
   const cleanups: (() => Promise<void>)[] = [];
   afterEach(async () => {

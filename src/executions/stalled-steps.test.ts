@@ -4,6 +4,7 @@ import net from 'node:net';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createTestDatabase, PG_ADMIN_URL, postgresUp, REDIS_URL, redisUp } from '../../test/support/services.js';
+import { createMigratedTestDatabase } from '../../test/support/migrated-database.js';
 import { startTcpProxy } from '../../test/support/tcp-proxy.js';
 import { scaled } from '../../test/support/timing.js';
 import { MAX_OUTPUT_BYTES } from './executors/index.js';
@@ -68,7 +69,7 @@ describe.each([
   let target: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
   beforeAll(async () => {
     if (!pgOk) return;
-    db = onPostgres ? await createTestDatabase('opsbook_exec_stall') : undefined;
+    db = onPostgres ? await createMigratedTestDatabase('opsbook_exec_stall') : undefined;
     target = await createTestDatabase('opsbook_exec_target');
   });
   afterAll(async () => {

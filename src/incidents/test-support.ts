@@ -5,12 +5,12 @@ import { seriesKey } from '../alerts/series.js';
 import type { AlertEvent } from '../alerts/types.js';
 import type { Actor } from '../identity/index.js';
 import { openStore, type Store } from '../store/index.js';
-import { createTestDatabase } from '../../test/support/services.js';
+import { createMigratedTestDatabase } from '../../test/support/migrated-database.js';
 
 /** A migrated store: SQLite in a temp dir, or a fresh PostgreSQL database (tests only). */
 export async function testStore(kind: 'sqlite' | 'postgres' = 'sqlite'): Promise<{ store: Store; cleanup: () => Promise<void> }> {
   if (kind === 'postgres') {
-    const tdb = await createTestDatabase('opsbook_incidents');
+    const tdb = await createMigratedTestDatabase('opsbook_incidents');
     const store = await openStore({ url: tdb.url });
     await store.migrate();
     return { store, cleanup: async () => { await store.close(); await tdb.drop(); } };

@@ -16,7 +16,8 @@ import { SimulatedClock } from '../../src/lib/clock.js';
 import { partitionLease, partitionOf } from '../../src/cluster/index.js';
 import { INCIDENT_WRITE_LOCK } from '../../src/incidents/index.js';
 import { leaveCluster, openStore, type Database, type ScratchDatabase, type Store } from '../../src/store/index.js';
-import { createTestDatabase, postgresUp } from '../support/services.js';
+import { createMigratedTestDatabase } from '../support/migrated-database.js';
+import { postgresUp } from '../support/services.js';
 import { startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
 import { startProbeTarget, type ProbeTarget } from '../support/probe-target.js';
 import { otherMemberHolding } from '../support/cluster.js';
@@ -47,7 +48,7 @@ describe.skipIf(!pgUp)('a clean stop with check results queued', () => {
   }, scaled(60_000));
 
   async function prepare(): Promise<Store> {
-    db ??= await createTestDatabase('opsbook_clean_stop');
+    db ??= await createMigratedTestDatabase('opsbook_clean_stop');
     if (!store) {
       store = await openStore({ url: db.url, poolSize: 3 });
       await store.migrate();

@@ -6,7 +6,8 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acquireLease, ensureLeases, holdAndMark, openStore, type ScratchDatabase, type Store } from '../../src/store/index.js';
-import { createTestDatabase, postgresUp } from '../support/services.js';
+import { createMigratedTestDatabase } from '../support/migrated-database.js';
+import { postgresUp } from '../support/services.js';
 import { scaled } from '../support/timing.js';
 
 const up = await postgresUp();
@@ -15,7 +16,7 @@ describe.skipIf(!up)('holdAndMark', () => {
   let db: ScratchDatabase;
   let store: Store;
   beforeAll(async () => {
-    db = await createTestDatabase('opsbook_fence');
+    db = await createMigratedTestDatabase('opsbook_fence');
     store = await openStore({ url: db.url });
     await store.migrate();
     await ensureLeases(store.db, ['p0', 'p1', 'p2']);

@@ -8,7 +8,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTestDatabase, postgresUp } from '../support/services.js';
+import { createMigratedTestDatabase } from '../support/migrated-database.js';
+import { postgresUp } from '../support/services.js';
 import { SimulatedClock } from '../../src/lib/clock.js';
 import { ClusterCoordinator, clusterProcedureClaims } from '../../src/cluster/index.js';
 import { openStore, type ScratchDatabase, type Store } from '../../src/store/index.js';
@@ -45,7 +46,7 @@ describe.skipIf(!pgUp)('scheduled procedures across a singletons-lease handover 
   }, scaled(60_000));
 
   it('the new holder runs what fell due while the lease moved, once, and nothing the old holder ran', async () => {
-    db = await createTestDatabase('opsbook_procedure_handover');
+    db = await createMigratedTestDatabase('opsbook_procedure_handover');
     const clock = new SimulatedClock('2026-03-02T05:00:00Z');
     h = await harness({
       clock,

@@ -18,7 +18,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterCoordinator, currentLease, partitionLease, runUnderLease } from '../../src/cluster/index.js';
 import { WorkQueue } from '../../src/daemon/operations/work-queue.js';
 import { openStore, type LeaseToken, type ScratchDatabase, type Store } from '../../src/store/index.js';
-import { createTestDatabase, postgresUp } from '../support/services.js';
+import { createMigratedTestDatabase } from '../support/migrated-database.js';
+import { postgresUp } from '../support/services.js';
 import { scaled } from '../support/timing.js';
 
 const pgUp = await postgresUp();
@@ -32,7 +33,7 @@ describe.skipIf(!pgUp)('the pipeline queue and the lease of each job (PostgreSQL
   const changes: Array<{ lease: string | undefined; held: string[] }> = [];
 
   beforeAll(async () => {
-    db = await createTestDatabase('opsbook_queue_context');
+    db = await createMigratedTestDatabase('opsbook_queue_context');
     store = await openStore({ url: db.url });
     await store.migrate();
     // A lease of 10 minutes: the member does not look at its leases again during the test.

@@ -12,7 +12,8 @@ import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { clusterStatus, ClusterCoordinator, partitionLease } from '../../src/cluster/index.js';
 import { goneMember, holdAndMark, openStore, type ScratchDatabase, type Store } from '../../src/store/index.js';
-import { createTestDatabase, postgresUp } from '../support/services.js';
+import { createMigratedTestDatabase } from '../support/migrated-database.js';
+import { postgresUp } from '../support/services.js';
 import { otherMemberHolding } from '../support/cluster.js';
 import { startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
 import { scaled } from '../support/timing.js';
@@ -39,7 +40,7 @@ describe.skipIf(!pgUp)('a restart under the same member name (PostgreSQL)', () =
   }, scaled(60_000));
 
   async function setUp(): Promise<Store> {
-    db = await createTestDatabase('opsbook_restart');
+    db = await createMigratedTestDatabase('opsbook_restart');
     store = await openStore({ url: db.url, poolSize: 3 });
     await store.migrate();
     return store;

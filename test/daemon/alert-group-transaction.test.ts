@@ -18,7 +18,7 @@ import { scaled } from '../support/timing.js';
 const KEY = 'k'.repeat(40);
 const pgAvailable = await postgresUp();
 
-for (const target of storeTargets('opsbook-alert-group')) {
+for (const target of storeTargets('opsbook-alert-group', { migrated: true })) {
   describe.skipIf(target.name === 'postgres' && !pgAvailable)(`an alert group's new incidents on ${target.name}`, () => {
     let server: DaemonApp;
     let receiver: http.Server;

@@ -17,7 +17,7 @@ const MINUTE = 60_000;
 const WINDOW = 10 * MINUTE;
 const ana = { name: 'ana', role: 'responder' as const, via: 'session' as const };
 
-for (const target of storeTargets('opsbook-answered-held')) {
+for (const target of storeTargets('opsbook-answered-held', { migrated: true })) {
   describe.skipIf(target.name === 'postgres' && !pgAvailable)(`a held page whose incident was answered during the window, on ${target.name}`, () => {
     const daemon = simulatedDaemon(target, 'answered-held', (url, t0) =>
       `storage:\n  url: "${url}"\nchannels:\n${refusedWebhookChannel()}${oneStepPolicy()}${maintenanceWindow('upgrade', t0, t0 + WINDOW)}`,

@@ -25,7 +25,7 @@ import { scaled } from '../support/timing.js';
 const pgAvailable = await postgresUp();
 const ana = { name: 'ana', role: 'responder' as const, via: 'session' as const };
 
-for (const target of storeTargets('opsbook-escalate-now')) {
+for (const target of storeTargets('opsbook-escalate-now', { migrated: true })) {
   describe.skipIf(target.name === 'postgres' && !pgAvailable)(`escalate now and add responder commit whole, on ${target.name}`, () => {
     const d = simulatedDaemon(target, 'escalate-now', (url) =>
       `storage:\n  url: "${url}"\n` +

@@ -28,7 +28,7 @@ afterAll(() => receiver.close());
 const stuckKey = (id: string) => `opsbook:escalation-stuck:${id}`;
 const pagedIncident = (body: string): { id?: string; title?: string } => (JSON.parse(body) as { data?: { incident?: { id?: string; title?: string } } }).data?.incident ?? {};
 
-for (const target of storeTargets('opsbook-escalation-stuck')) {
+for (const target of storeTargets('opsbook-escalation-stuck', { migrated: true })) {
   describe.skipIf(target.name === 'postgres' && !pgAvailable)(`an escalation opsbook cannot run, on ${target.name}`, () => {
     const d = simulatedDaemon(target, 'escalation-stuck', (url) =>
       `storage:\n  url: "${url}"\n` +

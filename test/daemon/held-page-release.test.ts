@@ -19,7 +19,7 @@ const pgAvailable = await postgresUp();
 const WINDOW = 10 * 60_000;
 const ana = { name: 'ana', role: 'responder' as const, via: 'session' as const };
 
-for (const target of storeTargets('opsbook-held-page')) {
+for (const target of storeTargets('opsbook-held-page', { migrated: true })) {
   for (const withPolicy of [true, false]) {
     const refused = withPolicy ? 'escalations' : 'outbox';
     describe.skipIf(target.name === 'postgres' && !pgAvailable)(`a held page whose ${refused} row cannot be written at the window's end, ${withPolicy ? 'with' : 'without'} a policy, on ${target.name}`, () => {

@@ -30,7 +30,7 @@ afterAll(async () => {
   await new Promise((r) => server.close(r));
 });
 
-for (const target of storeTargets('opsbook-daemon-history-flush')) {
+for (const target of storeTargets('opsbook-daemon-history-flush', { migrated: true })) {
   describe.skipIf(target.name === 'postgres' && !pg)(`daemon check history on ${target.name}`, () => {
     it('writes check results at historyFlushMs (default every second) and rolls them up at historyRollupMs (default every minute)', async () => {
       const db = await target.open();

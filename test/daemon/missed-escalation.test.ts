@@ -25,7 +25,7 @@ const pgAvailable = await postgresUp();
 const KEY = 'k'.repeat(40);
 const ana = { name: 'ana', role: 'responder' as const, via: 'session' as const };
 
-for (const target of storeTargets('opsbook-missed-escalation')) {
+for (const target of storeTargets('opsbook-missed-escalation', { migrated: true })) {
   describe.skipIf(target.name === 'postgres' && !pgAvailable)(`a triggered incident whose escalation could not start, on ${target.name}`, () => {
     const daemon = simulatedDaemon(target, 'missed-escalation', (url) =>
       `storage:\n  url: "${url}"\n` +

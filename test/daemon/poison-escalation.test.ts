@@ -18,7 +18,7 @@ import { scaled } from '../support/timing.js';
 const pgAvailable = await postgresUp();
 const ana = { name: 'ana', role: 'responder' as const, via: 'session' as const };
 
-for (const target of storeTargets('opsbook-poison-escalation')) {
+for (const target of storeTargets('opsbook-poison-escalation', { migrated: true })) {
   describe.skipIf(target.name === 'postgres' && !pgAvailable)(`an escalation that cannot run, on ${target.name}`, () => {
     const d = simulatedDaemon(target, 'poison-escalation', (url) =>
       `storage:\n  url: "${url}"\n` +

@@ -18,7 +18,7 @@ import { scaled } from '../support/timing.js';
 const INTERVAL = 30_000;
 const pgAvailable = await postgresUp();
 
-for (const target of storeTargets('opsbook-rule-state')) {
+for (const target of storeTargets('opsbook-rule-state', { migrated: true })) {
   describe.skipIf(target.name === 'postgres' && !pgAvailable)(`a check's rule state and its incident on ${target.name}`, () => {
     let server: DaemonApp;
     let web: StatusServer;

@@ -36,7 +36,7 @@ function vector(daemon: Daemon, query: string): Record<string, number> {
   return Object.fromEntries(v.samples.map((s) => [formatLabels(s.metric), s.value]));
 }
 
-for (const target of storeTargets('opsbook-daemon-samples')) {
+for (const target of storeTargets('opsbook-daemon-samples', { migrated: true })) {
   describe.skipIf(target.name === 'postgres' && !pg)(`daemon samples on ${target.name}`, () => {
     it('scrapes into the sample store and keeps the window across a restart', async () => {
       const db = await target.open();

@@ -18,7 +18,7 @@ import { startStatusServer, type StatusServer } from '../support/net.js';
 const INTERVAL = 10_000;
 const HOUR = 3_600_000;
 
-for (const target of storeTargets('opsbook-settled-crash').filter((t) => t.name === 'sqlite')) {
+for (const target of storeTargets('opsbook-settled-crash', { migrated: true }).filter((t) => t.name === 'sqlite')) {
   describe(`a check settled down when opsbook is killed before the history flush, on ${target.name}`, () => {
     let target500: StatusServer;
     let cleanup: (() => Promise<void>) | undefined;

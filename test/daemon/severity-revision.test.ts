@@ -21,7 +21,7 @@ const pgAvailable = await postgresUp();
 const KEY = 'k'.repeat(40);
 const ana = { name: 'ana', role: 'responder' as const, via: 'session' as const };
 
-for (const target of storeTargets('opsbook-severity-revision')) {
+for (const target of storeTargets('opsbook-severity-revision', { migrated: true })) {
   describe.skipIf(target.name === 'postgres' && !pgAvailable)(`a severity change whose escalation revision could not be written, on ${target.name}`, () => {
     const daemon = simulatedDaemon(target, 'severity-revision', (url) =>
       `storage:\n  url: "${url}"\n` +

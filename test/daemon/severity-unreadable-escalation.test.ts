@@ -17,7 +17,7 @@ import { scaled } from '../support/timing.js';
 const pgAvailable = await postgresUp();
 const ana = { name: 'ana', role: 'responder' as const, via: 'session' as const };
 
-for (const target of storeTargets('opsbook-severity-unreadable')) {
+for (const target of storeTargets('opsbook-severity-unreadable', { migrated: true })) {
   describe.skipIf(target.name === 'postgres' && !pgAvailable)(`a severity change on an incident whose escalation is unreadable, on ${target.name}`, () => {
     const d = simulatedDaemon(target, 'severity-unreadable', (url) =>
       `storage:\n  url: "${url}"\n` +

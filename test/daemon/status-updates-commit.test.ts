@@ -21,7 +21,7 @@ const pgAvailable = await postgresUp();
 const KEY = 'k'.repeat(40);
 const ana = { name: 'ana', role: 'responder' as const, via: 'session' as const };
 
-for (const target of storeTargets('opsbook-status-updates')) {
+for (const target of storeTargets('opsbook-status-updates', { migrated: true })) {
   describe.skipIf(target.name === 'postgres' && !pgAvailable)(`status updates to the channels already paged, on ${target.name}`, () => {
     let server: DaemonApp;
     let cleanup: (() => Promise<void>) | undefined;

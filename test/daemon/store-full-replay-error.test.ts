@@ -32,7 +32,7 @@ function alert(name: string, at: number): AlertEvent {
 }
 
 describe.skipIf(!pgUp)('alerts paged from memory when one cannot be recorded after space returns', () => {
-  const daemon = simulatedDaemon(storeTarget('opsbook-full-replay', 'postgres'), 'full-replay', (url) =>
+  const daemon = simulatedDaemon(storeTarget('opsbook-full-replay', 'postgres', { migrated: true }), 'full-replay', (url) =>
     `storage:\n  url: "${url}"\n  full_retry: 10s\n` +
     // Its pages from memory fail, which is all this test needs.
     `channels:\n${refusedWebhookChannel()}`,

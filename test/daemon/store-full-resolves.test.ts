@@ -34,7 +34,7 @@ function received(): Array<{ type: string; incident: string; status: string }> {
   });
 }
 
-for (const target of storeTargets('opsbook-full-resolves')) {
+for (const target of storeTargets('opsbook-full-resolves', { migrated: true })) {
   const dialect = target.name;
   describe.skipIf(dialect === 'postgres' && !pgUp)(`resolves while the store is full (${dialect})`, () => {
     const d = simulatedDaemon(target, `full-resolves-${dialect}`, (url) => `storage:\n  url: "${url}"\n  full_retry: 10s\nchannels:\n${webhookChannel('hook', `${receiver.url}/hook`)}`);

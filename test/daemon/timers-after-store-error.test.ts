@@ -27,7 +27,7 @@ async function loseIncidents(db: Kysely<Database>): Promise<() => Promise<void>>
   return async () => void (await sql.raw('alter table incidents_away rename to incidents').execute(db));
 }
 
-for (const target of storeTargets('opsbook-timers-error')) {
+for (const target of storeTargets('opsbook-timers-error', { migrated: true })) {
   describe.skipIf(target.name === 'postgres' && !pgAvailable)(`a rule's for: timer on a store error, on ${target.name}`, () => {
     let web: StatusServer;
     beforeAll(async () => {

@@ -37,7 +37,7 @@ const RUNBOOK = [
   '',
 ].join('\n');
 
-for (const target of storeTargets('opsbook-execution-secrets')) {
+for (const target of storeTargets('opsbook-execution-secrets', { migrated: true })) {
   describe.skipIf(target.name === 'postgres' && !pg)(`execution secrets from the config through the API on ${target.name}`, () => {
     let server: DaemonApp;
     let echo: http.Server;

@@ -18,7 +18,7 @@ import { scaled } from '../support/timing.js';
 const MINUTE = 60_000;
 const pg = await postgresUp();
 
-for (const target of storeTargets('opsbook-severity-escalation')) {
+for (const target of storeTargets('opsbook-severity-escalation', { migrated: true })) {
   describe.skipIf(target.name === 'postgres' && !pg)(`a severity change and the running escalation on ${target.name}`, () => {
     let server: DaemonApp;
     let receiver: Receiver;

@@ -11,7 +11,8 @@ import { ShiftReminders } from '../../src/daemon/shift-reminders.js';
 import { SimulatedClock } from '../../src/lib/clock.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { configLoader } from '../support/config.js';
-import { createTestDatabase, postgresUp } from '../support/services.js';
+import { postgresUp } from '../support/services.js';
+import { createMigratedTestDatabase } from '../support/migrated-database.js';
 
 const load = configLoader('reminders-cluster');
 const pg = await postgresUp();
@@ -24,7 +25,7 @@ describe.skipIf(!pg)('shift reminders in a cluster', () => {
   let config: OpsConfig;
 
   beforeAll(async () => {
-    db = await createTestDatabase('reminders_cluster');
+    db = await createMigratedTestDatabase('reminders_cluster');
     for (let i = 0; i < 2; i++) stores.push(await openStore({ url: db.url }));
     await stores[0]!.migrate();
     const loaded = await load('ops.yaml', `channels:

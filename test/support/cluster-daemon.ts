@@ -9,7 +9,7 @@ import { scaled } from './timing.js';
 import { SimulatedClock } from '../../src/lib/clock.js';
 import { partitionOf } from '../../src/cluster/index.js';
 import { openStore, releaseLease, type ScratchDatabase, type Store } from '../../src/store/index.js';
-import { createTestDatabase } from './services.js';
+import { createMigratedTestDatabase } from './migrated-database.js';
 import { startDaemonApp, type DaemonApp } from './daemon-app.js';
 import { startProbeTarget, type ProbeTarget } from './probe-target.js';
 import { clockRunner, minuteNow, type ClockRunner, type Operations } from './simulated-daemon.js';
@@ -115,7 +115,7 @@ export function clusterDaemon(options: ClusterDaemonOptions): ClusterDaemon {
   };
 
   beforeAll(async () => {
-    db = await createTestDatabase(`opsbook_${options.prefix.replace(/-/g, '_')}`);
+    db = await createMigratedTestDatabase(`opsbook_${options.prefix.replace(/-/g, '_')}`);
     store = await openStore({ url: db.url });
     await store.migrate();
     if (options.probeTarget) target = await startProbeTarget(clock);

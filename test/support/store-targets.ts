@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { openStore, type Store } from '../../src/store/index.js';
+import { createMigratedTestDatabase } from './migrated-database.js';
 import { createTestDatabase, postgresUp } from './services.js';
 
 export interface StoreTarget {
@@ -14,7 +15,12 @@ export interface StoreTarget {
   open: () => Promise<{ url: string; cleanup: () => Promise<void> }>;
 }
 
-export function storeTargets(prefix: string): StoreTarget[] {
+/**
+ * With `migrated`, the PostgreSQL database starts with the store's schema (a copy of the run's
+ * migrated template): for suites whose store is migrated first thing anyway (a daemon's start,
+ * `migrate: true`), not for tests of the migrations. The SQLite file starts absent either way.
+ */
+export function storeTargets(prefix: string, options: { migrated?: boolean } = {}): StoreTarget[] {
   return [
     {
       name: 'sqlite',
@@ -26,7 +32,8 @@ export function storeTargets(prefix: string): StoreTarget[] {
     {
       name: 'postgres',
       open: async () => {
-        const tdb = await createTestDatabase(prefix.replace(/-/g, '_'));
+        const name = prefix.replace(/-/g, '_');
+        const tdb = options.migrated ? await createMigratedTestDatabase(name) : await createTestDatabase(name);
         return { url: tdb.url, cleanup: tdb.drop };
       },
     },
@@ -34,8 +41,8 @@ export function storeTargets(prefix: string): StoreTarget[] {
 }
 
 /** The target `name` of `storeTargets(prefix)`. */
-export function storeTarget(prefix: string, name: StoreTarget['name']): StoreTarget {
-  return storeTargets(prefix).find((t) => t.name === name)!;
+export function storeTarget(prefix: string, name: StoreTarget['name'], options: { migrated?: boolean } = {}): StoreTarget {
+  return storeTargets(prefix, options).find((t) => t.name === name)!;
 }
 
 /** A target with the store a suite runs on. */
@@ -55,7 +62,7 @@ export interface OpenTarget {
  */
 export async function describeOnStores(prefix: string, title: string, options: { migrate?: boolean }, suite: (target: OpenTarget) => void): Promise<void> {
   const pgAvailable = await postgresUp();
-  for (const target of storeTargets(prefix)) {
+  for (const target of storeTargets(prefix, { migrated: options.migrate === true })) {
     describe.skipIf(target.name === 'postgres' && !pgAvailable)(`${title} on ${target.name}`, () => {
       let opened: { url: string; cleanup: () => Promise<void> } | undefined;
       let store: Store | undefined;

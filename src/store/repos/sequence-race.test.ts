@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, postgresUp } from '../../../test/support/services.js';
+import { createMigratedTestDatabase } from '../../../test/support/migrated-database.js';
+import { postgresUp } from '../../../test/support/services.js';
 import { openStore } from '../open.js';
 import type { Store } from '../store.js';
 import { appendAudit, listAudit, verifyAuditChain, withAuditEntry } from './audit.js';
@@ -26,11 +27,11 @@ const line = (incidentId: string, who: string): Omit<TimelineRow, 'seq'> => ({ i
 
 // Two opsbook processes on one PostgreSQL: each its own store (its own pool of connections).
 describe.skipIf(!pgOk)('per-parent sequence numbers written by two processes at once (PostgreSQL)', () => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let db: Awaited<ReturnType<typeof createMigratedTestDatabase>>;
   let a: Store;
   let b: Store;
   beforeAll(async () => {
-    db = await createTestDatabase('opsbook_seq_race');
+    db = await createMigratedTestDatabase('opsbook_seq_race');
     a = await openStore({ url: db.url });
     await a.migrate();
     b = await openStore({ url: db.url });
