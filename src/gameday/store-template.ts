@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { OpsbookError } from '../lib/errors/index.js';
-import { createScratchDatabase, openStore, type ScratchDatabase } from '../store/index.js';
+import { createMigratedDatabase, createScratchDatabase, type ScratchDatabase } from '../store/index.js';
 import { recordDatabase } from './faults/leftovers.js';
 
 /**
@@ -26,18 +26,12 @@ function entry(adminUrl: string): Template {
 }
 
 async function makeTemplate(adminUrl: string): Promise<{ db: ScratchDatabase; forget: () => void }> {
-  const db = await createScratchDatabase(adminUrl, `opsbook_gameday_store_template_${randomBytes(4).toString('hex')}`);
-  const forget = recordDatabase(adminUrl, db.name);
+  const name = `opsbook_gameday_store_template_${randomBytes(4).toString('hex')}`;
+  // Recorded before it exists, so a run killed during the migration leaves nothing the next run's sweep misses.
+  const forget = recordDatabase(adminUrl, name);
   try {
-    const store = await openStore({ url: db.url, poolSize: 1 });
-    try {
-      await store.migrate();
-    } finally {
-      await store.close();
-    }
-    return { db, forget };
+    return { db: await createMigratedDatabase(adminUrl, name), forget };
   } catch (e) {
-    await db.drop().catch(() => {});
     forget();
     throw e;
   }

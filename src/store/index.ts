@@ -4,6 +4,7 @@ export { knownMigrations } from './store.js';
 export { openStore, isPostgresUrl, redactUrl, type OpenStoreOptions } from './open.js';
 export { CHANGE_CHANNEL, type ChangeFeed, type StoreChange } from './change-feed.js';
 export { createScratchDatabase, type ScratchDatabase } from './scratch.js';
+export { createMigratedDatabase } from './migrated-scratch.js';
 export * from './repos/tokens.js';
 export * from './repos/audit.js';
 export * from './repos/check-history.js';

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
-import { createScratchDatabase, openStore, type ScratchDatabase } from '../../src/store/index.js';
+import { createMigratedDatabase, createScratchDatabase, type ScratchDatabase } from '../../src/store/index.js';
 import { PG_ADMIN_URL } from './services.js';
 
 /**
@@ -16,17 +16,5 @@ export async function createMigratedTestDatabase(prefix = 'opsbook_t'): Promise<
   const name = `${prefix}_${randomBytes(6).toString('hex')}`;
   const template = inject('pgStoreTemplate');
   if (template) return createScratchDatabase(PG_ADMIN_URL, name, {}, template);
-  const db = await createScratchDatabase(PG_ADMIN_URL, name);
-  try {
-    const store = await openStore({ url: db.url, poolSize: 1 });
-    try {
-      await store.migrate();
-    } finally {
-      await store.close();
-    }
-    return db;
-  } catch (e) {
-    await db.drop().catch(() => {});
-    throw e;
-  }
+  return createMigratedDatabase(PG_ADMIN_URL, name);
 }

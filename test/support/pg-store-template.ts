@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { TestProject } from 'vitest/node';
-import { createScratchDatabase, openStore } from '../../src/store/index.js';
+import { createMigratedDatabase } from '../../src/store/index.js';
 import { PG_ADMIN_URL } from './services.js';
 import { portOpen } from './stall.js';
 
@@ -23,18 +23,7 @@ export default async function pgStoreTemplate(project: TestProject): Promise<(()
   project.provide('pgStoreTemplate', '');
   const admin = new URL(PG_ADMIN_URL);
   if (!(await portOpen(admin.hostname, Number(admin.port || 5432)))) return undefined;
-  const template = await createScratchDatabase(PG_ADMIN_URL, `opsbook_t_template_${randomBytes(6).toString('hex')}`);
-  try {
-    const store = await openStore({ url: template.url, poolSize: 1 });
-    try {
-      await store.migrate();
-    } finally {
-      await store.close();
-    }
-  } catch (e) {
-    await template.drop().catch(() => {});
-    throw e;
-  }
+  const template = await createMigratedDatabase(PG_ADMIN_URL, `opsbook_t_template_${randomBytes(6).toString('hex')}`);
   project.provide('pgStoreTemplate', template.name);
   return () => template.drop();
 }
