@@ -53,18 +53,18 @@ export class IncidentActions {
 
   /** Escalate now: the incident's next escalation step is paged at once (see `escalateNow`). */
   escalate(id: string, actor: Actor, note?: string): Promise<Incident> {
-    return this.pipeline.enqueue(async () => {
-      await escalateNow(this.escalateDeps(), await this.incidents.get(id), actor, note);
-      const incident = await this.incidents.get(id);
-      this.pipeline.emit({ type: 'incident', incident });
-      return incident;
-    }, { urgent: true, answered: true });
+    return this.paging(id, (deps, incident) => escalateNow(deps, incident, actor, note));
   }
 
   /** Adds a person as a responder and pages them while the incident is open (see `addResponder`). */
   addResponder(id: string, person: string, actor: Actor): Promise<Incident> {
+    return this.paging(id, (deps, incident) => addResponder(deps, incident, person, actor));
+  }
+
+  /** A person's action that pages on the incident, ahead of queued alerts; the incident as it left it. */
+  private paging(id: string, act: (deps: EscalateDeps, incident: Incident) => Promise<unknown>): Promise<Incident> {
     return this.pipeline.enqueue(async () => {
-      await addResponder(this.escalateDeps(), await this.incidents.get(id), person, actor);
+      await act(this.escalateDeps(), await this.incidents.get(id));
       const incident = await this.incidents.get(id);
       this.pipeline.emit({ type: 'incident', incident });
       return incident;
