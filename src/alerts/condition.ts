@@ -1,4 +1,5 @@
 import { ConditionScope, evaluateCondition, parseCondition, type ConditionNode, type ParsedCondition } from '../checks/conditions/index.js';
+import { own } from '../lib/own.js';
 
 /**
  * A rule condition in the checks' condition language, read against one check result: `[VALUE]` is
@@ -42,7 +43,7 @@ export function ruleConditionHolds(cond: RuleCondition, input: ConditionInput): 
 }
 
 function bareName(node: ConditionNode): string | undefined {
-  return node.type === 'literal' && node.literal.number === undefined ? BARE_NAMES[node.literal.text] : undefined;
+  return node.type === 'literal' && node.literal.number === undefined ? own(BARE_NAMES, node.literal.text) : undefined;
 }
 
 function bareNames(node: ConditionNode): string[] {

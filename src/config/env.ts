@@ -6,6 +6,7 @@
  */
 
 import { looksLikeCredential } from './secrets.js';
+import { own } from '../lib/own.js';
 
 export interface Expansion {
   value: string;
@@ -56,7 +57,8 @@ export function expandEnv(text: string, env: Record<string, string | undefined>)
     const dash = inner.indexOf('-');
     const name = dash === -1 ? inner : inner.slice(0, inner[dash - 1] === ':' ? dash - 1 : dash);
     const fallback = dash === -1 ? undefined : inner.slice(dash + 1);
-    const set = env[name];
+    // Only the environment's own variables: `${toString}` is not Object.prototype's.
+    const set = own(env, name);
     if (!NAME.test(name)) {
       malformed.push(`"\${${inner}}" is not a variable reference (write $\${ for a literal \${)`);
       value += text.slice(dollar, close + 1);

@@ -2,6 +2,12 @@ import type { ConfigIssue } from './issues.js';
 import { formatPath, parsePath, type PathSegment } from './paths.js';
 import { ID_FIELDS, KEYED_SECTIONS } from './schema/index.js';
 import type { ParsedFile } from './source.js';
+import { own } from '../lib/own.js';
+
+/** Sets a key read from a file as the object's own, `__proto__` included (an assignment would set the prototype). */
+function setOwn(obj: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+}
 
 /** Where a config path was written. */
 export interface SourceLocation {
@@ -56,7 +62,7 @@ export function mergeFiles(files: readonly ParsedFile[]): MergedConfig {
         data[section] = mergeRunbooks(existing, value);
       } else if ((KEYED_SECTIONS as readonly string[]).includes(section) && isPlainObject(existing) && isPlainObject(value)) {
         for (const [key, entry] of Object.entries(value)) {
-          if (key in existing) {
+          if (Object.hasOwn(existing, key)) {
             const path = formatPath([section, key]);
             issues.push({
               code: 'OPSBOOK_E_CONFIG_DUPLICATE_ID',
@@ -65,7 +71,7 @@ export function mergeFiles(files: readonly ParsedFile[]): MergedConfig {
               ...lineIn(parsed, [section, key]),
             });
             skipped.add(path);
-          } else existing[key] = entry;
+          } else setOwn(existing, key, entry);
         }
       } else {
         issues.push({
@@ -152,7 +158,7 @@ function mergeRunbooks(a: unknown, b: unknown): Record<string, unknown> {
   if (x.url_prefixes !== undefined || y.url_prefixes !== undefined) out.url_prefixes = [...list(x.url_prefixes), ...list(y.url_prefixes)];
   if (isPlainObject(x.phases) || isPlainObject(y.phases)) {
     const phases: Record<string, unknown[]> = {};
-    for (const p of [x.phases, y.phases]) if (isPlainObject(p)) for (const [k, v] of Object.entries(p)) phases[k] = [...(phases[k] ?? []), ...list(v)];
+    for (const p of [x.phases, y.phases]) if (isPlainObject(p)) for (const [k, v] of Object.entries(p)) setOwn(phases, k, [...(own(phases, k) ?? []), ...list(v)]);
     out.phases = phases;
   }
   return out;

@@ -93,6 +93,11 @@ export async function parseConfigFile(file: string, options: ParseOptions): Prom
         const child = [...segments, seg];
         const line = lineOf(pair.key);
         if (line !== undefined) out.lines.push([child, line]);
+        // A key the validation would drop without a word (objects are built by assignment, which sets the prototype).
+        if (seg === '__proto__') {
+          out.issues.push({ code: 'OPSBOOK_E_CONFIG_INVALID', message: '"__proto__" cannot be a key (rename it)', file, line, segments: child });
+          continue;
+        }
         visit(pair.value, child);
       }
     } else if (isSeq(node)) {

@@ -6,6 +6,7 @@
  * command on its own; the masking that uses them changes what is shown, never what runs.
  */
 import { headerSecrets, isCredentialHeader, looksLikeCredential } from './credential-names.js';
+import { own } from './own.js';
 
 /** A shell word with its quotes and escapes removed; `quoted` when it began with a quote (`"PGPASSWORD=… psql"` is a command, not an assignment). */
 interface Word {
@@ -129,8 +130,8 @@ export function commandLineSecrets(text: string, depth = 0): string[] {
       const w = words[i]!;
       const next = words[i + 1];
       if (KNOWN.has(programName(w))) name = programName(w);
-      const user = USER_OPTIONS[name];
-      const password = PASSWORD_OPTIONS[name];
+      const user = own(USER_OPTIONS, name);
+      const password = own(PASSWORD_OPTIONS, name);
       const assignment = tokens[i]!.quoted ? null : ASSIGNMENT.exec(w);
       if (assignment) {
         if (looksLikeCredential(assignment[1]!)) out.push(assignment[2]!);

@@ -1,4 +1,5 @@
 import { promqlParser } from '../lib/promql-grammar.js';
+import { own } from '../lib/own.js';
 import type { SyntaxNode } from '@lezer/common';
 import type { AtModifier, Expr, ExprType, VectorMatching, VectorSelector } from './ast.js';
 import { parseDurationLiteral, parseNumber, unquote } from './literals.js';
@@ -18,7 +19,7 @@ export function parseExpr(text: string): Expr {
   });
   if (error !== undefined) {
     const fn = /([a-zA-Z_][a-zA-Z0-9_]*)\s*$/.exec(text.slice(0, error));
-    if (fn && text[error] === '(' && !FUNCTIONS[fn[1]!] && !AGGREGATIONS[fn[1]!.toLowerCase()]) {
+    if (fn && text[error] === '(' && !own(FUNCTIONS, fn[1]!) && !own(AGGREGATIONS, fn[1]!.toLowerCase())) {
       throw new PromQLError(`unknown function with name "${fn[1]}"`, fn.index);
     }
     throw new PromQLError(`parse error at char ${error + 1}: unexpected input in "${text}"`, error);
@@ -176,7 +177,7 @@ class Reader {
   private call(n: SyntaxNode): Expr {
     const [id, body] = children(n);
     const func = this.src(id!);
-    const sig = FUNCTIONS[func];
+    const sig = own(FUNCTIONS, func);
     if (!sig) throw new PromQLError(`unknown function with name "${func}"`, n.from);
     const args = children(body!).map((a) => this.expr(a));
     return { type: 'Call', func, args, position: n.from };
@@ -195,7 +196,7 @@ class Reader {
         grouping = labels ? this.groupingLabels(labels) : [];
       } else if (c.name === 'FunctionCallBody') args = children(c).map((a) => this.expr(a));
     }
-    const spec = AGGREGATIONS[op];
+    const spec = own(AGGREGATIONS, op);
     if (!spec) throw new PromQLError(`unknown aggregation "${op}"`, n.from);
     const wanted = spec.param ? 2 : 1;
     if (args.length !== wanted) throw new PromQLError(`wrong number of arguments for aggregate expression provided, expected ${wanted}, got ${args.length}`, n.from);

@@ -2,6 +2,8 @@
  * Code block languages. A fence's info string is normalised to a family the classifier knows;
  * a fence without one gets a language inferred from its first lines.
  */
+import { own } from '../lib/own.js';
+
 export type LanguageFamily = 'shell' | 'console' | 'sql' | 'redis' | 'promql' | 'python' | 'javascript' | 'config' | 'text' | 'other';
 
 const FAMILIES: Record<string, LanguageFamily> = {
@@ -17,7 +19,7 @@ const FAMILIES: Record<string, LanguageFamily> = {
 };
 
 export function familyOf(language: string): LanguageFamily {
-  return FAMILIES[language.toLowerCase()] ?? 'other';
+  return own(FAMILIES, language.toLowerCase()) ?? 'other';
 }
 
 const SQL_START = /^\s*(SELECT|WITH|SHOW|EXPLAIN|UPDATE|INSERT|DELETE|DROP|TRUNCATE|VACUUM|ANALYZE|REINDEX|CREATE|ALTER|GRANT|REVOKE|COPY|CLUSTER|CHECKPOINT)\b/;

@@ -1,7 +1,7 @@
 import type { Effect } from '../model.js';
 import { afterPositionals, positionals } from './args.js';
 import { verdict, type Verdict } from './effect.js';
-import { own as ownKey } from './lookup.js';
+import { own as ownKey } from '../../lib/own.js';
 
 const GLOBAL_VALUE_OPTIONS = new Set([
   '--as', '--image', '--node-name', '--to', '--pod-selector', '--chunk-size',

@@ -1,7 +1,7 @@
 import type { Effect, Target } from '../model.js';
 import { hasFlag, optionValue, positionals } from './args.js';
 import { verdict, type Verdict } from './effect.js';
-import { own } from './lookup.js';
+import { own } from '../../lib/own.js';
 
 /**
  * Programs whose effect follows from their name and a sub-command or a flag. Each entry reads the

@@ -3,7 +3,7 @@ import { hasFlag, optionValue, positionals } from './args.js';
 import { classifyCalls, PYTHON_CALLS } from './code-calls.js';
 import { verdict, type Verdict } from './effect.js';
 import { sqlVerdict } from './sql.js';
-import { own } from './lookup.js';
+import { own } from '../../lib/own.js';
 
 /** Python code: a Django shell one-liner, a script snippet. */
 export function pythonCodeVerdict(code: string): Verdict {

@@ -1,6 +1,6 @@
 import type { Effect } from '../model.js';
 import { verdict, type Verdict } from './effect.js';
-import { own } from './lookup.js';
+import { own } from '../../lib/own.js';
 
 /**
  * Redis commands by what they do, after the Redis command table's flags: `readonly` commands read,

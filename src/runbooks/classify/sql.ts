@@ -1,7 +1,7 @@
 import { loadModule, parseSync } from 'libpg-query';
 import type { Effect } from '../model.js';
 import { combine, verdict, worse, type Verdict } from './effect.js';
-import { own } from './lookup.js';
+import { own } from '../../lib/own.js';
 import { plainSqlFailure, readPlainSql, type PlainSqlStatement } from './sql-plain.js';
 import { speedups } from '../speedups.js';
 
