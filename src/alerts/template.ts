@@ -1,4 +1,5 @@
 import type { Labels } from './types.js';
+import { own } from '../lib/own.js';
 
 /**
  * Annotation templates: `{{ value }}` and `{{ labels.NAME }}` (Prometheus' `{{ $value }}` and
@@ -12,7 +13,7 @@ export function renderTemplate(template: string, context: { value?: number; labe
   return template.replace(PLACEHOLDER, (_all, expr: string) => {
     const name = expr.replace(/^\$/, '');
     if (name === 'value') return context.value === undefined ? '' : formatValue(context.value);
-    if (name.startsWith('labels.')) return context.labels[name.slice('labels.'.length)] ?? '';
+    if (name.startsWith('labels.')) return own(context.labels, name.slice('labels.'.length)) ?? '';
     return _all;
   });
 }

@@ -4,6 +4,7 @@
  * string; regexes are anchored at both ends.
  */
 import { compilePattern, type Pattern } from './pattern.js';
+import { own } from './own.js';
 
 export type MatchOp = '=' | '!=' | '=~' | '!~';
 
@@ -22,7 +23,7 @@ export function anchoredRegex(pattern: string): Pattern {
 }
 
 export function labelMatches(m: LabelMatcher, labels: Readonly<Record<string, string | undefined>>): boolean {
-  const v = labels[m.label] ?? '';
+  const v = own(labels, m.label) ?? '';
   switch (m.op) {
     case '=':
       return v === m.value;

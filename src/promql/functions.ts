@@ -1,7 +1,7 @@
 import type { Expr } from './ast.js';
 import type { EvalContext } from './context.js';
 import { anchoredRegex } from './matchers.js';
-import { dropLabels, labelsKey, METRIC_NAME, PromQLError, type Labels, type Sample, type Value } from './model.js';
+import { dropLabels, labelsKey, labelValue, METRIC_NAME, PromQLError, type Labels, type Sample, type Value } from './model.js';
 import { absentLabels } from './absent.js';
 import { RANGE_FUNCTIONS } from './range-functions.js';
 import { compareFloats } from './math.js';
@@ -167,7 +167,7 @@ function labelReplace(samples: Sample[], [dst, repl, src, regex]: string[]): Sam
   if (!LABEL_NAME.test(dst!)) throw new PromQLError(`invalid destination label name in label_replace(): ${dst}`);
   return noDuplicates(
     samples.map((s) => {
-      const m = re.exec(s.metric[src!] ?? '');
+      const m = re.exec(labelValue(s.metric, src!));
       if (!m) return s;
       const value = expandTemplate(repl!, m);
       return { ...s, metric: setLabel(s.metric, dst!, value), dropName: dst === METRIC_NAME ? false : s.dropName };
@@ -191,7 +191,7 @@ function labelJoin(samples: Sample[], [dst, sep, ...src]: string[]): Sample[] {
   return noDuplicates(
     samples.map((s) => ({
       ...s,
-      metric: setLabel(s.metric, dst!, src.map((l) => s.metric[l] ?? '').join(sep)),
+      metric: setLabel(s.metric, dst!, src.map((l) => labelValue(s.metric, l)).join(sep)),
       dropName: dst === METRIC_NAME ? false : s.dropName,
     })),
   );
@@ -200,8 +200,8 @@ function labelJoin(samples: Sample[], [dst, sep, ...src]: string[]): Sample[] {
 function sortByLabel(samples: Sample[], labels: string[], sign: number): Sample[] {
   return [...samples].sort((a, b) => {
     for (const l of labels) {
-      const x = a.metric[l] ?? '';
-      const y = b.metric[l] ?? '';
+      const x = labelValue(a.metric, l);
+      const y = labelValue(b.metric, l);
       if (x === y) continue;
       return sign * naturalCompare(x, y);
     }

@@ -5,6 +5,14 @@ export const METRIC_NAME = '__name__';
 /** A label set. Keys are label names; an empty value means the label is absent. */
 export type Labels = Readonly<Record<string, string>>;
 
+/**
+ * A label's value, '' when the set lacks it. Only the set's own labels: a label named `constructor`
+ * or `toString` must not find Object.prototype's members.
+ */
+export function labelValue(labels: Labels, name: string): string {
+  return Object.hasOwn(labels, name) ? (labels[name] ?? '') : '';
+}
+
 /** A stable identity for a label set: its names in order with their values. */
 export function labelsKey(labels: Labels): string {
   const names = Object.keys(labels).sort();
@@ -28,8 +36,8 @@ export function dropLabels(labels: Labels, names: Iterable<string>): Record<stri
 export function keepLabels(labels: Labels, names: Iterable<string>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const n of names) {
-    const v = labels[n];
-    if (v !== undefined && v !== '') out[n] = v;
+    const v = labelValue(labels, n);
+    if (v !== '') out[n] = v;
   }
   return out;
 }

@@ -1,4 +1,4 @@
-import { labelsKey, METRIC_NAME, type Labels } from './model.js';
+import { labelsKey, labelValue, METRIC_NAME, type Labels } from './model.js';
 import { compileMatcher, type Matcher } from './matchers.js';
 
 /** A stored sample. A staleness marker says the series ended at `t` (Prometheus' StaleNaN). */
@@ -75,7 +75,7 @@ export class MemorySeriesSource implements SeriesSource, SeriesSink {
     const keys = nameEq ? (this.byName.get(nameEq.value) ?? []) : this.series.keys();
     for (const key of keys) {
       const s = this.series.get(key)!;
-      if (!compiled.every((m) => m(s.labels[m.label] ?? ''))) continue;
+      if (!compiled.every((m) => m(labelValue(s.labels, m.label)))) continue;
       const from = lowerBound(s.samples, mint + 1);
       const to = lowerBound(s.samples, maxt + 1);
       if (from >= to) continue;

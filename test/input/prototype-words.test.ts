@@ -10,7 +10,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { commandLineSecrets } from '../../src/lib/command-secrets.js';
 import { familyOf } from '../../src/runbooks/language.js';
 import { parseRuleCondition } from '../../src/alerts/condition.js';
-import { parseExpr, PromQLError } from '../../src/promql/index.js';
+import { Engine, MemorySeriesSource, parseExpr, PromQLError } from '../../src/promql/index.js';
+import { labelMatches } from '../../src/lib/labels.js';
+import { renderTemplate } from '../../src/alerts/template.js';
 import { expandEnv } from '../../src/config/env.js';
 import { loadConfig } from '../../src/config/index.js';
 import { configDir } from '../../src/config/test-support.js';
@@ -99,5 +101,43 @@ describe('words that are members of Object.prototype', () => {
     const text = result.ok ? JSON.stringify(result.config.runbooks) : JSON.stringify(result.issues);
     expect(text).not.toContain('not iterable');
     expect(text).not.toContain('function');
+  });
+
+  describe('label names', () => {
+    const engine = (): Engine => {
+      const source = new MemorySeriesSource();
+      source.add({ __name__: 'up', job: 'a' }, 0, 1);
+      source.add({ __name__: 'up', job: 'b' }, 0, 1);
+      return new Engine(source);
+    };
+
+    it.each(WORDS)('a series without the label %s matches label="" and not label=~".+", as for any label it lacks', (w) => {
+      const e = engine();
+      expect(e.instant(`up{${w}=""}`, 1000)).toMatchObject({ samples: [{}, {}] });
+      expect(e.instant(`up{${w}=~".+"}`, 1000)).toEqual({ kind: 'vector', samples: [] });
+      expect(e.instant(`up{${w}!=""}`, 1000)).toEqual({ kind: 'vector', samples: [] });
+    });
+
+    it.each(WORDS)('sum by (%s) over series without it is one series with no labels', (w) => {
+      const v = engine().instant(`sum by (${w}) (up)`, 1000);
+      expect(v).toEqual({ kind: 'vector', samples: [expect.objectContaining({ metric: {}, value: 2 })] });
+    });
+
+    it.each(WORDS)('label_replace and label_join read %s as a label the series lacks', (w) => {
+      const e = engine();
+      const replaced = e.instant(`label_replace(up, "dst", "x$1", "${w}", "(.*)")`, 1000);
+      expect(replaced).toMatchObject({ samples: [{ metric: { dst: 'x' } }, { metric: { dst: 'x' } }] });
+      const joined = e.instant(`label_join(up, "dst", "-", "job", "${w}")`, 1000);
+      expect(joined).toMatchObject({ samples: [{ metric: { dst: 'a-' } }, { metric: { dst: 'b-' } }] });
+    });
+
+    it.each(WORDS)('a route matcher on %s="" matches an incident without that label', (w) => {
+      expect(labelMatches({ label: w, op: '=', value: '' }, { service: 'web' })).toBe(true);
+      expect(labelMatches({ label: w, op: '!=', value: '' }, { service: 'web' })).toBe(false);
+    });
+
+    it.each(WORDS)('an annotation {{ labels.%s }} of an alert without that label renders empty', (w) => {
+      expect(renderTemplate(`[{{ labels.${w} }}] {{ $labels.job }}`, { labels: { job: 'api' } })).toBe('[] api');
+    });
   });
 });
