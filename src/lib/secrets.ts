@@ -65,7 +65,10 @@ function decoded(text: string): string {
   }
 }
 
-/** A value in the forms a step may show it: as given, URL-encoded, as a URL's userinfo encodes it. */
+/**
+ * A value in the forms a step may show it: as given, URL-encoded, as a URL's userinfo encodes it,
+ * and inside a JSON string (`"` and `\` escaped; `/` as `\/` too, as PHP's and other encoders write it).
+ */
 export function secretForms(value: string): string[] {
   // Characters no form encodes (most tokens): one form, without building a URL.
   if (/^[A-Za-z0-9\-_.!~*'()]*$/.test(value)) return [value];
@@ -77,6 +80,8 @@ export function secretForms(value: string): string[] {
   } catch {
     // Not every value can be a password of a URL; the other forms stand.
   }
+  const json = JSON.stringify(value).slice(1, -1);
+  forms.add(json).add(json.replace(/\//g, '\\/'));
   return [...forms];
 }
 
