@@ -193,3 +193,35 @@ export function commandHeaders(text: string): [string, string][] {
   }
   return out;
 }
+
+/**
+ * The `user:password` curl sends as Basic auth for a command line: its `-u` (`--user`, `-uuser:pass`,
+ * `--user=`, grouped `-sSu`), else the userinfo of an http(s) URL it requests (decoded, as curl
+ * sends it); undefined when it sends none, or a user alone (curl then prompts for the password).
+ */
+export function commandBasicAuth(text: string): string | undefined {
+  for (const tokens of commandTokens(text)) {
+    const words = tokens.map((t) => t.text);
+    if (!words.some((w) => programName(w) === 'curl')) continue;
+    let userinfo: string | undefined;
+    for (let i = 0; i < words.length; i++) {
+      const w = words[i]!;
+      const next = words[i + 1];
+      const grouped = groupedOption(w, next, SHORT_VALUE_LETTERS.curl);
+      const given = w === '-u' || w === '--user' ? next : w.startsWith('--user=') ? w.slice('--user='.length) : grouped?.option === '-u' ? grouped.value : undefined;
+      if (given !== undefined) return given.includes(':') ? given : undefined;
+      const url = /^https?:\/\/([^\s/?#@]+)@/i.exec(w);
+      if (url && userinfo === undefined) userinfo = url[1]!.split(':').map((part) => decodeURIComponentOr(part)).join(':');
+    }
+    if (userinfo?.includes(':')) return userinfo;
+  }
+  return undefined;
+}
+
+function decodeURIComponentOr(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}

@@ -1,7 +1,7 @@
-import { commandHeaders, commandLineSecrets, headerValueSecrets } from './command-secrets.js';
+import { commandBasicAuth, commandHeaders, commandLineSecrets, headerValueSecrets } from './command-secrets.js';
 import { headerSecrets, isCredentialHeader, isCredentialParameter, looksLikeCredential } from './credential-names.js';
 
-export { commandHeaders, commandLineSecrets, headerValueSecrets, isCredentialHeader, looksLikeCredential };
+export { commandBasicAuth, commandHeaders, commandLineSecrets, headerValueSecrets, isCredentialHeader, looksLikeCredential };
 
 /** A key or list index on the way to a value (config paths). */
 type PathSegment = string | number;

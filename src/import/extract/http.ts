@@ -1,4 +1,4 @@
-import { commandHeaders, isCredentialHeader } from '../../lib/secrets.js';
+import { commandBasicAuth, commandHeaders, isCredentialHeader } from '../../lib/secrets.js';
 import type { FileContext } from '../context.js';
 import type { Item } from '../model.js';
 import { condition, parseThreshold } from '../threshold.js';
@@ -64,6 +64,9 @@ export function extractHttpChecks(ctx: FileContext, linkFor: (text: string[]) =>
     // The credentials the runbook's curl sends in headers: the check sends them too (as ${NAME} references, see withoutCredentials).
     // A value the runbook leaves to fill (`Bearer $TOKEN`, `<api key>`) is not one to send.
     const sent = commandHeaders(u.command.text).filter(([name, value]) => isCredentialHeader(name) && !/[$<>{}]/.test(value));
+    // Basic auth its curl sends (`-u user:PASSWORD`, `https://user:PASSWORD@host`): the check sends it as a header, its value a ${NAME} reference too.
+    const basic = commandBasicAuth(u.command.text);
+    if (basic !== undefined && !/[$<>{}]/.test(basic) && !sent.some(([name]) => /^authorization$/i.test(name))) sent.push(['Authorization', `Basic ${Buffer.from(basic).toString('base64')}`]);
     const headers = sent.length > 0 ? Object.fromEntries(sent) : undefined;
     if (samePath) {
       samePath.sources.push(ctx.src(u.line));
