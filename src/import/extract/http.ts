@@ -22,6 +22,19 @@ function addSla(ctx: FileContext, check: Item, threshold: string, said: string, 
 }
 
 /**
+ * The credentials a runbook's curl line sends, as the headers a check sends them with (made `${NAME}`
+ * references by withoutCredentials): its credential headers, and its Basic auth (`-u user:PASSWORD`,
+ * `https://user:PASSWORD@host`) as `Authorization: Basic …`. A value the runbook leaves to fill
+ * (`Bearer $TOKEN`, `<api key>`, `-u admin:$PASS`) is not one to send.
+ */
+export function curlCredentialHeaders(text: string): Record<string, string> | undefined {
+  const sent = commandHeaders(text).filter(([name, value]) => isCredentialHeader(name) && !/[$<>{}]/.test(value));
+  const basic = commandBasicAuth(text);
+  if (basic !== undefined && !/[$<>{}]/.test(basic) && !sent.some(([name]) => /^authorization$/i.test(name))) sent.push(['Authorization', `Basic ${Buffer.from(basic).toString('base64')}`]);
+  return sent.length > 0 ? Object.fromEntries(sent) : undefined;
+}
+
+/**
  * HTTP checks from health-endpoint tables (`| /_health/ready | Readiness probe | No | <100ms |`)
  * and from read-only curl lines. The runbook's host becomes the service's base URL variable; the
  * SLA column becomes a warning on response time and a latency SLO, an expected `{"status": "…"}` a body condition.
@@ -61,13 +74,7 @@ export function extractHttpChecks(ctx: FileContext, linkFor: (text: string[]) =>
     const mapped = ctx.urlFor(u.url);
     if (!mapped) continue;
     const samePath = u.host === ctx.primaryHost ? byPath.get(u.path.replace(/\/$/, '')) : undefined;
-    // The credentials the runbook's curl sends in headers: the check sends them too (as ${NAME} references, see withoutCredentials).
-    // A value the runbook leaves to fill (`Bearer $TOKEN`, `<api key>`) is not one to send.
-    const sent = commandHeaders(u.command.text).filter(([name, value]) => isCredentialHeader(name) && !/[$<>{}]/.test(value));
-    // Basic auth its curl sends (`-u user:PASSWORD`, `https://user:PASSWORD@host`): the check sends it as a header, its value a ${NAME} reference too.
-    const basic = commandBasicAuth(u.command.text);
-    if (basic !== undefined && !/[$<>{}]/.test(basic) && !sent.some(([name]) => /^authorization$/i.test(name))) sent.push(['Authorization', `Basic ${Buffer.from(basic).toString('base64')}`]);
-    const headers = sent.length > 0 ? Object.fromEntries(sent) : undefined;
+    const headers = curlCredentialHeaders(u.command.text);
     if (samePath) {
       samePath.sources.push(ctx.src(u.line));
       if (headers) samePath.body.headers = { ...(samePath.body.headers as Record<string, string> | undefined), ...headers };
