@@ -18,7 +18,9 @@ describe('the config’s credentials', () => {
   });
 
   it('gives a value in the forms a step may show it', () => {
-    expect(secretForms('p@ss/w rd')).toEqual(['p@ss/w rd', 'p%40ss%2Fw%20rd']);
+    expect(secretForms('p@ss/w rd')).toEqual(['p@ss/w rd', 'p%40ss%2Fw%20rd', 'p@ss\\/w rd']);
+    // Inside a JSON string: quotes and backslashes escaped, `/` also as `\/`.
+    expect(secretForms('a"b\\c/d')).toEqual(['a"b\\c/d', 'a%22b%5Cc%2Fd', 'a\\"b\\\\c/d', 'a\\"b\\\\c\\/d']);
     // A URL's userinfo leaves some characters that encodeURIComponent encodes.
     expect(secretForms('a=b&c$d')).toEqual(['a=b&c$d', 'a%3Db%26c%24d', 'a%3Db&c$d']);
     expect(secretForms('plain-token-1')).toEqual(['plain-token-1']);

@@ -29,6 +29,12 @@ const CURL_USER = {
   'RB-3': `curl -s -i -uops:${PASSWORD} http://api.internal/health`,
   'RB-4': `curl -s -i --user=ops:${PASSWORD} http://api.internal/health`,
 };
+/** curl's short options grouped in one word, -u last: its value is the rest of the word, or the next word. */
+const CURL_GROUPED = {
+  'RB-10': `curl -sSu ops:${PASSWORD} http://api.internal/health`,
+  'RB-11': `curl -siuops:${PASSWORD} http://api.internal/health`,
+  'RB-12': `curl -fsSLU ops:${PASSWORD} -x http://proxy.internal:3128 http://api.internal/health`,
+};
 const RUNBOOK = [
   '# Billing',
   '',
@@ -38,6 +44,7 @@ const RUNBOOK = [
   procedure('RB-7', `printf '%s\\n' 'ops:${DB_PASSWORD}@db.internal:5432' | tr a-z A-Z`),
   procedure('RB-8', `printf '%s\\n' 'mysql -h db.internal -u app -p${MYSQL_PASSWORD} --password=${MYSQL_PASSWORD}' | tr a-z A-Z`),
   procedure('RB-9', `PGPASSWORD=${PG_PASSWORD} sh -c 'printf "%s\\n" "$PGPASSWORD"' | tr a-z A-Z`),
+  ...Object.entries(CURL_GROUPED).map(([id, line]) => procedure(id, line)),
 ].join('\n');
 
 describe('credentials a runbook command line writes', () => {
@@ -104,4 +111,12 @@ describe('credentials a runbook command line writes', () => {
     expect(plan.steps[0]!.commands[0]!.text).toContain('PGPASSWORD=********');
     expect(leaked(stored)).toEqual([]);
   });
+
+  for (const [id, line] of Object.entries(CURL_GROUPED)) {
+    it(`masks curl's user:password given in a group of short options: ${line.split(' http')[0]}`, async () => {
+      const { plan, stored } = await runAndCollect(h, `b.md#${id}`);
+      expect(plan.steps[0]!.commands[0]!.text).toContain('ops:********');
+      expect(leaked(stored)).toEqual([]);
+    });
+  }
 });

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { OpsConfig } from '../config/index.js';
+import { configSecrets, maskWritten, type OpsConfig } from '../config/index.js';
 import type { Actor } from '../identity/index.js';
 import { roleAllows } from '../identity/index.js';
 import type { Clock } from '../lib/clock.js';
@@ -202,6 +202,26 @@ export class ExecutionService {
     return out;
   }
 
+  /**
+   * What is masked in the execution's records: its plan's secrets (the config's credentials, its
+   * secret parameters known to this process, credentials its runbook's commands write); the config's
+   * alone when the plan cannot be built again (its runbook or incident is gone).
+   */
+  private async secretsOf(id: string, row: ExecutionRow, stored: StoredPlan): Promise<readonly string[]> {
+    try {
+      const built = await this.build(row.procedure, {
+        ...(stored.inputs.service ? { service: stored.inputs.service } : {}),
+        ...(stored.inputs.incidentId ? { incidentId: stored.inputs.incidentId } : {}),
+        params: { ...stored.inputs.params, ...this.secretParams.get(id) },
+        secretNames: stored.inputs.secretNames,
+        outputs: ExecutionService.outputs(await this.transcript(id)),
+      });
+      return built.secrets;
+    } catch {
+      return configSecrets(this.deps.config);
+    }
+  }
+
   private async rebuild(id: string, extra: Record<string, string>, extraSecret: readonly string[]): Promise<{ row: ExecutionRow; built: BuiltPlan; entries: TranscriptEntry[] }> {
     const { row, stored } = await this.running(id);
     const entries = await this.transcript(id);
@@ -271,6 +291,8 @@ export class ExecutionService {
     const { row, stored } = await this.running(id);
     const planned = stored.plan.steps[step - 1];
     if (!planned) throw new OpsbookError('OPSBOOK_E_EXECUTION_STEP', `no step ${step}: the procedure has ${stored.plan.steps.length} steps`);
+    // A note is recorded where a step's output is (transcript, timeline, audit): masked the same way.
+    note = maskWritten(note, await this.secretsOf(id, row, stored));
     const entry = await recordEntry(
       { ...this.deps, row, onEntry: async () => {} },
       {

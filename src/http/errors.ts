@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { isOpsbookError, type ErrorKind } from '../lib/errors/index.js';
+import type { OpsConfig } from '../config/index.js';
+import { isOpsbookError, type ErrorKind, type OpsbookError } from '../lib/errors/index.js';
 import { namedStoreError, retryAfterSeconds } from '../store/index.js';
 
 export { namedStoreError } from '../store/index.js';
@@ -26,13 +27,31 @@ export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): v
   void reply.status(404).send({ error: { code: 'OPSBOOK_E_NOT_FOUND', message: `no route for ${request.method} ${request.url.split('?')[0]}` } } satisfies ErrorBody);
 }
 
-export function errorHandler(raw: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void {
+/**
+ * Seconds a refused client should wait before trying again, for a refusal that a retry can get past;
+ * undefined for one it cannot (a store newer than this opsbook, a process without the pipeline).
+ */
+export function retryAfterFor(error: OpsbookError, config: Pick<OpsConfig, 'storage'>): number | undefined {
+  const named = retryAfterSeconds(error);
+  if (named !== undefined) return named;
+  // A retry gets past a full disk only once space is freed; opsbook tries a write again every
+  // storage.full_retry, and a client is asked to wait as long.
+  if (error.code === 'OPSBOOK_E_STORE_FULL') return Math.max(1, Math.ceil(config.storage.full_retry / 1000));
+  return undefined;
+}
+
+/** The API's error handler: coded errors answered with their status (and Retry-After when a retry can succeed), the rest as 500. */
+export function errorHandler(daemon: { readonly config: Pick<OpsConfig, 'storage'> }) {
+  return (raw: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void => answerError(raw, request, reply, daemon.config);
+}
+
+function answerError(raw: FastifyError | Error, request: FastifyRequest, reply: FastifyReply, config: Pick<OpsConfig, 'storage'>): void {
   const error = namedStoreError(raw) as FastifyError | Error;
   if (isOpsbookError(error)) {
     const body: ErrorBody = { error: { code: error.code, message: error.message } };
     if (error.location?.path) body.error.path = error.location.path;
     const status = STATUS_BY_KIND[error.kind];
-    const retryAfter = retryAfterSeconds(error);
+    const retryAfter = retryAfterFor(error, config);
     if (retryAfter !== undefined) void reply.header('retry-after', String(retryAfter));
     if (status >= 500) {
       // A coded failure on opsbook's side (store down, a broken invariant) is logged like any other.

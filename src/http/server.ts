@@ -62,7 +62,7 @@ export function buildServer(daemon: Daemon): FastifyInstance {
     // Signed action-link tokens travel in the path and are longer than Fastify's default 100.
     routerOptions: { maxParamLength: 2048 },
   });
-  app.setErrorHandler(errorHandler);
+  app.setErrorHandler(errorHandler(daemon));
   app.setNotFoundHandler(notFoundHandler);
   const inventory: RouteInventoryEntry[] = [];
   app.decorate('routeInventory', inventory);

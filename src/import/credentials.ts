@@ -41,6 +41,8 @@ function nameFor(text: string, at: number, value: string, service: string): stri
   const before = text.slice(Math.max(0, at - 80), at);
   const after = text.slice(at + value.length);
   const prefix = envPart(service);
+  const basic = basicUser(before, value);
+  if (basic !== undefined) return `${prefix}_${basic ? `${envPart(basic)}_` : ''}BASIC_AUTH`;
   // A host named like the service itself (`library.prod…` for library-service) adds nothing to the name.
   const own = (host: string | undefined): string | undefined => (host && !prefix.split('_').includes(envPart(host)) ? envPart(host) : undefined);
   const assigned = /([A-Za-z_][\w.-]*)=$/.exec(before);
@@ -58,6 +60,13 @@ function nameFor(text: string, at: number, value: string, service: string): stri
   }
   const store = PROGRAM_STORE.find(([re]) => re.test(before))?.[1];
   return `${prefix}_${store ? `${store}_` : ''}PASSWORD`;
+}
+
+/** The user of Basic credentials written after `Basic ` (base64 of `user:password`), or undefined when `value` is not those. */
+function basicUser(before: string, value: string): string | undefined {
+  if (!/(^|\s)Basic\s+$/i.test(before)) return undefined;
+  const pair = Buffer.from(value, 'base64').toString('utf8');
+  return pair.includes(':') ? pair.slice(0, pair.indexOf(':')) : undefined;
 }
 
 /** Where `text` writes `value` as a value (after a space, `=`, `:` or a quote), not inside a word (`redis` of `redis-cli`); else its first place. */
@@ -81,11 +90,14 @@ class Credentials {
       if (!text.includes(value)) continue;
       out.push(value);
       if (this.byValue.has(value)) continue;
-      const base = nameFor(text, whereWritten(text, value), value, service);
+      const at = whereWritten(text, value);
+      const base = nameFor(text, at, value, service);
       let name = base;
       for (let n = 2; this.names.has(name); n++) name = `${base}_${n}`;
       this.names.add(name);
-      this.byValue.set(value, { value, name, hint: `the credential the runbook writes ${where}` });
+      const user = basicUser(text.slice(0, at), value);
+      const hint = user === undefined ? `the credential the runbook writes ${where}` : `base64 of ${user}:PASSWORD, the Basic auth the runbook's curl sends ${where}`;
+      this.byValue.set(value, { value, name, hint });
     }
     return out;
   }

@@ -27,4 +27,14 @@ describe('import: figures the runbook reads from JSON with jq', () => {
     const urls = new Set(Object.values(checks).filter((c) => c.kind === 'json').map((c) => c.url));
     expect(urls.size).toBe(1);
   });
+
+  it('a figure read with a curl that sends credentials: the json check sends them too, as ${NAME} references', async () => {
+    const text = (await readFile(path.join(root, 'examples/library/runbooks/library.md'), 'utf8'))
+      .replace("curl http://localhost:8000/metrics/json | jq '.database.avg_latency_ms'", "curl -s -u ops:Lat3ncyPw http://localhost:8000/metrics/json | jq '.database.avg_latency_ms'");
+    const proposal = propose([{ text, ref: 'library.md' }]);
+    const check = proposal.items.find((i) => i.id === 'library-average-query-latency')!;
+    expect(check.body).toMatchObject({ kind: 'json', path: '.database.avg_latency_ms', headers: { Authorization: 'Basic ${LIBRARY_OPS_BASIC_AUTH}' } });
+    expect(proposal.credentials.find((c) => c.name === 'LIBRARY_OPS_BASIC_AUTH')?.hint).toMatch(/^base64 of ops:PASSWORD/);
+    expect(JSON.stringify(proposal)).not.toMatch(new RegExp(`Lat3ncyPw|${Buffer.from('ops:Lat3ncyPw').toString('base64')}`));
+  });
 });

@@ -1,6 +1,6 @@
 /**
  * Credentials a command line writes in its options and assignments, as an on-call engineer types
- * them: curl's `-u user:PASSWORD`, mysql's `-pPASSWORD`, redis-cli's `-a PASSWORD`, an option named
+ * them: curl's `-u user:PASSWORD` (also grouped, `-sSu user:PASSWORD`), mysql's `-pPASSWORD`, redis-cli's `-a PASSWORD`, an option named
  * like a credential (`--password=…`, `--token …`, `--api-key=…`), a variable named like one
  * (`PGPASSWORD=… psql`, `--set db.password=…`), a credential header (`-H 'X-Api-Key: …'`). Read from shell words (quotes removed), each simple
  * command on its own; the masking that uses them changes what is shown, never what runs.
@@ -73,6 +73,12 @@ const ASSIGNMENT = /^([A-Za-z_][\w.-]*)=(.+)$/;
 const USER_OPTIONS: Record<string, Set<string>> = {
   curl: new Set(['-u', '--user', '-U', '--proxy-user']),
 };
+/**
+ * curl's short options that take a value. Short options group in one word (`-sSu user:pass`,
+ * `-fsLuuser:pass`): letters before the first of these are flags, and that one takes the rest of
+ * the word, or the next word when nothing follows it.
+ */
+const SHORT_VALUE_LETTERS: Record<string, string> = { curl: 'AbcCdDeEFHKmoPQrtTuUwxXyYz' };
 /** Options whose value is a header, `Name: value` (curl, wget). */
 const HEADER_OPTIONS = new Set(['-H', '--header', '--proxy-header']);
 
@@ -91,6 +97,17 @@ function programName(word: string): string {
 
 /** Programs whose options are read here: where one is named (`sudo -u pg curl -u …`, a sentence naming `curl -u …`), its options follow. */
 const KNOWN = new Set([...Object.keys(USER_OPTIONS), ...Object.keys(PASSWORD_OPTIONS)]);
+
+/** A group of short options (`-sSu`, `-siuops:pass`, `-sH…`): the one taking a value (`-u`) and its value, or undefined. */
+function groupedOption(word: string, next: string | undefined, letters: string | undefined): { option: string; value: string | undefined } | undefined {
+  if (!letters || !/^-[^-]./.test(word)) return undefined;
+  for (let j = 1; j < word.length; j++) {
+    if (!letters.includes(word[j]!)) continue;
+    const rest = word.slice(j + 1);
+    return { option: `-${word[j]}`, value: rest !== '' ? rest : next };
+  }
+  return undefined;
+}
 
 /** `user:password` as curl's -u takes it: the password and the Basic credentials sent for it, or a token given alone (`TOKEN:`). */
 function userPassword(value: string): string[] {
@@ -138,13 +155,15 @@ export function commandLineSecrets(text: string, depth = 0): string[] {
         continue;
       }
       if (!w.startsWith('-')) continue;
+      const grouped = groupedOption(w, next, SHORT_VALUE_LETTERS[name]);
       if (HEADER_OPTIONS.has(w) && next !== undefined) out.push(...headerValueSecrets(next));
       else if (/^--(proxy-)?header=/.test(w)) out.push(...headerValueSecrets(w.slice(w.indexOf('=') + 1)));
+      else if (grouped?.option === '-H' && grouped.value !== undefined) out.push(...headerValueSecrets(grouped.value));
       if (user) {
         const long = /^(--[\w-]+)=(.*)$/.exec(w);
         if (user.has(w) && next !== undefined) out.push(...userPassword(next));
         else if (long && user.has(long[1]!)) out.push(...userPassword(long[2]!));
-        else if (/^-[uU]./.test(w)) out.push(...userPassword(w.slice(2)));
+        else if (grouped && user.has(grouped.option) && grouped.value !== undefined) out.push(...userPassword(grouped.value));
       }
       if (password) {
         if (password.apart.has(w) && next !== undefined && !next.startsWith('-')) out.push(next);
@@ -174,4 +193,36 @@ export function commandHeaders(text: string): [string, string][] {
     });
   }
   return out;
+}
+
+/**
+ * The `user:password` curl sends as Basic auth for a command line: its `-u` (`--user`, `-uuser:pass`,
+ * `--user=`, grouped `-sSu`), else the userinfo of an http(s) URL it requests (decoded, as curl
+ * sends it); undefined when it sends none, or a user alone (curl then prompts for the password).
+ */
+export function commandBasicAuth(text: string): string | undefined {
+  for (const tokens of commandTokens(text)) {
+    const words = tokens.map((t) => t.text);
+    if (!words.some((w) => programName(w) === 'curl')) continue;
+    let userinfo: string | undefined;
+    for (let i = 0; i < words.length; i++) {
+      const w = words[i]!;
+      const next = words[i + 1];
+      const grouped = groupedOption(w, next, SHORT_VALUE_LETTERS.curl);
+      const given = w === '-u' || w === '--user' ? next : w.startsWith('--user=') ? w.slice('--user='.length) : grouped?.option === '-u' ? grouped.value : undefined;
+      if (given !== undefined) return given.includes(':') ? given : undefined;
+      const url = /^https?:\/\/([^\s/?#@]+)@/i.exec(w);
+      if (url && userinfo === undefined) userinfo = url[1]!.split(':').map((part) => decodeURIComponentOr(part)).join(':');
+    }
+    if (userinfo?.includes(':')) return userinfo;
+  }
+  return undefined;
+}
+
+function decodeURIComponentOr(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }

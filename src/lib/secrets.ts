@@ -1,7 +1,7 @@
-import { commandHeaders, commandLineSecrets, headerValueSecrets } from './command-secrets.js';
+import { commandBasicAuth, commandHeaders, commandLineSecrets, headerValueSecrets } from './command-secrets.js';
 import { headerSecrets, isCredentialHeader, isCredentialParameter, looksLikeCredential } from './credential-names.js';
 
-export { commandHeaders, commandLineSecrets, headerValueSecrets, isCredentialHeader, looksLikeCredential };
+export { commandBasicAuth, commandHeaders, commandLineSecrets, headerValueSecrets, isCredentialHeader, looksLikeCredential };
 
 /** A key or list index on the way to a value (config paths). */
 type PathSegment = string | number;
@@ -65,7 +65,10 @@ function decoded(text: string): string {
   }
 }
 
-/** A value in the forms a step may show it: as given, URL-encoded, as a URL's userinfo encodes it. */
+/**
+ * A value in the forms a step may show it: as given, URL-encoded, as a URL's userinfo encodes it,
+ * and inside a JSON string (`"` and `\` escaped; `/` as `\/` too, as PHP's and other encoders write it).
+ */
 export function secretForms(value: string): string[] {
   // Characters no form encodes (most tokens): one form, without building a URL.
   if (/^[A-Za-z0-9\-_.!~*'()]*$/.test(value)) return [value];
@@ -77,6 +80,8 @@ export function secretForms(value: string): string[] {
   } catch {
     // Not every value can be a password of a URL; the other forms stand.
   }
+  const json = JSON.stringify(value).slice(1, -1);
+  forms.add(json).add(json.replace(/\//g, '\\/'));
   return [...forms];
 }
 

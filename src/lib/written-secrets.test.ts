@@ -16,6 +16,16 @@ describe('credentials a text writes', () => {
     expect(writtenSecrets('curl -u sk_test_abc123: https://api.stripe.com/v1/charges')).toEqual(expect.arrayContaining(['sk_test_abc123', basic('sk_test_abc123:')]));
     // curl prompts for the password of a user alone; a user is not a credential.
     expect(writtenSecrets('curl -u ops https://x')).toEqual([]);
+    expect(writtenSecrets('curl -sSu ops https://x')).toEqual([]);
+  });
+
+  it("reads curl's short options grouped in one word: -u or -H last takes the rest of the word or the next word; another option's value is not a user", () => {
+    for (const line of ['curl -sSu ops:pw-1234 https://x', 'curl -siuops:pw-1234 https://x', 'curl -fsSLU ops:pw-1234 -x proxy:3128 https://x']) {
+      expect(writtenSecrets(line), line).toEqual(expect.arrayContaining(['pw-1234', basic('ops:pw-1234')]));
+    }
+    expect(writtenSecrets("curl -sH 'X-Api-Key: key-5678' https://x")).toEqual(['key-5678']);
+    // -X takes the rest of the word: `-Xuser:x` is a method, not a user.
+    expect(writtenSecrets('curl -sXuser:xy-99 https://x')).toEqual([]);
   });
 
   it('reads schemeless user:password@host, and leaves image digests, mail addresses and scp targets', () => {

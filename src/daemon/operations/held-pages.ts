@@ -130,7 +130,7 @@ export class HeldPages {
       await this.effects.afterCommit();
       await this.armReleaseTimer();
       return effects;
-    });
+    }, { answered: true });
   }
 
   /**

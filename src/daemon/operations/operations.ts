@@ -414,11 +414,12 @@ export class Operations {
       () => undefined,
       // A person's refused action (a bad transition) is answered to them, not logged as a failure.
       (raw: unknown) => {
+        // A person's action is answered with its error by its caller, which logs it once with its
+        // cause (the API and the UI) or prints it (the CLI): logged here too, it would be told twice.
+        if (answered) return;
         const e = namedStoreError(raw);
-        // A store held by another process or out of reach is passing: named, with its cause, no stack;
-        // a person's action is answered with the same error by its caller (logged there, or printed by the CLI).
+        // A store held by another process or out of reach is passing: named, with its cause, no stack.
         if (retryAfterSeconds(e) !== undefined) {
-          if (answered) return;
           const cause = (e as Error).cause as { message?: unknown } | undefined;
           return this.daemon.logger.warn({ code: (e as OpsbookError).code, cause: String(cause?.message ?? '') }, 'operations pipeline step refused by the store');
         }

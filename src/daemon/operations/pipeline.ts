@@ -29,8 +29,8 @@ export interface Pipeline {
   readonly daemon: OperationsHost;
   /**
    * Runs `work` in the pipeline's one queue, in turn (urgent work goes ahead of queued results); a
-   * failure is logged — except a store's refusal of `answered` work (a person's action), which its
-   * caller answers by name (the API and UI log it; the CLI prints it), so it is not told twice.
+   * failure is logged — except that of `answered` work (a person's action), which its caller answers
+   * (the API and UI log it with its cause; the CLI prints it), so it is not told twice.
    */
   enqueue<T>(work: () => Promise<T>, options?: EnqueueOptions): Promise<T>;
   emit(e: OperationsEvent): void;

@@ -6,8 +6,7 @@ import type { Session } from '../sessions/index.js';
 import { Html } from './html.js';
 import { errorPage } from './pages/error.js';
 import { isOpsbookError } from '../../lib/errors/index.js';
-import { STATUS_BY_KIND, namedStoreError } from '../errors.js';
-import { retryAfterSeconds } from '../../store/index.js';
+import { STATUS_BY_KIND, namedStoreError, retryAfterFor } from '../errors.js';
 import { forTheWeb } from './web-words.js';
 
 /** What a page handler gets. */
@@ -91,7 +90,7 @@ export function registerUiRoutes(app: FastifyInstance, daemon: Daemon, routes: r
           const status = STATUS_BY_KIND[e.kind];
           // A failure on opsbook's side (store down, disk full) is logged with its cause, as the API's are.
           if (status >= 500) request.log.error({ err: e }, 'request failed');
-          const retryAfter = retryAfterSeconds(e);
+          const retryAfter = retryAfterFor(e, daemon.config);
           if (retryAfter !== undefined) void reply.header('retry-after', String(retryAfter));
           return sendPage(reply, status, errorPage(daemon, request.session, status, 'That did not work', forTheWeb(e.message)));
         }

@@ -1,4 +1,4 @@
-import { commandHeaders, isCredentialHeader } from '../../lib/secrets.js';
+import { commandBasicAuth, commandHeaders, isCredentialHeader } from '../../lib/secrets.js';
 import type { FileContext } from '../context.js';
 import type { Item } from '../model.js';
 import { condition, parseThreshold } from '../threshold.js';
@@ -19,6 +19,19 @@ function addSla(ctx: FileContext, check: Item, threshold: string, said: string, 
   const notes = [`"${said}" (line ${line}): every response under ${threshold}; the runbook gives no share of responses, so the objective is yours to set`];
   const item = ctx.add({ section: 'slos', body, sources: [ctx.src(line)], notes }, `${check.id}-sla`);
   ctx.found('slo', `${item.id}: latency under ${threshold} on ${check.id}, objective TODO`, line);
+}
+
+/**
+ * The credentials a runbook's curl line sends, as the headers a check sends them with (made `${NAME}`
+ * references by withoutCredentials): its credential headers, and its Basic auth (`-u user:PASSWORD`,
+ * `https://user:PASSWORD@host`) as `Authorization: Basic …`. A value the runbook leaves to fill
+ * (`Bearer $TOKEN`, `<api key>`, `-u admin:$PASS`) is not one to send.
+ */
+export function curlCredentialHeaders(text: string): Record<string, string> | undefined {
+  const sent = commandHeaders(text).filter(([name, value]) => isCredentialHeader(name) && !/[$<>{}]/.test(value));
+  const basic = commandBasicAuth(text);
+  if (basic !== undefined && !/[$<>{}]/.test(basic) && !sent.some(([name]) => /^authorization$/i.test(name))) sent.push(['Authorization', `Basic ${Buffer.from(basic).toString('base64')}`]);
+  return sent.length > 0 ? Object.fromEntries(sent) : undefined;
 }
 
 /**
@@ -61,10 +74,7 @@ export function extractHttpChecks(ctx: FileContext, linkFor: (text: string[]) =>
     const mapped = ctx.urlFor(u.url);
     if (!mapped) continue;
     const samePath = u.host === ctx.primaryHost ? byPath.get(u.path.replace(/\/$/, '')) : undefined;
-    // The credentials the runbook's curl sends in headers: the check sends them too (as ${NAME} references, see withoutCredentials).
-    // A value the runbook leaves to fill (`Bearer $TOKEN`, `<api key>`) is not one to send.
-    const sent = commandHeaders(u.command.text).filter(([name, value]) => isCredentialHeader(name) && !/[$<>{}]/.test(value));
-    const headers = sent.length > 0 ? Object.fromEntries(sent) : undefined;
+    const headers = curlCredentialHeaders(u.command.text);
     if (samePath) {
       samePath.sources.push(ctx.src(u.line));
       if (headers) samePath.body.headers = { ...(samePath.body.headers as Record<string, string> | undefined), ...headers };

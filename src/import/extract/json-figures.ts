@@ -8,6 +8,8 @@ export interface JsonRead {
   /** The jq path as written, `.a.b`. */
   path: string;
   line: number;
+  /** The line that reads it (its curl's credentials are the check's). */
+  command: string;
 }
 
 const JQ_READ = /\bcurl\b[^|\n]*?\s(https?:\/\/[^\s'"|]+)[^|\n]*\|\s*jq\s+(?:-\w+\s+)*['"]?(\.[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)['"]?/;
@@ -16,8 +18,9 @@ const JQ_READ = /\bcurl\b[^|\n]*?\s(https?:\/\/[^\s'"|]+)[^|\n]*\|\s*jq\s+(?:-\w
 export function jsonReads(ctx: FileContext): JsonRead[] {
   const out: JsonRead[] = [];
   for (let l = 1; l <= ctx.lines.length; l++) {
-    const m = JQ_READ.exec(ctx.lineText(l));
-    if (m && !/[{}<>]/.test(m[1]!)) out.push({ url: m[1]!, path: m[2]!, line: l });
+    const text = ctx.lineText(l);
+    const m = JQ_READ.exec(text);
+    if (m && !/[{}<>]/.test(m[1]!)) out.push({ url: m[1]!, path: m[2]!, line: l, command: text });
   }
   return out;
 }

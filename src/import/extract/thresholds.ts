@@ -6,6 +6,7 @@ import { words, type Linker } from '../link.js';
 import { chooseSeverity, DEFAULT_LADDER } from '../severity.js';
 import { inUnit, unitNamed } from '../units.js';
 import { jsonFigure } from './json-figures.js';
+import { curlCredentialHeaders } from './http.js';
 import { metricFor, metricReads } from './metric-reads.js';
 import { postgresFigure } from './stores.js';
 
@@ -276,7 +277,8 @@ function measureBody(ctx: FileContext, th: Threshold, procedure: Procedure | und
     const path = figure.path ?? ctx.todo(`${name}_json_path`, `jq path (.a.b) of "${name}" in the JSON of ${figure.read.url} (the runbook reads ${figure.read.path} there, line ${figure.read.line})`);
     const notes = [figure.path ? `read as the runbook reads it: ${figure.read.url} | jq '${figure.path}' (line ${figure.read.line})` : `the runbook reads its figures from ${figure.read.url} with jq (${figure.read.path}, line ${figure.read.line}); which key holds "${name}" it does not say`];
     if (th.unit === 'percent') notes.push('percentages compare as fractions (80% = 0.8)');
-    return { body: { kind: 'json', service: ctx.service, url: mapped.url, path }, notes };
+    const headers = curlCredentialHeaders(figure.read.command);
+    return { body: { kind: 'json', service: ctx.service, url: mapped.url, path, ...(headers ? { headers } : {}) }, notes };
   }
   return { body: metricsBody(ctx, th, name), notes: measureNotes(ctx, th) };
 }

@@ -91,7 +91,7 @@ async function appendNumbered<T>(incidentId: string, attempt: () => Promise<T | 
     if (written !== undefined) return written;
     if (await missing()) return undefined;
   }
-  throw new OpsbookError('OPSBOOK_E_STORE_CONTENDED', `the timeline of incident ${incidentId} kept changing: ${TIMELINE_TRIES} appends in a row found their number taken`, { details: { id: incidentId } });
+  throw new OpsbookError('OPSBOOK_E_STORE_CONTENDED', `the timeline of incident ${incidentId} kept changing: ${TIMELINE_TRIES} appends in a row found their number taken`, { details: { id: incidentId, retryAfterSeconds: 1 } });
 }
 
 const incidentMissing = (db: Db, id: string) => async () => (await findIncidentQ(db, { id })).rows.length === 0;
