@@ -138,7 +138,7 @@ export class CheckScheduler<C extends SchedulableCheck> {
    * partition taken over from another process, and when each last ran as far as the store knows),
    * a check whose last run is an interval old or older runs at once — the previous holder stopped
    * before its next run, and its phase may be most of an interval away — spread over
-   * CATCH_UP_WINDOW_MS, oldest first, then at its phase; one that ran recently keeps its phase slot,
+   * CATCH_UP_WINDOW_MS, oldest first (or at its phase slot if that comes sooner), then at its phase; one that ran recently keeps its phase slot,
    * but not sooner than half an interval after that run, so the handover does not run it twice.
    */
   add(checks: readonly C[], lastRuns?: ReadonlyMap<string, LastRun>): void {
@@ -196,7 +196,12 @@ export class CheckScheduler<C extends SchedulableCheck> {
       else this.plan(entry, last.ran ? Math.max(now, last.at + Math.ceil(intervalMs / 2)) : now);
     }
     overdue.sort((a, b) => a.at - b.at);
-    overdue.forEach(({ entry }, i) => this.push(entry, now + Math.floor((Math.min(entry.check.intervalMs, CATCH_UP_WINDOW_MS) * i) / overdue.length)));
+    overdue.forEach(({ entry }, i) => {
+      const { intervalMs } = entry.check;
+      // Its phase slot, when that comes first.
+      const slot = nextSlot(now, this.phaseOf(entry), intervalMs);
+      this.push(entry, Math.min(slot, now + Math.floor((Math.min(intervalMs, CATCH_UP_WINDOW_MS) * i) / overdue.length)));
+    });
   }
 
   /** Plans the entry at its first grid slot at or after `notBefore`, `initial_delay` counted from the start. */
