@@ -17,6 +17,8 @@ export interface SilentGap {
 
 export interface GapDisturbance {
   kind: 'kill' | 'pause' | 'restart';
+  /** The process disturbed (its node name, as the lease history names holders). */
+  node: string;
   at: number;
   /** The leases the disturbed process held then, lease → epoch. */
   held: ReadonlyMap<string, number>;
@@ -34,7 +36,10 @@ export function silentGapCauses(gaps: readonly SilentGap[], disturbances: readon
     const changes = history.between(lease, g.from, g.to);
     if (d) {
       const grant = changes.find((c) => c.at > d.at && c.holder !== '-' && c.epoch > d.held.get(lease)!);
-      if (grant) add(`after ${NAMES[d.kind]} (last probe → ${d.kind} / ${d.kind} → lease granted again / grant → first probe)`, [d.at - g.from, grant.at - d.at, g.to - grant.at]);
+      // Granted to the disturbed process itself: woken (a pause), or started again (it superseded its
+      // previous incarnation at its start, and its checks wait for the rest of the start).
+      const to = grant?.holder !== d.node ? 'another process' : d.kind === 'pause' ? 'the same process, woken' : 'the process started again';
+      if (grant) add(`after ${NAMES[d.kind]}, taken by ${to} (last probe → ${d.kind} / ${d.kind} → lease granted again / grant → first probe)`, [d.at - g.from, grant.at - d.at, g.to - grant.at]);
       else add(`after ${NAMES[d.kind]}, lease not granted again within the gap (last probe → ${d.kind} / ${d.kind} → next probe)`, [d.at - g.from, g.to - d.at]);
     } else if (changes.length > 1) {
       const grant = changes.filter((c) => c.holder !== '-').at(-1)!;
