@@ -22,6 +22,7 @@ import { installStaleWriteWatch, staleWrites } from '../test/chaos/stale-writes.
 import { fencingCounts, listLeases, listMembers, openStore } from '../src/store/index.js';
 import { REPO_ROOT } from '../test/support/cli.js';
 import { checkTimeline, fencingTimeline, incidentTimeline, LeaseHistory, render, type Line } from '../test/chaos/evidence.js';
+import { silentGapCauses } from '../test/chaos/silent-gaps.js';
 import { leaseOf } from '../src/cluster/index.js';
 
 const args = process.argv.slice(2);
@@ -411,7 +412,17 @@ try {
   console.log(`\nchaos${quick ? ' --quick' : ''}${noFencing ? ' --no-fencing' : ''}:`);
   for (const [k, v] of lines) console.log(`  ${k.padEnd(48)} ${v}`);
   if (Object.keys(stale.byTable).length) console.log(`  stale-epoch writes by table: ${JSON.stringify(stale.byTable)}`);
-  if (silentChecks.length) console.log(`  silent checks (first 10): ${silentChecks.slice(0, 10).map((id) => `${id} ${(Math.max(target.longestGap.get(id) ?? 0, chaosEnd - (target.lastAt.get(id) ?? 0)) / 1000).toFixed(1)} s`).join(', ')}`);
+  if (silentChecks.length) {
+    console.log(`  silent checks (first 10): ${silentChecks.slice(0, 10).map((id) => `${id} ${(Math.max(target.longestGap.get(id) ?? 0, chaosEnd - (target.lastAt.get(id) ?? 0)) / 1000).toFixed(1)} s`).join(', ')}`);
+    // Each silent check's longest gap, by what its partition's holder went through meanwhile.
+    const gaps = silentChecks.map((id) => {
+      const gap = target.longestGap.get(id) ?? 0;
+      const last = target.lastAt.get(id) ?? chaosStart;
+      return chaosEnd - last > gap ? { id, from: last, to: chaosEnd } : { id, from: target.longestGapEnd.get(id)! - gap, to: target.longestGapEnd.get(id)! };
+    });
+    console.log('  silent checks by cause:');
+    for (const line of silentGapCauses(gaps, disturbances, leaseHistory, (id) => leaseOf(id, PARTITIONS))) console.log(`    ${line}`);
+  }
 
   // Evidence for the informational counts: the first few printed, all of them kept with --keep.
   const evidence: Record<string, string> = {};

@@ -6,7 +6,7 @@ import type { CheckConfig } from '../config/schema/checks.js';
 import { compileCheck, type CompiledCheck } from './compile.js';
 import { releaseCheckState, runCheckOnce } from './run-once.js';
 import { ProbeState, type ProbeSnapshot } from './probe-state.js';
-import { CheckScheduler, STOPPED } from './scheduler/scheduler.js';
+import { CheckScheduler, STOPPED, type LastRun } from './scheduler/scheduler.js';
 import { createCheckMetrics } from './scheduler/metrics.js';
 import { HistoryWriter, heartbeatReader, registerHeartbeat, rollupAndRetain, type RetentionOptions } from './history/index.js';
 import type { CheckResult } from './types.js';
@@ -47,6 +47,11 @@ export interface CheckRunnerOptions {
   admitResults?: AdmitResults;
   /** The lease a check's results are written under, asked as each result comes (see admitResults). */
   leaseOf?: (checkId: string) => LeaseToken | undefined;
+  /**
+   * The checks it starts with were taken over from other processes (those of the partitions a
+   * cluster member holds at its start): each is planned as by `add` with `takenOver`.
+   */
+  takenOverAtStart?: boolean;
 }
 
 export interface CheckRunner {
@@ -55,9 +60,11 @@ export interface CheckRunner {
   /**
    * Adds checks while it runs (those of a partition this process gained, or new in a reload): each is prepared, its
    * heartbeat registered and history key made, then planned at its phase. A check removed, or a
-   * runner stopped, before that is done is not planned.
+   * runner stopped, before that is done is not planned. `takenOver` (the checks of a partition
+   * gained from another process): when each last ran is read from the store, and one whose last
+   * run is an interval old or older runs at once (see CheckScheduler.add).
    */
-  add(checks: readonly (CheckConfig | CompiledCheck)[]): Promise<void>;
+  add(checks: readonly (CheckConfig | CompiledCheck)[], opts?: { takenOver?: boolean }): Promise<void>;
   /**
    * Removes checks (those of a partition whose lease passed on, or gone in a reload): planned no more, runs in flight
    * aborted at once. Resolves once their runs have settled.
@@ -169,6 +176,16 @@ export function createCheckRunner(opts: CheckRunnerOptions): CheckRunner {
     }
   };
 
+  /**
+   * When each of these checks last ran, as far as the store knows (their history keys made first,
+   * by `prepare`). Unread, they are planned at their phase.
+   */
+  const lastRunsOf = async (checks: readonly CompiledCheck[]): Promise<Map<string, LastRun> | undefined> =>
+    history?.lastRuns(checks.map((c) => c.id)).catch((e: unknown) => {
+      opts.logger?.warn({ err: e }, 'when the checks taken over last ran could not be read; they start at their phase');
+      return undefined;
+    });
+
   /** What a check needs before its first run: its heartbeat, its history key, what its kind builds. */
   const prepare = async (checks: readonly CompiledCheck[]): Promise<void> => {
     if (opts.store) {
@@ -192,12 +209,16 @@ export function createCheckRunner(opts: CheckRunnerOptions): CheckRunner {
   /** Counts starts and stops: a start (or an add) finishes only if no stop came while it waited. */
   let starts = 0;
   /** Prepares checks just tracked and plans them at their phase (see `add`). */
-  const plan = async (added: ReadonlyArray<ReturnType<typeof track>>): Promise<void> => {
+  const plan = async (added: ReadonlyArray<ReturnType<typeof track>>, takenOver = false): Promise<void> => {
     const generation = starts;
     await prepare(added.map((a) => a.check));
+    const lastRuns = takenOver ? await lastRunsOf(added.map((a) => a.check)) : undefined;
     if (generation !== starts) return;
     // Only those still wanted: a check removed (or replaced) meanwhile is not planned.
-    scheduler.add(added.filter((a) => running.get(a.check.id) === a).map((a) => a.check));
+    scheduler.add(
+      added.filter((a) => running.get(a.check.id) === a).map((a) => a.check),
+      lastRuns,
+    );
   };
   const remove = async (ids: readonly string[]): Promise<void> => {
     const gone = ids.flatMap((id) => running.get(id) ?? []);
@@ -210,15 +231,17 @@ export function createCheckRunner(opts: CheckRunnerOptions): CheckRunner {
     async start() {
       // A stop while the start waits (a lease lost, a reload, a shutdown) wins: nothing starts after it.
       const generation = ++starts;
-      await prepare([...running.values()].map((r) => r.check));
+      const checks = [...running.values()].map((r) => r.check);
+      await prepare(checks);
+      const lastRuns = opts.takenOverAtStart ? await lastRunsOf(checks) : undefined;
       await scheduler.prepare();
       if (generation !== starts) return;
       if (!monitoring) loopDelay.monitor.acquire();
       monitoring = true;
-      scheduler.start();
+      scheduler.start(lastRuns);
       scheduleRollup();
     },
-    add: (checks) => plan(checks.map((c) => track(compile(c)))),
+    add: (checks, addOpts) => plan(checks.map((c) => track(compile(c))), addOpts?.takenOver),
     remove,
     async replace(checks) {
       const before = new Map(checks.flatMap((c) => running.get(c.id) ?? []).map((r) => [r.check.id, r.probe]));

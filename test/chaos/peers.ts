@@ -17,6 +17,8 @@ export interface Target {
   /** Per check: the last probe's time and the longest silence since `measureFrom`. */
   lastAt: Map<string, number>;
   longestGap: Map<string, number>;
+  /** Per check: when its longest silence ended (the probe that ended it). */
+  longestGapEnd: Map<string, number>;
   probes: number;
   /** Per failing check: when the target answered it 500. */
   failedAt: Map<string, number[]>;
@@ -28,13 +30,16 @@ export interface Target {
 }
 
 export async function startTarget(failing: ReadonlyMap<string, Window>): Promise<Target> {
-  const t: Target = { port: 0, lastAt: new Map(), longestGap: new Map(), probes: 0, failedAt: new Map(), probesOf: new Map(), measureFrom: Infinity, close: async () => {} };
+  const t: Target = { port: 0, lastAt: new Map(), longestGap: new Map(), longestGapEnd: new Map(), probes: 0, failedAt: new Map(), probesOf: new Map(), measureFrom: Infinity, close: async () => {} };
   const server = http.createServer((req, res) => {
     const [, node = '?', check = ''] = (req.url ?? '').split('/');
     const now = Date.now();
     t.probes++;
     const last = t.lastAt.get(check);
-    if (last !== undefined && last >= t.measureFrom) t.longestGap.set(check, Math.max(t.longestGap.get(check) ?? 0, now - last));
+    if (last !== undefined && last >= t.measureFrom && now - last > (t.longestGap.get(check) ?? 0)) {
+      t.longestGap.set(check, now - last);
+      t.longestGapEnd.set(check, now);
+    }
     t.lastAt.set(check, now);
     const w = failing.get(check);
     const down = w !== undefined && now >= w.from && now < w.to;

@@ -4,11 +4,13 @@
  * straight into the lease table. The daemon holds A and B; then the other member takes B and gives C
  * back, so the daemon keeps A, loses B and gains C: A's checks run on, a run in flight included, and
  * its rules keep their state in memory; B's checks stop at once; C's checks start at their phase.
- * Then B comes back under a new epoch, and its rules read the state the other member left in the store.
+ * Then B comes back under a new epoch, and its rules read the state the other member left in the store;
+ * its checks, whose last runs are older than an interval by then, run at once, then at their phase.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { partitionOf, partitionLease } from '../../src/cluster/index.js';
 import { phaseOf, nextSlot } from '../../src/checks/scheduler/plan.js';
+import { CATCH_UP_WINDOW_MS } from '../../src/checks/scheduler/scheduler.js';
 import type { CheckResult } from '../../src/checks/index.js';
 import { leaveCluster } from '../../src/store/index.js';
 import { listResults } from '../../src/store/repos/check-history.js';
@@ -149,10 +151,19 @@ describe.skipIf(!pgUp)('a lease move on one member', () => {
     await movedTo([partitionLease(0), partitionLease(1), partitionLease(2)]);
     expect(await epochOf(partitionLease(1))).toBeGreaterThan(epoch);
     expect(seriesOf(`slow-${b1}`)).toMatchObject({ state: 'inactive', activeSince: null, updatedAt: theirs.updatedAt });
-    // B's checks run again, under the new epoch: fencing lets their results into the history.
+    // B's checks run again, under the new epoch: fencing lets their results into the history. Their
+    // last runs were before the first move, more than an interval ago: each runs at once (or at its
+    // slot, if sooner), then at its phase.
     const regainedAt = clock.now();
     await runFor(2 * INTERVAL);
-    for (const id of B) expect(runsOf(id, regainedAt), id).toEqual(slots(id, regainedAt, clock.now()));
-    await expect.poll(async () => (await listResults(store.db, b0, { from: regainedAt })).length, { timeout: scaled(20_000) }).toBe(2);
+    for (const id of B) {
+      const [first, ...then] = runsOf(id, regainedAt);
+      expect(first, id).toBeLessThanOrEqual(Math.min(regainedAt + CATCH_UP_WINDOW_MS, nextSlot(regainedAt, phase(id), INTERVAL)));
+      expect(then, id).toEqual(slots(id, first! + INTERVAL / 2, clock.now()));
+    }
+    // The history is written a second (of the clock) after its results.
+    const ranTo = clock.now();
+    await runFor(1_000);
+    await expect.poll(async () => (await listResults(store.db, b0, { from: regainedAt, to: ranTo + 1 })).length, { timeout: scaled(20_000) }).toBe(runsOf(b0, regainedAt, ranTo).length);
   });
 });

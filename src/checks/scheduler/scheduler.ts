@@ -33,6 +33,21 @@ export interface SchedulerOptions<C extends SchedulableCheck> {
 /** Checks whose phases are worked out between two yields to the event loop. */
 const PREPARE_CHUNK = 2000;
 
+/**
+ * Overdue checks taken over from another process (see `LastRun`) start within this window, or within
+ * their interval when it is shorter, spread evenly over it: a large partition gained does not send
+ * all its probes in the same instant, and none waits long.
+ */
+export const CATCH_UP_WINDOW_MS = 2000;
+
+/** What the store knows of a check's last run, for a check taken over from another process. */
+export interface LastRun {
+  /** When its last stored result was planned; for a check never run, when it was first planned. */
+  at: number;
+  /** False for a check never run: `at` is when a process first planned it. */
+  ran: boolean;
+}
+
 /** The reason a run's signal carries when the scheduler stopped it (not a result about the service). */
 export const STOPPED = new Error('scheduler stopped');
 
@@ -59,6 +74,7 @@ interface Entry<C> {
  * is still going is counted as missed), and a global limit caps runs in flight; runs past the limit
  * wait in order of their planned time. Checks can be added and removed while it runs (the checks of
  * a partition this process gained or lost, or of a reload): the others' plan and runs are not touched.
+ * A check taken over overdue runs once off its grid, at once, then returns to it (see `add`).
  */
 export class CheckScheduler<C extends SchedulableCheck> {
   private heap = new PlanHeap<Entry<C>>();
@@ -101,31 +117,40 @@ export class CheckScheduler<C extends SchedulableCheck> {
     return eachInChunks(0, entries.length, chunk, (i) => this.phaseOf(entries[i]!));
   }
 
-  /** Plans every check's first run: its first grid slot after now + initial_delay. */
-  start(): void {
+  /**
+   * Plans every check's first run: its first grid slot after now + initial_delay. With `lastRuns`
+   * (the checks were taken over from another process), as `add` plans them.
+   */
+  start(lastRuns?: ReadonlyMap<string, LastRun>): void {
     if (this.started) return;
     this.started = true;
     // The phases first, then the time the plan starts from, so the runs due first are not already
     // late by the hashing.
     for (const entry of this.entries.values()) this.phaseOf(entry);
     this.startedAt = this.opts.clock.now();
-    for (const entry of this.entries.values()) this.plan(entry);
+    this.planFirstRuns([...this.entries.values()], lastRuns);
     this.arm();
   }
 
   /**
    * Adds checks (ids it does not run yet; a known id is replaced), each planned at its first grid
-   * slot from now, `initial_delay` counted from the start: a check taken over from another process
-   * runs at its phase, as it did there.
+   * slot from now, `initial_delay` counted from the start. With `lastRuns` (the checks of a
+   * partition taken over from another process, and when each last ran as far as the store knows),
+   * a check whose last run is an interval old or older runs at once — the previous holder stopped
+   * before its next run, and its phase may be most of an interval away — spread over
+   * CATCH_UP_WINDOW_MS, oldest first (or at its phase slot if that comes sooner), then at its phase; one that ran recently keeps its phase slot,
+   * but not sooner than half an interval after that run, so the handover does not run it twice.
    */
-  add(checks: readonly C[]): void {
+  add(checks: readonly C[], lastRuns?: ReadonlyMap<string, LastRun>): void {
     if (checks.length === 0) return;
     void this.remove(checks.map((c) => c.id).filter((id) => this.entries.has(id)));
+    const added: Entry<C>[] = [];
     for (const check of checks) {
       const entry = newEntry(check);
       this.entries.set(check.id, entry);
-      if (this.started) this.plan(entry);
+      added.push(entry);
     }
+    if (this.started) this.planFirstRuns(added, lastRuns);
     this.arm();
   }
 
@@ -158,10 +183,35 @@ export class CheckScheduler<C extends SchedulableCheck> {
     return entry.phase;
   }
 
-  private plan(entry: Entry<C>): void {
+  /** Plans each entry's first run (see `add`). */
+  private planFirstRuns(entries: readonly Entry<C>[], lastRuns: ReadonlyMap<string, LastRun> | undefined): void {
+    const now = this.opts.clock.now();
+    const overdue: Array<{ entry: Entry<C>; at: number }> = [];
+    for (const entry of entries) {
+      const last = lastRuns?.get(entry.check.id);
+      const { intervalMs, initialDelayMs } = entry.check;
+      // A check still in its initial delay waits for it, whatever ran before.
+      if (!last || now < this.startedAt + initialDelayMs) this.plan(entry, now);
+      else if (now - last.at >= intervalMs) overdue.push({ entry, at: last.at });
+      else this.plan(entry, last.ran ? Math.max(now, last.at + Math.ceil(intervalMs / 2)) : now);
+    }
+    overdue.sort((a, b) => a.at - b.at);
+    overdue.forEach(({ entry }, i) => {
+      const { intervalMs } = entry.check;
+      // Its phase slot, when that comes first.
+      const slot = nextSlot(now, this.phaseOf(entry), intervalMs);
+      this.push(entry, Math.min(slot, now + Math.floor((Math.min(intervalMs, CATCH_UP_WINDOW_MS) * i) / overdue.length)));
+    });
+  }
+
+  /** Plans the entry at its first grid slot at or after `notBefore`, `initial_delay` counted from the start. */
+  private plan(entry: Entry<C>, notBefore: number): void {
     const { intervalMs, initialDelayMs } = entry.check;
-    const notBefore = Math.max(this.opts.clock.now(), this.startedAt + initialDelayMs);
-    entry.due = nextSlot(notBefore, this.phaseOf(entry), intervalMs);
+    this.push(entry, nextSlot(Math.max(notBefore, this.startedAt + initialDelayMs), this.phaseOf(entry), intervalMs));
+  }
+
+  private push(entry: Entry<C>, due: number): void {
+    entry.due = due;
     entry.seq = this.seq++;
     entry.busy = false;
     this.heap.push(entry);
@@ -238,8 +288,10 @@ export class CheckScheduler<C extends SchedulableCheck> {
         entry.busy = true;
         this.waiting.push({ entry, plannedAt });
       }
-      // Fixed rate: plan from the plan. If far behind, skip whole intervals rather than burst.
-      let next = plannedAt + entry.check.intervalMs;
+      // Fixed rate: plan from the plan, on the grid (the next slot, or after a run at once off the
+      // grid, the first slot at least half an interval later). If far behind, skip whole intervals
+      // rather than burst.
+      let next = nextSlot(plannedAt + Math.ceil(entry.check.intervalMs / 2), this.phaseOf(entry), entry.check.intervalMs);
       if (next <= now - entry.check.intervalMs) {
         const skipped = Math.floor((now - next) / entry.check.intervalMs);
         next += skipped * entry.check.intervalMs;

@@ -145,6 +145,8 @@ export class RunningChecks {
       ...(this.daemon.historyFlushMs !== undefined ? { historyFlushMs: this.daemon.historyFlushMs } : {}),
       ...(this.daemon.historyRollupMs !== undefined ? { rollupEveryMs: this.daemon.historyRollupMs } : {}),
       ...(this.daemon.samples ? { samples: this.daemon.samples } : {}),
+      // A cluster member's partitions at its start were another process's (or its previous incarnation's).
+      ...(cluster ? { takenOverAtStart: true } : {}),
       onResult: (result, probe) => this.deps.results.onResult(result, probe, tokenOf(result.checkId)),
       ...(cluster
         ? {
@@ -183,8 +185,8 @@ export class RunningChecks {
    * The leases this process holds changed (a process joined, died or this one lost the database):
    * only what changed moves. The checks of the partitions kept run on untouched, and their rules keep
    * their state in memory; those of partitions lost stop, and their rules are dropped; those of
-   * partitions gained start at their phase, and their rules' state is read back from the store, where
-   * the last owner left it. The escalations follow.
+   * partitions gained start at their phase (at once, those whose last run is an interval old), and
+   * their rules' state is read back from the store, where the last owner left it. The escalations follow.
    */
   moveWork(): Promise<void> {
     this.cancelMoveRetry?.();
@@ -258,7 +260,7 @@ export class RunningChecks {
     cluster.setChecksOwned(this.checkTokens.size);
     try {
       await this.deps.results.resumeHandedOver();
-      await this.checks.add(starting);
+      await this.checks.add(starting, { takenOver: true });
     } catch (e) {
       // Not started: they are gained again at the move tried next.
       for (const c of starting) this.checkTokens.delete(c.id);

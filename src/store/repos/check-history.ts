@@ -201,6 +201,35 @@ export async function settledProbes(db: Db, ids: readonly string[]): Promise<Map
   return out;
 }
 
+/** When a check last ran as far as the store knows (see lastRuns). */
+export interface StoredLastRun {
+  at: number;
+  /** False: no result is stored, and `at` is when its history key was made (when a process first planned it). */
+  ran: boolean;
+}
+
+/**
+ * When each of these checks (those with a history key) last ran as far as the store knows: the
+ * planned time of its latest stored result, or for one with none, when its key was made. One index
+ * probe per check, however long its history.
+ */
+export async function lastRuns(db: Db, ids: readonly string[]): Promise<Map<string, StoredLastRun>> {
+  const out = new Map<string, StoredLastRun>();
+  for (let i = 0; i < ids.length; i += 500) {
+    const rows = await db
+      .selectFrom('check_keys as k')
+      .select((eb) => [
+        'k.check_id',
+        'k.created_at',
+        eb.selectFrom('check_results as r').select('r.at').whereRef('r.check_key', '=', 'k.key').orderBy('r.at', 'desc').limit(1).as('last_at'),
+      ])
+      .where('k.check_id', 'in', ids.slice(i, i + 500))
+      .execute();
+    for (const r of rows) out.set(r.check_id, r.last_at === null ? { at: Number(r.created_at), ran: false } : { at: Number(r.last_at), ran: true });
+  }
+  return out;
+}
+
 export interface RawResultRow {
   at: number;
   down: boolean;
