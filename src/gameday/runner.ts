@@ -14,6 +14,7 @@ import { recoveryTests } from './recovery.js';
 import { formatRecovery } from './report.js';
 import type { DrillResult, GameDayEvent, GameDayResult, ScenarioResult } from './result.js';
 import { runScenario } from './scenario.js';
+import { declaredWindows, startClearOfWindows } from './start-time.js';
 import { DEFAULT_PG_ADMIN_URL } from './services.js';
 import { loadGameDaySpec } from './spec.js';
 import { withWorldTools } from './tools/index.js';
@@ -38,6 +39,8 @@ export interface GameDayOptions extends Omit<WorldOptions, 'faults'> {
    * and recovery tests only when `drills` is set. Default: every scenario, then the drills.
    */
   part?: { scenarios: readonly string[]; drills: boolean };
+  /** The wall-clock instant simulated time starts from (default: now); see start-time.ts. */
+  now?: number;
   /** Told the real seconds the world took to stop (after the result is made). */
   onTeardown?: (seconds: number) => void;
 }
@@ -53,8 +56,8 @@ export async function runGameDay(dir: string, options: GameDayOptions = {}): Pro
   const systemDir = resolve(dir);
   const spec = await loadGameDaySpec(systemDir);
   const emit = (e: GameDayEvent): void => options.onEvent?.(e);
-  // Simulated time starts at the wall clock's minute: certificates and backups carry real dates.
-  const clock = new SimulatedClock(Math.floor(new SystemClock().now() / MINUTE) * MINUTE);
+  // Simulated time starts near the wall clock (certificates and backups carry real dates), clear of the system's maintenance windows.
+  const clock = new SimulatedClock(startClearOfWindows(await declaredWindows(systemDir), options.now ?? new SystemClock().now()));
   emit({ kind: 'world', system: spec.system, text: `building the ${spec.system} world (database, redis-server, stand-in${spec.tls ? ', certificates' : ''}, webhook receiver; opsbook's store on ${options.store === 'postgres' ? 'PostgreSQL' : 'SQLite'})` });
   const part = options.part;
   const toRun = spec.scenarios.filter((s) => !part || part.scenarios.includes(s.id));
