@@ -12,8 +12,8 @@ export default defineConfig({
     // and every test closes what it opens (servers, daemons, child processes).
     isolate: false,
     // The CLI the tests spawn runs from dist/: built here when missing or older than src/.
-    // Tests on PostgreSQL that need the store's schema copy it from one database migrated per run.
-    globalSetup: ['test/support/build-dist.ts', 'test/support/pg-store-template.ts'],
+    // Tests that need the store's schema copy it from one store migrated per run (PostgreSQL, SQLite).
+    globalSetup: ['test/support/build-dist.ts', 'test/support/pg-store-template.ts', 'test/support/sqlite-store-template.ts'],
     // These only stop a test that hangs; a test's own waits are bounds scaled to the machine's load
     // (test/support/timing.ts). They are far above any test's quiet-machine time because the heaviest
     // tests (a game day with its private PostgreSQL cluster, 120 shell runs of a property test) take

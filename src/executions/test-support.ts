@@ -8,6 +8,7 @@ import { parseRunbook, readRunbook, type Runbook } from '../runbooks/index.js';
 import { openStore, type Store } from '../store/index.js';
 import type { ExecutionLogger } from './audit.js';
 import { ExecutionService } from './service.js';
+import { placeMigratedSqlite } from '../../test/support/migrated-database.js';
 
 /** The seed runbooks, as copied for tests. */
 export const SEEDS = resolve(import.meta.dirname, '../../test/fixtures/runbooks/seeds');
@@ -49,6 +50,7 @@ export async function harness(options: {
   storeUrl?: string;
 }): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'opsbook-exec-'));
+  if (!options.storeUrl) placeMigratedSqlite(join(dir, 'opsbook.db'));
   const store = await openStore({ url: options.storeUrl ?? join(dir, 'opsbook.db') });
   await store.migrate();
   const config = opsConfigSchema.parse(options.config);

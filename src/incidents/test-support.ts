@@ -5,7 +5,7 @@ import { seriesKey } from '../alerts/series.js';
 import type { AlertEvent } from '../alerts/types.js';
 import type { Actor } from '../identity/index.js';
 import { openStore, type Store } from '../store/index.js';
-import { createMigratedTestDatabase } from '../../test/support/migrated-database.js';
+import { createMigratedTestDatabase, placeMigratedSqlite } from '../../test/support/migrated-database.js';
 
 /** A migrated store: SQLite in a temp dir, or a fresh PostgreSQL database (tests only). */
 export async function testStore(kind: 'sqlite' | 'postgres' = 'sqlite'): Promise<{ store: Store; cleanup: () => Promise<void> }> {
@@ -16,6 +16,7 @@ export async function testStore(kind: 'sqlite' | 'postgres' = 'sqlite'): Promise
     return { store, cleanup: async () => { await store.close(); await tdb.drop(); } };
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opsbook-incidents-'));
+  placeMigratedSqlite(path.join(dir, 'opsbook.db'));
   const store = await openStore({ url: path.join(dir, 'opsbook.db') });
   await store.migrate();
   return { store, cleanup: async () => { await store.close(); fs.rmSync(dir, { recursive: true, force: true }); } };

@@ -55,8 +55,11 @@ describe.each([
 
   it.skipIf(onPostgres && !pgOk)('is recorded as started, and after a restart on the same store as interrupted', async () => {
     db = onPostgres ? await createTestDatabase('opsbook_interrupted_step') : undefined;
-    // A lease long enough that the restart below begins while the killed process's membership lives.
-    const storage = db ? `storage:\n  url: ${db.url}\n  cluster: { lease: 15s }\n` : '';
+    // A lease long enough that the restart below begins while the killed process's membership lives
+    // (a start takes 1-3 s on a quiet machine), and no longer: the restarted process waits it out.
+    // Longer on a loaded machine, up to 15 s (a restart begun after the lapse marks the step at its start).
+    const leaseSeconds = Math.min(15, Math.ceil(scaled(5_000) / 1000));
+    const storage = db ? `storage:\n  url: ${db.url}\n  cluster: { lease: ${leaseSeconds}s }\n` : '';
     first = await serveCli('interrupted-step', {
       'ops.yaml': storage + 'users:\n  - { name: res, role: responder }\n  - { name: adm, role: admin }\nservices:\n  - { id: web, shell: { cwd: . } }\nrunbooks:\n  - runbooks/*.md\n',
       'runbooks/restart.md': '# Web\n\n## RB-1: Restart web\n\n**Mitigation:**\n```bash\necho started $$ && sleep 600\n```\n',

@@ -11,6 +11,7 @@ import { Daemon, createLogger, type DaemonOptions } from '../../src/daemon/index
 import { buildServer } from '../../src/http/index.js';
 import { createToken } from '../../src/identity/index.js';
 import { writeFiles } from './files.js';
+import { placeMigratedSqlite } from './migrated-database.js';
 
 export interface DaemonApp {
   dir: string;
@@ -49,6 +50,8 @@ export async function startDaemonApp(prefix: string, files: Record<string, strin
   };
   try {
     writeFiles(dir, files);
+    // A config that names no storage has its store at the default place: it starts migrated.
+    if (files['ops.yaml'] !== undefined && !/^storage:/m.test(files['ops.yaml'])) placeMigratedSqlite(path.join(dir, '.opsbook', 'opsbook.db'));
     const harness: DaemonApp = {
       dir,
       ...(await start()),

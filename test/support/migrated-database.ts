@@ -1,8 +1,10 @@
 /**
- * Test databases on the shared PostgreSQL that start with opsbook's store schema, for tests of
- * something other than the migrations.
+ * Test stores that start with opsbook's store schema, for tests of something other than the
+ * migrations: databases on the shared PostgreSQL, and SQLite files.
  */
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { inject } from 'vitest';
 import { createMigratedDatabase, createScratchDatabase, type ScratchDatabase } from '../../src/store/index.js';
 import { PG_ADMIN_URL } from './services.js';
@@ -17,4 +19,17 @@ export async function createMigratedTestDatabase(prefix = 'opsbook_t'): Promise<
   const template = inject('pgStoreTemplate');
   if (template) return createScratchDatabase(PG_ADMIN_URL, name, {}, template);
   return createMigratedDatabase(PG_ADMIN_URL, name);
+}
+
+/**
+ * Puts a copy of the run's migrated SQLite store (test/support/sqlite-store-template.ts) at `file`,
+ * absent until now, for a store that would be migrated first thing: opening it then finds every
+ * migration recorded. Without a template (a run without the global setup) nothing is put there and
+ * the store migrates itself as before.
+ */
+export function placeMigratedSqlite(file: string): void {
+  const template = inject('sqliteStoreTemplate');
+  if (!template || fs.existsSync(file)) return;
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.copyFileSync(template, file, fs.constants.COPYFILE_EXCL);
 }

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { openStore, type Store } from '../../src/store/index.js';
-import { createMigratedTestDatabase } from './migrated-database.js';
+import { createMigratedTestDatabase, placeMigratedSqlite } from './migrated-database.js';
 import { createTestDatabase, postgresUp } from './services.js';
 
 export interface StoreTarget {
@@ -17,8 +17,9 @@ export interface StoreTarget {
 
 /**
  * With `migrated`, the PostgreSQL database starts with the store's schema (a copy of the run's
- * migrated template): for suites whose store is migrated first thing anyway (a daemon's start,
- * `migrate: true`), not for tests of the migrations. The SQLite file starts absent either way.
+ * migrated template), and the SQLite file as a copy of the run's migrated one: for suites whose
+ * store is migrated first thing anyway (a daemon's start, `migrate: true`), not for tests of the
+ * migrations. Without `migrated` the SQLite file starts absent.
  */
 export function storeTargets(prefix: string, options: { migrated?: boolean } = {}): StoreTarget[] {
   return [
@@ -26,6 +27,7 @@ export function storeTargets(prefix: string, options: { migrated?: boolean } = {
       name: 'sqlite',
       open: async () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
+        if (options.migrated) placeMigratedSqlite(path.join(dir, 'opsbook.db'));
         return { url: path.join(dir, 'opsbook.db'), cleanup: async () => fs.rmSync(dir, { recursive: true, force: true }) };
       },
     },

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActionToken, loadActionKey } from '../../src/notify/index.js';
-import { axeProblems, chromiumPresent, launchChromium, signInOnPage } from '../support/browser.js';
+import { axeProblems, chromiumPresent, launchChromium, newAuditedPage, signInOnPage } from '../support/browser.js';
 import { REPO_ROOT } from '../support/cli.js';
 import { PASSWORD, serveUi, type ServedUi } from './support.js';
 import { scaled } from '../support/timing.js';
@@ -64,8 +64,7 @@ runbooks: [runbooks/*.md]
     }, 'ana');
     base = ui.base;
     browser = await launchChromium();
-    // The UI's Content-Security-Policy forbids inline scripts; the audit's own script is let in.
-    page = await browser.newPage({ viewport: { width: 1200, height: 900 }, bypassCSP: true });
+    page = await newAuditedPage(browser, { viewport: { width: 1200, height: 900 } });
   });
 
   afterAll(async () => {

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { axeProblems, chromiumPresent, launchChromium, signInOnPage } from '../support/browser.js';
+import { axeProblems, chromiumPresent, launchChromium, newAuditedPage, signInOnPage } from '../support/browser.js';
 import { REPO_ROOT, runCli } from '../support/cli.js';
 import { scaled } from '../support/timing.js';
 import { startReceiver, type Receiver } from '../../src/notify/test-support.js';
@@ -35,8 +35,7 @@ async function view(scheme: 'light' | 'dark', width: number): Promise<Page> {
   const key = `${scheme} ${width}`;
   let p = views.get(key);
   if (!p) {
-    const ctx = await browser.newContext({ viewport: { width, height: 900 }, colorScheme: scheme, bypassCSP: true });
-    p = await ctx.newPage();
+    p = await newAuditedPage(browser, { viewport: { width, height: 900 }, colorScheme: scheme });
     views.set(key, p);
   }
   return p;
