@@ -155,7 +155,7 @@ export function commandLineSecrets(text: string, depth = 0): string[] {
         continue;
       }
       if (!w.startsWith('-')) continue;
-      const grouped = groupedOption(w, next, SHORT_VALUE_LETTERS[name]);
+      const grouped = groupedOption(w, next, own(SHORT_VALUE_LETTERS, name));
       if (HEADER_OPTIONS.has(w) && next !== undefined) out.push(...headerValueSecrets(next));
       else if (/^--(proxy-)?header=/.test(w)) out.push(...headerValueSecrets(w.slice(w.indexOf('=') + 1)));
       else if (grouped?.option === '-H' && grouped.value !== undefined) out.push(...headerValueSecrets(grouped.value));

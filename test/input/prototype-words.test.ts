@@ -28,6 +28,8 @@ describe('words that are members of Object.prototype', () => {
   it.each(WORDS)('a command named %s: its credentials are still found, nothing throws', (w) => {
     expect(commandLineSecrets(`${w} --password=hunter2 -u me:pw`)).toEqual(['hunter2']);
     expect(commandLineSecrets(`curl -u me:s3cret http://x/${w}`)).toContain('s3cret');
+    // Grouped short options (`-sSu`) are read by a table of the program's value-taking letters.
+    expect(commandLineSecrets(`${w} -sSu me:pw --token=t0k`)).toEqual(['t0k']);
   });
 
   it.each(WORDS)('a code fence in %s is of no known language', (w) => {
