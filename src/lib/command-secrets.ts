@@ -212,14 +212,15 @@ export function commandBasicAuth(text: string): string | undefined {
       const given = w === '-u' || w === '--user' ? next : w.startsWith('--user=') ? w.slice('--user='.length) : grouped?.option === '-u' ? grouped.value : undefined;
       if (given !== undefined) return given.includes(':') ? given : undefined;
       const url = /^https?:\/\/([^\s/?#@]+)@/i.exec(w);
-      if (url && userinfo === undefined) userinfo = url[1]!.split(':').map((part) => decodeURIComponentOr(part)).join(':');
+      if (url && userinfo === undefined) userinfo = url[1]!.split(':').map(decodedUri).join(':');
     }
     if (userinfo?.includes(':')) return userinfo;
   }
   return undefined;
 }
 
-function decodeURIComponentOr(text: string): string {
+/** A URL part decoded, or as written when it is not valid percent-encoding. */
+export function decodedUri(text: string): string {
   try {
     return decodeURIComponent(text);
   } catch {

@@ -1,4 +1,4 @@
-import { commandBasicAuth, commandHeaders, commandLineSecrets, headerValueSecrets } from './command-secrets.js';
+import { commandBasicAuth, commandHeaders, commandLineSecrets, decodedUri, headerValueSecrets } from './command-secrets.js';
 import { headerSecrets, isCredentialHeader, isCredentialParameter, looksLikeCredential } from './credential-names.js';
 
 export { commandBasicAuth, commandHeaders, commandLineSecrets, headerValueSecrets, isCredentialHeader, looksLikeCredential };
@@ -57,13 +57,6 @@ const QUERY_PARAM = /[?&]([A-Za-z0-9_.%[\]-]+)=([^\s&#"'<>]*)/g;
  */
 const SCHEMELESS_USERINFO = /(?<![^\s'"`=(,;|&])([A-Za-z0-9._%+-]+):([^\s:/?#@'"`]+)@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)/g;
 
-function decoded(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
-}
 
 /**
  * A value in the forms a step may show it: as given, URL-encoded, as a URL's userinfo encodes it,
@@ -93,12 +86,12 @@ export function secretForms(value: string): string[] {
 export function urlPasswords(text: string): string[] {
   const out: string[] = [];
   for (const m of text.matchAll(URL_PASSWORD)) {
-    const password = decoded(m[3]!);
+    const password = decodedUri(m[3]!);
     out.push(m[3]!, password);
-    if (/^https?$/i.test(m[1]!)) out.push(Buffer.from(`${decoded(m[2]!)}:${password}`).toString('base64'));
+    if (/^https?$/i.test(m[1]!)) out.push(Buffer.from(`${decodedUri(m[2]!)}:${password}`).toString('base64'));
   }
   for (const m of text.matchAll(URL_TOKEN)) {
-    const token = decoded(m[1]!);
+    const token = decodedUri(m[1]!);
     out.push(m[1]!, token, Buffer.from(`${token}:`).toString('base64'));
   }
   return out;
@@ -109,8 +102,8 @@ export function urlQuerySecrets(text: string): string[] {
   const out: string[] = [];
   if (!text.includes('=')) return out;
   for (const m of text.matchAll(QUERY_PARAM)) {
-    if (!isCredentialParameter(decoded(m[1]!))) continue;
-    out.push(m[2]!, decoded(m[2]!.replace(/\+/g, ' ')));
+    if (!isCredentialParameter(decodedUri(m[1]!))) continue;
+    out.push(m[2]!, decodedUri(m[2]!.replace(/\+/g, ' ')));
   }
   return out;
 }
@@ -122,7 +115,7 @@ export function schemelessPasswords(text: string): string[] {
   for (const m of text.matchAll(SCHEMELESS_USERINFO)) {
     // An image digest (`app:1.2@sha256:…`), a mail link, a port (`db:5432@primary`) are not credentials.
     if (/^sha\d+$/i.test(m[3]!) || /^mailto$/i.test(m[1]!) || /^\d+$/.test(m[2]!)) continue;
-    out.push(m[2]!, decoded(m[2]!));
+    out.push(m[2]!, decodedUri(m[2]!));
   }
   return out;
 }
