@@ -209,29 +209,27 @@ export class ExecutionService {
    */
   private async secretsOf(id: string, row: ExecutionRow, stored: StoredPlan): Promise<readonly string[]> {
     try {
-      const built = await this.build(row.procedure, {
-        ...(stored.inputs.service ? { service: stored.inputs.service } : {}),
-        ...(stored.inputs.incidentId ? { incidentId: stored.inputs.incidentId } : {}),
-        params: { ...stored.inputs.params, ...this.secretParams.get(id) },
-        secretNames: stored.inputs.secretNames,
-        outputs: ExecutionService.outputs(await this.transcript(id)),
-      });
-      return built.secrets;
+      return (await this.buildAgain(id, row, stored, await this.transcript(id))).secrets;
     } catch {
       return configSecrets(this.deps.config);
     }
   }
 
-  private async rebuild(id: string, extra: Record<string, string>, extraSecret: readonly string[]): Promise<{ row: ExecutionRow; built: BuiltPlan; entries: TranscriptEntry[] }> {
-    const { row, stored } = await this.running(id);
-    const entries = await this.transcript(id);
-    const built = await this.build(row.procedure, {
+  /** The execution's plan built again from what it started with, the secret parameters this process keeps, `extra`, and the outputs recorded so far. */
+  private buildAgain(id: string, row: ExecutionRow, stored: StoredPlan, entries: readonly TranscriptEntry[], extra: Record<string, string> = {}, extraSecret: readonly string[] = []): Promise<BuiltPlan> {
+    return this.build(row.procedure, {
       ...(stored.inputs.service ? { service: stored.inputs.service } : {}),
       ...(stored.inputs.incidentId ? { incidentId: stored.inputs.incidentId } : {}),
       params: { ...stored.inputs.params, ...this.secretParams.get(id), ...extra },
       secretNames: [...stored.inputs.secretNames, ...extraSecret],
       outputs: ExecutionService.outputs(entries),
     });
+  }
+
+  private async rebuild(id: string, extra: Record<string, string>, extraSecret: readonly string[]): Promise<{ row: ExecutionRow; built: BuiltPlan; entries: TranscriptEntry[] }> {
+    const { row, stored } = await this.running(id);
+    const entries = await this.transcript(id);
+    const built = await this.buildAgain(id, row, stored, entries, extra, extraSecret);
     // Secret values given now stay in this process for the execution's later steps; never in the store.
     const secrets = Object.fromEntries(Object.entries(extra).filter(([k]) => built.values.get(paramKey(k))?.secret));
     if (Object.keys(secrets).length > 0) this.secretParams.set(id, { ...this.secretParams.get(id), ...secrets });
