@@ -35,13 +35,12 @@ const PROGRAM_STORE: [RegExp, string][] = [
  * What a credential holds, from the words written around it: a parameter or variable name before
  * it (`token=`, `api_key=`, `PGPASSWORD=`), a header (`X-Api-Key: `, `Authorization: Bearer `), a
  * user's password (`user:`) named for the host after `@` or else the user, the password of a store's
- * client (`redis-cli -a`, `mysql -p`) named for the store.
+ * client (`redis-cli -a`, `mysql -p`) named for the store; Basic credentials (`basic`, their user) named for the user.
  */
-function nameFor(text: string, at: number, value: string, service: string): string {
+function nameFor(text: string, at: number, value: string, service: string, basic: string | undefined): string {
   const before = text.slice(Math.max(0, at - 80), at);
   const after = text.slice(at + value.length);
   const prefix = envPart(service);
-  const basic = basicUser(before, value);
   if (basic !== undefined) return `${prefix}_${basic ? `${envPart(basic)}_` : ''}BASIC_AUTH`;
   // A host named like the service itself (`library.prod…` for library-service) adds nothing to the name.
   const own = (host: string | undefined): string | undefined => (host && !prefix.split('_').includes(envPart(host)) ? envPart(host) : undefined);
@@ -91,11 +90,11 @@ class Credentials {
       out.push(value);
       if (this.byValue.has(value)) continue;
       const at = whereWritten(text, value);
-      const base = nameFor(text, at, value, service);
+      const user = basicUser(text.slice(0, at), value);
+      const base = nameFor(text, at, value, service, user);
       let name = base;
       for (let n = 2; this.names.has(name); n++) name = `${base}_${n}`;
       this.names.add(name);
-      const user = basicUser(text.slice(0, at), value);
       const hint = user === undefined ? `the credential the runbook writes ${where}` : `base64 of ${user}:PASSWORD, the Basic auth the runbook's curl sends ${where}`;
       this.byValue.set(value, { value, name, hint });
     }
