@@ -8,10 +8,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Cron } from 'croner';
 import { parse } from 'yaml';
 import { maintenanceSection } from '../config/schema/maintenance.js';
-import type { MaintenanceWindow } from '../incidents/index.js';
+import { occurrenceWithin, type MaintenanceWindow } from '../incidents/index.js';
 
 const MINUTE = 60_000;
 /** Longer than any world lives in simulated time (the longest, an hourly heartbeat's page and its escalation, is about two hours). */
@@ -22,25 +21,13 @@ export function startClearOfWindows(windows: readonly MaintenanceWindow[], now: 
   let start = Math.ceil(now / MINUTE) * MINUTE;
   for (let moves = 0; moves < 1000 && start - now < 7 * 24 * 60 * MINUTE; moves++) {
     const endOfFirst = windows.reduce<number | undefined>((latest, w) => {
-      const o = openingWithin(w, start, start + horizonMs);
+      const o = occurrenceWithin(w, start, start + horizonMs);
       return o === undefined ? latest : Math.max(latest ?? 0, o.end);
     }, undefined);
     if (endOfFirst === undefined) return start;
     start = Math.ceil(endOfFirst / MINUTE) * MINUTE;
   }
   return Math.ceil(now / MINUTE) * MINUTE;
-}
-
-/** An opening of the window that overlaps [from, to), if one does. */
-function openingWithin(w: MaintenanceWindow, from: number, to: number): { start: number; end: number } | undefined {
-  if (w.cron !== undefined && w.durationMs !== undefined) {
-    // The first opening after `from - duration` is the first that can still be open at `from`.
-    const next = new Cron(w.cron, { timezone: w.timeZone, paused: true }).nextRun(new Date(from - w.durationMs));
-    if (!next || next.getTime() >= to) return undefined;
-    return { start: next.getTime(), end: next.getTime() + w.durationMs };
-  }
-  if (w.start !== undefined && w.end !== undefined && w.start < to && w.end > from) return { start: w.start, end: w.end };
-  return undefined;
 }
 
 /** The maintenance windows `DIR/ops.yaml` declares; none when they cannot be read (the daemon's load then says why). */

@@ -23,5 +23,5 @@ export { INCIDENT_WRITE_LOCK, type ReleasedPages } from './engine-core.js';
 export { ALLOWED_TRANSITIONS, canTransition } from './lifecycle.js';
 export { configuredLadder, DEFAULT_SEVERITIES, SeverityLadder } from './severity.js';
 export { addBusinessTime, DEFAULT_BUSINESS_HOURS, isBusinessTime, nextBusinessDayStart, responseDueAt } from './business-hours.js';
-export { activeOccurrence, findSuppression, matcherMatches, matchersMatch } from './suppression.js';
+export { activeOccurrence, findSuppression, occurrenceWithin, matcherMatches, matchersMatch } from './suppression.js';
 export { renderReview, type ReviewAnswer, type ReviewInput, type ReviewStep, type ReviewTemplateSection } from './review.js';

@@ -9,14 +9,18 @@ export const matchersMatch: (matchers: readonly Matcher[], labels: Labels) => bo
 
 /** The occurrence of a window that covers `at`, as [start, end), if one does. */
 export function activeOccurrence(w: MaintenanceWindow, at: number): { start: number; end: number } | undefined {
+  return occurrenceWithin(w, at, at + 1);
+}
+
+/** An occurrence of a window that overlaps [from, to), as [start, end): the first, if any does. */
+export function occurrenceWithin(w: MaintenanceWindow, from: number, to: number): { start: number; end: number } | undefined {
   if (w.cron !== undefined && w.durationMs !== undefined) {
-    // The first occurrence after `at - duration` is the only one whose window can still cover `at`.
-    const next = cronFor(w).nextRun(new Date(at - w.durationMs));
-    if (!next) return undefined;
-    const start = next.getTime();
-    return start <= at ? { start, end: start + w.durationMs } : undefined;
+    // The first occurrence after `from - duration` is the first whose window can still be open at `from`.
+    const next = cronFor(w).nextRun(new Date(from - w.durationMs));
+    if (!next || next.getTime() >= to) return undefined;
+    return { start: next.getTime(), end: next.getTime() + w.durationMs };
   }
-  if (w.start !== undefined && w.end !== undefined && w.start <= at && at < w.end) return { start: w.start, end: w.end };
+  if (w.start !== undefined && w.end !== undefined && w.start < to && w.end > from) return { start: w.start, end: w.end };
   return undefined;
 }
 
