@@ -10,13 +10,22 @@ import { createMigratedDatabase, createScratchDatabase, type ScratchDatabase } f
 import { PG_ADMIN_URL } from './services.js';
 
 /**
+ * A value the test run's global setup provided, or undefined outside a Vitest worker: the torture,
+ * chaos and game-day scripts build their stores with these helpers too, and Vitest's `inject`
+ * throws ("Vitest failed to access its internal state") in a process Vitest did not start.
+ */
+function provided(key: 'pgStoreTemplate' | 'sqliteStoreTemplate'): string | undefined {
+  return process.env.VITEST ? inject(key) : undefined;
+}
+
+/**
  * A fresh database for one test file holding the store as a daemon's start or `migrate()` leaves
  * it: a copy of the run's migrated template (test/support/pg-store-template.ts), or, without one,
  * a new database migrated here. `drop()` removes it.
  */
 export async function createMigratedTestDatabase(prefix = 'opsbook_t'): Promise<ScratchDatabase> {
   const name = `${prefix}_${randomBytes(6).toString('hex')}`;
-  const template = inject('pgStoreTemplate');
+  const template = provided('pgStoreTemplate');
   if (template) return createScratchDatabase(PG_ADMIN_URL, name, {}, template);
   return createMigratedDatabase(PG_ADMIN_URL, name);
 }
@@ -28,7 +37,7 @@ export async function createMigratedTestDatabase(prefix = 'opsbook_t'): Promise<
  * the store migrates itself as before.
  */
 export function placeMigratedSqlite(file: string): void {
-  const template = inject('sqliteStoreTemplate');
+  const template = provided('sqliteStoreTemplate');
   if (!template || fs.existsSync(file)) return;
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.copyFileSync(template, file, fs.constants.COPYFILE_EXCL);
