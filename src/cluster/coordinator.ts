@@ -61,6 +61,8 @@ export class ClusterCoordinator {
   private deadline: NodeJS.Timeout | undefined;
   private round: Promise<void> | undefined;
   private stopped = false;
+  /** Taking part in the rounds (`take` was called). */
+  private taking = false;
   /** Stopping: renews what it holds while its pipeline drains, and takes or gives back nothing. */
   private draining = false;
   private readonly startedAt = Date.now();
@@ -90,9 +92,29 @@ export class ClusterCoordinator {
     }
   }
 
-  /** Joins: records the heartbeat and takes a first share of the leases. */
+  /** Joins and takes a first share of the leases at once (`join`, then `take`). */
   async start(): Promise<void> {
+    await this.join();
+    await this.take();
+  }
+
+  /**
+   * Makes sure the lease rows exist, and nothing more: the process holds no lease and is not yet a
+   * member, so no other member gives back a share for it. A daemon joins before its pipeline is
+   * built and takes once it runs (`take`): a share taken earlier went unprobed for as long as the
+   * build took — seconds on a loaded machine, while the previous holder's leases had run out.
+   */
+  async join(): Promise<void> {
     await ensureLeases(this.o.store.db, allLeases(this.o.partitions));
+  }
+
+  /**
+   * Becomes a member: a restart under the same name supersedes its previous incarnation, then the
+   * first round records the heartbeat and takes a share of the leases, and the rounds go on.
+   */
+  async take(): Promise<void> {
+    if (this.stopped || this.taking) return;
+    this.taking = true;
     if (this.o.name !== undefined) await this.supersede(this.o.name);
     await this.tick();
     this.schedule();
@@ -190,7 +212,7 @@ export class ClusterCoordinator {
 
   /** Looks again now (a write was refused: this process learns what it lost). */
   poke(): void {
-    if (this.stopped) return;
+    if (this.stopped || !this.taking) return;
     clearTimeout(this.timer);
     void this.tick().finally(() => this.schedule());
   }

@@ -238,11 +238,18 @@ export class Daemon {
         onChange: () => void this.operations?.moveWork(),
       }));
       // Stopped after the pipeline (components stop in reverse): its leases are given back last.
-      await this.addComponent({ name: 'cluster', start: () => cluster.start(), stop: () => cluster.stop(), reload: (config) => cluster.setUrl(config.server.public_url) });
+      // Joined now, but takes its share of the leases only once the pipeline runs (below).
+      await this.addComponent({ name: 'cluster', start: () => cluster.join(), stop: () => cluster.stop(), reload: (config) => cluster.setUrl(config.server.public_url) });
     }
     if (this.stopping) throw stoppingError('operations');
     this.operations = await Operations.create(this);
     await this.addComponent(this.operations);
+    // Its first round's change of leases moves their checks, rules and escalations into the pipeline:
+    // started means running them.
+    if (this.cluster) {
+      await this.cluster.take();
+      await this.operations.workMoved();
+    }
     await this.addComponent(new Housekeeping(this));
     await this.addComponent(new StatusPublisher(this));
     await this.addComponent((this.shiftReminders = new ShiftReminders(this)));

@@ -309,6 +309,11 @@ export class Operations {
     return this.running.moveWork();
   }
 
+  /** Resolves once the moves of work begun so far are done (or failed, to be tried again). */
+  workMoved(): Promise<void> {
+    return this.running.workMoved();
+  }
+
   /**
    * A result produced elsewhere (`opsbook test`'s series), with the probe state the caller settled it
    * to, enters exactly where a probe's would; resolves once the pipeline has handled it.

@@ -208,6 +208,11 @@ export class RunningChecks {
     return this.moving;
   }
 
+  /** Resolves once the moves begun so far are done (a failed one is logged and tried again later). */
+  workMoved(): Promise<void> {
+    return this.moving;
+  }
+
   private retryMove(): void {
     if (this.stopping || this.cancelMoveRetry) return;
     const clock = this.daemon.clock;
