@@ -1,4 +1,4 @@
-import type { SettledProbe } from '../store/repos/check-history.js';
+import type { RecentResult, SettledProbe } from '../store/repos/check-history.js';
 import { LEVEL_RANK, type CheckLevel, type CheckResult, type CheckStatus } from './types.js';
 
 export interface ProbeThresholds {
@@ -51,13 +51,24 @@ export class ProbeState {
   }
 
   /**
-   * Starts from a settled state stored by an earlier process (a restart, a lease move), unless this
-   * state has already seen a result or taken one over: a check settled down stays down until
-   * `success_threshold` better results. Streaks start at zero.
+   * Starts from what an earlier process stored (a restart, a lease move), unless this state has
+   * already seen a result or taken one over: the settled state (a check settled down stays down
+   * until `success_threshold` better results), and the failure streak toward the next worse one,
+   * counted from the newest stored results (`recent`, newest first): a check that failed once of
+   * its `failure_threshold: 2` before the move settles down at its next failed run, not two runs
+   * later. Recovery streaks start at zero (a recovery is never declared sooner than it was due).
+   * Without a stored settled state (a check new, or dropped from the config and added back) nothing
+   * is restored: it starts unknown, as its rules do.
    */
-  restore(settled: SettledProbe): void {
+  restore(settled: SettledProbe, recent: readonly RecentResult[] = []): void {
     if (this.touched) return;
     this.s = { ...this.s, status: settled.down === null ? 'unknown' : settled.down ? 'down' : 'up', level: LEVELS[settled.level]! };
+    // Fewer than failure_threshold of them, or the earlier process would have settled (and stored) a worse state.
+    const newest = recent.slice(0, this.thresholds.failureThreshold - 1);
+    if (this.s.status !== 'down') this.s.downStreak = leading(newest, (r) => r.down);
+    const rank = LEVEL_RANK[this.s.level];
+    this.s.worseStreak = leading(newest, (r) => r.level > rank);
+    if (this.s.worseStreak > 0) this.worseMin = Math.min(...newest.slice(0, this.s.worseStreak).map((r) => r.level));
     this.touched = true;
   }
 
@@ -110,4 +121,10 @@ export class ProbeState {
     this.s.worseStreak = 0;
     this.s.betterStreak = 0;
   }
+}
+
+/** How many of `xs`, from the first on, meet `test` without a break. */
+function leading<T>(xs: readonly T[], test: (x: T) => boolean): number {
+  const i = xs.findIndex((x) => !test(x));
+  return i === -1 ? xs.length : i;
 }

@@ -13,7 +13,7 @@ import type { CheckResult } from './types.js';
 import { loopDelayMonitor } from './loop-delay.js';
 import { DEFAULT_LOOP_DELAY_BOUND_MS } from './overload.js';
 import type { SampleStore } from '../samples/index.js';
-import type { AdmitResults, SettledProbe } from '../store/repos/check-history.js';
+import type { AdmitResults, RecentResult, SettledProbe } from '../store/repos/check-history.js';
 import type { LeaseToken } from '../store/repos/cluster.js';
 
 export interface CheckRunnerOptions {
@@ -170,9 +170,14 @@ export function createCheckRunner(opts: CheckRunnerOptions): CheckRunner {
       opts.logger?.warn({ err: e }, 'settled check states could not be read; those checks start unknown');
       return new Map<string, SettledProbe>();
     });
+    // The failure streak an earlier process had begun: at most failure_threshold - 1 results each.
+    const recent = await history.recent(new Map(checks.filter((c) => c.failureThreshold > 1 && stored.has(c.id)).map((c) => [c.id, c.failureThreshold - 1]))).catch((e: unknown) => {
+      opts.logger?.warn({ err: e }, 'the checks\' newest results could not be read; their failure streaks start at zero');
+      return new Map<string, RecentResult[]>();
+    });
     for (const c of checks) {
       const s = stored.get(c.id);
-      if (s) running.get(c.id)?.probe.restore(s);
+      if (s) running.get(c.id)?.probe.restore(s, recent.get(c.id));
     }
   };
 

@@ -1,5 +1,5 @@
 import type { LeaseToken, Store } from '../../store/index.js';
-import { checkKeys, insertResults, lastRuns, settledProbes, type AdmitResults, type HistoryKeyCache, type SettledProbe, type StoredLastRun, type StoredResult } from '../../store/repos/check-history.js';
+import { checkKeys, insertResults, lastRuns, recentResults, settledProbes, type AdmitResults, type RecentResult, type HistoryKeyCache, type SettledProbe, type StoredLastRun, type StoredResult } from '../../store/repos/check-history.js';
 import type { Clock } from '../../lib/clock.js';
 import { LEVEL_RANK, type CheckResult } from '../types.js';
 
@@ -53,6 +53,11 @@ export class HistoryWriter {
   /** The settled probe states stored for these checks (those that have one). */
   settled(checkIds: readonly string[]): Promise<Map<string, SettledProbe>> {
     return settledProbes(this.opts.store.db, checkIds);
+  }
+
+  /** The newest stored results of these checks, newest first, as many of each as asked (see recentResults). */
+  recent(wanted: ReadonlyMap<string, number>): Promise<Map<string, RecentResult[]>> {
+    return recentResults(this.opts.store.db, wanted);
   }
 
   /** When each of these checks last ran as far as the store knows (see lastRuns); results still buffered here are not counted. */

@@ -201,6 +201,34 @@ export async function settledProbes(db: Db, ids: readonly string[]): Promise<Map
   return out;
 }
 
+/** One stored result as a probe's streak counts it: failed or not, and its level (0 ok, 1 warning, 2 critical). */
+export interface RecentResult {
+  down: boolean;
+  level: 0 | 1 | 2;
+}
+
+/**
+ * The newest stored results of each check, newest first, as many as `wanted` says for it: a process
+ * taking a check over counts the failure streak its previous runner had begun. One indexed read
+ * per check (its results by time, the newest few).
+ */
+export async function recentResults(db: Db, wanted: ReadonlyMap<string, number>): Promise<Map<string, RecentResult[]>> {
+  const out = new Map<string, RecentResult[]>();
+  for (const [checkId, n] of wanted) {
+    if (n <= 0) continue;
+    const rows = await db
+      .selectFrom('check_results as r')
+      .innerJoin('check_keys as k', 'k.key', 'r.check_key')
+      .select('r.state')
+      .where('k.check_id', '=', checkId)
+      .orderBy('r.at', 'desc')
+      .limit(n)
+      .execute();
+    if (rows.length > 0) out.set(checkId, rows.map((r) => ({ down: Number(r.state) % 2 === 1, level: Math.min(2, Math.floor(Number(r.state) / 2)) as 0 | 1 | 2 })));
+  }
+  return out;
+}
+
 /** When a check last ran as far as the store knows (see lastRuns). */
 export interface StoredLastRun {
   at: number;
