@@ -209,22 +209,32 @@ export interface RecentResult {
 
 /**
  * The newest stored results of each check, newest first, as many as `wanted` says for it: a process
- * taking a check over counts the failure streak its previous runner had begun. One indexed read
- * per check (its results by time, the newest few).
+ * taking a check over counts the failure streak its previous runner had begun. One statement per
+ * 500 checks wanting the same count: each check's results from its n-th newest on (an index probe
+ * finds that one; a check with fewer has them all read), so a move of a partition's checks costs a
+ * few statements, not one per check.
  */
 export async function recentResults(db: Db, wanted: ReadonlyMap<string, number>): Promise<Map<string, RecentResult[]>> {
+  const byCount = new Map<number, string[]>();
+  for (const [checkId, n] of wanted) if (n > 0) byCount.set(n, [...(byCount.get(n) ?? []), checkId]);
   const out = new Map<string, RecentResult[]>();
-  for (const [checkId, n] of wanted) {
-    if (n <= 0) continue;
-    const rows = await db
-      .selectFrom('check_results as r')
-      .innerJoin('check_keys as k', 'k.key', 'r.check_key')
-      .select('r.state')
-      .where('k.check_id', '=', checkId)
-      .orderBy('r.at', 'desc')
-      .limit(n)
-      .execute();
-    if (rows.length > 0) out.set(checkId, rows.map((r) => ({ down: Number(r.state) % 2 === 1, level: Math.min(2, Math.floor(Number(r.state) / 2)) as 0 | 1 | 2 })));
+  for (const [n, ids] of byCount) {
+    for (let i = 0; i < ids.length; i += 500) {
+      const rows = await db
+        .selectFrom('check_keys as k')
+        .innerJoin('check_results as r', 'r.check_key', 'k.key')
+        .select(['k.check_id', 'r.at', 'r.state'])
+        .where('k.check_id', 'in', ids.slice(i, i + 500))
+        .where((eb) => eb('r.at', '>=', eb.fn.coalesce(eb.selectFrom('check_results as n').select('n.at').whereRef('n.check_key', '=', 'k.key').orderBy('n.at', 'desc').limit(1).offset(n - 1), sql.lit(0))))
+        .orderBy('k.check_id')
+        .orderBy('r.at', 'desc')
+        .execute();
+      for (const r of rows) {
+        const list = out.get(r.check_id) ?? [];
+        if (list.length < n) list.push({ down: Number(r.state) % 2 === 1, level: Math.min(2, Math.floor(Number(r.state) / 2)) as 0 | 1 | 2 });
+        out.set(r.check_id, list);
+      }
+    }
   }
   return out;
 }
