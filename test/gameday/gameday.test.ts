@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatGameDay, loadGameDaySpec, runGameDay, type GameDayResult } from '../../src/gameday/index.js';
 import { isOpsbookError } from '../../src/lib/errors/index.js';
 import { PG_ADMIN_URL, postgresUp } from '../support/services.js';
@@ -18,84 +18,72 @@ import { heldDatabases } from '../../src/gameday/faults/leftovers.js';
 const pgOk = await postgresUp();
 // The scenarios these tests were written against; the examples have more (npm run gamedays runs them all).
 const NOVAPULSE = { scenarios: ['email-backlog', 'failed-jobs', 'redis-down'], drills: true };
-const NXENTRA = { scenarios: ['projection-lag'], drills: true };
 // The world runs a private redis-server; without the binary the game day cannot be built.
 const redisServerOk = spawnSync('redis-server', ['--version']).status === 0;
 if (!redisServerOk && process.env.OPSBOOK_REQUIRE_SERVICES === '1') throw new Error('redis-server is not installed and OPSBOOK_REQUIRE_SERVICES=1');
 if (!redisServerOk) console.warn('skipping game days: redis-server is not installed');
 
 describe.skipIf(!pgOk || !redisServerOk)('opsbook gameday', () => {
-  const dirs: string[] = [];
-  afterAll(async () => {
-    for (const d of dirs) await rm(d, { recursive: true, force: true });
-  });
-
-  it('novapulse: email backlog, failed jobs and Redis down each page, diagnose read-only and resolve', async () => {
-    const result = await runGameDay('examples/novapulse', { pgAdminUrl: PG_ADMIN_URL, part: NOVAPULSE });
-    expect(result.failed, formatGameDay(result).join('\n')).toBe(0);
-    expect(result.baseline).toEqual([]);
-    expect(result.rejectedWebhooks).toEqual([]);
-    const byId = Object.fromEntries(result.scenarios.map((s) => [s.id, s]));
-    expect(byId['email-backlog']!.incident).toMatchObject({ severity: 'P2', runbook: 'runbooks/novapulse.md#queue-jobs-not-processing' });
-    expect(byId['redis-down']!.incident).toMatchObject({ severity: 'P1', runbook: 'runbooks/novapulse.md#redis-outage' });
-    for (const s of result.scenarios) {
-      expect(s.page?.path).toBe('/novapulse/level-1');
-      // `to` is what step 2's timeline line says, ending with the channel path that received the page.
-      expect(s.escalation).toMatchObject({ to: expect.stringMatching(/(^|→ )\/novapulse\/level-2$/), expectedMinute: 15 });
-      expect(s.acknowledged).toMatchObject({ status: 200, state: 'acknowledged' });
-      expect(s.negativeControl).toMatchObject({ ran: true, held: true });
-      expect(s.resolvedAfterMinutes).toBeGreaterThanOrEqual(0);
-      // Nothing but reads ran; kubectl is the world's tool on the steps' PATH, and its steps are left for a person.
-      for (const c of s.diagnosis!.commands) {
-        if (c.outcome === 'ok' || c.outcome === 'failed') expect(c.effect).toBe('read');
-        if (c.text.startsWith('kubectl')) expect(c.outcome).toMatch(/^left:/);
-      }
-    }
-    // The real jobs on the seed's own key; Redis down resolved by the runbook's own step through the world's kubectl.
-    expect(byId['email-backlog']!.fault).toEqual({ text: '1180 BullMQ jobs on nova:email:waiting', standIn: false });
-    expect(byId['redis-down']!.resolution).toMatchObject({ by: 'runbook', text: expect.stringMatching(/^step 5\.1 of runbooks\/novapulse\.md#redis-outage/), output: expect.stringContaining('statefulset.apps/redis restarted') });
-    const stats = byId['email-backlog']!.diagnosis!.commands.find((c) => c.text.includes('queue/stats'))!;
-    expect(stats.output).toContain('"waiting":1200');
-    const ping = byId['redis-down']!.diagnosis!.commands.find((c) => c.text.includes('ping'))!;
-    expect(ping.outcome).toBe('failed');
-  });
-
-  it('runs with opsbook’s own store on PostgreSQL, and leaves no database behind', async () => {
-    const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
-    await admin.connect();
-    const gamedayDatabases = async (): Promise<string[]> =>
-      (await admin.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'opsbook_gameday_nxentra%'")).rows.map((r) => r.datname);
-    // Other game days may make and drop databases on the same server meanwhile: follow this run's own.
+  // One run for two tests: novapulse's game day with opsbook's own store on PostgreSQL. The databases
+  // this process's worlds hold are followed while it runs (other game days may make and drop
+  // databases on the same server meanwhile).
+  describe('novapulse, with opsbook’s own store on PostgreSQL', () => {
+    let result: GameDayResult;
     const made = new Set<string>();
-    const watch = setInterval(() => heldDatabases().forEach((d) => made.add(d)), 50);
-    try {
-      const result = await runGameDay('examples/nxentra', { pgAdminUrl: PG_ADMIN_URL, store: 'postgres', part: NXENTRA });
-      heldDatabases().forEach((d) => made.add(d));
+    let heldAfter: string[];
+    let left: string[];
+    beforeAll(async () => {
+      const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+      await admin.connect();
+      const watch = setInterval(() => heldDatabases().forEach((d) => made.add(d)), 50);
+      try {
+        result = await runGameDay('examples/novapulse', { pgAdminUrl: PG_ADMIN_URL, store: 'postgres', part: NOVAPULSE });
+        heldDatabases().forEach((d) => made.add(d));
+        heldAfter = heldDatabases();
+        left = (await admin.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'opsbook_gameday_novapulse%'")).rows.map((r) => r.datname);
+      } finally {
+        clearInterval(watch);
+        await admin.end();
+      }
+    });
+
+    it('novapulse: email backlog, failed jobs and Redis down each page, diagnose read-only and resolve', () => {
+      expect(result.failed, formatGameDay(result).join('\n')).toBe(0);
+      expect(result.baseline).toEqual([]);
+      expect(result.rejectedWebhooks).toEqual([]);
+      const byId = Object.fromEntries(result.scenarios.map((s) => [s.id, s]));
+      expect(byId['email-backlog']!.incident).toMatchObject({ severity: 'P2', runbook: 'runbooks/novapulse.md#queue-jobs-not-processing' });
+      expect(byId['redis-down']!.incident).toMatchObject({ severity: 'P1', runbook: 'runbooks/novapulse.md#redis-outage' });
+      for (const s of result.scenarios) {
+        expect(s.page?.path).toBe('/novapulse/level-1');
+        // `to` is what step 2's timeline line says, ending with the channel path that received the page.
+        expect(s.escalation).toMatchObject({ to: expect.stringMatching(/(^|→ )\/novapulse\/level-2$/), expectedMinute: 15 });
+        expect(s.acknowledged).toMatchObject({ status: 200, state: 'acknowledged' });
+        expect(s.negativeControl).toMatchObject({ ran: true, held: true });
+        expect(s.resolvedAfterMinutes).toBeGreaterThanOrEqual(0);
+        // Nothing but reads ran; kubectl is the world's tool on the steps' PATH, and its steps are left for a person.
+        for (const c of s.diagnosis!.commands) {
+          if (c.outcome === 'ok' || c.outcome === 'failed') expect(c.effect).toBe('read');
+          if (c.text.startsWith('kubectl')) expect(c.outcome).toMatch(/^left:/);
+        }
+      }
+      // The real jobs on the seed's own key; Redis down resolved by the runbook's own step through the world's kubectl.
+      expect(byId['email-backlog']!.fault).toEqual({ text: '1180 BullMQ jobs on nova:email:waiting', standIn: false });
+      expect(byId['redis-down']!.resolution).toMatchObject({ by: 'runbook', text: expect.stringMatching(/^step 5\.1 of runbooks\/novapulse\.md#redis-outage/), output: expect.stringContaining('statefulset.apps/redis restarted') });
+      const stats = byId['email-backlog']!.diagnosis!.commands.find((c) => c.text.includes('queue/stats'))!;
+      expect(stats.output).toContain('"waiting":1200');
+      const ping = byId['redis-down']!.diagnosis!.commands.find((c) => c.text.includes('ping'))!;
+      expect(ping.outcome).toBe('failed');
+    });
+
+    it('runs with opsbook’s own store on PostgreSQL, and leaves no database behind', () => {
       expect(result.failed, formatGameDay(result).join('\n')).toBe(0);
       expect(result.store).toBe('postgres');
       expect(result.scenarios[0]!.incident).toMatchObject({ severity: 'P2' });
-      expect([...made].some((d) => d.startsWith('opsbook_gameday_nxentra')), `the run made its databases: ${[...made].join(', ')}`).toBe(true);
-      expect(heldDatabases()).toEqual([]);
-      const left = await gamedayDatabases();
+      expect([...made].some((d) => d.startsWith('opsbook_gameday_novapulse')), `the run made its databases: ${[...made].join(', ')}`).toBe(true);
+      expect(heldAfter).toEqual([]);
       expect(left.filter((d) => made.has(d))).toEqual([]);
-    } finally {
-      clearInterval(watch);
-      await admin.end();
-    }
-  });
-
-  it('fails with the reason when the runbook says another severity than the incident gets', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'opsbook-gameday-test-'));
-    dirs.push(dir);
-    await cp('examples/nxentra', dir, { recursive: true, filter: (src) => !src.includes('.opsbook') });
-    const spec = await readFile(join(dir, 'gameday.yaml'), 'utf8');
-    // The copy keeps the system's own stand-in program; only the expected severity is changed.
-    const standin = fileURLToPath(new URL('../../examples/nxentra/standin.ts', import.meta.url));
-    await writeFile(join(dir, 'gameday.yaml'), `${spec.replace('severity: P2', 'severity: P1')}\nstandin: ${standin}\n`);
-    // The scenario alone: the drills (run by the test above) have no severity to compare.
-    const result: GameDayResult = await runGameDay(dir, { pgAdminUrl: PG_ADMIN_URL, part: { ...NXENTRA, drills: false } });
-    expect(result.failed).toBe(1);
-    expect(result.scenarios[0]!.failures).toEqual([expect.stringMatching(/incident severity P2, expected P1/)]);
+    });
   });
 });
 
@@ -113,6 +101,15 @@ describe.skipIf(!pgOk || !redisServerOk)('opsbook gameday: what proves nothing f
     await writeFile(join(dir, 'gameday.yaml'), `${edit(await readFile(join(dir, 'gameday.yaml'), 'utf8'))}\nstandin: ${standin}\n`);
     return dir;
   };
+
+  it('fails with the reason when the runbook says another severity than the incident gets', async () => {
+    // Only the expected severity of the first scenario (email-backlog) is changed.
+    const dir = await novapulseWith((spec) => spec.replace('severity: P2', 'severity: P1'));
+    // That scenario alone: the others and the drills (run by the tests above) have no other severity to compare.
+    const result = await runGameDay(dir, { pgAdminUrl: PG_ADMIN_URL, part: { scenarios: ['email-backlog'], drills: false } });
+    expect(result.failed).toBe(1);
+    expect(result.scenarios[0]!.failures).toEqual([expect.stringMatching(/incident severity P2, expected P1/)]);
+  });
 
   it('reports a scenario whose resolution does not mend the world as failing', async () => {
     // The email-backlog scenario's mend (its first) becomes a command that changes nothing.

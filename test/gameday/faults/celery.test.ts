@@ -5,7 +5,7 @@
  * redis check kinds see each, and see it mended: the thawed worker really works the jobs off.
  */
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { runConfig } from '../../../src/checks/testing/index.js';
 import { startCelery, type CeleryWorld } from '../../../src/gameday/celery.js';
 import { enqueueCeleryJobs } from '../../../src/gameday/faults/jobs.js';
@@ -15,7 +15,9 @@ import { scaled } from '../../support/timing.js';
 
 const installed = programInstalled('redis-server') && celeryInstalledHere();
 
-describe.skipIf(!installed)('Celery faults on real workers', () => {
+// The two worlds run side by side (most of their time is Python starting and beat windows of real
+// time); the tests on the one worker of the first run one after the other.
+describe.skipIf(!installed)('Celery faults on real workers', { concurrent: true }, () => {
   let redis: RedisServer;
   let celery: CeleryWorld;
   let client: Redis;
@@ -34,7 +36,7 @@ describe.skipIf(!installed)('Celery faults on real workers', () => {
     await redis?.stop();
   });
 
-  it('frozen: the worker process is there but answers no ping; SIGCONT mends it', async () => {
+  it.sequential('frozen: the worker process is there but answers no ping; SIGCONT mends it', async ({ expect }) => {
     const worker = celery.workers[0]!;
     expect((await runConfig(workersProbe())).status).toBe('up');
     worker.freeze();
@@ -46,7 +48,7 @@ describe.skipIf(!installed)('Celery faults on real workers', () => {
     expect((await runConfig(workersProbe())).status).toBe('up');
   }, scaled(60_000));
 
-  it('stopped: no worker consumes the queue; start runs it again and waits until it answers', async () => {
+  it.sequential('stopped: no worker consumes the queue; start runs it again and waits until it answers', async ({ expect }) => {
     const worker = celery.workers[0]!;
     await worker.stop();
     expect(worker.state()).toBe('stopped');
@@ -56,7 +58,7 @@ describe.skipIf(!installed)('Celery faults on real workers', () => {
     expect((await runConfig(workersProbe())).status).toBe('up');
   }, scaled(120_000));
 
-  it('backlog: real jobs on the queue of a frozen worker make its depth; thawed, the worker works them off', async () => {
+  it.sequential('backlog: real jobs on the queue of a frozen worker make its depth; thawed, the worker works them off', async ({ expect }) => {
     const worker = celery.workers[0]!;
     const depth = { kind: 'redis', url: redis.url, key: 'celery', conditions: ['[LENGTH] <= 100'] };
     worker.freeze();
@@ -72,7 +74,7 @@ describe.skipIf(!installed)('Celery faults on real workers', () => {
   }, scaled(120_000));
 });
 
-describe.skipIf(!installed)('Celery beat with a periodic task out of its schedule', () => {
+describe.skipIf(!installed)('Celery beat with a periodic task out of its schedule', { concurrent: true }, () => {
   let redis: RedisServer;
   let celery: CeleryWorld;
   let broker: string;
@@ -95,7 +97,7 @@ describe.skipIf(!installed)('Celery beat with a periodic task out of its schedul
     return r.conditions.map((c) => c.actual);
   };
 
-  it('unscheduled: the restarted beat alone sends the other task and never this one; restarted whole, both again', async () => {
+  it('unscheduled: the restarted beat alone sends the other task and never this one; restarted whole, both again', async ({ expect }) => {
     const beat = celery.beat!;
     await beat.restart([A]);
     expect(beat.unscheduled()).toEqual([A]);
