@@ -52,6 +52,38 @@ export async function newAuditedPage(browser: Browser, options: BrowserContextOp
   return context.newPage();
 }
 
+export const SCHEMES = ['light', 'dark'] as const;
+export const WIDTHS = [1366, 390] as const;
+export type Scheme = (typeof SCHEMES)[number];
+
+/**
+ * Shows the document loaded in `page` in each colour scheme at each width (light and dark, 1366 and
+ * 390 px wide, `height` high) and calls `look` in each view; leaves the page light at the size it had.
+ * The UI answers the scheme and the width in its CSS's media queries only (no script of it reads
+ * either), so the document switched in place renders as one loaded in that view would: one load
+ * instead of four. Throws when the page does not see the scheme or width it was given.
+ */
+export async function inEachView(page: Page, look: (scheme: Scheme, width: number) => Promise<void>, height = 900): Promise<void> {
+  const size = page.viewportSize();
+  try {
+    for (const scheme of SCHEMES) {
+      await page.emulateMedia({ colorScheme: scheme });
+      for (const width of WIDTHS) {
+        await page.setViewportSize({ width, height });
+        const seen = await page.evaluate(() => {
+          const w = window as unknown as { innerWidth: number; matchMedia(q: string): { matches: boolean } };
+          return { dark: w.matchMedia('(prefers-color-scheme: dark)').matches, width: w.innerWidth };
+        });
+        if (seen.dark !== (scheme === 'dark') || seen.width !== width) throw new Error(`the page sees ${JSON.stringify(seen)}, not ${scheme} at ${width} px`);
+        await look(scheme, width);
+      }
+    }
+  } finally {
+    await page.emulateMedia({ colorScheme: 'light' });
+    if (size) await page.setViewportSize(size);
+  }
+}
+
 /** axe-core's serious and critical WCAG 2.1 A/AA and best-practice violations on the page now, one line per element. */
 export async function axeProblems(page: Page): Promise<string[]> {
   if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: axe() });
