@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContextOptions, type CDPSession, type Page } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -50,6 +50,24 @@ export async function newAuditedPage(browser: Browser, options: BrowserContextOp
   const context = await browser.newContext({ ...options, bypassCSP: true });
   await context.addInitScript({ content: axe() });
   return context.newPage();
+}
+
+const sessions = new WeakMap<Page, Promise<CDPSession>>();
+
+/**
+ * A PNG of the whole page as it is now (beyond the viewport, both ways), written to `file`. Asked of
+ * Chromium directly with its encoder set for speed, not size: Playwright's fullPage screenshot, at
+ * the smallest size, took 1.2–2.4× as long (measured on a check's page at 1366 and 390 px, load 10;
+ * the files are about a third larger).
+ */
+export async function fullPageShot(page: Page, file: string): Promise<void> {
+  let session = sessions.get(page);
+  if (!session) sessions.set(page, (session = page.context().newCDPSession(page)));
+  const cdp = await session;
+  const { cssContentSize: size } = await cdp.send('Page.getLayoutMetrics');
+  const clip = { x: 0, y: 0, width: Math.ceil(size.width), height: Math.ceil(size.height), scale: 1 };
+  const shot = await cdp.send('Page.captureScreenshot', { format: 'png', captureBeyondViewport: true, optimizeForSpeed: true, clip });
+  fs.writeFileSync(file, Buffer.from(shot.data, 'base64'));
 }
 
 export const SCHEMES = ['light', 'dark'] as const;

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActionToken, loadActionKey } from '../../src/notify/index.js';
-import { axeProblems, chromiumPresent, inEachView, launchChromium, newAuditedPage, signInOnPage } from '../support/browser.js';
+import { axeProblems, chromiumPresent, fullPageShot, inEachView, launchChromium, newAuditedPage, signInOnPage } from '../support/browser.js';
 import { REPO_ROOT } from '../support/cli.js';
 import { PASSWORD, serveUi, type ServedUi } from './support.js';
 import { scaled } from '../support/timing.js';
@@ -79,7 +79,7 @@ runbooks: [runbooks/*.md]
         const res = await page.goto(`${base}${url}`);
         expect(res?.status(), url).toBe(status);
       }
-      await page.screenshot({ path: path.join(SHOTS, `a11y-${name}.png`), fullPage: true });
+      await fullPageShot(page, path.join(SHOTS, `a11y-${name}.png`));
       const problems = await audit();
       if (problems.length) found[name] = problems;
     };
@@ -130,7 +130,7 @@ runbooks: [runbooks/*.md]
       await inEachView(page, async (scheme, width) => {
         expect(await page.evaluate(() => (globalThis as unknown as { matchMedia(q: string): { matches: boolean } }).matchMedia('(prefers-color-scheme: dark)').matches)).toBe(scheme === 'dark');
         // a11y- before the name: the cockpit and status page tests shoot pages of the same names.
-        await page.screenshot({ path: path.join(screens, `a11y-${name}-${scheme}-${width}.png`), fullPage: true });
+        await fullPageShot(page, path.join(screens, `a11y-${name}-${scheme}-${width}.png`));
         if (scheme === 'dark') {
           const problems = await audit();
           if (problems.length) found[`${name} ${width}px`] = problems;

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { axeProblems, chromiumPresent, inEachView, launchChromium, newAuditedPage, signInOnPage } from '../support/browser.js';
+import { axeProblems, chromiumPresent, fullPageShot, inEachView, launchChromium, newAuditedPage, signInOnPage } from '../support/browser.js';
 import { REPO_ROOT, runCli } from '../support/cli.js';
 import { scaled } from '../support/timing.js';
 import { startReceiver, type Receiver } from '../../src/notify/test-support.js';
@@ -41,7 +41,7 @@ async function shots(name: string): Promise<void> {
   await p.context().addCookies(await page.context().cookies());
   await p.goto(page.url());
   await inEachView(p, async (scheme, width) => {
-    await p.screenshot({ path: path.join(SHOTS, `${name}-${scheme}-${width}.png`), fullPage: true });
+    await fullPageShot(p, path.join(SHOTS, `${name}-${scheme}-${width}.png`));
     expect(await audit(p), `${name} ${scheme} ${width}`).toEqual([]);
   });
   await p.goto('about:blank'); // no live updates to a page nobody looks at until the next shot

@@ -12,7 +12,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../../src/lib/clock.js';
 import { insertResults, listResults, type StoredResult } from '../../src/store/index.js';
-import { chromiumPresent, inEachView, launchChromium, signInOnPage } from '../support/browser.js';
+import { chromiumPresent, fullPageShot, inEachView, launchChromium, signInOnPage } from '../support/browser.js';
 import { REPO_ROOT } from '../support/cli.js';
 import { freePort } from '../support/net.js';
 import { scaled } from '../support/timing.js';
@@ -114,7 +114,7 @@ checks:
     for (const [name, url] of [['outage-checks', '/checks'], ['outage-check', '/checks/orders-port'], ['outage-overview', '/']] as const) {
       await page.goto(`${ui.base}${url}`);
       await inEachView(page, async (scheme, width) => {
-        await page.screenshot({ path: path.join(SCREENS, `${name}-${scheme}-${width}.png`), fullPage: true });
+        await fullPageShot(page, path.join(SCREENS, `${name}-${scheme}-${width}.png`));
       });
     }
 

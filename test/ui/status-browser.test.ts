@@ -15,7 +15,7 @@ import { setUserPassword } from '../../src/http/sessions/index.js';
 import { incidentReader } from '../../src/http/ui/data/incidents.js';
 import { SimulatedClock } from '../../src/lib/clock.js';
 import { insertResults } from '../../src/store/index.js';
-import { chromiumPresent, inEachView, launchChromium, signInOnPage } from '../support/browser.js';
+import { chromiumPresent, fullPageShot, inEachView, launchChromium, signInOnPage } from '../support/browser.js';
 import { REPO_ROOT } from '../support/cli.js';
 import { listenOnLoopback, startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
 import { startSmtpPeer, unQuotedPrintable, type SmtpPeer } from '../support/smtp-peer.js';
@@ -164,7 +164,7 @@ status_page:
     const shot = await browser.newPage({ viewport: { width: 1366, height: 900 } });
     await shot.goto(`${base}/status`);
     await inEachView(shot, async (scheme, width) => {
-      await shot.screenshot({ path: path.join(SCREENS, `status-${scheme}-${width}.png`), fullPage: true });
+      await fullPageShot(shot, path.join(SCREENS, `status-${scheme}-${width}.png`));
     });
     await shot.close();
 
