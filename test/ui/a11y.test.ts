@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActionToken, loadActionKey } from '../../src/notify/index.js';
-import { axeProblems, chromiumPresent, launchChromium, newAuditedPage, signInOnPage } from '../support/browser.js';
+import { axeProblems, chromiumPresent, fullPageShot, inEachView, launchChromium, newAuditedPage, signInOnPage } from '../support/browser.js';
 import { REPO_ROOT } from '../support/cli.js';
 import { PASSWORD, serveUi, type ServedUi } from './support.js';
 import { scaled } from '../support/timing.js';
@@ -79,7 +79,7 @@ runbooks: [runbooks/*.md]
         const res = await page.goto(`${base}${url}`);
         expect(res?.status(), url).toBe(status);
       }
-      await page.screenshot({ path: path.join(SHOTS, `a11y-${name}.png`), fullPage: true });
+      await fullPageShot(page, path.join(SHOTS, `a11y-${name}.png`));
       const problems = await audit();
       if (problems.length) found[name] = problems;
     };
@@ -124,29 +124,21 @@ runbooks: [runbooks/*.md]
     fs.mkdirSync(screens, { recursive: true });
     const found: Record<string, string[]> = {};
     const pages = [['overview', '/'], ['incident', `/incidents/${encodeURIComponent(incidentId)}`], ['checks', '/checks'], ['check', '/checks/orders-port'], ['executions', '/executions'], ['maintenance', '/maintenance'], ['report', '/report'], ['status', '/status'], ['status-publish', '/status/publish']] as const;
-    try {
-      for (const scheme of ['light', 'dark'] as const) {
-        await page.emulateMedia({ colorScheme: scheme });
-        for (const width of [1366, 390]) {
-          await page.setViewportSize({ width, height: 900 });
-          for (const [name, url] of pages) {
-            const res = await page.goto(`${base}${url}`);
-            expect(res?.status(), url).toBe(200);
-            expect(await page.evaluate(() => (globalThis as unknown as { matchMedia(q: string): { matches: boolean } }).matchMedia('(prefers-color-scheme: dark)').matches)).toBe(scheme === 'dark');
-            await page.screenshot({ path: path.join(screens, `${name}-${scheme}-${width}.png`), fullPage: true });
-            if (scheme === 'dark') {
-              const problems = await audit();
-              if (problems.length) found[`${name} ${width}px`] = problems;
-            }
-          }
+    for (const [name, url] of pages) {
+      const res = await page.goto(`${base}${url}`);
+      expect(res?.status(), url).toBe(200);
+      await inEachView(page, async (scheme, width) => {
+        expect(await page.evaluate(() => (globalThis as unknown as { matchMedia(q: string): { matches: boolean } }).matchMedia('(prefers-color-scheme: dark)').matches)).toBe(scheme === 'dark');
+        // a11y- before the name: the cockpit and status page tests shoot pages of the same names.
+        await fullPageShot(page, path.join(screens, `a11y-${name}-${scheme}-${width}.png`));
+        if (scheme === 'dark') {
+          const problems = await audit();
+          if (problems.length) found[`${name} ${width}px`] = problems;
         }
-      }
-    } finally {
-      await page.emulateMedia({ colorScheme: 'light' });
-      await page.setViewportSize({ width: 1200, height: 900 });
+      });
     }
     expect(found).toEqual({});
-  }, scaled(180_000)); // 36 pages shot, 18 audited: the bound grows with the load too
+  }, scaled(180_000)); // 9 pages loaded, 36 views shot, 18 audited: the bound grows with the load too
 
   it('reaches every control with the keyboard, skip link first, focus always visible', async () => {
     for (const url of ['/', '/checks', `/incidents/${encodeURIComponent(incidentId)}`, '/maintenance', '/report']) {

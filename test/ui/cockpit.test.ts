@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { axeProblems, chromiumPresent, launchChromium, newAuditedPage, signInOnPage } from '../support/browser.js';
+import { axeProblems, chromiumPresent, fullPageShot, inEachView, launchChromium, newAuditedPage, signInOnPage } from '../support/browser.js';
 import { REPO_ROOT, runCli } from '../support/cli.js';
 import { scaled } from '../support/timing.js';
 import { startReceiver, type Receiver } from '../../src/notify/test-support.js';
@@ -28,34 +28,23 @@ let receiver: Receiver;
 
 const audit = (p: Page): Promise<string[]> => axeProblems(p);
 
-/** One page per scheme and width, kept for the whole flow: a new browser context per shot cost more than the shot. */
-const views = new Map<string, Page>();
+/**
+ * The page the shots are taken in: a context of its own with axe in it; the flow's own page keeps the
+ * UI's Content-Security-Policy (the audited context bypasses it to let axe in).
+ */
+let shotPage: Page;
 
-async function view(scheme: 'light' | 'dark', width: number): Promise<Page> {
-  const key = `${scheme} ${width}`;
-  let p = views.get(key);
-  if (!p) {
-    p = await newAuditedPage(browser, { viewport: { width, height: 900 }, colorScheme: scheme });
-    views.set(key, p);
-  }
-  return p;
-}
-
-/** The page now, at both widths and in both schemes, each audited, signed in as the main page is. */
+/** The page now, loaded once and shown at both widths and in both schemes, each audited, signed in as the main page is. */
 async function shots(name: string): Promise<void> {
-  const url = page.url();
-  const cookies = await page.context().cookies();
-  for (const scheme of ['light', 'dark'] as const) {
-    for (const width of [1366, 390]) {
-      const p = await view(scheme, width);
-      await p.context().clearCookies();
-      await p.context().addCookies(cookies);
-      await p.goto(url);
-      await p.screenshot({ path: path.join(SHOTS, `${name}-${scheme}-${width}.png`), fullPage: true });
-      expect(await audit(p), `${name} ${scheme} ${width}`).toEqual([]);
-      await p.goto('about:blank'); // no live updates to a page nobody looks at until the next shot
-    }
-  }
+  const p = shotPage;
+  await p.context().clearCookies();
+  await p.context().addCookies(await page.context().cookies());
+  await p.goto(page.url());
+  await inEachView(p, async (scheme, width) => {
+    await fullPageShot(p, path.join(SHOTS, `${name}-${scheme}-${width}.png`));
+    expect(await audit(p), `${name} ${scheme} ${width}`).toEqual([]);
+  });
+  await p.goto('about:blank'); // no live updates to a page nobody looks at until the next shot
 }
 
 describe.skipIf(!present)('the incident cockpit in Chromium', () => {
@@ -84,6 +73,7 @@ runbooks: [runbooks/*.md]
     }, 'ana');
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+    shotPage = await newAuditedPage(browser, { viewport: { width: 1366, height: 900 } });
   });
 
   afterAll(async () => {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../../src/lib/clock.js';
 import { listAudit } from '../../src/store/index.js';
-import { hashPassword, verifyPassword } from '../../src/http/sessions/index.js';
+import { burnCost, DEFAULT_SCRYPT_COST, hashPassword, verifyPassword } from '../../src/http/sessions/index.js';
 import { runCli } from '../support/cli.js';
 import { allFileBytes } from '../support/files.js';
 import { form, PASSWORD, signIn, startUi, TEST_COST, type UiHarness } from './support.js';
@@ -31,6 +31,15 @@ describe('passwords', () => {
     await expect(verifyPassword(a, 'a long enough password')).resolves.toBe(true);
     await expect(verifyPassword(a, 'a long enough passworD')).resolves.toBe(false);
     await expect(verifyPassword('garbage', 'x')).resolves.toBe(false);
+  });
+
+  it('spends on a name without a password the verification of the stored hashes’ cost, not a fixed one', async () => {
+    // The cost is kept in each hash: a burn at another cost than the stored hashes' would tell
+    // unknown names from known ones by the time of the answer.
+    expect(burnCost(await hashPassword('a long enough password', TEST_COST))).toEqual(TEST_COST);
+    expect(burnCost(await hashPassword('a long enough password', { N: 2048, r: 4, p: 2 }))).toEqual({ N: 2048, r: 4, p: 2 });
+    expect(burnCost(undefined)).toEqual(DEFAULT_SCRYPT_COST);
+    expect(burnCost('garbage')).toEqual(DEFAULT_SCRYPT_COST);
   });
 
   it('opsbook user passwd reads the password from stdin and stores only its hash', async () => {

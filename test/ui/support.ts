@@ -3,7 +3,7 @@ import type { Daemon, Logger } from '../../src/daemon/index.js';
 import { setUserPassword, webAuthFor, type LoginLimits, type SessionLimits } from '../../src/http/sessions/index.js';
 import { ROLES } from '../../src/identity/index.js';
 import type { Clock } from '../../src/lib/clock.js';
-import { listenOnLoopback, startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
+import { listenOnLoopback, startDaemonApp, type DaemonApp, type DaemonAppOptions } from '../support/daemon-app.js';
 
 /** Cheap scrypt for tests: the cost is stored in each hash, so verification uses it too. */
 export const TEST_COST = { N: 1024, r: 8, p: 1 };
@@ -28,10 +28,11 @@ export type ServedUi = DaemonApp & { base: string };
 
 /**
  * The daemon over `files` (ops.yaml and what it names) with its pipeline running, its app on a
- * loopback port at `base`, for a browser; `user`, an admin in the config, has PASSWORD.
+ * loopback port at `base`, for a browser; `user`, an admin in the config, has PASSWORD. `options` go
+ * to the daemon (a simulated clock, say).
  */
-export async function serveUi(prefix: string, files: Record<string, string>, user: string): Promise<ServedUi> {
-  const ui = await startDaemonApp(prefix, files);
+export async function serveUi(prefix: string, files: Record<string, string>, user: string, options: DaemonAppOptions = {}): Promise<ServedUi> {
+  const ui = await startDaemonApp(prefix, files, options);
   try {
     await setPassword(ui.daemon, user, user);
     return { ...ui, base: await listenOnLoopback(ui.app) };

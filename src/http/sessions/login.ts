@@ -1,7 +1,7 @@
 import type { Clock } from '../../lib/clock.js';
 import { OpsbookError } from '../../lib/errors/index.js';
 import { findUser, type Actor, type UserRecord } from '../../identity/index.js';
-import { appendAudit, deleteUiSessionsOf, readPasswordHash, withAuditEntry, writePasswordHash, type Store } from '../../store/index.js';
+import { appendAudit, deleteUiSessionsOf, readLatestPasswordHash, readPasswordHash, withAuditEntry, writePasswordHash, type Store } from '../../store/index.js';
 import { burnVerification, checkPasswordStrength, hashPassword, verifyPassword, type ScryptCost } from './passwords.js';
 import { LoginThrottle } from './rate-limit.js';
 import type { Session, SessionManager } from './sessions.js';
@@ -36,7 +36,8 @@ export async function login(deps: LoginDeps, attempt: LoginAttempt): Promise<Log
   if (!verdict.allowed) return { ok: false, reason: 'throttled', retryAfterMs: verdict.retryAfterMs };
   const user = deps.users().find((u) => u.name === username);
   const row = user ? await readPasswordHash(deps.store.db, user.name) : undefined;
-  const ok = row ? await verifyPassword(row.hash, attempt.password) : await burnVerification(attempt.password);
+  // Without a hash of the name's own, one stored for someone else sets the cost of the burn.
+  const ok = row ? await verifyPassword(row.hash, attempt.password) : await burnVerification(attempt.password, await readLatestPasswordHash(deps.store.db));
   const now = deps.clock.now();
   if (!ok || !user) {
     await deps.throttle.failed(username, attempt.ip);

@@ -57,14 +57,25 @@ export async function verifyPassword(stored: string, password: string): Promise<
   return key.length === parsed.key.length && timingSafeEqual(key, parsed.key);
 }
 
-let dummy: Promise<string> | undefined;
+/** The cost a burn spends: that of `like`, a stored hash (the one a real verification would check), or the default. */
+export function burnCost(like: string | undefined): ScryptCost {
+  return (like === undefined ? undefined : parseHash(like)?.cost) ?? DEFAULT_SCRYPT_COST;
+}
+
+/** A hash of no password per cost (there are as few as the costs hashes were stored at). */
+const dummies = new Map<string, Promise<string>>();
 
 /**
  * Spends the time a real verification would for a user without a password (or no such user), so
- * the answer's timing does not tell which names exist.
+ * the answer's timing does not tell which names exist: a verification at the cost of `like`, a
+ * stored hash (see burnCost). At a fixed cost it would differ from the stored hashes' once their
+ * cost is not that one (hashes kept from before the cost was raised, or set at another).
  */
-export async function burnVerification(password: string): Promise<false> {
-  dummy ??= hashPassword('opsbook-no-such-password');
+export async function burnVerification(password: string, like?: string): Promise<false> {
+  const cost = burnCost(like);
+  const key = `${cost.N}$${cost.r}$${cost.p}`;
+  let dummy = dummies.get(key);
+  if (!dummy) dummies.set(key, (dummy = hashPassword('opsbook-no-such-password', cost)));
   await verifyPassword(await dummy, password);
   return false;
 }

@@ -10,6 +10,11 @@ export async function readPasswordHash(db: Db, user: string): Promise<UserPasswo
   return db.selectFrom('user_passwords').selectAll().where('user_name', '=', user).executeTakeFirst();
 }
 
+/** The password hash set last, of any user: what a sign-in without a password of its own is timed like. */
+export async function readLatestPasswordHash(db: Db): Promise<string | undefined> {
+  return (await db.selectFrom('user_passwords').select('hash').orderBy('updated_at', 'desc').limit(1).executeTakeFirst())?.hash;
+}
+
 /** Sets (or replaces) a user's password hash; inside the caller's transaction when given one. */
 export async function writePasswordHash(db: Db, row: UserPasswordRow): Promise<void> {
   const write = async (tx: Db): Promise<void> => {

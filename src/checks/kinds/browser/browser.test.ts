@@ -83,9 +83,14 @@ describe.skipIf(!present)('browser kind', { timeout: scaled(180_000) }, () => {
   });
 
   it('times out on a server that accepts and never answers', async () => {
-    const r = await runConfig({ kind: 'browser', url: `http://127.0.0.1:${stall.port}/`, timeout: '5s' });
-    expect(r).toMatchObject({ status: 'down', error: 'timeout after 5s' });
-    // The browser of the timed-out run is closed and its slot given back.
+    // The run's deadline is on its clock: moved once the page's request has reached the server.
+    const clock = new SimulatedClock(Date.now());
+    const run = runConfig({ kind: 'browser', url: `http://127.0.0.1:${stall.port}/`, timeout }, { clock });
+    await expect.poll(() => stall.accepted(), { timeout: scaled(60_000), interval: 50 }).toBeGreaterThan(0);
+    await clock.advance(60_000);
+    expect(await run).toMatchObject({ status: 'down', error: 'timeout after 1m' });
+    // The browser of the timed-out run is closed (its connection with it) and its slot given back.
+    await expect.poll(() => stall.open(), { timeout: scaled(30_000), interval: 50 }).toBe(0);
     for (const end = Date.now() + scaled(30_000); browserSlotsBusy() > 0 && Date.now() < end; ) await new Promise((res) => setTimeout(res, 50));
     expect(browserSlotsBusy()).toBe(0);
   });
@@ -119,8 +124,13 @@ describe('browser slots', () => {
     const signal = new AbortController().signal;
     const held = await Promise.all(Array.from({ length: BROWSER_CONCURRENCY }, () => takeBrowserSlot(10, signal, new SimulatedClock())));
     try {
-      // Half of the 2s timeout is spent waiting for a slot; the page is never loaded.
-      const r = await runConfig({ kind: 'browser', url: 'http://127.0.0.1:1/', timeout: '2s' });
+      // Half of the 2s timeout is spent waiting for a slot (on the run's clock, moved once the run
+      // waits: its deadline and the slot's wait are set); the page is never loaded.
+      const clock = new SimulatedClock();
+      const run = runConfig({ kind: 'browser', url: 'http://127.0.0.1:1/', timeout: '2s' }, { clock });
+      await expect.poll(() => clock.pendingTimers(), { timeout: scaled(10_000), interval: 10 }).toBe(2);
+      await clock.advance(1_000);
+      const r = await run;
       expect(r).toMatchObject({ status: 'up', pending: `all ${BROWSER_CONCURRENCY} browser slots busy`, conditions: [] });
     } finally {
       for (const release of held) release!();
