@@ -61,7 +61,9 @@ async function pgFaultProxy(marker: string, fault: 'stall' | 'reset'): Promise<{
   };
 }
 
-describe.each([
+// Both stores at once, and each store's tests at once: most of their time is waiting for a step's
+// time limit, a kill's grace or a transfer, and each test has its own executions, servers and proxies.
+describe.concurrent.each([
   ['SQLite', false],
   ['PostgreSQL', true],
 ])('steps that do not end by themselves (%s store)', (_name, onPostgres) => {
