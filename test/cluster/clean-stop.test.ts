@@ -136,7 +136,9 @@ describe.skipIf(!pgUp)('a clean stop with check results queued', () => {
   }, scaled(120_000));
 
   it('past the drain bound, hands the queued results over to the next holder, which opens their incidents', async () => {
-    const a = await start('1s', '10s');
+    // Past the bound the step in progress (waiting on the lock) gets a lease more before the member
+    // leaves: 5 s, renewed every 1.7 s meanwhile.
+    const a = await start('1s', '5s');
     const member = a.daemon.cluster!.id;
     await blockIncidentWrites();
     await queueFailingResults();
