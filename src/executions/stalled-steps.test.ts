@@ -61,7 +61,9 @@ async function pgFaultProxy(marker: string, fault: 'stall' | 'reset'): Promise<{
   };
 }
 
-describe.each([
+// Both stores at once, and each store's tests at once: most of their time is waiting for a step's
+// time limit, a kill's grace or a transfer, and each test has its own executions, servers and proxies.
+describe.concurrent.each([
   ['SQLite', false],
   ['PostgreSQL', true],
 ])('steps that do not end by themselves (%s store)', (_name, onPostgres) => {
@@ -121,8 +123,10 @@ describe.each([
       const onCrash = (e: unknown): void => void crashes.push(e);
       // Vitest reports uncaught exceptions too; listening here keeps the reason in the test's own failure.
       process.on('uncaughtException', onCrash);
+      // A stalled statement ends at its 2 s limit; a reset one ends at the reset, so its limit is long
+      // enough that a loaded machine (connecting, sending, then 300 ms) never reaches it first.
       const h = await open(
-        { services: [{ id: 'db', postgres: { url: url.toString() } }], procedures: { 's.md#rb-2': { timeout: '2s' } } },
+        { services: [{ id: 'db', postgres: { url: url.toString() } }], procedures: { 's.md#rb-2': { timeout: fault === 'stall' ? '2s' : '30s' } } },
         "# S\n\n## RB-2: Look\n\n**Diagnosis:**\n```sql\nSELECT 'stall_marker' AS m, pg_sleep(1);\n```\n\n```sql\nSELECT 1 AS one;\n```\n",
       );
       try {

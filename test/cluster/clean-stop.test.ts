@@ -101,7 +101,9 @@ describe.skipIf(!pgUp)('a clean stop with check results queued', () => {
   it('renews its leases while it drains the queue, gives back at once those with nothing queued and takes none, opens every queued result\'s incident, then frees them', async () => {
     // Another member holds partition 2: the member's share is partitions 0 and 1 (and the singletons); its checks are all in 0.
     await otherMemberHolding((await prepare()).db, OTHER, PARTITIONS, [2], 10 * 60_000);
-    const a = await start('2m', '3s', IN_P0);
+    // A 5 s lease, renewed every 1.7 s: with 3 s a loaded machine (load 14 and stress beside) lost it
+    // before the checks ran, and no result was ever queued.
+    const a = await start('2m', '5s', IN_P0);
     const member = a.daemon.cluster!.id;
     await blockIncidentWrites();
     await queueFailingResults(IN_P0);
@@ -136,7 +138,9 @@ describe.skipIf(!pgUp)('a clean stop with check results queued', () => {
   }, scaled(120_000));
 
   it('past the drain bound, hands the queued results over to the next holder, which opens their incidents', async () => {
-    const a = await start('1s', '10s');
+    // Past the bound the step in progress (waiting on the lock) gets a lease more before the member
+    // leaves: 5 s, renewed every 1.7 s meanwhile.
+    const a = await start('1s', '5s');
     const member = a.daemon.cluster!.id;
     await blockIncidentWrites();
     await queueFailingResults();

@@ -78,7 +78,10 @@ describe.skipIf(!pgUp)('several opsbook processes on one PostgreSQL', () => {
   }
 
   it('runs every check in exactly one process, and moves a killed process\'s checks to the other', async () => {
-    members.push(await startMember(config, 'a'), await startMember(config, 'b'));
+    // Started side by side; each is kept for the clean-up as soon as it answers, whether or not the other did.
+    const starts = await Promise.allSettled([startMember(config, 'a'), startMember(config, 'b')]);
+    for (const s of starts) if (s.status === 'fulfilled') members.push(s.value);
+    for (const s of starts) if (s.status === 'rejected') throw s.reason;
     // A window in which nobody's leases changed: every check then had exactly one runner.
     let exclusive = false;
     for (let attempt = 0; attempt < 10 && !exclusive; attempt++) {

@@ -148,16 +148,19 @@ describe.skipIf(!pgUp)('a cluster member that cannot reach PostgreSQL', () => {
 
       // The other member runs x's checks.
       await expect.poll(() => heldByX.every((c) => probes.some((p) => p.check === c && p.node === 'y' && p.at > cutAt)), { timeout: scaled(60_000), interval: 250 }).toBe(true);
-      // x probes nothing more: none for five intervals, and its last probe came within a lease of the cut (plus slack for a loaded machine).
+      // From now on x probes and pages nothing: watched for five check intervals at least, the waits for
+      // y's pages below included.
       const quietFrom = Date.now();
-      await new Promise((r) => setTimeout(r, 5000));
-      expect(probes.filter((p) => p.node === node && p.at >= quietFrom)).toEqual([]);
-      const last = Math.max(...probes.filter((p) => p.node === node).map((p) => p.at));
-      expect(last - cutAt, `x's last probe came ${last - cutAt} ms after the cut`).toBeLessThan(LEASE_MS + scaled(SLACK_MS));
 
       // Pages: y sends the resolutions of the incidents x opened; x sends nothing after a lease (plus slack) from the cut.
       await expect.poll(async () => (await pagesFor(pagesOfX, 'incident.resolved', cutAt)).every((d) => d.some((p) => p.node === 'y')), { timeout: scaled(60_000), interval: 250 }).toBe(true);
       await expect.poll(() => outboxBusy(), { timeout: scaled(60_000), interval: 250 }).toBe(0);
+      await new Promise((r) => setTimeout(r, Math.max(0, quietFrom + 5000 - Date.now())));
+
+      // x probes nothing more: none for five intervals, and its last probe came within a lease of the cut (plus slack for a loaded machine).
+      expect(probes.filter((p) => p.node === node && p.at >= quietFrom)).toEqual([]);
+      const last = Math.max(...probes.filter((p) => p.node === node).map((p) => p.at));
+      expect(last - cutAt, `x's last probe came ${last - cutAt} ms after the cut`).toBeLessThan(LEASE_MS + scaled(SLACK_MS));
       const fromX = receiver.deliveries.filter((d) => d.node === node);
       expect(fromX.filter((d) => d.at >= quietFrom)).toEqual([]);
       const lastPage = Math.max(0, ...fromX.map((d) => d.at));

@@ -6,7 +6,7 @@
  * Real child processes on a real SQLite file and a real PostgreSQL.
  */
 import fs from 'node:fs';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, it } from 'vitest';
 import { freePort, waitForHttp } from '../support/net.js';
 import { runCli, serveCli, startCli, waitForExit, type ServedCli } from '../support/cli.js';
 import { scaled } from '../support/timing.js';
@@ -27,7 +27,8 @@ interface Entry {
   durationMs: number | null;
 }
 
-describe.each([
+// Both stores at once: the PostgreSQL run spends most of its time waiting for a membership to lapse.
+describe.concurrent.each([
   ['SQLite', false],
   ['PostgreSQL', true],
 ])('a step whose opsbook process is killed while it runs (%s store)', (_name, onPostgres) => {
@@ -53,7 +54,8 @@ describe.each([
     await db?.drop();
   });
 
-  it.skipIf(onPostgres && !pgOk)('is recorded as started, and after a restart on the same store as interrupted', async () => {
+  // The test's own expect: the two stores' tests run at once.
+  it.skipIf(onPostgres && !pgOk)('is recorded as started, and after a restart on the same store as interrupted', async ({ expect }) => {
     db = onPostgres ? await createTestDatabase('opsbook_interrupted_step') : undefined;
     // A lease long enough that the restart below begins while the killed process's membership lives
     // (a start takes 1-3 s on a quiet machine), and no longer: the restarted process waits it out.
@@ -65,8 +67,7 @@ describe.each([
       'runbooks/restart.md': '# Web\n\n## RB-1: Restart web\n\n**Mitigation:**\n```bash\necho started $$ && sleep 600\n```\n',
     });
     const { config } = first;
-    const token = (await runCli(['token', 'create', '--user', 'res', '--name', 'test', '--config', config])).stdout.trim();
-    const admin = (await runCli(['token', 'create', '--user', 'adm', '--name', 'test', '--config', config])).stdout.trim();
+    const [token, admin] = (await Promise.all(['res', 'adm'].map((user) => runCli(['token', 'create', '--user', user, '--name', 'test', '--config', config])))).map((r) => r.stdout.trim());
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     const api = async (base: string, path: string, body?: unknown, auth = headers): Promise<{ status: number; json: Record<string, unknown> & { transcript?: Entry[] } }> => {
       const r = await fetch(`${base}${path}`, body === undefined ? { headers: auth } : { method: 'POST', headers: auth, body: JSON.stringify(body) });
@@ -103,7 +104,7 @@ describe.each([
     // marked once the killed process's membership lapsed, by the look the restarted process makes every lease.
     await expect.poll(async () => (await api(url, `/api/executions/${id}`)).status, { timeout: scaled(20_000), interval: 200 }).toBe(200);
     await expect
-      .poll(async () => ((await api(url, `/api/executions/${id}`)).json.transcript ?? []).map((e) => e.status), { timeout: scaled(60_000), interval: 500 })
+      .poll(async () => ((await api(url, `/api/executions/${id}`)).json.transcript ?? []).map((e) => e.status), { timeout: scaled(60_000), interval: 200 })
       .toEqual(['interrupted']);
     const after = await api(url, `/api/executions/${id}`);
     expect(after.json.state, JSON.stringify(after.json)).toBe('running');

@@ -135,14 +135,17 @@ escalation_policies:
 
   /**
    * Moves simulated time in check-interval steps, letting each real probe and delivery land: after
-   * every timer, probes in flight finish (real time) before simulated time passes their timeout.
+   * every timer, probes in flight finish (real time) before simulated time passes their timeout, and
+   * after every step the pages sent meanwhile have been answered and recorded before the next.
    */
   async function advance(ms: number): Promise<void> {
     const stepMs = 30_000;
-    const settle = (): Promise<void> => daemon.operations!.settle(scaled(2_000));
+    const ops = daemon.operations!;
+    const settle = (): Promise<void> => ops.settle(scaled(2_000));
     for (let done = 0; done < ms; done += stepMs) {
       await clock.advance(Math.min(stepMs, ms - done), settle);
-      await new Promise((r) => setTimeout(r, 60));
+      await ops.outbox.idle();
+      await ops.idle();
     }
   }
 

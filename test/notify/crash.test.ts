@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Webhook } from 'standardwebhooks';
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { SystemClock } from '../../src/lib/clock.js';
 import { enqueueNotification } from '../../src/notify/index.js';
 import { startReceiver, testSecret } from '../../src/notify/test-support.js';
@@ -26,8 +26,10 @@ const secret = testSecret(42);
 
 const startWorker = (file: string, configPath: string): Promise<ChildProcess> => startChild('test/notify/outbox-worker-child.ts', [file, configPath]);
 
-describe('outbox under kill -9', () => {
-  it('delivers every one of 1,000 notifications at least once across random crashes, duplicates under one webhook-id', async () => {
+// The two suites run at once (each with its own receiver, folder, store and processes; most of their
+// time is processes starting and the pauses between kills), each test with its own expect.
+describe.concurrent('outbox under kill -9', () => {
+  it('delivers every one of 1,000 notifications at least once across random crashes, duplicates under one webhook-id', async ({ expect }) => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opsbook-outbox-crash-'));
     const file = path.join(dir, 'opsbook.db');
     // Every other request fails, whatever message it carries.
@@ -127,8 +129,8 @@ describe('outbox under kill -9', () => {
  * groups) and is killed with SIGKILL mid-burst; after a restart every incident has outbox rows for
  * the channel, and the receiver hears about each one (with one webhook-id per incident).
  */
-describe('pages without an escalation policy under kill -9', () => {
-  it('reaches every channel for every incident committed before the crash', async () => {
+describe.concurrent('pages without an escalation policy under kill -9', () => {
+  it('reaches every channel for every incident committed before the crash', async ({ expect }) => {
     const receiver = await startReceiver(() => ({ status: 200 }));
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opsbook-page-crash-'));
     const config = path.join(dir, 'ops.yaml');

@@ -15,7 +15,7 @@ import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, it, type ExpectStatic } from 'vitest';
 import { SimulatedClock } from '../../src/lib/clock.js';
 import { enqueueNotification, OutboxWorker } from '../../src/notify/index.js';
 import { channel, startReceiver, testSecret, type Receiver } from '../../src/notify/test-support.js';
@@ -49,7 +49,9 @@ const targets: Array<{ name: Target['name']; skip: boolean; open: (dir: string) 
 ];
 
 for (const t of targets) {
-  describe.skipIf(t.skip)(`a page whose sender died, on ${t.name}`, () => {
+  // The two stores' suites run at once (each has its own receiver, store and daemons, and most of its
+  // time is waiting on them); the tests of one run in turn, each with its own expect.
+  describe.skipIf(t.skip)(`a page whose sender died, on ${t.name}`, { concurrent: true }, () => {
     let dir: string;
     let target: Target;
     let store: Store;
@@ -118,7 +120,7 @@ for (const t of targets) {
     }
 
     /** Enqueues a page at T0; resolves with its row once a daemon is sending it (its request held open at the receiver). */
-    async function pageInFlight(): Promise<OutboxRow> {
+    async function pageInFlight(expect: ExpectStatic): Promise<OutboxRow> {
       const before = receiver.requests.length;
       const { id } = await enqueueNotification(store, new SimulatedClock(T0), {
         channelId: 'hook',
@@ -135,7 +137,7 @@ for (const t of targets) {
     const requestsFor = (id: string) => receiver.requests.filter((r) => r.headers['webhook-id'] === id);
 
     /** The page went out again (same id, answered) and was recorded delivered before the clock reached the lease's end. */
-    async function deliveredBeforeLeaseEnd(row: OutboxRow, killedAt: number, what: string): Promise<void> {
+    async function deliveredBeforeLeaseEnd(expect: ExpectStatic, row: OutboxRow, killedAt: number, what: string): Promise<void> {
       await expect.poll(() => requestsFor(row.id).length, { timeout: scaled(60_000), interval: 100 }).toBeGreaterThanOrEqual(2);
       await expect.poll(async () => (await getOutbox(store.db, row.id))?.status, { timeout: scaled(30_000), interval: 100 }).toBe('delivered');
       const done = (await getOutbox(store.db, row.id))!;
@@ -151,33 +153,39 @@ for (const t of targets) {
       console.log(`${t.name}, ${what}: sent again ${second!.at - killedAt} ms (wall) after the kill, at +${done.delivered_at! - T0} ms on the clock; the lease ran to +${LEASE_MS} ms`);
     }
 
-    it('is sent again, same id, by the restarted process before the lease runs out', async () => {
+    it.sequential('is sent again, same id, by the restarted process before the lease runs out', async ({ expect }) => {
       const first = await daemon(T0);
-      const row = await pageInFlight();
+      const row = await pageInFlight(expect);
       const killedAt = await kill(first);
       // Restarted a second later on the clock: 39 s before the lease would let anyone send the page.
       const restarted = await daemon(T0 + 1_000);
       try {
-        await deliveredBeforeLeaseEnd(row, killedAt, 'restarted');
+        await deliveredBeforeLeaseEnd(expect, row, killedAt, 'restarted');
       } finally {
         await kill(restarted);
       }
     }, scaled(900_000)); // a bound for a hang only: its waits scale with the load
 
-    it.skipIf(t.name === 'sqlite')('is sent again, same id, by another process of the cluster before the lease runs out', async () => {
-      const first = await daemon(T0);
-      const row = await pageInFlight();
-      const other = await daemon(T0);
+    (t.name === 'sqlite' ? it.skip : it.sequential)('is sent again, same id, by another process of the cluster before the lease runs out', async ({ expect }) => {
+      // Two members, started side by side: whichever claims the page is its sender, killed; the other was running all along.
+      const starts = await Promise.allSettled([daemon(T0), daemon(T0)]);
+      for (const s of starts) if (s.status === 'rejected') throw s.reason;
+      const members = starts.map((s) => (s as PromiseFulfilledResult<ChildProcess>).value);
+      const row = await pageInFlight(expect);
+      const senderPid = Number((await store.db.selectFrom('cluster_members').select('pid').where('id', '=', row.lease_owner!).executeTakeFirstOrThrow()).pid);
+      const sender = members.find((m) => m.pid === senderPid)!;
+      expect(sender).toBeDefined();
+      const other = members.find((m) => m !== sender)!;
       try {
-        await deliveredBeforeLeaseEnd(row, await kill(first), 'another member');
+        await deliveredBeforeLeaseEnd(expect, row, await kill(sender), 'another member');
       } finally {
         await kill(other);
       }
     }, scaled(900_000)); // a bound for a hang only: its waits scale with the load
 
-    it('is not taken from a live sender, however long its send takes', async () => {
+    it.sequential('is not taken from a live sender, however long its send takes', async ({ expect }) => {
       const slow = await daemon(T0);
-      const row = await pageInFlight();
+      const row = await pageInFlight(expect);
       const clock = new SimulatedClock(T0 + 1_000);
       const other = new OutboxWorker({
         store,
