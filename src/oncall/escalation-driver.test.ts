@@ -176,6 +176,21 @@ describe('EscalationDriver', () => {
     await shared.close();
   });
 
+  it('shared: leaves a due step another process advances to it, arming no look again on the clock', async () => {
+    // Another member holds this incident's partition: its step falls due and stays due here.
+    const shared = new EscalationDriver({ store, clock, policies: [policy], schedules: [primary], owns: (id) => id !== 'inc-theirs', pollMs: 3_600_000, onNotice: async (n) => void notices.push({ ...n, seenAt: clock.now() }) });
+    await store.db.transaction().execute((trx) => shared.start({ id: 'inc-theirs', openedAt: clock.now() }, 'default', trx));
+    await clock.advance(15 * MINUTE);
+    await shared.idle();
+    expect(notices.map((n) => [n.incidentId, n.stepIndex])).toEqual([['inc-theirs', 0]]);
+    // Before, it looked again 100 ms later, and again, as long as the holder left the row due.
+    expect(clock.nextTimerAt()).toBeUndefined();
+    // A step of its own falling due later is still armed.
+    await store.db.transaction().execute((trx) => shared.start({ id: 'inc-mine', openedAt: clock.now() }, 'default', trx));
+    expect(clock.nextTimerAt()).toBe(clock.now() + 15 * MINUTE);
+    await shared.close();
+  });
+
   it('runs its later steps in the context it was built in, not in that of the work that started the escalation', async () => {
     // In opsbook the context carries a lease: an escalation started while a check's result is
     // handled would otherwise page its later steps, and write their timeline lines, under that lease.

@@ -302,13 +302,15 @@ export class EscalationDriver {
         await this.opts.onCommitted?.();
       }
     }
-    const next = await nextEscalationAt(this.opts.store.db);
     if (!owns) {
-      this.wake(next);
+      this.wake(await nextEscalationAt(this.opts.store.db));
       return;
     }
-    // Shared: a due row another process advances stays due, so this one looks again a little later;
-    // and others start escalations this process must see, which a poll on real time finds.
+    // Shared: the next row to fall due after now. One due now that another process advances is its
+    // own (looked at again every 100 ms, it had every member query the store ten times a second
+    // while its holder was slow or dead); if this process comes to hold it, the lease move ticks.
+    // Others start escalations this process must see, which a poll on real time finds.
+    const next = await nextEscalationAt(this.opts.store.db, now);
     this.wake(next === undefined ? undefined : Math.max(now + 100, next));
     this.armPoll();
   }

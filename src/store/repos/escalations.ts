@@ -48,7 +48,9 @@ export async function postponeEscalation(db: Db, row: Pick<EscalationRow, 'incid
 }
 
 /** The earliest pending timer, for arming the next wake-up. */
-export async function nextEscalationAt(db: Db): Promise<number | undefined> {
-  const row = await db.selectFrom('escalations').select('next_at').where('next_at', 'is not', null).orderBy('next_at').limit(1).executeTakeFirst();
+export async function nextEscalationAt(db: Db, after?: number): Promise<number | undefined> {
+  let q = db.selectFrom('escalations').select('next_at').where('next_at', 'is not', null);
+  if (after !== undefined) q = q.where('next_at', '>', after);
+  const row = await q.orderBy('next_at').limit(1).executeTakeFirst();
   return row?.next_at ?? undefined;
 }
