@@ -34,6 +34,12 @@ export function encodeState(down: boolean, level: number): number {
   return level * 2 + (down ? 1 : 0);
 }
 
+/** A stored result's state column read back (see encodeState). */
+export function decodeState(state: number | string): { down: boolean; level: 0 | 1 | 2 } {
+  const n = Number(state);
+  return { down: n % 2 === 1, level: Math.min(2, Math.floor(n / 2)) as 0 | 1 | 2 };
+}
+
 export function latencyBucket(ms: number): number {
   return LATENCY_BUCKETS_MS.findIndex((b) => ms <= b);
 }
@@ -216,7 +222,12 @@ export interface RecentResult {
  */
 export async function recentResults(db: Db, wanted: ReadonlyMap<string, number>): Promise<Map<string, RecentResult[]>> {
   const byCount = new Map<number, string[]>();
-  for (const [checkId, n] of wanted) if (n > 0) byCount.set(n, [...(byCount.get(n) ?? []), checkId]);
+  for (const [checkId, n] of wanted) {
+    if (n <= 0) continue;
+    const ids = byCount.get(n);
+    if (ids) ids.push(checkId);
+    else byCount.set(n, [checkId]);
+  }
   const out = new Map<string, RecentResult[]>();
   for (const [n, ids] of byCount) {
     for (let i = 0; i < ids.length; i += 500) {
@@ -231,7 +242,7 @@ export async function recentResults(db: Db, wanted: ReadonlyMap<string, number>)
         .execute();
       for (const r of rows) {
         const list = out.get(r.check_id) ?? [];
-        if (list.length < n) list.push({ down: Number(r.state) % 2 === 1, level: Math.min(2, Math.floor(Number(r.state) / 2)) as 0 | 1 | 2 });
+        if (list.length < n) list.push(decodeState(r.state));
         out.set(r.check_id, list);
       }
     }
@@ -290,8 +301,7 @@ export async function listResults(db: Db, checkId: string, opts: { from?: number
   const rows = await q.limit(opts.limit ?? 100).execute();
   return rows.map((r) => ({
     at: Number(r.at),
-    down: Number(r.state) % 2 === 1,
-    level: Math.floor(Number(r.state) / 2),
+    ...decodeState(r.state),
     latencyMs: Number(r.latency_ms),
     value: r.value === null ? null : Number(r.value),
     error: r.text ?? null,
