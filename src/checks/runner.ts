@@ -47,11 +47,6 @@ export interface CheckRunnerOptions {
   admitResults?: AdmitResults;
   /** The lease a check's results are written under, asked as each result comes (see admitResults). */
   leaseOf?: (checkId: string) => LeaseToken | undefined;
-  /**
-   * The checks it starts with were taken over from other processes (those of the partitions a
-   * cluster member holds at its start): each is planned as by `add` with `takenOver`.
-   */
-  takenOverAtStart?: boolean;
 }
 
 export interface CheckRunner {
@@ -238,12 +233,11 @@ export function createCheckRunner(opts: CheckRunnerOptions): CheckRunner {
       const generation = ++starts;
       const checks = [...running.values()].map((r) => r.check);
       await prepare(checks);
-      const lastRuns = opts.takenOverAtStart ? await lastRunsOf(checks) : undefined;
       await scheduler.prepare();
       if (generation !== starts) return;
       if (!monitoring) loopDelay.monitor.acquire();
       monitoring = true;
-      scheduler.start(lastRuns);
+      scheduler.start();
       scheduleRollup();
     },
     add: (checks, addOpts) => plan(checks.map((c) => track(compile(c))), addOpts?.takenOver),

@@ -145,8 +145,6 @@ export class RunningChecks {
       ...(this.daemon.historyFlushMs !== undefined ? { historyFlushMs: this.daemon.historyFlushMs } : {}),
       ...(this.daemon.historyRollupMs !== undefined ? { rollupEveryMs: this.daemon.historyRollupMs } : {}),
       ...(this.daemon.samples ? { samples: this.daemon.samples } : {}),
-      // A cluster member's partitions at its start were another process's (or its previous incarnation's).
-      ...(cluster ? { takenOverAtStart: true } : {}),
       onResult: (result, probe) => this.deps.results.onResult(result, probe, tokenOf(result.checkId)),
       ...(cluster
         ? {
