@@ -7,6 +7,7 @@
  */
 import { headerSecrets, isCredentialHeader, looksLikeCredential } from './credential-names.js';
 import { own } from './own.js';
+import { CURL_VALUE_LETTERS } from './short-options.js';
 
 /** A shell word with its quotes and escapes removed; `quoted` when it began with a quote (`"PGPASSWORD=… psql"` is a command, not an assignment). */
 interface Word {
@@ -73,12 +74,8 @@ const ASSIGNMENT = /^([A-Za-z_][\w.-]*)=(.+)$/;
 const USER_OPTIONS: Record<string, Set<string>> = {
   curl: new Set(['-u', '--user', '-U', '--proxy-user']),
 };
-/**
- * curl's short options that take a value. Short options group in one word (`-sSu user:pass`,
- * `-fsLuuser:pass`): letters before the first of these are flags, and that one takes the rest of
- * the word, or the next word when nothing follows it.
- */
-const SHORT_VALUE_LETTERS: Record<string, string> = { curl: 'AbcCdDeEFHKmoPQrtTuUwxXyYz' };
+/** Short options that take a value, by program (see CURL_VALUE_LETTERS). */
+const SHORT_VALUE_LETTERS: Record<string, string> = { curl: CURL_VALUE_LETTERS };
 /** Options whose value is a header, `Name: value` (curl, wget). */
 const HEADER_OPTIONS = new Set(['-H', '--header', '--proxy-header']);
 

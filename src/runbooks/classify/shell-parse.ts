@@ -273,7 +273,7 @@ class Reader {
         this.end(p.ValueEnd);
         const v = str(p.Value);
         if (!inDouble) this.braceWords.push(...(v.match(/\{[A-Za-z_][\w-]*\}/g) ?? []));
-        return { value: v, literal: true };
+        return { value: unescapeLiteral(v, inDouble), literal: true };
       }
       case '*syntax.SglQuoted':
         this.end(p.Right, 1);
@@ -313,6 +313,16 @@ class Reader {
         return { value: '', literal: false };
     }
   }
+}
+
+/**
+ * A literal's text as the program receives it: the parser keeps backslashes as written. Outside
+ * quotes a backslash quotes the next character (and a backslash-newline joins lines); inside double
+ * quotes only before `$`, a backquote, `"`, `\\` or a newline.
+ */
+function unescapeLiteral(text: string, inDouble: boolean): string {
+  if (!text.includes('\\')) return text;
+  return inDouble ? text.replace(/\\([$`"\\\n])/g, (_, c: string) => (c === '\n' ? '' : c)) : text.replace(/\\([\s\S])/g, (_, c: string) => (c === '\n' ? '' : c));
 }
 
 /**

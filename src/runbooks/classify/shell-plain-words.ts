@@ -188,10 +188,10 @@ export abstract class WordReader {
           throw GIVE_UP;
         case 96: // `
           throw GIVE_UP;
-        case 92: { // backslash: kept as written, as mvdan-sh keeps it
+        case 92: { // backslash: quotes the next character (the literal keeps it as written, as mvdan-sh does)
           const next = src[this.i + 1];
           if (next === undefined || next === '\n') throw GIVE_UP;
-          value += `\\${next}`;
+          value += next;
           this.lit += `\\${next}`;
           this.i += 2;
           this.maxEnd = this.i;
@@ -262,7 +262,8 @@ export abstract class WordReader {
       if (c === '\\') {
         const next = src[this.i + 1];
         if (next === undefined || next === '\n') throw GIVE_UP;
-        value += `\\${next}`;
+        // Inside double quotes a backslash quotes only `$`, a backquote, `"` and itself.
+        value += next === '$' || next === '`' || next === '"' || next === '\\' ? next : `\\${next}`;
         this.i += 2;
       } else if (c === '$') {
         const expansion = this.dollar(into, true);

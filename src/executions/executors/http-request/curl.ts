@@ -1,3 +1,5 @@
+import { CURL_VALUE_LETTERS, splitShortOptions } from '../../../lib/short-options.js';
+
 /** A curl invocation read into what a native request needs. */
 export interface CurlRequest {
   method: string;
@@ -15,18 +17,22 @@ export interface CurlRequest {
   followRedirects: boolean;
 }
 
-const IGNORED_FLAGS = new Set(['-s', '--silent', '-S', '--show-error', '-f', '--fail', '--fail-with-body', '-v', '--verbose', '-sS', '-fsS', '-sf', '-fs', '-sSf', '-k', '--insecure', '--compressed', '-N', '--no-buffer', '-g', '--globoff']);
+const IGNORED_FLAGS = new Set(['-s', '--silent', '-S', '--show-error', '-f', '--fail', '--fail-with-body', '-v', '--verbose', '-k', '--insecure', '--compressed', '-N', '--no-buffer', '-g', '--globoff']);
 const IGNORED_VALUE = new Set(['--max-time', '-m', '--connect-timeout', '--retry', '--retry-delay']);
 
 /** Reads curl's words (after `curl`); returns why not when it uses something opsbook does not do natively. */
-export function readCurl(args: string[]): CurlRequest | { why: string } {
+export function readCurl(words: readonly string[]): CurlRequest | { why: string } {
+  const args = [...words];
   const req: CurlRequest = { method: '', url: '', headers: [], include: false, headOnly: false, discardBody: false, followRedirects: false };
   let body: string[] | undefined;
   for (let i = 0; i < args.length; i++) {
+    // Short options given together (`-fsSL`, `-sXPOST`) are read one by one; a word taken as an
+    // option's value is never split.
+    const split = splitShortOptions(args[i]!, CURL_VALUE_LETTERS);
+    if (split.length > 1) args.splice(i, 1, ...split);
     const a = args[i]!;
     const value = (): string | undefined => args[++i];
     if (a === '-X' || a === '--request') req.method = (value() ?? '').toUpperCase();
-    else if (a.startsWith('-X') && a.length > 2) req.method = a.slice(2).toUpperCase();
     else if (a === '-H' || a === '--header') {
       const h = value() ?? '';
       const colon = h.indexOf(':');
@@ -37,9 +43,9 @@ export function readCurl(args: string[]): CurlRequest | { why: string } {
       if (d.startsWith('@') && a !== '--data-raw') return { why: `curl reads the body from ${d.slice(1)}, which opsbook does not send` };
       (body ??= []).push(d);
       if (a === '--json') req.headers.push(['Content-Type', 'application/json'], ['Accept', 'application/json']);
-    } else if (a === '-u' || a === '--user' || /^-u.|^--user=/.test(a)) {
-      // `-u user:pass`, `-uuser:pass`, `--user=user:pass`: Basic auth, as curl sends it.
-      const user = a === '-u' || a === '--user' ? value() : a.startsWith('--') ? a.slice('--user='.length) : a.slice(2);
+    } else if (a === '-u' || a === '--user' || a.startsWith('--user=')) {
+      // `-u user:pass`, `-uuser:pass` (split above), `--user=user:pass`: Basic auth, as curl sends it.
+      const user = a.startsWith('--user=') ? a.slice('--user='.length) : value();
       req.headers.push(['Authorization', `Basic ${Buffer.from(user ?? '').toString('base64')}`]);
     }
     else if (a === '-i' || a === '--include') req.include = true;

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { Command } from '../../../runbooks/index.js';
 import { paramKey, type ParamValues } from '../../params.js';
 import { parseShell, ShellSyntaxError } from '../../shell-syntax.js';
+import { PSQL_VALUE_LETTERS, splitShortOptions } from '../../../lib/short-options.js';
 import type { Executor, ExecutorOutcome, NotRunnable, PrepareContext, PreparedCommand, RunOptions } from '../types.js';
 import { KILL_GRACE_MS } from '../shell/process.js';
 import { MAX_OUTPUT_BYTES } from '../output.js';
@@ -61,7 +62,15 @@ export function sqlOf(command: Command): { sql: string } | { why: string } {
     throw e;
   }
   for (let i = 0; i < words.length; i++) {
+    // Short options given together (`psql -Atc "…"`, `-qAtX -c`) are read one by one; a value is never split.
+    const split = splitShortOptions(words[i]!, PSQL_VALUE_LETTERS);
+    if (split.length > 1) words.splice(i, 1, ...split);
     const w = words[i]!;
+    // Another option's value (`-d -c`) is not the SQL.
+    if (/^-[dFhLoPpRTUv]$/.test(w)) {
+      i++;
+      continue;
+    }
     if (w === '-c' || w === '--command') return words[i + 1] !== undefined ? { sql: words[i + 1]! } : { why: 'psql -c without SQL' };
     if (w.startsWith('--command=')) return { sql: w.slice('--command='.length) };
     if (w === '-f' || w === '--file') return { why: `psql runs SQL from ${words[i + 1] ?? 'a file'}, which opsbook cannot see` };
