@@ -35,8 +35,8 @@ await describeOnStores('opsbook-hist', 'check history', { migrate: true }, (targ
   it('stores every result with status, level, latency, value and error text', async () => {
     const rows = await listResults(target.store.db, 'api', { from: T0 + 5 * H, to: T0 + 5 * H + 60_000 });
     expect(rows).toEqual([
-      { at: T0 + 5 * H + 30_000, down: true, level: 2, latencyMs: 20, value: 1, error: 'connect ECONNREFUSED 10.0.0.1:443' },
-      { at: T0 + 5 * H, down: true, level: 2, latencyMs: 400, value: 0, error: 'connect ECONNREFUSED 10.0.0.1:443' },
+      { at: T0 + 5 * H + 30_000, down: true, level: 2, unknown: false, latencyMs: 20, value: 1, error: 'connect ECONNREFUSED 10.0.0.1:443' },
+      { at: T0 + 5 * H, down: true, level: 2, unknown: false, latencyMs: 400, value: 0, error: 'connect ECONNREFUSED 10.0.0.1:443' },
     ]);
     expect((await listResults(target.store.db, 'api', { to: T0 + 30_000 })).map((r) => r.at)).toEqual([T0]);
   });

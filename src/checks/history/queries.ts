@@ -57,6 +57,8 @@ export async function windowStats(store: Store, checkId: string, from: number, t
     const rawFrom = Math.max(from, marks.get(1) ?? from);
     if (rawFrom < to) {
       for (const r of await listResults(store.db, checkId, { from: rawFrom, to, limit: 100_000 })) {
+        // As the rollups: a run whose verdict was withheld is neither good nor bad.
+        if (r.unknown) continue;
         total.count++;
         if (r.down) total.failures++;
         total.buckets[latencyBucket(r.latencyMs)]!++;

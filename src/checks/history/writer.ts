@@ -83,6 +83,7 @@ export class HistoryWriter {
       at: r.at,
       down: r.status === 'down',
       level: LEVEL_RANK[r.level] as 0 | 1 | 2,
+      ...(r.status === 'unknown' ? { unknown: true } : {}),
       latencyMs: r.latencyMs,
       value: r.value ?? null,
       error: r.error ?? (r.status === 'down' ? failedConditions(r) : null),

@@ -21,7 +21,8 @@ export function stateChart(t: CheckTimeline, title: string): Html {
   const pad = { l: 48, r: 8, t: 14, b: 22 };
   const span = Math.max(1, t.to - t.from);
   const x = (at: number) => pad.l + ((Math.min(Math.max(at, t.from), t.to) - t.from) / span) * (w - pad.l - pad.r);
-  const up = t.results.filter((r) => !r.down);
+  // Runs that were up, as timed: a run opsbook was too slow to time has no latency worth drawing.
+  const up = t.results.filter((r) => !r.down && !r.unknown);
   const max = Math.max(1, ...up.map((r) => r.latencyMs)) * 1.1;
   const y = (v: number) => h - pad.b - (v / max) * (h - pad.t - pad.b);
   const parts: string[] = [];
@@ -40,6 +41,7 @@ export function stateChart(t: CheckTimeline, title: string): Html {
   let d = '';
   let prevDown = true;
   for (const r of t.results) {
+    if (r.unknown) continue;
     if (r.down) {
       prevDown = true;
       continue;

@@ -17,6 +17,8 @@ export interface StoredResult {
   at: number;
   down: boolean;
   level: 0 | 1 | 2;
+  /** opsbook was too slow to time the run (its verdict withheld): kept, but left out of every figure. */
+  unknown?: boolean;
   latencyMs: number;
   value?: number | null;
   error?: string | null;
@@ -30,14 +32,22 @@ export interface SettledProbe {
   level: 0 | 1 | 2;
 }
 
-export function encodeState(down: boolean, level: number): number {
-  return level * 2 + (down ? 1 : 0);
+/**
+ * A result's state column: level × 2 + down (0–5), or UNKNOWN_STATE for a run whose verdict was
+ * withheld (opsbook too slow to time it). Rollups, uptime, SLOs and restored failure streaks count
+ * states below UNKNOWN_STATE only: a run opsbook could not judge is neither good nor bad.
+ */
+export const UNKNOWN_STATE = 6;
+
+export function encodeState(down: boolean, level: number, unknown = false): number {
+  return unknown ? UNKNOWN_STATE : level * 2 + (down ? 1 : 0);
 }
 
 /** A stored result's state column read back (see encodeState). */
-export function decodeState(state: number | string): { down: boolean; level: 0 | 1 | 2 } {
+export function decodeState(state: number | string): { down: boolean; level: 0 | 1 | 2; unknown: boolean } {
   const n = Number(state);
-  return { down: n % 2 === 1, level: Math.min(2, Math.floor(n / 2)) as 0 | 1 | 2 };
+  if (n >= UNKNOWN_STATE) return { down: false, level: 0, unknown: true };
+  return { down: n % 2 === 1, level: Math.min(2, Math.floor(n / 2)) as 0 | 1 | 2, unknown: false };
 }
 
 export function latencyBucket(ms: number): number {
@@ -162,7 +172,7 @@ export async function insertResults(db: Db, results: readonly StoredResult[], at
       results.map((r) => ({
         check_key: keyOf(r.checkId)!,
         at: r.at,
-        state: encodeState(r.down, r.level),
+        state: encodeState(r.down, r.level, r.unknown),
         latency_ms: Math.max(0, Math.round(r.latencyMs)),
         value: r.value ?? null,
         error_id: r.error ? errorIdOf(r.error.slice(0, 500))! : null,
@@ -236,13 +246,18 @@ export async function recentResults(db: Db, wanted: ReadonlyMap<string, number>)
         .innerJoin('check_results as r', 'r.check_key', 'k.key')
         .select(['k.check_id', 'r.at', 'r.state'])
         .where('k.check_id', 'in', ids.slice(i, i + 500))
-        .where((eb) => eb('r.at', '>=', eb.fn.coalesce(eb.selectFrom('check_results as n').select('n.at').whereRef('n.check_key', '=', 'k.key').orderBy('n.at', 'desc').limit(1).offset(n - 1), sql.lit(0))))
+        .where('r.state', '<', UNKNOWN_STATE)
+        .where((eb) => eb('r.at', '>=', eb.fn.coalesce(eb.selectFrom('check_results as n').select('n.at').whereRef('n.check_key', '=', 'k.key').where('n.state', '<', UNKNOWN_STATE).orderBy('n.at', 'desc').limit(1).offset(n - 1), sql.lit(0))))
         .orderBy('k.check_id')
         .orderBy('r.at', 'desc')
         .execute();
+      // Judged runs only: a run whose verdict was withheld neither counts toward a streak nor breaks one.
       for (const r of rows) {
         const list = out.get(r.check_id) ?? [];
-        if (list.length < n) list.push(decodeState(r.state));
+        if (list.length < n) {
+          const { down, level } = decodeState(r.state);
+          list.push({ down, level });
+        }
         out.set(r.check_id, list);
       }
     }
@@ -283,6 +298,8 @@ export interface RawResultRow {
   at: number;
   down: boolean;
   level: number;
+  /** The run's verdict was withheld: opsbook was too slow to time it (see UNKNOWN_STATE). */
+  unknown: boolean;
   latencyMs: number;
   value: number | null;
   error: string | null;
@@ -330,7 +347,8 @@ function inKeys(keys: KeyRange | undefined) {
 
 /**
  * Aggregates rows of the finer level into `resolution` rows for [from, to), for the checks in
- * `keys` (all when absent). Minutes come from raw results, hours from minutes, days from hours.
+ * `keys` (all when absent). Minutes come from raw results (judged runs only: see UNKNOWN_STATE),
+ * hours from minutes, days from hours.
  * Idempotent: existing rows are left as they are.
  */
 export async function rollupRange(db: Db, resolution: 1 | 2 | 3, from: number, to: number, keys?: KeyRange): Promise<void> {
@@ -348,7 +366,7 @@ export async function rollupRange(db: Db, resolution: 1 | 2 | 3, from: number, t
       select check_key, 1, at - (at % ${size}), count(*),
         sum(state % 2), sum(case when state / 2 = 1 then 1 else 0 end), sum(case when state / 2 = 2 then 1 else 0 end),
         sum(latency_ms), ${sql.join(buckets)}, min(value), max(value)
-      from check_results where at >= ${from} and at < ${to} ${inKeys(keys)}
+      from check_results where at >= ${from} and at < ${to} and state < ${UNKNOWN_STATE} ${inKeys(keys)}
       group by check_key, at - (at % ${size})
       on conflict (check_key, resolution, start) do nothing`.execute(db);
     return;

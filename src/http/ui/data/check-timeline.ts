@@ -25,6 +25,8 @@ export function outagesOf(results: readonly RawResultRow[]): Outage[] {
   const out: Outage[] = [];
   let open: Outage | undefined;
   for (const r of results) {
+    // A run whose verdict was withheld neither starts nor ends an outage.
+    if (r.unknown) continue;
     if (r.down) {
       if (open) open.runs++;
       else out.push((open = { from: r.at, to: undefined, runs: 1, error: r.error }));

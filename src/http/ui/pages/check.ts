@@ -34,7 +34,7 @@ ${lineChart(series, title)}
 const RECENT_RUNS = 30;
 
 function resultState(r: RawResultRow): State {
-  return r.down ? 'down' : r.level === 2 ? 'critical' : r.level === 1 ? 'warning' : 'up';
+  return r.unknown ? 'unknown' : r.down ? 'down' : r.level === 2 ? 'critical' : r.level === 1 ? 'warning' : 'up';
 }
 
 function conditionList(list: unknown): string {
