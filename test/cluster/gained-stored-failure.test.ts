@@ -11,6 +11,7 @@
  * partitions, next to a second member written straight into the lease table that holds partitions 0
  * and 2 and stored the failure; then gives partition 0 back.
  */
+import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { partitionLease } from '../../src/cluster/index.js';
 import { insertResults } from '../../src/store/index.js';
@@ -61,5 +62,78 @@ describe.skipIf(!pgUp)('a partition gained whose check was stored down and never
     await runFor(3 * INTERVAL);
     expect(ops().checkState(api)?.probe.status).toBe('up');
     expect((await incidents()).map((i) => i.state)).toEqual(['resolved']);
+  }, scaled(120_000));
+});
+
+/**
+ * The check's own results handed over by the previous holder at its stop are older than the stored
+ * state (the newest stored result is among them): the catch-up goes behind them, not ahead with the
+ * move. Handed over: two up runs, then the failed run that settled the check down (all stored). The
+ * pipeline is busy with the first when the catch-up is queued (a lock the test holds on the rules'
+ * state makes its write wait). The failed run fires the rule, and the catch-up, finding it firing,
+ * fires nothing: one alert firing. Ahead of them, the catch-up would fire at the failed run's time,
+ * the older up run resolve it, and the failed run fire it again: a second page for one failure.
+ */
+const handed = idInPartition(PARTITIONS, 0, 'handed');
+
+describe.skipIf(!pgUp)('a partition gained with the check\'s results handed over and its stored state down', () => {
+  const cluster = clusterDaemon({
+    prefix: 'gained-stored-handed',
+    t0,
+    probeTarget: true,
+    before: async (store) => {
+      await otherMemberHolding(store.db, OTHER, PARTITIONS, [0, 2], LONG);
+      const epoch = Number((await store.db.selectFrom('cluster_leases').select('epoch').where('name', '=', partitionLease(0)).executeTakeFirstOrThrow()).epoch);
+      const lease = { lease: partitionLease(0), epoch };
+      const runs = [
+        { id: 'hand_up1', at: t0 - 35_000, failed: false },
+        { id: 'hand_up2', at: t0 - 25_000, failed: false },
+        { id: 'hand_down', at: t0 - 15_000, failed: true },
+      ];
+      await insertResults(
+        store.db,
+        runs.map((r, i) => ({ lease, checkId: handed, at: r.at, down: r.failed, level: r.failed ? 2 : 0, latencyMs: 5, ...(i === 0 || r.failed ? { settled: { down: r.failed, level: r.failed ? 2 : 0 } as const } : {}) })),
+        t0 - 15_000,
+      );
+      await store.db.insertInto('cluster_handover').values(runs.map((r) => ({
+        id: r.id, lease: partitionLease(0), epoch, check_id: handed, at: r.at,
+        result: JSON.stringify({ checkId: handed, kind: 'http', at: r.at, status: r.failed ? 'down' : 'up', level: r.failed ? 'critical' : 'ok', latencyMs: 5, conditions: [] }),
+        probe: JSON.stringify({ status: r.failed ? 'down' : 'up', level: r.failed ? 'critical' : 'ok', worseStreak: 0, betterStreak: 0, downStreak: r.failed ? 1 : 0, upStreak: r.failed ? 0 : 1 }),
+      }))).execute();
+    },
+    config: (url, target) => `${clusterStorage(url, PARTITIONS)}checks:\n${probeCheck(target, handed, '10s', 'failure_threshold: 1, success_threshold: 1')}\n`,
+  });
+  const firings = () =>
+    cluster.store.db.selectFrom('incident_timeline').select('text').where('kind', '=', 'alert').where('text', 'like', 'alert firing%').execute();
+
+  it('evaluates the handed-over results first: the rule fires once', async () => {
+    const { server, store } = cluster;
+    cluster.target.failing.add(handed);
+    // Writes of the rules' state wait (reads do not) until the catch-up is queued.
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((r) => (locked = r));
+    const holding = store.db.transaction().execute(async (trx) => {
+      await sql`lock table alert_series in exclusive mode`.execute(trx);
+      locked();
+      await released;
+    });
+    try {
+      await isLocked;
+      await cluster.giveBack(partitionLease(0), OTHER);
+      server.daemon.cluster!.poke();
+      await expect.poll(cluster.leases, { timeout: scaled(30_000), interval: 50 }).toEqual([partitionLease(0), partitionLease(1), 'singletons']);
+      // The move the gain began (its rules read, its checks added: the catch-up queued), not another,
+      // whose urgent step would wait behind the write held up.
+      await cluster.ops().workMoved();
+    } finally {
+      release();
+      await holding;
+    }
+    await cluster.ops().idle();
+    await cluster.runFor(2 * INTERVAL);
+    expect(cluster.ops().checkState(handed)?.probe.status).toBe('down');
+    expect(await firings()).toEqual([{ text: expect.stringContaining(handed) }]);
   }, scaled(120_000));
 });
