@@ -1,4 +1,4 @@
-import type { CheckResult } from '../checks/types.js';
+import type { CheckResult, StoredCheckState } from '../checks/types.js';
 import type { Clock } from '../lib/clock.js';
 import type { Transaction } from 'kysely';
 import { deleteAlertSeries, isStoreFull, loadAlertSeries, saveAlertSeries, writeAlertSeries, type AlertSeriesRow, type Database, type Store } from '../store/index.js';
@@ -78,6 +78,11 @@ export class AlertEngine {
   /** Without `commit`, the series state is saved before the events are answered; with it, see CommitEvents. */
   onCheckResult(result: CheckResult, commit?: CommitEvents): Promise<AlertEvent[]> {
     return this.serial(async () => this.persist(this.evaluator.onCheckResult(result), commit));
+  }
+
+  /** A check's stored settled state, for its rules that never saw it (see RuleEvaluator.onStoredState); `commit` as for onCheckResult. */
+  onStoredState(stored: StoredCheckState, commit?: CommitEvents): Promise<AlertEvent[]> {
+    return this.serial(async () => this.persist(this.evaluator.onStoredState(stored), commit));
   }
 
   /**

@@ -92,6 +92,60 @@ describe('explicit rules: for: and keep_firing_for', () => {
   });
 });
 
+describe('a stored settled state the rules never saw (a restart, a lease move)', () => {
+  const rules = (yaml: unknown[]) => buildRules([QUEUE], rulesFromConfig(yaml));
+  /** A new evaluator over the series another one saved after `results` (a restart, a lease move). */
+  const restarted = (yaml: unknown[], results: ReturnType<typeof result>[] = []) => {
+    const clock = new SimulatedClock(T0 + 10 * MINUTE);
+    const first = new RuleEvaluator(rules(yaml), clock, new Map([['queue', QUEUE]]));
+    for (const r of results) first.onCheckResult(r);
+    return new RuleEvaluator(rules(yaml), clock, new Map([['queue', QUEUE]]), first.takeChanged());
+  };
+
+  it('fires the rules on it, at the time of the newest stored result', () => {
+    const ev = restarted([{ id: 'queue-down', check: 'queue', condition: '[STATUS] == down', severity: 'P2' }], [result('queue', T0, 'ok', 1)]);
+    const events = ev.onStoredState({ checkId: 'queue', at: T0 + MINUTE, status: 'down', level: 'critical' });
+    expect(events.map((e) => [e.kind, e.ruleId, e.severity, e.at])).toEqual([
+      ['firing', 'check:queue', 'P1', T0 + MINUTE],
+      ['firing', 'queue-down', 'P2', T0 + MINUTE],
+    ]);
+    // Fired once: the same stored state again (a second catch-up) fires nothing more.
+    expect(ev.onStoredState({ checkId: 'queue', at: T0 + MINUTE, status: 'down', level: 'critical' })).toEqual([]);
+  });
+
+  it('leaves alone a series already firing, or pending, or updated at or after the stored result', () => {
+    const firing = restarted([], [result('queue', T0, 'critical')]);
+    expect(firing.states().map((s) => s.state)).toEqual(['firing']);
+    expect(firing.onStoredState({ checkId: 'queue', at: T0 + MINUTE, status: 'down', level: 'critical' })).toEqual([]);
+    // A `for:` wait under way is not restarted by the stored state.
+    const pending = restarted([{ id: 'queue-level', check: 'queue', for: '5m' }], [result('queue', T0, 'critical')]);
+    expect(pending.states().map((s) => s.state)).toEqual(['pending']);
+    expect(pending.onStoredState({ checkId: 'queue', at: T0 + MINUTE, status: 'down', level: 'critical' })).toEqual([]);
+    expect(pending.states().map((s) => s.activeSince)).toEqual([T0]);
+    // Its rule saw a result newer than the stored one (it recovered, say): the stored one is old news.
+    const newer = restarted([], [result('queue', T0 + 2 * MINUTE, 'ok')]);
+    expect(newer.onStoredState({ checkId: 'queue', at: T0 + MINUTE, status: 'down', level: 'critical' })).toEqual([]);
+    expect(newer.states().map((s) => s.state)).toEqual(['inactive']);
+  });
+
+  it('does not evaluate a rule that reads VALUE or LATENCY, nor go toward better', () => {
+    const ev = restarted([
+      { id: 'queue-depth', check: 'queue', condition: 'value > 1000' },
+      { id: 'queue-slow', check: 'queue', condition: '[LATENCY] > 500 || [LEVEL] == critical' },
+      { id: 'queue-up', check: 'queue', condition: '[STATUS] == up' },
+    ]);
+    expect(ev.onStoredState({ checkId: 'queue', at: T0 + MINUTE, status: 'down', level: 'critical' }).map((e) => e.ruleId)).toEqual(['check:queue']);
+    expect(ev.states().map((s) => s.ruleId)).toEqual(['check:queue']);
+    // A stored warning fires the level rule with the warning severity; a status that never settled leaves a STATUS rule alone.
+    const warning = restarted([{ id: 'queue-down', check: 'queue', condition: '[STATUS] == down' }]);
+    expect(warning.onStoredState({ checkId: 'queue', at: T0, level: 'warning' }).map((e) => [e.ruleId, e.severity])).toEqual([['check:queue', 'P3']]);
+    // A firing series is not resolved by a stored ok: a recovery is left to the check's own runs.
+    const fired = restarted([], [result('queue', T0, 'critical')]);
+    expect(fired.onStoredState({ checkId: 'queue', at: T0 + MINUTE, status: 'up', level: 'ok' })).toEqual([]);
+    expect(fired.states().map((s) => s.state)).toEqual(['firing']);
+  });
+});
+
 describe('what is saved', () => {
   it('a steady check changes nothing to save; a change of what a restart decides on does', () => {
     const { ev } = evaluator([]);

@@ -1,4 +1,4 @@
-import type { CheckResult } from '../checks/types.js';
+import type { CheckResult, StoredCheckState } from '../checks/types.js';
 import type { Clock } from '../lib/clock.js';
 import { ruleConditionHolds } from './condition.js';
 import { seriesKey } from './series.js';
@@ -67,6 +67,29 @@ export class RuleEvaluator {
       if (active === undefined) continue;
       const input: SeriesInput = { at: result.at, active, ...(result.value !== undefined ? { value: result.value } : {}), level: result.level };
       events.push(...this.apply(rule, this.labelsFor(rule), input));
+    }
+    return events;
+  }
+
+  /**
+   * Catches the rules of a check up with the settled state it starts from (a restart, a lease move),
+   * which they may never have seen: the process that stored it stopped between the history write
+   * and the evaluation. Only toward worse, and only rules that have seen nothing as new: a series
+   * pending or firing, or updated at or after the stored result, is left alone, and so is a rule
+   * whose condition holds not (a recovery the rules missed is left to the check's own runs) or
+   * reads what a stored state lacks (`[VALUE]`, `[LATENCY]`).
+   */
+  onStoredState(stored: StoredCheckState): AlertEvent[] {
+    const events: AlertEvent[] = [];
+    for (const rule of this.byCheck.get(stored.checkId) ?? []) {
+      const labels = this.labelsFor(rule);
+      const s = this.series.get(seriesKey(rule.id, labels));
+      if (s && (s.state === 'pending' || s.state === 'firing' || s.updatedAt >= stored.at)) continue;
+      const active = rule.condition
+        ? ruleConditionHolds(rule.condition, { level: stored.level, ...(stored.status ? { status: stored.status } : {}) })
+        : stored.level !== 'ok';
+      if (active !== true) continue;
+      events.push(...this.apply(rule, labels, { at: stored.at, active, level: stored.level }));
     }
     return events;
   }

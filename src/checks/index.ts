@@ -1,5 +1,5 @@
 /** Checks: kinds, the condition language, evaluation, probe state, scheduler and history. */
-export type { CheckKind, CheckContext, CheckResult, CheckLevel, CheckStatus, ConditionOutcome, Observation, Placeholders, HeartbeatReader } from './types.js';
+export type { CheckKind, CheckContext, CheckResult, CheckLevel, CheckStatus, ConditionOutcome, Observation, Placeholders, HeartbeatReader, StoredCheckState } from './types.js';
 export { parseCondition, evaluateCondition, ConditionScope, type ParsedCondition } from './conditions/index.js';
 export { evaluateCheck, type CheckConditions } from './evaluate-check.js';
 export { ProbeState, type ProbeSnapshot, type ProbeThresholds } from './probe-state.js';

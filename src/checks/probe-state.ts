@@ -58,10 +58,10 @@ export class ProbeState {
    * its `failure_threshold: 2` before the move settles down at its next failed run, not two runs
    * later. Recovery streaks start at zero (a recovery is never declared sooner than it was due).
    * Without a stored settled state (a check new, or dropped from the config and added back) nothing
-   * is restored: it starts unknown, as its rules do.
+   * is restored: it starts unknown, as its rules do. True when it was restored.
    */
-  restore(settled: SettledProbe, recent: readonly RecentResult[] = []): void {
-    if (this.touched) return;
+  restore(settled: SettledProbe, recent: readonly RecentResult[] = []): boolean {
+    if (this.touched) return false;
     this.s = { ...this.s, status: settled.down === null ? 'unknown' : settled.down ? 'down' : 'up', level: LEVELS[settled.level]! };
     // Fewer than failure_threshold of them, or the earlier process would have settled (and stored) a worse state.
     const newest = recent.slice(0, this.thresholds.failureThreshold - 1);
@@ -70,6 +70,7 @@ export class ProbeState {
     this.s.worseStreak = leading(newest, (r) => r.level > rank);
     if (this.s.worseStreak > 0) this.worseMin = Math.min(...newest.slice(0, this.s.worseStreak).map((r) => r.level));
     this.touched = true;
+    return true;
   }
 
   /** The settled status and level, as stored (`down` null while the status has never settled). */

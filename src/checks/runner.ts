@@ -9,7 +9,7 @@ import { ProbeState, type ProbeSnapshot } from './probe-state.js';
 import { CheckScheduler, STOPPED, type LastRun } from './scheduler/scheduler.js';
 import { createCheckMetrics } from './scheduler/metrics.js';
 import { HistoryWriter, heartbeatReader, registerHeartbeat, rollupAndRetain, type RetentionOptions } from './history/index.js';
-import type { CheckResult } from './types.js';
+import type { CheckLevel, CheckResult, StoredCheckState } from './types.js';
 import { loopDelayMonitor } from './loop-delay.js';
 import { DEFAULT_LOOP_DELAY_BOUND_MS } from './overload.js';
 import type { SampleStore } from '../samples/index.js';
@@ -29,6 +29,13 @@ export interface CheckRunnerOptions {
   logger?: { warn(obj: unknown, msg?: string): void };
   /** Every result, with the check's settled probe state after it. */
   onResult?: (result: CheckResult, probe: ProbeSnapshot, changed: boolean) => void;
+  /**
+   * The checks that start (a start, an add) from a stored settled state worse than ok/up, each with
+   * when its newest stored result was planned: called before their first runs are planned, so what
+   * it queues comes before their first results. The rules may never have seen that state (the
+   * process that stored it stopped before they did).
+   */
+  onStoredState?: (states: StoredCheckState[]) => void;
   /** Most checks in flight at once (default 256). */
   concurrency?: number;
   retention?: RetentionOptions;
@@ -78,6 +85,8 @@ export interface CheckRunner {
   probe(checkId: string): ProbeSnapshot | undefined;
   readonly scheduler: CheckScheduler<CompiledCheck>;
 }
+
+const LEVELS = ['ok', 'warning', 'critical'] as const satisfies readonly CheckLevel[];
 
 function isCompiled(c: CheckConfig | CompiledCheck): c is CompiledCheck {
   return typeof (c as CompiledCheck).impl === 'object' && (c as CompiledCheck).config !== undefined;
@@ -159,8 +168,9 @@ export function createCheckRunner(opts: CheckRunnerOptions): CheckRunner {
    * lease move): a check settled down stays down, and its open incident is not resolved by the first
    * run after, then opened again `failure_threshold` runs later.
    */
-  const restoreSettled = async (checks: readonly CompiledCheck[]): Promise<void> => {
-    if (!history) return;
+  const restoreSettled = async (checks: readonly CompiledCheck[]): Promise<Map<string, SettledProbe>> => {
+    const worse = new Map<string, SettledProbe>();
+    if (!history) return worse;
     const stored = await history.settled(checks.map((c) => c.id)).catch((e: unknown) => {
       opts.logger?.warn({ err: e }, 'settled check states could not be read; those checks start unknown');
       return new Map<string, SettledProbe>();
@@ -172,28 +182,49 @@ export function createCheckRunner(opts: CheckRunnerOptions): CheckRunner {
     });
     for (const c of checks) {
       const s = stored.get(c.id);
-      if (s) running.get(c.id)?.probe.restore(s, recent.get(c.id));
+      if (s && running.get(c.id)?.probe.restore(s, recent.get(c.id)) && (s.down === true || s.level > 0)) worse.set(c.id, s);
     }
+    return worse;
+  };
+
+  /**
+   * The stored states of the checks restored worse than ok/up (see onStoredState), at the planned time
+   * of their newest stored result (`lastRuns`, when read already). A check with no stored result left
+   * (pruned) has no time to give it, and is left to its own runs.
+   */
+  const storedStates = async (worse: ReadonlyMap<string, SettledProbe>, lastRuns: ReadonlyMap<string, LastRun> | undefined): Promise<StoredCheckState[]> => {
+    if (worse.size === 0 || !opts.onStoredState) return [];
+    const runs = lastRuns ?? (await lastRunsOf([...worse.keys()]));
+    return [...worse].flatMap(([checkId, s]) => {
+      const last = runs?.get(checkId);
+      if (!last?.ran) return [];
+      return [{ checkId, at: last.at, ...(s.down !== null ? { status: s.down ? ('down' as const) : ('up' as const) } : {}), level: LEVELS[s.level] }];
+    });
   };
 
   /**
    * When each of these checks last ran, as far as the store knows (their history keys made first,
    * by `prepare`). Unread, they are planned at their phase.
    */
-  const lastRunsOf = async (checks: readonly CompiledCheck[]): Promise<Map<string, LastRun> | undefined> =>
-    history?.lastRuns(checks.map((c) => c.id)).catch((e: unknown) => {
-      opts.logger?.warn({ err: e }, 'when the checks taken over last ran could not be read; they start at their phase');
+  const lastRunsOf = async (ids: readonly string[]): Promise<Map<string, LastRun> | undefined> =>
+    history?.lastRuns(ids).catch((e: unknown) => {
+      opts.logger?.warn({ err: e }, 'when the checks last ran could not be read; those taken over start at their phase, and a stored failure is left to their own runs');
       return undefined;
     });
 
-  /** What a check needs before its first run: its heartbeat, its history key, what its kind builds. */
-  const prepare = async (checks: readonly CompiledCheck[]): Promise<void> => {
+  /**
+   * What a check needs before its first run: its heartbeat, its history key, its stored settled
+   * state, what its kind builds. Answers those restored worse than ok/up.
+   */
+  const prepare = async (checks: readonly CompiledCheck[]): Promise<Map<string, SettledProbe>> => {
+    let worse = new Map<string, SettledProbe>();
     if (opts.store) {
       for (const c of checks) if (c.kind === 'heartbeat') await registerHeartbeat(opts.store, c.id, opts.clock.now());
       await history?.prepare(checks.map((c) => c.id)).catch((e: unknown) => opts.logger?.warn({ err: e }, 'check history keys could not be prepared'));
-      await restoreSettled(checks);
+      worse = await restoreSettled(checks);
     }
     await prepareChecks(checks);
+    return worse;
   };
 
   const scheduleRollup = (): void => {
@@ -211,14 +242,16 @@ export function createCheckRunner(opts: CheckRunnerOptions): CheckRunner {
   /** Prepares checks just tracked and plans them at their phase (see `add`). */
   const plan = async (added: ReadonlyArray<ReturnType<typeof track>>, takenOver = false): Promise<void> => {
     const generation = starts;
-    await prepare(added.map((a) => a.check));
-    const lastRuns = takenOver ? await lastRunsOf(added.map((a) => a.check)) : undefined;
+    const worse = await prepare(added.map((a) => a.check));
+    const lastRuns = takenOver ? await lastRunsOf(added.map((a) => a.check.id)) : undefined;
+    const stored = await storedStates(worse, lastRuns);
     if (generation !== starts) return;
     // Only those still wanted: a check removed (or replaced) meanwhile is not planned.
-    scheduler.add(
-      added.filter((a) => running.get(a.check.id) === a).map((a) => a.check),
-      lastRuns,
-    );
+    const wanted = added.filter((a) => running.get(a.check.id) === a).map((a) => a.check);
+    const ids = new Set(wanted.map((c) => c.id));
+    const storedWanted = stored.filter((s) => ids.has(s.checkId));
+    if (storedWanted.length > 0) opts.onStoredState?.(storedWanted);
+    scheduler.add(wanted, lastRuns);
   };
   const remove = async (ids: readonly string[]): Promise<void> => {
     const gone = ids.flatMap((id) => running.get(id) ?? []);
@@ -232,9 +265,10 @@ export function createCheckRunner(opts: CheckRunnerOptions): CheckRunner {
       // A stop while the start waits (a lease lost, a reload, a shutdown) wins: nothing starts after it.
       const generation = ++starts;
       const checks = [...running.values()].map((r) => r.check);
-      await prepare(checks);
+      const stored = await storedStates(await prepare(checks), undefined);
       await scheduler.prepare();
       if (generation !== starts) return;
+      if (stored.length > 0) opts.onStoredState?.(stored);
       if (!monitoring) loopDelay.monitor.acquire();
       monitoring = true;
       scheduler.start();

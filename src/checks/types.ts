@@ -105,4 +105,16 @@ export interface CheckResult {
   conditions: ConditionOutcome[];
 }
 
+/**
+ * A check's settled state as the process that ran it before stored it (a restart, a lease move),
+ * rebuilt as a verdict: `at` is when its newest stored result was planned; no value, no latency.
+ */
+export interface StoredCheckState {
+  checkId: string;
+  at: number;
+  /** Absent while the check's status has never settled. */
+  status?: Exclude<CheckStatus, 'unknown'>;
+  level: CheckLevel;
+}
+
 export const LEVEL_RANK: Record<CheckLevel, number> = { ok: 0, warning: 1, critical: 2 };

@@ -5,7 +5,7 @@
  * (or dropped on one process); a new holder evaluates what was handed over to it.
  */
 import type { AlertEngine } from '../../alerts/index.js';
-import type { CheckResult, ProbeSnapshot } from '../../checks/index.js';
+import type { CheckResult, ProbeSnapshot, StoredCheckState } from '../../checks/index.js';
 import { leaseOf, runUnderLease, SINGLETONS_LEASE } from '../../cluster/index.js';
 import { newId } from '../../lib/ids.js';
 import { forgetHandedOver, handedOver, handOverResults, type LeaseToken } from '../../store/index.js';
@@ -57,7 +57,8 @@ export class CheckResultQueue {
         // Handed over at a stop (see handOverQueued): the next holder of its partition evaluates it.
         if (!this.queuedResults.has(queued)) return;
         // Its lease passed on while it waited in the queue: fencing would refuse every write it makes,
-        // one transaction each, while the results of the leases still held wait behind them.
+        // one transaction each, while the results of the leases still held wait behind them. The next
+        // holder catches the rules up with the settled state it stored (see onStoredStates).
         if (lease && daemon.cluster?.tokenOf(lease.lease)?.epoch !== lease.epoch) return;
         await runUnderLease(lease, () => this.onCheckResult({ ...result, level: probe.level }));
       } finally {
@@ -66,6 +67,34 @@ export class CheckResultQueue {
         if (this.pipeline.stopping) this.releaseDrained();
       }
     });
+  }
+
+  /**
+   * Checks starting from a stored settled state worse than ok/up (a start, a partition gained): their
+   * rules are caught up with it, each under the lease its check runs under, before the checks' first
+   * results (queued after). A result the previous process stored but never evaluated — killed
+   * between the two, or its lease passed on while the result waited here — is paged by this one,
+   * even when the target has recovered by its first run. See RuleEvaluator.onStoredState.
+   */
+  onStoredStates(states: readonly StoredCheckState[], leaseOf: (checkId: string) => LeaseToken | undefined): void {
+    const daemon = this.pipeline.daemon;
+    daemon.logger.info({ checks: states.length }, 'checks start from a stored settled state worse than ok: their rules catch up with it');
+    const queued = new Set([...this.queuedResults].map((q) => q.result.checkId));
+    for (const stored of states) {
+      const lease = leaseOf(stored.checkId);
+      // Ahead of the results queued, as the move of the rules is: a new holder's pipeline may be a
+      // lease behind (it has just started, or gained many partitions), and the check's first run
+      // stores its recovery at once, so a catch-up dropped with a lease lost again is not done by
+      // the holder after it. Behind the check's own results handed over, which are older.
+      void this.pipeline.enqueue(async () => {
+        // Its lease passed on meanwhile: the next holder catches up instead.
+        if (lease && daemon.cluster?.tokenOf(lease.lease)?.epoch !== lease.epoch) return;
+        await runUnderLease(lease, async () => {
+          await this.alerts.onStoredState(stored, this.commit.commitAlerts).catch(pagedFromMemory);
+          this.ruleTimers.armAlertTimer();
+        });
+      }, { urgent: !queued.has(stored.checkId) });
+    }
   }
 
   private async onCheckResult(result: CheckResult): Promise<void> {

@@ -146,6 +146,7 @@ export class RunningChecks {
       ...(this.daemon.historyRollupMs !== undefined ? { rollupEveryMs: this.daemon.historyRollupMs } : {}),
       ...(this.daemon.samples ? { samples: this.daemon.samples } : {}),
       onResult: (result, probe) => this.deps.results.onResult(result, probe, tokenOf(result.checkId)),
+      onStoredState: (states) => this.deps.results.onStoredStates(states, tokenOf),
       ...(cluster
         ? {
             leaseOf: tokenOf,
