@@ -113,3 +113,65 @@ export async function axeProblems(page: Page): Promise<string[]> {
   });
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').flatMap((v) => v.nodes.map((n) => `${v.id} (${v.impact}): ${v.help} at ${n.target.join(' ')}${n.failureSummary ? ` — ${n.failureSummary.replace(/\s+/g, ' ')}` : ''}`));
 }
+
+/** What stands out past the right edge of the window, when the document is wider than it. */
+export interface Overflow {
+  /** The document's width (scrollWidth) against the window's (innerWidth), in CSS px. */
+  scrollWidth: number;
+  innerWidth: number;
+  /** The element reaching furthest right that no scrolling box of its own clips, described. */
+  widest: string;
+}
+
+/**
+ * Whether the document loaded in `page` is wider than the window (a phone's screen scrolls sideways
+ * then): undefined when it fits, else how wide and which element reaches furthest. An element inside a
+ * box that scrolls or clips on its own (a wide table in a scrolling wrapper, a `<pre>`) does not widen
+ * the page and is not named.
+ */
+export async function pageOverflow(page: Page): Promise<Overflow | undefined> {
+  return page.evaluate(() => {
+    interface El {
+      tagName: string;
+      id: string;
+      className: unknown;
+      textContent: string | null;
+      parentElement: El | null;
+      scrollWidth: number;
+      children: Iterable<El>;
+      getBoundingClientRect(): { left: number; right: number };
+    }
+    const g = globalThis as unknown as {
+      innerWidth: number;
+      document: { documentElement: { scrollWidth: number }; body: El; querySelectorAll(s: string): Iterable<El> };
+      getComputedStyle(el: El): { overflowX: string };
+    };
+    const { innerWidth, document } = g;
+    const scrollWidth = document.documentElement.scrollWidth;
+    if (scrollWidth <= innerWidth) return undefined;
+    const clipped = (el: El): boolean => {
+      for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) if (g.getComputedStyle(p).overflowX !== 'visible') return true;
+      return false;
+    };
+    // How far right an element reaches: its box, or the text it holds spilling out of the box (a word
+    // too long for its line) unless the box scrolls or clips it, or an element inside accounts for it.
+    const spill = (el: El): number => (g.getComputedStyle(el).overflowX === 'visible' ? el.getBoundingClientRect().left + el.scrollWidth : 0);
+    const reach = (el: El): number => {
+      const box = el.getBoundingClientRect().right;
+      if (box > innerWidth) return box;
+      const text = spill(el);
+      if (text <= innerWidth || [...el.children].some((c) => Math.max(c.getBoundingClientRect().right, spill(c)) >= text - 1)) return 0;
+      return text;
+    };
+    const reaching = [...document.querySelectorAll('body *')].filter((el) => !clipped(el)).map((el) => ({ el, right: reach(el) }));
+    const furthest = Math.max(0, ...reaching.map((r) => r.right));
+    // The outermost of those reaching as far: a table rather than its last header cell.
+    const widest = furthest > innerWidth ? reaching.find((r) => r.right >= furthest - 1) : undefined;
+    if (!widest) return { scrollWidth, innerWidth, widest: 'none found' };
+    const { el, right } = widest;
+    const classes = typeof el.className === 'string' && el.className.trim() ? `.${el.className.trim().split(/\s+/).join('.')}` : '';
+    const text = (el.textContent ?? '').replace(/\s+/g, ' ').trim().slice(0, 60);
+    const parent = el.parentElement ? el.parentElement.tagName.toLowerCase() : '';
+    return { scrollWidth, innerWidth, widest: `<${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${classes}> in <${parent}> reaching ${Math.round(right)} px: "${text}"` };
+  });
+}

@@ -2,14 +2,16 @@
  * An accessibility audit of every web UI page in Debian's Chromium: axe-core (WCAG 2.1 A/AA and
  * best practices) injected into each page, failing on any violation of impact serious or critical;
  * and the keyboard: a skip link first, every control reachable with Tab and showing where focus is.
- * A screenshot of each audited page goes to test-results/ui/.
+ * A screenshot of each audited page goes to test-results/ui/. And the width: every page, with long
+ * titles, ids, URLs and command output in it, fits a 390 px phone screen (and 1366 px), light and dark,
+ * without scrolling sideways; shots of each view go to test-results/screens/narrow-*.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActionToken, loadActionKey } from '../../src/notify/index.js';
-import { axeProblems, chromiumPresent, fullPageShot, inEachView, launchChromium, newAuditedPage, signInOnPage } from '../support/browser.js';
+import { axeProblems, chromiumPresent, fullPageShot, inEachView, launchChromium, newAuditedPage, pageOverflow, signInOnPage } from '../support/browser.js';
 import { REPO_ROOT } from '../support/cli.js';
 import { PASSWORD, serveUi, type ServedUi } from './support.js';
 import { scaled } from '../support/timing.js';
@@ -28,6 +30,11 @@ interface PageElement {
 declare const document: { activeElement: PageElement | null; body: PageElement; querySelectorAll(selector: string): { length: number } };
 declare function getComputedStyle(el: PageElement): { outlineStyle: string; outlineWidth: string; boxShadow: string };
 
+// What a responder meets on a phone: ids, URLs and command output with no place to break a line.
+const LONG_CHECK = 'orders-eu-west-1.nightly_backup.postgresql_dump.file_present';
+const UPSTREAM = 'upstream=https://orders-backend-7f9c2d.eu-west-1.internal.example.com:8443/api/v2/orders/health/deep/trace/4bf92f3577b34da6a3ce929d0e0e4736';
+const LONG_TITLE = 'Orders API answers 502 on https://orders.eu-west-1.internal.example.com/api/v2/orders/checkout-sessions/confirm since the 02:10 deploy';
+
 let ui: ServedUi;
 let base: string;
 let browser: Browser;
@@ -43,18 +50,21 @@ describe.skipIf(!present)('accessibility of the web UI', () => {
     fs.mkdirSync(SHOTS, { recursive: true });
     ui = await serveUi('a11y', {
       'runbooks/orders.md':
-        '# Orders API\n\n## RB-001: Orders API down\n\n**Diagnosis:**\n\n1. Check what the service answers\n\n```bash\necho diagnosis-output-ok\n```\n\n**Resolution:**\n\n2. Restart the worker\n\n```bash\nsystemctl restart orders-worker\n```\n\n- [ ] Tell support\n',
+        '# Orders API\n\n## RB-001: Orders API down\n\n**Diagnosis:**\n\n1. Check what the service answers\n\n```bash\necho diagnosis-output-ok\n```\n\n**Resolution:**\n\n2. Restart the worker\n\n```bash\nsystemctl restart orders-worker\n```\n\n- [ ] Tell support\n' +
+        `\n## RB-002: Orders API answers 502 behind the load balancer\n\n**Diagnosis:**\n\n1. Ask the upstream what it answers\n\n\`\`\`bash\necho ${UPSTREAM}\n\`\`\`\n`,
       'ops.yaml': `users:
   - { name: ana, role: admin }
+  - { name: anastasia.konstantinopoulou, role: responder }
 services:
   - { id: orders, name: Orders API, shell: { allow: [echo, systemctl] } }
 checks:
   - { kind: tcp, id: orders-port, name: Orders port, service: orders, host: 127.0.0.1, port: 9, interval: 1s, timeout: 500ms, failure_threshold: 1, runbook: "runbooks/orders.md#RB-001" }
+  - { kind: file, id: ${LONG_CHECK}, service: orders, path: /etc/os-release, interval: 1s }
 schedules:
   - id: primary
     time_zone: Europe/Paris
     layers:
-      - { name: weekly, users: [ana], rotation: { length: 1w, start: "2026-01-05" } }
+      - { name: weekly, users: [ana, anastasia.konstantinopoulou], rotation: { length: 1w, start: "2026-01-05" } }
 maintenance:
   - { id: nightly, cron: "0 2 * * *", duration: 1h, time_zone: UTC, services: [orders], comment: backups }
 slos:
@@ -168,4 +178,88 @@ runbooks: [runbooks/*.md]
       expect(seen.size, `${url}: controls reached with Tab`).toBeGreaterThanOrEqual(controls);
     }
   }, scaled(180_000));
+
+  it('fits every page on a 390 px phone screen, light and dark, with long titles, ids, URLs and output (and at 1366 px)', async () => {
+    const screens = path.join(REPO_ROOT, 'test-results', 'screens');
+    fs.mkdirSync(screens, { recursive: true });
+    const wider: Record<string, string> = {};
+    /** The document in `p` now (or `url` loaded), in each scheme at each width: shot, and measured against the window. */
+    const fits = async (name: string, url?: string, status = 200, p = page) => {
+      if (url) {
+        const res = await p.goto(`${base}${url}`);
+        expect(res?.status(), url).toBe(status);
+      }
+      await inEachView(p, async (scheme, width) => {
+        await fullPageShot(p, path.join(screens, `narrow-${name}-${scheme}-${width}.png`));
+        const over = await pageOverflow(p);
+        if (over) wider[`${name} ${scheme} ${width}px`] = `${over.scrollWidth} px wide in a ${over.innerWidth} px window; widest: ${over.widest}`;
+      });
+    };
+
+    // Signed out: the sign-in page, in a context of its own.
+    const outside = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+    await fits('login', '/login', 200, outside);
+    await outside.close();
+
+    // An incident declared by hand with a long title, a note, a step run whose output is one long
+    // word, resolved, and its review published.
+    await fits('declare', '/incidents/new');
+    await page.getByLabel('Title').fill(LONG_TITLE);
+    await page.getByLabel('Severity').selectOption({ index: 1 });
+    await page.getByLabel('Service').selectOption('orders');
+    await page.getByLabel('Runbook').selectOption('runbooks/orders.md#RB-002');
+    await page.getByLabel('What is happening').fill(`Checkout fails for every customer; the load balancer logs ${UPSTREAM} as the failing upstream.`);
+    await page.getByRole('button', { name: 'Declare incident' }).click();
+    await page.waitForURL(/\/incidents\/inc/);
+    const longId = decodeURIComponent(new URL(page.url()).pathname.split('/')[2]!);
+    await page.getByLabel(/Note for the timeline/).fill(`rolled back the deploy; watching ${UPSTREAM}`);
+    await page.getByRole('button', { name: 'Add note' }).click();
+    await expect.poll(() => page.locator('.timeline').textContent()).toMatch(/rolled back the deploy/);
+    await page.getByRole('button', { name: 'Run step 1 (read-only)' }).click();
+    await page.locator('.transcript .stdout').getByText(UPSTREAM).waitFor();
+    await fits('incident-long');
+    await page.getByRole('button', { name: /^Resolve/ }).click();
+    await expect.poll(() => page.locator('[data-incident-state]').textContent(), { timeout: scaled(20_000) }).toBe('resolved');
+    await fits('incident-long-resolved');
+    await page.goto(`${base}/incidents/${encodeURIComponent(longId)}/review`);
+    const draft = await page.getByLabel('Review (markdown)').inputValue();
+    await page.getByLabel('Review (markdown)').fill(`${draft}\n\nThe failing upstream: ${UPSTREAM}\n`);
+    await page.getByRole('button', { name: 'Save and publish' }).click();
+    await page.waitForURL(/version=1/);
+    await fits('review-published');
+    await fits('review-draft', `/incidents/${encodeURIComponent(longId)}/review?draft=1`);
+
+    // The incident the failing check opened (still open), and the confirmation before its write step.
+    await fits('incident', `/incidents/${encodeURIComponent(incidentId)}`);
+    const confirm = await page.getByRole('link', { name: /Run step 2/ }).getAttribute('href');
+    await fits('incident-run-confirm', confirm!);
+
+    await page.goto(`${base}/tokens`);
+    await page.getByLabel('Name').fill('grafana-dashboards.eu-west-1.readonly');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    await page.locator('#new-token').waitFor();
+    await fits('tokens-created');
+
+    await fits('overview', '/');
+    await fits('incidents', '/incidents');
+    await fits('checks', '/checks');
+    await fits('checks-filtered', '/checks?service=orders&state=down&kind=tcp');
+    await fits('check', '/checks/orders-port');
+    await fits('check-long-id', `/checks/${LONG_CHECK}`);
+    await fits('executions', '/executions');
+    await fits('oncall', '/oncall');
+    await fits('runbooks', '/runbooks');
+    await fits('runbook', '/runbooks/view?file=runbooks%2Forders.md');
+    await fits('maintenance', '/maintenance');
+    await fits('report', '/report');
+    await fits('report-7d', '/report?period=7d');
+    await fits('tokens', '/tokens');
+    await fits('status-publish', '/status/publish');
+    await fits('status', '/status');
+    await fits('not-found', `/checks/${LONG_CHECK}.missing`, 404);
+    const link = createActionToken({ incidentId, action: 'resolve', expiresAt: Date.now() + 3_600_000, user: 'ana' }, await loadActionKey(ui.daemon.store.db, ui.daemon.clock));
+    await fits('action-link', `/a/${link}`);
+
+    expect(wider).toEqual({});
+  }, scaled(300_000)); // about 30 pages, each shot and measured four times: the bound grows with the load
 });

@@ -27,6 +27,15 @@ export function severityBadge(severity: string): Html {
   return html`<span class="sev sev-${severity.toLowerCase().replace(/[^a-z0-9]/g, '')}">${severity}</span>`;
 }
 
+/**
+ * A table in a box of its own that scrolls sideways when the table is wider than the screen (a phone),
+ * instead of widening the whole page; focusable and named, so a keyboard can scroll it and a screen
+ * reader says what it holds.
+ */
+export function scrollingTable(label: string, table: Html): Html {
+  return html`<div class="table-scroll" tabindex="0" role="region" aria-label="${label}">${table}</div>`;
+}
+
 /** An instant as a <time> element, shown in UTC so every responder reads the same clock. */
 export function when(ms: number | null | undefined): Html {
   if (ms === null || ms === undefined) return html`<span class="muted">—</span>`;

@@ -8,13 +8,15 @@ const STYLE = `
 body{font-family:system-ui,sans-serif;margin:24px;color:#222;max-width:1100px}
 h1{font-size:22px}h2{font-size:17px;margin-top:28px;border-bottom:1px solid #ddd;padding-bottom:4px}
 table{border-collapse:collapse;font-size:13px;margin:8px 0}th,td{border:1px solid #ddd;padding:4px 8px;text-align:left}
-th{background:#f5f5f5}tr.missed td{background:#fdecea}.charts{display:flex;flex-wrap:wrap;gap:12px}.empty{color:#666}`;
+th{background:#f5f5f5}tr.missed td{background:#fdecea}.charts{display:flex;flex-wrap:wrap;gap:12px}.empty{color:#666}
+.table-scroll{overflow-x:auto}`;
 
 function table(t: ReportTable): string {
   if (t.rows.length === 0) return `<p class="empty">${escapeXml(t.empty)}</p>`;
   const head = `<tr>${t.headers.map((h) => `<th scope="col">${escapeXml(h)}</th>`).join('')}</tr>`;
   const body = t.rows.map((row, i) => `<tr${t.missed?.[i] ? ' class="missed"' : ''}>${row.map((c) => `<td>${escapeXml(c)}</td>`).join('')}</tr>`).join('');
-  return `<table><thead>${head}</thead><tbody>${body}</tbody></table>`;
+  // In a box that scrolls sideways on a narrow screen (a phone), not the page; focusable so a keyboard can scroll it.
+  return `<div class="table-scroll" tabindex="0" role="region" aria-label="${escapeXml(t.title)}"><table><thead>${head}</thead><tbody>${body}</tbody></table></div>`;
 }
 
 /** The bar chart of a section that has one (MTTA/MTTR per service, pages per person), when it has rows. */

@@ -1,6 +1,6 @@
 import type { CheckConfig } from '../../../config/schema/checks.js';
 import type { RawResultRow } from '../../../store/index.js';
-import { duration, lineChart, percent, stateBadge, when, type Series, type State } from '../components.js';
+import { duration, lineChart, percent, scrollingTable, stateBadge, when, type Series, type State } from '../components.js';
 import { BAR_RESULTS } from '../data/check-list.js';
 import { checkTimeline, type CheckTimeline } from '../data/check-timeline.js';
 import { historyBar } from '../history-bar.js';
@@ -25,8 +25,8 @@ function latencyChart(title: string, rows: Array<{ at: number; latency: Record<s
   return html`<section class="card" aria-label="${title}">
 ${lineChart(series, title)}
 <details><summary>Figures of “${title}”</summary>
-<table><thead><tr><th scope="col">From</th>${QUANTILES.map((q) => html`<th scope="col">${q.key}</th>`)}</tr></thead>
-<tbody>${rows.map((r) => html`<tr><td>${when(r.at)}</td>${QUANTILES.map((q) => html`<td>${ms(r.latency[q.key])}</td>`)}</tr>`)}</tbody></table>
+${scrollingTable(`Figures of “${title}”`, html`<table><thead><tr><th scope="col">From</th>${QUANTILES.map((q) => html`<th scope="col">${q.key}</th>`)}</tr></thead>
+<tbody>${rows.map((r) => html`<tr><td>${when(r.at)}</td>${QUANTILES.map((q) => html`<td>${ms(r.latency[q.key])}</td>`)}</tr>`)}</tbody></table>`)}
 </details>
 </section>`;
 }
@@ -52,12 +52,12 @@ function whyFailed(check: CheckConfig, r: RawResultRow): Html | string {
 function outagesTable(t: CheckTimeline): Html {
   if (t.outages.length === 0 && t.incidents.length === 0) return html`<p>No outages or incidents in the last 24 hours.</p>`;
   return html`${t.outages.length
-    ? html`<table class="dense"><caption>Outages, last 24 hours</caption><thead><tr><th scope="col">From</th><th scope="col">To</th><th scope="col">Lasted</th><th scope="col">Failed runs</th><th scope="col">Error</th></tr></thead>
-<tbody>${t.outages.map((o) => html`<tr data-outage="${o.from}"><td>${when(o.from)}</td><td>${o.to ? when(o.to) : 'ongoing'}</td><td>${duration((o.to ?? t.to) - o.from)}</td><td>${o.runs}</td><td>${o.error ?? ''}</td></tr>`)}</tbody></table>`
+    ? scrollingTable('Outages, last 24 hours', html`<table class="dense"><caption>Outages, last 24 hours</caption><thead><tr><th scope="col">From</th><th scope="col">To</th><th scope="col">Lasted</th><th scope="col">Failed runs</th><th scope="col">Error</th></tr></thead>
+<tbody>${t.outages.map((o) => html`<tr data-outage="${o.from}"><td>${when(o.from)}</td><td>${o.to ? when(o.to) : 'ongoing'}</td><td>${duration((o.to ?? t.to) - o.from)}</td><td>${o.runs}</td><td>${o.error ?? ''}</td></tr>`)}</tbody></table>`)
     : html`<p>No outages in the last 24 hours.</p>`}
 ${t.incidents.length
-  ? html`<table class="dense"><caption>Incidents of this check’s service, last 24 hours</caption><thead><tr><th scope="col">Incident</th><th scope="col">Severity</th><th scope="col">Opened</th><th scope="col">Resolved</th></tr></thead>
-<tbody>${t.incidents.map((i) => html`<tr><th scope="row"><a href="/incidents/${encodeURIComponent(i.id)}">${i.title}</a></th><td>${i.severity}</td><td>${when(i.openedAt)}</td><td>${when(i.resolvedAt)}</td></tr>`)}</tbody></table>`
+  ? scrollingTable('Incidents of this check’s service, last 24 hours', html`<table class="dense"><caption>Incidents of this check’s service, last 24 hours</caption><thead><tr><th scope="col">Incident</th><th scope="col">Severity</th><th scope="col">Opened</th><th scope="col">Resolved</th></tr></thead>
+<tbody>${t.incidents.map((i) => html`<tr><th scope="row"><a href="/incidents/${encodeURIComponent(i.id)}">${i.title}</a></th><td>${i.severity}</td><td>${when(i.openedAt)}</td><td>${when(i.resolvedAt)}</td></tr>`)}</tbody></table>`)
   : ''}`;
 }
 
@@ -88,8 +88,8 @@ export function checkRoutes(): UiRoute[] {
 <p>State: <span data-live="checkstate:${check.id}">${stateBadge(summary.state)}</span> · kind ${check.kind}${summary.service ? html` · service ${summary.service}` : ''} · every ${Math.round(Number(check.interval) / 1000)} s</p>
 ${summary.lastError ? html`<p class="notice error">Last error: ${summary.lastError}</p>` : ''}
 <section class="card"><h2>Uptime</h2>
-<table class="uptime"><thead><tr><th scope="col">Window</th><th scope="col">Uptime</th><th scope="col">Runs</th><th scope="col">Failures</th><th scope="col">p50</th><th scope="col">p95</th><th scope="col">p99</th></tr></thead>
-<tbody>${windows.map((w) => html`<tr><th scope="row">${w.label}</th><td>${percent(w.stats.uptime, 3)}</td><td>${w.stats.count}</td><td>${w.stats.failures}</td><td>${ms(w.stats.latency.p50)}</td><td>${ms(w.stats.latency.p95)}</td><td>${ms(w.stats.latency.p99)}</td></tr>`)}</tbody></table>
+${scrollingTable('Uptime', html`<table class="uptime"><thead><tr><th scope="col">Window</th><th scope="col">Uptime</th><th scope="col">Runs</th><th scope="col">Failures</th><th scope="col">p50</th><th scope="col">p95</th><th scope="col">p99</th></tr></thead>
+<tbody>${windows.map((w) => html`<tr><th scope="row">${w.label}</th><td>${percent(w.stats.uptime, 3)}</td><td>${w.stats.count}</td><td>${w.stats.failures}</td><td>${ms(w.stats.latency.p50)}</td><td>${ms(w.stats.latency.p95)}</td><td>${ms(w.stats.latency.p99)}</td></tr>`)}</tbody></table>`)}
 </section>
 <section class="card" aria-labelledby="h-history"><h2 id="h-history">State history</h2>
 <p>${historyBar(summary.recent, BAR_RESULTS, `History of ${summary.name}`)}</p>

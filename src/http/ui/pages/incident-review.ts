@@ -1,5 +1,5 @@
 import { reviewDocument, reviewDraft } from '../../../daemon/operations/index.js';
-import { when } from '../components.js';
+import { scrollingTable, when } from '../components.js';
 import { incidentReader } from '../data/incidents.js';
 import { html } from '../html.js';
 import { csrfField, page } from '../layout.js';
@@ -32,8 +32,8 @@ ${canEdit
   : html`<pre class="card"><code>${doc.markdown}</code></pre>`}
 <section class="card" aria-labelledby="h-versions"><h2 id="h-versions">Versions</h2>
 ${versions.length
-  ? html`<table><thead><tr><th scope="col">Version</th><th scope="col">Saved</th><th scope="col">By</th><th scope="col">Published</th></tr></thead>
-<tbody>${versions.map((v) => html`<tr><th scope="row"><a href="${self}?version=${v.version}">${v.version}</a></th><td>${when(v.savedAt)}</td><td>${v.savedBy}</td><td>${v.publishedAt !== undefined ? html`${when(v.publishedAt)} by ${v.publishedBy}` : '—'}</td></tr>`)}</tbody></table>`
+  ? scrollingTable('Versions', html`<table><thead><tr><th scope="col">Version</th><th scope="col">Saved</th><th scope="col">By</th><th scope="col">Published</th></tr></thead>
+<tbody>${versions.map((v) => html`<tr><th scope="row"><a href="${self}?version=${v.version}">${v.version}</a></th><td>${when(v.savedAt)}</td><td>${v.savedBy}</td><td>${v.publishedAt !== undefined ? html`${when(v.publishedAt)} by ${v.publishedBy}` : '—'}</td></tr>`)}</tbody></table>`)
   : html`<p class="muted">Nothing saved yet.</p>`}
 </section>`,
   });

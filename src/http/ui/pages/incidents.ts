@@ -6,7 +6,7 @@ import { teamLinks } from '../team-links.js';
 import { enforceTeamWrite, teamView } from '../../teams.js';
 import { operationsOf } from '../../routes/operations.js';
 import { OpsbookError } from '../../../lib/errors/index.js';
-import { severityBadge, when } from '../components.js';
+import { scrollingTable, severityBadge, when } from '../components.js';
 import { incidentReader } from '../data/incidents.js';
 import { loadRunbooks } from '../data/runbooks.js';
 import { html } from '../html.js';
@@ -55,8 +55,8 @@ ${renderProcedure(linked.runbook, linked.procedure, { level: 2, actions: canResp
 </div>
 <details class="card"><summary><h2 id="h-deliveries">Deliveries (${deliveries.length})</h2></summary>
 ${deliveries.length
-  ? html`<table><thead><tr><th scope="col">At</th><th scope="col">Channel</th><th scope="col">Attempt</th><th scope="col">Outcome</th><th scope="col">Detail</th></tr></thead>
-<tbody>${deliveries.map((d) => html`<tr><td>${when(Number(d.at))}</td><td>${d.channel_id}</td><td>${d.attempt}</td><td>${d.outcome}</td><td>${d.status_code ?? ''} ${d.error ?? d.detail ?? ''}</td></tr>`)}</tbody></table>`
+  ? scrollingTable('Deliveries', html`<table><thead><tr><th scope="col">At</th><th scope="col">Channel</th><th scope="col">Attempt</th><th scope="col">Outcome</th><th scope="col">Detail</th></tr></thead>
+<tbody>${deliveries.map((d) => html`<tr><td>${when(Number(d.at))}</td><td>${d.channel_id}</td><td>${d.attempt}</td><td>${d.outcome}</td><td>${d.status_code ?? ''} ${d.error ?? d.detail ?? ''}</td></tr>`)}</tbody></table>`)
   : html`<p class="muted">No delivery attempts yet.</p>`}
 </details>
 </div>`,
@@ -169,8 +169,8 @@ export function incidentRoutes(): UiRoute[] {
           body: html`${actor!.role !== 'viewer' ? html`<p><a class="button" href="/incidents/new">Declare an incident</a></p>` : ''}
 ${teamLinks(daemon, actor!, query.team, '/incidents')}
 ${list.length
-  ? html`<table><thead><tr><th scope="col">Incident</th><th scope="col">Severity</th><th scope="col">State</th><th scope="col">Opened</th><th scope="col">Service</th></tr></thead>
-<tbody>${list.map((i) => html`<tr><th scope="row"><a href="/incidents/${encodeURIComponent(i.id)}">${i.title}</a></th><td>${severityBadge(i.severity)}</td><td>${i.state}</td><td>${when(i.openedAt)}</td><td>${i.service ?? ''}</td></tr>`)}</tbody></table>`
+  ? scrollingTable('Incidents', html`<table><thead><tr><th scope="col">Incident</th><th scope="col">Severity</th><th scope="col">State</th><th scope="col">Opened</th><th scope="col">Service</th></tr></thead>
+<tbody>${list.map((i) => html`<tr><th scope="row"><a href="/incidents/${encodeURIComponent(i.id)}">${i.title}</a></th><td>${severityBadge(i.severity)}</td><td>${i.state}</td><td>${when(i.openedAt)}</td><td>${i.service ?? ''}</td></tr>`)}</tbody></table>`)
   : html`<p>No incidents.</p>`}`,
         });
       },

@@ -1,5 +1,5 @@
 import { activeOccurrence, silenceFromRow, type Matcher } from '../../../incidents/index.js';
-import { when } from '../components.js';
+import { scrollingTable, when } from '../components.js';
 import { incidentReader } from '../data/incidents.js';
 import { html, type Html } from '../html.js';
 import { csrfField, page } from '../layout.js';
@@ -34,21 +34,21 @@ export function maintenanceRoutes(): UiRoute[] {
 <section class="card" aria-labelledby="h-windows"><h2 id="h-windows">Maintenance windows</h2>
 <p class="muted">Windows hold back notifications; incidents still open.</p>
 ${windows.length
-  ? html`<table><thead><tr><th scope="col">Window</th><th scope="col">When</th><th scope="col">Now</th><th scope="col">Covers</th><th scope="col">Why</th></tr></thead>
+  ? scrollingTable('Maintenance windows', html`<table><thead><tr><th scope="col">Window</th><th scope="col">When</th><th scope="col">Now</th><th scope="col">Covers</th><th scope="col">Why</th></tr></thead>
 <tbody>${windows.map((w) => {
     const open = activeOccurrence(w, now);
     return html`<tr><th scope="row">${w.id}</th><td>${w.cron ? html`<code>${w.cron}</code> (${w.timeZone}) for ${Math.round((w.durationMs ?? 0) / 60_000)} min` : html`${when(w.start)} – ${when(w.end)}`}</td>
 <td>${open ? html`<strong>open</strong> until ${when(open.end)}` : 'closed'}</td>
 <td>${w.services.length ? w.services.join(', ') : 'all services'}${w.matchers.length ? html`; ${matchers(w.matchers)}` : ''}</td><td>${w.comment ?? ''}</td></tr>`;
-  })}</tbody></table>`
+  })}</tbody></table>`)
   : html`<p>No maintenance windows configured.</p>`}
 </section>
 <section class="card" aria-labelledby="h-silences"><h2 id="h-silences">Silences</h2>
 ${teamLinks(daemon, actor!, query.team, '/maintenance')}
 ${silences.length
-  ? html`<table><thead><tr><th scope="col">Matchers</th><th scope="col">From</th><th scope="col">Until</th><th scope="col">By</th><th scope="col">Why</th><th scope="col">Origin</th>${canChange ? html`<th scope="col">Action</th>` : ''}</tr></thead>
+  ? scrollingTable('Silences', html`<table><thead><tr><th scope="col">Matchers</th><th scope="col">From</th><th scope="col">Until</th><th scope="col">By</th><th scope="col">Why</th><th scope="col">Origin</th>${canChange ? html`<th scope="col">Action</th>` : ''}</tr></thead>
 <tbody>${silences.map((s) => html`<tr><td>${matchers(s.matchers)}</td><td>${when(s.startsAt)}</td><td>${when(s.endsAt)}</td><td>${s.createdBy}</td><td>${s.comment}</td><td>${s.origin === 'config' ? 'ops.yaml' : 'runtime'}</td>
-${canChange ? html`<td>${s.origin === 'runtime' ? html`<form method="post" action="/maintenance/silences/${encodeURIComponent(s.id)}/expire">${csrfField(session)}<button type="submit" aria-label="Expire silence ${s.id}">Expire</button></form>` : html`<span class="muted">edit ops.yaml</span>`}</td>` : ''}</tr>`)}</tbody></table>`
+${canChange ? html`<td>${s.origin === 'runtime' ? html`<form method="post" action="/maintenance/silences/${encodeURIComponent(s.id)}/expire">${csrfField(session)}<button type="submit" aria-label="Expire silence ${s.id}">Expire</button></form>` : html`<span class="muted">edit ops.yaml</span>`}</td>` : ''}</tr>`)}</tbody></table>`)
   : html`<p>No live silences.</p>`}
 ${canChange
   ? html`<h3>New silence</h3>

@@ -50,7 +50,7 @@ export function scheduleSection(schedule: Schedule, now: number, changes: Change
 <p class="now-oncall">On call now: ${current
     ? html`<strong data-oncall="${schedule.id}">${current.user}</strong> until ${local(current.end, tz)}${reason(schedule, current) ? html` <span class="muted">(${reason(schedule, current)})</span>` : ''}`
     : html`<strong>nobody</strong>`}</p>
-<table>
+<div class="table-scroll" tabindex="0" role="region" aria-label="Layers of ${schedule.name ?? schedule.id}"><table>
 <caption>Layers (later layers win where they have someone)</caption>
 <thead><tr><th scope="col">Layer</th><th scope="col">Now</th><th scope="col">Until</th></tr></thead>
 <tbody>${schedule.layers.map((layer, i) => {
@@ -58,7 +58,7 @@ export function scheduleSection(schedule: Schedule, now: number, changes: Change
     const c = ls.find((s) => s.start <= now && now < s.end);
     return html`<tr><th scope="row">${layer.name}</th><td>${c ? c.user : html`<span class="muted">nobody</span>`}</td><td>${c ? local(c.end, tz) : '—'}</td></tr>`;
   })}</tbody>
-</table>
+</table></div>
 <div class="table-scroll" tabindex="0" role="region" aria-label="Next handoffs in ${schedule.name ?? schedule.id}"><table>
 <caption>Next handoffs (14 days)</caption>
 <thead><tr><th scope="col">From</th><th scope="col">Until</th><th scope="col">Who</th><th scope="col">Why</th></tr></thead>
@@ -66,20 +66,20 @@ export function scheduleSection(schedule: Schedule, now: number, changes: Change
     ? upcoming.map((s) => html`<tr><td>${local(s.start, tz)}</td><td>${local(s.end, tz)}</td><td>${s.user}</td><td>${reason(schedule, s)}</td></tr>`)
     : html`<tr><td colspan="4">No handoff in the next 14 days.</td></tr>`}</tbody>
 </table></div>
-<table class="roster">
+<div class="table-scroll" tabindex="0" role="region" aria-label="Calendar of ${schedule.name ?? schedule.id}"><table class="roster">
 <caption>Calendar (next 14 days, ${tz})</caption>
 <thead><tr><th scope="col">Day</th><th scope="col">On call</th></tr></thead>
 <tbody>${dailyRoster(schedule, now, 14).map((d) => html`<tr data-day="${d.date}"><th scope="row">${weekday(d.date)} ${d.date}</th><td>${d.shifts.length
     ? d.shifts.map((s, i) => html`${i ? ' · ' : ''}<span${s.override !== undefined ? html` class="override"` : ''}>${hhmm(s.start, tz)}–${s.end === d.end ? '24:00' : hhmm(s.end, tz)} <strong>${s.user}</strong>${s.override !== undefined ? ' (override)' : ''}</span>`)
     : html`<span class="muted">nobody</span>`}</td></tr>`)}</tbody>
-</table>
-<table>
+</table></div>
+<div class="table-scroll" tabindex="0" role="region" aria-label="Overrides in the config of ${schedule.name ?? schedule.id}"><table>
 <caption>Overrides in the config</caption>
 <thead><tr><th scope="col">Who</th><th scope="col">From</th><th scope="col">Until</th><th scope="col">Covers</th></tr></thead>
 <tbody>${overrides.length
     ? overrides.map((o) => html`<tr><td>${o.user}</td><td>${local(o.start, tz)}</td><td>${local(o.end, tz)}</td><td>${o.layer === undefined ? 'whole schedule' : (schedule.layers[o.layer]?.name ?? `layer ${o.layer}`)}</td></tr>`)
     : html`<tr><td colspan="4">No current or upcoming override.</td></tr>`}</tbody>
-</table>
+</table></div>
 ${overrideSection(schedule, changes.stored.filter((o) => o.schedule === schedule.id), changes.users, changes.actor, changes.session)}
 </section>`;
 }

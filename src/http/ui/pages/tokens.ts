@@ -1,6 +1,6 @@
 import { createToken, listTokenInfo, revokeTokenById } from '../../../identity/index.js';
 import type { Daemon } from '../../../daemon/index.js';
-import { when } from '../components.js';
+import { scrollingTable, when } from '../components.js';
 import { html, type Html } from '../html.js';
 import { csrfField, page } from '../layout.js';
 import type { Session } from '../../sessions/index.js';
@@ -22,10 +22,10 @@ async function tokensPage(ctx: UiContext, created?: { token: string; user: strin
 ${createForm(daemon, session)}
 <section class="card" aria-labelledby="h-tokens"><h2 id="h-tokens">Tokens</h2>
 ${tokens.length
-  ? html`<table><thead><tr><th scope="col">Name</th><th scope="col">User</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col">State</th></tr></thead>
+  ? scrollingTable('Tokens', html`<table><thead><tr><th scope="col">Name</th><th scope="col">User</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col">State</th></tr></thead>
 <tbody>${tokens.map((t) => html`<tr data-token="${t.id}"><th scope="row">${t.name}</th><td>${t.user_name}</td><td>${when(t.created_at)} by ${t.created_by}</td><td>${when(t.last_used_at)}</td><td>${t.revoked_at !== null
     ? html`revoked ${when(t.revoked_at)} by ${t.revoked_by ?? ''}`
-    : html`<form method="post" action="/tokens/${encodeURIComponent(t.id)}/revoke">${csrfField(session)}<button type="submit" aria-label="Revoke ${t.name} of ${t.user_name}">Revoke</button></form>`}</td></tr>`)}</tbody></table>`
+    : html`<form method="post" action="/tokens/${encodeURIComponent(t.id)}/revoke">${csrfField(session)}<button type="submit" aria-label="Revoke ${t.name} of ${t.user_name}">Revoke</button></form>`}</td></tr>`)}</tbody></table>`)
   : html`<p class="muted">No tokens yet.</p>`}
 </section>`,
   });
