@@ -287,6 +287,8 @@ interface AlertFigures {
   freshSent: number;
   lat: number[];
   sent: number;
+  /** The daemon's CPU per alert over the latency run (one alert every 50 ms: nothing shared between alerts). */
+  latCpu: number;
 }
 
 async function opsbookAlerts(): Promise<AlertFigures> {
@@ -312,8 +314,9 @@ ${webhookPagingYaml(receiver.url)}`);
     await quiet(receiver.arrivals, before + freshSent - fresh.failed);
     const freshDelivered = throughDelivery(daemon.pid!, fresh, receiver.arrivals);
     const delivered = receiver.arrivals.size - before;
+    const cpu0 = cpuMs(daemon.pid!);
     const { lat, sent } = await latency(receiver.arrivals, (k) => trigger(k));
-    return { repeats, fresh, freshDelivered, delivered, freshSent, lat, sent };
+    return { repeats, fresh, freshDelivered, delivered, freshSent, lat, sent, latCpu: (cpuMs(daemon.pid!) - cpu0) / sent };
   } finally {
     await stop(daemon);
     await receiver.close();
@@ -353,8 +356,9 @@ receivers:
     await quiet(receiver.arrivals, before + freshSent - fresh.failed);
     const freshDelivered = throughDelivery(am.pid!, fresh, receiver.arrivals);
     const delivered = receiver.arrivals.size - before;
+    const cpu0 = cpuMs(am.pid!);
     const { lat, sent } = await latency(receiver.arrivals, (k) => fire(k));
-    return { repeats, fresh, freshDelivered, delivered, freshSent, lat, sent };
+    return { repeats, fresh, freshDelivered, delivered, freshSent, lat, sent, latCpu: (cpuMs(am.pid!) - cpu0) / sent };
   } finally {
     await stop(am);
     await receiver.close();
@@ -372,7 +376,7 @@ async function alerts(): Promise<void> {
   say(`  notifications delivered for them (waited until quiet): opsbook ${ours.delivered}/${ours.freshSent}   Alertmanager ${theirs ? `${theirs.delivered}/${theirs.freshSent}` : 'n/a'}`);
   const fmtD = (d: Delivered) => `${d.rate.toFixed(0).padStart(6)}/s  ${d.cpuPerEvent.toFixed(2)} ms CPU/alert`;
   say(`  the same, until the last notification arrived  opsbook ${fmtD(ours.freshDelivered)}   Alertmanager ${theirs ? fmtD(theirs.freshDelivered) : 'not run'}   rate ratio ${theirs ? ratio(ours.freshDelivered.rate, theirs.freshDelivered.rate) : 'n/a'}`);
-  const lat = (f: AlertFigures) => `p50 ${q(f.lat, 0.5).toFixed(1)} ms  p99 ${q(f.lat, 0.99).toFixed(1)} ms (${f.lat.length}/${f.sent})`;
+  const lat = (f: AlertFigures) => `p50 ${q(f.lat, 0.5).toFixed(1)} ms  p99 ${q(f.lat, 0.99).toFixed(1)} ms (${f.lat.length}/${f.sent}), daemon CPU ${f.latCpu.toFixed(2)} ms per alert`;
   say(`Alert → webhook delivered on a quiet receiver, one new alert every 50 ms`);
   say(`  opsbook (signed webhook, outbox):  ${lat(ours)}`);
   say(`  Alertmanager (group_wait: 0s):     ${theirs ? lat(theirs) : 'not run (prometheus-alertmanager missing)'}`);
