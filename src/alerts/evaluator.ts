@@ -1,6 +1,6 @@
 import type { CheckResult, StoredCheckState } from '../checks/types.js';
 import type { Clock } from '../lib/clock.js';
-import { ruleConditionHolds } from './condition.js';
+import { ruleConditionHolds, type ConditionInput } from './condition.js';
 import { seriesKey } from './series.js';
 import { advance, dueAt, initialSeries, observe, type SeriesInput, type Transition } from './state-machine.js';
 import { renderTemplate } from './template.js';
@@ -14,6 +14,11 @@ const DECIDING = ['state', 'activeSince', 'firingSince', 'keepFiringUntil', 'las
  * `takeChanged()` hands the states to persist, and a restarted evaluator is built from them
  * (see AlertEngine for the store-backed form).
  */
+/** Whether a rule's condition holds for a verdict (a rule without one: its level is not ok); undefined when it reads what the verdict lacks. */
+function holds(rule: AlertRule, input: ConditionInput & { level: string }): boolean | undefined {
+  return rule.condition ? ruleConditionHolds(rule.condition, input) : input.level !== 'ok';
+}
+
 export class RuleEvaluator {
   private readonly byCheck = new Map<string, AlertRule[]>();
   private readonly rules = new Map<string, AlertRule>();
@@ -56,14 +61,12 @@ export class RuleEvaluator {
     else this.observed.delete(result.checkId);
     const events: AlertEvent[] = [];
     for (const rule of this.byCheck.get(result.checkId) ?? []) {
-      const active = rule.condition
-        ? ruleConditionHolds(rule.condition, {
-            ...(result.value !== undefined ? { value: result.value } : {}),
-            latencyMs: result.latencyMs,
-            level: result.level,
-            status: result.status,
-          })
-        : result.level !== 'ok';
+      const active = holds(rule, {
+        ...(result.value !== undefined ? { value: result.value } : {}),
+        latencyMs: result.latencyMs,
+        level: result.level,
+        status: result.status,
+      });
       if (active === undefined) continue;
       const input: SeriesInput = { at: result.at, active, ...(result.value !== undefined ? { value: result.value } : {}), level: result.level };
       events.push(...this.apply(rule, this.labelsFor(rule), input));
@@ -85,9 +88,7 @@ export class RuleEvaluator {
       const labels = this.labelsFor(rule);
       const s = this.series.get(seriesKey(rule.id, labels));
       if (s && (s.state === 'pending' || s.state === 'firing' || s.updatedAt >= stored.at)) continue;
-      const active = rule.condition
-        ? ruleConditionHolds(rule.condition, { level: stored.level, ...(stored.status ? { status: stored.status } : {}) })
-        : stored.level !== 'ok';
+      const active = holds(rule, { level: stored.level, ...(stored.status ? { status: stored.status } : {}) });
       if (active !== true) continue;
       events.push(...this.apply(rule, labels, { at: stored.at, active, level: stored.level }));
     }

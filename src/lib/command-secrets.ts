@@ -7,7 +7,7 @@
  */
 import { headerSecrets, isCredentialHeader, looksLikeCredential } from './credential-names.js';
 import { own } from './own.js';
-import { CURL_VALUE_LETTERS } from './short-options.js';
+import { CURL_VALUE_LETTERS, splitShortOptions } from './short-options.js';
 
 /** A shell word with its quotes and escapes removed; `quoted` when it began with a quote (`"PGPASSWORD=… psql"` is a command, not an assignment). */
 interface Word {
@@ -97,13 +97,13 @@ const KNOWN = new Set([...Object.keys(USER_OPTIONS), ...Object.keys(PASSWORD_OPT
 
 /** A group of short options (`-sSu`, `-siuops:pass`, `-sH…`): the one taking a value (`-u`) and its value, or undefined. */
 function groupedOption(word: string, next: string | undefined, letters: string | undefined): { option: string; value: string | undefined } | undefined {
-  if (!letters || !/^-[^-]./.test(word)) return undefined;
-  for (let j = 1; j < word.length; j++) {
-    if (!letters.includes(word[j]!)) continue;
-    const rest = word.slice(j + 1);
-    return { option: `-${word[j]}`, value: rest !== '' ? rest : next };
-  }
-  return undefined;
+  if (!letters) return undefined;
+  const split = splitShortOptions(word, letters);
+  if (split.length < 2) return undefined;
+  // A group ends at its value-taking letter: its value follows it in the word, or is the next word.
+  const at = split.findIndex((w) => w.length === 2 && w[0] === '-' && letters.includes(w[1]!));
+  if (at < 0) return undefined;
+  return { option: split[at]!, value: at + 1 < split.length ? split[at + 1] : next };
 }
 
 /** `user:password` as curl's -u takes it: the password and the Basic credentials sent for it, or a token given alone (`TOKEN:`). */

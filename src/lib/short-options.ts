@@ -20,7 +20,6 @@ export function splitShortOptions(word: string, valueLetters: string): string[] 
   const out: string[] = [];
   for (let j = 1; j < word.length; j++) {
     const letter = word[j]!;
-    if (!/[A-Za-z0-9#:]/.test(letter)) return [word];
     out.push(`-${letter}`);
     if (valueLetters.includes(letter)) {
       const rest = word.slice(j + 1);

@@ -66,14 +66,11 @@ export function sqlOf(command: Command): { sql: string } | { why: string } {
     const split = splitShortOptions(words[i]!, PSQL_VALUE_LETTERS);
     if (split.length > 1) words.splice(i, 1, ...split);
     const w = words[i]!;
-    // Another option's value (`-d -c`) is not the SQL.
-    if (/^-[dFhLoPpRTUv]$/.test(w)) {
-      i++;
-      continue;
-    }
     if (w === '-c' || w === '--command') return words[i + 1] !== undefined ? { sql: words[i + 1]! } : { why: 'psql -c without SQL' };
     if (w.startsWith('--command=')) return { sql: w.slice('--command='.length) };
     if (w === '-f' || w === '--file') return { why: `psql runs SQL from ${words[i + 1] ?? 'a file'}, which opsbook cannot see` };
+    // Another option's value (`-d -c`) is not the SQL.
+    if (w.length === 2 && w[0] === '-' && PSQL_VALUE_LETTERS.includes(w[1]!)) i++;
   }
   return { why: 'psql without -c opens an interactive session: run it in a terminal' };
 }
