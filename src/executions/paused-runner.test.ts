@@ -9,6 +9,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { heartbeatMember, listAudit } from '../store/index.js';
 import { storeTargets } from '../../test/support/store-targets.js';
@@ -58,6 +59,9 @@ describe.each(storeTargets('opsbook-paused-runner', { migrated: true }))('a step
     late.catch(() => {});
     await expect.poll(async () => (await h.service.transcript(id)).map((e) => e.status), { timeout: scaled(20_000), interval: 100 }).toEqual(['running']);
     const [started] = await h.service.transcript(id);
+    // `running` is recorded before the shell starts: the take-over must come after the paused process's
+    // command has begun (left its mark), or the second run would wait for `go` in its place.
+    await expect.poll(() => existsSync(join(h.dir, 'first')), { timeout: scaled(20_000), interval: 50 }).toBe(true);
 
     // Its membership lapses while it is "paused" (its command still runs, waiting for `go`).
     await h.store.db.updateTable('cluster_members').set({ expires_at: 0 }).where('id', '=', member).execute();

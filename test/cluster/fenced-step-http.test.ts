@@ -7,7 +7,7 @@
  * with Retry-After: the step has run elsewhere, and retrying the request would run it again. One
  * daemon in-process on PostgreSQL over real HTTP on loopback; the step's command a real shell.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -50,6 +50,9 @@ describe.skipIf(!pgUp)('a step run through the API whose member lost the step wh
     answer.catch(() => {});
     await expect.poll(async () => (await service.transcript(id)).map((e) => e.status), { timeout: scaled(20_000), interval: 100 }).toEqual(['running']);
     const member = String((await service.transcript(id))[0]!.data.runner);
+    // `running` is recorded before the shell starts: the take-over must come after the member's command
+    // has begun (left its mark), or the second run would wait for `go` in its place.
+    await expect.poll(() => existsSync(path.join(work, 'first')), { timeout: scaled(20_000), interval: 50 }).toBe(true);
 
     // The member is judged gone (its membership lapsed, as when its process is paused past it); another process takes the step over.
     await cluster.store.db.updateTable('cluster_members').set({ expires_at: 0 }).where('id', '=', member).execute();
