@@ -189,6 +189,8 @@ runbooks: [runbooks/*.md]
         const res = await p.goto(`${base}${url}`);
         expect(res?.status(), url).toBe(status);
       }
+      // Without it a phone lays the page out 980 px wide and shrinks it: nothing scrolls sideways, nothing is readable.
+      expect(await p.locator('meta[name="viewport"]').getAttribute('content'), `${name}: viewport`).toBe('width=device-width, initial-scale=1');
       await inEachView(p, async (scheme, width) => {
         // Shots at the phone's width, the one this test is about (the other tests shoot 1366 px).
         if (width < 1366) await fullPageShot(p, path.join(screens, `narrow-${name}-${scheme}-${width}.png`));
@@ -260,6 +262,10 @@ runbooks: [runbooks/*.md]
     await fits('not-found', `/checks/${LONG_CHECK}.missing`, 404);
     const link = createActionToken({ incidentId, action: 'resolve', expiresAt: Date.now() + 3_600_000, user: 'ana' }, await loadActionKey(ui.daemon.store.db, ui.daemon.clock));
     await fits('action-link', `/a/${link}`);
+    // The page the link's button leads to, read on the same phone.
+    await page.getByRole('button', { name: 'Resolve' }).click();
+    await page.getByText('The incident is now').waitFor();
+    await fits('action-link-done');
 
     expect(wider).toEqual({});
   }, scaled(300_000)); // about 30 pages, each shot and measured four times: the bound grows with the load

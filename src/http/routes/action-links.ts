@@ -76,7 +76,8 @@ export function actionLinkRoutes(daemon: Daemon): RouteTable {
         const incident = done ? current : await ops.act(c.incidentId, c.action, actor, 'via notification link');
         if ((request.headers.accept ?? '').includes('text/html')) {
           void reply.type('text/html; charset=utf-8');
-          return htmlPage(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Done</title></head><body style="font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto">
+          return htmlPage(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Done</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head><body style="font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem">
 <main><h1>${esc(incident.title)}</h1><p>The incident is now <strong>${esc(incident.state)}</strong>.</p></main></body></html>`);
         }
         return { incident: incident.id, state: incident.state, already: done };

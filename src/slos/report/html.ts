@@ -49,5 +49,5 @@ export function renderReportSections(r: OperationsReport): string {
  */
 export function renderReportHtml(r: OperationsReport): string {
   const heading = escapeXml(reportHeading(r));
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${heading}</title><style>${STYLE}</style></head><body><main><h1>${heading}</h1>${renderReportSections(r)}</main></body></html>`;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${heading}</title><style>${STYLE}</style></head><body><main><h1>${heading}</h1>${renderReportSections(r)}</main></body></html>`;
 }

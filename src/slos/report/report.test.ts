@@ -190,6 +190,8 @@ describe('operations report', () => {
     const html = renderReportHtml(report);
     expect(html).not.toMatch(/<script|<link|src="http|href="http/);
     expect(html).not.toMatch(/<nav|href="\//); // a file to mail or archive: none of the UI's links
+    // Opened from a mail on a phone as often as on a desk: laid out at the screen's width.
+    expect(html).toContain('<meta name="viewport" content="width=device-width, initial-scale=1">');
     expect(html).toContain('aria-label="Mean time to acknowledge and to resolve, per service"');
     expect(html).toContain('aria-label="Pages per person, in and out of business hours"');
     if (!chromiumPresent('the Chromium render')) return;

@@ -54,6 +54,8 @@ describe('email channel', () => {
     expect(raw).toContain('Acknowledge: https://ops.example.com/a/ack.tok');
     expect(raw).toContain('<a href="https://ops.example.com/a/res.tok">Resolve</a>');
     expect(raw).toContain('Backups older than 26h &lt;db&gt;');
+    // Most pages are read on a phone: the HTML part is laid out at the screen's width.
+    expect(raw).toContain('<meta name="viewport" content="width=device-width, initial-scale=1">');
   });
 
   it('sends to the paged person’s address when the notification names one', async () => {

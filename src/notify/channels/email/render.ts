@@ -10,6 +10,9 @@ export interface RenderedEmail {
 const esc = (s: string): string =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 
+/** Read on a phone as often as not: laid out at the screen's width, not a desktop's shrunk. */
+const HTML_HEAD = '<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"></head><body style="font-family:sans-serif">';
+
 /** Plain text and HTML bodies carrying the same facts and the same links. */
 export function renderEmail(m: OutboundMessage): RenderedEmail {
   const n = m.notification;
@@ -42,7 +45,7 @@ export function renderEmail(m: OutboundMessage): RenderedEmail {
   ].join('\n');
 
   const html = [
-    '<!doctype html><html><body style="font-family:sans-serif">',
+    HTML_HEAD,
     `<h2>${esc(subject)}</h2>`,
     facts.length ? `<table>${facts.map(([k, v]) => `<tr><th align="left">${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table>` : '',
     inc?.summary ? `<p>${esc(inc.summary)}</p>` : '',
@@ -57,7 +60,7 @@ export function renderEmail(m: OutboundMessage): RenderedEmail {
 function renderLetter(letter: NonNullable<OutboundMessage['notification']['letter']>): RenderedEmail {
   const text = [letter.text, '', ...letter.links.map((l) => `${l.label}: ${l.url}`)].join('\n');
   const html = [
-    '<!doctype html><html><body style="font-family:sans-serif">',
+    HTML_HEAD,
     ...letter.text.split(/\n{2,}/).map((p) => `<p>${esc(p).replace(/\n/g, '<br>')}</p>`),
     letter.links.length ? `<p>${letter.links.map((l) => `<a href="${esc(l.url)}">${esc(l.label)}</a>`).join(' &middot; ')}</p>` : '',
     '</body></html>',
