@@ -336,6 +336,15 @@ export class Operations {
   }
 
   /**
+   * Holds the pipeline after the step in progress until the function answered is called: check
+   * results, alerts and a person's actions queue meanwhile, while the checks go on running and their
+   * history on being stored — a pipeline far behind its checks, as on a loaded machine, made at will.
+   */
+  holdPipeline(): () => void {
+    return this.work.hold();
+  }
+
+  /**
    * Resolves once the probes in flight have finished (waiting at most `maxMs` of real time) and the
    * pipeline has handled their results. A simulated clock calls it between its steps.
    */
