@@ -274,6 +274,8 @@ export class Operations {
     await this.stopIntake();
     this.results.releaseDrained();
     if (!(await this.results.idleBy(deadline))) await this.results.handOverQueued();
+    // Under the leases still held: the settled states the rules released while the pipeline drained.
+    await this.running.flushHistory();
     await this.storeFull.stop();
     await this.deadman.stop();
     await this.escalations.close();
