@@ -35,6 +35,8 @@ export class ProbeState {
   private betterMax = 0;
   /** Whether it has seen a result, taken one over or been restored (restore then changes nothing). */
   private touched = false;
+  /** Whether the last `observe` made the settled state worse (see worsened). */
+  private worse = false;
 
   constructor(private readonly thresholds: ProbeThresholds) {}
 
@@ -78,6 +80,11 @@ export class ProbeState {
     return { down: this.s.status === 'unknown' ? null : this.s.status === 'down', level: LEVEL_RANK[this.s.level] as 0 | 1 | 2 };
   }
 
+  /** Whether the last result observed made the settled state worse: its status settled down, or its level rose. */
+  get worsened(): boolean {
+    return this.worse;
+  }
+
   get snapshot(): ProbeSnapshot {
     return { ...this.s };
   }
@@ -85,6 +92,7 @@ export class ProbeState {
   /** Feeds one result; returns true when the settled status or level changed. */
   observe(result: Pick<CheckResult, 'status' | 'level' | 'pending'>): boolean {
     // A withheld verdict (opsbook was too slow to time the run) counts neither way.
+    this.worse = false;
     if (result.pending || result.status === 'unknown') return false;
     this.touched = true;
     const statusBefore = this.s.status;
@@ -114,6 +122,7 @@ export class ProbeState {
       this.s.downStreak = 0;
       if (this.s.upStreak >= this.thresholds.successThreshold) this.s.status = 'up';
     }
+    this.worse = (this.s.status === 'down' && statusBefore !== 'down') || LEVEL_RANK[this.s.level] > LEVEL_RANK[levelBefore];
     return statusBefore !== this.s.status || levelBefore !== this.s.level;
   }
 

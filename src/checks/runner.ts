@@ -27,15 +27,28 @@ export interface CheckRunnerOptions {
   /** Registry for the check metrics; none are registered without it. */
   registry?: Registry;
   logger?: { warn(obj: unknown, msg?: string): void };
-  /** Every result, with the check's settled probe state after it. */
-  onResult?: (result: CheckResult, probe: ProbeSnapshot, changed: boolean) => void;
+  /**
+   * Every result, with the check's settled probe state after it. With `settledAfterRules`,
+   * `rulesSaw` comes with each result that made the settled state worse: call it once the rules
+   * have evaluated the result (or never will here: its lease passed on).
+   */
+  onResult?: (result: CheckResult, probe: ProbeSnapshot, changed: boolean, rulesSaw?: () => Promise<void>) => void;
   /**
    * The checks that start (a start, an add) from a stored settled state worse than ok/up, each with
    * when its newest stored result was planned: called before their first runs are planned, so what
    * it queues comes before their first results. The rules may never have seen that state (the
-   * process that stored it stopped before they did).
+   * process that stored it stopped before they did). With `settledAfterRules`, call `rulesSaw` with
+   * each once the rules have caught up with it.
    */
-  onStoredState?: (states: StoredCheckState[]) => void;
+  onStoredState?: (states: StoredCheckState[], rulesSaw: (state: StoredCheckState) => Promise<void>) => void;
+  /**
+   * The stored settled state of a check gets better only once the rules have seen it worse (they
+   * acknowledge through `rulesSaw`, see onResult and onStoredState): until then a better one is held
+   * back, and written by the history's first write after. The process that runs the check next
+   * (after a kill, a lease move) then finds it worse than ok and pages what these rules never saw.
+   * The promise `rulesSaw` answers resolves once that write is done.
+   */
+  settledAfterRules?: boolean;
   /** Most checks in flight at once (default 256). */
   concurrency?: number;
   retention?: RetentionOptions;
@@ -83,6 +96,8 @@ export interface CheckRunner {
   definitions(): Map<string, CheckConfig>;
   /** Settled probe state of a check. */
   probe(checkId: string): ProbeSnapshot | undefined;
+  /** Writes the history buffered (settled states released by `rulesSaw` after a stop among it); resolves once written or refused. */
+  flushHistory(): Promise<void>;
   readonly scheduler: CheckScheduler<CompiledCheck>;
 }
 
@@ -158,8 +173,10 @@ export function createCheckRunner(opts: CheckRunnerOptions): CheckRunner {
         if (result.status === 'down') m.failures.inc();
       }
       const changed = own.probe.observe(result);
-      history?.record(result, opts.leaseOf?.(check.id), changed ? own.probe.settled : undefined);
-      opts.onResult?.(result, own.probe.snapshot, changed);
+      // Told when the rules have seen a worse state: a better one is held back until then (see settledAfterRules).
+      const worse = changed && opts.settledAfterRules === true && history !== undefined && own.probe.worsened;
+      history?.record(result, opts.leaseOf?.(check.id), changed ? own.probe.settled : undefined, worse);
+      opts.onResult?.(result, own.probe.snapshot, changed, worse ? () => history!.rulesSaw(check.id, result.at) : undefined);
     },
   });
 
@@ -237,6 +254,17 @@ export function createCheckRunner(opts: CheckRunnerOptions): CheckRunner {
     });
   };
 
+  /**
+   * Hands the rules the stored states to catch up with; with settledAfterRules, a better state of
+   * those checks is held back until they have (see HistoryWriter.awaitRules).
+   */
+  const catchUp = (states: StoredCheckState[], worse: ReadonlyMap<string, SettledProbe>): void => {
+    if (states.length === 0 || !opts.onStoredState) return;
+    const tell = opts.settledAfterRules === true && history !== undefined;
+    if (tell) for (const s of states) history.awaitRules(s.checkId, s.at, worse.get(s.checkId)!);
+    opts.onStoredState(states, (s) => (tell ? history.rulesSaw(s.checkId, s.at) : Promise.resolve()));
+  };
+
   /** Counts starts and stops: a start (or an add) finishes only if no stop came while it waited. */
   let starts = 0;
   /** Prepares checks just tracked and plans them at their phase (see `add`). */
@@ -250,10 +278,12 @@ export function createCheckRunner(opts: CheckRunnerOptions): CheckRunner {
     const wanted = added.filter((a) => running.get(a.check.id) === a).map((a) => a.check);
     const ids = new Set(wanted.map((c) => c.id));
     const storedWanted = stored.filter((s) => ids.has(s.checkId));
-    if (storedWanted.length > 0) opts.onStoredState?.(storedWanted);
+    catchUp(storedWanted, worse);
     scheduler.add(wanted, lastRuns);
   };
-  const remove = async (ids: readonly string[]): Promise<void> => {
+  const remove = async (ids: readonly string[], replaced = false): Promise<void> => {
+    // A check replaced keeps its probe state, and its rules will still tell what they saw.
+    if (!replaced) history?.forget(ids);
     const gone = ids.flatMap((id) => running.get(id) ?? []);
     for (const g of gone) running.delete(g.check.id);
     await scheduler.remove(ids);
@@ -265,20 +295,21 @@ export function createCheckRunner(opts: CheckRunnerOptions): CheckRunner {
       // A stop while the start waits (a lease lost, a reload, a shutdown) wins: nothing starts after it.
       const generation = ++starts;
       const checks = [...running.values()].map((r) => r.check);
-      const stored = await storedStates(await prepare(checks), undefined);
+      const worse = await prepare(checks);
+      const stored = await storedStates(worse, undefined);
       await scheduler.prepare();
       if (generation !== starts) return;
-      if (stored.length > 0) opts.onStoredState?.(stored);
+      catchUp(stored, worse);
       if (!monitoring) loopDelay.monitor.acquire();
       monitoring = true;
       scheduler.start();
       scheduleRollup();
     },
     add: (checks, addOpts) => plan(checks.map((c) => track(compile(c))), addOpts?.takenOver),
-    remove,
+    remove: (ids) => remove(ids),
     async replace(checks) {
       const before = new Map(checks.flatMap((c) => running.get(c.id) ?? []).map((r) => [r.check.id, r.probe]));
-      await remove(checks.map((c) => c.id));
+      await remove(checks.map((c) => c.id), true);
       await plan(
         checks.map((c) => {
           const entry = track(compile(c));
@@ -300,5 +331,8 @@ export function createCheckRunner(opts: CheckRunnerOptions): CheckRunner {
     },
     definitions: () => new Map([...running].map(([id, r]) => [id, r.check.config])),
     probe: (id) => running.get(id)?.probe.snapshot,
+    flushHistory: async () => {
+      await history?.flush();
+    },
   };
 }

@@ -179,6 +179,49 @@ await describeOnStores('opsbook-hist', 'check history', { migrate: true }, (targ
     await writer.flush();
   });
 
+  it('holds a better settled state back until the rules have seen the worse one, then writes it at once', async () => {
+    // The flush is an hour away and the clock never moves: only the prompt writes store anything.
+    const writer = new HistoryWriter({ store: target.store, clock, flushEveryMs: H });
+    const run = (checkId: string, at: number, down: boolean): CheckResult => ({ checkId, kind: 'http', at, status: down ? 'down' : 'up', level: down ? 'critical' : 'ok', latencyMs: 5, conditions: [] });
+    const up = { down: false, level: 0 } as const;
+    const down = { down: true, level: 2 } as const;
+    writer.record(run('held-a', T0, false), undefined, up);
+    writer.record(run('held-a', T0 + 1, true), undefined, down, true);
+    await writer.flush();
+    writer.record(run('held-a', T0 + 2, false), undefined, up);
+    await writer.flush();
+    // The recovery's result is stored, its settled state is not: the rules have not seen the failure.
+    expect((await listResults(target.store.db, 'held-a')).map((r) => r.at)).toEqual([T0 + 2, T0 + 1, T0]);
+    expect(await writer.settled(['held-a'])).toEqual(new Map([['held-a', down]]));
+    // Seen, an older result releases nothing; the failure does, written with no result of its own.
+    await writer.rulesSaw('held-a', T0);
+    expect(await writer.settled(['held-a'])).toEqual(new Map([['held-a', down]]));
+    await writer.rulesSaw('held-a', T0 + 1);
+    expect(await writer.settled(['held-a'])).toEqual(new Map([['held-a', up]]));
+    expect((await listResults(target.store.db, 'held-a')).map((r) => r.at)).toEqual([T0 + 2, T0 + 1, T0]);
+
+    // A stored state worse than ok that the rules are catching up with holds the check's recovery back the same way.
+    writer.record(run('held-b', T0, true), undefined, down);
+    await writer.flush();
+    writer.awaitRules('held-b', T0, down);
+    writer.record(run('held-b', T0 + 1, false), undefined, up);
+    await writer.flush();
+    expect(await writer.settled(['held-b'])).toEqual(new Map([['held-b', down]]));
+    await writer.rulesSaw('held-b', T0);
+    expect(await writer.settled(['held-b'])).toEqual(new Map([['held-b', up]]));
+
+    // Failing again before the rules saw the first failure: written (no better), and the newer one is what they must see.
+    writer.record(run('held-c', T0, true), undefined, down, true);
+    writer.record(run('held-c', T0 + 1, false), undefined, up);
+    writer.record(run('held-c', T0 + 2, true), undefined, down, true);
+    writer.record(run('held-c', T0 + 3, false), undefined, up);
+    await writer.flush();
+    await writer.rulesSaw('held-c', T0);
+    expect(await writer.settled(['held-c'])).toEqual(new Map([['held-c', down]]));
+    await writer.rulesSaw('held-c', T0 + 2);
+    expect(await writer.settled(['held-c'])).toEqual(new Map([['held-c', up]]));
+  });
+
   it('keeps a batch the store refuses and writes it, settled state included, at the next flush', async () => {
     const db = target.store.db;
     const refuse = target.name === 'sqlite'

@@ -20,6 +20,8 @@ interface QueuedResult {
   result: CheckResult;
   probe: ProbeSnapshot;
   lease?: LeaseToken;
+  /** Tells the history writer the rules have seen this result (one that made its check's settled state worse). */
+  rulesSaw?: () => Promise<void>;
 }
 
 export class CheckResultQueue {
@@ -39,7 +41,15 @@ export class CheckResultQueue {
     return this.latest.get(checkId);
   }
 
-  onResult(result: CheckResult, probe: ProbeSnapshot, lease?: LeaseToken): void {
+  /**
+   * `rulesSaw` (a result that made its check's settled state worse) is called once the rules have
+   * evaluated it (a step the store refused too: it is not tried again, and a state held back for
+   * good would leave the check stored down while it is up), or it was handed over to the next holder
+   * (which evaluates it), or its lease passed on: a better settled state of the check is stored only
+   * then (see CheckRunnerOptions.settledAfterRules). Not for a result dropped at a stop on one
+   * process: the next start catches up with the stored state.
+   */
+  onResult(result: CheckResult, probe: ProbeSnapshot, lease?: LeaseToken, rulesSaw?: () => Promise<void>): void {
     const daemon = this.pipeline.daemon;
     this.latest.set(result.checkId, { result, probe: { ...probe } });
     if (result.status === 'unknown') {
@@ -50,12 +60,12 @@ export class CheckResultQueue {
       return;
     }
     // Rules see the probe's settled level: one failure under failure_threshold is not an alert.
-    const queued: QueuedResult = { result, probe: { ...probe }, ...(lease ? { lease } : {}) };
+    const queued: QueuedResult = { result, probe: { ...probe }, ...(lease ? { lease } : {}), ...(rulesSaw ? { rulesSaw } : {}) };
     this.queuedResults.add(queued);
     void this.pipeline.enqueue(async () => {
+      // Handed over at a stop (see handOverQueued): the next holder of its partition evaluates it.
+      if (!this.queuedResults.has(queued)) return this.releaseWhenStopping();
       try {
-        // Handed over at a stop (see handOverQueued): the next holder of its partition evaluates it.
-        if (!this.queuedResults.has(queued)) return;
         // Its lease passed on while it waited in the queue: fencing would refuse every write it makes,
         // one transaction each, while the results of the leases still held wait behind them. The next
         // holder catches the rules up with the settled state it stored (see onStoredStates).
@@ -63,10 +73,26 @@ export class CheckResultQueue {
         await runUnderLease(lease, () => this.onCheckResult({ ...result, level: probe.level }));
       } finally {
         this.queuedResults.delete(queued);
-        // Stopping: intake stopped (stopIntake sets the flag as it starts).
-        if (this.pipeline.stopping) this.releaseDrained();
+        await this.told(rulesSaw);
+        this.releaseWhenStopping();
       }
     });
+  }
+
+  /**
+   * Tells the history writer the rules have seen a result (or a stored state). While stopping, waits
+   * for the settled state it releases to be written: the lease it is written under may be given
+   * back next (see releaseDrained). Otherwise the pipeline does not wait for the history.
+   */
+  private async told(rulesSaw: (() => Promise<void>) | undefined): Promise<void> {
+    if (!rulesSaw) return;
+    const written = rulesSaw();
+    if (this.pipeline.stopping) await written;
+  }
+
+  /** Stopping (intake stopped: stopIntake sets the flag as it starts): the leases drained are given back. */
+  private releaseWhenStopping(): void {
+    if (this.pipeline.stopping) this.releaseDrained();
   }
 
   /**
@@ -76,7 +102,7 @@ export class CheckResultQueue {
    * between the two, or its lease passed on while the result waited here — is paged by this one,
    * even when the target has recovered by its first run. See RuleEvaluator.onStoredState.
    */
-  onStoredStates(states: readonly StoredCheckState[], leaseOf: (checkId: string) => LeaseToken | undefined): void {
+  onStoredStates(states: readonly StoredCheckState[], leaseOf: (checkId: string) => LeaseToken | undefined, rulesSaw?: (state: StoredCheckState) => Promise<void>): void {
     const daemon = this.pipeline.daemon;
     daemon.logger.info({ checks: states.length }, 'checks start from a stored settled state worse than ok: their rules catch up with it');
     const queued = new Set([...this.queuedResults].map((q) => q.result.checkId));
@@ -87,12 +113,17 @@ export class CheckResultQueue {
       // stores its recovery at once, so a catch-up dropped with a lease lost again is not done by
       // the holder after it. Behind the check's own results handed over, which are older.
       void this.pipeline.enqueue(async () => {
-        // Its lease passed on meanwhile: the next holder catches up instead.
-        if (lease && daemon.cluster?.tokenOf(lease.lease)?.epoch !== lease.epoch) return;
-        await runUnderLease(lease, async () => {
-          await this.alerts.onStoredState(stored, this.commit.commitAlerts).catch(pagedFromMemory);
-          this.ruleTimers.armAlertTimer();
-        });
+        try {
+          // Its lease passed on meanwhile: the next holder catches up instead.
+          if (lease && daemon.cluster?.tokenOf(lease.lease)?.epoch !== lease.epoch) return;
+          await runUnderLease(lease, async () => {
+            await this.alerts.onStoredState(stored, this.commit.commitAlerts).catch(pagedFromMemory);
+            this.ruleTimers.armAlertTimer();
+          });
+        } finally {
+          // The check's recovery stored meanwhile (its first runs) is written now.
+          await this.told(rulesSaw && (() => rulesSaw(stored)));
+        }
       }, { urgent: !queued.has(stored.checkId) });
     }
   }
@@ -167,6 +198,10 @@ export class CheckResultQueue {
         handed = [];
         logger.error({ err }, 'shutdown: the queued check results could not be handed over');
       }
+      // The next holder evaluates them: a better settled state held back for one is written (the
+      // stop's last history write, under the leases still held). One not handed over leaves the
+      // stored state worse, for the next holder to catch up with.
+      await Promise.all(handed.map((q) => q.rulesSaw?.()));
       logger.warn(
         { handed_over: handed.length, dropped: left.length - handed.length, leases: [...new Set(handed.map((q) => q.lease!.lease))], jobs },
         'shutdown: the drain bound passed with check results queued; they are handed over to the next holder of their partitions (results of leases already lost are dropped: their new holder runs the checks)',

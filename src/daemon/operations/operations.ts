@@ -274,6 +274,8 @@ export class Operations {
     await this.stopIntake();
     this.results.releaseDrained();
     if (!(await this.results.idleBy(deadline))) await this.results.handOverQueued();
+    // Under the leases still held: the settled states the rules released while the pipeline drained.
+    await this.running.flushHistory();
     await this.storeFull.stop();
     await this.deadman.stop();
     await this.escalations.close();
@@ -333,6 +335,15 @@ export class Operations {
     await this.escalations.idle();
     // What the steps set off (their effects) is queued work too.
     await this.work.idle();
+  }
+
+  /**
+   * Holds the pipeline after the step in progress until the function answered is called: check
+   * results, alerts and a person's actions queue meanwhile, while the checks go on running and their
+   * history on being stored — a pipeline far behind its checks, as on a loaded machine, made at will.
+   */
+  holdPipeline(): () => void {
+    return this.work.hold();
   }
 
   /**

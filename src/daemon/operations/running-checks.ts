@@ -65,6 +65,14 @@ export class RunningChecks {
     await this.checks?.stop();
   }
 
+  /**
+   * The history's last write, once the pipeline has drained at a stop: the settled states the rules
+   * released while it drained (see CheckRunnerOptions.settledAfterRules).
+   */
+  async flushHistory(): Promise<void> {
+    await this.checks?.flushHistory();
+  }
+
   cancelRetry(): void {
     this.cancelMoveRetry?.();
   }
@@ -145,8 +153,10 @@ export class RunningChecks {
       ...(this.daemon.historyFlushMs !== undefined ? { historyFlushMs: this.daemon.historyFlushMs } : {}),
       ...(this.daemon.historyRollupMs !== undefined ? { rollupEveryMs: this.daemon.historyRollupMs } : {}),
       ...(this.daemon.samples ? { samples: this.daemon.samples } : {}),
-      onResult: (result, probe) => this.deps.results.onResult(result, probe, tokenOf(result.checkId)),
-      onStoredState: (states) => this.deps.results.onStoredStates(states, tokenOf),
+      onResult: (result, probe, _changed, rulesSaw) => this.deps.results.onResult(result, probe, tokenOf(result.checkId), rulesSaw),
+      onStoredState: (states, rulesSaw) => this.deps.results.onStoredStates(states, tokenOf, rulesSaw),
+      // A failure the rules have not seen stays stored until they have: a kill or a lease move with it queued does not hide it.
+      settledAfterRules: true,
       ...(cluster
         ? {
             leaseOf: tokenOf,

@@ -13,6 +13,8 @@ export class WorkQueue {
   private readonly urgent: Array<() => Promise<void>> = [];
   private readonly normal: Array<() => Promise<void>> = [];
   private running: Promise<void> | undefined;
+  /** Set while the queue is held (see hold): the drain waits for it before the next job. */
+  private gate: Promise<void> | undefined;
   /** Alert events (ingest) waiting or in progress: what ingest admission bounds. */
   backlog = 0;
 
@@ -34,9 +36,26 @@ export class WorkQueue {
     while (this.running) await this.running;
   }
 
+  /**
+   * Holds the queue after the job in progress until the function answered is called: what is pushed
+   * meanwhile waits, in order. `idle` waits for the release too.
+   */
+  hold(): () => void {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    this.gate = gate;
+    return () => {
+      if (this.gate === gate) this.gate = undefined;
+      release();
+    };
+  }
+
   private async drain(): Promise<void> {
     try {
-      for (let job = this.next(); job; job = this.next()) {
+      for (;;) {
+        while (this.gate) await this.gate;
+        const job = this.next();
+        if (!job) break;
         await job();
         // On SQLite a job may run start to end in microtasks; yielding to the event loop between
         // jobs lets waiting requests be read (and an acknowledgement be queued ahead) meanwhile.

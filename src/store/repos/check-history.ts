@@ -26,6 +26,22 @@ export interface StoredResult {
   settled?: SettledProbe;
 }
 
+/**
+ * A check's settled state written without a result of its own: one its writer held back until the
+ * rules had seen the worse state before it (see HistoryWriter), fenced by the lease of the result
+ * that changed it.
+ */
+export interface StoredSettledState {
+  lease?: LeaseToken;
+  checkId: string;
+  settled: SettledProbe;
+  /** No result row: the result that changed the state was written before. */
+  resultless: true;
+}
+
+/** What a history write takes: results (with the settled state each changed), and settled states written later. */
+export type HistoryRow = StoredResult | StoredSettledState;
+
 /** A check's settled probe state as stored: `down` null while its status has never settled; level 0 ok, 1 warning, 2 critical. */
 export interface SettledProbe {
   down: boolean | null;
@@ -144,10 +160,14 @@ export interface HistoryKeyCache {
  * In the batch's transaction, before it writes: the results that may be written (fencing, when
  * several processes share the store, by the lease each was produced under); the others are dropped.
  */
-export type AdmitResults = (trx: Transaction<Database>, results: readonly StoredResult[]) => Promise<readonly StoredResult[]>;
+export type AdmitResults = <T extends { lease?: LeaseToken; checkId: string }>(trx: Transaction<Database>, results: readonly T[]) => Promise<readonly T[]>;
 
-/** Writes a batch of results in one transaction. */
-export async function insertResults(db: Db, results: readonly StoredResult[], at: number, cache?: HistoryKeyCache, admit?: AdmitResults): Promise<void> {
+/**
+ * Writes a batch of results in one transaction, and with them the newest settled state of each
+ * check in it (that of a result, or one written later: see StoredSettledState).
+ */
+export async function insertResults(db: Db, rows: readonly HistoryRow[], at: number, cache?: HistoryKeyCache, admit?: AdmitResults): Promise<void> {
+  let results = rows;
   if (results.length === 0) return;
   const cached = cache ?? { checks: new Map<string, number>(), errors: new Map<string, number>() };
   // Bounded: a flood of distinct error texts must not grow the cache without limit.
@@ -165,11 +185,13 @@ export async function insertResults(db: Db, results: readonly StoredResult[], at
     }
     const newIds = results.map((r) => r.checkId).filter((id) => keyOf(id) === undefined);
     for (const [id, key] of await checkKeys(trx, newIds, at)) newKeys.set(id, key);
-    const newErrors = results.flatMap((r) => (r.error && errorIdOf(r.error.slice(0, 500)) === undefined ? [r.error.slice(0, 500)] : []));
+    // Settled states written later are rare (one per change held back): the common batch is not copied.
+    const resultRows = results.some((r) => 'resultless' in r) ? results.filter((r): r is StoredResult => !('resultless' in r)) : (results as readonly StoredResult[]);
+    const newErrors = resultRows.flatMap((r) => (r.error && errorIdOf(r.error.slice(0, 500)) === undefined ? [r.error.slice(0, 500)] : []));
     for (const [text, id] of await errorIds(trx, newErrors)) newErrorIds.set(text, id);
     await insertResultRows(
       trx,
-      results.map((r) => ({
+      resultRows.map((r) => ({
         check_key: keyOf(r.checkId)!,
         at: r.at,
         state: encodeState(r.down, r.level, r.unknown),
