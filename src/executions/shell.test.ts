@@ -100,6 +100,26 @@ describe('shell steps get parameters as data', () => {
   });
 });
 
+describe('the shell a step runs in', () => {
+  it('reads no startup file: not the ~/.bashrc bash sources when its input is a socket, whatever SHLVL says', async () => {
+    // Node gives a child's stdin as a socket pair; bash then takes itself for a shell started by sshd
+    // and, at SHLVL 0 (opsbook under systemd, cron or a container), sources ~/.bashrc: its aliases,
+    // options and output (a version manager's init, a banner) would become part of every step.
+    const home = join(process.env.TMPDIR ?? '/tmp', `opsbook-home-${process.pid}`);
+    await mkdir(home, { recursive: true });
+    try {
+      await writeFile(join(home, '.bashrc'), 'echo from-bashrc; echo from-bashrc >&2; alias ls="echo aliased"; shopt -s expand_aliases; set -u\n');
+      await writeFile(join(home, '.bash_profile'), 'echo from-profile\n');
+      for (const SHLVL of ['0', '1', undefined]) {
+        const outcome = await runInProcessGroup({ script: 'echo step; ls -d /; echo "${UNSET_IN_STEP:-unset}"', cwd: home, env: { PATH: process.env.PATH ?? '', HOME: home, ...(SHLVL ? { SHLVL } : {}) }, timeoutMs: scaled(30_000), signal: new AbortController().signal });
+        expect({ SHLVL, status: outcome.status, stdout: outcome.stdout, stderr: outcome.stderr }).toEqual({ SHLVL, status: 'ok', stdout: 'step\n/\nunset\n', stderr: '' });
+      }
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('timeouts and cancels kill the whole process group', () => {
   const alive = (pid: number): boolean => {
     try {
@@ -116,7 +136,7 @@ describe('timeouts and cancels kill the whole process group', () => {
     try {
       // Children and a grandchild, one ignoring SIGTERM; the leader waits forever.
       const script = `(trap '' TERM; sleep 300) & echo $! >> pids; sleep 300 & echo $! >> pids; bash -c 'sleep 300 & echo $! >> pids; wait' & echo $! >> pids; wait`;
-      const outcome = await runInProcessGroup({ script, cwd: dir, env: { PATH: process.env.PATH ?? '', SHLVL: '1' }, timeoutMs: 400, signal: new AbortController().signal });
+      const outcome = await runInProcessGroup({ script, cwd: dir, env: { PATH: process.env.PATH ?? '' }, timeoutMs: 400, signal: new AbortController().signal });
       expect(outcome.status).toBe('timeout');
       const pids = (await readFile(join(dir, 'pids'), 'utf8')).trim().split('\n').map(Number);
       expect(pids.length).toBe(4);
@@ -130,7 +150,7 @@ describe('timeouts and cancels kill the whole process group', () => {
 
   it('cancels on an abort signal', async () => {
     const controller = new AbortController();
-    const running = runInProcessGroup({ script: 'sleep 300', cwd: '/', env: { PATH: process.env.PATH ?? '', SHLVL: '1' }, timeoutMs: 60_000, signal: controller.signal });
+    const running = runInProcessGroup({ script: 'sleep 300', cwd: '/', env: { PATH: process.env.PATH ?? '' }, timeoutMs: 60_000, signal: controller.signal });
     setTimeout(() => controller.abort(), 100);
     expect((await running).status).toBe('cancelled');
   });

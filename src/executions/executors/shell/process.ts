@@ -27,7 +27,9 @@ export interface SpawnRequest extends RunOptions {
  */
 export function runInProcessGroup(req: SpawnRequest): Promise<ExecutorOutcome> {
   return new Promise((resolve) => {
-    const child = spawn('bash', ['-c', req.script], {
+    // No startup file: with its input a socket (as Node gives it) bash would take itself for a shell
+    // started by sshd and, at SHLVL 0, source ~/.bashrc into every step (aliases, options, output).
+    const child = spawn('bash', ['--norc', '--noprofile', '-c', req.script], {
       cwd: req.cwd,
       env: req.env,
       detached: true,
