@@ -113,6 +113,14 @@ describe('a stored settled state the rules never saw (a restart, a lease move)',
     expect(ev.onStoredState({ checkId: 'queue', at: T0 + MINUTE, status: 'down', level: 'critical' })).toEqual([]);
   });
 
+  it('shows on the firing what the stored failing run observed, and when', () => {
+    const ev = restarted([], [result('queue', T0, 'ok', 1)]);
+    const events = ev.onStoredState({ checkId: 'queue', at: T0 + MINUTE, status: 'down', level: 'critical', observed: { at: T0 + MINUTE, text: 'failed: [BODY].depth < 1000' } });
+    expect(events.map((e) => [e.kind, e.annotations.observed])).toEqual([
+      ['firing', `failed: [BODY].depth < 1000 (stored run of ${new Date(T0 + MINUTE).toISOString()}, before this process took the check over)`],
+    ]);
+  });
+
   it('leaves alone a series already firing, or pending, or updated at or after the stored result', () => {
     const firing = restarted([], [result('queue', T0, 'critical')]);
     expect(firing.states().map((s) => s.state)).toEqual(['firing']);

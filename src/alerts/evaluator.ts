@@ -90,6 +90,10 @@ export class RuleEvaluator {
       if (s && (s.state === 'pending' || s.state === 'firing' || s.updatedAt >= stored.at)) continue;
       const active = holds(rule, { level: stored.level, ...(stored.status ? { status: stored.status } : {}) });
       if (active !== true) continue;
+      // No run of this process observed it: the responder is shown what the stored failing run did, and when.
+      if (stored.observed) {
+        this.observed.set(stored.checkId, `${stored.observed.text} (stored run of ${new Date(stored.observed.at).toISOString()}, before this process took the check over)`);
+      }
       events.push(...this.apply(rule, labels, { at: stored.at, active, level: stored.level }));
     }
     return events;

@@ -212,10 +212,16 @@ export function createCheckRunner(opts: CheckRunnerOptions): CheckRunner {
   const storedStates = async (worse: ReadonlyMap<string, SettledProbe>, lastRuns: ReadonlyMap<string, LastRun> | undefined): Promise<StoredCheckState[]> => {
     if (worse.size === 0 || !opts.onStoredState) return [];
     const runs = lastRuns ?? (await lastRunsOf([...worse.keys()]));
+    // What the failure observed, for the responder; the catch-up does not wait on it when it cannot be read.
+    const failures = await history?.failures([...worse.keys()]).catch((e: unknown) => {
+      opts.logger?.warn({ err: e }, 'what the stored failures observed could not be read; their alerts fire without it');
+      return undefined;
+    });
     return [...worse].flatMap(([checkId, s]) => {
       const last = runs?.get(checkId);
       if (!last?.ran) return [];
-      return [{ checkId, at: last.at, ...(s.down !== null ? { status: s.down ? ('down' as const) : ('up' as const) } : {}), level: LEVELS[s.level] }];
+      const observed = failures?.get(checkId);
+      return [{ checkId, at: last.at, ...(s.down !== null ? { status: s.down ? ('down' as const) : ('up' as const) } : {}), level: LEVELS[s.level], ...(observed ? { observed } : {}) }];
     });
   };
 

@@ -115,6 +115,8 @@ export interface StoredCheckState {
   /** Absent while the check's status has never settled. */
   status?: Exclude<CheckStatus, 'unknown'>;
   level: CheckLevel;
+  /** What the newest stored failing run of the check observed (its failed conditions or error), with that run's time, when one is stored. */
+  observed?: { at: number; text: string };
 }
 
 export const LEVEL_RANK: Record<CheckLevel, number> = { ok: 0, warning: 1, critical: 2 };

@@ -22,6 +22,8 @@ const INTERVAL = 10_000;
 
 describe('a stored failure the rules never saw, at the next start', () => {
   const cleanups: (() => Promise<unknown>)[] = [];
+  /** The time of the result startAfter stored. */
+  let storedAt = 0;
   afterEach(async () => {
     for (const c of cleanups.reverse()) await c();
     cleanups.length = 0;
@@ -32,7 +34,7 @@ describe('a stored failure the rules never saw, at the next start', () => {
    * caused, as the runner's history writer writes them (no rule has seen it); then a daemon on it,
    * its clock at `at` + 20 s, the target healthy.
    */
-  const startAfter = async (stored: Pick<CheckResult, 'status' | 'level'>, settled: { down: boolean; level: 0 | 1 | 2 }, rule = '') => {
+  const startAfter = async (stored: Pick<CheckResult, 'status' | 'level'> & Partial<Pick<CheckResult, 'conditions'>>, settled: { down: boolean; level: 0 | 1 | 2 }, rule = '') => {
     const target: StatusServer = await startStatusServer(200);
     cleanups.push(() => target.close());
     const db = await storeTarget('opsbook-stored-unseen', 'sqlite', { migrated: true }).open();
@@ -43,6 +45,7 @@ describe('a stored failure the rules never saw, at the next start', () => {
     const history = new HistoryWriter({ store, clock });
     await history.prepare(['api']);
     history.record({ checkId: 'api', kind: 'http', at, latencyMs: 5, conditions: [], ...stored }, undefined, settled);
+    storedAt = at;
     await history.flush();
     await store.close();
 
@@ -57,15 +60,19 @@ describe('a stored failure the rules never saw, at the next start', () => {
     };
     const incidents = () => app.daemon.store.db.selectFrom('incidents').select(['state', 'title']).orderBy('opened_at').execute();
     const series = () => app.daemon.store.db.selectFrom('alert_series').select(['rule_id', 'state']).orderBy('rule_id').execute();
-    return { app, ops, runFor, incidents, series };
+    const annotations = async () => (await app.daemon.store.db.selectFrom('incident_alerts').select('annotations').execute()).map((a) => JSON.parse(a.annotations) as Record<string, string>);
+    return { app, ops, runFor, incidents, series, annotations };
   };
 
   it('opens the incident for the check from its stored settled state, and resolves it after success_threshold good runs', async () => {
-    const d = await startAfter({ status: 'down', level: 'critical' }, { down: true, level: 2 });
+    const failed = { list: 'conditions' as const, text: '[STATUS] == 200', ok: false, actual: '503' };
+    const d = await startAfter({ status: 'down', level: 'critical', conditions: [failed] }, { down: true, level: 2 });
     await d.ops().settle(scaled(5_000));
     // Before any run of its own: the check starts settled down, and its rule has fired on that.
     expect(d.ops().checkState('api')).toBeUndefined();
     expect(await d.incidents(), 'incidents after the start, before the first run').toEqual([{ state: 'triggered', title: expect.stringContaining('api') }]);
+    // The responder is shown what the stored run saw, and when: no run of this process has observed it.
+    expect((await d.annotations()).map((a) => a.observed)).toEqual([`failed: [STATUS] == 200 (stored run of ${new Date(storedAt).toISOString()}, before this process took the check over)`]);
 
     await d.runFor(INTERVAL);
     expect(d.ops().checkState('api')?.probe.status).toBe('down');

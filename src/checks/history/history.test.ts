@@ -88,6 +88,21 @@ await describeOnStores('opsbook-hist', 'check history', { migrate: true }, (targ
     ]);
   });
 
+  it('finds each check\'s newest stored run that failed with a reason, past newer good and withheld runs', async () => {
+    const writer = new HistoryWriter({ store: target.store, clock });
+    const run = (checkId: string, at: number, status: 'up' | 'down' | 'unknown', error?: string): CheckResult => ({ checkId, kind: 'http', at, status, level: status === 'down' ? 'critical' : 'ok', latencyMs: 3, conditions: [], ...(error ? { error } : {}) });
+    for (const r of [
+      run('failed-then-fine', T0 + 1, 'down', 'connect ECONNREFUSED 127.0.0.1:1'),
+      run('failed-then-fine', T0 + 2, 'down', 'timeout after 5000 ms'),
+      run('failed-then-fine', T0 + 3, 'up'),
+      run('failed-then-fine', T0 + 4, 'unknown', 'opsbook was too slow to time this run'),
+      run('never-failed', T0 + 1, 'up'),
+    ]) writer.record(r);
+    await writer.flush();
+    const found = await writer.failures(['failed-then-fine', 'never-failed', 'no-such-check']);
+    expect([...found]).toEqual([['failed-then-fine', { at: T0 + 2, text: 'timeout after 5000 ms' }]]);
+  });
+
   it('rolls up minutes, hours and days, and answers windows from rollups alone', async () => {
     // The pass works through the checks a chunk at a time and lets the event loop run in between
     // (probes' socket events must not wait behind one long statement): 1,200+ checks in chunks of 100.

@@ -1,5 +1,5 @@
 import type { LeaseToken, Store } from '../../store/index.js';
-import { checkKeys, insertResults, lastRuns, recentResults, settledProbes, type AdmitResults, type HistoryRow, type RecentResult, type HistoryKeyCache, type SettledProbe, type StoredLastRun } from '../../store/repos/check-history.js';
+import { checkKeys, insertResults, lastRuns, newestFailures, recentResults, settledProbes, type AdmitResults, type HistoryRow, type RecentResult, type HistoryKeyCache, type SettledProbe, type StoredLastRun } from '../../store/repos/check-history.js';
 import type { Clock } from '../../lib/clock.js';
 import { LEVEL_RANK, type CheckResult } from '../types.js';
 
@@ -83,6 +83,11 @@ export class HistoryWriter {
   /** The newest stored results of these checks, newest first, as many of each as asked (see recentResults). */
   recent(wanted: ReadonlyMap<string, number>): Promise<Map<string, RecentResult[]>> {
     return recentResults(this.opts.store.db, wanted);
+  }
+
+  /** The newest stored failing run of each of these checks that has one, with what it observed (see newestFailures). */
+  failures(checkIds: readonly string[]): Promise<Map<string, { at: number; text: string }>> {
+    return newestFailures(this.opts.store.db, checkIds);
   }
 
   /** When each of these checks last ran as far as the store knows (see lastRuns); results still buffered here are not counted. */
