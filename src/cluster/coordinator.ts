@@ -210,11 +210,15 @@ export class ClusterCoordinator {
     this.metrics?.checks.set(n);
   }
 
-  /** Looks again now (a write was refused: this process learns what it lost). */
+  /**
+   * Looks again now (a write was refused: this process learns what it lost). A round under way may
+   * have read the leases before what prompted the look: one more runs after it (pokes meanwhile share it).
+   */
   poke(): void {
     if (this.stopped || !this.taking) return;
     clearTimeout(this.timer);
-    void this.tick().finally(() => this.schedule());
+    const after = this.round?.catch(() => {});
+    void (after ? after.then(() => this.tick()) : this.tick()).finally(() => this.schedule());
   }
 
   /**
@@ -255,6 +259,8 @@ export class ClusterCoordinator {
 
   private schedule(): void {
     if (this.stopped) return;
+    // One timer at a time, however many rounds (pokes) ended since the last.
+    clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       void this.tick().finally(() => this.schedule());
     }, Math.max(200, Math.floor(this.o.leaseMs / 3)));
