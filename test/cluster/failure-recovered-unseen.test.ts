@@ -12,14 +12,12 @@
  * partitions; a loopback target told when to fail.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SimulatedClock } from '../../src/lib/clock.js';
 import { partitionLease } from '../../src/cluster/index.js';
 import { openStore, type ScratchDatabase, type Store } from '../../src/store/index.js';
 import { createMigratedTestDatabase } from '../support/migrated-database.js';
 import { postgresUp } from '../support/services.js';
 import { idInPartition } from '../support/cluster-daemon.js';
-import { startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
-import { minuteNow } from '../support/simulated-daemon.js';
+import { daemonOnClock, minuteNow } from '../support/simulated-daemon.js';
 import { startStatusServer, type StatusServer } from '../support/net.js';
 import { scaled, until } from '../support/timing.js';
 
@@ -45,22 +43,8 @@ function world(name: string) {
       return store!;
     },
     async start(at: number) {
-      const clock = new SimulatedClock(at);
-      const app: DaemonApp = await startDaemonApp(name, { 'ops.yaml': config }, { clock });
-      cleanups.push(() => app.close());
-      const ops = () => app.daemon.operations!;
-      return {
-        app,
-        clock,
-        ops,
-        runFor: async (ms: number) => {
-          await clock.advance(ms, () => ops().settle(scaled(5_000)));
-          await ops().settle(scaled(5_000));
-        },
-        /** The clock moves on with only the probes waited for: the pipeline may be held. */
-        probeFor: (ms: number) => clock.advance(ms, () => ops().probesSettled(scaled(5_000))),
-        leases: () => [...(app.daemon.cluster?.leases.keys() ?? [])].sort(),
-      };
+      const d = await daemonOnClock(name, config, at, cleanups);
+      return { ...d, leases: () => [...(d.app.daemon.cluster?.leases.keys() ?? [])].sort() };
     },
     incidents: () => store!.db.selectFrom('incidents').select(['id', 'state']).orderBy('opened_at').execute(),
     settled: async () => Number((await store!.db.selectFrom('check_keys').select('settled_status').where('check_id', '=', api).executeTakeFirst())?.settled_status),

@@ -10,10 +10,8 @@
  * first process is abandoned without a stop (as after SIGKILL: its clock never moves again).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { SimulatedClock } from '../../src/lib/clock.js';
 import { storeTarget } from '../support/store-targets.js';
-import { startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
-import { minuteNow } from '../support/simulated-daemon.js';
+import { daemonOnClock, minuteNow } from '../support/simulated-daemon.js';
 import { startStatusServer, type StatusServer } from '../support/net.js';
 import { scaled, until } from '../support/timing.js';
 
@@ -41,22 +39,11 @@ describe('a failure and its recovery stored before the rules saw either', () => 
 
   /** An opsbook on its own simulated clock from `at`. */
   const start = async (at: number) => {
-    const clock = new SimulatedClock(at);
-    const app: DaemonApp = await startDaemonApp('failure-recovered', { 'ops.yaml': config }, { clock });
-    cleanups.push(() => app.close());
-    const ops = () => app.daemon.operations!;
+    const d = await daemonOnClock('failure-recovered', config, at, cleanups);
+    const { app, ops } = d;
     const db = () => app.daemon.store.db;
     return {
-      app,
-      clock,
-      ops,
-      /** The clock moves on with the pipeline settled between its timers and after. */
-      runFor: async (ms: number) => {
-        await clock.advance(ms, () => ops().settle(scaled(5_000)));
-        await ops().settle(scaled(5_000));
-      },
-      /** The clock moves on with only the probes waited for: the pipeline may be held. */
-      probeFor: (ms: number) => clock.advance(ms, () => ops().probesSettled(scaled(5_000))),
+      ...d,
       incidents: () => db().selectFrom('incidents').select(['id', 'state']).orderBy('opened_at').execute(),
       settled: async () => (await db().selectFrom('check_keys').select('settled_status').where('check_id', '=', 'api').executeTakeFirst())?.settled_status,
       /** Waits until the history holds the check's latest run (results are written a flush interval apart, in real time). */

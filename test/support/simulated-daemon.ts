@@ -91,3 +91,22 @@ export function simulatedDaemon(target: StoreTarget | undefined, prefix: string,
 
   return harness;
 }
+
+/**
+ * An opsbook daemon in-process over `config` (its ops.yaml), on a simulated clock of its own from `at`;
+ * closed by the caller's `cleanups`. `probeFor` moves the clock on waiting for the probes only, so a
+ * held pipeline (Operations.holdPipeline) stays behind.
+ */
+export async function daemonOnClock(name: string, config: string, at: number, cleanups: Array<() => Promise<unknown>>) {
+  const clock = new SimulatedClock(at);
+  const app: DaemonApp = await startDaemonApp(name, { 'ops.yaml': config }, { clock });
+  cleanups.push(() => app.close());
+  const ops = (): Operations => app.daemon.operations!;
+  return {
+    app,
+    clock,
+    ops,
+    runFor: clockRunner(clock, ops).runFor,
+    probeFor: (ms: number) => clock.advance(ms, () => ops().probesSettled(scaled(5_000))),
+  };
+}
