@@ -9,16 +9,16 @@ import { DEFAULT_SEVERITY_MAP, type AlertEvent, type AlertRule, type CheckInfo, 
 /** The fields of a series a restarted process decides on; `lastValue` and `updatedAt` are only shown. */
 const DECIDING = ['state', 'activeSince', 'firingSince', 'keepFiringUntil', 'lastActive', 'lastLevel', 'firedSeverity'] as const satisfies ReadonlyArray<keyof SeriesState>;
 
-/**
- * Holds the state of every rule × series and turns check results into AlertEvents. It does no I/O:
- * `takeChanged()` hands the states to persist, and a restarted evaluator is built from them
- * (see AlertEngine for the store-backed form).
- */
 /** Whether a rule's condition holds for a verdict (a rule without one: its level is not ok); undefined when it reads what the verdict lacks. */
 function holds(rule: AlertRule, input: ConditionInput & { level: string }): boolean | undefined {
   return rule.condition ? ruleConditionHolds(rule.condition, input) : input.level !== 'ok';
 }
 
+/**
+ * Holds the state of every rule × series and turns check results into AlertEvents. It does no I/O:
+ * `takeChanged()` hands the states to persist, and a restarted evaluator is built from them
+ * (see AlertEngine for the store-backed form).
+ */
 export class RuleEvaluator {
   private readonly byCheck = new Map<string, AlertRule[]>();
   private readonly rules = new Map<string, AlertRule>();

@@ -7,7 +7,7 @@
  */
 import { headerSecrets, isCredentialHeader, looksLikeCredential } from './credential-names.js';
 import { own } from './own.js';
-import { CURL_VALUE_LETTERS, splitShortOptions } from './short-options.js';
+import { CURL_VALUE_LETTERS, splitShortOptions, takesValue } from './short-options.js';
 
 /** A shell word with its quotes and escapes removed; `quoted` when it began with a quote (`"PGPASSWORD=… psql"` is a command, not an assignment). */
 interface Word {
@@ -101,7 +101,7 @@ function groupedOption(word: string, next: string | undefined, letters: string |
   const split = splitShortOptions(word, letters);
   if (split.length < 2) return undefined;
   // A group ends at its value-taking letter: its value follows it in the word, or is the next word.
-  const at = split.findIndex((w) => w.length === 2 && w[0] === '-' && letters.includes(w[1]!));
+  const at = split.findIndex((w) => takesValue(w, letters));
   if (at < 0) return undefined;
   return { option: split[at]!, value: at + 1 < split.length ? split[at + 1] : next };
 }

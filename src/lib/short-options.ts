@@ -30,5 +30,10 @@ export function splitShortOptions(word: string, valueLetters: string): string[] 
   return out;
 }
 
+/** Whether `word` is one short option (`-c`, as splitShortOptions gives it) whose value is the next word. */
+export function takesValue(word: string, valueLetters: string): boolean {
+  return word.length === 2 && word[0] === '-' && valueLetters.includes(word[1]!);
+}
+
 /** psql's short options that take a value (`-c`, `-d`, `-f`, `-h`, `-p`, `-U`, `-v`, …). */
 export const PSQL_VALUE_LETTERS = 'cdfFhLoPpRTUv';

@@ -319,29 +319,23 @@ export async function lastRuns(db: Db, ids: readonly string[]): Promise<Map<stri
 /**
  * The newest stored run of each of these checks that failed with a reason (its failed conditions or
  * its error), and when: what a process catching its rules up with a stored failure shows the
- * responder. Judged runs only; two index probes per check.
+ * responder. Judged runs only; one index probe per check finds that run, its primary key the row.
  */
 export async function newestFailures(db: Db, ids: readonly string[]): Promise<Map<string, { at: number; text: string }>> {
   const out = new Map<string, { at: number; text: string }>();
   for (let i = 0; i < ids.length; i += 500) {
     const rows = await db
       .selectFrom('check_keys as k')
-      .select((eb) => [
-        'k.check_id',
-        eb.selectFrom('check_results as r').select('r.at').whereRef('r.check_key', '=', 'k.key').where('r.error_id', 'is not', null).where('r.state', '<', UNKNOWN_STATE).orderBy('r.at', 'desc').limit(1).as('failed_at'),
-        eb
-          .selectFrom('check_results as r')
-          .innerJoin('check_errors as e', 'e.id', 'r.error_id')
-          .select('e.text')
-          .whereRef('r.check_key', '=', 'k.key')
-          .where('r.state', '<', UNKNOWN_STATE)
-          .orderBy('r.at', 'desc')
-          .limit(1)
-          .as('text'),
-      ])
+      .innerJoin('check_results as r', (join) =>
+        join.onRef('r.check_key', '=', 'k.key').on((eb) =>
+          eb('r.at', '=', eb.selectFrom('check_results as n').select('n.at').whereRef('n.check_key', '=', 'k.key').where('n.error_id', 'is not', null).where('n.state', '<', UNKNOWN_STATE).orderBy('n.at', 'desc').limit(1)),
+        ),
+      )
+      .innerJoin('check_errors as e', 'e.id', 'r.error_id')
+      .select(['k.check_id', 'r.at', 'e.text'])
       .where('k.check_id', 'in', ids.slice(i, i + 500))
       .execute();
-    for (const r of rows) if (r.failed_at !== null && r.text !== null) out.set(r.check_id, { at: Number(r.failed_at), text: r.text });
+    for (const r of rows) out.set(r.check_id, { at: Number(r.at), text: r.text });
   }
   return out;
 }

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { Command } from '../../../runbooks/index.js';
 import { paramKey, type ParamValues } from '../../params.js';
 import { parseShell, ShellSyntaxError } from '../../shell-syntax.js';
-import { PSQL_VALUE_LETTERS, splitShortOptions } from '../../../lib/short-options.js';
+import { PSQL_VALUE_LETTERS, splitShortOptions, takesValue } from '../../../lib/short-options.js';
 import type { Executor, ExecutorOutcome, NotRunnable, PrepareContext, PreparedCommand, RunOptions } from '../types.js';
 import { KILL_GRACE_MS } from '../shell/process.js';
 import { MAX_OUTPUT_BYTES } from '../output.js';
@@ -70,7 +70,7 @@ export function sqlOf(command: Command): { sql: string } | { why: string } {
     if (w.startsWith('--command=')) return { sql: w.slice('--command='.length) };
     if (w === '-f' || w === '--file') return { why: `psql runs SQL from ${words[i + 1] ?? 'a file'}, which opsbook cannot see` };
     // Another option's value (`-d -c`) is not the SQL.
-    if (w.length === 2 && w[0] === '-' && PSQL_VALUE_LETTERS.includes(w[1]!)) i++;
+    if (takesValue(w, PSQL_VALUE_LETTERS)) i++;
   }
   return { why: 'psql without -c opens an interactive session: run it in a terminal' };
 }
