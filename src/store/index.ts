@@ -8,6 +8,8 @@ export { createMigratedDatabase } from './migrated-scratch.js';
 export * from './repos/tokens.js';
 export * from './repos/audit.js';
 export * from './repos/check-history.js';
+export * from './repos/check-rollups.js';
+export * from './repos/heartbeats.js';
 export * from './repos/executions.js';
 export * from './repos/running-steps.js';
 export * from './repos/incidents.js';

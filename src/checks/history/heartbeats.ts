@@ -1,7 +1,7 @@
 import { randomSecret } from '../../lib/ids.js';
 import { OpsbookError } from '../../lib/errors/index.js';
 import type { Store } from '../../store/index.js';
-import { beatHeartbeat, ensureHeartbeat, readHeartbeat } from '../../store/repos/check-history.js';
+import { beatHeartbeat, ensureHeartbeat, readHeartbeat } from '../../store/repos/heartbeats.js';
 import type { HeartbeatReader } from '../types.js';
 
 /**

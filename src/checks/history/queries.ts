@@ -1,15 +1,6 @@
 import type { Store } from '../../store/index.js';
-import {
-  LATENCY_BUCKETS_MS,
-  RESOLUTION,
-  RESOLUTION_MS,
-  checkKeyOf,
-  latencyBucket,
-  listResults,
-  rollupMarks,
-  sumRollups,
-  type RollupSums,
-} from '../../store/repos/check-history.js';
+import { LATENCY_BUCKETS_MS, RESOLUTION, RESOLUTION_MS, latencyBucket, listResults } from '../../store/repos/check-history.js';
+import { checkKeyOf, rollupMarks, sumRollups, type RollupSums } from '../../store/repos/check-rollups.js';
 
 export interface WindowStats {
   count: number;

@@ -1,15 +1,6 @@
 import type { Store } from '../../store/index.js';
-import {
-  RESOLUTION,
-  RESOLUTION_MS,
-  deleteResultsBefore,
-  deleteRollupsBefore,
-  maxCheckKey,
-  oldestResultAt,
-  rollupMarks,
-  rollupRange,
-  setRollupMark,
-} from '../../store/repos/check-history.js';
+import { RESOLUTION, RESOLUTION_MS } from '../../store/repos/check-history.js';
+import { deleteResultsBefore, deleteRollupsBefore, maxCheckKey, oldestResultAt, rollupMarks, rollupRange, setRollupMark } from '../../store/repos/check-rollups.js';
 
 export interface RetentionOptions {
   /** Raw results are kept this long (default 7 days). Minute rollups are kept as long. */

@@ -1,0 +1,126 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../database.js';
+import type { CheckRollupsTable } from '../tables/checks.js';
+import { LATENCY_BUCKETS_MS, RESOLUTION_MS, UNKNOWN_STATE } from './check-history.js';
+
+// Rollups of check history (minute, hour and day rows) and the retention deletes of raw results and
+// rollups, chunked by check key.
+
+type Db = Kysely<Database>;
+
+const BUCKET_SUMS = LATENCY_BUCKETS_MS.map((_, i) => `l${i}`);
+
+/** Check keys in [from, to): a chunk of the checks a rollup or retention statement covers. */
+export interface KeyRange {
+  from: number;
+  to: number;
+}
+
+/** The highest check key (0 when there is none): chunks of KeyRange cover [1, max]. */
+export async function maxCheckKey(db: Db): Promise<number> {
+  const r = await db.selectFrom('check_keys').select((eb) => eb.fn.max('key').as('key')).executeTakeFirst();
+  return r?.key === null || r?.key === undefined ? 0 : Number(r.key);
+}
+
+// `check_key in (keys of the chunk)`: each key is then a seek on the (check_key, at|start) primary
+// key, so a statement reads only the rows of its window, never the whole history.
+function inKeys(keys: KeyRange | undefined) {
+  return keys ? sql`and check_key in (select key from check_keys where key >= ${keys.from} and key < ${keys.to})` : sql``;
+}
+
+/**
+ * Aggregates rows of the finer level into `resolution` rows for [from, to), for the checks in
+ * `keys` (all when absent). Minutes come from raw results (judged runs only: see UNKNOWN_STATE),
+ * hours from minutes, days from hours.
+ * Idempotent: existing rows are left as they are.
+ */
+export async function rollupRange(db: Db, resolution: 1 | 2 | 3, from: number, to: number, keys?: KeyRange): Promise<void> {
+  // Inlined, not bound: PostgreSQL matches the GROUP BY expression textually ($1 ≠ $3).
+  const size = sql.raw(String(RESOLUTION_MS[resolution]!));
+  if (resolution === 1) {
+    const buckets = LATENCY_BUCKETS_MS.map((b, i) => {
+      const lower = i === 0 ? sql`` : sql`latency_ms > ${LATENCY_BUCKETS_MS[i - 1]} and `;
+      const cond = Number.isFinite(b) ? sql`${lower}latency_ms <= ${b}` : sql`latency_ms > ${LATENCY_BUCKETS_MS[i - 1]}`;
+      return sql`sum(case when ${cond} then 1 else 0 end)`;
+    });
+    await sql`
+      insert into check_rollups (check_key, resolution, start, count, failures, warnings, criticals, latency_sum,
+        ${sql.raw(BUCKET_SUMS.join(', '))}, value_min, value_max)
+      select check_key, 1, at - (at % ${size}), count(*),
+        sum(state % 2), sum(case when state / 2 = 1 then 1 else 0 end), sum(case when state / 2 = 2 then 1 else 0 end),
+        sum(latency_ms), ${sql.join(buckets)}, min(value), max(value)
+      from check_results where at >= ${from} and at < ${to} and state < ${UNKNOWN_STATE} ${inKeys(keys)}
+      group by check_key, at - (at % ${size})
+      on conflict (check_key, resolution, start) do nothing`.execute(db);
+    return;
+  }
+  const finer = resolution - 1;
+  const sums = ['count', 'failures', 'warnings', 'criticals', 'latency_sum', ...BUCKET_SUMS].map((c) => `sum(${c})`).join(', ');
+  await sql`
+    insert into check_rollups (check_key, resolution, start, count, failures, warnings, criticals, latency_sum,
+      ${sql.raw(BUCKET_SUMS.join(', '))}, value_min, value_max)
+    select check_key, ${resolution}, start - (start % ${size}), ${sql.raw(sums)}, min(value_min), max(value_max)
+    from check_rollups where resolution = ${finer} and start >= ${from} and start < ${to} ${inKeys(keys)}
+    group by check_key, start - (start % ${size})
+    on conflict (check_key, resolution, start) do nothing`.execute(db);
+}
+
+export async function rollupMarks(db: Db): Promise<Map<number, number>> {
+  const rows = await db.selectFrom('check_rollup_marks').selectAll().execute();
+  return new Map(rows.map((r) => [Number(r.resolution), Number(r.rolled_to)]));
+}
+
+export async function setRollupMark(db: Db, resolution: number, rolledTo: number): Promise<void> {
+  await db
+    .insertInto('check_rollup_marks')
+    .values({ resolution, rolled_to: rolledTo })
+    .onConflict((oc) => oc.column('resolution').doUpdateSet({ rolled_to: rolledTo }))
+    .execute();
+}
+
+export async function oldestResultAt(db: Db): Promise<number | undefined> {
+  const r = await db.selectFrom('check_results').select((eb) => eb.fn.min('at').as('at')).executeTakeFirst();
+  return r?.at === null || r?.at === undefined ? undefined : Number(r.at);
+}
+
+export type RollupSums = Pick<CheckRollupsTable, 'count' | 'failures' | 'warnings' | 'criticals' | 'latency_sum'> & {
+  buckets: number[];
+  value_min: number | null;
+  value_max: number | null;
+};
+
+/** Sums rollup rows of one check and resolution with start in [from, to). */
+export async function sumRollups(db: Db, checkKey: number, resolution: number, from: number, to: number): Promise<RollupSums> {
+  const cols = ['count', 'failures', 'warnings', 'criticals', 'latency_sum', ...BUCKET_SUMS];
+  const row = (await sql<Record<string, unknown>>`
+    select ${sql.raw(cols.map((c) => `coalesce(sum(${c}), 0) as ${c}`).join(', '))}, min(value_min) as value_min, max(value_max) as value_max
+    from check_rollups where check_key = ${checkKey} and resolution = ${resolution} and start >= ${from} and start < ${to}`.execute(db)).rows[0] ?? {};
+  const n = (c: string): number => Number(row[c] ?? 0);
+  return {
+    count: n('count'),
+    failures: n('failures'),
+    warnings: n('warnings'),
+    criticals: n('criticals'),
+    latency_sum: n('latency_sum'),
+    buckets: BUCKET_SUMS.map(n),
+    value_min: row.value_min === null || row.value_min === undefined ? null : Number(row.value_min),
+    value_max: row.value_max === null || row.value_max === undefined ? null : Number(row.value_max),
+  };
+}
+
+export async function checkKeyOf(db: Db, checkId: string): Promise<number | undefined> {
+  const r = await db.selectFrom('check_keys').select('key').where('check_id', '=', checkId).executeTakeFirst();
+  return r ? Number(r.key) : undefined;
+}
+
+/** Deletes raw results older than `before` of the checks in `keys` (all when absent). */
+export async function deleteResultsBefore(db: Db, before: number, keys?: KeyRange): Promise<number> {
+  const r = await sql`delete from check_results where at < ${before} ${inKeys(keys)}`.execute(db);
+  return Number(r.numAffectedRows ?? 0);
+}
+
+/** Deletes rollups of one resolution older than `before` of the checks in `keys` (all when absent). */
+export async function deleteRollupsBefore(db: Db, resolution: number, before: number, keys?: KeyRange): Promise<number> {
+  const r = await sql`delete from check_rollups where resolution = ${resolution} and start < ${before} ${inKeys(keys)}`.execute(db);
+  return Number(r.numAffectedRows ?? 0);
+}
