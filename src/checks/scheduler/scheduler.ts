@@ -2,6 +2,7 @@ import { eachInChunks } from '../../lib/chunks.js';
 import type { Clock } from '../../lib/clock.js';
 import type { CheckMetrics } from './metrics.js';
 import { PlanHeap, nextSlot, phaseOf, tickAt } from './plan.js';
+import type { StoredLastRun } from '../../store/repos/check-history.js';
 
 export interface SchedulableCheck {
   id: string;
@@ -41,12 +42,7 @@ const PREPARE_CHUNK = 2000;
 export const CATCH_UP_WINDOW_MS = 2000;
 
 /** What the store knows of a check's last run, for a check taken over from another process. */
-export interface LastRun {
-  /** When its last stored result was planned; for a check never run, when it was first planned. */
-  at: number;
-  /** False for a check never run: `at` is when a process first planned it. */
-  ran: boolean;
-}
+export type LastRun = StoredLastRun;
 
 /** The reason a run's signal carries when the scheduler stopped it (not a result about the service). */
 export const STOPPED = new Error('scheduler stopped');

@@ -286,8 +286,9 @@ export async function recentResults(db: Db, wanted: ReadonlyMap<string, number>)
   return out;
 }
 
-/** When a check last ran as far as the store knows (see lastRuns). */
+/** When a check last ran as far as the store knows (see lastRuns); the scheduler plans a check taken over from it. */
 export interface StoredLastRun {
+  /** When its last stored result was planned; for a check never run, when its history key was made. */
   at: number;
   /** False: no result is stored, and `at` is when its history key was made (when a process first planned it). */
   ran: boolean;
