@@ -5,6 +5,7 @@ import { incidentReader } from '../data/incidents.js';
 import { html, type Html } from '../html.js';
 import { csrfField } from '../layout.js';
 import type { Session } from '../../sessions/index.js';
+import { runbookViewPath } from '../../../runbooks/index.js';
 import { describeRecipients, upcomingPage, type UpcomingPage } from '../../../oncall/index.js';
 
 /**
@@ -27,12 +28,6 @@ export function allowedMoves(incident: Incident): Array<(typeof MOVES)[number]> 
   return MOVES.filter((m) => allowed.has(m.to));
 }
 
-
-function runbookHref(reference: string): string {
-  const hash = reference.lastIndexOf('#');
-  const file = hash < 0 ? reference : reference.slice(0, hash);
-  return `/runbooks/view?file=${encodeURIComponent(file)}${hash < 0 ? '' : `#proc-${encodeURIComponent(reference.slice(hash + 1))}`}`;
-}
 
 /** The response clock: time left before the severity's target, or how it went. */
 function responseClock(incident: Incident, now: number): Html {
@@ -91,7 +86,7 @@ export async function incidentHeader(daemon: Daemon, incident: Incident): Promis
 <ul class="facts">
 ${trigger(incident, alerts)}
 ${open ? html`${responseClock(incident, now)}${nextPage(next, now)}` : html`<li>Resolved ${when(incident.resolvedAt)}</li>`}
-${incident.runbook ? html`<li>Runbook: <a href="${/^https?:\/\//i.test(incident.runbook) ? incident.runbook : runbookHref(incident.runbook)}">${incident.runbook}</a></li>` : ''}
+${incident.runbook ? html`<li>Runbook: <a href="${runbookViewPath(incident.runbook)}">${incident.runbook}</a></li>` : ''}
 ${rolesLine(roles)}
 </ul>
 </div>`;
