@@ -23,6 +23,10 @@ export interface NotificationIncident {
   summary?: string;
   /** The procedure (`FILE#ID`) the incident links, when it links one. */
   runbook?: string;
+  /** Where the runbook is read: its page in opsbook's web UI (or its own address). */
+  runbookUrl?: string;
+  /** When the incident opened (epoch ms); absent in messages enqueued before it was carried. */
+  openedAt?: number;
 }
 
 /** What the incident and escalation engines hand to the outbox. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../lib/clock.js';
-import { acknowledgeEscalation, escalateEscalation, firstStep, onTimer, resolveEscalation, startEscalation, type EscalationAction, type EscalationState } from './escalation.js';
+import { acknowledgeEscalation, escalateEscalation, firstStep, nextChainStep, onTimer, resolveEscalation, startEscalation, type EscalationAction, type EscalationState } from './escalation.js';
 import { resolveStepTargets } from './targets.js';
 import { HOUR, MINUTE, at, policyFromConfig, scheduleFromConfig } from './test-support.js';
 import type { EscalationPolicy } from './types.js';
@@ -199,5 +199,26 @@ describe('escalate now', () => {
     expect(escalateEscalation(p, started, MINUTE)).toEqual({ state: started, actions: [], step: undefined });
     const resolved = resolveEscalation(startEscalation(policy, { id: 'inc_4' }, 0).state, MINUTE);
     expect(escalateEscalation(policy, resolved, 2 * MINUTE)).toEqual({ state: resolved, actions: [], step: undefined });
+  });
+});
+
+describe('the next chain step (who is paged next, and when)', () => {
+  it('is the next step at the current step’s timeout, or at the response target when that passes sooner', () => {
+    const { state } = startEscalation(policy, { id: 'inc-n1', openedAt: 0, responseTargetMs: 60 * MINUTE }, 0);
+    expect(nextChainStep(policy, state)).toEqual({ stepIndex: 1, round: 0, at: 15 * MINUTE });
+    const soon = startEscalation(policy, { id: 'inc-n2', openedAt: 0, responseTargetMs: 10 * MINUTE }, 0).state;
+    expect(nextChainStep(policy, soon)).toEqual({ stepIndex: 1, round: 0, at: 10 * MINUTE });
+    expect(nextChainStep({ ...policy, escalateOnResponseTarget: false }, startEscalation({ ...policy, escalateOnResponseTarget: false }, { id: 'inc-n3', openedAt: 0, responseTargetMs: 10 * MINUTE }, 0).state)).toEqual({ stepIndex: 1, round: 0, at: 15 * MINUTE });
+  });
+
+  it('is none once acknowledged, and none on the last step (its timeout only ends the chain)', () => {
+    const { state } = startEscalation(policy, { id: 'inc-n4' }, 0);
+    expect(nextChainStep(policy, acknowledgeEscalation(state, MINUTE, 'ana'))).toBeUndefined();
+    const last = onTimer(policy, onTimer(policy, state, 15 * MINUTE).state, 75 * MINUTE).state;
+    expect(last.stepIndex).toBe(2);
+    expect(nextChainStep(policy, last)).toBeUndefined();
+    const rounds = { ...policy, repeat: 1 };
+    const lastOfFirstRound = onTimer(rounds, onTimer(rounds, startEscalation(rounds, { id: 'inc-n5' }, 0).state, 15 * MINUTE).state, 75 * MINUTE).state;
+    expect(nextChainStep(rounds, lastOfFirstRound)).toEqual({ stepIndex: 0, round: 1, at: 315 * MINUTE });
   });
 });

@@ -157,6 +157,21 @@ function checkPolicy(policy: EscalationPolicy, state: { policyId: string }): voi
   if (policy.steps.length === 0) throw new Error(`escalation policy ${policy.id} has no steps`);
 }
 
+/**
+ * The chain step a running escalation pages next, and when: at its current step's timeout or, when
+ * sooner, the response target (with `escalate_on_response_target`), unless someone acknowledges
+ * first. Undefined once the chain is stopped, when it waits on nothing, and after its last step
+ * (whose timeout only ends the chain). Timed steps and people's later notification rules are not
+ * chain steps.
+ */
+export function nextChainStep(policy: EscalationPolicy, state: EscalationState): { stepIndex: number; round: number; at: number } | undefined {
+  if (state.status !== 'active' || policy.id !== state.policyId) return undefined;
+  const next = nextPosition(policy, state);
+  const due = [state.stepDeadline, state.responseDeadline].filter((t): t is number => t !== null);
+  if (!next || due.length === 0) return undefined;
+  return { ...next, at: Math.min(...due) };
+}
+
 /** The chain step an escalation started for an incident of this severity pages first; undefined when none applies. */
 export function firstStep(policy: EscalationPolicy, severity: string | undefined): { stepIndex: number; round: number } | undefined {
   return nextPosition(policy, { stepIndex: -1, round: 0, ...(severity !== undefined ? { severity } : {}) });

@@ -16,10 +16,12 @@ export { dailyRoster, type RosterDay } from './roster.js';
 export { layerOnCall, layerOnCallAt, layerShiftsBetween, onCallPerLayer, shiftsBetween, whoIsOnCall } from './schedule.js';
 export { rotationShiftAt, rotationShiftsBetween, type RotationShift } from './rotation.js';
 export { resolveStepTargets, type Recipient } from './targets.js';
+export { upcomingPage, describeRecipients, type UpcomingPage } from './upcoming.js';
 export {
   acknowledgeEscalation,
   escalateEscalation,
   firstStep,
+  nextChainStep,
   onTimer,
   resolveEscalation,
   reviseEscalation,

@@ -24,4 +24,5 @@ export { findProcedure, type ProcedureMatch } from './find.js';
 export { classifyBlock, classifyCommand, worse, worst } from './classify/index.js';
 export { lintRunbook, type LintFinding } from './lint.js';
 export { runbookToJson, type RunbookJson, type BlockJson } from './json.js';
+export { runbookViewPath } from './view-path.js';
 export { resolveRunbookLink, runbookLinkOf, RUNBOOK_ANNOTATIONS, type LinkOptions } from './links.js';

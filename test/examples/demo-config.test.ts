@@ -10,7 +10,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { listConfigFiles } from '../../src/config/source.js';
 import { loadOpsConfig } from '../../src/daemon/config.js';
 import { SystemClock } from '../../src/lib/clock.js';
-import { sendTestNotification } from '../../src/notify/index.js';
+import { sendTestNotification, sendThroughChannel } from '../../src/notify/index.js';
 import { REPO_ROOT } from '../support/cli.js';
 import { freePort } from '../support/net.js';
 
@@ -18,7 +18,7 @@ const DEMO = path.join(REPO_ROOT, 'examples/demo');
 
 interface MailSinkModule {
   DEMO_MAIL_PORT: number;
-  startMailSink(o: { port: number; quiet?: boolean; onMail?: (m: { to: string[]; subject: string }) => void }): Promise<{ close(): Promise<void> }>;
+  startMailSink(o: { port: number; quiet?: boolean; onMail?: (m: { to: string[]; subject: string; links: Array<{ label: string; url: string }> }) => void }): Promise<{ close(): Promise<void> }>;
 }
 // Plain JavaScript that `npm start` runs with node; loaded by path.
 const sinkModule = (): Promise<MailSinkModule> => import(path.join(DEMO, 'mail-sink.js')) as Promise<MailSinkModule>;
@@ -76,5 +76,39 @@ describe('the demo config', () => {
     expect(outcome.ok, JSON.stringify(outcome)).toBe(true);
     expect(received).toHaveLength(1);
     expect(received[0]!.subject).toMatch(/\S/);
+  });
+
+  it('shows a page’s subject as written (folded, encoded) and the links to answer it from', async () => {
+    const { startMailSink } = await sinkModule();
+    const email = (await demoConfig()).channels.find((c) => c.kind === 'email')!;
+    const port = await freePort();
+    const received: Array<{ to: string[]; subject: string; links: Array<{ label: string; url: string }> }> = [];
+    const sink = await startMailSink({ port, quiet: true, onMail: (m) => received.push(m) });
+    onTestFinished(() => sink.close());
+    const channel = { ...email, smtp: { ...(email as { smtp: object }).smtp, port } } as typeof email;
+    const base = 'http://127.0.0.1:4100';
+    // The SLO's own title: long, with "×", so the subject is folded over several encoded words.
+    const title = 'Demo service availability: error budget burning 50.0× over 6h and 50.0× over 30m (alert at 6×: 21% of the budget in 6h)';
+    const outcome = await sendThroughChannel(
+      {
+        id: 'msg_demo1', createdAt: Date.now(), attempt: 1,
+        notification: {
+          channelId: email.id, event: 'incident.triggered', recipient: { user: 'demo-responder', address: 'responder@demo.invalid' },
+          incident: { id: 'inc_demo1', title, severity: 'P2', status: 'triggered', url: `${base}/incidents/inc_demo1`, runbook: 'runbooks/demo.md#demo-service-down', runbookUrl: `${base}/runbooks/view?file=runbooks%2Fdemo.md#proc-demo-service-down` },
+        },
+        links: { acknowledge: `${base}/a/${'a'.repeat(150)}.sig-ack`, resolve: `${base}/a/${'r'.repeat(150)}.sig-res` },
+      },
+      channel,
+      { clock: new SystemClock(), signal: new AbortController().signal },
+    );
+    expect(outcome.ok, JSON.stringify(outcome)).toBe(true);
+    expect(received).toHaveLength(1);
+    expect(received[0]!.subject).toBe(`[P2] Triggered: ${title}`);
+    expect(received[0]!.links).toEqual([
+      { label: 'Open the incident', url: `${base}/incidents/inc_demo1` },
+      { label: 'Open the runbook', url: `${base}/runbooks/view?file=runbooks%2Fdemo.md#proc-demo-service-down` },
+      { label: 'Acknowledge', url: `${base}/a/${'a'.repeat(150)}.sig-ack` },
+      { label: 'Resolve', url: `${base}/a/${'r'.repeat(150)}.sig-res` },
+    ]);
   });
 });

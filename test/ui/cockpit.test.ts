@@ -104,11 +104,11 @@ runbooks: [runbooks/*.md]
     await expect.poll(() => page.locator('[data-role="communications"]').textContent()).toBe('bo');
 
     // Severity P2 → P1: the response countdown follows the new target, and the timeline says so.
-    const dueBefore = Number(await page.locator('[data-until]').getAttribute('data-until'));
+    const dueBefore = Number(await page.locator('.incident-head .due [data-until]').getAttribute('data-until'));
     await page.getByLabel('Severity').selectOption('P1');
     await page.getByRole('button', { name: 'Change severity' }).click();
     await expect.poll(() => page.locator('.incident-head .due').textContent()).toMatch(/\(target 15m\)/);
-    expect(Number(await page.locator('[data-until]').getAttribute('data-until'))).toBe(dueBefore - 45 * 60_000);
+    expect(Number(await page.locator('.incident-head .due [data-until]').getAttribute('data-until'))).toBe(dueBefore - 45 * 60_000);
     expect(await page.locator('.timeline').textContent()).toMatch(/severity P2 → P1; response due/);
 
     // Escalate now pages the policy's second step; the note goes with it.

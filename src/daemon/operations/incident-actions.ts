@@ -33,12 +33,16 @@ export class IncidentActions {
    * Runs in the pipeline's queue, so a person's action and the alerts' own effects (an
    * auto-resolve) never interleave. Asking for a state the incident has already reached — two
    * responders pressing Resolve, or Resolve just after the alerts resolved it — is answered with
-   * the incident as it is, not an error.
+   * the incident as it is, not an error. A note that came with it still goes on the timeline (what
+   * the person wrote is not lost because someone, or the alerts, got there first).
    */
   act(id: string, action: 'acknowledge' | 'investigate' | 'mitigate' | 'resolve' | 'review', actor: Actor, note?: string): Promise<Incident> {
     return this.pipeline.enqueue(async () => {
       const current = await this.incidents.get(id);
-      if (ALREADY[action].includes(current.state)) return current;
+      if (ALREADY[action].includes(current.state)) {
+        if (note !== undefined && note.trim() !== '') await this.incidents.addNote(id, actor, note);
+        return note !== undefined && note.trim() !== '' ? this.incidents.get(id) : current;
+      }
       const result = await this.incidents[action](id, actor, note);
       this.commit.firingAlerts.forgetIncident(id);
       // The action stands once committed: the person is answered with it, not with an error that

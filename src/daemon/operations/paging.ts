@@ -8,6 +8,7 @@ import { pushSubscriptionsOf, type Database } from '../../store/index.js';
 import { formatDuration } from '../../lib/duration.js';
 import { FAILING_CHANNEL_LABEL } from './paging-watch.js';
 import { owningTeam } from '../../identity/index.js';
+import { runbookViewPath } from '../../runbooks/index.js';
 
 /** Channel kinds that send only to a person's address (they cannot take a status update alone). */
 const PERSON_ONLY = new Set(['twilio', 'ntfy', 'webpush']);
@@ -29,6 +30,12 @@ export function incidentUrl(config: OpsConfig, id: string): string {
   return `${config.server.public_url}/incidents/${encodeURIComponent(id)}`;
 }
 
+/** A runbook reference's page in the web UI, as an absolute address for a message. */
+export function runbookUrl(config: OpsConfig, reference: string): string {
+  const place = runbookViewPath(reference);
+  return place.startsWith('/') ? `${config.server.public_url}${place}` : place;
+}
+
 export function notificationIncident(config: OpsConfig, incident: Incident): NotificationIncident {
   return {
     id: incident.id,
@@ -37,7 +44,8 @@ export function notificationIncident(config: OpsConfig, incident: Incident): Not
     status: incident.state,
     url: incidentUrl(config, incident.id),
     ...(incident.service ? { service: incident.service } : {}),
-    ...(incident.runbook ? { runbook: incident.runbook } : {}),
+    openedAt: incident.openedAt,
+    ...(incident.runbook ? { runbook: incident.runbook, runbookUrl: runbookUrl(config, incident.runbook) } : {}),
   };
 }
 

@@ -1,3 +1,5 @@
+import http from 'node:http';
+import https from 'node:https';
 import { performance } from 'node:perf_hooks';
 import { parseExposition, type Sample } from '../exposition.js';
 import type { SampleStore, ScrapedSample } from '../sample-store.js';
@@ -25,17 +27,12 @@ export async function scrapeTarget(samples: SampleStore, target: ScrapeTarget, t
   let body: string | undefined;
   let error: string | undefined;
   try {
-    const res = await fetch(target.url, {
-      headers: { accept: 'text/plain;version=0.0.4;q=1,*/*;q=0.1', 'x-prometheus-scrape-timeout-seconds': String(target.timeoutMs / 1000) },
-      signal: AbortSignal.timeout(target.timeoutMs),
-    });
-    if (res.status !== 200) {
-      error = `server returned HTTP status ${res.status} ${res.statusText}`;
-      await res.body?.cancel();
-    } else body = await res.text();
+    const res = await get(target.url, { accept: 'text/plain;version=0.0.4;q=1,*/*;q=0.1', 'x-prometheus-scrape-timeout-seconds': String(target.timeoutMs / 1000) }, target.timeoutMs);
+    if (res.status !== 200) error = `server returned HTTP status ${res.status} ${res.statusText}`;
+    else body = res.body;
   } catch (e) {
     const err = e as Error;
-    error = err.name === 'TimeoutError' ? `scrape timed out after ${target.timeoutMs} ms` : (err.cause as Error | undefined)?.message ?? err.message;
+    error = err.name === 'TimeoutError' || err.name === 'AbortError' ? `scrape timed out after ${target.timeoutMs} ms` : err.message;
   }
   const durationSeconds = (performance.now() - started) / 1000;
   const series: ScrapedSample[] = [];
@@ -57,6 +54,25 @@ export async function scrapeTarget(samples: SampleStore, target: ScrapeTarget, t
   );
   samples.appendScrape(target.key, t, series);
   return { up: body !== undefined, ...(error !== undefined ? { error } : {}), scraped, stored: series.length - 4, durationSeconds };
+}
+
+/**
+ * One GET of a target with node:http(s), as Prometheus sends it: to any port (Node's fetch refuses
+ * the ports browsers block, 6000, 6665–6669, 10080 and the like, where an exporter may listen) and
+ * without asking for compression. The body is read whole; `timeoutMs` bounds the whole exchange.
+ */
+function get(url: string, headers: Record<string, string>, timeoutMs: number): Promise<{ status: number; statusText: string; body: string }> {
+  const signal = AbortSignal.timeout(timeoutMs);
+  return new Promise((resolve, reject) => {
+    const client = url.startsWith('https:') ? https : http;
+    const req = client.get(url, { headers, signal }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', (e) => reject(signal.aborted ? Object.assign(new Error('timed out'), { name: 'TimeoutError' }) : e));
+  });
 }
 
 /** A scraped sample's labels with the target's: target labels win, scraped ones are kept as `exported_<name>` (unless honor_labels). */

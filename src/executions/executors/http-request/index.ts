@@ -9,7 +9,8 @@ import { shellCwd, shellEnv } from '../shell/index.js';
 import { substitute, type Executor, type ExecutorOutcome, type NotRunnable, type PrepareContext, type PreparedCommand, type RunOptions } from '../types.js';
 import { readCurl, rewriteUrl, type CurlRequest } from './curl.js';
 import { bindBody, bindUrl } from './bind.js';
-import { caAgent, requestWithCa } from './private-ca.js';
+import { caAgent } from './private-ca.js';
+import { exchange } from './exchange.js';
 import { follow } from './follow.js';
 import { OutputCollector } from '../output.js';
 
@@ -50,10 +51,7 @@ async function send(req: CurlRequest, hostHeaders: ReadonlySet<string>, options:
     const res = await follow(
       req.url,
       { method: req.method, headers: req.headers, ...(req.body !== undefined ? { body: req.body } : {}), signal: controller.signal, followRedirects: req.followRedirects, hostHeaders },
-      (url, init) =>
-        agent !== undefined && url.protocol === 'https:'
-          ? requestWithCa(url, init, agent)
-          : fetch(url, { ...init, redirect: 'manual' }).then((r) => ({ status: r.status, statusText: r.statusText, headers: [...r.headers], body: r.body })),
+      (url, init) => exchange(url, init, agent),
     );
     httpStatus = res.status;
     head = `HTTP/1.1 ${res.status} ${res.statusText}\n${res.headers.map(([k, v]) => `${k}: ${v}`).join('\n')}\n\n`;
@@ -117,7 +115,7 @@ function wordsOf(call: ShCall): string[] {
 }
 
 /**
- * HTTP steps: curl read into a native fetch (method, headers, body); the URL goes to the
+ * HTTP steps: curl read into one request (method, headers, body; exchange.ts); the URL goes to the
  * service's base_url, with its userinfo as Basic auth. A pipe after curl (`| jq .`) runs as a shell
  * step fed with the body.
  */

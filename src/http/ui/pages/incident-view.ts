@@ -5,6 +5,8 @@ import { incidentReader } from '../data/incidents.js';
 import { html, type Html } from '../html.js';
 import { csrfField } from '../layout.js';
 import type { Session } from '../../sessions/index.js';
+import { runbookViewPath } from '../../../runbooks/index.js';
+import { describeRecipients, upcomingPage, type UpcomingPage } from '../../../oncall/index.js';
 
 /**
  * The parts of the incident page that change while it is open. Rendered without a session they are
@@ -27,12 +29,6 @@ export function allowedMoves(incident: Incident): Array<(typeof MOVES)[number]> 
 }
 
 
-function runbookHref(reference: string): string {
-  const hash = reference.lastIndexOf('#');
-  const file = hash < 0 ? reference : reference.slice(0, hash);
-  return `/runbooks/view?file=${encodeURIComponent(file)}${hash < 0 ? '' : `#proc-${encodeURIComponent(reference.slice(hash + 1))}`}`;
-}
-
 /** The response clock: time left before the severity's target, or how it went. */
 function responseClock(incident: Incident, now: number): Html {
   const due = incident.responseDueAt;
@@ -45,6 +41,13 @@ function responseClock(incident: Incident, now: number): Html {
   return due >= now
     ? html`<li class="due">Response due in <strong data-until="${due}">${duration(due - now)}</strong> (target ${duration(target)})</li>`
     : html`<li class="due overdue">Response target <strong>missed</strong> by <span data-since="${due}">${duration(now - due)}</span></li>`;
+}
+
+/** Who the escalation pages next and when, while nobody has acknowledged. */
+function nextPage(next: UpcomingPage | undefined, now: number): Html {
+  if (!next) return html``;
+  const left = next.at - now;
+  return html`<li class="next-page">Next page: <strong>${describeRecipients(next.recipients)}</strong> (step ${next.step}${next.round > 1 ? html`, round ${next.round}` : ''}) at ${when(next.at)}, ${left > 0 ? html`in <span data-until="${next.at}">${duration(left)}</span>` : 'now'}, unless acknowledged</li>`;
 }
 
 /** What tripped: the first alert's summary, what its check observed, its value; links to the check. */
@@ -68,17 +71,22 @@ function rolesLine(roles: IncidentRoleHolder[]): Html {
 
 export async function incidentHeader(daemon: Daemon, incident: Incident): Promise<Html> {
   const reader = incidentReader(daemon);
-  const [alerts, roles] = await Promise.all([reader.alerts(incident.id), reader.roles(incident.id)]);
-  const now = daemon.clock.now();
   const open = incident.resolvedAt === undefined;
+  const { escalation_policies: policies, schedules } = daemon.config;
+  const [alerts, roles, next] = await Promise.all([
+    reader.alerts(incident.id),
+    reader.roles(incident.id),
+    open ? upcomingPage(daemon.store.db, policies, schedules, incident.id) : undefined,
+  ]);
+  const now = daemon.clock.now();
   return html`<div class="incident-head card" data-live="incident:${incident.id}">
 <p class="head-line">${severityBadge(incident.severity)} <span class="istate istate-${incident.state}" data-incident-state="${incident.state}">${incident.state}</span>
  <span class="age">${open ? html`open for <span data-since="${incident.openedAt}">${duration(now - incident.openedAt)}</span>` : html`lasted ${duration(incident.resolvedAt! - incident.openedAt)}`}</span>
  · opened ${when(incident.openedAt)}${incident.service ? html` · service <strong>${incident.service}</strong>` : ''}</p>
 <ul class="facts">
 ${trigger(incident, alerts)}
-${open ? responseClock(incident, now) : html`<li>Resolved ${when(incident.resolvedAt)}</li>`}
-${incident.runbook ? html`<li>Runbook: <a href="${/^https?:\/\//i.test(incident.runbook) ? incident.runbook : runbookHref(incident.runbook)}">${incident.runbook}</a></li>` : ''}
+${open ? html`${responseClock(incident, now)}${nextPage(next, now)}` : html`<li>Resolved ${when(incident.resolvedAt)}</li>`}
+${incident.runbook ? html`<li>Runbook: <a href="${runbookViewPath(incident.runbook)}">${incident.runbook}</a></li>` : ''}
 ${rolesLine(roles)}
 </ul>
 </div>`;

@@ -13,6 +13,11 @@ const esc = (s: string): string =>
 /** Read on a phone as often as not: laid out at the screen's width, not a desktop's shrunk. */
 const HTML_HEAD = '<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"></head><body style="font-family:sans-serif">';
 
+/** An instant as people read it in a message: `2026-03-02 03:14 UTC` (the zone said, never guessed). */
+function utcMinute(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
 /** Plain text and HTML bodies carrying the same facts and the same links. */
 export function renderEmail(m: OutboundMessage): RenderedEmail {
   const n = m.notification;
@@ -25,10 +30,13 @@ export function renderEmail(m: OutboundMessage): RenderedEmail {
         ['Severity', inc.severity],
         ['Status', inc.status],
         ...(inc.service ? ([['Service', inc.service]] as Array<[string, string]>) : []),
+        ...(inc.openedAt !== undefined ? ([['Opened', utcMinute(inc.openedAt)]] as Array<[string, string]>) : []),
+        ...(inc.runbook ? ([['Runbook', inc.runbook]] as Array<[string, string]>) : []),
       ]
     : [];
   const links: Array<[string, string]> = [
     ...(inc ? ([['Open the incident', inc.url]] as Array<[string, string]>) : []),
+    ...(inc?.runbookUrl ? ([['Open the runbook', inc.runbookUrl]] as Array<[string, string]>) : []),
     ...(m.links.acknowledge ? ([['Acknowledge', m.links.acknowledge]] as Array<[string, string]>) : []),
     ...(m.links.resolve ? ([['Resolve', m.links.resolve]] as Array<[string, string]>) : []),
   ];

@@ -36,6 +36,9 @@ export function renderSlackPayload(m: OutboundMessage, options: SlackRenderOptio
       `*Status:* ${slackEscape(inc.status)}`,
       ...(inc.service ? [`*Service:* ${slackEscape(inc.service)}`] : []),
       `*Incident:* <${inc.url}|${slackEscape(inc.id)}>`,
+      // Slack shows the instant in each reader's own zone, with the UTC time as the fallback text.
+      ...(inc.openedAt !== undefined ? [`*Opened:* <!date^${Math.floor(inc.openedAt / 1000)}^{date_short_pretty} {time}|${new Date(inc.openedAt).toISOString().slice(0, 16).replace('T', ' ')} UTC>`] : []),
+      ...(inc.runbook ? [`*Runbook:* ${inc.runbookUrl ? `<${inc.runbookUrl}|${slackEscape(inc.runbook)}>` : slackEscape(inc.runbook)}`] : []),
     ];
     blocks.push({ type: 'section', fields: fields.map((text) => ({ type: 'mrkdwn', text })) });
     if (inc.summary) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(slackEscape(inc.summary), 2900) } });
