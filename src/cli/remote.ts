@@ -1,4 +1,5 @@
 import { OpsbookError, type ErrorCode } from '../lib/errors/index.js';
+import { requestText, type TextAnswer } from '../lib/http-text.js';
 
 /** A running daemon to talk to instead of the local store: `--server URL --token T` or OPSBOOK_SERVER / OPSBOOK_TOKEN. */
 export interface Remote {
@@ -17,9 +18,9 @@ export function remoteFrom(opts: { server?: string; token?: string }, env: NodeJ
 
 /** Calls the daemon's API; an error answer becomes the same OpsbookError the daemon raised. */
 export async function callApi<T>(remote: Remote, method: string, path: string, body?: unknown, options: { signal?: AbortSignal } = {}): Promise<T> {
-  let res: Response;
+  let res: TextAnswer;
   try {
-    res = await fetch(`${remote.url}${path}`, {
+    res = await requestText(`${remote.url}${path}`, {
       method,
       ...(options.signal ? { signal: options.signal } : {}),
       headers: { authorization: `Bearer ${remote.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
@@ -28,7 +29,7 @@ export async function callApi<T>(remote: Remote, method: string, path: string, b
   } catch (e) {
     throw new OpsbookError('OPSBOOK_E_STORE_UNAVAILABLE', `cannot reach ${remote.url}: ${(e as Error).message}`, { cause: e });
   }
-  const text = await res.text();
+  const text = res.text;
   let json: unknown;
   try {
     json = text ? JSON.parse(text) : undefined;

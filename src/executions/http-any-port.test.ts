@@ -5,27 +5,10 @@
  */
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listenOnPortFetchRefuses } from '../../test/support/net.js';
 import { harness, responder, type Harness } from './test-support.js';
 
-// Ports of the Fetch standard's "bad port" list unlikely to be taken on a test machine; the first free one is used.
-const BLOCKED_BY_FETCH = [4190, 10080, 6566, 6669, 6668, 3659, 4045, 5061, 6697, 10081];
-
 const RUNBOOK = { file: 'queue.md', text: '# Queue\n\n## RB-1: Queue backlog\n\n**Diagnosis:**\n\n1. Read the depth:\n   ```bash\n   curl -s http://queue.example.com/metrics\n   ```\n' };
-
-async function listenOnBlockedPort(server: http.Server): Promise<number> {
-  for (const port of BLOCKED_BY_FETCH) {
-    const bound = await new Promise<boolean>((resolve) => {
-      const onError = (): void => resolve(false);
-      server.once('error', onError);
-      server.listen(port, '127.0.0.1', () => {
-        server.off('error', onError);
-        resolve(true);
-      });
-    });
-    if (bound) return port;
-  }
-  throw new Error(`none of the ports ${BLOCKED_BY_FETCH.join(', ')} is free`);
-}
 
 describe('HTTP steps to a port fetch refuses', () => {
   let server: http.Server;
@@ -39,7 +22,7 @@ describe('HTTP steps to a port fetch refuses', () => {
       res.setHeader('content-type', 'text/plain');
       res.end('queue_depth 1500\n');
     });
-    port = await listenOnBlockedPort(server);
+    port = await listenOnPortFetchRefuses(server);
     h = await harness({ config: { services: [{ id: 'queue', base_url: `http://127.0.0.1:${port}`, aliases: ['queue.example.com'] }] }, runbooks: [RUNBOOK] });
   });
   afterAll(async () => {

@@ -39,3 +39,26 @@ export async function startStatusServer(status: number | (() => number)): Promis
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
 }
+
+// Ports of the Fetch standard's "bad port" list unlikely to be taken on a test machine.
+const REFUSED_BY_FETCH = [4190, 10080, 6566, 6669, 6668, 3659, 4045, 5061, 6697, 10081];
+
+/**
+ * Listens on 127.0.0.1 on a port Node's fetch refuses ("bad port": the ports browsers block), the
+ * first of them that is free; its number. A client that must reach any port a service listens on
+ * (as curl does) is tested against it.
+ */
+export async function listenOnPortFetchRefuses(server: import('node:http').Server): Promise<number> {
+  for (const port of REFUSED_BY_FETCH) {
+    const bound = await new Promise<boolean>((resolve) => {
+      const onError = (): void => resolve(false);
+      server.once('error', onError);
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', onError);
+        resolve(true);
+      });
+    });
+    if (bound) return port;
+  }
+  throw new Error(`none of the ports ${REFUSED_BY_FETCH.join(', ')} is free`);
+}

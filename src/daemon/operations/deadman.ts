@@ -1,5 +1,6 @@
 import type { OpsConfig } from '../../config/index.js';
 import type { Clock } from '../../lib/clock.js';
+import { requestText } from '../../lib/http-text.js';
 import { VERSION } from '../version.js';
 
 /**
@@ -36,13 +37,12 @@ export class DeadmanSwitch {
   private async ping(url: string, timeoutMs: number): Promise<void> {
     const signal = AbortSignal.timeout(timeoutMs);
     try {
-      const res = await fetch(url, {
+      const res = await requestText(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'user-agent': `opsbook/${VERSION}` },
         body: JSON.stringify({ status: 'up', seq: ++this.seq, at: new Date(this.clock.now()).toISOString(), version: VERSION }),
         signal,
       });
-      await res.arrayBuffer();
       if (!res.ok) this.logger.warn({ url, status: res.status }, 'dead-man ping refused');
     } catch (err) {
       this.logger.warn({ url, err: (err as Error).message }, 'dead-man ping failed');

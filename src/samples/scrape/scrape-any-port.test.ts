@@ -8,27 +8,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../../lib/clock.js';
 import { SampleStore } from '../sample-store.js';
 import { scrapeTarget } from './scrape-once.js';
-
-// Ports of the Fetch standard's "bad port" list unlikely to be taken on a test machine; the first free one is used.
-const BLOCKED_BY_FETCH = [10080, 6566, 6669, 6668, 4190, 3659, 4045, 5061, 6697, 10081];
+import { listenOnPortFetchRefuses } from '../../../test/support/net.js';
 
 describe('a scrape target on a port fetch refuses', () => {
   let server: http.Server;
   let port = 0;
   beforeAll(async () => {
     server = http.createServer((_req, res) => res.end('queue_depth 1500\n'));
-    for (const candidate of BLOCKED_BY_FETCH) {
-      const bound = await new Promise<boolean>((resolve) => {
-        server.once('error', () => resolve(false));
-        server.listen(candidate, '127.0.0.1', () => resolve(true));
-      });
-      server.removeAllListeners('error');
-      if (bound) {
-        port = candidate;
-        break;
-      }
-    }
-    if (port === 0) throw new Error(`none of the ports ${BLOCKED_BY_FETCH.join(', ')} is free`);
+    port = await listenOnPortFetchRefuses(server);
   });
   afterAll(async () => {
     server.closeAllConnections();
