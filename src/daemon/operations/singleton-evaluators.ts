@@ -4,7 +4,6 @@
  * queue like any other alert; a failed evaluation never ends alerting.
  */
 import type { OpsConfig } from '../../config/index.js';
-import type { AlertEvent } from '../../alerts/index.js';
 import type { RuleFileEngine } from '../../alerts/rule-files/index.js';
 import type { ExecutionService } from '../../executions/index.js';
 import { configuredLadder } from '../../incidents/index.js';
@@ -84,21 +83,38 @@ export class SingletonEvaluators {
   /** Rule-file alerts enter the pipeline like any other alert, as each group's evaluation finds them. */
   private armRuleFileTimer(notBefore?: number): void {
     this.cancelRuleFileTimer?.();
-    this.cancelRuleFileTimer = this.armEvaluator(this.ruleFiles, (later) => this.armRuleFileTimer(later), notBefore);
-  }
-
-  /** Burn-rate alerts enter the pipeline like any other alert, once a minute as rollups close. */
-  private armSloTimer(notBefore?: number): void {
-    this.cancelSloTimer?.();
-    this.cancelSloTimer = this.armEvaluator(this.slos, (later) => this.armSloTimer(later), notBefore);
+    const ruleFiles = this.ruleFiles;
+    const logger = this.pipeline.daemon.logger;
+    this.cancelRuleFileTimer = this.armEvaluator(
+      ruleFiles,
+      async () => {
+        for (const event of await ruleFiles!.tick()) {
+          await this.commit.onAlertEvent(event).catch((err: unknown) => logger.error({ err, rule: event.ruleId, dedupKey: event.dedupKey, kind: event.kind }, 'alert event could not be handled'));
+        }
+      },
+      (later) => this.armRuleFileTimer(later),
+      notBefore,
+    );
   }
 
   /**
-   * Sets a timer for an evaluator's next due instant; when it fires, its alert events go through the
-   * pipeline's queue and `rearm` sets the next one. Answers the timer's cancel, or undefined.
+   * Burn-rate alerts enter the pipeline like any other alert, once a minute as rollups close; each
+   * with its stored firing series, in one transaction (see SloEvaluator.tick).
+   */
+  private armSloTimer(notBefore?: number): void {
+    this.cancelSloTimer?.();
+    const slos = this.slos;
+    this.cancelSloTimer = this.armEvaluator(slos, async () => void (await slos!.tick(undefined, this.commit.commitAlerts)), (later) => this.armSloTimer(later), notBefore);
+  }
+
+  /**
+   * Sets a timer for an evaluator's next due instant; when it fires, `evaluate` runs in the pipeline's
+   * queue (its alert events go through the pipeline) and `rearm` sets the next one. Answers the
+   * timer's cancel, or undefined.
    */
   private armEvaluator(
-    evaluator: { nextDueAt(): number | undefined; tick(): Promise<AlertEvent[]> } | undefined,
+    evaluator: { nextDueAt(): number | undefined } | undefined,
+    evaluate: () => Promise<void>,
     rearm: (notBefore?: number) => void,
     notBefore = -Infinity,
   ): (() => void) | undefined {
@@ -116,12 +132,7 @@ export class SingletonEvaluators {
         // Whatever fails here, the next evaluation is armed: an error must not end alerting.
         await rearmAfter(
           daemon.clock,
-          () =>
-            runUnderLease(lease, async () => {
-              for (const event of await evaluator!.tick()) {
-                await this.commit.onAlertEvent(event).catch((err: unknown) => daemon.logger.error({ err, rule: event.ruleId, dedupKey: event.dedupKey, kind: event.kind }, 'alert event could not be handled'));
-              }
-            }),
+          () => runUnderLease(lease, evaluate),
           rearm,
           (err) => daemon.logger.error({ err }, 'alert evaluation failed; evaluating again when next due'),
         );
