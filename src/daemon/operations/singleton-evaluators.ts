@@ -59,6 +59,7 @@ export class SingletonEvaluators {
         resolveRunbookLink(this.executions()?.deps.runbooks ?? [], link, { urlPrefixes: daemon.config.runbooks.url_prefixes, ...(labels.alertname ? { alertName: labels.alertname } : {}) }),
       onError: (group, err) => logger.warn({ err, group: group.name, file: group.file }, 'rule group evaluation failed'),
       onStoreError: (group, err) => logger.error({ err, group: group.name, file: group.file }, 'rule group alert state could not be stored; its alerts go on, the state is written at its next evaluation'),
+      onOrphanError: (err) => logger.error({ err }, 'the resolutions of rule-file alerts whose rule is gone could not be recorded; tried again at the next evaluation'),
     });
     this.armRuleFileTimer();
   }
@@ -84,14 +85,10 @@ export class SingletonEvaluators {
   private armRuleFileTimer(notBefore?: number): void {
     this.cancelRuleFileTimer?.();
     const ruleFiles = this.ruleFiles;
-    const logger = this.pipeline.daemon.logger;
     this.cancelRuleFileTimer = this.armEvaluator(
       ruleFiles,
-      async () => {
-        for (const event of await ruleFiles!.tick()) {
-          await this.commit.onAlertEvent(event).catch((err: unknown) => logger.error({ err, rule: event.ruleId, dedupKey: event.dedupKey, kind: event.kind }, 'alert event could not be handled'));
-        }
-      },
+      // Each group's alerts with its stored alert state, in one transaction (see RuleFileEngine.tick).
+      async () => void (await ruleFiles!.tick(this.commit.commitAlerts)),
       (later) => this.armRuleFileTimer(later),
       notBefore,
     );
