@@ -18,6 +18,6 @@ export { parseRuleCondition, ruleConditionHolds, type RuleCondition } from './co
 export { renderTemplate, templateProblems } from './template.js';
 export { seriesKey } from './series.js';
 export { RuleEvaluator, severityOf } from './evaluator.js';
-export { AlertEngine } from './engine.js';
+export { AlertEngine, type CommitEvents } from './engine.js';
 export { buildRules, checkInfoFromConfig, implicitRuleId, severityMapOf } from './rules.js';
 export * from './ingest/index.js';

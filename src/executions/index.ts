@@ -27,6 +27,7 @@ export { TRANSCRIPT_CAP_BYTES, capText, describeEntry } from './transcript.js';
 export { exportMarkdown } from './export.js';
 export { recoveryTestHistory, type RecoveryTestResult } from './recovery.js';
 export { ProcedureScheduler, runUnattended, type SchedulerOptions, type UnattendedRun } from './scheduler.js';
+export { storeProcedureClaims } from './procedure-claims.js';
 export { checkProcedureSettings, procedureSettingsValidator, unattendedProblems } from './config-validator.js';
 export { loadConfiguredRunbooks, resolveProcedure } from './runbooks.js';
 export { closeExecutionsOfIncident, type CloseDeps } from './close-with-incident.js';

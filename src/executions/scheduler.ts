@@ -36,6 +36,12 @@ export interface SchedulerOptions {
   onRun?: (run: UnattendedRun) => void;
   onError?: (reference: string, error: unknown) => void;
   /**
+   * `catchUp` is about to run `reference` for `dueAt`, a due time that went by while no process ran it
+   * (opsbook stopped, or no process held the singletons lease); `missed` due times went by unrun, this
+   * one the latest of them.
+   */
+  onMissed?: (reference: string, dueAt: number, missed: number) => void;
+  /**
    * Whether this process runs a due procedure. In a cluster only the holder of the singletons
    * lease does, so N processes on one store run each due procedure once, not N times. A due
    * instant this process may not run is skipped here (the holder runs it, or `catchUp` does when
@@ -103,7 +109,8 @@ export class ProcedureScheduler {
    * singletons lease). Runs each procedure that fell due since its last claimed run — or, when none
    * was ever claimed, since a due time this process saw go by unrun — once, for the latest such due
    * time (three missed mornings make one run, not three). A due time the previous holder ran is
-   * claimed already, so it is not run again.
+   * claimed already, so it is not run again. The same at the start of a process alone on its store
+   * (SQLite): what fell due while opsbook was down runs once.
    */
   async catchUp(): Promise<void> {
     if (this.stopped || !this.mayRun()) return;
@@ -116,13 +123,16 @@ export class ProcedureScheduler {
         let due = last === undefined ? seen : ProcedureScheduler.nextRun(settings.cron, settings.time_zone, last);
         if (seen !== undefined && due !== undefined && seen > due) due = seen;
         if (due === undefined || due > now) continue;
+        let missed = 1;
         for (let i = 0; i < CATCH_UP_STEPS; i++) {
           const next = ProcedureScheduler.nextRun(settings.cron, settings.time_zone, due);
           if (next === undefined || next > now) break;
           due = next;
+          missed++;
         }
         if (this.stopped || !this.mayRun()) return;
         this.skipped.delete(reference);
+        this.options.onMissed?.(reference, due, missed);
         this.launch(reference, due);
       } catch (e) {
         this.options.onError?.(reference, e);

@@ -1,7 +1,8 @@
-import { seriesKey, type AlertEvent } from '../alerts/index.js';
+import type { Kysely } from 'kysely';
+import { seriesKey, type AlertEvent, type CommitEvents } from '../alerts/index.js';
 import type { Clock } from '../lib/clock.js';
 import { formatDuration } from '../lib/duration.js';
-import { deleteSloAlert, listSloAlerts, rollupMarks, saveSloAlert, type Store } from '../store/index.js';
+import { deleteSloAlert, listSloAlerts, rollupMarks, saveSloAlert, type Database, type Store } from '../store/index.js';
 import { MinuteSeries } from './minute-series.js';
 import { burnRate, checkKeysOf, readMinutes } from './sli.js';
 import type { Slo, Urgency } from './types.js';
@@ -21,6 +22,19 @@ interface Tracked {
   evaluatedTo: number | undefined;
   longestMs: number;
 }
+
+/**
+ * An alert that starts or stops: its event, the write of the stored firing series that goes with it,
+ * and the change to the evaluator's memory, made once that write has committed.
+ */
+interface Change {
+  event: AlertEvent;
+  write: (db: Kysely<Database>) => Promise<void>;
+  remember: () => void;
+}
+
+/** Records a change (see `tick`); throws when it could not be, the memory then unchanged. */
+type RecordChange = (change: Change) => Promise<void>;
 
 /** What one urgency of one SLO shows at an instant: the burn rates of each of its alerts. */
 export interface BurnReading {
@@ -91,10 +105,17 @@ export class SloEvaluator {
     return this.tracked.length > 0 || this.firing.size > 0 ? floorMinute(this.clock.now()) + MINUTE : undefined;
   }
 
-  /** Evaluates every SLO's alerts at `now` (default the clock's). */
-  tick(now = this.clock.now()): Promise<AlertEvent[]> {
+  /**
+   * Evaluates every SLO's alerts at `now` (default the clock's); answers the alerts that started or
+   * stopped. With `commit` (the daemon's incident pipeline), each one goes through it with the stored
+   * firing series in the same transaction: a process killed (or a store refusing the incident) between
+   * the two leaves neither, and the next evaluation fires it again — a series stored `firing` alone
+   * would never page, as alerts come from transitions. Without it, the series is stored first and the
+   * caller handles the events.
+   */
+  tick(now = this.clock.now(), commit?: CommitEvents): Promise<AlertEvent[]> {
     const run = this.queue.then(async () => {
-      const events = await this.evaluate(now);
+      const events = await this.evaluate(now, commit);
       const err = this.firstError();
       if (err) throw err;
       return events;
@@ -114,14 +135,20 @@ export class SloEvaluator {
     return { slo, series: new MinuteSeries(longestMs + DAY), keys: undefined, evaluatedTo: undefined, longestMs };
   }
 
-  private async evaluate(now: number): Promise<AlertEvent[]> {
+  private async evaluate(now: number, commit: CommitEvents | undefined): Promise<AlertEvent[]> {
     const events: AlertEvent[] = [];
+    const record: RecordChange = async (c) => {
+      if (commit) await commit([c.event], (trx) => c.write(trx));
+      else await c.write(this.store.db);
+      c.remember();
+      events.push(c.event);
+    };
     const wanted = floorMinute(now);
     const reads: TickReads = {};
     const live = new Set<string>();
     for (const t of this.tracked) {
       try {
-        await this.evaluateOne(t, now, wanted, reads, live, events);
+        await this.evaluateOne(t, now, wanted, reads, live, record);
       } catch (err) {
         // Its series stay live: a firing alert is not resolved for an error.
         for (const urgency of ['page', 'ticket'] as const) live.add(this.seriesKeyOf(t.slo, urgency));
@@ -133,22 +160,23 @@ export class SloEvaluator {
       if (live.has(key)) continue;
       const ruleId = key.slice(0, key.indexOf('{'));
       try {
-        await deleteSloAlert(this.store.db, key);
+        await record({
+          event: { kind: 'resolved', ruleId, dedupKey: key, labels: {}, annotations: { summary: `${ruleId} is no longer configured` }, severity: 'P4', at: wanted },
+          write: (db) => deleteSloAlert(db, key),
+          remember: () => this.firing.delete(key),
+        });
       } catch (err) {
         this.onError(ruleId, err as Error);
-        continue;
       }
-      this.firing.delete(key);
-      events.push({ kind: 'resolved', ruleId, dedupKey: key, labels: {}, annotations: { summary: `${ruleId} is no longer configured` }, severity: 'P4', at: wanted });
     }
     return events;
   }
 
   /**
-   * One SLO's alerts at `wanted`, their starts and stops pushed to `events`. A change is kept in
-   * memory only once the store has it, so one whose write failed is found again at the next tick.
+   * One SLO's alerts at `wanted`, their starts and stops recorded through `record`. A change is kept
+   * in memory only once the store has it, so one whose write failed is found again at the next tick.
    */
-  private async evaluateOne(t: Tracked, now: number, wanted: number, reads: TickReads, live: Set<string>, events: AlertEvent[]): Promise<void> {
+  private async evaluateOne(t: Tracked, now: number, wanted: number, reads: TickReads, live: Set<string>, record: RecordChange): Promise<void> {
     const loadedTo = t.series.loadedTo;
     if (loadedTo === undefined || loadedTo < wanted) {
       reads.marks ??= await rollupMarks(this.store.db);
@@ -173,13 +201,13 @@ export class SloEvaluator {
       const holding = readings.filter((r) => r.holds);
       const since = this.firing.get(key);
       if (holding.length > 0 && since === undefined) {
-        await saveSloAlert(this.store.db, { series_key: key, slo_id: t.slo.id, urgency, firing_since: end, updated_at: now });
-        this.firing.set(key, end);
-        events.push(this.event('firing', t.slo, urgency, end, holding));
+        await record({
+          event: this.event('firing', t.slo, urgency, end, holding),
+          write: (db) => saveSloAlert(db, { series_key: key, slo_id: t.slo.id, urgency, firing_since: end, updated_at: now }),
+          remember: () => this.firing.set(key, end),
+        });
       } else if (holding.length === 0 && since !== undefined) {
-        await deleteSloAlert(this.store.db, key);
-        this.firing.delete(key);
-        events.push(this.event('resolved', t.slo, urgency, end, readings));
+        await record({ event: this.event('resolved', t.slo, urgency, end, readings), write: (db) => deleteSloAlert(db, key), remember: () => this.firing.delete(key) });
       }
     }
     if (Number.isFinite(end)) {

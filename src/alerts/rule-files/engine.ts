@@ -1,6 +1,7 @@
 import type { Clock } from '../../lib/clock.js';
 import { Engine, isSeriesSink, labelsKey, type SeriesSink, type SeriesSource } from '../../promql/index.js';
-import { deleteRuleAlertsExcept, loadRuleAlerts, replaceRuleAlerts, type RuleAlertRow, type Store } from '../../store/index.js';
+import { deleteRuleAlertsExcept, loadRuleAlerts, replaceRuleAlerts, replaceRuleAlertsIn, type RuleAlertRow, type Store } from '../../store/index.js';
+import type { CommitEvents } from '../engine.js';
 import { runbookOf, severityFromLabel } from '../ingest/alertmanager.js';
 import { seriesKey } from '../series.js';
 import type { AlertEvent } from '../types.js';
@@ -32,6 +33,8 @@ export interface RuleFileEngineOptions {
    * whole, at the group's next evaluation.
    */
   onStoreError?: (group: RuleGroupSpec, error: Error) => void;
+  /** The resolutions of alerts whose rule is gone could not go through the pipeline (tried again at the next tick). */
+  onOrphanError?: (error: Error) => void;
 }
 
 /** Rule outputs go nowhere when the source cannot take them. */
@@ -43,6 +46,8 @@ interface ScheduledGroup {
   interval: number;
   /** Next evaluation instant, aligned to the interval. */
   due: number;
+  /** Alert events of its evaluations that could not go through the pipeline: handed in with its next ones. */
+  unsent: AlertEvent[];
 }
 
 /**
@@ -84,11 +89,25 @@ export class RuleFileEngine {
     return this.groups.length === 0 ? undefined : Math.min(...this.groups.map((g) => g.due));
   }
 
-  /** Evaluates every group that is due (once, at its latest due instant), persists their alerts, and returns what changed. */
-  tick(): Promise<AlertEvent[]> {
+  /**
+   * Evaluates every group that is due (once, at its latest due instant), persists their alerts, and
+   * returns what changed. With `commit` (the daemon's incident pipeline), each group's alert events
+   * go through it with the group's stored alerts in the same transaction: a process killed between
+   * the two leaves neither, and the next process fires them again — stored `firing` alone, an alert
+   * would never page (alerts come from transitions). Pages matter more than that state: when the
+   * transaction fails, the events go through alone (the state is written at the next evaluation),
+   * and events that could not go through at all are handed in again with the group's next ones.
+   */
+  tick(commit?: CommitEvents): Promise<AlertEvent[]> {
     return this.serial(async () => {
       const now = this.options.clock.now();
-      const events: AlertEvent[] = this.orphaned.splice(0);
+      const events: AlertEvent[] = [];
+      const orphaned = this.orphaned.splice(0);
+      if (orphaned.length > 0) {
+        if (!commit) events.push(...orphaned);
+        else if (await this.deliver(commit, orphaned, undefined)) events.push(...orphaned);
+        else this.orphaned.unshift(...orphaned);
+      }
       for (const g of this.groups) {
         if (g.due > now) continue;
         const ts = g.due + Math.floor((now - g.due) / g.interval) * g.interval;
@@ -100,15 +119,47 @@ export class RuleFileEngine {
         } catch (err) {
           this.options.onError?.(g.runner.group, err as Error);
         }
-        events.push(...this.changes(g.runner, before, ts));
+        const changed = [...g.unsent.splice(0), ...this.changes(g.runner, before, ts)];
+        const stored = rows(g.runner, g.key, now);
+        // Nothing changed (a `for:` wait going on, or nothing firing): only the state is written.
+        if (commit && changed.length > 0) {
+          if (await this.deliver(commit, changed, (trx) => replaceRuleAlertsIn(trx, g.key, stored), g)) events.push(...changed);
+          else g.unsent.push(...changed);
+          continue;
+        }
+        events.push(...changed);
         try {
-          await replaceRuleAlerts(this.options.store.db, g.key, rows(g.runner, g.key, now));
+          await replaceRuleAlerts(this.options.store.db, g.key, stored);
         } catch (err) {
           this.options.onStoreError?.(g.runner.group, err as Error);
         }
       }
       return events;
     });
+  }
+
+  /**
+   * Commits `events` with `save` (a group's stored alerts) in one transaction; when that fails, the
+   * events alone. Answers whether the events went through.
+   */
+  private async deliver(commit: CommitEvents, events: AlertEvent[], save: Parameters<CommitEvents>[1] | undefined, g?: ScheduledGroup): Promise<boolean> {
+    if (save) {
+      try {
+        await commit(events, save);
+        return true;
+      } catch (err) {
+        if (g) this.options.onStoreError?.(g.runner.group, err as Error);
+      }
+    }
+    if (events.length === 0) return true;
+    try {
+      await commit(events, async () => {});
+      return true;
+    } catch (err) {
+      if (g) this.options.onStoreError?.(g.runner.group, err as Error);
+      else this.options.onOrphanError?.(err as Error);
+      return false;
+    }
   }
 
   /**
@@ -160,7 +211,7 @@ export class RuleFileEngine {
       const kept = old.get(key);
       // Evaluations fall on multiples of the interval, so a restart or reload keeps the group's rhythm.
       const due = kept && kept.interval === interval ? kept.due : Math.ceil(now / interval) * interval;
-      return { key, runner: new RuleGroupRunner(group), interval, due };
+      return { key, runner: new RuleGroupRunner(group), interval, due, unsent: [] };
     });
   }
 

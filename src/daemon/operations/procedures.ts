@@ -104,7 +104,7 @@ export class Procedures {
   /** The execution service over the runbooks read now, and a scheduler for it, not started: what can fail on reading fails here. */
   private async build(config: OpsConfig, baseDir: string): Promise<Built> {
     const { store, clock, logger } = this.daemon;
-    const { ExecutionService, InProcessExecutions, loadConfiguredRunbooks, ProcedureScheduler, storeIncidentLink } = await import('../../executions/index.js');
+    const { ExecutionService, InProcessExecutions, loadConfiguredRunbooks, ProcedureScheduler, storeIncidentLink, storeProcedureClaims } = await import('../../executions/index.js');
     const cluster = this.daemon.cluster;
     const executions = new ExecutionService({
       // Executions started before a reload go on under the new service: their running steps and secrets pass to it.
@@ -124,7 +124,10 @@ export class Procedures {
       service: executions,
       onFailure: (run) => this.onFailure(run),
       onError: (reference, error) => logger.error({ err: error, procedure: reference }, 'scheduled procedure could not run'),
-      ...(this.daemon.cluster ? clusterProcedureClaims(store, this.daemon.cluster, clock) : {}),
+      onMissed: (reference, dueAt, missed) =>
+        logger.warn({ procedure: reference, due_at: new Date(dueAt).toISOString(), missed }, 'scheduled procedure fell due while opsbook did not run it; running it once now, for its latest due time'),
+      // Alone on its store (SQLite), the process claims each due time too: a restart knows what ran.
+      ...(this.daemon.cluster ? clusterProcedureClaims(store, this.daemon.cluster, clock) : storeProcedureClaims(store, clock)),
     });
     return { executions, scheduler };
   }
@@ -134,8 +137,10 @@ export class Procedures {
     this.executions = built.executions;
     this.scheduler = built.scheduler;
     this.scheduler.start();
-    // Already the singletons holder (it took the lease while starting): what fell due meanwhile runs now.
-    if (this.daemon.cluster?.singletons) {
+    // Already the singletons holder (it took the lease while starting), or alone on its store: what
+    // fell due meanwhile (while opsbook was down, or before a reload) runs now.
+    if (!this.daemon.cluster) void this.scheduler.catchUp();
+    else if (this.daemon.cluster.singletons) {
       this.heldSingletons = true;
       void this.scheduler.catchUp();
     }

@@ -4,7 +4,6 @@
  * queue like any other alert; a failed evaluation never ends alerting.
  */
 import type { OpsConfig } from '../../config/index.js';
-import type { AlertEvent } from '../../alerts/index.js';
 import type { RuleFileEngine } from '../../alerts/rule-files/index.js';
 import type { ExecutionService } from '../../executions/index.js';
 import { configuredLadder } from '../../incidents/index.js';
@@ -60,6 +59,7 @@ export class SingletonEvaluators {
         resolveRunbookLink(this.executions()?.deps.runbooks ?? [], link, { urlPrefixes: daemon.config.runbooks.url_prefixes, ...(labels.alertname ? { alertName: labels.alertname } : {}) }),
       onError: (group, err) => logger.warn({ err, group: group.name, file: group.file }, 'rule group evaluation failed'),
       onStoreError: (group, err) => logger.error({ err, group: group.name, file: group.file }, 'rule group alert state could not be stored; its alerts go on, the state is written at its next evaluation'),
+      onOrphanError: (err) => logger.error({ err }, 'the resolutions of rule-file alerts whose rule is gone could not be recorded; tried again at the next evaluation'),
     });
     this.armRuleFileTimer();
   }
@@ -84,21 +84,34 @@ export class SingletonEvaluators {
   /** Rule-file alerts enter the pipeline like any other alert, as each group's evaluation finds them. */
   private armRuleFileTimer(notBefore?: number): void {
     this.cancelRuleFileTimer?.();
-    this.cancelRuleFileTimer = this.armEvaluator(this.ruleFiles, (later) => this.armRuleFileTimer(later), notBefore);
-  }
-
-  /** Burn-rate alerts enter the pipeline like any other alert, once a minute as rollups close. */
-  private armSloTimer(notBefore?: number): void {
-    this.cancelSloTimer?.();
-    this.cancelSloTimer = this.armEvaluator(this.slos, (later) => this.armSloTimer(later), notBefore);
+    const ruleFiles = this.ruleFiles;
+    this.cancelRuleFileTimer = this.armEvaluator(
+      ruleFiles,
+      // Each group's alerts with its stored alert state, in one transaction (see RuleFileEngine.tick).
+      async () => void (await ruleFiles!.tick(this.commit.commitAlerts)),
+      (later) => this.armRuleFileTimer(later),
+      notBefore,
+    );
   }
 
   /**
-   * Sets a timer for an evaluator's next due instant; when it fires, its alert events go through the
-   * pipeline's queue and `rearm` sets the next one. Answers the timer's cancel, or undefined.
+   * Burn-rate alerts enter the pipeline like any other alert, once a minute as rollups close; each
+   * with its stored firing series, in one transaction (see SloEvaluator.tick).
+   */
+  private armSloTimer(notBefore?: number): void {
+    this.cancelSloTimer?.();
+    const slos = this.slos;
+    this.cancelSloTimer = this.armEvaluator(slos, async () => void (await slos!.tick(undefined, this.commit.commitAlerts)), (later) => this.armSloTimer(later), notBefore);
+  }
+
+  /**
+   * Sets a timer for an evaluator's next due instant; when it fires, `evaluate` runs in the pipeline's
+   * queue (its alert events go through the pipeline) and `rearm` sets the next one. Answers the
+   * timer's cancel, or undefined.
    */
   private armEvaluator(
-    evaluator: { nextDueAt(): number | undefined; tick(): Promise<AlertEvent[]> } | undefined,
+    evaluator: { nextDueAt(): number | undefined } | undefined,
+    evaluate: () => Promise<void>,
     rearm: (notBefore?: number) => void,
     notBefore = -Infinity,
   ): (() => void) | undefined {
@@ -116,12 +129,7 @@ export class SingletonEvaluators {
         // Whatever fails here, the next evaluation is armed: an error must not end alerting.
         await rearmAfter(
           daemon.clock,
-          () =>
-            runUnderLease(lease, async () => {
-              for (const event of await evaluator!.tick()) {
-                await this.commit.onAlertEvent(event).catch((err: unknown) => daemon.logger.error({ err, rule: event.ruleId, dedupKey: event.dedupKey, kind: event.kind }, 'alert event could not be handled'));
-              }
-            }),
+          () => runUnderLease(lease, evaluate),
           rearm,
           (err) => daemon.logger.error({ err }, 'alert evaluation failed; evaluating again when next due'),
         );
