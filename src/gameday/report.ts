@@ -29,7 +29,7 @@ export function formatGameDay(r: GameDayResult): string[] {
     }
     if (s.resolution) out.push(`      resolution (${s.resolution.by}) ${oneLine(s.resolution.text, 100)} by ${s.resolution.actor}${s.resolution.why ? ` — ${oneLine(s.resolution.why, 90)}` : ''}`);
     if (s.resolvedAfterMinutes !== undefined) out.push(`      resolved ${s.resolvedAfterMinutes} min after the resolution; ${s.verification ?? ''}`);
-    if (s.review) out.push(`      review: ${s.review.entries} timeline entries${s.review.templateItems ? `, ${s.review.templateItems} template item(s)` : ''}`);
+    if (s.review) out.push(`      review: ${s.review.entries} timeline entries${s.review.templateItems ? `, ${s.review.templateItems} template item(s)` : ''}${s.review.file ? `, ${s.review.file}` : ''}`);
     for (const f of s.failures) out.push(`      ✘ ${f}`);
   }
   for (const d of r.drills) {

@@ -40,7 +40,7 @@ export interface ScenarioResult {
   /** Simulated minutes from the resolution to the incident's resolution. */
   resolvedAfterMinutes?: number;
   verification?: string;
-  review?: { file: string; entries: number; /** Template questions and Post-Incident items carried as open items. */ templateItems?: number };
+  review?: { /** Where it was kept (`--reviews DIR`); absent when it was checked and not kept. */ file?: string; entries: number; /** Template questions and Post-Incident items carried as open items. */ templateItems?: number };
   /** Channels opsbook reported failing while paging (each a failure: every channel reaches a loopback peer). */
   failingChannels?: string[];
 }

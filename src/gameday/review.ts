@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { OpsConfig } from '../config/index.js';
 import { reviewDraft, reviewTemplate, type Operations } from '../daemon/operations/index.js';
@@ -27,6 +27,7 @@ export async function writeReview(ops: Operations, store: Store, config: OpsConf
   await ops.act(incidentId, 'review', actor, 'post-incident review written by the game day');
   const markdown = await reviewDraft(store, config, ops.incidents, incidentId, { runbooks });
   const file = join(dir, `review-${incidentId}.md`);
+  await mkdir(dir, { recursive: true });
   await writeFile(file, markdown);
   const timeline = await ops.incidents.timeline(incidentId);
   const missing = timeline.filter((t) => !markdown.includes(firstLine(t.text))).map((t) => `${t.kind}: ${firstLine(t.text)}`);

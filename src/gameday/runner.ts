@@ -43,6 +43,8 @@ export interface GameDayOptions extends Omit<WorldOptions, 'faults'> {
   now?: number;
   /** Told the real seconds the world took to stop (after the result is made). */
   onTeardown?: (seconds: number) => void;
+  /** A directory to keep each scenario's post-incident review in (created if missing); by default a review is checked and goes with its world. */
+  reviewsDir?: string;
 }
 
 /**
@@ -116,7 +118,7 @@ export async function runGameDay(dir: string, options: GameDayOptions = {}): Pro
     lap('baseline', t);
     emit({ kind: 'baseline', system: spec.system, text: baseline.length === 0 ? 'healthy world: no incident before any fault' : `not quiet before any fault: ${baseline.join('; ')}` });
     // A mend's shell finds the world's tools as the steps do.
-    const ctx = { world, driver, ops, store: daemon.store, config: daemon.config, executions, env: { ...world.env, ...world.tools.env }, emit };
+    const ctx = { world, driver, ops, store: daemon.store, config: daemon.config, executions, env: { ...world.env, ...world.tools.env }, emit, ...(options.reviewsDir !== undefined ? { reviewsDir: options.reviewsDir } : {}) };
     const scenarios: ScenarioResult[] = [];
     t = performance.now();
     for (const scenario of toRun) {

@@ -30,6 +30,8 @@ export interface ScenarioContext {
   executions: ExecutionService;
   env: Record<string, string>;
   emit: (e: GameDayEvent) => void;
+  /** Where reviews are kept (`--reviews DIR`); absent: written into the world's directory, which goes with it. */
+  reviewsDir?: string;
 }
 
 /** FILE#ID references name the same procedure when their ids match (case-insensitively) and one file ends the other. */
@@ -228,14 +230,14 @@ export async function runScenario(spec: GameDaySpec, scenario: Scenario, ctx: Sc
     result.verification = gone.length === 0 ? `${expect.ran.filter((r) => r.evidence).length + expect.world.filter((r) => r.evidence).length} evidence value(s) gone after the resolution` : 'evidence outlived the fault';
     const resolvedNote = await driver.until(5 * MINUTE, received((r) => r.type === 'incident.resolved'));
     if (!resolvedNote) failures.push(`no signed incident.resolved notification for ${incident.id}`);
-    const review = await writeReview(ops, ctx.store, ctx.config, incident.id, actorFor(ctx.config, 'responder'), world.dir, executions.deps.runbooks);
-    result.review = { file: review.file, entries: review.timeline.length, templateItems: review.templateItems };
+    const review = await writeReview(ops, ctx.store, ctx.config, incident.id, actorFor(ctx.config, 'responder'), ctx.reviewsDir ?? world.dir, executions.deps.runbooks);
+    result.review = { ...(ctx.reviewsDir !== undefined ? { file: review.file } : {}), entries: review.timeline.length, templateItems: review.templateItems };
     if (review.missing.length > 0) failures.push(`the review lacks timeline entries: ${review.missing.join('; ')}`);
     if (review.missingTemplate.length > 0) failures.push(`the review lacks its template's ${review.missingTemplate.join('; ')}`);
     const unasked = expect.review.filter((item) => !review.markdown.includes(`- [ ] ${item}`));
     if (unasked.length > 0) failures.push(`the review does not carry the open item(s) ${unasked.map((i) => `"${i}"`).join(', ')} (review.template in ops.yaml)`);
     if (!review.timeline.some((t) => t.kind === 'status' && t.data.to === 'acknowledged')) failures.push('the timeline has no acknowledgement');
-    step(`review written: ${review.file} (${review.timeline.length} timeline entries)`);
+    step(ctx.reviewsDir !== undefined ? `review written: ${review.file} (${review.timeline.length} timeline entries)` : `review checked: ${review.timeline.length} timeline entries (not kept: --reviews DIR keeps it)`);
     mark('verification and review');
     return result;
   } finally {

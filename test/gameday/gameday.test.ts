@@ -32,12 +32,14 @@ describe.skipIf(!pgOk || !redisServerOk)('opsbook gameday', () => {
     const made = new Set<string>();
     let heldAfter: string[];
     let left: string[];
+    let reviewsDir: string;
     beforeAll(async () => {
+      reviewsDir = await mkdtemp(join(tmpdir(), 'opsbook-gameday-reviews-'));
       const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
       await admin.connect();
       const watch = setInterval(() => heldDatabases().forEach((d) => made.add(d)), 50);
       try {
-        result = await runGameDay('examples/novapulse', { pgAdminUrl: PG_ADMIN_URL, store: 'postgres', part: NOVAPULSE });
+        result = await runGameDay('examples/novapulse', { pgAdminUrl: PG_ADMIN_URL, store: 'postgres', part: NOVAPULSE, reviewsDir: join(reviewsDir, 'kept') });
         heldDatabases().forEach((d) => made.add(d));
         heldAfter = heldDatabases();
         left = (await admin.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'opsbook_gameday_novapulse%'")).rows.map((r) => r.datname);
@@ -84,6 +86,17 @@ describe.skipIf(!pgOk || !redisServerOk)('opsbook gameday', () => {
       expect(heldAfter).toEqual([]);
       expect(left.filter((d) => made.has(d))).toEqual([]);
     });
+
+    // The review's path is printed; it used to be in the world's directory, gone by the time anyone read it.
+    it('keeps each scenario’s post-incident review where it was asked to, after its world is gone', async () => {
+      for (const s of result.scenarios) {
+        expect(s.review?.file, s.id).toBe(join(reviewsDir, 'kept', `review-${s.incident!.id}.md`));
+        const markdown = await readFile(s.review!.file!, 'utf8');
+        expect(markdown).toContain(s.incident!.id);
+        expect(formatGameDay(result).join('\n')).toContain(s.review!.file!);
+      }
+    });
+    afterAll(() => rm(reviewsDir, { recursive: true, force: true }));
   });
 });
 

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { Option } from 'commander';
 import type { GameDayStore } from '../../gameday/index.js';
 import type { RegisterCommands } from '../context.js';
@@ -10,14 +11,16 @@ export const registerGameday: RegisterCommands = (program, io) => {
     .argument('<dir>', 'a system directory with ops.yaml, gameday.yaml and its stand-in (e.g. examples/nxentra)')
     .option('--json', 'print the result as JSON (progress goes to stderr)')
     .option('--pg-url <url>', 'PostgreSQL to create the game day’s database in (default OPSBOOK_GAMEDAY_PG_URL, else postgres://postgres@127.0.0.1:5432/test)')
+    .option('--reviews <dir>', 'keep each scenario’s post-incident review in DIR (created if missing); by default a review is checked and goes with its world')
     .addOption(new Option('--store <kind>', 'where the daemon under test keeps its state: sqlite (in the world’s data directory) or postgres (a fresh database beside the world’s)').choices(['sqlite', 'postgres']).default('sqlite'))
-    .action(async (dir: string, opts: { json?: boolean; pgUrl?: string; store: GameDayStore }) => {
+    .action(async (dir: string, opts: { json?: boolean; pgUrl?: string; store: GameDayStore; reviews?: string }) => {
       const { runGameDay, formatGameDay } = await import('../../gameday/index.js');
       const say = opts.json ? io.err : io.out;
       const pgAdminUrl = opts.pgUrl ?? io.env.OPSBOOK_GAMEDAY_PG_URL;
       const result = await runGameDay(dir, {
         ...(pgAdminUrl ? { pgAdminUrl } : {}),
         store: opts.store,
+        ...(opts.reviews !== undefined ? { reviewsDir: path.resolve(opts.reviews) } : {}),
         onEvent: (e) => {
           if (e.kind === 'scenario') say(`▶ ${e.scenario}: ${e.text}`);
           else if (e.kind === 'step') say(`    ${e.text}`);
