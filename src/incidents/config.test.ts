@@ -61,4 +61,21 @@ severities:
     ]);
     expect(refs.issues[0]!.line).toBe(3);
   });
+
+  it('refuses a rule condition that orders against a word (a misspelt value, a letter O for a zero), which would never hold', async () => {
+    const r = await load('orders.yaml', `
+services:
+  - { id: api }
+checks:
+  - { id: queue, kind: tcp, host: 127.0.0.1, port: 6379, service: api }
+rules:
+  - { id: backlog, check: queue, condition: "valeu > 1000", severity: P1 }
+  - { id: slow, check: queue, condition: "latency > 5OO", severity: P2 }
+  - { id: fine, check: queue, condition: "value > 1000 && latency <= 2s", severity: P2 }
+`);
+    expect(!r.ok && r.issues.map((i) => [i.path, i.line, i.message])).toEqual([
+      ['rules[0].condition', 7, expect.stringContaining('> compares numbers, durations (720h), percentages (80%) or sizes (10MB), and "valeu" is none of them (a rule condition reads value, latency, [VALUE], [LATENCY], [LEVEL] and [STATUS]) at column 1 of "valeu > 1000"')],
+      ['rules[1].condition', 8, expect.stringContaining('"5OO" is none of them')],
+    ]);
+  });
 });
