@@ -111,6 +111,11 @@ export const configErrorMap: z.core.$ZodErrorMap = (iss) => {
           ? `is required (one of ${u.options.map(String).join(', ')})`
           : `must be one of ${u.options.map(String).join(', ')} (got ${describe(got)})`;
       }
+      // Each form's own complaint about the value itself (a word or a duration, say), when each has one.
+      const forms = ((iss as typeof iss & { errors?: { path: PropertyKey[]; message: string }[][] }).errors ?? []).map((list) =>
+        list.length === 1 && list[0]!.path.length === 0 ? list[0]!.message : undefined,
+      );
+      if (forms.length > 1 && forms.every((m) => m !== undefined)) return [...new Set(forms)].join(', or ');
       return 'does not match any allowed form';
     }
     case 'not_multiple_of':

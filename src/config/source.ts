@@ -5,6 +5,7 @@ import { expandEnv } from './env.js';
 import type { ConfigIssue } from './issues.js';
 import type { PathSegment } from './paths.js';
 import { isRawTextField } from './raw-fields.js';
+import { describeYamlError } from '../lib/yaml-errors.js';
 
 /** One config file after parsing and `${VAR}` expansion, with paths relative to the file. */
 export interface ParsedFile {
@@ -76,7 +77,7 @@ export async function parseConfigFile(file: string, options: ParseOptions): Prom
   if (doc.errors.length > 0) {
     for (const err of doc.errors) {
       const line = lineCounter.linePos(err.pos[0]).line;
-      out.issues.push({ code: 'OPSBOOK_E_CONFIG_YAML', message: `not valid YAML: ${firstLine(err.message)}`, file, line, segments: [] });
+      out.issues.push({ code: 'OPSBOOK_E_CONFIG_YAML', message: `not valid YAML: ${describeYamlError(err)}`, file, line, segments: [] });
     }
     return out;
   }
