@@ -35,6 +35,11 @@ export const MAX_ALIAS_COUNT = 1000;
 export const NOT_CONFIG_FILES: readonly string[] = ['gameday.yaml'];
 
 /** The files a config path stands for: the file itself, or a directory's `*.yaml`/`*.yml` in name order (other opsbook documents left out). */
+/** Whether a directory entry is one of a config directory's files: `*.yaml` or `*.yml`, not hidden, not another document. */
+export function isConfigFileName(name: string): boolean {
+  return /\.ya?ml$/i.test(name) && !name.startsWith('.') && !NOT_CONFIG_FILES.includes(name);
+}
+
 export async function listConfigFiles(path: string): Promise<{ files: string[]; isDirectory: boolean } | { error: string }> {
   let info;
   try {
@@ -43,7 +48,7 @@ export async function listConfigFiles(path: string): Promise<{ files: string[]; 
     return { error: `cannot read ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}` };
   }
   if (!info.isDirectory()) return { files: [path], isDirectory: false };
-  const names = (await readdir(path)).filter((n) => /\.ya?ml$/i.test(n) && !n.startsWith('.') && !NOT_CONFIG_FILES.includes(n)).sort();
+  const names = (await readdir(path)).filter(isConfigFileName).sort();
   if (names.length === 0) return { error: `${path} holds no .yaml or .yml files` };
   return { files: names.map((n) => join(path, n)), isDirectory: true };
 }
