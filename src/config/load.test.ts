@@ -211,6 +211,30 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('refuses a mail sender, recipient or email contact that is not an address, at its line', async () => {
+    const { result } = await load(
+      {
+        'ops.yaml': [
+          'users:',
+          '  - { name: ana, contact: [{ kind: email, address: ana }, { kind: email, address: "Ana <ana@example.com>" }] }',
+          'channels:',
+          '  - id: mail',
+          '    kind: email',
+          '    smtp: { host: 127.0.0.1 }',
+          '    from: opsbook',
+          '    to: [oncall@example.com, "Ops <ops@example.com>", oncall]',
+          '',
+        ].join('\n'),
+      },
+      'ops.yaml',
+    );
+    expect(issuesOf(result).map((i) => [i.path, i.line, i.message])).toEqual([
+      ['users[0].contact[0].address', 2, 'address must be an email address for an email contact (got "ana")'],
+      ['channels[0].from', 7, 'from must be an email address, alone or as "Name <address>" (got "opsbook")'],
+      ['channels[0].to[2]', 8, 'to[2] must be an email address, alone or as "Name <address>" (got "oncall")'],
+    ]);
+  });
+
   it('reports a missing file or an empty directory as a read error', async () => {
     const missing = await loadConfig('/nonexistent/opsbook/ops.yaml');
     expect(issuesOf(missing)[0]).toMatchObject({ code: 'OPSBOOK_E_CONFIG_READ' });
