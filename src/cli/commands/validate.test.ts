@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../../test/support/cli.js';
 import { configDir } from '../../config/test-support.js';
@@ -109,6 +111,10 @@ describe('opsbook validate', () => {
     expect(serve.code).not.toBe(0);
     expect(serve.stderr).toContain('no procedure runbook/order.md#RB-001 (runbooks: runbooks/orders.md) → rules[0].runbook (refs/ops.yaml:8)');
     expect(serve.stdout).not.toContain('listening');
+    // Once they resolve, the summary counts the runbook paths too.
+    fs.writeFileSync(path.join(dir, 'refs/ops.yaml'), ops('  - runbooks/*.md').replace('RB-009', 'RB-001').replace('runbook/order.md', 'runbooks/orders.md').replace(/procedures:\n.*\n/, ''));
+    const valid = await runCli(['validate', 'refs'], { cwd: dir });
+    expect(valid.stdout.trim()).toBe('✔ refs is valid (1 service, 1 check, 1 rule, 4 severities, 1 SLO, 1 runbook path)');
   });
 
   it('prints JSON with --json and exits 1 on a missing path', async () => {
