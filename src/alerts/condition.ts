@@ -1,4 +1,4 @@
-import { ConditionScope, evaluateCondition, parseCondition, type ConditionNode, type ParsedCondition } from '../checks/conditions/index.js';
+import { checkOrders, ConditionScope, evaluateCondition, parseCondition, type ConditionNode, type ParsedCondition } from '../checks/conditions/index.js';
 import { own } from '../lib/own.js';
 
 /**
@@ -18,7 +18,9 @@ const BARE_NAMES: Record<string, string> = { value: 'VALUE', latency: 'LATENCY' 
 export function parseRuleCondition(text: string): RuleCondition {
   const parsed = parseCondition(text);
   const ast = rewrite(parsed.ast);
-  return { text, parsed: { ...parsed, ast, placeholders: [...new Set([...parsed.placeholders, ...bareNames(parsed.ast)])] } };
+  const rule = { ...parsed, ast, placeholders: [...new Set([...parsed.placeholders, ...bareNames(parsed.ast)])] };
+  checkOrders(rule, ' (a rule condition reads value, latency, [VALUE], [LATENCY], [LEVEL] and [STATUS])');
+  return { text, parsed: rule };
 }
 
 export interface ConditionInput {

@@ -2,7 +2,7 @@ import type { CheckConfig } from '../config/schema/checks.js';
 import { configSecrets } from '../lib/secrets.js';
 import type { SemanticIssue } from '../config/semantics.js';
 import { OpsbookError, isOpsbookError } from '../lib/errors/index.js';
-import { parseCondition, type ParsedCondition } from './conditions/index.js';
+import { checkOrders, parseCondition, type ParsedCondition } from './conditions/index.js';
 import type { CheckConditions } from './evaluate-check.js';
 import { checkKind } from './kinds/index.js';
 import type { CheckKind } from './types.js';
@@ -39,6 +39,7 @@ function parseShared(text: string): ParsedCondition {
   let parsed = parsedByText.get(text);
   if (!parsed) {
     parsed = parseCondition(text);
+    checkOrders(parsed);
     if (parsedByText.size >= SHARED_MAX) parsedByText.clear();
     parsedByText.set(text, parsed);
   }

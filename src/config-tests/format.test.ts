@@ -15,6 +15,11 @@ function parseError(text: string): OpsbookError {
 }
 
 describe('test file format: bad input is located', () => {
+  it('a second YAML document is refused at its line, saying what to do', () => {
+    const e = parseError('config: ops.yaml\ntests: []\n---\ntests: []\n');
+    expect([e.message, e.location?.line]).toEqual(['not valid YAML: a second YAML document starts here (after ---); a file holds one: remove the --- or move what follows to a file of its own', 3]);
+  });
+
   it('reads a valid file with its defaults', () => {
     const tf = parseTestFile('config: ops.yaml\ntests:\n  - name: t\n    inputs: { series: [{ check: c, values: ok }] }\n', '/x/suite.yaml');
     expect(tf.configPath).toBe('/x/ops.yaml');

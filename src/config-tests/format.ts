@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { parseDuration } from '../lib/duration.js';
 import { OpsbookError } from '../lib/errors/index.js';
 import { formatPath } from '../config/index.js';
+import { describeYamlError } from '../lib/yaml-errors.js';
 
 export type PathSegment = string | number;
 
@@ -156,7 +157,7 @@ export function parseTestFile(text: string, file: string): TestFile {
   const firstError = doc.errors[0];
   if (firstError) {
     const line = lineCounter.linePos(firstError.pos[0]).line;
-    throw new OpsbookError('OPSBOOK_E_TEST_FILE_INVALID', `not valid YAML: ${firstError.message.split('\n')[0]}`, { location: { file, line } });
+    throw new OpsbookError('OPSBOOK_E_TEST_FILE_INVALID', `not valid YAML: ${describeYamlError(firstError)}`, { location: { file, line } });
   }
   const lineOf = (path: PathSegment[]): number | undefined => {
     // A path that is not written (a missing key) is located at its nearest written ancestor.

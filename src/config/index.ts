@@ -7,6 +7,7 @@ export { configValidators, registerConfigValidators } from './validators.js';
 export { RAW_TEXT_FIELDS, isRawTextField } from './raw-fields.js';
 export { configSecrets, holdEnvSecrets, isCredentialHeader, looksLikeCredential, maskSecrets, secretForms, urlPasswords, writtenSecrets, maskWritten, MASK, MIN_SECRET_LENGTH } from './secrets.js';
 export { expandEnv } from './env.js';
+export { isConfigFileName } from './source.js';
 export { formatPath, parsePath } from './paths.js';
 export { resolveStorage, type StorageTarget } from './storage.js';
 export { configJsonSchema } from './json-schema.js';

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { formatLocation, type ErrorCode } from '../lib/errors/index.js';
 import { ISSUE_CODE_PARAM } from './schema/common.js';
 import { formatPath } from './paths.js';
+import { editDistance } from '../lib/suggest.js';
 
 /** One problem with the config, located by config path and, when known, file:line. */
 export interface ConfigIssue {
@@ -111,6 +112,11 @@ export const configErrorMap: z.core.$ZodErrorMap = (iss) => {
           ? `is required (one of ${u.options.map(String).join(', ')})`
           : `must be one of ${u.options.map(String).join(', ')} (got ${describe(got)})`;
       }
+      // Each form's own complaint about the value itself (a word or a duration, say), when each has one.
+      const forms = ((iss as typeof iss & { errors?: { path: PropertyKey[]; message: string }[][] }).errors ?? []).map((list) =>
+        list.length === 1 && list[0]!.path.length === 0 ? list[0]!.message : undefined,
+      );
+      if (forms.length > 1 && forms.every((m) => m !== undefined)) return [...new Set(forms)].join(', or ');
       return 'does not match any allowed form';
     }
     case 'not_multiple_of':
@@ -167,19 +173,4 @@ function suggest(key: string, known: string[]): string {
   }
   if (best !== undefined && bestDistance <= Math.max(1, Math.floor(best.length / 3))) return ` (did you mean "${best}"?)`;
   return known.length > 0 && known.length <= 12 ? ` (expected one of ${known.join(', ')})` : '';
-}
-
-/** Edit distance where swapping two neighbours counts as one edit (`prot` → `port`). */
-function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
-  for (let j = 0; j <= b.length; j++) d[0]![j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
-      d[i]![j] = v;
-    }
-  }
-  return d[a.length]![b.length]!;
 }

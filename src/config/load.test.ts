@@ -197,6 +197,44 @@ describe('loadConfig', () => {
     expect(issues[1]).toMatchObject({ path: 'services[0].id', line: 2 });
   });
 
+  it('says what to do with a second YAML document, at its line, not which parser function to call', async () => {
+    const { result } = await load({ 'ops.yaml': 'server:\n  port: 4100\n---\nservices:\n  - id: api\n' }, 'ops.yaml');
+    expect(issuesOf(result).map((i) => [i.code, i.line, i.message])).toEqual([
+      ['OPSBOOK_E_CONFIG_YAML', 3, 'not valid YAML: a second YAML document starts here (after ---); a file holds one: remove the --- or move what follows to a file of its own'],
+    ]);
+  });
+
+  it('says what each allowed form wants of a value that matches none (a word or a duration)', async () => {
+    const { result } = await load({ 'ops.yaml': 'checks:\n  - { id: a, kind: tcp, host: 127.0.0.1, port: 1 }\nslos:\n  - { id: s, kind: availability, checks: [a], objective: 99%, window: 7 }\n' }, 'ops.yaml');
+    expect(issuesOf(result).map((i) => [i.path, i.line, i.message])).toEqual([
+      ['slos[0].window', 4, 'window must be one of month, week (got 7), or must be a duration such as 30s, 5m or 1h30m (got "7")'],
+    ]);
+  });
+
+  it('refuses a mail sender, recipient or email contact that is not an address, at its line', async () => {
+    const { result } = await load(
+      {
+        'ops.yaml': [
+          'users:',
+          '  - { name: ana, contact: [{ kind: email, address: ana }, { kind: email, address: "Ana <ana@example.com>" }] }',
+          'channels:',
+          '  - id: mail',
+          '    kind: email',
+          '    smtp: { host: 127.0.0.1 }',
+          '    from: opsbook',
+          '    to: [oncall@example.com, "Ops <ops@example.com>", oncall]',
+          '',
+        ].join('\n'),
+      },
+      'ops.yaml',
+    );
+    expect(issuesOf(result).map((i) => [i.path, i.line, i.message])).toEqual([
+      ['users[0].contact[0].address', 2, 'address must be an email address for an email contact (got "ana")'],
+      ['channels[0].from', 7, 'from must be an email address, alone or as "Name <address>" (got "opsbook")'],
+      ['channels[0].to[2]', 8, 'to[2] must be an email address, alone or as "Name <address>" (got "oncall")'],
+    ]);
+  });
+
   it('reports a missing file or an empty directory as a read error', async () => {
     const missing = await loadConfig('/nonexistent/opsbook/ops.yaml');
     expect(issuesOf(missing)[0]).toMatchObject({ code: 'OPSBOOK_E_CONFIG_READ' });

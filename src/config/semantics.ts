@@ -2,6 +2,7 @@ import type { ErrorCode } from '../lib/errors/index.js';
 import type { ConfigIssue } from './issues.js';
 import type { SourceLocation } from './merge.js';
 import type { OpsConfig } from './schema/index.js';
+import { didYouMean } from '../lib/suggest.js';
 
 /** A problem a validator finds in a schema-valid config; `message` is complete (names the field). */
 export interface SemanticIssue {
@@ -35,7 +36,7 @@ export const checkServicesExist: ConfigValidator = (config) => {
     if (typeof service === 'string' && !known.has(service)) {
       issues.push({
         code: 'OPSBOOK_E_CONFIG_REFERENCE',
-        message: `service "${service}" is not defined in services${nearest(service, known)}`,
+        message: `service "${service}" is not defined in services${didYouMean(service, known)}`,
         path: `checks[${i}].service`,
       });
     }
@@ -76,7 +77,7 @@ export const teamReferences: ConfigValidator = (config) => {
   config.teams.forEach((team, i) => {
     for (const field of ['members', 'services', 'schedules'] as const) {
       team[field].forEach((name, j) => {
-        if (!known[field].has(name)) issues.push({ code: 'OPSBOOK_E_CONFIG_REFERENCE', message: `"${name}" is not defined in ${what[field]}${nearest(name, known[field])}`, path: `teams[${i}].${field}[${j}]` });
+        if (!known[field].has(name)) issues.push({ code: 'OPSBOOK_E_CONFIG_REFERENCE', message: `"${name}" is not defined in ${what[field]}${didYouMean(name, known[field])}`, path: `teams[${i}].${field}[${j}]` });
       });
     }
     team.services.forEach((service, j) => {
@@ -86,7 +87,7 @@ export const teamReferences: ConfigValidator = (config) => {
     });
     const policies = new Set(config.escalation_policies.map((p) => p.id));
     if (team.escalation_policy !== undefined && !policies.has(team.escalation_policy)) {
-      issues.push({ code: 'OPSBOOK_E_CONFIG_REFERENCE', message: `escalation policy "${team.escalation_policy}" is not defined in escalation_policies${nearest(team.escalation_policy, policies)}`, path: `teams[${i}].escalation_policy` });
+      issues.push({ code: 'OPSBOOK_E_CONFIG_REFERENCE', message: `escalation policy "${team.escalation_policy}" is not defined in escalation_policies${didYouMean(team.escalation_policy, policies)}`, path: `teams[${i}].escalation_policy` });
     }
   });
   return issues;
@@ -94,8 +95,3 @@ export const teamReferences: ConfigValidator = (config) => {
 
 /** Validators every load runs. */
 export const BUILTIN_VALIDATORS: readonly ConfigValidator[] = [checkServicesExist, aliasesUnique, teamReferences];
-
-function nearest(name: string, known: Set<string>): string {
-  const close = [...known].find((k) => k.startsWith(name) || name.startsWith(k));
-  return close ? ` (did you mean "${close}"?)` : '';
-}

@@ -5,6 +5,7 @@ import { expandEnv } from './env.js';
 import type { ConfigIssue } from './issues.js';
 import type { PathSegment } from './paths.js';
 import { isRawTextField } from './raw-fields.js';
+import { describeYamlError } from '../lib/yaml-errors.js';
 
 /** One config file after parsing and `${VAR}` expansion, with paths relative to the file. */
 export interface ParsedFile {
@@ -34,6 +35,11 @@ export const MAX_ALIAS_COUNT = 1000;
 export const NOT_CONFIG_FILES: readonly string[] = ['gameday.yaml'];
 
 /** The files a config path stands for: the file itself, or a directory's `*.yaml`/`*.yml` in name order (other opsbook documents left out). */
+/** Whether a directory entry is one of a config directory's files: `*.yaml` or `*.yml`, not hidden, not another document. */
+export function isConfigFileName(name: string): boolean {
+  return /\.ya?ml$/i.test(name) && !name.startsWith('.') && !NOT_CONFIG_FILES.includes(name);
+}
+
 export async function listConfigFiles(path: string): Promise<{ files: string[]; isDirectory: boolean } | { error: string }> {
   let info;
   try {
@@ -42,7 +48,7 @@ export async function listConfigFiles(path: string): Promise<{ files: string[]; 
     return { error: `cannot read ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}` };
   }
   if (!info.isDirectory()) return { files: [path], isDirectory: false };
-  const names = (await readdir(path)).filter((n) => /\.ya?ml$/i.test(n) && !n.startsWith('.') && !NOT_CONFIG_FILES.includes(n)).sort();
+  const names = (await readdir(path)).filter(isConfigFileName).sort();
   if (names.length === 0) return { error: `${path} holds no .yaml or .yml files` };
   return { files: names.map((n) => join(path, n)), isDirectory: true };
 }
@@ -76,7 +82,7 @@ export async function parseConfigFile(file: string, options: ParseOptions): Prom
   if (doc.errors.length > 0) {
     for (const err of doc.errors) {
       const line = lineCounter.linePos(err.pos[0]).line;
-      out.issues.push({ code: 'OPSBOOK_E_CONFIG_YAML', message: `not valid YAML: ${firstLine(err.message)}`, file, line, segments: [] });
+      out.issues.push({ code: 'OPSBOOK_E_CONFIG_YAML', message: `not valid YAML: ${describeYamlError(err)}`, file, line, segments: [] });
     }
     return out;
   }

@@ -26,7 +26,7 @@ describe('teams:', () => {
         ['OPSBOOK_E_CONFIG_REFERENCE', 'teams[0].escalation_policy', 6],
         ['OPSBOOK_E_CONFIG_DUPLICATE_ID', 'teams[1].services[0]', 7],
       ]);
-      expect(result.issues.map(formatIssue).join('\n')).toMatch(/"anna" is not defined in users → teams\[0\].members\[1\] \(.*ops.yaml:6\)/);
+      expect(result.issues.map(formatIssue).join('\n')).toMatch(/"anna" is not defined in users \(did you mean "ana"\?\) → teams\[0\].members\[1\] \(.*ops.yaml:6\)/);
     } finally {
       await cleanup();
     }

@@ -1,5 +1,5 @@
 import { dirname, join } from 'node:path';
-import { loadConfig, registerConfigValidators, type ConfigLoaded, type ConfigLoadResult, type LoadOptions } from '../config/index.js';
+import { loadConfig, registerConfigValidators, type ConfigIssue, type ConfigLoaded, type ConfigLoadResult, type LoadOptions, type SourceLocation } from '../config/index.js';
 import { validateCheckConditions } from '../checks/compile.js';
 import { incidentsReferencesValidator } from '../incidents/config-validator.js';
 import { oncallReferencesValidator } from '../oncall/config-validator.js';
@@ -18,6 +18,12 @@ export async function loadOpsConfig(path: string, options: LoadOptions = {}): Pr
   registerDomainConfigValidators();
   const loaded = await loadConfig(path, options);
   if (!loaded.ok) return loaded;
+  const ruleFiles = await checkRuleFiles(loaded);
+  return ruleFiles.ok ? checkRunbooks(loaded) : ruleFiles;
+}
+
+/** Rule files named by the config, read: a bad one, or an alert setting naming no alert of them, rejects the config. */
+async function checkRuleFiles(loaded: ConfigLoaded): Promise<ConfigLoadResult> {
   const named = Object.keys(loaded.config.rule_files.alerts);
   if (loaded.config.rule_files.files.length === 0 && named.length === 0) return loaded;
   // Rule files are read here, where the config directory is known: a bad one rejects the config with its file:line.
@@ -58,4 +64,48 @@ function unknownAlerts(loaded: ConfigLoaded, named: readonly string[], groups: r
       };
     }),
   };
+}
+
+/**
+ * The runbooks named by `runbooks:`, read as the daemon reads them, and every `FILE#ID` the config
+ * writes (a check's or rule's runbook, `procedures:` settings) resolved against them: what `serve`
+ * would refuse, or a reload would keep the old procedures for, `validate` reports with its file:line.
+ */
+async function checkRunbooks(loaded: ConfigLoaded): Promise<ConfigLoadResult> {
+  const { config } = loaded;
+  const referenced =
+    config.checks.some((c) => c.runbook !== undefined) ||
+    config.rules.some((r) => r.runbook !== undefined) ||
+    config.slos.some((s) => 'runbook' in s && s.runbook !== undefined) ||
+    Object.values(config.rule_files.alerts).some((a) => a.runbook !== undefined) ||
+    Object.keys(config.procedures).length > 0;
+  if (config.runbooks.files.length === 0 && !referenced) return loaded;
+  const [{ readConfiguredRunbooks }, { checkRunbookReferences }] = await Promise.all([import('../executions/runbooks.js'), import('../executions/runbook-references.js')]);
+  const { runbooks, problems } = await readConfiguredRunbooks(config, loaded.baseDir);
+  const issues: ConfigIssue[] = problems.map((p) => ({ code: p.code, message: p.message, path: `runbooks.files[${p.index}]`, ...(locateRunbookEntry(loaded, p.index) ?? {}) }));
+  // A reference into a runbook that could not be read is not reported again.
+  if (issues.length === 0) {
+    const found = checkRunbookReferences(config, runbooks);
+    // The procedure settings' checks build each procedure's plan: loaded only for a config that has some.
+    if (Object.keys(config.procedures).length > 0) {
+      const { checkProcedureSettings } = await import('../executions/config-validator.js');
+      found.push(...checkProcedureSettings(config, runbooks));
+    }
+    for (const issue of found) issues.push({ ...issue, ...(loaded.locate(issue.path) ?? {}) });
+  }
+  if (issues.length === 0) return loaded;
+  const rank = (i: ConfigIssue): number => (i.file === undefined ? -1 : loaded.files.indexOf(i.file));
+  issues.sort((a, b) => rank(a) - rank(b) || (a.line ?? 0) - (b.line ?? 0));
+  return { ok: false, files: loaded.files, issues };
+}
+
+/** Where `runbooks.files[i]` was written: in the `files:` form, the short list form, else the section. */
+function locateRunbookEntry(loaded: ConfigLoaded, index: number): SourceLocation | undefined {
+  const section = loaded.locate('runbooks');
+  for (const path of [`runbooks.files[${index}]`, `runbooks[${index}]`]) {
+    const at = loaded.locate(path);
+    const parent = loaded.locate(path.slice(0, path.lastIndexOf('[')));
+    if (at && (at.file !== parent?.file || at.line !== parent?.line)) return at;
+  }
+  return section;
 }

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { isConfigFileName } from '../config/index.js';
 import type { Daemon } from './daemon.js';
 
 /**
@@ -40,15 +41,28 @@ export function installSignalHandlers(daemon: Daemon, exit: (code: number) => vo
 /**
  * Reloads when a config file changes. Editors often replace files (rename over), which ends an
  * fs.watch on the old inode, so the watch is re-armed after every event; bursts are debounced.
+ * A config directory is watched too: a file added to it (or one removed) is a change of the config.
  */
 export function watchConfigFiles(daemon: Daemon, debounceMs = 250): () => void {
   let watchers: fs.FSWatcher[] = [];
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
+  const configPath = daemon.options.configPath;
   const arm = (): void => {
     for (const w of watchers) w.close();
     watchers = [];
     if (closed) return;
+    try {
+      if (fs.statSync(configPath).isDirectory()) {
+        const w = fs.watch(configPath, { persistent: false }, (_event, name) => {
+          if (name === null || isConfigFileName(String(name))) schedule();
+        });
+        w.on('error', () => schedule());
+        watchers.push(w);
+      }
+    } catch {
+      // The directory vanished; the next reload reports it.
+    }
     for (const file of daemon.configFiles) {
       try {
         const w = fs.watch(file, { persistent: false }, () => schedule());

@@ -2,6 +2,7 @@ import type { ConfigValidator, OpsConfig, SemanticIssue } from '../config/index.
 import { formatPath } from '../config/index.js';
 import { findProcedure, type Runbook } from '../runbooks/index.js';
 import { buildPlan } from './plan.js';
+import { knownProcedures } from './runbooks.js';
 import type { Plan } from './types.js';
 
 /** Steps that stop a procedure from running unattended: neither read nor pre-approved, or a required tick. */
@@ -26,7 +27,7 @@ export function checkProcedureSettings(config: OpsConfig, runbooks: readonly Run
   for (const [key, settings] of Object.entries(config.procedures)) {
     const match = findProcedure([...runbooks], key);
     if (!match) {
-      issues.push({ code: 'OPSBOOK_E_PROCEDURE_NOT_FOUND', message: `no procedure ${key} in the runbooks: files`, path: formatPath(['procedures', key]) });
+      issues.push({ code: 'OPSBOOK_E_PROCEDURE_NOT_FOUND', message: `no procedure ${key} (${knownProcedures(runbooks, key)})`, path: formatPath(['procedures', key]) });
       continue;
     }
     const { plan } = buildPlan({ runbook: match.runbook, procedure: match.procedure, config, baseDir: '.', defaultCwd: () => '.', env: {} });
@@ -46,3 +47,4 @@ export function checkProcedureSettings(config: OpsConfig, runbooks: readonly Run
 export function procedureSettingsValidator(runbooks: readonly Runbook[]): ConfigValidator {
   return (config) => checkProcedureSettings(config, runbooks);
 }
+

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { duration } from '../config/schema/common.js';
 import { OpsbookError } from '../lib/errors/index.js';
 import { faultSchema } from './faults/index.js';
+import { describeYamlError } from '../lib/yaml-errors.js';
 
 
 const commandExpectation = z.strictObject({
@@ -294,7 +295,7 @@ export async function loadGameDaySpec(dir: string): Promise<GameDaySpec> {
   const doc = parseDocument(text, { lineCounter: lines });
   if (doc.errors.length > 0) {
     const err = doc.errors[0]!;
-    throw new OpsbookError('OPSBOOK_E_GAMEDAY_INVALID', `${file} is not valid YAML: ${err.message}`, { location: { file, line: err.linePos?.[0]?.line } });
+    throw new OpsbookError('OPSBOOK_E_GAMEDAY_INVALID', `${file} is not valid YAML: ${describeYamlError(err)}`, { location: { file, line: err.linePos?.[0]?.line } });
   }
   let raw: unknown;
   try {

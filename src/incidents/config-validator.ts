@@ -1,4 +1,5 @@
 import type { ConfigValidator, SemanticIssue } from '../config/index.js';
+import { didYouMean } from '../lib/suggest.js';
 
 /**
  * Cross-references of rules, severities and maintenance: a rule's check exists, every severity a
@@ -17,7 +18,7 @@ export const incidentsReferencesValidator: ConfigValidator = (config) => {
     if (id !== undefined && !ladder.has(id)) ref(path, `severity "${id}" is not on the severities: ladder ${known}`);
   };
   config.rules.forEach((r, i) => {
-    if (!checks.has(r.checkId)) ref(`rules[${i}].check`, `check "${r.checkId}" is not defined in checks:`);
+    if (!checks.has(r.checkId)) ref(`rules[${i}].check`, `check "${r.checkId}" is not defined in checks:${didYouMean(r.checkId, checks)}`);
     severity(r.severity.warning, `rules[${i}].severity`);
     if (r.severity.critical !== r.severity.warning) severity(r.severity.critical, `rules[${i}].severity`);
   });
@@ -30,12 +31,12 @@ export const incidentsReferencesValidator: ConfigValidator = (config) => {
   const calendars = new Set(config.business_hours.map((b) => b.id));
   config.severities.forEach((s, i) => {
     const cal = s.response.businessHours;
-    if (cal !== undefined && !calendars.has(cal)) ref(`severities[${i}].business_hours`, `calendar "${cal}" is not defined in business_hours:`);
+    if (cal !== undefined && !calendars.has(cal)) ref(`severities[${i}].business_hours`, `calendar "${cal}" is not defined in business_hours:${didYouMean(cal, calendars)}`);
   });
   const services = new Set(config.services.map((s) => s.id));
   config.maintenance.forEach((w, i) => {
     w.services.forEach((s, j) => {
-      if (!services.has(s)) ref(`maintenance[${i}].services[${j}]`, `service "${s}" is not defined in services:`);
+      if (!services.has(s)) ref(`maintenance[${i}].services[${j}]`, `service "${s}" is not defined in services:${didYouMean(s, services)}`);
     });
   });
   return issues;

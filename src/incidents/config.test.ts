@@ -61,4 +61,56 @@ severities:
     ]);
     expect(refs.issues[0]!.line).toBe(3);
   });
+
+  it('suggests the id a misspelt reference was near: a check, a user, a schedule, a channel, a service (not for a two-letter severity)', async () => {
+    const r = await load('near.yaml', `
+services:
+  - { id: payments }
+checks:
+  - { id: demo-health, kind: tcp, host: 127.0.0.1, port: 1, service: payments }
+users:
+  - { name: demo-responder }
+channels:
+  - { id: ops-slack, kind: slack, webhook_url: "http://127.0.0.1:9/x" }
+schedules:
+  - { id: primary, time_zone: UTC, layers: [{ name: w, users: [demo-respondre], rotation: { length: 1w, start: 2026-03-02 } }] }
+escalation_policies:
+  - id: default
+    steps:
+      - { targets: [{ schedule: primray }, { channel: ops-slak }], timeout: 15m, severities: [P11] }
+rules:
+  - { id: down, check: demo-healht }
+maintenance:
+  - { id: m, start: "2026-03-10T02:00", end: "2026-03-10T03:00", services: [paymnets] }
+slos:
+  - { id: s, kind: availability, checks: [demo-helth, unrelated], objective: 99% }
+`);
+    expect(!r.ok && r.issues.map((i) => i.message.replace(/^.* is not defined in /, ''))).toEqual([
+      'users: (did you mean "demo-responder"?)',
+      'schedules: (did you mean "primary"?)',
+      'channels: (did you mean "ops-slack"?)',
+      'severities:',
+      'checks: (did you mean "demo-health"?)',
+      'services: (did you mean "payments"?)',
+      'checks (did you mean "demo-health"?)',
+      'checks',
+    ]);
+  });
+
+  it('refuses a rule condition that orders against a word (a misspelt value, a letter O for a zero), which would never hold', async () => {
+    const r = await load('orders.yaml', `
+services:
+  - { id: api }
+checks:
+  - { id: queue, kind: tcp, host: 127.0.0.1, port: 6379, service: api }
+rules:
+  - { id: backlog, check: queue, condition: "valeu > 1000", severity: P1 }
+  - { id: slow, check: queue, condition: "latency > 5OO", severity: P2 }
+  - { id: fine, check: queue, condition: "value > 1000 && latency <= 2s", severity: P2 }
+`);
+    expect(!r.ok && r.issues.map((i) => [i.path, i.line, i.message])).toEqual([
+      ['rules[0].condition', 7, expect.stringContaining('> compares numbers, durations (720h), percentages (80%) or sizes (10MB), and "valeu" is none of them (a rule condition reads value, latency, [VALUE], [LATENCY], [LEVEL] and [STATUS]) at column 1 of "valeu > 1000"')],
+      ['rules[1].condition', 8, expect.stringContaining('"5OO" is none of them')],
+    ]);
+  });
 });

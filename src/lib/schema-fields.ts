@@ -108,3 +108,18 @@ export const labels = () =>
       z.string().describe('Label value.'),
     )
     .default({});
+
+/** `ops@example.com` or `Ops team <ops@example.com>`: the address of a mail sender or recipient. */
+export function mailboxAddress(text: string): string | undefined {
+  const m = /^(?:[^<>]*<\s*([^<>\s]+)\s*>|([^<>\s]+))$/.exec(text.trim());
+  const address = m?.[1] ?? m?.[2];
+  return address !== undefined && z.email().safeParse(address).success ? address : undefined;
+}
+
+/** A mail sender or recipient: an address, alone or after a display name. */
+export const mailbox = () =>
+  z.string().superRefine((text, ctx) => {
+    if (mailboxAddress(text) === undefined) {
+      pushIssue(ctx, 'OPSBOOK_E_CONFIG_INVALID', `must be an email address, alone or as "Name <address>" (got "${text}")`, text);
+    }
+  });

@@ -1,5 +1,6 @@
 import type { ConfigValidator, SemanticIssue } from '../config/index.js';
 import { CONTACT_PROVIDER, expandVia } from './contacts.js';
+import { didYouMean } from '../lib/suggest.js';
 
 /**
  * People must be reachable the way the config says: each contact kind needs a channel of the kind
@@ -42,7 +43,7 @@ export const pagingContactsValidator: ConfigValidator = (config) => {
     p.steps.forEach((step, si) =>
       step.severities?.forEach((sev, vi) => {
         if (!severities.has(sev)) {
-          issues.push({ code: 'OPSBOOK_E_CONFIG_REFERENCE', message: `severity "${sev}" is not defined in severities:`, path: `escalation_policies[${pi}].steps[${si}].severities[${vi}]` });
+          issues.push({ code: 'OPSBOOK_E_CONFIG_REFERENCE', message: `severity "${sev}" is not defined in severities:${didYouMean(sev, severities)}`, path: `escalation_policies[${pi}].steps[${si}].severities[${vi}]` });
         }
       }),
     ),

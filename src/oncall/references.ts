@@ -1,4 +1,5 @@
 import type { EscalationPolicy, Schedule } from './types.js';
+import { didYouMean } from '../lib/suggest.js';
 
 /** A reference from on-call config to something that does not exist, with its config path. */
 export interface ReferenceIssue {
@@ -22,7 +23,7 @@ export function checkOncallReferences(input: {
   const channels = input.channels ? new Set(input.channels) : undefined;
   const schedules = new Set(input.schedules.map((s) => s.id));
   const user = (name: string, path: string): void => {
-    if (users && !users.has(name)) issues.push({ path, message: `user "${name}" is not defined in users:` });
+    if (users && !users.has(name)) issues.push({ path, message: `user "${name}" is not defined in users:${didYouMean(name, users)}` });
   };
   input.schedules.forEach((s, si) => {
     s.layers.forEach((l, li) => l.users.forEach((u, ui) => user(u, `schedules[${si}].layers[${li}].users[${ui}]`)));
@@ -34,9 +35,9 @@ export function checkOncallReferences(input: {
         const path = `escalation_policies[${pi}].steps[${si}].targets[${ti}]`;
         if ('user' in t) user(t.user, `${path}.user`);
         else if ('schedule' in t) {
-          if (!schedules.has(t.schedule)) issues.push({ path: `${path}.schedule`, message: `schedule "${t.schedule}" is not defined in schedules:` });
+          if (!schedules.has(t.schedule)) issues.push({ path: `${path}.schedule`, message: `schedule "${t.schedule}" is not defined in schedules:${didYouMean(t.schedule, schedules)}` });
         } else if (channels && !channels.has(t.channel)) {
-          issues.push({ path: `${path}.channel`, message: `channel "${t.channel}" is not defined in channels:` });
+          issues.push({ path: `${path}.channel`, message: `channel "${t.channel}" is not defined in channels:${didYouMean(t.channel, channels)}` });
         }
       });
     });

@@ -1,4 +1,5 @@
 import type { ConfigValidator, SemanticIssue } from '../config/index.js';
+import { didYouMean } from '../lib/suggest.js';
 
 /**
  * `slos:` cross-references: the checks exist and are of a kind that measures what the SLO says
@@ -11,7 +12,7 @@ export const slosReferencesValidator: ConfigValidator = (config) => {
   const severities = new Set(config.severities.map((s) => s.id));
   const checkRef = (id: string, path: string, allowed?: string[]) => {
     const kind = kinds.get(id);
-    if (kind === undefined) issues.push({ code: 'OPSBOOK_E_CONFIG_REFERENCE', message: `check "${id}" is not defined in checks`, path });
+    if (kind === undefined) issues.push({ code: 'OPSBOOK_E_CONFIG_REFERENCE', message: `check "${id}" is not defined in checks${didYouMean(id, kinds.keys())}`, path });
     else if (allowed && !allowed.includes(kind)) issues.push({ code: 'OPSBOOK_E_CONFIG_REFERENCE', message: `check "${id}" is a ${kind} check; this needs a ${allowed.join(' or ')} check`, path });
   };
   config.slos.forEach((s, i) => {

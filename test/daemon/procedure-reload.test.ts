@@ -1,8 +1,9 @@
 /**
  * A config reload and the procedures run by `cron`. One daemon on SQLite, on a simulated clock, with
  * a morning check scheduled at 07:00 UTC. A reload whose runbooks cannot be read (a directory where
- * the runbook file was) keeps the running scheduler: the next morning's run still happens, the error
- * is logged with its cause and the reload is counted `partial`. A reload that can read them picks up
+ * the runbook file was) is rejected as any invalid config is, and the running config kept: the next
+ * morning's run still happens, the problem is logged with its cause and the reload is counted
+ * `rejected`. A reload that can read them picks up
  * a changed schedule. A reload while a scheduled run is in flight does not wait for it; the run
  * finishes and is recorded.
  */
@@ -53,7 +54,7 @@ describe('a config reload and the procedures run by cron', () => {
     await server?.close();
   }, scaled(60_000));
 
-  it('a reload whose runbooks cannot be read keeps the scheduled procedures running, and says why', async () => {
+  it('a reload whose runbooks cannot be read is rejected: the scheduled procedures go on running, and it says why', async () => {
     await runsAfter('2026-03-02T07:00:00Z', 1);
 
     const errors = vi.spyOn(server.daemon.logger, 'error');
@@ -65,12 +66,12 @@ describe('a config reload and the procedures run by cron', () => {
       // The next morning's run happens under the scheduler that was running.
       await runsAfter('2026-03-03T07:00:00Z', 2);
       expect((await cronRuns()).map((r) => r.procedure)).toEqual(['runbooks/ops.md#RB-7', 'runbooks/ops.md#RB-7']);
-      expect(reloaded).toBe(true);
-      // The rest of the config was applied; the reload counts as partial, not applied.
-      expect(await reloads()).toEqual(['partial=1']);
-      const logged = errors.mock.calls.find(([, msg]) => typeof msg === 'string' && msg.includes('keeping the running procedures'));
+      // Rejected as a whole, as `opsbook validate` and a start would refuse it: nothing of it applied.
+      expect(reloaded).toBe(false);
+      expect(await reloads()).toEqual(['rejected=1']);
+      const logged = errors.mock.calls.find(([, msg]) => typeof msg === 'string' && msg.includes('config reload rejected; keeping the running config'));
       expect(logged, 'the failed read is logged').toBeDefined();
-      expect(String((logged![0] as { err: Error }).err.message)).toContain('runbooks/ops.md');
+      expect((logged![0] as { issues: string[] }).issues).toEqual([expect.stringContaining('runbook runbooks/ops.md is a directory')]);
     } finally {
       errors.mockRestore();
       fs.rmdirSync(runbook());
@@ -81,7 +82,7 @@ describe('a config reload and the procedures run by cron', () => {
   it('a reload that reads the runbooks picks up a changed schedule', async () => {
     fs.writeFileSync(path.join(server.dir, 'ops.yaml'), config('30 8 * * *'));
     expect(await server.daemon.reload()).toBe(true);
-    expect(await reloads()).toEqual(['applied=1', 'partial=1']);
+    expect(await reloads()).toEqual(['applied=1', 'rejected=1']);
 
     // 08:30 is a run time from the reload on; 07:00 is not any more.
     await runsAfter('2026-03-03T08:30:00Z', 3);

@@ -85,6 +85,28 @@ describe('opsbook serve', () => {
     }
   });
 
+  it('reloads when a file is added to or removed from a config directory; a broken one is rejected, its fix applied', async () => {
+    const s = await serveCli('serve-dir', { 'ops.yaml': 'server:\n  log_level: info\n' }, { watch: true, directory: true });
+    const reloads = async (): Promise<string> => {
+      const text = await (await fetch(`${s.url}/metrics`)).text();
+      return text.split('\n').filter((l) => l.startsWith('opsbook_config_reloads_total{')).sort().join(' ');
+    };
+    try {
+      await expect.poll(() => s.output(), { timeout: scaled(15_000) }).toContain('"msg":"listening"');
+      fs.writeFileSync(path.join(s.dir, 'services.yaml'), 'services:\n  - id: api\n    base_url: ${OPSBOOK_TEST_NEVER_SET}\n');
+      await expect.poll(reloads, { timeout: scaled(15_000) }).toContain('result="rejected"} 1');
+      await expect.poll(() => s.output(), { timeout: scaled(15_000) }).toContain('OPSBOOK_TEST_NEVER_SET is not set');
+      fs.writeFileSync(path.join(s.dir, 'services.yaml'), 'services:\n  - id: api\n');
+      await expect.poll(reloads, { timeout: scaled(15_000) }).toContain('result="applied"} 1');
+      await expect.poll(() => s.output(), { timeout: scaled(15_000) }).toMatch(/"config":\[[^\]]*ops\.yaml","[^\]]*services\.yaml"\],"msg":"config reloaded"/);
+      // A file removed from the folder is a change of the config too.
+      fs.rmSync(path.join(s.dir, 'services.yaml'));
+      await expect.poll(reloads, { timeout: scaled(15_000) }).toContain('result="applied"} 2');
+    } finally {
+      await s.close();
+    }
+  });
+
   it('refuses to start on an invalid config, listing every problem with its location', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opsbook-serve-'));
     try {

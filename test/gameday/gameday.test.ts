@@ -150,6 +150,18 @@ describe('gameday.yaml', () => {
     }
   });
 
+  it('names the file and line of a second YAML document, saying what to do', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'opsbook-gameday-spec-'));
+    try {
+      await writeFile(join(dir, 'gameday.yaml'), 'system: x\nseed: "9"\n---\nscenarios: []\n');
+      const err = await loadGameDaySpec(dir).then(() => undefined, (e: unknown) => e);
+      expect((err as Error).message).toBe(`${join(dir, 'gameday.yaml')} is not valid YAML: a second YAML document starts here (after ---); a file holds one: remove the --- or move what follows to a file of its own`);
+      expect(isOpsbookError(err) && err.location).toMatchObject({ file: join(dir, 'gameday.yaml'), line: 3 });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('names the file and line of an alias that names no anchor', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'opsbook-gameday-spec-'));
     try {

@@ -36,12 +36,21 @@ describe('words that are members of Object.prototype', () => {
     expect(familyOf(w)).toBe('other');
   });
 
-  it.each(WORDS)('a rule condition "%s > 5" reads the word as it reads "foo > 5": a literal, no placeholder', (w) => {
-    const foo = parseRuleCondition('foo > 5').parsed;
-    const word = parseRuleCondition(`${w} > 5`).parsed;
+  it.each(WORDS)('a rule condition "%s == 5" reads the word as it reads "foo == 5": a literal, no placeholder; ordered against 5, it is refused as foo is', (w) => {
+    const foo = parseRuleCondition('foo == 5').parsed;
+    const word = parseRuleCondition(`${w} == 5`).parsed;
     expect(foo.ast).toMatchObject({ type: 'compare', left: { type: 'literal', literal: { text: 'foo' } } });
     expect(word.ast).toMatchObject({ type: 'compare', left: { type: 'literal', literal: { text: w } } });
     expect(word.placeholders).toEqual(foo.placeholders);
+    const refusal = (text: string) => {
+      try {
+        parseRuleCondition(text);
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return 'accepted';
+    };
+    expect(refusal(`${w} > 5`)).toBe(refusal('foo > 5').replaceAll('foo', w));
   });
 
   // `constructor` and `__proto__` the PromQL grammar itself rejects earlier (its own keyword table is a

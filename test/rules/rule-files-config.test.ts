@@ -50,15 +50,23 @@ describe('rule_files: in ops.yaml', () => {
   });
 
   it('takes a severity and runbook per alert name, and refuses an alert the files do not have or a severity off the ladder, at its line', async () => {
-    const ops = (alerts: string) => `rule_files:\n  files: [rules/a.yml]\n  alerts:\n${alerts}`;
-    const dir = folder({ 'ops.yaml': ops('    Up: { severity: P2, runbook: runbooks/up.md#down }\n'), 'rules/a.yml': GOOD });
+    const ops = (alerts: string) => `runbooks: [runbooks/*.md]\nrule_files:\n  files: [rules/a.yml]\n  alerts:\n${alerts}`;
+    const runbook = '# Up\n\n## Down\n\n**Diagnosis:**\n\n1. Look\n\n```bash\necho up\n```\n';
+    const dir = folder({ 'ops.yaml': ops('    Up: { severity: P2, runbook: runbooks/up.md#down }\n'), 'rules/a.yml': GOOD, 'runbooks/up.md': runbook });
     const good = await loadOpsConfig(path.join(dir, 'ops.yaml'), { env: {} });
     expect(good.ok && good.config.rule_files.alerts).toEqual({ Up: { severity: 'P2', runbook: 'runbooks/up.md#down' } });
+
+    // The runbook named must be a procedure of the runbooks, as a check's or a rule's must.
+    fs.writeFileSync(path.join(dir, 'ops.yaml'), ops('    Up: { severity: P2, runbook: runbooks/up.md#dwon }\n'));
+    const noProcedure = await loadOpsConfig(path.join(dir, 'ops.yaml'), { env: {} });
+    expect(!noProcedure.ok && noProcedure.issues.map((i) => [i.code, i.path, i.line, i.message])).toEqual([
+      ['OPSBOOK_E_PROCEDURE_NOT_FOUND', 'rule_files.alerts.Up.runbook', 5, 'no procedure runbooks/up.md#dwon (procedures in runbooks/up.md: down)'],
+    ]);
 
     fs.writeFileSync(path.join(dir, 'ops.yaml'), ops('    Up: { severity: P2 }\n    Upp: { severity: P2 }\n'));
     const misspelt = await loadOpsConfig(path.join(dir, 'ops.yaml'), { env: {} });
     expect(!misspelt.ok && misspelt.issues.map((i) => [i.code, i.path, i.line, i.message])).toEqual([
-      ['OPSBOOK_E_CONFIG_REFERENCE', 'rule_files.alerts.Upp', 5, 'alert "Upp" is not an alerting rule of the rule_files: files (alerts: Up)'],
+      ['OPSBOOK_E_CONFIG_REFERENCE', 'rule_files.alerts.Upp', 6, 'alert "Upp" is not an alerting rule of the rule_files: files (alerts: Up)'],
     ]);
 
     fs.writeFileSync(path.join(dir, 'ops.yaml'), ops('    Up: { severity: critical }\n'));

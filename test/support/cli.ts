@@ -89,6 +89,8 @@ export interface ServeCliOptions {
   watch?: boolean;
   /** How long to wait for /_health/ready on a quiet machine (default 30 s; scaled to the load here). */
   readyTimeoutMs?: number;
+  /** Serve the folder (`--config DIR`, every YAML file of it) rather than its ops.yaml. */
+  directory?: boolean;
 }
 
 /** `opsbook serve` as a real child process on a free loopback port, over a temp folder holding `files` (relative path → text; ops.yaml among them), ready. */
@@ -100,7 +102,7 @@ export async function serveCli(prefix: string, files: Record<string, string>, op
     writeFiles(dir, files);
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    run = startCli(['serve', '--config', config, '--port', String(port), ...(options.watch ? [] : ['--no-watch'])]);
+    run = startCli(['serve', '--config', options.directory ? dir : config, '--port', String(port), ...(options.watch ? [] : ['--no-watch'])]);
     const { child, output } = run;
     const readyAfter = await waitForHttp(`${url}/_health/ready`, options.readyTimeoutMs ?? 30_000).catch((e: Error) => {
       throw new Error(`${e.message}\n${output()}`);

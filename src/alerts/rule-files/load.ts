@@ -3,6 +3,7 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type YAM
 import { parseDurationMs, parseExpr, typeOf, type Expr } from '../../promql/index.js';
 import { parseTemplate, TemplateError, type Template } from './go-template.js';
 import { RuleFileError, type RuleFileProblem, type RuleGroupSpec, type RuleSpec } from './model.js';
+import { describeYamlError } from '../../lib/yaml-errors.js';
 
 const GROUP_KEYS = new Set(['name', 'interval', 'query_offset', 'limit', 'labels', 'rules']);
 const RULE_KEYS = new Set(['alert', 'record', 'expr', 'for', 'keep_firing_for', 'labels', 'annotations']);
@@ -31,7 +32,7 @@ export function parseRuleFile(file: string, text: string, options: LoadOptions =
   const problems: RuleFileProblem[] = [];
   const at = (node: Node | null | undefined): number | undefined => (node?.range ? lines.linePos(node.range[0]).line : undefined);
   const problem = (node: Node | null | undefined, message: string) => problems.push({ file, line: at(node), message });
-  for (const e of doc.errors) problems.push({ file, line: e.linePos?.[0]?.line, message: e.message.split('\n')[0]! });
+  for (const e of doc.errors) problems.push({ file, line: e.linePos?.[0]?.line, message: describeYamlError(e) });
   if (problems.length > 0) throw new RuleFileError(problems);
   const root = doc.contents;
   if (root === null || (isScalar(root) && root.value === null)) return [];

@@ -61,6 +61,16 @@ describe('rule files', () => {
     ]);
   });
 
+  it('a second YAML document is refused at its line, saying what to do', () => {
+    let problems: RuleFileError['problems'] = [];
+    try {
+      parseRuleFile('rules.yml', 'groups: []\n---\ngroups: []\n');
+    } catch (err) {
+      problems = (err as RuleFileError).problems;
+    }
+    expect(problems).toEqual([{ file: 'rules.yml', line: 2, message: 'a second YAML document starts here (after ---); a file holds one: remove the --- or move what follows to a file of its own' }]);
+  });
+
   it('an alert is pending until `for` has passed, then firing, and resolves when its series goes', () => {
     const [group] = parseRuleFile('r.yml', 'groups:\n- name: g\n  rules:\n  - alert: Down\n    expr: up == 0\n    for: 2m\n    labels: {severity: page}\n    annotations: {summary: "{{ $labels.job }} down"}\n');
     const source = new MemorySeriesSource();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { ConditionScope, evaluateCondition, parseCondition } from './index.js';
+import { checkOrders, ConditionScope, evaluateCondition, parseCondition } from './index.js';
 import { OpsbookError } from '../../lib/errors/index.js';
 
 function check(text: string, values: Record<string, unknown>) {
@@ -79,6 +79,30 @@ describe('conditions in Gatus syntax', () => {
       expect((err as OpsbookError).code).toBe('OPSBOOK_E_CHECK_CONDITION');
       expect({ text, column: (err as OpsbookError).location?.column }).toEqual({ text, column });
     }
+  });
+
+  it('refuses an order (<, <=, >, >=) against a word, which would never hold, naming the word', () => {
+    const cases: [string, number][] = [
+      ['[VALUE] > 5OO', 11],
+      ['[VALUE] > 500 jobs', 11],
+      ['[RESPONSE_TIME] < 5OOms', 19],
+      ['[BODY].version >= "2"', 19],
+      ['[CONNECTED] <= true', 16],
+      ['high < [VALUE]', 1],
+    ];
+    for (const [text, column] of cases) {
+      let err: unknown;
+      try {
+        checkOrders(parseCondition(text));
+      } catch (e) {
+        err = e;
+      }
+      expect(err, text).toBeInstanceOf(OpsbookError);
+      expect({ text, column: (err as OpsbookError).location?.column }).toEqual({ text, column });
+    }
+    expect(() => checkOrders(parseCondition('[VALUE] > 5OO'))).toThrow('> compares numbers, durations (720h), percentages (80%) or sizes (10MB), and "5OO" is none of them at column 11 of "[VALUE] > 5OO"');
+    // Equality with a word stays: [DNS_RCODE] == NOERROR.
+    expect(() => checkOrders(parseCondition('[VALUE] == 5OO'))).not.toThrow();
   });
 
   it('lists the placeholders a condition reads', () => {

@@ -140,6 +140,43 @@ function checkOperands(text: string, op: ComparisonOp, left: ConditionNode, righ
   }
 }
 
+/**
+ * An order (`<`, `<=`, `>`, `>=`) against a word never holds: `[VALUE] > 5OO` would never fire,
+ * silently. Throws OPSBOOK_E_CHECK_CONDITION at the word; `hint` ends the message (what else the
+ * word could have been). Run on the condition as it is evaluated (a rule condition's bare words read).
+ */
+export function checkOrders(condition: ParsedCondition, hint = ''): void {
+  const visit = (node: ConditionNode): void => {
+    switch (node.type) {
+      case 'compare':
+        if (node.op !== '==' && node.op !== '!=') {
+          for (const side of [node.left, node.right]) {
+            if (side.type === 'literal' && side.literal.number === undefined) {
+              throw conditionError(condition.text, side.pos, `${node.op} compares numbers, durations (720h), percentages (80%) or sizes (10MB), and "${side.literal.text}" is none of them${hint}`);
+            }
+          }
+        }
+        visit(node.left);
+        visit(node.right);
+        return;
+      case 'and':
+      case 'or':
+        visit(node.left);
+        visit(node.right);
+        return;
+      case 'not':
+        visit(node.operand);
+        return;
+      case 'call':
+        node.args.forEach(visit);
+        return;
+      default:
+        return;
+    }
+  };
+  visit(condition.ast);
+}
+
 function collectPlaceholders(node: ConditionNode): string[] {
   switch (node.type) {
     case 'placeholder':

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../../test/support/cli.js';
 import { configDir } from '../../config/test-support.js';
@@ -63,6 +65,56 @@ describe('opsbook validate', () => {
       expect(refused.stderr, args.join(' ')).toContain('environment variable OPSBOOK_TEST_UNSET_E is not set');
       expect(refused.stderr, args.join(' ')).toContain('(5 in all). Export them, or give a default in the config with ${VAR:-default}; `opsbook gameday sys` runs');
     }
+  });
+
+  it('reads the runbooks as serve does: a missing runbook file, a directory, and every FILE#ID naming no procedure, located', async () => {
+    const runbook = '# Orders\n\n## RB-001: Orders down\n\n**Diagnosis:**\n\n1. Look\n\n```bash\necho hi\n```\n';
+    const ops = (runbooks: string) =>
+      [
+        'services:\n  - id: orders',
+        'checks:\n  - { id: orders-port, kind: tcp, service: orders, host: 127.0.0.1, port: 9, runbook: runbooks/orders.md#RB-009 }',
+        'rules:\n  - id: orders-down\n    check: orders-port\n    runbook: runbook/order.md#RB-001',
+        'slos:\n  - { id: orders-up, kind: availability, checks: [orders-port], objective: 99%, runbook: runbooks/orders.md#rb-001 }',
+        'procedures:\n  "runbooks/orders.md#RB-002": {}',
+        `runbooks:\n${runbooks}`,
+      ].join('\n') + '\n';
+    const dir = await dirWith({
+      'refs/ops.yaml': ops('  - runbooks/*.md'),
+      'refs/runbooks/orders.md': runbook,
+      'files/ops.yaml': ops('  files:\n    - runbooks/orders.md\n    - runbooks/missing.md\n    - runbooks'),
+      'files/runbooks/orders.md': runbook,
+    });
+    const refs = await runCli(['validate', 'refs'], { cwd: dir });
+    expect(refs.stdout.trim().split('\n')).toEqual([
+      '✖ no procedure runbooks/orders.md#RB-009 (procedures in runbooks/orders.md: RB-001) → checks[0].runbook (refs/ops.yaml:4)',
+      '✖ no procedure runbook/order.md#RB-001 (runbooks: runbooks/orders.md) → rules[0].runbook (refs/ops.yaml:8)',
+      '✖ no procedure runbooks/orders.md#RB-002 (procedures in runbooks/orders.md: RB-001) → procedures["runbooks/orders.md#RB-002"] (refs/ops.yaml:12)',
+      '3 problems in refs',
+    ]);
+    expect(refs.code).toBe(1);
+    const files = await runCli(['validate', 'files', '--json'], { cwd: dir });
+    expect(files.code).toBe(1);
+    expect(JSON.parse(files.stdout).issues).toEqual([
+      { code: 'OPSBOOK_E_RUNBOOK_READ', message: expect.stringMatching(/^runbook runbooks\/missing\.md does not exist \(paths are relative to .*files\)$/), path: 'runbooks.files[1]', file: 'files/ops.yaml', line: 16 },
+      { code: 'OPSBOOK_E_RUNBOOK_READ', message: 'runbook runbooks is a directory (name its files, or a glob such as runbooks/*.md)', path: 'runbooks.files[2]', file: 'files/ops.yaml', line: 17 },
+    ]);
+    // A procedure run by cron runs unattended: a step that changes something must be pre-approved.
+    const cronDir = await dirWith({
+      'ops.yaml': 'services:\n  - { id: orders, shell: { allow: [systemctl] } }\nrunbooks: [runbooks/*.md]\nprocedures:\n  "runbooks/orders.md#RB-001":\n    cron: "0 3 * * *"\n',
+      'runbooks/orders.md': runbook.replace('echo hi', 'systemctl restart orders'),
+    });
+    const cron = await runCli(['validate'], { cwd: cronDir });
+    expect(cron.code).toBe(1);
+    expect(cron.stdout).toMatch(/^✖ a cron procedure runs unattended, so every step must be read or pre_approved: step 1 \(Look\) is \w+ and not in pre_approved → procedures\["runbooks\/orders\.md#RB-001"\]\.cron \(ops\.yaml:6\)$/m);
+    // The daemon refuses the same config with the same words, before it listens.
+    const serve = await runCli(['serve', '--config', 'refs', '--port', '0'], { cwd: dir });
+    expect(serve.code).not.toBe(0);
+    expect(serve.stderr).toContain('no procedure runbook/order.md#RB-001 (runbooks: runbooks/orders.md) → rules[0].runbook (refs/ops.yaml:8)');
+    expect(serve.stdout).not.toContain('listening');
+    // Once they resolve, the summary counts the runbook paths too.
+    fs.writeFileSync(path.join(dir, 'refs/ops.yaml'), ops('  - runbooks/*.md').replace('RB-009', 'RB-001').replace('runbook/order.md', 'runbooks/orders.md').replace(/procedures:\n.*\n/, ''));
+    const valid = await runCli(['validate', 'refs'], { cwd: dir });
+    expect(valid.stdout.trim()).toBe('✔ refs is valid (1 service, 1 check, 1 rule, 4 severities, 1 SLO, 1 runbook path)');
   });
 
   it('prints JSON with --json and exits 1 on a missing path', async () => {

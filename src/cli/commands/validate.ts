@@ -45,10 +45,12 @@ function defaultConfigPath(): string {
 /** Entries per section: services and checks always, other sections when they have any. */
 function countEntries(config: OpsConfig): Record<string, number> {
   const counts: Record<string, number> = { services: config.services.length, checks: config.checks.length };
-  for (const section of ['users', 'schedules', 'escalation_policies', 'rules', 'severities', 'channels', 'maintenance', 'slos', 'runbooks'] as const) {
-    const n = (config[section] as unknown[]).length;
+  for (const section of ['users', 'schedules', 'escalation_policies', 'rules', 'severities', 'channels', 'maintenance', 'slos'] as const) {
+    const n = config[section].length;
     if (n > 0) counts[section] = n;
   }
+  // `runbooks:` is read as its files (the short form, a list, is the same).
+  if (config.runbooks.files.length > 0) counts.runbooks = config.runbooks.files.length;
   const procedures = Object.keys(config.procedures).length;
   if (procedures > 0) counts.procedures = procedures;
   return counts;

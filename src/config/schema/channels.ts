@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration, id, pushIssue } from './common.js';
+import { duration, id, mailbox, pushIssue } from './common.js';
 
 /**
  * `channels:` — where notifications go. Each channel is one of webhook (signed per Standard
@@ -70,9 +70,9 @@ const email = z.strictObject({
       password: z.string().optional().describe('SMTP password; write ${VAR}.'),
     })
     .describe('The SMTP server that relays the mail.'),
-  from: z.string().min(1).describe('Sender, e.g. "opsbook <ops@example.com>".'),
+  from: mailbox().describe('Sender, e.g. "opsbook <ops@example.com>".'),
   to: z
-    .array(z.string().min(1))
+    .array(mailbox())
     .default([])
     .describe('Recipients when a notification names nobody; a paged person’s own address wins.'),
 });

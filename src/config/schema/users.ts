@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration, id, pushIssue } from './common.js';
+import { duration, id, mailboxAddress, pushIssue } from './common.js';
 
 export const ROLES = ['viewer', 'responder', 'admin'] as const;
 /** `phone` is the older spelling of `voice`. */
@@ -17,6 +17,9 @@ const contact = z
   })
   .superRefine((c, ctx) => {
     if (c.kind !== 'webpush' && c.address === undefined) pushIssue(ctx, 'OPSBOOK_E_CONFIG_INVALID', `a ${c.kind} contact needs an address`, c, ['address']);
+    else if (c.kind === 'email' && c.address !== undefined && mailboxAddress(c.address) === undefined) {
+      pushIssue(ctx, 'OPSBOOK_E_CONFIG_INVALID', `must be an email address for an email contact (got "${c.address}")`, c.address, ['address']);
+    }
   });
 
 /** What a rule's `via` may name: a contact kind, or `push` for ntfy and webpush together. */

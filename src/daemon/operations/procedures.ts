@@ -62,7 +62,8 @@ export class Procedures {
   /**
    * The new runbooks are read before the running scheduler stops: a reload whose runbooks cannot be
    * read (a file made unreadable, a directory where a file was) keeps the procedures running as they
-   * were, or restore tests and drills run by `cron` would silently stop. The reload does not wait for
+   * were, or restore tests and drills run by `cron` would silently stop. (The config load reads them
+   * first and rejects such a reload whole; this covers a file changed between the two reads.) The reload does not wait for
    * a scheduled run in flight (a restore test may take minutes): it finishes under the service that
    * started it and is recorded; `stop` waits for it.
    */
