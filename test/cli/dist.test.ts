@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { REPO_ROOT, runCli } from '../support/cli.js';
 
@@ -67,5 +68,23 @@ describe('the compiled dist/ the command runs from', () => {
     expect(distProblem(root)).toBeUndefined();
     fs.utimesSync(path.join(root, 'src/cli/main.ts'), 3_000, 3_000);
     expect(distProblem(root)).toMatch(/older than src\//);
+  });
+});
+
+// Commands import what they use when they run: a static import of a domain in a command's module
+// (the on-call domain's time zones and calendars, the store's query builder) is paid by every
+// command, `--help` included.
+describe('what a command loads', () => {
+  const loaded = (args: string[]): string[] => {
+    const run = spawnSync(process.execPath, ['--import', path.join(REPO_ROOT, 'test/support/loaded-modules/register.mjs'), path.join(REPO_ROOT, 'bin/opsbook.js'), ...args], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 120_000 });
+    expect(run.status, run.stderr).toBe(0);
+    return [...new Set(run.stderr.split('\n').filter((l) => l.startsWith('loaded: ')).map((l) => path.relative(REPO_ROOT, new URL(l.slice('loaded: '.length)).pathname)))];
+  };
+
+  it('opsbook --help loads the CLI, a few helpers and commander, no domain', () => {
+    const modules = loaded(['--help']);
+    expect(modules).toContain('dist/cli/main.js');
+    const allowed = /^(bin\/|dist\/cli\/|dist\/lib\/|dist\/store\/(named-error|error-chain|full)\.js$|node_modules\/commander\/)/;
+    expect(modules.filter((m) => !allowed.test(m))).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import type { Incident, TimelineEntry } from '../../incidents/index.js';
-import { describeRecipients, upcomingPage, type UpcomingPage } from '../../oncall/index.js';
+import type { UpcomingPage } from '../../oncall/index.js';
 import type { Actor } from '../../identity/index.js';
 import { withActingOptions, type RegisterCommands, type CliIO } from '../context.js';
 import { cliActor, openLocal } from '../local.js';
@@ -91,16 +91,16 @@ export const registerIncident: RegisterCommands = (program, io) => {
           incident: await callApi<Incident>(r, 'GET', `/api/incidents/${encodeURIComponent(id)}`),
           timeline: (await callApi<{ timeline: TimelineEntry[] }>(r, 'GET', `/api/incidents/${encodeURIComponent(id)}/timeline`)).timeline,
         }),
-        async ({ ops, store, config }) => ({
-          incident: await ops.incidents.get(id),
-          timeline: await ops.incidents.timeline(id),
-          next: await upcomingPage(store.db, config.escalation_policies, config.schedules, id),
-        }),
+        async ({ ops, store, config }) => {
+          // Imported here: the on-call domain (time zones, calendars) is not loaded for every command.
+          const { upcomingPage } = await import('../../oncall/index.js');
+          return { incident: await ops.incidents.get(id), timeline: await ops.incidents.timeline(id), next: await upcomingPage(store.db, config.escalation_policies, config.schedules, id) };
+        },
       );
       if (opts.json) return io.out(JSON.stringify({ incident: i, timeline, ...(next ? { next_page: next } : {}) }, null, 2));
       io.out(line(i));
       if (i.runbook) io.out(`runbook: ${i.runbook}`);
-      if (next) io.out(`next page: ${describeRecipients(next.recipients)} (step ${next.step}${next.round > 1 ? `, round ${next.round}` : ''}) at ${new Date(next.at).toISOString()} unless acknowledged`);
+      if (next) io.out(`next page: ${(await import('../../oncall/index.js')).describeRecipients(next.recipients)} (step ${next.step}${next.round > 1 ? `, round ${next.round}` : ''}) at ${new Date(next.at).toISOString()} unless acknowledged`);
       for (const t of timeline) io.out(`  ${new Date(t.at).toISOString()}  ${t.kind.padEnd(12)} ${t.actor}: ${t.text}`);
     });
 
