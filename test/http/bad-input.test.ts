@@ -22,6 +22,7 @@ import { postgresUp } from '../support/services.js';
 import { scaled } from '../support/timing.js';
 import { signIn, TEST_COST, PASSWORD } from '../ui/support.js';
 import { setUserPassword } from '../../src/http/sessions/index.js';
+import { pagerDutySignature, slackSignature } from '../../src/notify/index.js';
 
 const AM_KEY = 'am-key-0123456789abcdef0123456789';
 const EV_KEY = 'ev-key-0123456789abcdef0123456789';
@@ -249,6 +250,28 @@ for (const storeName of ['sqlite', 'postgres'] as const) {
       it('refuses a step number the plan lacks before claiming it (the claim would store the number)', async () => {
         const res = await api('POST', `/api/executions/${existing.execution}/steps/9000000000000000/run`, {});
         expect(refusal(res)).toMatchObject({ status: 400, code: 'OPSBOOK_E_EXECUTION_STEP', message: expect.stringContaining('no step 9000000000000000') });
+      });
+
+      it('refuses signed webhooks with bad signatures or timestamps, and answers signed hostile bodies without a 500', async () => {
+        const now = () => String(Math.floor(daemon.clock.now() / 1000));
+        const slack = (body: string, ts = now(), sig?: string) =>
+          app.inject({ method: 'POST', url: '/api/integrations/slack/chat', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': ts, 'x-slack-signature': sig ?? slackSignature(SIGNING, ts, body) }, payload: body });
+        const form = (payload: string) => `payload=${encodeURIComponent(payload)}`;
+        for (const ts of ['', 'NaN', '-1', '1e308', '99999999999999999999', String(Math.floor(daemon.clock.now() / 1000) - 3600)]) {
+          expect(refusal(await slack(form('{}'), ts)), ts).toMatchObject({ status: 401, code: 'OPSBOOK_E_WEBHOOK_SIGNATURE' });
+        }
+        expect(refusal(await slack(form('{}'), now(), 'v0=00'))).toMatchObject({ status: 401, code: 'OPSBOOK_E_WEBHOOK_SIGNATURE' });
+        const button = (value: string) => JSON.stringify({ type: 'block_actions', user: { id: 'U123' }, actions: [{ action_id: 'acknowledge', value }], response_url: 'http://127.0.0.1:9/never' });
+        for (const payload of ['null', '[]', '42', '"x"', '{"type":"block_actions"}', button('null'), button('[]'), button('{"i":"a\\u0000b"}'), button('{"i":"nope","r":"x"}')]) {
+          const res = await slack(form(payload));
+          expect(res.statusCode, `${payload}: ${res.body}`).toBeLessThan(500);
+        }
+        const pd = (body: string) => app.inject({ method: 'POST', url: '/api/integrations/pagerduty/pd', headers: { 'content-type': 'application/json', 'x-pagerduty-signature': pagerDutySignature(PD_SECRET, body) }, payload: body });
+        expect(refusal(await app.inject({ method: 'POST', url: '/api/integrations/pagerduty/pd', headers: { 'content-type': 'application/json', 'x-pagerduty-signature': 'v1=00,v1=' }, payload: '{}' }))).toMatchObject({ status: 401, code: 'OPSBOOK_E_WEBHOOK_SIGNATURE' });
+        for (const body of ['null', '[]', '42', '{"event":null}', '{"event":{"event_type":"incident.resolved","data":null}}', '{"event":{"event_type":"incident.resolved","data":{"incident_key":"a\\u0000b"}}}', '{"event":{"event_type":7}}']) {
+          const res = await pd(body);
+          expect(res.statusCode, `${body}: ${res.body}`).toBeLessThan(500);
+        }
       });
 
       it('answers a path that is not UTF-8 in the documented shape', async () => {
