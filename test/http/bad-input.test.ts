@@ -274,6 +274,15 @@ for (const storeName of ['sqlite', 'postgres'] as const) {
         }
       });
 
+      it('names the field of a refusal from the domain in the request’s words (params.…, body.…)', async () => {
+        expect(refusal(await api('POST', '/api/incidents', { title: 'x', severity: 'P9' }))).toMatchObject({ status: 400, code: 'OPSBOOK_E_INCIDENT_INVALID', path: 'body.severity' });
+        expect(refusal(await api('POST', '/api/incidents', { title: 'x', severity: 'P2', responders: ['nobody'] }))).toMatchObject({ status: 400, path: 'body.responders[0]' });
+        expect(refusal(await api('POST', '/api/silences', { matchers: [{ label: 'service', value: 'web' }], comment: 'quiet', ends_at: 1000 }))).toMatchObject({ status: 400, code: 'OPSBOOK_E_SILENCE_INVALID', path: 'body.ends_at' });
+        expect(refusal(await api('DELETE', '/api/oncall/overrides/nope'))).toMatchObject({ status: 404, path: 'params.id' });
+        expect(refusal(await api('POST', '/api/users/ron/password', { password: 'short' }))).toMatchObject({ status: 400, code: 'OPSBOOK_E_PASSWORD_WEAK', path: 'body.password' });
+        expect(refusal(await api('POST', `/api/incidents/${existing.incident}/status-page`, { title: '   ', body: 'x' }))).toMatchObject({ status: 400, code: 'OPSBOOK_E_STATUS_PAGE', path: 'body.title' });
+      });
+
       it('answers a path that is not UTF-8 in the documented shape', async () => {
         expect(refusal(await api('GET', '/api/incidents/%FF%FE'))).toMatchObject({ status: 400, code: 'OPSBOOK_E_REQUEST_INVALID', path: 'url' });
       });
@@ -347,6 +356,8 @@ for (const storeName of ['sqlite', 'postgres'] as const) {
         const error = a.error;
         if (!error?.code) out.push(`${where}: no error code: ${a.body.slice(0, 200)}`);
         else if (error.code === 'OPSBOOK_E_REQUEST_INVALID' && !error.path && a.status === 400) out.push(`${where}: no path: ${a.body.slice(0, 200)}`);
+        // A path is in the request's words: a part of the request, then the field within it.
+        else if (error.path && !/^(body|query|params|headers|url)(\.|\[|$)/.test(error.path)) out.push(`${where}: path ${error.path} is not in the request's terms: ${a.body.slice(0, 200)}`);
       }
       return out;
     }
