@@ -60,10 +60,17 @@ export function errorHandler(daemon: { readonly config: Pick<OpsConfig, 'storage
   return (raw: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void => answerError(raw, request, reply, daemon.config);
 }
 
+/** Longest error message an answer carries: messages quote what was sent, and what was sent may be 100 kB. */
+export const MAX_ERROR_MESSAGE = 2000;
+
+function bounded(message: string): string {
+  return message.length <= MAX_ERROR_MESSAGE ? message : `${message.slice(0, MAX_ERROR_MESSAGE)}… (${message.length - MAX_ERROR_MESSAGE} more characters)`;
+}
+
 function answerError(raw: FastifyError | Error, request: FastifyRequest, reply: FastifyReply, config: Pick<OpsConfig, 'storage'>): void {
   const error = namedStoreError(raw) as FastifyError | Error;
   if (isOpsbookError(error)) {
-    const body: ErrorBody = { error: { code: error.code, message: error.message } };
+    const body: ErrorBody = { error: { code: error.code, message: bounded(error.message) } };
     if (error.location?.path) body.error.path = error.location.path;
     // A body over the route's limit is 413 wherever it is measured (Fastify's parser or a raw-body reader).
     const status = error.code === 'OPSBOOK_E_REQUEST_TOO_LARGE' ? 413 : STATUS_BY_KIND[error.kind];
@@ -81,7 +88,7 @@ function answerError(raw: FastifyError | Error, request: FastifyRequest, reply: 
   if (fe.validation) {
     const first = fe.validation[0];
     void reply.status(400).send({
-      error: { code: 'OPSBOOK_E_REQUEST_INVALID', message: fe.message, path: first?.instancePath || undefined },
+      error: { code: 'OPSBOOK_E_REQUEST_INVALID', message: bounded(fe.message), path: first?.instancePath || undefined },
     } satisfies ErrorBody);
     return;
   }
@@ -89,7 +96,7 @@ function answerError(raw: FastifyError | Error, request: FastifyRequest, reply: 
     // Fastify's own refusals come before any route reads the request: a media type it has no
     // parser for names the content-type header; the rest (size, length, encoding) the body.
     const path = fe.statusCode === 415 ? 'headers.content-type' : 'body';
-    void reply.status(fe.statusCode).send({ error: { code: fe.statusCode === 413 ? 'OPSBOOK_E_REQUEST_TOO_LARGE' : 'OPSBOOK_E_REQUEST_INVALID', message: fe.message, path } } satisfies ErrorBody);
+    void reply.status(fe.statusCode).send({ error: { code: fe.statusCode === 413 ? 'OPSBOOK_E_REQUEST_TOO_LARGE' : 'OPSBOOK_E_REQUEST_INVALID', message: bounded(fe.message), path } } satisfies ErrorBody);
     return;
   }
   request.log.error({ err: error }, 'request failed');

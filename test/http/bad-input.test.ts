@@ -283,6 +283,14 @@ for (const storeName of ['sqlite', 'postgres'] as const) {
         expect(refusal(await api('POST', `/api/incidents/${existing.incident}/status-page`, { title: '   ', body: 'x' }))).toMatchObject({ status: 400, code: 'OPSBOOK_E_STATUS_PAGE', path: 'body.title' });
       });
 
+      it('quotes at most 2,000 characters of what was sent back in an error message', async () => {
+        const long = 'x'.repeat(100_000);
+        const res = refusal(await api('POST', '/api/tokens', { user: long })) as { status: number; message?: string };
+        expect(res).toMatchObject({ status: 404, code: 'OPSBOOK_E_USER_UNKNOWN' });
+        expect(String(res.message).length).toBeLessThan(2100);
+        expect(res.message).toMatch(/… \(\d+ more characters\)$/);
+      });
+
       it('answers a path that is not UTF-8 in the documented shape', async () => {
         expect(refusal(await api('GET', '/api/incidents/%FF%FE'))).toMatchObject({ status: 400, code: 'OPSBOOK_E_REQUEST_INVALID', path: 'url' });
       });
