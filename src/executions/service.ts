@@ -245,6 +245,9 @@ export class ExecutionService {
    * gate. Refusals and commands that cannot run here are recorded too; the result says which.
    */
   async runStep(id: string, step: number, actor: Actor, options: RunStepOptions = {}): Promise<StepRunResult> {
+    // A step the plan lacks is refused before it is claimed: the claim would store its number.
+    const { stored } = await this.running(id);
+    if (!stored.plan.steps[step - 1]) throw new OpsbookError('OPSBOOK_E_EXECUTION_STEP', `no step ${step}: the procedure has ${stored.plan.steps.length} steps`);
     const deps = { ...this.deps, inProcess: this.inProcess, ttlMs: this.deps.config.storage.cluster.lease, markInterrupted: () => this.markInterrupted() };
     return runOnce(deps, id, step, actor, (claim) => this.runStepOnce(id, step, actor, options, claim));
   }

@@ -22,6 +22,21 @@ export interface ErrorBody {
   error: { code: string; message: string; path?: string; request_id?: string };
 }
 
+/**
+ * Fastify's answer for a URL it cannot route at all (a path that is not percent-encoded UTF-8), in
+ * the same shape as every other error.
+ */
+export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const url = request.url.split('?')[0] ?? '';
+  const bad = error.code === 'FST_ERR_BAD_URL';
+  void reply.status(bad ? 400 : 500).send({
+    error: bad
+      ? { code: 'OPSBOOK_E_REQUEST_INVALID', message: `the path ${url.slice(0, 200)} is not percent-encoded UTF-8`, path: 'url' }
+      : { code: 'OPSBOOK_E_INTERNAL', message: `internal error; see the opsbook log for request ${request.id}`, request_id: request.id },
+  } satisfies ErrorBody);
+  if (!bad) request.log.error({ err: error }, 'request failed');
+}
+
 /** Fastify's answer for a URL no route serves, in the same shape as every other error. */
 export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): void {
   void reply.status(404).send({ error: { code: 'OPSBOOK_E_NOT_FOUND', message: `no route for ${request.method} ${request.url.split('?')[0]}` } } satisfies ErrorBody);
@@ -45,12 +60,20 @@ export function errorHandler(daemon: { readonly config: Pick<OpsConfig, 'storage
   return (raw: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void => answerError(raw, request, reply, daemon.config);
 }
 
+/** Longest error message an answer carries: messages quote what was sent, and what was sent may be 100 kB. */
+export const MAX_ERROR_MESSAGE = 2000;
+
+function bounded(message: string): string {
+  return message.length <= MAX_ERROR_MESSAGE ? message : `${message.slice(0, MAX_ERROR_MESSAGE)}… (${message.length - MAX_ERROR_MESSAGE} more characters)`;
+}
+
 function answerError(raw: FastifyError | Error, request: FastifyRequest, reply: FastifyReply, config: Pick<OpsConfig, 'storage'>): void {
   const error = namedStoreError(raw) as FastifyError | Error;
   if (isOpsbookError(error)) {
-    const body: ErrorBody = { error: { code: error.code, message: error.message } };
+    const body: ErrorBody = { error: { code: error.code, message: bounded(error.message) } };
     if (error.location?.path) body.error.path = error.location.path;
-    const status = STATUS_BY_KIND[error.kind];
+    // A body over the route's limit is 413 wherever it is measured (Fastify's parser or a raw-body reader).
+    const status = error.code === 'OPSBOOK_E_REQUEST_TOO_LARGE' ? 413 : STATUS_BY_KIND[error.kind];
     const retryAfter = retryAfterFor(error, config);
     if (retryAfter !== undefined) void reply.header('retry-after', String(retryAfter));
     if (status >= 500) {
@@ -65,12 +88,15 @@ function answerError(raw: FastifyError | Error, request: FastifyRequest, reply: 
   if (fe.validation) {
     const first = fe.validation[0];
     void reply.status(400).send({
-      error: { code: 'OPSBOOK_E_REQUEST_INVALID', message: fe.message, path: first?.instancePath || undefined },
+      error: { code: 'OPSBOOK_E_REQUEST_INVALID', message: bounded(fe.message), path: first?.instancePath || undefined },
     } satisfies ErrorBody);
     return;
   }
   if (fe.statusCode && fe.statusCode < 500) {
-    void reply.status(fe.statusCode).send({ error: { code: fe.statusCode === 413 ? 'OPSBOOK_E_REQUEST_TOO_LARGE' : 'OPSBOOK_E_REQUEST_INVALID', message: fe.message } } satisfies ErrorBody);
+    // Fastify's own refusals come before any route reads the request: a media type it has no
+    // parser for names the content-type header; the rest (size, length, encoding) the body.
+    const path = fe.statusCode === 415 ? 'headers.content-type' : 'body';
+    void reply.status(fe.statusCode).send({ error: { code: fe.statusCode === 413 ? 'OPSBOOK_E_REQUEST_TOO_LARGE' : 'OPSBOOK_E_REQUEST_INVALID', message: bounded(fe.message), path } } satisfies ErrorBody);
     return;
   }
   request.log.error({ err: error }, 'request failed');

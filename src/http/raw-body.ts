@@ -24,7 +24,7 @@ export function keepRawBody(limit: number) {
     for await (const chunk of payload as AsyncIterable<Buffer | string>) {
       const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
       size += b.length;
-      if (size > limit) throw new OpsbookError('OPSBOOK_E_REQUEST_INVALID', `the request body is larger than ${limit} bytes`);
+      if (size > limit) throw new OpsbookError('OPSBOOK_E_REQUEST_TOO_LARGE', `the request body is larger than ${limit} bytes`, { location: { path: 'body' } });
       chunks.push(b);
     }
     const raw = Buffer.concat(chunks);

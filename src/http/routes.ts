@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { z } from 'zod';
+import { z } from 'zod';
+import { isOpsbookError, OpsbookError } from '../lib/errors/index.js';
 import type { Daemon } from '../daemon/index.js';
 import type { Actor } from '../identity/index.js';
 import { requireRole, type RouteAccess } from './auth.js';
@@ -68,6 +69,32 @@ export function route<B = undefined, Q = undefined, P = undefined, R = unknown>(
   return spec;
 }
 
+const REQUEST_PARTS = /^(body|query|params|headers|url)(\.|\[|$)/;
+
+/** The top-level fields a route's body schema names (none when it is not an object). */
+function bodyFields(spec: AnyRoute): ReadonlySet<string> {
+  if (!spec.body) return new Set();
+  const js = z.toJSONSchema(spec.body, { io: 'input', unrepresentable: 'any' }) as { properties?: Record<string, unknown> };
+  return new Set(Object.keys(js.properties ?? {}));
+}
+
+/**
+ * A refusal from the domain names the field in the domain's words (`severity`, `endsAt`, `id`); when
+ * that field is one of the route's path parameters or body fields (as written, or in snake_case), the
+ * path says so in the request's words (`params.id`, `body.severity`, `body.ends_at`), as a refusal by
+ * the schema would.
+ */
+function inRequestTerms(e: unknown, spec: AnyRoute): unknown {
+  if (!isOpsbookError(e) || e.kind === 'internal' || !e.location?.path || REQUEST_PARTS.test(e.location.path)) return e;
+  const path = e.location.path;
+  const head = /^[^.[]+/.exec(path)?.[0] ?? '';
+  const snake = head.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  const fields = bodyFields(spec);
+  const part = spec.url.split('/').includes(`:${head}`) ? `params.${head}` : fields.has(head) ? `body.${head}` : fields.has(snake) ? `body.${snake}` : undefined;
+  if (!part) return e;
+  return new OpsbookError(e.code, e.message, { location: { ...e.location, path: `${part}${path.slice(head.length)}` }, ...(e.details ? { details: e.details } : {}), cause: e.cause });
+}
+
 export function registerRouteTable(app: FastifyInstance, daemon: Daemon, table: RouteTable): void {
   for (const spec of table) {
     app.route({
@@ -86,7 +113,12 @@ export function registerRouteTable(app: FastifyInstance, daemon: Daemon, table: 
           params: spec.params ? parseRequestPart(spec.params, request.params ?? {}, 'params') : undefined,
           actor: request.actor,
         };
-        const result = await spec.handler(ctx);
+        let result: unknown;
+        try {
+          result = await spec.handler(ctx);
+        } catch (e) {
+          throw inRequestTerms(e, spec);
+        }
         if (spec.status) void reply.status(spec.status);
         return result;
       },

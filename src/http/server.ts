@@ -1,6 +1,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Daemon } from '../daemon/index.js';
-import { errorHandler, notFoundHandler } from './errors.js';
+import { errorHandler, frameworkErrorHandler, notFoundHandler } from './errors.js';
+import { registerJsonBody } from './json-body.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerMetricsRoute } from './routes/metrics.js';
 import { identityRoutes } from './routes/identity.js';
@@ -61,7 +62,9 @@ export function buildServer(daemon: Daemon): FastifyInstance {
     bodyLimit: 1024 * 1024,
     // Signed action-link tokens travel in the path and are longer than Fastify's default 100.
     routerOptions: { maxParamLength: 2048 },
+    frameworkErrors: frameworkErrorHandler,
   });
+  registerJsonBody(app);
   app.setErrorHandler(errorHandler(daemon));
   app.setNotFoundHandler(notFoundHandler);
   const inventory: RouteInventoryEntry[] = [];

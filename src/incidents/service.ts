@@ -1,6 +1,7 @@
 import type { AlertEvent } from '../alerts/types.js';
 import type { Actor } from '../identity/index.js';
 import { formatDuration } from '../lib/duration.js';
+import { isInstant } from '../lib/clock.js';
 import { OpsbookError } from '../lib/errors/index.js';
 import { newId } from '../lib/ids.js';
 import {
@@ -532,6 +533,9 @@ export class IncidentService extends IncidentCore {
       throw new OpsbookError('OPSBOOK_E_INCIDENT_INVALID', `change kind "${String(input.kind)}" is not one of ${CHANGE_KINDS.join(', ')}`, { location: { path: 'kind' } });
     }
     if (input.summary.trim() === '') throw new OpsbookError('OPSBOOK_E_INCIDENT_INVALID', 'a change needs a summary', { location: { path: 'summary' } });
+    if (input.at !== undefined && !isInstant(input.at)) {
+      throw new OpsbookError('OPSBOOK_E_INCIDENT_INVALID', `${input.at} is not an instant in epoch ms between 1970 and the year 9999`, { location: { path: 'at' } });
+    }
     const at = input.at ?? this.clock.now();
     const change: ChangeEvent = {
       id: newId('chg', at), at, kind: input.kind, summary: input.summary, actor: actor.name, data: input.data ?? {},

@@ -1,5 +1,5 @@
 import type { Actor } from '../identity/index.js';
-import type { Clock } from '../lib/clock.js';
+import { isInstant, type Clock } from '../lib/clock.js';
 import { OpsbookError } from '../lib/errors/index.js';
 import { newId } from '../lib/ids.js';
 import { patternProblem } from '../lib/pattern.js';
@@ -87,6 +87,8 @@ function validate(input: SilenceInput, now: number): void {
       if (problem) fail(`matchers[${i}].value`, `is not a regular expression opsbook can match in linear time: ${problem}`);
     }
   });
+  if (input.startsAt !== undefined && !isInstant(input.startsAt)) fail('startsAt', `${input.startsAt} is not an instant in epoch ms between 1970 and the year 9999`);
+  if (!isInstant(input.endsAt)) fail('endsAt', `${input.endsAt} is not an instant in epoch ms between 1970 and the year 9999`);
   const starts = input.startsAt ?? now;
   if (input.endsAt <= starts) fail('endsAt', 'a silence must end after it starts');
   if (input.endsAt <= now) fail('endsAt', 'a silence must end in the future');

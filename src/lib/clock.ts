@@ -18,6 +18,14 @@ export interface Clock {
   sleepUntil(at: number, signal?: AbortSignal): Promise<void>;
 }
 
+/** The last instant an ISO 8601 date with a four-digit year names (9999-12-31T23:59:59.999Z), in epoch ms. */
+export const LAST_EPOCH_MS = 253_402_300_799_999;
+
+/** Whether `ms` is an instant opsbook can store and write back as an ISO date: whole ms from 1970 to the end of year 9999. */
+export function isInstant(ms: number): boolean {
+  return Number.isSafeInteger(ms) && ms >= 0 && ms <= LAST_EPOCH_MS;
+}
+
 // Node's setTimeout overflows past 2^31-1 ms; long waits are chained.
 const MAX_TIMEOUT = 2_147_483_647;
 

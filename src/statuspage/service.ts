@@ -50,8 +50,8 @@ export interface StatusPageHost {
 
 const EMAIL = /^[^\s@<>()[\]\\,;:"]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 
-function invalid(message: string): OpsbookError {
-  return new OpsbookError('OPSBOOK_E_STATUS_PAGE', message);
+function invalid(message: string, path?: string): OpsbookError {
+  return new OpsbookError('OPSBOOK_E_STATUS_PAGE', message, path ? { location: { path } } : {});
 }
 
 /**
@@ -86,7 +86,7 @@ export class StatusPage {
     const service = this.publicService(incident.service);
     if (!service) throw invalid(`incident ${incidentId} concerns ${incident.service ? `service "${incident.service}", which is not public` : 'no service'} (status_page.services)`);
     const title = input.title.trim();
-    if (title.length === 0 || title.length > MAX_TITLE_CHARS) throw invalid(`the public title must be 1 to ${MAX_TITLE_CHARS} characters`);
+    if (title.length === 0 || title.length > MAX_TITLE_CHARS) throw invalid(`the public title must be 1 to ${MAX_TITLE_CHARS} characters`, 'title');
     const state = input.state ?? 'investigating';
     const body = this.checkBody(input.body);
     const now = this.host.clock.now();
@@ -102,7 +102,7 @@ export class StatusPage {
   async postUpdate(incidentId: string, input: { state: PublicState; body: string }, actor: Actor): Promise<PublicIncident> {
     const published = await statusIncident(this.host.store.db, incidentId);
     if (!published) throw invalid(`incident ${incidentId} is not on the status page; publish it first`);
-    if (!(PUBLIC_STATES as readonly string[]).includes(input.state)) throw invalid(`state must be one of ${PUBLIC_STATES.join(', ')}`);
+    if (!(PUBLIC_STATES as readonly string[]).includes(input.state)) throw invalid(`state must be one of ${PUBLIC_STATES.join(', ')}`, 'state');
     const body = this.checkBody(input.body);
     const service = this.publicService(published.service_id);
     await this.write(actor.name, 'status.update', incidentId, { state: input.state }, (db) =>
@@ -179,7 +179,7 @@ export class StatusPage {
     const sub = this.page.subscribers;
     if (!sub) throw new OpsbookError('OPSBOOK_E_NOT_FOUND', 'this status page takes no subscribers');
     const address = email.trim().toLowerCase();
-    if (address.length > 254 || !EMAIL.test(address)) throw invalid('that is not an email address');
+    if (address.length > 254 || !EMAIL.test(address)) throw invalid('that is not an email address', 'email');
     const now = this.host.clock.now();
     const db = this.host.store.db;
     const row = await db.transaction().execute(async (trx) => {
@@ -218,8 +218,8 @@ export class StatusPage {
 
   private checkBody(body: string): string {
     const text = body.trim();
-    if (text.length === 0) throw invalid('an update needs words: what the public should know');
-    if (text.length > MAX_UPDATE_CHARS) throw invalid(`an update is at most ${MAX_UPDATE_CHARS} characters (this one has ${text.length})`);
+    if (text.length === 0) throw invalid('an update needs words: what the public should know', 'body');
+    if (text.length > MAX_UPDATE_CHARS) throw invalid(`an update is at most ${MAX_UPDATE_CHARS} characters (this one has ${text.length})`, 'body');
     return text;
   }
 

@@ -91,7 +91,7 @@ describe('escalate, add responder, severity', () => {
     expect(lines).toContain('asked to respond by ana: paged carl by webhook');
     const unknown = await call('POST', `/api/incidents/${id}/responders`, { person: 'nobody-here' });
     expect(unknown.statusCode).toBe(400);
-    expect((unknown.json() as { error: { path: string } }).error.path).toBe('person');
+    expect((unknown.json() as { error: { path: string } }).error.path).toBe('body.person');
   });
 
   it('a severity change moves the response target, counted from the opening', async () => {

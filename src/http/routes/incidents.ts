@@ -5,6 +5,7 @@ import { findSilence } from '../../store/index.js';
 import { OpsbookError } from '../../lib/errors/index.js';
 import { listDeliveries } from '../../notify/index.js';
 import { route, type RouteTable } from '../routes.js';
+import { epochMs } from '../validate.js';
 import { enforceSilenceWrite, TEAM_QUERY, teamView, enforceTeamWrite } from '../teams.js';
 import { operationsOf } from './operations.js';
 import { change, delivery, incident, incidentAlert, incidentEffect, silence, timelineEntry } from '../schemas/incidents.js';
@@ -193,7 +194,7 @@ export function incidentRoutes(daemon: Daemon): RouteTable {
         kind: z.enum(['deploy', 'rollback', 'config', 'other']),
         summary: z.string().min(1).max(1000),
         service: z.string().optional(),
-        at: z.coerce.number().int().optional().describe('Epoch ms; defaults to now.'),
+        at: epochMs().optional().describe('Epoch ms; defaults to now.'),
         data: z.record(z.string(), z.unknown()).optional(),
       }),
       response: z.object({ change, attachedTo: z.array(z.string()).describe('Ids of the incidents it was shown on') }),
@@ -208,8 +209,8 @@ export function incidentRoutes(daemon: Daemon): RouteTable {
       status: 201,
       body: z.object({
         matchers: z.array(z.object({ label: z.string().min(1), op: z.enum(['=', '!=', '=~', '!~']).default('='), value: z.string() })).min(1),
-        starts_at: z.coerce.number().int().optional(),
-        ends_at: z.coerce.number().int(),
+        starts_at: epochMs().optional(),
+        ends_at: epochMs(),
         comment: z.string().min(1),
         on_end: z.enum(['notify_if_firing', 'drop']).default('notify_if_firing'),
       }),

@@ -3,6 +3,7 @@ import type { Daemon } from '../../daemon/index.js';
 import { OpsbookError } from '../../lib/errors/index.js';
 import { describeSchedule, OverrideBook, type StoredOverride } from '../../oncall/index.js';
 import { route, type RouteTable } from '../routes.js';
+import { LAST_EPOCH_MS } from '../validate.js';
 
 /** One person's stretch: who, until when (null beyond the horizon), and the override that put them there. */
 const slot = z.object({ user: z.string().nullable(), override: z.number().int().optional(), until: z.string().nullable() });
@@ -58,7 +59,8 @@ export function oncallRoutes(daemon: Daemon): RouteTable {
         let at = daemon.clock.now();
         if (query.at !== undefined) {
           at = /^\d+$/.test(query.at) ? Number(query.at) : Date.parse(query.at);
-          if (!Number.isFinite(at)) throw new OpsbookError('OPSBOOK_E_REQUEST_INVALID', `at must be epoch ms or an ISO instant with offset (got "${query.at}")`, { location: { path: 'query.at' } });
+          // Digits past the year 9999 are a number but no instant a schedule (or an ISO date) can hold.
+          if (!Number.isFinite(at) || at < 0 || at > LAST_EPOCH_MS) throw new OpsbookError('OPSBOOK_E_REQUEST_INVALID', `at must be epoch ms or an ISO instant with offset (got "${query.at}")`, { location: { path: 'query.at' } });
         }
         let schedules = await book().schedules();
         if (query.schedule !== undefined) {

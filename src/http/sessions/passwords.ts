@@ -27,10 +27,10 @@ function scrypt(password: string, salt: Buffer, cost: ScryptCost): Promise<Buffe
 /** Refuses passwords too short to resist guessing, and absurdly long ones (hashing cost). */
 export function checkPasswordStrength(password: string): void {
   if (password.length < MIN_PASSWORD_LENGTH) {
-    throw new OpsbookError('OPSBOOK_E_PASSWORD_WEAK', `a password needs at least ${MIN_PASSWORD_LENGTH} characters (got ${password.length})`);
+    throw new OpsbookError('OPSBOOK_E_PASSWORD_WEAK', `a password needs at least ${MIN_PASSWORD_LENGTH} characters (got ${password.length})`, { location: { path: 'password' } });
   }
   if (password.length > MAX_PASSWORD_LENGTH) {
-    throw new OpsbookError('OPSBOOK_E_PASSWORD_WEAK', `a password may have at most ${MAX_PASSWORD_LENGTH} characters`);
+    throw new OpsbookError('OPSBOOK_E_PASSWORD_WEAK', `a password may have at most ${MAX_PASSWORD_LENGTH} characters`, { location: { path: 'password' } });
   }
 }
 

@@ -8,6 +8,7 @@ import { errorPage } from './pages/error.js';
 import { isOpsbookError } from '../../lib/errors/index.js';
 import { STATUS_BY_KIND, namedStoreError, retryAfterFor } from '../errors.js';
 import { forTheWeb } from './web-words.js';
+import { findUnstorableText } from '../validate.js';
 
 /** What a page handler gets. */
 export interface UiContext {
@@ -71,6 +72,12 @@ export function registerUiRoutes(app: FastifyInstance, daemon: Daemon, routes: r
             return sendPage(reply, 403, errorPage(daemon, request.session, 403, 'Not allowed', `Your role (${request.actor!.role}) cannot do this; it needs ${spec.access}.`));
           }
         }
+        // Text no store can keep (a NUL, half a surrogate pair) is refused alike on every store, naming where it was.
+        const parts = { params: strings(request.params), query: strings(request.query), form: strings(request.body) };
+        for (const [part, value] of Object.entries(parts)) {
+          const bad = findUnstorableText(value, part);
+          if (bad) return sendPage(reply, 400, errorPage(daemon, request.session, 400, 'That did not work', `${bad.path} holds ${bad.what}`));
+        }
         let result: UiResult;
         try {
           result = await spec.handler({
@@ -79,9 +86,7 @@ export function registerUiRoutes(app: FastifyInstance, daemon: Daemon, routes: r
           reply,
           actor: request.actor,
           session: request.session,
-          params: strings(request.params),
-          query: strings(request.query),
-          form: strings(request.body),
+          ...parts,
           });
         } catch (raw) {
           // Errors people can act on become a page; anything else goes to the shared handler and the log.

@@ -45,6 +45,8 @@ export function readSlackInteraction(payload: unknown): SlackInteraction | strin
   } catch {
     return 'the form field "payload" is not JSON';
   }
+  // Valid JSON need not be an object: `null`, a list or a number is no interaction.
+  if (!p || typeof p !== 'object' || Array.isArray(p)) return 'the form field "payload" is not a JSON object';
   if (p.type !== 'block_actions') return `opsbook answers block_actions only (got ${String(p.type)})`;
   const user = p.user as { id?: unknown; username?: unknown; name?: unknown } | undefined;
   const action = (Array.isArray(p.actions) ? p.actions[0] : undefined) as { action_id?: unknown; value?: unknown } | undefined;
@@ -57,7 +59,7 @@ export function readSlackInteraction(payload: unknown): SlackInteraction | strin
   } catch {
     return 'payload.actions[0].value is not an opsbook button';
   }
-  if (typeof value.i !== 'string' || (value.r !== undefined && typeof value.r !== 'number')) return 'payload.actions[0].value is not an opsbook button';
+  if (!value || typeof value !== 'object' || typeof value.i !== 'string' || (value.r !== undefined && typeof value.r !== 'number')) return 'payload.actions[0].value is not an opsbook button';
   const name = typeof user.username === 'string' ? user.username : typeof user.name === 'string' ? user.name : undefined;
   return { userId: user.id, ...(name ? { userName: name } : {}), action: action.action_id, incidentId: value.i, epoch: typeof value.r === 'number' ? value.r : 0, responseUrl: p.response_url };
 }
