@@ -1,27 +1,18 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { OpsbookError } from '../lib/errors/index.js';
-import { jsonPath } from './validate.js';
+import { firstInJson, jsonNodePath, jsonPath } from './validate.js';
 
 /**
  * The path of the first key that would reach an object's prototype when the parsed body is copied
- * (`__proto__`, or `constructor` holding `prototype`), walked without recursion.
+ * (`__proto__`, or `constructor` holding `prototype`).
  */
 function prototypeKey(value: unknown): string | undefined {
-  const stack: Array<{ value: unknown; path: PropertyKey[] }> = [{ value, path: [] }];
-  while (stack.length > 0) {
-    const { value: v, path } = stack.pop()!;
-    if (!v || typeof v !== 'object') continue;
-    if (Array.isArray(v)) {
-      for (let i = v.length - 1; i >= 0; i--) stack.push({ value: v[i], path: [...path, i] });
-      continue;
-    }
-    for (const [key, child] of Object.entries(v)) {
-      if (key === '__proto__') return jsonPath('body', [...path, key]);
-      if (key === 'constructor' && child && typeof child === 'object' && Object.hasOwn(child, 'prototype')) return jsonPath('body', [...path, key, 'prototype']);
-      stack.push({ value: child, path: [...path, key] });
-    }
-  }
-  return undefined;
+  return firstInJson(value, (node) => {
+    if (node.key === '__proto__') return jsonPath('body', jsonNodePath(node));
+    const v = node.value;
+    if (node.key === 'constructor' && v && typeof v === 'object' && !Array.isArray(v) && Object.hasOwn(v, 'prototype')) return jsonPath('body', [...jsonNodePath(node), 'prototype']);
+    return undefined;
+  });
 }
 
 /**
