@@ -12,8 +12,7 @@ import tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeCertificate, type TestCertificate } from '../../src/checks/testing/index.js';
-import { openStore, type Store } from '../../src/store/index.js';
-import { startKillableDaemon, type KillableDaemon } from '../support/killable-daemon.js';
+import { DaemonsOnOneStore, type KillableDaemon } from '../support/killable-daemon.js';
 import { minuteNow } from '../support/simulated-daemon.js';
 import { scaled } from '../support/timing.js';
 
@@ -24,28 +23,18 @@ describe('a certificate that crosses its expiry threshold while opsbook is down'
   let dir = '';
   let cert: TestCertificate | undefined;
   let server: tls.Server | undefined;
-  let store: Store | undefined;
-  const running: KillableDaemon[] = [];
 
   afterAll(async () => {
-    for (const d of running.splice(0)) await d.kill();
-    await store?.close();
+    await daemons.close();
     await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
     cert?.cleanup();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   }, scaled(60_000));
 
-  const start = async (at: number) => {
-    const d = await startKillableDaemon(path.join(dir, 'ops.yaml'), at);
-    running.push(d);
-    store ??= await openStore({ url: path.join(dir, 'opsbook.db') });
-    return d;
-  };
-  const kill = async (d: KillableDaemon) => {
-    running.splice(running.indexOf(d), 1);
-    await d.kill();
-  };
-  const incidents = async () => (await store!.db.selectFrom('incidents').select(['id', 'state']).orderBy('opened_at').execute()).map((i) => ({ ...i }));
+  const daemons = new DaemonsOnOneStore(() => dir);
+  const start = (at: number) => daemons.start(at);
+  const kill = (d: KillableDaemon) => daemons.kill(d);
+  const incidents = () => daemons.incidents();
   /** Advances `d` an hour at a time from `from` to `to` (each run settled). */
   const hours = async (d: KillableDaemon, from: number, to: number) => {
     for (let t = from + HOUR; t <= to; t += HOUR) await d.advanceTo(t);

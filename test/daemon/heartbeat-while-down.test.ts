@@ -10,8 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openStore, type Store } from '../../src/store/index.js';
-import { startKillableDaemon, type KillableDaemon } from '../support/killable-daemon.js';
+import { DaemonsOnOneStore, type KillableDaemon } from '../support/killable-daemon.js';
 import { scaled } from '../support/timing.js';
 
 const MINUTE = 60_000;
@@ -20,13 +19,9 @@ const T0 = Date.parse('2026-03-02T00:00:00Z');
 
 describe('a heartbeat whose deadline passes while opsbook is down', () => {
   let dir = '';
-  let store: Store | undefined;
-  const running: KillableDaemon[] = [];
 
   afterEach(async () => {
-    for (const d of running.splice(0)) await d.kill();
-    await store?.close();
-    store = undefined;
+    await daemons.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }, scaled(60_000));
 
@@ -37,23 +32,16 @@ describe('a heartbeat whose deadline passes while opsbook is down', () => {
       `storage:\n  url: "${path.join(dir, 'opsbook.db')}"\nchecks:\n  - { id: nightly-backup, kind: heartbeat, period: 1h, grace: 5m, interval: 1m, failure_threshold: 2, success_threshold: 1 }\n`,
     );
   };
-  const start = async (at: number) => {
-    const d = await startKillableDaemon(path.join(dir, 'ops.yaml'), at);
-    running.push(d);
-    store ??= await openStore({ url: path.join(dir, 'opsbook.db') });
-    return d;
-  };
-  const kill = async (d: KillableDaemon) => {
-    running.splice(running.indexOf(d), 1);
-    await d.kill();
-  };
+  const daemons = new DaemonsOnOneStore(() => dir);
+  const start = (at: number) => daemons.start(at);
+  const kill = (d: KillableDaemon) => daemons.kill(d);
   /** The job's beat, over the daemon's API, with the URL token the store keeps. */
   const beat = async (d: KillableDaemon) => {
-    const { token } = await store!.db.selectFrom('check_heartbeats').select('token').where('check_id', '=', 'nightly-backup').executeTakeFirstOrThrow();
+    const { token } = await daemons.store.db.selectFrom('check_heartbeats').select('token').where('check_id', '=', 'nightly-backup').executeTakeFirstOrThrow();
     const r = await fetch(`${d.api}/api/heartbeats/${token}`, { method: 'POST' });
     expect(r.status).toBeLessThan(300);
   };
-  const incidents = async () => (await store!.db.selectFrom('incidents').select(['id', 'state']).orderBy('opened_at').execute()).map((i) => ({ ...i }));
+  const incidents = () => daemons.incidents();
   /** Advances `d` a minute at a time to `at` (each minute's check run settled). */
   const minutes = async (d: KillableDaemon, from: number, to: number) => {
     for (let t = from + MINUTE; t <= to; t += MINUTE) await d.advanceTo(t);

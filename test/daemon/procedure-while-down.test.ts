@@ -9,8 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openStore, type Store } from '../../src/store/index.js';
-import { startKillableDaemon, type KillableDaemon } from '../support/killable-daemon.js';
+import { DaemonsOnOneStore, type KillableDaemon } from '../support/killable-daemon.js';
 import { scaled } from '../support/timing.js';
 
 const HOUR = 3_600_000;
@@ -31,13 +30,9 @@ cat healthy.flag
 
 describe('a procedure run by cron, across a kill of the daemon on SQLite', () => {
   let dir = '';
-  let store: Store | undefined;
-  const running: KillableDaemon[] = [];
 
   afterEach(async () => {
-    for (const d of running.splice(0)) await d.kill();
-    await store?.close();
-    store = undefined;
+    await daemons.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }, scaled(60_000));
 
@@ -51,19 +46,12 @@ describe('a procedure run by cron, across a kill of the daemon on SQLite', () =>
       `storage:\n  url: "${path.join(dir, 'opsbook.db')}"\nservices:\n  - { id: web, shell: { cwd: "." } }\nrunbooks: [runbooks/ops.md]\nprocedures:\n  "runbooks/ops.md#rb-7": { service: web, cron: "0 7 * * *", time_zone: UTC }\n`,
     );
   };
-  const start = async (at: number) => {
-    const d = await startKillableDaemon(path.join(dir, 'ops.yaml'), at);
-    running.push(d);
-    store ??= await openStore({ url: path.join(dir, 'opsbook.db') });
-    return d;
-  };
-  const kill = async (d: KillableDaemon) => {
-    running.splice(running.indexOf(d), 1);
-    await d.kill();
-  };
+  const daemons = new DaemonsOnOneStore(() => dir);
+  const start = (at: number) => daemons.start(at);
+  const kill = (d: KillableDaemon) => daemons.kill(d);
   /** The scheduled runs stored: when each started on the clock, and how it ended. */
   const runs = async () =>
-    (await store!.db.selectFrom('executions').select(['started_at', 'state']).where('trigger', '=', 'cron').orderBy('started_at').execute()).map((r) => ({
+    (await daemons.store.db.selectFrom('executions').select(['started_at', 'state']).where('trigger', '=', 'cron').orderBy('started_at').execute()).map((r) => ({
       at: new Date(Number(r.started_at)).toISOString(),
       state: r.state,
     }));

@@ -17,8 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openStore, type Store } from '../../src/store/index.js';
-import { startKillableDaemon, type KillableDaemon } from '../support/killable-daemon.js';
+import { DaemonsOnOneStore, type KillableDaemon } from '../support/killable-daemon.js';
 import { startStatusServer, type StatusServer } from '../support/net.js';
 import { scaled } from '../support/timing.js';
 
@@ -28,15 +27,11 @@ const RULE = 'slo:api-availability';
 
 describe('an SLO burn-rate alert across a kill of opsbook on SQLite', () => {
   let dir = '';
-  let store: Store | undefined;
   let target: StatusServer | undefined;
   let healthy = false;
-  const running: KillableDaemon[] = [];
 
   afterEach(async () => {
-    for (const d of running.splice(0)) await d.kill();
-    await store?.close();
-    store = undefined;
+    await daemons.close();
     await target?.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }, scaled(60_000));
@@ -50,16 +45,9 @@ describe('an SLO burn-rate alert across a kill of opsbook on SQLite', () => {
       `storage:\n  url: "${path.join(dir, 'opsbook.db')}"\nchecks:\n  - { id: api, kind: http, url: "${target.url}/health", interval: 10s, timeout: 5s }\nslos:\n  - { id: api-availability, kind: availability, checks: [api], objective: 99% }\n`,
     );
   };
-  const start = async (at: number) => {
-    const d = await startKillableDaemon(path.join(dir, 'ops.yaml'), at);
-    running.push(d);
-    store ??= await openStore({ url: path.join(dir, 'opsbook.db') });
-    return d;
-  };
-  const kill = async (d: KillableDaemon) => {
-    running.splice(running.indexOf(d), 1);
-    await d.kill();
-  };
+  const daemons = new DaemonsOnOneStore(() => dir);
+  const start = (at: number) => daemons.start(at);
+  const kill = (d: KillableDaemon) => daemons.kill(d);
   /** Advances `d` a minute at a time from `from` to `to`. */
   const minutes = async (d: KillableDaemon, from: number, to: number) => {
     for (let t = from + MINUTE; t <= to; t += MINUTE) await d.advanceTo(t);
@@ -67,7 +55,7 @@ describe('an SLO burn-rate alert across a kill of opsbook on SQLite', () => {
   /** The SLO's alerts recorded in incidents: the incident, its state, the alert's state. */
   const sloAlerts = async () =>
     (
-      await store!.db
+      await daemons.store.db
         .selectFrom('incident_alerts as a')
         .innerJoin('incidents as i', 'i.id', 'a.incident_id')
         .select(['a.incident_id', 'i.state as incident', 'a.state as alert', 'a.labels'])
@@ -81,13 +69,13 @@ describe('an SLO burn-rate alert across a kill of opsbook on SQLite', () => {
     await setUp();
     const first = await start(T0);
     // Migrated by the daemon: from now on the store refuses the SLO's alert rows (and the incidents they would open).
-    await sql`CREATE TRIGGER refuse_slo_alerts BEFORE INSERT ON incident_alerts WHEN NEW.rule_id LIKE 'slo:%' BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`.execute(store!.db);
+    await sql`CREATE TRIGGER refuse_slo_alerts BEFORE INSERT ON incident_alerts WHEN NEW.rule_id LIKE 'slo:%' BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`.execute(daemons.store.db);
     await minutes(first, T0, T0 + 12 * MINUTE);
     // The check's own incident opened: the pipeline ran; the burn's could not be written.
-    expect((await store!.db.selectFrom('incident_alerts').select('rule_id').execute()).map((r) => r.rule_id)).not.toContain(RULE);
-    expect(await store!.db.selectFrom('incidents').select('id').execute()).toHaveLength(1);
+    expect((await daemons.store.db.selectFrom('incident_alerts').select('rule_id').execute()).map((r) => r.rule_id)).not.toContain(RULE);
+    expect(await daemons.store.db.selectFrom('incidents').select('id').execute()).toHaveLength(1);
     await kill(first);
-    await sql`DROP TRIGGER refuse_slo_alerts`.execute(store!.db);
+    await sql`DROP TRIGGER refuse_slo_alerts`.execute(daemons.store.db);
 
     const second = await start(T0 + 13 * MINUTE);
     await minutes(second, T0 + 13 * MINUTE, T0 + 16 * MINUTE);

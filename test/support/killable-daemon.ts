@@ -5,6 +5,8 @@
  * at its own instant.
  */
 import type { ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { openStore, type Store } from '../../src/store/index.js';
 import { kill9, startChild } from './crash.js';
 
 export interface KillableDaemon {
@@ -34,4 +36,45 @@ export async function startKillableDaemon(configPath: string, at: number): Promi
       await kill9(child);
     },
   };
+}
+
+/**
+ * Daemons started one after another on one SQLite store (`opsbook.db` beside the config), each
+ * killed before the next, and the test's own connection to that store. `close` kills what still
+ * runs and closes the store; `dir` is read at the first start (tests make it inside their `it`).
+ */
+export class DaemonsOnOneStore {
+  private readonly running: KillableDaemon[] = [];
+  private opened: Store | undefined;
+
+  constructor(private readonly dir: () => string) {}
+
+  async start(at: number): Promise<KillableDaemon> {
+    const d = await startKillableDaemon(path.join(this.dir(), 'ops.yaml'), at);
+    this.running.push(d);
+    this.opened ??= await openStore({ url: path.join(this.dir(), 'opsbook.db') });
+    return d;
+  }
+
+  async kill(d: KillableDaemon): Promise<void> {
+    this.running.splice(this.running.indexOf(d), 1);
+    await d.kill();
+  }
+
+  /** The test's connection to the store (open once a daemon has started). */
+  get store(): Store {
+    if (!this.opened) throw new Error('no daemon has started yet: the store is not open');
+    return this.opened;
+  }
+
+  /** The stored incidents, oldest first: id and state. */
+  async incidents(): Promise<Array<{ id: string; state: string }>> {
+    return (await this.store.db.selectFrom('incidents').select(['id', 'state']).orderBy('opened_at').execute()).map((i) => ({ ...i }));
+  }
+
+  async close(): Promise<void> {
+    for (const d of this.running.splice(0)) await d.kill();
+    await this.opened?.close();
+    this.opened = undefined;
+  }
 }
