@@ -34,14 +34,14 @@ for (const target of storeTargets('opsbook-status-updates', { migrated: true }))
       await ops().settle(scaled(5_000));
     };
     /** One Alertmanager notification of one alert; the incident it touched. */
-    const send = async (status: 'firing' | 'resolved', name: string, severity: string, service: string) => {
+    const send = async (status: 'firing' | 'resolved', name: string, severity: string, service: string, policy?: string) => {
       const res = await server.app.inject({
         method: 'POST',
         url: '/api/ingest/alertmanager',
         headers: { authorization: `Bearer ${KEY}` },
         payload: {
           version: '4', status, receiver: 'opsbook', groupKey: 'g', groupLabels: {}, commonLabels: {}, commonAnnotations: {}, externalURL: 'http://am',
-          alerts: [{ status, labels: { alertname: name, severity, service }, annotations: { summary: name }, startsAt: new Date(clock.now()).toISOString(), fingerprint: name }],
+          alerts: [{ status, labels: { alertname: name, severity, service, ...(policy ? { escalation_policy: policy } : {}) }, annotations: { summary: name }, startsAt: new Date(clock.now()).toISOString(), fingerprint: name }],
         },
       });
       expect(res.statusCode, res.body).toBe(200);
@@ -62,7 +62,9 @@ for (const target of storeTargets('opsbook-status-updates', { migrated: true }))
           `services:\n  - { id: shop }\n  - { id: queue }\n  - { id: disk }\n  - { id: api }\n  - { id: cache }\n  - { id: search }\n` +
           // Port 9 (discard) refuses: every message stays in the outbox, retrying, which is all this test reads.
           `channels:\n  - { id: hook, kind: webhook, url: "http://127.0.0.1:9/hook", secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"] }\n` +
-          `escalation_policies:\n  - id: default\n    steps:\n      - { targets: [{ channel: hook }], timeout: 1h }\n      - { targets: [{ channel: hook }], timeout: 1h }\n`,
+          `escalation_policies:\n  - id: default\n    steps:\n      - { targets: [{ channel: hook }], timeout: 1h }\n      - { targets: [{ channel: hook }], timeout: 1h }\n` +
+          // The same two steps with short timeouts, for the escalations that must run out (fewer minutes to simulate).
+          `  - id: brief\n    steps:\n      - { targets: [{ channel: hook }], timeout: 5m }\n      - { targets: [{ channel: hook }], timeout: 5m }\n`,
       }, { clock });
     }, scaled(60_000));
 
@@ -156,12 +158,12 @@ for (const target of storeTargets('opsbook-status-updates', { migrated: true }))
     }, scaled(120_000));
 
     it('resolves an exhausted escalation with its incident, which the look then leaves alone', async () => {
-      await send('firing', 'Cache cold', 'P1', 'cache');
+      await send('firing', 'Cache cold', 'P1', 'cache', 'brief');
       const incident = await incidentOf('cache');
       // Both steps time out unanswered: the escalation runs out.
-      await runFor(125 * 60_000);
+      await runFor(11 * 60_000);
       expect(await escalation(incident.id)).toBe('exhausted');
-      await send('resolved', 'Cache cold', 'P1', 'cache');
+      await send('resolved', 'Cache cold', 'P1', 'cache', 'brief');
       expect(await told(incident.id, 'incident.resolved')).toBe(1);
       const logger = server.daemon.logger;
       const warned: string[] = [];
@@ -181,9 +183,9 @@ for (const target of storeTargets('opsbook-status-updates', { migrated: true }))
     }, scaled(120_000));
 
     it('tells the channel an exhausted escalation paged that its incident was acknowledged', async () => {
-      await send('firing', 'Search down', 'P1', 'search');
+      await send('firing', 'Search down', 'P1', 'search', 'brief');
       const incident = await incidentOf('search');
-      await runFor(125 * 60_000);
+      await runFor(11 * 60_000);
       expect(await escalation(incident.id)).toBe('exhausted');
       expect((await ops().act(incident.id, 'acknowledge', ana)).state).toBe('acknowledged');
       // Every step paged the channel: it hears of the acknowledgement as it would have before the last timeout.
