@@ -132,10 +132,11 @@ export class CheckScheduler<C extends SchedulableCheck> {
    * Adds checks (ids it does not run yet; a known id is replaced), each planned at its first grid
    * slot from now, `initial_delay` counted from the start. With `lastRuns` (the checks of a
    * partition taken over from another process, and when each last ran as far as the store knows),
-   * a check whose last run is an interval old or older runs at once — the previous holder stopped
-   * before its next run, and its phase may be most of an interval away — spread over
-   * CATCH_UP_WINDOW_MS, oldest first (or at its phase slot if that comes sooner), then at its phase; one that ran recently keeps its phase slot,
-   * but not sooner than half an interval after that run, so the handover does not run it twice.
+   * each check's next run is the one its previous holder would have made (see `dueAfter`): when
+   * that has passed — the previous holder stopped before it — the check runs at once, spread over
+   * CATCH_UP_WINDOW_MS, oldest first (or at its phase slot if that comes sooner), then at its phase;
+   * otherwise at it, so the handover neither runs a check twice in an interval nor leaves it
+   * unrun for longer than one.
    */
   add(checks: readonly C[], lastRuns?: ReadonlyMap<string, LastRun>): void {
     if (checks.length === 0) return;
@@ -185,11 +186,16 @@ export class CheckScheduler<C extends SchedulableCheck> {
     const overdue: Array<{ entry: Entry<C>; at: number }> = [];
     for (const entry of entries) {
       const last = lastRuns?.get(entry.check.id);
-      const { intervalMs, initialDelayMs } = entry.check;
       // A check still in its initial delay waits for it, whatever ran before.
-      if (!last || now < this.startedAt + initialDelayMs) this.plan(entry, now);
-      else if (now - last.at >= intervalMs) overdue.push({ entry, at: last.at });
-      else this.plan(entry, last.ran ? Math.max(now, last.at + Math.ceil(intervalMs / 2)) : now);
+      if (!last || now < this.startedAt + entry.check.initialDelayMs) {
+        this.plan(entry, now);
+        continue;
+      }
+      // A run stamped later than now (by a previous holder whose clock is ahead of this one's) counts as now.
+      const at = Math.min(last.at, now);
+      const due = this.dueAfter(entry, at, last.ran);
+      if (due <= now) overdue.push({ entry, at });
+      else this.push(entry, due);
     }
     overdue.sort((a, b) => a.at - b.at);
     overdue.forEach(({ entry }, i) => {
@@ -198,6 +204,22 @@ export class CheckScheduler<C extends SchedulableCheck> {
       const slot = nextSlot(now, this.phaseOf(entry), intervalMs);
       this.push(entry, Math.min(slot, now + Math.floor((Math.min(intervalMs, CATCH_UP_WINDOW_MS) * i) / overdue.length)));
     });
+  }
+
+  /**
+   * When a check taken over is next due, from its last run as the store knows it (`at`): its first
+   * grid slot at least half an interval after that run — the slot its previous holder planned next,
+   * even when that run was itself a run at once off the grid (a catch-up after an earlier move) —
+   * but no later than an interval after it. For a check never run, `at` is when it was first
+   * planned, and it is due at its first slot from then. Judged by the interval alone, a check whose
+   * off-grid last run was less than an interval old but whose slot had passed unrun (its holder
+   * stopped, died or gave the partition back first) waited for the slot after: up to two intervals
+   * without a run, plus the move.
+   */
+  private dueAfter(entry: Entry<C>, at: number, ran: boolean): number {
+    const { intervalMs } = entry.check;
+    if (!ran) return nextSlot(at, this.phaseOf(entry), intervalMs);
+    return Math.min(nextSlot(at + Math.ceil(intervalMs / 2), this.phaseOf(entry), intervalMs), at + intervalMs);
   }
 
   /** Plans the entry at its first grid slot at or after `notBefore`, `initial_delay` counted from the start. */

@@ -10,6 +10,10 @@ const TICK = 50;
 
 const check = (id: string, initialDelayMs = 0): SchedulableCheck => ({ id, kind: 'http', intervalMs: INTERVAL, initialDelayMs });
 const phase = (id: string) => phaseOf(id, INTERVAL, TICK);
+/** The first id `${prefix}N` that meets `accept`. */
+const idWhere = (prefix: string, accept: (id: string) => boolean): string => {
+  for (let k = 0; ; k++) if (accept(`${prefix}${k}`)) return `${prefix}${k}`;
+};
 /** Whether `at` is on the check's grid (phase + k × interval). */
 const onGrid = (id: string, at: number) => (((at - phase(id)) % INTERVAL) + INTERVAL) % INTERVAL === 0;
 
@@ -52,20 +56,51 @@ describe('checks taken over from another process', () => {
     }
   });
 
-  it('keeps the phase slot of a check that ran within its interval, not sooner than half an interval after that run', async () => {
+  it('keeps the phase slot of a check that ran within its interval, not sooner than half an interval after that run nor later than an interval after it', async () => {
     const clock = new SimulatedClock(T0);
     const { scheduler, runs } = started(clock);
-    // One last ran at its slot; one at a run at once off its grid 10 s ago (its slot within the next
-    // half interval is skipped, the next one kept).
+    // One last ran at its slot; two at a run at once off their grid 10 s ago: one whose slot comes
+    // within the interval after that run (its slot within the next half interval is skipped), one
+    // whose slot comes only later (it runs an interval after that run, then on its grid).
     const onSlot = 'on-slot';
-    const offGrid = 'off-grid';
+    const lastOff = T0 - 10 * S;
+    const nearSlot = idWhere('near', (id) => nextSlot(lastOff + INTERVAL / 2, phase(id), INTERVAL) < lastOff + INTERVAL);
+    const farSlot = idWhere('far', (id) => nextSlot(lastOff + INTERVAL / 2, phase(id), INTERVAL) > lastOff + INTERVAL);
     const lastSlot = nextSlot(T0, phase(onSlot), INTERVAL) - INTERVAL;
-    scheduler.add([check(onSlot), check(offGrid)], new Map([[onSlot, { at: lastSlot, ran: true }], [offGrid, { at: T0 - 10 * S, ran: true }]]));
-    await clock.advance(2 * INTERVAL);
+    scheduler.add([check(onSlot), check(nearSlot), check(farSlot)], new Map([[onSlot, { at: lastSlot, ran: true }], [nearSlot, { at: lastOff, ran: true }], [farSlot, { at: lastOff, ran: true }]]));
+    await clock.advance(3 * INTERVAL);
     await scheduler.stop();
-    expect(runs(onSlot)).toEqual([lastSlot + INTERVAL, lastSlot + 2 * INTERVAL]);
-    expect(runs(offGrid)[0]).toBe(nextSlot(T0 + 20 * S, phase(offGrid), INTERVAL));
-    expect(runs(offGrid).every((at) => onGrid(offGrid, at))).toBe(true);
+    expect(runs(onSlot).slice(0, 2)).toEqual([lastSlot + INTERVAL, lastSlot + 2 * INTERVAL]);
+    expect(runs(nearSlot)[0]).toBe(nextSlot(lastOff + INTERVAL / 2, phase(nearSlot), INTERVAL));
+    expect(runs(nearSlot).every((at) => onGrid(nearSlot, at))).toBe(true);
+    const [first, ...then] = runs(farSlot);
+    expect(first).toBe(lastOff + INTERVAL);
+    expect(then[0]).toBe(nextSlot(first! + INTERVAL / 2, phase(farSlot), INTERVAL));
+    expect(then.every((at) => onGrid(farSlot, at))).toBe(true);
+  });
+
+  it('runs at once a check whose next slot passed unrun, though its last run, off its grid, is less than an interval old', async () => {
+    const clock = new SimulatedClock(T0);
+    const { scheduler, runs } = started(clock);
+    // Its previous holder ran it at once 40 s ago (off its grid, after a move of its own); its slot
+    // half an interval after that came 10 s ago, and that holder had stopped by then.
+    const last = T0 - 40 * S;
+    const id = idWhere('missed-slot', (c) => nextSlot(last + INTERVAL / 2, phase(c), INTERVAL) < T0);
+    scheduler.add([check(id)], new Map([[id, { at: last, ran: true }]]));
+    await clock.advance(INTERVAL);
+    await scheduler.stop();
+    // Not at its slot after (up to 110 s after its last run): at once.
+    expect(runs(id)[0]).toBeLessThanOrEqual(T0 + CATCH_UP_WINDOW_MS);
+  });
+
+  it('counts a last run stamped later than now (by a holder whose clock is ahead) as now', async () => {
+    const clock = new SimulatedClock(T0);
+    const { scheduler, runs } = started(clock);
+    scheduler.add([check('ahead')], new Map([['ahead', { at: T0 + 5 * INTERVAL, ran: true }]]));
+    await clock.advance(INTERVAL);
+    await scheduler.stop();
+    expect(runs('ahead')[0]).toBeGreaterThanOrEqual(T0 + INTERVAL / 2);
+    expect(runs('ahead')[0]).toBeLessThanOrEqual(T0 + INTERVAL);
   });
 
   it('a check never run counts from when it was first planned: at once an interval after, at its phase before', async () => {
