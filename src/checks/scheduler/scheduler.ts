@@ -207,19 +207,30 @@ export class CheckScheduler<C extends SchedulableCheck> {
   }
 
   /**
-   * When a check taken over is next due, from its last run as the store knows it (`at`): its first
-   * grid slot at least half an interval after that run — the slot its previous holder planned next,
-   * even when that run was itself a run at once off the grid (a catch-up after an earlier move) —
-   * but no later than an interval after it. For a check never run, `at` is when it was first
-   * planned, and it is due at its first slot from then. Judged by the interval alone, a check whose
-   * off-grid last run was less than an interval old but whose slot had passed unrun (its holder
-   * stopped, died or gave the partition back first) waited for the slot after: up to two intervals
-   * without a run, plus the move.
+   * When a check taken over is next due, from its last run as the store knows it (`at`): when its
+   * previous holder would have run it next (see nextAfter), so no later than an interval after that
+   * run, even when that run was itself a run at once off the grid (a catch-up after an earlier move).
+   * For a check never run, `at` is when it was first planned, and it is due at its first slot from
+   * then. Judged by the interval alone, a check whose off-grid last run was less than an interval old
+   * but whose slot had passed unrun (its holder stopped, died or gave the partition back first)
+   * waited for the slot after: up to two intervals without a run, plus the move.
    */
   private dueAfter(entry: Entry<C>, at: number, ran: boolean): number {
+    return ran ? this.nextAfter(entry, at) : nextSlot(at, this.phaseOf(entry), entry.check.intervalMs);
+  }
+
+  /**
+   * The run after one planned at `at`: its next slot on the grid — after a run off the grid (at once,
+   * after a move), the first slot at least half an interval later, or, when that slot is more than an
+   * interval away, half an interval before it: every run within an interval of the one before, and
+   * back on the grid at the next. (The slot alone left up to one and a half intervals without a run
+   * after each catch-up: with a move or a stop in the next interval, a check went silent past two.)
+   */
+  private nextAfter(entry: Entry<C>, at: number): number {
     const { intervalMs } = entry.check;
-    if (!ran) return nextSlot(at, this.phaseOf(entry), intervalMs);
-    return Math.min(nextSlot(at + Math.ceil(intervalMs / 2), this.phaseOf(entry), intervalMs), at + intervalMs);
+    const half = Math.ceil(intervalMs / 2);
+    const slot = nextSlot(at + half, this.phaseOf(entry), intervalMs);
+    return slot > at + intervalMs ? slot - half : slot;
   }
 
   /** Plans the entry at its first grid slot at or after `notBefore`, `initial_delay` counted from the start. */
@@ -306,10 +317,8 @@ export class CheckScheduler<C extends SchedulableCheck> {
         entry.busy = true;
         this.waiting.push({ entry, plannedAt });
       }
-      // Fixed rate: plan from the plan, on the grid (the next slot, or after a run at once off the
-      // grid, the first slot at least half an interval later). If far behind, skip whole intervals
-      // rather than burst.
-      let next = nextSlot(plannedAt + Math.ceil(entry.check.intervalMs / 2), this.phaseOf(entry), entry.check.intervalMs);
+      // Fixed rate: plan from the plan (see nextAfter). If far behind, skip whole intervals rather than burst.
+      let next = this.nextAfter(entry, plannedAt);
       if (next <= now - entry.check.intervalMs) {
         const skipped = Math.floor((now - next) / entry.check.intervalMs);
         next += skipped * entry.check.intervalMs;

@@ -32,7 +32,7 @@ function started(clock: SimulatedClock) {
 }
 
 describe('checks taken over from another process', () => {
-  it('runs overdue checks at once, spread over the catch-up window oldest first, then on their grid', async () => {
+  it('runs overdue checks at once, spread over the catch-up window oldest first, then each within an interval of its last run and on its grid', async () => {
     const clock = new SimulatedClock(T0);
     const { scheduler, runs } = started(clock);
     const ids = Array.from({ length: 200 }, (_, i) => `c${i}`);
@@ -48,11 +48,17 @@ describe('checks taken over from another process', () => {
     await clock.advance(3 * INTERVAL);
     await scheduler.stop();
     for (const id of ids) {
-      const [caughtUp, ...after] = runs(id);
-      expect(after.length, id).toBeGreaterThanOrEqual(2);
-      expect(after.every((at) => onGrid(id, at)), id).toBe(true);
-      // The slot after the run at once, unless it falls within half an interval of it.
-      expect(after[0], id).toBe(nextSlot(caughtUp! + INTERVAL / 2, phase(id), INTERVAL));
+      const all = runs(id);
+      const [caughtUp, ...after] = all;
+      expect(after.length, id).toBeGreaterThanOrEqual(3);
+      // Every run within an interval of the one before, and not within half an interval of it.
+      for (let i = 1; i < all.length; i++) expect(all[i]! - all[i - 1]!, `${id} run ${i}`).toBeGreaterThanOrEqual(INTERVAL / 2);
+      for (let i = 1; i < all.length; i++) expect(all[i]! - all[i - 1]!, `${id} run ${i}`).toBeLessThanOrEqual(INTERVAL);
+      // The slot half an interval or more after the run at once; when that is more than an interval
+      // away, half an interval before it first. On the grid from then on.
+      const slot = nextSlot(caughtUp! + INTERVAL / 2, phase(id), INTERVAL);
+      expect(after.slice(0, 2), id).toEqual(slot > caughtUp! + INTERVAL ? [slot - INTERVAL / 2, slot] : [slot, slot + INTERVAL]);
+      expect(after.slice(1).every((at) => onGrid(id, at)), id).toBe(true);
     }
   });
 
@@ -61,7 +67,7 @@ describe('checks taken over from another process', () => {
     const { scheduler, runs } = started(clock);
     // One last ran at its slot; two at a run at once off their grid 10 s ago: one whose slot comes
     // within the interval after that run (its slot within the next half interval is skipped), one
-    // whose slot comes only later (it runs an interval after that run, then on its grid).
+    // whose slot comes only later (it runs within the interval after that run, then on its grid).
     const onSlot = 'on-slot';
     const lastOff = T0 - 10 * S;
     const nearSlot = idWhere('near', (id) => nextSlot(lastOff + INTERVAL / 2, phase(id), INTERVAL) < lastOff + INTERVAL);
@@ -73,9 +79,12 @@ describe('checks taken over from another process', () => {
     expect(runs(onSlot).slice(0, 2)).toEqual([lastSlot + INTERVAL, lastSlot + 2 * INTERVAL]);
     expect(runs(nearSlot)[0]).toBe(nextSlot(lastOff + INTERVAL / 2, phase(nearSlot), INTERVAL));
     expect(runs(nearSlot).every((at) => onGrid(nearSlot, at))).toBe(true);
+    // Half an interval before that slot (as its previous holder would have run it), then at the slot.
     const [first, ...then] = runs(farSlot);
-    expect(first).toBe(lastOff + INTERVAL);
-    expect(then[0]).toBe(nextSlot(first! + INTERVAL / 2, phase(farSlot), INTERVAL));
+    const slot = nextSlot(lastOff + INTERVAL / 2, phase(farSlot), INTERVAL);
+    expect(first).toBe(slot - INTERVAL / 2);
+    expect(first).toBeLessThanOrEqual(lastOff + INTERVAL);
+    expect(then[0]).toBe(slot);
     expect(then.every((at) => onGrid(farSlot, at))).toBe(true);
   });
 
