@@ -23,6 +23,7 @@ import { fencingCounts, listLeases, listMembers, openStore } from '../src/store/
 import { REPO_ROOT } from '../test/support/cli.js';
 import { checkTimeline, fencingTimeline, incidentTimeline, LeaseHistory, render, type Line } from '../test/chaos/evidence.js';
 import { silentGapCauses } from '../test/chaos/silent-gaps.js';
+import { grantLatency } from '../test/chaos/grant-latency.js';
 import { leaseOf } from '../src/cluster/index.js';
 
 const args = process.argv.slice(2);
@@ -373,6 +374,13 @@ try {
     .map((r) => Number(r.opened_at) - Number(r.first_fired_at))
     .sort((a, b) => a - b);
   const lagLine = lags.length ? `${(lags[Math.floor(lags.length / 2)]! / 1000).toFixed(1)} s / ${(lags.at(-1)! / 1000).toFixed(1)} s over ${lags.length}` : 'n/a';
+  // How soon the new holder of a partition ran its checks (holders that kept it at least 12 s).
+  const resultsAt = new Map<string, number[]>();
+  const allResults = await sql<{ check_id: string; at: string }>`select k.check_id, r.at from check_results r join check_keys k on k.key = r.check_key order by r.at`.execute(store.db);
+  for (const r of allResults.rows) resultsAt.set(r.check_id, [...(resultsAt.get(r.check_id) ?? []), Number(r.at)]);
+  const afterGrant = grantLatency(resultsAt, leaseHistory.changes, (id) => leaseOf(id, PARTITIONS), INTERVAL_MS, 12_000);
+  const secs = (ms: readonly number[]) => ms.map((x) => (x / 1000).toFixed(1)).join(' / ');
+  const grantLine = afterGrant ? `${secs(afterGrant.fromGrant)} s; past due ${secs(afterGrant.pastDue)} s (over ${afterGrant.count} check × grant)` : 'n/a';
   const stale = await staleWrites(store.db as unknown as Kysely<unknown>);
   const fencing = await fencingCounts(store.db);
   const failovers = disturbances.filter((d) => d.kind !== 'restart' && d.held.size > 0).map((d) => (d.failedOverAt ?? Date.now()) - d.at).sort((a, b) => a - b);
@@ -407,6 +415,7 @@ try {
     ['kills during in-flight deliveries', killsInFlight],
     // A paused process gives its leases up when it wakes; more than the pauses means processes too starved of CPU to renew in time.
     ['times a process gave its leases up (renewal late)', `${lapses} (${pauses} of them may be the pauses)`],
+    ['grant → first result p50 / p99 / max', grantLine],
     ['failover time p99 (goal ≤ 2 × lease)', Number.isNaN(p99) ? 'n/a' : `${(p99 / 1000).toFixed(1)} s over ${failovers.length} failovers (max ${(failovers.at(-1)! / 1000).toFixed(1)} s)`],
   ];
   console.log(`\nchaos${quick ? ' --quick' : ''}${noFencing ? ' --no-fencing' : ''}:`);

@@ -1,7 +1,8 @@
 // A child process for the torture suite: the opsbook daemon (as `opsbook serve` wires it: port bound,
 // then operations) over argv[2] (ops.yaml) on a simulated clock that starts at argv[3] (epoch ms) and
 // moves only when the parent says so. It prints `api URL` and `control URL`, then `ready`; the parent
-// kills it with SIGKILL at chosen moments and starts it again at a later simulated instant.
+// kills it with SIGKILL at chosen moments and starts it again at a later simulated instant. SIGTERM
+// stops it cleanly, as `opsbook serve` does (the cluster tests hand a partition over so).
 //
 // Control: POST /advance {"to": ms} moves the clock to that instant, firing every timer due on the
 // way, and answers once the pipeline has settled and no active escalation is due at the new now —
@@ -18,6 +19,7 @@ const daemon = await Daemon.start({ configPath, clock, operations: 'deferred', l
 const app = buildServer(daemon);
 const api = await app.listen({ host: '127.0.0.1', port: 0 });
 await daemon.startOperations();
+process.once('SIGTERM', () => void daemon.close().finally(() => process.exit(0)));
 
 /** Settles the pipeline; answers how many active escalations are still due at now after a bounded wait. */
 async function settled(): Promise<number> {

@@ -132,10 +132,11 @@ export class CheckScheduler<C extends SchedulableCheck> {
    * Adds checks (ids it does not run yet; a known id is replaced), each planned at its first grid
    * slot from now, `initial_delay` counted from the start. With `lastRuns` (the checks of a
    * partition taken over from another process, and when each last ran as far as the store knows),
-   * a check whose last run is an interval old or older runs at once — the previous holder stopped
-   * before its next run, and its phase may be most of an interval away — spread over
-   * CATCH_UP_WINDOW_MS, oldest first (or at its phase slot if that comes sooner), then at its phase; one that ran recently keeps its phase slot,
-   * but not sooner than half an interval after that run, so the handover does not run it twice.
+   * each check's next run is the one its previous holder would have made (see `dueAfter`): when
+   * that has passed — the previous holder stopped before it — the check runs at once, spread over
+   * CATCH_UP_WINDOW_MS, oldest first (or at its phase slot if that comes sooner), then at its phase;
+   * otherwise at it, so the handover neither runs a check twice in an interval nor leaves it
+   * unrun for longer than one.
    */
   add(checks: readonly C[], lastRuns?: ReadonlyMap<string, LastRun>): void {
     if (checks.length === 0) return;
@@ -185,11 +186,16 @@ export class CheckScheduler<C extends SchedulableCheck> {
     const overdue: Array<{ entry: Entry<C>; at: number }> = [];
     for (const entry of entries) {
       const last = lastRuns?.get(entry.check.id);
-      const { intervalMs, initialDelayMs } = entry.check;
       // A check still in its initial delay waits for it, whatever ran before.
-      if (!last || now < this.startedAt + initialDelayMs) this.plan(entry, now);
-      else if (now - last.at >= intervalMs) overdue.push({ entry, at: last.at });
-      else this.plan(entry, last.ran ? Math.max(now, last.at + Math.ceil(intervalMs / 2)) : now);
+      if (!last || now < this.startedAt + entry.check.initialDelayMs) {
+        this.plan(entry, now);
+        continue;
+      }
+      // A run stamped later than now (by a previous holder whose clock is ahead of this one's) counts as now.
+      const at = Math.min(last.at, now);
+      const due = this.dueAfter(entry, at, last.ran);
+      if (due <= now) overdue.push({ entry, at });
+      else this.push(entry, due);
     }
     overdue.sort((a, b) => a.at - b.at);
     overdue.forEach(({ entry }, i) => {
@@ -198,6 +204,33 @@ export class CheckScheduler<C extends SchedulableCheck> {
       const slot = nextSlot(now, this.phaseOf(entry), intervalMs);
       this.push(entry, Math.min(slot, now + Math.floor((Math.min(intervalMs, CATCH_UP_WINDOW_MS) * i) / overdue.length)));
     });
+  }
+
+  /**
+   * When a check taken over is next due, from its last run as the store knows it (`at`): when its
+   * previous holder would have run it next (see nextAfter), so no later than an interval after that
+   * run, even when that run was itself a run at once off the grid (a catch-up after an earlier move).
+   * For a check never run, `at` is when it was first planned, and it is due at its first slot from
+   * then. Judged by the interval alone, a check whose off-grid last run was less than an interval old
+   * but whose slot had passed unrun (its holder stopped, died or gave the partition back first)
+   * waited for the slot after: up to two intervals without a run, plus the move.
+   */
+  private dueAfter(entry: Entry<C>, at: number, ran: boolean): number {
+    return ran ? this.nextAfter(entry, at) : nextSlot(at, this.phaseOf(entry), entry.check.intervalMs);
+  }
+
+  /**
+   * The run after one planned at `at`: its next slot on the grid — after a run off the grid (at once,
+   * after a move), the first slot at least half an interval later, or, when that slot is more than an
+   * interval away, half an interval before it: every run within an interval of the one before, and
+   * back on the grid at the next. (The slot alone left up to one and a half intervals without a run
+   * after each catch-up: with a move or a stop in the next interval, a check went silent past two.)
+   */
+  private nextAfter(entry: Entry<C>, at: number): number {
+    const { intervalMs } = entry.check;
+    const half = Math.ceil(intervalMs / 2);
+    const slot = nextSlot(at + half, this.phaseOf(entry), intervalMs);
+    return slot > at + intervalMs ? slot - half : slot;
   }
 
   /** Plans the entry at its first grid slot at or after `notBefore`, `initial_delay` counted from the start. */
@@ -284,10 +317,8 @@ export class CheckScheduler<C extends SchedulableCheck> {
         entry.busy = true;
         this.waiting.push({ entry, plannedAt });
       }
-      // Fixed rate: plan from the plan, on the grid (the next slot, or after a run at once off the
-      // grid, the first slot at least half an interval later). If far behind, skip whole intervals
-      // rather than burst.
-      let next = nextSlot(plannedAt + Math.ceil(entry.check.intervalMs / 2), this.phaseOf(entry), entry.check.intervalMs);
+      // Fixed rate: plan from the plan (see nextAfter). If far behind, skip whole intervals rather than burst.
+      let next = this.nextAfter(entry, plannedAt);
       if (next <= now - entry.check.intervalMs) {
         const skipped = Math.floor((now - next) / entry.check.intervalMs);
         next += skipped * entry.check.intervalMs;

@@ -10,6 +10,10 @@ const TICK = 50;
 
 const check = (id: string, initialDelayMs = 0): SchedulableCheck => ({ id, kind: 'http', intervalMs: INTERVAL, initialDelayMs });
 const phase = (id: string) => phaseOf(id, INTERVAL, TICK);
+/** The first id `${prefix}N` that meets `accept`. */
+const idWhere = (prefix: string, accept: (id: string) => boolean): string => {
+  for (let k = 0; ; k++) if (accept(`${prefix}${k}`)) return `${prefix}${k}`;
+};
 /** Whether `at` is on the check's grid (phase + k × interval). */
 const onGrid = (id: string, at: number) => (((at - phase(id)) % INTERVAL) + INTERVAL) % INTERVAL === 0;
 
@@ -28,7 +32,7 @@ function started(clock: SimulatedClock) {
 }
 
 describe('checks taken over from another process', () => {
-  it('runs overdue checks at once, spread over the catch-up window oldest first, then on their grid', async () => {
+  it('runs overdue checks at once, spread over the catch-up window oldest first, then each within an interval of its last run and on its grid', async () => {
     const clock = new SimulatedClock(T0);
     const { scheduler, runs } = started(clock);
     const ids = Array.from({ length: 200 }, (_, i) => `c${i}`);
@@ -44,28 +48,68 @@ describe('checks taken over from another process', () => {
     await clock.advance(3 * INTERVAL);
     await scheduler.stop();
     for (const id of ids) {
-      const [caughtUp, ...after] = runs(id);
-      expect(after.length, id).toBeGreaterThanOrEqual(2);
-      expect(after.every((at) => onGrid(id, at)), id).toBe(true);
-      // The slot after the run at once, unless it falls within half an interval of it.
-      expect(after[0], id).toBe(nextSlot(caughtUp! + INTERVAL / 2, phase(id), INTERVAL));
+      const all = runs(id);
+      const [caughtUp, ...after] = all;
+      expect(after.length, id).toBeGreaterThanOrEqual(3);
+      // Every run within an interval of the one before, and not within half an interval of it.
+      for (let i = 1; i < all.length; i++) expect(all[i]! - all[i - 1]!, `${id} run ${i}`).toBeGreaterThanOrEqual(INTERVAL / 2);
+      for (let i = 1; i < all.length; i++) expect(all[i]! - all[i - 1]!, `${id} run ${i}`).toBeLessThanOrEqual(INTERVAL);
+      // The slot half an interval or more after the run at once; when that is more than an interval
+      // away, half an interval before it first. On the grid from then on.
+      const slot = nextSlot(caughtUp! + INTERVAL / 2, phase(id), INTERVAL);
+      expect(after.slice(0, 2), id).toEqual(slot > caughtUp! + INTERVAL ? [slot - INTERVAL / 2, slot] : [slot, slot + INTERVAL]);
+      expect(after.slice(1).every((at) => onGrid(id, at)), id).toBe(true);
     }
   });
 
-  it('keeps the phase slot of a check that ran within its interval, not sooner than half an interval after that run', async () => {
+  it('keeps the phase slot of a check that ran within its interval, not sooner than half an interval after that run nor later than an interval after it', async () => {
     const clock = new SimulatedClock(T0);
     const { scheduler, runs } = started(clock);
-    // One last ran at its slot; one at a run at once off its grid 10 s ago (its slot within the next
-    // half interval is skipped, the next one kept).
+    // One last ran at its slot; two at a run at once off their grid 10 s ago: one whose slot comes
+    // within the interval after that run (its slot within the next half interval is skipped), one
+    // whose slot comes only later (it runs within the interval after that run, then on its grid).
     const onSlot = 'on-slot';
-    const offGrid = 'off-grid';
+    const lastOff = T0 - 10 * S;
+    const nearSlot = idWhere('near', (id) => nextSlot(lastOff + INTERVAL / 2, phase(id), INTERVAL) < lastOff + INTERVAL);
+    const farSlot = idWhere('far', (id) => nextSlot(lastOff + INTERVAL / 2, phase(id), INTERVAL) > lastOff + INTERVAL);
     const lastSlot = nextSlot(T0, phase(onSlot), INTERVAL) - INTERVAL;
-    scheduler.add([check(onSlot), check(offGrid)], new Map([[onSlot, { at: lastSlot, ran: true }], [offGrid, { at: T0 - 10 * S, ran: true }]]));
-    await clock.advance(2 * INTERVAL);
+    scheduler.add([check(onSlot), check(nearSlot), check(farSlot)], new Map([[onSlot, { at: lastSlot, ran: true }], [nearSlot, { at: lastOff, ran: true }], [farSlot, { at: lastOff, ran: true }]]));
+    await clock.advance(3 * INTERVAL);
     await scheduler.stop();
-    expect(runs(onSlot)).toEqual([lastSlot + INTERVAL, lastSlot + 2 * INTERVAL]);
-    expect(runs(offGrid)[0]).toBe(nextSlot(T0 + 20 * S, phase(offGrid), INTERVAL));
-    expect(runs(offGrid).every((at) => onGrid(offGrid, at))).toBe(true);
+    expect(runs(onSlot).slice(0, 2)).toEqual([lastSlot + INTERVAL, lastSlot + 2 * INTERVAL]);
+    expect(runs(nearSlot)[0]).toBe(nextSlot(lastOff + INTERVAL / 2, phase(nearSlot), INTERVAL));
+    expect(runs(nearSlot).every((at) => onGrid(nearSlot, at))).toBe(true);
+    // Half an interval before that slot (as its previous holder would have run it), then at the slot.
+    const [first, ...then] = runs(farSlot);
+    const slot = nextSlot(lastOff + INTERVAL / 2, phase(farSlot), INTERVAL);
+    expect(first).toBe(slot - INTERVAL / 2);
+    expect(first).toBeLessThanOrEqual(lastOff + INTERVAL);
+    expect(then[0]).toBe(slot);
+    expect(then.every((at) => onGrid(farSlot, at))).toBe(true);
+  });
+
+  it('runs at once a check whose next slot passed unrun, though its last run, off its grid, is less than an interval old', async () => {
+    const clock = new SimulatedClock(T0);
+    const { scheduler, runs } = started(clock);
+    // Its previous holder ran it at once 40 s ago (off its grid, after a move of its own); its slot
+    // half an interval after that came 10 s ago, and that holder had stopped by then.
+    const last = T0 - 40 * S;
+    const id = idWhere('missed-slot', (c) => nextSlot(last + INTERVAL / 2, phase(c), INTERVAL) < T0);
+    scheduler.add([check(id)], new Map([[id, { at: last, ran: true }]]));
+    await clock.advance(INTERVAL);
+    await scheduler.stop();
+    // Not at its slot after (up to 110 s after its last run): at once.
+    expect(runs(id)[0]).toBeLessThanOrEqual(T0 + CATCH_UP_WINDOW_MS);
+  });
+
+  it('counts a last run stamped later than now (by a holder whose clock is ahead) as now', async () => {
+    const clock = new SimulatedClock(T0);
+    const { scheduler, runs } = started(clock);
+    scheduler.add([check('ahead')], new Map([['ahead', { at: T0 + 5 * INTERVAL, ran: true }]]));
+    await clock.advance(INTERVAL);
+    await scheduler.stop();
+    expect(runs('ahead')[0]).toBeGreaterThanOrEqual(T0 + INTERVAL / 2);
+    expect(runs('ahead')[0]).toBeLessThanOrEqual(T0 + INTERVAL);
   });
 
   it('a check never run counts from when it was first planned: at once an interval after, at its phase before', async () => {

@@ -194,8 +194,10 @@ export class RunningChecks {
    * The leases this process holds changed (a process joined, died or this one lost the database):
    * only what changed moves. The checks of the partitions kept run on untouched, and their rules keep
    * their state in memory; those of partitions lost stop, and their rules are dropped; those of
-   * partitions gained start at their phase (at once, those whose last run is an interval old), and
-   * their rules' state is read back from the store, where the last owner left it. The escalations follow.
+   * partitions gained start when each is due (at once, those overdue), and their rules' state is
+   * read back from the store, where the last owner left it, ahead of their results in the pipeline.
+   * Resolves once the gained checks run (their rules' move may still wait in the pipeline). The
+   * escalations follow.
    */
   moveWork(): Promise<void> {
     this.cancelMoveRetry?.();
@@ -256,8 +258,12 @@ export class RunningChecks {
     const gainedIds = new Set(gained.map((c) => c.id));
     const rules = ownedRules(config, cluster);
     const { ruleTimers, heldPages } = this.deps;
-    // Only the rules of the partitions gained read the store; the pipeline waits for no more than that.
-    await this.deps.pipeline.enqueue(async () => {
+    // Queued ahead of all that the gained checks queue next (the results handed over, the catch-ups
+    // with stored states, their own results), but not waited for: the pipeline runs one step at a
+    // time, and the steps ahead (a backlog of results, a write waiting on a lock) held the gained
+    // checks' first probes back by up to 10 s in chaos runs. Only the rules of the partitions gained
+    // read the store.
+    const rulesMoved = this.deps.pipeline.enqueue(async () => {
       await this.deps.alerts.move(rules.rules, rules.info, new Set(rules.rules.filter((r) => gainedIds.has(r.checkId)).map((r) => r.id)));
       // Read together with the rules: a kept rule's lease has the epoch it had (a lease lost and
       // taken again counts as gained, and its rules' state is read again).
@@ -267,23 +273,35 @@ export class RunningChecks {
       // Held pages of the partitions gained whose window ended meanwhile are released now.
       await heldPages.armReleaseTimer();
     }, { urgent: true });
-    if (this.stopping) return;
-    // A lease lost again while the rules moved is left to the next move.
-    const starting = gained.filter((c) => cluster.tokenOf(owned.tokens.get(c.id)!.lease)?.epoch === owned.tokens.get(c.id)!.epoch);
-    for (const c of starting) this.checkTokens.set(c.id, owned.tokens.get(c.id)!);
+    const starting = gained.map((c) => ({ check: c, token: owned.tokens.get(c.id)! }));
+    for (const { check, token } of starting) this.checkTokens.set(check.id, token);
     cluster.setChecksOwned(this.checkTokens.size);
+    // Their rules could not be moved: the checks stop again, to be gained afresh (their stored
+    // states caught up with) by the move tried next.
+    void rulesMoved.catch((err: unknown) => {
+      this.daemon.logger.error({ err }, 'could not move the rules of the partitions gained; their checks stop and the move is tried again shortly');
+      this.unstart(starting);
+      this.retryMove();
+    });
     try {
       await this.deps.results.resumeHandedOver();
-      await this.checks.add(starting, { takenOver: true });
+      await this.checks.add(gained, { takenOver: true });
     } catch (e) {
       // Not started: they are gained again at the move tried next.
-      for (const c of starting) this.checkTokens.delete(c.id);
-      cluster.setChecksOwned(this.checkTokens.size);
+      this.unstart(starting);
       throw e;
     }
-    this.daemon.logger.info({ leases: [...cluster.leases.keys()], checks: this.checkTokens.size, started: starting.length }, 'cluster: checks moved to the leases held now');
+    this.daemon.logger.info({ leases: [...cluster.leases.keys()], checks: this.checkTokens.size, started: gained.length }, 'cluster: checks moved to the leases held now');
     void this.deps.escalations.tick().catch(() => undefined);
     // The incidents about stuck paging of the partitions gained are resolved here from now on.
     void this.deps.stuckEscalations.adopt().catch(() => undefined);
+  }
+
+  /** Checks a move started (or was starting) stop, those still under the lease they were started under. */
+  private unstart(started: ReadonlyArray<{ check: { id: string }; token: LeaseToken }>): void {
+    const ids = started.filter(({ check, token }) => this.checkTokens.get(check.id) === token).map(({ check }) => check.id);
+    for (const id of ids) this.checkTokens.delete(id);
+    void this.checks?.remove(ids);
+    this.daemon.cluster?.setChecksOwned(this.checkTokens.size);
   }
 }
