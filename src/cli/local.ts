@@ -5,6 +5,7 @@ import { OpsbookError } from '../lib/errors/index.js';
 import type { OpsConfig } from '../config/index.js';
 import type { Store } from '../store/index.js';
 import type { Actor } from '../identity/index.js';
+import type { Runbook } from '../runbooks/index.js';
 
 /**
  * The config a command uses: `--config`, else OPSBOOK_CONFIG, else ./ops.yaml, else ./ops/.
@@ -21,6 +22,8 @@ export interface LocalContext {
   config: OpsConfig;
   /** Directory relative paths in the config resolve against. */
   baseDir: string;
+  /** The runbooks of the config, as its load read and validated them. */
+  runbooks: Runbook[];
   store: Store;
   clock: SystemClock;
   close: () => Promise<void>;
@@ -46,7 +49,7 @@ export async function openLocal(configFlag: string | undefined, env: NodeJS.Proc
       throw e;
     }
   }
-  return { config: loaded.config, baseDir: loaded.baseDir, store, clock: new SystemClock(), close: () => store.close() };
+  return { config: loaded.config, baseDir: loaded.baseDir, runbooks: loaded.runbooks, store, clock: new SystemClock(), close: () => store.close() };
 }
 
 /** The acting user for a local command; `fallback` names who acts when neither --as nor OPSBOOK_USER is set. */

@@ -1,5 +1,5 @@
 import { dirname, join } from 'node:path';
-import { loadConfig, registerConfigValidators, type ConfigIssue, type ConfigLoaded, type ConfigLoadResult, type LoadOptions, type SourceLocation } from '../config/index.js';
+import { loadConfig, registerConfigValidators, type ConfigIssue, type ConfigLoaded, type ConfigRejected, type LoadOptions, type SourceLocation } from '../config/index.js';
 import { validateCheckConditions } from '../checks/compile.js';
 import { incidentsReferencesValidator } from '../incidents/config-validator.js';
 import { oncallReferencesValidator } from '../oncall/config-validator.js';
@@ -7,6 +7,18 @@ import { slosReferencesValidator } from '../slos/config-validator.js';
 import { pagingContactsValidator } from '../notify/config-validator.js';
 import { statusPageReferencesValidator } from '../statuspage/config-validator.js';
 import type { RuleGroupSpec } from '../alerts/rule-files/index.js';
+import type { Runbook } from '../runbooks/index.js';
+
+/**
+ * A config accepted, with the runbooks `runbooks:` names as this load read them while validating
+ * the config's `FILE#ID` references: what runs with the config is what was checked. Handed on, never
+ * read again, so a file changed after the load is not run until a reload validates it.
+ */
+export interface OpsConfigLoaded extends ConfigLoaded {
+  runbooks: Runbook[];
+}
+
+export type OpsConfigLoadResult = OpsConfigLoaded | ConfigRejected;
 
 /** The domains' config checks, registered with config/ (which imports no domain). Domains add theirs here, one line each. */
 export function registerDomainConfigValidators(): void {
@@ -14,7 +26,7 @@ export function registerDomainConfigValidators(): void {
 }
 
 /** Loads and validates a config with every domain's cross-reference checks: what the daemon and every command use. */
-export async function loadOpsConfig(path: string, options: LoadOptions = {}): Promise<ConfigLoadResult> {
+export async function loadOpsConfig(path: string, options: LoadOptions = {}): Promise<OpsConfigLoadResult> {
   registerDomainConfigValidators();
   const loaded = await loadConfig(path, options);
   if (!loaded.ok) return loaded;
@@ -23,7 +35,7 @@ export async function loadOpsConfig(path: string, options: LoadOptions = {}): Pr
 }
 
 /** Rule files named by the config, read: a bad one, or an alert setting naming no alert of them, rejects the config. */
-async function checkRuleFiles(loaded: ConfigLoaded): Promise<ConfigLoadResult> {
+async function checkRuleFiles(loaded: ConfigLoaded): Promise<ConfigLoaded | ConfigRejected> {
   const named = Object.keys(loaded.config.rule_files.alerts);
   if (loaded.config.rule_files.files.length === 0 && named.length === 0) return loaded;
   // Rule files are read here, where the config directory is known: a bad one rejects the config with its file:line.
@@ -47,7 +59,7 @@ async function checkRuleFiles(loaded: ConfigLoaded): Promise<ConfigLoadResult> {
 }
 
 /** `rule_files.alerts` may only name alerts of the rule files: a misspelt name would change nothing, silently. */
-function unknownAlerts(loaded: ConfigLoaded, named: readonly string[], groups: readonly RuleGroupSpec[]): ConfigLoadResult {
+function unknownAlerts(loaded: ConfigLoaded, named: readonly string[], groups: readonly RuleGroupSpec[]): ConfigLoaded | ConfigRejected {
   const alerts = new Set(groups.flatMap((g) => g.rules).flatMap((r) => (r.kind === 'alert' ? [r.name] : [])));
   const unknown = named.filter((n) => !alerts.has(n));
   if (unknown.length === 0) return loaded;
@@ -71,7 +83,7 @@ function unknownAlerts(loaded: ConfigLoaded, named: readonly string[], groups: r
  * writes (a check's or rule's runbook, `procedures:` settings) resolved against them: what `serve`
  * would refuse, or a reload would keep the old procedures for, `validate` reports with its file:line.
  */
-async function checkRunbooks(loaded: ConfigLoaded): Promise<ConfigLoadResult> {
+async function checkRunbooks(loaded: ConfigLoaded): Promise<OpsConfigLoadResult> {
   const { config } = loaded;
   const referenced =
     config.checks.some((c) => c.runbook !== undefined) ||
@@ -79,7 +91,8 @@ async function checkRunbooks(loaded: ConfigLoaded): Promise<ConfigLoadResult> {
     config.slos.some((s) => 'runbook' in s && s.runbook !== undefined) ||
     Object.values(config.rule_files.alerts).some((a) => a.runbook !== undefined) ||
     Object.keys(config.procedures).length > 0;
-  if (config.runbooks.files.length === 0 && !referenced) return loaded;
+  // No runbook named, none referenced: nothing to read (and the reader is not loaded).
+  if (config.runbooks.files.length === 0 && !referenced) return { ...loaded, runbooks: [] };
   const [{ readConfiguredRunbooks }, { checkRunbookReferences }] = await Promise.all([import('../executions/runbooks.js'), import('../executions/runbook-references.js')]);
   const { runbooks, problems } = await readConfiguredRunbooks(config, loaded.baseDir);
   const issues: ConfigIssue[] = problems.map((p) => ({ code: p.code, message: p.message, path: `runbooks.files[${p.index}]`, ...(locateRunbookEntry(loaded, p.index) ?? {}) }));
@@ -93,7 +106,7 @@ async function checkRunbooks(loaded: ConfigLoaded): Promise<ConfigLoadResult> {
     }
     for (const issue of found) issues.push({ ...issue, ...(loaded.locate(issue.path) ?? {}) });
   }
-  if (issues.length === 0) return loaded;
+  if (issues.length === 0) return { ...loaded, runbooks };
   const rank = (i: ConfigIssue): number => (i.file === undefined ? -1 : loaded.files.indexOf(i.file));
   issues.sort((a, b) => rank(a) - rank(b) || (a.line ?? 0) - (b.line ?? 0));
   return { ok: false, files: loaded.files, issues };

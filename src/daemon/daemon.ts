@@ -1,8 +1,8 @@
 import { SystemClock, type Clock } from '../lib/clock.js';
 import type { Store } from '../store/index.js';
-import { describeConfigProblems, formatIssue, keepRunning, restartNeeded, type ConfigLoadResult, type OpsConfig } from '../config/index.js';
+import { describeConfigProblems, formatIssue, keepRunning, restartNeeded, type OpsConfig } from '../config/index.js';
 import { basename } from 'node:path';
-import { loadOpsConfig } from './config.js';
+import { loadOpsConfig, type OpsConfigLoadResult } from './config.js';
 import { openConfiguredStore, openLeaseStore } from './store.js';
 import { Housekeeping } from './housekeeping.js';
 import { StatusPublisher } from './status-publisher.js';
@@ -20,6 +20,7 @@ import type { ExecutionService } from '../executions/index.js';
 import { SampleStore, Scraper } from '../samples/index.js';
 import type { SeriesSource } from '../promql/index.js';
 import { ClusterCoordinator } from '../cluster/index.js';
+import type { Runbook } from '../runbooks/index.js';
 // What Operations loads in `start` (so that a one-shot command acting through Operations.create never
 // loads it) loads here with the daemon, before the port is bound: a started daemon does not pause
 // to import its runbook executions, SLO evaluation or rule files after it answers ready.
@@ -126,6 +127,11 @@ export class Daemon {
     readonly options: DaemonOptions,
     public config: OpsConfig,
     public configFiles: string[],
+    /**
+     * The runbooks of `config`, as the config load that accepted it read and validated them: what
+     * runs (procedures, runbook steps). A reload replaces them with the config; a rejected one keeps both.
+     */
+    public runbooks: Runbook[],
     /** Directory relative paths in the config (runbooks, data_dir) resolve against. */
     readonly baseDir: string,
     readonly store: Store,
@@ -180,7 +186,7 @@ export class Daemon {
       await store.close();
       throw e;
     }
-    const daemon = new Daemon(options, withServerOverrides(loaded.config, options.server), loaded.files, loaded.baseDir, store, clock, logger, samples);
+    const daemon = new Daemon(options, withServerOverrides(loaded.config, options.server), loaded.files, loaded.runbooks, loaded.baseDir, store, clock, logger, samples);
     daemon.unpublishAuditHead = await publishAuditHead(store, loaded.config, loaded.baseDir, logger);
     if (options.operations === 'deferred') return daemon;
     if (options.operations !== false) {
@@ -320,7 +326,7 @@ export class Daemon {
   }
 
   private async doReload(): Promise<boolean> {
-    let loaded: ConfigLoadResult;
+    let loaded: OpsConfigLoadResult;
     try {
       loaded = await loadOpsConfig(this.options.configPath, { env: this.options.env ?? process.env, maxBytes: this.config.config.max_bytes });
     } catch (e) {
@@ -341,6 +347,7 @@ export class Daemon {
     const restart = restartNeeded(running, next);
     this.config = keepRunning(withServerOverrides(next, { port: running.server.port, host: running.server.host }), running, restart);
     this.configFiles = loaded.files;
+    this.runbooks = loaded.runbooks;
     if (this.config.server.log_level !== running.server.log_level) this.logger.level = this.config.server.log_level;
     const kept: string[] = [];
     for (const c of this.components) {

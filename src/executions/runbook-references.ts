@@ -1,6 +1,6 @@
 import type { OpsConfig, SemanticIssue } from '../config/index.js';
 import { formatPath } from '../config/index.js';
-import { findProcedure, type Runbook } from '../runbooks/index.js';
+import { findProcedure, type Runbook } from '../runbooks/reader.js';
 import { knownProcedures } from './runbooks.js';
 
 /**

@@ -3,7 +3,8 @@ import { relative, resolve } from 'node:path';
 import { glob } from 'tinyglobby';
 import type { OpsConfig } from '../config/index.js';
 import { isOpsbookError, OpsbookError, type ErrorCode } from '../lib/errors/index.js';
-import { findProcedure, PhaseReader, readRunbook, type ProcedureMatch, type Runbook } from '../runbooks/index.js';
+// The reader without the PostgreSQL parser loaded up front: the config load reads runbooks through here.
+import { findProcedure, PhaseReader, readRunbook, type ProcedureMatch, type Runbook } from '../runbooks/reader.js';
 
 /** A `runbooks:` entry that could not be read: its index in `runbooks.files`, and why. */
 export interface RunbookReadProblem {

@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import type { FastifyInstance } from 'fastify';
 import { registerHeartbeat } from '../checks/index.js';
 import { Daemon, createLogger } from '../daemon/index.js';
-import { ExecutionService, loadConfiguredRunbooks, storeIncidentLink } from '../executions/index.js';
+import { ExecutionService, storeIncidentLink } from '../executions/index.js';
 import { buildServer } from '../http/index.js';
 import { SimulatedClock, SystemClock } from '../lib/clock.js';
 import { OpsbookError } from '../lib/errors/index.js';
@@ -101,7 +101,7 @@ export async function runGameDay(dir: string, options: GameDayOptions = {}): Pro
       clock,
       config: withWorldTools(daemon.config, world.tools),
       baseDir: systemDir,
-      runbooks: await loadConfiguredRunbooks(daemon.config, systemDir),
+      runbooks: daemon.runbooks,
       incidents: storeIncidentLink(daemon.store),
       env,
       dataDir: world.dataDir,

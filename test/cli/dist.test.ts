@@ -87,4 +87,12 @@ describe('what a command loads', () => {
     const allowed = /^(bin\/|dist\/cli\/|dist\/lib\/|dist\/store\/(named-error|error-chain|full)\.js$|node_modules\/commander\/)/;
     expect(modules.filter((m) => !allowed.test(m))).toEqual([]);
   });
+
+  // The demo's runbook has no SQL the plain reader cannot read: the PostgreSQL parser's 1.7 MB WASM
+  // module is not compiled for it (src/runbooks/read.test.ts: it loads for a runbook that needs it).
+  it('opsbook validate reads the runbooks without loading the PostgreSQL parser they do not need', () => {
+    const modules = loaded(['validate', 'examples/demo']);
+    expect(modules).toContain('dist/runbooks/read.js');
+    expect(modules.filter((m) => m.includes('libpg-query'))).toEqual([]);
+  });
 });

@@ -32,7 +32,7 @@ async function withIncidents<T>(
     actor: () => Promise<Actor>;
     store: import('../../store/index.js').Store;
     config: import('../../config/index.js').OpsConfig;
-    baseDir: string;
+    runbooks: import('../../runbooks/index.js').Runbook[];
   }) => Promise<T>,
 ): Promise<T> {
   const r = remoteFrom(opts, io.env);
@@ -43,7 +43,7 @@ async function withIncidents<T>(
     const { Registry } = await import('prom-client');
     const { createLogger } = await import('../../daemon/logger.js');
     const ops = await Operations.create({ store: ctx.store, clock: ctx.clock, config: ctx.config, logger: createLogger({ level: 'warn', pretty: false, destination: process.stderr }), metrics: { registry: new Registry() } });
-    return await local({ ops, actor: () => cliActor(ctx.config, opts.as, io.env), store: ctx.store, config: ctx.config, baseDir: ctx.baseDir });
+    return await local({ ops, actor: () => cliActor(ctx.config, opts.as, io.env), store: ctx.store, config: ctx.config, runbooks: ctx.runbooks });
   } finally {
     await ctx.close();
   }
@@ -223,9 +223,9 @@ export const registerIncident: RegisterCommands = (program, io) => {
         async () => {
           throw new (await import('../../lib/errors/index.js')).OpsbookError('OPSBOOK_E_USAGE', 'incident review reads the store directly; run it where the config is (without --server)');
         },
-        async ({ ops, store, config, baseDir }) => {
+        async ({ ops, store, config, runbooks }) => {
           const { reviewDocument } = await import('../../daemon/operations/index.js');
-          return (await reviewDocument(store, config, ops.incidents, id, { baseDir })).markdown;
+          return (await reviewDocument(store, config, ops.incidents, id, { runbooks })).markdown;
         },
       );
       if (opts.out) {

@@ -1,7 +1,5 @@
-import { statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import type { CliIO } from '../context.js';
-import { cliActor, openLocal, resolveConfigPath, type LocalContext } from '../local.js';
+import { cliActor, openLocal, type LocalContext } from '../local.js';
 import { callApi, type Remote } from '../remote.js';
 import type { ExecutionOutcome, ExecutionService, ExecutionSummary, Plan, PlanOptions, StepRunResult, TranscriptEntry } from '../../executions/index.js';
 import type { Actor } from '../../identity/index.js';
@@ -18,10 +16,9 @@ export interface ExecutionsContext {
 export async function openExecutions(configFlag: string | undefined, io: CliIO): Promise<ExecutionsContext> {
   const local = await openLocal(configFlag, io.env);
   try {
-    const { ExecutionService, loadConfiguredRunbooks, storeIncidentLink } = await import('../../executions/index.js');
-    const path = resolve(resolveConfigPath(configFlag, io.env));
-    const baseDir = statSync(path).isDirectory() ? path : dirname(path);
-    const runbooks = await loadConfiguredRunbooks(local.config, baseDir);
+    const { ExecutionService, storeIncidentLink } = await import('../../executions/index.js');
+    // The runbooks the config load read and validated: not read again.
+    const { baseDir, runbooks } = local;
     let head: { seq: number; hash: string } | undefined;
     const service = new ExecutionService({
       store: local.store,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { anchoredRegex } from '../../promql/index.js';
+import { anchoredRegex } from '../../promql/syntax.js';
 import { duration, labels, LABEL_NAME_PATTERN, pushIssue } from './common.js';
 
 /**

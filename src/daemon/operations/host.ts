@@ -6,6 +6,7 @@ import type { Logger } from '../logger.js';
 import type { SampleStore } from '../../samples/index.js';
 import type { DaemonMetrics } from '../metrics.js';
 import type { ClusterCoordinator } from '../../cluster/index.js';
+import type { Runbook } from '../../runbooks/index.js';
 
 /**
  * What the pipeline needs of the process it runs in: the daemon supplies it, and `opsbook test`
@@ -18,8 +19,13 @@ export interface OperationsHost {
   readonly config: OpsConfig;
   readonly logger: Logger;
   readonly metrics: Pick<DaemonMetrics, 'registry'>;
-  /** The config directory; without it runbooks are not read and nothing runs procedures. */
+  /** The config directory; without it (or without `runbooks`) nothing runs procedures. */
   readonly baseDir?: string;
+  /**
+   * The runbooks of `config`, as the config load read and validated them; a reload replaces them
+   * with the config. The pipeline runs these and reads no runbook file itself.
+   */
+  readonly runbooks?: Runbook[];
   /** Where metrics checks append their scrapes; without it each check keeps its own samples. */
   readonly samples?: SampleStore;
   /**

@@ -1,5 +1,6 @@
 import type { OpsConfig } from '../../config/index.js';
 import type { ExecutionService, ProcedureScheduler, UnattendedRun } from '../../executions/index.js';
+import type { Runbook } from '../../runbooks/index.js';
 import { clusterProcedureClaims } from '../../cluster/index.js';
 import type { OperationsHost, ReloadOutcome } from './host.js';
 
@@ -9,12 +10,13 @@ interface Built {
 }
 
 /**
- * Runbook executions and the procedures run by `cron` (restore tests, DR drills, morning checks).
- * Built once the runbooks have been read; a reload replaces them only when the new runbooks read.
+ * Runbook executions and the procedures run by `cron` (restore tests, DR drills, morning checks),
+ * over the runbooks the config load read and validated (the host's `runbooks`): none is read here,
+ * so what runs is what was checked. A reload replaces them with the reloaded config's.
  * On a shared store, the holder of the singletons lease runs the scheduled procedures, once per due time.
  */
 export class Procedures {
-  /** Runs runbook steps; undefined until the runbooks have been read (or with no config directory). */
+  /** Runs runbook steps; undefined until started (or with no config directory or runbooks). */
   executions: ExecutionService | undefined;
   private scheduler: ProcedureScheduler | undefined;
   /** Schedulers a reload replaced, until their runs in flight have finished. */
@@ -32,11 +34,11 @@ export class Procedures {
     private readonly onFailure: (run: UnattendedRun) => Promise<void>,
   ) {}
 
-  /** Reads the runbooks, builds the execution service and starts the procedures that run by `cron`. */
+  /** Builds the execution service over the host's runbooks and starts the procedures that run by `cron`. */
   async start(config: OpsConfig): Promise<void> {
-    const baseDir = this.daemon.baseDir;
-    if (baseDir === undefined) return;
-    const built = await this.build(config, baseDir);
+    const { baseDir, runbooks } = this.daemon;
+    if (baseDir === undefined || runbooks === undefined) return;
+    const built = await this.build(config, baseDir, runbooks);
     // Steps a process that is gone (this one before a kill or a crash) left running: say they were interrupted.
     await this.markInterrupted(built.executions);
     this.run(built);
@@ -60,21 +62,22 @@ export class Procedures {
   }
 
   /**
-   * The new runbooks are read before the running scheduler stops: a reload whose runbooks cannot be
-   * read (a file made unreadable, a directory where a file was) keeps the procedures running as they
-   * were, or restore tests and drills run by `cron` would silently stop. (The config load reads them
-   * first and rejects such a reload whole; this covers a file changed between the two reads.) The reload does not wait for
-   * a scheduled run in flight (a restore test may take minutes): it finishes under the service that
+   * The reloaded config's runbooks, read and validated by its load (the daemon sets them with the
+   * config; a reload whose runbooks could not be read or whose references name no procedure was
+   * rejected whole, and the running procedures go on as they were). The new service is built before
+   * the running scheduler stops: one that cannot be built keeps the procedures running as they were,
+   * or restore tests and drills run by `cron` would silently stop. The reload does not wait for a
+   * scheduled run in flight (a restore test may take minutes): it finishes under the service that
    * started it and is recorded; `stop` waits for it.
    */
   async reload(config: OpsConfig): Promise<ReloadOutcome | void> {
-    const baseDir = this.daemon.baseDir;
-    if (baseDir === undefined || this.stopping) return;
+    const { baseDir, runbooks } = this.daemon;
+    if (baseDir === undefined || runbooks === undefined || this.stopping) return;
     let built: Built;
     try {
-      built = await this.build(config, baseDir);
+      built = await this.build(config, baseDir, runbooks);
     } catch (err) {
-      this.daemon.logger.error({ err }, 'config reload could not read the runbooks; keeping the running procedures');
+      this.daemon.logger.error({ err }, 'config reload could not build the runbook executions; keeping the running procedures');
       return { kept: [`the runbooks and their procedures (${err instanceof Error ? err.message : String(err)})`] };
     }
     if (this.stopping) return;
@@ -102,10 +105,10 @@ export class Procedures {
     await Promise.allSettled([...this.retiring]);
   }
 
-  /** The execution service over the runbooks read now, and a scheduler for it, not started: what can fail on reading fails here. */
-  private async build(config: OpsConfig, baseDir: string): Promise<Built> {
+  /** The execution service over `runbooks`, and a scheduler for it, not started. */
+  private async build(config: OpsConfig, baseDir: string, runbooks: Runbook[]): Promise<Built> {
     const { store, clock, logger } = this.daemon;
-    const { ExecutionService, InProcessExecutions, loadConfiguredRunbooks, ProcedureScheduler, storeIncidentLink, storeProcedureClaims } = await import('../../executions/index.js');
+    const { ExecutionService, InProcessExecutions, ProcedureScheduler, storeIncidentLink, storeProcedureClaims } = await import('../../executions/index.js');
     const cluster = this.daemon.cluster;
     const executions = new ExecutionService({
       // Executions started before a reload go on under the new service: their running steps and secrets pass to it.
@@ -115,7 +118,7 @@ export class Procedures {
       clock,
       config,
       baseDir,
-      runbooks: await loadConfiguredRunbooks(config, baseDir),
+      runbooks,
       logger,
       incidents: storeIncidentLink(store),
     });

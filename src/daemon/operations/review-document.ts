@@ -9,29 +9,23 @@ export interface ReviewDocument {
   saved?: ReviewVersion;
 }
 
-/** Where the review template's runbook items come from: runbooks already read, or the config directory to read them from. */
+/** Where the review template's runbook items come from: the runbooks the config load read (none: no items). */
 export interface ReviewRunbooks {
   runbooks?: Runbook[];
-  baseDir?: string;
 }
 
 /** The Post-Incident items of the incident's runbook procedure (every post-incident phase, in order). */
-async function postIncidentItems(config: OpsConfig, incident: Incident, source: ReviewRunbooks): Promise<string[]> {
+async function postIncidentItems(incident: Incident, source: ReviewRunbooks): Promise<string[]> {
   if (!incident.runbook) return [];
-  let runbooks = source.runbooks;
-  if (!runbooks && source.baseDir !== undefined) {
-    const { loadConfiguredRunbooks } = await import('../../executions/index.js');
-    runbooks = await loadConfiguredRunbooks(config, source.baseDir).catch(() => []);
-  }
   const { findProcedure } = await import('../../runbooks/index.js');
-  const match = findProcedure(runbooks ?? [], incident.runbook);
+  const match = findProcedure(source.runbooks ?? [], incident.runbook);
   return (match?.procedure.phases ?? []).filter((p) => p.kind === 'post-incident').flatMap((p) => p.steps.map((s) => s.text));
 }
 
 /** `review.template` with each section's runbook items looked up for this incident. */
 export async function reviewTemplate(config: OpsConfig, incident: Incident, source: ReviewRunbooks = {}): Promise<ReviewTemplateSection[]> {
   const sections = config.review.template;
-  const fromRunbook = sections.some((s) => s.from_runbook) ? await postIncidentItems(config, incident, source) : [];
+  const fromRunbook = sections.some((s) => s.from_runbook) ? await postIncidentItems(incident, source) : [];
   return sections.map((s) => ({ title: s.section, ...(s.answer ? { answer: s.answer } : {}), items: [...s.questions, ...(s.from_runbook ? fromRunbook : [])] }));
 }
 

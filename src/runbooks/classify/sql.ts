@@ -1,12 +1,9 @@
-import { loadModule, parseSync } from 'libpg-query';
 import type { Effect } from '../model.js';
 import { combine, verdict, worse, type Verdict } from './effect.js';
 import { own } from '../../lib/own.js';
 import { plainSqlFailure, readPlainSql, type PlainSqlStatement } from './sql-plain.js';
 import { speedups } from '../speedups.js';
-
-// The WASM module loads once per process; afterwards every parse is synchronous (about 0.1 ms).
-await loadModule();
+import { sqlParse } from './sql-parser.js';
 
 /**
  * Functions that change the server although they are called from a SELECT. Their effect, and
@@ -145,16 +142,19 @@ export interface SqlStatement {
 
 /**
  * Split SQL into statements and classify each with the real PostgreSQL parser. Text that does not
- * parse yields one `unknown` statement naming the parser's complaint.
+ * parse yields one `unknown` statement naming the parser's complaint. SQL the plain reader does not
+ * read needs the parser loaded (see `sql-parser.ts`): SqlParserNotLoaded otherwise.
  */
 export function classifySql(sql: string): SqlStatement[] {
   const plain = speedups().plainSql ? plainStatements(sql) : undefined;
   if (plain) return plain;
   const known = speedups().plainSql ? plainSqlFailure(sql) : undefined;
   if (known !== undefined) return unparsed(sql, known);
+  // Outside the try: a parser not loaded is not SQL that does not parse.
+  const parse = sqlParse();
   let tree: { stmts?: { stmt: Record<string, Json>; stmt_location?: number; stmt_len?: number }[] };
   try {
-    tree = parseSync(sql) as typeof tree;
+    tree = parse(sql) as typeof tree;
   } catch (e) {
     return unparsed(sql, e instanceof Error ? e.message : String(e));
   }

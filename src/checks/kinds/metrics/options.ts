@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { httpRequestOptions } from '../shared/http-options.js';
 import { parseSelector } from './selector.js';
-import { parseExpr, typeOf } from '../../../promql/index.js';
+import { parseExpr, typeOf } from '../../../promql/syntax.js';
 
 const selector = z.string().refine((s) => parseSelector(s) !== undefined, {
   error: 'must be a selector such as http_requests_total{status=~"5.."}',

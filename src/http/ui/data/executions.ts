@@ -28,9 +28,8 @@ export function executionsFor(daemon: Daemon): Promise<ExecutionService> {
     svc = (async () => {
       // Loaded on use: executors and the runbook reader are heavy.
       const mod = await import('../../../executions/index.js');
-      const baseDir = configDir(daemon);
-      const runbooks = await mod.loadConfiguredRunbooks(config, baseDir);
-      return new mod.ExecutionService({ store: daemon.store, clock: daemon.clock, config, baseDir, runbooks, incidents: mod.storeIncidentLink(daemon.store) });
+      // The runbooks the config load read and validated with this config: not read again.
+      return new mod.ExecutionService({ store: daemon.store, clock: daemon.clock, config, baseDir: configDir(daemon), runbooks: daemon.runbooks, incidents: mod.storeIncidentLink(daemon.store) });
     })();
     services.set(config, svc);
     svc.catch(() => services.delete(config));

@@ -12,7 +12,7 @@ async function reviewPage(ctx: UiContext): Promise<UiResult> {
   const incident = await reader.get(params.id ?? '');
   const versions = await reader.reviews(incident.id);
   const shown = query.version ? versions.find((v) => String(v.version) === query.version) : undefined;
-  const doc = shown ? { markdown: shown.body, saved: shown } : query.draft ? { markdown: await reviewDraft(daemon.store, daemon.config, reader, incident.id, { baseDir: daemon.baseDir }) } : await reviewDocument(daemon.store, daemon.config, reader, incident.id, { baseDir: daemon.baseDir });
+  const doc = shown ? { markdown: shown.body, saved: shown } : query.draft ? { markdown: await reviewDraft(daemon.store, daemon.config, reader, incident.id, { runbooks: daemon.runbooks }) } : await reviewDocument(daemon.store, daemon.config, reader, incident.id, { runbooks: daemon.runbooks });
   const published = versions.find((v) => v.publishedAt !== undefined);
   const canEdit = ctx.actor!.role !== 'viewer';
   const self = `/incidents/${encodeURIComponent(incident.id)}/review`;

@@ -8,7 +8,6 @@ import { operationsOf } from '../../routes/operations.js';
 import { OpsbookError } from '../../../lib/errors/index.js';
 import { scrollingTable, severityBadge, when } from '../components.js';
 import { incidentReader } from '../data/incidents.js';
-import { loadRunbooks } from '../data/runbooks.js';
 import { html } from '../html.js';
 import { csrfField, page } from '../layout.js';
 import type { UiContext, UiResult, UiRoute } from '../route.js';
@@ -26,8 +25,7 @@ async function incidentPage(ctx: UiContext): Promise<UiResult> {
     return page(daemon, { title: 'Incident not found', session, nav: 'incidents', body: html`<p>No incident <code>${params.id ?? ''}</code>. <a href="/incidents">All incidents</a></p>` });
   }
   const deliveries = await listDeliveries(daemon.store.db, { incidentId: incident.id, limit: 100 });
-  const { runbooks } = await loadRunbooks(daemon);
-  const linked = incident.runbook ? findProcedureIn(runbooks, incident.runbook) : undefined;
+  const linked = incident.runbook ? findProcedureIn(daemon.runbooks, incident.runbook) : undefined;
   // A team that restricts writes shows its incidents' buttons only to its members (and admins).
   const canRespond = ctx.actor!.role !== 'viewer' && mayWriteFor(daemon.config.teams, ctx.actor!, incident.service).ok;
   return page(daemon, {
@@ -103,8 +101,7 @@ async function act(ctx: UiContext): Promise<UiResult> {
 
 async function declarePage(ctx: UiContext): Promise<UiResult> {
   const { daemon, session } = ctx;
-  const { runbooks } = await loadRunbooks(daemon);
-  const procedures = runbooks.flatMap((r) => r.procedures.map((p) => ({ ref: `${r.file}#${p.id}`, title: p.title })));
+  const procedures = daemon.runbooks.flatMap((r) => r.procedures.map((p) => ({ ref: `${r.file}#${p.id}`, title: p.title })));
   const ladder = configuredLadder(daemon.config.severities);
   const people = daemon.config.users.map((u) => u.name);
   const person = (id: string, label: string, self: boolean) => html`<p><label for="${id}">${label}</label>

@@ -1,5 +1,4 @@
 import { effectBadge } from '../components.js';
-import { loadRunbooks } from '../data/runbooks.js';
 import { html } from '../html.js';
 import { page } from '../layout.js';
 import { renderProcedure } from '../procedure.js';
@@ -17,13 +16,13 @@ export function runbookRoutes(): UiRoute[] {
       access: 'viewer',
       summary: 'Runbooks named by runbooks:, with their procedures.',
       handler: async ({ daemon, session }) => {
-        const { runbooks, problems } = await loadRunbooks(daemon);
+        // The runbooks of the running config, as its load read and validated them: what runs.
+        const runbooks = daemon.runbooks;
         return page(daemon, {
           title: 'Runbooks',
           session,
           nav: 'runbooks',
           body: html`
-${problems.map((p) => html`<p class="notice error" role="alert">${p.file}: ${p.message}</p>`)}
 ${runbooks.length === 0 ? html`<p>No runbooks configured. List markdown files under <code>runbooks:</code> in ops.yaml.</p>` : ''}
 ${runbooks.map(
   (rb) => html`<section class="card">
@@ -44,8 +43,7 @@ ${runbooks.map(
       access: 'viewer',
       summary: 'One runbook: every procedure with phases and annotated steps.',
       handler: async ({ daemon, session, query, reply }) => {
-        const { runbooks } = await loadRunbooks(daemon);
-        const rb = runbooks.find((r) => r.file === query.file);
+        const rb = daemon.runbooks.find((r) => r.file === query.file);
         if (!rb) {
           void reply.status(404);
           return page(daemon, { title: 'Runbook not found', session, nav: 'runbooks', body: html`<p>No runbook <code>${query.file ?? ''}</code> is configured. <a href="/runbooks">All runbooks</a></p>` });
