@@ -295,7 +295,13 @@ export class Daemon {
 
   async readiness(): Promise<Readiness> {
     // File names only: the probe is public, and an absolute path tells a stranger about the host.
-    const config: ReadinessCheck = { status: 'ok', detail: this.configFiles.map((f) => basename(f)).join(', ') };
+    // A rejected reload leaves the daemon ready (it runs on the config it had), but says so: the files
+    // on disk are not what runs. How many problems, not what they are: the probe is public, the log says.
+    const files = this.configFiles.map((f) => basename(f)).join(', ');
+    const rejected = this.lastRejectedReload;
+    const config: ReadinessCheck = rejected
+      ? { status: 'ok', detail: `${files}; the reload at ${new Date(rejected.at).toISOString()} was rejected (${rejected.problems} problem${rejected.problems === 1 ? '' : 's'}, see the log): running the config loaded before` }
+      : { status: 'ok', detail: files };
     const { store, migrations } = await this.storeReadiness.check();
     const full = this.operations?.storeFull.status;
     const writes: ReadinessCheck = full
@@ -325,21 +331,33 @@ export class Daemon {
     return this.reloading;
   }
 
+  /** The latest reload, when it was rejected (cleared by one that is not): readiness tells of it. */
+  private lastRejectedReload: { at: number; problems: number } | undefined;
+
+  private rejectedReload(rejected: { at: number; problems: number }): void {
+    this.lastRejectedReload = rejected;
+    this.metrics.configReloads.inc({ result: 'rejected' });
+    this.metrics.configLastReloadSuccessful.set(0);
+  }
+
   private async doReload(): Promise<boolean> {
     let loaded: OpsConfigLoadResult;
     try {
       loaded = await loadOpsConfig(this.options.configPath, { env: this.options.env ?? process.env, maxBytes: this.config.config.max_bytes });
     } catch (e) {
       // loadConfig reports bad input as issues; whatever else goes wrong must not stop the daemon.
-      this.metrics.configReloads.inc({ result: 'rejected' });
+      this.rejectedReload({ at: this.clock.now(), problems: 1 });
       this.logger.error({ err: e }, 'config reload failed; keeping the running config');
       return false;
     }
     if (!loaded.ok) {
-      this.metrics.configReloads.inc({ result: 'rejected' });
-      this.logger.error({ issues: loaded.issues.map(formatIssue) }, 'config reload rejected; keeping the running config');
+      const issues = loaded.issues.map(formatIssue);
+      this.rejectedReload({ at: this.clock.now(), problems: issues.length });
+      this.logger.error({ issues }, 'config reload rejected; keeping the running config');
       return false;
     }
+    this.lastRejectedReload = undefined;
+    this.metrics.configLastReloadSuccessful.set(1);
     const running = this.config;
     const next = withServerOverrides(loaded.config, this.serverOverrides);
     // Settings read only at start keep their running value, in force and in the config the parts

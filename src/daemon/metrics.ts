@@ -4,6 +4,8 @@ import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 export interface DaemonMetrics {
   registry: Registry;
   configReloads: Counter<'result'>;
+  /** 0 after a rejected reload, until one is applied; 1 otherwise (as Prometheus' own). */
+  configLastReloadSuccessful: Gauge;
   configLoadedAt: Gauge;
   /** 1 per restart-only setting the config changed since the start (docs/operating.md, "Reload"). */
   configRestartNeeded: Gauge<'setting'>;
@@ -23,6 +25,7 @@ export function createDaemonMetrics(version: string): DaemonMetrics {
       labelNames: ['result'],
       registers: [registry],
     }),
+    configLastReloadSuccessful: lastReloadSuccessful(registry),
     configLoadedAt: new Gauge({ name: 'opsbook_config_loaded_timestamp_seconds', help: 'When the running config was loaded.', registers: [registry] }),
     configRestartNeeded: new Gauge({
       name: 'opsbook_config_restart_needed',
@@ -32,4 +35,14 @@ export function createDaemonMetrics(version: string): DaemonMetrics {
     }),
     up: new Gauge({ name: 'opsbook_up', help: '1 while the daemon is running and not shutting down.', registers: [registry] }),
   };
+}
+
+function lastReloadSuccessful(registry: Registry): Gauge {
+  const gauge = new Gauge({
+    name: 'opsbook_config_last_reload_successful',
+    help: 'Whether the last config reload was applied (1) or rejected (0: opsbook runs on the config it had; the files on disk are not what runs).',
+    registers: [registry],
+  });
+  gauge.set(1);
+  return gauge;
 }

@@ -65,7 +65,20 @@ describe('opsbook serve', () => {
       // Counted before its log line has crossed the pipe: wait for the line.
       await expect.poll(() => s.output(), { timeout: scaled(15_000) }).toContain('config reload rejected');
       expect(s.output()).toContain('colour');
-      expect((await fetch(`${s.url}/_health/ready`)).status).toBe(200);
+      // Still ready (it runs on the config it had), saying the files on disk are not what runs.
+      const ready = await fetch(`${s.url}/_health/ready`);
+      expect(ready.status).toBe(200);
+      expect(((await ready.json()) as { checks: { config: { status: string; detail: string } } }).checks.config).toEqual({
+        status: 'ok',
+        detail: expect.stringMatching(/^ops\.yaml; the reload at \d{4}-\d\d-\d\dT[\d:.]+Z was rejected \(1 problem, see the log\): running the config loaded before$/),
+      });
+      expect(await (await fetch(`${s.url}/metrics`)).text()).toMatch(/^opsbook_config_last_reload_successful 0$/m);
+      // The next good reload clears both.
+      fs.writeFileSync(s.config, 'server:\n  log_level: info\n');
+      s.child.kill('SIGHUP');
+      await expect.poll(reloads, { timeout: scaled(15_000) }).toContain('result="applied"} 2');
+      expect(await (await fetch(`${s.url}/metrics`)).text()).toMatch(/^opsbook_config_last_reload_successful 1$/m);
+      expect(((await (await fetch(`${s.url}/_health/ready`)).json()) as { checks: { config: unknown } }).checks.config).toEqual({ status: 'ok', detail: 'ops.yaml' });
     } finally {
       await s.close();
     }
