@@ -1,6 +1,7 @@
 import { buildRules, checkInfoFromConfig, seriesKey } from '../alerts/index.js';
 import { formatIssue, type OpsConfig } from '../config/index.js';
 import { loadOpsConfig } from '../daemon/config.js';
+import type { RuleGroupSpec } from '../alerts/rule-files/index.js';
 import { isOpsbookError, OpsbookError } from '../lib/errors/index.js';
 import { checkAlerts, checkIncidents, checkNotifications, formatOffset } from './expectations.js';
 import { invalid, readTestFile, type IncidentAction, type PathSegment, type TestCase, type TestFile } from './format.js';
@@ -58,7 +59,7 @@ export async function runTestFile(file: string, options: RunOptions = {}): Promi
     const tests: TestOutcome[] = [];
     for (const p of plans) {
       if (options.filter && !options.filter.test(p.test.name)) continue;
-      tests.push({ name: p.test.name, failures: await runPlan(p, loaded.config, loaded.baseDir) });
+      tests.push({ name: p.test.name, failures: await runPlan(p, loaded.config, loaded.baseDir, loaded.ruleGroups) });
     }
     return { file, tests };
   } catch (e) {
@@ -147,10 +148,10 @@ function plan(tf: TestFile, config: OpsConfig, test: TestCase, index: number): P
   return { test, start, inputs, instants };
 }
 
-async function runPlan(p: Plan, config: OpsConfig, baseDir: string): Promise<string[]> {
+async function runPlan(p: Plan, config: OpsConfig, baseDir: string, ruleGroups: RuleGroupSpec[]): Promise<string[]> {
   const failures: string[] = [];
   const snapshots: Snapshot[] = [];
-  const sim = await Simulation.open(config, baseDir, p.start);
+  const sim = await Simulation.open(config, baseDir, p.start, ruleGroups);
   let notifications;
   try {
     for (const offset of p.instants) {

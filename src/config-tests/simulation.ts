@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
+import type { RuleGroupSpec } from '../alerts/rule-files/index.js';
 import { Registry } from 'prom-client';
 import { compileCheck, evaluateCheck, ProbeState, type CheckResult, type CompiledCheck } from '../checks/index.js';
 import type { OpsConfig } from '../config/index.js';
@@ -57,15 +58,15 @@ export class Simulation {
     }
   }
 
-  /** `baseDir` is the config's directory, against which its relative paths resolve. */
-  static async open(config: OpsConfig, baseDir: string, start: number): Promise<Simulation> {
+  /** `baseDir` is the config's directory, against which its relative paths resolve; `ruleGroups` its rule files as the config load read them. */
+  static async open(config: OpsConfig, baseDir: string, start: number, ruleGroups: RuleGroupSpec[] = []): Promise<Simulation> {
     const dir = await mkdtemp(join(tmpdir(), 'opsbook-test-'));
     let store: Store | undefined;
     try {
       store = await openStore({ url: join(dir, 'opsbook.db') });
       await store.migrate();
       const clock = new SimulatedClock(start);
-      const host = { store, clock, config, baseDir, logger: pino({ level: 'silent' }), metrics: { registry: new Registry() } };
+      const host = { store, clock, config, baseDir, ruleGroups, logger: pino({ level: 'silent' }), metrics: { registry: new Registry() } };
       const ops = await Operations.create(host, { probes: false, delivery: false });
       await ops.start();
       return new Simulation(clock, store, dir, ops, config);

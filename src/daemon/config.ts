@@ -16,7 +16,12 @@ import type { Runbook } from '../runbooks/index.js';
  */
 export interface OpsConfigLoaded extends ConfigLoaded {
   runbooks: Runbook[];
+  /** The groups of `rule_files:`, as this load read and checked them: what the rule-file engine runs, for the same reason. */
+  ruleGroups: RuleGroupSpec[];
 }
+
+/** A config whose rule files have been read: the runbooks are next. */
+type RuleFilesRead = ConfigLoaded & { ruleGroups: RuleGroupSpec[] };
 
 export type OpsConfigLoadResult = OpsConfigLoaded | ConfigRejected;
 
@@ -31,18 +36,18 @@ export async function loadOpsConfig(path: string, options: LoadOptions = {}): Pr
   const loaded = await loadConfig(path, options);
   if (!loaded.ok) return loaded;
   const ruleFiles = await checkRuleFiles(loaded);
-  return ruleFiles.ok ? checkRunbooks(loaded) : ruleFiles;
+  return ruleFiles.ok ? checkRunbooks(ruleFiles) : ruleFiles;
 }
 
 /** Rule files named by the config, read: a bad one, or an alert setting naming no alert of them, rejects the config. */
-async function checkRuleFiles(loaded: ConfigLoaded): Promise<ConfigLoaded | ConfigRejected> {
+async function checkRuleFiles(loaded: ConfigLoaded): Promise<RuleFilesRead | ConfigRejected> {
   const named = Object.keys(loaded.config.rule_files.alerts);
-  if (loaded.config.rule_files.files.length === 0 && named.length === 0) return loaded;
+  if (loaded.config.rule_files.files.length === 0 && named.length === 0) return { ...loaded, ruleGroups: [] };
   // Rule files are read here, where the config directory is known: a bad one rejects the config with its file:line.
   // Their reader (and the PromQL parser under it) loads only for a config that names rule files.
   const { loadConfiguredRuleFiles } = await import('../alerts/rule-files/index.js');
   const { groups, problems } = loadConfiguredRuleFiles(loaded.config.rule_files.files, loaded.baseDir);
-  if (problems.length === 0) return unknownAlerts(loaded, named, groups);
+  if (problems.length === 0) return unknownAlerts({ ...loaded, ruleGroups: groups }, named, groups);
   const at = loaded.locate('rule_files');
   return {
     ok: false,
@@ -59,7 +64,7 @@ async function checkRuleFiles(loaded: ConfigLoaded): Promise<ConfigLoaded | Conf
 }
 
 /** `rule_files.alerts` may only name alerts of the rule files: a misspelt name would change nothing, silently. */
-function unknownAlerts(loaded: ConfigLoaded, named: readonly string[], groups: readonly RuleGroupSpec[]): ConfigLoaded | ConfigRejected {
+function unknownAlerts(loaded: RuleFilesRead, named: readonly string[], groups: readonly RuleGroupSpec[]): RuleFilesRead | ConfigRejected {
   const alerts = new Set(groups.flatMap((g) => g.rules).flatMap((r) => (r.kind === 'alert' ? [r.name] : [])));
   const unknown = named.filter((n) => !alerts.has(n));
   if (unknown.length === 0) return loaded;
@@ -83,7 +88,7 @@ function unknownAlerts(loaded: ConfigLoaded, named: readonly string[], groups: r
  * writes (a check's or rule's runbook, `procedures:` settings) resolved against them: what `serve`
  * would refuse, or a reload would keep the old procedures for, `validate` reports with its file:line.
  */
-async function checkRunbooks(loaded: ConfigLoaded): Promise<OpsConfigLoadResult> {
+async function checkRunbooks(loaded: RuleFilesRead): Promise<OpsConfigLoadResult> {
   const { config } = loaded;
   const referenced =
     config.checks.some((c) => c.runbook !== undefined) ||

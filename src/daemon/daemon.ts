@@ -21,6 +21,7 @@ import { SampleStore, Scraper } from '../samples/index.js';
 import type { SeriesSource } from '../promql/index.js';
 import { ClusterCoordinator } from '../cluster/index.js';
 import type { Runbook } from '../runbooks/index.js';
+import type { RuleGroupSpec } from '../alerts/rule-files/index.js';
 // What Operations loads in `start` (so that a one-shot command acting through Operations.create never
 // loads it) loads here with the daemon, before the port is bound: a started daemon does not pause
 // to import its runbook executions, SLO evaluation or rule files after it answers ready.
@@ -132,6 +133,8 @@ export class Daemon {
      * runs (procedures, runbook steps). A reload replaces them with the config; a rejected one keeps both.
      */
     public runbooks: Runbook[],
+    /** The groups of `rule_files:`, as the same load read and checked them; replaced and kept with the runbooks. */
+    public ruleGroups: RuleGroupSpec[],
     /** Directory relative paths in the config (runbooks, data_dir) resolve against. */
     readonly baseDir: string,
     readonly store: Store,
@@ -186,7 +189,7 @@ export class Daemon {
       await store.close();
       throw e;
     }
-    const daemon = new Daemon(options, withServerOverrides(loaded.config, options.server), loaded.files, loaded.runbooks, loaded.baseDir, store, clock, logger, samples);
+    const daemon = new Daemon(options, withServerOverrides(loaded.config, options.server), loaded.files, loaded.runbooks, loaded.ruleGroups, loaded.baseDir, store, clock, logger, samples);
     daemon.unpublishAuditHead = await publishAuditHead(store, loaded.config, loaded.baseDir, logger);
     if (options.operations === 'deferred') return daemon;
     if (options.operations !== false) {
@@ -366,6 +369,7 @@ export class Daemon {
     this.config = keepRunning(withServerOverrides(next, { port: running.server.port, host: running.server.host }), running, restart);
     this.configFiles = loaded.files;
     this.runbooks = loaded.runbooks;
+    this.ruleGroups = loaded.ruleGroups;
     if (this.config.server.log_level !== running.server.log_level) this.logger.level = this.config.server.log_level;
     const kept: string[] = [];
     for (const c of this.components) {

@@ -7,6 +7,7 @@ import type { SampleStore } from '../../samples/index.js';
 import type { DaemonMetrics } from '../metrics.js';
 import type { ClusterCoordinator } from '../../cluster/index.js';
 import type { Runbook } from '../../runbooks/index.js';
+import type { RuleGroupSpec } from '../../alerts/rule-files/index.js';
 
 /**
  * What the pipeline needs of the process it runs in: the daemon supplies it, and `opsbook test`
@@ -26,6 +27,8 @@ export interface OperationsHost {
    * with the config. The pipeline runs these and reads no runbook file itself.
    */
   readonly runbooks?: Runbook[];
+  /** The groups of `rule_files:`, read and checked by the same config load; absent: no rule-file group runs. */
+  readonly ruleGroups?: RuleGroupSpec[];
   /** Where metrics checks append their scrapes; without it each check keeps its own samples. */
   readonly samples?: SampleStore;
   /**

@@ -9,12 +9,6 @@ import type { AlertEngineOptions } from '../../alerts/engine.js';
 import type { ClusterCoordinator } from '../../cluster/index.js';
 import type { LeaseToken } from '../../store/index.js';
 
-/** The groups of `rule_files:`; the config load has already refused files with problems. */
-export async function ruleGroupsOf(config: OpsConfig, baseDir: string) {
-  const { loadConfiguredRuleFiles } = await import('../../alerts/rule-files/index.js');
-  return loadConfiguredRuleFiles(config.rule_files.files, baseDir).groups;
-}
-
 /** The checks this process runs (all of them, unless several processes share the store), with the lease each runs under. */
 export function ownedChecks(config: OpsConfig, cluster: ClusterCoordinator | undefined): { checks: OpsConfig['checks']; tokens: Map<string, LeaseToken> } {
   const tokens = new Map<string, LeaseToken>();

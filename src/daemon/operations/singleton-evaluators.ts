@@ -11,7 +11,6 @@ import type { SloEvaluator } from '../../slos/index.js';
 import { outsideLease, runUnderLease } from '../../cluster/index.js';
 import { rearmAfter } from '../../lib/rearm.js';
 import type { AlertCommit } from './alert-commit.js';
-import { ruleGroupsOf } from './ownership.js';
 import type { Pipeline } from './pipeline.js';
 
 export class SingletonEvaluators {
@@ -49,7 +48,7 @@ export class SingletonEvaluators {
       store,
       clock,
       source: daemon.series ?? new MemorySeriesSource(),
-      groups: await ruleGroupsOf(config, baseDir),
+      groups: daemon.ruleGroups ?? [],
       defaultInterval: config.rule_files.evaluation_interval,
       ladder: () => configuredLadder(daemon.config.severities).ids,
       settings: () => daemon.config.rule_files.alerts,
@@ -70,7 +69,7 @@ export class SingletonEvaluators {
     if (this.slos) this.slos.reload((await import('../../slos/index.js')).slosFromConfig(config).slos);
     this.armSloTimer();
     if (this.ruleFiles && daemon.baseDir !== undefined) {
-      for (const event of await this.ruleFiles.reload(await ruleGroupsOf(config, daemon.baseDir), config.rule_files.evaluation_interval)) await this.commit.onAlertEvent(event);
+      for (const event of await this.ruleFiles.reload(daemon.ruleGroups ?? [], config.rule_files.evaluation_interval)) await this.commit.onAlertEvent(event);
       this.armRuleFileTimer();
     }
   }
