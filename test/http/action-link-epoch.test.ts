@@ -82,3 +82,19 @@ describe('action links', () => {
     expect((await incident(id)).state).toBe('triggered');
   });
 });
+
+describe('the page a link leads to on a phone', () => {
+  const open = (token: string) => app.inject({ method: 'POST', url: `/a/${token}`, headers: { accept: 'text/html' } });
+
+  it('says what happened, or that nothing did, and links to the incident', async () => {
+    const id = await alert('firing', 'QueueStuck');
+    const links = await linksNow(id);
+    const first = await open(links.acknowledge);
+    expect(first.statusCode).toBe(200);
+    expect(first.body).toContain('The incident is now <strong>acknowledged</strong>.');
+    expect(first.body).toContain(`<a href="/incidents/${id}">Open the incident</a>`);
+    const again = await open(links.acknowledge);
+    expect(again.body).toContain('The incident was already <strong>acknowledged</strong>: nothing changed.');
+    expect(again.body).toContain(`<a href="/incidents/${id}">Open the incident</a>`);
+  });
+});

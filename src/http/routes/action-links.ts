@@ -48,7 +48,7 @@ export function actionLinkRoutes(daemon: Daemon): RouteTable {
         const verb = c.action === 'acknowledge' ? 'Acknowledge' : 'Resolve';
         void reply.type('text/html; charset=utf-8');
         return htmlPage(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${verb} ${esc(incident.title)}</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light dark"></head>
 <body style="font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem"><main>
 <h1>${verb} incident</h1><p><strong>${esc(incident.severity)}</strong> ${esc(incident.title)} — now <em>${esc(incident.state)}</em></p>
 <form method="post"><button type="submit" style="font-size:1.2rem;padding:.6rem 1.2rem">${verb}</button></form></main></body></html>`);
@@ -76,9 +76,12 @@ export function actionLinkRoutes(daemon: Daemon): RouteTable {
         const incident = done ? current : await ops.act(c.incidentId, c.action, actor, 'via notification link');
         if ((request.headers.accept ?? '').includes('text/html')) {
           void reply.type('text/html; charset=utf-8');
-          return htmlPage(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Done</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"></head><body style="font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem">
-<main><h1>${esc(incident.title)}</h1><p>The incident is now <strong>${esc(incident.state)}</strong>.</p></main></body></html>`);
+          // Where to go next from the phone: the incident's page (its timeline, runbook and next page; behind sign-in).
+          const page = `/incidents/${encodeURIComponent(incident.id)}`;
+          const what = done ? `The incident was already <strong>${esc(incident.state)}</strong>: nothing changed.` : `The incident is now <strong>${esc(incident.state)}</strong>.`;
+          return htmlPage(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(incident.state)} — ${esc(incident.title)}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light dark"></head><body style="font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem">
+<main><h1>${esc(incident.title)}</h1><p>${what}</p><p><a href="${esc(page)}">Open the incident</a> for its timeline and runbook.</p></main></body></html>`);
         }
         return { incident: incident.id, state: incident.state, already: done };
       },
