@@ -33,6 +33,7 @@ import type {
   TimelineKind,
 } from './types.js';
 import { OPEN_STATES } from './types.js';
+import { utcSecond } from '../lib/instants.js';
 
 
 export type Trx = Transaction<Database>;
@@ -115,7 +116,7 @@ export abstract class IncidentCore {
     if (held) {
       await updateIncident(trx, incident.id, { held_notification: JSON.stringify(held) });
       await this.note(trx, incident.id, now, 'suppressed', INCIDENTS_ACTOR.name,
-        `notification held by ${describeSuppression(held)} until ${new Date(held.until).toISOString()} (at its end: ${held.onEnd})`, { ...held });
+        `notification held by ${describeSuppression(held)} until ${utcSecond(held.until)} (at its end: ${held.onEnd})`, { ...held });
       return [this.notify(incident, event, held)];
     }
     return [this.notify(incident, event), this.escalate(incident)];

@@ -102,8 +102,8 @@ describe('lifecycle', () => {
     expect(lowered.responseDueAt).toBe(T0 + HOUR);
     const lines = (await svc.timeline(incident.id)).filter((e) => e.data.toSeverity !== undefined).map((e) => e.text);
     expect(lines).toEqual([
-      'severity P3 → P1; response due 2026-03-04T10:15:00.000Z (15m after opening): checkout is down for everyone',
-      'severity P1 → P2; response due 2026-03-04T11:00:00.000Z (1h after opening)',
+      'severity P3 → P1; response due 2026-03-04 10:15:00 UTC (15m after opening): checkout is down for everyone',
+      'severity P1 → P2; response due 2026-03-04 11:00:00 UTC (1h after opening)',
     ]);
   });
 

@@ -52,6 +52,7 @@ import type {
   TimelineKind,
 } from './types.js';
 import { OPEN_STATES, INCIDENT_ROLES, ROLE_NAMES, type IncidentRole, type IncidentRoleHolder, type ReviewVersion } from './types.js';
+import { utcSecond } from '../lib/instants.js';
 
 export type { IncidentConfig } from './engine-core.js';
 
@@ -204,7 +205,7 @@ export class IncidentService extends IncidentCore {
     const row = incidentToRow(incident);
     await insertIncident(trx, row);
     const by = input.source === 'alert' ? ALERTS_ACTOR.name : input.createdBy;
-    const dueText = due !== undefined ? `; response due ${new Date(due).toISOString()}` : '';
+    const dueText = due !== undefined ? `; response due ${utcSecond(due)}` : '';
     // The incident is new: its alert row is inserted without looking for one, and its first
     // timeline entries (status, then the alert) go in one statement numbered from 1.
     const lines: Omit<TimelineRow, 'seq'>[] = [{ id: newId('tl', now), incident_id: incident.id, at: now, kind: 'status', actor: by, text: `triggered (${input.severity})${dueText}`, data: JSON.stringify({ to: 'triggered', severity: input.severity, responseDueAt: due ?? null }) }];
@@ -458,7 +459,7 @@ export class IncidentService extends IncidentCore {
       const now = this.clock.now();
       const due = responseDueAt(this.ladder.get(severity).response, incident.openedAt, this.calendars);
       await updateIncident(trx, id, { severity, response_due_at: due ?? null, updated_at: now });
-      const target = due === undefined ? '; no response target' : `; response due ${new Date(due).toISOString()} (${formatDuration(due - incident.openedAt)} after opening)`;
+      const target = due === undefined ? '; no response target' : `; response due ${utcSecond(due)} (${formatDuration(due - incident.openedAt)} after opening)`;
       await this.note(trx, id, now, 'status', actor.name, `severity ${incident.severity} → ${severity}${target}${note ? `: ${note}` : ''}`, {
         fromSeverity: incident.severity, toSeverity: severity, responseDueAt: due ?? null,
       });

@@ -100,7 +100,7 @@ describe('escalate, add responder, severity', () => {
     const res = await call('POST', `/api/incidents/${id}/severity`, { severity: 'P1' });
     expect(res.statusCode, res.body).toBe(200);
     expect((res.json() as { responseDueAt: number }).responseDueAt).toBe(openedAt + 15 * 60_000);
-    expect((await timeline(id)).map((e) => e.text)).toContain(`severity P3 → P1; response due ${new Date(openedAt + 15 * 60_000).toISOString()} (15m after opening)`);
+    expect((await timeline(id)).map((e) => e.text)).toContain(`severity P3 → P1; response due ${new Date(openedAt + 15 * 60_000).toISOString().slice(0, 19).replace('T', ' ')} UTC (15m after opening)`);
     expect((await call('POST', `/api/incidents/${id}/severity`, { severity: 'P9' })).statusCode).toBe(400);
   });
 });

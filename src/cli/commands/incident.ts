@@ -4,6 +4,7 @@ import type { Actor } from '../../identity/index.js';
 import { withActingOptions, type RegisterCommands, type CliIO } from '../context.js';
 import { cliActor, openLocal } from '../local.js';
 import { callApi, remoteFrom, type Remote } from '../remote.js';
+import { utcSecond } from '../../lib/instants.js';
 
 interface Common {
   config?: string;
@@ -158,7 +159,7 @@ export const registerIncident: RegisterCommands = (program, io) => {
         async ({ ops, actor }) => ops.changeSeverity(id, severity, await actor(), opts.note),
       );
       if (opts.json) return io.out(JSON.stringify(i, null, 2));
-      io.out(`${i.id} is now ${i.severity}${i.responseDueAt !== undefined ? `, response due ${new Date(i.responseDueAt).toISOString()}` : ''}`);
+      io.out(`${i.id} is now ${i.severity}${i.responseDueAt !== undefined ? `, response due ${utcSecond(i.responseDueAt)}` : ''}`);
     });
 
   withActingOptions(incident.command('declare <title>'))

@@ -1,5 +1,6 @@
 import type { OutboundMessage } from '../../types.js';
 import { eventHeadline } from '../shared/wording.js';
+import { utcMinute } from '../../../lib/instants.js';
 
 export interface RenderedEmail {
   subject: string;
@@ -12,11 +13,6 @@ const esc = (s: string): string =>
 
 /** Read on a phone as often as not: laid out at the screen's width, not a desktop's shrunk. */
 const HTML_HEAD = '<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"></head><body style="font-family:sans-serif">';
-
-/** An instant as people read it in a message: `2026-03-02 03:14 UTC` (the zone said, never guessed). */
-function utcMinute(ms: number): string {
-  return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-}
 
 /** Plain text and HTML bodies carrying the same facts and the same links. */
 export function renderEmail(m: OutboundMessage): RenderedEmail {
