@@ -108,6 +108,84 @@ export async function sumRollups(db: Db, checkKey: number, resolution: number, f
   };
 }
 
+/** Rollup rows of one resolution with start in [from, to). */
+export interface RollupPiece {
+  resolution: number;
+  from: number;
+  to: number;
+}
+
+function emptySums(): RollupSums {
+  return { count: 0, failures: 0, warnings: 0, criticals: 0, latency_sum: 0, buckets: BUCKET_SUMS.map(() => 0), value_min: null, value_max: null };
+}
+
+// Pieces per statement: 4 parameters each stays far below SQLite's and PostgreSQL's limits.
+const PIECES_PER_STATEMENT = 1000;
+
+/**
+ * What `sumRollups` answers for every piece and every key, in one statement per thousand pieces
+ * rather than one per piece and key: the pieces are a VALUES list joined to the rollups, so each is
+ * still a seek on the (check_key, resolution, start) key, done by the database without a round trip.
+ * Answers, for each piece in order, each key's sums (zero where it has no rows).
+ */
+export async function sumRollupPieces(db: Db, checkKeys: readonly number[], pieces: readonly RollupPiece[]): Promise<Map<number, RollupSums>[]> {
+  const out = pieces.map(() => new Map<number, RollupSums>(checkKeys.map((k) => [k, emptySums()])));
+  if (checkKeys.length === 0 || pieces.length === 0) return out;
+  // The same piece asked for twice (windows that share their days) is read once.
+  const index = new Map<string, number>();
+  const distinct: RollupPiece[] = [];
+  const slot = pieces.map((p) => {
+    const id = `${p.resolution}:${p.from}:${p.to}`;
+    let i = index.get(id);
+    if (i === undefined) index.set(id, (i = distinct.push(p) - 1));
+    return i;
+  });
+  const sums = ['count', 'failures', 'warnings', 'criticals', 'latency_sum', ...BUCKET_SUMS].map((c) => `sum(r.${c}) as ${c}`).join(', ');
+  const found = new Map<number, Map<number, RollupSums>>();
+  for (let at = 0; at < distinct.length; at += PIECES_PER_STATEMENT) {
+    const chunk = distinct.slice(at, at + PIECES_PER_STATEMENT);
+    // VALUES columns are column1… on both databases; the casts give PostgreSQL their types.
+    const values = sql.join(chunk.map((p, i) => sql`(cast(${at + i} as integer), cast(${p.resolution} as integer), cast(${p.from} as bigint), cast(${p.to} as bigint))`));
+    const rows = (await sql<Record<string, unknown>>`
+      select p.column1 as piece, r.check_key as check_key, ${sql.raw(sums)}, min(r.value_min) as value_min, max(r.value_max) as value_max
+      from (values ${values}) as p
+      join check_rollups r on r.resolution = p.column2 and r.start >= p.column3 and r.start < p.column4
+      where r.check_key in (${sql.join(checkKeys)})
+      group by p.column1, r.check_key`.execute(db)).rows;
+    for (const row of rows) {
+      const n = (c: string): number => Number(row[c] ?? 0);
+      const piece = n('piece');
+      let byKey = found.get(piece);
+      if (!byKey) found.set(piece, (byKey = new Map()));
+      byKey.set(n('check_key'), {
+        count: n('count'),
+        failures: n('failures'),
+        warnings: n('warnings'),
+        criticals: n('criticals'),
+        latency_sum: n('latency_sum'),
+        buckets: BUCKET_SUMS.map(n),
+        value_min: row.value_min === null || row.value_min === undefined ? null : Number(row.value_min),
+        value_max: row.value_max === null || row.value_max === undefined ? null : Number(row.value_max),
+      });
+    }
+  }
+  slot.forEach((i, p) => {
+    for (const [key, s] of found.get(i) ?? []) out[p]!.set(key, s);
+  });
+  return out;
+}
+
+/** Keys of the checks that have one (a check that never ran has none), in one statement. */
+export async function checkKeysByIds(db: Db, checkIds: readonly string[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  const unique = [...new Set(checkIds)];
+  for (let i = 0; i < unique.length; i += 500) {
+    const rows = await db.selectFrom('check_keys').select(['key', 'check_id']).where('check_id', 'in', unique.slice(i, i + 500)).execute();
+    for (const r of rows) out.set(r.check_id, Number(r.key));
+  }
+  return out;
+}
+
 export async function checkKeyOf(db: Db, checkId: string): Promise<number | undefined> {
   const r = await db.selectFrom('check_keys').select('key').where('check_id', '=', checkId).executeTakeFirst();
   return r ? Number(r.key) : undefined;
