@@ -104,7 +104,7 @@ export async function readEventsOver(store: Store, slo: Slo, spans: readonly { f
   const marks = reads.marks;
   const covers = cut.map((s) => (s.to > s.from ? cover(s.from, s.to, marks) : []));
   const pieces: RollupPiece[] = covers.flat();
-  const sums = await sumRollupPieces(store.db, keys, pieces);
+  const sums = await sumRollupPieces(store.db, keys, pieces, 'events');
   let next = 0;
   covers.forEach((c, i) => {
     const first = next;
