@@ -124,33 +124,41 @@ function emptySums(): RollupSums {
 const READS_PER_STATEMENT = 200;
 
 /**
- * Consecutive pieces of one resolution, each starting where the one before ended, all `length`
- * long but the last (which may be shorter): the hourly steps of a burn-down, the days of a status
- * page. Its rows are summed per piece by `(start - from) / length`, in one grouped range read.
+ * Pieces of one resolution and one length whose starts step by one period: the hourly steps of a
+ * burn-down (period = length), the hours inside each of its daily steps (period a day), the days
+ * of a status page. Its rows are summed per piece by `(start - from) / period`, in one grouped
+ * range read that skips the gaps between pieces.
  */
 interface PieceRun {
   resolution: number;
   from: number;
-  to: number;
   length: number;
-  /** Index of its first piece; the others follow. */
-  first: number;
-  /** A piece shorter than `length` ended it. */
-  closed: boolean;
+  period: number;
+  /** Indexes of its pieces, in order. */
+  members: number[];
 }
 
 function runsOf(pieces: readonly RollupPiece[]): PieceRun[] {
-  const runs: PieceRun[] = [];
+  const groups = new Map<string, number[]>();
   pieces.forEach((p, i) => {
-    const length = p.to - p.from;
-    const last = runs.at(-1);
-    if (last && !last.closed && last.resolution === p.resolution && last.to === p.from && length <= last.length) {
-      last.to = p.to;
-      last.closed = length < last.length;
-    } else {
-      runs.push({ resolution: p.resolution, from: p.from, to: p.to, length, first: i, closed: false });
-    }
+    const id = `${p.resolution}:${p.to - p.from}`;
+    const g = groups.get(id);
+    if (g) g.push(i);
+    else groups.set(id, [i]);
   });
+  const runs: PieceRun[] = [];
+  for (const members of groups.values()) {
+    members.sort((x, y) => pieces[x]!.from - pieces[y]!.from);
+    let run: PieceRun | undefined;
+    for (const i of members) {
+      const p = pieces[i]!;
+      const n = run?.members.length ?? 0;
+      // A second piece sets the period; it may not overlap the first (a row belongs to one piece).
+      if (run && n === 1 && p.from - run.from >= run.length) run.period = p.from - run.from;
+      if (run && n >= 1 && p.from === run.from + n * run.period && (n > 1 || run.period >= run.length)) run.members.push(i);
+      else runs.push((run = { resolution: p.resolution, from: p.from, length: p.to - p.from, period: p.to - p.from, members: [i] }));
+    }
+  }
   return runs;
 }
 
@@ -188,15 +196,18 @@ export async function sumRollupPieces(db: Db, checkKeys: readonly number[], piec
   const runs = runsOf(distinct);
   for (let at = 0; at < runs.length; at += READS_PER_STATEMENT) {
     const reads = runs.slice(at, at + READS_PER_STATEMENT).map((r, i) => {
-      const piece = sql`(start - ${int(r.from)}) / ${int(r.length)}`;
+      const offset = sql`(start - ${int(r.from)})`;
+      const piece = sql`${offset} / ${int(r.period)}`;
+      const end = r.from + (r.members.length - 1) * r.period + r.length;
+      const inPieces = r.period > r.length ? sql` and ${offset} % ${int(r.period)} < ${int(r.length)}` : sql``;
       return sql`select ${int(at + i)} as run, ${piece} as piece, check_key, ${sums}
-        from check_rollups where check_key in (${inKeys}) and resolution = ${int(r.resolution)} and start >= ${int(r.from)} and start < ${int(r.to)}
+        from check_rollups where check_key in (${inKeys}) and resolution = ${int(r.resolution)} and start >= ${int(r.from)} and start < ${int(end)}${inPieces}
         group by check_key, ${piece}`;
     });
     const rows = (await sql<Record<string, unknown>>`${sql.join(reads, sql` union all `)}`.execute(db)).rows;
     for (const row of rows) {
       const n = (c: string): number => Number(row[c] ?? 0);
-      const piece = runs[n('run')]!.first + n('piece');
+      const piece = runs[n('run')]!.members[n('piece')]!;
       let byKey = found.get(piece);
       if (!byKey) found.set(piece, (byKey = new Map()));
       byKey.set(n('check_key'), {
