@@ -166,8 +166,8 @@ function runsOf(pieces: readonly RollupPiece[]): PieceRun[] {
  * What `sumRollups` answers for every piece and every key, in a few statements however many pieces:
  * the pieces are gathered into runs (see PieceRun), and each run is one range read on the
  * (check_key, resolution, start) key grouped by piece and key, the runs joined by UNION ALL. The
- * numbers are integers of the store's own, written into the text (PostgreSQL matches a GROUP BY
- * expression textually, and SQLite divides integers only as integers).
+ * piece a row falls in is computed in a subquery, so that PostgreSQL groups by its name rather than
+ * by an expression it would have to match against the select list's, parameter for parameter.
  * (A VALUES list of the pieces joined to the rollups read 10-40× slower on both databases.)
  * Answers, for each piece in order, each key's sums (zero where it has no rows). With `events`, only
  * the counts, failures and latency buckets (what an SLO counts) are summed, the rest left zero.
@@ -196,13 +196,17 @@ export async function sumRollupPieces(db: Db, checkKeys: readonly number[], piec
   const runs = runsOf(distinct);
   for (let at = 0; at < runs.length; at += READS_PER_STATEMENT) {
     const reads = runs.slice(at, at + READS_PER_STATEMENT).map((r, i) => {
-      const offset = sql`(start - ${int(r.from)})`;
-      const piece = sql`${offset} / ${int(r.period)}`;
+      // Bound, not written in: a report's statements are then the same text from one call to the
+      // next (SQLite keeps them prepared). Cast, as SQLite binds a JavaScript number as REAL and
+      // would divide it as one.
+      const from = sql`cast(${r.from} as bigint)`;
+      const period = sql`cast(${r.period} as bigint)`;
       const end = r.from + (r.members.length - 1) * r.period + r.length;
-      const inPieces = r.period > r.length ? sql` and ${offset} % ${int(r.period)} < ${int(r.length)}` : sql``;
-      return sql`select ${int(at + i)} as run, ${piece} as piece, check_key, ${sums}
-        from check_rollups where check_key in (${inKeys}) and resolution = ${int(r.resolution)} and start >= ${int(r.from)} and start < ${int(end)}${inPieces}
-        group by check_key, ${piece}`;
+      const inPieces = r.period > r.length ? sql` and (start - ${from}) % ${period} < ${r.length}` : sql``;
+      return sql`select ${int(at + i)} as run, piece, check_key, ${sums}
+        from (select (start - ${from}) / ${period} as piece, check_rollups.* from check_rollups
+          where check_key in (${inKeys}) and resolution = ${r.resolution} and start >= ${r.from} and start < ${end}${inPieces}) as t
+        group by check_key, piece`;
     });
     const rows = (await sql<Record<string, unknown>>`${sql.join(reads, sql` union all `)}`.execute(db)).rows;
     for (const row of rows) {
