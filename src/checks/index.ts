@@ -15,6 +15,8 @@ export {
   HistoryWriter,
   rollupAndRetain,
   windowStats,
+  windowStatsOf,
+  type CheckWindow,
   uptime,
   latencyPercentiles,
   registerHeartbeat,

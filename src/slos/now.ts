@@ -2,6 +2,7 @@ import type { OpsConfig } from '../config/index.js';
 import type { Store } from '../store/index.js';
 import { slosFromConfig } from './model.js';
 import { recoveryPointStatus, type RecoveryPointStatus } from './recovery.js';
+import type { SliReads } from './sli.js';
 import { sloStatus, type SloStatus } from './status.js';
 
 /** A recovery point as it stands now, without its history. */
@@ -11,7 +12,8 @@ export type RecoveryPointNow = Omit<RecoveryPointStatus, 'history'>;
 export async function slosNow(store: Store, config: Pick<OpsConfig, 'slos'>, now: number): Promise<{ slos: SloStatus[]; recoveryPoints: RecoveryPointNow[] }> {
   const { slos, recoveryPoints } = slosFromConfig(config);
   const statuses: SloStatus[] = [];
-  for (const s of slos) statuses.push(await sloStatus(store, s, now));
+  const reads: SliReads = {};
+  for (const s of slos) statuses.push(await sloStatus(store, s, now, reads));
   const points: RecoveryPointNow[] = [];
   for (const r of recoveryPoints) {
     const { history: _history, ...point } = await recoveryPointStatus(store, r, now, now);

@@ -1,12 +1,13 @@
 import {
   LATENCY_BUCKETS_MS,
   RESOLUTION_MS,
-  checkKeyOf,
+  checkKeysByIds,
   minuteRollupsOf,
   rollupMarks,
-  sumRollups,
+  sumRollupPieces,
   valueMinutesOf,
   type MinuteSums,
+  type RollupPiece,
   type Store,
 } from '../store/index.js';
 import type { EventCounts, Slo } from './types.js';
@@ -39,13 +40,23 @@ export function eventsOf(slo: Slo, s: Pick<MinuteSums, 'count' | 'failures' | 'b
   return { good: s.count - s.failures, total: s.count };
 }
 
-export async function checkKeysOf(store: Store, checks: readonly string[]): Promise<number[]> {
-  const keys: number[] = [];
-  for (const id of checks) {
-    const k = await checkKeyOf(store.db, id);
-    if (k !== undefined) keys.push(k);
+/**
+ * What a set of reads looks up once and shares (a report's SLOs, one status's windows): how far each
+ * rollup level is rolled and the keys of the checks. Fresh for each request: both change over time.
+ */
+export interface SliReads {
+  marks?: Map<number, number>;
+  keys?: Map<string, number>;
+}
+
+/** Keys of the checks that have one, in the checks' order. */
+export async function checkKeysOf(store: Store, checks: readonly string[], reads: SliReads = {}): Promise<number[]> {
+  const missing = checks.filter((id) => !reads.keys?.has(id));
+  if (missing.length > 0 || !reads.keys) {
+    const found = await checkKeysByIds(store.db, missing);
+    reads.keys = new Map([...(reads.keys ?? []), ...found]);
   }
-  return keys;
+  return checks.flatMap((id) => (reads.keys!.has(id) ? [reads.keys!.get(id)!] : []));
 }
 
 type Piece = { resolution: 1 | 2 | 3; from: number; to: number };
@@ -61,29 +72,65 @@ function cover(from: number, to: number, marks: Map<number, number>, level: 1 | 
 }
 
 /** Good and total events of an SLO over [from, to), from rollups. */
-export async function readEvents(store: Store, slo: Slo, from: number, to: number): Promise<EventCounts> {
-  from = floorMinute(from);
-  to = floorMinute(to);
-  const keys = await checkKeysOf(store, slo.checks);
-  const out: EventCounts = { good: 0, total: 0 };
-  if (to <= from || keys.length === 0) return out;
+export async function readEvents(store: Store, slo: Slo, from: number, to: number, reads: SliReads = {}): Promise<EventCounts> {
+  return (await readEventsOver(store, slo, [{ from, to }], reads))[0]!;
+}
+
+/**
+ * Good and total events of an SLO over each span, in a number of statements that does not grow with
+ * the spans: each span is covered with rollups exactly as on its own (a day or an hour row is used
+ * only when the span holds it whole, and only as far as that level is rolled), then all pieces of
+ * all spans are summed in one statement; error-ratio minutes are read once over all spans.
+ */
+export async function readEventsOver(store: Store, slo: Slo, spans: readonly { from: number; to: number }[], reads: SliReads = {}): Promise<EventCounts[]> {
+  const cut = spans.map((s) => ({ from: floorMinute(s.from), to: floorMinute(s.to) }));
+  const out: EventCounts[] = cut.map(() => ({ good: 0, total: 0 }));
+  const live = cut.filter((s) => s.to > s.from);
+  if (live.length === 0) return out;
+  const keys = await checkKeysOf(store, slo.checks, reads);
+  if (keys.length === 0) return out;
   if (slo.kind === 'error_ratio') {
-    for (const m of await valueMinutesOf(store.db, keys, from, to)) {
-      out.total += m.count;
-      out.good += m.count - m.valueSum;
-    }
+    const minutes = await valueMinutesOf(store.db, keys, Math.min(...live.map((s) => s.from)), Math.max(...live.map((s) => s.to)));
+    cut.forEach((s, i) => {
+      // Minutes in time order, added as a read of the span alone adds them.
+      for (let m = firstAtOrAfter(minutes, s.from); m < minutes.length && minutes[m]!.start < s.to; m++) {
+        out[i]!.total += minutes[m]!.count;
+        out[i]!.good += minutes[m]!.count - minutes[m]!.valueSum;
+      }
+    });
     return out;
   }
-  const marks = await rollupMarks(store.db);
-  const pieces = cover(from, to, marks);
-  for (const key of keys) {
-    for (const p of pieces) {
-      const e = eventsOf(slo, await sumRollups(store.db, key, p.resolution, p.from, p.to));
-      out.good += e.good;
-      out.total += e.total;
+  reads.marks ??= await rollupMarks(store.db);
+  const marks = reads.marks;
+  const covers = cut.map((s) => (s.to > s.from ? cover(s.from, s.to, marks) : []));
+  const pieces: RollupPiece[] = covers.flat();
+  const sums = await sumRollupPieces(store.db, keys, pieces, 'events');
+  let next = 0;
+  covers.forEach((c, i) => {
+    const first = next;
+    next += c.length;
+    // Key by key, piece by piece: the order (and so the rounding) of a read of the span alone.
+    for (const key of keys) {
+      for (let p = first; p < next; p++) {
+        const e = eventsOf(slo, sums[p]!.get(key)!);
+        out[i]!.good += e.good;
+        out[i]!.total += e.total;
+      }
     }
-  }
+  });
   return out;
+}
+
+/** Index of the first minute starting at or after `at` (minutes in time order). */
+function firstAtOrAfter(minutes: readonly { start: number }[], at: number): number {
+  let lo = 0;
+  let hi = minutes.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (minutes[mid]!.start < at) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** Per-minute good/total of an SLO over [from, to), from minute rollups (or value minutes). */

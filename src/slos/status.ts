@@ -1,6 +1,6 @@
 import type { Store } from '../store/index.js';
 import type { BurnReading } from './evaluator.js';
-import { attainment, burnRate, readEvents } from './sli.js';
+import { attainment, burnRate, readEventsOver, type SliReads } from './sli.js';
 import type { EventCounts, Slo } from './types.js';
 import { DAY, floorMinute, windowAt } from './windows.js';
 
@@ -35,14 +35,16 @@ export function errorBudget(e: EventCounts, objective: number): ErrorBudget {
 }
 
 /** Attainment, budget and current burn rates of an SLO over its window ending at `now`. */
-export async function sloStatus(store: Store, slo: Slo, now: number): Promise<SloStatus> {
+export async function sloStatus(store: Store, slo: Slo, now: number, reads: SliReads = {}): Promise<SloStatus> {
   const { from, to } = windowAt(slo.window, now);
-  const events = await readEvents(store, slo, from, to);
+  const spans = [{ from, to }, ...slo.alerts.flatMap((a) => [{ from: to - a.longMs, to }, { from: to - a.shortMs, to }])];
+  const read = await readEventsOver(store, slo, spans, reads);
+  const events = read[0]!;
   const a = attainment(events);
   const burn: BurnReading[] = [];
-  for (const alert of slo.alerts) {
-    const long = burnRate(await readEvents(store, slo, to - alert.longMs, to), slo.objective);
-    const short = burnRate(await readEvents(store, slo, to - alert.shortMs, to), slo.objective);
+  for (const [i, alert] of slo.alerts.entries()) {
+    const long = burnRate(read[1 + 2 * i]!, slo.objective);
+    const short = burnRate(read[2 + 2 * i]!, slo.objective);
     burn.push({ urgency: alert.urgency, longMs: alert.longMs, shortMs: alert.shortMs, threshold: alert.burnRate, long, short, holds: long > alert.burnRate && short > alert.burnRate });
   }
   return { id: slo.id, name: slo.name, kind: slo.kind, objective: slo.objective, from, to, events, attainment: a, met: a === undefined ? undefined : a >= slo.objective, budget: errorBudget(events, slo.objective), burn };
@@ -59,17 +61,15 @@ export interface BudgetPoint {
  * events of the period, and each point subtracts the bad events up to it. Steps are hours for a
  * period up to 8 days, days beyond.
  */
-export async function budgetBurndown(store: Store, slo: Slo, from: number, to: number): Promise<{ points: BudgetPoint[]; events: EventCounts }> {
+export async function budgetBurndown(store: Store, slo: Slo, from: number, to: number, reads: SliReads = {}): Promise<{ points: BudgetPoint[]; events: EventCounts }> {
   from = floorMinute(from);
   to = floorMinute(to);
   const step = to - from <= 8 * DAY ? DAY / 24 : DAY;
-  const steps: EventCounts[] = [];
-  const bounds: number[] = [];
-  for (let t = from; t < to && steps.length < 1000; t += step) {
-    const end = Math.min(to, t + step);
-    steps.push(await readEvents(store, slo, t, end));
-    bounds.push(end);
-  }
+  const spans: { from: number; to: number }[] = [];
+  for (let t = from; t < to && spans.length < 1000; t += step) spans.push({ from: t, to: Math.min(to, t + step) });
+  const bounds = spans.map((s) => s.to);
+  // All steps in one read: the statements do not grow with the steps.
+  const steps = await readEventsOver(store, slo, spans, reads);
   const events = steps.reduce((a, b) => ({ good: a.good + b.good, total: a.total + b.total }), { good: 0, total: 0 });
   const allowed = (1 - slo.objective) * events.total;
   const points: BudgetPoint[] = [{ at: from, remaining: 1 }];

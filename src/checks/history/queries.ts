@@ -1,6 +1,6 @@
 import type { Store } from '../../store/index.js';
-import { LATENCY_BUCKETS_MS, RESOLUTION, RESOLUTION_MS, latencyBucket, listResults } from '../../store/repos/check-history.js';
-import { checkKeyOf, rollupMarks, sumRollups, type RollupSums } from '../../store/repos/check-rollups.js';
+import { LATENCY_BUCKETS_MS, RESOLUTION_MS, latencyBucket, resultsOfKeys } from '../../store/repos/check-history.js';
+import { checkKeysByIds, rollupMarks, sumRollupPieces, type RollupSums } from '../../store/repos/check-rollups.js';
 
 export interface WindowStats {
   count: number;
@@ -40,34 +40,72 @@ function cover(from: number, to: number, marks: Map<number, number>, level: 1 | 
 
 /** Uptime, failures and latency percentiles of one check over any window, from rollups. */
 export async function windowStats(store: Store, checkId: string, from: number, to: number, quantiles: number[] = [0.5, 0.95, 0.99]): Promise<WindowStats> {
-  const key = await checkKeyOf(store.db, checkId);
-  const total: RollupSums = { count: 0, failures: 0, warnings: 0, criticals: 0, latency_sum: 0, buckets: LATENCY_BUCKETS_MS.map(() => 0), value_min: null, value_max: null };
-  if (key !== undefined) {
+  return (await windowStatsOf(store, [{ checkId, from, to }], quantiles))[0]!;
+}
+
+/** One check over one window, for `windowStatsOf`. */
+export interface CheckWindow {
+  checkId: string;
+  from: number;
+  to: number;
+}
+
+// Raw results read for one window at most (the newest), as a single window's read always did.
+const RAW_LIMIT = 100_000;
+
+/**
+ * `windowStats` of many windows (days of a status page, buckets of a chart, checks of a report) in a
+ * few statements whatever their number: the keys and marks once, every window's rollup pieces
+ * summed in one statement, the raw results past the minute mark in one. Each window is covered and
+ * added up exactly as on its own.
+ */
+export async function windowStatsOf(store: Store, windows: readonly CheckWindow[], quantiles: number[] = [0.5, 0.95, 0.99]): Promise<WindowStats[]> {
+  const totals = windows.map(() => emptySums());
+  const keyOf = await checkKeysByIds(store.db, windows.map((w) => w.checkId));
+  const known = windows.flatMap((w, i) => (keyOf.has(w.checkId) ? [{ ...w, i, key: keyOf.get(w.checkId)! }] : []));
+  if (known.length > 0) {
     const marks = await rollupMarks(store.db);
-    for (const p of cover(from, to, marks)) add(total, await sumRollups(store.db, key, RESOLUTION[p.resolution === 1 ? 'minute' : p.resolution === 2 ? 'hour' : 'day'], p.from, p.to));
-    const rawFrom = Math.max(from, marks.get(1) ?? from);
-    if (rawFrom < to) {
-      for (const r of await listResults(store.db, checkId, { from: rawFrom, to, limit: 100_000 })) {
-        // As the rollups: a run whose verdict was withheld is neither good nor bad.
-        if (r.unknown) continue;
-        total.count++;
-        if (r.down) total.failures++;
-        total.buckets[latencyBucket(r.latencyMs)]!++;
-        if (r.value !== null) {
-          total.value_min = total.value_min === null ? r.value : Math.min(total.value_min, r.value);
-          total.value_max = total.value_max === null ? r.value : Math.max(total.value_max, r.value);
+    const covers = known.map((w) => cover(w.from, w.to, marks));
+    const sums = await sumRollupPieces(store.db, [...new Set(known.map((w) => w.key))], covers.flat());
+    let next = 0;
+    known.forEach((w, n) => {
+      for (const _ of covers[n]!) add(totals[w.i]!, sums[next++]!.get(w.key)!);
+    });
+    const raw = known.map((w) => ({ ...w, rawFrom: Math.max(w.from, marks.get(1) ?? w.from) })).filter((w) => w.rawFrom < w.to);
+    if (raw.length > 0) {
+      const rows = await resultsOfKeys(store.db, [...new Set(raw.map((w) => w.key))], Math.min(...raw.map((w) => w.rawFrom)), Math.max(...raw.map((w) => w.to)));
+      for (const w of raw) {
+        const total = totals[w.i]!;
+        // Newest first, as many as one window's read takes.
+        let taken = 0;
+        for (const r of rows.get(w.key) ?? []) {
+          if (r.at < w.rawFrom || r.at >= w.to) continue;
+          if (taken++ >= RAW_LIMIT) break;
+          // As the rollups: a run whose verdict was withheld is neither good nor bad.
+          if (r.unknown) continue;
+          total.count++;
+          if (r.down) total.failures++;
+          total.buckets[latencyBucket(r.latencyMs)]!++;
+          if (r.value !== null) {
+            total.value_min = total.value_min === null ? r.value : Math.min(total.value_min, r.value);
+            total.value_max = total.value_max === null ? r.value : Math.max(total.value_max, r.value);
+          }
         }
       }
     }
   }
-  return {
+  return totals.map((total) => ({
     count: total.count,
     failures: total.failures,
     uptime: total.count > 0 ? (total.count - total.failures) / total.count : undefined,
     latency: Object.fromEntries(quantiles.map((q) => [`p${Math.round(q * 100)}`, bucketQuantile(q, total.buckets)])),
     valueMin: total.value_min,
     valueMax: total.value_max,
-  };
+  }));
+}
+
+function emptySums(): RollupSums {
+  return { count: 0, failures: 0, warnings: 0, criticals: 0, latency_sum: 0, buckets: LATENCY_BUCKETS_MS.map(() => 0), value_min: null, value_max: null };
 }
 
 function add(into: RollupSums, s: RollupSums): void {

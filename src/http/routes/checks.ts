@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Daemon } from '../../daemon/index.js';
-import { checkThresholds, compileCheck, describeCheckTarget, heartbeatReader, recordHeartbeat, releaseCheckState, runCheckOnce, windowStats } from '../../checks/index.js';
+import { checkThresholds, compileCheck, describeCheckTarget, heartbeatReader, recordHeartbeat, releaseCheckState, runCheckOnce, windowStatsOf } from '../../checks/index.js';
 import type { CheckConfig } from '../../config/schema/checks.js';
 import { OpsbookError } from '../../lib/errors/index.js';
 import { route, type RouteTable } from '../routes.js';
@@ -95,8 +95,10 @@ export function checkRoutes(daemon: Daemon): RouteTable {
         const check = find(params.id);
         const now = daemon.clock.now();
         const windows: Record<string, z.infer<typeof windowFigures>> = {};
-        for (const [name, ms] of [['24h', DAY], ['7d', 7 * DAY], ['30d', 30 * DAY]] as const) {
-          const s = await windowStats(daemon.store, check.id, now - ms, now);
+        const asked = [['24h', DAY], ['7d', 7 * DAY], ['30d', 30 * DAY]] as const;
+        const stats = await windowStatsOf(daemon.store, asked.map(([, ms]) => ({ checkId: check.id, from: now - ms, to: now })));
+        for (const [i, [name]] of asked.entries()) {
+          const s = stats[i]!;
           windows[name] = { count: s.count, failures: s.failures, uptime: s.uptime, latency_ms: s.latency };
         }
         return { ...summary(check), windows: windows as Record<'24h' | '7d' | '30d', z.infer<typeof windowFigures>> };

@@ -1,10 +1,10 @@
 import type { OpsConfig } from '../../config/index.js';
-import { windowStats } from '../../checks/index.js';
+import { windowStatsOf } from '../../checks/index.js';
 import { alertCountsByRule, listIncidentsOpenedBetween, pageTimelineRows, type Store } from '../../store/index.js';
 import { DEFAULT_BUSINESS_HOURS, isBusinessTime } from '../../incidents/index.js';
 import { slosFromConfig } from '../model.js';
 import { recoveryPointStatus, recoveryTimeStatus, type RecoveryPointStatus, type RecoveryTimeStatus } from '../recovery.js';
-import { attainment } from '../sli.js';
+import { attainment, type SliReads } from '../sli.js';
 import { budgetBurndown, errorBudget, sloStatus, type BudgetPoint, type ErrorBudget, type SloStatus } from '../status.js';
 import type { EventCounts } from '../types.js';
 import { periodBounds, type ReportPeriod } from '../windows.js';
@@ -89,10 +89,12 @@ export async function buildReport(store: Store, config: OpsConfig, period: Repor
   const { slos, recoveryPoints } = slosFromConfig(config);
 
   const reportSlos: ReportSlo[] = [];
+  // Rollup marks and check keys read once for every SLO of the report.
+  const reads: SliReads = {};
   for (const slo of slos) {
-    const { points, events } = await budgetBurndown(store, slo, from, to);
+    const { points, events } = await budgetBurndown(store, slo, from, to, reads);
     const a = attainment(events);
-    reportSlos.push({ id: slo.id, name: slo.name, kind: slo.kind, objective: slo.objective, events, attainment: a, met: a === undefined ? undefined : a >= slo.objective, budget: errorBudget(events, slo.objective), burndown: points, current: await sloStatus(store, slo, now) });
+    reportSlos.push({ id: slo.id, name: slo.name, kind: slo.kind, objective: slo.objective, events, attainment: a, met: a === undefined ? undefined : a >= slo.objective, budget: errorBudget(events, slo.objective), burndown: points, current: await sloStatus(store, slo, now, reads) });
   }
 
   const incidents = await listIncidentsOpenedBetween(store.db, from, to - 1);
@@ -141,8 +143,9 @@ export async function buildReport(store: Store, config: OpsConfig, period: Repor
   }
 
   const failingChecks: OperationsReport['failingChecks'] = [];
-  for (const check of config.checks) {
-    const s = await windowStats(store, check.id, from, to, []);
+  const checkStats = await windowStatsOf(store, config.checks.map((c) => ({ checkId: c.id, from, to })), []);
+  for (const [i, check] of config.checks.entries()) {
+    const s = checkStats[i]!;
     if (s.failures > 0) failingChecks.push({ checkId: check.id, failures: s.failures, results: s.count, uptime: s.uptime ?? null });
   }
   failingChecks.sort((a, b) => b.failures - a.failures || a.checkId.localeCompare(b.checkId));

@@ -370,3 +370,25 @@ export async function listResults(db: Db, checkId: string, opts: { from?: number
     error: r.text ?? null,
   }));
 }
+
+/** Raw results of some checks in [from, to), per check key, newest first (without error texts). */
+export async function resultsOfKeys(db: Db, checkKeys: readonly number[], from: number, to: number): Promise<Map<number, Omit<RawResultRow, 'error'>[]>> {
+  const out = new Map<number, Omit<RawResultRow, 'error'>[]>();
+  if (checkKeys.length === 0 || to <= from) return out;
+  const rows = await db
+    .selectFrom('check_results')
+    .select(['check_key', 'at', 'state', 'latency_ms', 'value'])
+    .where('check_key', 'in', [...checkKeys])
+    .where('at', '>=', from)
+    .where('at', '<', to)
+    .orderBy('check_key')
+    .orderBy('at', 'desc')
+    .execute();
+  for (const r of rows) {
+    const key = Number(r.check_key);
+    let list = out.get(key);
+    if (!list) out.set(key, (list = []));
+    list.push({ at: Number(r.at), ...decodeState(r.state), latencyMs: Number(r.latency_ms), value: r.value === null ? null : Number(r.value) });
+  }
+  return out;
+}

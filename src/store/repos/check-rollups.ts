@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../database.js';
 import type { CheckRollupsTable } from '../tables/checks.js';
 import { LATENCY_BUCKETS_MS, RESOLUTION_MS, UNKNOWN_STATE } from './check-history.js';
@@ -106,6 +106,141 @@ export async function sumRollups(db: Db, checkKey: number, resolution: number, f
     value_min: row.value_min === null || row.value_min === undefined ? null : Number(row.value_min),
     value_max: row.value_max === null || row.value_max === undefined ? null : Number(row.value_max),
   };
+}
+
+/** Rollup rows of one resolution with start in [from, to). */
+export interface RollupPiece {
+  resolution: number;
+  from: number;
+  to: number;
+}
+
+function emptySums(): RollupSums {
+  return { count: 0, failures: 0, warnings: 0, criticals: 0, latency_sum: 0, buckets: BUCKET_SUMS.map(() => 0), value_min: null, value_max: null };
+}
+
+// Reads per statement: the statement's text stays small, and whatever the number of pieces the
+// statements are few.
+const READS_PER_STATEMENT = 200;
+
+/**
+ * Pieces of one resolution and one length whose starts step by one period: the hourly steps of a
+ * burn-down (period = length), the hours inside each of its daily steps (period a day), the days
+ * of a status page. Its rows are summed per piece by `(start - from) / period`, in one grouped
+ * range read that skips the gaps between pieces.
+ */
+interface PieceRun {
+  resolution: number;
+  from: number;
+  length: number;
+  period: number;
+  /** Indexes of its pieces, in order. */
+  members: number[];
+}
+
+function runsOf(pieces: readonly RollupPiece[]): PieceRun[] {
+  const groups = new Map<string, number[]>();
+  pieces.forEach((p, i) => {
+    const id = `${p.resolution}:${p.to - p.from}`;
+    const g = groups.get(id);
+    if (g) g.push(i);
+    else groups.set(id, [i]);
+  });
+  const runs: PieceRun[] = [];
+  for (const members of groups.values()) {
+    members.sort((x, y) => pieces[x]!.from - pieces[y]!.from);
+    let run: PieceRun | undefined;
+    for (const i of members) {
+      const p = pieces[i]!;
+      const n = run?.members.length ?? 0;
+      // A second piece sets the period; it may not overlap the first (a row belongs to one piece).
+      if (run && n === 1 && p.from - run.from >= run.length) run.period = p.from - run.from;
+      if (run && n >= 1 && p.from === run.from + n * run.period && (n > 1 || run.period >= run.length)) run.members.push(i);
+      else runs.push((run = { resolution: p.resolution, from: p.from, length: p.to - p.from, period: p.to - p.from, members: [i] }));
+    }
+  }
+  return runs;
+}
+
+/**
+ * What `sumRollups` answers for every piece and every key, in a few statements however many pieces:
+ * the pieces are gathered into runs (see PieceRun), and each run is one range read on the
+ * (check_key, resolution, start) key grouped by piece and key, the runs joined by UNION ALL. The
+ * piece a row falls in is computed in a subquery, so that PostgreSQL groups by its name rather than
+ * by an expression it would have to match against the select list's, parameter for parameter.
+ * (A VALUES list of the pieces joined to the rollups read 10-40× slower on both databases.)
+ * Answers, for each piece in order, each key's sums (zero where it has no rows). With `events`, only
+ * the counts, failures and latency buckets (what an SLO counts) are summed, the rest left zero.
+ */
+export async function sumRollupPieces(db: Db, checkKeys: readonly number[], pieces: readonly RollupPiece[], only?: 'events'): Promise<Map<number, RollupSums>[]> {
+  const out = pieces.map(() => new Map<number, RollupSums>(checkKeys.map((k) => [k, emptySums()])));
+  if (checkKeys.length === 0 || pieces.length === 0) return out;
+  // The same piece asked for twice (windows that share their days) is read once.
+  const index = new Map<string, number>();
+  const distinct: RollupPiece[] = [];
+  const slot = pieces.map((p) => {
+    const id = `${p.resolution}:${p.from}:${p.to}`;
+    let i = index.get(id);
+    if (i === undefined) index.set(id, (i = distinct.push(p) - 1));
+    return i;
+  });
+  const int = (n: number): RawBuilder<unknown> => {
+    if (!Number.isSafeInteger(n)) throw new Error(`not an integer: ${n}`);
+    return sql.raw(String(n));
+  };
+  const inKeys = sql.join(checkKeys.map(int));
+  const columns = only === 'events' ? ['count', 'failures', ...BUCKET_SUMS] : ['count', 'failures', 'warnings', 'criticals', 'latency_sum', ...BUCKET_SUMS];
+  const extremes = only === 'events' ? '' : ', min(value_min) as value_min, max(value_max) as value_max';
+  const sums = sql.raw(columns.map((c) => `sum(${c}) as ${c}`).join(', ') + extremes);
+  const found = new Map<number, Map<number, RollupSums>>();
+  const runs = runsOf(distinct);
+  for (let at = 0; at < runs.length; at += READS_PER_STATEMENT) {
+    const reads = runs.slice(at, at + READS_PER_STATEMENT).map((r, i) => {
+      // Bound, not written in: a report's statements are then the same text from one call to the
+      // next (SQLite keeps them prepared). Cast, as SQLite binds a JavaScript number as REAL and
+      // would divide it as one.
+      const from = sql`cast(${r.from} as bigint)`;
+      const period = sql`cast(${r.period} as bigint)`;
+      const end = r.from + (r.members.length - 1) * r.period + r.length;
+      const inPieces = r.period > r.length ? sql` and (start - ${from}) % ${period} < ${r.length}` : sql``;
+      return sql`select ${int(at + i)} as run, piece, check_key, ${sums}
+        from (select (start - ${from}) / ${period} as piece, check_rollups.* from check_rollups
+          where check_key in (${inKeys}) and resolution = ${r.resolution} and start >= ${r.from} and start < ${end}${inPieces}) as t
+        group by check_key, piece`;
+    });
+    const rows = (await sql<Record<string, unknown>>`${sql.join(reads, sql` union all `)}`.execute(db)).rows;
+    for (const row of rows) {
+      const n = (c: string): number => Number(row[c] ?? 0);
+      const piece = runs[n('run')]!.members[n('piece')]!;
+      let byKey = found.get(piece);
+      if (!byKey) found.set(piece, (byKey = new Map()));
+      byKey.set(n('check_key'), {
+        count: n('count'),
+        failures: n('failures'),
+        warnings: n('warnings'),
+        criticals: n('criticals'),
+        latency_sum: n('latency_sum'),
+        buckets: BUCKET_SUMS.map(n),
+        value_min: row.value_min === null || row.value_min === undefined ? null : Number(row.value_min),
+        value_max: row.value_max === null || row.value_max === undefined ? null : Number(row.value_max),
+      });
+    }
+  }
+  slot.forEach((i, p) => {
+    for (const [key, s] of found.get(i) ?? []) out[p]!.set(key, s);
+  });
+  return out;
+}
+
+/** Keys of the checks that have one (a check that never ran has none), in one statement. */
+export async function checkKeysByIds(db: Db, checkIds: readonly string[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  const unique = [...new Set(checkIds)];
+  for (let i = 0; i < unique.length; i += 500) {
+    const rows = await db.selectFrom('check_keys').select(['key', 'check_id']).where('check_id', 'in', unique.slice(i, i + 500)).execute();
+    for (const r of rows) out.set(r.check_id, Number(r.key));
+  }
+  return out;
 }
 
 export async function checkKeyOf(db: Db, checkId: string): Promise<number | undefined> {

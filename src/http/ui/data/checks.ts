@@ -1,7 +1,7 @@
 import type { Daemon } from '../../../daemon/index.js';
 import type { CheckConfig } from '../../../config/schema/checks.js';
 import { listResults, type RawResultRow } from '../../../store/index.js';
-import { windowStats, type WindowStats } from '../../../checks/index.js';
+import { windowStatsOf, type WindowStats } from '../../../checks/index.js';
 import type { State } from '../components.js';
 
 export interface CheckSummary {
@@ -71,7 +71,8 @@ export function uptimeWindow(key: string | undefined): (typeof WINDOWS)[number] 
 export async function checkWindows(daemon: Daemon, checkId: string): Promise<Array<{ key: string; label: string; stats: WindowStats }>> {
   const now = daemon.clock.now();
   const out = [];
-  for (const w of WINDOWS) out.push({ key: w.key, label: w.label, stats: await windowStats(daemon.store, checkId, now - w.ms, now) });
+  const stats = await windowStatsOf(daemon.store, WINDOWS.map((w) => ({ checkId, from: now - w.ms, to: now })));
+  for (const [i, w] of WINDOWS.entries()) out.push({ key: w.key, label: w.label, stats: stats[i]! });
   return out;
 }
 
@@ -82,27 +83,25 @@ export async function checkWindows(daemon: Daemon, checkId: string): Promise<Arr
 export async function latencySeries(daemon: Daemon, checkId: string, windowMs: number, bucketMs: number): Promise<Array<{ at: number; latency: Record<string, number | undefined> }>> {
   const now = daemon.clock.now();
   const end = Math.ceil(now / bucketMs) * bucketMs;
-  const out = [];
-  for (let from = end - windowMs; from < end; from += bucketMs) {
-    const stats = await windowStats(daemon.store, checkId, from, Math.min(from + bucketMs, now));
-    out.push({ at: from, latency: stats.latency });
-  }
-  return out;
+  const starts: number[] = [];
+  for (let from = end - windowMs; from < end; from += bucketMs) starts.push(from);
+  const stats = await windowStatsOf(daemon.store, starts.map((from) => ({ checkId, from, to: Math.min(from + bucketMs, now) })));
+  return starts.map((at, i) => ({ at, latency: stats[i]!.latency }));
 }
 
 /** Uptime of each UTC day, oldest first, ending today. */
 export async function dailyUptime(daemon: Daemon, checkIds: string[], days: number): Promise<Array<{ day: number; uptime: number | undefined }>> {
   const now = daemon.clock.now();
   const today = Math.floor(now / 86_400_000) * 86_400_000;
-  const out = [];
-  for (let i = days - 1; i >= 0; i--) {
-    const day = today - i * 86_400_000;
+  const dayStarts: number[] = [];
+  for (let i = days - 1; i >= 0; i--) dayStarts.push(today - i * 86_400_000);
+  const stats = await windowStatsOf(daemon.store, dayStarts.flatMap((day) => checkIds.map((checkId) => ({ checkId, from: day, to: Math.min(day + 86_400_000, now) }))), []);
+  return dayStarts.map((day, d) => {
     let worst: number | undefined;
-    for (const id of checkIds) {
-      const s = await windowStats(daemon.store, id, day, Math.min(day + 86_400_000, now), []);
+    for (let c = 0; c < checkIds.length; c++) {
+      const s = stats[d * checkIds.length + c]!;
       if (s.uptime !== undefined) worst = worst === undefined ? s.uptime : Math.min(worst, s.uptime);
     }
-    out.push({ day, uptime: worst });
-  }
-  return out;
+    return { day, uptime: worst };
+  });
 }
