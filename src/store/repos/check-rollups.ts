@@ -95,6 +95,11 @@ export async function sumRollups(db: Db, checkKey: number, resolution: number, f
   const row = (await sql<Record<string, unknown>>`
     select ${sql.raw(cols.map((c) => `coalesce(sum(${c}), 0) as ${c}`).join(', '))}, min(value_min) as value_min, max(value_max) as value_max
     from check_rollups where check_key = ${checkKey} and resolution = ${resolution} and start >= ${from} and start < ${to}`.execute(db)).rows[0] ?? {};
+  return sumsOfRow(row);
+}
+
+/** The sums a `coalesce(sum(…))` row of check_rollups holds (drivers answer numbers or strings). */
+function sumsOfRow(row: Record<string, unknown>) {
   const n = (c: string): number => Number(row[c] ?? 0);
   return {
     count: n('count'),
@@ -214,16 +219,7 @@ export async function sumRollupPieces(db: Db, checkKeys: readonly number[], piec
       const piece = runs[n('run')]!.members[n('piece')]!;
       let byKey = found.get(piece);
       if (!byKey) found.set(piece, (byKey = new Map()));
-      byKey.set(n('check_key'), {
-        count: n('count'),
-        failures: n('failures'),
-        warnings: n('warnings'),
-        criticals: n('criticals'),
-        latency_sum: n('latency_sum'),
-        buckets: BUCKET_SUMS.map(n),
-        value_min: row.value_min === null || row.value_min === undefined ? null : Number(row.value_min),
-        value_max: row.value_max === null || row.value_max === undefined ? null : Number(row.value_max),
-      });
+      byKey.set(n('check_key'), sumsOfRow(row));
     }
   }
   slot.forEach((i, p) => {
