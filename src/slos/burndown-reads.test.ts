@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { beforeAll, expect, it } from 'vitest';
 import { describeOnStores } from '../../test/support/store-targets.js';
-import { DAY, HOUR, MINUTE, countingStore, fillRollups, setMarks } from '../../test/support/rollup-fill.js';
+import { DAY, HOUR, MINUTE, arbRollupMarks, countingStore, fillRollups, setMarks } from '../../test/support/rollup-fill.js';
 import { opsConfigSchema } from '../config/index.js';
 import { RESOLUTION_MS, checkKeyOf, rollupMarks, sumRollups, valueMinutesOf, type Store } from '../store/index.js';
 import { buildReport } from './report/index.js';
@@ -110,24 +110,7 @@ const arbSlo = fc
   })
   .map((s) => slo(s.kind, s.kind === 'error_ratio' ? s.checks.slice(0, 1) : s.checks, { objective: s.objective, ...(s.kind === 'latency' ? { thresholdMs: s.thresholdMs } : {}) }));
 
-/** Marks as the rollup job leaves them (day ≤ hour ≤ minute), anywhere in the last weeks, or absent. */
-const arbMarks = fc
-  .record({
-    minuteAgo: fc.integer({ min: 0, max: 3 * DAY }),
-    hourBehind: fc.integer({ min: 0, max: 2 * DAY }),
-    dayBehind: fc.integer({ min: 0, max: 10 * DAY }),
-    absent: fc.constantFrom('none', 'none', 'none', 'day', 'day-hour', 'all'),
-  })
-  .map((m) => {
-    const minute = END - m.minuteAgo;
-    const hour = minute - m.hourBehind;
-    const day = hour - m.dayBehind;
-    return {
-      ...(m.absent === 'all' ? {} : { minute }),
-      ...(m.absent === 'all' || m.absent === 'day-hour' ? {} : { hour }),
-      ...(m.absent === 'none' ? { day } : {}),
-    };
-  });
+const arbMarks = arbRollupMarks(END);
 
 await describeOnStores('opsbook-slo-reads', 'SLO reads over many spans', { migrate: true }, (target) => {
   beforeAll(async () => {

@@ -4,6 +4,7 @@
  * another resolution for a span than it should gives another answer. Plus per-minute value sums
  * (error-ratio SLOs), a few raw results, and statement counting on a store.
  */
+import fc from 'fast-check';
 import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
 import { RESOLUTION_MS, checkKeys, encodeState, setRollupMark, type Store } from '../../src/store/index.js';
 
@@ -120,4 +121,28 @@ export function countingStore(store: Store): { store: Store; statements: () => n
   };
   const counted = Object.create(store, { db: { value: store.db.withPlugin(plugin) } }) as Store;
   return { store: counted, statements: () => n, reset: () => (n = 0) };
+}
+
+/**
+ * Rollup marks as the rollup job leaves them (day ≤ hour ≤ minute), anywhere in the weeks before
+ * `end`, some or all absent: for property tests of reads that cover a window by resolution.
+ */
+export function arbRollupMarks(end: number): fc.Arbitrary<{ minute?: number; hour?: number; day?: number }> {
+  return fc
+    .record({
+      minuteAgo: fc.integer({ min: 0, max: 3 * DAY }),
+      hourBehind: fc.integer({ min: 0, max: 2 * DAY }),
+      dayBehind: fc.integer({ min: 0, max: 10 * DAY }),
+      absent: fc.constantFrom('none', 'none', 'none', 'day', 'day-hour', 'all'),
+    })
+    .map((m) => {
+      const minute = end - m.minuteAgo;
+      const hour = minute - m.hourBehind;
+      const day = hour - m.dayBehind;
+      return {
+        ...(m.absent === 'all' ? {} : { minute }),
+        ...(m.absent === 'all' || m.absent === 'day-hour' ? {} : { hour }),
+        ...(m.absent === 'none' ? { day } : {}),
+      };
+    });
 }

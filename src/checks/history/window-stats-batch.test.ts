@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { beforeAll, expect, it } from 'vitest';
 import { describeOnStores } from '../../../test/support/store-targets.js';
-import { DAY, HOUR, MINUTE, countingStore, fillRaw, fillRollups, setMarks } from '../../../test/support/rollup-fill.js';
+import { DAY, HOUR, MINUTE, arbRollupMarks, countingStore, fillRaw, fillRollups, setMarks } from '../../../test/support/rollup-fill.js';
 import { LATENCY_BUCKETS_MS, RESOLUTION_MS, checkKeyOf, latencyBucket, listResults, rollupMarks, sumRollups, type RollupSums, type Store } from '../../store/index.js';
 import { bucketQuantile, windowStats, windowStatsOf, type WindowStats } from './queries.js';
 
@@ -72,23 +72,7 @@ async function windowStatsAlone(store: Store, checkId: string, from: number, to:
 
 // -------------------------------------------------------------------------------------------------
 
-const arbMarks = fc
-  .record({
-    minuteAgo: fc.integer({ min: 0, max: 3 * DAY }),
-    hourBehind: fc.integer({ min: 0, max: 2 * DAY }),
-    dayBehind: fc.integer({ min: 0, max: 10 * DAY }),
-    absent: fc.constantFrom('none', 'none', 'none', 'day', 'day-hour', 'all'),
-  })
-  .map((m) => {
-    const minute = END - m.minuteAgo;
-    const hour = minute - m.hourBehind;
-    const day = hour - m.dayBehind;
-    return {
-      ...(m.absent === 'all' ? {} : { minute }),
-      ...(m.absent === 'all' || m.absent === 'day-hour' ? {} : { hour }),
-      ...(m.absent === 'none' ? { day } : {}),
-    };
-  });
+const arbMarks = arbRollupMarks(END);
 
 /** Windows as the pages ask for them: days, hours, any minute or millisecond, some empty, some repeated. */
 const arbWindows = fc.array(
