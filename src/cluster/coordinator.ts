@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import type { Kysely, Transaction } from 'kysely';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import {
-  acquireLease, ensureLeases, heartbeatMember, holdAndMark, markWrittenUnder, leaveCluster, listLeases, liveMembers, newMemberId, pruneMembers, recordFencing, releaseLease, renewLeases, supersedeIncarnations,
+  acquireLease, ensureLeases, heartbeatMember, holdAndMark, markWrittenUnder, leaveCluster, listLeases, newMemberId, pruneMembers, recordFencing, releaseLease, renewLeases, sharingMembers, supersedeIncarnations,
   type Database, type LeaseToken, type Store,
 } from '../store/index.js';
 import { newId } from '../lib/ids.js';
@@ -136,7 +136,7 @@ export class ClusterCoordinator {
   }
 
   private memberRow() {
-    return { id: this.id, host: hostname(), pid: process.pid, url: this.o.url, started_at: this.startedAt, ...(this.o.name !== undefined ? { name: this.o.name } : {}) };
+    return { id: this.id, host: hostname(), pid: process.pid, url: this.o.url, started_at: this.startedAt, draining: this.draining, ...(this.o.name !== undefined ? { name: this.o.name } : {}) };
   }
 
   /** A writer fencing under an old epoch holds the lease row a moment; a grant waits no longer than a fifth of a lease for it. */
@@ -147,10 +147,23 @@ export class ClusterCoordinator {
   /**
    * A clean stop begins: from now on the leases held are only renewed (none taken, none given back
    * to balance), so the queued work of their partitions can be finished under them; `stop` frees them.
+   * The member row says so at once (a heartbeat marked draining): the others count this process out
+   * of the fair share from their next round, and take the leases it gives back meanwhile (`release`)
+   * even when they already hold a full share. Before, it counted as a member until it left, and a
+   * lease it gave back stayed unheld for the whole drain.
    */
   drain(): void {
+    if (this.draining) return;
     this.draining = true;
+    if (!this.taking || this.stopped) return;
+    this.markedDraining = heartbeatMember(this.leaseDb, this.memberRow(), this.o.leaseMs).then(
+      () => undefined,
+      (e: unknown) => this.o.logger.warn({ member: this.id, err: (e as Error).message }, 'cluster: could not mark this member draining; the others count it out at its next heartbeat'),
+    );
   }
+
+  /** The draining mark's write: a lease is given back only once the others can count this member out. */
+  private markedDraining: Promise<void> = Promise.resolve();
 
   /** Leases given back while draining: a renewal round that began before never counts them held again. */
   private readonly released = new Set<string>();
@@ -165,6 +178,7 @@ export class ClusterCoordinator {
     const next = new Map(this.owned);
     next.delete(token.lease);
     this.setOwned(next);
+    await this.markedDraining;
     await releaseLease(this.leaseDb, token, this.id).catch((e: unknown) => this.o.logger.warn({ err: e, lease: token.lease }, 'could not give a drained lease back; it runs out by itself'));
   }
 
@@ -300,9 +314,10 @@ export class ClusterCoordinator {
         if (!this.stopped) this.setOwned(new Map([...held].filter(([l, e]) => !this.released.has(`${l}@${e}`))));
         return;
       }
-      const members = await liveMembers(db);
+      // Members draining at a clean stop are counted out: what they give back is taken at once.
+      const members = await sharingMembers(db);
       const leases = await listLeases(db);
-      const target = fairShare(partitions, members.length);
+      const target = fairShare(partitions, Math.max(1, members.length));
       const isPartition = (name: string) => name !== SINGLETONS_LEASE;
       const mine = [...held.keys()].filter(isPartition);
       if (mine.length > target) {

@@ -10,6 +10,8 @@ export interface ClusterStatus {
     name: string | null;
     /** The member id of the newer process of the same name that took this one's leases over. */
     superseded_by: string | null;
+    /** When (database time) it began a clean stop: it drains its queued work and counts in no one's fair share. */
+    draining_since: number | null;
     host: string;
     pid: number;
     url: string;
@@ -46,6 +48,7 @@ export async function clusterStatus(store: Store, checkIds: readonly string[], p
       id: m.id,
       name: m.name ?? null,
       superseded_by: m.superseded_by ?? null,
+      draining_since: m.draining_since === null || m.draining_since === undefined ? null : Number(m.draining_since),
       host: m.host,
       pid: m.pid,
       url: m.url,

@@ -38,7 +38,7 @@ export const registerCluster: RegisterCommands = (program, io) => {
       const alive = s.members.filter((m) => m.alive);
       io.out(`${alive.length} live process(es), ${s.leases.filter((l) => l.holder).length}/${s.leases.length} leases held, ${s.unowned_checks.length} check(s) unowned; fencing refused ${s.fencing.rejected} write(s)`);
       for (const m of s.members) {
-        io.out(`${m.alive ? '●' : '○'} ${m.id}${m.name ? ` "${m.name}"` : ''}${m.id === s.self ? ' (answered)' : ''}${m.superseded_by ? ` (superseded by ${m.superseded_by})` : ''}  ${m.host} pid ${m.pid}  ${m.url}  heartbeat ${secs(m.heartbeat_age_ms)} ago  ${m.leases.length} lease(s)  ${m.checks.length} check(s)`);
+        io.out(`${m.alive ? '●' : '○'} ${m.id}${m.name ? ` "${m.name}"` : ''}${m.id === s.self ? ' (answered)' : ''}${m.superseded_by ? ` (superseded by ${m.superseded_by})` : ''}${typeof m.draining_since === 'number' ? ' (stopping: draining, counted out of the fair share)' : ''}  ${m.host} pid ${m.pid}  ${m.url}  heartbeat ${secs(m.heartbeat_age_ms)} ago  ${m.leases.length} lease(s)  ${m.checks.length} check(s)`);
       }
       for (const l of s.leases) {
         io.out(`  ${l.name.padEnd(12)} ${l.holder ?? 'free'}  epoch ${l.epoch}  held ${secs(l.held_for_ms)}  expires in ${secs(l.expires_in_ms)}`);

@@ -12,6 +12,7 @@ export const clusterStatusSchema = z.object({
       id: z.string(),
       name: z.string().nullable().describe('storage.cluster.member, when the process was given one'),
       superseded_by: z.string().nullable().describe('The newer process of the same name that took its leases over'),
+      draining_since: z.number().nullable().describe('When (epoch ms, database time) it began a clean stop: it drains its queued work and counts in no one\'s fair share'),
       host: z.string(),
       pid: z.number(),
       url: z.string(),

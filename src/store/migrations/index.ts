@@ -34,6 +34,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '000031-running-steps': await import('./000031-running-steps.js'),
   '000032-timeline-seq-unique': await import('./000032-timeline-seq-unique.js'),
   '000033-running-step-epochs': await import('./000033-running-step-epochs.js'),
+  '000034-member-draining': await import('./000034-member-draining.js'),
 };
 
 export const migrationProvider: MigrationProvider = {

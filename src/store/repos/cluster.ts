@@ -45,11 +45,23 @@ export interface LeaseToken {
   epoch: number;
 }
 
-/** Records (or refreshes) a member's heartbeat; answers the database's time. */
-export async function heartbeatMember(db: Db, m: Omit<ClusterMemberRow, 'heartbeat_at' | 'expires_at' | 'name' | 'superseded_by'> & { name?: string }, ttlMs: number): Promise<number> {
-  const r = await sql<{ now: number }>`insert into cluster_members (id, host, pid, url, started_at, heartbeat_at, expires_at, name)
-values (${m.id}, ${m.host}, ${m.pid}, ${m.url}, ${m.started_at}, ${NOW}, ${NOW} + ${ttlMs}, ${m.name ?? null})
-on conflict (id) do update set heartbeat_at = excluded.heartbeat_at, expires_at = excluded.expires_at, url = excluded.url
+/** What a member writes of itself at each heartbeat. */
+export type MemberHeartbeat = Omit<ClusterMemberRow, 'heartbeat_at' | 'expires_at' | 'name' | 'superseded_by' | 'draining_since'> & {
+  name?: string;
+  /** It has begun a clean stop: from this heartbeat on it counts in no one's fair share (never undone). */
+  draining?: boolean;
+};
+
+/**
+ * Records (or refreshes) a member's heartbeat; answers the database's time. A superseded member's
+ * row is not refreshed (OPSBOOK_E_FENCED). The draining mark is set by the first heartbeat that
+ * carries it and kept by every later one, so a round begun before the stop cannot clear it.
+ */
+export async function heartbeatMember(db: Db, m: MemberHeartbeat, ttlMs: number): Promise<number> {
+  const r = await sql<{ now: number }>`insert into cluster_members (id, host, pid, url, started_at, heartbeat_at, expires_at, name, draining_since)
+values (${m.id}, ${m.host}, ${m.pid}, ${m.url}, ${m.started_at}, ${NOW}, ${NOW} + ${ttlMs}, ${m.name ?? null}, ${m.draining ? NOW : null})
+on conflict (id) do update set heartbeat_at = excluded.heartbeat_at, expires_at = excluded.expires_at, url = excluded.url,
+  draining_since = coalesce(cluster_members.draining_since, excluded.draining_since)
 where cluster_members.superseded_by is null
 returning heartbeat_at as now`.execute(db);
   const row = r.rows[0];
@@ -64,7 +76,7 @@ returning heartbeat_at as now`.execute(db);
  * lease row share-locked by a writer of the old incarnation is waited for at most `lockTimeoutMs`;
  * past that nothing is taken over and the leases run out as usual. Answers the leases taken.
  */
-export async function supersedeIncarnations(db: Kysely<Database>, m: Omit<ClusterMemberRow, 'heartbeat_at' | 'expires_at' | 'name' | 'superseded_by'> & { name: string }, ttlMs: number, lockTimeoutMs: number): Promise<{ superseded: string[]; leases: Array<LeaseToken & { expiresAt: number }> }> {
+export async function supersedeIncarnations(db: Kysely<Database>, m: MemberHeartbeat & { name: string }, ttlMs: number, lockTimeoutMs: number): Promise<{ superseded: string[]; leases: Array<LeaseToken & { expiresAt: number }> }> {
   return db.transaction().execute(async (trx) => {
     await sql`select set_config('lock_timeout', ${`${lockTimeoutMs}ms`}, true)`.execute(trx);
     await heartbeatMember(trx, m, ttlMs);
@@ -84,6 +96,14 @@ returning name, epoch, expires_at`.execute(trx);
 /** Members whose heartbeat has not run out, oldest first. */
 export async function liveMembers(db: Db): Promise<ClusterMemberRow[]> {
   return db.selectFrom('cluster_members').selectAll().where('expires_at', '>', NOW).orderBy('started_at').orderBy('id').execute();
+}
+
+/**
+ * The members the partitions are shared among: live, and not stopping. A member draining at a clean
+ * stop still heartbeats but takes no share, so the others take what it gives back at once.
+ */
+export async function sharingMembers(db: Db): Promise<ClusterMemberRow[]> {
+  return db.selectFrom('cluster_members').selectAll().where('expires_at', '>', NOW).where('draining_since', 'is', null).orderBy('started_at').orderBy('id').execute();
 }
 
 export async function listMembers(db: Db): Promise<ClusterMemberRow[]> {

@@ -11,6 +11,8 @@ export interface ClusterMembersTable {
   name: string | null;
   /** The member id of the incarnation that superseded this one. */
   superseded_by: string | null;
+  /** When (database time) it began a clean stop: it drains, and counts in no one's fair share. */
+  draining_since: number | null;
 }
 
 /** One lease: who holds it, under which fencing epoch, until when (database time). */
