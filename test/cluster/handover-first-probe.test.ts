@@ -42,7 +42,10 @@ const A_STOPS = 35_000;
 const GRANT = 55_000;
 const CHECKS = Array.from({ length: 30 }, (_, i) => idInPartition(PARTITIONS, 0, `h${i}-`));
 
-const config = (url: string, target: ProbeTarget) => `${clusterStorage(url, PARTITIONS, '3s')}checks:\n${CHECKS.map((id) => probeCheck(target, id, '60s')).join('\n')}\n`;
+// Short, for a killed holder's lease to run out within the test; long enough on a loaded machine that no
+// member misses its heartbeats for a whole lease and is taken for gone (the test is not about that).
+const LEASE = `${Math.min(15, Math.ceil(scaled(3_000) / 1000))}s`;
+const config = (url: string, target: ProbeTarget) => `${clusterStorage(url, PARTITIONS, LEASE)}checks:\n${CHECKS.map((id) => probeCheck(target, id, '60s')).join('\n')}\n`;
 
 function handedOverBy(how: 'stop' | 'kill') {
   let a: KillableDaemon | undefined;
@@ -57,7 +60,7 @@ function handedOverBy(how: 'stop' | 'kill') {
       dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opsbook-handover-a-'));
       fs.writeFileSync(path.join(dir, 'ops.yaml'), config(cluster.url, cluster.target));
       a = await startKillableDaemon(path.join(dir, 'ops.yaml'), t0);
-      await until('a holds both partitions', async () => (await store.db.selectFrom('cluster_leases').select('holder').where('holder', 'is not', null).execute()).length === PARTITIONS + 1, 30_000);
+      await until('a holds both partitions', async () => (await store.db.selectFrom('cluster_leases').select('holder').where('holder', 'is not', null).execute()).length === PARTITIONS + 1, scaled(30_000));
       await a.advanceTo(t0 + CATCH_UP_WINDOW_MS + TICK);
     },
     config,
