@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
+import { editOnReload } from '../support/edit-on-reload.js';
 import { scaled } from '../support/timing.js';
 
 const runbook = (command: string, id = 'RB-001') => `# Orders\n\n## ${id}: Orders down\n\n**Diagnosis:**\n\n1. Look at the port\n\n\`\`\`bash\n${command}\n\`\`\`\n`;
@@ -45,14 +46,7 @@ describe('the runbooks a daemon runs', () => {
     app = await startDaemonApp('validated-runbooks', { 'ops.yaml': OPS(['ana']), 'runbooks/orders.md': runbook('echo first') }, { operations: 'deferred' });
     // Reloaded before the pipeline (added first): the file changes once the config load has read it.
     let during: string | undefined;
-    await app.daemon.addComponent({
-      name: 'changes-the-runbook',
-      start: () => undefined,
-      stop: () => undefined,
-      reload: () => {
-        if (during !== undefined) write('runbooks/orders.md', during);
-      },
-    });
+    await editOnReload(app, 'runbooks/orders.md', () => during);
     await app.daemon.startOperations();
     expect(await commands()).toEqual(['echo first']);
 

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../../src/lib/clock.js';
 import { startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
+import { editOnReload } from '../support/edit-on-reload.js';
 import { scaled } from '../support/timing.js';
 
 const MINUTE = 60_000;
@@ -59,14 +60,7 @@ describe('the rule groups a daemon evaluates', () => {
     app = await startDaemonApp('validated-rules', { 'ops.yaml': OPS(['ana']), 'rules/orders.yml': rules('OrdersDown') }, { operations: 'deferred', clock });
     let during: string | undefined;
     // Reloaded before the pipeline (added first): the file changes once the config load has read it.
-    await app.daemon.addComponent({
-      name: 'changes-the-rule-file',
-      start: () => undefined,
-      stop: () => undefined,
-      reload: () => {
-        if (during !== undefined) write('rules/orders.yml', during);
-      },
-    });
+    await editOnReload(app, 'rules/orders.yml', () => during);
     await app.daemon.startOperations();
     const run = async (ms: number) => {
       await clock.advance(ms, () => app!.daemon.operations!.settle(scaled(5_000)));
