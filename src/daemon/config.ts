@@ -47,7 +47,7 @@ async function checkRuleFiles(loaded: ConfigLoaded): Promise<RuleFilesRead | Con
   // Their reader (and the PromQL parser under it) loads only for a config that names rule files.
   const { loadConfiguredRuleFiles } = await import('../alerts/rule-files/index.js');
   const { groups, problems } = loadConfiguredRuleFiles(loaded.config.rule_files.files, loaded.baseDir);
-  if (problems.length === 0) return unknownAlerts({ ...loaded, ruleGroups: groups }, named, groups);
+  if (problems.length === 0) return unknownAlerts({ ...loaded, ruleGroups: groups }, named);
   const at = loaded.locate('rule_files');
   return {
     ok: false,
@@ -64,8 +64,8 @@ async function checkRuleFiles(loaded: ConfigLoaded): Promise<RuleFilesRead | Con
 }
 
 /** `rule_files.alerts` may only name alerts of the rule files: a misspelt name would change nothing, silently. */
-function unknownAlerts(loaded: RuleFilesRead, named: readonly string[], groups: readonly RuleGroupSpec[]): RuleFilesRead | ConfigRejected {
-  const alerts = new Set(groups.flatMap((g) => g.rules).flatMap((r) => (r.kind === 'alert' ? [r.name] : [])));
+function unknownAlerts(loaded: RuleFilesRead, named: readonly string[]): RuleFilesRead | ConfigRejected {
+  const alerts = new Set(loaded.ruleGroups.flatMap((g) => g.rules).flatMap((r) => (r.kind === 'alert' ? [r.name] : [])));
   const unknown = named.filter((n) => !alerts.has(n));
   if (unknown.length === 0) return loaded;
   return {
