@@ -1,5 +1,5 @@
 import type { Daemon } from '../../daemon/index.js';
-import { summarizeCheck, worstState, type CheckSummary } from './data/checks.js';
+import { summarizeChecks, worstState, type CheckSummary } from './data/checks.js';
 import type { CheckConfig } from '../../config/schema/checks.js';
 import { stateBadge } from './components.js';
 import { formatSse, uiEvents, type UiEvent } from './events.js';
@@ -55,8 +55,11 @@ class CheckWatcher {
     try {
       const bus = uiEvents(this.daemon);
       const byService = new Map<string, CheckSummary['state'][]>();
-      for (const check of this.daemon.config.checks) {
-        const s = await summarizeCheck(this.daemon, check as CheckConfig, 1);
+      const checks = this.daemon.config.checks as CheckConfig[];
+      // Every check's latest run in one read: this runs every second while a page is open.
+      const summaries = await summarizeChecks(this.daemon, checks, 1);
+      for (const [i, check] of checks.entries()) {
+        const s = summaries[i]!;
         if (s.service) {
           const states = byService.get(s.service);
           if (states) states.push(s.state);
@@ -66,7 +69,7 @@ class CheckWatcher {
         const before = this.seen.get(s.id);
         this.seen.set(s.id, mark);
         if (before === undefined || before === mark) continue;
-        bus.publish({ type: 'check', id: s.id, html: checkListRow(await checkRowData(this.daemon, check as CheckConfig)).value, data: { state: s.state } });
+        bus.publish({ type: 'check', id: s.id, html: checkListRow(await checkRowData(this.daemon, check)).value, data: { state: s.state } });
         bus.publish({ type: 'checkstate', id: s.id, html: stateBadge(s.state).value, data: { state: s.state } });
       }
       // A service's badge is the worst of its checks' states: it changes with them, never stays "up" beside a red check.

@@ -261,29 +261,45 @@ export async function recentResults(db: Db, wanted: ReadonlyMap<string, number>)
   }
   const out = new Map<string, RecentResult[]>();
   for (const [n, ids] of byCount) {
-    for (let i = 0; i < ids.length; i += 500) {
-      const rows = await db
-        .selectFrom('check_keys as k')
-        .innerJoin('check_results as r', 'r.check_key', 'k.key')
-        .select(['k.check_id', 'r.at', 'r.state'])
-        .where('k.check_id', 'in', ids.slice(i, i + 500))
-        .where('r.state', '<', UNKNOWN_STATE)
-        .where((eb) => eb('r.at', '>=', eb.fn.coalesce(eb.selectFrom('check_results as n').select('n.at').whereRef('n.check_key', '=', 'k.key').where('n.state', '<', UNKNOWN_STATE).orderBy('n.at', 'desc').limit(1).offset(n - 1), sql.lit(0))))
-        .orderBy('k.check_id')
-        .orderBy('r.at', 'desc')
-        .execute();
-      // Judged runs only: a run whose verdict was withheld neither counts toward a streak nor breaks one.
-      for (const r of rows) {
-        const list = out.get(r.check_id) ?? [];
-        if (list.length < n) {
-          const { down, level } = decodeState(r.state);
-          list.push({ down, level });
-        }
-        out.set(r.check_id, list);
+    // Judged runs only: a run whose verdict was withheld neither counts toward a streak nor breaks one.
+    for (const r of await newestRunsOf(db, ids, n, true)) {
+      const list = out.get(r.check_id) ?? [];
+      if (list.length < n) {
+        const { down, level } = decodeState(r.state);
+        list.push({ down, level });
       }
+      out.set(r.check_id, list);
     }
   }
   return out;
+}
+
+/** Checks per statement of `newestRunsOf`: bounds its parameters on both stores. */
+const NEWEST_CHUNK = 500;
+
+/**
+ * The newest `n` stored runs of each check (judged runs only with `judged`), ordered by check and
+ * newest first, in one statement per NEWEST_CHUNK checks however many there are: each check's cut-off
+ * (its n-th newest run) is one descent of the results' primary key, its runs from there one range of it.
+ */
+async function newestRunsOf(db: Db, checkIds: readonly string[], n: number, judged: boolean) {
+  const rows = [];
+  for (let i = 0; i < checkIds.length; i += NEWEST_CHUNK) {
+    let q = db
+      .selectFrom('check_keys as k')
+      .innerJoin('check_results as r', 'r.check_key', 'k.key')
+      .leftJoin('check_errors as e', 'e.id', 'r.error_id')
+      .select(['k.check_id', 'r.at', 'r.state', 'r.latency_ms', 'r.value', 'e.text'])
+      .where('k.check_id', 'in', checkIds.slice(i, i + NEWEST_CHUNK));
+    if (judged) q = q.where('r.state', '<', UNKNOWN_STATE);
+    q = q.where((eb) => {
+      let cut = eb.selectFrom('check_results as c').select('c.at').whereRef('c.check_key', '=', 'k.key');
+      if (judged) cut = cut.where('c.state', '<', UNKNOWN_STATE);
+      return eb('r.at', '>=', eb.fn.coalesce(cut.orderBy('c.at', 'desc').limit(sql.lit(1)).offset(sql.lit(n - 1)), sql.lit(0)));
+    });
+    rows.push(...(await q.orderBy('k.check_id').orderBy('r.at', 'desc').execute()));
+  }
+  return rows;
 }
 
 /** When a check last ran as far as the store knows (see lastRuns); the scheduler plans a check taken over from it. */
@@ -369,6 +385,21 @@ export async function listResults(db: Db, checkId: string, opts: { from?: number
     value: r.value === null ? null : Number(r.value),
     error: r.text ?? null,
   }));
+}
+
+/**
+ * The newest `limit` results of each check, newest first, as `listResults` gives one check's: in one
+ * statement per 500 checks, however many there are (a page of every check, the watcher comparing each
+ * check's latest run, the status page). Checks with no result (or unknown ids) are absent from the map.
+ */
+export async function recentResultsOf(db: Db, checkIds: readonly string[], limit: number): Promise<Map<string, RawResultRow[]>> {
+  const out = new Map<string, RawResultRow[]>();
+  for (const r of await newestRunsOf(db, [...new Set(checkIds)], Math.max(1, Math.floor(limit)), false)) {
+    let list = out.get(r.check_id);
+    if (!list) out.set(r.check_id, (list = []));
+    list.push({ at: Number(r.at), ...decodeState(r.state), latencyMs: Number(r.latency_ms), value: r.value === null ? null : Number(r.value), error: r.text ?? null });
+  }
+  return out;
 }
 
 /** Raw results of some checks in [from, to), per check key, newest first (without error texts). */

@@ -1,10 +1,10 @@
 import type { Daemon } from '../../../daemon/index.js';
 import type { CheckConfig } from '../../../config/schema/checks.js';
 import { loadAlertSeries } from '../../../store/index.js';
-import { windowStats } from '../../../checks/index.js';
+import { windowStatsOf } from '../../../checks/index.js';
 import type { SeriesState } from '../../../alerts/types.js';
 import type { State } from '../components.js';
-import { summarizeCheck, WINDOWS, type CheckSummary } from './checks.js';
+import { summarizeChecks, WINDOWS, type CheckReader, type CheckSummary } from './checks.js';
 
 /** Results in a row's history bar. */
 export const BAR_RESULTS = 90;
@@ -15,11 +15,16 @@ export interface CheckRowData extends CheckSummary {
   p95: number | undefined;
 }
 
-export async function checkRowData(daemon: Daemon, check: CheckConfig, windowMs: number = WINDOWS[0].ms): Promise<CheckRowData> {
-  const summary = await summarizeCheck(daemon, check, BAR_RESULTS);
+export async function checkRowData(daemon: CheckReader, check: CheckConfig, windowMs: number = WINDOWS[0].ms): Promise<CheckRowData> {
+  return (await checkRowsOf(daemon, [check], windowMs))[0]!;
+}
+
+/** `checkRowData` of several checks, in their order, in a number of statements that does not grow with theirs. */
+export async function checkRowsOf(daemon: CheckReader, checks: readonly CheckConfig[], windowMs: number = WINDOWS[0].ms): Promise<CheckRowData[]> {
+  const summaries = await summarizeChecks(daemon, checks, BAR_RESULTS);
   const now = daemon.clock.now();
-  const day = await windowStats(daemon.store, check.id, now - windowMs, now + 1, [0.95]);
-  return { ...summary, uptime: day.uptime, p95: day.latency.p95 };
+  const stats = await windowStatsOf(daemon.store, checks.map((c) => ({ checkId: c.id, from: now - windowMs, to: now + 1 })), [0.95]);
+  return summaries.map((summary, i) => ({ ...summary, uptime: stats[i]!.uptime, p95: stats[i]!.latency.p95 }));
 }
 
 export interface CheckFilter {
@@ -29,16 +34,11 @@ export interface CheckFilter {
 }
 
 /** Rows of every configured check that passes the filter (empty fields pass everything). */
-export async function checkRows(daemon: Daemon, filter: CheckFilter = {}, windowMs?: number): Promise<CheckRowData[]> {
-  const out: CheckRowData[] = [];
-  for (const c of daemon.config.checks as CheckConfig[]) {
-    if (filter.service && (c.service as string | undefined) !== filter.service) continue;
-    if (filter.kind && c.kind !== filter.kind) continue;
-    const row = await checkRowData(daemon, c, windowMs);
-    if (filter.state && row.state !== filter.state) continue;
-    out.push(row);
-  }
-  return out;
+export async function checkRows(daemon: CheckReader, filter: CheckFilter = {}, windowMs?: number): Promise<CheckRowData[]> {
+  const checks = (daemon.config.checks as CheckConfig[]).filter(
+    (c) => (!filter.service || (c.service as string | undefined) === filter.service) && (!filter.kind || c.kind === filter.kind),
+  );
+  return (await checkRowsOf(daemon, checks, windowMs)).filter((row) => !filter.state || row.state === filter.state);
 }
 
 /** Something failing that has not yet raised an alert, and when it will if it keeps failing. */

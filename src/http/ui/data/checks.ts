@@ -1,8 +1,11 @@
 import type { Daemon } from '../../../daemon/index.js';
 import type { CheckConfig } from '../../../config/schema/checks.js';
-import { listResults, type RawResultRow } from '../../../store/index.js';
+import { listResults, recentResultsOf, type RawResultRow } from '../../../store/index.js';
 import { windowStatsOf, type WindowStats } from '../../../checks/index.js';
 import type { State } from '../components.js';
+
+/** What reading checks' history needs of the daemon: its store, its clock and its config. */
+export type CheckReader = Pick<Daemon, 'store' | 'clock' | 'config'>;
 
 export interface CheckSummary {
   id: string;
@@ -34,9 +37,21 @@ export function findCheck(daemon: Daemon, id: string): CheckConfig | undefined {
   return daemon.config.checks.find((c) => c.id === id) as CheckConfig | undefined;
 }
 
-export async function summarizeCheck(daemon: Daemon, check: CheckConfig, runs = 30): Promise<CheckSummary> {
-  const rows = await listResults(daemon.store.db, check.id, { limit: runs });
-  const recent = rows.reverse();
+export async function summarizeCheck(daemon: CheckReader, check: CheckConfig, runs = 30): Promise<CheckSummary> {
+  return summaryOf(check, (await listResults(daemon.store.db, check.id, { limit: runs })).reverse());
+}
+
+/**
+ * `summarizeCheck` of several checks (every configured one by default), in their order, in a
+ * number of statements that does not grow with the number of checks (see recentResultsOf).
+ */
+export async function summarizeChecks(daemon: CheckReader, checks: readonly CheckConfig[] = daemon.config.checks as CheckConfig[], runs = 30): Promise<CheckSummary[]> {
+  const results = await recentResultsOf(daemon.store.db, checks.map((c) => c.id), runs);
+  return checks.map((c) => summaryOf(c, (results.get(c.id) ?? []).reverse()));
+}
+
+/** `recent`: the check's latest runs, newest last. */
+function summaryOf(check: CheckConfig, recent: RawResultRow[]): CheckSummary {
   const latest = recent[recent.length - 1];
   return {
     id: check.id,
@@ -48,12 +63,6 @@ export async function summarizeCheck(daemon: Daemon, check: CheckConfig, runs = 
     lastAt: latest?.at,
     lastError: latest?.error ?? null,
   };
-}
-
-export async function summarizeChecks(daemon: Daemon): Promise<CheckSummary[]> {
-  const out: CheckSummary[] = [];
-  for (const c of daemon.config.checks) out.push(await summarizeCheck(daemon, c as CheckConfig));
-  return out;
 }
 
 export const WINDOWS = [
