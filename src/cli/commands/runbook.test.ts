@@ -24,6 +24,8 @@ describe('opsbook runbook', () => {
     const r = await opsbook('runbook', 'show', path.join(dir, 'cache.runbook'));
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('cache-flush  Cache Flush');
+    // One of a thing is said in the singular.
+    expect(r.stdout).toContain('  1 procedure, 1 code block, 0 tables, 0 checklists\n');
     expect(r.stdout).toContain('[DESTRUCTIVE] redis block :10 — FLUSHALL deletes every key in every database');
   });
 

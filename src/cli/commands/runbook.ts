@@ -2,6 +2,7 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { isOpsbookError } from '../../lib/errors/index.js';
 import type { CliIO, RegisterCommands } from '../context.js';
+import { counted } from '../../lib/counted.js';
 // Loaded on use: the runbook reader starts the SQL parser's WASM module, which other commands do not need.
 type RunbooksModule = typeof import('../../runbooks/index.js');
 type Runbook = import('../../runbooks/index.js').Runbook;
@@ -84,7 +85,7 @@ type Mask = (text: string) => string;
 
 function outline(rb: Runbook, io: CliIO, mask: Mask): void {
   io.out(`${rb.file} — ${rb.title}`);
-  io.out(`  ${rb.procedures.length} procedures, ${rb.blocks.length} code blocks, ${rb.tables.length} tables, ${rb.checklists.length} checklists`);
+  io.out(`  ${counted(rb.procedures.length, 'procedure')}, ${counted(rb.blocks.length, 'code block')}, ${counted(rb.tables.length, 'table')}, ${counted(rb.checklists.length, 'checklist')}`);
   // The file as the config's `runbooks:` names it makes the reference: `opsbook run runbooks/x.md#ID`.
   if (rb.procedures.length > 0) io.out(`  steps are numbered as \`opsbook run FILE#${rb.procedures[0]!.id} --step N\` takes them`);
   for (const p of rb.procedures) {
