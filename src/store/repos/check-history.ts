@@ -378,20 +378,46 @@ export async function lastRuns(db: Db, ids: readonly string[]): Promise<Map<stri
 export async function newestFailures(db: Db, ids: readonly string[]): Promise<Map<string, { at: number; text: string }>> {
   const out = new Map<string, { at: number; text: string }>();
   for (let i = 0; i < ids.length; i += 500) {
-    const rows = await db
+    for (const r of await newestFailuresQuery(db, ids.slice(i, i + 500)).execute()) out.set(r.check_id, { at: Number(r.at), text: r.text });
+  }
+  return out;
+}
+
+/**
+ * `newestFailures`' statement for some checks (exported for its plan test): on PostgreSQL a LATERAL
+ * subquery per check, as `newestRunsQuery`, which plans the joined form as a hash join of every run.
+ */
+export function newestFailuresQuery(db: Db, checkIds: readonly string[]) {
+  if (!(db.getExecutor().adapter instanceof SqliteAdapter)) {
+    return db
       .selectFrom('check_keys as k')
-      .innerJoin('check_results as r', (join) =>
-        join.onRef('r.check_key', '=', 'k.key').on((eb) =>
-          eb('r.at', '=', eb.selectFrom('check_results as n').select('n.at').whereRef('n.check_key', '=', 'k.key').where('n.error_id', 'is not', null).where('n.state', '<', UNKNOWN_STATE).orderBy('n.at', 'desc').limit(1)),
-        ),
+      .innerJoinLateral(
+        (eb) =>
+          eb
+            .selectFrom('check_results as n')
+            .select(['n.at', 'n.error_id'])
+            .whereRef('n.check_key', '=', 'k.key')
+            .where('n.error_id', 'is not', null)
+            .where('n.state', '<', UNKNOWN_STATE)
+            .orderBy('n.at', 'desc')
+            .limit(sql.lit(1))
+            .as('r'),
+        (join) => join.onTrue(),
       )
       .innerJoin('check_errors as e', 'e.id', 'r.error_id')
       .select(['k.check_id', 'r.at', 'e.text'])
-      .where('k.check_id', 'in', ids.slice(i, i + 500))
-      .execute();
-    for (const r of rows) out.set(r.check_id, { at: Number(r.at), text: r.text });
+      .where('k.check_id', 'in', checkIds);
   }
-  return out;
+  return db
+    .selectFrom('check_keys as k')
+    .innerJoin('check_results as r', (join) =>
+      join.onRef('r.check_key', '=', 'k.key').on((eb) =>
+        eb('r.at', '=', eb.selectFrom('check_results as n').select('n.at').whereRef('n.check_key', '=', 'k.key').where('n.error_id', 'is not', null).where('n.state', '<', UNKNOWN_STATE).orderBy('n.at', 'desc').limit(1)),
+      ),
+    )
+    .innerJoin('check_errors as e', 'e.id', 'r.error_id')
+    .select(['k.check_id', 'r.at', 'e.text'])
+    .where('k.check_id', 'in', checkIds);
 }
 
 export interface RawResultRow {
