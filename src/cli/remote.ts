@@ -10,9 +10,9 @@ export interface Remote {
 export function remoteFrom(opts: { server?: string; token?: string }, env: NodeJS.ProcessEnv): Remote | undefined {
   const url = opts.server ?? env.OPSBOOK_SERVER;
   if (!url) return undefined;
+  if (!/^https?:\/\//.test(url)) throw new OpsbookError('OPSBOOK_E_USAGE', `--server must be an http(s) URL (got "${url}")`, { location: { path: '--server' } });
   const token = opts.token ?? env.OPSBOOK_TOKEN;
   if (!token) throw new OpsbookError('OPSBOOK_E_USAGE', 'talking to a server needs a token: --token T or OPSBOOK_TOKEN', { location: { path: '--token' } });
-  if (!/^https?:\/\//.test(url)) throw new OpsbookError('OPSBOOK_E_USAGE', `--server must be an http(s) URL (got "${url}")`, { location: { path: '--server' } });
   return { url: url.replace(/\/+$/, ''), token };
 }
 

@@ -5,6 +5,7 @@ import { withActingOptions, type RegisterCommands, type CliIO } from '../context
 import { cliActor, openLocal } from '../local.js';
 import { callApi, remoteFrom, type Remote } from '../remote.js';
 import { utcSecond } from '../../lib/instants.js';
+import { wholeNumber } from '../flags.js';
 
 interface Common {
   config?: string;
@@ -62,9 +63,9 @@ export const registerIncident: RegisterCommands = (program, io) => {
     .description('Incidents, newest first.')
     .option('--state <state>', 'triggered, acknowledged, investigating, mitigated, resolved, reviewed, or open')
     .option('--severity <id>', 'only this severity')
-    .option('--limit <n>', 'how many', '50')
-    .action(async (opts: Common & { state?: string; severity?: string; limit: string }) => {
-      const limit = Number(opts.limit);
+    .option('--limit <n>', 'how many (default 50)', wholeNumber(1, 10_000), 50)
+    .action(async (opts: Common & { state?: string; severity?: string; limit: number }) => {
+      const limit = opts.limit;
       const list = await withIncidents(
         opts,
         io,
