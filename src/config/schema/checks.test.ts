@@ -31,9 +31,7 @@ const MINIMAL: Record<keyof typeof CHECK_KINDS, string[]> = {
   mqtt: ['url: mqtt://127.0.0.1'],
   smtp: ['host: 127.0.0.1'],
   websocket: ['url: ws://127.0.0.1:1/'],
-  // grpc's own `service` option (the health service asked about) shadows the common `service` key, which
-  // must name a service of services:, so the check names one that is both.
-  grpc: ['target: 127.0.0.1:1', 'service: ledger'],
+  grpc: ['target: 127.0.0.1:1'],
   browser: ['url: http://127.0.0.1:1/'],
   mysql: ['url: mysql://127.0.0.1/x'],
   rabbitmq: ['url: amqp://127.0.0.1'],
@@ -45,6 +43,29 @@ const MINIMAL: Record<keyof typeof CHECK_KINDS, string[]> = {
 function checkYaml(kind: string, timings: string[]): string {
   return ['services:', '  - id: ledger', 'checks:', '  - id: c', `    kind: ${kind}`, ...MINIMAL[kind as keyof typeof CHECK_KINDS].map((l) => `    ${l}`), ...timings.map((l) => `    ${l}`)].join('\n') + '\n';
 }
+
+describe('checks: a kind’s own options', () => {
+  it('do not reuse a key every check has', async () => {
+    const { commonCheckKeys } = await import('./checks.js');
+    const clashes = Object.entries(CHECK_KINDS).flatMap(([kind, k]) =>
+      Object.keys((k.options as { shape: object }).shape)
+        .filter((key) => Object.hasOwn(commonCheckKeys, key))
+        .map((key) => `${kind}.${key}`),
+    );
+    // dns's `name` is the name resolved, and also the check's display name; nothing else may share a key.
+    expect(clashes).toEqual(['dns.name']);
+  });
+
+  it('let a grpc check watch a service of services: and ask the server about another (grpc_service)', async () => {
+    const r = await load(['services:', '  - id: ledger', 'checks:', '  - id: g', '    kind: grpc', '    service: ledger', '    target: 127.0.0.1:1', '    grpc_service: payments.v1.Ledger', ''].join('\n'));
+    if (!r.ok) throw new Error(JSON.stringify(r.issues));
+    expect(r.config.checks[0]).toMatchObject({ service: 'ledger', grpc_service: 'payments.v1.Ledger' });
+    const bare = await load(['checks:', '  - id: g', '    kind: grpc', '    target: 127.0.0.1:1', ''].join('\n'));
+    if (!bare.ok) throw new Error(JSON.stringify(bare.issues));
+    expect(bare.config.checks[0]).toMatchObject({ grpc_service: '' });
+    expect(bare.config.checks[0]!.service).toBeUndefined();
+  });
+});
 
 describe('checks: timeout and interval', () => {
   it('has a minimal config for every kind, which loads', async () => {
