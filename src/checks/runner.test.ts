@@ -53,7 +53,8 @@ describe('check runner: timeout against stop', () => {
   });
 
   it('drops a run the stop aborted', async () => {
-    const check = compileCheck(checkSchema.parse({ id: 'hangs-long', kind: 'http', url, interval: '1s', timeout: '60s' }));
+    // A run that outlasts the stop: its timeout past the interval, which config refuses, set on the compiled check.
+    const check = { ...compileCheck(checkSchema.parse({ id: 'hangs-long', kind: 'http', url, interval: '1s', timeout: '1s' })), timeoutMs: 60_000 };
     const results: CheckResult[] = [];
     const runner = createCheckRunner({ checks: [check], clock: new SystemClock(), onResult: (r) => results.push(r) });
     const before = received;

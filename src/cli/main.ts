@@ -4,31 +4,36 @@ import { isOpsbookError } from '../lib/errors/index.js';
 import { namedStoreError } from '../store/named-error.js';
 import { COMMAND_MODULES } from './commands/index.js';
 import { processIO, type CliIO } from './context.js';
+import { commanderExitCode, USAGE_EXIT } from './flags.js';
 
 export function buildProgram(io: CliIO): Command {
   const program = new Command('opsbook')
     .description('Operations runbooks and ops-as-code, run: checks, alerts, incidents, on-call, safe runbook execution.')
     .version('0.1.0')
     .showHelpAfterError()
-    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+    // Before the commands are added, so each inherits it: a usage error in a subcommand is thrown to
+    // main() for its exit status, not ended by commander with its own (1).
+    .exitOverride();
   for (const register of COMMAND_MODULES) register(program, io);
   return program;
 }
 
 export async function main(argv: string[], io: CliIO = processIO()): Promise<void> {
-  const program = buildProgram(io).exitOverride();
+  const program = buildProgram(io);
   try {
     await program.parseAsync(argv);
   } catch (raw) {
     // A store held by another process, unreachable or full is told by name, as the API tells it.
     const e = namedStoreError(raw);
+    // One convention for every command (docs/operating.md): a usage error exits 2, a failed operation 1.
     if (e instanceof CommanderError) {
-      process.exitCode = e.exitCode;
+      process.exitCode = commanderExitCode(e);
       return;
     }
     if (isOpsbookError(e)) {
       io.err(`✖ ${e.describe()} [${e.code}]`);
-      process.exitCode = e.kind === 'invalid' ? 2 : 1;
+      process.exitCode = e.kind === 'invalid' ? USAGE_EXIT : 1;
       return;
     }
     // A failure opsbook did not foresee: one line, the stack only on request.

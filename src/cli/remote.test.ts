@@ -19,7 +19,11 @@ beforeAll(async () => {
     req.on('end', () => {
       seen.push({ method: req.method, url: req.url, auth: req.headers.authorization, body });
       res.setHeader('content-type', 'application/json');
-      if (req.url === '/api/missing') {
+      if (req.url === '/api/too-many') {
+        // The daemon's request validation names the place in its message and in `path`.
+        res.statusCode = 400;
+        res.end(JSON.stringify({ error: { code: 'OPSBOOK_E_REQUEST_INVALID', message: 'Too big: expected number to be <=500 → query.limit', path: 'query.limit' } }));
+      } else if (req.url === '/api/missing') {
         res.statusCode = 404;
         res.end(JSON.stringify({ error: { code: 'OPSBOOK_E_NOT_FOUND', message: 'no incident 9', path: 'id' } }));
       } else res.end(JSON.stringify({ ok: true }));
@@ -39,4 +43,10 @@ it('talks to a daemon on a port fetch refuses', async () => {
   const refused = await callApi(remote, 'GET', '/api/missing').catch((e: unknown) => e);
   expect(refused).toBeInstanceOf(OpsbookError);
   expect(refused).toMatchObject({ code: 'OPSBOOK_E_NOT_FOUND', message: `http://127.0.0.1:${port} answered 404: no incident 9` });
+});
+
+it('names the place of a refused request once', async () => {
+  const remote = { url: `http://127.0.0.1:${port}`, token: 't0k' };
+  const refused = (await callApi(remote, 'GET', '/api/too-many').catch((e: unknown) => e)) as OpsbookError;
+  expect(refused.describe()).toBe(`http://127.0.0.1:${port} answered 400: Too big: expected number to be <=500 → query.limit`);
 });

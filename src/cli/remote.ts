@@ -10,9 +10,9 @@ export interface Remote {
 export function remoteFrom(opts: { server?: string; token?: string }, env: NodeJS.ProcessEnv): Remote | undefined {
   const url = opts.server ?? env.OPSBOOK_SERVER;
   if (!url) return undefined;
+  if (!/^https?:\/\//.test(url)) throw new OpsbookError('OPSBOOK_E_USAGE', `--server must be an http(s) URL (got "${url}")`, { location: { path: '--server' } });
   const token = opts.token ?? env.OPSBOOK_TOKEN;
   if (!token) throw new OpsbookError('OPSBOOK_E_USAGE', 'talking to a server needs a token: --token T or OPSBOOK_TOKEN', { location: { path: '--token' } });
-  if (!/^https?:\/\//.test(url)) throw new OpsbookError('OPSBOOK_E_USAGE', `--server must be an http(s) URL (got "${url}")`, { location: { path: '--server' } });
   return { url: url.replace(/\/+$/, ''), token };
 }
 
@@ -39,7 +39,10 @@ export async function callApi<T>(remote: Remote, method: string, path: string, b
   if (!res.ok) {
     const err = (json as { error?: { code?: string; message?: string; path?: string } } | undefined)?.error;
     const code = (err?.code ?? 'OPSBOOK_E_INTERNAL') as ErrorCode;
-    throw new OpsbookError(code, `${remote.url} answered ${res.status}: ${err?.message ?? text.slice(0, 200)}`, err?.path ? { location: { path: err.path } } : {});
+    const message = err?.message ?? text.slice(0, 200);
+    // Request validation already ends its message with the place; it is said once.
+    const located = err?.path !== undefined && !message.endsWith(`→ ${err.path}`);
+    throw new OpsbookError(code, `${remote.url} answered ${res.status}: ${message}`, located ? { location: { path: err.path! } } : {});
   }
   return json as T;
 }

@@ -61,7 +61,8 @@ describe('opsbook test (child process)', () => {
     expect(none.code).toBe(1);
     mkdirSync(`${dir}/empty`);
     const empty = await runCli(['test', 'empty'], { cwd: dir });
-    expect(empty.stderr).toContain('OPSBOOK_E_USAGE empty is a directory without test files (looked for empty/tests/*.yaml)');
-    expect(empty.code).toBe(1);
+    // A usage error (docs/operating.md): exit 2.
+    expect(empty.stderr).toContain('empty is a directory without test files (looked for empty/tests/*.yaml) → empty [OPSBOOK_E_USAGE]');
+    expect(empty.code).toBe(2);
   });
 });

@@ -22,6 +22,15 @@ export function pushIssue(
   ctx.issues.push({ code: 'custom', message, input, params: { [ISSUE_CODE_PARAM]: code }, ...(path ? { path } : {}) });
 }
 
+/**
+ * What a written timeout past its interval is told, after the key's name (`timeout 15s must not be
+ * longer than interval 10s; …`). Such a run is still going when the next is due, so the work would
+ * go at the pace of its timeout, not its interval; Prometheus refuses scrape_timeout > scrape_interval.
+ */
+export function timeoutPastInterval(timeoutMs: number, intervalMs: number): string {
+  return `${formatDuration(timeoutMs)} must not be longer than interval ${formatDuration(intervalMs)}; shorten the timeout or lengthen the interval`;
+}
+
 /** Bounds of a duration field, in milliseconds. */
 export interface DurationBounds {
   min?: number | string;

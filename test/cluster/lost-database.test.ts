@@ -28,6 +28,8 @@ const PAGE_CHECKS = Array.from({ length: PARTITIONS }, (_, p) => {
   for (let k = 0; ; k++) if (partitionOf(`p${k}`, PARTITIONS) === p) return `p${k}`;
 });
 const LEASE_MS = 5000;
+/** Every check's interval, and its timeout (a timeout may not be longer than the interval). */
+const CHECK_INTERVAL_MS = 2000;
 /** Slack beyond the lease for a loaded machine (timers late, a probe in flight at the deadline). */
 const SLACK_MS = 15_000;
 
@@ -44,8 +46,8 @@ describe.skipIf(!pgUp)('a cluster member that cannot reach PostgreSQL', () => {
 
   const configFor = (name: string, url: string): string => {
     const file = path.join(dir, `${name}.yaml`);
-    const checks = CHECKS.map((id) => `  - { id: ${id}, kind: http, url: "http://127.0.0.1:${port}/\${OPSBOOK_NODE}/${id}", interval: 1s, timeout: 2s }`).join('\n');
-    const paging = PAGE_CHECKS.map((id) => `  - { id: ${id}, kind: http, url: "http://127.0.0.1:${port}/\${OPSBOOK_NODE}/${id}", interval: 1s, timeout: 2s, failure_threshold: 1, success_threshold: 1 }`).join('\n');
+    const checks = CHECKS.map((id) => `  - { id: ${id}, kind: http, url: "http://127.0.0.1:${port}/\${OPSBOOK_NODE}/${id}", interval: ${CHECK_INTERVAL_MS / 1000}s, timeout: ${CHECK_INTERVAL_MS / 1000}s }`).join('\n');
+    const paging = PAGE_CHECKS.map((id) => `  - { id: ${id}, kind: http, url: "http://127.0.0.1:${port}/\${OPSBOOK_NODE}/${id}", interval: ${CHECK_INTERVAL_MS / 1000}s, timeout: ${CHECK_INTERVAL_MS / 1000}s, failure_threshold: 1, success_threshold: 1 }`).join('\n');
     fs.writeFileSync(
       file,
       `storage:\n  url: "${url}"\n  data_dir: "${dir}/data-${name}"\n  cluster: { lease: ${LEASE_MS / 1000}s, partitions: ${PARTITIONS} }\n` +
@@ -155,7 +157,7 @@ describe.skipIf(!pgUp)('a cluster member that cannot reach PostgreSQL', () => {
       // Pages: y sends the resolutions of the incidents x opened; x sends nothing after a lease (plus slack) from the cut.
       await expect.poll(async () => (await pagesFor(pagesOfX, 'incident.resolved', cutAt)).every((d) => d.some((p) => p.node === 'y')), { timeout: scaled(60_000), interval: 250 }).toBe(true);
       await expect.poll(() => outboxBusy(), { timeout: scaled(60_000), interval: 250 }).toBe(0);
-      await new Promise((r) => setTimeout(r, Math.max(0, quietFrom + 5000 - Date.now())));
+      await new Promise((r) => setTimeout(r, Math.max(0, quietFrom + 5 * CHECK_INTERVAL_MS - Date.now())));
 
       // x probes nothing more: none for five intervals, and its last probe came within a lease of the cut (plus slack for a loaded machine).
       expect(probes.filter((p) => p.node === node && p.at >= quietFrom)).toEqual([]);

@@ -49,7 +49,7 @@ beforeAll(async () => {
   - id: healthy-timed
     kind: http
     url: http://127.0.0.1:${(healthy.address() as AddressInfo).port}/
-    interval: 1s
+    interval: 5s
     timeout: 5s
     failure_threshold: 1
     conditions: ["[STATUS] == 200", "[RESPONSE_TIME] < 250"]

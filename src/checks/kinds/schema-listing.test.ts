@@ -15,7 +15,7 @@ describe('opsbook schema', () => {
     ['mqtt', { url: undefined, round_trip: true, qos: 1 }],
     ['smtp', { host: undefined, port: 25, tls: 'starttls', ehlo_name: 'localhost' }],
     ['websocket', { url: undefined, headers: {}, protocols: [] }],
-    ['grpc', { target: undefined, service: '', tls: false, metadata: {} }],
+    ['grpc', { target: undefined, grpc_service: '', tls: false, metadata: {} }],
     ['browser', { url: undefined, wait_until: 'load', executable: '/usr/bin/chromium', ignore_https_errors: false }],
   ])('lists the %s kind with its options, each described, with its defaults', (kind, options) => {
     const schema = byKind.get(kind);

@@ -2,8 +2,8 @@ import path from 'node:path';
 import type { RegisterCommands } from '../context.js';
 import { openLocal } from '../local.js';
 import { callApi, remoteFrom } from '../remote.js';
-import { OpsbookError } from '../../lib/errors/index.js';
 import type { AuditAnchor, AuditEntry } from '../../store/index.js';
+import { isoDate } from '../flags.js';
 
 /** Every entry of a daemon's audit log, page by page in chain order, and the anchor of its archives. */
 async function fetchAudit(remote: NonNullable<ReturnType<typeof remoteFrom>>): Promise<{ entries: AuditEntry[]; anchor?: AuditAnchor }> {
@@ -106,13 +106,10 @@ export const registerAudit: RegisterCommands = (program, io) => {
     .command('archive')
     .argument('<file>', 'where to write the archive (JSON lines; must not exist)')
     .description('Move the entries written before --before to FILE and out of the store, keeping the chain’s anchor so `audit verify --archive FILE` verifies archive + store. The newest entry always stays. Local by nature.')
-    .requiredOption('--before <date>', 'archive entries written before this date or instant (ISO 8601, e.g. 2026-01-01 or 2026-01-01T00:00:00Z)')
+    .requiredOption('--before <date>', 'archive entries written before this date or instant (ISO 8601, e.g. 2026-01-01 or 2026-01-01T00:00:00Z)', isoDate)
     .option('-c, --config <path>', 'ops.yaml or a directory of YAML files')
     .action(async (file: string, opts: { before: string; config?: string }) => {
       const before = Date.parse(opts.before);
-      if (!/^\d{4}-\d{2}-\d{2}/.test(opts.before) || Number.isNaN(before)) {
-        throw new OpsbookError('OPSBOOK_E_CONFIG_INVALID', `--before ${JSON.stringify(opts.before)} is not an ISO 8601 date (e.g. 2026-01-01 or 2026-01-01T00:00:00Z)`);
-      }
       const local = await openLocal(opts.config, io.env);
       try {
         const { archiveAudit, appendAudit } = await import('../../store/index.js');

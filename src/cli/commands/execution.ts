@@ -1,12 +1,22 @@
 import { writeFile } from 'node:fs/promises';
 import type { RegisterCommands } from '../context.js';
 import { cliActor } from '../local.js';
-import { callApi, remoteFrom } from '../remote.js';
+import { callApi, remoteFrom, type Remote } from '../remote.js';
+import { nextOf, readPages } from '../paging.js';
 import type { ExecutionOutcome, ExecutionSummary, Plan, TranscriptEntry } from '../../executions/index.js';
 import { formatEntry, formatPlan, openExecutions } from './run.js';
 
 function iso(ms: number | null): string {
   return ms === null ? '-' : new Date(ms).toISOString();
+}
+
+/** Every execution a daemon lists, page by page (a page holds at most 500). */
+function allExecutions(remote: Remote, opts: { incident?: string; procedure?: string }): Promise<ExecutionSummary[]> {
+  return readPages(Infinity, 500, async (size, before) => {
+    const q = new URLSearchParams({ limit: String(size), ...(opts.incident ? { incident: opts.incident } : {}), ...(opts.procedure ? { procedure: opts.procedure } : {}), ...(before ? { before } : {}) });
+    const page = await callApi<{ executions: ExecutionSummary[]; next?: string }>(remote, 'GET', `/api/executions?${q}`);
+    return { items: page.executions, next: page.next };
+  });
 }
 
 export const registerExecution: RegisterCommands = (program, io) => {
@@ -27,8 +37,11 @@ export const registerExecution: RegisterCommands = (program, io) => {
       const ctx = remote ? undefined : await openExecutions(opts.config, io);
       try {
         const rows = remote
-          ? (await callApi<{ executions: ExecutionSummary[] }>(remote, 'GET', `/api/executions?limit=500${opts.incident ? `&incident=${encodeURIComponent(opts.incident)}` : ''}`)).executions.filter((e) => !opts.procedure || e.procedure === opts.procedure)
-          : await ctx!.service.listExecutions({ ...(opts.incident ? { incidentId: opts.incident } : {}), ...(opts.procedure ? { procedure: opts.procedure } : {}) });
+          ? await allExecutions(remote, opts)
+          : await readPages(Infinity, 500, async (size, before) => {
+              const items = await ctx!.service.listExecutions({ ...(opts.incident ? { incidentId: opts.incident } : {}), ...(opts.procedure ? { procedure: opts.procedure } : {}), limit: size, ...(before ? { before } : {}) });
+              return { items, next: nextOf(items, size) };
+            });
         if (opts.json) return io.out(JSON.stringify(rows, null, 2));
         io.out(['ID', 'STATE', 'PROCEDURE', 'BY', 'STARTED', 'INCIDENT'].join('\t'));
         for (const r of rows) io.out([r.id, r.state, r.procedure, r.startedBy, iso(r.startedAt), r.incidentId ?? '-'].join('\t'));

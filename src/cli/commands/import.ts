@@ -1,4 +1,5 @@
 import type { CliIO, RegisterCommands } from '../context.js';
+import { OpsbookError } from '../../lib/errors/index.js';
 
 export const registerImport: RegisterCommands = (program, io) => {
   program
@@ -12,11 +13,7 @@ export const registerImport: RegisterCommands = (program, io) => {
         process.exitCode = await compareExample(opts.compare, io);
         return;
       }
-      if (files.length === 0) {
-        io.err('error: import needs runbook files, or --compare DIR (OPSBOOK_E_USAGE)');
-        process.exitCode = 2;
-        return;
-      }
+      if (files.length === 0) throw new OpsbookError('OPSBOOK_E_USAGE', 'opsbook import needs runbook files, or --compare DIR', { location: { path: 'files' } });
       const path = await import('node:path');
       const { mkdir, readFile, writeFile } = await import('node:fs/promises');
       const { emit, propose } = await import('../../import/index.js');

@@ -4,7 +4,9 @@ import type { Actor } from '../../identity/index.js';
 import { withActingOptions, type RegisterCommands, type CliIO } from '../context.js';
 import { cliActor, openLocal } from '../local.js';
 import { callApi, remoteFrom, type Remote } from '../remote.js';
+import { nextOf, readPages } from '../paging.js';
 import { utcSecond } from '../../lib/instants.js';
+import { wholeNumber } from '../flags.js';
 
 interface Common {
   config?: string;
@@ -55,6 +57,9 @@ function line(i: Incident): string {
   return [i.id, i.severity, i.state.padEnd(13), when, i.service ?? '-', i.title].join('  ');
 }
 
+/** The most incidents `GET /api/incidents` (and the store) answer in one page. */
+const PAGE = 500;
+
 export const registerIncident: RegisterCommands = (program, io) => {
   const incident = program.command('incident').description('List, show, acknowledge, resolve and annotate incidents; write the review.');
 
@@ -62,19 +67,25 @@ export const registerIncident: RegisterCommands = (program, io) => {
     .description('Incidents, newest first.')
     .option('--state <state>', 'triggered, acknowledged, investigating, mitigated, resolved, reviewed, or open')
     .option('--severity <id>', 'only this severity')
-    .option('--limit <n>', 'how many', '50')
-    .action(async (opts: Common & { state?: string; severity?: string; limit: string }) => {
-      const limit = Number(opts.limit);
+    .option('--limit <n>', 'how many (default 50)', wholeNumber(1, 10_000), 50)
+    .action(async (opts: Common & { state?: string; severity?: string; limit: number }) => {
+      const limit = opts.limit;
       const list = await withIncidents(
         opts,
         io,
-        async (r) => {
-          const q = new URLSearchParams({ limit: String(limit), ...(opts.state ? { state: opts.state } : {}), ...(opts.severity ? { severity: opts.severity } : {}) });
-          return (await callApi<{ incidents: Incident[] }>(r, 'GET', `/api/incidents?${q}`)).incidents;
-        },
-        async ({ ops }) => {
+        // The API and the store page at most PAGE incidents; --limit may ask for more.
+        (r) =>
+          readPages(limit, PAGE, async (size, before) => {
+            const q = new URLSearchParams({ limit: String(size), ...(opts.state ? { state: opts.state } : {}), ...(opts.severity ? { severity: opts.severity } : {}), ...(before ? { before } : {}) });
+            const page = await callApi<{ incidents: Incident[]; next?: string }>(r, 'GET', `/api/incidents?${q}`);
+            return { items: page.incidents, next: page.next };
+          }),
+        ({ ops }) => {
           const state = opts.state === 'open' ? ['triggered', 'acknowledged', 'investigating', 'mitigated'] : opts.state;
-          return ops.incidents.list({ ...(state ? { state } : {}), ...(opts.severity ? { severity: opts.severity } : {}), limit });
+          return readPages(limit, PAGE, async (size, before) => {
+            const items = await ops.incidents.list({ ...(state ? { state } : {}), ...(opts.severity ? { severity: opts.severity } : {}), limit: size, ...(before ? { before } : {}) });
+            return { items, next: nextOf(items, size) };
+          });
         },
       );
       if (opts.json) return io.out(JSON.stringify(list, null, 2));

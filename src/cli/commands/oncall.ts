@@ -1,6 +1,7 @@
 import { withActingOptions, type RegisterCommands } from '../context.js';
 import type { NowOptions } from './oncall-now.js';
 import type { ChangeCommon } from './oncall-changes.js';
+import { timeZone } from '../flags.js';
 
 
 
@@ -13,7 +14,7 @@ export const registerOncall: RegisterCommands = (program, io) => {
     .command('now')
     .description('Who is on call in each schedule and layer, now or at --at.')
     .option('--at <time>', 'instant: 2026-03-08T09:00 (read in --tz), with an offset (…+01:00, …Z), or relative (+8h, -30m)')
-    .option('--tz <zone>', 'IANA time zone for --at without an offset (default: this machine’s)')
+    .option('--tz <zone>', 'IANA time zone for --at without an offset (default: this machine’s)', timeZone)
     .option('--config <path>', 'ops.yaml or a directory of YAML files (default: $OPSBOOK_CONFIG, ./ops.yaml, ./ops/)')
     .option('--schedule <id...>', 'only these schedules')
     .option('--json', 'print the result as JSON')

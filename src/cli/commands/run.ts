@@ -3,6 +3,7 @@ import type { RegisterCommands } from '../context.js';
 import { remoteFrom } from '../remote.js';
 import type { Plan, PlannedStep, StepRunResult, TranscriptEntry } from '../../executions/index.js';
 import { localRunClient, remoteRunClient } from './run-client.js';
+import { nameValueList, stepNumber } from '../flags.js';
 
 export { openExecutions, type ExecutionsContext } from './run-client.js';
 
@@ -81,8 +82,8 @@ export const registerRun: RegisterCommands = (program: Command, io) => {
   program
     .command('run <procedure>')
     .description('Run a runbook procedure (FILE#ID): read steps on request, confirmations for the rest, every command recorded. With --server the daemon runs the commands, as the token’s user.')
-    .option('--step <n>', 'run only step N (or N.M: its M-th command)')
-    .option('--param <name=value>', 'a placeholder’s value (repeatable)', collect, [])
+    .option('--step <n>', 'run only step N (or N.M: its M-th command)', stepNumber)
+    .option('--param <name=value>', 'a placeholder’s value (repeatable)', nameValueList, [])
     .option('--secret <name>', 'mask this parameter everywhere (repeatable)', collect, [])
     .option('--dry-run', 'print exactly what would run, parameters bound and secrets masked; run nothing')
     .option('--yes', 'confirm write and unknown steps (a destructive step needs --confirm with its target)')

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { OpsbookError } from '../../lib/errors/index.js';
 import type { RegisterCommands } from '../context.js';
 import { resolveConfigPath } from '../local.js';
+import { portNumber } from '../flags.js';
 
 // Heavy modules load inside actions so `opsbook --help` and quick commands start fast.
 
@@ -10,14 +11,11 @@ export const registerServe: RegisterCommands = (program, io) => {
     .command('serve')
     .description('Run the opsbook daemon: HTTP API, health endpoints, metrics and the configured work. Local by nature: this is the daemon that --server talks to.')
     .option('-c, --config <path>', 'ops.yaml or a directory of YAML files')
-    .option('-p, --port <n>', 'port to listen on (overrides server.port)')
+    .option('-p, --port <n>', 'port to listen on (overrides server.port)', portNumber)
     .option('--host <addr>', 'address to bind (overrides server.host)')
     .option('--no-watch', 'do not reload when config files change (SIGHUP still reloads)')
-    .action(async (opts: { config?: string; port?: string; host?: string; watch: boolean }) => {
-      const port = opts.port === undefined ? undefined : Number(opts.port);
-      if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65_535)) {
-        throw new OpsbookError('OPSBOOK_E_USAGE', `--port must be an integer 0–65535 (got "${opts.port}")`, { location: { path: '--port' } });
-      }
+    .action(async (opts: { config?: string; port?: number; host?: string; watch: boolean }) => {
+      const port = opts.port;
       const { Daemon, installSignalHandlers, watchConfigFiles } = await import('../../daemon/index.js');
       const { buildServer } = await import('../../http/index.js');
       const server = { ...(port !== undefined ? { port } : {}), ...(opts.host !== undefined ? { host: opts.host } : {}) };

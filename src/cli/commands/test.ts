@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { RegisterCommands } from '../context.js';
 import { OpsbookError } from '../../lib/errors/index.js';
+import { regexList } from '../flags.js';
 
 /**
  * `opsbook test FILE…`: offline tests of a whole config, in the spirit of `promtool test rules`:
@@ -15,25 +16,13 @@ export const registerTest: RegisterCommands = (program, io) => {
         '`opsbook test rules FILE…` runs promtool-style unit tests of Prometheus rule files instead. Local by nature: each test runs on a store and clock of its own.',
     )
     .argument('<files...>', 'test files (YAML; see docs/testing.md), or `rules` followed by promtool unit-test files')
-    .option('--run <regex>', 'run only the tests whose name matches (repeatable: any of them)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--run <regex>', 'run only the tests whose name matches (repeatable: any of them)', regexList, [] as string[])
     .option('--ignore-unknown-fields', 'test rules: accept rule-file keys Prometheus does not know')
     .option('--json', 'print the outcomes as JSON')
     .action(async (files: string[], opts: { run: string[]; json?: boolean; ignoreUnknownFields?: boolean }) => {
-      let filter: RegExp | undefined;
-      try {
-        filter = opts.run.length > 0 ? new RegExp(opts.run.join('|')) : undefined;
-      } catch (e) {
-        const err = new OpsbookError('OPSBOOK_E_USAGE', `--run is not a regular expression: ${(e as Error).message}`);
-        io.err(`✖ ${err.code} ${err.describe()}`);
-        process.exitCode = 1;
-        return;
-      }
+      const filter = opts.run.length > 0 ? new RegExp(opts.run.join('|')) : undefined;
       if (files[0] === 'rules') {
-        if (files.length < 2) {
-          io.err('✖ OPSBOOK_E_USAGE opsbook test rules needs at least one unit-test file');
-          process.exitCode = 1;
-          return;
-        }
+        if (files.length < 2) throw new OpsbookError('OPSBOOK_E_USAGE', 'opsbook test rules needs at least one unit-test file', { location: { path: 'rules' } });
         const { runRulesTestFile, formatRulesTestResults } = await import('../../config-tests/rules/index.js');
         const results = files.slice(1).map((f) => runRulesTestFile(f, { run: filter, ignoreUnknownFields: opts.ignoreUnknownFields }));
         const printed = formatRulesTestResults(results);
@@ -42,14 +31,7 @@ export const registerTest: RegisterCommands = (program, io) => {
         process.exitCode = printed.exitCode;
         return;
       }
-      let paths: string[];
-      try {
-        paths = files.flatMap(testFilesOf);
-      } catch (e) {
-        io.err(`✖ ${(e as OpsbookError).code} ${(e as OpsbookError).describe()}`);
-        process.exitCode = 1;
-        return;
-      }
+      const paths = files.flatMap(testFilesOf);
       const { runTestFile, formatOutcomes } = await import('../../config-tests/index.js');
       const outcomes = [];
       for (const file of paths) outcomes.push(await runTestFile(file, { env: io.env, ...(filter ? { filter } : {}) }));

@@ -1,6 +1,14 @@
 import { z } from 'zod';
-import { duration, id, labels, pushIssue } from './common.js';
+import { duration, id, labels, pushIssue, timeoutPastInterval } from './common.js';
 import { CHECK_KINDS, type CheckKindName } from '../../checks/kinds/index.js';
+
+/** A check's timeout when none is written: 10s, or its interval when that is shorter. */
+export const DEFAULT_CHECK_TIMEOUT_MS = 10_000;
+
+/** The timeout a check runs with: as written, or the default cut to the interval (Prometheus' scrape_timeout rule). */
+export function effectiveTimeout(check: { interval: number; timeout?: number | undefined }): number {
+  return check.timeout ?? Math.min(DEFAULT_CHECK_TIMEOUT_MS, check.interval);
+}
 
 const conditionList = (what: string) =>
   z
@@ -14,7 +22,9 @@ export const commonCheckKeys = {
   service: id().optional().describe('The service this check watches.'),
   labels: labels().describe('Labels carried onto results and alerts.'),
   interval: duration({ min: '1s', max: '1d' }).prefault('30s').describe('Time between runs, fixed rate (periodSeconds; default 30s).'),
-  timeout: duration({ min: '10ms', max: '10m' }).prefault('10s').describe('A run taking longer fails (default 10s).'),
+  timeout: duration({ min: '10ms', max: '10m' })
+    .optional()
+    .describe('A run taking longer fails (default 10s, or the interval when shorter; not longer than the interval).'),
   initial_delay: duration({ max: '1d' }).prefault('0').describe('No run before this long after start (initialDelaySeconds; default 0).'),
   failure_threshold: z.int().min(1).max(100).default(3).describe('Consecutive worse results before the level rises (default 3).'),
   success_threshold: z.int().min(1).max(100).default(2).describe('Consecutive better results before it recovers (default 2: one good run between failures neither resolves nor re-opens).'),
@@ -40,10 +50,15 @@ const kindSchemas = (Object.keys(CHECK_KINDS) as CheckKindName[]).map((name) =>
 export const checkSchema = z
   .discriminatedUnion('kind', kindSchemas as unknown as [(typeof kindSchemas)[number], ...(typeof kindSchemas)[number][]])
   .superRefine((check, ctx) => {
+    if (check.timeout !== undefined && check.timeout > check.interval) {
+      pushIssue(ctx, 'OPSBOOK_E_CONFIG_INVALID', timeoutPastInterval(check.timeout, check.interval), check.timeout, ['timeout']);
+    }
     const kind = CHECK_KINDS[check.kind as CheckKindName] as { validate?: (c: unknown) => string | undefined };
-    const problem = kind.validate?.(check);
+    // A kind's own rule sees the timeout the check will run with, written or not.
+    const problem = kind.validate?.({ ...check, timeout: effectiveTimeout(check) });
     if (problem) pushIssue(ctx, 'OPSBOOK_E_CONFIG_INVALID', problem, check);
-  });
+  })
+  .transform((check) => ({ ...check, timeout: effectiveTimeout(check) }));
 
 /** `checks:` — probes run on a schedule. Conditions are parsed by `validateCheckConditions`. */
 export const checksSection = z.array(checkSchema).default([]);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration } from './common.js';
+import { duration, pushIssue, timeoutPastInterval } from './common.js';
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' });
 
@@ -17,8 +17,16 @@ export const pagingSection = z
       .strictObject({
         url: httpUrl.describe('Where opsbook POSTs a ping every interval (a dead-man receiver such as Healthchecks or your own).'),
         interval: duration({ min: '1s', max: '1d' }).prefault('60s').describe('Time between two pings (default 60s).'),
-        timeout: duration({ min: '100ms', max: '5m' }).prefault('10s').describe('How long one ping may take (default 10s).'),
+        timeout: duration({ min: '100ms', max: '5m' })
+          .optional()
+          .describe('How long one ping may take (default 10s, or the interval when shorter; not longer than the interval).'),
       })
+      .superRefine((d, ctx) => {
+        if (d.timeout !== undefined && d.timeout > d.interval) {
+          pushIssue(ctx, 'OPSBOOK_E_CONFIG_INVALID', timeoutPastInterval(d.timeout, d.interval), d.timeout, ['timeout']);
+        }
+      })
+      .transform((d) => ({ ...d, timeout: d.timeout ?? Math.min(10_000, d.interval) }))
       .optional()
       .describe("Dead-man's switch: an outside receiver that notices when the pings stop, i.e. when opsbook itself is down."),
   })

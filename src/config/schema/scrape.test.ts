@@ -54,6 +54,6 @@ describe('scrape: and samples:', () => {
     // Rules across keys run once each key is valid, as zod refines an object.
     const t = await load('scrape:\n  - job: api\n    interval: 5s\n    scrape_timeout: 10s\n    targets: ["h:1"]\n');
     if (t.ok) throw new Error('expected issues');
-    expect(t.issues.map((i) => [i.path, i.line, i.message])).toEqual([['scrape[0].scrape_timeout', 4, 'scrape_timeout must not be longer than interval']]);
+    expect(t.issues.map((i) => [i.path, i.line, i.message])).toEqual([['scrape[0].scrape_timeout', 4, 'scrape_timeout 10s must not be longer than interval 5s; shorten the timeout or lengthen the interval']]);
   });
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { anchoredRegex } from '../../promql/syntax.js';
-import { duration, labels, LABEL_NAME_PATTERN, pushIssue } from './common.js';
+import { duration, timeoutPastInterval, labels, LABEL_NAME_PATTERN, pushIssue } from './common.js';
 
 /**
  * `scrape:` — Prometheus scrape jobs whose samples go into opsbook's sample store, and `samples:`,
@@ -74,7 +74,7 @@ export const scrapeJob = z
   })
   .superRefine((j, ctx) => {
     if (j.scrape_timeout !== undefined && j.scrape_timeout > j.interval) {
-      pushIssue(ctx, 'OPSBOOK_E_CONFIG_INVALID', 'must not be longer than interval', j.scrape_timeout, ['scrape_timeout']);
+      pushIssue(ctx, 'OPSBOOK_E_CONFIG_INVALID', timeoutPastInterval(j.scrape_timeout, j.interval), j.scrape_timeout, ['scrape_timeout']);
     }
     if (j.targets.length === 0 && j.static_configs.length === 0) {
       pushIssue(ctx, 'OPSBOOK_E_CONFIG_INVALID', 'a scrape job needs targets or static_configs', j, ['targets']);

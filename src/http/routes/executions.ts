@@ -29,13 +29,26 @@ export function executionRoutes(daemon: Daemon): RouteTable {
       method: 'GET',
       url: '/api/executions',
       access: 'viewer',
-      summary: 'Executions, newest first; `incident` narrows to one incident’s; the caller’s teams’ by default.',
+      summary: 'Executions, newest first (one page); `incident` or `procedure` narrow them; the caller’s teams’ by default.',
       tags: ['executions'],
-      query: z.object({ incident: z.string().optional(), limit: z.coerce.number().int().min(1).max(500).default(50), team: TEAM_QUERY }),
-      response: z.object({ executions: z.array(executionSummary) }),
+      query: z.object({
+        incident: z.string().optional(),
+        procedure: z.string().optional().describe('Only runs of this procedure, `FILE#ID`.'),
+        limit: z.coerce.number().int().min(1).max(500).default(50),
+        before: z.string().optional().describe('Id of the last execution of the previous page.'),
+        team: TEAM_QUERY,
+      }),
+      response: z.object({ executions: z.array(executionSummary), next: z.string().optional().describe('`before` of the next page') }),
       handler: async ({ query, actor }) => {
         const show = teamFilter(daemon, actor!, query.team);
-        return { executions: (await svc().listExecutions(query.incident ? { incidentId: query.incident } : {})).filter((e) => show(e.service)).slice(0, query.limit) };
+        const rows = await svc().listExecutions({
+          ...(query.incident ? { incidentId: query.incident } : {}),
+          ...(query.procedure ? { procedure: query.procedure } : {}),
+          ...(query.before ? { before: query.before } : {}),
+          limit: query.limit,
+        });
+        // The cursor follows the store's page: a page the team view thinned may still have a next one.
+        return { executions: rows.filter((e) => show(e.service)), ...(rows.length === query.limit ? { next: rows.at(-1)!.id } : {}) };
       },
     }),
     route({

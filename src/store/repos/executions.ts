@@ -31,6 +31,8 @@ export interface ExecutionListFilter {
   incidentId?: string;
   procedure?: string;
   state?: string;
+  /** Only executions with an id below this one (ids sort by start time): the next page. */
+  before?: string;
   limit?: number;
 }
 
@@ -40,6 +42,7 @@ export async function listExecutionRows(db: Db, filter: ExecutionListFilter = {}
   if (filter.incidentId) q = q.where('incident_id', '=', filter.incidentId);
   if (filter.procedure) q = q.where('procedure', '=', filter.procedure);
   if (filter.state) q = q.where('state', '=', filter.state);
+  if (filter.before) q = q.where('id', '<', filter.before);
   return q.limit(filter.limit ?? 100).execute();
 }
 

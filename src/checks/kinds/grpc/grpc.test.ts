@@ -73,15 +73,15 @@ describe('grpc kind', () => {
   });
 
   it('asks about one service, and NOT_SERVING fails with the status seen', async () => {
-    expect((await runConfig({ kind: 'grpc', target: `127.0.0.1:${plain.port}`, service: 'payments.v1.Ledger' })).status).toBe('up');
-    const r = await runConfig({ kind: 'grpc', target: `127.0.0.1:${plain.port}`, service: 'search.v1.Index' });
+    expect((await runConfig({ kind: 'grpc', target: `127.0.0.1:${plain.port}`, grpc_service: 'payments.v1.Ledger' })).status).toBe('up');
+    const r = await runConfig({ kind: 'grpc', target: `127.0.0.1:${plain.port}`, grpc_service: 'search.v1.Index' });
     expect(r).toMatchObject({ status: 'down', conditions: [{ ok: false, actual: 'NOT_SERVING' }] });
     health.setStatus('search.v1.Index', 'SERVING');
-    expect((await runConfig({ kind: 'grpc', target: `127.0.0.1:${plain.port}`, service: 'search.v1.Index' })).status).toBe('up');
+    expect((await runConfig({ kind: 'grpc', target: `127.0.0.1:${plain.port}`, grpc_service: 'search.v1.Index' })).status).toBe('up');
   });
 
   it('reports an unknown service as SERVICE_UNKNOWN', async () => {
-    const r = await runConfig({ kind: 'grpc', target: `127.0.0.1:${plain.port}`, service: 'nope.v1.Gone', conditions: ['[STATUS] == SERVING', '[CODE] == 0'] });
+    const r = await runConfig({ kind: 'grpc', target: `127.0.0.1:${plain.port}`, grpc_service: 'nope.v1.Gone', conditions: ['[STATUS] == SERVING', '[CODE] == 0'] });
     expect(r.status).toBe('down');
     expect(r.conditions.map((c) => c.actual)).toEqual(['SERVICE_UNKNOWN', '5']);
   });

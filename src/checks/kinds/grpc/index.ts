@@ -12,7 +12,8 @@ export const grpcOptions = z.object({
     .string()
     .regex(/^(\[[0-9a-fA-F:]+\]|[^:/\s]+):\d{1,5}$/, { error: 'must be host:port, e.g. api.internal:50051' })
     .describe('host:port of the gRPC server.'),
-  service: z.string().default('').describe('Service name asked about (default "", the whole server), e.g. payments.v1.Ledger.'),
+  // Not `service`: every check's `service` names the opsbook service it watches (services:).
+  grpc_service: z.string().default('').describe('gRPC service name asked about (default "", the whole server), e.g. payments.v1.Ledger.'),
   tls: z.boolean().default(false).describe('Connect with TLS (default false: plaintext HTTP/2).'),
   ca_file: z.string().optional().describe('PEM file of CAs to trust with tls: true (default the system CAs).'),
   servername: z.string().optional().describe('Name the certificate must carry, when it differs from the target host.'),
@@ -78,7 +79,7 @@ export const grpcKind: CheckKind<GrpcOptions> = {
     const values: Observation['values'] = { CONNECTED: false };
     try {
       const status = await new Promise<string>((resolve, reject) => {
-        const call = client.makeUnaryRequest(HEALTH_CHECK, encodeHealthRequest, decodeHealthResponse, config.service, metadata, (err: ServiceError | null, res?: string) => {
+        const call = client.makeUnaryRequest(HEALTH_CHECK, encodeHealthRequest, decodeHealthResponse, config.grpc_service, metadata, (err: ServiceError | null, res?: string) => {
           ctx.signal.removeEventListener('abort', onAbort);
           if (err) reject(err);
           else resolve(res ?? 'UNKNOWN');
