@@ -1,7 +1,8 @@
 import type { Daemon } from '../../../daemon/index.js';
 import { percent, stateBadge, when, type State } from '../components.js';
-import { BAR_RESULTS, checkRows, type CheckFilter, type CheckRowData } from '../data/check-list.js';
-import { uptimeWindow, WINDOWS } from '../data/checks.js';
+import type { CheckConfig } from '../../../config/schema/checks.js';
+import { BAR_RESULTS, checkRowsOf, type CheckFilter, type CheckRowData } from '../data/check-list.js';
+import { summarizeChecks, uptimeWindow, WINDOWS } from '../data/checks.js';
 import { historyBar } from '../history-bar.js';
 import { html, type Html } from '../html.js';
 import { page } from '../layout.js';
@@ -55,20 +56,48 @@ ${team ? html`<input type="hidden" name="team" value="${team}">` : ''}<button ty
 </form>`;
 }
 
+/** Checks on one page of /checks: each row carries a history bar of BAR_RESULTS results (about 16 KB of HTML). */
+export const CHECKS_PAGE_ROWS = 100;
+
+/** The page asked for (`?page=`, from 1), or 1 for anything else. */
+function pageNumber(raw: string | undefined): number {
+  const n = raw !== undefined && /^\d{1,9}$/.test(raw) ? Number(raw) : 1;
+  return Math.max(1, n);
+}
+
+function pageLinks(query: Record<string, string>, at: number, pages: number): Html {
+  if (pages <= 1) return html``;
+  const href = (n: number) => `/checks?${new URLSearchParams({ ...query, page: String(n) }).toString()}`;
+  return html`<nav class="pages" aria-label="Pages of checks">${at > 1 ? html`<a href="${href(at - 1)}" rel="prev">Previous page</a>` : ''} <span>page ${at} of ${pages}</span> ${at < pages ? html`<a href="${href(at + 1)}" rel="next">Next page</a>` : ''}</nav>`;
+}
+
 export function checksRoutes(): UiRoute[] {
   return [
     {
       method: 'GET',
       url: '/checks',
       access: 'viewer',
-      summary: 'Every check on one line: state, history bar of the last 90 results, uptime and p95 over 24 h, 7 d, 30 d or 90 d (?window=); filters by service, state and kind.',
+      summary: `Every check on one line, ${CHECKS_PAGE_ROWS} a page (?page=): state, history bar of the last 90 results, uptime and p95 over 24 h, 7 d, 30 d or 90 d (?window=); filters by service, state and kind.`,
       handler: async ({ daemon, session, query, actor }) => {
         const filter: CheckFilter = {};
         for (const k of ['service', 'state', 'kind'] as const) if (query[k]) filter[k] = query[k];
         const show = teamFilter(daemon, actor!, query.team);
         const window = uptimeWindow(query.window);
-        const rows = (await checkRows(daemon, filter, window.ms)).filter((r) => show(r.service));
+        let chosen = (daemon.config.checks as CheckConfig[]).filter(
+          (c) => show(c.service as string | undefined) && (!filter.service || c.service === filter.service) && (!filter.kind || c.kind === filter.kind),
+        );
+        // The state filter needs every candidate's latest run (one read); the rest only the page's checks'.
+        if (filter.state) {
+          const latest = await summarizeChecks(daemon, chosen, 1);
+          chosen = chosen.filter((_, i) => latest[i]!.state === filter.state);
+        }
+        const pages = Math.max(1, Math.ceil(chosen.length / CHECKS_PAGE_ROWS));
+        const at = Math.min(pageNumber(query.page), pages);
+        const first = (at - 1) * CHECKS_PAGE_ROWS;
+        const rows = await checkRowsOf(daemon, chosen.slice(first, first + CHECKS_PAGE_ROWS), window.ms);
         const total = daemon.config.checks.length;
+        const shown = chosen.length <= CHECKS_PAGE_ROWS ? `${chosen.length} of ${total} checks shown` : `${first + 1}–${first + rows.length} of the ${chosen.length} checks that match (${total} in all)`;
+        const { page: _page, ...kept } = query;
         return page(daemon, {
           title: 'Checks',
           session,
@@ -76,8 +105,9 @@ export function checksRoutes(): UiRoute[] {
           live: true,
           body: html`${teamLinks(daemon, actor!, query.team, '/checks', { ...filter, ...(query.window ? { window: window.key } : {}) })}
 ${filterForm(daemon, filter, query.team, window)}
-<p class="muted">${rows.length} of ${total} checks shown. Each bar is one result, newest on the right; hover or focus it for time, value and error.</p>
-${rows.length ? checkList('Checks', rows, true, window) : html`<p>No check matches these filters.</p>`}`,
+<p class="muted">${shown}. Each bar is one result, newest on the right; hover or focus it for time, value and error.</p>
+${rows.length ? checkList('Checks', rows, true, window) : html`<p>No check matches these filters.</p>`}
+${pageLinks(kept, at, pages)}`,
         });
       },
     },
