@@ -2,10 +2,12 @@
  * /checks with many checks: a page of CHECKS_PAGE_ROWS rows at a time (each row's history bar is
  * about 16 KB of HTML: every one of 2,000 checks on one page was 30 MB), links to the pages around
  * it that keep the filters, the state filter applied to every check before the page is cut, and a
- * page number that is not one answered with the first or the last page, never an error.
+ * page number that is not one answered with the first or the last page, never an error. The
+ * overview's service cards show their first OVERVIEW_SERVICE_ROWS checks, those not up first.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHECKS_PAGE_ROWS } from '../../src/http/ui/pages/checks.js';
+import { OVERVIEW_SERVICE_ROWS } from '../../src/http/ui/pages/overview.js';
 import { SimulatedClock } from '../../src/lib/clock.js';
 import { insertResults, type StoredResult } from '../../src/store/index.js';
 import { signIn, startUi, type SignedIn, type UiHarness } from './support.js';
@@ -79,3 +81,20 @@ describe('the checks page with many checks', () => {
     expect(past.ids[0]).toBe(id(200));
   });
 });
+
+describe('the overview with many checks', () => {
+  it("shows each service's first 20 checks not up, says how many it left out and links them all", async () => {
+    expect(OVERVIEW_SERVICE_ROWS).toBe(20);
+    const { status, body } = await get('/');
+    expect(status).toBe(200);
+    const card = (service: string) => new RegExp(`<section class="card service" aria-labelledby="svc-${service}">[\\s\\S]*?</section>`).exec(body)?.[0] ?? '';
+    const billing = card('billing');
+    const shown = [...billing.matchAll(/<th scope="row"><a href="\/checks\/([^"]+)">/g)].map((m) => m[1]!);
+    // Billing holds the even checks; every sixth check is down: 42 of its 125, the first 20 shown, in order.
+    expect(shown).toEqual(Array.from({ length: 20 }, (_, i) => id(6 * i)));
+    expect(billing).toContain('20 of 125 checks shown, those not up first; <a href="/checks?service=billing">all 125</a>.');
+    // The badge is the worst of every check of the service, shown or not.
+    expect(billing).toContain('<span data-live="servicestate:billing"><span class="state state-down" data-state="down">');
+  });
+});
+

@@ -1,6 +1,5 @@
-import type { Daemon } from '../../../daemon/index.js';
 import type { CheckConfig } from '../../../config/schema/checks.js';
-import { loadAlertSeries } from '../../../store/index.js';
+import { loadAlertSeries, type RawResultRow } from '../../../store/index.js';
 import { windowStatsOf } from '../../../checks/index.js';
 import type { SeriesState } from '../../../alerts/types.js';
 import type { State } from '../components.js';
@@ -33,14 +32,6 @@ export interface CheckFilter {
   kind?: string;
 }
 
-/** Rows of every configured check that passes the filter (empty fields pass everything). */
-export async function checkRows(daemon: CheckReader, filter: CheckFilter = {}, windowMs?: number): Promise<CheckRowData[]> {
-  const checks = (daemon.config.checks as CheckConfig[]).filter(
-    (c) => (!filter.service || (c.service as string | undefined) === filter.service) && (!filter.kind || c.kind === filter.kind),
-  );
-  return (await checkRowsOf(daemon, checks, windowMs)).filter((row) => !filter.state || row.state === filter.state);
-}
-
 /** Something failing that has not yet raised an alert, and when it will if it keeps failing. */
 export interface PendingAlert {
   kind: 'check' | 'rule';
@@ -56,15 +47,23 @@ export interface PendingAlert {
 /**
  * Checks whose latest runs failed fewer times in a row than their failure_threshold, and rule
  * series waiting out their `for`. A check's time to fire assumes it keeps failing at its interval.
+ * `latest`: the checks to look at, each with at least its latest run; only those failing now with a
+ * threshold above 1 have their streak read (in one read, however many).
  */
-export async function pendingAlerts(daemon: Daemon, rows: readonly CheckSummary[]): Promise<PendingAlert[]> {
+export async function pendingAlerts(daemon: CheckReader, latest: readonly CheckSummary[]): Promise<PendingAlert[]> {
   const out: PendingAlert[] = [];
-  for (const row of rows) {
-    const check = daemon.config.checks.find((c) => c.id === row.id) as CheckConfig | undefined;
-    if (!check || row.lastAt === undefined) continue;
-    const threshold = Number(check.failure_threshold ?? 1);
+  const configured = new Map((daemon.config.checks as CheckConfig[]).map((c) => [c.id, c]));
+  const thresholdOf = (id: string) => Number(configured.get(id)?.failure_threshold ?? 1);
+  const failingNow = (r: RawResultRow | undefined) => r !== undefined && (r.down || r.level > 0);
+  const candidates = latest.filter((row) => configured.has(row.id) && failingNow(row.recent.at(-1)) && thresholdOf(row.id) > 1);
+  const longest = Math.max(1, ...candidates.map((row) => thresholdOf(row.id)));
+  const streaks = await summarizeChecks(daemon, candidates.map((row) => configured.get(row.id)!), longest);
+  for (const row of streaks) {
+    const check = configured.get(row.id)!;
+    if (row.lastAt === undefined) continue;
+    const threshold = thresholdOf(row.id);
     let failing = 0;
-    for (let i = row.recent.length - 1; i >= 0 && (row.recent[i]!.down || row.recent[i]!.level > 0); i--) failing++;
+    for (let i = row.recent.length - 1; i >= 0 && failingNow(row.recent[i]); i--) failing++;
     if (failing === 0 || failing >= threshold) continue;
     const left = threshold - failing;
     out.push({

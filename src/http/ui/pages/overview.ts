@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import type { Daemon } from '../../../daemon/index.js';
 import type { Incident } from '../../../incidents/index.js';
 import { duration, severityBadge, stateBadge, when } from '../components.js';
-import { worstState, type CheckSummary } from '../data/checks.js';
-import { checkRows, pendingAlerts, type PendingAlert } from '../data/check-list.js';
+import type { CheckConfig } from '../../../config/schema/checks.js';
+import { summarizeChecks, worstState, type CheckSummary } from '../data/checks.js';
+import { checkRowsOf, pendingAlerts, type PendingAlert } from '../data/check-list.js';
 import { checkList } from './checks.js';
 import { openIncidents } from '../data/incidents.js';
 import { html, type Html } from '../html.js';
@@ -12,6 +13,17 @@ import type { UiRoute } from '../route.js';
 import { whoIsOnCallList } from './oncall.js';
 import { teamFilter } from '../../teams.js';
 import { teamLinks } from '../team-links.js';
+
+/** Check rows a service's card shows: each row's history bar is about 16 KB of HTML; /checks lists them all, a page at a time. */
+export const OVERVIEW_SERVICE_ROWS = 20;
+
+/** The checks a card shows, in their configured order: all when they fit, else those not up first. */
+function shownOf(own: readonly CheckSummary[]): CheckSummary[] {
+  if (own.length <= OVERVIEW_SERVICE_ROWS) return [...own];
+  const notUp = own.filter((c) => c.state !== 'up');
+  const chosen = new Set([...notUp, ...own.filter((c) => c.state === 'up')].slice(0, OVERVIEW_SERVICE_ROWS));
+  return own.filter((c) => chosen.has(c));
+}
 
 /** Failing checks and rules not yet past their threshold or `for`, soonest first. */
 export function pendingList(pending: readonly PendingAlert[], now: number): Html {
@@ -60,11 +72,26 @@ export function overviewRoutes(): UiRoute[] {
       handler: async ({ daemon, session, actor, query }) => {
         // The caller's teams' services, checks and incidents (and what no team owns); ?team=all for every one.
         const show = teamFilter(daemon, actor!, query.team);
-        const checks = (await checkRows(daemon)).filter((c) => show(c.service));
-        const pending = await pendingAlerts(daemon, checks);
+        const visible = (daemon.config.checks as CheckConfig[]).filter((c) => show(c.service as string | undefined));
+        // Every visible check's latest run (one read): states, badges and what is pending; the rows'
+        // history bars and figures only for the checks shown.
+        const latest = await summarizeChecks(daemon, visible, 1);
+        const pending = await pendingAlerts(daemon, latest);
         const incidents = (await openIncidents(daemon)).filter((i) => show(i.service));
         const services = daemon.config.services.filter((s) => show(s.id));
-        const unassigned = checks.filter((c) => !c.service || !services.some((s) => s.id === c.service));
+        const groups = [
+          ...services.map((s) => ({ service: s, checks: latest.filter((c) => c.service === s.id) })),
+          { service: undefined, checks: latest.filter((c) => !c.service || !services.some((s) => s.id === c.service)) },
+        ];
+        const shownIds = new Set(groups.flatMap((g) => shownOf(g.checks).map((c) => c.id)));
+        const rowsById = new Map((await checkRowsOf(daemon, visible.filter((c) => shownIds.has(c.id)))).map((r) => [r.id, r]));
+        const listOf = (caption: string, own: readonly CheckSummary[], serviceId: string | undefined, showService: boolean): Html => {
+          const rows = shownOf(own).map((c) => rowsById.get(c.id)!);
+          const more = own.length - rows.length;
+          const all = serviceId ? `/checks?service=${encodeURIComponent(serviceId)}` : '/checks';
+          return html`${checkList(caption, rows, showService)}${more > 0 ? html`<p class="muted">${rows.length} of ${own.length} checks shown, those not up first; <a href="${all}">all ${own.length}</a>.</p>` : ''}`;
+        };
+        const unassigned = groups.at(-1)!.checks;
         return page(daemon, {
           title: 'Overview',
           session,
@@ -78,15 +105,15 @@ export function overviewRoutes(): UiRoute[] {
 </div>
 <section aria-labelledby="h-services"><h2 id="h-services">Services</h2>
 ${services.map((s) => {
-  const own = checks.filter((c) => c.service === s.id);
+  const own = latest.filter((c) => c.service === s.id);
   return html`<section class="card service" aria-labelledby="svc-${s.id}">
 <h3 id="svc-${s.id}">${s.name ?? s.id} ${serviceBadge(s.id, worstState(own.map((c) => c.state)))}</h3>
 ${s.description ? html`<p>${s.description}</p>` : ''}
-${own.length ? checkList(`Checks of ${s.name ?? s.id}`, own, false) : html`<p class="muted">No checks.</p>`}
+${own.length ? listOf(`Checks of ${s.name ?? s.id}`, own, s.id, false) : html`<p class="muted">No checks.</p>`}
 </section>`;
 })}
-${unassigned.length ? html`<section class="card service"><h3>Other checks</h3>${checkList('Checks without a service', unassigned)}</section>` : ''}
-${services.length === 0 && checks.length === 0 ? html`<p>No services or checks configured yet.</p>` : ''}
+${unassigned.length ? html`<section class="card service"><h3>Other checks</h3>${listOf('Checks without a service', unassigned, undefined, true)}</section>` : ''}
+${services.length === 0 && latest.length === 0 ? html`<p>No services or checks configured yet.</p>` : ''}
 </section>`,
         });
       },
