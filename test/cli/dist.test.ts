@@ -95,4 +95,17 @@ describe('what a command loads', () => {
     expect(modules).toContain('dist/runbooks/read.js');
     expect(modules.filter((m) => m.includes('libpg-query'))).toEqual([]);
   });
+
+  // Validating a config needs each check kind's options, placeholders and default conditions
+  // (kinds/*/schema.ts), not how it probes: the probe modules (HTTP client, SMTP session, drivers'
+  // wrappers) load in a process that runs checks.
+  it('opsbook validate reads the check kinds\' schemas without loading their probe code', () => {
+    const modules = loaded(['validate', 'examples/demo']);
+    expect(modules).toContain('dist/config/load.js');
+    const kinds = modules.filter((m) => m.startsWith('dist/checks/kinds/'));
+    const schemaOnly = /^dist\/checks\/kinds\/(schemas\.js|[a-z]+\/schema\.js|shared\/http-options\.js|metrics\/selector\.js)$/;
+    expect(kinds.filter((m) => !schemaOnly.test(m))).toEqual([]);
+    expect(kinds).toContain('dist/checks/kinds/http/schema.js');
+    expect(modules.filter((m) => /^dist\/checks\/(compile|runner|run-once)\.js$/.test(m))).toEqual([]);
+  });
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { duration, id, labels, pushIssue } from './common.js';
-import { CHECK_KINDS, type CheckKindName } from '../../checks/kinds/index.js';
+import { CHECK_KIND_SCHEMAS, type CheckKindName } from '../../checks/kinds/schemas.js';
 
 const conditionList = (what: string) =>
   z
@@ -28,11 +28,11 @@ export const commonCheckKeys = {
     .describe('Procedure to show the responder, FILE#ID.'),
 };
 
-const kindSchemas = (Object.keys(CHECK_KINDS) as CheckKindName[]).map((name) =>
+const kindSchemas = (Object.keys(CHECK_KIND_SCHEMAS) as CheckKindName[]).map((name) =>
   z.strictObject({
     kind: z.literal(name).describe(`Check kind: ${name}.`),
     ...commonCheckKeys,
-    ...CHECK_KINDS[name].options.shape,
+    ...CHECK_KIND_SCHEMAS[name].options.shape,
   }),
 );
 
@@ -40,7 +40,7 @@ const kindSchemas = (Object.keys(CHECK_KINDS) as CheckKindName[]).map((name) =>
 export const checkSchema = z
   .discriminatedUnion('kind', kindSchemas as unknown as [(typeof kindSchemas)[number], ...(typeof kindSchemas)[number][]])
   .superRefine((check, ctx) => {
-    const kind = CHECK_KINDS[check.kind as CheckKindName] as { validate?: (c: unknown) => string | undefined };
+    const kind = CHECK_KIND_SCHEMAS[check.kind as CheckKindName] as { validate?: (c: unknown) => string | undefined };
     const problem = kind.validate?.(check);
     if (problem) pushIssue(ctx, 'OPSBOOK_E_CONFIG_INVALID', problem, check);
   });
