@@ -108,4 +108,10 @@ describe('what a command loads', () => {
     expect(kinds).toContain('dist/checks/kinds/http/schema.js');
     expect(modules.filter((m) => /^dist\/checks\/(compile|runner|run-once)\.js$/.test(m))).toEqual([]);
   });
+
+  // A command line naming a command loads that command's module only; `--help` lists them all.
+  it('opsbook validate loads its own command module, no other', () => {
+    expect(loaded(['validate', 'examples/demo']).filter((m) => m.startsWith('dist/cli/commands/'))).toEqual(['dist/cli/commands/index.js', 'dist/cli/commands/validate.js']);
+    expect(loaded(['--help']).filter((m) => m.startsWith('dist/cli/commands/'))).toEqual(expect.arrayContaining(['dist/cli/commands/incident.js', 'dist/cli/commands/gameday.js']));
+  });
 });
