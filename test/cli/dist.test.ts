@@ -94,6 +94,8 @@ describe('what a command loads', () => {
     const modules = loaded(['validate', 'examples/demo']);
     expect(modules).toContain('dist/runbooks/read.js');
     expect(modules.filter((m) => m.includes('libpg-query'))).toEqual([]);
+    // Its `runbooks/*.md` is matched by reading the folder (src/executions/runbook-files.ts).
+    expect(modules.filter((m) => m.includes('tinyglobby'))).toEqual([]);
   });
 
   // Validating a config needs each check kind's options, placeholders and default conditions
