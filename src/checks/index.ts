@@ -3,10 +3,12 @@ export type { CheckKind, CheckContext, CheckResult, CheckLevel, CheckStatus, Con
 export { parseCondition, evaluateCondition, ConditionScope, type ParsedCondition } from './conditions/index.js';
 export { evaluateCheck, type CheckConditions } from './evaluate-check.js';
 export { ProbeState, type ProbeSnapshot, type ProbeThresholds } from './probe-state.js';
-export { compileCheck, validateCheckConditions, type CompiledCheck } from './compile.js';
+export { compileCheck, type CompiledCheck } from './compile.js';
+export { validateCheckConditions } from './check-conditions.js';
 export { checkThresholds, describeCheckTarget } from './describe.js';
 export { releaseCheckState, runCheckOnce, type RunOnceOptions } from './run-once.js';
 export { CHECK_KINDS, checkKind, type CheckKindName } from './kinds/index.js';
+export { CHECK_KIND_SCHEMAS, checkKindSchema } from './kinds/schemas.js';
 export { CheckScheduler, type SchedulerOptions, type SchedulableCheck } from './scheduler/scheduler.js';
 export { phaseOf, nextSlot } from './scheduler/plan.js';
 export { createCheckMetrics, type CheckMetrics } from './scheduler/metrics.js';

@@ -49,8 +49,12 @@ export interface HeartbeatReader {
   lastBeat(checkId: string): Promise<{ at?: number; failed: boolean; since: number } | undefined>;
 }
 
-/** One check kind: its own options, the placeholders it fills, and how it probes. */
-export interface CheckKind<C = Record<string, unknown>> {
+/**
+ * What validating a config needs of a check kind: its own options, the placeholders it fills and
+ * its default conditions (`kinds/<kind>/schema.ts`). No probe code, so reading a config does not
+ * load the HTTP client, protocol sessions or drivers' wrappers.
+ */
+export interface CheckKindSchema<C = Record<string, unknown>> {
   kind: string;
   /** zod object of the kind's own keys (without the common keys). */
   options: z.ZodObject;
@@ -60,6 +64,10 @@ export interface CheckKind<C = Record<string, unknown>> {
   placeholders: readonly string[];
   /** Conditions used when the check lists none (like a Kubernetes probe's built-in success rule). */
   defaultConditions(config: C): string[];
+}
+
+/** One check kind: its schema and how it probes (`kinds/<kind>/index.ts`). */
+export interface CheckKind<C = Record<string, unknown>> extends CheckKindSchema<C> {
   run(config: C, ctx: CheckContext): Promise<Observation>;
   /**
    * Builds what every run of the check reuses (an HTTP request's bytes) before its first run. The

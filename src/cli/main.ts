@@ -2,11 +2,12 @@ import { Command, CommanderError } from 'commander';
 import { isOpsbookError } from '../lib/errors/index.js';
 // The module itself rather than store/index.js: every command's start pays for what main imports.
 import { namedStoreError } from '../store/named-error.js';
-import { COMMAND_MODULES } from './commands/index.js';
+import { COMMAND_MODULES, commandModulesFor, type CommandModule } from './commands/index.js';
 import { processIO, type CliIO } from './context.js';
 import { commanderExitCode, USAGE_EXIT } from './flags.js';
 
-export function buildProgram(io: CliIO): Command {
+/** The program with the commands of `modules` (default all of them, as `opsbook --help` lists them). */
+export async function buildProgram(io: CliIO, modules: readonly CommandModule[] = COMMAND_MODULES): Promise<Command> {
   const program = new Command('opsbook')
     .description('Operations runbooks and ops-as-code, run: checks, alerts, incidents, on-call, safe runbook execution.')
     .version('0.1.0')
@@ -15,12 +16,14 @@ export function buildProgram(io: CliIO): Command {
     // Before the commands are added, so each inherits it: a usage error in a subcommand is thrown to
     // main() for its exit status, not ended by commander with its own (1).
     .exitOverride();
-  for (const register of COMMAND_MODULES) register(program, io);
+  const registers = await Promise.all(modules.map((m) => m.load()));
+  for (const register of registers) register(program, io);
   return program;
 }
 
 export async function main(argv: string[], io: CliIO = processIO()): Promise<void> {
-  const program = buildProgram(io);
+  // argv is node's: [node, script, ...args].
+  const program = await buildProgram(io, commandModulesFor(argv.slice(2)));
   try {
     await program.parseAsync(argv);
   } catch (raw) {

@@ -1,6 +1,6 @@
 import { dirname, join } from 'node:path';
 import { loadConfig, registerConfigValidators, type ConfigIssue, type ConfigLoaded, type ConfigRejected, type LoadOptions, type SourceLocation } from '../config/index.js';
-import { validateCheckConditions } from '../checks/compile.js';
+import { validateCheckConditions } from '../checks/check-conditions.js';
 import { incidentsReferencesValidator } from '../incidents/config-validator.js';
 import { oncallReferencesValidator } from '../oncall/config-validator.js';
 import { slosReferencesValidator } from '../slos/config-validator.js';

@@ -1,8 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
-import { glob } from 'tinyglobby';
 import type { OpsConfig } from '../config/index.js';
 import { isOpsbookError, OpsbookError, type ErrorCode } from '../lib/errors/index.js';
+import { runbookFiles } from './runbook-files.js';
 // The reader without the PostgreSQL parser loaded up front: the config load reads runbooks through here.
 import { findProcedure, PhaseReader, readRunbook, type ProcedureMatch, type Runbook } from '../runbooks/reader.js';
 
@@ -23,7 +23,7 @@ export async function readConfiguredRunbooks(config: Pick<OpsConfig, 'runbooks'>
   const files = new Map<string, number>();
   const problems: RunbookReadProblem[] = [];
   for (const [index, pattern] of config.runbooks.files.entries()) {
-    const found = await glob(pattern, { cwd: baseDir, absolute: true, onlyFiles: true, expandDirectories: false });
+    const found = await runbookFiles(pattern, baseDir);
     if (found.length === 0 && !/[*?[{]/.test(pattern)) {
       const isDirectory = await stat(resolve(baseDir, pattern)).then((s) => s.isDirectory(), () => false);
       problems.push({

@@ -118,11 +118,14 @@ export const labels = () =>
     )
     .default({});
 
+/** The email schema every mailboxAddress call checks with: building a zod schema costs more than the check. */
+let emailAddress: z.ZodEmail | undefined;
+
 /** `ops@example.com` or `Ops team <ops@example.com>`: the address of a mail sender or recipient. */
 export function mailboxAddress(text: string): string | undefined {
   const m = /^(?:[^<>]*<\s*([^<>\s]+)\s*>|([^<>\s]+))$/.exec(text.trim());
   const address = m?.[1] ?? m?.[2];
-  return address !== undefined && z.email().safeParse(address).success ? address : undefined;
+  return address !== undefined && (emailAddress ??= z.email()).safeParse(address).success ? address : undefined;
 }
 
 /** A mail sender or recipient: an address, alone or after a display name. */

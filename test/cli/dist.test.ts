@@ -81,10 +81,10 @@ describe('what a command loads', () => {
     return [...new Set(run.stderr.split('\n').filter((l) => l.startsWith('loaded: ')).map((l) => path.relative(REPO_ROOT, new URL(l.slice('loaded: '.length)).pathname)))];
   };
 
-  it('opsbook --help loads the CLI, a few helpers and commander, no domain', () => {
+  it('opsbook --help loads the CLI, a few helpers and commander (one bundled file), no domain', () => {
     const modules = loaded(['--help']);
     expect(modules).toContain('dist/cli/main.js');
-    const allowed = /^(bin\/|dist\/cli\/|dist\/lib\/|dist\/store\/(named-error|error-chain|full)\.js$|node_modules\/commander\/)/;
+    const allowed = /^(bin\/|dist\/cli\/|dist\/lib\/|dist\/store\/(named-error|error-chain|full)\.js$|dist\/vendor\/commander\.js$)/;
     expect(modules.filter((m) => !allowed.test(m))).toEqual([]);
   });
 
@@ -94,5 +94,26 @@ describe('what a command loads', () => {
     const modules = loaded(['validate', 'examples/demo']);
     expect(modules).toContain('dist/runbooks/read.js');
     expect(modules.filter((m) => m.includes('libpg-query'))).toEqual([]);
+    // Its `runbooks/*.md` is matched by reading the folder (src/executions/runbook-files.ts).
+    expect(modules.filter((m) => m.includes('tinyglobby'))).toEqual([]);
+  });
+
+  // Validating a config needs each check kind's options, placeholders and default conditions
+  // (kinds/*/schema.ts), not how it probes: the probe modules (HTTP client, SMTP session, drivers'
+  // wrappers) load in a process that runs checks.
+  it('opsbook validate reads the check kinds\' schemas without loading their probe code', () => {
+    const modules = loaded(['validate', 'examples/demo']);
+    expect(modules).toContain('dist/config/load.js');
+    const kinds = modules.filter((m) => m.startsWith('dist/checks/kinds/'));
+    const schemaOnly = /^dist\/checks\/kinds\/(schemas\.js|[a-z]+\/schema\.js|shared\/http-options\.js|metrics\/selector\.js)$/;
+    expect(kinds.filter((m) => !schemaOnly.test(m))).toEqual([]);
+    expect(kinds).toContain('dist/checks/kinds/http/schema.js');
+    expect(modules.filter((m) => /^dist\/checks\/(compile|runner|run-once)\.js$/.test(m))).toEqual([]);
+  });
+
+  // A command line naming a command loads that command's module only; `--help` lists them all.
+  it('opsbook validate loads its own command module, no other', () => {
+    expect(loaded(['validate', 'examples/demo']).filter((m) => m.startsWith('dist/cli/commands/'))).toEqual(['dist/cli/commands/index.js', 'dist/cli/commands/validate.js']);
+    expect(loaded(['--help']).filter((m) => m.startsWith('dist/cli/commands/'))).toEqual(expect.arrayContaining(['dist/cli/commands/incident.js', 'dist/cli/commands/gameday.js']));
   });
 });

@@ -12,8 +12,8 @@ import { buildProgram } from '../../src/cli/main.js';
 import { runCli, type CliRun } from '../support/cli.js';
 
 /** Every command that runs (no subcommands), as the words that name it. */
-function leafCommands(): Command[][] {
-  const program = buildProgram({ out: () => {}, err: () => {}, env: {}, tty: false });
+async function leafCommands(): Promise<Command[][]> {
+  const program = await buildProgram({ out: () => {}, err: () => {}, env: {}, tty: false });
   const out: Command[][] = [];
   const walk = (c: Command, chain: Command[]): void => {
     if (c.commands.length === 0) out.push(chain);
@@ -23,7 +23,7 @@ function leafCommands(): Command[][] {
   return out;
 }
 
-const LEAVES = leafCommands();
+const LEAVES = await leafCommands();
 const words = (chain: Command[]) => chain.map((c) => c.name());
 /** The command's required options with a value (a date fits every one), so that only the error under test is left. */
 const required = (c: Command) => c.options.filter((o) => o.mandatory).flatMap((o) => [o.long!, '2026-01-01']);

@@ -1,4 +1,6 @@
+import { own } from '../../lib/own.js';
 import type { CheckKind } from '../types.js';
+import type { CheckKindName } from './schemas.js';
 import { browserKind } from './browser/index.js';
 import { celeryKind } from './celery/index.js';
 import { commandKind } from './command/index.js';
@@ -23,7 +25,10 @@ import { tcpKind } from './tcp/index.js';
 import { tlsKind } from './tls/index.js';
 import { websocketKind } from './websocket/index.js';
 
-/** Every check kind, by name. Adding a kind: one folder, one line here. */
+/**
+ * Every check kind with its probe, by name: what running a check needs. Validating a config reads
+ * schemas.ts only, which names the same kinds.
+ */
 export const CHECK_KINDS = {
   http: httpKind,
   tcp: tcpKind,
@@ -46,10 +51,11 @@ export const CHECK_KINDS = {
   nats: natsKind,
   mongodb: mongodbKind,
   celery: celeryKind,
-} as const;
+  // Names exactly the kinds of schemas.ts: a kind that validates but cannot run does not compile.
+} as const satisfies Record<CheckKindName, CheckKind<never>>;
 
-export type CheckKindName = keyof typeof CHECK_KINDS;
+export type { CheckKindName } from './schemas.js';
 
 export function checkKind(name: string): CheckKind<Record<string, unknown>> | undefined {
-  return (CHECK_KINDS as Record<string, unknown>)[name] as CheckKind<Record<string, unknown>> | undefined;
+  return own(CHECK_KINDS as Record<string, CheckKind<never>>, name) as CheckKind<Record<string, unknown>> | undefined;
 }

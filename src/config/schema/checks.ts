@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { duration, id, labels, pushIssue, timeoutPastInterval } from './common.js';
-import { CHECK_KINDS, type CheckKindName } from '../../checks/kinds/index.js';
+import { CHECK_KIND_SCHEMAS, type CheckKindName } from '../../checks/kinds/schemas.js';
 
 /** A check's timeout when none is written: 10s, or its interval when that is shorter. */
 export const DEFAULT_CHECK_TIMEOUT_MS = 10_000;
@@ -38,11 +38,11 @@ export const commonCheckKeys = {
     .describe('Procedure to show the responder, FILE#ID.'),
 };
 
-const kindSchemas = (Object.keys(CHECK_KINDS) as CheckKindName[]).map((name) =>
+const kindSchemas = (Object.keys(CHECK_KIND_SCHEMAS) as CheckKindName[]).map((name) =>
   z.strictObject({
     kind: z.literal(name).describe(`Check kind: ${name}.`),
     ...commonCheckKeys,
-    ...CHECK_KINDS[name].options.shape,
+    ...CHECK_KIND_SCHEMAS[name].options.shape,
   }),
 );
 
@@ -53,7 +53,7 @@ export const checkSchema = z
     if (check.timeout !== undefined && check.timeout > check.interval) {
       pushIssue(ctx, 'OPSBOOK_E_CONFIG_INVALID', timeoutPastInterval(check.timeout, check.interval), check.timeout, ['timeout']);
     }
-    const kind = CHECK_KINDS[check.kind as CheckKindName] as { validate?: (c: unknown) => string | undefined };
+    const kind = CHECK_KIND_SCHEMAS[check.kind as CheckKindName] as { validate?: (c: unknown) => string | undefined };
     // A kind's own rule sees the timeout the check will run with, written or not.
     const problem = kind.validate?.({ ...check, timeout: effectiveTimeout(check) });
     if (problem) pushIssue(ctx, 'OPSBOOK_E_CONFIG_INVALID', problem, check);

@@ -1,22 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import type { Browser, Page } from 'playwright-core';
-import { z } from 'zod';
 import type { CheckContext, CheckKind, Observation } from '../../types.js';
 import { errorText } from '../shared/observe-http.js';
 import { BROWSER_CONCURRENCY, takeBrowserSlot } from './slots.js';
-
-export const browserOptions = z.object({
-  url: z.string().regex(/^https?:\/\/[^/]/, { error: 'must be an http:// or https:// URL' }).describe('Page to load.'),
-  selector: z.string().min(1).optional().describe('CSS selector that must be on the page → [SELECTOR]; its text → [TEXT].'),
-  wait_until: z
-    .enum(['load', 'domcontentloaded', 'networkidle'])
-    .default('load')
-    .describe('When the page counts as loaded: load (default), domcontentloaded, networkidle.'),
-  headers: z.record(z.string(), z.string()).default({}).describe('Extra request headers (Authorization, Cookie).'),
-  ignore_https_errors: z.boolean().default(false).describe('Load pages with an untrusted certificate (default false).'),
-  executable: z.string().min(1).default('/usr/bin/chromium').describe('Chromium to run (default /usr/bin/chromium, Debian’s package).'),
-});
-export type BrowserOptions = z.output<typeof browserOptions>;
+import { browserSchema, type BrowserOptions } from './schema.js';
 
 // No sandbox: opsbook often runs as root in a container. The rest keeps the browser quiet and off
 // every network but the page's own.
@@ -53,10 +40,7 @@ async function loadPage(page: Page, config: BrowserOptions, ctx: CheckContext, v
  * busy for half its timeout is pending, not down.
  */
 export const browserKind: CheckKind<BrowserOptions> = {
-  kind: 'browser',
-  options: browserOptions,
-  placeholders: ['STATUS', 'TITLE', 'URL', 'SELECTOR', 'TEXT', 'LOAD_TIME', 'CONSOLE_ERRORS', 'CONSOLE', 'RESPONSE_TIME'],
-  defaultConditions: (c) => ['[STATUS] < 400', ...(c.selector ? ['[SELECTOR] == true'] : [])],
+  ...browserSchema,
   run: async (config, ctx): Promise<Observation> => {
     const started = performance.now();
     const release = await takeBrowserSlot(ctx.timeoutMs / 2, ctx.signal, ctx.clock);

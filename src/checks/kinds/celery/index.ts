@@ -1,43 +1,14 @@
 import type { Redis } from 'ioredis';
 import { performance } from 'node:perf_hooks';
-import { z } from 'zod';
-import { duration } from '../../../lib/schema-fields.js';
 import type { CheckKind, Observation } from '../../types.js';
 import { errorText } from '../shared/observe-http.js';
 import { BeatWatcher } from './beat.js';
 import { PRIORITY_STEPS, SEP } from './kombu.js';
 import { broadcast } from './pidbox.js';
-
-export const celeryOptions = z.object({
-  broker: z.string().regex(/^rediss?:\/\//, { error: 'must be a redis:// or rediss:// broker URL (the Redis transport)' }).describe('The Celery broker URL, redis://host:port/db.'),
-  queues: z
-    .array(z.string().min(1))
-    .default([])
-    .describe('Queues whose waiting messages become [MESSAGES:name] and whose [WORKERS:name] is 0, not missing, when nobody consumes them.'),
-  reply_window: duration({ min: '50ms', max: '1m' })
-    .prefault('1s')
-    .describe('How long workers have to answer the broadcast; a worker silent this long is not alive (default 1s, as celery inspect).'),
-  beat_tasks: z
-    .array(z.string().min(1))
-    .default([])
-    .describe('Periodic task names whose task-sent events count beat instances; needs task_send_sent_event = True where beat runs.'),
-  beat_window: duration({ max: '10m' })
-    .prefault('0')
-    .describe('How long to listen for those events: at least the shortest period of beat_tasks (default 0, beat not watched).'),
-});
-export type CeleryOptions = z.output<typeof celeryOptions>;
-
-type Config = CeleryOptions & { timeout?: number };
+import { celerySchema, type CeleryOptions } from './schema.js';
 
 /** What a beat window's grace leaves of the check's timeout at least: the run ends in time, not by it. */
 const BEAT_GRACE_MARGIN_MS = 100;
-
-function validate(c: Config): string | undefined {
-  if ((c.beat_tasks.length > 0) !== (c.beat_window > 0)) return 'beat_tasks and beat_window go together';
-  const needed = c.reply_window + c.beat_window;
-  if (c.timeout !== undefined && needed >= c.timeout) return `timeout must be longer than reply_window + beat_window (${needed} ms)`;
-  return undefined;
-}
 
 function countLists(replies: Record<string, unknown>): number {
   return Object.values(replies).reduce<number>((s, r) => s + (Array.isArray(r) ? r.length : 0), 0);
@@ -66,14 +37,7 @@ function releaseBeat(state: Record<string, unknown>): void {
  * when each periodic task was last sent (beat.ts).
  */
 export const celeryKind: CheckKind<CeleryOptions> = {
-  kind: 'celery',
-  options: celeryOptions,
-  validate: (c) => validate(c as Config),
-  placeholders: [
-    'CONNECTED', 'RESPONSE_TIME', 'WORKERS_ALIVE', 'WORKER_NAMES', 'WORKERS', 'ACTIVE', 'RESERVED', 'MESSAGES', 'LENGTH',
-    'BEAT_INSTANCES', 'BEAT_SENDERS', 'PERIODIC_SENT', 'LAST_SENT',
-  ],
-  defaultConditions: () => ['[CONNECTED] == true', '[WORKERS_ALIVE] >= 1'],
+  ...celerySchema,
   run: async (config, ctx): Promise<Observation> => {
     const started = performance.now();
     const url = new URL(config.broker);

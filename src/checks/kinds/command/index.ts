@@ -1,17 +1,7 @@
 import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import { z } from 'zod';
 import type { CheckKind, Observation } from '../../types.js';
-
-export const commandOptions = z.object({
-  command: z
-    .union([z.array(z.string().min(1)).min(1), z.string().min(1)])
-    .describe('Program and arguments as a list (run directly), or one string run by /bin/sh -c.'),
-  cwd: z.string().optional().describe('Working directory.'),
-  env: z.record(z.string(), z.string()).default({}).describe('Extra environment variables.'),
-  max_output: z.int().min(0).max(10_000_000).default(65_536).describe('Bytes of stdout/stderr kept (default 64 KiB).'),
-});
-export type CommandOptions = z.output<typeof commandOptions>;
+import { commandSchema, type CommandOptions } from './schema.js';
 
 /**
  * Runs a command like a Kubernetes exec probe: exit code 0 passes. `[STDOUT]` (trimmed) and
@@ -19,10 +9,7 @@ export type CommandOptions = z.output<typeof commandOptions>;
  * process group is killed, so a stuck `sh -c` cannot leave children behind.
  */
 export const commandKind: CheckKind<CommandOptions> = {
-  kind: 'command',
-  options: commandOptions,
-  placeholders: ['EXIT_CODE', 'STDOUT', 'STDERR', 'VALUE', 'RESPONSE_TIME'],
-  defaultConditions: () => ['[EXIT_CODE] == 0'],
+  ...commandSchema,
   run: (config, ctx) =>
     new Promise<Observation>((resolve) => {
       const started = performance.now();

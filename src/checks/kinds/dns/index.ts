@@ -1,20 +1,7 @@
 import { Resolver } from 'node:dns/promises';
 import { performance } from 'node:perf_hooks';
-import { z } from 'zod';
 import type { CheckKind, Observation } from '../../types.js';
-
-export const DNS_TYPES = ['A', 'AAAA', 'CNAME', 'MX', 'NS', 'TXT', 'SRV', 'PTR', 'CAA', 'SOA'] as const;
-
-export const dnsOptions = z.object({
-  name: z.string().min(1).describe('Name to resolve.'),
-  type: z.enum(DNS_TYPES).default('A').describe('Record type (default A).'),
-  server: z
-    .string()
-    .regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]+)(:\d+)?$/, { error: 'must be host or host:port' })
-    .optional()
-    .describe('Resolver to ask, host[:port] (default the system resolvers).'),
-});
-export type DnsOptions = z.output<typeof dnsOptions>;
+import { dnsSchema, type DnsOptions } from './schema.js';
 
 // node:dns reports the answer's rcode as an error code; map it back to the names dig prints.
 const RCODES: Record<string, string> = {
@@ -44,10 +31,7 @@ function answersAsText(type: DnsOptions['type'], answers: unknown): string[] {
  * and `[ANSWERS]` all of them (`len([ANSWERS]) > 0`, `[BODY] == any(10.0.0.1, 10.0.0.2)`).
  */
 export const dnsKind: CheckKind<DnsOptions> = {
-  kind: 'dns',
-  options: dnsOptions,
-  placeholders: ['DNS_RCODE', 'BODY', 'ANSWERS', 'RESPONSE_TIME', 'CONNECTED'],
-  defaultConditions: () => ['[DNS_RCODE] == NOERROR', 'len([ANSWERS]) > 0'],
+  ...dnsSchema,
   run: async (config, ctx): Promise<Observation> => {
     const resolver = new Resolver({ timeout: Math.max(100, ctx.timeoutMs), tries: 1 });
     if (config.server) resolver.setServers([config.server]);

@@ -2,24 +2,10 @@ import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { Socket } from 'node:net';
 import type { ChannelCredentials, Client, ServiceError } from '@grpc/grpc-js';
-import { z } from 'zod';
 import type { CheckKind, Observation } from '../../types.js';
 import { errorText } from '../shared/observe-http.js';
 import { decodeHealthResponse, encodeHealthRequest } from './health-messages.js';
-
-export const grpcOptions = z.object({
-  target: z
-    .string()
-    .regex(/^(\[[0-9a-fA-F:]+\]|[^:/\s]+):\d{1,5}$/, { error: 'must be host:port, e.g. api.internal:50051' })
-    .describe('host:port of the gRPC server.'),
-  // Not `service`: every check's `service` names the opsbook service it watches (services:).
-  grpc_service: z.string().default('').describe('gRPC service name asked about (default "", the whole server), e.g. payments.v1.Ledger.'),
-  tls: z.boolean().default(false).describe('Connect with TLS (default false: plaintext HTTP/2).'),
-  ca_file: z.string().optional().describe('PEM file of CAs to trust with tls: true (default the system CAs).'),
-  servername: z.string().optional().describe('Name the certificate must carry, when it differs from the target host.'),
-  metadata: z.record(z.string().regex(/^[0-9a-z_.-]+$/, { error: 'must be a lower-case metadata key' }), z.string()).default({}).describe('Metadata sent with the call, e.g. authorization: Bearer ${TOKEN}.'),
-});
-export type GrpcOptions = z.output<typeof grpcOptions>;
+import { grpcSchema, type GrpcOptions } from './schema.js';
 
 const HEALTH_CHECK = '/grpc.health.v1.Health/Check';
 // grpc status codes the kind reads as answers rather than failures.
@@ -57,10 +43,7 @@ function trackSockets(credentials: ChannelCredentials): { credentials: ChannelCr
  * messages are encoded here, so no .proto file is loaded at run time.
  */
 export const grpcKind: CheckKind<GrpcOptions> = {
-  kind: 'grpc',
-  options: grpcOptions,
-  placeholders: ['CONNECTED', 'STATUS', 'CODE', 'RESPONSE_TIME'],
-  defaultConditions: () => ['[STATUS] == SERVING'],
+  ...grpcSchema,
   run: async (config, ctx): Promise<Observation> => {
     // Loaded on first use: most opsbook commands never speak gRPC.
     const grpc = await import('@grpc/grpc-js');

@@ -1,12 +1,5 @@
-import { z } from 'zod';
-import { duration } from '../../../lib/schema-fields.js';
 import type { CheckKind, Observation } from '../../types.js';
-
-export const heartbeatOptions = z.object({
-  period: duration({ min: '1s' }).describe('How often the job beats (its schedule), e.g. 1h for an hourly backup.'),
-  grace: duration().prefault('5m').describe('How late a beat may be before the check fails (default 5m).'),
-});
-export type HeartbeatOptions = z.output<typeof heartbeatOptions>;
+import { heartbeatSchema, type HeartbeatOptions } from './schema.js';
 
 /**
  * Passive: a job calls `POST /api/heartbeats/<token>` (with `?failed=1` or `{"failed":true}` when it
@@ -14,10 +7,7 @@ export type HeartbeatOptions = z.output<typeof heartbeatOptions>;
  * new check does not fail before its first period has passed; `[FAILED]` is the last beat's flag.
  */
 export const heartbeatKind: CheckKind<HeartbeatOptions> = {
-  kind: 'heartbeat',
-  options: heartbeatOptions,
-  placeholders: ['AGE', 'FAILED'],
-  defaultConditions: (c) => [`[AGE] <= ${c.period + c.grace}ms`, '[FAILED] == false'],
+  ...heartbeatSchema,
   run: async (_config, ctx): Promise<Observation> => {
     if (!ctx.heartbeats) return { values: {}, error: 'heartbeats need a store' };
     const beat = await ctx.heartbeats.lastBeat(ctx.checkId);

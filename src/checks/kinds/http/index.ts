@@ -1,12 +1,10 @@
 import type { CheckKind } from '../../types.js';
-import { HTTP_PLACEHOLDERS, httpOptions, type HttpOptions } from '../shared/http-options.js';
+import type { HttpOptions } from '../shared/http-options.js';
 import { observeHttp, prepareHttp } from '../shared/observe-http.js';
+import { httpSchema } from './schema.js';
 
 export const httpKind: CheckKind<HttpOptions> = {
-  kind: 'http',
-  options: httpOptions,
-  placeholders: HTTP_PLACEHOLDERS,
-  defaultConditions: () => ['[STATUS] < 400'],
+  ...httpSchema,
   run: observeHttp,
   prepare: prepareHttp,
 };

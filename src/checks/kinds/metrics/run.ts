@@ -5,10 +5,10 @@ import { parseSelector } from './selector.js';
 import { Engine, type Value } from '../../../promql/index.js';
 import { SampleStore, scopedSource, withTargetLabels } from '../../../samples/index.js';
 import { sugarQuery, type MetricsQuery } from './sugar.js';
-import type { MetricsOptions } from './options.js';
+import type { MetricsOptions } from './schema.js';
 
-// A run of a metrics check: loaded at its first run, so reading a config (whose schema holds every
-// kind's options) does not load the PromQL engine and the sample store.
+// A run of a metrics check: loaded at its first run, so a process that runs checks but no metrics
+// check does not load the PromQL engine and the sample store.
 
 interface MetricsState {
   /** The check's own samples when no sample store is wired (a run outside the daemon). */

@@ -1,43 +1,9 @@
 import type { Document, MongoClient, ServerHeartbeatFailedEvent } from 'mongodb';
 import { performance } from 'node:perf_hooks';
-import { z } from 'zod';
 import type { CheckKind, Observation } from '../../types.js';
 import { errorText } from '../shared/observe-http.js';
 import { plain, replicaSetValues } from './replica-set.js';
-
-export const mongodbOptions = z.object({
-  url: z
-    .string()
-    .regex(/^mongodb(\+srv)?:\/\//, { error: 'must be a mongodb:// or mongodb+srv:// URL' })
-    .describe('mongodb:// connection string (credentials, authSource, replicaSet, directConnection as the driver reads them).'),
-  server_status: z
-    .boolean()
-    .default(false)
-    .describe('Run serverStatus (needs the clusterMonitor role): [CONNECTIONS_CURRENT], [CONNECTIONS_AVAILABLE], [VERSION], [SERVER_STATUS].<field> (default false).'),
-  replica_set: z
-    .boolean()
-    .default(false)
-    .describe('Run replSetGetStatus: [PRIMARY], [MEMBERS], [HEALTHY_MEMBERS], [SECONDARIES], [REPLICATION_LAG] (default false).'),
-});
-export type MongodbOptions = z.output<typeof mongodbOptions>;
-
-const NEEDS: Record<string, 'server_status' | 'replica_set'> = {
-  CONNECTIONS_CURRENT: 'server_status', CONNECTIONS_AVAILABLE: 'server_status', VERSION: 'server_status', SERVER_STATUS: 'server_status',
-  REPLICA_SET: 'replica_set', MEMBERS: 'replica_set', PRIMARY: 'replica_set', HEALTHY_MEMBERS: 'replica_set',
-  UNHEALTHY_MEMBERS: 'replica_set', SECONDARIES: 'replica_set', REPLICATION_LAG: 'replica_set',
-};
-
-/** A condition naming a placeholder whose command is switched off would never hold: say so at load. */
-function validate(config: MongodbOptions & { conditions?: string[]; warning?: string[]; critical?: string[] }): string | undefined {
-  const texts = [...(config.conditions ?? []), ...(config.warning ?? []), ...(config.critical ?? [])];
-  for (const text of texts) {
-    for (const m of text.matchAll(/\[([A-Z_]+)[\]:.]/g)) {
-      const option = NEEDS[m[1]!];
-      if (option && !config[option]) return `[${m[1]}] in "${text}" needs ${option}: true`;
-    }
-  }
-  return undefined;
-}
+import { mongodbSchema, type MongodbOptions } from './schema.js';
 
 async function step<T>(name: string, run: () => Promise<T>): Promise<T> {
   try {
@@ -78,11 +44,7 @@ function connectOrFail(client: MongoClient, url: string): Promise<unknown> {
  * every driver timeout at the check's timeout; an error names the step that failed.
  */
 export const mongodbKind: CheckKind<MongodbOptions> = {
-  kind: 'mongodb',
-  options: mongodbOptions,
-  validate,
-  placeholders: ['CONNECTED', 'RESPONSE_TIME', 'WRITABLE_PRIMARY', ...Object.keys(NEEDS)],
-  defaultConditions: () => ['[CONNECTED] == true'],
+  ...mongodbSchema,
   run: async (config, ctx): Promise<Observation> => {
     const started = performance.now();
     const values: Observation['values'] = { CONNECTED: false };

@@ -1,22 +1,8 @@
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { performance } from 'node:perf_hooks';
-import { z } from 'zod';
 import type { CheckKind, Observation } from '../../types.js';
 import { errorText } from '../shared/observe-http.js';
-
-export const mysqlOptions = z.object({
-  url: z.string().regex(/^(mysql|mariadb):\/\//, { error: 'must be a mysql:// or mariadb:// URL' }).describe('mysql:// URL (MariaDB or MySQL).'),
-  query: z
-    .string()
-    .min(1)
-    .optional()
-    .describe('Read-only query whose first column of the first row becomes [VALUE] (default SELECT 1).'),
-  status: z
-    .boolean()
-    .default(false)
-    .describe('Read SHOW GLOBAL STATUS into [STATUS] (e.g. [STATUS].Threads_running; default false).'),
-});
-export type MysqlOptions = z.output<typeof mysqlOptions>;
+import { mysqlSchema, type MysqlOptions } from './schema.js';
 
 function asValue(v: unknown): unknown {
   // DECIMAL and BIGINT arrive as text; conditions compare them as numbers.
@@ -33,10 +19,7 @@ function asValue(v: unknown): unknown {
  * stopped on the server too, not only abandoned by opsbook.
  */
 export const mysqlKind: CheckKind<MysqlOptions> = {
-  kind: 'mysql',
-  options: mysqlOptions,
-  placeholders: ['CONNECTED', 'VALUE', 'ROWS', 'RESPONSE_TIME', 'VERSION', 'CONNECTIONS', 'MAX_CONNECTIONS', 'STATUS'],
-  defaultConditions: () => ['[CONNECTED] == true'],
+  ...mysqlSchema,
   run: async (config, ctx): Promise<Observation> => {
     const started = performance.now();
     let conn: Connection | undefined;

@@ -1,26 +1,8 @@
 import type { NatsConnection } from 'nats';
 import { performance } from 'node:perf_hooks';
-import { z } from 'zod';
 import type { CheckKind, Observation } from '../../types.js';
 import { errorText } from '../shared/observe-http.js';
-
-const jsName = z.string().regex(/^[^\s.*>/]+$/, { error: 'must be a JetStream name (no spaces, dots, slashes, * or >)' });
-
-export const natsOptions = z.object({
-  url: z.string().regex(/^(nats|tls):\/\//, { error: 'must be a nats:// or tls:// URL' }).describe('nats:// URL of one server.'),
-  user: z.string().min(1).optional().describe('User name, with password.'),
-  password: z.string().min(1).optional().describe('Password for user.'),
-  token: z.string().min(1).optional().describe('Authentication token.'),
-  streams: z
-    .array(jsName)
-    .default([])
-    .describe('JetStream streams whose state becomes [STREAM_MESSAGES:name], [STREAM_BYTES:name], [STREAM_CONSUMERS:name].'),
-  consumers: z
-    .array(z.strictObject({ stream: jsName.describe('Stream name.'), consumer: jsName.describe('Durable consumer name.') }))
-    .default([])
-    .describe('JetStream consumers whose [PENDING:stream/consumer], [ACK_PENDING:…], [REDELIVERED:…], [WAITING:…] are read; [LENGTH] sums PENDING.'),
-});
-export type NatsOptions = z.output<typeof natsOptions>;
+import { natsSchema, type NatsOptions } from './schema.js';
 
 /**
  * Connects (the server's INFO and CONNECT/PONG exchange proves it serves clients), measures a
@@ -28,14 +10,7 @@ export type NatsOptions = z.output<typeof natsOptions>;
  * reconnects: a probe reports the outage a reconnecting client would hide.
  */
 export const natsKind: CheckKind<NatsOptions> = {
-  kind: 'nats',
-  options: natsOptions,
-  validate: (c) => (c.password !== undefined && c.user === undefined ? 'password needs user' : undefined),
-  placeholders: [
-    'CONNECTED', 'RESPONSE_TIME', 'RTT', 'VERSION', 'JETSTREAM',
-    'STREAM_MESSAGES', 'STREAM_BYTES', 'STREAM_CONSUMERS', 'PENDING', 'ACK_PENDING', 'REDELIVERED', 'WAITING', 'LENGTH',
-  ],
-  defaultConditions: () => ['[CONNECTED] == true'],
+  ...natsSchema,
   run: async (config, ctx): Promise<Observation> => {
     const started = performance.now();
     const values: Observation['values'] = { CONNECTED: false };

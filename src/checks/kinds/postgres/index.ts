@@ -1,17 +1,7 @@
 import { performance } from 'node:perf_hooks';
-import { z } from 'zod';
 import type { CheckKind, Observation } from '../../types.js';
 import { errorText } from '../shared/observe-http.js';
-
-export const postgresOptions = z.object({
-  url: z.string().regex(/^postgres(ql)?:\/\//, { error: 'must be a postgres:// URL' }).describe('postgres:// URL to connect to.'),
-  query: z
-    .string()
-    .min(1)
-    .optional()
-    .describe('Read-only query whose first column of the first row becomes [VALUE] (default SELECT 1).'),
-});
-export type PostgresOptions = z.output<typeof postgresOptions>;
+import { postgresSchema, type PostgresOptions } from './schema.js';
 
 function asValue(v: unknown): unknown {
   // numeric and bigint arrive as text from pg; conditions compare them as numbers.
@@ -26,10 +16,7 @@ function asValue(v: unknown): unknown {
  * database longer than one interval. Examples: replication lag in seconds, connections / max_connections.
  */
 export const postgresKind: CheckKind<PostgresOptions> = {
-  kind: 'postgres',
-  options: postgresOptions,
-  placeholders: ['CONNECTED', 'VALUE', 'ROWS', 'RESPONSE_TIME'],
-  defaultConditions: () => ['[CONNECTED] == true'],
+  ...postgresSchema,
   run: async (config, ctx): Promise<Observation> => {
     // Loaded on the first run: validating a config or starting the CLI needs no driver.
     const { default: pg } = await import('pg');

@@ -1,17 +1,8 @@
 import type { ChannelModel } from 'amqplib';
 import { performance } from 'node:perf_hooks';
-import { z } from 'zod';
 import type { CheckKind, Observation } from '../../types.js';
 import { errorText } from '../shared/observe-http.js';
-
-export const rabbitmqOptions = z.object({
-  url: z.string().regex(/^amqps?:\/\//, { error: 'must be an amqp:// or amqps:// URL' }).describe('amqp:// URL with credentials and vhost.'),
-  queues: z
-    .array(z.string().min(1))
-    .default([])
-    .describe('Queues whose depth and consumers become [MESSAGES:name] and [CONSUMERS:name]; [LENGTH] is their summed depth.'),
-});
-export type RabbitmqOptions = z.output<typeof rabbitmqOptions>;
+import { rabbitmqSchema, type RabbitmqOptions } from './schema.js';
 
 /**
  * An AMQP 0-9-1 connection (the handshake proves the broker and credentials), then a passive
@@ -19,10 +10,7 @@ export type RabbitmqOptions = z.output<typeof rabbitmqOptions>;
  * creating anything. A queue that does not exist makes the run down, naming the queue.
  */
 export const rabbitmqKind: CheckKind<RabbitmqOptions> = {
-  kind: 'rabbitmq',
-  options: rabbitmqOptions,
-  placeholders: ['CONNECTED', 'RESPONSE_TIME', 'VERSION', 'MESSAGES', 'CONSUMERS', 'LENGTH'],
-  defaultConditions: () => ['[CONNECTED] == true'],
+  ...rabbitmqSchema,
   run: async (config, ctx): Promise<Observation> => {
     const started = performance.now();
     const values: Observation['values'] = { CONNECTED: false };

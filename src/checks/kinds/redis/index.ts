@@ -1,23 +1,8 @@
 import { performance } from 'node:perf_hooks';
-import { z } from 'zod';
 import type { CheckKind, Observation } from '../../types.js';
 import { errorText } from '../shared/observe-http.js';
 import { bullmqCounts, keyLengths, parseInfo, scanKeys } from './lengths.js';
-
-export const redisOptions = z.object({
-  url: z.string().regex(/^rediss?:\/\//, { error: 'must be a redis:// or rediss:// URL' }).describe('redis:// URL.'),
-  info: z.string().min(1).optional().describe('An INFO field (used_memory, connected_clients) read into [VALUE].'),
-  key: z.string().min(1).optional().describe('A key whose length, whatever its type, becomes [LENGTH] (e.g. nova:email:waiting, celery).'),
-  pattern: z.string().min(1).optional().describe('A glob; [LENGTH] is the summed length of matching keys, [KEYS] their number.'),
-  bullmq: z
-    .strictObject({
-      queue: z.string().min(1).describe('BullMQ queue name.'),
-      prefix: z.string().min(1).default('bull').describe('BullMQ key prefix (default bull).'),
-    })
-    .optional()
-    .describe('Read a BullMQ queue’s counts: [WAITING], [ACTIVE], [DELAYED], [FAILED], …'),
-});
-export type RedisOptions = z.output<typeof redisOptions>;
+import { redisSchema, type RedisOptions } from './schema.js';
 
 /**
  * PING, plus optionally an INFO field, a key's or pattern's length, or BullMQ counts. One short
@@ -25,13 +10,7 @@ export type RedisOptions = z.output<typeof redisOptions>;
  * exactly the connection failures the check is for.
  */
 export const redisKind: CheckKind<RedisOptions> = {
-  kind: 'redis',
-  options: redisOptions,
-  placeholders: [
-    'CONNECTED', 'RESPONSE_TIME', 'INFO', 'VALUE', 'LENGTH', 'KEYS', 'TYPE',
-    'WAITING', 'PAUSED', 'ACTIVE', 'DELAYED', 'FAILED', 'COMPLETED', 'PRIORITIZED', 'WAITING_CHILDREN',
-  ],
-  defaultConditions: () => ['[CONNECTED] == true'],
+  ...redisSchema,
   run: async (config, ctx): Promise<Observation> => {
     // Loaded on the first run: validating a config or starting the CLI needs no driver.
     const { Redis } = await import('ioredis');

@@ -1,21 +1,12 @@
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { z } from 'zod';
 import type { CheckKind, Observation } from '../../types.js';
 import { errorText } from '../shared/observe-http.js';
-
-export const tcpOptions = z.object({
-  host: z.string().min(1).describe('Host name or address.'),
-  port: z.int().min(1).max(65535).describe('TCP port.'),
-});
-export type TcpOptions = z.output<typeof tcpOptions>;
+import { tcpSchema, type TcpOptions } from './schema.js';
 
 /** A TCP connect, like a Kubernetes tcpSocket probe: up when the port accepts a connection. */
 export const tcpKind: CheckKind<TcpOptions> = {
-  kind: 'tcp',
-  options: tcpOptions,
-  placeholders: ['CONNECTED', 'RESPONSE_TIME'],
-  defaultConditions: () => ['[CONNECTED] == true'],
+  ...tcpSchema,
   run: (config, ctx) =>
     new Promise<Observation>((resolve) => {
       const started = performance.now();

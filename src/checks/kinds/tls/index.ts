@@ -2,17 +2,9 @@ import fs from 'node:fs';
 import { isIP } from 'node:net';
 import tls from 'node:tls';
 import { performance } from 'node:perf_hooks';
-import { z } from 'zod';
 import type { CheckKind, Observation } from '../../types.js';
 import { errorText } from '../shared/observe-http.js';
-
-export const tlsOptions = z.object({
-  host: z.string().min(1).describe('Host to connect to.'),
-  port: z.int().min(1).max(65535).default(443).describe('Port (default 443).'),
-  servername: z.string().optional().describe('Name sent in SNI and matched against the certificate (default host).'),
-  ca_file: z.string().optional().describe('PEM file of CAs to trust for [CHAIN_VALID].'),
-});
-export type TlsOptions = z.output<typeof tlsOptions>;
+import { tlsSchema, type TlsOptions } from './schema.js';
 
 /**
  * A TLS handshake that reads the leaf certificate: time to expiry, whether it names the host, and
@@ -20,10 +12,7 @@ export type TlsOptions = z.output<typeof tlsOptions>;
  * even for an expired or self-signed one.
  */
 export const tlsKind: CheckKind<TlsOptions> = {
-  kind: 'tls',
-  options: tlsOptions,
-  placeholders: ['CONNECTED', 'CERTIFICATE_EXPIRATION', 'DAYS_TO_EXPIRY', 'HOSTNAME_MATCH', 'CHAIN_VALID', 'ISSUER', 'SUBJECT', 'RESPONSE_TIME'],
-  defaultConditions: () => ['[CONNECTED] == true', '[HOSTNAME_MATCH] == true', '[CERTIFICATE_EXPIRATION] > 0'],
+  ...tlsSchema,
   run: (config, ctx) =>
     new Promise<Observation>((resolve) => {
       const started = performance.now();

@@ -1,6 +1,7 @@
 /** The options of a metrics check: what the config schema reads, without the scrape and evaluation code. */
 import { z } from 'zod';
-import { httpRequestOptions } from '../shared/http-options.js';
+import type { CheckKindSchema } from '../../types.js';
+import { HTTP_PLACEHOLDERS, httpRequestOptions } from '../shared/http-options.js';
 import { parseSelector } from './selector.js';
 import { parseExpr, typeOf } from '../../../promql/syntax.js';
 
@@ -47,3 +48,14 @@ export const metricsOptions = z
   });
 export type MetricsOptions = z.output<typeof metricsOptions>;
 
+/** What validating a metrics check reads: its options, placeholders and default conditions (its probe is index.ts and run.ts). */
+export const metricsSchema: CheckKindSchema<MetricsOptions> = {
+  kind: 'metrics',
+  options: metricsOptions,
+  validate: (c) =>
+    [c.gauge, c.gauge_ratio, c.rate, c.ratio, c.quantile, c.query].filter((x) => x !== undefined).length === 1
+      ? undefined
+      : 'set exactly one of query, gauge, gauge_ratio, rate, ratio, quantile',
+  placeholders: [...HTTP_PLACEHOLDERS.filter((p) => p !== 'BODY'), 'VALUE', 'SERIES'],
+  defaultConditions: () => ['[STATUS] < 400', 'has([VALUE]) == true'],
+};
