@@ -13,7 +13,7 @@
  * clock, on SQLite and PostgreSQL.
  */
 import pg from 'pg';
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { postgresUp } from '../support/services.js';
 import { storeTargets } from '../support/store-targets.js';
 import { simulatedDaemon } from '../support/simulated-daemon.js';
@@ -26,9 +26,7 @@ const KEY = 'k'.repeat(40);
 const ana = { name: 'ana', role: 'responder' as const, via: 'session' as const };
 
 for (const target of storeTargets('opsbook-missed-escalation', { migrated: true })) {
-  // The two stores' suites run at once (each its own daemon, store and clock; the PostgreSQL one spends
-  // much of its time waiting on the server); the tests of one run in turn.
-  describe.skipIf(target.name === 'postgres' && !pgAvailable)(`a triggered incident whose escalation could not start, on ${target.name}`, { concurrent: true }, () => {
+  describe.skipIf(target.name === 'postgres' && !pgAvailable)(`a triggered incident whose escalation could not start, on ${target.name}`, () => {
     const daemon = simulatedDaemon(target, 'missed-escalation', (url) =>
       `storage:\n  url: "${url}"\n` +
       `integrations:\n  - { id: prom, kind: alertmanager, key: ${KEY} }\n` +
@@ -37,7 +35,7 @@ for (const target of storeTargets('opsbook-missed-escalation', { migrated: true 
     );
     const { clock, ops, runFor } = daemon;
 
-    it.sequential('pages the manual incident and the alert group\'s incident once the escalations table takes rows again', async ({ expect }) => {
+    it('pages the manual incident and the alert group\'s incident once the escalations table takes rows again', async () => {
       const { server } = daemon;
       const db = server.daemon.store.db;
       await runFor(60_000);
@@ -99,7 +97,7 @@ for (const target of storeTargets('opsbook-missed-escalation', { migrated: true 
       expect(await state(grouped)).toEqual({ state: 'triggered', escalations: 1, pages: 1 });
     }, scaled(120_000));
 
-    it.sequential('stops the escalation of an incident acknowledged while its escalation could not be written: no later step pages', async ({ expect }) => {
+    it('stops the escalation of an incident acknowledged while its escalation could not be written: no later step pages', async () => {
       const { server } = daemon;
       const db = server.daemon.store.db;
       const incident = await ops().createIncident({ title: 'Search slow', severity: 'P1', service: 'search' }, ana);
@@ -121,7 +119,7 @@ for (const target of storeTargets('opsbook-missed-escalation', { migrated: true 
       expect({ pages: await pages(), status: await status() }).toEqual({ pages: 1, status: 'acknowledged' });
     }, scaled(120_000));
 
-    it.sequential('tells the channel already paged of an acknowledgement whose status update could not be written, once the outbox takes it again', async ({ expect }) => {
+    it('tells the channel already paged of an acknowledgement whose status update could not be written, once the outbox takes it again', async () => {
       const { server } = daemon;
       const db = server.daemon.store.db;
       const incident = await ops().createIncident({ title: 'Queue stuck', severity: 'P1', service: 'queue' }, ana);
@@ -143,7 +141,7 @@ for (const target of storeTargets('opsbook-missed-escalation', { migrated: true 
       expect({ told: await told(), status: await status() }).toEqual({ told: 1, status: 'acknowledged' });
     }, scaled(120_000));
 
-    it.sequential('starts again the escalation of a re-opened incident that could not start it, once the escalations table takes rows again', async ({ expect }) => {
+    it('starts again the escalation of a re-opened incident that could not start it, once the escalations table takes rows again', async () => {
       const { server } = daemon;
       const db = server.daemon.store.db;
       const send = async (status: 'firing' | 'resolved') => {
@@ -190,7 +188,7 @@ for (const target of storeTargets('opsbook-missed-escalation', { migrated: true 
       expect(await state()).toEqual({ state: 'triggered', reopened: 1, escalation: 'active', told: 1 });
     }, scaled(120_000));
 
-    it.sequential('starts the escalation of a failing channel\'s incident whose start failed after the other channels were told, once the escalations table takes rows again', async ({ expect }) => {
+    it('starts the escalation of a failing channel\'s incident whose start failed after the other channels were told, once the escalations table takes rows again', async () => {
       const db = daemon.server.daemon.store.db;
       const heal = await refuseWrites(db, target.name, 'escalations');
       let id: string;
@@ -215,7 +213,7 @@ for (const target of storeTargets('opsbook-missed-escalation', { migrated: true 
       expect(await state()).toEqual({ escalation: 'active', told: 2 });
     }, scaled(120_000));
 
-    (target.name === 'postgres' ? it.sequential : it.skip)('commits a person\'s incident with its escalation: not visible while the escalation waits for a lock', async ({ expect }) => {
+    it.runIf(target.name === 'postgres')('commits a person\'s incident with its escalation: not visible while the escalation waits for a lock', async () => {
       const other = new pg.Client({ connectionString: daemon.url });
       await other.connect();
       try {
