@@ -39,7 +39,7 @@ describe('import: Celery workers and beat from the runbook\'s own commands', () 
       warning: ['[WORKERS:bounces] > 2'],
     });
     expect(checks['mailer-celery-reindex']).toMatchObject({ conditions: ['[CONNECTED] == true', '[WORKERS:reindex] <= 1'] });
-    expect(checks['mailer-celery-beat']).toMatchObject({ beat_tasks: ['mailer.tasks.retry_deferred', 'mailer.tasks.purge_old'], beat_window: '600s', timeout: '630s' });
+    expect(checks['mailer-celery-beat']).toMatchObject({ beat_tasks: ['mailer.tasks.retry_deferred', 'mailer.tasks.purge_old'], beat_window: '600s', interval: '630s', timeout: '630s' });
     // An AMQP broker is not one opsbook's celery check speaks: no check.
     const amqp = `${await readFile(path.join(root, 'test/fixtures/import/mailer-workers.md'), 'utf8')}\nBROKER_URL=amqp://mq.internal//\n`;
     expect(await checksOf('mailer.md', amqp)).toEqual({});

@@ -78,6 +78,8 @@ export function extractCelery(ctx: FileContext): void {
     broker: broker(),
     beat_tasks: tasks.map((t) => t.name),
     beat_window: `${Math.round(window / 1000)}s`,
+    // It listens for the whole window: the timeout is past it, and a timeout may not be longer than the interval.
+    interval: `${Math.max(30, Math.round(window / 1000) + 30)}s`,
     timeout: `${Math.round(window / 1000) + 30}s`,
     conditions: ['[BEAT_INSTANCES] == 1'],
   };

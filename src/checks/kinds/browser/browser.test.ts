@@ -15,6 +15,8 @@ const load = configLoader('opsbook-browser');
 const present = chromiumPresent('browser kind tests');
 // Generous: Chromium starts slowly on a loaded 2-core machine; no assertion depends on speed.
 const timeout = '60s';
+// A timeout may not be longer than the check's interval.
+const interval = timeout;
 
 const PAGES: Record<string, [number, string]> = {
   '/': [200, '<title>Status</title><h1 id="state">All systems operational</h1><script>document.title = "Status · live"</script>'],
@@ -51,7 +53,7 @@ describe.skipIf(!present)('browser kind', { timeout: scaled(180_000) }, () => {
 
   it('loads a page: status, title after scripts, selector, text, load time, no console errors', async () => {
     const r = await runConfig({
-      kind: 'browser', url: `${base}/`, selector: '#state', timeout,
+      kind: 'browser', url: `${base}/`, selector: '#state', timeout, interval,
       conditions: ['[STATUS] == 200', '[TITLE] == "Status · live"', '[SELECTOR] == true', '[TEXT] == "All systems operational"', '[CONSOLE_ERRORS] == 0', '[LOAD_TIME] >= 0'],
     });
     expect(r.conditions.filter((c) => !c.ok)).toEqual([]);
@@ -60,24 +62,24 @@ describe.skipIf(!present)('browser kind', { timeout: scaled(180_000) }, () => {
   });
 
   it('fails on a wrong text with the text it saw, and counts console errors and uncaught exceptions', async () => {
-    const r = await runConfig({ kind: 'browser', url: `${base}/degraded`, selector: '#state', timeout, conditions: ['[TEXT] == "All systems operational"'] });
+    const r = await runConfig({ kind: 'browser', url: `${base}/degraded`, selector: '#state', timeout, interval, conditions: ['[TEXT] == "All systems operational"'] });
     expect(r.status).toBe('down');
     expect(r.conditions[0]).toMatchObject({ ok: false, actual: 'Partial outage' });
-    const broken = await runConfig({ kind: 'browser', url: `${base}/broken`, timeout, conditions: ['[CONSOLE_ERRORS] == 0'], critical: 'len([CONSOLE]) > 1' });
+    const broken = await runConfig({ kind: 'browser', url: `${base}/broken`, timeout, interval, conditions: ['[CONSOLE_ERRORS] == 0'], critical: 'len([CONSOLE]) > 1' });
     expect(broken).toMatchObject({ status: 'down', level: 'critical' });
     expect(broken.conditions[0]).toMatchObject({ text: '[CONSOLE_ERRORS] == 0', ok: false, actual: '2' });
   });
 
   it('sends headers, and reports the status of a page that refuses it', async () => {
-    const ok = await runConfig({ kind: 'browser', url: `${base}/private`, headers: { Authorization: 'Bearer ops' }, selector: '#dash', timeout });
+    const ok = await runConfig({ kind: 'browser', url: `${base}/private`, headers: { Authorization: 'Bearer ops' }, selector: '#dash', timeout, interval });
     expect(ok.status).toBe('up');
-    const refused = await runConfig({ kind: 'browser', url: `${base}/private`, selector: '#dash', timeout });
+    const refused = await runConfig({ kind: 'browser', url: `${base}/private`, selector: '#dash', timeout, interval });
     expect(refused.status).toBe('down');
     expect(refused.conditions.map((c) => [c.text, c.actual])).toEqual([['[STATUS] < 400', '401'], ['[SELECTOR] == true', 'false']]);
   });
 
   it('is down when nothing listens', async () => {
-    const r = await runConfig({ kind: 'browser', url: `http://127.0.0.1:${await freePort()}/`, timeout });
+    const r = await runConfig({ kind: 'browser', url: `http://127.0.0.1:${await freePort()}/`, timeout, interval });
     expect(r.status).toBe('down');
     expect(r.error).toMatch(/ERR_CONNECTION_REFUSED/);
   });
@@ -85,7 +87,7 @@ describe.skipIf(!present)('browser kind', { timeout: scaled(180_000) }, () => {
   it('times out on a server that accepts and never answers', async () => {
     // The run's deadline is on its clock: moved once the page's request has reached the server.
     const clock = new SimulatedClock(Date.now());
-    const run = runConfig({ kind: 'browser', url: `http://127.0.0.1:${stall.port}/`, timeout }, { clock });
+    const run = runConfig({ kind: 'browser', url: `http://127.0.0.1:${stall.port}/`, timeout, interval }, { clock });
     await expect.poll(() => stall.accepted(), { timeout: scaled(60_000), interval: 50 }).toBeGreaterThan(0);
     await clock.advance(60_000);
     expect(await run).toMatchObject({ status: 'down', error: 'timeout after 1m' });
@@ -96,7 +98,7 @@ describe.skipIf(!present)('browser kind', { timeout: scaled(180_000) }, () => {
   });
 
   it('says so when the browser is missing', async () => {
-    const r = await runConfig({ kind: 'browser', url: `${base}/`, executable: '/nonexistent/chromium', timeout });
+    const r = await runConfig({ kind: 'browser', url: `${base}/`, executable: '/nonexistent/chromium', timeout, interval });
     expect(r.status).toBe('down');
     expect(r.error).toMatch(/nonexistent\/chromium/);
   });
