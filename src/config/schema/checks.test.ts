@@ -1,19 +1,9 @@
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CHECK_KINDS } from '../../checks/kinds/index.js';
-import { loadConfig } from '../index.js';
-import { configDir } from '../test-support.js';
+import { configLoader } from '../../../test/support/config.js';
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0)) await c();
-});
-
-async function load(text: string) {
-  const { dir, cleanup } = await configDir({ 'ops.yaml': text });
-  cleanups.push(cleanup);
-  return loadConfig(join(dir, 'ops.yaml'), { env: {} });
-}
+const loadFile = configLoader('opsbook-checks-schema');
+const load = (text: string) => loadFile('ops.yaml', text);
 
 /** The least each kind needs, as YAML lines under the check (four spaces in). */
 const MINIMAL: Record<keyof typeof CHECK_KINDS, string[]> = {

@@ -1,18 +1,8 @@
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../index.js';
-import { configDir } from '../test-support.js';
+import { describe, expect, it } from 'vitest';
+import { configLoader } from '../../../test/support/config.js';
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0)) await c();
-});
-
-async function load(text: string) {
-  const { dir, cleanup } = await configDir({ 'ops.yaml': text });
-  cleanups.push(cleanup);
-  return loadConfig(join(dir, 'ops.yaml'), { env: {} });
-}
+const loadFile = configLoader('opsbook-paging-schema');
+const load = (text: string) => loadFile('ops.yaml', text);
 
 describe('paging.deadman: timeout and interval', () => {
   it('refuses a written timeout longer than the interval, at the timeout with both values', async () => {
