@@ -135,3 +135,16 @@ export const mailbox = () =>
       pushIssue(ctx, 'OPSBOOK_E_CONFIG_INVALID', `must be an email address, alone or as "Name <address>" (got "${text}")`, text);
     }
   });
+
+/**
+ * A section written either as a list of files (its short form, read as `files:`) or as its mapping
+ * (`files:` and the rest); anything else is refused saying both forms, not "must be a mapping".
+ */
+export function filesOrMapping<T extends z.ZodObject>(object: T) {
+  return z.preprocess((v, ctx) => {
+    if (Array.isArray(v)) return { files: v };
+    if (v === undefined || (typeof v === 'object' && v !== null)) return v;
+    pushIssue(ctx, 'OPSBOOK_E_CONFIG_INVALID', `must be a list of files or a mapping of ${Object.keys(object.shape).join(', ')} (got ${v === null ? 'null' : typeof v === 'string' ? JSON.stringify(v) : String(v)})`, v);
+    return z.NEVER;
+  }, object);
+}

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { filesOrMapping } from './common.js';
 import { duration } from './common.js';
 
 /** What opsbook makes of one rule-file alert, in place of what its labels and annotations say. */
@@ -34,8 +35,7 @@ const ruleFilesObject = z.strictObject({
  * (the short form, as in prometheus.yml), or `files`, `evaluation_interval` and `alerts` (severity and
  * runbook per alert name, where they differ from the file's labels and annotations).
  */
-export const ruleFilesSection = z
-  .preprocess((v) => (Array.isArray(v) ? { files: v } : v), ruleFilesObject)
+export const ruleFilesSection = filesOrMapping(ruleFilesObject)
   .default({ files: [], evaluation_interval: 60_000, alerts: {} })
   .describe('Prometheus rule files evaluated by opsbook: a list of paths or globs relative to the config directory, or an object with files, evaluation_interval and alerts. See docs/rule-files.md.');
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { filesOrMapping } from './common.js';
 
 /** Phase kinds a runbook heading can open (as in src/runbooks/model.ts), plus `notes`. */
 const PHASE_KEYS = ['symptoms', 'impact', 'diagnosis', 'resolution', 'verification', 'rollback', 'prevention', 'post-incident', 'escalation', 'steps', 'notes'] as const;
@@ -21,8 +22,7 @@ const runbooksObject = z.strictObject({
 /**
  * `runbooks:` — a list of files (the short form), or `files`, `phases` and `url_prefixes`.
  */
-export const runbooksSection = z
-  .preprocess((v) => (Array.isArray(v) ? { files: v } : v), runbooksObject)
+export const runbooksSection = filesOrMapping(runbooksObject)
   .default({ files: [], phases: {}, url_prefixes: [] })
   .describe('Runbooks: a list of markdown files (paths or globs relative to the config directory), or an object with files, phases and url_prefixes.');
 
