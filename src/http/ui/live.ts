@@ -5,7 +5,7 @@ import { stateBadge } from './components.js';
 import { formatSse, uiEvents, type UiEvent } from './events.js';
 import { incidentsBySeverity, openIncidentsMark, serviceBadge } from './pages/overview.js';
 import { checkListRow } from './pages/checks.js';
-import { checkRowData } from './data/check-list.js';
+import { checkRowsOf } from './data/check-list.js';
 import { openIncidents } from './data/incidents.js';
 import type { UiRoute } from './route.js';
 import { IncidentFeed } from './incident-feed.js';
@@ -58,6 +58,7 @@ class CheckWatcher {
       const checks = this.daemon.config.checks as CheckConfig[];
       // Every check's latest run in one read: this runs every second while a page is open.
       const summaries = await summarizeChecks(this.daemon, checks, 1);
+      const changed: Array<{ check: CheckConfig; state: CheckSummary['state'] }> = [];
       for (const [i, check] of checks.entries()) {
         const s = summaries[i]!;
         if (s.service) {
@@ -68,9 +69,13 @@ class CheckWatcher {
         const mark = `${s.lastAt ?? ''}:${s.state}`;
         const before = this.seen.get(s.id);
         this.seen.set(s.id, mark);
-        if (before === undefined || before === mark) continue;
-        bus.publish({ type: 'check', id: s.id, html: checkListRow(await checkRowData(this.daemon, check)).value, data: { state: s.state } });
-        bus.publish({ type: 'checkstate', id: s.id, html: stateBadge(s.state).value, data: { state: s.state } });
+        if (before !== undefined && before !== mark) changed.push({ check, state: s.state });
+      }
+      // The changed checks' rows in one read too: each new run changes its check's row.
+      const rows = await checkRowsOf(this.daemon, changed.map((c) => c.check));
+      for (const [i, { check, state }] of changed.entries()) {
+        bus.publish({ type: 'check', id: check.id, html: checkListRow(rows[i]!).value, data: { state } });
+        bus.publish({ type: 'checkstate', id: check.id, html: stateBadge(state).value, data: { state } });
       }
       // A service's badge is the worst of its checks' states: it changes with them, never stays "up" beside a red check.
       for (const service of this.daemon.config.services) {

@@ -14,11 +14,7 @@ export interface CheckRowData extends CheckSummary {
   p95: number | undefined;
 }
 
-export async function checkRowData(daemon: CheckReader, check: CheckConfig, windowMs: number = WINDOWS[0].ms): Promise<CheckRowData> {
-  return (await checkRowsOf(daemon, [check], windowMs))[0]!;
-}
-
-/** `checkRowData` of several checks, in their order, in a number of statements that does not grow with theirs. */
+/** The rows of these checks, in their order, in a number of statements that does not grow with theirs. */
 export async function checkRowsOf(daemon: CheckReader, checks: readonly CheckConfig[], windowMs: number = WINDOWS[0].ms): Promise<CheckRowData[]> {
   const summaries = await summarizeChecks(daemon, checks, BAR_RESULTS);
   const now = daemon.clock.now();
