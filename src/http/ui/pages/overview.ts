@@ -79,19 +79,20 @@ export function overviewRoutes(): UiRoute[] {
         const pending = await pendingAlerts(daemon, latest);
         const incidents = (await openIncidents(daemon)).filter((i) => show(i.service));
         const services = daemon.config.services.filter((s) => show(s.id));
-        const groups = [
-          ...services.map((s) => ({ service: s, checks: latest.filter((c) => c.service === s.id) })),
-          { service: undefined, checks: latest.filter((c) => !c.service || !services.some((s) => s.id === c.service)) },
-        ];
-        const shownIds = new Set(groups.flatMap((g) => shownOf(g.checks).map((c) => c.id)));
+        // Each service's checks, and those of no shown service, in one pass; the rows each card shows.
+        const ownBy = new Map<string | undefined, CheckSummary[]>([...services.map((sv) => [sv.id, []] as [string, CheckSummary[]]), [undefined, []]]);
+        for (const c of latest) (ownBy.get(c.service) ?? ownBy.get(undefined)!).push(c);
+        const shownBy = new Map([...ownBy].map(([id, own]) => [id, shownOf(own)]));
+        const shownIds = new Set([...shownBy.values()].flat().map((c) => c.id));
         const rowsById = new Map((await checkRowsOf(daemon, visible.filter((c) => shownIds.has(c.id)))).map((r) => [r.id, r]));
-        const listOf = (caption: string, own: readonly CheckSummary[], serviceId: string | undefined, showService: boolean): Html => {
-          const rows = shownOf(own).map((c) => rowsById.get(c.id)!);
+        const listOf = (caption: string, serviceId: string | undefined, showService: boolean): Html => {
+          const own = ownBy.get(serviceId)!;
+          const rows = shownBy.get(serviceId)!.map((c) => rowsById.get(c.id)!);
           const more = own.length - rows.length;
           const all = serviceId ? `/checks?service=${encodeURIComponent(serviceId)}` : '/checks';
           return html`${checkList(caption, rows, showService)}${more > 0 ? html`<p class="muted">${rows.length} of ${own.length} checks shown, those not up first; <a href="${all}">all ${own.length}</a>.</p>` : ''}`;
         };
-        const unassigned = groups.at(-1)!.checks;
+        const unassigned = ownBy.get(undefined)!;
         return page(daemon, {
           title: 'Overview',
           session,
@@ -105,14 +106,14 @@ export function overviewRoutes(): UiRoute[] {
 </div>
 <section aria-labelledby="h-services"><h2 id="h-services">Services</h2>
 ${services.map((s) => {
-  const own = latest.filter((c) => c.service === s.id);
+  const own = ownBy.get(s.id)!;
   return html`<section class="card service" aria-labelledby="svc-${s.id}">
 <h3 id="svc-${s.id}">${s.name ?? s.id} ${serviceBadge(s.id, worstState(own.map((c) => c.state)))}</h3>
 ${s.description ? html`<p>${s.description}</p>` : ''}
-${own.length ? listOf(`Checks of ${s.name ?? s.id}`, own, s.id, false) : html`<p class="muted">No checks.</p>`}
+${own.length ? listOf(`Checks of ${s.name ?? s.id}`, s.id, false) : html`<p class="muted">No checks.</p>`}
 </section>`;
 })}
-${unassigned.length ? html`<section class="card service"><h3>Other checks</h3>${listOf('Checks without a service', unassigned, undefined, true)}</section>` : ''}
+${unassigned.length ? html`<section class="card service"><h3>Other checks</h3>${listOf('Checks without a service', undefined, true)}</section>` : ''}
 ${services.length === 0 && latest.length === 0 ? html`<p>No services or checks configured yet.</p>` : ''}
 </section>`,
         });
