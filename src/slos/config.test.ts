@@ -43,6 +43,35 @@ describe('slos config', () => {
     expect(recoveryPoints).toEqual([{ id: 'db-rpo', name: 'db-rpo', check: 'backups', targetMs: 15 * 60_000 }]);
   });
 
+  it("takes an objective's service from its checks when they all watch one service, and keeps a written one", async () => {
+    const r = await load(`services:
+  - { id: web }
+  - { id: db }
+checks:
+  - { id: web-a, kind: tcp, service: web, host: 127.0.0.1, port: 1 }
+  - { id: web-b, kind: tcp, service: web, host: 127.0.0.1, port: 2 }
+  - { id: db-a, kind: tcp, service: db, host: 127.0.0.1, port: 3 }
+  - { id: loose, kind: tcp, host: 127.0.0.1, port: 4 }
+  - { id: backups, kind: file, service: db, path: /backups/*.gz }
+slos:
+  - { id: web-up, kind: availability, checks: [web-a, web-b], objective: 99.9% }
+  - { id: mixed, kind: availability, checks: [web-a, db-a], objective: 99.9% }
+  - { id: part, kind: availability, checks: [web-a, loose], objective: 99.9% }
+  - { id: named, kind: availability, service: db, checks: [web-a], objective: 99.9% }
+  - { id: db-rpo, kind: recovery_point, check: backups, target: 15m }
+`);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    const { slos, recoveryPoints } = slosFromConfig(r.config);
+    expect(slos.map((s) => [s.id, s.service ?? null])).toEqual([
+      ['web-up', 'web'],
+      ['mixed', null],
+      ['part', null],
+      ['named', 'db'],
+    ]);
+    expect(recoveryPoints[0]!.service).toBe('db');
+  });
+
   it('names the field of a bad objective, an unknown check, a wrong check kind and an unknown severity', async () => {
     const r = await load(`${CHECKS}slos:
   - { id: a, kind: availability, checks: [api], objective: 120% }

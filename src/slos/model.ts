@@ -1,12 +1,18 @@
 import type { OpsConfig } from '../config/index.js';
 import type { RecoveryPointObjective, Slo } from './types.js';
 
-/** Turns `slos:` into measured objectives and recovery-point objectives. */
-export function slosFromConfig(config: Pick<OpsConfig, 'slos'>): { slos: Slo[]; recoveryPoints: RecoveryPointObjective[] } {
+/**
+ * Turns `slos:` into measured objectives and recovery-point objectives. An objective without a
+ * `service` belongs to its checks' service when they all watch the same one, so its burn-rate
+ * incidents route, show and hold in maintenance like its checks' own.
+ */
+export function slosFromConfig(config: Pick<OpsConfig, 'slos' | 'checks'>): { slos: Slo[]; recoveryPoints: RecoveryPointObjective[] } {
   const slos: Slo[] = [];
   const recoveryPoints: RecoveryPointObjective[] = [];
+  const serviceOf = new Map(config.checks.map((c) => [c.id, c.service]));
   for (const s of config.slos) {
-    const base = { id: s.id, name: s.name ?? s.id, ...(s.service ? { service: s.service } : {}) };
+    const service = s.service ?? sharedService(s.kind === 'recovery_point' || s.kind === 'error_ratio' ? [s.check] : s.checks, serviceOf);
+    const base = { id: s.id, name: s.name ?? s.id, ...(service ? { service } : {}) };
     if (s.kind === 'recovery_point') {
       recoveryPoints.push({ ...base, check: s.check, targetMs: s.target });
       continue;
@@ -27,4 +33,11 @@ export function slosFromConfig(config: Pick<OpsConfig, 'slos'>): { slos: Slo[]; 
     });
   }
   return { slos, recoveryPoints };
+}
+
+/** The service every one of the checks watches, or undefined when one has none or they differ. */
+function sharedService(checks: readonly string[], serviceOf: ReadonlyMap<string, string | undefined>): string | undefined {
+  const services = new Set(checks.map((id) => serviceOf.get(id)));
+  const [only] = services;
+  return services.size === 1 ? only : undefined;
 }

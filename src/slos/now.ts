@@ -9,7 +9,7 @@ import { sloStatus, type SloStatus } from './status.js';
 export type RecoveryPointNow = Omit<RecoveryPointStatus, 'history'>;
 
 /** Every configured SLO over its own window and every recovery point, as of `now`: `opsbook slo status` and GET /api/slos. */
-export async function slosNow(store: Store, config: Pick<OpsConfig, 'slos'>, now: number): Promise<{ slos: SloStatus[]; recoveryPoints: RecoveryPointNow[] }> {
+export async function slosNow(store: Store, config: Pick<OpsConfig, 'slos' | 'checks'>, now: number): Promise<{ slos: SloStatus[]; recoveryPoints: RecoveryPointNow[] }> {
   const { slos, recoveryPoints } = slosFromConfig(config);
   const statuses: SloStatus[] = [];
   const reads: SliReads = {};

@@ -47,7 +47,7 @@ const common = {
   id: id().describe('SLO id; part of its alerts’ dedup key.'),
   name: z.string().min(1).optional().describe('Display name.'),
   description: z.string().optional().describe('What the objective promises, in words.'),
-  service: id().optional().describe('Service the objective belongs to (labels its alerts).'),
+  service: id().optional().describe('Service the objective belongs to (labels its alerts); default: its checks’ service when they all watch one.'),
   labels: labels().describe('Labels added to its alerts.'),
 };
 
