@@ -28,8 +28,6 @@ export interface ReviewInput {
   alerts: IncidentAlert[];
   timeline: TimelineEntry[];
   steps: ReviewStep[];
-  /** Response targets for the incident's severity, in ms, when it has a duration target. */
-  responseTargetMs?: number;
   /** Sections added after the fixed parts, in order. */
   template?: ReviewTemplateSection[];
 }
@@ -38,10 +36,39 @@ function iso(ms: number | undefined): string {
   return ms === undefined ? '—' : new Date(ms).toISOString().replace('.000Z', 'Z');
 }
 
+/**
+ * A span to the second (24 s, 15 min 20 s, 1 h 2 min 5 s): response targets are minutes, and a
+ * figure rounded to the minute could read "15 min" beside a missed 15-minute target.
+ */
 function span(ms: number | undefined): string {
   if (ms === undefined) return '—';
-  const m = Math.round(ms / 60_000);
-  return m < 60 ? `${m} min` : `${Math.floor(m / 60)} h ${m % 60} min`;
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`;
+  const total = Math.round(ms / 1000);
+  const [h, m, s] = [Math.floor(total / 3600), Math.floor((total % 3600) / 60), total % 60];
+  const seconds = s ? ` ${s} s` : '';
+  if (h) return `${h} h ${m} min${seconds}`;
+  return m ? `${m} min${seconds}` : `${s} s`;
+}
+
+/** The severity's response target in words: "15 min", "4 h 0 min of business hours", "next business day". */
+function targetText(severity: Severity | undefined): string | undefined {
+  const response = severity?.response;
+  if (!response) return undefined;
+  if (response.kind === 'next_business_day') return 'next business day';
+  return `${span(response.ms)}${response.businessHours !== undefined ? ' of business hours' : ''}`;
+}
+
+/**
+ * The acknowledgement against the incident's own due time (which counts business hours where the
+ * severity says so, and follows severity changes): met, missed and by how much, or missed with nobody
+ * acknowledging. Without a due time (no calendar to read) there is nothing to judge.
+ */
+function responseVerdict(due: number | undefined, acknowledgedAt: number | undefined, resolvedAt: number | undefined): string {
+  if (due === undefined) return '';
+  const when = `, due ${iso(due)}`;
+  if (acknowledgedAt !== undefined) return acknowledgedAt <= due ? `${when} (within target)` : `${when} (**missed target** by ${span(acknowledgedAt - due)})`;
+  if (resolvedAt === undefined) return when;
+  return resolvedAt <= due ? `${when} (resolved within target, not acknowledged)` : `${when} (**missed target**: not acknowledged)`;
 }
 
 const fence = (text: string): string => {
@@ -64,15 +91,14 @@ export function renderReview(r: ReviewInput): string {
   const resolvedAt = incident.resolvedAt ?? firstStatus('resolved');
   const impactStart = Math.min(incident.openedAt, ...r.alerts.map((a) => a.firstFiredAt));
   const impactEnd = resolvedAt ?? Math.max(...r.alerts.map((a) => a.resolvedAt ?? a.lastFiredAt), incident.updatedAt);
-  const target = r.responseTargetMs;
+  const target = targetText(r.severity);
   const ackDelay = acknowledgedAt === undefined ? undefined : acknowledgedAt - incident.openedAt;
-  const verdict = (ms: number | undefined) => (ms === undefined || target === undefined ? '' : ms <= target ? ' (within target)' : ' (**missed target**)');
   const followUps = r.timeline.filter((t) => t.kind === 'note' && /^(todo|follow-?up)\s*:/i.test(t.text));
 
   const responseTimes = [
     '| measure | time | against target |',
     '|---|---|---|',
-    `| time to acknowledge | ${span(ackDelay)} | ${target === undefined ? '—' : `${span(target)}${verdict(ackDelay)}`} |`,
+    `| time to acknowledge | ${span(ackDelay)} | ${target === undefined ? '—' : `${target}${responseVerdict(incident.responseDueAt, acknowledgedAt, resolvedAt)}`} |`,
     `| time to mitigate | ${span(mitigatedAt === undefined ? undefined : mitigatedAt - incident.openedAt)} | — |`,
     `| time to resolve | ${span(resolvedAt === undefined ? undefined : resolvedAt - incident.openedAt)} | — |`,
   ];

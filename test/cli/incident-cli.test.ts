@@ -54,7 +54,7 @@ describe('opsbook incident', () => {
     const review = await runCli(['incident', 'review', incidentId, '--config', config]);
     expect(review.code, review.stderr).toBe(0);
     expect(review.stdout).toContain('# Post-incident review: Email queue over 1000');
-    expect(review.stdout).toMatch(/time to acknowledge \| \d+ min \| 1 h 0 min \(within target\)/);
+    expect(review.stdout).toMatch(/time to acknowledge \| \d+ (ms|s|min)( \d+ s)? \| 1 h 0 min, due \S+Z \(within target\)/);
     expect(review.stdout).toMatch(/^\| alert on queue growth rate \| \w+ \| YYYY-MM-DD \|$/m); // an action item with its owner and a due date to fill
     expect(review.stdout).toMatch(/\*\*status\*\* ana: acknowledged/);
   });

@@ -66,7 +66,7 @@ describe('opsbook incident review with review.template', () => {
     const review = await runCli(['incident', 'review', id, '--config', server!.config]);
     expect(review.code, review.stderr).toBe(0);
     const md = review.stdout;
-    expect(md).toMatch(/^## Detection\n\n- Opened by hand: no alert detected it\.\n- Acknowledged \d+ min after opening by ana \(/m);
+    expect(md).toMatch(/^## Detection\n\n- Opened by hand: no alert detected it\.\n- Acknowledged \d+ (ms|s|min)( \d+ s)? after opening by ana \(/m);
     expect(md).toMatch(/^## Response\n\n\| measure \| time \| against target \|/m);
     expect(md).toContain('## Post-incident checklist\n\n- [ ] Document root cause\n- [ ] Review Redis monitoring\n- [ ] Consider Redis cluster for HA\n');
     expect(md).toContain('## Customer impact\n\n- [ ] (to be written)\n');

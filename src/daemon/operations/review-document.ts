@@ -48,7 +48,6 @@ export async function reviewDraft(store: Store, config: OpsConfig, incidents: In
     alerts: await incidents.alerts(id),
     timeline: await incidents.timeline(id),
     steps,
-    ...(severity?.response.kind === 'duration' ? { responseTargetMs: severity.response.ms } : {}),
     template: await reviewTemplate(config, incident, source),
   });
 }

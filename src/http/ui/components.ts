@@ -43,11 +43,20 @@ export function when(ms: number | null | undefined): Html {
   return html`<time datetime="${iso}">${iso.slice(0, 16).replace('T', ' ')} UTC</time>`;
 }
 
+/**
+ * A short span for people: seconds under a minute, minutes and seconds under an hour (a response
+ * target is minutes; "15m" beside a missed 15m target would contradict it), hours and minutes under a
+ * day, then days and hours. Rounded once to the smallest unit shown, so 59m 59.6s reads "1h 0m", never
+ * "60m". static/incident.js ticks the page's clocks with the same rules (`span`).
+ */
 export function duration(ms: number): string {
-  if (ms < 60_000) return `${Math.round(ms / 1000)}s`;
-  if (ms < 3_600_000) return `${Math.round(ms / 60_000)}m`;
-  if (ms < 86_400_000) return `${Math.floor(ms / 3_600_000)}h ${Math.round((ms % 3_600_000) / 60_000)}m`;
-  return `${Math.floor(ms / 86_400_000)}d ${Math.round((ms % 86_400_000) / 3_600_000)}h`;
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return s % 60 ? `${Math.floor(s / 60)}m ${s % 60}s` : `${s / 60}m`;
+  const m = Math.round(s / 60);
+  if (m < 1440) return `${Math.floor(m / 60)}h ${m % 60}m`;
+  const h = Math.round(m / 60);
+  return `${Math.floor(h / 24)}d ${h % 24}h`;
 }
 
 export function percent(share: number | undefined, digits = 2): string {

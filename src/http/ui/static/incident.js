@@ -34,12 +34,15 @@
       add.click();
     }
   });
+  // The same rules as the server's duration() (components.ts): round once to the unit shown.
   function span(ms) {
     var s = Math.max(0, Math.round(ms / 1000));
     if (s < 60) return s + 's';
-    if (s < 3600) return Math.round(s / 60) + 'm';
-    if (s < 86400) return Math.floor(s / 3600) + 'h ' + Math.round((s % 3600) / 60) + 'm';
-    return Math.floor(s / 86400) + 'd ' + Math.round((s % 86400) / 3600) + 'h';
+    if (s < 3600) return s % 60 ? Math.floor(s / 60) + 'm ' + (s % 60) + 's' : s / 60 + 'm';
+    var m = Math.round(s / 60);
+    if (m < 1440) return Math.floor(m / 60) + 'h ' + (m % 60) + 'm';
+    var h = Math.round(m / 60);
+    return Math.floor(h / 24) + 'd ' + (h % 24) + 'h';
   }
   function tick() {
     var now = Date.now();

@@ -1,0 +1,78 @@
+/** The generated review's response times: the figures it prints and its verdict against the incident's own due time. */
+import { describe, expect, it } from 'vitest';
+import { renderReview, type ReviewInput } from './review.js';
+import type { Incident, Severity, TimelineEntry } from './types.js';
+
+const OPENED = Date.UTC(2026, 11, 4, 18, 0, 0); // a Friday, 18:00 UTC
+const MIN = 60_000;
+
+function severity(response: Severity['response']): Severity {
+  return { id: 'P2', name: 'Major', response, autoResolve: true, reopenWithinMs: 0, groupWithinMs: 0 };
+}
+
+function incident(over: Partial<Incident> = {}): Incident {
+  return { id: 'inc_1', title: 'API slow', state: 'resolved', severity: 'P2', source: 'manual', openedAt: OPENED, updatedAt: OPENED, labels: {}, createdBy: 'system', reopened: 0, ...over };
+}
+
+function status(to: string, at: number): TimelineEntry {
+  return { id: `tl-${to}`, incidentId: 'inc_1', at, kind: 'status', actor: 'ana', text: `→ ${to}`, data: { to } };
+}
+
+function review(over: Partial<ReviewInput>): string {
+  return renderReview({ incident: incident(), severity: severity({ kind: 'duration', ms: 15 * MIN }), alerts: [], timeline: [], steps: [], ...over });
+}
+
+const row = (md: string, measure: string): string | undefined => md.split('\n').find((l) => l.startsWith(`| ${measure} |`));
+
+describe('review response times', () => {
+  it('prints seconds: an acknowledgement after 24 s is not "0 min", 55 s to resolve is not "1 min"', () => {
+    const md = review({
+      incident: incident({ acknowledgedAt: OPENED + 24_000, resolvedAt: OPENED + 55_000, responseDueAt: OPENED + 15 * MIN }),
+      timeline: [status('acknowledged', OPENED + 24_000)],
+      template: [{ title: 'Detection', answer: 'detection', items: [] }],
+    });
+    expect(row(md, 'time to acknowledge')).toBe('| time to acknowledge | 24 s | 15 min, due 2026-12-04T18:15:00Z (within target) |');
+    expect(row(md, 'time to resolve')).toBe('| time to resolve | 55 s | — |');
+    expect(md).toContain('- Acknowledged 24 s after opening by ana');
+  });
+
+  it('says by how much a target was missed, so "15 min" next to "missed" is not a contradiction', () => {
+    const md = review({ incident: incident({ acknowledgedAt: OPENED + 15 * MIN + 20_000, resolvedAt: OPENED + 3_725_000, responseDueAt: OPENED + 15 * MIN }) });
+    expect(row(md, 'time to acknowledge')).toBe('| time to acknowledge | 15 min 20 s | 15 min, due 2026-12-04T18:15:00Z (**missed target** by 20 s) |');
+    expect(row(md, 'time to resolve')).toBe('| time to resolve | 1 h 2 min 5 s | — |');
+  });
+
+  it('judges a business-hours target by the due time the incident carries, not by wall-clock minutes since opening', () => {
+    // 4 h of business time from Friday 18:00 is due Monday 13:00; acknowledged Monday 10:00 is within it.
+    const due = Date.UTC(2026, 11, 7, 13, 0, 0);
+    const acked = Date.UTC(2026, 11, 7, 10, 0, 0);
+    const md = review({
+      incident: incident({ acknowledgedAt: acked, resolvedAt: acked + MIN, responseDueAt: due }),
+      severity: severity({ kind: 'duration', ms: 240 * MIN, businessHours: 'office' }),
+    });
+    expect(row(md, 'time to acknowledge')).toBe('| time to acknowledge | 64 h 0 min | 4 h 0 min of business hours, due 2026-12-07T13:00:00Z (within target) |');
+  });
+
+  it('judges a next-business-day target too, which has no duration', () => {
+    const due = Date.UTC(2026, 11, 7, 9, 0, 0);
+    const md = review({
+      incident: incident({ acknowledgedAt: due + 30 * MIN, resolvedAt: due + 60 * MIN, responseDueAt: due }),
+      severity: severity({ kind: 'next_business_day' }),
+    });
+    expect(row(md, 'time to acknowledge')).toBe('| time to acknowledge | 63 h 30 min | next business day, due 2026-12-07T09:00:00Z (**missed target** by 30 min) |');
+  });
+
+  it('counts a target that passed with nobody acknowledging as missed, and one resolved in time as met', () => {
+    const missed = review({ incident: incident({ resolvedAt: OPENED + 40 * MIN, responseDueAt: OPENED + 15 * MIN }) });
+    expect(row(missed, 'time to acknowledge')).toBe('| time to acknowledge | — | 15 min, due 2026-12-04T18:15:00Z (**missed target**: not acknowledged) |');
+    const quick = review({ incident: incident({ resolvedAt: OPENED + 5 * MIN, responseDueAt: OPENED + 15 * MIN }) });
+    expect(row(quick, 'time to acknowledge')).toBe('| time to acknowledge | — | 15 min, due 2026-12-04T18:15:00Z (resolved within target, not acknowledged) |');
+    const open = review({ incident: incident({ state: 'triggered', responseDueAt: OPENED + 15 * MIN }) });
+    expect(row(open, 'time to acknowledge')).toBe('| time to acknowledge | — | 15 min, due 2026-12-04T18:15:00Z |');
+  });
+
+  it('prints the target without a verdict when the incident carries no due time (no calendar to read)', () => {
+    const md = review({ incident: incident({ acknowledgedAt: OPENED + 90_000, resolvedAt: OPENED + 5 * MIN }) });
+    expect(row(md, 'time to acknowledge')).toBe('| time to acknowledge | 1 min 30 s | 15 min |');
+  });
+});
