@@ -1,6 +1,6 @@
 import type { Daemon } from '../../../daemon/index.js';
 import { ALLOWED_TRANSITIONS, configuredLadder, INCIDENT_ROLES, OPEN_STATES, ROLE_NAMES, type Incident, type IncidentAlert, type IncidentRoleHolder, type TimelineEntry } from '../../../incidents/index.js';
-import { duration, severityBadge, when } from '../components.js';
+import { duration, severityBadge, when, whenSecond } from '../components.js';
 import { incidentReader } from '../data/incidents.js';
 import { html, type Html } from '../html.js';
 import { csrfField } from '../layout.js';
@@ -134,7 +134,7 @@ export async function timelinePanel(daemon: Daemon, incidentId: string): Promise
   const timeline = await incidentReader(daemon).timeline(incidentId);
   return html`<section class="card timeline-panel" aria-labelledby="h-timeline" data-live="incidenttimeline:${incidentId}" tabindex="0">
 <h2 id="h-timeline">Timeline</h2>
-<ol class="timeline" reversed>${collapse(timeline).reverse().map(({ entry: e, more }) => html`<li class="tl tl-${e.kind}">${when(e.at)} <span class="tl-kind">${e.kind}</span> <span class="tl-actor">${e.actor}</span> — ${e.text}${more.length
+<ol class="timeline" reversed>${collapse(timeline).reverse().map(({ entry: e, more }) => html`<li class="tl tl-${e.kind}">${whenSecond(e.at)} <span class="tl-kind">${e.kind}</span> <span class="tl-actor">${e.actor}</span> — ${e.text}${more.length
     ? html`<details><summary>${more.length} more like it, the last ${when(more.at(-1)!.at)}</summary><ul>${more.map((m) => html`<li>${when(m.at)} ${m.text}</li>`)}</ul></details>`
     : ''}</li>`)}</ol>
 </section>`;

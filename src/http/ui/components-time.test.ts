@@ -1,8 +1,8 @@
-/** The pages' short durations: rounded once, so no "60m" or "1h 60m"; the incident page's ticking clock says what the server said. */
+/** Times on the pages: short durations rounded once (no "60m" or "1h 60m"), the incident page's ticking clock saying what the server said, timeline instants to the second. */
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { duration } from './components.js';
+import { duration, whenSecond } from './components.js';
 
 const S = 1000;
 const M = 60 * S;
@@ -42,5 +42,11 @@ describe('duration on the pages', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe('whenSecond', () => {
+  it('prints an instant to the second with its machine-readable time', () => {
+    expect(whenSecond(Date.UTC(2026, 11, 6, 22, 23, 10, 915)).value).toBe('<time datetime="2026-12-06T22:23:10.915Z">2026-12-06 22:23:10 UTC</time>');
   });
 });
