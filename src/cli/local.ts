@@ -33,14 +33,20 @@ export interface LocalContext {
 export async function openLocal(configFlag: string | undefined, env: NodeJS.ProcessEnv, options: { migrate?: boolean } = {}): Promise<LocalContext> {
   const { describeConfigProblems } = await import('../config/index.js');
   const { loadOpsConfig } = await import('../daemon/config.js');
-  // The daemon's store module alone: daemon/index.js would load everything the daemon wires.
-  const { openConfiguredStore } = await import('../daemon/store.js');
   const configPath = resolveConfigPath(configFlag, env);
   const loaded = await loadOpsConfig(configPath, { env });
   if (!loaded.ok) {
     throw new OpsbookError('OPSBOOK_E_CONFIG_INVALID', describeConfigProblems(configPath, loaded.issues));
   }
-  const store = await openConfiguredStore(loaded.config, loaded.baseDir);
+  const store = await openLocalStore(loaded.config, loaded.baseDir, options);
+  return { config: loaded.config, baseDir: loaded.baseDir, runbooks: loaded.runbooks, store, clock: new SystemClock(), close: () => store.close() };
+}
+
+/** Opens a loaded config's store (migrated unless told not to) for a one-shot local command. */
+export async function openLocalStore(config: OpsConfig, baseDir: string, options: { migrate?: boolean } = {}): Promise<Store> {
+  // The daemon's store module alone: daemon/index.js would load everything the daemon wires.
+  const { openConfiguredStore } = await import('../daemon/store.js');
+  const store = await openConfiguredStore(config, baseDir);
   if (options.migrate !== false) {
     try {
       await store.migrate();
@@ -49,7 +55,7 @@ export async function openLocal(configFlag: string | undefined, env: NodeJS.Proc
       throw e;
     }
   }
-  return { config: loaded.config, baseDir: loaded.baseDir, runbooks: loaded.runbooks, store, clock: new SystemClock(), close: () => store.close() };
+  return store;
 }
 
 /** The acting user for a local command; `fallback` names who acts when neither --as nor OPSBOOK_USER is set. */

@@ -1,10 +1,11 @@
 /**
  * `opsbook check list` shows the same columns locally and through `--server`: id, kind, interval,
- * target and thresholds from the config, then the state — which only a running daemon knows.
+ * target and thresholds from the config, then the state — the daemon's settled state through
+ * `--server`, each check's last stored run locally (the store the daemon writes), "never run" before one.
  */
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { runCli, serveCli } from '../support/cli.js';
-import { scaled } from '../support/timing.js';
+import { runCli, serveCli, type CliRun } from '../support/cli.js';
+import { scaled, until } from '../support/timing.js';
 
 const CONFIG = `users:
   - { name: adm, role: admin }
@@ -13,7 +14,7 @@ checks:
     kind: tcp
     host: 127.0.0.1
     port: 9
-    interval: 1h
+    interval: 2s
   - id: api-health
     kind: http
     url: http://127.0.0.1:9/health
@@ -30,7 +31,13 @@ describe('opsbook check list', { timeout: scaled(180_000) }, () => {
   it('prints the same columns locally and through --server', async () => {
     const s = await serveCli('check-list', { 'ops.yaml': CONFIG });
     onTestFinished(() => s.close());
-    const local = await runCli(['check', 'list', '--config', s.config]);
+    // The local list reads the runs from the store the daemon writes: api-port runs every 2 s.
+    let local: CliRun | undefined;
+    await until('api-port run once by the daemon', async () => {
+      local = await runCli(['check', 'list', '--config', s.config]);
+      return local.code === 0 && /^api-port .* last run /m.test(local.stdout);
+    }, scaled(60_000));
+    if (!local) throw new Error('no local list');
     expect(local.code, local.stderr).toBe(0);
     const token = await runCli(['token', 'create', '--user', 'adm', '--as', 'adm', '--config', s.config]);
     const secret = token.stdout.trim();
@@ -43,9 +50,11 @@ describe('opsbook check list', { timeout: scaled(180_000) }, () => {
     expect(r[0]).toEqual(l[0]);
     // Everything but the state is the config's, the same both ways.
     expect(r.map((row) => row.slice(0, 5))).toEqual(l.map((row) => row.slice(0, 5)));
-    expect(l[1]!.slice(0, 4)).toEqual(['api-port', 'tcp', '1h', '127.0.0.1:9']);
+    expect(l[1]!.slice(0, 4)).toEqual(['api-port', 'tcp', '2s', '127.0.0.1:9']);
     expect(l[2]![4]).toContain('warning [RESPONSE_TIME] > 500');
-    expect(l[1]![5]).toBe('not running here');
-    expect(['up', 'down', 'unknown']).toContain(r[1]![5]!.split(' ')[0]);
+    // Port 9 refuses: the last run is down, dated to the second, with its error.
+    expect(l[2]![5]).toMatch(/^(never run|last run (up|down))/);
+    expect(l[1]![5]).toMatch(/^last run down( \(critical\))? at \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ: .*refused/i);
+    expect(['up', 'down', 'unknown']).toContain(r[1]![5]!.split(/[ :]/)[0]);
   });
 });

@@ -34,7 +34,7 @@ describe('opsbook check', () => {
   it('lists checks with their targets, levels and heartbeat URLs', async () => {
     const r = await runCli(['check', 'list', '--config', path.join(dir, 'ops.yaml')]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/email-queue\s+json\s+30s\s+\S*\/stats\s+warning \[VALUE\] > 500; critical \[VALUE\] > 1000\s+not running here/);
+    expect(r.stdout).toMatch(/email-queue\s+json\s+30s\s+\S*\/stats\s+warning \[VALUE\] > 500; critical \[VALUE\] > 1000\s+never run/);
     expect(r.stdout).toMatch(/nightly-backup\s+heartbeat\s+30s\s+\/api\/heartbeats\/[A-Za-z0-9_-]{32}/);
   });
 

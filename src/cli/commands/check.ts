@@ -3,20 +3,29 @@ import type { CheckConfig } from '../../config/schema/checks.js';
 import { formatDuration } from '../../lib/duration.js';
 import { OpsbookError } from '../../lib/errors/index.js';
 import type { CheckResult } from '../../checks/index.js';
+import type { RawResultRow } from '../../store/index.js';
 import type { RegisterCommands } from '../context.js';
-import { openLocal, resolveConfigPath } from '../local.js';
+import { openLocal, openLocalStore, resolveConfigPath } from '../local.js';
 import { callApi, remoteFrom } from '../remote.js';
 
 const CONFIG_HELP = 'ops.yaml or a directory of YAML files (default: $OPSBOOK_CONFIG, ./ops.yaml, ./ops/)';
 
-async function load(flag: string | undefined, env: NodeJS.ProcessEnv): Promise<{ config: OpsConfig; path: string }> {
+async function load(flag: string | undefined, env: NodeJS.ProcessEnv): Promise<{ config: OpsConfig; path: string; baseDir: string }> {
   const [{ describeConfigProblems }, { loadOpsConfig }] = await Promise.all([import('../../config/index.js'), import('../../daemon/config.js')]);
   const path = resolveConfigPath(flag, env);
   const loaded = await loadOpsConfig(path, { env });
   if (!loaded.ok) {
     throw new OpsbookError('OPSBOOK_E_CONFIG_INVALID', describeConfigProblems(path, loaded.issues));
   }
-  return { config: loaded.config, path };
+  return { config: loaded.config, path, baseDir: loaded.baseDir };
+}
+
+/** A stored run as the local list shows it: "last run down (critical) at 2026-12-06 22:37:12Z: connection refused". */
+function lastRunText(run: RawResultRow | undefined): string {
+  if (!run) return 'never run';
+  const at = `${new Date(run.at).toISOString().slice(0, 19).replace('T', ' ')}Z`;
+  const status = run.unknown ? 'unknown' : `${run.down ? 'down' : 'up'}${run.level ? ` (${run.level === 2 ? 'critical' : 'warning'})` : ''}`;
+  return `last run ${status} at ${at}${run.error ? `: ${run.error}` : ''}`;
 }
 
 /** One row of `check list`, the same whether the config or a daemon answers. */
@@ -28,7 +37,7 @@ interface CheckRow {
   conditions: string[];
   warning: string[];
   critical: string[];
-  /** A daemon's settled state; locally nothing runs the checks. */
+  /** A daemon's settled state through --server; locally the check's last stored run. */
   state: string;
 }
 
@@ -70,7 +79,7 @@ export const registerCheck: RegisterCommands = (program, io) => {
 
   check
     .command('list')
-    .description('Every configured check: kind, target, interval, conditions; heartbeat URLs.')
+    .description('Every configured check: kind, target, interval, conditions, heartbeat URLs, and its state: the last stored run here, the settled state with --server.')
     .option('-c, --config <path>', CONFIG_HELP)
     .option('--json', 'print as JSON')
     .option('--server <url>', 'a running opsbook to ask (default OPSBOOK_SERVER)')
@@ -86,18 +95,20 @@ export const registerCheck: RegisterCommands = (program, io) => {
         process.exitCode = 0;
         return;
       }
-      const { config } = await load(opts.config, io.env);
+      const { config, baseDir } = await load(opts.config, io.env);
       const { checkThresholds, describeCheckTarget, registerHeartbeat } = await import('../../checks/index.js');
       const heartbeatUrls = new Map<string, string>();
-      if (config.checks.some((c) => c.kind === 'heartbeat')) {
-        const local = await openLocal(opts.config, io.env);
-        try {
-          for (const c of config.checks.filter((c) => c.kind === 'heartbeat')) {
-            heartbeatUrls.set(c.id, `/api/heartbeats/${await registerHeartbeat(local.store, c.id, local.clock.now())}`);
-          }
-        } finally {
-          await local.close();
+      // The store the daemon writes: each check's newest run, and the heartbeats' URLs.
+      const local = await openLocalStore(config, baseDir);
+      let lastRuns: Map<string, RawResultRow[]>;
+      try {
+        const { recentResultsOf } = await import('../../store/index.js');
+        lastRuns = await recentResultsOf(local.db, config.checks.map((c) => c.id), 1);
+        for (const c of config.checks.filter((c) => c.kind === 'heartbeat')) {
+          heartbeatUrls.set(c.id, `/api/heartbeats/${await registerHeartbeat(local, c.id, Date.now())}`);
         }
+      } finally {
+        await local.close();
       }
       const rows = config.checks.map((c) => ({
         id: c.id,
@@ -106,7 +117,7 @@ export const registerCheck: RegisterCommands = (program, io) => {
         target: heartbeatUrls.get(c.id) ?? describeCheckTarget(c as CheckConfig),
         service: c.service ?? null,
         ...checkThresholds(c as CheckConfig),
-        state: 'not running here',
+        state: lastRunText(lastRuns.get(c.id)?.[0]),
       }));
       if (opts.json) io.out(JSON.stringify(rows, null, 2));
       else printCheckTable(io.out, rows);
