@@ -4,7 +4,7 @@
  * and test/cli/interrupted-run-postgres.test.ts (PostgreSQL outside a cluster).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { heartbeatMember, listAudit } from '../store/index.js';
+import { heartbeatMember, heartbeatRunner, listAudit } from '../store/index.js';
 import { storeTargets } from '../../test/support/store-targets.js';
 import { postgresUp } from '../../test/support/services.js';
 import { scaled } from '../../test/support/timing.js';
@@ -94,5 +94,35 @@ describe.each(storeTargets('opsbook-interrupted', { migrated: true }))('steps le
     expect(await other.markInterrupted()).toEqual([]);
     live.inProcess.end(id);
     await run;
+  });
+
+  it.skipIf(target.name === 'postgres' && !pgOk)('looks again at the lapse of the first heartbeat of another process holding a step, else in a third of a lease', async () => {
+    const { h, id } = await setup();
+    const lease = h.config.storage.cluster.lease;
+    const third = Math.floor(lease / 3);
+    // Nobody holds a step: the rhythm of the heartbeats.
+    expect(await h.service.nextInterruptedLookIn()).toBe(third);
+    const hold = (execution: string, step: number, runner: string) => h.store.db.insertInto('running_steps').values({ execution_id: execution, step, runner, actor: 'ana', started_at: Date.now(), epoch: step }).execute();
+    // This process's own step is not watched by it.
+    await hold(id, 1, h.service.inProcess.runner);
+    expect(await h.service.nextInterruptedLookIn()).toBe(third);
+    if (target.name === 'sqlite') return; // no heartbeat to lapse: a gone owner's lock is free at once
+    // A cluster member and a runner outside a cluster, each holding a step, their heartbeats ending
+    // within a third of a lease: looked again just past the first of them, then the other.
+    const member = 'member_soon';
+    await heartbeatMember(h.store.db, { id: member, host: 'h', pid: 1, url: 'http://127.0.0.1:1', started_at: 1 }, Math.floor(third / 2));
+    await heartbeatRunner(h.store.db, { id: 'run_soon', host: 'h', pid: 1 }, Math.floor(third / 4));
+    await hold(id, 2, member);
+    await hold(id, 3, 'run_soon');
+    const first = await h.service.nextInterruptedLookIn();
+    expect(first).toBeGreaterThan(0);
+    expect(first).toBeLessThanOrEqual(Math.floor(third / 4) + 20);
+    await h.store.db.deleteFrom('running_steps').where('runner', '=', 'run_soon').execute();
+    const next = await h.service.nextInterruptedLookIn();
+    expect(next).toBeGreaterThan(0);
+    expect(next).toBeLessThanOrEqual(Math.floor(third / 2) + 20);
+    // Lapsed (the look marks it): no heartbeat left to wait for.
+    await h.store.db.updateTable('cluster_members').set({ expires_at: 0 }).where('id', '=', member).execute();
+    expect(await h.service.nextInterruptedLookIn()).toBe(third);
   });
 });

@@ -1,5 +1,5 @@
 import type { Clock } from '../lib/clock.js';
-import { endRunningEntryIn, listRunningEntries, listStepRunners, releaseStepOf, releaseStepsOf, runnerGoneOnPostgres, type Store } from '../store/index.js';
+import { endRunningEntryIn, listRunningEntries, listStepRunners, releaseStepOf, releaseStepsOf, runnerGoneOnPostgres, untilStepHolderLapses, type Store } from '../store/index.js';
 import { withAudit, type ExecutionLogger } from './audit.js';
 import type { IncidentLink } from './incident-link.js';
 import { describeEntry, toEntry } from './transcript.js';
@@ -22,6 +22,25 @@ export async function runnerGone(store: Store, runner: string): Promise<boolean>
   return runnerGoneOnPostgres(store.db, runner);
 }
 
+// Past a heartbeat's end before looking: a timer that fired a moment early would find it still live (and look again).
+const PAST_LAPSE_MS = 20;
+
+/**
+ * How long from a look (markInterruptedSteps) until the next: a third of `leaseMs`
+ * (storage.cluster.lease), the rhythm the heartbeats are renewed at, so a process that stopped
+ * cleanly (its heartbeat row went at once) or took a step since the look is seen within it; and on
+ * PostgreSQL sooner, just past the moment the first heartbeat of another process holding a step
+ * runs out, so a process that died is seen at its heartbeat's lapse rather than up to a look later.
+ * What is judged at the look does not change: a process that renews its heartbeat is found live
+ * then, and the next look follows its new end. `runner` is this process's own (not watched here).
+ */
+export async function nextInterruptedLookIn(store: Store, runner: string, leaseMs: number): Promise<number> {
+  const every = Math.max(200, Math.floor(leaseMs / 3));
+  if (store.dialect !== 'postgres') return every;
+  const left = await untilStepHolderLapses(store.db, runner);
+  return left === undefined ? every : Math.min(every, left + PAST_LAPSE_MS);
+}
+
 export interface InterruptedDeps {
   store: Store;
   clock: Clock;
@@ -35,8 +54,9 @@ export interface InterruptedDeps {
  * timeline line, and gives back the steps it held (they can be run again); entries of a live
  * process are left alone. An entry's step is given back in the transaction that marks it, so the
  * gone process's claim ends with its entry: if it was only paused and wakes, fencing refuses what
- * it writes next (see runOnce), and whoever takes the step next finds the entry already marked. Run when a process starts serving executions, and every
- * storage.cluster.lease while it serves them. Returns the entries marked.
+ * it writes next (see runOnce), and whoever takes the step next finds the entry already marked.
+ * Run when a process starts serving executions, then again while it serves them after each
+ * nextInterruptedLookIn. Returns the entries marked.
  */
 export async function markInterruptedSteps(deps: InterruptedDeps): Promise<TranscriptEntry[]> {
   const marked: TranscriptEntry[] = [];

@@ -23,7 +23,7 @@ import {
 import { withAudit, type ExecutionLogger } from './audit.js';
 import type { IncidentLink } from './incident-link.js';
 import { InProcessExecutions } from './in-process.js';
-import { markInterruptedSteps } from './interrupted.js';
+import { markInterruptedSteps, nextInterruptedLookIn } from './interrupted.js';
 import { computeOutcome, recoveryTime } from './outcome.js';
 import { closeExecutionsOfIncident } from './close-with-incident.js';
 import { paramKey } from './params.js';
@@ -280,10 +280,15 @@ export class ExecutionService {
   /**
    * Marks `interrupted` the steps left `running` by an opsbook process that is gone (killed, crashed,
    * its host restarted), leaving those of live processes alone. A process serving executions runs it
-   * when it starts.
+   * when it starts, then after each `nextInterruptedLookIn`.
    */
   async markInterrupted(): Promise<TranscriptEntry[]> {
     return markInterruptedSteps(this.deps);
+  }
+
+  /** How long (ms, real time) until the next look for steps left running by a process that is gone: see nextInterruptedLookIn. */
+  async nextInterruptedLookIn(): Promise<number> {
+    return nextInterruptedLookIn(this.deps.store, this.inProcess.runner, this.deps.config.storage.cluster.lease);
   }
 
   /** Marks a step done by hand (a checklist item, a manual step, a command run elsewhere). */

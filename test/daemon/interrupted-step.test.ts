@@ -1,8 +1,9 @@
 /**
  * A step whose opsbook process dies while it runs (SIGKILL: no handler, no clean-up) leaves its
  * start in the transcript and the audit log; the next `opsbook serve` on the same store marks it
- * interrupted: on a SQLite file at its start; on PostgreSQL once the dead process's membership has
- * lapsed (a lease after its last heartbeat), which a restart within the lease finds while it runs.
+ * interrupted: on a SQLite file at its start; on PostgreSQL when the dead process's membership
+ * lapses (a lease after its last heartbeat), which a restart within the lease sees at the lapse: it
+ * looks again at the moment the heartbeat of a process holding a step runs out.
  * Real child processes on a real SQLite file and a real PostgreSQL.
  */
 import fs from 'node:fs';
@@ -101,7 +102,7 @@ describe.concurrent.each([
       throw new Error(`${e.message}\n${second!.output()}`);
     });
     // Executions are served once the runbooks are read, a moment after ready; on PostgreSQL the step is
-    // marked once the killed process's membership lapsed, by the look the restarted process makes every lease.
+    // marked when the killed process's membership lapses, by the look the restarted process makes then.
     await expect.poll(async () => (await api(url, `/api/executions/${id}`)).status, { timeout: scaled(20_000), interval: 200 }).toBe(200);
     await expect
       .poll(async () => ((await api(url, `/api/executions/${id}`)).json.transcript ?? []).map((e) => e.status), { timeout: scaled(60_000), interval: 200 })

@@ -30,7 +30,7 @@ const clusterSection = z
   .strictObject({
     lease: duration({ min: '2s', max: '5m' })
       .prefault('10s')
-      .describe('PostgreSQL: how long a process holds its checks without renewing; a process that died or lost the database is replaced after at most this long, and the runbook steps it was running are marked interrupted within two leases.'),
+      .describe('PostgreSQL: how long a process holds its checks without renewing; a process that died or lost the database is replaced after at most this long, and the runbook steps it was running are marked interrupted when its heartbeat lapses (within a lease).'),
     partitions: z
       .number()
       .int()

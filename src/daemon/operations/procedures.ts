@@ -24,9 +24,11 @@ export class Procedures {
   /** Whether this process held the singletons lease at the last lease change. */
   private heldSingletons = false;
   private stopping = false;
-  /** The look, every lease, for steps left running by a process that is gone; and the look under way. */
+  /** The next look for steps left running by a process that is gone (see start); and the look under way. */
   private look: NodeJS.Timeout | undefined;
   private looking: Promise<void> | undefined;
+  /** A look was asked for while one was under way: it looks once more when it ends. */
+  private lookAsked = false;
 
   constructor(
     private readonly daemon: OperationsHost,
@@ -42,14 +44,54 @@ export class Procedures {
     // Steps a process that is gone (this one before a kill or a crash) left running: say they were interrupted.
     await this.markInterrupted(built.executions);
     this.run(built);
-    // On PostgreSQL a process that died a moment ago is known gone only once its heartbeat lapses (a
-    // lease later), and another process sharing the store can die at any time: looked for again every
-    // lease, in real time as heartbeats are judged. Not while a look is under way.
-    this.look = setInterval(() => {
-      if (this.looking || !this.executions) return;
-      this.looking = this.markInterrupted(this.executions).finally(() => (this.looking = undefined));
-    }, config.storage.cluster.lease);
+    // Another process sharing the store can die (or stop) at any time; on PostgreSQL it is known gone
+    // once its heartbeat lapses. Looked for again every third of a lease, and at the lapse of each
+    // heartbeat of a process holding a step (ExecutionService.nextInterruptedLookIn), in real time as
+    // heartbeats are judged.
+    this.scheduleLook(await this.nextLookIn(built.executions, config));
+  }
+
+  /** The next look in `delayMs`, unless stopping; one at a time (each schedules the next when it ends). */
+  private scheduleLook(delayMs: number): void {
+    if (this.stopping) return;
+    this.look = setTimeout(() => {
+      this.looking = this.lookAgain().finally(() => (this.looking = undefined));
+    }, delayMs);
     this.look.unref();
+  }
+
+  private async lookAgain(): Promise<void> {
+    let executions: ExecutionService | undefined;
+    do {
+      this.lookAsked = false;
+      executions = this.executions;
+      if (!executions) return;
+      await this.markInterrupted(executions);
+    } while (this.lookAsked && !this.stopping);
+    const next = await this.nextLookIn(executions, this.daemon.config);
+    // Asked for while the next look's time was read: at once.
+    this.scheduleLook(this.lookAsked ? 0 : next);
+  }
+
+  /** Looks now instead of at the next look's time (once the looks have begun at start). */
+  private lookNow(): void {
+    if (this.stopping || this.look === undefined) return;
+    if (this.looking) {
+      this.lookAsked = true;
+      return;
+    }
+    clearTimeout(this.look);
+    this.looking = this.lookAgain().finally(() => (this.looking = undefined));
+  }
+
+  /** When to look next; a third of a lease when the store cannot say (it is looked for again then). */
+  private async nextLookIn(executions: ExecutionService, config: OpsConfig): Promise<number> {
+    try {
+      return await executions.nextInterruptedLookIn();
+    } catch (err) {
+      this.daemon.logger.warn({ err }, 'could not read when the heartbeats of the processes running steps end; looking again in a third of a lease');
+      return Math.max(200, Math.floor(config.storage.cluster.lease / 3));
+    }
   }
 
   private async markInterrupted(executions: ExecutionService): Promise<void> {
@@ -89,18 +131,24 @@ export class Procedures {
     this.run(built);
   }
 
-  /** The leases changed: a process that has just taken the singletons lease runs what fell due meanwhile. */
+  /**
+   * The leases changed: a process that has just taken the singletons lease runs what fell due
+   * meanwhile. A change is also how a member learns that another is gone at once (a restart under its
+   * name superseded it, it left, its leases ran out and came here): its steps are looked for now.
+   */
   leasesChanged(): void {
     const holdsSingletons = this.daemon.cluster?.singletons !== undefined;
     if (holdsSingletons && !this.heldSingletons) void this.scheduler?.catchUp();
     this.heldSingletons = holdsSingletons;
+    this.lookNow();
   }
 
   /** Stops scheduling and waits for the runs in flight, those of replaced schedulers included. */
   async stop(): Promise<void> {
     this.stopping = true;
-    clearInterval(this.look);
+    clearTimeout(this.look);
     await this.looking;
+    clearTimeout(this.look);
     await this.scheduler?.stop();
     await Promise.allSettled([...this.retiring]);
   }
