@@ -1,4 +1,6 @@
+import type { Kysely, Transaction } from 'kysely';
 import { formatDuration } from '../lib/duration.js';
+import { timelineLinesWithData, type Database } from '../store/index.js';
 import { utcSecond } from '../lib/instants.js';
 import type { Severity, TimelineEntry } from './types.js';
 
@@ -29,4 +31,10 @@ export function responseMisses(timeline: readonly Pick<TimelineEntry, 'data' | '
   return timeline.flatMap((t) =>
     t.data.event === RESPONSE_TARGET_MISSED && typeof t.data.responseDueAt === 'number' ? [{ at: t.at, responseDueAt: t.data.responseDueAt, severity: String(t.data.severity ?? '') }] : [],
   );
+}
+
+/** The response targets recorded missed on an incident's timeline, read from the store (`db`: a transaction sees its own writes). */
+export async function recordedResponseMisses(db: Kysely<Database> | Transaction<Database>, incidentId: string): Promise<Array<{ at: number; responseDueAt: number; severity: string }>> {
+  const rows = await timelineLinesWithData(db, incidentId, RESPONSE_TARGET_MISSED);
+  return responseMisses(rows.map((r) => ({ at: Number(r.at), data: JSON.parse(r.data) as Record<string, unknown> })));
 }

@@ -1,3 +1,4 @@
+import { responseMisses } from './response-target.js';
 import type { Incident, IncidentAlert, Severity, TimelineEntry } from './types.js';
 
 /** A command a responder ran, as the post-incident review shows it. */
@@ -67,14 +68,18 @@ export function renderReview(r: ReviewInput): string {
   const target = r.responseTargetMs;
   const ackDelay = acknowledgedAt === undefined ? undefined : acknowledgedAt - incident.openedAt;
   const verdict = (ms: number | undefined) => (ms === undefined || target === undefined ? '' : ms <= target ? ' (within target)' : ' (**missed target**)');
+  // The targets recorded missed as they passed (the escalation's record: it follows held pages and severity changes).
+  const misses = responseMisses(r.timeline);
+  const ackVerdict = acknowledgedAt === undefined && misses.length > 0 ? ' (**missed target**)' : verdict(ackDelay);
   const followUps = r.timeline.filter((t) => t.kind === 'note' && /^(todo|follow-?up)\s*:/i.test(t.text));
 
   const responseTimes = [
     '| measure | time | against target |',
     '|---|---|---|',
-    `| time to acknowledge | ${span(ackDelay)} | ${target === undefined ? '—' : `${span(target)}${verdict(ackDelay)}`} |`,
+    `| time to acknowledge | ${span(ackDelay)} | ${target === undefined ? '—' : `${span(target)}${ackVerdict}`} |`,
     `| time to mitigate | ${span(mitigatedAt === undefined ? undefined : mitigatedAt - incident.openedAt)} | — |`,
     `| time to resolve | ${span(resolvedAt === undefined ? undefined : resolvedAt - incident.openedAt)} | — |`,
+    ...(misses.length > 0 ? ['', ...misses.map((m) => `- Response target${m.severity ? ` of ${m.severity}` : ''} missed at ${iso(m.responseDueAt)}: not acknowledged by then.`)] : []),
   ];
   const timeline = r.timeline.map((t) => `- ${iso(t.at)} **${t.kind}** ${t.actor}: ${t.text.replace(/\n/g, ' ')}`);
   const acknowledgement = r.timeline.find((t) => t.kind === 'status' && t.data.to === 'acknowledged');

@@ -1,7 +1,7 @@
 import type { Transaction } from 'kysely';
-import { configuredLadder, RESPONSE_TARGET_MISSED, responseMissedLine } from '../../incidents/index.js';
+import { configuredLadder, recordedResponseMisses, responseMissedLine } from '../../incidents/index.js';
 import { newId } from '../../lib/ids.js';
-import { appendTimelineLineOfKnownIncident, findIncident, listTimeline, type Database } from '../../store/index.js';
+import { appendTimelineLineOfKnownIncident, findIncident, type Database } from '../../store/index.js';
 import type { OperationsHost } from './host.js';
 
 /**
@@ -26,12 +26,7 @@ export async function recordResponseMissed(
   if (!row) return false;
   const answeredBy = (at: number | null) => at !== null && Number(at) <= dueAt;
   if (answeredBy(row.acknowledged_at) || answeredBy(row.resolved_at)) return false;
-  const written = (await listTimeline(trx, row.id)).some((t) => {
-    if (!t.data.includes(RESPONSE_TARGET_MISSED)) return false;
-    const data = JSON.parse(t.data) as Record<string, unknown>;
-    return data.event === RESPONSE_TARGET_MISSED && data.responseDueAt === dueAt;
-  });
-  if (written) return false;
+  if ((await recordedResponseMisses(trx, row.id)).some((m) => m.responseDueAt === dueAt)) return false;
   const ladder = configuredLadder(host.config.severities);
   const line = responseMissedLine(row.severity, ladder.has(row.severity) ? ladder.get(row.severity) : undefined, dueAt);
   await appendTimelineLineOfKnownIncident(trx, { id: newId('tl', host.clock.now()), incident_id: row.id, at: dueAt, kind: 'escalation', actor: 'system:escalation', text: line.text, data: JSON.stringify(line.data) });
