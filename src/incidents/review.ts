@@ -70,13 +70,21 @@ export function renderReview(r: ReviewInput): string {
   const verdict = (ms: number | undefined) => (ms === undefined || target === undefined ? '' : ms <= target ? ' (within target)' : ' (**missed target**)');
   // The targets recorded missed as they passed (the escalation's record: it follows held pages and severity changes).
   const misses = responseMisses(r.timeline);
-  const ackVerdict = acknowledgedAt === undefined && misses.length > 0 ? ' (**missed target**)' : verdict(ackDelay);
+  // Acknowledged: judged against the incident's due time, which counts business time (a 4 h target
+  // of business hours from Friday 16:00 is due Monday 12:00), not against the target's length.
+  // Never acknowledged: missed when the timeline recorded a target passing.
+  const due = incident.responseDueAt;
+  const ackVerdict = (): string => {
+    if (acknowledgedAt === undefined) return misses.length > 0 ? ' (**missed target**)' : '';
+    if (due === undefined || target === undefined) return verdict(ackDelay);
+    return acknowledgedAt <= due ? ' (within target)' : ' (**missed target**)';
+  };
   const followUps = r.timeline.filter((t) => t.kind === 'note' && /^(todo|follow-?up)\s*:/i.test(t.text));
 
   const responseTimes = [
     '| measure | time | against target |',
     '|---|---|---|',
-    `| time to acknowledge | ${span(ackDelay)} | ${target === undefined ? '—' : `${span(target)}${ackVerdict}`} |`,
+    `| time to acknowledge | ${span(ackDelay)} | ${target === undefined ? '—' : `${span(target)}${ackVerdict()}`} |`,
     `| time to mitigate | ${span(mitigatedAt === undefined ? undefined : mitigatedAt - incident.openedAt)} | — |`,
     `| time to resolve | ${span(resolvedAt === undefined ? undefined : resolvedAt - incident.openedAt)} | — |`,
     ...(misses.length > 0 ? ['', ...misses.map((m) => `- Response target${m.severity ? ` of ${m.severity}` : ''} missed at ${iso(m.responseDueAt)}: not acknowledged by then.`)] : []),
