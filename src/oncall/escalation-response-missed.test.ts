@@ -63,6 +63,14 @@ describe('the response target passing unanswered', () => {
     expect(misses(onTimer(policy, saved(s), 3 * HOUR).actions)).toEqual([]);
   });
 
+  it('a target that passed before a change, its timer not run yet, is recorded with the old severity before the new one is armed', () => {
+    // P1's 15 minutes passed; the change to P2 at minute 20 comes before the timer ran.
+    const r = reviseEscalation(policy, saved(startEscalation(policy, incident('P1'), 0).state), incident('P2'), 20 * MINUTE);
+    expect(misses(r.actions)).toEqual(['P1@15m']);
+    expect(r.state.responseMissAt).toBe(HOUR);
+    expect(misses(onTimer(policy, saved(r.state), HOUR).actions)).toEqual(['P2@60m']);
+  });
+
   it('raised to a target already past is recorded at once, dated at that target', () => {
     const r = reviseEscalation(policy, saved(startEscalation(policy, incident('P3'), 0).state), incident('P1'), 30 * MINUTE);
     expect(misses(r.actions)).toEqual(['P1@15m']);

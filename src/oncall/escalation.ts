@@ -253,6 +253,12 @@ export function reviseEscalation(policy: EscalationPolicy, state: EscalationStat
   let s: EscalationState = { ...rest, ...(severity !== undefined ? { severity } : {}), timed: [...kept, ...added].sort((a, b) => a.dueAt - b.dueAt), timedFired: fired };
   const actions: EscalationAction[] = [];
   if (s.status === 'active' || s.status === 'exhausted') {
+    // A target that passed before the change, its timer not yet run (opsbook busy or down), was missed all the same.
+    const passed = s.responseMissAt ?? null;
+    if (passed !== null && passed <= now) {
+      s = { ...s, responseMissAt: null, responseMissedAt: passed };
+      actions.push({ type: 'response_missed', incidentId: s.incidentId, policyId: s.policyId, at: passed, ...(state.severity !== undefined ? { severity: state.severity } : {}) });
+    }
     // Nobody has answered: the new target is watched unless one as late or later was missed already.
     const due = incident.responseTargetMs !== undefined ? openedAt + incident.responseTargetMs : null;
     s = { ...s, responseMissAt: due !== null && (s.responseMissedAt === undefined || due > s.responseMissedAt) ? due : null };
