@@ -75,4 +75,12 @@ describe('review response times', () => {
     const md = review({ incident: incident({ acknowledgedAt: OPENED + 90_000, resolvedAt: OPENED + 5 * MIN }) });
     expect(row(md, 'time to acknowledge')).toBe('| time to acknowledge | 1 min 30 s | 15 min |');
   });
+
+  it('lists the targets recorded missed on the timeline, and counts an incident never acknowledged as missed from that record', () => {
+    const due = OPENED + 15 * MIN;
+    const line: TimelineEntry = { id: 'tl-1', incidentId: 'inc_1', at: due, kind: 'escalation', actor: 'system:escalation', text: 'response target 15m missed', data: { event: 'response_target_missed', responseDueAt: due, severity: 'P1' } };
+    const open = review({ incident: incident({ state: 'triggered', severity: 'P1', responseDueAt: due }), timeline: [line] });
+    expect(row(open, 'time to acknowledge')).toBe('| time to acknowledge | — | 15 min, due 2026-12-04T18:15:00Z (**missed target**: not acknowledged) |');
+    expect(open).toContain('- Response target of P1 missed at 2026-12-04T18:15:00Z: not acknowledged by then.');
+  });
 });

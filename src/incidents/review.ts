@@ -1,3 +1,4 @@
+import { responseMisses } from './response-target.js';
 import type { Incident, IncidentAlert, Severity, TimelineEntry } from './types.js';
 
 /** A command a responder ran, as the post-incident review shows it. */
@@ -63,10 +64,11 @@ function targetText(severity: Severity | undefined): string | undefined {
  * severity says so, and follows severity changes): met, missed and by how much, or missed with nobody
  * acknowledging. Without a due time (no calendar to read) there is nothing to judge.
  */
-function responseVerdict(due: number | undefined, acknowledgedAt: number | undefined, resolvedAt: number | undefined): string {
-  if (due === undefined) return '';
+function responseVerdict(due: number | undefined, acknowledgedAt: number | undefined, resolvedAt: number | undefined, recordedMissed: boolean): string {
+  if (due === undefined) return recordedMissed && acknowledgedAt === undefined ? ' (**missed target**: not acknowledged)' : '';
   const when = `, due ${iso(due)}`;
   if (acknowledgedAt !== undefined) return acknowledgedAt <= due ? `${when} (within target)` : `${when} (**missed target** by ${span(acknowledgedAt - due)})`;
+  if (recordedMissed) return `${when} (**missed target**: not acknowledged)`;
   if (resolvedAt === undefined) return when;
   return resolvedAt <= due ? `${when} (resolved within target, not acknowledged)` : `${when} (**missed target**: not acknowledged)`;
 }
@@ -93,14 +95,17 @@ export function renderReview(r: ReviewInput): string {
   const impactEnd = resolvedAt ?? Math.max(...r.alerts.map((a) => a.resolvedAt ?? a.lastFiredAt), incident.updatedAt);
   const target = targetText(r.severity);
   const ackDelay = acknowledgedAt === undefined ? undefined : acknowledgedAt - incident.openedAt;
+  // The targets recorded missed as they passed (the escalation's record: it follows held pages and severity changes).
+  const misses = responseMisses(r.timeline);
   const followUps = r.timeline.filter((t) => t.kind === 'note' && /^(todo|follow-?up)\s*:/i.test(t.text));
 
   const responseTimes = [
     '| measure | time | against target |',
     '|---|---|---|',
-    `| time to acknowledge | ${span(ackDelay)} | ${target === undefined ? '—' : `${target}${responseVerdict(incident.responseDueAt, acknowledgedAt, resolvedAt)}`} |`,
+    `| time to acknowledge | ${span(ackDelay)} | ${target === undefined ? '—' : `${target}${responseVerdict(incident.responseDueAt, acknowledgedAt, resolvedAt, misses.length > 0)}`} |`,
     `| time to mitigate | ${span(mitigatedAt === undefined ? undefined : mitigatedAt - incident.openedAt)} | — |`,
     `| time to resolve | ${span(resolvedAt === undefined ? undefined : resolvedAt - incident.openedAt)} | — |`,
+    ...(misses.length > 0 ? ['', ...misses.map((m) => `- Response target${m.severity ? ` of ${m.severity}` : ''} missed at ${iso(m.responseDueAt)}: not acknowledged by then.`)] : []),
   ];
   const timeline = r.timeline.map((t) => `- ${iso(t.at)} **${t.kind}** ${t.actor}: ${t.text.replace(/\n/g, ' ')}`);
   const acknowledgement = r.timeline.find((t) => t.kind === 'status' && t.data.to === 'acknowledged');

@@ -61,6 +61,12 @@ export interface EscalationDriverOptions {
    */
   lock?: (trx: Transaction<Database>) => Promise<void>;
   onExhausted?: (incidentId: string, policyId: string, trx: Transaction<Database>) => Promise<void>;
+  /**
+   * The incident's response target passed at `at` (its due time, earlier than now when catching up)
+   * with its escalation unanswered: called once per target, in the transaction that saves the state
+   * recording it, so the record and what it writes (the timeline's line) commit together.
+   */
+  onResponseMissed?: (miss: { incidentId: string; at: number; severity?: string }, trx: Transaction<Database>) => Promise<void>;
   /** Called after a step's transaction commits, for work that must not hold it (waking the outbox). */
   onCommitted?: () => Promise<void> | void;
   /**
@@ -368,6 +374,10 @@ export class EscalationDriver {
   private async send(trx: Transaction<Database>, action: EscalationAction, policy: EscalationPolicy, state: EscalationState, pages: PendingPage[]): Promise<void> {
     if (action.type === 'exhausted') {
       await this.opts.onExhausted?.(action.incidentId, action.policyId, trx);
+      return;
+    }
+    if (action.type === 'response_missed') {
+      await this.opts.onResponseMissed?.({ incidentId: action.incidentId, at: action.at, ...(action.severity !== undefined ? { severity: action.severity } : {}) }, trx);
       return;
     }
     const base = { incidentId: action.incidentId, policyId: action.policyId, stepIndex: action.stepIndex, round: action.round, at: action.at };

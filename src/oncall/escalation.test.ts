@@ -87,7 +87,8 @@ describe('escalation', () => {
     const clock = new SimulatedClock(0);
     const run = drive(policy, clock, startEscalation(policy, { id: 'inc-4', openedAt: 0, responseTargetMs: 10 * MINUTE }, 0));
     await clock.advance(10 * MINUTE);
-    expect(notified(run.log)).toEqual(['r0s0:start@0', `r0s1:response_target@${10 * MINUTE}`]);
+    // The miss is recorded (the incident's timeline line) before the step it pages.
+    expect(notified(run.log)).toEqual(['r0s0:start@0', `response_missed@${10 * MINUTE}`, `r0s1:response_target@${10 * MINUTE}`]);
     // Step 2's own 1-hour timeout counts from the early escalation; the target fires only once.
     await clock.advance(HOUR);
     expect(notified(run.log).at(-1)).toBe(`r0s2:timeout@${70 * MINUTE}`);
@@ -96,11 +97,16 @@ describe('escalation', () => {
   it('ignores the response target when turned off, or when it comes after the timeout', () => {
     const off = { ...policy, escalateOnResponseTarget: false };
     const s = startEscalation(off, { id: 'inc-5', responseTargetMs: MINUTE }, 0).state;
-    expect(s.nextAt).toBe(15 * MINUTE);
+    // Turned off, the target pages nobody: it is only recorded missed, and the chain waits for its timeout.
+    const missed = onTimer(off, s, MINUTE);
+    expect(notified(missed.actions)).toEqual([`response_missed@${MINUTE}`]);
+    expect(missed.state.nextAt).toBe(15 * MINUTE);
     const late = startEscalation(policy, { id: 'inc-6', responseTargetMs: 2 * HOUR }, 0);
     const r = onTimer(policy, late.state, 15 * MINUTE);
     expect(notified(r.actions)).toEqual([`r0s1:timeout@${15 * MINUTE}`]);
     expect(r.state.nextAt).toBe(75 * MINUTE);
+    // The target, after the timeout, is still recorded missed when it passes.
+    expect(notified(onTimer(policy, r.state, 2 * HOUR).actions)).toEqual([`r0s2:timeout@${75 * MINUTE}`, `response_missed@${2 * HOUR}`]);
   });
 
   it('resumes after a restart from the saved row, catching up on missed steps in order', async () => {

@@ -51,6 +51,14 @@ export interface EscalationState {
   responseDeadline: number | null;
   /** When the response target fired (it fires once, whatever the severity changes to later). */
   responseFiredAt?: number;
+  /**
+   * When the incident's response target passes: if nobody has answered by then, the incident's
+   * timeline says the target was missed (whatever the policy's `escalate_on_response_target`).
+   * Null or absent when there is none, or it passed already.
+   */
+  responseMissAt?: number | null;
+  /** The latest response target recorded missed: a severity change re-arms only a later one. */
+  responseMissedAt?: number;
   /** The earliest pending deadline: when `onTimer` must next run. Null when nothing is pending. */
   nextAt: number | null;
   stoppedAt: number | null;
@@ -99,7 +107,9 @@ export type EscalationAction =
       at: number;
     }
   | ({ type: 'page'; incidentId: string; policyId: string; at: number } & Omit<PendingPage, 'dueAt'>)
-  | { type: 'exhausted'; incidentId: string; policyId: string; at: number };
+  | { type: 'exhausted'; incidentId: string; policyId: string; at: number }
+  /** The incident's response target passed unanswered at `at` (its due time): the timeline says so. */
+  | { type: 'response_missed'; incidentId: string; policyId: string; at: number; severity?: string };
 
 export interface EscalationResult {
   state: EscalationState;
@@ -107,7 +117,7 @@ export interface EscalationResult {
 }
 
 function withNextAt(s: EscalationState): EscalationState {
-  const pending = [s.stepDeadline, s.responseDeadline, ...(s.timed ?? []).map((t) => t.dueAt), ...(s.pages ?? []).map((p) => p.dueAt)].filter(
+  const pending = [s.stepDeadline, s.responseDeadline, s.responseMissAt ?? null, ...(s.timed ?? []).map((t) => t.dueAt), ...(s.pages ?? []).map((p) => p.dueAt)].filter(
     (t): t is number => t !== null,
   );
   return { ...s, nextAt: pending.length ? Math.min(...pending) : null };
@@ -199,6 +209,7 @@ export function startEscalation(policy: EscalationPolicy, incident: EscalationIn
     stepStartedAt: now,
     stepDeadline: first ? now + policy.steps[first.stepIndex]!.timeoutMs : null,
     responseDeadline,
+    responseMissAt: incident.responseTargetMs !== undefined ? openedAt + incident.responseTargetMs : null,
     nextAt: null,
     stoppedAt: null,
     stoppedBy: null,
@@ -242,6 +253,15 @@ export function reviseEscalation(policy: EscalationPolicy, state: EscalationStat
   let s: EscalationState = { ...rest, ...(severity !== undefined ? { severity } : {}), timed: [...kept, ...added].sort((a, b) => a.dueAt - b.dueAt), timedFired: fired };
   const actions: EscalationAction[] = [];
   if (s.status === 'active' || s.status === 'exhausted') {
+    // A target that passed before the change, its timer not yet run (opsbook busy or down), was missed all the same.
+    const passed = s.responseMissAt ?? null;
+    if (passed !== null && passed <= now) {
+      s = { ...s, responseMissAt: null, responseMissedAt: passed };
+      actions.push({ type: 'response_missed', incidentId: s.incidentId, policyId: s.policyId, at: passed, ...(state.severity !== undefined ? { severity: state.severity } : {}) });
+    }
+    // Nobody has answered: the new target is watched unless one as late or later was missed already.
+    const due = incident.responseTargetMs !== undefined ? openedAt + incident.responseTargetMs : null;
+    s = { ...s, responseMissAt: due !== null && (s.responseMissedAt === undefined || due > s.responseMissedAt) ? due : null };
     const target = s.responseFiredAt === undefined && policy.escalateOnResponseTarget && incident.responseTargetMs !== undefined ? openedAt + incident.responseTargetMs : null;
     if (s.status === 'active' && s.stepIndex >= 0) s = { ...s, responseDeadline: target };
     else {
@@ -276,12 +296,19 @@ export function schedulePages(state: EscalationState, pages: PendingPage[]): Esc
  */
 export function onTimer(policy: EscalationPolicy, state: EscalationState, now: number): EscalationResult {
   checkPolicy(policy, state);
-  if (state.status === 'resolved' || state.nextAt === null) return { state, actions: [] };
+  // A resolved escalation keeps only a missed response target it had not recorded yet (see resolveEscalation).
+  if (state.nextAt === null || (state.status === 'resolved' && (state.responseMissAt ?? null) === null)) return { state, actions: [] };
   const actions: EscalationAction[] = [];
   let s = state;
-  const bound = policy.steps.length * (policy.repeat + 1) + 2 + (s.timed?.length ?? 0) + (s.pages?.length ?? 0);
+  const bound = policy.steps.length * (policy.repeat + 1) + 3 + (s.timed?.length ?? 0) + (s.pages?.length ?? 0);
   for (let i = 0; i < bound && s.nextAt !== null && s.nextAt <= now; i++) {
     const due = s.nextAt;
+    if (s.responseMissAt === due) {
+      // Recorded before the step the same instant pages: the timeline reads "missed", then who was paged for it.
+      s = withNextAt({ ...s, responseMissAt: null, responseMissedAt: due });
+      actions.push({ type: 'response_missed', incidentId: s.incidentId, policyId: s.policyId, at: due, ...(s.severity !== undefined ? { severity: s.severity } : {}) });
+      continue;
+    }
     if (s.stepDeadline === due || s.responseDeadline === due) {
       s = advanceChain(policy, s, due, actions);
       continue;
@@ -358,23 +385,37 @@ export function escalateEscalation(policy: EscalationPolicy, state: EscalationSt
  * An acknowledgement stops the chain: no further step is notified, and paged people's later rules
  * are dropped. Timed steps (and the rules of people they paged) go on until resolution. An
  * exhausted chain becomes acknowledged too (it keeps when it ran out): the status says the
- * acknowledgement reached the escalation, which the look for missed pages reads.
+ * acknowledgement reached the escalation, which the look for missed pages reads. The response
+ * target is no longer watched, unless it passed before the acknowledgement unrecorded (see `unrecordedMiss`).
  */
 export function acknowledgeEscalation(state: EscalationState, now: number, by?: string): EscalationState {
   if (state.status === 'resolved' || state.status === 'acknowledged') return state;
   const pages = (state.pages ?? []).filter((p) => p.untilResolved);
-  if (state.status === 'exhausted') return withNextAt({ ...state, status: 'acknowledged', pages, stoppedBy: by ?? null });
-  return withNextAt({ ...state, status: 'acknowledged', stepDeadline: null, responseDeadline: null, pages, stoppedAt: now, stoppedBy: by ?? null });
+  const responseMissAt = unrecordedMiss(state, now);
+  if (state.status === 'exhausted') return withNextAt({ ...state, status: 'acknowledged', pages, responseMissAt, stoppedBy: by ?? null });
+  return withNextAt({ ...state, status: 'acknowledged', stepDeadline: null, responseDeadline: null, responseMissAt, pages, stoppedAt: now, stoppedBy: by ?? null });
+}
+
+/**
+ * The response target an answer at `now` leaves to be recorded missed: one that passed before it
+ * (strictly: an answer at the due instant is in time) and was not recorded yet, because the timer
+ * had not run (opsbook was down, or busy). Null otherwise: answered in time, nothing to record.
+ */
+function unrecordedMiss(state: EscalationState, now: number): number | null {
+  const due = state.responseMissAt ?? null;
+  return due !== null && due < now ? due : null;
 }
 
 /**
  * Resolving the incident stops everything, timed steps included, and the escalation is resolved
  * whatever its status: the status says the resolution reached it (the look for missed pages reads
- * it). One stopped before (acknowledged, exhausted) keeps when and by whom.
+ * it). One stopped before (acknowledged, exhausted) keeps when and by whom. A response target that
+ * passed before the resolution and was not recorded yet stays due (see `unrecordedMiss`).
  */
 export function resolveEscalation(state: EscalationState, now: number, by?: string): EscalationState {
   if (state.status === 'resolved') return state;
-  const cleared = { ...state, status: 'resolved' as const, stepDeadline: null, responseDeadline: null, nextAt: null, timed: [], pages: [] };
+  const responseMissAt = unrecordedMiss(state, now);
+  const cleared = { ...state, status: 'resolved' as const, stepDeadline: null, responseDeadline: null, responseMissAt, nextAt: responseMissAt, timed: [], pages: [] };
   if (state.status !== 'active') return cleared;
   return { ...cleared, stoppedAt: now, stoppedBy: by ?? null };
 }

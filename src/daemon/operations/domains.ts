@@ -16,6 +16,7 @@ import type { OperationsHost } from './host.js';
 import { alertEngineOptions, incidentConfig, ownedRules, ruleLeases } from './ownership.js';
 import { personalRules } from './paging.js';
 import { PagingWatch } from './paging-watch.js';
+import { recordResponseMissed } from './response-target.js';
 import type { StuckEscalations } from './stuck-escalations.js';
 
 /** What the domain services call back into, once the pipeline exists. */
@@ -61,6 +62,10 @@ export async function openDomains(daemon: OperationsHost, pipeline: { ops?: Pipe
     // A step writes its pages' timeline lines: the incident writers' lock first, as every incident write.
     lock: (trx) => holder.effects!.lockIncidentWrites(trx),
     onCommitted: () => holder.effects!.afterCommit(),
+    // The response target passed unanswered: its timeline line, in the transaction recording it (which holds the lock).
+    onResponseMissed: async (miss, trx) => {
+      await recordResponseMissed(daemon, trx, miss);
+    },
     // A step that keeps failing raises an incident about opsbook; one that runs again resolves it.
     onStepFailed: (incidentId, failure) => pipeline.ops?.stuckEscalations.stepFailed(incidentId, failure.err, failure.attempts),
     onStepRan: (incidentId) => pipeline.ops?.stuckEscalations.stepRan(incidentId),

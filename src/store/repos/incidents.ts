@@ -382,6 +382,14 @@ export async function listTimeline(db: Db, incidentId: string): Promise<Timeline
   return (await timelineQ(db, { incidentId })).rows;
 }
 
+/**
+ * An incident's timeline lines whose data holds `fragment` (a marker such as an `event` value), in
+ * time order: a few lines looked for among many, without reading the rest.
+ */
+export async function timelineLinesWithData(db: Db, incidentId: string, fragment: string): Promise<TimelineRow[]> {
+  return db.selectFrom('incident_timeline').selectAll().where('incident_id', '=', incidentId).where('data', 'like', `%${fragment}%`).orderBy('at').orderBy('seq').execute();
+}
+
 export async function insertChangeEvent(db: Db, row: ChangeEventRow): Promise<void> {
   await db.insertInto('change_events').values(row).execute();
 }

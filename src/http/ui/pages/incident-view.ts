@@ -1,5 +1,5 @@
 import type { Daemon } from '../../../daemon/index.js';
-import { ALLOWED_TRANSITIONS, configuredLadder, INCIDENT_ROLES, OPEN_STATES, ROLE_NAMES, type Incident, type IncidentAlert, type IncidentRoleHolder, type TimelineEntry } from '../../../incidents/index.js';
+import { ALLOWED_TRANSITIONS, configuredLadder, INCIDENT_ROLES, OPEN_STATES, recordedResponseMisses, RESPONSE_TARGET_MISSED, ROLE_NAMES, type Incident, type IncidentAlert, type IncidentRoleHolder, type TimelineEntry } from '../../../incidents/index.js';
 import { duration, severityBadge, when, whenSecond } from '../components.js';
 import { incidentReader } from '../data/incidents.js';
 import { html, type Html } from '../html.js';
@@ -29,17 +29,26 @@ export function allowedMoves(incident: Incident): Array<(typeof MOVES)[number]> 
 }
 
 
-/** The response clock: time left before the severity's target, or how it went. */
-function responseClock(incident: Incident, now: number): Html {
+/**
+ * The response clock: time left before the severity's target, or how it went. `missedAt`: the due
+ * time of the latest target recorded missed on the timeline (the escalation's record, which follows
+ * held pages and severity changes), marked missed whatever happened after.
+ */
+function responseClock(incident: Incident, now: number, missedAt: number | undefined): Html {
   const due = incident.responseDueAt;
-  if (due === undefined) return html``;
-  const target = due - incident.openedAt;
+  const target = due !== undefined ? html` (target ${duration(due - incident.openedAt)})` : '';
   if (incident.acknowledgedAt !== undefined) {
     const took = incident.acknowledgedAt - incident.openedAt;
-    return html`<li>Response <strong>${took <= target ? 'within' : 'past'}</strong> target: acknowledged after ${duration(took)} (target ${duration(target)})</li>`;
+    const missed = missedAt !== undefined || (due !== undefined && incident.acknowledgedAt > due);
+    if (due === undefined && !missed) return html``;
+    return html`<li${missed ? html` class="response-missed"` : ''}>Response <strong>${missed ? 'missed' : 'within'}</strong> target: acknowledged after ${duration(took)}${target}</li>`;
   }
+  if (missedAt !== undefined) {
+    return html`<li class="due overdue response-missed">Response target <strong>missed</strong> at ${when(missedAt)}: not acknowledged by then${target}</li>`;
+  }
+  if (due === undefined || incident.resolvedAt !== undefined) return html``;
   return due >= now
-    ? html`<li class="due">Response due in <strong data-until="${due}">${duration(due - now)}</strong> (target ${duration(target)})</li>`
+    ? html`<li class="due">Response due in <strong data-until="${due}">${duration(due - now)}</strong>${target}</li>`
     : html`<li class="due overdue">Response target <strong>missed</strong> by <span data-since="${due}">${duration(now - due)}</span></li>`;
 }
 
@@ -73,11 +82,13 @@ export async function incidentHeader(daemon: Daemon, incident: Incident): Promis
   const reader = incidentReader(daemon);
   const open = incident.resolvedAt === undefined;
   const { escalation_policies: policies, schedules } = daemon.config;
-  const [alerts, roles, next] = await Promise.all([
+  const [alerts, roles, next, misses] = await Promise.all([
     reader.alerts(incident.id),
     reader.roles(incident.id),
     open ? upcomingPage(daemon.store.db, policies, schedules, incident.id) : undefined,
+    recordedResponseMisses(daemon.store.db, incident.id),
   ]);
+  const missedAt = misses.at(-1)?.responseDueAt;
   const now = daemon.clock.now();
   return html`<div class="incident-head card" data-live="incident:${incident.id}">
 <p class="head-line">${severityBadge(incident.severity)} <span class="istate istate-${incident.state}" data-incident-state="${incident.state}">${incident.state}</span>
@@ -85,7 +96,7 @@ export async function incidentHeader(daemon: Daemon, incident: Incident): Promis
  · opened ${when(incident.openedAt)}${incident.service ? html` · service <strong>${incident.service}</strong>` : ''}</p>
 <ul class="facts">
 ${trigger(incident, alerts)}
-${open ? html`${responseClock(incident, now)}${nextPage(next, now)}` : html`<li>Resolved ${when(incident.resolvedAt)}</li>`}
+${open ? html`${responseClock(incident, now, missedAt)}${nextPage(next, now)}` : html`<li>Resolved ${when(incident.resolvedAt)}</li>${responseClock(incident, now, missedAt)}`}
 ${incident.runbook ? html`<li>Runbook: <a href="${runbookViewPath(incident.runbook)}">${incident.runbook}</a></li>` : ''}
 ${rolesLine(roles)}
 </ul>
@@ -134,8 +145,8 @@ export async function timelinePanel(daemon: Daemon, incidentId: string): Promise
   const timeline = await incidentReader(daemon).timeline(incidentId);
   return html`<section class="card timeline-panel" aria-labelledby="h-timeline" data-live="incidenttimeline:${incidentId}" tabindex="0">
 <h2 id="h-timeline">Timeline</h2>
-<ol class="timeline" reversed>${collapse(timeline).reverse().map(({ entry: e, more }) => html`<li class="tl tl-${e.kind}">${whenSecond(e.at)} <span class="tl-kind">${e.kind}</span> <span class="tl-actor">${e.actor}</span> — ${e.text}${more.length
-    ? html`<details><summary>${more.length} more like it, the last ${when(more.at(-1)!.at)}</summary><ul>${more.map((m) => html`<li>${when(m.at)} ${m.text}</li>`)}</ul></details>`
+<ol class="timeline" reversed>${collapse(timeline).reverse().map(({ entry: e, more }) => html`<li class="tl tl-${e.kind}${e.data.event === RESPONSE_TARGET_MISSED ? ' tl-missed' : ''}">${whenSecond(e.at)} <span class="tl-kind">${e.kind}</span> <span class="tl-actor">${e.actor}</span> — ${e.text}${more.length
+    ? html`<details><summary>${more.length} more like it, the last ${whenSecond(more.at(-1)!.at)}</summary><ul>${more.map((m) => html`<li>${whenSecond(m.at)} ${m.text}</li>`)}</ul></details>`
     : ''}</li>`)}</ol>
 </section>`;
 }
