@@ -129,7 +129,17 @@ export interface IncidentListFilter {
  * rows through the primary key, or through (state, id) / (severity, id) when filtered.
  */
 export function listIncidentsQuery(db: Db, filter: IncidentListFilter = {}) {
-  let q = db.selectFrom('incidents').selectAll();
+  return incidentsMatching(db, filter).selectAll().orderBy('id', 'desc').limit(Math.min(Math.max(filter.limit ?? 50, 1), 500));
+}
+
+/** How many incidents match `filter` (its limit ignored): what a page of them left out. */
+export async function countIncidents(db: Db, filter: IncidentListFilter = {}): Promise<number> {
+  const row = await incidentsMatching(db, filter).select((eb) => eb.fn.countAll<number | string | bigint>().as('n')).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+function incidentsMatching(db: Db, filter: IncidentListFilter) {
+  let q = db.selectFrom('incidents');
   const states = filter.state === undefined ? [] : typeof filter.state === 'string' ? [filter.state] : [...filter.state];
   if (states.length === 1) q = q.where('state', '=', states[0]!);
   else if (states.length > 1) q = q.where('state', 'in', states);
@@ -145,7 +155,7 @@ export function listIncidentsQuery(db: Db, filter: IncidentListFilter = {}) {
       ]),
     );
   }
-  return q.orderBy('id', 'desc').limit(Math.min(Math.max(filter.limit ?? 50, 1), 500));
+  return q;
 }
 
 export async function listIncidents(db: Db, filter: IncidentListFilter = {}): Promise<IncidentRow[]> {
