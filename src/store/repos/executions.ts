@@ -195,11 +195,35 @@ export async function upsertRecoveryTest(db: Db, row: RecoveryTestRow): Promise<
   await db.insertInto('recovery_tests').values(row).execute();
 }
 
-/** Recovery-test history of one procedure, oldest first. */
-export async function listRecoveryTests(db: Db, procedure?: string, limit = 500): Promise<RecoveryTestRow[]> {
-  let q = db.selectFrom('recovery_tests').selectAll().orderBy('started_at', 'asc');
-  if (procedure) q = q.where('procedure', '=', procedure);
-  return q.limit(limit).execute();
+export interface RecoveryTestFilter {
+  procedure?: string;
+  /** Only runs started at or after this instant. */
+  from?: number;
+  /** Only runs started before this instant. */
+  to?: number;
+}
+
+/**
+ * Every recovery-test run that matches, oldest first, read a page at a time by the (start, id)
+ * cursor: a report's history and its latest run (a cap here kept the oldest and dropped the newest).
+ */
+export async function listRecoveryTests(db: Db, filter: RecoveryTestFilter = {}): Promise<RecoveryTestRow[]> {
+  const all: RecoveryTestRow[] = [];
+  let after: RecoveryTestRow | undefined;
+  for (;;) {
+    let q = db.selectFrom('recovery_tests').selectAll().orderBy('started_at', 'asc').orderBy('execution_id', 'asc');
+    if (filter.procedure) q = q.where('procedure', '=', filter.procedure);
+    if (filter.from !== undefined) q = q.where('started_at', '>=', filter.from);
+    if (filter.to !== undefined) q = q.where('started_at', '<', filter.to);
+    if (after) {
+      const { started_at: at, execution_id: id } = after;
+      q = q.where((eb) => eb.or([eb('started_at', '>', at), eb.and([eb('started_at', '=', at), eb('execution_id', '>', id)])]));
+    }
+    const rows = await q.limit(ALL_PAGE).execute();
+    all.push(...rows);
+    if (rows.length < ALL_PAGE) return all;
+    after = rows.at(-1);
+  }
 }
 
 /**
