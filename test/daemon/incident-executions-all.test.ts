@@ -3,13 +3,15 @@
  * PostgreSQL: the post-incident review lists every step of every execution (not the newest 100),
  * running a step finds the execution of that procedure still running however many newer ones the
  * incident has (not a second one started beside it), and the incident page shows a bounded list of
- * executions and of deliveries, and the incident list a page of incidents, each saying how many it
- * left out and linking to the rest.
+ * executions and of deliveries, the incident list a page of incidents and the overview the newest 200
+ * open ones, each saying how many it left out and linking to the rest.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { webAuthFor } from '../../src/http/sessions/index.js';
 import { setUserPassword } from '../../src/http/sessions/index.js';
 import { listExecutions } from '../../src/executions/index.js';
+import { OPEN_STATES } from '../../src/incidents/index.js';
+import { countIncidents } from '../../src/store/index.js';
 import { postgresUp } from '../support/services.js';
 import { storeTargets } from '../support/store-targets.js';
 import { startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
@@ -37,7 +39,7 @@ for (const target of storeTargets('opsbook-incident-executions-all', { migrated:
         `incident-executions-all-${target.name}`,
         {
           'runbooks/orders.md': '# Orders\n\n## RB-001: Orders down\n\n**Diagnosis:**\n\n1. Look\n\n```bash\necho looked\n```\n',
-          'ops.yaml': `storage:\n  url: "${opened.url}"\nusers:\n  - { name: ana, role: admin }\nservices:\n  - { id: orders, shell: { allow: [echo] } }\nrunbooks: [runbooks/*.md]\n`,
+          'ops.yaml': `storage:\n  url: "${opened.url}"\nusers:\n  - { name: ana, role: admin }\nservices:\n  - { id: orders, shell: { allow: [echo] } }\nrunbooks: [runbooks/*.md]\nstatus_page:\n  title: Orders status\n  publish: manual\n  services: [{ service: orders, name: Orders }]\n`,
         },
         { beforeServer: (daemon) => webAuthFor(daemon) },
       );
@@ -121,8 +123,8 @@ for (const target of storeTargets('opsbook-incident-executions-all', { migrated:
 
     it('lists incidents a page at a time, saying how many older ones a page left out and linking to them', async () => {
       const d = app.daemon;
-      // With the incident above, 105: a page of 100 and 5 older.
-      for (let i = 0; i < 104; i++) await d.operations!.createIncident({ title: `another incident ${i}`, severity: 'P4', service: 'orders' }, ana);
+      // 105 in all: a page of 100 and 5 older.
+      for (let i = await countIncidents(d.store.db); i < 105; i++) await d.operations!.createIncident({ title: `another incident ${i}`, severity: 'P4', service: 'orders' }, ana);
       const first = await app.app.inject({ url: '/incidents', headers: { cookie: session.cookie } });
       expect(first.statusCode).toBe(200);
       expect(first.body).not.toContain(`/incidents/${incidentId}"`);
@@ -134,6 +136,27 @@ for (const target of storeTargets('opsbook-incident-executions-all', { migrated:
       expect(older.body).toContain(`/incidents/${incidentId}"`);
       expect(older.body.match(/<tr><th scope="row"><a href="\/incidents\//g) ?? []).toHaveLength(5);
       expect(older.body).not.toContain('older incident');
+    });
+
+    it('says on the overview how many open incidents past the newest 200 it did not list', async () => {
+      const d = app.daemon;
+      // 210 open incidents: the overview lists 200.
+      for (let i = await countIncidents(d.store.db, { state: OPEN_STATES }); i < 210; i++) await d.operations!.createIncident({ title: `yet another incident ${i}`, severity: 'P4', service: 'orders' }, ana);
+      const res = await app.app.inject({ url: '/', headers: { cookie: session.cookie } });
+      expect(res.statusCode).toBe(200);
+      expect(res.body.match(/<li><a href="\/incidents\/inc_/g) ?? []).toHaveLength(200);
+      const note = /(\d+) older open incidents? not shown here: <a href="([^"]+)"/.exec(res.body);
+      expect(note, 'a note of the open incidents left out').not.toBeNull();
+      expect(Number(note![1])).toBe(10);
+      expect(note![2]).toBe('/incidents');
+    });
+
+    it('offers every open incident of a public service for the status page, the oldest too', async () => {
+      const d = app.daemon;
+      for (let i = await countIncidents(d.store.db, { state: OPEN_STATES }); i < 210; i++) await d.operations!.createIncident({ title: `one more incident ${i}`, severity: 'P4', service: 'orders' }, ana);
+      const publish = await app.app.inject({ url: '/status/publish', headers: { cookie: session.cookie } });
+      expect(publish.statusCode).toBe(200);
+      expect(publish.body).toContain(`action="/status/publish/${incidentId}"`);
     });
 
     it('pages the delivery log, and refuses a page start that is not a count, naming it', async () => {
