@@ -195,7 +195,7 @@ export class Simulation {
 
   /** Every incident so far, oldest first, numbered in the order this test first saw them open. */
   private async incidents(): Promise<Array<Incident & { ordinal: number }>> {
-    const list = (await this.ops.incidents.list({ limit: 10_000 })).sort((a, b) => a.openedAt - b.openedAt || a.id.localeCompare(b.id));
+    const list = (await this.ops.incidents.listAll()).sort((a, b) => a.openedAt - b.openedAt || a.id.localeCompare(b.id));
     for (const i of list) if (!this.ordinals.has(i.id)) this.ordinals.set(i.id, this.ordinals.size + 1);
     return list.map((i) => ({ ...i, ordinal: this.ordinals.get(i.id)! }));
   }

@@ -19,7 +19,7 @@ export interface CloseDeps {
  * ongoing, for ever). The audit log and the incident's timeline say so. Answers those closed.
  */
 export async function closeExecutionsOfIncident(deps: CloseDeps, incidentId: string, why = 'the incident resolved'): Promise<ExecutionSummary[]> {
-  const running = await listExecutionRows(deps.store.db, { incidentId, state: 'running', limit: 1000 });
+  const running = await listExecutionRows(deps.store.db, { incidentId, state: 'running' });
   const closed: ExecutionSummary[] = [];
   const link = deps.incidents ?? storeIncidentLink(deps.store);
   for (const row of running) {

@@ -14,7 +14,7 @@ export type {
   StepRunResult,
   TranscriptEntry,
 } from './types.js';
-export { ExecutionService, InProcessExecutions, listExecutions, listTranscript, type ExecutionDeps, type PlanOptions, type StartOptions } from './service.js';
+export { countExecutions, ExecutionService, InProcessExecutions, listExecutions, listTranscript, type ExecutionDeps, type PlanOptions, type StartOptions } from './service.js';
 export type { RunStepOptions } from './step-runner.js';
 export { authorise, type Confirmation, type Decision, type GateSettings } from './safety.js';
 export { buildPlan, settingsFor, flattenSteps, DEFAULT_TIMEOUT_MS, type PlanInput, type BuiltPlan } from './plan.js';

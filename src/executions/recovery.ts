@@ -13,9 +13,12 @@ export interface RecoveryTestResult {
   met: boolean;
 }
 
-/** Recovery-test history, oldest first, for one procedure (`FILE#ID` as executions record it) or all. */
-export async function recoveryTestHistory(store: Store, procedure?: string): Promise<RecoveryTestResult[]> {
-  return (await listRecoveryTests(store.db, procedure)).map((r) => ({
+/**
+ * Recovery-test history, oldest first, for one procedure (`FILE#ID` as executions record it) or all;
+ * every run, or those started in [from, to).
+ */
+export async function recoveryTestHistory(store: Store, procedure?: string, window: { from?: number; to?: number } = {}): Promise<RecoveryTestResult[]> {
+  return (await listRecoveryTests(store.db, { ...(procedure ? { procedure } : {}), ...window })).map((r) => ({
     executionId: r.execution_id,
     procedure: r.procedure,
     startedAt: Number(r.started_at),

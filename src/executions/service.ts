@@ -7,6 +7,7 @@ import { OpsbookError } from '../lib/errors/index.js';
 import { newId } from '../lib/ids.js';
 import type { Runbook } from '../runbooks/index.js';
 import {
+  countExecutionRows,
   findExecution,
   findExecutionOutput,
   insertExecution,
@@ -393,12 +394,23 @@ export class ExecutionService {
     return (await findExecutionOutput(this.deps.store.db, entry.id, stream)) ?? entry[stream];
   }
 
+  /** Newest first: one page with `limit`, every one that matches without it. */
   async listExecutions(filter: ExecutionListFilter = {}): Promise<ExecutionSummary[]> {
     return listExecutions(this.deps.store, filter);
   }
+
+  /** How many executions match `filter` (its limit ignored). */
+  async countExecutions(filter: ExecutionListFilter = {}): Promise<number> {
+    return countExecutions(this.deps.store, filter);
+  }
 }
 
-/** Executions newest first, e.g. `{ incidentId }` for an incident's review. */
+/** How many executions match `filter` (its limit ignored): what a bounded list left out. */
+export async function countExecutions(store: Store, filter: ExecutionListFilter = {}): Promise<number> {
+  return countExecutionRows(store.db, filter);
+}
+
+/** Executions newest first: one page with `limit`, all that match without it (e.g. `{ incidentId }` for an incident's review). */
 export async function listExecutions(store: Store, filter: ExecutionListFilter = {}): Promise<ExecutionSummary[]> {
   return (await listExecutionRows(store.db, filter)).map(toSummary);
 }

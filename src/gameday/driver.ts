@@ -128,7 +128,7 @@ export class Driver {
   }
 
   openIncidents(): Promise<Incident[]> {
-    return this.ops.incidents.list({ state: OPEN_STATES, limit: 100 });
+    return this.ops.incidents.listAll({ state: OPEN_STATES });
   }
 
   async incidentWith(ruleId: string): Promise<{ incident: Incident; alert: IncidentAlert } | undefined> {

@@ -279,7 +279,7 @@ export async function keepBackupsFresh(world: World): Promise<void> {
  */
 export async function closeFailingChannelIncidents(ops: Operations, config: OpsConfig): Promise<string[]> {
   const out: string[] = [];
-  for (const i of await ops.incidents.list({ state: OPEN_STATES, limit: 100 })) {
+  for (const i of await ops.incidents.listAll({ state: OPEN_STATES })) {
     const channel = i.labels[FAILING_CHANNEL_LABEL];
     if (!channel) continue;
     out.push(channel);

@@ -19,6 +19,7 @@ import {
   insertIncidentAlert,
   listChangeEventsBetween,
   listIncidentAlerts,
+  listAllIncidents,
   listIncidents,
   listIncidentsOpenedBetween,
   listTimeline,
@@ -106,9 +107,14 @@ export class IncidentService extends IncidentCore {
     return incidentFromRow(row);
   }
 
-  /** Newest first; pass the last id of a page as `before` for the next. */
+  /** Newest first, one page (at most 500); pass the last id of a page as `before` for the next. */
   async list(filter: IncidentListFilter = {}): Promise<Incident[]> {
     return (await listIncidents(this.store.db, filter)).map(incidentFromRow);
+  }
+
+  /** Every incident that matches, newest first, however many: for callers that act on all of them. */
+  async listAll(filter: Omit<IncidentListFilter, 'limit'> = {}): Promise<Incident[]> {
+    return (await listAllIncidents(this.store.db, filter)).map(incidentFromRow);
   }
 
   async timeline(id: string): Promise<TimelineEntry[]> {

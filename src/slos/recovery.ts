@@ -58,8 +58,7 @@ export async function recoveryTimeStatus(store: Store, from: number, to: number)
   // The executions domain (and the runbook reader under it) loads only when recovery times are asked for.
   const { recoveryTestHistory } = await import('../executions/index.js');
   const byProcedure = new Map<string, RecoveryTimeStatus>();
-  for (const r of await recoveryTestHistory(store)) {
-    if (r.startedAt < from || r.startedAt >= to) continue;
+  for (const r of await recoveryTestHistory(store, undefined, { from, to })) {
     let s = byProcedure.get(r.procedure);
     if (!s) byProcedure.set(r.procedure, (s = { procedure: r.procedure, targetRtoMs: r.targetRtoMs, targetRpoMs: r.targetRpoMs, runs: 0, met: 0, latest: null, history: [] }));
     s.runs++;

@@ -9,7 +9,7 @@ import { newId } from '../lib/ids.js';
 import { enqueueNotification, signalOutbox } from '../notify/index.js';
 import {
   confirmStatusSubscriber, confirmedStatusSubscribers, countStatusSubscribers, deleteStatusSubscriber, findIncident, insertStatusIncident,
-  insertStatusUpdate, listIncidents, statusIncident, statusIncidentsSince, statusSubscriberByToken, statusUpdatesOf, upsertStatusSubscriber,
+  insertStatusUpdate, listAllIncidents, statusIncident, statusIncidentsSince, statusSubscriberByToken, statusUpdatesOf, upsertStatusSubscriber,
   withAuditEntry, type Database, type StatusIncidentRow, type StatusUpdateRow, type Store,
 } from '../store/index.js';
 import type { Kysely } from 'kysely';
@@ -118,7 +118,7 @@ export class StatusPage {
   async autoPublish(): Promise<number> {
     if (this.page.publish !== 'after_delay') return 0;
     const now = this.host.clock.now();
-    const open = await listIncidents(this.host.store.db, { state: OPEN_STATES as IncidentState[], limit: 500 });
+    const open = await listAllIncidents(this.host.store.db, { state: OPEN_STATES as IncidentState[] });
     let published = 0;
     for (const i of open) {
       const service = this.publicService(i.service);

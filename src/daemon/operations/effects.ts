@@ -466,7 +466,7 @@ export class IncidentEffects {
    * unless the outbox already holds a notification for it.
    */
   async reconcileEscalations(): Promise<void> {
-    const open = await this.incidents.list({ state: ['triggered'], limit: 500 });
+    const open = await this.incidents.listAll({ state: ['triggered'] });
     for (const incident of open) {
       if (incident.heldBy) continue;
       await this.pageMissed(incident);

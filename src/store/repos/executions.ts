@@ -33,17 +33,43 @@ export interface ExecutionListFilter {
   state?: string;
   /** Only executions with an id below this one (ids sort by start time): the next page. */
   before?: string;
+  /** At most this many: one page. Without it, every execution that matches. */
   limit?: number;
 }
 
-/** Newest first (ids sort by start time). */
-export async function listExecutionRows(db: Db, filter: ExecutionListFilter = {}): Promise<ExecutionRow[]> {
-  let q = db.selectFrom('executions').selectAll().orderBy('id', 'desc');
+/** How many rows one statement reads when every execution is asked for (each row holds its plan). */
+const ALL_PAGE = 500;
+
+function executionQuery(db: Db, filter: Omit<ExecutionListFilter, 'limit'>) {
+  let q = db.selectFrom('executions');
   if (filter.incidentId) q = q.where('incident_id', '=', filter.incidentId);
   if (filter.procedure) q = q.where('procedure', '=', filter.procedure);
   if (filter.state) q = q.where('state', '=', filter.state);
   if (filter.before) q = q.where('id', '<', filter.before);
-  return q.limit(filter.limit ?? 100).execute();
+  return q;
+}
+
+/**
+ * Newest first (ids sort by start time). With `limit`, one page of at most that many; without it,
+ * every execution that matches, read a page at a time by the id cursor (a caller that asks for no
+ * limit means all of them: a review, a close of every running one, never the newest few).
+ */
+export async function listExecutionRows(db: Db, filter: ExecutionListFilter = {}): Promise<ExecutionRow[]> {
+  const page = (before: string | undefined, size: number) => executionQuery(db, { ...filter, before }).selectAll().orderBy('id', 'desc').limit(size).execute();
+  if (filter.limit !== undefined) return page(filter.before, filter.limit);
+  const all: ExecutionRow[] = [];
+  for (let before = filter.before; ; ) {
+    const rows = await page(before, ALL_PAGE);
+    all.push(...rows);
+    if (rows.length < ALL_PAGE) return all;
+    before = rows.at(-1)!.id;
+  }
+}
+
+/** How many executions match (the limit is ignored): what a bounded list left out. */
+export async function countExecutionRows(db: Db, filter: ExecutionListFilter = {}): Promise<number> {
+  const row = await executionQuery(db, filter).select((eb) => eb.fn.countAll<number | string | bigint>().as('n')).executeTakeFirstOrThrow();
+  return Number(row.n);
 }
 
 /** Appends an entry with the next `seq` of its execution in its own transaction (see appendExecutionEntryIn). */
@@ -169,11 +195,35 @@ export async function upsertRecoveryTest(db: Db, row: RecoveryTestRow): Promise<
   await db.insertInto('recovery_tests').values(row).execute();
 }
 
-/** Recovery-test history of one procedure, oldest first. */
-export async function listRecoveryTests(db: Db, procedure?: string, limit = 500): Promise<RecoveryTestRow[]> {
-  let q = db.selectFrom('recovery_tests').selectAll().orderBy('started_at', 'asc');
-  if (procedure) q = q.where('procedure', '=', procedure);
-  return q.limit(limit).execute();
+export interface RecoveryTestFilter {
+  procedure?: string;
+  /** Only runs started at or after this instant. */
+  from?: number;
+  /** Only runs started before this instant. */
+  to?: number;
+}
+
+/**
+ * Every recovery-test run that matches, oldest first, read a page at a time by the (start, id)
+ * cursor: a report's history and its latest run (a cap here kept the oldest and dropped the newest).
+ */
+export async function listRecoveryTests(db: Db, filter: RecoveryTestFilter = {}): Promise<RecoveryTestRow[]> {
+  const all: RecoveryTestRow[] = [];
+  let after: RecoveryTestRow | undefined;
+  for (;;) {
+    let q = db.selectFrom('recovery_tests').selectAll().orderBy('started_at', 'asc').orderBy('execution_id', 'asc');
+    if (filter.procedure) q = q.where('procedure', '=', filter.procedure);
+    if (filter.from !== undefined) q = q.where('started_at', '>=', filter.from);
+    if (filter.to !== undefined) q = q.where('started_at', '<', filter.to);
+    if (after) {
+      const { started_at: at, execution_id: id } = after;
+      q = q.where((eb) => eb.or([eb('started_at', '>', at), eb.and([eb('started_at', '=', at), eb('execution_id', '>', id)])]));
+    }
+    const rows = await q.limit(ALL_PAGE).execute();
+    all.push(...rows);
+    if (rows.length < ALL_PAGE) return all;
+    after = rows.at(-1);
+  }
 }
 
 /**

@@ -111,6 +111,9 @@ export async function findIncident(db: Db, id: string): Promise<IncidentRow | un
   return (await findIncidentQ(db, { id })).rows[0];
 }
 
+/** The most incidents one page holds (a larger `limit` is cut to it). */
+const INCIDENT_PAGE_MAX = 500;
+
 export interface IncidentListFilter {
   state?: string | readonly string[];
   severity?: string;
@@ -129,7 +132,17 @@ export interface IncidentListFilter {
  * rows through the primary key, or through (state, id) / (severity, id) when filtered.
  */
 export function listIncidentsQuery(db: Db, filter: IncidentListFilter = {}) {
-  let q = db.selectFrom('incidents').selectAll();
+  return incidentsMatching(db, filter).selectAll().orderBy('id', 'desc').limit(Math.min(Math.max(filter.limit ?? 50, 1), INCIDENT_PAGE_MAX));
+}
+
+/** How many incidents match `filter` (its limit ignored): what a page of them left out. */
+export async function countIncidents(db: Db, filter: IncidentListFilter = {}): Promise<number> {
+  const row = await incidentsMatching(db, filter).select((eb) => eb.fn.countAll<number | string | bigint>().as('n')).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+function incidentsMatching(db: Db, filter: IncidentListFilter) {
+  let q = db.selectFrom('incidents');
   const states = filter.state === undefined ? [] : typeof filter.state === 'string' ? [filter.state] : [...filter.state];
   if (states.length === 1) q = q.where('state', '=', states[0]!);
   else if (states.length > 1) q = q.where('state', 'in', states);
@@ -145,11 +158,25 @@ export function listIncidentsQuery(db: Db, filter: IncidentListFilter = {}) {
       ]),
     );
   }
-  return q.orderBy('id', 'desc').limit(Math.min(Math.max(filter.limit ?? 50, 1), 500));
+  return q;
 }
 
 export async function listIncidents(db: Db, filter: IncidentListFilter = {}): Promise<IncidentRow[]> {
   return listIncidentsQuery(db, filter).execute();
+}
+
+/**
+ * Every incident that matches, newest first, read 500 a statement by the id cursor: for callers that
+ * act on all of them (a sweep, a test's results), which one page (at most 500) would cut short.
+ */
+export async function listAllIncidents(db: Db, filter: Omit<IncidentListFilter, 'limit'> = {}): Promise<IncidentRow[]> {
+  const all: IncidentRow[] = [];
+  for (let before = filter.before; ; ) {
+    const rows = await listIncidents(db, { ...filter, ...(before !== undefined ? { before } : {}), limit: INCIDENT_PAGE_MAX });
+    all.push(...rows);
+    if (rows.length < INCIDENT_PAGE_MAX) return all;
+    before = rows.at(-1)!.id;
+  }
 }
 
 /**

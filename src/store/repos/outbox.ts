@@ -303,12 +303,25 @@ export async function redriveOutbox(db: Kysely<Database>, id: string, now: numbe
 }
 
 /** The delivery log: every attempt, oldest first, for one incident or one outbox row. */
-export async function listDeliveries(db: Kysely<Database>, filter: { incidentId?: string; outboxId?: string; limit?: number }): Promise<DeliveryRow[]> {
+export async function listDeliveries(db: Kysely<Database>, filter: { incidentId?: string; outboxId?: string; limit?: number; offset?: number }): Promise<DeliveryRow[]> {
   let q = db.selectFrom('deliveries').selectAll().orderBy('at', 'asc').orderBy('attempt', 'asc').orderBy('id', 'asc');
   if (filter.incidentId) q = q.where('incident_id', '=', filter.incidentId);
   if (filter.outboxId) q = q.where('outbox_id', '=', filter.outboxId);
   if (filter.limit) q = q.limit(filter.limit);
+  if (filter.offset) q = q.offset(filter.offset);
   return q.execute();
+}
+
+/** The newest `limit` delivery attempts of an incident, shown oldest first as the log is: for a page that shows a bounded list. */
+export async function latestDeliveries(db: Kysely<Database>, incidentId: string, limit: number): Promise<DeliveryRow[]> {
+  const rows = await db.selectFrom('deliveries').selectAll().where('incident_id', '=', incidentId).orderBy('at', 'desc').orderBy('attempt', 'desc').orderBy('id', 'desc').limit(limit).execute();
+  return rows.reverse();
+}
+
+/** How many delivery attempts an incident's notifications had: what a bounded list left out. */
+export async function countDeliveries(db: Kysely<Database>, incidentId: string): Promise<number> {
+  const row = await db.selectFrom('deliveries').select((eb) => eb.fn.countAll<number | string | bigint>().as('n')).where('incident_id', '=', incidentId).executeTakeFirstOrThrow();
+  return Number(row.n);
 }
 
 /**

@@ -67,7 +67,8 @@ ${untrusted.length > 0 ? html`<div class="notice warning" role="note" id="untrus
 
 async function currentExecution(daemon: Daemon, incidentId: string, procedure: string, ctx: UiContext): Promise<string> {
   const svc = await executionsFor(daemon);
-  const running = (await svc.listExecutions({ incidentId })).find((e) => e.state === 'running' && e.procedure.toLowerCase() === procedure.toLowerCase());
+  // Every running one of the incident, however many newer ones it has: never a second run beside it.
+  const running = (await svc.listExecutions({ incidentId, state: 'running' })).find((e) => e.procedure.toLowerCase() === procedure.toLowerCase());
   if (running) return running.id;
   return (await svc.start(procedure, ctx.actor!, { incidentId })).id;
 }
@@ -99,11 +100,16 @@ async function postRun(ctx: UiContext): Promise<UiResult> {
   return { redirect: `/incidents/${encodeURIComponent(incidentId)}#exec-${id}` };
 }
 
-/** The incident's executions with their transcripts inline. */
+/** How many executions the incident page shows with their transcripts; the older ones are a link away. */
+export const PANEL_EXECUTIONS = 100;
+
+/** The incident's newest executions with their transcripts inline; how many older ones it left out, with a link to them. */
 export async function executionPanel(daemon: Daemon, incidentId: string, controls: { session: Session | undefined } | undefined): Promise<Html> {
   const svc = await executionsFor(daemon).catch(() => undefined);
-  const executions = svc ? await svc.listExecutions({ incidentId }) : [];
+  const executions = svc ? await svc.listExecutions({ incidentId, limit: PANEL_EXECUTIONS }) : [];
   if (!svc || executions.length === 0) return html`<div data-live="incidentexec:${incidentId}"></div>`;
+  const oldestShown = executions.at(-1)!.id;
+  const older = executions.length === PANEL_EXECUTIONS ? await svc.countExecutions({ incidentId, before: oldestShown }) : 0;
   const parts: Html[] = [];
   for (const e of executions) {
     const entries = await svc.transcript(e.id);
@@ -123,7 +129,10 @@ ${t.truncated ? html`<p class="muted">Output shortened in the transcript.</p>` :
     )}</ol>
 </article>`);
   }
-  return html`<section class="card" aria-labelledby="h-executions" data-live="incidentexec:${incidentId}"><h2 id="h-executions">Runbook executions</h2>${parts}</section>`;
+  const rest = older > 0
+    ? html`<p class="notice" id="executions-older">${older} older ${older === 1 ? 'execution' : 'executions'} not shown here: <a href="/executions?team=all&amp;incident=${encodeURIComponent(incidentId)}&amp;before=${encodeURIComponent(oldestShown)}">list them</a></p>`
+    : '';
+  return html`<section class="card" aria-labelledby="h-executions" data-live="incidentexec:${incidentId}"><h2 id="h-executions">Runbook executions</h2>${parts}${rest}</section>`;
 }
 
 export function executionRoutes(): UiRoute[] {

@@ -1,6 +1,6 @@
 import type { Daemon } from '../../../daemon/index.js';
 import { configuredLadder, INCIDENT_ROLES, type IncidentRole } from '../../../incidents/index.js';
-import { listDeliveries } from '../../../store/index.js';
+import { countDeliveries, countIncidents, latestDeliveries, listDeliveries, type DeliveryRow } from '../../../store/index.js';
 import { mayWriteFor, type Actor } from '../../../identity/index.js';
 import { teamLinks } from '../team-links.js';
 import { enforceTeamWrite, teamView } from '../../teams.js';
@@ -8,13 +8,46 @@ import { operationsOf } from '../../routes/operations.js';
 import { OpsbookError } from '../../../lib/errors/index.js';
 import { scrollingTable, severityBadge, when } from '../components.js';
 import { incidentReader } from '../data/incidents.js';
-import { html } from '../html.js';
+import { html, type Html } from '../html.js';
 import { csrfField, page } from '../layout.js';
 import type { UiContext, UiResult, UiRoute } from '../route.js';
 import { executionPanel, runButton } from './executions.js';
 import { renderProcedure } from '../procedure.js';
 import { findProcedureIn } from './procedure-ref.js';
 import { actionBar, incidentHeader, MOVES, timelinePanel, type Move } from './incident-view.js';
+
+/** How many incidents the list shows a page. */
+const INCIDENT_PAGE = 100;
+/** How many delivery attempts the incident page lists. */
+const PAGE_DELIVERIES = 100;
+/** How many the incident's delivery log shows a page. */
+const LOG_PAGE = 500;
+
+function deliveryTable(deliveries: readonly DeliveryRow[]): Html {
+  return scrollingTable('Deliveries', html`<table><thead><tr><th scope="col">At</th><th scope="col">Channel</th><th scope="col">Attempt</th><th scope="col">Outcome</th><th scope="col">Detail</th></tr></thead>
+<tbody>${deliveries.map((d) => html`<tr><td>${when(Number(d.at))}</td><td>${d.channel_id}</td><td>${d.attempt}</td><td>${d.outcome}</td><td>${d.status_code ?? ''} ${d.error ?? d.detail ?? ''}</td></tr>`)}</tbody></table>`);
+}
+
+/** Every delivery attempt of an incident's notifications, oldest first, a page at a time (`from`: how many earlier ones to skip). */
+async function deliveryLog(ctx: UiContext): Promise<UiResult> {
+  const { daemon, session, params, query } = ctx;
+  const incident = await incidentReader(daemon).get(params.id ?? '');
+  const from = query.from === undefined || query.from === '' ? 0 : Number(query.from);
+  if (!Number.isSafeInteger(from) || from < 0) throw new OpsbookError('OPSBOOK_E_REQUEST_INVALID', `from= in the address must be a whole number of attempts to skip, not "${query.from}"`, { location: { path: 'query.from' } });
+  const deliveries = await listDeliveries(daemon.store.db, { incidentId: incident.id, limit: LOG_PAGE, offset: from });
+  const total = await countDeliveries(daemon.store.db, incident.id);
+  const base = `/incidents/${encodeURIComponent(incident.id)}/deliveries`;
+  const last = from + deliveries.length;
+  return page(daemon, {
+    title: `Deliveries of ${incident.title}`,
+    session,
+    nav: 'incidents',
+    body: html`<p><a href="/incidents/${encodeURIComponent(incident.id)}">${incident.title}</a></p>
+<p id="deliveries-range">${deliveries.length ? `Attempts ${from + 1}–${last} of ${total}, oldest first.` : `No delivery attempts${from ? ` after the first ${total}` : ''}.`}</p>
+${deliveries.length ? deliveryTable(deliveries) : ''}
+<p>${from > 0 ? html`<a href="${base}?from=${Math.max(0, from - LOG_PAGE)}">Earlier attempts</a> ` : ''}${last < total ? html`<a href="${base}?from=${last}">Later attempts (${total - last})</a>` : ''}</p>`,
+  });
+}
 
 async function incidentPage(ctx: UiContext): Promise<UiResult> {
   const { daemon, session, params, reply } = ctx;
@@ -24,7 +57,10 @@ async function incidentPage(ctx: UiContext): Promise<UiResult> {
     void reply.status(404);
     return page(daemon, { title: 'Incident not found', session, nav: 'incidents', body: html`<p>No incident <code>${params.id ?? ''}</code>. <a href="/incidents">All incidents</a></p>` });
   }
-  const deliveries = await listDeliveries(daemon.store.db, { incidentId: incident.id, limit: 100 });
+  // The latest attempts (the ones a responder acts on); the note counts the earlier ones and links to the whole log.
+  const deliveries = await latestDeliveries(daemon.store.db, incident.id, PAGE_DELIVERIES);
+  const deliveryCount = deliveries.length === PAGE_DELIVERIES ? await countDeliveries(daemon.store.db, incident.id) : deliveries.length;
+  const earlier = deliveryCount - deliveries.length;
   const linked = incident.runbook ? findProcedureIn(daemon.runbooks, incident.runbook) : undefined;
   // A team that restricts writes shows its incidents' buttons only to its members (and admins).
   const canRespond = ctx.actor!.role !== 'viewer' && mayWriteFor(daemon.config.teams, ctx.actor!, incident.service).ok;
@@ -51,10 +87,10 @@ ${renderProcedure(linked.runbook, linked.procedure, { level: 2, actions: canResp
     : incident.runbook ? html`<p class="notice">Runbook ${incident.runbook} is not among the configured runbooks.</p>` : ''}
 </div>
 </div>
-<details class="card"><summary><h2 id="h-deliveries">Deliveries (${deliveries.length})</h2></summary>
+<details class="card"><summary><h2 id="h-deliveries">Deliveries (${deliveryCount})</h2></summary>
+${earlier > 0 ? html`<p class="notice" id="deliveries-earlier">${earlier} earlier delivery ${earlier === 1 ? 'attempt' : 'attempts'} not shown here; the latest ${deliveries.length} are below. All of them: <a href="/incidents/${encodeURIComponent(incident.id)}/deliveries">the delivery log</a></p>` : ''}
 ${deliveries.length
-  ? scrollingTable('Deliveries', html`<table><thead><tr><th scope="col">At</th><th scope="col">Channel</th><th scope="col">Attempt</th><th scope="col">Outcome</th><th scope="col">Detail</th></tr></thead>
-<tbody>${deliveries.map((d) => html`<tr><td>${when(Number(d.at))}</td><td>${d.channel_id}</td><td>${d.attempt}</td><td>${d.outcome}</td><td>${d.status_code ?? ''} ${d.error ?? d.detail ?? ''}</td></tr>`)}</tbody></table>`)
+  ? deliveryTable(deliveries)
   : html`<p class="muted">No delivery attempts yet.</p>`}
 </details>
 </div>`,
@@ -155,10 +191,15 @@ export function incidentRoutes(): UiRoute[] {
       method: 'GET',
       url: '/incidents',
       access: 'viewer',
-      summary: 'Incidents, newest first.',
+      summary: 'Incidents, newest first, a page at a time (`before`: the last of the previous page).',
       handler: async ({ daemon, session, actor, query }) => {
         const view = teamView(daemon, actor!, query.team);
-        const list = await incidentReader(daemon).list({ limit: 100, ...(view ? { services: view } : {}) });
+        const before = query.before || undefined;
+        const list = await incidentReader(daemon).list({ limit: INCIDENT_PAGE, ...(before ? { before } : {}), ...(view ? { services: view } : {}) });
+        // A full page may have older ones: say how many and link to them.
+        const next = list.length === INCIDENT_PAGE ? list.at(-1)!.id : undefined;
+        const older = next ? await countIncidents(daemon.store.db, { before: next, ...(view ? { services: view } : {}) }) : 0;
+        const olderHref = next ? `/incidents?${new URLSearchParams({ ...(query.team ? { team: query.team } : {}), before: next })}` : '';
         return page(daemon, {
           title: 'Incidents',
           session,
@@ -168,13 +209,15 @@ ${teamLinks(daemon, actor!, query.team, '/incidents')}
 ${list.length
   ? scrollingTable('Incidents', html`<table><thead><tr><th scope="col">Incident</th><th scope="col">Severity</th><th scope="col">State</th><th scope="col">Opened</th><th scope="col">Service</th></tr></thead>
 <tbody>${list.map((i) => html`<tr><th scope="row"><a href="/incidents/${encodeURIComponent(i.id)}">${i.title}</a></th><td>${severityBadge(i.severity)}</td><td>${i.state}</td><td>${when(i.openedAt)}</td><td>${i.service ?? ''}</td></tr>`)}</tbody></table>`)
-  : html`<p>No incidents.</p>`}`,
+  : html`<p>${before ? 'No incidents older than the previous page.' : 'No incidents.'}</p>`}
+${older > 0 ? html`<p class="notice" id="incidents-older">${older} older ${older === 1 ? 'incident' : 'incidents'} not shown here: <a href="${olderHref}">next page</a></p>` : ''}`,
         });
       },
     },
     { method: 'GET', url: '/incidents/new', access: 'responder', summary: 'Form to declare an incident by hand.', handler: declarePage },
     { method: 'POST', url: '/incidents', access: 'responder', summary: 'Declare an incident: title, severity, service, commander and communications lead (form).', handler: declare },
     { method: 'GET', url: '/incidents/:id', access: 'viewer', summary: 'One incident: header, action bar, timeline beside the runbook with Run buttons, executions, deliveries.', handler: incidentPage },
+    { method: 'GET', url: '/incidents/:id/deliveries', access: 'viewer', summary: 'Every delivery attempt of an incident’s notifications, oldest first, a page at a time.', handler: deliveryLog },
     { method: 'POST', url: '/incidents/:id/act', access: 'responder', summary: 'The action bar: move the incident, escalate, add a note, change severity, add a responder or assign a role (form).', handler: act },
     ...MOVES.map(
       (a): UiRoute => ({

@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { Daemon } from '../../../daemon/index.js';
-import type { Incident } from '../../../incidents/index.js';
 import { duration, severityBadge, stateBadge, when } from '../components.js';
 import type { CheckConfig } from '../../../config/schema/checks.js';
 import { summarizeChecks, worstState, type CheckSummary } from '../data/checks.js';
 import { checkRowsOf, pendingAlerts, type PendingAlert } from '../data/check-list.js';
 import { checkList } from './checks.js';
-import { openIncidents } from '../data/incidents.js';
+import { openIncidents, type OpenIncidents } from '../data/incidents.js';
 import { html, type Html } from '../html.js';
 import { page } from '../layout.js';
 import type { UiRoute } from '../route.js';
@@ -39,22 +38,27 @@ export function pendingList(pending: readonly PendingAlert[], now: number): Html
  * stream it opens sends a fresh list at once when the list changed between the page's rendering
  * and the stream's start (a change then would otherwise be missed until the next one).
  */
-export function openIncidentsMark(incidents: readonly Incident[]): string {
-  return createHash('sha1').update(incidents.map((i) => `${i.id}=${i.state}`).join(',')).digest('hex').slice(0, 16);
+export function openIncidentsMark(open: OpenIncidents): string {
+  return createHash('sha1').update(`${open.incidents.map((i) => `${i.id}=${i.state}`).join(',')};${open.leftOut}`).digest('hex').slice(0, 16);
 }
 
-export function incidentsBySeverity(daemon: Daemon, incidents: Incident[]): Html {
-  const mark = openIncidentsMark(incidents);
-  if (incidents.length === 0) return html`<p data-live="incidents:open" data-live-mark="${mark}">No open incidents.</p>`;
+export function incidentsBySeverity(daemon: Daemon, open: OpenIncidents): Html {
+  const { incidents, leftOut } = open;
+  const mark = openIncidentsMark(open);
+  if (incidents.length === 0 && leftOut === 0) return html`<p data-live="incidents:open" data-live-mark="${mark}">No open incidents.</p>`;
   const order = daemon.config.severities.map((s) => s.id);
   const rank = (s: string) => (order.includes(s) ? order.indexOf(s) : order.length);
   const groups = [...new Set(incidents.map((i) => i.severity))].sort((a, b) => rank(a) - rank(b));
+  // The list stops at the newest OPEN_SHOWN open incidents (of every team): say how many more there are.
+  const more = leftOut > 0
+    ? html`<p class="notice" id="incidents-open-more">${leftOut} older open ${leftOut === 1 ? 'incident' : 'incidents'} not shown here: <a href="/incidents">all incidents</a></p>`
+    : '';
   return html`<div data-live="incidents:open" data-live-mark="${mark}">${groups.map(
     (sev) => html`<h3>${severityBadge(sev)} <span class="count">${incidents.filter((i) => i.severity === sev).length} open</span></h3>
 <ul class="incidents">${incidents
       .filter((i) => i.severity === sev)
       .map((i) => html`<li><a href="/incidents/${encodeURIComponent(i.id)}">${i.title}</a> — <span class="istate istate-${i.state}">${i.state}</span> since ${when(i.openedAt)}${i.service ? html` · ${i.service}` : ''}</li>`)}</ul>`,
-  )}</div>`;
+  )}${more}</div>`;
 }
 
 /** A service's state, the worst of its checks'; replaced live when that changes. */
@@ -77,7 +81,8 @@ export function overviewRoutes(): UiRoute[] {
         // history bars and figures only for the checks shown.
         const latest = await summarizeChecks(daemon, visible, 1);
         const pending = await pendingAlerts(daemon, latest);
-        const incidents = (await openIncidents(daemon)).filter((i) => show(i.service));
+        const open = await openIncidents(daemon);
+        const incidents = { ...open, incidents: open.incidents.filter((i) => show(i.service)) };
         const services = daemon.config.services.filter((s) => show(s.id));
         // Each service's checks, and those of no shown service, in one pass; the rows each card shows.
         const ownBy = new Map<string | undefined, CheckSummary[]>([...services.map((sv) => [sv.id, []] as [string, CheckSummary[]]), [undefined, []]]);

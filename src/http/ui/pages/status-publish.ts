@@ -3,7 +3,8 @@ import { forgetStatusBars } from '../../routes/status.js';
 import { enforceTeamWrite } from '../../teams.js';
 import { findIncident } from '../../../store/index.js';
 import { when } from '../components.js';
-import { openIncidents } from '../data/incidents.js';
+import { incidentReader } from '../data/incidents.js';
+import { OPEN_STATES } from '../../../incidents/index.js';
 import { html, type Html } from '../html.js';
 import { csrfField, page } from '../layout.js';
 import type { UiRoute } from '../route.js';
@@ -30,7 +31,8 @@ export function statusPublishRoutes(): UiRoute[] {
         const model = new StatusPage(daemon);
         const { active, history } = await model.incidents();
         const onPage = new Set([...active, ...history].map((i) => i.incidentId));
-        const candidates = (await openIncidents(daemon)).filter((i) => !onPage.has(i.id) && model.publicService(i.service));
+        // Every open incident, not the overview's newest few: an older one of a public service can be published too.
+        const candidates = (await incidentReader(daemon).listAll({ state: OPEN_STATES })).filter((i) => !onPage.has(i.id) && model.publicService(i.service));
         const canAct = actor!.role !== 'viewer';
         const mode = daemon.config.status_page.publish === 'manual' ? 'Incidents appear only when someone publishes them here.' : `Incidents of public services still open after ${Math.round(daemon.config.status_page.publish_delay / 60_000)} min are published with fixed words; publish sooner here.`;
         return page(daemon, {
