@@ -90,9 +90,11 @@ describe('the plain-SQL reader', () => {
       }),
       { numRuns: 5_000 },
     );
-    // Both sides exercised: a reader that took nothing would pass otherwise.
-    expect(accepted).toBeGreaterThan(300);
-    expect(left).toBeGreaterThan(300);
+    // Both sides exercised: a reader that took nothing would pass otherwise. The reader takes about
+    // 300 of the 5,000 random texts (a binomial count, standard deviation under 20): a bound of 300
+    // failed by chance (297); 100 is far below any draw and far above a side left unexercised.
+    expect(accepted).toBeGreaterThan(100);
+    expect(left).toBeGreaterThan(100);
   });
 
   it('takes the statements runbooks are made of', () => {
