@@ -113,7 +113,7 @@ describe.each(storeTargets('opsbook_mask', { migrated: true }))('config credenti
     const now = h.clock.now();
     await insertIncident(h.store.db, {
       id: 'inc_mask', title: 'Billing down', state: 'triggered', severity: 'sev2', service: 'billing', source: 'alert', opened_at: now, updated_at: now,
-      acknowledged_at: null, resolved_at: null, response_due_at: null, labels: JSON.stringify({ service: 'billing' }), runbook: null,
+      acknowledged_at: null, resolved_at: null, response_due_at: null, response_from: null, labels: JSON.stringify({ service: 'billing' }), runbook: null,
       created_by: 'system:rules', reopened: 0, held_notification: null,
     });
   });

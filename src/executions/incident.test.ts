@@ -16,7 +16,7 @@ describe('executions inside an incident', () => {
     const now = h.clock.now();
     await insertIncident(h.store.db, {
       id: 'inc_1', title: 'Disk full', state: 'triggered', severity: 'sev2', service: 'web', source: 'alert', opened_at: now, updated_at: now,
-      acknowledged_at: null, resolved_at: null, response_due_at: null, labels: JSON.stringify({ host: 'db-7', service: 'web' }), runbook: null,
+      acknowledged_at: null, resolved_at: null, response_due_at: null, response_from: null, labels: JSON.stringify({ host: 'db-7', service: 'web' }), runbook: null,
       created_by: 'system:rules', reopened: 0, held_notification: null,
     });
   });
@@ -50,7 +50,7 @@ describe('executions inside an incident', () => {
       const now = timed.clock.now();
       await insertIncident(timed.store.db, {
         id: 'inc_2', title: 'Slow', state: 'triggered', severity: 'sev2', service: 'web', source: 'alert', opened_at: now, updated_at: now,
-        acknowledged_at: null, resolved_at: null, response_due_at: null, labels: '{}', runbook: null, created_by: 'system:rules', reopened: 0, held_notification: null,
+        acknowledged_at: null, resolved_at: null, response_due_at: null, response_from: null, labels: '{}', runbook: null, created_by: 'system:rules', reopened: 0, held_notification: null,
       });
       const { id } = await timedService.start('t.md#RB-7', responder, { incidentId: 'inc_2' });
       const run = await timedService.runStep(id, 1, responder);

@@ -34,6 +34,7 @@ import type {
 } from './types.js';
 import { OPEN_STATES } from './types.js';
 import { utcSecond } from '../lib/instants.js';
+import { responseDueAt } from './business-hours.js';
 
 
 export type Trx = Transaction<Database>;
@@ -151,8 +152,9 @@ export abstract class IncidentCore {
         const firing = incident.source === 'manual' || (await listIncidentAlerts(trx, incident.id)).some((a) => a.state === 'firing');
         // Only an incident nobody has answered is paged (one answered while held had its page dropped then).
         if (held.onEnd === 'notify_if_firing' && incident.state === 'triggered' && firing) {
-          const released = [this.notify(incident, 'released'), this.escalate(incident)];
-          if (await this.releaseWithPage(trx, incident, held, released, pages)) effects.push(...released);
+          const restarted = this.responseClockFrom(incident, now);
+          const released = [this.notify(restarted, 'released'), this.escalate(restarted)];
+          if (await this.releaseWithPage(trx, restarted, held, released, pages)) effects.push(...released);
         } else {
           const why = held.onEnd === 'drop' ? 'on_end: drop' : OPEN_STATES.includes(incident.state) && incident.state !== 'triggered' ? `${incident.state} during it` : 'no alert is firing';
           await this.unhold(trx, incident.id, now, `${describeSuppression(held)} ended: held notification dropped (${why})`, { ...held, released: false });
@@ -171,6 +173,7 @@ export abstract class IncidentCore {
     const now = this.clock.now();
     if (pages) await sql`savepoint held_release`.execute(trx);
     try {
+      await updateIncident(trx, incident.id, { response_from: incident.responseFrom ?? null, response_due_at: incident.responseDueAt ?? null });
       await this.unhold(trx, incident.id, now, `${describeSuppression(held)} ended with the incident still open: notifying now`, { ...held, released: true });
       await pages?.start(trx, incident, released);
     } catch (err) {
@@ -184,6 +187,17 @@ export abstract class IncidentCore {
     }
     if (pages) await sql`release savepoint held_release`.execute(trx);
     return true;
+  }
+
+  /**
+   * The incident with its response clock started at `at` (a held page going out): the due time
+   * counted from there, business hours included, so the row (the page, the API, the report) and
+   * the escalation agree. Written with the release (releaseWithPage).
+   */
+  private responseClockFrom(incident: Incident, at: number): Incident {
+    const { responseDueAt: _old, ...rest } = incident;
+    const due = responseDueAt(this.ladder.get(incident.severity).response, at, this.calendars);
+    return { ...rest, responseFrom: at, ...(due !== undefined ? { responseDueAt: due } : {}) };
   }
 
   /** When the next held notification (of the incidents `only` keeps) falls due for `releaseHeld` (a window or silence ends). */

@@ -237,7 +237,7 @@ export class IncidentService extends IncidentCore {
     const effects: IncidentEffect[] = [];
     const worse = this.ladder.worse(incident.severity, event.severity);
     if (worse !== incident.severity) {
-      const due = responseDueAt(this.ladder.get(worse).response, incident.openedAt, this.calendars);
+      const due = responseDueAt(this.ladder.get(worse).response, incident.responseFrom ?? incident.openedAt, this.calendars);
       // The procedure in front of the responder follows the most severe alert.
       await updateIncident(trx, incident.id, { severity: worse, response_due_at: due ?? null, updated_at: now, ...(event.runbook ? { runbook: event.runbook } : {}) });
       await this.note(trx, incident.id, now, 'status', ALERTS_ACTOR.name, `severity raised ${incident.severity} → ${worse}`, { from: incident.severity, to: worse });
@@ -251,7 +251,7 @@ export class IncidentService extends IncidentCore {
     const severity = this.ladder.worse(incident.severity, event.severity);
     const due = responseDueAt(this.ladder.get(severity).response, now, this.calendars);
     await updateIncident(trx, incident.id, {
-      state: 'triggered', severity, resolved_at: null, acknowledged_at: null, response_due_at: due ?? null,
+      state: 'triggered', severity, resolved_at: null, acknowledged_at: null, response_due_at: due ?? null, response_from: now,
       reopened: incident.reopened + 1, updated_at: now,
     });
     const since = formatDuration(now - incident.resolvedAt!);
@@ -451,7 +451,8 @@ export class IncidentService extends IncidentCore {
 
   /**
    * Moves the incident to another rung of the severity ladder. The response target follows the new
-   * rung, counted from the opening (as when a worse alert joins), and the timeline says so.
+   * rung, counted from the response clock's start — the opening, or a held page's release or a
+   * re-opening (as when a worse alert joins) — and the timeline says so.
    * `alsoInTransaction` runs in the change's transaction, before its commit, when the severity
    * changed (the incident's escalation following it, so both commit or neither does).
    */
@@ -463,9 +464,11 @@ export class IncidentService extends IncidentCore {
       const incident = await this.mustGet(trx, id);
       if (incident.severity === severity) return incident;
       const now = this.clock.now();
-      const due = responseDueAt(this.ladder.get(severity).response, incident.openedAt, this.calendars);
+      const from = incident.responseFrom ?? incident.openedAt;
+      const due = responseDueAt(this.ladder.get(severity).response, from, this.calendars);
       await updateIncident(trx, id, { severity, response_due_at: due ?? null, updated_at: now });
-      const target = due === undefined ? '; no response target' : `; response due ${utcSecond(due)} (${formatDuration(due - incident.openedAt)} after opening)`;
+      const since = incident.responseFrom === undefined ? 'opening' : 'the response clock started';
+      const target = due === undefined ? '; no response target' : `; response due ${utcSecond(due)} (${formatDuration(due - from)} after ${since})`;
       await this.note(trx, id, now, 'status', actor.name, `severity ${incident.severity} → ${severity}${target}${note ? `: ${note}` : ''}`, {
         fromSeverity: incident.severity, toSeverity: severity, responseDueAt: due ?? null,
       });

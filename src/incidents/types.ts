@@ -102,6 +102,11 @@ export interface Incident {
   acknowledgedAt?: number;
   resolvedAt?: number;
   responseDueAt?: number;
+  /**
+   * When the response clock started, where not at the opening: a page held back by a window or
+   * silence starts it as it goes out, a re-opening as it re-opens. Severity changes count from here.
+   */
+  responseFrom?: number;
   labels: Labels;
   runbook?: string;
   createdBy: string;

@@ -39,7 +39,7 @@ describe("a person's action that fails inside opsbook", () => {
     for (const id of ['inc_api', 'inc_ui']) {
       await insertIncident(h.daemon.store.db, {
         id, title: `Queue ${id} backed up`, state: 'triggered', severity: 'P2', service: 'web', source: 'alert', opened_at: now, updated_at: now,
-        acknowledged_at: null, resolved_at: null, response_due_at: null, labels: '{}', runbook: null, created_by: 'system:rules', reopened: 0, held_notification: null,
+        acknowledged_at: null, resolved_at: null, response_due_at: null, response_from: null, labels: '{}', runbook: null, created_by: 'system:rules', reopened: 0, held_notification: null,
       });
     }
   });

@@ -27,7 +27,7 @@ describe('a write refused for now says when to retry', () => {
     const now = h.daemon.clock.now();
     await insertIncident(h.daemon.store.db, {
       id: 'inc_full', title: 'Disk full', state: 'triggered', severity: 'P2', service: 'web', source: 'alert', opened_at: now, updated_at: now,
-      acknowledged_at: null, resolved_at: null, response_due_at: null, labels: '{}', runbook: null, created_by: 'system:rules', reopened: 0, held_notification: null,
+      acknowledged_at: null, resolved_at: null, response_due_at: null, response_from: null, labels: '{}', runbook: null, created_by: 'system:rules', reopened: 0, held_notification: null,
     });
     heal = await refuseWrites(h.daemon.store.db, 'sqlite', 'incident_timeline', { message: 'database or disk is full' });
   });

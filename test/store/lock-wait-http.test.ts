@@ -31,7 +31,7 @@ describe('the daemon while a write waits for another process’s lock on its SQL
     const now = h.daemon.clock.now();
     await insertIncident(h.daemon.store.db, {
       id: 'inc_wait', title: 'Queue inc_wait backed up', state: 'triggered', severity: 'P2', service: 'web', source: 'alert', opened_at: now, updated_at: now,
-      acknowledged_at: null, resolved_at: null, response_due_at: null, labels: '{}', runbook: null, created_by: 'system:rules', reopened: 0, held_notification: null,
+      acknowledged_at: null, resolved_at: null, response_due_at: null, response_from: null, labels: '{}', runbook: null, created_by: 'system:rules', reopened: 0, held_notification: null,
     });
   });
   afterAll(async () => {

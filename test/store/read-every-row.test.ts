@@ -24,7 +24,7 @@ function incidentRow(i: number): IncidentRow {
   return {
     id: newId('inc', at), title: `incident ${i}`, state: i % 2 === 0 ? 'triggered' : 'resolved', severity: 'P3',
     service: 'orders', source: 'alert', opened_at: at, updated_at: at, acknowledged_at: null, resolved_at: null,
-    response_due_at: null, labels: '{}', runbook: null, created_by: 'system:alerts', reopened: 0, held_notification: null,
+    response_due_at: null, response_from: null, labels: '{}', runbook: null, created_by: 'system:alerts', reopened: 0, held_notification: null,
   };
 }
 

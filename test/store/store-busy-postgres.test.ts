@@ -51,7 +51,7 @@ describe.skipIf(!pgUp)('a write the PostgreSQL store cannot take now', () => {
     const now = h.daemon.clock.now();
     await insertIncident(h.daemon.store.db, {
       id, title: 'Checkout slow', state: 'triggered', severity: 'P2', service: 'web', source: 'alert', opened_at: now, updated_at: now,
-      acknowledged_at: null, resolved_at: null, response_due_at: null, labels: '{}', runbook: null, created_by: 'system:rules', reopened: 0, held_notification: null,
+      acknowledged_at: null, resolved_at: null, response_due_at: null, response_from: null, labels: '{}', runbook: null, created_by: 'system:rules', reopened: 0, held_notification: null,
     });
   }
 

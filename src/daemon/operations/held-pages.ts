@@ -134,13 +134,12 @@ export class HeldPages {
   }
 
   /**
-   * A start_escalation whose response clock starts now (same target length). A page held back by a
-   * window starts its response clock when it goes out, not when the incident opened: otherwise the
-   * first step and the response-target escalation would fire in the same minute.
+   * A start_escalation whose clock starts now. A page held back by a window starts its response clock
+   * when it goes out, not when the incident opened: otherwise the first step and the response-target
+   * escalation would fire in the same minute. The release already counted the due time from now
+   * (business hours included) and wrote it on the incident.
    */
   private restartedAt(e: Extract<IncidentEffect, { kind: 'start_escalation' }>): IncidentEffect {
-    const now = this.pipeline.daemon.clock.now();
-    const { responseDueAt, ...rest } = e;
-    return { ...rest, openedAt: now, ...(responseDueAt !== undefined ? { responseDueAt: now + (responseDueAt - e.openedAt) } : {}) };
+    return { ...e, openedAt: this.pipeline.daemon.clock.now() };
   }
 }

@@ -19,7 +19,7 @@ await describeOnStores('opsbook-settle', 'deliveries settled with their timeline
     const id = `inc_settle_${target.name}`;
     await insertIncident(store.db, {
       id, title: 'disk full', state: 'triggered', severity: 'P1', service: null, source: 'alert', opened_at: clock.now(), updated_at: clock.now(),
-      acknowledged_at: null, resolved_at: null, response_due_at: null, labels: '{}', runbook: null, created_by: 'alerts', reopened: 0, held_notification: null,
+      acknowledged_at: null, resolved_at: null, response_due_at: null, response_from: null, labels: '{}', runbook: null, created_by: 'alerts', reopened: 0, held_notification: null,
     });
     const host = { store, clock, config: {}, logger: { error: () => {}, warn: () => {}, info: () => {} } } as unknown as Pick<OperationsHost, 'store' | 'clock' | 'config' | 'logger'>;
     // Only the settlement part of the effects is used here.

@@ -35,6 +35,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '000032-timeline-seq-unique': await import('./000032-timeline-seq-unique.js'),
   '000033-running-step-epochs': await import('./000033-running-step-epochs.js'),
   '000034-member-draining': await import('./000034-member-draining.js'),
+  '000035-response-clock': await import('./000035-response-clock.js'),
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -21,7 +21,7 @@ await describeOnStores('opsbook-held-plan', 'held incidents and incidents opened
       const isHeld = held.has(i);
       incidents.push({
         id: `inc_${String(i).padStart(5, '0')}`, title: `t${i}`, state: isHeld ? 'triggered' : 'resolved', severity: 'sev2', service: null, source: 'alert',
-        opened_at: i * 60_000, updated_at: i * 60_000, acknowledged_at: null, resolved_at: isHeld ? null : i * 60_000 + 1, response_due_at: null,
+        opened_at: i * 60_000, updated_at: i * 60_000, acknowledged_at: null, resolved_at: isHeld ? null : i * 60_000 + 1, response_due_at: null, response_from: null,
         labels: '{}', runbook: null, created_by: 'alerts', reopened: 0,
         held_notification: isHeld ? JSON.stringify({ kind: 'maintenance', id: 'upgrade', until: N * 60_000, onEnd: 'notify_if_firing' }) : null,
       });

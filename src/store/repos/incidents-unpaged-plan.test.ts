@@ -39,7 +39,7 @@ await describeOnStores('opsbook-unpaged-plan', 'missed pages and unstopped escal
       const triggered = i % 1000 === 0;
       incidents.push({
         id, title: `t${i}`, state: triggered ? 'triggered' : 'resolved', severity: 'sev2', service: null, source: 'alert',
-        opened_at: i * 60_000, updated_at: i * 60_000, acknowledged_at: null, resolved_at: triggered ? null : i * 60_000 + 1, response_due_at: null,
+        opened_at: i * 60_000, updated_at: i * 60_000, acknowledged_at: null, resolved_at: triggered ? null : i * 60_000 + 1, response_due_at: null, response_from: null,
         labels: '{}', runbook: null, created_by: 'alerts', reopened: 0,
         held_notification: i === held ? JSON.stringify({ kind: 'maintenance', id: 'upgrade', until: N * 60_000, onEnd: 'notify_if_firing' }) : null,
       });

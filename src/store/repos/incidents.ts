@@ -25,7 +25,7 @@ function columns<T>(all: Record<keyof T, true>): Array<keyof T & string> {
 
 const INCIDENT_COLUMNS = columns<IncidentRow>({
   id: true, title: true, state: true, severity: true, service: true, source: true, opened_at: true, updated_at: true, acknowledged_at: true,
-  resolved_at: true, response_due_at: true, labels: true, runbook: true, created_by: true, reopened: true, held_notification: true,
+  resolved_at: true, response_due_at: true, response_from: true, labels: true, runbook: true, created_by: true, reopened: true, held_notification: true,
 });
 const ALERT_COLUMNS = columns<IncidentAlertRow>({
   incident_id: true, dedup_key: true, rule_id: true, state: true, severity: true, labels: true, annotations: true, runbook: true, value: true,

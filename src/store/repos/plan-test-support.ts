@@ -19,7 +19,7 @@ export function incidentRow(i: number, row: Partial<IncidentRow> = {}): Incident
   const state = row.state ?? 'resolved';
   return {
     id: `inc_${String(i).padStart(5, '0')}`, title: `t${i}`, state, severity: 'sev2', service: null, source: 'alert', opened_at: i, updated_at: i,
-    acknowledged_at: null, resolved_at: state === 'resolved' ? i + 10 : null, response_due_at: null, labels: '{}', runbook: null,
+    acknowledged_at: null, resolved_at: state === 'resolved' ? i + 10 : null, response_due_at: null, response_from: null, labels: '{}', runbook: null,
     created_by: 'alerts', reopened: 0, held_notification: null,
     ...row,
   };

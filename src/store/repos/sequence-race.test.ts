@@ -19,7 +19,7 @@ const ROUNDS = 20;
 
 const incident = (id: string): IncidentRow => ({
   id, title: 'api down', state: 'triggered', severity: 'SEV2', service: 'api', source: 'manual', opened_at: 0, updated_at: 0,
-  acknowledged_at: null, resolved_at: null, response_due_at: null, labels: '{}', runbook: null, created_by: 'ana', reopened: 0, held_notification: null,
+  acknowledged_at: null, resolved_at: null, response_due_at: null, response_from: null, labels: '{}', runbook: null, created_by: 'ana', reopened: 0, held_notification: null,
 });
 
 let n = 0;

@@ -14,7 +14,7 @@ await describeOnStores('opsbook-unrevised-unreadable', 'open incidents whose esc
     const db = target.store.db;
     const incident = (id: string): IncidentRow => ({
       id, title: id, state: 'triggered', severity: 'P1', service: null, source: 'manual', opened_at: 0, updated_at: 0, acknowledged_at: null,
-      resolved_at: null, response_due_at: null, labels: '{}', runbook: null, created_by: 'ana', reopened: 0, held_notification: null,
+      resolved_at: null, response_due_at: null, response_from: null, labels: '{}', runbook: null, created_by: 'ana', reopened: 0, held_notification: null,
     });
     await db.insertInto('incidents').values([incident('inc_broken'), incident('inc_raised')]).execute();
     await db.insertInto('escalations').values([

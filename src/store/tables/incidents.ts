@@ -18,6 +18,8 @@ export interface IncidentsTable {
   resolved_at: number | null;
   /** When the severity's response target passes. */
   response_due_at: number | null;
+  /** When the response clock started if not at the opening (a held page's release, a re-opening); null otherwise. */
+  response_from: number | null;
   /** Labels shared by the incident's first alert, JSON. */
   labels: string;
   runbook: string | null;
