@@ -8,13 +8,12 @@
  * release for partition 0 is refused by fencing in its transaction. Once the other member leaves,
  * the daemon takes both and releases their pages, once each. A second case runs two daemons.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { partitionOf, partitionLease } from '../../src/cluster/index.js';
 import { leaveCluster } from '../../src/store/index.js';
 import { postgresUp } from '../support/services.js';
-import { startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
 import { otherMemberHolding } from '../support/cluster.js';
-import { clusterDaemon, clusterStorage } from '../support/cluster-daemon.js';
+import { clusterDaemon, clusterStorage, secondMember } from '../support/cluster-daemon.js';
 import { maintenanceWindow, webhookChannel } from '../support/ops-yaml.js';
 import { scaled } from '../support/timing.js';
 
@@ -94,34 +93,13 @@ describe.skipIf(!pgUp)('held pages with two daemons', () => {
     probeTarget: true,
     config: (url, receiver) => config(url, PARTS, '3s', receiver.port, cluster.t0),
   });
-  const { clock } = cluster;
-  let second: DaemonApp;
+  const { runFor, oneEach } = secondMember(cluster, 'held-release-2', () => config(cluster.url, PARTS, '3s', cluster.target.port, cluster.t0));
   const first = () => cluster.server;
-  const settle = async () => {
-    await first().daemon.operations!.settle(scaled(5_000));
-    await second.daemon.operations!.settle(scaled(5_000));
-  };
-  const runFor = async (ms: number) => {
-    await clock.advance(ms, settle);
-    await settle();
-  };
-  const leasesOf = (d: DaemonApp) => [...(d.daemon.cluster?.leases.keys() ?? [])].filter((l) => l !== 'singletons');
   const opened = new Map<string, number>();
-
-  beforeAll(async () => {
-    second = await startDaemonApp('held-release-2', { 'ops.yaml': config(cluster.url, PARTS, '3s', cluster.target.port, cluster.t0) }, { clock });
-  }, scaled(120_000));
-
-  afterAll(async () => {
-    await second?.close();
-  }, scaled(60_000));
 
   it('releases each page once, in the member holding its partition', async () => {
     const { store } = cluster;
-    // The first gives the second its share at its next round.
-    await expect.poll(() => [leasesOf(first()).length, leasesOf(second).length], { timeout: scaled(30_000), interval: 50 }).toEqual([1, 1]);
-    await first().daemon.operations!.moveWork();
-    await second.daemon.operations!.moveWork();
+    await oneEach();
     await runFor(60_000);
     for (let k = 0; [0, 1].some((p) => ![...opened.values()].includes(p)); k++) {
       const incident = await first().daemon.operations!.createIncident({ title: `down ${k}`, severity: 'P2', service: 'api' }, ana);

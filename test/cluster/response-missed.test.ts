@@ -8,13 +8,12 @@
  * its own; its write for partition 0 is refused by fencing); once the other member leaves, it takes
  * both and writes theirs, once each, dated at the due time. A second case runs two daemons.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { partitionOf, partitionLease } from '../../src/cluster/index.js';
 import { leaveCluster, type Store } from '../../src/store/index.js';
 import { postgresUp } from '../support/services.js';
-import { startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
 import { otherMemberHolding } from '../support/cluster.js';
-import { clusterDaemon, clusterStorage } from '../support/cluster-daemon.js';
+import { clusterDaemon, clusterStorage, secondMember } from '../support/cluster-daemon.js';
 import { refusedWebhookChannel } from '../support/ops-yaml.js';
 import { scaled } from '../support/timing.js';
 
@@ -86,34 +85,13 @@ describe.skipIf(!pgUp)('the response target missed, written by the holder of the
 describe.skipIf(!pgUp)('the response target missed with two daemons', () => {
   const PARTS = 2;
   const cluster = clusterDaemon({ prefix: 'response-missed-two', config: (url) => config(url, PARTS, '3s') });
-  const { clock } = cluster;
-  let second: DaemonApp;
+  const { runFor, oneEach } = secondMember(cluster, 'response-missed-2', () => config(cluster.url, PARTS, '3s'));
   const first = () => cluster.server;
-  const settle = async () => {
-    await first().daemon.operations!.settle(scaled(5_000));
-    await second.daemon.operations!.settle(scaled(5_000));
-  };
-  const runFor = async (ms: number) => {
-    await clock.advance(ms, settle);
-    await settle();
-  };
-  const leasesOf = (d: DaemonApp) => [...(d.daemon.cluster?.leases.keys() ?? [])].filter((l) => l !== 'singletons');
   const opened = new Map<string, [number, number]>();
-
-  beforeAll(async () => {
-    second = await startDaemonApp('response-missed-2', { 'ops.yaml': config(cluster.url, PARTS, '3s') }, { clock });
-  }, scaled(120_000));
-
-  afterAll(async () => {
-    await second?.close();
-  }, scaled(60_000));
 
   it('writes each line once, in the member holding its partition', async () => {
     const { store } = cluster;
-    // The first gives the second its share at its next round.
-    await expect.poll(() => [leasesOf(first()).length, leasesOf(second).length], { timeout: scaled(30_000), interval: 50 }).toEqual([1, 1]);
-    await first().daemon.operations!.moveWork();
-    await second.daemon.operations!.moveWork();
+    await oneEach();
     await runFor(MINUTE);
     for (let k = 0; [0, 1].some((p) => ![...opened.values()].some(([q]) => q === p)); k++) {
       const incident = await first().daemon.operations!.createIncident({ title: `down ${k}`, severity: 'P1', service: 'api' }, ana);

@@ -134,3 +134,43 @@ export function clusterDaemon(options: ClusterDaemonOptions): ClusterDaemon {
 
   return harness;
 }
+
+/** A second member beside a `clusterDaemon`, and the two run together (see `secondMember`). */
+export interface SecondMember {
+  server(): DaemonApp;
+  /** Advances the shared clock by `ms`, both members settling at each step and after. */
+  runFor(ms: number): Promise<void>;
+  /** Waits until each member holds one partition (of two), then has each move its work to it. */
+  oneEach(): Promise<void>;
+}
+
+/**
+ * A second member: a real daemon on the cluster daemon's clock and database (its ops.yaml from
+ * `config`), started before the suite's tests and closed after them.
+ */
+export function secondMember(cluster: ClusterDaemon, name: string, config: () => string): SecondMember {
+  let second: DaemonApp | undefined;
+  const both = () => [cluster.server, second!];
+  const settle = async () => {
+    for (const d of both()) await d.daemon.operations!.settle(scaled(5_000));
+  };
+  const partitionsOf = (d: DaemonApp) => [...(d.daemon.cluster?.leases.keys() ?? [])].filter((l) => l !== 'singletons').length;
+  beforeAll(async () => {
+    second = await startDaemonApp(name, { 'ops.yaml': config() }, { clock: cluster.clock });
+  }, scaled(120_000));
+  afterAll(async () => {
+    await second?.close();
+  }, scaled(60_000));
+  return {
+    server: () => second!,
+    runFor: async (ms) => {
+      await cluster.clock.advance(ms, settle);
+      await settle();
+    },
+    oneEach: async () => {
+      // The first gives the second its share at its next round.
+      await expect.poll(() => both().map(partitionsOf), { timeout: scaled(30_000), interval: 50 }).toEqual([1, 1]);
+      for (const d of both()) await d.daemon.operations!.moveWork();
+    },
+  };
+}
