@@ -43,18 +43,18 @@ export function when(ms: number | null | undefined): Html {
   return html`<time datetime="${iso}">${iso.slice(0, 16).replace('T', ' ')} UTC</time>`;
 }
 
-/**
- * A short span for people: seconds under a minute, minutes and seconds under an hour (a response
- * target is minutes; "15m" beside a missed 15m target would contradict it), hours and minutes under a
- * day, then days and hours. Rounded once to the smallest unit shown, so 59m 59.6s reads "1h 0m", never
- * "60m". static/incident.js ticks the page's clocks with the same rules (`span`).
- */
 /** An instant to the second, for timelines: several lines of one minute keep their order readable. */
 export function whenSecond(ms: number): Html {
   const iso = new Date(ms).toISOString();
   return html`<time datetime="${iso}">${iso.slice(0, 19).replace('T', ' ')} UTC</time>`;
 }
 
+/**
+ * A short span for people: seconds under a minute, minutes and seconds under an hour (a response
+ * target is minutes; "15m" beside a missed 15m target would contradict it), hours and minutes under a
+ * day, then days and hours. Rounded once to the smallest unit shown, so 59m 59.6s reads "1h 0m", never
+ * "60m". static/incident.js ticks the page's clocks with the same rules (`span`).
+ */
 export function duration(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
   if (s < 60) return `${s}s`;
