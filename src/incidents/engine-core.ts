@@ -35,6 +35,7 @@ import type {
 import { OPEN_STATES } from './types.js';
 import { utcSecond } from '../lib/instants.js';
 import { responseDueAt } from './business-hours.js';
+import { escalationStart } from './response-target.js';
 
 
 export type Trx = Transaction<Database>;
@@ -218,10 +219,7 @@ export abstract class IncidentCore {
   }
 
   protected escalate(incident: Incident): IncidentEffect {
-    return {
-      kind: 'start_escalation', incidentId: incident.id, severity: incident.severity, openedAt: incident.openedAt,
-      ...(incident.responseDueAt !== undefined ? { responseDueAt: incident.responseDueAt } : {}),
-    };
+    return escalationStart(incident);
   }
 
   /** Clears an incident's held notification, the timeline saying what became of it. */

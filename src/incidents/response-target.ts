@@ -2,7 +2,24 @@ import type { Kysely, Transaction } from 'kysely';
 import { formatDuration } from '../lib/duration.js';
 import { timelineLinesWithData, type Database } from '../store/index.js';
 import { utcSecond } from '../lib/instants.js';
-import type { Severity, TimelineEntry } from './types.js';
+import type { Incident, IncidentEffect, Severity, TimelineEntry } from './types.js';
+
+/**
+ * Where an incident's response clock started: its opening, or where a page held back by a window or
+ * silence went out, or where it re-opened (`responseFrom`). Its due time, the escalation's timed
+ * steps and the time to acknowledge all count from here.
+ */
+export function responseClockStart(incident: Pick<Incident, 'openedAt' | 'responseFrom'>): number {
+  return incident.responseFrom ?? incident.openedAt;
+}
+
+/** The start of an incident's escalation, its clock started where the incident's response clock did. */
+export function escalationStart(incident: Incident): Extract<IncidentEffect, { kind: 'start_escalation' }> {
+  return {
+    kind: 'start_escalation', incidentId: incident.id, severity: incident.severity, openedAt: responseClockStart(incident),
+    ...(incident.responseDueAt !== undefined ? { responseDueAt: incident.responseDueAt } : {}),
+  };
+}
 
 /** What a timeline line's `data.event` says when it records a response target passing unanswered. */
 export const RESPONSE_TARGET_MISSED = 'response_target_missed';
@@ -14,13 +31,16 @@ export const RESPONSE_TARGET_MISSED = 'response_target_missed';
  */
 export function responseMissedLine(severityId: string, severity: Severity | undefined, dueAt: number): { text: string; data: { event: string; responseDueAt: number; severity: string } } {
   return {
-    text: `response target ${severity ? targetText(severity) : `of ${severityId}`} missed: not acknowledged by ${utcSecond(dueAt)}`,
+    text: `response target ${severity ? responseTargetText(severity) : `of ${severityId}`} missed: not acknowledged by ${utcSecond(dueAt)}`,
     data: { event: RESPONSE_TARGET_MISSED, responseDueAt: dueAt, severity: severityId },
   };
 }
 
-/** The severity's response target as people say it: `15m`, `4h of business time`, `next business day`. */
-function targetText(severity: Severity): string {
+/**
+ * The severity's response target as the config says it, in one wording wherever it is shown (the
+ * timeline's line, the incident page, the review): `15m`, `4h of business time`, `next business day`.
+ */
+export function responseTargetText(severity: Severity): string {
   const r = severity.response;
   if (r.kind === 'next_business_day') return 'next business day';
   return `${formatDuration(r.ms)}${r.businessHours ? ' of business time' : ''}`;

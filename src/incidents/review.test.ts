@@ -31,14 +31,25 @@ describe('review response times', () => {
       timeline: [status('acknowledged', OPENED + 24_000)],
       template: [{ title: 'Detection', answer: 'detection', items: [] }],
     });
-    expect(row(md, 'time to acknowledge')).toBe('| time to acknowledge | 24 s | 15 min, due 2026-12-04T18:15:00Z (within target) |');
+    expect(row(md, 'time to acknowledge')).toBe('| time to acknowledge | 24 s | 15m, due 2026-12-04T18:15:00Z (within target) |');
     expect(row(md, 'time to resolve')).toBe('| time to resolve | 55 s | — |');
     expect(md).toContain('- Acknowledged 24 s after opening by ana');
   });
 
+  it('counts the time to acknowledge from where the response clock started (a re-opening, a held page\'s release)', () => {
+    const from = OPENED + 2 * 60 * MIN;
+    const md = review({
+      incident: incident({ state: 'acknowledged', reopened: 1, responseFrom: from, acknowledgedAt: from + 2 * MIN, responseDueAt: from + 15 * MIN }),
+      timeline: [status('acknowledged', from + 2 * MIN)],
+      template: [{ title: 'Detection', answer: 'detection', items: [] }],
+    });
+    expect(row(md, 'time to acknowledge')).toBe('| time to acknowledge | 2 min | 15m, due 2026-12-04T20:15:00Z (within target) |');
+    expect(md).toContain('- Acknowledged 2 min after its response clock started (2026-12-04T20:00:00Z) by ana');
+  });
+
   it('says by how much a target was missed, so "15 min" next to "missed" is not a contradiction', () => {
     const md = review({ incident: incident({ acknowledgedAt: OPENED + 15 * MIN + 20_000, resolvedAt: OPENED + 3_725_000, responseDueAt: OPENED + 15 * MIN }) });
-    expect(row(md, 'time to acknowledge')).toBe('| time to acknowledge | 15 min 20 s | 15 min, due 2026-12-04T18:15:00Z (**missed target** by 20 s) |');
+    expect(row(md, 'time to acknowledge')).toBe('| time to acknowledge | 15 min 20 s | 15m, due 2026-12-04T18:15:00Z (**missed target** by 20 s) |');
     expect(row(md, 'time to resolve')).toBe('| time to resolve | 1 h 2 min 5 s | — |');
   });
 
@@ -50,7 +61,7 @@ describe('review response times', () => {
       incident: incident({ acknowledgedAt: acked, resolvedAt: acked + MIN, responseDueAt: due }),
       severity: severity({ kind: 'duration', ms: 240 * MIN, businessHours: 'office' }),
     });
-    expect(row(md, 'time to acknowledge')).toBe('| time to acknowledge | 64 h 0 min | 4 h 0 min of business hours, due 2026-12-07T13:00:00Z (within target) |');
+    expect(row(md, 'time to acknowledge')).toBe('| time to acknowledge | 64 h 0 min | 4h of business time, due 2026-12-07T13:00:00Z (within target) |');
   });
 
   it('judges a next-business-day target too, which has no duration', () => {
@@ -64,23 +75,23 @@ describe('review response times', () => {
 
   it('counts a target that passed with nobody acknowledging as missed, and one resolved in time as met', () => {
     const missed = review({ incident: incident({ resolvedAt: OPENED + 40 * MIN, responseDueAt: OPENED + 15 * MIN }) });
-    expect(row(missed, 'time to acknowledge')).toBe('| time to acknowledge | — | 15 min, due 2026-12-04T18:15:00Z (**missed target**: not acknowledged) |');
+    expect(row(missed, 'time to acknowledge')).toBe('| time to acknowledge | — | 15m, due 2026-12-04T18:15:00Z (**missed target**: not acknowledged) |');
     const quick = review({ incident: incident({ resolvedAt: OPENED + 5 * MIN, responseDueAt: OPENED + 15 * MIN }) });
-    expect(row(quick, 'time to acknowledge')).toBe('| time to acknowledge | — | 15 min, due 2026-12-04T18:15:00Z (resolved within target, not acknowledged) |');
+    expect(row(quick, 'time to acknowledge')).toBe('| time to acknowledge | — | 15m, due 2026-12-04T18:15:00Z (resolved within target, not acknowledged) |');
     const open = review({ incident: incident({ state: 'triggered', responseDueAt: OPENED + 15 * MIN }) });
-    expect(row(open, 'time to acknowledge')).toBe('| time to acknowledge | — | 15 min, due 2026-12-04T18:15:00Z |');
+    expect(row(open, 'time to acknowledge')).toBe('| time to acknowledge | — | 15m, due 2026-12-04T18:15:00Z |');
   });
 
   it('prints the target without a verdict when the incident carries no due time (no calendar to read)', () => {
     const md = review({ incident: incident({ acknowledgedAt: OPENED + 90_000, resolvedAt: OPENED + 5 * MIN }) });
-    expect(row(md, 'time to acknowledge')).toBe('| time to acknowledge | 1 min 30 s | 15 min |');
+    expect(row(md, 'time to acknowledge')).toBe('| time to acknowledge | 1 min 30 s | 15m |');
   });
 
   it('lists the targets recorded missed on the timeline, and counts an incident never acknowledged as missed from that record', () => {
     const due = OPENED + 15 * MIN;
     const line: TimelineEntry = { id: 'tl-1', incidentId: 'inc_1', at: due, kind: 'escalation', actor: 'system:escalation', text: 'response target 15m missed', data: { event: 'response_target_missed', responseDueAt: due, severity: 'P1' } };
     const open = review({ incident: incident({ state: 'triggered', severity: 'P1', responseDueAt: due }), timeline: [line] });
-    expect(row(open, 'time to acknowledge')).toBe('| time to acknowledge | — | 15 min, due 2026-12-04T18:15:00Z (**missed target**: not acknowledged) |');
+    expect(row(open, 'time to acknowledge')).toBe('| time to acknowledge | — | 15m, due 2026-12-04T18:15:00Z (**missed target**: not acknowledged) |');
     expect(open).toContain('- Response target of P1 missed at 2026-12-04T18:15:00Z: not acknowledged by then.');
   });
 });

@@ -1,4 +1,4 @@
-import { responseMisses } from './response-target.js';
+import { responseMisses, responseTargetText } from './response-target.js';
 import type { Incident, IncidentAlert, Severity, TimelineEntry } from './types.js';
 
 /** A command a responder ran, as the post-incident review shows it. */
@@ -51,13 +51,6 @@ function span(ms: number | undefined): string {
   return m ? `${m} min${seconds}` : `${s} s`;
 }
 
-/** The severity's response target in words: "15 min", "4 h 0 min of business hours", "next business day". */
-function targetText(severity: Severity | undefined): string | undefined {
-  const response = severity?.response;
-  if (!response) return undefined;
-  if (response.kind === 'next_business_day') return 'next business day';
-  return `${span(response.ms)}${response.businessHours !== undefined ? ' of business hours' : ''}`;
-}
 
 /**
  * The acknowledgement against the incident's own due time (which counts business hours where the
@@ -93,8 +86,10 @@ export function renderReview(r: ReviewInput): string {
   const resolvedAt = incident.resolvedAt ?? firstStatus('resolved');
   const impactStart = Math.min(incident.openedAt, ...r.alerts.map((a) => a.firstFiredAt));
   const impactEnd = resolvedAt ?? Math.max(...r.alerts.map((a) => a.resolvedAt ?? a.lastFiredAt), incident.updatedAt);
-  const target = targetText(r.severity);
-  const ackDelay = acknowledgedAt === undefined ? undefined : acknowledgedAt - incident.openedAt;
+  const target = r.severity ? responseTargetText(r.severity) : undefined;
+  // The response clock starts at the opening, or where a held page went out or the incident re-opened.
+  const clockFrom = incident.responseFrom ?? incident.openedAt;
+  const ackDelay = acknowledgedAt === undefined ? undefined : acknowledgedAt - clockFrom;
   // The targets recorded missed as they passed (the escalation's record: it follows held pages and severity changes).
   const misses = responseMisses(r.timeline);
   const followUps = r.timeline.filter((t) => t.kind === 'note' && /^(todo|follow-?up)\s*:/i.test(t.text));
@@ -113,7 +108,7 @@ export function renderReview(r: ReviewInput): string {
     ...(r.alerts.length
       ? r.alerts.map((a) => `- Detected by rule ${a.ruleId}${a.annotations.summary ? ` (${a.annotations.summary})` : ''}, firing since ${iso(a.firstFiredAt)}; the incident opened ${span(Math.max(0, incident.openedAt - a.firstFiredAt))} later.`)
       : ['- Opened by hand: no alert detected it.']),
-    acknowledgedAt === undefined ? '- Not acknowledged.' : `- Acknowledged ${span(ackDelay)} after opening${acknowledgement ? ` by ${acknowledgement.actor}` : ''} (${iso(acknowledgedAt)}).`,
+    acknowledgedAt === undefined ? '- Not acknowledged.' : `- Acknowledged ${span(ackDelay)} after ${incident.responseFrom === undefined ? 'opening' : `its response clock started (${iso(clockFrom)})`}${acknowledgement ? ` by ${acknowledgement.actor}` : ''} (${iso(acknowledgedAt)}).`,
   ];
   const stepsRun = r.steps.length ? r.steps.map((s) => `- ${iso(s.at)} ${s.procedure} — ${s.step} by ${s.actor}: ${s.status} (\`${s.command.split('\n')[0]}\`)`) : ['- No runbook steps were run through opsbook.'];
   const answers: Record<ReviewAnswer, string[]> = { detection, timeline, response_times: responseTimes, steps: stepsRun };

@@ -170,6 +170,7 @@ export type IncidentEffect =
       /** The actor whose action caused it, when a person or an integration did. */
       by?: string;
     }
+  /** `openedAt`: where the escalation's clock starts (the incident's response clock: see `responseClockStart`). */
   | { kind: 'start_escalation'; incidentId: string; severity: string; openedAt: number; responseDueAt?: number }
   | { kind: 'stop_escalation'; incidentId: string; reason: 'acknowledged' | 'resolved'; by: string };
 

@@ -81,7 +81,7 @@ export interface EscalationState {
 
 export interface EscalationIncident {
   id: string;
-  /** When the incident opened; the response target and timed steps count from here (defaults to the start instant). */
+  /** Where the incident's response clock started (its opening, a held page's release, a re-opening); the response target and timed steps count from here (defaults to the start instant). */
   openedAt?: number;
   /** The severity's response target (e.g. P1: 1 hour) counted from the opening, if it has one. */
   responseTargetMs?: number;
@@ -132,8 +132,9 @@ const inChain = (step: EscalationStep, severity: string | undefined): boolean =>
 
 function notify(policy: EscalationPolicy, s: EscalationState, reason: EscalationReason, at: number, stepIndex = s.stepIndex, round = s.round): EscalationAction {
   // A chain step is paged once per opening; a first opening's keys are as they always were (pages
-  // already in an outbox keep theirs). A timed step counts from the incident's first opening and is
-  // paged once per incident: a re-opening's escalation meets its key in the outbox.
+  // already in an outbox keep theirs). A timed step counts from where the escalation's clock started
+  // (the incident's response clock) and is paged once per incident: a re-opening's escalation meets
+  // its key in the outbox.
   const escalation = s.epoch ? `${s.incidentId}/${s.policyId}/e${s.epoch}` : `${s.incidentId}/${s.policyId}`;
   return {
     type: 'notify',

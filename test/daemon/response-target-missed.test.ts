@@ -94,7 +94,7 @@ for (const target of storeTargets('opsbook-response-missed', { migrated: true })
       // The review lists the miss; the acknowledgement's verdict says it was missed.
       const review = await reviewDraft(app.store, app.config, ops().incidents, incident.id);
       expect(review).toContain(`- Response target of P1 missed at ${new Date(due).toISOString().replace('.000Z', 'Z')}: not acknowledged by then.`);
-      expect(review).toMatch(/\| time to acknowledge \| — \| 15 min, due \S+Z \(\*\*missed target\*\*: not acknowledged\) \|/);
+      expect(review).toMatch(/\| time to acknowledge \| — \| 15m, due \S+Z \(\*\*missed target\*\*: not acknowledged\) \|/);
       // Acknowledged late: still marked missed.
       await ops().act(incident.id, 'acknowledge', ana);
       expect(String(await incidentHeader(app, await ops().incidents.get(incident.id)))).toContain('<li class="response-missed">Response <strong>missed</strong> target: acknowledged after');

@@ -1,5 +1,5 @@
 import { sql, type Transaction } from 'kysely';
-import { incidentFromRow, type Incident, type IncidentEffect, type IncidentService } from '../../incidents/index.js';
+import { escalationStart, incidentFromRow, responseClockStart, type Incident, type IncidentEffect, type IncidentService } from '../../incidents/index.js';
 import { cancelPages, LeasedRows, notificationOf, signalOutbox, type OutboxRow, type OutboxTaker, type SettledAttempt } from '../../notify/index.js';
 import type { EscalationDriver, EscalationNotice, EscalationState } from '../../oncall/index.js';
 import { appendTimelineLineOfKnownIncident, deletePushSubscription, existingIncidentIds, findIncident, getEscalation, listOutbox, type Database } from '../../store/index.js';
@@ -236,8 +236,7 @@ export class IncidentEffects {
   async escalateIn(trx: Transaction<Database>, incident: Incident, state: EscalationState | undefined): Promise<{ stepIndex: number; round: number } | undefined> {
     await this.host.cluster?.fence(trx, 'escalation now');
     if (state) return this.escalations.escalate(trx, state);
-    const start = { kind: 'start_escalation' as const, incidentId: incident.id, severity: incident.severity, openedAt: incident.openedAt, ...(incident.responseDueAt !== undefined ? { responseDueAt: incident.responseDueAt } : {}) };
-    if (!(await this.startIn(trx, incident, start))) return undefined;
+    if (!(await this.startIn(trx, incident, escalationStart(incident)))) return undefined;
     const started = await this.escalations.stateIn(trx, incident.id);
     return started && started.stepIndex >= 0 ? { stepIndex: started.stepIndex, round: started.round } : undefined;
   }
@@ -316,8 +315,10 @@ export class IncidentEffects {
    */
   async reviseIn(trx: Transaction<Database>, incident: Incident): Promise<boolean> {
     await this.host.cluster?.fence(trx, 'escalation revise');
-    const target = incident.responseDueAt !== undefined ? { responseTargetMs: incident.responseDueAt - incident.openedAt } : {};
-    const revision = await this.escalations.revise({ id: incident.id, openedAt: incident.openedAt, severity: incident.severity, ...target }, trx);
+    // Counted from where the response clock started, as the escalation was (a held page's release, a re-opening).
+    const clockFrom = responseClockStart(incident);
+    const target = incident.responseDueAt !== undefined ? { responseTargetMs: incident.responseDueAt - clockFrom } : {};
+    const revision = await this.escalations.revise({ id: incident.id, openedAt: clockFrom, severity: incident.severity, ...target }, trx);
     if (revision === 'unreadable') {
       this.host.logger.warn({ incident: incident.id, severity: incident.severity }, 'escalation could not follow the new severity: its stored state is unreadable');
       const text = `the escalation could not follow the new severity ${incident.severity}: its stored state is unreadable; its steps are tried again, and opsbook opens an incident about itself if they keep failing`;
@@ -494,7 +495,7 @@ export class IncidentEffects {
       const status = (await getEscalation(this.host.store.db, incident.id))?.status;
       if (status === 'active' || status === 'exhausted') return false;
     }
-    await this.apply({ kind: 'start_escalation', incidentId: incident.id, severity: incident.severity, openedAt: incident.openedAt, ...(incident.responseDueAt ? { responseDueAt: incident.responseDueAt } : {}) }, incident);
+    await this.apply(escalationStart(incident), incident);
     return policyId !== undefined || (await notified());
   }
 

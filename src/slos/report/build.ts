@@ -98,10 +98,12 @@ export async function buildReport(store: Store, config: OpsConfig, period: Repor
   }
 
   const incidents = await listIncidentsOpenedBetween(store.db, from, to - 1);
+  // From where the response clock started (a held page's release, a re-opening: see responseClockStart).
+  const timeToAcknowledge = (i: (typeof incidents)[number]) => Number(i.acknowledged_at) - Number(i.response_from ?? i.opened_at);
   const bySeverity: SeverityFigures[] = [];
   for (const sev of config.severities) {
     const rows = incidents.filter((i) => i.severity === sev.id);
-    const ack = rows.filter((i) => i.acknowledged_at !== null).map((i) => Number(i.acknowledged_at) - Number(i.opened_at));
+    const ack = rows.filter((i) => i.acknowledged_at !== null).map(timeToAcknowledge);
     const res = rows.filter((i) => i.resolved_at !== null).map((i) => Number(i.resolved_at) - Number(i.opened_at));
     const inTarget = rows.filter((i) => i.acknowledged_at !== null && (i.response_due_at === null || Number(i.acknowledged_at) <= Number(i.response_due_at))).length;
     // Unacknowledged, an incident missed its target only if it was still open when the target passed
@@ -129,7 +131,7 @@ export async function buildReport(store: Store, config: OpsConfig, period: Repor
   const byService: ServiceFigures[] = [];
   for (const service of [...new Set(incidents.map((i) => i.service ?? '(none)'))].sort()) {
     const rows = incidents.filter((i) => (i.service ?? '(none)') === service);
-    const ack = rows.filter((i) => i.acknowledged_at !== null).map((i) => Number(i.acknowledged_at) - Number(i.opened_at));
+    const ack = rows.filter((i) => i.acknowledged_at !== null).map(timeToAcknowledge);
     const res = rows.filter((i) => i.resolved_at !== null).map((i) => Number(i.resolved_at) - Number(i.opened_at));
     byService.push({
       service,

@@ -106,6 +106,14 @@ beforeAll(async () => {
   const d = await open(T0 + 4 * DAY + 2 * HOUR, 'disk-full', 'worker', 'P4');
   await iclock.advanceTo(d.openedAt + 20 * MIN);
   await incidents.onAlert(alert('resolved', 'disk-full', { service: 'worker' }, iclock.now(), { severity: 'P4' }));
+  // A P2 resolved by its alert after 10 minutes, re-opened 20 minutes later, acknowledged 3 minutes
+  // after the re-opening: its time to acknowledge is 3 minutes, not 33.
+  const e = await open(T0 + 5 * DAY + 10 * HOUR, 'batch-late', 'batch', 'P2');
+  await iclock.advanceTo(e.openedAt + 10 * MIN);
+  await incidents.onAlert(alert('resolved', 'batch-late', { service: 'batch' }, iclock.now(), { severity: 'P2' }));
+  expect((await open(e.openedAt + 30 * MIN, 'batch-late', 'batch', 'P2')).id).toBe(e.id);
+  await iclock.advanceTo(e.openedAt + 33 * MIN);
+  await incidents.acknowledge(e.id, ana);
 
   report = await buildReport(store, config, '7d', NOW);
 });
@@ -155,7 +163,9 @@ describe('operations report', () => {
     const p1 = report.incidents.bySeverity.find((s) => s.severity === 'P1')!;
     expect(p1).toMatchObject({ responseTargetMs: 15 * MIN, incidents: 2, acknowledged: 2, acknowledgedInTarget: 1, missedTarget: 1, resolved: 1, ackP50Ms: 10 * MIN, ackP90Ms: 25 * MIN, resolveP50Ms: 50 * MIN });
     expect(report.incidents.bySeverity.find((s) => s.severity === 'P3')).toMatchObject({ incidents: 1, acknowledged: 0, missedTarget: 1 });
-    expect(report.incidents.total).toBe(4);
+    expect(report.incidents.total).toBe(5);
+    // Acknowledged 3 minutes after its re-opening: counted from there (its response clock), in time.
+    expect(report.incidents.bySeverity.find((s) => s.severity === 'P2')).toMatchObject({ incidents: 1, acknowledged: 1, acknowledgedInTarget: 1, missedTarget: 0, ackP50Ms: 3 * MIN });
     // Alice was paged twice on Wednesday 09:10 and once on Thursday 00:00 (off hours), Bob on Thursday 00:00.
     expect(report.businessHours).toBe('Mon–Fri 09:00–17:00 UTC');
     expect(report.pagesPerPerson).toEqual([{ user: 'alice', pages: 3, incidents: 2, offHours: 1 }, { user: 'bob', pages: 1, incidents: 1, offHours: 1 }]);
@@ -168,6 +178,7 @@ describe('operations report', () => {
   it('gives MTTA and MTTR per service, counting only acknowledgements by people', () => {
     expect(report.incidents.byService).toEqual([
       { service: 'api', incidents: 1, acknowledged: 1, unacknowledged: 0, resolved: 1, mttaMs: 10 * MIN, mttrMs: 50 * MIN },
+      { service: 'batch', incidents: 1, acknowledged: 1, unacknowledged: 0, resolved: 0, mttaMs: 3 * MIN, mttrMs: null },
       { service: 'web', incidents: 1, acknowledged: 1, unacknowledged: 0, resolved: 0, mttaMs: 25 * MIN, mttrMs: null },
       // The auto-resolved P4 has no acknowledgement: it adds to MTTR, never to MTTA.
       { service: 'worker', incidents: 2, acknowledged: 0, unacknowledged: 1, resolved: 1, mttaMs: null, mttrMs: 20 * MIN },

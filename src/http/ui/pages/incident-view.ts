@@ -1,5 +1,5 @@
 import type { Daemon } from '../../../daemon/index.js';
-import { ALLOWED_TRANSITIONS, configuredLadder, INCIDENT_ROLES, OPEN_STATES, recordedResponseMisses, RESPONSE_TARGET_MISSED, ROLE_NAMES, type Incident, type IncidentAlert, type IncidentRoleHolder, type TimelineEntry } from '../../../incidents/index.js';
+import { ALLOWED_TRANSITIONS, configuredLadder, INCIDENT_ROLES, OPEN_STATES, recordedResponseMisses, RESPONSE_TARGET_MISSED, ROLE_NAMES, type Incident, type IncidentAlert, type IncidentRoleHolder, type Severity, type TimelineEntry, responseTargetText } from '../../../incidents/index.js';
 import { duration, severityBadge, when, whenSecond } from '../components.js';
 import { incidentReader } from '../data/incidents.js';
 import { html, type Html } from '../html.js';
@@ -34,11 +34,12 @@ export function allowedMoves(incident: Incident): Array<(typeof MOVES)[number]> 
  * time of the latest target recorded missed on the timeline (the escalation's record, which follows
  * held pages and severity changes), marked missed whatever happened after.
  */
-function responseClock(incident: Incident, now: number, missedAt: number | undefined): Html {
+function responseClock(incident: Incident, now: number, missedAt: number | undefined, severity: Severity | undefined): Html {
   const due = incident.responseDueAt;
-  const target = due !== undefined ? html` (target ${duration(due - incident.openedAt)})` : '';
+  const target = due !== undefined && severity ? html` (target ${responseTargetText(severity)})` : '';
   if (incident.acknowledgedAt !== undefined) {
-    const took = incident.acknowledgedAt - incident.openedAt;
+    // From where the response clock started: the opening, a held page's release or a re-opening.
+    const took = incident.acknowledgedAt - (incident.responseFrom ?? incident.openedAt);
     const missed = missedAt !== undefined || (due !== undefined && incident.acknowledgedAt > due);
     if (due === undefined && !missed) return html``;
     return html`<li${missed ? html` class="response-missed"` : ''}>Response <strong>${missed ? 'missed' : 'within'}</strong> target: acknowledged after ${duration(took)}${target}</li>`;
@@ -89,6 +90,7 @@ export async function incidentHeader(daemon: Daemon, incident: Incident): Promis
     recordedResponseMisses(daemon.store.db, incident.id),
   ]);
   const missedAt = misses.at(-1)?.responseDueAt;
+  const severity = configuredLadder(daemon.config.severities).severities.find((s) => s.id === incident.severity);
   const now = daemon.clock.now();
   return html`<div class="incident-head card" data-live="incident:${incident.id}">
 <p class="head-line">${severityBadge(incident.severity)} <span class="istate istate-${incident.state}" data-incident-state="${incident.state}">${incident.state}</span>
@@ -96,7 +98,7 @@ export async function incidentHeader(daemon: Daemon, incident: Incident): Promis
  · opened ${when(incident.openedAt)}${incident.service ? html` · service <strong>${incident.service}</strong>` : ''}</p>
 <ul class="facts">
 ${trigger(incident, alerts)}
-${open ? html`${responseClock(incident, now, missedAt)}${nextPage(next, now)}` : html`<li>Resolved ${when(incident.resolvedAt)}</li>${responseClock(incident, now, missedAt)}`}
+${open ? html`${responseClock(incident, now, missedAt, severity)}${nextPage(next, now)}` : html`<li>Resolved ${when(incident.resolvedAt)}</li>${responseClock(incident, now, missedAt, severity)}`}
 ${incident.runbook ? html`<li>Runbook: <a href="${runbookViewPath(incident.runbook)}">${incident.runbook}</a></li>` : ''}
 ${rolesLine(roles)}
 </ul>
