@@ -377,7 +377,7 @@ async function alerts(): Promise<void> {
   say(`  notifications delivered for them (waited until quiet): opsbook ${ours.delivered}/${ours.freshSent}   Alertmanager ${theirs ? `${theirs.delivered}/${theirs.freshSent}` : 'n/a'}`);
   const fmtD = (d: Delivered) => `${d.rate.toFixed(0).padStart(6)}/s  ${d.cpuPerEvent.toFixed(2)} ms CPU/alert`;
   say(`  the same, until the last notification arrived  opsbook ${fmtD(ours.freshDelivered)}   Alertmanager ${theirs ? fmtD(theirs.freshDelivered) : 'not run'}   rate ratio ${theirs ? ratio(ours.freshDelivered.rate, theirs.freshDelivered.rate) : 'n/a'}`);
-  const lat = (f: AlertFigures) => `p50 ${q(f.lat, 0.5).toFixed(1)} ms  p99 ${q(f.lat, 0.99).toFixed(1)} ms (${f.lat.length}/${f.sent}), daemon CPU ${f.latCpu.toFixed(2)} ms per alert`;
+  const lat = (f: AlertFigures) => `p50 ${q(f.lat, 0.5).toFixed(1)} ms  p90 ${q(f.lat, 0.9).toFixed(1)} ms  p99 ${q(f.lat, 0.99).toFixed(1)} ms  max ${Math.max(...f.lat).toFixed(1)} ms (${f.lat.length}/${f.sent}), daemon CPU ${f.latCpu.toFixed(2)} ms per alert`;
   say(`Alert → webhook delivered on a quiet receiver, one new alert every 50 ms`);
   say(`  opsbook (signed webhook, outbox):  ${lat(ours)}`);
   say(`  Alertmanager (group_wait: 0s):     ${theirs ? lat(theirs) : 'not run (prometheus-alertmanager missing)'}`);
