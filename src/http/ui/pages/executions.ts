@@ -11,6 +11,7 @@ import { OpsbookError } from '../../../lib/errors/index.js';
 import { forTheWeb } from '../web-words.js';
 import { enforceTeamWrite } from '../../teams.js';
 import { incidentReader } from '../data/incidents.js';
+import { executionPath, transcriptList } from '../transcript.js';
 
 const RANK: Record<Effect, number> = { read: 0, unknown: 1, write: 2, destructive: 3 };
 
@@ -114,19 +115,12 @@ export async function executionPanel(daemon: Daemon, incidentId: string, control
   for (const e of executions) {
     const entries = await svc.transcript(e.id);
     parts.push(html`<article class="execution" id="exec-${e.id}" aria-label="Execution ${e.id}">
-<h3>${e.title} <span class="muted">${e.procedure} · <span data-execution-state="${e.state}">${e.state}</span> · started by ${e.startedBy} ${when(e.startedAt)}</span></h3>
+<h3><a href="${executionPath(e.id)}">${e.title}</a> <span class="muted">${e.procedure} · <span data-execution-state="${e.state}">${e.state}</span> · started by ${e.startedBy} ${when(e.startedAt)}</span></h3>
 ${controls && e.state === 'running'
   ? html`<form class="exec-controls" method="post" action="/incidents/${encodeURIComponent(incidentId)}/executions/${encodeURIComponent(e.id)}">${csrfField(controls.session)}
 <button type="submit" name="action" value="finish">Finish execution</button> <button type="submit" name="action" value="cancel" class="btn-cancel">Cancel execution</button></form>`
   : ''}
-<ol class="transcript">${entries.map(
-      (t) => html`<li class="entry entry-${t.status}" data-step="${t.step}">
-<p>Step ${t.step}.${t.command} ${t.effect ? effectBadge(t.effect as Effect) : ''} <code>${t.text}</code> — <strong>${t.status}</strong>${t.exitCode !== null ? ` (exit ${t.exitCode})` : ''} by ${t.actor} ${when(t.at)}${t.durationMs !== null ? ` in ${t.durationMs} ms` : ''}${typeof t.data.why === 'string' && t.data.why ? html`<br><span class="reason">${forTheWeb(t.data.why)}</span>` : ''}</p>
-${t.stdout ? html`<pre class="stdout" tabindex="0" aria-label="Output of step ${t.step}"><code>${t.stdout}</code></pre>` : ''}
-${t.stderr ? html`<pre class="stderr" tabindex="0" aria-label="Errors of step ${t.step}"><code>${t.stderr}</code></pre>` : ''}
-${t.truncated ? html`<p class="muted">Output shortened in the transcript.</p>` : ''}
-</li>`,
-    )}</ol>
+${transcriptList(entries)}
 </article>`);
   }
   const rest = older > 0
