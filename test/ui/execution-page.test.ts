@@ -10,7 +10,7 @@ import { setUserPassword, webAuthFor } from '../../src/http/sessions/index.js';
 import { postgresUp } from '../support/services.js';
 import { storeTargets } from '../support/store-targets.js';
 import { listenOnLoopback, startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
-import { PASSWORD, signIn, TEST_COST, type SignedIn } from './support.js';
+import { form, PASSWORD, signIn, TEST_COST, type SignedIn } from './support.js';
 
 const pgAvailable = await postgresUp();
 const ana = { name: 'ana', role: 'admin' as const, via: 'session' as const };
@@ -193,5 +193,18 @@ for (const target of storeTargets('opsbook-execution-page', { migrated: true }))
       expect((await open('cy', href!)).status).toBe(200);
     });
 
+    it('sends a responder who ran a step of an execution older than the newest 100 to that execution', async () => {
+      // The incident's oldest running execution: its step runs there, and the answer leads to it.
+      const d = app.daemon;
+      const running = (await d.executions!.start(PROCEDURE, ana, { incidentId })).id;
+      for (let i = 0; i < NEWER; i++) await d.executions!.finish((await d.executions!.start(PROCEDURE, ana, { incidentId })).id, ana);
+      const res = await app.app.inject({ method: 'POST', url: `/incidents/${incidentId}/run`, ...form({ _csrf: sessions.ana.csrf, procedure: PROCEDURE, step: '1' }), headers: { ...form({}).headers, cookie: sessions.ana.cookie } });
+      expect(res.statusCode).toBe(303);
+      const [where, anchor] = String(res.headers.location).split('#');
+      const page = await open('ana', where!);
+      expect(page.status).toBe(200);
+      if (anchor) expect(page.body, `${res.headers.location} leads to an element ${anchor}`).toContain(`id="${anchor}"`);
+      expect(page.body).toContain(running);
+    }, 120_000);
   });
 }

@@ -1,6 +1,6 @@
 import type { Daemon } from '../../../daemon/index.js';
 import type { Effect, Step } from '../../../runbooks/index.js';
-import { paramKey, type Plan, type PlannedStep } from '../../../executions/index.js';
+import { paramKey, type ExecutionService, type Plan, type PlannedStep } from '../../../executions/index.js';
 import { effectBadge, when } from '../components.js';
 import { executionsFor } from '../data/executions.js';
 import { html, type Html } from '../html.js';
@@ -98,11 +98,21 @@ async function postRun(ctx: UiContext): Promise<UiResult> {
       return confirmPage(daemon, ctx, incidentId, procedure, planned, result.reason ?? 'refused');
     }
   }
-  return { redirect: `/incidents/${encodeURIComponent(incidentId)}#exec-${id}` };
+  return { redirect: await executionPlace(svc, incidentId, id) };
 }
 
 /** How many executions the incident page shows with their transcripts; the older ones are a link away. */
 export const PANEL_EXECUTIONS = 100;
+
+/**
+ * Where a person who acted on one of an incident's executions reads it next: on the incident page
+ * when it is among the newest it shows, else on the execution's own page (the anchor would be missing).
+ */
+async function executionPlace(svc: ExecutionService, incidentId: string, id: string): Promise<string> {
+  const [all, older] = await Promise.all([svc.countExecutions({ incidentId }), svc.countExecutions({ incidentId, before: id })]);
+  // This one and every newer one: shown when they fit on the incident page.
+  return all - older <= PANEL_EXECUTIONS ? `/incidents/${encodeURIComponent(incidentId)}#exec-${encodeURIComponent(id)}` : executionPath(id);
+}
 
 /** The incident's newest executions with their transcripts inline; how many older ones it left out, with a link to them. */
 export async function executionPanel(daemon: Daemon, incidentId: string, controls: { session: Session | undefined } | undefined): Promise<Html> {
@@ -156,7 +166,7 @@ export function executionRoutes(): UiRoute[] {
         if (form.action === 'cancel') await svc.cancel(id, actor!);
         else if (form.action === 'finish') await svc.finish(id, actor!);
         else throw new OpsbookError('OPSBOOK_E_USAGE', 'choose Finish or Cancel', { location: { path: 'action' } });
-        return { redirect: `/incidents/${encodeURIComponent(params.id ?? '')}#exec-${encodeURIComponent(id)}` };
+        return { redirect: await executionPlace(svc, params.id ?? '', id) };
       },
     },
     { method: 'POST', url: '/incidents/:id/run', access: 'responder', summary: 'Run one runbook step for an incident (form; writes need a typed confirmation).', handler: postRun },
