@@ -41,6 +41,12 @@ seq 1 ${LINES}
 
 **Resolution:**
 
+3. Mark the restart
+
+\`\`\`bash
+touch restarted.marker
+\`\`\`
+
 - [ ] Tell support
 `;
 
@@ -65,7 +71,7 @@ for (const target of storeTargets('opsbook-execution-page', { migrated: true }))
           'ops.yaml':
             `storage:\n  url: "${opened.url}"\n` +
             'users:\n  - { name: ana, role: admin }\n  - { name: bob, role: responder }\n  - { name: cy, role: responder }\n' +
-            'services:\n  - { id: orders, shell: { allow: [printf, seq] } }\n  - { id: pay, shell: { allow: [printf, seq] } }\n  - { id: search }\n' +
+            'services:\n  - { id: orders, shell: { allow: [printf, seq, touch], cwd: . } }\n  - { id: pay, shell: { allow: [printf, seq] } }\n  - { id: search }\n' +
             'runbooks: [runbooks/*.md]\n' +
             'teams:\n  - { id: payments, members: [cy], services: [pay], restrict_writes: true }\n  - { id: search, members: [bob], services: [search] }\n',
         },
@@ -77,11 +83,12 @@ for (const target of storeTargets('opsbook-execution-page', { migrated: true }))
         sessions[name] = await signIn(app.app, name);
       }
       const svc = d.executions!;
-      // `opsbook run` without --incident: both command steps run, the checklist item ticked.
+      // `opsbook run` without --incident: every command step run (the write one confirmed), the checklist item ticked.
       lone = (await svc.start(PROCEDURE, ana, { service: 'orders' })).id;
       expect((await svc.runStep(lone, 1, ana)).status).toBe('ok');
       expect((await svc.runStep(lone, 2, ana)).status).toBe('ok');
-      await svc.tick(lone, 3, ana, 'told them');
+      expect((await svc.runStep(lone, 3, ana, { yes: true })).status).toBe('ok');
+      await svc.tick(lone, 4, ana, 'told them');
       await svc.finish(lone, ana);
       // An incident whose first execution ran a step, then 100 newer ones that ran none.
       incidentId = (await d.operations!.createIncident({ title: 'orders down for long', severity: 'P2', service: 'orders', runbook: PROCEDURE }, ana)).id;
@@ -128,8 +135,10 @@ for (const target of storeTargets('opsbook-execution-page', { migrated: true }))
       // Every step: number, title, the command as run, who ran it, exit status, duration, output escaped.
       expect(body).toMatch(/Step 1\.[^<]*Say what the page must escape/);
       expect(body).toMatch(/Step 2\.[^<]*Count a long way/);
-      expect(body).toMatch(/Step 3\.[^<]*Tell support/);
-      expect(body).toMatch(/<strong>ok<\/strong> \(exit 0\) by ana/);
+      expect(body).toMatch(/Step 3\.[^<]*Mark the restart/);
+      expect(body).toMatch(/Step 4\.[^<]*Tell support/);
+      expect(body).toMatch(/<strong>ok<\/strong> \(exit 0\) by ana /);
+      expect(body).toMatch(/<code>touch restarted\.marker<\/code> — <strong>ok<\/strong> \(exit 0\) by ana, confirmed by ana /);
       expect(body).toMatch(/ in \d+ ms/);
       expect(body).toContain('&lt;script&gt;alert(1)&lt;/script&gt; &amp; done');
       expect(body).not.toContain('<script>alert(1)');
