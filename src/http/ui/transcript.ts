@@ -35,7 +35,7 @@ function cutNote(t: TranscriptEntry, stream: 'stdout' | 'stderr'): Html {
   const kept = Buffer.byteLength(t[stream]);
   if (total <= kept) return html``;
   const name = stream === 'stdout' ? 'Output' : 'Errors';
-  return html`<p class="notice cut">${name} cut when recorded: the transcript keeps the first ${bytes(kept)} of ${bytes(total)} bytes, shown here; <a href="${entryOutputPath(t, stream)}" type="text/plain">the whole ${stream === 'stdout' ? 'output' : 'errors'}</a> as opsbook kept them (up to 16 MiB).</p>`;
+  return html`<p class="notice cut">${name} cut when recorded: the transcript keeps the first ${bytes(kept)} of ${bytes(total)} bytes, shown here; <a href="${entryOutputPath(t, stream)}" type="text/plain">the whole ${stream === 'stdout' ? 'output' : 'error output'}</a> as opsbook kept it (up to 16 MiB).</p>`;
 }
 
 /** One transcript entry: the command as it ran, how it ended, who ran or ticked it, when, how long, its output. */
