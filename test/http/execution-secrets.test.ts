@@ -111,9 +111,12 @@ for (const target of storeTargets('opsbook-execution-secrets', { migrated: true 
       const page = await server.app.inject({ url: `/incidents/${incident.json.id}`, headers: { cookie: ana.cookie } });
       expect(page.statusCode).toBe(200);
       expect(page.body).toContain(`PGPASSWORD=${MASK}`);
+      const own = await server.app.inject({ url: `/executions/${id}`, headers: { cookie: ana.cookie } });
+      expect(own.statusCode).toBe(200);
+      expect(own.body).toContain(`PGPASSWORD=${MASK}`);
       const audit = await server.app.inject({ url: '/api/audit?limit=500', headers: { authorization: `Bearer ${tok.adm}` } });
       expect(audit.statusCode, audit.body).toBe(200);
-      for (const [what, text] of [['execution', shown.body], ['timeline', timeline.body], ['page', page.body], ['audit', audit.body], ['run', shell.body + web.body]] as const) {
+      for (const [what, text] of [['execution', shown.body], ['timeline', timeline.body], ['page', page.body], ['execution page', own.body], ['audit', audit.body], ['run', shell.body + web.body]] as const) {
         expect(SECRETS.filter((s) => text.includes(s)), what).toEqual([]);
       }
     });

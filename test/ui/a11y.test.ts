@@ -45,6 +45,7 @@ const audit = (): Promise<string[]> => axeProblems(page);
 
 describe.skipIf(!present)('accessibility of the web UI', () => {
   let incidentId: string;
+  let executionPath: string;
 
   beforeAll(async () => {
     fs.mkdirSync(SHOTS, { recursive: true });
@@ -114,6 +115,11 @@ runbooks: [runbooks/*.md]
     await check('checks-filtered', '/checks?service=orders&state=down&kind=tcp');
     await check('check', '/checks/orders-port');
     await check('executions', '/executions');
+    // The execution of the step run above, on its own page, opened from its row.
+    await page.locator('#main table tbody th a').first().click();
+    await page.waitForURL(/\/executions\/exe_/);
+    executionPath = new URL(page.url()).pathname;
+    await check('execution');
     await check('oncall', '/oncall');
     await check('runbooks', '/runbooks');
     await check('runbook', '/runbooks/view?file=runbooks%2Forders.md');
@@ -133,7 +139,7 @@ runbooks: [runbooks/*.md]
     const screens = path.join(REPO_ROOT, 'test-results', 'screens');
     fs.mkdirSync(screens, { recursive: true });
     const found: Record<string, string[]> = {};
-    const pages = [['overview', '/'], ['incident', `/incidents/${encodeURIComponent(incidentId)}`], ['checks', '/checks'], ['check', '/checks/orders-port'], ['executions', '/executions'], ['maintenance', '/maintenance'], ['report', '/report'], ['status', '/status'], ['status-publish', '/status/publish']] as const;
+    const pages: Array<[string, string]> = [['overview', '/'], ['incident', `/incidents/${encodeURIComponent(incidentId)}`], ['checks', '/checks'], ['check', '/checks/orders-port'], ['executions', '/executions'], ['maintenance', '/maintenance'], ['report', '/report'], ['status', '/status'], ['status-publish', '/status/publish'], ['execution', executionPath]];
     for (const [name, url] of pages) {
       const res = await page.goto(`${base}${url}`);
       expect(res?.status(), url).toBe(200);
@@ -148,10 +154,10 @@ runbooks: [runbooks/*.md]
       });
     }
     expect(found).toEqual({});
-  }, scaled(180_000)); // 9 pages loaded, 36 views shot, 18 audited: the bound grows with the load too
+  }, scaled(180_000)); // 10 pages loaded, 40 views shot, 20 audited: the bound grows with the load too
 
   it('reaches every control with the keyboard, skip link first, focus always visible', async () => {
-    for (const url of ['/', '/checks', `/incidents/${encodeURIComponent(incidentId)}`, '/maintenance', '/report']) {
+    for (const url of ['/', '/checks', `/incidents/${encodeURIComponent(incidentId)}`, executionPath, '/maintenance', '/report']) {
       await page.goto(`${base}${url}`);
       await page.keyboard.press('Tab');
       const first = await page.evaluate(() => ({ text: document.activeElement?.textContent?.trim(), href: document.activeElement?.getAttribute('href') }));
@@ -250,6 +256,10 @@ runbooks: [runbooks/*.md]
     await fits('check', '/checks/orders-port');
     await fits('check-long-id', `/checks/${LONG_CHECK}`);
     await fits('executions', '/executions');
+    // The long-output execution declared above, on its own page: the upstream URL is one long word.
+    await page.locator('#main table tbody th a').first().click();
+    await page.waitForURL(/\/executions\/exe_/);
+    await fits('execution');
     await fits('oncall', '/oncall');
     await fits('runbooks', '/runbooks');
     await fits('runbook', '/runbooks/view?file=runbooks%2Forders.md');

@@ -9,6 +9,7 @@ import { overviewRoutes } from '../ui/pages/overview.js';
 import { checkRoutes } from '../ui/pages/check.js';
 import { checksRoutes } from '../ui/pages/checks.js';
 import { executionListRoutes } from '../ui/pages/execution-list.js';
+import { executionPageRoutes } from '../ui/pages/execution.js';
 import { oncallRoutes } from '../ui/pages/oncall.js';
 import { runbookRoutes } from '../ui/pages/runbooks.js';
 import { incidentRoutes } from '../ui/pages/incidents.js';
@@ -34,6 +35,7 @@ export function uiRoutes(): UiRoute[] {
     ...incidentReviewRoutes(),
     ...tokenRoutes(),
     ...executionListRoutes(),
+    ...executionPageRoutes(),
     ...oncallRoutes(),
     ...runbookRoutes(),
     ...maintenanceRoutes(),

@@ -6,17 +6,13 @@ import { page } from '../layout.js';
 import type { UiRoute } from '../route.js';
 import { teamView } from '../../teams.js';
 import { teamLinks } from '../team-links.js';
+import { executionPath } from '../transcript.js';
 
 const STATES = ['running', 'passed', 'failed', 'incomplete', 'cancelled'];
 
-/** Where an execution is read: on its incident's page, else its record in the API. */
-function executionHref(e: ExecutionSummary): string {
-  return e.incidentId ? `/incidents/${encodeURIComponent(e.incidentId)}#exec-${encodeURIComponent(e.id)}` : `/api/executions/${encodeURIComponent(e.id)}`;
-}
-
 function executionRow(e: ExecutionSummary): Html {
   return html`<tr data-state="${e.state}">
-<th scope="row"><a href="${executionHref(e)}">${e.title}</a> <span class="muted">${e.procedure}</span></th>
+<th scope="row"><a href="${executionPath(e.id)}">${e.title}</a> <span class="muted">${e.procedure}</span></th>
 <td><span class="istate istate-${e.state}">${e.state}</span></td>
 <td>${e.incidentId ? html`<a href="/incidents/${encodeURIComponent(e.incidentId)}">${e.incidentId}</a>` : html`<span class="muted">none</span>`}</td>
 <td>${e.startedBy}${e.trigger === 'cron' ? html` <span class="muted">(schedule)</span>` : ''}</td>

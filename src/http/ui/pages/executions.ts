@@ -1,6 +1,6 @@
 import type { Daemon } from '../../../daemon/index.js';
 import type { Effect, Step } from '../../../runbooks/index.js';
-import { paramKey, type Plan, type PlannedStep } from '../../../executions/index.js';
+import { paramKey, type ExecutionService, type Plan, type PlannedStep } from '../../../executions/index.js';
 import { effectBadge, when } from '../components.js';
 import { executionsFor } from '../data/executions.js';
 import { html, type Html } from '../html.js';
@@ -11,6 +11,7 @@ import { OpsbookError } from '../../../lib/errors/index.js';
 import { forTheWeb } from '../web-words.js';
 import { enforceTeamWrite } from '../../teams.js';
 import { incidentReader } from '../data/incidents.js';
+import { executionPath, transcriptList } from '../transcript.js';
 
 const RANK: Record<Effect, number> = { read: 0, unknown: 1, write: 2, destructive: 3 };
 
@@ -97,11 +98,21 @@ async function postRun(ctx: UiContext): Promise<UiResult> {
       return confirmPage(daemon, ctx, incidentId, procedure, planned, result.reason ?? 'refused');
     }
   }
-  return { redirect: `/incidents/${encodeURIComponent(incidentId)}#exec-${id}` };
+  return { redirect: await executionPlace(svc, incidentId, id) };
 }
 
 /** How many executions the incident page shows with their transcripts; the older ones are a link away. */
 export const PANEL_EXECUTIONS = 100;
+
+/**
+ * Where a person who acted on one of an incident's executions reads it next: on the incident page
+ * when it is among the newest it shows, else on the execution's own page (the anchor would be missing).
+ */
+async function executionPlace(svc: ExecutionService, incidentId: string, id: string): Promise<string> {
+  const [all, older] = await Promise.all([svc.countExecutions({ incidentId }), svc.countExecutions({ incidentId, before: id })]);
+  // This one and every newer one: shown when they fit on the incident page.
+  return all - older <= PANEL_EXECUTIONS ? `/incidents/${encodeURIComponent(incidentId)}#exec-${encodeURIComponent(id)}` : executionPath(id);
+}
 
 /** The incident's newest executions with their transcripts inline; how many older ones it left out, with a link to them. */
 export async function executionPanel(daemon: Daemon, incidentId: string, controls: { session: Session | undefined } | undefined): Promise<Html> {
@@ -114,19 +125,12 @@ export async function executionPanel(daemon: Daemon, incidentId: string, control
   for (const e of executions) {
     const entries = await svc.transcript(e.id);
     parts.push(html`<article class="execution" id="exec-${e.id}" aria-label="Execution ${e.id}">
-<h3>${e.title} <span class="muted">${e.procedure} · <span data-execution-state="${e.state}">${e.state}</span> · started by ${e.startedBy} ${when(e.startedAt)}</span></h3>
+<h3><a href="${executionPath(e.id)}">${e.title}</a> <span class="muted">${e.procedure} · <span data-execution-state="${e.state}">${e.state}</span> · started by ${e.startedBy} ${when(e.startedAt)}</span></h3>
 ${controls && e.state === 'running'
   ? html`<form class="exec-controls" method="post" action="/incidents/${encodeURIComponent(incidentId)}/executions/${encodeURIComponent(e.id)}">${csrfField(controls.session)}
 <button type="submit" name="action" value="finish">Finish execution</button> <button type="submit" name="action" value="cancel" class="btn-cancel">Cancel execution</button></form>`
   : ''}
-<ol class="transcript">${entries.map(
-      (t) => html`<li class="entry entry-${t.status}" data-step="${t.step}">
-<p>Step ${t.step}.${t.command} ${t.effect ? effectBadge(t.effect as Effect) : ''} <code>${t.text}</code> — <strong>${t.status}</strong>${t.exitCode !== null ? ` (exit ${t.exitCode})` : ''} by ${t.actor} ${when(t.at)}${t.durationMs !== null ? ` in ${t.durationMs} ms` : ''}${typeof t.data.why === 'string' && t.data.why ? html`<br><span class="reason">${forTheWeb(t.data.why)}</span>` : ''}</p>
-${t.stdout ? html`<pre class="stdout" tabindex="0" aria-label="Output of step ${t.step}"><code>${t.stdout}</code></pre>` : ''}
-${t.stderr ? html`<pre class="stderr" tabindex="0" aria-label="Errors of step ${t.step}"><code>${t.stderr}</code></pre>` : ''}
-${t.truncated ? html`<p class="muted">Output shortened in the transcript.</p>` : ''}
-</li>`,
-    )}</ol>
+${transcriptList(entries)}
 </article>`);
   }
   const rest = older > 0
@@ -162,7 +166,7 @@ export function executionRoutes(): UiRoute[] {
         if (form.action === 'cancel') await svc.cancel(id, actor!);
         else if (form.action === 'finish') await svc.finish(id, actor!);
         else throw new OpsbookError('OPSBOOK_E_USAGE', 'choose Finish or Cancel', { location: { path: 'action' } });
-        return { redirect: `/incidents/${encodeURIComponent(params.id ?? '')}#exec-${encodeURIComponent(id)}` };
+        return { redirect: await executionPlace(svc, params.id ?? '', id) };
       },
     },
     { method: 'POST', url: '/incidents/:id/run', access: 'responder', summary: 'Run one runbook step for an incident (form; writes need a typed confirmation).', handler: postRun },
