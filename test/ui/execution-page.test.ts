@@ -215,5 +215,21 @@ for (const target of storeTargets('opsbook-execution-page', { migrated: true }))
       if (anchor) expect(page.body, `${res.headers.location} leads to an element ${anchor}`).toContain(`id="${anchor}"`);
       expect(page.body).toContain(running);
     }, 120_000);
+
+    it('refuses to finish or cancel an execution through another incident\'s address, and leaves it running', async () => {
+      const d = app.daemon;
+      const other = (await d.operations!.createIncident({ title: 'orders slow', severity: 'P3', service: 'orders' }, ana)).id;
+      const running = (await d.executions!.start(PROCEDURE, ana, { incidentId })).id;
+      for (const action of ['finish', 'cancel']) {
+        const res = await app.app.inject({ method: 'POST', url: `/incidents/${other}/executions/${running}`, ...form({ _csrf: sessions.ana.csrf, action }), headers: { ...form({}).headers, cookie: sessions.ana.cookie } });
+        expect(res.statusCode, `${action} through ${other}`).toBe(404);
+        expect(res.body).toContain('is not an execution of incident');
+      }
+      expect((await d.executions!.get(running)).state).toBe('running');
+      // Through its own incident's address it finishes.
+      const res = await app.app.inject({ method: 'POST', url: `/incidents/${incidentId}/executions/${running}`, ...form({ _csrf: sessions.ana.csrf, action: 'finish' }), headers: { ...form({}).headers, cookie: sessions.ana.cookie } });
+      expect(res.statusCode).toBe(303);
+      expect((await d.executions!.get(running)).state).not.toBe('running');
+    }, 120_000);
   });
 }

@@ -162,7 +162,10 @@ export function executionRoutes(): UiRoute[] {
       handler: async ({ daemon, params, form, actor, request }) => {
         const svc = await executionsFor(daemon);
         const id = params.execution ?? '';
-        await enforceTeamWrite(daemon, request, actor!, (await svc.get(id)).service ?? undefined);
+        const execution = await svc.get(id);
+        // The address names the incident: an execution of another (or of none) is not found there.
+        if (execution.incidentId !== params.id) throw new OpsbookError('OPSBOOK_E_EXECUTION_NOT_FOUND', `${id} is not an execution of incident ${params.id ?? ''}`);
+        await enforceTeamWrite(daemon, request, actor!, execution.service ?? undefined);
         if (form.action === 'cancel') await svc.cancel(id, actor!);
         else if (form.action === 'finish') await svc.finish(id, actor!);
         else throw new OpsbookError('OPSBOOK_E_USAGE', 'choose Finish or Cancel', { location: { path: 'action' } });
