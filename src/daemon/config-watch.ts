@@ -81,11 +81,11 @@ export function watchConfigFiles(daemon: Daemon, debounceMs = 250): () => void {
       });
       watches.set(key, { watcher, ino });
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      // Out of inotify watches (ENOSPC), say: said once per path, and SIGHUP still reloads.
-      if (code !== 'ENOENT' && !warned.has(key)) {
-        warned.add(key);
-        daemon.logger.warn({ err, path: target }, 'cannot watch a config file or folder; changes to it need a SIGHUP');
+      const code = (err as NodeJS.ErrnoException).code ?? 'unknown';
+      // Out of inotify watches (ENOSPC: a `**` glob over a big tree), say: said once per cause, not per path.
+      if (code !== 'ENOENT' && !warned.has(code)) {
+        warned.add(code);
+        daemon.logger.warn({ err, path: target }, 'cannot watch a config file or folder; changes there need a SIGHUP');
       }
     }
   };
