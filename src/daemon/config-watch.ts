@@ -47,7 +47,7 @@ export function watchConfigFiles(daemon: Daemon, debounceMs = 250): () => void {
       work = work
         .then(async () => {
           if (closed) return;
-          if (todo === 'reload' || (await globsChanged(daemon.sources.latest))) await daemon.reload();
+          if (todo === 'reload' || (await globsChanged(daemon.sources.latest))) await daemon.reloadAfterChange();
           await arm();
         })
         .catch((err: unknown) => daemon.logger.error({ err }, 'config watch failed; SIGHUP still reloads'));

@@ -341,6 +341,17 @@ export class Daemon {
     return this.reloading;
   }
 
+  /**
+   * A reload that reads the files as they are now: one already in flight (a SIGHUP's, which may have
+   * read them before the change that calls this) is let finish, then another runs. Callers at the same
+   * time share that second one.
+   */
+  async reloadAfterChange(): Promise<boolean> {
+    const inFlight = this.reloading;
+    if (inFlight) await inFlight;
+    return this.reload();
+  }
+
   /** The latest reload, when it was rejected (cleared by one that is not): readiness tells of it. */
   private lastRejectedReload: { at: number; problems: number } | undefined;
 

@@ -164,6 +164,19 @@ describe('the watch follows each reload', () => {
   });
 });
 
+describe('a change seen while a reload is in flight', () => {
+  const w = watchedDaemon('watch-in-flight', { 'ops.yaml': '{}\n' });
+
+  it('is read by a reload after that one, not joined to it (which may have read the files before)', async () => {
+    const { daemon } = w.server;
+    const before = count(w.log(), 'config reloaded');
+    // A SIGHUP's reload, then two file events while it runs: they share the reload that follows it.
+    await Promise.all([daemon.reload(), daemon.reloadAfterChange(), daemon.reloadAfterChange()]);
+    await until('the reloads are logged', () => count(w.log(), 'config reloaded') >= before + 2, scaled(10_000));
+    expect(count(w.log(), 'config reloaded')).toBe(before + 2);
+  });
+});
+
 const RUNBOOK = (step: string) => `# Orders\n\n## RB-001: Orders down\n\n**Diagnosis:**\n\n1. ${step}\n\n\`\`\`bash\necho looking\n\`\`\`\n`;
 const OPS = `users:
   - { name: ana, role: admin }
