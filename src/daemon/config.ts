@@ -1,4 +1,4 @@
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { loadConfig, registerConfigValidators, type ConfigIssue, type ConfigLoaded, type ConfigRejected, type LoadOptions, type SourceLocation } from '../config/index.js';
 import { validateCheckConditions } from '../checks/check-conditions.js';
 import { incidentsReferencesValidator } from '../incidents/config-validator.js';
@@ -10,6 +10,25 @@ import type { RuleGroupSpec } from '../alerts/rule-files/index.js';
 import type { Runbook } from '../runbooks/index.js';
 
 /**
+ * What a config load read: the daemon's config watch watches these files, and the folders where a
+ * file matching one of the globs could appear (docs/operating.md, "Reload").
+ */
+export interface ConfigSources {
+  /** Every file the load read, as absolute paths: its config files, rule files and runbooks. */
+  files: string[];
+  /** The `rule_files:` and `runbooks:` entries the load expanded, each with the files they matched then. */
+  globs: SourceGlobs[];
+}
+
+/** One section's entries (paths or globs relative to `baseDir`) and the files they matched at the load. */
+export interface SourceGlobs {
+  kind: 'rule_files' | 'runbooks';
+  baseDir: string;
+  patterns: string[];
+  matched: string[];
+}
+
+/**
  * A config accepted, with the runbooks `runbooks:` names as this load read them while validating
  * the config's `FILE#ID` references: what runs with the config is what was checked. Handed on, never
  * read again, so a file changed after the load is not run until a reload validates it.
@@ -18,12 +37,18 @@ export interface OpsConfigLoaded extends ConfigLoaded {
   runbooks: Runbook[];
   /** The groups of `rule_files:`, as this load read and checked them: what the rule-file engine runs, for the same reason. */
   ruleGroups: RuleGroupSpec[];
+  sources: ConfigSources;
+}
+
+/** A config refused, with what the load read before it stopped (fixing one of those files may make it good). */
+export interface OpsConfigRejected extends ConfigRejected {
+  sources: ConfigSources;
 }
 
 /** A config whose rule files have been read: the runbooks are next. */
-type RuleFilesRead = ConfigLoaded & { ruleGroups: RuleGroupSpec[] };
+type RuleFilesRead = ConfigLoaded & { ruleGroups: RuleGroupSpec[]; sources: ConfigSources };
 
-export type OpsConfigLoadResult = OpsConfigLoaded | ConfigRejected;
+export type OpsConfigLoadResult = OpsConfigLoaded | OpsConfigRejected;
 
 /** The domains' config checks, registered with config/ (which imports no domain). Domains add theirs here, one line each. */
 export function registerDomainConfigValidators(): void {
@@ -34,24 +59,32 @@ export function registerDomainConfigValidators(): void {
 export async function loadOpsConfig(path: string, options: LoadOptions = {}): Promise<OpsConfigLoadResult> {
   registerDomainConfigValidators();
   const loaded = await loadConfig(path, options);
-  if (!loaded.ok) return loaded;
+  if (!loaded.ok) return { ...loaded, sources: { files: loaded.files.map((f) => resolve(f)), globs: [] } };
   const ruleFiles = await checkRuleFiles(loaded);
   return ruleFiles.ok ? checkRunbooks(ruleFiles) : ruleFiles;
 }
 
+/** `sources` with the files `kind`'s entries matched added. */
+function withSources(sources: ConfigSources, globs: SourceGlobs): ConfigSources {
+  return { files: [...sources.files, ...globs.matched], globs: [...sources.globs, globs] };
+}
+
 /** Rule files named by the config, read: a bad one, or an alert setting naming no alert of them, rejects the config. */
-async function checkRuleFiles(loaded: ConfigLoaded): Promise<RuleFilesRead | ConfigRejected> {
+async function checkRuleFiles(loaded: ConfigLoaded): Promise<RuleFilesRead | OpsConfigRejected> {
   const named = Object.keys(loaded.config.rule_files.alerts);
-  if (loaded.config.rule_files.files.length === 0 && named.length === 0) return { ...loaded, ruleGroups: [] };
+  const configFiles: ConfigSources = { files: loaded.files.map((f) => resolve(f)), globs: [] };
+  if (loaded.config.rule_files.files.length === 0 && named.length === 0) return { ...loaded, ruleGroups: [], sources: configFiles };
   // Rule files are read here, where the config directory is known: a bad one rejects the config with its file:line.
   // Their reader (and the PromQL parser under it) loads only for a config that names rule files.
   const { loadConfiguredRuleFiles } = await import('../alerts/rule-files/index.js');
-  const { groups, problems } = loadConfiguredRuleFiles(loaded.config.rule_files.files, loaded.baseDir);
-  if (problems.length === 0) return unknownAlerts({ ...loaded, ruleGroups: groups }, named);
+  const { groups, problems, files } = loadConfiguredRuleFiles(loaded.config.rule_files.files, loaded.baseDir);
+  const sources = withSources(configFiles, { kind: 'rule_files', baseDir: loaded.baseDir, patterns: loaded.config.rule_files.files, matched: files });
+  if (problems.length === 0) return unknownAlerts({ ...loaded, ruleGroups: groups, sources }, named);
   const at = loaded.locate('rule_files');
   return {
     ok: false,
     files: loaded.files,
+    sources,
     issues: problems.map((p) => ({
       code: 'OPSBOOK_E_RULE_FILE_INVALID' as const,
       message: `${p.message}${at ? ` (rule_files at ${at.file}:${at.line})` : ''}`,
@@ -64,13 +97,14 @@ async function checkRuleFiles(loaded: ConfigLoaded): Promise<RuleFilesRead | Con
 }
 
 /** `rule_files.alerts` may only name alerts of the rule files: a misspelt name would change nothing, silently. */
-function unknownAlerts(loaded: RuleFilesRead, named: readonly string[]): RuleFilesRead | ConfigRejected {
+function unknownAlerts(loaded: RuleFilesRead, named: readonly string[]): RuleFilesRead | OpsConfigRejected {
   const alerts = new Set(loaded.ruleGroups.flatMap((g) => g.rules).flatMap((r) => (r.kind === 'alert' ? [r.name] : [])));
   const unknown = named.filter((n) => !alerts.has(n));
   if (unknown.length === 0) return loaded;
   return {
     ok: false,
     files: loaded.files,
+    sources: loaded.sources,
     issues: unknown.map((name) => {
       const at = loaded.locate(`rule_files.alerts.${name}`);
       return {
@@ -99,7 +133,8 @@ async function checkRunbooks(loaded: RuleFilesRead): Promise<OpsConfigLoadResult
   // No runbook named, none referenced: nothing to read (and the reader is not loaded).
   if (config.runbooks.files.length === 0 && !referenced) return { ...loaded, runbooks: [] };
   const [{ readConfiguredRunbooks }, { checkRunbookReferences }] = await Promise.all([import('../executions/runbooks.js'), import('../executions/runbook-references.js')]);
-  const { runbooks, problems } = await readConfiguredRunbooks(config, loaded.baseDir);
+  const { runbooks, problems, files } = await readConfiguredRunbooks(config, loaded.baseDir);
+  const sources = withSources(loaded.sources, { kind: 'runbooks', baseDir: loaded.baseDir, patterns: config.runbooks.files, matched: files });
   const issues: ConfigIssue[] = problems.map((p) => ({ code: p.code, message: p.message, path: `runbooks.files[${p.index}]`, ...(locateRunbookEntry(loaded, p.index) ?? {}) }));
   // A reference into a runbook that could not be read is not reported again.
   if (issues.length === 0) {
@@ -111,10 +146,10 @@ async function checkRunbooks(loaded: RuleFilesRead): Promise<OpsConfigLoadResult
     }
     for (const issue of found) issues.push({ ...issue, ...(loaded.locate(issue.path) ?? {}) });
   }
-  if (issues.length === 0) return { ...loaded, runbooks };
+  if (issues.length === 0) return { ...loaded, runbooks, sources };
   const rank = (i: ConfigIssue): number => (i.file === undefined ? -1 : loaded.files.indexOf(i.file));
   issues.sort((a, b) => rank(a) - rank(b) || (a.line ?? 0) - (b.line ?? 0));
-  return { ok: false, files: loaded.files, issues };
+  return { ok: false, files: loaded.files, issues, sources };
 }
 
 /** Where `runbooks.files[i]` was written: in the `files:` form, the short list form, else the section. */

@@ -2,7 +2,7 @@ import { SystemClock, type Clock } from '../lib/clock.js';
 import type { Store } from '../store/index.js';
 import { describeConfigProblems, formatIssue, keepRunning, restartNeeded, type OpsConfig } from '../config/index.js';
 import { basename } from 'node:path';
-import { loadOpsConfig, type OpsConfigLoadResult } from './config.js';
+import { loadOpsConfig, type ConfigSources, type OpsConfigLoadResult } from './config.js';
 import { openConfiguredStore, openLeaseStore } from './store.js';
 import { Housekeeping } from './housekeeping.js';
 import { StatusPublisher } from './status-publisher.js';
@@ -123,6 +123,11 @@ export class Daemon {
   readonly series: SeriesSource;
   /** The store half of readiness, answered within a bound (a stalled database never answers). */
   private readonly storeReadiness: StoreReadiness;
+  /**
+   * What the running config's load read, and what the latest load read (the same unless that reload
+   * was refused): the config watch watches both, so fixing a file a refused config read applies it.
+   */
+  sources: { running: ConfigSources; latest: ConfigSources };
 
   private constructor(
     readonly options: DaemonOptions,
@@ -135,6 +140,7 @@ export class Daemon {
     public runbooks: Runbook[],
     /** The groups of `rule_files:`, as the same load read and checked them; replaced and kept with the runbooks. */
     public ruleGroups: RuleGroupSpec[],
+    sources: ConfigSources,
     /** Directory relative paths in the config (runbooks, data_dir) resolve against. */
     readonly baseDir: string,
     readonly store: Store,
@@ -147,6 +153,7 @@ export class Daemon {
     readonly samples: SampleStore,
   ) {
     this.serverOverrides = options.server;
+    this.sources = { running: sources, latest: sources };
     this.storeReadiness = new StoreReadiness(store);
     this.series = options.series ?? samples.series();
     this.metrics = createDaemonMetrics(VERSION);
@@ -189,7 +196,7 @@ export class Daemon {
       await store.close();
       throw e;
     }
-    const daemon = new Daemon(options, withServerOverrides(loaded.config, options.server), loaded.files, loaded.runbooks, loaded.ruleGroups, loaded.baseDir, store, clock, logger, samples);
+    const daemon = new Daemon(options, withServerOverrides(loaded.config, options.server), loaded.files, loaded.runbooks, loaded.ruleGroups, loaded.sources, loaded.baseDir, store, clock, logger, samples);
     daemon.unpublishAuditHead = await publishAuditHead(store, loaded.config, loaded.baseDir, logger);
     if (options.operations === 'deferred') return daemon;
     if (options.operations !== false) {
@@ -334,6 +341,17 @@ export class Daemon {
     return this.reloading;
   }
 
+  /**
+   * A reload that reads the files as they are now: one already in flight (a SIGHUP's, which may have
+   * read them before the change that calls this) is let finish, then another runs. Callers at the same
+   * time share that second one.
+   */
+  async reloadAfterChange(): Promise<boolean> {
+    const inFlight = this.reloading;
+    if (inFlight) await inFlight;
+    return this.reload();
+  }
+
   /** The latest reload, when it was rejected (cleared by one that is not): readiness tells of it. */
   private lastRejectedReload: { at: number; problems: number } | undefined;
 
@@ -349,10 +367,13 @@ export class Daemon {
       loaded = await loadOpsConfig(this.options.configPath, { env: this.options.env ?? process.env, maxBytes: this.config.config.max_bytes });
     } catch (e) {
       // loadConfig reports bad input as issues; whatever else goes wrong must not stop the daemon.
+      // Nothing is known to have been read: the watch looks at the running config's files only.
+      this.sources = { running: this.sources.running, latest: { files: this.sources.running.files, globs: [] } };
       this.rejectedReload({ at: this.clock.now(), problems: 1 });
       this.logger.error({ err: e }, 'config reload failed; keeping the running config');
       return false;
     }
+    this.sources = { running: loaded.ok ? loaded.sources : this.sources.running, latest: loaded.sources };
     if (!loaded.ok) {
       const issues = loaded.issues.map(formatIssue);
       this.rejectedReload({ at: this.clock.now(), problems: issues.length });

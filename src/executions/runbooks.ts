@@ -17,9 +17,10 @@ export interface RunbookReadProblem {
 /**
  * The runbooks `runbooks:` names: paths or globs relative to the config directory. Each runbook
  * is known by its path relative to that directory (`runbooks/db.md`), which `FILE#ID` references use.
- * Never throws for a missing or unreadable file: every such entry is returned as a problem.
+ * Never throws for a missing or unreadable file: every such entry is returned as a problem. `files`:
+ * the files read (absolute paths), which the daemon watches.
  */
-export async function readConfiguredRunbooks(config: Pick<OpsConfig, 'runbooks'>, baseDir: string): Promise<{ runbooks: Runbook[]; problems: RunbookReadProblem[] }> {
+export async function readConfiguredRunbooks(config: Pick<OpsConfig, 'runbooks'>, baseDir: string): Promise<{ runbooks: Runbook[]; problems: RunbookReadProblem[]; files: string[] }> {
   const files = new Map<string, number>();
   const problems: RunbookReadProblem[] = [];
   for (const [index, pattern] of config.runbooks.files.entries()) {
@@ -48,7 +49,7 @@ export async function readConfiguredRunbooks(config: Pick<OpsConfig, 'runbooks'>
       problems.push({ index, pattern: config.runbooks.files[index]!, code: e.code, message: `runbook ${file}: ${e.message}` });
     }
   }
-  return { runbooks, problems };
+  return { runbooks, problems, files: [...files.keys()] };
 }
 
 /** As readConfiguredRunbooks, throwing the first problem (OPSBOOK_E_RUNBOOK_READ, …). */

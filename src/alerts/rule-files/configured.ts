@@ -8,6 +8,8 @@ export interface ConfiguredRuleFiles {
   groups: RuleGroupSpec[];
   /** Every problem of every file, each with its file (relative to the config directory) and line. */
   problems: RuleFileProblem[];
+  /** The files read (absolute paths): the daemon watches them. */
+  files: string[];
 }
 
 /**
@@ -18,7 +20,7 @@ export function loadConfiguredRuleFiles(patterns: readonly string[], baseDir: st
   const files = new Set<string>();
   const problems: RuleFileProblem[] = [];
   for (const pattern of patterns) {
-    const found = globSync(pattern, { cwd: baseDir, absolute: true, onlyFiles: true, expandDirectories: false }).sort();
+    const found = ruleFilePaths(pattern, baseDir);
     if (found.length === 0 && !/[*?[{]/.test(pattern)) problems.push({ file: pattern, message: 'rule file does not exist (rule_files is relative to the config directory)' });
     for (const f of found) files.add(f);
   }
@@ -32,7 +34,12 @@ export function loadConfiguredRuleFiles(patterns: readonly string[], baseDir: st
       else problems.push({ file: name, message: `cannot read the rule file: ${(err as Error).message}` });
     }
   }
-  return { groups, problems };
+  return { groups, problems, files: [...files] };
+}
+
+/** The files one `rule_files:` entry matches (absolute paths, in name order): a path, or a glob relative to `baseDir`. */
+export function ruleFilePaths(pattern: string, baseDir: string): string[] {
+  return globSync(pattern, { cwd: baseDir, absolute: true, onlyFiles: true, expandDirectories: false }).sort();
 }
 
 /** The identity of a group across reloads and restarts: its file and name. */

@@ -4,5 +4,5 @@ export { RuleFileError, type AlertingRuleSpec, type RecordingRuleSpec, type Rule
 export { RuleGroupRunner, RuleEvaluationError, type RuleAlert, type RuleContext } from './evaluate.js';
 export { parseTemplate, TemplateError, type Template, type TemplateData } from './go-template.js';
 export { goFloat, humanize, humanizeDuration, humanizePercentage } from './go-format.js';
-export { groupKey, loadConfiguredRuleFiles, type ConfiguredRuleFiles } from './configured.js';
+export { groupKey, loadConfiguredRuleFiles, ruleFilePaths, type ConfiguredRuleFiles } from './configured.js';
 export { RuleFileEngine, ruleId, type RuleFileEngineOptions } from './engine.js';

@@ -13,7 +13,7 @@ export const registerServe: RegisterCommands = (program, io) => {
     .option('-c, --config <path>', 'ops.yaml or a directory of YAML files')
     .option('-p, --port <n>', 'port to listen on (overrides server.port)', portNumber)
     .option('--host <addr>', 'address to bind (overrides server.host)')
-    .option('--no-watch', 'do not reload when config files change (SIGHUP still reloads)')
+    .option('--no-watch', 'do not reload when the files the config read change: YAML, rule files, runbooks (SIGHUP still reloads)')
     .action(async (opts: { config?: string; port?: number; host?: string; watch: boolean }) => {
       const port = opts.port;
       const { Daemon, installSignalHandlers, watchConfigFiles } = await import('../../daemon/index.js');

@@ -1,0 +1,170 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { globSync } from 'tinyglobby';
+import { isConfigFileName } from '../config/index.js';
+import { ruleFilePaths } from '../alerts/rule-files/index.js';
+import { runbookFiles } from '../executions/runbook-files.js';
+import type { ConfigSources, SourceGlobs } from './config.js';
+import type { Daemon } from './daemon.js';
+
+interface Watch {
+  watcher: fs.FSWatcher;
+  /** The inode watched: a path that names another one now (an editor renamed a new file over it) is watched again. */
+  ino: number;
+}
+
+/**
+ * Reloads when a file the config read changes: its YAML files, its rule files and its runbooks. The
+ * folders holding them are watched too, and the folders where a file matching a `rule_files:` or
+ * `runbooks:` glob could appear: a file added or removed there (a YAML file in a config directory, a
+ * rule file, a runbook) is a change of the config; other files coming and going there (an editor's swap
+ * file) are not. Editors often replace a file (rename over), which ends an fs.watch on the old inode:
+ * the watch follows the path, and its folder's watch sees the replacement. What is watched follows
+ * each reload, from the config it loaded; after a refused reload it also covers what that load read,
+ * so fixing a broken rule file the new config names applies it. Bursts are debounced.
+ */
+export function watchConfigFiles(daemon: Daemon, debounceMs = 250): () => void {
+  const watches = new Map<string, Watch>();
+  const warned = new Set<string>();
+  const configDir = path.resolve(daemon.options.configPath);
+  /** The files the config read (absolute), as of the last arm: a folder event naming one is a change. */
+  let read = new Set<string>();
+  let timer: NodeJS.Timeout | undefined;
+  let pending: 'reload' | 'look' | undefined;
+  let work: Promise<void> = Promise.resolve();
+  let closed = false;
+
+  // `look`: something came or went in a watched folder; reload only if the globs now match other files.
+  // A look rides on whatever is pending rather than putting it off: a folder where other files keep
+  // changing (logs, a store's files) must not hold back a reload.
+  const schedule = (what: 'reload' | 'look'): void => {
+    if (closed || (what === 'look' && pending)) return;
+    pending = what;
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      const todo = pending;
+      pending = undefined;
+      work = work
+        .then(async () => {
+          if (closed) return;
+          if (todo === 'reload' || (await globsChanged(daemon.sources.latest))) await daemon.reloadAfterChange();
+          await arm();
+        })
+        .catch((err: unknown) => daemon.logger.error({ err }, 'config watch failed; SIGHUP still reloads'));
+    }, debounceMs);
+  };
+
+  const onFolderEvent = (dir: string) => (_event: string, name: string | Buffer | null) => {
+    if (name === null) return schedule('reload');
+    const file = path.join(dir, String(name));
+    if (read.has(file) || (dir === configDir && isConfigFileName(String(name)))) schedule('reload');
+    else schedule('look');
+  };
+
+  const watch = (target: string, kind: 'file' | 'folder'): void => {
+    const key = `${kind}:${target}`;
+    let ino: number;
+    try {
+      ino = fs.statSync(target).ino;
+    } catch {
+      // Gone (mid-edit, or not there yet): its folder's watch sees it come back.
+      return unwatch(key);
+    }
+    const held = watches.get(key);
+    if (held?.ino === ino) return;
+    unwatch(key);
+    try {
+      const watcher = fs.watch(target, { persistent: false }, kind === 'file' ? () => schedule('reload') : onFolderEvent(target));
+      watcher.on('error', () => {
+        unwatch(key);
+        schedule('reload');
+      });
+      watches.set(key, { watcher, ino });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'unknown';
+      // Out of inotify watches (ENOSPC: a `**` glob over a big tree), say: said once per cause, not per path.
+      if (code !== 'ENOENT' && !warned.has(code)) {
+        warned.add(code);
+        daemon.logger.warn({ err, path: target }, 'cannot watch a config file or folder; changes there need a SIGHUP');
+      }
+    }
+  };
+
+  const unwatch = (key: string): void => {
+    watches.get(key)?.watcher.close();
+    watches.delete(key);
+  };
+
+  /** Watches what the config read now, and stops watching what it no longer reads. */
+  const arm = async (): Promise<void> => {
+    if (closed) return;
+    const { running, latest } = daemon.sources;
+    read = new Set([...running.files, ...latest.files]);
+    const folders = new Set([...read].map((f) => path.dirname(f)));
+    if (isDirectory(configDir)) folders.add(configDir);
+    for (const g of [...running.globs, ...(latest === running ? [] : latest.globs)]) for (const p of g.patterns) for (const d of globFolders(p, g.baseDir)) folders.add(d);
+    const wanted = new Set([...[...read].map((f) => `file:${f}`), ...[...folders].map((d) => `folder:${d}`)]);
+    for (const key of [...watches.keys()]) if (!wanted.has(key)) unwatch(key);
+    for (const f of read) watch(f, 'file');
+    for (const d of folders) watch(d, 'folder');
+    // A file added or removed between the load and this arm: no event is left to tell of it.
+    if (await globsChanged(latest)) schedule('reload');
+  };
+
+  work = arm().catch((err: unknown) => daemon.logger.error({ err }, 'config watch failed; SIGHUP still reloads'));
+  return () => {
+    closed = true;
+    clearTimeout(timer);
+    for (const key of [...watches.keys()]) unwatch(key);
+  };
+}
+
+/** Whether the `rule_files:` and `runbooks:` entries of `sources` match other files now than at its load. */
+async function globsChanged(sources: ConfigSources): Promise<boolean> {
+  for (const g of sources.globs) {
+    const now = new Set<string>();
+    for (const p of g.patterns) for (const f of await expand(g, p)) now.add(f);
+    const then = new Set(g.matched);
+    if (now.size !== then.size || [...now].some((f) => !then.has(f))) return true;
+  }
+  return false;
+}
+
+/** The files one entry matches, found as the config load finds them. */
+function expand(g: SourceGlobs, pattern: string): string[] | Promise<string[]> {
+  return g.kind === 'rule_files' ? ruleFilePaths(pattern, g.baseDir) : runbookFiles(pattern, g.baseDir);
+}
+
+// Characters that make a path segment a pattern (picomatch's: wildcards, classes, braces, extglobs, escapes).
+const PATTERN = /[*?[\]{}()!+@\\]/;
+
+/**
+ * The folders where a file matching `pattern` (relative to `baseDir`) can appear: the folder of a
+ * plain path, else the folder before its first wildcard and every folder under it that the pattern's
+ * folder part matches (for `rules/<wildcard>/alerts.yml`, `rules` and each folder in it). A folder
+ * that does not exist yet is stood for by its nearest existing parent, whose watch sees it created.
+ */
+export function globFolders(pattern: string, baseDir: string): string[] {
+  const segments = pattern.split('/');
+  const first = segments.findIndex((s) => PATTERN.test(s));
+  if (first < 0) return [existingParent(path.dirname(path.resolve(baseDir, pattern)))];
+  const base = segments.slice(0, first).join('/') || (pattern.startsWith('/') ? '/' : '.');
+  const folders = [existingParent(path.resolve(baseDir, base))];
+  for (let last = first; last < segments.length - 1; last++) {
+    const dirs = globSync(segments.slice(0, last + 1).join('/'), { cwd: baseDir, absolute: true, onlyDirectories: true, expandDirectories: false });
+    for (const d of dirs) folders.push(path.resolve(d));
+  }
+  return [...new Set(folders)];
+}
+
+function existingParent(dir: string): string {
+  for (let d = dir; ; d = path.dirname(d)) if (isDirectory(d) || d === path.dirname(d)) return d;
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
