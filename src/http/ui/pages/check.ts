@@ -56,8 +56,11 @@ function outagesTable(t: CheckTimeline): Html {
 <tbody>${t.outages.map((o) => html`<tr data-outage="${o.from}"><td>${when(o.from)}</td><td>${o.to ? when(o.to) : 'ongoing'}</td><td>${duration((o.to ?? t.to) - o.from)}</td><td>${o.runs}</td><td>${o.error ?? ''}</td></tr>`)}</tbody></table>`)
     : html`<p>No outages in the last 24 hours.</p>`}
 ${t.incidents.length
-  ? scrollingTable('Incidents of this check’s service, last 24 hours', html`<table class="dense"><caption>Incidents of this check’s service, last 24 hours</caption><thead><tr><th scope="col">Incident</th><th scope="col">Severity</th><th scope="col">Opened</th><th scope="col">Resolved</th></tr></thead>
+  ? scrollingTable('Incidents of this check’s alerts, last 24 hours', html`<table class="dense"><caption>Incidents of this check’s alerts, last 24 hours${t.incidentsLeftOut > 0 ? ', newest first' : ''}</caption><thead><tr><th scope="col">Incident</th><th scope="col">Severity</th><th scope="col">Opened</th><th scope="col">Resolved</th></tr></thead>
 <tbody>${t.incidents.map((i) => html`<tr><th scope="row"><a href="/incidents/${encodeURIComponent(i.id)}">${i.title}</a></th><td>${i.severity}</td><td>${when(i.openedAt)}</td><td>${when(i.resolvedAt)}</td></tr>`)}</tbody></table>`)
+  : ''}
+${t.incidentsLeftOut > 0
+  ? html`<p class="notice" id="check-incidents-more">${t.incidentsLeftOut} more ${t.incidentsLeftOut === 1 ? 'incident' : 'incidents'} in this window not shown; the newest ${t.incidents.length} are above.</p>`
   : ''}`;
 }
 

@@ -1,5 +1,5 @@
 import type { Daemon } from '../../../daemon/index.js';
-import { configuredLadder, INCIDENT_ROLES, type IncidentRole } from '../../../incidents/index.js';
+import { configuredLadder, INCIDENT_ROLES, INCIDENT_STATES, OPEN_STATES, type IncidentRole } from '../../../incidents/index.js';
 import { countDeliveries, countIncidents, latestDeliveries, listDeliveries, type DeliveryRow } from '../../../store/index.js';
 import { mayWriteFor, type Actor } from '../../../identity/index.js';
 import { teamLinks } from '../team-links.js';
@@ -47,6 +47,22 @@ async function deliveryLog(ctx: UiContext): Promise<UiResult> {
 ${deliveries.length ? deliveryTable(deliveries) : ''}
 <p>${from > 0 ? html`<a href="${base}?from=${Math.max(0, from - LOG_PAGE)}">Earlier attempts</a> ` : ''}${last < total ? html`<a href="${base}?from=${last}">Later attempts (${total - last})</a>` : ''}</p>`,
   });
+}
+
+/**
+ * The incident list's `state` (a lifecycle state, or `open` for every unresolved one) and `severity`:
+ * the store filter, the query to keep in its links, and a few words for what they show.
+ */
+function listFilter(query: Record<string, string | undefined>): { state: readonly string[] | undefined; severity: string | undefined; keep: Record<string, string>; what: string } {
+  const stateQ = query.state || undefined;
+  const severity = query.severity || undefined;
+  if (stateQ !== undefined && stateQ !== 'open' && !(INCIDENT_STATES as readonly string[]).includes(stateQ)) {
+    throw new OpsbookError('OPSBOOK_E_REQUEST_INVALID', `state= in the address must be open or one of ${INCIDENT_STATES.join(', ')}, not "${stateQ}"`, { location: { path: 'query.state' } });
+  }
+  if (severity !== undefined && severity.length > 100) throw new OpsbookError('OPSBOOK_E_REQUEST_INVALID', 'severity= in the address is longer than any severity id', { location: { path: 'query.severity' } });
+  const state = stateQ === 'open' ? OPEN_STATES : stateQ !== undefined ? [stateQ] : undefined;
+  const keep = { ...(stateQ ? { state: stateQ } : {}), ...(severity ? { severity } : {}) };
+  return { state, severity, keep, what: [stateQ, severity].filter(Boolean).join(' ') };
 }
 
 async function incidentPage(ctx: UiContext): Promise<UiResult> {
@@ -191,26 +207,29 @@ export function incidentRoutes(): UiRoute[] {
       method: 'GET',
       url: '/incidents',
       access: 'viewer',
-      summary: 'Incidents, newest first, a page at a time (`before`: the last of the previous page).',
+      summary: 'Incidents, newest first, a page at a time (`before`: the last of the previous page); `state` (a state, or `open`) and `severity` narrow them.',
       handler: async ({ daemon, session, actor, query }) => {
         const view = teamView(daemon, actor!, query.team);
         const before = query.before || undefined;
-        const list = await incidentReader(daemon).list({ limit: INCIDENT_PAGE, ...(before ? { before } : {}), ...(view ? { services: view } : {}) });
-        // A full page may have older ones: say how many and link to them.
+        const { state, severity, keep, what } = listFilter(query);
+        const filter = { ...(state ? { state } : {}), ...(severity ? { severity } : {}), ...(view ? { services: view } : {}) };
+        const list = await incidentReader(daemon).list({ ...filter, limit: INCIDENT_PAGE, ...(before ? { before } : {}) });
+        // A full page may have older ones: say how many (of the view and filter shown) and link to them.
         const next = list.length === INCIDENT_PAGE ? list.at(-1)!.id : undefined;
-        const older = next ? await countIncidents(daemon.store.db, { before: next, ...(view ? { services: view } : {}) }) : 0;
-        const olderHref = next ? `/incidents?${new URLSearchParams({ ...(query.team ? { team: query.team } : {}), before: next })}` : '';
+        const older = next ? await countIncidents(daemon.store.db, { ...filter, before: next }) : 0;
+        const olderHref = next ? `/incidents?${new URLSearchParams({ ...(query.team ? { team: query.team } : {}), ...keep, before: next })}` : '';
         return page(daemon, {
           title: 'Incidents',
           session,
           nav: 'incidents',
           body: html`${actor!.role !== 'viewer' ? html`<p><a class="button" href="/incidents/new">Declare an incident</a></p>` : ''}
-${teamLinks(daemon, actor!, query.team, '/incidents')}
+${teamLinks(daemon, actor!, query.team, '/incidents', keep)}
+${what ? html`<p class="filters" id="incidents-filter">Showing ${what} incidents only: <a href="/incidents${query.team ? `?${new URLSearchParams({ team: query.team })}` : ''}">every incident</a></p>` : ''}
 ${list.length
   ? scrollingTable('Incidents', html`<table><thead><tr><th scope="col">Incident</th><th scope="col">Severity</th><th scope="col">State</th><th scope="col">Opened</th><th scope="col">Service</th></tr></thead>
 <tbody>${list.map((i) => html`<tr><th scope="row"><a href="/incidents/${encodeURIComponent(i.id)}">${i.title}</a></th><td>${severityBadge(i.severity)}</td><td>${i.state}</td><td>${when(i.openedAt)}</td><td>${i.service ?? ''}</td></tr>`)}</tbody></table>`)
-  : html`<p>${before ? 'No incidents older than the previous page.' : 'No incidents.'}</p>`}
-${older > 0 ? html`<p class="notice" id="incidents-older">${older} older ${older === 1 ? 'incident' : 'incidents'} not shown here: <a href="${olderHref}">next page</a></p>` : ''}`,
+  : html`<p>${before ? `No ${what ? `${what} ` : ''}incidents older than the previous page.` : `No ${what ? `${what} ` : ''}incidents.`}</p>`}
+${older > 0 ? html`<p class="notice" id="incidents-older">${older} older ${what ? `${what} ` : ''}${older === 1 ? 'incident' : 'incidents'} not shown here: <a href="${olderHref}">next page</a></p>` : ''}`,
         });
       },
     },
