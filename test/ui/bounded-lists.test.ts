@@ -7,14 +7,16 @@
  * - the overview's open incidents under a team view: the team's newest 200, its per-severity counts
  *   of all of the team's open incidents (not of the 200 listed), and how many it left out;
  * - the incident and execution lists under a team view: a page of the team's rows, and how many
- *   older ones of the team's there are.
+ *   older ones of the team's there are;
+ * - the live stream of a team's overview sends the team's list, not every team's.
  */
+import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setUserPassword, webAuthFor } from '../../src/http/sessions/index.js';
 import { SimulatedClock } from '../../src/lib/clock.js';
 import { newId } from '../../src/lib/ids.js';
 import { insertResults, type ExecutionRow, type IncidentAlertRow, type IncidentRow, type StoredResult } from '../../src/store/index.js';
-import { startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
+import { listenOnLoopback, startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
 import { postgresUp } from '../support/services.js';
 import { storeTargets } from '../support/store-targets.js';
 import { scaled } from '../support/timing.js';
@@ -50,6 +52,43 @@ function execution(at: number, service: string): ExecutionRow {
   return {
     id: newId('exe', at), procedure: 'runbooks/look.md#RB-001', title: `Look at ${service}`, service, incident_id: null, state: 'passed', trigger: 'manual', started_by: 'ana',
     started_at: at, finished_at: at + 1000, updated_at: at + 1000, plan: '{"steps":[]}',
+  };
+}
+
+/** Reads the event stream until `until` matches what arrived (or the bound passes); answers what arrived. */
+function readStreamUntil(url: string, cookie: string, until: RegExp, ms: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let body = '';
+    const req = http.get(url, { headers: { cookie, accept: 'text/event-stream' } }, (res) => {
+      res.on('data', (c: Buffer) => {
+        body += c.toString();
+        if (until.test(body)) {
+          clearTimeout(timer);
+          req.destroy();
+          resolve(body);
+        }
+      });
+    });
+    const timer = setTimeout(() => {
+      req.destroy();
+      resolve(body);
+    }, ms);
+    req.on('error', (e) => (e.message === 'socket hang up' ? undefined : reject(e)));
+  });
+}
+
+/** An open event stream: what arrived so far, and a wait (bounded) until something matches. */
+function openStream(url: string, cookie: string): { received: () => string; waitFor: (re: RegExp, ms: number) => Promise<string>; close: () => void } {
+  let body = '';
+  const req = http.get(url, { headers: { cookie, accept: 'text/event-stream' } }, (res) => res.on('data', (c: Buffer) => (body += c.toString())));
+  req.on('error', () => undefined);
+  return {
+    received: () => body,
+    waitFor: async (re, ms) => {
+      for (const until = Date.now() + ms; !re.test(body) && Date.now() < until; ) await new Promise((r) => setTimeout(r, 25));
+      return body;
+    },
+    close: () => req.destroy(),
   };
 }
 
@@ -181,5 +220,33 @@ for (const target of storeTargets('opsbook-bounded-lists', { migrated: true })) 
       expect(count(rest, /<tr data-state="passed">/g)).toBe(EXECUTIONS - 200);
       expect(rest).not.toContain('older execution');
     });
+
+    it('sends a team’s overview the team’s open incidents over the live stream', async () => {
+      const mark = /data-live="incidents:open" data-live-mark="([0-9a-f]+)"/.exec(await get('/'))![1]!;
+      // A new incident of the team's after the page was rendered: the stream sends the fresh list.
+      await app.daemon.store.db.insertInto('incidents').values(incident(newId('inc', NOW), NOW, 'orders', 'P2')).execute();
+      const base = await listenOnLoopback(app.app);
+      const events = await readStreamUntil(`${base}/ui/events?open=${mark}`, ana.cookie, /event: incidents\ndata: .*\n\n/, scaled(20_000));
+      const sent = /event: incidents\ndata: (.*)\n\n/.exec(events);
+      expect(sent, 'the fresh list').not.toBeNull();
+      const html = (JSON.parse(sent![1]!) as { html: string }).html;
+      expect(html).not.toContain('search incident');
+      expect(html).toContain(`${orders.filter((o) => o.severity === 'P2').length + 1} open`);
+
+      // A stream started with the current list: a later change reaches it as the team's list.
+      const current = /data-live="incidents:open" data-live-mark="([0-9a-f]+)"/.exec(await get('/'))![1]!;
+      const stream = openStream(`${base}/ui/events?open=${current}`, ana.cookie);
+      try {
+        expect(await stream.waitFor(/: connected/, scaled(20_000))).toMatch(/: connected/);
+        await app.daemon.store.db.insertInto('incidents').values([incident(newId('inc', NOW + 1), NOW + 1, 'search', 'P2'), incident(newId('inc', NOW + 2), NOW + 2, 'orders', 'P2')]).execute();
+        const later = /event: incidents\ndata: (.*)\n\n/.exec(await stream.waitFor(/event: incidents\ndata: .*\n\n/, scaled(20_000)));
+        expect(later, 'the changed list').not.toBeNull();
+        const fresh = (JSON.parse(later![1]!) as { html: string }).html;
+        expect(fresh).not.toContain('search incident');
+        expect(fresh).toContain(`${orders.filter((o) => o.severity === 'P2').length + 2} open`);
+      } finally {
+        stream.close();
+      }
+    }, scaled(60_000));
   });
 }
