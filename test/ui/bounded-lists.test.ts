@@ -156,6 +156,8 @@ for (const target of storeTargets('opsbook-bounded-lists', { migrated: true })) 
       expect(Number(note![1])).toBe(ORDERS_OPEN - 200);
       // The chart's name counts them all, and says it draws the newest.
       expect(body).toContain(`${ORDERS_OPEN} incidents (the newest 200 drawn)`);
+      // The runs table's heading counts the runs it lists (the check has 10).
+      expect(body).toContain('<h2 id="h-runs">Last 10 runs</h2>');
     });
 
     it('counts and lists the team’s open incidents on its overview, and says what each severity’s list left out', async () => {

@@ -82,6 +82,8 @@ export function checkRoutes(): UiRoute[] {
         const windows = await checkWindows(daemon, check.id);
         const day = await latencySeries(daemon, check.id, 86_400_000, 3_600_000);
         const month = await latencySeries(daemon, check.id, 30 * 86_400_000, 86_400_000);
+        // The heading counts the runs listed: a young check has fewer than RECENT_RUNS.
+        const lastRuns = [...summary.recent].reverse().slice(0, RECENT_RUNS);
         return page(daemon, {
           title: summary.name,
           session,
@@ -101,9 +103,9 @@ ${outagesTable(timeline)}
 </section>
 ${latencyChart('Latency, last 24 hours (hourly)', day)}
 ${latencyChart('Latency, last 30 days (daily)', month)}
-<section class="card" aria-labelledby="h-runs"><h2 id="h-runs">Last ${RECENT_RUNS} runs</h2>
+<section class="card" aria-labelledby="h-runs"><h2 id="h-runs">${lastRuns.length === 0 ? 'No runs yet' : `Last ${lastRuns.length} ${lastRuns.length === 1 ? 'run' : 'runs'}`}</h2>
 <div class="table-scroll" tabindex="0" role="region" aria-label="Last runs"><table class="dense"><thead><tr><th scope="col">At</th><th scope="col">Result</th><th scope="col">Latency</th><th scope="col">Value</th><th scope="col">Error or failed condition</th></tr></thead>
-<tbody>${[...summary.recent].reverse().slice(0, RECENT_RUNS).map((r) => html`<tr data-state="${resultState(r)}"><td>${when(r.at)}</td><td>${stateBadge(resultState(r))}</td><td class="num">${Math.round(r.latencyMs)} ms</td><td class="num">${r.value ?? '—'}</td><td>${whyFailed(check, r)}</td></tr>`)}</tbody></table></div>
+<tbody>${lastRuns.map((r) => html`<tr data-state="${resultState(r)}"><td>${when(r.at)}</td><td>${stateBadge(resultState(r))}</td><td class="num">${Math.round(r.latencyMs)} ms</td><td class="num">${r.value ?? '—'}</td><td>${whyFailed(check, r)}</td></tr>`)}</tbody></table></div>
 </section>`,
         });
       },
