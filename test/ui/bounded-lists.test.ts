@@ -158,6 +158,17 @@ for (const target of storeTargets('opsbook-bounded-lists', { migrated: true })) 
       expect(body).toContain(`${ORDERS_OPEN} incidents (the newest 200 drawn)`);
       // The runs table's heading counts the runs it lists (the check has 10).
       expect(body).toContain('<h2 id="h-runs">Last 10 runs</h2>');
+      // The note links to the incident list of the check's incidents: every one, a page at a time.
+      const link = /id="check-incidents-more">[^<]*<a href="([^"]+)"/.exec(body)![1]!.replace(/&amp;/g, '&');
+      expect(link).toBe('/incidents?check=orders-port&team=all');
+      const all = await get(link);
+      expect(all).toContain('Showing incidents of check orders-port only');
+      const rows = [...all.matchAll(/<tr><th scope="row"><a href="\/incidents\/(inc_[^"]+)"/g)].map((m) => m[1]);
+      expect(rows).toEqual([...orders].reverse().slice(0, 100).map((o) => o.id));
+      expect(Number(/(\d+) older incidents of check orders-port not shown/.exec(all)?.[1])).toBe(ORDERS_BEFORE + ORDERS_OPEN - 100);
+      const unknown = await app.app.inject({ url: '/incidents?check=nope', headers: { cookie: ana.cookie } });
+      expect(unknown.statusCode).toBe(400);
+      expect(unknown.body).toContain('check= in the address names no configured check: &quot;nope&quot;');
     });
 
     it('counts and lists the team’s open incidents on its overview, and says what each severity’s list left out', async () => {

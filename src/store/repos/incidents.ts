@@ -119,6 +119,8 @@ export interface IncidentListFilter {
   severity?: string;
   /** Only incidents with an id below this one (ids sort by opening time): the next page. */
   before?: string;
+  /** Only incidents an alert of one of these rules opened or joined (a check's: its rules' ids). */
+  ruleIds?: readonly string[];
   limit?: number;
   /**
    * Team view: incidents of the `visible` services, and of services no team owns (not in `owned`)
@@ -148,6 +150,10 @@ function incidentsMatching(db: Db, filter: IncidentListFilter) {
   else if (states.length > 1) q = q.where('state', 'in', states);
   if (filter.severity !== undefined) q = q.where('severity', '=', filter.severity);
   if (filter.before !== undefined) q = q.where('id', '<', filter.before);
+  if (filter.ruleIds !== undefined) {
+    const rules = [...filter.ruleIds];
+    q = rules.length > 0 ? q.where('id', 'in', db.selectFrom('incident_alerts').select('incident_id').where('rule_id', 'in', rules)) : q.where(sql<boolean>`1 = 0`);
+  }
   const view = filter.services;
   if (view) {
     q = q.where((eb) =>

@@ -49,7 +49,7 @@ function whyFailed(check: CheckConfig, r: RawResultRow): Html | string {
   return '';
 }
 
-function outagesTable(t: CheckTimeline): Html {
+function outagesTable(t: CheckTimeline, checkId: string): Html {
   if (t.outages.length === 0 && t.incidents.length === 0) return html`<p>No outages or incidents in the last 24 hours.</p>`;
   return html`${t.outages.length
     ? scrollingTable('Outages, last 24 hours', html`<table class="dense"><caption>Outages, last 24 hours</caption><thead><tr><th scope="col">From</th><th scope="col">To</th><th scope="col">Lasted</th><th scope="col">Failed runs</th><th scope="col">Error</th></tr></thead>
@@ -60,7 +60,7 @@ ${t.incidents.length
 <tbody>${t.incidents.map((i) => html`<tr><th scope="row"><a href="/incidents/${encodeURIComponent(i.id)}">${i.title}</a></th><td>${i.severity}</td><td>${when(i.openedAt)}</td><td>${when(i.resolvedAt)}</td></tr>`)}</tbody></table>`)
   : ''}
 ${t.incidentsLeftOut > 0
-  ? html`<p class="notice" id="check-incidents-more">${t.incidentsLeftOut} more ${t.incidentsLeftOut === 1 ? 'incident' : 'incidents'} in this window not shown; the newest ${t.incidents.length} are above.</p>`
+  ? html`<p class="notice" id="check-incidents-more">${t.incidentsLeftOut} more ${t.incidentsLeftOut === 1 ? 'incident' : 'incidents'} in this window not shown; the newest ${t.incidents.length} are above. Every one of this check’s incidents: <a href="/incidents?check=${encodeURIComponent(checkId)}&amp;team=all">the incident list</a></p>`
   : ''}`;
 }
 
@@ -99,7 +99,7 @@ ${scrollingTable('Uptime', html`<table class="uptime"><thead><tr><th scope="col"
 <section class="card" aria-labelledby="h-history"><h2 id="h-history">State history</h2>
 <p>${historyBar(summary.recent, BAR_RESULTS, `History of ${summary.name}`)}</p>
 ${stateChart(timeline, 'State and latency, last 24 hours')}
-${outagesTable(timeline)}
+${outagesTable(timeline, check.id)}
 </section>
 ${latencyChart('Latency, last 24 hours (hourly)', day)}
 ${latencyChart('Latency, last 30 days (daily)', month)}
