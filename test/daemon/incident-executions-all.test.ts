@@ -149,7 +149,11 @@ for (const target of storeTargets('opsbook-incident-executions-all', { migrated:
       const note = /(\d+) older open incidents? not shown here: <a href="([^"]+)"/.exec(res.body);
       expect(note, 'a note of the open incidents left out').not.toBeNull();
       expect(Number(note![1])).toBe(10);
-      expect(note![2]).toBe('/incidents');
+      expect(note![2]).toBe('/incidents?state=open');
+      const open = await app.app.inject({ url: note![2]!, headers: { cookie: session.cookie } });
+      expect(open.statusCode).toBe(200);
+      expect(open.body).toContain('Showing open incidents only');
+      expect(open.body).not.toMatch(/<td>(resolved|reviewed)<\/td>/);
     });
 
     it('offers every open incident of a public service for the status page, the oldest too', async () => {

@@ -221,6 +221,16 @@ describe('route × role × team', () => {
     }
   });
 
+  it('answers a full page of the caller’s teams’ executions, not a page of every team’s thinned', async () => {
+    // Newest first: misc, search, pay. Ana's teams see pay and misc: a page of two holds both.
+    const res = await call('ana', 'GET', '/api/executions?limit=2');
+    expect(res.statusCode).toBe(200);
+    const page = res.json() as { executions: Array<{ service: string | null }>; next?: string };
+    expect(page.executions.map((e) => e.service)).toEqual(['misc', 'pay']);
+    const rest = await call('ana', 'GET', `/api/executions?limit=2&before=${page.next}`);
+    expect((rest.json() as { executions: unknown[] }).executions).toEqual([]);
+  });
+
   it('enforces team write restrictions on silences and executions, for every role and team', async () => {
     const failures: string[] = [];
     let rows = 0;

@@ -118,9 +118,26 @@ describe('domain routes', () => {
   });
 
   it('lists dead letters and refuses to re-drive an unknown one (admin only)', async () => {
-    expect((await call('vic', 'GET', '/api/deliveries/dead')).json).toEqual({ dead: [] });
+    expect((await call('vic', 'GET', '/api/deliveries/dead')).json).toEqual({ dead: [], total: 0 });
     expect((await call('ana', 'POST', '/api/deliveries/out_nope/redrive')).status).toBe(403);
     expect((await call<{ error: { code: string } }>('adm', 'POST', '/api/deliveries/out_nope/redrive')).json.error.code).toBe('OPSBOOK_E_OUTBOX_UNKNOWN');
+  });
+
+  it('says how many dead letters there are when a limit cuts the list', async () => {
+    const at = Date.now();
+    const rows = [0, 1, 2].map((i) => ({
+      id: `out_dead_${i}`, channel_id: 'gone', event: 'incident.triggered', incident_id: null, dedup_key: null, payload: '{}', status: 'dead' as const, created_at: at + i, due_at: null,
+      attempts: 3, retry_from: at, retry_from_attempt: 1, lease_owner: null, delivered_at: null, dead_at: at + i, last_status: 410, last_error: 'HTTP 410: gone',
+    }));
+    await daemon.store.db.insertInto('outbox').values(rows).execute();
+    try {
+      const cut = await call<{ dead: Array<{ id: string }>; total: number }>('vic', 'GET', '/api/deliveries/dead?limit=2');
+      expect(cut.json.dead.map((d) => d.id)).toEqual(['out_dead_0', 'out_dead_1']);
+      expect(cut.json.total).toBe(3);
+      expect((await call<{ dead: unknown[]; total: number }>('vic', 'GET', '/api/deliveries/dead')).json.total).toBe(3);
+    } finally {
+      await daemon.store.db.deleteFrom('outbox').where('id', 'in', rows.map((r) => r.id)).execute();
+    }
   });
 
   it('pages the audit log in chain order and the pages verify against the head', async () => {

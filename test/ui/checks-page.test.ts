@@ -156,7 +156,7 @@ describe('the check page', () => {
     const orders = (await get('/checks/orders-port')).body;
     expect(orders).toMatch(/<th scope="row">24 hours<\/th><td>83\.333%<\/td><td>90<\/td><td>15<\/td><td>\d+ ms<\/td><td>\d+ ms<\/td><td>\d+ ms<\/td>/);
     const billing = (await get('/checks/billing-web')).body;
-    const runs = /<h2 id="h-runs">Last 30 runs<\/h2>([\s\S]*?)<\/table>/.exec(billing)?.[1] ?? '';
+    const runs = /<h2 id="h-runs">Last 4 runs<\/h2>([\s\S]*?)<\/table>/.exec(billing)?.[1] ?? '';
     expect(runs.match(/<tr data-state=/g)).toHaveLength(4);
     expect(runs).toContain('<td class="num">503</td><td><code>[STATUS] == 200 failed: got 503</code></td>');
     expect(runs).toContain('<td class="num">200</td><td></td>');

@@ -40,6 +40,16 @@ describe('on-call calendar', () => {
     expect(row('2026-03-30')).toContain('12:00–14:00 <strong>eve</strong> (override)');
   });
 
+  it('lists the next handoffs and says how many more the 14 days hold', () => {
+    const table = /<caption>Next handoffs[^<]*<\/caption>(.*?)<\/table>/s.exec(body)![1]!;
+    const rows = table.match(/<tr><td>/g) ?? [];
+    expect(rows).toHaveLength(8);
+    // A daily handoff at 09:00 from 28 March to 10 April (14), and the override's start and end on 30 March (2).
+    const note = /(\d+) more handoffs? in the next 14 days/.exec(body);
+    expect(note, 'a note of the handoffs left out').not.toBeNull();
+    expect(Number(note![1])).toBe(16 - 8);
+  });
+
   it('lists the caller’s calendar feed URLs and revokes one from its button', async () => {
     const r = await signIn(h.app, 'responder-user');
     const feeds = async () => (await h.app.inject({ url: '/oncall', headers: { cookie: r.cookie } })).body;

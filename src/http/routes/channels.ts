@@ -3,6 +3,7 @@ import type { Daemon } from '../../daemon/index.js';
 import { listDeadLetters, redriveDeadLetter, sendTestNotification, type OutboxRow } from '../../notify/index.js';
 import { route, type RouteTable } from '../routes.js';
 import { OpsbookError } from '../../lib/errors/index.js';
+import { countOutbox } from '../../store/index.js';
 
 /** A dead letter as people read it: the payload (which may carry links) is left out. */
 function deadLetter(r: OutboxRow) {
@@ -25,9 +26,9 @@ export function channelRoutes(daemon: Daemon): RouteTable {
       method: 'GET',
       url: '/api/deliveries/dead',
       access: 'viewer',
-      summary: 'Notifications given up on (dead letters), oldest first.',
+      summary: 'Notifications given up on (dead letters), oldest first; `limit` keeps the oldest that many, and `total` counts them all.',
       tags: ['notify'],
-      query: z.object({ limit: z.coerce.number().int().min(1).max(1000).optional() }),
+      query: z.object({ limit: z.coerce.number().int().min(1).max(1000).optional().describe('At most this many, the oldest (default: every one).') }),
       response: z.object({
         dead: z.array(
           z.object({
@@ -42,8 +43,14 @@ export function channelRoutes(daemon: Daemon): RouteTable {
             last_error: z.string().nullable(),
           }),
         ),
+        total: z.number().int().describe('How many dead letters there are: more than `dead` holds when `limit` cut it.'),
       }),
-      handler: async ({ query }) => ({ dead: (await listDeadLetters(daemon.store, query.limit)).map(deadLetter) }),
+      handler: async ({ query }) => {
+        const dead = await listDeadLetters(daemon.store, query.limit);
+        // Counted only when the limit may have cut the list.
+        const total = query.limit !== undefined && dead.length === query.limit ? (await countOutbox(daemon.store.db)).dead : dead.length;
+        return { dead: dead.map(deadLetter), total };
+      },
     }),
     route({
       method: 'POST',

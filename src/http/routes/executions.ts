@@ -3,7 +3,7 @@ import type { Daemon } from '../../daemon/index.js';
 import type { ExecutionService } from '../../executions/index.js';
 import { OpsbookError } from '../../lib/errors/index.js';
 import { route, type RouteTable } from '../routes.js';
-import { enforceTeamWrite, TEAM_QUERY, teamFilter } from '../teams.js';
+import { enforceTeamWrite, TEAM_QUERY, teamView } from '../teams.js';
 import { operationsOf } from './operations.js';
 import { executionSummary, outcome, plan, stepRunResult, transcriptEntry } from '../schemas/executions.js';
 
@@ -40,15 +40,16 @@ export function executionRoutes(daemon: Daemon): RouteTable {
       }),
       response: z.object({ executions: z.array(executionSummary), next: z.string().optional().describe('`before` of the next page') }),
       handler: async ({ query, actor }) => {
-        const show = teamFilter(daemon, actor!, query.team);
+        const view = teamView(daemon, actor!, query.team);
+        // The team view is part of the query: a page holds `limit` of the view's executions when there are that many.
         const rows = await svc().listExecutions({
           ...(query.incident ? { incidentId: query.incident } : {}),
           ...(query.procedure ? { procedure: query.procedure } : {}),
           ...(query.before ? { before: query.before } : {}),
+          ...(view ? { services: view } : {}),
           limit: query.limit,
         });
-        // The cursor follows the store's page: a page the team view thinned may still have a next one.
-        return { executions: rows.filter((e) => show(e.service)), ...(rows.length === query.limit ? { next: rows.at(-1)!.id } : {}) };
+        return { executions: rows, ...(rows.length === query.limit ? { next: rows.at(-1)!.id } : {}) };
       },
     }),
     route({

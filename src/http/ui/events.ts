@@ -11,6 +11,8 @@ export interface UiEvent {
   html?: string;
   /** What a page without the right to act shows instead of `html` (no forms). */
   readOnlyHtml?: string;
+  /** Only for the streams of this audience (a team view's open-incidents list); every stream when absent. */
+  audience?: string;
   /** Small facts for the script (a check's state), never secrets: every signed-in viewer receives them. */
   data?: Record<string, unknown>;
 }

@@ -6,7 +6,8 @@ import { formatSse, uiEvents, type UiEvent } from './events.js';
 import { incidentsBySeverity, openIncidentsMark, serviceBadge } from './pages/overview.js';
 import { checkListRow } from './pages/checks.js';
 import { checkRowsOf } from './data/check-list.js';
-import { openIncidents } from './data/incidents.js';
+import { openIncidents, type ServiceView } from './data/incidents.js';
+import { teamView } from '../teams.js';
 import type { UiRoute } from './route.js';
 import { IncidentFeed } from './incident-feed.js';
 
@@ -34,6 +35,24 @@ class CheckWatcher {
   }
 
   private readonly incidents: IncidentFeed;
+
+  /** The team views of the overviews watching their open incidents, by `openViewKey`, with how many watch each. */
+  private readonly openViews = new Map<string, { view: ServiceView; team: string | undefined; watchers: number }>();
+
+  /** Watches the open incidents of one view until the returned function is called. */
+  watchOpenIncidents(key: string, view: ServiceView, team: string | undefined): () => void {
+    const watched = this.openViews.get(key) ?? { view, team, watchers: 0 };
+    watched.watchers++;
+    this.openViews.set(key, watched);
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      if (--watched.watchers > 0) return;
+      this.openViews.delete(key);
+      this.seen.delete(`incidents:open:${key}`);
+    };
+  }
 
   ensureIncidentFeed(): Promise<void> {
     this.incidents.start();
@@ -85,12 +104,15 @@ class CheckWatcher {
         if (before === undefined || before === state) continue;
         bus.publish({ type: 'servicestate', id: service.id, html: serviceBadge(service.id, state).value, data: { state } });
       }
-      const open = await openIncidents(this.daemon);
-      const mark = openIncidentsMark(open);
-      const before = this.seen.get('incidents:open');
-      this.seen.set('incidents:open', mark);
-      if (before !== undefined && before !== mark) {
-        uiEvents(this.daemon).publish({ type: 'incidents', id: 'open', html: incidentsBySeverity(this.daemon, open).value });
+      // Each team view's open incidents, for the overviews showing it: a person sees their view's list.
+      for (const [key, watched] of this.openViews) {
+        const open = await openIncidents(this.daemon, watched.view);
+        const mark = openIncidentsMark(open);
+        const before = this.seen.get(`incidents:open:${key}`);
+        this.seen.set(`incidents:open:${key}`, mark);
+        if (before !== undefined && before !== mark) {
+          bus.publish({ type: 'incidents', id: 'open', audience: key, html: incidentsBySeverity(this.daemon, open, watched.team).value });
+        }
       }
     } catch (e) {
       this.daemon.logger.warn({ err: e }, 'live check watcher failed');
@@ -98,6 +120,11 @@ class CheckWatcher {
       this.busy = false;
     }
   }
+}
+
+/** One key per `?team=` and team view: overviews with the same key show the same open-incidents list. */
+function openViewKey(team: string | undefined, view: ServiceView): string {
+  return JSON.stringify([team ?? null, view ? [view.visible, view.owned] : null]);
 }
 
 const watchers = new WeakMap<Daemon, CheckWatcher>();
@@ -124,9 +151,19 @@ export function liveRoutes(): UiRoute[] {
       url: '/ui/events',
       access: 'viewer',
       summary: 'Server-sent events: live updates for open pages.',
-      handler: async ({ daemon, request, reply }) => {
+      handler: async ({ daemon, request, reply, actor, query }) => {
         const watcher = watcherFor(daemon);
-        await watcher.tick(); // records the current state, so only later changes are sent
+        // An overview's stream (it names its list's mark) follows the open incidents of its team view.
+        const rendered = query.open;
+        const view = rendered !== undefined ? teamView(daemon, actor!, query.team) : undefined;
+        const audience = rendered !== undefined ? openViewKey(query.team, view) : undefined;
+        const unwatch = audience !== undefined ? watcher.watchOpenIncidents(audience, view, query.team) : () => undefined;
+        try {
+          await watcher.tick(); // records the current state, so only later changes are sent
+        } catch (e) {
+          unwatch();
+          throw e;
+        }
         await watcher.ensureIncidentFeed();
         reply.hijack();
         const res = reply.raw;
@@ -137,13 +174,13 @@ export function liveRoutes(): UiRoute[] {
           'x-accel-buffering': 'no',
         });
         res.write('retry: 3000\n\n: connected\n\n');
-        const send = (e: UiEvent) => res.write(formatSse(e));
+        // An event for one audience (a team view's list) goes to the streams of that audience only.
+        const send = (e: UiEvent) => (e.audience === undefined || e.audience === audience ? res.write(formatSse(e)) : true);
         const unsubscribe = uiEvents(daemon).subscribe(send);
         // The page's open-incidents list is older than this stream: a change in between is sent now.
-        const rendered = (request.query as { open?: unknown }).open;
-        if (typeof rendered === 'string') {
-          const open = await openIncidents(daemon);
-          if (openIncidentsMark(open) !== rendered) send({ type: 'incidents', id: 'open', html: incidentsBySeverity(daemon, open).value });
+        if (rendered !== undefined) {
+          const open = await openIncidents(daemon, view);
+          if (openIncidentsMark(open) !== rendered) send({ type: 'incidents', id: 'open', audience, html: incidentsBySeverity(daemon, open, query.team).value });
         }
         const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
         keepalive.unref();
@@ -154,6 +191,7 @@ export function liveRoutes(): UiRoute[] {
           if (!open.delete(end)) return;
           clearInterval(keepalive);
           unsubscribe();
+          unwatch();
           watcher.stopIfIdle();
           res.end();
         };

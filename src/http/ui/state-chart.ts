@@ -10,6 +10,12 @@ function hhmm(at: number): string {
   return new Date(at).toISOString().slice(11, 16);
 }
 
+/** The window's incidents, all of them counted (the chart draws the newest the timeline lists). */
+function incidentsNamed(t: CheckTimeline): string {
+  const all = t.incidents.length + t.incidentsLeftOut;
+  return `${all} incident${all === 1 ? '' : 's'}${t.incidentsLeftOut > 0 ? ` (the newest ${t.incidents.length} drawn)` : ''}`;
+}
+
 /**
  * A check's state over a window: outages as red bands across the whole height (so an outage shows
  * even when latency looks normal), incidents as dashed lines where they opened with their span on a
@@ -53,7 +59,7 @@ export function stateChart(t: CheckTimeline, title: string): Html {
   const ticks = [0, max / 2, max].map((v) => `<text x="${pad.l - 4}" y="${num(y(v) + 4)}" class="chart-axis" text-anchor="end">${Math.round(v)}</text>`);
   const xTicks = [t.from, t.to].map((at, i) => `<text x="${num(x(at))}" y="${h - 6}" class="chart-axis" text-anchor="${i === 0 ? 'start' : 'end'}">${new Date(at).toISOString().slice(5, 16).replace('T', ' ')}</text>`);
   const down = t.outages.reduce((a, o) => a + ((o.to ?? t.to) - o.from), 0);
-  const name = `${title}: ${t.results.length} runs, ${t.outages.length} outage${t.outages.length === 1 ? '' : 's'} totalling ${duration(down)}, ${t.incidents.length} incident${t.incidents.length === 1 ? '' : 's'}; the tables below have the details`;
+  const name = `${title}: ${t.results.length} runs, ${t.outages.length} outage${t.outages.length === 1 ? '' : 's'} totalling ${duration(down)}, ${incidentsNamed(t)}; the tables below have the details`;
   if (t.results.length === 0) return html`<p class="muted">No runs in this window yet.</p>`;
   return html`<figure class="chart">
 <svg viewBox="0 0 ${w} ${h}" role="img" aria-label="${name}">

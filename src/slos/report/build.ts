@@ -1,6 +1,6 @@
 import type { OpsConfig } from '../../config/index.js';
 import { windowStatsOf } from '../../checks/index.js';
-import { alertCountsByRule, listIncidentsOpenedBetween, pageTimelineRows, type Store } from '../../store/index.js';
+import { alertCountsByRule, countAlertingRules, listIncidentsOpenedBetween, pageTimelineRows, type Store } from '../../store/index.js';
 import { DEFAULT_BUSINESS_HOURS, isBusinessTime } from '../../incidents/index.js';
 import { slosFromConfig } from '../model.js';
 import { recoveryPointStatus, recoveryTimeStatus, type RecoveryPointStatus, type RecoveryTimeStatus } from '../recovery.js';
@@ -9,6 +9,9 @@ import { budgetBurndown, errorBudget, sloStatus, type BudgetPoint, type ErrorBud
 import type { EventCounts } from '../types.js';
 import { periodBounds, type ReportPeriod } from '../windows.js';
 import { maintenanceTime } from './maintenance-time.js';
+
+/** How many rules and checks the report's ranked tables list. */
+export const REPORT_TOP = 10;
 
 export interface ReportSlo {
   id: string;
@@ -63,8 +66,14 @@ export interface OperationsReport {
   generatedAt: number;
   slos: ReportSlo[];
   incidents: { total: number; bySeverity: SeverityFigures[]; byService: ServiceFigures[] };
+  /** The REPORT_TOP rules with the most alerts, most first. */
   noisiestRules: { ruleId: string; alerts: number; incidents: number }[];
+  /** How many rules alerted in the period (`noisiestRules` lists at most REPORT_TOP of them). */
+  rulesAlerting: number;
+  /** The REPORT_TOP checks with the most failures, most first. */
   failingChecks: { checkId: string; failures: number; results: number; uptime: number | null }[];
+  /** How many checks failed in the period (`failingChecks` lists at most REPORT_TOP of them). */
+  checksFailing: number;
   /** `offHours`: pages outside `businessHours` (the `default` calendar, else the first, else Mon–Fri 09–17 UTC). */
   pagesPerPerson: { user: string; pages: number; incidents: number; offHours: number }[];
   businessHours: string;
@@ -164,6 +173,7 @@ export async function buildReport(store: Store, config: OpsConfig, period: Repor
     pages.set(user, p);
   }
 
+  const noisiestRules = await alertCountsByRule(store.db, from, to, REPORT_TOP);
   const windows = maintenanceTime(config.maintenance, from, to).filter((w) => w.ms > 0);
   const recoveryPointsStatus: RecoveryPointStatus[] = [];
   for (const rpo of recoveryPoints) recoveryPointsStatus.push(await recoveryPointStatus(store, rpo, now, from));
@@ -173,8 +183,10 @@ export async function buildReport(store: Store, config: OpsConfig, period: Repor
     generatedAt: now,
     slos: reportSlos,
     incidents: { total: incidents.length, bySeverity, byService },
-    noisiestRules: await alertCountsByRule(store.db, from, to),
-    failingChecks: failingChecks.slice(0, 10),
+    noisiestRules,
+    rulesAlerting: noisiestRules.length < REPORT_TOP ? noisiestRules.length : await countAlertingRules(store.db, from, to),
+    failingChecks: failingChecks.slice(0, REPORT_TOP),
+    checksFailing: failingChecks.length,
     businessHours: calendar === DEFAULT_BUSINESS_HOURS && !config.business_hours.some((b) => b.id === 'default') ? 'Mon–Fri 09:00–17:00 UTC' : calendar.id,
     pagesPerPerson: [...pages].map(([user, p]) => ({ user, pages: p.pages, incidents: p.incidents.size, offHours: p.offHours })).sort((a, b) => b.pages - a.pages || a.user.localeCompare(b.user)),
     maintenance: { totalMs: windows.reduce((a, w) => a + w.ms, 0), windows },

@@ -38,7 +38,7 @@ export function renderReportSections(r: OperationsReport): string {
   return reportTables(r)
     .map((t, i) => {
       const charts = i === 0 && r.slos.length > 0 ? `<div class="charts">${r.slos.map((s) => budgetChartSvg(s.burndown, s.name)).join('')}</div>` : chartOf(r, t);
-      return `<section><h2>${escapeXml(t.title)}</h2>${charts}${table(t)}</section>`;
+      return `<section><h2>${escapeXml(t.title)}</h2>${t.note ? `<p class="note">${escapeXml(t.note)}</p>` : ''}${charts}${table(t)}</section>`;
     })
     .join('');
 }

@@ -8,6 +8,7 @@ export function renderReportMarkdown(r: OperationsReport): string {
   const out = [`# ${reportHeading(r)}`, ''];
   for (const t of reportTables(r)) {
     out.push(`## ${t.title}`, '');
+    if (t.note) out.push(t.note, '');
     if (t.rows.length === 0) {
       out.push(t.empty, '');
       continue;

@@ -8,6 +8,8 @@ export interface ReportTable {
   empty: string;
   headers: string[];
   rows: string[][];
+  /** A line under the heading: what the table left out, when it lists only some. */
+  note?: string;
   /** Rows flagged as a miss (target not met), highlighted in HTML. */
   missed?: boolean[];
   /** The section's chart in HTML, drawn from the report (see html.ts). */
@@ -48,12 +50,19 @@ export function reportTables(r: OperationsReport): ReportTable[] {
     ]),
     missed: r.incidents.bySeverity.map((s) => s.missedTarget > 0),
   };
-  const rules: ReportTable = { title: 'Noisiest rules', empty: 'No alerts in the period.', headers: ['rule', 'alerts', 'incidents'], rows: r.noisiestRules.map((x) => [x.ruleId, String(x.alerts), String(x.incidents)]) };
+  const rules: ReportTable = {
+    title: 'Noisiest rules',
+    empty: 'No alerts in the period.',
+    headers: ['rule', 'alerts', 'incidents'],
+    rows: r.noisiestRules.map((x) => [x.ruleId, String(x.alerts), String(x.incidents)]),
+    ...(r.rulesAlerting > r.noisiestRules.length ? { note: `The ${r.noisiestRules.length} with the most alerts of the ${r.rulesAlerting} rules that alerted in the period.` } : {}),
+  };
   const checks: ReportTable = {
     title: 'Checks with the most failures',
     empty: 'No check failed in the period.',
     headers: ['check', 'failures', 'results', 'uptime'],
     rows: r.failingChecks.map((c) => [c.checkId, String(c.failures), String(c.results), pct(c.uptime)]),
+    ...(r.checksFailing > r.failingChecks.length ? { note: `The ${r.failingChecks.length} with the most failures of the ${r.checksFailing} checks that failed in the period.` } : {}),
   };
   const services: ReportTable = {
     title: 'Incidents by service (MTTA counts acknowledgements by people only)',

@@ -35,6 +35,11 @@ export interface ExecutionListFilter {
   before?: string;
   /** At most this many: one page. Without it, every execution that matches. */
   limit?: number;
+  /**
+   * Team view: executions of the `visible` services, and of services no team owns (not in `owned`)
+   * or of no service at all (as the incident list's).
+   */
+  services?: { visible: readonly string[]; owned: readonly string[] };
 }
 
 /** How many rows one statement reads when every execution is asked for (each row holds its plan). */
@@ -46,6 +51,16 @@ function executionQuery(db: Db, filter: Omit<ExecutionListFilter, 'limit'>) {
   if (filter.procedure) q = q.where('procedure', '=', filter.procedure);
   if (filter.state) q = q.where('state', '=', filter.state);
   if (filter.before) q = q.where('id', '<', filter.before);
+  const view = filter.services;
+  if (view) {
+    q = q.where((eb) =>
+      eb.or([
+        eb('service', 'is', null),
+        ...(view.visible.length > 0 ? [eb('service', 'in', [...view.visible])] : []),
+        ...(view.owned.length > 0 ? [eb('service', 'not in', [...view.owned])] : [eb.lit(true)]),
+      ]),
+    );
+  }
   return q;
 }
 

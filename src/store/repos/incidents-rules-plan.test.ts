@@ -6,7 +6,7 @@
 import { sql } from 'kysely';
 import { expect, it } from 'vitest';
 import { describeOnStores } from '../../../test/support/store-targets.js';
-import { incidentsOfRulesQuery, listIncidentsOfRules, type IncidentAlertRow, type IncidentRow } from './incidents.js';
+import { countIncidentsOfRules, incidentsOfRulesQuery, listIncidentsOfRules, type IncidentAlertRow, type IncidentRow } from './incidents.js';
 import { incidentRow, planOf } from './plan-test-support.js';
 
 await describeOnStores('opsbook-rules-plan', 'incidents of a check\'s rules', { migrate: true }, (target) => {
@@ -29,6 +29,10 @@ await describeOnStores('opsbook-rules-plan', 'incidents of a check\'s rules', { 
     }
     if (target.name === 'postgres') await sql`ANALYZE incidents, incident_alerts`.execute(db);
     expect((await listIncidentsOfRules(db, ['rule-7', 'rule-8'], 0, 1200, 200)).map((r) => r.id)).toEqual(['inc_00808', 'inc_00807', 'inc_00408', 'inc_00407', 'inc_00008', 'inc_00007']);
+    // What a list cut at 2 left out is counted with the same conditions.
+    expect((await listIncidentsOfRules(db, ['rule-7', 'rule-8'], 0, 1200, 2)).map((r) => r.id)).toEqual(['inc_00808', 'inc_00807']);
+    expect(await countIncidentsOfRules(db, ['rule-7', 'rule-8'], 0, 1200)).toBe(6);
+    expect(await countIncidentsOfRules(db, [], 0, 1200)).toBe(0);
 
     const plan = await planOf(target, incidentsOfRulesQuery(db, ['rule-7', 'rule-8'], 0, 1200, 200));
     if (target.name === 'sqlite') {

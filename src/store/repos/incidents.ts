@@ -119,6 +119,8 @@ export interface IncidentListFilter {
   severity?: string;
   /** Only incidents with an id below this one (ids sort by opening time): the next page. */
   before?: string;
+  /** Only incidents an alert of one of these rules opened or joined (a check's: its rules' ids). */
+  ruleIds?: readonly string[];
   limit?: number;
   /**
    * Team view: incidents of the `visible` services, and of services no team owns (not in `owned`)
@@ -148,6 +150,10 @@ function incidentsMatching(db: Db, filter: IncidentListFilter) {
   else if (states.length > 1) q = q.where('state', 'in', states);
   if (filter.severity !== undefined) q = q.where('severity', '=', filter.severity);
   if (filter.before !== undefined) q = q.where('id', '<', filter.before);
+  if (filter.ruleIds !== undefined) {
+    const rules = [...filter.ruleIds];
+    q = rules.length > 0 ? q.where('id', 'in', db.selectFrom('incident_alerts').select('incident_id').where('rule_id', 'in', rules)) : q.where(sql<boolean>`1 = 0`);
+  }
   const view = filter.services;
   if (view) {
     q = q.where((eb) =>
@@ -313,16 +319,24 @@ export async function listIncidentsOfRules(db: Db, ruleIds: readonly string[], f
   return incidentsOfRulesQuery(db, ruleIds, from, to, limit).execute();
 }
 
+/** How many incidents `listIncidentsOfRules` would list without its limit: what a bounded list of them left out. */
+export async function countIncidentsOfRules(db: Db, ruleIds: readonly string[], from: number, to: number): Promise<number> {
+  if (ruleIds.length === 0) return 0;
+  const row = await incidentsOfRules(db, ruleIds, from, to).select((eb) => eb.fn.countAll<number | string | bigint>().as('n')).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
 /** The query of `listIncidentsOfRules` (its plan is tested): the rules' alerts through incident_alerts_rule, incidents by key. */
 export function incidentsOfRulesQuery(db: Db, ruleIds: readonly string[], from: number, to: number, limit: number) {
+  return incidentsOfRules(db, ruleIds, from, to).selectAll().orderBy('id', 'desc').limit(limit);
+}
+
+function incidentsOfRules(db: Db, ruleIds: readonly string[], from: number, to: number) {
   return db
     .selectFrom('incidents')
-    .selectAll()
     .where('id', 'in', db.selectFrom('incident_alerts').select('incident_id').where('rule_id', 'in', [...ruleIds]))
     .where('opened_at', '<', to)
-    .where((eb) => eb.or([eb('resolved_at', 'is', null), eb('resolved_at', '>=', from)]))
-    .orderBy('id', 'desc')
-    .limit(limit);
+    .where((eb) => eb.or([eb('resolved_at', 'is', null), eb('resolved_at', '>=', from)]));
 }
 
 export async function listIncidentAlerts(db: Db, incidentId: string): Promise<IncidentAlertRow[]> {
@@ -457,9 +471,12 @@ export async function expireSilence(db: Db, id: string, at: number): Promise<boo
 // The alert rule state repository travels with the incidents domain's.
 export * from './alerts.js';
 
-/** Incidents in the given (open) states, counted per severity. */
-export async function countIncidentsBySeverity(db: Db, states: readonly string[]): Promise<Record<string, number>> {
-  const rows = await db.selectFrom('incidents').select((eb) => ['severity', eb.fn.countAll().as('n')]).where('state', 'in', [...states]).groupBy('severity').execute();
+/** Incidents in the given (open) states, counted per severity; with `services`, those a team view shows (see IncidentListFilter). */
+export async function countIncidentsBySeverity(db: Db, states: readonly string[], services?: IncidentListFilter['services']): Promise<Record<string, number>> {
+  const rows = await incidentsMatching(db, { state: [...states], ...(services ? { services } : {}) })
+    .select((eb) => ['severity', eb.fn.countAll<number | string | bigint>().as('n')])
+    .groupBy('severity')
+    .execute();
   return Object.fromEntries(rows.map((r) => [r.severity, Number(r.n)]));
 }
 

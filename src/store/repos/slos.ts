@@ -104,6 +104,17 @@ export async function alertCountsByRule(db: Db, from: number, to: number, limit 
   return rows.map((r) => ({ ruleId: r.rule_id, alerts: Number(r.alerts), incidents: Number(r.incidents) }));
 }
 
+/** How many rules had alerts that opened or joined incidents in [from, to): what `alertCountsByRule` ranks. */
+export async function countAlertingRules(db: Db, from: number, to: number): Promise<number> {
+  const row = await db
+    .selectFrom('incident_alerts')
+    .select((eb) => eb.fn.count<number | string | bigint>('rule_id').distinct().as('n'))
+    .where('first_fired_at', '>=', from)
+    .where('first_fired_at', '<', to)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
 /** Pages sent to people in [from, to): the escalation's `paged USER` timeline lines. */
 export async function pageTimelineRows(db: Db, from: number, to: number): Promise<{ incidentId: string; at: number; data: string }[]> {
   const rows = await db

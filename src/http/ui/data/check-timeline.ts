@@ -2,7 +2,7 @@ import type { Daemon } from '../../../daemon/index.js';
 import type { CheckConfig } from '../../../config/schema/checks.js';
 import { buildRules, checkInfoFromConfig } from '../../../alerts/index.js';
 import { incidentFromRow, type Incident } from '../../../incidents/index.js';
-import { listIncidentsOfRules, listResults, type RawResultRow } from '../../../store/index.js';
+import { countIncidentsOfRules, listIncidentsOfRules, listResults, type RawResultRow } from '../../../store/index.js';
 
 /** A stretch of consecutive down results: from the first failed run to the next run that was up. */
 export interface Outage {
@@ -18,8 +18,14 @@ export interface CheckTimeline {
   to: number;
   results: RawResultRow[];
   outages: Outage[];
+  /** The newest TIMELINE_INCIDENTS of the window's incidents, newest first. */
   incidents: Incident[];
+  /** How many more incidents the window holds than `incidents` lists. */
+  incidentsLeftOut: number;
 }
+
+/** How many of a window's incidents the check page lists. */
+export const TIMELINE_INCIDENTS = 200;
 
 export function outagesOf(results: readonly RawResultRow[]): Outage[] {
   const out: Outage[] = [];
@@ -53,9 +59,12 @@ export async function checkTimeline(daemon: Daemon, check: CheckConfig, windowMs
   const to = daemon.clock.now();
   const from = to - windowMs;
   const results = (await listResults(daemon.store.db, check.id, { from, to: to + 1, limit: 100_000 })).reverse();
-  const incidents = (await listIncidentsOfRules(daemon.store.db, checkRuleIds(daemon, check.id), from, to)).map(incidentFromRow);
+  const rules = checkRuleIds(daemon, check.id);
+  const incidents = (await listIncidentsOfRules(daemon.store.db, rules, from, to, TIMELINE_INCIDENTS)).map(incidentFromRow);
+  // Counted only when the list is full: what it left out, without reading the rest.
+  const incidentsLeftOut = incidents.length < TIMELINE_INCIDENTS ? 0 : Math.max(0, (await countIncidentsOfRules(daemon.store.db, rules, from, to)) - incidents.length);
   // A young check's chart spans its own runs, not a day of nothing with its history squeezed at the edge.
   const first = results[0]?.at;
   const shown = first !== undefined && first > from ? Math.max(from, first - Math.max(60_000, (to - first) * 0.05)) : from;
-  return { from: shown, to, results, outages: outagesOf(results), incidents };
+  return { from: shown, to, results, outages: outagesOf(results), incidents, incidentsLeftOut };
 }

@@ -49,15 +49,18 @@ function whyFailed(check: CheckConfig, r: RawResultRow): Html | string {
   return '';
 }
 
-function outagesTable(t: CheckTimeline): Html {
+function outagesTable(t: CheckTimeline, checkId: string): Html {
   if (t.outages.length === 0 && t.incidents.length === 0) return html`<p>No outages or incidents in the last 24 hours.</p>`;
   return html`${t.outages.length
     ? scrollingTable('Outages, last 24 hours', html`<table class="dense"><caption>Outages, last 24 hours</caption><thead><tr><th scope="col">From</th><th scope="col">To</th><th scope="col">Lasted</th><th scope="col">Failed runs</th><th scope="col">Error</th></tr></thead>
 <tbody>${t.outages.map((o) => html`<tr data-outage="${o.from}"><td>${when(o.from)}</td><td>${o.to ? when(o.to) : 'ongoing'}</td><td>${duration((o.to ?? t.to) - o.from)}</td><td>${o.runs}</td><td>${o.error ?? ''}</td></tr>`)}</tbody></table>`)
     : html`<p>No outages in the last 24 hours.</p>`}
 ${t.incidents.length
-  ? scrollingTable('Incidents of this check’s service, last 24 hours', html`<table class="dense"><caption>Incidents of this check’s service, last 24 hours</caption><thead><tr><th scope="col">Incident</th><th scope="col">Severity</th><th scope="col">Opened</th><th scope="col">Resolved</th></tr></thead>
+  ? scrollingTable('Incidents of this check’s alerts, last 24 hours', html`<table class="dense"><caption>Incidents of this check’s alerts, last 24 hours${t.incidentsLeftOut > 0 ? ', newest first' : ''}</caption><thead><tr><th scope="col">Incident</th><th scope="col">Severity</th><th scope="col">Opened</th><th scope="col">Resolved</th></tr></thead>
 <tbody>${t.incidents.map((i) => html`<tr><th scope="row"><a href="/incidents/${encodeURIComponent(i.id)}">${i.title}</a></th><td>${i.severity}</td><td>${when(i.openedAt)}</td><td>${when(i.resolvedAt)}</td></tr>`)}</tbody></table>`)
+  : ''}
+${t.incidentsLeftOut > 0
+  ? html`<p class="notice" id="check-incidents-more">${t.incidentsLeftOut} more ${t.incidentsLeftOut === 1 ? 'incident' : 'incidents'} in this window not shown; the newest ${t.incidents.length} are above. Every one of this check’s incidents: <a href="/incidents?check=${encodeURIComponent(checkId)}&amp;team=all">the incident list</a></p>`
   : ''}`;
 }
 
@@ -79,6 +82,8 @@ export function checkRoutes(): UiRoute[] {
         const windows = await checkWindows(daemon, check.id);
         const day = await latencySeries(daemon, check.id, 86_400_000, 3_600_000);
         const month = await latencySeries(daemon, check.id, 30 * 86_400_000, 86_400_000);
+        // The heading counts the runs listed: a young check has fewer than RECENT_RUNS.
+        const lastRuns = [...summary.recent].reverse().slice(0, RECENT_RUNS);
         return page(daemon, {
           title: summary.name,
           session,
@@ -94,13 +99,13 @@ ${scrollingTable('Uptime', html`<table class="uptime"><thead><tr><th scope="col"
 <section class="card" aria-labelledby="h-history"><h2 id="h-history">State history</h2>
 <p>${historyBar(summary.recent, BAR_RESULTS, `History of ${summary.name}`)}</p>
 ${stateChart(timeline, 'State and latency, last 24 hours')}
-${outagesTable(timeline)}
+${outagesTable(timeline, check.id)}
 </section>
 ${latencyChart('Latency, last 24 hours (hourly)', day)}
 ${latencyChart('Latency, last 30 days (daily)', month)}
-<section class="card" aria-labelledby="h-runs"><h2 id="h-runs">Last ${RECENT_RUNS} runs</h2>
+<section class="card" aria-labelledby="h-runs"><h2 id="h-runs">${lastRuns.length === 0 ? 'No runs yet' : `Last ${lastRuns.length} ${lastRuns.length === 1 ? 'run' : 'runs'}`}</h2>
 <div class="table-scroll" tabindex="0" role="region" aria-label="Last runs"><table class="dense"><thead><tr><th scope="col">At</th><th scope="col">Result</th><th scope="col">Latency</th><th scope="col">Value</th><th scope="col">Error or failed condition</th></tr></thead>
-<tbody>${[...summary.recent].reverse().slice(0, RECENT_RUNS).map((r) => html`<tr data-state="${resultState(r)}"><td>${when(r.at)}</td><td>${stateBadge(resultState(r))}</td><td class="num">${Math.round(r.latencyMs)} ms</td><td class="num">${r.value ?? '—'}</td><td>${whyFailed(check, r)}</td></tr>`)}</tbody></table></div>
+<tbody>${lastRuns.map((r) => html`<tr data-state="${resultState(r)}"><td>${when(r.at)}</td><td>${stateBadge(resultState(r))}</td><td class="num">${Math.round(r.latencyMs)} ms</td><td class="num">${r.value ?? '—'}</td><td>${whyFailed(check, r)}</td></tr>`)}</tbody></table></div>
 </section>`,
         });
       },

@@ -1,5 +1,4 @@
 import { countExecutions, listExecutions, type ExecutionSummary } from '../../../executions/index.js';
-import { inServiceView } from '../../../identity/index.js';
 import { when } from '../components.js';
 import { html, type Html } from '../html.js';
 import { page } from '../layout.js';
@@ -36,11 +35,11 @@ export function executionListRoutes(): UiRoute[] {
         const incident = query.incident || undefined;
         const before = query.before || undefined;
         const view = teamView(daemon, actor!, query.team);
-        const filter = { ...(state ? { state } : {}), ...(incident ? { incidentId: incident } : {}) };
-        const found = await listExecutions(daemon.store, { ...filter, ...(before ? { before } : {}), limit: PAGE });
-        const rows = found.filter((e) => inServiceView(view, e.service));
-        // A full page may have older ones: say how many and link to them (a team view counts every team's).
-        const next = found.length === PAGE ? found.at(-1)!.id : undefined;
+        // The team view is part of the query: a full page of the view's executions, and a count of the view's.
+        const filter = { ...(state ? { state } : {}), ...(incident ? { incidentId: incident } : {}), ...(view ? { services: view } : {}) };
+        const rows = await listExecutions(daemon.store, { ...filter, ...(before ? { before } : {}), limit: PAGE });
+        // A full page may have older ones: say how many and link to them.
+        const next = rows.length === PAGE ? rows.at(-1)!.id : undefined;
         const older = next ? await countExecutions(daemon.store, { ...filter, before: next }) : 0;
         const keep = { ...(query.team ? { team: query.team } : {}), ...(state ? { state } : {}), ...(incident ? { incident } : {}) };
         const olderHref = next ? `/executions?${new URLSearchParams({ ...keep, before: next })}` : '';

@@ -1,5 +1,5 @@
 import type { Daemon } from '../../../daemon/index.js';
-import { configuredLadder, INCIDENT_ROLES, type IncidentRole } from '../../../incidents/index.js';
+import { configuredLadder, INCIDENT_ROLES, INCIDENT_STATES, OPEN_STATES, type IncidentRole } from '../../../incidents/index.js';
 import { countDeliveries, countIncidents, latestDeliveries, listDeliveries, type DeliveryRow } from '../../../store/index.js';
 import { mayWriteFor, type Actor } from '../../../identity/index.js';
 import { teamLinks } from '../team-links.js';
@@ -8,6 +8,7 @@ import { operationsOf } from '../../routes/operations.js';
 import { OpsbookError } from '../../../lib/errors/index.js';
 import { scrollingTable, severityBadge, when } from '../components.js';
 import { incidentReader } from '../data/incidents.js';
+import { checkRuleIds } from '../data/check-timeline.js';
 import { html, type Html } from '../html.js';
 import { csrfField, page } from '../layout.js';
 import type { UiContext, UiResult, UiRoute } from '../route.js';
@@ -47,6 +48,26 @@ async function deliveryLog(ctx: UiContext): Promise<UiResult> {
 ${deliveries.length ? deliveryTable(deliveries) : ''}
 <p>${from > 0 ? html`<a href="${base}?from=${Math.max(0, from - LOG_PAGE)}">Earlier attempts</a> ` : ''}${last < total ? html`<a href="${base}?from=${last}">Later attempts (${total - last})</a>` : ''}</p>`,
   });
+}
+
+/**
+ * The incident list's `state` (a lifecycle state, or `open` for every unresolved one) and `severity`:
+ * the store filter, the query to keep in its links, and a few words for what they show.
+ */
+function listFilter(daemon: Daemon, query: Record<string, string | undefined>): { state: readonly string[] | undefined; severity: string | undefined; ruleIds: string[] | undefined; keep: Record<string, string>; what: string; of: string } {
+  const stateQ = query.state || undefined;
+  const severity = query.severity || undefined;
+  if (stateQ !== undefined && stateQ !== 'open' && !(INCIDENT_STATES as readonly string[]).includes(stateQ)) {
+    throw new OpsbookError('OPSBOOK_E_REQUEST_INVALID', `state= in the address must be open or one of ${INCIDENT_STATES.join(', ')}, not "${stateQ}"`, { location: { path: 'query.state' } });
+  }
+  if (severity !== undefined && severity.length > 100) throw new OpsbookError('OPSBOOK_E_REQUEST_INVALID', 'severity= in the address is longer than any severity id', { location: { path: 'query.severity' } });
+  const check = query.check || undefined;
+  if (check !== undefined && !daemon.config.checks.some((c) => c.id === check)) {
+    throw new OpsbookError('OPSBOOK_E_REQUEST_INVALID', `check= in the address names no configured check: "${check}"`, { location: { path: 'query.check' } });
+  }
+  const state = stateQ === 'open' ? OPEN_STATES : stateQ !== undefined ? [stateQ] : undefined;
+  const keep = { ...(stateQ ? { state: stateQ } : {}), ...(severity ? { severity } : {}), ...(check ? { check } : {}) };
+  return { state, severity, ruleIds: check ? checkRuleIds(daemon, check) : undefined, keep, what: [stateQ, severity].filter(Boolean).map((w) => `${w} `).join(''), of: check ? ` of check ${check}` : '' };
 }
 
 async function incidentPage(ctx: UiContext): Promise<UiResult> {
@@ -191,26 +212,29 @@ export function incidentRoutes(): UiRoute[] {
       method: 'GET',
       url: '/incidents',
       access: 'viewer',
-      summary: 'Incidents, newest first, a page at a time (`before`: the last of the previous page).',
+      summary: 'Incidents, newest first, a page at a time (`before`: the last of the previous page); `state` (a state, or `open`), `severity` and `check` (its alerts\' incidents) narrow them.',
       handler: async ({ daemon, session, actor, query }) => {
         const view = teamView(daemon, actor!, query.team);
         const before = query.before || undefined;
-        const list = await incidentReader(daemon).list({ limit: INCIDENT_PAGE, ...(before ? { before } : {}), ...(view ? { services: view } : {}) });
-        // A full page may have older ones: say how many and link to them.
+        const { state, severity, ruleIds, keep, what, of } = listFilter(daemon, query);
+        const filter = { ...(state ? { state } : {}), ...(severity ? { severity } : {}), ...(ruleIds ? { ruleIds } : {}), ...(view ? { services: view } : {}) };
+        const list = await incidentReader(daemon).list({ ...filter, limit: INCIDENT_PAGE, ...(before ? { before } : {}) });
+        // A full page may have older ones: say how many (of the view and filter shown) and link to them.
         const next = list.length === INCIDENT_PAGE ? list.at(-1)!.id : undefined;
-        const older = next ? await countIncidents(daemon.store.db, { before: next, ...(view ? { services: view } : {}) }) : 0;
-        const olderHref = next ? `/incidents?${new URLSearchParams({ ...(query.team ? { team: query.team } : {}), before: next })}` : '';
+        const older = next ? await countIncidents(daemon.store.db, { ...filter, before: next }) : 0;
+        const olderHref = next ? `/incidents?${new URLSearchParams({ ...(query.team ? { team: query.team } : {}), ...keep, before: next })}` : '';
         return page(daemon, {
           title: 'Incidents',
           session,
           nav: 'incidents',
           body: html`${actor!.role !== 'viewer' ? html`<p><a class="button" href="/incidents/new">Declare an incident</a></p>` : ''}
-${teamLinks(daemon, actor!, query.team, '/incidents')}
+${teamLinks(daemon, actor!, query.team, '/incidents', keep)}
+${what || of ? html`<p class="filters" id="incidents-filter">Showing ${what}incidents${of} only: <a href="/incidents${query.team ? `?${new URLSearchParams({ team: query.team })}` : ''}">every incident</a></p>` : ''}
 ${list.length
   ? scrollingTable('Incidents', html`<table><thead><tr><th scope="col">Incident</th><th scope="col">Severity</th><th scope="col">State</th><th scope="col">Opened</th><th scope="col">Service</th></tr></thead>
 <tbody>${list.map((i) => html`<tr><th scope="row"><a href="/incidents/${encodeURIComponent(i.id)}">${i.title}</a></th><td>${severityBadge(i.severity)}</td><td>${i.state}</td><td>${when(i.openedAt)}</td><td>${i.service ?? ''}</td></tr>`)}</tbody></table>`)
-  : html`<p>${before ? 'No incidents older than the previous page.' : 'No incidents.'}</p>`}
-${older > 0 ? html`<p class="notice" id="incidents-older">${older} older ${older === 1 ? 'incident' : 'incidents'} not shown here: <a href="${olderHref}">next page</a></p>` : ''}`,
+  : html`<p>${before ? `No ${what}incidents${of} older than the previous page.` : `No ${what}incidents${of}.`}</p>`}
+${older > 0 ? html`<p class="notice" id="incidents-older">${older} older ${what}${older === 1 ? 'incident' : 'incidents'}${of} not shown here: <a href="${olderHref}">next page</a></p>` : ''}`,
         });
       },
     },

@@ -8,6 +8,8 @@ import type { UiRoute } from '../route.js';
 import { feedSection, oncallChangeRoutes, overrideSection } from './oncall-changes.js';
 
 const HORIZON_MS = 14 * 86_400_000;
+/** How many of the horizon's handoffs a schedule's table lists (the calendar shows every one). */
+const HANDOFFS_SHOWN = 8;
 
 function local(at: number, tz: string): Html {
   return html`<time datetime="${new Date(at).toISOString()}">${formatInZone(at, tz).replace('T', ' ')}</time>`;
@@ -40,9 +42,12 @@ export interface ChangesView {
 /** Who is on call now in one schedule (overrides and swaps applied), each layer's person, the next handoffs and the overrides. */
 export function scheduleSection(schedule: Schedule, now: number, changes: ChangesView): Html {
   const tz = schedule.timeZone;
-  const shifts = shiftsBetween(schedule, now, now + HORIZON_MS, 200);
+  // Every shift of the horizon (worked out in memory), so the handoffs it does not list are counted.
+  const shifts = shiftsBetween(schedule, now, now + HORIZON_MS);
   const current = shifts.find((s) => s.start <= now && now < s.end);
-  const upcoming = shifts.filter((s) => s.start > now).slice(0, 8);
+  const handoffs = shifts.filter((s) => s.start > now);
+  const upcoming = handoffs.slice(0, HANDOFFS_SHOWN);
+  const moreHandoffs = handoffs.length - upcoming.length;
   const overrides = schedule.overrides.map((o, i) => ({ ...o, i })).filter((o) => o.end > now && o.id === undefined);
   return html`<section class="card schedule" aria-labelledby="sched-${schedule.id}">
 <h2 id="sched-${schedule.id}">${schedule.name ?? schedule.id}</h2>
@@ -66,6 +71,7 @@ export function scheduleSection(schedule: Schedule, now: number, changes: Change
     ? upcoming.map((s) => html`<tr><td>${local(s.start, tz)}</td><td>${local(s.end, tz)}</td><td>${s.user}</td><td>${reason(schedule, s)}</td></tr>`)
     : html`<tr><td colspan="4">No handoff in the next 14 days.</td></tr>`}</tbody>
 </table></div>
+${moreHandoffs > 0 ? html`<p class="muted" data-handoffs-more="${schedule.id}">${moreHandoffs} more ${moreHandoffs === 1 ? 'handoff' : 'handoffs'} in the next 14 days: the calendar below shows them.</p>` : ''}
 <div class="table-scroll" tabindex="0" role="region" aria-label="Calendar of ${schedule.name ?? schedule.id}"><table class="roster">
 <caption>Calendar (next 14 days, ${tz})</caption>
 <thead><tr><th scope="col">Day</th><th scope="col">On call</th></tr></thead>

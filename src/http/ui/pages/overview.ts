@@ -10,7 +10,8 @@ import { html, type Html } from '../html.js';
 import { page } from '../layout.js';
 import type { UiRoute } from '../route.js';
 import { whoIsOnCallList } from './oncall.js';
-import { teamFilter } from '../../teams.js';
+import { teamView } from '../../teams.js';
+import { inServiceView } from '../../../identity/index.js';
 import { teamLinks } from '../team-links.js';
 
 /** Check rows a service's card shows: each row's history bar is about 16 KB of HTML; /checks lists them all, a page at a time. */
@@ -32,33 +33,46 @@ export function pendingList(pending: readonly PendingAlert[], now: number): Html
   )}</ul>`;
 }
 
-/** Open incidents grouped by severity, most severe first (the order of `severities:`). */
 /**
  * What the open-incidents list shows, in a few characters: the page carries it, and the live
  * stream it opens sends a fresh list at once when the list changed between the page's rendering
  * and the stream's start (a change then would otherwise be missed until the next one).
  */
 export function openIncidentsMark(open: OpenIncidents): string {
-  return createHash('sha1').update(`${open.incidents.map((i) => `${i.id}=${i.state}`).join(',')};${open.leftOut}`).digest('hex').slice(0, 16);
+  const counts = Object.entries(open.bySeverity).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([s, n]) => `${s}=${n}`).join(',');
+  return createHash('sha1').update(`${open.incidents.map((i) => `${i.id}=${i.state}`).join(',')};${open.leftOut};${counts}`).digest('hex').slice(0, 16);
 }
 
-export function incidentsBySeverity(daemon: Daemon, open: OpenIncidents): Html {
-  const { incidents, leftOut } = open;
+/** The incident list of the open incidents (of one severity), in the page's team view. */
+function openListHref(team: string | undefined, severity?: string): string {
+  return `/incidents?${new URLSearchParams({ ...(team ? { team } : {}), state: 'open', ...(severity ? { severity } : {}) })}`;
+}
+
+/**
+ * Open incidents grouped by severity, most severe first (the order of `severities:`). Each heading
+ * counts every open incident of its severity in the view; the list under it holds those among the
+ * newest OPEN_SHOWN, and says so when that is not all of them. `team` is the page's `?team=`.
+ */
+export function incidentsBySeverity(daemon: Daemon, open: OpenIncidents, team?: string): Html {
+  const { incidents, leftOut, bySeverity } = open;
   const mark = openIncidentsMark(open);
   if (incidents.length === 0 && leftOut === 0) return html`<p data-live="incidents:open" data-live-mark="${mark}">No open incidents.</p>`;
   const order = daemon.config.severities.map((s) => s.id);
   const rank = (s: string) => (order.includes(s) ? order.indexOf(s) : order.length);
-  const groups = [...new Set(incidents.map((i) => i.severity))].sort((a, b) => rank(a) - rank(b));
-  // The list stops at the newest OPEN_SHOWN open incidents (of every team): say how many more there are.
+  const groups = [...new Set([...incidents.map((i) => i.severity), ...Object.keys(bySeverity).filter((s) => (bySeverity[s] ?? 0) > 0)])].sort((a, b) => rank(a) - rank(b));
   const more = leftOut > 0
-    ? html`<p class="notice" id="incidents-open-more">${leftOut} older open ${leftOut === 1 ? 'incident' : 'incidents'} not shown here: <a href="/incidents">all incidents</a></p>`
+    ? html`<p class="notice" id="incidents-open-more">${leftOut} older open ${leftOut === 1 ? 'incident' : 'incidents'} not shown here: <a href="${openListHref(team)}">all open incidents</a></p>`
     : '';
-  return html`<div data-live="incidents:open" data-live-mark="${mark}">${groups.map(
-    (sev) => html`<h3>${severityBadge(sev)} <span class="count">${incidents.filter((i) => i.severity === sev).length} open</span></h3>
-<ul class="incidents">${incidents
-      .filter((i) => i.severity === sev)
-      .map((i) => html`<li><a href="/incidents/${encodeURIComponent(i.id)}">${i.title}</a> — <span class="istate istate-${i.state}">${i.state}</span> since ${when(i.openedAt)}${i.service ? html` · ${i.service}` : ''}</li>`)}</ul>`,
-  )}${more}</div>`;
+  return html`<div data-live="incidents:open" data-live-mark="${mark}">${groups.map((sev) => {
+    const listed = incidents.filter((i) => i.severity === sev);
+    // Counted apart from the list, a moment later: never fewer than it holds.
+    const all = Math.max(bySeverity[sev] ?? 0, listed.length);
+    const cut = listed.length < all
+      ? html`<p class="muted" data-severity-cut="${sev}">${listed.length === 0 ? `None of the ${all} open ${sev} incidents is among the newest ${incidents.length} listed` : `The newest ${listed.length} of ${all} open ${sev} incidents shown`}: <a href="${openListHref(team, sev)}">all of them</a></p>`
+      : '';
+    return html`<h3>${severityBadge(sev)} <span class="count">${all} open</span></h3>
+${listed.length ? html`<ul class="incidents">${listed.map((i) => html`<li><a href="/incidents/${encodeURIComponent(i.id)}">${i.title}</a> — <span class="istate istate-${i.state}">${i.state}</span> since ${when(i.openedAt)}${i.service ? html` · ${i.service}` : ''}</li>`)}</ul>` : ''}${cut}`;
+  })}${more}</div>`;
 }
 
 /** A service's state, the worst of its checks'; replaced live when that changes. */
@@ -75,14 +89,15 @@ export function overviewRoutes(): UiRoute[] {
       summary: 'Overview: services and their checks (history bar, uptime, p95), pending alerts, open incidents, who is on call.',
       handler: async ({ daemon, session, actor, query }) => {
         // The caller's teams' services, checks and incidents (and what no team owns); ?team=all for every one.
-        const show = teamFilter(daemon, actor!, query.team);
+        const view = teamView(daemon, actor!, query.team);
+        const show = (service: string | null | undefined) => inServiceView(view, service);
         const visible = (daemon.config.checks as CheckConfig[]).filter((c) => show(c.service as string | undefined));
         // Every visible check's latest run (one read): states, badges and what is pending; the rows'
         // history bars and figures only for the checks shown.
         const latest = await summarizeChecks(daemon, visible, 1);
         const pending = await pendingAlerts(daemon, latest);
-        const open = await openIncidents(daemon);
-        const incidents = { ...open, incidents: open.incidents.filter((i) => show(i.service)) };
+        // The view's open incidents, listed and counted in the store: what this person would see.
+        const incidents = await openIncidents(daemon, view);
         const services = daemon.config.services.filter((s) => show(s.id));
         // Each service's checks, and those of no shown service, in one pass; the rows each card shows.
         const ownBy = new Map<string | undefined, CheckSummary[]>([...services.map((sv) => [sv.id, []] as [string, CheckSummary[]]), [undefined, []]]);
@@ -105,7 +120,7 @@ export function overviewRoutes(): UiRoute[] {
           live: true,
           body: html`${teamLinks(daemon, actor!, query.team, '/')}
 <div class="grid">
-<section class="card" aria-labelledby="h-incidents"><h2 id="h-incidents">Open incidents</h2>${incidentsBySeverity(daemon, incidents)}</section>
+<section class="card" aria-labelledby="h-incidents"><h2 id="h-incidents">Open incidents</h2>${incidentsBySeverity(daemon, incidents, query.team)}</section>
 <section class="card" aria-labelledby="h-oncall"><h2 id="h-oncall">On call now</h2>${await whoIsOnCallList(daemon)}</section>
 <section class="card" aria-labelledby="h-pending"><h2 id="h-pending">Pending alerts</h2>${pendingList(pending, daemon.clock.now())}</section>
 </div>

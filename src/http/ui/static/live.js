@@ -8,7 +8,10 @@
   function say(text) { if (status) status.textContent = text; }
   // The open-incidents list as this page rendered it: the stream sends a fresh one if it changed since.
   var openList = document.querySelector('[data-live="incidents:open"][data-live-mark]');
-  var source = new EventSource('/ui/events' + (openList ? '?open=' + encodeURIComponent(openList.getAttribute('data-live-mark')) : ''));
+  // It follows the page's team view (?team=): the list a person sees is their view's.
+  var team = new URLSearchParams(window.location.search).get('team');
+  var query = openList ? '?open=' + encodeURIComponent(openList.getAttribute('data-live-mark')) + (team ? '&team=' + encodeURIComponent(team) : '') : '';
+  var source = new EventSource('/ui/events' + query);
   var csrf = document.querySelector('meta[name="csrf-token"]');
   // Shared renderings carry no session: forms get this page's token; a read-only page takes the read-only copy.
   var readOnly = !!document.querySelector('[data-read-only]');
