@@ -1,7 +1,7 @@
 import { activeOccurrence, silenceFromRow, type Matcher } from '../../../incidents/index.js';
 import { scrollingTable, when } from '../components.js';
 import { incidentReader } from '../data/incidents.js';
-import { html, type Html } from '../html.js';
+import { configText, html, type Html } from '../html.js';
 import { csrfField, page } from '../layout.js';
 import type { UiRoute } from '../route.js';
 import { findSilence } from '../../../store/index.js';
@@ -39,7 +39,7 @@ ${windows.length
     const open = activeOccurrence(w, now);
     return html`<tr><th scope="row">${w.id}</th><td>${w.cron ? html`<code>${w.cron}</code> (${w.timeZone}) for ${Math.round((w.durationMs ?? 0) / 60_000)} min` : html`${when(w.start)} – ${when(w.end)}`}</td>
 <td>${open ? html`<strong>open</strong> until ${when(open.end)}` : 'closed'}</td>
-<td>${w.services.length ? w.services.join(', ') : 'all services'}${w.matchers.length ? html`; ${matchers(w.matchers)}` : ''}</td><td>${w.comment ?? ''}</td></tr>`;
+<td>${w.services.length ? w.services.join(', ') : 'all services'}${w.matchers.length ? html`; ${matchers(w.matchers)}` : ''}</td><td>${w.comment ? configText(w.comment) : ''}</td></tr>`;
   })}</tbody></table>`)
   : html`<p>No maintenance windows configured.</p>`}
 </section>
@@ -47,7 +47,7 @@ ${windows.length
 ${teamLinks(daemon, actor!, query.team, '/maintenance')}
 ${silences.length
   ? scrollingTable('Silences', html`<table><thead><tr><th scope="col">Matchers</th><th scope="col">From</th><th scope="col">Until</th><th scope="col">By</th><th scope="col">Why</th><th scope="col">Origin</th>${canChange ? html`<th scope="col">Action</th>` : ''}</tr></thead>
-<tbody>${silences.map((s) => html`<tr><td>${matchers(s.matchers)}</td><td>${when(s.startsAt)}</td><td>${when(s.endsAt)}</td><td>${s.createdBy}</td><td>${s.comment}</td><td>${s.origin === 'config' ? 'ops.yaml' : 'runtime'}</td>
+<tbody>${silences.map((s) => html`<tr><td>${matchers(s.matchers)}</td><td>${when(s.startsAt)}</td><td>${when(s.endsAt)}</td><td>${s.createdBy}</td><td>${configText(s.comment)}</td><td>${s.origin === 'config' ? 'ops.yaml' : 'runtime'}</td>
 ${canChange ? html`<td>${s.origin === 'runtime' ? html`<form method="post" action="/maintenance/silences/${encodeURIComponent(s.id)}/expire">${csrfField(session)}<button type="submit" aria-label="Expire silence ${s.id}">Expire</button></form>` : html`<span class="muted">edit ops.yaml</span>`}</td>` : ''}</tr>`)}</tbody></table>`)
   : html`<p>No live silences.</p>`}
 ${canChange
