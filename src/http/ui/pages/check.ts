@@ -1,5 +1,6 @@
 import type { CheckConfig } from '../../../config/schema/checks.js';
 import type { RawResultRow } from '../../../store/index.js';
+import { hasThresholds, type WindowStats } from '../../../checks/index.js';
 import { duration, lineChart, percent, scrollingTable, stateBadge, when, type Series, type State } from '../components.js';
 import { BAR_RESULTS } from '../data/check-list.js';
 import { checkTimeline, type CheckTimeline } from '../data/check-timeline.js';
@@ -61,6 +62,27 @@ ${t.incidents.length
   : ''}`;
 }
 
+/**
+ * Uptime over each window; for a check judged by thresholds, the share of runs within them (its
+ * warning, critical and down runs counted against it, each shown), so a check that went critical
+ * never reads 100 % beside a red history bar.
+ */
+function uptimeSection(check: CheckConfig, windows: Awaited<ReturnType<typeof checkWindows>>): Html {
+  const latency = (s: WindowStats) => html`<td>${ms(s.latency.p50)}</td><td>${ms(s.latency.p95)}</td><td>${ms(s.latency.p99)}</td>`;
+  if (!hasThresholds(check)) {
+    return html`<section class="card"><h2>Uptime</h2>
+${scrollingTable('Uptime', html`<table class="uptime"><thead><tr><th scope="col">Window</th><th scope="col">Uptime</th><th scope="col">Runs</th><th scope="col">Failures</th><th scope="col">p50</th><th scope="col">p95</th><th scope="col">p99</th></tr></thead>
+<tbody>${windows.map((w) => html`<tr><th scope="row">${w.label}</th><td>${percent(w.stats.uptime, 3)}</td><td>${w.stats.count}</td><td>${w.stats.failures}</td>${latency(w.stats)}</tr>`)}</tbody></table>`)}
+</section>`;
+  }
+  // A down run is stored at the critical level: critical runs that were up are the criticals less the down ones.
+  return html`<section class="card"><h2>Within thresholds</h2>
+<p class="muted">The share of runs that were up and at neither the warning nor the critical level.</p>
+${scrollingTable('Within thresholds', html`<table class="uptime"><thead><tr><th scope="col">Window</th><th scope="col">Within thresholds</th><th scope="col">Runs</th><th scope="col">Warning</th><th scope="col">Critical</th><th scope="col">Down</th><th scope="col">p50</th><th scope="col">p95</th><th scope="col">p99</th></tr></thead>
+<tbody>${windows.map((w) => html`<tr><th scope="row">${w.label}</th><td>${percent(w.stats.withinThresholds, 3)}</td><td>${w.stats.count}</td><td>${w.stats.warnings}</td><td>${Math.max(0, w.stats.criticals - w.stats.failures)}</td><td>${w.stats.failures}</td>${latency(w.stats)}</tr>`)}</tbody></table>`)}
+</section>`;
+}
+
 export function checkRoutes(): UiRoute[] {
   return [
     {
@@ -87,10 +109,7 @@ export function checkRoutes(): UiRoute[] {
           body: html`
 <p>State: <span data-live="checkstate:${check.id}">${stateBadge(summary.state)}</span> · kind ${check.kind}${summary.service ? html` · service ${summary.service}` : ''} · every ${Math.round(Number(check.interval) / 1000)} s</p>
 ${summary.lastError ? html`<p class="notice error">Last error: ${summary.lastError}</p>` : ''}
-<section class="card"><h2>Uptime</h2>
-${scrollingTable('Uptime', html`<table class="uptime"><thead><tr><th scope="col">Window</th><th scope="col">Uptime</th><th scope="col">Runs</th><th scope="col">Failures</th><th scope="col">p50</th><th scope="col">p95</th><th scope="col">p99</th></tr></thead>
-<tbody>${windows.map((w) => html`<tr><th scope="row">${w.label}</th><td>${percent(w.stats.uptime, 3)}</td><td>${w.stats.count}</td><td>${w.stats.failures}</td><td>${ms(w.stats.latency.p50)}</td><td>${ms(w.stats.latency.p95)}</td><td>${ms(w.stats.latency.p99)}</td></tr>`)}</tbody></table>`)}
-</section>
+${uptimeSection(check, windows)}
 <section class="card" aria-labelledby="h-history"><h2 id="h-history">State history</h2>
 <p>${historyBar(summary.recent, BAR_RESULTS, `History of ${summary.name}`)}</p>
 ${stateChart(timeline, 'State and latency, last 24 hours')}
