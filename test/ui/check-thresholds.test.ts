@@ -70,6 +70,14 @@ describe('a check judged by thresholds', () => {
     expect(body).not.toContain('100.000%');
   });
 
+  it('lists its critical spell beside its incidents, not "no outages"', async () => {
+    const body = await get('/checks/queue');
+    expect(body).not.toContain('No outages');
+    const table = /<caption>Down or critical, last 24 hours<\/caption>([\s\S]*?)<\/table>/.exec(body)?.[1] ?? '';
+    const rows = [...table.matchAll(/<tr data-outage[\s\S]*?<\/tr>/g)].map((m) => cells(m[0]));
+    expect(rows).toEqual([['2026-06-01 10:20 UTC', '2026-06-01 10:30 UTC', '10m', '10', 'critical: [VALUE] &gt; 1000']]);
+  });
+
   it('reads its share within thresholds, so labelled, in the check lists', async () => {
     for (const url of ['/', '/checks']) {
       const row = new RegExp('<tr data-live="check:queue"[\\s\\S]*?</tr>').exec(await get(url))?.[0] ?? '';

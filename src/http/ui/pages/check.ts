@@ -50,12 +50,17 @@ function whyFailed(check: CheckConfig, r: RawResultRow): Html | string {
   return '';
 }
 
-function outagesTable(t: CheckTimeline): Html {
-  if (t.outages.length === 0 && t.incidents.length === 0) return html`<p>No outages or incidents in the last 24 hours.</p>`;
+function outagesTable(check: CheckConfig, t: CheckTimeline): Html {
+  // A check judged by thresholds: its spells at the critical level are listed with its down ones.
+  const thresholds = hasThresholds(check);
+  const caption = thresholds ? 'Down or critical, last 24 hours' : 'Outages, last 24 hours';
+  const none = thresholds ? 'No down or critical runs' : 'No outages';
+  if (t.outages.length === 0 && t.incidents.length === 0) return html`<p>${none} or incidents in the last 24 hours.</p>`;
+  const critical = conditionList(check.critical);
   return html`${t.outages.length
-    ? scrollingTable('Outages, last 24 hours', html`<table class="dense"><caption>Outages, last 24 hours</caption><thead><tr><th scope="col">From</th><th scope="col">To</th><th scope="col">Lasted</th><th scope="col">Failed runs</th><th scope="col">Error</th></tr></thead>
-<tbody>${t.outages.map((o) => html`<tr data-outage="${o.from}"><td>${when(o.from)}</td><td>${o.to ? when(o.to) : 'ongoing'}</td><td>${duration((o.to ?? t.to) - o.from)}</td><td>${o.runs}</td><td>${o.error ?? ''}</td></tr>`)}</tbody></table>`)
-    : html`<p>No outages in the last 24 hours.</p>`}
+    ? scrollingTable(caption, html`<table class="dense"><caption>${caption}</caption><thead><tr><th scope="col">From</th><th scope="col">To</th><th scope="col">Lasted</th><th scope="col">Failed runs</th><th scope="col">Error</th></tr></thead>
+<tbody>${t.outages.map((o) => html`<tr data-outage="${o.from}"><td>${when(o.from)}</td><td>${o.to ? when(o.to) : 'ongoing'}</td><td>${duration((o.to ?? t.to) - o.from)}</td><td>${o.runs}</td><td>${o.error ?? (thresholds && critical ? html`critical: <code>${critical}</code>` : '')}</td></tr>`)}</tbody></table>`)
+    : html`<p>${none} in the last 24 hours.</p>`}
 ${t.incidents.length
   ? scrollingTable('Incidents of this check’s service, last 24 hours', html`<table class="dense"><caption>Incidents of this check’s service, last 24 hours</caption><thead><tr><th scope="col">Incident</th><th scope="col">Severity</th><th scope="col">Opened</th><th scope="col">Resolved</th></tr></thead>
 <tbody>${t.incidents.map((i) => html`<tr><th scope="row"><a href="/incidents/${encodeURIComponent(i.id)}">${i.title}</a></th><td>${i.severity}</td><td>${when(i.openedAt)}</td><td>${when(i.resolvedAt)}</td></tr>`)}</tbody></table>`)
@@ -113,7 +118,7 @@ ${uptimeSection(check, windows)}
 <section class="card" aria-labelledby="h-history"><h2 id="h-history">State history</h2>
 <p>${historyBar(summary.recent, BAR_RESULTS, `History of ${summary.name}`)}</p>
 ${stateChart(timeline, 'State and latency, last 24 hours')}
-${outagesTable(timeline)}
+${outagesTable(check, timeline)}
 </section>
 ${latencyChart('Latency, last 24 hours (hourly)', day)}
 ${latencyChart('Latency, last 30 days (daily)', month)}
