@@ -5,8 +5,12 @@ import { configText, html, type Html } from '../html.js';
 import { csrfField, page } from '../layout.js';
 import type { UiRoute } from '../route.js';
 import { findSilence } from '../../../store/index.js';
+import { OpsbookError } from '../../../lib/errors/index.js';
 import { enforceSilenceWrite, silenceShown, teamFilter } from '../../teams.js';
 import { teamLinks } from '../team-links.js';
+
+/** How long a silence made from the form may last, in hours (a quarter of an hour to 30 days). */
+const SILENCE_HOURS = { min: 0.25, max: 720 };
 
 function matchers(ms: Matcher[]): Html {
   return html`${ms.map((m, i) => html`${i ? ', ' : ''}<code>${m.label}${m.op}${m.value}</code>`)}`;
@@ -55,7 +59,7 @@ ${canChange
 <form method="post" action="/maintenance/silences" class="stack">${csrfField(session)}
 <p><label for="s-label">Label</label> <input id="s-label" name="label" required pattern="[A-Za-z_][A-Za-z0-9_]*" value="service"></p>
 <p><label for="s-value">Equals</label> <input id="s-value" name="value" required></p>
-<p><label for="s-hours">For (hours)</label> <input id="s-hours" name="hours" type="number" min="0.25" max="720" step="0.25" value="2" required></p>
+<p><label for="s-hours">For (hours)</label> <input id="s-hours" name="hours" type="number" min="${SILENCE_HOURS.min}" max="${SILENCE_HOURS.max}" step="0.25" value="2" required></p>
 <p><label for="s-comment">Why</label> <input id="s-comment" name="comment" required maxlength="500"></p>
 <p><button type="submit">Create silence</button></p>
 </form>`
@@ -70,12 +74,17 @@ ${canChange
       access: 'responder',
       summary: 'Create a silence for a label value (form).',
       handler: async ({ daemon, form, actor, request }) => {
-        const hours = Number(form.hours);
+        // The span the form offers; anything else is refused with the field named (not "must end after it starts", nor a silence for years).
+        const raw = (form.hours ?? '').trim();
+        const hours = raw === '' ? NaN : Number(raw);
+        if (!(hours >= SILENCE_HOURS.min && hours <= SILENCE_HOURS.max)) {
+          throw new OpsbookError('OPSBOOK_E_SILENCE_INVALID', `For (hours) must be a number from ${SILENCE_HOURS.min} to ${SILENCE_HOURS.max} (got "${form.hours ?? ''}")`, { location: { path: 'hours' } });
+        }
         const now = daemon.clock.now();
         const matchers = [{ label: form.label ?? '', op: '=' as const, value: form.value ?? '' }];
         await enforceSilenceWrite(daemon, request, actor!, matchers);
         await incidentReader(daemon).createSilence(
-          { matchers, startsAt: now, endsAt: now + (Number.isFinite(hours) ? hours : 0) * 3_600_000, comment: form.comment ?? '' },
+          { matchers, startsAt: now, endsAt: now + hours * 3_600_000, comment: form.comment ?? '' },
           actor!,
         );
         return { redirect: '/maintenance#h-silences' };
