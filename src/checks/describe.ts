@@ -22,3 +22,13 @@ export function checkThresholds(c: CheckConfig): { conditions: string[]; warning
   const compiled = compileCheck(c);
   return { conditions: compiled.conditions.map((p) => p.text), warning: compiled.warning.map((p) => p.text), critical: compiled.critical.map((p) => p.text) };
 }
+
+/**
+ * Whether a check is judged by levels as well as up or down (it has `warning:` or `critical:`
+ * thresholds, as a metrics gauge does): its figures then read "within thresholds", counting its
+ * warning and critical runs, where a check judged up or down reads uptime.
+ */
+export function hasThresholds(c: CheckConfig): boolean {
+  const { warning, critical } = c as { warning?: unknown; critical?: unknown };
+  return (Array.isArray(warning) && warning.length > 0) || (Array.isArray(critical) && critical.length > 0);
+}

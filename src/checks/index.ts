@@ -5,7 +5,7 @@ export { evaluateCheck, type CheckConditions } from './evaluate-check.js';
 export { ProbeState, type ProbeSnapshot, type ProbeThresholds } from './probe-state.js';
 export { compileCheck, type CompiledCheck } from './compile.js';
 export { validateCheckConditions } from './check-conditions.js';
-export { checkThresholds, describeCheckTarget } from './describe.js';
+export { checkThresholds, describeCheckTarget, hasThresholds } from './describe.js';
 export { releaseCheckState, runCheckOnce, type RunOnceOptions } from './run-once.js';
 export { CHECK_KINDS, checkKind, type CheckKindName } from './kinds/index.js';
 export { CHECK_KIND_SCHEMAS, checkKindSchema } from './kinds/schemas.js';

@@ -4,7 +4,7 @@ import type { OpsConfig } from '../config/index.js';
 import { isOpsbookError, OpsbookError, type ErrorCode } from '../lib/errors/index.js';
 import { runbookFiles } from './runbook-files.js';
 // The reader without the PostgreSQL parser loaded up front: the config load reads runbooks through here.
-import { findProcedure, PhaseReader, readRunbook, type ProcedureMatch, type Runbook } from '../runbooks/reader.js';
+import { findProcedure, NO_PROCEDURE_WHY, PhaseReader, readRunbook, type ProcedureMatch, type Runbook } from '../runbooks/reader.js';
 
 /** A `runbooks:` entry that could not be read: its index in `runbooks.files`, and why. */
 export interface RunbookReadProblem {
@@ -65,8 +65,9 @@ export function knownProcedures(runbooks: readonly Runbook[], reference: string)
   const hash = reference.lastIndexOf('#');
   const file = (hash < 0 ? reference : reference.slice(0, hash)).replace(/^\.\//, '').toLowerCase();
   const rb = runbooks.find((r) => r.file.toLowerCase() === file || r.file.toLowerCase().endsWith(`/${file}`));
+  if (rb && rb.procedures.length === 0) return `no procedure found in ${rb.file}: ${NO_PROCEDURE_WHY}`;
   return rb
-    ? `procedures in ${rb.file}: ${rb.procedures.map((p) => p.id).join(', ') || 'none'}`
+    ? `procedures in ${rb.file}: ${rb.procedures.map((p) => p.id).join(', ')}`
     : `runbooks: ${runbooks.map((r) => r.file).join(', ') || 'none configured (set runbooks: in ops.yaml)'}`;
 }
 

@@ -23,6 +23,7 @@ export { PhaseReader, phaseIs, type PhaseVocabulary } from './phases.js';
 export { findProcedure, type ProcedureMatch } from './find.js';
 export { classifyBlock, classifyCommand, worse, worst } from './classify/index.js';
 export { lintRunbook, type LintFinding } from './lint.js';
+export { NO_PROCEDURE_WHY } from './procedures.js';
 export { runbookToJson, type RunbookJson, type BlockJson } from './json.js';
 export { runbookViewPath } from './view-path.js';
 export { resolveRunbookLink, runbookLinkOf, RUNBOOK_ANNOTATIONS, type LinkOptions } from './links.js';

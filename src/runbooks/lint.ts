@@ -1,5 +1,6 @@
 import type { Runbook, RunbookWarning, Section } from './model.js';
 import { phaseIs } from './phases.js';
+import { NO_PROCEDURE_WHY } from './procedures.js';
 import { cautionsOf } from './cautions.js';
 import { placeholderName } from './placeholders.js';
 
@@ -15,7 +16,7 @@ export type LintFinding = RunbookWarning;
 export function lintRunbook(rb: Runbook): LintFinding[] {
   const out: LintFinding[] = [];
   if (rb.procedures.length === 0) {
-    out.push({ code: 'no-procedure', line: rb.sections[0]?.line ?? 1, message: 'no procedure found: no heading or bold label names a phase (Diagnosis, Mitigation…), and no section holds steps under a procedure title; add phase headings or extend runbooks.phases' });
+    out.push({ code: 'no-procedure', line: rb.sections[0]?.line ?? 1, message: `no procedure found: ${NO_PROCEDURE_WHY}` });
   }
   for (const p of rb.procedures) {
     if (!p.phases.some((ph) => phaseIs(ph, 'diagnosis'))) {

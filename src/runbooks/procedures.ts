@@ -2,6 +2,10 @@ import { boldLabel, isCodeToken, NON_ASCII, type Token } from './markdown.js';
 import { DEFAULT_PHASES, type PhaseReader } from './phases.js';
 import { walkSections, type SectionNode } from './sections.js';
 
+/** How procedures are recognised, for a file where none is: the lint, `runbook show` and a `FILE#ID` that names none say it. */
+export const NO_PROCEDURE_WHY =
+  'no heading or bold label names a phase (Diagnosis, Mitigation…), and no section holds steps under a procedure title; add phase headings or extend runbooks.phases';
+
 /** Headings that group situations: each sub-section with steps is a procedure of its own. */
 const CONTAINER = /\b(troubleshoot(ing)?|incidents?|incident (response|scenarios)|emergenc(y|ies)|runbooks?|playbooks?|scenarios|common (issues|problems|tasks)|known issues|disaster|alerts|failure (modes|scenarios))\b/i;
 /** Words that group procedures only in a top-level section ("## Maintenance Procedures"); deeper, "### Restore Procedures" is one procedure. */

@@ -8,3 +8,4 @@ export type { Procedure, Runbook } from './model.js';
 export { readRunbook, MAX_RUNBOOK_BYTES } from './read.js';
 export { PhaseReader, type PhaseVocabulary } from './phases.js';
 export { findProcedure, type ProcedureMatch } from './find.js';
+export { NO_PROCEDURE_WHY } from './procedures.js';

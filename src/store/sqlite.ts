@@ -14,21 +14,24 @@ import { SqliteConnection } from './sqlite-connection.js';
 /** A SQLite store (better-sqlite3, WAL); loaded by `openStore` only for a SQLite URL. */
 export function openSqlite(options: OpenStoreOptions): Store {
   const file = options.url === ':memory:' ? ':memory:' : path.resolve(options.baseDir ?? process.cwd(), options.url.replace(/^sqlite:(\/\/)?/, ''));
-  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
-  let sqlite: SqliteDatabase.Database;
+  let sqlite: SqliteDatabase.Database | undefined;
+  // A directory that cannot be made, or a file that is not a database (SQLite reads the header at
+  // the first pragma), is a store that cannot be opened, said with its path: not an internal error.
   try {
+    if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
     sqlite = new SqliteDatabase(file);
+    // WAL lets readers run beside the writer. synchronous=NORMAL is durable across a process crash
+    // (kill -9); only an OS crash or power loss can drop the last transactions.
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = NORMAL');
+    // SQLite never sleeps on a lock here, on the event loop's thread: SqliteConnection waits for
+    // another process's lock with timers, up to SQLITE_BUSY_WAIT_MS, as busy_timeout did.
+    sqlite.pragma('busy_timeout = 0');
+    sqlite.pragma('foreign_keys = ON');
   } catch (e) {
+    sqlite?.close();
     throw new OpsbookError('OPSBOOK_E_STORE_UNAVAILABLE', `cannot open SQLite database ${file}: ${(e as Error).message}`, { cause: e });
   }
-  // WAL lets readers run beside the writer. synchronous=NORMAL is durable across a process crash
-  // (kill -9); only an OS crash or power loss can drop the last transactions.
-  sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('synchronous = NORMAL');
-  // SQLite never sleeps on a lock here, on the event loop's thread: SqliteConnection waits for
-  // another process's lock with timers, up to SQLITE_BUSY_WAIT_MS, as busy_timeout did.
-  sqlite.pragma('busy_timeout = 0');
-  sqlite.pragma('foreign_keys = ON');
   const statements = cachedStatements(sqlite);
   const connection = new SqliteConnection(statements);
   const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: statements }, connection) });

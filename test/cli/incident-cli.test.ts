@@ -51,10 +51,18 @@ describe('opsbook incident', () => {
     expect(note.code, note.stderr).toBe(0);
     const resolved = await runCli(['incident', 'resolve', incidentId, '--config', config, '--as', 'ana']);
     expect(resolved.code, resolved.stderr).toBe(0);
+    expect(resolved.stdout).toBe(`${incidentId} is now resolved\n`);
+    // Resolving again (the alerts got there first, or a colleague) changes nothing, and says so, locally and through the daemon.
+    const again = await runCli(['incident', 'resolve', incidentId, '--config', config, '--as', 'ana']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(new RegExp(`^${incidentId} was already resolved \\(since \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ\\); nothing changed\\n$`));
+    const remote = await runCli(['incident', 'resolve', incidentId, '--server', base, '--token', token]);
+    expect(remote.code, remote.stderr).toBe(0);
+    expect(remote.stdout).toMatch(new RegExp(`^${incidentId} was already resolved `));
     const review = await runCli(['incident', 'review', incidentId, '--config', config]);
     expect(review.code, review.stderr).toBe(0);
     expect(review.stdout).toContain('# Post-incident review: Email queue over 1000');
-    expect(review.stdout).toMatch(/time to acknowledge \| \d+ (ms|s|min)( \d+ s)? \| 1 h 0 min, due \S+Z \(within target\)/);
+    expect(review.stdout).toMatch(/time to acknowledge \| \d+ (ms|s|min)( \d+ s)? \| 1h, due \S+Z \(within target\)/);
     expect(review.stdout).toMatch(/^\| alert on queue growth rate \| \w+ \| YYYY-MM-DD \|$/m); // an action item with its owner and a due date to fill
     expect(review.stdout).toMatch(/\*\*status\*\* ana: acknowledged/);
   });

@@ -30,6 +30,12 @@ async function demoConfig() {
 }
 
 describe('the demo config', () => {
+  it('names every check and service, so the overview reads in words, not ids', async () => {
+    const config = await demoConfig();
+    expect(config.checks.filter((c) => !c.name).map((c) => c.id)).toEqual([]);
+    expect(config.services.filter((s) => !s.name).map((s) => s.id)).toEqual([]);
+  });
+
   it('merges its files in the order its comment says, ops.yaml first', async () => {
     const listed = await listConfigFiles(DEMO);
     if ('error' in listed) throw new Error(listed.error);

@@ -41,4 +41,19 @@ describe('the Maintenance page with a runtime silence', () => {
     expect(after.statusCode).toBe(200);
     expect(after.body).not.toContain('check=opsbook-ready');
   });
+
+  it('refuses a duration the form does not offer, naming the field, and creates nothing', async () => {
+    for (const hours of ['abc', '', '0', '99999']) {
+      const refused = await h.app.inject({
+        method: 'POST',
+        url: '/maintenance/silences',
+        ...form({ label: 'check', value: 'opsbook-ready', hours, comment: 'x', _csrf: responder.csrf }),
+        headers: { ...form({}).headers, cookie: responder.cookie, 'x-csrf-token': responder.csrf },
+      });
+      expect(refused.statusCode, hours).toBe(400);
+      expect(refused.body, hours).toContain(`For (hours) must be a number from 0.25 to 720 (got &quot;${hours}&quot;)`);
+    }
+    const page = await h.app.inject({ url: '/maintenance', headers: { cookie: responder.cookie } });
+    expect(page.body).toContain('No live silences.');
+  });
 });

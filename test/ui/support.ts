@@ -11,10 +11,10 @@ export const PASSWORD = 'correct horse battery';
 
 export type UiHarness = DaemonApp;
 
-/** A daemon (pipeline off unless `operations`) with one user per role, each with PASSWORD, and its HTTP app. */
-export async function startUi(options: { yaml?: string; clock?: Clock; session?: SessionLimits; login?: LoginLimits; logger?: Logger; operations?: boolean } = {}): Promise<UiHarness> {
+/** A daemon (pipeline off unless `operations`) with one user per role, each with PASSWORD, and its HTTP app; `files` beside ops.yaml (runbooks). */
+export async function startUi(options: { yaml?: string; files?: Record<string, string>; clock?: Clock; session?: SessionLimits; login?: LoginLimits; logger?: Logger; operations?: boolean } = {}): Promise<UiHarness> {
   const users = ROLES.map((r) => `  - name: ${r}-user\n    role: ${r}\n`).join('');
-  const ui = await startDaemonApp('ui', { 'ops.yaml': `users:\n${users}${options.yaml ?? ''}` }, {
+  const ui = await startDaemonApp('ui', { ...options.files, 'ops.yaml': `users:\n${users}${options.yaml ?? ''}` }, {
     operations: options.operations ?? false,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.logger ? { logger: options.logger } : {}),

@@ -5,8 +5,17 @@ import { checkKeysByIds, rollupMarks, sumRollupPieces, type RollupSums } from '.
 export interface WindowStats {
   count: number;
   failures: number;
+  /** Runs at the warning level. */
+  warnings: number;
+  /** Runs at the critical level (a down run is critical too). */
+  criticals: number;
   /** Share of runs that were up, 0..1; undefined when nothing ran in the window. */
   uptime: number | undefined;
+  /**
+   * Share of runs that were up and at neither the warning nor the critical level, 0..1: what a
+   * check judged by thresholds (metrics, json) reports instead of uptime. Undefined when nothing ran.
+   */
+  withinThresholds: number | undefined;
   /** Latency percentiles in ms, interpolated inside LATENCY_BUCKETS_MS buckets. */
   latency: Record<string, number | undefined>;
   valueMin: number | null;
@@ -61,6 +70,8 @@ const RAW_LIMIT = 100_000;
  */
 export async function windowStatsOf(store: Store, windows: readonly CheckWindow[], quantiles: number[] = [0.5, 0.95, 0.99]): Promise<WindowStats[]> {
   const totals = windows.map(() => emptySums());
+  // Runs down, warning or critical, per window (what "within thresholds" leaves out).
+  const outside = windows.map(() => 0);
   const keyOf = await checkKeysByIds(store.db, windows.map((w) => w.checkId));
   const known = windows.flatMap((w, i) => (keyOf.has(w.checkId) ? [{ ...w, i, key: keyOf.get(w.checkId)! }] : []));
   if (known.length > 0) {
@@ -69,7 +80,12 @@ export async function windowStatsOf(store: Store, windows: readonly CheckWindow[
     const sums = await sumRollupPieces(store.db, [...new Set(known.map((w) => w.key))], covers.flat());
     let next = 0;
     known.forEach((w, n) => {
-      for (const _ of covers[n]!) add(totals[w.i]!, sums[next++]!.get(w.key)!);
+      for (const _ of covers[n]!) {
+        const piece = sums[next++]!.get(w.key)!;
+        add(totals[w.i]!, piece);
+        // A down run is stored at the critical level; an older store may have kept one at level 0.
+        outside[w.i]! += piece.warnings + Math.max(piece.criticals, piece.failures);
+      }
     });
     const raw = known.map((w) => ({ ...w, rawFrom: Math.max(w.from, marks.get(1) ?? w.from) })).filter((w) => w.rawFrom < w.to);
     if (raw.length > 0) {
@@ -85,6 +101,10 @@ export async function windowStatsOf(store: Store, windows: readonly CheckWindow[
           if (r.unknown) continue;
           total.count++;
           if (r.down) total.failures++;
+          // As the rollups count levels: by the stored level, whether down or not.
+          if (r.level === 1) total.warnings++;
+          else if (r.level === 2) total.criticals++;
+          if (r.down || r.level > 0) outside[w.i]!++;
           total.buckets[latencyBucket(r.latencyMs)]!++;
           if (r.value !== null) {
             total.value_min = total.value_min === null ? r.value : Math.min(total.value_min, r.value);
@@ -94,10 +114,13 @@ export async function windowStatsOf(store: Store, windows: readonly CheckWindow[
       }
     }
   }
-  return totals.map((total) => ({
+  return totals.map((total, i) => ({
     count: total.count,
     failures: total.failures,
+    warnings: total.warnings,
+    criticals: total.criticals,
     uptime: total.count > 0 ? (total.count - total.failures) / total.count : undefined,
+    withinThresholds: total.count > 0 ? Math.max(0, total.count - outside[i]!) / total.count : undefined,
     latency: Object.fromEntries(quantiles.map((q) => [`p${Math.round(q * 100)}`, bucketQuantile(q, total.buckets)])),
     valueMin: total.value_min,
     valueMax: total.value_max,

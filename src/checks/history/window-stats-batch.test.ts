@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { beforeAll, expect, it } from 'vitest';
 import { describeOnStores } from '../../../test/support/store-targets.js';
 import { DAY, HOUR, MINUTE, arbRollupMarks, countingStore, fillRaw, fillRollups, setMarks } from '../../../test/support/rollup-fill.js';
-import { LATENCY_BUCKETS_MS, RESOLUTION_MS, checkKeyOf, latencyBucket, listResults, rollupMarks, sumRollups, type RollupSums, type Store } from '../../store/index.js';
+import { LATENCY_BUCKETS_MS, RESOLUTION_MS, checkKeyOf, insertResults, latencyBucket, listResults, rollupMarks, rollupRange, sumRollups, type RollupSums, type Store } from '../../store/index.js';
 import { bucketQuantile, windowStats, windowStatsOf, type WindowStats } from './queries.js';
 
 const END = Date.UTC(2026, 4, 20, 13, 37);
@@ -35,6 +35,8 @@ function cover(from: number, to: number, marks: Map<number, number>, level: 1 | 
 function add(into: RollupSums, s: RollupSums): void {
   into.count += s.count;
   into.failures += s.failures;
+  into.warnings += s.warnings;
+  into.criticals += s.criticals;
   s.buckets.forEach((b, i) => (into.buckets[i]! += b));
   if (s.value_min !== null) into.value_min = into.value_min === null ? s.value_min : Math.min(into.value_min, s.value_min);
   if (s.value_max !== null) into.value_max = into.value_max === null ? s.value_max : Math.max(into.value_max, s.value_max);
@@ -43,15 +45,23 @@ function add(into: RollupSums, s: RollupSums): void {
 async function windowStatsAlone(store: Store, checkId: string, from: number, to: number, quantiles: number[]): Promise<WindowStats> {
   const key = await checkKeyOf(store.db, checkId);
   const total: RollupSums = { count: 0, failures: 0, warnings: 0, criticals: 0, latency_sum: 0, buckets: LATENCY_BUCKETS_MS.map(() => 0), value_min: null, value_max: null };
+  let outside = 0;
   if (key !== undefined) {
     const marks = await rollupMarks(store.db);
-    for (const p of cover(from, to, marks)) add(total, await sumRollups(store.db, key, p.resolution, p.from, p.to));
+    for (const p of cover(from, to, marks)) {
+      const piece = await sumRollups(store.db, key, p.resolution, p.from, p.to);
+      add(total, piece);
+      outside += piece.warnings + Math.max(piece.criticals, piece.failures);
+    }
     const rawFrom = Math.max(from, marks.get(1) ?? from);
     if (rawFrom < to) {
       for (const r of await listResults(store.db, checkId, { from: rawFrom, to, limit: 100_000 })) {
         if (r.unknown) continue;
         total.count++;
         if (r.down) total.failures++;
+        if (r.level === 1) total.warnings++;
+        else if (r.level === 2) total.criticals++;
+        if (r.down || r.level > 0) outside++;
         total.buckets[latencyBucket(r.latencyMs)]!++;
         if (r.value !== null) {
           total.value_min = total.value_min === null ? r.value : Math.min(total.value_min, r.value);
@@ -63,7 +73,10 @@ async function windowStatsAlone(store: Store, checkId: string, from: number, to:
   return {
     count: total.count,
     failures: total.failures,
+    warnings: total.warnings,
+    criticals: total.criticals,
     uptime: total.count > 0 ? (total.count - total.failures) / total.count : undefined,
+    withinThresholds: total.count > 0 ? Math.max(0, total.count - outside) / total.count : undefined,
     latency: Object.fromEntries(quantiles.map((q) => [`p${Math.round(q * 100)}`, bucketQuantile(q, total.buckets)])),
     valueMin: total.value_min,
     valueMax: total.value_max,
@@ -109,6 +122,27 @@ await describeOnStores('opsbook-window-stats', 'window statistics of many window
       { numRuns: 25, seed: 31 },
     );
     expect(measured).toBeGreaterThan(50);
+  });
+
+  it('counts warning and critical runs against "within thresholds", from raw results and from rollups alike', async () => {
+    // Two hours of a gauge, a run a minute: of every 10, 6 within thresholds, 2 warning, 1 critical, 1 down (stored critical).
+    const from = Math.floor((END - 5 * HOUR) / HOUR) * HOUR;
+    const runs = Array.from({ length: 120 }, (_, i) => {
+      const k = i % 10;
+      const level: 0 | 1 | 2 = k < 6 ? 0 : k < 8 ? 1 : 2;
+      return { checkId: 'gauge', at: from + i * MINUTE, down: k === 9, level, latencyMs: 5, value: 100 * k, error: k === 9 ? 'scrape failed' : null };
+    });
+    await insertResults(target.store.db, runs, from);
+    const expected = { count: 120, failures: 12, warnings: 24, criticals: 24, uptime: 108 / 120, withinThresholds: 72 / 120 };
+    const window = { checkId: 'gauge', from, to: from + 2 * HOUR };
+    // All raw: nothing rolled past the gauge's start.
+    await setMarks(target.store, { minute: from - HOUR, hour: from - HOUR, day: from - DAY });
+    expect(await windowStatsOf(target.store, [window], [])).toEqual([expect.objectContaining(expected)]);
+    // The first hour rolled to minutes and that hour, the second read raw.
+    await rollupRange(target.store.db, 1, from, from + HOUR);
+    await rollupRange(target.store.db, 2, from, from + HOUR);
+    await setMarks(target.store, { minute: from + HOUR, hour: from + HOUR, day: from - DAY });
+    expect(await windowStatsOf(target.store, [window], [])).toEqual([expect.objectContaining(expected)]);
   });
 
   it('reads 90 days of three checks in as many statements as one day of one', async () => {

@@ -1,7 +1,7 @@
 import type { OpsConfig } from '../../config/index.js';
 import type { CheckConfig } from '../../config/schema/checks.js';
 import { formatDuration } from '../../lib/duration.js';
-import { OpsbookError } from '../../lib/errors/index.js';
+import { isOpsbookError, OpsbookError } from '../../lib/errors/index.js';
 import type { CheckResult } from '../../checks/index.js';
 import type { RawResultRow } from '../../store/index.js';
 import type { RegisterCommands } from '../context.js';
@@ -98,17 +98,26 @@ export const registerCheck: RegisterCommands = (program, io) => {
       const { config, baseDir } = await load(opts.config, io.env);
       const { checkThresholds, describeCheckTarget, registerHeartbeat } = await import('../../checks/index.js');
       const heartbeatUrls = new Map<string, string>();
-      // The store the daemon writes: each check's newest run, and the heartbeats' URLs.
-      const local = await openLocalStore(config, baseDir);
-      let lastRuns: Map<string, RawResultRow[]>;
+      // The store the daemon writes: each check's newest run, and the heartbeats' URLs. A store that
+      // cannot be opened or read leaves the list as configured, with a note why (the checks are
+      // what the command is asked for; the store only adds their last runs).
+      let lastRuns: Map<string, RawResultRow[]> | undefined;
       try {
-        const { recentResultsOf } = await import('../../store/index.js');
-        lastRuns = await recentResultsOf(local.db, config.checks.map((c) => c.id), 1);
-        for (const c of config.checks.filter((c) => c.kind === 'heartbeat')) {
-          heartbeatUrls.set(c.id, `/api/heartbeats/${await registerHeartbeat(local, c.id, Date.now())}`);
+        const local = await openLocalStore(config, baseDir);
+        try {
+          const { recentResultsOf } = await import('../../store/index.js');
+          lastRuns = await recentResultsOf(local.db, config.checks.map((c) => c.id), 1);
+          for (const c of config.checks.filter((c) => c.kind === 'heartbeat')) {
+            heartbeatUrls.set(c.id, `/api/heartbeats/${await registerHeartbeat(local, c.id, Date.now())}`);
+          }
+        } finally {
+          await local.close();
         }
-      } finally {
-        await local.close();
+      } catch (e) {
+        if (!isOpsbookError(e)) throw e;
+        lastRuns = undefined;
+        heartbeatUrls.clear();
+        io.err(`note: the last runs and heartbeat URLs could not be read: ${e.describe()} [${e.code}]`);
       }
       const rows = config.checks.map((c) => ({
         id: c.id,
@@ -117,7 +126,7 @@ export const registerCheck: RegisterCommands = (program, io) => {
         target: heartbeatUrls.get(c.id) ?? describeCheckTarget(c as CheckConfig),
         service: c.service ?? null,
         ...checkThresholds(c as CheckConfig),
-        state: lastRunText(lastRuns.get(c.id)?.[0]),
+        state: lastRuns ? lastRunText(lastRuns.get(c.id)?.[0]) : 'not read',
       }));
       if (opts.json) io.out(JSON.stringify(rows, null, 2));
       else printCheckTable(io.out, rows);

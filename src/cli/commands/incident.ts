@@ -121,14 +121,25 @@ export const registerIncident: RegisterCommands = (program, io) => {
       .description(`${ACTION_OF[move][0]!.toUpperCase()}${ACTION_OF[move].slice(1)} an incident.`)
       .option('-m, --note <text>', 'a note for the timeline')
       .action(async (id: string, opts: Common & { note?: string }) => {
-        const i = await withIncidents(
+        // The state before, to tell a move from one that found the incident there already (the alerts
+        // resolved it, a colleague acknowledged): the action answers with the incident as it is.
+        const [before, i] = await withIncidents(
           opts,
           io,
-          (r) => callApi<Incident>(r, 'POST', `/api/incidents/${encodeURIComponent(id)}/${ACTION_OF[move]}`, opts.note ? { note: opts.note } : {}),
-          async ({ ops, actor }) => ops.act(id, ACTION_OF[move], await actor(), opts.note),
+          async (r) => {
+            const path = `/api/incidents/${encodeURIComponent(id)}`;
+            const was = await callApi<Incident>(r, 'GET', path);
+            return [was, await callApi<Incident>(r, 'POST', `${path}/${ACTION_OF[move]}`, opts.note ? { note: opts.note } : {})] as const;
+          },
+          async ({ ops, actor }) => {
+            const was = await ops.incidents.get(id);
+            return [was, await ops.act(id, ACTION_OF[move], await actor(), opts.note)] as const;
+          },
         );
         if (opts.json) return io.out(JSON.stringify(i, null, 2));
-        io.out(`${i.id} is now ${i.state}`);
+        if (i.state !== before.state) return io.out(`${i.id} is now ${i.state}`);
+        const since = i.state === 'resolved' ? i.resolvedAt : i.state === 'acknowledged' ? i.acknowledgedAt : undefined;
+        io.out(`${i.id} was already ${i.state}${since !== undefined ? ` (since ${new Date(since).toISOString().slice(0, 19)}Z)` : ''}; ${opts.note ? 'the note is on its timeline' : 'nothing changed'}`);
       });
   }
 

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -63,6 +63,23 @@ describe('opsbook runbook', () => {
     const ok = await opsbook('runbook', 'lint', dir);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toContain('cache.runbook:5: warning: procedure cache-flush ("Cache Flush") has no diagnosis steps (no-diagnosis)');
+  });
+
+  it('show says when a file holds no procedure, why, and what it holds; exit 0 as lint', async () => {
+    const file = path.join(dir, 'notes', 'ledger.md');
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, '# Ledger notes\n\nThe ledger keeps entries.\n\n## History\n\nIt was written in 2019.\n\n```sh\nls /var/ledger\n```\n');
+    const shown = await opsbook('runbook', 'show', file);
+    const linted = await opsbook('runbook', 'lint', file);
+    expect(shown.code).toBe(0);
+    expect(shown.code).toBe(linted.code);
+    expect(shown.stdout).toContain('  0 procedures, 1 code block, 0 tables, 0 checklists\n');
+    expect(shown.stdout).toContain('  no procedure found (no heading or bold label names a phase (Diagnosis, Mitigation…), and no section holds steps under a procedure title; add phase headings or extend runbooks.phases)\n');
+    expect(shown.stdout).toContain('  sections: Ledger notes :1, History :5\n');
+    expect(linted.stdout).toContain('ledger.md:1: warning: no procedure found: no heading or bold label names a phase');
+    const one = await opsbook('runbook', 'show', `${file}#history`);
+    expect(one.code).toBe(1);
+    expect(one.stderr).toContain('has no procedure "history" (no procedure found in it: no heading or bold label names a phase');
   });
 
   it('lint exits 1 naming a file it cannot read', async () => {

@@ -70,7 +70,8 @@ async function readProcedures(mod: RunbooksModule, args: string[], io: CliIO): P
       }
       const procedures = rb.procedures.filter((p) => p.id.toLowerCase() === id.toLowerCase());
       if (procedures.length === 0) {
-        io.err(`✖ ${rb.file} has no procedure "${id}" (its procedures: ${rb.procedures.map((p) => p.id).join(', ') || 'none'}) [OPSBOOK_E_PROCEDURE_NOT_FOUND]`);
+        const known = rb.procedures.length > 0 ? `its procedures: ${rb.procedures.map((p) => p.id).join(', ')}` : `no procedure found in it: ${mod.NO_PROCEDURE_WHY}`;
+        io.err(`✖ ${rb.file} has no procedure "${id}" (${known}) [OPSBOOK_E_PROCEDURE_NOT_FOUND]`);
         process.exitCode = 1;
         continue;
       }
@@ -83,9 +84,16 @@ async function readProcedures(mod: RunbooksModule, args: string[], io: CliIO): P
 /** Masks what a runbook writes of credentials (lib/secrets.ts maskWritten) in what `runbook show` prints. */
 type Mask = (text: string) => string;
 
-function outline(rb: Runbook, io: CliIO, mask: Mask): void {
+function outline(mod: RunbooksModule, rb: Runbook, io: CliIO, mask: Mask): void {
   io.out(`${rb.file} — ${rb.title}`);
   io.out(`  ${counted(rb.procedures.length, 'procedure')}, ${counted(rb.blocks.length, 'code block')}, ${counted(rb.tables.length, 'table')}, ${counted(rb.checklists.length, 'checklist')}`);
+  if (rb.procedures.length === 0) {
+    // Said as `runbook lint` says it (a warning, exit 0), with the headings read, so the reader sees what opsbook found instead.
+    io.out(`  no procedure found (${mod.NO_PROCEDURE_WHY})`);
+    const headings = (sections: Runbook['sections']): Runbook['sections'] => sections.flatMap((s) => [s, ...headings(s.children)]);
+    const all = headings(rb.sections);
+    if (all.length > 0) io.out(`  sections: ${all.map((s) => `${mask(s.title)} :${s.line}`).join(', ')}`);
+  }
   // The file as the config's `runbooks:` names it makes the reference: `opsbook run runbooks/x.md#ID`.
   if (rb.procedures.length > 0) io.out(`  steps are numbered as \`opsbook run FILE#${rb.procedures[0]!.id} --step N\` takes them`);
   for (const p of rb.procedures) {
@@ -128,7 +136,7 @@ export const registerRunbook: RegisterCommands = (program, io) => {
       }
       rbs.forEach((rb, i) => {
         if (i > 0) io.out('');
-        outline(rb, io, mask);
+        outline(mod, rb, io, mask);
       });
     });
   runbook

@@ -98,6 +98,14 @@ describe('opsbook validate', () => {
       { code: 'OPSBOOK_E_RUNBOOK_READ', message: expect.stringMatching(/^runbook runbooks\/missing\.md does not exist \(paths are relative to .*files\)$/), path: 'runbooks.files[1]', file: 'files/ops.yaml', line: 16 },
       { code: 'OPSBOOK_E_RUNBOOK_READ', message: 'runbook runbooks is a directory (name its files, or a glob such as runbooks/*.md)', path: 'runbooks.files[2]', file: 'files/ops.yaml', line: 17 },
     ]);
+    // A reference into a file where nothing reads as a procedure says why, not "none".
+    const notesDir = await dirWith({
+      'ops.yaml': 'checks:\n  - { id: orders-port, kind: tcp, host: 127.0.0.1, port: 9, runbook: runbooks/notes.md#restart }\nrunbooks: [runbooks/*.md]\n',
+      'runbooks/notes.md': '# Notes\n\nThe orders service keeps its queue in Redis.\n',
+    });
+    const notes = await runCli(['validate'], { cwd: notesDir });
+    expect(notes.code).toBe(1);
+    expect(notes.stdout).toContain('✖ no procedure runbooks/notes.md#restart (no procedure found in runbooks/notes.md: no heading or bold label names a phase (Diagnosis, Mitigation…)');
     // A procedure run by cron runs unattended: a step that changes something must be pre-approved.
     const cronDir = await dirWith({
       'ops.yaml': 'services:\n  - { id: orders, shell: { allow: [systemctl] } }\nrunbooks: [runbooks/*.md]\nprocedures:\n  "runbooks/orders.md#RB-001":\n    cron: "0 3 * * *"\n',

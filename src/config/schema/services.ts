@@ -9,7 +9,7 @@ export const servicesSection = z
     z.strictObject({
       id: id().describe('Service id; checks and runbooks refer to it.'),
       name: z.string().min(1).optional().describe('Display name; defaults to the id.'),
-      description: z.string().optional().describe('One line on what the service does.'),
+      description: z.string().optional().describe('One line on what the service does, shown on the overview (`inline code` in backticks shows as code).'),
       labels: labels().describe('Labels copied onto its checks, alerts and incidents.'),
       base_url: z.url({ error: 'must be a URL such as https://api.example.com' }).optional().describe('Base URL; relative URLs in its checks and runbooks resolve against it. A `user:password@` in it is sent as Basic auth by runbook HTTP steps (masked in what they record).'),
       aliases: z

@@ -27,7 +27,10 @@ const checkSummary = z.object({
 const windowFigures = z.object({
   count: z.number().int(),
   failures: z.number().int(),
+  warnings: z.number().int().describe('Runs at the warning level'),
+  criticals: z.number().int().describe('Runs at the critical level (down runs included)'),
   uptime: z.number().optional().describe('Share of runs up; absent when nothing ran'),
+  within_thresholds: z.number().optional().describe('Share of runs up and at neither the warning nor the critical level (what the UI shows for a check with warning/critical thresholds); absent when nothing ran'),
   latency_ms: z.record(z.string(), z.number().nullable().optional()).describe('p50, p95, p99'),
 });
 /** One run of a check, as `opsbook check run` prints it. */
@@ -99,7 +102,7 @@ export function checkRoutes(daemon: Daemon): RouteTable {
         const stats = await windowStatsOf(daemon.store, asked.map(([, ms]) => ({ checkId: check.id, from: now - ms, to: now })));
         for (const [i, [name]] of asked.entries()) {
           const s = stats[i]!;
-          windows[name] = { count: s.count, failures: s.failures, uptime: s.uptime, latency_ms: s.latency };
+          windows[name] = { count: s.count, failures: s.failures, warnings: s.warnings, criticals: s.criticals, uptime: s.uptime, within_thresholds: s.withinThresholds, latency_ms: s.latency };
         }
         return { ...summary(check), windows: windows as Record<'24h' | '7d' | '30d', z.infer<typeof windowFigures>> };
       },

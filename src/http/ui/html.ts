@@ -37,6 +37,25 @@ export function trusted(markup: string): Html {
   return new Html(markup);
 }
 
+// A code span: a run of backticks, then text that neither starts nor ends with one, then a run of
+// the same length (CommonMark's rule, without its line-ending and space trimming subtleties).
+const CODE_SPAN = /(?<!`)(`+)(?!`)([\s\S]*?[^`])\1(?!`)/g;
+
+/**
+ * A description or comment someone wrote in the config, for a page: text, with its inline code
+ * (`npm start`) as <code>. Nothing else is read as markup: the text is escaped first, so HTML in a
+ * description prints as written. Every page that prints such text goes through this.
+ */
+export function configText(text: string): Html {
+  let out = '';
+  let last = 0;
+  for (const m of text.matchAll(CODE_SPAN)) {
+    out += escapeHtml(text.slice(last, m.index)) + `<code>${escapeHtml(m[2]!)}</code>`;
+    last = m.index + m[0].length;
+  }
+  return new Html(out + escapeHtml(text.slice(last)));
+}
+
 /** Text for inside a `<script type="application/json">`: `<` escaped so `</script>` cannot close it. */
 export function jsonForScript(value: unknown): Html {
   return new Html(JSON.stringify(value).replace(/</g, '\\u003c'));

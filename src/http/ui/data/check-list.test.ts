@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { beforeEach, expect, it } from 'vitest';
 import { describeOnStores } from '../../../../test/support/store-targets.js';
 import { countingStore } from '../../../../test/support/rollup-fill.js';
-import { windowStats } from '../../../checks/index.js';
+import { hasThresholds, windowStats } from '../../../checks/index.js';
 import { opsConfigSchema, type OpsConfig } from '../../../config/index.js';
 import type { CheckConfig } from '../../../config/schema/checks.js';
 import { SimulatedClock } from '../../../lib/clock.js';
@@ -96,7 +96,7 @@ await describeOnStores('opsbook-check-list', 'pages of every check', { migrate: 
           // The reference: one check read on its own, as the pages did before their reads were batched.
           const summary = await summarizeCheck(reader, c, BAR_RESULTS);
           const stats = await windowStats(target.store, c.id, END - windowMs, END + 1, [0.95]);
-          expect(rows[i]).toEqual({ ...summary, uptime: stats.uptime, p95: stats.latency.p95 });
+          expect(rows[i]).toEqual({ ...summary, uptime: stats.uptime, thresholds: hasThresholds(c), withinThresholds: stats.withinThresholds, p95: stats.latency.p95 });
         }
       }),
       { numRuns: 10, seed: 1213 },

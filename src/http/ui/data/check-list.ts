@@ -1,6 +1,6 @@
 import type { CheckConfig } from '../../../config/schema/checks.js';
 import { loadAlertSeries, type RawResultRow } from '../../../store/index.js';
-import { windowStatsOf } from '../../../checks/index.js';
+import { hasThresholds, windowStatsOf } from '../../../checks/index.js';
 import type { SeriesState } from '../../../alerts/types.js';
 import type { State } from '../components.js';
 import { summarizeChecks, WINDOWS, type CheckReader, type CheckSummary } from './checks.js';
@@ -11,6 +11,9 @@ export const BAR_RESULTS = 90;
 /** A check's row in the dense list: its last BAR_RESULTS results, and uptime and p95 over a window (24 hours by default). */
 export interface CheckRowData extends CheckSummary {
   uptime: number | undefined;
+  /** Judged by warning/critical thresholds: the row reads `withinThresholds`, not `uptime`. */
+  thresholds: boolean;
+  withinThresholds: number | undefined;
   p95: number | undefined;
 }
 
@@ -19,7 +22,13 @@ export async function checkRowsOf(daemon: CheckReader, checks: readonly CheckCon
   const summaries = await summarizeChecks(daemon, checks, BAR_RESULTS);
   const now = daemon.clock.now();
   const stats = await windowStatsOf(daemon.store, checks.map((c) => ({ checkId: c.id, from: now - windowMs, to: now + 1 })), [0.95]);
-  return summaries.map((summary, i) => ({ ...summary, uptime: stats[i]!.uptime, p95: stats[i]!.latency.p95 }));
+  return summaries.map((summary, i) => ({
+    ...summary,
+    uptime: stats[i]!.uptime,
+    thresholds: hasThresholds(checks[i]!),
+    withinThresholds: stats[i]!.withinThresholds,
+    p95: stats[i]!.latency.p95,
+  }));
 }
 
 export interface CheckFilter {

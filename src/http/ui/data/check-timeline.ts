@@ -1,10 +1,11 @@
 import type { Daemon } from '../../../daemon/index.js';
 import type { CheckConfig } from '../../../config/schema/checks.js';
 import { buildRules, checkInfoFromConfig } from '../../../alerts/index.js';
+import { hasThresholds } from '../../../checks/index.js';
 import { incidentFromRow, type Incident } from '../../../incidents/index.js';
 import { countIncidentsOfRules, listIncidentsOfRules, listResults, type RawResultRow } from '../../../store/index.js';
 
-/** A stretch of consecutive down results: from the first failed run to the next run that was up. */
+/** A stretch of consecutive down results (or critical, for a check judged by thresholds): from the first such run to the next that was not. */
 export interface Outage {
   from: number;
   /** The first up run after it; undefined while it lasts. */
@@ -27,13 +28,17 @@ export interface CheckTimeline {
 /** How many of a window's incidents the check page lists. */
 export const TIMELINE_INCIDENTS = 200;
 
-export function outagesOf(results: readonly RawResultRow[]): Outage[] {
+/**
+ * `critical`: a check judged by thresholds, whose runs at the critical level count as in an outage
+ * too (the spell that opened its incident: an up run over its critical level).
+ */
+export function outagesOf(results: readonly RawResultRow[], critical = false): Outage[] {
   const out: Outage[] = [];
   let open: Outage | undefined;
   for (const r of results) {
     // A run whose verdict was withheld neither starts nor ends an outage.
     if (r.unknown) continue;
-    if (r.down) {
+    if (r.down || (critical && r.level === 2)) {
       if (open) open.runs++;
       else out.push((open = { from: r.at, to: undefined, runs: 1, error: r.error }));
     } else if (open) {
@@ -66,5 +71,5 @@ export async function checkTimeline(daemon: Daemon, check: CheckConfig, windowMs
   // A young check's chart spans its own runs, not a day of nothing with its history squeezed at the edge.
   const first = results[0]?.at;
   const shown = first !== undefined && first > from ? Math.max(from, first - Math.max(60_000, (to - first) * 0.05)) : from;
-  return { from: shown, to, results, outages: outagesOf(results), incidents, incidentsLeftOut };
+  return { from: shown, to, results, outages: outagesOf(results, hasThresholds(check)), incidents, incidentsLeftOut };
 }

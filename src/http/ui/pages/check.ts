@@ -1,5 +1,6 @@
 import type { CheckConfig } from '../../../config/schema/checks.js';
 import type { RawResultRow } from '../../../store/index.js';
+import { hasThresholds, type WindowStats } from '../../../checks/index.js';
 import { duration, lineChart, percent, scrollingTable, stateBadge, when, type Series, type State } from '../components.js';
 import { BAR_RESULTS } from '../data/check-list.js';
 import { checkTimeline, type CheckTimeline } from '../data/check-timeline.js';
@@ -49,12 +50,18 @@ function whyFailed(check: CheckConfig, r: RawResultRow): Html | string {
   return '';
 }
 
-function outagesTable(t: CheckTimeline, checkId: string): Html {
-  if (t.outages.length === 0 && t.incidents.length === 0) return html`<p>No outages or incidents in the last 24 hours.</p>`;
+function outagesTable(check: CheckConfig, t: CheckTimeline): Html {
+  // A check judged by thresholds: its spells at the critical level are listed with its down ones.
+  const thresholds = hasThresholds(check);
+  const caption = thresholds ? 'Down or critical, last 24 hours' : 'Outages, last 24 hours';
+  const none = thresholds ? 'No down or critical runs' : 'No outages';
+  if (t.outages.length === 0 && t.incidents.length === 0) return html`<p>${none} or incidents in the last 24 hours.</p>`;
+  const critical = conditionList(check.critical);
+  const checkId = check.id;
   return html`${t.outages.length
-    ? scrollingTable('Outages, last 24 hours', html`<table class="dense"><caption>Outages, last 24 hours</caption><thead><tr><th scope="col">From</th><th scope="col">To</th><th scope="col">Lasted</th><th scope="col">Failed runs</th><th scope="col">Error</th></tr></thead>
-<tbody>${t.outages.map((o) => html`<tr data-outage="${o.from}"><td>${when(o.from)}</td><td>${o.to ? when(o.to) : 'ongoing'}</td><td>${duration((o.to ?? t.to) - o.from)}</td><td>${o.runs}</td><td>${o.error ?? ''}</td></tr>`)}</tbody></table>`)
-    : html`<p>No outages in the last 24 hours.</p>`}
+    ? scrollingTable(caption, html`<table class="dense"><caption>${caption}</caption><thead><tr><th scope="col">From</th><th scope="col">To</th><th scope="col">Lasted</th><th scope="col">Failed runs</th><th scope="col">Error</th></tr></thead>
+<tbody>${t.outages.map((o) => html`<tr data-outage="${o.from}"><td>${when(o.from)}</td><td>${o.to ? when(o.to) : 'ongoing'}</td><td>${duration((o.to ?? t.to) - o.from)}</td><td>${o.runs}</td><td>${o.error ?? (thresholds && critical ? html`critical: <code>${critical}</code>` : '')}</td></tr>`)}</tbody></table>`)
+    : html`<p>${none} in the last 24 hours.</p>`}
 ${t.incidents.length
   ? scrollingTable('Incidents of this check’s alerts, last 24 hours', html`<table class="dense"><caption>Incidents of this check’s alerts, last 24 hours${t.incidentsLeftOut > 0 ? ', newest first' : ''}</caption><thead><tr><th scope="col">Incident</th><th scope="col">Severity</th><th scope="col">Opened</th><th scope="col">Resolved</th></tr></thead>
 <tbody>${t.incidents.map((i) => html`<tr><th scope="row"><a href="/incidents/${encodeURIComponent(i.id)}">${i.title}</a></th><td>${i.severity}</td><td>${when(i.openedAt)}</td><td>${when(i.resolvedAt)}</td></tr>`)}</tbody></table>`)
@@ -62,6 +69,27 @@ ${t.incidents.length
 ${t.incidentsLeftOut > 0
   ? html`<p class="notice" id="check-incidents-more">${t.incidentsLeftOut} more ${t.incidentsLeftOut === 1 ? 'incident' : 'incidents'} in this window not shown; the newest ${t.incidents.length} are above. Every one of this check’s incidents: <a href="/incidents?check=${encodeURIComponent(checkId)}&amp;team=all">the incident list</a></p>`
   : ''}`;
+}
+
+/**
+ * Uptime over each window; for a check judged by thresholds, the share of runs within them (its
+ * warning, critical and down runs counted against it, each shown), so a check that went critical
+ * never reads 100 % beside a red history bar.
+ */
+function uptimeSection(check: CheckConfig, windows: Awaited<ReturnType<typeof checkWindows>>): Html {
+  const latency = (s: WindowStats) => html`<td>${ms(s.latency.p50)}</td><td>${ms(s.latency.p95)}</td><td>${ms(s.latency.p99)}</td>`;
+  if (!hasThresholds(check)) {
+    return html`<section class="card"><h2>Uptime</h2>
+${scrollingTable('Uptime', html`<table class="uptime"><thead><tr><th scope="col">Window</th><th scope="col">Uptime</th><th scope="col">Runs</th><th scope="col">Failures</th><th scope="col">p50</th><th scope="col">p95</th><th scope="col">p99</th></tr></thead>
+<tbody>${windows.map((w) => html`<tr><th scope="row">${w.label}</th><td>${percent(w.stats.uptime, 3)}</td><td>${w.stats.count}</td><td>${w.stats.failures}</td>${latency(w.stats)}</tr>`)}</tbody></table>`)}
+</section>`;
+  }
+  // A down run is stored at the critical level: critical runs that were up are the criticals less the down ones.
+  return html`<section class="card"><h2>Within thresholds</h2>
+<p class="muted">The share of runs that were up and at neither the warning nor the critical level.</p>
+${scrollingTable('Within thresholds', html`<table class="uptime"><thead><tr><th scope="col">Window</th><th scope="col">Within thresholds</th><th scope="col">Runs</th><th scope="col">Warning</th><th scope="col">Critical</th><th scope="col">Down</th><th scope="col">p50</th><th scope="col">p95</th><th scope="col">p99</th></tr></thead>
+<tbody>${windows.map((w) => html`<tr><th scope="row">${w.label}</th><td>${percent(w.stats.withinThresholds, 3)}</td><td>${w.stats.count}</td><td>${w.stats.warnings}</td><td>${Math.max(0, w.stats.criticals - w.stats.failures)}</td><td>${w.stats.failures}</td>${latency(w.stats)}</tr>`)}</tbody></table>`)}
+</section>`;
 }
 
 export function checkRoutes(): UiRoute[] {
@@ -92,14 +120,11 @@ export function checkRoutes(): UiRoute[] {
           body: html`
 <p>State: <span data-live="checkstate:${check.id}">${stateBadge(summary.state)}</span> · kind ${check.kind}${summary.service ? html` · service ${summary.service}` : ''} · every ${Math.round(Number(check.interval) / 1000)} s</p>
 ${summary.lastError ? html`<p class="notice error">Last error: ${summary.lastError}</p>` : ''}
-<section class="card"><h2>Uptime</h2>
-${scrollingTable('Uptime', html`<table class="uptime"><thead><tr><th scope="col">Window</th><th scope="col">Uptime</th><th scope="col">Runs</th><th scope="col">Failures</th><th scope="col">p50</th><th scope="col">p95</th><th scope="col">p99</th></tr></thead>
-<tbody>${windows.map((w) => html`<tr><th scope="row">${w.label}</th><td>${percent(w.stats.uptime, 3)}</td><td>${w.stats.count}</td><td>${w.stats.failures}</td><td>${ms(w.stats.latency.p50)}</td><td>${ms(w.stats.latency.p95)}</td><td>${ms(w.stats.latency.p99)}</td></tr>`)}</tbody></table>`)}
-</section>
+${uptimeSection(check, windows)}
 <section class="card" aria-labelledby="h-history"><h2 id="h-history">State history</h2>
 <p>${historyBar(summary.recent, BAR_RESULTS, `History of ${summary.name}`)}</p>
 ${stateChart(timeline, 'State and latency, last 24 hours')}
-${outagesTable(timeline, check.id)}
+${outagesTable(check, timeline)}
 </section>
 ${latencyChart('Latency, last 24 hours (hourly)', day)}
 ${latencyChart('Latency, last 30 days (daily)', month)}

@@ -25,7 +25,7 @@ export function checkListRow(c: CheckRowData, showService = true, live = true): 
 <th scope="row"><a href="/checks/${encodeURIComponent(c.id)}">${c.name}</a> <span class="muted">${c.kind}${showService && c.service ? ` · ${c.service}` : ''}</span></th>
 <td>${stateBadge(c.state)}</td>
 <td class="history-cell">${historyBar(c.recent, BAR_RESULTS, `History of ${c.name}`)}</td>
-<td class="num">${percent(c.uptime)}</td>
+<td class="num">${c.thresholds ? html`${percent(c.withinThresholds)} <span class="muted">within thresholds</span>` : percent(c.uptime)}</td>
 <td class="num">${ms(c.p95)}</td>
 <td>${when(c.lastAt)}${c.lastError ? html`<br><span class="error-text">${c.lastError}</span>` : ''}</td>
 </tr>`;

@@ -1,12 +1,16 @@
 import { activeOccurrence, silenceFromRow, type Matcher } from '../../../incidents/index.js';
 import { scrollingTable, when } from '../components.js';
 import { incidentReader } from '../data/incidents.js';
-import { html, type Html } from '../html.js';
+import { configText, html, type Html } from '../html.js';
 import { csrfField, page } from '../layout.js';
 import type { UiRoute } from '../route.js';
 import { findSilence } from '../../../store/index.js';
+import { OpsbookError } from '../../../lib/errors/index.js';
 import { enforceSilenceWrite, silenceShown, teamFilter } from '../../teams.js';
 import { teamLinks } from '../team-links.js';
+
+/** How long a silence made from the form may last, in hours (a quarter of an hour to 30 days). */
+const SILENCE_HOURS = { min: 0.25, max: 720 };
 
 function matchers(ms: Matcher[]): Html {
   return html`${ms.map((m, i) => html`${i ? ', ' : ''}<code>${m.label}${m.op}${m.value}</code>`)}`;
@@ -39,7 +43,7 @@ ${windows.length
     const open = activeOccurrence(w, now);
     return html`<tr><th scope="row">${w.id}</th><td>${w.cron ? html`<code>${w.cron}</code> (${w.timeZone}) for ${Math.round((w.durationMs ?? 0) / 60_000)} min` : html`${when(w.start)} – ${when(w.end)}`}</td>
 <td>${open ? html`<strong>open</strong> until ${when(open.end)}` : 'closed'}</td>
-<td>${w.services.length ? w.services.join(', ') : 'all services'}${w.matchers.length ? html`; ${matchers(w.matchers)}` : ''}</td><td>${w.comment ?? ''}</td></tr>`;
+<td>${w.services.length ? w.services.join(', ') : 'all services'}${w.matchers.length ? html`; ${matchers(w.matchers)}` : ''}</td><td>${w.comment ? configText(w.comment) : ''}</td></tr>`;
   })}</tbody></table>`)
   : html`<p>No maintenance windows configured.</p>`}
 </section>
@@ -47,7 +51,7 @@ ${windows.length
 ${teamLinks(daemon, actor!, query.team, '/maintenance')}
 ${silences.length
   ? scrollingTable('Silences', html`<table><thead><tr><th scope="col">Matchers</th><th scope="col">From</th><th scope="col">Until</th><th scope="col">By</th><th scope="col">Why</th><th scope="col">Origin</th>${canChange ? html`<th scope="col">Action</th>` : ''}</tr></thead>
-<tbody>${silences.map((s) => html`<tr><td>${matchers(s.matchers)}</td><td>${when(s.startsAt)}</td><td>${when(s.endsAt)}</td><td>${s.createdBy}</td><td>${s.comment}</td><td>${s.origin === 'config' ? 'ops.yaml' : 'runtime'}</td>
+<tbody>${silences.map((s) => html`<tr><td>${matchers(s.matchers)}</td><td>${when(s.startsAt)}</td><td>${when(s.endsAt)}</td><td>${s.createdBy}</td><td>${configText(s.comment)}</td><td>${s.origin === 'config' ? 'ops.yaml' : 'runtime'}</td>
 ${canChange ? html`<td>${s.origin === 'runtime' ? html`<form method="post" action="/maintenance/silences/${encodeURIComponent(s.id)}/expire">${csrfField(session)}<button type="submit" aria-label="Expire silence ${s.id}">Expire</button></form>` : html`<span class="muted">edit ops.yaml</span>`}</td>` : ''}</tr>`)}</tbody></table>`)
   : html`<p>No live silences.</p>`}
 ${canChange
@@ -55,7 +59,7 @@ ${canChange
 <form method="post" action="/maintenance/silences" class="stack">${csrfField(session)}
 <p><label for="s-label">Label</label> <input id="s-label" name="label" required pattern="[A-Za-z_][A-Za-z0-9_]*" value="service"></p>
 <p><label for="s-value">Equals</label> <input id="s-value" name="value" required></p>
-<p><label for="s-hours">For (hours)</label> <input id="s-hours" name="hours" type="number" min="0.25" max="720" step="0.25" value="2" required></p>
+<p><label for="s-hours">For (hours)</label> <input id="s-hours" name="hours" type="number" min="${SILENCE_HOURS.min}" max="${SILENCE_HOURS.max}" step="0.25" value="2" required></p>
 <p><label for="s-comment">Why</label> <input id="s-comment" name="comment" required maxlength="500"></p>
 <p><button type="submit">Create silence</button></p>
 </form>`
@@ -70,12 +74,17 @@ ${canChange
       access: 'responder',
       summary: 'Create a silence for a label value (form).',
       handler: async ({ daemon, form, actor, request }) => {
-        const hours = Number(form.hours);
+        // The span the form offers; anything else is refused with the field named (not "must end after it starts", nor a silence for years).
+        const raw = (form.hours ?? '').trim();
+        const hours = raw === '' ? NaN : Number(raw);
+        if (!(hours >= SILENCE_HOURS.min && hours <= SILENCE_HOURS.max)) {
+          throw new OpsbookError('OPSBOOK_E_SILENCE_INVALID', `For (hours) must be a number from ${SILENCE_HOURS.min} to ${SILENCE_HOURS.max} (got "${form.hours ?? ''}")`, { location: { path: 'hours' } });
+        }
         const now = daemon.clock.now();
         const matchers = [{ label: form.label ?? '', op: '=' as const, value: form.value ?? '' }];
         await enforceSilenceWrite(daemon, request, actor!, matchers);
         await incidentReader(daemon).createSilence(
-          { matchers, startsAt: now, endsAt: now + (Number.isFinite(hours) ? hours : 0) * 3_600_000, comment: form.comment ?? '' },
+          { matchers, startsAt: now, endsAt: now + hours * 3_600_000, comment: form.comment ?? '' },
           actor!,
         );
         return { redirect: '/maintenance#h-silences' };

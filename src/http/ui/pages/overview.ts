@@ -6,7 +6,7 @@ import { summarizeChecks, worstState, type CheckSummary } from '../data/checks.j
 import { checkRowsOf, pendingAlerts, type PendingAlert } from '../data/check-list.js';
 import { checkList } from './checks.js';
 import { openIncidents, type OpenIncidents } from '../data/incidents.js';
-import { html, type Html } from '../html.js';
+import { configText, html, type Html } from '../html.js';
 import { page } from '../layout.js';
 import type { UiRoute } from '../route.js';
 import { whoIsOnCallList } from './oncall.js';
@@ -129,7 +129,7 @@ ${services.map((s) => {
   const own = ownBy.get(s.id)!;
   return html`<section class="card service" aria-labelledby="svc-${s.id}">
 <h3 id="svc-${s.id}">${s.name ?? s.id} ${serviceBadge(s.id, worstState(own.map((c) => c.state)))}</h3>
-${s.description ? html`<p>${s.description}</p>` : ''}
+${s.description ? html`<p>${configText(s.description)}</p>` : ''}
 ${own.length ? listOf(`Checks of ${s.name ?? s.id}`, s.id, false) : html`<p class="muted">No checks.</p>`}
 </section>`;
 })}

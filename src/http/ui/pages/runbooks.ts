@@ -3,10 +3,13 @@ import { html } from '../html.js';
 import { page } from '../layout.js';
 import { renderProcedure } from '../procedure.js';
 import type { UiRoute } from '../route.js';
-import type { Effect } from '../../../runbooks/index.js';
+import { NO_PROCEDURE_WHY, type Effect } from '../../../runbooks/index.js';
 
 const RANK: Record<Effect, number> = { read: 0, unknown: 1, write: 2, destructive: 3 };
 const worst = (effects: Effect[]): Effect | undefined => effects.reduce<Effect | undefined>((a, b) => (a === undefined || RANK[b] > RANK[a] ? b : a), undefined);
+
+// Said as `opsbook runbook lint` and `runbook show` say it.
+const noProcedure = html`<p class="notice">No procedure found: ${NO_PROCEDURE_WHY}.</p>`;
 
 export function runbookRoutes(): UiRoute[] {
   return [
@@ -28,6 +31,7 @@ ${runbooks.map(
   (rb) => html`<section class="card">
   <h2><a href="/runbooks/view?file=${encodeURIComponent(rb.file)}">${rb.title}</a></h2>
   <p class="muted">${rb.file} · ${rb.procedures.length} procedures · ${rb.blocks.length} code blocks</p>
+  ${rb.procedures.length === 0 ? noProcedure : ''}
   <ul class="procedures">${rb.procedures.map((p) => {
     const effect = worst(p.phases.flatMap((ph) => ph.steps.flatMap((s) => s.blocks.map((b) => b.effect))));
     return html`<li><a href="/runbooks/view?file=${encodeURIComponent(rb.file)}#proc-${p.id}">${p.id !== p.title ? `${p.id} ` : ''}${p.title}</a> ${effect ? effectBadge(effect) : ''}</li>`;
@@ -53,7 +57,7 @@ ${runbooks.map(
           session,
           nav: 'runbooks',
           body: html`<p class="muted">${rb.file}</p>
-<nav aria-label="Procedures" class="toc"><h2>Procedures</h2><ul>${rb.procedures.map((p) => html`<li><a href="#proc-${p.id}">${p.id !== p.title ? `${p.id} ` : ''}${p.title}</a></li>`)}</ul></nav>
+${rb.procedures.length === 0 ? noProcedure : html`<nav aria-label="Procedures" class="toc"><h2>Procedures</h2><ul>${rb.procedures.map((p) => html`<li><a href="#proc-${p.id}">${p.id !== p.title ? `${p.id} ` : ''}${p.title}</a></li>`)}</ul></nav>`}
 ${rb.procedures.map((p) => renderProcedure(rb, p))}`,
         });
       },
