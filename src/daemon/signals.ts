@@ -16,7 +16,7 @@ export function installSignalHandlers(daemon: Daemon, exit: (code: number) => vo
     }
     signalled = true;
     daemon.logger.info({ signal }, 'signal received');
-    daemon.close().then(
+    daemon.close(signal).then(
       () => exit(0),
       (e: unknown) => {
         daemon.logger.error({ err: e }, 'shutdown failed');

@@ -159,7 +159,7 @@ export const registerRun: RegisterCommands = (program: Command, io) => {
             });
             for (const e of result.entries) for (const line of formatEntry(e)) io.out(line);
             if (result.status !== 'ok') allDone = false;
-            if (result.status === 'failed' || result.status === 'timeout' || result.status === 'cancelled') {
+            if (result.status === 'failed' || result.status === 'timeout' || result.status === 'cancelled' || result.status === 'interrupted') {
               stopped = true;
               break;
             }
