@@ -388,6 +388,15 @@ export class Daemon {
   }
 
   /**
+   * opsbook is forced out (a second signal) and exits without closing: the runbook steps running are
+   * at least told to stop (a shell step's process group gets SIGTERM now), so a command that ends on
+   * SIGTERM does not outlive it. Their entries stay `running`, marked interrupted at the next start.
+   */
+  abortSteps(signal: NodeJS.Signals): void {
+    this.operations?.abortSteps(`opsbook was forced to exit (${signal})`);
+  }
+
+  /**
    * Stops accepting work, lets in-flight work finish until the shutdown deadline, then closes the
    * store. Runbook steps still running at the deadline are stopped and recorded interrupted, saying
    * `opsbook stopped (SIGNAL)`. Safe to call more than once.

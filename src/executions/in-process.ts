@@ -86,6 +86,11 @@ export class InProcessExecutions {
     return run;
   }
 
+  /** Stops every step running here now, its commands' signals aborted with `reason`. */
+  abortAll(reason: unknown): void {
+    for (const controllers of this.controllers.values()) for (const c of controllers) c.abort(reason);
+  }
+
   /** Stops the execution's running steps and forgets its secrets (it ended). */
   end(id: string): void {
     for (const c of this.controllers.get(id) ?? []) c.abort();

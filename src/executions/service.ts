@@ -31,7 +31,7 @@ import { paramKey } from './params.js';
 import { buildPlan, settingsFor, type BuiltPlan } from './plan.js';
 import { resolveProcedure } from './runbooks.js';
 import { runOnce } from './running-steps.js';
-import { stopRunningSteps, type StopStepsOptions } from './stop-steps.js';
+import { OpsbookStopped, stopRunningSteps, type StopStepsOptions } from './stop-steps.js';
 import { recordEntry, runStep, type RunStepOptions, type StepContext } from './step-runner.js';
 import { describeEntry, entryHappenedAt, toEntry, toSummary } from './transcript.js';
 import type { ExecutionOutcome, ExecutionSummary, Plan, StepRunResult, TranscriptEntry } from './types.js';
@@ -295,6 +295,15 @@ export class ExecutionService {
    */
   stopRunning(o: StopStepsOptions): Promise<number> {
     return stopRunningSteps(this.deps, this.inProcess, o);
+  }
+
+  /**
+   * opsbook is forced out (a second signal): the commands running here are told to stop now (a
+   * shell step's process group gets SIGTERM at once), with nothing waited for or recorded.
+   */
+  abortRunning(why: string): void {
+    this.inProcess.stopping ??= why;
+    this.inProcess.abortAll(new OpsbookStopped(why));
   }
 
   /** How long (ms, real time) until the next look for steps left running by a process that is gone: see nextInterruptedLookIn. */

@@ -49,7 +49,7 @@ export async function stopRunningSteps(deps: InterruptedDeps, inProcess: InProce
   const stopping = inProcess.runs.size;
   const reason = new OpsbookStopped(o.why);
   deps.logger?.warn?.({ steps: [...inProcess.claims.keys()], grace_ms: STOPPED_STEPS_GRACE_MS }, 'shutdown: runbook steps still running at the shutdown bound are stopped (process group: SIGTERM, then SIGKILL) and recorded as interrupted');
-  for (const controllers of inProcess.controllers.values()) for (const c of controllers) c.abort(reason);
+  inProcess.abortAll(reason);
   if (await allEndBy(inProcess, Date.now() + STOPPED_STEPS_GRACE_MS)) return stopping;
   const text = `${reason.reason}: its command did not end when stopped; its output after the last save is lost; check the target before running it again`;
   await markStoppedSteps(deps, [...inProcess.claims.values()], text, { reason: reason.reason });

@@ -8,7 +8,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/index.js';
 import { runCli, serveCli, waitForExit, type ServedCli } from '../support/cli.js';
 import { scaled } from '../support/timing.js';
@@ -95,6 +95,46 @@ describe.concurrent.each([
       await store.close();
     }
     // The step's process group was ended before opsbook exited (or just after: it was signalled).
+    expect(await groupEnds(group, scaled(10_000)), "the step's process group is gone").toBe(true);
+  });
+});
+
+describe('a step running when opsbook serve is forced out by a second signal', () => {
+  let served: ServedCli | undefined;
+  let group: number | undefined;
+
+  afterAll(async () => {
+    if (served && served.child.exitCode === null && served.child.signalCode === null) {
+      const exited = waitForExit(served.child);
+      served.child.kill('SIGKILL');
+      await exited;
+    }
+    if (group && groupAlive(group)) process.kill(-group, 'SIGKILL');
+    if (served) fs.rmSync(served.dir, { recursive: true, force: true });
+  });
+
+  it('has its process group signalled before opsbook exits', async () => {
+    // A long grace: the first SIGTERM leaves the step running, the second forces the exit.
+    served = await serveCli('stop-step-forced', {
+      'ops.yaml': 'server:\n  shutdown_timeout: 5m\nusers:\n  - { name: res, role: responder }\nservices:\n  - { id: web, shell: { cwd: . } }\nrunbooks:\n  - runbooks/*.md\n',
+      'runbooks/restart.md': '# Web\n\n## RB-1: Restart web\n\n**Mitigation:**\n```bash\necho started $$ && sleep 600\n```\n',
+    });
+    const { url, config } = served;
+    const token = (await runCli(['token', 'create', '--user', 'res', '--name', 'test', '--config', config])).stdout.trim();
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const started = await fetch(`${url}/api/executions`, { method: 'POST', headers, body: JSON.stringify({ procedure: 'runbooks/restart.md#RB-1', service: 'web' }) });
+    const { id } = (await started.json()) as { id: string };
+    void fetch(`${url}/api/executions/${id}/steps/1/run`, { method: 'POST', headers, body: JSON.stringify({ yes: true }) }).catch(() => {});
+    const stdout = async () => ((await (await fetch(`${url}/api/executions/${id}`, { headers })).json()) as { transcript: Array<{ stdout: string }> }).transcript[0]?.stdout ?? '';
+    await expect.poll(stdout, { timeout: scaled(20_000), interval: 200 }).toMatch(/^started \d+\n$/);
+    group = Number(/\d+/.exec(await stdout())![0]);
+
+    const exited = waitForExit(served.child);
+    served.child.kill('SIGTERM');
+    await expect.poll(() => served!.output(), { timeout: scaled(20_000), interval: 100 }).toContain('shutting down');
+    expect(groupAlive(group), 'the step runs on through the grace').toBe(true);
+    served.child.kill('SIGTERM');
+    expect((await exited).code, served.output()).toBe(1);
     expect(await groupEnds(group, scaled(10_000)), "the step's process group is gone").toBe(true);
   });
 });

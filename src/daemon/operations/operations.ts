@@ -256,6 +256,11 @@ export class Operations {
 
   private intakeStopped: Promise<void> | undefined;
 
+  /** opsbook is forced out (a second signal): the runbook steps running are told to stop now. */
+  abortSteps(why: string): void {
+    this.procedures.abortSteps(why);
+  }
+
   /** A clean stop's runbook steps: they get until `o.deadline`, then are stopped and recorded interrupted (see Procedures.stopSteps). */
   stopSteps(o: StopStepsOptions): Promise<number> {
     return this.procedures.stopSteps(o);

@@ -160,6 +160,11 @@ export class Procedures {
     }
   }
 
+  /** opsbook is forced out (a second signal): the runbook steps running here are told to stop now (see ExecutionService.abortRunning). */
+  abortSteps(why: string): void {
+    this.executions?.abortRunning(why);
+  }
+
   /** Stops scheduling and waits for the runs in flight, those of replaced schedulers included. */
   async stop(): Promise<void> {
     this.stopping = true;
