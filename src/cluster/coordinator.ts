@@ -147,6 +147,7 @@ export class ClusterCoordinator {
   /**
    * A clean stop begins: from now on the leases held are only renewed (none taken, none given back
    * to balance), so the queued work of their partitions can be finished under them; `stop` frees them.
+   * The singletons lease is given back at once (once the draining mark is written).
    * The member row says so at once (a heartbeat marked draining): the others count this process out
    * of the fair share from their next round, and take the leases it gives back meanwhile (`release`)
    * even when they already hold a full share. Before, it counted as a member until it left, and a
@@ -160,6 +161,11 @@ export class ClusterCoordinator {
       () => undefined,
       (e: unknown) => this.o.logger.warn({ member: this.id, err: (e as Error).message }, 'cluster: could not mark this member draining; the others count it out at its next heartbeat'),
     );
+    // Leader-only work (scheduled procedures, SLOs, rule files, retention, shift reminders) stops with
+    // the intake and is not part of the drain: another member takes it over at its next round rather
+    // than when this one leaves. What of it is still under way here is refused by fencing.
+    const singletons = this.singletons;
+    if (singletons) void this.markedDraining.then(() => this.release(singletons));
   }
 
   /** The draining mark's write: a lease is given back only once the others can count this member out. */

@@ -16,7 +16,7 @@ import { publishAuditHead } from './audit-head.js';
 import { Operations } from './operations/index.js';
 import { StoreReadiness, type ReadinessCheck } from './store-readiness.js';
 import type { ReloadOutcome } from './operations/host.js';
-import type { ExecutionService } from '../executions/index.js';
+import { STOPPED_STEPS_GRACE_MS, type ExecutionService } from '../executions/index.js';
 import { SampleStore, Scraper } from '../samples/index.js';
 import type { SeriesSource } from '../promql/index.js';
 import { ClusterCoordinator } from '../cluster/index.js';
@@ -409,10 +409,21 @@ export class Daemon {
   }
 
   /**
-   * Stops accepting work, lets in-flight work finish until the shutdown deadline, then closes the
-   * store. Safe to call more than once.
+   * opsbook is forced out (a second signal) and exits without closing: the runbook steps running are
+   * at least told to stop (a shell step's process group gets SIGTERM now), so a command that ends on
+   * SIGTERM does not outlive it. Their entries stay `running`, marked interrupted at the next start.
    */
-  async close(): Promise<void> {
+  abortSteps(signal: NodeJS.Signals): void {
+    this.operations?.abortSteps(`opsbook was forced to exit (${signal})`);
+  }
+
+  /**
+   * Stops accepting work, lets in-flight work finish until the shutdown deadline, then closes the
+   * store. Runbook steps still running at the deadline are stopped and recorded interrupted, saying
+   * `opsbook stopped (SIGNAL)`. Safe to call more than once.
+   * @param signal The signal that stopped opsbook (SIGTERM), named in the steps it interrupts.
+   */
+  async close(signal?: NodeJS.Signals): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
     this.metrics.up.set(0);
@@ -420,24 +431,38 @@ export class Daemon {
     await this.starting?.catch(() => undefined);
     const deadline = Date.now() + this.config.server.shutdown_timeout;
     this.logger.info({ deadline_ms: this.config.server.shutdown_timeout }, 'shutting down');
-    // Probing stops first, and a cluster member takes or gives back no lease from now on: what is
-    // queued drains under the leases it holds (renewed meanwhile) while the rest stops, and the
-    // leases are freed last, once drained or handed over (docs/cluster.md, "A clean stop").
+    // Probing stops first, and a cluster member takes or gives back no lease from now on (but the
+    // singletons, given back at once): what is queued drains under the leases it holds (renewed
+    // meanwhile) while the rest stops, and the leases are freed last, once drained or handed over
+    // (docs/cluster.md, "A clean stop").
     this.cluster?.drain();
     const intake = this.operations?.stopIntake();
-    for (const c of this.closers) await withDeadline(c.close(), deadline, () => this.logger.warn({ part: c.name }, 'gave up waiting'));
-    await withDeadline(intake ?? Promise.resolve(), deadline, () => this.logger.warn({ part: 'probes' }, 'gave up waiting'));
+    // No runbook step starts from now on; those running get until the deadline, then their commands
+    // are stopped and they are recorded interrupted by this process (docs/runbooks.md).
+    const steps = this.operations?.stopSteps({ deadline, why: signal ? `opsbook stopped (${signal})` : 'opsbook stopped' }) ?? Promise.resolve(0);
+    const closing = this.closers.map((c) => ({ name: c.name, closed: c.close() }));
+    const stepsBound = deadline + STOPPED_STEPS_GRACE_MS + 1000;
+    let stopped = 0;
+    await withDeadline(steps.then((n) => void (stopped = n)), stepsBound, () => this.logger.warn({ part: 'runbook steps' }, 'gave up waiting'));
+    // Steps stopped at the deadline took the stop past it: what follows (a request answering with the
+    // step it ran, scheduled procedures ending with their steps, the parts) gets a short bound of its own.
+    const rest = stopped > 0 ? Math.max(deadline, Date.now() + AFTER_STOPPED_STEPS_MS) : deadline;
+    for (const c of closing) await withDeadline(c.closed, rest, () => this.logger.warn({ part: c.name }, 'gave up waiting'));
+    await withDeadline(intake ?? Promise.resolve(), rest, () => this.logger.warn({ part: 'probes' }, 'gave up waiting'));
     for (const c of [...this.components].reverse()) {
-      await withDeadline(Promise.resolve(c.stop(deadline)), deadline + (c.stopGraceMs ?? 0), () => this.logger.warn({ part: c.name }, 'gave up waiting'));
+      await withDeadline(Promise.resolve(c.stop(rest)), rest + (c.stopGraceMs ?? 0), () => this.logger.warn({ part: c.name }, 'gave up waiting'));
     }
     await this.unpublishAuditHead?.();
     // What was appended since the last flush (the scrapes of the last seconds) is kept for the restart.
-    await withDeadline(this.samples.stop().catch((e: unknown) => this.logger.error({ err: e }, 'samples could not be written')), deadline, () => this.logger.warn({ part: 'samples' }, 'gave up waiting'));
+    await withDeadline(this.samples.stop().catch((e: unknown) => this.logger.error({ err: e }, 'samples could not be written')), rest, () => this.logger.warn({ part: 'samples' }, 'gave up waiting'));
     await this.store.close();
     this.logger.info('stopped');
     this.logger.flush?.();
   }
 }
+
+/** After runbook steps had to be stopped past the shutdown deadline, the bound of the rest of the stop. */
+const AFTER_STOPPED_STEPS_MS = 2000;
 
 /** A part not started because a close() arrived during the start (see startOperations). */
 export function stoppingError(part: string): OpsbookError {

@@ -1,7 +1,8 @@
 import type { Daemon } from './daemon.js';
 
 /**
- * SIGTERM and SIGINT stop the daemon gracefully (a second one forces exit 1); SIGHUP reloads the
+ * SIGTERM and SIGINT stop the daemon gracefully (a second one forces exit 1, after telling the
+ * runbook steps running to stop: their process groups get SIGTERM); SIGHUP reloads the
  * config. SIGQUIT is left to Node's default, so an operator keeps a way to kill it outright.
  */
 export function installSignalHandlers(daemon: Daemon, exit: (code: number) => void = (c) => process.exit(c)): () => void {
@@ -9,12 +10,13 @@ export function installSignalHandlers(daemon: Daemon, exit: (code: number) => vo
   const stop = (signal: NodeJS.Signals): void => {
     if (signalled) {
       daemon.logger.warn({ signal }, 'second signal: exiting now');
+      daemon.abortSteps(signal);
       exit(1);
       return;
     }
     signalled = true;
     daemon.logger.info({ signal }, 'signal received');
-    daemon.close().then(
+    daemon.close(signal).then(
       () => exit(0),
       (e: unknown) => {
         daemon.logger.error({ err: e }, 'shutdown failed');

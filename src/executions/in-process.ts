@@ -1,5 +1,5 @@
 import { newId } from '../lib/ids.js';
-import { isMemberId, type Store } from '../store/index.js';
+import { isMemberId, type StepClaim, type Store } from '../store/index.js';
 import type { ExecutionLogger } from './audit.js';
 import { RunnerHeartbeat } from './runner-heartbeat.js';
 
@@ -67,6 +67,29 @@ export class InProcessExecutions {
   readonly secretParams = new Map<string, Record<string, string>>();
   /** Who runs each step running here now, by `executionId#step` (the store's `running_steps` holds it for every process). */
   readonly runningSteps = new Map<string, string>();
+
+  /** The take (claim) of each step running here once taken, by `executionId#step`. */
+  readonly claims = new Map<string, StepClaim>();
+  /** The runs of steps under way here (see track), so a clean stop can wait for them. */
+  readonly runs = new Set<Promise<unknown>>();
+  /**
+   * Why no step starts here any more: opsbook began a clean stop (`opsbook stopped (SIGTERM)`); see
+   * stopRunningSteps. Undefined while it serves.
+   */
+  stopping: string | undefined;
+
+  /** Counts `run` among the runs under way until it settles; answers it. */
+  track<T>(run: Promise<T>): Promise<T> {
+    const settled = run.then(() => undefined, () => undefined);
+    this.runs.add(settled);
+    void settled.then(() => this.runs.delete(settled));
+    return run;
+  }
+
+  /** Stops every step running here now, its commands' signals aborted with `reason`. */
+  abortAll(reason: unknown): void {
+    for (const controllers of this.controllers.values()) for (const c of controllers) c.abort(reason);
+  }
 
   /** Stops the execution's running steps and forgets its secrets (it ended). */
   end(id: string): void {

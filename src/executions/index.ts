@@ -23,6 +23,7 @@ export { rewritePlaceholders, envNameOf } from './shell-syntax.js';
 export { executorSet, executorFor, runInProcessGroup, which, type PreparedCommand, type ExecutorOutcome } from './executors/index.js';
 export { computeOutcome, recoveryTime } from './outcome.js';
 export { markInterruptedSteps, INTERRUPTED_TEXT } from './interrupted.js';
+export { OpsbookStopped, STOPPED_STEPS_GRACE_MS, type StopStepsOptions } from './stop-steps.js';
 export { TRANSCRIPT_CAP_BYTES, capText, describeEntry } from './transcript.js';
 export { exportMarkdown } from './export.js';
 export { recoveryTestHistory, type RecoveryTestResult } from './recovery.js';

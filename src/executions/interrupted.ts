@@ -1,5 +1,6 @@
 import type { Clock } from '../lib/clock.js';
-import { endRunningEntryIn, listRunningEntries, listStepRunners, releaseStepOf, releaseStepsOf, runnerGoneOnPostgres, untilStepHolderLapses, type Store } from '../store/index.js';
+import type { Transaction } from 'kysely';
+import { endRunningEntryIn, holdsRunningStep, listRunningEntries, listStepRunners, releaseStepOf, releaseStepsOf, runnerGoneOnPostgres, untilStepHolderLapses, type Database, type ExecutionEntryRow, type StepClaim, type Store } from '../store/index.js';
 import { withAudit, type ExecutionLogger } from './audit.js';
 import type { IncidentLink } from './incident-link.js';
 import { describeEntry, toEntry } from './transcript.js';
@@ -62,35 +63,75 @@ export async function markInterruptedSteps(deps: InterruptedDeps): Promise<Trans
   const marked: TranscriptEntry[] = [];
   const verdicts = new Map<string, boolean>();
   for (const row of await listRunningEntries(deps.store.db)) {
-    const runner = (JSON.parse(row.data) as { runner?: unknown }).runner;
-    if (typeof runner !== 'string') continue;
+    const runner = runnerOf(row);
+    if (runner === undefined) continue;
     if (!verdicts.has(runner)) verdicts.set(runner, await runnerGone(deps.store, runner));
     if (!verdicts.get(runner)) continue;
-    const now = deps.clock.now();
-    const stderr = `${row.stderr}${row.stderr && !row.stderr.endsWith('\n') ? '\n' : ''}opsbook: ${INTERRUPTED_TEXT}\n`;
-    const entry = await withAudit(deps.store, deps.logger, async (trx, audit) => {
-      if (!(await endRunningEntryIn(trx, row.id, { status: 'interrupted', stderr, data: JSON.stringify({ ...(JSON.parse(row.data) as object), interruptedFoundAt: now }) }))) return undefined;
-      await releaseStepOf(trx, row.execution_id, Number(row.step), runner);
-      await audit({
-        at: now,
-        actor: 'opsbook',
-        action: 'execution.command.interrupted',
-        subject: `execution:${row.execution_id}`,
-        details: { step: Number(row.step), command: Number(row.command), text: row.text, effect: row.effect, startedAt: Number(row.at), startedBy: row.actor, runner },
-      });
-      return toEntry({ ...row, status: 'interrupted', stderr });
-    });
-    if (!entry) continue;
-    marked.push(entry);
-    deps.logger?.warn?.({ execution: entry.executionId, step: entry.step, command: entry.command, runner }, `execution step interrupted: ${INTERRUPTED_TEXT}`);
-    const execution = await deps.store.db.selectFrom('executions').select('incident_id').where('id', '=', entry.executionId).executeTakeFirst();
-    if (execution?.incident_id) {
-      await deps.incidents?.addToTimeline(execution.incident_id, { at: now, actor: 'opsbook', text: `${describeEntry(entry)} — ${INTERRUPTED_TEXT}`, data: { executionId: entry.executionId, entryId: entry.id, status: entry.status } });
-    }
+    const entry = await markEntry(deps, row, runner, { text: INTERRUPTED_TEXT });
+    if (entry) marked.push(entry);
   }
   for (const runner of await listStepRunners(deps.store.db)) {
     if (!verdicts.has(runner)) verdicts.set(runner, await runnerGone(deps.store, runner));
     if (verdicts.get(runner)) await releaseStepsOf(deps.store.db, runner);
+  }
+  return marked;
+}
+
+function runnerOf(row: ExecutionEntryRow): string | undefined {
+  const runner = (JSON.parse(row.data) as { runner?: unknown }).runner;
+  return typeof runner === 'string' ? runner : undefined;
+}
+
+/**
+ * Marks one `running` entry of `runner` interrupted, its stderr ending with `opsbook: TEXT`, gives its
+ * step back and writes the audit line in the same transaction (first checking `fence`, when given),
+ * then the incident's timeline line. Undefined when the entry was completed meanwhile or the fence refused.
+ */
+async function markEntry(
+  deps: InterruptedDeps,
+  row: ExecutionEntryRow,
+  runner: string,
+  o: { text: string; data?: Record<string, unknown>; fence?: (trx: Transaction<Database>) => Promise<boolean> },
+): Promise<TranscriptEntry | undefined> {
+  const now = deps.clock.now();
+  const stderr = `${row.stderr}${row.stderr && !row.stderr.endsWith('\n') ? '\n' : ''}opsbook: ${o.text}\n`;
+  const data = JSON.stringify({ ...(JSON.parse(row.data) as object), interruptedFoundAt: now, ...o.data });
+  const entry = await withAudit(deps.store, deps.logger, async (trx, audit) => {
+    if (o.fence && !(await o.fence(trx))) return undefined;
+    if (!(await endRunningEntryIn(trx, row.id, { status: 'interrupted', stderr, data }))) return undefined;
+    await releaseStepOf(trx, row.execution_id, Number(row.step), runner);
+    await audit({
+      at: now,
+      actor: 'opsbook',
+      action: 'execution.command.interrupted',
+      subject: `execution:${row.execution_id}`,
+      details: { step: Number(row.step), command: Number(row.command), text: row.text, effect: row.effect, startedAt: Number(row.at), startedBy: row.actor, runner, ...o.data },
+    });
+    return toEntry({ ...row, status: 'interrupted', stderr, data });
+  });
+  if (!entry) return undefined;
+  deps.logger?.warn?.({ execution: entry.executionId, step: entry.step, command: entry.command, runner }, `execution step interrupted: ${o.text}`);
+  const execution = await deps.store.db.selectFrom('executions').select('incident_id').where('id', '=', entry.executionId).executeTakeFirst();
+  if (execution?.incident_id) {
+    await deps.incidents?.addToTimeline(execution.incident_id, { at: now, actor: 'opsbook', text: `${describeEntry(entry)} — ${o.text}`, data: { executionId: entry.executionId, entryId: entry.id, status: entry.status } });
+  }
+  return entry;
+}
+
+/**
+ * opsbook is stopping cleanly and these steps of its own still run (their commands did not end when
+ * stopped): their `running` entries are marked interrupted by this process, each fenced by the
+ * step's take (`claim`) as the run's own writes are, with `text` saying why. Returns the entries marked.
+ */
+export async function markStoppedSteps(deps: InterruptedDeps, claims: readonly StepClaim[], text: string, data: Record<string, unknown>): Promise<TranscriptEntry[]> {
+  const marked: TranscriptEntry[] = [];
+  const rows = await listRunningEntries(deps.store.db);
+  for (const claim of claims) {
+    for (const row of rows) {
+      if (row.execution_id !== claim.execution_id || Number(row.step) !== claim.step || runnerOf(row) !== claim.runner) continue;
+      const entry = await markEntry(deps, row, claim.runner, { text, data, fence: (trx) => holdsRunningStep(trx, claim) });
+      if (entry) marked.push(entry);
+    }
   }
   return marked;
 }

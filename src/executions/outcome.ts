@@ -3,6 +3,8 @@ import type { ExecutionOutcome, Plan, TranscriptEntry } from './types.js';
 export interface StepProgress {
   done: boolean;
   failed: boolean;
+  /** Its latest run was interrupted (opsbook stopped while it ran) and it is not done since. */
+  interrupted?: boolean;
   /** When the step was done (its last successful command finished, or it was ticked). */
   doneAt?: number;
 }
@@ -27,7 +29,8 @@ export function stepProgress(plan: Plan, entries: readonly TranscriptEntry[]): M
     const failed = results.some((r) => r && (r.status === 'failed' || r.status === 'timeout'));
     const done = !step.manual && runnable.length > 0 && results.every((r) => r?.status === 'ok');
     const doneAt = done ? Math.max(...results.map((r) => r!.at + (r!.durationMs ?? 0))) : undefined;
-    out.set(step.number, { done, failed, ...(doneAt !== undefined ? { doneAt } : {}) });
+    const interrupted = !done && results.some((r) => r?.status === 'interrupted');
+    out.set(step.number, { done, failed, ...(interrupted ? { interrupted } : {}), ...(doneAt !== undefined ? { doneAt } : {}) });
   }
   return out;
 }
@@ -47,6 +50,7 @@ export function computeOutcome(plan: Plan, entries: readonly TranscriptEntry[]):
       failed = true;
       reasons.push(`step ${step.number} failed: ${step.text || step.commands[0]?.text || ''}`.trim());
     } else if (step.required && !p.done) reasons.push(`required step ${step.number} is not ticked: ${step.text}`);
+    else if (p.interrupted) reasons.push(`step ${step.number} was interrupted: opsbook stopped while it ran`);
     else if (!step.manual && !p.done && step.commands.some((c) => c.runnable && !c.skip)) reasons.push(`step ${step.number} did not run`);
   }
   if (failed) return { state: 'failed', reasons };

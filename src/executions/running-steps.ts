@@ -21,6 +21,11 @@ function refusal(id: string, step: number, by: string): OpsbookError {
   return new OpsbookError('OPSBOOK_E_EXECUTION_STATE', `step ${step} of execution ${id} is running (started by ${by}): wait for its result, or cancel the execution`, { details: { execution: id, step, startedBy: by } });
 }
 
+/** A step asked for while opsbook stops: it is not started (OPSBOOK_E_STOPPING). */
+function stoppingRefusal(id: string, step: number, why: string): OpsbookError {
+  return new OpsbookError('OPSBOOK_E_STOPPING', `step ${step} of execution ${id} not run: ${why}, and a stopping opsbook starts no step; run it once opsbook serves again`, { details: { execution: id, step } });
+}
+
 /**
  * Runs `run` as the only run of step `step` of execution `id` across every opsbook process sharing
  * the store: a second press while it runs, here or in another process, is refused with
@@ -36,6 +41,7 @@ export async function runOnce<T>(deps: RunningStepDeps, id: string, step: number
   // Checked and taken before the first await, so two presses in this process cannot both pass.
   const here = deps.inProcess.runningSteps.get(key);
   if (here !== undefined) throw refusal(id, step, here);
+  if (deps.inProcess.stopping !== undefined) throw stoppingRefusal(id, step, deps.inProcess.stopping);
   deps.inProcess.runningSteps.set(key, actor.name);
   try {
     const release = await deps.inProcess.holdRunner(deps.store, { ttlMs: deps.ttlMs, logger: deps.logger });
@@ -43,9 +49,11 @@ export async function runOnce<T>(deps: RunningStepDeps, id: string, step: number
       const mine: RunningStepRow = { execution_id: id, step, runner: deps.inProcess.runner, actor: actor.name, started_at: deps.clock.now(), epoch: await nextRunningStepEpoch(deps.store.db) };
       await takeStep(deps, mine);
       const claim: StepClaim = { execution_id: id, step, runner: mine.runner, epoch: mine.epoch };
+      deps.inProcess.claims.set(key, claim);
       try {
         return await run(claim);
       } finally {
+        deps.inProcess.claims.delete(key);
         // Only this take's row goes. When this fails the row stays: this process takes it over at the
         // next press (nothing runs it here), another once this process is gone.
         await releaseRunningStep(deps.store.db, claim).catch((err: unknown) => deps.logger?.warn?.({ err, execution: id, step }, 'could not record that the step ended'));

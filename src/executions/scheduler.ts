@@ -22,7 +22,7 @@ export async function runUnattended(service: ExecutionService, reference: string
   for (const step of plan.steps) {
     if (step.manual) continue;
     const result = await service.runStep(id, step.number, actor, {});
-    if (result.status === 'failed' || result.status === 'timeout' || result.status === 'cancelled') break;
+    if (result.status === 'failed' || result.status === 'timeout' || result.status === 'cancelled' || result.status === 'interrupted') break;
   }
   return service.finish(id, actor);
 }

@@ -31,6 +31,7 @@ import { paramKey } from './params.js';
 import { buildPlan, settingsFor, type BuiltPlan } from './plan.js';
 import { resolveProcedure } from './runbooks.js';
 import { runOnce } from './running-steps.js';
+import { OpsbookStopped, stopRunningSteps, type StopStepsOptions } from './stop-steps.js';
 import { recordEntry, runStep, type RunStepOptions, type StepContext } from './step-runner.js';
 import { describeEntry, entryHappenedAt, toEntry, toSummary } from './transcript.js';
 import type { ExecutionOutcome, ExecutionSummary, Plan, StepRunResult, TranscriptEntry } from './types.js';
@@ -250,7 +251,7 @@ export class ExecutionService {
     const { stored } = await this.running(id);
     if (!stored.plan.steps[step - 1]) throw new OpsbookError('OPSBOOK_E_EXECUTION_STEP', `no step ${step}: the procedure has ${stored.plan.steps.length} steps`);
     const deps = { ...this.deps, inProcess: this.inProcess, ttlMs: this.deps.config.storage.cluster.lease, markInterrupted: () => this.markInterrupted() };
-    return runOnce(deps, id, step, actor, (claim) => this.runStepOnce(id, step, actor, options, claim));
+    return this.inProcess.track(runOnce(deps, id, step, actor, (claim) => this.runStepOnce(id, step, actor, options, claim)));
   }
 
   private async runStepOnce(id: string, step: number, actor: Actor, options: RunStepOptions, claim: StepClaim): Promise<StepRunResult> {
@@ -269,6 +270,7 @@ export class ExecutionService {
       },
       isCancelled: async () => (await this.row(id)).state === 'cancelled',
       claim,
+      stopping: () => this.inProcess.stopping,
     };
     try {
       return await runStep(ctx, step, actor, { ...options, signal });
@@ -285,6 +287,23 @@ export class ExecutionService {
    */
   async markInterrupted(): Promise<TranscriptEntry[]> {
     return markInterruptedSteps(this.deps);
+  }
+
+  /**
+   * opsbook stops cleanly: no step starts here any more, the running ones get until `deadline`, then
+   * their commands are stopped and they are recorded interrupted, saying `why` (see stopRunningSteps).
+   */
+  stopRunning(o: StopStepsOptions): Promise<number> {
+    return stopRunningSteps(this.deps, this.inProcess, o);
+  }
+
+  /**
+   * opsbook is forced out (a second signal): the commands running here are told to stop now (a
+   * shell step's process group gets SIGTERM at once), with nothing waited for or recorded.
+   */
+  abortRunning(why: string): void {
+    this.inProcess.stopping ??= why;
+    this.inProcess.abortAll(new OpsbookStopped(why));
   }
 
   /** How long (ms, real time) until the next look for steps left running by a process that is gone: see nextInterruptedLookIn. */

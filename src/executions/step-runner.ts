@@ -9,6 +9,7 @@ import type { ExecutorOutcome } from './executors/index.js';
 import { maskSecrets } from './params.js';
 import type { BuiltPlan } from './plan.js';
 import { RunningOutput } from './running-output.js';
+import { OpsbookStopped, stoppedBy } from './stop-steps.js';
 import { authorise, type Confirmation } from './safety.js';
 import { capText, toEntry } from './transcript.js';
 import type { Approval, EntryStatus, PlannedCommand, StepRunResult, TranscriptEntry } from './types.js';
@@ -43,6 +44,8 @@ export interface StepContext extends EntryContext {
    * gone, paused past its heartbeat), nothing more of the run is written as the step's.
    */
   claim: StepClaim;
+  /** Why no command starts any more (opsbook is stopping: `opsbook stopped (SIGTERM)`), else undefined. */
+  stopping?: () => string | undefined;
 }
 
 export interface EntryInput {
@@ -185,6 +188,11 @@ export function timedOut(timeoutMs: number): string {
   return `opsbook: timed out after ${seconds} s (the time limit of each command, procedures[…].timeout): stopped, output up to then kept`;
 }
 
+/** What an interrupted command's stderr ends with when opsbook's clean stop stopped it. */
+function stoppedText(stop: OpsbookStopped): string {
+  return `opsbook: ${stop.reason}: the command still ran when the shutdown grace (server.shutdown_timeout) ended and was stopped; output up to then kept; check the target before running it again`;
+}
+
 function maskData(data: Record<string, unknown> | undefined, secrets: readonly string[]): Record<string, unknown> {
   if (!data || secrets.length === 0) return data ?? {};
   return JSON.parse(maskSecrets(JSON.stringify(data), secrets.map((s) => JSON.stringify(s).slice(1, -1)))) as Record<string, unknown>;
@@ -256,11 +264,19 @@ export async function runStep(ctx: StepContext, stepNumber: number, actor: Actor
   }
 
   let status: StepRunResult['status'] = 'ok';
+  let stopped: OpsbookStopped | undefined;
   for (const c of commands) {
     if (!c.runnable) {
       entries.push(await recordEntry(ctx, { ...base(c, ctx.clock.now()), status: 'not_runnable', data: { why: c.why ?? '' } }));
       if (!c.skip) status = 'partial';
       continue;
+    }
+    // opsbook began a clean stop: what runs may finish, nothing more starts.
+    const stopping = ctx.stopping?.();
+    if (stopping !== undefined) {
+      stopped = new OpsbookStopped(stopping);
+      status = 'interrupted';
+      break;
     }
     if (options.signal.aborted || (await ctx.isCancelled())) {
       status = 'cancelled';
@@ -286,15 +302,19 @@ export async function runStep(ctx: StepContext, stepNumber: number, actor: Actor
       await progress.stop();
     }
     if (outcome.status === 'timeout') outcome = { ...outcome, stderr: `${outcome.stderr}${outcome.stderr && !outcome.stderr.endsWith('\n') ? '\n' : ''}${timedOut(plan.timeoutMs)}\n` };
+    // Stopped by opsbook's clean stop (not by a person's cancel): recorded interrupted, saying why.
+    const stop = outcome.status === 'cancelled' ? stoppedBy(options.signal) : undefined;
+    if (stop) outcome = { ...outcome, stderr: `${outcome.stderr}${outcome.stderr && !outcome.stderr.endsWith('\n') ? '\n' : ''}${stoppedText(stop)}\n` };
+    const entryStatus: EntryStatus = stop ? 'interrupted' : outcome.status;
     const ended: EntryInput = {
       ...base(c, started),
       durationMs: ctx.clock.now() - started,
-      status: outcome.status,
+      status: entryStatus,
       exitCode: outcome.exitCode,
       approval: decision.approval,
       stdout: maskSecrets(outcome.stdout, secrets),
       stderr: maskSecrets(outcome.stderr, secrets),
-      data: maskData(outcome.data, secrets),
+      data: { ...maskData(outcome.data, secrets), ...(stop ? { reason: stop.reason } : {}) },
     };
     const entry = await completeEntry(
       ctx,
@@ -303,9 +323,9 @@ export async function runStep(ctx: StepContext, stepNumber: number, actor: Actor
       () => ({
         at: ctx.clock.now(),
         actor: actor.name,
-        action: 'execution.command',
+        action: stop ? 'execution.command.interrupted' : 'execution.command',
         subject: `execution:${executionId}`,
-        details: { step: stepNumber, command: c.number, text: c.display, effect: c.effect, status: outcome.status, exitCode: outcome.exitCode, approval: decision.approval.how },
+        details: { step: stepNumber, command: c.number, text: c.display, effect: c.effect, status: entryStatus, exitCode: outcome.exitCode, approval: decision.approval.how, ...(stop ? { reason: stop.reason } : {}) },
       }),
     );
     if (!entry) {
@@ -314,10 +334,15 @@ export async function runStep(ctx: StepContext, stepNumber: number, actor: Actor
       throw lostStep(ctx.claim, `the result of command ${c.number} was kept as a note (${note.id}), not as the step's result, and the rest of the step was not run`);
     }
     entries.push(entry);
+    if (stop) {
+      stopped = stop;
+      status = 'interrupted';
+      break;
+    }
     if (outcome.status !== 'ok') {
       status = outcome.status;
       break;
     }
   }
-  return result(status, entries);
+  return result(status, entries, stopped?.reason);
 }

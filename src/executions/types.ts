@@ -127,9 +127,12 @@ export interface ExecutionSummary {
 export interface StepRunResult {
   executionId: string;
   step: number;
-  /** ok: every command ran and succeeded; partial: some could not run here; otherwise the first thing that stopped it. */
-  status: 'ok' | 'partial' | 'failed' | 'timeout' | 'cancelled' | 'refused' | 'not_runnable';
-  /** Why it was refused or could not run. */
+  /**
+   * ok: every command ran and succeeded; partial: some could not run here; interrupted: opsbook
+   * stopped while it ran (see `reason`); otherwise the first thing that stopped it.
+   */
+  status: 'ok' | 'partial' | 'failed' | 'timeout' | 'cancelled' | 'interrupted' | 'refused' | 'not_runnable';
+  /** Why it was refused, could not run, or was interrupted. */
   reason?: string;
   entries: TranscriptEntry[];
 }

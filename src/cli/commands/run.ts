@@ -78,6 +78,9 @@ async function ask(question: string): Promise<string> {
   }
 }
 
+/** Signals that stop `opsbook run` as Ctrl-C does. */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
 export const registerRun: RegisterCommands = (program: Command, io) => {
   program
     .command('run <procedure>')
@@ -122,8 +125,11 @@ export const registerRun: RegisterCommands = (program: Command, io) => {
         const untrusted = untrustedLine(plan);
         if (untrusted) io.out(untrusted);
         const controller = new AbortController();
+        // Ctrl-C, and a stop from outside (SIGTERM: a CI job's time limit, `kill`; SIGHUP: the terminal
+        // closed): the step running is stopped and the execution cancelled. Left to Node's default,
+        // SIGTERM and SIGHUP ended opsbook at once and the step's process group outlived it.
         const onSigint = (): void => controller.abort();
-        process.once('SIGINT', onSigint);
+        for (const s of STOP_SIGNALS) process.once(s, onSigint);
         let stopped = false;
         /** With --step: whether every step run did all it was asked (a refusal or a step left to tick is not). */
         let allDone = true;
@@ -159,13 +165,13 @@ export const registerRun: RegisterCommands = (program: Command, io) => {
             });
             for (const e of result.entries) for (const line of formatEntry(e)) io.out(line);
             if (result.status !== 'ok') allDone = false;
-            if (result.status === 'failed' || result.status === 'timeout' || result.status === 'cancelled') {
+            if (result.status === 'failed' || result.status === 'timeout' || result.status === 'cancelled' || result.status === 'interrupted') {
               stopped = true;
               break;
             }
           }
         } finally {
-          process.removeListener('SIGINT', onSigint);
+          for (const s of STOP_SIGNALS) process.removeListener(s, onSigint);
         }
         if (controller.signal.aborted) {
           await client.cancel(id);

@@ -12,7 +12,7 @@ export const serverSection = z
       .describe('URL people and links in notifications reach opsbook at; defaults to http://HOST:PORT.'),
     shutdown_timeout: duration({ min: '0s', max: '10m' })
       .prefault('10s')
-      .describe('How long a stopping daemon waits for running work before it exits.'),
+      .describe('How long a stopping daemon waits for running work before it exits; runbook steps still running then are stopped and recorded interrupted.'),
     ingest_queue: z
       .number()
       .int()

@@ -137,7 +137,7 @@ export class CheckResultQueue {
   /**
    * Stopping, in a cluster: each partition lease whose queued results are all evaluated is given
    * back at once, so its checks move to another member now rather than when this one has drained
-   * everything. The singletons lease goes with the rest at the cluster's stop.
+   * everything. The singletons lease was given back when the drain began (ClusterCoordinator.drain).
    */
   releaseDrained(): void {
     const cluster = this.pipeline.daemon.cluster;

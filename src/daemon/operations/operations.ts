@@ -11,7 +11,7 @@ import type { ActionLinkSigner, OutboxWorker } from '../../notify/index.js';
 import type { EscalationDriver } from '../../oncall/index.js';
 import type { Actor } from '../../identity/index.js';
 import { isOpsbookError, type OpsbookError } from '../../lib/errors/index.js';
-import type { ExecutionService } from '../../executions/index.js';
+import type { ExecutionService, StopStepsOptions } from '../../executions/index.js';
 import { appendAudit, namedStoreError, retryAfterSeconds } from '../../store/index.js';
 import { runUnderLease } from '../../cluster/index.js';
 import type { OperationsHost, ReloadOutcome } from './host.js';
@@ -255,6 +255,16 @@ export class Operations {
   }
 
   private intakeStopped: Promise<void> | undefined;
+
+  /** opsbook is forced out (a second signal): the runbook steps running are told to stop now. */
+  abortSteps(why: string): void {
+    this.procedures.abortSteps(why);
+  }
+
+  /** A clean stop's runbook steps: they get until `o.deadline`, then are stopped and recorded interrupted (see Procedures.stopSteps). */
+  stopSteps(o: StopStepsOptions): Promise<number> {
+    return this.procedures.stopSteps(o);
+  }
 
   /**
    * How much longer than the shutdown deadline a stop may take: in a cluster, past the drain bound

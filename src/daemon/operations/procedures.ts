@@ -1,5 +1,5 @@
 import type { OpsConfig } from '../../config/index.js';
-import type { ExecutionService, ProcedureScheduler, UnattendedRun } from '../../executions/index.js';
+import type { ExecutionService, ProcedureScheduler, StopStepsOptions, UnattendedRun } from '../../executions/index.js';
 import type { Runbook } from '../../runbooks/index.js';
 import { clusterProcedureClaims } from '../../cluster/index.js';
 import type { OperationsHost, ReloadOutcome } from './host.js';
@@ -141,6 +141,28 @@ export class Procedures {
     if (holdsSingletons && !this.heldSingletons) void this.scheduler?.catchUp();
     this.heldSingletons = holdsSingletons;
     this.lookNow();
+  }
+
+  /**
+   * opsbook stops cleanly: no runbook step starts here any more; those running get until
+   * `o.deadline` (server.shutdown_timeout), then their commands are stopped (a shell step's process
+   * group: SIGTERM, then SIGKILL) and each is recorded interrupted by this process, saying `o.why`.
+   * Resolves once none runs; answers how many had to be stopped.
+   */
+  async stopSteps(o: StopStepsOptions): Promise<number> {
+    const executions = this.executions;
+    if (!executions) return 0;
+    try {
+      return await executions.stopRunning(o);
+    } catch (err) {
+      this.daemon.logger.error({ err }, 'shutdown: the runbook steps running here could not all be recorded as interrupted; the next opsbook to look marks them');
+      return 0;
+    }
+  }
+
+  /** opsbook is forced out (a second signal): the runbook steps running here are told to stop now (see ExecutionService.abortRunning). */
+  abortSteps(why: string): void {
+    this.executions?.abortRunning(why);
   }
 
   /** Stops scheduling and waits for the runs in flight, those of replaced schedulers included. */

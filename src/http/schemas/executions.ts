@@ -92,7 +92,7 @@ export const outcome = z.object({ state: state.exclude(['running']), reasons: z.
 export const stepRunResult = z.object({
   executionId: z.string(),
   step: z.number().int(),
-  status: z.enum(['ok', 'partial', 'failed', 'timeout', 'cancelled', 'refused', 'not_runnable']),
+  status: z.enum(['ok', 'partial', 'failed', 'timeout', 'cancelled', 'interrupted', 'refused', 'not_runnable']),
   reason: z.string().optional(),
   entries: z.array(transcriptEntry),
 });

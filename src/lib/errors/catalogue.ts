@@ -110,7 +110,7 @@ export const ERROR_CATALOGUE = {
 
   // cli/ and http/
   OPSBOOK_E_LISTEN: { kind: 'unavailable', summary: '`opsbook serve` cannot bind its HTTP port: already in use, not permitted, or no such address.' },
-  OPSBOOK_E_STOPPING: { kind: 'unavailable', summary: 'opsbook is shutting down (a signal arrived during start-up): the part named was not started.' },
+  OPSBOOK_E_STOPPING: { kind: 'unavailable', summary: 'opsbook is shutting down: the part named was not started (a signal arrived during start-up), or the runbook step named was not run.' },
   OPSBOOK_E_USAGE: { kind: 'invalid', summary: 'A command-line flag or argument is missing or malformed.' },
   OPSBOOK_E_INGEST_OVERLOADED: { kind: 'overloaded', summary: 'More alerts are waiting than `server.ingest_queue` allows; retry after the Retry-After seconds.' },
   OPSBOOK_E_REQUEST_TOO_LARGE: { kind: 'invalid', summary: 'A request body is over the route’s limit (1 MB; 32 MB for ingest).' },
