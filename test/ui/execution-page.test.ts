@@ -312,6 +312,24 @@ for (const target of storeTargets('opsbook-execution-page', { migrated: true }))
       expect((await app.daemon.executions!.get(lone)).state).toBe('passed');
     });
 
+    it('lets one of a Finish and a Cancel posted at once end a running execution, and refuses the other', async () => {
+      const d = app.daemon;
+      for (let round = 0; round < 3; round++) {
+        const id = (await d.executions!.start(PROCEDURE, ana, { incidentId })).id;
+        // The incident page's Finish and the execution page's Cancel, pressed by two people at once.
+        const [finish, cancel] = await Promise.all([
+          post('ana', `/incidents/${incidentId}/executions/${id}`, { action: 'finish' }),
+          post('bob', `/executions/${id}`, { action: 'cancel' }),
+        ]);
+        const statuses = [finish.status, cancel.status].sort();
+        expect(statuses, `round ${round}: ${finish.body.slice(0, 200)} | ${cancel.body.slice(0, 200)}`).toEqual([303, 409]);
+        const state = (await d.executions!.get(id)).state;
+        expect(state).toBe(finish.status === 303 ? 'incomplete' : 'cancelled');
+        const endings = (await d.operations!.incidents.timeline(incidentId)).filter((t) => t.data.executionId === id && (t.text.startsWith('cancelled') || t.text.startsWith(`execution ${id}`)));
+        expect(endings.map((t) => t.text), 'one ending on the timeline').toHaveLength(1);
+      }
+    }, 120_000);
+
     it('links the incident timeline’s lines that name an execution to its page', async () => {
       const res = await open('ana', `/incidents/${incidentId}`);
       expect(res.status).toBe(200);
