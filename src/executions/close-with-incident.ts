@@ -1,5 +1,5 @@
 import type { Clock } from '../lib/clock.js';
-import { listExecutionEntries, listExecutionRows, releaseExecutionLocks, updateExecution, type Store } from '../store/index.js';
+import { endRunningExecution, listExecutionEntries, listExecutionRows, releaseExecutionLocks, type Store } from '../store/index.js';
 import { withAudit, type ExecutionLogger } from './audit.js';
 import { storeIncidentLink, type IncidentLink } from './incident-link.js';
 import { computeOutcome } from './outcome.js';
@@ -28,9 +28,7 @@ export async function closeExecutionsOfIncident(deps: CloseDeps, incidentId: str
     const now = deps.clock.now();
     const changed = await withAudit(deps.store, deps.logger, async (trx, audit) => {
       // Only a run still running: a person finishing it at the same moment wins.
-      const r = await trx.updateTable('executions').set({ updated_at: now }).where('id', '=', row.id).where('state', '=', 'running').executeTakeFirst();
-      if (Number(r.numUpdatedRows) === 0) return false;
-      await updateExecution(trx, row.id, { state: outcome.state, finished_at: now, updated_at: now });
+      if (!(await endRunningExecution(trx, row.id, { state: outcome.state, finished_at: now, updated_at: now }))) return false;
       await releaseExecutionLocks(trx, row.id);
       await audit({ at: now, actor: 'system:incident', action: 'execution.finish', subject: `execution:${row.id}`, details: { state: outcome.state, reasons: outcome.reasons, why } });
       return true;

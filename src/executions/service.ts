@@ -8,13 +8,13 @@ import { newId } from '../lib/ids.js';
 import type { Runbook } from '../runbooks/index.js';
 import {
   countExecutionRows,
+  endRunningExecution,
   findExecution,
   findExecutionOutput,
   insertExecution,
   listExecutionEntries,
   listExecutionRows,
   releaseExecutionLocks,
-  updateExecution,
   upsertRecoveryTest,
   type ExecutionListFilter,
   type ExecutionRow,
@@ -183,6 +183,12 @@ export class ExecutionService {
     return JSON.parse(row.plan) as StoredPlan;
   }
 
+  /** The refusal of a change to an execution another request ended after this one read it. */
+  private async notRunning(db: Store['db'], id: string): Promise<OpsbookError> {
+    const row = await findExecution(db, id);
+    return new OpsbookError('OPSBOOK_E_EXECUTION_STATE', `execution ${id} is ${row?.state ?? 'gone'}`);
+  }
+
   private async running(id: string): Promise<{ row: ExecutionRow; stored: StoredPlan }> {
     const row = await this.row(id);
     if (row.state !== 'running') throw new OpsbookError('OPSBOOK_E_EXECUTION_STATE', `execution ${id} is ${row.state}`);
@@ -343,7 +349,7 @@ export class ExecutionService {
     if (row.state !== 'running') throw new OpsbookError('OPSBOOK_E_EXECUTION_STATE', `execution ${id} is ${row.state}`);
     const now = this.deps.clock.now();
     await withAudit(this.deps.store, this.deps.logger, async (trx, audit) => {
-      await updateExecution(trx, id, { state: 'cancelled', finished_at: now, updated_at: now });
+      if (!(await endRunningExecution(trx, id, { state: 'cancelled', finished_at: now, updated_at: now }))) throw await this.notRunning(trx, id);
       await releaseExecutionLocks(trx, id);
       await audit({ at: now, actor: actor.name, action: 'execution.cancel', subject: `execution:${id}`, details: {} });
     });
@@ -363,7 +369,7 @@ export class ExecutionService {
     const recovery = runbook && procedure ? settingsFor(this.deps.config, runbook, procedure)?.settings.recovery_test : undefined;
     const achieved = recovery ? recoveryTime(stored.plan, entries, Number(row.started_at), now, outcome.state === 'passed') : undefined;
     await withAudit(this.deps.store, this.deps.logger, async (trx, audit) => {
-      await updateExecution(trx, id, { state: outcome.state, finished_at: now, updated_at: now });
+      if (!(await endRunningExecution(trx, id, { state: outcome.state, finished_at: now, updated_at: now }))) throw await this.notRunning(trx, id);
       await releaseExecutionLocks(trx, id);
       if (recovery) {
         await upsertRecoveryTest(trx, {

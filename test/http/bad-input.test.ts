@@ -306,7 +306,7 @@ for (const storeName of ['sqlite', 'postgres'] as const) {
     function existingFor(url: string, param: string): string | undefined {
       if (param === 'id' && url.startsWith('/api/incidents/')) return existing.incident;
       if (param === 'id' && url.startsWith('/incidents/')) return existing.incident;
-      if (param === 'id' && url.startsWith('/api/executions/')) return existing.execution;
+      if (param === 'id' && (url.startsWith('/api/executions/') || url.startsWith('/executions/'))) return existing.execution;
       if (param === 'step') return '1';
       if (param === 'id' && (url.startsWith('/api/silences/') || url.startsWith('/api/v2/silence/') || url.startsWith('/maintenance/silences/'))) return existing.silence;
       if (param === 'id' && url.startsWith('/api/checks/')) return 'web-backup';

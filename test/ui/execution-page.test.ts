@@ -4,12 +4,16 @@
  * outputs (escaped, a long one cut with a note and its whole text a link away), an incident's
  * execution older than the newest 100 the incident page shows opens from the path its note starts,
  * an unknown id is the UI's 404 page, and a person of another team reads what the list shows them.
+ * A running execution's page has Finish and Cancel for whoever may write its service (with or without
+ * an incident); a viewer, a person of another team that restricts writes, and a finished execution
+ * get no buttons, and a post anyway is refused with a clear error. The incident timeline's lines
+ * that name an execution link to its page.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setUserPassword, webAuthFor } from '../../src/http/sessions/index.js';
 import { postgresUp } from '../support/services.js';
 import { storeTargets } from '../support/store-targets.js';
-import { listenOnLoopback, startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
+import { apiTokens, listenOnLoopback, startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
 import { form, PASSWORD, signIn, TEST_COST, type SignedIn } from './support.js';
 
 const pgAvailable = await postgresUp();
@@ -55,7 +59,7 @@ for (const target of storeTargets('opsbook-execution-page', { migrated: true }))
     let app: DaemonApp;
     let base: string;
     let cleanup: (() => Promise<void>) | undefined;
-    const sessions = {} as Record<'ana' | 'bob' | 'cy', SignedIn>;
+    const sessions = {} as Record<'ana' | 'bob' | 'cy' | 'vi', SignedIn>;
     let lone: string;
     let oldest: string;
     let incidentId: string;
@@ -70,7 +74,7 @@ for (const target of storeTargets('opsbook-execution-page', { migrated: true }))
           'runbooks/orders.md': RUNBOOK,
           'ops.yaml':
             `storage:\n  url: "${opened.url}"\n` +
-            'users:\n  - { name: ana, role: admin }\n  - { name: bob, role: responder }\n  - { name: cy, role: responder }\n' +
+            'users:\n  - { name: ana, role: admin }\n  - { name: bob, role: responder }\n  - { name: cy, role: responder }\n  - { name: vi, role: viewer }\n' +
             'services:\n  - { id: orders, shell: { allow: [printf, seq, touch], cwd: . } }\n  - { id: pay, shell: { allow: [printf, seq] } }\n  - { id: search }\n' +
             'runbooks: [runbooks/*.md]\n' +
             'teams:\n  - { id: payments, members: [cy], services: [pay], restrict_writes: true }\n  - { id: search, members: [bob], services: [search] }\n',
@@ -78,7 +82,7 @@ for (const target of storeTargets('opsbook-execution-page', { migrated: true }))
         { beforeServer: (daemon) => webAuthFor(daemon) },
       );
       const d = app.daemon;
-      for (const name of ['ana', 'bob', 'cy'] as const) {
+      for (const name of ['ana', 'bob', 'cy', 'vi'] as const) {
         await setUserPassword({ store: d.store, clock: d.clock, users: d.config.users }, { name: 'ana', role: 'admin', via: 'cli' }, name, PASSWORD, TEST_COST);
         sessions[name] = await signIn(app.app, name);
       }
@@ -231,5 +235,111 @@ for (const target of storeTargets('opsbook-execution-page', { migrated: true }))
       expect(res.statusCode).toBe(303);
       expect((await d.executions!.get(running)).state).not.toBe('running');
     }, 120_000);
+
+    /** A form post over loopback with `who`'s session cookie and CSRF token; redirects are not followed. */
+    const post = async (who: keyof typeof sessions, url: string, fields: Record<string, string>) => {
+      const res = await fetch(`${base}${url}`, {
+        method: 'POST',
+        headers: { cookie: sessions[who].cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ _csrf: sessions[who].csrf, ...fields }).toString(),
+        redirect: 'manual',
+      });
+      return { status: res.status, location: res.headers.get('location') ?? '', body: await res.text() };
+    };
+    /** The Finish and Cancel form of an execution's page, when it has one: where it posts. */
+    const controls = (body: string): string | undefined => /<form class="exec-controls" method="post" action="([^"]+)">/.exec(body)?.[1];
+
+    it('finishes and cancels an execution without an incident from its own page', async () => {
+      const svc = app.daemon.executions!;
+      for (const [action, expected] of [['finish', 'incomplete'], ['cancel', 'cancelled']] as const) {
+        // bob's team owns no service of orders: he may change it, as on an incident page.
+        const id = (await svc.start(PROCEDURE, ana, { service: 'orders' })).id;
+        expect((await svc.runStep(id, 1, ana)).status).toBe('ok');
+        const before = await open('bob', `/executions/${id}`);
+        expect(before.status).toBe(200);
+        const target = controls(before.body);
+        expect(target, 'the page has Finish and Cancel').toBe(`/executions/${id}`);
+        expect(before.body).toContain('value="finish">Finish execution</button>');
+        expect(before.body).toContain('value="cancel"');
+        expect(before.body).toContain(`name="_csrf" value="${sessions.bob.csrf}"`);
+        const res = await post('bob', target!, { action });
+        expect(res.status, `${action}: ${res.body.slice(0, 300)}`).toBe(303);
+        expect(res.location).toBe(`/executions/${id}`);
+        expect((await svc.get(id)).state).toBe(expected);
+        const after = await open('bob', res.location);
+        expect(after.body).toContain(`data-execution-state="${expected}"`);
+        expect(controls(after.body), 'a finished execution has no buttons').toBeUndefined();
+      }
+    }, 120_000);
+
+    it('gives a viewer and a person of another team that restricts writes no buttons, and refuses their posts', async () => {
+      const svc = app.daemon.executions!;
+      const orders = (await svc.start(PROCEDURE, ana, { service: 'orders' })).id;
+      const viewerPage = await open('vi', `/executions/${orders}`);
+      expect(viewerPage.status).toBe(200);
+      expect(controls(viewerPage.body)).toBeUndefined();
+      expect((await post('vi', `/executions/${orders}`, { action: 'finish' })).status).toBe(403);
+      // payExec belongs to the payments team, which restricts writes to its members.
+      expect(controls((await open('bob', `/executions/${payExec}`)).body)).toBeUndefined();
+      for (const action of ['finish', 'cancel']) {
+        const res = await post('bob', `/executions/${payExec}`, { action });
+        expect(res.status, action).toBe(403);
+        expect(res.body).toContain('restricts changes to its members');
+      }
+      expect((await svc.get(payExec)).state).toBe('running');
+      expect((await svc.get(orders)).state).toBe('running');
+      // cy, of the payments team, has the buttons; an action that is neither is refused naming the field.
+      expect(controls((await open('cy', `/executions/${payExec}`)).body)).toBe(`/executions/${payExec}`);
+      const neither = await post('cy', `/executions/${payExec}`, { action: 'pause' });
+      expect(neither.status).toBe(400);
+      expect(neither.body).toContain('choose Finish or Cancel');
+      await svc.cancel(orders, ana);
+    }, 120_000);
+
+    it('refuses to finish or cancel a finished execution with the error the API gives', async () => {
+      expect(controls((await open('ana', `/executions/${lone}`)).body)).toBeUndefined();
+      const token = (await apiTokens(app.daemon, 'ana', ['ana'])).ana!;
+      for (const action of ['finish', 'cancel']) {
+        const res = await post('ana', `/executions/${lone}`, { action });
+        expect(res.status, action).toBe(409);
+        const api = await fetch(`${base}/api/executions/${lone}/${action}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
+        expect(api.status).toBe(409);
+        const message = ((await api.json()) as { error: { message: string } }).error.message;
+        expect(message).toBe(`execution ${lone} is passed`);
+        expect(res.body).toContain(message);
+      }
+      expect((await post('ana', '/executions/exe_does_not_exist', { action: 'finish' })).status).toBe(404);
+      expect((await app.daemon.executions!.get(lone)).state).toBe('passed');
+    });
+
+    it('lets one of a Finish and a Cancel posted at once end a running execution, and refuses the other', async () => {
+      const d = app.daemon;
+      for (let round = 0; round < 3; round++) {
+        const id = (await d.executions!.start(PROCEDURE, ana, { incidentId })).id;
+        // The incident page's Finish and the execution page's Cancel, pressed by two people at once.
+        const [finish, cancel] = await Promise.all([
+          post('ana', `/incidents/${incidentId}/executions/${id}`, { action: 'finish' }),
+          post('bob', `/executions/${id}`, { action: 'cancel' }),
+        ]);
+        const statuses = [finish.status, cancel.status].sort();
+        expect(statuses, `round ${round}: ${finish.body.slice(0, 200)} | ${cancel.body.slice(0, 200)}`).toEqual([303, 409]);
+        const state = (await d.executions!.get(id)).state;
+        expect(state).toBe(finish.status === 303 ? 'incomplete' : 'cancelled');
+        const endings = (await d.operations!.incidents.timeline(incidentId)).filter((t) => t.data.executionId === id && (t.text.startsWith('cancelled') || t.text.startsWith(`execution ${id}`)));
+        expect(endings.map((t) => t.text), 'one ending on the timeline').toHaveLength(1);
+      }
+    }, 120_000);
+
+    it('links the incident timeline’s lines that name an execution to its page', async () => {
+      const res = await open('ana', `/incidents/${incidentId}`);
+      expect(res.status).toBe(200);
+      const timeline = res.body.slice(res.body.indexOf('id="h-timeline"'), res.body.indexOf('</section>', res.body.indexOf('id="h-timeline"')));
+      // Started as, and finished: the oldest execution, which the executions panel no longer shows.
+      expect(timeline).toContain(`as execution <a href="/executions/${oldest}">${oldest}</a>`);
+      expect(timeline).toContain(`execution <a href="/executions/${oldest}">${oldest}</a> of ${PROCEDURE}`);
+      const linked = await open('ana', `/executions/${oldest}`);
+      expect(linked.status).toBe(200);
+      expect(linked.body).toContain(`<code>${oldest}</code>`);
+    });
   });
 }

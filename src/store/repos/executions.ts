@@ -23,6 +23,15 @@ export async function updateExecution(db: Db, id: string, patch: Partial<Omit<Ex
   await db.updateTable('executions').set(patch).where('id', '=', id).execute();
 }
 
+/**
+ * Ends a running execution (its state, when it finished); false when it is no longer running. The
+ * condition is part of the update, so of two people ending it at once exactly one does.
+ */
+export async function endRunningExecution(db: Db, id: string, patch: Pick<ExecutionRow, 'state' | 'finished_at' | 'updated_at'>): Promise<boolean> {
+  const r = await db.updateTable('executions').set(patch).where('id', '=', id).where('state', '=', 'running').executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
 export async function findExecution(db: Db, id: string): Promise<ExecutionRow | undefined> {
   return db.selectFrom('executions').selectAll().where('id', '=', id).executeTakeFirst();
 }

@@ -8,9 +8,11 @@ import { executionsFor } from '../data/executions.js';
 import { incidentReader } from '../data/incidents.js';
 import { html, type Html } from '../html.js';
 import { page } from '../layout.js';
+import { mayWriteFor } from '../../../identity/index.js';
 import type { UiContext, UiResult, UiRoute } from '../route.js';
-import { transcriptList } from '../transcript.js';
+import { executionPath, transcriptList } from '../transcript.js';
 import { findProcedureIn } from './procedure-ref.js';
+import { executionControls, finishOrCancel } from './executions.js';
 
 type Execution = ExecutionSummary & { plan: Plan };
 
@@ -77,12 +79,15 @@ async function executionPage(ctx: UiContext): Promise<UiResult> {
   const entries = await (await executionsFor(daemon)).transcript(e.id);
   const numbers = new Set(e.plan.steps.map((s) => s.number));
   const others = entries.filter((t) => !numbers.has(t.step));
+  // The incident page's rule: a team that restricts writes shows the buttons only to its members (and admins).
+  const canChange = e.state === 'running' && ctx.actor!.role !== 'viewer' && mayWriteFor(daemon.config.teams, ctx.actor!, e.service ?? undefined).ok;
   return page(daemon, {
     title: e.title,
     session,
     nav: 'executions',
     body: html`<div class="card execution-head">
 ${facts(daemon, e, await incidentLink(daemon, e.incidentId))}
+${canChange ? executionControls(executionPath(e.id), session) : ''}
 </div>
 <section class="card" aria-labelledby="h-steps"><h2 id="h-steps">Steps</h2>
 <ol class="exec-steps">${e.plan.steps.map((s) => stepItem(s, entries.filter((t) => t.step === s.number)))}</ol>
@@ -109,6 +114,14 @@ async function entryOutput(ctx: UiContext): Promise<UiResult> {
   return undefined;
 }
 
+/** Finish or Cancel from the execution's page, whatever incident it belongs to, or none. */
+async function postExecution(ctx: UiContext): Promise<UiResult> {
+  const svc = await executionsFor(ctx.daemon);
+  const execution = await svc.get(ctx.params.id ?? '');
+  await finishOrCancel(ctx, svc, execution);
+  return { redirect: executionPath(execution.id) };
+}
+
 export function executionPageRoutes(): UiRoute[] {
   return [
     {
@@ -117,6 +130,13 @@ export function executionPageRoutes(): UiRoute[] {
       access: 'viewer',
       summary: 'One runbook execution as its transcript: procedure, incident, who started it, state, every step with the command as run, who ran it, how it ended, its duration and output.',
       handler: executionPage,
+    },
+    {
+      method: 'POST',
+      url: '/executions/:id',
+      access: 'responder',
+      summary: 'Finish or cancel one runbook execution, with or without an incident (form).',
+      handler: postExecution,
     },
     {
       method: 'GET',

@@ -101,6 +101,24 @@ async function postRun(ctx: UiContext): Promise<UiResult> {
   return { redirect: await executionPlace(svc, incidentId, id) };
 }
 
+/** Finish and Cancel of a running execution, posting to `action` (the incident page's route, or the execution page's). */
+export function executionControls(action: string, session: Session | undefined): Html {
+  return html`<form class="exec-controls" method="post" action="${action}">${csrfField(session)}
+<button type="submit" name="action" value="finish">Finish execution</button> <button type="submit" name="action" value="cancel" class="btn-cancel">Cancel execution</button></form>`;
+}
+
+/**
+ * Finishes or cancels the execution as the form's `action` says, once the actor may write its
+ * service (a team that restricts writes lets only its members and admins).
+ */
+export async function finishOrCancel(ctx: UiContext, svc: ExecutionService, execution: { id: string; service: string | null }): Promise<void> {
+  const { daemon, request, form, actor } = ctx;
+  await enforceTeamWrite(daemon, request, actor!, execution.service ?? undefined);
+  if (form.action === 'cancel') await svc.cancel(execution.id, actor!);
+  else if (form.action === 'finish') await svc.finish(execution.id, actor!);
+  else throw new OpsbookError('OPSBOOK_E_USAGE', 'choose Finish or Cancel', { location: { path: 'action' } });
+}
+
 /** How many executions the incident page shows with their transcripts; the older ones are a link away. */
 export const PANEL_EXECUTIONS = 100;
 
@@ -126,10 +144,7 @@ export async function executionPanel(daemon: Daemon, incidentId: string, control
     const entries = await svc.transcript(e.id);
     parts.push(html`<article class="execution" id="exec-${e.id}" aria-label="Execution ${e.id}">
 <h3><a href="${executionPath(e.id)}">${e.title}</a> <span class="muted">${e.procedure} · <span data-execution-state="${e.state}">${e.state}</span> · started by ${e.startedBy} ${when(e.startedAt)}</span></h3>
-${controls && e.state === 'running'
-  ? html`<form class="exec-controls" method="post" action="/incidents/${encodeURIComponent(incidentId)}/executions/${encodeURIComponent(e.id)}">${csrfField(controls.session)}
-<button type="submit" name="action" value="finish">Finish execution</button> <button type="submit" name="action" value="cancel" class="btn-cancel">Cancel execution</button></form>`
-  : ''}
+${controls && e.state === 'running' ? executionControls(`/incidents/${encodeURIComponent(incidentId)}/executions/${encodeURIComponent(e.id)}`, controls.session) : ''}
 ${transcriptList(entries)}
 </article>`);
   }
@@ -159,16 +174,14 @@ export function executionRoutes(): UiRoute[] {
       url: '/incidents/:id/executions/:execution',
       access: 'responder',
       summary: 'Finish or cancel one of the incident’s runbook executions (form).',
-      handler: async ({ daemon, params, form, actor, request }) => {
+      handler: async (ctx) => {
+        const { daemon, params } = ctx;
         const svc = await executionsFor(daemon);
         const id = params.execution ?? '';
         const execution = await svc.get(id);
         // The address names the incident: an execution of another (or of none) is not found there.
         if (execution.incidentId !== params.id) throw new OpsbookError('OPSBOOK_E_EXECUTION_NOT_FOUND', `${id} is not an execution of incident ${params.id ?? ''}`);
-        await enforceTeamWrite(daemon, request, actor!, execution.service ?? undefined);
-        if (form.action === 'cancel') await svc.cancel(id, actor!);
-        else if (form.action === 'finish') await svc.finish(id, actor!);
-        else throw new OpsbookError('OPSBOOK_E_USAGE', 'choose Finish or Cancel', { location: { path: 'action' } });
+        await finishOrCancel(ctx, svc, execution);
         return { redirect: await executionPlace(svc, params.id ?? '', id) };
       },
     },

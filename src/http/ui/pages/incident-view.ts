@@ -4,6 +4,7 @@ import { duration, severityBadge, when, whenSecond } from '../components.js';
 import { incidentReader } from '../data/incidents.js';
 import { html, type Html } from '../html.js';
 import { csrfField } from '../layout.js';
+import { executionPath } from '../transcript.js';
 import type { Session } from '../../sessions/index.js';
 import { runbookViewPath } from '../../../runbooks/index.js';
 import { describeRecipients, upcomingPage, type UpcomingPage } from '../../../oncall/index.js';
@@ -143,12 +144,21 @@ function collapse(entries: TimelineEntry[]): Array<{ entry: TimelineEntry; more:
   return out;
 }
 
+/** A timeline line's text, the execution it names (its `data.executionId`) a link to that execution's page. */
+function timelineText(e: TimelineEntry): Html {
+  const id = e.data.executionId;
+  if (typeof id !== 'string' || id === '' || !e.text.includes(id)) return html`${e.text}`;
+  const link = html`<a href="${executionPath(id)}">${id}</a>`;
+  const parts = e.text.split(id);
+  return html`${parts.map((p, i) => (i === 0 ? html`${p}` : html`${link}${p}`))}`;
+}
+
 export async function timelinePanel(daemon: Daemon, incidentId: string): Promise<Html> {
   const timeline = await incidentReader(daemon).timeline(incidentId);
   return html`<section class="card timeline-panel" aria-labelledby="h-timeline" data-live="incidenttimeline:${incidentId}" tabindex="0">
 <h2 id="h-timeline">Timeline</h2>
-<ol class="timeline" reversed>${collapse(timeline).reverse().map(({ entry: e, more }) => html`<li class="tl tl-${e.kind}${e.data.event === RESPONSE_TARGET_MISSED ? ' tl-missed' : ''}">${whenSecond(e.at)} <span class="tl-kind">${e.kind}</span> <span class="tl-actor">${e.actor}</span> — ${e.text}${more.length
-    ? html`<details><summary>${more.length} more like it, the last ${whenSecond(more.at(-1)!.at)}</summary><ul>${more.map((m) => html`<li>${whenSecond(m.at)} ${m.text}</li>`)}</ul></details>`
+<ol class="timeline" reversed>${collapse(timeline).reverse().map(({ entry: e, more }) => html`<li class="tl tl-${e.kind}${e.data.event === RESPONSE_TARGET_MISSED ? ' tl-missed' : ''}">${whenSecond(e.at)} <span class="tl-kind">${e.kind}</span> <span class="tl-actor">${e.actor}</span> — ${timelineText(e)}${more.length
+    ? html`<details><summary>${more.length} more like it, the last ${whenSecond(more.at(-1)!.at)}</summary><ul>${more.map((m) => html`<li>${whenSecond(m.at)} ${timelineText(m)}</li>`)}</ul></details>`
     : ''}</li>`)}</ol>
 </section>`;
 }
