@@ -18,6 +18,7 @@
 export * from './types.js';
 export { IncidentService, CHANGE_LOOKBACK_MS, type ChangeInput, type EscalationLine, type IncidentConfig, type ManualIncidentInput } from './service.js';
 export type { SilenceInput } from './silences.js';
+export { validateSilence } from './silences.js';
 export { incidentFromRow, silenceFromRow } from './rows.js';
 export { INCIDENT_WRITE_LOCK, type ReleasedPages } from './engine-core.js';
 export { ALLOWED_TRANSITIONS, canTransition } from './lifecycle.js';

@@ -41,7 +41,7 @@ export class SilenceBook {
   /** Stores a runtime silence through `db` (a caller's transaction, so its audit entry commits with it). */
   async create(input: SilenceInput, actor: Actor, db: Kysely<Database> = this.store.db): Promise<Silence> {
     const now = this.clock.now();
-    validate(input, now);
+    validateSilence(input, now);
     const silence: Silence = {
       id: newId('sil', now),
       matchers: input.matchers.map((m) => ({ label: m.label, op: m.op, value: m.value })),
@@ -75,7 +75,8 @@ export class SilenceBook {
   }
 }
 
-function validate(input: SilenceInput, now: number): void {
+/** Throws OPSBOOK_E_SILENCE_INVALID, with the field, when the input cannot make a silence at `now`. */
+export function validateSilence(input: SilenceInput, now: number): void {
   const fail = (path: string, message: string): never => {
     throw new OpsbookError('OPSBOOK_E_SILENCE_INVALID', message, { location: { path } });
   };

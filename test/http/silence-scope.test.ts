@@ -75,4 +75,13 @@ describe('POST /api/v2/silences (Alertmanager)', () => {
     expect(all.status, JSON.stringify(all.json)).toBe(400);
     expect(all.json.error).toMatchObject({ code: 'OPSBOOK_E_SILENCE_INVALID', path: 'body.matchers' });
   });
+
+  it('keeps the silence a refused replacement names', async () => {
+    const kept = await am([{ name: 'service', value: 'web', isRegex: false, isEqual: true }]);
+    expect(kept.status).toBe(200);
+    const id = kept.json.silenceID as string;
+    const r = await call('POST', '/api/v2/silences', { id, matchers: [{ name: 'service', value: '', isRegex: false, isEqual: true }], startsAt: new Date(daemon.clock.now()).toISOString(), endsAt: new Date(hour()).toISOString(), createdBy: 'ana', comment: 'quiet' });
+    expect(r.status).toBe(400);
+    expect((await call('GET', `/api/v2/silence/${id}`)).json.status).toEqual({ state: 'active' });
+  });
 });
