@@ -114,3 +114,40 @@ rules:
     ]);
   });
 });
+
+describe('what a window or silence in ops.yaml takes in', () => {
+  it('refuses an empty value for = and !=, a silence every unlabelled incident passes, and an unnarrowed window', async () => {
+    const r = await load('scope.yaml', `
+services:
+  - { id: api }
+maintenance:
+  - { id: everything, start: "2026-03-10T02:00", end: "2026-03-10T03:00" }
+  - { id: empty, start: "2026-03-10T02:00", end: "2026-03-10T03:00", services: [api], matchers: [{ label: team, value: "" }] }
+  - { id: loose, start: "2026-03-10T02:00", end: "2026-03-10T03:00", matchers: [{ label: service, op: "!=", value: db }] }
+  - { id: both, start: "2026-03-10T02:00", end: "2026-03-10T03:00", services: [api], all_incidents: true }
+silences:
+  - { id: s1, matchers: [{ label: check, value: "" }], starts: "2026-03-04T00:00:00Z", ends: "2026-03-05T00:00:00Z", created_by: ana, comment: flaky }
+  - { id: s2, matchers: [{ label: check, op: "=~", value: ".*" }], starts: "2026-03-04T00:00:00Z", ends: "2026-03-05T00:00:00Z", created_by: ana, comment: flaky }
+`);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.issues.map((i) => [i.path, i.line, i.message.replace(/:.*/, '')])).toEqual([
+      ['maintenance[0]', 5, 'maintenance[0] holds the notifications of every incident'],
+      ['maintenance[1].matchers[0].value', 6, 'value must not be empty'],
+      ['maintenance[2]', 7, 'maintenance[2] holds the notifications of every incident'],
+      ['maintenance[3].all_incidents', 8, 'all_incidents is true, but the window\'s services or matchers narrow it'],
+      ['silences[0].matchers[0].value', 10, 'value must not be empty'],
+      ['silences[1]', 11, 'silences[1] needs at least one matcher an incident without that label fails (such as service="api")'],
+    ]);
+  });
+
+  it('takes a window that says all_incidents, and the explicit absent and present forms', async () => {
+    const r = await load('scope-ok.yaml', `
+maintenance:
+  - { id: everything, start: "2026-03-10T02:00", end: "2026-03-10T03:00", all_incidents: true }
+silences:
+  - { id: s1, matchers: [{ label: check, value: queue }, { label: team, op: "!~", value: ".+" }], starts: "2026-03-04T00:00:00Z", ends: "2026-03-05T00:00:00Z", created_by: ana, comment: flaky }
+`);
+    expect(r.ok && r.config.maintenance.map((w) => w.id)).toEqual(['everything']);
+  });
+});

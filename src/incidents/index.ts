@@ -18,11 +18,13 @@
 export * from './types.js';
 export { IncidentService, CHANGE_LOOKBACK_MS, type ChangeInput, type EscalationLine, type IncidentConfig, type ManualIncidentInput } from './service.js';
 export type { SilenceInput } from './silences.js';
+export { validateSilence } from './silences.js';
 export { incidentFromRow, silenceFromRow } from './rows.js';
 export { INCIDENT_WRITE_LOCK, type ReleasedPages } from './engine-core.js';
 export { ALLOWED_TRANSITIONS, canTransition } from './lifecycle.js';
 export { configuredLadder, DEFAULT_SEVERITIES, SeverityLadder } from './severity.js';
 export { addBusinessTime, DEFAULT_BUSINESS_HOURS, isBusinessTime, nextBusinessDayStart, responseDueAt } from './business-hours.js';
 export { activeOccurrence, findSuppression, occurrenceWithin, matcherMatches, matchersMatch } from './suppression.js';
+export { emptyValueProblem, matchAllProblem, narrows } from './matcher-scope.js';
 export { recordedResponseMisses, responseMissedLine, responseMisses, escalationStart, responseClockStart, responseTargetText, RESPONSE_TARGET_MISSED } from './response-target.js';
 export { renderReview, type ReviewAnswer, type ReviewInput, type ReviewStep, type ReviewTemplateSection } from './review.js';

@@ -247,7 +247,7 @@ describe('maintenance windows and silences', () => {
   });
 
   it('a cron window in a time zone covers Sunday 02:00–02:30 Berlin time only', async () => {
-    const maintenance = maintenanceSection.parse([{ id: 'weekly', cron: '0 2 * * 0', duration: '30m', time_zone: 'Europe/Berlin' }]);
+    const maintenance = maintenanceSection.parse([{ id: 'weekly', cron: '0 2 * * 0', duration: '30m', time_zone: 'Europe/Berlin', all_incidents: true }]);
     const svc = await service({ maintenance });
     // Sunday 2026-03-08 02:10 in Berlin is 01:10 UTC (CET, +01:00).
     expect(await svc.suppressionFor({ service: 'api' }, Date.parse('2026-03-08T01:10:00Z'))).toMatchObject({ id: 'weekly', until: Date.parse('2026-03-08T01:30:00Z') });
@@ -278,7 +278,7 @@ describe('maintenance windows and silences', () => {
   });
 
   it('an incident resolved during the window has nothing sent at its end', async () => {
-    const maintenance = maintenanceSection.parse([{ id: 'mw', start: '2026-03-04T09:00:00Z', end: '2026-03-04T12:00:00Z' }]);
+    const maintenance = maintenanceSection.parse([{ id: 'mw', start: '2026-03-04T09:00:00Z', end: '2026-03-04T12:00:00Z', all_incidents: true }]);
     const svc = await service({ maintenance });
     const r = (await svc.onAlert(alert('firing', 'check:api-health', api, T0)))!;
     const resolved = (await svc.onAlert(alert('resolved', 'check:api-health', api, T0 + MINUTE)))!;
@@ -288,7 +288,7 @@ describe('maintenance windows and silences', () => {
   });
 
   it('an incident acknowledged during the window has its held page dropped then, and nothing sent at its end', async () => {
-    const maintenance = maintenanceSection.parse([{ id: 'mw', start: '2026-03-04T09:00:00Z', end: '2026-03-04T12:00:00Z' }]);
+    const maintenance = maintenanceSection.parse([{ id: 'mw', start: '2026-03-04T09:00:00Z', end: '2026-03-04T12:00:00Z', all_incidents: true }]);
     const svc = await service({ maintenance });
     const r = (await svc.onAlert(alert('firing', 'check:api-health', api, T0)))!;
     const acked = await svc.acknowledge(r.incident.id, ana);
@@ -299,7 +299,7 @@ describe('maintenance windows and silences', () => {
   });
 
   it('an answered incident still holding its page (written before answers dropped it) is not paged at the window\'s end', async () => {
-    const maintenance = maintenanceSection.parse([{ id: 'mw', start: '2026-03-04T09:00:00Z', end: '2026-03-04T12:00:00Z' }]);
+    const maintenance = maintenanceSection.parse([{ id: 'mw', start: '2026-03-04T09:00:00Z', end: '2026-03-04T12:00:00Z', all_incidents: true }]);
     const svc = await service({ maintenance });
     const r = (await svc.onAlert(alert('firing', 'check:api-health', api, T0)))!;
     await store.db.updateTable('incidents').set({ state: 'investigating' }).where('id', '=', r.incident.id).execute();

@@ -5,6 +5,7 @@ import { newId } from '../lib/ids.js';
 import { patternProblem } from '../lib/pattern.js';
 import { expireSilence, findSilence, insertSilence, listLiveSilences, type Database, type Store } from '../store/index.js';
 import type { Kysely, Transaction } from 'kysely';
+import { emptyValueProblem, matchAllProblem } from './matcher-scope.js';
 import { silenceFromRow } from './rows.js';
 import type { Matcher, OnEnd, Silence } from './types.js';
 
@@ -40,7 +41,7 @@ export class SilenceBook {
   /** Stores a runtime silence through `db` (a caller's transaction, so its audit entry commits with it). */
   async create(input: SilenceInput, actor: Actor, db: Kysely<Database> = this.store.db): Promise<Silence> {
     const now = this.clock.now();
-    validate(input, now);
+    validateSilence(input, now);
     const silence: Silence = {
       id: newId('sil', now),
       matchers: input.matchers.map((m) => ({ label: m.label, op: m.op, value: m.value })),
@@ -74,11 +75,11 @@ export class SilenceBook {
   }
 }
 
-function validate(input: SilenceInput, now: number): void {
+/** Throws OPSBOOK_E_SILENCE_INVALID, with the field, when the input cannot make a silence at `now`. */
+export function validateSilence(input: SilenceInput, now: number): void {
   const fail = (path: string, message: string): never => {
     throw new OpsbookError('OPSBOOK_E_SILENCE_INVALID', message, { location: { path } });
   };
-  if (input.matchers.length === 0) fail('matchers', 'a silence needs at least one matcher (an empty one would silence everything)');
   input.matchers.forEach((m, i) => {
     if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(m.label)) fail(`matchers[${i}].label`, `"${m.label}" is not a label name`);
     if (!OPS.has(m.op)) fail(`matchers[${i}].op`, `"${m.op}" is not one of =, !=, =~, !~`);
@@ -86,7 +87,11 @@ function validate(input: SilenceInput, now: number): void {
       const problem = patternProblem(m.value);
       if (problem) fail(`matchers[${i}].value`, `is not a regular expression opsbook can match in linear time: ${problem}`);
     }
+    const empty = emptyValueProblem(m);
+    if (empty) fail(`matchers[${i}].value`, empty);
   });
+  const all = matchAllProblem(input.matchers);
+  if (all) fail('matchers', `a silence ${all}`);
   if (input.startsAt !== undefined && !isInstant(input.startsAt)) fail('startsAt', `${input.startsAt} is not an instant in epoch ms between 1970 and the year 9999`);
   if (!isInstant(input.endsAt)) fail('endsAt', `${input.endsAt} is not an instant in epoch ms between 1970 and the year 9999`);
   const starts = input.startsAt ?? now;

@@ -17,7 +17,7 @@ for (const onEnd of ['drop'] as const) {
   describe(`an incident whose held page a window dropped (on_end: ${onEnd})`, () => {
     const daemon = simulatedDaemon(undefined, 'dropped-held-page', (_url, t0) =>
       `channels:\n${refusedWebhookChannel()}${oneStepPolicy()}` +
-      `maintenance:\n  - { id: upgrade, start: "${minuteIso(t0)}", end: "${minuteIso(t0 + WINDOW)}", on_end: ${onEnd} }\n`,
+      `maintenance:\n  - { id: upgrade, start: "${minuteIso(t0)}", end: "${minuteIso(t0 + WINDOW)}", all_incidents: true, on_end: ${onEnd} }\n`,
     );
     const { ops, runFor } = daemon;
 

@@ -23,7 +23,7 @@ export function minuteIso(ms: number): string {
 
 /** A `maintenance:` window `id` from `start` to `end` (epoch ms, to the minute). */
 export function maintenanceWindow(id: string, start: number, end: number): string {
-  return `maintenance:\n  - { id: ${id}, start: "${minuteIso(start)}", end: "${minuteIso(end)}" }\n`;
+  return `maintenance:\n  - { id: ${id}, start: "${minuteIso(start)}", end: "${minuteIso(end)}", all_incidents: true }\n`;
 }
 
 /** An `escalation_policies:` of one policy, `default`, of one step paging `channel` every `timeout`. */

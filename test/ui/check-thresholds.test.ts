@@ -78,6 +78,14 @@ describe('a check judged by thresholds', () => {
     expect(rows).toEqual([['2026-06-01 10:20 UTC', '2026-06-01 10:30 UTC', '10m', '10', 'critical: [VALUE] &gt; 1000']]);
   });
 
+  it('names its critical spell on the state chart as down or critical, not an outage', async () => {
+    const body = await get('/checks/queue');
+    const chart = /<svg viewBox="0 0 600 180" role="img" aria-label="State and latency, last 24 hours: ([^"]*)">([\s\S]*?)<\/svg>\s*<figcaption>([\s\S]*?)<\/figcaption>/.exec(body);
+    expect(chart?.[1]).toBe('40 runs, 1 down or critical spell totalling 10m, 0 incidents; the tables below have the details');
+    expect(chart?.[2]).toContain('<title>Down or critical 10:20–10:30 UTC (10m, 10 runs)');
+    expect(chart?.[3]).toContain('<span class="legend legend-outage">down or critical</span>');
+  });
+
   it('reads its share within thresholds, so labelled, in the check lists', async () => {
     for (const url of ['/', '/checks']) {
       const row = new RegExp('<tr data-live="check:queue"[\\s\\S]*?</tr>').exec(await get(url))?.[0] ?? '';

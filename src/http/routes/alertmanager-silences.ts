@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Daemon } from '../../daemon/index.js';
-import { matcherMatches, silenceFromRow, type Matcher, type Silence } from '../../incidents/index.js';
+import { matcherMatches, silenceFromRow, validateSilence, type Matcher, type Silence } from '../../incidents/index.js';
 import { OpsbookError } from '../../lib/errors/index.js';
 import { findSilence } from '../../store/index.js';
 import { route, type RouteTable } from '../routes.js';
@@ -96,17 +96,17 @@ export function alertmanagerSilenceRoutes(daemon: Daemon): RouteTable {
       handler: async ({ body, actor, request }) => {
         const matchers = body.matchers.map((m) => ({ label: m.name, op: toOp(m), value: m.value }));
         await enforceSilenceWrite(daemon, request, actor!, matchers);
+        const startsAt = Math.max(Date.parse(body.startsAt), daemon.clock.now());
+        const comment = body.createdBy === actor!.name ? body.comment : `${body.comment} (author: ${body.createdBy})`;
+        const input = { matchers, startsAt, endsAt: Date.parse(body.endsAt), comment };
         if (body.id) {
           const replaced = await one(body.id);
           await enforceSilenceWrite(daemon, request, actor!, replaced.matchers);
+          // A replacement that cannot be made leaves the silence it names in force.
+          validateSilence(input, daemon.clock.now());
           await ops().expireSilence(replaced.id, actor!);
         }
-        const startsAt = Math.max(Date.parse(body.startsAt), daemon.clock.now());
-        const comment = body.createdBy === actor!.name ? body.comment : `${body.comment} (author: ${body.createdBy})`;
-        const created = await ops().incidents.createSilence(
-          { matchers, startsAt, endsAt: Date.parse(body.endsAt), comment },
-          actor!,
-        );
+        const created = await ops().incidents.createSilence(input, actor!);
         return { silenceID: created.id };
       },
     }),

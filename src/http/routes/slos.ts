@@ -44,7 +44,20 @@ const reportSchema = z.object({
   }),
   noisiestRules: z.array(z.object({ ruleId: z.string(), alerts: z.number(), incidents: z.number() })).describe('The 10 rules with the most alerts, most first.'),
   rulesAlerting: z.number().describe('How many rules alerted in the period (noisiestRules lists at most 10).'),
-  failingChecks: z.array(z.object({ checkId: z.string(), failures: z.number(), results: z.number(), uptime: z.number().nullable() })).describe('The 10 checks with the most failures, most first.'),
+  failingChecks: z
+    .array(
+      z.object({
+        checkId: z.string(),
+        failures: z.number().describe('Down runs, plus the critical runs that were up of a check judged by thresholds.'),
+        down: z.number(),
+        critical: z.number().describe('Runs that were up at the critical level.'),
+        results: z.number(),
+        uptime: z.number().nullable(),
+        withinThresholds: z.number().nullable(),
+        thresholds: z.boolean().describe('Whether the check is judged by warning/critical thresholds.'),
+      }),
+    )
+    .describe('The 10 checks with the most failures (down runs, and critical runs of checks judged by thresholds), most first.'),
   checksFailing: z.number().describe('How many checks failed in the period (failingChecks lists at most 10).'),
   pagesPerPerson: z.array(z.object({ user: z.string(), pages: z.number(), incidents: z.number(), offHours: z.number() })),
   businessHours: z.string(),

@@ -17,7 +17,7 @@ function incidentsNamed(t: CheckTimeline): string {
 }
 
 /**
- * A check's state over a window: outages as red bands across the whole height (so an outage shows
+ * A check's state over a window: outages (down or critical spells, for a check judged by thresholds) as red bands across the whole height (so an outage shows
  * even when latency looks normal), incidents as dashed lines where they opened with their span on a
  * strip at the top, and the latency of each run that was up as a line.
  */
@@ -35,7 +35,7 @@ export function stateChart(t: CheckTimeline, title: string): Html {
   for (const o of t.outages) {
     const x1 = x(o.from);
     const x2 = Math.max(x(o.to ?? t.to), x1 + 2);
-    const text = `Outage ${hhmm(o.from)}–${o.to ? hhmm(o.to) : 'now'} UTC (${duration((o.to ?? t.to) - o.from)}, ${o.runs} failed runs)${o.error ? `: ${o.error}` : ''}`;
+    const text = `${t.critical ? 'Down or critical' : 'Outage'} ${hhmm(o.from)}–${o.to ? hhmm(o.to) : 'now'} UTC (${duration((o.to ?? t.to) - o.from)}, ${o.runs} ${t.critical ? '' : 'failed '}runs)${o.error ? `: ${o.error}` : ''}`;
     parts.push(`<rect x="${num(x1)}" y="${pad.t}" width="${num(x2 - x1)}" height="${h - pad.t - pad.b}" class="outage" data-outage="${o.from}"><title>${escape(text)}</title></rect>`);
     parts.push(`<line x1="${num(x1)}" y1="${h - pad.b}" x2="${num(x2)}" y2="${h - pad.b}" class="outage-line"/>`);
   }
@@ -59,14 +59,16 @@ export function stateChart(t: CheckTimeline, title: string): Html {
   const ticks = [0, max / 2, max].map((v) => `<text x="${pad.l - 4}" y="${num(y(v) + 4)}" class="chart-axis" text-anchor="end">${Math.round(v)}</text>`);
   const xTicks = [t.from, t.to].map((at, i) => `<text x="${num(x(at))}" y="${h - 6}" class="chart-axis" text-anchor="${i === 0 ? 'start' : 'end'}">${new Date(at).toISOString().slice(5, 16).replace('T', ' ')}</text>`);
   const down = t.outages.reduce((a, o) => a + ((o.to ?? t.to) - o.from), 0);
-  const name = `${title}: ${t.results.length} runs, ${t.outages.length} outage${t.outages.length === 1 ? '' : 's'} totalling ${duration(down)}, ${incidentsNamed(t)}; the tables below have the details`;
+  // A threshold check's bands include its critical spells (up, over its critical level): not outages.
+  const spell = t.critical ? 'down or critical spell' : 'outage';
+  const name = `${title}: ${t.results.length} runs, ${t.outages.length} ${spell}${t.outages.length === 1 ? '' : 's'} totalling ${duration(down)}, ${incidentsNamed(t)}; the tables below have the details`;
   if (t.results.length === 0) return html`<p class="muted">No runs in this window yet.</p>`;
   return html`<figure class="chart">
 <svg viewBox="0 0 ${w} ${h}" role="img" aria-label="${name}">
 <line x1="${pad.l}" y1="${h - pad.b}" x2="${w - pad.r}" y2="${h - pad.b}" class="chart-base"/>
 ${trusted(ticks.join('') + xTicks.join('') + parts.join(''))}
 </svg>
-<figcaption>${title} — <span class="legend q-p50">latency (ms) of runs that were up</span> <span class="legend legend-outage">outage</span> <span class="legend legend-incident">incident</span></figcaption>
+<figcaption>${title} — <span class="legend q-p50">latency (ms) of runs that were up</span> <span class="legend legend-outage">${t.critical ? 'down or critical' : 'outage'}</span> <span class="legend legend-incident">incident</span></figcaption>
 </figure>`;
 }
 

@@ -92,7 +92,7 @@ export const ERROR_CATALOGUE = {
   OPSBOOK_E_INCIDENT_UNKNOWN: { kind: 'not_found', summary: 'No incident with that id exists.' },
   OPSBOOK_E_INCIDENT_TRANSITION: { kind: 'conflict', summary: 'The incident cannot move to that state from its current one (the allowed moves are named).' },
   OPSBOOK_E_INCIDENT_INVALID: { kind: 'invalid', summary: 'A manual incident, note or change event is malformed (empty title, unknown severity or kind).' },
-  OPSBOOK_E_SILENCE_INVALID: { kind: 'invalid', summary: 'A silence has no matchers, a bad regex, or ends before it starts.' },
+  OPSBOOK_E_SILENCE_INVALID: { kind: 'invalid', summary: 'A silence has no matcher naming a value, an empty value for = or !=, a bad regex, or ends before it starts.' },
   OPSBOOK_E_SILENCE_UNKNOWN: { kind: 'not_found', summary: 'No live silence with that id exists.' },
 
   // oncall/

@@ -1,5 +1,5 @@
 import type { OpsConfig } from '../../config/index.js';
-import { windowStatsOf } from '../../checks/index.js';
+import { hasThresholds, windowStatsOf } from '../../checks/index.js';
 import { alertCountsByRule, countAlertingRules, listIncidentsOpenedBetween, pageTimelineRows, type Store } from '../../store/index.js';
 import { DEFAULT_BUSINESS_HOURS, isBusinessTime } from '../../incidents/index.js';
 import { slosFromConfig } from '../model.js';
@@ -61,6 +61,20 @@ export interface ServiceFigures {
   mttrMs: number | null;
 }
 
+export interface FailingCheck {
+  checkId: string;
+  /** Down runs, plus the critical runs that were up of a check judged by thresholds. */
+  failures: number;
+  down: number;
+  /** Runs that were up at the critical level (counted as failures only when `thresholds`). */
+  critical: number;
+  results: number;
+  uptime: number | null;
+  withinThresholds: number | null;
+  /** Whether the check is judged by warning/critical thresholds. */
+  thresholds: boolean;
+}
+
 export interface OperationsReport {
   period: { name: ReportPeriod; from: number; to: number };
   generatedAt: number;
@@ -70,8 +84,11 @@ export interface OperationsReport {
   noisiestRules: { ruleId: string; alerts: number; incidents: number }[];
   /** How many rules alerted in the period (`noisiestRules` lists at most REPORT_TOP of them). */
   rulesAlerting: number;
-  /** The REPORT_TOP checks with the most failures, most first. */
-  failingChecks: { checkId: string; failures: number; results: number; uptime: number | null }[];
+  /**
+   * The REPORT_TOP checks with the most failures, most first. A failure is a down run, or for a check
+   * judged by thresholds a critical one too (as its check page counts against "Within thresholds").
+   */
+  failingChecks: FailingCheck[];
   /** How many checks failed in the period (`failingChecks` lists at most REPORT_TOP of them). */
   checksFailing: number;
   /** `offHours`: pages outside `businessHours` (the `default` calendar, else the first, else Mon–Fri 09–17 UTC). */
@@ -157,7 +174,11 @@ export async function buildReport(store: Store, config: OpsConfig, period: Repor
   const checkStats = await windowStatsOf(store, config.checks.map((c) => ({ checkId: c.id, from, to })), []);
   for (const [i, check] of config.checks.entries()) {
     const s = checkStats[i]!;
-    if (s.failures > 0) failingChecks.push({ checkId: check.id, failures: s.failures, results: s.count, uptime: s.uptime ?? null });
+    const thresholds = hasThresholds(check);
+    // A down run is stored at the critical level too: the critical runs that were up are the rest.
+    const critical = Math.max(0, s.criticals - s.failures);
+    const failures = s.failures + (thresholds ? critical : 0);
+    if (failures > 0) failingChecks.push({ checkId: check.id, failures, down: s.failures, critical, results: s.count, uptime: s.uptime ?? null, withinThresholds: s.withinThresholds ?? null, thresholds });
   }
   failingChecks.sort((a, b) => b.failures - a.failures || a.checkId.localeCompare(b.checkId));
 

@@ -60,8 +60,14 @@ export function reportTables(r: OperationsReport): ReportTable[] {
   const checks: ReportTable = {
     title: 'Checks with the most failures',
     empty: 'No check failed in the period.',
-    headers: ['check', 'failures', 'results', 'uptime'],
-    rows: r.failingChecks.map((c) => [c.checkId, String(c.failures), String(c.results), pct(c.uptime)]),
+    // A check judged by thresholds fails when critical too, as its page's "Within thresholds" counts it.
+    headers: ['check', 'down or critical runs', 'runs', 'uptime (within thresholds, for a check judged by them)'],
+    rows: r.failingChecks.map((c) => [
+      c.checkId,
+      c.thresholds ? `${c.failures} (${c.critical} critical, ${c.down} down)` : String(c.failures),
+      String(c.results),
+      c.thresholds ? `${pct(c.withinThresholds)} within thresholds` : pct(c.uptime),
+    ]),
     ...(r.checksFailing > r.failingChecks.length ? { note: `The ${r.failingChecks.length} with the most failures of the ${r.checksFailing} checks that failed in the period.` } : {}),
   };
   const services: ReportTable = {

@@ -19,6 +19,8 @@ export interface CheckTimeline {
   to: number;
   results: RawResultRow[];
   outages: Outage[];
+  /** Whether the check is judged by thresholds, so its outages are its down or critical spells. */
+  critical: boolean;
   /** The newest TIMELINE_INCIDENTS of the window's incidents, newest first. */
   incidents: Incident[];
   /** How many more incidents the window holds than `incidents` lists. */
@@ -71,5 +73,6 @@ export async function checkTimeline(daemon: Daemon, check: CheckConfig, windowMs
   // A young check's chart spans its own runs, not a day of nothing with its history squeezed at the edge.
   const first = results[0]?.at;
   const shown = first !== undefined && first > from ? Math.max(from, first - Math.max(60_000, (to - first) * 0.05)) : from;
-  return { from: shown, to, results, outages: outagesOf(results, hasThresholds(check)), incidents, incidentsLeftOut };
+  const critical = hasThresholds(check);
+  return { from: shown, to, results, outages: outagesOf(results, critical), critical, incidents, incidentsLeftOut };
 }

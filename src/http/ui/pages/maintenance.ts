@@ -80,8 +80,13 @@ ${canChange
         if (!(hours >= SILENCE_HOURS.min && hours <= SILENCE_HOURS.max)) {
           throw new OpsbookError('OPSBOOK_E_SILENCE_INVALID', `For (hours) must be a number from ${SILENCE_HOURS.min} to ${SILENCE_HOURS.max} (got "${form.hours ?? ''}")`, { location: { path: 'hours' } });
         }
+        // An empty value would match every incident WITHOUT the label, not one service: refused (docs/api.md, Silences).
+        const value = form.value ?? '';
+        if (value.trim() === '') {
+          throw new OpsbookError('OPSBOOK_E_SILENCE_INVALID', `Equals must not be empty: ${form.label ?? 'the label'}="" would silence every incident without that label`, { location: { path: 'value' } });
+        }
         const now = daemon.clock.now();
-        const matchers = [{ label: form.label ?? '', op: '=' as const, value: form.value ?? '' }];
+        const matchers = [{ label: form.label ?? '', op: '=' as const, value }];
         await enforceSilenceWrite(daemon, request, actor!, matchers);
         await incidentReader(daemon).createSilence(
           { matchers, startsAt: now, endsAt: now + hours * 3_600_000, comment: form.comment ?? '' },
