@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../../src/lib/clock.js';
 import { insertResults, type StoredResult } from '../../src/store/index.js';
-import { signIn, startUi, type SignedIn, type UiHarness } from './support.js';
+import { pageAs, signIn, startUi, type SignedIn, type UiHarness } from './support.js';
 
 const START = Date.UTC(2026, 5, 1, 10, 0);
 const clock = new SimulatedClock(START);
@@ -50,11 +50,7 @@ afterAll(async () => {
   await h?.close();
 });
 
-async function get(url: string): Promise<string> {
-  const res = await h.app.inject({ url, headers: { cookie: viewer.cookie } });
-  expect(res.statusCode).toBe(200);
-  return res.body;
-}
+const get = (url: string): Promise<string> => pageAs(h.app, viewer, url);
 
 function cells(row: string): string[] {
   return [...row.matchAll(/<t[hd][^>]*>([\s\S]*?)<\/t[hd]>/g)].map((m) => m[1]!.replace(/<[^>]+>/g, '').trim());

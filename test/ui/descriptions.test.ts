@@ -3,7 +3,7 @@
  * <code>x</code>, everything else stays text (markup in a description is escaped, never passed on).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signIn, startUi, type SignedIn, type UiHarness } from './support.js';
+import { pageAs, signIn, startUi, type SignedIn, type UiHarness } from './support.js';
 
 let h: UiHarness;
 let viewer: SignedIn;
@@ -35,11 +35,7 @@ afterAll(async () => {
   await h?.close();
 });
 
-async function get(url: string): Promise<string> {
-  const res = await h.app.inject({ url, headers: { cookie: viewer.cookie } });
-  expect(res.statusCode).toBe(200);
-  return res.body;
-}
+const get = (url: string): Promise<string> => pageAs(h.app, viewer, url);
 
 describe('config descriptions on the pages', () => {
   it("renders a service description's inline code on the overview, and escapes its markup", async () => {

@@ -3,7 +3,7 @@
  * procedures are recognised, where the list of procedures would be.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signIn, startUi, type SignedIn, type UiHarness } from './support.js';
+import { pageAs, signIn, startUi, type SignedIn, type UiHarness } from './support.js';
 
 let h: UiHarness;
 let viewer: SignedIn;
@@ -22,11 +22,7 @@ afterAll(async () => {
   await h?.close();
 });
 
-async function get(url: string): Promise<string> {
-  const res = await h.app.inject({ url, headers: { cookie: viewer.cookie } });
-  expect(res.statusCode).toBe(200);
-  return res.body;
-}
+const get = (url: string): Promise<string> => pageAs(h.app, viewer, url);
 
 const SAID = 'No procedure found: no heading or bold label names a phase (Diagnosis, Mitigation…), and no section holds steps under a procedure title; add phase headings or extend runbooks.phases.';
 

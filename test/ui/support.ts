@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import type { Daemon, Logger } from '../../src/daemon/index.js';
 import { setUserPassword, webAuthFor, type LoginLimits, type SessionLimits } from '../../src/http/sessions/index.js';
@@ -65,4 +66,11 @@ export async function signIn(app: FastifyInstance, username: string, password = 
 
 export function form(fields: Record<string, string>): { payload: string; headers: Record<string, string> } {
   return { payload: new URLSearchParams(fields).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } };
+}
+
+/** A page read with `session`'s cookie, which must answer 200: its HTML. */
+export async function pageAs(app: FastifyInstance, session: SignedIn, url: string): Promise<string> {
+  const res = await app.inject({ url, headers: { cookie: session.cookie } });
+  expect(res.statusCode, url).toBe(200);
+  return res.body;
 }
