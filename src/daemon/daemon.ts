@@ -8,6 +8,7 @@ import { Housekeeping } from './housekeeping.js';
 import { StatusPublisher } from './status-publisher.js';
 import { ShiftReminders } from './shift-reminders.js';
 import { OpsbookError } from '../lib/errors/index.js';
+import { endProcessGroups } from '../lib/process-groups.js';
 import { createDaemonMetrics, type DaemonMetrics } from './metrics.js';
 import { createLogger, type Logger } from './logger.js';
 import { reportReload } from './reload-report.js';
@@ -410,11 +411,17 @@ export class Daemon {
 
   /**
    * opsbook is forced out (a second signal) and exits without closing: the runbook steps running are
-   * at least told to stop (a shell step's process group gets SIGTERM now), so a command that ends on
-   * SIGTERM does not outlive it. Their entries stay `running`, marked interrupted at the next start.
+   * told to stop (a shell step's process group gets SIGTERM now), and every process group opsbook
+   * started that still runs (a step's, a command check's) gets SIGKILL FORCED_EXIT_GRACE_MS later at
+   * most, so that no command outlives it, even one that ignores SIGTERM. Their entries stay
+   * `running`, marked interrupted at the next start. Resolves when opsbook may exit.
    */
-  abortSteps(signal: NodeJS.Signals): void {
-    this.operations?.abortSteps(`opsbook was forced to exit (${signal})`);
+  async abortSteps(signal: NodeJS.Signals): Promise<void> {
+    try {
+      this.operations?.abortSteps(`opsbook was forced to exit (${signal})`);
+    } finally {
+      await endProcessGroups(FORCED_EXIT_GRACE_MS);
+    }
   }
 
   /**
@@ -463,6 +470,8 @@ export class Daemon {
 
 /** After runbook steps had to be stopped past the shutdown deadline, the bound of the rest of the stop. */
 const AFTER_STOPPED_STEPS_MS = 2000;
+/** On a forced exit, how long the commands running get to end on SIGTERM before SIGKILL: the exit stays prompt. */
+const FORCED_EXIT_GRACE_MS = 200;
 
 /** A part not started because a close() arrived during the start (see startOperations). */
 export function stoppingError(part: string): OpsbookError {
