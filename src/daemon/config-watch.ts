@@ -31,23 +31,29 @@ export function watchConfigFiles(daemon: Daemon, debounceMs = 250): () => void {
   let read = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
   let pending: 'reload' | 'look' | undefined;
+  /** The files seen to change since the last reload was scheduled (absolute): the reload's log line names them. */
+  const changed = new Set<string>();
   let work: Promise<void> = Promise.resolve();
   let closed = false;
 
   // `look`: something came or went in a watched folder; reload only if the globs now match other files.
   // A look rides on whatever is pending rather than putting it off: a folder where other files keep
   // changing (logs, a store's files) must not hold back a reload.
-  const schedule = (what: 'reload' | 'look'): void => {
+  const schedule = (what: 'reload' | 'look', file?: string): void => {
+    if (file !== undefined && what === 'reload') changed.add(file);
     if (closed || (what === 'look' && pending)) return;
     pending = what;
     clearTimeout(timer);
     timer = setTimeout(() => {
       const todo = pending;
       pending = undefined;
+      const seen = [...changed];
+      changed.clear();
       work = work
         .then(async () => {
           if (closed) return;
-          if (todo === 'reload' || (await globsChanged(daemon.sources.latest))) await daemon.reloadAfterChange();
+          const came = await globsChanged(daemon.sources.latest);
+          if (todo === 'reload' || came.length > 0) await daemon.reloadAfterChange([...new Set([...seen, ...came])]);
           await arm();
         })
         .catch((err: unknown) => daemon.logger.error({ err }, 'config watch failed; SIGHUP still reloads'));
@@ -57,7 +63,7 @@ export function watchConfigFiles(daemon: Daemon, debounceMs = 250): () => void {
   const onFolderEvent = (dir: string) => (_event: string, name: string | Buffer | null) => {
     if (name === null) return schedule('reload');
     const file = path.join(dir, String(name));
-    if (read.has(file) || (dir === configDir && isConfigFileName(String(name)))) schedule('reload');
+    if (read.has(file) || (dir === configDir && isConfigFileName(String(name)))) schedule('reload', file);
     else schedule('look');
   };
 
@@ -74,7 +80,7 @@ export function watchConfigFiles(daemon: Daemon, debounceMs = 250): () => void {
     if (held?.ino === ino) return;
     unwatch(key);
     try {
-      const watcher = fs.watch(target, { persistent: false }, kind === 'file' ? () => schedule('reload') : onFolderEvent(target));
+      const watcher = fs.watch(target, { persistent: false }, kind === 'file' ? () => schedule('reload', target) : onFolderEvent(target));
       watcher.on('error', () => {
         unwatch(key);
         schedule('reload');
@@ -108,7 +114,7 @@ export function watchConfigFiles(daemon: Daemon, debounceMs = 250): () => void {
     for (const f of read) watch(f, 'file');
     for (const d of folders) watch(d, 'folder');
     // A file added or removed between the load and this arm: no event is left to tell of it.
-    if (await globsChanged(latest)) schedule('reload');
+    if ((await globsChanged(latest)).length > 0) schedule('reload');
   };
 
   work = arm().catch((err: unknown) => daemon.logger.error({ err }, 'config watch failed; SIGHUP still reloads'));
@@ -119,15 +125,17 @@ export function watchConfigFiles(daemon: Daemon, debounceMs = 250): () => void {
   };
 }
 
-/** Whether the `rule_files:` and `runbooks:` entries of `sources` match other files now than at its load. */
-async function globsChanged(sources: ConfigSources): Promise<boolean> {
+/** The files the `rule_files:` and `runbooks:` entries of `sources` match now and did not at its load, or the reverse (absolute). */
+async function globsChanged(sources: ConfigSources): Promise<string[]> {
+  const differ: string[] = [];
   for (const g of sources.globs) {
     const now = new Set<string>();
-    for (const p of g.patterns) for (const f of await expand(g, p)) now.add(f);
-    const then = new Set(g.matched);
-    if (now.size !== then.size || [...now].some((f) => !then.has(f))) return true;
+    for (const p of g.patterns) for (const f of await expand(g, p)) now.add(path.resolve(g.baseDir, f));
+    const then = new Set(g.matched.map((f) => path.resolve(g.baseDir, f)));
+    for (const f of now) if (!then.has(f)) differ.push(f);
+    for (const f of then) if (!now.has(f)) differ.push(f);
   }
-  return false;
+  return differ;
 }
 
 /** The files one entry matches, found as the config load finds them. */

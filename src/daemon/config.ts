@@ -1,4 +1,4 @@
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { loadConfig, registerConfigValidators, type ConfigIssue, type ConfigLoaded, type ConfigRejected, type LoadOptions, type SourceLocation } from '../config/index.js';
 import { validateCheckConditions } from '../checks/check-conditions.js';
 import { incidentsReferencesValidator } from '../incidents/config-validator.js';
@@ -26,6 +26,13 @@ export interface SourceGlobs {
   baseDir: string;
   patterns: string[];
   matched: string[];
+}
+
+/** The files `kind`'s entries matched at the load, relative to the folder those entries are relative to, sorted. */
+export function filesRead(sources: ConfigSources, kind: SourceGlobs['kind']): string[] {
+  const files = new Set<string>();
+  for (const g of sources.globs) if (g.kind === kind) for (const f of g.matched) files.add(relative(g.baseDir, resolve(g.baseDir, f)));
+  return [...files].sort();
 }
 
 /**

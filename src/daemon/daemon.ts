@@ -1,13 +1,14 @@
 import { SystemClock, type Clock } from '../lib/clock.js';
 import type { Store } from '../store/index.js';
 import { describeConfigProblems, formatIssue, keepRunning, restartNeeded, type OpsConfig } from '../config/index.js';
-import { basename } from 'node:path';
-import { loadOpsConfig, type ConfigSources, type OpsConfigLoadResult } from './config.js';
+import { basename, isAbsolute, relative } from 'node:path';
+import { filesRead, loadOpsConfig, type ConfigSources, type OpsConfigLoadResult } from './config.js';
 import { openConfiguredStore, openLeaseStore } from './store.js';
 import { Housekeeping } from './housekeeping.js';
 import { StatusPublisher } from './status-publisher.js';
 import { ShiftReminders } from './shift-reminders.js';
 import { OpsbookError } from '../lib/errors/index.js';
+import { endProcessGroups } from '../lib/process-groups.js';
 import { createDaemonMetrics, type DaemonMetrics } from './metrics.js';
 import { createLogger, type Logger } from './logger.js';
 import { reportReload } from './reload-report.js';
@@ -307,7 +308,13 @@ export class Daemon {
     // File names only: the probe is public, and an absolute path tells a stranger about the host.
     // A rejected reload leaves the daemon ready (it runs on the config it had), but says so: the files
     // on disk are not what runs. How many problems, not what they are: the probe is public, the log says.
-    const files = this.configFiles.map((f) => basename(f)).join(', ');
+    // Rule files and runbooks relative to the config's folder (one outside it by its name only), at most a few of each.
+    const read = (what: string, all: string[]) => {
+      const files = all.slice(0, 10).map((f) => (f.startsWith('..') || isAbsolute(f) ? basename(f) : f));
+      return all.length ? `; ${what}: ${files.join(', ')}${all.length > 10 ? ` and ${all.length - 10} more` : ''}` : '';
+    };
+    const { running } = this.sources;
+    const files = this.configFiles.map((f) => basename(f)).join(', ') + read('rule files', filesRead(running, 'rule_files')) + read('runbooks', filesRead(running, 'runbooks'));
     const rejected = this.lastRejectedReload;
     const config: ReadinessCheck = rejected
       ? { status: 'ok', detail: `${files}; the reload at ${new Date(rejected.at).toISOString()} was rejected (${rejected.problems} problem${rejected.problems === 1 ? '' : 's'}, see the log): running the config loaded before` }
@@ -346,11 +353,15 @@ export class Daemon {
    * read them before the change that calls this) is let finish, then another runs. Callers at the same
    * time share that second one.
    */
-  async reloadAfterChange(): Promise<boolean> {
+  async reloadAfterChange(changed: string[] = []): Promise<boolean> {
     const inFlight = this.reloading;
     if (inFlight) await inFlight;
+    for (const f of changed) this.changed.add(f);
     return this.reload();
   }
+
+  /** The files seen to change (absolute) since the last reload began reading: its log line names them. */
+  private readonly changed = new Set<string>();
 
   /** The latest reload, when it was rejected (cleared by one that is not): readiness tells of it. */
   private lastRejectedReload: { at: number; problems: number } | undefined;
@@ -362,6 +373,8 @@ export class Daemon {
   }
 
   private async doReload(): Promise<boolean> {
+    const changed = [...this.changed];
+    this.changed.clear();
     let loaded: OpsConfigLoadResult;
     try {
       loaded = await loadOpsConfig(this.options.configPath, { env: this.options.env ?? process.env, maxBytes: this.config.config.max_bytes });
@@ -404,17 +417,31 @@ export class Daemon {
       }
     }
     this.metrics.configLoadedAt.set(this.clock.now() / 1000);
-    reportReload(this.logger, this.metrics, { files: loaded.files, restartNeeded: restart, kept });
+    const named = (f: string) => relative(loaded.baseDir, f);
+    reportReload(this.logger, this.metrics, {
+      files: loaded.files,
+      changed: changed.map(named).sort(),
+      ruleFiles: filesRead(loaded.sources, 'rule_files'),
+      runbooks: filesRead(loaded.sources, 'runbooks'),
+      restartNeeded: restart,
+      kept,
+    });
     return true;
   }
 
   /**
    * opsbook is forced out (a second signal) and exits without closing: the runbook steps running are
-   * at least told to stop (a shell step's process group gets SIGTERM now), so a command that ends on
-   * SIGTERM does not outlive it. Their entries stay `running`, marked interrupted at the next start.
+   * told to stop (a shell step's process group gets SIGTERM now), and every process group opsbook
+   * started that still runs (a step's, a command check's) gets SIGKILL FORCED_EXIT_GRACE_MS later at
+   * most, so that no command outlives it, even one that ignores SIGTERM. Their entries stay
+   * `running`, marked interrupted at the next start. Resolves when opsbook may exit.
    */
-  abortSteps(signal: NodeJS.Signals): void {
-    this.operations?.abortSteps(`opsbook was forced to exit (${signal})`);
+  async abortSteps(signal: NodeJS.Signals): Promise<void> {
+    try {
+      this.operations?.abortSteps(`opsbook was forced to exit (${signal})`);
+    } finally {
+      await endProcessGroups(FORCED_EXIT_GRACE_MS);
+    }
   }
 
   /**
@@ -463,6 +490,8 @@ export class Daemon {
 
 /** After runbook steps had to be stopped past the shutdown deadline, the bound of the rest of the stop. */
 const AFTER_STOPPED_STEPS_MS = 2000;
+/** On a forced exit, how long the commands running get to end on SIGTERM before SIGKILL: the exit stays prompt. */
+const FORCED_EXIT_GRACE_MS = 200;
 
 /** A part not started because a close() arrived during the start (see startOperations). */
 export function stoppingError(part: string): OpsbookError {

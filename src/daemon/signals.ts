@@ -1,17 +1,22 @@
 import type { Daemon } from './daemon.js';
 
 /**
- * SIGTERM and SIGINT stop the daemon gracefully (a second one forces exit 1, after telling the
- * runbook steps running to stop: their process groups get SIGTERM); SIGHUP reloads the
- * config. SIGQUIT is left to Node's default, so an operator keeps a way to kill it outright.
+ * SIGTERM and SIGINT stop the daemon gracefully (a second one forces exit 1, after ending the
+ * commands running: their process groups get SIGTERM, then SIGKILL at most FORCED_EXIT_GRACE_MS
+ * later, see Daemon.abortSteps); SIGHUP reloads the config. SIGQUIT is left to Node's default, so an operator keeps a way to kill it outright.
  */
 export function installSignalHandlers(daemon: Daemon, exit: (code: number) => void = (c) => process.exit(c)): () => void {
   let signalled = false;
+  let forcing = false;
   const stop = (signal: NodeJS.Signals): void => {
+    if (forcing) return;
     if (signalled) {
+      forcing = true;
       daemon.logger.warn({ signal }, 'second signal: exiting now');
-      daemon.abortSteps(signal);
-      exit(1);
+      daemon.abortSteps(signal).then(
+        () => exit(1),
+        () => exit(1),
+      );
       return;
     }
     signalled = true;

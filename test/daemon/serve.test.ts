@@ -111,7 +111,7 @@ describe('opsbook serve', () => {
       await expect.poll(() => s.output(), { timeout: scaled(15_000) }).toContain('OPSBOOK_TEST_NEVER_SET is not set');
       fs.writeFileSync(path.join(s.dir, 'services.yaml'), 'services:\n  - id: api\n');
       await expect.poll(reloads, { timeout: scaled(15_000) }).toContain('result="applied"} 1');
-      await expect.poll(() => s.output(), { timeout: scaled(15_000) }).toMatch(/"config":\[[^\]]*ops\.yaml","[^\]]*services\.yaml"\],"msg":"config reloaded"/);
+      await expect.poll(() => s.output(), { timeout: scaled(15_000) }).toMatch(/"config":\[[^\]]*ops\.yaml","[^\]]*services\.yaml"\],"changed":\["services\.yaml"\],"msg":"config reloaded"/);
       // A file removed from the folder is a change of the config too.
       fs.rmSync(path.join(s.dir, 'services.yaml'));
       await expect.poll(reloads, { timeout: scaled(15_000) }).toContain('result="applied"} 2');

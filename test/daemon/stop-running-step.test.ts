@@ -99,7 +99,11 @@ describe.concurrent.each([
   });
 });
 
-describe('a step running when opsbook serve is forced out by a second signal', () => {
+describe.each([
+  ['ends on SIGTERM', 'echo started $$ && sleep 600'],
+  // The subshell and its sleep ignore SIGTERM and stay in the step's process group after its shell ends.
+  ["ignores SIGTERM (`trap '' TERM`)", "(trap '' TERM && echo started $$ && sleep 600)"],
+])('a step running when opsbook serve is forced out by a second signal, whose command %s', (_name, command) => {
   let served: ServedCli | undefined;
   let group: number | undefined;
 
@@ -113,11 +117,11 @@ describe('a step running when opsbook serve is forced out by a second signal', (
     if (served) fs.rmSync(served.dir, { recursive: true, force: true });
   });
 
-  it('has its process group signalled before opsbook exits', async () => {
+  it('has its process group ended when opsbook exits', async () => {
     // A long grace: the first SIGTERM leaves the step running, the second forces the exit.
     served = await serveCli('stop-step-forced', {
       'ops.yaml': 'server:\n  shutdown_timeout: 5m\nusers:\n  - { name: res, role: responder }\nservices:\n  - { id: web, shell: { cwd: . } }\nrunbooks:\n  - runbooks/*.md\n',
-      'runbooks/restart.md': '# Web\n\n## RB-1: Restart web\n\n**Mitigation:**\n```bash\necho started $$ && sleep 600\n```\n',
+      'runbooks/restart.md': `# Web\n\n## RB-1: Restart web\n\n**Mitigation:**\n\`\`\`bash\n${command}\n\`\`\`\n`,
     });
     const { url, config } = served;
     const token = (await runCli(['token', 'create', '--user', 'res', '--name', 'test', '--config', config])).stdout.trim();

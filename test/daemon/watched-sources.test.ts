@@ -228,3 +228,35 @@ describe('runbooks under the config watch', () => {
     await until('a later edit of the renamed-over file is served', async () => (await steps()).join() === 'Look at the port, the disk and the logs', scaled(30_000));
   });
 });
+
+describe('what a reload caused by a rule file or runbook change says', () => {
+  const w = watchedDaemon('watch-says', {
+    'ops.yaml': 'rule_files: [rules/*.yml]\nrunbooks: [runbooks/*.md]\n',
+    'rules/queue.yml': rules('queues', 'QueueBacklog', 1000),
+    'runbooks/orders.md': '# Orders\n\n## RB-001: Orders down\n\n**Diagnosis:**\n\n1. Look at the port\n',
+  });
+  /** The `config reloaded` log lines so far, parsed. */
+  const reloads = () =>
+    w
+      .log()
+      .split('\n')
+      .filter((l) => l.includes('"msg":"config reloaded"'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+
+  it('logs the file that changed and the rule files and runbooks it read', async () => {
+    const before = reloads().length;
+    w.write('rules/queue.yml', rules('queues', 'QueueBacklog', 100));
+    await until('the edited rule file is reloaded', () => reloads().length > before, scaled(30_000));
+    expect(reloads().at(-1)).toMatchObject({ changed: ['rules/queue.yml'], rule_files: ['rules/queue.yml'], runbooks: ['runbooks/orders.md'] });
+    const added = reloads().length;
+    w.write('runbooks/payments.md', '# Payments\n\n## RB-002: Payments slow\n\n**Diagnosis:**\n\n1. Look at the queue\n');
+    await until('the added runbook is reloaded', () => reloads().length > added, scaled(30_000));
+    expect(reloads().at(-1)).toMatchObject({ changed: ['runbooks/payments.md'], runbooks: ['runbooks/orders.md', 'runbooks/payments.md'] });
+  });
+
+  it('has /_health/ready name the rule files and runbooks the running config read', async () => {
+    const ready = await w.server.app.inject({ url: '/_health/ready' });
+    const detail = ready.json<{ checks: { config: { detail: string } } }>().checks.config.detail;
+    expect(detail).toBe('ops.yaml; rule files: rules/queue.yml; runbooks: runbooks/orders.md, runbooks/payments.md');
+  });
+});

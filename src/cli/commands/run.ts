@@ -4,6 +4,7 @@ import { remoteFrom } from '../remote.js';
 import type { Plan, PlannedStep, StepRunResult, TranscriptEntry } from '../../executions/index.js';
 import { localRunClient, remoteRunClient } from './run-client.js';
 import { nameValueList, stepNumber } from '../flags.js';
+import { endProcessGroups } from '../../lib/process-groups.js';
 
 export { openExecutions, type ExecutionsContext } from './run-client.js';
 
@@ -80,6 +81,8 @@ async function ask(question: string): Promise<string> {
 
 /** Signals that stop `opsbook run` as Ctrl-C does. */
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+/** On a forced exit (a second signal), how long the step's command gets to end on SIGTERM before SIGKILL. */
+const FORCED_EXIT_GRACE_MS = 200;
 
 export const registerRun: RegisterCommands = (program: Command, io) => {
   program
@@ -128,8 +131,13 @@ export const registerRun: RegisterCommands = (program: Command, io) => {
         // Ctrl-C, and a stop from outside (SIGTERM: a CI job's time limit, `kill`; SIGHUP: the terminal
         // closed): the step running is stopped and the execution cancelled. Left to Node's default,
         // SIGTERM and SIGHUP ended opsbook at once and the step's process group outlived it.
-        const onSigint = (): void => controller.abort();
-        for (const s of STOP_SIGNALS) process.once(s, onSigint);
+        // A second signal while the step is given its grace forces the exit, as Node's default would,
+        // but its process group gets SIGKILL first: a command that ignores SIGTERM must not outlive opsbook.
+        const onSigint = (): void => {
+          if (!controller.signal.aborted) return controller.abort();
+          void endProcessGroups(FORCED_EXIT_GRACE_MS).finally(() => process.exit(1));
+        };
+        for (const s of STOP_SIGNALS) process.on(s, onSigint);
         let stopped = false;
         /** With --step: whether every step run did all it was asked (a refusal or a step left to tick is not). */
         let allDone = true;

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
+import { trackProcessGroup } from '../../../lib/process-groups.js';
 import type { CheckKind, Observation } from '../../types.js';
 import { commandSchema, type CommandOptions } from './schema.js';
 
@@ -20,6 +21,7 @@ export const commandKind: CheckKind<CommandOptions> = {
         stdio: ['ignore', 'pipe', 'pipe'],
         detached: true,
       });
+      const untrack = trackProcessGroup(child.pid);
       const out: Buffer[] = [];
       const err: Buffer[] = [];
       let outSize = 0;
@@ -46,6 +48,7 @@ export const commandKind: CheckKind<CommandOptions> = {
       });
       child.once('close', (code, signal) => {
         ctx.signal.removeEventListener('abort', kill);
+        untrack();
         const stdout = Buffer.concat(out).toString('utf8').slice(0, config.max_output).trim();
         const stderr = Buffer.concat(err).toString('utf8').slice(0, config.max_output).trim();
         const values: Observation['values'] = { STDOUT: stdout, STDERR: stderr, RESPONSE_TIME: Math.round(performance.now() - started) };

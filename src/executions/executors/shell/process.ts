@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { trackProcessGroup } from '../../../lib/process-groups.js';
 import { OutputCollector } from '../output.js';
 import type { ExecutorOutcome, RunOptions } from '../types.js';
 
@@ -35,6 +36,7 @@ export function runInProcessGroup(req: SpawnRequest): Promise<ExecutorOutcome> {
       detached: true,
       stdio: ['pipe', 'pipe', 'pipe'],
     });
+    const untrack = trackProcessGroup(child.pid);
     const out = new OutputCollector();
     const err = new OutputCollector();
     child.stdout.on('data', (b: Buffer) => {
@@ -81,6 +83,7 @@ export function runInProcessGroup(req: SpawnRequest): Promise<ExecutorOutcome> {
     const finish = (): void => {
       if (settled) return;
       settled = true;
+      untrack();
       clearTimeout(timer);
       if (killTimer) clearTimeout(killTimer);
       req.signal.removeEventListener('abort', onAbort);
