@@ -7,15 +7,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, serveCli, startCli, waitForExit, type ServedCli } from '../support/cli.js';
 import { scaled } from '../support/timing.js';
-
-function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code !== 'ESRCH';
-  }
-}
+import { groupAlive } from '../support/process-groups.js';
 
 describe('`opsbook run --server` stopped by SIGTERM while the daemon runs a step', () => {
   let served: ServedCli | undefined;

@@ -13,18 +13,10 @@ import { startCli, waitForExit } from '../support/cli.js';
 import { postgresUp } from '../support/services.js';
 import { cliRunOnPostgres, prepareCliRun } from '../support/cli-run-postgres.js';
 import { scaled } from '../support/timing.js';
+import { groupAlive } from '../support/process-groups.js';
 
 const pgOk = await postgresUp();
 const RUNBOOK = '# Web\n\n## RB-1: Restart web\n\n**Mitigation:**\n```bash\necho started $$ && sleep 600\n```\n';
-
-function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code !== 'ESRCH';
-  }
-}
 
 describe.skipIf(!pgOk).each(['SIGTERM', 'SIGHUP'] as const)('`opsbook run` stopped by %s while a step runs', (signal) => {
   const t = cliRunOnPostgres();

@@ -13,27 +13,9 @@ import { openStore } from '../../src/store/index.js';
 import { runCli, serveCli, waitForExit, type ServedCli } from '../support/cli.js';
 import { scaled } from '../support/timing.js';
 import { createTestDatabase, postgresUp } from '../support/services.js';
+import { groupAlive, groupEnds, killServedAndGroup } from '../support/process-groups.js';
 
 const pgOk = await postgresUp();
-
-/** Whether process group `pgid` still has a member. */
-function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code !== 'ESRCH';
-  }
-}
-
-/** Polls until the group is gone (true) or `timeoutMs` passed (false). */
-async function groupEnds(pgid: number, timeoutMs: number): Promise<boolean> {
-  for (const end = Date.now() + timeoutMs; groupAlive(pgid); ) {
-    if (Date.now() > end) return false;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return true;
-}
 
 describe.concurrent.each([
   ['SQLite', false],
@@ -44,12 +26,7 @@ describe.concurrent.each([
   let group: number | undefined;
 
   afterAll(async () => {
-    if (served && served.child.exitCode === null && served.child.signalCode === null) {
-      const exited = waitForExit(served.child);
-      served.child.kill('SIGKILL');
-      await exited;
-    }
-    if (group && groupAlive(group)) process.kill(-group, 'SIGKILL');
+    await killServedAndGroup(served, group);
     if (served) fs.rmSync(served.dir, { recursive: true, force: true });
     await db?.drop();
   });
@@ -108,12 +85,7 @@ describe.each([
   let group: number | undefined;
 
   afterAll(async () => {
-    if (served && served.child.exitCode === null && served.child.signalCode === null) {
-      const exited = waitForExit(served.child);
-      served.child.kill('SIGKILL');
-      await exited;
-    }
-    if (group && groupAlive(group)) process.kill(-group, 'SIGKILL');
+    await killServedAndGroup(served, group);
     if (served) fs.rmSync(served.dir, { recursive: true, force: true });
   });
 
