@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../database.js';
 import type { StoreDialect } from '../store.js';
+import { inServiceView, type ServiceView } from './team-view.js';
 import type {
   ExecutionEntriesTable,
   ExecutionLocksTable,
@@ -48,7 +49,7 @@ export interface ExecutionListFilter {
    * Team view: executions of the `visible` services, and of services no team owns (not in `owned`)
    * or of no service at all (as the incident list's).
    */
-  services?: { visible: readonly string[]; owned: readonly string[] };
+  services?: ServiceView;
 }
 
 /** How many rows one statement reads when every execution is asked for (each row holds its plan). */
@@ -60,16 +61,7 @@ function executionQuery(db: Db, filter: Omit<ExecutionListFilter, 'limit'>) {
   if (filter.procedure) q = q.where('procedure', '=', filter.procedure);
   if (filter.state) q = q.where('state', '=', filter.state);
   if (filter.before) q = q.where('id', '<', filter.before);
-  const view = filter.services;
-  if (view) {
-    q = q.where((eb) =>
-      eb.or([
-        eb('service', 'is', null),
-        ...(view.visible.length > 0 ? [eb('service', 'in', [...view.visible])] : []),
-        ...(view.owned.length > 0 ? [eb('service', 'not in', [...view.owned])] : [eb.lit(true)]),
-      ]),
-    );
-  }
+  if (filter.services) q = q.where(inServiceView(filter.services));
   return q;
 }
 

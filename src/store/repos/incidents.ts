@@ -2,6 +2,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import { OpsbookError } from '../../lib/errors/index.js';
 import type { Database } from '../database.js';
 import { LIMIT_ONE, precompiled } from './precompiled.js';
+import { inServiceView, type ServiceView } from './team-view.js';
 import type {
   ChangeEventsTable,
   IncidentAlertsTable,
@@ -126,7 +127,7 @@ export interface IncidentListFilter {
    * Team view: incidents of the `visible` services, and of services no team owns (not in `owned`)
    * or with no service at all.
    */
-  services?: { visible: readonly string[]; owned: readonly string[] };
+  services?: ServiceView;
 }
 
 /**
@@ -154,16 +155,7 @@ function incidentsMatching(db: Db, filter: IncidentListFilter) {
     const rules = [...filter.ruleIds];
     q = rules.length > 0 ? q.where('id', 'in', db.selectFrom('incident_alerts').select('incident_id').where('rule_id', 'in', rules)) : q.where(sql<boolean>`1 = 0`);
   }
-  const view = filter.services;
-  if (view) {
-    q = q.where((eb) =>
-      eb.or([
-        eb('service', 'is', null),
-        ...(view.visible.length > 0 ? [eb('service', 'in', [...view.visible])] : []),
-        ...(view.owned.length > 0 ? [eb('service', 'not in', [...view.owned])] : [eb.lit(true)]),
-      ]),
-    );
-  }
+  if (filter.services) q = q.where(inServiceView(filter.services));
   return q;
 }
 
