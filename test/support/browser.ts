@@ -64,10 +64,23 @@ export async function fullPageShot(page: Page, file: string): Promise<void> {
   let session = sessions.get(page);
   if (!session) sessions.set(page, (session = page.context().newCDPSession(page)));
   const cdp = await session;
-  const { cssContentSize: size } = await cdp.send('Page.getLayoutMetrics');
-  const clip = { x: 0, y: 0, width: Math.ceil(size.width), height: Math.ceil(size.height), scale: 1 };
-  const shot = await cdp.send('Page.captureScreenshot', { format: 'png', captureBeyondViewport: true, optimizeForSpeed: true, clip });
-  fs.writeFileSync(file, Buffer.from(shot.data, 'base64'));
+  // A page just navigated to may have no frame drawn yet: Chromium then answers "Unable to capture
+  // screenshot" (seen once in CI on a busy machine, right after a navigation). Wait for a frame, and
+  // ask again a few times before giving up.
+  for (let attempt = 1; ; attempt++) {
+    await page.waitForLoadState('load');
+    await page.evaluate(() => new Promise<void>((resolve) => (globalThis as unknown as { requestAnimationFrame(f: () => void): void }).requestAnimationFrame(() => resolve())));
+    const { cssContentSize: size } = await cdp.send('Page.getLayoutMetrics');
+    const clip = { x: 0, y: 0, width: Math.max(1, Math.ceil(size.width)), height: Math.max(1, Math.ceil(size.height)), scale: 1 };
+    try {
+      const shot = await cdp.send('Page.captureScreenshot', { format: 'png', captureBeyondViewport: true, optimizeForSpeed: true, clip });
+      fs.writeFileSync(file, Buffer.from(shot.data, 'base64'));
+      return;
+    } catch (e) {
+      if (attempt >= 3 || !/Unable to capture screenshot/.test(String(e))) throw e;
+      await new Promise((r) => setTimeout(r, 250 * attempt));
+    }
+  }
 }
 
 export const SCHEMES = ['light', 'dark'] as const;
