@@ -39,11 +39,6 @@ export async function statusUpdatesOf(db: Db, incidentIds: readonly string[]): P
   return db.selectFrom('status_updates').selectAll().where('incident_id', 'in', incidentIds).orderBy('at', 'desc').orderBy('id', 'desc').execute();
 }
 
-/** The newest updates across incidents (for the feed). */
-export async function latestStatusUpdates(db: Db, limit: number): Promise<StatusUpdateRow[]> {
-  return db.selectFrom('status_updates').selectAll().orderBy('at', 'desc').orderBy('id', 'desc').limit(limit).execute();
-}
-
 /** Adds a subscriber, or gives back the existing row for that address (a second request re-sends the same link). */
 export async function upsertStatusSubscriber(db: Db, row: StatusSubscriberRow): Promise<StatusSubscriberRow> {
   await db.insertInto('status_subscribers').values(row).onConflict((oc) => oc.column('email').doNothing()).execute();
