@@ -5,6 +5,13 @@ import type { Store } from './store.js';
 
 /** SQLite's own default: a commit that leaves the WAL past this many pages checkpoints it. */
 const SQLITE_AUTOCHECKPOINT_PAGES = 1000;
+/**
+ * The WAL's size at which the worker empties it: about 16 MB of 4 KiB pages. An alert with its page
+ * writes about 200 KB of WAL frames at 20 alerts/s (each commit rewrites every b-tree page it
+ * touches), so at SQLite's 1000 pages the worker took the write lock about once a second; at 4000,
+ * every 4–5 s.
+ */
+const WAL_LIMIT_PAGES = 4000;
 /** Tries, 1 ms apart, to take the write lock between two of the store's transactions to empty the WAL. */
 const TRUNCATE_TRIES = 20;
 
@@ -95,7 +102,7 @@ parentPort.on('message', (m) => {
 export interface WalCheckpointerOptions {
   /** How often the worker looks at the WAL file's size (default 100 ms). */
   lookEveryMs?: number;
-  /** The WAL's size, in pages, at which the worker checkpoints and empties it (default 1000, SQLite's own autocheckpoint). */
+  /** The WAL's size, in pages, at which the worker checkpoints and empties it (default 4000, about 16 MB). */
   limitPages?: number;
   /** Called when the worker fails; the store's own connection then checkpoints again, as SQLite does by default. */
   onError?: (e: unknown) => void;
@@ -128,7 +135,7 @@ export class WalCheckpointer {
     if (store.dialect !== 'sqlite' || store.location === ':memory:') return undefined;
     const c = new WalCheckpointer(store);
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-    const workerData = { driver, file: store.location, lookEveryMs: o.lookEveryMs ?? 100, limitPages: o.limitPages ?? SQLITE_AUTOCHECKPOINT_PAGES, tries: TRUNCATE_TRIES };
+    const workerData = { driver, file: store.location, lookEveryMs: o.lookEveryMs ?? 100, limitPages: o.limitPages ?? WAL_LIMIT_PAGES, tries: TRUNCATE_TRIES };
     const worker = new Worker(WORKER, { eval: true, workerData });
     worker.unref();
     c.worker = worker;
