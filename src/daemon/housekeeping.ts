@@ -23,9 +23,9 @@ export interface HousekeepingHost {
  * retention (check results are pruned by the check runner with the same settings), checkpoints and
  * truncates SQLite's WAL, and exports the store's size. The audit log is never pruned. In a
  * cluster the holder of the singletons lease also drops check results handed over in partitions
- * that no longer exist (see pruneHandover). SQLite's
- * checkpoints on commit run in a worker thread instead (see WalCheckpointer), so a commit on the
- * alert path never waits for one.
+ * that no longer exist (see pruneHandover). SQLite's checkpoints, on commit by default, and the
+ * periodic truncation run in a worker thread instead (see WalCheckpointer), so a commit on the alert
+ * path never waits for one.
  */
 export class Housekeeping {
   readonly name = 'housekeeping';
@@ -59,7 +59,9 @@ export class Housekeeping {
       clock: host.clock,
       next: (now) => (host.store.dialect === 'sqlite' ? now + host.config.storage.checkpoint_every : undefined),
       run: async () => {
-        const r = await checkpointWal(host.store);
+        // On the worker's connection while it runs: a truncation on the store's own would stop the
+        // event loop for the copy, the fsyncs and the truncation.
+        const r = this.checkpointer?.running ? await this.checkpointer.truncate() : await checkpointWal(host.store);
         if (r?.busy) host.logger.debug('WAL checkpoint could not truncate (a reader is open); the next one will');
       },
       onError: (e) => host.logger.warn({ err: e }, 'WAL checkpoint failed'),
