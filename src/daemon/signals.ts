@@ -21,11 +21,15 @@ export function installSignalHandlers(daemon: Daemon, exit: (code: number) => vo
     }
     signalled = true;
     daemon.logger.info({ signal }, 'signal received');
+    // A clean stop that ends after a second signal does not exit: the forced exit does, with 1, once
+    // the process groups it ends are gone (a clean stop can end first: its steps were just stopped).
     daemon.close(signal).then(
-      () => exit(0),
+      () => {
+        if (!forcing) exit(0);
+      },
       (e: unknown) => {
         daemon.logger.error({ err: e }, 'shutdown failed');
-        exit(1);
+        if (!forcing) exit(1);
       },
     );
   };

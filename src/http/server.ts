@@ -65,6 +65,7 @@ export function buildServer(daemon: Daemon): FastifyInstance {
     frameworkErrors: frameworkErrorHandler,
   });
   registerJsonBody(app);
+  closeConnectionsOnClose(app);
   app.setErrorHandler(errorHandler(daemon));
   app.setNotFoundHandler(notFoundHandler);
   const inventory: RouteInventoryEntry[] = [];
@@ -81,4 +82,20 @@ export function buildServer(daemon: Daemon): FastifyInstance {
   registerRouteTable(app, daemon, apiRoutes(daemon));
   registerUi(app, daemon);
   return app;
+}
+
+/**
+ * Once the server closes, each answer closes its connection. Fastify closes the connections idle at
+ * that moment, but one whose request was still running (a runbook step drained by a clean stop) would
+ * otherwise stay open after its answer for the keep-alive time (72 s), and the stop waits for it.
+ */
+function closeConnectionsOnClose(app: FastifyInstance): void {
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) void reply.header('connection', 'close');
+  });
 }

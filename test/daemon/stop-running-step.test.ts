@@ -7,6 +7,7 @@
  * Real `opsbook serve` child processes on a real SQLite file and a real PostgreSQL.
  */
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/index.js';
@@ -16,6 +17,23 @@ import { createTestDatabase, postgresUp } from '../support/services.js';
 import { groupAlive, groupEnds, killServedAndGroup } from '../support/process-groups.js';
 
 const pgOk = await postgresUp();
+
+const agents: http.Agent[] = [];
+afterAll(() => {
+  for (const a of agents.splice(0)) a.destroy();
+});
+
+/** POSTs `body` as JSON through `agent`; the status and the Connection header of the answer. */
+function postKeptAlive(agent: http.Agent, url: string, headers: Record<string, string>, body: unknown): Promise<{ status: number | undefined; connection: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', agent, headers }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode, connection: res.headers.connection }));
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
+}
 
 describe.concurrent.each([
   ['SQLite', false],
@@ -45,7 +63,11 @@ describe.concurrent.each([
     const execution = (await started.json()) as { id: string };
     expect(started.status, JSON.stringify(execution)).toBe(201);
     const id = execution.id;
-    void fetch(`${url}/api/executions/${id}/steps/1/run`, { method: 'POST', headers, body: JSON.stringify({ yes: true }) }).catch(() => {});
+    // A client that keeps its connections open (as a browser or a proxy does): the request in flight
+    // at the stop is answered, and its connection closed by opsbook, which does not wait for the client.
+    const agent = new http.Agent({ keepAlive: true });
+    agents.push(agent);
+    const answered = postKeptAlive(agent, `${url}/api/executions/${id}/steps/1/run`, headers, { yes: true });
     const stdout = async () => ((await (await fetch(`${url}/api/executions/${id}`, { headers })).json()) as { transcript: Array<{ stdout: string }> }).transcript[0]?.stdout ?? '';
     // The output is saved while the command runs: its shell's pid leads the step's process group.
     await expect.poll(stdout, { timeout: scaled(20_000), interval: 200 }).toMatch(/^started \d+\n$/);
@@ -56,6 +78,9 @@ describe.concurrent.each([
     served.child.kill('SIGTERM');
     const exit = await exited;
     expect(exit.code, served.output()).toBe(0);
+    const answer = await answered;
+    expect(answer.status, 'the step run in flight is answered').toBe(200);
+    expect(answer.connection, 'the answer given during the stop closes its connection').toBe('close');
 
     // What the stopping process left in the store: nobody else runs on it.
     const store = await openStore({ url: db ? db.url : path.join(dir, '.opsbook', 'opsbook.db') });
