@@ -29,6 +29,8 @@ export function watchConfigFiles(daemon: Daemon, debounceMs = 250): () => void {
   const configDir = path.resolve(daemon.options.configPath);
   /** The files the config read (absolute), as of the last arm: a folder event naming one is a change. */
   let read = new Set<string>();
+  /** Where each file read resolved to at the last arm: a symlink swapped meanwhile is a change. */
+  let resolved = new Map<string, string>();
   let timer: NodeJS.Timeout | undefined;
   let pending: 'reload' | 'look' | undefined;
   /** The files seen to change since the last reload was scheduled (absolute): the reload's log line names them. */
@@ -52,7 +54,7 @@ export function watchConfigFiles(daemon: Daemon, debounceMs = 250): () => void {
       work = work
         .then(async () => {
           if (closed) return;
-          const came = await globsChanged(daemon.sources.latest);
+          const came = [...(await globsChanged(daemon.sources.latest)), ...relinked(resolved)];
           if (todo === 'reload' || came.length > 0) await daemon.reloadAfterChange([...new Set([...seen, ...came])]);
           await arm();
         })
@@ -106,6 +108,7 @@ export function watchConfigFiles(daemon: Daemon, debounceMs = 250): () => void {
     if (closed) return;
     const { running, latest } = daemon.sources;
     read = new Set([...running.files, ...latest.files]);
+    resolved = new Map([...read].map((f) => [f, realPath(f)]));
     const folders = new Set([...read].map((f) => path.dirname(f)));
     if (isDirectory(configDir)) folders.add(configDir);
     for (const g of [...running.globs, ...(latest === running ? [] : latest.globs)]) for (const p of g.patterns) for (const d of globFolders(p, g.baseDir)) folders.add(d);
@@ -123,6 +126,24 @@ export function watchConfigFiles(daemon: Daemon, debounceMs = 250): () => void {
     clearTimeout(timer);
     for (const key of [...watches.keys()]) unwatch(key);
   };
+}
+
+/**
+ * The files that resolve elsewhere than they did (a symlink on their path swapped). A Kubernetes
+ * ConfigMap volume is updated so: its files are links through `..data`, renamed onto a new folder. The
+ * old folder's removal ends the watches on the old files too, but a link swapped with the old target
+ * kept (`current -> releases/N`) changes nothing else: only its folder's event tells of it.
+ */
+function relinked(resolved: ReadonlyMap<string, string>): string[] {
+  return [...resolved].filter(([file, was]) => realPath(file) !== was).map(([file]) => file);
+}
+
+function realPath(file: string): string {
+  try {
+    return fs.realpathSync(file);
+  } catch {
+    return ''; // gone: its folder's event and the reload say so
+  }
 }
 
 /** The files the `rule_files:` and `runbooks:` entries of `sources` match now and did not at its load, or the reverse (absolute). */
