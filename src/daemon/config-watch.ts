@@ -23,9 +23,10 @@ interface Watch {
  * each reload, from the config it loaded; after a refused reload it also covers what that load read,
  * so fixing a broken rule file the new config names applies it. Bursts are debounced.
  */
-export function watchConfigFiles(daemon: Daemon, debounceMs = 250): () => void {
+export function watchConfigFiles(daemon: Daemon, debounceMs = 250, maxFolders = MAX_WATCHED_FOLDERS): () => void {
   const watches = new Map<string, Watch>();
   const warned = new Set<string>();
+  let warnedCap = false;
   const configDir = path.resolve(daemon.options.configPath);
   /** The files the config read (absolute), as of the last arm: a folder event naming one is a change. */
   let read = new Set<string>();
@@ -112,10 +113,18 @@ export function watchConfigFiles(daemon: Daemon, debounceMs = 250): () => void {
     const folders = new Set([...read].map((f) => path.dirname(f)));
     if (isDirectory(configDir)) folders.add(configDir);
     for (const g of [...running.globs, ...(latest === running ? [] : latest.globs)]) for (const p of g.patterns) for (const d of globFolders(p, g.baseDir)) folders.add(d);
-    const wanted = new Set([...[...read].map((f) => `file:${f}`), ...[...folders].map((d) => `folder:${d}`)]);
+    const { watched, leftOut } = capFolders(folders, isDirectory(configDir) ? configDir : path.dirname(configDir), maxFolders);
+    if (leftOut.length > 0 && !warnedCap) {
+      warnedCap = true;
+      daemon.logger.warn(
+        { watched_folders: watched.length, left_out: leftOut.length, first_left_out: leftOut.slice(0, 5) },
+        `the config's globs reach more than ${maxFolders} folders: only the shallowest are watched; a file added to the others needs a SIGHUP (systemctl reload opsbook) to be read. Files the config read are all watched`,
+      );
+    }
+    const wanted = new Set([...[...read].map((f) => `file:${f}`), ...watched.map((d) => `folder:${d}`)]);
     for (const key of [...watches.keys()]) if (!wanted.has(key)) unwatch(key);
     for (const f of read) watch(f, 'file');
-    for (const d of folders) watch(d, 'folder');
+    for (const d of watched) watch(d, 'folder');
     // A file added or removed between the load and this arm: no event is left to tell of it.
     if ((await globsChanged(latest)).length > 0) schedule('reload');
   };
@@ -126,6 +135,26 @@ export function watchConfigFiles(daemon: Daemon, debounceMs = 250): () => void {
     clearTimeout(timer);
     for (const key of [...watches.keys()]) unwatch(key);
   };
+}
+
+/**
+ * How many folders the watch takes at most. Each is an inotify watch, and those are shared by every
+ * process of the user: 8192 by default before Linux 5.11 (editors, IDEs and other daemons take
+ * theirs), each pinning about 1 KB of kernel memory. A `**` glob over a big tree would take them all,
+ * and a tree of more than a thousand folders of rules and runbooks is a monorepo checkout, where a
+ * deploy's SIGHUP is the sure way anyway.
+ */
+export const MAX_WATCHED_FOLDERS = 1000;
+
+/**
+ * The folders to watch, at most `max`: the config's own folder always, then the others, the
+ * shallowest first (a glob's base before what lies under it), by name within a depth.
+ */
+export function capFolders(folders: Iterable<string>, configFolder: string, max: number): { watched: string[]; leftOut: string[] } {
+  const depth = (d: string) => d.split(path.sep).length;
+  const others = [...new Set(folders)].filter((d) => d !== configFolder).sort((a, b) => depth(a) - depth(b) || (a < b ? -1 : a > b ? 1 : 0));
+  const room = Math.max(0, max - 1);
+  return { watched: [configFolder, ...others.slice(0, room)], leftOut: others.slice(room) };
 }
 
 /**
