@@ -113,7 +113,10 @@ export function watchConfigFiles(daemon: Daemon, debounceMs = 250, maxFolders = 
     const folders = new Set([...read].map((f) => path.dirname(f)));
     if (isDirectory(configDir)) folders.add(configDir);
     for (const g of [...running.globs, ...(latest === running ? [] : latest.globs)]) for (const p of g.patterns) for (const d of globFolders(p, g.baseDir)) folders.add(d);
-    const { watched, leftOut } = capFolders(folders, isDirectory(configDir) ? configDir : path.dirname(configDir), maxFolders);
+    // A link on the way to a file (`current -> releases/N`) can be swapped with nothing changing where the file is: its folder tells.
+    const links = linkFolders(read);
+    for (const d of links) folders.add(d);
+    const { watched, leftOut } = capFolders(folders, [isDirectory(configDir) ? configDir : path.dirname(configDir), ...links], maxFolders);
     if (leftOut.length > 0 && !warnedCap) {
       warnedCap = true;
       daemon.logger.warn(
@@ -147,14 +150,33 @@ export function watchConfigFiles(daemon: Daemon, debounceMs = 250, maxFolders = 
 export const MAX_WATCHED_FOLDERS = 1000;
 
 /**
- * The folders to watch, at most `max`: the config's own folder always, then the others, the
- * shallowest first (a glob's base before what lies under it), by name within a depth.
+ * The folders to watch, at most `max`: `always` (the config's own folder, those holding a link on the
+ * way to a file read) whatever the cap, then the others, the shallowest first (a glob's base before
+ * what lies under it), by name within a depth.
  */
-export function capFolders(folders: Iterable<string>, configFolder: string, max: number): { watched: string[]; leftOut: string[] } {
+export function capFolders(folders: Iterable<string>, always: readonly string[], max: number): { watched: string[]; leftOut: string[] } {
+  const first = [...new Set(always)];
   const depth = (d: string) => d.split(path.sep).length;
-  const others = [...new Set(folders)].filter((d) => d !== configFolder).sort((a, b) => depth(a) - depth(b) || (a < b ? -1 : a > b ? 1 : 0));
-  const room = Math.max(0, max - 1);
-  return { watched: [configFolder, ...others.slice(0, room)], leftOut: others.slice(room) };
+  const others = [...new Set(folders)].filter((d) => !first.includes(d)).sort((a, b) => depth(a) - depth(b) || (a < b ? -1 : a > b ? 1 : 0));
+  const room = Math.max(0, max - first.length);
+  return { watched: [...first, ...others.slice(0, room)], leftOut: others.slice(room) };
+}
+
+/** The folders holding a symlink on the way to one of `files` (a linked folder above it, or the file itself a link). */
+function linkFolders(files: Iterable<string>): string[] {
+  const found = new Set<string>();
+  const seen = new Set<string>();
+  for (const file of files) {
+    for (let p = file; p !== path.dirname(p) && !seen.has(p); p = path.dirname(p)) {
+      seen.add(p);
+      try {
+        if (fs.lstatSync(p).isSymbolicLink()) found.add(path.dirname(p));
+      } catch {
+        // gone: its folder's event and the reload say so
+      }
+    }
+  }
+  return [...found];
 }
 
 /**
