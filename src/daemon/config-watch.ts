@@ -23,12 +23,15 @@ interface Watch {
  * each reload, from the config it loaded; after a refused reload it also covers what that load read,
  * so fixing a broken rule file the new config names applies it. Bursts are debounced.
  */
-export function watchConfigFiles(daemon: Daemon, debounceMs = 250): () => void {
+export function watchConfigFiles(daemon: Daemon, debounceMs = 250, maxFolders = MAX_WATCHED_FOLDERS): () => void {
   const watches = new Map<string, Watch>();
   const warned = new Set<string>();
+  let warnedCap = false;
   const configDir = path.resolve(daemon.options.configPath);
   /** The files the config read (absolute), as of the last arm: a folder event naming one is a change. */
   let read = new Set<string>();
+  /** Where each file read resolved to at the last arm: a symlink swapped meanwhile is a change. */
+  let resolved = new Map<string, string>();
   let timer: NodeJS.Timeout | undefined;
   let pending: 'reload' | 'look' | undefined;
   /** The files seen to change since the last reload was scheduled (absolute): the reload's log line names them. */
@@ -52,7 +55,7 @@ export function watchConfigFiles(daemon: Daemon, debounceMs = 250): () => void {
       work = work
         .then(async () => {
           if (closed) return;
-          const came = await globsChanged(daemon.sources.latest);
+          const came = [...(await globsChanged(daemon.sources.latest)), ...relinked(resolved)];
           if (todo === 'reload' || came.length > 0) await daemon.reloadAfterChange([...new Set([...seen, ...came])]);
           await arm();
         })
@@ -106,13 +109,25 @@ export function watchConfigFiles(daemon: Daemon, debounceMs = 250): () => void {
     if (closed) return;
     const { running, latest } = daemon.sources;
     read = new Set([...running.files, ...latest.files]);
+    resolved = new Map([...read].map((f) => [f, realPath(f)]));
     const folders = new Set([...read].map((f) => path.dirname(f)));
     if (isDirectory(configDir)) folders.add(configDir);
     for (const g of [...running.globs, ...(latest === running ? [] : latest.globs)]) for (const p of g.patterns) for (const d of globFolders(p, g.baseDir)) folders.add(d);
-    const wanted = new Set([...[...read].map((f) => `file:${f}`), ...[...folders].map((d) => `folder:${d}`)]);
+    // A link on the way to a file (`current -> releases/N`) can be swapped with nothing changing where the file is: its folder tells.
+    const links = linkFolders(read);
+    for (const d of links) folders.add(d);
+    const { watched, leftOut } = capFolders(folders, [isDirectory(configDir) ? configDir : path.dirname(configDir), ...links], maxFolders);
+    if (leftOut.length > 0 && !warnedCap) {
+      warnedCap = true;
+      daemon.logger.warn(
+        { watched_folders: watched.length, left_out: leftOut.length, first_left_out: leftOut.slice(0, 5) },
+        `the config's globs reach more than ${maxFolders} folders: only the shallowest are watched; a file added to the others needs a SIGHUP (systemctl reload opsbook) to be read. Files the config read are all watched`,
+      );
+    }
+    const wanted = new Set([...[...read].map((f) => `file:${f}`), ...watched.map((d) => `folder:${d}`)]);
     for (const key of [...watches.keys()]) if (!wanted.has(key)) unwatch(key);
     for (const f of read) watch(f, 'file');
-    for (const d of folders) watch(d, 'folder');
+    for (const d of watched) watch(d, 'folder');
     // A file added or removed between the load and this arm: no event is left to tell of it.
     if ((await globsChanged(latest)).length > 0) schedule('reload');
   };
@@ -123,6 +138,63 @@ export function watchConfigFiles(daemon: Daemon, debounceMs = 250): () => void {
     clearTimeout(timer);
     for (const key of [...watches.keys()]) unwatch(key);
   };
+}
+
+/**
+ * How many folders the watch takes at most. Each is an inotify watch, and those are shared by every
+ * process of the user: 8192 by default before Linux 5.11 (editors, IDEs and other daemons take
+ * theirs), each pinning about 1 KB of kernel memory. A `**` glob over a big tree would take them all,
+ * and a tree of more than a thousand folders of rules and runbooks is a monorepo checkout, where a
+ * deploy's SIGHUP is the sure way anyway.
+ */
+export const MAX_WATCHED_FOLDERS = 1000;
+
+/**
+ * The folders to watch, at most `max`: `always` (the config's own folder, those holding a link on the
+ * way to a file read) whatever the cap, then the others, the shallowest first (a glob's base before
+ * what lies under it), by name within a depth.
+ */
+export function capFolders(folders: Iterable<string>, always: readonly string[], max: number): { watched: string[]; leftOut: string[] } {
+  const first = [...new Set(always)];
+  const depth = (d: string) => d.split(path.sep).length;
+  const others = [...new Set(folders)].filter((d) => !first.includes(d)).sort((a, b) => depth(a) - depth(b) || (a < b ? -1 : a > b ? 1 : 0));
+  const room = Math.max(0, max - first.length);
+  return { watched: [...first, ...others.slice(0, room)], leftOut: others.slice(room) };
+}
+
+/** The folders holding a symlink on the way to one of `files` (a linked folder above it, or the file itself a link). */
+function linkFolders(files: Iterable<string>): string[] {
+  const found = new Set<string>();
+  const seen = new Set<string>();
+  for (const file of files) {
+    for (let p = file; p !== path.dirname(p) && !seen.has(p); p = path.dirname(p)) {
+      seen.add(p);
+      try {
+        if (fs.lstatSync(p).isSymbolicLink()) found.add(path.dirname(p));
+      } catch {
+        // gone: its folder's event and the reload say so
+      }
+    }
+  }
+  return [...found];
+}
+
+/**
+ * The files that resolve elsewhere than they did (a symlink on their path swapped). A Kubernetes
+ * ConfigMap volume is updated so: its files are links through `..data`, renamed onto a new folder. The
+ * old folder's removal ends the watches on the old files too, but a link swapped with the old target
+ * kept (`current -> releases/N`) changes nothing else: only its folder's event tells of it.
+ */
+function relinked(resolved: ReadonlyMap<string, string>): string[] {
+  return [...resolved].filter(([file, was]) => realPath(file) !== was).map(([file]) => file);
+}
+
+function realPath(file: string): string {
+  try {
+    return fs.realpathSync(file);
+  } catch {
+    return ''; // gone: its folder's event and the reload say so
+  }
 }
 
 /** The files the `rule_files:` and `runbooks:` entries of `sources` match now and did not at its load, or the reverse (absolute). */

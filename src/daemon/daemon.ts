@@ -16,6 +16,7 @@ import { VERSION } from './version.js';
 import { publishAuditHead } from './audit-head.js';
 import { Operations } from './operations/index.js';
 import { StoreReadiness, type ReadinessCheck } from './store-readiness.js';
+import { BroadSilences } from './broad-silences.js';
 import type { ReloadOutcome } from './operations/host.js';
 import { STOPPED_STEPS_GRACE_MS, type ExecutionService } from '../executions/index.js';
 import { SampleStore, Scraper } from '../samples/index.js';
@@ -96,7 +97,7 @@ export type { ReadinessCheck };
 export interface Readiness {
   status: 'ready' | 'not_ready';
   /** `writes`: failing while the store refuses writes for lack of space (pages go out from memory). */
-  checks: { config: ReadinessCheck; store: ReadinessCheck; migrations: ReadinessCheck; writes: ReadinessCheck; pipeline?: ReadinessCheck; cluster?: ReadinessCheck };
+  checks: { config: ReadinessCheck; store: ReadinessCheck; migrations: ReadinessCheck; writes: ReadinessCheck; pipeline?: ReadinessCheck; cluster?: ReadinessCheck; silences?: ReadinessCheck };
 }
 
 /**
@@ -124,6 +125,8 @@ export class Daemon {
   readonly series: SeriesSource;
   /** The store half of readiness, answered within a bound (a stalled database never answers). */
   private readonly storeReadiness: StoreReadiness;
+  /** Stored silences that take in more than a new one may: warned of at start and reload, named in readiness. */
+  private readonly broadSilences: BroadSilences;
   /**
    * What the running config's load read, and what the latest load read (the same unless that reload
    * was refused): the config watch watches both, so fixing a file a refused config read applies it.
@@ -156,6 +159,7 @@ export class Daemon {
     this.serverOverrides = options.server;
     this.sources = { running: sources, latest: sources };
     this.storeReadiness = new StoreReadiness(store);
+    this.broadSilences = new BroadSilences(store, clock, logger);
     this.series = options.series ?? samples.series();
     this.metrics = createDaemonMetrics(VERSION);
     this.metrics.configLoadedAt.set(clock.now() / 1000);
@@ -199,6 +203,7 @@ export class Daemon {
     }
     const daemon = new Daemon(options, withServerOverrides(loaded.config, options.server), loaded.files, loaded.runbooks, loaded.ruleGroups, loaded.sources, loaded.baseDir, store, clock, logger, samples);
     daemon.unpublishAuditHead = await publishAuditHead(store, loaded.config, loaded.baseDir, logger);
+    await daemon.broadSilences.look();
     if (options.operations === 'deferred') return daemon;
     if (options.operations !== false) {
       try {
@@ -333,8 +338,9 @@ export class Daemon {
         ? { status: 'ok', detail: `${this.cluster!.leases.size} lease(s) held` }
         : { status: 'failing', detail: `holds no lease, runs no check and sends no page: ${health.reason}` }
       : undefined;
+    const silences = await this.broadSilences.readiness(store.status === 'ok');
     const ok = !this.stopping && [config, store, migrations, writes, ...(pipeline ? [pipeline] : []), ...(cluster ? [cluster] : [])].every((c) => c.status === 'ok');
-    return { status: ok ? 'ready' : 'not_ready', checks: { config, store, migrations, writes, ...(pipeline ? { pipeline } : {}), ...(cluster ? { cluster } : {}) } };
+    return { status: ok ? 'ready' : 'not_ready', checks: { config, store, migrations, writes, ...(pipeline ? { pipeline } : {}), ...(cluster ? { cluster } : {}), ...(silences ? { silences } : {}) } };
   }
 
   /**
@@ -426,6 +432,7 @@ export class Daemon {
       restartNeeded: restart,
       kept,
     });
+    await this.broadSilences.look();
     return true;
   }
 

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { OpsConfig } from '../config/index.js';
 import type { Operations } from '../daemon/operations/index.js';
-import type { MaintenanceWindow } from '../incidents/index.js';
+import type { MaintenanceWindow, Matcher } from '../incidents/index.js';
 import { MINUTE, type Driver } from './driver.js';
 import { applyFault, describeFault } from './faults/index.js';
 import { actorFor } from './resolution.js';
@@ -20,6 +20,20 @@ export interface DrillContext {
 const WINDOW_ID = 'gameday-maintenance';
 
 /**
+ * What a drill's window or silence takes in: the drill's matchers, else the game day's system
+ * (`service="<system>"`). Never every incident: a game day run beside a live opsbook's incidents
+ * must not hold their pages.
+ */
+export function drillMatchers(system: string, drill: Drill): Matcher[] {
+  return (drill.matchers ?? [{ label: 'service', value: system }]).map((m) => ({ label: m.label, op: '=' as const, value: m.value }));
+}
+
+/** The maintenance drill's window, open over [start, end), scoped as its silence is. */
+export function drillWindow(system: string, drill: Drill, start: number, end: number): MaintenanceWindow {
+  return { id: WINDOW_ID, timeZone: 'UTC', services: [], matchers: drillMatchers(system, drill), onEnd: 'notify_if_firing', start, end, comment: 'game day: a window over a fault' };
+}
+
+/**
  * A maintenance window opens as the scenario's fault goes in: the incident opens (detection never
  * stops) but its page is held; at the window's end, the fault still on, the page goes out.
  */
@@ -30,7 +44,7 @@ export async function maintenanceDrill(spec: GameDaySpec, drill: Drill, ctx: Dri
   const failures: string[] = [];
   const start = driver.now();
   const end = start + drill.minutes * MINUTE;
-  const window: MaintenanceWindow = { id: WINDOW_ID, timeZone: 'UTC', services: [], matchers: [], onEnd: 'notify_if_firing', start, end, comment: 'game day: a window over a fault' };
+  const window = drillWindow(spec.system, drill, start, end);
   // The window goes in as a reload of `maintenance:` would put it.
   ops.incidents.configure(incidentConfig(ctx.config, [...ctx.config.maintenance, window]));
   let text = '';
@@ -79,7 +93,7 @@ export async function silenceDrill(spec: GameDaySpec, drill: Drill, ctx: DrillCo
   const { ops, driver, world } = ctx;
   const failures: string[] = [];
   const actor = actorFor(ctx.config, 'responder');
-  const matchers = (drill.matchers ?? [{ label: 'service', value: spec.system }]).map((m) => ({ ...m, op: '=' as const }));
+  const matchers = drillMatchers(spec.system, drill);
   const since = driver.now();
   const silence = await ops.incidents.createSilence({ matchers, endsAt: driver.now() + drill.minutes * MINUTE, comment: 'game day: a silence over a fault', onEnd: 'drop' }, actor);
   let text = '';

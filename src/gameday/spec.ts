@@ -165,7 +165,7 @@ const drill = z.strictObject({
   scenario: z.string().min(1),
   /** How long the window or silence lasts (simulated minutes). */
   minutes: z.number().int().min(1).max(240).default(5),
-  /** Label matchers of the silence (default service = the system). */
+  /** Label matchers of the window or silence (default service = the system): what it holds, never every incident. */
   matchers: z.array(z.strictObject({ label: z.string().min(1), value: z.string().min(1) })).optional(),
 });
 

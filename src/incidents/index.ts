@@ -25,6 +25,6 @@ export { ALLOWED_TRANSITIONS, canTransition } from './lifecycle.js';
 export { configuredLadder, DEFAULT_SEVERITIES, SeverityLadder } from './severity.js';
 export { addBusinessTime, DEFAULT_BUSINESS_HOURS, isBusinessTime, nextBusinessDayStart, responseDueAt } from './business-hours.js';
 export { activeOccurrence, findSuppression, occurrenceWithin, matcherMatches, matchersMatch } from './suppression.js';
-export { emptyValueProblem, matchAllProblem, narrows } from './matcher-scope.js';
+export { emptyValueProblem, matchAllProblem, narrows, tooBroadWarning } from './matcher-scope.js';
 export { recordedResponseMisses, responseMissedLine, responseMisses, escalationStart, responseClockStart, responseTargetText, RESPONSE_TARGET_MISSED } from './response-target.js';
 export { renderReview, type ReviewAnswer, type ReviewInput, type ReviewStep, type ReviewTemplateSection } from './review.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { emptyValueProblem, matchAllProblem, narrows } from './matcher-scope.js';
+import { emptyValueProblem, matchAllProblem, narrows, tooBroadWarning } from './matcher-scope.js';
 import { matcherMatches } from './suppression.js';
 
 describe('what a matcher takes in', () => {
@@ -21,5 +21,13 @@ describe('what a matcher takes in', () => {
     expect(matchAllProblem([])).toMatch(/none would silence every incident/);
     expect(matchAllProblem([{ label: 'service', op: '!=', value: 'db' }])).toMatch(/at least one matcher an incident without that label fails/);
     expect(matchAllProblem([{ label: 'service', op: '!=', value: 'db' }, { label: 'env', op: '=', value: 'prod' }])).toBeUndefined();
+  });
+
+  it('warns of a stored silence a new one may not be, saying what it takes in, and of no other', () => {
+    expect(tooBroadWarning([{ label: 'team', op: '=', value: '' }])).toMatch(/team="" matches every incident without a "team" label; an incident without the labels its matchers name passes them all/);
+    expect(tooBroadWarning([{ label: 'service', op: '=', value: 'web' }, { label: 'team', op: '!=', value: '' }])).toMatch(/^takes in more than opsbook accepts now .*team!="" matches every incident with a "team" label\. To narrow it/);
+    expect(tooBroadWarning([])).toMatch(/with no matcher it holds every incident/);
+    expect(tooBroadWarning([{ label: 'service', op: '=~', value: '.*' }])).toMatch(/holds every such incident/);
+    expect(tooBroadWarning([{ label: 'service', op: '=', value: 'web' }, { label: 'team', op: '!~', value: '.+' }])).toBeUndefined();
   });
 });

@@ -32,3 +32,20 @@ export function matchAllProblem(matchers: readonly Matcher[]): string | undefine
   if (matchers.some(narrows)) return undefined;
   return 'needs at least one matcher an incident without that label fails (such as service="api"): these would hold every incident lacking the labels they name';
 }
+
+/**
+ * What a silence stored before these rules takes in that a new one may not, and how to narrow it;
+ * undefined when a new silence could be made with these matchers. Such a silence still applies: a
+ * stored silence is never changed behind its author's back, it is shown with this everywhere it is listed.
+ */
+export function tooBroadWarning(matchers: readonly Matcher[]): string | undefined {
+  const takes: string[] = [];
+  for (const m of matchers) {
+    if (m.value !== '' || (m.op !== '=' && m.op !== '!=')) continue;
+    takes.push(m.op === '=' ? `${m.label}="" matches every incident without a "${m.label}" label` : `${m.label}!="" matches every incident with a "${m.label}" label`);
+  }
+  if (matchers.length === 0) takes.push('with no matcher it holds every incident');
+  else if (!matchers.some(narrows)) takes.push('an incident without the labels its matchers name passes them all, so it holds every such incident');
+  if (takes.length === 0) return undefined;
+  return `takes in more than opsbook accepts now (stored before such silences were refused): ${takes.join('; ')}. To narrow it, create a silence with a matcher that names a value (such as service="api"; !~ ".+" for "without the label", =~ ".+" for "with it"), then expire this one`;
+}

@@ -1,4 +1,5 @@
 import type { ChangeEventRow, IncidentAlertRow, IncidentRow, SilenceRow, TimelineRow } from '../store/index.js';
+import { tooBroadWarning } from './matcher-scope.js';
 import type { ChangeEvent, Incident, IncidentAlert, IncidentState, Silence, Suppression, TimelineEntry, TimelineKind } from './types.js';
 
 /** Row ↔ domain conversions: JSON text columns parsed, nulls turned into absent fields. */
@@ -99,5 +100,12 @@ export function silenceFromRow(r: SilenceRow): Silence {
     comment: r.comment,
     onEnd: matchers.onEnd ?? 'notify_if_firing',
     origin: 'runtime',
+    ...warningOf(matchers.matchers),
   };
+}
+
+/** A stored silence is read as it was made, even one a new silence may not be: it says so instead. */
+function warningOf(matchers: Silence['matchers']): { warning?: string } {
+  const warning = tooBroadWarning(matchers);
+  return warning ? { warning } : {};
 }

@@ -76,6 +76,8 @@ export interface Silence {
   onEnd: OnEnd;
   /** Where it comes from: ops.yaml or created at runtime (store). */
   origin: 'config' | 'runtime';
+  /** Set on a stored silence that takes in more than a new one may (made before that was refused): what, and how to narrow it. */
+  warning?: string;
 }
 
 /** What held a notification back, as incidents and effects show it. */

@@ -91,6 +91,8 @@ export interface ServeCliOptions {
   readyTimeoutMs?: number;
   /** Serve the folder (`--config DIR`, every YAML file of it) rather than its ops.yaml. */
   directory?: boolean;
+  /** Lays the written files out otherwise before the start (as a Kubernetes ConfigMap volume does, say). */
+  arrange?: (dir: string) => void;
 }
 
 /** `opsbook serve` as a real child process on a free loopback port, over a temp folder holding `files` (relative path → text; ops.yaml among them), ready. */
@@ -100,6 +102,7 @@ export async function serveCli(prefix: string, files: Record<string, string>, op
   let run: ReturnType<typeof startCli> | undefined;
   try {
     writeFiles(dir, files);
+    options.arrange?.(dir);
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     run = startCli(['serve', '--config', options.directory ? dir : config, '--port', String(port), ...(options.watch ? [] : ['--no-watch'])]);

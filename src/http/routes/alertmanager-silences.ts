@@ -30,6 +30,7 @@ const gettable = z.object({
   endsAt: z.string(),
   createdBy: z.string(),
   comment: z.string(),
+  warning: z.string().optional().describe('opsbook\'s own: set on a stored silence that takes in more than a new one may (it still applies), saying what it takes in and how to narrow it'),
 });
 
 const toOp = (m: z.infer<typeof amMatcher>): Matcher['op'] => (m.isRegex ? (m.isEqual ? '=~' : '!~') : m.isEqual ? '=' : '!=');
@@ -45,6 +46,7 @@ function toAm(s: Silence, now: number): z.infer<typeof gettable> {
     endsAt: new Date(s.endsAt).toISOString(),
     createdBy: s.createdBy,
     comment: s.comment,
+    ...(s.warning ? { warning: s.warning } : {}),
   };
 }
 

@@ -92,6 +92,7 @@ export const silence = z.object({
   comment: z.string(),
   onEnd,
   origin: z.enum(['config', 'runtime']),
+  warning: z.string().optional().describe('Set on a stored silence that takes in more than a new one may (made before opsbook refused such silences; it still applies): what it takes in and how to narrow it'),
 });
 
 export const incidentEffect = z.discriminatedUnion('kind', [

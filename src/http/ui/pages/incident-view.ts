@@ -1,5 +1,5 @@
 import type { Daemon } from '../../../daemon/index.js';
-import { ALLOWED_TRANSITIONS, configuredLadder, INCIDENT_ROLES, OPEN_STATES, recordedResponseMisses, RESPONSE_TARGET_MISSED, ROLE_NAMES, type Incident, type IncidentAlert, type IncidentRoleHolder, type Severity, type TimelineEntry, responseTargetText } from '../../../incidents/index.js';
+import { ALLOWED_TRANSITIONS, configuredLadder, INCIDENT_ROLES, OPEN_STATES, recordedResponseMisses, RESPONSE_TARGET_MISSED, ROLE_NAMES, type Incident, type IncidentAlert, type IncidentRoleHolder, type Severity, type TimelineEntry, responseTargetText, silenceFromRow, type Silence } from '../../../incidents/index.js';
 import { duration, severityBadge, when, whenSecond } from '../components.js';
 import { incidentReader } from '../data/incidents.js';
 import { html, type Html } from '../html.js';
@@ -7,6 +7,7 @@ import { csrfField } from '../layout.js';
 import { executionPath } from '../transcript.js';
 import type { Session } from '../../sessions/index.js';
 import { runbookViewPath } from '../../../runbooks/index.js';
+import { findSilence } from '../../../store/index.js';
 import { describeRecipients, upcomingPage, type UpcomingPage } from '../../../oncall/index.js';
 
 /**
@@ -84,11 +85,12 @@ export async function incidentHeader(daemon: Daemon, incident: Incident): Promis
   const reader = incidentReader(daemon);
   const open = incident.resolvedAt === undefined;
   const { escalation_policies: policies, schedules } = daemon.config;
-  const [alerts, roles, next, misses] = await Promise.all([
+  const [alerts, roles, next, misses, broad] = await Promise.all([
     reader.alerts(incident.id),
     reader.roles(incident.id),
     open ? upcomingPage(daemon.store.db, policies, schedules, incident.id) : undefined,
     recordedResponseMisses(daemon.store.db, incident.id),
+    broadSilenceHolding(daemon, incident),
   ]);
   const missedAt = misses.at(-1)?.responseDueAt;
   const severity = configuredLadder(daemon.config.severities).severities.find((s) => s.id === incident.severity);
@@ -102,8 +104,17 @@ ${trigger(incident, alerts)}
 ${open ? html`${responseClock(incident, now, missedAt, severity)}${nextPage(next, now)}` : html`<li>Resolved ${when(incident.resolvedAt)}</li>${responseClock(incident, now, missedAt, severity)}`}
 ${incident.runbook ? html`<li>Runbook: <a href="${runbookViewPath(incident.runbook)}">${incident.runbook}</a></li>` : ''}
 ${rolesLine(roles)}
+${broad ? html`<li class="notice" id="held-by-broad-silence">Pages held by silence <a href="/maintenance#h-silences">${broad.id}</a> until ${when(broad.endsAt)}. That silence ${broad.warning}</li>` : ''}
 </ul>
 </div>`;
+}
+
+/** The stored silence holding the incident's pages, when it takes in more than a new one may: the responder must see why nobody was paged. */
+async function broadSilenceHolding(daemon: Daemon, incident: Incident): Promise<Silence | undefined> {
+  if (incident.heldBy?.kind !== 'silence') return undefined;
+  const row = await findSilence(daemon.store.db, incident.heldBy.id);
+  const silence = row ? silenceFromRow(row) : undefined;
+  return silence?.warning ? silence : undefined;
 }
 
 /** The one action bar: a note field shared by every action, moves allowed from the current state, severity and roles. */

@@ -51,7 +51,7 @@ ${windows.length
 ${teamLinks(daemon, actor!, query.team, '/maintenance')}
 ${silences.length
   ? scrollingTable('Silences', html`<table><thead><tr><th scope="col">Matchers</th><th scope="col">From</th><th scope="col">Until</th><th scope="col">By</th><th scope="col">Why</th><th scope="col">Origin</th>${canChange ? html`<th scope="col">Action</th>` : ''}</tr></thead>
-<tbody>${silences.map((s) => html`<tr><td>${matchers(s.matchers)}</td><td>${when(s.startsAt)}</td><td>${when(s.endsAt)}</td><td>${s.createdBy}</td><td>${configText(s.comment)}</td><td>${s.origin === 'config' ? 'ops.yaml' : 'runtime'}</td>
+<tbody>${silences.map((s) => html`<tr><td>${matchers(s.matchers)}${s.warning ? html`<p class="notice" id="warning-${s.id}"><strong>Takes in too much:</strong> ${s.warning}</p>` : ''}</td><td>${when(s.startsAt)}</td><td>${when(s.endsAt)}</td><td>${s.createdBy}</td><td>${configText(s.comment)}</td><td>${s.origin === 'config' ? 'ops.yaml' : 'runtime'}</td>
 ${canChange ? html`<td>${s.origin === 'runtime' ? html`<form method="post" action="/maintenance/silences/${encodeURIComponent(s.id)}/expire">${csrfField(session)}<button type="submit" aria-label="Expire silence ${s.id}">Expire</button></form>` : html`<span class="muted">edit ops.yaml</span>`}</td>` : ''}</tr>`)}</tbody></table>`)
   : html`<p>No live silences.</p>`}
 ${canChange
