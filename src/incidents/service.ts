@@ -41,6 +41,7 @@ import { alertFromRow, changeFromRow, incidentFromRow, incidentToRow, timelineFr
 import type { SilenceInput } from './silences.js';
 import { alertData, ALERTS_ACTOR, IncidentCore, INCIDENTS_ACTOR, type AuditNote, type ReleasedPages, type Trx } from './engine-core.js';
 import { describeSuppression } from './suppression.js';
+import { alertTitle, raisedTitle } from './title.js';
 import type {
   ChangeEvent,
   Incident,
@@ -182,7 +183,7 @@ export class IncidentService extends IncidentCore {
     const group = groupWithinMs <= 0 ? undefined : service ? await findOpenIncidentForService(trx, service, since) : await findOpenIncidentForRule(trx, event.ruleId, since);
     if (group) return this.joinIncident(trx, incidentFromRow(group), event, 'group');
     return this.openIncident(trx, {
-      title: event.annotations.summary ?? event.ruleId,
+      title: alertTitle(event),
       severity: event.severity,
       ...(service ? { service } : {}),
       labels: event.labels,
@@ -238,9 +239,12 @@ export class IncidentService extends IncidentCore {
     const worse = this.ladder.worse(incident.severity, event.severity);
     if (worse !== incident.severity) {
       const due = responseDueAt(this.ladder.get(worse).response, incident.responseFrom ?? incident.openedAt, this.calendars);
-      // The procedure in front of the responder follows the most severe alert.
-      await updateIncident(trx, incident.id, { severity: worse, response_due_at: due ?? null, updated_at: now, ...(event.runbook ? { runbook: event.runbook } : {}) });
-      await this.note(trx, incident.id, now, 'status', ALERTS_ACTOR.name, `severity raised ${incident.severity} → ${worse}`, { from: incident.severity, to: worse });
+      // The procedure in front of the responder, and the title they read first, follow the most severe alert.
+      const raised = raisedTitle(incident, worse, event);
+      await updateIncident(trx, incident.id, {
+        severity: worse, response_due_at: due ?? null, updated_at: now, ...(event.runbook ? { runbook: event.runbook } : {}), ...(raised.title !== undefined ? { title: raised.title } : {}),
+      });
+      await this.note(trx, incident.id, now, 'status', ALERTS_ACTOR.name, raised.text, raised.data);
       effects.push(this.notify({ ...incident, severity: worse }, 'severity_raised', this.suppression(incident)));
     } else await updateIncident(trx, incident.id, { updated_at: now });
     return { incident: await this.reload(trx, incident.id), effects };
@@ -250,12 +254,15 @@ export class IncidentService extends IncidentCore {
     const now = this.clock.now();
     const severity = this.ladder.worse(incident.severity, event.severity);
     const due = responseDueAt(this.ladder.get(severity).response, now, this.calendars);
+    // A worse alert re-opening raises the severity as one joining would, and gives its title.
+    const raised = severity !== incident.severity ? raisedTitle(incident, severity, event) : undefined;
     await updateIncident(trx, incident.id, {
       state: 'triggered', severity, resolved_at: null, acknowledged_at: null, response_due_at: due ?? null, response_from: now,
-      reopened: incident.reopened + 1, updated_at: now,
+      reopened: incident.reopened + 1, updated_at: now, ...(raised?.title !== undefined ? { title: raised.title } : {}),
     });
     const since = formatDuration(now - incident.resolvedAt!);
     await this.note(trx, incident.id, now, 'status', ALERTS_ACTOR.name, `re-opened: ${event.ruleId} fired again ${since} after resolution`, { from: 'resolved', to: 'triggered', dedupKey: event.dedupKey });
+    if (raised) await this.note(trx, incident.id, now, 'status', ALERTS_ACTOR.name, raised.text, raised.data);
     await this.recordAlert(trx, incident.id, event, 'refired');
     const reopened = await this.reload(trx, incident.id);
     const effects = await this.announce(trx, reopened, 'reopened');
