@@ -110,6 +110,18 @@ describe('opening, dedup and grouping', () => {
     expect(line.text).toBe('severity raised P3 → P1 by "API is down"; title kept (written by a person)');
   });
 
+  it('keeps a title a person set by hand when a worse alert joins; the timeline says who set it and what it was', async () => {
+    const r = (await svc.onAlert(alert('firing', 'rule:budget', db, T0, { severity: 'P3', annotations: { summary: 'error budget burning' } })))!;
+    const renamed = await svc.retitle(r.incident.id, '  Checkout errors for EU customers ', ana);
+    expect(renamed.title).toBe('Checkout errors for EU customers');
+    expect((await svc.timeline(r.incident.id)).at(-1)).toMatchObject({ actor: 'ana', text: 'title "error budget burning" → "Checkout errors for EU customers"' });
+    await clock.advance(MINUTE);
+    const raised = (await svc.onAlert(alert('firing', 'check:api-health', api, clock.now(), { severity: 'P1', annotations: { summary: 'API is down' } })))!;
+    expect(raised.incident).toMatchObject({ severity: 'P1', title: 'Checkout errors for EU customers' });
+    expect((await svc.timeline(r.incident.id)).some((e) => e.text === 'severity raised P3 → P1 by "API is down"; title kept (written by a person)')).toBe(true);
+    await expect(svc.retitle(r.incident.id, '   ', ana)).rejects.toMatchObject({ code: 'OPSBOOK_E_INCIDENT_INVALID', location: { path: 'title' } });
+  });
+
   it('a worse alert re-opening a resolved incident raises its severity and gives it its title', async () => {
     const r = (await svc.onAlert(alert('firing', 'rule:budget', db, T0, { severity: 'P3', annotations: { summary: 'error budget burning' } })))!;
     await clock.advance(MINUTE);

@@ -23,6 +23,7 @@ import {
   listIncidents,
   listIncidentsOpenedBetween,
   listTimeline,
+  timelineLinesWithData,
   updateTimelineRow,
   updateIncident,
   upsertIncidentAlert,
@@ -41,7 +42,7 @@ import { alertFromRow, changeFromRow, incidentFromRow, incidentToRow, timelineFr
 import type { SilenceInput } from './silences.js';
 import { alertData, ALERTS_ACTOR, IncidentCore, INCIDENTS_ACTOR, type AuditNote, type ReleasedPages, type Trx } from './engine-core.js';
 import { describeSuppression } from './suppression.js';
-import { alertTitle, raisedTitle } from './title.js';
+import { alertTitle, MAX_TITLE_CHARS, raisedTitle, TITLE_SET_BY_PERSON } from './title.js';
 import type {
   ChangeEvent,
   Incident,
@@ -240,7 +241,7 @@ export class IncidentService extends IncidentCore {
     if (worse !== incident.severity) {
       const due = responseDueAt(this.ladder.get(worse).response, incident.responseFrom ?? incident.openedAt, this.calendars);
       // The procedure in front of the responder, and the title they read first, follow the most severe alert.
-      const raised = raisedTitle(incident, worse, event);
+      const raised = raisedTitle(incident, worse, event, await this.titleByPerson(trx, incident));
       await updateIncident(trx, incident.id, {
         severity: worse, response_due_at: due ?? null, updated_at: now, ...(event.runbook ? { runbook: event.runbook } : {}), ...(raised.title !== undefined ? { title: raised.title } : {}),
       });
@@ -255,7 +256,7 @@ export class IncidentService extends IncidentCore {
     const severity = this.ladder.worse(incident.severity, event.severity);
     const due = responseDueAt(this.ladder.get(severity).response, now, this.calendars);
     // A worse alert re-opening raises the severity as one joining would, and gives its title.
-    const raised = severity !== incident.severity ? raisedTitle(incident, severity, event) : undefined;
+    const raised = severity !== incident.severity ? raisedTitle(incident, severity, event, await this.titleByPerson(trx, incident)) : undefined;
     await updateIncident(trx, incident.id, {
       state: 'triggered', severity, resolved_at: null, acknowledged_at: null, response_due_at: due ?? null, response_from: now,
       reopened: incident.reopened + 1, updated_at: now, ...(raised?.title !== undefined ? { title: raised.title } : {}),
@@ -267,6 +268,13 @@ export class IncidentService extends IncidentCore {
     const reopened = await this.reload(trx, incident.id);
     const effects = await this.announce(trx, reopened, 'reopened');
     return { incident: await this.reload(trx, incident.id), effects };
+  }
+
+  /** Whether a person wrote the incident's title: opened it by hand, or retitled it (read only when a raise would replace it). */
+  private async titleByPerson(trx: Trx, incident: Incident): Promise<boolean> {
+    if (incident.source === 'manual') return true;
+    const lines = await timelineLinesWithData(trx, incident.id, TITLE_SET_BY_PERSON);
+    return lines.some((l) => (JSON.parse(l.data) as { event?: unknown }).event === TITLE_SET_BY_PERSON);
   }
 
   private async resolved(trx: Trx, event: AlertEvent): Promise<IncidentResult | undefined> {
@@ -392,6 +400,24 @@ export class IncidentService extends IncidentCore {
       effects.push({ ...this.notify(incident, 'resolved', held ?? this.suppression(incident)), by: actor.name });
     }
     return effects;
+  }
+
+  /**
+   * A person gives the incident a title of their own; the timeline says what it was. A title set so is
+   * never replaced by a worse alert's (see raisedTitle).
+   */
+  async retitle(id: string, title: string, actor: Actor): Promise<Incident> {
+    const text = title.trim();
+    if (text === '' || text.length > MAX_TITLE_CHARS) {
+      throw new OpsbookError('OPSBOOK_E_INCIDENT_INVALID', `a title must be 1 to ${MAX_TITLE_CHARS} characters`, { location: { path: 'title' } });
+    }
+    return this.write(async (trx) => {
+      const incident = await this.mustGet(trx, id);
+      const now = this.clock.now();
+      await updateIncident(trx, id, { title: text, updated_at: now });
+      await this.note(trx, id, now, 'note', actor.name, `title "${incident.title}" → "${text}"`, { event: TITLE_SET_BY_PERSON, from: incident.title, to: text });
+      return this.reload(trx, id);
+    }, () => ({ actor, action: 'incident.title', incidentId: id, details: { title: text } }));
   }
 
   /** Adds a note to the timeline. */

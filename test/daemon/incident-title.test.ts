@@ -2,7 +2,7 @@
  * An incident says what is wrong now: a worse alert joining raises the severity and gives the
  * incident its title ("API down", not the "API slow" that opened it), everywhere the title is read —
  * the channels' "severity raised" update, the API, the incident page, the overview and the review —
- * while the title of an incident a person opened by hand stays theirs. One daemon on a simulated
+ * while a title a person wrote (opening the incident by hand, or setting it since) stays theirs. One daemon on a simulated
  * clock, its alerts through the Alertmanager webhook, on SQLite and PostgreSQL.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -47,7 +47,7 @@ for (const target of storeTargets('opsbook-incident-title', { migrated: true }))
         yaml:
           `storage:\n  url: "${store.url}"\n` +
           `integrations:\n  - { id: prom, kind: alertmanager, key: ${KEY} }\n` +
-          `services:\n  - { id: api }\n  - { id: shop }\n` +
+          `services:\n  - { id: api }\n  - { id: shop }\n  - { id: cart }\n` +
           // Port 9 (discard) refuses: every message stays in the outbox, which is all this test reads.
           `channels:\n  - { id: hook, kind: webhook, url: "http://127.0.0.1:9/hook", secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"] }\n` +
           `escalation_policies:\n  - id: default\n    steps:\n      - { targets: [{ channel: hook }], timeout: 1h }\n`,
@@ -94,6 +94,22 @@ for (const target of storeTargets('opsbook-incident-title', { migrated: true }))
       await ops().settle(scaled(5_000));
       await send('Shop down', 'P1', 'shop');
       expect(await incidentOf('shop')).toMatchObject({ severity: 'P1', title: 'Checkout failing for customers' });
+    }, scaled(120_000));
+
+    it('keeps a title a person set through the API, and refuses an empty one with its path', async () => {
+      await send('Cart slow', 'P3', 'cart');
+      const { id } = await incidentOf('cart');
+      const responder = await signIn(ui.app, 'responder-user');
+      const headers = { cookie: responder.cookie, 'x-csrf-token': responder.csrf };
+      const empty = await ui.app.inject({ method: 'POST', url: `/api/incidents/${id}/title`, headers, payload: { title: '' } });
+      expect(empty.statusCode).toBe(400);
+      expect(empty.body).toContain('title');
+      const res = await ui.app.inject({ method: 'POST', url: `/api/incidents/${id}/title`, headers, payload: { title: 'Checkout cannot add items' } });
+      expect(res.statusCode, res.body).toBe(200);
+      expect((JSON.parse(res.body) as { title: string }).title).toBe('Checkout cannot add items');
+      await clock.advance(60_000, () => ops().settle(scaled(5_000)));
+      await send('Cart down', 'P1', 'cart');
+      expect(await incidentOf('cart')).toMatchObject({ id, severity: 'P1', title: 'Checkout cannot add items' });
     }, scaled(120_000));
   });
 }
