@@ -94,4 +94,43 @@ describe('review response times', () => {
     expect(row(open, 'time to acknowledge')).toBe('| time to acknowledge | — | 15m, due 2026-12-04T18:15:00Z (**missed target**: not acknowledged) |');
     expect(open).toContain('- Response target of P1 missed at 2026-12-04T18:15:00Z: not acknowledged by then.');
   });
+
+  it('counts the times of a re-opened incident from its re-opening, says so, and lists the earlier opening', () => {
+    // Opened 18:00, resolved 18:30; re-opened 22:30 (its alert again, 4 h later), acknowledged 22:35, mitigated 22:50, resolved 23:00.
+    const reopenedAt = OPENED + 270 * MIN;
+    const reopenLine: TimelineEntry = { id: 'tl-re', incidentId: 'inc_1', at: reopenedAt, kind: 'status', actor: 'system:alerts', text: 're-opened', data: { from: 'resolved', to: 'triggered' } };
+    const md = review({
+      incident: incident({ reopened: 1, responseFrom: reopenedAt, acknowledgedAt: reopenedAt + 5 * MIN, resolvedAt: reopenedAt + 30 * MIN, responseDueAt: reopenedAt + 15 * MIN }),
+      timeline: [
+        status('acknowledged', OPENED + 3 * MIN), status('mitigated', OPENED + 10 * MIN), status('resolved', OPENED + 30 * MIN),
+        reopenLine, status('acknowledged', reopenedAt + 5 * MIN), status('mitigated', reopenedAt + 20 * MIN), status('resolved', reopenedAt + 30 * MIN),
+      ],
+    });
+    expect(row(md, 'time to acknowledge')).toBe('| time to acknowledge | 5 min | 15m, due 2026-12-04T22:45:00Z (within target) |');
+    expect(row(md, 'time to mitigate')).toBe('| time to mitigate | 20 min | — |');
+    expect(row(md, 'time to resolve')).toBe('| time to resolve | 30 min | — |');
+    expect(md).toContain('Times count from the re-opening (2026-12-04T22:30:00Z), as the response target does.');
+    expect(md).toContain('- Earlier: opened 2026-12-04T18:00:00Z, resolved 2026-12-04T18:30:00Z (30 min to resolve).');
+  });
+
+  it('does not read an earlier opening\'s answers as the re-opened incident\'s while it is still open', () => {
+    const reopenedAt = OPENED + 270 * MIN;
+    const md = review({
+      incident: incident({ state: 'triggered', reopened: 1, responseFrom: reopenedAt, responseDueAt: reopenedAt + 15 * MIN }),
+      timeline: [status('acknowledged', OPENED + 3 * MIN), status('mitigated', OPENED + 10 * MIN), status('resolved', OPENED + 30 * MIN)],
+    });
+    expect(row(md, 'time to acknowledge')).toBe('| time to acknowledge | — | 15m, due 2026-12-04T22:45:00Z |');
+    expect(row(md, 'time to mitigate')).toBe('| time to mitigate | — | — |');
+    expect(row(md, 'time to resolve')).toBe('| time to resolve | — | — |');
+  });
+
+  it('counts from the release of a held page, and from the opening otherwise, and says which', () => {
+    const released = OPENED + 60 * MIN;
+    const release: TimelineEntry = { id: 'tl-rel', incidentId: 'inc_1', at: released, kind: 'suppressed', actor: 'system:incidents', text: 'window ended', data: { released: true } };
+    const held = review({ incident: incident({ responseFrom: released, resolvedAt: released + 20 * MIN }), timeline: [release] });
+    expect(row(held, 'time to resolve')).toBe('| time to resolve | 20 min | — |');
+    expect(held).toContain('Times count from the release of its held page (2026-12-04T19:00:00Z), as the response target does.');
+    const plain = review({ incident: incident({ resolvedAt: OPENED + 20 * MIN }) });
+    expect(plain).toContain('Times count from the opening (2026-12-04T18:00:00Z), as the response target does.');
+  });
 });

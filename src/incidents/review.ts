@@ -1,4 +1,4 @@
-import { responseMisses, responseTargetText } from './response-target.js';
+import { responseClockStart, responseMisses, responseTargetText } from './response-target.js';
 import type { Incident, IncidentAlert, Severity, TimelineEntry } from './types.js';
 
 /** A command a responder ran, as the post-incident review shows it. */
@@ -72,6 +72,30 @@ const fence = (text: string): string => {
   return `${f}\n${text.trimEnd()}\n${f}`;
 };
 
+/** A timeline line recording a re-opening (its alert firing again after resolution). */
+const isReopening = (t: TimelineEntry): boolean => t.kind === 'status' && t.data.from === 'resolved' && t.data.to === 'triggered';
+
+/** Where the review's times count from, in words: the opening, a re-opening, a held page's release. */
+function clockStartText(incident: Incident, timeline: readonly TimelineEntry[]): string {
+  const from = responseClockStart(incident);
+  if (incident.responseFrom === undefined) return `the opening (${iso(from)})`;
+  if (timeline.some((t) => t.at === from && isReopening(t))) return `the re-opening (${iso(from)})`;
+  if (timeline.some((t) => t.at === from && t.kind === 'suppressed' && t.data.released === true)) return `the release of its held page (${iso(from)})`;
+  return `its response clock started (${iso(from)})`;
+}
+
+/** The openings before the one the response times count from, each with its first resolution after it. */
+function earlierOpenings(incident: Incident, timeline: readonly TimelineEntry[]): Array<{ from: number; reopened: boolean; resolvedAt?: number }> {
+  const clockFrom = responseClockStart(incident);
+  const starts = [{ from: incident.openedAt, reopened: false }, ...timeline.filter(isReopening).map((t) => ({ from: t.at, reopened: true }))].filter((o) => o.from < clockFrom);
+  if (!starts.some((o) => o.reopened) && !timeline.some((t) => t.kind === 'status' && t.data.to === 'resolved' && t.at < clockFrom)) return [];
+  return starts.map((o, i) => {
+    const until = starts[i + 1]?.from ?? clockFrom;
+    const resolved = timeline.find((t) => t.kind === 'status' && t.data.to === 'resolved' && t.at >= o.from && t.at < until);
+    return { ...o, ...(resolved ? { resolvedAt: resolved.at } : {}) };
+  });
+}
+
 /**
  * The post-incident review as markdown: summary, severity, impact window, the times to
  * acknowledge / mitigate / resolve against the severity's target, the timeline, the steps run
@@ -80,16 +104,21 @@ const fence = (text: string): string => {
  */
 export function renderReview(r: ReviewInput): string {
   const { incident } = r;
-  const firstStatus = (to: string) => r.timeline.find((t) => t.kind === 'status' && t.data.to === to)?.at;
-  const acknowledgedAt = incident.acknowledgedAt ?? firstStatus('acknowledged');
-  const mitigatedAt = firstStatus('mitigated');
-  const resolvedAt = incident.resolvedAt ?? firstStatus('resolved');
+  // The response times count from where the response clock started — the opening, a held page's
+  // release, or the last re-opening — as the time to acknowledge and the response target do: a
+  // re-opened incident's time to resolve is not the hours it spent resolved in between. The moves
+  // before that instant belong to an earlier opening (listed under the table), never to this one.
+  const clockFrom = responseClockStart(incident);
+  const statusSince = (to: string) => r.timeline.find((t) => t.kind === 'status' && t.data.to === to && t.at >= clockFrom);
+  const acknowledgement = statusSince('acknowledged');
+  const acknowledgedAt = incident.acknowledgedAt ?? acknowledgement?.at;
+  const mitigatedAt = statusSince('mitigated')?.at;
+  const resolvedAt = incident.resolvedAt ?? statusSince('resolved')?.at;
   const impactStart = Math.min(incident.openedAt, ...r.alerts.map((a) => a.firstFiredAt));
   const impactEnd = resolvedAt ?? Math.max(...r.alerts.map((a) => a.resolvedAt ?? a.lastFiredAt), incident.updatedAt);
   const target = r.severity ? responseTargetText(r.severity) : undefined;
-  // The response clock starts at the opening, or where a held page went out or the incident re-opened.
-  const clockFrom = incident.responseFrom ?? incident.openedAt;
-  const ackDelay = acknowledgedAt === undefined ? undefined : acknowledgedAt - clockFrom;
+  const since = (at: number | undefined) => (at === undefined ? undefined : at - clockFrom);
+  const ackDelay = since(acknowledgedAt);
   // The targets recorded missed as they passed (the escalation's record: it follows held pages and severity changes).
   const misses = responseMisses(r.timeline);
   const followUps = r.timeline.filter((t) => t.kind === 'note' && /^(todo|follow-?up)\s*:/i.test(t.text));
@@ -98,17 +127,19 @@ export function renderReview(r: ReviewInput): string {
     '| measure | time | against target |',
     '|---|---|---|',
     `| time to acknowledge | ${span(ackDelay)} | ${target === undefined ? '—' : `${target}${responseVerdict(incident.responseDueAt, acknowledgedAt, resolvedAt, misses.length > 0)}`} |`,
-    `| time to mitigate | ${span(mitigatedAt === undefined ? undefined : mitigatedAt - incident.openedAt)} | — |`,
-    `| time to resolve | ${span(resolvedAt === undefined ? undefined : resolvedAt - incident.openedAt)} | — |`,
+    `| time to mitigate | ${span(since(mitigatedAt))} | — |`,
+    `| time to resolve | ${span(since(resolvedAt))} | — |`,
+    '',
+    `Times count from ${clockStartText(incident, r.timeline)}, as the response target does.`,
+    ...earlierOpenings(incident, r.timeline).map((o) => `- Earlier: ${o.reopened ? 're-opened' : 'opened'} ${iso(o.from)}, ${o.resolvedAt === undefined ? 'not resolved' : `resolved ${iso(o.resolvedAt)} (${span(o.resolvedAt - o.from)} to resolve)`}.`),
     ...(misses.length > 0 ? ['', ...misses.map((m) => `- Response target${m.severity ? ` of ${m.severity}` : ''} missed at ${iso(m.responseDueAt)}: not acknowledged by then.`)] : []),
   ];
   const timeline = r.timeline.map((t) => `- ${iso(t.at)} **${t.kind}** ${t.actor}: ${t.text.replace(/\n/g, ' ')}`);
-  const acknowledgement = r.timeline.find((t) => t.kind === 'status' && t.data.to === 'acknowledged');
   const detection = [
     ...(r.alerts.length
       ? r.alerts.map((a) => `- Detected by rule ${a.ruleId}${a.annotations.summary ? ` (${a.annotations.summary})` : ''}, firing since ${iso(a.firstFiredAt)}; the incident opened ${span(Math.max(0, incident.openedAt - a.firstFiredAt))} later.`)
       : ['- Opened by hand: no alert detected it.']),
-    acknowledgedAt === undefined ? '- Not acknowledged.' : `- Acknowledged ${span(ackDelay)} after ${incident.responseFrom === undefined ? 'opening' : `its response clock started (${iso(clockFrom)})`}${acknowledgement ? ` by ${acknowledgement.actor}` : ''} (${iso(acknowledgedAt)}).`,
+    acknowledgedAt === undefined ? '- Not acknowledged.' : `- Acknowledged ${span(ackDelay)} after ${incident.responseFrom === undefined ? 'opening' : clockStartText(incident, r.timeline)}${acknowledgement ? ` by ${acknowledgement.actor}` : ''} (${iso(acknowledgedAt)}).`,
   ];
   const stepsRun = r.steps.length ? r.steps.map((s) => `- ${iso(s.at)} ${s.procedure} — ${s.step} by ${s.actor}: ${s.status} (\`${s.command.split('\n')[0]}\`)`) : ['- No runbook steps were run through opsbook.'];
   const answers: Record<ReviewAnswer, string[]> = { detection, timeline, response_times: responseTimes, steps: stepsRun };

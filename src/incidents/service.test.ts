@@ -84,6 +84,56 @@ describe('opening, dedup and grouping', () => {
     expect(raised.incident).toMatchObject({ severity: 'P1', responseDueAt: T0 + 15 * MINUTE });
     expect(raised.effects).toEqual([{ kind: 'notify', incidentId: r.incident.id, event: 'severity_raised', severity: 'P1' }]);
   });
+
+  it('takes the title of the alert that raised the severity, and the timeline says what it was', async () => {
+    const r = (await svc.onAlert(alert('firing', 'rule:budget', db, T0, { severity: 'P3', annotations: { summary: 'error budget burning' } })))!;
+    expect(r.incident.title).toBe('error budget burning');
+    await clock.advance(MINUTE);
+    const raised = (await svc.onAlert(alert('firing', 'check:api-health', api, clock.now(), { severity: 'P1', annotations: { summary: 'API is down' } })))!;
+    expect(raised.incident).toMatchObject({ severity: 'P1', title: 'API is down' });
+    expect((await svc.get(r.incident.id)).title).toBe('API is down');
+    const line = (await svc.timeline(r.incident.id)).find((e) => e.data.to === 'P1')!;
+    expect(line.text).toBe('severity raised P3 → P1 by "API is down"; title was "error budget burning"');
+    expect(line.data).toMatchObject({ from: 'P3', to: 'P1', dedupKey: expect.any(String), title: 'API is down', previousTitle: 'error budget burning' });
+    // A less severe alert joining later changes neither.
+    await clock.advance(MINUTE);
+    const minor = (await svc.onAlert(alert('firing', 'rule:latency', api, clock.now(), { severity: 'P2', annotations: { summary: 'API slow' } })))!;
+    expect(minor.incident).toMatchObject({ severity: 'P1', title: 'API is down' });
+  });
+
+  it('keeps the title a person wrote when a worse alert joins their incident, and names the alert on the timeline', async () => {
+    const { incident } = await svc.create({ title: 'Customers report failed checkouts', severity: 'P3', service: 'api' }, ana);
+    await clock.advance(MINUTE);
+    const raised = (await svc.onAlert(alert('firing', 'check:api-health', api, clock.now(), { severity: 'P1', annotations: { summary: 'API is down' } })))!;
+    expect(raised.incident).toMatchObject({ id: incident.id, severity: 'P1', title: 'Customers report failed checkouts' });
+    const line = (await svc.timeline(incident.id)).find((e) => e.data.to === 'P1')!;
+    expect(line.text).toBe('severity raised P3 → P1 by "API is down"; title kept (written by a person)');
+  });
+
+  it('keeps a title a person set by hand when a worse alert joins; the timeline says who set it and what it was', async () => {
+    const r = (await svc.onAlert(alert('firing', 'rule:budget', db, T0, { severity: 'P3', annotations: { summary: 'error budget burning' } })))!;
+    const renamed = await svc.retitle(r.incident.id, '  Checkout errors for EU customers ', ana);
+    expect(renamed.title).toBe('Checkout errors for EU customers');
+    expect((await svc.timeline(r.incident.id)).at(-1)).toMatchObject({ actor: 'ana', text: 'title "error budget burning" → "Checkout errors for EU customers"' });
+    await clock.advance(MINUTE);
+    const raised = (await svc.onAlert(alert('firing', 'check:api-health', api, clock.now(), { severity: 'P1', annotations: { summary: 'API is down' } })))!;
+    expect(raised.incident).toMatchObject({ severity: 'P1', title: 'Checkout errors for EU customers' });
+    expect((await svc.timeline(r.incident.id)).some((e) => e.text === 'severity raised P3 → P1 by "API is down"; title kept (written by a person)')).toBe(true);
+    await expect(svc.retitle(r.incident.id, '   ', ana)).rejects.toMatchObject({ code: 'OPSBOOK_E_INCIDENT_INVALID', location: { path: 'title' } });
+  });
+
+  it('a worse alert re-opening a resolved incident raises its severity and gives it its title', async () => {
+    const r = (await svc.onAlert(alert('firing', 'rule:budget', db, T0, { severity: 'P3', annotations: { summary: 'error budget burning' } })))!;
+    await clock.advance(MINUTE);
+    await svc.onAlert(alert('firing', 'check:api-health', api, clock.now(), { severity: 'P3', annotations: { summary: 'API health failing' } }));
+    await svc.onAlert(alert('resolved', 'rule:budget', db, clock.now(), { severity: 'P3' }));
+    await svc.onAlert(alert('resolved', 'check:api-health', api, clock.now(), { severity: 'P3' }));
+    expect((await svc.get(r.incident.id)).state).toBe('resolved');
+    await clock.advance(10 * MINUTE);
+    const again = (await svc.onAlert(alert('firing', 'check:api-health', api, clock.now(), { severity: 'P1', annotations: { summary: 'API is down' } })))!;
+    expect(again.incident).toMatchObject({ id: r.incident.id, state: 'triggered', severity: 'P1', title: 'API is down', reopened: 1 });
+    expect((await svc.timeline(r.incident.id)).some((e) => e.text === 'severity raised P3 → P1 by "API is down"; title was "error budget burning"')).toBe(true);
+  });
 });
 
 describe('lifecycle', () => {

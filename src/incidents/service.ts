@@ -23,6 +23,7 @@ import {
   listIncidents,
   listIncidentsOpenedBetween,
   listTimeline,
+  timelineLinesWithData,
   updateTimelineRow,
   updateIncident,
   upsertIncidentAlert,
@@ -41,6 +42,7 @@ import { alertFromRow, changeFromRow, incidentFromRow, incidentToRow, timelineFr
 import type { SilenceInput } from './silences.js';
 import { alertData, ALERTS_ACTOR, IncidentCore, INCIDENTS_ACTOR, type AuditNote, type ReleasedPages, type Trx } from './engine-core.js';
 import { describeSuppression } from './suppression.js';
+import { alertTitle, MAX_TITLE_CHARS, raisedTitle, TITLE_SET_BY_PERSON } from './title.js';
 import type {
   ChangeEvent,
   Incident,
@@ -182,7 +184,7 @@ export class IncidentService extends IncidentCore {
     const group = groupWithinMs <= 0 ? undefined : service ? await findOpenIncidentForService(trx, service, since) : await findOpenIncidentForRule(trx, event.ruleId, since);
     if (group) return this.joinIncident(trx, incidentFromRow(group), event, 'group');
     return this.openIncident(trx, {
-      title: event.annotations.summary ?? event.ruleId,
+      title: alertTitle(event),
       severity: event.severity,
       ...(service ? { service } : {}),
       labels: event.labels,
@@ -238,9 +240,12 @@ export class IncidentService extends IncidentCore {
     const worse = this.ladder.worse(incident.severity, event.severity);
     if (worse !== incident.severity) {
       const due = responseDueAt(this.ladder.get(worse).response, incident.responseFrom ?? incident.openedAt, this.calendars);
-      // The procedure in front of the responder follows the most severe alert.
-      await updateIncident(trx, incident.id, { severity: worse, response_due_at: due ?? null, updated_at: now, ...(event.runbook ? { runbook: event.runbook } : {}) });
-      await this.note(trx, incident.id, now, 'status', ALERTS_ACTOR.name, `severity raised ${incident.severity} → ${worse}`, { from: incident.severity, to: worse });
+      // The procedure in front of the responder, and the title they read first, follow the most severe alert.
+      const raised = raisedTitle(incident, worse, event, await this.titleByPerson(trx, incident));
+      await updateIncident(trx, incident.id, {
+        severity: worse, response_due_at: due ?? null, updated_at: now, ...(event.runbook ? { runbook: event.runbook } : {}), ...(raised.title !== undefined ? { title: raised.title } : {}),
+      });
+      await this.note(trx, incident.id, now, 'status', ALERTS_ACTOR.name, raised.text, raised.data);
       effects.push(this.notify({ ...incident, severity: worse }, 'severity_raised', this.suppression(incident)));
     } else await updateIncident(trx, incident.id, { updated_at: now });
     return { incident: await this.reload(trx, incident.id), effects };
@@ -250,16 +255,26 @@ export class IncidentService extends IncidentCore {
     const now = this.clock.now();
     const severity = this.ladder.worse(incident.severity, event.severity);
     const due = responseDueAt(this.ladder.get(severity).response, now, this.calendars);
+    // A worse alert re-opening raises the severity as one joining would, and gives its title.
+    const raised = severity !== incident.severity ? raisedTitle(incident, severity, event, await this.titleByPerson(trx, incident)) : undefined;
     await updateIncident(trx, incident.id, {
       state: 'triggered', severity, resolved_at: null, acknowledged_at: null, response_due_at: due ?? null, response_from: now,
-      reopened: incident.reopened + 1, updated_at: now,
+      reopened: incident.reopened + 1, updated_at: now, ...(raised?.title !== undefined ? { title: raised.title } : {}),
     });
     const since = formatDuration(now - incident.resolvedAt!);
     await this.note(trx, incident.id, now, 'status', ALERTS_ACTOR.name, `re-opened: ${event.ruleId} fired again ${since} after resolution`, { from: 'resolved', to: 'triggered', dedupKey: event.dedupKey });
+    if (raised) await this.note(trx, incident.id, now, 'status', ALERTS_ACTOR.name, raised.text, raised.data);
     await this.recordAlert(trx, incident.id, event, 'refired');
     const reopened = await this.reload(trx, incident.id);
     const effects = await this.announce(trx, reopened, 'reopened');
     return { incident: await this.reload(trx, incident.id), effects };
+  }
+
+  /** Whether a person wrote the incident's title: opened it by hand, or retitled it (read only when a raise would replace it). */
+  private async titleByPerson(trx: Trx, incident: Incident): Promise<boolean> {
+    if (incident.source === 'manual') return true;
+    const lines = await timelineLinesWithData(trx, incident.id, TITLE_SET_BY_PERSON);
+    return lines.some((l) => (JSON.parse(l.data) as { event?: unknown }).event === TITLE_SET_BY_PERSON);
   }
 
   private async resolved(trx: Trx, event: AlertEvent): Promise<IncidentResult | undefined> {
@@ -385,6 +400,24 @@ export class IncidentService extends IncidentCore {
       effects.push({ ...this.notify(incident, 'resolved', held ?? this.suppression(incident)), by: actor.name });
     }
     return effects;
+  }
+
+  /**
+   * A person gives the incident a title of their own; the timeline says what it was. A title set so is
+   * never replaced by a worse alert's (see raisedTitle).
+   */
+  async retitle(id: string, title: string, actor: Actor): Promise<Incident> {
+    const text = title.trim();
+    if (text === '' || text.length > MAX_TITLE_CHARS) {
+      throw new OpsbookError('OPSBOOK_E_INCIDENT_INVALID', `a title must be 1 to ${MAX_TITLE_CHARS} characters`, { location: { path: 'title' } });
+    }
+    return this.write(async (trx) => {
+      const incident = await this.mustGet(trx, id);
+      const now = this.clock.now();
+      await updateIncident(trx, id, { title: text, updated_at: now });
+      await this.note(trx, id, now, 'note', actor.name, `title "${incident.title}" → "${text}"`, { event: TITLE_SET_BY_PERSON, from: incident.title, to: text });
+      return this.reload(trx, id);
+    }, () => ({ actor, action: 'incident.title', incidentId: id, details: { title: text } }));
   }
 
   /** Adds a note to the timeline. */

@@ -39,6 +39,18 @@ describe('opsbook incident', () => {
     expect(ack.stdout).toContain('acknowledged');
   });
 
+  it('gives an incident a title of its own, through the daemon and on the local store', async () => {
+    const remote = await runCli(['incident', 'title', incidentId, 'Email queue backs up', '--server', base, '--token', token]);
+    expect(remote.code, remote.stderr).toBe(0);
+    expect(remote.stdout).toBe(`${incidentId} is now titled "Email queue backs up"\n`);
+    const local = await runCli(['incident', 'title', incidentId, 'Email queue over 1000', '--config', config, '--as', 'ana']);
+    expect(local.code, local.stderr).toBe(0);
+    expect(local.stdout).toBe(`${incidentId} is now titled "Email queue over 1000"\n`);
+    const empty = await runCli(['incident', 'title', incidentId, ' ', '--config', config, '--as', 'ana']);
+    expect(empty.code).not.toBe(0);
+    expect(empty.stderr).toContain('OPSBOOK_E_INCIDENT_INVALID');
+  });
+
   it('reports the daemon’s own error code and refuses a viewer acting', async () => {
     const viewer = (await runCli(['token', 'create', '--user', 'vic', '--config', config])).stdout.trim();
     const r = await runCli(['incident', 'resolve', incidentId, '--server', base, '--token', viewer]);

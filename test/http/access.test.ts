@@ -265,10 +265,13 @@ describe('route × role × team', () => {
   });
 
   // A valid body for the routes that need one, so the team gate (not the body's schema) answers.
-  const SAMPLE_BODIES: Record<string, object> = {
+  // A title is given back unchanged (the incidents keep the titles later tests look for).
+  const TITLES = { pay: 'payments down', search: 'search slow', misc: 'misc broken' } as const;
+  const SAMPLE_BODIES: Record<string, object | ((target: keyof typeof TITLES) => object)> = {
     notes: { text: 'a note' },
     responders: { person: 'carl' },
     severity: { severity: 'P3' },
+    title: (target) => ({ title: TITLES[target] }),
     'status-page': { title: 'Public title', body: 'What the public should know.' },
     'status-page/updates': { state: 'identified', body: 'We know the cause.' },
   };
@@ -280,7 +283,8 @@ describe('route × role × team', () => {
     for (const r of writes) {
       for (const target of ['pay', 'search', 'misc'] as const) {
         for (const who of people) {
-          const res = await call(who, 'POST', r.url.replace(':id', incidents[target]), SAMPLE_BODIES[r.url.split('/').slice(4).join('/')] ?? {});
+          const sample = SAMPLE_BODIES[r.url.split('/').slice(4).join('/')] ?? {};
+          const res = await call(who, 'POST', r.url.replace(':id', incidents[target]), typeof sample === 'function' ? sample(target) : sample);
           // val is a viewer: the role gate refuses first. carl and bob are outside payments, which restricts writes.
           const expected = who === 'val' || (target === 'pay' && (who === 'bob' || who === 'carl')) ? 403 : 'allowed';
           const got = res.statusCode === 401 || res.statusCode === 403 ? res.statusCode : 'allowed';

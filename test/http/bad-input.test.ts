@@ -396,6 +396,7 @@ for (const storeName of ['sqlite', 'postgres'] as const) {
       'POST /api/changes': () => ({ kind: 'deploy', summary: 'v2', service: 'web', at: daemon.clock.now(), data: { version: '2' } }),
       'POST /api/incidents/:id/notes': () => ({ text: 'a note' }),
       'POST /api/incidents/:id/severity': () => ({ severity: 'P3' }),
+      'POST /api/incidents/:id/title': () => ({ title: 'a title of our own' }),
       'POST /api/incidents/:id/responders': () => ({ person: 'ron' }),
       'POST /api/oncall/overrides': () => ({ schedule: 'primary', user: 'ron', start: new Date(daemon.clock.now() + 86_400_000).toISOString(), end: new Date(daemon.clock.now() + 90_000_000).toISOString(), reason: 'swap' }),
     };

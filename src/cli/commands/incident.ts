@@ -184,6 +184,19 @@ export const registerIncident: RegisterCommands = (program, io) => {
       io.out(`${i.id} is now ${i.severity}${i.responseDueAt !== undefined ? `, response due ${utcSecond(i.responseDueAt)}` : ''}`);
     });
 
+  withActingOptions(incident.command('title <id> <title>'))
+    .description('Give an incident a title of its own; a worse alert joining never replaces it.')
+    .action(async (id: string, title: string, opts: Common) => {
+      const i = await withIncidents(
+        opts,
+        io,
+        (r) => callApi<Incident>(r, 'POST', `/api/incidents/${encodeURIComponent(id)}/title`, { title }),
+        async ({ ops, actor }) => ops.incidents.retitle(id, title, await actor()),
+      );
+      if (opts.json) return io.out(JSON.stringify(i, null, 2));
+      io.out(`${i.id} is now titled "${i.title}"`);
+    });
+
   withActingOptions(incident.command('declare <title>'))
     .description('Declare an incident by hand: its severity, service and response roles.')
     .requiredOption('--severity <id>', 'a severity of the ladder (e.g. P2)')

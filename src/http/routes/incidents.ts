@@ -170,6 +170,20 @@ export function incidentRoutes(daemon: Daemon): RouteTable {
     }),
     route({
       method: 'POST',
+      url: '/api/incidents/:id/title',
+      access: 'responder',
+      summary: 'Give the incident a title of its own; a worse alert joining never replaces a title set so.',
+      tags: ['incidents'],
+      params: idParams,
+      body: z.object({ title: z.string().min(1).max(500) }),
+      response: incident,
+      handler: async ({ params, body, actor, request }) => {
+        await enforceTeamWrite(daemon, request, actor!, (await ops().incidents.get(params.id)).service);
+        return ops().incidents.retitle(params.id, body.title, actor!);
+      },
+    }),
+    route({
+      method: 'POST',
       url: '/api/incidents/:id/notes',
       access: 'responder',
       summary: 'Add a note to the timeline.',

@@ -124,13 +124,17 @@ export async function buildReport(store: Store, config: OpsConfig, period: Repor
   }
 
   const incidents = await listIncidentsOpenedBetween(store.db, from, to - 1);
-  // From where the response clock started (a held page's release, a re-opening: see responseClockStart).
-  const timeToAcknowledge = (i: (typeof incidents)[number]) => Number(i.acknowledged_at) - Number(i.response_from ?? i.opened_at);
+  // From where the response clock started (a held page's release, a re-opening: see responseClockStart),
+  // both of them, as the review counts: a re-opened incident's time to resolve is not the hours it
+  // spent resolved in between.
+  const clockStart = (i: (typeof incidents)[number]) => Number(i.response_from ?? i.opened_at);
+  const timeToAcknowledge = (i: (typeof incidents)[number]) => Number(i.acknowledged_at) - clockStart(i);
+  const timeToResolve = (i: (typeof incidents)[number]) => Number(i.resolved_at) - clockStart(i);
   const bySeverity: SeverityFigures[] = [];
   for (const sev of config.severities) {
     const rows = incidents.filter((i) => i.severity === sev.id);
     const ack = rows.filter((i) => i.acknowledged_at !== null).map(timeToAcknowledge);
-    const res = rows.filter((i) => i.resolved_at !== null).map((i) => Number(i.resolved_at) - Number(i.opened_at));
+    const res = rows.filter((i) => i.resolved_at !== null).map(timeToResolve);
     const inTarget = rows.filter((i) => i.acknowledged_at !== null && (i.response_due_at === null || Number(i.acknowledged_at) <= Number(i.response_due_at))).length;
     // Unacknowledged, an incident missed its target only if it was still open when the target passed
     // (one that resolved by itself earlier needed nobody).
@@ -158,7 +162,7 @@ export async function buildReport(store: Store, config: OpsConfig, period: Repor
   for (const service of [...new Set(incidents.map((i) => i.service ?? '(none)'))].sort()) {
     const rows = incidents.filter((i) => (i.service ?? '(none)') === service);
     const ack = rows.filter((i) => i.acknowledged_at !== null).map(timeToAcknowledge);
-    const res = rows.filter((i) => i.resolved_at !== null).map((i) => Number(i.resolved_at) - Number(i.opened_at));
+    const res = rows.filter((i) => i.resolved_at !== null).map(timeToResolve);
     byService.push({
       service,
       incidents: rows.length,

@@ -1,5 +1,5 @@
 import type { Daemon } from '../../../daemon/index.js';
-import { ALLOWED_TRANSITIONS, configuredLadder, INCIDENT_ROLES, OPEN_STATES, recordedResponseMisses, RESPONSE_TARGET_MISSED, ROLE_NAMES, type Incident, type IncidentAlert, type IncidentRoleHolder, type Severity, type TimelineEntry, responseTargetText, silenceFromRow, type Silence } from '../../../incidents/index.js';
+import { ALLOWED_TRANSITIONS, configuredLadder, INCIDENT_ROLES, OPEN_STATES, recordedResponseMisses, RESPONSE_TARGET_MISSED, responseClockStart, ROLE_NAMES, type Incident, type IncidentAlert, type IncidentRoleHolder, type Severity, type TimelineEntry, responseTargetText, silenceFromRow, type Silence } from '../../../incidents/index.js';
 import { duration, severityBadge, when, whenSecond } from '../components.js';
 import { incidentReader } from '../data/incidents.js';
 import { html, type Html } from '../html.js';
@@ -81,6 +81,17 @@ function rolesLine(roles: IncidentRoleHolder[]): Html {
   })}</li>`;
 }
 
+/**
+ * How long the incident has been open, or lasted: a re-opened one from its re-opening (where its
+ * response clock started again), as its response times count — not the hours it spent resolved.
+ */
+function age(incident: Incident, open: boolean, now: number): Html {
+  const reopened = incident.reopened > 0 && incident.responseFrom !== undefined;
+  const from = reopened ? responseClockStart(incident) : incident.openedAt;
+  const after = reopened ? (open ? ' since its re-opening' : ' after its re-opening') : '';
+  return open ? html`open for <span data-since="${from}">${duration(now - from)}</span>${after}` : html`lasted ${duration(incident.resolvedAt! - from)}${after}`;
+}
+
 export async function incidentHeader(daemon: Daemon, incident: Incident): Promise<Html> {
   const reader = incidentReader(daemon);
   const open = incident.resolvedAt === undefined;
@@ -97,7 +108,7 @@ export async function incidentHeader(daemon: Daemon, incident: Incident): Promis
   const now = daemon.clock.now();
   return html`<div class="incident-head card" data-live="incident:${incident.id}">
 <p class="head-line">${severityBadge(incident.severity)} <span class="istate istate-${incident.state}" data-incident-state="${incident.state}">${incident.state}</span>
- <span class="age">${open ? html`open for <span data-since="${incident.openedAt}">${duration(now - incident.openedAt)}</span>` : html`lasted ${duration(incident.resolvedAt! - incident.openedAt)}`}</span>
+ <span class="age">${age(incident, open, now)}</span>
  · opened ${when(incident.openedAt)}${incident.service ? html` · service <strong>${incident.service}</strong>` : ''}</p>
 <ul class="facts">
 ${trigger(incident, alerts)}
