@@ -123,7 +123,7 @@ describe.skipIf(!pgUp)('a clean stop with check results queued', () => {
         .poll(async () => {
           const now = await leasesOf(member);
           return now.length === from.length && now.every((l, i) => l.epoch === before[i]!.epoch && Number(l.expires_at) > Number(from[i]!.expires_at) && Number(l.expires_at) > Number(l.now));
-        }, { timeout: 30_000, interval: 100 })
+        }, { timeout: scaled(30_000), interval: 100 })
         .toBe(true);
     };
     // Two rounds: the first after the other left has ended (a round renews first, takes last) once the second renews.

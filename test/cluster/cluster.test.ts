@@ -69,7 +69,7 @@ function clusterWorld() {
           const alive = s.members.filter((m) => m.alive);
           return alive.length === names.length && s.unowned_checks.length === 0 && alive.every((m) => m.checks.length > 0);
         },
-        { timeout: 45_000, interval: 250 },
+        { timeout: scaled(45_000), interval: 250 },
       )
       .toBe(true);
     return watch.status();
@@ -156,7 +156,7 @@ describe.skipIf(!pgUp)('several opsbook processes on one PostgreSQL', { concurre
         .poll(async () => {
           const held = (await world.watch.status()).members.find((m) => m.id === cId && m.alive)?.checks ?? [];
           return held.length > 0 && held.every((ch) => probes.filter((p) => p.node === 'c' && p.check === ch && p.at >= from).length >= 2);
-        }, { timeout: 45_000, interval: 100 })
+        }, { timeout: scaled(45_000), interval: 100 })
         .toBe(true);
       let resumedAt = 0;
       c.child.kill('SIGSTOP');
@@ -166,7 +166,7 @@ describe.skipIf(!pgUp)('several opsbook processes on one PostgreSQL', { concurre
           .poll(async () => {
             const s = await world.watch.status();
             return s.unowned_checks.length === 0 && s.members.filter((m) => m.alive).map((m) => m.id).every((id) => id !== cId) && s.leases.every((l) => l.holder !== cId);
-          }, { timeout: 45_000, interval: 250 })
+          }, { timeout: scaled(45_000), interval: 250 })
           .toBe(true);
       } finally {
         resumedAt = c.output().length;

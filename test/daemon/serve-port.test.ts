@@ -37,7 +37,7 @@ describe('opsbook serve on a port already in use', () => {
     const run = startCli(['serve', '--config', path.join(dir, 'ops.yaml'), '--port', String(port), '--no-watch']);
     const exit = await Promise.race([
       waitForExit(run.child),
-      new Promise<never>((_r, reject) => setTimeout(() => reject(new Error(`still running after 30 s:\n${run.output()}`)), 30_000)),
+      new Promise<never>((_r, reject) => setTimeout(() => reject(new Error(`still running after ${scaled(30_000)} ms:\n${run.output()}`)), scaled(30_000))),
     ]).finally(() => run.child.kill('SIGKILL'));
     const out = run.output();
     expect(exit.code, out).toBe(1);
