@@ -2,6 +2,7 @@
 export type {
   Approval,
   EntryStatus,
+  ExecutionEnding,
   ExecutionOutcome,
   ExecutionState,
   ExecutionSummary,

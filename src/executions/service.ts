@@ -10,8 +10,10 @@ import {
   countExecutionRows,
   endRunningExecution,
   findExecution,
+  findExecutionEntry,
   findExecutionOutput,
   insertExecution,
+  lastAuditOf,
   listExecutionEntries,
   listExecutionRows,
   releaseExecutionLocks,
@@ -34,7 +36,7 @@ import { runOnce } from './running-steps.js';
 import { OpsbookStopped, stopRunningSteps, type StopStepsOptions } from './stop-steps.js';
 import { recordEntry, runStep, type RunStepOptions, type StepContext } from './step-runner.js';
 import { describeEntry, entryHappenedAt, toEntry, toSummary } from './transcript.js';
-import type { ExecutionOutcome, ExecutionSummary, Plan, StepRunResult, TranscriptEntry } from './types.js';
+import type { ExecutionEnding, ExecutionOutcome, ExecutionSummary, Plan, StepRunResult, TranscriptEntry } from './types.js';
 
 export { InProcessExecutions } from './in-process.js';
 
@@ -412,6 +414,22 @@ export class ExecutionService {
 
   async transcript(id: string): Promise<TranscriptEntry[]> {
     return (await listExecutionEntries(this.deps.store.db, id)).map(toEntry);
+  }
+
+  /** One entry of the execution's transcript, read alone; undefined when the execution has no such entry. */
+  async entry(executionId: string, entryId: string): Promise<TranscriptEntry | undefined> {
+    const row = await findExecutionEntry(this.deps.store.db, executionId, entryId);
+    return row ? toEntry(row) : undefined;
+  }
+
+  /**
+   * Who ended the execution and when, as its audit log says (a person's Finish or Cancel, or
+   * `system:incident` when its incident resolved); undefined while it runs.
+   */
+  async endedBy(id: string): Promise<ExecutionEnding | undefined> {
+    const entry = await lastAuditOf(this.deps.store.db, `execution:${id}`, ['execution.finish', 'execution.cancel']);
+    if (!entry) return undefined;
+    return { by: entry.actor, at: Number(entry.at), how: entry.action === 'execution.cancel' ? 'cancelled' : 'finished' };
   }
 
   /** The whole output of an entry whose transcript row was capped. */

@@ -123,6 +123,13 @@ export interface ExecutionSummary {
   finishedAt: number | null;
 }
 
+/** Who ended an execution and when: a person's Finish or Cancel, or `system:incident` when its incident resolved. */
+export interface ExecutionEnding {
+  by: string;
+  at: number;
+  how: 'finished' | 'cancelled';
+}
+
 /** What running one step did. */
 export interface StepRunResult {
   executionId: string;

@@ -66,6 +66,7 @@ export function alertFromRow(r: IncidentAlertRow): IncidentAlert {
 }
 
 export function timelineFromRow(r: TimelineRow): TimelineEntry {
+  const data = JSON.parse(r.data) as Record<string, unknown>;
   return {
     id: r.id,
     incidentId: r.incident_id,
@@ -73,7 +74,9 @@ export function timelineFromRow(r: TimelineRow): TimelineEntry {
     kind: r.kind as TimelineKind,
     actor: r.actor,
     text: r.text,
-    data: JSON.parse(r.data) as Record<string, unknown>,
+    data,
+    // A step's line ("step 1.1 ok …") does not name its execution in its text: the entry does.
+    ...(r.kind === 'execution' && typeof data.executionId === 'string' ? { executionId: data.executionId } : {}),
   };
 }
 

@@ -117,7 +117,7 @@ export interface Incident {
   heldBy?: Suppression;
 }
 
-export type TimelineKind = 'alert' | 'status' | 'note' | 'notification' | 'delivery' | 'change' | 'suppressed' | 'escalation';
+export type TimelineKind = 'alert' | 'status' | 'note' | 'notification' | 'delivery' | 'change' | 'suppressed' | 'escalation' | 'execution';
 
 export interface TimelineEntry {
   id: string;
@@ -127,6 +127,8 @@ export interface TimelineEntry {
   actor: string;
   text: string;
   data: Record<string, unknown>;
+  /** The runbook execution a line of kind `execution` is about (its start, a step, its end). */
+  executionId?: string;
 }
 
 export interface IncidentAlert {

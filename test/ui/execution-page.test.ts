@@ -6,7 +6,8 @@
  * an unknown id is the UI's 404 page, and a person of another team reads what the list shows them.
  * A running execution's page has Finish and Cancel for whoever may write its service (with or without
  * an incident); a viewer, a person of another team that restricts writes, and a finished execution
- * get no buttons, and a post anyway is refused with a clear error. The incident timeline's lines
+ * get no buttons, and a post anyway is refused with a clear error; a Finish or Cancel of an execution
+ * someone already ended leads to its page, saying who ended it and when. The incident timeline's lines
  * that name an execution link to its page.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -296,18 +297,25 @@ for (const target of storeTargets('opsbook-execution-page', { migrated: true }))
       await svc.cancel(orders, ana);
     }, 120_000);
 
-    it('refuses to finish or cancel a finished execution with the error the API gives', async () => {
+    it('answers a Finish or Cancel of a finished execution with its page, saying who finished it and when, as the API refuses it', async () => {
       expect(controls((await open('ana', `/executions/${lone}`)).body)).toBeUndefined();
       const token = (await apiTokens(app.daemon, 'ana', ['ana'])).ana!;
       for (const action of ['finish', 'cancel']) {
         const res = await post('ana', `/executions/${lone}`, { action });
-        expect(res.status, action).toBe(409);
+        expect(res.status, action).toBe(303);
+        expect(res.location).toBe(`/executions/${lone}?refused=${action}`);
+        const landed = await open('ana', res.location);
+        expect(landed.status).toBe(200);
+        const pressed = action === 'finish' ? 'Finish' : 'Cancel';
+        expect(landed.body).toMatch(new RegExp(`id="execution-refused">${pressed} changed nothing: this execution had already ended — ana finished it at <time datetime="[^"]+">[^<]+ UTC</time>; it is <strong>passed</strong>`));
         const api = await fetch(`${base}/api/executions/${lone}/${action}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
         expect(api.status).toBe(409);
-        const message = ((await api.json()) as { error: { message: string } }).error.message;
-        expect(message).toBe(`execution ${lone} is passed`);
-        expect(res.body).toContain(message);
+        expect(((await api.json()) as { error: { message: string } }).error.message).toBe(`execution ${lone} is passed`);
       }
+      // The note is only for an execution that has ended: a running one's page shows none.
+      const running = (await app.daemon.executions!.start(PROCEDURE, ana, { service: 'orders' })).id;
+      expect((await open('ana', `/executions/${running}?refused=finish`)).body).not.toContain('execution-refused');
+      await app.daemon.executions!.cancel(running, ana);
       expect((await post('ana', '/executions/exe_does_not_exist', { action: 'finish' })).status).toBe(404);
       expect((await app.daemon.executions!.get(lone)).state).toBe('passed');
     });
@@ -321,10 +329,12 @@ for (const target of storeTargets('opsbook-execution-page', { migrated: true }))
           post('ana', `/incidents/${incidentId}/executions/${id}`, { action: 'finish' }),
           post('bob', `/executions/${id}`, { action: 'cancel' }),
         ]);
-        const statuses = [finish.status, cancel.status].sort();
-        expect(statuses, `round ${round}: ${finish.body.slice(0, 200)} | ${cancel.body.slice(0, 200)}`).toEqual([303, 409]);
+        // Both lead to the execution; the one that came second says it changed nothing.
+        expect([finish.status, cancel.status], `round ${round}: ${finish.body.slice(0, 200)} | ${cancel.body.slice(0, 200)}`).toEqual([303, 303]);
+        const refused = [finish.location, cancel.location].filter((l) => l.includes('?refused='));
+        expect(refused, `round ${round}: ${finish.location} | ${cancel.location}`).toHaveLength(1);
         const state = (await d.executions!.get(id)).state;
-        expect(state).toBe(finish.status === 303 ? 'incomplete' : 'cancelled');
+        expect(state).toBe(refused[0] === `/executions/${id}?refused=cancel` ? 'incomplete' : 'cancelled');
         const endings = (await d.operations!.incidents.timeline(incidentId)).filter((t) => t.data.executionId === id && (t.text.startsWith('cancelled') || t.text.startsWith(`execution ${id}`)));
         expect(endings.map((t) => t.text), 'one ending on the timeline').toHaveLength(1);
       }

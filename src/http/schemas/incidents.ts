@@ -53,10 +53,11 @@ export const timelineEntry = z.object({
   id: z.string(),
   incidentId: z.string(),
   at: z.number(),
-  kind: z.enum(['alert', 'status', 'note', 'notification', 'delivery', 'change', 'suppressed', 'escalation']),
+  kind: z.enum(['alert', 'status', 'note', 'notification', 'delivery', 'change', 'suppressed', 'escalation', 'execution']),
   actor: z.string(),
   text: z.string(),
   data: z.record(z.string(), z.unknown()),
+  executionId: z.string().optional().describe('For kind execution: the runbook execution the line is about (GET /api/executions/ID); a step line\'s transcript entry is data.entryId'),
 });
 
 export const delivery = z.object({

@@ -10,6 +10,8 @@ import { openIncidents, type ServiceView } from './data/incidents.js';
 import { teamView } from '../teams.js';
 import type { UiRoute } from './route.js';
 import { IncidentFeed } from './incident-feed.js';
+import { ExecutionFeed, executionAudience, executionEvents } from './execution-feed.js';
+import { executionParts } from './pages/execution.js';
 
 // How often open pages' checks are compared with the store while someone is watching.
 const WATCH_EVERY_MS = 1000;
@@ -26,7 +28,11 @@ class CheckWatcher {
 
   constructor(private readonly daemon: Daemon) {
     this.incidents = new IncidentFeed(daemon);
+    this.executions = new ExecutionFeed(daemon);
   }
+
+  /** The executions whose pages are open, followed through the store's change feed. */
+  readonly executions: ExecutionFeed;
 
   ensureRunning(): void {
     if (this.timer) return;
@@ -62,6 +68,7 @@ class CheckWatcher {
   stopIfIdle(): void {
     if (uiEvents(this.daemon).size > 0) return;
     this.incidents.stop();
+    this.executions.stop();
     if (!this.timer) return;
     clearInterval(this.timer);
     this.timer = undefined;
@@ -156,8 +163,15 @@ export function liveRoutes(): UiRoute[] {
         // An overview's stream (it names its list's mark) follows the open incidents of its team view.
         const rendered = query.open;
         const view = rendered !== undefined ? teamView(daemon, actor!, query.team) : undefined;
-        const audience = rendered !== undefined ? openViewKey(query.team, view) : undefined;
-        const unwatch = audience !== undefined ? watcher.watchOpenIncidents(audience, view, query.team) : () => undefined;
+        // An execution's page (it names the execution and its mark) follows that execution.
+        const execution = rendered === undefined && query.execution ? query.execution : undefined;
+        const audience = rendered !== undefined ? openViewKey(query.team, view) : execution !== undefined ? executionAudience(execution) : undefined;
+        const unwatchOpen = rendered !== undefined && audience !== undefined ? watcher.watchOpenIncidents(audience, view, query.team) : () => undefined;
+        const unfollow = execution !== undefined ? watcher.executions.watch(execution) : () => undefined;
+        const unwatch = () => {
+          unwatchOpen();
+          unfollow();
+        };
         try {
           await watcher.tick(); // records the current state, so only later changes are sent
         } catch (e) {
@@ -181,6 +195,11 @@ export function liveRoutes(): UiRoute[] {
         if (rendered !== undefined) {
           const open = await openIncidents(daemon, view);
           if (openIncidentsMark(open) !== rendered) send({ type: 'incidents', id: 'open', audience, html: incidentsBySeverity(daemon, open, query.team).value });
+        }
+        // So is the execution page's: a step run, or a Finish, between its rendering and this stream.
+        if (execution !== undefined) {
+          const parts = await executionParts(daemon, execution).catch(() => undefined); // the stream still follows later changes
+          if (parts && parts.mark !== query.mark) for (const event of executionEvents(execution, parts)) send(event);
         }
         const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
         keepalive.unref();

@@ -4,7 +4,7 @@ import type { Actor } from '../../identity/index.js';
 import { checkUiAccess, type RouteAccess } from '../auth.js';
 import type { Session } from '../sessions/index.js';
 import { Html } from './html.js';
-import { errorPage } from './pages/error.js';
+import { errorPage, findableOf, roleNeeded, waysFor } from './pages/error.js';
 import { isOpsbookError } from '../../lib/errors/index.js';
 import { STATUS_BY_KIND, namedStoreError, retryAfterFor } from '../errors.js';
 import { forTheWeb } from './web-words.js';
@@ -69,7 +69,7 @@ export function registerUiRoutes(app: FastifyInstance, daemon: Daemon, routes: r
             return sendPage(reply, 403, errorPage(daemon, request.session, 403, 'Form expired', 'This form does not carry your session’s token. Reload the page and try again.'));
           }
           if (denial === 'forbidden') {
-            return sendPage(reply, 403, errorPage(daemon, request.session, 403, 'Not allowed', `Your role (${request.actor!.role}) cannot do this; it needs ${spec.access}.`));
+            return sendPage(reply, 403, errorPage(daemon, request.session, 403, 'Not allowed', roleNeeded(daemon, request.actor!.name, request.actor!.role, spec.access)));
           }
         }
         // Text no store can keep (a NUL, half a surrogate pair) is refused alike on every store, naming where it was.
@@ -97,7 +97,9 @@ export function registerUiRoutes(app: FastifyInstance, daemon: Daemon, routes: r
           if (status >= 500) request.log.error({ err: e }, 'request failed');
           const retryAfter = retryAfterFor(e, daemon.config);
           if (retryAfter !== undefined) void reply.header('retry-after', String(retryAfter));
-          return sendPage(reply, status, errorPage(daemon, request.session, status, 'That did not work', forTheWeb(e.message)));
+          // A thing that is not there (an execution, an incident, a check): its list is the way on.
+          const ways = status === 404 ? waysFor(findableOf(request.url)) : undefined;
+          return sendPage(reply, status, errorPage(daemon, request.session, status, 'That did not work', forTheWeb(e.message), ways));
         }
         if (result === undefined) return reply;
         if (result instanceof Html) return sendPage(reply, reply.statusCode, result);

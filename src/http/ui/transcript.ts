@@ -14,6 +14,11 @@ export function executionPath(id: string): string {
   return `/executions/${encodeURIComponent(id)}`;
 }
 
+/** The element id of one transcript entry on a page (the timeline's step lines link to it). */
+export function entryAnchor(entryId: string): string {
+  return `entry-${entryId}`;
+}
+
 /** Where the whole of an entry's stream is read as plain text (the transcript row keeps its first 64 KiB). */
 export function entryOutputPath(entry: Pick<TranscriptEntry, 'executionId' | 'id'>, stream: 'stdout' | 'stderr'): string {
   return `${executionPath(entry.executionId)}/entries/${encodeURIComponent(entry.id)}/${stream}`;
@@ -41,7 +46,7 @@ function cutNote(t: TranscriptEntry, stream: 'stdout' | 'stderr'): Html {
 /** One transcript entry: the command as it ran, how it ended, who ran or ticked it, when, how long, its output. */
 export function transcriptEntry(t: TranscriptEntry): Html {
   const ran = t.kind === 'command';
-  return html`<li class="entry entry-${t.status}" data-step="${t.step}">
+  return html`<li class="entry entry-${t.status}" id="${entryAnchor(t.id)}" data-step="${t.step}">
 <p>Step ${t.step}${ran ? `.${t.command}` : ''} ${t.effect ? effectBadge(t.effect as Effect) : ''} <code>${t.text}</code> — <strong>${t.status}</strong>${t.exitCode !== null ? ` (exit ${t.exitCode})` : ''} by ${t.actor}${approvalText(t.approval)} ${when(t.at)}${t.durationMs !== null ? ` in ${t.durationMs} ms` : ''}${typeof t.data.why === 'string' && t.data.why ? html`<br><span class="reason">${forTheWeb(t.data.why)}</span>` : ''}</p>
 ${t.stdout ? html`<pre class="stdout" tabindex="0" aria-label="Output of step ${t.step}"><code>${t.stdout}</code></pre>` : ''}
 ${t.truncated ? cutNote(t, 'stdout') : ''}

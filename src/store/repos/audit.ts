@@ -103,6 +103,11 @@ export async function listAudit(
   return q.execute();
 }
 
+/** The newest entry about `subject` whose action is one of `actions` (the subject index reads it backwards). */
+export async function lastAuditOf(db: Kysely<Database>, subject: string, actions: readonly string[]): Promise<AuditEntry | undefined> {
+  return db.selectFrom('audit_log').selectAll().where('subject', '=', subject).where('action', 'in', [...actions]).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+}
+
 export async function auditHead(db: Kysely<Database>): Promise<{ seq: number; hash: string }> {
   const last = await db.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
   return last ? { seq: Number(last.seq), hash: last.hash } : { seq: 0, hash: GENESIS_HASH };

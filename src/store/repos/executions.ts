@@ -167,6 +167,11 @@ export async function listExecutionEntries(db: Db, executionId: string): Promise
   return db.selectFrom('execution_entries').selectAll().where('execution_id', '=', executionId).orderBy('seq', 'asc').execute();
 }
 
+/** One entry of one execution's transcript (an entry of another execution is not found). */
+export async function findExecutionEntry(db: Db, executionId: string, entryId: string): Promise<ExecutionEntryRow | undefined> {
+  return db.selectFrom('execution_entries').selectAll().where('id', '=', entryId).where('execution_id', '=', executionId).executeTakeFirst();
+}
+
 /** The full output of an entry's stream, or undefined when it fit in the transcript row. */
 export async function findExecutionOutput(db: Db, entryId: string, stream: 'stdout' | 'stderr'): Promise<string | undefined> {
   const row = await db.selectFrom('execution_outputs').select('content').where('entry_id', '=', entryId).where('stream', '=', stream).executeTakeFirst();

@@ -9,6 +9,7 @@ import { stateChart } from '../state-chart.js';
 import { checkWindows, findCheck, latencySeries, summarizeCheck } from '../data/checks.js';
 import { html, type Html } from '../html.js';
 import { page } from '../layout.js';
+import { notFoundPage } from './error.js';
 import type { UiRoute } from '../route.js';
 
 const QUANTILES = [
@@ -103,7 +104,7 @@ export function checkRoutes(): UiRoute[] {
         const check = findCheck(daemon, params.id ?? '');
         if (!check) {
           void reply.status(404);
-          return page(daemon, { title: 'Check not found', session, body: html`<p>No check <code>${params.id ?? ''}</code> is configured. <a href="/">Overview</a></p>` });
+          return notFoundPage(daemon, session, 'check', html`check <code>${params.id ?? ''}</code> is configured`);
         }
         const summary = await summarizeCheck(daemon, check, BAR_RESULTS);
         const timeline = await checkTimeline(daemon, check, 86_400_000);

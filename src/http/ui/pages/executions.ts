@@ -12,6 +12,8 @@ import { forTheWeb } from '../web-words.js';
 import { enforceTeamWrite } from '../../teams.js';
 import { incidentReader } from '../data/incidents.js';
 import { executionPath, transcriptList } from '../transcript.js';
+import { executionControls, finishOrCancel } from './execution-controls.js';
+import { refusedEndingPath } from './execution.js';
 
 const RANK: Record<Effect, number> = { read: 0, unknown: 1, write: 2, destructive: 3 };
 
@@ -101,24 +103,6 @@ async function postRun(ctx: UiContext): Promise<UiResult> {
   return { redirect: await executionPlace(svc, incidentId, id) };
 }
 
-/** Finish and Cancel of a running execution, posting to `action` (the incident page's route, or the execution page's). */
-export function executionControls(action: string, session: Session | undefined): Html {
-  return html`<form class="exec-controls" method="post" action="${action}">${csrfField(session)}
-<button type="submit" name="action" value="finish">Finish execution</button> <button type="submit" name="action" value="cancel" class="btn-cancel">Cancel execution</button></form>`;
-}
-
-/**
- * Finishes or cancels the execution as the form's `action` says, once the actor may write its
- * service (a team that restricts writes lets only its members and admins).
- */
-export async function finishOrCancel(ctx: UiContext, svc: ExecutionService, execution: { id: string; service: string | null }): Promise<void> {
-  const { daemon, request, form, actor } = ctx;
-  await enforceTeamWrite(daemon, request, actor!, execution.service ?? undefined);
-  if (form.action === 'cancel') await svc.cancel(execution.id, actor!);
-  else if (form.action === 'finish') await svc.finish(execution.id, actor!);
-  else throw new OpsbookError('OPSBOOK_E_USAGE', 'choose Finish or Cancel', { location: { path: 'action' } });
-}
-
 /** How many executions the incident page shows with their transcripts; the older ones are a link away. */
 export const PANEL_EXECUTIONS = 100;
 
@@ -181,7 +165,7 @@ export function executionRoutes(): UiRoute[] {
         const execution = await svc.get(id);
         // The address names the incident: an execution of another (or of none) is not found there.
         if (execution.incidentId !== params.id) throw new OpsbookError('OPSBOOK_E_EXECUTION_NOT_FOUND', `${id} is not an execution of incident ${params.id ?? ''}`);
-        await finishOrCancel(ctx, svc, execution);
+        if (!(await finishOrCancel(ctx, svc, execution))) return { redirect: refusedEndingPath(id, ctx.form.action ?? '') };
         return { redirect: await executionPlace(svc, params.id ?? '', id) };
       },
     },

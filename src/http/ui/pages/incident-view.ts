@@ -4,7 +4,7 @@ import { duration, severityBadge, when, whenSecond } from '../components.js';
 import { incidentReader } from '../data/incidents.js';
 import { html, type Html } from '../html.js';
 import { csrfField } from '../layout.js';
-import { executionPath } from '../transcript.js';
+import { entryAnchor, executionPath } from '../transcript.js';
 import type { Session } from '../../sessions/index.js';
 import { runbookViewPath } from '../../../runbooks/index.js';
 import { findSilence } from '../../../store/index.js';
@@ -166,13 +166,24 @@ function collapse(entries: TimelineEntry[]): Array<{ entry: TimelineEntry; more:
   return out;
 }
 
-/** A timeline line's text, the execution it names (its `data.executionId`) a link to that execution's page. */
+/**
+ * A timeline line's text with its execution a link away: the id a line names (*as execution ID*) links
+ * to the execution's page; a step's line (*step 1.1 ok …*), which names no execution, links its step
+ * to that entry on the execution's page and says which execution it belongs to.
+ */
 function timelineText(e: TimelineEntry): Html {
-  const id = e.data.executionId;
-  if (typeof id !== 'string' || id === '' || !e.text.includes(id)) return html`${e.text}`;
+  const id = e.executionId;
+  if (id === undefined || id === '') return html`${e.text}`;
   const link = html`<a href="${executionPath(id)}">${id}</a>`;
-  const parts = e.text.split(id);
-  return html`${parts.map((p, i) => (i === 0 ? html`${p}` : html`${link}${p}`))}`;
+  if (e.text.includes(id)) {
+    const parts = e.text.split(id);
+    return html`${parts.map((p, i) => (i === 0 ? html`${p}` : html`${link}${p}`))}`;
+  }
+  const step = /^step \d+(?:\.\d+)?/.exec(e.text)?.[0];
+  const entry = typeof e.data.entryId === 'string' ? e.data.entryId : undefined;
+  const of = html` <span class="tl-exec">(execution ${link})</span>`;
+  if (!step) return html`${e.text}${of}`;
+  return html`<a href="${executionPath(id)}${entry ? `#${entryAnchor(entry)}` : ''}">${step}</a>${e.text.slice(step.length)}${of}`;
 }
 
 export async function timelinePanel(daemon: Daemon, incidentId: string): Promise<Html> {

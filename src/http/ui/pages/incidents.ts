@@ -11,6 +11,7 @@ import { incidentReader } from '../data/incidents.js';
 import { checkRuleIds } from '../data/check-timeline.js';
 import { html, type Html } from '../html.js';
 import { csrfField, page } from '../layout.js';
+import { notFoundPage } from './error.js';
 import type { UiContext, UiResult, UiRoute } from '../route.js';
 import { executionPanel, runButton } from './executions.js';
 import { renderProcedure } from '../procedure.js';
@@ -76,7 +77,7 @@ async function incidentPage(ctx: UiContext): Promise<UiResult> {
   const incident = await reader.get(params.id ?? '').catch(() => undefined);
   if (!incident) {
     void reply.status(404);
-    return page(daemon, { title: 'Incident not found', session, nav: 'incidents', body: html`<p>No incident <code>${params.id ?? ''}</code>. <a href="/incidents">All incidents</a></p>` });
+    return notFoundPage(daemon, session, 'incident', html`incident <code>${params.id ?? ''}</code>`);
   }
   // The latest attempts (the ones a responder acts on); the note counts the earlier ones and links to the whole log.
   const deliveries = await latestDeliveries(daemon.store.db, incident.id, PAGE_DELIVERIES);

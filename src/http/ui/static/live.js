@@ -10,7 +10,11 @@
   var openList = document.querySelector('[data-live="incidents:open"][data-live-mark]');
   // It follows the page's team view (?team=): the list a person sees is their view's.
   var team = new URLSearchParams(window.location.search).get('team');
-  var query = openList ? '?open=' + encodeURIComponent(openList.getAttribute('data-live-mark')) + (team ? '&team=' + encodeURIComponent(team) : '') : '';
+  // An execution's page names the execution and its mark: the stream follows it, and sends fresh parts
+  // at once if a step ran or someone finished it since this page was rendered.
+  var execution = document.querySelector('[data-live^="execution:"][data-live-mark]');
+  var query = openList ? '?open=' + encodeURIComponent(openList.getAttribute('data-live-mark')) + (team ? '&team=' + encodeURIComponent(team) : '')
+    : execution ? '?execution=' + encodeURIComponent(execution.getAttribute('data-live').slice('execution:'.length)) + '&mark=' + encodeURIComponent(execution.getAttribute('data-live-mark')) : '';
   var source = new EventSource('/ui/events' + query);
   var csrf = document.querySelector('meta[name="csrf-token"]');
   // Shared renderings carry no session: forms get this page's token; a read-only page takes the read-only copy.
@@ -51,7 +55,7 @@
       el.replaceWith(fresh);
     }
   }
-  ['check', 'checkstate', 'servicestate', 'incident', 'incidents', 'incidentactions', 'incidenttimeline', 'incidentexec', 'execution', 'oncall'].forEach(function (type) {
+  ['check', 'checkstate', 'servicestate', 'incident', 'incidents', 'incidentactions', 'incidenttimeline', 'incidentexec', 'execution', 'executionsteps', 'oncall'].forEach(function (type) {
     source.addEventListener(type, apply);
   });
 })();
