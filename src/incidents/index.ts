@@ -16,7 +16,8 @@
  *   whose pages a `ReleasedPages` writes in the release's own transaction.
  */
 export * from './types.js';
-export { IncidentService, CHANGE_LOOKBACK_MS, type ChangeInput, type EscalationLine, type IncidentConfig, type ManualIncidentInput } from './service.js';
+export { CHANGE_LOOKBACK_MS } from './alert-intake.js';
+export { IncidentService, type ChangeInput, type EscalationLine, type IncidentConfig, type ManualIncidentInput } from './service.js';
 export type { SilenceInput } from './silences.js';
 export { validateSilence } from './silences.js';
 export { incidentFromRow, silenceFromRow } from './rows.js';

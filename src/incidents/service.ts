@@ -1,4 +1,3 @@
-import type { AlertEvent } from '../alerts/types.js';
 import type { Actor } from '../identity/index.js';
 import { formatDuration } from '../lib/duration.js';
 import { isInstant } from '../lib/clock.js';
@@ -8,27 +7,14 @@ import {
   appendAuditIn,
   auditCommitted,
   findIncident,
-  findIncidentAlert,
-  findLatestIncidentByDedupKey,
-  findOpenIncidentByDedupKey,
-  findOpenIncidentForService,
-  findOpenIncidentForRule,
   insertChangeEvent,
-  insertFirstTimelineRows,
-  insertIncident,
-  insertIncidentAlert,
-  listChangeEventsBetween,
   listIncidentAlerts,
   listAllIncidents,
   listIncidents,
   listIncidentsOpenedBetween,
   listTimeline,
-  timelineLinesWithData,
   updateTimelineRow,
   updateIncident,
-  upsertIncidentAlert,
-  type IncidentAlertRow,
-  type TimelineRow,
   type IncidentListFilter,
   listIncidentRoles,
   putIncidentRole,
@@ -38,11 +24,12 @@ import {
 } from '../store/index.js';
 import { responseDueAt } from './business-hours.js';
 import { assertTransition } from './lifecycle.js';
-import { alertFromRow, changeFromRow, incidentFromRow, incidentToRow, timelineFromRow } from './rows.js';
+import { alertFromRow, incidentFromRow, timelineFromRow } from './rows.js';
 import type { SilenceInput } from './silences.js';
-import { alertData, ALERTS_ACTOR, IncidentCore, INCIDENTS_ACTOR, type AuditNote, type ReleasedPages, type Trx } from './engine-core.js';
+import { AlertIntake, CHANGE_LOOKBACK_MS } from './alert-intake.js';
+import { type ReleasedPages, type Trx } from './engine-core.js';
 import { describeSuppression } from './suppression.js';
-import { alertTitle, MAX_TITLE_CHARS, raisedTitle, TITLE_SET_BY_PERSON } from './title.js';
+import { MAX_TITLE_CHARS, TITLE_SET_BY_PERSON } from './title.js';
 import type {
   ChangeEvent,
   Incident,
@@ -59,8 +46,6 @@ import { utcSecond } from '../lib/instants.js';
 
 export type { IncidentConfig } from './engine-core.js';
 
-/** Changes this long before an incident opens appear on its timeline. */
-export const CHANGE_LOOKBACK_MS = 2 * 3_600_000;
 
 /** What a person's escalation writes (see `recordEscalation`): its timeline line, and its page after it. */
 export interface EscalationLine {
@@ -99,7 +84,7 @@ const CHANGE_KINDS: readonly ChangeEvent['kind'][] = ['deploy', 'rollback', 'con
  * daemon turns into outbox rows and escalation timers. Calls are serialised (and, on PostgreSQL,
  * locked across processes), so one alert can never open two incidents.
  */
-export class IncidentService extends IncidentCore {
+export class IncidentService extends AlertIntake {
 
   // ---- reads ---------------------------------------------------------------------------------
 
@@ -126,198 +111,6 @@ export class IncidentService extends IncidentCore {
 
   async alerts(id: string): Promise<IncidentAlert[]> {
     return (await listIncidentAlerts(this.store.db, id)).map(alertFromRow);
-  }
-
-  // ---- alerts --------------------------------------------------------------------------------
-
-  /**
-   * A firing alert joins the open incident that already has its dedup key, else re-opens its last
-   * incident when that resolved within the severity's `reopen_within`, else joins an open incident
-   * of the same service opened within `group_within`, else opens a new incident. A resolved alert
-   * marks its alert resolved and may auto-resolve the incident. Returns undefined when a resolved
-   * alert belongs to no open incident.
-   */
-  onAlert(event: AlertEvent): Promise<IncidentResult | undefined> {
-    return this.write(async (trx) => (event.kind === 'firing' ? this.firing(trx, event) : this.resolved(trx, event)), (r) => (r ? alertAudit(event, r) : undefined));
-  }
-
-  /**
-   * A batch of alerts (one Alertmanager notification) in one transaction, each handled as `onAlert`
-   * would, in order; one result per event. `alsoInTransaction` runs in that transaction once the
-   * alerts are handled, before the audit entries and the commit: the caller's writes that must
-   * commit with the incidents (the escalation starts and first pages of the incidents they opened).
-   */
-  onAlerts(
-    events: readonly AlertEvent[],
-    alsoInTransaction?: (trx: Trx, results: readonly (IncidentResult | undefined)[]) => Promise<void>,
-  ): Promise<(IncidentResult | undefined)[]> {
-    return this.write(
-      async (trx) => {
-        const results: (IncidentResult | undefined)[] = [];
-        for (const event of events) results.push(event.kind === 'firing' ? await this.firing(trx, event) : await this.resolved(trx, event));
-        await alsoInTransaction?.(trx, results);
-        return results;
-      },
-      (rs) => rs.map((r, i) => (r ? alertAudit(events[i]!, r) : undefined)),
-    );
-  }
-
-  private async firing(trx: Trx, event: AlertEvent): Promise<IncidentResult> {
-    const now = this.clock.now();
-    // The latest incident of the key, when open, is the open one; a new key costs one lookup.
-    const latest = await findLatestIncidentByDedupKey(trx, event.dedupKey);
-    if (latest && (OPEN_STATES as readonly string[]).includes(latest.state)) return this.joinIncident(trx, incidentFromRow(latest), event, 'refire');
-    const open = latest ? await findOpenIncidentByDedupKey(trx, event.dedupKey) : undefined;
-    if (open) return this.joinIncident(trx, incidentFromRow(open), event, 'refire');
-
-    if (latest && latest.state === 'resolved' && latest.resolved_at !== null) {
-      const incident = incidentFromRow(latest);
-      if (now - incident.resolvedAt! <= this.ladder.get(incident.severity).reopenWithinMs) return this.reopen(trx, incident, event);
-    }
-
-    // Group a storm: alerts of one service, or with no service of one rule, join the incident
-    // opened within the window, so a thousand unique alerts page once. A window of 0 turns
-    // grouping off (alerts handled together share one instant, which a 0 window would still match).
-    const service = event.labels.service;
-    const groupWithinMs = this.ladder.get(event.severity).groupWithinMs;
-    const since = now - groupWithinMs;
-    const group = groupWithinMs <= 0 ? undefined : service ? await findOpenIncidentForService(trx, service, since) : await findOpenIncidentForRule(trx, event.ruleId, since);
-    if (group) return this.joinIncident(trx, incidentFromRow(group), event, 'group');
-    return this.openIncident(trx, {
-      title: alertTitle(event),
-      severity: event.severity,
-      ...(service ? { service } : {}),
-      labels: event.labels,
-      ...(event.runbook ? { runbook: event.runbook } : {}),
-      source: 'alert',
-      createdBy: ALERTS_ACTOR.name,
-    }, event);
-  }
-
-  private async openIncident(
-    trx: Trx,
-    input: Pick<Incident, 'title' | 'severity' | 'labels' | 'source' | 'createdBy'> & Partial<Pick<Incident, 'service' | 'runbook'>>,
-    event?: AlertEvent,
-  ): Promise<IncidentResult> {
-    const now = this.clock.now();
-    const due = responseDueAt(this.ladder.get(input.severity).response, now, this.calendars);
-    const incident: Incident = {
-      id: newId('inc', now),
-      ...input,
-      state: 'triggered',
-      openedAt: now,
-      updatedAt: now,
-      ...(due !== undefined ? { responseDueAt: due } : {}),
-      reopened: 0,
-    };
-    const row = incidentToRow(incident);
-    await insertIncident(trx, row);
-    const by = input.source === 'alert' ? ALERTS_ACTOR.name : input.createdBy;
-    const dueText = due !== undefined ? `; response due ${utcSecond(due)}` : '';
-    // The incident is new: its alert row is inserted without looking for one, and its first
-    // timeline entries (status, then the alert) go in one statement numbered from 1.
-    const lines: Omit<TimelineRow, 'seq'>[] = [{ id: newId('tl', now), incident_id: incident.id, at: now, kind: 'status', actor: by, text: `triggered (${input.severity})${dueText}`, data: JSON.stringify({ to: 'triggered', severity: input.severity, responseDueAt: due ?? null }) }];
-    if (event) {
-      await insertIncidentAlert(trx, this.alertRow(incident.id, event, event.at));
-      lines.push({ id: newId('tl', event.at), incident_id: incident.id, at: event.at, kind: 'alert', actor: ALERTS_ACTOR.name, text: `alert firing: ${event.annotations.summary ?? event.ruleId}`, data: JSON.stringify(alertData(event)) });
-    }
-    await insertFirstTimelineRows(trx, lines);
-    for (const change of await this.once(trx, `changes@${now}`, () => listChangeEventsBetween(trx, now - CHANGE_LOOKBACK_MS, now))) {
-      await this.attachChange(trx, incident.id, changeFromRow(change));
-    }
-    const effects = await this.announce(trx, incident, 'opened');
-    // Read back only when announce changed the row (a held notification); else the row as written.
-    const held = effects.some((e) => e.kind === 'notify' && e.suppressedBy);
-    return { incident: held ? await this.reload(trx, incident.id) : incidentFromRow(row), effects };
-  }
-
-  private async joinIncident(trx: Trx, incident: Incident, event: AlertEvent, how: 'refire' | 'group'): Promise<IncidentResult> {
-    const now = this.clock.now();
-    const before = await findIncidentAlert(trx, incident.id, event.dedupKey);
-    const wasFiring = before?.state === 'firing';
-    await this.recordAlert(trx, incident.id, event, how === 'group' ? 'grouped' : wasFiring ? 'updated' : 'refired');
-    const effects: IncidentEffect[] = [];
-    const worse = this.ladder.worse(incident.severity, event.severity);
-    if (worse !== incident.severity) {
-      const due = responseDueAt(this.ladder.get(worse).response, incident.responseFrom ?? incident.openedAt, this.calendars);
-      // The procedure in front of the responder, and the title they read first, follow the most severe alert.
-      const raised = raisedTitle(incident, worse, event, await this.titleByPerson(trx, incident));
-      await updateIncident(trx, incident.id, {
-        severity: worse, response_due_at: due ?? null, updated_at: now, ...(event.runbook ? { runbook: event.runbook } : {}), ...(raised.title !== undefined ? { title: raised.title } : {}),
-      });
-      await this.note(trx, incident.id, now, 'status', ALERTS_ACTOR.name, raised.text, raised.data);
-      effects.push(this.notify({ ...incident, severity: worse }, 'severity_raised', this.suppression(incident)));
-    } else await updateIncident(trx, incident.id, { updated_at: now });
-    return { incident: await this.reload(trx, incident.id), effects };
-  }
-
-  private async reopen(trx: Trx, incident: Incident, event: AlertEvent): Promise<IncidentResult> {
-    const now = this.clock.now();
-    const severity = this.ladder.worse(incident.severity, event.severity);
-    const due = responseDueAt(this.ladder.get(severity).response, now, this.calendars);
-    // A worse alert re-opening raises the severity as one joining would, and gives its title.
-    const raised = severity !== incident.severity ? raisedTitle(incident, severity, event, await this.titleByPerson(trx, incident)) : undefined;
-    await updateIncident(trx, incident.id, {
-      state: 'triggered', severity, resolved_at: null, acknowledged_at: null, response_due_at: due ?? null, response_from: now,
-      reopened: incident.reopened + 1, updated_at: now, ...(raised?.title !== undefined ? { title: raised.title } : {}),
-    });
-    const since = formatDuration(now - incident.resolvedAt!);
-    await this.note(trx, incident.id, now, 'status', ALERTS_ACTOR.name, `re-opened: ${event.ruleId} fired again ${since} after resolution`, { from: 'resolved', to: 'triggered', dedupKey: event.dedupKey });
-    if (raised) await this.note(trx, incident.id, now, 'status', ALERTS_ACTOR.name, raised.text, raised.data);
-    await this.recordAlert(trx, incident.id, event, 'refired');
-    const reopened = await this.reload(trx, incident.id);
-    const effects = await this.announce(trx, reopened, 'reopened');
-    return { incident: await this.reload(trx, incident.id), effects };
-  }
-
-  /** Whether a person wrote the incident's title: opened it by hand, or retitled it (read only when a raise would replace it). */
-  private async titleByPerson(trx: Trx, incident: Incident): Promise<boolean> {
-    if (incident.source === 'manual') return true;
-    const lines = await timelineLinesWithData(trx, incident.id, TITLE_SET_BY_PERSON);
-    return lines.some((l) => (JSON.parse(l.data) as { event?: unknown }).event === TITLE_SET_BY_PERSON);
-  }
-
-  private async resolved(trx: Trx, event: AlertEvent): Promise<IncidentResult | undefined> {
-    const row = await findOpenIncidentByDedupKey(trx, event.dedupKey);
-    if (!row) return undefined;
-    const incident = incidentFromRow(row);
-    const now = this.clock.now();
-    const alert = await findIncidentAlert(trx, incident.id, event.dedupKey);
-    if (!alert || alert.state === 'resolved') return { incident, effects: [] };
-    await upsertIncidentAlert(trx, { ...alert, state: 'resolved', resolved_at: event.at });
-    await this.note(trx, incident.id, event.at, 'alert', ALERTS_ACTOR.name, `alert resolved: ${event.annotations.summary ?? event.ruleId}`, alertData(event));
-    const alerts = await listIncidentAlerts(trx, incident.id);
-    const effects: IncidentEffect[] = [];
-    if (alerts.every((a) => a.state === 'resolved') && this.ladder.get(incident.severity).autoResolve) {
-      effects.push(...(await this.transition(trx, incident, 'resolved', INCIDENTS_ACTOR, 'auto-resolved: all alerts resolved')));
-    } else await updateIncident(trx, incident.id, { updated_at: now });
-    return { incident: await this.reload(trx, incident.id), effects };
-  }
-
-  private async recordAlert(trx: Trx, incidentId: string, event: AlertEvent, how: 'opened' | 'grouped' | 'refired' | 'updated'): Promise<void> {
-    const before = await findIncidentAlert(trx, incidentId, event.dedupKey);
-    await upsertIncidentAlert(trx, this.alertRow(incidentId, event, before ? Number(before.first_fired_at) : event.at));
-    // A series that keeps firing only updates its alert row; the timeline records changes.
-    if (how === 'updated' && before?.severity === event.severity) return;
-    const what = { opened: 'alert firing', grouped: event.labels.service ? 'alert joined (same service)' : 'alert joined (same rule)', refired: 'alert firing again', updated: `alert now ${event.severity}` }[how];
-    await this.note(trx, incidentId, event.at, 'alert', ALERTS_ACTOR.name, `${what}: ${event.annotations.summary ?? event.ruleId}`, alertData(event));
-  }
-
-  private alertRow(incidentId: string, event: AlertEvent, firstFiredAt: number): IncidentAlertRow {
-    return {
-      incident_id: incidentId,
-      dedup_key: event.dedupKey,
-      rule_id: event.ruleId,
-      state: 'firing',
-      severity: event.severity,
-      labels: JSON.stringify(event.labels),
-      annotations: JSON.stringify(event.annotations),
-      runbook: event.runbook ?? null,
-      value: event.value ?? null,
-      first_fired_at: firstFiredAt,
-      last_fired_at: event.at,
-      resolved_at: null,
-    };
   }
 
   // ---- people --------------------------------------------------------------------------------
@@ -373,7 +166,7 @@ export class IncidentService extends IncidentCore {
     }, (r) => ({ actor, action: `incident.${to}`, incidentId: r.incident.id, details: note ? { note } : {} }));
   }
 
-  private async transition(trx: Trx, incident: Incident, to: IncidentState, actor: Actor, note?: string): Promise<IncidentEffect[]> {
+  protected async transition(trx: Trx, incident: Incident, to: IncidentState, actor: Actor, note?: string): Promise<IncidentEffect[]> {
     assertTransition(incident.id, incident.state, to);
     const now = this.clock.now();
     const effects: IncidentEffect[] = [];
@@ -595,7 +388,7 @@ export class IncidentService extends IncidentCore {
     }, (r) => ({ actor, action: 'change.record', subject: `change:${r.change.id}`, details: { kind: change.kind, service: change.service ?? null, attachedTo: r.attachedTo } }));
   }
 
-  private async attachChange(trx: Trx, incidentId: string, change: ChangeEvent): Promise<void> {
+  protected async attachChange(trx: Trx, incidentId: string, change: ChangeEvent): Promise<void> {
     const service = change.service ? ` (${change.service})` : '';
     await this.note(trx, incidentId, change.at, 'change', change.actor, `${change.kind}${service}: ${change.summary}`, { changeId: change.id, ...change.data });
   }
@@ -627,9 +420,4 @@ export class IncidentService extends IncidentCore {
     return this.releaseHeld(undefined, pages);
   }
 
-  /** The window or silence that would hold back a notification for these labels now. */
-}
-
-function alertAudit(event: AlertEvent, r: IncidentResult): AuditNote {
-  return { actor: ALERTS_ACTOR, action: `incident.alert_${event.kind}`, incidentId: r.incident.id, details: { dedupKey: event.dedupKey, severity: event.severity } };
 }
