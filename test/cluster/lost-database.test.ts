@@ -133,15 +133,18 @@ for (const mode of ['refuse', 'stall'] as const) {
 
         // The cut: open connections dropped, new ones refused or left hanging. Then x's failing checks
         // recover: the resolutions are found, and paged, by whoever runs those checks now.
+        const cutAt = Date.now();
         await proxy.setMode(mode);
         proxy.dropConnections();
-        const cutAt = Date.now();
         for (const c of pagesOfX) failing.delete(c);
 
-        // It says why, in its log and in its readiness.
+        // It says why, in its log and in its readiness. A loaded machine can make x give up before the
+        // cut (a round slower than a lease) and take a share again at its next renewal: what counts is
+        // the last word on its leases, which must be that it gave them up.
         const gaveUp = 'cluster: leases given up, checks and pages stopped (';
-        await expect.poll(() => x!.output().includes(gaveUp), { timeout: LEASE_MS + scaled(45_000), interval: 250 }).toBe(true);
-        const why = x.output().slice(x.output().indexOf(gaveUp)).split('\n')[0]!;
+        const lastWord = () => x!.output().split('\n').filter((l) => l.includes(gaveUp) || l.includes('cluster: renewing leases')).at(-1) ?? '';
+        await expect.poll(() => lastWord().includes(gaveUp), { timeout: LEASE_MS + scaled(45_000), interval: 250 }).toBe(true);
+        const why = lastWord().slice(lastWord().indexOf(gaveUp));
         expect(why).toMatch(mode === 'refuse' ? /cannot reach PostgreSQL|no lease renewal for one lease period/ : /no lease renewal for one lease period|a lease round took longer than a lease/);
         // Asked now and judged below, once the other member has taken over: its answer is awaited
         // alongside those waits.
@@ -170,12 +173,26 @@ for (const mode of ['refuse', 'stall'] as const) {
         expect(fromX.filter((d) => d.at >= quietFrom)).toEqual([]);
         const lastPage = Math.max(0, ...fromX.map((d) => d.at));
         expect(lastPage - cutAt, `x's last page came ${lastPage - cutAt} ms after the cut`).toBeLessThan(LEASE_MS + scaled(SLACK_MS));
-        // No page lost: every notification written is accepted by the receiver. None doubled: each
-        // accepted once, and no event of an incident accepted under two ids.
+        // No page lost: every notification written is accepted by the receiver. None doubled beyond what
+        // at-least-once allows (docs/cluster.md): a message is settled delivered once, and each further
+        // acceptance of its id answers an attempt whose outcome its sender could not know — recorded with
+        // no answer from the receiver (timed out, connection lost) or after the row had passed to another
+        // sender (superseded) — or made by x after the cut, when its store no longer took the outcome.
+        // No event of an incident is accepted under two ids.
         const rows = await watch.store.db.selectFrom('outbox').select(['id', 'event', 'incident_id', 'status']).where('status', '!=', 'cancelled').execute();
         const accepted = receiver.deliveries.filter(wasAccepted);
         expect(rows.filter((r) => !accepted.some((d) => d.id === r.id)).map((r) => `${r.event} ${r.incident_id} (${r.status})`)).toEqual([]);
-        expect(accepted.length, 'the same webhook-id accepted twice').toBe(new Set(accepted.map((d) => d.id)).size);
+        const attempts = await watch.store.db.selectFrom('deliveries').select(['outbox_id', 'attempt', 'outcome', 'status_code', 'error']).execute();
+        const unexplained = [...new Set(accepted.map((d) => d.id))].flatMap((id) => {
+          const arrivals = accepted.filter((d) => d.id === id);
+          const tried = attempts.filter((a) => a.outbox_id === id);
+          const settled = tried.filter((a) => a.outcome === 'delivered').length;
+          const unknown = tried.filter((a) => a.outcome === 'superseded' || (a.outcome !== 'delivered' && a.status_code === null)).length;
+          const cutOff = arrivals.filter((d) => d.node === node && d.at >= cutAt).length;
+          if (settled <= 1 && arrivals.length - 1 <= unknown + cutOff) return [];
+          return [{ id, arrivals: arrivals.map((d) => `${d.node} at cut${d.at >= cutAt ? '+' : ''}${d.at - cutAt}ms`), attempts: tried.map((a) => `#${a.attempt} ${a.outcome} ${a.status_code ?? 'no answer'} ${a.error ?? ''}`) }];
+        });
+        expect(unexplained, 'a webhook-id accepted again though its sender knew it was delivered').toEqual([]);
         const byEvent = new Map<string, Set<string>>();
         for (const d of accepted) byEvent.set(`${d.type} ${d.incident}`, (byEvent.get(`${d.type} ${d.incident}`) ?? new Set()).add(d.id));
         expect([...byEvent].filter(([, ids]) => ids.size > 1).map(([k]) => k)).toEqual([]);

@@ -98,7 +98,7 @@ describe.concurrent.each([
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     second = startCli(['serve', '--config', config, '--port', String(port), '--no-watch']);
-    await waitForHttp(`${url}/_health/ready`, 30_000).catch((e: Error) => {
+    await waitForHttp(`${url}/_health/ready`, 30_000, 200, second.child).catch((e: Error) => {
       throw new Error(`${e.message}\n${second!.output()}`);
     });
     // Executions are served once the runbooks are read, a moment after ready; on PostgreSQL the step is

@@ -67,7 +67,7 @@ receivers:
     am = spawn(BIN!, [`--config.file=${path.join(dir, 'alertmanager.yml')}`, `--storage.path=${path.join(dir, 'am-data')}`, `--web.listen-address=127.0.0.1:${amPort}`, '--cluster.listen-address='], {
       stdio: 'ignore',
     });
-    await waitForHttp(`${amUrl}/-/ready`, 30_000);
+    await waitForHttp(`${amUrl}/-/ready`, 30_000, 200, am);
   });
 
   afterAll(async () => {

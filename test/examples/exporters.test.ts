@@ -72,7 +72,7 @@ describe('examples/exporters/ops.yaml', { timeout: scaled(180_000) }, () => {
       const port = await freePort();
       exporterUrl = `http://127.0.0.1:${port}`;
       exporter = spawn(NODE_EXPORTER, [`--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
-      await waitForHttp(`${exporterUrl}/metrics`, 60_000);
+      await waitForHttp(`${exporterUrl}/metrics`, 60_000, 200, exporter);
     }
     world = { checks: await loadExample(env()), clock: new SimulatedClock(), states: new Map() };
   });

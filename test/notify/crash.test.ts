@@ -142,7 +142,9 @@ describe.concurrent('pages without an escalation policy under kill -9', () => {
       const port = await freePort();
       served = startCli(['serve', '--config', config, '--port', String(port), '--no-watch']);
       const url = `http://127.0.0.1:${port}`;
-      await waitForHttp(`${url}/_health/ready`, 30_000);
+      await waitForHttp(`${url}/_health/ready`, 30_000, 200, served.child).catch((e: Error) => {
+        throw new Error(`${e.message}\n${served!.output()}`);
+      });
       return url;
     };
     try {

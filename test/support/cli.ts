@@ -107,7 +107,7 @@ export async function serveCli(prefix: string, files: Record<string, string>, op
     const url = `http://127.0.0.1:${port}`;
     run = startCli(['serve', '--config', options.directory ? dir : config, '--port', String(port), ...(options.watch ? [] : ['--no-watch'])]);
     const { child, output } = run;
-    const readyAfter = await waitForHttp(`${url}/_health/ready`, options.readyTimeoutMs ?? 30_000).catch((e: Error) => {
+    const readyAfter = await waitForHttp(`${url}/_health/ready`, options.readyTimeoutMs ?? 30_000, 200, child).catch((e: Error) => {
       throw new Error(`${e.message}\n${output()}`);
     });
     return {

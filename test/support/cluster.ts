@@ -26,7 +26,7 @@ export async function startMember(config: string, name: string, env: NodeJS.Proc
     const exited = waitForExit(run.child).then(({ code, signal }) => {
       throw new Error(`opsbook serve (${name}) exited while starting (${signal ?? `code ${code}`})`);
     });
-    await Promise.race([waitForHttp(`${url}/_health/live`, 60_000), exited]);
+    await Promise.race([waitForHttp(`${url}/_health/live`, 60_000, 200, run.child), exited]);
     exited.catch(() => undefined);
   } catch (e) {
     run.child.kill('SIGKILL');

@@ -1,26 +1,34 @@
 import http from 'node:http';
+import type { ChildProcess } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 export { freePort } from '../../src/lib/net.js';
 import { scaled } from './timing.js';
 
 /**
  * Polls `url` until it answers `okStatus`; resolves with the milliseconds it took. `timeoutMs` is a
- * quiet machine's bound, scaled to the load here (test/support/timing.ts).
+ * quiet machine's bound, scaled to the load here (test/support/timing.ts). Given the process meant
+ * to answer, fails at once when it has exited (a config error, a crash, a kill) rather than polling
+ * a port nobody will open until the bound.
  */
-export async function waitForHttp(url: string, quietTimeoutMs = 20_000, okStatus = 200): Promise<number> {
+export async function waitForHttp(url: string, quietTimeoutMs = 20_000, okStatus = 200, server?: ChildProcess): Promise<number> {
   const t0 = Date.now();
   const timeoutMs = scaled(quietTimeoutMs);
+  const exited = () => server !== undefined && (server.exitCode !== null || server.signalCode !== null);
   while (Date.now() - t0 < timeoutMs) {
+    if (exited()) throw new Error(`${url}: the process serving it exited (${server!.signalCode ?? `code ${server!.exitCode}`}) after ${Date.now() - t0} ms, before answering ${okStatus}`);
     try {
-      const r = await fetch(url);
+      // A stopped or hung server never answers: each look is bounded, the wait goes on.
+      const r = await fetch(url, { signal: AbortSignal.timeout(Math.max(1000, timeoutMs - (Date.now() - t0))) });
       if (r.status === okStatus) return Date.now() - t0;
     } catch {
       // not up yet
     }
     await new Promise((r) => setTimeout(r, 50));
   }
+  if (exited()) throw new Error(`${url}: the process serving it exited (${server!.signalCode ?? `code ${server!.exitCode}`}) before answering ${okStatus}`);
   throw new Error(`${url} did not answer ${okStatus} within ${timeoutMs} ms`);
 }
+
 export interface StatusServer {
   /** Its base URL on loopback, no trailing slash. */
   readonly url: string;

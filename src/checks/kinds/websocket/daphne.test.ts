@@ -27,7 +27,7 @@ describe.skipIf(!present)('websocket kind against Daphne', { timeout: scaled(180
       env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
       stdio: 'ignore',
     });
-    await waitForHttp(`http://127.0.0.1:${port}/`, 60_000);
+    await waitForHttp(`http://127.0.0.1:${port}/`, 60_000, 200, daphne);
     base = `ws://127.0.0.1:${port}`;
   });
   afterAll(async () => {
