@@ -45,9 +45,20 @@ export interface ClusterHealth {
 }
 
 /**
+ * How long (ms, from `now`) until the next lease round: a third of a lease after the last round
+ * began, not after it ended. Counted from its end, a round slowed to two thirds of a lease (a loaded
+ * machine, balancing waiting on a lock) put the next renewal past the lease, and a member whose store
+ * answered gave up its checks and pages. At least 200 ms, so a round longer than a third of a lease
+ * is followed by the next one at once, but never back to back.
+ */
+export function nextRoundIn(leaseMs: number, lastRoundBeganAt: number, now: number): number {
+  return Math.max(200, Math.floor(leaseMs / 3) - Math.max(0, now - lastRoundBeganAt));
+}
+
+/**
  * This process's membership of a cluster on one PostgreSQL: a heartbeat row, and leases on the
  * partitions of the work, each granted under a fencing epoch that only ever grows. Every
- * `leaseMs / 3` it renews what it holds, then takes or gives back leases so each live member holds
+ * `leaseMs / 3` (from one round's start to the next's) it renews what it holds, then takes or gives back leases so each live member holds
  * an even share. When it cannot renew, it drops everything once its leases may have run out (by its
  * own clock, measured from before the last successful renewal was sent), so it stops running checks
  * and sending pages before anyone else starts them; writes begun earlier are refused by fencing.
@@ -57,6 +68,8 @@ export class ClusterCoordinator {
   private owned = new Map<string, number>();
   /** When (performance.now) the last successful round was sent: the leases it renewed end no earlier than that plus a lease. */
   private renewedSentAt = -Infinity;
+  /** When (performance.now) the last round, successful or not, began: the next begins a third of a lease later. */
+  private roundSentAt = -Infinity;
   private timer: NodeJS.Timeout | undefined;
   private deadline: NodeJS.Timeout | undefined;
   private round: Promise<void> | undefined;
@@ -283,7 +296,7 @@ export class ClusterCoordinator {
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       void this.tick().finally(() => this.schedule());
-    }, Math.max(200, Math.floor(this.o.leaseMs / 3)));
+    }, nextRoundIn(this.o.leaseMs, this.roundSentAt, performance.now()));
     this.timer.unref?.();
   }
 
@@ -305,6 +318,7 @@ export class ClusterCoordinator {
     const { leaseMs, partitions } = this.o;
     const db = this.leaseDb;
     const sentAt = performance.now();
+    this.roundSentAt = sentAt;
     try {
       const held = new Map((await renewLeases(db, this.id, leaseMs)).map((t) => [t.lease, t.epoch]));
       // Renewed: what it still holds is good for a lease from when the renewal was sent, whatever
