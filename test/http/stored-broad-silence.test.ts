@@ -152,6 +152,21 @@ for (const target of storeTargets('opsbook-stored-broad-silence', { migrated: tr
       expect(passed?.data.warning).toBe(next.heldBy?.warning);
     });
 
+    it('says it for a hold recorded before holds carried the warning, reading it from the silence', async () => {
+      const res = await server.app.inject({ method: 'POST', url: '/api/incidents', headers: { authorization: `Bearer ${token.ana}` }, payload: { title: 'mail is late', severity: 'P4', service: 'web' } });
+      expect(res.statusCode, res.body).toBe(201);
+      const id = (res.json() as { id: string }).id;
+      await server.daemon.operations!.settle(10_000);
+      // The hold as an older opsbook recorded it: the silence's id, no warning.
+      const older = { kind: 'silence', id: 'sil_old_team', until: START + 24 * HOUR, onEnd: 'notify_if_firing', comment: 'db migration' };
+      await server.daemon.store.db.updateTable('incidents').set({ held_notification: JSON.stringify(older) }).where('id', '=', id).execute();
+      const incident = (await get(`/api/incidents/${id}`)) as { heldBy?: { id: string; warning?: string } };
+      expect(incident.heldBy?.id).toBe('sil_old_team');
+      expect(incident.heldBy?.warning).toMatch(/team="" matches every incident without a "team" label/);
+      const listed = (await get('/api/incidents?severity=P4')) as { incidents: Array<{ id: string; heldBy?: { warning?: string } }> };
+      expect(listed.incidents.find((i) => i.id === id)?.heldBy?.warning).toBe(incident.heldBy?.warning);
+    });
+
     it('warns again at a reload, and leaves the stored silence as it was', async () => {
       const before = warned('sil_old_team').length;
       expect(await server.daemon.reload()).toBe(true);
