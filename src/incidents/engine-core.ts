@@ -20,7 +20,7 @@ import {
 import { incidentFromRow, timelineFromRow } from './rows.js';
 import { SeverityLadder } from './severity.js';
 import { SilenceBook,  } from './silences.js';
-import { describeSuppression, findSuppression } from './suppression.js';
+import { describeSuppression, findSuppression, suppressionWarning } from './suppression.js';
 import type {
   BusinessHours,
   Incident,
@@ -118,7 +118,7 @@ export abstract class IncidentCore {
     if (held) {
       await updateIncident(trx, incident.id, { held_notification: JSON.stringify(held) });
       await this.note(trx, incident.id, now, 'suppressed', INCIDENTS_ACTOR.name,
-        `notification held by ${describeSuppression(held)} until ${utcSecond(held.until)} (at its end: ${held.onEnd})`, { ...held });
+        `notification held by ${describeSuppression(held)} until ${utcSecond(held.until)} (at its end: ${held.onEnd})${suppressionWarning(held)}`, { ...held });
       return [this.notify(incident, event, held)];
     }
     return [this.notify(incident, event), this.escalate(incident)];
@@ -147,7 +147,7 @@ export abstract class IncidentCore {
         const next = findSuppression({ ...incident.labels, severity: incident.severity }, now, this.windows, live);
         if (next) {
           await updateIncident(trx, incident.id, { held_notification: JSON.stringify(next) });
-          await this.note(trx, incident.id, now, 'suppressed', INCIDENTS_ACTOR.name, `${describeSuppression(held)} ended; still held by ${describeSuppression(next)}`, { ...next });
+          await this.note(trx, incident.id, now, 'suppressed', INCIDENTS_ACTOR.name, `${describeSuppression(held)} ended; still held by ${describeSuppression(next)}${suppressionWarning(next)}`, { ...next });
           continue;
         }
         const firing = incident.source === 'manual' || (await listIncidentAlerts(trx, incident.id)).some((a) => a.state === 'firing');

@@ -17,6 +17,7 @@
  */
 export * from './types.js';
 export { CHANGE_LOOKBACK_MS } from './alert-intake.js';
+export { MAX_TITLE_CHARS } from './title.js';
 export { IncidentService, type ChangeInput, type EscalationLine, type IncidentConfig, type ManualIncidentInput } from './service.js';
 export type { SilenceInput } from './silences.js';
 export { validateSilence } from './silences.js';

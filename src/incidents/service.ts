@@ -29,6 +29,7 @@ import type { SilenceInput } from './silences.js';
 import { AlertIntake, CHANGE_LOOKBACK_MS } from './alert-intake.js';
 import { type ReleasedPages, type Trx } from './engine-core.js';
 import { describeSuppression } from './suppression.js';
+import { withHoldWarnings } from './hold-warning.js';
 import { MAX_TITLE_CHARS, TITLE_SET_BY_PERSON } from './title.js';
 import type {
   ChangeEvent,
@@ -91,12 +92,12 @@ export class IncidentService extends AlertIntake {
   async get(id: string): Promise<Incident> {
     const row = await findIncident(this.store.db, id);
     if (!row) throw new OpsbookError('OPSBOOK_E_INCIDENT_UNKNOWN', `no incident with id ${id}`, { details: { id } });
-    return incidentFromRow(row);
+    return (await withHoldWarnings(this.store.db, [incidentFromRow(row)]))[0]!;
   }
 
   /** Newest first, one page (at most 500); pass the last id of a page as `before` for the next. */
   async list(filter: IncidentListFilter = {}): Promise<Incident[]> {
-    return (await listIncidents(this.store.db, filter)).map(incidentFromRow);
+    return withHoldWarnings(this.store.db, (await listIncidents(this.store.db, filter)).map(incidentFromRow));
   }
 
   /** Every incident that matches, newest first, however many: for callers that act on all of them. */

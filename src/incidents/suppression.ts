@@ -59,7 +59,7 @@ export function findSuppression(
   }
   for (const s of silences) {
     if (s.startsAt <= at && at < s.endsAt && matchersMatch(s.matchers, labels)) {
-      return { kind: 'silence', id: s.id, until: s.endsAt, onEnd: s.onEnd, ...(s.comment ? { comment: s.comment } : {}) };
+      return { kind: 'silence', id: s.id, until: s.endsAt, onEnd: s.onEnd, ...(s.comment ? { comment: s.comment } : {}), ...(s.warning ? { warning: s.warning } : {}) };
     }
   }
   return undefined;
@@ -67,4 +67,9 @@ export function findSuppression(
 
 export function describeSuppression(s: Suppression): string {
   return `${s.kind === 'maintenance' ? 'maintenance window' : 'silence'} ${s.id}`;
+}
+
+/** What the timeline adds to a hold's line when its silence takes in more than a new one may. */
+export function suppressionWarning(s: Suppression): string {
+  return s.warning ? `; that silence ${s.warning}` : '';
 }

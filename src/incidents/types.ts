@@ -88,6 +88,8 @@ export interface Suppression {
   until: number;
   onEnd: OnEnd;
   comment?: string;
+  /** A silence's: set when it takes in more than a new one may (see Silence.warning), so whoever reads the hold sees why so much was held. */
+  warning?: string;
 }
 
 export type IncidentSource = 'alert' | 'manual';

@@ -26,6 +26,7 @@ const pg = await postgresUp();
 /** The matchers column as opsbook wrote it before the rule: `team=""` holds every incident without a team label. */
 const BROAD = JSON.stringify({ matchers: [{ label: 'team', op: '=', value: '' }], onEnd: 'notify_if_firing' });
 const NARROW = JSON.stringify({ matchers: [{ label: 'service', op: '=', value: 'db' }], onEnd: 'notify_if_firing' });
+const P3 = JSON.stringify({ matchers: [{ label: 'severity', op: '=', value: 'P3' }], onEnd: 'notify_if_firing' });
 
 for (const target of storeTargets('opsbook-stored-broad-silence', { migrated: true })) {
   describe.skipIf(target.name === 'postgres' && !pg)(`a stored silence that takes in too much, on ${target.name}`, () => {
@@ -42,6 +43,8 @@ for (const target of storeTargets('opsbook-stored-broad-silence', { migrated: tr
         for (const [id, matchers] of [['sil_old_team', BROAD], ['sil_old_db', NARROW]] as const) {
           await insertSilence(store.db, { id, matchers, starts_at: START - HOUR, ends_at: START + 24 * HOUR, created_by: 'ana', created_at: START - HOUR, comment: 'db migration', expired_at: null });
         }
+        // Older than the others, so it holds a P3 incident first; expired, the broad one holds it on.
+        await insertSilence(store.db, { id: 'sil_p3', matchers: P3, starts_at: START - 2 * HOUR, ends_at: START + 24 * HOUR, created_by: 'ana', created_at: START - 2 * HOUR, comment: 'quiet P3s', expired_at: null });
       } finally {
         await store.close();
       }
@@ -111,6 +114,57 @@ for (const target of storeTargets('opsbook-stored-broad-silence', { migrated: tr
       const html = await pageAs(server.app, ana, `/incidents/${id}`);
       expect(html).toMatch(/held by silence <a href="\/maintenance#h-silences">sil_old_team<\/a>/);
       expect(html).toMatch(/team=&quot;&quot; matches every incident without a &quot;team&quot; label/);
+    });
+
+    it('says in the incident API and on the hold\'s timeline line that the silence holding its pages takes in too much', async () => {
+      const res = await server.app.inject({ method: 'POST', url: '/api/incidents', headers: { authorization: `Bearer ${token.ana}` }, payload: { title: 'checkout is slow', severity: 'P2', service: 'web' } });
+      expect(res.statusCode, res.body).toBe(201);
+      const id = (res.json() as { id: string }).id;
+      await server.daemon.operations!.settle(10_000);
+      const incident = (await get(`/api/incidents/${id}`)) as { heldBy?: { kind: string; id: string; warning?: string } };
+      expect(incident.heldBy).toMatchObject({ kind: 'silence', id: 'sil_old_team' });
+      expect(incident.heldBy?.warning).toMatch(/^takes in more than opsbook accepts now .*team="" matches every incident without a "team" label/);
+      const listed = (await get('/api/incidents?state=triggered')) as { incidents: Array<{ id: string; heldBy?: { warning?: string } }> };
+      expect(listed.incidents.find((i) => i.id === id)?.heldBy?.warning).toBe(incident.heldBy?.warning);
+      const { timeline } = (await get(`/api/incidents/${id}/timeline`)) as { timeline: Array<{ kind: string; text: string; data: Record<string, unknown> }> };
+      const hold = timeline.find((e) => e.kind === 'suppressed');
+      expect(hold?.text).toMatch(/^notification held by silence sil_old_team until .*; that silence takes in more than opsbook accepts now .*team="" matches every incident without a "team" label/);
+      expect(hold?.data.warning).toBe(incident.heldBy?.warning);
+    });
+
+    it('says it on the line of a hold passed on to it when the silence that held the pages first is expired', async () => {
+      const res = await server.app.inject({ method: 'POST', url: '/api/incidents', headers: { authorization: `Bearer ${token.ana}` }, payload: { title: 'search is stale', severity: 'P3', service: 'web' } });
+      expect(res.statusCode, res.body).toBe(201);
+      const id = (res.json() as { id: string }).id;
+      await server.daemon.operations!.settle(10_000);
+      const first = (await get(`/api/incidents/${id}`)) as { heldBy?: { id: string; warning?: string } };
+      expect(first.heldBy?.id).toBe('sil_p3');
+      expect(first.heldBy?.warning).toBeUndefined();
+      const expired = await server.app.inject({ method: 'DELETE', url: '/api/silences/sil_p3', headers: { authorization: `Bearer ${token.ana}` } });
+      expect(expired.statusCode, expired.body).toBe(200);
+      await server.daemon.operations!.settle(10_000);
+      const next = (await get(`/api/incidents/${id}`)) as { heldBy?: { id: string; warning?: string } };
+      expect(next.heldBy?.id).toBe('sil_old_team');
+      expect(next.heldBy?.warning).toMatch(/team="" matches every incident without a "team" label/);
+      const { timeline } = (await get(`/api/incidents/${id}/timeline`)) as { timeline: Array<{ kind: string; text: string; data: Record<string, unknown> }> };
+      const passed = timeline.find((e) => e.kind === 'suppressed' && e.text.includes('still held by'));
+      expect(passed?.text).toMatch(/^silence sil_p3 ended; still held by silence sil_old_team; that silence takes in more than opsbook accepts now /);
+      expect(passed?.data.warning).toBe(next.heldBy?.warning);
+    });
+
+    it('says it for a hold recorded before holds carried the warning, reading it from the silence', async () => {
+      const res = await server.app.inject({ method: 'POST', url: '/api/incidents', headers: { authorization: `Bearer ${token.ana}` }, payload: { title: 'mail is late', severity: 'P4', service: 'web' } });
+      expect(res.statusCode, res.body).toBe(201);
+      const id = (res.json() as { id: string }).id;
+      await server.daemon.operations!.settle(10_000);
+      // The hold as an older opsbook recorded it: the silence's id, no warning.
+      const older = { kind: 'silence', id: 'sil_old_team', until: START + 24 * HOUR, onEnd: 'notify_if_firing', comment: 'db migration' };
+      await server.daemon.store.db.updateTable('incidents').set({ held_notification: JSON.stringify(older) }).where('id', '=', id).execute();
+      const incident = (await get(`/api/incidents/${id}`)) as { heldBy?: { id: string; warning?: string } };
+      expect(incident.heldBy?.id).toBe('sil_old_team');
+      expect(incident.heldBy?.warning).toMatch(/team="" matches every incident without a "team" label/);
+      const listed = (await get('/api/incidents?severity=P4')) as { incidents: Array<{ id: string; heldBy?: { warning?: string } }> };
+      expect(listed.incidents.find((i) => i.id === id)?.heldBy?.warning).toBe(incident.heldBy?.warning);
     });
 
     it('warns again at a reload, and leaves the stored silence as it was', async () => {

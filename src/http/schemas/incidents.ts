@@ -13,6 +13,7 @@ export const suppression = z.object({
   until: z.number().describe('When this window or silence stops suppressing'),
   onEnd,
   comment: z.string().optional(),
+  warning: z.string().optional().describe('A silence\'s: set when it takes in more than a new one may (stored before opsbook refused such silences), saying what it takes in and how to narrow it'),
 });
 
 export const incident = z.object({

@@ -5,7 +5,8 @@ import { mayWriteFor, type Actor } from '../../../identity/index.js';
 import { teamLinks } from '../team-links.js';
 import { enforceTeamWrite, teamView } from '../../teams.js';
 import { operationsOf } from '../../routes/operations.js';
-import { OpsbookError } from '../../../lib/errors/index.js';
+import { STATUS_BY_KIND } from '../../errors.js';
+import { isOpsbookError, OpsbookError } from '../../../lib/errors/index.js';
 import { scrollingTable, severityBadge, when } from '../components.js';
 import { incidentReader } from '../data/incidents.js';
 import { checkRuleIds } from '../data/check-timeline.js';
@@ -17,6 +18,7 @@ import { executionPanel, runButton } from './executions.js';
 import { renderProcedure } from '../procedure.js';
 import { findProcedureIn } from './procedure-ref.js';
 import { actionBar, incidentHeader, MOVES, timelinePanel, type Move } from './incident-view.js';
+import { titleForm, type TitleProblem } from './incident-title.js';
 
 /** How many incidents the list shows a page. */
 const INCIDENT_PAGE = 100;
@@ -71,7 +73,8 @@ function listFilter(daemon: Daemon, query: Record<string, string | undefined>): 
   return { state, severity, ruleIds: check ? checkRuleIds(daemon, check) : undefined, keep, what: [stateQ, severity].filter(Boolean).map((w) => `${w} `).join(''), of: check ? ` of check ${check}` : '' };
 }
 
-async function incidentPage(ctx: UiContext): Promise<UiResult> {
+/** The incident page; `titleProblem`: a title the page's title form refused, shown again in that form. */
+async function incidentPage(ctx: UiContext, titleProblem?: TitleProblem): Promise<UiResult> {
   const { daemon, session, params, reply } = ctx;
   const reader = incidentReader(daemon);
   const incident = await reader.get(params.id ?? '').catch(() => undefined);
@@ -95,6 +98,7 @@ async function incidentPage(ctx: UiContext): Promise<UiResult> {
     body: html`<div class="cockpit"${canRespond ? '' : html` data-read-only`}>
 ${await incidentHeader(daemon, incident)}
 ${canRespond ? actionBar(daemon, incident, session) : ''}
+${canRespond ? titleForm(incident, session, titleProblem) : ''}
 <p class="cockpit-links"><a href="/incidents/${encodeURIComponent(incident.id)}/review">Post-incident review</a>${canRespond ? html` · <span class="muted">Keys: <kbd>a</kbd> acknowledge, <kbd>i</kbd> investigating, <kbd>m</kbd> mitigated, <kbd>r</kbd> resolve, <kbd>e</kbd> escalate, <kbd>n</kbd> note</span>` : ''}</p>
 <div class="cockpit-grid">
 ${await timelinePanel(daemon, incident.id)}
@@ -154,6 +158,26 @@ async function act(ctx: UiContext): Promise<UiResult> {
     await reader.assignRole(id, (form.role ?? '') as IncidentRole, knownPerson(daemon, form.person ?? '', 'person'), actor!);
     if (note) await reader.addNote(id, actor!, note);
   } else throw new OpsbookError('OPSBOOK_E_INCIDENT_INVALID', `unknown action "${action}"`, { location: { path: 'action' } });
+  return { redirect: `/incidents/${encodeURIComponent(id)}` };
+}
+
+/**
+ * The title form: a title of a person's own, as the API's `POST /api/incidents/ID/title` gives it (its
+ * timeline line, audit entry and role checks). A title refused (empty, too long) comes back in the
+ * form, with what was typed, rather than on an error page that loses it.
+ */
+async function retitle(ctx: UiContext): Promise<UiResult> {
+  const { daemon, params, form, actor, request, reply } = ctx;
+  const id = params.id ?? '';
+  await enforceTeamWrite(daemon, request, actor!, (await incidentReader(daemon).get(id)).service);
+  const typed = form.title ?? '';
+  try {
+    await (daemon.operations?.incidents ?? incidentReader(daemon)).retitle(id, typed, actor!);
+  } catch (e) {
+    if (!isOpsbookError(e) || e.location?.path !== 'title') throw e;
+    void reply.status(STATUS_BY_KIND[e.kind]);
+    return incidentPage(ctx, { message: e.message, typed });
+  }
   return { redirect: `/incidents/${encodeURIComponent(id)}` };
 }
 
@@ -243,6 +267,7 @@ ${older > 0 ? html`<p class="notice" id="incidents-older">${older} older ${what}
     { method: 'POST', url: '/incidents', access: 'responder', summary: 'Declare an incident: title, severity, service, commander and communications lead (form).', handler: declare },
     { method: 'GET', url: '/incidents/:id', access: 'viewer', summary: 'One incident: header, action bar, timeline beside the runbook with Run buttons, executions, deliveries.', handler: incidentPage },
     { method: 'GET', url: '/incidents/:id/deliveries', access: 'viewer', summary: 'Every delivery attempt of an incident’s notifications, oldest first, a page at a time.', handler: deliveryLog },
+    { method: 'POST', url: '/incidents/:id/title', access: 'responder', summary: 'Give the incident a title of a person\'s own; a worse alert joining never replaces it (form).', handler: retitle },
     { method: 'POST', url: '/incidents/:id/act', access: 'responder', summary: 'The action bar: move the incident, escalate, add a note, change severity, add a responder or assign a role (form).', handler: act },
     ...MOVES.map(
       (a): UiRoute => ({
