@@ -190,7 +190,9 @@ runbooks: [runbooks/*.md]
     await page.getByRole('button', { name: 'Create token' }).click();
     expect(await page.locator('#new-token').textContent()).toMatch(/^opsb_/);
     await shots('tokens-created');
-    await page.getByRole('button', { name: 'Revoke grafana of ana' }).click();
+    // The revoke is sent back to /tokens, where the page already is: wait for its answer and the page after it.
+    await Promise.all([page.waitForResponse((r) => r.url().endsWith('/revoke') && r.request().method() === 'POST'), page.getByRole('button', { name: 'Revoke grafana of ana' }).click()]);
+    await page.locator('#new-token').waitFor({ state: 'detached' });
     await page.waitForURL(`${base}/tokens`);
     expect(await page.locator('tr[data-token]').first().textContent()).toMatch(/revoked/);
     expect(await page.locator('#new-token').count()).toBe(0);

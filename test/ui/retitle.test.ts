@@ -78,7 +78,11 @@ teams:
     await page.keyboard.press('Shift+Tab');
     await page.keyboard.press('Control+A');
     await page.keyboard.type('Checkout slow for EU customers');
-    await Promise.all([page.waitForURL(`${ui.base}/incidents/${web}`), page.keyboard.press('Enter')]);
+    // The form posts and is sent back to the page it is on: the URL alone cannot tell the new page
+    // from the old one, so wait for the post's answer, then for the page that shows the new title.
+    await Promise.all([page.waitForResponse((r) => r.url().endsWith(`/incidents/${web}/title`) && r.request().method() === 'POST'), page.keyboard.press('Enter')]);
+    await page.locator('h1', { hasText: 'Checkout slow for EU customers' }).waitFor();
+    expect(page.url()).toBe(`${ui.base}/incidents/${web}`);
 
     expect(await page.locator('h1').textContent()).toBe('Checkout slow for EU customers');
     expect(await page.locator('#incident-title').inputValue()).toBe('Checkout slow for EU customers');
