@@ -43,6 +43,19 @@ const insertTwoTimelineQ = precompiled(
   [...TIMELINE_COLUMNS.map((c) => `a_${c}` as const), ...TIMELINE_COLUMNS.map((c) => `b_${c}` as const)],
   (db, p) => db.insertInto('incident_timeline').values([0, 1].map((i) => Object.fromEntries(TIMELINE_COLUMNS.map((c) => [c, p[`${i ? 'b' : 'a'}_${c}`]])) as unknown as TimelineRow)),
 );
+/** Each timeline column with its names in insertTwoTimelineQ's values, named once rather than at every incident. */
+const TWO_TIMELINE_KEYS = TIMELINE_COLUMNS.map((c) => [c, `a_${c}`, `b_${c}`] as const);
+
+/** The values of insertTwoTimelineQ: the first row's columns as `a_…`, the second's as `b_…`. */
+function twoTimelineValues(a: TimelineRow, b: TimelineRow): Record<`a_${keyof TimelineRow}` | `b_${keyof TimelineRow}`, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const [c, ka, kb] of TWO_TIMELINE_KEYS) {
+    values[ka] = a[c];
+    values[kb] = b[c];
+  }
+  return values as Record<`a_${keyof TimelineRow}` | `b_${keyof TimelineRow}`, unknown>;
+}
+
 /**
  * Appends a timeline row numbered after the incident's last, in one statement: the number is read
  * by a subquery and the row is only written when the incident exists (no row comes back otherwise),
@@ -398,7 +411,7 @@ export async function insertFirstTimelineRows(db: Db, rows: readonly Omit<Timeli
   if (full.length === 1) await insertTimelineQ(db, full[0]!);
   else if (full.length === 2) {
     const [a, b] = full as [TimelineRow, TimelineRow];
-    await insertTwoTimelineQ(db, Object.fromEntries(TIMELINE_COLUMNS.flatMap((c) => [[`a_${c}`, a[c]], [`b_${c}`, b[c]]])) as Record<`a_${keyof TimelineRow}` | `b_${keyof TimelineRow}`, unknown>);
+    await insertTwoTimelineQ(db, twoTimelineValues(a, b));
   } else if (full.length > 0) await db.insertInto('incident_timeline').values(full).execute();
   return full;
 }

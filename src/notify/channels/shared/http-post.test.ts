@@ -11,13 +11,17 @@ import { postAndClassify } from './http-post.js';
 let server: http.Server;
 let base: string;
 const seen: string[] = [];
+/** Each request's target and Authorization header, as the receiver read them. */
+const targets: string[] = [];
 beforeAll(async () => {
   server = http.createServer((req, res) => {
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString()));
     req.on('end', () => {
       seen.push(body);
-      if (req.url === '/ok') res.writeHead(200).end('thanks');
+      targets.push(`${req.url} ${req.headers.authorization ?? '-'}`);
+      const path = req.url?.split('?')[0];
+      if (path === '/ok') res.writeHead(200).end('thanks');
       else if (req.url === '/busy') res.writeHead(503, { 'retry-after': '7' }).end('later');
       else if (req.url === '/gone') res.writeHead(404).end('no such hook');
       else if (req.url === '/slow') setTimeout(() => res.writeHead(200).end(), 5_000).unref();
@@ -55,3 +59,13 @@ it('a burst is delivered whole', async () => {
   for (const b of bodies) expect(seen).toContain(b);
 });
 
+
+it('posts to the URL\'s path, query and credentials, the same URL alike each time; a malformed URL is a failed send', async () => {
+  targets.length = 0;
+  const withAll = `${base.replace('http://', 'http://hook:s%3Acret@')}/ok?token=a%20b&x=1#frag`;
+  for (let i = 0; i < 2; i++) expect(await send(withAll)).toMatchObject({ ok: true, status: 200 });
+  expect(await send(`${base}/ok`)).toMatchObject({ ok: true });
+  const auth = `Basic ${Buffer.from('hook:s:cret').toString('base64')}`;
+  expect(targets).toEqual([`/ok?token=a%20b&x=1 ${auth}`, `/ok?token=a%20b&x=1 ${auth}`, '/ok -']);
+  expect(await send('not a url')).toMatchObject({ ok: false, retryable: true, error: expect.stringMatching(/^network error: .*Invalid URL/) });
+});

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { urlToHttpOptions } from 'node:url';
 import { formatDuration } from '../../../lib/duration.js';
 import type { ChannelAgents, DeliveryOutcome, SendContext } from '../../types.js';
 
@@ -29,12 +30,28 @@ interface RawAnswer {
 
 type Failure = { kind: 'timeout' } | { kind: 'stopped' } | { kind: 'network'; code: string };
 
+/**
+ * Each channel URL's request options (host, port, path, auth), parsed once: a channel posts to the
+ * same few URLs on every send, and parsing one (a URL object, then its options) was a share of each.
+ */
+const targets = new Map<string, http.RequestOptions>();
+function targetOf(url: string): http.RequestOptions {
+  let target = targets.get(url);
+  if (!target) {
+    target = urlToHttpOptions(new URL(url));
+    if (targets.size >= 1000) targets.clear();
+    targets.set(url, target);
+  }
+  return target;
+}
+
 function post(o: PostOptions, signal: AbortSignal, agents: ChannelAgents): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
-    const url = new URL(o.url);
-    const secure = url.protocol === 'https:';
+    const target = targetOf(o.url);
+    const secure = target.protocol === 'https:';
     let failure: Failure | undefined;
-    const req = (secure ? https : http).request(url, {
+    const req = (secure ? https : http).request({
+      ...target,
       method: 'POST',
       agent: secure ? agents.https : agents.http,
       headers: { ...o.headers, 'content-length': String(Buffer.byteLength(o.body)) },
