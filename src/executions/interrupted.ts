@@ -25,6 +25,8 @@ export async function runnerGone(store: Store, runner: string): Promise<boolean>
 
 // Past a heartbeat's end before looking: a timer that fired a moment early would find it still live (and look again).
 const PAST_LAPSE_MS = 20;
+/** A heartbeat that ran out this recently may have been judged live by the look just made. */
+const JUST_LAPSED_MS = 250;
 
 /**
  * How long from a look (markInterruptedSteps) until the next: a third of `leaseMs`
@@ -38,7 +40,9 @@ const PAST_LAPSE_MS = 20;
 export async function nextInterruptedLookIn(store: Store, runner: string, leaseMs: number): Promise<number> {
   const every = Math.max(200, Math.floor(leaseMs / 3));
   if (store.dialect !== 'postgres') return every;
-  const left = await untilStepHolderLapses(store.db, runner);
+  // A heartbeat that ran out since the look that found it live (a few ms ago) counts as due now:
+  // left out, the next look came a whole third of a lease after its lapse.
+  const left = await untilStepHolderLapses(store.db, runner, JUST_LAPSED_MS);
   return left === undefined ? every : Math.min(every, left + PAST_LAPSE_MS);
 }
 

@@ -115,17 +115,17 @@ export async function runnerGoneOnPostgres(db: Db, runner: string): Promise<bool
 /**
  * PostgreSQL, by the database's clock: how long (ms) until the first heartbeat runs out among the
  * processes other than `except` that hold a step now (a cluster member's membership, another
- * runner's row in `execution_runners`); undefined when none of them has a heartbeat that has not
- * run out. The moment to look again for steps left running by a process that died.
+ * runner's row in `execution_runners`); 0 for one that ran out within the last `lapsedWithinMs`;
+ * undefined when none of them has a heartbeat that has not run out. The moment to look again for steps left running by a process that died.
  */
-export async function untilStepHolderLapses(db: Db, except: string): Promise<number | undefined> {
+export async function untilStepHolderLapses(db: Db, except: string, lapsedWithinMs = 0): Promise<number | undefined> {
   const r = await sql<{ left: number | string | null }>`with holders as (select distinct runner from running_steps where runner <> ${except}),
 beats as (
   select m.expires_at from cluster_members m join holders h on h.runner = m.id
   union all
   select r.expires_at from execution_runners r join holders h on h.runner = r.id
 )
-select min(expires_at) - ${NOW} as left from beats where expires_at > ${NOW}`.execute(db);
+select min(expires_at) - ${NOW} as left from beats where expires_at > ${NOW} - ${lapsedWithinMs}`.execute(db);
   const left = r.rows[0]?.left;
   return left === null || left === undefined ? undefined : Math.max(0, Number(left));
 }
