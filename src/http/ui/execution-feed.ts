@@ -1,10 +1,7 @@
-import type { Daemon } from '../../daemon/index.js';
 import type { StoreChange } from '../../store/index.js';
 import { uiEvents } from './events.js';
 import { executionParts, type ExecutionParts } from './pages/execution.js';
-
-// A burst of changes (a step's entry, its end, the execution's row) renders once.
-const SETTLE_MS = 50;
+import { SettledFeed } from './settled-feed.js';
 
 /** The live events that bring an open execution page to `parts`, for the streams that follow it. */
 export function executionEvents(id: string, parts: ExecutionParts) {
@@ -25,19 +22,14 @@ export function executionAudience(id: string): string {
  * process ran a step, finished or cancelled (the daemon, a CLI in local mode, another opsbook), every
  * open page of that execution gets its head and steps again. Only watched executions are rendered.
  */
-export class ExecutionFeed {
+export class ExecutionFeed extends SettledFeed {
+  protected readonly what = 'execution';
   private readonly watched = new Map<string, number>();
-  private unsubscribe: (() => void) | undefined;
-  private pending = new Set<string>();
-  private timer: NodeJS.Timeout | undefined;
-  private rendering: Promise<void> = Promise.resolve();
-
-  constructor(private readonly daemon: Daemon) {}
 
   /** Follows the execution until the returned function is called. */
   watch(id: string): () => void {
     this.watched.set(id, (this.watched.get(id) ?? 0) + 1);
-    this.unsubscribe ??= this.daemon.store.changes.subscribe((c) => this.onChange(c));
+    this.listen();
     let done = false;
     return () => {
       if (done) return;
@@ -49,40 +41,15 @@ export class ExecutionFeed {
     };
   }
 
-  /** Resolves once the feed reads from where the store stands (a change committed later reaches the page). */
-  ready(): Promise<void> {
-    return this.daemon.store.changes.ready();
+  protected pageOf(change: StoreChange): string | undefined {
+    return change.topic === 'execution' && this.watched.has(change.id) ? change.id : undefined;
   }
 
-  stop(): void {
-    this.unsubscribe?.();
-    this.unsubscribe = undefined;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    this.pending.clear();
-  }
-
-  private onChange(change: StoreChange): void {
-    if (change.topic !== 'execution' || !this.watched.has(change.id)) return;
-    this.pending.add(change.id);
-    this.timer ??= setTimeout(() => {
-      this.timer = undefined;
-      const ids = [...this.pending];
-      this.pending.clear();
-      this.rendering = this.rendering.then(() => this.publish(ids));
-    }, SETTLE_MS);
-  }
-
-  private async publish(ids: string[]): Promise<void> {
+  protected async publishPage(id: string): Promise<void> {
+    if (!this.watched.has(id)) return;
+    const parts = await executionParts(this.daemon, id);
+    if (!parts) return;
     const bus = uiEvents(this.daemon);
-    for (const id of ids) {
-      if (this.daemon.isStopping || !this.watched.has(id)) continue;
-      try {
-        const parts = await executionParts(this.daemon, id);
-        if (parts) for (const event of executionEvents(id, parts)) bus.publish(event);
-      } catch (e) {
-        this.daemon.logger.warn({ err: e, execution: id }, 'live execution update failed');
-      }
-    }
+    for (const event of executionEvents(id, parts)) bus.publish(event);
   }
 }
