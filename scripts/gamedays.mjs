@@ -5,7 +5,7 @@
  *
  *   npm run gamedays                          # all five, opsbook's store on SQLite
  *   npm run gamedays -- --store postgres      # the same with opsbook's store on PostgreSQL
- *   npm run gamedays -- --store split         # every scenario once, half of them on each store (drills on both)
+ *   npm run gamedays -- --store split         # every scenario once, half of them on each store (each system's drills on one)
  *   npm run gamedays -- --store split --split-offset 1  # the other half on each store
  *   npm run gamedays -- nxentra apex          # some
  *   npm run gamedays -- --serial              # one world per system, one system after the other
@@ -115,7 +115,7 @@ else {
   const recorded = await readRecordedSeconds(secondsFile);
   const stores = split === undefined ? [store] : ['sqlite', 'postgres'];
   const known = stores.every((s) => Object.keys(recorded[s] ?? {}).length > 0) ? 'recorded at the last run' : Object.keys(recorded).length > 0 ? 'recorded at the last run on the other store' : 'estimated from the specs (no run recorded yet)';
-  const spread = split === undefined ? '' : `, each system's scenarios spread over SQLite and PostgreSQL (${split === 0 ? 'the 1st, 3rd, … on SQLite' : 'the 2nd, 4th, … on SQLite'}; --split-offset ${1 - split} swaps them), drills on both`;
+  const spread = split === undefined ? '' : `, each system's scenarios spread over SQLite and PostgreSQL (${split === 0 ? 'the 1st, 3rd, … on SQLite' : 'the 2nd, 4th, … on SQLite'}; --split-offset ${1 - split} swaps them), each system's drills on one (the first system's on ${split === 0 ? 'SQLite' : 'PostgreSQL'}, the next system's on the other, …)`;
   process.stdout.write(`${systems.length} systems in worlds of ${perWorld} scenarios (drills in their own)${spread}, ${jobs} at once, the longest first (seconds ${known})\n`);
   /** @type {Record<string, Record<string, Record<string, number>>>} store → system → part → seconds */
   const seconds = {};

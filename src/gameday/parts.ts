@@ -25,8 +25,9 @@ export interface GameDaysOptions extends Omit<GameDayOptions, 'part'> {
   onPartDone?: (done: { system: string; part: Part; seconds: number }) => void;
   /**
    * The scenarios spread over both stores in one run (`store` is then not read): the one at
-   * position p of its spec on SQLite when p + split is even, else on PostgreSQL; each store runs
-   * the drills. Every scenario runs once, on one store; with the other `split`, on the other.
+   * position p of its spec on SQLite when p + split is even, else on PostgreSQL; the drills of the
+   * system at position i of the run on SQLite when i + split is even. Every scenario and drill runs
+   * once, on one store; with the other `split`, on the other.
    */
   split?: 0 | 1;
 }
@@ -146,7 +147,7 @@ export function planParts(
       const chosen = spec.scenarios.filter((s, at) => (!options.only || options.only.includes(s.id)) && (options.split === undefined || splitStore(at, options.split) === store));
       const parts: Part[] = [];
       const part = (scenarios: string[], drills: boolean): Part => ({ system: i, dir: dirs[i]!, scenarios, drills, store });
-      if (options.drills !== false) parts.push(part([], true));
+      if (options.drills !== false && (options.split === undefined || splitStore(i, options.split) === store)) parts.push(part([], true));
       // A fault on the socket in front of the stand-in fails every check that goes through it: the
       // incidents it leaves behind would take in the next scenario's alert, so it has a world of its own.
       for (const s of chosen.filter((c) => 'http' in c.inject)) parts.push(part([s.id], false));

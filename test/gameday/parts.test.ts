@@ -27,14 +27,14 @@ describe('game-day parts', () => {
     }
   });
 
-  it('split over both stores: every scenario once, alternating by its place in the spec, the other half with the other offset, drills on each store', () => {
+  it('split over both stores: every scenario once, alternating by its place in the spec, the other half with the other offset, each system’s drills once, alternating by system', () => {
     const byOffset = ([0, 1] as const).map((split) => planParts(specs, dirs, { scenariosPerWorld: 1, split }));
     for (const [offset, { parts, groups }] of byOffset.entries()) {
       for (const [i, spec] of specs.entries()) {
         const mine = parts.filter((p) => p.system === i);
         expect(mine.flatMap((p) => p.scenarios).sort()).toEqual(spec.scenarios.map((s) => s.id).sort());
         for (const [at, s] of spec.scenarios.entries()) expect(mine.find((p) => p.scenarios.includes(s.id))!.store).toBe((at + offset) % 2 === 0 ? 'sqlite' : 'postgres');
-        expect(mine.filter((p) => p.drills).map((p) => p.store).sort()).toEqual(['postgres', 'sqlite']);
+        expect(mine.filter((p) => p.drills).map((p) => p.store)).toEqual([(i + offset) % 2 === 0 ? 'sqlite' : 'postgres']);
         // One result per system and store, made of exactly that store's parts.
         const mineGroups = groups.filter((g) => g.system === i);
         expect(mineGroups.map((g) => g.store).sort()).toEqual(['postgres', 'sqlite']);
@@ -45,6 +45,8 @@ describe('game-day parts', () => {
     // The two offsets together run every scenario on both stores.
     const ran = new Set(byOffset.flatMap(({ parts }) => parts.flatMap((p) => p.scenarios.map((id) => `${p.system} ${id} ${p.store}`))));
     expect(ran.size).toBe(2 * specs.reduce((n, s) => n + s.scenarios.length, 0));
+    // … and every system's drills on both stores.
+    expect(new Set(byOffset.flatMap(({ parts }) => parts.filter((p) => p.drills).map((p) => `${p.system} ${p.store}`))).size).toBe(2 * specs.length);
     // Unsplit, every part is on the store asked for.
     expect(new Set(planParts(specs, dirs, { scenariosPerWorld: 1, store: 'postgres' }).parts.map((p) => p.store))).toEqual(new Set(['postgres']));
   });
