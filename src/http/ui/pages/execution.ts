@@ -22,7 +22,7 @@ type Execution = ExecutionSummary & { plan: Plan };
 
 function notFound(ctx: UiContext, what: Html): UiResult {
   void ctx.reply.status(404);
-  return notFoundPage(ctx.daemon, ctx.session, 'execution', what);
+  return notFoundPage(ctx.daemon, ctx.session, 'execution', what, ctx.refusal ? refusalNotice(ctx.refusal) : undefined);
 }
 
 /** The execution, or undefined when no execution has that id (a store that fails is the store's error). */

@@ -91,7 +91,7 @@ async function incidentPage(ctx: UiContext): Promise<UiResult> {
   const incident = await reader.get(params.id ?? '').catch(() => undefined);
   if (!incident) {
     void reply.status(404);
-    return notFoundPage(daemon, session, 'incident', html`incident <code>${params.id ?? ''}</code>`);
+    return notFoundPage(daemon, session, 'incident', html`incident <code>${params.id ?? ''}</code>`, refusal ? refusalNotice(refusal) : undefined);
   }
   // The latest attempts (the ones a responder acts on); the note counts the earlier ones and links to the whole log.
   const deliveries = await latestDeliveries(daemon.store.db, incident.id, PAGE_DELIVERIES);
