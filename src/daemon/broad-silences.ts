@@ -2,7 +2,7 @@ import { silenceFromRow, type Silence } from '../incidents/index.js';
 import type { Clock } from '../lib/clock.js';
 import { listLiveSilences, type Store } from '../store/index.js';
 import type { Logger } from './logger.js';
-import type { ReadinessCheck } from './store-readiness.js';
+import { SharedRead, type ReadinessCheck } from './store-readiness.js';
 
 /**
  * Silences stored before opsbook refused ones that take in too much (a `team=""` silence holds the
@@ -40,17 +40,26 @@ export class BroadSilences {
   /**
    * Readiness' line while one of them has not ended: `ok` (the silence is in force as its author
    * made it; opsbook is not broken), naming their ids only (the probe is public). Read again while
-   * any is known, when the store answers, so one expired early leaves the line.
+   * any is known, when the store answers, so one expired early leaves the line; waited on no longer
+   * than `boundMs` (what is left of the probe's bound after the store check), so a store that stalls
+   * after answering that check does not hold the probe: the line then says it is as last read.
    */
-  async readiness(storeAnswers: boolean): Promise<ReadinessCheck | undefined> {
-    if (this.found.length > 0 && storeAnswers) this.found = await this.read().catch(() => this.found);
+  async readiness(storeAnswers: boolean, boundMs: number): Promise<ReadinessCheck | undefined> {
+    let stale = false;
+    if (this.found.length > 0 && storeAnswers) stale = !(await this.again.within(boundMs)).answered;
     const now = this.clock.now();
     const live = this.found.filter((s) => s.endsAt > now);
     if (live.length === 0) return undefined;
     const ids = live.slice(0, 10).map((s) => s.id).join(', ') + (live.length > 10 ? ` and ${live.length - 10} more` : '');
     const n = live.length === 1 ? '1 stored silence takes' : `${live.length} stored silences take`;
-    return { status: 'ok', detail: `${n} in more than opsbook accepts now: ${ids} (still in force; GET /api/silences says what each takes in and how to narrow it)` };
+    const asRead = stale ? '; as last read: the store did not answer their read again within the probe\'s bound' : '';
+    return { status: 'ok', detail: `${n} in more than opsbook accepts now: ${ids} (still in force; GET /api/silences says what each takes in and how to narrow it)${asRead}` };
   }
+
+  /** The read again for readiness, shared by the probes that ask while it is in flight; one that fails keeps what was found. */
+  private readonly again = new SharedRead(async () => {
+    this.found = await this.read().catch(() => this.found);
+  });
 
   private async read(): Promise<Silence[]> {
     return (await listLiveSilences(this.store.db, this.clock.now())).map(silenceFromRow).filter((s) => s.warning !== undefined);

@@ -28,43 +28,60 @@ export interface StoreChecks {
 const round = (ms: number): number => Math.round(ms * 100) / 100;
 
 /**
+ * One read that probes arriving while it is in flight share, each waiting for it no longer than its
+ * bound: while the store hangs, at most one more query joins the hung ones every REUSE_FOR_MS.
+ */
+export class SharedRead<T> {
+  private inFlight: { started: number; result: Promise<T> } | undefined;
+
+  constructor(private readonly read: () => Promise<T>) {}
+
+  /** The read's answer within `boundMs`, or how long it had been waited on when the bound ran out. */
+  async within(boundMs: number): Promise<{ answered: true; value: T } | { answered: false; waitedMs: number }> {
+    const now = performance.now();
+    if (!this.inFlight || now - this.inFlight.started > REUSE_FOR_MS) {
+      const current = { started: now, result: this.read() };
+      this.inFlight = current;
+      const done = () => {
+        if (this.inFlight === current) this.inFlight = undefined;
+      };
+      current.result.then(done, done);
+    }
+    const { started, result } = this.inFlight;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<{ answered: false; waitedMs: number }>((resolve) => {
+      timer = setTimeout(() => resolve({ answered: false, waitedMs: round(performance.now() - started) }), Math.max(0, boundMs));
+      timer.unref();
+    });
+    try {
+      return await Promise.race([result.then((value) => ({ answered: true as const, value })), late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+/**
  * The store half of readiness: a ping and the migrations read, answered within a bound. Probes
  * arriving while a check is in flight share it, so a hung store does not collect one query per probe.
  */
 export class StoreReadiness {
-  private inFlight: { started: number; result: Promise<StoreChecks> } | undefined;
+  private readonly checks = new SharedRead(() => this.run(performance.now()));
 
   constructor(
     private readonly store: Store,
-    private readonly boundMs = STORE_ANSWER_BOUND_MS,
+    /** How long a probe waits for the store: for this check, and for whatever else it reads of the store after it. */
+    readonly boundMs = STORE_ANSWER_BOUND_MS,
   ) {}
 
   async check(): Promise<StoreChecks> {
-    const now = performance.now();
-    if (!this.inFlight || now - this.inFlight.started > REUSE_FOR_MS) {
-      const current = { started: now, result: this.run(now) };
-      this.inFlight = current;
-      void current.result.finally(() => {
-        if (this.inFlight === current) this.inFlight = undefined;
-      });
-    }
-    const { started, result } = this.inFlight;
-    let timer: NodeJS.Timeout | undefined;
-    const bound = new Promise<StoreChecks>((resolve) => {
-      timer = setTimeout(() => {
-        const waited = round(performance.now() - started);
-        resolve({
-          store: { status: 'failing', detail: `no answer within ${this.boundMs / 1000} s (its check has waited ${Math.round(waited / 100) / 10} s)`, latency_ms: waited },
-          migrations: { status: 'failing', detail: 'store not answering' },
-        });
-      }, this.boundMs);
-      timer.unref();
-    });
-    try {
-      return await Promise.race([result, bound]);
-    } finally {
-      clearTimeout(timer);
-    }
+    const answer = await this.checks.within(this.boundMs);
+    if (answer.answered) return answer.value;
+    const waited = answer.waitedMs;
+    return {
+      store: { status: 'failing', detail: `no answer within ${this.boundMs / 1000} s (its check has waited ${Math.round(waited / 100) / 10} s)`, latency_ms: waited },
+      migrations: { status: 'failing', detail: 'store not answering' },
+    };
   }
 
   private async run(t0: number): Promise<StoreChecks> {

@@ -18,7 +18,7 @@ import { apiTokens, startDaemonApp, type DaemonApp } from '../support/daemon-app
 import { startReceiver, type Receiver } from '../../src/notify/test-support.js';
 import { listAudit } from '../../src/store/index.js';
 import { setUserPassword } from '../../src/http/sessions/index.js';
-import { form, signIn, PASSWORD, TEST_COST } from '../ui/support.js';
+import { form, landOnRefusal, signIn, PASSWORD, TEST_COST } from '../ui/support.js';
 
 let server: DaemonApp;
 let daemon: Daemon;
@@ -315,7 +315,10 @@ describe('route × role × team', () => {
     expect(all.body).toContain('search slow');
     const carl = await signIn(app, 'carl');
     const refused = await app.inject({ method: 'POST', url: `/incidents/${incidents.pay}/notes`, ...form({ text: 'not my team', _csrf: carl.csrf }), headers: { ...form({}).headers, cookie: carl.cookie } });
-    expect(refused.statusCode).toBe(403);
+    // Said on the incident's page, where the form was (post/redirect/get).
+    const landed = await landOnRefusal(app, carl, refused);
+    expect(landed.refusal.status).toBe(403);
+    expect(landed.body).toContain('<strong>Add note</strong> was refused: service pay belongs to team payments, which restricts changes to its members; carl is not one');
     const allowed = await app.inject({ method: 'POST', url: `/incidents/${incidents.pay}/notes`, ...form({ text: 'mine', _csrf: ana.csrf }), headers: { ...form({}).headers, cookie: ana.cookie } });
     expect(allowed.statusCode).toBe(303);
     // The incident page offers no buttons to someone outside a team that restricts writes.

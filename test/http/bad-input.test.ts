@@ -20,7 +20,7 @@ import { apiTokens, startDaemonApp, type DaemonApp } from '../support/daemon-app
 import { createMigratedTestDatabase } from '../support/migrated-database.js';
 import { postgresUp } from '../support/services.js';
 import { scaled } from '../support/timing.js';
-import { signIn, TEST_COST, PASSWORD } from '../ui/support.js';
+import { landOnRefusal, signIn, TEST_COST, PASSWORD } from '../ui/support.js';
 import { setUserPassword } from '../../src/http/sessions/index.js';
 import { pagerDutySignature, slackSignature } from '../../src/notify/index.js';
 
@@ -234,8 +234,10 @@ for (const storeName of ['sqlite', 'postgres'] as const) {
         expect(page.statusCode).toBe(400);
         expect(page.body).toContain('params.id holds a NUL character');
         const form = await app.inject({ method: 'POST', url: `/incidents/${existing.incident}/notes`, headers: { cookie: session.cookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: `text=a%00b&_csrf=${encodeURIComponent(session.csrf)}` });
-        expect(form.statusCode).toBe(400);
-        expect(form.body).toContain('form.text holds a NUL character');
+        // A form's refusal is said on its page, after a redirect (post/redirect/get).
+        const landed = await landOnRefusal(app, session, form);
+        expect(landed.refusal).toMatchObject({ status: 400, message: expect.stringMatching(/^form\.text holds a NUL character/) });
+        expect(landed.body).toContain('was refused: form.text holds a NUL character');
         expect(refusal(await api('POST', '/api/ingest/alertmanager', { version: '4', status: 'firing', alerts: [{ status: 'firing', labels: { 'alert\u0000name': 'x' } }] }, { authorization: `Bearer ${AM_KEY}` }))).toMatchObject({ status: 400, path: 'body.alerts[0].labels."alert\\u0000name"' });
       });
 

@@ -66,7 +66,12 @@ describe('an alert label bound to a step parameter', () => {
     const incidentId = await ingest(value, 'ui');
     const { cookie, csrf } = await signIn(app, 'ana');
     const fields = { _csrf: csrf, procedure: 'runbooks/logs.md#RB-1', step: '1' };
-    const shown = await app.inject({ method: 'POST', url: `/incidents/${incidentId}/run`, headers: { cookie, ...form(fields).headers }, payload: form(fields).payload });
+    const posted = await app.inject({ method: 'POST', url: `/incidents/${incidentId}/run`, headers: { cookie, ...form(fields).headers }, payload: form(fields).payload });
+    // The step's confirmation page, after a redirect (a reload shows it again, it does not post).
+    expect(posted.statusCode).toBe(303);
+    expect(posted.headers.location).toBe(`/incidents/${incidentId}/run?procedure=${encodeURIComponent(fields.procedure)}&step=1`);
+    expect(fs.existsSync(canary)).toBe(false);
+    const shown = await app.inject({ url: String(posted.headers.location), headers: { cookie } });
     expect(shown.statusCode).toBe(200);
     expect(shown.body).toContain('Untrusted values');
     expect(shown.body).toContain(`<code>log_dir</code> = <code>logs -exec touch`);

@@ -53,7 +53,8 @@ for (const target of storeTargets('opsbook-stored-broad-silence', { migrated: tr
       server = await startDaemonApp(
         'stored-broad-silence',
         {
-          'ops.yaml': `storage:\n  url: ${JSON.stringify(db.url)}\nusers:\n  - { name: ana, role: responder }\n  - { name: adm, role: admin }\nservices:\n  - { id: web }\n  - { id: db }\n`,
+          'ops.yaml': `storage:\n  url: ${JSON.stringify(db.url)}\nusers:\n  - { name: ana, role: responder }\n  - { name: adm, role: admin }\nservices:\n  - { id: web }\n  - { id: db }\n  - { id: cache }\n`
+            + `maintenance:\n  - { id: cache-move, services: [cache], start: "${new Date(START - HOUR).toISOString()}", end: "${new Date(START + 2 * HOUR).toISOString()}", comment: moving the cache }\n`,
         },
         { clock, logger: createLogger({ level: 'info', destination }), beforeServer: (daemon) => webAuthFor(daemon) },
       );
@@ -114,6 +115,17 @@ for (const target of storeTargets('opsbook-stored-broad-silence', { migrated: tr
       const html = await pageAs(server.app, ana, `/incidents/${id}`);
       expect(html).toMatch(/held by silence <a href="\/maintenance#h-silences">sil_old_team<\/a>/);
       expect(html).toMatch(/team=&quot;&quot; matches every incident without a &quot;team&quot; label/);
+    });
+
+    it('says on an incident\'s page what holds its pages when nothing is wrong with it: a maintenance window, until when, what then, why', async () => {
+      const ana = await signIn(server.app, 'ana');
+      const res = await server.app.inject({ method: 'POST', url: '/api/incidents', headers: { authorization: `Bearer ${token.ana}` }, payload: { title: 'cache misses', severity: 'P2', service: 'cache' } });
+      expect(res.statusCode, res.body).toBe(201);
+      const id = (res.json() as { id: string }).id;
+      await server.daemon.operations!.settle(10_000);
+      expect(((await get(`/api/incidents/${id}`)) as { heldBy?: { id: string } }).heldBy?.id).toBe('cache-move');
+      const html = await pageAs(server.app, ana, `/incidents/${id}`);
+      expect(html).toMatch(/<li class="held" id="held-by">Pages held by maintenance window <a href="\/maintenance#h-windows">cache-move<\/a> until <time datetime="[^"]+">[^<]+<\/time> \(at its end: sent if still firing\) — moving the cache\.<\/li>/);
     });
 
     it('says in the incident API and on the hold\'s timeline line that the silence holding its pages takes in too much', async () => {

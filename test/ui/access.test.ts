@@ -1,13 +1,13 @@
 /**
  * Every web UI route declares its access, and the declaration is enforced with browser sessions:
  * anonymous callers are sent to sign in (pages) or refused (actions), a session below the route's
- * role gets 403, at or above it gets through. Every state-changing UI route also refuses a valid
- * session without the CSRF token.
+ * role gets 403 (a form's action: its page, after a redirect, saying so), at or above it gets
+ * through. Every state-changing UI route also refuses a valid session without the CSRF token.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uiRoutes } from '../../src/http/routes/ui.js';
 import { ROLES, type Role } from '../../src/identity/index.js';
-import { form, signIn, startUi, type SignedIn, type UiHarness } from './support.js';
+import { carriedRefusal, form, signIn, startUi, type SignedIn, type UiHarness } from './support.js';
 
 let h: UiHarness;
 const sessions = {} as Record<Role, SignedIn>;
@@ -24,9 +24,11 @@ function concrete(url: string): string {
   return url.replace(/:file\b/, 'opsbook.css').replace(/:([A-Za-z_]+)/g, 'does-not-exist');
 }
 
-function outcome(status: number, location: string | undefined): 'signin' | 401 | 403 | 'allowed' {
+function outcome(status: number, location: string | undefined, setCookie?: string | string[]): 'signin' | 401 | 403 | 'allowed' {
   if (status === 303 && location?.startsWith('/login')) return 'signin';
   if (status === 401 || status === 403) return status;
+  // A form's refusal goes to the form's page with it (post/redirect/get).
+  if (status === 303 && carriedRefusal(setCookie)?.refusal.status === 403) return 403;
   return 'allowed';
 }
 
@@ -53,7 +55,7 @@ describe('UI route access', () => {
         });
         const allowed = r.access === 'public' || (caller !== 'anonymous' && ROLES.indexOf(caller) >= ROLES.indexOf(r.access as Role));
         const expected = allowed ? 'allowed' : caller === 'anonymous' ? (post ? 401 : 'signin') : 403;
-        const got = outcome(res.statusCode, res.headers.location as string | undefined);
+        const got = outcome(res.statusCode, res.headers.location as string | undefined, res.headers['set-cookie'] as string | string[] | undefined);
         // A public POST (/login) answers 401 to bad credentials: that is its own check, not access.
         if (got !== expected && !(r.access === 'public' && post)) failures.push(`${r.method} ${r.url} as ${caller}: expected ${expected}, got ${res.statusCode}`);
       }

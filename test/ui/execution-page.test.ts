@@ -15,7 +15,7 @@ import { setUserPassword, webAuthFor } from '../../src/http/sessions/index.js';
 import { postgresUp } from '../support/services.js';
 import { storeTargets } from '../support/store-targets.js';
 import { apiTokens, listenOnLoopback, startDaemonApp, type DaemonApp } from '../support/daemon-app.js';
-import { form, PASSWORD, signIn, TEST_COST, type SignedIn } from './support.js';
+import { carriedRefusal, form, landOnRefusal, PASSWORD, signIn, TEST_COST, type SignedIn } from './support.js';
 
 const pgAvailable = await postgresUp();
 const ana = { name: 'ana', role: 'admin' as const, via: 'session' as const };
@@ -227,8 +227,11 @@ for (const target of storeTargets('opsbook-execution-page', { migrated: true }))
       const running = (await d.executions!.start(PROCEDURE, ana, { incidentId })).id;
       for (const action of ['finish', 'cancel']) {
         const res = await app.app.inject({ method: 'POST', url: `/incidents/${other}/executions/${running}`, ...form({ _csrf: sessions.ana.csrf, action }), headers: { ...form({}).headers, cookie: sessions.ana.cookie } });
-        expect(res.statusCode, `${action} through ${other}`).toBe(404);
-        expect(res.body).toContain('is not an execution of incident');
+        // Said on the page of the incident the address names (post/redirect/get).
+        const landed = await landOnRefusal(app.app, sessions.ana, res);
+        expect(landed.refusal.status, `${action} through ${other}`).toBe(404);
+        expect(landed.location).toBe(`/incidents/${other}#refused`);
+        expect(landed.body).toContain(`<strong>${action === 'finish' ? 'Finish' : 'Cancel'} execution</strong> was refused: ${running} is not an execution of incident ${other}`);
       }
       expect((await d.executions!.get(running)).state).toBe('running');
       // Through its own incident's address it finishes.
@@ -245,7 +248,16 @@ for (const target of storeTargets('opsbook-execution-page', { migrated: true }))
         body: new URLSearchParams({ _csrf: sessions[who].csrf, ...fields }).toString(),
         redirect: 'manual',
       });
-      return { status: res.status, location: res.headers.get('location') ?? '', body: await res.text() };
+      return { status: res.status, location: res.headers.get('location') ?? '', body: await res.text(), setCookie: res.headers.getSetCookie() };
+    };
+    /** The page a refused form's redirect leads to, loaded with the refusal it carries (post/redirect/get). */
+    const refusedPage = async (who: keyof typeof sessions, res: Awaited<ReturnType<typeof post>>) => {
+      expect(res.status, res.body.slice(0, 300)).toBe(303);
+      const carried = carriedRefusal(res.setCookie);
+      expect(carried, `a refusal carried to ${res.location}`).toBeDefined();
+      expect(carried!.path).toBe(res.location.split(/[?#]/)[0]);
+      const page = await fetch(`${base}${res.location.split('#')[0]}`, { headers: { cookie: `${sessions[who].cookie}; ${carried!.cookie}` }, redirect: 'manual' });
+      return { ...carried!, status: page.status, body: await page.text() };
     };
     /** The Finish and Cancel form of an execution's page, when it has one: where it posts. */
     const controls = (body: string): string | undefined => /<form class="exec-controls" method="post" action="([^"]+)">/.exec(body)?.[1];
@@ -279,21 +291,24 @@ for (const target of storeTargets('opsbook-execution-page', { migrated: true }))
       const viewerPage = await open('vi', `/executions/${orders}`);
       expect(viewerPage.status).toBe(200);
       expect(controls(viewerPage.body)).toBeUndefined();
-      expect((await post('vi', `/executions/${orders}`, { action: 'finish' })).status).toBe(403);
+      const viewer = await refusedPage('vi', await post('vi', `/executions/${orders}`, { action: 'finish' }));
+      expect(viewer.refusal.status).toBe(403);
+      expect(viewer.body).toContain('<strong>Finish execution</strong> was refused: This needs the responder role (responder or admin); vi is a viewer.');
       // payExec belongs to the payments team, which restricts writes to its members.
       expect(controls((await open('bob', `/executions/${payExec}`)).body)).toBeUndefined();
       for (const action of ['finish', 'cancel']) {
-        const res = await post('bob', `/executions/${payExec}`, { action });
-        expect(res.status, action).toBe(403);
-        expect(res.body).toContain('restricts changes to its members');
+        const res = await refusedPage('bob', await post('bob', `/executions/${payExec}`, { action }));
+        expect(res.refusal.status, action).toBe(403);
+        expect(res.status).toBe(200);
+        expect(res.body).toContain(`<strong>${action === 'finish' ? 'Finish' : 'Cancel'} execution</strong> was refused: service pay belongs to team payments, which restricts changes to its members`);
       }
       expect((await svc.get(payExec)).state).toBe('running');
       expect((await svc.get(orders)).state).toBe('running');
       // cy, of the payments team, has the buttons; an action that is neither is refused naming the field.
       expect(controls((await open('cy', `/executions/${payExec}`)).body)).toBe(`/executions/${payExec}`);
-      const neither = await post('cy', `/executions/${payExec}`, { action: 'pause' });
-      expect(neither.status).toBe(400);
-      expect(neither.body).toContain('choose Finish or Cancel');
+      const neither = await refusedPage('cy', await post('cy', `/executions/${payExec}`, { action: 'pause' }));
+      expect(neither.refusal).toMatchObject({ status: 400, field: 'action' });
+      expect(neither.body).toContain('<strong>That action</strong> was refused: choose Finish or Cancel');
       await svc.cancel(orders, ana);
     }, 120_000);
 
@@ -316,7 +331,11 @@ for (const target of storeTargets('opsbook-execution-page', { migrated: true }))
       const running = (await app.daemon.executions!.start(PROCEDURE, ana, { service: 'orders' })).id;
       expect((await open('ana', `/executions/${running}?refused=finish`)).body).not.toContain('execution-refused');
       await app.daemon.executions!.cancel(running, ana);
-      expect((await post('ana', '/executions/exe_does_not_exist', { action: 'finish' })).status).toBe(404);
+      // One that does not exist: its page says so (and offers the list).
+      const missing = await refusedPage('ana', await post('ana', '/executions/exe_does_not_exist', { action: 'finish' }));
+      expect(missing.refusal.status).toBe(404);
+      expect(missing.status).toBe(404);
+      expect(missing.body).toContain('No execution <code>exe_does_not_exist</code>.');
       expect((await app.daemon.executions!.get(lone)).state).toBe('passed');
     });
 

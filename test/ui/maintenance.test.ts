@@ -3,7 +3,7 @@
  * lists the silence with its matcher; expiring it from the page takes it off the list.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { form, signIn, startUi, type SignedIn, type UiHarness } from './support.js';
+import { form, landOnRefusal, signIn, startUi, type SignedIn, type UiHarness } from './support.js';
 
 let h: UiHarness;
 let responder: SignedIn;
@@ -50,8 +50,10 @@ describe('the Maintenance page with a runtime silence', () => {
         ...form({ label: 'check', value: 'opsbook-ready', hours, comment: 'x', _csrf: responder.csrf }),
         headers: { ...form({}).headers, cookie: responder.cookie, 'x-csrf-token': responder.csrf },
       });
-      expect(refused.statusCode, hours).toBe(400);
-      expect(refused.body, hours).toContain(`For (hours) must be a number from 0.25 to 720 (got &quot;${hours}&quot;)`);
+      const landed = await landOnRefusal(h.app, responder, refused);
+      expect(landed.status, hours).toBe(200);
+      expect(landed.body, hours).toContain(`<a href="#s-hours">For (hours)</a>: For (hours) must be a number from 0.25 to 720 (got &quot;${hours}&quot;)`);
+      expect(landed.body, hours).toContain(`name="hours" type="number" min="0.25" max="720" step="0.25" value="${hours}" required aria-invalid="true"`);
     }
     const page = await h.app.inject({ url: '/maintenance', headers: { cookie: responder.cookie } });
     expect(page.body).toContain('No live silences.');

@@ -1,8 +1,9 @@
 /**
  * The incident page's title form: a person gives the incident a title of their own, as
  * `POST /api/incidents/ID/title` and `opsbook incident title` do (the timeline line, the role and
- * team checks, CSRF). A title refused (only spaces, too long) comes back in the form, the field
- * named and marked, what was typed kept. Driven with the keyboard in Debian's Chromium, the form
+ * team checks, CSRF). A title refused (only spaces, too long) comes back in the form on the incident
+ * page after a redirect (a reload does not post it again), the field named and marked, what was typed
+ * kept; a role or team that may not is said on the incident page too. Driven with the keyboard in Debian's Chromium, the form
  * audited with axe at 1366 and 390 px, light and dark; shots in test-results/screens/retitle-*.
  */
 import fs from 'node:fs';
@@ -14,7 +15,7 @@ import type { Actor } from '../../src/identity/index.js';
 import { axeProblems, chromiumPresent, fullPageShot, inEachView, launchChromium, newAuditedPage, signInOnPage } from '../support/browser.js';
 import { REPO_ROOT } from '../support/cli.js';
 import { scaled } from '../support/timing.js';
-import { form, PASSWORD, serveUi, signIn, TEST_COST, type ServedUi, type SignedIn } from './support.js';
+import { form, landOnRefusal, PASSWORD, serveUi, signIn, TEST_COST, type ServedUi, type SignedIn } from './support.js';
 
 const present = chromiumPresent('the incident title form');
 const SHOTS = path.join(REPO_ROOT, 'test-results', 'screens');
@@ -93,11 +94,17 @@ teams:
     expect(line).toMatchObject({ actor: 'bob', kind: 'note', data: { from: 'Checkout slow', to: 'Checkout slow for EU customers' } });
   }, scaled(120_000));
 
-  it('shows a title of only spaces refused in the form, naming the field, and the page passes axe in each view', async () => {
+  it('shows a title of only spaces refused in the form on the incident page, naming the field; a reload posts nothing; the page passes axe in each view', async () => {
     await page.goto(`${ui.base}/incidents/${web}`);
     await page.locator('#incident-title').fill('   ');
+    const posts: string[] = [];
+    page.on('request', (r) => {
+      if (r.method() === 'POST') posts.push(r.url());
+    });
     const [res] = await Promise.all([page.waitForResponse((r) => r.url().endsWith(`/incidents/${web}/title`)), page.locator('#incident-title').press('Enter')]);
-    expect(res.status()).toBe(400);
+    // Answered with the incident page (post/redirect/get), not with a page at the form's address.
+    expect(res.status()).toBe(303);
+    await page.waitForURL(`${ui.base}/incidents/${web}#h-retitle`);
     const problem = page.locator('form.retitle #retitle-problem');
     expect(await problem.getAttribute('role')).toBe('alert');
     expect(await problem.textContent()).toBe('Title: a title must be 1 to 500 characters');
@@ -112,14 +119,21 @@ teams:
       await fullPageShot(page, path.join(SHOTS, `retitle-refused-${scheme}-${width}.png`));
       expect(await axeProblems(page), `${scheme} ${width}`).toEqual([]);
     });
+    // A reload loads the page again: it posts nothing, and the refusal, shown once, is gone.
+    expect(posts).toEqual([`${ui.base}/incidents/${web}/title`]);
+    await page.reload();
+    expect(posts).toHaveLength(1);
+    expect(await page.locator('#retitle-problem').count()).toBe(0);
+    expect(await page.locator('#incident-title').inputValue()).toBe('Checkout slow for EU customers');
   }, scaled(120_000));
 
   it('refuses a title past 500 characters in the form, keeping what was typed', async () => {
     const long = 'x'.repeat(501);
-    const res = await post('bob', web, { _csrf: sessions.bob!.csrf, title: long });
-    expect(res.statusCode).toBe(400);
-    expect(res.body).toContain('<p class="notice error" role="alert" id="retitle-problem">Title: a title must be 1 to 500 characters</p>');
-    expect(res.body).toMatch(new RegExp(`<input id="incident-title" name="title" value="${long}"[^>]* aria-invalid="true"`));
+    const landed = await landOnRefusal(ui.app, sessions.bob!, await post('bob', web, { _csrf: sessions.bob!.csrf, title: long }));
+    expect(landed.location).toBe(`/incidents/${web}#h-retitle`);
+    expect(landed.status).toBe(200);
+    expect(landed.body).toContain('<p class="notice error" role="alert" id="retitle-problem">Title: a title must be 1 to 500 characters</p>');
+    expect(landed.body).toMatch(new RegExp(`<input id="incident-title" name="title" value="${long}"[^>]* aria-invalid="true"`));
     expect((await ui.daemon.operations!.incidents.get(web)).title).toBe('Checkout slow for EU customers');
   });
 
@@ -128,13 +142,17 @@ teams:
     const viewerPage = await ui.app.inject({ url: `/incidents/${web}`, headers: { cookie: sessions.vi!.cookie } });
     expect(viewerPage.statusCode).toBe(200);
     expect(viewerPage.body).not.toContain('id="incident-title"');
-    expect((await post('vi', web, { _csrf: sessions.vi!.csrf, title: 'viewer was here' })).statusCode).toBe(403);
+    const viewer = await landOnRefusal(ui.app, sessions.vi!, await post('vi', web, { _csrf: sessions.vi!.csrf, title: 'viewer was here' }));
+    expect(viewer.refusal.status).toBe(403);
+    expect(viewer.body).toContain('<strong>Change title</strong> was refused: This needs the responder role (responder or admin); vi is a viewer.');
     // A form without the session's token is refused.
     expect((await post('bob', web, { title: 'no token' })).statusCode).toBe(403);
     // A team that restricts writes: only its members retitle its incidents.
     const outsider = await ui.app.inject({ url: `/incidents/${pay}`, headers: { cookie: sessions.bob!.cookie } });
     expect(outsider.body).not.toContain('id="incident-title"');
-    expect((await post('bob', pay, { _csrf: sessions.bob!.csrf, title: 'not my team' })).statusCode).toBe(403);
+    const outsiderRefused = await landOnRefusal(ui.app, sessions.bob!, await post('bob', pay, { _csrf: sessions.bob!.csrf, title: 'not my team' }));
+    expect(outsiderRefused.refusal.status).toBe(403);
+    expect(outsiderRefused.body).toContain('<strong>Change title</strong> was refused: service pay belongs to team payments, which restricts changes to its members; bob is not one');
     const member = await post('cy', pay, { _csrf: sessions.cy!.csrf, title: 'Card payments fail in the EU' });
     expect(member.statusCode).toBe(303);
     expect((await ui.daemon.operations!.incidents.get(pay)).title).toBe('Card payments fail in the EU');

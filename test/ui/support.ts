@@ -74,3 +74,38 @@ export async function pageAs(app: FastifyInstance, session: SignedIn, url: strin
   expect(res.statusCode, url).toBe(200);
   return res.body;
 }
+
+/** A form's refusal as the redirect that answers the form carries it to the form's page (see src/http/ui/refusal.ts). */
+export interface CarriedRefusal {
+  /** The cookie to send back, `name=value`, as the browser would to the page. */
+  cookie: string;
+  /** The page path the cookie is for. */
+  path: string;
+  refusal: { form: string; action: string; status: number; message: string; field?: string; kept: Record<string, string>; dropped?: string[] };
+}
+
+/** The refusal carried by an answer's Set-Cookie headers, if it carries one. */
+export function carriedRefusal(setCookie: string | readonly string[] | undefined): CarriedRefusal | undefined {
+  const headers = setCookie === undefined ? [] : typeof setCookie === 'string' ? [setCookie] : setCookie;
+  const header = headers.find((h) => h.startsWith('opsbook_refusal=') && !/max-age=0\b/i.test(h));
+  if (!header) return undefined;
+  const [pair, ...attributes] = header.split(/;\s*/);
+  const value = decodeURIComponent(pair!.slice('opsbook_refusal='.length));
+  const path = attributes.find((a) => /^path=/i.test(a))?.slice(5) ?? '/';
+  return { cookie: `opsbook_refusal=${value}`, path, refusal: JSON.parse(Buffer.from(value.split('.')[0]!, 'base64url').toString('utf8')) as CarriedRefusal['refusal'] };
+}
+
+/**
+ * A form POST answered with its refusal carried to the form's page (post/redirect/get): a 303 to that
+ * page and the refusal's cookie for its path. The page is loaded as a browser would load it, with the
+ * session's cookie and the refusal's; its status and body come back with the refusal.
+ */
+export async function landOnRefusal(app: FastifyInstance, session: SignedIn, res: { statusCode: number; body: string; headers: Record<string, unknown> }): Promise<CarriedRefusal & { location: string; status: number; body: string }> {
+  expect(res.statusCode, res.body.slice(0, 300)).toBe(303);
+  const carried = carriedRefusal(res.headers['set-cookie'] as string | string[] | undefined);
+  if (!carried) throw new Error(`no refusal carried to ${String(res.headers.location)}`);
+  const location = String(res.headers.location);
+  expect(carried.path, 'the cookie is for the page the redirect leads to').toBe(location.split(/[?#]/)[0]);
+  const page = await app.inject({ url: location.split('#')[0]!, headers: { cookie: `${session.cookie}; ${carried.cookie}` } });
+  return { ...carried, location, status: page.statusCode, body: page.body };
+}

@@ -1,4 +1,4 @@
-import type { Incident, TimelineEntry } from '../../incidents/index.js';
+import type { Incident, Suppression, TimelineEntry } from '../../incidents/index.js';
 import type { UpcomingPage } from '../../oncall/index.js';
 import type { Actor } from '../../identity/index.js';
 import { withActingOptions, type RegisterCommands, type CliIO } from '../context.js';
@@ -57,6 +57,19 @@ function line(i: Incident): string {
   return [i.id, i.severity, i.state.padEnd(13), when, i.service ?? '-', i.title].join('  ');
 }
 
+/**
+ * What holds the incident's pages back, as `show` prints it: the window or silence, until when and
+ * what happens at its end, why (its comment), and the warning of a silence that takes in too much.
+ */
+function heldLines(held: Suppression): string[] {
+  const what = held.kind === 'maintenance' ? 'maintenance window' : 'silence';
+  const until = new Date(held.until).toISOString().replace('.000Z', 'Z');
+  return [
+    `held by: ${what} ${held.id} until ${until} (at its end: ${held.onEnd})${held.comment ? ` — ${held.comment}` : ''}`,
+    ...(held.warning ? [`  warning: that silence ${held.warning}`] : []),
+  ];
+}
+
 /** The most incidents `GET /api/incidents` (and the store) answer in one page. */
 const PAGE = 500;
 
@@ -112,6 +125,7 @@ export const registerIncident: RegisterCommands = (program, io) => {
       if (opts.json) return io.out(JSON.stringify({ incident: i, timeline, ...(next ? { next_page: next } : {}) }, null, 2));
       io.out(line(i));
       if (i.runbook) io.out(`runbook: ${i.runbook}`);
+      if (i.heldBy) for (const l of heldLines(i.heldBy)) io.out(l);
       if (next) io.out(`next page: ${(await import('../../oncall/index.js')).describeRecipients(next.recipients)} (step ${next.step}${next.round > 1 ? `, round ${next.round}` : ''}) at ${new Date(next.at).toISOString()} unless acknowledged`);
       for (const t of timeline) io.out(`  ${new Date(t.at).toISOString()}  ${t.kind.padEnd(12)} ${t.actor}: ${t.text}`);
     });

@@ -25,6 +25,18 @@ export interface PageOptions {
   live?: boolean;
   /** More scripts of /ui/static the page uses (deferred). */
   scripts?: string[];
+  /** The page's `<h1>` when it is more than the title's text (one the live updates replace: see `liveHeading`). */
+  heading?: Html;
+}
+
+/** What the browser's tab says for a page titled `title`. */
+export function documentTitle(title: string): string {
+  return `${title} · opsbook`;
+}
+
+/** A page's `<h1>` that live updates of `key` (`TYPE:ID`) replace, with the tab's title (see live.js). */
+export function liveHeading(key: string, title: string): Html {
+  return html`<h1 data-live="${key}">${title}</h1>`;
 }
 
 /** The hidden field every state-changing form carries. */
@@ -40,7 +52,7 @@ export function page(daemon: Daemon, opts: PageOptions): Html {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${opts.title} · opsbook</title>
+<title>${documentTitle(opts.title)}</title>
 <link rel="stylesheet" href="/ui/static/opsbook.css">
 ${s ? html`<meta name="csrf-token" content="${s.csrf}">` : ''}
 ${opts.live ? html`<script src="/ui/static/live.js" defer></script>` : ''}
@@ -64,7 +76,7 @@ ${s && daemon.config.channels.some((c) => c.kind === 'webpush') ? html`<script s
     : ''}
 </header>
 <main id="main" tabindex="-1">
-<h1>${opts.title}</h1>
+${opts.heading ?? html`<h1>${opts.title}</h1>`}
 ${opts.live ? html`<p class="live-status" role="status" aria-live="polite" data-live-status>Live updates: connecting…</p>` : ''}
 ${opts.body}
 </main>

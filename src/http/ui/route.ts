@@ -9,6 +9,7 @@ import { isOpsbookError } from '../../lib/errors/index.js';
 import { STATUS_BY_KIND, namedStoreError, retryAfterFor } from '../errors.js';
 import { forTheWeb } from './web-words.js';
 import { findUnstorableText } from '../validate.js';
+import { refuseTo, takeRefusal, type FormPlace, type Refusal } from './refusal.js';
 
 /** What a page handler gets. */
 export interface UiContext {
@@ -22,6 +23,8 @@ export interface UiContext {
   query: Record<string, string>;
   /** Form fields of a POST (application/x-www-form-urlencoded). */
   form: Record<string, string>;
+  /** On a page's load: the refusal of one of its forms, carried across the redirect that answered it (see `UiRoute.refusals`). */
+  refusal?: Refusal;
 }
 
 /** A page or form action: an HTML page, a redirect (POST → 303 → GET), or nothing when the handler replied itself. */
@@ -37,6 +40,13 @@ export interface UiRoute {
   access: RouteAccess;
   summary: string;
   handler: (ctx: UiContext) => Promise<UiResult> | UiResult;
+  /**
+   * A form action's place: the page its form is on. A refusal (a state moved on, a role or team that
+   * may not, a field refused, a thing gone; not a lost session, a missing CSRF token or load shed) is
+   * then answered with a redirect to that page, which shows it (see refusal.ts), not with a page at
+   * the form's address that a reload would post again, nor an error page away from the work.
+   */
+  refusals?: (ctx: Pick<UiContext, 'daemon' | 'params' | 'form'>) => FormPlace;
 }
 
 function strings(value: unknown): Record<string, string> {
@@ -69,15 +79,22 @@ export function registerUiRoutes(app: FastifyInstance, daemon: Daemon, routes: r
             return sendPage(reply, 403, errorPage(daemon, request.session, 403, 'Form expired', 'This form does not carry your session’s token. Reload the page and try again.'));
           }
           if (denial === 'forbidden') {
-            return sendPage(reply, 403, errorPage(daemon, request.session, 403, 'Not allowed', roleNeeded(daemon, request.actor!.name, request.actor!.role, spec.access)));
+            const place = placeOf(spec, daemon, request);
+            const message = roleNeeded(daemon, request.actor!.name, request.actor!.role, spec.access);
+            if (place && request.session) return reply.redirect(refuseTo(daemon, reply, request.session, place, { status: 403, message }, strings(request.body)).redirect, 303);
+            return sendPage(reply, 403, errorPage(daemon, request.session, 403, 'Not allowed', message));
           }
         }
         // Text no store can keep (a NUL, half a surrogate pair) is refused alike on every store, naming where it was.
         const parts = { params: strings(request.params), query: strings(request.query), form: strings(request.body) };
         for (const [part, value] of Object.entries(parts)) {
           const bad = findUnstorableText(value, part);
-          if (bad) return sendPage(reply, 400, errorPage(daemon, request.session, 400, 'That did not work', `${bad.path} holds ${bad.what}`));
+          if (!bad) continue;
+          const place = placeOf(spec, daemon, request);
+          if (place && request.session) return reply.redirect(refuseTo(daemon, reply, request.session, place, { status: 400, message: `${bad.path} holds ${bad.what}` }, {}).redirect, 303);
+          return sendPage(reply, 400, errorPage(daemon, request.session, 400, 'That did not work', `${bad.path} holds ${bad.what}`));
         }
+        const refusal = request.method === 'GET' ? takeRefusal(daemon, request, reply, request.session) : undefined;
         let result: UiResult;
         try {
           result = await spec.handler({
@@ -87,12 +104,19 @@ export function registerUiRoutes(app: FastifyInstance, daemon: Daemon, routes: r
           actor: request.actor,
           session: request.session,
           ...parts,
+          ...(refusal ? { refusal } : {}),
           });
         } catch (raw) {
           // Errors people can act on become a page; anything else goes to the shared handler and the log.
           const e = namedStoreError(raw);
           if (!isOpsbookError(e) || reply.sent) throw e;
           const status = STATUS_BY_KIND[e.kind];
+          // Not a lost session (sign in first) or load shed (try again later: a page load is more work).
+          const place = status >= 400 && status < 500 && status !== 401 && status !== 429 ? placeOf(spec, daemon, request) : undefined;
+          if (place && request.session) {
+            const refused = { status, message: e.message, ...(e.location?.path ? { field: e.location.path } : {}) };
+            return reply.redirect(refuseTo(daemon, reply, request.session, place, refused, parts.form).redirect, 303);
+          }
           // A failure on opsbook's side (store down, disk full) is logged with its cause, as the API's are.
           if (status >= 500) request.log.error({ err: e }, 'request failed');
           const retryAfter = retryAfterFor(e, daemon.config);
@@ -107,6 +131,12 @@ export function registerUiRoutes(app: FastifyInstance, daemon: Daemon, routes: r
       },
     });
   }
+}
+
+/** Where a form action's form is, when it declares it (POST only). */
+function placeOf(spec: UiRoute, daemon: Daemon, request: FastifyRequest): FormPlace | undefined {
+  if (spec.method !== 'POST' || !spec.refusals) return undefined;
+  return spec.refusals({ daemon, params: strings(request.params), form: strings(request.body) });
 }
 
 export function sendPage(reply: FastifyReply, status: number, page: Html): FastifyReply {

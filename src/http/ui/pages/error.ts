@@ -43,14 +43,17 @@ export function errorPage(daemon: Daemon, session: Session | undefined, status: 
   });
 }
 
-/** A thing of `kind` the UI has no `id` of (its page answers 404): says so, and offers its list. */
-export function notFoundPage(daemon: Daemon, session: Session | undefined, kind: Findable, what: Html): Html {
+/**
+ * A thing of `kind` the UI has no `id` of (its page answers 404): says so, and offers its list.
+ * `refused`: the refusal of a form posted about it, carried to its page (say, a role the person lacks).
+ */
+export function notFoundPage(daemon: Daemon, session: Session | undefined, kind: Findable, what: Html, refused?: Html): Html {
   const { title, nav } = LISTS[kind];
   return page(daemon, {
     title,
     session,
     nav,
-    body: html`<p class="notice error" role="alert">No ${what}.</p>${waysOn(waysFor(kind), 404)}`,
+    body: html`${refused ?? ''}<p class="notice error" role="alert">No ${what}.</p>${waysOn(waysFor(kind), 404)}`,
   });
 }
 

@@ -12,6 +12,11 @@ export function executionControls(action: string, session: Session | undefined):
 <button type="submit" name="action" value="finish">Finish execution</button> <button type="submit" name="action" value="cancel" class="btn-cancel">Cancel execution</button></form>`;
 }
 
+/** What the Finish or Cancel button pressed says, for its refusals. */
+export function endingLabel(action: string | undefined): string {
+  return action === 'cancel' ? 'Cancel execution' : action === 'finish' ? 'Finish execution' : 'That action';
+}
+
 /**
  * Finishes or cancels the execution as the form's `action` says, once the actor may write its
  * service (a team that restricts writes lets only its members and admins). Answers false when it had

@@ -15,13 +15,14 @@ import type { UiContext, UiResult, UiRoute } from '../route.js';
 import { executionPath, transcriptList } from '../transcript.js';
 import { notFoundPage } from './error.js';
 import { findProcedureIn } from './procedure-ref.js';
-import { executionControls, finishOrCancel } from './execution-controls.js';
+import { endingLabel, executionControls, finishOrCancel } from './execution-controls.js';
+import { refusalNotice } from '../refusal.js';
 
 type Execution = ExecutionSummary & { plan: Plan };
 
 function notFound(ctx: UiContext, what: Html): UiResult {
   void ctx.reply.status(404);
-  return notFoundPage(ctx.daemon, ctx.session, 'execution', what);
+  return notFoundPage(ctx.daemon, ctx.session, 'execution', what, ctx.refusal ? refusalNotice(ctx.refusal) : undefined);
 }
 
 /** The execution, or undefined when no execution has that id (a store that fails is the store's error). */
@@ -153,6 +154,7 @@ async function renderExecution(ctx: UiContext, e: Execution, refused?: string): 
     live: true,
     body: html`<div class="execution-page"${mayAct ? '' : html` data-read-only`}>
 ${refused ? refusal(refused, e, ending) : ''}
+${ctx.refusal ? refusalNotice(ctx.refusal) : ''}
 ${executionHead(daemon, e, entries, ending, incident, mayAct ? { session } : undefined)}
 ${executionSteps(e, entries)}
 </div>`,
@@ -219,6 +221,7 @@ export function executionPageRoutes(): UiRoute[] {
       access: 'responder',
       summary: 'Finish or cancel one runbook execution, with or without an incident (form).',
       handler: postExecution,
+      refusals: ({ params, form }) => ({ page: executionPath(params.id ?? ''), form: 'controls', action: endingLabel(form.action) }),
     },
     {
       method: 'GET',

@@ -12,8 +12,9 @@ import { forTheWeb } from '../web-words.js';
 import { enforceTeamWrite } from '../../teams.js';
 import { incidentReader } from '../data/incidents.js';
 import { executionPath, transcriptList } from '../transcript.js';
-import { executionControls, finishOrCancel } from './execution-controls.js';
+import { endingLabel, executionControls, finishOrCancel } from './execution-controls.js';
 import { refusedEndingPath } from './execution.js';
+import { refuseTo, type FormPlace } from '../refusal.js';
 
 const RANK: Record<Effect, number> = { read: 0, unknown: 1, write: 2, destructive: 3 };
 
@@ -23,6 +24,22 @@ function stepEffect(step: Step): Effect {
 
 function runUrl(incidentId: string): string {
   return `/incidents/${encodeURIComponent(incidentId)}/run`;
+}
+
+/** The confirmation page of one step of the incident's procedure. */
+function confirmUrl(incidentId: string, procedure: string, step: number | string): string {
+  return `${runUrl(incidentId)}?${new URLSearchParams({ procedure, step: String(step) })}`;
+}
+
+/**
+ * Where a Run form is, for its refusals: a confirmation typed on the step's confirmation page goes
+ * back there (with why, to type it again); a Run button of the incident page's runbook, to that page.
+ */
+function runPlace({ params, form }: Pick<UiContext, 'params' | 'form'>): FormPlace {
+  const action = `Run step ${form.step ?? ''}`.trim();
+  const incidentId = params.id ?? '';
+  if (form.confirm !== undefined) return { page: confirmUrl(incidentId, form.procedure ?? '', form.step ?? ''), form: 'confirm', action, anchor: 'confirm-problem' };
+  return { page: `/incidents/${encodeURIComponent(incidentId)}`, form: 'runbook', action };
 }
 
 /**
@@ -45,6 +62,7 @@ function untrustedOf(plan: Plan, planned: PlannedStep): Plan['parameters'] {
   return plan.parameters.filter((p) => p.untrusted && used.has(p.name));
 }
 
+/** The confirmation page of a step; `problem`: why the confirmation typed there was refused, after the redirect that answered it. */
 function confirmPage(daemon: Daemon, ctx: UiContext, incidentId: string, procedure: string, planned: PlannedStep, problem?: string, untrusted: Plan['parameters'] = []): Html {
   const destructive = planned.effect === 'destructive';
   const expected = destructive ? planned.commands.filter((c) => c.runnable && !c.skip).map((c) => c.confirmation).filter(Boolean).join(' ') : 'yes';
@@ -87,18 +105,15 @@ async function postRun(ctx: UiContext): Promise<UiResult> {
     // A step that uses values nobody chose shows them first, even when it only reads.
     const plan = await svc.plan(procedure, { incidentId });
     const planned = plan.steps.find((s) => s.number === step);
-    const untrusted = planned ? untrustedOf(plan, planned) : [];
-    if (planned && untrusted.length > 0) return confirmPage(daemon, ctx, incidentId, procedure, planned, undefined, untrusted);
+    // Its confirmation page shows them (a redirect: a reload shows that page, it does not post again).
+    if (planned && untrustedOf(plan, planned).length > 0) return { redirect: confirmUrl(incidentId, procedure, planned.number) };
   }
   const id = await currentExecution(daemon, incidentId, procedure, ctx);
   const result = await svc.runStep(id, step, ctx.actor!, form.confirm !== undefined ? { confirm: form.confirm } : {});
   if (result.status === 'refused') {
-    const plan = await svc.plan(procedure, { incidentId });
-    const planned = plan.steps.find((s) => s.number === step);
-    if (planned) {
-      void ctx.reply.status(409);
-      return confirmPage(daemon, ctx, incidentId, procedure, planned, result.reason ?? 'refused');
-    }
+    // Shown where the confirmation is typed, again: the step's confirmation page (whichever form asked).
+    const place: FormPlace = { page: confirmUrl(incidentId, procedure, step), form: 'confirm', action: `Run step ${step}`, anchor: 'confirm-problem' };
+    return refuseTo(daemon, ctx.reply, ctx.session!, place, { status: 409, message: result.reason ?? 'refused' }, {});
   }
   return { redirect: await executionPlace(svc, incidentId, id) };
 }
@@ -150,7 +165,8 @@ export function executionRoutes(): UiRoute[] {
         const plan = await svc.plan(ctx.query.procedure ?? '', { incidentId: ctx.params.id ?? '' });
         const planned = plan.steps.find((s) => s.number === Number(ctx.query.step));
         if (!planned) return { redirect: `/incidents/${encodeURIComponent(ctx.params.id ?? '')}` };
-        return confirmPage(ctx.daemon, ctx, ctx.params.id ?? '', ctx.query.procedure ?? '', planned, undefined, untrustedOf(plan, planned));
+        const problem = ctx.refusal?.form === 'confirm' ? ctx.refusal.message : undefined;
+        return confirmPage(ctx.daemon, ctx, ctx.params.id ?? '', ctx.query.procedure ?? '', planned, problem, untrustedOf(plan, planned));
       },
     },
     {
@@ -158,6 +174,7 @@ export function executionRoutes(): UiRoute[] {
       url: '/incidents/:id/executions/:execution',
       access: 'responder',
       summary: 'Finish or cancel one of the incident’s runbook executions (form).',
+      refusals: ({ params, form }) => ({ page: `/incidents/${encodeURIComponent(params.id ?? '')}`, form: 'executions', action: endingLabel(form.action) }),
       handler: async (ctx) => {
         const { daemon, params } = ctx;
         const svc = await executionsFor(daemon);
@@ -169,6 +186,6 @@ export function executionRoutes(): UiRoute[] {
         return { redirect: await executionPlace(svc, params.id ?? '', id) };
       },
     },
-    { method: 'POST', url: '/incidents/:id/run', access: 'responder', summary: 'Run one runbook step for an incident (form; writes need a typed confirmation).', handler: postRun },
+    { method: 'POST', url: '/incidents/:id/run', access: 'responder', summary: 'Run one runbook step for an incident (form; writes need a typed confirmation).', handler: postRun, refusals: runPlace },
   ];
 }

@@ -1,13 +1,12 @@
 import type { Daemon } from '../../../daemon/index.js';
-import { ALLOWED_TRANSITIONS, configuredLadder, INCIDENT_ROLES, OPEN_STATES, recordedResponseMisses, RESPONSE_TARGET_MISSED, responseClockStart, ROLE_NAMES, type Incident, type IncidentAlert, type IncidentRoleHolder, type Severity, type TimelineEntry, responseTargetText, silenceFromRow, type Silence } from '../../../incidents/index.js';
+import { ALLOWED_TRANSITIONS, configuredLadder, INCIDENT_ROLES, OPEN_STATES, recordedResponseMisses, RESPONSE_TARGET_MISSED, responseClockStart, ROLE_NAMES, type Incident, type IncidentAlert, type IncidentRoleHolder, type Severity, type TimelineEntry, responseTargetText } from '../../../incidents/index.js';
 import { duration, severityBadge, when, whenSecond } from '../components.js';
 import { incidentReader } from '../data/incidents.js';
-import { html, type Html } from '../html.js';
-import { csrfField } from '../layout.js';
+import { configText, html, type Html } from '../html.js';
+import { csrfField, liveHeading } from '../layout.js';
 import { entryAnchor, executionPath } from '../transcript.js';
 import type { Session } from '../../sessions/index.js';
 import { runbookViewPath } from '../../../runbooks/index.js';
-import { findSilence } from '../../../store/index.js';
 import { describeRecipients, upcomingPage, type UpcomingPage } from '../../../oncall/index.js';
 
 /**
@@ -92,16 +91,20 @@ function age(incident: Incident, open: boolean, now: number): Html {
   return open ? html`open for <span data-since="${from}">${duration(now - from)}</span>${after}` : html`lasted ${duration(incident.resolvedAt! - from)}${after}`;
 }
 
+/** The page's heading, the incident's title: replaced live when someone gives it another (see IncidentFeed). */
+export function incidentHeading(incident: Incident): Html {
+  return liveHeading(`incidenttitle:${incident.id}`, incident.title);
+}
+
 export async function incidentHeader(daemon: Daemon, incident: Incident): Promise<Html> {
   const reader = incidentReader(daemon);
   const open = incident.resolvedAt === undefined;
   const { escalation_policies: policies, schedules } = daemon.config;
-  const [alerts, roles, next, misses, broad] = await Promise.all([
+  const [alerts, roles, next, misses] = await Promise.all([
     reader.alerts(incident.id),
     reader.roles(incident.id),
     open ? upcomingPage(daemon.store.db, policies, schedules, incident.id) : undefined,
     recordedResponseMisses(daemon.store.db, incident.id),
-    broadSilenceHolding(daemon, incident),
   ]);
   const missedAt = misses.at(-1)?.responseDueAt;
   const severity = configuredLadder(daemon.config.severities).severities.find((s) => s.id === incident.severity);
@@ -115,21 +118,28 @@ ${trigger(incident, alerts)}
 ${open ? html`${responseClock(incident, now, missedAt, severity)}${nextPage(next, now)}` : html`<li>Resolved ${when(incident.resolvedAt)}</li>${responseClock(incident, now, missedAt, severity)}`}
 ${incident.runbook ? html`<li>Runbook: <a href="${runbookViewPath(incident.runbook)}">${incident.runbook}</a></li>` : ''}
 ${rolesLine(roles)}
-${broad ? html`<li class="notice" id="held-by-broad-silence">Pages held by silence <a href="/maintenance#h-silences">${broad.id}</a> until ${when(broad.endsAt)}. That silence ${broad.warning}</li>` : ''}
+${heldLine(incident)}
 </ul>
 </div>`;
 }
 
-/** The stored silence holding the incident's pages, when it takes in more than a new one may: the responder must see why nobody was paged. */
-async function broadSilenceHolding(daemon: Daemon, incident: Incident): Promise<Silence | undefined> {
-  if (incident.heldBy?.kind !== 'silence') return undefined;
-  const row = await findSilence(daemon.store.db, incident.heldBy.id);
-  const silence = row ? silenceFromRow(row) : undefined;
-  return silence?.warning ? silence : undefined;
+/**
+ * What holds the incident's pages back, while something does: the window or silence, until when,
+ * what happens at its end and why; a silence that takes in more than a new one may says so, so the
+ * responder sees why nobody was paged.
+ */
+function heldLine(incident: Incident): Html {
+  const held = incident.heldBy;
+  if (!held) return html``;
+  const what = held.kind === 'maintenance' ? html`maintenance window <a href="/maintenance#h-windows">${held.id}</a>` : html`silence <a href="/maintenance#h-silences">${held.id}</a>`;
+  return html`<li class="held${held.warning ? ' notice' : ''}" id="held-by">Pages held by ${what} until ${when(held.until)} (at its end: ${held.onEnd === 'drop' ? 'dropped' : 'sent if still firing'})${held.comment ? html` — ${configText(held.comment)}` : ''}.${held.warning ? html` That silence ${held.warning}` : ''}</li>`;
 }
 
-/** The one action bar: a note field shared by every action, moves allowed from the current state, severity and roles. */
-export function actionBar(daemon: Daemon, incident: Incident, session: Session | undefined): Html {
+/**
+ * The one action bar: a note field shared by every action, moves allowed from the current state,
+ * severity and roles. `note`: what was typed in it, given back after a refusal.
+ */
+export function actionBar(daemon: Daemon, incident: Incident, session: Session | undefined, note?: string): Html {
   const moves = allowedMoves(incident);
   const ladder = configuredLadder(daemon.config.severities);
   const people = daemon.config.users.map((u) => u.name);
@@ -138,7 +148,7 @@ export function actionBar(daemon: Daemon, incident: Incident, session: Session |
 <h2 id="h-actions">Respond</h2>
 ${csrfField(session)}
 <p><label for="incident-note">Note for the timeline <span class="muted">(goes with any action below; <kbd>n</kbd>)</span></label>
-<textarea id="incident-note" name="note" rows="2" maxlength="10000" aria-keyshortcuts="n"></textarea></p>
+<textarea id="incident-note" name="note" rows="2" maxlength="10000" aria-keyshortcuts="n">${note ?? ''}</textarea></p>
 <p class="buttons">${moves.map((m) => html`<button type="submit" name="action" value="${m.action}" class="btn-${m.action}" data-key="${m.key}" aria-keyshortcuts="${m.key}">${m.label} <kbd>${m.key}</kbd></button> `)}
 ${open ? html`<button type="submit" name="action" value="escalate" class="btn-escalate" data-key="e" aria-keyshortcuts="e">Escalate <kbd>e</kbd></button> ` : ''}
 <button type="submit" name="action" value="note" data-key="Enter" class="btn-note">Add note</button></p>

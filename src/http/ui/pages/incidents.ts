@@ -5,8 +5,7 @@ import { mayWriteFor, type Actor } from '../../../identity/index.js';
 import { teamLinks } from '../team-links.js';
 import { enforceTeamWrite, teamView } from '../../teams.js';
 import { operationsOf } from '../../routes/operations.js';
-import { STATUS_BY_KIND } from '../../errors.js';
-import { isOpsbookError, OpsbookError } from '../../../lib/errors/index.js';
+import { OpsbookError } from '../../../lib/errors/index.js';
 import { scrollingTable, severityBadge, when } from '../components.js';
 import { incidentReader } from '../data/incidents.js';
 import { checkRuleIds } from '../data/check-timeline.js';
@@ -17,8 +16,9 @@ import type { UiContext, UiResult, UiRoute } from '../route.js';
 import { executionPanel, runButton } from './executions.js';
 import { renderProcedure } from '../procedure.js';
 import { findProcedureIn } from './procedure-ref.js';
-import { actionBar, incidentHeader, MOVES, timelinePanel, type Move } from './incident-view.js';
-import { titleForm, type TitleProblem } from './incident-title.js';
+import { actionBar, incidentHeader, incidentHeading, MOVES, timelinePanel, type Move } from './incident-view.js';
+import { titleForm } from './incident-title.js';
+import { refusalNotice, type FormPlace, type NamedField, type Refusal } from '../refusal.js';
 
 /** How many incidents the list shows a page. */
 const INCIDENT_PAGE = 100;
@@ -73,14 +73,25 @@ function listFilter(daemon: Daemon, query: Record<string, string | undefined>): 
   return { state, severity, ruleIds: check ? checkRuleIds(daemon, check) : undefined, keep, what: [stateQ, severity].filter(Boolean).map((w) => `${w} `).join(''), of: check ? ` of check ${check}` : '' };
 }
 
-/** The incident page; `titleProblem`: a title the page's title form refused, shown again in that form. */
-async function incidentPage(ctx: UiContext, titleProblem?: TitleProblem): Promise<UiResult> {
-  const { daemon, session, params, reply } = ctx;
+/** The action bar's fields a refusal may name (`responder`: the field an added responder is chosen in). */
+function actionFields(refusal: Refusal): Record<string, NamedField> {
+  const note = { id: 'incident-note', label: 'Note for the timeline' };
+  const person = refusal.action === ACTION_LABELS.responder ? { id: 'incident-responder', label: 'Responder' } : { id: 'incident-person', label: 'Person' };
+  return { note, text: note, severity: { id: 'incident-severity', label: 'Severity' }, role: { id: 'incident-role', label: 'Role' }, person, responder: { id: 'incident-responder', label: 'Responder' } };
+}
+
+/**
+ * The incident page. `ctx.refusal`: what one of its forms refused, carried across the redirect: the
+ * title form shows its own with what was typed; any other (the action bar's, a Finish, a Run, or a
+ * form the person may no longer use) stands above the page, with the action bar's note given back.
+ */
+async function incidentPage(ctx: UiContext): Promise<UiResult> {
+  const { daemon, session, params, reply, refusal } = ctx;
   const reader = incidentReader(daemon);
   const incident = await reader.get(params.id ?? '').catch(() => undefined);
   if (!incident) {
     void reply.status(404);
-    return notFoundPage(daemon, session, 'incident', html`incident <code>${params.id ?? ''}</code>`);
+    return notFoundPage(daemon, session, 'incident', html`incident <code>${params.id ?? ''}</code>`, refusal ? refusalNotice(refusal) : undefined);
   }
   // The latest attempts (the ones a responder acts on); the note counts the earlier ones and links to the whole log.
   const deliveries = await latestDeliveries(daemon.store.db, incident.id, PAGE_DELIVERIES);
@@ -89,16 +100,20 @@ async function incidentPage(ctx: UiContext, titleProblem?: TitleProblem): Promis
   const linked = incident.runbook ? findProcedureIn(daemon.runbooks, incident.runbook) : undefined;
   // A team that restricts writes shows its incidents' buttons only to its members (and admins).
   const canRespond = ctx.actor!.role !== 'viewer' && mayWriteFor(daemon.config.teams, ctx.actor!, incident.service).ok;
+  const titleRefusal = canRespond && refusal?.form === 'title' ? refusal : undefined;
+  const pageRefusal = refusal && !titleRefusal ? refusal : undefined;
   return page(daemon, {
     title: incident.title,
+    heading: incidentHeading(incident),
     session,
     nav: 'incidents',
     live: true,
     scripts: canRespond ? ['/ui/static/incident.js'] : [],
     body: html`<div class="cockpit"${canRespond ? '' : html` data-read-only`}>
+${pageRefusal ? refusalNotice(pageRefusal, pageRefusal.form === 'actions' ? actionFields(pageRefusal) : {}) : ''}
 ${await incidentHeader(daemon, incident)}
-${canRespond ? actionBar(daemon, incident, session) : ''}
-${canRespond ? titleForm(incident, session, titleProblem) : ''}
+${canRespond ? actionBar(daemon, incident, session, pageRefusal?.form === 'actions' ? pageRefusal.kept.note : undefined) : ''}
+${canRespond ? titleForm(incident, session, titleRefusal) : ''}
 <p class="cockpit-links"><a href="/incidents/${encodeURIComponent(incident.id)}/review">Post-incident review</a>${canRespond ? html` · <span class="muted">Keys: <kbd>a</kbd> acknowledge, <kbd>i</kbd> investigating, <kbd>m</kbd> mitigated, <kbd>r</kbd> resolve, <kbd>e</kbd> escalate, <kbd>n</kbd> note</span>` : ''}</p>
 <div class="cockpit-grid">
 ${await timelinePanel(daemon, incident.id)}
@@ -134,6 +149,21 @@ function knownPerson(daemon: Daemon, person: string, path: string): string {
   return person;
 }
 
+/** What each of the action bar's buttons says, for its refusals. */
+const ACTION_LABELS: Record<string, string> = {
+  ...Object.fromEntries(MOVES.map((m) => [m.action, m.label])),
+  escalate: 'Escalate',
+  note: 'Add note',
+  severity: 'Change severity',
+  role: 'Assign role',
+  responder: 'Add responder',
+};
+
+/** Where the incident page's forms are, for their refusals: the incident's page. */
+function onIncidentPage(form: string, action: string, keep: readonly string[] = []): (ctx: Pick<UiContext, 'params'>) => FormPlace {
+  return ({ params }) => ({ page: `/incidents/${encodeURIComponent(params.id ?? '')}`, form, action, keep });
+}
+
 /** The action bar's one form: the button pressed names the action, the note goes with it. */
 async function act(ctx: UiContext): Promise<UiResult> {
   const { daemon, params, form, actor, request } = ctx;
@@ -164,20 +194,13 @@ async function act(ctx: UiContext): Promise<UiResult> {
 /**
  * The title form: a title of a person's own, as the API's `POST /api/incidents/ID/title` gives it (its
  * timeline line, audit entry and role checks). A title refused (empty, too long) comes back in the
- * form, with what was typed, rather than on an error page that loses it.
+ * form on the incident's page, with what was typed (see `refusals` of its route).
  */
 async function retitle(ctx: UiContext): Promise<UiResult> {
-  const { daemon, params, form, actor, request, reply } = ctx;
+  const { daemon, params, form, actor, request } = ctx;
   const id = params.id ?? '';
   await enforceTeamWrite(daemon, request, actor!, (await incidentReader(daemon).get(id)).service);
-  const typed = form.title ?? '';
-  try {
-    await (daemon.operations?.incidents ?? incidentReader(daemon)).retitle(id, typed, actor!);
-  } catch (e) {
-    if (!isOpsbookError(e) || e.location?.path !== 'title') throw e;
-    void reply.status(STATUS_BY_KIND[e.kind]);
-    return incidentPage(ctx, { message: e.message, typed });
-  }
+  await (daemon.operations?.incidents ?? incidentReader(daemon)).retitle(id, form.title ?? '', actor!);
   return { redirect: `/incidents/${encodeURIComponent(id)}` };
 }
 
@@ -267,14 +290,29 @@ ${older > 0 ? html`<p class="notice" id="incidents-older">${older} older ${what}
     { method: 'POST', url: '/incidents', access: 'responder', summary: 'Declare an incident: title, severity, service, commander and communications lead (form).', handler: declare },
     { method: 'GET', url: '/incidents/:id', access: 'viewer', summary: 'One incident: header, action bar, timeline beside the runbook with Run buttons, executions, deliveries.', handler: incidentPage },
     { method: 'GET', url: '/incidents/:id/deliveries', access: 'viewer', summary: 'Every delivery attempt of an incident’s notifications, oldest first, a page at a time.', handler: deliveryLog },
-    { method: 'POST', url: '/incidents/:id/title', access: 'responder', summary: 'Give the incident a title of a person\'s own; a worse alert joining never replaces it (form).', handler: retitle },
-    { method: 'POST', url: '/incidents/:id/act', access: 'responder', summary: 'The action bar: move the incident, escalate, add a note, change severity, add a responder or assign a role (form).', handler: act },
+    {
+      method: 'POST',
+      url: '/incidents/:id/title',
+      access: 'responder',
+      summary: 'Give the incident a title of a person\'s own; a worse alert joining never replaces it (form).',
+      handler: retitle,
+      refusals: (ctx) => ({ ...onIncidentPage('title', 'Change title', ['title'])(ctx), anchor: 'h-retitle' }),
+    },
+    {
+      method: 'POST',
+      url: '/incidents/:id/act',
+      access: 'responder',
+      summary: 'The action bar: move the incident, escalate, add a note, change severity, add a responder or assign a role (form).',
+      handler: act,
+      refusals: (ctx) => onIncidentPage('actions', ACTION_LABELS[ctx.form.action ?? ''] ?? 'That action', ['note'])(ctx),
+    },
     ...MOVES.map(
       (a): UiRoute => ({
         method: 'POST',
         url: `/incidents/:id/${a.action}`,
         access: 'responder',
         summary: `${a.label} an incident (form).`,
+        refusals: onIncidentPage('actions', a.label, ['note']),
         handler: async ({ daemon, params, form, actor, request }) => {
           await enforceTeamWrite(daemon, request, actor!, (await incidentReader(daemon).get(params.id ?? '')).service);
           await move(daemon, params.id ?? '', a.action, actor!, form.note?.trim() || undefined);
@@ -287,6 +325,7 @@ ${older > 0 ? html`<p class="notice" id="incidents-older">${older} older ${what}
       url: '/incidents/:id/notes',
       access: 'responder',
       summary: 'Add a note to an incident’s timeline (form).',
+      refusals: onIncidentPage('actions', 'Add note'),
       handler: async ({ daemon, params, form, actor, request }) => {
         await enforceTeamWrite(daemon, request, actor!, (await incidentReader(daemon).get(params.id ?? '')).service);
         await incidentReader(daemon).addNote(params.id ?? '', actor!, form.text ?? '');

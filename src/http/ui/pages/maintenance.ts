@@ -8,6 +8,23 @@ import { findSilence } from '../../../store/index.js';
 import { OpsbookError } from '../../../lib/errors/index.js';
 import { enforceSilenceWrite, silenceShown, teamFilter } from '../../teams.js';
 import { teamLinks } from '../team-links.js';
+import { refusalNotice, type NamedField } from '../refusal.js';
+
+/** The New silence form's fields a refusal may name. */
+const SILENCE_FIELDS: Record<string, NamedField> = {
+  label: { id: 's-label', label: 'Label' },
+  value: { id: 's-value', label: 'Equals' },
+  hours: { id: 's-hours', label: 'For (hours)' },
+  comment: { id: 's-comment', label: 'Why' },
+  // The domain's names for the same fields, as its checks say them.
+  'matchers[0].label': { id: 's-label', label: 'Label' },
+  'matchers[0].value': { id: 's-value', label: 'Equals' },
+  matchers: { id: 's-value', label: 'Equals' },
+  endsAt: { id: 's-hours', label: 'For (hours)' },
+};
+
+/** A field of the New silence form: what was typed in it before a refusal, else its default. */
+const typedOr = (kept: Record<string, string> | undefined, name: string, fallback: string): string => kept?.[name] ?? fallback;
 
 /** How long a silence made from the form may last, in hours (a quarter of an hour to 30 days). */
 const SILENCE_HOURS = { min: 0.25, max: 720 };
@@ -23,8 +40,12 @@ export function maintenanceRoutes(): UiRoute[] {
       url: '/maintenance',
       access: 'viewer',
       summary: 'Maintenance windows (open now or next) and silences, configured and created at runtime.',
-      handler: async ({ daemon, session, actor, query }) => {
+      handler: async ({ daemon, session, actor, query, refusal }) => {
         const now = daemon.clock.now();
+        // A refusal of the New silence form is shown in it, with what was typed; any other (Expire) above the silences.
+        const formRefusal = refusal?.form === 'silence' && actor!.role !== 'viewer' ? refusal : undefined;
+        const kept = formRefusal?.kept;
+        const invalid = (name: string) => (formRefusal?.field !== undefined && SILENCE_FIELDS[formRefusal.field]?.id === SILENCE_FIELDS[name]!.id ? html` aria-invalid="true" aria-describedby="refused"` : '');
         const windows = daemon.config.maintenance;
         const show = teamFilter(daemon, actor!, query.team);
         // The silence book reads the stored rows (their matchers column holds more than the list).
@@ -48,6 +69,7 @@ ${windows.length
   : html`<p>No maintenance windows configured.</p>`}
 </section>
 <section class="card" aria-labelledby="h-silences"><h2 id="h-silences">Silences</h2>
+${refusal && !formRefusal ? refusalNotice(refusal) : ''}
 ${teamLinks(daemon, actor!, query.team, '/maintenance')}
 ${silences.length
   ? scrollingTable('Silences', html`<table><thead><tr><th scope="col">Matchers</th><th scope="col">From</th><th scope="col">Until</th><th scope="col">By</th><th scope="col">Why</th><th scope="col">Origin</th>${canChange ? html`<th scope="col">Action</th>` : ''}</tr></thead>
@@ -57,10 +79,11 @@ ${canChange ? html`<td>${s.origin === 'runtime' ? html`<form method="post" actio
 ${canChange
   ? html`<h3>New silence</h3>
 <form method="post" action="/maintenance/silences" class="stack">${csrfField(session)}
-<p><label for="s-label">Label</label> <input id="s-label" name="label" required pattern="[A-Za-z_][A-Za-z0-9_]*" value="service"></p>
-<p><label for="s-value">Equals</label> <input id="s-value" name="value" required></p>
-<p><label for="s-hours">For (hours)</label> <input id="s-hours" name="hours" type="number" min="${SILENCE_HOURS.min}" max="${SILENCE_HOURS.max}" step="0.25" value="2" required></p>
-<p><label for="s-comment">Why</label> <input id="s-comment" name="comment" required maxlength="500"></p>
+${formRefusal ? refusalNotice(formRefusal, SILENCE_FIELDS) : ''}
+<p><label for="s-label">Label</label> <input id="s-label" name="label" required pattern="[A-Za-z_][A-Za-z0-9_]*" value="${typedOr(kept, 'label', 'service')}"${invalid('label')}></p>
+<p><label for="s-value">Equals</label> <input id="s-value" name="value" required value="${typedOr(kept, 'value', '')}"${invalid('value')}></p>
+<p><label for="s-hours">For (hours)</label> <input id="s-hours" name="hours" type="number" min="${SILENCE_HOURS.min}" max="${SILENCE_HOURS.max}" step="0.25" value="${typedOr(kept, 'hours', '2')}" required${invalid('hours')}></p>
+<p><label for="s-comment">Why</label> <input id="s-comment" name="comment" required maxlength="500" value="${typedOr(kept, 'comment', '')}"${invalid('comment')}></p>
 <p><button type="submit">Create silence</button></p>
 </form>`
   : ''}
@@ -73,6 +96,7 @@ ${canChange
       url: '/maintenance/silences',
       access: 'responder',
       summary: 'Create a silence for a label value (form).',
+      refusals: () => ({ page: '/maintenance', form: 'silence', action: 'Create silence', keep: ['label', 'value', 'hours', 'comment'] }),
       handler: async ({ daemon, form, actor, request }) => {
         // The span the form offers; anything else is refused with the field named (not "must end after it starts", nor a silence for years).
         const raw = (form.hours ?? '').trim();
@@ -100,6 +124,7 @@ ${canChange
       url: '/maintenance/silences/:id/expire',
       access: 'responder',
       summary: 'End a runtime silence early (form).',
+      refusals: ({ params }) => ({ page: '/maintenance', form: 'expire', action: `Expire silence ${params.id ?? ''}` }),
       handler: async ({ daemon, params, actor, request }) => {
         const row = await findSilence(daemon.store.db, params.id ?? '');
         if (row) await enforceSilenceWrite(daemon, request, actor!, silenceFromRow(row).matchers);

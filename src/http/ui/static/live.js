@@ -34,6 +34,8 @@
     for (var i = 0; i < targets.length; i++) {
       var el = targets[i];
       if (el.contains(document.activeElement)) continue; // never yank the control someone is using
+      // Nor a form showing a refusal of what was typed in it: the person is mending it.
+      if (el.querySelector('[aria-invalid="true"]')) continue;
       var holder = document.createElement(el.tagName === 'TR' ? 'tbody' : 'div');
       holder.innerHTML = markup;
       var fresh = holder.firstElementChild;
@@ -42,6 +44,11 @@
       el.querySelectorAll('textarea').forEach(function (old) {
         var kept = old.name && fresh.querySelector('textarea[name="' + CSS.escape(old.name) + '"]');
         if (kept && old.value) kept.value = old.value;
+      });
+      // And a line typed but not sent (a new title): a field whose text differs from what the page gave it.
+      el.querySelectorAll('input[type="text"], input:not([type])').forEach(function (old) {
+        var kept = old.name && fresh.querySelector('input[name="' + CSS.escape(old.name) + '"]');
+        if (kept && old.value !== old.defaultValue) kept.value = old.value;
       });
       // So does a choice made but not sent (a severity picked before pressing its button): the
       // refresh must not swap it back behind the responder's back.
@@ -54,8 +61,10 @@
       if (csrf) fresh.querySelectorAll('input[name="_csrf"]').forEach(function (input) { input.value = csrf.content; });
       el.replaceWith(fresh);
     }
+    // A heading replaced carries the tab's title with it (an incident retitled).
+    if (targets.length && event.data && typeof event.data.documentTitle === 'string') document.title = event.data.documentTitle;
   }
-  ['check', 'checkstate', 'servicestate', 'incident', 'incidents', 'incidentactions', 'incidenttimeline', 'incidentexec', 'execution', 'executionsteps', 'oncall'].forEach(function (type) {
+  ['check', 'checkstate', 'servicestate', 'incident', 'incidenttitle', 'incidenttitleform', 'incidents', 'incidentactions', 'incidenttimeline', 'incidentexec', 'execution', 'executionsteps', 'oncall'].forEach(function (type) {
     source.addEventListener(type, apply);
   });
 })();
