@@ -86,9 +86,15 @@ function sharedStore(prefix: string) {
       return Number(row.expires_at);
     },
 
-    /** When a daemon marked the step interrupted (its clock), once one has; NaN when none has within `withinMs`. */
+    /**
+     * When a daemon marked the step interrupted (its clock, written in the entry), once one has; NaN
+     * when none has within `withinMs`. The mark's instant is read from the entry, so how often this
+     * looks decides only how soon it returns: every 50 ms at first, backing off to 400 ms (a look reads
+     * the whole transcript, and the wait is a lease or more).
+     */
     async markedAt(execution: string, withinMs: number): Promise<number> {
-      for (const end = Date.now() + withinMs; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) {
+      let pause = 50;
+      for (const end = Date.now() + withinMs; Date.now() < end; await new Promise((r) => setTimeout(r, pause)), pause = Math.min(400, pause * 2)) {
         const [entry] = await h!.service.transcript(execution);
         if (entry?.status === 'interrupted') return Number((entry.data as { interruptedFoundAt?: unknown }).interruptedFoundAt);
       }

@@ -1,5 +1,9 @@
 import os from 'node:os';
 
+// Read once: os.cpus() builds an object per core from /proc/cpuinfo on every call, and scaled() is
+// called between every two timers of a simulated clock (3 % of a simulated-daemon test's CPU).
+const CORES = Math.max(1, os.cpus().length);
+
 /**
  * How much longer than on a quiet machine a wait may take here: the load average per core (at least
  * 1, at most 10), times OPSBOOK_TEST_TIME_SCALE when set. Waits in tests are upper bounds that only
@@ -7,7 +11,7 @@ import os from 'node:os';
  * would pass, without making any test slower when it passes.
  */
 export function loadFactor(): number {
-  const perCore = os.loadavg()[0]! / Math.max(1, os.cpus().length);
+  const perCore = os.loadavg()[0]! / CORES;
   const env = Number(process.env.OPSBOOK_TEST_TIME_SCALE);
   return Math.min(10, Math.max(1, perCore)) * (Number.isFinite(env) && env > 0 ? env : 1);
 }

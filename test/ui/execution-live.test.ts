@@ -52,12 +52,20 @@ echo orders-answer-two
 - [ ] Tell support
 `;
 
+// One browser for both stores' suites: each page and context is made and closed by the test that uses it.
+let browser: Browser;
+beforeAll(async () => {
+  if (present) browser = await launchChromium();
+}, scaled(60_000));
+afterAll(async () => {
+  await browser?.close();
+});
+
 for (const target of storeTargets('opsbook-execution-live', { migrated: true })) {
   describe.skipIf(!present || (target.name === 'postgres' && !pgAvailable))(`an execution's page a team can share, on ${target.name}`, () => {
     let app: DaemonApp;
     let base: string;
     let cleanup: (() => Promise<void>) | undefined;
-    let browser: Browser;
     let incidentId: string;
 
     beforeAll(async () => {
@@ -82,11 +90,9 @@ for (const target of storeTargets('opsbook-execution-live', { migrated: true }))
       }
       incidentId = (await d.operations!.createIncident({ title: 'orders down', severity: 'P2', service: 'orders', runbook: PROCEDURE }, ana)).id;
       base = await listenOnLoopback(app.app);
-      browser = await launchChromium();
     }, scaled(120_000));
 
     afterAll(async () => {
-      await browser?.close();
       await app?.close();
       await cleanup?.();
     });
