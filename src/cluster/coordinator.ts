@@ -81,6 +81,8 @@ export class ClusterCoordinator {
   private readonly startedAt = Date.now();
   private acquiredAt = new Map<string, number>();
   private health: ClusterHealth = { ok: false, reason: 'not started' };
+  /** Another member shared the work at the last round (assumed until a round has looked). */
+  private othersSharing = true;
   private readonly metrics: { rejections: Counter; owned: Gauge; checks: Gauge; healthy: Gauge; age: Gauge<'lease'> } | undefined;
   readonly fencing: boolean;
 
@@ -220,6 +222,14 @@ export class ClusterCoordinator {
     return this.health;
   }
 
+  /**
+   * No other member shared the work at the last round: whatever is in the store was written by this
+   * process (or by its earlier incarnations, read at start), so it need not look for others' writes.
+   */
+  get alone(): boolean {
+    return !this.othersSharing;
+  }
+
   /** Leases held now, lease → epoch. */
   get leases(): ReadonlyMap<string, number> {
     return this.owned;
@@ -336,6 +346,9 @@ export class ClusterCoordinator {
       }
       // Members draining at a clean stop are counted out: what they give back is taken at once.
       const members = await sharingMembers(db);
+      const others = members.some((m) => m.id !== this.id);
+      const joinedOrLeft = others !== this.othersSharing;
+      this.othersSharing = others;
       const leases = await listLeases(db);
       const target = fairShare(partitions, Math.max(1, members.length));
       const isPartition = (name: string) => name !== SINGLETONS_LEASE;
@@ -372,6 +385,8 @@ export class ClusterCoordinator {
       this.health = { ok: true };
       this.metrics?.healthy.set(1);
       this.setOwned(held);
+      // Work that looks for other members' writes starts (or stops) looking, whether or not a lease moved.
+      if (joinedOrLeft) this.o.onChange?.(this.owned);
     } catch (e) {
       if (e instanceof OpsbookError && e.code === 'OPSBOOK_E_FENCED') this.superseded(e.message);
       else this.lostContact(e as Error);

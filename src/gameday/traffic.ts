@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
+import { createSecureContext } from 'node:tls';
 import type { Clock } from '../lib/clock.js';
 
 /** Real time one request may take before it counts as failed (a stalled socket, a refused port answer at once). */
@@ -37,8 +38,10 @@ export interface Traffic {
 
 export function startTraffic(clock: Clock, options: TrafficOptions): Traffic {
   const secure = options.url.startsWith('https');
-  const ca = options.caFile ? readFileSync(options.caFile) : undefined;
-  const agent = secure ? new https.Agent({ keepAlive: true, maxSockets: 1, ...(ca ? { ca } : {}) }) : new http.Agent({ keepAlive: true, maxSockets: 1 });
+  // The CA parsed once into a context every connection shares: given as `ca`, each new connection
+  // (the stand-in closes idle ones, a socket fault drops them) would parse it again.
+  const secureContext = options.caFile ? createSecureContext({ ca: readFileSync(options.caFile) }) : undefined;
+  const agent = secure ? new https.Agent({ keepAlive: true, maxSockets: 1, ...(secureContext ? { secureContext } : {}) }) : new http.Agent({ keepAlive: true, maxSockets: 1 });
   const target = new URL(options.path, options.url);
   const sent: Record<string, number> = {};
   let inFlight: Promise<void> | undefined;

@@ -41,6 +41,23 @@ describe('tls kind', () => {
     expect(chain.status).toBe('up');
   });
 
+  it('trusts the CA file as it is at each run: a file replaced (a CA rotated) is read again', async () => {
+    const other = makeCertificate(10);
+    const caFile = `${other.cert}.ca`;
+    try {
+      const check = { kind: 'tls', host: '127.0.0.1', port, servername: 'localhost', ca_file: caFile, conditions: ['[CHAIN_VALID] == true'] };
+      fs.copyFileSync(other.cert, caFile);
+      expect((await runConfig(check)).status).toBe('down');
+      // The server's own certificate in its place, a different size: the next run trusts it.
+      fs.copyFileSync(cert.cert, caFile);
+      expect((await runConfig(check)).status).toBe('up');
+      expect((await runConfig(check)).status).toBe('up');
+    } finally {
+      fs.rmSync(caFile, { force: true });
+      other.cleanup();
+    }
+  });
+
   it('fails when the certificate does not name the host', async () => {
     const r = await runConfig({ kind: 'tls', host: '127.0.0.1', port, servername: 'api.example.com' });
     expect(r.status).toBe('down');

@@ -4,6 +4,7 @@ import { Queue, Worker, type Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PG_ADMIN_URL, REDIS_URL, postgresUp, redisTestPrefix, redisUp } from '../../../test/support/services.js';
 import { runConfig } from '../testing/index.js';
+import { startPrivateRedis } from '../../../test/support/private-redis.js';
 import { scaled } from '../../../test/support/timing.js';
 
 const pgAvailable = await postgresUp();
@@ -84,6 +85,22 @@ describe.skipIf(!redisAvailable)('redis kind', () => {
   it('sums a key pattern', async () => {
     const r = await runConfig({ kind: 'redis', url: REDIS_URL, pattern: `${prefix}*`, conditions: ['[KEYS] == 6', '[LENGTH] == 19'] });
     expect(r.status).toBe('up');
+  });
+
+  it('sends PING and nothing else on its new connection: no INFO ready check, no CLIENT SETINFO', async () => {
+    // A server of its own: its command counts are this check's alone.
+    const own = await startPrivateRedis();
+    const admin = new Redis(own.url);
+    try {
+      await admin.config('RESETSTAT');
+      expect((await runConfig({ kind: 'redis', url: own.url })).status).toBe('up');
+      const stats = await admin.info('commandstats');
+      const sent = [...stats.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)].map(([, name, calls]) => `${name} ${calls}`).filter((c) => !c.startsWith('config|resetstat'));
+      expect(sent).toEqual(['ping 1']);
+    } finally {
+      admin.disconnect();
+      await own.stop();
+    }
   });
 
   it('reads INFO fields', async () => {

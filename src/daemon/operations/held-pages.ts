@@ -25,9 +25,11 @@ export class HeldPages {
 
   /**
    * Arms the timer that runs the end of windows and silences (held pages released or dropped). In a
-   * cluster only the holder of an incident's partition runs it, under that lease, and it also looks
-   * every `lease / 3` for held incidents it did not arm for (opened by another process, or of a
-   * partition it has just taken).
+   * cluster only the holder of an incident's partition runs it, under that lease, and while another
+   * member shares the work it also looks every `lease / 3` for held incidents it did not arm for
+   * (opened by another process). Alone it looks at the end of the next window or silence only, as one
+   * process on SQLite does: it armed for every incident it opened, and a partition taken or a member
+   * joining arms it again (the coordinator's onChange, through Operations.moveWork and `rearm`).
    */
   async armReleaseTimer(): Promise<void> {
     const daemon = this.pipeline.daemon;
@@ -41,7 +43,7 @@ export class HeldPages {
       this.releaseFailed();
       next = this.releaseRetryAt;
     }
-    const looked = cluster ? Math.min(next ?? Infinity, daemon.clock.now() + Math.max(200, Math.floor(daemon.config.storage.cluster.lease / 3))) : next;
+    const looked = cluster && !cluster.alone ? Math.min(next ?? Infinity, daemon.clock.now() + Math.max(200, Math.floor(daemon.config.storage.cluster.lease / 3))) : next;
     // A release that failed (its page could not be written) is tried again, but not at once.
     const due = looked === undefined ? undefined : Math.max(looked, this.releaseRetryAt);
     this.cancelReleaseTimer?.();
@@ -66,6 +68,12 @@ export class HeldPages {
         ),
       );
     }));
+  }
+
+  /** The cluster's leases or members changed: the timer is armed again for how it now looks (see armReleaseTimer). */
+  rearm(): void {
+    if (this.pipeline.stopping) return;
+    void this.pipeline.enqueue(() => outsideLease(() => this.armReleaseTimer())).catch(() => {});
   }
 
   /** The release timer stops (the first step of a stop). */

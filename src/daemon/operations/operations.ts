@@ -318,6 +318,8 @@ export class Operations {
    * only what changed moves (see RunningChecks.moveWork).
    */
   moveWork(): Promise<void> {
+    // Held pages look for other members' writes only while there are other members (HeldPages.armReleaseTimer).
+    this.heldPages.rearm();
     return this.running.moveWork();
   }
 

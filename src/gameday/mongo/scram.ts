@@ -12,6 +12,23 @@ function attributes(text: string): Record<string, string> {
 
 const failed = { ok: 0, errmsg: 'Authentication failed.', code: 18, codeName: 'AuthenticationFailed' };
 
+/**
+ * Each user's salt and salted password, made once: as a real server stores them with the user, so
+ * every conversation offers the same salt. A fresh salt per connection made both sides derive the
+ * key again (4096 PBKDF2 rounds each) on every probe; with the stored one the driver reuses its own.
+ */
+const credentials = new Map<string, { salt: Buffer; salted: Buffer }>();
+function credentialOf(user: string, password: string): { salt: Buffer; salted: Buffer } {
+  const key = `${user}\0${password}`;
+  let c = credentials.get(key);
+  if (!c) {
+    const salt = randomBytes(16);
+    c = { salt, salted: pbkdf2Sync(password, salt, ITERATIONS, 32, 'sha256') };
+    credentials.set(key, c);
+  }
+  return c;
+}
+
 /** One connection's SCRAM conversation against `users` (name → password; ASCII, so SASLprep is the identity). */
 export function scramServer(users: Record<string, string>): { step(command: Document): Document; authenticated(): boolean } {
   let done = false;
@@ -25,7 +42,9 @@ export function scramServer(users: Record<string, string>): { step(command: Docu
         const clientFirstBare = payload.replace(/^[^,]*,[^,]*,/, '');
         const a = attributes(clientFirstBare);
         const nonce = `${a.r}${randomBytes(18).toString('base64')}`;
-        const salt = randomBytes(16);
+        // An unknown user is offered a salt all the same (as a server does), and fails at the proof.
+        const password = users[a.n ?? ''];
+        const salt = password === undefined ? randomBytes(16) : credentialOf(a.n ?? '', password).salt;
         const serverFirst = `r=${nonce},s=${salt.toString('base64')},i=${ITERATIONS}`;
         conversation = { user: a.n ?? '', clientFirstBare, serverFirst, nonce, salt };
         return { conversationId: 1, done: false, payload: new Binary(Buffer.from(serverFirst)), ok: 1 };
@@ -35,7 +54,7 @@ export function scramServer(users: Record<string, string>): { step(command: Docu
       const password = users[conversation.user];
       const withoutProof = payload.replace(/,p=[^,]*$/, '');
       if (password === undefined || a.r !== conversation.nonce || !a.p) return failed;
-      const salted = pbkdf2Sync(password, conversation.salt, ITERATIONS, 32, 'sha256');
+      const salted = credentialOf(conversation.user, password).salted;
       const clientKey = hmac(salted, 'Client Key');
       const authMessage = `${conversation.clientFirstBare},${conversation.serverFirst},${withoutProof}`;
       const signature = hmac(sha256(clientKey), authMessage);

@@ -42,7 +42,8 @@ export const celeryKind: CheckKind<CeleryOptions> = {
     const started = performance.now();
     const url = new URL(config.broker);
     const db = Number(url.pathname.replace('/', '') || 0);
-    const options = { lazyConnect: true, connectTimeout: ctx.timeoutMs, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null };
+    // Nothing before the PING, which answers for the broker: no ready check, no CLIENT SETINFO (see the redis kind).
+    const options = { lazyConnect: true, connectTimeout: ctx.timeoutMs, maxRetriesPerRequest: 0, enableOfflineQueue: false, enableReadyCheck: false, disableClientInfo: true, retryStrategy: () => null };
     // ioredis is loaded on the first run, not when the config loads.
     const { Redis } = await import('ioredis');
     const redis: Redis = new Redis(config.broker, options);
@@ -62,11 +63,19 @@ export const celeryKind: CheckKind<CeleryOptions> = {
       await redis.connect();
       await redis.ping();
       values.CONNECTED = true;
+      // Every queue's priority lists measured in one round trip.
+      const lists = config.queues.flatMap((q) => PRIORITY_STEPS.map((p) => ['llen', p === 0 ? q : `${q}${SEP}${p}`]));
+      const lengths = (await redis.pipeline(lists).exec()) ?? [];
       const messages: Record<string, number> = {};
-      for (const q of config.queues) {
-        const lengths = await Promise.all(PRIORITY_STEPS.map((p) => redis.llen(p === 0 ? q : `${q}${SEP}${p}`)));
-        messages[q] = lengths.reduce((s, n) => s + n, 0);
-      }
+      config.queues.forEach((q, i) => {
+        let n = 0;
+        for (let j = 0; j < PRIORITY_STEPS.length; j++) {
+          const [err, len] = lengths[i * PRIORITY_STEPS.length + j] ?? [null, 0];
+          if (err) throw err;
+          n += Number(len);
+        }
+        messages[q] = n;
+      });
       values.MESSAGES = messages;
       values.LENGTH = Object.values(messages).reduce((s, n) => s + n, 0);
       await beat?.subscribe();

@@ -35,8 +35,8 @@ export const postgresKind: CheckKind<PostgresOptions> = {
     try {
       await client.connect();
       connected = true;
-      await client.query('BEGIN READ ONLY');
-      await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(ctx.timeoutMs))}`);
+      // Both statements in one message, one round trip: they are the check's own text, never the config's.
+      await client.query(`BEGIN READ ONLY; SET LOCAL statement_timeout = ${Math.max(1, Math.floor(ctx.timeoutMs))}`);
       const r = await client.query({ text: config.query ?? 'SELECT 1', rowMode: 'array' });
       await client.query('ROLLBACK');
       const first = asValue((r.rows[0] as unknown[] | undefined)?.[0]);

@@ -7,7 +7,10 @@ import { redisSchema, type RedisOptions } from './schema.js';
 /**
  * PING, plus optionally an INFO field, a key's or pattern's length, or BullMQ counts. One short
  * connection per run: checks are minutes apart for Redis, and a pooled connection would hide
- * exactly the connection failures the check is for.
+ * exactly the connection failures the check is for. The connection sends nothing before the PING:
+ * no ready check (ioredis would send INFO, several KiB parsed, on every new connection to wait out a
+ * server still loading its data set; the PING answers for the server, LOADING while it loads) and no
+ * CLIENT SETINFO naming the library (a round trip for a connection that lasts one run).
  */
 export const redisKind: CheckKind<RedisOptions> = {
   ...redisSchema,
@@ -20,6 +23,8 @@ export const redisKind: CheckKind<RedisOptions> = {
       connectTimeout: ctx.timeoutMs,
       maxRetriesPerRequest: 0,
       enableOfflineQueue: false,
+      enableReadyCheck: false,
+      disableClientInfo: true,
       retryStrategy: () => null,
     });
     redis.on('error', () => {
