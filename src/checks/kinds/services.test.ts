@@ -34,6 +34,23 @@ describe.skipIf(!pgAvailable)('postgres kind', () => {
     expect(r.error).toContain('read-only transaction');
   });
 
+  it('refuses a query of several statements: one that ends the read-only transaction cannot write after it', async () => {
+    const table = `opsbook_probe_escape_${process.pid}_${Date.now()}`;
+    const r = await runConfig({ kind: 'postgres', url: PG_ADMIN_URL, query: `ROLLBACK; CREATE TABLE ${table} (x int); SELECT 1` });
+    const { default: pg } = await import('pg');
+    const client = new pg.Client({ connectionString: PG_ADMIN_URL });
+    await client.connect();
+    try {
+      const found = await client.query('SELECT to_regclass($1) AS t', [table]);
+      if (found.rows[0].t !== null) await client.query(`DROP TABLE ${table}`);
+      expect(found.rows[0].t).toBeNull();
+    } finally {
+      await client.end();
+    }
+    expect(r.status).toBe('down');
+    expect(r.error).toContain('multiple commands');
+  });
+
   it('stops a slow query at the check timeout with statement_timeout', async () => {
     const r = await runConfig({ kind: 'postgres', url: PG_ADMIN_URL, query: 'select pg_sleep(5)', timeout: '300ms' });
     expect(r.status).toBe('down');

@@ -11,7 +11,7 @@ function asValue(v: unknown): unknown {
 }
 
 /**
- * Connects and runs `SELECT 1`, or the configured query, inside `BEGIN READ ONLY` with
+ * Connects and runs `SELECT 1`, or the configured query (one statement), inside `BEGIN READ ONLY` with
  * `SET LOCAL statement_timeout` at the check's timeout, so a probe can neither write nor hold the
  * database longer than one interval. Examples: replication lag in seconds, connections / max_connections.
  */
@@ -37,7 +37,11 @@ export const postgresKind: CheckKind<PostgresOptions> = {
       connected = true;
       // Both statements in one message, one round trip: they are the check's own text, never the config's.
       await client.query(`BEGIN READ ONLY; SET LOCAL statement_timeout = ${Math.max(1, Math.floor(ctx.timeoutMs))}`);
-      const r = await client.query({ text: config.query ?? 'SELECT 1', rowMode: 'array' });
+      // The extended protocol takes one statement: with the simple one, `ROLLBACK; DELETE …` in the
+      // config would end the read-only transaction and write.
+      // (pg reads `queryMode`; its type declarations do not list it yet.)
+      const query: import('pg').QueryArrayConfig & { queryMode: 'extended' } = { text: config.query ?? 'SELECT 1', rowMode: 'array', queryMode: 'extended' };
+      const r = await client.query(query);
       await client.query('ROLLBACK');
       const first = asValue((r.rows[0] as unknown[] | undefined)?.[0]);
       const values: Observation['values'] = { CONNECTED: true, ROWS: r.rows.length, RESPONSE_TIME: Math.round(performance.now() - started) };
