@@ -104,6 +104,16 @@ export class ActionLinkSigner {
     this.publicUrl = url;
   }
 
+  /** Where links point now. */
+  get url(): string {
+    return this.publicUrl;
+  }
+
+  /** The key's bytes, for a signer on another thread (see SendThread). */
+  exportKey(): Uint8Array {
+    return this.key.export();
+  }
+
   static async fromStore(db: Kysely<Database>, clock: Clock, publicUrl: string, ttlMs?: number): Promise<ActionLinkSigner> {
     return new ActionLinkSigner(await loadActionKey(db, clock), publicUrl, ttlMs);
   }

@@ -1,6 +1,7 @@
 /**
  * The outbox worker against a real loopback receiver on a SQLite store, on a simulated clock: retry
- * timing, dead letters and re-drive, the delivery log, and stopping.
+ * timing, dead letters and re-drive, the delivery log, and stopping; each sending on the event loop
+ * and on a thread of its own (`sendThread`).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SimulatedClock, SystemClock, type Clock } from '../lib/clock.js';
@@ -16,6 +17,8 @@ import { scaled } from '../../test/support/timing.js';
 let store: Store;
 let receiver: Receiver | undefined;
 let worker: OutboxWorker | undefined;
+/** Whether the suite's workers send on a thread of their own. */
+let sendThread = false;
 
 beforeEach(async () => {
   store = await openStore({ url: ':memory:' });
@@ -41,12 +44,17 @@ async function setup(reply: ReplyFn, clock: Clock, opts: { timeout?: string; ret
     channels: [channel({ id: 'hook', kind: 'webhook', url: receiver.url, secrets: [testSecret(1)], timeout: opts.timeout ?? '5s', retry: opts.retry ?? {} })],
     random: () => 0.9999,
     onSettled: (e) => settled.push(e),
+    sendThread,
   });
   worker.start();
   return { settled, worker };
 }
 
-describe('outbox worker', () => {
+describe.each([{ thread: false }, { thread: true }])('outbox worker (sends on a thread: $thread)', ({ thread }) => {
+  beforeEach(() => {
+    sendThread = thread;
+  });
+
   it('retries 5xx, 429 and timeouts with growing delays, under one webhook-id, until delivered', async () => {
     const clock = new SimulatedClock(Date.UTC(2026, 0, 1));
     // The send timeout is real time: long enough that a loaded machine's loopback answers well within
@@ -157,7 +165,11 @@ describe('outbox worker', () => {
 
   it('settles attempts that finish together in one transaction with the work settleIn adds, and alone when that work fails', async () => {
     const clock = new SimulatedClock(Date.UTC(2026, 0, 1));
-    receiver = await startReceiver(() => ({ status: 200 }));
+    // The first answer comes alone; the others once its settlement has started (a thread sending
+    // would otherwise hand back answers that arrive together as one group).
+    let firstSettling!: () => void;
+    const firstStarted = new Promise<void>((resolve) => (firstSettling = resolve));
+    receiver = await startReceiver((_r, i) => (i === 0 ? { status: 200 } : { status: 200, after: firstStarted }));
     const groups: number[] = [];
     let failing = false;
     let holdFirst: Promise<void> | undefined;
@@ -168,9 +180,11 @@ describe('outbox worker', () => {
       clock,
       channels: [channel({ id: 'hook', kind: 'webhook', url: receiver.url, secrets: [testSecret(1)], timeout: '60s', retry: {} })],
       onSettled: (e) => settled.push(e),
+      sendThread,
       settleIn: async (trx, settle) => {
         const attempts = await settle();
         groups.push(attempts.length);
+        firstSettling();
         // Work of the same transaction: visible to it, gone with it when it fails.
         await trx.insertInto('notify_keys').values({ name: `group-${groups.length}`, secret: 's', created_at: 0 }).execute();
         if (failing) throw new Error('added work failed');

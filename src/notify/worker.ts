@@ -17,6 +17,7 @@ import { sendThroughChannel } from './channels/index.js';
 import { listDeadLetters, redriveDeadLetter } from './dead-letters.js';
 import { notificationOf, onOutboxSignal, type OutboxTaker } from './enqueue.js';
 import { silentLogger, type DeliveryOutcome, type NotifyLogger, type OutboundMessage } from './types.js';
+import { SendThread } from './send-thread.js';
 
 export interface OutboxWorkerOptions {
   store: Store;
@@ -50,6 +51,11 @@ export interface OutboxWorkerOptions {
   owner?: string;
   /** Source of jitter, [0, 1) (default Math.random). */
   random?: () => number;
+  /**
+   * Send through the channels on a thread of their own (see SendThread; default false): the event
+   * loop then only claims, settles and hands rows over. The daemon turns it on.
+   */
+  sendThread?: boolean;
   /** Called after every attempt is recorded (metrics, benchmarks). */
   onSettled?: (e: SettledAttempt) => void;
   /**
@@ -130,6 +136,8 @@ export class OutboxWorker implements OutboxTaker {
   private pollTimer: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
   private readonly abort = new AbortController();
+  /** The channels' sends, when they run on a thread of their own (from start to stop). */
+  private thread: SendThread | undefined;
   private readonly log: NotifyLogger;
   private readonly concurrency: number;
   private readonly pollIntervalMs: number;
@@ -159,6 +167,7 @@ export class OutboxWorker implements OutboxTaker {
     this.channels = new Map(channels.map((c) => [c.id, c]));
     // The pools of channels removed or changed close (when their sends in flight have ended).
     this.connections.configure(channels);
+    this.thread?.setChannels(channels);
     // Every send in flight listens for the stop (a channel may add one listener of its own).
     setMaxListeners(Math.max(10, 2 * this.concurrency * Math.max(1, this.channels.size)), this.abort.signal);
     const longest = Math.max(0, ...channels.map((c) => c.timeout));
@@ -212,6 +221,14 @@ export class OutboxWorker implements OutboxTaker {
     if (this.running) return;
     // Held before the first claim or leased row: no row is ever this worker's while it looks gone.
     this.releaseOwner ??= this.o.store.leaseOwners?.hold(this.id);
+    if (this.o.sendThread) {
+      const signer = this.o.linkSigner;
+      this.thread ??= new SendThread({
+        channels: [...this.channels.values()],
+        concurrency: this.concurrency,
+        ...(signer ? { links: { key: signer.exportKey(), publicUrl: signer.url, ttlMs: signer.ttlMs } } : {}),
+      });
+    }
     this.running = true;
     this.unsubscribe = onOutboxSignal(() => this.wake());
     this.wake();
@@ -348,10 +365,14 @@ export class OutboxWorker implements OutboxTaker {
   private async deliver(row: OutboxRow): Promise<boolean> {
     const { clock } = this.o;
     const channel = this.channels.get(row.channel_id);
-    const started = performance.now(); // elapsed time only; instants come from the clock
+    let started = performance.now(); // elapsed time only; instants come from the clock
     let outcome: DeliveryOutcome;
     if (!channel) {
       outcome = { ok: false, retryable: false, error: `channel ${row.channel_id} is not configured` };
+    } else if (this.thread) {
+      const sent = await this.thread.send(row, clock.now(), this.o.linkSigner?.url);
+      outcome = sent.outcome;
+      started = performance.now() - sent.durationMs;
     } else {
       try {
         const notification = notificationOf(row);
@@ -503,9 +524,12 @@ export class OutboxWorker implements OutboxTaker {
       await Promise.race([settled, this.o.clock.sleepUntil(deadline, timer.signal).catch(() => {})]);
       timer.abort();
       this.abort.abort(new Error('outbox worker stopped'));
+      this.thread?.abort();
     }
     await settled;
     this.connections.destroy();
+    await this.thread?.close();
+    this.thread = undefined;
     // Rows still leased to it (one handed over after the stop) are then for the others to send now.
     this.releaseOwner?.();
     this.releaseOwner = undefined;

@@ -86,6 +86,10 @@ export async function openDomains(daemon: OperationsHost, pipeline: { ops?: Pipe
     // Its leases are the member's: when this process's heartbeat lapses, the others send what it was sending.
     ...(cluster ? { owner: cluster.id } : {}),
     linkSigner: signer,
+    // Experimental, off by default: the channels' sends on a thread of their own (see SendThread).
+    // Under a storm of new incidents it took 10–30 % of the CPU per incident off the event loop; a
+    // higher rate is not shown yet on a 2-core machine (docs/benchmarks.md, 7 Dec 07:35–08:46).
+    sendThread: process.env.OPSBOOK_SEND_THREAD === '1',
     onSettled: (e) => {
       holder.watch?.onSettled(e);
       void holder.effects!.recordDelivery(e);
