@@ -76,6 +76,23 @@ describe.skipIf(!pgOk)('seed 000 RB-002 against the real PostgreSQL', () => {
       await h2.cleanup();
     }
   });
+
+  it('keeps a read step read-only after a ROLLBACK in its own text: the statements after it cannot write', async () => {
+    const { runSql } = await import('./executors/sql/index.js');
+    const table = `should_not_exist_${process.pid}_${Date.now()}`;
+    const out = await runSql(db.url, { text: `ROLLBACK; CREATE TABLE ${table} (x int)`, values: [], display: '', missing: [] }, true, { timeoutMs: 5000, signal: new AbortController().signal });
+    const c = new pg.Client({ connectionString: db.url });
+    await c.connect();
+    try {
+      const found = (await c.query('SELECT to_regclass($1) AS t', [table])).rows[0].t;
+      if (found !== null) await c.query(`DROP TABLE ${table}`);
+      expect(found).toBeNull();
+    } finally {
+      await c.end();
+    }
+    expect(out.status).toBe('failed');
+    expect(out.stderr).toMatch(/read-only transaction/);
+  });
 });
 
 describe.skipIf(!redisOk)('seed 001 Redis steps against the real Redis', () => {

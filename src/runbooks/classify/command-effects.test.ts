@@ -5,6 +5,11 @@ import { codeCell } from '../../../test/fixtures/runbooks/command-effects-cell.j
 import { COMMAND_EFFECTS, SQL_EFFECTS, type CommandEffectCase } from '../../../test/fixtures/runbooks/command-effects.js';
 import { classifyCommand } from './index.js';
 import { OWN_CASES } from './shell.js';
+import { loadSqlParser } from './sql-parser.js';
+
+// SQL past what the plain reader takes goes to libpg-query, loaded once per process: this file must not
+// count on another test file having loaded it in the same worker.
+await loadSqlParser();
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');
 

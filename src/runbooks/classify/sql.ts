@@ -105,8 +105,14 @@ function statementVerdict(node: Record<string, Json>): Verdict {
       return verdict('write', 'LOCK takes a table lock', 'sql');
     case 'VariableSetStmt':
       return verdict('write', 'SET changes a setting', 'sql');
-    case 'TransactionStmt':
-      return verdict('read', 'transaction control', 'sql');
+    case 'TransactionStmt': {
+      // A read runs in a read-only transaction on a read-only session; READ WRITE is the one way out.
+      const readWrite = ((stmt.options ?? []) as Json[]).some((o) => {
+        const def = (o as { DefElem?: { defname?: string; arg?: { A_Const?: { ival?: { ival?: number } } } } }).DefElem;
+        return def?.defname === 'transaction_read_only' && !def.arg?.A_Const?.ival?.ival;
+      });
+      return readWrite ? verdict('write', 'READ WRITE opens a transaction that can write', 'sql') : verdict('read', 'transaction control', 'sql');
+    }
     case 'CopyStmt':
       return stmt.is_from ? verdict('write', 'COPY FROM loads rows', 'sql') : verdict('read', 'COPY TO only reads', 'sql');
     case 'AlterTableStmt': {

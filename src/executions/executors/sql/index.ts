@@ -92,8 +92,8 @@ async function cancelBackend(url: string, pid: number): Promise<void> {
 }
 
 /**
- * Runs one statement. `read` statements run inside `BEGIN READ ONLY` (rolled back) so a
- * misclassified statement fails instead of writing; every statement has a server-side
+ * Runs one statement. `read` statements run inside `BEGIN READ ONLY` (rolled back), on a session
+ * whose transactions are all read-only, so a misclassified statement fails instead of writing; every statement has a server-side
  * statement_timeout; a cancel or timeout also asks the server to cancel it.
  */
 export async function runSql(url: string, bound: BoundSql, readOnly: boolean, options: RunOptions): Promise<ExecutorOutcome> {
@@ -118,7 +118,12 @@ export async function runSql(url: string, bound: BoundSql, readOnly: boolean, op
   if (options.signal.aborted) onAbort();
   try {
     await client.connect();
-    pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid;
+    // A read's session is read-only, not only its transaction: a `ROLLBACK` or `COMMIT` in the step's own
+    // text ends that transaction, and what follows it runs in a new one, read-only too. Set outside any
+    // transaction block, in the same round trip as the pid, so no statement of the step can roll it back.
+    const first = readOnly ? 'SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY; SELECT pg_backend_pid() AS pid' : 'SELECT pg_backend_pid() AS pid';
+    const answered = (await client.query(first)) as unknown as pg.QueryResult<{ pid: number }> | Array<pg.QueryResult<{ pid: number }>>;
+    pid = (Array.isArray(answered) ? answered[answered.length - 1]! : answered).rows[0]?.pid;
     if (ended) throw new Error(`${ended} before the statement started`);
     const limit = `SET ${readOnly ? 'LOCAL ' : ''}statement_timeout = ${Math.max(1, Math.floor(options.timeoutMs))}`;
     if (readOnly) await client.query('BEGIN READ ONLY');
