@@ -59,6 +59,8 @@ export class SendThread {
   private seq = 0;
   private queued: SendRequest[] = [];
   private closed = false;
+  /** Why the thread is gone, once it failed or exited on its own: later sends answer with it at once. */
+  private failure: Error | undefined;
 
   constructor(init: SendThreadInit) {
     this.worker = sendWorker(init);
@@ -77,6 +79,7 @@ export class SendThread {
 
   /** Sends one claimed row through its channel; resolves with the outcome and how long the send took. */
   send(row: OutboxRow, now: number, publicUrl?: string): Promise<SentOutcome> {
+    if (this.failure) return Promise.resolve({ seq: -1, outcome: { ok: false, retryable: true, error: `send thread failed: ${this.failure.message}` }, durationMs: 0 });
     if (this.closed) return Promise.resolve({ seq: -1, outcome: { ok: false, retryable: true, error: 'stopped before the receiver answered' }, durationMs: 0 });
     const seq = this.seq++;
     return new Promise((resolve) => {
@@ -101,7 +104,7 @@ export class SendThread {
     this.closed = true;
     this.post({ op: 'close' });
     await new Promise<void>((resolve) => {
-      if (this.waiting.size === 0 && this.queued.length === 0) return resolve();
+      if (this.failure || (this.waiting.size === 0 && this.queued.length === 0)) return resolve();
       this.worker.once('exit', () => resolve());
     });
     await this.worker.terminate();
@@ -112,6 +115,7 @@ export class SendThread {
   }
 
   private failAll(e: Error): void {
+    this.failure ??= e;
     for (const [seq, resolve] of this.waiting) resolve({ seq, outcome: { ok: false, retryable: true, error: `send thread failed: ${e.message}` }, durationMs: 0 });
     this.waiting.clear();
   }

@@ -53,7 +53,7 @@ export interface OutboxWorkerOptions {
   random?: () => number;
   /**
    * Send through the channels on a thread of their own (see SendThread; default false): the event
-   * loop then only claims, settles and hands rows over. The daemon turns it on.
+   * loop then only claims, settles and hands rows over. The daemon turns it on with OPSBOOK_SEND_THREAD=1.
    */
   sendThread?: boolean;
   /** Called after every attempt is recorded (metrics, benchmarks). */
