@@ -69,6 +69,11 @@ export function registerUiRoutes(app: FastifyInstance, daemon: Daemon, routes: r
       url: spec.url,
       config: { access: spec.access },
       handler: async (request, reply) => {
+        /** A refusal answered by a redirect to the form's page (see `UiRoute.refusals`), when the route declares one and a session can carry it. */
+        const refused = (refusal: Omit<Refusal, 'form' | 'action' | 'kept'>, form: Record<string, string>): FastifyReply | undefined => {
+          const place = placeOf(spec, daemon, request);
+          return place && request.session ? reply.redirect(refuseTo(daemon, reply, request.session, place, refusal, form).redirect, 303) : undefined;
+        };
         if (spec.access !== 'public') {
           const denial = await checkUiAccess(daemon, request, spec.access);
           if (denial === 'signin') {
@@ -79,10 +84,8 @@ export function registerUiRoutes(app: FastifyInstance, daemon: Daemon, routes: r
             return sendPage(reply, 403, errorPage(daemon, request.session, 403, 'Form expired', 'This form does not carry your session’s token. Reload the page and try again.'));
           }
           if (denial === 'forbidden') {
-            const place = placeOf(spec, daemon, request);
             const message = roleNeeded(daemon, request.actor!.name, request.actor!.role, spec.access);
-            if (place && request.session) return reply.redirect(refuseTo(daemon, reply, request.session, place, { status: 403, message }, strings(request.body)).redirect, 303);
-            return sendPage(reply, 403, errorPage(daemon, request.session, 403, 'Not allowed', message));
+            return refused({ status: 403, message }, strings(request.body)) ?? sendPage(reply, 403, errorPage(daemon, request.session, 403, 'Not allowed', message));
           }
         }
         // Text no store can keep (a NUL, half a surrogate pair) is refused alike on every store, naming where it was.
@@ -90,9 +93,8 @@ export function registerUiRoutes(app: FastifyInstance, daemon: Daemon, routes: r
         for (const [part, value] of Object.entries(parts)) {
           const bad = findUnstorableText(value, part);
           if (!bad) continue;
-          const place = placeOf(spec, daemon, request);
-          if (place && request.session) return reply.redirect(refuseTo(daemon, reply, request.session, place, { status: 400, message: `${bad.path} holds ${bad.what}` }, {}).redirect, 303);
-          return sendPage(reply, 400, errorPage(daemon, request.session, 400, 'That did not work', `${bad.path} holds ${bad.what}`));
+          const message = `${bad.path} holds ${bad.what}`;
+          return refused({ status: 400, message }, {}) ?? sendPage(reply, 400, errorPage(daemon, request.session, 400, 'That did not work', message));
         }
         const refusal = request.method === 'GET' ? takeRefusal(daemon, request, reply, request.session) : undefined;
         let result: UiResult;
@@ -112,11 +114,8 @@ export function registerUiRoutes(app: FastifyInstance, daemon: Daemon, routes: r
           if (!isOpsbookError(e) || reply.sent) throw e;
           const status = STATUS_BY_KIND[e.kind];
           // Not a lost session (sign in first) or load shed (try again later: a page load is more work).
-          const place = status >= 400 && status < 500 && status !== 401 && status !== 429 ? placeOf(spec, daemon, request) : undefined;
-          if (place && request.session) {
-            const refused = { status, message: e.message, ...(e.location?.path ? { field: e.location.path } : {}) };
-            return reply.redirect(refuseTo(daemon, reply, request.session, place, refused, parts.form).redirect, 303);
-          }
+          const redirected = status >= 400 && status < 500 && status !== 401 && status !== 429 ? refused({ status, message: e.message, ...(e.location?.path ? { field: e.location.path } : {}) }, parts.form) : undefined;
+          if (redirected) return redirected;
           // A failure on opsbook's side (store down, disk full) is logged with its cause, as the API's are.
           if (status >= 500) request.log.error({ err: e }, 'request failed');
           const retryAfter = retryAfterFor(e, daemon.config);
