@@ -131,6 +131,38 @@ describe('cron procedures', () => {
     expect(clock.pendingTimers()).toBe(0);
   });
 
+  it('has recorded a run it launched before a clock waiting on `started` moves past its due time', async () => {
+    const clock = new SimulatedClock('2026-03-05T06:00:00Z');
+    h = await harness({
+      clock,
+      config: {
+        services: [{ id: 'web', shell: { cwd: '.' } }],
+        procedures: { 'ops.md#rb-7': { service: 'web', cron: '0 7 * * *', time_zone: 'UTC', pre_approved: [2] } },
+      },
+      runbooks: [{ file: 'ops.md', text: MORNING }],
+    });
+    await writeFile(join(h.dir, 'healthy.flag'), 'green\n');
+    const runs: UnattendedRun[] = [];
+    let waiting: (() => void) | undefined;
+    // The claim answers after real time has passed (a loaded machine, a store another process writes).
+    const claim = () => new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 50));
+    const scheduler = new ProcedureScheduler({ clock, config: h.config, service: h.service, claim, onFailure: () => undefined, onRun: (run) => {
+      runs.push(run);
+      waiting?.();
+    } });
+    // Other work on the clock every minute (housekeeping, evaluators), as in the daemon.
+    const tick = (at: number): void => void clock.at(at, () => tick(at + 60_000));
+    tick(Date.parse('2026-03-05T06:01:00Z'));
+    scheduler.start();
+    const done = new Promise<void>((resolve) => (waiting = resolve));
+    await clock.advanceTo(Date.parse('2026-03-05T08:00:00Z'), () => scheduler.started());
+    await done;
+    await scheduler.stop();
+    expect(runs.map((r) => [new Date(r.dueAt).toISOString(), new Date(r.startedAt).toISOString()])).toEqual([
+      ['2026-03-05T07:00:00.000Z', '2026-03-05T07:00:00.000Z'],
+    ]);
+  });
+
   it('records the achieved recovery time against the recovery_test targets', async () => {
     const clock = new SimulatedClock('2026-04-01T10:00:00Z');
     const text = `# DR\n\n## RB-8: Restore test\n\n**Resolution:**\n\`\`\`bash\ntouch restored.flag\n\`\`\`\n\n**Verification:**\n\`\`\`bash\ncat restored.flag\n\`\`\`\n`;

@@ -16,9 +16,14 @@ export interface UnattendedRun extends ExecutionSummary {
  * Runs a procedure with nobody at the keyboard: read and pre-approved steps run, anything else
  * is refused and recorded; required manual steps stay unticked. Every run leaves a transcript.
  */
-export async function runUnattended(service: ExecutionService, reference: string, options: { trigger?: 'cron' | 'manual' } = {}): Promise<ExecutionSummary & { outcome: ExecutionOutcome }> {
+export async function runUnattended(
+  service: ExecutionService,
+  reference: string,
+  options: { trigger?: 'cron' | 'manual'; onStarted?: () => void } = {},
+): Promise<ExecutionSummary & { outcome: ExecutionOutcome }> {
   const actor = systemActor('scheduler');
   const { id, plan } = await service.start(reference, actor, { trigger: options.trigger ?? 'cron' });
+  options.onStarted?.();
   for (const step of plan.steps) {
     if (step.manual) continue;
     const result = await service.runStep(id, step.number, actor, {});
@@ -67,6 +72,8 @@ export class ProcedureScheduler {
   private stopped = true;
   /** Runs in flight, so stop() can wait for them. */
   private readonly inFlight = new Set<Promise<void>>();
+  /** Runs launched whose execution is not recorded yet, and catch-ups under way (see `started`). */
+  private readonly starting = new Set<Promise<unknown>>();
   /** Per procedure, the latest due time that went by while this process might not run it. */
   private readonly skipped = new Map<string, number>();
 
@@ -100,8 +107,30 @@ export class ProcedureScheduler {
   }
 
   private launch(reference: string, dueAt: number): void {
-    const run = this.fire(reference, dueAt).finally(() => this.inFlight.delete(run));
+    let started!: () => void;
+    this.track(new Promise<void>((resolve) => (started = resolve)));
+    const run = this.fire(reference, dueAt, started).finally(() => {
+      started();
+      this.inFlight.delete(run);
+    });
     this.inFlight.add(run);
+  }
+
+  private track<T>(starting: Promise<T>): Promise<T> {
+    this.starting.add(starting);
+    void starting.finally(() => this.starting.delete(starting)).catch(() => {});
+    return starting;
+  }
+
+  /**
+   * Resolves once every run launched so far has recorded its execution (or ended before it could:
+   * claimed elsewhere, failed) and every catch-up under way has launched its runs. A simulated clock
+   * waits for it between two timers: a run's start is stamped with the clock's time, and a clock
+   * moved on before the claim and the start were written would stamp a later instant than its due
+   * time (on a loaded machine, Thursday 07:00's run was stamped 07:27).
+   */
+  async started(): Promise<void> {
+    while (this.starting.size > 0) await Promise.allSettled([...this.starting]);
   }
 
   /**
@@ -112,7 +141,11 @@ export class ProcedureScheduler {
    * claimed already, so it is not run again. The same at the start of a process alone on its store
    * (SQLite): what fell due while opsbook was down runs once.
    */
-  async catchUp(): Promise<void> {
+  catchUp(): Promise<void> {
+    return this.track(this.catchUpNow());
+  }
+
+  private async catchUpNow(): Promise<void> {
     if (this.stopped || !this.mayRun()) return;
     const now = this.options.clock.now();
     for (const [reference, settings] of Object.entries(this.options.config.procedures)) {
@@ -140,10 +173,10 @@ export class ProcedureScheduler {
     }
   }
 
-  private async fire(reference: string, dueAt: number): Promise<void> {
+  private async fire(reference: string, dueAt: number, started: () => void): Promise<void> {
     try {
       if (this.options.claim && !(await this.options.claim(reference, dueAt))) return;
-      const result = await runUnattended(this.options.service, reference);
+      const result = await runUnattended(this.options.service, reference, { onStarted: started });
       const run: UnattendedRun = { ...result, dueAt };
       this.options.onRun?.(run);
       if (result.outcome.state !== 'passed') await this.options.onFailure(run);

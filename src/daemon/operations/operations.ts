@@ -359,11 +359,13 @@ export class Operations {
   }
 
   /**
-   * Resolves once the probes in flight have finished (waiting at most `maxMs` of real time) and the
-   * pipeline has handled their results. A simulated clock calls it between its steps.
+   * Resolves once the probes in flight have finished and the scheduled procedures launched have
+   * recorded their starts (each waited for at most `maxMs` of real time), and the pipeline has
+   * handled the results. A simulated clock calls it between its steps.
    */
   async settle(maxMs: number): Promise<void> {
     await this.probesSettled(maxMs);
+    await this.procedures.started(maxMs);
     await this.idle();
   }
 

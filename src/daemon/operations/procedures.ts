@@ -165,6 +165,19 @@ export class Procedures {
     this.executions?.abortRunning(why);
   }
 
+  /**
+   * Resolves once the scheduled runs launched so far have recorded their executions (see
+   * ProcedureScheduler.started), waiting at most `maxMs` of real time. A simulated clock waits for it
+   * between two timers (Operations.settle).
+   */
+  async started(maxMs: number): Promise<void> {
+    const scheduler = this.scheduler;
+    if (!scheduler) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([scheduler.started(), new Promise<void>((resolve) => (timer = setTimeout(resolve, maxMs)))]);
+    clearTimeout(timer);
+  }
+
   /** Stops scheduling and waits for the runs in flight, those of replaced schedulers included. */
   async stop(): Promise<void> {
     this.stopping = true;
