@@ -58,6 +58,13 @@ describe('the compiled dist/ the command runs from', () => {
     expect(shipped).toContain('checks/index.js');
   });
 
+  it('bundles zod with its English messages only (its translations were half the bundle every config load read)', async () => {
+    const { z } = (await import(path.join(REPO_ROOT, 'dist/vendor/zod.js'))) as typeof import('zod');
+    expect(Object.keys(z.locales)).toEqual(['en']);
+    expect(z.string().safeParse(5).error?.issues[0]?.message).toBe('Invalid input: expected string, received number');
+    expect(fs.statSync(path.join(REPO_ROOT, 'dist/vendor/zod.js')).size).toBeLessThan(500_000);
+  });
+
   it('is not made stale by editing a test-only module', () => {
     const root = checkout(1_000, 2_000);
     for (const file of ['src/cli/main.test.ts', 'src/notify/test-support.ts', 'src/checks/testing/index.ts']) {
