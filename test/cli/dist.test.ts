@@ -159,6 +159,12 @@ describe('what a command loads', () => {
       }
     });
 
+    it('opsbook check list reads the checks\' conditions and last runs without the probe code', () => {
+      const modules = loaded(['check', 'list', '--config', config()]);
+      expect(modules).toContain('dist/checks/describe.js');
+      expect(modules.filter((m) => pipeline.test(m) && !/^dist\/checks\/(describe|history\/heartbeats)\.js$/.test(m))).toEqual([]);
+    });
+
     it('opsbook oncall now reads the schedules without the calendar feeds or the store\'s migrations', () => {
       const modules = loaded(['oncall', 'now', '--config', config()]);
       expect(modules).toContain('dist/oncall/override-book.js');
