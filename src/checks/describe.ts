@@ -1,6 +1,8 @@
 import type { CheckConfig } from '../config/schema/checks.js';
 import { configSecrets, maskWritten } from '../lib/secrets.js';
-import { compileCheck } from './compile.js';
+import { OpsbookError } from '../lib/errors/index.js';
+// The conditions' parser alone, not compile.js: that loads every check kind with its probe code.
+import { parseCheckConditions } from './check-conditions.js';
 
 /** What a check probes, as one line, its credentials masked (a URL's userinfo, `?token=…`, `&sig=…`, a command's `-pPASSWORD`): the TARGET of `check list`. */
 export function describeCheckTarget(c: CheckConfig): string {
@@ -19,8 +21,11 @@ function rawTarget(c: CheckConfig): string {
 
 /** A check's condition lists as written: what must hold, and what raises warning or critical. */
 export function checkThresholds(c: CheckConfig): { conditions: string[]; warning: string[]; critical: string[] } {
-  const compiled = compileCheck(c);
-  return { conditions: compiled.conditions.map((p) => p.text), warning: compiled.warning.map((p) => p.text), critical: compiled.critical.map((p) => p.text) };
+  const { lists, issues } = parseCheckConditions(c, `checks.${c.id}`);
+  // As compiling the check would: the first condition problem, thrown.
+  const first = issues[0];
+  if (first) throw new OpsbookError(first.code, first.message, { location: { path: first.path } });
+  return { conditions: lists.conditions.map((p) => p.text), warning: lists.warning.map((p) => p.text), critical: lists.critical.map((p) => p.text) };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { OpsbookError, type ErrorCode } from '../lib/errors/index.js';
-import { requestText, type TextAnswer } from '../lib/http-text.js';
+import type { TextAnswer } from '../lib/http-text.js';
 
 /** A running daemon to talk to instead of the local store: `--server URL --token T` or OPSBOOK_SERVER / OPSBOOK_TOKEN. */
 export interface Remote {
@@ -19,6 +19,8 @@ export function remoteFrom(opts: { server?: string; token?: string }, env: NodeJ
 /** Calls the daemon's API; an error answer becomes the same OpsbookError the daemon raised. */
 export async function callApi<T>(remote: Remote, method: string, path: string, body?: unknown, options: { signal?: AbortSignal } = {}): Promise<T> {
   let res: TextAnswer;
+  // Loaded here: node:http and node:https (with TLS) cost every command's start, and only --server uses them.
+  const { requestText } = await import('../lib/http-text.js');
   try {
     res = await requestText(`${remote.url}${path}`, {
       method,

@@ -1,6 +1,6 @@
 import { Kysely, Migrator, sql, type MigrationResult } from 'kysely';
 import type { Database } from './database.js';
-import { migrationProvider, MIGRATIONS } from './migrations/index.js';
+import { MIGRATION_NAMES } from './migrations/index.js';
 import { OpsbookError } from '../lib/errors/index.js';
 import { PollingChangeFeed, type ChangeFeed } from './change-feed.js';
 import type { LeaseOwners } from './lease-owners.js';
@@ -55,7 +55,8 @@ export class KyselyStore implements Store {
     readonly leaseOwners?: LeaseOwners,
   ) {}
 
-  private migrator(): Migrator {
+  private async migrator(): Promise<Migrator> {
+    const { migrationProvider } = await import('./migrations/index.js');
     return new Migrator({ db: this.db, provider: migrationProvider });
   }
 
@@ -65,7 +66,7 @@ export class KyselyStore implements Store {
    */
   private async assertKnownSchema(): Promise<string[]> {
     const recorded = await recordedMigrations(this.db, this.dialect);
-    const known = new Set(Object.keys(MIGRATIONS));
+    const known = new Set(MIGRATION_NAMES);
     const unknown = recorded.filter((name) => !known.has(name));
     if (unknown.length === 0) return recorded;
     const newest = [...recorded].sort().at(-1)!;
@@ -81,7 +82,7 @@ export class KyselyStore implements Store {
     // Nothing to apply (every start of a command on a migrated store): answered from the one read of
     // kysely_migration, without the Migrator's lock and its introspection of every table.
     if (names.every((name) => recorded.has(name))) return { applied: [], current: names };
-    const { error, results } = await this.migrator().migrateToLatest();
+    const { error, results } = await (await this.migrator()).migrateToLatest();
     const applied = (results ?? []).filter((r: MigrationResult) => r.status === 'Success').map((r) => r.migrationName);
     if (error) {
       const failed = (results ?? []).find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
@@ -129,5 +130,5 @@ async function recordedMigrations(db: Kysely<Database>, dialect: StoreDialect): 
 
 /** Names of every migration the code knows, in order. */
 export function knownMigrations(): string[] {
-  return Object.keys(MIGRATIONS).sort();
+  return [...MIGRATION_NAMES].sort();
 }

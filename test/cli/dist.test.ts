@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { REPO_ROOT, runCli } from '../support/cli.js';
 
 const { distProblem, testOnly } = (await import(path.join(REPO_ROOT, 'bin/dist.js'))) as { distProblem: (root?: string) => string | undefined; testOnly: (relativePath: string) => boolean };
@@ -56,6 +56,13 @@ describe('the compiled dist/ the command runs from', () => {
     const shipped = filesUnder(path.join(REPO_ROOT, 'dist'));
     expect(shipped.filter((f) => /test-support|(^|\/)testing\/|\.test\./.test(f))).toEqual([]);
     expect(shipped).toContain('checks/index.js');
+  });
+
+  it('bundles zod with its English messages only (its translations were half the bundle every config load read)', async () => {
+    const { z } = (await import(path.join(REPO_ROOT, 'dist/vendor/zod.js'))) as typeof import('zod');
+    expect(Object.keys(z.locales)).toEqual(['en']);
+    expect(z.string().safeParse(5).error?.issues[0]?.message).toBe('Invalid input: expected string, received number');
+    expect(fs.statSync(path.join(REPO_ROOT, 'dist/vendor/zod.js')).size).toBeLessThan(500_000);
   });
 
   it('is not made stale by editing a test-only module', () => {
@@ -116,4 +123,53 @@ describe('what a command loads', () => {
     expect(loaded(['validate', 'examples/demo']).filter((m) => m.startsWith('dist/cli/commands/'))).toEqual(['dist/cli/commands/index.js', 'dist/cli/commands/validate.js']);
     expect(loaded(['--help']).filter((m) => m.startsWith('dist/cli/commands/'))).toEqual(expect.arrayContaining(['dist/cli/commands/incident.js', 'dist/cli/commands/gameday.js']));
   });
+
+  // A command that reads the local store (`incident list`, `oncall now`) loads the config, the
+  // store and the domain it reads. The pipeline the daemon runs (Operations: the check kinds'
+  // probes, alert rules, escalation driver, outbox and channels, metrics, the logger) is not loaded,
+  // nor, on a store already migrated, the modules of its migrations.
+  describe('on a local store', () => {
+    let demo: string | undefined;
+    let incident = '';
+    const config = (): string => {
+      if (demo) return demo;
+      demo = fs.mkdtempSync(path.join(os.tmpdir(), 'opsbook-loads-'));
+      fs.cpSync(path.join(REPO_ROOT, 'examples/demo'), demo, { recursive: true });
+      // Creates and migrates the store, so the commands below find it migrated, with one incident.
+      const declared = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin/opsbook.js'), 'incident', 'declare', 'disk full', '--severity', 'P2', '--config', demo, '--as', 'demo-admin', '--json'], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 120_000 });
+      expect(declared.status, declared.stderr).toBe(0);
+      incident = (JSON.parse(declared.stdout) as { id: string }).id;
+      return demo;
+    };
+    afterAll(() => {
+      if (demo) fs.rmSync(demo, { recursive: true, force: true });
+    });
+    // The config's load validates with each domain's checks (the check kinds' schemas and conditions,
+    // alert conditions and templates, notify's contacts): those load. Anything else of checks/,
+    // alerts/, notify/, daemon/ or cluster/ is the pipeline's.
+    const pipeline =
+      /^dist\/(checks\/(?!check-conditions\.js$|conditions\/|kinds\/(schemas|[a-z]+\/schema|shared\/http-options|metrics\/selector)\.js$)|alerts\/(?!(condition|template)\.js$)|notify\/(?!(config-validator|contacts)\.js$)|daemon\/(?!(config|store|operations\/incident-config)\.js$)|cluster\/|store\/migrations\/0)|^node_modules\/(prom-client|pino|ical-generator)\//;
+
+    it('opsbook incident list and show read incidents without the operations pipeline', () => {
+      const at = config();
+      for (const args of [['incident', 'list'], ['incident', 'show', incident]]) {
+        const modules = loaded([...args, '--config', at, '--as', 'demo-admin']);
+        expect(modules).toContain('dist/incidents/service.js');
+        expect(modules.filter((m) => pipeline.test(m))).toEqual([]);
+      }
+    });
+
+    it('opsbook check list reads the checks\' conditions and last runs without the probe code', () => {
+      const modules = loaded(['check', 'list', '--config', config()]);
+      expect(modules).toContain('dist/checks/describe.js');
+      expect(modules.filter((m) => pipeline.test(m) && !/^dist\/checks\/(describe|history\/heartbeats)\.js$/.test(m))).toEqual([]);
+    });
+
+    it('opsbook oncall now reads the schedules without the calendar feeds or the store\'s migrations', () => {
+      const modules = loaded(['oncall', 'now', '--config', config()]);
+      expect(modules).toContain('dist/oncall/override-book.js');
+      expect(modules.filter((m) => pipeline.test(m))).toEqual([]);
+    });
+  });
 });
+

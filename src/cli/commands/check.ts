@@ -96,7 +96,8 @@ export const registerCheck: RegisterCommands = (program, io) => {
         return;
       }
       const { config, baseDir } = await load(opts.config, io.env);
-      const { checkThresholds, describeCheckTarget, registerHeartbeat } = await import('../../checks/index.js');
+      // The modules list reads, not checks/index.js: that loads every check kind's probe code and the runner.
+      const [{ checkThresholds, describeCheckTarget }, { registerHeartbeat }] = await Promise.all([import('../../checks/describe.js'), import('../../checks/history/heartbeats.js')]);
       const heartbeatUrls = new Map<string, string>();
       // The store the daemon writes: each check's newest run, and the heartbeats' URLs. A store that
       // cannot be opened or read leaves the list as configured, with a note why (the checks are

@@ -21,6 +21,12 @@ const ACTION_OF = { ack: 'acknowledge', investigate: 'investigate', mitigate: 'm
 
 
 
+interface LocalIncidents {
+  store: import('../../store/index.js').Store;
+  config: import('../../config/index.js').OpsConfig;
+  actor: () => Promise<Actor>;
+}
+
 /**
  * Runs `work` against a running daemon's API when --server is given, else against the local store
  * with the same domain code the daemon runs (an acknowledgement also stops the escalation, and the
@@ -30,13 +36,7 @@ async function withIncidents<T>(
   opts: Common,
   io: CliIO,
   remote: (r: Remote) => Promise<T>,
-  local: (ctx: {
-    ops: import('../../daemon/operations/index.js').Operations;
-    actor: () => Promise<Actor>;
-    store: import('../../store/index.js').Store;
-    config: import('../../config/index.js').OpsConfig;
-    runbooks: import('../../runbooks/index.js').Runbook[];
-  }) => Promise<T>,
+  local: (ctx: LocalIncidents & { ops: import('../../daemon/operations/index.js').Operations; runbooks: import('../../runbooks/index.js').Runbook[] }) => Promise<T>,
 ): Promise<T> {
   const r = remoteFrom(opts, io.env);
   if (r) return remote(r);
@@ -47,6 +47,29 @@ async function withIncidents<T>(
     const { createLogger } = await import('../../daemon/logger.js');
     const ops = await Operations.create({ store: ctx.store, clock: ctx.clock, config: ctx.config, logger: createLogger({ level: 'warn', pretty: false, destination: process.stderr }), metrics: { registry: new Registry() } });
     return await local({ ops, actor: () => cliActor(ctx.config, opts.as, io.env), store: ctx.store, config: ctx.config, runbooks: ctx.runbooks });
+  } finally {
+    await ctx.close();
+  }
+}
+
+/**
+ * As withIncidents, for a command that only reads incidents (`list`, `show`): the incident service
+ * alone on the local store. The pipeline Operations wires (alert rules, escalation driver, outbox
+ * and its channels, the check kinds' probes, metrics, logger) is neither needed nor loaded.
+ */
+async function readIncidents<T>(
+  opts: Common,
+  io: CliIO,
+  remote: (r: Remote) => Promise<T>,
+  local: (ctx: LocalIncidents & { incidents: import('../../incidents/index.js').IncidentService }) => Promise<T>,
+): Promise<T> {
+  const r = remoteFrom(opts, io.env);
+  if (r) return remote(r);
+  const ctx = await openLocal(opts.config, io.env);
+  try {
+    const [{ IncidentService }, { incidentConfig }] = await Promise.all([import('../../incidents/service.js'), import('../../daemon/operations/incident-config.js')]);
+    const incidents = new IncidentService(ctx.store, ctx.clock, incidentConfig(ctx.config));
+    return await local({ incidents, actor: () => cliActor(ctx.config, opts.as, io.env), store: ctx.store, config: ctx.config });
   } finally {
     await ctx.close();
   }
@@ -83,7 +106,7 @@ export const registerIncident: RegisterCommands = (program, io) => {
     .option('--limit <n>', 'how many (default 50)', wholeNumber(1, 10_000), 50)
     .action(async (opts: Common & { state?: string; severity?: string; limit: number }) => {
       const limit = opts.limit;
-      const list = await withIncidents(
+      const list = await readIncidents(
         opts,
         io,
         // The API and the store page at most PAGE incidents; --limit may ask for more.
@@ -93,10 +116,10 @@ export const registerIncident: RegisterCommands = (program, io) => {
             const page = await callApi<{ incidents: Incident[]; next?: string }>(r, 'GET', `/api/incidents?${q}`);
             return { items: page.incidents, next: page.next };
           }),
-        ({ ops }) => {
+        ({ incidents }) => {
           const state = opts.state === 'open' ? ['triggered', 'acknowledged', 'investigating', 'mitigated'] : opts.state;
           return readPages(limit, PAGE, async (size, before) => {
-            const items = await ops.incidents.list({ ...(state ? { state } : {}), ...(opts.severity ? { severity: opts.severity } : {}), limit: size, ...(before ? { before } : {}) });
+            const items = await incidents.list({ ...(state ? { state } : {}), ...(opts.severity ? { severity: opts.severity } : {}), limit: size, ...(before ? { before } : {}) });
             return { items, next: nextOf(items, size) };
           });
         },
@@ -109,24 +132,24 @@ export const registerIncident: RegisterCommands = (program, io) => {
   withActingOptions(incident.command('show <id>'))
     .description('One incident with its timeline.')
     .action(async (id: string, opts: Common) => {
-      const { incident: i, timeline, next } = await withIncidents<{ incident: Incident; timeline: TimelineEntry[]; next?: UpcomingPage | undefined }>(
+      const { incident: i, timeline, next } = await readIncidents<{ incident: Incident; timeline: TimelineEntry[]; next?: UpcomingPage | undefined }>(
         opts,
         io,
         async (r) => ({
           incident: await callApi<Incident>(r, 'GET', `/api/incidents/${encodeURIComponent(id)}`),
           timeline: (await callApi<{ timeline: TimelineEntry[] }>(r, 'GET', `/api/incidents/${encodeURIComponent(id)}/timeline`)).timeline,
         }),
-        async ({ ops, store, config }) => {
+        async ({ incidents, store, config }) => {
           // Imported here: the on-call domain (time zones, calendars) is not loaded for every command.
-          const { upcomingPage } = await import('../../oncall/index.js');
-          return { incident: await ops.incidents.get(id), timeline: await ops.incidents.timeline(id), next: await upcomingPage(store.db, config.escalation_policies, config.schedules, id) };
+          const { upcomingPage } = await import('../../oncall/upcoming.js');
+          return { incident: await incidents.get(id), timeline: await incidents.timeline(id), next: await upcomingPage(store.db, config.escalation_policies, config.schedules, id) };
         },
       );
       if (opts.json) return io.out(JSON.stringify({ incident: i, timeline, ...(next ? { next_page: next } : {}) }, null, 2));
       io.out(line(i));
       if (i.runbook) io.out(`runbook: ${i.runbook}`);
       if (i.heldBy) for (const l of heldLines(i.heldBy)) io.out(l);
-      if (next) io.out(`next page: ${(await import('../../oncall/index.js')).describeRecipients(next.recipients)} (step ${next.step}${next.round > 1 ? `, round ${next.round}` : ''}) at ${new Date(next.at).toISOString()} unless acknowledged`);
+      if (next) io.out(`next page: ${(await import('../../oncall/upcoming.js')).describeRecipients(next.recipients)} (step ${next.step}${next.round > 1 ? `, round ${next.round}` : ''}) at ${new Date(next.at).toISOString()} unless acknowledged`);
       for (const t of timeline) io.out(`  ${new Date(t.at).toISOString()}  ${t.kind.padEnd(12)} ${t.actor}: ${t.text}`);
     });
 

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { OpsbookError } from '../../lib/errors/index.js';
 import type { RegisterCommands } from '../context.js';
 import { openLocal, resolveConfigPath } from '../local.js';
@@ -64,7 +63,9 @@ export const registerNotify: RegisterCommands = (program, io) => {
   notify
     .command('secret')
     .description('Print a new Standard Webhooks signing secret (whsec_…) for a webhook channel’s secrets:.')
-    .action(() => {
+    .action(async () => {
+      // node:crypto loads here: `opsbook --help` loads this module to list its commands.
+      const { randomBytes } = await import('node:crypto');
       io.out(`whsec_${randomBytes(32).toString('base64')}`);
     });
 

@@ -2,7 +2,12 @@ import { Temporal } from 'temporal-polyfill';
 import { parseDuration } from '../../lib/duration.js';
 import { SystemClock } from '../../lib/clock.js';
 import { OpsbookError } from '../../lib/errors/index.js';
-import { canonicalTimeZone, describeSchedule, formatInZone, parseInstant, schedulesWithOverrides, type OnCallSlot, type Schedule } from '../../oncall/index.js';
+// The on-call modules this command reads, not oncall/index.js: that loads the escalation driver and
+// the calendar feeds (ical-generator) too.
+import { canonicalTimeZone, formatInZone, parseInstant } from '../../oncall/zoned-time.js';
+import { describeSchedule, type OnCallSlot } from '../../oncall/report.js';
+import { schedulesWithOverrides } from '../../oncall/override-book.js';
+import type { Schedule } from '../../oncall/index.js';
 import type { CliIO } from '../context.js';
 import { callApi, remoteFrom } from '../remote.js';
 import { openLocal, resolveConfigPath } from '../local.js';

@@ -9,6 +9,8 @@ import type { AlertEngineOptions } from '../../alerts/engine.js';
 import type { ClusterCoordinator } from '../../cluster/index.js';
 import type { LeaseToken } from '../../store/index.js';
 
+export { incidentConfig } from './incident-config.js';
+
 /** The checks this process runs (all of them, unless several processes share the store), with the lease each runs under. */
 export function ownedChecks(config: OpsConfig, cluster: ClusterCoordinator | undefined): { checks: OpsConfig['checks']; tokens: Map<string, LeaseToken> } {
   const tokens = new Map<string, LeaseToken>();
@@ -40,8 +42,4 @@ export function ruleLeases(rules: ReadonlyArray<{ id: string; checkId: string }>
 
 export function alertEngineOptions(cluster: ClusterCoordinator | undefined): AlertEngineOptions {
   return cluster ? { prune: false, fence: (trx) => cluster.fence(trx, 'rule state') } : {};
-}
-
-export function incidentConfig(config: OpsConfig) {
-  return { severities: config.severities, businessHours: config.business_hours, maintenance: config.maintenance, silences: config.silences };
 }

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { knownMigrations } from '../store.js';
-import { MIGRATIONS } from './index.js';
+import { loadMigrations, MIGRATION_NAMES } from './index.js';
 
 const RELEASED = [
   '000001-core', '000002-check-history', '000003-notify', '000004-incidents', '000005-executions',
@@ -19,7 +19,10 @@ describe('migration numbering', () => {
     expect(known.slice(0, RELEASED.length)).toEqual(RELEASED);
   });
 
-  it('lists migrations in the order their numbers sort', () => {
-    expect(Object.keys(MIGRATIONS)).toEqual(knownMigrations());
+  it('lists migrations in the order their numbers sort, each name with its module', async () => {
+    expect(MIGRATION_NAMES).toEqual(knownMigrations());
+    const modules = await loadMigrations();
+    expect(Object.keys(modules)).toEqual(knownMigrations());
+    for (const m of Object.values(modules)) expect(typeof m.up).toBe('function');
   });
 });
