@@ -5,6 +5,8 @@
  * redis check kinds see each, and see it mended: the thawed worker really works the jobs off.
  */
 import { Redis } from 'ioredis';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { runConfig } from '../../../src/checks/testing/index.js';
 import { startCelery, type CeleryWorld } from '../../../src/gameday/celery.js';
@@ -57,6 +59,15 @@ describe.skipIf(!installed)('Celery faults on real workers', { concurrent: true 
     await worker.start();
     expect((await runConfig(workersProbe())).status).toBe('up');
   }, scaled(120_000));
+
+  it.sequential("the world's `celery` command line is Celery's own: inspect ping names the worker, a bad command fails", async ({ expect }) => {
+    const ping = await celery.cli(['inspect', 'ping']);
+    expect(ping.code).toBe(0);
+    expect(ping.stdout).toMatch(/worker@gameday: OK\s+pong/);
+    const bad = await celery.cli(['inspect', 'no_such_method']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('python -m celery');
+  }, scaled(60_000));
 
   it.sequential('backlog: real jobs on the queue of a frozen worker make its depth; thawed, the worker works them off', async ({ expect }) => {
     const worker = celery.workers[0]!;
@@ -111,4 +122,22 @@ describe.skipIf(!installed)('Celery beat with a periodic task out of its schedul
     expect(Number(whole[1])).toBeGreaterThanOrEqual(1);
     expect(Number(whole[2])).toBeGreaterThanOrEqual(1);
   }, scaled(180_000));
+});
+
+describe.skipIf(!installed)("the world's Celery launcher", () => {
+  // What a worker, beat or `celery` command line imports as it starts is most of its CPU: the
+  // launcher leaves out what only a terminal uses (the amqp shell's prompt_toolkit, pygments' colours).
+  it('starts Celery\'s command line without prompt_toolkit or pygments', async ({ expect }) => {
+    const appDir = fileURLToPath(new URL('../../../src/gameday/celery/', import.meta.url));
+    const r = spawnSync('/usr/bin/python3', ['-X', 'importtime', '-m', 'opsbook_gameday_celery_cli', '-A', 'opsbook_gameday_celery', 'inspect', '--help'], {
+      cwd: appDir,
+      env: { PATH: process.env.PATH ?? '', PYTHONPATH: appDir, PYTHONDONTWRITEBYTECODE: '1', OPSBOOK_CELERY_BROKER: 'redis://127.0.0.1:1/0' },
+      encoding: 'utf8',
+    });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('Usage: python -m celery inspect');
+    const loaded = r.stderr.split('\n').filter((l) => l.startsWith('import time:')).map((l) => l.split('|')[2]!.trim());
+    expect(loaded).toContain('celery.bin.celery');
+    expect(loaded.filter((m) => /^(prompt_toolkit|pygments\.|click_repl)/.test(m))).toEqual([]);
+  }, scaled(30_000));
 });
