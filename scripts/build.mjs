@@ -83,10 +83,9 @@ const VENDORED_COMMONJS = ['yaml', 'commander'];
 const zodEnglishOnly = {
   name: 'zod-english-only',
   setup(b) {
-    b.onResolve({ filter: /(^|\/)locales\/index\.js$/ }, (args) =>
-      /[\\/]node_modules[\\/]zod[\\/]/.test(args.importer) ? { path: path.resolve(args.resolveDir, args.path), namespace: 'zod-locales' } : undefined,
-    );
-    b.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({
+    // Loaded in place (the file namespace): the source map names zod's own locales/index.js, a file
+    // that exists, so a tool reading the map finds every source.
+    b.onLoad({ filter: /[\\/]node_modules[\\/]zod[\\/].*[\\/]locales[\\/]index\.js$/ }, (args) => ({
       contents: `export { default as en } from ${JSON.stringify(path.join(path.dirname(args.path), 'en.js'))};`,
       resolveDir: path.dirname(args.path),
     }));
@@ -124,9 +123,13 @@ await build({
 const require = createRequire(import.meta.url);
 for (const name of VENDORED_COMMONJS) {
   const names = Object.keys(require(name)).filter((n) => n !== 'default' && n !== '__esModule');
+  // The entry is a file (under node_modules/.cache), so the bundle's source map names one that exists.
+  const entry = path.join(root, 'node_modules', '.cache', 'opsbook-vendor', `${name}-entry.js`);
+  fs.mkdirSync(path.dirname(entry), { recursive: true });
+  fs.writeFileSync(entry, `export { ${names.join(', ')} } from ${JSON.stringify(name)};\n`);
   await build({
     ...common,
-    stdin: { contents: `export { ${names.join(', ')} } from ${JSON.stringify(name)};`, resolveDir: root, sourcefile: `${name}-entry.js`, loader: 'js' },
+    entryPoints: [entry],
     banner: { js: "import { createRequire as __vendorRequire } from 'node:module'; const require = __vendorRequire(import.meta.url);" },
     outfile: path.join(staging, 'vendor', `${name}.js`),
     bundle: true,

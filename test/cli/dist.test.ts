@@ -65,6 +65,18 @@ describe('the compiled dist/ the command runs from', () => {
     expect(fs.statSync(path.join(REPO_ROOT, 'dist/vendor/zod.js')).size).toBeLessThan(500_000);
   });
 
+  it("names in each vendored bundle's source map only files that exist (a debugger or a test runner reads them)", () => {
+    const vendor = path.join(REPO_ROOT, 'dist/vendor');
+    const maps = fs.readdirSync(vendor).filter((f) => f.endsWith('.js.map'));
+    expect(maps).toContain('zod.js.map');
+    const missing = maps.flatMap((map) => {
+      const { sources } = JSON.parse(fs.readFileSync(path.join(vendor, map), 'utf8')) as { sources: string[] };
+      // A library's own map may name its sources by URL (markdown-it's entities): not a file to look for.
+      return sources.filter((s) => !/^https?:\/\//.test(s) && !fs.existsSync(path.resolve(vendor, s))).map((s) => `${map}: ${s}`);
+    });
+    expect(missing).toEqual([]);
+  });
+
   it('is not made stale by editing a test-only module', () => {
     const root = checkout(1_000, 2_000);
     for (const file of ['src/cli/main.test.ts', 'src/notify/test-support.ts', 'src/checks/testing/index.ts']) {
