@@ -6,6 +6,9 @@ import type { CompiledQuery, DatabaseConnection, QueryResult } from 'kysely';
  */
 export const SQLITE_BUSY_WAIT_MS = 5000;
 
+/** The longest a query waits for a WAL checkpointer that asked the way (see `giveWayTo`). */
+const GIVE_WAY_MS = 150;
+
 /** The pauses between tries: doubling from the first, no longer than the longest. */
 const FIRST_PAUSE_MS = 2;
 const LONGEST_PAUSE_MS = 50;
@@ -64,9 +67,27 @@ export class SqliteConnection implements DatabaseConnection {
     private readonly waitMs = SQLITE_BUSY_WAIT_MS,
   ) {}
 
+  /** While its first int is 1, a query or transaction about to take the connection waits (see `giveWayTo`). */
+  private gate: Int32Array | undefined;
+
+  /**
+   * A WAL checkpointer in another thread (WalCheckpointer) that needs the write lock between two of
+   * this process's transactions raises `gate` while it tries: a query or transaction about to begin
+   * waits for it to come down, at most GIVE_WAY_MS, without stopping the event loop. Undefined: none.
+   */
+  giveWayTo(gate: Int32Array | undefined): void {
+    this.gate = gate;
+  }
+
   /** Waits until no other query or transaction of this process holds the connection, then holds it. */
   async take(): Promise<void> {
     while (this.turn) await this.turn;
+    const gate = this.gate;
+    if (gate !== undefined && Atomics.load(gate, 0) === 1) {
+      const wait = Atomics.waitAsync(gate, 0, 1, GIVE_WAY_MS);
+      if (wait.async) await wait.value;
+      while (this.turn) await this.turn;
+    }
     this.turn = new Promise((resolve) => (this.endTurn = resolve));
   }
 

@@ -43,7 +43,9 @@ export function openSqlite(options: OpenStoreOptions): Store {
     return { pages: progress.totalPages };
   };
   if (file === ':memory:') return new KyselyStore('sqlite', db, file);
-  return new KyselyStore('sqlite', db, file, undefined, backup, undefined, sqliteLeaseOwners(file));
+  const store = new KyselyStore('sqlite', db, file, undefined, backup, undefined, sqliteLeaseOwners(file));
+  store.giveWayTo = (gate) => connection.giveWayTo(gate);
+  return store;
 }
 
 /** Stands in for a ROLLBACK SQLite already did (see `cachedStatements`). */

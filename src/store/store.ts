@@ -37,6 +37,12 @@ export interface Store {
    * cluster's membership tells (the claim reads it); in memory only one process can be there.
    */
   readonly leaseOwners?: LeaseOwners;
+  /**
+   * SQLite file only: a WAL checkpointer in another thread hands over a flag it raises while it
+   * needs the write lock; this process's queries and transactions wait to begin while it is up
+   * (SqliteConnection.giveWayTo). Undefined hands nothing.
+   */
+  readonly giveWayTo?: (gate: Int32Array | undefined) => void;
   /** Cheap round trip to prove the store answers. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -44,6 +50,8 @@ export interface Store {
 
 export class KyselyStore implements Store {
   private closed = false;
+  /** Set by the SQLite store over its connection (see Store.giveWayTo). */
+  giveWayTo?: (gate: Int32Array | undefined) => void;
 
   constructor(
     readonly dialect: StoreDialect,

@@ -81,6 +81,21 @@ describe('WAL checkpointer', () => {
     expect((await sql<{ n: number }>`select count(*) as n from filler`.execute(store.db)).rows[0]!.n).toBe(Math.min(i, 101));
   });
 
+  it('lets no query of this process begin while the checkpointer holds the gate up, and lets them go when it comes down', async () => {
+    const gate = new Int32Array(new SharedArrayBuffer(4));
+    store.giveWayTo!(gate);
+    Atomics.store(gate, 0, 1);
+    let ran = false;
+    const query = sql`select 1 as one`.execute(store.db).then(() => (ran = true));
+    await new Promise((r) => setTimeout(r, 30));
+    expect(ran).toBe(false);
+    Atomics.store(gate, 0, 0);
+    Atomics.notify(gate, 0);
+    await query;
+    expect(ran).toBe(true);
+    store.giveWayTo!(undefined);
+  });
+
   it('empties the WAL on request and makes the first commit after it itself', async () => {
     await sql`create table filler (id integer primary key, data blob)`.execute(store.db);
     checkpointer = await WalCheckpointer.start(store, { lookEveryMs: 60_000 });

@@ -12,8 +12,11 @@ const SQLITE_AUTOCHECKPOINT_PAGES = 1000;
  * every 4–5 s.
  */
 const WAL_LIMIT_PAGES = 4000;
-/** Tries, 1 ms apart, to take the write lock between two of the store's transactions to empty the WAL. */
-const TRUNCATE_TRIES = 20;
+/**
+ * Tries, 1 ms apart, to take the write lock between two of the store's transactions to empty the WAL,
+ * this process's queries waiting meanwhile (see the worker's `empty`).
+ */
+const TRUNCATE_TRIES = 100;
 
 /**
  * The worker's code: its own connection to the file; every `lookEveryMs` it looks at the WAL file's
@@ -63,19 +66,33 @@ const writeHeader = () => {
   }
 };
 const pause = new Int32Array(new SharedArrayBuffer(4));
+const gate = new Int32Array(workerData.gate);
 const empty = () => {
   // PASSIVE copies and syncs while the store's connection goes on writing; TRUNCATE then holds the
   // write lock only for the frames written since, and empties the file. Under writes that never
-  // pause the write lock is free only between two transactions: TRUNCATE tries again a few times,
-  // sleeping on this thread, rather than waiting inside SQLite (a busy_timeout would also hold the
-  // write lock while it waited for another process's long read).
+  // pause the write lock is free only between two transactions, for microseconds (on a loaded
+  // machine a whole suite's worth of tries could miss them all): so when the first TRUNCATE meets
+  // the writer, the worker raises the gate (no query or transaction of this process begins while it
+  // is up, see SqliteConnection.take) and tries again, sleeping on this thread, rather than waiting
+  // inside SQLite (a busy_timeout would also hold the write lock while it waited for another
+  // process's long read). The transaction in progress ends, the next waits, TRUNCATE gets the lock.
   checkpoint('PASSIVE');
   let r = checkpoint('TRUNCATE');
-  for (let i = 1; r.busy && i < workerData.tries; i++) {
-    Atomics.wait(pause, 0, 0, 1);
-    r = checkpoint('TRUNCATE');
+  if (!r.busy) {
+    writeHeader();
+    return r;
   }
-  if (!r.busy) writeHeader();
+  Atomics.store(gate, 0, 1);
+  try {
+    for (let i = 1; r.busy && i < workerData.tries; i++) {
+      Atomics.wait(pause, 0, 0, 1);
+      r = checkpoint('TRUNCATE');
+    }
+    if (!r.busy) writeHeader();
+  } finally {
+    Atomics.store(gate, 0, 0);
+    Atomics.notify(gate, 0);
+  }
   return r;
 };
 const walBytes = () => {
@@ -135,13 +152,16 @@ export class WalCheckpointer {
     if (store.dialect !== 'sqlite' || store.location === ':memory:') return undefined;
     const c = new WalCheckpointer(store);
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-    const workerData = { driver, file: store.location, lookEveryMs: o.lookEveryMs ?? 100, limitPages: o.limitPages ?? WAL_LIMIT_PAGES, tries: TRUNCATE_TRIES };
+    const gate = new SharedArrayBuffer(4);
+    const workerData = { driver, file: store.location, lookEveryMs: o.lookEveryMs ?? 100, limitPages: o.limitPages ?? WAL_LIMIT_PAGES, tries: TRUNCATE_TRIES, gate };
     const worker = new Worker(WORKER, { eval: true, workerData });
+    store.giveWayTo?.(new Int32Array(gate));
     worker.unref();
     c.worker = worker;
     const fallBack = (e: unknown): void => {
       for (const p of c.pending.values()) p.reject(e);
       c.pending.clear();
+      if (c.worker === worker) store.giveWayTo?.(undefined);
       if (c.stopping || c.worker !== worker) return;
       c.worker = undefined;
       o.onError?.(e);
@@ -181,6 +201,7 @@ export class WalCheckpointer {
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
     worker.postMessage({ op: 'stop' });
     await exited;
+    this.store.giveWayTo?.(undefined);
     this.worker = undefined;
     await setAutocheckpoint(this.store, SQLITE_AUTOCHECKPOINT_PAGES).catch(() => {});
   }
