@@ -21,6 +21,20 @@ touch restarted.flag
 \`\`\`
 `;
 
+/** RB-7 by cron every morning at 07:00 in `timeZone`, its second step pre-approved, its flag green. */
+async function morningHarness(clock: SimulatedClock, timeZone: string): Promise<Harness> {
+  const h = await harness({
+    clock,
+    config: {
+      services: [{ id: 'web', shell: { cwd: '.' } }],
+      procedures: { 'ops.md#rb-7': { service: 'web', cron: '0 7 * * *', time_zone: timeZone, pre_approved: [2] } },
+    },
+    runbooks: [{ file: 'ops.md', text: MORNING }],
+  });
+  await writeFile(join(h.dir, 'healthy.flag'), 'green\n');
+  return h;
+}
+
 describe('cron procedures', () => {
   let h: Harness | undefined;
   afterEach(async () => {
@@ -30,15 +44,7 @@ describe('cron procedures', () => {
 
   it('runs at its cron times in its time zone; a failing run is reported for an incident', async () => {
     const clock = new SimulatedClock('2026-03-02T05:00:00Z');
-    h = await harness({
-      clock,
-      config: {
-        services: [{ id: 'web', shell: { cwd: '.' } }],
-        procedures: { 'ops.md#rb-7': { service: 'web', cron: '0 7 * * *', time_zone: 'Europe/Berlin', pre_approved: [2] } },
-      },
-      runbooks: [{ file: 'ops.md', text: MORNING }],
-    });
-    await writeFile(join(h.dir, 'healthy.flag'), 'green\n');
+    h = await morningHarness(clock, 'Europe/Berlin');
     const runs: UnattendedRun[] = [];
     const failures: UnattendedRun[] = [];
     let waiting: (() => void) | undefined;
@@ -97,15 +103,7 @@ describe('cron procedures', () => {
 
   it('runs a due procedure only where mayRun says so (in a cluster, the singletons holder), and re-arms the cron either way', async () => {
     const clock = new SimulatedClock('2026-03-02T05:00:00Z');
-    h = await harness({
-      clock,
-      config: {
-        services: [{ id: 'web', shell: { cwd: '.' } }],
-        procedures: { 'ops.md#rb-7': { service: 'web', cron: '0 7 * * *', time_zone: 'UTC', pre_approved: [2] } },
-      },
-      runbooks: [{ file: 'ops.md', text: MORNING }],
-    });
-    await writeFile(join(h.dir, 'healthy.flag'), 'green\n');
+    h = await morningHarness(clock, 'UTC');
     const holderRuns: UnattendedRun[] = [];
     const otherRuns: UnattendedRun[] = [];
     let holds = true;
@@ -133,15 +131,7 @@ describe('cron procedures', () => {
 
   it('has recorded a run it launched before a clock waiting on `started` moves past its due time', async () => {
     const clock = new SimulatedClock('2026-03-05T06:00:00Z');
-    h = await harness({
-      clock,
-      config: {
-        services: [{ id: 'web', shell: { cwd: '.' } }],
-        procedures: { 'ops.md#rb-7': { service: 'web', cron: '0 7 * * *', time_zone: 'UTC', pre_approved: [2] } },
-      },
-      runbooks: [{ file: 'ops.md', text: MORNING }],
-    });
-    await writeFile(join(h.dir, 'healthy.flag'), 'green\n');
+    h = await morningHarness(clock, 'UTC');
     const runs: UnattendedRun[] = [];
     let waiting: (() => void) | undefined;
     // The claim answers after real time has passed (a loaded machine, a store another process writes).
