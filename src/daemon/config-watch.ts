@@ -202,7 +202,17 @@ async function globsChanged(sources: ConfigSources): Promise<string[]> {
   const differ: string[] = [];
   for (const g of sources.globs) {
     const now = new Set<string>();
-    for (const p of g.patterns) for (const f of await expand(g, p)) now.add(path.resolve(g.baseDir, f));
+    for (const p of g.patterns) {
+      let files: string[];
+      try {
+        files = await expand(g, p);
+      } catch {
+        // An entry that cannot be matched now (its ** grew past the walk's bound): the reload says why.
+        differ.push(path.resolve(g.baseDir, p));
+        continue;
+      }
+      for (const f of files) now.add(path.resolve(g.baseDir, f));
+    }
     const then = new Set(g.matched.map((f) => path.resolve(g.baseDir, f)));
     for (const f of now) if (!then.has(f)) differ.push(f);
     for (const f of then) if (!now.has(f)) differ.push(f);

@@ -1,5 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { globTooWide } from '../lib/glob-walk.js';
+import { OpsbookError } from '../lib/errors/index.js';
 
 /**
  * The files a `runbooks:` entry names: absolute paths of the files matching `pattern` (relative to
@@ -7,11 +9,14 @@ import path from 'node:path';
  * usual entries, `runbooks/*.md` or a plain path, are matched here by reading one directory;
  * anything else (`**`, braces, classes, a wildcard before the last `/`) goes to tinyglobby. Every
  * config load reads its runbooks, and loading tinyglobby with fdir and picomatch costs about
- * a third of a bare `node` start.
+ * a third of a bare `node` start. A `**` that would walk more than GLOB_MAX_DIRECTORIES directories
+ * is refused (OPSBOOK_E_RUNBOOK_READ) before anything is matched.
  */
 export async function runbookFiles(pattern: string, baseDir: string): Promise<string[]> {
   const simple = simpleMatcher(pattern);
   if (!simple) {
+    const wide = await globTooWide(pattern, baseDir);
+    if (wide) throw new OpsbookError('OPSBOOK_E_RUNBOOK_READ', `runbook ${wide}`);
     const { glob } = await import('tinyglobby');
     return glob(pattern, { cwd: baseDir, absolute: true, onlyFiles: true, expandDirectories: false });
   }

@@ -24,7 +24,14 @@ export async function readConfiguredRunbooks(config: Pick<OpsConfig, 'runbooks'>
   const files = new Map<string, number>();
   const problems: RunbookReadProblem[] = [];
   for (const [index, pattern] of config.runbooks.files.entries()) {
-    const found = await runbookFiles(pattern, baseDir);
+    let found: string[];
+    try {
+      found = await runbookFiles(pattern, baseDir);
+    } catch (e) {
+      if (!isOpsbookError(e)) throw e;
+      problems.push({ index, pattern, code: e.code, message: e.message });
+      continue;
+    }
     if (found.length === 0 && !/[*?[{]/.test(pattern)) {
       const isDirectory = await stat(resolve(baseDir, pattern)).then((s) => s.isDirectory(), () => false);
       problems.push({

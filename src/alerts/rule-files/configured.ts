@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { globSync } from 'tinyglobby';
+import { globTooWideSync } from '../../lib/glob-walk.js';
 import { parseRuleFile } from './load.js';
 import { RuleFileError, type RuleFileProblem, type RuleGroupSpec } from './model.js';
 
@@ -20,7 +21,14 @@ export function loadConfiguredRuleFiles(patterns: readonly string[], baseDir: st
   const files = new Set<string>();
   const problems: RuleFileProblem[] = [];
   for (const pattern of patterns) {
-    const found = ruleFilePaths(pattern, baseDir);
+    let found: string[];
+    try {
+      found = ruleFilePaths(pattern, baseDir);
+    } catch (err) {
+      if (!(err instanceof RuleFileError)) throw err;
+      problems.push(...err.problems);
+      continue;
+    }
     if (found.length === 0 && !/[*?[{]/.test(pattern)) problems.push({ file: pattern, message: 'rule file does not exist (rule_files is relative to the config directory)' });
     for (const f of found) files.add(f);
   }
@@ -39,6 +47,9 @@ export function loadConfiguredRuleFiles(patterns: readonly string[], baseDir: st
 
 /** The files one `rule_files:` entry matches (absolute paths, in name order): a path, or a glob relative to `baseDir`. */
 export function ruleFilePaths(pattern: string, baseDir: string): string[] {
+  // A `**` over a whole disk is refused (RuleFileError) before anything is matched.
+  const wide = globTooWideSync(pattern, baseDir);
+  if (wide) throw new RuleFileError([{ file: pattern, message: `rule_files: ${wide}` }]);
   return globSync(pattern, { cwd: baseDir, absolute: true, onlyFiles: true, expandDirectories: false }).sort();
 }
 

@@ -125,6 +125,25 @@ describe('opsbook validate', () => {
     expect(valid.stdout.trim()).toBe('✔ refs is valid (1 service, 1 check, 1 rule, 4 severities, 1 SLO, 1 runbook path)');
   });
 
+  it('refuses a runbooks: and a rule_files: ** that would walk the whole disk, located, instead of walking it', async () => {
+    // 10,100 folders under big/: past the walk's bound of 10,000 (the old load walked them all, and `/**` for minutes).
+    const dir = await dirWith({
+      'runbooks/ops.yaml': 'services:\n  - id: api\nrunbooks:\n  - ../big/**/*.md\n',
+      'rules/ops.yaml': 'services:\n  - id: api\nrule_files:\n  - ../big/**/*.yml\n',
+    });
+    for (let i = 0; i < 100; i++) for (let j = 0; j < 100; j++) fs.mkdirSync(path.join(dir, 'big', `team-${i}`, `svc-${j}`), { recursive: true });
+    const runbooks = await runCli(['validate', 'runbooks', '--json'], { cwd: dir });
+    expect(runbooks.code).toBe(1);
+    expect(JSON.parse(runbooks.stdout).issues).toEqual([
+      expect.objectContaining({ code: 'OPSBOOK_E_RUNBOOK_READ', message: expect.stringMatching(/^runbook \.\.\/big\/\*\*\/\*\.md walks more than 10,000 directories under \/.*\/big: a \*\* goes to the bottom/), file: 'runbooks/ops.yaml', line: 4 }),
+    ]);
+    const rules = await runCli(['validate', 'rules', '--json'], { cwd: dir });
+    expect(rules.code).toBe(1);
+    expect(JSON.parse(rules.stdout).issues).toEqual([
+      expect.objectContaining({ code: 'OPSBOOK_E_RULE_FILE_INVALID', message: expect.stringMatching(/^rule_files: \.\.\/big\/\*\*\/\*\.yml walks more than 10,000 directories under \/.*\/big: .*\(rule_files at rules\/ops\.yaml:3\)$/) }),
+    ]);
+  });
+
   it('prints JSON with --json and exits 1 on a missing path', async () => {
     const dir = await dirWith({ 'x.yaml': 'server: {port: 1}' });
     const ok = await runCli(['validate', 'x.yaml', '--json'], { cwd: dir });

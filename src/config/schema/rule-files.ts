@@ -20,7 +20,7 @@ const ruleFilesObject = z.strictObject({
   files: z
     .array(z.string().min(1))
     .default([])
-    .describe('Prometheus rule files (`groups:`): paths or globs relative to the config directory.'),
+    .describe('Prometheus rule files (`groups:`): paths or globs relative to the config directory. A `**` may walk at most 10,000 folders beneath it (a wider one is refused).'),
   evaluation_interval: duration({ min: '1s', max: '1d' })
     .prefault('1m')
     .describe("How often a group without its own `interval` is evaluated (Prometheus' global.evaluation_interval)."),

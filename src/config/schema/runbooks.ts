@@ -8,7 +8,7 @@ const runbooksObject = z.strictObject({
   files: z
     .array(z.string().min(1))
     .default([])
-    .describe('Runbook markdown files: paths or globs (runbooks/*.md) relative to the config directory.'),
+    .describe('Runbook markdown files: paths or globs (runbooks/*.md) relative to the config directory. A `**` may walk at most 10,000 folders beneath it (a wider one, such as /**/*.md, is refused).'),
   phases: z
     .partialRecord(z.enum(PHASE_KEYS), z.array(z.string().min(1)).describe('Labels that open this phase, matched whole and case-insensitively.'))
     .default({})
