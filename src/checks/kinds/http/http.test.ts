@@ -97,6 +97,29 @@ describe('http kind against a loopback HTTP(S) server', () => {
     expect(r.conditions[1]?.actual).toMatch(/^9d23h|^10d/);
   });
 
+  it('trusts the CA file as it is at each run, in both connection modes: a file replaced (a CA rotated) is read again', async () => {
+    const other = makeCertificate(10);
+    const caFile = `${other.cert}.ca`;
+    try {
+      for (const connection of ['new', 'reuse'] as const) {
+        const check = { kind: 'http', url: `${secure}/health`, connection, tls: { ca_file: caFile }, conditions: ['[STATUS] == 200'] };
+        fs.copyFileSync(other.cert, caFile);
+        expect((await runConfig(check)).error).toMatch(/self[- ]signed/i);
+        // The server's own certificate in its place: the next run trusts it, and goes on trusting it.
+        fs.copyFileSync(cert.cert, caFile);
+        expect((await runConfig(check)).status).toBe('up');
+        expect((await runConfig(check)).status).toBe('up');
+        // Rotated away again: no longer trusted.
+        fs.copyFileSync(other.cert, caFile);
+        expect((await runConfig(check)).status).toBe('down');
+      }
+    } finally {
+      fs.rmSync(caFile, { force: true });
+      other.cleanup();
+      closeHttpAgents();
+    }
+  });
+
   it('rejects an untrusted certificate unless insecure, and still measures it then', async () => {
     const strict = await runConfig({ kind: 'http', url: `${secure}/health` });
     expect(strict.status).toBe('down');

@@ -14,7 +14,7 @@ export const httpRequestOptions = {
   tls: z
     .strictObject({
       insecure: z.boolean().default(false).describe('Accept any certificate (expiry is still measured).'),
-      ca_file: z.string().optional().describe('PEM file of CAs to trust besides the system ones.'),
+      ca_file: z.string().optional().describe('PEM file of CAs to trust besides Node’s own CA store; read again when the file is replaced.'),
     })
     .optional()
     .describe('TLS settings for https:// URLs.'),

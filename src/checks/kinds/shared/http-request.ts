@@ -1,11 +1,11 @@
-import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import net, { type Socket } from 'node:net';
-import { createSecureContext, type TLSSocket } from 'node:tls';
+import { createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import { isRedirectCredential, redirectMethod, redirectTarget, sameOrigin } from '../../../lib/redirects.js';
 import { http1Exchange, http1Request, type Http1Request } from './http1.js';
+import { caContext } from './ca-context.js';
 
 export interface HttpRequestOptions {
   url: string;
@@ -61,28 +61,31 @@ export interface HttpResponse {
 // closes the idle socket fails with ECONNRESET). `connection: new` (the default, as blackbox_exporter
 // and Kubernetes probes do) opens a fresh connection each time. One agent per mode and TLS setting,
 // since agents pool by their TLS options.
-const agents = new Map<string, http.Agent>();
+const agents = new Map<string, { agent: http.Agent; context: SecureContext | undefined }>();
 /** Bumped by closeHttpAgents: prepared requests then look their agent up again. */
 let agentGeneration = 0;
 function agentFor(protocol: string, tls: HttpRequestOptions['tls'], connection: 'new' | 'reuse'): http.Agent {
   const key = `${protocol}|${connection}|${tls?.insecure ? 1 : 0}|${tls?.ca_file ?? ''}`;
-  let agent = agents.get(key);
-  if (!agent) {
+  // The TLS context (the CA file read and parsed, with Node's own CAs) made once per version of the
+  // file: given only the CA, tls.connect makes a new context for every connection a probe opens.
+  const ca = protocol === 'https:' && tls?.ca_file ? caContext(tls.ca_file, true).context : undefined;
+  let held = agents.get(key);
+  // A CA file replaced since (a CA rotated): a new agent trusting what it holds now; the old agent's
+  // pooled sockets close when their server ends them, and requests in flight on it finish.
+  if (!held || held.context !== ca) {
     const base = connection === 'reuse' ? { keepAlive: true, maxSockets: 256, maxFreeSockets: 256, scheduling: 'lifo' as const } : { keepAlive: false };
-    agent =
-      protocol === 'https:'
-        ? // The TLS context (the CA file read and parsed) made once for the agent: given only the CA,
-          // tls.connect makes a new context for every connection a probe opens.
-          new https.Agent({ ...base, rejectUnauthorized: !tls?.insecure, secureContext: createSecureContext(tls?.ca_file ? { ca: fs.readFileSync(tls.ca_file) } : {}) })
-        : new http.Agent(base);
-    agents.set(key, agent);
+    held = {
+      agent: protocol === 'https:' ? new https.Agent({ ...base, rejectUnauthorized: !tls?.insecure, secureContext: ca ?? createSecureContext({}) }) : new http.Agent(base),
+      context: ca,
+    };
+    agents.set(key, held);
   }
-  return agent;
+  return held.agent;
 }
 
 /** Closes pooled connections (tests and shutdown). */
 export function closeHttpAgents(): void {
-  for (const a of agents.values()) a.destroy();
+  for (const a of agents.values()) a.agent.destroy();
   agents.clear();
   agentGeneration++;
 }
@@ -171,7 +174,8 @@ export function preparedRequest(key: object, build?: () => HttpRequestOptions): 
  */
 function requestOptions(p: PreparedRequest, connection: 'new' | 'reuse'): http.RequestOptions {
   if (p.base.createConnection !== undefined && connection === 'new') return p.base;
-  if (p.generation !== agentGeneration || !p.agent) {
+  // With a CA file the agent is looked up at every run: the file may have been replaced.
+  if (p.generation !== agentGeneration || !p.agent || (p.opts.tls?.ca_file !== undefined && p.url.protocol === 'https:')) {
     p.agent = agentFor(p.url.protocol, p.opts.tls, connection);
     p.generation = agentGeneration;
   }

@@ -1,27 +1,10 @@
-import fs from 'node:fs';
 import { isIP } from 'node:net';
 import tls from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import type { CheckKind, Observation } from '../../types.js';
+import { caContext } from '../shared/ca-context.js';
 import { errorText } from '../shared/observe-http.js';
 import { tlsSchema, type TlsOptions } from './schema.js';
-
-/** The TLS context with a CA file's certificates, and the file's size and time when it was read. */
-const contexts = new Map<string, { mtimeMs: number; size: number; context: tls.SecureContext }>();
-
-/**
- * A context trusting the CA file, parsed once and kept while the file stays as it was: given as
- * `ca`, every handshake would read and parse the file into a new context. A file replaced (a CA
- * rotated) is read again at the next run.
- */
-function caContext(file: string): tls.SecureContext {
-  const st = fs.statSync(file);
-  const held = contexts.get(file);
-  if (held && held.mtimeMs === st.mtimeMs && held.size === st.size) return held.context;
-  const context = tls.createSecureContext({ ca: fs.readFileSync(file) });
-  contexts.set(file, { mtimeMs: st.mtimeMs, size: st.size, context });
-  return context;
-}
 
 /**
  * A TLS handshake that reads the leaf certificate: time to expiry, whether it names the host, and
@@ -40,7 +23,7 @@ export const tlsKind: CheckKind<TlsOptions> = {
         // SNI carries names only, never addresses.
         ...(isIP(servername) ? {} : { servername }),
         rejectUnauthorized: false,
-        ...(config.ca_file ? { secureContext: caContext(config.ca_file) } : {}),
+        ...(config.ca_file ? { secureContext: caContext(config.ca_file, false).context } : {}),
       });
       const onAbort = (): void => {
         socket.destroy();
