@@ -5,11 +5,61 @@ import type { Session } from '../../sessions/index.js';
 import { html, type Html } from '../html.js';
 import { csrfField } from '../layout.js';
 import type { UiContext, UiRoute } from '../route.js';
+import { refusalNotice, type FormPlace, type NamedField, type Refusal } from '../refusal.js';
 
 const LABELS: Record<string, string> = {
-  schedule: 'Schedule', user: 'Who covers', covers: 'Whose shift', with: 'Swap with', start: 'From', end: 'Until',
+  schedule: 'Schedule', user: 'Who covers', covers: 'Whose shift', with: 'Swaps with', start: 'From', end: 'Until',
   'return.start': 'They take your shift from', 'return.end': 'They take your shift until', reason: 'Reason',
 };
+
+/** A schedule id as an element id and address fragment: config ids are plain; anything else (typed into a forged form) is not used. */
+const plainId = (sid: string): string | undefined => (/^[A-Za-z0-9_.-]{1,100}$/.test(sid) ? sid : undefined);
+
+/** Where a refusal of a schedule's Cover a shift or Swap shifts form is shown: inside that form. */
+const refusalId = (form: 'override' | 'swap', sid: string): string => `refused-${form}-${sid}`;
+
+/** The form fields a refusal of the Cover a shift form may name (the domain's names for them), by element id. */
+function overrideFields(sid: string): Record<string, NamedField> {
+  return {
+    user: { id: `o-user-${sid}`, label: LABELS.user! }, covers: { id: `o-covers-${sid}`, label: LABELS.covers! },
+    start: { id: `o-start-${sid}`, label: LABELS.start! }, end: { id: `o-end-${sid}`, label: LABELS.end! }, reason: { id: `o-reason-${sid}`, label: LABELS.reason! },
+  };
+}
+
+/** The same for the Swap shifts form. */
+function swapFields(sid: string): Record<string, NamedField> {
+  return {
+    user: { id: `s-user-${sid}`, label: 'Who' }, with: { id: `s-with-${sid}`, label: LABELS.with! },
+    start: { id: `s-start-${sid}`, label: LABELS.start! }, end: { id: `s-end-${sid}`, label: LABELS.end! },
+    'return.start': { id: `s-rstart-${sid}`, label: LABELS['return.start']! }, 'return.end': { id: `s-rend-${sid}`, label: LABELS['return.end']! },
+    return_start: { id: `s-rstart-${sid}`, label: LABELS['return.start']! }, return_end: { id: `s-rend-${sid}`, label: LABELS['return.end']! },
+    reason: { id: `s-reason-${sid}`, label: LABELS.reason! },
+  };
+}
+
+/** A refused form's own view: its notice, what was typed in each field, and which field is at fault. */
+interface FormRefusal {
+  notice: Html;
+  typed: (name: string) => string | undefined;
+  invalid: (id: string) => Html | '';
+}
+
+function formRefusal(refusal: Refusal | undefined, form: 'override' | 'swap', sid: string): FormRefusal | undefined {
+  if (refusal?.form !== `${form}:${sid}`) return undefined;
+  const fields = form === 'override' ? overrideFields(sid) : swapFields(sid);
+  const id = refusalId(form, sid);
+  const at = refusal.field !== undefined ? fields[refusal.field]?.id : undefined;
+  return {
+    notice: refusalNotice(refusal, fields, id),
+    typed: (name) => refusal.kept[name],
+    invalid: (element) => (element === at ? html` aria-invalid="true" aria-describedby="${id}"` : ''),
+  };
+}
+
+/** The forms of this page a refusal is shown in; any other refusal of the page is shown above the schedules. */
+export function refusedInForm(refusal: Refusal | undefined, schedules: readonly Schedule[]): boolean {
+  return schedules.some((s) => refusal?.form === `override:${s.id}` || refusal?.form === `swap:${s.id}`);
+}
 
 function local(at: number, tz: string): Html {
   return html`<time datetime="${new Date(at).toISOString()}">${formatInZone(at, tz).replace('T', ' ')}</time>`;
@@ -21,7 +71,7 @@ function mayDelete(actor: Actor, o: StoredOverride): boolean {
 }
 
 /** Overrides people made (with delete buttons where allowed) and the forms to cover a shift or swap. */
-export function overrideSection(schedule: Schedule, stored: readonly StoredOverride[], users: readonly string[], actor: Actor, session: Session | undefined): Html {
+export function overrideSection(schedule: Schedule, stored: readonly StoredOverride[], users: readonly string[], actor: Actor, session: Session | undefined, refusal?: Refusal): Html {
   const tz = schedule.timeZone;
   const people = [...new Set(schedule.layers.flatMap((l) => l.users))];
   const canChange = actor.role !== 'viewer';
@@ -29,6 +79,10 @@ export function overrideSection(schedule: Schedule, stored: readonly StoredOverr
   const who = actor.role === 'admin' ? users : users.filter((u) => u === actor.name);
   const sid = schedule.id;
   const option = (u: string, chosen?: string) => html`<option${u === chosen ? html` selected` : ''}>${u}</option>`;
+  // A refusal of one of the two forms is shown in it, opened, with what was typed.
+  const o = formRefusal(refusal, 'override', sid);
+  const w = formRefusal(refusal, 'swap', sid);
+  const typed = (r: FormRefusal | undefined, name: string) => (r?.typed(name) !== undefined ? html` value="${r.typed(name)!}"` : '');
   return html`<div class="table-scroll" tabindex="0" role="region" aria-label="Overrides and swaps of ${schedule.name ?? sid}"><table data-overrides="${sid}">
 <caption>Overrides and swaps made here</caption>
 <thead><tr><th scope="col">Who</th><th scope="col">Covers</th><th scope="col">From</th><th scope="col">Until</th><th scope="col">Why</th><th scope="col">By</th>${canChange ? html`<th scope="col">Action</th>` : ''}</tr></thead>
@@ -39,24 +93,24 @@ export function overrideSection(schedule: Schedule, stored: readonly StoredOverr
     : html`<tr><td colspan="${canChange ? 7 : 6}">None current or upcoming.</td></tr>`}</tbody>
 </table></div>
 ${canChange && who.length
-    ? html`<details class="oncall-change"><summary>Cover a shift</summary>
-<form method="post" action="/oncall/overrides" class="stack">${csrfField(session)}<input type="hidden" name="schedule" value="${sid}">
-<p><label for="o-user-${sid}">Who covers</label> <select id="o-user-${sid}" name="user" required>${who.map((u) => option(u, actor.name))}</select></p>
-<p><label for="o-covers-${sid}">Whose shift</label> <select id="o-covers-${sid}" name="covers"><option value="">(not said)</option>${people.map((u) => option(u))}</select></p>
-<p><label for="o-start-${sid}">From (${tz})</label> <input id="o-start-${sid}" name="start" type="datetime-local" required></p>
-<p><label for="o-end-${sid}">Until (${tz})</label> <input id="o-end-${sid}" name="end" type="datetime-local" required></p>
-<p><label for="o-reason-${sid}">Reason</label> <input id="o-reason-${sid}" name="reason" required maxlength="500"></p>
+    ? html`<details class="oncall-change"${o ? html` open` : ''}><summary>Cover a shift</summary>
+<form method="post" action="/oncall/overrides" class="stack">${csrfField(session)}<input type="hidden" name="schedule" value="${sid}">${o ? o.notice : ''}
+<p><label for="o-user-${sid}">Who covers</label> <select id="o-user-${sid}" name="user" required${o?.invalid(`o-user-${sid}`) ?? ''}>${who.map((u) => option(u, o?.typed('user') ?? actor.name))}</select></p>
+<p><label for="o-covers-${sid}">Whose shift</label> <select id="o-covers-${sid}" name="covers"${o?.invalid(`o-covers-${sid}`) ?? ''}><option value="">(not said)</option>${people.map((u) => option(u, o?.typed('covers')))}</select></p>
+<p><label for="o-start-${sid}">From (${tz})</label> <input id="o-start-${sid}" name="start" type="datetime-local" required${typed(o, 'start')}${o?.invalid(`o-start-${sid}`) ?? ''}></p>
+<p><label for="o-end-${sid}">Until (${tz})</label> <input id="o-end-${sid}" name="end" type="datetime-local" required${typed(o, 'end')}${o?.invalid(`o-end-${sid}`) ?? ''}></p>
+<p><label for="o-reason-${sid}">Reason</label> <input id="o-reason-${sid}" name="reason" required maxlength="500"${typed(o, 'reason')}${o?.invalid(`o-reason-${sid}`) ?? ''}></p>
 <p><button type="submit">Create override</button></p>
 </form></details>
-<details class="oncall-change"><summary>Swap shifts</summary>
-<form method="post" action="/oncall/swaps" class="stack">${csrfField(session)}<input type="hidden" name="schedule" value="${sid}">
-<p><label for="s-user-${sid}">Who</label> <select id="s-user-${sid}" name="user" required>${who.map((u) => option(u, actor.name))}</select></p>
-<p><label for="s-with-${sid}">Swaps with</label> <select id="s-with-${sid}" name="with" required>${people.map((u) => option(u))}</select></p>
-<p><label for="s-start-${sid}">Takes their shift from (${tz})</label> <input id="s-start-${sid}" name="start" type="datetime-local" required></p>
-<p><label for="s-end-${sid}">until</label> <input id="s-end-${sid}" name="end" type="datetime-local" required></p>
-<p><label for="s-rstart-${sid}">They take the other’s shift from (${tz})</label> <input id="s-rstart-${sid}" name="return_start" type="datetime-local" required></p>
-<p><label for="s-rend-${sid}">until</label> <input id="s-rend-${sid}" name="return_end" type="datetime-local" required></p>
-<p><label for="s-reason-${sid}">Reason</label> <input id="s-reason-${sid}" name="reason" required maxlength="500"></p>
+<details class="oncall-change"${w ? html` open` : ''}><summary>Swap shifts</summary>
+<form method="post" action="/oncall/swaps" class="stack">${csrfField(session)}<input type="hidden" name="schedule" value="${sid}">${w ? w.notice : ''}
+<p><label for="s-user-${sid}">Who</label> <select id="s-user-${sid}" name="user" required${w?.invalid(`s-user-${sid}`) ?? ''}>${who.map((u) => option(u, w?.typed('user') ?? actor.name))}</select></p>
+<p><label for="s-with-${sid}">Swaps with</label> <select id="s-with-${sid}" name="with" required${w?.invalid(`s-with-${sid}`) ?? ''}>${people.map((u) => option(u, w?.typed('with')))}</select></p>
+<p><label for="s-start-${sid}">Takes their shift from (${tz})</label> <input id="s-start-${sid}" name="start" type="datetime-local" required${typed(w, 'start')}${w?.invalid(`s-start-${sid}`) ?? ''}></p>
+<p><label for="s-end-${sid}">until</label> <input id="s-end-${sid}" name="end" type="datetime-local" required${typed(w, 'end')}${w?.invalid(`s-end-${sid}`) ?? ''}></p>
+<p><label for="s-rstart-${sid}">They take the other’s shift from (${tz})</label> <input id="s-rstart-${sid}" name="return_start" type="datetime-local" required${typed(w, 'return_start')}${w?.invalid(`s-rstart-${sid}`) ?? ''}></p>
+<p><label for="s-rend-${sid}">until</label> <input id="s-rend-${sid}" name="return_end" type="datetime-local" required${typed(w, 'return_end')}${w?.invalid(`s-rend-${sid}`) ?? ''}></p>
+<p><label for="s-reason-${sid}">Reason</label> <input id="s-reason-${sid}" name="reason" required maxlength="500"${typed(w, 'reason')}${w?.invalid(`s-reason-${sid}`) ?? ''}></p>
 <p><button type="submit">Create swap</button></p>
 </form></details>`
     : ''}`;
@@ -88,6 +142,14 @@ async function change(work: (at: (f: string) => string) => Promise<unknown>): Pr
 
 const back = (ctx: UiContext) => ({ redirect: `/oncall#sched-${encodeURIComponent(ctx.form.schedule ?? '')}` });
 
+/** A refused Cover a shift or Swap shifts form goes back to the On call page, shown in that form with what was typed. */
+function refusedForm(form: 'override' | 'swap', action: string, keep: readonly string[]): (ctx: Pick<UiContext, 'form'>) => FormPlace {
+  return ({ form: f }) => {
+    const sid = plainId(f.schedule ?? '');
+    return sid ? { page: '/oncall', form: `${form}:${sid}`, action, keep, anchor: refusalId(form, sid) } : { page: '/oncall', form: 'oncall', action };
+  };
+}
+
 export function oncallChangeRoutes(): UiRoute[] {
   return [
     {
@@ -100,6 +162,7 @@ export function oncallChangeRoutes(): UiRoute[] {
         await change((at) => new OverrideBook(ctx.daemon).create(f.schedule ?? '', { user: f.user ?? '', ...(f.covers ? { covers: f.covers } : {}), start: f.start ?? '', end: f.end ?? '', reason: f.reason ?? '' }, ctx.actor!, at));
         return back(ctx);
       },
+      refusals: refusedForm('override', 'Create override', ['user', 'covers', 'start', 'end', 'reason']),
     },
     {
       method: 'POST',
@@ -118,6 +181,7 @@ export function oncallChangeRoutes(): UiRoute[] {
         );
         return back(ctx);
       },
+      refusals: refusedForm('swap', 'Create swap', ['user', 'with', 'start', 'end', 'return_start', 'return_end', 'reason']),
     },
     {
       method: 'POST',
@@ -128,6 +192,7 @@ export function oncallChangeRoutes(): UiRoute[] {
         await new CalendarFeeds(ctx.daemon).revoke(ctx.params.id ?? '', ctx.actor!);
         return { redirect: '/oncall#h-feeds' };
       },
+      refusals: ({ params }) => ({ page: '/oncall', form: 'feeds', action: `Revoke feed ${params.id ?? ''}` }),
     },
     {
       method: 'POST',
@@ -138,6 +203,7 @@ export function oncallChangeRoutes(): UiRoute[] {
         const [first] = await new OverrideBook(ctx.daemon).remove(ctx.params.id ?? '', ctx.actor!);
         return { redirect: `/oncall#sched-${encodeURIComponent(first?.schedule ?? '')}` };
       },
+      refusals: ({ params }) => ({ page: '/oncall', form: 'overrides', action: `Delete override ${params.id ?? ''}` }),
     },
   ];
 }

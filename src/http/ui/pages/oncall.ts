@@ -5,7 +5,8 @@ import type { Session } from '../../sessions/index.js';
 import { html, type Html } from '../html.js';
 import { page } from '../layout.js';
 import type { UiRoute } from '../route.js';
-import { feedSection, oncallChangeRoutes, overrideSection } from './oncall-changes.js';
+import { feedSection, oncallChangeRoutes, overrideSection, refusedInForm } from './oncall-changes.js';
+import { refusalNotice, type Refusal } from '../refusal.js';
 
 const HORIZON_MS = 14 * 86_400_000;
 /** How many of the horizon's handoffs a schedule's table lists (the calendar shows every one). */
@@ -37,6 +38,8 @@ export interface ChangesView {
   users: readonly string[];
   actor: Actor;
   session: Session | undefined;
+  /** A refusal of one of the page's forms, carried across the redirect that answered it. */
+  refusal?: Refusal;
 }
 
 /** Who is on call now in one schedule (overrides and swaps applied), each layer's person, the next handoffs and the overrides. */
@@ -86,7 +89,7 @@ ${moreHandoffs > 0 ? html`<p class="muted" data-handoffs-more="${schedule.id}">$
     ? overrides.map((o) => html`<tr><td>${o.user}</td><td>${local(o.start, tz)}</td><td>${local(o.end, tz)}</td><td>${o.layer === undefined ? 'whole schedule' : (schedule.layers[o.layer]?.name ?? `layer ${o.layer}`)}</td></tr>`)
     : html`<tr><td colspan="4">No current or upcoming override.</td></tr>`}</tbody>
 </table></div>
-${overrideSection(schedule, changes.stored.filter((o) => o.schedule === schedule.id), changes.users, changes.actor, changes.session)}
+${overrideSection(schedule, changes.stored.filter((o) => o.schedule === schedule.id), changes.users, changes.actor, changes.session, changes.refusal)}
 </section>`;
 }
 
@@ -108,17 +111,17 @@ export function oncallRoutes(): UiRoute[] {
       url: '/oncall',
       access: 'viewer',
       summary: 'Who is on call now, the next handoffs and the overrides, per schedule.',
-      handler: async ({ daemon, session, actor }) => {
+      handler: async ({ daemon, session, actor, refusal }) => {
         const now = daemon.clock.now();
         const policies = daemon.config.escalation_policies;
         const book = new OverrideBook(daemon);
         const schedules = await book.schedules();
-        const changes: ChangesView = { stored: await book.list(), users: daemon.config.users.map((u) => u.name), actor: actor!, session };
+        const changes: ChangesView = { stored: await book.list(), users: daemon.config.users.map((u) => u.name), actor: actor!, session, ...(refusal ? { refusal } : {}) };
         return page(daemon, {
           title: 'On call',
           session,
           nav: 'oncall',
-          body: html`${schedules.length === 0 ? html`<p>No schedules configured.</p>` : schedules.map((s) => scheduleSection(s, now, changes))}
+          body: html`${refusal && !refusedInForm(refusal, schedules) ? refusalNotice(refusal) : ''}${schedules.length === 0 ? html`<p>No schedules configured.</p>` : schedules.map((s) => scheduleSection(s, now, changes))}
 ${feedSection(await new CalendarFeeds(daemon).forActor(actor!), actor!, session)}
 ${policies.length ? html`<section class="card"><h2>Escalation policies</h2>${policies.map((p) => html`<h3>${p.name ?? p.id}</h3><ol>${p.steps.map((st) => html`<li>${st.targets.map((t, i) => html`${i ? ', ' : ''}${'user' in t ? `user ${t.user}` : 'schedule' in t ? `schedule ${t.schedule}` : `channel ${t.channel}`}`)}${st.severities ? ` (${st.severities.join(', ')} only)` : ''} — ${st.afterOpenMs === 0 ? `as the incident opens${st.severities ? ' or is raised to one of these' : ''}` : st.afterOpenMs !== undefined ? `when unresolved after ${Math.round(st.afterOpenMs / 60_000)} min, even if acknowledged` : `then after ${Math.round(st.timeoutMs / 60_000)} min the next step`}</li>`)}</ol>${p.repeat ? html`<p>Repeats ${p.repeat} more time(s).</p>` : ''}`)}</section>` : ''}`,
         });
