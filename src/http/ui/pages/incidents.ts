@@ -204,25 +204,39 @@ async function retitle(ctx: UiContext): Promise<UiResult> {
   return { redirect: `/incidents/${encodeURIComponent(id)}` };
 }
 
+/** The Declare form's fields a refusal may name (the domain's names for them too), by element id. */
+const DECLARE_FIELDS: Record<string, NamedField> = {
+  title: { id: 'title', label: 'Title' }, severity: { id: 'severity', label: 'Severity' }, service: { id: 'service', label: 'Service' },
+  runbook: { id: 'runbook', label: 'Runbook' }, commander: { id: 'commander', label: 'Incident commander' },
+  communications: { id: 'communications', label: 'Communications lead' }, description: { id: 'description', label: 'What is happening' },
+};
+const DECLARE_KEEP = Object.keys(DECLARE_FIELDS);
+
 async function declarePage(ctx: UiContext): Promise<UiResult> {
   const { daemon, session } = ctx;
+  // A refused declaration comes back here with what was typed, the field at fault marked.
+  const refused = ctx.refusal?.form === 'declare' ? ctx.refusal : undefined;
+  const typed = (name: string): string | undefined => refused?.kept[name];
+  const at = refused?.field !== undefined ? DECLARE_FIELDS[refused.field]?.id : undefined;
+  const mark = (id: string) => (id === at ? html` aria-invalid="true" aria-describedby="refused"` : '');
+  const chosen = (name: string, value: string, fallback = false) => ((typed(name) ?? (fallback ? value : undefined)) === value ? html` selected` : '');
   const procedures = daemon.runbooks.flatMap((r) => r.procedures.map((p) => ({ ref: `${r.file}#${p.id}`, title: p.title })));
   const ladder = configuredLadder(daemon.config.severities);
   const people = daemon.config.users.map((u) => u.name);
   const person = (id: string, label: string, self: boolean) => html`<p><label for="${id}">${label}</label>
-<select id="${id}" name="${id}"><option value="">— nobody yet —</option>${people.map((p) => html`<option${self && p === ctx.actor!.name ? ' selected' : ''}>${p}</option>`)}</select></p>`;
+<select id="${id}" name="${id}"${mark(id)}><option value="">— nobody yet —</option>${people.map((p) => html`<option${typed(id) !== undefined ? chosen(id, p) : self && p === ctx.actor!.name ? ' selected' : ''}>${p}</option>`)}</select></p>`;
   return page(daemon, {
     title: 'Declare an incident',
     session,
     nav: 'incidents',
-    body: html`<form method="post" action="/incidents" class="card declare">${csrfField(session)}
-<p><label for="title">Title</label><input id="title" name="title" required maxlength="500" autofocus></p>
-<p><label for="severity">Severity</label><select id="severity" name="severity">${ladder.severities.map((s) => html`<option value="${s.id}">${s.id} — ${s.name}</option>`)}</select></p>
-<p><label for="service">Service</label><select id="service" name="service"><option value="">— none —</option>${daemon.config.services.map((s) => html`<option value="${s.id}">${s.name ?? s.id}</option>`)}</select></p>
-<p><label for="runbook">Runbook</label><select id="runbook" name="runbook"><option value="">— none —</option>${procedures.map((p) => html`<option value="${p.ref}">${p.ref} — ${p.title}</option>`)}</select></p>
+    body: html`<form method="post" action="/incidents" class="card declare">${csrfField(session)}${refused ? refusalNotice(refused, DECLARE_FIELDS) : ''}
+<p><label for="title">Title</label><input id="title" name="title" required maxlength="500" autofocus${typed('title') !== undefined ? html` value="${typed('title')!}"` : ''}${mark('title')}></p>
+<p><label for="severity">Severity</label><select id="severity" name="severity"${mark('severity')}>${ladder.severities.map((s) => html`<option value="${s.id}"${chosen('severity', s.id)}>${s.id} — ${s.name}</option>`)}</select></p>
+<p><label for="service">Service</label><select id="service" name="service"${mark('service')}><option value="">— none —</option>${daemon.config.services.map((s) => html`<option value="${s.id}"${chosen('service', s.id)}>${s.name ?? s.id}</option>`)}</select></p>
+<p><label for="runbook">Runbook</label><select id="runbook" name="runbook"${mark('runbook')}><option value="">— none —</option>${procedures.map((p) => html`<option value="${p.ref}"${chosen('runbook', p.ref)}>${p.ref} — ${p.title}</option>`)}</select></p>
 ${person('commander', 'Incident commander', true)}
 ${person('communications', 'Communications lead', false)}
-<p><label for="description">What is happening</label><textarea id="description" name="description" rows="3" maxlength="10000"></textarea></p>
+<p><label for="description">What is happening</label><textarea id="description" name="description" rows="3" maxlength="10000"${mark('description')}>${typed('description') ?? ''}</textarea></p>
 <p><button type="submit">Declare incident</button> <a href="/incidents">Cancel</a></p>
 </form>`,
   });
@@ -287,7 +301,14 @@ ${older > 0 ? html`<p class="notice" id="incidents-older">${older} older ${what}
       },
     },
     { method: 'GET', url: '/incidents/new', access: 'responder', summary: 'Form to declare an incident by hand.', handler: declarePage },
-    { method: 'POST', url: '/incidents', access: 'responder', summary: 'Declare an incident: title, severity, service, commander and communications lead (form).', handler: declare },
+    {
+      method: 'POST',
+      url: '/incidents',
+      access: 'responder',
+      summary: 'Declare an incident: title, severity, service, commander and communications lead (form).',
+      handler: declare,
+      refusals: () => ({ page: '/incidents/new', form: 'declare', action: 'Declare incident', keep: DECLARE_KEEP }),
+    },
     { method: 'GET', url: '/incidents/:id', access: 'viewer', summary: 'One incident: header, action bar, timeline beside the runbook with Run buttons, executions, deliveries.', handler: incidentPage },
     { method: 'GET', url: '/incidents/:id/deliveries', access: 'viewer', summary: 'Every delivery attempt of an incident’s notifications, oldest first, a page at a time.', handler: deliveryLog },
     {
