@@ -5,12 +5,17 @@ import { html, type Html } from '../html.js';
 import { csrfField, page } from '../layout.js';
 import type { Session } from '../../sessions/index.js';
 import type { UiContext, UiResult, UiRoute } from '../route.js';
+import { refusalNotice, type NamedField, type Refusal } from '../refusal.js';
+
+/** The New token form's fields a refusal may name. */
+const TOKEN_FIELDS: Record<string, NamedField> = { user: { id: 'token-user', label: 'For' }, name: { id: 'token-name', label: 'Name' } };
 
 const deps = (daemon: Daemon) => ({ store: daemon.store, clock: daemon.clock, users: daemon.config.users });
 
 async function tokensPage(ctx: UiContext, created?: { token: string; user: string; name: string }): Promise<Html> {
-  const { daemon, session, actor } = ctx;
+  const { daemon, session, actor, refusal } = ctx;
   const tokens = await listTokenInfo(deps(daemon), actor!);
+  // A refused New token form is shown in that form with what was typed; a refused Revoke above the list.
   return page(daemon, {
     title: 'API tokens',
     session,
@@ -19,7 +24,8 @@ async function tokensPage(ctx: UiContext, created?: { token: string; user: strin
       ? html`<div class="notice card" role="status"><p>Token <strong>${created.name}</strong> for ${created.user} — copy it now, it is not shown again:</p>
 <p><code class="token-secret" id="new-token">${created.token}</code></p></div>`
       : ''}
-${createForm(daemon, session)}
+${refusal && refusal.form !== 'create' ? refusalNotice(refusal) : ''}
+${createForm(daemon, session, refusal?.form === 'create' ? refusal : undefined)}
 <section class="card" aria-labelledby="h-tokens"><h2 id="h-tokens">Tokens</h2>
 ${tokens.length
   ? scrollingTable('Tokens', html`<table><thead><tr><th scope="col">Name</th><th scope="col">User</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col">State</th></tr></thead>
@@ -31,11 +37,14 @@ ${tokens.length
   });
 }
 
-function createForm(daemon: Daemon, session: Session | undefined): Html {
+function createForm(daemon: Daemon, session: Session | undefined, refused: Refusal | undefined): Html {
+  const at = refused?.field !== undefined ? TOKEN_FIELDS[refused.field]?.id : undefined;
+  const mark = (id: string) => (id === at ? html` aria-invalid="true" aria-describedby="refused"` : '');
+  const name = refused?.kept.name;
   return html`<form method="post" action="/tokens" class="card">${csrfField(session)}
-<h2>New token</h2>
-<p><label for="token-user">For</label> <select id="token-user" name="user">${daemon.config.users.map((u) => html`<option>${u.name}</option>`)}</select>
-<label for="token-name">Name</label> <input id="token-name" name="name" required maxlength="100" placeholder="grafana">
+<h2>New token</h2>${refused ? refusalNotice(refused, TOKEN_FIELDS) : ''}
+<p><label for="token-user">For</label> <select id="token-user" name="user"${mark('token-user')}>${daemon.config.users.map((u) => html`<option${refused?.kept.user === u.name ? html` selected` : ''}>${u.name}</option>`)}</select>
+<label for="token-name">Name</label> <input id="token-name" name="name" required maxlength="100" placeholder="grafana"${name !== undefined ? html` value="${name}"` : ''}${mark('token-name')}>
 <button type="submit">Create token</button></p>
 </form>`;
 }
@@ -53,6 +62,7 @@ export function tokenRoutes(): UiRoute[] {
         void ctx.reply.header('cache-control', 'no-store');
         return tokensPage(ctx, created);
       },
+      refusals: () => ({ page: '/tokens', form: 'create', action: 'Create token', keep: ['user', 'name'] }),
     },
     {
       method: 'POST',
@@ -63,6 +73,7 @@ export function tokenRoutes(): UiRoute[] {
         await revokeTokenById(deps(daemon), actor!, params.id ?? '');
         return { redirect: '/tokens' };
       },
+      refusals: ({ params }) => ({ page: '/tokens', form: 'revoke', action: `Revoke token ${params.id ?? ''}` }),
     },
   ];
 }
