@@ -4,7 +4,7 @@
  * kept; no incident is made. A good declaration still opens the incident.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { form, landOnRefusal, signIn, startUi, type SignedIn, type UiHarness } from './support.js';
+import { landOnRefusal, postForm, signIn, startUi, type SignedIn, type UiHarness } from './support.js';
 
 describe('Declare an incident form', () => {
   let h: UiHarness;
@@ -15,8 +15,7 @@ describe('Declare an incident form', () => {
   });
   afterAll(async () => h?.close());
 
-  const post = (fields: Record<string, string>) =>
-    h.app.inject({ method: 'POST', url: '/incidents', ...form({ ...fields, _csrf: responder.csrf }), headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: responder.cookie } });
+  const post = (fields: Record<string, string>) => postForm(h.app, responder, '/incidents', fields);
   const incidents = async () => (await h.daemon.store.db.selectFrom('incidents').select('id').execute()).length;
 
   it('brings a refused declaration back to its form with what was typed, the field named and marked', async () => {

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../../src/lib/clock.js';
-import { form, landOnRefusal, signIn, startUi, type SignedIn, type UiHarness } from './support.js';
+import { landOnRefusal, postForm, signIn, startUi, type SignedIn, type UiHarness } from './support.js';
 
 const SCHEDULE = `schedules:
   - id: primary
@@ -24,8 +24,7 @@ describe('On call page forms', () => {
   });
   afterAll(async () => h?.close());
 
-  const post = (url: string, fields: Record<string, string>) =>
-    h.app.inject({ method: 'POST', url, ...form({ ...fields, _csrf: responder.csrf }), headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: responder.cookie } });
+  const post = (url: string, fields: Record<string, string>) => postForm(h.app, responder, url, fields);
   const stored = async () => (await h.daemon.store.db.selectFrom('oncall_overrides').select('id').execute()).length;
 
   it('shows a refused Cover a shift form again, opened, with the refusal in it and what was typed', async () => {

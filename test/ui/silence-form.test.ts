@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listLiveSilences } from '../../src/store/index.js';
-import { form, landOnRefusal, signIn, startUi, type SignedIn, type UiHarness } from './support.js';
+import { landOnRefusal, postForm, signIn, startUi, type SignedIn, type UiHarness } from './support.js';
 
 describe('New silence form', () => {
   let h: UiHarness;
@@ -16,8 +16,7 @@ describe('New silence form', () => {
   });
   afterAll(async () => h?.close());
 
-  const post = (value: string) =>
-    h.app.inject({ method: 'POST', url: '/maintenance/silences', ...form({ label: 'service', value, hours: '2', comment: 'deploy', _csrf: responder.csrf }), headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: responder.cookie } });
+  const post = (value: string) => postForm(h.app, responder, '/maintenance/silences', { label: 'service', value, hours: '2', comment: 'deploy' });
 
   it('refuses an empty Equals with the field named, and creates no silence', async () => {
     for (const value of ['', '  ']) {

@@ -4,7 +4,7 @@
  * above the list. Neither makes or changes a token; a good one is still shown once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { form, landOnRefusal, signIn, startUi, type SignedIn, type UiHarness } from './support.js';
+import { landOnRefusal, postForm, signIn, startUi, type SignedIn, type UiHarness } from './support.js';
 
 describe('API tokens page forms', () => {
   let h: UiHarness;
@@ -15,8 +15,7 @@ describe('API tokens page forms', () => {
   });
   afterAll(async () => h?.close());
 
-  const post = (url: string, fields: Record<string, string>) =>
-    h.app.inject({ method: 'POST', url, ...form({ ...fields, _csrf: admin.csrf }), headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: admin.cookie } });
+  const post = (url: string, fields: Record<string, string>) => postForm(h.app, admin, url, fields);
   const tokens = async () => (await h.daemon.store.db.selectFrom('api_tokens').select('id').execute()).length;
 
   it('brings a refused New token back into its form with the name typed', async () => {
