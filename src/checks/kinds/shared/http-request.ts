@@ -68,7 +68,7 @@ function agentFor(protocol: string, tls: HttpRequestOptions['tls'], connection: 
   const key = `${protocol}|${connection}|${tls?.insecure ? 1 : 0}|${tls?.ca_file ?? ''}`;
   // The TLS context (the CA file read and parsed, with Node's own CAs) made once per version of the
   // file: given only the CA, tls.connect makes a new context for every connection a probe opens.
-  const ca = protocol === 'https:' && tls?.ca_file ? caContext(tls.ca_file, true).context : undefined;
+  const ca = protocol === 'https:' && tls?.ca_file ? caContext(tls.ca_file, true) : undefined;
   let held = agents.get(key);
   // A CA file replaced since (a CA rotated): a new agent trusting what it holds now; the old agent's
   // pooled sockets close when their server ends them, and requests in flight on it finish.

@@ -23,7 +23,7 @@ export const tlsKind: CheckKind<TlsOptions> = {
         // SNI carries names only, never addresses.
         ...(isIP(servername) ? {} : { servername }),
         rejectUnauthorized: false,
-        ...(config.ca_file ? { secureContext: caContext(config.ca_file, false).context } : {}),
+        ...(config.ca_file ? { secureContext: caContext(config.ca_file, false) } : {}),
       });
       const onAbort = (): void => {
         socket.destroy();
