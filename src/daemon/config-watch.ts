@@ -4,6 +4,7 @@ import { globSync } from 'tinyglobby';
 import { isConfigFileName } from '../config/index.js';
 import { ruleFilePaths } from '../alerts/rule-files/index.js';
 import { runbookFiles } from '../executions/runbook-files.js';
+import { globBase, WILDCARD_SEGMENT } from '../lib/glob-walk.js';
 import type { ConfigSources, SourceGlobs } from './config.js';
 import type { Daemon } from './daemon.js';
 
@@ -225,9 +226,6 @@ function expand(g: SourceGlobs, pattern: string): string[] | Promise<string[]> {
   return g.kind === 'rule_files' ? ruleFilePaths(pattern, g.baseDir) : runbookFiles(pattern, g.baseDir);
 }
 
-// Characters that make a path segment a pattern (picomatch's: wildcards, classes, braces, extglobs, escapes).
-const PATTERN = /[*?[\]{}()!+@\\]/;
-
 /**
  * The folders where a file matching `pattern` (relative to `baseDir`) can appear: the folder of a
  * plain path, else the folder before its first wildcard and every folder under it that the pattern's
@@ -236,10 +234,9 @@ const PATTERN = /[*?[\]{}()!+@\\]/;
  */
 export function globFolders(pattern: string, baseDir: string): string[] {
   const segments = pattern.split('/');
-  const first = segments.findIndex((s) => PATTERN.test(s));
-  if (first < 0) return [existingParent(path.dirname(path.resolve(baseDir, pattern)))];
-  const base = segments.slice(0, first).join('/') || (pattern.startsWith('/') ? '/' : '.');
-  const folders = [existingParent(path.resolve(baseDir, base))];
+  const first = segments.findIndex((s) => WILDCARD_SEGMENT.test(s));
+  const folders = [existingParent(globBase(pattern, baseDir))];
+  if (first < 0) return folders;
   for (let last = first; last < segments.length - 1; last++) {
     const dirs = globSync(segments.slice(0, last + 1).join('/'), { cwd: baseDir, absolute: true, onlyDirectories: true, expandDirectories: false });
     for (const d of dirs) folders.push(path.resolve(d));

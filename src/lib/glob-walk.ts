@@ -10,13 +10,13 @@ import { fdir, type Counts } from 'fdir';
  */
 export const GLOB_MAX_DIRECTORIES = 10_000;
 
-// Characters that make a path segment a pattern (picomatch's: wildcards, classes, braces, extglobs, escapes).
-const MAGIC = /[*?[\]{}()!+@\\]/;
+/** Characters that make a path segment a pattern (picomatch's: wildcards, classes, braces, extglobs, escapes). */
+export const WILDCARD_SEGMENT = /[*?[\]{}()!+@\\]/;
 
 /** The folder matching `pattern` walks from: its segments before the first wildcard, resolved against `baseDir`. */
 export function globBase(pattern: string, baseDir: string): string {
   const segments = pattern.split('/');
-  const first = segments.findIndex((s) => MAGIC.test(s));
+  const first = segments.findIndex((s) => WILDCARD_SEGMENT.test(s));
   const base = first < 0 ? path.dirname(pattern) : segments.slice(0, first).join('/') || (pattern.startsWith('/') ? '/' : '.');
   return path.resolve(baseDir, base);
 }
