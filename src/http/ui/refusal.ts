@@ -124,3 +124,29 @@ export function refusalNotice(refusal: Refusal, fields: Readonly<Record<string, 
     ? html`<p>What you typed in ${dropped.join(', ')} was too long to bring back here and is not kept.</p>`
     : ''}</div>`;
 }
+
+/** A form's view of the refusal shown in it (none: every answer empty): its notice, what was typed, the field at fault marked. */
+export interface RefusedFields {
+  readonly notice: Html | '';
+  /** What was typed in the field `name`. */
+  typed(name: string): string | undefined;
+  /** ` value="…"` with what was typed in the field `name`, or nothing. */
+  value(name: string): Html | '';
+  /** `aria-invalid` and `aria-describedby` on the element `elementId` when the refusal names its field, else nothing. */
+  mark(elementId: string): Html | '';
+}
+
+/** The view of `refusal` for a form whose fields are `fields`, its notice with the element id `id`. */
+export function refusedFields(refusal: Refusal | undefined, fields: Readonly<Record<string, NamedField>>, id = 'refused'): RefusedFields {
+  const at = refusal?.field !== undefined ? fields[refusal.field]?.id : undefined;
+  const typed = (name: string): string | undefined => refusal?.kept[name];
+  return {
+    notice: refusal ? refusalNotice(refusal, fields, id) : '',
+    typed,
+    value: (name) => {
+      const v = typed(name);
+      return v !== undefined ? html` value="${v}"` : '';
+    },
+    mark: (element) => (at !== undefined && element === at ? html` aria-invalid="true" aria-describedby="${id}"` : ''),
+  };
+}

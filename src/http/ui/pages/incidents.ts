@@ -18,7 +18,7 @@ import { renderProcedure } from '../procedure.js';
 import { findProcedureIn } from './procedure-ref.js';
 import { actionBar, incidentHeader, incidentHeading, MOVES, timelinePanel, type Move } from './incident-view.js';
 import { titleForm } from './incident-title.js';
-import { refusalNotice, type FormPlace, type NamedField, type Refusal } from '../refusal.js';
+import { refusalNotice, refusedFields, type FormPlace, type NamedField, type Refusal } from '../refusal.js';
 
 /** How many incidents the list shows a page. */
 const INCIDENT_PAGE = 100;
@@ -215,11 +215,8 @@ const DECLARE_KEEP = Object.keys(DECLARE_FIELDS);
 async function declarePage(ctx: UiContext): Promise<UiResult> {
   const { daemon, session } = ctx;
   // A refused declaration comes back here with what was typed, the field at fault marked.
-  const refused = ctx.refusal?.form === 'declare' ? ctx.refusal : undefined;
-  const typed = (name: string): string | undefined => refused?.kept[name];
-  const at = refused?.field !== undefined ? DECLARE_FIELDS[refused.field]?.id : undefined;
-  const mark = (id: string) => (id === at ? html` aria-invalid="true" aria-describedby="refused"` : '');
-  const chosen = (name: string, value: string, fallback = false) => ((typed(name) ?? (fallback ? value : undefined)) === value ? html` selected` : '');
+  const { notice, typed, value, mark } = refusedFields(ctx.refusal?.form === 'declare' ? ctx.refusal : undefined, DECLARE_FIELDS);
+  const chosen = (name: string, option: string) => (typed(name) === option ? html` selected` : '');
   const procedures = daemon.runbooks.flatMap((r) => r.procedures.map((p) => ({ ref: `${r.file}#${p.id}`, title: p.title })));
   const ladder = configuredLadder(daemon.config.severities);
   const people = daemon.config.users.map((u) => u.name);
@@ -229,8 +226,8 @@ async function declarePage(ctx: UiContext): Promise<UiResult> {
     title: 'Declare an incident',
     session,
     nav: 'incidents',
-    body: html`<form method="post" action="/incidents" class="card declare">${csrfField(session)}${refused ? refusalNotice(refused, DECLARE_FIELDS) : ''}
-<p><label for="title">Title</label><input id="title" name="title" required maxlength="500" autofocus${typed('title') !== undefined ? html` value="${typed('title')!}"` : ''}${mark('title')}></p>
+    body: html`<form method="post" action="/incidents" class="card declare">${csrfField(session)}${notice}
+<p><label for="title">Title</label><input id="title" name="title" required maxlength="500" autofocus${value('title')}${mark('title')}></p>
 <p><label for="severity">Severity</label><select id="severity" name="severity"${mark('severity')}>${ladder.severities.map((s) => html`<option value="${s.id}"${chosen('severity', s.id)}>${s.id} — ${s.name}</option>`)}</select></p>
 <p><label for="service">Service</label><select id="service" name="service"${mark('service')}><option value="">— none —</option>${daemon.config.services.map((s) => html`<option value="${s.id}"${chosen('service', s.id)}>${s.name ?? s.id}</option>`)}</select></p>
 <p><label for="runbook">Runbook</label><select id="runbook" name="runbook"${mark('runbook')}><option value="">— none —</option>${procedures.map((p) => html`<option value="${p.ref}"${chosen('runbook', p.ref)}>${p.ref} — ${p.title}</option>`)}</select></p>

@@ -5,7 +5,7 @@ import type { Session } from '../../sessions/index.js';
 import { html, type Html } from '../html.js';
 import { csrfField } from '../layout.js';
 import type { UiContext, UiRoute } from '../route.js';
-import { refusalNotice, type FormPlace, type NamedField, type Refusal } from '../refusal.js';
+import { refusedFields, type FormPlace, type NamedField, type Refusal, type RefusedFields } from '../refusal.js';
 
 const LABELS: Record<string, string> = {
   schedule: 'Schedule', user: 'Who covers', covers: 'Whose shift', with: 'Swaps with', start: 'From', end: 'Until',
@@ -37,23 +37,10 @@ function swapFields(sid: string): Record<string, NamedField> {
   };
 }
 
-/** A refused form's own view: its notice, what was typed in each field, and which field is at fault. */
-interface FormRefusal {
-  notice: Html;
-  typed: (name: string) => string | undefined;
-  invalid: (id: string) => Html | '';
-}
-
-function formRefusal(refusal: Refusal | undefined, form: 'override' | 'swap', sid: string): FormRefusal | undefined {
-  if (refusal?.form !== `${form}:${sid}`) return undefined;
-  const fields = form === 'override' ? overrideFields(sid) : swapFields(sid);
-  const id = refusalId(form, sid);
-  const at = refusal.field !== undefined ? fields[refusal.field]?.id : undefined;
-  return {
-    notice: refusalNotice(refusal, fields, id),
-    typed: (name) => refusal.kept[name],
-    invalid: (element) => (element === at ? html` aria-invalid="true" aria-describedby="${id}"` : ''),
-  };
+/** The Cover a shift or Swap shifts form's view of the page's refusal: shown in it when it is that form's. */
+function formRefusal(refusal: Refusal | undefined, form: 'override' | 'swap', sid: string): RefusedFields {
+  const mine = refusal?.form === `${form}:${sid}` ? refusal : undefined;
+  return refusedFields(mine, form === 'override' ? overrideFields(sid) : swapFields(sid), refusalId(form, sid));
 }
 
 /** The forms of this page a refusal is shown in; any other refusal of the page is shown above the schedules. */
@@ -82,7 +69,6 @@ export function overrideSection(schedule: Schedule, stored: readonly StoredOverr
   // A refusal of one of the two forms is shown in it, opened, with what was typed.
   const o = formRefusal(refusal, 'override', sid);
   const w = formRefusal(refusal, 'swap', sid);
-  const typed = (r: FormRefusal | undefined, name: string) => (r?.typed(name) !== undefined ? html` value="${r.typed(name)!}"` : '');
   return html`<div class="table-scroll" tabindex="0" role="region" aria-label="Overrides and swaps of ${schedule.name ?? sid}"><table data-overrides="${sid}">
 <caption>Overrides and swaps made here</caption>
 <thead><tr><th scope="col">Who</th><th scope="col">Covers</th><th scope="col">From</th><th scope="col">Until</th><th scope="col">Why</th><th scope="col">By</th>${canChange ? html`<th scope="col">Action</th>` : ''}</tr></thead>
@@ -93,24 +79,24 @@ export function overrideSection(schedule: Schedule, stored: readonly StoredOverr
     : html`<tr><td colspan="${canChange ? 7 : 6}">None current or upcoming.</td></tr>`}</tbody>
 </table></div>
 ${canChange && who.length
-    ? html`<details class="oncall-change"${o ? html` open` : ''}><summary>Cover a shift</summary>
-<form method="post" action="/oncall/overrides" class="stack">${csrfField(session)}<input type="hidden" name="schedule" value="${sid}">${o ? o.notice : ''}
-<p><label for="o-user-${sid}">Who covers</label> <select id="o-user-${sid}" name="user" required${o?.invalid(`o-user-${sid}`) ?? ''}>${who.map((u) => option(u, o?.typed('user') ?? actor.name))}</select></p>
-<p><label for="o-covers-${sid}">Whose shift</label> <select id="o-covers-${sid}" name="covers"${o?.invalid(`o-covers-${sid}`) ?? ''}><option value="">(not said)</option>${people.map((u) => option(u, o?.typed('covers')))}</select></p>
-<p><label for="o-start-${sid}">From (${tz})</label> <input id="o-start-${sid}" name="start" type="datetime-local" required${typed(o, 'start')}${o?.invalid(`o-start-${sid}`) ?? ''}></p>
-<p><label for="o-end-${sid}">Until (${tz})</label> <input id="o-end-${sid}" name="end" type="datetime-local" required${typed(o, 'end')}${o?.invalid(`o-end-${sid}`) ?? ''}></p>
-<p><label for="o-reason-${sid}">Reason</label> <input id="o-reason-${sid}" name="reason" required maxlength="500"${typed(o, 'reason')}${o?.invalid(`o-reason-${sid}`) ?? ''}></p>
+    ? html`<details class="oncall-change"${o.notice ? html` open` : ''}><summary>Cover a shift</summary>
+<form method="post" action="/oncall/overrides" class="stack">${csrfField(session)}<input type="hidden" name="schedule" value="${sid}">${o.notice}
+<p><label for="o-user-${sid}">Who covers</label> <select id="o-user-${sid}" name="user" required${o.mark(`o-user-${sid}`)}>${who.map((u) => option(u, o.typed('user') ?? actor.name))}</select></p>
+<p><label for="o-covers-${sid}">Whose shift</label> <select id="o-covers-${sid}" name="covers"${o.mark(`o-covers-${sid}`)}><option value="">(not said)</option>${people.map((u) => option(u, o.typed('covers')))}</select></p>
+<p><label for="o-start-${sid}">From (${tz})</label> <input id="o-start-${sid}" name="start" type="datetime-local" required${o.value('start')}${o.mark(`o-start-${sid}`)}></p>
+<p><label for="o-end-${sid}">Until (${tz})</label> <input id="o-end-${sid}" name="end" type="datetime-local" required${o.value('end')}${o.mark(`o-end-${sid}`)}></p>
+<p><label for="o-reason-${sid}">Reason</label> <input id="o-reason-${sid}" name="reason" required maxlength="500"${o.value('reason')}${o.mark(`o-reason-${sid}`)}></p>
 <p><button type="submit">Create override</button></p>
 </form></details>
-<details class="oncall-change"${w ? html` open` : ''}><summary>Swap shifts</summary>
-<form method="post" action="/oncall/swaps" class="stack">${csrfField(session)}<input type="hidden" name="schedule" value="${sid}">${w ? w.notice : ''}
-<p><label for="s-user-${sid}">Who</label> <select id="s-user-${sid}" name="user" required${w?.invalid(`s-user-${sid}`) ?? ''}>${who.map((u) => option(u, w?.typed('user') ?? actor.name))}</select></p>
-<p><label for="s-with-${sid}">Swaps with</label> <select id="s-with-${sid}" name="with" required${w?.invalid(`s-with-${sid}`) ?? ''}>${people.map((u) => option(u, w?.typed('with')))}</select></p>
-<p><label for="s-start-${sid}">Takes their shift from (${tz})</label> <input id="s-start-${sid}" name="start" type="datetime-local" required${typed(w, 'start')}${w?.invalid(`s-start-${sid}`) ?? ''}></p>
-<p><label for="s-end-${sid}">until</label> <input id="s-end-${sid}" name="end" type="datetime-local" required${typed(w, 'end')}${w?.invalid(`s-end-${sid}`) ?? ''}></p>
-<p><label for="s-rstart-${sid}">They take the other’s shift from (${tz})</label> <input id="s-rstart-${sid}" name="return_start" type="datetime-local" required${typed(w, 'return_start')}${w?.invalid(`s-rstart-${sid}`) ?? ''}></p>
-<p><label for="s-rend-${sid}">until</label> <input id="s-rend-${sid}" name="return_end" type="datetime-local" required${typed(w, 'return_end')}${w?.invalid(`s-rend-${sid}`) ?? ''}></p>
-<p><label for="s-reason-${sid}">Reason</label> <input id="s-reason-${sid}" name="reason" required maxlength="500"${typed(w, 'reason')}${w?.invalid(`s-reason-${sid}`) ?? ''}></p>
+<details class="oncall-change"${w.notice ? html` open` : ''}><summary>Swap shifts</summary>
+<form method="post" action="/oncall/swaps" class="stack">${csrfField(session)}<input type="hidden" name="schedule" value="${sid}">${w.notice}
+<p><label for="s-user-${sid}">Who</label> <select id="s-user-${sid}" name="user" required${w.mark(`s-user-${sid}`)}>${who.map((u) => option(u, w.typed('user') ?? actor.name))}</select></p>
+<p><label for="s-with-${sid}">Swaps with</label> <select id="s-with-${sid}" name="with" required${w.mark(`s-with-${sid}`)}>${people.map((u) => option(u, w.typed('with')))}</select></p>
+<p><label for="s-start-${sid}">Takes their shift from (${tz})</label> <input id="s-start-${sid}" name="start" type="datetime-local" required${w.value('start')}${w.mark(`s-start-${sid}`)}></p>
+<p><label for="s-end-${sid}">until</label> <input id="s-end-${sid}" name="end" type="datetime-local" required${w.value('end')}${w.mark(`s-end-${sid}`)}></p>
+<p><label for="s-rstart-${sid}">They take the other’s shift from (${tz})</label> <input id="s-rstart-${sid}" name="return_start" type="datetime-local" required${w.value('return_start')}${w.mark(`s-rstart-${sid}`)}></p>
+<p><label for="s-rend-${sid}">until</label> <input id="s-rend-${sid}" name="return_end" type="datetime-local" required${w.value('return_end')}${w.mark(`s-rend-${sid}`)}></p>
+<p><label for="s-reason-${sid}">Reason</label> <input id="s-reason-${sid}" name="reason" required maxlength="500"${w.value('reason')}${w.mark(`s-reason-${sid}`)}></p>
 <p><button type="submit">Create swap</button></p>
 </form></details>`
     : ''}`;

@@ -5,7 +5,7 @@ import { html, type Html } from '../html.js';
 import { csrfField, page } from '../layout.js';
 import type { Session } from '../../sessions/index.js';
 import type { UiContext, UiResult, UiRoute } from '../route.js';
-import { refusalNotice, type NamedField, type Refusal } from '../refusal.js';
+import { refusalNotice, refusedFields, type NamedField, type Refusal } from '../refusal.js';
 
 /** The New token form's fields a refusal may name. */
 const TOKEN_FIELDS: Record<string, NamedField> = { user: { id: 'token-user', label: 'For' }, name: { id: 'token-name', label: 'Name' } };
@@ -38,13 +38,11 @@ ${tokens.length
 }
 
 function createForm(daemon: Daemon, session: Session | undefined, refused: Refusal | undefined): Html {
-  const at = refused?.field !== undefined ? TOKEN_FIELDS[refused.field]?.id : undefined;
-  const mark = (id: string) => (id === at ? html` aria-invalid="true" aria-describedby="refused"` : '');
-  const name = refused?.kept.name;
+  const { notice, typed, value, mark } = refusedFields(refused, TOKEN_FIELDS);
   return html`<form method="post" action="/tokens" class="card">${csrfField(session)}
-<h2>New token</h2>${refused ? refusalNotice(refused, TOKEN_FIELDS) : ''}
-<p><label for="token-user">For</label> <select id="token-user" name="user"${mark('token-user')}>${daemon.config.users.map((u) => html`<option${refused?.kept.user === u.name ? html` selected` : ''}>${u.name}</option>`)}</select>
-<label for="token-name">Name</label> <input id="token-name" name="name" required maxlength="100" placeholder="grafana"${name !== undefined ? html` value="${name}"` : ''}${mark('token-name')}>
+<h2>New token</h2>${notice}
+<p><label for="token-user">For</label> <select id="token-user" name="user"${mark('token-user')}>${daemon.config.users.map((u) => html`<option${typed('user') === u.name ? html` selected` : ''}>${u.name}</option>`)}</select>
+<label for="token-name">Name</label> <input id="token-name" name="name" required maxlength="100" placeholder="grafana"${value('name')}${mark('token-name')}>
 <button type="submit">Create token</button></p>
 </form>`;
 }
