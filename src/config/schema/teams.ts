@@ -22,7 +22,7 @@ export const teamsSection = z
       restrict_writes: z
         .boolean()
         .default(false)
-        .describe('When true, only the team’s members and admins may change its services’ incidents (acknowledge, resolve, notes…), silences and runbook executions; others get 403.'),
+        .describe('When true, only the team’s members and admins may change its services’ incidents (acknowledge, resolve, notes, the review…), silences and runbook executions; others get 403.'),
     }),
   )
   .default([])

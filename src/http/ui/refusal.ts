@@ -67,14 +67,19 @@ function fitted(refusal: Refusal): Refusal {
   return out;
 }
 
+/** The refusal of the form at `place`, with what was typed in the fields it keeps. */
+export function formRefusal(place: FormPlace, refusal: Omit<Refusal, 'form' | 'action' | 'kept'>, form: Record<string, string>): Refusal {
+  const kept = Object.fromEntries((place.keep ?? []).flatMap((name) => (form[name] !== undefined ? [[name, form[name]]] : [])));
+  return { ...refusal, form: place.form, action: place.action, kept };
+}
+
 /**
  * Answers a form's POST with a redirect to the page the form is on, carrying `refusal` for that page
  * (a cookie scoped to its path, signed for the session, that the page's next load takes).
  */
 export function refuseTo(daemon: Daemon, reply: FastifyReply, session: Session, place: FormPlace, refusal: Omit<Refusal, 'form' | 'action' | 'kept'>, form: Record<string, string>): { redirect: string } {
   const path = pathOf(place.page);
-  const kept = Object.fromEntries((place.keep ?? []).flatMap((name) => (form[name] !== undefined ? [[name, form[name]]] : [])));
-  const body = encode(fitted({ ...refusal, form: place.form, action: place.action, kept }));
+  const body = encode(fitted(formRefusal(place, refusal, form)));
   void reply.setCookie(COOKIE, `${body}.${sign(session, path, body)}`, { ...sessionCookieOptions(daemon), path, maxAge: MAX_AGE_S });
   return { redirect: `${place.page}#${place.anchor ?? 'refused'}` };
 }

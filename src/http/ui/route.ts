@@ -9,7 +9,7 @@ import { isOpsbookError } from '../../lib/errors/index.js';
 import { STATUS_BY_KIND, namedStoreError, retryAfterFor } from '../errors.js';
 import { forTheWeb } from './web-words.js';
 import { findUnstorableText } from '../validate.js';
-import { refuseTo, takeRefusal, type FormPlace, type Refusal } from './refusal.js';
+import { formRefusal, refuseTo, takeRefusal, type FormPlace, type Refusal } from './refusal.js';
 
 /** What a page handler gets. */
 export interface UiContext {
@@ -47,6 +47,13 @@ export interface UiRoute {
    * the form's address that a reload would post again, nor an error page away from the work.
    */
   refusals?: (ctx: Pick<UiContext, 'daemon' | 'params' | 'form'>) => FormPlace;
+  /**
+   * For a form whose typed text can be longer than a redirect carries back (a review of many pages):
+   * its refusal is answered in place, at the refusal's status, with the page `refusals` names as this
+   * renders it given the refusal (the form again, with every character typed). When that page cannot
+   * be shown (the thing is gone), the refusal gets the error page.
+   */
+  refusedInPlace?: (ctx: UiContext & { refusal: Refusal }) => Promise<Html>;
 }
 
 function strings(value: unknown): Record<string, string> {
@@ -69,10 +76,24 @@ export function registerUiRoutes(app: FastifyInstance, daemon: Daemon, routes: r
       url: spec.url,
       config: { access: spec.access },
       handler: async (request, reply) => {
-        /** A refusal answered by a redirect to the form's page (see `UiRoute.refusals`), when the route declares one and a session can carry it. */
-        const refused = (refusal: Omit<Refusal, 'form' | 'action' | 'kept'>, form: Record<string, string>): FastifyReply | undefined => {
+        const parts = { params: strings(request.params), query: strings(request.query), form: strings(request.body) };
+        /**
+         * A refusal answered on the form's page (see `UiRoute.refusals`), when the route declares one and
+         * a session can carry it: a redirect to it, or that page in place (`UiRoute.refusedInPlace`).
+         */
+        const refused = async (refusal: Omit<Refusal, 'form' | 'action' | 'kept'>, form: Record<string, string>): Promise<FastifyReply | undefined> => {
           const place = placeOf(spec, daemon, request);
-          return place && request.session ? reply.redirect(refuseTo(daemon, reply, request.session, place, refusal, form).redirect, 303) : undefined;
+          if (!place || !request.session) return undefined;
+          if (spec.refusedInPlace) {
+            const ctx = { daemon, request, reply, actor: request.actor, session: request.session, ...parts, refusal: formRefusal(place, refusal, form) };
+            // A page that cannot be shown (the thing is gone) leaves the refusal to the error page.
+            const shown = await spec.refusedInPlace(ctx).catch((e: unknown) => {
+              if (isOpsbookError(namedStoreError(e))) return undefined;
+              throw e;
+            });
+            return shown ? sendPage(reply, refusal.status, shown) : undefined;
+          }
+          return reply.redirect(refuseTo(daemon, reply, request.session, place, refusal, form).redirect, 303);
         };
         if (spec.access !== 'public') {
           const denial = await checkUiAccess(daemon, request, spec.access);
@@ -85,16 +106,17 @@ export function registerUiRoutes(app: FastifyInstance, daemon: Daemon, routes: r
           }
           if (denial === 'forbidden') {
             const message = roleNeeded(daemon, request.actor!.name, request.actor!.role, spec.access);
-            return refused({ status: 403, message }, strings(request.body)) ?? sendPage(reply, 403, errorPage(daemon, request.session, 403, 'Not allowed', message));
+            return (await refused({ status: 403, message }, parts.form)) ?? sendPage(reply, 403, errorPage(daemon, request.session, 403, 'Not allowed', message));
           }
         }
         // Text no store can keep (a NUL, half a surrogate pair) is refused alike on every store, naming where it was.
-        const parts = { params: strings(request.params), query: strings(request.query), form: strings(request.body) };
         for (const [part, value] of Object.entries(parts)) {
           const bad = findUnstorableText(value, part);
           if (!bad) continue;
           const message = `${bad.path} holds ${bad.what}`;
-          return refused({ status: 400, message }, {}) ?? sendPage(reply, 400, errorPage(daemon, request.session, 400, 'That did not work', message));
+          // A page shown in place gives back what was typed as a browser shows it; a redirect carries none of it.
+          const field = part === 'form' ? /^form\.([\w-]+)$/.exec(bad.path)?.[1] : undefined;
+          return (await refused({ status: 400, message, ...(field ? { field } : {}) }, spec.refusedInPlace ? asShown(parts.form) : {})) ?? sendPage(reply, 400, errorPage(daemon, request.session, 400, 'That did not work', message));
         }
         const refusal = request.method === 'GET' ? takeRefusal(daemon, request, reply, request.session) : undefined;
         let result: UiResult;
@@ -114,7 +136,7 @@ export function registerUiRoutes(app: FastifyInstance, daemon: Daemon, routes: r
           if (!isOpsbookError(e) || reply.sent) throw e;
           const status = STATUS_BY_KIND[e.kind];
           // Not a lost session (sign in first) or load shed (try again later: a page load is more work).
-          const redirected = status >= 400 && status < 500 && status !== 401 && status !== 429 ? refused({ status, message: e.message, ...(e.location?.path ? { field: e.location.path } : {}) }, parts.form) : undefined;
+          const redirected = status >= 400 && status < 500 && status !== 401 && status !== 429 ? await refused({ status, message: e.message, ...(e.location?.path ? { field: e.location.path } : {}) }, parts.form) : undefined;
           if (redirected) return redirected;
           // A failure on opsbook's side (store down, disk full) is logged with its cause, as the API's are.
           if (status >= 500) request.log.error({ err: e }, 'request failed');
@@ -130,6 +152,11 @@ export function registerUiRoutes(app: FastifyInstance, daemon: Daemon, routes: r
       },
     });
   }
+}
+
+/** Text with what no store keeps (a NUL, half a surrogate pair) as a browser shows it: U+FFFD. */
+function asShown(fields: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, v.replace(/\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD')]));
 }
 
 /** Where a form action's form is, when it declares it (POST only). */
