@@ -87,19 +87,24 @@ async function checkRuleFiles(loaded: ConfigLoaded): Promise<RuleFilesRead | Ops
   const { groups, problems, files } = loadConfiguredRuleFiles(loaded.config.rule_files.files, loaded.baseDir);
   const sources = withSources(configFiles, { kind: 'rule_files', baseDir: loaded.baseDir, patterns: loaded.config.rule_files.files, matched: files });
   if (problems.length === 0) return unknownAlerts({ ...loaded, ruleGroups: groups, sources }, named);
-  const at = loaded.locate('rule_files');
   return {
     ok: false,
     files: loaded.files,
     sources,
-    issues: problems.map((p) => ({
-      code: 'OPSBOOK_E_RULE_FILE_INVALID' as const,
-      message: `${p.message}${at ? ` (rule_files at ${at.file}:${at.line})` : ''}`,
-      path: 'rule_files',
-      // Named as the config files are (relative to where the user pointed), not as an absolute path.
-      file: loaded.files[0] ? join(dirname(loaded.files[0]), p.file) : join(loaded.baseDir, p.file),
-      ...(p.line !== undefined ? { line: p.line } : {}),
-    })),
+    issues: problems.map((p) => {
+      const path = `rule_files.files[${p.entry}]`;
+      const at = locateFilesEntry(loaded, 'rule_files', p.entry);
+      // An entry that matches nothing (or too much) is located at the entry; a problem inside a file it matched at that file:line.
+      if (p.ofEntry) return { code: 'OPSBOOK_E_RULE_FILE_INVALID' as const, message: p.message, path, ...(at ?? {}) };
+      return {
+        code: 'OPSBOOK_E_RULE_FILE_INVALID' as const,
+        message: `${p.message}${at ? ` (${path} at ${at.file}:${at.line})` : ''}`,
+        path,
+        // Named as the config files are (relative to where the user pointed), not as an absolute path.
+        file: loaded.files[0] ? join(dirname(loaded.files[0]), p.file) : join(loaded.baseDir, p.file),
+        ...(p.line !== undefined ? { line: p.line } : {}),
+      };
+    }),
   };
 }
 
@@ -142,7 +147,7 @@ async function checkRunbooks(loaded: RuleFilesRead): Promise<OpsConfigLoadResult
   const [{ readConfiguredRunbooks }, { checkRunbookReferences }] = await Promise.all([import('../executions/runbooks.js'), import('../executions/runbook-references.js')]);
   const { runbooks, problems, files } = await readConfiguredRunbooks(config, loaded.baseDir);
   const sources = withSources(loaded.sources, { kind: 'runbooks', baseDir: loaded.baseDir, patterns: config.runbooks.files, matched: files });
-  const issues: ConfigIssue[] = problems.map((p) => ({ code: p.code, message: p.message, path: `runbooks.files[${p.index}]`, ...(locateRunbookEntry(loaded, p.index) ?? {}) }));
+  const issues: ConfigIssue[] = problems.map((p) => ({ code: p.code, message: p.message, path: `runbooks.files[${p.index}]`, ...(locateFilesEntry(loaded, 'runbooks', p.index) ?? {}) }));
   // A reference into a runbook that could not be read is not reported again.
   if (issues.length === 0) {
     const found = checkRunbookReferences(config, runbooks);
@@ -159,13 +164,12 @@ async function checkRunbooks(loaded: RuleFilesRead): Promise<OpsConfigLoadResult
   return { ok: false, files: loaded.files, issues, sources };
 }
 
-/** Where `runbooks.files[i]` was written: in the `files:` form, the short list form, else the section. */
-function locateRunbookEntry(loaded: ConfigLoaded, index: number): SourceLocation | undefined {
-  const section = loaded.locate('runbooks');
-  for (const path of [`runbooks.files[${index}]`, `runbooks[${index}]`]) {
+/** Where `SECTION.files[i]` was written (`runbooks:`, `rule_files:`): in the `files:` form, the short list form, else the section. */
+function locateFilesEntry(loaded: ConfigLoaded, section: 'runbooks' | 'rule_files', index: number): SourceLocation | undefined {
+  for (const path of [`${section}.files[${index}]`, `${section}[${index}]`]) {
     const at = loaded.locate(path);
     const parent = loaded.locate(path.slice(0, path.lastIndexOf('[')));
     if (at && (at.file !== parent?.file || at.line !== parent?.line)) return at;
   }
-  return section;
+  return loaded.locate(section);
 }

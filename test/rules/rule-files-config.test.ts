@@ -46,7 +46,10 @@ describe('rule_files: in ops.yaml', () => {
   it('refuses a named rule file that does not exist', async () => {
     const dir = folder({ 'ops.yaml': 'rule_files: [rules/missing.yml]\n' });
     const result = await loadOpsConfig(path.join(dir, 'ops.yaml'), { env: {} });
-    expect(!result.ok && result.issues.map((i) => i.message)).toEqual([expect.stringMatching(/rule file does not exist.*ops\.yaml:1/)]);
+    // Located at the entry that names it (a flow list: the section's line), which is where the mistake is.
+    expect(!result.ok && result.issues).toEqual([
+      expect.objectContaining({ code: 'OPSBOOK_E_RULE_FILE_INVALID', path: 'rule_files.files[0]', message: expect.stringMatching(/^rule file rules\/missing\.yml does not exist/), file: path.join(dir, 'ops.yaml'), line: 1 }),
+    ]);
   });
 
   it('takes a severity and runbook per alert name, and refuses an alert the files do not have or a severity off the ladder, at its line', async () => {

@@ -140,8 +140,23 @@ describe('opsbook validate', () => {
     const rules = await runCli(['validate', 'rules', '--json'], { cwd: dir });
     expect(rules.code).toBe(1);
     expect(JSON.parse(rules.stdout).issues).toEqual([
-      expect.objectContaining({ code: 'OPSBOOK_E_RULE_FILE_INVALID', message: expect.stringMatching(/^rule_files: \.\.\/big\/\*\*\/\*\.yml walks more than 10,000 directories under \/.*\/big: .*\(rule_files at rules\/ops\.yaml:3\)$/) }),
+      expect.objectContaining({ code: 'OPSBOOK_E_RULE_FILE_INVALID', path: 'rule_files.files[0]', message: expect.stringMatching(/^rule_files: \.\.\/big\/\*\*\/\*\.yml walks more than 10,000 directories under \/.*\/big: a \*\* goes to the bottom[^(]*$/), file: 'rules/ops.yaml', line: 4 }),
     ]);
+  });
+
+  it('locates a rule_files: entry that matches nothing at its own line, and a problem inside a file it matched at that file:line, naming the entry', async () => {
+    const dir = await dirWith({
+      'cfg/ops.yaml': 'services:\n  - id: api\nrule_files:\n  files:\n    - ../rules/bad.yml\n    - ../rules/missing.yml\n    - /**/nothing-here.yml\n',
+      'rules/bad.yml': 'groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: up ==\n',
+    });
+    const run = await runCli(['validate', 'cfg', '--json'], { cwd: dir });
+    expect(run.code).toBe(1);
+    expect(JSON.parse(run.stdout).issues).toEqual([
+      expect.objectContaining({ path: 'rule_files.files[1]', message: 'rule file ../rules/missing.yml does not exist (rule_files is relative to the config directory)', file: 'cfg/ops.yaml', line: 6 }),
+      expect.objectContaining({ path: 'rule_files.files[2]', message: expect.stringMatching(/^rule_files: \/\*\*\/nothing-here\.yml walks more than 10,000 directories under \/:/), file: 'cfg/ops.yaml', line: 7 }),
+      expect.objectContaining({ path: 'rule_files.files[0]', message: expect.stringMatching(/^could not parse expression: .*\(rule_files\.files\[0\] at cfg\/ops\.yaml:5\)$/), file: 'rules/bad.yml', line: 5 }),
+    ]);
+    for (const issue of JSON.parse(run.stdout).issues) expect(issue.code).toBe('OPSBOOK_E_RULE_FILE_INVALID');
   });
 
   it('prints JSON with --json and exits 1 on a missing path', async () => {
