@@ -165,6 +165,17 @@ silences:
     }
   });
 
+  it('marks every held incident in the list with what holds its pages and until when, through the daemon and on the local store', async () => {
+    for (const where of ['server', 'local'] as const) {
+      const run = await runCli(['incident', 'list', ...(where === 'server' ? ['--server', server!.url, '--token', token] : ['--config', server!.config])]);
+      expect(run.code, run.stderr).toBe(0);
+      const lines = run.stdout.split('\n');
+      const of = (id: string) => lines.find((l) => l.startsWith(`${id}  `));
+      expect(of(ids.db), where).toMatch(new RegExp(`  db is slow  \\(pages held by maintenance window db-upgrade until ${instant(ends)}\\)$`));
+      expect(of(ids.web), where).toMatch(new RegExp(`  web is slow  \\(pages held by silence quiet-web until ${instant(ends)}\\)$`));
+    }
+  });
+
   it('names the silence holding them, and says when that silence takes in more than opsbook accepts now', async () => {
     for (const where of ['server', 'local'] as const) {
       expect(await show(ids.web, where), where).toContain(`\nheld by: silence quiet-web until ${instant(ends)} (at its end: notify_if_firing) — load test\n`);

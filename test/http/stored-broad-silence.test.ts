@@ -126,6 +126,12 @@ for (const target of storeTargets('opsbook-stored-broad-silence', { migrated: tr
       expect(((await get(`/api/incidents/${id}`)) as { heldBy?: { id: string } }).heldBy?.id).toBe('cache-move');
       const html = await pageAs(server.app, ana, `/incidents/${id}`);
       expect(html).toMatch(/<li class="held" id="held-by">Pages held by maintenance window <a href="\/maintenance#h-windows">cache-move<\/a> until <time datetime="[^"]+">[^<]+<\/time> \(at its end: sent if still firing\) — moving the cache\.<\/li>/);
+      // The lists say it too: whoever scans them sees why nobody was paged for it.
+      const mark = /<span class="held-mark">pages held by maintenance window cache-move until <time datetime="[^"]+">[^<]+<\/time><\/span>/;
+      const row = new RegExp(`<tr><th scope="row"><a href="/incidents/${id}">cache misses</a></th>.*?</tr>`).exec(await pageAs(server.app, ana, '/incidents'))?.[0];
+      expect(row).toMatch(mark);
+      const item = new RegExp(`<li><a href="/incidents/${id}">cache misses</a>.*?</li>`).exec(await pageAs(server.app, ana, '/'))?.[0];
+      expect(item).toMatch(mark);
     });
 
     it('says in the incident API and on the hold\'s timeline line that the silence holding its pages takes in too much', async () => {

@@ -75,9 +75,13 @@ async function readIncidents<T>(
   }
 }
 
+const instant = (ms: number): string => new Date(ms).toISOString().replace('.000Z', 'Z');
+
 function line(i: Incident): string {
-  const when = new Date(i.openedAt).toISOString().replace('.000Z', 'Z');
-  return [i.id, i.severity, i.state.padEnd(13), when, i.service ?? '-', i.title].join('  ');
+  const when = instant(i.openedAt);
+  // Whoever scans the list sees why nobody was paged for a held incident (`show` says more).
+  const held = i.heldBy ? `(pages held by ${i.heldBy.kind === 'maintenance' ? 'maintenance window' : 'silence'} ${i.heldBy.id} until ${instant(i.heldBy.until)})` : undefined;
+  return [i.id, i.severity, i.state.padEnd(13), when, i.service ?? '-', i.title, ...(held ? [held] : [])].join('  ');
 }
 
 /**
@@ -86,7 +90,7 @@ function line(i: Incident): string {
  */
 function heldLines(held: Suppression): string[] {
   const what = held.kind === 'maintenance' ? 'maintenance window' : 'silence';
-  const until = new Date(held.until).toISOString().replace('.000Z', 'Z');
+  const until = instant(held.until);
   return [
     `held by: ${what} ${held.id} until ${until} (at its end: ${held.onEnd})${held.comment ? ` — ${held.comment}` : ''}`,
     ...(held.warning ? [`  warning: that silence ${held.warning}`] : []),

@@ -1,3 +1,4 @@
+import type { Suppression } from '../../incidents/types.js';
 import type { Effect } from '../../runbooks/index.js';
 import { html, trusted, type Html } from './html.js';
 
@@ -41,6 +42,12 @@ export function when(ms: number | null | undefined): Html {
   if (ms === null || ms === undefined) return html`<span class="muted">—</span>`;
   const iso = new Date(ms).toISOString();
   return html`<time datetime="${iso}">${iso.slice(0, 16).replace('T', ' ')} UTC</time>`;
+}
+
+/** A list's mark on an incident whose pages a window or silence holds: what holds them, until when (its page says more). */
+export function heldMark(held: Suppression | undefined): Html | '' {
+  if (!held) return '';
+  return html`<span class="held-mark">pages held by ${held.kind === 'maintenance' ? 'maintenance window' : 'silence'} ${held.id} until ${when(held.until)}</span>`;
 }
 
 /** An instant to the second, for timelines: several lines of one minute keep their order readable. */

@@ -6,7 +6,7 @@ import { teamLinks } from '../team-links.js';
 import { enforceTeamWrite, teamView } from '../../teams.js';
 import { operationsOf } from '../../routes/operations.js';
 import { OpsbookError } from '../../../lib/errors/index.js';
-import { scrollingTable, severityBadge, when } from '../components.js';
+import { heldMark, scrollingTable, severityBadge, when } from '../components.js';
 import { incidentReader } from '../data/incidents.js';
 import { checkRuleIds } from '../data/check-timeline.js';
 import { html, type Html } from '../html.js';
@@ -291,7 +291,7 @@ ${teamLinks(daemon, actor!, query.team, '/incidents', keep)}
 ${what || of ? html`<p class="filters" id="incidents-filter">Showing ${what}incidents${of} only: <a href="/incidents${query.team ? `?${new URLSearchParams({ team: query.team })}` : ''}">every incident</a></p>` : ''}
 ${list.length
   ? scrollingTable('Incidents', html`<table><thead><tr><th scope="col">Incident</th><th scope="col">Severity</th><th scope="col">State</th><th scope="col">Opened</th><th scope="col">Service</th></tr></thead>
-<tbody>${list.map((i) => html`<tr><th scope="row"><a href="/incidents/${encodeURIComponent(i.id)}">${i.title}</a></th><td>${severityBadge(i.severity)}</td><td>${i.state}</td><td>${when(i.openedAt)}</td><td>${i.service ?? ''}</td></tr>`)}</tbody></table>`)
+<tbody>${list.map((i) => html`<tr><th scope="row"><a href="/incidents/${encodeURIComponent(i.id)}">${i.title}</a></th><td>${severityBadge(i.severity)}</td><td>${i.state}${i.heldBy ? html`<br>${heldMark(i.heldBy)}` : ''}</td><td>${when(i.openedAt)}</td><td>${i.service ?? ''}</td></tr>`)}</tbody></table>`)
   : html`<p>${before ? `No ${what}incidents${of} older than the previous page.` : `No ${what}incidents${of}.`}</p>`}
 ${older > 0 ? html`<p class="notice" id="incidents-older">${older} older ${what}${older === 1 ? 'incident' : 'incidents'}${of} not shown here: <a href="${olderHref}">next page</a></p>` : ''}`,
         });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Daemon } from '../../../daemon/index.js';
-import { duration, severityBadge, stateBadge, when } from '../components.js';
+import { duration, heldMark, severityBadge, stateBadge, when } from '../components.js';
 import type { CheckConfig } from '../../../config/schema/checks.js';
 import { summarizeChecks, worstState, type CheckSummary } from '../data/checks.js';
 import { checkRowsOf, pendingAlerts, type PendingAlert } from '../data/check-list.js';
@@ -40,7 +40,7 @@ export function pendingList(pending: readonly PendingAlert[], now: number): Html
  */
 export function openIncidentsMark(open: OpenIncidents): string {
   const counts = Object.entries(open.bySeverity).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([s, n]) => `${s}=${n}`).join(',');
-  return createHash('sha1').update(`${open.incidents.map((i) => `${i.id}=${i.state}`).join(',')};${open.leftOut};${counts}`).digest('hex').slice(0, 16);
+  return createHash('sha1').update(`${open.incidents.map((i) => `${i.id}=${i.state}${i.heldBy ? `/${i.heldBy.id}` : ''}`).join(',')};${open.leftOut};${counts}`).digest('hex').slice(0, 16);
 }
 
 /** The incident list of the open incidents (of one severity), in the page's team view. */
@@ -71,7 +71,7 @@ export function incidentsBySeverity(daemon: Daemon, open: OpenIncidents, team?: 
       ? html`<p class="muted" data-severity-cut="${sev}">${listed.length === 0 ? `None of the ${all} open ${sev} incidents is among the newest ${incidents.length} listed` : `The newest ${listed.length} of ${all} open ${sev} incidents shown`}: <a href="${openListHref(team, sev)}">all of them</a></p>`
       : '';
     return html`<h3>${severityBadge(sev)} <span class="count">${all} open</span></h3>
-${listed.length ? html`<ul class="incidents">${listed.map((i) => html`<li><a href="/incidents/${encodeURIComponent(i.id)}">${i.title}</a> — <span class="istate istate-${i.state}">${i.state}</span> since ${when(i.openedAt)}${i.service ? html` · ${i.service}` : ''}</li>`)}</ul>` : ''}${cut}`;
+${listed.length ? html`<ul class="incidents">${listed.map((i) => html`<li><a href="/incidents/${encodeURIComponent(i.id)}">${i.title}</a> — <span class="istate istate-${i.state}">${i.state}</span> since ${when(i.openedAt)}${i.service ? html` · ${i.service}` : ''}${i.heldBy ? html` · ${heldMark(i.heldBy)}` : ''}</li>`)}</ul>` : ''}${cut}`;
   })}${more}</div>`;
 }
 
