@@ -24,7 +24,7 @@ export { validateSilence } from './silences.js';
 export { incidentFromRow, silenceFromRow } from './rows.js';
 export { INCIDENT_WRITE_LOCK, type ReleasedPages } from './engine-core.js';
 export { ALLOWED_TRANSITIONS, canTransition } from './lifecycle.js';
-export { configuredLadder, DEFAULT_SEVERITIES, SeverityLadder } from './severity.js';
+export { configuredLadder, DEFAULT_SEVERITIES, SeverityLadder, severityFilterProblem } from './severity.js';
 export { addBusinessTime, DEFAULT_BUSINESS_HOURS, isBusinessTime, nextBusinessDayStart, responseDueAt } from './business-hours.js';
 export { activeOccurrence, findSuppression, occurrenceWithin, matcherMatches, matchersMatch } from './suppression.js';
 export { emptyValueProblem, matchAllProblem, narrows, tooBroadWarning } from './matcher-scope.js';

@@ -64,3 +64,13 @@ export function configuredLadder(severities: readonly Severity[]): SeverityLadde
   }
   return ladder;
 }
+
+/**
+ * Why `severity` cannot filter a list, or undefined when it is on the ladder (`ids`): a typo ("p1")
+ * would otherwise list nothing, and "no P1 incidents" is the wrong thing to believe at 3 a.m.
+ */
+export function severityFilterProblem(ids: readonly string[], severity: string): string | undefined {
+  if (ids.includes(severity)) return undefined;
+  const near = ids.find((id) => id.toLowerCase() === severity.trim().toLowerCase());
+  return `no severity "${severity}"${near ? ` (did you mean ${near}?)` : ''}: the severities are ${ids.join(', ')}`;
+}

@@ -33,6 +33,21 @@ describe('opsbook incident', () => {
     await server?.close();
   });
 
+  it('refuses a --state or --severity that no incident can have, naming what can be, instead of listing none', async () => {
+    for (const where of [['--server', base, '--token', token], ['--config', config]]) {
+      const state = await runCli(['incident', 'list', '--state', 'acked', ...where]);
+      expect(state.code, where[0]).toBe(2);
+      expect(state.stderr).toContain('--state must be one of triggered, acknowledged, investigating, mitigated, resolved, reviewed, open (got "acked") → --state [OPSBOOK_E_USAGE]');
+      const severity = await runCli(['incident', 'list', '--severity', 'p2', ...where]);
+      expect(severity.code, where[0]).toBe(2);
+      expect(severity.stderr, where[0]).toMatch(/no severity "p2" \(did you mean P2\?\): the severities are P1, P2, P3, P4 .*\[OPSBOOK_E_(USAGE|REQUEST_INVALID)\]/);
+      expect(severity.stdout).toBe('');
+    }
+    const api = await fetch(`${base}/api/incidents?severity=p2`, { headers: { authorization: `Bearer ${token}` } });
+    expect(api.status).toBe(400);
+    expect(((await api.json()) as { error: { message: string; path?: string } }).error).toMatchObject({ message: expect.stringContaining('no severity "p2"'), path: 'query.severity' });
+  });
+
   it('lists and acknowledges through a running daemon with --server and --token', async () => {
     const list = await runCli(['incident', 'list', '--server', base, '--token', token, '--json']);
     expect(list.code, list.stderr).toBe(0);

@@ -220,6 +220,10 @@ for (const target of storeTargets('opsbook-bounded-lists', { migrated: true })) 
       const res = await app.app.inject({ url: '/incidents?state=broken', headers: { cookie: ana.cookie } });
       expect(res.statusCode).toBe(400);
       expect(res.body).toContain('state= in the address must be open or one of triggered');
+      // A severity off the ladder would list nothing, as if there were none of it.
+      const severity = await app.app.inject({ url: '/incidents?severity=p2', headers: { cookie: ana.cookie } });
+      expect(severity.statusCode).toBe(400);
+      expect(severity.body).toContain('no severity &quot;p2&quot; (did you mean P2?): the severities are P1, P2, P3, P4');
     });
 
     it('lists a page of the team’s executions and counts the team’s older ones', async () => {

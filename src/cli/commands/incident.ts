@@ -1,4 +1,7 @@
 import type { Incident, Suppression, TimelineEntry } from '../../incidents/index.js';
+import { configuredLadder, severityFilterProblem } from '../../incidents/severity.js';
+import { INCIDENT_STATES } from '../../incidents/types.js';
+import { OpsbookError } from '../../lib/errors/index.js';
 import type { UpcomingPage } from '../../oncall/index.js';
 import type { Actor } from '../../identity/index.js';
 import { withActingOptions, type RegisterCommands, type CliIO } from '../context.js';
@@ -110,6 +113,9 @@ export const registerIncident: RegisterCommands = (program, io) => {
     .option('--limit <n>', 'how many (default 50)', wholeNumber(1, 10_000), 50)
     .action(async (opts: Common & { state?: string; severity?: string; limit: number }) => {
       const limit = opts.limit;
+      // A state no incident can be in would list none, silently: refused here, before any read.
+      const states = [...INCIDENT_STATES, 'open'];
+      if (opts.state !== undefined && !states.includes(opts.state)) throw new OpsbookError('OPSBOOK_E_USAGE', `--state must be one of ${states.join(', ')} (got "${opts.state}")`, { location: { path: '--state' } });
       const list = await readIncidents(
         opts,
         io,
@@ -120,7 +126,10 @@ export const registerIncident: RegisterCommands = (program, io) => {
             const page = await callApi<{ incidents: Incident[]; next?: string }>(r, 'GET', `/api/incidents?${q}`);
             return { items: page.incidents, next: page.next };
           }),
-        ({ incidents }) => {
+        ({ incidents, config }) => {
+          // Through a daemon its API refuses a severity off the ladder; here the config's ladder does.
+          const unknown = opts.severity !== undefined ? severityFilterProblem(configuredLadder(config.severities).ids, opts.severity) : undefined;
+          if (unknown) throw new OpsbookError('OPSBOOK_E_USAGE', unknown, { location: { path: '--severity' } });
           const state = opts.state === 'open' ? ['triggered', 'acknowledged', 'investigating', 'mitigated'] : opts.state;
           return readPages(limit, PAGE, async (size, before) => {
             const items = await incidents.list({ ...(state ? { state } : {}), ...(opts.severity ? { severity: opts.severity } : {}), limit: size, ...(before ? { before } : {}) });

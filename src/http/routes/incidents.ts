@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Daemon } from '../../daemon/index.js';
-import { INCIDENT_STATES, silenceFromRow } from '../../incidents/index.js';
+import { configuredLadder, INCIDENT_STATES, severityFilterProblem, silenceFromRow } from '../../incidents/index.js';
 import { findSilence } from '../../store/index.js';
 import { OpsbookError } from '../../lib/errors/index.js';
 import { listDeliveries } from '../../notify/index.js';
@@ -27,7 +27,7 @@ export function incidentRoutes(daemon: Daemon): RouteTable {
       tags: ['incidents'],
       query: z.object({
         state: z.union([z.enum(INCIDENT_STATES), z.literal('open')]).optional().describe('A lifecycle state, or `open` for every unresolved one.'),
-        severity: z.string().optional(),
+        severity: z.string().optional().describe('Only this severity: one of the ladder’s ids (another is refused, naming them).'),
         limit: z.coerce.number().int().min(1).max(500).default(50),
         before: z.string().optional().describe('Id of the last incident of the previous page.'),
         team: TEAM_QUERY,
@@ -35,6 +35,8 @@ export function incidentRoutes(daemon: Daemon): RouteTable {
       response: z.object({ incidents: z.array(incident), next: z.string().optional().describe('`before` of the next page') }),
       handler: async ({ query, actor }) => {
         const view = teamView(daemon, actor!, query.team);
+        const unknown = query.severity !== undefined ? severityFilterProblem(configuredLadder(daemon.config.severities).ids, query.severity) : undefined;
+        if (unknown) throw new OpsbookError('OPSBOOK_E_REQUEST_INVALID', unknown, { location: { path: 'query.severity' } });
         const state = query.state === 'open' ? ['triggered', 'acknowledged', 'investigating', 'mitigated'] : query.state;
         const incidents = await ops().incidents.list({
           ...(state ? { state } : {}),

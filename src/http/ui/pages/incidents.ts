@@ -1,5 +1,5 @@
 import type { Daemon } from '../../../daemon/index.js';
-import { configuredLadder, INCIDENT_ROLES, INCIDENT_STATES, OPEN_STATES, type IncidentRole } from '../../../incidents/index.js';
+import { configuredLadder, INCIDENT_ROLES, INCIDENT_STATES, OPEN_STATES, severityFilterProblem, type IncidentRole } from '../../../incidents/index.js';
 import { countDeliveries, countIncidents, latestDeliveries, listDeliveries, type DeliveryRow } from '../../../store/index.js';
 import { mayWriteFor, type Actor } from '../../../identity/index.js';
 import { teamLinks } from '../team-links.js';
@@ -63,7 +63,8 @@ function listFilter(daemon: Daemon, query: Record<string, string | undefined>): 
   if (stateQ !== undefined && stateQ !== 'open' && !(INCIDENT_STATES as readonly string[]).includes(stateQ)) {
     throw new OpsbookError('OPSBOOK_E_REQUEST_INVALID', `state= in the address must be open or one of ${INCIDENT_STATES.join(', ')}, not "${stateQ}"`, { location: { path: 'query.state' } });
   }
-  if (severity !== undefined && severity.length > 100) throw new OpsbookError('OPSBOOK_E_REQUEST_INVALID', 'severity= in the address is longer than any severity id', { location: { path: 'query.severity' } });
+  const unknown = severity !== undefined ? severityFilterProblem(configuredLadder(daemon.config.severities).ids, severity) : undefined;
+  if (unknown) throw new OpsbookError('OPSBOOK_E_REQUEST_INVALID', `severity= in the address: ${unknown}`, { location: { path: 'query.severity' } });
   const check = query.check || undefined;
   if (check !== undefined && !daemon.config.checks.some((c) => c.id === check)) {
     throw new OpsbookError('OPSBOOK_E_REQUEST_INVALID', `check= in the address names no configured check: "${check}"`, { location: { path: 'query.check' } });
