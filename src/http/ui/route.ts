@@ -81,10 +81,10 @@ export function registerUiRoutes(app: FastifyInstance, daemon: Daemon, routes: r
          * A refusal answered on the form's page (see `UiRoute.refusals`), when the route declares one and
          * a session can carry it: a redirect to it, or that page in place (`UiRoute.refusedInPlace`).
          */
-        const refused = async (refusal: Omit<Refusal, 'form' | 'action' | 'kept'>, form: Record<string, string>): Promise<FastifyReply | undefined> => {
+        const refused = async (refusal: Omit<Refusal, 'form' | 'action' | 'kept'>, form: Record<string, string>, inPlace = true): Promise<FastifyReply | undefined> => {
           const place = placeOf(spec, daemon, request);
           if (!place || !request.session) return undefined;
-          if (spec.refusedInPlace) {
+          if (spec.refusedInPlace && inPlace) {
             const ctx = { daemon, request, reply, actor: request.actor, session: request.session, ...parts, refusal: formRefusal(place, refusal, form) };
             // A page that cannot be shown (the thing is gone) leaves the refusal to the error page.
             const shown = await spec.refusedInPlace(ctx).catch((e: unknown) => {
@@ -116,7 +116,8 @@ export function registerUiRoutes(app: FastifyInstance, daemon: Daemon, routes: r
           const message = `${bad.path} holds ${bad.what}`;
           // A page shown in place gives back what was typed as a browser shows it; a redirect carries none of it.
           const field = part === 'form' ? /^form\.([\w-]+)$/.exec(bad.path)?.[1] : undefined;
-          return (await refused({ status: 400, message, ...(field ? { field } : {}) }, spec.refusedInPlace ? asShown(parts.form) : {})) ?? sendPage(reply, 400, errorPage(daemon, request.session, 400, 'That did not work', message));
+          // The page is read with the address's params: only a form's bad text leaves them good enough to show it.
+          return (await refused({ status: 400, message, ...(field ? { field } : {}) }, spec.refusedInPlace ? asShown(parts.form) : {}, part === 'form')) ?? sendPage(reply, 400, errorPage(daemon, request.session, 400, 'That did not work', message));
         }
         const refusal = request.method === 'GET' ? takeRefusal(daemon, request, reply, request.session) : undefined;
         let result: UiResult;
