@@ -54,6 +54,7 @@ status_page:
     expect(area, 'the editor is on the page').not.toBeNull();
     const shown = area![1]!.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
     expect(shown).toBe(typed);
+    expect(res.body, 'not said to be the generated draft').toContain('Your text below, not saved');
     expect(await versions(payIncident)).toBe(0);
   });
 

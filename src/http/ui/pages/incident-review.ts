@@ -31,7 +31,7 @@ async function reviewPage(ctx: UiContext): Promise<Html> {
     title: `Review: ${incident.title}`,
     session,
     nav: 'incidents',
-    body: html`<p><a href="/incidents/${encodeURIComponent(incident.id)}">Back to the incident</a> · ${doc.saved ? html`Version ${doc.saved.version}, saved by ${doc.saved.savedBy} ${when(doc.saved.savedAt)}${doc.saved.publishedAt !== undefined ? html` — <strong>published</strong>` : ''}` : html`Generated draft (not saved yet)`}
+    body: html`<p><a href="/incidents/${encodeURIComponent(incident.id)}">Back to the incident</a> · ${typed !== undefined ? html`Your text below, not saved` : doc.saved ? html`Version ${doc.saved.version}, saved by ${doc.saved.savedBy} ${when(doc.saved.savedAt)}${doc.saved.publishedAt !== undefined ? html` — <strong>published</strong>` : ''}` : html`Generated draft (not saved yet)`}
 ${published ? html` · Published: version ${published.version} ${when(published.publishedAt)} by ${published.publishedBy}` : ''}</p>
 ${canEdit
   ? html`<form method="post" action="${self}" class="card review-editor">${csrfField(session)}${refused.notice}
