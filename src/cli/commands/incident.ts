@@ -1,6 +1,4 @@
 import type { Incident, Suppression, TimelineEntry } from '../../incidents/index.js';
-import { configuredLadder, severityFilterProblem } from '../../incidents/severity.js';
-import { INCIDENT_STATES } from '../../incidents/types.js';
 import { OpsbookError } from '../../lib/errors/index.js';
 import type { UpcomingPage } from '../../oncall/index.js';
 import type { Actor } from '../../identity/index.js';
@@ -114,7 +112,9 @@ export const registerIncident: RegisterCommands = (program, io) => {
     .action(async (opts: Common & { state?: string; severity?: string; limit: number }) => {
       const limit = opts.limit;
       // A state no incident can be in would list none, silently: refused here, before any read.
-      const states = [...INCIDENT_STATES, 'open'];
+      // (The incidents domain loads when a command runs, not for --help.)
+      const { INCIDENT_STATES } = await import('../../incidents/types.js');
+      const states: string[] = [...INCIDENT_STATES, 'open'];
       if (opts.state !== undefined && !states.includes(opts.state)) throw new OpsbookError('OPSBOOK_E_USAGE', `--state must be one of ${states.join(', ')} (got "${opts.state}")`, { location: { path: '--state' } });
       const list = await readIncidents(
         opts,
@@ -126,8 +126,9 @@ export const registerIncident: RegisterCommands = (program, io) => {
             const page = await callApi<{ incidents: Incident[]; next?: string }>(r, 'GET', `/api/incidents?${q}`);
             return { items: page.incidents, next: page.next };
           }),
-        ({ incidents, config }) => {
+        async ({ incidents, config }) => {
           // Through a daemon its API refuses a severity off the ladder; here the config's ladder does.
+          const { configuredLadder, severityFilterProblem } = await import('../../incidents/severity.js');
           const unknown = opts.severity !== undefined ? severityFilterProblem(configuredLadder(config.severities).ids, opts.severity) : undefined;
           if (unknown) throw new OpsbookError('OPSBOOK_E_USAGE', unknown, { location: { path: '--severity' } });
           const state = opts.state === 'open' ? ['triggered', 'acknowledged', 'investigating', 'mitigated'] : opts.state;
