@@ -5,13 +5,14 @@ import { roleAllows } from '../identity/index.js';
 import type { Clock } from '../lib/clock.js';
 import { OpsbookError } from '../lib/errors/index.js';
 import { newId } from '../lib/ids.js';
-import type { Runbook } from '../runbooks/index.js';
+import { findProcedure, type Runbook } from '../runbooks/index.js';
 import {
   countExecutionRows,
   endRunningExecution,
   findExecution,
   findExecutionEntry,
   findExecutionOutput,
+  findIncident,
   insertExecution,
   lastAuditOf,
   listExecutionEntries,
@@ -31,7 +32,7 @@ import { computeOutcome, recoveryTime } from './outcome.js';
 import { closeExecutionsOfIncident } from './close-with-incident.js';
 import { paramKey } from './params.js';
 import { buildPlan, settingsFor, type BuiltPlan } from './plan.js';
-import { resolveProcedure } from './runbooks.js';
+import { knownProcedures, resolveProcedure } from './runbooks.js';
 import { runOnce } from './running-steps.js';
 import { OpsbookStopped, stopRunningSteps, type StopStepsOptions } from './stop-steps.js';
 import { recordEntry, runStep, type RunStepOptions, type StepContext } from './step-runner.js';
@@ -440,6 +441,21 @@ export class ExecutionService {
   /** Newest first: one page with `limit`, every one that matches without it. */
   async listExecutions(filter: ExecutionListFilter = {}): Promise<ExecutionSummary[]> {
     return listExecutions(this.deps.store, filter);
+  }
+
+  /**
+   * Refuses the filter of a list that came back empty when it names nothing there is: a procedure no
+   * runbook has (a typo'd `FILE#ID`; one renamed since still lists its stored runs), an incident that
+   * does not exist. Else the empty list would read as "never run". `paths`: where the caller took each
+   * filter from (`query.procedure`, `--procedure`), for the refusal's location.
+   */
+  async refuseEmptyFilter(filter: ExecutionListFilter, paths: { procedure: string; incident: string }): Promise<void> {
+    if (filter.procedure !== undefined && !findProcedure(this.deps.runbooks, filter.procedure)) {
+      throw new OpsbookError('OPSBOOK_E_PROCEDURE_NOT_FOUND', `no procedure ${filter.procedure} in the runbooks, and no execution of it (${knownProcedures(this.deps.runbooks, filter.procedure)})`, { location: { path: paths.procedure } });
+    }
+    if (filter.incidentId !== undefined && !(await findIncident(this.deps.store.db, filter.incidentId))) {
+      throw new OpsbookError('OPSBOOK_E_INCIDENT_UNKNOWN', `no incident with id ${filter.incidentId}`, { location: { path: paths.incident } });
+    }
   }
 
   /** How many executions match `filter` (its limit ignored). */

@@ -99,6 +99,21 @@ describe('opsbook run, execution and audit', { timeout: scaled(180_000) }, () =>
     expect(JSON.parse(list.stdout).find((e: { id: string }) => e.id === id).state).toBe('passed');
   });
 
+  it('refuses a list filtered by a procedure or incident that is not there, instead of listing none', async () => {
+    const typo = await runCli(['execution', 'list', '--procedure', 'runbooks/checks.md#RB-11'], { cwd: dir, env });
+    expect(typo.code).toBe(1);
+    expect(typo.stdout).toBe('');
+    expect(typo.stderr).toMatch(/^✖ no procedure runbooks\/checks\.md#RB-11 in the runbooks, and no execution of it \(procedures in runbooks\/checks\.md: RB-1\) → --procedure \[OPSBOOK_E_PROCEDURE_NOT_FOUND\]/);
+    const incident = await runCli(['execution', 'list', '--incident', 'inc_nope'], { cwd: dir, env });
+    expect(incident.code).toBe(1);
+    expect(incident.stderr).toContain('no incident with id inc_nope → --incident [OPSBOOK_E_INCIDENT_UNKNOWN]');
+    // A procedure that is there and has not run yet is an empty list, not a refusal.
+    await writeFile(join(dir, 'runbooks', 'unrun.md'), '# U\n\n## RB-9: Never run\n\n**Diagnosis:**\n```bash\necho hi\n```\n');
+    const none = await runCli(['execution', 'list', '--procedure', 'runbooks/unrun.md#RB-9', '--json'], { cwd: dir, env });
+    expect(none.code, none.stderr).toBe(0);
+    expect(JSON.parse(none.stdout)).toEqual([]);
+  });
+
   it('audit verify passes untouched, and finds an edit, a deletion in the middle and removal from the end', async () => {
     const head = await runCli(['audit', 'head'], { cwd: dir, env });
     const [seq, hash] = head.stdout.trim().split(' ');

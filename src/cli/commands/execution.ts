@@ -42,6 +42,8 @@ export const registerExecution: RegisterCommands = (program, io) => {
               const items = await ctx!.service.listExecutions({ ...(opts.incident ? { incidentId: opts.incident } : {}), ...(opts.procedure ? { procedure: opts.procedure } : {}), limit: size, ...(before ? { before } : {}) });
               return { items, next: nextOf(items, size) };
             });
+        // Through a daemon its API says so; here the runbooks and the store do.
+        if (rows.length === 0 && ctx) await ctx.service.refuseEmptyFilter({ ...(opts.incident ? { incidentId: opts.incident } : {}), ...(opts.procedure ? { procedure: opts.procedure } : {}) }, { procedure: '--procedure', incident: '--incident' });
         if (opts.json) return io.out(JSON.stringify(rows, null, 2));
         io.out(['ID', 'STATE', 'PROCEDURE', 'BY', 'STARTED', 'INCIDENT'].join('\t'));
         for (const r of rows) io.out([r.id, r.state, r.procedure, r.startedBy, iso(r.startedAt), r.incidentId ?? '-'].join('\t'));

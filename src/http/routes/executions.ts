@@ -49,6 +49,8 @@ export function executionRoutes(daemon: Daemon): RouteTable {
           ...(view ? { services: view } : {}),
           limit: query.limit,
         });
+        // A first page with nothing on it may be a typo in the filter: said so rather than answered as "never run".
+        if (rows.length === 0 && !query.before) await svc().refuseEmptyFilter({ ...(query.incident ? { incidentId: query.incident } : {}), ...(query.procedure ? { procedure: query.procedure } : {}) }, { procedure: 'query.procedure', incident: 'query.incident' });
         return { executions: rows, ...(rows.length === query.limit ? { next: rows.at(-1)!.id } : {}) };
       },
     }),
