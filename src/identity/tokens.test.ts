@@ -73,6 +73,14 @@ describe('API tokens', () => {
     expect(audit.map((a) => [a.actor, a.action])).toEqual([['ana', 'token.create'], ['ana', 'token.revoke']]);
   });
 
+  it('refuses a list of the tokens of a user who is not configured and has none, and lists a removed user’s', async () => {
+    await expect(listTokenInfo(deps, ana, 'zed')).rejects.toMatchObject({ code: 'OPSBOOK_E_USER_UNKNOWN', message: expect.stringMatching(/^no user named "zed" in users: \(known: .*\), and no token of theirs$/) });
+    // A person taken out of users: whose tokens are still stored: an admin finds them to revoke.
+    const kept = await createToken(deps, ana, 'bo', 'ci');
+    const without = { ...deps, users: deps.users.filter((u) => u.name !== 'bo') };
+    expect((await listTokenInfo(without, ana, 'bo')).map((t) => t.id)).toContain(kept.id);
+  });
+
   it('names an unknown user', async () => {
     await expect(createToken(deps, ana, 'zed')).rejects.toMatchObject({ code: 'OPSBOOK_E_USER_UNKNOWN', message: expect.stringContaining('zed') });
   });

@@ -89,9 +89,15 @@ export async function authenticateToken(deps: TokenDeps, presented: string): Pro
 
 export type TokenInfo = Omit<ApiTokenRow, 'token_hash'>;
 
-export async function listTokenInfo(deps: TokenDeps, actor: Actor, user?: string): Promise<TokenInfo[]> {
+/** Tokens, without their hashes: an admin's of `user` (or everyone's), anyone else's their own. `userPath`: where the caller took `user` from, for a refusal's location. */
+export async function listTokenInfo(deps: TokenDeps, actor: Actor, user?: string, userPath = 'user'): Promise<TokenInfo[]> {
   const filter = roleAllows(actor.role, 'admin') ? user : actor.name;
   const rows = await listTokens(deps.store.db, filter ? { user: filter } : {});
+  // A name typed wrong would list none, as if that person had no token; a removed person's tokens still list.
+  if (rows.length === 0 && filter !== undefined && !deps.users.some((u) => u.name === filter)) {
+    const known = deps.users.map((u) => u.name).join(', ') || 'none configured';
+    throw new OpsbookError('OPSBOOK_E_USER_UNKNOWN', `no user named "${filter}" in users: (known: ${known}), and no token of theirs`, { location: { path: userPath } });
+  }
   return rows.map(({ token_hash: _hash, ...info }) => info);
 }
 

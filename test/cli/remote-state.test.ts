@@ -74,6 +74,11 @@ runbooks:
     const rows = JSON.parse(list.stdout) as Array<{ id: string; name: string; user_name: string; revoked_at: number | null }>;
     expect(rows.map((r) => [r.name, r.user_name, r.revoked_at])).toEqual([['setup', 'vic', null], ['grafana', 'vic', null]]);
     expect(list.stdout).not.toContain(secret);
+    // A name typed wrong is refused, not listed as a person without tokens.
+    const typo = await runCli(['token', 'list', '--user', 'vicc'], as('adm'));
+    expect(typo.code).toBe(1);
+    expect(typo.stderr).toContain('no user named "vicc" in users: (known: ');
+    expect(typo.stderr).toMatch(/, and no token of theirs → query\.user \[OPSBOOK_E_USER_UNKNOWN\]/);
 
     const refused = await runCli(['token', 'list', '--server', base, '--token', tokens.res!], { cwd: clientDir });
     expect(refused.code).toBe(1);

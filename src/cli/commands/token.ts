@@ -63,7 +63,7 @@ export const registerToken: RegisterCommands = (program, io) => {
         try {
           const actor = await cliActor(local.config, opts.as, io.env);
           const { listTokenInfo } = await import('../../identity/index.js');
-          rows = await listTokenInfo({ ...local, users: local.config.users }, actor, opts.user);
+          rows = await listTokenInfo({ ...local, users: local.config.users }, actor, opts.user, '--user');
         } finally {
           await local.close();
         }

@@ -48,7 +48,7 @@ export function identityRoutes(daemon: Daemon, all: () => RouteTable): RouteTabl
       tags: ['identity'],
       query: z.object({ user: z.string().optional() }),
       response: z.object({ tokens: z.array(tokenInfoSchema) }),
-      handler: async ({ query, actor }) => ({ tokens: await listTokenInfo(deps(), actor!, query.user) }),
+      handler: async ({ query, actor }) => ({ tokens: await listTokenInfo(deps(), actor!, query.user, 'query.user') }),
     }),
     route({
       method: 'POST',
