@@ -104,6 +104,8 @@ interface Disturbance {
   /** The leases the process held then, lease → epoch; failover ends when each has a newer epoch. */
   held: Map<string, number>;
   failedOverAt?: number;
+  /** A paused process woken (SIGCONT) before another took its leases: its partitions had a running holder again. */
+  resumedAt?: number;
 }
 
 /** A process's own word that it gave its leases up because it could not renew them in time (not a stop). */
@@ -264,6 +266,7 @@ try {
       const past = d.held.size > 0 && [...d.held].some(([l, e]) => (now.get(l) ?? 0) > e);
       if (past) pausedPastLease++;
       m.child.kill('SIGCONT');
+      if (!past) d.resumedAt = Date.now();
       processEvents.push({ at: Date.now(), what: `SIGCONT ${node}` });
       log(`SIGSTOP ${node} for ${(ms / 1000).toFixed(1)} s${past ? ': its leases moved on meanwhile' : ''}`);
     } else {
@@ -383,7 +386,10 @@ try {
   const grantLine = afterGrant ? `${secs(afterGrant.fromGrant)} s; past due ${secs(afterGrant.pastDue)} s (over ${afterGrant.count} check × grant)` : 'n/a';
   const stale = await staleWrites(store.db as unknown as Kysely<unknown>);
   const fencing = await fencingCounts(store.db);
-  const failovers = disturbances.filter((d) => d.kind !== 'restart' && d.held.size > 0).map((d) => (d.failedOverAt ?? Date.now()) - d.at).sort((a, b) => a - b);
+  // Until another process holds the leases, or the paused holder itself runs again (a pause its leases
+  // outlived without a taker ends there; counting it to the report's end read as a 30 s failover).
+  const failovers = disturbances.filter((d) => d.kind !== 'restart' && d.held.size > 0).map((d) => Math.min(d.failedOverAt ?? Date.now(), d.resumedAt ?? Date.now()) - d.at).sort((a, b) => a - b);
+  const resumedUntaken = disturbances.filter((d) => d.resumedAt !== undefined && (d.failedOverAt === undefined || d.failedOverAt > d.resumedAt)).length;
   const p99 = failovers.length ? failovers[Math.min(failovers.length - 1, Math.ceil(failovers.length * 0.99) - 1)]! : NaN;
   const grants = (await listLeases(store.db)).reduce((n, l) => n + Number(l.epoch), 0);
   const checkRows = await sql<{ n: string }>`select count(*) as n from check_results`.execute(store.db);
@@ -417,6 +423,7 @@ try {
     ['times a process gave its leases up (renewal late)', `${lapses} (${pauses} of them may be the pauses)`],
     ['grant → first result p50 / p99 / max', grantLine],
     ['failover time p99 (goal ≤ 2 × lease)', Number.isNaN(p99) ? 'n/a' : `${(p99 / 1000).toFixed(1)} s over ${failovers.length} failovers (max ${(failovers.at(-1)! / 1000).toFixed(1)} s)`],
+    ['  of them a paused holder woken before a taker', resumedUntaken],
   ];
   console.log(`\nchaos${quick ? ' --quick' : ''}${noFencing ? ' --no-fencing' : ''}:`);
   for (const [k, v] of lines) console.log(`  ${k.padEnd(48)} ${v}`);
