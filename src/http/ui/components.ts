@@ -1,3 +1,4 @@
+import { describeSuppression } from '../../incidents/suppression.js';
 import type { Suppression } from '../../incidents/types.js';
 import type { Effect } from '../../runbooks/index.js';
 import { html, trusted, type Html } from './html.js';
@@ -47,7 +48,7 @@ export function when(ms: number | null | undefined): Html {
 /** A list's mark on an incident whose pages a window or silence holds: what holds them, until when (its page says more). */
 export function heldMark(held: Suppression | undefined): Html | '' {
   if (!held) return '';
-  return html`<span class="held-mark">pages held by ${held.kind === 'maintenance' ? 'maintenance window' : 'silence'} ${held.id} until ${when(held.until)}</span>`;
+  return html`<span class="held-mark">pages held by ${describeSuppression(held)} until ${when(held.until)}</span>`;
 }
 
 /** An instant to the second, for timelines: several lines of one minute keep their order readable. */
