@@ -9,13 +9,78 @@ import type { Runbook } from '../runbooks/index.js';
 
 /**
  * The config a command uses: `--config`, else OPSBOOK_CONFIG, else ./ops.yaml, else ./ops/.
+ * When ./ops.yaml is taken by default and YAML files beside it hold opsbook sections (a config split
+ * over files, as the demo's ops.yaml and paging.yaml), `note` is told once that they are not read:
+ * an answer such as "No schedules in ops.yaml" is otherwise read as the truth about the config.
  */
-export function resolveConfigPath(flag: string | undefined, env: NodeJS.ProcessEnv): string {
+export function resolveConfigPath(flag: string | undefined, env: NodeJS.ProcessEnv, note: (line: string) => void = noteOnStderr): string {
   if (flag) return flag;
   if (env.OPSBOOK_CONFIG) return env.OPSBOOK_CONFIG;
-  if (fs.existsSync('ops.yaml')) return 'ops.yaml';
+  if (fs.existsSync('ops.yaml')) {
+    noteUnreadSiblings(note);
+    return 'ops.yaml';
+  }
   if (fs.existsSync('ops') && fs.statSync('ops').isDirectory()) return 'ops';
   return 'ops.yaml';
+}
+
+/**
+ * The top-level sections of ops.yaml, by name. The schema itself is not loaded here (a command's
+ * `--help` must not pay for it); `src/cli/local.test.ts` keeps the two lists equal.
+ */
+export const CONFIG_SECTIONS = [
+  'server', 'storage', 'users', 'services', 'teams', 'checks', 'rules', 'rule_files', 'severities', 'escalation_policies', 'schedules', 'channels', 'paging',
+  'integrations', 'maintenance', 'silences', 'business_hours', 'runbooks', 'procedures', 'slos', 'scrape', 'samples', 'config', 'audit', 'auth', 'status_page', 'review',
+] as const;
+
+/** Files a config directory holds that are not config (src/config/source.ts NOT_CONFIG_FILES; the test keeps them equal). */
+export const NOT_CONFIG_FILES: readonly string[] = ['gameday.yaml'];
+
+/** How much of a sibling file is read to see its top-level keys. */
+const SIBLING_READ_BYTES = 64 * 1024;
+
+/** YAML files in `dir` other than ops.yaml, each with the opsbook sections it holds at its top level (those holding none left out). */
+export function configSiblings(dir = '.'): { file: string; sections: string[] }[] {
+  const found: { file: string; sections: string[] }[] = [];
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir).filter((n) => /\.ya?ml$/i.test(n) && !n.startsWith('.') && n !== 'ops.yaml' && !NOT_CONFIG_FILES.includes(n)).sort();
+  } catch {
+    return found;
+  }
+  const known = new Set<string>(CONFIG_SECTIONS);
+  for (const file of names) {
+    let head: string;
+    try {
+      const fd = fs.openSync(path.join(dir, file), 'r');
+      try {
+        const buf = Buffer.alloc(SIBLING_READ_BYTES);
+        head = buf.toString('utf8', 0, fs.readSync(fd, buf, 0, buf.length, 0));
+      } finally {
+        fs.closeSync(fd);
+      }
+    } catch {
+      continue; // a directory named *.yaml, or unreadable: not a config file of this directory
+    }
+    const sections = [...new Set([...head.matchAll(/^([a-z_]+):/gm)].map((m) => m[1]!).filter((k) => known.has(k)))];
+    if (sections.length > 0) found.push({ file, sections });
+  }
+  return found;
+}
+
+let siblingsNoted = false;
+
+function noteUnreadSiblings(note: (line: string) => void): void {
+  if (siblingsNoted) return;
+  siblingsNoted = true;
+  const siblings = configSiblings();
+  if (siblings.length === 0) return;
+  const list = siblings.map((s) => `${s.file} (${s.sections.join(', ')})`).join(', ');
+  note(`note: reading ./ops.yaml alone; ${list} beside it ${siblings.length === 1 ? 'is' : 'are'} not read. To read this directory's YAML files together, pass --config . (or set OPSBOOK_CONFIG).`);
+}
+
+function noteOnStderr(line: string): void {
+  process.stderr.write(`${line}\n`);
 }
 
 export interface LocalContext {

@@ -1,17 +1,17 @@
-import fs from 'node:fs';
 import type { OpsConfig } from '../../config/index.js';
 import type { RegisterCommands } from '../context.js';
+import { resolveConfigPath } from '../local.js';
 
 /** `opsbook validate [PATH]`: every problem at once, each with its file:line and config path. */
 export const registerValidate: RegisterCommands = (program, io) => {
   program
     .command('validate')
     .description('Check ops.yaml (or a directory of YAML files): lists every problem with file:line; exit 1 on any. Local by nature: it reads files only.')
-    .argument('[path]', 'ops.yaml or a directory of YAML files (default: ./ops.yaml, else ./ops/)')
+    .argument('[path]', 'ops.yaml or a directory of YAML files (default: $OPSBOOK_CONFIG, ./ops.yaml, ./ops/)')
     .option('--json', 'print the result as JSON')
     .action(async (pathArg: string | undefined, opts: { json?: boolean }) => {
       const [{ formatIssue, unsetVariablesHint }, { loadOpsConfig }] = await Promise.all([import('../../config/index.js'), import('../../daemon/config.js')]);
-      const path = pathArg ?? defaultConfigPath();
+      const path = resolveConfigPath(pathArg, io.env, io.err);
       const result = await loadOpsConfig(path, { env: io.env });
       if (opts.json) {
         io.out(
@@ -35,12 +35,6 @@ export const registerValidate: RegisterCommands = (program, io) => {
       process.exitCode = result.ok ? 0 : 1;
     });
 };
-
-function defaultConfigPath(): string {
-  if (fs.existsSync('ops.yaml')) return 'ops.yaml';
-  if (fs.existsSync('ops') && fs.statSync('ops').isDirectory()) return 'ops';
-  return 'ops.yaml';
-}
 
 /** Entries per section: services and checks always, other sections when they have any. */
 function countEntries(config: OpsConfig): Record<string, number> {
