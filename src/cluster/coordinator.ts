@@ -350,7 +350,7 @@ export class ClusterCoordinator {
       const joinedOrLeft = others !== this.othersSharing;
       this.othersSharing = others;
       const leases = await listLeases(db);
-      const target = fairShare(partitions, Math.max(1, members.length));
+      const target = fairShare(partitions, Math.max(1, takingPart(members, leases, this.id, leaseMs)));
       const isPartition = (name: string) => name !== SINGLETONS_LEASE;
       const mine = [...held.keys()].filter(isPartition);
       if (mine.length > target) {
@@ -451,6 +451,22 @@ export class ClusterCoordinator {
     const now = Date.now();
     for (const lease of this.owned.keys()) this.metrics.age.set({ lease }, (now - (this.acquiredAt.get(lease) ?? now)) / 1000);
   }
+}
+
+/**
+ * How many members the partitions are shared among: this one, each that holds a lease not run out,
+ * and each holding none whose heartbeat is under half a lease old (one that joined and takes its
+ * share at its next rounds: it heartbeats every third of a lease). A member holding nothing whose
+ * heartbeat has aged past that — paused, or killed between its start and its first lease — still
+ * has a live row for up to a lease, and counted, it kept the others at a share that left a dead
+ * member's leases unheld until that row ran out (a chaos run: four partitions unprobed for 20 s).
+ * Misjudged (a member's round late by more than a sixth of a lease), the others take a free lease
+ * beyond their share and give it back at a later round: a lease moved once more, none left unheld.
+ */
+export function takingPart(members: readonly { id: string; heartbeat_at: number | string }[], leases: readonly { holder: string | null; expires_at: number | string; now: number | string }[], self: string, leaseMs: number): number {
+  const now = Number(leases[0]?.now ?? Date.now());
+  const holding = new Set(leases.filter((l) => l.holder !== null && Number(l.expires_at) > Number(l.now)).map((l) => l.holder));
+  return members.filter((m) => m.id === self || holding.has(m.id) || now - Number(m.heartbeat_at) < leaseMs / 2).length;
 }
 
 function dedupe(tokens: readonly LeaseToken[]): LeaseToken[] {
