@@ -36,5 +36,6 @@ export { slackSignature, verifySlackRequest, readSlackInteraction, SLACK_MAX_AGE
 export { renderPagerDutyEvent, pagerDutyDedupKey, pagerDutySignature, verifyPagerDutySignature, readPagerDutyWebhook, pagerDutyActorName, type PagerDutyWebhookEvent } from './channels/index.js';
 export { sendTestNotification, testNotification } from './test-send.js';
 export type { ChannelConfig, ChannelKind as ChannelKindName } from '../config/schema/channels.js';
+export { incidentDeliveries } from './delivery-log.js';
 export { listDeliveries, listOutbox, countOutbox, getOutbox, type OutboxRow, type DeliveryRow } from '../store/repos/outbox.js';
 export { CONTACT_PROVIDER, expandVia } from './contacts.js';

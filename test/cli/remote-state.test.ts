@@ -200,5 +200,12 @@ runbooks:
     expect(JSON.parse(log.stdout)).toEqual(await deliveries());
     const text = await runCli(['notify', 'log', id], as('vic'));
     expect(text.stdout).toMatch(/^AT\tMESSAGE\tCHANNEL\tATTEMPT\tOUTCOME.*\n\S+\tmsg_\S+\thook\t1\tdelivered\t200\t/);
+    // A mistyped id: 404 at the id, not an empty log.
+    const typo = await fetch(`${base}/api/incidents/${id}x/deliveries`, { headers: { authorization: `Bearer ${tokens.vic}` } });
+    expect(typo.status).toBe(404);
+    expect(await typo.json()).toMatchObject({ error: { code: 'OPSBOOK_E_INCIDENT_UNKNOWN', path: 'params.id' } });
+    const typoCli = await runCli(['notify', 'log', `${id}x`], as('vic'));
+    expect(typoCli.code).toBe(1);
+    expect(typoCli.stderr).toContain(`no incident with id ${id}x`);
   });
 });

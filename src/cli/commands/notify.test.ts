@@ -87,6 +87,12 @@ describe('opsbook notify', () => {
     expect(dead.stdout).toContain(`${id}\thook\tincident.triggered\tinc_cli\t1\t2026-05-01T00:00:00.000Z\tHTTP 410: gone`);
     const log = await cli(['notify', 'log', 'inc_cli']);
     expect(log.stdout).toContain(`${id}\thook\t1\tdead\t410\t4\tHTTP 410: gone`);
+    // A mistyped id is no incident, not an incident nobody was paged for.
+    const typo = await cli(['notify', 'log', 'inc_clj']);
+    expect(typo.code).toBe(1);
+    expect(typo.stdout).toBe('');
+    expect(typo.stderr).toContain('no incident with id inc_clj');
+    expect(typo.stderr).toContain('[OPSBOOK_E_INCIDENT_UNKNOWN]');
 
     expect((await cli(['notify', 'redrive', id])).stdout).toContain(`re-driven ${id}`);
     const again = await cli(['notify', 'redrive', id]);

@@ -136,10 +136,10 @@ export const registerNotify: RegisterCommands = (program, io) => {
       const remote = remoteFrom(opts, io.env);
       const local = remote ? undefined : await openLocal(opts.config, io.env);
       try {
-        const { listDeliveries } = await import('../../notify/index.js');
+        const { incidentDeliveries } = await import('../../notify/index.js');
         const rows = remote
-          ? (await callApi<{ deliveries: Awaited<ReturnType<typeof listDeliveries>> }>(remote, 'GET', `/api/incidents/${encodeURIComponent(incidentId)}/deliveries`)).deliveries
-          : await listDeliveries(local!.store.db, { incidentId });
+          ? (await callApi<{ deliveries: Awaited<ReturnType<typeof incidentDeliveries>> }>(remote, 'GET', `/api/incidents/${encodeURIComponent(incidentId)}/deliveries`)).deliveries
+          : await incidentDeliveries(local!.store.db, incidentId, '<incident>');
         if (opts.json) {
           io.out(JSON.stringify(rows, null, 2));
           return;

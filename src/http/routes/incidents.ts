@@ -3,7 +3,7 @@ import type { Daemon } from '../../daemon/index.js';
 import { configuredLadder, INCIDENT_STATES, severityFilterProblem, silenceFromRow } from '../../incidents/index.js';
 import { findSilence } from '../../store/index.js';
 import { OpsbookError } from '../../lib/errors/index.js';
-import { listDeliveries } from '../../notify/index.js';
+import { incidentDeliveries } from '../../notify/index.js';
 import { route, type RouteTable } from '../routes.js';
 import { epochMs } from '../validate.js';
 import { enforceSilenceWrite, TEAM_QUERY, teamView, enforceTeamWrite } from '../teams.js';
@@ -110,7 +110,7 @@ export function incidentRoutes(daemon: Daemon): RouteTable {
       tags: ['incidents'],
       params: idParams,
       response: z.object({ deliveries: z.array(delivery) }),
-      handler: async ({ params }) => ({ deliveries: await listDeliveries(daemon.store.db, { incidentId: params.id }) }),
+      handler: async ({ params }) => ({ deliveries: await incidentDeliveries(daemon.store.db, params.id, 'params.id') }),
     }),
     ...ACTIONS.map((action) =>
       route({

@@ -1,0 +1,17 @@
+import type { Kysely } from 'kysely';
+import { OpsbookError } from '../lib/errors/index.js';
+import type { Database } from '../store/index.js';
+import { findIncident, listDeliveries, type DeliveryRow } from '../store/index.js';
+
+/**
+ * The delivery log of an incident: every attempt on every channel, oldest first. An empty log is
+ * refused when the incident does not exist — a mistyped id otherwise answered an empty log, read as
+ * "nobody was paged". `path`: where the caller took the id from (`params.id`, `<incident>`).
+ */
+export async function incidentDeliveries(db: Kysely<Database>, incidentId: string, path: string): Promise<DeliveryRow[]> {
+  const rows = await listDeliveries(db, { incidentId });
+  if (rows.length === 0 && !(await findIncident(db, incidentId))) {
+    throw new OpsbookError('OPSBOOK_E_INCIDENT_UNKNOWN', `no incident with id ${incidentId}`, { location: { path }, details: { id: incidentId } });
+  }
+  return rows;
+}
