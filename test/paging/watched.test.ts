@@ -91,6 +91,68 @@ escalation_policies:
   });
 });
 
+// The count of failures is in memory, the incident in the store: a process that stopped with a
+// channel's incident open (a restart, a crash, a cluster member killed) left it triggered and
+// escalating for ever — its successor counted the channel healthy, resolved nothing when it
+// delivered, and opened a second incident when it failed again.
+describe('a failing channel across a restart', () => {
+  let server: DaemonApp;
+  let bad: Receiver;
+  let good: Receiver;
+  let badHealthy = false;
+
+  beforeAll(async () => {
+    bad = await startReceiver(() => ({ status: badHealthy ? 200 : 503 }));
+    good = await startReceiver();
+    server = await startDaemonApp('watched-restart', {
+      'ops.yaml': `paging: { failing_after: 3 }
+channels:
+  - { id: bad, kind: webhook, url: "${bad.url}", secrets: ["${secret()}"], retry: { initial: 20ms, max_interval: 100ms, max_age: 1h } }
+  - { id: good, kind: webhook, url: "${good.url}", secrets: ["${secret()}"] }
+escalation_policies:
+  - id: default
+    steps: [{ targets: [{ channel: bad }], timeout: 15m }]
+`,
+    });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await bad?.close();
+    await good?.close();
+  });
+
+  const failingIncidents = async () => (await server.daemon.operations!.incidents.list({ limit: 50 })).filter((i) => i.title === 'Notification channel bad is failing');
+  const open = async () => (await failingIncidents()).filter((i) => i.state !== 'resolved');
+
+  it('takes the open incident on when the channel fails again, and resolves it when it delivers', async () => {
+    await server.daemon.operations!.createIncident({ title: 'Checkout slow', severity: 'P2' }, { name: 'system:test', role: 'admin', via: 'system' });
+    const first = await until('the failing channel incident', async () => (await open())[0]);
+
+    await server.restart();
+    // Still failing: the page of "Checkout slow" is retried, three more failures in a row.
+    const before = bad.requests.length;
+    await bad.waitFor(before + 4, scaled(30_000));
+    await until('the restarted process counting the channel failing', () => server.daemon.operations!.pagingWatch.isFailing('bad'));
+    await server.daemon.operations!.pagingWatch.settled();
+    expect((await open()).map((i) => i.id)).toEqual([first.id]);
+
+    badHealthy = true;
+    await until('the incident resolved once bad delivers again', async () => (await server.daemon.operations!.incidents.get(first.id)).state === 'resolved');
+    expect(await open()).toEqual([]);
+  });
+
+  it('resolves an incident an earlier process left open when the channel delivers after a restart', async () => {
+    badHealthy = false;
+    await server.daemon.operations!.createIncident({ title: 'Checkout slow again', severity: 'P2' }, { name: 'system:test', role: 'admin', via: 'system' });
+    const second = await until('a new failing channel incident', async () => (await open())[0]);
+
+    badHealthy = true;
+    await server.restart();
+    await until('the incident left open resolved once bad delivers', async () => (await server.daemon.operations!.incidents.get(second.id)).state === 'resolved');
+    expect(await failingIncidents()).toHaveLength(2);
+  });
+});
+
 describe("the dead-man's switch", () => {
   it('pings while opsbook runs; the receiver flags "missed" after 2 silent intervals once it is stopped', async () => {
     const INTERVAL = 1000;

@@ -3,7 +3,7 @@ import type { OpsConfig } from '../../config/index.js';
 import type { Actor } from '../../identity/index.js';
 import { OPEN_STATES } from '../../incidents/index.js';
 import type { SettledAttempt } from '../../notify/index.js';
-import { countIncidentsBySeverity, countOutbox, oldestWaitingOutboxAt, type Store } from '../../store/index.js';
+import { countIncidentsBySeverity, countOutbox, listIncidentsCreatedBy, oldestWaitingOutboxAt, type Store } from '../../store/index.js';
 import type { Clock } from '../../lib/clock.js';
 
 /** The label that marks a failing channel's own incident; its pages avoid that channel. */
@@ -15,6 +15,13 @@ export function isGoneSubscription(config: OpsConfig, e: SettledAttempt): boolea
 }
 
 const SYSTEM: Actor = { name: 'system:paging', role: 'admin', via: 'system' };
+
+/**
+ * How often, at most, deliveries that succeeded make the watch look in the store for an open
+ * failing-channel incident it does not know of: one an earlier process opened before it stopped (a
+ * restart, a crash) or another process of a cluster opened, which nothing else would resolve.
+ */
+export const UNKNOWN_FAILING_LOOK_MS = 30_000;
 
 export interface PagingWatchHost {
   store: Store;
@@ -31,8 +38,12 @@ export interface PagingWatchHost {
  * Paging watched: delivery attempts and failures per channel, outbox depth and age, dead letters
  * and open incidents in `/metrics`; a channel with a dead letter or `paging.failing_after` failed
  * attempts in a row is failing and opens its own incident (paged through the other channels),
- * resolved when the channel delivers again. The failing state lives in memory: after a restart a
- * channel is failing again after its next failures.
+ * resolved when the channel delivers again. The count of failures lives in memory; the incident in
+ * the store: a channel failing again finds an open incident of its (an earlier process's, or another
+ * process's of a cluster) and takes it on rather than open a second, and a channel that delivers
+ * resolves every open incident of its, the ones this process did not open included (looked for at
+ * most every UNKNOWN_FAILING_LOOK_MS). Before, an incident open when its process stopped stayed
+ * triggered, escalating, after the channel delivered again.
  */
 export class PagingWatch {
   private readonly consecutive = new Map<string, number>();
@@ -40,6 +51,10 @@ export class PagingWatch {
   private readonly attempts: Counter<'channel'>;
   private readonly failures: Counter<'channel'>;
   private queue: Promise<void> = Promise.resolve();
+  /** When (clock) the store was last looked in for failing-channel incidents this process does not know. */
+  private lastLook = -Infinity;
+  /** Channels that delivered since that look, and this process does not count failing. */
+  private readonly deliveredSinceLook = new Set<string>();
 
   constructor(private readonly host: PagingWatchHost, registry: Registry) {
     for (const name of ['opsbook_delivery_attempts_total', 'opsbook_delivery_failures_total', 'opsbook_outbox_messages', 'opsbook_outbox_dead_letters', 'opsbook_outbox_oldest_waiting_age_seconds', 'opsbook_incidents_open', 'opsbook_channel_failing']) {
@@ -108,6 +123,7 @@ export class PagingWatch {
     if (e.outcome.ok || isGoneSubscription(this.host.config(), e)) {
       this.consecutive.set(e.channelId, 0);
       if (this.failing.has(e.channelId)) this.serially(() => this.recovered(e.channelId));
+      else this.lookForUnknown(e.channelId);
       return;
     }
     this.failures.inc({ channel: e.channelId });
@@ -125,7 +141,47 @@ export class PagingWatch {
     this.queue = this.queue.then(work).catch((err: unknown) => this.host.logger.warn({ err }, 'paging watch: could not open or resolve a failing channel incident'));
   }
 
+  /** A channel delivered that this process does not count failing: at most every UNKNOWN_FAILING_LOOK_MS, its open incidents (if any) are resolved. */
+  private lookForUnknown(channelId: string): void {
+    this.deliveredSinceLook.add(channelId);
+    const now = this.host.clock.now();
+    if (now - this.lastLook < UNKNOWN_FAILING_LOOK_MS) return;
+    this.lastLook = now;
+    const channels = [...this.deliveredSinceLook];
+    this.deliveredSinceLook.clear();
+    this.serially(async () => {
+      for (const channelId of channels) {
+        // Failing again here since the delivery: its incident is this process's to resolve.
+        if (!this.failing.has(channelId)) await this.resolveOpen(channelId, []);
+      }
+    });
+  }
+
+  /** The open incidents of a failing channel in the store, oldest first, whoever opened them. */
+  private async openIncidentsOf(channelId: string): Promise<string[]> {
+    const rows = await listIncidentsCreatedBy(this.host.store.db, OPEN_STATES, SYSTEM.name);
+    return rows.filter((r) => labelOf(r.labels) === channelId).map((r) => r.id);
+  }
+
+  private async resolveOpen(channelId: string, known: readonly string[]): Promise<void> {
+    const ids = new Set([...known, ...(await this.openIncidentsOf(channelId))]);
+    for (const id of ids) {
+      try {
+        await this.host.resolve(id, SYSTEM, `channel ${channelId} delivers again`);
+      } catch (err) {
+        // Resolved meanwhile (a person, another process): nothing left to do for it.
+        this.host.logger.warn({ err, incident: id, channel: channelId }, 'paging watch: could not resolve a failing channel incident');
+      }
+    }
+  }
+
   private async raise(channelId: string, why: string): Promise<void> {
+    const open = await this.openIncidentsOf(channelId);
+    if (open.length > 0) {
+      const entry = this.failing.get(channelId);
+      if (entry) entry.incidentId = open.at(-1);
+      return;
+    }
     const config = this.host.config();
     const severity = config.paging.failing_severity ?? config.severities[0]?.id ?? 'P1';
     const incident = await this.host.open(
@@ -139,11 +195,22 @@ export class PagingWatch {
   private async recovered(channelId: string): Promise<void> {
     const entry = this.failing.get(channelId);
     this.failing.delete(channelId);
-    if (entry?.incidentId) await this.host.resolve(entry.incidentId, SYSTEM, `channel ${channelId} delivers again`);
+    await this.resolveOpen(channelId, entry?.incidentId ? [entry.incidentId] : []);
   }
 
   /** Waits for incidents being opened or resolved (tests, shutdown). */
   settled(): Promise<void> {
     return this.queue;
+  }
+}
+
+/** The failing channel an incident's labels (JSON text) name, if any. */
+function labelOf(labels: string): string | undefined {
+  try {
+    const parsed = JSON.parse(labels) as Record<string, unknown>;
+    const v = parsed[FAILING_CHANNEL_LABEL];
+    return typeof v === 'string' ? v : undefined;
+  } catch {
+    return undefined;
   }
 }

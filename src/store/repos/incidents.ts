@@ -172,6 +172,12 @@ function incidentsMatching(db: Db, filter: IncidentListFilter) {
   return q;
 }
 
+/** Incidents in `states` that `createdBy` (a system actor) opened, oldest first: few, read through incidents_state_id. */
+export async function listIncidentsCreatedBy(db: Db, states: readonly string[], createdBy: string): Promise<IncidentRow[]> {
+  if (states.length === 0) return [];
+  return db.selectFrom('incidents').selectAll().where('state', 'in', [...states]).where('created_by', '=', createdBy).orderBy('id').execute();
+}
+
 export async function listIncidents(db: Db, filter: IncidentListFilter = {}): Promise<IncidentRow[]> {
   return listIncidentsQuery(db, filter).execute();
 }
