@@ -12,13 +12,13 @@ import type { EscalationDriver } from '../../oncall/index.js';
 import type { Actor } from '../../identity/index.js';
 import { isOpsbookError, type OpsbookError } from '../../lib/errors/index.js';
 import type { ExecutionService, StopStepsOptions } from '../../executions/index.js';
-import { appendAudit, namedStoreError, retryAfterSeconds } from '../../store/index.js';
+import { appendAudit, findOpenIncidentByDedupKey, namedStoreError, retryAfterSeconds } from '../../store/index.js';
 import { runUnderLease } from '../../cluster/index.js';
 import type { OperationsHost, ReloadOutcome } from './host.js';
 import type { IncidentEffects } from './effects.js';
 import { WorkQueue } from './work-queue.js';
 import { IngestGroup } from './ingest-batch.js';
-import { overloadResolved, OverloadWatch, type LoopLateness } from './overload.js';
+import { OVERLOAD_DEDUP_KEY, overloadResolved, OverloadWatch, type LoopLateness } from './overload.js';
 import type { PagingWatch } from './paging-watch.js';
 import { DeadmanSwitch } from './deadman.js';
 import { StoreFullMode } from './store-full.js';
@@ -219,6 +219,9 @@ export class Operations {
     }
     // Stuck incidents an earlier run raised resolve when their paging recovers (see StuckEscalations).
     await this.stuckEscalations.adopt().catch((err: unknown) => this.daemon.logger.error({ err }, 'open incidents about paging opsbook could not do were not read; they resolve when answered'));
+    // The overload incident an earlier run left open resolves once this process's event loop has
+    // stayed under the bound long enough; else nothing would resolve it until opsbook was late again.
+    await this.adoptOverload().catch((err: unknown) => this.daemon.logger.error({ err }, 'an open overload incident could not be read; it resolves after opsbook is next late and then quiet'));
     await this.escalations.resume();
     await this.effects.reconcileEscalations();
     this.missedPages.start();
@@ -233,6 +236,10 @@ export class Operations {
     await this.evaluators.startSlos(config);
     await this.procedures.start(config);
     await this.evaluators.startRuleFiles(config);
+  }
+
+  private async adoptOverload(): Promise<void> {
+    if (await findOpenIncidentByDedupKey(this.daemon.store.db, OVERLOAD_DEDUP_KEY)) this.overload.late(this.daemon.clock.now());
   }
 
   /**

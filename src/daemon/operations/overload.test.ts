@@ -21,21 +21,26 @@ afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
 });
 
-async function pipeline(lateMs: () => number): Promise<{ ops: Operations; clock: SimulatedClock; store: Store }> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opsbook-overload-'));
+async function pipeline(lateMs: () => number, at = Date.UTC(2026, 0, 1), dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opsbook-overload-'))): Promise<{ ops: Operations; clock: SimulatedClock; store: Store; dir: string; stop: () => Promise<void> }> {
   const store = await openStore({ url: path.join(dir, 'opsbook.db') });
   await store.migrate();
-  const clock = new SimulatedClock(Date.UTC(2026, 0, 1));
+  const clock = new SimulatedClock(at);
   const config = opsConfigSchema.parse({});
   const host = { store, clock, config, logger: pino({ level: 'silent' }), metrics: { registry: new Registry() } };
   const ops = await Operations.create(host, { probes: false, delivery: false, loopDelay: { worstSince: () => lateMs() } });
   await ops.start();
-  cleanups.push(async () => {
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
     await ops.stop();
     await store.close();
+  };
+  cleanups.push(async () => {
+    await stop();
     fs.rmSync(dir, { recursive: true, force: true });
   });
-  return { ops, clock, store };
+  return { ops, clock, store, dir, stop };
 }
 
 function withheld(at: number): CheckResult {
@@ -93,4 +98,20 @@ it('reopens the overload incident when opsbook is late again after it resolved',
   // The watch runs again: the reopened incident resolves after another quiet period.
   await advance(ops, clock, OVERLOAD_QUIET_MS + 2 * OVERLOAD_SAMPLE_MS);
   expect(await overloadIncident(ops)).toMatchObject({ state: 'resolved' });
+});
+
+// The watch lives in memory: an overload incident open when opsbook stopped (a restart, a crash) was
+// resolved by nothing until opsbook was next late and then quiet.
+it('resolves an overload incident an earlier run left open once the loop has stayed quiet after the start', async () => {
+  const first = await pipeline(() => 0);
+  await first.ops.injectCheckResult(withheld(first.clock.now()), probe);
+  expect(await overloadIncident(first.ops)).toMatchObject({ state: 'triggered' });
+  await first.stop();
+
+  const again = await pipeline(() => 0, first.clock.now() + 60_000, first.dir);
+  expect(await overloadIncident(again.ops)).toMatchObject({ state: 'triggered' });
+  await advance(again.ops, again.clock, OVERLOAD_QUIET_MS - OVERLOAD_SAMPLE_MS);
+  expect(await overloadIncident(again.ops)).toMatchObject({ state: 'triggered' });
+  await advance(again.ops, again.clock, 2 * OVERLOAD_SAMPLE_MS);
+  expect(await overloadIncident(again.ops)).toMatchObject({ state: 'resolved' });
 });
