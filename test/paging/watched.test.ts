@@ -30,16 +30,19 @@ const metric = (text: string, name: string): number | undefined => {
 };
 const titleOf = (body: string): string | undefined => (JSON.parse(body) as { data?: { incident?: { title?: string } } }).data?.incident?.title;
 
-describe('a failing channel', () => {
+/**
+ * A daemon with two webhook channels: `bad` (the one escalation pages through) answers 503 until
+ * `healthy` is set, `good` always 200. Closed after the describe it is called in.
+ */
+function failingChannelWorld(prefix: string): { server: () => DaemonApp; bad: () => Receiver; good: () => Receiver; setHealthy: (v: boolean) => void } {
   let server: DaemonApp;
   let bad: Receiver;
   let good: Receiver;
-  let badHealthy = false;
-
+  let healthy = false;
   beforeAll(async () => {
-    bad = await startReceiver(() => ({ status: badHealthy ? 200 : 503 }));
+    bad = await startReceiver(() => ({ status: healthy ? 200 : 503 }));
     good = await startReceiver();
-    server = await startDaemonApp('watched', {
+    server = await startDaemonApp(prefix, {
       'ops.yaml': `paging: { failing_after: 3 }
 channels:
   - { id: bad, kind: webhook, url: "${bad.url}", secrets: ["${secret()}"], retry: { initial: 20ms, max_interval: 100ms, max_age: 1h } }
@@ -55,18 +58,23 @@ escalation_policies:
     await bad?.close();
     await good?.close();
   });
+  return { server: () => server, bad: () => bad, good: () => good, setHealthy: (v) => (healthy = v) };
+}
 
-  const metrics = async () => (await server.app.inject({ method: 'GET', url: '/metrics' })).body;
+describe('a failing channel', () => {
+  const world = failingChannelWorld('watched');
+
+  const metrics = async () => (await world.server().app.inject({ method: 'GET', url: '/metrics' })).body;
 
   it('is failing after 3 failures in /metrics, and its incident arrives through the other channel only', async () => {
-    const ops = server.daemon.operations!;
+    const ops = world.server().daemon.operations!;
     await ops.createIncident({ title: 'Checkout slow', severity: 'P2' }, { name: 'system:test', role: 'admin', via: 'system' });
-    await bad.waitFor(3, scaled(30_000));
+    await world.bad().waitFor(3, scaled(30_000));
     const failingIncident = await until('the failing channel incident', async () =>
       (await ops.incidents.list({ limit: 10 })).find((i) => i.title === 'Notification channel bad is failing'),
     );
     expect(failingIncident.severity).toBe('P1');
-    await until('its page on the good channel', () => good.requests.some((r) => titleOf(r.body) === 'Notification channel bad is failing'));
+    await until('its page on the good channel', () => world.good().requests.some((r) => titleOf(r.body) === 'Notification channel bad is failing'));
 
     // The receiver has the page before the worker has settled the attempt and counted it.
     const text = await until('the good channel\'s attempt counted', async () => {
@@ -83,9 +91,9 @@ escalation_policies:
     expect(metric(text, 'opsbook_outbox_oldest_waiting_age_seconds')).toBeGreaterThan(0);
     expect(metric(text, 'opsbook_outbox_dead_letters')).toBe(0);
     // Never through the failing channel itself.
-    expect(bad.requests.map((r) => titleOf(r.body)).filter((t) => t !== 'Checkout slow')).toEqual([]);
+    expect(world.bad().requests.map((r) => titleOf(r.body)).filter((t) => t !== 'Checkout slow')).toEqual([]);
 
-    badHealthy = true;
+    world.setHealthy(true);
     await until('the channel incident resolved once bad delivers again', async () => (await ops.incidents.get(failingIncident.id)).state === 'resolved');
     expect(metric(await metrics(), 'opsbook_channel_failing{channel="bad"}')).toBe(0);
   });
@@ -96,59 +104,36 @@ escalation_policies:
 // escalating for ever — its successor counted the channel healthy, resolved nothing when it
 // delivered, and opened a second incident when it failed again.
 describe('a failing channel across a restart', () => {
-  let server: DaemonApp;
-  let bad: Receiver;
-  let good: Receiver;
-  let badHealthy = false;
+  const world = failingChannelWorld('watched-restart');
 
-  beforeAll(async () => {
-    bad = await startReceiver(() => ({ status: badHealthy ? 200 : 503 }));
-    good = await startReceiver();
-    server = await startDaemonApp('watched-restart', {
-      'ops.yaml': `paging: { failing_after: 3 }
-channels:
-  - { id: bad, kind: webhook, url: "${bad.url}", secrets: ["${secret()}"], retry: { initial: 20ms, max_interval: 100ms, max_age: 1h } }
-  - { id: good, kind: webhook, url: "${good.url}", secrets: ["${secret()}"] }
-escalation_policies:
-  - id: default
-    steps: [{ targets: [{ channel: bad }], timeout: 15m }]
-`,
-    });
-  });
-  afterAll(async () => {
-    await server?.close();
-    await bad?.close();
-    await good?.close();
-  });
-
-  const failingIncidents = async () => (await server.daemon.operations!.incidents.list({ limit: 50 })).filter((i) => i.title === 'Notification channel bad is failing');
+  const failingIncidents = async () => (await world.server().daemon.operations!.incidents.list({ limit: 50 })).filter((i) => i.title === 'Notification channel bad is failing');
   const open = async () => (await failingIncidents()).filter((i) => i.state !== 'resolved');
 
   it('takes the open incident on when the channel fails again, and resolves it when it delivers', async () => {
-    await server.daemon.operations!.createIncident({ title: 'Checkout slow', severity: 'P2' }, { name: 'system:test', role: 'admin', via: 'system' });
+    await world.server().daemon.operations!.createIncident({ title: 'Checkout slow', severity: 'P2' }, { name: 'system:test', role: 'admin', via: 'system' });
     const first = await until('the failing channel incident', async () => (await open())[0]);
 
-    await server.restart();
+    await world.server().restart();
     // Still failing: the page of "Checkout slow" is retried, three more failures in a row.
-    const before = bad.requests.length;
-    await bad.waitFor(before + 4, scaled(30_000));
-    await until('the restarted process counting the channel failing', () => server.daemon.operations!.pagingWatch.isFailing('bad'));
-    await server.daemon.operations!.pagingWatch.settled();
+    const before = world.bad().requests.length;
+    await world.bad().waitFor(before + 4, scaled(30_000));
+    await until('the restarted process counting the channel failing', () => world.server().daemon.operations!.pagingWatch.isFailing('bad'));
+    await world.server().daemon.operations!.pagingWatch.settled();
     expect((await open()).map((i) => i.id)).toEqual([first.id]);
 
-    badHealthy = true;
-    await until('the incident resolved once bad delivers again', async () => (await server.daemon.operations!.incidents.get(first.id)).state === 'resolved');
+    world.setHealthy(true);
+    await until('the incident resolved once bad delivers again', async () => (await world.server().daemon.operations!.incidents.get(first.id)).state === 'resolved');
     expect(await open()).toEqual([]);
   });
 
   it('resolves an incident an earlier process left open when the channel delivers after a restart', async () => {
-    badHealthy = false;
-    await server.daemon.operations!.createIncident({ title: 'Checkout slow again', severity: 'P2' }, { name: 'system:test', role: 'admin', via: 'system' });
+    world.setHealthy(false);
+    await world.server().daemon.operations!.createIncident({ title: 'Checkout slow again', severity: 'P2' }, { name: 'system:test', role: 'admin', via: 'system' });
     const second = await until('a new failing channel incident', async () => (await open())[0]);
 
-    badHealthy = true;
-    await server.restart();
-    await until('the incident left open resolved once bad delivers', async () => (await server.daemon.operations!.incidents.get(second.id)).state === 'resolved');
+    world.setHealthy(true);
+    await world.server().restart();
+    await until('the incident left open resolved once bad delivers', async () => (await world.server().daemon.operations!.incidents.get(second.id)).state === 'resolved');
     expect(await failingIncidents()).toHaveLength(2);
   });
 });
