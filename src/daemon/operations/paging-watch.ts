@@ -47,7 +47,8 @@ export interface PagingWatchHost {
  */
 export class PagingWatch {
   private readonly consecutive = new Map<string, number>();
-  private readonly failing = new Map<string, { incidentId?: string }>();
+  /** Channels this process counts failing (their incident, in the store, is found there). */
+  private readonly failing = new Set<string>();
   private readonly attempts: Counter<'channel'>;
   private readonly failures: Counter<'channel'>;
   private queue: Promise<void> = Promise.resolve();
@@ -131,7 +132,7 @@ export class PagingWatch {
     this.consecutive.set(e.channelId, n);
     const dead = e.result.state === 'dead';
     if ((dead || n >= this.host.config().paging.failing_after) && !this.failing.has(e.channelId)) {
-      this.failing.set(e.channelId, {});
+      this.failing.add(e.channelId);
       const why = dead ? `a message failed for good (${e.outcome.error})` : `${n} attempts in a row failed (last: ${e.outcome.error})`;
       this.serially(() => this.raise(e.channelId, why));
     }
@@ -152,7 +153,7 @@ export class PagingWatch {
     this.serially(async () => {
       for (const channelId of channels) {
         // Failing again here since the delivery: its incident is this process's to resolve.
-        if (!this.failing.has(channelId)) await this.resolveOpen(channelId, []);
+        if (!this.failing.has(channelId)) await this.resolveOpen(channelId);
       }
     });
   }
@@ -163,9 +164,9 @@ export class PagingWatch {
     return rows.filter((r) => labelOf(r.labels) === channelId).map((r) => r.id);
   }
 
-  private async resolveOpen(channelId: string, known: readonly string[]): Promise<void> {
-    const ids = new Set([...known, ...(await this.openIncidentsOf(channelId))]);
-    for (const id of ids) {
+  /** Resolves the channel's open incidents, its own (the one this process opened is among them) and any other. */
+  private async resolveOpen(channelId: string): Promise<void> {
+    for (const id of await this.openIncidentsOf(channelId)) {
       try {
         await this.host.resolve(id, SYSTEM, `channel ${channelId} delivers again`);
       } catch (err) {
@@ -177,25 +178,19 @@ export class PagingWatch {
 
   private async raise(channelId: string, why: string): Promise<void> {
     const open = await this.openIncidentsOf(channelId);
-    if (open.length > 0) {
-      const entry = this.failing.get(channelId);
-      if (entry) entry.incidentId = open.at(-1);
-      return;
-    }
+    // Opened by an earlier process or another one of a cluster: it is this channel's incident still.
+    if (open.length > 0) return;
     const config = this.host.config();
     const severity = config.paging.failing_severity ?? config.severities[0]?.id ?? 'P1';
-    const incident = await this.host.open(
+    await this.host.open(
       { title: `Notification channel ${channelId} is failing`, severity, labels: { [FAILING_CHANNEL_LABEL]: channelId }, note: why },
       SYSTEM,
     );
-    const entry = this.failing.get(channelId);
-    if (entry) entry.incidentId = incident.id;
   }
 
   private async recovered(channelId: string): Promise<void> {
-    const entry = this.failing.get(channelId);
     this.failing.delete(channelId);
-    await this.resolveOpen(channelId, entry?.incidentId ? [entry.incidentId] : []);
+    await this.resolveOpen(channelId);
   }
 
   /** Waits for incidents being opened or resolved (tests, shutdown). */
