@@ -49,6 +49,13 @@ const ENV = { OPSBOOK_SERVER: '', OPSBOOK_TOKEN: '', OPSBOOK_USER: '', OPSBOOK_C
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('usage errors exit 2 and name what was wrong', () => {
+  // Commander writes an option's default after its description: one written there too reads twice
+  // in --help ("how many (default 50) (default: 50)").
+  it('says each option\'s default once in its help', () => {
+    const twice = LEAVES.flatMap((chain) => chain.at(-1)!.options.filter((o) => o.defaultValue !== undefined && /\(default/i.test(o.description)).map((o) => `${words(chain).join(' ')} ${o.flags}`));
+    expect(twice).toEqual([]);
+  });
+
   it('walks many commands', () => {
     expect(LEAVES.length).toBeGreaterThan(50);
   });

@@ -108,7 +108,7 @@ export const registerIncident: RegisterCommands = (program, io) => {
     .description('Incidents, newest first.')
     .option('--state <state>', 'triggered, acknowledged, investigating, mitigated, resolved, reviewed, or open')
     .option('--severity <id>', 'only this severity')
-    .option('--limit <n>', 'how many (default 50)', wholeNumber(1, 10_000), 50)
+    .option('--limit <n>', 'how many', wholeNumber(1, 10_000), 50)
     .action(async (opts: Common & { state?: string; severity?: string; limit: number }) => {
       const limit = opts.limit;
       // A state no incident can be in would list none, silently: refused here, before any read.
