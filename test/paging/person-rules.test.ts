@@ -59,9 +59,15 @@ escalation_policies:
     await ntfy?.close();
   });
 
-  const advance = async (ms: number) => {
-    for (let done = 0; done < ms; done += 30_000) await clock.advance(Math.min(30_000, ms - done), () => server.daemon.operations!.settle(scaled(2_000)));
+  // Each step waits for the pipeline and for the pages it set off: a send still in flight when the
+  // clock moved on was counted missing, or, its claim run out on the moved clock, sent twice.
+  const settled = async () => {
     await server.daemon.operations!.settle(scaled(2_000));
+    await server.daemon.operations!.outbox.idle();
+  };
+  const advance = async (ms: number) => {
+    for (let done = 0; done < ms; done += 30_000) await clock.advance(Math.min(30_000, ms - done), settled);
+    await settled();
   };
   const sent = () => [
     ...ntfy.accepted.map(() => 'push'),
