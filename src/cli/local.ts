@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { SystemClock } from '../lib/clock.js';
+import { isConfigFileName } from '../lib/config-file-names.js';
 import { OpsbookError } from '../lib/errors/index.js';
 import type { OpsConfig } from '../config/index.js';
 import type { Store } from '../store/index.js';
@@ -33,9 +34,6 @@ export const CONFIG_SECTIONS = [
   'integrations', 'maintenance', 'silences', 'business_hours', 'runbooks', 'procedures', 'slos', 'scrape', 'samples', 'config', 'audit', 'auth', 'status_page', 'review',
 ] as const;
 
-/** Files a config directory holds that are not config (src/config/source.ts NOT_CONFIG_FILES; the test keeps them equal). */
-export const NOT_CONFIG_FILES: readonly string[] = ['gameday.yaml'];
-
 /** How much of a sibling file is read to see its top-level keys. */
 const SIBLING_READ_BYTES = 64 * 1024;
 
@@ -44,7 +42,7 @@ export function configSiblings(dir = '.'): { file: string; sections: string[] }[
   const found: { file: string; sections: string[] }[] = [];
   let names: string[];
   try {
-    names = fs.readdirSync(dir).filter((n) => /\.ya?ml$/i.test(n) && !n.startsWith('.') && n !== 'ops.yaml' && !NOT_CONFIG_FILES.includes(n)).sort();
+    names = fs.readdirSync(dir).filter((n) => isConfigFileName(n) && n !== 'ops.yaml').sort();
   } catch {
     return found;
   }

@@ -6,6 +6,7 @@ import type { ConfigIssue } from './issues.js';
 import type { PathSegment } from './paths.js';
 import { isRawTextField } from './raw-fields.js';
 import { describeYamlError } from '../lib/yaml-errors.js';
+import { isConfigFileName } from '../lib/config-file-names.js';
 
 /** One config file after parsing and `${VAR}` expansion, with paths relative to the file. */
 export interface ParsedFile {
@@ -28,18 +29,9 @@ export interface ParsedFile {
 /** Aliases expanded at most this many times over (yaml's maxAliasCount): an alias bomb stops here. */
 export const MAX_ALIAS_COUNT = 1000;
 
-/**
- * Files of a config directory that are other opsbook documents, not config: a system directory keeps
- * its game-day spec (`opsbook gameday DIR`) beside its ops.yaml.
- */
-export const NOT_CONFIG_FILES: readonly string[] = ['gameday.yaml'];
+export { isConfigFileName } from '../lib/config-file-names.js';
 
 /** The files a config path stands for: the file itself, or a directory's `*.yaml`/`*.yml` in name order (other opsbook documents left out). */
-/** Whether a directory entry is one of a config directory's files: `*.yaml` or `*.yml`, not hidden, not another document. */
-export function isConfigFileName(name: string): boolean {
-  return /\.ya?ml$/i.test(name) && !name.startsWith('.') && !NOT_CONFIG_FILES.includes(name);
-}
-
 export async function listConfigFiles(path: string): Promise<{ files: string[]; isDirectory: boolean } | { error: string }> {
   let info;
   try {

@@ -12,7 +12,7 @@ import {
   findExecution,
   findExecutionEntry,
   findExecutionOutput,
-  findIncident,
+  requireIncident,
   insertExecution,
   lastAuditOf,
   listExecutionEntries,
@@ -453,9 +453,7 @@ export class ExecutionService {
     if (filter.procedure !== undefined && !findProcedure(this.deps.runbooks, filter.procedure)) {
       throw new OpsbookError('OPSBOOK_E_PROCEDURE_NOT_FOUND', `no procedure ${filter.procedure} in the runbooks, and no execution of it (${knownProcedures(this.deps.runbooks, filter.procedure)})`, { location: { path: paths.procedure } });
     }
-    if (filter.incidentId !== undefined && !(await findIncident(this.deps.store.db, filter.incidentId))) {
-      throw new OpsbookError('OPSBOOK_E_INCIDENT_UNKNOWN', `no incident with id ${filter.incidentId}`, { location: { path: paths.incident } });
-    }
+    if (filter.incidentId !== undefined) await requireIncident(this.deps.store.db, filter.incidentId, paths.incident);
   }
 
   /** How many executions match `filter` (its limit ignored). */

@@ -1,7 +1,5 @@
 import type { Kysely } from 'kysely';
-import { OpsbookError } from '../lib/errors/index.js';
-import type { Database } from '../store/index.js';
-import { findIncident, listDeliveries, type DeliveryRow } from '../store/index.js';
+import { listDeliveries, requireIncident, type Database, type DeliveryRow } from '../store/index.js';
 
 /**
  * The delivery log of an incident: every attempt on every channel, oldest first. An empty log is
@@ -10,8 +8,6 @@ import { findIncident, listDeliveries, type DeliveryRow } from '../store/index.j
  */
 export async function incidentDeliveries(db: Kysely<Database>, incidentId: string, path: string): Promise<DeliveryRow[]> {
   const rows = await listDeliveries(db, { incidentId });
-  if (rows.length === 0 && !(await findIncident(db, incidentId))) {
-    throw new OpsbookError('OPSBOOK_E_INCIDENT_UNKNOWN', `no incident with id ${incidentId}`, { location: { path }, details: { id: incidentId } });
-  }
+  if (rows.length === 0) await requireIncident(db, incidentId, path);
   return rows;
 }

@@ -125,6 +125,16 @@ export async function findIncident(db: Db, id: string): Promise<IncidentRow | un
   return (await findIncidentQ(db, { id })).rows[0];
 }
 
+/**
+ * The incident with this id, or a refusal naming the id: for a caller that must tell a mistyped id
+ * from an incident with nothing to show. `path`: where the caller took the id from (the refusal's location).
+ */
+export async function requireIncident(db: Db, id: string, path: string): Promise<IncidentRow> {
+  const row = await findIncident(db, id);
+  if (!row) throw new OpsbookError('OPSBOOK_E_INCIDENT_UNKNOWN', `no incident with id ${id}`, { location: { path }, details: { id } });
+  return row;
+}
+
 /** The most incidents one page holds (a larger `limit` is cut to it). */
 const INCIDENT_PAGE_MAX = 500;
 
