@@ -34,13 +34,21 @@ const titleOf = (body: string): string | undefined => (JSON.parse(body) as { dat
  * A daemon with two webhook channels: `bad` (the one escalation pages through) answers 503 until
  * `healthy` is set, `good` always 200. Closed after the describe it is called in.
  */
-function failingChannelWorld(prefix: string): { server: () => DaemonApp; bad: () => Receiver; good: () => Receiver; setHealthy: (v: boolean) => void } {
+function failingChannelWorld(prefix: string): {
+  server: () => DaemonApp;
+  bad: () => Receiver;
+  good: () => Receiver;
+  setHealthy: (v: boolean) => void;
+  /** While set, `bad` holds each healthy answer until the promise settles. */
+  holdHealthy: (until: Promise<void> | undefined) => void;
+} {
   let server: DaemonApp;
   let bad: Receiver;
   let good: Receiver;
   let healthy = false;
+  let hold: Promise<void> | undefined;
   beforeAll(async () => {
-    bad = await startReceiver(() => ({ status: healthy ? 200 : 503 }));
+    bad = await startReceiver(() => (healthy ? { status: 200, ...(hold ? { after: hold } : {}) } : { status: 503 }));
     good = await startReceiver();
     server = await startDaemonApp(prefix, {
       'ops.yaml': `paging: { failing_after: 3 }
@@ -58,7 +66,7 @@ escalation_policies:
     await bad?.close();
     await good?.close();
   });
-  return { server: () => server, bad: () => bad, good: () => good, setHealthy: (v) => (healthy = v) };
+  return { server: () => server, bad: () => bad, good: () => good, setHealthy: (v) => (healthy = v), holdHealthy: (p) => (hold = p) };
 }
 
 describe('a failing channel', () => {
@@ -135,6 +143,34 @@ describe('a failing channel across a restart', () => {
     await world.server().restart();
     await until('the incident left open resolved once bad delivers', async () => (await world.server().daemon.operations!.incidents.get(second.id)).state === 'resolved');
     expect(await failingIncidents()).toHaveLength(2);
+  });
+
+  // The delivery that mends the channel may settle while the process stops (an upgrade, a restart):
+  // the resolution it sets off must be written before the store closes. It was not waited for, so
+  // the incident stayed open — and with the page delivered, nothing after the restart resolved it.
+  it('resolves the incident when the channel delivers while the process stops', async () => {
+    world.setHealthy(false);
+    await world.server().daemon.operations!.createIncident({ title: 'Checkout slow on stop', severity: 'P2' }, { name: 'system:test', role: 'admin', via: 'system' });
+    const third = await until('a third failing channel incident', async () => (await open())[0]);
+
+    let release!: () => void;
+    world.holdHealthy(new Promise<void>((r) => (release = r)));
+    const before = world.bad().requests.length;
+    world.setHealthy(true);
+    try {
+      // The retry that will succeed is at the receiver, its answer held; the process starts stopping.
+      await world.bad().waitFor(before + 1, scaled(30_000));
+      const stopping = world.server().daemon;
+      const restarted = world.server().restart();
+      await until('the process stopping', () => stopping.isStopping);
+      release();
+      await restarted;
+    } finally {
+      release();
+      world.holdHealthy(undefined);
+    }
+    expect((await world.server().daemon.operations!.incidents.get(third.id)).state).toBe('resolved');
+    expect(await open()).toEqual([]);
   });
 });
 

@@ -297,6 +297,9 @@ export class Operations {
     await this.deadman.stop();
     await this.escalations.close();
     await this.outbox.stop();
+    // A send that settled while stopping may have mended a failing channel (or found one failing):
+    // its incident is opened or resolved now, before the store closes, or no later process would.
+    await this.pagingWatch.settled();
   }
 
   async reload(config: OpsConfig): Promise<ReloadOutcome | void> {
