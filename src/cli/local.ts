@@ -7,6 +7,7 @@ import type { OpsConfig } from '../config/index.js';
 import type { Store } from '../store/index.js';
 import type { Actor } from '../identity/index.js';
 import type { Runbook } from '../runbooks/index.js';
+import type { OpsConfigLoaded } from '../daemon/config.js';
 
 /**
  * The config a command uses: `--config`, else OPSBOOK_CONFIG, else ./ops.yaml, else ./ops/.
@@ -85,24 +86,51 @@ export interface LocalContext {
   config: OpsConfig;
   /** Directory relative paths in the config resolve against. */
   baseDir: string;
-  /** The runbooks of the config, as its load read and validated them. */
-  runbooks: Runbook[];
   store: Store;
   clock: SystemClock;
   close: () => Promise<void>;
 }
 
-/** Loads the config and opens its store (migrated unless told not to) for a one-shot local command. */
-export async function openLocal(configFlag: string | undefined, env: NodeJS.ProcessEnv, options: { migrate?: boolean } = {}): Promise<LocalContext> {
+export interface LocalOptions {
+  /** Migrate the store (default true). */
+  migrate?: boolean;
+  /**
+   * Read the config's runbooks and check its `FILE#ID` references against them, as `serve` does
+   * (default false): only the commands that run or show runbooks need them. The others start
+   * without reading a runbook, and a broken one does not refuse them.
+   */
+  runbooks?: boolean;
+}
+
+/** A config a local command read: refused with every problem located when it is not valid. */
+export interface LocalConfig {
+  config: OpsConfig;
+  /** The path read: --config, OPSBOOK_CONFIG, ./ops.yaml or ./ops/ (resolveConfigPath). */
+  path: string;
+  /** Directory relative paths in the config resolve against. */
+  baseDir: string;
+}
+
+/** Reads and validates the config a local command names (resolveConfigPath); its runbooks only when asked (LocalOptions.runbooks). */
+export async function readLocalConfig(configFlag: string | undefined, env: NodeJS.ProcessEnv, options: { runbooks: true }): Promise<LocalConfig & { runbooks: Runbook[] }>;
+export async function readLocalConfig(configFlag: string | undefined, env: NodeJS.ProcessEnv, options?: { runbooks?: boolean }): Promise<LocalConfig>;
+export async function readLocalConfig(configFlag: string | undefined, env: NodeJS.ProcessEnv, options: { runbooks?: boolean } = {}): Promise<LocalConfig & { runbooks?: Runbook[] }> {
   const { describeConfigProblems } = await import('../config/index.js');
-  const { loadOpsConfig } = await import('../daemon/config.js');
-  const configPath = resolveConfigPath(configFlag, env);
-  const loaded = await loadOpsConfig(configPath, { env });
-  if (!loaded.ok) {
-    throw new OpsbookError('OPSBOOK_E_CONFIG_INVALID', describeConfigProblems(configPath, loaded.issues));
-  }
-  const store = await openLocalStore(loaded.config, loaded.baseDir, options);
-  return { config: loaded.config, baseDir: loaded.baseDir, runbooks: loaded.runbooks, store, clock: new SystemClock(), close: () => store.close() };
+  const { loadOpsConfig, loadOpsConfigWithoutRunbooks } = await import('../daemon/config.js');
+  const path = resolveConfigPath(configFlag, env);
+  const loaded = options.runbooks ? await loadOpsConfig(path, { env }) : await loadOpsConfigWithoutRunbooks(path, { env });
+  if (!loaded.ok) throw new OpsbookError('OPSBOOK_E_CONFIG_INVALID', describeConfigProblems(path, loaded.issues));
+  const runbooks = options.runbooks ? (loaded as OpsConfigLoaded).runbooks : undefined;
+  return { config: loaded.config, path, baseDir: loaded.baseDir, ...(runbooks ? { runbooks } : {}) };
+}
+
+/** Loads the config and opens its store (migrated unless told not to) for a one-shot local command. */
+export async function openLocal(configFlag: string | undefined, env: NodeJS.ProcessEnv, options: LocalOptions & { runbooks: true }): Promise<LocalContext & { runbooks: Runbook[] }>;
+export async function openLocal(configFlag: string | undefined, env: NodeJS.ProcessEnv, options?: LocalOptions): Promise<LocalContext>;
+export async function openLocal(configFlag: string | undefined, env: NodeJS.ProcessEnv, options: LocalOptions = {}): Promise<LocalContext & { runbooks?: Runbook[] }> {
+  const { config, baseDir, runbooks } = await readLocalConfig(configFlag, env, options) as LocalConfig & { runbooks?: Runbook[] };
+  const store = await openLocalStore(config, baseDir, options);
+  return { config, baseDir, ...(runbooks ? { runbooks } : {}), store, clock: new SystemClock(), close: () => store.close() };
 }
 
 /** Opens a loaded config's store (migrated unless told not to) for a one-shot local command. */

@@ -55,6 +55,9 @@ export interface OpsConfigRejected extends ConfigRejected {
 /** A config whose rule files have been read: the runbooks are next. */
 type RuleFilesRead = ConfigLoaded & { ruleGroups: RuleGroupSpec[]; sources: ConfigSources };
 
+/** A config accepted without its runbooks read (loadOpsConfigWithoutRunbooks). */
+export type OpsConfigReadWithoutRunbooks = RuleFilesRead;
+
 export type OpsConfigLoadResult = OpsConfigLoaded | OpsConfigRejected;
 
 /** The domains' config checks, registered with config/ (which imports no domain). Domains add theirs here, one line each. */
@@ -64,11 +67,22 @@ export function registerDomainConfigValidators(): void {
 
 /** Loads and validates a config with every domain's cross-reference checks: what the daemon and every command use. */
 export async function loadOpsConfig(path: string, options: LoadOptions = {}): Promise<OpsConfigLoadResult> {
+  const read = await loadOpsConfigWithoutRunbooks(path, options);
+  return read.ok ? checkRunbooks(read) : read;
+}
+
+/**
+ * As loadOpsConfig, but the runbooks are neither read nor the config's `FILE#ID` references checked
+ * against them: for a command that neither runs nor shows a runbook (`incident list`, `oncall now`,
+ * `token create`…). With a library of hundreds of runbooks, reading them was most of such a command's
+ * start, and one broken runbook refused an `incident ack` that never reads it. `validate`, `serve`
+ * and the commands that run or show runbooks read them all.
+ */
+export async function loadOpsConfigWithoutRunbooks(path: string, options: LoadOptions = {}): Promise<OpsConfigReadWithoutRunbooks | OpsConfigRejected> {
   registerDomainConfigValidators();
   const loaded = await loadConfig(path, options);
   if (!loaded.ok) return { ...loaded, sources: { files: loaded.files.map((f) => resolve(f)), globs: [] } };
-  const ruleFiles = await checkRuleFiles(loaded);
-  return ruleFiles.ok ? checkRunbooks(ruleFiles) : ruleFiles;
+  return checkRuleFiles(loaded);
 }
 
 /** `sources` with the files `kind`'s entries matched added. */

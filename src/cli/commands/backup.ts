@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { RegisterCommands } from '../context.js';
-import { openLocal, resolveConfigPath } from '../local.js';
+import { openLocal, readLocalConfig } from '../local.js';
 import { OpsbookError } from '../../lib/errors/index.js';
 
 /** Who a local backup or restore is recorded as acting. */
@@ -36,11 +36,8 @@ export const registerBackup: RegisterCommands = (program, io) => {
     .action(async (file: string, opts: { config?: string }) => {
       const source = path.resolve(file);
       if (!fs.existsSync(source)) throw new OpsbookError('OPSBOOK_E_RESTORE_SOURCE', `${source} does not exist`);
-      const { loadOpsConfig } = await import('../../daemon/config.js');
-      const { resolveStorage, describeConfigProblems } = await import('../../config/index.js');
-      const configPath = resolveConfigPath(opts.config, io.env);
-      const loaded = await loadOpsConfig(configPath, { env: io.env });
-      if (!loaded.ok) throw new OpsbookError('OPSBOOK_E_CONFIG_INVALID', describeConfigProblems(configPath, loaded.issues));
+      const { resolveStorage } = await import('../../config/index.js');
+      const loaded = await readLocalConfig(opts.config, io.env);
       const target = resolveStorage(loaded.config.storage, loaded.baseDir);
       const { restoreSqlite, restorePostgres } = await import('../../store/backup.js');
       if (target.kind === 'sqlite') {

@@ -5,19 +5,13 @@ import { isOpsbookError, OpsbookError } from '../../lib/errors/index.js';
 import type { CheckResult } from '../../checks/index.js';
 import type { RawResultRow } from '../../store/index.js';
 import type { RegisterCommands } from '../context.js';
-import { openLocal, openLocalStore, resolveConfigPath } from '../local.js';
+import { openLocal, readLocalConfig, openLocalStore } from '../local.js';
 import { callApi, remoteFrom } from '../remote.js';
 
 const CONFIG_HELP = 'ops.yaml or a directory of YAML files (default: $OPSBOOK_CONFIG, ./ops.yaml, ./ops/)';
 
-async function load(flag: string | undefined, env: NodeJS.ProcessEnv): Promise<{ config: OpsConfig; path: string; baseDir: string }> {
-  const [{ describeConfigProblems }, { loadOpsConfig }] = await Promise.all([import('../../config/index.js'), import('../../daemon/config.js')]);
-  const path = resolveConfigPath(flag, env);
-  const loaded = await loadOpsConfig(path, { env });
-  if (!loaded.ok) {
-    throw new OpsbookError('OPSBOOK_E_CONFIG_INVALID', describeConfigProblems(path, loaded.issues));
-  }
-  return { config: loaded.config, path, baseDir: loaded.baseDir };
+function load(flag: string | undefined, env: NodeJS.ProcessEnv): Promise<{ config: OpsConfig; path: string; baseDir: string }> {
+  return readLocalConfig(flag, env);
 }
 
 /** A stored run as the local list shows it: "last run down (critical) at 2026-12-06 22:37:12Z: connection refused". */

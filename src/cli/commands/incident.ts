@@ -38,10 +38,12 @@ async function withIncidents<T>(
   io: CliIO,
   remote: (r: Remote) => Promise<T>,
   local: (ctx: LocalIncidents & { ops: import('../../daemon/operations/index.js').Operations; runbooks: import('../../runbooks/index.js').Runbook[] }) => Promise<T>,
+  { runbooks = false }: { runbooks?: boolean } = {},
 ): Promise<T> {
   const r = remoteFrom(opts, io.env);
   if (r) return remote(r);
-  const ctx = await openLocal(opts.config, io.env);
+  // The runbooks only for the command that shows them (review); the others neither read nor wait for them.
+  const ctx = runbooks ? await openLocal(opts.config, io.env, { runbooks: true }) : { ...(await openLocal(opts.config, io.env)), runbooks: [] };
   try {
     const { Operations } = await import('../../daemon/operations/index.js');
     const { Registry } = await import('prom-client');
@@ -314,6 +316,7 @@ export const registerIncident: RegisterCommands = (program, io) => {
           const { reviewDocument } = await import('../../daemon/operations/index.js');
           return (await reviewDocument(store, config, ops.incidents, id, { runbooks })).markdown;
         },
+        { runbooks: true },
       );
       if (opts.out) {
         (await import('node:fs')).writeFileSync(opts.out, markdown);

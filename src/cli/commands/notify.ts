@@ -1,6 +1,6 @@
 import { OpsbookError } from '../../lib/errors/index.js';
 import type { RegisterCommands } from '../context.js';
-import { openLocal, resolveConfigPath } from '../local.js';
+import { openLocal, readLocalConfig } from '../local.js';
 import { callApi, remoteFrom } from '../remote.js';
 
 const iso = (ms: number | null): string => (ms === null ? '-' : new Date(ms).toISOString());
@@ -20,17 +20,11 @@ export const registerNotify: RegisterCommands = (program, io) => {
       const sent = await callApi<{ channel: string; kind: string; message: string; outcome: TestSent['outcome'] }>(remote, 'POST', `/api/channels/${encodeURIComponent(channelId)}/test`);
       return { channel: { id: sent.channel, kind: sent.kind }, message: sent.message, outcome: sent.outcome };
     }
-    const { describeConfigProblems } = await import('../../config/index.js');
-    const { loadOpsConfig } = await import('../../daemon/config.js');
-    const configPath = resolveConfigPath(opts.config, io.env);
-    const loaded = await loadOpsConfig(configPath, { env: io.env });
-    if (!loaded.ok) {
-      throw new OpsbookError('OPSBOOK_E_CONFIG_INVALID', describeConfigProblems(configPath, loaded.issues));
-    }
+    const loaded = await readLocalConfig(opts.config, io.env);
     const channel = loaded.config.channels.find((c) => c.id === channelId);
     if (!channel) {
       const known = loaded.config.channels.map((c) => c.id).join(', ') || 'none';
-      throw new OpsbookError('OPSBOOK_E_CHANNEL_UNKNOWN', `no channel ${channelId} in ${configPath} (configured: ${known})`, { location: { path: 'channels' } });
+      throw new OpsbookError('OPSBOOK_E_CHANNEL_UNKNOWN', `no channel ${channelId} in ${loaded.path} (configured: ${known})`, { location: { path: 'channels' } });
     }
     const { sendTestNotification } = await import('../../notify/index.js');
     const { SystemClock } = await import('../../lib/clock.js');

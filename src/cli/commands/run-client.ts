@@ -3,9 +3,10 @@ import { cliActor, openLocal, type LocalContext } from '../local.js';
 import { callApi, type Remote } from '../remote.js';
 import type { ExecutionOutcome, ExecutionService, ExecutionSummary, Plan, PlanOptions, StepRunResult, TranscriptEntry } from '../../executions/index.js';
 import type { Actor } from '../../identity/index.js';
+import type { Runbook } from '../../runbooks/index.js';
 
 export interface ExecutionsContext {
-  local: LocalContext;
+  local: LocalContext & { runbooks: Runbook[] };
   service: ExecutionService;
   /** The latest audit head this command appended, for the closing log line. */
   lastHead: () => { seq: number; hash: string } | undefined;
@@ -14,7 +15,7 @@ export interface ExecutionsContext {
 
 /** Opens the config, its store and runbooks, and an execution service over them. */
 export async function openExecutions(configFlag: string | undefined, io: CliIO): Promise<ExecutionsContext> {
-  const local = await openLocal(configFlag, io.env);
+  const local = await openLocal(configFlag, io.env, { runbooks: true });
   try {
     const { ExecutionService, storeIncidentLink } = await import('../../executions/index.js');
     // The runbooks the config load read and validated: not read again.
