@@ -95,9 +95,9 @@ export interface LocalOptions {
   /** Migrate the store (default true). */
   migrate?: boolean;
   /**
-   * Read the config's runbooks and check its `FILE#ID` references against them, as `serve` does
-   * (default false): only the commands that run or show runbooks need them. The others start
-   * without reading a runbook, and a broken one does not refuse them.
+   * Read the files the config names — its rule files and runbooks — and check its references into
+   * them, as `serve` does (default false): only the commands that run or show runbooks need them.
+   * The others start without reading one, and a broken one does not refuse them.
    */
   runbooks?: boolean;
 }
@@ -116,9 +116,9 @@ export async function readLocalConfig(configFlag: string | undefined, env: NodeJ
 export async function readLocalConfig(configFlag: string | undefined, env: NodeJS.ProcessEnv, options?: { runbooks?: boolean }): Promise<LocalConfig>;
 export async function readLocalConfig(configFlag: string | undefined, env: NodeJS.ProcessEnv, options: { runbooks?: boolean } = {}): Promise<LocalConfig & { runbooks?: Runbook[] }> {
   const { describeConfigProblems } = await import('../config/index.js');
-  const { loadOpsConfig, loadOpsConfigWithoutRunbooks } = await import('../daemon/config.js');
+  const { loadOpsConfig, loadOpsConfigAlone } = await import('../daemon/config.js');
   const path = resolveConfigPath(configFlag, env);
-  const loaded = options.runbooks ? await loadOpsConfig(path, { env }) : await loadOpsConfigWithoutRunbooks(path, { env });
+  const loaded = options.runbooks ? await loadOpsConfig(path, { env }) : await loadOpsConfigAlone(path, { env });
   if (!loaded.ok) throw new OpsbookError('OPSBOOK_E_CONFIG_INVALID', describeConfigProblems(path, loaded.issues));
   const runbooks = options.runbooks ? (loaded as OpsConfigLoaded).runbooks : undefined;
   return { config: loaded.config, path, baseDir: loaded.baseDir, ...(runbooks ? { runbooks } : {}) };

@@ -55,9 +55,6 @@ export interface OpsConfigRejected extends ConfigRejected {
 /** A config whose rule files have been read: the runbooks are next. */
 type RuleFilesRead = ConfigLoaded & { ruleGroups: RuleGroupSpec[]; sources: ConfigSources };
 
-/** A config accepted without its runbooks read (loadOpsConfigWithoutRunbooks). */
-export type OpsConfigReadWithoutRunbooks = RuleFilesRead;
-
 export type OpsConfigLoadResult = OpsConfigLoaded | OpsConfigRejected;
 
 /** The domains' config checks, registered with config/ (which imports no domain). Domains add theirs here, one line each. */
@@ -67,22 +64,25 @@ export function registerDomainConfigValidators(): void {
 
 /** Loads and validates a config with every domain's cross-reference checks: what the daemon and every command use. */
 export async function loadOpsConfig(path: string, options: LoadOptions = {}): Promise<OpsConfigLoadResult> {
-  const read = await loadOpsConfigWithoutRunbooks(path, options);
-  return read.ok ? checkRunbooks(read) : read;
+  const read = await loadOpsConfigAlone(path, options);
+  if (!read.ok) return read;
+  const ruleFiles = await checkRuleFiles(read);
+  return ruleFiles.ok ? checkRunbooks(ruleFiles) : ruleFiles;
 }
 
 /**
- * As loadOpsConfig, but the runbooks are neither read nor the config's `FILE#ID` references checked
- * against them: for a command that neither runs nor shows a runbook (`incident list`, `oncall now`,
- * `token create`…). With a library of hundreds of runbooks, reading them was most of such a command's
- * start, and one broken runbook refused an `incident ack` that never reads it. `validate`, `serve`
- * and the commands that run or show runbooks read them all.
+ * As loadOpsConfig, but the files the config names are not read: neither the rule files nor the
+ * runbooks, nor the config's alert names and `FILE#ID` references checked against them. For a command
+ * that uses none of them (`incident list`, `incident ack`, `oncall now`, `token create`…): with a
+ * library of hundreds of runbooks, reading them was most of such a command's start, and one broken
+ * runbook or rule file refused an `incident ack` that never reads it. `validate`, `serve`, `test` and
+ * the commands that run or show runbooks read them all.
  */
-export async function loadOpsConfigWithoutRunbooks(path: string, options: LoadOptions = {}): Promise<OpsConfigReadWithoutRunbooks | OpsConfigRejected> {
+export async function loadOpsConfigAlone(path: string, options: LoadOptions = {}): Promise<ConfigLoaded | OpsConfigRejected> {
   registerDomainConfigValidators();
   const loaded = await loadConfig(path, options);
   if (!loaded.ok) return { ...loaded, sources: { files: loaded.files.map((f) => resolve(f)), globs: [] } };
-  return checkRuleFiles(loaded);
+  return loaded;
 }
 
 /** `sources` with the files `kind`'s entries matched added. */
