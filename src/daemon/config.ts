@@ -62,7 +62,7 @@ export function registerDomainConfigValidators(): void {
   registerConfigValidators(validateCheckConditions, oncallReferencesValidator, incidentsReferencesValidator, slosReferencesValidator, pagingContactsValidator, statusPageReferencesValidator);
 }
 
-/** Loads and validates a config with every domain's cross-reference checks: what the daemon and every command use. */
+/** Loads and validates a config with every domain's cross-reference checks, its rule files and runbooks read: what the daemon, `validate`, `test` and the commands that run or show runbooks use. */
 export async function loadOpsConfig(path: string, options: LoadOptions = {}): Promise<OpsConfigLoadResult> {
   const read = await loadOpsConfigAlone(path, options);
   if (!read.ok) return read;

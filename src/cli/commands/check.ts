@@ -1,4 +1,3 @@
-import type { OpsConfig } from '../../config/index.js';
 import type { CheckConfig } from '../../config/schema/checks.js';
 import { formatDuration } from '../../lib/duration.js';
 import { isOpsbookError, OpsbookError } from '../../lib/errors/index.js';
@@ -9,10 +8,6 @@ import { openLocal, readLocalConfig, openLocalStore } from '../local.js';
 import { callApi, remoteFrom } from '../remote.js';
 
 const CONFIG_HELP = 'ops.yaml or a directory of YAML files (default: $OPSBOOK_CONFIG, ./ops.yaml, ./ops/)';
-
-function load(flag: string | undefined, env: NodeJS.ProcessEnv): Promise<{ config: OpsConfig; path: string; baseDir: string }> {
-  return readLocalConfig(flag, env);
-}
 
 /** A stored run as the local list shows it: "last run down (critical) at 2026-12-06 22:37:12Z: connection refused". */
 function lastRunText(run: RawResultRow | undefined): string {
@@ -89,7 +84,7 @@ export const registerCheck: RegisterCommands = (program, io) => {
         process.exitCode = 0;
         return;
       }
-      const { config, baseDir } = await load(opts.config, io.env);
+      const { config, baseDir } = await readLocalConfig(opts.config, io.env);
       // The modules list reads, not checks/index.js: that loads every check kind's probe code and the runner.
       const [{ checkThresholds, describeCheckTarget }, { registerHeartbeat }] = await Promise.all([import('../../checks/describe.js'), import('../../checks/history/heartbeats.js')]);
       const heartbeatUrls = new Map<string, string>();
@@ -146,7 +141,7 @@ export const registerCheck: RegisterCommands = (program, io) => {
         process.exitCode = result.status === 'up' ? 0 : 1;
         return;
       }
-      const { config, path } = await load(opts.config, io.env);
+      const { config, path } = await readLocalConfig(opts.config, io.env);
       const found = config.checks.find((c) => c.id === id);
       if (!found) {
         throw new OpsbookError('OPSBOOK_E_CHECK_UNKNOWN', `no check "${id}" in ${path} (have: ${config.checks.map((c) => c.id).join(', ') || 'none'})`, {
