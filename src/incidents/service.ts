@@ -121,6 +121,20 @@ export class IncidentService extends AlertIntake {
    * opening's transaction, before its commit (the incident's escalation starting with it).
    */
   async create(input: ManualIncidentInput, actor: Actor, alsoInTransaction?: (trx: Trx, result: IncidentResult) => Promise<void>): Promise<IncidentResult> {
+    return (await this.createUnless(input, actor, undefined, alsoInTransaction))!;
+  }
+
+  /**
+   * Opens an incident by hand unless `alreadyOpen` answers true — asked in the opening's transaction,
+   * after the incident writers' lock on PostgreSQL, so that members of a cluster opening the same
+   * incident at once (a channel failing on each) open it once. Undefined when it was open already.
+   */
+  async createUnless(
+    input: ManualIncidentInput,
+    actor: Actor,
+    alreadyOpen: ((trx: Trx) => Promise<boolean>) | undefined,
+    alsoInTransaction?: (trx: Trx, result: IncidentResult) => Promise<void>,
+  ): Promise<IncidentResult | undefined> {
     if (input.title.trim() === '') throw new OpsbookError('OPSBOOK_E_INCIDENT_INVALID', 'an incident needs a title', { location: { path: 'title' } });
     if (!this.ladder.has(input.severity)) {
       const known = this.ladder.severities.map((s) => s.id).join(', ');
@@ -128,6 +142,7 @@ export class IncidentService extends AlertIntake {
     }
     const labels = { ...(input.labels ?? {}), ...(input.service ? { service: input.service } : {}) };
     return this.write(async (trx) => {
+      if (await alreadyOpen?.(trx)) return undefined;
       const r = await this.openIncident(trx, {
         title: input.title.trim(), severity: input.severity, labels, source: 'manual', createdBy: actor.name,
         ...(input.service ? { service: input.service } : {}),
@@ -136,7 +151,7 @@ export class IncidentService extends AlertIntake {
       if (input.description) await this.note(trx, r.incident.id, this.clock.now(), 'note', actor.name, input.description, {});
       await alsoInTransaction?.(trx, r);
       return r;
-    }, (r) => ({ actor, action: 'incident.create', incidentId: r.incident.id, details: { title: input.title, severity: input.severity } }));
+    }, (r) => (r ? { actor, action: 'incident.create', incidentId: r.incident.id, details: { title: input.title, severity: input.severity } } : undefined));
   }
 
   acknowledge(id: string, actor: Actor, note?: string): Promise<IncidentResult> {

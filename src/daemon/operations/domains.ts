@@ -22,7 +22,7 @@ import type { StuckEscalations } from './stuck-escalations.js';
 /** What the domain services call back into, once the pipeline exists. */
 export interface PipelineCallbacks {
   readonly stuckEscalations: StuckEscalations;
-  createIncident(input: Parameters<IncidentService['create']>[0], actor: Actor): Promise<Incident>;
+  createIncidentUnless(input: Parameters<IncidentService['create']>[0], actor: Actor, alreadyOpen: Parameters<IncidentService['createUnless']>[2]): Promise<Incident | undefined>;
   act(id: string, action: 'resolve', actor: Actor, note?: string): Promise<Incident>;
 }
 
@@ -104,7 +104,7 @@ export async function openDomains(daemon: OperationsHost, pipeline: { ops?: Pipe
       clock,
       config: () => daemon.config,
       logger,
-      open: (input, actor) => pipeline.ops!.createIncident(input, actor),
+      open: (input, actor, alreadyOpen) => pipeline.ops!.createIncidentUnless(input, actor, alreadyOpen),
       resolve: async (id, actor, note) => {
         await pipeline.ops!.act(id, 'resolve', actor, note);
       },

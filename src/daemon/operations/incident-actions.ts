@@ -113,21 +113,31 @@ export class IncidentActions {
    * to open it again), and a page still unwritten goes out at the next look for missed pages.
    */
   async createIncident(input: Parameters<IncidentService['create']>[0], actor: Actor): Promise<Incident> {
+    return (await this.createIncidentUnless(input, actor, undefined))!;
+  }
+
+  /**
+   * Opens an incident as createIncident does, unless `alreadyOpen` answers true in its transaction
+   * (see IncidentService.createUnless): undefined then, and nothing written or paged.
+   */
+  async createIncidentUnless(input: Parameters<IncidentService['create']>[0], actor: Actor, alreadyOpen: Parameters<IncidentService['createUnless']>[2]): Promise<Incident | undefined> {
     let inTransaction = undefined as StartedInTransaction | undefined;
-    let result: IncidentResult;
+    let result: IncidentResult | undefined;
     try {
-      result = await this.incidents.create(input, actor, async (trx, r) => {
+      result = await this.incidents.createUnless(input, actor, alreadyOpen, async (trx, r) => {
         inTransaction = await this.effects.startInTransaction(trx, r.effects.map((effect) => ({ effect, incident: r.incident })));
       });
     } catch (e) {
       inTransaction?.failed();
       throw e;
     }
+    if (!result) return undefined;
+    const opened = result;
     await inTransaction?.committed();
-    await this.commit.applyEffects(result, inTransaction?.started).catch((err: unknown) => {
-      this.pipeline.daemon.logger.error({ err, incident: result.incident.id }, 'incident opened, but its page could not be written; a running daemon tries again within a minute');
+    await this.commit.applyEffects(opened, inTransaction?.started).catch((err: unknown) => {
+      this.pipeline.daemon.logger.error({ err, incident: opened.incident.id }, 'incident opened, but its page could not be written; a running daemon tries again within a minute');
     });
-    return result.incident;
+    return opened.incident;
   }
 
   /** A procedure run by `cron` that did not pass opens an incident (restore test, DR drill, morning checks). */

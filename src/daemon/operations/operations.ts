@@ -448,6 +448,11 @@ export class Operations {
     return this.actions.createIncident(input, actor);
   }
 
+  /** Opens an incident as createIncident does, unless `alreadyOpen` answers true in its transaction (see IncidentService.createUnless). */
+  createIncidentUnless(input: Parameters<IncidentService['create']>[0], actor: Actor, alreadyOpen: Parameters<IncidentService['createUnless']>[2]): Promise<Incident | undefined> {
+    return this.actions.createIncidentUnless(input, actor, alreadyOpen);
+  }
+
   private enqueue<T>(work: () => Promise<T>, { answered = false, ...options }: EnqueueOptions = {}): Promise<T> {
     const run = this.work.push(work, options);
     void run.then(

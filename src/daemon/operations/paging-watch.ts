@@ -6,6 +6,9 @@ import type { SettledAttempt } from '../../notify/index.js';
 import { countIncidentsBySeverity, countOutbox, listIncidentsCreatedBy, oldestWaitingOutboxAt, type Store } from '../../store/index.js';
 import type { Clock } from '../../lib/clock.js';
 
+/** The store, or a transaction in it. */
+type Db = Parameters<typeof listIncidentsCreatedBy>[0];
+
 /** The label that marks a failing channel's own incident; its pages avoid that channel. */
 export const FAILING_CHANNEL_LABEL = 'opsbook_failing_channel';
 
@@ -28,8 +31,11 @@ export interface PagingWatchHost {
   clock: Clock;
   config: () => OpsConfig;
   logger: { warn(obj: object, msg?: string): void };
-  /** Opens the failing channel's incident; answers its id. */
-  open(input: { title: string; severity: string; labels: Record<string, string>; note: string }, actor: Actor): Promise<{ id: string }>;
+  /**
+   * Opens the failing channel's incident unless `alreadyOpen`, asked in the opening's transaction
+   * (after the incident writers' lock on PostgreSQL), answers true: then undefined.
+   */
+  open(input: { title: string; severity: string; labels: Record<string, string>; note: string }, actor: Actor, alreadyOpen: (db: Db) => Promise<boolean>): Promise<{ id: string } | undefined>;
   /** Resolves it once the channel delivers again. */
   resolve(incidentId: string, actor: Actor, note: string): Promise<void>;
 }
@@ -158,9 +164,9 @@ export class PagingWatch {
     });
   }
 
-  /** The open incidents of a failing channel in the store, oldest first, whoever opened them. */
-  private async openIncidentsOf(channelId: string): Promise<string[]> {
-    const rows = await listIncidentsCreatedBy(this.host.store.db, OPEN_STATES, SYSTEM.name);
+  /** The open incidents of a failing channel in the store (or the transaction `db`), oldest first, whoever opened them. */
+  private async openIncidentsOf(channelId: string, db: Db = this.host.store.db): Promise<string[]> {
+    const rows = await listIncidentsCreatedBy(db, OPEN_STATES, SYSTEM.name);
     return rows.filter((r) => labelOf(r.labels) === channelId).map((r) => r.id);
   }
 
@@ -176,15 +182,18 @@ export class PagingWatch {
     }
   }
 
+  /**
+   * Opens the channel's incident unless one is open: opened by an earlier process or another member
+   * of a cluster, it is this channel's incident still. The look is made in the opening's transaction,
+   * under the incident writers' lock: members finding the channel failing at once open one incident.
+   */
   private async raise(channelId: string, why: string): Promise<void> {
-    const open = await this.openIncidentsOf(channelId);
-    // Opened by an earlier process or another one of a cluster: it is this channel's incident still.
-    if (open.length > 0) return;
     const config = this.host.config();
     const severity = config.paging.failing_severity ?? config.severities[0]?.id ?? 'P1';
     await this.host.open(
       { title: `Notification channel ${channelId} is failing`, severity, labels: { [FAILING_CHANNEL_LABEL]: channelId }, note: why },
       SYSTEM,
+      async (db) => (await this.openIncidentsOf(channelId, db)).length > 0,
     );
   }
 

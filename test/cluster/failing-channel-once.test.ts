@@ -1,0 +1,49 @@
+/**
+ * A channel failing on two members at once opens one incident about it, not one per member. Each
+ * member counts its own deliveries; when a channel dies, every member delivering to it finds it
+ * failing at about the same moment. Before, each looked in the store for the channel's open incident
+ * and, finding none, opened one: the two looks came before either opening committed, and the on-call
+ * person was paged twice about one channel, with two incidents to resolve. Two opsbook daemons
+ * (in-process, on one simulated clock) on a fresh PostgreSQL database, each told in the same tick that
+ * a page to the channel failed for good — what their outbox workers tell them.
+ */
+import { describe, expect, it } from 'vitest';
+import type { SettledAttempt } from '../../src/notify/index.js';
+import { postgresUp } from '../support/services.js';
+import { clusterDaemon, clusterStorage, secondMember } from '../support/cluster-daemon.js';
+import { refusedWebhookChannel, webhookChannel } from '../support/ops-yaml.js';
+import { scaled } from '../support/timing.js';
+
+const pgUp = await postgresUp();
+
+/** A page to `channelId` that failed for good (a dead letter), as a member's outbox worker settles it. */
+function deadLetter(channelId: string, id: string): SettledAttempt {
+  return {
+    id,
+    channelId,
+    attempt: 1,
+    outcome: { ok: false, retryable: false, status: 410, error: 'HTTP 410' },
+    result: { state: 'dead', at: Date.now() },
+    moved: false,
+    inTransaction: false,
+    row: { id, channel_id: channelId } as SettledAttempt['row'],
+  };
+}
+
+describe.skipIf(!pgUp)('a channel failing on two members at once', () => {
+  const config = (url: string) =>
+    `${clusterStorage(url, 2)}channels:\n${refusedWebhookChannel('bad')}${webhookChannel('good', 'http://127.0.0.1:9/good')}` +
+    `escalation_policies:\n  - id: default\n    steps: [{ targets: [{ channel: bad }], timeout: 15m }]\n`;
+  const cluster = clusterDaemon({ prefix: 'failing-channel-once', config });
+  const second = secondMember(cluster, 'failing-channel-once-b', () => config(cluster.url));
+
+  it('opens one incident about it, which both members then count as theirs', async () => {
+    const watches = [cluster.server.daemon.operations!.pagingWatch, second.server().daemon.operations!.pagingWatch];
+    watches.forEach((w, i) => w.onSettled(deadLetter('bad', `ob_${i}`)));
+    await Promise.all(watches.map((w) => w.settled()));
+    expect(watches.map((w) => w.isFailing('bad'))).toEqual([true, true]);
+    const about = await cluster.store.db.selectFrom('incidents').select(['id', 'state']).where('title', '=', 'Notification channel bad is failing').execute();
+    expect(about).toHaveLength(1);
+    expect(about[0]!.state).toBe('triggered');
+  }, scaled(120_000));
+});
