@@ -33,7 +33,7 @@ const LEASE_MS = 40_000;
  * The live sender's world (see 'is not taken from a live sender'): a cluster lease of 5 s on a quiet
  * machine, growing with the load up to 15 s, and a channel timeout longer than the test's whole wait —
  * a send its own sender gave up on (timed out) is a retry anyone may take, not a page taken from a
- * live sender. The test waits two of these leases in real time.
+ * live sender. The test waits a lease and a third of one in real time.
  */
 const PATIENT_LEASE_MS = Math.min(15, Math.max(5, Math.ceil(scaled(5_000) / 1000))) * 1000;
 const PATIENT_TIMEOUT_MS = 300_000;
@@ -186,7 +186,7 @@ function senderWorld(t: (typeof targets)[number]) {
 
 for (const t of targets) {
   // The suites run at once, each with its own store, receiver and daemons, most of their time spent
-  // waiting on them (the live sender's suite, two of its cluster leases in real time); the tests of
+  // waiting on them (the live sender's suite, a lease and a third of one in real time); the tests of
   // one suite run in turn, each with its own expect.
   describe.skipIf(t.skip)(`a page whose sender died, on ${t.name}`, { concurrent: true }, () => {
     const world = senderWorld(t);
@@ -246,11 +246,13 @@ for (const t of targets) {
         other.start();
         await other.idle();
         if (t.name === 'postgres') {
-          // Long enough for the sender's membership to have lapsed twice over had it stopped renewing it.
+          // Until the sender renews its membership a third of a lease after it would have lapsed had it
+          // stopped renewing at the first look (renewals come every third of a lease): by then the
+          // other worker, looking every 100 ms, would have taken the page of a gone sender.
           const pid = slow.pid!;
           const heartbeat = async () => Number((await world.store.db.selectFrom('cluster_members').select('heartbeat_at').where('pid', '=', pid).executeTakeFirstOrThrow()).heartbeat_at);
           const from = await heartbeat();
-          await expect.poll(heartbeat, { timeout: scaled(90_000), interval: 200 }).toBeGreaterThan(from + 2 * PATIENT_LEASE_MS);
+          await expect.poll(heartbeat, { timeout: scaled(90_000), interval: 200 }).toBeGreaterThan(from + PATIENT_LEASE_MS + PATIENT_LEASE_MS / 3);
           other.wake();
           await other.idle();
         }
