@@ -8,8 +8,8 @@
  * send it until then, and on these clocks that instant never comes.
  *
  * And the other side: a live owner's lease is never taken early. While the first daemon still holds
- * the request open, a second worker looks (and, on PostgreSQL, looks again after the owner's
- * membership would have lapsed twice over had it stopped renewing it) and sends nothing.
+ * the request open, a second worker looks (and, on PostgreSQL, keeps looking until a third of a lease
+ * after the owner's membership would have lapsed had it stopped renewing it) and sends nothing.
  */
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
