@@ -11,6 +11,7 @@ import { partitionOf } from '../../src/cluster/index.js';
 import { openStore, releaseLease, type ScratchDatabase, type Store } from '../../src/store/index.js';
 import { createMigratedTestDatabase } from './migrated-database.js';
 import { startDaemonApp, type DaemonApp } from './daemon-app.js';
+import type { Logger } from '../../src/daemon/index.js';
 import { startProbeTarget, type ProbeTarget } from './probe-target.js';
 import { clockRunner, minuteNow, type ClockRunner, type Operations } from './simulated-daemon.js';
 
@@ -45,6 +46,8 @@ export interface ClusterDaemonOptions {
   config: (url: string, target: ProbeTarget) => string;
   /** Starts the daemon (`start` does it plainly) with whatever the test holds around its start. */
   start?: (start: () => Promise<DaemonApp>) => Promise<DaemonApp>;
+  /** The daemon's logger (default: one that logs nothing). */
+  logger?: Logger;
 }
 
 export interface ClusterDaemon extends ClockRunner {
@@ -121,7 +124,7 @@ export function clusterDaemon(options: ClusterDaemonOptions): ClusterDaemon {
     if (options.probeTarget) target = await startProbeTarget(clock);
     await options.before?.(store);
     const url = db.url;
-    const start = () => startDaemonApp(options.prefix, { 'ops.yaml': options.config(url, target!) }, { clock });
+    const start = () => startDaemonApp(options.prefix, { 'ops.yaml': options.config(url, target!) }, { clock, ...(options.logger ? { logger: options.logger } : {}) });
     server = await (options.start ? options.start(start) : start());
   }, scaled(120_000));
 
@@ -146,9 +149,9 @@ export interface SecondMember {
 
 /**
  * A second member: a real daemon on the cluster daemon's clock and database (its ops.yaml from
- * `config`), started before the suite's tests and closed after them.
+ * `config`, logging to `logger` when given), started before the suite's tests and closed after them.
  */
-export function secondMember(cluster: ClusterDaemon, name: string, config: () => string): SecondMember {
+export function secondMember(cluster: ClusterDaemon, name: string, config: () => string, logger?: Logger): SecondMember {
   let second: DaemonApp | undefined;
   const both = () => [cluster.server, second!];
   const settle = async () => {
@@ -156,7 +159,7 @@ export function secondMember(cluster: ClusterDaemon, name: string, config: () =>
   };
   const partitionsOf = (d: DaemonApp) => [...(d.daemon.cluster?.leases.keys() ?? [])].filter((l) => l !== 'singletons').length;
   beforeAll(async () => {
-    second = await startDaemonApp(name, { 'ops.yaml': config() }, { clock: cluster.clock });
+    second = await startDaemonApp(name, { 'ops.yaml': config() }, { clock: cluster.clock, ...(logger ? { logger } : {}) });
   }, scaled(120_000));
   afterAll(async () => {
     await second?.close();

@@ -5,6 +5,7 @@ import { OPEN_STATES } from '../../incidents/index.js';
 import type { SettledAttempt } from '../../notify/index.js';
 import { countIncidentsBySeverity, countOutbox, listIncidentsCreatedBy, oldestWaitingOutboxAt, type Store } from '../../store/index.js';
 import type { Clock } from '../../lib/clock.js';
+import { isOpsbookError } from '../../lib/errors/index.js';
 
 /** The store, or a transaction in it. */
 type Db = Parameters<typeof listIncidentsCreatedBy>[0];
@@ -176,7 +177,8 @@ export class PagingWatch {
       try {
         await this.host.resolve(id, SYSTEM, `channel ${channelId} delivers again`);
       } catch (err) {
-        // Resolved meanwhile (a person, another process): nothing left to do for it.
+        // Resolved meanwhile (a person, another member seeing the channel deliver): nothing left to do, nothing to say.
+        if (resolvedMeanwhile(err)) continue;
         this.host.logger.warn({ err, incident: id, channel: channelId }, 'paging watch: could not resolve a failing channel incident');
       }
     }
@@ -217,4 +219,10 @@ function labelOf(labels: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The refusal of a resolve because the incident is no longer open: resolved (or reviewed) by someone else first. */
+function resolvedMeanwhile(err: unknown): boolean {
+  const from = isOpsbookError(err) && err.code === 'OPSBOOK_E_INCIDENT_TRANSITION' ? err.details?.from : undefined;
+  return typeof from === 'string' && !(OPEN_STATES as readonly string[]).includes(from);
 }
