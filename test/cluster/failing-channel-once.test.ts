@@ -63,6 +63,9 @@ describe.skipIf(!pgUp)('a channel failing on two members at once', () => {
     const about = await cluster.store.db.selectFrom('incidents').select(['id', 'state']).where('title', '=', 'Notification channel bad is failing').execute();
     expect(about).toHaveLength(1);
     expect(about[0]!.state).toBe('triggered');
+    // Why the channel counts as failing is the incident's first note: what the responder reads first.
+    const notes = await cluster.store.db.selectFrom('incident_timeline').select('text').where('incident_id', '=', about[0]!.id).where('kind', '=', 'note').execute();
+    expect(notes.map((n) => n.text)).toEqual(['a message failed for good (HTTP 410)']);
 
     watches.forEach((w, i) => w.onSettled(delivered('bad', `ob_${i}`)));
     await Promise.all(watches.map((w) => w.settled()));

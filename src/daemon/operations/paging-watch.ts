@@ -1,7 +1,7 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { OpsConfig } from '../../config/index.js';
 import type { Actor } from '../../identity/index.js';
-import { OPEN_STATES } from '../../incidents/index.js';
+import { OPEN_STATES, type ManualIncidentInput } from '../../incidents/index.js';
 import type { SettledAttempt } from '../../notify/index.js';
 import { countIncidentsBySeverity, countOutbox, listIncidentsCreatedBy, oldestWaitingOutboxAt, type Store } from '../../store/index.js';
 import type { Clock } from '../../lib/clock.js';
@@ -36,7 +36,7 @@ export interface PagingWatchHost {
    * Opens the failing channel's incident unless `alreadyOpen`, asked in the opening's transaction
    * (after the incident writers' lock on PostgreSQL), answers true: then undefined.
    */
-  open(input: { title: string; severity: string; labels: Record<string, string>; note: string }, actor: Actor, alreadyOpen: (db: Db) => Promise<boolean>): Promise<{ id: string } | undefined>;
+  open(input: ManualIncidentInput, actor: Actor, alreadyOpen: (db: Db) => Promise<boolean>): Promise<{ id: string } | undefined>;
   /** Resolves it once the channel delivers again. */
   resolve(incidentId: string, actor: Actor, note: string): Promise<void>;
 }
@@ -193,7 +193,8 @@ export class PagingWatch {
     const config = this.host.config();
     const severity = config.paging.failing_severity ?? config.severities[0]?.id ?? 'P1';
     await this.host.open(
-      { title: `Notification channel ${channelId} is failing`, severity, labels: { [FAILING_CHANNEL_LABEL]: channelId }, note: why },
+      // Why it counts as failing is the incident's first note: what the responder reads first.
+      { title: `Notification channel ${channelId} is failing`, severity, labels: { [FAILING_CHANNEL_LABEL]: channelId }, description: why },
       SYSTEM,
       async (db) => (await this.openIncidentsOf(channelId, db)).length > 0,
     );
