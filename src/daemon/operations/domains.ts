@@ -10,7 +10,7 @@ import { IncidentService, type Incident } from '../../incidents/index.js';
 import { ActionLinkSigner, loadActionKey, OutboxWorker } from '../../notify/index.js';
 import { EscalationDriver } from '../../oncall/index.js';
 import { leaseOf } from '../../cluster/index.js';
-import type { LeaseToken } from '../../store/index.js';
+import { liveMembers, type LeaseToken } from '../../store/index.js';
 import { IncidentEffects } from './effects.js';
 import type { OperationsHost } from './host.js';
 import { alertEngineOptions, incidentConfig, ownedRules, ruleLeases } from './ownership.js';
@@ -108,6 +108,8 @@ export async function openDomains(daemon: OperationsHost, pipeline: { ops?: Pipe
       resolve: async (id, actor, note) => {
         await pipeline.ops!.act(id, 'resolve', actor, note);
       },
+      member: () => daemon.cluster?.id,
+      liveMembers: async () => (daemon.cluster ? (await liveMembers(store.db)).map((m) => m.id) : []),
     },
     daemon.metrics.registry,
   );

@@ -12,6 +12,8 @@ type Db = Parameters<typeof listIncidentsCreatedBy>[0];
 
 /** The label that marks a failing channel's own incident; its pages avoid that channel. */
 export const FAILING_CHANNEL_LABEL = 'opsbook_failing_channel';
+/** The label naming the cluster member that opened a failing channel's incident (in a cluster only). */
+export const FAILING_MEMBER_LABEL = 'opsbook_failing_member';
 
 /** A Web Push answer saying the browser's subscription is gone (404/410): the person's doing, not the channel failing. */
 export function isGoneSubscription(config: OpsConfig, e: SettledAttempt): boolean {
@@ -39,6 +41,10 @@ export interface PagingWatchHost {
   open(input: ManualIncidentInput, actor: Actor, alreadyOpen: (db: Db) => Promise<boolean>): Promise<{ id: string } | undefined>;
   /** Resolves it once the channel delivers again. */
   resolve(incidentId: string, actor: Actor, note: string): Promise<void>;
+  /** This process's cluster member id; undefined without a cluster. */
+  member(): string | undefined;
+  /** The ids of the cluster's live members (none without a cluster). */
+  liveMembers(): Promise<string[]>;
 }
 
 /**
@@ -50,7 +56,11 @@ export interface PagingWatchHost {
  * process's of a cluster) and takes it on rather than open a second, and a channel that delivers
  * resolves every open incident of its, the ones this process did not open included (looked for at
  * most every UNKNOWN_FAILING_LOOK_MS). Before, an incident open when its process stopped stayed
- * triggered, escalating, after the channel delivered again.
+ * triggered, escalating, after the channel delivered again. In a cluster, an incident another live
+ * member opened is left to it: the channel may fail from that member alone (its network, its DNS),
+ * and it resolves the incident when the channel delivers from there. A process that still counts a
+ * channel failing and finds no incident open about it (resolved by a person, or by the member that
+ * opened it and mended first) opens one again, at most every UNKNOWN_FAILING_LOOK_MS.
  */
 export class PagingWatch {
   private readonly consecutive = new Map<string, number>();
@@ -63,6 +73,8 @@ export class PagingWatch {
   private lastLook = -Infinity;
   /** Channels that delivered since that look, and this process does not count failing. */
   private readonly deliveredSinceLook = new Set<string>();
+  /** When (clock) this process last made sure a channel it counts failing has an open incident. */
+  private readonly lastRaise = new Map<string, number>();
 
   constructor(private readonly host: PagingWatchHost, registry: Registry) {
     for (const name of ['opsbook_delivery_attempts_total', 'opsbook_delivery_failures_total', 'opsbook_outbox_messages', 'opsbook_outbox_dead_letters', 'opsbook_outbox_oldest_waiting_age_seconds', 'opsbook_incidents_open', 'opsbook_channel_failing']) {
@@ -138,11 +150,14 @@ export class PagingWatch {
     const n = (this.consecutive.get(e.channelId) ?? 0) + 1;
     this.consecutive.set(e.channelId, n);
     const dead = e.result.state === 'dead';
-    if ((dead || n >= this.host.config().paging.failing_after) && !this.failing.has(e.channelId)) {
-      this.failing.add(e.channelId);
-      const why = dead ? `a message failed for good (${e.outcome.error})` : `${n} attempts in a row failed (last: ${e.outcome.error})`;
-      this.serially(() => this.raise(e.channelId, why));
-    }
+    if (!dead && n < this.host.config().paging.failing_after) return;
+    const now = this.host.clock.now();
+    // Counted failing already: its incident is looked for again at most every UNKNOWN_FAILING_LOOK_MS.
+    if (this.failing.has(e.channelId) && now - (this.lastRaise.get(e.channelId) ?? -Infinity) < UNKNOWN_FAILING_LOOK_MS) return;
+    this.failing.add(e.channelId);
+    this.lastRaise.set(e.channelId, now);
+    const why = dead ? `a message failed for good (${e.outcome.error})` : `${n} attempts in a row failed (last: ${e.outcome.error})`;
+    this.serially(() => this.raise(e.channelId, why));
   }
 
   private serially(work: () => Promise<void>): void {
@@ -166,14 +181,22 @@ export class PagingWatch {
   }
 
   /** The open incidents of a failing channel in the store (or the transaction `db`), oldest first, whoever opened them. */
-  private async openIncidentsOf(channelId: string, db: Db = this.host.store.db): Promise<string[]> {
+  private async openIncidentsOf(channelId: string, db: Db = this.host.store.db): Promise<Array<{ id: string; member?: string }>> {
     const rows = await listIncidentsCreatedBy(db, OPEN_STATES, SYSTEM.name);
-    return rows.filter((r) => labelOf(r.labels) === channelId).map((r) => r.id);
+    return rows.map((r) => ({ id: r.id, ...labelsOf(r.labels) })).filter((r) => r.channel === channelId).map(({ id, member }) => ({ id, ...(member ? { member } : {}) }));
   }
 
-  /** Resolves the channel's open incidents, its own (the one this process opened is among them) and any other. */
+  /**
+   * Resolves the channel's open incidents: its own, those of processes gone (an earlier one, a member
+   * no longer live) and those opened before members were named; not one another live member opened.
+   */
   private async resolveOpen(channelId: string): Promise<void> {
-    for (const id of await this.openIncidentsOf(channelId)) {
+    const open = await this.openIncidentsOf(channelId);
+    const me = this.host.member();
+    const others = open.some((o) => o.member !== undefined && o.member !== me) ? new Set(await this.host.liveMembers()) : new Set<string>();
+    for (const { id, member } of open) {
+      // The channel fails from that member, which resolves it when the channel delivers from there.
+      if (member !== undefined && member !== me && others.has(member)) continue;
       try {
         await this.host.resolve(id, SYSTEM, `channel ${channelId} delivers again`);
       } catch (err) {
@@ -192,9 +215,11 @@ export class PagingWatch {
   private async raise(channelId: string, why: string): Promise<void> {
     const config = this.host.config();
     const severity = config.paging.failing_severity ?? config.severities[0]?.id ?? 'P1';
+    const member = this.host.member();
+    const labels = { [FAILING_CHANNEL_LABEL]: channelId, ...(member ? { [FAILING_MEMBER_LABEL]: member } : {}) };
     await this.host.open(
       // Why it counts as failing is the incident's first note: what the responder reads first.
-      { title: `Notification channel ${channelId} is failing`, severity, labels: { [FAILING_CHANNEL_LABEL]: channelId }, description: why },
+      { title: `Notification channel ${channelId} is failing`, severity, labels, description: member ? `${why}, seen from cluster member ${member}` : why },
       SYSTEM,
       async (db) => (await this.openIncidentsOf(channelId, db)).length > 0,
     );
@@ -202,6 +227,7 @@ export class PagingWatch {
 
   private async recovered(channelId: string): Promise<void> {
     this.failing.delete(channelId);
+    this.lastRaise.delete(channelId);
     await this.resolveOpen(channelId);
   }
 
@@ -211,14 +237,16 @@ export class PagingWatch {
   }
 }
 
-/** The failing channel an incident's labels (JSON text) name, if any. */
-function labelOf(labels: string): string | undefined {
+/** The failing channel an incident's labels (JSON text) name, and the member that opened it, if any. */
+function labelsOf(labels: string): { channel?: string; member?: string } {
   try {
     const parsed = JSON.parse(labels) as Record<string, unknown>;
-    const v = parsed[FAILING_CHANNEL_LABEL];
-    return typeof v === 'string' ? v : undefined;
+    const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
+    const channel = text(parsed[FAILING_CHANNEL_LABEL]);
+    const member = text(parsed[FAILING_MEMBER_LABEL]);
+    return { ...(channel ? { channel } : {}), ...(member ? { member } : {}) };
   } catch {
-    return undefined;
+    return {};
   }
 }
 
