@@ -54,7 +54,7 @@ export interface PagingWatchHost {
  * resolved when the channel delivers again. The count of failures lives in memory; the incident in
  * the store: a channel failing again finds an open incident of its (an earlier process's, or another
  * process's of a cluster) and takes it on rather than open a second, and a channel that delivers
- * resolves every open incident of its, the ones this process did not open included (looked for at
+ * resolves the open incidents of its that this process or a process now gone opened (looked for at
  * most every UNKNOWN_FAILING_LOOK_MS). Before, an incident open when its process stopped stayed
  * triggered, escalating, after the channel delivered again. In a cluster, an incident another live
  * member opened is left to it: the channel may fail from that member alone (its network, its DNS),
@@ -181,9 +181,12 @@ export class PagingWatch {
   }
 
   /** The open incidents of a failing channel in the store (or the transaction `db`), oldest first, whoever opened them. */
-  private async openIncidentsOf(channelId: string, db: Db = this.host.store.db): Promise<Array<{ id: string; member?: string }>> {
+  private async openIncidentsOf(channelId: string, db: Db = this.host.store.db): Promise<Array<{ id: string; member: string | undefined }>> {
     const rows = await listIncidentsCreatedBy(db, OPEN_STATES, SYSTEM.name);
-    return rows.map((r) => ({ id: r.id, ...labelsOf(r.labels) })).filter((r) => r.channel === channelId).map(({ id, member }) => ({ id, ...(member ? { member } : {}) }));
+    return rows.flatMap((r) => {
+      const { channel, member } = labelsOf(r.labels);
+      return channel === channelId ? [{ id: r.id, member }] : [];
+    });
   }
 
   /**
@@ -193,10 +196,11 @@ export class PagingWatch {
   private async resolveOpen(channelId: string): Promise<void> {
     const open = await this.openIncidentsOf(channelId);
     const me = this.host.member();
-    const others = open.some((o) => o.member !== undefined && o.member !== me) ? new Set(await this.host.liveMembers()) : new Set<string>();
+    const openedByOthers = (member: string | undefined) => member !== undefined && member !== me;
+    const live = open.some((o) => openedByOthers(o.member)) ? new Set(await this.host.liveMembers()) : new Set<string>();
     for (const { id, member } of open) {
       // The channel fails from that member, which resolves it when the channel delivers from there.
-      if (member !== undefined && member !== me && others.has(member)) continue;
+      if (openedByOthers(member) && live.has(member!)) continue;
       try {
         await this.host.resolve(id, SYSTEM, `channel ${channelId} delivers again`);
       } catch (err) {
@@ -238,15 +242,13 @@ export class PagingWatch {
 }
 
 /** The failing channel an incident's labels (JSON text) name, and the member that opened it, if any. */
-function labelsOf(labels: string): { channel?: string; member?: string } {
+function labelsOf(labels: string): { channel: string | undefined; member: string | undefined } {
+  const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
   try {
     const parsed = JSON.parse(labels) as Record<string, unknown>;
-    const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
-    const channel = text(parsed[FAILING_CHANNEL_LABEL]);
-    const member = text(parsed[FAILING_MEMBER_LABEL]);
-    return { ...(channel ? { channel } : {}), ...(member ? { member } : {}) };
+    return { channel: text(parsed[FAILING_CHANNEL_LABEL]), member: text(parsed[FAILING_MEMBER_LABEL]) };
   } catch {
-    return {};
+    return { channel: undefined, member: undefined };
   }
 }
 
